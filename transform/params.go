@@ -1,0 +1,124 @@
+package transform
+
+// Params is one canonical transform request, whatever dialect it came from
+// (URL query, remove.bg form, ...). It is comparable, so two requests that
+// mean the same thing are equal, and Key() is stable across releases of the
+// same PipelineVersion.
+//
+// The zero value means "no transform": IsZero reports it, and the handler
+// then passes the response through untouched.
+type Params struct {
+	// Width and Height are the requested output box in CSS pixels; 0 means
+	// "derive from the other side and the aspect ratio". DPR multiplies both.
+	Width, Height int
+	// DPR is the device pixel ratio, 1 to 5; 0 means 1.
+	DPR float64
+	Fit Fit
+	// Crop picks the part kept by FitCrop and FitMin.
+	Crop Crop
+	// Rect is a source region (in source pixels, after EXIF orientation)
+	// cut before any resizing.
+	Rect Rect
+
+	// Rotate is a clockwise angle in degrees in [0, 360). Uncovered corners
+	// take Background (transparent where the output keeps alpha and no bg
+	// was asked for).
+	Rotate float64
+	Flip   Flip
+
+	// Format is the explicit output format (fm); FormatSource keeps the
+	// source's format where it can be encoded.
+	Format Format
+	// AutoFormat picks AVIF, then WebP by the Accept header (auto=format).
+	AutoFormat bool
+	// Quality is 1-100; 0 means the configured default for the format.
+	Quality  int
+	Lossless bool
+
+	// Background fills transparent areas, padding and rotation corners.
+	Background Color
+	// Blur is a Gaussian blur, 0-2000 as in imgix; sigma is Blur/10.
+	Blur int
+	// Sharpen is 0-100 as in imgix.
+	Sharpen int
+	// Trim cuts away a uniform border (the colour of the top-left pixel).
+	Trim bool
+	// Pad adds this many CSS pixels on every side, filled with Background.
+	Pad int
+}
+
+// IsZero reports whether p asks for no transform at all.
+func (p Params) IsZero() bool { return p == Params{} }
+
+// Fit is how the image is fitted into the Width x Height box (imgix fit=).
+type Fit uint8
+
+const (
+	// FitClip scales to fit inside the box, keeping the aspect ratio (default).
+	FitClip Fit = iota
+	// FitCrop scales to cover the box, then crops to it by Crop.
+	FitCrop
+	// FitFill scales to fit inside the box, then pads to it with Background.
+	FitFill
+	// FitMax is FitClip that never upscales.
+	FitMax
+	// FitMin is FitCrop that never upscales.
+	FitMin
+	// FitScale scales to the box exactly, ignoring the aspect ratio.
+	FitScale
+)
+
+// Crop is the focus FitCrop and FitMin keep (imgix crop=).
+type Crop uint8
+
+const (
+	CropCenter Crop = iota
+	CropTop
+	CropBottom
+	CropLeft
+	CropRight
+	CropTopLeft
+	CropTopRight
+	CropBottomLeft
+	CropBottomRight
+	// CropEntropy keeps the region with the most entropy.
+	CropEntropy
+	// CropAttention keeps the region libvips judges most interesting.
+	CropAttention
+)
+
+// Flip mirrors the image after rotation.
+type Flip uint8
+
+const (
+	FlipNone Flip = iota
+	FlipH
+	FlipV
+	FlipHV
+)
+
+// Format is an output image format.
+type Format uint8
+
+const (
+	// FormatSource keeps the source's format (or PNG/JPEG where it cannot be encoded).
+	FormatSource Format = iota
+	FormatJPEG
+	FormatPNG
+	FormatWebP
+	FormatAVIF
+	FormatGIF
+)
+
+// Rect is a region in source pixels; W == 0 means unset.
+type Rect struct{ X, Y, W, H int }
+
+// IsZero reports whether r is unset.
+func (r Rect) IsZero() bool { return r.W == 0 || r.H == 0 }
+
+// Color is a non-premultiplied sRGB colour; Set distinguishes an explicit
+// transparent colour from "no colour given".
+type Color struct {
+	R, G, B, A uint8
+	Set        bool
+}
