@@ -73,14 +73,14 @@ func AsErrors(err error) Errors {
 
 // Error codes shared by every dialect's mapping.
 const (
-	CodeInvalidParameter = "invalid_parameter"
-	CodeUnknownFormat    = "unsupported_source"
-	CodeCorruptSource    = "corrupt_source"
-	CodeSourceTooLarge   = "source_too_large"
+	CodeInvalidParameter  = "invalid_parameter"
+	CodeUnknownFormat     = "unsupported_source"
+	CodeCorruptSource     = "corrupt_source"
+	CodeSourceTooLarge    = "source_too_large"
 	CodeResolutionTooHigh = "resolution_too_high"
-	CodeOutputTooLarge   = "output_too_large"
-	CodeTimeout          = "timeout"
-	CodeUpstream         = "upstream_error"
+	CodeOutputTooLarge    = "output_too_large"
+	CodeTimeout           = "timeout"
+	CodeUpstream          = "upstream_error"
 )
 
 // badParam builds the 400 for one query parameter.
