@@ -1,5 +1,7 @@
 package transform
 
+import "strconv"
+
 // Params is one canonical transform request, whatever dialect it came from
 // (URL query, remove.bg form, ...). It is comparable, so two requests that
 // mean the same thing are equal, and Key() is stable across releases of the
@@ -121,4 +123,39 @@ func (r Rect) IsZero() bool { return r.W == 0 || r.H == 0 }
 type Color struct {
 	R, G, B, A uint8
 	Set        bool
+}
+
+// String returns the imgix keyword for f ("clip", "crop", ...). The names
+// are part of Key and therefore stable.
+func (f Fit) String() string { return enumName(fitNames[:], uint8(f), "fit") }
+
+// String returns the keyword for c: "center", "top", ..., "top-left", ...,
+// "entropy", "attention". The names are part of Key and therefore stable.
+func (c Crop) String() string { return enumName(cropNames[:], uint8(c), "crop") }
+
+// String returns "none", "h", "v" or "hv". The names are part of Key and
+// therefore stable.
+func (f Flip) String() string { return enumName(flipNames[:], uint8(f), "flip") }
+
+// String returns "source", "jpeg", "png", "webp", "avif" or "gif". The names
+// are part of Key and therefore stable.
+func (f Format) String() string { return enumName(formatNames[:], uint8(f), "format") }
+
+var (
+	fitNames  = [...]string{FitClip: "clip", FitCrop: "crop", FitFill: "fill", FitMax: "max", FitMin: "min", FitScale: "scale"}
+	cropNames = [...]string{
+		CropCenter: "center", CropTop: "top", CropBottom: "bottom", CropLeft: "left", CropRight: "right",
+		CropTopLeft: "top-left", CropTopRight: "top-right", CropBottomLeft: "bottom-left", CropBottomRight: "bottom-right",
+		CropEntropy: "entropy", CropAttention: "attention",
+	}
+	flipNames   = [...]string{FlipNone: "none", FlipH: "h", FlipV: "v", FlipHV: "hv"}
+	formatNames = [...]string{FormatSource: "source", FormatJPEG: "jpeg", FormatPNG: "png", FormatWebP: "webp", FormatAVIF: "avif", FormatGIF: "gif"}
+)
+
+// enumName returns names[v], or kind(v) for a value outside the enum.
+func enumName(names []string, v uint8, kind string) string {
+	if int(v) < len(names) {
+		return names[v]
+	}
+	return kind + "(" + strconv.Itoa(int(v)) + ")"
 }
