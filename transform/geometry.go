@@ -1,0 +1,148 @@
+package transform
+
+import "math"
+
+// geometry is the resize plan for a region of rw x rh source pixels (after
+// EXIF orientation, rect and trim).
+type geometry struct {
+	// resizeW x resizeH is the size the region is scaled to.
+	resizeW, resizeH int
+	// interesting is cropEntropy or cropAttention when libvips picks the
+	// crop while resizing (then resize* is already the final box), else noCrop.
+	interesting int
+	// cropX, cropY, cropW, cropH cut the resized image (cropW == 0: none).
+	cropX, cropY, cropW, cropH int
+	// canvasW x canvasH is the fit=fill box the result is centred on (0: none).
+	canvasW, canvasH int
+}
+
+// box returns the requested output box in device pixels (0 for unset sides).
+func (p Params) box() (w, h int) {
+	dpr := p.DPR
+	if dpr == 0 {
+		dpr = 1
+	}
+	return int(math.Round(float64(p.Width) * dpr)), int(math.Round(float64(p.Height) * dpr))
+}
+
+func atLeast1(v float64) int {
+	if r := int(math.Round(v)); r > 1 {
+		return r
+	}
+	return 1
+}
+
+// planGeometry works out how a region of rw x rh is resized and cropped for
+// p, never producing a side over maxDim (the whole result is scaled down to
+// fit instead, as imgix does).
+func planGeometry(rw, rh int, p Params, maxDim int) geometry {
+	W, H := p.box()
+	g := geometry{resizeW: rw, resizeH: rh, interesting: noCrop}
+	fit := p.Fit
+	if W == 0 || H == 0 {
+		// With one side given every mode keeps the aspect ratio.
+		switch fit {
+		case FitMax, FitMin:
+			fit = FitMax
+		default:
+			fit = FitClip
+		}
+	}
+	sx, sy := float64(W)/float64(rw), float64(H)/float64(rh)
+	scale := 1.0
+	switch {
+	case W == 0 && H == 0:
+	case W == 0:
+		scale = sy
+	case H == 0:
+		scale = sx
+	default:
+		switch fit {
+		case FitClip, FitMax, FitFill:
+			scale = math.Min(sx, sy)
+		case FitCrop, FitMin:
+			scale = math.Max(sx, sy)
+		case FitScale:
+			g.resizeW, g.resizeH = W, H
+			return clampGeometry(g, maxDim)
+		}
+	}
+	if fit == FitMax && scale > 1 {
+		scale = 1
+	}
+	if fit == FitMin && scale > 1 {
+		// Never upscale: keep the box's aspect ratio at source scale.
+		W, H = atLeast1(float64(W)/scale), atLeast1(float64(H)/scale)
+		scale = 1
+	}
+	g.resizeW, g.resizeH = atLeast1(float64(rw)*scale), atLeast1(float64(rh)*scale)
+
+	switch {
+	case (fit == FitCrop || fit == FitMin) && (p.Crop == CropEntropy || p.Crop == CropAttention):
+		g.resizeW, g.resizeH = min(W, g.resizeW), min(H, g.resizeH)
+		g.interesting = cropEntropy
+		if p.Crop == CropAttention {
+			g.interesting = cropAttention
+		}
+	case fit == FitCrop || fit == FitMin:
+		cw, ch := min(W, g.resizeW), min(H, g.resizeH)
+		if cw != g.resizeW || ch != g.resizeH {
+			g.cropW, g.cropH = cw, ch
+			g.cropX, g.cropY = gravityOffset(p.Crop, g.resizeW-cw, g.resizeH-ch)
+		}
+	case fit == FitFill:
+		g.canvasW, g.canvasH = W, H
+	}
+	return clampGeometry(g, maxDim)
+}
+
+// gravityOffset places a crop inside spare pixels (dx, dy) by focus c.
+func gravityOffset(c Crop, dx, dy int) (x, y int) {
+	x, y = dx/2, dy/2
+	switch c {
+	case CropTop, CropTopLeft, CropTopRight:
+		y = 0
+	case CropBottom, CropBottomLeft, CropBottomRight:
+		y = dy
+	}
+	switch c {
+	case CropLeft, CropTopLeft, CropBottomLeft:
+		x = 0
+	case CropRight, CropTopRight, CropBottomRight:
+		x = dx
+	}
+	return x, y
+}
+
+// clampGeometry scales a plan down so no side exceeds maxDim (0: no limit).
+func clampGeometry(g geometry, maxDim int) geometry {
+	if maxDim <= 0 {
+		return g
+	}
+	outW, outH := g.resizeW, g.resizeH
+	if g.cropW > 0 {
+		outW, outH = g.cropW, g.cropH
+	}
+	if g.canvasW > 0 {
+		outW, outH = g.canvasW, g.canvasH
+	}
+	if outW <= maxDim && outH <= maxDim {
+		return g
+	}
+	f := math.Min(float64(maxDim)/float64(outW), float64(maxDim)/float64(outH))
+	scale := func(v int) int {
+		if v == 0 {
+			return 0
+		}
+		return min(maxDim, atLeast1(float64(v)*f))
+	}
+	g.resizeW, g.resizeH = scale(g.resizeW), scale(g.resizeH)
+	g.cropX, g.cropY = int(float64(g.cropX)*f), int(float64(g.cropY)*f)
+	g.cropW, g.cropH = scale(g.cropW), scale(g.cropH)
+	if g.cropW > 0 {
+		g.cropX = min(g.cropX, g.resizeW-g.cropW)
+		g.cropY = min(g.cropY, g.resizeH-g.cropH)
+	}
+	g.canvasW, g.canvasH = scale(g.canvasW), scale(g.canvasH)
+	return g
+}

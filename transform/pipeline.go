@@ -1,0 +1,542 @@
+package transform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"runtime"
+	"strings"
+
+	"github.com/h2non/bimg"
+)
+
+// PipelineVersion changes whenever the same source and Params could produce
+// different bytes; it is part of every cache key and ETag.
+const PipelineVersion = "matte-1"
+
+// Limits bound what a request may cost. They are checked from the header,
+// before any pixel is decoded.
+type Limits struct {
+	MaxSourceBytes     int64 // 0: no limit
+	MaxSourcePixels    int64 // width x height; 0: no limit
+	MaxOutputDimension int   // longest output side in pixels; 0: no limit
+	MaxFrames          int   // pages of an animated or multi-page source; 0: no limit
+}
+
+// Qualities are the default encoder qualities (1-100) used when a request
+// gives none.
+type Qualities struct {
+	JPEG, WebP, AVIF int
+}
+
+// DefaultQualities matches the usual CDN defaults.
+var DefaultQualities = Qualities{JPEG: 80, WebP: 80, AVIF: 60}
+
+// Options configure a Pipeline.
+type Options struct {
+	Limits    Limits
+	Qualities Qualities
+}
+
+// Pipeline turns a source image and Params into an encoded image. It is safe
+// for concurrent use; each Process call holds one OS thread for its libvips
+// work and does not bound concurrency itself.
+type Pipeline struct {
+	opts Options
+}
+
+// NewPipeline returns a pipeline with opts (zero qualities take the defaults).
+func NewPipeline(opts Options) *Pipeline {
+	q := &opts.Qualities
+	if q.JPEG == 0 {
+		q.JPEG = DefaultQualities.JPEG
+	}
+	if q.WebP == 0 {
+		q.WebP = DefaultQualities.WebP
+	}
+	if q.AVIF == 0 {
+		q.AVIF = DefaultQualities.AVIF
+	}
+	initVips()
+	return &Pipeline{opts: opts}
+}
+
+// Fingerprint identifies the options that change output bytes, for cache keys.
+func (pl *Pipeline) Fingerprint() string {
+	q := pl.opts.Qualities
+	return fmt.Sprintf("%s;q=%d,%d,%d;max=%d", PipelineVersion, q.JPEG, q.WebP, q.AVIF, pl.opts.Limits.MaxOutputDimension)
+}
+
+// Source describes a probed source image.
+type Source struct {
+	Type          Format // FormatSource when Matte cannot encode the type (TIFF, HEIF)
+	TypeName      string
+	Width, Height int // after EXIF orientation
+	HasAlpha      bool
+	Pages         int
+}
+
+// Probe sniffs buf's type and reads its header, then checks the source
+// limits. No pixels are decoded.
+func (pl *Pipeline) Probe(buf []byte) (Source, error) {
+	lim := pl.opts.Limits
+	if lim.MaxSourceBytes > 0 && int64(len(buf)) > lim.MaxSourceBytes {
+		return Source{}, &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeSourceTooLarge, Title: "Source too large",
+			Detail: fmt.Sprintf("The source image is larger than %d bytes.", lim.MaxSourceBytes)}
+	}
+	var s Source
+	switch t := bimg.DetermineImageType(buf); t {
+	case bimg.JPEG:
+		s.Type = FormatJPEG
+	case bimg.PNG:
+		s.Type = FormatPNG
+	case bimg.WEBP:
+		s.Type = FormatWebP
+	case bimg.GIF:
+		s.Type = FormatGIF
+	case bimg.AVIF:
+		s.Type = FormatAVIF
+	case bimg.TIFF, bimg.HEIF:
+		s.Type = FormatSource
+	default:
+		return Source{}, &Error{Status: http.StatusUnsupportedMediaType, Code: CodeUnknownFormat, Title: "Unsupported source",
+			Detail: "The source is not a supported image (JPEG, PNG, WebP, GIF, AVIF, HEIF or TIFF)."}
+	}
+	s.TypeName = bimg.ImageTypeName(bimg.DetermineImageType(buf))
+	hd, err := readHeader(buf)
+	if err != nil {
+		return Source{}, corrupt(err)
+	}
+	s.Width, s.Height, s.HasAlpha, s.Pages = hd.width, hd.height, hd.hasAlpha, hd.pages
+	if s.Width <= 0 || s.Height <= 0 {
+		return Source{}, corrupt(errors.New("empty image"))
+	}
+	if lim.MaxSourcePixels > 0 && int64(s.Width)*int64(s.Height) > lim.MaxSourcePixels {
+		return Source{}, &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeResolutionTooHigh, Title: "Resolution too high",
+			Detail: fmt.Sprintf("The source is %dx%d; at most %.1f megapixels are allowed.", s.Width, s.Height, float64(lim.MaxSourcePixels)/1e6)}
+	}
+	if lim.MaxFrames > 0 && s.Pages > lim.MaxFrames {
+		return Source{}, &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeSourceTooLarge, Title: "Too many frames",
+			Detail: fmt.Sprintf("The source has %d frames; at most %d are allowed.", s.Pages, lim.MaxFrames)}
+	}
+	return s, nil
+}
+
+func corrupt(cause error) *Error {
+	return &Error{Status: http.StatusUnprocessableEntity, Code: CodeCorruptSource, Title: "Corrupt source",
+		Detail: "The source image could not be decoded.", Cause: cause}
+}
+
+// hasAlpha reports whether f can carry transparency.
+func (f Format) hasAlpha() bool {
+	return f == FormatPNG || f == FormatWebP || f == FormatAVIF || f == FormatGIF
+}
+
+// ContentType is f's MIME type.
+func (f Format) ContentType() string {
+	switch f {
+	case FormatJPEG:
+		return "image/jpeg"
+	case FormatPNG:
+		return "image/png"
+	case FormatWebP:
+		return "image/webp"
+	case FormatAVIF:
+		return "image/avif"
+	case FormatGIF:
+		return "image/gif"
+	}
+	return "application/octet-stream"
+}
+
+// NegotiateFormat picks the output format: fm wins, then auto=format by
+// Accept (AVIF, then WebP), then the source's own format, else PNG when the
+// source has alpha and JPEG when not.
+func NegotiateFormat(p Params, accept string, src Source) Format {
+	if p.Format != FormatSource {
+		return p.Format
+	}
+	if p.AutoFormat {
+		if acceptsType(accept, "image/avif") {
+			return FormatAVIF
+		}
+		if acceptsType(accept, "image/webp") {
+			return FormatWebP
+		}
+	}
+	if src.Type != FormatSource && !(p.AutoFormat && (src.Type == FormatGIF || src.Type == FormatAVIF || src.Type == FormatWebP)) {
+		return src.Type
+	}
+	if src.HasAlpha || p.Rotate != 0 && math.Mod(p.Rotate, 90) != 0 {
+		return FormatPNG
+	}
+	return FormatJPEG
+}
+
+// acceptsType reports whether an Accept header lists mime with q > 0.
+func acceptsType(accept, mime string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		fields := strings.Split(part, ";")
+		if !strings.EqualFold(strings.TrimSpace(fields[0]), mime) {
+			continue
+		}
+		for _, f := range fields[1:] {
+			if k, v, ok := strings.Cut(strings.TrimSpace(f), "="); ok && strings.TrimSpace(k) == "q" {
+				v = strings.TrimSpace(v)
+				if v == "0" || v == "0.0" || v == "0.00" || v == "0.000" {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// Result is an encoded output image.
+type Result struct {
+	Body          []byte
+	Format        Format
+	Width, Height int
+}
+
+// job is the state one Process call threads through the steps.
+type job struct {
+	pl     *Pipeline
+	ctx    context.Context
+	buf    []byte
+	src    Source
+	p      Params
+	format Format
+	img    *vimage
+	geo    geometry
+	res    Result
+}
+
+type step struct {
+	name string
+	run  func(*job) error
+}
+
+// steps run in order, with a deadline check between each.
+var steps = []step{
+	{"load", (*job).load},
+	{"srgb", func(j *job) error { return j.img.toSRGB() }},
+	{"rotate90", (*job).rotate90},
+	{"crop", (*job).crop},
+	{"rotate", (*job).rotateAny},
+	{"flip", (*job).flip},
+	{"canvas", (*job).canvas},
+	{"effects", (*job).effects},
+	{"pad", (*job).pad},
+	{"background", (*job).background},
+	{"encode", (*job).encode},
+}
+
+// Process runs the pipeline for one probed source. format is the output
+// format (see NegotiateFormat). ctx's deadline and cancellation are checked
+// between steps; libvips work inside a step is not interrupted.
+func (pl *Pipeline) Process(ctx context.Context, buf []byte, src Source, p Params, format Format) (Result, error) {
+	if format == FormatSource {
+		format = NegotiateFormat(p, "", src)
+	}
+	j := &job{pl: pl, ctx: ctx, buf: buf, src: src, p: p, format: format}
+	runtime.LockOSThread()
+	defer endVipsThread()
+	defer func() {
+		if j.img != nil {
+			j.img.close()
+		}
+	}()
+	for _, s := range steps {
+		if err := ctx.Err(); err != nil {
+			return Result{}, deadlineError(err)
+		}
+		if err := s.run(j); err != nil {
+			var pub *Error
+			if errors.As(err, &pub) {
+				return Result{}, err
+			}
+			if s.name == "load" {
+				return Result{}, corrupt(err)
+			}
+			return Result{}, fmt.Errorf("%s: %w", s.name, err)
+		}
+	}
+	return j.res, nil
+}
+
+func deadlineError(err error) *Error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Status: http.StatusServiceUnavailable, Code: CodeTimeout, Title: "Timeout", Detail: "The image took too long to process.", Cause: err}
+	}
+	return &Error{Status: 499, Code: "client_closed", Title: "Client closed request", Cause: err}
+}
+
+// quarterTurns is the rotation when it is a multiple of 90 degrees.
+func (p Params) quarterTurns() (int, bool) {
+	if math.Mod(p.Rotate, 90) != 0 {
+		return 0, false
+	}
+	return int(p.Rotate/90) % 4, true
+}
+
+// load decodes the source with shrink-on-load, straight to the planned size
+// when it can; a rect or trim first decodes the region at the scale it needs.
+func (j *job) load() error {
+	p, src := j.p, j.src
+	rw, rh := src.Width, src.Height
+	rect := p.Rect
+	if !rect.IsZero() {
+		var err error
+		if rect, err = clampRect(rect, rw, rh); err != nil {
+			return err
+		}
+		rw, rh = rect.W, rect.H
+	}
+	turns, quarter := p.quarterTurns()
+	swap := quarter && turns%2 == 1
+	planW, planH := rw, rh
+	if swap {
+		planW, planH = rh, rw
+	}
+	maxDim := j.pl.opts.Limits.MaxOutputDimension
+
+	if rect.IsZero() && !p.Trim {
+		g := planGeometry(planW, planH, p, maxDim)
+		if swap {
+			g = swapGeometry(g)
+		}
+		j.geo = g
+		img, err := thumbnail(j.buf, g.resizeW, g.resizeH, g.interesting)
+		if err != nil {
+			return err
+		}
+		j.img = img
+		return nil
+	}
+
+	// Region path: decode at the largest scale the region needs (never
+	// above 1), cut the region, and plan the resize on what is left.
+	scale := 1.0
+	if !p.Trim {
+		g := planGeometry(planW, planH, p, maxDim)
+		scale = math.Min(1, math.Max(float64(g.resizeW)/float64(planW), float64(g.resizeH)/float64(planH)))
+		if swap {
+			scale = math.Min(1, math.Max(float64(g.resizeH)/float64(planW), float64(g.resizeW)/float64(planH)))
+		}
+	}
+	lw, lh := atLeast1(float64(src.Width)*scale), atLeast1(float64(src.Height)*scale)
+	img, err := thumbnail(j.buf, lw, lh, noCrop)
+	if err != nil {
+		return err
+	}
+	j.img = img
+	if !rect.IsZero() {
+		fx, fy := float64(img.width())/float64(src.Width), float64(img.height())/float64(src.Height)
+		x, y := int(float64(rect.X)*fx), int(float64(rect.Y)*fy)
+		w := min(img.width()-x, atLeast1(float64(rect.W)*fx))
+		h := min(img.height()-y, atLeast1(float64(rect.H)*fy))
+		if err := img.extract(x, y, w, h); err != nil {
+			return err
+		}
+	}
+	if p.Trim {
+		l, t, w, h, err := img.findTrim()
+		if err != nil {
+			return err
+		}
+		if w > 0 && h > 0 {
+			if err := img.extract(l, t, w, h); err != nil {
+				return err
+			}
+		}
+	}
+	planW, planH = img.width(), img.height()
+	if swap {
+		planW, planH = planH, planW
+	}
+	g := planGeometry(planW, planH, p, maxDim)
+	if swap {
+		g = swapGeometry(g)
+	}
+	j.geo = g
+	return img.resizeTo(g.resizeW, g.resizeH, g.interesting)
+}
+
+// swapGeometry maps the resize of a plan made for the quarter-turned image
+// back to the unturned one: the turn is applied after resizing, and the crop
+// and canvas after the turn, in the plan's own frame.
+func swapGeometry(g geometry) geometry {
+	g.resizeW, g.resizeH = g.resizeH, g.resizeW
+	return g
+}
+
+// clampRect intersects r with the image; a rect fully outside is an error.
+func clampRect(r Rect, w, h int) (Rect, error) {
+	if r.X >= w || r.Y >= h {
+		return Rect{}, badParam("rect", fmt.Sprintf("The region starts outside the %dx%d source.", w, h))
+	}
+	r.W = min(r.W, w-r.X)
+	r.H = min(r.H, h-r.Y)
+	return r, nil
+}
+
+func (j *job) rotate90() error {
+	if turns, ok := j.p.quarterTurns(); ok && turns != 0 {
+		return j.img.rot90(turns)
+	}
+	return nil
+}
+
+// crop applies the planned crop, in the frame after a quarter turn.
+func (j *job) crop() error {
+	g := j.geo
+	if g.cropW == 0 {
+		return nil
+	}
+	w, h := min(g.cropW, j.img.width()), min(g.cropH, j.img.height())
+	x := max(0, min(g.cropX, j.img.width()-w))
+	y := max(0, min(g.cropY, j.img.height()-h))
+	return j.img.extract(x, y, w, h)
+}
+
+// fill is the colour for new pixels (padding, rotation corners, fit=fill):
+// the background when it is opaque, white when the output has no alpha, and
+// transparent otherwise (adding an alpha band for it).
+func (j *job) fill() ([]float64, error) {
+	bg := j.p.Background
+	if bg.Set && bg.A == 255 || !j.format.hasAlpha() {
+		c := []float64{255, 255, 255}
+		if bg.Set {
+			c = []float64{float64(bg.R), float64(bg.G), float64(bg.B)}
+		}
+		if j.img.hasAlpha() {
+			c = append(c, 255)
+		}
+		return c, nil
+	}
+	if err := j.img.addAlpha(); err != nil {
+		return nil, err
+	}
+	return []float64{0, 0, 0, 0}, nil
+}
+
+// rotateAny turns by an angle that is not a multiple of 90 degrees; the
+// output is the rotated image's bounding box.
+func (j *job) rotateAny() error {
+	if _, ok := j.p.quarterTurns(); ok {
+		return nil
+	}
+	bg, err := j.fill()
+	if err != nil {
+		return err
+	}
+	return j.img.rotate(j.p.Rotate, bg)
+}
+
+func (j *job) flip() error {
+	f := j.p.Flip
+	if f == FlipH || f == FlipHV {
+		if err := j.img.flip(false); err != nil {
+			return err
+		}
+	}
+	if f == FlipV || f == FlipHV {
+		return j.img.flip(true)
+	}
+	return nil
+}
+
+// canvas centres the image on the fit=fill box.
+func (j *job) canvas() error {
+	cw, ch := j.geo.canvasW, j.geo.canvasH
+	if cw == 0 || cw == j.img.width() && ch == j.img.height() {
+		return nil
+	}
+	bg, err := j.fill()
+	if err != nil {
+		return err
+	}
+	w, h := max(cw, j.img.width()), max(ch, j.img.height())
+	return j.img.embed((w-j.img.width())/2, (h-j.img.height())/2, w, h, bg)
+}
+
+func (j *job) effects() error {
+	if j.p.Blur > 0 {
+		if err := j.img.gaussBlur(float64(j.p.Blur) / 10); err != nil {
+			return err
+		}
+	}
+	if j.p.Sharpen > 0 {
+		return j.img.sharpen(0.5 + float64(j.p.Sharpen)/100)
+	}
+	return nil
+}
+
+func (j *job) pad() error {
+	if j.p.Pad == 0 {
+		return nil
+	}
+	dpr := j.p.DPR
+	if dpr == 0 {
+		dpr = 1
+	}
+	n := int(math.Round(float64(j.p.Pad) * dpr))
+	w, h := j.img.width()+2*n, j.img.height()+2*n
+	if max := j.pl.opts.Limits.MaxOutputDimension; max > 0 && (w > max || h > max) {
+		return badParam("pad", fmt.Sprintf("The padded output would be %dx%d; at most %d pixels a side are allowed.", w, h, max))
+	}
+	bg, err := j.fill()
+	if err != nil {
+		return err
+	}
+	return j.img.embed(n, n, w, h, bg)
+}
+
+// background flattens alpha onto bg (white by default) for formats without
+// alpha, and composites onto an explicit bg otherwise.
+func (j *job) background() error {
+	if !j.img.hasAlpha() {
+		return nil
+	}
+	bg := j.p.Background
+	if !j.format.hasAlpha() {
+		if !bg.Set {
+			bg = Color{R: 255, G: 255, B: 255, A: 255}
+		}
+		return j.img.flatten(bg)
+	}
+	if !bg.Set {
+		return nil
+	}
+	if bg.A == 255 {
+		return j.img.flatten(bg)
+	}
+	return j.img.over(bg)
+}
+
+func (j *job) quality() int {
+	if j.p.Quality > 0 {
+		return j.p.Quality
+	}
+	q := j.pl.opts.Qualities
+	switch j.format {
+	case FormatWebP:
+		return q.WebP
+	case FormatAVIF:
+		return q.AVIF
+	}
+	return q.JPEG
+}
+
+func (j *job) encode() error {
+	body, err := j.img.encode(j.format, j.quality(), j.p.Lossless)
+	if err != nil {
+		return err
+	}
+	j.res = Result{Body: body, Format: j.format, Width: j.img.width(), Height: j.img.height()}
+	return nil
+}

@@ -1,0 +1,348 @@
+package transform
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/h2non/bimg"
+)
+
+// halves is a w x h image whose left half is left and right half is right.
+func halves(w, h int, left, right color.NRGBA) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			c := left
+			if x >= w/2 {
+				c = right
+			}
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	return img
+}
+
+var (
+	red   = color.NRGBA{255, 0, 0, 255}
+	blue  = color.NRGBA{0, 0, 255, 255}
+	green = color.NRGBA{0, 255, 0, 255}
+	clear = color.NRGBA{0, 0, 0, 0}
+)
+
+func encodePNG(t testing.TB, img image.Image) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func encodeJPEG(t testing.TB, img image.Image) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// withOrientation inserts an EXIF APP1 segment carrying orientation o.
+func withOrientation(jpg []byte, o uint16) []byte {
+	var tiff bytes.Buffer
+	tiff.WriteString("MM\x00\x2a")
+	binary.Write(&tiff, binary.BigEndian, uint32(8))
+	binary.Write(&tiff, binary.BigEndian, uint16(1))      // one entry
+	binary.Write(&tiff, binary.BigEndian, uint16(0x0112)) // Orientation
+	binary.Write(&tiff, binary.BigEndian, uint16(3))      // SHORT
+	binary.Write(&tiff, binary.BigEndian, uint32(1))
+	binary.Write(&tiff, binary.BigEndian, o)
+	binary.Write(&tiff, binary.BigEndian, uint16(0))
+	binary.Write(&tiff, binary.BigEndian, uint32(0)) // no next IFD
+	payload := append([]byte("Exif\x00\x00"), tiff.Bytes()...)
+	seg := []byte{0xFF, 0xE1, 0, 0}
+	binary.BigEndian.PutUint16(seg[2:], uint16(len(payload)+2))
+	seg = append(seg, payload...)
+	out := append([]byte{}, jpg[:2]...)
+	out = append(out, seg...)
+	return append(out, jpg[2:]...)
+}
+
+// decodeNRGBA decodes any output through libvips (as PNG) to Go pixels.
+func decodeNRGBA(t testing.TB, buf []byte) *image.NRGBA {
+	t.Helper()
+	pngBuf, err := bimg.NewImage(buf).Convert(bimg.PNG)
+	if err != nil {
+		t.Fatalf("convert: %v", err)
+	}
+	img, err := png.Decode(bytes.NewReader(pngBuf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := image.NewNRGBA(img.Bounds())
+	for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
+		for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x++ {
+			out.Set(x, y, img.At(x, y))
+		}
+	}
+	return out
+}
+
+func near(a, b color.NRGBA, tol int) bool {
+	d := func(x, y uint8) bool { v := int(x) - int(y); return v <= tol && v >= -tol }
+	return d(a.R, b.R) && d(a.G, b.G) && d(a.B, b.B) && d(a.A, b.A)
+}
+
+func run(t *testing.T, pl *Pipeline, src []byte, query, accept string) (Result, *image.NRGBA) {
+	t.Helper()
+	p := mustParse(t, query)
+	s, err := pl.Probe(src)
+	if err != nil {
+		t.Fatalf("probe: %v", err)
+	}
+	f := NegotiateFormat(p, accept, s)
+	res, err := pl.Process(context.Background(), src, s, p, f)
+	if err != nil {
+		t.Fatalf("process %q: %v", query, err)
+	}
+	return res, decodeNRGBA(t, res.Body)
+}
+
+func mustParse(t *testing.T, query string) Params {
+	t.Helper()
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ParseQuery(q)
+	if err != nil {
+		t.Fatalf("parse %q: %v", query, err)
+	}
+	return p
+}
+
+type sample struct {
+	x, y int
+	c    color.NRGBA
+}
+
+func TestPipelineGolden(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	jpg := encodeJPEG(t, halves(400, 200, red, blue))
+	alpha := encodePNG(t, halves(400, 200, green, clear))
+	// 400x200 stored, orientation 6 (rotate 90 CW to display): displays 200x400
+	// with red on top.
+	rotated := withOrientation(jpg, 6)
+
+	cases := []struct {
+		name          string
+		src           []byte
+		query, accept string
+		format        Format
+		w, h          int
+		samples       []sample
+	}{
+		{"width only keeps aspect", jpg, "w=100", "", FormatJPEG, 100, 50, []sample{{10, 25, red}, {90, 25, blue}}},
+		{"height only", jpg, "h=100", "", FormatJPEG, 200, 100, nil},
+		{"clip fits inside", jpg, "w=100&h=100", "", FormatJPEG, 100, 50, nil},
+		{"dpr doubles", jpg, "w=100&dpr=2", "", FormatJPEG, 200, 100, nil},
+		{"crop fills box", jpg, "w=100&h=100&fit=crop", "", FormatJPEG, 100, 100, []sample{{10, 50, red}, {90, 50, blue}}},
+		{"crop left keeps red", jpg, "w=100&h=100&fit=crop&crop=left", "", FormatJPEG, 100, 100, []sample{{10, 50, red}, {90, 50, red}}},
+		{"crop right keeps blue", jpg, "w=100&h=100&fit=crop&crop=right", "", FormatJPEG, 100, 100, []sample{{10, 50, blue}}},
+		{"crop entropy box", jpg, "w=100&h=100&fit=crop&crop=entropy", "", FormatJPEG, 100, 100, nil},
+		{"fill pads with bg", jpg, "w=100&h=100&fit=fill&bg=00ff00", "", FormatJPEG, 100, 100, []sample{{50, 5, green}, {10, 50, red}}},
+		{"max never upscales", jpg, "w=1000&fit=max", "", FormatJPEG, 400, 200, nil},
+		{"clip upscales", jpg, "w=800", "", FormatJPEG, 800, 400, nil},
+		{"min crops without upscaling", jpg, "w=1000&h=1000&fit=min", "", FormatJPEG, 200, 200, nil},
+		{"scale distorts", jpg, "w=100&h=100&fit=scale", "", FormatJPEG, 100, 100, []sample{{10, 50, red}, {90, 50, blue}}},
+		{"rect cuts the right half", jpg, "rect=200,0,200,200&w=50", "", FormatJPEG, 50, 50, []sample{{25, 25, blue}}},
+		{"rot 90 clockwise", jpg, "rot=90&w=100", "", FormatJPEG, 100, 200, []sample{{50, 10, red}, {50, 190, blue}}},
+		{"rot 45 grows the box, corners white", jpg, "rot=45&w=100&fm=jpg", "", FormatJPEG, 106, 106, []sample{{1, 1, color.NRGBA{255, 255, 255, 255}}}},
+		{"rot 45 png corners transparent", jpg, "rot=45&w=100&fm=png", "", FormatPNG, 106, 106, []sample{{1, 1, clear}}},
+		{"flip h swaps halves", jpg, "flip=h&w=100", "", FormatJPEG, 100, 50, []sample{{10, 25, blue}, {90, 25, red}}},
+		{"flip v", jpg, "flip=v&w=100", "", FormatJPEG, 100, 50, []sample{{10, 25, red}}},
+		{"exif orientation applied", rotated, "w=100", "", FormatJPEG, 100, 200, []sample{{50, 10, red}, {50, 190, blue}}},
+		{"fm webp", jpg, "w=100&fm=webp", "", FormatWebP, 100, 50, []sample{{10, 25, red}}},
+		{"fm avif", jpg, "w=100&fm=avif", "", FormatAVIF, 100, 50, []sample{{10, 25, red}}},
+		{"fm gif", jpg, "w=100&fm=gif", "", FormatGIF, 100, 50, nil},
+		{"fm png", jpg, "w=100&fm=png", "", FormatPNG, 100, 50, []sample{{10, 25, red}}},
+		{"auto=format prefers avif", jpg, "w=100&auto=format", "image/avif,image/webp,*/*", FormatAVIF, 100, 50, nil},
+		{"auto=format webp", jpg, "w=100&auto=format", "image/webp,*/*", FormatWebP, 100, 50, nil},
+		{"auto=format falls back", jpg, "w=100&auto=format", "*/*", FormatJPEG, 100, 50, nil},
+		{"png alpha kept", alpha, "w=100", "", FormatPNG, 100, 50, []sample{{10, 25, green}, {90, 25, clear}}},
+		{"alpha to jpg flattens white", alpha, "w=100&fm=jpg", "", FormatJPEG, 100, 50, []sample{{90, 25, color.NRGBA{255, 255, 255, 255}}}},
+		{"alpha with bg", alpha, "w=100&bg=ff0000", "", FormatPNG, 100, 50, []sample{{90, 25, red}}},
+		{"alpha with translucent bg", alpha, "w=100&bg=ff000080", "", FormatPNG, 100, 50, []sample{{90, 25, color.NRGBA{255, 0, 0, 128}}, {10, 25, green}}},
+		{"pad adds a border", jpg, "w=100&pad=10&bg=00ff00", "", FormatJPEG, 120, 70, []sample{{2, 2, green}, {20, 35, red}}},
+		{"pad scales with dpr", jpg, "w=100&pad=10&dpr=2", "", FormatJPEG, 240, 140, nil},
+		{"trim removes a uniform border", encodePNG(t, bordered(300, 300, 50)), "trim=auto", "", FormatPNG, 200, 200, []sample{{100, 100, red}}},
+		{"blur", jpg, "w=100&blur=20", "", FormatJPEG, 100, 50, nil},
+		{"sharp", jpg, "w=100&sharp=50", "", FormatJPEG, 100, 50, nil},
+		{"output limit scales down", jpg, "w=3000&h=3000&fit=fill", "", FormatJPEG, 3000, 3000, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, img := run(t, pl, tc.src, tc.query, tc.accept)
+			if res.Format != tc.format {
+				t.Errorf("format = %v, want %v", res.Format, tc.format)
+			}
+			if res.Width != tc.w || res.Height != tc.h || img.Bounds().Dx() != tc.w || img.Bounds().Dy() != tc.h {
+				t.Errorf("size = %dx%d (decoded %v), want %dx%d", res.Width, res.Height, img.Bounds(), tc.w, tc.h)
+			}
+			if got := bimg.DetermineImageType(res.Body); formatOf(got) != tc.format {
+				t.Errorf("bytes are %v", bimg.ImageTypeName(got))
+			}
+			for _, s := range tc.samples {
+				if got := img.NRGBAAt(s.x, s.y); !near(got, s.c, 40) {
+					t.Errorf("pixel (%d,%d) = %v, want %v", s.x, s.y, got, s.c)
+				}
+			}
+		})
+	}
+}
+
+func formatOf(t bimg.ImageType) Format {
+	switch t {
+	case bimg.JPEG:
+		return FormatJPEG
+	case bimg.PNG:
+		return FormatPNG
+	case bimg.WEBP:
+		return FormatWebP
+	case bimg.AVIF:
+		return FormatAVIF
+	case bimg.GIF:
+		return FormatGIF
+	}
+	return FormatSource
+}
+
+// bordered is a red square of side n-2*border on a white border.
+func bordered(w, h, border int) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			c := color.NRGBA{255, 255, 255, 255}
+			if x >= border && x < w-border && y >= border && y < h-border {
+				c = red
+			}
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	return img
+}
+
+func TestPipelineStripsMetadata(t *testing.T) {
+	pl := NewPipeline(Options{})
+	src := withOrientation(encodeJPEG(t, halves(64, 32, red, blue)), 6)
+	res, _ := run(t, pl, src, "w=32", "")
+	md, err := bimg.Metadata(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md.EXIF.Orientation > 1 || md.Orientation > 1 {
+		t.Fatalf("orientation survived: %+v", md.EXIF.Orientation)
+	}
+	if bytes.Contains(res.Body, []byte("Exif")) {
+		t.Fatal("EXIF block survived")
+	}
+}
+
+func TestPipelineErrors(t *testing.T) {
+	jpg := encodeJPEG(t, halves(400, 200, red, blue))
+	pl := NewPipeline(Options{Limits: Limits{MaxSourceBytes: 1 << 20, MaxSourcePixels: 50_000, MaxOutputDimension: 500}})
+	cases := []struct {
+		name   string
+		src    []byte
+		query  string
+		status int
+		code   string
+	}{
+		{"not an image", []byte("hello, this is plain text and not an image"), "w=10", http.StatusUnsupportedMediaType, CodeUnknownFormat},
+		{"svg refused", []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>`), "w=10", http.StatusUnsupportedMediaType, CodeUnknownFormat},
+		{"truncated jpeg", jpg[:200], "w=10", http.StatusUnprocessableEntity, CodeCorruptSource},
+		{"too many pixels", encodePNG(t, image.NewNRGBA(image.Rect(0, 0, 300, 300))), "w=10", http.StatusRequestEntityTooLarge, CodeResolutionTooHigh},
+		{"too many bytes", append(jpg[:2:2], make([]byte, 2<<20)...), "w=10", http.StatusRequestEntityTooLarge, CodeSourceTooLarge},
+		{"rect outside", encodeJPEG(t, halves(100, 100, red, blue)), "rect=200,0,10,10", http.StatusBadRequest, CodeInvalidParameter},
+		{"pad over max", encodeJPEG(t, halves(100, 100, red, blue)), "w=500&pad=100", http.StatusBadRequest, CodeInvalidParameter},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := mustParse(t, tc.query)
+			s, err := pl.Probe(tc.src)
+			if err == nil {
+				_, err = pl.Process(context.Background(), tc.src, s, p, NegotiateFormat(p, "", s))
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			es := AsErrors(err)
+			if es.Status() != tc.status || es[0].Code != tc.code {
+				t.Fatalf("got %d %s (%v), want %d %s", es.Status(), es[0].Code, err, tc.status, tc.code)
+			}
+		})
+	}
+}
+
+func TestPipelineDeadline(t *testing.T) {
+	pl := NewPipeline(Options{})
+	src := encodeJPEG(t, halves(64, 32, red, blue))
+	s, err := pl.Probe(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	_, err = pl.Process(ctx, src, s, mustParse(t, "w=10"), FormatJPEG)
+	if es := AsErrors(err); es.Status() != http.StatusServiceUnavailable || es[0].Code != CodeTimeout {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestPipelineRealPhotos runs the perf corpus (real camera JPEGs and an
+// RGBA PNG) through the common resizes.
+func TestPipelineRealPhotos(t *testing.T) {
+	dir := filepath.Join("..", "..", "shared", "testdata", "perf")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("shared test data not found at %s: %v", dir, err)
+	}
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 8192}})
+	for _, tc := range []struct {
+		file, query string
+		w, h        int
+		alpha       bool
+	}{
+		{"photo-4mp.jpg", "w=800", 800, 500, false},
+		{"photo-12mp.jpg", "w=800", 800, 600, false},
+		{"photo-1mp.jpg", "w=400&fm=webp", 400, 267, false},
+		{"photo-alpha.png", "w=600", 600, 400, true},
+	} {
+		src, err := os.ReadFile(filepath.Join(dir, tc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, img := run(t, pl, src, tc.query, "")
+		if res.Width != tc.w || res.Height != tc.h {
+			t.Errorf("%s: %dx%d, want %dx%d", tc.file, res.Width, res.Height, tc.w, tc.h)
+		}
+		corner := img.NRGBAAt(0, 0)
+		centre := img.NRGBAAt(tc.w/2, tc.h/2)
+		if tc.alpha && !(corner.A < 20 && centre.A > 200) {
+			t.Errorf("%s: radial alpha lost: corner %v centre %v", tc.file, corner, centre)
+		}
+		if !tc.alpha && corner.A != 255 {
+			t.Errorf("%s: unexpected alpha %v", tc.file, corner)
+		}
+	}
+}

@@ -1,0 +1,239 @@
+// Thin C wrappers over libvips for the operations bimg does not expose.
+//
+// bimg (used for initialisation and type sniffing) is buffer-to-buffer with
+// a fixed pipeline: it gives no access to a VipsImage between steps, cannot
+// crop a source region before shrink-on-load, rotate by an arbitrary angle,
+// export raw pixels for inference or join a matte as alpha. These wrappers
+// exist because cgo cannot call variadic C functions directly.
+#include <stdlib.h>
+#include <vips/vips.h>
+
+// matte_header reads only the header of buf: dimensions before EXIF
+// orientation, the orientation tag, bands, alpha, and the page count.
+static int matte_header(void *buf, size_t len, int *width, int *height,
+                        int *orientation, int *bands, int *has_alpha,
+                        int *pages) {
+  VipsImage *img = vips_image_new_from_buffer(buf, len, "", "access",
+                                              VIPS_ACCESS_SEQUENTIAL, NULL);
+  if (!img) return -1;
+  *width = vips_image_get_width(img);
+  *height = vips_image_get_height(img);
+  *bands = vips_image_get_bands(img);
+  *has_alpha = vips_image_hasalpha(img);
+  *orientation = vips_image_get_orientation(img);
+  *pages = vips_image_get_n_pages(img);
+  g_object_unref(img);
+  return 0;
+}
+
+// matte_thumbnail loads buf with shrink-on-load, applies the EXIF
+// orientation and resizes to width x height (size and crop as in
+// vips_thumbnail; crop < 0 means none).
+static int matte_thumbnail(void *buf, size_t len, VipsImage **out, int width,
+                           int height, int size, int crop) {
+  // fail_on=error: a truncated or broken source is an error, never an
+  // image with a grey bottom.
+  if (crop >= 0)
+    return vips_thumbnail_buffer(buf, len, out, width, "height", height,
+                                 "size", size, "crop", crop, "option_string",
+                                 "fail_on=error", NULL);
+  return vips_thumbnail_buffer(buf, len, out, width, "height", height, "size",
+                               size, "option_string", "fail_on=error", NULL);
+}
+
+static int matte_thumbnail_image(VipsImage *in, VipsImage **out, int width,
+                                 int height, int size, int crop) {
+  if (crop >= 0)
+    return vips_thumbnail_image(in, out, width, "height", height, "size", size,
+                                "crop", crop, NULL);
+  return vips_thumbnail_image(in, out, width, "height", height, "size", size,
+                              NULL);
+}
+
+// matte_copy_memory renders in to memory so later steps may read it in any
+// order (find_trim reads the whole image before the region is cut).
+static int matte_copy_memory(VipsImage *in, VipsImage **out) {
+  *out = vips_image_copy_memory(in);
+  return *out ? 0 : -1;
+}
+
+static int matte_extract(VipsImage *in, VipsImage **out, int left, int top,
+                         int width, int height) {
+  return vips_extract_area(in, out, left, top, width, height, NULL);
+}
+
+// matte_find_trim finds the box that differs from the top-left pixel.
+static int matte_find_trim(VipsImage *in, int *left, int *top, int *width,
+                           int *height) {
+  return vips_find_trim(in, left, top, width, height, "threshold", 10.0, NULL);
+}
+
+// matte_to_srgb converts to 8-bit sRGB: through the embedded ICC profile
+// when there is one, else by colourspace conversion. Alpha is kept.
+static int matte_to_srgb(VipsImage *in, VipsImage **out) {
+  if (vips_image_get_typeof(in, VIPS_META_ICC_NAME)) {
+    VipsImage *t;
+    if (vips_icc_transform(in, &t, "srgb", "embedded", TRUE, "intent",
+                           VIPS_INTENT_PERCEPTUAL, "depth", 8, NULL))
+      return -1;
+    vips_image_remove(t, VIPS_META_ICC_NAME);
+    *out = t;
+    return 0;
+  }
+  return vips_colourspace(in, out, VIPS_INTERPRETATION_sRGB, NULL);
+}
+
+static int matte_cast_uchar(VipsImage *in, VipsImage **out) {
+  return vips_cast(in, out, VIPS_FORMAT_UCHAR, NULL);
+}
+
+static int matte_rot(VipsImage *in, VipsImage **out, int quarter_turns) {
+  VipsAngle a = VIPS_ANGLE_D0;
+  switch (quarter_turns & 3) {
+  case 1: a = VIPS_ANGLE_D90; break;
+  case 2: a = VIPS_ANGLE_D180; break;
+  case 3: a = VIPS_ANGLE_D270; break;
+  }
+  return vips_rot(in, out, a, NULL);
+}
+
+// matte_rotate rotates clockwise by angle degrees; the uncovered corners
+// take bg (one value per band, n values).
+static int matte_rotate(VipsImage *in, VipsImage **out, double angle,
+                        double *bg, int n) {
+  VipsArrayDouble *background = vips_array_double_new(bg, n);
+  // vips_rotate turns anticlockwise for a positive angle.
+  int r = vips_rotate(in, out, -angle, "background", background, NULL);
+  vips_area_unref(VIPS_AREA(background));
+  return r;
+}
+
+static int matte_flip(VipsImage *in, VipsImage **out, int vertical) {
+  return vips_flip(in, out,
+                   vertical ? VIPS_DIRECTION_VERTICAL : VIPS_DIRECTION_HORIZONTAL,
+                   NULL);
+}
+
+// matte_embed places in at (x, y) on a width x height canvas of bg.
+static int matte_embed(VipsImage *in, VipsImage **out, int x, int y, int width,
+                       int height, double *bg, int n) {
+  VipsArrayDouble *background = vips_array_double_new(bg, n);
+  int r = vips_embed(in, out, x, y, width, height, "extend",
+                     VIPS_EXTEND_BACKGROUND, "background", background, NULL);
+  vips_area_unref(VIPS_AREA(background));
+  return r;
+}
+
+static int matte_addalpha(VipsImage *in, VipsImage **out) {
+  return vips_addalpha(in, out);
+}
+
+static int matte_flatten(VipsImage *in, VipsImage **out, double r, double g,
+                         double b) {
+  double bg[3] = {r, g, b};
+  VipsArrayDouble *background = vips_array_double_new(bg, 3);
+  int ret = vips_flatten(in, out, "background", background, NULL);
+  vips_area_unref(VIPS_AREA(background));
+  return ret;
+}
+
+// matte_over composites in (with alpha) over a constant colour with alpha:
+// the result keeps an alpha channel.
+static int matte_over(VipsImage *in, VipsImage **out, double *rgba) {
+  VipsImage *base, *bg;
+  if (vips_black(&base, vips_image_get_width(in), vips_image_get_height(in),
+                 "bands", 4, NULL))
+    return -1;
+  double zero[4] = {0, 0, 0, 0};
+  int r = vips_linear(base, &bg, zero, rgba, 4, NULL);
+  g_object_unref(base);
+  if (r) return -1;
+  VipsImage *bgc;
+  r = vips_copy(bg, &bgc, "interpretation", VIPS_INTERPRETATION_sRGB, NULL);
+  g_object_unref(bg);
+  if (r) return -1;
+  VipsImage *comp;
+  r = vips_composite2(bgc, in, &comp, VIPS_BLEND_MODE_OVER, NULL);
+  g_object_unref(bgc);
+  if (r) return -1;
+  r = vips_cast(comp, out, VIPS_FORMAT_UCHAR, NULL);
+  g_object_unref(comp);
+  return r;
+}
+
+static int matte_gaussblur(VipsImage *in, VipsImage **out, double sigma) {
+  return vips_gaussblur(in, out, sigma, NULL);
+}
+
+static int matte_sharpen(VipsImage *in, VipsImage **out, double sigma) {
+  return vips_sharpen(in, out, "sigma", sigma, NULL);
+}
+
+static int matte_jpegsave(VipsImage *in, void **buf, size_t *len, int q) {
+  return vips_jpegsave_buffer(in, buf, len, "Q", q, "strip", TRUE, NULL);
+}
+
+static int matte_pngsave(VipsImage *in, void **buf, size_t *len) {
+  return vips_pngsave_buffer(in, buf, len, "compression", 6, "filter",
+                             VIPS_FOREIGN_PNG_FILTER_NONE, "strip", TRUE, NULL);
+}
+
+static int matte_webpsave(VipsImage *in, void **buf, size_t *len, int q,
+                          int lossless) {
+  return vips_webpsave_buffer(in, buf, len, "Q", q, "lossless", lossless,
+                              "strip", TRUE, NULL);
+}
+
+static int matte_avifsave(VipsImage *in, void **buf, size_t *len, int q,
+                          int lossless) {
+  return vips_heifsave_buffer(in, buf, len, "Q", q, "lossless", lossless,
+                              "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1,
+                              "strip", TRUE, NULL);
+}
+
+static int matte_gifsave(VipsImage *in, void **buf, size_t *len) {
+  return vips_gifsave_buffer(in, buf, len, "strip", TRUE, NULL);
+}
+
+// matte_raw_rgb writes in's first three bands as packed 8-bit RGB.
+static void *matte_raw_rgb(VipsImage *in, size_t *len) {
+  VipsImage *rgb;
+  if (vips_image_get_bands(in) > 3) {
+    if (vips_extract_band(in, &rgb, 0, "n", 3, NULL)) return NULL;
+  } else {
+    rgb = in;
+    g_object_ref(rgb);
+  }
+  void *mem = vips_image_write_to_memory(rgb, len);
+  g_object_unref(rgb);
+  return mem;
+}
+
+// matte_from_gray wraps len bytes of 8-bit single-band pixels as an image.
+// The memory is copied, so the caller keeps ownership of buf.
+static VipsImage *matte_from_gray(void *buf, size_t len, int width,
+                                  int height) {
+  return vips_image_new_from_memory_copy(buf, len, width, height, 1,
+                                         VIPS_FORMAT_UCHAR);
+}
+
+static int matte_bandjoin2(VipsImage *a, VipsImage *b, VipsImage **out) {
+  return vips_bandjoin2(a, b, out, NULL);
+}
+
+static int matte_extract_band(VipsImage *in, VipsImage **out, int band, int n) {
+  return vips_extract_band(in, out, band, "n", n, NULL);
+}
+
+static int matte_resize_kernel(VipsImage *in, VipsImage **out, double hscale,
+                               double vscale, int kernel) {
+  return vips_resize(in, out, hscale, "vscale", vscale, "kernel", kernel,
+                     NULL);
+}
+
+static int matte_is_srgb8(VipsImage *in) {
+  VipsInterpretation i = vips_image_get_interpretation(in);
+  return vips_image_get_format(in) == VIPS_FORMAT_UCHAR &&
+         (i == VIPS_INTERPRETATION_sRGB) &&
+         !vips_image_get_typeof(in, VIPS_META_ICC_NAME);
+}
