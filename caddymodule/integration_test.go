@@ -1,0 +1,360 @@
+package caddymodule_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
+
+	_ "github.com/caddyserver/caddy/v2/modules/standard"
+	_ "github.com/jebosio/matte/caddymodule"
+	_ "golang.org/x/image/webp"
+)
+
+const globalOptions = `{
+	admin localhost:2999
+	http_port 9080
+	https_port 9443
+	grace_period 1ns
+	skip_install_trust
+	auto_https off
+}
+`
+
+// testPhoto is a 400x200 JPEG, red on the left and blue on the right.
+func testPhoto(t testing.TB) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 400, 200))
+	for y := 0; y < 200; y++ {
+		for x := 0; x < 400; x++ {
+			c := color.RGBA{255, 0, 0, 255}
+			if x >= 200 {
+				c = color.RGBA{0, 0, 255, 255}
+			}
+			img.SetRGBA(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+type errorsBody struct {
+	Errors []struct {
+		Code, Title, Detail, Field string
+	} `json:"errors"`
+}
+
+func get(t *testing.T, tester *caddytest.Tester, url string, headers ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := tester.Client.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, body
+}
+
+func imageSize(t *testing.T, body []byte) (string, int, int) {
+	t.Helper()
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("decode output: %v (%d bytes: %.40q)", err, len(body), body)
+	}
+	return format, cfg.Width, cfg.Height
+}
+
+func TestFileServerOrigin(t *testing.T) {
+	dir := t.TempDir()
+	photo := testPhoto(t)
+	files := map[string][]byte{
+		"photo.jpg":   photo,
+		"notes.txt":   []byte("plain text, passed through byte for byte\n"),
+		"corrupt.jpg": photo[:300],
+		"fake.jpg":    []byte("this is not an image at all, whatever the extension says"),
+		"big.jpg":     append(append([]byte{}, photo...), make([]byte, 300<<10)...),
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tester := caddytest.NewTester(t)
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	root * %s
+	matte {
+		max_source_bytes 200KB
+		max_output_dimension 2000
+		cache_control "public, max-age=60"
+	}
+	file_server
+}`, dir), "caddyfile")
+	base := "http://localhost:9080"
+
+	t.Run("no params passes through byte for byte", func(t *testing.T) {
+		res, body := get(t, tester, base+"/photo.jpg")
+		if res.StatusCode != 200 || !bytes.Equal(body, photo) {
+			t.Fatalf("status %d, %d bytes (want %d identical)", res.StatusCode, len(body), len(photo))
+		}
+		if res.Header.Get("Cache-Control") == "public, max-age=60" {
+			t.Fatal("a pass-through response got Matte's Cache-Control")
+		}
+	})
+	t.Run("resize", func(t *testing.T) {
+		res, body := get(t, tester, base+"/photo.jpg?w=100")
+		if res.StatusCode != 200 {
+			t.Fatalf("status %d: %s", res.StatusCode, body)
+		}
+		if f, w, h := imageSize(t, body); f != "jpeg" || w != 100 || h != 50 {
+			t.Fatalf("got %s %dx%d", f, w, h)
+		}
+		if res.Header.Get("Content-Type") != "image/jpeg" || res.Header.Get("Content-Length") != fmt.Sprint(len(body)) {
+			t.Fatalf("headers %v", res.Header)
+		}
+		if res.Header.Get("Cache-Control") != "public, max-age=60" || res.Header.Get("Accept-Ranges") != "" {
+			t.Fatalf("headers %v", res.Header)
+		}
+		etag := res.Header.Get("ETag")
+		if !strings.HasPrefix(etag, `"`) || strings.HasPrefix(etag, "W/") {
+			t.Fatalf("want a strong ETag, got %q", etag)
+		}
+		res2, body2 := get(t, tester, base+"/photo.jpg?w=100", "If-None-Match", etag)
+		if res2.StatusCode != http.StatusNotModified || len(body2) != 0 || res2.Header.Get("ETag") != etag {
+			t.Fatalf("conditional GET: %d %q", res2.StatusCode, body2)
+		}
+		res3, _ := get(t, tester, base+"/photo.jpg?w=101")
+		if res3.Header.Get("ETag") == etag {
+			t.Fatal("different params share an ETag")
+		}
+	})
+	t.Run("range and validators are not passed to the origin", func(t *testing.T) {
+		res, body := get(t, tester, base+"/photo.jpg?w=100", "Range", "bytes=0-99", "If-Modified-Since", "Wed, 01 Jan 2031 00:00:00 GMT")
+		if res.StatusCode != 200 {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+		imageSize(t, body)
+	})
+	t.Run("auto=format negotiates webp and varies", func(t *testing.T) {
+		res, body := get(t, tester, base+"/photo.jpg?w=100&auto=format", "Accept", "image/webp,*/*")
+		if f, _, _ := imageSize(t, body); f != "webp" || res.Header.Get("Content-Type") != "image/webp" {
+			t.Fatalf("got %s", f)
+		}
+		if !strings.Contains(strings.Join(res.Header.Values("Vary"), ","), "Accept") {
+			t.Fatalf("Vary = %q", res.Header.Values("Vary"))
+		}
+	})
+	t.Run("fm=png", func(t *testing.T) {
+		_, body := get(t, tester, base+"/photo.jpg?w=40&fm=png")
+		if f, w, _ := imageSize(t, body); f != "png" || w != 40 {
+			t.Fatalf("got %s %d", f, w)
+		}
+	})
+	t.Run("non-image passes through", func(t *testing.T) {
+		res, body := get(t, tester, base+"/notes.txt?w=100")
+		if res.StatusCode != 200 || !bytes.Equal(body, files["notes.txt"]) {
+			t.Fatalf("status %d body %q", res.StatusCode, body)
+		}
+	})
+	t.Run("missing file passes the 404 through", func(t *testing.T) {
+		res, _ := get(t, tester, base+"/nope.jpg?w=100")
+		if res.StatusCode != 404 {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+	})
+	for _, tc := range []struct {
+		name, path string
+		status     int
+		codes      []string
+		fields     []string
+	}{
+		{"every bad parameter at once", "/photo.jpg?w=abc&fit=bogus&q=500", 400, []string{"invalid_parameter", "invalid_parameter", "invalid_parameter"}, []string{"fit", "q", "w"}},
+		{"source over max_source_bytes", "/big.jpg?w=10", 413, []string{"source_too_large"}, []string{""}},
+		{"corrupt source", "/corrupt.jpg?w=10", 422, []string{"corrupt_source"}, []string{""}},
+		{"not an image", "/fake.jpg?w=10", 415, []string{"unsupported_source"}, []string{""}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, body := get(t, tester, base+tc.path)
+			if res.StatusCode != tc.status || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+				t.Fatalf("status %d %s: %s", res.StatusCode, res.Header.Get("Content-Type"), body)
+			}
+			var eb errorsBody
+			if err := json.Unmarshal(body, &eb); err != nil {
+				t.Fatal(err)
+			}
+			if len(eb.Errors) != len(tc.codes) {
+				t.Fatalf("errors %+v", eb.Errors)
+			}
+			for i, e := range eb.Errors {
+				if e.Code != tc.codes[i] || e.Field != tc.fields[i] || e.Title == "" {
+					t.Errorf("error %d = %+v, want code %s field %q", i, e, tc.codes[i], tc.fields[i])
+				}
+			}
+		})
+	}
+}
+
+// origin is a fake upstream on 127.0.0.1 that records what Matte asks it.
+type origin struct {
+	mu       sync.Mutex
+	requests []*http.Request
+	photo    []byte
+}
+
+func (o *origin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	o.mu.Lock()
+	o.requests = append(o.requests, r.Clone(r.Context()))
+	o.mu.Unlock()
+	switch r.URL.Path {
+	case "/img/photo.jpg":
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Header().Set("ETag", `"origin-etag"`)
+		w.Write(o.photo)
+	case "/img/chunked.png":
+		// No Content-Length: Matte must stop at the limit while streaming.
+		w.Header().Set("Content-Type", "image/png")
+		for i := 0; i < 100; i++ {
+			w.Write(make([]byte, 10<<10))
+			w.(http.Flusher).Flush()
+		}
+	case "/img/broken.jpg":
+		http.Error(w, "upstream exploded", http.StatusInternalServerError)
+	case "/page.html":
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, "<p>hello</p>")
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (o *origin) last() *http.Request {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.requests[len(o.requests)-1]
+}
+
+func TestReverseProxyOrigin(t *testing.T) {
+	o := &origin{photo: testPhoto(t)}
+	upstream := httptest.NewServer(o)
+	defer upstream.Close()
+	tester := caddytest.NewTester(t)
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	matte {
+		max_source_bytes 200KB
+	}
+	handle /down/* {
+		reverse_proxy 127.0.0.1:1
+	}
+	reverse_proxy %s
+}`, upstream.Listener.Addr()), "caddyfile")
+	base := "http://localhost:9080"
+
+	res, body := get(t, tester, base+"/img/photo.jpg?w=80&token=abc&fm=png&z=1", "Range", "bytes=0-10", "If-None-Match", `"origin-etag"`)
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d: %s", res.StatusCode, body)
+	}
+	if f, w, _ := imageSize(t, body); f != "png" || w != 80 {
+		t.Fatalf("got %s %d", f, w)
+	}
+	if res.Header.Get("ETag") == `"origin-etag"` {
+		t.Fatal("the origin's ETag leaked onto the transformed image")
+	}
+	up := o.last()
+	if up.URL.RawQuery != "token=abc&z=1" {
+		t.Errorf("origin saw query %q, want Matte's parameters stripped", up.URL.RawQuery)
+	}
+	for _, h := range []string{"Range", "If-None-Match"} {
+		if up.Header.Get(h) != "" {
+			t.Errorf("origin saw %s: %q", h, up.Header.Get(h))
+		}
+	}
+
+	res, body = get(t, tester, base+"/img/photo.jpg?token=abc")
+	if res.StatusCode != 200 || !bytes.Equal(body, o.photo) || o.last().URL.RawQuery != "token=abc" {
+		t.Fatal("a request without Matte parameters was not passed through untouched")
+	}
+
+	res, body = get(t, tester, base+"/page.html?w=10")
+	if res.StatusCode != 200 || string(body) != "<p>hello</p>" {
+		t.Fatalf("non-image: %d %q", res.StatusCode, body)
+	}
+
+	res, body = get(t, tester, base+"/img/chunked.png?w=10")
+	if res.StatusCode != 413 || !bytes.Contains(body, []byte("source_too_large")) {
+		t.Fatalf("streamed oversize source: %d %s", res.StatusCode, body)
+	}
+
+	res, body = get(t, tester, base+"/img/broken.jpg?w=10")
+	if res.StatusCode != 500 || !bytes.Contains(body, []byte("upstream exploded")) {
+		t.Fatalf("upstream error not passed through: %d %s", res.StatusCode, body)
+	}
+
+	res, _ = get(t, tester, base+"/down/x.jpg?w=10")
+	if res.StatusCode != http.StatusBadGateway {
+		t.Fatalf("unreachable upstream: %d", res.StatusCode)
+	}
+}
+
+// TestAlphaSourceThroughServer checks a PNG with alpha end to end: kept as
+// PNG with alpha, flattened on white as JPEG.
+func TestAlphaSourceThroughServer(t *testing.T) {
+	dir := t.TempDir()
+	img := image.NewNRGBA(image.Rect(0, 0, 100, 100))
+	for y := 0; y < 100; y++ {
+		for x := 0; x < 50; x++ {
+			img.SetNRGBA(x, y, color.NRGBA{0, 255, 0, 255})
+		}
+	}
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	os.WriteFile(filepath.Join(dir, "a.png"), b.Bytes(), 0o644)
+	tester := caddytest.NewTester(t)
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	root * %s
+	matte
+	file_server
+}`, dir), "caddyfile")
+	_, body := get(t, tester, "http://localhost:9080/a.png?w=50")
+	out, err := png.Decode(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, a := out.At(40, 10).RGBA(); a != 0 {
+		t.Fatalf("right half should stay transparent, alpha %d", a)
+	}
+	_, body = get(t, tester, "http://localhost:9080/a.png?w=50&fm=jpg")
+	jp, err := jpeg.Decode(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, g, bb, _ := jp.At(40, 10).RGBA(); r>>8 < 240 || g>>8 < 240 || bb>>8 < 240 {
+		t.Fatalf("transparent area should be white in JPEG, got %d %d %d", r>>8, g>>8, bb>>8)
+	}
+}

@@ -1,0 +1,118 @@
+package caddymodule
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// errSourceTooLarge aborts the next handler's body once it passes the limit.
+var errSourceTooLarge = errors.New("matte: source exceeds max_source_bytes")
+
+// sourceRecorder stands in for the client's ResponseWriter while the next
+// handler (file_server, reverse_proxy, ...) writes the source. A 200 of type
+// image/* is buffered, up to limit bytes; anything else is written through
+// to the client untouched. Not safe for concurrent use, like any
+// ResponseWriter.
+type sourceRecorder struct {
+	w      http.ResponseWriter
+	header http.Header
+	limit  int64
+
+	status      int
+	wroteHeader bool
+	passthrough bool // writing straight to w
+	overflow    bool // the buffered body passed limit
+	buf         bytes.Buffer
+}
+
+func newSourceRecorder(w http.ResponseWriter, limit int64) *sourceRecorder {
+	return &sourceRecorder{w: w, header: w.Header().Clone(), limit: limit}
+}
+
+func (r *sourceRecorder) Header() http.Header { return r.header }
+
+// buffered reports whether the response was captured as a source image.
+func (r *sourceRecorder) buffered() bool { return r.wroteHeader && !r.passthrough }
+
+func (r *sourceRecorder) WriteHeader(status int) {
+	if r.wroteHeader {
+		return
+	}
+	if status >= 100 && status < 200 {
+		// Informational responses (103 Early Hints) go straight through.
+		copyHeader(r.w.Header(), r.header)
+		r.w.WriteHeader(status)
+		return
+	}
+	r.wroteHeader = true
+	r.status = status
+	if status != http.StatusOK || !isImage(r.header.Get("Content-Type")) {
+		r.passthrough = true
+		copyHeader(r.w.Header(), r.header)
+		r.w.WriteHeader(status)
+		return
+	}
+	if cl, err := strconv.ParseInt(r.header.Get("Content-Length"), 10, 64); err == nil && r.limit > 0 && cl > r.limit {
+		r.overflow = true
+	} else if err == nil && cl > 0 {
+		r.buf.Grow(int(cl))
+	}
+}
+
+func (r *sourceRecorder) Write(p []byte) (int, error) {
+	if !r.wroteHeader {
+		r.WriteHeader(http.StatusOK)
+	}
+	if r.passthrough {
+		return r.w.Write(p)
+	}
+	if r.overflow || r.limit > 0 && int64(r.buf.Len()+len(p)) > r.limit {
+		r.overflow = true
+		return 0, errSourceTooLarge
+	}
+	return r.buf.Write(p)
+}
+
+// ReadFrom keeps sendfile and large copies fast when passing through.
+func (r *sourceRecorder) ReadFrom(src io.Reader) (int64, error) {
+	if !r.wroteHeader {
+		r.WriteHeader(http.StatusOK)
+	}
+	if r.passthrough {
+		if rf, ok := r.w.(io.ReaderFrom); ok {
+			return rf.ReadFrom(src)
+		}
+	}
+	return io.Copy(writerOnly{r}, src)
+}
+
+// Flush flushes a pass-through response; a buffered one has nothing to flush.
+func (r *sourceRecorder) Flush() {
+	if r.passthrough {
+		_ = http.NewResponseController(r.w).Flush()
+	}
+}
+
+// writerOnly hides ReadFrom so io.Copy does not recurse into it.
+type writerOnly struct{ io.Writer }
+
+func copyHeader(dst, src http.Header) {
+	for k := range dst {
+		if _, ok := src[k]; !ok {
+			delete(dst, k)
+		}
+	}
+	for k, v := range src {
+		dst[k] = v
+	}
+}
+
+func isImage(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && strings.HasPrefix(mt, "image/")
+}
