@@ -5,7 +5,9 @@ export CGO_ENABLED := 1
 export MATTE_RUNTIME := $(CURDIR)/runtime
 GO ?= $(shell command -v go || echo /usr/local/go/bin/go)
 
-.PHONY: setup system runtime build run test vet fuzz clean
+FUZZTIME ?= 10s
+
+.PHONY: setup system runtime build run demo test vet fuzz clean
 
 setup: system runtime
 
@@ -18,7 +20,12 @@ runtime:
 build: setup
 	$(GO) build -o bin/caddy ./cmd/caddy
 
-run: build
+demo: var/demo/img/product.jpg
+
+var/demo/img/product.jpg: scripts/mkdemo/main.go
+	$(GO) run ./scripts/mkdemo -out var/demo/img
+
+run: build demo
 	./bin/caddy run --config Caddyfile.example --adapter caddyfile
 
 vet: setup
@@ -26,6 +33,24 @@ vet: setup
 
 test: setup vet
 	$(GO) test -race -timeout 30m ./...
+	@$(MAKE) --no-print-directory fuzz
+
+# fuzz runs every Fuzz target briefly on top of its committed seed corpus.
+fuzz: setup
+	@set -e; for file in $$(grep -rl --include='*_test.go' '^func Fuzz' .); do \
+	  pkg=./$$(dirname $${file#./}); \
+	  for f in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$file); do \
+	    echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+	    $(GO) test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) >/dev/null || \
+	      { $(GO) test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime 1x; exit 1; }; \
+	  done; \
+	done
 
 clean:
 	rm -rf bin
+
+# `make model NAME=u2net` downloads an optional segmentation model into
+# runtime/models and checks its pinned hash (scripts/fetch-model.sh).
+.PHONY: model
+model:
+	@scripts/fetch-model.sh "$(NAME)"

@@ -243,6 +243,22 @@ func bordered(w, h, border int) *image.NRGBA {
 	return img
 }
 
+// TestRotateClockwise checks the direction: turning a wide image clockwise
+// lifts its top-left corner to the top of the bounding box.
+func TestRotateClockwise(t *testing.T) {
+	pl := NewPipeline(Options{})
+	_, img := run(t, pl, encodePNG(t, halves(200, 100, red, blue)), "rot=20&fm=png", "")
+	for x := 0; x < img.Bounds().Dx(); x++ {
+		if c := img.NRGBAAt(x, 3); c.A > 200 {
+			if !near(c, red, 60) {
+				t.Fatalf("topmost pixel at x=%d is %v, want red (the top-left corner)", x, c)
+			}
+			return
+		}
+	}
+	t.Fatal("no opaque pixel near the top")
+}
+
 func TestPipelineStripsMetadata(t *testing.T) {
 	pl := NewPipeline(Options{})
 	src := withOrientation(encodeJPEG(t, halves(64, 32, red, blue)), 6)

@@ -102,8 +102,8 @@ static int matte_rot(VipsImage *in, VipsImage **out, int quarter_turns) {
 static int matte_rotate(VipsImage *in, VipsImage **out, double angle,
                         double *bg, int n) {
   VipsArrayDouble *background = vips_array_double_new(bg, n);
-  // vips_rotate turns anticlockwise for a positive angle.
-  int r = vips_rotate(in, out, -angle, "background", background, NULL);
+  // vips_rotate turns clockwise on screen (y grows downwards).
+  int r = vips_rotate(in, out, angle, "background", background, NULL);
   vips_area_unref(VIPS_AREA(background));
   return r;
 }
