@@ -1,0 +1,424 @@
+// Package cache is a generic two-tier byte cache with request coalescing.
+//
+// A Cache combines an in-memory tier (ristretto, bounded in bytes) and a
+// persistent disk tier (sharded, checksummed files with approximate-LRU
+// eviction), either of which may be disabled. Entries live in namespaces
+// ("result", "mask", ...) so different kinds of objects never collide, and
+// may carry a Tag so that everything derived from one source can be purged
+// at once. Do coalesces concurrent computations of the same missing key.
+//
+// The package knows nothing about HTTP or images. A nil *Cache is valid: it
+// always misses, stores nothing and Do simply calls fn.
+//
+// # Contract
+//
+//   - All methods of *Cache are safe for concurrent use.
+//   - Entries are immutable: Set takes ownership of Value and Meta, and what
+//     Get/Do return is shared with other callers and must not be modified.
+//   - Nothing on the request path fails because of the disk: Set returns
+//     before the disk write (done by background writers, reported through
+//     Options.OnError), and a corrupt or unreadable file is a miss.
+//   - Memory: ristretto may decline a Set (admission policy, full buffers);
+//     the tier never holds more than its MaxBytes of cost.
+//   - Disk: files are written atomically (temp file, fsync, rename, fsync of
+//     the directory), verified with CRC-32C on every read, and kept under
+//     DiskMaxBytes (entry file bytes, not filesystem blocks) by LRU eviction.
+//     The LRU index is rebuilt by a background scan at New; until that
+//     finishes, entries from before the restart are served (and indexed when
+//     read) but only indexed ones count towards the limit.
+//   - Purges take effect at once for Get and also cancel queued disk writes
+//     and discard Do results computed across them.
+//
+// # Sharing a directory
+//
+// Two Caches on one directory (e.g. the old and new instance during a
+// configuration reload) stay correct (atomic renames, checksums), but each
+// accounts only the entries it knows, so the size limit is approximate while
+// both run. Prefer one Cache per directory per process.
+package cache
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configures New. The zero value gives a 256 MiB memory tier and no
+// disk tier.
+type Options struct {
+	// MemoryMaxBytes bounds the memory tier (value + metadata + overhead).
+	// 0 means DefaultMemoryMaxBytes; a negative value disables the tier.
+	MemoryMaxBytes int64
+
+	// DiskPath enables the disk tier in this directory ("" disables it). It
+	// is created if missing; a non-empty directory that was not created by
+	// this package is refused.
+	DiskPath string
+	// DiskMaxBytes bounds the total size of the entry files; 0 means
+	// DefaultDiskMaxBytes.
+	DiskMaxBytes int64
+	// DiskWriters is the number of background writer goroutines; 0 means 2.
+	DiskWriters int
+	// DiskQueueMaxBytes bounds the entries waiting to be written; writes
+	// beyond it are dropped (and counted). 0 means 64 MiB.
+	DiskQueueMaxBytes int64
+
+	// OnError, if set, receives problems that never fail a request: disk
+	// write/read errors and corrupt entries (as *DiskError), and entries
+	// rejected by Set (wrapping ErrInvalid). It is called from request and
+	// background goroutines, possibly concurrently, and must not block.
+	OnError func(error)
+
+	hooks *testHooks // tests only
+}
+
+const (
+	DefaultMemoryMaxBytes = 256 << 20
+	DefaultDiskMaxBytes   = 1 << 30
+)
+
+// Cache is a two-tier cache. All methods are safe for concurrent use and may
+// be called on a nil *Cache (which always misses). After Close, Get misses,
+// Set and purges do nothing, and Do calls fn without storing its result.
+type Cache struct {
+	mem     *memTier  // nil: disabled
+	disk    *diskTier // nil: disabled
+	onError func(error)
+	hooks   *testHooks
+
+	closeMu sync.RWMutex // read-held by every operation; Close takes it exclusively
+	closed  bool
+
+	// purgeMu orders purges against stores of Do results: a result whose
+	// flight started before a purge (epoch changed) is not stored.
+	purgeMu sync.RWMutex
+	epoch   atomic.Uint64
+
+	flightMu sync.Mutex
+	flights  map[string]*flight
+
+	memHits, memMisses   atomic.Uint64
+	diskHits, diskMisses atomic.Uint64
+	executions           atomic.Uint64
+	coalesced            atomic.Uint64
+	flightHits           atomic.Uint64
+	panics               atomic.Uint64
+	staleSkipped         atomic.Uint64
+	invalid              atomic.Uint64
+}
+
+// New creates a Cache. Only configuration problems (an unusable disk
+// directory) are errors; the disk index is built in the background, so New
+// returns without scanning the directory.
+func New(o Options) (*Cache, error) {
+	c := &Cache{onError: o.OnError, hooks: o.hooks, flights: make(map[string]*flight)}
+	if c.hooks == nil {
+		c.hooks = &testHooks{}
+	}
+	if o.MemoryMaxBytes >= 0 {
+		n := o.MemoryMaxBytes
+		if n == 0 {
+			n = DefaultMemoryMaxBytes
+		}
+		m, err := newMemTier(n)
+		if err != nil {
+			return nil, fmt.Errorf("cache: memory tier: %w", err)
+		}
+		c.mem = m
+	}
+	if o.DiskPath != "" {
+		maxBytes := o.DiskMaxBytes
+		if maxBytes <= 0 {
+			maxBytes = DefaultDiskMaxBytes
+		}
+		writers := o.DiskWriters
+		if writers <= 0 {
+			writers = 2
+		}
+		queue := o.DiskQueueMaxBytes
+		if queue <= 0 {
+			queue = 64 << 20
+		}
+		d, err := newDiskTier(o.DiskPath, maxBytes, writers, queue, o.OnError, c.hooks)
+		if err != nil {
+			if c.mem != nil {
+				c.mem.close()
+			}
+			return nil, err
+		}
+		c.disk = d
+	}
+	return c, nil
+}
+
+// Close flushes queued disk writes, stops background work and releases the
+// memory tier. It is idempotent.
+func (c *Cache) Close() error {
+	if c == nil {
+		return nil
+	}
+	c.closeMu.Lock()
+	defer c.closeMu.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	if c.disk != nil {
+		c.disk.close()
+	}
+	if c.mem != nil {
+		c.mem.close()
+	}
+	return nil
+}
+
+// Flush waits until no disk writes are queued or in progress. Set returns
+// before its disk write is done; tests and graceful shutdowns use Flush.
+// Under a steady stream of Sets it may wait for those too.
+func (c *Cache) Flush() {
+	if c == nil || c.disk == nil {
+		return
+	}
+	c.disk.flush()
+}
+
+// Enabled reports whether at least one tier is enabled.
+func (c *Cache) Enabled() bool { return c != nil && (c.mem != nil || c.disk != nil) }
+
+// begin read-locks closeMu; it returns false (and unlocks) after Close.
+func (c *Cache) begin() bool {
+	c.closeMu.RLock()
+	if c.closed {
+		c.closeMu.RUnlock()
+		return false
+	}
+	return true
+}
+
+func (c *Cache) end() { c.closeMu.RUnlock() }
+
+func (c *Cache) report(err error) {
+	if c.onError != nil {
+		c.onError(err)
+	}
+}
+
+// Get looks the key up in memory, then on disk. A disk hit is promoted to
+// memory. The returned Tier is TierNone on a miss. An invalid namespace or
+// key is a miss.
+func (c *Cache) Get(ns, key string) (Entry, Tier, bool) {
+	if c == nil || checkKey(ns, key) != nil || !c.begin() {
+		return Entry{}, TierNone, false
+	}
+	defer c.end()
+	return c.lookup(ns, key, true)
+}
+
+// lookup is Get without validation or locking; count says whether to count
+// hits and misses (not for the re-check inside a flight).
+func (c *Cache) lookup(ns, key string, count bool) (Entry, Tier, bool) {
+	if c.mem != nil {
+		if e, ok := c.mem.get(ns, key); ok {
+			if count {
+				c.memHits.Add(1)
+			}
+			return e, TierMemory, true
+		}
+		if count {
+			c.memMisses.Add(1)
+		}
+	}
+	if c.disk != nil {
+		if e, ok := c.disk.get(ns, key); ok {
+			if count {
+				c.diskHits.Add(1)
+			}
+			if c.mem != nil {
+				c.mem.set(ns, key, e)
+			}
+			return e, TierDisk, true
+		}
+		if count {
+			c.diskMisses.Add(1)
+		}
+	}
+	return Entry{}, TierNone, false
+}
+
+// Set stores the entry in memory (synchronously; ristretto may still decline
+// it) and queues it for the disk tier. It never fails: an invalid entry is
+// reported to OnError and ignored, disk write errors are reported to OnError
+// later. A zero e.Created is set to time.Now(). The cache owns e.Value and
+// e.Meta afterwards.
+func (c *Cache) Set(ns, key string, e Entry) {
+	if c == nil {
+		return
+	}
+	if err := c.validate(ns, key, &e); err != nil {
+		c.invalid.Add(1)
+		c.report(err)
+		return
+	}
+	if !c.begin() {
+		return
+	}
+	defer c.end()
+	c.store(ns, key, e)
+}
+
+func (c *Cache) validate(ns, key string, e *Entry) error {
+	if err := checkKey(ns, key); err != nil {
+		return err
+	}
+	if err := checkEntry(e); err != nil {
+		return fmt.Errorf("%w (%s/%q)", err, ns, key)
+	}
+	if e.Created.IsZero() {
+		e.Created = time.Now()
+	}
+	return nil
+}
+
+func (c *Cache) store(ns, key string, e Entry) {
+	if c.mem != nil {
+		c.mem.set(ns, key, e)
+	}
+	if c.disk != nil {
+		c.disk.enqueue(ns, key, e)
+	}
+}
+
+// purge runs fn under the exclusive purge lock after bumping the epoch.
+func (c *Cache) purge(fn func() error) error {
+	if c == nil || !c.begin() {
+		return nil
+	}
+	defer c.end()
+	c.purgeMu.Lock()
+	defer c.purgeMu.Unlock()
+	c.epoch.Add(1)
+	return fn()
+}
+
+// Delete removes one entry from both tiers (and cancels its queued disk
+// write). The error, if any, is about the disk tier; memory is always purged.
+func (c *Cache) Delete(ns, key string) error {
+	if checkKey(ns, key) != nil {
+		return nil
+	}
+	return c.purge(func() error {
+		if c.mem != nil {
+			c.mem.del(ns, key)
+		}
+		if c.disk != nil {
+			return c.disk.del(ns, key)
+		}
+		return nil
+	})
+}
+
+// Purge removes every entry of a namespace. Memory: one pass over all
+// entries. Disk: the namespace directory is renamed away at once and
+// deleted in the background.
+func (c *Cache) Purge(ns string) error {
+	if !ValidNamespace(ns) {
+		return fmt.Errorf("%w: namespace %q", ErrInvalid, ns)
+	}
+	return c.purge(func() error {
+		if c.mem != nil {
+			c.mem.purge(func(it *memItem) bool { return it.ns == ns })
+		}
+		if c.disk != nil {
+			return c.disk.purgeNS(ns)
+		}
+		return nil
+	})
+}
+
+// PurgeAll removes everything.
+func (c *Cache) PurgeAll() error {
+	return c.purge(func() error {
+		if c.mem != nil {
+			c.mem.purge(func(*memItem) bool { return true })
+		}
+		if c.disk != nil {
+			return c.disk.purgeAll()
+		}
+		return nil
+	})
+}
+
+// PurgeTag removes every entry, in any namespace, whose Tag equals tag
+// (an empty tag purges nothing). Cost: one pass over the memory entries and
+// one over the disk index (in memory; no directory scan), plus one unlink
+// per matching file. Disk entries not yet indexed by the startup scan are
+// covered as well: they are deleted when the scan or a Get reaches them.
+func (c *Cache) PurgeTag(tag string) error {
+	if tag == "" {
+		return nil
+	}
+	return c.purge(func() error {
+		if c.mem != nil {
+			c.mem.purge(func(it *memItem) bool { return it.entry.Tag == tag })
+		}
+		if c.disk != nil {
+			return c.disk.purgeTag(tag)
+		}
+		return nil
+	})
+}
+
+// Stats is a point-in-time snapshot of counters (monotonic, since New) and
+// gauges. Hits/misses count Get and Do lookups per tier: a lookup that
+// misses memory and hits disk counts one memory miss and one disk hit.
+type Stats struct {
+	MemoryHits, MemoryMisses uint64
+	MemoryEntries            int64 // gauge
+	MemoryBytes              int64 // gauge: cost admitted by ristretto
+	MemoryMaxBytes           int64
+	MemoryEvictions          uint64 // evicted to make room
+	MemoryDropped            uint64 // sets dropped or rejected by ristretto
+
+	DiskHits, DiskMisses uint64
+	DiskEntries          int64 // gauge: indexed entries
+	DiskBytes            int64 // gauge: size of indexed entry files
+	DiskMaxBytes         int64
+	DiskIndexReady       bool // the startup scan has finished
+	DiskEvictions        uint64
+	DiskWriteErrors      uint64
+	DiskWritesDropped    uint64 // queue full, or entry larger than DiskMaxBytes
+	DiskCorruptDropped   uint64 // corrupt/truncated/foreign entries deleted
+	DiskTempFilesRemoved uint64 // stale temp files cleaned up at start
+
+	Executions      uint64 // fn calls made by Do
+	Coalesced       uint64 // Do callers that waited for another caller's fn
+	FlightCacheHits uint64 // flights answered by the re-check instead of fn
+	Panics          uint64 // fn panics turned into *PanicError
+	StaleSkipped    uint64 // Do results not stored because a purge ran meanwhile
+	InvalidSets     uint64 // Set calls rejected by validation
+}
+
+// Stats returns a snapshot. It is cheap enough to call on every scrape, may
+// be called from OnError, and keeps working after Close.
+func (c *Cache) Stats() Stats {
+	var s Stats
+	if c == nil {
+		return s
+	}
+	s.MemoryHits, s.MemoryMisses = c.memHits.Load(), c.memMisses.Load()
+	s.DiskHits, s.DiskMisses = c.diskHits.Load(), c.diskMisses.Load()
+	if c.mem != nil {
+		c.mem.stats(&s)
+	}
+	if c.disk != nil {
+		c.disk.stats(&s)
+	}
+	s.Executions = c.executions.Load()
+	s.Coalesced = c.coalesced.Load()
+	s.FlightCacheHits = c.flightHits.Load()
+	s.Panics = c.panics.Load()
+	s.StaleSkipped = c.staleSkipped.Load()
+	s.InvalidSets = c.invalid.Load()
+	return s
+}

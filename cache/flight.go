@@ -1,0 +1,204 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+)
+
+// FillFunc computes the entry for a key that is not cached. ctx is detached
+// from any single caller (it keeps the values of the caller that started the
+// flight) and is cancelled only when every caller waiting for the result has
+// given up. Return store=false to hand the entry to the waiting callers
+// without caching it. Errors are never cached.
+type FillFunc func(ctx context.Context) (e Entry, store bool, err error)
+
+// Outcome tells a Do caller how its result was obtained.
+type Outcome struct {
+	// Tier is where the entry was found: TierMemory/TierDisk for a hit
+	// (before the flight, or by the re-check inside it), TierNone when fn
+	// produced it or on error. Use Tier.CacheStatus for X-Cache.
+	Tier Tier
+	// Executed is true for the one caller whose flight ran fn.
+	Executed bool
+	// Coalesced is true for callers that joined a flight started by another
+	// caller and waited for its result.
+	Coalesced bool
+}
+
+// PanicError is returned to every caller of a flight whose fn panicked.
+type PanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack
+}
+
+func (p *PanicError) Error() string { return fmt.Sprintf("cache: fill function panicked: %v", p.Value) }
+
+// ErrFillExited is returned when fn called runtime.Goexit (e.g. t.FailNow)
+// instead of returning.
+var ErrFillExited = errors.New("cache: fill function called runtime.Goexit")
+
+// flight is one execution of fn shared by all callers of the same key.
+type flight struct {
+	done   chan struct{}
+	cancel context.CancelFunc
+	// Guarded by Cache.flightMu.
+	refs     int
+	finished bool
+	// Written by the flight goroutine before done is closed.
+	entry    Entry
+	tier     Tier
+	executed bool
+	err      error
+}
+
+// Do returns the entry for ns/key, calling fn to produce it on a miss.
+//
+// Concurrent Do calls for the same key share one flight: fn runs once, in a
+// goroutine of its own, and every caller gets its result. The cache is
+// checked again inside the flight, so a value stored between a caller's miss
+// and the flight's start is used without calling fn. A caller whose ctx ends
+// first returns ctx.Err() at once, without affecting the others; fn's context
+// is cancelled only when all callers have left. A successful result is stored
+// (unless fn says store=false, or a Delete/Purge ran since the flight began,
+// in which case it may be stale); errors are not stored. A panic in fn is
+// recovered and returned to all callers as *PanicError.
+//
+// Callers must treat the returned Entry as read-only. On a nil *Cache, Do
+// just calls fn (with panics recovered).
+func (c *Cache) Do(ctx context.Context, ns, key string, fn FillFunc) (Entry, Outcome, error) {
+	if c == nil {
+		e, _, _, err := safeCall(ctx, fn)
+		return e, Outcome{Executed: true}, err
+	}
+	if err := checkKey(ns, key); err != nil {
+		return Entry{}, Outcome{}, err
+	}
+	if e, t, ok := c.Get(ns, key); ok {
+		return e, Outcome{Tier: t}, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return Entry{}, Outcome{}, err
+	}
+	if h := c.hooks.beforeFlight; h != nil {
+		h()
+	}
+
+	fk := memKey(ns, key)
+	c.flightMu.Lock()
+	f := c.flights[fk]
+	leader := f == nil
+	if leader {
+		fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		f = &flight{done: make(chan struct{}), cancel: cancel}
+		c.flights[fk] = f
+		go c.runFlight(fctx, f, fk, ns, key, fn)
+	} else {
+		c.coalesced.Add(1)
+	}
+	f.refs++
+	c.flightMu.Unlock()
+
+	out := Outcome{Coalesced: !leader}
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+		select {
+		case <-f.done: // finished at the same time: use the result
+		default:
+			c.leave(fk, f)
+			return Entry{}, out, ctx.Err()
+		}
+	}
+	out.Tier = f.tier
+	out.Executed = leader && f.executed
+	return f.entry, out, f.err
+}
+
+// leave drops a caller that gave up; the last one out cancels fn's context
+// and forgets the flight, so later callers start a fresh one.
+func (c *Cache) leave(fk string, f *flight) {
+	c.flightMu.Lock()
+	defer c.flightMu.Unlock()
+	f.refs--
+	if f.refs == 0 && !f.finished {
+		f.cancel()
+		if c.flights[fk] == f {
+			delete(c.flights, fk)
+		}
+	}
+}
+
+func (c *Cache) runFlight(ctx context.Context, f *flight, fk, ns, key string, fn FillFunc) {
+	defer f.cancel()
+	f.err = ErrFillExited // replaced unless fn calls runtime.Goexit
+	defer func() {
+		// Runs even on runtime.Goexit. Stores are already done, so callers
+		// arriving after the flight is forgotten find the entry cached.
+		c.flightMu.Lock()
+		f.finished = true
+		if c.flights[fk] == f {
+			delete(c.flights, fk)
+		}
+		c.flightMu.Unlock()
+		close(f.done)
+	}()
+
+	epoch := c.epoch.Load()
+	if c.begin() {
+		e, t, ok := c.lookup(ns, key, false)
+		c.end()
+		if ok {
+			c.flightHits.Add(1)
+			f.entry, f.tier, f.err = e, t, nil
+			return
+		}
+	}
+
+	c.executions.Add(1)
+	f.executed = true
+	e, store, panicked, err := safeCall(ctx, fn)
+	if panicked {
+		c.panics.Add(1)
+	}
+	if err != nil {
+		f.entry, f.err = Entry{}, err
+		return
+	}
+	if verr := c.validate(ns, key, &e); verr != nil {
+		c.invalid.Add(1)
+		c.report(verr)
+		store = false
+	}
+	f.entry, f.err = e, nil
+	if store {
+		c.storeFlight(ns, key, e, epoch)
+	}
+}
+
+// storeFlight stores a flight's result unless a purge ran since the flight
+// began (the result may have been computed from purged data).
+func (c *Cache) storeFlight(ns, key string, e Entry, epoch uint64) {
+	if !c.begin() {
+		return
+	}
+	defer c.end()
+	c.purgeMu.RLock()
+	defer c.purgeMu.RUnlock()
+	if c.epoch.Load() != epoch {
+		c.staleSkipped.Add(1)
+		return
+	}
+	c.store(ns, key, e)
+}
+
+func safeCall(ctx context.Context, fn FillFunc) (e Entry, store, panicked bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e, store, panicked, err = Entry{}, false, true, &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	e, store, err = fn(ctx)
+	return e, store, false, err
+}
