@@ -35,6 +35,10 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    cache_control         <value>      # default "public, max-age=86400"
 //	    workers               <count>      # concurrent libvips pipelines; default: CPUs
 //	    timeout               <duration>   # per transform; default 30s
+//	    source_ttl            <duration>   # reuse sources without asking the origin; default 0
+//	    cache                 off          # no result, source or mask cache
+//	    cache_memory          <size>       # memory tier; default 256MiB
+//	    cache_disk            <path> [<size>]   # disk tier; size default 1GiB
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
@@ -118,6 +122,41 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("timeout: %v", derr)
 			}
 			h.Timeout = caddy.Duration(dur)
+		case "source_ttl":
+			if err = need(1); err != nil {
+				return err
+			}
+			dur, derr := caddy.ParseDuration(args[0])
+			if derr != nil || dur < 0 {
+				return d.Errf("source_ttl: %q is not a duration", args[0])
+			}
+			h.SourceTTL = caddy.Duration(dur)
+		case "cache":
+			if len(args) != 1 || args[0] != "off" {
+				return d.Errf("cache: the only form is `cache off`")
+			}
+			h.CacheOff = true
+		case "cache_memory":
+			if err = need(1); err != nil {
+				return err
+			}
+			n, perr := humanize.ParseBytes(args[0])
+			if perr != nil || n == 0 {
+				return d.Errf("cache_memory: %q is not a size", args[0])
+			}
+			h.CacheMemory = int64(n)
+		case "cache_disk":
+			if len(args) < 1 || len(args) > 2 {
+				return d.ArgErr()
+			}
+			h.CacheDisk = args[0]
+			if len(args) == 2 {
+				n, perr := humanize.ParseBytes(args[1])
+				if perr != nil || n == 0 {
+					return d.Errf("cache_disk: %q is not a size", args[1])
+				}
+				h.CacheDiskSize = int64(n)
+			}
 		default:
 			return d.Errf("unrecognized matte subdirective %q", key)
 		}

@@ -5,7 +5,7 @@ package caddymodule
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +20,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/jebosio/matte/cache"
 	"github.com/jebosio/matte/transform"
 )
 
@@ -59,9 +60,24 @@ type Handler struct {
 	Workers int `json:"workers,omitempty"`
 	// Timeout is the deadline for one transform (default 30s).
 	Timeout caddy.Duration `json:"timeout,omitempty"`
+	// SourceTTL is the least time a source is reused without asking the
+	// origin again, for origins that send no freshness of their own
+	// (default 0: always revalidate, which for file_server is a stat).
+	SourceTTL caddy.Duration `json:"source_ttl,omitempty"`
+	// CacheOff disables the result, source and mask caches.
+	CacheOff bool `json:"cache_off,omitempty"`
+	// CacheMemory is the memory tier's size in bytes (default 256 MiB).
+	CacheMemory int64 `json:"cache_memory,omitempty"`
+	// CacheDisk is the disk tier's folder; empty means no disk tier.
+	CacheDisk string `json:"cache_disk,omitempty"`
+	// CacheDiskSize is the disk tier's size in bytes (default 1 GiB).
+	CacheDiskSize int64 `json:"cache_disk_size,omitempty"`
 
 	pipeline *transform.Pipeline
 	slots    chan struct{}
+	cache    *cache.Cache // nil when off: every lookup misses
+	cacheKey string
+	metrics  *metrics
 	logger   *zap.Logger
 }
 
@@ -107,7 +123,17 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		Qualities: transform.Qualities{JPEG: h.Quality["jpeg"], WebP: h.Quality["webp"], AVIF: h.Quality["avif"]},
 	})
 	h.slots = make(chan struct{}, h.Workers)
-	return nil
+	if !h.CacheOff {
+		o := cache.Options{MemoryMaxBytes: h.CacheMemory, DiskPath: h.CacheDisk, DiskMaxBytes: h.CacheDiskSize}
+		key, c, err := loadCache(o, h.logger)
+		if err != nil {
+			return fmt.Errorf("matte: cache: %w", err)
+		}
+		h.cacheKey, h.cache = key, c
+	}
+	var err error
+	h.metrics, err = registerMetrics(ctx, h.cacheKey, h.cache)
+	return err
 }
 
 // Validate checks the configuration.
@@ -128,8 +154,13 @@ func (h *Handler) Validate() error {
 	return nil
 }
 
-// Cleanup releases nothing yet: the pipeline holds no per-config state.
-func (h *Handler) Cleanup() error { return nil }
+// Cleanup releases this config's hold on the shared cache.
+func (h *Handler) Cleanup() error {
+	if h.cacheKey != "" {
+		releaseCache(h.cacheKey)
+	}
+	return nil
+}
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	params, err := transform.ParseQuery(r.URL.Query())
@@ -139,25 +170,185 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if params.IsZero() {
 		return next.ServeHTTP(w, r)
 	}
+	or := originRequest(r)
+	srcID := sourceID(r, or.URL.RequestURI())
+	now := time.Now()
 
-	rec := newSourceRecorder(w, h.MaxSourceBytes)
-	nextErr, aborted := serveNext(next, rec, originRequest(r))
-	if rec.overflow {
-		return h.writeError(w, r, &transform.Error{Status: http.StatusRequestEntityTooLarge, Code: transform.CodeSourceTooLarge,
+	// A fresh memo of the source answers from the result cache with no
+	// origin request; a stale one is revalidated with a conditional request.
+	memo, haveMemo := h.lookupMemo(srcID)
+	if haveMemo && memo.fresh(now) && h.serveCached(w, r, params, memo) {
+		return nil
+	}
+	var rec *sourceRecorder
+	if haveMemo && (memo.ETag != "" || memo.LastModified != "") {
+		cond := or.Clone(or.Context())
+		if memo.ETag != "" {
+			cond.Header.Set("If-None-Match", memo.ETag)
+		}
+		if memo.LastModified != "" {
+			cond.Header.Set("If-Modified-Since", memo.LastModified)
+		}
+		rec = newSourceRecorder(w, h.MaxSourceBytes)
+		rec.conditional = true
+		if done, err := h.fetch(w, r, next, rec, cond); done {
+			return err
+		}
+		if rec.notModified {
+			memo.FreshUntil = now.Add(freshness(rec.header, now, time.Duration(h.SourceTTL)))
+			h.storeMemo(srcID, memo)
+			if h.serveCached(w, r, params, memo) {
+				return nil
+			}
+			rec = nil // the result was evicted: fetch the whole source again
+		}
+	}
+	if rec == nil {
+		rec = newSourceRecorder(w, h.MaxSourceBytes)
+		if done, err := h.fetch(w, r, next, rec, or); done {
+			return err
+		}
+	}
+
+	src := rec.buf.Bytes()
+	info, err := h.pipeline.Probe(src)
+	if err != nil {
+		return h.writeError(w, r, err)
+	}
+	sum := sha256.Sum256(src)
+	memo = sourceMemo{Hash: hex.EncodeToString(sum[:]), Info: info, ETag: rec.header.Get("ETag"), LastModified: rec.header.Get("Last-Modified"),
+		FreshUntil: now.Add(freshness(rec.header, now, time.Duration(h.SourceTTL)))}
+	h.storeMemo(srcID, memo)
+	return h.serveResult(w, r, params, memo, srcID, src)
+}
+
+// fetch runs the next handler into rec. done means the response is already
+// settled (passed through, or an error written), with err for Caddy.
+func (h *Handler) fetch(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, rec *sourceRecorder, or *http.Request) (done bool, err error) {
+	nextErr, aborted := serveNext(next, rec, or)
+	switch {
+	case rec.overflow:
+		return true, h.writeError(w, r, &transform.Error{Status: http.StatusRequestEntityTooLarge, Code: transform.CodeSourceTooLarge,
 			Title: "Source too large", Detail: fmt.Sprintf("The source image is larger than %d bytes.", h.MaxSourceBytes)})
-	}
-	if aborted && rec.buffered() {
-		return h.writeError(w, r, &transform.Error{Status: http.StatusBadGateway, Code: transform.CodeUpstream,
+	case aborted && (rec.buffered() || rec.notModified):
+		return true, h.writeError(w, r, &transform.Error{Status: http.StatusBadGateway, Code: transform.CodeUpstream,
 			Title: "Bad gateway", Detail: "The origin sent an incomplete image."})
-	}
-	if aborted {
+	case aborted:
 		panic(http.ErrAbortHandler)
+	case nextErr != nil:
+		return true, nextErr
+	case rec.notModified || rec.buffered():
+		return false, nil
 	}
-	if nextErr != nil || !rec.buffered() {
-		// Upstream errors and non-image responses are the next handler's.
-		return nextErr
+	// Passed through: not a 200 image (or nothing was written at all).
+	return true, nil
+}
+
+func (h *Handler) lookupMemo(srcID string) (sourceMemo, bool) {
+	e, _, ok := h.cache.Get(nsSource, hashKey(srcID))
+	if !ok {
+		return sourceMemo{}, false
 	}
-	return h.serveTransform(w, r, params, rec)
+	return memoFromEntry(e)
+}
+
+func (h *Handler) storeMemo(srcID string, m sourceMemo) {
+	e := m.entry()
+	e.Tag = sourceTag(srcID)
+	h.cache.Set(nsSource, hashKey(srcID), e)
+}
+
+// serveCached answers from the result cache; false means a miss and
+// nothing was written.
+func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, params transform.Params, memo sourceMemo) bool {
+	format := transform.NegotiateFormat(params, r.Header.Get("Accept"), memo.Info)
+	key := resultKey(memo.Hash, params, format, h.pipeline.Fingerprint())
+	if h.writeNotModified(w, r, params, key) {
+		return true
+	}
+	e, tier, ok := h.cache.Get(nsResult, key)
+	if !ok {
+		return false
+	}
+	h.writeResult(w, r, params, key, e, tier)
+	return true
+}
+
+// serveResult transforms src (coalesced per result key) and writes it.
+func (h *Handler) serveResult(w http.ResponseWriter, r *http.Request, params transform.Params, memo sourceMemo, srcID string, src []byte) error {
+	format := transform.NegotiateFormat(params, r.Header.Get("Accept"), memo.Info)
+	key := resultKey(memo.Hash, params, format, h.pipeline.Fingerprint())
+	if h.writeNotModified(w, r, params, key) {
+		return nil
+	}
+	// The fill runs detached from this request: coalesced waiters keep it
+	// alive when this client goes away. Its deadline is the handler's.
+	e, out, err := h.cache.Do(r.Context(), nsResult, key, func(ctx context.Context) (cache.Entry, bool, error) {
+		ctx, cancel := context.WithTimeout(ctx, time.Duration(h.Timeout))
+		defer cancel()
+		select {
+		case h.slots <- struct{}{}:
+		case <-ctx.Done():
+			return cache.Entry{}, false, ctx.Err()
+		}
+		defer func() { <-h.slots }()
+		start := time.Now()
+		res, err := h.pipeline.Process(ctx, src, memo.Info, params, format)
+		h.metrics.observeTransform(time.Since(start), err)
+		if err != nil {
+			return cache.Entry{}, false, err
+		}
+		return cache.Entry{Value: res.Body, ContentType: res.Format.ContentType(), Created: time.Now(), Tag: sourceTag(srcID),
+			Meta: map[string]string{"w": strconv.Itoa(res.Width), "h": strconv.Itoa(res.Height)}}, true, nil
+	})
+	if err != nil {
+		return h.writeError(w, r, err)
+	}
+	tier := cache.TierNone
+	if !out.Executed && !out.Coalesced {
+		tier = out.Tier
+	}
+	h.writeResult(w, r, params, key, e, tier)
+	return nil
+}
+
+// setResultHeaders sets the validators and caching headers every transformed
+// response carries, 304s included.
+func (h *Handler) setResultHeaders(w http.ResponseWriter, params transform.Params, key string) {
+	hdr := w.Header()
+	for _, k := range []string{"Content-Length", "Content-Encoding", "Content-Range", "Accept-Ranges", "Etag", "Last-Modified", "Expires", "Cache-Control"} {
+		hdr.Del(k)
+	}
+	hdr.Set("ETag", etagFor(key))
+	hdr.Set("Cache-Control", h.CacheControl)
+	if params.AutoFormat {
+		hdr.Add("Vary", "Accept")
+	}
+}
+
+func (h *Handler) writeNotModified(w http.ResponseWriter, r *http.Request, params transform.Params, key string) bool {
+	if !etagMatches(r.Header.Get("If-None-Match"), etagFor(key)) {
+		return false
+	}
+	h.setResultHeaders(w, params, key)
+	w.Header().Del("Content-Type")
+	w.WriteHeader(http.StatusNotModified)
+	return true
+}
+
+func (h *Handler) writeResult(w http.ResponseWriter, r *http.Request, params transform.Params, key string, e cache.Entry, tier cache.Tier) {
+	h.setResultHeaders(w, params, key)
+	hdr := w.Header()
+	hdr.Set("Content-Type", e.ContentType)
+	hdr.Set("Content-Length", strconv.Itoa(len(e.Value)))
+	hdr.Set("X-Cache", tier.CacheStatus())
+	if tier != cache.TierNone {
+		hdr.Set("Age", strconv.Itoa(int(e.Age(time.Now()).Seconds())))
+	}
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(e.Value)
+	}
 }
 
 // serveNext runs the next handler into rec. reverse_proxy aborts a body it
@@ -207,65 +398,11 @@ func stripParams(raw string) string {
 	return strings.Join(kept, "&")
 }
 
-func (h *Handler) serveTransform(w http.ResponseWriter, r *http.Request, params transform.Params, rec *sourceRecorder) error {
-	src := rec.buf.Bytes()
-	info, err := h.pipeline.Probe(src)
-	if err != nil {
-		return h.writeError(w, r, err)
-	}
-	format := transform.NegotiateFormat(params, r.Header.Get("Accept"), info)
-	sum := sha256.Sum256(src)
-	etag := resultETag(sum[:], params, format, h.pipeline.Fingerprint())
-
-	hdr := w.Header()
-	copyHeader(hdr, rec.header)
-	for _, k := range []string{"Content-Length", "Content-Encoding", "Content-Range", "Accept-Ranges", "Etag", "Last-Modified", "Expires", "Cache-Control"} {
-		hdr.Del(k)
-	}
-	hdr.Set("ETag", etag)
-	hdr.Set("Cache-Control", h.CacheControl)
-	if params.AutoFormat {
-		hdr.Add("Vary", "Accept")
-	}
-	if etagMatches(r.Header.Get("If-None-Match"), etag) {
-		hdr.Del("Content-Type")
-		w.WriteHeader(http.StatusNotModified)
-		return nil
-	}
-
-	ctx, cancel := context.WithTimeout(r.Context(), time.Duration(h.Timeout))
-	defer cancel()
-	select {
-	case h.slots <- struct{}{}:
-	case <-ctx.Done():
-		return h.writeError(w, r, ctx.Err())
-	}
-	res, err := func() (transform.Result, error) {
-		defer func() { <-h.slots }()
-		return h.pipeline.Process(ctx, src, info, params, format)
-	}()
-	if err != nil {
-		return h.writeError(w, r, err)
-	}
-	hdr.Set("Content-Type", res.Format.ContentType())
-	hdr.Set("Content-Length", strconv.Itoa(len(res.Body)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(res.Body)
-	}
-	return nil
-}
-
-// resultETag is a strong validator over everything that decides the bytes.
-func resultETag(sourceHash []byte, p transform.Params, f transform.Format, fingerprint string) string {
-	h := sha256.New()
-	h.Write(sourceHash)
-	fmt.Fprintf(h, "\x00%s\x00%s\x00%s", p.Key(), f, fingerprint)
-	return `"` + base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:18]) + `"`
-}
-
 // etagMatches implements If-None-Match's weak comparison.
 func etagMatches(header, etag string) bool {
+	if header == "" {
+		return false
+	}
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
 		if t == "*" || t == etag {

@@ -27,6 +27,10 @@ type sourceRecorder struct {
 	wroteHeader bool
 	passthrough bool // writing straight to w
 	overflow    bool // the buffered body passed limit
+	// conditional: the request carried Matte's own validators, so a 304 is
+	// Matte's to read (notModified), not the client's.
+	conditional bool
+	notModified bool
 	buf         bytes.Buffer
 }
 
@@ -37,7 +41,7 @@ func newSourceRecorder(w http.ResponseWriter, limit int64) *sourceRecorder {
 func (r *sourceRecorder) Header() http.Header { return r.header }
 
 // buffered reports whether the response was captured as a source image.
-func (r *sourceRecorder) buffered() bool { return r.wroteHeader && !r.passthrough }
+func (r *sourceRecorder) buffered() bool { return r.wroteHeader && !r.passthrough && !r.notModified }
 
 func (r *sourceRecorder) WriteHeader(status int) {
 	if r.wroteHeader {
@@ -51,6 +55,10 @@ func (r *sourceRecorder) WriteHeader(status int) {
 	}
 	r.wroteHeader = true
 	r.status = status
+	if status == http.StatusNotModified && r.conditional {
+		r.notModified = true
+		return
+	}
 	if status != http.StatusOK || !isImage(r.header.Get("Content-Type")) {
 		r.passthrough = true
 		copyHeader(r.w.Header(), r.header)
@@ -70,6 +78,9 @@ func (r *sourceRecorder) Write(p []byte) (int, error) {
 	}
 	if r.passthrough {
 		return r.w.Write(p)
+	}
+	if r.notModified {
+		return len(p), nil
 	}
 	if r.overflow || r.limit > 0 && int64(r.buf.Len()+len(p)) > r.limit {
 		r.overflow = true

@@ -1,0 +1,301 @@
+package caddymodule_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
+)
+
+// transformsDone reads matte_transforms_total{result="ok"} from the admin
+// endpoint's Prometheus metrics.
+func transformsDone(t *testing.T) int {
+	t.Helper()
+	res, err := http.Get("http://localhost:2999/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), `matte_transforms_total{result="ok"} `); ok {
+			n, _ := strconv.ParseFloat(v, 64)
+			return int(n)
+		}
+	}
+	return 0
+}
+
+func solidJPEG(t testing.TB, w, h int, c color.RGBA) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := 0; i < len(img.Pix); i += 4 {
+		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = c.R, c.G, c.B, 255
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func centre(t *testing.T, body []byte) color.RGBA {
+	t.Helper()
+	img, _, err := image.Decode(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bounds()
+	r, g, bl, _ := img.At(b.Dx()/2, b.Dy()/2).RGBA()
+	return color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(bl >> 8), 255}
+}
+
+func writeFile(t *testing.T, path string, data []byte, mtime time.Time) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, mtime, mtime); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCacheWithFileServer(t *testing.T) {
+	dir := t.TempDir()
+	diskDir := filepath.Join(t.TempDir(), "cache")
+	photo := filepath.Join(dir, "photo.jpg")
+	writeFile(t, photo, solidJPEG(t, 300, 200, color.RGBA{255, 0, 0, 255}), time.Now().Add(-time.Hour))
+	writeFile(t, filepath.Join(dir, "big.jpg"), solidJPEG(t, 3000, 3000, color.RGBA{0, 128, 0, 255}), time.Now())
+	config := func(memory string) string {
+		return globalOptions + fmt.Sprintf(`
+http://localhost:9080 {
+	root * %s
+	matte {
+		cache_memory %s
+		cache_disk %s 64MiB
+	}
+	file_server
+}`, dir, memory, diskDir)
+	}
+	tester := caddytest.NewTester(t)
+	tester.InitServer(config("64MiB"), "caddyfile")
+	base := "http://localhost:9080"
+
+	res, body := get(t, tester, base+"/photo.jpg?w=30")
+	if res.StatusCode != 200 || res.Header.Get("X-Cache") != "MISS" {
+		t.Fatalf("first: %d %q", res.StatusCode, res.Header.Get("X-Cache"))
+	}
+	before := transformsDone(t)
+	res, body2 := get(t, tester, base+"/photo.jpg?w=30")
+	if res.Header.Get("X-Cache") != "HIT-MEMORY" || !bytes.Equal(body, body2) || res.Header.Get("Age") == "" {
+		t.Fatalf("second: X-Cache %q Age %q", res.Header.Get("X-Cache"), res.Header.Get("Age"))
+	}
+	if n := transformsDone(t); n != before {
+		t.Fatalf("a hit ran %d transforms", n-before)
+	}
+
+	t.Run("a changed file is picked up", func(t *testing.T) {
+		writeFile(t, photo, solidJPEG(t, 300, 200, color.RGBA{0, 0, 255, 255}), time.Now())
+		res, body := get(t, tester, base+"/photo.jpg?w=30")
+		if c := centre(t, body); c.B < 200 || c.R > 60 || res.Header.Get("X-Cache") != "MISS" {
+			t.Fatalf("after change: centre %v, X-Cache %q", c, res.Header.Get("X-Cache"))
+		}
+	})
+
+	t.Run("50 concurrent identical requests run one transform", func(t *testing.T) {
+		before := transformsDone(t)
+		var wg sync.WaitGroup
+		var ok atomic.Int32
+		for i := 0; i < 50; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res, err := tester.Client.Get(base + "/big.jpg?w=1500&blur=40")
+				if err == nil {
+					if res.StatusCode == 200 {
+						ok.Add(1)
+					}
+					res.Body.Close()
+				}
+			}()
+		}
+		wg.Wait()
+		if ok.Load() != 50 {
+			t.Fatalf("%d of 50 succeeded", ok.Load())
+		}
+		if n := transformsDone(t) - before; n != 1 {
+			t.Fatalf("%d transforms for 50 identical requests, want 1", n)
+		}
+	})
+
+	t.Run("a waiter survives the first client leaving", func(t *testing.T) {
+		before := transformsDone(t)
+		url := base + "/big.jpg?w=2000&blur=300"
+		ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+		defer cancel()
+		first, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		go func() {
+			if res, err := tester.Client.Do(first); err == nil {
+				res.Body.Close()
+			}
+		}()
+		time.Sleep(50 * time.Millisecond)
+		res, body := get(t, tester, url)
+		if res.StatusCode != 200 {
+			t.Fatalf("waiter got %d: %s", res.StatusCode, body)
+		}
+		if ctx.Err() == nil {
+			t.Skip("the transform finished before the first client left; the machine is too fast for this check")
+		}
+		if n := transformsDone(t) - before; n != 1 {
+			t.Fatalf("%d transforms, want 1 (the waiter must reuse the first one)", n)
+		}
+	})
+
+	t.Run("purge by source", func(t *testing.T) {
+		get(t, tester, base+"/photo.jpg?w=31")
+		res, _ := get(t, tester, base+"/photo.jpg?w=31")
+		if res.Header.Get("X-Cache") != "HIT-MEMORY" {
+			t.Fatalf("X-Cache %q", res.Header.Get("X-Cache"))
+		}
+		pres, err := http.Post("http://localhost:2999/matte/purge", "application/json", strings.NewReader(`{"source":"/photo.jpg"}`))
+		if err != nil || pres.StatusCode != 200 {
+			t.Fatalf("purge: %v %v", err, pres)
+		}
+		pres.Body.Close()
+		res, _ = get(t, tester, base+"/photo.jpg?w=31")
+		if res.Header.Get("X-Cache") != "MISS" {
+			t.Fatalf("after purge X-Cache %q", res.Header.Get("X-Cache"))
+		}
+	})
+
+	t.Run("disk tier survives a new cache instance", func(t *testing.T) {
+		res, _ := get(t, tester, base+"/photo.jpg?w=32")
+		if res.Header.Get("X-Cache") != "MISS" {
+			t.Fatalf("X-Cache %q", res.Header.Get("X-Cache"))
+		}
+		// A different memory size is a different cache: the reload opens a
+		// new instance (empty memory) on the same folder; the old one is
+		// closed, which finishes its queued disk writes.
+		tester.InitServer(config("32MiB"), "caddyfile")
+		res, _ = get(t, tester, base+"/photo.jpg?w=32")
+		if res.Header.Get("X-Cache") != "HIT-DISK" {
+			t.Fatalf("after reload X-Cache %q, want HIT-DISK", res.Header.Get("X-Cache"))
+		}
+		res, _ = get(t, tester, base+"/photo.jpg?w=32")
+		if res.Header.Get("X-Cache") != "HIT-MEMORY" {
+			t.Fatalf("promotion: X-Cache %q, want HIT-MEMORY", res.Header.Get("X-Cache"))
+		}
+	})
+}
+
+// versionedOrigin serves one image whose content and ETag change with
+// version, with the given Cache-Control, and counts its requests.
+type versionedOrigin struct {
+	version      atomic.Int32
+	requests     atomic.Int32
+	conditional  atomic.Int32
+	cacheControl string
+	images       [][]byte
+}
+
+func (o *versionedOrigin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	o.requests.Add(1)
+	v := o.version.Load()
+	etag := fmt.Sprintf(`"v%d"`, v)
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", o.cacheControl)
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		o.conditional.Add(1)
+		if inm == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Write(o.images[v])
+}
+
+func TestCacheWithUpstream(t *testing.T) {
+	red, blue := solidJPEG(t, 200, 100, color.RGBA{255, 0, 0, 255}), solidJPEG(t, 200, 100, color.RGBA{0, 0, 255, 255})
+	fresh := &versionedOrigin{cacheControl: "public, max-age=60", images: [][]byte{red, blue}}
+	stale := &versionedOrigin{cacheControl: "no-cache", images: [][]byte{red, blue}}
+	freshSrv, staleSrv := httptest.NewServer(fresh), httptest.NewServer(stale)
+	defer freshSrv.Close()
+	defer staleSrv.Close()
+	tester := caddytest.NewTester(t)
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	matte
+	handle_path /fresh/* {
+		reverse_proxy %s
+	}
+	handle_path /stale/* {
+		reverse_proxy %s
+	}
+}`, freshSrv.Listener.Addr(), staleSrv.Listener.Addr()), "caddyfile")
+	base := "http://localhost:9080"
+
+	t.Run("a fresh source costs no upstream request on a hit", func(t *testing.T) {
+		get(t, tester, base+"/fresh/a.jpg?w=20")
+		n := fresh.requests.Load()
+		res, _ := get(t, tester, base+"/fresh/a.jpg?w=20")
+		if res.Header.Get("X-Cache") != "HIT-MEMORY" || fresh.requests.Load() != n {
+			t.Fatalf("X-Cache %q, upstream requests %d -> %d", res.Header.Get("X-Cache"), n, fresh.requests.Load())
+		}
+	})
+	t.Run("a stale source is revalidated, and a change is picked up", func(t *testing.T) {
+		_, body := get(t, tester, base+"/stale/a.jpg?w=20")
+		if c := centre(t, body); c.R < 200 {
+			t.Fatalf("centre %v, want red", c)
+		}
+		res, _ := get(t, tester, base+"/stale/a.jpg?w=20")
+		if res.Header.Get("X-Cache") != "HIT-MEMORY" || stale.conditional.Load() != 1 {
+			t.Fatalf("X-Cache %q after %d conditional requests", res.Header.Get("X-Cache"), stale.conditional.Load())
+		}
+		stale.version.Store(1)
+		res, body = get(t, tester, base+"/stale/a.jpg?w=20")
+		if c := centre(t, body); c.B < 200 || res.Header.Get("X-Cache") != "MISS" {
+			t.Fatalf("after the origin changed: centre %v, X-Cache %q", c, res.Header.Get("X-Cache"))
+		}
+	})
+}
+
+func TestCacheOff(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "p.jpg"), solidJPEG(t, 100, 100, color.RGBA{9, 9, 9, 255}), time.Now())
+	tester := caddytest.NewTester(t)
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	root * %s
+	matte {
+		cache off
+	}
+	file_server
+}`, dir), "caddyfile")
+	before := transformsDone(t)
+	for i := 0; i < 3; i++ {
+		res, _ := get(t, tester, "http://localhost:9080/p.jpg?w=10")
+		if res.Header.Get("X-Cache") != "MISS" {
+			t.Fatalf("X-Cache %q with cache off", res.Header.Get("X-Cache"))
+		}
+	}
+	if n := transformsDone(t) - before; n != 3 {
+		t.Fatalf("%d transforms for 3 requests with the cache off", n)
+	}
+}

@@ -1,0 +1,114 @@
+package caddymodule
+
+import (
+	"sync"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/jebosio/matte/cache"
+)
+
+// metrics are Matte's Prometheus series, registered once per Caddy metrics
+// registry (one per config generation) and shared by its handlers.
+type metrics struct {
+	transforms       *prometheus.CounterVec
+	transformSeconds prometheus.Histogram
+}
+
+var registered sync.Map // *prometheus.Registry -> *metrics
+
+func registerMetrics(ctx caddy.Context, _ string, _ *cache.Cache) (*metrics, error) {
+	reg := ctx.GetMetricsRegistry()
+	if reg == nil {
+		return newMetrics(), nil
+	}
+	if m, ok := registered.Load(reg); ok {
+		return m.(*metrics), nil
+	}
+	m := newMetrics()
+	if actual, loaded := registered.LoadOrStore(reg, m); loaded {
+		return actual.(*metrics), nil
+	}
+	for _, c := range []prometheus.Collector{m.transforms, m.transformSeconds, cacheCollector{}} {
+		if err := reg.Register(c); err != nil {
+			if _, dup := err.(prometheus.AlreadyRegisteredError); !dup {
+				return nil, err
+			}
+		}
+	}
+	ctx.OnCancel(func() { registered.Delete(reg) })
+	return m, nil
+}
+
+func newMetrics() *metrics {
+	return &metrics{
+		transforms: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "matte", Name: "transforms_total", Help: "Transforms executed (cache misses that ran the pipeline), by result.",
+		}, []string{"result"}),
+		transformSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "matte", Name: "transform_seconds", Help: "Time spent in the transform pipeline.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
+		}),
+	}
+}
+
+func (m *metrics) observeTransform(d time.Duration, err error) {
+	if m == nil {
+		return
+	}
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	m.transforms.WithLabelValues(result).Inc()
+	m.transformSeconds.Observe(d.Seconds())
+}
+
+var (
+	descHits      = prometheus.NewDesc("matte_cache_hits_total", "Cache hits by tier.", []string{"cache", "tier"}, nil)
+	descMisses    = prometheus.NewDesc("matte_cache_misses_total", "Cache misses by tier.", []string{"cache", "tier"}, nil)
+	descEvictions = prometheus.NewDesc("matte_cache_evictions_total", "Entries evicted to make room, by tier.", []string{"cache", "tier"}, nil)
+	descBytes     = prometheus.NewDesc("matte_cache_bytes", "Bytes held, by tier.", []string{"cache", "tier"}, nil)
+	descEntries   = prometheus.NewDesc("matte_cache_entries", "Entries held, by tier.", []string{"cache", "tier"}, nil)
+	descCoalesced = prometheus.NewDesc("matte_cache_coalesced_total", "Requests that waited for an identical transform instead of running one.", []string{"cache"}, nil)
+	descWriteErrs = prometheus.NewDesc("matte_cache_disk_write_errors_total", "Disk tier writes that failed (the response was still served).", []string{"cache"}, nil)
+	descCorrupt   = prometheus.NewDesc("matte_cache_disk_corrupt_total", "Corrupt or truncated disk entries detected and deleted.", []string{"cache"}, nil)
+)
+
+// cacheCollector reports every open cache's Stats at scrape time.
+type cacheCollector struct{}
+
+func (cacheCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descHits, descMisses, descEvictions, descBytes, descEntries, descCoalesced, descWriteErrs, descCorrupt} {
+		ch <- d
+	}
+}
+
+func (cacheCollector) Collect(ch chan<- prometheus.Metric) {
+	liveCaches.Range(func(k, v any) bool {
+		id := hashKey(k.(string))[:8]
+		s := v.(*cache.Cache).Stats()
+		counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), append([]string{id}, labels...)...)
+		}
+		gauge := func(d *prometheus.Desc, v int64, labels ...string) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v), append([]string{id}, labels...)...)
+		}
+		counter(descHits, s.MemoryHits, "memory")
+		counter(descHits, s.DiskHits, "disk")
+		counter(descMisses, s.MemoryMisses, "memory")
+		counter(descMisses, s.DiskMisses, "disk")
+		counter(descEvictions, s.MemoryEvictions, "memory")
+		counter(descEvictions, s.DiskEvictions, "disk")
+		gauge(descBytes, s.MemoryBytes, "memory")
+		gauge(descBytes, s.DiskBytes, "disk")
+		gauge(descEntries, s.MemoryEntries, "memory")
+		gauge(descEntries, s.DiskEntries, "disk")
+		counter(descCoalesced, s.Coalesced)
+		counter(descWriteErrs, s.DiskWriteErrors)
+		counter(descCorrupt, s.DiskCorruptDropped)
+		return true
+	})
+}
