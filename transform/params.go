@@ -47,6 +47,70 @@ type Params struct {
 	Trim bool
 	// Pad adds this many CSS pixels on every side, filled with Background.
 	Pad int
+
+	// Removal is the background-removal part (rembg=1 and its options).
+	Removal Removal
+}
+
+// Removal describes background removal. The zero value means none; every
+// other field is only meaningful when Enabled.
+type Removal struct {
+	Enabled bool
+	// Model is a preset or custom model name; "" is the configured default.
+	Model string
+	// MaskOnly returns the matte alone as 8-bit grayscale (mask=1).
+	MaskOnly bool
+	// Hard cuts the matte at Threshold (0-1) into fully opaque or
+	// transparent (threshold=, or semitransparency=0 which is 0.5).
+	Hard      bool
+	Threshold float64
+	// Refine runs image-guided edge refinement on the matte (refine=1).
+	Refine bool
+	// Feather blurs the matte edge by this many output pixels (0-100).
+	Feather float64
+	// Erode shrinks the matte by this many output pixels (0-100).
+	Erode int
+	// CropToForeground crops to the subject's box (crop=fg), with FGPad
+	// around it.
+	CropToForeground bool
+	FGPad            Length
+	// Scale is the subject's size relative to the canvas, 0.1-1 (0: as is).
+	Scale float64
+	// Position places the subject on the canvas, in percent of the free
+	// space (50,50 is centred); Set false keeps the original place.
+	Position Position
+	// BgBlur keeps the original background, blurred with this sigma (1-100).
+	BgBlur int
+	// BgGradient is a vertical gradient background, top then bottom.
+	BgGradient [2]Color
+	// BgImage is a background image: an allowed URL or a path under the root.
+	BgImage string
+	// Shadow adds a drop shadow derived from the matte (shadow=drop).
+	Shadow Shadow
+}
+
+// Length is a size in pixels, or a percentage when Percent.
+type Length struct {
+	Value   float64
+	Percent bool
+}
+
+// Position is a point in percent (0-100) of the free space on each axis.
+type Position struct {
+	X, Y float64
+	Set  bool
+}
+
+// Shadow is a drop shadow under the subject.
+type Shadow struct {
+	Enabled bool
+	// Color defaults to black; Opacity (0-1) to 0.5; Blur (sigma, px) to 10;
+	// Offset (px, right and down) to 0,10. Zero fields take the defaults.
+	Color            Color
+	Opacity          float64
+	OffsetX, OffsetY int
+	OffsetSet        bool
+	Blur             float64
 }
 
 // IsZero reports whether p asks for no transform at all.
@@ -110,6 +174,8 @@ const (
 	FormatWebP
 	FormatAVIF
 	FormatGIF
+	// FormatZIP is remove.bg's ZIP: color.jpg plus alpha.png (removal only).
+	FormatZIP
 )
 
 // Rect is a region in source pixels; W == 0 means unset.
