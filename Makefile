@@ -31,9 +31,9 @@ run: build demo
 vet: setup
 	$(GO) vet ./...
 
-test: setup vet
+# The fuzz pass runs first so that go test's summary closes the output.
+test: setup vet fuzz
 	$(GO) test -race -timeout 30m ./...
-	@$(MAKE) --no-print-directory fuzz
 
 # fuzz runs every Fuzz target briefly on top of its committed seed corpus.
 fuzz: setup
