@@ -186,7 +186,8 @@ func TestPipelineGolden(t *testing.T) {
 		{"alpha with translucent bg", alpha, "w=100&bg=ff000080", "", FormatPNG, 100, 50, []sample{{90, 25, color.NRGBA{255, 0, 0, 128}}, {10, 25, green}}},
 		{"pad adds a border", jpg, "w=100&pad=10&bg=00ff00", "", FormatJPEG, 120, 70, []sample{{2, 2, green}, {20, 35, red}}},
 		{"pad scales with dpr", jpg, "w=100&pad=10&dpr=2", "", FormatJPEG, 240, 140, nil},
-		{"trim removes a uniform border", encodePNG(t, bordered(300, 300, 50)), "trim=auto", "", FormatPNG, 200, 200, []sample{{100, 100, red}}},
+		{"trim removes a uniform border", encodePNG(t, bordered(300, 300, 50, color.NRGBA{255, 255, 255, 255})), "trim=auto", "", FormatPNG, 200, 200, []sample{{100, 100, red}}},
+		{"trim takes the top-left colour", encodePNG(t, bordered(300, 300, 40, color.NRGBA{0, 0, 80, 255})), "trim=color", "", FormatPNG, 220, 220, []sample{{100, 100, red}}},
 		{"blur", jpg, "w=100&blur=20", "", FormatJPEG, 100, 50, nil},
 		{"sharp", jpg, "w=100&sharp=50", "", FormatJPEG, 100, 50, nil},
 		{"output limit scales down", jpg, "w=3000&h=3000&fit=fill", "", FormatJPEG, 3000, 3000, nil},
@@ -228,12 +229,12 @@ func formatOf(t bimg.ImageType) Format {
 	return FormatSource
 }
 
-// bordered is a red square of side n-2*border on a white border.
-func bordered(w, h, border int) *image.NRGBA {
+// bordered is a red rectangle inside a border of colour edge.
+func bordered(w, h, border int, edge color.NRGBA) *image.NRGBA {
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			c := color.NRGBA{255, 255, 255, 255}
+			c := edge
 			if x >= border && x < w-border && y >= border && y < h-border {
 				c = red
 			}

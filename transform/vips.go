@@ -150,16 +150,16 @@ func (im *vimage) extract(left, top, width, height int) error {
 }
 
 // findTrim returns the box of im that differs from its top-left pixel. It
-// renders im to memory first, as it reads the image twice.
+// renders im to memory first, as it reads the image more than once.
 func (im *vimage) findTrim() (left, top, width, height int, err error) {
-	if err := im.apply(func(out **C.VipsImage) C.int { return C.matte_copy_memory(im.p, out) }); err != nil {
+	if err := im.copyMemory(); err != nil {
 		return 0, 0, 0, 0, err
 	}
-	var l, t, w, h C.int
-	if C.matte_find_trim(im.p, &l, &t, &w, &h) != 0 {
-		return 0, 0, 0, 0, vipsError()
+	bg, err := im.getPoint(0, 0)
+	if err != nil {
+		return 0, 0, 0, 0, err
 	}
-	return int(l), int(t), int(w), int(h), nil
+	return im.findTrimBg(bg, 10)
 }
 
 // toSRGB converts to 8-bit sRGB unless it already is.
@@ -290,4 +290,172 @@ func grayImage(pix []byte, width, height int) (*vimage, error) {
 func endVipsThread() {
 	C.vips_thread_shutdown()
 	runtime.UnlockOSThread()
+}
+
+// ---- background removal helpers ----
+
+// op2 runs a binary libvips operation on a and b into a new image.
+func op2(a, b *vimage, f func(a, b *C.VipsImage, out **C.VipsImage) C.int) (*vimage, error) {
+	var out *C.VipsImage
+	if f(a.p, b.p, &out) != 0 {
+		return nil, vipsError()
+	}
+	return &vimage{p: out}, nil
+}
+
+// clone returns a new reference to the same image.
+func (im *vimage) clone() *vimage {
+	C.g_object_ref(C.gpointer(im.p))
+	return &vimage{p: im.p}
+}
+
+func (im *vimage) getPoint(x, y int) ([]float64, error) {
+	var v [4]C.double
+	var n C.int
+	if C.matte_getpoint(im.p, C.int(x), C.int(y), &v[0], &n) != 0 {
+		return nil, vipsError()
+	}
+	out := make([]float64, int(n))
+	for i := range out {
+		out[i] = float64(v[i])
+	}
+	return out, nil
+}
+
+// findTrimBg returns the box of im that differs from bg by more than threshold.
+func (im *vimage) findTrimBg(bg []float64, threshold float64) (left, top, width, height int, err error) {
+	var l, t, w, h C.int
+	if C.matte_find_trim_bg(im.p, (*C.double)(unsafe.Pointer(&bg[0])), C.int(len(bg)), C.double(threshold), &l, &t, &w, &h) != 0 {
+		return 0, 0, 0, 0, vipsError()
+	}
+	return int(l), int(t), int(w), int(h), nil
+}
+
+func (im *vimage) copyMemory() error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_copy_memory(im.p, out) })
+}
+
+func (im *vimage) extractBand(band, n int) (*vimage, error) {
+	var out *C.VipsImage
+	if C.matte_extract_band(im.p, &out, C.int(band), C.int(n)) != 0 {
+		return nil, vipsError()
+	}
+	return &vimage{p: out}, nil
+}
+
+func (im *vimage) threshold(t float64) error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_threshold(im.p, out, C.double(t)) })
+}
+
+func (im *vimage) minFilter(size int) error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_min_filter(im.p, out, C.int(size)) })
+}
+
+func (im *vimage) linear1(a, b float64) error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_linear1(im.p, out, C.double(a), C.double(b)) })
+}
+
+func (im *vimage) clampUchar() error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_clamp_uchar(im.p, out) })
+}
+
+func (im *vimage) castFloat() error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_cast(im.p, out, C.VIPS_FORMAT_FLOAT) })
+}
+
+// resizeExact scales to width x height with a named kernel (see kernelOf).
+func (im *vimage) resizeExact(width, height int, kernel string) error {
+	if width == im.width() && height == im.height() {
+		return nil
+	}
+	h, v := float64(width)/float64(im.width()), float64(height)/float64(im.height())
+	return im.apply(func(out **C.VipsImage) C.int {
+		return C.matte_resize_kernel(im.p, out, C.double(h), C.double(v), C.int(kernelOf(kernel)))
+	})
+}
+
+func kernelOf(name string) int {
+	switch name {
+	case "nearest":
+		return C.VIPS_KERNEL_NEAREST
+	case "linear":
+		return C.VIPS_KERNEL_LINEAR
+	case "cubic":
+		return C.VIPS_KERNEL_CUBIC
+	case "mitchell":
+		return C.VIPS_KERNEL_MITCHELL
+	case "lanczos2":
+		return C.VIPS_KERNEL_LANCZOS2
+	}
+	return C.VIPS_KERNEL_LANCZOS3
+}
+
+func bandjoin(a, b *vimage) (*vimage, error) {
+	return op2(a, b, func(a, b *C.VipsImage, out **C.VipsImage) C.int { return C.matte_bandjoin2(a, b, out) })
+}
+
+func mul255(a, b *vimage) (*vimage, error) {
+	return op2(a, b, func(a, b *C.VipsImage, out **C.VipsImage) C.int { return C.matte_mul255(a, b, out) })
+}
+
+func multiply(a, b *vimage) (*vimage, error) {
+	return op2(a, b, func(a, b *C.VipsImage, out **C.VipsImage) C.int { return C.matte_multiply(a, b, out) })
+}
+
+func add(a, b *vimage) (*vimage, error) {
+	return op2(a, b, func(a, b *C.VipsImage, out **C.VipsImage) C.int { return C.matte_add(a, b, out) })
+}
+
+func subtract(a, b *vimage) (*vimage, error) {
+	return op2(a, b, func(a, b *C.VipsImage, out **C.VipsImage) C.int { return C.matte_subtract(a, b, out) })
+}
+
+func divide(a, b *vimage) (*vimage, error) {
+	return op2(a, b, func(a, b *C.VipsImage, out **C.VipsImage) C.int { return C.matte_divide(a, b, out) })
+}
+
+// composite places overlay over base; both carry alpha and share a size.
+func composite(base, overlay *vimage) (*vimage, error) {
+	return op2(base, overlay, func(a, b *C.VipsImage, out **C.VipsImage) C.int { return C.matte_composite(a, b, out) })
+}
+
+func ifThenElse(cond, a, b *vimage) (*vimage, error) {
+	var out *C.VipsImage
+	if C.matte_ifthenelse(cond.p, a.p, b.p, &out) != 0 {
+		return nil, vipsError()
+	}
+	return &vimage{p: out}, nil
+}
+
+func solid(width, height int, c []float64) (*vimage, error) {
+	var out *C.VipsImage
+	if C.matte_solid(&out, C.int(width), C.int(height), (*C.double)(unsafe.Pointer(&c[0])), C.int(len(c))) != 0 {
+		return nil, vipsError()
+	}
+	return &vimage{p: out}, nil
+}
+
+func gradient(width, height int, top, bottom [4]float64) (*vimage, error) {
+	var out *C.VipsImage
+	if C.matte_gradient(&out, C.int(width), C.int(height), (*C.double)(unsafe.Pointer(&top[0])), (*C.double)(unsafe.Pointer(&bottom[0]))) != 0 {
+		return nil, vipsError()
+	}
+	return &vimage{p: out}, nil
+}
+
+// colourLayer is a constant RGB colour with alpha taken from a 1-band image.
+func colourLayer(alpha *vimage, rgb [3]float64) (*vimage, error) {
+	var out *C.VipsImage
+	if C.matte_bandjoin_const_rgb(alpha.p, &out, (*C.double)(unsafe.Pointer(&rgb[0]))) != 0 {
+		return nil, vipsError()
+	}
+	return &vimage{p: out}, nil
+}
+
+func (im *vimage) avg() (float64, error) {
+	var v C.double
+	if C.matte_avg(im.p, &v) != 0 {
+		return 0, vipsError()
+	}
+	return float64(v), nil
 }

@@ -237,3 +237,176 @@ static int matte_is_srgb8(VipsImage *in) {
          (i == VIPS_INTERPRETATION_sRGB) &&
          !vips_image_get_typeof(in, VIPS_META_ICC_NAME);
 }
+
+// ---- background removal ----
+
+// matte_getpoint reads the pixel at (x, y), up to 4 bands.
+static int matte_getpoint(VipsImage *in, int x, int y, double *out, int *n) {
+  double *v;
+  int len;
+  if (vips_getpoint(in, &v, &len, x, y, NULL)) return -1;
+  *n = len > 4 ? 4 : len;
+  for (int i = 0; i < *n; i++) out[i] = v[i];
+  g_free(v);
+  return 0;
+}
+
+// matte_find_trim_bg finds the box that differs from background bg.
+static int matte_find_trim_bg(VipsImage *in, double *bg, int n,
+                              double threshold, int *left, int *top,
+                              int *width, int *height) {
+  VipsArrayDouble *background = vips_array_double_new(bg, n);
+  int r = vips_find_trim(in, left, top, width, height, "threshold", threshold,
+                         "background", background, NULL);
+  vips_area_unref(VIPS_AREA(background));
+  return r;
+}
+
+// matte_threshold maps pixels >= t to 255 and the rest to 0.
+static int matte_threshold(VipsImage *in, VipsImage **out, double t) {
+  return vips_relational_const1(in, out, VIPS_OPERATION_RELATIONAL_MOREEQ, t,
+                                NULL);
+}
+
+// matte_min_filter is a size x size minimum filter (erosion of a matte).
+static int matte_min_filter(VipsImage *in, VipsImage **out, int size) {
+  return vips_rank(in, out, size, size, 0, NULL);
+}
+
+// matte_mul255 is a * b / 255 as 8-bit (b may have one band).
+static int matte_mul255(VipsImage *a, VipsImage *b, VipsImage **out) {
+  VipsImage *t, *u;
+  if (vips_multiply(a, b, &t, NULL)) return -1;
+  int r = vips_linear1(t, &u, 1.0 / 255.0, 0.0, NULL);
+  g_object_unref(t);
+  if (r) return -1;
+  r = vips_cast(u, out, VIPS_FORMAT_UCHAR, NULL);
+  g_object_unref(u);
+  return r;
+}
+
+static int matte_linear1(VipsImage *in, VipsImage **out, double a, double b) {
+  return vips_linear1(in, out, a, b, NULL);
+}
+
+static int matte_linear(VipsImage *in, VipsImage **out, double *a, double *b,
+                        int n) {
+  return vips_linear(in, out, a, b, n, NULL);
+}
+
+static int matte_multiply(VipsImage *a, VipsImage *b, VipsImage **out) {
+  return vips_multiply(a, b, out, NULL);
+}
+
+static int matte_add(VipsImage *a, VipsImage *b, VipsImage **out) {
+  return vips_add(a, b, out, NULL);
+}
+
+static int matte_subtract(VipsImage *a, VipsImage *b, VipsImage **out) {
+  return vips_subtract(a, b, out, NULL);
+}
+
+static int matte_divide(VipsImage *a, VipsImage *b, VipsImage **out) {
+  return vips_divide(a, b, out, NULL);
+}
+
+static int matte_cast(VipsImage *in, VipsImage **out, int format) {
+  return vips_cast(in, out, format, NULL);
+}
+
+// matte_clamp_uchar rounds and clamps to 0-255 8-bit.
+static int matte_clamp_uchar(VipsImage *in, VipsImage **out) {
+  VipsImage *t;
+  if (vips_round(in, &t, VIPS_OPERATION_ROUND_RINT, NULL)) return -1;
+  int r = vips_cast(t, out, VIPS_FORMAT_UCHAR, NULL);
+  g_object_unref(t);
+  return r;
+}
+
+static int matte_ifthenelse(VipsImage *cond, VipsImage *a, VipsImage *b,
+                            VipsImage **out) {
+  return vips_ifthenelse(cond, a, b, out, NULL);
+}
+
+// matte_composite places overlay over base (both with alpha, same size).
+static int matte_composite(VipsImage *base, VipsImage *overlay,
+                           VipsImage **out) {
+  VipsImage *t;
+  if (vips_composite2(base, overlay, &t, VIPS_BLEND_MODE_OVER, NULL))
+    return -1;
+  int r = vips_cast(t, out, VIPS_FORMAT_UCHAR, NULL);
+  g_object_unref(t);
+  return r;
+}
+
+// matte_solid is a width x height image of one colour with n bands.
+static int matte_solid(VipsImage **out, int width, int height, double *c,
+                       int n) {
+  VipsImage *black, *t;
+  if (vips_black(&black, width, height, "bands", n, NULL)) return -1;
+  double zero[4] = {0, 0, 0, 0};
+  int r = vips_linear(black, &t, zero, c, n, NULL);
+  g_object_unref(black);
+  if (r) return -1;
+  VipsImage *u;
+  r = vips_cast(t, &u, VIPS_FORMAT_UCHAR, NULL);
+  g_object_unref(t);
+  if (r) return -1;
+  r = vips_copy(u, out, "interpretation",
+                n >= 3 ? VIPS_INTERPRETATION_sRGB : VIPS_INTERPRETATION_B_W,
+                NULL);
+  g_object_unref(u);
+  return r;
+}
+
+// matte_gradient is a vertical gradient from top to bottom (4 bands each).
+static int matte_gradient(VipsImage **out, int width, int height, double *top,
+                          double *bottom) {
+  VipsImage *ramp, *col, *wide, *lin;
+  // vips_grey gives 0..1 left to right; turn it into a column.
+  if (vips_grey(&ramp, height, 1, NULL)) return -1;
+  int r = vips_rot(ramp, &col, VIPS_ANGLE_D90, NULL);
+  g_object_unref(ramp);
+  if (r) return -1;
+  // D90 puts the first column value at the top.
+  r = vips_embed(col, &wide, 0, 0, width, height, "extend", VIPS_EXTEND_COPY,
+                 NULL);
+  g_object_unref(col);
+  if (r) return -1;
+  VipsImage *four;
+  VipsImage *bands[4] = {wide, wide, wide, wide};
+  r = vips_bandjoin(bands, &four, 4, NULL);
+  g_object_unref(wide);
+  if (r) return -1;
+  double a[4], b[4];
+  for (int i = 0; i < 4; i++) {
+    a[i] = bottom[i] - top[i];
+    b[i] = top[i];
+  }
+  r = vips_linear(four, &lin, a, b, 4, NULL);
+  g_object_unref(four);
+  if (r) return -1;
+  VipsImage *u;
+  r = vips_cast(lin, &u, VIPS_FORMAT_UCHAR, NULL);
+  g_object_unref(lin);
+  if (r) return -1;
+  r = vips_copy(u, out, "interpretation", VIPS_INTERPRETATION_sRGB, NULL);
+  g_object_unref(u);
+  return r;
+}
+
+static int matte_bandjoin_const_rgb(VipsImage *alpha, VipsImage **out,
+                                    double *rgb) {
+  VipsImage *solid;
+  if (matte_solid(&solid, vips_image_get_width(alpha),
+                  vips_image_get_height(alpha), rgb, 3))
+    return -1;
+  int r = vips_bandjoin2(solid, alpha, out, NULL);
+  g_object_unref(solid);
+  return r;
+}
+
+// matte_stats returns the mean of band 0 (for tests and foreground checks).
+static int matte_avg(VipsImage *in, double *out) {
+  return vips_avg(in, out, NULL);
+}
