@@ -38,6 +38,8 @@ var DefaultQualities = Qualities{JPEG: 80, WebP: 80, AVIF: 60}
 type Options struct {
 	Limits    Limits
 	Qualities Qualities
+	// Matter supplies mattes for background removal; nil disables it.
+	Matter Matter
 }
 
 // Pipeline turns a source image and Params into an encoded image. It is safe
@@ -76,6 +78,9 @@ type Source struct {
 	Width, Height int // after EXIF orientation
 	HasAlpha      bool
 	Pages         int
+	// Hash identifies the source's content (the caller's hex sha256); the
+	// Matter caches mattes under it.
+	Hash string
 }
 
 // Probe sniffs buf's type and reads its header, then checks the source
@@ -147,6 +152,8 @@ func (f Format) ContentType() string {
 		return "image/avif"
 	case FormatGIF:
 		return "image/gif"
+	case FormatZIP:
+		return "application/zip"
 	}
 	return "application/octet-stream"
 }
@@ -158,6 +165,9 @@ func NegotiateFormat(p Params, accept string, src Source) Format {
 	if p.Format != FormatSource {
 		return p.Format
 	}
+	if p.Removal.Enabled && p.Removal.MaskOnly {
+		return FormatPNG
+	}
 	if p.AutoFormat {
 		if acceptsType(accept, "image/avif") {
 			return FormatAVIF
@@ -165,6 +175,9 @@ func NegotiateFormat(p Params, accept string, src Source) Format {
 		if acceptsType(accept, "image/webp") {
 			return FormatWebP
 		}
+	}
+	if p.Removal.Enabled {
+		return FormatPNG // keeps the cut-out's alpha
 	}
 	if src.Type != FormatSource && !(p.AutoFormat && (src.Type == FormatGIF || src.Type == FormatAVIF || src.Type == FormatWebP)) {
 		return src.Type
@@ -200,6 +213,11 @@ type Result struct {
 	Body          []byte
 	Format        Format
 	Width, Height int
+	// Foreground is the subject's box in output pixels (background
+	// removal only; zero when no subject was found).
+	Foreground Box
+	// Model is the ModelSpec.ID that made the matte (removal only).
+	Model string
 }
 
 // job is the state one Process call threads through the steps.
@@ -213,6 +231,7 @@ type job struct {
 	img    *vimage
 	geo    geometry
 	res    Result
+	model  ModelSpec
 }
 
 type step struct {
@@ -231,7 +250,12 @@ var steps = []step{
 	{"canvas", (*job).canvas},
 	{"effects", (*job).effects},
 	{"pad", (*job).pad},
-	{"background", (*job).background},
+	{"background", func(j *job) error {
+		if j.p.Removal.Enabled {
+			return j.removalBackground()
+		}
+		return j.background()
+	}},
 	{"encode", (*job).encode},
 }
 
@@ -287,6 +311,12 @@ func (p Params) quarterTurns() (int, bool) {
 // when it can; a rect or trim first decodes the region at the scale it needs.
 func (j *job) load() error {
 	p, src := j.p, j.src
+	if p.Removal.Enabled {
+		if err := j.loadForRemoval(); err != nil {
+			return err
+		}
+		return j.planAndResize()
+	}
 	rw, rh := src.Width, src.Height
 	rect := p.Rect
 	if !rect.IsZero() {
@@ -354,11 +384,20 @@ func (j *job) load() error {
 			}
 		}
 	}
-	planW, planH = img.width(), img.height()
+	return j.planAndResize()
+}
+
+// planAndResize plans the output geometry on the decoded region in j.img
+// and resizes it.
+func (j *job) planAndResize() error {
+	img := j.img
+	turns, quarter := j.p.quarterTurns()
+	swap := quarter && turns%2 == 1
+	planW, planH := img.width(), img.height()
 	if swap {
 		planW, planH = planH, planW
 	}
-	g := planGeometry(planW, planH, p, maxDim)
+	g := planGeometry(planW, planH, j.p, j.pl.opts.Limits.MaxOutputDimension)
 	if swap {
 		g = swapGeometry(g)
 	}
@@ -533,10 +572,17 @@ func (j *job) quality() int {
 }
 
 func (j *job) encode() error {
-	body, err := j.img.encode(j.format, j.quality(), j.p.Lossless)
+	var body []byte
+	var err error
+	if j.format == FormatZIP {
+		body, err = j.encodeZIP()
+	} else {
+		body, err = j.img.encode(j.format, j.quality(), j.p.Lossless)
+	}
 	if err != nil {
 		return err
 	}
-	j.res = Result{Body: body, Format: j.format, Width: j.img.width(), Height: j.img.height()}
+	j.res.Body, j.res.Format, j.res.Width, j.res.Height = body, j.format, j.img.width(), j.img.height()
+	j.res.Model = j.model.ID
 	return nil
 }

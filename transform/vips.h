@@ -161,7 +161,12 @@ static int matte_over(VipsImage *in, VipsImage **out, double *rgba) {
   return r;
 }
 
+// matte_gaussblur blurs 8-bit images with libvips' fast integer path and
+// float images in float (the integer path would round 0-1 values away).
 static int matte_gaussblur(VipsImage *in, VipsImage **out, double sigma) {
+  if (vips_image_get_format(in) != VIPS_FORMAT_UCHAR)
+    return vips_gaussblur(in, out, sigma, "precision", VIPS_PRECISION_FLOAT,
+                          NULL);
   return vips_gaussblur(in, out, sigma, NULL);
 }
 

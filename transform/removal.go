@@ -1,0 +1,747 @@
+package transform
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"time"
+)
+
+// ModelSpec is what the pipeline needs to know of a segmentation model.
+type ModelSpec struct {
+	// ID names the model and its weights (name@shorthash) for cache keys
+	// and the X-Matte-Model header.
+	ID string
+	// Width x Height is the model's input size; Kernel the libvips resize
+	// kernel its reference pre-processing matches ("linear", "lanczos3", ...).
+	Width, Height int
+	Kernel        string
+}
+
+// Matter supplies alpha mattes. It is safe for concurrent use.
+type Matter interface {
+	// Spec describes model ("" is the default). An unknown or disallowed
+	// model is an *Error for the field "model".
+	Spec(model string) (ModelSpec, error)
+	// Matte returns the matte of the source whose content hash is
+	// sourceHash: spec.Width x spec.Height bytes, 255 = foreground. input
+	// renders the source as packed RGB at the model's size; implementations
+	// call it only when they have no cached matte.
+	Matte(ctx context.Context, model, sourceHash string, input func() ([]byte, error)) ([]byte, error)
+}
+
+// Box is a rectangle in output pixels.
+type Box struct{ Left, Top, Width, Height int }
+
+// removalLoadScale is how finely a removal request decodes the source,
+// relative to the planned output: crop=fg and subject scaling enlarge a part
+// of the image, so they keep twice the resolution.
+func (p Params) removalLoadScale(planned float64) float64 {
+	if p.Removal.CropToForeground || p.Removal.Scale > 0 {
+		planned *= 2
+	}
+	return math.Min(1, planned)
+}
+
+// loadForRemoval decodes the source at the resolution the output needs,
+// obtains the matte (from the Matter's cache, or by rendering the model
+// input and running the model) and joins it as the alpha band. The RGB
+// bands keep the source's colours, so a blurred background can be made from
+// them later.
+func (j *job) loadForRemoval() error {
+	p, src := j.p, j.src
+	if j.pl.opts.Matter == nil {
+		return &Error{Status: http.StatusNotImplemented, Code: "removal_unavailable", Title: "Background removal unavailable",
+			Detail: "This server has no segmentation model configured.", Field: "rembg"}
+	}
+	spec, err := j.pl.opts.Matter.Spec(p.Removal.Model)
+	if err != nil {
+		return err
+	}
+	j.model = spec
+	turns, quarter := p.quarterTurns()
+	planW, planH := src.Width, src.Height
+	if quarter && turns%2 == 1 {
+		planW, planH = planH, planW
+	}
+	g := planGeometry(planW, planH, p, j.pl.opts.Limits.MaxOutputDimension)
+	scale := p.removalLoadScale(math.Max(float64(g.resizeW)/float64(planW), float64(g.resizeH)/float64(planH)))
+	lw, lh := atLeast1(float64(src.Width)*scale), atLeast1(float64(src.Height)*scale)
+
+	input := func() ([]byte, error) {
+		// Decode at up to twice the model size (shrink-on-load), then
+		// resize with the model's own kernel.
+		iw, ih := min(src.Width, 2*spec.Width), min(src.Height, 2*spec.Height)
+		in, err := thumbnail(j.buf, iw, ih, noCrop)
+		if err != nil {
+			return nil, err
+		}
+		defer in.close()
+		if err := in.toSRGB(); err != nil {
+			return nil, err
+		}
+		if err := in.resizeExact(spec.Width, spec.Height, spec.Kernel); err != nil {
+			return nil, err
+		}
+		return in.rawRGB()
+	}
+	mask, err := j.pl.opts.Matter.Matte(j.ctx, p.Removal.Model, src.Hash, input)
+	if err != nil {
+		return err
+	}
+	if len(mask) != spec.Width*spec.Height {
+		return fmt.Errorf("matte is %d bytes, want %dx%d", len(mask), spec.Width, spec.Height)
+	}
+	if err := j.ctx.Err(); err != nil {
+		return deadlineError(err)
+	}
+
+	img, err := thumbnail(j.buf, lw, lh, noCrop)
+	if err != nil {
+		return err
+	}
+	j.img = img
+	if err := img.toSRGB(); err != nil {
+		return err
+	}
+	alpha, err := grayImage(mask, spec.Width, spec.Height)
+	if err != nil {
+		return err
+	}
+	defer alpha.close()
+	if err := alpha.resizeExact(img.width(), img.height(), "linear"); err != nil {
+		return err
+	}
+	// Output pixels per loaded pixel, for the edge options given in output pixels.
+	outPerLoad := float64(g.resizeW) / float64(max(1, img.width()))
+	if quarter && turns%2 == 1 {
+		outPerLoad = float64(g.resizeW) / float64(max(1, img.height()))
+	}
+	if err := j.shapeMatte(alpha, outPerLoad); err != nil {
+		return err
+	}
+	rgb, err := img.extractBand(0, 3)
+	if err != nil {
+		return err
+	}
+	defer rgb.close()
+	if img.hasAlpha() {
+		// A transparent source stays transparent where the model sees a subject.
+		own, err := img.extractBand(3, 1)
+		if err != nil {
+			return err
+		}
+		combined, err := mul255(alpha, own)
+		own.close()
+		if err != nil {
+			return err
+		}
+		alpha.set(combined.p)
+	}
+	if err := decontaminate(rgb, alpha); err != nil {
+		return err
+	}
+	joined, err := bandjoin(rgb, alpha)
+	if err != nil {
+		return err
+	}
+	img.set(joined.p)
+	if err := img.copyMemory(); err != nil {
+		return err
+	}
+	return j.frameSubject()
+}
+
+// shapeMatte applies the hard threshold, erosion and feathering. Sizes are
+// in output pixels; outPerLoad converts them.
+func (j *job) shapeMatte(alpha *vimage, outPerLoad float64) error {
+	r := j.p.Removal
+	toLoad := func(v float64) float64 { return v / math.Max(outPerLoad, 1e-6) }
+	if r.Refine {
+		if err := refineMatte(j.img, alpha); err != nil {
+			return err
+		}
+	}
+	if r.Erode > 0 {
+		size := 2*int(math.Round(toLoad(float64(r.Erode)))) + 1
+		if size > 1 {
+			if err := alpha.minFilter(size); err != nil {
+				return err
+			}
+		}
+	}
+	if r.Hard {
+		// threshold=0 keeps every pixel the model gave any weight.
+		t := math.Max(r.Threshold*255, 1)
+		if err := alpha.threshold(t); err != nil {
+			return err
+		}
+	}
+	if r.Feather > 0 {
+		if err := alpha.gaussBlur(math.Max(0.3, toLoad(r.Feather))); err != nil {
+			return err
+		}
+		if err := alpha.clampUchar(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// foregroundBox is the box of pixels whose alpha passes 10 of 255, or false
+// when there is none.
+func foregroundBox(img *vimage) (Box, bool, error) {
+	a, err := img.extractBand(img.bands()-1, 1)
+	if err != nil {
+		return Box{}, false, err
+	}
+	defer a.close()
+	if err := a.copyMemory(); err != nil {
+		return Box{}, false, err
+	}
+	l, t, w, h, err := a.findTrimBg([]float64{0}, 10)
+	if err != nil {
+		return Box{}, false, err
+	}
+	if w <= 0 || h <= 0 {
+		return Box{}, false, nil
+	}
+	return Box{Left: l, Top: t, Width: w, Height: h}, true, nil
+}
+
+// frameSubject applies rect, crop=fg (with fg-pad), and scale/position: it
+// places the subject on its canvas, before the output geometry.
+func (j *job) frameSubject() error {
+	p, img := j.p, j.img
+	if !p.Rect.IsZero() {
+		rect, err := clampRect(p.Rect, j.src.Width, j.src.Height)
+		if err != nil {
+			return err
+		}
+		fx, fy := float64(img.width())/float64(j.src.Width), float64(img.height())/float64(j.src.Height)
+		x, y := int(float64(rect.X)*fx), int(float64(rect.Y)*fy)
+		if err := img.extract(x, y, min(img.width()-x, atLeast1(float64(rect.W)*fx)), min(img.height()-y, atLeast1(float64(rect.H)*fy))); err != nil {
+			return err
+		}
+	}
+	r := p.Removal
+	if !r.CropToForeground && r.Scale == 0 && !r.Position.Set {
+		return nil
+	}
+	box, ok, err := foregroundBox(img)
+	if err != nil || !ok {
+		return err // no subject: keep the canvas as it is
+	}
+	canvasW, canvasH := img.width(), img.height()
+	if r.CropToForeground {
+		padX, padY := r.FGPad.Value, r.FGPad.Value
+		if r.FGPad.Percent {
+			padX, padY = float64(box.Width)*r.FGPad.Value/100, float64(box.Height)*r.FGPad.Value/100
+		}
+		canvasW, canvasH = box.Width+2*int(math.Round(padX)), box.Height+2*int(math.Round(padY))
+	}
+	if err := img.extract(box.Left, box.Top, box.Width, box.Height); err != nil {
+		return err
+	}
+	if r.Scale > 0 {
+		f := r.Scale * math.Min(float64(canvasW)/float64(box.Width), float64(canvasH)/float64(box.Height))
+		if err := img.resizeTo(atLeast1(float64(box.Width)*f), atLeast1(float64(box.Height)*f), noCrop); err != nil {
+			return err
+		}
+	}
+	px, py := 50.0, 50.0
+	if r.Position.Set {
+		px, py = r.Position.X, r.Position.Y
+	} else if !r.CropToForeground {
+		// Original place: keep the subject's centre where it was.
+		cx := float64(box.Left) + float64(box.Width)/2
+		cy := float64(box.Top) + float64(box.Height)/2
+		if free := float64(canvasW - img.width()); free > 0 {
+			px = 100 * (cx - float64(img.width())/2) / free
+		}
+		if free := float64(canvasH - img.height()); free > 0 {
+			py = 100 * (cy - float64(img.height())/2) / free
+		}
+	}
+	w, h := max(canvasW, img.width()), max(canvasH, img.height())
+	x := int(math.Round(float64(w-img.width()) * math.Max(0, math.Min(100, px)) / 100))
+	y := int(math.Round(float64(h-img.height()) * math.Max(0, math.Min(100, py)) / 100))
+	return img.embed(x, y, w, h, []float64{0, 0, 0, 0})
+}
+
+// decontaminate replaces the colours of semi-transparent edge pixels by an
+// estimate of the foreground colour, so the old background does not bleed
+// into the edge. It is approximate fast foreground colour estimation
+// (Forte & Pitié, 2021): with local means F̄ = blur(F·a)/blur(a) and
+// B̄ = blur(B·(1-a))/blur(1-a),
+//
+//	F = F̄ + a·(I − a·F̄ − (1−a)·B̄),   B = B̄ + (1−a)·(I − a·F̄ − (1−a)·B̄)
+//
+// run coarse then fine, starting from F = B = I. Opaque and fully
+// transparent pixels keep their colour.
+func decontaminate(rgb, alpha *vimage) error {
+	a := alpha.clone()
+	defer a.close()
+	if err := a.castFloat(); err != nil {
+		return err
+	}
+	if err := a.linear1(1.0/255, 0); err != nil {
+		return err
+	}
+	inv := a.clone()
+	defer inv.close()
+	if err := inv.linear1(-1, 1); err != nil {
+		return err
+	}
+	img := rgb.clone()
+	defer img.close()
+	if err := img.castFloat(); err != nil {
+		return err
+	}
+	f, b := img.clone(), img.clone()
+	defer func() { f.close(); b.close() }()
+	coarse := math.Max(4, float64(max(rgb.width(), rgb.height()))/100)
+	for _, sigma := range []float64{coarse, 2} {
+		fMean, err := weightedMean(f, a, sigma)
+		if err != nil {
+			return err
+		}
+		bMean, err := weightedMean(b, inv, sigma)
+		if err != nil {
+			fMean.close()
+			return err
+		}
+		// residual = I − a·F̄ − (1−a)·B̄
+		aF, err := multiply(fMean, a)
+		if err != nil {
+			return err
+		}
+		iB, err := multiply(bMean, inv)
+		if err != nil {
+			aF.close()
+			return err
+		}
+		r1, err := subtract(img, aF)
+		aF.close()
+		if err != nil {
+			iB.close()
+			return err
+		}
+		res, err := subtract(r1, iB)
+		r1.close()
+		iB.close()
+		if err != nil {
+			return err
+		}
+		nf, err := addScaled(fMean, res, a)
+		if err != nil {
+			res.close()
+			return err
+		}
+		nb, err := addScaled(bMean, res, inv)
+		res.close()
+		fMean.close()
+		bMean.close()
+		if err != nil {
+			nf.close()
+			return err
+		}
+		f.close()
+		b.close()
+		f, b = nf, nb
+	}
+	fg := f.clone()
+	defer fg.close()
+	if err := fg.clampUchar(); err != nil {
+		return err
+	}
+	// Only where 0 < a < 1.
+	lo := alpha.clone()
+	defer lo.close()
+	if err := lo.threshold(1); err != nil {
+		return err
+	}
+	hi := alpha.clone()
+	defer hi.close()
+	if err := hi.threshold(255); err != nil {
+		return err
+	}
+	if err := hi.linear1(-1, 255); err != nil { // not opaque
+		return err
+	}
+	if err := hi.clampUchar(); err != nil {
+		return err
+	}
+	band, err := mul255(lo, hi)
+	if err != nil {
+		return err
+	}
+	defer band.close()
+	out, err := ifThenElse(band, fg, rgb)
+	if err != nil {
+		return err
+	}
+	rgb.set(out.p)
+	return nil
+}
+
+// weightedMean is blur(x·w)/blur(w) with a Gaussian of sigma.
+func weightedMean(x, w *vimage, sigma float64) (*vimage, error) {
+	num, err := multiply(x, w)
+	if err != nil {
+		return nil, err
+	}
+	defer num.close()
+	if err := num.gaussBlur(sigma); err != nil {
+		return nil, err
+	}
+	den := w.clone()
+	defer den.close()
+	if err := den.gaussBlur(sigma); err != nil {
+		return nil, err
+	}
+	if err := den.linear1(1, 1e-4); err != nil {
+		return nil, err
+	}
+	return divide(num, den)
+}
+
+// addScaled is x + y·s.
+func addScaled(x, y, s *vimage) (*vimage, error) {
+	ys, err := multiply(y, s)
+	if err != nil {
+		return nil, err
+	}
+	defer ys.close()
+	return add(x, ys)
+}
+
+// refineMatte runs a guided filter (He et al.) on the matte with the image's
+// luminance as the guide, and keeps its result only in the uncertain band
+// around the edge, so hair and soft edges follow the image while solid
+// areas stay as the model gave them.
+func refineMatte(img, alpha *vimage) error {
+	guide, err := img.extractBand(1, 1) // green: a cheap luminance proxy
+	if err != nil {
+		return err
+	}
+	defer guide.close()
+	for _, im := range []*vimage{guide} {
+		if err := im.castFloat(); err != nil {
+			return err
+		}
+		if err := im.linear1(1.0/255, 0); err != nil {
+			return err
+		}
+	}
+	p := alpha.clone()
+	defer p.close()
+	if err := p.castFloat(); err != nil {
+		return err
+	}
+	if err := p.linear1(1.0/255, 0); err != nil {
+		return err
+	}
+	radius := math.Max(2, float64(max(img.width(), img.height()))/300)
+	mean := func(x *vimage) (*vimage, error) {
+		c := x.clone()
+		if err := c.gaussBlur(radius); err != nil {
+			c.close()
+			return nil, err
+		}
+		return c, nil
+	}
+	meanI, err := mean(guide)
+	if err != nil {
+		return err
+	}
+	defer meanI.close()
+	meanP, err := mean(p)
+	if err != nil {
+		return err
+	}
+	defer meanP.close()
+	ip, err := multiply(guide, p)
+	if err != nil {
+		return err
+	}
+	defer ip.close()
+	corrIP, err := mean(ip)
+	if err != nil {
+		return err
+	}
+	defer corrIP.close()
+	ii, err := multiply(guide, guide)
+	if err != nil {
+		return err
+	}
+	defer ii.close()
+	corrII, err := mean(ii)
+	if err != nil {
+		return err
+	}
+	defer corrII.close()
+	mImP, err := multiply(meanI, meanP)
+	if err != nil {
+		return err
+	}
+	defer mImP.close()
+	covIP, err := subtract(corrIP, mImP)
+	if err != nil {
+		return err
+	}
+	defer covIP.close()
+	mImI, err := multiply(meanI, meanI)
+	if err != nil {
+		return err
+	}
+	defer mImI.close()
+	varI, err := subtract(corrII, mImI)
+	if err != nil {
+		return err
+	}
+	defer varI.close()
+	if err := varI.linear1(1, 1e-3); err != nil { // + eps
+		return err
+	}
+	a, err := divide(covIP, varI)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	aMI, err := multiply(a, meanI)
+	if err != nil {
+		return err
+	}
+	defer aMI.close()
+	b, err := subtract(meanP, aMI)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	meanA, err := mean(a)
+	if err != nil {
+		return err
+	}
+	defer meanA.close()
+	meanB, err := mean(b)
+	if err != nil {
+		return err
+	}
+	defer meanB.close()
+	q1, err := multiply(meanA, guide)
+	if err != nil {
+		return err
+	}
+	defer q1.close()
+	q, err := add(q1, meanB)
+	if err != nil {
+		return err
+	}
+	defer q.close()
+	if err := q.linear1(255, 0); err != nil {
+		return err
+	}
+	if err := q.clampUchar(); err != nil {
+		return err
+	}
+	// The uncertain band: pixels whose blurred matte is neither ~0 nor ~1.
+	soft := alpha.clone()
+	defer soft.close()
+	if err := soft.gaussBlur(radius); err != nil {
+		return err
+	}
+	lo := soft.clone()
+	defer lo.close()
+	if err := lo.threshold(8); err != nil {
+		return err
+	}
+	hi := soft.clone()
+	defer hi.close()
+	if err := hi.threshold(248); err != nil {
+		return err
+	}
+	if err := hi.linear1(-1, 255); err != nil {
+		return err
+	}
+	if err := hi.clampUchar(); err != nil {
+		return err
+	}
+	band, err := mul255(lo, hi)
+	if err != nil {
+		return err
+	}
+	defer band.close()
+	out, err := ifThenElse(band, q, alpha)
+	if err != nil {
+		return err
+	}
+	alpha.set(out.p)
+	return alpha.copyMemory()
+}
+
+// removalBackground composes the subject (RGBA, RGB = source colours) on
+// its background: a drop shadow, then a blurred original, a gradient or a
+// colour; or reduces it to the matte for mask=1. It records the foreground
+// box first.
+func (j *job) removalBackground() error {
+	r := j.p.Removal
+	img := j.img
+	if box, ok, err := foregroundBox(img); err != nil {
+		return err
+	} else if ok {
+		j.res.Foreground = box
+	}
+	if r.MaskOnly {
+		a, err := img.extractBand(img.bands()-1, 1)
+		if err != nil {
+			return err
+		}
+		img.set(a.p)
+		return nil
+	}
+	if j.format == FormatZIP {
+		return nil // encode splits colour and alpha
+	}
+	w, h := img.width(), img.height()
+	var base *vimage
+	switch {
+	case r.BgBlur > 0:
+		rgb, err := img.extractBand(0, 3)
+		if err != nil {
+			return err
+		}
+		if err := rgb.gaussBlur(float64(r.BgBlur)); err != nil {
+			rgb.close()
+			return err
+		}
+		opaque, err := solid(w, h, []float64{255})
+		if err != nil {
+			rgb.close()
+			return err
+		}
+		base, err = bandjoin(rgb, opaque)
+		rgb.close()
+		opaque.close()
+		if err != nil {
+			return err
+		}
+	case r.BgGradient[0].Set || r.BgGradient[1].Set:
+		c := func(c Color) [4]float64 { return [4]float64{float64(c.R), float64(c.G), float64(c.B), float64(c.A)} }
+		var err error
+		if base, err = gradient(w, h, c(r.BgGradient[0]), c(r.BgGradient[1])); err != nil {
+			return err
+		}
+	}
+	if r.Shadow.Enabled {
+		layer, err := shadowLayer(img, r.Shadow)
+		if err != nil {
+			return err
+		}
+		if base != nil {
+			withShadow, err := composite(base, layer)
+			base.close()
+			layer.close()
+			if err != nil {
+				return err
+			}
+			base = withShadow
+		} else {
+			base = layer
+		}
+	}
+	if base != nil {
+		out, err := composite(base, img)
+		base.close()
+		if err != nil {
+			return err
+		}
+		img.set(out.p)
+	}
+	return j.background()
+}
+
+// shadowLayer is the drop shadow of img's alpha: blurred, offset, coloured
+// and faded, on a transparent canvas of img's size.
+func shadowLayer(img *vimage, s Shadow) (*vimage, error) {
+	opacity, blur := s.Opacity, s.Blur
+	if opacity == 0 {
+		opacity = 0.5
+	}
+	if blur == 0 {
+		blur = 10
+	}
+	dx, dy := s.OffsetX, s.OffsetY
+	if !s.OffsetSet {
+		dx, dy = 0, 10
+	}
+	a, err := img.extractBand(img.bands()-1, 1)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.embed(dx, dy, img.width(), img.height(), []float64{0}); err != nil {
+		a.close()
+		return nil, err
+	}
+	if err := a.gaussBlur(blur); err != nil {
+		a.close()
+		return nil, err
+	}
+	if err := a.linear1(opacity, 0); err != nil {
+		a.close()
+		return nil, err
+	}
+	if err := a.clampUchar(); err != nil {
+		a.close()
+		return nil, err
+	}
+	layer, err := colourLayer(a, [3]float64{float64(s.Color.R), float64(s.Color.G), float64(s.Color.B)})
+	a.close()
+	return layer, err
+}
+
+// encodeZIP writes remove.bg's ZIP: color.jpg (the subject's colours, no
+// alpha) and alpha.png (the 8-bit matte), which recompose to the PNG.
+func (j *job) encodeZIP() ([]byte, error) {
+	img := j.img
+	rgb, err := img.extractBand(0, 3)
+	if err != nil {
+		return nil, err
+	}
+	color, err := rgb.encode(FormatJPEG, j.quality(), false)
+	rgb.close()
+	if err != nil {
+		return nil, err
+	}
+	a, err := img.extractBand(img.bands()-1, 1)
+	if err != nil {
+		return nil, err
+	}
+	alpha, err := a.encode(FormatPNG, 0, false)
+	a.close()
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	now := time.Now().UTC()
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"color.jpg", color}, {"alpha.png", alpha}} {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Store, Modified: now})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := w.Write(f.data); err != nil {
+			return nil, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,214 @@
+package transform
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"image"
+	"image/color"
+	"io"
+	"sync/atomic"
+	"testing"
+)
+
+// redMatter is a stand-in model: it calls the subject every red pixel of
+// its 64x64 input.
+type redMatter struct{ calls atomic.Int32 }
+
+func (m *redMatter) Spec(model string) (ModelSpec, error) {
+	if model != "" && model != "red" {
+		return ModelSpec{}, badParam("model", "unknown model")
+	}
+	return ModelSpec{ID: "red@0000", Width: 64, Height: 64, Kernel: "linear"}, nil
+}
+
+func (m *redMatter) Matte(ctx context.Context, model, sourceHash string, input func() ([]byte, error)) ([]byte, error) {
+	m.calls.Add(1)
+	rgb, err := input()
+	if err != nil {
+		return nil, err
+	}
+	mask := make([]byte, 64*64)
+	for i := range mask {
+		if r, g := rgb[3*i], rgb[3*i+1]; r > 150 && g < 100 {
+			mask[i] = 255
+		}
+	}
+	return mask, nil
+}
+
+// subjectImage is 400x300 white with a red 200x150 box at (100,100).
+func subjectImage() *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, 400, 300))
+	for y := 0; y < 300; y++ {
+		for x := 0; x < 400; x++ {
+			c := color.NRGBA{255, 255, 255, 255}
+			if x >= 100 && x < 300 && y >= 100 && y < 250 {
+				c = red
+			}
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	return img
+}
+
+func within(got, want, tol int) bool { return got >= want-tol && got <= want+tol }
+
+func boxNear(got, want Box, tol int) bool {
+	return within(got.Left, want.Left, tol) && within(got.Top, want.Top, tol) &&
+		within(got.Width, want.Width, tol) && within(got.Height, want.Height, tol)
+}
+
+func TestRemoval(t *testing.T) {
+	m := &redMatter{}
+	pl := NewPipeline(Options{Matter: m, Limits: Limits{MaxOutputDimension: 4000}})
+	src := encodeJPEG(t, subjectImage())
+	white := color.NRGBA{255, 255, 255, 255}
+	on := func(mod func(r *Removal)) Params {
+		p := Params{Removal: Removal{Enabled: true}}
+		if mod != nil {
+			mod(&p.Removal)
+		}
+		return p
+	}
+	cases := []struct {
+		name    string
+		p       Params
+		format  Format
+		w, h    int
+		fg      Box
+		samples []sample
+	}{
+		{"cut-out keeps alpha", on(nil), FormatPNG, 400, 300, Box{100, 100, 200, 150}, []sample{{5, 5, clear}, {200, 170, red}}},
+		{"resized", func() Params { p := on(nil); p.Width = 200; return p }(), FormatPNG, 200, 150, Box{50, 50, 100, 75}, []sample{{2, 2, clear}, {100, 85, red}}},
+		{"mask only", on(func(r *Removal) { r.MaskOnly = true }), FormatPNG, 400, 300, Box{100, 100, 200, 150},
+			[]sample{{5, 5, color.NRGBA{0, 0, 0, 255}}, {200, 170, white}}},
+		{"background colour", func() Params { p := on(nil); p.Background = Color{0, 255, 0, 255, true}; return p }(), FormatPNG, 400, 300, Box{100, 100, 200, 150},
+			[]sample{{5, 5, green}, {200, 170, red}}},
+		{"jpeg flattens on white", func() Params { p := on(nil); p.Format = FormatJPEG; return p }(), FormatJPEG, 400, 300, Box{100, 100, 200, 150},
+			[]sample{{5, 5, white}, {200, 170, red}}},
+		{"crop to foreground", on(func(r *Removal) { r.CropToForeground = true }), FormatPNG, 200, 150, Box{0, 0, 200, 150}, []sample{{100, 75, red}}},
+		{"crop to foreground with padding", on(func(r *Removal) { r.CropToForeground = true; r.FGPad = Length{Value: 10} }), FormatPNG, 220, 170, Box{10, 10, 200, 150},
+			[]sample{{2, 2, clear}, {110, 85, red}}},
+		{"drop shadow", func() Params {
+			p := on(func(r *Removal) { r.Shadow = Shadow{Enabled: true, Opacity: 1, Blur: 2, OffsetY: 20, OffsetSet: true} })
+			p.Background = Color{255, 255, 255, 255, true}
+			return p
+		}(), FormatPNG, 400, 300, Box{100, 100, 200, 150}, []sample{{200, 262, color.NRGBA{0, 0, 0, 255}}, {5, 5, white}}},
+		{"gradient", on(func(r *Removal) {
+			r.BgGradient = [2]Color{{255, 0, 0, 255, true}, {0, 0, 255, 255, true}}
+		}), FormatPNG, 400, 300, Box{100, 100, 200, 150}, []sample{{5, 1, red}, {5, 298, blue}}},
+		{"blurred original background", on(func(r *Removal) { r.BgBlur = 5 }), FormatPNG, 400, 300, Box{100, 100, 200, 150},
+			[]sample{{5, 5, white}, {200, 170, red}}},
+		{"scale and centre", on(func(r *Removal) { r.Scale = 0.25; r.Position = Position{50, 50, true} }), FormatPNG, 400, 300, Box{150, 112, 100, 75},
+			[]sample{{200, 150, red}, {120, 150, clear}}},
+		{"position top-left", on(func(r *Removal) { r.Position = Position{0, 0, true} }), FormatPNG, 400, 300, Box{0, 0, 200, 150},
+			[]sample{{100, 75, red}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := m.calls.Load()
+			s, err := pl.Probe(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := NegotiateFormat(tc.p, "", s)
+			res, err := pl.Process(context.Background(), src, s, tc.p, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.calls.Load() != before+1 {
+				t.Errorf("matter called %d times", m.calls.Load()-before)
+			}
+			// The stand-in matte is 64x64, so its edges are soft by several pixels.
+			if res.Format != tc.format || !within(res.Width, tc.w, 8) || !within(res.Height, tc.h, 8) {
+				t.Errorf("got %v %dx%d, want %v %dx%d", res.Format, res.Width, res.Height, tc.format, tc.w, tc.h)
+			}
+			if res.Model != "red@0000" {
+				t.Errorf("model %q", res.Model)
+			}
+			if !boxNear(res.Foreground, tc.fg, 8) {
+				t.Errorf("foreground %+v, want about %+v", res.Foreground, tc.fg)
+			}
+			img := decodeNRGBA(t, res.Body)
+			for _, sm := range tc.samples {
+				if got := img.NRGBAAt(sm.x, sm.y); !near(got, sm.c, 50) {
+					t.Errorf("pixel (%d,%d) = %v, want %v", sm.x, sm.y, got, sm.c)
+				}
+			}
+		})
+	}
+}
+
+// TestRemovalZIPRecomposes checks that remove.bg's ZIP (color.jpg plus an
+// 8-bit alpha.png) gives the same pixels as the PNG cut-out.
+func TestRemovalZIPRecomposes(t *testing.T) {
+	pl := NewPipeline(Options{Matter: &redMatter{}})
+	src := encodeJPEG(t, subjectImage())
+	s, _ := pl.Probe(src)
+	p := Params{Removal: Removal{Enabled: true}}
+	pngRes, err := pl.Process(context.Background(), src, s, p, FormatPNG)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zipRes, err := pl.Process(context.Background(), src, s, p, FormatZIP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(zipRes.Body), int64(len(zipRes.Body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, f := range zr.File {
+		if f.Modified.Year() < 2000 {
+			t.Errorf("%s has no valid timestamp: %v", f.Name, f.Modified)
+		}
+		rc, _ := f.Open()
+		files[f.Name], _ = io.ReadAll(rc)
+		rc.Close()
+	}
+	if len(files) != 2 || files["color.jpg"] == nil || files["alpha.png"] == nil {
+		t.Fatalf("zip holds %d files", len(files))
+	}
+	alphaImg, _, err := image.Decode(bytes.NewReader(files["alpha.png"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := alphaImg.(*image.Gray); !ok {
+		t.Fatalf("alpha.png is %T, want 8-bit grayscale", alphaImg)
+	}
+	colorImg := decodeNRGBA(t, files["color.jpg"])
+	want := decodeNRGBA(t, pngRes.Body)
+	for _, pt := range [][2]int{{5, 5}, {200, 170}, {100, 100}, {299, 249}, {150, 120}} {
+		a := alphaImg.(*image.Gray).GrayAt(pt[0], pt[1]).Y
+		c := colorImg.NRGBAAt(pt[0], pt[1])
+		got := color.NRGBA{c.R, c.G, c.B, a}
+		w := want.NRGBAAt(pt[0], pt[1])
+		if a == 0 && w.A == 0 {
+			continue
+		}
+		// Compare what a viewer sees: premultiplied colour, and alpha.
+		pm := func(c color.NRGBA) color.NRGBA {
+			m := func(v uint8) uint8 { return uint8(int(v) * int(c.A) / 255) }
+			return color.NRGBA{m(c.R), m(c.G), m(c.B), c.A}
+		}
+		if !near(pm(got), pm(w), 12) || got.A != w.A {
+			t.Errorf("at %v: zip %v, png %v", pt, got, w)
+		}
+	}
+}
+
+func TestRemovalWithoutMatter(t *testing.T) {
+	pl := NewPipeline(Options{})
+	src := encodeJPEG(t, subjectImage())
+	s, _ := pl.Probe(src)
+	_, err := pl.Process(context.Background(), src, s, Params{Removal: Removal{Enabled: true}}, FormatPNG)
+	if es := AsErrors(err); es.Status() != 501 || es[0].Field != "rembg" {
+		t.Fatalf("got %v", err)
+	}
+	_, err = NewPipeline(Options{Matter: &redMatter{}}).Process(context.Background(), src, s, Params{Removal: Removal{Enabled: true, Model: "nope"}}, FormatPNG)
+	if es := AsErrors(err); es.Status() != 400 || es[0].Field != "model" {
+		t.Fatalf("got %v", err)
+	}
+}
