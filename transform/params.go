@@ -203,8 +203,8 @@ func (c Crop) String() string { return enumName(cropNames[:], uint8(c), "crop") 
 // therefore stable.
 func (f Flip) String() string { return enumName(flipNames[:], uint8(f), "flip") }
 
-// String returns "source", "jpeg", "png", "webp", "avif" or "gif". The names
-// are part of Key and therefore stable.
+// String returns "source", "jpeg", "png", "webp", "avif", "gif" or "zip".
+// The names are part of Key and therefore stable.
 func (f Format) String() string { return enumName(formatNames[:], uint8(f), "format") }
 
 var (
@@ -215,7 +215,7 @@ var (
 		CropEntropy: "entropy", CropAttention: "attention",
 	}
 	flipNames   = [...]string{FlipNone: "none", FlipH: "h", FlipV: "v", FlipHV: "hv"}
-	formatNames = [...]string{FormatSource: "source", FormatJPEG: "jpeg", FormatPNG: "png", FormatWebP: "webp", FormatAVIF: "avif", FormatGIF: "gif"}
+	formatNames = [...]string{FormatSource: "source", FormatJPEG: "jpeg", FormatPNG: "png", FormatWebP: "webp", FormatAVIF: "avif", FormatGIF: "gif", FormatZIP: "zip"}
 )
 
 // enumName returns names[v], or kind(v) for a value outside the enum.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Syntactic limits of the query dialect.
@@ -16,6 +17,15 @@ const (
 	maxBlur      = 2000
 	maxSharpen   = 100
 	maxPad       = 10000
+
+	maxModelName    = 64
+	maxBgImage      = 2048
+	maxFGPad        = 10000
+	maxFeather      = 100
+	maxErode        = 100
+	maxBgBlur       = 100
+	maxShadowOffset = 1000
+	maxShadowBlur   = 100
 )
 
 // ParseQuery parses Matte's parameters of q into canonical Params: values
@@ -41,15 +51,67 @@ const (
 //   - auto=compress is accepted and ignored: imgix URLs very often carry
 //     auto=format,compress, and the configured per-format quality already
 //     plays that role. Any other auto value (enhance, redeye, ...) is an error.
-//   - crop= is validated whatever fit= says, but it only matters to fit=crop
-//     and fit=min, so with any other fit the result keeps CropCenter.
+//   - crop= is validated whatever fit= says, but a focus only matters to
+//     fit=crop and fit=min, so with any other fit the result keeps
+//     CropCenter. crop=fg is not a focus: it sets Removal.CropToForeground
+//     and leaves Crop at CropCenter.
+//
+// Background removal (Params.Removal) is asked for with rembg=1 or its alias
+// bg-remove=true (1, true, 0, false both; giving both names is an error, as a
+// repeated parameter is). Its options:
+//
+//   - model=NAME, NAME matching [a-z0-9][a-z0-9_.-]{0,63}; whether the
+//     configuration knows it is the handler's check.
+//   - mask, refine: 1, true, 0, false.
+//   - threshold=0..1 makes the matte hard (Hard, Threshold);
+//     semitransparency=0 or false is threshold=0.5, and semitransparency=1 or
+//     true is the default. threshold with semitransparency=0 is threshold
+//     alone; threshold with semitransparency=1 is an error on both.
+//   - feather=0..100 (decimal pixels), erode=0..100 (integer pixels).
+//   - crop=fg, and fg-pad=N (integer pixels, 0..10000) or N% (decimal,
+//     0..100) around it.
+//   - scale=original (unset), 0.1..1, or 10%..100% (decimal); 1 and 100%
+//     are kept, as "fill the canvas" differs from "as is".
+//   - position=center (50,50), original (unset), or percentages 0..100 (decimal,
+//     "%" optional): one for both axes ("30%") or x,y ("30%,70%").
+//     As in remove.bg, scale without position centres the subject
+//     (Position 50,50); scale with position=original leaves Position unset.
+//   - bg-blur=1..100 (integer), bg-gradient=TOP,BOTTOM (two colours as bg),
+//     bg-image=an http:// or https:// URL (lower-case scheme, a host, no user
+//     info, no fragment, no space) or an absolute path ("/..." but not "//...",
+//     without "." or ".." segments); at most 2048 bytes, no control
+//     characters, kept as given (fetching and allow-listing it is the
+//     handler's job).
+//   - shadow=drop or none (none is off); shadow-color (a colour; black, the
+//     default, is left unset), shadow-opacity (above 0 and up to 1; 0.5, the
+//     default, is left 0), shadow-offset=X,Y (integers -1000..1000; 0,10, the
+//     default, is left unset), shadow-blur (above 0 and up to 100; 10, the
+//     default, is left 0).
+//   - fm=zip (FormatZIP).
+//
+// The rules between parameters, each reported on the field named (a field
+// gets one error at most, the first of this list; a parameter that is bad on
+// its own is left out of them):
+//
+//   - Every removal option above (any value, also mask=0 or shadow=none), and
+//     crop=fg and fm=zip, needs rembg=1: without it each is an error.
+//   - shadow-color, shadow-opacity, shadow-offset, shadow-blur need
+//     shadow=drop; fg-pad needs crop=fg.
+//   - mask=1 cannot be combined with bg, bg-blur, bg-gradient, bg-image,
+//     shadow=drop or fm=zip: an error on mask and on each of those.
+//   - bg, bg-blur, bg-gradient and bg-image are alternatives: when more than
+//     one is given, each of them is an error. bg alone (even translucent) is
+//     a fine background for a cut-out subject.
+//   - threshold with semitransparency=1 (see above).
+//
+// With rembg=0 (or none) and no option, Removal is the zero value.
 //
 // On failure the error is an Errors with one 400 invalid_parameter *Error per
 // bad parameter, Field being the parameter's name, sorted by Field; the
 // Params returned then is the zero value.
 func ParseQuery(q url.Values) (Params, error) {
 	var p Params
-	var errs Errors
+	errs := map[string]string{} // field → detail; the first problem found wins
 	for _, name := range paramNames {
 		vals := q[name]
 		if len(vals) == 0 {
@@ -72,16 +134,149 @@ func ParseQuery(q url.Values) (Params, error) {
 			}
 		}
 		if detail != "" {
-			errs = append(errs, badParam(name, detail))
+			errs[name] = detail
 		}
 	}
+	checkRemoval(q, &p, errs)
 	if len(errs) > 0 {
-		return Params{}, errs
+		list := make(Errors, 0, len(errs))
+		for _, name := range paramNames { // sorted
+			if d, ok := errs[name]; ok {
+				list = append(list, badParam(name, d))
+			}
+		}
+		return Params{}, list
 	}
 	if p.Fit != FitCrop && p.Fit != FitMin {
 		p.Crop = CropCenter
 	}
+	if r := &p.Removal; r.Scale != 0 && len(q["position"]) == 0 {
+		// As in remove.bg, a scaled subject is centred unless position says
+		// otherwise (position=original keeps its place).
+		r.Position = Position{X: 50, Y: 50, Set: true}
+	}
 	return p, nil
+}
+
+// removalOnly lists the parameters that only mean something with rembg=1,
+// sorted; crop=fg and fm=zip are handled apart, as only those values are.
+var removalOnly = []string{
+	"bg-blur", "bg-gradient", "bg-image", "erode", "feather", "fg-pad", "mask", "model",
+	"position", "refine", "scale", "semitransparency", "shadow", "shadow-blur",
+	"shadow-color", "shadow-offset", "shadow-opacity", "threshold",
+}
+
+// backgrounds are the alternative backgrounds of a cut-out subject.
+var backgrounds = []string{"bg", "bg-blur", "bg-gradient", "bg-image"}
+
+// checkRemoval adds to errs the problems between parameters that are each
+// valid on their own (see ParseQuery's doc). errs holds the per-parameter
+// errors on entry; a parameter with one is neither checked nor counted
+// here, and every field keeps its first error only.
+func checkRemoval(q url.Values, p *Params, errs map[string]string) {
+	bad := make(map[string]bool, len(errs))
+	for name := range errs {
+		bad[name] = true
+	}
+	// given: present once, non-empty and valid.
+	given := func(name string) bool { return len(q[name]) == 1 && q[name][0] != "" && !bad[name] }
+	value := func(name string) string {
+		if given(name) {
+			return q[name][0]
+		}
+		return ""
+	}
+	fail := func(name, detail string) {
+		if _, ok := errs[name]; !ok {
+			errs[name] = detail
+		}
+	}
+	r := &p.Removal
+
+	// rembg and its alias bg-remove: one of them at most.
+	if given("rembg") && given("bg-remove") {
+		fail("rembg", "rembg and bg-remove are the same parameter; give only one of them.")
+		fail("bg-remove", "bg-remove and rembg are the same parameter; give only one of them.")
+		bad["rembg"] = true
+	}
+
+	// Removal options need removal (judged only once rembg itself is sound).
+	if !bad["rembg"] && !bad["bg-remove"] && !r.Enabled {
+		const needs = " is a background-removal option; it needs rembg=1 (or bg-remove=true)."
+		for _, name := range removalOnly {
+			if given(name) {
+				fail(name, name+needs)
+			}
+		}
+		if value("crop") == "fg" {
+			fail("crop", "crop=fg"+needs)
+		}
+		if value("fm") == "zip" {
+			fail("fm", "fm=zip"+needs)
+		}
+	}
+
+	// shadow-* need shadow=drop; fg-pad needs crop=fg.
+	if !bad["shadow"] && !r.Shadow.Enabled {
+		for _, name := range []string{"shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity"} {
+			if given(name) {
+				fail(name, name+" shapes the drop shadow; it needs shadow=drop.")
+			}
+		}
+	}
+	if !bad["crop"] && !r.CropToForeground && given("fg-pad") {
+		fail("fg-pad", "fg-pad is the margin around the foreground crop; it needs crop=fg.")
+	}
+
+	// mask=1 returns the matte alone: no background, shadow or ZIP.
+	if r.MaskOnly && given("mask") {
+		var with []string
+		for _, name := range backgrounds {
+			if given(name) {
+				with = append(with, name)
+			}
+		}
+		if r.Shadow.Enabled && given("shadow") {
+			with = append(with, "shadow=drop")
+		}
+		if value("fm") == "zip" {
+			with = append(with, "fm=zip")
+		}
+		if len(with) > 0 {
+			fail("mask", "mask=1 returns the matte alone; it cannot be combined with "+joinAnd(with)+".")
+			for _, opt := range with {
+				name, _, _ := strings.Cut(opt, "=")
+				fail(name, opt+" cannot be combined with mask=1, which returns the matte alone.")
+			}
+		}
+	}
+
+	// One background at most.
+	var bgs []string
+	for _, name := range backgrounds {
+		if given(name) {
+			bgs = append(bgs, name)
+		}
+	}
+	if len(bgs) > 1 {
+		for _, name := range bgs {
+			fail(name, "bg, bg-blur, bg-gradient and bg-image are alternative backgrounds; give one at most (this request gives "+joinAnd(bgs)+").")
+		}
+	}
+
+	// threshold makes the matte hard; semitransparency=1 keeps it soft.
+	if given("threshold") && (value("semitransparency") == "1" || value("semitransparency") == "true") {
+		fail("semitransparency", "semitransparency="+value("semitransparency")+" keeps a soft matte, but threshold cuts it; leave out one of them.")
+		fail("threshold", "threshold cuts the matte, but semitransparency="+value("semitransparency")+" keeps it soft; leave out one of them.")
+	}
+}
+
+// joinAnd joins "a", "b", "c" as "a, b and c".
+func joinAnd(items []string) string {
+	if len(items) <= 1 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 // IsParam reports whether the query parameter name is one of Matte's, which
@@ -136,7 +331,11 @@ var paramSpecs = map[string]paramSpec{
 		p.Fit = Fit(f)
 		return nil
 	}},
-	"crop": {"one of center, top, bottom, left, right, entropy, attention, or a pair of top or bottom and left or right such as top,left", func(p *Params, v string) error {
+	"crop": {"one of center, top, bottom, left, right, entropy, attention, or a pair of top or bottom and left or right such as top,left, or fg (crop to the foreground; needs rembg=1)", func(p *Params, v string) error {
+		if v == "fg" {
+			p.Removal.CropToForeground = true
+			return nil
+		}
 		c, err := parseCrop(v)
 		p.Crop = c
 		return err
@@ -182,7 +381,7 @@ var paramSpecs = map[string]paramSpec{
 		}
 		return nil
 	}},
-	"fm": {"one of jpg, jpeg, png, webp, avif, gif", func(p *Params, v string) error {
+	"fm": {"one of jpg, jpeg, png, webp, avif, gif, zip (zip needs rembg=1)", func(p *Params, v string) error {
 		if v == "jpg" {
 			v = "jpeg"
 		}
@@ -197,17 +396,7 @@ var paramSpecs = map[string]paramSpec{
 		p.Quality, err = parseInt(v, 1, 100)
 		return err
 	}},
-	"lossless": {"one of 1, true, 0, false", func(p *Params, v string) error {
-		switch v {
-		case "1", "true":
-			p.Lossless = true
-		case "0", "false":
-			p.Lossless = false
-		default:
-			return errSyntax
-		}
-		return nil
-	}},
+	"lossless": boolSpec(func(p *Params) *bool { return &p.Lossless }),
 	"auto": {"a comma-separated list of format and compress (compress is accepted and ignored)", func(p *Params, v string) error {
 		for item := range strings.SplitSeq(v, ",") {
 			switch item {
@@ -225,7 +414,7 @@ var paramSpecs = map[string]paramSpec{
 		}
 		return nil
 	}},
-	"bg": {"a colour: hex RGB, RGBA, RRGGBB or RRGGBBAA (with or without %23, alpha last) or a CSS colour name such as white or transparent", func(p *Params, v string) error {
+	"bg": {"a colour: " + colorForms, func(p *Params, v string) error {
 		c, err := ParseColor(v)
 		if err != nil {
 			return errSyntax
@@ -252,6 +441,271 @@ var paramSpecs = map[string]paramSpec{
 		p.Pad, err = parseInt(v, 0, maxPad)
 		return err
 	}},
+
+	// Background removal. Every parameter below but rembg and bg-remove
+	// needs removal (see checkRemoval), as do crop=fg and fm=zip.
+	"rembg":     boolSpec(func(p *Params) *bool { return &p.Removal.Enabled }),
+	"bg-remove": boolSpec(func(p *Params) *bool { return &p.Removal.Enabled }),
+	"model": {"a model name: 1 to 64 characters of a-z, 0-9, _, . and -, the first a letter or digit", func(p *Params, v string) error {
+		if !isModelName(v) {
+			return errSyntax
+		}
+		p.Removal.Model = v
+		return nil
+	}},
+	"mask":   boolSpec(func(p *Params) *bool { return &p.Removal.MaskOnly }),
+	"refine": boolSpec(func(p *Params) *bool { return &p.Removal.Refine }),
+	"threshold": {"a number from 0 to 1, such as 0.5", func(p *Params, v string) error {
+		f, err := parseDecimalIn(v, 0, 1)
+		if err != nil {
+			return err
+		}
+		p.Removal.Hard, p.Removal.Threshold = true, f
+		return nil
+	}},
+	"semitransparency": {"one of 1, true, 0, false (0 and false cut the matte at 0.5)", func(p *Params, v string) error {
+		soft, err := parseBool(v)
+		if err != nil {
+			return err
+		}
+		if !soft && !p.Removal.Hard { // threshold, parsed after, overrides
+			p.Removal.Hard, p.Removal.Threshold = true, 0.5
+		}
+		return nil
+	}},
+	"feather": {"a number of pixels from 0 to 100, such as 2.5", func(p *Params, v string) (err error) {
+		p.Removal.Feather, err = parseDecimalIn(v, 0, maxFeather)
+		return err
+	}},
+	"erode": {"an integer number of pixels from 0 to 100", func(p *Params, v string) (err error) {
+		p.Removal.Erode, err = parseInt(v, 0, maxErode)
+		return err
+	}},
+	"fg-pad": {"a whole number of pixels from 0 to 10000, or a percentage from 0% to 100% (a % is written %25 in a URL)", func(p *Params, v string) error {
+		if num, ok := strings.CutSuffix(v, "%"); ok {
+			f, err := parseDecimalIn(num, 0, 100)
+			if err != nil {
+				return err
+			}
+			if f != 0 {
+				p.Removal.FGPad = Length{Value: f, Percent: true}
+			}
+			return nil
+		}
+		n, err := parseInt(v, 0, maxFGPad)
+		p.Removal.FGPad = Length{Value: float64(n)}
+		return err
+	}},
+	"scale": {"original, a fraction from 0.1 to 1, or a percentage from 10% to 100% (a % is written %25 in a URL)", func(p *Params, v string) error {
+		if v == "original" {
+			p.Removal.Scale = 0
+			return nil
+		}
+		if num, ok := strings.CutSuffix(v, "%"); ok {
+			f, err := parsePercentFraction(num, 10, 100)
+			p.Removal.Scale = f
+			return err
+		}
+		f, err := parseDecimalIn(v, 0.1, 1)
+		p.Removal.Scale = f
+		return err
+	}},
+	"position": {"center, original, or a percentage from 0 to 100 of the free space, one for both axes (such as 30) or x,y (such as 50,100); a trailing % is optional (written %25 in a URL)", func(p *Params, v string) error {
+		switch v {
+		case "center":
+			p.Removal.Position = Position{X: 50, Y: 50, Set: true}
+			return nil
+		case "original":
+			p.Removal.Position = Position{}
+			return nil
+		}
+		xs, ys, pair := strings.Cut(v, ",")
+		if !pair {
+			ys = xs
+		}
+		x, err := parsePercent(xs)
+		if err != nil {
+			return err
+		}
+		y, err := parsePercent(ys)
+		if err != nil {
+			return err
+		}
+		p.Removal.Position = Position{X: x, Y: y, Set: true}
+		return nil
+	}},
+	"bg-blur": {"an integer from 1 to 100 (the blur's sigma in pixels)", func(p *Params, v string) (err error) {
+		p.Removal.BgBlur, err = parseInt(v, 1, maxBgBlur)
+		return err
+	}},
+	"bg-gradient": {"two colours, top then bottom, separated by a comma (such as white,%23336), each " + colorForms, func(p *Params, v string) error {
+		top, bottom, ok := strings.Cut(v, ",")
+		if !ok {
+			return errors.New("two colours are needed")
+		}
+		t, err := ParseColor(top)
+		if err != nil {
+			return fmt.Errorf("%s is not a colour", quoteShort(top))
+		}
+		b, err := ParseColor(bottom)
+		if err != nil {
+			return fmt.Errorf("%s is not a colour", quoteShort(bottom))
+		}
+		p.Removal.BgGradient = [2]Color{t, b}
+		return nil
+	}},
+	"bg-image": {"an http:// or https:// URL without user info or fragment, or an absolute path starting with a single / without . or .. segments; at most 2048 bytes", func(p *Params, v string) error {
+		if err := checkBgImage(v); err != nil {
+			return err
+		}
+		p.Removal.BgImage = v
+		return nil
+	}},
+	"shadow": {"one of drop, none", func(p *Params, v string) error {
+		switch v {
+		case "drop":
+			p.Removal.Shadow.Enabled = true
+		case "none":
+			p.Removal.Shadow.Enabled = false
+		default:
+			return errSyntax
+		}
+		return nil
+	}},
+	"shadow-color": {"a colour: " + colorForms + " (default black)", func(p *Params, v string) error {
+		c, err := ParseColor(v)
+		if err != nil {
+			return errSyntax
+		}
+		if c == (Color{A: 255, Set: true}) { // black is the default
+			c = Color{}
+		}
+		p.Removal.Shadow.Color = c
+		return nil
+	}},
+	"shadow-opacity": {"a number above 0 and at most 1 (default 0.5; for no shadow, leave shadow out)", func(p *Params, v string) error {
+		f, err := parseDecimalIn(v, 0, 1)
+		if err != nil || f == 0 {
+			return errSyntax
+		}
+		if f == 0.5 {
+			f = 0
+		}
+		p.Removal.Shadow.Opacity = f
+		return nil
+	}},
+	"shadow-offset": {"x,y: two integers from -1000 to 1000, in pixels right and down (default 0,10)", func(p *Params, v string) error {
+		xs, ys, ok := strings.Cut(v, ",")
+		if !ok {
+			return errSyntax
+		}
+		x, err := parseSignedInt(xs, -maxShadowOffset, maxShadowOffset)
+		if err != nil {
+			return err
+		}
+		y, err := parseSignedInt(ys, -maxShadowOffset, maxShadowOffset)
+		if err != nil {
+			return err
+		}
+		s := &p.Removal.Shadow
+		if x == 0 && y == 10 { // the default
+			s.OffsetX, s.OffsetY, s.OffsetSet = 0, 0, false
+		} else {
+			s.OffsetX, s.OffsetY, s.OffsetSet = x, y, true
+		}
+		return nil
+	}},
+	"shadow-blur": {"a number above 0 and at most 100 (the blur's sigma in pixels; default 10)", func(p *Params, v string) error {
+		f, err := parseDecimalIn(v, 0, maxShadowBlur)
+		if err != nil || f == 0 {
+			return errSyntax
+		}
+		if f == 10 {
+			f = 0
+		}
+		p.Removal.Shadow.Blur = f
+		return nil
+	}},
+}
+
+// colorForms completes "a colour: ..." in the allowed texts.
+const colorForms = "hex RGB, RGBA, RRGGBB or RRGGBBAA (with or without %23, alpha last) or a CSS colour name such as white or transparent"
+
+// boolSpec is a parameter of 1, true, 0 or false that sets *field(p).
+func boolSpec(field func(p *Params) *bool) paramSpec {
+	return paramSpec{"one of 1, true, 0, false", func(p *Params, v string) error {
+		b, err := parseBool(v)
+		*field(p) = b
+		return err
+	}}
+}
+
+// parseBool parses 1, true, 0 or false.
+func parseBool(v string) (bool, error) {
+	switch v {
+	case "1", "true":
+		return true, nil
+	case "0", "false":
+		return false, nil
+	}
+	return false, errSyntax
+}
+
+// isModelName reports whether v matches [a-z0-9][a-z0-9_.-]{0,63}.
+func isModelName(v string) bool {
+	if v == "" || len(v) > maxModelName {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case i > 0 && (c == '_' || c == '.' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// checkBgImage accepts an http(s) URL or an absolute path for bg-image.
+func checkBgImage(v string) error {
+	if len(v) > maxBgImage {
+		return fmt.Errorf("%d bytes long", len(v))
+	}
+	if !utf8.ValidString(v) {
+		return errors.New("not UTF-8")
+	}
+	for _, c := range v {
+		if c < ' ' || c == 0x7f {
+			return errors.New("control character")
+		}
+	}
+	if strings.HasPrefix(v, "/") {
+		if strings.HasPrefix(v, "//") {
+			return errors.New("a path starts with a single /")
+		}
+		for seg := range strings.SplitSeq(v[1:], "/") {
+			if seg == "." || seg == ".." {
+				return errors.New(". and .. segments are not allowed")
+			}
+		}
+		return nil
+	}
+	if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+		return errSyntax
+	}
+	if strings.ContainsAny(v, " #") {
+		return errSyntax
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return errSyntax
+	}
+	if u.User != nil {
+		return errors.New("user info is not allowed")
+	}
+	return nil
 }
 
 // paramNames is the sorted list of paramSpecs' keys; ParseQuery walks it so
@@ -343,6 +797,51 @@ func parseDecimal(s string) (float64, error) {
 		return 0, errSyntax
 	}
 	return f, nil
+}
+
+// parseDecimalIn parses a decimal (as parseDecimal) in [lo, hi]; -0 is 0.
+func parseDecimalIn(s string, lo, hi float64) (float64, error) {
+	f, err := parseDecimal(s)
+	if err != nil || f < lo || f > hi {
+		return 0, errSyntax
+	}
+	return f + 0, nil // -0 + 0 is +0
+}
+
+// parsePercent parses a decimal from 0 to 100 with an optional trailing "%".
+func parsePercent(s string) (float64, error) {
+	return parseDecimalIn(strings.TrimSuffix(s, "%"), 0, 100)
+}
+
+// parsePercentFraction parses a decimal percentage in [lo, hi] (no "%") and
+// returns it divided by 100, rounded once, so that "50" gives exactly what
+// "0.5" does.
+func parsePercentFraction(s string, lo, hi float64) (float64, error) {
+	if _, err := parseDecimalIn(s, lo, hi); err != nil {
+		return 0, err
+	}
+	f, err := strconv.ParseFloat(s+"e-2", 64) // s is plain [+-]digits[.digits]
+	if err != nil {
+		return 0, errSyntax
+	}
+	return f + 0, nil
+}
+
+// parseSignedInt parses an optional sign and plain decimal digits into an
+// int in [lo, hi]; -0 is 0.
+func parseSignedInt(s string, lo, hi int) (int, error) {
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg, s = s[0] == '-', s[1:]
+	}
+	n, err := parseInt(s, 0, max(-lo, hi))
+	if neg {
+		n = -n
+	}
+	if err != nil || n < lo || n > hi {
+		return 0, errSyntax
+	}
+	return n, nil
 }
 
 // normalizeAngle maps a finite angle into [0, 360), without negative zero.

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -312,6 +313,162 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"pad=10001", []string{"pad"}, "an integer from 0 to 10000"},
 		{"pad=-5", []string{"pad"}, ""},
 
+		// Background removal, each parameter bad on its own (so no rule
+		// between parameters is reported for it).
+		{"rembg=", []string{"rembg"}, "rembg is empty"},
+		{"bg-remove=", []string{"bg-remove"}, ""},
+		{"model=", []string{"model"}, ""},
+		{"mask=", []string{"mask"}, ""},
+		{"threshold=", []string{"threshold"}, ""},
+		{"semitransparency=", []string{"semitransparency"}, ""},
+		{"refine=", []string{"refine"}, ""},
+		{"feather=", []string{"feather"}, ""},
+		{"erode=", []string{"erode"}, ""},
+		{"fg-pad=", []string{"fg-pad"}, ""},
+		{"scale=", []string{"scale"}, ""},
+		{"position=", []string{"position"}, ""},
+		{"bg-blur=", []string{"bg-blur"}, ""},
+		{"bg-gradient=", []string{"bg-gradient"}, ""},
+		{"bg-image=", []string{"bg-image"}, ""},
+		{"shadow=", []string{"shadow"}, ""},
+		{"shadow-color=", []string{"shadow-color"}, ""},
+		{"shadow-opacity=", []string{"shadow-opacity"}, ""},
+		{"shadow-offset=", []string{"shadow-offset"}, ""},
+		{"shadow-blur=", []string{"shadow-blur"}, ""},
+		{"rembg=1&rembg=1", []string{"rembg"}, "given 2 times"},
+		{"rembg=1&model=a&model=a", []string{"model"}, "given 2 times"},
+
+		{"rembg=yes", []string{"rembg"}, "one of 1, true, 0, false"},
+		{"rembg=TRUE", []string{"rembg"}, ""},
+		{"rembg=2", []string{"rembg"}, ""},
+		{"rembg=%201", []string{"rembg"}, ""},
+		{"bg-remove=yes", []string{"bg-remove"}, "one of 1, true, 0, false"},
+		{"rembg=yes&model=u2net&mask=1", []string{"rembg"}, ""}, // options are judged once rembg is sound
+
+		{"model=U2NET", []string{"model"}, "a model name"},
+		{"model=-u2net", []string{"model"}, ""},
+		{"model=_u2net", []string{"model"}, ""},
+		{"model=.u2net", []string{"model"}, ""},
+		{"model=u2%20net", []string{"model"}, ""},
+		{"model=a/b", []string{"model"}, ""},
+		{"model=..%2Fetc", []string{"model"}, ""},
+		{"model=" + strings.Repeat("a", 65), []string{"model"}, ""},
+		{"model=caf%C3%A9", []string{"model"}, ""},
+
+		{"mask=yes", []string{"mask"}, "one of 1, true, 0, false"},
+		{"refine=2", []string{"refine"}, "one of 1, true, 0, false"},
+		{"semitransparency=no", []string{"semitransparency"}, "one of 1, true, 0, false"},
+
+		{"threshold=1.1", []string{"threshold"}, "a number from 0 to 1"},
+		{"threshold=-0.1", []string{"threshold"}, ""},
+		{"threshold=50%25", []string{"threshold"}, ""},
+		{"threshold=half", []string{"threshold"}, ""},
+		{"threshold=NaN", []string{"threshold"}, ""},
+
+		{"feather=100.5", []string{"feather"}, "a number of pixels from 0 to 100"},
+		{"feather=-1", []string{"feather"}, ""},
+		{"feather=1e1", []string{"feather"}, ""},
+		{"erode=101", []string{"erode"}, "an integer number of pixels from 0 to 100"},
+		{"erode=1.5", []string{"erode"}, ""},
+		{"erode=-1", []string{"erode"}, ""},
+
+		{"crop=FG", []string{"crop"}, "or fg (crop to the foreground"},
+		{"crop=fg,top", []string{"crop"}, ""},
+		{"crop=top,fg", []string{"crop"}, ""},
+		{"crop=foreground", []string{"crop"}, ""},
+
+		{"fg-pad=10001", []string{"fg-pad"}, "a whole number of pixels from 0 to 10000"},
+		{"fg-pad=100.5%25", []string{"fg-pad"}, ""},
+		{"fg-pad=1.5", []string{"fg-pad"}, ""},
+		{"fg-pad=-1", []string{"fg-pad"}, ""},
+		{"fg-pad=-1%25", []string{"fg-pad"}, ""},
+		{"fg-pad=10px", []string{"fg-pad"}, ""},
+		{"fg-pad=%25", []string{"fg-pad"}, ""},
+		{"fg-pad=10%25%25", []string{"fg-pad"}, ""},
+
+		{"scale=0.09", []string{"scale"}, "original, a fraction from 0.1 to 1, or a percentage from 10% to 100%"},
+		{"scale=1.01", []string{"scale"}, ""},
+		{"scale=0", []string{"scale"}, ""},
+		{"scale=50", []string{"scale"}, ""}, // a percentage needs its %
+		{"scale=9.9%25", []string{"scale"}, ""},
+		{"scale=100.1%25", []string{"scale"}, ""},
+		{"scale=0%25", []string{"scale"}, ""},
+		{"scale=Original", []string{"scale"}, ""},
+		{"scale=%25", []string{"scale"}, ""},
+		{"scale=1e-1", []string{"scale"}, ""},
+
+		{"position=101", []string{"position"}, "center, original, or a percentage"},
+		{"position=-1", []string{"position"}, ""},
+		{"position=50,50,50", []string{"position"}, ""},
+		{"position=50,", []string{"position"}, ""},
+		{"position=,50", []string{"position"}, ""},
+		{"position=Center", []string{"position"}, ""},
+		{"position=top", []string{"position"}, ""},
+		{"position=50%25%25", []string{"position"}, ""},
+		{"position=50px", []string{"position"}, ""},
+		{"position=center,center", []string{"position"}, ""},
+
+		{"bg-blur=0", []string{"bg-blur"}, "an integer from 1 to 100"},
+		{"bg-blur=101", []string{"bg-blur"}, ""},
+		{"bg-blur=1.5", []string{"bg-blur"}, ""},
+
+		{"bg-gradient=white", []string{"bg-gradient"}, "two colours are needed"},
+		{"bg-gradient=white,nope", []string{"bg-gradient"}, `"nope" is not a colour`},
+		{"bg-gradient=nope,white", []string{"bg-gradient"}, `"nope" is not a colour`},
+		{"bg-gradient=white,black,red", []string{"bg-gradient"}, ""},
+		{"bg-gradient=,white", []string{"bg-gradient"}, ""},
+		{"bg-gradient=white,", []string{"bg-gradient"}, ""},
+		{"bg-gradient=white%3Bblack", []string{"bg-gradient"}, ""},
+
+		{"bg-image=ftp://example.com/a.png", []string{"bg-image"}, "an http:// or https:// URL"},
+		{"bg-image=HTTPS://example.com/a.png", []string{"bg-image"}, ""},
+		{"bg-image=https://", []string{"bg-image"}, ""},
+		{"bg-image=https:///a.png", []string{"bg-image"}, ""},
+		{"bg-image=https:example.com", []string{"bg-image"}, ""},
+		{"bg-image=https://user:pw@example.com/a.png", []string{"bg-image"}, "user info is not allowed"},
+		{"bg-image=https://example.com/a.png%23top", []string{"bg-image"}, ""},
+		{"bg-image=https://example.com/a%20b.png", []string{"bg-image"}, ""},
+		{"bg-image=https://exa%20mple.com/a.png", []string{"bg-image"}, ""},
+		{"bg-image=//example.com/a.png", []string{"bg-image"}, "a path starts with a single /"},
+		{"bg-image=images/a.png", []string{"bg-image"}, ""},
+		{"bg-image=a.png", []string{"bg-image"}, ""},
+		{"bg-image=/a/../etc/passwd", []string{"bg-image"}, ". and .. segments"},
+		{"bg-image=/..", []string{"bg-image"}, ""},
+		{"bg-image=/a/./b.png", []string{"bg-image"}, ""},
+		{"bg-image=/a%00b.png", []string{"bg-image"}, "control character"},
+		{"bg-image=/a%0Ab.png", []string{"bg-image"}, ""},
+		{"bg-image=/a%7Fb.png", []string{"bg-image"}, ""},
+		{"bg-image=/a%FFb.png", []string{"bg-image"}, "not UTF-8"},
+		{"bg-image=/" + strings.Repeat("a", 2048), []string{"bg-image"}, "2049 bytes long"},
+		{"bg-image=data:image/png%3Bbase64,AAAA", []string{"bg-image"}, ""},
+
+		{"shadow=inner", []string{"shadow"}, "one of drop, none"},
+		{"shadow=Drop", []string{"shadow"}, ""},
+		{"shadow=1", []string{"shadow"}, ""},
+		{"shadow=true", []string{"shadow"}, ""},
+		{"shadow-color=nope", []string{"shadow-color"}, "a colour: hex RGB"},
+		{"shadow-color=%23%23000", []string{"shadow-color"}, ""},
+		{"shadow-opacity=0", []string{"shadow-opacity"}, "a number above 0 and at most 1"},
+		{"shadow-opacity=-0", []string{"shadow-opacity"}, ""},
+		{"shadow-opacity=1.5", []string{"shadow-opacity"}, ""},
+		{"shadow-opacity=50%25", []string{"shadow-opacity"}, ""},
+		{"shadow-offset=5", []string{"shadow-offset"}, "x,y: two integers from -1000 to 1000"},
+		{"shadow-offset=5,5,5", []string{"shadow-offset"}, ""},
+		{"shadow-offset=1001,0", []string{"shadow-offset"}, ""},
+		{"shadow-offset=0,-1001", []string{"shadow-offset"}, ""},
+		{"shadow-offset=1.5,0", []string{"shadow-offset"}, ""},
+		{"shadow-offset=--1,0", []string{"shadow-offset"}, ""},
+		{"shadow-offset=%2B-1,0", []string{"shadow-offset"}, ""},
+		{"shadow-offset=-,0", []string{"shadow-offset"}, ""},
+		{"shadow-offset=,", []string{"shadow-offset"}, ""},
+		{"shadow-offset=99999999999999999999,0", []string{"shadow-offset"}, ""},
+		{"shadow-blur=0", []string{"shadow-blur"}, "a number above 0 and at most 100"},
+		{"shadow-blur=100.01", []string{"shadow-blur"}, ""},
+		{"shadow-blur=-1", []string{"shadow-blur"}, ""},
+
+		{"fm=ZIP", []string{"fm"}, "one of jpg, jpeg, png, webp, avif, gif, zip"},
+		{"fm=zip&fm=zip", []string{"fm"}, "given 2 times"},
+
 		// Several bad parameters are all reported, sorted by field; good and
 		// foreign ones are not.
 		{"w=0&h=-1&fm=bmp&q=80&foo=bar", []string{"fm", "h", "w"}, ""},
@@ -321,6 +478,15 @@ func TestParseQueryInvalid(t *testing.T) {
 			"",
 		},
 		{"pad=1&pad=2&w=x&bg=", []string{"bg", "pad", "w"}, ""},
+		{
+			"rembg=x&bg-remove=x&model=X&mask=x&threshold=x&semitransparency=x&refine=x&feather=x&erode=x&crop=x&fg-pad=x&scale=x&position=x&bg-blur=x&bg-gradient=x&bg-image=x&shadow=x&shadow-color=x&shadow-opacity=x&shadow-offset=x&shadow-blur=x&fm=x",
+			[]string{
+				"bg-blur", "bg-gradient", "bg-image", "bg-remove", "crop", "erode", "feather", "fg-pad", "fm", "mask", "model",
+				"position", "refine", "rembg", "scale", "semitransparency", "shadow", "shadow-blur", "shadow-color",
+				"shadow-offset", "shadow-opacity", "threshold",
+			},
+			"",
+		},
 	}
 	for _, tt := range tests {
 		p, err := mustParseQuery(t, tt.query)
@@ -399,6 +565,34 @@ func TestParseQueryCanonical(t *testing.T) {
 		{"bg=grey", "bg=gray", "bg=808080"},
 		{"trim=auto", "trim=color"},
 		{"lossless=1", "lossless=true"},
+
+		{"", "rembg=0", "rembg=false", "bg-remove=0", "bg-remove=false"},
+		{
+			"rembg=1", "rembg=true", "bg-remove=1", "bg-remove=true", "rembg=1&mask=0", "rembg=1&refine=false",
+			"rembg=1&semitransparency=1", "rembg=1&semitransparency=true", "rembg=1&feather=0", "rembg=1&feather=-0.0",
+			"rembg=1&erode=0", "rembg=1&scale=original", "rembg=1&position=original", "rembg=1&shadow=none",
+			"rembg=1&crop=center", "rembg=1&crop=top",
+		},
+		{"rembg=1&threshold=0.5", "rembg=1&semitransparency=0", "rembg=1&semitransparency=false", "rembg=1&threshold=.50", "rembg=1&semitransparency=0&threshold=0.5"},
+		{"rembg=1&threshold=0", "rembg=1&threshold=-0", "rembg=1&threshold=0.0&semitransparency=0"},
+		{
+			"rembg=1&scale=0.5", "rembg=1&scale=50%25", "rembg=1&scale=50.0%25", "rembg=1&scale=.5&position=center",
+			"rembg=1&scale=0.5&position=50,50", "rembg=1&scale=0.5&position=50%25", "rembg=1&scale=%2B0.5",
+		},
+		{"rembg=1&scale=1", "rembg=1&scale=100%25", "rembg=1&scale=1.0&position=center"},
+		{"rembg=1&position=center", "rembg=1&position=50", "rembg=1&position=50%25,50%25", "rembg=1&position=50.0,50", "rembg=1&position=050%25"},
+		{"rembg=1&position=0", "rembg=1&position=0,0", "rembg=1&position=-0%25,0%25"},
+		{"rembg=1&crop=fg", "rembg=1&crop=fg&fg-pad=0", "rembg=1&crop=fg&fg-pad=0%25", "rembg=1&crop=fg&fg-pad=0.0%25", "rembg=1&crop=fg&fg-pad=-0%25"},
+		{"rembg=1&crop=fg&fg-pad=10%25", "rembg=1&crop=fg&fg-pad=10.0%25", "rembg=1&crop=fg&fg-pad=%2B10%25"},
+		{
+			"rembg=1&shadow=drop", "rembg=1&shadow=drop&shadow-color=black", "rembg=1&shadow=drop&shadow-color=%23000000ff",
+			"rembg=1&shadow=drop&shadow-opacity=0.5", "rembg=1&shadow=drop&shadow-offset=0,10", "rembg=1&shadow=drop&shadow-offset=-0,%2B10",
+			"rembg=1&shadow=drop&shadow-blur=10", "rembg=1&shadow=drop&shadow-blur=10.0",
+		},
+		{"rembg=1&shadow=drop&shadow-offset=0,0", "rembg=1&shadow=drop&shadow-offset=-0,00"},
+		{"rembg=1&bg-gradient=white,black", "rembg=1&bg-gradient=%23fff,%23000000", "bg-remove=true&bg-gradient=WHITE,000f"},
+		{"rembg=1&bg-gradient=transparent,fff0", "rembg=1&bg-gradient=00000000,ff000000"},
+		{"rembg=1&fm=zip", "bg-remove=1&fm=zip"},
 	}
 	for _, g := range groups {
 		first, err := mustParseQuery(t, g[0])
@@ -430,7 +624,13 @@ func TestParseQueryNilAndEmptySlice(t *testing.T) {
 }
 
 func TestIsParam(t *testing.T) {
-	want := []string{"auto", "bg", "blur", "crop", "dpr", "fit", "flip", "fm", "h", "lossless", "pad", "q", "rect", "rot", "sharp", "trim", "w"}
+	want := []string{
+		"auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "blur", "crop", "dpr",
+		"erode", "feather", "fg-pad", "fit", "flip", "fm", "h", "lossless", "mask", "model",
+		"pad", "position", "q", "rect", "refine", "rembg", "rot", "scale", "semitransparency",
+		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
+		"threshold", "trim", "w",
+	}
 	got := ParamNames()
 	if !slices.Equal(got, want) {
 		t.Fatalf("ParamNames() = %q, want %q", got, want)
@@ -444,7 +644,8 @@ func TestIsParam(t *testing.T) {
 			t.Errorf("IsParam(%q) = false", name)
 		}
 	}
-	for _, name := range []string{"", "W", "Fm", "width", "height", "format", "s", "txt", "trim-color", "mark", "ixlib", "w ", "foo"} {
+	for _, name := range []string{"", "W", "Fm", "width", "height", "format", "s", "txt", "trim-color", "mark", "ixlib", "w ", "foo",
+		"Rembg", "bg_remove", "bgremove", "remove", "type", "channels", "size", "crop_margin", "bg_color", "bg-color", "shadow_type", "fg_pad", "semi_transparency"} {
 		if IsParam(name) {
 			t.Errorf("IsParam(%q) = true", name)
 		}
@@ -470,6 +671,11 @@ func FuzzParseQuery(f *testing.F) {
 		"", "w=800&h=600&fit=crop&crop=top,left", "dpr=2.5&rot=-90&flip=vh",
 		"fm=webp&q=80&lossless=1&auto=format,compress", "bg=%23ff000080&blur=20&sharp=5&trim=auto&pad=10",
 		"rect=1,2,3,4", "w=&w=1", "crop=faces", "bg=transparent", "rot=1e400",
+		"rembg=1&model=u2net&mask=1&threshold=0.5&refine=1&feather=2.5&erode=3",
+		"bg-remove=true&crop=fg&fg-pad=10%25&scale=50%25&position=30%25,70%25&bg-blur=20",
+		"rembg=1&bg-gradient=white,%23000&shadow=drop&shadow-color=red&shadow-opacity=0.3&shadow-offset=-5,20&shadow-blur=4",
+		"rembg=1&bg-image=https://example.com/bg.jpg&fm=zip", "model=x&mask=1&bg=white&bg-image=/a.png",
+		"rembg=1&bg-remove=0&semitransparency=1&threshold=0.2",
 	} {
 		f.Add(s)
 	}
@@ -515,11 +721,390 @@ func checkParamsRange(t *testing.T, p Params) {
 		(p.Rect == Rect{} || p.Rect.X >= 0 && p.Rect.Y >= 0 && p.Rect.W > 0 && p.Rect.H > 0 &&
 			p.Rect.X <= maxDimension && p.Rect.Y <= maxDimension && p.Rect.W <= maxDimension && p.Rect.H <= maxDimension) &&
 		p.Rotate >= 0 && p.Rotate < 360 && !math.Signbit(p.Rotate) &&
-		p.Flip <= FlipHV && p.Format <= FormatGIF &&
+		p.Flip <= FlipHV &&
 		p.Quality >= 0 && p.Quality <= 100 &&
 		(p.Background == Color{} || p.Background.Set && (p.Background.A > 0 || p.Background == Color{Set: true})) &&
-		p.Blur >= 0 && p.Blur <= maxBlur && p.Sharpen >= 0 && p.Sharpen <= maxSharpen && p.Pad >= 0 && p.Pad <= maxPad
+		p.Blur >= 0 && p.Blur <= maxBlur && p.Sharpen >= 0 && p.Sharpen <= maxSharpen && p.Pad >= 0 && p.Pad <= maxPad &&
+		p.Format <= FormatZIP
 	if !ok {
 		t.Fatalf("Params out of range or not canonical: %+v", p)
+	}
+	r := p.Removal
+	if !r.Enabled {
+		if r != (Removal{}) || p.Format == FormatZIP {
+			t.Fatalf("removal options without rembg=1: %+v", p)
+		}
+		return
+	}
+	in := func(f, lo, hi float64) bool { return f >= lo && f <= hi && !math.Signbit(f) }
+	opaqueBlack := Color{A: 255, Set: true}
+	canonColor := func(c Color) bool { return c.Set && (c.A > 0 || c == Color{Set: true}) }
+	nbg := 0
+	for _, set := range []bool{p.Background != Color{}, r.BgBlur != 0, r.BgGradient != [2]Color{}, r.BgImage != ""} {
+		if set {
+			nbg++
+		}
+	}
+	s := r.Shadow
+	ok = (r.Model == "" || isModelName(r.Model)) &&
+		in(r.Threshold, 0, 1) && (r.Hard || r.Threshold == 0) &&
+		in(r.Feather, 0, maxFeather) && r.Erode >= 0 && r.Erode <= maxErode &&
+		(r.FGPad == Length{} || r.CropToForeground && !math.Signbit(r.FGPad.Value) && r.FGPad.Value > 0 &&
+			(r.FGPad.Percent && r.FGPad.Value <= 100 || !r.FGPad.Percent && r.FGPad.Value <= maxFGPad && r.FGPad.Value == math.Trunc(r.FGPad.Value))) &&
+		(r.Scale == 0 || in(r.Scale, 0.1, 1)) &&
+		(r.Position == Position{} || r.Position.Set && in(r.Position.X, 0, 100) && in(r.Position.Y, 0, 100)) &&
+		(r.BgBlur == 0 || r.BgBlur >= 1 && r.BgBlur <= maxBgBlur) &&
+		(r.BgGradient == [2]Color{} || canonColor(r.BgGradient[0]) && canonColor(r.BgGradient[1])) &&
+		len(r.BgImage) <= maxBgImage && (r.BgImage == "" || checkBgImage(r.BgImage) == nil) &&
+		nbg <= 1 &&
+		(!r.MaskOnly || nbg == 0 && !s.Enabled && p.Format != FormatZIP) &&
+		(s.Enabled || s == Shadow{}) &&
+		(s.Color == Color{} || canonColor(s.Color) && s.Color != opaqueBlack) &&
+		(s.Opacity == 0 || in(s.Opacity, 0, 1) && s.Opacity != 0.5) &&
+		(s.OffsetSet || s.OffsetX == 0 && s.OffsetY == 0) &&
+		s.OffsetX >= -maxShadowOffset && s.OffsetX <= maxShadowOffset && s.OffsetY >= -maxShadowOffset && s.OffsetY <= maxShadowOffset &&
+		!(s.OffsetSet && s.OffsetX == 0 && s.OffsetY == 10) &&
+		(s.Blur == 0 || in(s.Blur, 0, maxShadowBlur) && s.Blur != 10)
+	if !ok {
+		t.Fatalf("Removal out of range or not canonical: %+v", p)
+	}
+}
+
+func TestParseQueryRemovalValid(t *testing.T) {
+	white := Color{R: 255, G: 255, B: 255, A: 255, Set: true}
+	black := Color{A: 255, Set: true}
+	red := Color{R: 255, A: 255, Set: true}
+	center := Position{X: 50, Y: 50, Set: true}
+	rm := func(r Removal) Params {
+		r.Enabled = true
+		return Params{Removal: r}
+	}
+	shadow := func(s Shadow) Params {
+		s.Enabled = true
+		return rm(Removal{Shadow: s})
+	}
+	tests := []struct {
+		query string
+		want  Params
+	}{
+		{"rembg=1", rm(Removal{})},
+		{"rembg=true", rm(Removal{})},
+		{"bg-remove=1", rm(Removal{})},
+		{"bg-remove=true", rm(Removal{})},
+		{"rembg=0", Params{}},
+		{"rembg=false", Params{}},
+		{"bg-remove=0", Params{}},
+		{"bg-remove=false", Params{}},
+
+		{"rembg=1&model=u2net", rm(Removal{Model: "u2net"})},
+		{"rembg=1&model=isnet-general-use", rm(Removal{Model: "isnet-general-use"})},
+		{"rembg=1&model=birefnet_v1.2-lite", rm(Removal{Model: "birefnet_v1.2-lite"})},
+		{"rembg=1&model=0", rm(Removal{Model: "0"})},
+		{"rembg=1&model=a...", rm(Removal{Model: "a..."})},
+		{"rembg=1&model=" + strings.Repeat("z", 64), rm(Removal{Model: strings.Repeat("z", 64)})},
+
+		{"rembg=1&mask=1", rm(Removal{MaskOnly: true})},
+		{"rembg=1&mask=true", rm(Removal{MaskOnly: true})},
+		{"rembg=1&mask=0", rm(Removal{})},
+		{"rembg=1&mask=false", rm(Removal{})},
+		{"rembg=1&refine=1", rm(Removal{Refine: true})},
+		{"rembg=1&refine=true", rm(Removal{Refine: true})},
+		{"rembg=1&refine=0", rm(Removal{})},
+
+		{"rembg=1&threshold=0", rm(Removal{Hard: true})},
+		{"rembg=1&threshold=-0", rm(Removal{Hard: true})},
+		{"rembg=1&threshold=0.25", rm(Removal{Hard: true, Threshold: 0.25})},
+		{"rembg=1&threshold=.5", rm(Removal{Hard: true, Threshold: 0.5})},
+		{"rembg=1&threshold=1", rm(Removal{Hard: true, Threshold: 1})},
+		{"rembg=1&semitransparency=0", rm(Removal{Hard: true, Threshold: 0.5})},
+		{"rembg=1&semitransparency=false", rm(Removal{Hard: true, Threshold: 0.5})},
+		{"rembg=1&semitransparency=1", rm(Removal{})},
+		{"rembg=1&semitransparency=true", rm(Removal{})},
+		// threshold with semitransparency=0: threshold says where to cut.
+		{"rembg=1&semitransparency=0&threshold=0.3", rm(Removal{Hard: true, Threshold: 0.3})},
+		{"rembg=1&threshold=0&semitransparency=false", rm(Removal{Hard: true})},
+
+		{"rembg=1&feather=0", rm(Removal{})},
+		{"rembg=1&feather=2.5", rm(Removal{Feather: 2.5})},
+		{"rembg=1&feather=100", rm(Removal{Feather: 100})},
+		{"rembg=1&erode=0", rm(Removal{})},
+		{"rembg=1&erode=3", rm(Removal{Erode: 3})},
+		{"rembg=1&erode=100", rm(Removal{Erode: 100})},
+
+		{"rembg=1&crop=fg", rm(Removal{CropToForeground: true})},
+		{"rembg=1&crop=fg&fit=crop", Params{Fit: FitCrop, Removal: Removal{Enabled: true, CropToForeground: true}}},
+		{"rembg=1&crop=fg&fg-pad=0", rm(Removal{CropToForeground: true})},
+		{"rembg=1&crop=fg&fg-pad=0%25", rm(Removal{CropToForeground: true})},
+		{"rembg=1&crop=fg&fg-pad=10", rm(Removal{CropToForeground: true, FGPad: Length{Value: 10}})},
+		{"rembg=1&crop=fg&fg-pad=010", rm(Removal{CropToForeground: true, FGPad: Length{Value: 10}})},
+		{"rembg=1&crop=fg&fg-pad=10000", rm(Removal{CropToForeground: true, FGPad: Length{Value: 10000}})},
+		{"rembg=1&crop=fg&fg-pad=10%25", rm(Removal{CropToForeground: true, FGPad: Length{Value: 10, Percent: true}})},
+		{"rembg=1&crop=fg&fg-pad=12.5%25", rm(Removal{CropToForeground: true, FGPad: Length{Value: 12.5, Percent: true}})},
+		{"rembg=1&crop=fg&fg-pad=100%25", rm(Removal{CropToForeground: true, FGPad: Length{Value: 100, Percent: true}})},
+
+		{"rembg=1&scale=original", rm(Removal{})},
+		{"rembg=1&scale=0.5", rm(Removal{Scale: 0.5, Position: center})},
+		{"rembg=1&scale=50%25", rm(Removal{Scale: 0.5, Position: center})},
+		{"rembg=1&scale=10%25", rm(Removal{Scale: 0.1, Position: center})},
+		{"rembg=1&scale=0.1", rm(Removal{Scale: 0.1, Position: center})},
+		{"rembg=1&scale=100%25", rm(Removal{Scale: 1, Position: center})},
+		{"rembg=1&scale=1", rm(Removal{Scale: 1, Position: center})},
+		{"rembg=1&scale=33.3%25", rm(Removal{Scale: 0.333, Position: center})},
+		{"rembg=1&scale=0.5&position=original", rm(Removal{Scale: 0.5})},
+		{"rembg=1&scale=0.5&position=0,100", rm(Removal{Scale: 0.5, Position: Position{X: 0, Y: 100, Set: true}})},
+		{"rembg=1&scale=original&position=original", rm(Removal{})},
+
+		{"rembg=1&position=center", rm(Removal{Position: center})},
+		{"rembg=1&position=original", rm(Removal{})},
+		{"rembg=1&position=30%25", rm(Removal{Position: Position{X: 30, Y: 30, Set: true}})},
+		{"rembg=1&position=30", rm(Removal{Position: Position{X: 30, Y: 30, Set: true}})},
+		{"rembg=1&position=30%25,70%25", rm(Removal{Position: Position{X: 30, Y: 70, Set: true}})},
+		{"rembg=1&position=30,70", rm(Removal{Position: Position{X: 30, Y: 70, Set: true}})},
+		{"rembg=1&position=30%25,70", rm(Removal{Position: Position{X: 30, Y: 70, Set: true}})},
+		{"rembg=1&position=0,100", rm(Removal{Position: Position{X: 0, Y: 100, Set: true}})},
+		{"rembg=1&position=0", rm(Removal{Position: Position{Set: true}})},
+		{"rembg=1&position=-0,12.5", rm(Removal{Position: Position{X: 0, Y: 12.5, Set: true}})},
+
+		{"rembg=1&bg-blur=1", rm(Removal{BgBlur: 1})},
+		{"rembg=1&bg-blur=100", rm(Removal{BgBlur: 100})},
+		{"rembg=1&bg-gradient=white,%23000", rm(Removal{BgGradient: [2]Color{white, black}})},
+		{"rembg=1&bg-gradient=ff000080,transparent", rm(Removal{BgGradient: [2]Color{{R: 255, A: 0x80, Set: true}, {Set: true}}})},
+		{"rembg=1&bg-gradient=RED,red", rm(Removal{BgGradient: [2]Color{red, red}})},
+
+		{"rembg=1&bg-image=https://example.com/bg.jpg?v=2&x=1", rm(Removal{BgImage: "https://example.com/bg.jpg?v=2"})},
+		{"rembg=1&bg-image=https://example.com/bg.jpg%3Fv%3D2%26w%3D10", rm(Removal{BgImage: "https://example.com/bg.jpg?v=2&w=10"})},
+		{"rembg=1&bg-image=http://example.com:8080/a,b.png", rm(Removal{BgImage: "http://example.com:8080/a,b.png"})},
+		{"rembg=1&bg-image=https://[::1]/a.png", rm(Removal{BgImage: "https://[::1]/a.png"})},
+		{"rembg=1&bg-image=/images/bg.png", rm(Removal{BgImage: "/images/bg.png"})},
+		{"rembg=1&bg-image=/", rm(Removal{BgImage: "/"})},
+		{"rembg=1&bg-image=/a%20b.png", rm(Removal{BgImage: "/a b.png"})},
+		{"rembg=1&bg-image=/a/...png", rm(Removal{BgImage: "/a/...png"})},
+		{"rembg=1&bg-image=/" + strings.Repeat("a", 2047), rm(Removal{BgImage: "/" + strings.Repeat("a", 2047)})},
+
+		// bg alone is a fine background for a cut-out, translucent too.
+		{"rembg=1&bg=white", Params{Background: white, Removal: Removal{Enabled: true}}},
+		{"rembg=1&bg=ff000080", Params{Background: Color{R: 255, A: 0x80, Set: true}, Removal: Removal{Enabled: true}}},
+
+		{"rembg=1&shadow=none", rm(Removal{})},
+		{"rembg=1&shadow=drop", shadow(Shadow{})},
+		{"rembg=1&shadow=drop&shadow-color=red", shadow(Shadow{Color: red})},
+		{"rembg=1&shadow=drop&shadow-color=black", shadow(Shadow{})},
+		{"rembg=1&shadow=drop&shadow-color=%23000", shadow(Shadow{})},
+		{"rembg=1&shadow=drop&shadow-color=00000080", shadow(Shadow{Color: Color{A: 0x80, Set: true}})},
+		{"rembg=1&shadow=drop&shadow-color=transparent", shadow(Shadow{Color: Color{Set: true}})},
+		{"rembg=1&shadow=drop&shadow-opacity=0.3", shadow(Shadow{Opacity: 0.3})},
+		{"rembg=1&shadow=drop&shadow-opacity=0.5", shadow(Shadow{})},
+		{"rembg=1&shadow=drop&shadow-opacity=1", shadow(Shadow{Opacity: 1})},
+		{"rembg=1&shadow=drop&shadow-offset=0,10", shadow(Shadow{})},
+		{"rembg=1&shadow=drop&shadow-offset=0,0", shadow(Shadow{OffsetSet: true})},
+		{"rembg=1&shadow=drop&shadow-offset=-0,-0", shadow(Shadow{OffsetSet: true})},
+		{"rembg=1&shadow=drop&shadow-offset=-5,20", shadow(Shadow{OffsetX: -5, OffsetY: 20, OffsetSet: true})},
+		{"rembg=1&shadow=drop&shadow-offset=%2B5,-1000", shadow(Shadow{OffsetX: 5, OffsetY: -1000, OffsetSet: true})},
+		{"rembg=1&shadow=drop&shadow-offset=1000,010", shadow(Shadow{OffsetX: 1000, OffsetY: 10, OffsetSet: true})},
+		{"rembg=1&shadow=drop&shadow-blur=4", shadow(Shadow{Blur: 4})},
+		{"rembg=1&shadow=drop&shadow-blur=0.1", shadow(Shadow{Blur: 0.1})},
+		{"rembg=1&shadow=drop&shadow-blur=10", shadow(Shadow{})},
+		{"rembg=1&shadow=drop&shadow-blur=100", shadow(Shadow{Blur: 100})},
+
+		{"rembg=1&fm=zip", Params{Format: FormatZIP, Removal: Removal{Enabled: true}}},
+
+		// mask=0 combines with anything; mask=1 with shaping options and shadow=none.
+		{"rembg=1&mask=0&bg=white&shadow=drop&fm=zip", Params{Format: FormatZIP, Background: white, Removal: Removal{Enabled: true, Shadow: Shadow{Enabled: true}}}},
+		{
+			"rembg=1&mask=1&threshold=0.4&refine=1&feather=2&erode=1&crop=fg&fg-pad=5&scale=50%25&position=10,20&shadow=none&model=u2net",
+			rm(Removal{
+				Model: "u2net", MaskOnly: true, Hard: true, Threshold: 0.4, Refine: true, Feather: 2, Erode: 1,
+				CropToForeground: true, FGPad: Length{Value: 5}, Scale: 0.5, Position: Position{X: 10, Y: 20, Set: true},
+			}),
+		},
+		{
+			"w=800&fm=png&bg-remove=true&model=isnet&refine=true&semitransparency=0&crop=fg&fg-pad=2%25&bg-gradient=white,%23336&shadow=drop&shadow-color=%23333&shadow-opacity=0.25&shadow-offset=4,8&shadow-blur=6&origin=1",
+			Params{Width: 800, Format: FormatPNG, Removal: Removal{
+				Enabled: true, Model: "isnet", Refine: true, Hard: true, Threshold: 0.5, CropToForeground: true,
+				FGPad: Length{Value: 2, Percent: true}, BgGradient: [2]Color{white, {R: 0x33, G: 0x33, B: 0x66, A: 255, Set: true}},
+				Shadow: Shadow{Enabled: true, Color: Color{R: 0x33, G: 0x33, B: 0x33, A: 255, Set: true}, Opacity: 0.25, OffsetX: 4, OffsetY: 8, OffsetSet: true, Blur: 6},
+			}},
+		},
+	}
+	for _, tt := range tests {
+		got, err := mustParseQuery(t, tt.query)
+		if err != nil {
+			t.Errorf("ParseQuery(%q): unexpected error %v", tt.query, err)
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("ParseQuery(%q)\n got %+v\nwant %+v", tt.query, got, tt.want)
+		}
+		if got.IsZero() != (tt.want == Params{}) {
+			t.Errorf("ParseQuery(%q).IsZero() = %v", tt.query, got.IsZero())
+		}
+		for _, f := range []float64{got.Removal.Threshold, got.Removal.Position.X, got.Removal.Position.Y, got.Removal.FGPad.Value, got.Removal.Feather} {
+			if math.Signbit(f) {
+				t.Errorf("ParseQuery(%q): -0 in %+v", tt.query, got.Removal)
+			}
+		}
+	}
+}
+
+// The rules between parameters: each problem is reported on its field,
+// whose detail says what to do; one error per field.
+func TestParseQueryRemovalRules(t *testing.T) {
+	const needs = "needs rembg=1"
+	tests := []struct {
+		query  string
+		errors map[string]string // field → substring of its detail
+	}{
+		{"model=u2net", map[string]string{"model": "model is a background-removal option; it needs rembg=1 (or bg-remove=true)."}},
+		{"rembg=0&mask=0", map[string]string{"mask": needs}},
+		{"bg-remove=false&shadow=none", map[string]string{"shadow": needs}},
+		{"semitransparency=1", map[string]string{"semitransparency": needs}},
+		{"crop=fg", map[string]string{"crop": "crop=fg is a background-removal option"}},
+		{"crop=fg&fit=crop&w=10&h=10", map[string]string{"crop": needs}},
+		{"fm=zip", map[string]string{"fm": "fm=zip is a background-removal option"}},
+		{"model=u2net&w=0&bg=white", map[string]string{"model": needs, "w": "an integer from 1 to 100000"}},
+		// A field gets its first problem only: needs rembg=1 before shadow=drop.
+		{"shadow-color=red", map[string]string{"shadow-color": needs}},
+		{"fg-pad=4", map[string]string{"fg-pad": needs}},
+
+		// rembg and bg-remove are one parameter.
+		{"rembg=1&bg-remove=1", map[string]string{"rembg": "same parameter", "bg-remove": "same parameter"}},
+		{"rembg=1&bg-remove=false", map[string]string{"rembg": "same parameter", "bg-remove": "same parameter"}},
+		{"rembg=0&bg-remove=0&model=a", map[string]string{"rembg": "same parameter", "bg-remove": "same parameter"}},
+		{"rembg=1&bg-remove=yes", map[string]string{"bg-remove": "one of 1, true, 0, false"}},
+
+		// shadow-* need shadow=drop, fg-pad needs crop=fg.
+		{"rembg=1&shadow-color=red", map[string]string{"shadow-color": "shadow-color shapes the drop shadow; it needs shadow=drop."}},
+		{"rembg=1&shadow=none&shadow-blur=3&shadow-opacity=1&shadow-offset=1,1", map[string]string{
+			"shadow-blur": "needs shadow=drop", "shadow-opacity": "needs shadow=drop", "shadow-offset": "needs shadow=drop",
+		}},
+		{"rembg=1&shadow=x&shadow-blur=3", map[string]string{"shadow": "one of drop, none"}},
+		{"rembg=1&fg-pad=5", map[string]string{"fg-pad": "fg-pad is the margin around the foreground crop; it needs crop=fg."}},
+		{"rembg=1&crop=top&fit=crop&fg-pad=5%25", map[string]string{"fg-pad": "needs crop=fg"}},
+		{"rembg=1&crop=faces&fg-pad=5", map[string]string{"crop": "faces is not supported"}},
+
+		// mask=1 returns the matte alone.
+		{"rembg=1&mask=1&bg=white", map[string]string{
+			"mask": "mask=1 returns the matte alone; it cannot be combined with bg.",
+			"bg":   "bg cannot be combined with mask=1",
+		}},
+		{"rembg=1&mask=true&bg-image=/x.png&shadow=drop&fm=zip", map[string]string{
+			"mask":     "cannot be combined with bg-image, shadow=drop and fm=zip.",
+			"bg-image": "bg-image cannot be combined with mask=1",
+			"shadow":   "shadow=drop cannot be combined with mask=1",
+			"fm":       "fm=zip cannot be combined with mask=1",
+		}},
+		{"rembg=1&mask=1&bg-blur=5&bg-gradient=red,blue", map[string]string{
+			"mask": "bg-blur and bg-gradient", "bg-blur": "mask=1", "bg-gradient": "mask=1",
+		}},
+		{"rembg=1&mask=1&shadow-color=red", map[string]string{"shadow-color": "needs shadow=drop"}},
+		{"rembg=1&mask=1&bg=nope", map[string]string{"bg": "a colour"}},
+		{"rembg=1&mask=2&bg=white", map[string]string{"mask": "one of 1, true, 0, false"}},
+
+		// One background at most.
+		{"rembg=1&bg=white&bg-image=/x.png", map[string]string{
+			"bg":       "bg, bg-blur, bg-gradient and bg-image are alternative backgrounds; give one at most (this request gives bg and bg-image).",
+			"bg-image": "alternative backgrounds",
+		}},
+		{"rembg=1&bg-blur=5&bg-gradient=red,blue&bg-image=/x.png&bg=red", map[string]string{
+			"bg": "gives bg, bg-blur, bg-gradient and bg-image", "bg-blur": "alternative", "bg-gradient": "alternative", "bg-image": "alternative",
+		}},
+		{"rembg=1&bg-blur=5&bg-gradient=red", map[string]string{"bg-gradient": "two colours are needed"}},
+		{"bg=white&bg-blur=4", map[string]string{"bg": "alternative backgrounds", "bg-blur": needs}},
+
+		// threshold cuts, semitransparency=1 keeps soft.
+		{"rembg=1&threshold=0.3&semitransparency=1", map[string]string{
+			"threshold":        "threshold cuts the matte, but semitransparency=1 keeps it soft; leave out one of them.",
+			"semitransparency": "semitransparency=1 keeps a soft matte",
+		}},
+		{"rembg=1&threshold=0.3&semitransparency=true", map[string]string{"threshold": "semitransparency=true", "semitransparency": "semitransparency=true"}},
+		{"rembg=1&threshold=2&semitransparency=1", map[string]string{"threshold": "a number from 0 to 1"}},
+
+		// All at once, sorted.
+		{"w=0&model=X&rembg=1&bg=white&bg-image=/a&shadow-blur=2&crop=fg&fg-pad=1&mask=1", map[string]string{
+			"bg": "mask=1", "bg-image": "mask=1", "mask": "bg and bg-image", "model": "a model name", "shadow-blur": "shadow=drop", "w": "from 1",
+		}},
+	}
+	for _, tt := range tests {
+		p, err := mustParseQuery(t, tt.query)
+		if err == nil {
+			t.Errorf("ParseQuery(%q) = %+v, want errors", tt.query, p)
+			continue
+		}
+		if p != (Params{}) {
+			t.Errorf("ParseQuery(%q): Params %+v alongside an error", tt.query, p)
+		}
+		list := AsErrors(err)
+		var fields, want []string
+		for _, e := range list {
+			fields = append(fields, e.Field)
+			if e.Status != http.StatusBadRequest || e.Code != CodeInvalidParameter || e.Title == "" {
+				t.Errorf("ParseQuery(%q): bad error %+v", tt.query, e)
+			}
+			if sub, ok := tt.errors[e.Field]; ok && !strings.Contains(e.Detail, sub) {
+				t.Errorf("ParseQuery(%q): %s: detail %q, want it to contain %q", tt.query, e.Field, e.Detail, sub)
+			}
+		}
+		for f := range tt.errors {
+			want = append(want, f)
+		}
+		slices.Sort(want)
+		if !slices.Equal(fields, want) {
+			t.Errorf("ParseQuery(%q): fields %q, want %q (%v)", tt.query, fields, want, err)
+		}
+	}
+}
+
+// Every removal option, with a value valid on its own, is an error without
+// rembg=1 and fine with it (where it needs nothing else).
+func TestParseQueryRemovalOptionsNeedRembg(t *testing.T) {
+	valid := map[string]string{
+		"model": "u2net", "mask": "0", "threshold": "0.5", "semitransparency": "1", "refine": "0",
+		"feather": "0", "erode": "0", "fg-pad": "0", "scale": "original", "position": "original",
+		"bg-blur": "1", "bg-gradient": "red,blue", "bg-image": "/a.png", "shadow": "none",
+		"shadow-color": "red", "shadow-opacity": "1", "shadow-offset": "1,1", "shadow-blur": "1",
+		"crop": "fg", "fm": "zip",
+	}
+	extra := map[string]string{"fg-pad": "&crop=fg", "shadow-color": "&shadow=drop", "shadow-opacity": "&shadow=drop", "shadow-offset": "&shadow=drop", "shadow-blur": "&shadow=drop"}
+	for _, name := range append(slices.Clone(removalOnly), "crop", "fm") {
+		v, ok := valid[name]
+		if !ok {
+			t.Fatalf("no valid value for %s", name)
+		}
+		for _, pre := range []string{"", "rembg=0&", "bg-remove=false&"} {
+			raw := pre + name + "=" + url.QueryEscape(v)
+			_, err := mustParseQuery(t, raw)
+			list := AsErrors(err)
+			if len(list) != 1 || list[0].Field != name || !strings.Contains(list[0].Detail, "it needs rembg=1") {
+				t.Errorf("%s: %v, want one error on %s saying it needs rembg=1", raw, err, name)
+			}
+		}
+		for _, pre := range []string{"rembg=1&", "bg-remove=true&"} {
+			raw := pre + name + "=" + url.QueryEscape(v) + extra[name]
+			if p, err := mustParseQuery(t, raw); err != nil || !p.Removal.Enabled {
+				t.Errorf("%s: %+v, %v; want removal and no error", raw, p, err)
+			}
+		}
+	}
+}
+
+// scale=N% and scale=N/100 give the very same float.
+func TestParseQueryScalePercent(t *testing.T) {
+	for i := 100; i <= 1000; i++ {
+		pct := fmt.Sprintf("%d.%d%%", i/10, i%10)
+		frac := fmt.Sprintf("0.%03d", i)
+		if i == 1000 {
+			frac = "1"
+		}
+		a, err := ParseQuery(url.Values{"rembg": {"1"}, "scale": {pct}})
+		if err != nil {
+			t.Fatalf("scale=%s: %v", pct, err)
+		}
+		b, err := ParseQuery(url.Values{"rembg": {"1"}, "scale": {frac}})
+		if err != nil {
+			t.Fatalf("scale=%s: %v", frac, err)
+		}
+		if a != b || a.Key() != b.Key() {
+			t.Errorf("scale=%s gives %v, scale=%s gives %v", pct, a.Removal.Scale, frac, b.Removal.Scale)
+		}
 	}
 }
