@@ -19,6 +19,8 @@ type ModelSpec struct {
 	// kernel its reference pre-processing matches ("linear", "lanczos3", ...).
 	Width, Height int
 	Kernel        string
+	// MaskKernel resizes the matte back (default "linear").
+	MaskKernel string
 }
 
 // Matter supplies alpha mattes. It is safe for concurrent use.
@@ -112,7 +114,11 @@ func (j *job) loadForRemoval() error {
 		return err
 	}
 	defer alpha.close()
-	if err := alpha.resizeExact(img.width(), img.height(), "linear"); err != nil {
+	maskKernel := spec.MaskKernel
+	if maskKernel == "" {
+		maskKernel = "linear"
+	}
+	if err := alpha.resizeExact(img.width(), img.height(), maskKernel); err != nil {
 		return err
 	}
 	// Output pixels per loaded pixel, for the edge options given in output pixels.
