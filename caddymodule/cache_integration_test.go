@@ -92,7 +92,9 @@ http://localhost:9080 {
 	file_server
 }`, dir, memory, diskDir)
 	}
-	tester := caddytest.NewTester(t)
+	// Generous timeouts: the slow transforms below share two cores with
+	// whatever else the machine runs.
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: time.Minute})
 	tester.InitServer(config("64MiB"), "caddyfile")
 	base := "http://localhost:9080"
 

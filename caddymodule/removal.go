@@ -1,0 +1,228 @@
+package caddymodule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
+
+	"github.com/jebosio/matte/cache"
+	"github.com/jebosio/matte/transform"
+	"github.com/jebosio/matte/transform/segment"
+)
+
+// nsMask holds mattes, keyed by source content and model fingerprint.
+const nsMask = "mask"
+
+// Removal configures background removal (the `rembg` block).
+type Removal struct {
+	// Off disables background removal: rembg=1 answers 501.
+	Off bool `json:"off,omitempty"`
+	// Runtime is the ONNX Runtime shared library (default
+	// $MATTE_RUNTIME/lib/libonnxruntime.so, else runtime/lib/...).
+	Runtime string `json:"runtime,omitempty"`
+	// ModelsDir holds the preset model files (default $MATTE_RUNTIME/models,
+	// else runtime/models).
+	ModelsDir string `json:"models_dir,omitempty"`
+	// Model is the default model (default "isnet").
+	Model string `json:"model,omitempty"`
+	// Allow lists the models a request may pick with model=; the default
+	// model is always allowed.
+	Allow []string `json:"allow,omitempty"`
+	// Custom models, usable by name once allowed.
+	Custom []segment.CustomModel `json:"custom,omitempty"`
+	// Threads is ONNX Runtime's intra-op threads per inference (default:
+	// the CPU count, up to 4). Concurrency is how many inferences run at
+	// once (default: CPUs / Threads) and Queue how many more may wait
+	// (default 4 x Concurrency); past that, 503 with Retry-After.
+	Threads     int  `json:"threads,omitempty"`
+	Concurrency int  `json:"concurrency,omitempty"`
+	Queue       *int `json:"queue,omitempty"`
+	Spinning    bool `json:"spinning,omitempty"`
+	// Provider is cpu (default), cuda or tensorrt, on DeviceID. Strict
+	// makes an unavailable provider a startup error instead of a CPU
+	// fallback.
+	Provider string `json:"execution_provider,omitempty"`
+	DeviceID int    `json:"device_id,omitempty"`
+	Strict   bool   `json:"strict,omitempty"`
+	// Preload loads every allowed model at provision (and fails the config
+	// when one cannot load) instead of on first use.
+	Preload bool `json:"preload,omitempty"`
+}
+
+func runtimeDir() string {
+	if d := os.Getenv("MATTE_RUNTIME"); d != "" {
+		return d
+	}
+	return "runtime"
+}
+
+// models is the shared segmentation state of one Removal configuration:
+// one session per allowed model and one inference pool. It lives in the
+// `engines` pool so a config reload reuses loaded sessions.
+type models struct {
+	def      string
+	sessions map[string]*segment.Session
+	pool     *segment.Pool
+}
+
+func (m *models) Destruct() error {
+	var errs []error
+	for _, s := range m.sessions {
+		errs = append(errs, s.Close())
+	}
+	return errors.Join(errs...)
+}
+
+var engines = caddy.NewUsagePool()
+
+func (r *Removal) poolKey() string {
+	return fmt.Sprintf("%+v", *r)
+}
+
+// setUp fills defaults and opens (or reuses) the sessions.
+func (r *Removal) setUp(logger *zap.Logger) (key string, m *models, err error) {
+	if r.Runtime == "" {
+		r.Runtime = filepath.Join(runtimeDir(), "lib", "libonnxruntime.so")
+	}
+	if r.ModelsDir == "" {
+		r.ModelsDir = filepath.Join(runtimeDir(), "models")
+	}
+	if r.Model == "" {
+		r.Model = "isnet"
+	}
+	if r.Provider == "" {
+		r.Provider = "cpu"
+	}
+	key = r.poolKey()
+	v, _, err := engines.LoadOrNew(key, func() (caddy.Destructor, error) {
+		if err := segment.InitRuntime(r.Runtime); err != nil {
+			return nil, err
+		}
+		queue := -1
+		if r.Queue != nil {
+			queue = *r.Queue
+		}
+		threads := r.Threads
+		if threads == 0 {
+			threads = segment.DefaultIntraOpThreads()
+		}
+		concurrency := r.Concurrency
+		if concurrency == 0 {
+			concurrency = segment.DefaultMaxConcurrent(threads)
+		}
+		m := &models{def: r.Model, sessions: map[string]*segment.Session{}, pool: segment.NewPool(concurrency, queue)}
+		presets := map[string]segment.Preset{}
+		for _, c := range r.Custom {
+			p, err := c.Preset()
+			if err != nil {
+				return nil, fmt.Errorf("custom model %q: %w", c.Name, err)
+			}
+			presets[c.Name] = p
+		}
+		names := append([]string{r.Model}, r.Allow...)
+		for _, name := range names {
+			if _, done := m.sessions[name]; done {
+				continue
+			}
+			p, ok := presets[name]
+			if !ok {
+				if p, ok = segment.Lookup(name); !ok {
+					return nil, fmt.Errorf("unknown model %q", name)
+				}
+			}
+			s, err := segment.NewSession(p, segment.Options{
+				ModelsDir: r.ModelsDir, IntraOpThreads: threads, AllowSpinning: r.Spinning,
+				Provider: r.Provider, DeviceID: r.DeviceID, Strict: r.Strict, Pool: m.pool,
+				Logf: func(format string, args ...any) { logger.Warn(fmt.Sprintf(format, args...)) },
+			})
+			if err != nil {
+				_ = m.Destruct()
+				return nil, fmt.Errorf("model %q: %w", name, err)
+			}
+			m.sessions[name] = s
+			if r.Preload {
+				if err := s.Load(); err != nil {
+					_ = m.Destruct()
+					return nil, fmt.Errorf("model %q: %w", name, err)
+				}
+			}
+		}
+		return m, nil
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return key, v.(*models), nil
+}
+
+// matter is the transform.Matter of one handler: the allowed sessions, with
+// mattes cached per source content and model fingerprint.
+type matter struct {
+	m          *models
+	cache      *cache.Cache
+	inferences atomic.Uint64
+	metrics    *metrics
+}
+
+func (mt *matter) session(model string) (*segment.Session, error) {
+	if model == "" {
+		model = mt.m.def
+	}
+	if s, ok := mt.m.sessions[model]; ok {
+		return s, nil
+	}
+	allowed := make([]string, 0, len(mt.m.sessions))
+	for name := range mt.m.sessions {
+		allowed = append(allowed, name)
+	}
+	sort.Strings(allowed)
+	return nil, &transform.Error{Status: http.StatusBadRequest, Code: transform.CodeInvalidParameter, Title: "Invalid parameter", Field: "model",
+		Detail: fmt.Sprintf("model=%q is not available here; allowed: %s.", model, strings.Join(allowed, ", "))}
+}
+
+func (mt *matter) Spec(model string) (transform.ModelSpec, error) {
+	s, err := mt.session(model)
+	if err != nil {
+		return transform.ModelSpec{}, err
+	}
+	p, info := s.Preset(), s.Info()
+	return transform.ModelSpec{ID: info.String(), Width: p.InputWidth, Height: p.InputHeight,
+		Kernel: string(p.ResizeKernel), MaskKernel: string(p.MaskKernel)}, nil
+}
+
+func (mt *matter) Matte(ctx context.Context, model, sourceHash string, input func() ([]byte, error)) ([]byte, error) {
+	s, err := mt.session(model)
+	if err != nil {
+		return nil, err
+	}
+	p := s.Preset()
+	key := hashKey(sourceHash, s.Info().Fingerprint)
+	e, _, err := mt.cache.Do(ctx, nsMask, key, func(ctx context.Context) (cache.Entry, bool, error) {
+		rgb, err := input()
+		if err != nil {
+			return cache.Entry{}, false, err
+		}
+		mask, err := s.Segment(ctx, rgb, p.InputWidth, p.InputHeight)
+		if err != nil {
+			return cache.Entry{}, false, err
+		}
+		mt.inferences.Add(1)
+		mt.metrics.observeInference()
+		return cache.Entry{Value: mask, ContentType: "application/x-matte", Meta: map[string]string{"w": strconv.Itoa(p.InputWidth)}}, true, nil
+	})
+	if errors.Is(err, segment.ErrQueueFull) {
+		return nil, &transform.Error{Status: http.StatusServiceUnavailable, Code: "overloaded", Title: "Overloaded",
+			Detail: "Too many background removals are waiting; try again shortly.", Cause: err}
+	}
+	return e.Value, err
+}
