@@ -2,12 +2,15 @@ package caddymodule
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"github.com/dustin/go-humanize"
+
+	"github.com/jebosio/matte/transform/segment"
 )
 
 func init() {
@@ -39,6 +42,40 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    cache                 off          # no result, source or mask cache
 //	    cache_memory          <size>       # memory tier; default 256MiB
 //	    cache_disk            <path> [<size>]   # disk tier; size default 1GiB
+//	    queue_megapixels      <n>          # megapixels of transforms waiting; past it 503
+//	    signature {
+//	        key      <secret>             # repeat to rotate keys
+//	        required                      # refuse unsigned requests (but presets and unsigned params)
+//	        unsigned <params...>          # parameters allowed without a signature
+//	        preset   <name> <query>       # preset=<name> expands to <query>, usable unsigned
+//	    }
+//	    origin [<url>] {                  # fetch sources from <url> + path instead of the next handler
+//	        allow_hosts    <hosts...>     # remote hosts allowed (also bg-image); *.example.com
+//	        allow_private                 # private ranges (loopback and link-local stay denied)
+//	        allow_loopback
+//	        timeout        <duration>
+//	        max_redirects  <n>
+//	    }
+//	    rembg off
+//	    rembg {
+//	        runtime            <path>     # libonnxruntime.so; default runtime/lib/...
+//	        models_dir         <path>     # default runtime/models
+//	        model              <name>     # default model; default isnet
+//	        allow              <names...> # more models requests may pick
+//	        threads            <n>        # intra-op threads per inference
+//	        concurrency        <n>        # inferences at once
+//	        queue              <n>        # inferences waiting; past it 503
+//	        spinning
+//	        execution_provider cpu|cuda|tensorrt
+//	        device_id          <n>
+//	        strict                        # no CPU fallback
+//	        preload                       # load models at start, fail if they cannot load
+//	        custom_model <name> <path> {
+//	            base <preset>  input <w> <h>  mean <r> <g> <b>  std <r> <g> <b>
+//	            pixel_scale <s>  divide_by_max  sigmoid  min_max  output <name>
+//	            channel_order rgb|bgr  resize_kernel <k>  sha256 <hex>  license <text>
+//	        }
+//	    }
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
@@ -157,6 +194,41 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				}
 				h.CacheDiskSize = int64(n)
 			}
+		case "queue_megapixels":
+			if err = need(1); err != nil {
+				return err
+			}
+			h.QueueMegapixels, err = atoi(args[0])
+		case "signature":
+			if len(args) != 0 {
+				return d.ArgErr()
+			}
+			h.Signature = &Signature{}
+			if err := parseSignature(d, h.Signature); err != nil {
+				return err
+			}
+		case "origin":
+			if len(args) > 1 {
+				return d.ArgErr()
+			}
+			h.Origin = &Origin{}
+			if len(args) == 1 {
+				h.Origin.URL = args[0]
+			}
+			if err := parseOrigin(d, h.Origin); err != nil {
+				return err
+			}
+		case "rembg":
+			if len(args) == 1 && args[0] == "off" {
+				h.Rembg.Off = true
+				break
+			}
+			if len(args) != 0 {
+				return d.ArgErr()
+			}
+			if err := parseRembg(d, &h.Rembg); err != nil {
+				return err
+			}
 		default:
 			return d.Errf("unrecognized matte subdirective %q", key)
 		}
@@ -168,3 +240,233 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 }
 
 var _ caddyfile.Unmarshaler = (*Handler)(nil)
+
+func parseRembg(d *caddyfile.Dispenser, r *Removal) error {
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		key := d.Val()
+		args := d.RemainingArgs()
+		one := func() (string, error) {
+			if len(args) != 1 {
+				return "", d.ArgErr()
+			}
+			return args[0], nil
+		}
+		num := func() (int, error) {
+			v, err := one()
+			if err != nil {
+				return 0, err
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return 0, d.Errf("%s: %q is not a non-negative integer", key, v)
+			}
+			return n, nil
+		}
+		var err error
+		switch key {
+		case "runtime":
+			r.Runtime, err = one()
+		case "models_dir":
+			r.ModelsDir, err = one()
+		case "model":
+			r.Model, err = one()
+		case "allow":
+			if len(args) == 0 {
+				return d.ArgErr()
+			}
+			r.Allow = append(r.Allow, args...)
+		case "threads":
+			r.Threads, err = num()
+		case "concurrency":
+			r.Concurrency, err = num()
+		case "queue":
+			var q int
+			if q, err = num(); err == nil {
+				r.Queue = &q
+			}
+		case "spinning":
+			r.Spinning = true
+		case "execution_provider":
+			if r.Provider, err = one(); err == nil && r.Provider != "cpu" && r.Provider != "cuda" && r.Provider != "tensorrt" {
+				return d.Errf("execution_provider: want cpu, cuda or tensorrt, not %q", r.Provider)
+			}
+		case "device_id":
+			r.DeviceID, err = num()
+		case "strict":
+			r.Strict = true
+		case "preload":
+			r.Preload = true
+		case "custom_model":
+			if len(args) != 2 {
+				return d.ArgErr()
+			}
+			c := segment.CustomModel{Name: args[0], Path: args[1]}
+			if err := parseCustomModel(d, &c); err != nil {
+				return err
+			}
+			r.Custom = append(r.Custom, c)
+		default:
+			return d.Errf("unrecognized rembg option %q", key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func parseCustomModel(d *caddyfile.Dispenser, c *segment.CustomModel) error {
+	yes := true
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		key := d.Val()
+		args := d.RemainingArgs()
+		floats := func(n int) ([]float32, error) {
+			if len(args) != n {
+				return nil, d.ArgErr()
+			}
+			out := make([]float32, n)
+			for i, a := range args {
+				v, err := strconv.ParseFloat(a, 32)
+				if err != nil {
+					return nil, d.Errf("%s: %q is not a number", key, a)
+				}
+				out[i] = float32(v)
+			}
+			return out, nil
+		}
+		one := func() (string, error) {
+			if len(args) != 1 {
+				return "", d.ArgErr()
+			}
+			return args[0], nil
+		}
+		var err error
+		switch key {
+		case "base":
+			c.Base, err = one()
+		case "input":
+			if len(args) != 2 {
+				return d.ArgErr()
+			}
+			w, werr := strconv.Atoi(args[0])
+			h, herr := strconv.Atoi(args[1])
+			if werr != nil || herr != nil {
+				return d.Errf("input: want <width> <height>")
+			}
+			c.InputWidth, c.InputHeight = w, h
+		case "mean", "std":
+			v, ferr := floats(3)
+			if ferr != nil {
+				return ferr
+			}
+			a := [3]float32{v[0], v[1], v[2]}
+			if key == "mean" {
+				c.Mean = &a
+			} else {
+				c.Std = &a
+			}
+		case "pixel_scale":
+			v, ferr := floats(1)
+			if ferr != nil {
+				return ferr
+			}
+			c.PixelScale = v[0]
+		case "divide_by_max":
+			c.DivideByMax = &yes
+		case "sigmoid":
+			c.ApplySigmoid = &yes
+		case "min_max":
+			c.MinMax = &yes
+		case "output":
+			c.Output, err = one()
+		case "channel_order":
+			c.ChannelOrder, err = one()
+		case "layout":
+			c.Layout, err = one()
+		case "input_type":
+			c.InputType, err = one()
+		case "resize_kernel":
+			c.ResizeKernel, err = one()
+		case "mask_kernel":
+			c.MaskKernel, err = one()
+		case "sha256":
+			c.SHA256, err = one()
+		case "license":
+			c.License = strings.Join(args, " ")
+		default:
+			return d.Errf("unrecognized custom_model option %q", key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if _, err := c.Preset(); err != nil {
+		return d.Errf("custom_model %s: %v", c.Name, err)
+	}
+	return nil
+}
+
+func parseSignature(d *caddyfile.Dispenser, s *Signature) error {
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		key := d.Val()
+		args := d.RemainingArgs()
+		switch key {
+		case "key":
+			if len(args) != 1 {
+				return d.ArgErr()
+			}
+			s.Keys = append(s.Keys, args[0])
+		case "required":
+			s.Required = true
+		case "unsigned":
+			s.Unsigned = append(s.Unsigned, args...)
+		case "preset":
+			if len(args) != 2 {
+				return d.ArgErr()
+			}
+			if s.Presets == nil {
+				s.Presets = map[string]string{}
+			}
+			s.Presets[args[0]] = args[1]
+		default:
+			return d.Errf("unrecognized signature option %q", key)
+		}
+	}
+	return nil
+}
+
+func parseOrigin(d *caddyfile.Dispenser, o *Origin) error {
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		key := d.Val()
+		args := d.RemainingArgs()
+		switch key {
+		case "allow_hosts":
+			o.AllowHosts = append(o.AllowHosts, args...)
+		case "allow_private":
+			o.AllowPrivate = true
+		case "allow_loopback":
+			o.AllowLoopback = true
+		case "timeout":
+			if len(args) != 1 {
+				return d.ArgErr()
+			}
+			dur, err := caddy.ParseDuration(args[0])
+			if err != nil {
+				return d.Errf("timeout: %v", err)
+			}
+			o.Timeout = caddy.Duration(dur)
+		case "max_redirects":
+			if len(args) != 1 {
+				return d.ArgErr()
+			}
+			n, err := strconv.Atoi(args[0])
+			if err != nil {
+				return d.Errf("max_redirects: %v", err)
+			}
+			o.MaxRedirects = n
+		default:
+			return d.Errf("unrecognized origin option %q", key)
+		}
+	}
+	return nil
+}

@@ -72,12 +72,25 @@ type Handler struct {
 	CacheDisk string `json:"cache_disk,omitempty"`
 	// CacheDiskSize is the disk tier's size in bytes (default 1 GiB).
 	CacheDiskSize int64 `json:"cache_disk_size,omitempty"`
+	// Rembg configures background removal (rembg=1).
+	Rembg Removal `json:"rembg,omitempty"`
+	// Signature configures signed URLs; nil means none are checked.
+	Signature *Signature `json:"signature,omitempty"`
+	// Origin fetches sources from a remote origin instead of the next
+	// handler, and sets the rules for every remote fetch.
+	Origin *Origin `json:"origin,omitempty"`
+	// QueueMegapixels bounds the megapixels of transforms waiting for a
+	// worker (default 4 x workers x 25); past it, 503 with Retry-After.
+	QueueMegapixels int `json:"queue_megapixels,omitempty"`
 
 	pipeline *transform.Pipeline
 	slots    chan struct{}
 	cache    *cache.Cache // nil when off: every lookup misses
 	cacheKey string
+	rembgKey string
+	matter   *matter // nil when background removal is off or unavailable
 	metrics  *metrics
+	guard    guard
 	logger   *zap.Logger
 }
 
@@ -113,16 +126,13 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if h.Timeout == 0 {
 		h.Timeout = caddy.Duration(DefaultTimeout)
 	}
-	h.pipeline = transform.NewPipeline(transform.Options{
-		Limits: transform.Limits{
-			MaxSourceBytes:     h.MaxSourceBytes,
-			MaxSourcePixels:    int64(h.MaxSourceMegapixels * 1e6),
-			MaxOutputDimension: h.MaxOutputDimension,
-			MaxFrames:          h.MaxFrames,
-		},
-		Qualities: transform.Qualities{JPEG: h.Quality["jpeg"], WebP: h.Quality["webp"], AVIF: h.Quality["avif"]},
-	})
 	h.slots = make(chan struct{}, h.Workers)
+	if h.QueueMegapixels == 0 {
+		h.QueueMegapixels = 4 * h.Workers * 25
+	}
+	if err := h.provisionGuard(); err != nil {
+		return err
+	}
 	if !h.CacheOff {
 		o := cache.Options{MemoryMaxBytes: h.CacheMemory, DiskPath: h.CacheDisk, DiskMaxBytes: h.CacheDiskSize}
 		key, c, err := loadCache(o, h.logger)
@@ -132,8 +142,34 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		h.cacheKey, h.cache = key, c
 	}
 	var err error
-	h.metrics, err = registerMetrics(ctx, h.cacheKey, h.cache)
-	return err
+	if h.metrics, err = registerMetrics(ctx, h.cacheKey, h.cache); err != nil {
+		return err
+	}
+	var mt transform.Matter
+	if !h.Rembg.Off {
+		key, models, err := h.Rembg.setUp(h.logger)
+		switch {
+		case err != nil && h.Rembg.Preload:
+			return fmt.Errorf("matte: background removal: %w", err)
+		case err != nil:
+			h.logger.Warn("background removal unavailable (rembg=1 answers 501); run `make runtime`, or set `rembg off`", zap.Error(err))
+		default:
+			h.rembgKey = key
+			h.matter = &matter{m: models, cache: h.cache, metrics: h.metrics}
+			mt = h.matter
+		}
+	}
+	h.pipeline = transform.NewPipeline(transform.Options{
+		Limits: transform.Limits{
+			MaxSourceBytes:     h.MaxSourceBytes,
+			MaxSourcePixels:    int64(h.MaxSourceMegapixels * 1e6),
+			MaxOutputDimension: h.MaxOutputDimension,
+			MaxFrames:          h.MaxFrames,
+		},
+		Qualities: transform.Qualities{JPEG: h.Quality["jpeg"], WebP: h.Quality["webp"], AVIF: h.Quality["avif"]},
+		Matter:    mt,
+	})
+	return nil
 }
 
 // Validate checks the configuration.
@@ -159,18 +195,29 @@ func (h *Handler) Cleanup() error {
 	if h.cacheKey != "" {
 		releaseCache(h.cacheKey)
 	}
+	if h.rembgKey != "" {
+		_, _ = engines.Delete(h.rembgKey)
+	}
+	h.guard.cleanup()
 	return nil
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
-	params, err := transform.ParseQuery(r.URL.Query())
+	rawQuery, err := h.checkSignature(r)
+	if err != nil {
+		return h.writeError(w, r, err)
+	}
+	params, err := transform.ParseQuery(matteQuery(rawQuery))
 	if err != nil {
 		return h.writeError(w, r, err)
 	}
 	if params.IsZero() {
-		return next.ServeHTTP(w, r)
+		if h.guard.origin == nil {
+			return next.ServeHTTP(w, r)
+		}
+		return h.passOrigin(w, r, rawQuery)
 	}
-	or := originRequest(r)
+	or := originRequest(r, rawQuery)
 	srcID := sourceID(r, or.URL.RequestURI())
 	now := time.Now()
 
@@ -179,6 +226,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	memo, haveMemo := h.lookupMemo(srcID)
 	if haveMemo && memo.fresh(now) && h.serveCached(w, r, params, memo) {
 		return nil
+	}
+	if h.queueFull() {
+		return h.writeError(w, r, overloaded(h.guard.admit.RetryAfter()))
 	}
 	var rec *sourceRecorder
 	if haveMemo && (memo.ETag != "" || memo.LastModified != "") {
@@ -225,7 +275,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 // fetch runs the next handler into rec. done means the response is already
 // settled (passed through, or an error written), with err for Caddy.
 func (h *Handler) fetch(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, rec *sourceRecorder, or *http.Request) (done bool, err error) {
-	nextErr, aborted := serveNext(next, rec, or)
+	var nextErr error
+	var aborted bool
+	if h.guard.origin != nil {
+		if err := h.fetchOrigin(r, or, rec, or.Header.Get("If-None-Match"), or.Header.Get("If-Modified-Since")); err != nil {
+			return true, h.writeError(w, r, err)
+		}
+	} else {
+		nextErr, aborted = serveNext(next, rec, or)
+	}
 	switch {
 	case rec.overflow:
 		return true, h.writeError(w, r, &transform.Error{Status: http.StatusRequestEntityTooLarge, Code: transform.CodeSourceTooLarge,
@@ -281,11 +339,28 @@ func (h *Handler) serveResult(w http.ResponseWriter, r *http.Request, params tra
 	if h.writeNotModified(w, r, params, key) {
 		return nil
 	}
-	// The fill runs detached from this request: coalesced waiters keep it
-	// alive when this client goes away. Its deadline is the handler's.
-	e, out, err := h.cache.Do(r.Context(), nsResult, key, func(ctx context.Context) (cache.Entry, bool, error) {
+	e, tier, err := h.render(r.Context(), key, sourceTag(srcID), src, memo, params, format)
+	if err != nil {
+		return h.writeError(w, r, err)
+	}
+	h.writeResult(w, r, params, key, e, tier)
+	return nil
+}
+
+// render returns the result of params over src from the caches, or runs
+// the transform once for all concurrent callers of the same key and stores
+// it. The run is detached from ctx: coalesced waiters keep it alive when
+// this caller goes away, and the handler's timeout bounds it. tier is
+// TierNone when this call ran or waited for the transform.
+func (h *Handler) render(ctx context.Context, key, tag string, src []byte, memo sourceMemo, params transform.Params, format transform.Format) (cache.Entry, cache.Tier, error) {
+	e, out, err := h.cache.Do(ctx, nsResult, key, func(ctx context.Context) (cache.Entry, bool, error) {
 		ctx, cancel := context.WithTimeout(ctx, time.Duration(h.Timeout))
 		defer cancel()
+		release, err := h.admit(ctx, memo.Info)
+		if err != nil {
+			return cache.Entry{}, false, err
+		}
+		defer release()
 		select {
 		case h.slots <- struct{}{}:
 		case <-ctx.Done():
@@ -293,23 +368,29 @@ func (h *Handler) serveResult(w http.ResponseWriter, r *http.Request, params tra
 		}
 		defer func() { <-h.slots }()
 		start := time.Now()
-		res, err := h.pipeline.Process(ctx, src, memo.Info, params, format)
+		info := memo.Info
+		info.Hash = memo.Hash
+		res, err := h.pipeline.Process(ctx, src, info, params, format)
 		h.metrics.observeTransform(time.Since(start), err)
 		if err != nil {
 			return cache.Entry{}, false, err
 		}
-		return cache.Entry{Value: res.Body, ContentType: res.Format.ContentType(), Created: time.Now(), Tag: sourceTag(srcID),
-			Meta: map[string]string{"w": strconv.Itoa(res.Width), "h": strconv.Itoa(res.Height)}}, true, nil
+		meta := map[string]string{"w": strconv.Itoa(res.Width), "h": strconv.Itoa(res.Height)}
+		if params.Removal.Enabled {
+			fg := res.Foreground
+			meta["model"] = res.Model
+			meta["fg"] = fmt.Sprintf("%d,%d,%d,%d", fg.Left, fg.Top, fg.Width, fg.Height)
+		}
+		return cache.Entry{Value: res.Body, ContentType: res.Format.ContentType(), Created: time.Now(), Tag: tag, Meta: meta}, true, nil
 	})
 	if err != nil {
-		return h.writeError(w, r, err)
+		return cache.Entry{}, cache.TierNone, err
 	}
 	tier := cache.TierNone
 	if !out.Executed && !out.Coalesced {
 		tier = out.Tier
 	}
-	h.writeResult(w, r, params, key, e, tier)
-	return nil
+	return e, tier, nil
 }
 
 // setResultHeaders sets the validators and caching headers every transformed
@@ -342,6 +423,14 @@ func (h *Handler) writeResult(w http.ResponseWriter, r *http.Request, params tra
 	hdr.Set("Content-Type", e.ContentType)
 	hdr.Set("Content-Length", strconv.Itoa(len(e.Value)))
 	hdr.Set("X-Cache", tier.CacheStatus())
+	if m := e.Meta["model"]; m != "" {
+		hdr.Set("X-Matte-Model", m)
+	}
+	if fg := strings.Split(e.Meta["fg"], ","); len(fg) == 4 {
+		for i, name := range []string{"X-Foreground-Left", "X-Foreground-Top", "X-Foreground-Width", "X-Foreground-Height"} {
+			hdr.Set(name, fg[i])
+		}
+	}
 	if tier != cache.TierNone {
 		hdr.Set("Age", strconv.Itoa(int(e.Age(time.Now()).Seconds())))
 	}
@@ -367,18 +456,41 @@ func serveNext(next caddyhttp.Handler, rec *sourceRecorder, r *http.Request) (er
 	return next.ServeHTTP(rec, r), false
 }
 
-// originRequest is r as the origin should see it: without Matte's query
-// parameters, ranges or validators (Matte needs the whole, current body),
-// and asking for an unencoded body.
-func originRequest(r *http.Request) *http.Request {
+// originRequest is r as the origin should see it: rawQuery (the request's
+// query after signature checks) without Matte's parameters, and without
+// ranges or validators (Matte needs the whole, current body), asking for an
+// unencoded body.
+func originRequest(r *http.Request, rawQuery string) *http.Request {
 	or := r.Clone(r.Context())
-	or.URL.RawQuery = stripParams(r.URL.RawQuery)
+	or.URL.RawQuery = stripParams(rawQuery)
 	or.RequestURI = or.URL.RequestURI()
 	for _, k := range []string{"Range", "If-Range", "If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since"} {
 		or.Header.Del(k)
 	}
 	or.Header.Set("Accept-Encoding", "identity")
 	return or
+}
+
+// matteQuery extracts Matte's parameters from a raw query. Unlike
+// url.ParseQuery it keeps a value whose escape is invalid as written, so a
+// hand-typed `scale=50%` means 50% instead of being dropped silently.
+func matteQuery(raw string) url.Values {
+	q := url.Values{}
+	for _, part := range strings.Split(raw, "&") {
+		if part == "" {
+			continue
+		}
+		name, value, _ := strings.Cut(part, "=")
+		n, err := url.QueryUnescape(name)
+		if err != nil || !transform.IsParam(n) {
+			continue
+		}
+		if v, err := url.QueryUnescape(value); err == nil {
+			value = v
+		}
+		q[n] = append(q[n], value)
+	}
+	return q
 }
 
 // stripParams removes Matte's parameters from a raw query, keeping the
@@ -453,7 +565,7 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	hdr.Set("Content-Length", strconv.Itoa(len(buf)))
 	hdr.Set("Cache-Control", "no-store")
 	if status == http.StatusServiceUnavailable {
-		hdr.Set("Retry-After", "1")
+		hdr.Set("Retry-After", retryAfterSeconds(err))
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(buf)

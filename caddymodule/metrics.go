@@ -15,6 +15,7 @@ import (
 type metrics struct {
 	transforms       *prometheus.CounterVec
 	transformSeconds prometheus.Histogram
+	inferences       prometheus.Counter
 }
 
 var registered sync.Map // *prometheus.Registry -> *metrics
@@ -31,7 +32,7 @@ func registerMetrics(ctx caddy.Context, _ string, _ *cache.Cache) (*metrics, err
 	if actual, loaded := registered.LoadOrStore(reg, m); loaded {
 		return actual.(*metrics), nil
 	}
-	for _, c := range []prometheus.Collector{m.transforms, m.transformSeconds, cacheCollector{}} {
+	for _, c := range []prometheus.Collector{m.transforms, m.transformSeconds, m.inferences, cacheCollector{}} {
 		if err := reg.Register(c); err != nil {
 			if _, dup := err.(prometheus.AlreadyRegisteredError); !dup {
 				return nil, err
@@ -47,10 +48,19 @@ func newMetrics() *metrics {
 		transforms: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "matte", Name: "transforms_total", Help: "Transforms executed (cache misses that ran the pipeline), by result.",
 		}, []string{"result"}),
+		inferences: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "matte", Name: "inferences_total", Help: "Segmentation model runs (mask cache misses).",
+		}),
 		transformSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: "matte", Name: "transform_seconds", Help: "Time spent in the transform pipeline.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
 		}),
+	}
+}
+
+func (m *metrics) observeInference() {
+	if m != nil {
+		m.inferences.Inc()
 	}
 }
 

@@ -1,0 +1,185 @@
+package caddymodule_test
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
+
+	"github.com/jebosio/matte/caddymodule"
+)
+
+const signKey = "0123456789abcdef-test-key"
+
+func TestSignedURLs(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "p.jpg"), solidJPEG(t, 200, 100, color.RGBA{200, 0, 0, 255}), 0o644)
+	tester := caddytest.NewTester(t)
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	root * %s
+	matte {
+		signature {
+			key old-key-0123456789abcdef
+			key %s
+			required
+			unsigned w
+			preset thumb "w=50&fm=png"
+		}
+	}
+	file_server
+}`, dir, signKey), "caddyfile")
+	base := "http://localhost:9080"
+	sign := func(path string, validity time.Duration, now time.Time) string {
+		s, err := caddymodule.SignURL([]byte(signKey), path, validity, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	tampered := strings.Replace(sign("/p.jpg?w=40&fm=png", 0, time.Now()), "w=40", "w=41", 1)
+	for _, tc := range []struct {
+		name, path string
+		status     int
+		code       string
+	}{
+		{"unsigned allowlisted parameter", "/p.jpg?w=40", 200, ""},
+		{"original without parameters", "/p.jpg", 200, ""},
+		{"missing signature", "/p.jpg?w=40&fm=png", 403, "signature_missing"},
+		{"signed", sign("/p.jpg?w=40&fm=png", 0, time.Now()), 200, ""},
+		{"signed with expiry", sign("/p.jpg?w=40&fm=png", time.Hour, time.Now()), 200, ""},
+		{"tampered", tampered, 403, "signature_invalid"},
+		{"expired", sign("/p.jpg?w=40&fm=png", time.Hour, time.Now().Add(-2*time.Hour)), 403, "signature_expired"},
+		{"preset usable unsigned", "/p.jpg?preset=thumb", 200, ""},
+		{"unknown preset", "/p.jpg?preset=nope", 400, "unknown_preset"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, body := get(t, tester, base+tc.path)
+			if res.StatusCode != tc.status || (tc.code != "" && !bytes.Contains(body, []byte(`"code":"`+tc.code+`"`))) {
+				t.Fatalf("%s: %d %s, want %d %s", tc.path, res.StatusCode, body, tc.status, tc.code)
+			}
+		})
+	}
+	res, body := get(t, tester, base+"/p.jpg?preset=thumb")
+	if f, w, _ := imageSize(t, body); f != "png" || w != 50 || res.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("preset gave %s %d", f, w)
+	}
+}
+
+func TestOriginURL(t *testing.T) {
+	var hits atomic.Int32
+	photo := solidJPEG(t, 300, 200, color.RGBA{0, 0, 200, 255})
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.URL.Path != "/assets/p.jpg" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Write(photo)
+	}))
+	defer upstream.Close()
+	config := func(extra string) string {
+		return globalOptions + fmt.Sprintf(`
+http://localhost:9080 {
+	matte {
+		origin %s/assets {
+			%s
+		}
+	}
+}`, upstream.URL, extra)
+	}
+	tester := caddytest.NewTester(t)
+
+	// Loopback is denied unless allowed: nothing is dialled.
+	tester.InitServer(config("timeout 5s"), "caddyfile")
+	res, body := get(t, tester, "http://localhost:9080/p.jpg?w=30")
+	if res.StatusCode < 400 || hits.Load() != 0 || !bytes.Contains(body, []byte("upstream_error")) {
+		t.Fatalf("denied origin: %d %s (origin hits %d)", res.StatusCode, body, hits.Load())
+	}
+
+	tester.InitServer(config("allow_loopback"), "caddyfile")
+	res, body = get(t, tester, "http://localhost:9080/p.jpg?w=30")
+	if f, w, _ := imageSize(t, body); res.StatusCode != 200 || f != "jpeg" || w != 30 {
+		t.Fatalf("origin transform: %d %s %d", res.StatusCode, f, w)
+	}
+	res, body = get(t, tester, "http://localhost:9080/p.jpg")
+	if res.StatusCode != 200 || !bytes.Equal(body, photo) {
+		t.Fatalf("origin pass-through: %d, %d bytes", res.StatusCode, len(body))
+	}
+	res, _ = get(t, tester, "http://localhost:9080/missing.jpg?w=30")
+	if res.StatusCode != http.StatusBadGateway {
+		t.Fatalf("origin 404: %d", res.StatusCode)
+	}
+}
+
+func TestQueueOverflowAnswers503(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "big.jpg"), solidJPEG(t, 3000, 3000, color.RGBA{10, 120, 10, 255}), 0o644)
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 2 * time.Minute})
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	root * %s
+	matte {
+		workers 1
+		queue_megapixels 25
+		cache off
+	}
+	file_server
+}`, dir), "caddyfile")
+	var wg sync.WaitGroup
+	var ok, busy, other atomic.Int32
+	var missingRetry atomic.Bool
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			res, err := tester.Client.Get(fmt.Sprintf("http://localhost:9080/big.jpg?w=%d&blur=200", 2000+i))
+			if err != nil {
+				other.Add(1)
+				return
+			}
+			res.Body.Close()
+			switch res.StatusCode {
+			case 200:
+				ok.Add(1)
+			case 503:
+				busy.Add(1)
+				if res.Header.Get("Retry-After") == "" {
+					missingRetry.Store(true)
+				}
+			default:
+				other.Add(1)
+			}
+		}(i)
+	}
+	wg.Wait()
+	if busy.Load() == 0 || ok.Load() == 0 || other.Load() != 0 || missingRetry.Load() {
+		t.Fatalf("ok %d, 503 %d, other %d, 503 without Retry-After %v", ok.Load(), busy.Load(), other.Load(), missingRetry.Load())
+	}
+	t.Logf("10 concurrent 9 MP transforms, queue 25 MP: %d served, %d refused with 503", ok.Load(), busy.Load())
+}
+
+func TestSignURL(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	got, err := caddymodule.SignURL([]byte("secret-key-0123456789"), "https://cdn.example/img/a.jpg?w=10", time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(got, "expires=1800003600") || !strings.Contains(got, "&s=") || !strings.HasPrefix(got, "https://cdn.example/img/a.jpg?") {
+		t.Fatalf("got %s", got)
+	}
+	if _, err := caddymodule.SignURL(nil, "/a.jpg", 0, now); err == nil {
+		t.Fatal("signing without a key should fail")
+	}
+}
