@@ -86,6 +86,7 @@ func (h *Handler) provisionGuard() error {
 		return fmt.Errorf("matte: queue: %w", err)
 	}
 	g.admit = pool
+	livePools.Store(pool, struct{}{})
 
 	o := h.Origin
 	opts := source.Options{MaxBodyBytes: h.MaxSourceBytes}
@@ -109,6 +110,9 @@ func (h *Handler) provisionGuard() error {
 }
 
 func (g *guard) cleanup() {
+	if g.admit != nil {
+		livePools.Delete(g.admit)
+	}
 	if g.fetcher != nil {
 		g.fetcher.Close()
 	}

@@ -168,6 +168,9 @@ http://localhost:9080 {
 		t.Fatalf("ok %d, 503 %d, other %d, 503 without Retry-After %v", ok.Load(), busy.Load(), other.Load(), missingRetry.Load())
 	}
 	t.Logf("10 concurrent 9 MP transforms, queue 25 MP: %d served, %d refused with 503", ok.Load(), busy.Load())
+	if n := metricValue(t, "matte_queue_rejected_total"); n < float64(busy.Load()) {
+		t.Fatalf("matte_queue_rejected_total = %v, want >= %d", n, busy.Load())
+	}
 }
 
 func TestSignURL(t *testing.T) {

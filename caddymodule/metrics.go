@@ -8,6 +8,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/jebosio/matte/cache"
+	"github.com/jebosio/matte/transform/admission"
+	"github.com/jebosio/matte/transform/segment"
 )
 
 // metrics are Matte's Prometheus series, registered once per Caddy metrics
@@ -87,16 +89,53 @@ var (
 	descCorrupt   = prometheus.NewDesc("matte_cache_disk_corrupt_total", "Corrupt or truncated disk entries detected and deleted.", []string{"cache"}, nil)
 )
 
-// cacheCollector reports every open cache's Stats at scrape time.
+var (
+	descQueueCost     = prometheus.NewDesc("matte_queue_megapixels", "Megapixels of transforms waiting for a worker.", nil, nil)
+	descQueueInFlight = prometheus.NewDesc("matte_queue_inflight_megapixels", "Megapixels of transforms running.", nil, nil)
+	descQueueRejected = prometheus.NewDesc("matte_queue_rejected_total", "Transforms refused with 503 because the queue was full.", nil, nil)
+	descInferQueued   = prometheus.NewDesc("matte_inference_queue_depth", "Inferences waiting for a slot.", nil, nil)
+	descInferRunning  = prometheus.NewDesc("matte_inference_running", "Inferences running.", nil, nil)
+	descInferRejected = prometheus.NewDesc("matte_inference_rejected_total", "Inferences refused with 503 because their queue was full.", nil, nil)
+)
+
+// livePools lists the admission pools (*admission.Pool) and inference pools
+// (*segment.Pool) of provisioned handlers, for the collector.
+var livePools sync.Map
+
+// cacheCollector reports every open cache's Stats at scrape time, and the
+// queues of every live handler.
 type cacheCollector struct{}
 
 func (cacheCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descHits, descMisses, descEvictions, descBytes, descEntries, descCoalesced, descWriteErrs, descCorrupt} {
+	for _, d := range []*prometheus.Desc{descHits, descMisses, descEvictions, descBytes, descEntries, descCoalesced, descWriteErrs, descCorrupt,
+		descQueueCost, descQueueInFlight, descQueueRejected, descInferQueued, descInferRunning, descInferRejected} {
 		ch <- d
 	}
 }
 
 func (cacheCollector) Collect(ch chan<- prometheus.Metric) {
+	var queued, inflight, rejected, iq, ir, irej float64
+	livePools.Range(func(k, _ any) bool {
+		switch p := k.(type) {
+		case *admission.Pool:
+			st := p.Stats()
+			queued += float64(st.QueuedCost)
+			inflight += float64(st.InFlight)
+			rejected += float64(st.Rejected)
+		case *segment.Pool:
+			st := p.Stats()
+			iq += float64(st.Queued)
+			ir += float64(st.Running)
+			irej += float64(st.Rejected)
+		}
+		return true
+	})
+	ch <- prometheus.MustNewConstMetric(descQueueCost, prometheus.GaugeValue, queued)
+	ch <- prometheus.MustNewConstMetric(descQueueInFlight, prometheus.GaugeValue, inflight)
+	ch <- prometheus.MustNewConstMetric(descQueueRejected, prometheus.CounterValue, rejected)
+	ch <- prometheus.MustNewConstMetric(descInferQueued, prometheus.GaugeValue, iq)
+	ch <- prometheus.MustNewConstMetric(descInferRunning, prometheus.GaugeValue, ir)
+	ch <- prometheus.MustNewConstMetric(descInferRejected, prometheus.CounterValue, irej)
 	liveCaches.Range(func(k, v any) bool {
 		id := hashKey(k.(string))[:8]
 		s := v.(*cache.Cache).Stats()

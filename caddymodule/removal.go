@@ -76,6 +76,7 @@ type models struct {
 }
 
 func (m *models) Destruct() error {
+	livePools.Delete(m.pool)
 	var errs []error
 	for _, s := range m.sessions {
 		errs = append(errs, s.Close())
@@ -121,6 +122,7 @@ func (r *Removal) setUp(logger *zap.Logger) (key string, m *models, err error) {
 			concurrency = segment.DefaultMaxConcurrent(threads)
 		}
 		m := &models{def: r.Model, sessions: map[string]*segment.Session{}, pool: segment.NewPool(concurrency, queue)}
+		livePools.Store(m.pool, struct{}{})
 		presets := map[string]segment.Preset{}
 		for _, c := range r.Custom {
 			p, err := c.Preset()

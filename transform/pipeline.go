@@ -246,10 +246,12 @@ var steps = []step{
 	{"rotate90", (*job).rotate90},
 	{"crop", (*job).crop},
 	{"rotate", (*job).rotateAny},
+	{"keep-canvas", (*job).keepCanvas}, // Extras.KeepCanvas (extras.go)
 	{"flip", (*job).flip},
 	{"canvas", (*job).canvas},
 	{"effects", (*job).effects},
 	{"pad", (*job).pad},
+	{"crop-margins", (*job).cropMargins}, // Extras.Margins (extras.go)
 	{"background", func(j *job) error {
 		if j.p.Removal.Enabled {
 			return j.removalBackground()
@@ -283,13 +285,26 @@ func (pl *Pipeline) Process(ctx context.Context, buf []byte, src Source, p Param
 			if errors.As(err, &pub) {
 				return Result{}, err
 			}
-			if s.name == "load" {
+			// libvips decodes lazily: a broken source surfaces when pixels
+			// are first pulled, usually while encoding.
+			if s.name == "load" || s.name == "encode" || isDecodeError(err) {
 				return Result{}, corrupt(err)
 			}
 			return Result{}, fmt.Errorf("%s: %w", s.name, err)
 		}
 	}
 	return j.res, nil
+}
+
+// isDecodeError recognises libvips loader failures by their message.
+func isDecodeError(err error) bool {
+	msg := strings.ToLower(err.Error())
+	for _, k := range []string{"vipsjpeg", "jpeg", "png", "webp", "gif", "heif", "tiff", "load", "read", "truncated", "premature", "out of order", "corrupt"} {
+		if strings.Contains(msg, k) {
+			return true
+		}
+	}
+	return false
 }
 
 func deadlineError(err error) *Error {

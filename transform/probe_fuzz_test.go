@@ -1,0 +1,49 @@
+package transform
+
+import (
+	"context"
+	"image"
+	"net/http"
+	"testing"
+)
+
+// FuzzProbe feeds arbitrary bytes to the header probe and, when it accepts
+// them, to a small transform: neither may panic, and every failure must be
+// a client error (415, 422 or 413), never an internal one.
+func FuzzProbe(f *testing.F) {
+	jpg := encodeJPEG(f, halves(16, 8, red, blue))
+	pngBuf := encodePNG(f, halves(16, 8, green, clear))
+	f.Add(jpg)
+	f.Add(pngBuf)
+	f.Add(jpg[:len(jpg)/2])
+	f.Add(pngBuf[:40])
+	f.Add(withOrientation(jpg, 6))
+	f.Add([]byte("GIF89a\x01\x00\x01\x00\x00\x00\x00"))
+	f.Add([]byte("RIFF\x00\x00\x00\x00WEBPVP8 "))
+	f.Add([]byte("\x00\x00\x00\x1cftypavif\x00\x00\x00\x00"))
+	f.Add(encodePNG(f, image.NewGray(image.Rect(0, 0, 3, 3))))
+	pl := NewPipeline(Options{Limits: Limits{MaxSourceBytes: 1 << 20, MaxSourcePixels: 4_000_000, MaxOutputDimension: 256, MaxFrames: 4}})
+	p := Params{Width: 8}
+	f.Fuzz(func(t *testing.T, buf []byte) {
+		src, err := pl.Probe(buf)
+		if err != nil {
+			clientErr(t, err)
+			return
+		}
+		if src.Width <= 0 || src.Height <= 0 || int64(src.Width)*int64(src.Height) > 4_000_000 {
+			t.Fatalf("accepted a %dx%d source", src.Width, src.Height)
+		}
+		if _, err := pl.Process(context.Background(), buf, src, p, NegotiateFormat(p, "", src)); err != nil {
+			clientErr(t, err)
+		}
+	})
+}
+
+func clientErr(t *testing.T, err error) {
+	t.Helper()
+	switch s := AsErrors(err).Status(); s {
+	case http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge:
+	default:
+		t.Fatalf("status %d for %v", s, err)
+	}
+}
