@@ -3,6 +3,9 @@
 SHELL := /bin/bash
 export CGO_ENABLED := 1
 export MATTE_RUNTIME := $(CURDIR)/runtime
+# glibc's per-thread malloc arenas fragment badly under libvips' threads;
+# two arenas keep RSS bounded (see README, Memory).
+export MALLOC_ARENA_MAX ?= 2
 GO ?= $(shell command -v go || echo /usr/local/go/bin/go)
 
 FUZZTIME ?= 10s
