@@ -1,7 +1,6 @@
 package caddymodule_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,20 +24,7 @@ import (
 // endpoint's Prometheus metrics.
 func transformsDone(t *testing.T) int {
 	t.Helper()
-	res, err := http.Get("http://localhost:2999/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	sc := bufio.NewScanner(res.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), `matte_transforms_total{result="ok"} `); ok {
-			n, _ := strconv.ParseFloat(v, 64)
-			return int(n)
-		}
-	}
-	return 0
+	return int(metricValue(t, `matte_transforms_total{result="ok"}`))
 }
 
 func solidJPEG(t testing.TB, w, h int, c color.RGBA) []byte {
