@@ -158,6 +158,9 @@ func (j *job) loadForRemoval() error {
 	if err := img.copyMemory(); err != nil {
 		return err
 	}
+	if err := j.limitToROI(); err != nil { // Extras.ROI (extras.go)
+		return err
+	}
 	return j.frameSubject()
 }
 
@@ -613,8 +616,12 @@ func (j *job) removalBackground() error {
 		return nil // encode splits colour and alpha
 	}
 	w, h := img.width(), img.height()
-	var base *vimage
+	base, err := j.backgroundImage(w, h) // Extras.BgImage (extras.go)
+	if err != nil {
+		return err
+	}
 	switch {
+	case base != nil:
 	case r.BgBlur > 0:
 		rgb, err := img.extractBand(0, 3)
 		if err != nil {
