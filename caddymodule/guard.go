@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"context"
 	"errors"
+	"io"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -244,4 +245,50 @@ func (h *Handler) passOrigin(w http.ResponseWriter, r *http.Request, rawQuery st
 		_, _ = w.Write(res.Body)
 	}
 	return nil
+}
+
+// withBackgroundImage loads the bg-image of params (an allowed URL, through
+// the SSRF-safe fetcher, or a path under the site's root) and returns r
+// carrying it for the pipeline. params.Removal.BgImage becomes the bytes'
+// content reference, so the cache key follows the image's content.
+func (h *Handler) withBackgroundImage(r *http.Request, params *transform.Params) (*http.Request, error) {
+	ref := params.Removal.BgImage
+	bad := func(status int, detail string, cause error) error {
+		return &transform.Error{Status: status, Code: transform.CodeInvalidParameter, Title: "Invalid parameter", Field: "bg-image", Detail: detail, Cause: cause}
+	}
+	var data []byte
+	if strings.HasPrefix(ref, "http://") || strings.HasPrefix(ref, "https://") {
+		res, err := h.guard.fetcher.Fetch(r.Context(), source.Request{URL: ref, Accept: "image/*"})
+		if err != nil {
+			var fe *source.FetchError
+			if errors.As(err, &fe) {
+				return r, bad(fe.Kind.HTTPStatus(), "The background image could not be fetched: "+fe.Detail(), err)
+			}
+			return r, err
+		}
+		data = res.Body
+	} else {
+		root, _ := caddyhttp.GetVar(r.Context(), "root").(string)
+		if root == "" {
+			return r, bad(http.StatusBadRequest, "A bg-image path needs the site's `root`; give a URL instead.", nil)
+		}
+		f, err := source.OpenInRoot(root, ref)
+		if err != nil {
+			return r, bad(http.StatusBadRequest, "The background image path is not a readable file under the site root.", err)
+		}
+		defer f.Close()
+		data, err = io.ReadAll(io.LimitReader(f, h.MaxSourceBytes+1))
+		if err != nil {
+			return r, err
+		}
+		if int64(len(data)) > h.MaxSourceBytes {
+			return r, bad(http.StatusRequestEntityTooLarge, "The background image is over max_source_bytes.", nil)
+		}
+	}
+	if _, err := h.pipeline.Probe(data); err != nil {
+		return r, bad(http.StatusUnprocessableEntity, "The background image is not a supported image.", err)
+	}
+	params.Removal.BgImage = transform.BgImageRef(data)
+	ctx := transform.WithExtras(r.Context(), transform.Extras{BgImage: data})
+	return r.WithContext(ctx), nil
 }

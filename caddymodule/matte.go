@@ -217,6 +217,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		}
 		return h.passOrigin(w, r, rawQuery)
 	}
+	if params.Removal.BgImage != "" {
+		if r, err = h.withBackgroundImage(r, &params); err != nil {
+			return h.writeError(w, r, err)
+		}
+	}
 	or := originRequest(r, rawQuery)
 	srcID := sourceID(r, or.URL.RequestURI())
 	now := time.Now()

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"image/color"
 	"image/png"
 	"net/http"
 	"os"
@@ -104,6 +105,7 @@ func TestBackgroundRemovalThroughServer(t *testing.T) {
 	img, _ := png.Decode(bytes.NewReader(truthPNG))
 	flat := flatten(img)
 	os.WriteFile(filepath.Join(dir, "shapes.png"), flat, 0o644)
+	os.WriteFile(filepath.Join(dir, "bg.jpg"), solidJPEG(t, 64, 64, color.RGBA{0, 200, 0, 255}), 0o644)
 
 	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 2 * time.Minute})
 	tester.InitServer(globalOptions+fmt.Sprintf(`
@@ -121,7 +123,9 @@ http://localhost:9080 {
 	base := "http://localhost:9080/shapes.png"
 
 	inferences := metricValue(t, "matte_inferences_total")
+	start := time.Now()
 	res, body := get(t, tester, base+"?rembg=1")
+	t.Logf("first request %v, inferences before %v after %v", time.Since(start), inferences, metricValue(t, "matte_inferences_total"))
 	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/png" {
 		t.Fatalf("status %d %s: %.200s", res.StatusCode, res.Header.Get("Content-Type"), body)
 	}
@@ -162,6 +166,23 @@ http://localhost:9080 {
 		t.Fatalf("%v inferences for six variants of one source, want 1", n)
 	}
 
+	// A background image from the site root, laid under the subject.
+	res, body = get(t, tester, base+"?rembg=1&bg-image=/bg.jpg&w=200&fm=png")
+	if res.StatusCode != 200 {
+		t.Fatalf("bg-image: %d %s", res.StatusCode, body)
+	}
+	if c := mustPNG(t, body).At(1, 1); !isGreen(c) {
+		t.Errorf("bg-image corner is %v, want the green background", c)
+	}
+	// A remote background image on a denied address is refused before dialling.
+	res, body = get(t, tester, base+"?rembg=1&bg-image=http://127.0.0.1:1/bg.jpg")
+	if res.StatusCode < 400 || res.StatusCode >= 500 || !bytes.Contains(body, []byte(`"field":"bg-image"`)) {
+		t.Errorf("denied bg-image URL: %d %s", res.StatusCode, body)
+	}
+	if n := metricValue(t, "matte_inferences_total") - inferences; n != 1 {
+		t.Fatalf("%v inferences after the background variants, want 1", n)
+	}
+
 	res, _ = get(t, tester, base+"?rembg=1&model=isnet-int8&w=300")
 	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("X-Matte-Model"), "isnet-int8@") {
 		t.Fatalf("allowed model: %d %q", res.StatusCode, res.Header.Get("X-Matte-Model"))
@@ -170,6 +191,11 @@ http://localhost:9080 {
 	if res.StatusCode != 400 || !bytes.Contains(body, []byte(`"field":"model"`)) {
 		t.Fatalf("disallowed model: %d %s", res.StatusCode, body)
 	}
+}
+
+func isGreen(c color.Color) bool {
+	r, g, b, _ := c.RGBA()
+	return r>>8 < 60 && g>>8 > 150 && b>>8 < 60
 }
 
 func mustPNG(t *testing.T, body []byte) image.Image {
