@@ -76,6 +76,15 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	            channel_order rgb|bgr  resize_kernel <k>  sha256 <hex>  license <text>
 //	        }
 //	    }
+//	    removebg  [on|off] [<prefix>]     # remove.bg v1.0: POST /v1.0/removebg, GET /v1.0/account
+//	    rembg_com [on|off] [<prefix>]     # rembg.com: POST /rmbg
+//	    fapihub   [on|off] [<prefix>]     # fapihub: POST /v2/rembg/ (+ blur/ color/ gradient/ shadow/ mask/)
+//	                                      # routes match as a path suffix, or exactly under <prefix>
+//	    api_key <key> [{                  # repeat per key; with no api_key the APIs are open
+//	        credits <n>                   # monthly quota (1 per image, 0.25 for preview sizes); default none
+//	        rate    <n>                   # megapixels per minute (max(1, MP) per image); default 500
+//	    }]
+//	    api_usage_file <path>             # monthly usage per key; default <caddy data>/matte/api-usage.json
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
@@ -227,6 +236,10 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 			if err := parseRembg(d, &h.Rembg); err != nil {
+				return err
+			}
+		case "removebg", "rembg_com", "fapihub", "api_key", "api_usage_file":
+			if err := parseAPIDirective(d, key, args, &h.APIs); err != nil {
 				return err
 			}
 		default:

@@ -74,6 +74,8 @@ type Handler struct {
 	CacheDiskSize int64 `json:"cache_disk_size,omitempty"`
 	// Rembg configures background removal (rembg=1).
 	Rembg Removal `json:"rembg,omitempty"`
+	// APIs serves the hosted background-removal API dialects (api.go).
+	APIs APIConfig `json:"apis,omitempty"`
 	// Signature configures signed URLs; nil means none are checked.
 	Signature *Signature `json:"signature,omitempty"`
 	// Origin fetches sources from a remote origin instead of the next
@@ -169,6 +171,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		Qualities: transform.Qualities{JPEG: h.Quality["jpeg"], WebP: h.Quality["webp"], AVIF: h.Quality["avif"]},
 		Matter:    mt,
 	})
+	if err := h.APIs.provision(h); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -199,10 +204,14 @@ func (h *Handler) Cleanup() error {
 		_, _ = engines.Delete(h.rembgKey)
 	}
 	h.guard.cleanup()
+	h.APIs.cleanup()
 	return nil
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if handled, err := h.APIs.serve(h, w, r); handled {
+		return err
+	}
 	rawQuery, err := h.checkSignature(r)
 	if err != nil {
 		return h.writeError(w, r, err)

@@ -1,0 +1,81 @@
+package caddymodule
+
+import (
+	"strconv"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+)
+
+// parseAPIDirective parses one hosted-API subdirective (its name is key,
+// its arguments on the line args) into c:
+//
+//	removebg  [on|off] [<prefix>]
+//	rembg_com [on|off] [<prefix>]
+//	fapihub   [on|off] [<prefix>]
+//	api_key <key> [{
+//	    credits <n>     # monthly quota; default none
+//	    rate    <n>     # megapixels per minute; default 500
+//	}]
+//	api_usage_file <path>
+func parseAPIDirective(d *caddyfile.Dispenser, key string, args []string, c *APIConfig) error {
+	switch key {
+	case "removebg", "rembg_com", "fapihub":
+		on, prefix := true, ""
+		for i, a := range args {
+			switch {
+			case i == 0 && (a == "on" || a == "off"):
+				on = a == "on"
+			case prefix == "" && len(a) > 1 && a[0] == '/' && a[len(a)-1] != '/':
+				prefix = a
+			default:
+				return d.Errf("%s: want [on|off] [<prefix>] (a prefix starts with / and does not end with it), not %q", key, a)
+			}
+		}
+		var e *APIEndpoint
+		if on {
+			e = &APIEndpoint{Prefix: prefix}
+		}
+		switch key {
+		case "removebg":
+			c.RemoveBG = e
+		case "rembg_com":
+			c.RembgCom = e
+		default:
+			c.FAPIHub = e
+		}
+	case "api_key":
+		if len(args) != 1 || args[0] == "" {
+			return d.ArgErr()
+		}
+		k := APIKey{Key: args[0]}
+		for nesting := d.Nesting(); d.NextBlock(nesting); {
+			opt := d.Val()
+			vals := d.RemainingArgs()
+			if len(vals) != 1 {
+				return d.ArgErr()
+			}
+			v, err := strconv.ParseFloat(vals[0], 64)
+			if err != nil || v < 0 {
+				return d.Errf("api_key %s: %q is not a non-negative number", opt, vals[0])
+			}
+			switch opt {
+			case "credits":
+				k.Credits = &v
+			case "rate":
+				if v == 0 {
+					return d.Errf("api_key rate: must be above 0")
+				}
+				k.Rate = v
+			default:
+				return d.Errf("unrecognized api_key option %q (want credits or rate)", opt)
+			}
+		}
+		c.Keys = append(c.Keys, k)
+	case "api_usage_file":
+		if len(args) != 1 {
+			return d.ArgErr()
+		}
+		c.UsageFile = args[0]
+	}
+	return nil
+}

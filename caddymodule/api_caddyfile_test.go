@@ -1,0 +1,147 @@
+package caddymodule
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+)
+
+func TestAPICaddyfile(t *testing.T) {
+	d := caddyfile.NewTestDispenser(`matte {
+		removebg
+		rembg_com on /api
+		fapihub off
+		api_key k1 {
+			credits 100
+			rate 20
+		}
+		api_key k2
+		api_usage_file /var/lib/matte/usage.json
+	}`)
+	var h Handler
+	if err := h.UnmarshalCaddyfile(d); err != nil {
+		t.Fatal(err)
+	}
+	a := h.APIs
+	if a.RemoveBG == nil || a.RemoveBG.Prefix != "" || a.RembgCom == nil || a.RembgCom.Prefix != "/api" || a.FAPIHub != nil {
+		t.Fatalf("dialects %+v", a)
+	}
+	if len(a.Keys) != 2 || a.Keys[0].Key != "k1" || *a.Keys[0].Credits != 100 || a.Keys[0].Rate != 20 || a.Keys[1].Credits != nil || a.Keys[1].Rate != 0 {
+		t.Fatalf("keys %+v", a.Keys)
+	}
+	if a.UsageFile != "/var/lib/matte/usage.json" {
+		t.Fatalf("usage file %q", a.UsageFile)
+	}
+	out, _ := json.Marshal(h.APIs)
+	want := `{"removebg":{},"rembg_com":{"prefix":"/api"},"keys":[{"key":"k1","credits":100,"rate":20},{"key":"k2"}],"usage_file":"/var/lib/matte/usage.json"}`
+	if string(out) != want {
+		t.Fatalf("JSON\n got %s\nwant %s", out, want)
+	}
+
+	for _, bad := range []string{
+		"matte {\n removebg maybe\n}",
+		"matte {\n removebg on api\n}",
+		"matte {\n removebg /api/\n}",
+		"matte {\n api_key\n}",
+		"matte {\n api_key a b\n}",
+		"matte {\n api_key a {\n credits -1\n }\n}",
+		"matte {\n api_key a {\n rate 0\n }\n}",
+		"matte {\n api_key a {\n bonus 1\n }\n}",
+		"matte {\n api_usage_file\n}",
+	} {
+		var h Handler
+		if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser(bad)); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+}
+
+func TestAPIRouteMatching(t *testing.T) {
+	st := &apiState{routes: []apiRoute{
+		{path: "/v1.0/removebg", endpoint: "removebg"},
+		{prefix: "/api", path: "/rmbg", endpoint: "rmbg"},
+		{path: "/v2/rembg/blur/", endpoint: "blur"},
+		{path: "/v2/rembg/", endpoint: ""},
+	}}
+	cases := map[string]string{
+		"/v1.0/removebg":          "removebg",
+		"/mount/v1.0/removebg":    "removebg",
+		"/api/rmbg":               "rmbg",
+		"/v2/rembg/blur/":         "blur",
+		"/x/v2/rembg/blur":        "blur",
+		"/v2/rembg/":              "",
+		"/v2/rembg":               "",
+		"/rmbg":                   "-",
+		"/other/api/rmbg":         "-",
+		"/v1.0/removebg/":         "-",
+		"/img/photo.jpg":          "-",
+		"/v1.0/removebg.jpg":      "-",
+		"/prefix/v2/rembg/shadow": "-",
+	}
+	for path, want := range cases {
+		rt, ok := st.match(path)
+		got := rt.endpoint
+		if !ok {
+			got = "-"
+		}
+		if got != want {
+			t.Errorf("%s: %q, want %q", path, got, want)
+		}
+	}
+}
+
+func TestUsageStore(t *testing.T) {
+	path := t.TempDir() + "/u.json"
+	s, err := loadUsage(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer usagePool.Delete(path)
+	quota := 1.0
+	if !s.reserve("a", &quota, 0.75) || s.reserve("a", &quota, 0.5) {
+		t.Fatal("reservations do not add up")
+	}
+	if err := s.settle("a", &quota, 0.75, false); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.remaining("a", &quota); r != 1 {
+		t.Fatalf("a released reservation still counts: %v", r)
+	}
+	s.reserve("a", &quota, 0.25)
+	if err := s.settle("a", &quota, 0.25, true); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.remaining("a", &quota); r != 0.75 {
+		t.Fatalf("remaining %v", r)
+	}
+	// A new month starts from nothing.
+	s.now = func() time.Time { return time.Now().AddDate(0, 2, 0) }
+	if r := s.remaining("a", &quota); r != 1 {
+		t.Fatalf("next month: %v", r)
+	}
+
+	// Rate buckets: megapixel units refilled at rate per minute.
+	now := time.Unix(1_000_000, 0)
+	s.now = func() time.Time { return now }
+	if st, ok := s.take("b", 10, 4); !ok || st.remaining != 6 || st.limit != 10 {
+		t.Fatalf("take 4 of 10: %+v %v", st, ok)
+	}
+	st, ok := s.take("b", 10, 7)
+	if ok || st.retry != 6*time.Second || st.reset.Unix() != now.Add(24*time.Second).Unix() {
+		t.Fatalf("take 7 of 6: %+v %v", st, ok)
+	}
+	now = now.Add(6 * time.Second)
+	if _, ok := s.take("b", 10, 7); !ok {
+		t.Fatal("refilled bucket refuses")
+	}
+	s.refund("b", 10, 7)
+	now = now.Add(time.Hour)
+	if st, ok := s.take("b", 10, 50); !ok || st.remaining != 0 {
+		t.Fatalf("a cost above the budget needs a full bucket: %+v %v", st, ok)
+	}
+	if st := s.peek("b", 10); st.remaining != 0 {
+		t.Fatalf("peek %+v", st)
+	}
+}

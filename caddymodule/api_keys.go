@@ -1,0 +1,309 @@
+package caddymodule
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+)
+
+// DefaultAPIRate is the megapixel-weighted per-minute budget of a key that
+// sets none: remove.bg's 500 (one unit per image up to 1 MP, one per
+// megapixel above).
+const DefaultAPIRate = 500.0
+
+// unlimitedCredits is what /v1.0/account reports for a key without a
+// monthly quota (and for the open API): JSON has no infinity.
+const unlimitedCredits = 1e9
+
+// APIKey is one API key of the hosted-API dialects (remove.bg's
+// X-Api-Key, rembg.com's x-api-key, fapihub's ApiKey).
+type APIKey struct {
+	Key string `json:"key"`
+	// Credits is the monthly quota (1 credit per image, 0.25 for
+	// remove.bg's preview sizes); nil means none.
+	Credits *float64 `json:"credits,omitempty"`
+	// Rate is the per-minute budget in megapixel units: an image costs
+	// max(1, its megapixels). 0 means DefaultAPIRate.
+	Rate float64 `json:"rate,omitempty"`
+}
+
+func (k APIKey) rate() float64 {
+	if k.Rate > 0 {
+		return k.Rate
+	}
+	return DefaultAPIRate
+}
+
+// keyID is how a key is named in the usage file: its SHA-256, so the file
+// holds no secret.
+func keyID(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// keyUsage is one key's month.
+type keyUsage struct {
+	Month string  `json:"month"` // "2006-01", UTC
+	Used  float64 `json:"used"`
+	// reserved is held by requests in flight (not persisted).
+	reserved float64
+}
+
+// bucket is a token bucket of megapixel units, refilled at rate per minute
+// up to rate.
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// usageStore holds every key's monthly usage (persisted) and rate buckets
+// (in memory). One store per usage file is shared by all config
+// generations through usagePool, so a reload neither forks nor resets it.
+type usageStore struct {
+	path string
+	now  func() time.Time
+
+	mu      sync.Mutex
+	usage   map[string]*keyUsage
+	buckets map[string]*bucket
+}
+
+var usagePool = caddy.NewUsagePool()
+
+type usageFile struct {
+	Version int                  `json:"version"`
+	Keys    map[string]*keyUsage `json:"keys"`
+}
+
+// loadUsage returns the shared store of path, reading the file on first use.
+func loadUsage(path string) (*usageStore, error) {
+	v, _, err := usagePool.LoadOrNew(path, func() (caddy.Destructor, error) {
+		s := &usageStore{path: path, now: time.Now, usage: map[string]*keyUsage{}, buckets: map[string]*bucket{}}
+		data, err := os.ReadFile(path)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+		case err != nil:
+			return nil, err
+		default:
+			var f usageFile
+			if err := json.Unmarshal(data, &f); err != nil {
+				return nil, fmt.Errorf("usage file %s: %w", path, err)
+			}
+			for id, u := range f.Keys {
+				if u != nil {
+					s.usage[id] = u
+				}
+			}
+		}
+		return s, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*usageStore), nil
+}
+
+func (s *usageStore) Destruct() error { return nil }
+
+func (s *usageStore) month() string { return s.now().UTC().Format("2006-01") }
+
+// current returns id's usage for this month (rolled over when a month
+// has passed). s.mu is held.
+func (s *usageStore) current(id string) *keyUsage {
+	m := s.month()
+	u := s.usage[id]
+	if u == nil {
+		u = &keyUsage{Month: m}
+		s.usage[id] = u
+	}
+	if u.Month != m {
+		u.Month, u.Used = m, 0
+	}
+	return u
+}
+
+// remaining is the credits left of quota this month (quota nil: +Inf).
+func (s *usageStore) remaining(id string, quota *float64) float64 {
+	if quota == nil {
+		return math.Inf(1)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.current(id)
+	return math.Max(0, *quota-u.Used-u.reserved)
+}
+
+// reserve holds cost credits for a request in flight; false when the
+// quota cannot cover it.
+func (s *usageStore) reserve(id string, quota *float64, cost float64) bool {
+	if quota == nil {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.current(id)
+	if u.Used+u.reserved+cost > *quota+1e-9 {
+		return false
+	}
+	u.reserved += cost
+	return true
+}
+
+// settle ends a reservation: charged adds cost to the month's usage and
+// writes the file; otherwise the credits go back.
+func (s *usageStore) settle(id string, quota *float64, cost float64, charged bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.current(id)
+	if quota != nil {
+		u.reserved = math.Max(0, u.reserved-cost)
+	}
+	if !charged {
+		return nil
+	}
+	u.Used += cost
+	return s.saveLocked()
+}
+
+// used is the month's charged credits.
+func (s *usageStore) used(id string) float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.current(id).Used
+}
+
+// saveLocked writes the usage file atomically: a temporary file in the
+// same folder, fsync, rename over the old one, fsync of the folder.
+func (s *usageStore) saveLocked() error {
+	if s.path == "" {
+		return nil
+	}
+	data, err := json.MarshalIndent(usageFile{Version: 1, Keys: s.usage}, "", "\t")
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(s.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(s.path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	name := tmp.Name()
+	fail := func(err error) error {
+		tmp.Close()
+		os.Remove(name)
+		return err
+	}
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(name)
+		return err
+	}
+	if err := os.Rename(name, s.path); err != nil {
+		os.Remove(name)
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// rateState is a key's rate limit as the X-RateLimit headers tell it.
+type rateState struct {
+	limit     float64
+	remaining float64
+	reset     time.Time     // when the bucket is full again
+	retry     time.Duration // for a refused request: until it would pass
+}
+
+// refill tops id's bucket up to now; s.mu is held.
+func (s *usageStore) refill(id string, rate float64) *bucket {
+	now := s.now()
+	b := s.buckets[id]
+	if b == nil {
+		b = &bucket{tokens: rate, last: now}
+		s.buckets[id] = b
+	}
+	if dt := now.Sub(b.last).Seconds(); dt > 0 {
+		b.tokens = math.Min(rate, b.tokens+dt*rate/60)
+	}
+	b.tokens = math.Min(b.tokens, rate) // the rate may have shrunk on reload
+	b.last = now
+	return b
+}
+
+func (s *usageStore) state(b *bucket, rate float64) rateState {
+	missing := rate - b.tokens
+	return rateState{limit: rate, remaining: math.Max(0, b.tokens), reset: s.now().Add(time.Duration(missing / rate * 60 * float64(time.Second)))}
+}
+
+// take spends cost units of id's bucket (a cost above the whole budget
+// needs a full bucket); ok false leaves the bucket as it was.
+func (s *usageStore) take(id string, rate, cost float64) (rateState, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.refill(id, rate)
+	cost = math.Min(cost, rate)
+	if b.tokens+1e-9 < cost {
+		st := s.state(b, rate)
+		st.retry = time.Duration(math.Ceil((cost - b.tokens) / rate * 60 * float64(time.Second)))
+		return st, false
+	}
+	b.tokens -= cost
+	return s.state(b, rate), true
+}
+
+// peek is id's rate state without spending.
+func (s *usageStore) peek(id string, rate float64) rateState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state(s.refill(id, rate), rate)
+}
+
+// refund gives cost units back (a request that failed).
+func (s *usageStore) refund(id string, rate, cost float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.refill(id, rate)
+	b.tokens = math.Min(rate, b.tokens+math.Min(cost, rate))
+}
+
+// apiKeys is the configured key set; nil when the API is open.
+type apiKeys struct {
+	keys  []APIKey
+	store *usageStore
+	path  string
+}
+
+// lookup finds key in constant time per configured key.
+func (k *apiKeys) lookup(key string) (*APIKey, bool) {
+	if key == "" {
+		return nil, false
+	}
+	var found *APIKey
+	for i := range k.keys {
+		if subtle.ConstantTimeCompare([]byte(k.keys[i].Key), []byte(key)) == 1 {
+			found = &k.keys[i]
+		}
+	}
+	return found, found != nil
+}
