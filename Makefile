@@ -40,14 +40,7 @@ test: setup vet fuzz
 
 # fuzz runs every Fuzz target briefly on top of its committed seed corpus.
 fuzz: setup
-	@set -e; for file in $$(grep -rl --include='*_test.go' '^func Fuzz' .); do \
-	  pkg=./$$(dirname $${file#./}); \
-	  for f in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$file); do \
-	    echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
-	    $(GO) test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) >/dev/null || \
-	      { $(GO) test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime 1x; exit 1; }; \
-	  done; \
-	done
+	@GO="$(GO)" FUZZTIME="$(FUZZTIME)" scripts/fuzz.sh
 
 clean:
 	rm -rf bin
