@@ -50,3 +50,10 @@ clean:
 .PHONY: model
 model:
 	@scripts/fetch-model.sh "$(NAME)"
+
+# `make loadtest` runs the load and fault test (bench/loadtest/main.go) against
+# ./bin/caddy on 127.0.0.1 and writes bench/loadtest/REPORT.md; not part of
+# `make test`. Flags go in LOADTEST_FLAGS, e.g. LOADTEST_FLAGS="-phase 8s".
+.PHONY: loadtest
+loadtest: build
+	$(GO) run ./bench/loadtest $(LOADTEST_FLAGS)
