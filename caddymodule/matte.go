@@ -552,6 +552,11 @@ type errorItem struct {
 // writeError answers with Matte's JSON error body. Causes of server-side
 // errors go to the log only.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) error {
+	if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// The client went away: nothing to answer, nothing to alarm anyone.
+		h.logger.Debug("client closed the request", zap.String("uri", r.RequestURI))
+		return nil
+	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		err = &transform.Error{Status: http.StatusServiceUnavailable, Code: transform.CodeTimeout, Title: "Timeout",
 			Detail: "The image took too long to process.", Cause: err}
