@@ -112,6 +112,8 @@ func TestBackgroundRemovalThroughServer(t *testing.T) {
 http://localhost:9080 {
 	root * %s
 	matte {
+		# Inference shares two cores with the other packages' tests.
+		timeout 2m
 		rembg {
 			runtime %s/lib/libonnxruntime.so
 			models_dir %s/models
