@@ -428,168 +428,56 @@ func addScaled(x, y, s *vimage) (*vimage, error) {
 	return add(x, ys)
 }
 
-// refineMatte runs a guided filter (He et al.) on the matte with the image's
-// luminance as the guide, and keeps its result only in the uncertain band
-// around the edge, so hair and soft edges follow the image while solid
-// areas stay as the model gave them.
+// refineMatte snaps the matte's uncertain edge to the image's colour edges
+// with a colour guided filter (guidedRefine, refine.go): pixels the model is
+// sure of keep their alpha; the others move towards the filter's value, the
+// more the less sure the model is. It runs at the loaded resolution, before
+// erosion, thresholding and feathering.
 func refineMatte(img, alpha *vimage) error {
-	guide, err := img.extractBand(1, 1) // green: a cheap luminance proxy
+	// img may still stream from a sequentially decoded source, which the
+	// rest of the removal reads again: render it once, to memory.
+	if err := img.copyMemory(); err != nil {
+		return err
+	}
+	w, h := img.width(), img.height()
+	if alpha.width() != w || alpha.height() != h || alpha.bands() != 1 {
+		return fmt.Errorf("refine: matte is %dx%dx%d, image %dx%d", alpha.width(), alpha.height(), alpha.bands(), w, h)
+	}
+	pix, err := img.rawRGB() // packed bands 0-2 (all of them when fewer)
 	if err != nil {
 		return err
 	}
-	defer guide.close()
-	for _, im := range []*vimage{guide} {
-		if err := im.castFloat(); err != nil {
-			return err
+	n := w * h
+	var rgb []byte
+	switch len(pix) {
+	case 3 * n:
+		rgb = pix
+	case n, 2 * n: // grey, grey + alpha: the grey band as R = G = B
+		step := len(pix) / n
+		rgb = make([]byte, 3*n)
+		for i := 0; i < n; i++ {
+			v := pix[i*step]
+			rgb[3*i], rgb[3*i+1], rgb[3*i+2] = v, v, v
 		}
-		if err := im.linear1(1.0/255, 0); err != nil {
-			return err
-		}
+	default:
+		return fmt.Errorf("refine: image is %d bytes for %dx%d", len(pix), w, h)
 	}
-	p := alpha.clone()
-	defer p.close()
-	if err := p.castFloat(); err != nil {
-		return err
-	}
-	if err := p.linear1(1.0/255, 0); err != nil {
-		return err
-	}
-	radius := math.Max(2, float64(max(img.width(), img.height()))/300)
-	mean := func(x *vimage) (*vimage, error) {
-		c := x.clone()
-		if err := c.gaussBlur(radius); err != nil {
-			c.close()
-			return nil, err
-		}
-		return c, nil
-	}
-	meanI, err := mean(guide)
+	a, err := alpha.rawRGB()
 	if err != nil {
 		return err
 	}
-	defer meanI.close()
-	meanP, err := mean(p)
+	if len(a) != n {
+		return fmt.Errorf("refine: matte is %d bytes for %dx%d", len(a), w, h)
+	}
+	if err := guidedRefine(rgb, a, w, h); err != nil {
+		return err
+	}
+	refined, err := grayImage(a, w, h)
 	if err != nil {
 		return err
 	}
-	defer meanP.close()
-	ip, err := multiply(guide, p)
-	if err != nil {
-		return err
-	}
-	defer ip.close()
-	corrIP, err := mean(ip)
-	if err != nil {
-		return err
-	}
-	defer corrIP.close()
-	ii, err := multiply(guide, guide)
-	if err != nil {
-		return err
-	}
-	defer ii.close()
-	corrII, err := mean(ii)
-	if err != nil {
-		return err
-	}
-	defer corrII.close()
-	mImP, err := multiply(meanI, meanP)
-	if err != nil {
-		return err
-	}
-	defer mImP.close()
-	covIP, err := subtract(corrIP, mImP)
-	if err != nil {
-		return err
-	}
-	defer covIP.close()
-	mImI, err := multiply(meanI, meanI)
-	if err != nil {
-		return err
-	}
-	defer mImI.close()
-	varI, err := subtract(corrII, mImI)
-	if err != nil {
-		return err
-	}
-	defer varI.close()
-	if err := varI.linear1(1, 1e-3); err != nil { // + eps
-		return err
-	}
-	a, err := divide(covIP, varI)
-	if err != nil {
-		return err
-	}
-	defer a.close()
-	aMI, err := multiply(a, meanI)
-	if err != nil {
-		return err
-	}
-	defer aMI.close()
-	b, err := subtract(meanP, aMI)
-	if err != nil {
-		return err
-	}
-	defer b.close()
-	meanA, err := mean(a)
-	if err != nil {
-		return err
-	}
-	defer meanA.close()
-	meanB, err := mean(b)
-	if err != nil {
-		return err
-	}
-	defer meanB.close()
-	q1, err := multiply(meanA, guide)
-	if err != nil {
-		return err
-	}
-	defer q1.close()
-	q, err := add(q1, meanB)
-	if err != nil {
-		return err
-	}
-	defer q.close()
-	if err := q.linear1(255, 0); err != nil {
-		return err
-	}
-	if err := q.clampUchar(); err != nil {
-		return err
-	}
-	// The uncertain band: pixels whose blurred matte is neither ~0 nor ~1.
-	soft := alpha.clone()
-	defer soft.close()
-	if err := soft.gaussBlur(radius); err != nil {
-		return err
-	}
-	lo := soft.clone()
-	defer lo.close()
-	if err := lo.threshold(8); err != nil {
-		return err
-	}
-	hi := soft.clone()
-	defer hi.close()
-	if err := hi.threshold(248); err != nil {
-		return err
-	}
-	if err := hi.linear1(-1, 255); err != nil {
-		return err
-	}
-	if err := hi.clampUchar(); err != nil {
-		return err
-	}
-	band, err := mul255(lo, hi)
-	if err != nil {
-		return err
-	}
-	defer band.close()
-	out, err := ifThenElse(band, q, alpha)
-	if err != nil {
-		return err
-	}
-	alpha.set(out.p)
-	return alpha.copyMemory()
+	alpha.set(refined.p)
+	return nil
 }
 
 // removalBackground composes the subject (RGBA, RGB = source colours) on
