@@ -147,8 +147,10 @@ func (j *job) loadForRemoval() error {
 		}
 		alpha.set(combined.p)
 	}
-	if err := decontaminate(rgb, alpha); err != nil {
-		return err
+	if !j.p.Removal.MaskOnly { // a mask-only answer never shows the colours
+		if err := decontaminate(rgb, alpha); err != nil {
+			return err
+		}
 	}
 	joined, err := bandjoin(rgb, alpha)
 	if err != nil {
@@ -203,6 +205,11 @@ func (j *job) shapeMatte(alpha *vimage, outPerLoad float64) error {
 // foregroundBox is the box of pixels whose alpha passes 10 of 255, or false
 // when there is none.
 func foregroundBox(img *vimage) (Box, bool, error) {
+	if img.width() < 3 || img.height() < 3 {
+		// libvips' trim detection filters with a 3x3 window: call a tiny
+		// image its own box.
+		return Box{Width: img.width(), Height: img.height()}, true, nil
+	}
 	a, err := img.extractBand(img.bands()-1, 1)
 	if err != nil {
 		return Box{}, false, err
@@ -312,7 +319,9 @@ func decontaminate(rgb, alpha *vimage) error {
 	}
 	f, b := img.clone(), img.clone()
 	defer func() { f.close(); b.close() }()
-	coarse := math.Max(4, float64(max(rgb.width(), rgb.height()))/100)
+	// The coarse level spreads colours across the edge band; beyond a few
+	// pixels a wider kernel costs time (it grows with sigma) and adds little.
+	coarse := math.Min(8, math.Max(4, float64(max(rgb.width(), rgb.height()))/100))
 	for _, sigma := range []float64{coarse, 2} {
 		fMean, err := weightedMean(f, a, sigma)
 		if err != nil {

@@ -212,3 +212,18 @@ func TestRemovalWithoutMatter(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestRemovalTinySource covers sources smaller than libvips' 3x3 trim window.
+func TestRemovalTinySource(t *testing.T) {
+	pl := NewPipeline(Options{Matter: &redMatter{}})
+	src := encodePNG(t, halves(2, 2, red, blue))
+	s, err := pl.Probe(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []Params{{Removal: Removal{Enabled: true}}, {Removal: Removal{Enabled: true, CropToForeground: true}}} {
+		if _, err := pl.Process(context.Background(), src, s, p, FormatPNG); err != nil {
+			t.Fatalf("%+v: %v", p.Removal, err)
+		}
+	}
+}
