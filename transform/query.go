@@ -799,6 +799,11 @@ func parseDecimal(s string) (float64, error) {
 	return f, nil
 }
 
+// ParseDecimal parses a plain decimal (optional sign, digits, at most one
+// dot; no exponent, Inf or NaN) into a finite float64. The hosted-API
+// dialects share it with the query parser.
+func ParseDecimal(s string) (float64, error) { return parseDecimal(s) }
+
 // parseDecimalIn parses a decimal (as parseDecimal) in [lo, hi]; -0 is 0.
 func parseDecimalIn(s string, lo, hi float64) (float64, error) {
 	f, err := parseDecimal(s)

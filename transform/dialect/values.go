@@ -109,35 +109,11 @@ func DecodeBase64(s string) ([]byte, error) {
 	return base64.RawStdEncoding.DecodeString(clean)
 }
 
-// parseNumber parses a finite decimal (no exponent, Inf or NaN).
+// parseNumber parses a finite decimal (no exponent, Inf or NaN), allowing
+// surrounding spaces; -0 reads as 0.
 func parseNumber(s string) (float64, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, false
-	}
-	t := strings.TrimLeft(s, "+-")
-	if len(s)-len(t) > 1 || t == "" {
-		return 0, false
-	}
-	digits, dots := 0, 0
-	for i := 0; i < len(t); i++ {
-		switch c := t[i]; {
-		case '0' <= c && c <= '9':
-			digits++
-		case c == '.':
-			dots++
-		default:
-			return 0, false
-		}
-	}
-	if digits == 0 || dots > 1 {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		return 0, false
-	}
-	return f + 0, true
+	f, err := transform.ParseDecimal(strings.TrimSpace(s))
+	return f + 0, err == nil
 }
 
 // parseInt parses an optionally signed integer in [lo, hi]; a JSON number
