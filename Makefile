@@ -51,6 +51,14 @@ clean:
 model:
 	@scripts/fetch-model.sh "$(NAME)"
 
+# `make bench` times Matte against ipx, nginx image_filter and Caddy's plain
+# file_server on 127.0.0.1 and writes bench/RESULTS.md (see bench/README.md);
+# it installs wrk and nginx (apt) and ipx (npm, pinned) when missing.
+# Harness flags go in BENCH_FLAGS, e.g. BENCH_FLAGS="-duration 5s -repeats 1".
+.PHONY: bench
+bench: build
+	@GO="$(GO)" bench/run.sh $(BENCH_FLAGS)
+
 # `make loadtest` runs the load and fault test (bench/loadtest/main.go) against
 # ./bin/caddy on 127.0.0.1 and writes bench/loadtest/REPORT.md; not part of
 # `make test`. Flags go in LOADTEST_FLAGS, e.g. LOADTEST_FLAGS="-phase 8s".

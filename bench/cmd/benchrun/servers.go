@@ -1,0 +1,289 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jebosio/matte/bench"
+)
+
+// server is one HTTP server under test.
+type server struct {
+	Name   string // short id: matte, ipx, nginx, file
+	Label  string // table label
+	Port   int
+	Config string // config file contents, for the report
+	// Transforms: compared with Matte on transform scenarios; Caddy's
+	// file_server is only a peer for the passthrough.
+	Transforms bool
+	LogPath    string
+	cmd        *exec.Cmd
+	exited     <-chan error
+	exitErr    error
+	stopping   bool // the harness is stopping it: an exit is expected
+	// path maps a scenario to a request path, "" when the server cannot do
+	// it; why says why for the table.
+	path func(bench.Scenario) string
+	why  func(bench.Scenario) string
+}
+
+func (s *server) url(sc bench.Scenario) string {
+	p := s.path(sc)
+	if p == "" {
+		return ""
+	}
+	return fmt.Sprintf("http://127.0.0.1:%d%s", s.Port, p)
+}
+
+func (s *server) pid() int { return s.cmd.Process.Pid }
+
+// logSeq numbers server logs: every (re)start gets its own file.
+var logSeq int
+
+// dead reports whether s has exited, and how, with the tail of its log.
+func (s *server) dead() (bool, string) {
+	if s.exitErr == nil {
+		select {
+		case err, ok := <-s.exited:
+			if !ok {
+				return true, "exited"
+			}
+			if err == nil {
+				err = errors.New("exit status 0")
+			}
+			s.exitErr = err
+		default:
+			return false, ""
+		}
+	}
+	log, _ := os.ReadFile(s.LogPath)
+	return true, fmt.Sprintf("%s exited (%v); log %s ends:\n%s", s.Label, s.exitErr, s.LogPath, tail(string(log), 3000))
+}
+
+// freePort asks the kernel for an unused 127.0.0.1 port.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// waitReady polls url until it answers (any status) or the process exits.
+func waitReady(s *server, url string, timeout time.Duration) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if dead, why := s.dead(); dead {
+			return errors.New(why)
+		}
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("%s not ready on %s after %v", s.Name, url, timeout)
+}
+
+// matteCaddyfile: same defaults as Caddyfile.example, except the timeout,
+// raised so that queued AVIF requests at concurrency 8 are not answered 503,
+// and the result cache, turned off (%[4]s) so that every request decodes
+// and encodes, as it does in ipx and nginx.
+const matteCaddyfile = `# Matte under test: defaults, timeout raised for queued AVIF requests,
+# %[5]s
+{
+	admin 127.0.0.1:%[3]d
+	auto_https off
+	persist_config off
+	default_bind 127.0.0.1
+}
+
+http://127.0.0.1:%[1]d {
+	matte {
+		timeout 300s
+%[4]s	}
+	root * %[2]s
+	file_server
+}
+`
+
+const fileCaddyfile = `# Plain Caddy file_server (same binary, no matte): the passthrough baseline.
+{
+	admin off
+	auto_https off
+	persist_config off
+	default_bind 127.0.0.1
+}
+
+http://127.0.0.1:%[1]d {
+	root * %[2]s
+	file_server
+}
+`
+
+// nginxConf: image_filter resizes to ?w= keeping the aspect ratio, into the
+// source's own format, with ?q= as the JPEG quality. Paths under /resize/
+// are filtered; everything else is served as stored.
+const nginxConf = `daemon off;
+master_process on;
+worker_processes %[4]d;
+pid %[3]s/nginx.pid;
+error_log %[3]s/nginx-error.log warn;
+load_module %[5]s;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path %[3]s/nginx-body;
+	proxy_temp_path %[3]s/nginx-proxy;
+	fastcgi_temp_path %[3]s/nginx-fastcgi;
+	uwsgi_temp_path %[3]s/nginx-uwsgi;
+	scgi_temp_path %[3]s/nginx-scgi;
+	sendfile on;
+	keepalive_requests 1000000;
+	types { image/jpeg jpg jpeg; image/png png; image/webp webp; }
+	server {
+		listen 127.0.0.1:%[1]d;
+		root %[2]s;
+		location /resize/ {
+			alias %[2]s/;
+			image_filter resize $arg_w -;
+			image_filter_jpeg_quality $arg_q;
+			image_filter_buffer 64M;
+			image_filter_interlace off;
+		}
+	}
+}
+`
+
+// startServers starts every server named in names.
+func startServers(p *procs, cfg *config, names []string) ([]*server, error) {
+	var out []*server
+	for _, name := range names {
+		port, err := freePort()
+		if err != nil {
+			return out, err
+		}
+		s := &server{Name: name, Port: port}
+		var cmd *exec.Cmd
+		ready := fmt.Sprintf("http://127.0.0.1:%d/", port)
+		switch name {
+		case "matte":
+			admin, err := freePort()
+			if err != nil {
+				return out, err
+			}
+			cfg.matteAdmin = admin
+			s.Label = "Matte"
+			s.Transforms = true
+			file := filepath.Join(cfg.tmp, "matte.Caddyfile")
+			// `cache off` where this Matte has the option; older builds have
+			// no result cache at all.
+			s.Config = fmt.Sprintf(matteCaddyfile, port, cfg.root, admin, "\t\tcache off\n", "result cache off (`cache off`).")
+			cfg.matteCache = "off (`cache off` in the matte block)"
+			if err := os.WriteFile(file, []byte(s.Config), 0o644); err != nil {
+				return out, err
+			}
+			if msg, err := exec.Command(cfg.caddy, "adapt", "--config", file, "--adapter", "caddyfile").CombinedOutput(); err != nil {
+				if !strings.Contains(string(msg), `subdirective "cache"`) {
+					return out, fmt.Errorf("matte Caddyfile does not adapt: %v\n%s", err, msg)
+				}
+				s.Config = fmt.Sprintf(matteCaddyfile, port, cfg.root, admin, "", "no `cache` option in this build: Matte has no result cache.")
+				cfg.matteCache = "none (this build's matte directive has no cache option)"
+				if err := os.WriteFile(file, []byte(s.Config), 0o644); err != nil {
+					return out, err
+				}
+			}
+			cmd = exec.Command(cfg.caddy, "run", "--config", file, "--adapter", "caddyfile")
+		case "file":
+			s.Label = "Caddy file_server"
+			s.Config = fmt.Sprintf(fileCaddyfile, port, cfg.root)
+			file := filepath.Join(cfg.tmp, "file.Caddyfile")
+			if err := os.WriteFile(file, []byte(s.Config), 0o644); err != nil {
+				return out, err
+			}
+			cmd = exec.Command(cfg.caddy, "run", "--config", file, "--adapter", "caddyfile")
+		case "ipx":
+			s.Label = "ipx (sharp)"
+			s.Transforms = true
+			s.Config = fmt.Sprintf("node %s %s %d   # ipx's node server, sharp.cache(false)", cfg.ipxServer, cfg.root, port)
+			cmd = exec.Command("node", cfg.ipxServer, cfg.root, fmt.Sprint(port))
+		case "nginx":
+			s.Label = "nginx image_filter"
+			s.Transforms = true
+			s.Config = fmt.Sprintf(nginxConf, port, cfg.root, cfg.tmp, cfg.nginxWorkers, cfg.nginxModule)
+			file := filepath.Join(cfg.tmp, "nginx.conf")
+			if err := os.WriteFile(file, []byte(s.Config), 0o644); err != nil {
+				return out, err
+			}
+			cmd = exec.Command(cfg.nginx, "-c", file, "-p", cfg.tmp+"/", "-e", filepath.Join(cfg.tmp, "nginx-error.log"))
+		default:
+			return out, fmt.Errorf("unknown server %q (want matte, file, ipx, nginx)", name)
+		}
+		s.path, s.why = pathFor(name), whyFor(name)
+		cmd.Env = os.Environ()
+		s.cmd = cmd
+		logSeq++
+		s.LogPath = filepath.Join(cfg.tmp, fmt.Sprintf("%s-%03d.log", name, logSeq))
+		if s.exited, err = p.start(cmd, s.LogPath); err != nil {
+			return out, err
+		}
+		out = append(out, s)
+		if err := waitReady(s, ready, 30*time.Second); err != nil {
+			log, _ := os.ReadFile(s.LogPath)
+			return out, fmt.Errorf("%v\n%s", err, tail(string(log), 2000))
+		}
+		logf("started %s (pid %d) on 127.0.0.1:%d", s.Label, s.pid(), port)
+	}
+	return out, nil
+}
+
+// pathFor maps a scenario to server name's request path ("" when it
+// cannot do the scenario).
+func pathFor(name string) func(bench.Scenario) string {
+	switch name {
+	case "matte":
+		return func(sc bench.Scenario) string { return sc.MattePath() }
+	case "ipx":
+		return func(sc bench.Scenario) string { return sc.IPXPath() }
+	case "nginx":
+		return func(sc bench.Scenario) string { return sc.NginxPath() }
+	}
+	return func(sc bench.Scenario) string { // Caddy file_server
+		if sc.Passthrough() {
+			return "/" + sc.File
+		}
+		return ""
+	}
+}
+
+// whyFor says why server name cannot do a scenario.
+func whyFor(name string) func(bench.Scenario) string {
+	switch name {
+	case "ipx":
+		return func(bench.Scenario) string { return "ipx always re-encodes (no passthrough)" }
+	case "nginx":
+		return func(sc bench.Scenario) string {
+			return fmt.Sprintf("image_filter cannot convert %s to %s", strings.ToUpper(sc.SourceFormat()), strings.ToUpper(sc.Format))
+		}
+	case "file":
+		return func(bench.Scenario) string { return "no transforms (passthrough baseline)" }
+	}
+	return func(bench.Scenario) string { return "" }
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}

@@ -1,0 +1,122 @@
+// Package bench holds Matte's benchmark scenarios, the in-process pipeline
+// benchmarks (pipeline_test.go) and, under cmd/benchrun, the harness behind
+// `make bench` that times Matte over HTTP against same-run peers. See
+// README.md.
+package bench
+
+import (
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strconv"
+)
+
+// Scenario is one request shape timed by the harness and the pipeline
+// benchmarks. Width 0 means a passthrough: the file as stored.
+type Scenario struct {
+	ID      string // short name used in tables and flags: a, b, c, ...
+	Title   string
+	File    string // path under the corpus root, e.g. "perf/photo-4mp.jpg"
+	Width   int    // output width; the height follows the aspect ratio
+	Format  string // output format: jpg, png, webp, avif ("" for passthrough)
+	Quality int    // 0: the format has no quality (PNG) or passthrough
+}
+
+// Scenarios are the default scenarios, in table order. a-e are the bench
+// brief's; e400 repeats e at the width used by the imgproxy/imaginary
+// reference figures (shared/bench-reference.md) so that cross-run ratios
+// compare like with like; pass is a plain fetch of the 4 MP file.
+var Scenarios = []Scenario{
+	{ID: "a", Title: "photo-4mp.jpg → 800w JPEG q80", File: "perf/photo-4mp.jpg", Width: 800, Format: "jpg", Quality: 80},
+	{ID: "b", Title: "photo-12mp.jpg → 800w JPEG q80", File: "perf/photo-12mp.jpg", Width: 800, Format: "jpg", Quality: 80},
+	{ID: "c", Title: "photo-1mp.jpg → 400w WebP q80", File: "perf/photo-1mp.jpg", Width: 400, Format: "webp", Quality: 80},
+	{ID: "d", Title: "photo-4mp.jpg → 800w AVIF q60", File: "perf/photo-4mp.jpg", Width: 800, Format: "avif", Quality: 60},
+	{ID: "e", Title: "photo-alpha.png → 600w PNG", File: "perf/photo-alpha.png", Width: 600, Format: "png"},
+	{ID: "e400", Title: "photo-alpha.png → 400w PNG (reference's e)", File: "perf/photo-alpha.png", Width: 400, Format: "png"},
+	{ID: "pass", Title: "passthrough: photo-4mp.jpg as stored", File: "perf/photo-4mp.jpg"},
+}
+
+// Lookup returns the default scenario with id.
+func Lookup(id string) (Scenario, bool) {
+	for _, s := range Scenarios {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return Scenario{}, false
+}
+
+// Passthrough reports whether s fetches the file untransformed.
+func (s Scenario) Passthrough() bool { return s.Width == 0 }
+
+// SourceFormat is the format of s.File by its extension: jpg or png.
+func (s Scenario) SourceFormat() string {
+	switch filepath.Ext(s.File) {
+	case ".jpg", ".jpeg":
+		return "jpg"
+	case ".png":
+		return "png"
+	case ".webp":
+		return "webp"
+	}
+	return ""
+}
+
+// MatteQuery is s as Matte's imgix-style query (w, fm, q); empty for a
+// passthrough.
+func (s Scenario) MatteQuery() url.Values {
+	v := url.Values{}
+	if s.Passthrough() {
+		return v
+	}
+	v.Set("w", strconv.Itoa(s.Width))
+	v.Set("fm", s.Format)
+	if s.Quality > 0 {
+		v.Set("q", strconv.Itoa(s.Quality))
+	}
+	return v
+}
+
+// MattePath is the request path and query for Matte.
+func (s Scenario) MattePath() string {
+	if q := s.MatteQuery(); len(q) > 0 {
+		return "/" + s.File + "?" + q.Encode()
+	}
+	return "/" + s.File
+}
+
+// IPXPath is the request path for ipx (modifiers in the first segment), or
+// "" where ipx has no equivalent (a passthrough: ipx always re-encodes).
+func (s Scenario) IPXPath() string {
+	if s.Passthrough() {
+		return ""
+	}
+	f := s.Format
+	if f == "jpg" {
+		f = "jpeg"
+	}
+	mods := fmt.Sprintf("w_%d,f_%s", s.Width, f)
+	if s.Quality > 0 {
+		mods += fmt.Sprintf(",q_%d", s.Quality)
+	}
+	return "/" + mods + "/" + s.File
+}
+
+// NginxPath is the request path for nginx: /<file> for a passthrough,
+// /resize/<file>?w=&q= through image_filter, or "" where image_filter cannot
+// do s: it only resizes into the source's own format (JPEG, PNG, GIF or
+// WebP), so format conversions (c, d) are n/a. Only JPEG and PNG sources are
+// used here.
+func (s Scenario) NginxPath() string {
+	if s.Passthrough() {
+		return "/" + s.File
+	}
+	if s.Format != s.SourceFormat() || (s.Format != "jpg" && s.Format != "png") {
+		return ""
+	}
+	q := s.Quality
+	if q == 0 {
+		q = 75 // image_filter_jpeg_quality's default; unused for PNG
+	}
+	return fmt.Sprintf("/resize/%s?w=%d&q=%d", s.File, s.Width, q)
+}
