@@ -32,7 +32,11 @@ func (p *procs) start(cmd *exec.Cmd, logPath string) (<-chan error, error) {
 		return nil, err
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	// No Pdeathsig: Linux sends it when the *thread* that forked the child
+	// exits, and Go may retire that thread at any time (golang/go#27505):
+	// an earlier version of this harness had its Matte SIGTERMed mid-run.
+	// stopAll, the signal handler and run.sh's trap stop the groups instead.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)

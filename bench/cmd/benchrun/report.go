@@ -254,6 +254,10 @@ func renderReport(res *results) string {
 				if a.errors > 0 {
 					note = strings.TrimPrefix(note+fmt.Sprintf("; %d errors/timeouts of %d requests", a.errors, a.requests), "; ")
 				}
+				if c.Err != "" {
+					note += fmt.Sprintf("; %d of %d runs failed: %s", cfg.repeats-len(c.Runs), cfg.repeats, mdEscape(lastLine(c.Err)))
+					note = strings.TrimPrefix(note, "; ")
+				}
 				note = crashNote + note
 				w("| %s | %s | %s | %s | %s | %s | %.0f | %s | %s | %s |\n", id, label, fmtRate(a.rps), a.spread(), fmtMs(a.p50), fmtMs(a.p99),
 					a.rssMiB, fmtMs(a.cpuPerReq), fmtFloat(float64(c.Check.Bytes)/1024, 0), note)
@@ -423,6 +427,13 @@ func renderReport(res *results) string {
 		w("\n<details><summary>go test -bench output</summary>\n\n```\n%s\n```\n\n</details>\n", strings.TrimSpace(res.pipeline.Raw))
 	}
 	return b.String()
+}
+
+// lastLine is the last non-empty line of s (wrk's own message after the
+// command line).
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }

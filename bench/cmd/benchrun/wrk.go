@@ -45,7 +45,7 @@ func runWrk(p *procs, wrk string, args []string, logPath string) (wrkResult, tim
 	var out bytes.Buffer
 	cmd := exec.Command(wrk, args...)
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // no Pdeathsig: see procs.start
 	if err := cmd.Start(); err != nil {
 		return wrkResult{}, 0, err
 	}
