@@ -240,7 +240,7 @@ func (j *job) backgroundImage(w, h int) (*vimage, error) {
 	if hd.width == w && hd.height == h {
 		cw, ch = w, h
 	}
-	img, err := thumbnail(e.BgImage, cw, ch, noCrop)
+	img, err := thumbnail(e.BgImage, cw, ch, noCrop, 1)
 	if err != nil {
 		return nil, bad(err)
 	}

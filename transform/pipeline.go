@@ -14,7 +14,7 @@ import (
 
 // PipelineVersion changes whenever the same source and Params could produce
 // different bytes; it is part of every cache key and ETag.
-const PipelineVersion = "matte-1"
+const PipelineVersion = "matte-2"
 
 // Limits bound what a request may cost. They are checked from the header,
 // before any pixel is decoded.
@@ -34,10 +34,24 @@ type Qualities struct {
 // DefaultQualities matches the usual CDN defaults.
 var DefaultQualities = Qualities{JPEG: 80, WebP: 80, AVIF: 60}
 
+// Encoding holds the encoders' effort settings, which trade CPU for bytes
+// without changing the requested quality.
+type Encoding struct {
+	PNGCompression int // zlib level, 0 (store) to 9
+	AVIFEffort     int // AV1 encoder effort, 0 (fastest) to 9
+}
+
+// DefaultEncoding is tuned for encoding on the fly (bench/PROFILE.md): zlib
+// level 4 costs about half of level 6's deflate time for outputs within ~1%,
+// and AVIF effort 2 (imgproxy's default speed 8 is effort 1) is about 5x
+// cheaper than libvips' default of 4 for files no larger at equal Q.
+var DefaultEncoding = Encoding{PNGCompression: 1, AVIFEffort: 2}
+
 // Options configure a Pipeline.
 type Options struct {
 	Limits    Limits
 	Qualities Qualities
+	Encoding  *Encoding // nil: DefaultEncoding
 	// Matter supplies mattes for background removal; nil disables it.
 	Matter Matter
 }
@@ -61,14 +75,18 @@ func NewPipeline(opts Options) *Pipeline {
 	if q.AVIF == 0 {
 		q.AVIF = DefaultQualities.AVIF
 	}
+	if opts.Encoding == nil {
+		e := DefaultEncoding
+		opts.Encoding = &e
+	}
 	initVips()
 	return &Pipeline{opts: opts}
 }
 
 // Fingerprint identifies the options that change output bytes, for cache keys.
 func (pl *Pipeline) Fingerprint() string {
-	q := pl.opts.Qualities
-	return fmt.Sprintf("%s;q=%d,%d,%d;max=%d", PipelineVersion, q.JPEG, q.WebP, q.AVIF, pl.opts.Limits.MaxOutputDimension)
+	q, e := pl.opts.Qualities, pl.opts.Encoding
+	return fmt.Sprintf("%s;q=%d,%d,%d;e=%d,%d;max=%d", PipelineVersion, q.JPEG, q.WebP, q.AVIF, e.PNGCompression, e.AVIFEffort, pl.opts.Limits.MaxOutputDimension)
 }
 
 // Source describes a probed source image.
@@ -355,7 +373,7 @@ func (j *job) load() error {
 			g = swapGeometry(g)
 		}
 		j.geo = g
-		img, err := thumbnail(j.buf, g.resizeW, g.resizeH, g.interesting)
+		img, err := thumbnail(j.buf, g.resizeW, g.resizeH, g.interesting, src.jpegShrink(g.resizeW, g.resizeH))
 		if err != nil {
 			return err
 		}
@@ -374,7 +392,7 @@ func (j *job) load() error {
 		}
 	}
 	lw, lh := atLeast1(float64(src.Width)*scale), atLeast1(float64(src.Height)*scale)
-	img, err := thumbnail(j.buf, lw, lh, noCrop)
+	img, err := thumbnail(j.buf, lw, lh, noCrop, src.jpegShrink(lw, lh))
 	if err != nil {
 		return err
 	}
@@ -400,6 +418,22 @@ func (j *job) load() error {
 		}
 	}
 	return j.planAndResize()
+}
+
+// jpegShrink is the largest JPEG shrink-on-load factor (8, 4 or 2; 1 for
+// none or a source that is not a JPEG) that still decodes s to at least
+// width x height (both after EXIF orientation, as Source's), so the final
+// resize only ever reduces.
+func (s Source) jpegShrink(width, height int) int {
+	if s.Type != FormatJPEG || width <= 0 || height <= 0 {
+		return 1
+	}
+	for _, n := range []int{8, 4, 2} {
+		if s.Width >= n*width && s.Height >= n*height {
+			return n
+		}
+	}
+	return 1
 }
 
 // planAndResize plans the output geometry on the decoded region in j.img
@@ -592,7 +626,7 @@ func (j *job) encode() error {
 	if j.format == FormatZIP {
 		body, err = j.encodeZIP()
 	} else {
-		body, err = j.img.encode(j.format, j.quality(), j.p.Lossless)
+		body, err = j.img.encode(j.format, j.quality(), j.p.Lossless, j.pl.opts.Encoding)
 	}
 	if err != nil {
 		return err

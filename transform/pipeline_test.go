@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -367,4 +368,111 @@ func TestPipelineRealPhotos(t *testing.T) {
 			t.Errorf("%s: unexpected alpha %v", tc.file, corner)
 		}
 	}
+}
+
+func TestJPEGShrink(t *testing.T) {
+	jpeg := Source{Type: FormatJPEG, Width: 2560, Height: 1707}
+	for _, tc := range []struct {
+		name string
+		src  Source
+		w, h int
+		want int
+	}{
+		{"3.2x leaves shrink 2", jpeg, 800, 533, 2},
+		{"exactly 2x", jpeg, 1280, 853, 2},
+		{"just under 2x", jpeg, 1281, 854, 1},
+		{"one axis too tall", jpeg, 800, 1000, 1},
+		{"12 MP to 800", Source{Type: FormatJPEG, Width: 4000, Height: 3000}, 800, 600, 4},
+		{"to a thumbnail", jpeg, 160, 106, 8},
+		{"upscale", jpeg, 5000, 3334, 1},
+		{"PNG never", Source{Type: FormatPNG, Width: 2560, Height: 1707}, 160, 106, 1},
+		{"zero target", jpeg, 0, 0, 1},
+	} {
+		if got := tc.src.jpegShrink(tc.w, tc.h); got != tc.want {
+			t.Errorf("%s: jpegShrink(%d, %d) = %d, want %d", tc.name, tc.w, tc.h, got, tc.want)
+		}
+	}
+}
+
+// TestJPEGShrinkOnLoadPixels checks that decoding a real photo at 1/N in
+// libjpeg before the Lanczos reduce gives the picture a full decode gives,
+// within a small mean error.
+func TestJPEGShrinkOnLoadPixels(t *testing.T) {
+	dir := filepath.Join("..", "..", "shared", "testdata", "perf")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("shared test data not found at %s: %v", dir, err)
+	}
+	for _, tc := range []struct {
+		file string
+		w    int
+	}{{"photo-4mp.jpg", 800}, {"photo-12mp.jpg", 800}, {"photo-1mp.jpg", 400}} {
+		buf, err := os.ReadFile(filepath.Join(dir, tc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := NewPipeline(Options{}).Probe(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := atLeast1(float64(src.Height) * float64(tc.w) / float64(src.Width))
+		n := src.jpegShrink(tc.w, h)
+		if n < 2 {
+			t.Fatalf("%s: no shrink-on-load at width %d", tc.file, tc.w)
+		}
+		// The reference decodes every pixel, then reduces with Lanczos.
+		full, err := thumbnail(buf, src.Width, src.Height, noCrop, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer full.close()
+		if err := full.copyMemory(); err != nil {
+			t.Fatal(err)
+		}
+		if err := full.resizeTo(tc.w, h, noCrop); err != nil {
+			t.Fatal(err)
+		}
+		var means []float64
+		for _, shrink := range []int{1, n} { // 1: vips_thumbnail's own choice
+			im, err := thumbnail(buf, tc.w, h, noCrop, shrink)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer im.close()
+			if im.width() != tc.w || im.height() != h {
+				t.Fatalf("%s shrink %d: %dx%d, want %dx%d", tc.file, shrink, im.width(), im.height(), tc.w, h)
+			}
+			mean, worst := meanAbsDiff(t, im, full)
+			t.Logf("%s: shrink %d vs full decode: mean abs diff %.2f/255, max %.0f", tc.file, shrink, mean, worst)
+			means = append(means, mean)
+		}
+		// DCT scaling by 4 then a 1.25x Lanczos reduce lands about 2.4/255
+		// from the full decode on the 12 MP photo (imgproxy makes the same
+		// trade); a wrong offset, orientation or colour lands at tens.
+		if means[1] > 3 {
+			t.Errorf("%s: shrink-on-load by %d is %.2f/255 from the full decode (vips_thumbnail: %.2f)", tc.file, n, means[1], means[0])
+		}
+	}
+}
+
+// meanAbsDiff compares two images of one size by their RGB bytes.
+func meanAbsDiff(t *testing.T, a, b *vimage) (mean, worst float64) {
+	t.Helper()
+	pa, err := a.rawRGB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb, err := b.rawRGB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pa) != len(pb) {
+		t.Fatalf("sizes differ: %d and %d bytes", len(pa), len(pb))
+	}
+	var sum float64
+	for i := range pa {
+		d := math.Abs(float64(pa[i]) - float64(pb[i]))
+		sum += d
+		worst = max(worst, d)
+	}
+	return sum / float64(len(pa)), worst
 }

@@ -77,7 +77,7 @@ func (j *job) loadForRemoval() error {
 		// Decode at up to twice the model size (shrink-on-load), then
 		// resize with the model's own kernel.
 		iw, ih := min(src.Width, 2*spec.Width), min(src.Height, 2*spec.Height)
-		in, err := thumbnail(j.buf, iw, ih, noCrop)
+		in, err := thumbnail(j.buf, iw, ih, noCrop, src.jpegShrink(iw, ih))
 		if err != nil {
 			return nil, err
 		}
@@ -101,7 +101,7 @@ func (j *job) loadForRemoval() error {
 		return deadlineError(err)
 	}
 
-	img, err := thumbnail(j.buf, lw, lh, noCrop)
+	img, err := thumbnail(j.buf, lw, lh, noCrop, src.jpegShrink(lw, lh))
 	if err != nil {
 		return err
 	}
@@ -621,7 +621,7 @@ func (j *job) encodeZIP() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	color, err := rgb.encode(FormatJPEG, j.quality(), false)
+	color, err := rgb.encode(FormatJPEG, j.quality(), false, j.pl.opts.Encoding)
 	rgb.close()
 	if err != nil {
 		return nil, err
@@ -630,7 +630,7 @@ func (j *job) encodeZIP() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	alpha, err := a.encode(FormatPNG, 0, false)
+	alpha, err := a.encode(FormatPNG, 0, false, j.pl.opts.Encoding)
 	a.close()
 	if err != nil {
 		return nil, err

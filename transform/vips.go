@@ -113,15 +113,17 @@ const (
 
 // thumbnail decodes buf with shrink-on-load and EXIF orientation straight
 // to width x height, or with crop (cropEntropy, cropAttention) to a box of
-// that size cut from the image scaled to cover it.
-func thumbnail(buf []byte, width, height int, crop int) (*vimage, error) {
+// that size cut from the image scaled to cover it. jpegShrink > 1 decodes a
+// JPEG at that fraction first (see Source.jpegShrink); 1 leaves the choice
+// to vips_thumbnail.
+func thumbnail(buf []byte, width, height int, crop int, jpegShrink int) (*vimage, error) {
 	initVips()
 	size := C.int(sizeForce)
 	if crop != noCrop {
 		size = sizeBoth
 	}
 	var out *C.VipsImage
-	if C.matte_thumbnail(unsafe.Pointer(&buf[0]), C.size_t(len(buf)), &out, C.int(width), C.int(height), size, C.int(crop)) != 0 {
+	if C.matte_thumbnail(unsafe.Pointer(&buf[0]), C.size_t(len(buf)), &out, C.int(width), C.int(height), size, C.int(crop), C.int(jpegShrink)) != 0 {
 		return nil, vipsError()
 	}
 	return &vimage{p: out}, nil
@@ -235,7 +237,7 @@ func (im *vimage) sharpen(sigma float64) error {
 }
 
 // encode saves im in format f. quality is 1-100.
-func (im *vimage) encode(f Format, quality int, lossless bool) ([]byte, error) {
+func (im *vimage) encode(f Format, quality int, lossless bool, enc *Encoding) ([]byte, error) {
 	var buf unsafe.Pointer
 	var n C.size_t
 	var r C.int
@@ -247,11 +249,11 @@ func (im *vimage) encode(f Format, quality int, lossless bool) ([]byte, error) {
 	case FormatJPEG:
 		r = C.matte_jpegsave(im.p, &buf, &n, C.int(quality))
 	case FormatPNG:
-		r = C.matte_pngsave(im.p, &buf, &n)
+		r = C.matte_pngsave(im.p, &buf, &n, C.int(enc.PNGCompression))
 	case FormatWebP:
 		r = C.matte_webpsave(im.p, &buf, &n, C.int(quality), ll)
 	case FormatAVIF:
-		r = C.matte_avifsave(im.p, &buf, &n, C.int(quality), ll)
+		r = C.matte_avifsave(im.p, &buf, &n, C.int(quality), ll, C.int(enc.AVIFEffort))
 	case FormatGIF:
 		r = C.matte_gifsave(im.p, &buf, &n)
 	default:

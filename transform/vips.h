@@ -28,11 +28,28 @@ static int matte_header(void *buf, size_t len, int *width, int *height,
 
 // matte_thumbnail loads buf with shrink-on-load, applies the EXIF
 // orientation and resizes to width x height (size and crop as in
-// vips_thumbnail; crop < 0 means none).
+// vips_thumbnail; crop < 0 means none). jpeg_shrink > 1 decodes a JPEG at
+// 1/jpeg_shrink scale in libjpeg (DCT scaling) before the final resize: the
+// caller picks the largest factor that still leaves at least the target
+// size, as imgproxy does, where vips_thumbnail 8.14 keeps 2x more pixels
+// than the resize needs.
 static int matte_thumbnail(void *buf, size_t len, VipsImage **out, int width,
-                           int height, int size, int crop) {
+                           int height, int size, int crop, int jpeg_shrink) {
   // fail_on=error: a truncated or broken source is an error, never an
   // image with a grey bottom.
+  if (jpeg_shrink > 1) {
+    VipsImage *in;
+    if (vips_jpegload_buffer(buf, len, &in, "shrink", jpeg_shrink, "fail_on",
+                             VIPS_FAIL_ON_ERROR, "access",
+                             VIPS_ACCESS_SEQUENTIAL, NULL))
+      return -1;
+    int r = crop >= 0 ? vips_thumbnail_image(in, out, width, "height", height,
+                                             "size", size, "crop", crop, NULL)
+                      : vips_thumbnail_image(in, out, width, "height", height,
+                                             "size", size, NULL);
+    g_object_unref(in);
+    return r;
+  }
   if (crop >= 0)
     return vips_thumbnail_buffer(buf, len, out, width, "height", height,
                                  "size", size, "crop", crop, "option_string",
@@ -178,8 +195,9 @@ static int matte_jpegsave(VipsImage *in, void **buf, size_t *len, int q) {
   return vips_jpegsave_buffer(in, buf, len, "Q", q, "strip", TRUE, NULL);
 }
 
-static int matte_pngsave(VipsImage *in, void **buf, size_t *len) {
-  return vips_pngsave_buffer(in, buf, len, "compression", 6, "filter",
+static int matte_pngsave(VipsImage *in, void **buf, size_t *len,
+                         int compression) {
+  return vips_pngsave_buffer(in, buf, len, "compression", compression, "filter",
                              VIPS_FOREIGN_PNG_FILTER_NONE, "strip", TRUE, NULL);
 }
 
@@ -190,8 +208,9 @@ static int matte_webpsave(VipsImage *in, void **buf, size_t *len, int q,
 }
 
 static int matte_avifsave(VipsImage *in, void **buf, size_t *len, int q,
-                          int lossless) {
+                          int lossless, int effort) {
   return vips_heifsave_buffer(in, buf, len, "Q", q, "lossless", lossless,
+                              "effort", effort,
                               "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1,
                               "strip", TRUE, NULL);
 }
