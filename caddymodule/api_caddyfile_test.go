@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/jebosio/matte/transform"
 )
 
 func TestAPICaddyfile(t *testing.T) {
@@ -143,5 +144,32 @@ func TestUsageStore(t *testing.T) {
 	}
 	if st := s.peek("b", 10); st.remaining != 0 {
 		t.Fatalf("peek %+v", st)
+	}
+}
+
+func TestEncoderSettingsCaddyfile(t *testing.T) {
+	var h Handler
+	if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("matte {\n png_compression 0\n avif_effort 9\n}")); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if e := h.encoding(); e.PNGCompression != 0 || e.AVIFEffort != 9 {
+		t.Fatalf("encoding %+v", e)
+	}
+	var unset Handler
+	if e := unset.encoding(); *e != transform.DefaultEncoding {
+		t.Fatalf("defaults %+v", e)
+	}
+	for _, bad := range []string{"png_compression 10", "avif_effort -1", "avif_effort fast", "png_compression"} {
+		var h Handler
+		err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("matte {\n " + bad + "\n}"))
+		if err == nil {
+			err = h.Validate()
+		}
+		if err == nil {
+			t.Errorf("accepted %q", bad)
+		}
 	}
 }

@@ -35,6 +35,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    max_output_dimension  <pixels>     # default 8192
 //	    max_frames            <count>      # default 256
 //	    quality               jpeg|webp|avif <1-100>   # defaults 80, 80, 60
+//	    png_compression       <0-9>        # zlib level; default 4
+//	    avif_effort           <0-9>        # AV1 encoder effort; default 2
 //	    cache_control         <value>      # default "public, max-age=86400"
 //	    workers               <count>      # concurrent libvips pipelines; default: CPUs
 //	    timeout               <duration>   # per transform; default 30s
@@ -149,6 +151,19 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				h.Quality = map[string]int{}
 			}
 			h.Quality[args[0]] = q
+		case "png_compression", "avif_effort":
+			if err = need(1); err != nil {
+				return err
+			}
+			v, verr := atoi(args[0])
+			if verr != nil {
+				return verr
+			}
+			if key == "png_compression" {
+				h.PNGCompression = &v
+			} else {
+				h.AVIFEffort = &v
+			}
 		case "cache_control":
 			if err = need(1); err != nil {
 				return err

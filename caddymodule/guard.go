@@ -3,8 +3,8 @@ package caddymodule
 import (
 	"context"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"

@@ -54,6 +54,10 @@ type Handler struct {
 	MaxFrames int `json:"max_frames,omitempty"`
 	// Quality holds the default quality per format: "jpeg", "webp", "avif".
 	Quality map[string]int `json:"quality,omitempty"`
+	// PNGCompression is the zlib level of PNG outputs, 0-9 (default 4).
+	PNGCompression *int `json:"png_compression,omitempty"`
+	// AVIFEffort is the AV1 encoder's effort, 0 (fastest) to 9 (default 2).
+	AVIFEffort *int `json:"avif_effort,omitempty"`
 	// CacheControl is sent with every transformed image.
 	CacheControl string `json:"cache_control,omitempty"`
 	// Workers bounds concurrent libvips pipelines (default: the CPU count).
@@ -169,6 +173,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 			MaxFrames:          h.MaxFrames,
 		},
 		Qualities: transform.Qualities{JPEG: h.Quality["jpeg"], WebP: h.Quality["webp"], AVIF: h.Quality["avif"]},
+		Encoding:  h.encoding(),
 		Matter:    mt,
 	})
 	if err := h.APIs.provision(h); err != nil {
@@ -192,7 +197,25 @@ func (h *Handler) Validate() error {
 			return fmt.Errorf("matte: quality %s %d: want 1-100", f, q)
 		}
 	}
+	for name, v := range map[string]*int{"png_compression": h.PNGCompression, "avif_effort": h.AVIFEffort} {
+		if v != nil && (*v < 0 || *v > 9) {
+			return fmt.Errorf("matte: %s %d: want 0-9", name, *v)
+		}
+	}
 	return nil
+}
+
+// encoding is the pipeline's encoder settings: the defaults, overridden by
+// what the config sets.
+func (h *Handler) encoding() *transform.Encoding {
+	e := transform.DefaultEncoding
+	if h.PNGCompression != nil {
+		e.PNGCompression = *h.PNGCompression
+	}
+	if h.AVIFEffort != nil {
+		e.AVIFEffort = *h.AVIFEffort
+	}
+	return &e
 }
 
 // Cleanup releases this config's hold on the shared cache.
