@@ -149,8 +149,11 @@ func TestUsageStore(t *testing.T) {
 
 func TestEncoderSettingsCaddyfile(t *testing.T) {
 	var h Handler
-	if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("matte {\n png_compression 0\n avif_effort 9\n}")); err != nil {
+	if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("matte {\n png_compression 0\n avif_effort 9\n vips_cache_memory 64MiB\n vips_concurrency 2\n free_memory_interval 30s\n}")); err != nil {
 		t.Fatal(err)
+	}
+	if h.VipsCacheMemory != 64<<20 || h.VipsConcurrency != 2 || time.Duration(h.FreeMemoryInterval) != 30*time.Second {
+		t.Fatalf("vips settings %d %d %v", h.VipsCacheMemory, h.VipsConcurrency, h.FreeMemoryInterval)
 	}
 	if err := h.Validate(); err != nil {
 		t.Fatal(err)
@@ -162,7 +165,8 @@ func TestEncoderSettingsCaddyfile(t *testing.T) {
 	if e := unset.encoding(); *e != transform.DefaultEncoding {
 		t.Fatalf("defaults %+v", e)
 	}
-	for _, bad := range []string{"png_compression 10", "avif_effort -1", "avif_effort fast", "png_compression"} {
+	for _, bad := range []string{"png_compression 10", "avif_effort -1", "avif_effort fast", "png_compression",
+		"vips_cache_memory lots", "vips_concurrency -1", "free_memory_interval soon", "free_memory_interval -1s"} {
 		var h Handler
 		err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("matte {\n " + bad + "\n}"))
 		if err == nil {

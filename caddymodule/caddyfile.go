@@ -45,6 +45,9 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    cache_memory          <size>       # memory tier; default 256MiB
 //	    cache_disk            <path> [<size>]   # disk tier; size default 1GiB
 //	    queue_megapixels      <n>          # megapixels of transforms waiting; past it 503
+//	    vips_cache_memory     <size>       # libvips operation cache; default 0 (off)
+//	    vips_concurrency      <n>          # libvips threads per operation; default 1
+//	    free_memory_interval  <duration>   # malloc_trim the C heap this often; default off
 //	    signature {
 //	        key      <secret>             # repeat to rotate keys
 //	        required                      # refuse unsigned requests (but presets and unsigned params)
@@ -197,6 +200,29 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("cache: the only form is `cache off`")
 			}
 			h.CacheOff = true
+		case "vips_cache_memory":
+			if err = need(1); err != nil {
+				return err
+			}
+			n, perr := humanize.ParseBytes(args[0])
+			if perr != nil {
+				return d.Errf("vips_cache_memory: %q is not a size", args[0])
+			}
+			h.VipsCacheMemory = int64(n)
+		case "vips_concurrency":
+			if err = need(1); err != nil {
+				return err
+			}
+			h.VipsConcurrency, err = atoi(args[0])
+		case "free_memory_interval":
+			if err = need(1); err != nil {
+				return err
+			}
+			dur, derr := caddy.ParseDuration(args[0])
+			if derr != nil {
+				return d.Errf("free_memory_interval: %v", derr)
+			}
+			h.FreeMemoryInterval = caddy.Duration(dur)
 		case "cache_memory":
 			if err = need(1); err != nil {
 				return err

@@ -88,8 +88,18 @@ type Handler struct {
 	// QueueMegapixels bounds the megapixels of transforms waiting for a
 	// worker (default 4 x workers x 25); past it, 503 with Retry-After.
 	QueueMegapixels int `json:"queue_megapixels,omitempty"`
+	// VipsCacheMemory bounds libvips' operation cache in bytes (default 0:
+	// off). VipsConcurrency is libvips' threads per operation (default 1).
+	// Both are process-wide: with several matte handlers the last one
+	// provisioned wins.
+	VipsCacheMemory int64 `json:"vips_cache_memory,omitempty"`
+	VipsConcurrency int   `json:"vips_concurrency,omitempty"`
+	// FreeMemoryInterval, when set, periodically hands memory that libvips
+	// and its codecs freed back to the kernel (malloc_trim).
+	FreeMemoryInterval caddy.Duration `json:"free_memory_interval,omitempty"`
 
 	pipeline *transform.Pipeline
+	stopFree chan struct{} // closed by Cleanup; nil without FreeMemoryInterval
 	slots    chan struct{}
 	cache    *cache.Cache // nil when off: every lookup misses
 	cacheKey string
@@ -176,6 +186,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		Encoding:  h.encoding(),
 		Matter:    mt,
 	})
+	transform.ConfigureVips(transform.VipsSettings{CacheMemory: h.VipsCacheMemory, Concurrency: h.VipsConcurrency})
+	if h.FreeMemoryInterval > 0 {
+		h.stopFree = make(chan struct{})
+		go releaseFreeMemory(time.Duration(h.FreeMemoryInterval), h.stopFree)
+	}
 	if err := h.APIs.provision(h); err != nil {
 		return err
 	}
@@ -186,6 +201,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 func (h *Handler) Validate() error {
 	if h.MaxSourceBytes < 0 || h.MaxSourceMegapixels < 0 || h.MaxOutputDimension < 0 || h.MaxFrames < 0 || h.Workers < 0 {
 		return errors.New("matte: limits and workers must not be negative")
+	}
+	if h.VipsCacheMemory < 0 || h.VipsConcurrency < 0 || h.FreeMemoryInterval < 0 {
+		return errors.New("matte: vips_cache_memory, vips_concurrency and free_memory_interval must not be negative")
 	}
 	for f, q := range h.Quality {
 		switch f {
@@ -205,6 +223,20 @@ func (h *Handler) Validate() error {
 	return nil
 }
 
+// releaseFreeMemory trims the C heap every interval until stop is closed.
+func releaseFreeMemory(interval time.Duration, stop <-chan struct{}) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			transform.ReleaseFreeMemory()
+		}
+	}
+}
+
 // encoding is the pipeline's encoder settings: the defaults, overridden by
 // what the config sets.
 func (h *Handler) encoding() *transform.Encoding {
@@ -220,6 +252,9 @@ func (h *Handler) encoding() *transform.Encoding {
 
 // Cleanup releases this config's hold on the shared cache.
 func (h *Handler) Cleanup() error {
+	if h.stopFree != nil {
+		close(h.stopFree)
+	}
 	if h.cacheKey != "" {
 		releaseCache(h.cacheKey)
 	}

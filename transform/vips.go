@@ -2,6 +2,7 @@ package transform
 
 /*
 #cgo pkg-config: vips
+#include <malloc.h>
 #include "vips.h"
 */
 import "C"
@@ -38,6 +39,37 @@ func initVips() {
 		C.vips_block_untrusted_set(C.gboolean(1))
 	})
 }
+
+// VipsSettings are libvips' process-wide memory and thread settings. The
+// zero value is Matte's default for a threaded server, as in imgproxy: no
+// operation cache and one worker thread per operation.
+type VipsSettings struct {
+	// CacheMemory bounds libvips' operation cache in bytes; 0 turns the
+	// cache off (sources rarely repeat and results are cached by Matte).
+	CacheMemory int64
+	// Concurrency is libvips' worker threads per operation; 0 means 1, as
+	// parallelism comes from concurrent requests.
+	Concurrency int
+}
+
+// ConfigureVips applies s process-wide; the last call wins. Safe to call at
+// any time: running operations keep the threads they started with.
+func ConfigureVips(s VipsSettings) {
+	initVips()
+	ops := 0
+	if s.CacheMemory > 0 {
+		ops = 100 // libvips' default count; memory is the bound that matters
+	}
+	bimg.VipsCacheSetMax(ops)
+	C.vips_cache_set_max_mem(C.size_t(s.CacheMemory))
+	C.vips_concurrency_set(C.int(max(1, s.Concurrency)))
+}
+
+// ReleaseFreeMemory hands memory that C code (libvips, its codecs, ONNX
+// Runtime) has freed back to the kernel: glibc's malloc_trim(0), which
+// also returns the free pages inside every arena. Safe to call
+// concurrently with transforms; it takes each arena's lock in turn.
+func ReleaseFreeMemory() { C.malloc_trim(0) }
 
 // vipsError takes and clears libvips' error buffer.
 func vipsError() error {
