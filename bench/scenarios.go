@@ -11,8 +11,32 @@ import (
 	"strconv"
 )
 
+// Kind says what a scenario measures and so which servers take part.
+type Kind string
+
+const (
+	// KindTransform (a-e, pass): every request decodes and encodes (Matte's
+	// result cache off), against ipx, nginx image_filter and, for the
+	// passthrough, Caddy's file_server.
+	KindTransform Kind = ""
+	// KindHitMemory (f): Matte with its result cache on, warmed so that
+	// every request is a memory-tier hit, against Caddy's file_server
+	// serving the same bytes.
+	KindHitMemory Kind = "hit-memory"
+	// KindHitDisk (g): the same from the disk tier, the memory tier
+	// bypassed.
+	KindHitDisk Kind = "hit-disk"
+	// KindRembg (h): background removal end to end, against the imgly
+	// Node peer on the same model and the raw inference time.
+	KindRembg Kind = "rembg"
+	// KindCoalesce (i): 50 concurrent identical misses with the result
+	// cache on; counts the transforms executed. Not timed with wrk.
+	KindCoalesce Kind = "coalesce"
+)
+
 // Scenario is one request shape timed by the harness and the pipeline
-// benchmarks. Width 0 means a passthrough: the file as stored.
+// benchmarks. Width 0 and no Format means a passthrough: the file as stored;
+// Width 0 with a Format keeps the source's size.
 type Scenario struct {
 	ID      string // short name used in tables and flags: a, b, c, ...
 	Title   string
@@ -20,6 +44,9 @@ type Scenario struct {
 	Width   int    // output width; the height follows the aspect ratio
 	Format  string // output format: jpg, png, webp, avif ("" for passthrough)
 	Quality int    // 0: the format has no quality (PNG) or passthrough
+	Kind    Kind
+	Rembg   bool    // ?rembg=1: cut the subject out
+	Target  float64 // f, g: least Matte ÷ file_server req/s; h: most request ÷ inference time; i: transforms
 }
 
 // Scenarios are the default scenarios, in table order. a-e are the bench
@@ -34,7 +61,14 @@ var Scenarios = []Scenario{
 	{ID: "e", Title: "photo-alpha.png → 600w PNG", File: "perf/photo-alpha.png", Width: 600, Format: "png"},
 	{ID: "e400", Title: "photo-alpha.png → 400w PNG (reference's e)", File: "perf/photo-alpha.png", Width: 400, Format: "png"},
 	{ID: "pass", Title: "passthrough: photo-4mp.jpg as stored", File: "perf/photo-4mp.jpg"},
+	{ID: "f", Title: "cache hit, memory tier: a's request (photo-4mp.jpg → 800w JPEG q80)", File: "perf/photo-4mp.jpg", Width: 800, Format: "jpg", Quality: 80, Kind: KindHitMemory, Target: 0.8},
+	{ID: "g", Title: "cache hit, disk tier: a's request (photo-4mp.jpg → 800w JPEG q80)", File: "perf/photo-4mp.jpg", Width: 800, Format: "jpg", Quality: 80, Kind: KindHitDisk, Target: 0.5},
+	{ID: "h", Title: "background removal: photos/animal-1.jpg (1000×667) → PNG cut-out", File: "photos/animal-1.jpg", Format: "png", Rembg: true, Kind: KindRembg, Target: 1.10},
+	{ID: "i", Title: "50 concurrent identical misses, cache on: b's request (photo-12mp.jpg → 800w JPEG q80)", File: "perf/photo-12mp.jpg", Width: 800, Format: "jpg", Quality: 80, Kind: KindCoalesce, Target: 1},
 }
+
+// CoalesceClients is how many identical requests scenario i sends at once.
+const CoalesceClients = 50
 
 // Lookup returns the default scenario with id.
 func Lookup(id string) (Scenario, bool) {
@@ -47,7 +81,15 @@ func Lookup(id string) (Scenario, bool) {
 }
 
 // Passthrough reports whether s fetches the file untransformed.
-func (s Scenario) Passthrough() bool { return s.Width == 0 }
+func (s Scenario) Passthrough() bool { return s.Width == 0 && s.Format == "" }
+
+// InProcess reports whether the in-process pipeline benchmarks run s: the
+// plain transforms, not the passthrough, cache, rembg or coalescing
+// scenarios.
+func (s Scenario) InProcess() bool { return s.Kind == KindTransform && !s.Passthrough() }
+
+// Hit reports whether s times cache hits (f, g).
+func (s Scenario) Hit() bool { return s.Kind == KindHitMemory || s.Kind == KindHitDisk }
 
 // SourceFormat is the format of s.File by its extension: jpg or png.
 func (s Scenario) SourceFormat() string {
@@ -69,7 +111,12 @@ func (s Scenario) MatteQuery() url.Values {
 	if s.Passthrough() {
 		return v
 	}
-	v.Set("w", strconv.Itoa(s.Width))
+	if s.Rembg {
+		v.Set("rembg", "1")
+	}
+	if s.Width > 0 {
+		v.Set("w", strconv.Itoa(s.Width))
+	}
 	v.Set("fm", s.Format)
 	if s.Quality > 0 {
 		v.Set("q", strconv.Itoa(s.Quality))
@@ -88,7 +135,7 @@ func (s Scenario) MattePath() string {
 // IPXPath is the request path for ipx (modifiers in the first segment), or
 // "" where ipx has no equivalent (a passthrough: ipx always re-encodes).
 func (s Scenario) IPXPath() string {
-	if s.Passthrough() {
+	if s.Passthrough() || s.Kind != KindTransform {
 		return ""
 	}
 	f := s.Format
@@ -108,6 +155,9 @@ func (s Scenario) IPXPath() string {
 // WebP), so format conversions (c, d) are n/a. Only JPEG and PNG sources are
 // used here.
 func (s Scenario) NginxPath() string {
+	if s.Kind != KindTransform {
+		return ""
+	}
 	if s.Passthrough() {
 		return "/" + s.File
 	}

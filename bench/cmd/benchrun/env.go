@@ -29,6 +29,10 @@ type envInfo struct {
 	Wrk         string
 	Go          string
 	Node        string
+	Imgly       string // @imgly/background-removal-node
+	ImglyORT    string // onnxruntime-node under it
+	ImglySharp  string
+	MatteORT    string // the ONNX Runtime library Matte loads (runtime/lib)
 }
 
 func cmdOut(name string, args ...string) string {
@@ -88,6 +92,19 @@ func collectEnv(cfg *config) envInfo {
 		if v := cmdOut("node", "-e", "process.stdout.write(require(process.argv[1]).versions.vips)", filepath.Join(dir, "node_modules", "sharp")); v != "" && !strings.Contains(v, "\n") {
 			e.SharpVips = v
 		}
+	}
+	if cfg.imglyServer != "" {
+		nm := filepath.Join(filepath.Dir(cfg.imglyServer), "node_modules")
+		e.Imgly = pkgVersion(filepath.Join(nm, "@imgly", "background-removal-node", "package.json"))
+		e.ImglyORT = pkgVersion(filepath.Join(nm, "onnxruntime-node", "package.json"))
+		e.ImglySharp = pkgVersion(filepath.Join(nm, "sharp", "package.json"))
+	}
+	rt := os.Getenv("MATTE_RUNTIME")
+	if rt == "" {
+		rt = filepath.Join(cfg.repo, "runtime")
+	}
+	if t, err := filepath.EvalSymlinks(filepath.Join(rt, "lib", "libonnxruntime.so")); err == nil {
+		e.MatteORT = strings.TrimPrefix(filepath.Base(t), "libonnxruntime.so.")
 	}
 	return e
 }

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,14 +31,16 @@ import (
 
 type config struct {
 	repo, root, out, caddy, nginx, nginxModule, wrk, ipxServer, goBin, refPath string
+	imglyServer                                                                string
 	tmp                                                                        string
 	servers, scenarios                                                         []string
 	conns                                                                      []int
+	connsFor                                                                   map[string][]int
 	duration, warmup, timeout                                                  time.Duration
 	durationFor                                                                map[string]time.Duration
 	repeats, nginxWorkers                                                      int
 	pipeline, restart                                                          bool
-	pipelineBenchtime                                                          string
+	pipelineBenchtime, inferenceBenchtime                                      string
 	pidFile, render                                                            string
 	matteAdmin                                                                 int
 	matteCache                                                                 string
@@ -59,9 +62,9 @@ func splitList(s string) []string {
 }
 
 func parseFlags() (*config, error) {
-	cfg := &config{durationFor: map[string]time.Duration{}, args: os.Args[1:]}
+	cfg := &config{durationFor: map[string]time.Duration{}, connsFor: map[string][]int{}, args: os.Args[1:]}
 	repo, _ := os.Getwd()
-	var servers, scenarios, conns, durFor string
+	var servers, scenarios, conns, durFor, connsFor string
 	flag.StringVar(&cfg.repo, "repo", repo, "repository root (for bin/caddy, git and bench/)")
 	flag.StringVar(&cfg.root, "root", "", "corpus root served by every server; scenario files are under perf/ (default: <repo>/../shared/testdata, else /work/shared/testdata)")
 	flag.StringVar(&cfg.out, "out", "", "report path (default: <repo>/bench/RESULTS.md)")
@@ -71,13 +74,17 @@ func parseFlags() (*config, error) {
 	flag.IntVar(&cfg.nginxWorkers, "nginx-workers", 0, "nginx worker_processes (default: CPUs)")
 	flag.StringVar(&cfg.wrk, "wrk", "wrk", "wrk binary")
 	flag.StringVar(&cfg.ipxServer, "ipx-server", "", "ipx server script inside the installed peers (default: <repo>/bench/.peers/ipx-server.mjs)")
+	flag.StringVar(&cfg.imglyServer, "imgly-server", "", "imgly background-removal server script inside the installed peers (default: <repo>/bench/.peers/imgly-server.mjs)")
 	flag.StringVar(&cfg.goBin, "go", "go", "go binary, for the in-process pipeline benchmarks")
 	flag.StringVar(&cfg.refPath, "reference", "", "imgproxy/imaginary reference figures (default: <root>/../bench-reference.md)")
-	flag.StringVar(&servers, "servers", "matte,ipx,nginx,file", "servers to run: matte, ipx, nginx, file (Caddy file_server)")
-	flag.StringVar(&scenarios, "scenarios", "", "scenario ids (default: all: a,b,c,d,e,e400,pass)")
+	flag.StringVar(&servers, "servers", "matte,ipx,nginx,file,matte-cache,matte-disk,filehit,imgly",
+		"servers to run: matte, ipx, nginx, file (Caddy file_server); for f-i: matte-cache and matte-disk (Matte with its result cache on: memory, disk tier), filehit (Caddy file_server serving Matte's cached bytes), imgly (@imgly/background-removal-node)")
+	flag.StringVar(&scenarios, "scenarios", "", "scenario ids (default: all: a,b,c,d,e,e400,pass,f,g,h,i)")
 	flag.StringVar(&conns, "conns", "2,8", "wrk connection counts (concurrency levels)")
+	flag.StringVar(&connsFor, "conns-for", "h=1:2", "per-scenario connection counts, id=N:N:...,... (h: 1 for the request time against the raw inference, 2 for throughput; Matte runs one inference at a time on 2 cores and answers 503 past its queue of 4)")
 	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "wrk duration of one timed run")
-	flag.StringVar(&durFor, "duration-for", "d=30s", "per-scenario duration overrides, id=duration,... (AVIF takes seconds per image)")
+	flag.StringVar(&durFor, "duration-for", "d=30s,h=60s", "per-scenario duration overrides, id=duration,... (AVIF and background removal take seconds per image)")
+	flag.StringVar(&cfg.inferenceBenchtime, "inference-benchtime", "5x", "-benchtime for BenchmarkISNet (scenario h's raw inference time)")
 	flag.DurationVar(&cfg.warmup, "warmup", 3*time.Second, "wrk warm-up per server and scenario before the first repeat (0: none)")
 	flag.DurationVar(&cfg.timeout, "timeout", 120*time.Second, "wrk --timeout (a response slower than this counts as a timeout error)")
 	flag.IntVar(&cfg.repeats, "repeats", 3, "timed runs per cell, interleaved across servers; the median is reported")
@@ -114,6 +121,9 @@ func parseFlags() (*config, error) {
 	if cfg.ipxServer == "" {
 		cfg.ipxServer = filepath.Join(cfg.repo, "bench", ".peers", "ipx-server.mjs")
 	}
+	if cfg.imglyServer == "" {
+		cfg.imglyServer = filepath.Join(cfg.repo, "bench", ".peers", "imgly-server.mjs")
+	}
 	if cfg.refPath == "" {
 		cfg.refPath = filepath.Join(cfg.root, "..", "bench-reference.md")
 	}
@@ -139,6 +149,21 @@ func parseFlags() (*config, error) {
 		}
 		cfg.conns = append(cfg.conns, n)
 	}
+	for _, kv := range splitList(connsFor) {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, fmt.Errorf("bad -conns-for entry %q", kv)
+		}
+		var ns []int
+		for _, c := range strings.Split(v, ":") {
+			n, err := strconv.Atoi(strings.TrimSpace(c))
+			if err != nil || n < 1 {
+				return nil, fmt.Errorf("bad -conns-for entry %q", kv)
+			}
+			ns = append(ns, n)
+		}
+		cfg.connsFor[k] = ns
+	}
 	for _, kv := range splitList(durFor) {
 		k, v, ok := strings.Cut(kv, "=")
 		d, err := time.ParseDuration(v)
@@ -151,6 +176,45 @@ func parseFlags() (*config, error) {
 		return nil, errors.New("-repeats must be at least 1")
 	}
 	return cfg, nil
+}
+
+// connsOf is the concurrency levels scenario id runs at.
+func (cfg *config) connsOf(id string) []int {
+	if c, ok := cfg.connsFor[id]; ok {
+		return c
+	}
+	return cfg.conns
+}
+
+// allConns is every concurrency level of the wrk-timed scenarios, sorted.
+func (cfg *config) allConns() []int {
+	seen := map[int]bool{}
+	var out []int
+	for _, id := range cfg.scenarios {
+		if sc, _ := bench.Lookup(id); sc.Kind == bench.KindCoalesce {
+			continue
+		}
+		for _, c := range cfg.connsOf(id) {
+			if !seen[c] {
+				seen[c] = true
+				out = append(out, c)
+			}
+		}
+	}
+	sort.Ints(out)
+	return out
+}
+
+func runsAt(cfg *config, id string, conns int) bool {
+	if sc, _ := bench.Lookup(id); sc.Kind == bench.KindCoalesce {
+		return false
+	}
+	for _, c := range cfg.connsOf(id) {
+		if c == conns {
+			return true
+		}
+	}
+	return false
 }
 
 func (cfg *config) durationOf(id string) time.Duration {
@@ -181,6 +245,10 @@ type cell struct {
 	Runs     []run
 	Err      string
 	Crashes  []string // the server died during this cell (then restarted)
+	// Cache-hit cells (f, g), Matte: transforms Matte ran from the end of
+	// its warming to the end of the cell's runs (0: every request a hit).
+	HitTransforms int
+	HitChecked    bool
 }
 
 type results struct {
@@ -195,6 +263,9 @@ type results struct {
 	idleRSS  map[string]uint64
 	endLoad  string
 	wrkLines map[string]string // server -> example wrk command
+	raw      *rawInference     // scenario h: BenchmarkISNet
+	coalesce *coalesceResult   // scenario i
+	model    string            // scenario h: is imgly's model Matte's file?
 }
 
 func key(conns int, sc, srv string) string { return fmt.Sprintf("%d/%s/%s", conns, sc, srv) }
@@ -262,6 +333,9 @@ func runBench(cfg *config, p *procs) (err error) {
 	}
 	// nginx workers drop to an unprivileged user when run as root.
 	_ = os.Chmod(cfg.tmp, 0o755)
+	if err := os.MkdirAll(hitsDir(cfg), 0o755); err != nil {
+		return err
+	}
 	res := &results{cfg: cfg, cells: map[string]*cell{}, checks: map[string]check{}, idleRSS: map[string]uint64{},
 		wrkLines: map[string]string{}, start: time.Now()}
 	res.env = collectEnv(cfg)
@@ -284,28 +358,60 @@ func runBench(cfg *config, p *procs) (err error) {
 		res.idleRSS[s.Name] = treeRSS(s.pid())
 	}
 
-	// Check every cell once before any timing.
+	// Check every cell once before any timing. Matte goes first, so that the
+	// cache-hit scenarios' warmed results are on file_server's disk before
+	// it is checked.
 	client := &http.Client{Timeout: cfg.timeout}
+	ordered := append([]*server(nil), res.servers...)
+	sort.SliceStable(ordered, func(i, j int) bool { return isMatte(ordered[i].Name) && !isMatte(ordered[j].Name) })
 	for _, id := range cfg.scenarios {
 		sc, _ := bench.Lookup(id)
-		for _, s := range res.servers {
+		for _, s := range ordered {
 			u := s.url(sc)
 			if u == "" {
 				continue
 			}
-			c := verify(client, u, sc, cfg.root)
+			var c check
+			switch {
+			case sc.Hit() && isMatte(s.Name):
+				if err := warmHit(cfg, s, sc); err != nil {
+					c = check{Problem: err.Error()}
+					break
+				}
+				c = verify(client, u, sc, cfg.root, nil)
+				if c.OK && c.XCache != wantTier(sc) {
+					c.OK, c.Problem = false, fmt.Sprintf("X-Cache %q after warming, want %s", c.XCache, wantTier(sc))
+				}
+			case sc.Hit():
+				want, err := os.ReadFile(filepath.Join(hitsDir(cfg), hitFile(sc)))
+				if err != nil {
+					c = check{Problem: "no cached result to serve (Matte's warming failed or matte-cache/matte-disk not run): " + err.Error()}
+					break
+				}
+				c = verify(client, u, sc, cfg.root, want)
+			default:
+				c = verify(client, u, sc, cfg.root, nil)
+			}
 			res.checks[id+"/"+s.Name] = c
 			if c.OK {
-				logf("check %-4s %-6s ok: %s %dx%d, %d bytes (%v)", id, s.Name, c.Format, c.Width, c.Height, c.Bytes, c.Took.Round(time.Millisecond))
+				logf("check %-4s %-11s ok: %s %dx%d, %d bytes (%v)%s", id, s.Name, c.Format, c.Width, c.Height, c.Bytes, c.Took.Round(time.Millisecond), xcacheNote(c))
 			} else {
-				logf("check %-4s %-6s FAILED: %s", id, s.Name, c.Problem)
+				logf("check %-4s %-11s FAILED: %s", id, s.Name, c.Problem)
 			}
 		}
 	}
+	if slices.Contains(cfg.scenarios, "h") && slices.Contains(cfg.servers, "imgly") {
+		res.model = modelIdentity(cfg)
+		logf("h: model: %s", res.model)
+	}
 
+	allConns := cfg.allConns()
 	total := 0
-	for range cfg.conns {
+	for _, conns := range allConns {
 		for _, id := range cfg.scenarios {
+			if !runsAt(cfg, id, conns) {
+				continue
+			}
 			sc, _ := bench.Lookup(id)
 			for _, s := range res.servers {
 				if c := res.checks[id+"/"+s.Name]; s.url(sc) != "" && c.OK {
@@ -322,13 +428,22 @@ func runBench(cfg *config, p *procs) (err error) {
 	}
 	running := res.servers
 	done := 0
-	for _, conns := range cfg.conns {
+	for _, conns := range allConns {
 		for _, id := range cfg.scenarios {
+			if !runsAt(cfg, id, conns) {
+				continue
+			}
 			sc, _ := bench.Lookup(id)
 			var active []*server
 			var names []string
 			for _, s := range res.servers {
-				c := &cell{Conns: conns, Scenario: id, Server: s.Name, URL: s.url(sc)}
+				u := s.url(sc)
+				// The f-i servers appear only in their scenarios, and the
+				// a-pass servers only as n/a in f-i's tables.
+				if u == "" && (s.Special || sc.Kind != bench.KindTransform) {
+					continue
+				}
+				c := &cell{Conns: conns, Scenario: id, Server: s.Name, URL: u}
 				res.cells[key(conns, id, s.Name)] = c
 				if c.URL == "" {
 					c.NA = s.why(sc)
@@ -359,6 +474,31 @@ func runBench(cfg *config, p *procs) (err error) {
 			for _, s := range active {
 				res.cells[key(conns, id, s.Name)].URL = s.url(sc)
 			}
+			// Cache hits: warm Matte (again, for fresh servers) so that every
+			// timed request is a hit, rewriting file_server's copy of the
+			// bytes; note Matte's transform count to check it stays put.
+			hitBase := map[string]int{}
+			warm := func(s *server, c *cell) bool {
+				if !sc.Hit() || !isMatte(s.Name) {
+					return true
+				}
+				err := warmHit(cfg, s, sc)
+				if err == nil {
+					hitBase[s.Name], err = transformsRun(s)
+				}
+				if err != nil {
+					c.Err = err.Error()
+					logf("c%d %s %s: %v", conns, id, s.Name, err)
+					return false
+				}
+				return true
+			}
+			for i := 0; i < len(active); i++ {
+				if !warm(active[i], res.cells[key(conns, id, active[i].Name)]) {
+					active = append(active[:i], active[i+1:]...)
+					i--
+				}
+			}
 			// A server that dies is recorded (its log kept under bench/out/)
 			// and restarted, so that one crash costs one run, not the bench.
 			checkAlive := func(i int, c *cell) error {
@@ -381,6 +521,7 @@ func runBench(cfg *config, p *procs) (err error) {
 				}
 				active[i] = ns[0]
 				c.URL = ns[0].url(sc)
+				warm(ns[0], c)
 				return nil
 			}
 			if cfg.warmup > 0 {
@@ -407,18 +548,73 @@ func runBench(cfg *config, p *procs) (err error) {
 					}
 					if err != nil {
 						c.Err = err.Error()
-						logf("[%d/%d] c%d %-4s %-6s error: %v", done, total, conns, id, s.Name, err)
+						logf("[%d/%d] c%d %-4s %-11s error: %v", done, total, conns, id, s.Name, err)
 						continue
 					}
 					c.Runs = append(c.Runs, r)
 					if _, ok := res.wrkLines[s.Name]; !ok || id == "a" {
 						res.wrkLines[s.Name] = cfg.wrk + " " + strings.Join(wrkArgs(conns, cfg.durationOf(id), cfg.timeout, c.URL), " ")
 					}
-					logf("[%d/%d] c%d %-4s %-6s %8.1f req/s  p50 %7.1f ms  p99 %7.1f ms  rss %5.0f MiB  srv %5.1f ms/req  other load %.2f cores%s",
+					logf("[%d/%d] c%d %-4s %-11s %8.1f req/s  p50 %7.1f ms  p99 %7.1f ms  rss %5.0f MiB  srv %5.1f ms/req  other load %.2f cores%s",
 						done, total, conns, id, s.Name, r.ReqPerSec, ms(r.P50), ms(r.P99), float64(r.RSSKiB)/1024,
 						ms(r.ServerCPU)/float64(max(1, r.Requests)), r.OtherCores, errNote(r.wrkResult))
 				}
+				// h's raw inference time, interleaved with its HTTP runs at
+				// the lowest concurrency (the servers idle meanwhile), so
+				// that both see the same machine load.
+				if sc.Kind == bench.KindRembg && conns == slices.Min(cfg.connsOf(id)) {
+					logf("h: raw inference time (BenchmarkISNet, -benchtime %s)", cfg.inferenceBenchtime)
+					ri := runRawInference(cfg)
+					res.raw = ri.merge(res.raw)
+					if ri.Err != "" {
+						logf("h: raw inference not measured: %s", ri.Err)
+					} else {
+						logf("h: raw inference %.0f ms (%d threads, %.2f CPU s) per run", ri.MsPerOp, ri.Threads, ri.CPUsPerOp)
+					}
+				}
 			}
+			for _, s := range active {
+				c := res.cells[key(conns, id, s.Name)]
+				if base, ok := hitBase[s.Name]; ok && len(c.Crashes) == 0 {
+					if n, err := transformsRun(s); err == nil {
+						c.HitTransforms, c.HitChecked = n-base, true
+						if n != base {
+							logf("c%d %s %s: %d transforms during the runs: not every request was a cache hit", conns, id, s.Name, n-base)
+						}
+					}
+				}
+			}
+			if cfg.restart {
+				stopServers(p, running)
+			}
+		}
+	}
+
+	// Scenario i: concurrent identical misses, on a fresh Matte with its
+	// cache on.
+	if slices.Contains(cfg.scenarios, "i") {
+		sc, _ := bench.Lookup("i")
+		if chk, ok := res.checks["i/matte-cache"]; !ok {
+			res.coalesce = &coalesceResult{Scenario: "i", Err: "not run: needs the matte-cache server (-servers)"}
+		} else if !chk.OK {
+			res.coalesce = &coalesceResult{Scenario: "i", Err: "output check failed: " + chk.Problem}
+		} else {
+			var s *server
+			if cfg.restart {
+				ns, err := startServers(p, cfg, []string{"matte-cache"})
+				if err != nil {
+					return err
+				}
+				running, s = ns, ns[0]
+			} else {
+				for _, r := range running {
+					if r.Name == "matte-cache" {
+						s = r
+					}
+				}
+			}
+			logf("i: %d concurrent identical misses × %d repetitions on %s", bench.CoalesceClients, cfg.repeats, s.Label)
+			res.coalesce = runCoalesce(s, sc, cfg.repeats, cfg.timeout)
 			if cfg.restart {
 				stopServers(p, running)
 			}
@@ -546,7 +742,7 @@ func runPipeline(cfg *config) (pipelineResults, error) {
 	pr := pipelineResults{Single: map[string]float64{}, Parallel: map[string]float64{}}
 	var ids []string
 	for _, id := range cfg.scenarios {
-		if sc, _ := bench.Lookup(id); !sc.Passthrough() {
+		if sc, _ := bench.Lookup(id); sc.InProcess() {
 			ids = append(ids, regexp.QuoteMeta(id))
 		}
 	}

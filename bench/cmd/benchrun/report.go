@@ -97,12 +97,14 @@ func (res *results) server(name string) *server {
 }
 
 // bestPeer is the fastest same-run peer of Matte on a scenario: the other
-// transforming servers, or for the passthrough every other server.
+// transforming servers, or for the passthrough every other server; for
+// f-h the one peer that has a path for it (file_server with the cached
+// bytes, imgly).
 func (res *results) bestPeer(conns int, sc bench.Scenario) (*server, agg) {
 	var best *server
 	var ba agg
 	for _, s := range res.servers {
-		if s.Name == "matte" || (!s.Transforms && !sc.Passthrough()) {
+		if isMatte(s.Name) || (sc.Kind == bench.KindTransform && !s.Transforms && !sc.Passthrough()) {
 			continue
 		}
 		a := aggregate(res.cells[key(conns, sc.ID, s.Name)])
@@ -160,6 +162,12 @@ func renderReport(res *results) string {
 	if e.IPX != "" {
 		w("| ipx | %s |\n| sharp (ipx) | %s, bundled libvips %s (from the @img/sharp-linux-x64 and @img/sharp-libvips-linux-x64 npm packages) |\n", e.IPX, e.Sharp, e.SharpVips)
 	}
+	if e.MatteORT != "" {
+		w("| ONNX Runtime (Matte, runtime/lib from npm onnxruntime-node) | %s |\n", e.MatteORT)
+	}
+	if e.Imgly != "" {
+		w("| @imgly/background-removal-node (h) | %s, with onnxruntime-node %s and sharp %s (overridden from its ~0.32: see bench/peers/package.json) |\n", e.Imgly, e.ImglyORT, e.ImglySharp)
+	}
 	w("| nginx | %s with Debian's libnginx-mod-http-image-filter (libgd) |\n", e.Nginx)
 	w("| wrk | %s |\n| Go | %s |\n| Node.js | %s |\n\n", e.Wrk, e.Go, e.Node)
 
@@ -168,11 +176,25 @@ func renderReport(res *results) string {
 	w("- `benchrun %s`\n", strings.Join(cfg.args, " "))
 	w("- Every server listens on 127.0.0.1 and serves the same corpus, `%s` (scenario files under `perf/`).\n", cfg.root)
 	w("- Before any timing, each server's answer to each scenario is fetched once and checked: HTTP 200, the requested format by its magic bytes, the requested width and the source's aspect ratio (±1 px); a passthrough must equal the stored file byte for byte. A cell that fails is reported, not timed.\n")
-	w("- Load: `wrk -t2 -cN -d%s --timeout %s --latency URL` (scenario d: %s, as one AVIF takes seconds), after a %s warm-up per server and scenario; %d timed run(s) per cell, interleaved across servers (scenario by scenario, repeat by repeat); medians reported. wrk and the servers share the machine's CPUs, as in the reference.\n",
-		fmtDur(cfg.duration), fmtDur(cfg.timeout), fmtDur(cfg.durationOf("d")), fmtDur(cfg.warmup), cfg.repeats)
+	var longer []string
+	for _, id := range cfg.scenarios {
+		if d := cfg.durationOf(id); d != cfg.duration {
+			longer = append(longer, fmt.Sprintf("%s: %s", id, fmtDur(d)))
+		}
+	}
+	longNote := ""
+	if len(longer) > 0 {
+		longNote = " (" + strings.Join(longer, ", ") + ", as one AVIF or background removal takes seconds)"
+	}
+	w("- Load: `wrk -t2 -cN -d%s --timeout %s --latency URL`%s, after a %s warm-up per server and scenario; %d timed run(s) per cell, interleaved across servers (scenario by scenario, repeat by repeat); medians reported. wrk and the servers share the machine's CPUs, as in the reference.\n",
+		fmtDur(cfg.duration), fmtDur(cfg.timeout), longNote, fmtDur(cfg.warmup), cfg.repeats)
 	w("- After every run the harness waits until the server is idle again (wrk abandons in-flight requests; servers finish them), so that leftover work is not charged to the next run.\n")
 	w("- Peak RSS: VmRSS summed over the server's process tree, polled every 100 ms during the timed runs; the maximum over the runs. Server CPU ms/req: utime+stime of the server tree over the run ÷ completed requests.\n")
-	w("- Matte's result cache: %s. Every request is decoded and encoded, as in ipx (no result cache; sharp's operation cache turned off) and nginx image_filter (no cache).\n\n", cfg.matteCache)
+	if cfg.matteCache != "" {
+		w("- Matte's result cache in a–e, pass and h: %s. Every request is decoded and encoded, as in ipx (no result cache; sharp's operation cache turned off) and nginx image_filter (no cache).\n", cfg.matteCache)
+	}
+	res.methodExtra(w)
+	w("\n")
 	w("Example commands (concurrency and duration vary per cell):\n\n```\n")
 	for _, s := range res.servers {
 		if l := res.wrkLines[s.Name]; l != "" {
@@ -180,36 +202,57 @@ func renderReport(res *results) string {
 		}
 	}
 	w("```\n\n")
-	w("Request per scenario and server:\n\n| scenario | ")
+	var base []*server
 	for _, s := range res.servers {
-		w("%s | ", s.Label)
+		if !s.Special {
+			base = append(base, s)
+		}
 	}
-	w("\n|---|")
-	for range res.servers {
-		w("---|")
-	}
-	w("\n")
+	nBase := 0
 	for _, id := range cfg.scenarios {
-		sc, _ := bench.Lookup(id)
-		w("| %s: %s | ", id, sc.Title)
-		for _, s := range res.servers {
-			if p := s.path(sc); p != "" {
-				w("`%s` | ", p)
-			} else {
-				w("n/a | ")
+		if sc, _ := bench.Lookup(id); sc.Kind == bench.KindTransform {
+			nBase++
+		}
+	}
+	if nBase > 0 && len(base) > 0 {
+		w("Request per scenario and server:\n\n| scenario | ")
+		for _, s := range base {
+			w("%s | ", s.Label)
+		}
+		w("\n|---|")
+		for range base {
+			w("---|")
+		}
+		w("\n")
+		for _, id := range cfg.scenarios {
+			sc, _ := bench.Lookup(id)
+			if sc.Kind != bench.KindTransform {
+				continue
 			}
+			w("| %s: %s | ", id, sc.Title)
+			for _, s := range base {
+				if p := s.path(sc); p != "" {
+					w("`%s` | ", p)
+				} else {
+					w("n/a | ")
+				}
+			}
+			w("\n")
 		}
 		w("\n")
 	}
-	w("\n")
+	res.requestsExtra(w)
 
 	// Results per concurrency.
-	for _, conns := range cfg.conns {
+	for _, conns := range cfg.allConns() {
 		w("## Results at concurrency %d\n\n", conns)
 		w("Last column: Matte's figure ÷ the best same-run peer's (by req/s); for req/s above 1 is better, for p50 below 1 is better.\n\n")
 		w("| scenario | server | req/s | run spread | p50 ms | p99 ms | peak RSS MiB | server CPU ms/req | output KB | Matte ÷ best same-run peer |\n")
 		w("|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, id := range cfg.scenarios {
+			if !runsAt(cfg, id, conns) {
+				continue
+			}
 			sc, _ := bench.Lookup(id)
 			peer, pa := res.bestPeer(conns, sc)
 			for _, s := range res.servers {
@@ -218,8 +261,8 @@ func renderReport(res *results) string {
 					continue
 				}
 				label := s.Label
-				if s.Name == "matte" {
-					label = "**Matte**"
+				if isMatte(s.Name) {
+					label = "**" + s.Label + "**"
 				}
 				if c.NA != "" {
 					w("| %s | %s | n/a | | | | | | | %s |\n", id, label, c.NA)
@@ -239,7 +282,7 @@ func renderReport(res *results) string {
 					continue
 				}
 				note := ""
-				if s.Name == "matte" {
+				if isMatte(s.Name) {
 					if peer != nil {
 						note = fmt.Sprintf("vs %s: req/s %s, p50 %s", peer.Label, ratio(a.rps, pa.rps), ratio(a.p50, pa.p50))
 						if f := res.server("file"); sc.Passthrough() && f != nil && peer != f {
@@ -249,6 +292,13 @@ func renderReport(res *results) string {
 						}
 					} else {
 						note = "no same-run peer"
+					}
+					if c.HitChecked {
+						if c.HitTransforms == 0 {
+							note += "; every request a cache hit (0 transforms during the runs)"
+						} else {
+							note += fmt.Sprintf("; **%d transforms during the runs: not every request was a hit**", c.HitTransforms)
+						}
 					}
 				}
 				if a.errors > 0 {
@@ -267,21 +317,25 @@ func renderReport(res *results) string {
 	}
 
 	// Ratio summary.
+	allConns := cfg.allConns()
 	w("## Summary: Matte against the best same-run peer\n\n")
-	w("Per cell: Matte's req/s ÷ the peer's, then the peer's server CPU per request ÷ Matte's (CPU efficiency; above 1: Matte spends less CPU per image). Both read better when above 1; within 0.9–1.1 it is a tie. On a shared, busy machine the CPU ratio is the steadier of the two: req/s also depends on how much of the contended CPU each server's threads win. For the passthrough the baseline is Caddy's file_server (Matte is built on it); nginx is shown too.\n\n| scenario |")
-	for _, conns := range cfg.conns {
+	w("Per cell: Matte's req/s ÷ the peer's, then the peer's server CPU per request ÷ Matte's (CPU efficiency; above 1: Matte spends less CPU per image). Both read better when above 1; within 0.9–1.1 it is a tie. On a shared, busy machine the CPU ratio is the steadier of the two: req/s also depends on how much of the contended CPU each server's threads win. For the passthrough the baseline is Caddy's file_server (Matte is built on it); nginx is shown too. For f and g the peer is Caddy's file_server serving the bytes Matte serves from its cache; for h, imgly.\n\n| scenario |")
+	for _, conns := range allConns {
 		w(" c%d |", conns)
 	}
 	w("\n|---|")
-	for range cfg.conns {
+	for range allConns {
 		w("---|")
 	}
 	w("\n")
 	for _, id := range cfg.scenarios {
 		sc, _ := bench.Lookup(id)
+		if sc.Kind == bench.KindCoalesce {
+			continue
+		}
 		w("| %s: %s |", id, sc.Title)
-		for _, conns := range cfg.conns {
-			m := aggregate(res.cells[key(conns, id, "matte")])
+		for _, conns := range allConns {
+			m := aggregate(res.cells[key(conns, id, matteFor(sc))])
 			peers := []*server{}
 			if p, _ := res.bestPeer(conns, sc); p != nil {
 				peers = append(peers, p)
@@ -306,6 +360,8 @@ func renderReport(res *results) string {
 		w("\n")
 	}
 	w("\n")
+
+	res.targets(w)
 
 	ref, haveRef := loadReference(cfg.refPath)
 
@@ -383,11 +439,13 @@ func renderReport(res *results) string {
 		if len(ref.RSS) > 0 {
 			peak := 0.0
 			for _, c := range res.cells {
-				if c.Server == "matte" {
+				if sc, _ := bench.Lookup(c.Scenario); c.Server == "matte" && sc.Kind == bench.KindTransform {
 					peak = max(peak, aggregate(c).rssMiB)
 				}
 			}
-			w("\nPeak RSS: Matte %.0f MiB over all scenarios of this run; imgproxy %.0f MiB, imaginary %.0f MiB (ref).\n", peak, ref.RSS["imgproxy"], ref.RSS["imaginary"])
+			if peak > 0 {
+				w("\nPeak RSS: Matte %.0f MiB over scenarios a–e and pass of this run; imgproxy %.0f MiB, imaginary %.0f MiB (ref).\n", peak, ref.RSS["imgproxy"], ref.RSS["imaginary"])
+			}
 		}
 		w("\n")
 	}
@@ -409,7 +467,7 @@ func renderReport(res *results) string {
 		w("<details><summary>%s</summary>\n\n```\n%s\n```\n\n</details>\n\n", s.Label, strings.TrimSpace(s.Config))
 	}
 	w("## Appendix: every timed run\n\n| c | scenario | server | run | req/s | p50 ms | p99 ms | requests | errors | peak RSS MiB | server CPU s | other load (cores) |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
-	for _, conns := range cfg.conns {
+	for _, conns := range allConns {
 		for _, id := range cfg.scenarios {
 			for _, s := range res.servers {
 				c := res.cells[key(conns, id, s.Name)]
@@ -425,6 +483,9 @@ func renderReport(res *results) string {
 	}
 	if res.pipeline.Raw != "" {
 		w("\n<details><summary>go test -bench output</summary>\n\n```\n%s\n```\n\n</details>\n", strings.TrimSpace(res.pipeline.Raw))
+	}
+	if res.raw != nil && res.raw.Raw != "" {
+		w("\n<details><summary>BenchmarkISNet output (scenario h)</summary>\n\n```\n%s\n```\n\n</details>\n", strings.TrimSpace(res.raw.Raw))
 	}
 	return b.String()
 }

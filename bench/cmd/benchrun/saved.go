@@ -21,7 +21,9 @@ type savedRun struct {
 	Warmup      time.Duration
 	Timeout     time.Duration
 	DurationFor map[string]time.Duration
+	ConnsFor    map[string][]int
 	Repeats     int
+	InferBench  string
 
 	Env      envInfo
 	Start    time.Time
@@ -33,14 +35,19 @@ type savedRun struct {
 	Pipeline pipelineResults
 	IdleRSS  map[string]uint64
 	WrkLines map[string]string
+	Raw      *rawInference
+	Coalesce *coalesceResult
+	Model    string
 }
 
 func saveRun(res *results, path string) error {
 	cfg := res.cfg
 	s := savedRun{Args: cfg.args, Root: cfg.root, RefPath: cfg.refPath, MatteCache: cfg.matteCache, Conns: cfg.conns,
 		Scenarios: cfg.scenarios, Duration: cfg.duration, Warmup: cfg.warmup, Timeout: cfg.timeout, DurationFor: cfg.durationFor,
+		ConnsFor: cfg.connsFor, InferBench: cfg.inferenceBenchtime,
 		Repeats: cfg.repeats, Env: res.env, Start: res.start, End: res.end, EndLoad: res.endLoad, Servers: res.servers,
-		Cells: res.cells, Checks: res.checks, Pipeline: res.pipeline, IdleRSS: res.idleRSS, WrkLines: res.wrkLines}
+		Cells: res.cells, Checks: res.checks, Pipeline: res.pipeline, IdleRSS: res.idleRSS, WrkLines: res.wrkLines,
+		Raw: res.raw, Coalesce: res.coalesce, Model: res.model}
 	b, err := json.MarshalIndent(s, "", " ")
 	if err != nil {
 		return err
@@ -63,7 +70,11 @@ func loadRun(path string, refPath string) (*results, error) {
 		return nil, err
 	}
 	cfg := &config{args: s.Args, root: s.Root, refPath: s.RefPath, matteCache: s.MatteCache, conns: s.Conns, scenarios: s.Scenarios,
-		duration: s.Duration, warmup: s.Warmup, timeout: s.Timeout, durationFor: s.DurationFor, repeats: s.Repeats}
+		duration: s.Duration, warmup: s.Warmup, timeout: s.Timeout, durationFor: s.DurationFor, repeats: s.Repeats,
+		connsFor: s.ConnsFor, inferenceBenchtime: s.InferBench}
+	if cfg.connsFor == nil {
+		cfg.connsFor = map[string][]int{}
+	}
 	if refPath != "" {
 		cfg.refPath = refPath
 	}
@@ -71,5 +82,6 @@ func loadRun(path string, refPath string) (*results, error) {
 		sv.path, sv.why = pathFor(sv.Name), whyFor(sv.Name)
 	}
 	return &results{cfg: cfg, env: s.Env, start: s.Start, end: s.End, endLoad: s.EndLoad, servers: s.Servers, cells: s.Cells,
-		checks: s.Checks, pipeline: s.Pipeline, idleRSS: s.IdleRSS, wrkLines: s.WrkLines}, nil
+		checks: s.Checks, pipeline: s.Pipeline, idleRSS: s.IdleRSS, wrkLines: s.WrkLines,
+		raw: s.Raw, coalesce: s.Coalesce, model: s.Model}, nil
 }

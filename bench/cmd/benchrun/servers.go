@@ -16,10 +16,14 @@ import (
 
 // server is one HTTP server under test.
 type server struct {
-	Name   string // short id: matte, ipx, nginx, file
+	Name   string // short id: matte, ipx, nginx, file, matte-cache, matte-disk, filehit, imgly
 	Label  string // table label
 	Port   int
+	Admin  int    // Caddy admin port of a Matte server (metrics, purge); 0 for others
 	Config string // config file contents, for the report
+	// Special: the server takes part only in the scenarios it has a path
+	// for (f-i); elsewhere it gets no cell at all, not an n/a row.
+	Special bool
 	// Transforms: compared with Matte on transform scenarios; Caddy's
 	// file_server is only a peer for the passthrough.
 	Transforms bool
@@ -97,8 +101,10 @@ func waitReady(s *server, url string, timeout time.Duration) error {
 
 // matteCaddyfile: same defaults as Caddyfile.example, except the timeout,
 // raised so that queued AVIF requests at concurrency 8 are not answered 503,
-// and the result cache, turned off (%[4]s) so that every request decodes
-// and encodes, as it does in ipx and nginx.
+// and the result cache (%[4]s): off for "matte", so that every request
+// decodes and encodes, as it does in ipx and nginx; on for "matte-cache"
+// (the defaults: a 256 MiB memory tier) and "matte-disk" (disk tier, memory
+// tier bypassed) in the cache scenarios f, g and i.
 const matteCaddyfile = `# Matte under test: defaults, timeout raised for queued AVIF requests,
 # %[5]s
 {
@@ -176,13 +182,53 @@ func startServers(p *procs, cfg *config, names []string) ([]*server, error) {
 		s := &server{Name: name, Port: port}
 		var cmd *exec.Cmd
 		ready := fmt.Sprintf("http://127.0.0.1:%d/", port)
+		readyWithin := 30 * time.Second
 		switch name {
+		case "matte-cache", "matte-disk":
+			admin, err := freePort()
+			if err != nil {
+				return out, err
+			}
+			s.Admin, s.Special, s.Transforms = admin, true, true
+			block, note := "", "result cache on, the defaults: a 256MiB memory tier, no disk tier."
+			s.Label = "Matte, cache on (memory tier)"
+			if name == "matte-disk" {
+				// A fresh disk tier per start: the warm-up fills it.
+				logSeq++
+				dir := filepath.Join(cfg.tmp, fmt.Sprintf("matte-disk-%03d", logSeq))
+				block = fmt.Sprintf("\t\tcache_memory 1B\n\t\tcache_disk %s 1GiB\n", dir)
+				note = "result cache on, disk tier only: the Caddyfile has no disk-only form\n# (`cache_memory 0` is refused), so a 1-byte memory tier declines every entry\n# and each hit is read from the disk tier (X-Cache: HIT-DISK)."
+				s.Label = "Matte, cache on (disk tier)"
+			}
+			s.Config = fmt.Sprintf(matteCaddyfile, port, cfg.root, admin, block, note)
+			file := filepath.Join(cfg.tmp, name+".Caddyfile")
+			if err := os.WriteFile(file, []byte(s.Config), 0o644); err != nil {
+				return out, err
+			}
+			cmd = exec.Command(cfg.caddy, "run", "--config", file, "--adapter", "caddyfile")
+		case "filehit":
+			s.Label = "Caddy file_server (the cached bytes)"
+			s.Special = true
+			s.Config = strings.Replace(fmt.Sprintf(fileCaddyfile, port, hitsDir(cfg)), "the passthrough baseline.",
+				"the baseline of the cache-hit scenarios f and g,\n# serving the bytes Matte answered from its cache.", 1)
+			file := filepath.Join(cfg.tmp, "filehit.Caddyfile")
+			if err := os.WriteFile(file, []byte(s.Config), 0o644); err != nil {
+				return out, err
+			}
+			cmd = exec.Command(cfg.caddy, "run", "--config", file, "--adapter", "caddyfile")
+		case "imgly":
+			s.Label = "imgly (Node)"
+			s.Special, s.Transforms = true, true
+			s.Config = fmt.Sprintf("node %s %s %d   # @imgly/background-removal-node removeBackground(), model \"medium\" (ISNet fp16), PNG out", cfg.imglyServer, cfg.root, port)
+			cmd = exec.Command("node", cfg.imglyServer, cfg.root, fmt.Sprint(port))
+			readyWithin = 5 * time.Minute // it loads the model and runs it once before listening
 		case "matte":
 			admin, err := freePort()
 			if err != nil {
 				return out, err
 			}
 			cfg.matteAdmin = admin
+			s.Admin = admin
 			s.Label = "Matte"
 			s.Transforms = true
 			file := filepath.Join(cfg.tmp, "matte.Caddyfile")
@@ -227,7 +273,7 @@ func startServers(p *procs, cfg *config, names []string) ([]*server, error) {
 			}
 			cmd = exec.Command(cfg.nginx, "-c", file, "-p", cfg.tmp+"/", "-e", filepath.Join(cfg.tmp, "nginx-error.log"))
 		default:
-			return out, fmt.Errorf("unknown server %q (want matte, file, ipx, nginx)", name)
+			return out, fmt.Errorf("unknown server %q (want matte, file, ipx, nginx, matte-cache, matte-disk, filehit, imgly)", name)
 		}
 		s.path, s.why = pathFor(name), whyFor(name)
 		cmd.Env = os.Environ()
@@ -238,7 +284,7 @@ func startServers(p *procs, cfg *config, names []string) ([]*server, error) {
 			return out, err
 		}
 		out = append(out, s)
-		if err := waitReady(s, ready, 30*time.Second); err != nil {
+		if err := waitReady(s, ready, readyWithin); err != nil {
 			log, _ := os.ReadFile(s.LogPath)
 			return out, fmt.Errorf("%v\n%s", err, tail(string(log), 2000))
 		}
@@ -252,7 +298,40 @@ func startServers(p *procs, cfg *config, names []string) ([]*server, error) {
 func pathFor(name string) func(bench.Scenario) string {
 	switch name {
 	case "matte":
-		return func(sc bench.Scenario) string { return sc.MattePath() }
+		return func(sc bench.Scenario) string {
+			if sc.Kind != bench.KindTransform && sc.Kind != bench.KindRembg {
+				return ""
+			}
+			return sc.MattePath()
+		}
+	case "matte-cache":
+		return func(sc bench.Scenario) string {
+			if sc.Kind != bench.KindHitMemory && sc.Kind != bench.KindCoalesce {
+				return ""
+			}
+			return sc.MattePath()
+		}
+	case "matte-disk":
+		return func(sc bench.Scenario) string {
+			if sc.Kind != bench.KindHitDisk {
+				return ""
+			}
+			return sc.MattePath()
+		}
+	case "filehit":
+		return func(sc bench.Scenario) string {
+			if !sc.Hit() {
+				return ""
+			}
+			return "/" + hitFile(sc)
+		}
+	case "imgly":
+		return func(sc bench.Scenario) string {
+			if sc.Kind != bench.KindRembg {
+				return ""
+			}
+			return "/" + sc.File
+		}
 	case "ipx":
 		return func(sc bench.Scenario) string { return sc.IPXPath() }
 	case "nginx":
@@ -264,6 +343,20 @@ func pathFor(name string) func(bench.Scenario) string {
 		}
 		return ""
 	}
+}
+
+// isMatte reports whether server name is one of the Matte configurations.
+func isMatte(name string) bool { return strings.HasPrefix(name, "matte") }
+
+// matteFor is the Matte configuration that runs scenario sc.
+func matteFor(sc bench.Scenario) string {
+	switch sc.Kind {
+	case bench.KindHitMemory, bench.KindCoalesce:
+		return "matte-cache"
+	case bench.KindHitDisk:
+		return "matte-disk"
+	}
+	return "matte"
 }
 
 // whyFor says why server name cannot do a scenario.

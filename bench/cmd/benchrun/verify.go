@@ -81,12 +81,22 @@ type check struct {
 	Width, Height int
 	Bytes         int
 	Took          time.Duration
+	XCache        string // Matte's X-Cache header, if any
+}
+
+func xcacheNote(c check) string {
+	if c.XCache == "" {
+		return ""
+	}
+	return ", X-Cache " + c.XCache
 }
 
 // verify fetches url once and checks that the answer is a 200 image of the
 // scenario's format and size (width exact, height within 1 px of the
-// source's aspect ratio), or the stored bytes for a passthrough.
-func verify(client *http.Client, url string, s bench.Scenario, root string) check {
+// source's aspect ratio; the source's size when the scenario sets no
+// width), or the stored bytes for a passthrough, or exactly want when it is
+// not nil (file_server serving Matte's cached result).
+func verify(client *http.Client, url string, s bench.Scenario, root string, want []byte) check {
 	t0 := time.Now()
 	resp, err := client.Get(url)
 	if err != nil {
@@ -94,7 +104,7 @@ func verify(client *http.Client, url string, s bench.Scenario, root string) chec
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
-	c := check{Bytes: len(body), Took: time.Since(t0)}
+	c := check{Bytes: len(body), Took: time.Since(t0), XCache: resp.Header.Get("X-Cache")}
 	if err != nil {
 		c.Problem = err.Error()
 		return c
@@ -104,6 +114,15 @@ func verify(client *http.Client, url string, s bench.Scenario, root string) chec
 		return c
 	}
 	c.Format = sniff(body)
+	if want != nil {
+		if !bytes.Equal(body, want) {
+			c.Problem = fmt.Sprintf("body differs from Matte's cached result (%d vs %d bytes)", len(body), len(want))
+			return c
+		}
+		c.Width, c.Height, _ = dimensions(body, c.Format)
+		c.OK = true
+		return c
+	}
 	src, err := os.ReadFile(filepath.Join(root, s.File))
 	if err != nil {
 		c.Problem = err.Error()
@@ -132,9 +151,14 @@ func verify(client *http.Client, url string, s bench.Scenario, root string) chec
 		c.Problem = "source: " + err.Error()
 		return c
 	}
-	wantH := int(math.Round(float64(sh) * float64(s.Width) / float64(sw)))
-	if c.Width != s.Width || c.Height < wantH-1 || c.Height > wantH+1 {
-		c.Problem = fmt.Sprintf("size %dx%d, want %dx%d", c.Width, c.Height, s.Width, wantH)
+	wantW, wantH := s.Width, sh
+	if s.Width > 0 {
+		wantH = int(math.Round(float64(sh) * float64(s.Width) / float64(sw)))
+	} else {
+		wantW = sw
+	}
+	if c.Width != wantW || c.Height < wantH-1 || c.Height > wantH+1 {
+		c.Problem = fmt.Sprintf("size %dx%d, want %dx%d", c.Width, c.Height, wantW, wantH)
 		return c
 	}
 	c.OK = true
