@@ -66,6 +66,12 @@ bench: build
 loadtest: build
 	$(GO) run ./bench/loadtest $(LOADTEST_FLAGS)
 
+# `make bench-batch` measures inference batching (rembg { batch N }) with a
+# dynamic-batch copy of the default model (bench/batch.sh); about 5 minutes.
+.PHONY: bench-batch
+bench-batch: setup
+	@GO="$(GO)" bench/batch.sh
+
 # `make quality` runs the default model through the pipeline on
 # ../shared/testdata (rembg=1&mask=1, raw and with refine=1) and writes
 # bench/QUALITY.md: MAE, IoU@0.5, maxF and edge MAE against the synthetic

@@ -75,6 +75,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        device_id          <n>
 //	        strict                        # no CPU fallback
 //	        preload                       # load models at start, fail if they cannot load
+//	        batch              <n>        # batch up to n concurrent inferences (dynamic-batch models); default 1
+//	        batch_wait         <duration> # how long a batch waits to fill; default 5ms
 //	        custom_model <name> <path> {
 //	            base <preset>  input <w> <h>  mean <r> <g> <b>  std <r> <g> <b>
 //	            pixel_scale <s>  divide_by_max  sigmoid  min_max  output <name>
@@ -350,6 +352,19 @@ func parseRembg(d *caddyfile.Dispenser, r *Removal) error {
 			r.Strict = true
 		case "preload":
 			r.Preload = true
+		case "batch":
+			if r.Batch, err = num(); err == nil && r.Batch < 1 {
+				return d.Errf("batch: want at least 1, not %d", r.Batch)
+			}
+		case "batch_wait":
+			var v string
+			if v, err = one(); err == nil {
+				dur, derr := caddy.ParseDuration(v)
+				if derr != nil || dur <= 0 {
+					return d.Errf("batch_wait: %q is not a positive duration", v)
+				}
+				r.BatchWait = caddy.Duration(dur)
+			}
 		case "custom_model":
 			if len(args) != 2 {
 				return d.ArgErr()

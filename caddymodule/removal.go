@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
@@ -57,6 +58,12 @@ type Removal struct {
 	// Preload loads every allowed model at provision (and fails the config
 	// when one cannot load) instead of on first use.
 	Preload bool `json:"preload,omitempty"`
+	// Batch > 1 runs up to that many concurrent inferences of one model as
+	// a single batch, for models with a dynamic batch dimension; the first
+	// waits up to BatchWait (default 5ms) for company. Off by default: on
+	// CPU it measured no gain (bench/RESULTS.md).
+	Batch     int            `json:"batch,omitempty"`
+	BatchWait caddy.Duration `json:"batch_wait,omitempty"`
 }
 
 func runtimeDir() string {
@@ -145,6 +152,7 @@ func (r *Removal) setUp(logger *zap.Logger) (key string, m *models, err error) {
 			s, err := segment.NewSession(p, segment.Options{
 				ModelsDir: r.ModelsDir, IntraOpThreads: threads, AllowSpinning: r.Spinning,
 				Provider: r.Provider, DeviceID: r.DeviceID, Strict: r.Strict, Pool: m.pool,
+				MaxBatch: r.Batch, BatchWait: time.Duration(r.BatchWait),
 				Logf: func(format string, args ...any) { logger.Warn(fmt.Sprintf(format, args...)) },
 			})
 			if err != nil {

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	ort "github.com/yalue/onnxruntime_go"
@@ -88,6 +89,14 @@ type Options struct {
 	// MaxIdleBuffers is how many sets of input/output tensors are kept for
 	// reuse between calls (each is about 16 MiB at 1024²); 0 means 2.
 	MaxIdleBuffers int
+
+	// MaxBatch > 1 runs up to that many concurrent Segment calls as one
+	// inference, for models whose input and output take a dynamic batch
+	// dimension (others run one by one); BatchWait is how long the first
+	// call of a batch waits for company (0 means 5ms). Off by default:
+	// see batch.go for what it costs and when it helps.
+	MaxBatch  int
+	BatchWait time.Duration
 }
 
 // ModelInfo identifies a session's model.
@@ -135,7 +144,11 @@ type Session struct {
 	sess              *ort.DynamicAdvancedSession
 	loaded            atomic.Bool
 	inType, outType   ElemType
-	inShape, outShape ort.Shape
+	inShape, outShape ort.Shape // batch 1
+	batchable         bool      // input and output batch dimensions are dynamic
+
+	batchMu sync.Mutex
+	pending *batch // the batch still taking calls, if any
 
 	infoMu sync.Mutex
 	info   ModelInfo
@@ -227,6 +240,12 @@ func (o *Options) normalize() error {
 	}
 	if o.MaxIdleBuffers <= 0 {
 		o.MaxIdleBuffers = 2
+	}
+	if o.MaxBatch < 0 || o.BatchWait < 0 {
+		return fmt.Errorf("segment: negative batch size %d or wait %v", o.MaxBatch, o.BatchWait)
+	}
+	if o.BatchWait == 0 {
+		o.BatchWait = 5 * time.Millisecond
 	}
 	return nil
 }
@@ -511,6 +530,7 @@ func (s *Session) inspect() (inName, outName string, err error) {
 
 	s.inType, s.outType = it, ot
 	s.inShape, s.outShape = want, oshape
+	s.batchable = in.Dimensions[0] < 0 && out.Dimensions[0] < 0
 	return in.Name, out.Name, nil
 }
 
@@ -657,32 +677,36 @@ func (b *runBuf) destroy() {
 	}
 }
 
-func (s *Session) newBuf() (_ *runBuf, err error) {
+// newBuf allocates tensors for a batch of n images (n > 1 only for a
+// batchable model).
+func (s *Session) newBuf(n int) (_ *runBuf, err error) {
 	b := &runBuf{}
 	defer func() {
 		if err != nil {
 			b.destroy()
 		}
 	}()
-	n := s.inShape.FlattenedSize()
+	inShape, outShape := s.inShape.Clone(), s.outShape.Clone()
+	inShape[0], outShape[0] = int64(n), int64(n)
+	size := inShape.FlattenedSize()
 	if s.inType == Float16 {
-		b.in16 = make([]uint16, n)
-		b.in, err = ort.NewCustomDataTensor(s.inShape, u16bytes(b.in16), ort.TensorElementDataTypeFloat16)
+		b.in16 = make([]uint16, size)
+		b.in, err = ort.NewCustomDataTensor(inShape, u16bytes(b.in16), ort.TensorElementDataTypeFloat16)
 	} else {
-		b.in32 = make([]float32, n)
-		b.in, err = ort.NewTensor(s.inShape, b.in32)
+		b.in32 = make([]float32, size)
+		b.in, err = ort.NewTensor(inShape, b.in32)
 	}
 	if err != nil {
 		return nil, err
 	}
-	m := s.outShape.FlattenedSize()
+	m := outShape.FlattenedSize()
 	if s.outType == Float16 {
 		b.out16 = make([]uint16, m)
 		b.plane = make([]float32, m)
-		b.out, err = ort.NewCustomDataTensor(s.outShape, u16bytes(b.out16), ort.TensorElementDataTypeFloat16)
+		b.out, err = ort.NewCustomDataTensor(outShape, u16bytes(b.out16), ort.TensorElementDataTypeFloat16)
 	} else {
 		b.out32 = make([]float32, m)
-		b.out, err = ort.NewTensor(s.outShape, b.out32)
+		b.out, err = ort.NewTensor(outShape, b.out32)
 	}
 	if err != nil {
 		return nil, err
@@ -698,7 +722,11 @@ func u16bytes(u []uint16) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(u))), 2*len(u))
 }
 
-func (s *Session) getBuf() (*runBuf, error) {
+// getBuf returns tensors for n images: reused for n == 1, fresh otherwise.
+func (s *Session) getBuf(n int) (*runBuf, error) {
+	if n > 1 {
+		return s.newBuf(n)
+	}
 	s.bufMu.Lock()
 	if n := len(s.free); n > 0 {
 		b := s.free[n-1]
@@ -707,12 +735,12 @@ func (s *Session) getBuf() (*runBuf, error) {
 		return b, nil
 	}
 	s.bufMu.Unlock()
-	return s.newBuf()
+	return s.newBuf(1)
 }
 
-func (s *Session) putBuf(b *runBuf) {
+func (s *Session) putBuf(b *runBuf, n int) {
 	s.bufMu.Lock()
-	if !s.closed && len(s.free) < s.opts.MaxIdleBuffers {
+	if n == 1 && !s.closed && len(s.free) < s.opts.MaxIdleBuffers {
 		s.free = append(s.free, b)
 		b = nil
 	}
@@ -748,16 +776,31 @@ func (s *Session) SegmentInto(ctx context.Context, mask, rgb []byte, width, heig
 	if len(mask) != width*height {
 		return fmt.Errorf("segment: mask has %d bytes, want %d", len(mask), width*height)
 	}
+	if s.opts.MaxBatch > 1 {
+		if err := s.Load(); err != nil {
+			return err
+		}
+		if s.batchable {
+			return s.segmentBatched(ctx, mask, rgb)
+		}
+	}
+	return s.pooled(ctx, func() error { return s.run(ctx, [][]byte{mask}, [][]byte{rgb}) })
+}
+
+// pooled runs fn in a slot of the session's Pool, if any.
+func (s *Session) pooled(ctx context.Context, fn func() error) error {
 	if s.opts.Pool == nil {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return s.run(ctx, mask, rgb)
+		return fn()
 	}
-	return s.opts.Pool.Do(ctx, func() error { return s.run(ctx, mask, rgb) })
+	return s.opts.Pool.Do(ctx, fn)
 }
 
-func (s *Session) run(ctx context.Context, mask, rgb []byte) error {
+// run infers masks[i] from rgbs[i], all in one ORT run.
+func (s *Session) run(ctx context.Context, masks, rgbs [][]byte) error {
+	n := len(rgbs)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
@@ -766,20 +809,22 @@ func (s *Session) run(ctx context.Context, mask, rgb []byte) error {
 	if err := s.load(); err != nil {
 		return err
 	}
-	b, err := s.getBuf()
+	b, err := s.getBuf(n)
 	if err != nil {
 		return fmt.Errorf("segment: %s: allocating tensors: %w", s.preset.Name, err)
 	}
 	reuse := true
 	defer func() {
 		if reuse {
-			s.putBuf(b)
+			s.putBuf(b, n)
 		} else {
 			b.destroy()
 		}
 	}()
 
-	s.fillInput(b, rgb)
+	for i, rgb := range rgbs {
+		s.fillInput(b, i, rgb)
+	}
 
 	fired := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
@@ -810,12 +855,15 @@ func (s *Session) run(ctx context.Context, mask, rgb []byte) error {
 		}
 		plane = b.plane
 	}
-	postprocess(mask, plane[:len(mask)], s.preset.ApplySigmoid, s.preset.MinMax)
+	per := len(plane) / n
+	for i, mask := range masks {
+		postprocess(mask, plane[i*per:i*per+len(mask)], s.preset.ApplySigmoid, s.preset.MinMax)
+	}
 	return nil
 }
 
-// fillInput normalises rgb into b's input tensor.
-func (s *Session) fillInput(b *runBuf, rgb []byte) {
+// fillInput normalises rgb into image i of b's input tensor.
+func (s *Session) fillInput(b *runBuf, i int, rgb []byte) {
 	p := &s.preset
 	lut := &s.lut
 	if p.DivideByMax {
@@ -843,9 +891,9 @@ func (s *Session) fillInput(b *runBuf, rgb []byte) {
 				l16[c][v] = Float32ToFloat16(lut[c][v])
 			}
 		}
-		fill(b.in16, rgb, n, p.Layout, src, &l16)
+		fill(b.in16[3*n*i:], rgb, n, p.Layout, src, &l16)
 	} else {
-		fill(b.in32, rgb, n, p.Layout, src, lut)
+		fill(b.in32[3*n*i:], rgb, n, p.Layout, src, lut)
 	}
 }
 
