@@ -19,7 +19,7 @@ if ! /usr/bin/python3 -c 'import onnx' 2>/dev/null; then
 	$sudo_ apt-get install -y -q python3-onnx >/dev/null
 fi
 if [ ! -s "$model" ]; then
-	/usr/bin/python3 - "$MATTE_RUNTIME/models/isnet-fp16.onnx" "$model" <<'PY'
+	/usr/bin/python3 - "$PWD/runtime/models/isnet-fp16.onnx" "$model" <<'PY'
 import sys, onnx
 m = onnx.load(sys.argv[1])
 for vi in list(m.graph.input) + list(m.graph.output):
