@@ -386,6 +386,7 @@ type Stats struct {
 	DiskMaxBytes         int64
 	DiskIndexReady       bool // the startup scan has finished
 	DiskEvictions        uint64
+	DiskWrites           uint64 // writes attempted that did not fail (cancelled ones included)
 	DiskWriteErrors      uint64
 	DiskWritesDropped    uint64 // queue full, or entry larger than DiskMaxBytes
 	DiskCorruptDropped   uint64 // corrupt/truncated/foreign entries deleted

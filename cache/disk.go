@@ -124,6 +124,7 @@ type diskTier struct {
 	hits, misses    atomic.Uint64
 	evictions       atomic.Uint64
 	writeErrors     atomic.Uint64
+	writes          atomic.Uint64 // entries written and renamed into place
 	writesDropped   atomic.Uint64
 	corruptDropped  atomic.Uint64
 	tempFilesPurged atomic.Uint64
@@ -534,6 +535,8 @@ func (d *diskTier) writer() {
 		if err := d.write(p); err != nil {
 			d.writeErrors.Add(1)
 			d.report(&DiskError{Op: "write", Namespace: p.ns, Key: p.key, Path: d.path(p.k), Err: err})
+		} else {
+			d.writes.Add(1)
 		}
 		d.finished(p)
 	}
@@ -993,6 +996,7 @@ func (d *diskTier) stats(s *Stats) {
 	s.DiskMaxBytes = d.maxBytes
 	s.DiskEvictions = d.evictions.Load()
 	s.DiskWriteErrors = d.writeErrors.Load()
+	s.DiskWrites = d.writes.Load()
 	s.DiskWritesDropped = d.writesDropped.Load()
 	s.DiskCorruptDropped = d.corruptDropped.Load()
 	s.DiskTempFilesRemoved = d.tempFilesPurged.Load()

@@ -7,10 +7,12 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -94,6 +96,20 @@ http://localhost:9080 {
 	}
 	if n := transformsDone(t); n != before {
 		t.Fatalf("a hit ran %d transforms", n-before)
+	}
+	// Hits revalidate the source with file_server (a 304 that grants no
+	// freshness): nothing about them is worth a disk write.
+	writes := settledMetricSum(t, "matte_cache_disk_writes_total")
+	if writes < 2 {
+		t.Fatalf("%v disk writes after a miss, want the result and the source memo", writes)
+	}
+	for i := 0; i < 3; i++ {
+		if res, _ := get(t, tester, base+"/photo.jpg?w=30"); res.Header.Get("X-Cache") != "HIT-MEMORY" {
+			t.Fatalf("hit %d: X-Cache %q", i, res.Header.Get("X-Cache"))
+		}
+	}
+	if n := settledMetricSum(t, "matte_cache_disk_writes_total"); n != writes {
+		t.Fatalf("three cache hits wrote %v disk entries", n-writes)
 	}
 
 	t.Run("a changed file is picked up", func(t *testing.T) {
@@ -285,4 +301,49 @@ http://localhost:9080 {
 	if n := transformsDone(t) - before; n != 3 {
 		t.Fatalf("%d transforms for 3 requests with the cache off", n)
 	}
+}
+
+// settledMetricSum sums every series of the counter name once it has not
+// moved for 300ms (disk writes are queued), failing when there is none.
+func settledMetricSum(t *testing.T, name string) float64 {
+	t.Helper()
+	last := -1.0
+	for i := 0; i < 50; i++ {
+		v := metricSum(t, name)
+		if v == last {
+			return v
+		}
+		last = v
+		time.Sleep(300 * time.Millisecond)
+	}
+	t.Fatalf("%s never settled", name)
+	return 0
+}
+
+// metricSum sums the series of name (any labels) on the admin /metrics.
+func metricSum(t *testing.T, name string) float64 {
+	t.Helper()
+	res, err := http.Get("http://localhost:2999/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, found := 0.0, false
+	for _, line := range strings.Split(string(body), "\n") {
+		if rest, ok := strings.CutPrefix(line, name); ok && (strings.HasPrefix(rest, "{") || strings.HasPrefix(rest, " ")) {
+			f, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+			if err != nil {
+				t.Fatalf("metric line %q: %v", line, err)
+			}
+			sum, found = sum+f, true
+		}
+	}
+	if !found {
+		t.Fatalf("no %s series on /metrics", name)
+	}
+	return sum
 }

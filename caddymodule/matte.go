@@ -317,8 +317,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 			return err
 		}
 		if rec.notModified {
-			memo.FreshUntil = now.Add(freshness(rec.header, now, time.Duration(h.SourceTTL)))
-			h.storeMemo(srcID, memo)
+			// Store the memo again only when the 304 grants freshness: the
+			// rest of it is unchanged, and with none (source_ttl 0, no
+			// Cache-Control) a store per hit would be a disk write per hit.
+			if memo.FreshUntil = now.Add(freshness(rec.header, now, time.Duration(h.SourceTTL))); memo.FreshUntil.After(now) {
+				h.storeMemo(srcID, memo)
+			}
 			if h.serveCached(w, r, params, memo) {
 				return nil
 			}

@@ -85,6 +85,7 @@ var (
 	descBytes     = prometheus.NewDesc("matte_cache_bytes", "Bytes held, by tier.", []string{"cache", "tier"}, nil)
 	descEntries   = prometheus.NewDesc("matte_cache_entries", "Entries held, by tier.", []string{"cache", "tier"}, nil)
 	descCoalesced = prometheus.NewDesc("matte_cache_coalesced_total", "Requests that waited for an identical transform instead of running one.", []string{"cache"}, nil)
+	descWrites    = prometheus.NewDesc("matte_cache_disk_writes_total", "Disk tier writes.", []string{"cache"}, nil)
 	descWriteErrs = prometheus.NewDesc("matte_cache_disk_write_errors_total", "Disk tier writes that failed (the response was still served).", []string{"cache"}, nil)
 	descCorrupt   = prometheus.NewDesc("matte_cache_disk_corrupt_total", "Corrupt or truncated disk entries detected and deleted.", []string{"cache"}, nil)
 )
@@ -107,7 +108,7 @@ var livePools sync.Map
 type cacheCollector struct{}
 
 func (cacheCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descHits, descMisses, descEvictions, descBytes, descEntries, descCoalesced, descWriteErrs, descCorrupt,
+	for _, d := range []*prometheus.Desc{descHits, descMisses, descEvictions, descBytes, descEntries, descCoalesced, descWrites, descWriteErrs, descCorrupt,
 		descQueueCost, descQueueInFlight, descQueueRejected, descInferQueued, descInferRunning, descInferRejected} {
 		ch <- d
 	}
@@ -156,6 +157,7 @@ func (cacheCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(descEntries, s.MemoryEntries, "memory")
 		gauge(descEntries, s.DiskEntries, "disk")
 		counter(descCoalesced, s.Coalesced)
+		counter(descWrites, s.DiskWrites)
 		counter(descWriteErrs, s.DiskWriteErrors)
 		counter(descCorrupt, s.DiskCorruptDropped)
 		return true
