@@ -2,16 +2,18 @@
 // not part of `make test`; run it with
 //
 //	make loadtest                                   # builds ./bin/caddy first
-//	make loadtest LOADTEST_FLAGS="-phase 8s"        # shorter phases
+//	make loadtest LOADTEST_FLAGS="-phase 8s -soak 2m"
 //	go run ./bench/loadtest -h                      # all flags
 //
 // It prepares a temporary site (good images copied from the perf corpus in
 // /work/shared/testdata/perf, a truncated JPEG, corrupt files with image
 // extensions, a non-image, a 20000x20000 PNG and a 65000x65000 JPEG header as
-// decompression bombs) and a disk-cache folder, starts `./bin/caddy run` on
-// free 127.0.0.1 ports with a generated Caddyfile (matte in front of
-// file_server: max_source_megapixels 50, workers 2, queue_megapixels 100,
-// timeout 10s, cache_disk 256MiB, rembg off), and runs six bounded phases:
+// decompression bombs) and a disk-cache folder, on a small tmpfs when it can
+// mount one (root), starts `./bin/caddy run` on free 127.0.0.1 ports with a
+// generated Caddyfile (matte in front of file_server: max_source_megapixels
+// 50, workers 2, queue_megapixels 100, timeout 10s, cache_disk 256MiB, rembg
+// off, debug logging so that client disconnects can be counted), and runs
+// bounded phases:
 //
 //  1. warm: cached and fresh variants (varying w);
 //  2. bad-params: invalid query parameters (400 expected);
@@ -21,17 +23,31 @@
 //     alongside healthy requests;
 //  5. burst: waves of concurrent distinct misses of the 12 MP image, over the
 //     queue limit (some 503 with Retry-After expected, quickly);
-//  6. cache-broken: the disk-cache folder is replaced by a regular file
-//     mid-run (works as root, unlike chmod 000); requests must still succeed.
+//  6. the disk cache breaks; requests must still all get a valid 200:
+//     6a. cache-full: the tmpfs (-tmpfs-size, smaller than cache_disk's
+//     size) fills with Matte's own writes (usually already in the earlier
+//     phases; if not, a filler file leaves 1 MiB for the first half of the
+//     phase), then a filler takes what is left, to ENOSPC, for the second
+//     half;
+//     6b. cache-read-only: the tmpfs is remounted read-only (EROFS);
+//     6c. cache-gone: the tmpfs is unmounted and the folder replaced by a
+//     regular file (the only fault when no tmpfs could be mounted);
+//  7. soak: -soak of mixed load (hits, 1/4/12 MP misses, bad params, bad
+//     sources, disconnects) on a fresh server, RSS sampled every second;
+//  8. the same soak on another fresh server with free_memory_interval
+//     -soak-trim (malloc_trim), to compare RSS with and without.
 //
 // A probe requests a known-good transform every 200 ms throughout. Every
 // response is checked: a 200 must decode as the requested format and match
 // its Content-Length, a 503 must carry Retry-After, an error must be Matte's
 // JSON. Per phase it reports requests, statuses, p50/p99, peak RSS of the
 // caddy process (/proc/<pid>/status every 100 ms), "panic" lines in the
-// server log, malformed responses and probe results; it writes the report to
+// server log, malformed responses and probe results; for the soaks, RSS at
+// the start, each quarter, the peak and after 5 s and 15 s idle, with a
+// bounded/NOT bounded verdict. It writes the report to
 // bench/loadtest/REPORT.md, prints it, and exits 1 when there was a panic, a
-// malformed response, an unexpected status, a failed probe or a server crash.
+// malformed response, an unexpected status, a failed probe or a server
+// crash. The tmpfs is unmounted on every exit path, SIGINT/SIGTERM included.
 //
 // Traffic goes to 127.0.0.1 only; every loop is bounded in time and count.
 package main
@@ -53,6 +69,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -77,6 +94,24 @@ var (
 	flagOut     = flag.String("out", "bench/loadtest/REPORT.md", "report path ('' for stdout only)")
 	flagKeep    = flag.Bool("keep", false, "keep the temporary folder (site, cache, server log)")
 	flagTimeout = flag.Duration("client-timeout", 30*time.Second, "per-request client timeout")
+
+	flagTmpfs        = flag.String("tmpfs-size", "16m", "size of the tmpfs mounted on the disk-cache folder, below cache_disk's 256MiB (needs root; '' to only simulate a broken cache folder)")
+	flagDebugLog     = flag.Bool("debug-log", true, "run the fault-phase server with debug logging (counts client disconnects)")
+	flagTrim         = flag.Duration("free-memory-interval", 0, "free_memory_interval (malloc_trim) of the fault-phase server and of the first soak; 0 = off, Matte's default")
+	flagSoak         = flag.Duration("soak", 60*time.Second, "duration of each soak run (mixed load, RSS every second); 0 skips the soaks")
+	flagSoakTrim     = flag.Duration("soak-trim", 10*time.Second, "free_memory_interval of the second soak run, on a fresh server; 0 skips it")
+	flagSoakMargin   = flag.Float64("soak-margin", 0.15, "bounded when the last quarter's peak RSS is at most this fraction above the first quarter's")
+	flagSoakMaxReq   = flag.Int("soak-max-requests", 1000000, "upper bound on requests per soak run")
+	flagSoakCacheMem = flag.String("soak-cache-memory", "32MiB", "cache_memory of the soak servers (small, so the memory tier fills early)")
+	flagVipsCache    = flag.String("vips-cache-memory", "", "vips_cache_memory for every server ('' = Matte's default)")
+	flagVipsConc     = flag.Int("vips-concurrency", 0, "vips_concurrency for every server (0 = Matte's default)")
+)
+
+var (
+	bad = []string{"w=abc", "w=0", "w=100001", "h=-5", "fit=squash", "q=0", "q=101", "fm=bmp",
+		"rot=left", "blur=99999", "dpr=9", "crop=nowhere&fit=crop&w=10&h=10", "rect=1,2", "bg=notacolour",
+		"flip=x", "sharp=500", "w=10&pad=99999", "lossless=maybe", "trim=sometimes", "w=1e3"}
+	badSrc = []string{"truncated.jpg", "corrupt.jpg", "damaged.jpg", "random.png", "notimage.jpg", "bomb.png", "bomb.jpg"}
 )
 
 // ---------------------------------------------------------------- stats
@@ -109,6 +144,10 @@ type phaseStats struct {
 	dur       time.Duration
 	notes     []string
 	alive     bool
+	skipped   bool
+	cacheWarn int // server `"msg":"cache"` warnings in the phase
+	enospc    int // ... of them "no space left on device"
+	erofs     int // ... of them "read-only file system"
 }
 
 func newPhase(name, expect string, allowed ...int) *phaseStats {
@@ -304,6 +343,10 @@ func check(resp *http.Response, body []byte, wantFmt string) string {
 // run calls fn from conc goroutines until the phase's time or request budget
 // is spent.
 func run(p *phaseStats, conc int, d time.Duration, fn func(i int) (what string, r result)) {
+	runN(p, conc, d, *flagMaxReq, fn)
+}
+
+func runN(p *phaseStats, conc int, d time.Duration, maxReq int, fn func(i int) (what string, r result)) {
 	deadline := time.Now().Add(d)
 	var n atomic.Int64
 	var wg sync.WaitGroup
@@ -313,7 +356,7 @@ func run(p *phaseStats, conc int, d time.Duration, fn func(i int) (what string, 
 			defer wg.Done()
 			for time.Now().Before(deadline) {
 				i := int(n.Add(1))
-				if i > *flagMaxReq {
+				if i > maxReq {
 					return
 				}
 				what, r := fn(i)
@@ -450,14 +493,47 @@ func (s *server) alive() bool {
 	}
 }
 
-func startServer(dir string) (*server, int, error) {
+// serverConf is what differs between the servers of one run.
+type serverConf struct {
+	name        string // <name>.Caddyfile, <name>.log in the temporary folder
+	cacheDir    string
+	trim        time.Duration // free_memory_interval; 0 = off
+	cacheMemory string        // cache_memory; "" = Matte's default
+	debugLog    bool
+}
+
+// matteOptions are the matte block's lines, with the cache folder shown as
+// cacheShown.
+func (sc serverConf) matteOptions(cacheShown string) []string {
+	o := []string{"max_source_megapixels 50", "workers 2", "queue_megapixels 100", "timeout 10s",
+		"cache_disk " + cacheShown + " 256MiB"}
+	if sc.cacheMemory != "" {
+		o = append(o, "cache_memory "+sc.cacheMemory)
+	}
+	if sc.trim > 0 {
+		o = append(o, "free_memory_interval "+sc.trim.String())
+	}
+	if *flagVipsCache != "" {
+		o = append(o, "vips_cache_memory "+*flagVipsCache)
+	}
+	if *flagVipsConc > 0 {
+		o = append(o, fmt.Sprintf("vips_concurrency %d", *flagVipsConc))
+	}
+	return append(o, "rembg off")
+}
+
+func startServer(dir string, sc serverConf) (*server, error) {
 	port, err := freePort()
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	admin, err := freePort()
 	if err != nil {
-		return nil, 0, err
+		return nil, err
+	}
+	logOpt := ""
+	if sc.debugLog {
+		logOpt = "\tlog {\n\t\tlevel DEBUG\n\t}\n"
 	}
 	cf := fmt.Sprintf(`{
 	admin 127.0.0.1:%d
@@ -465,36 +541,33 @@ func startServer(dir string) (*server, int, error) {
 	persist_config off
 	storage file_system %s
 	grace_period 2s
-}
+%s}
 
 http://127.0.0.1:%d {
 	root * %s
 	matte {
-		max_source_megapixels 50
-		workers 2
-		queue_megapixels 100
-		timeout 10s
-		cache_disk %s 256MiB
-		rembg off
+		%s
 	}
 	file_server
 }
-`, admin, filepath.Join(dir, "caddydata"), port, filepath.Join(dir, "site"), filepath.Join(dir, "cache"))
-	cfPath := filepath.Join(dir, "Caddyfile")
+`, admin, filepath.Join(dir, "caddydata"), logOpt, port, filepath.Join(dir, "site"), strings.Join(sc.matteOptions(sc.cacheDir), "\n\t\t"))
+	cfPath := filepath.Join(dir, sc.name+".Caddyfile")
 	if err := os.WriteFile(cfPath, []byte(cf), 0o644); err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	s := &server{log: filepath.Join(dir, "caddy.log"), done: make(chan struct{})}
+	s := &server{log: filepath.Join(dir, sc.name+".log"), done: make(chan struct{})}
 	lf, err := os.Create(s.log)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	s.cmd = exec.Command(*flagCaddy, "run", "--config", cfPath, "--adapter", "caddyfile")
 	s.cmd.Stdout, s.cmd.Stderr = lf, lf
 	s.cmd.Env = append(os.Environ(), "XDG_DATA_HOME="+filepath.Join(dir, "xdg"), "XDG_CONFIG_HOME="+filepath.Join(dir, "xdg"))
 	if err := s.cmd.Start(); err != nil {
-		return nil, 0, err
+		lf.Close()
+		return nil, err
 	}
+	atExit(s.stop)
 	go func() {
 		err := s.cmd.Wait()
 		s.exitMu.Lock()
@@ -507,19 +580,19 @@ http://127.0.0.1:%d {
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		if !s.alive() {
-			return s, port, fmt.Errorf("caddy exited during start: %v (log %s)", s.exit, s.log)
+			return s, fmt.Errorf("caddy exited during start: %v (log %s)", s.exit, s.log)
 		}
 		r := do("/img/photo-1mp.jpg", "w=16", 0, 0)
 		if r.status == 200 && r.malformed == "" {
-			return s, port, nil
+			return s, nil
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	return s, port, errors.New("caddy not ready after 90 s; log: " + s.log)
+	return s, errors.New("caddy not ready after 90 s; log: " + s.log)
 }
 
 func (s *server) stop() {
-	if !s.alive() {
+	if s == nil || !s.alive() {
 		return
 	}
 	_ = s.cmd.Process.Signal(syscall.SIGINT)
@@ -583,65 +656,83 @@ func errLines(log string, from int64) map[string]int {
 	return m
 }
 
-// ---------------------------------------------------------------- main
-
-func main() {
-	flag.Parse()
-	os.Exit(realMain())
+// cacheWarnings counts the server's `"msg":"cache"` warnings (disk-tier
+// failures) in log[from:to] (to < 0: to the end), and those among them that
+// contain sub.
+func cacheWarnings(log string, from, to int64, sub string) (all, matching int) {
+	return countLines(log, from, to, `"msg":"cache"`, sub)
 }
 
-func realMain() int {
-	if _, err := os.Stat(filepath.Join(*flagCorpus, "photo-12mp.jpg")); err != nil {
-		fmt.Fprintf(os.Stderr, "loadtest: SKIP: perf corpus not found (%v); pass -corpus <dir> with photo-1mp.jpg, photo-4mp.jpg, photo-12mp.jpg, photo-alpha.png\n", err)
-		return 0
+// countLines counts the lines of log[from:to] that contain must, and those
+// among them that also contain sub.
+func countLines(log string, from, to int64, must, sub string) (all, matching int) {
+	b, _ := os.ReadFile(log)
+	if to < 0 || to > int64(len(b)) {
+		to = int64(len(b))
 	}
-	if _, err := os.Stat(*flagCaddy); err != nil {
-		fmt.Fprintf(os.Stderr, "loadtest: %v (run `make build` or use `make loadtest`)\n", err)
-		return 2
+	if from > to {
+		from = to
 	}
-	dir, err := os.MkdirTemp("", "matte-loadtest-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "loadtest:", err)
-		return 2
-	}
-	if !*flagKeep {
-		defer os.RemoveAll(dir)
-	}
-	fmt.Fprintf(os.Stderr, "loadtest: preparing fixtures in %s\n", dir)
-	if err := prepare(dir); err != nil {
-		fmt.Fprintln(os.Stderr, "loadtest: fixtures:", err)
-		return 2
-	}
-	srv, _, err := startServer(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "loadtest:", err)
-		if srv != nil {
-			srv.stop()
-			tail(srv.log)
+	for _, l := range strings.Split(string(b[from:to]), "\n") {
+		if strings.Contains(l, must) {
+			all++
+			if sub != "" && strings.Contains(l, sub) {
+				matching++
+			}
 		}
-		return 2
 	}
-	defer srv.stop()
-	pid := srv.cmd.Process.Pid
-	time.Sleep(time.Second)
-	rssStart := readKB(pid, "VmRSS")
-	fmt.Fprintf(os.Stderr, "loadtest: caddy pid %d on %s, RSS %d MiB\n", pid, base, rssStart/1024)
+	return all, matching
+}
 
-	// RSS sampler and healthy probe, attributed to the current phase.
-	var cur atomic.Pointer[phaseStats]
-	stopBG := make(chan struct{})
-	var bg sync.WaitGroup
-	bg.Add(2)
+// ---------------------------------------------------------------- cleanup
+
+// Cleanups run in reverse order on every exit path: the end of realMain,
+// and SIGINT/SIGTERM/SIGHUP (servers stopped, the tmpfs unmounted, the
+// temporary folder removed).
+var (
+	cleanMu  sync.Mutex
+	cleanups []func()
+)
+
+func atExit(f func()) {
+	cleanMu.Lock()
+	cleanups = append(cleanups, f)
+	cleanMu.Unlock()
+}
+
+func cleanup() {
+	cleanMu.Lock()
+	fs := cleanups
+	cleanups = nil
+	cleanMu.Unlock()
+	for i := len(fs) - 1; i >= 0; i-- {
+		fs[i]()
+	}
+}
+
+// ---------------------------------------------------------------- phases
+
+// monitor samples the server's RSS every 100 ms and sends the healthy probe
+// every 200 ms, both attributed to the current phase.
+type monitor struct {
+	cur  atomic.Pointer[phaseStats]
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+func startMonitor(pid int) *monitor {
+	m := &monitor{stop: make(chan struct{})}
+	m.wg.Add(2)
 	go func() {
-		defer bg.Done()
+		defer m.wg.Done()
 		t := time.NewTicker(100 * time.Millisecond)
 		defer t.Stop()
 		for {
 			select {
-			case <-stopBG:
+			case <-m.stop:
 				return
 			case <-t.C:
-				if p := cur.Load(); p != nil {
+				if p := m.cur.Load(); p != nil {
 					rss := readKB(pid, "VmRSS")
 					p.mu.Lock()
 					p.peakRSS = max(p.peakRSS, rss)
@@ -651,15 +742,15 @@ func realMain() int {
 		}
 	}()
 	go func() {
-		defer bg.Done()
+		defer m.wg.Done()
 		t := time.NewTicker(200 * time.Millisecond)
 		defer t.Stop()
 		for {
 			select {
-			case <-stopBG:
+			case <-m.stop:
 				return
 			case <-t.C:
-				p := cur.Load()
+				p := m.cur.Load()
 				if p == nil {
 					continue
 				}
@@ -673,10 +764,164 @@ func realMain() int {
 			}
 		}
 	}()
+	return m
+}
 
+func (m *monitor) close() {
+	m.cur.Store(nil)
+	close(m.stop)
+	m.wg.Wait()
+}
+
+type runner struct {
+	srv    *server
+	mon    *monitor
+	logOff int64
+	phases *[]*phaseStats
+}
+
+func (rn *runner) phase(p *phaseStats, body func(p *phaseStats)) {
+	if !rn.srv.alive() {
+		p.note("skipped: the server is not running")
+		*rn.phases = append(*rn.phases, p)
+		return
+	}
+	fmt.Fprintf(os.Stderr, "loadtest: phase %s ...\n", p.name)
+	rn.mon.cur.Store(p)
+	errOff := logSize(rn.srv.log)
+	start := time.Now()
+	body(p)
+	if p.dur == 0 {
+		p.dur = time.Since(start)
+	}
+	time.Sleep(300 * time.Millisecond) // let the last probe land here
+	var n int
+	n, rn.logOff = countPanics(rn.srv.log, rn.logOff)
+	p.panics = n
+	p.errLogs = errLines(rn.srv.log, errOff)
+	p.cacheWarn, p.enospc = cacheWarnings(rn.srv.log, errOff, -1, "no space left on device")
+	_, p.erofs = cacheWarnings(rn.srv.log, errOff, -1, "read-only file system")
+	p.alive = rn.srv.alive()
+	*rn.phases = append(*rn.phases, p)
+	fmt.Fprintf(os.Stderr, "loadtest:   %d requests, %v, malformed %d, unexpected %d, probes %d/%d, peak RSS %d MiB\n",
+		p.sent, p.byStatus, len(p.malformed), len(p.unexpect), p.probesOK, p.probesAll, p.peakRSS/1024)
+}
+
+func (rn *runner) skip(p *phaseStats, format string, a ...any) {
+	p.note(format, a...)
+	p.skipped = true
+	p.alive = rn.srv.alive()
+	*rn.phases = append(*rn.phases, p)
+	fmt.Fprintf(os.Stderr, "loadtest: phase %s skipped\n", p.name)
+}
+
+func (p *phaseStats) unexpected(format string, a ...any) {
+	p.mu.Lock()
+	p.unexpect = append(p.unexpect, fmt.Sprintf(format, a...))
+	p.mu.Unlock()
+}
+
+// ---------------------------------------------------------------- main
+
+func main() {
+	flag.Parse()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		s := <-sig
+		fmt.Fprintf(os.Stderr, "loadtest: %v: stopping servers, unmounting the tmpfs, removing the temporary folder\n", s)
+		cleanup()
+		os.Exit(130)
+	}()
+	code := realMain()
+	cleanup()
+	os.Exit(code)
+}
+
+// runInfo is what the report says besides the phases.
+type runInfo struct {
+	started              time.Time
+	wall                 time.Duration
+	loadavg              string
+	mountNote            string
+	faultConf            serverConf
+	rssStart, rssEnd, hw int64
+	alive                bool
+	totalPanics          int
+	disconnectNote       string
+	soaks                []*soakResult
+}
+
+func realMain() int {
+	if _, err := os.Stat(filepath.Join(*flagCorpus, "photo-12mp.jpg")); err != nil {
+		fmt.Fprintf(os.Stderr, "loadtest: SKIP: perf corpus not found (%v); pass -corpus <dir> with photo-1mp.jpg, photo-4mp.jpg, photo-12mp.jpg, photo-alpha.png\n", err)
+		return 0
+	}
+	if _, err := os.Stat(*flagCaddy); err != nil {
+		fmt.Fprintf(os.Stderr, "loadtest: %v (run `make build` or use `make loadtest`)\n", err)
+		return 2
+	}
+	info := runInfo{started: time.Now()}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		info.loadavg = strings.Join(strings.Fields(string(b))[:3], " ")
+	}
+	dir, err := os.MkdirTemp("", "matte-loadtest-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		return 2
+	}
+	if !*flagKeep {
+		atExit(func() {
+			if m, _ := mountedAt(filepath.Join(dir, "cache")); m {
+				fmt.Fprintf(os.Stderr, "loadtest: %s is still mounted; not removing %s\n", filepath.Join(dir, "cache"), dir)
+				return
+			}
+			os.RemoveAll(dir)
+		})
+	}
+	fmt.Fprintf(os.Stderr, "loadtest: preparing fixtures in %s\n", dir)
+	if err := prepare(dir); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest: fixtures:", err)
+		return 2
+	}
+	cacheDir := filepath.Join(dir, "cache")
+	var mnt *tmpfsMount
+	var mountErr error
+	if *flagTmpfs == "" {
+		mountErr = errors.New("-tmpfs-size ''")
+	} else if mnt, mountErr = mountTmpfs(cacheDir, *flagTmpfs); mnt != nil {
+		atExit(func() {
+			if _, err := mnt.unmount(); err != nil {
+				fmt.Fprintf(os.Stderr, "loadtest: umount %s: %v\n", cacheDir, err)
+			}
+		})
+	}
+	if mnt != nil {
+		info.mountNote = fmt.Sprintf("a %s tmpfs mounted on the cache folder (smaller than cache_disk's 256MiB, so the disk fills before Matte evicts)", *flagTmpfs)
+	} else {
+		info.mountNote = fmt.Sprintf("no tmpfs (%v): phases 6a and 6b skipped, 6c simulates the broken disk", mountErr)
+	}
+	fmt.Fprintf(os.Stderr, "loadtest: cache folder: %s\n", info.mountNote)
+
+	info.faultConf = serverConf{name: "caddy", cacheDir: cacheDir, trim: *flagTrim, debugLog: *flagDebugLog}
+	srv, err := startServer(dir, info.faultConf)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		if srv != nil {
+			srv.stop()
+			tail(srv.log)
+		}
+		return 2
+	}
+	pid := srv.cmd.Process.Pid
+	time.Sleep(time.Second)
+	info.rssStart = readKB(pid, "VmRSS")
+	fmt.Fprintf(os.Stderr, "loadtest: caddy pid %d on %s, RSS %d MiB\n", pid, base, info.rssStart/1024)
+
+	mon := startMonitor(pid)
 	var phases []*phaseStats
-	var logOff int64
-	_, logOff = countPanics(srv.log, 0)
+	rn := &runner{srv: srv, mon: mon, phases: &phases}
+	_, rn.logOff = countPanics(srv.log, 0)
 	var missN atomic.Int64 // unique widths for misses
 	fresh := func() int { return 600 + int(missN.Add(1)) }
 	hot := []int{100, 200, 300, 400}
@@ -699,50 +944,23 @@ func realMain() int {
 		return kind + " " + src + "?" + q, do(src, q, 0, 0)
 	}
 
-	phase := func(p *phaseStats, body func(p *phaseStats)) {
-		if !srv.alive() {
-			p.note("skipped: the server is not running")
-			phases = append(phases, p)
-			return
-		}
-		fmt.Fprintf(os.Stderr, "loadtest: phase %s ...\n", p.name)
-		cur.Store(p)
-		errOff := logSize(srv.log)
-		start := time.Now()
-		body(p)
-		p.dur = time.Since(start)
-		time.Sleep(300 * time.Millisecond) // let the last probe land here
-		var n int
-		n, logOff = countPanics(srv.log, logOff)
-		p.panics = n
-		p.errLogs = errLines(srv.log, errOff)
-		p.alive = srv.alive()
-		phases = append(phases, p)
-		fmt.Fprintf(os.Stderr, "loadtest:   %d requests, %v, malformed %d, unexpected %d, probes %d/%d\n",
-			p.sent, p.byStatus, len(p.malformed), len(p.unexpect), p.probesOK, p.probesAll)
-	}
-
 	d := *flagPhase
 	conc := *flagConc
 
-	phase(newPhase("1 warm", "200 (hits and misses)", 200), func(p *phaseStats) {
+	rn.phase(newPhase("1 warm", "200 (hits and misses)", 200), func(p *phaseStats) {
 		run(p, conc, d, warmReq)
 	})
 
-	bad := []string{"w=abc", "w=0", "w=100001", "h=-5", "fit=squash", "q=0", "q=101", "fm=bmp",
-		"rot=left", "blur=99999", "dpr=9", "crop=nowhere&fit=crop&w=10&h=10", "rect=1,2", "bg=notacolour",
-		"flip=x", "sharp=500", "w=10&pad=99999", "lossless=maybe", "trim=sometimes", "w=1e3"}
-	phase(newPhase("2 bad-params", "400", 400), func(p *phaseStats) {
+	rn.phase(newPhase("2 bad-params", "400", 400), func(p *phaseStats) {
 		run(p, conc, d, func(i int) (string, result) {
 			q := bad[i%len(bad)]
 			return "/img/photo-1mp.jpg?" + q, do("/img/photo-1mp.jpg", q, 0, 0)
 		})
 	})
 
-	badSrc := []string{"truncated.jpg", "corrupt.jpg", "damaged.jpg", "random.png", "notimage.jpg", "bomb.png", "bomb.jpg"}
 	srcStatus := map[string]map[int]int{}
 	var srcMu sync.Mutex
-	phase(newPhase("3 bad-sources", "413/415/422 (503 tolerated; 200 only for damaged.jpg)", 200, 413, 415, 422, 503), func(p *phaseStats) {
+	rn.phase(newPhase("3 bad-sources", "413/415/422 (503 tolerated; 200 only for damaged.jpg)", 200, 413, 415, 422, 503), func(p *phaseStats) {
 		run(p, conc, d, func(i int) (string, result) {
 			n := badSrc[i%len(badSrc)]
 			q := fmt.Sprintf("w=%d", 100+i%50)
@@ -754,9 +972,7 @@ func realMain() int {
 			srcStatus[n][r.status]++
 			srcMu.Unlock()
 			if r.status == 200 && n != "damaged.jpg" {
-				p.mu.Lock()
-				p.unexpect = append(p.unexpect, fmt.Sprintf("/img/%s?%s: status 200", n, q))
-				p.mu.Unlock()
+				p.unexpected("/img/%s?%s: status 200", n, q)
 			}
 			return "/img/" + n + "?" + q, r
 		})
@@ -767,7 +983,8 @@ func realMain() int {
 		srcMu.Unlock()
 	})
 
-	phase(newPhase("4 slow+disconnect", "200, client cancels, 503 tolerated", 200, 503), func(p *phaseStats) {
+	rn.phase(newPhase("4 slow+disconnect", "200, client cancels, 503 tolerated", 200, 503), func(p *phaseStats) {
+		off, t0 := logSize(srv.log), time.Now()
 		var slowDone, slowN, cancN atomic.Int64
 		var wg sync.WaitGroup
 		wg.Add(3)
@@ -799,10 +1016,21 @@ func realMain() int {
 			run(p, 2, d, warmReq)
 		}()
 		wg.Wait()
+		p.dur = time.Since(t0)
 		p.note("slow readers: %d sent, %d completed with a valid image; disconnecters: %d sent", slowN.Load(), slowDone.Load(), cancN.Load())
+		time.Sleep(500 * time.Millisecond) // let the server log the last cancels
+		_, dbg := countLines(srv.log, off, -1, `"level":"debug"`, `"msg":"client closed the request"`)
+		errs, canceled := countLines(srv.log, off, -1, `"level":"error"`, "context canceled")
+		if *flagDebugLog {
+			info.disconnectNote = fmt.Sprintf("%d client disconnects logged at debug level as `client closed the request`; %d error-level lines in the phase, %d of them mentioning `context canceled`",
+				dbg, errs, canceled)
+		} else {
+			info.disconnectNote = fmt.Sprintf("debug logging off (-debug-log=false); %d error-level lines in the phase, %d of them mentioning `context canceled`", errs, canceled)
+		}
+		p.note("server log: %s", info.disconnectNote)
 	})
 
-	phase(newPhase("5 burst", "200 and 503 with Retry-After", 200, 503), func(p *phaseStats) {
+	rn.phase(newPhase("5 burst", "200 and 503 with Retry-After", 200, 503), func(p *phaseStats) {
 		deadline := time.Now().Add(d)
 		waves := 0
 		for time.Now().Before(deadline) && p.sent+*flagBurst <= *flagMaxReq {
@@ -821,41 +1049,128 @@ func realMain() int {
 		p.note("%d waves of %d concurrent distinct 12 MP misses; 503 p50 %s, p99 %s; burst produced a 503: %v",
 			waves, *flagBurst, pct(p.lat503, .5), pct(p.lat503, .99), len(p.lat503) > 0)
 		if len(p.lat503) == 0 {
-			p.mu.Lock()
-			p.unexpect = append(p.unexpect, "no 503 in a burst over queue_megapixels")
-			p.mu.Unlock()
+			p.unexpected("no 503 in a burst over queue_megapixels")
 		}
 	})
 
-	phase(newPhase("6 cache-broken", "200 (disk cache unusable)", 200), func(p *phaseStats) {
-		cdir := filepath.Join(dir, "cache")
+	if mnt == nil {
+		rn.skip(newPhase("6a cache-full", "200 (disk cache on a full disk, ENOSPC)", 200),
+			"skipped: no tmpfs on the cache folder (%v); only the folder→file simulation (6c) ran", mountErr)
+		rn.skip(newPhase("6b cache-read-only", "200 (disk cache read-only, EROFS)", 200),
+			"skipped: no tmpfs on the cache folder (%v); only the folder→file simulation (6c) ran", mountErr)
+	} else {
+		rn.phase(newPhase("6a cache-full", "200 (disk cache on a full disk, ENOSPC)", 200), func(p *phaseStats) {
+			off := logSize(srv.log)
+			free0, size := diskFree(cacheDir)
+			all0, enospc0 := cacheWarnings(srv.log, 0, off, "no space left on device")
+			p.note("cache folder on a tmpfs of %s (`-tmpfs-size %s`); cache_disk says 256MiB, so Matte does not evict first. Before the phase: %s free; in phases 1–5 Matte logged %d cache warnings, %d of them ENOSPC (its own writes had already filled the tmpfs: %v)",
+				mib(size), *flagTmpfs, mib(free0), all0, enospc0, enospc0 > 0)
+			// First half: a filler leaves 1 MiB, for Matte's own writes to
+			// fill; second half: the filler takes whatever is left.
+			filler := filepath.Join(cacheDir, "zz-filler")
+			var n1 int64
+			if free0 > 1<<20 {
+				f, err := os.Create(filler)
+				if err == nil {
+					n1, err = fillFile(f, free0-1<<20)
+					f.Close()
+				}
+				if err != nil {
+					p.unexpected("filler: %v", err)
+				}
+			}
+			freeA, _ := diskFree(cacheDir)
+			t0 := time.Now()
+			run(p, conc, d/2, warmReq)
+			time.Sleep(300 * time.Millisecond)
+			mid := logSize(srv.log)
+			freeB, _ := diskFree(cacheDir)
+			allA, enospcA := cacheWarnings(srv.log, off, mid, "no space left on device")
+			p.note("first half (%s): filler %s, leaving %s free; Matte's writes left %s free; cache warnings %d, ENOSPC %d",
+				d/2, mib(n1), mib(freeA), mib(freeB), allA, enospcA)
+			n2, err := fillDisk(filler)
+			freeC, _ := diskFree(cacheDir)
+			if err != nil {
+				p.unexpected("filling the tmpfs: %v", err)
+			}
+			run(p, conc, d-d/2, warmReq)
+			p.dur = time.Since(t0)
+			time.Sleep(300 * time.Millisecond)
+			allB, enospcB := cacheWarnings(srv.log, mid, -1, "no space left on device")
+			p.note("second half (%s): filler grown by %s until ENOSPC, %s free; cache warnings %d, ENOSPC %d",
+				d-d/2, mib(n2), mib(freeC), allB, enospcB)
+			if enospcA+enospcB == 0 {
+				p.unexpected("no ENOSPC cache warning: the full disk was not exercised")
+			}
+		})
+		rn.phase(newPhase("6b cache-read-only", "200 (disk cache read-only, EROFS)", 200), func(p *phaseStats) {
+			off := logSize(srv.log)
+			if err := mnt.remountRO(); err != nil {
+				p.unexpected("%v", err)
+			}
+			_, opts := mountedAt(cacheDir)
+			werr := os.WriteFile(filepath.Join(cacheDir, "zz-probe"), []byte("x"), 0o644)
+			p.note("tmpfs remounted read-only (`mount -o remount,ro`, filler still there); /proc/self/mounts: `%s`; a test write gets: %v", opts, werr)
+			t0 := time.Now()
+			run(p, conc, d, warmReq)
+			p.dur = time.Since(t0)
+			time.Sleep(300 * time.Millisecond)
+			all, erofs := cacheWarnings(srv.log, off, -1, "read-only file system")
+			p.note("server cache warnings during the phase: %d, of which EROFS (`read-only file system`): %d", all, erofs)
+			if erofs == 0 {
+				p.unexpected("no EROFS cache warning: the read-only disk was not exercised")
+			}
+		})
+	}
+
+	rn.phase(newPhase("6c cache-gone", "200 (cache folder replaced by a file)", 200), func(p *phaseStats) {
 		off := logSize(srv.log)
-		if err := os.Rename(cdir, cdir+".moved"); err != nil {
+		if mnt != nil {
+			lazy, err := mnt.unmount()
+			switch {
+			case err != nil:
+				p.note("could not unmount the tmpfs: %v", err)
+			case lazy:
+				p.note("tmpfs unmounted lazily (umount -l: it was busy) under the running server; its entries are gone")
+			default:
+				p.note("tmpfs unmounted under the running server; its entries are gone")
+			}
+		}
+		if err := os.Rename(cacheDir, cacheDir+".moved"); err != nil {
 			p.note("could not move the cache folder away: %v", err)
-		} else if err := os.WriteFile(cdir, []byte("not a folder\n"), 0o644); err != nil {
+		} else if err := os.WriteFile(cacheDir, []byte("not a folder\n"), 0o644); err != nil {
 			p.note("could not put a file in its place: %v", err)
 		} else {
-			p.note("cache folder %s replaced by a regular file before the phase (simulates an unwritable/full disk tier; chmod 000 does not stop root, tmpfs mounts were not attempted)", filepath.Base(cdir))
+			p.note("cache folder replaced by a regular file before the phase (every disk-tier write and read fails)")
 		}
+		t0 := time.Now()
 		run(p, conc, d, warmReq)
-		after, _ := os.ReadFile(srv.log)
-		if int64(len(after)) >= off {
-			after = after[off:]
-		}
-		p.note("server warnings `\"msg\":\"cache\"` (disk-tier write failures) logged during the phase: %d", strings.Count(string(after), `"msg":"cache"`))
+		p.dur = time.Since(t0)
+		time.Sleep(300 * time.Millisecond)
+		all, _ := cacheWarnings(srv.log, off, -1, "")
+		p.note("server cache warnings during the phase: %d", all)
 	})
 
-	cur.Store(nil)
-	close(stopBG)
-	bg.Wait()
+	mon.close()
 	time.Sleep(2 * time.Second)
-	rssEnd := readKB(pid, "VmRSS")
-	hwm := readKB(pid, "VmHWM")
-	alive := srv.alive()
+	info.rssEnd = readKB(pid, "VmRSS")
+	info.hw = readKB(pid, "VmHWM")
+	info.alive = srv.alive()
 	srv.stop()
-	totalPanics, _ := countPanics(srv.log, 0)
+	info.totalPanics, _ = countPanics(srv.log, 0)
+	if _, err := mnt.unmount(); err != nil {
+		fmt.Fprintf(os.Stderr, "loadtest: umount: %v\n", err)
+	}
 
-	rep, fail := report(phases, rssStart, rssEnd, hwm, alive, totalPanics)
+	if *flagSoak > 0 {
+		info.soaks = append(info.soaks, runSoak(dir, "7", *flagTrim, &phases))
+		if *flagSoakTrim > 0 && *flagSoakTrim != *flagTrim {
+			info.soaks = append(info.soaks, runSoak(dir, "8", *flagSoakTrim, &phases))
+		}
+	}
+	info.wall = time.Since(info.started)
+
+	rep, fail := report(phases, info)
 	fmt.Print(rep)
 	if *flagOut != "" {
 		if err := os.WriteFile(*flagOut, []byte(rep), 0o644); err != nil {
@@ -863,7 +1178,7 @@ func realMain() int {
 		}
 	}
 	if *flagKeep {
-		fmt.Fprintf(os.Stderr, "loadtest: kept %s (server log %s)\n", dir, srv.log)
+		fmt.Fprintf(os.Stderr, "loadtest: kept %s (server logs *.log)\n", dir)
 	}
 	if fail {
 		fmt.Fprintln(os.Stderr, "loadtest: FAIL")
@@ -882,7 +1197,7 @@ func tail(log string) {
 	fmt.Fprintf(os.Stderr, "--- server log tail ---\n%s\n", b)
 }
 
-func report(phases []*phaseStats, rssStart, rssEnd, hwm int64, alive bool, totalPanics int) (string, bool) {
+func report(phases []*phaseStats, info runInfo) (string, bool) {
 	var b strings.Builder
 	commit := strings.TrimSpace(cmdOut("git", "rev-parse", "--short", "HEAD"))
 	if strings.TrimSpace(cmdOut("git", "status", "--porcelain", "--untracked-files=no")) != "" {
@@ -892,20 +1207,45 @@ func report(phases []*phaseStats, rssStart, rssEnd, hwm int64, alive bool, total
 	if m, err := os.ReadFile("/proc/meminfo"); err == nil {
 		fmt.Sscanf(strings.SplitN(string(m), "\n", 2)[0], "MemTotal: %d kB", &memKB)
 	}
+	args := strings.Join(os.Args[1:], " ")
 	fmt.Fprintf(&b, "# Matte load and fault test\n\n")
-	fmt.Fprintf(&b, "- command: `go run ./bench/loadtest %s` (via `make loadtest`)\n", strings.Join(os.Args[1:], " "))
-	fmt.Fprintf(&b, "- date: %s\n", time.Now().UTC().Format(time.RFC3339))
-	fmt.Fprintf(&b, "- machine: %d CPUs (nproc), %.1f GiB RAM, %s/%s, %s (shared with other work)\n",
-		runtime.NumCPU(), float64(memKB)/(1<<20), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	if os.Getenv("MAKELEVEL") != "" {
+		fmt.Fprintf(&b, "- command: `make loadtest LOADTEST_FLAGS=\"%s\"` (runs `go run ./bench/loadtest %s`)\n", args, args)
+	} else {
+		fmt.Fprintf(&b, "- command: `go run ./bench/loadtest %s`\n", args)
+	}
+	arena := os.Getenv("MALLOC_ARENA_MAX")
+	if arena == "" {
+		arena = "unset"
+	}
+	fmt.Fprintf(&b, "- date: %s; wall time %s; environment MALLOC_ARENA_MAX=%s (the servers inherit it)\n",
+		info.started.UTC().Format(time.RFC3339), info.wall.Round(time.Second), arena)
+	fmt.Fprintf(&b, "- machine: %d CPUs (nproc), %.1f GiB RAM, %s/%s, %s, load average %s at the start (shared with other work)\n",
+		runtime.NumCPU(), float64(memKB)/(1<<20), runtime.GOOS, runtime.GOARCH, runtime.Version(), info.loadavg)
 	fmt.Fprintf(&b, "- Matte commit: %s\n", commit)
-	fmt.Fprintf(&b, "- per phase: %s or %d requests, whichever first; %d clients (phase 4: 4 slow readers, 4 disconnecters, 2 healthy; phase 5: waves of %d)\n",
+	fmt.Fprintf(&b, "- phases 1–6: %s or %d requests each, whichever first; %d clients (phase 4: 4 slow readers, 4 disconnecters, 2 healthy; phase 5: waves of %d)\n",
 		*flagPhase, *flagMaxReq, *flagConc, *flagBurst)
-	fmt.Fprintf(&b, "- server: matte { max_source_megapixels 50; workers 2; queue_megapixels 100; timeout 10s; cache_disk <tmp> 256MiB; rembg off } before file_server, 127.0.0.1 only\n\n")
+	fmt.Fprintf(&b, "- fault server (phases 1–6): matte { %s } before file_server, 127.0.0.1 only; log level %s\n",
+		strings.Join(info.faultConf.matteOptions("<tmp>/cache"), "; "), map[bool]string{true: "DEBUG", false: "INFO"}[info.faultConf.debugLog])
+	fmt.Fprintf(&b, "- cache folder: %s\n", info.mountNote)
+	if len(info.soaks) > 0 {
+		var labels []string
+		for _, s := range info.soaks {
+			labels = append(labels, s.label)
+		}
+		fmt.Fprintf(&b, "- soaks (phases 7–8): %s each, %d clients, on fresh servers with the same options but `cache_memory %s`, cache_disk on the ordinary disk, log level INFO; free_memory_interval %s\n",
+			*flagSoak, *flagConc, *flagSoakCacheMem, strings.Join(labels, " then "))
+	}
+	b.WriteString("\n")
 
-	fmt.Fprintf(&b, "| phase | expected | time | sent | responses by status | p50 | p99 | peak RSS | panics | malformed | unexpected | probes ok |\n")
-	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|---|---|\n")
-	fail := !alive || totalPanics > 0
+	fmt.Fprintf(&b, "| phase | expected | time | sent | responses by status | p50 | p99 | peak RSS | panics | malformed | unexpected | probes ok | cache warnings |\n")
+	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fail := !info.alive || info.totalPanics > 0
 	for _, p := range phases {
+		if p.skipped {
+			fmt.Fprintf(&b, "| %s | %s | skipped | – | – | – | – | – | – | – | – | – | – |\n", p.name, p.expect)
+			continue
+		}
 		keys := make([]string, 0, len(p.byStatus))
 		for k := range p.byStatus {
 			keys = append(keys, k)
@@ -915,16 +1255,30 @@ func report(phases []*phaseStats, rssStart, rssEnd, hwm int64, alive bool, total
 		for _, k := range keys {
 			st = append(st, fmt.Sprintf("%s: %d", k, p.byStatus[k]))
 		}
-		fmt.Fprintf(&b, "| %s | %s | %.1f s | %d | %s | %s | %s | %d MiB | %d | %d | %d | %d/%d |\n",
+		cw := strconv.Itoa(p.cacheWarn)
+		if p.enospc > 0 || p.erofs > 0 {
+			var k []string
+			if p.enospc > 0 {
+				k = append(k, fmt.Sprintf("%d ENOSPC", p.enospc))
+			}
+			if p.erofs > 0 {
+				k = append(k, fmt.Sprintf("%d EROFS", p.erofs))
+			}
+			cw += " (" + strings.Join(k, ", ") + ")"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.1f s | %d | %s | %s | %s | %d MiB | %d | %d | %d | %d/%d | %s |\n",
 			p.name, p.expect, p.dur.Seconds(), p.sent, strings.Join(st, ", "), pct(p.lats, .5), pct(p.lats, .99),
-			p.peakRSS/1024, p.panics, len(p.malformed), len(p.unexpect), p.probesOK, p.probesAll)
+			p.peakRSS/1024, p.panics, len(p.malformed), len(p.unexpect), p.probesOK, p.probesAll, cw)
 		if p.panics > 0 || len(p.malformed) > 0 || len(p.unexpect) > 0 || p.probesOK != p.probesAll || !p.alive {
 			fail = true
 		}
 	}
-	fmt.Fprintf(&b, "\n- RSS: %d MiB after start, %d MiB 2 s after the last phase, VmHWM %d MiB\n", rssStart/1024, rssEnd/1024, hwm/1024)
-	fmt.Fprintf(&b, "- server alive at the end: %v; \"panic\" in the whole server log: %d\n", alive, totalPanics)
-	fmt.Fprintf(&b, "- latency columns exclude client cancels and transport errors; `client-cancel` counts requests the client dropped on purpose\n")
+	fmt.Fprintf(&b, "\n- fault server RSS: %d MiB after start, %d MiB 2 s after phase 6c, VmHWM %d MiB\n", info.rssStart/1024, info.rssEnd/1024, info.hw/1024)
+	fmt.Fprintf(&b, "- fault server alive at the end: %v; \"panic\" in its whole log: %d\n", info.alive, info.totalPanics)
+	fmt.Fprintf(&b, "- latency columns exclude client cancels and transport errors; `client-cancel` counts requests the client dropped on purpose; `cache warnings` counts the server's `\"msg\":\"cache\"` warnings (disk-tier failures, the response is still served), with those saying `no space left on device` (ENOSPC) and `read-only file system` (EROFS)\n")
+
+	soakReport(&b, info.soaks)
+
 	for _, p := range phases {
 		if len(p.notes)+len(p.malformed)+len(p.unexpect)+len(p.probeFail)+len(p.errLogs) == 0 {
 			continue
@@ -941,13 +1295,16 @@ func report(phases []*phaseStats, rssStart, rssEnd, hwm int64, alive bool, total
 		for _, k := range ek {
 			fmt.Fprintf(&b, "- server error log ×%d: `%s`\n", p.errLogs[k], k)
 		}
-		for name, l := range map[string][]string{"malformed": p.malformed, "unexpected": p.unexpect, "failed probe": p.probeFail} {
-			for i, m := range l {
+		for _, l := range []struct {
+			name string
+			list []string
+		}{{"malformed", p.malformed}, {"unexpected", p.unexpect}, {"failed probe", p.probeFail}} {
+			for i, m := range l.list {
 				if i == 10 {
-					fmt.Fprintf(&b, "- … %d more %s\n", len(l)-10, name)
+					fmt.Fprintf(&b, "- … %d more %s\n", len(l.list)-10, l.name)
 					break
 				}
-				fmt.Fprintf(&b, "- %s: %s\n", name, m)
+				fmt.Fprintf(&b, "- %s: %s\n", l.name, m)
 			}
 		}
 	}
@@ -956,6 +1313,18 @@ func report(phases []*phaseStats, rssStart, rssEnd, hwm int64, alive bool, total
 		verdict = "FAIL"
 	}
 	fmt.Fprintf(&b, "\n**Verdict: %s** (fails on a panic, a malformed response, an unexpected status, a failed probe or a dead server)\n", verdict)
+	if len(info.soaks) > 0 {
+		var v []string
+		for _, s := range info.soaks {
+			if len(s.samples) == 0 {
+				v = append(v, fmt.Sprintf("free_memory_interval %s: not run", s.label))
+				continue
+			}
+			ok, r := s.bounded()
+			v = append(v, fmt.Sprintf("free_memory_interval %s: %s (Q4/Q1 %.2f)", s.label, verdictWord(ok), r))
+		}
+		fmt.Fprintf(&b, "\n**RSS verdict:** %s — rule above; reported, not part of PASS/FAIL\n", strings.Join(v, "; "))
+	}
 	return b.String(), fail
 }
 
