@@ -112,6 +112,23 @@ http://localhost:9080 {
 		t.Fatalf("three cache hits wrote %v disk entries", n-writes)
 	}
 
+	t.Run("a source that fails to decode is not rewritten per request", func(t *testing.T) {
+		good := solidJPEG(t, 300, 200, color.RGBA{9, 9, 9, 255})
+		writeFile(t, filepath.Join(dir, "broken.jpg"), good[:len(good)/2], time.Now().Add(-time.Hour))
+		if res, _ := get(t, tester, base+"/broken.jpg?w=30"); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("truncated source: %d", res.StatusCode)
+		}
+		writes := settledMetricSum(t, "matte_cache_disk_writes_total")
+		for i := 0; i < 3; i++ {
+			if res, _ := get(t, tester, base+"/broken.jpg?w=30"); res.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("truncated source, again: %d", res.StatusCode)
+			}
+		}
+		if n := settledMetricSum(t, "matte_cache_disk_writes_total"); n != writes {
+			t.Fatalf("three requests for a broken source wrote %v disk entries", n-writes)
+		}
+	})
+
 	t.Run("a changed file is picked up", func(t *testing.T) {
 		writeFile(t, photo, solidJPEG(t, 300, 200, color.RGBA{0, 0, 255, 255}), time.Now())
 		res, body := get(t, tester, base+"/photo.jpg?w=30")

@@ -342,9 +342,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.writeError(w, r, err)
 	}
 	sum := sha256.Sum256(src)
-	memo = sourceMemo{Hash: hex.EncodeToString(sum[:]), Info: info, ETag: rec.header.Get("ETag"), LastModified: rec.header.Get("Last-Modified"),
+	fetched := sourceMemo{Hash: hex.EncodeToString(sum[:]), Info: info, ETag: rec.header.Get("ETag"), LastModified: rec.header.Get("Last-Modified"),
 		FreshUntil: now.Add(freshness(rec.header, now, time.Duration(h.SourceTTL)))}
-	h.storeMemo(srcID, memo)
+	// The same source fetched again (its result was evicted, or it never
+	// had one: it fails to decode) leaves the memo as it was, unless the
+	// response grants freshness: no write per request.
+	if !haveMemo || !fetched.sameSource(memo) || fetched.FreshUntil.After(now) {
+		h.storeMemo(srcID, fetched)
+	}
+	memo = fetched
 	return h.serveResult(w, r, params, memo, srcID, src)
 }
 

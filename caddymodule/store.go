@@ -78,6 +78,12 @@ type sourceMemo struct {
 
 func (m sourceMemo) fresh(now time.Time) bool { return now.Before(m.FreshUntil) }
 
+// sameSource reports whether m and o describe the same bytes under the same
+// validators (their freshness aside).
+func (m sourceMemo) sameSource(o sourceMemo) bool {
+	return m.Hash == o.Hash && m.ETag == o.ETag && m.LastModified == o.LastModified && m.Info == o.Info
+}
+
 func (m sourceMemo) entry() cache.Entry {
 	i := m.Info
 	return cache.Entry{
