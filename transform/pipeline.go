@@ -626,6 +626,14 @@ func (j *job) encode() error {
 	if j.format == FormatZIP {
 		body, err = j.encodeZIP()
 	} else {
+		if j.p.Removal.Enabled && !j.p.Removal.MaskOnly && j.img.hasAlpha() {
+			// A cut-out's invisible pixels keep the old background's
+			// colours; zeroed, they cost the encoder nothing (PNG: half
+			// the deflate time, and smaller files).
+			if err := j.img.clearTransparent(); err != nil {
+				return err
+			}
+		}
 		body, err = j.img.encode(j.format, j.quality(), j.p.Lossless, j.pl.opts.Encoding)
 	}
 	if err != nil {

@@ -181,13 +181,7 @@ func bilinearTaps(n, ln, s int) (lo, hi []int, t []float64) {
 // the filtered value at a pixel is āᵀI + b̄.
 func guidedCoefficients(I [3][]float64, p []float64, w, h, r int, eps float64) (a [3][]float64, b []float64) {
 	n := w * h
-	cnt := make([]float64, n)
-	for y := 0; y < h; y++ {
-		ny := float64(min(h-1, y+r) - max(0, y-r) + 1)
-		for x := 0; x < w; x++ {
-			cnt[y*w+x] = ny * float64(min(w-1, x+r)-max(0, x-r)+1)
-		}
-	}
+	cnt := boxCounts(w, h, r)
 	tmp, col := make([]float64, n), make([]float64, w)
 	mean := func(src []float64) []float64 {
 		dst := make([]float64, n)
@@ -227,6 +221,18 @@ func guidedCoefficients(I [3][]float64, p []float64, w, h, r int, eps float64) (
 		b[i] = mp[i] - a0*mr[i] - a1*mg[i] - a2*mb[i]
 	}
 	return [3][]float64{mean(a[0]), mean(a[1]), mean(a[2])}, mean(b)
+}
+
+// boxCounts is the pixel count of every (2r+1)² window clipped to w x h.
+func boxCounts(w, h, r int) []float64 {
+	cnt := make([]float64, w*h)
+	for y := 0; y < h; y++ {
+		ny := float64(min(h-1, y+r) - max(0, y-r) + 1)
+		for x := 0; x < w; x++ {
+			cnt[y*w+x] = ny * float64(min(w-1, x+r)-max(0, x-r)+1)
+		}
+	}
+	return cnt
 }
 
 // boxFilter writes the mean of src over (2r+1)² windows clipped to the

@@ -260,6 +260,12 @@ func (im *vimage) over(c Color) error {
 	})
 }
 
+// meanBlur approximates a Gaussian of sigma with box filters: for local
+// means, where the exact kernel's cost buys nothing.
+func (im *vimage) meanBlur(sigma float64) error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_meanblur(im.p, out, C.double(sigma)) })
+}
+
 func (im *vimage) gaussBlur(sigma float64) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_gaussblur(im.p, out, C.double(sigma)) })
 }
@@ -311,12 +317,46 @@ func (im *vimage) rawRGB() ([]byte, error) {
 
 // grayImage wraps 8-bit single-band pixels (copied) as an image.
 func grayImage(pix []byte, width, height int) (*vimage, error) {
+	return pixelImage(pix, width, height, 1)
+}
+
+// pixelImage wraps packed 8-bit pixels (copied) as an image.
+func pixelImage(pix []byte, width, height, bands int) (*vimage, error) {
 	initVips()
-	p := C.matte_from_gray(unsafe.Pointer(&pix[0]), C.size_t(len(pix)), C.int(width), C.int(height))
+	p := C.matte_from_pixels(unsafe.Pointer(&pix[0]), C.size_t(len(pix)), C.int(width), C.int(height), C.int(bands))
 	if p == nil {
 		return nil, vipsError()
 	}
 	return &vimage{p: p}, nil
+}
+
+// clearTransparent zeroes the colour of fully transparent pixels (im's
+// last band is alpha).
+func (im *vimage) clearTransparent() error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_clear_transparent(im.p, out) })
+}
+
+// bytes renders im to packed pixels in its own band format.
+func (im *vimage) bytes() ([]byte, error) {
+	var n C.size_t
+	p := C.matte_write_memory(im.p, &n)
+	if p == nil {
+		return nil, vipsError()
+	}
+	defer C.g_free(C.gpointer(p))
+	return C.GoBytes(p, C.int(n)), nil
+}
+
+// floats renders a float image to packed float32 pixels.
+func (im *vimage) floats() ([]float32, error) {
+	if im.p.BandFmt != C.VIPS_FORMAT_FLOAT {
+		return nil, errors.New("not a float image")
+	}
+	b, err := im.bytes()
+	if err != nil || len(b) == 0 {
+		return nil, err
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(b)/4), nil
 }
 
 // endVipsThread frees libvips' per-thread buffers; call it on the OS thread

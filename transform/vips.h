@@ -178,6 +178,14 @@ static int matte_over(VipsImage *in, VipsImage **out, double *rgba) {
   return r;
 }
 
+// matte_meanblur is a Gaussian blur approximated by a few box filters
+// (vips_convasep): for local means, where the exact kernel's cost (which
+// grows with sigma) buys nothing.
+static int matte_meanblur(VipsImage *in, VipsImage **out, double sigma) {
+  return vips_gaussblur(in, out, sigma, "precision",
+                        VIPS_PRECISION_APPROXIMATE, NULL);
+}
+
 // matte_gaussblur blurs 8-bit images with libvips' fast integer path and
 // float images in float (the integer path would round 0-1 values away).
 static int matte_gaussblur(VipsImage *in, VipsImage **out, double sigma) {
@@ -233,12 +241,46 @@ static void *matte_raw_rgb(VipsImage *in, size_t *len) {
   return mem;
 }
 
-// matte_from_gray wraps len bytes of 8-bit single-band pixels as an image.
-// The memory is copied, so the caller keeps ownership of buf.
-static VipsImage *matte_from_gray(void *buf, size_t len, int width,
-                                  int height) {
-  return vips_image_new_from_memory_copy(buf, len, width, height, 1,
-                                         VIPS_FORMAT_UCHAR);
+// matte_from_pixels wraps len bytes of packed 8-bit pixels with bands
+// bands as an image (sRGB for 3). The memory is copied, so the caller keeps
+// ownership of buf.
+static VipsImage *matte_from_pixels(void *buf, size_t len, int width,
+                                    int height, int bands) {
+  VipsImage *im = vips_image_new_from_memory_copy(buf, len, width, height,
+                                                  bands, VIPS_FORMAT_UCHAR);
+  if (im && bands == 3) im->Type = VIPS_INTERPRETATION_sRGB;
+  return im;
+}
+
+// matte_clear_transparent sets every band of the fully transparent pixels
+// of in (last band = alpha) to 0: invisible colours then cost the encoders
+// nothing (long runs for deflate, flat blocks for AV1).
+static int matte_clear_transparent(VipsImage *in, VipsImage **out) {
+  VipsImage *alpha, *visible, *zero, *black;
+  int bands = vips_image_get_bands(in);
+  if (vips_extract_band(in, &alpha, bands - 1, NULL)) return -1;
+  int r = vips_moreeq_const1(alpha, &visible, 1, NULL);
+  g_object_unref(alpha);
+  if (r) return -1;
+  if (vips_black(&black, in->Xsize, in->Ysize, "bands", bands, NULL)) {
+    g_object_unref(visible);
+    return -1;
+  }
+  r = vips_cast(black, &zero, vips_image_get_format(in), NULL);
+  g_object_unref(black);
+  if (r) {
+    g_object_unref(visible);
+    return -1;
+  }
+  r = vips_ifthenelse(visible, in, zero, out, NULL);
+  g_object_unref(visible);
+  g_object_unref(zero);
+  return r;
+}
+
+// matte_write_memory renders in to a packed buffer (g_free it).
+static void *matte_write_memory(VipsImage *in, size_t *len) {
+  return vips_image_write_to_memory(in, len);
 }
 
 static int matte_bandjoin2(VipsImage *a, VipsImage *b, VipsImage **out) {

@@ -1,0 +1,99 @@
+package transform
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"math"
+	"runtime"
+	"testing"
+)
+
+// TestDecontaminate composes a known foreground over a known background
+// with a soft matte, I = a·F + (1−a)·B, and checks that decontamination
+// moves the colours of the semi-transparent band towards F: what a cut-out
+// shows there is F, not the old background bleeding through.
+func TestDecontaminate(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	initVips()
+	const W, H = 900, 600
+	fg := func(x, y int) [3]float64 { // a warm, textured subject
+		return [3]float64{200 + 40*math.Sin(float64(x)/40), 60 + 30*math.Cos(float64(y)/30), 40}
+	}
+	bg := func(x, y int) [3]float64 { return [3]float64{30, 170 + 40*math.Sin(float64(x+y)/40), 60} } // green
+	alpha := make([]byte, W*H)
+	rgb := make([]byte, 3*W*H)
+	for y := 0; y < H; y++ {
+		for x := 0; x < W; x++ {
+			// A disc with a 12 px soft edge and a wavy outline, like hair.
+			r := math.Hypot(float64(x-W/2), float64(y-H/2)) + 6*math.Sin(math.Atan2(float64(y-H/2), float64(x-W/2))*40)
+			a := math.Max(0, math.Min(1, (230-r)/12))
+			alpha[y*W+x] = byte(math.Round(a * 255))
+			a = float64(alpha[y*W+x]) / 255
+			f, b := fg(x, y), bg(x, y)
+			for c := 0; c < 3; c++ {
+				rgb[3*(y*W+x)+c] = byte(math.Round(a*f[c] + (1-a)*b[c]))
+			}
+		}
+	}
+	pic := image.NewNRGBA(image.Rect(0, 0, W, H))
+	for i := 0; i < W*H; i++ {
+		copy(pic.Pix[4*i:], rgb[3*i:3*i+3])
+		pic.Pix[4*i+3] = 255
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, pic); err != nil {
+		t.Fatal(err)
+	}
+	img, err := thumbnail(buf.Bytes(), W, H, noCrop, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.bands() != 3 {
+		t.Fatalf("%d bands", img.bands())
+	}
+	defer img.close()
+	am, err := grayImage(alpha, W, H)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer am.close()
+	if err := decontaminate(img, am); err != nil {
+		t.Fatal(err)
+	}
+	out, err := img.rawRGB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Error against F where the matte is partial, weighted by what the
+	// cut-out shows there (a): before (the composite) and after.
+	var before, after, weight float64
+	changedOutside := 0
+	for i, a8 := range alpha {
+		x, y := i%W, i/W
+		if a8 == 0 || a8 == 255 {
+			for c := 0; c < 3; c++ {
+				if out[3*i+c] != rgb[3*i+c] {
+					changedOutside++
+				}
+			}
+			continue
+		}
+		a := float64(a8) / 255
+		f := fg(x, y)
+		for c := 0; c < 3; c++ {
+			before += a * math.Abs(float64(rgb[3*i+c])-f[c])
+			after += a * math.Abs(float64(out[3*i+c])-f[c])
+		}
+		weight += 3 * a
+	}
+	before, after = before/weight, after/weight
+	t.Logf("band colour error vs the true foreground: %.1f before, %.1f after (/255)", before, after)
+	if changedOutside > 0 {
+		t.Errorf("%d channel values changed where the matte is 0 or 255", changedOutside)
+	}
+	if after > before/2 {
+		t.Errorf("decontamination left %.1f/255 of background in the edge (from %.1f); want at most half", after, before)
+	}
+}
