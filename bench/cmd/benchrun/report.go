@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -461,6 +463,21 @@ func renderReport(res *results) string {
 	}
 	w("\n\n")
 
+	// Hand-written profile notes and the latest load and fault test, kept
+	// in their own files (each has its own command) and copied in here so
+	// that RESULTS.md holds every figure the issues ask for.
+	for _, inc := range []struct{ title, path, how string }{
+		{"Where the time goes (profile notes)", "bench/PROFILE.md", "hand-written from perf and pprof while the bench ran; copied from `bench/PROFILE.md`"},
+		{"Load and fault test", "bench/loadtest/REPORT.md", "`make loadtest` (bench/loadtest), run separately from this bench; copied from `bench/loadtest/REPORT.md` as last committed"},
+		{"Inference batching", "bench/BATCH.md", "`make bench-batch`; copied from `bench/BATCH.md`"},
+	} {
+		body, err := os.ReadFile(filepath.Join(res.cfg.repo, inc.path))
+		if err != nil {
+			continue
+		}
+		w("## %s\n\n_%s._\n\n%s\n\n", inc.title, inc.how, demoteHeadings(string(body), 1))
+	}
+
 	// Appendix.
 	w("## Appendix: configurations\n\n")
 	for _, s := range res.servers {
@@ -488,6 +505,25 @@ func renderReport(res *results) string {
 		w("\n<details><summary>BenchmarkISNet output (scenario h)</summary>\n\n```\n%s\n```\n\n</details>\n", strings.TrimSpace(res.raw.Raw))
 	}
 	return b.String()
+}
+
+// demoteHeadings drops a Markdown document's title line and pushes its
+// other headings down by n levels, so it nests under a section.
+func demoteHeadings(doc string, n int) string {
+	lines := strings.Split(strings.TrimSpace(doc), "\n")
+	if len(lines) > 0 && strings.HasPrefix(lines[0], "# ") {
+		lines = lines[1:]
+	}
+	fence := false
+	for i, l := range lines {
+		if strings.HasPrefix(l, "```") {
+			fence = !fence
+		}
+		if !fence && strings.HasPrefix(l, "#") {
+			lines[i] = strings.Repeat("#", n) + l
+		}
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
 }
 
 // lastLine is the last non-empty line of s (wrk's own message after the
