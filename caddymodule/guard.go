@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -54,6 +56,18 @@ type guard struct {
 	admit   *admission.Pool
 	fetcher *source.Fetcher
 	origin  *url.URL
+
+	load *fetchLoad
+}
+
+// fetchLoad lets queueFull refuse a burst of misses before each one buffers
+// its source only to be refused at admission: fetching counts requests that
+// passed queueFull and are reading or probing their source, not yet at
+// admission; avgCost is a moving average of admitted costs (in 1/1024 cost
+// units).
+type fetchLoad struct {
+	fetching atomic.Int64
+	avgCost  atomic.Int64
 }
 
 func (h *Handler) provisionGuard() error {
@@ -87,6 +101,7 @@ func (h *Handler) provisionGuard() error {
 		return fmt.Errorf("matte: queue: %w", err)
 	}
 	g.admit = pool
+	g.load = &fetchLoad{}
 	livePools.Store(pool, struct{}{})
 
 	o := h.Origin
@@ -145,7 +160,18 @@ func (h *Handler) checkSignature(r *http.Request) (string, error) {
 // admit reserves a megapixel-weighted slot in the transform queue; past the
 // queue limit it answers 503 with Retry-After at once.
 func (h *Handler) admit(ctx context.Context, info transform.Source) (func(), error) {
-	release, err := h.guard.admit.Acquire(ctx, admission.Cost(info.Width, info.Height))
+	cost := admission.Cost(info.Width, info.Height)
+	for avg := &h.guard.load.avgCost; ; { // avg += (cost - avg) / 8
+		old := avg.Load()
+		next := old + (cost<<10-old)/8
+		if old == 0 {
+			next = cost << 10
+		}
+		if avg.CompareAndSwap(old, next) {
+			break
+		}
+	}
+	release, err := h.guard.admit.Acquire(ctx, cost)
 	if errors.Is(err, admission.ErrQueueFull) {
 		return nil, overloaded(h.guard.admit.RetryAfter())
 	}
@@ -153,10 +179,28 @@ func (h *Handler) admit(ctx context.Context, info transform.Source) (func(), err
 }
 
 // queueFull reports, before the source is fetched, that the transform queue
-// is already past its limit, so the request is refused without buffering.
+// is past its limit, counting the requests still fetching their sources at
+// the recent average cost, so the request is refused without buffering.
 func (h *Handler) queueFull() bool {
+	if h.QueueMegapixels <= 0 {
+		return false
+	}
 	st := h.guard.admit.Stats()
-	return h.QueueMegapixels > 0 && st.QueuedCost >= int64(h.QueueMegapixels)
+	l := h.guard.load
+	expected := st.QueuedCost + l.fetching.Load()*l.avgCost.Load()>>10
+	if expected < int64(h.QueueMegapixels) {
+		return false
+	}
+	h.guard.admit.Refused()
+	return true
+}
+
+// startFetch counts a request that passed queueFull until done is called
+// (at most once takes effect).
+func (h *Handler) startFetch() (done func()) {
+	l := h.guard.load
+	l.fetching.Add(1)
+	return sync.OnceFunc(func() { l.fetching.Add(-1) })
 }
 
 type overloadError struct{ retryAfter time.Duration }

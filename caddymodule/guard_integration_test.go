@@ -186,3 +186,62 @@ func TestSignURL(t *testing.T) {
 		t.Fatal("signing without a key should fail")
 	}
 }
+
+// TestBurstRefusedBeforeFetching sends a burst of distinct misses to a slow
+// origin: once the queue's worth of requests is fetching, the others get
+// 503 without the origin ever being asked for their sources.
+func TestBurstRefusedBeforeFetching(t *testing.T) {
+	big := solidJPEG(t, 3000, 3000, color.RGBA{10, 120, 10, 255})
+	var originRequests atomic.Int32
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		originRequests.Add(1)
+		time.Sleep(300 * time.Millisecond)
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Write(big)
+	}))
+	defer origin.Close()
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 2 * time.Minute})
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	matte {
+		workers 1
+		queue_megapixels 25
+		cache off
+	}
+	reverse_proxy %s
+}`, origin.Listener.Addr()), "caddyfile")
+	// One transform first, so Matte knows what a job here costs (9 MP).
+	if res, _ := get(t, tester, "http://localhost:9080/big.jpg?w=100"); res.StatusCode != 200 {
+		t.Fatalf("warm-up: %d", res.StatusCode)
+	}
+	before := originRequests.Load()
+	var wg sync.WaitGroup
+	var ok, busy atomic.Int32
+	const burst = 20
+	for i := 0; i < burst; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			res, err := tester.Client.Get(fmt.Sprintf("http://localhost:9080/big.jpg?w=%d", 200+i))
+			if err != nil {
+				return
+			}
+			res.Body.Close()
+			switch res.StatusCode {
+			case 200:
+				ok.Add(1)
+			case 503:
+				busy.Add(1)
+			}
+		}(i)
+	}
+	wg.Wait()
+	fetched := originRequests.Load() - before
+	t.Logf("burst of %d: %d served, %d refused, %d sources fetched", burst, ok.Load(), busy.Load(), fetched)
+	if ok.Load()+busy.Load() != burst || ok.Load() == 0 {
+		t.Fatalf("%d served and %d refused of %d", ok.Load(), busy.Load(), burst)
+	}
+	if fetched >= burst {
+		t.Fatalf("all %d sources were fetched; the burst should be refused before fetching once the queue is spoken for", fetched)
+	}
+}

@@ -302,6 +302,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if h.queueFull() {
 		return h.writeError(w, r, overloaded(h.guard.admit.RetryAfter()))
 	}
+	fetched := h.startFetch()
+	defer fetched()
 	var rec *sourceRecorder
 	if haveMemo && (memo.ETag != "" || memo.LastModified != "") {
 		cond := or.Clone(or.Context())
@@ -342,15 +344,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.writeError(w, r, err)
 	}
 	sum := sha256.Sum256(src)
-	fetched := sourceMemo{Hash: hex.EncodeToString(sum[:]), Info: info, ETag: rec.header.Get("ETag"), LastModified: rec.header.Get("Last-Modified"),
+	fetched()
+	newMemo := sourceMemo{Hash: hex.EncodeToString(sum[:]), Info: info, ETag: rec.header.Get("ETag"), LastModified: rec.header.Get("Last-Modified"),
 		FreshUntil: now.Add(freshness(rec.header, now, time.Duration(h.SourceTTL)))}
 	// The same source fetched again (its result was evicted, or it never
 	// had one: it fails to decode) leaves the memo as it was, unless the
 	// response grants freshness: no write per request.
-	if !haveMemo || !fetched.sameSource(memo) || fetched.FreshUntil.After(now) {
-		h.storeMemo(srcID, fetched)
+	if !haveMemo || !newMemo.sameSource(memo) || newMemo.FreshUntil.After(now) {
+		h.storeMemo(srcID, newMemo)
 	}
-	memo = fetched
+	memo = newMemo
 	return h.serveResult(w, r, params, memo, srcID, src)
 }
 

@@ -236,6 +236,14 @@ func (p *Pool) releaser(cost int64) func() {
 	}
 }
 
+// Refused counts a job the caller turned away on the pool's behalf before
+// asking (a pre-check on the queue), so Stats.Rejected covers every refusal.
+func (p *Pool) Refused() {
+	p.mu.Lock()
+	p.rejected++
+	p.mu.Unlock()
+}
+
 // Stats returns a snapshot of the pool.
 func (p *Pool) Stats() Stats {
 	p.mu.Lock()

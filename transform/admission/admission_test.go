@@ -417,3 +417,15 @@ func TestRetryAfter(t *testing.T) {
 		t.Fatalf("idle: %v", d)
 	}
 }
+
+func TestRefusedCountsAsRejected(t *testing.T) {
+	p, err := New(Config{Capacity: 2, MaxQueueCost: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Refused()
+	p.Refused()
+	if st := p.Stats(); st.Rejected != 2 || st.Admitted != 0 || st.QueuedCost != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
