@@ -12,6 +12,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/jebosio/matte/cache"
 	"github.com/jebosio/matte/transform"
@@ -41,11 +42,25 @@ func cachePoolKey(o cache.Options) string {
 	return fmt.Sprintf("mem=%d;disk=%s;diskmax=%d", o.MemoryMaxBytes, o.DiskPath, o.DiskMaxBytes)
 }
 
+// Cache problems are logged at most cacheWarnBurst times per
+// cacheWarnInterval (per message).
+const (
+	cacheWarnInterval = 10 * time.Second
+	cacheWarnBurst    = 5
+)
+
 // loadCache returns the shared cache for o, opening it on first use.
 func loadCache(o cache.Options, logger *zap.Logger) (string, *cache.Cache, error) {
 	key := cachePoolKey(o)
 	v, _, err := caches.LoadOrNew(key, func() (caddy.Destructor, error) {
-		o.OnError = func(err error) { logger.Warn("cache", zap.Error(err)) }
+		// A full or read-only disk fails every write: log the first few
+		// per interval, and let the metrics count them all.
+		sampled := logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+			return zapcore.NewSamplerWithOptions(c, cacheWarnInterval, cacheWarnBurst, 0)
+		}))
+		o.OnError = func(err error) {
+			sampled.Warn("cache", zap.Error(err), zap.String("note", "logged at most 5 times per 10s; matte_cache_disk_write_errors_total counts every failure"))
+		}
 		c, err := cache.New(o)
 		if err != nil {
 			return nil, err
