@@ -340,17 +340,8 @@ func settledMetricSum(t *testing.T, name string) float64 {
 // metricSum sums the series of name (any labels) on the admin /metrics.
 func metricSum(t *testing.T, name string) float64 {
 	t.Helper()
-	res, err := http.Get("http://localhost:2999/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
 	sum, found := 0.0, false
-	for _, line := range strings.Split(string(body), "\n") {
+	for _, line := range scrapeMetrics(t) {
 		if rest, ok := strings.CutPrefix(line, name); ok && (strings.HasPrefix(rest, "{") || strings.HasPrefix(rest, " ")) {
 			f, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
 			if err != nil {
@@ -363,4 +354,19 @@ func metricSum(t *testing.T, name string) float64 {
 		t.Fatalf("no %s series on /metrics", name)
 	}
 	return sum
+}
+
+// scrapeMetrics returns the lines of the admin /metrics page.
+func scrapeMetrics(t *testing.T) []string {
+	t.Helper()
+	res, err := http.Get("http://localhost:2999/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(string(body), "\n")
 }

@@ -137,39 +137,15 @@ http://localhost:9080 {
 	}
 	file_server
 }`, dir), "caddyfile")
-	var wg sync.WaitGroup
-	var ok, busy, other atomic.Int32
-	var missingRetry atomic.Bool
-	for i := 0; i < 10; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			res, err := tester.Client.Get(fmt.Sprintf("http://localhost:9080/big.jpg?w=%d&blur=200", 2000+i))
-			if err != nil {
-				other.Add(1)
-				return
-			}
-			res.Body.Close()
-			switch res.StatusCode {
-			case 200:
-				ok.Add(1)
-			case 503:
-				busy.Add(1)
-				if res.Header.Get("Retry-After") == "" {
-					missingRetry.Store(true)
-				}
-			default:
-				other.Add(1)
-			}
-		}(i)
+	ok, busy, other, missingRetry := concurrentGets(t, tester, 10, func(i int) string {
+		return fmt.Sprintf("http://localhost:9080/big.jpg?w=%d&blur=200", 2000+i)
+	})
+	if busy == 0 || ok == 0 || other != 0 || missingRetry {
+		t.Fatalf("ok %d, 503 %d, other %d, 503 without Retry-After %v", ok, busy, other, missingRetry)
 	}
-	wg.Wait()
-	if busy.Load() == 0 || ok.Load() == 0 || other.Load() != 0 || missingRetry.Load() {
-		t.Fatalf("ok %d, 503 %d, other %d, 503 without Retry-After %v", ok.Load(), busy.Load(), other.Load(), missingRetry.Load())
-	}
-	t.Logf("10 concurrent 9 MP transforms, queue 25 MP: %d served, %d refused with 503", ok.Load(), busy.Load())
-	if n := metricValue(t, "matte_queue_rejected_total"); n < float64(busy.Load()) {
-		t.Fatalf("matte_queue_rejected_total = %v, want >= %d", n, busy.Load())
+	t.Logf("10 concurrent 9 MP transforms, queue 25 MP: %d served, %d refused with 503", ok, busy)
+	if n := metricValue(t, "matte_queue_rejected_total"); n < float64(busy) {
+		t.Fatalf("matte_queue_rejected_total = %v, want >= %d", n, busy)
 	}
 }
 
@@ -215,33 +191,50 @@ http://localhost:9080 {
 		t.Fatalf("warm-up: %d", res.StatusCode)
 	}
 	before := originRequests.Load()
-	var wg sync.WaitGroup
-	var ok, busy atomic.Int32
 	const burst = 20
-	for i := 0; i < burst; i++ {
+	ok, busy, other, _ := concurrentGets(t, tester, burst, func(i int) string {
+		return fmt.Sprintf("http://localhost:9080/big.jpg?w=%d", 200+i)
+	})
+	fetched := originRequests.Load() - before
+	t.Logf("burst of %d: %d served, %d refused, %d sources fetched", burst, ok, busy, fetched)
+	if ok+busy != burst || ok == 0 || other != 0 {
+		t.Fatalf("%d served, %d refused and %d other of %d", ok, busy, other, burst)
+	}
+	if fetched >= burst {
+		t.Fatalf("all %d sources were fetched; the burst should be refused before fetching once the queue is spoken for", fetched)
+	}
+}
+
+// concurrentGets sends n GETs at once (url(i) for the i-th) and counts the
+// answers: 200, 503 (and whether one lacked Retry-After), anything else.
+func concurrentGets(t *testing.T, tester *caddytest.Tester, n int, url func(int) string) (ok, busy, other int32, missingRetry bool) {
+	t.Helper()
+	var wg sync.WaitGroup
+	var okN, busyN, otherN atomic.Int32
+	var noRetry atomic.Bool
+	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			res, err := tester.Client.Get(fmt.Sprintf("http://localhost:9080/big.jpg?w=%d", 200+i))
+			res, err := tester.Client.Get(url(i))
 			if err != nil {
+				otherN.Add(1)
 				return
 			}
 			res.Body.Close()
 			switch res.StatusCode {
 			case 200:
-				ok.Add(1)
+				okN.Add(1)
 			case 503:
-				busy.Add(1)
+				busyN.Add(1)
+				if res.Header.Get("Retry-After") == "" {
+					noRetry.Store(true)
+				}
+			default:
+				otherN.Add(1)
 			}
 		}(i)
 	}
 	wg.Wait()
-	fetched := originRequests.Load() - before
-	t.Logf("burst of %d: %d served, %d refused, %d sources fetched", burst, ok.Load(), busy.Load(), fetched)
-	if ok.Load()+busy.Load() != burst || ok.Load() == 0 {
-		t.Fatalf("%d served and %d refused of %d", ok.Load(), busy.Load(), burst)
-	}
-	if fetched >= burst {
-		t.Fatalf("all %d sources were fetched; the burst should be refused before fetching once the queue is spoken for", fetched)
-	}
+	return okN.Load(), busyN.Load(), otherN.Load(), noRetry.Load()
 }

@@ -1,13 +1,11 @@
 package caddymodule_test
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -33,17 +31,12 @@ func runtimeDir(t *testing.T) string {
 	return dir
 }
 
+// metricValue is the value of the unlabelled series name on the admin
+// /metrics, 0 when it is absent.
 func metricValue(t *testing.T, name string) float64 {
 	t.Helper()
-	res, err := http.Get("http://localhost:2999/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	sc := bufio.NewScanner(res.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+	for _, line := range scrapeMetrics(t) {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
 			f, _ := strconv.ParseFloat(v, 64)
 			return f
 		}
