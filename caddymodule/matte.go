@@ -638,9 +638,14 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	for i, e := range list {
 		body.Errors[i] = errorItem{Code: e.Code, Title: e.Title, Detail: e.Detail, Field: e.Field}
 	}
-	if status >= 500 {
+	switch {
+	case status == http.StatusServiceUnavailable:
+		// Overload and timeouts are the server protecting itself, counted
+		// by the metrics: a warning, not an error.
+		h.logger.Warn("transform refused", zap.String("uri", r.RequestURI), zap.Error(err))
+	case status >= 500:
 		h.logger.Error("transform failed", zap.String("uri", r.RequestURI), zap.Error(err))
-	} else {
+	default:
 		h.logger.Debug("client error", zap.String("uri", r.RequestURI), zap.Error(err))
 	}
 	if status == 499 {
