@@ -363,9 +363,9 @@ func renderReport(res *results) string {
 	}
 	w("\n")
 
-	res.targets(w)
-
 	ref, haveRef := loadReference(cfg.refPath)
+	res.transformTargets(w, ref, haveRef)
+	res.targets(w)
 
 	// In-process pipeline.
 	if len(res.pipeline.Single) > 0 {

@@ -102,6 +102,57 @@ func joinInts(xs []int, sep string) string {
 	return strings.Join(p, sep)
 }
 
+// transformTargets is the verdict on a–e: Matte at ×1.2 or better of the
+// best same-run peer's throughput with a p99 no worse, and at ×1.0 or better
+// of imgproxy's reference figures (cross-run, c8).
+func (res *results) transformTargets(w writer, ref reference, haveRef bool) {
+	var scs []bench.Scenario
+	for _, sc := range res.selected(bench.KindTransform) {
+		if !sc.Passthrough() {
+			scs = append(scs, sc)
+		}
+	}
+	if len(scs) == 0 {
+		return
+	}
+	w("## Targets: scenarios a–e\n\n")
+	w("Asked: Matte at ×1.20 or better of the best same-run peer's req/s with a p99 no worse, and at ×1.00 or better of the imgproxy reference figures. Why a target is missed: *Where the time goes* below.\n\n")
+	w("| scenario | c | best peer | req/s: Matte ÷ peer (≥ ×1.20) | p99: Matte ÷ peer (≤ ×1.00) |\n|---|---|---|---|---|\n")
+	for _, sc := range scs {
+		for _, conns := range res.cfg.connsOf(sc.ID) {
+			m := aggregate(res.cells[key(conns, sc.ID, "matte")])
+			p, pa := res.bestPeer(conns, sc)
+			if !m.ok || p == nil || m.requests == 0 {
+				w("| %s | %d | – | not measured (see its table) | – |\n", sc.ID, conns)
+				continue
+			}
+			r, q := m.rps/pa.rps, m.p99/pa.p99
+			w("| %s | %d | %s | ×%.2f (%s vs %s): %s | ×%.2f (%s vs %s ms): %s |\n", sc.ID, conns, p.Label,
+				r, fmtRate(m.rps), fmtRate(pa.rps), verdictAtLeast(r, 1.2), q, fmtMs(m.p99), fmtMs(pa.p99), verdictAtMostRatio(q, 1))
+		}
+	}
+	if haveRef {
+		w("\n| scenario | Matte c8 req/s ÷ imgproxy (reference, cross-run; ≥ ×1.00) |\n|---|---|\n")
+		for _, id := range ref.Scenarios {
+			m, ip := aggregate(res.cells[key(8, id, "matte")]), ref.Rows[id]["imgproxy"]
+			if !m.ok || ip.ReqPerSec == 0 {
+				continue
+			}
+			r := m.rps / ip.ReqPerSec
+			w("| %s | ×%.2f (%s vs %s req/s): %s |\n", id, r, fmtRate(m.rps), fmtRate(ip.ReqPerSec), verdictAtLeast(r, 1))
+		}
+	}
+	w("\n")
+}
+
+// verdictAtMostRatio: a ratio that must be ≤ want.
+func verdictAtMostRatio(got, want float64) string {
+	if got <= want {
+		return "**met**"
+	}
+	return fmt.Sprintf("**missed** by %.0f%%", (got/want-1)*100)
+}
+
 func (res *results) targets(w writer) {
 	cfg := res.cfg
 	if len(res.selected(bench.KindHitMemory, bench.KindHitDisk, bench.KindRembg, bench.KindCoalesce)) == 0 {
