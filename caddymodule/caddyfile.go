@@ -114,6 +114,17 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 			return v, nil
 		}
+		// duration is the one argument as a non-negative duration.
+		duration := func() (caddy.Duration, error) {
+			if err := need(1); err != nil {
+				return 0, err
+			}
+			dur, err := caddy.ParseDuration(args[0])
+			if err != nil || dur < 0 {
+				return 0, d.Errf("%s: %q is not a duration", key, args[0])
+			}
+			return caddy.Duration(dur), nil
+		}
 		var err error
 		switch key {
 		case "max_source_bytes":
@@ -180,23 +191,9 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 			h.Workers, err = atoi(args[0])
 		case "timeout":
-			if err = need(1); err != nil {
-				return err
-			}
-			dur, derr := caddy.ParseDuration(args[0])
-			if derr != nil {
-				return d.Errf("timeout: %v", derr)
-			}
-			h.Timeout = caddy.Duration(dur)
+			h.Timeout, err = duration()
 		case "source_ttl":
-			if err = need(1); err != nil {
-				return err
-			}
-			dur, derr := caddy.ParseDuration(args[0])
-			if derr != nil || dur < 0 {
-				return d.Errf("source_ttl: %q is not a duration", args[0])
-			}
-			h.SourceTTL = caddy.Duration(dur)
+			h.SourceTTL, err = duration()
 		case "cache":
 			if len(args) != 1 || args[0] != "off" {
 				return d.Errf("cache: the only form is `cache off`")
@@ -217,14 +214,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 			h.VipsConcurrency, err = atoi(args[0])
 		case "free_memory_interval":
-			if err = need(1); err != nil {
-				return err
-			}
-			dur, derr := caddy.ParseDuration(args[0])
-			if derr != nil {
-				return d.Errf("free_memory_interval: %v", derr)
-			}
-			h.FreeMemoryInterval = caddy.Duration(dur)
+			h.FreeMemoryInterval, err = duration()
 		case "cache_memory":
 			if err = need(1); err != nil {
 				return err
