@@ -109,6 +109,14 @@ func (j *job) loadForRemoval() error {
 	if err := img.toSRGB(); err != nil {
 		return err
 	}
+	if img.hasAlpha() {
+		// The source's own alpha and its colours are read separately below
+		// (decontaminate renders each), and a sequential decode cannot be
+		// read twice: render the decoded image once.
+		if err := img.copyMemory(); err != nil {
+			return err
+		}
+	}
 	alpha, err := grayImage(mask, spec.Width, spec.Height)
 	if err != nil {
 		return err

@@ -104,6 +104,8 @@ func TestRemoval(t *testing.T) {
 			[]sample{{200, 150, red}, {120, 150, clear}}},
 		{"position top-left", on(func(r *Removal) { r.Position = Position{0, 0, true} }), FormatPNG, 400, 300, Box{0, 0, 200, 150},
 			[]sample{{100, 75, red}}},
+		{"feathered, eroded and refined edges", on(func(r *Removal) { r.Feather = 3; r.Erode = 2; r.Refine = true }), FormatPNG, 400, 300, Box{100, 100, 200, 150},
+			[]sample{{5, 5, clear}, {200, 170, red}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -225,5 +227,39 @@ func TestRemovalTinySource(t *testing.T) {
 		if _, err := pl.Process(context.Background(), src, s, p, FormatPNG); err != nil {
 			t.Fatalf("%+v: %v", p.Removal, err)
 		}
+	}
+}
+
+// TestRemovalTransparentSource cuts out a PNG that has an alpha channel of
+// its own: where the source is transparent the cut-out stays transparent,
+// and the subject keeps its colour.
+func TestRemovalTransparentSource(t *testing.T) {
+	img := subjectImage()
+	for y := 0; y < 300; y++ { // the right half of the subject is see-through
+		for x := 200; x < 400; x++ {
+			c := img.NRGBAAt(x, y)
+			c.A = 0
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	src := encodePNG(t, img)
+	pl := NewPipeline(Options{Matter: &redMatter{}})
+	s, err := pl.Probe(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := pl.Process(context.Background(), src, s, Params{Removal: Removal{Enabled: true, Feather: 2}}, FormatPNG)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := decodeNRGBA(t, res.Body)
+	if got := out.NRGBAAt(150, 170); !near(got, red, 50) {
+		t.Errorf("opaque subject: %v", got)
+	}
+	if got := out.NRGBAAt(250, 170); got.A > 10 {
+		t.Errorf("transparent source became %v", got)
+	}
+	if got := out.NRGBAAt(250, 170); got.R|got.G|got.B != 0 {
+		t.Errorf("an invisible pixel kept colour %v (should be zeroed)", got)
 	}
 }
