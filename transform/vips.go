@@ -260,12 +260,6 @@ func (im *vimage) over(c Color) error {
 	})
 }
 
-// meanBlur approximates a Gaussian of sigma with box filters: for local
-// means, where the exact kernel's cost buys nothing.
-func (im *vimage) meanBlur(sigma float64) error {
-	return im.apply(func(out **C.VipsImage) C.int { return C.matte_meanblur(im.p, out, C.double(sigma)) })
-}
-
 func (im *vimage) gaussBlur(sigma float64) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_gaussblur(im.p, out, C.double(sigma)) })
 }
@@ -347,18 +341,6 @@ func (im *vimage) bytes() ([]byte, error) {
 	return C.GoBytes(p, C.int(n)), nil
 }
 
-// floats renders a float image to packed float32 pixels.
-func (im *vimage) floats() ([]float32, error) {
-	if im.p.BandFmt != C.VIPS_FORMAT_FLOAT {
-		return nil, errors.New("not a float image")
-	}
-	b, err := im.bytes()
-	if err != nil || len(b) == 0 {
-		return nil, err
-	}
-	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(b)/4), nil
-}
-
 // endVipsThread frees libvips' per-thread buffers; call it on the OS thread
 // that ran the work, before unlocking it.
 func endVipsThread() {
@@ -433,10 +415,6 @@ func (im *vimage) clampUchar() error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_clamp_uchar(im.p, out) })
 }
 
-func (im *vimage) castFloat() error {
-	return im.apply(func(out **C.VipsImage) C.int { return C.matte_cast(im.p, out, C.VIPS_FORMAT_FLOAT) })
-}
-
 // resizeExact scales to width x height with a named kernel (see kernelOf).
 func (im *vimage) resizeExact(width, height int, kernel string) error {
 	if width == im.width() && height == im.height() {
@@ -472,33 +450,9 @@ func mul255(a, b *vimage) (*vimage, error) {
 	return op2(a, b, func(a, b *C.VipsImage, out **C.VipsImage) C.int { return C.matte_mul255(a, b, out) })
 }
 
-func multiply(a, b *vimage) (*vimage, error) {
-	return op2(a, b, func(a, b *C.VipsImage, out **C.VipsImage) C.int { return C.matte_multiply(a, b, out) })
-}
-
-func add(a, b *vimage) (*vimage, error) {
-	return op2(a, b, func(a, b *C.VipsImage, out **C.VipsImage) C.int { return C.matte_add(a, b, out) })
-}
-
-func subtract(a, b *vimage) (*vimage, error) {
-	return op2(a, b, func(a, b *C.VipsImage, out **C.VipsImage) C.int { return C.matte_subtract(a, b, out) })
-}
-
-func divide(a, b *vimage) (*vimage, error) {
-	return op2(a, b, func(a, b *C.VipsImage, out **C.VipsImage) C.int { return C.matte_divide(a, b, out) })
-}
-
 // composite places overlay over base; both carry alpha and share a size.
 func composite(base, overlay *vimage) (*vimage, error) {
 	return op2(base, overlay, func(a, b *C.VipsImage, out **C.VipsImage) C.int { return C.matte_composite(a, b, out) })
-}
-
-func ifThenElse(cond, a, b *vimage) (*vimage, error) {
-	var out *C.VipsImage
-	if C.matte_ifthenelse(cond.p, a.p, b.p, &out) != 0 {
-		return nil, vipsError()
-	}
-	return &vimage{p: out}, nil
 }
 
 func solid(width, height int, c []float64) (*vimage, error) {

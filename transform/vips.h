@@ -178,14 +178,6 @@ static int matte_over(VipsImage *in, VipsImage **out, double *rgba) {
   return r;
 }
 
-// matte_meanblur is a Gaussian blur approximated by a few box filters
-// (vips_convasep): for local means, where the exact kernel's cost (which
-// grows with sigma) buys nothing.
-static int matte_meanblur(VipsImage *in, VipsImage **out, double sigma) {
-  return vips_gaussblur(in, out, sigma, "precision",
-                        VIPS_PRECISION_APPROXIMATE, NULL);
-}
-
 // matte_gaussblur blurs 8-bit images with libvips' fast integer path and
 // float images in float (the integer path would round 0-1 values away).
 static int matte_gaussblur(VipsImage *in, VipsImage **out, double sigma) {
@@ -360,26 +352,6 @@ static int matte_linear(VipsImage *in, VipsImage **out, double *a, double *b,
   return vips_linear(in, out, a, b, n, NULL);
 }
 
-static int matte_multiply(VipsImage *a, VipsImage *b, VipsImage **out) {
-  return vips_multiply(a, b, out, NULL);
-}
-
-static int matte_add(VipsImage *a, VipsImage *b, VipsImage **out) {
-  return vips_add(a, b, out, NULL);
-}
-
-static int matte_subtract(VipsImage *a, VipsImage *b, VipsImage **out) {
-  return vips_subtract(a, b, out, NULL);
-}
-
-static int matte_divide(VipsImage *a, VipsImage *b, VipsImage **out) {
-  return vips_divide(a, b, out, NULL);
-}
-
-static int matte_cast(VipsImage *in, VipsImage **out, int format) {
-  return vips_cast(in, out, format, NULL);
-}
-
 // matte_clamp_uchar rounds and clamps to 0-255 8-bit.
 static int matte_clamp_uchar(VipsImage *in, VipsImage **out) {
   VipsImage *t;
@@ -387,11 +359,6 @@ static int matte_clamp_uchar(VipsImage *in, VipsImage **out) {
   int r = vips_cast(t, out, VIPS_FORMAT_UCHAR, NULL);
   g_object_unref(t);
   return r;
-}
-
-static int matte_ifthenelse(VipsImage *cond, VipsImage *a, VipsImage *b,
-                            VipsImage **out) {
-  return vips_ifthenelse(cond, a, b, out, NULL);
 }
 
 // matte_composite places overlay over base (both with alpha, same size).
