@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jebosio/matte/internal/testimages"
 	"github.com/jebosio/matte/transform"
 	"github.com/jebosio/matte/transform/segment"
 )
@@ -243,20 +244,11 @@ func (m *onceMatter) Matte(ctx context.Context, model, sourceHash string, input 
 
 // repoRoot is the folder holding go.mod above the test's directory.
 func repoRoot(t *testing.T) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
+	dir := testimages.RepoRoot()
+	if dir == "" {
+		t.Skip("skipping: no go.mod above the test directory to find runtime/ and ../shared/testdata from")
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("skipping: no go.mod above the test directory to find runtime/ and ../shared/testdata from")
-		}
-		dir = parent
-	}
+	return dir
 }
 
 var realSession struct {
@@ -330,25 +322,12 @@ func sharedTestdata(t *testing.T) string {
 // exact alpha.
 func splitSynthetic(t *testing.T, path string) ([]byte, *image.Gray) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
+	if _, err := os.Stat(path); err != nil {
 		t.Skipf("skipping: %v", err)
 	}
-	defer f.Close()
-	img, err := png.Decode(f)
+	rgb, gt, err := testimages.SplitSynthetic(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	b := img.Bounds()
-	rgb := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	gt := image.NewGray(rgb.Rect)
-	for y := 0; y < b.Dy(); y++ {
-		for x := 0; x < b.Dx(); x++ {
-			c := color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
-			gt.Pix[y*gt.Stride+x] = c.A
-			c.A = 255
-			rgb.SetNRGBA(x, y, c)
-		}
 	}
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, rgb); err != nil {

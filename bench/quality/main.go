@@ -39,6 +39,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jebosio/matte/internal/testimages"
 	"github.com/jebosio/matte/transform"
 	"github.com/jebosio/matte/transform/segment"
 )
@@ -59,24 +60,6 @@ func main() {
 	if err := run(*testdata, *rtDir, *model, *threads, *out, *only, *mattes); err != nil {
 		fmt.Fprintln(os.Stderr, "quality:", err)
 		os.Exit(1)
-	}
-}
-
-// repoRoot is the folder holding go.mod, above the working directory.
-func repoRoot() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
 	}
 }
 
@@ -103,7 +86,7 @@ func findTestdata(flagged, root string) (string, []string) {
 }
 
 func run(testdata, rtDir, modelName string, threads int, outPath, only, mattesDir string) error {
-	root := repoRoot()
+	root := testimages.RepoRoot()
 	td, tried := findTestdata(testdata, root)
 	if td == "" {
 		fmt.Printf("quality: SKIPPED every image: the shared test images are absent (tried %s; set $MATTE_TESTDATA or -testdata). Nothing measured, no report written.\n", strings.Join(tried, ", "))
@@ -170,7 +153,7 @@ func run(testdata, rtDir, modelName string, threads int, outPath, only, mattesDi
 		if filter != nil && !filter.MatchString(name) {
 			continue
 		}
-		rgb, gt, err := loadSynthetic(f)
+		rgb, gt, err := testimages.SplitSynthetic(f)
 		if err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
@@ -343,35 +326,6 @@ func (m *matter) cutOut(pl *transform.Pipeline, name string, src []byte, refine 
 }
 
 // ---- images ----
-
-// loadSynthetic splits a synthetic fixture into its colours (alpha dropped,
-// RGB kept as stored: the fixtures store the full background under alpha 0,
-// and the composite under the soft alpha of synth-glass) and its alpha.
-func loadSynthetic(path string) (*image.NRGBA, *image.Gray, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		return nil, nil, err
-	}
-	b := img.Bounds()
-	rgb := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	gt := image.NewGray(rgb.Rect)
-	for y := 0; y < b.Dy(); y++ {
-		for x := 0; x < b.Dx(); x++ {
-			// NRGBAModel keeps the stored (non-premultiplied) colour even
-			// where alpha is 0.
-			c := color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
-			gt.Pix[y*gt.Stride+x] = c.A
-			c.A = 255
-			rgb.SetNRGBA(x, y, c)
-		}
-	}
-	return rgb, gt, nil
-}
 
 // encodeOpaque writes img as a PNG without alpha: 8-bit grey when every
 // pixel is grey (synth-grayscale stays a one-band source), else RGB.

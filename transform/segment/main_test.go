@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/jebosio/matte/internal/testimages"
 )
 
 // Test environment: the ONNX Runtime library and models come from
@@ -21,7 +23,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	repoRoot = findRepoRoot()
+	repoRoot = testimages.RepoRoot()
 	runtimeDir = os.Getenv("MATTE_RUNTIME")
 	if runtimeDir == "" && repoRoot != "" {
 		runtimeDir = filepath.Join(repoRoot, "runtime")
@@ -38,23 +40,6 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(m.Run())
-}
-
-func findRepoRoot() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
 }
 
 // needRuntime skips t when the ONNX Runtime library could not be loaded.

@@ -1,0 +1,61 @@
+// Package testimages holds what Matte's tests and bench tools share to find
+// and read the test images (../shared/testdata); it is not part of the
+// server.
+package testimages
+
+import (
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+)
+
+// RepoRoot is the folder holding go.mod, at or above the working
+// directory; "" when there is none.
+func RepoRoot() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// SplitSynthetic splits a synthetic fixture (a PNG whose alpha is the exact
+// ground truth) into its colours, made opaque but kept as stored (the
+// fixtures keep the real background under alpha 0, and the composite under
+// the soft alpha of synth-glass), and its alpha.
+func SplitSynthetic(path string) (*image.NRGBA, *image.Gray, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	b := img.Bounds()
+	rgb := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	gt := image.NewGray(rgb.Rect)
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < b.Dx(); x++ {
+			// NRGBAModel keeps the stored (non-premultiplied) colour even
+			// where alpha is 0.
+			c := color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
+			gt.Pix[y*gt.Stride+x] = c.A
+			c.A = 255
+			rgb.SetNRGBA(x, y, c)
+		}
+	}
+	return rgb, gt, nil
+}
