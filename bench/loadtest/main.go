@@ -82,6 +82,8 @@ import (
 	"time"
 
 	_ "golang.org/x/image/webp"
+
+	"github.com/jebosio/matte/internal/procstat"
 )
 
 var (
@@ -604,21 +606,6 @@ func (s *server) stop() {
 	}
 }
 
-// readKB returns a field of /proc/<pid>/status in KiB.
-func readKB(pid int, field string) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, field+":"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return n
-		}
-	}
-	return 0
-}
-
 func countPanics(log string, from int64) (int, int64) {
 	b, _ := os.ReadFile(log)
 	if int64(len(b)) < from {
@@ -733,7 +720,7 @@ func startMonitor(pid int) *monitor {
 				return
 			case <-t.C:
 				if p := m.cur.Load(); p != nil {
-					rss := readKB(pid, "VmRSS")
+					rss := procstat.StatusKiB(pid, "VmRSS")
 					p.mu.Lock()
 					p.peakRSS = max(p.peakRSS, rss)
 					p.mu.Unlock()
@@ -915,7 +902,7 @@ func realMain() int {
 	}
 	pid := srv.cmd.Process.Pid
 	time.Sleep(time.Second)
-	info.rssStart = readKB(pid, "VmRSS")
+	info.rssStart = procstat.StatusKiB(pid, "VmRSS")
 	fmt.Fprintf(os.Stderr, "loadtest: caddy pid %d on %s, RSS %d MiB\n", pid, base, info.rssStart/1024)
 
 	mon := startMonitor(pid)
@@ -1153,8 +1140,8 @@ func realMain() int {
 
 	mon.close()
 	time.Sleep(2 * time.Second)
-	info.rssEnd = readKB(pid, "VmRSS")
-	info.hw = readKB(pid, "VmHWM")
+	info.rssEnd = procstat.StatusKiB(pid, "VmRSS")
+	info.hw = procstat.StatusKiB(pid, "VmHWM")
 	info.alive = srv.alive()
 	srv.stop()
 	info.totalPanics, _ = countPanics(srv.log, 0)

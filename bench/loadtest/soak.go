@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jebosio/matte/internal/procstat"
 )
 
 // The soak phase runs the same mixed load for a long time on a fresh server
@@ -206,7 +208,7 @@ func runSoak(dir, name string, trim time.Duration, phases *[]*phaseStats) *soakR
 	defer srv.stop()
 	pid := srv.cmd.Process.Pid
 	time.Sleep(time.Second)
-	res.start = readKB(pid, "VmRSS")
+	res.start = procstat.StatusKiB(pid, "VmRSS")
 	fmt.Fprintf(os.Stderr, "loadtest: soak %s (free_memory_interval %s): caddy pid %d, RSS %d MiB\n", name, label, pid, res.start/1024)
 	mon := startMonitor(pid)
 	rn := &runner{srv: srv, mon: mon, phases: phases}
@@ -229,7 +231,7 @@ func runSoak(dir, name string, trim time.Duration, phases *[]*phaseStats) *soakR
 				case <-stop:
 					return
 				case <-tk.C:
-					res.samples = append(res.samples, rssSample{time.Since(t0), readKB(pid, "VmRSS")})
+					res.samples = append(res.samples, rssSample{time.Since(t0), procstat.StatusKiB(pid, "VmRSS")})
 				}
 			}
 		}()
@@ -240,7 +242,7 @@ func runSoak(dir, name string, trim time.Duration, phases *[]*phaseStats) *soakR
 		p.dur = res.dur
 		close(stop)
 		wg.Wait()
-		res.samples = append(res.samples, rssSample{res.dur, readKB(pid, "VmRSS")})
+		res.samples = append(res.samples, rssSample{res.dur, procstat.StatusKiB(pid, "VmRSS")})
 	})
 	mon.close()
 	kinds.Range(func(k, v any) bool { res.kinds[k.(string)] = int(v.(*atomic.Int64).Load()); return true })
@@ -248,9 +250,9 @@ func runSoak(dir, name string, trim time.Duration, phases *[]*phaseStats) *soakR
 	t0 := time.Now()
 	for _, at := range []time.Duration{5 * time.Second, 15 * time.Second} {
 		time.Sleep(time.Until(t0.Add(at)))
-		res.idle = append(res.idle, rssSample{at, readKB(pid, "VmRSS")})
+		res.idle = append(res.idle, rssSample{at, procstat.StatusKiB(pid, "VmRSS")})
 	}
-	res.hwm = readKB(pid, "VmHWM")
+	res.hwm = procstat.StatusKiB(pid, "VmHWM")
 	ok, r := res.bounded()
 	p.note("requests by kind: %v", res.kinds)
 	p.note("RSS %d MiB before the load; quarter peaks %d / %d / %d / %d MiB; Q4/Q1 %.2f → %s",

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/jebosio/matte/internal/procstat"
 )
 
 // procs tracks every process group the harness starts, so that all of them
@@ -189,26 +191,11 @@ func tree(root int) []procStat {
 	return out
 }
 
-// statusKiB reads a "Vm...:  N kB" field of /proc/pid/status.
-func statusKiB(pid int, field string) uint64 {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			n, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return n
-		}
-	}
-	return 0
-}
-
 // treeRSS is the summed VmRSS of root's process tree, in KiB.
 func treeRSS(root int) uint64 {
 	var sum uint64
 	for _, st := range tree(root) {
-		sum += statusKiB(st.pid, "VmRSS")
+		sum += uint64(procstat.StatusKiB(st.pid, "VmRSS"))
 	}
 	return sum
 }
