@@ -180,7 +180,9 @@ func (h *Handler) admit(ctx context.Context, info transform.Source) (func(), err
 
 // queueFull reports, before the source is fetched, that the transform queue
 // is past its limit, counting the requests still fetching their sources at
-// the recent average cost, so the request is refused without buffering.
+// the recent average cost, so the request is refused without buffering. A
+// true answer is a refusal: it is counted in the pool's Rejected, so the
+// caller must answer 503.
 func (h *Handler) queueFull() bool {
 	if h.QueueMegapixels <= 0 {
 		return false
