@@ -112,6 +112,18 @@ http://localhost:9080 {
 		t.Fatalf("three cache hits wrote %v disk entries", n-writes)
 	}
 
+	t.Run("another variant of a known source", func(t *testing.T) {
+		// The source memo is known (not fresh): a conditional request, a
+		// 304, a result-cache miss, then the whole source again.
+		res, body := get(t, tester, base+"/photo.jpg?w=31")
+		if res.StatusCode != 200 || res.Header.Get("X-Cache") != "MISS" || len(body) == 0 {
+			t.Fatalf("second variant: %d, X-Cache %q, %d bytes", res.StatusCode, res.Header.Get("X-Cache"), len(body))
+		}
+		if c := centre(t, body); c.R < 200 {
+			t.Fatalf("second variant: centre %v", c)
+		}
+	})
+
 	t.Run("a source that fails to decode is not rewritten per request", func(t *testing.T) {
 		good := solidJPEG(t, 300, 200, color.RGBA{9, 9, 9, 255})
 		writeFile(t, filepath.Join(dir, "broken.jpg"), good[:len(good)/2], time.Now().Add(-time.Hour))
@@ -369,4 +381,37 @@ func scrapeMetrics(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	return strings.Split(string(body), "\n")
+}
+
+// TestVariantsUnderHandle is Caddyfile.example's shape: matte outside a
+// group of `handle` blocks, one holding file_server. Caddy runs one handle of
+// a group per request, so Matte must not call its next handler twice: a
+// second variant of a known source once came back as an empty 200.
+func TestVariantsUnderHandle(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "img"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "img", "photo.jpg"), solidJPEG(t, 300, 200, color.RGBA{255, 0, 0, 255}), time.Now().Add(-time.Hour))
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: time.Minute})
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	matte
+	handle /img/* {
+		root * %s
+		file_server
+	}
+	handle {
+		respond "not an image" 404
+	}
+}`, dir), "caddyfile")
+	for i, w := range []int{30, 31, 30, 32} {
+		res, body := get(t, tester, fmt.Sprintf("http://localhost:9080/img/photo.jpg?w=%d", w))
+		if res.StatusCode != 200 || len(body) == 0 {
+			t.Fatalf("request %d (w=%d): %d, %d bytes, X-Cache %q", i, w, res.StatusCode, len(body), res.Header.Get("X-Cache"))
+		}
+		if c := centre(t, body); c.R < 200 {
+			t.Fatalf("request %d (w=%d): centre %v", i, w, c)
+		}
+	}
 }

@@ -306,29 +306,36 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	defer fetched()
 	var rec *sourceRecorder
 	if haveMemo && (memo.ETag != "" || memo.LastModified != "") {
-		cond := or.Clone(or.Context())
-		if memo.ETag != "" {
-			cond.Header.Set("If-None-Match", memo.ETag)
-		}
-		if memo.LastModified != "" {
-			cond.Header.Set("If-Modified-Since", memo.LastModified)
-		}
-		rec = newSourceRecorder(w, h.MaxSourceBytes)
-		rec.conditional = true
-		if done, err := h.fetch(w, r, next, rec, cond); done {
-			return err
-		}
-		if rec.notModified {
-			// Store the memo again only when the 304 grants freshness: the
-			// rest of it is unchanged, and with none (source_ttl 0, no
-			// Cache-Control) a store per hit would be a disk write per hit.
-			if memo.FreshUntil = now.Add(freshness(rec.header, now, time.Duration(h.SourceTTL))); memo.FreshUntil.After(now) {
-				h.storeMemo(srcID, memo)
+		// Revalidate only when this variant's result is at hand, and serve
+		// that entry on a 304: the next handler is called at most once per
+		// request (Caddy runs a `handle` group once per request, so a second
+		// call writes nothing).
+		key := h.variantKey(r, params, memo)
+		if e, tier, ok := h.cache.Get(nsResult, key); ok {
+			cond := or.Clone(or.Context())
+			if memo.ETag != "" {
+				cond.Header.Set("If-None-Match", memo.ETag)
 			}
-			if h.serveCached(w, r, params, memo) {
+			if memo.LastModified != "" {
+				cond.Header.Set("If-Modified-Since", memo.LastModified)
+			}
+			rec = newSourceRecorder(w, h.MaxSourceBytes)
+			rec.conditional = true
+			if done, err := h.fetch(w, r, next, rec, cond); done {
+				return err
+			}
+			if rec.notModified {
+				// Store the memo again only when the 304 grants freshness:
+				// the rest of it is unchanged, and with none (source_ttl 0, no
+				// Cache-Control) a store per hit would be a disk write per hit.
+				if memo.FreshUntil = now.Add(freshness(rec.header, now, time.Duration(h.SourceTTL))); memo.FreshUntil.After(now) {
+					h.storeMemo(srcID, memo)
+				}
+				if !h.writeNotModified(w, r, params, key) {
+					h.writeResult(w, r, params, key, e, tier)
+				}
 				return nil
 			}
-			rec = nil // the result was evicted: fetch the whole source again
 		}
 	}
 	if rec == nil {
@@ -401,11 +408,17 @@ func (h *Handler) storeMemo(srcID string, m sourceMemo) {
 	h.cache.Set(nsSource, hashKey(srcID), e)
 }
 
+// variantKey is the result key of params over the memo's source, in the
+// format r negotiates.
+func (h *Handler) variantKey(r *http.Request, params transform.Params, memo sourceMemo) string {
+	format := transform.NegotiateFormat(params, r.Header.Get("Accept"), memo.Info)
+	return resultKey(memo.Hash, params, format, h.pipeline.Fingerprint())
+}
+
 // serveCached answers from the result cache; false means a miss and
 // nothing was written.
 func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, params transform.Params, memo sourceMemo) bool {
-	format := transform.NegotiateFormat(params, r.Header.Get("Accept"), memo.Info)
-	key := resultKey(memo.Hash, params, format, h.pipeline.Fingerprint())
+	key := h.variantKey(r, params, memo)
 	if h.writeNotModified(w, r, params, key) {
 		return true
 	}
