@@ -5,7 +5,7 @@
 # batch dimension is symbolic (python3-onnx from apt; nothing else in the
 # graph changes), checks that a batch of two gives each image the mask it
 # gets alone, then times 2 and 4 concurrent inferences one by one against
-# one batch (BenchmarkBatch in transform/segment). The copy lives in
+# one batch (BenchmarkBatch in segment). The copy lives in
 # bench/out/ (git-ignored). Usage: bench/batch.sh [benchtime, default 3x]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,5 +32,5 @@ PY
 	mv "$model.tmp" "$model"
 fi
 export MATTE_BATCH_MODEL=$PWD/$model
-$GO test -count 1 -run 'TestBatchRealModelMatchesSingle' ./transform/segment/
-$GO test -count 1 -run XXX -bench BenchmarkBatch -benchtime "${1:-3x}" ./transform/segment/
+$GO test -count 1 -run 'TestBatchRealModelMatchesSingle' ./segment/
+$GO test -count 1 -run XXX -bench BenchmarkBatch -benchtime "${1:-3x}" ./segment/

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jebosio/matte/dialect/imgix"
+	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/transform"
 )
 
@@ -51,14 +53,14 @@ func newPipeline() *transform.Pipeline {
 type prepared struct {
 	buf    []byte
 	src    transform.Source
-	params transform.Params
-	format transform.Format
+	params params.Params
+	format params.Format
 }
 
 func prepare(b *testing.B, pl *transform.Pipeline, s Scenario) prepared {
 	b.Helper()
 	buf := source(b, s.File)
-	params, err := transform.ParseQuery(s.MatteQuery())
+	params, err := imgix.ParseQuery(s.MatteQuery())
 	if err != nil {
 		b.Fatalf("%s: parse: %v", s.ID, err)
 	}
@@ -149,8 +151,8 @@ func BenchmarkProbe(b *testing.B) {
 // BenchmarkNegotiateFormat is format negotiation with a browser-like Accept
 // header and auto=format.
 func BenchmarkNegotiateFormat(b *testing.B) {
-	p := transform.Params{Width: 800, AutoFormat: true}
-	src := transform.Source{Type: transform.FormatJPEG, Width: 2560, Height: 1600}
+	p := params.Params{Width: 800, AutoFormat: true}
+	src := transform.Source{Type: params.FormatJPEG, Width: 2560, Height: 1600}
 	const accept = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
 	for i := 0; i < b.N; i++ {
 		_ = transform.NegotiateFormat(p, accept, src)

@@ -19,9 +19,10 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/jebosio/matte/cache"
+	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/fetch"
+	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/transform"
-	"github.com/jebosio/matte/transform/dialect"
-	"github.com/jebosio/matte/transform/source"
 )
 
 // APIConfig enables the hosted background-removal API dialects on the
@@ -379,12 +380,12 @@ func (st *apiState) readAPIBody(w http.ResponseWriter, r *http.Request) (*dialec
 
 // fetchImage downloads an image_url (or bg_image_url) through the
 // SSRF-safe fetcher.
-func (st *apiState) fetchImage(ctx context.Context, rawURL string) ([]byte, *source.FetchError) {
-	res, err := st.h.guard.fetcher.Fetch(ctx, source.Request{URL: rawURL})
+func (st *apiState) fetchImage(ctx context.Context, rawURL string) ([]byte, *fetch.FetchError) {
+	res, err := st.h.guard.fetcher.Fetch(ctx, fetch.Request{URL: rawURL})
 	if err != nil {
-		var fe *source.FetchError
+		var fe *fetch.FetchError
 		if !errors.As(err, &fe) {
-			fe = &source.FetchError{Kind: source.KindNetwork, Err: err}
+			fe = &fetch.FetchError{Kind: fetch.KindNetwork, Err: err}
 		}
 		st.logger.Debug("image download failed", zap.Error(err))
 		return nil, fe
@@ -404,18 +405,18 @@ type apiResult struct {
 // matte cached per source content), keyed like the query dialect's results:
 // the source's SHA-256, Params, the format and the pipeline fingerprint
 // (plus the Extras, when there are any).
-func (st *apiState) renderAPI(ctx context.Context, src []byte, info transform.Source, params transform.Params, format transform.Format, extras transform.Extras, tag string) (apiResult, error) {
+func (st *apiState) renderAPI(ctx context.Context, src []byte, info transform.Source, po params.Params, format params.Format, extras params.Extras, tag string) (apiResult, error) {
 	h := st.h
 	sum := sha256.Sum256(src)
 	hash := hex.EncodeToString(sum[:])
-	key := resultKey(hash, params, format, h.pipeline.Fingerprint()+extras.Key())
+	key := resultKey(hash, po, format, h.pipeline.Fingerprint()+extras.Key())
 	if tag == "" {
 		tag = "upload:" + hash
 	}
-	e, _, err := h.render(transform.WithExtras(ctx, extras), key, tag, src, sourceMemo{Hash: hash, Info: info}, params, format)
+	e, _, err := h.render(transform.WithExtras(ctx, extras), key, tag, src, sourceMemo{Hash: hash, Info: info}, po, format)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-			err = &transform.Error{Status: http.StatusServiceUnavailable, Code: transform.CodeTimeout, Title: "Timeout",
+			err = &params.Error{Status: http.StatusServiceUnavailable, Code: params.CodeTimeout, Title: "Timeout",
 				Detail: "The image took too long to process.", Cause: err}
 		}
 		return apiResult{}, err
@@ -437,7 +438,7 @@ func (st *apiState) renderAPI(ctx context.Context, src []byte, info transform.So
 // failed logs a transform failure at the level it deserves, and gives an
 // overload (503) its Retry-After.
 func (st *apiState) failed(w http.ResponseWriter, r *http.Request, err error) {
-	list := transform.AsErrors(err)
+	list := params.AsErrors(err)
 	if list.Status() == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", retryAfterSeconds(err))
 	}

@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/jebosio/matte/transform"
-	"github.com/jebosio/matte/transform/dialect"
+	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/params"
 )
 
 // fapihub: POST /v2/rembg/ and /v2/rembg/{mask,blur,color,gradient,shadow}/.
@@ -41,13 +41,13 @@ func fhErr(status int, code, field, msg string) dialect.Errors {
 }
 
 func fapiHubTransformError(err error) dialect.Errors {
-	first := transform.AsErrors(err)[0]
+	first := params.AsErrors(err)[0]
 	switch first.Code {
-	case transform.CodeUnknownFormat:
+	case params.CodeUnknownFormat:
 		return fhErr(http.StatusBadRequest, dialect.FHInvalidImage, "image", "The image is not a supported type (JPEG, PNG, WebP, GIF, AVIF, HEIF or TIFF).")
-	case transform.CodeCorruptSource:
+	case params.CodeCorruptSource:
 		return fhErr(http.StatusBadRequest, dialect.FHInvalidImage, "image", "The image could not be decoded.")
-	case transform.CodeSourceTooLarge, transform.CodeResolutionTooHigh:
+	case params.CodeSourceTooLarge, params.CodeResolutionTooHigh:
 		return fhErr(http.StatusRequestEntityTooLarge, dialect.FHFileTooLarge, "image", first.Detail)
 	}
 	switch {
@@ -111,7 +111,7 @@ func (st *apiState) serveFAPIHub(w http.ResponseWriter, r *http.Request, endpoin
 		fail(fhErr(http.StatusPaymentRequired, dialect.FHInsufficientCredits, "", "Insufficient credits for this billing month."), rl)
 		return
 	}
-	res, err := st.renderAPI(r.Context(), req.Source.Data, info, req.Params, req.Params.Format, transform.Extras{}, "")
+	res, err := st.renderAPI(r.Context(), req.Source.Data, info, req.Params, req.Params.Format, params.Extras{}, "")
 	if err != nil {
 		adm.done(false, st.logger)
 		st.failed(w, r, err)

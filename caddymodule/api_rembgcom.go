@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/jebosio/matte/transform"
-	"github.com/jebosio/matte/transform/dialect"
+	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/params"
 )
 
 // rembg.com: POST /rmbg.
@@ -49,13 +49,13 @@ func rcErr(status int, field, msg string) dialect.Errors {
 
 // rembgComTransformError maps a probe or pipeline failure.
 func rembgComTransformError(err error) dialect.Errors {
-	first := transform.AsErrors(err)[0]
+	first := params.AsErrors(err)[0]
 	switch first.Code {
-	case transform.CodeUnknownFormat:
+	case params.CodeUnknownFormat:
 		return rcErr(http.StatusBadRequest, "image", dialect.RCMsgUnsupported)
-	case transform.CodeCorruptSource:
+	case params.CodeCorruptSource:
 		return rcErr(http.StatusBadRequest, "image", dialect.RCMsgCorrupt)
-	case transform.CodeSourceTooLarge, transform.CodeResolutionTooHigh:
+	case params.CodeSourceTooLarge, params.CodeResolutionTooHigh:
 		return rcErr(http.StatusRequestEntityTooLarge, "image", first.Detail)
 	}
 	switch {

@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jebosio/matte/transform"
-	"github.com/jebosio/matte/transform/dialect"
-	"github.com/jebosio/matte/transform/source"
+	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/fetch"
+	"github.com/jebosio/matte/params"
 )
 
 // remove.bg v1.0: POST /v1.0/removebg and GET /v1.0/account.
@@ -35,9 +35,9 @@ func rbErr(status int, code, field, detail string) dialect.Errors {
 }
 
 // removeBGFetchError maps a failed image_url or bg_image_url download.
-func removeBGFetchError(fe *source.FetchError, field string) dialect.Errors {
+func removeBGFetchError(fe *fetch.FetchError, field string) dialect.Errors {
 	code := dialect.RBFailedImageDownload
-	if fe.Kind == source.KindInvalidURL || fe.Kind == source.KindDenied {
+	if fe.Kind == fetch.KindInvalidURL || fe.Kind == fetch.KindDenied {
 		code = dialect.RBInvalidImageURL
 	}
 	return rbErr(http.StatusBadRequest, code, field, field+": "+fe.Detail())
@@ -45,18 +45,18 @@ func removeBGFetchError(fe *source.FetchError, field string) dialect.Errors {
 
 // removeBGProbeError maps a source the pipeline refuses.
 func removeBGProbeError(err error, field string) dialect.Errors {
-	var te *transform.Error
+	var te *params.Error
 	if !errors.As(err, &te) {
 		return rbErr(http.StatusInternalServerError, dialect.RBInternalError, "", "The image could not be processed.")
 	}
 	switch te.Code {
-	case transform.CodeSourceTooLarge:
+	case params.CodeSourceTooLarge:
 		return rbErr(http.StatusBadRequest, dialect.RBFileTooLarge, field, te.Detail)
-	case transform.CodeResolutionTooHigh:
+	case params.CodeResolutionTooHigh:
 		return rbErr(http.StatusBadRequest, dialect.RBResolutionTooHigh, field, te.Detail)
-	case transform.CodeUnknownFormat:
+	case params.CodeUnknownFormat:
 		return rbErr(http.StatusBadRequest, dialect.RBInvalidFileType, field, te.Detail)
-	case transform.CodeCorruptSource:
+	case params.CodeCorruptSource:
 		return rbErr(http.StatusBadRequest, dialect.RBInvalidFileType, field, "The image could not be decoded.")
 	}
 	return removeBGTransformError(err)
@@ -64,7 +64,7 @@ func removeBGProbeError(err error, field string) dialect.Errors {
 
 // removeBGTransformError maps a pipeline failure.
 func removeBGTransformError(err error) dialect.Errors {
-	list := transform.AsErrors(err)
+	list := params.AsErrors(err)
 	first := list[0]
 	switch {
 	case first.Status == http.StatusNotImplemented:
@@ -121,7 +121,7 @@ func (st *apiState) serveRemoveBG(w http.ResponseWriter, r *http.Request) {
 	src := req.Source.Data
 	tag := ""
 	if req.Source.URL != "" {
-		var fe *source.FetchError
+		var fe *fetch.FetchError
 		if src, fe = st.fetchImage(ctx, req.Source.URL); fe != nil {
 			fail(removeBGFetchError(fe, "image_url"), caller.rate())
 			return
@@ -137,7 +137,7 @@ func (st *apiState) serveRemoveBG(w http.ResponseWriter, r *http.Request) {
 	if req.BgImage != nil {
 		bg = req.BgImage.Data
 		if req.BgImage.URL != "" {
-			var fe *source.FetchError
+			var fe *fetch.FetchError
 			if bg, fe = st.fetchImage(ctx, req.BgImage.URL); fe != nil {
 				fail(removeBGFetchError(fe, "bg_image_url"), caller.rate())
 				return
@@ -154,15 +154,15 @@ func (st *apiState) serveRemoveBG(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	params := req.Params
+	po := req.Params
 	if req.Megapixels > 0 {
 		bw, bh := dialect.SizeBox(info.Width, info.Height, req.Megapixels)
 		if bw != info.Width || bh != info.Height {
-			params.Width, params.Height, params.Fit = bw, bh, transform.FitMax
+			po.Width, po.Height, po.Fit = bw, bh, params.FitMax
 		}
 	}
 	if bg != nil {
-		params.Removal.BgImage = transform.BgImageRef(bg)
+		po.Removal.BgImage = params.BgImageRef(bg)
 	}
 	extras, ok := req.Extras(info.Width, info.Height, bg)
 	if !ok {
@@ -186,7 +186,7 @@ func (st *apiState) serveRemoveBG(w http.ResponseWriter, r *http.Request) {
 			strconv.FormatFloat(caller.keys.store.remaining(caller.id, caller.key.Credits), 'f', -1, 64)+" left."), rl)
 		return
 	}
-	res, err := st.renderAPI(ctx, src, info, params, format, extras, tag)
+	res, err := st.renderAPI(ctx, src, info, po, format, extras, tag)
 	if err != nil {
 		adm.done(false, st.logger)
 		st.failed(w, r, err)

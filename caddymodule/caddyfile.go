@@ -10,7 +10,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"github.com/dustin/go-humanize"
 
-	"github.com/jebosio/matte/transform/segment"
+	"github.com/jebosio/matte/segment"
 )
 
 func init() {

@@ -16,10 +16,12 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
+	"github.com/jebosio/matte/admission"
+	"github.com/jebosio/matte/dialect/imgix"
+	"github.com/jebosio/matte/fetch"
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/signature"
 	"github.com/jebosio/matte/transform"
-	"github.com/jebosio/matte/transform/admission"
-	"github.com/jebosio/matte/transform/signature"
-	"github.com/jebosio/matte/transform/source"
 )
 
 // Signature configures signed URLs (the `signature` block).
@@ -54,7 +56,7 @@ type Origin struct {
 type guard struct {
 	policy  *signature.Policy // nil: no signature checks
 	admit   *admission.Pool
-	fetcher *source.Fetcher
+	fetcher *fetch.Fetcher
 	origin  *url.URL
 
 	load *fetchLoad
@@ -84,7 +86,7 @@ func (h *Handler) provisionGuard() error {
 				if err != nil {
 					return fmt.Errorf("matte: signature preset %q: %w", name, err)
 				}
-				if _, err := transform.ParseQuery(v); err != nil {
+				if _, err := imgix.ParseQuery(v); err != nil {
 					return fmt.Errorf("matte: signature preset %q: %w", name, err)
 				}
 				p.Presets[name] = v
@@ -105,10 +107,10 @@ func (h *Handler) provisionGuard() error {
 	livePools.Store(pool, struct{}{})
 
 	o := h.Origin
-	opts := source.Options{MaxBodyBytes: h.MaxSourceBytes}
+	opts := fetch.Options{MaxBodyBytes: h.MaxSourceBytes}
 	if o != nil {
 		opts.AllowedHosts = o.AllowHosts
-		opts.IPPolicy = source.IPPolicy{AllowPrivate: o.AllowPrivate, AllowLoopback: o.AllowLoopback}
+		opts.IPPolicy = fetch.IPPolicy{AllowPrivate: o.AllowPrivate, AllowLoopback: o.AllowLoopback}
 		opts.TotalTimeout = time.Duration(o.Timeout)
 		opts.MaxRedirects = o.MaxRedirects
 		if o.URL != "" {
@@ -119,7 +121,7 @@ func (h *Handler) provisionGuard() error {
 			g.origin = u
 		}
 	}
-	if g.fetcher, err = source.New(opts); err != nil {
+	if g.fetcher, err = fetch.New(opts); err != nil {
 		return fmt.Errorf("matte: origin: %w", err)
 	}
 	return nil
@@ -150,7 +152,7 @@ func (h *Handler) checkSignature(r *http.Request) (string, error) {
 	if err != nil {
 		var se *signature.Error
 		if errors.As(err, &se) {
-			return "", &transform.Error{Status: se.Status, Code: se.Code, Title: http.StatusText(se.Status), Detail: se.Detail, Field: se.Field}
+			return "", &params.Error{Status: se.Status, Code: se.Code, Title: http.StatusText(se.Status), Detail: se.Detail, Field: se.Field}
 		}
 		return "", err
 	}
@@ -210,7 +212,7 @@ type overloadError struct{ retryAfter time.Duration }
 func (e overloadError) Error() string { return "matte: transform queue full" }
 
 func overloaded(retry time.Duration) error {
-	return &transform.Error{Status: http.StatusServiceUnavailable, Code: "overloaded", Title: "Overloaded",
+	return &params.Error{Status: http.StatusServiceUnavailable, Code: "overloaded", Title: "Overloaded",
 		Detail: "Too many images are waiting to be processed; try again shortly.", Cause: overloadError{retry}}
 }
 
@@ -230,16 +232,16 @@ func (h *Handler) fetchOrigin(r *http.Request, or *http.Request, rec *sourceReco
 	u := *h.guard.origin
 	u.Path = strings.TrimSuffix(u.Path, "/") + or.URL.Path
 	u.RawQuery = or.URL.RawQuery
-	res, err := h.guard.fetcher.Fetch(r.Context(), source.Request{URL: u.String(), IfNoneMatch: etag, IfModifiedSince: lastModified, Accept: "image/*"})
+	res, err := h.guard.fetcher.Fetch(r.Context(), fetch.Request{URL: u.String(), IfNoneMatch: etag, IfModifiedSince: lastModified, Accept: "image/*"})
 	if err != nil {
-		var fe *source.FetchError
+		var fe *fetch.FetchError
 		if errors.As(err, &fe) {
 			status := fe.Kind.HTTPStatus()
-			if fe.Kind == source.KindTooLarge {
+			if fe.Kind == fetch.KindTooLarge {
 				rec.overflow = true
 				return nil
 			}
-			return &transform.Error{Status: status, Code: transform.CodeUpstream, Title: http.StatusText(status), Detail: fe.Detail(), Cause: err}
+			return &params.Error{Status: status, Code: params.CodeUpstream, Title: http.StatusText(status), Detail: fe.Detail(), Cause: err}
 		}
 		return err
 	}
@@ -252,7 +254,7 @@ func (h *Handler) fetchOrigin(r *http.Request, or *http.Request, rec *sourceReco
 		return nil
 	}
 	if !isImage(res.ContentType) {
-		return &transform.Error{Status: http.StatusBadGateway, Code: transform.CodeUpstream, Title: "Bad gateway",
+		return &params.Error{Status: http.StatusBadGateway, Code: params.CodeUpstream, Title: "Bad gateway",
 			Detail: "The origin did not answer with an image."}
 	}
 	rec.WriteHeader(http.StatusOK)
@@ -266,13 +268,13 @@ func (h *Handler) passOrigin(w http.ResponseWriter, r *http.Request, rawQuery st
 	u := *h.guard.origin
 	u.Path = strings.TrimSuffix(u.Path, "/") + r.URL.Path
 	u.RawQuery = rawQuery
-	res, err := h.guard.fetcher.Fetch(r.Context(), source.Request{URL: u.String(),
+	res, err := h.guard.fetcher.Fetch(r.Context(), fetch.Request{URL: u.String(),
 		IfNoneMatch: r.Header.Get("If-None-Match"), IfModifiedSince: r.Header.Get("If-Modified-Since")})
 	if err != nil {
-		var fe *source.FetchError
+		var fe *fetch.FetchError
 		if errors.As(err, &fe) {
 			status := fe.Kind.HTTPStatus()
-			return h.writeError(w, r, &transform.Error{Status: status, Code: transform.CodeUpstream, Title: http.StatusText(status), Detail: fe.Detail(), Cause: err})
+			return h.writeError(w, r, &params.Error{Status: status, Code: params.CodeUpstream, Title: http.StatusText(status), Detail: fe.Detail(), Cause: err})
 		}
 		return h.writeError(w, r, err)
 	}
@@ -295,18 +297,18 @@ func (h *Handler) passOrigin(w http.ResponseWriter, r *http.Request, rawQuery st
 
 // withBackgroundImage loads the bg-image of params (an allowed URL, through
 // the SSRF-safe fetcher, or a path under the site's root) and returns r
-// carrying it for the pipeline. params.Removal.BgImage becomes the bytes'
+// carrying it for the pipeline. po.Removal.BgImage becomes the bytes'
 // content reference, so the cache key follows the image's content.
-func (h *Handler) withBackgroundImage(r *http.Request, params *transform.Params) (*http.Request, error) {
-	ref := params.Removal.BgImage
+func (h *Handler) withBackgroundImage(r *http.Request, po *params.Params) (*http.Request, error) {
+	ref := po.Removal.BgImage
 	bad := func(status int, detail string, cause error) error {
-		return &transform.Error{Status: status, Code: transform.CodeInvalidParameter, Title: "Invalid parameter", Field: "bg-image", Detail: detail, Cause: cause}
+		return &params.Error{Status: status, Code: params.CodeInvalidParameter, Title: "Invalid parameter", Field: "bg-image", Detail: detail, Cause: cause}
 	}
 	var data []byte
 	if strings.HasPrefix(ref, "http://") || strings.HasPrefix(ref, "https://") {
-		res, err := h.guard.fetcher.Fetch(r.Context(), source.Request{URL: ref, Accept: "image/*"})
+		res, err := h.guard.fetcher.Fetch(r.Context(), fetch.Request{URL: ref, Accept: "image/*"})
 		if err != nil {
-			var fe *source.FetchError
+			var fe *fetch.FetchError
 			if errors.As(err, &fe) {
 				return r, bad(fe.Kind.HTTPStatus(), "The background image could not be fetched: "+fe.Detail(), err)
 			}
@@ -318,7 +320,7 @@ func (h *Handler) withBackgroundImage(r *http.Request, params *transform.Params)
 		if root == "" {
 			return r, bad(http.StatusBadRequest, "A bg-image path needs the site's `root`; give a URL instead.", nil)
 		}
-		f, err := source.OpenInRoot(root, ref)
+		f, err := fetch.OpenInRoot(root, ref)
 		if err != nil {
 			return r, bad(http.StatusBadRequest, "The background image path is not a readable file under the site root.", err)
 		}
@@ -334,7 +336,7 @@ func (h *Handler) withBackgroundImage(r *http.Request, params *transform.Params)
 	if _, err := h.pipeline.Probe(data); err != nil {
 		return r, bad(http.StatusUnprocessableEntity, "The background image is not a supported image.", err)
 	}
-	params.Removal.BgImage = transform.BgImageRef(data)
-	ctx := transform.WithExtras(r.Context(), transform.Extras{BgImage: data})
+	po.Removal.BgImage = params.BgImageRef(data)
+	ctx := transform.WithExtras(r.Context(), params.Extras{BgImage: data})
 	return r.WithContext(ctx), nil
 }

@@ -21,6 +21,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/jebosio/matte/cache"
+	"github.com/jebosio/matte/dialect/imgix"
+	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/transform"
 )
 
@@ -274,18 +276,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if err != nil {
 		return h.writeError(w, r, err)
 	}
-	params, err := transform.ParseQuery(matteQuery(rawQuery))
+	po, err := imgix.ParseQuery(matteQuery(rawQuery))
 	if err != nil {
 		return h.writeError(w, r, err)
 	}
-	if params.IsZero() {
+	if po.IsZero() {
 		if h.guard.origin == nil {
 			return next.ServeHTTP(w, r)
 		}
 		return h.passOrigin(w, r, rawQuery)
 	}
-	if params.Removal.BgImage != "" {
-		if r, err = h.withBackgroundImage(r, &params); err != nil {
+	if po.Removal.BgImage != "" {
+		if r, err = h.withBackgroundImage(r, &po); err != nil {
 			return h.writeError(w, r, err)
 		}
 	}
@@ -296,7 +298,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	// A fresh memo of the source answers from the result cache with no
 	// origin request; a stale one is revalidated with a conditional request.
 	memo, haveMemo := h.lookupMemo(srcID)
-	if haveMemo && memo.fresh(now) && h.serveCached(w, r, params, memo) {
+	if haveMemo && memo.fresh(now) && h.serveCached(w, r, po, memo) {
 		return nil
 	}
 	if h.queueFull() {
@@ -310,7 +312,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		// that entry on a 304: the next handler is called at most once per
 		// request (Caddy runs a `handle` group once per request, so a second
 		// call writes nothing).
-		key := h.variantKey(r, params, memo)
+		key := h.variantKey(r, po, memo)
 		if e, tier, ok := h.cache.Get(nsResult, key); ok {
 			cond := or.Clone(or.Context())
 			if memo.ETag != "" {
@@ -331,8 +333,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 				if memo.FreshUntil = now.Add(freshness(rec.header, now, time.Duration(h.SourceTTL))); memo.FreshUntil.After(now) {
 					h.storeMemo(srcID, memo)
 				}
-				if !h.writeNotModified(w, r, params, key) {
-					h.writeResult(w, r, params, key, e, tier)
+				if !h.writeNotModified(w, r, po, key) {
+					h.writeResult(w, r, po, key, e, tier)
 				}
 				return nil
 			}
@@ -361,7 +363,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		h.storeMemo(srcID, newMemo)
 	}
 	memo = newMemo
-	return h.serveResult(w, r, params, memo, srcID, src)
+	return h.serveResult(w, r, po, memo, srcID, src)
 }
 
 // fetch runs the next handler into rec. done means the response is already
@@ -378,10 +380,10 @@ func (h *Handler) fetch(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 	}
 	switch {
 	case rec.overflow:
-		return true, h.writeError(w, r, &transform.Error{Status: http.StatusRequestEntityTooLarge, Code: transform.CodeSourceTooLarge,
+		return true, h.writeError(w, r, &params.Error{Status: http.StatusRequestEntityTooLarge, Code: params.CodeSourceTooLarge,
 			Title: "Source too large", Detail: fmt.Sprintf("The source image is larger than %d bytes.", h.MaxSourceBytes)})
 	case aborted && (rec.buffered() || rec.notModified):
-		return true, h.writeError(w, r, &transform.Error{Status: http.StatusBadGateway, Code: transform.CodeUpstream,
+		return true, h.writeError(w, r, &params.Error{Status: http.StatusBadGateway, Code: params.CodeUpstream,
 			Title: "Bad gateway", Detail: "The origin sent an incomplete image."})
 	case aborted:
 		panic(http.ErrAbortHandler)
@@ -410,38 +412,38 @@ func (h *Handler) storeMemo(srcID string, m sourceMemo) {
 
 // variantKey is the result key of params over the memo's source, in the
 // format r negotiates.
-func (h *Handler) variantKey(r *http.Request, params transform.Params, memo sourceMemo) string {
-	format := transform.NegotiateFormat(params, r.Header.Get("Accept"), memo.Info)
-	return resultKey(memo.Hash, params, format, h.pipeline.Fingerprint())
+func (h *Handler) variantKey(r *http.Request, po params.Params, memo sourceMemo) string {
+	format := transform.NegotiateFormat(po, r.Header.Get("Accept"), memo.Info)
+	return resultKey(memo.Hash, po, format, h.pipeline.Fingerprint())
 }
 
 // serveCached answers from the result cache; false means a miss and
 // nothing was written.
-func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, params transform.Params, memo sourceMemo) bool {
-	key := h.variantKey(r, params, memo)
-	if h.writeNotModified(w, r, params, key) {
+func (h *Handler) serveCached(w http.ResponseWriter, r *http.Request, po params.Params, memo sourceMemo) bool {
+	key := h.variantKey(r, po, memo)
+	if h.writeNotModified(w, r, po, key) {
 		return true
 	}
 	e, tier, ok := h.cache.Get(nsResult, key)
 	if !ok {
 		return false
 	}
-	h.writeResult(w, r, params, key, e, tier)
+	h.writeResult(w, r, po, key, e, tier)
 	return true
 }
 
 // serveResult transforms src (coalesced per result key) and writes it.
-func (h *Handler) serveResult(w http.ResponseWriter, r *http.Request, params transform.Params, memo sourceMemo, srcID string, src []byte) error {
-	format := transform.NegotiateFormat(params, r.Header.Get("Accept"), memo.Info)
-	key := resultKey(memo.Hash, params, format, h.pipeline.Fingerprint())
-	if h.writeNotModified(w, r, params, key) {
+func (h *Handler) serveResult(w http.ResponseWriter, r *http.Request, po params.Params, memo sourceMemo, srcID string, src []byte) error {
+	format := transform.NegotiateFormat(po, r.Header.Get("Accept"), memo.Info)
+	key := resultKey(memo.Hash, po, format, h.pipeline.Fingerprint())
+	if h.writeNotModified(w, r, po, key) {
 		return nil
 	}
-	e, tier, err := h.render(r.Context(), key, sourceTag(srcID), src, memo, params, format)
+	e, tier, err := h.render(r.Context(), key, sourceTag(srcID), src, memo, po, format)
 	if err != nil {
 		return h.writeError(w, r, err)
 	}
-	h.writeResult(w, r, params, key, e, tier)
+	h.writeResult(w, r, po, key, e, tier)
 	return nil
 }
 
@@ -450,7 +452,7 @@ func (h *Handler) serveResult(w http.ResponseWriter, r *http.Request, params tra
 // it. The run is detached from ctx: coalesced waiters keep it alive when
 // this caller goes away, and the handler's timeout bounds it. tier is
 // TierNone when this call ran or waited for the transform.
-func (h *Handler) render(ctx context.Context, key, tag string, src []byte, memo sourceMemo, params transform.Params, format transform.Format) (cache.Entry, cache.Tier, error) {
+func (h *Handler) render(ctx context.Context, key, tag string, src []byte, memo sourceMemo, po params.Params, format params.Format) (cache.Entry, cache.Tier, error) {
 	e, out, err := h.cache.Do(ctx, nsResult, key, func(ctx context.Context) (cache.Entry, bool, error) {
 		ctx, cancel := context.WithTimeout(ctx, time.Duration(h.Timeout))
 		defer cancel()
@@ -468,13 +470,13 @@ func (h *Handler) render(ctx context.Context, key, tag string, src []byte, memo 
 		start := time.Now()
 		info := memo.Info
 		info.Hash = memo.Hash
-		res, err := h.pipeline.Process(ctx, src, info, params, format)
+		res, err := h.pipeline.Process(ctx, src, info, po, format)
 		h.metrics.observeTransform(time.Since(start), err)
 		if err != nil {
 			return cache.Entry{}, false, err
 		}
 		meta := map[string]string{"w": strconv.Itoa(res.Width), "h": strconv.Itoa(res.Height)}
-		if params.Removal.Enabled {
+		if po.Removal.Enabled {
 			fg := res.Foreground
 			meta["model"] = res.Model
 			meta["fg"] = fmt.Sprintf("%d,%d,%d,%d", fg.Left, fg.Top, fg.Width, fg.Height)
@@ -493,30 +495,30 @@ func (h *Handler) render(ctx context.Context, key, tag string, src []byte, memo 
 
 // setResultHeaders sets the validators and caching headers every transformed
 // response carries, 304s included.
-func (h *Handler) setResultHeaders(w http.ResponseWriter, params transform.Params, key string) {
+func (h *Handler) setResultHeaders(w http.ResponseWriter, po params.Params, key string) {
 	hdr := w.Header()
 	for _, k := range []string{"Content-Length", "Content-Encoding", "Content-Range", "Accept-Ranges", "Etag", "Last-Modified", "Expires", "Cache-Control"} {
 		hdr.Del(k)
 	}
 	hdr.Set("ETag", etagFor(key))
 	hdr.Set("Cache-Control", h.CacheControl)
-	if params.AutoFormat {
+	if po.AutoFormat {
 		hdr.Add("Vary", "Accept")
 	}
 }
 
-func (h *Handler) writeNotModified(w http.ResponseWriter, r *http.Request, params transform.Params, key string) bool {
+func (h *Handler) writeNotModified(w http.ResponseWriter, r *http.Request, po params.Params, key string) bool {
 	if !etagMatches(r.Header.Get("If-None-Match"), etagFor(key)) {
 		return false
 	}
-	h.setResultHeaders(w, params, key)
+	h.setResultHeaders(w, po, key)
 	w.Header().Del("Content-Type")
 	w.WriteHeader(http.StatusNotModified)
 	return true
 }
 
-func (h *Handler) writeResult(w http.ResponseWriter, r *http.Request, params transform.Params, key string, e cache.Entry, tier cache.Tier) {
-	h.setResultHeaders(w, params, key)
+func (h *Handler) writeResult(w http.ResponseWriter, r *http.Request, po params.Params, key string, e cache.Entry, tier cache.Tier) {
+	h.setResultHeaders(w, po, key)
 	hdr := w.Header()
 	hdr.Set("Content-Type", e.ContentType)
 	hdr.Set("Content-Length", strconv.Itoa(len(e.Value)))
@@ -580,7 +582,7 @@ func matteQuery(raw string) url.Values {
 		}
 		name, value, _ := strings.Cut(part, "=")
 		n, err := url.QueryUnescape(name)
-		if err != nil || !transform.IsParam(n) {
+		if err != nil || !imgix.IsParam(n) {
 			continue
 		}
 		if v, err := url.QueryUnescape(value); err == nil {
@@ -600,7 +602,7 @@ func stripParams(raw string) string {
 	kept := make([]string, 0, 4)
 	for _, part := range strings.Split(raw, "&") {
 		name, _, _ := strings.Cut(part, "=")
-		if n, err := url.QueryUnescape(name); err == nil && transform.IsParam(n) {
+		if n, err := url.QueryUnescape(name); err == nil && imgix.IsParam(n) {
 			continue
 		}
 		kept = append(kept, part)
@@ -642,10 +644,10 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		return nil
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		err = &transform.Error{Status: http.StatusServiceUnavailable, Code: transform.CodeTimeout, Title: "Timeout",
+		err = &params.Error{Status: http.StatusServiceUnavailable, Code: params.CodeTimeout, Title: "Timeout",
 			Detail: "The image took too long to process.", Cause: err}
 	}
-	list := transform.AsErrors(err)
+	list := params.AsErrors(err)
 	status := list.Status()
 	body := errorBody{Errors: make([]errorItem, len(list))}
 	for i, e := range list {

@@ -7,9 +7,9 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/jebosio/matte/admission"
 	"github.com/jebosio/matte/cache"
-	"github.com/jebosio/matte/transform/admission"
-	"github.com/jebosio/matte/transform/segment"
+	"github.com/jebosio/matte/segment"
 )
 
 // metrics are Matte's Prometheus series, registered once per Caddy metrics

@@ -17,8 +17,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/jebosio/matte/cache"
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/segment"
 	"github.com/jebosio/matte/transform"
-	"github.com/jebosio/matte/transform/segment"
 )
 
 // nsMask holds mattes, keyed by source content and model fingerprint.
@@ -196,7 +197,7 @@ func (mt *matter) session(model string) (*segment.Session, error) {
 		allowed = append(allowed, name)
 	}
 	sort.Strings(allowed)
-	return nil, &transform.Error{Status: http.StatusBadRequest, Code: transform.CodeInvalidParameter, Title: "Invalid parameter", Field: "model",
+	return nil, &params.Error{Status: http.StatusBadRequest, Code: params.CodeInvalidParameter, Title: "Invalid parameter", Field: "model",
 		Detail: fmt.Sprintf("model=%q is not available here; allowed: %s.", model, strings.Join(allowed, ", "))}
 }
 
@@ -231,7 +232,7 @@ func (mt *matter) Matte(ctx context.Context, model, sourceHash string, input fun
 		return cache.Entry{Value: mask, ContentType: "application/x-matte", Meta: map[string]string{"w": strconv.Itoa(p.InputWidth)}}, true, nil
 	})
 	if errors.Is(err, segment.ErrQueueFull) {
-		return nil, &transform.Error{Status: http.StatusServiceUnavailable, Code: "overloaded", Title: "Overloaded",
+		return nil, &params.Error{Status: http.StatusServiceUnavailable, Code: "overloaded", Title: "Overloaded",
 			Detail: "Too many background removals are waiting; try again shortly.", Cause: err}
 	}
 	return e.Value, err

@@ -11,7 +11,7 @@ import (
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 	"github.com/spf13/cobra"
 
-	"github.com/jebosio/matte/transform/signature"
+	"github.com/jebosio/matte/signature"
 )
 
 func init() {

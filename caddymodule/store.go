@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/jebosio/matte/cache"
+	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/transform"
 )
 
@@ -120,7 +121,7 @@ func memoFromEntry(e cache.Entry) (sourceMemo, bool) {
 	}
 	return sourceMemo{
 		Hash: string(e.Value), ETag: e.Meta["etag"], LastModified: e.Meta["last-modified"], FreshUntil: time.Unix(0, nanos),
-		Info: transform.Source{Type: transform.Format(atoi("type")), TypeName: e.Meta["type-name"], Width: atoi("w"), Height: atoi("h"),
+		Info: transform.Source{Type: params.Format(atoi("type")), TypeName: e.Meta["type-name"], Width: atoi("w"), Height: atoi("h"),
 			HasAlpha: e.Meta["alpha"] == "true", Pages: atoi("pages")},
 	}, true
 }
@@ -152,7 +153,7 @@ func hashKey(parts ...string) string {
 // resultKey is the cache key of one output: source content, canonical
 // parameters, negotiated format and everything in the pipeline that changes
 // bytes.
-func resultKey(sourceHash string, p transform.Params, f transform.Format, fingerprint string) string {
+func resultKey(sourceHash string, p params.Params, f params.Format, fingerprint string) string {
 	return hashKey(sourceHash, p.Key(), f.String(), fingerprint)
 }
 

@@ -23,7 +23,7 @@ rt="${MATTE_RUNTIME:-$root/runtime}"
 models="$rt/models"
 
 # name|file|url|md5 ("-": none published). Keep in sync with
-# transform/segment/preset.go (a test checks it).
+# segment/preset.go (a test checks it).
 MODELS='
 u2net|u2net.onnx|https://github.com/danielgatis/rembg/releases/download/v0.0.0/u2net.onnx|60024c5c889badc19c04ad937298a77b
 u2netp|u2netp.onnx|https://github.com/danielgatis/rembg/releases/download/v0.0.0/u2netp.onnx|8e83ca70e441ab06c318d82300c84806

@@ -2,97 +2,18 @@ package transform
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
+
+	"github.com/jebosio/matte/params"
 )
-
-// Extras are the options of the hosted background-removal APIs (remove.bg,
-// rembg.com, fapihub; see package transform/dialect) that Params does not
-// carry: a region of interest, per-side crop margins, a background image
-// given as bytes and rotation without expanding the canvas. They travel
-// with the request's context (WithExtras) rather than in Params, so that
-// Params stays comparable and every query-dialect key stays as it was; the
-// caller adds Extras.Key to its cache key. The zero value changes nothing.
-type Extras struct {
-	// ROI limits the subject to this region of the source (source pixels,
-	// after EXIF orientation): the matte is cleared outside it before the
-	// subject is framed (crop=fg, scale, position). Zero: the whole image.
-	ROI Rect
-	// Margins are added around the crop=fg box (top, right, bottom, left),
-	// in output pixels, or in percent of the subject box's height (top,
-	// bottom) or width (right, left). Each side is capped at MaxMargin
-	// pixels and MaxMarginPercent. They apply when MarginsSet and
-	// Params.Removal.CropToForeground; leave Removal.FGPad zero with them.
-	Margins    [4]Length
-	MarginsSet bool
-	// BgImage is a background image's encoded bytes. Params.Removal.BgImage
-	// must be BgImageRef(BgImage): the key names the content, the bytes
-	// ride here. The image is scaled to cover the output and centred
-	// (unless it has the output's size already), and the subject is
-	// composited over it.
-	BgImage []byte
-	// KeepCanvas keeps a rotated image at the size it had before the
-	// rotation, centred: corners are cut, and uncovered areas take the
-	// fill colour (PIL's rotate with expand=False). Without it, a rotation
-	// grows the canvas to the rotated image's bounding box.
-	KeepCanvas bool
-}
-
-// Caps of Extras.Margins, as remove.bg documents them.
-const (
-	MaxMargin        = 500
-	MaxMarginPercent = 50
-)
-
-// BgImageRef is the Params.Removal.BgImage value that names background
-// image bytes given through Extras: "sha256:" and the hex digest.
-func BgImageRef(data []byte) string {
-	sum := sha256.Sum256(data)
-	return "sha256:" + hex.EncodeToString(sum[:])
-}
-
-// IsZero reports whether e changes nothing.
-func (e Extras) IsZero() bool {
-	return e.ROI == (Rect{}) && !e.MarginsSet && e.Margins == [4]Length{} && len(e.BgImage) == 0 && !e.KeepCanvas
-}
-
-// Key is a canonical string for e's effect on the output, "" for the zero
-// Extras. The background image bytes are left out: BgImageRef names them
-// in Params.Key.
-func (e Extras) Key() string {
-	var parts []string
-	if r := e.ROI; r != (Rect{}) {
-		parts = append(parts, fmt.Sprintf("roi=%d:%d:%d:%d", r.X, r.Y, r.W, r.H))
-	}
-	if e.MarginsSet {
-		m := make([]string, 4)
-		for i, l := range e.Margins {
-			unit := "px"
-			if l.Percent {
-				unit = "%"
-			}
-			m[i] = floatKey(l.Value) + unit
-		}
-		parts = append(parts, "margins="+strings.Join(m, ":"))
-	}
-	if e.KeepCanvas {
-		parts = append(parts, "keep-canvas=1")
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return "extras:" + strings.Join(parts, ",")
-}
 
 type extrasKey struct{}
 
 // WithExtras returns ctx carrying e for Pipeline.Process.
-func WithExtras(ctx context.Context, e Extras) context.Context {
+func WithExtras(ctx context.Context, e params.Extras) context.Context {
 	if e.IsZero() {
 		return ctx
 	}
@@ -100,12 +21,12 @@ func WithExtras(ctx context.Context, e Extras) context.Context {
 }
 
 // ExtrasFrom returns the Extras ctx carries (the zero value when none).
-func ExtrasFrom(ctx context.Context) Extras {
-	e, _ := ctx.Value(extrasKey{}).(Extras)
+func ExtrasFrom(ctx context.Context) params.Extras {
+	e, _ := ctx.Value(extrasKey{}).(params.Extras)
 	return e
 }
 
-func (j *job) extras() Extras { return ExtrasFrom(j.ctx) }
+func (j *job) extras() params.Extras { return ExtrasFrom(j.ctx) }
 
 // limitToROI clears the matte (the last band of j.img, which is at load
 // scale, unrotated) outside Extras.ROI. It runs before frameSubject.
@@ -116,7 +37,7 @@ func (j *job) limitToROI() error {
 	}
 	roi, err := clampRect(roi, j.src.Width, j.src.Height)
 	if err != nil {
-		return &Error{Status: http.StatusBadRequest, Code: CodeInvalidParameter, Title: "Invalid parameter", Field: "roi",
+		return &params.Error{Status: http.StatusBadRequest, Code: params.CodeInvalidParameter, Title: "Invalid parameter", Field: "roi",
 			Detail: fmt.Sprintf("The region of interest lies outside the %dx%d source.", j.src.Width, j.src.Height)}
 	}
 	img := j.img
@@ -195,16 +116,16 @@ func (j *job) cropMargins() error {
 			if i%2 == 0 {
 				side = float64(h)
 			}
-			v = side * math.Min(v, MaxMarginPercent) / 100
+			v = side * math.Min(v, params.MaxMarginPercent) / 100
 		}
-		px[i] = int(math.Round(math.Max(0, math.Min(v, MaxMargin))))
+		px[i] = int(math.Round(math.Max(0, math.Min(v, params.MaxMargin))))
 	}
 	if px == [4]int{} {
 		return nil
 	}
 	nw, nh := w+px[1]+px[3], h+px[0]+px[2]
 	if max := j.pl.opts.Limits.MaxOutputDimension; max > 0 && (nw > max || nh > max) {
-		return &Error{Status: http.StatusBadRequest, Code: CodeInvalidParameter, Title: "Invalid parameter", Field: "crop_margin",
+		return &params.Error{Status: http.StatusBadRequest, Code: params.CodeInvalidParameter, Title: "Invalid parameter", Field: "crop_margin",
 			Detail: "The output with its margins would be " + strconv.Itoa(nw) + "x" + strconv.Itoa(nh) + "; at most " + strconv.Itoa(max) + " pixels a side are allowed."}
 	}
 	bg, err := j.fill()
@@ -220,11 +141,11 @@ func (j *job) cropMargins() error {
 func (j *job) backgroundImage(w, h int) (*vimage, error) {
 	e := j.extras()
 	ref := j.p.Removal.BgImage
-	if len(e.BgImage) == 0 || ref == "" || BgImageRef(e.BgImage) != ref {
+	if len(e.BgImage) == 0 || ref == "" || params.BgImageRef(e.BgImage) != ref {
 		return nil, nil
 	}
 	bad := func(cause error) error {
-		return &Error{Status: http.StatusUnprocessableEntity, Code: CodeCorruptSource, Title: "Corrupt background image", Field: "bg_image",
+		return &params.Error{Status: http.StatusUnprocessableEntity, Code: params.CodeCorruptSource, Title: "Corrupt background image", Field: "bg_image",
 			Detail: "The background image could not be decoded.", Cause: cause}
 	}
 	hd, err := readHeader(e.BgImage)

@@ -5,6 +5,8 @@ import (
 	"image"
 	"image/color"
 	"testing"
+
+	"github.com/jebosio/matte/params"
 )
 
 // twoSubjects is 400x300 white with red boxes at (20,20)-(120,120) and
@@ -25,7 +27,7 @@ func twoSubjects() *image.NRGBA {
 
 func TestExtras(t *testing.T) {
 	pl := NewPipeline(Options{Matter: &redMatter{}, Limits: Limits{MaxOutputDimension: 4000}})
-	on := Params{Removal: Removal{Enabled: true}}
+	on := params.Params{Removal: params.Removal{Enabled: true}}
 	src := encodeJPEG(t, twoSubjects())
 	bgImg := image.NewNRGBA(image.Rect(0, 0, 80, 60)) // green, scaled to cover
 	for i := range bgImg.Pix {
@@ -35,7 +37,7 @@ func TestExtras(t *testing.T) {
 	}
 	bg := encodePNG(t, bgImg)
 	withBg := on
-	withBg.Removal.BgImage = BgImageRef(bg)
+	withBg.Removal.BgImage = params.BgImageRef(bg)
 	cropped := on
 	cropped.Removal.CropToForeground = true
 	rotated := on
@@ -43,21 +45,21 @@ func TestExtras(t *testing.T) {
 
 	cases := []struct {
 		name    string
-		p       Params
-		e       Extras
+		p       params.Params
+		e       params.Extras
 		w, h    int
 		fg      Box
 		samples []sample
 	}{
-		{"roi keeps one subject", on, Extras{ROI: Rect{X: 200, Y: 100, W: 200, H: 200}}, 400, 300, Box{250, 150, 130, 130},
+		{"roi keeps one subject", on, params.Extras{ROI: params.Rect{X: 200, Y: 100, W: 200, H: 200}}, 400, 300, Box{250, 150, 130, 130},
 			[]sample{{70, 70, clear}, {300, 200, red}}},
-		{"roi with crop", cropped, Extras{ROI: Rect{X: 0, Y: 0, W: 200, H: 200}}, 100, 100, Box{0, 0, 100, 100}, []sample{{50, 50, red}}},
-		{"per-side margins", cropped, Extras{ROI: Rect{W: 200, H: 200}, MarginsSet: true, Margins: [4]Length{{Value: 10}, {Value: 20}, {Value: 30}, {Value: 40}}},
+		{"roi with crop", cropped, params.Extras{ROI: params.Rect{X: 0, Y: 0, W: 200, H: 200}}, 100, 100, Box{0, 0, 100, 100}, []sample{{50, 50, red}}},
+		{"per-side margins", cropped, params.Extras{ROI: params.Rect{W: 200, H: 200}, MarginsSet: true, Margins: [4]params.Length{{Value: 10}, {Value: 20}, {Value: 30}, {Value: 40}}},
 			160, 140, Box{40, 10, 100, 100}, []sample{{2, 2, clear}, {90, 60, red}}},
-		{"percent margins are capped", cropped, Extras{ROI: Rect{W: 200, H: 200}, MarginsSet: true, Margins: [4]Length{{Value: 90, Percent: true}, {}, {}, {}}},
+		{"percent margins are capped", cropped, params.Extras{ROI: params.Rect{W: 200, H: 200}, MarginsSet: true, Margins: [4]params.Length{{Value: 90, Percent: true}, {}, {}, {}}},
 			100, 150, Box{0, 50, 100, 100}, []sample{{50, 20, clear}}},
-		{"background image covers", withBg, Extras{BgImage: bg}, 400, 300, Box{18, 18, 364, 264}, []sample{{200, 50, green}, {300, 200, red}}},
-		{"keep canvas after a quarter turn", rotated, Extras{KeepCanvas: true}, 400, 300, Box{0, 0, 400, 300}, []sample{{200, 1, clear}}},
+		{"background image covers", withBg, params.Extras{BgImage: bg}, 400, 300, Box{18, 18, 364, 264}, []sample{{200, 50, green}, {300, 200, red}}},
+		{"keep canvas after a quarter turn", rotated, params.Extras{KeepCanvas: true}, 400, 300, Box{0, 0, 400, 300}, []sample{{200, 1, clear}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -65,7 +67,7 @@ func TestExtras(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := pl.Process(WithExtras(context.Background(), tc.e), src, s, tc.p, FormatPNG)
+			res, err := pl.Process(WithExtras(context.Background(), tc.e), src, s, tc.p, params.FormatPNG)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,37 +88,13 @@ func TestExtras(t *testing.T) {
 
 	// A background image that is not the request's (another hash) is not used.
 	other := on
-	other.Removal.BgImage = BgImageRef([]byte("something else"))
+	other.Removal.BgImage = params.BgImageRef([]byte("something else"))
 	s, _ := pl.Probe(src)
-	res, err := pl.Process(WithExtras(context.Background(), Extras{BgImage: bg}), src, s, other, FormatPNG)
+	res, err := pl.Process(WithExtras(context.Background(), params.Extras{BgImage: bg}), src, s, other, params.FormatPNG)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := decodeNRGBA(t, res.Body).NRGBAAt(200, 50); got.A != 0 {
 		t.Errorf("background image used under another name: %v", got)
-	}
-}
-
-func TestExtrasKey(t *testing.T) {
-	if k := (Extras{}).Key(); k != "" {
-		t.Fatalf("zero Extras key %q", k)
-	}
-	if k := (Extras{BgImage: []byte("x")}).Key(); k != "" {
-		t.Fatalf("background bytes belong to Params' key, got %q", k)
-	}
-	keys := map[string]bool{}
-	for _, e := range []Extras{
-		{ROI: Rect{1, 2, 3, 4}},
-		{ROI: Rect{1, 2, 3, 5}},
-		{MarginsSet: true},
-		{MarginsSet: true, Margins: [4]Length{{Value: 1}}},
-		{MarginsSet: true, Margins: [4]Length{{Value: 1, Percent: true}}},
-		{KeepCanvas: true},
-	} {
-		k := e.Key()
-		if k == "" || keys[k] {
-			t.Fatalf("key %q of %+v is empty or not unique", k, e)
-		}
-		keys[k] = true
 	}
 }

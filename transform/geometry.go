@@ -1,6 +1,10 @@
 package transform
 
-import "math"
+import (
+	"math"
+
+	"github.com/jebosio/matte/params"
+)
 
 // geometry is the resize plan for a region of rw x rh source pixels (after
 // EXIF orientation, rect and trim).
@@ -16,15 +20,6 @@ type geometry struct {
 	canvasW, canvasH int
 }
 
-// box returns the requested output box in device pixels (0 for unset sides).
-func (p Params) box() (w, h int) {
-	dpr := p.DPR
-	if dpr == 0 {
-		dpr = 1
-	}
-	return int(math.Round(float64(p.Width) * dpr)), int(math.Round(float64(p.Height) * dpr))
-}
-
 func atLeast1(v float64) int {
 	if r := int(math.Round(v)); r > 1 {
 		return r
@@ -35,17 +30,17 @@ func atLeast1(v float64) int {
 // planGeometry works out how a region of rw x rh is resized and cropped for
 // p, never producing a side over maxDim (the whole result is scaled down to
 // fit instead, as imgix does).
-func planGeometry(rw, rh int, p Params, maxDim int) geometry {
-	W, H := p.box()
+func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
+	W, H := p.DeviceBox()
 	g := geometry{resizeW: rw, resizeH: rh, interesting: noCrop}
 	fit := p.Fit
 	if W == 0 || H == 0 {
 		// With one side given every mode keeps the aspect ratio.
 		switch fit {
-		case FitMax, FitMin:
-			fit = FitMax
+		case params.FitMax, params.FitMin:
+			fit = params.FitMax
 		default:
-			fit = FitClip
+			fit = params.FitClip
 		}
 	}
 	sx, sy := float64(W)/float64(rw), float64(H)/float64(rh)
@@ -58,19 +53,19 @@ func planGeometry(rw, rh int, p Params, maxDim int) geometry {
 		scale = sx
 	default:
 		switch fit {
-		case FitClip, FitMax, FitFill:
+		case params.FitClip, params.FitMax, params.FitFill:
 			scale = math.Min(sx, sy)
-		case FitCrop, FitMin:
+		case params.FitCrop, params.FitMin:
 			scale = math.Max(sx, sy)
-		case FitScale:
+		case params.FitScale:
 			g.resizeW, g.resizeH = W, H
 			return clampGeometry(g, maxDim)
 		}
 	}
-	if fit == FitMax && scale > 1 {
+	if fit == params.FitMax && scale > 1 {
 		scale = 1
 	}
-	if fit == FitMin && scale > 1 {
+	if fit == params.FitMin && scale > 1 {
 		// Never upscale: keep the box's aspect ratio at source scale.
 		W, H = atLeast1(float64(W)/scale), atLeast1(float64(H)/scale)
 		scale = 1
@@ -78,37 +73,37 @@ func planGeometry(rw, rh int, p Params, maxDim int) geometry {
 	g.resizeW, g.resizeH = atLeast1(float64(rw)*scale), atLeast1(float64(rh)*scale)
 
 	switch {
-	case (fit == FitCrop || fit == FitMin) && (p.Crop == CropEntropy || p.Crop == CropAttention):
+	case (fit == params.FitCrop || fit == params.FitMin) && (p.Crop == params.CropEntropy || p.Crop == params.CropAttention):
 		g.resizeW, g.resizeH = min(W, g.resizeW), min(H, g.resizeH)
 		g.interesting = cropEntropy
-		if p.Crop == CropAttention {
+		if p.Crop == params.CropAttention {
 			g.interesting = cropAttention
 		}
-	case fit == FitCrop || fit == FitMin:
+	case fit == params.FitCrop || fit == params.FitMin:
 		cw, ch := min(W, g.resizeW), min(H, g.resizeH)
 		if cw != g.resizeW || ch != g.resizeH {
 			g.cropW, g.cropH = cw, ch
 			g.cropX, g.cropY = gravityOffset(p.Crop, g.resizeW-cw, g.resizeH-ch)
 		}
-	case fit == FitFill:
+	case fit == params.FitFill:
 		g.canvasW, g.canvasH = W, H
 	}
 	return clampGeometry(g, maxDim)
 }
 
 // gravityOffset places a crop inside spare pixels (dx, dy) by focus c.
-func gravityOffset(c Crop, dx, dy int) (x, y int) {
+func gravityOffset(c params.Crop, dx, dy int) (x, y int) {
 	x, y = dx/2, dy/2
 	switch c {
-	case CropTop, CropTopLeft, CropTopRight:
+	case params.CropTop, params.CropTopLeft, params.CropTopRight:
 		y = 0
-	case CropBottom, CropBottomLeft, CropBottomRight:
+	case params.CropBottom, params.CropBottomLeft, params.CropBottomRight:
 		y = dy
 	}
 	switch c {
-	case CropLeft, CropTopLeft, CropBottomLeft:
+	case params.CropLeft, params.CropTopLeft, params.CropBottomLeft:
 		x = 0
-	case CropRight, CropTopRight, CropBottomRight:
+	case params.CropRight, params.CropTopRight, params.CropBottomRight:
 		x = dx
 	}
 	return x, y

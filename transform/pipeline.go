@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/jebosio/matte/params"
+
 	"github.com/h2non/bimg"
 )
 
@@ -91,7 +93,7 @@ func (pl *Pipeline) Fingerprint() string {
 
 // Source describes a probed source image.
 type Source struct {
-	Type          Format // FormatSource when Matte cannot encode the type (TIFF, HEIF)
+	Type          params.Format // FormatSource when Matte cannot encode the type (TIFF, HEIF)
 	TypeName      string
 	Width, Height int // after EXIF orientation
 	HasAlpha      bool
@@ -106,25 +108,25 @@ type Source struct {
 func (pl *Pipeline) Probe(buf []byte) (Source, error) {
 	lim := pl.opts.Limits
 	if lim.MaxSourceBytes > 0 && int64(len(buf)) > lim.MaxSourceBytes {
-		return Source{}, &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeSourceTooLarge, Title: "Source too large",
+		return Source{}, &params.Error{Status: http.StatusRequestEntityTooLarge, Code: params.CodeSourceTooLarge, Title: "Source too large",
 			Detail: fmt.Sprintf("The source image is larger than %d bytes.", lim.MaxSourceBytes)}
 	}
 	var s Source
 	switch t := bimg.DetermineImageType(buf); t {
 	case bimg.JPEG:
-		s.Type = FormatJPEG
+		s.Type = params.FormatJPEG
 	case bimg.PNG:
-		s.Type = FormatPNG
+		s.Type = params.FormatPNG
 	case bimg.WEBP:
-		s.Type = FormatWebP
+		s.Type = params.FormatWebP
 	case bimg.GIF:
-		s.Type = FormatGIF
+		s.Type = params.FormatGIF
 	case bimg.AVIF:
-		s.Type = FormatAVIF
+		s.Type = params.FormatAVIF
 	case bimg.TIFF, bimg.HEIF:
-		s.Type = FormatSource
+		s.Type = params.FormatSource
 	default:
-		return Source{}, &Error{Status: http.StatusUnsupportedMediaType, Code: CodeUnknownFormat, Title: "Unsupported source",
+		return Source{}, &params.Error{Status: http.StatusUnsupportedMediaType, Code: params.CodeUnknownFormat, Title: "Unsupported source",
 			Detail: "The source is not a supported image (JPEG, PNG, WebP, GIF, AVIF, HEIF or TIFF)."}
 	}
 	s.TypeName = bimg.ImageTypeName(bimg.DetermineImageType(buf))
@@ -137,73 +139,49 @@ func (pl *Pipeline) Probe(buf []byte) (Source, error) {
 		return Source{}, corrupt(errors.New("empty image"))
 	}
 	if lim.MaxSourcePixels > 0 && int64(s.Width)*int64(s.Height) > lim.MaxSourcePixels {
-		return Source{}, &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeResolutionTooHigh, Title: "Resolution too high",
+		return Source{}, &params.Error{Status: http.StatusRequestEntityTooLarge, Code: params.CodeResolutionTooHigh, Title: "Resolution too high",
 			Detail: fmt.Sprintf("The source is %dx%d; at most %.1f megapixels are allowed.", s.Width, s.Height, float64(lim.MaxSourcePixels)/1e6)}
 	}
 	if lim.MaxFrames > 0 && s.Pages > lim.MaxFrames {
-		return Source{}, &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeSourceTooLarge, Title: "Too many frames",
+		return Source{}, &params.Error{Status: http.StatusRequestEntityTooLarge, Code: params.CodeSourceTooLarge, Title: "Too many frames",
 			Detail: fmt.Sprintf("The source has %d frames; at most %d are allowed.", s.Pages, lim.MaxFrames)}
 	}
 	return s, nil
 }
 
-func corrupt(cause error) *Error {
-	return &Error{Status: http.StatusUnprocessableEntity, Code: CodeCorruptSource, Title: "Corrupt source",
+func corrupt(cause error) *params.Error {
+	return &params.Error{Status: http.StatusUnprocessableEntity, Code: params.CodeCorruptSource, Title: "Corrupt source",
 		Detail: "The source image could not be decoded.", Cause: cause}
-}
-
-// hasAlpha reports whether f can carry transparency.
-func (f Format) hasAlpha() bool {
-	return f == FormatPNG || f == FormatWebP || f == FormatAVIF || f == FormatGIF
-}
-
-// ContentType is f's MIME type.
-func (f Format) ContentType() string {
-	switch f {
-	case FormatJPEG:
-		return "image/jpeg"
-	case FormatPNG:
-		return "image/png"
-	case FormatWebP:
-		return "image/webp"
-	case FormatAVIF:
-		return "image/avif"
-	case FormatGIF:
-		return "image/gif"
-	case FormatZIP:
-		return "application/zip"
-	}
-	return "application/octet-stream"
 }
 
 // NegotiateFormat picks the output format: fm wins, then auto=format by
 // Accept (AVIF, then WebP), then the source's own format, else PNG when the
 // source has alpha and JPEG when not.
-func NegotiateFormat(p Params, accept string, src Source) Format {
-	if p.Format != FormatSource {
+func NegotiateFormat(p params.Params, accept string, src Source) params.Format {
+	if p.Format != params.FormatSource {
 		return p.Format
 	}
 	if p.Removal.Enabled && p.Removal.MaskOnly {
-		return FormatPNG
+		return params.FormatPNG
 	}
 	if p.AutoFormat {
 		if acceptsType(accept, "image/avif") {
-			return FormatAVIF
+			return params.FormatAVIF
 		}
 		if acceptsType(accept, "image/webp") {
-			return FormatWebP
+			return params.FormatWebP
 		}
 	}
 	if p.Removal.Enabled {
-		return FormatPNG // keeps the cut-out's alpha
+		return params.FormatPNG // keeps the cut-out's alpha
 	}
-	if src.Type != FormatSource && !(p.AutoFormat && (src.Type == FormatGIF || src.Type == FormatAVIF || src.Type == FormatWebP)) {
+	if src.Type != params.FormatSource && !(p.AutoFormat && (src.Type == params.FormatGIF || src.Type == params.FormatAVIF || src.Type == params.FormatWebP)) {
 		return src.Type
 	}
 	if src.HasAlpha || p.Rotate != 0 && math.Mod(p.Rotate, 90) != 0 {
-		return FormatPNG
+		return params.FormatPNG
 	}
-	return FormatJPEG
+	return params.FormatJPEG
 }
 
 // acceptsType reports whether an Accept header lists mime with q > 0.
@@ -229,7 +207,7 @@ func acceptsType(accept, mime string) bool {
 // Result is an encoded output image.
 type Result struct {
 	Body          []byte
-	Format        Format
+	Format        params.Format
 	Width, Height int
 	// Foreground is the subject's box in output pixels (background
 	// removal only; zero when no subject was found).
@@ -244,8 +222,8 @@ type job struct {
 	ctx    context.Context
 	buf    []byte
 	src    Source
-	p      Params
-	format Format
+	p      params.Params
+	format params.Format
 	img    *vimage
 	geo    geometry
 	res    Result
@@ -282,8 +260,8 @@ var steps = []step{
 // Process runs the pipeline for one probed source. format is the output
 // format (see NegotiateFormat). ctx's deadline and cancellation are checked
 // between steps; libvips work inside a step is not interrupted.
-func (pl *Pipeline) Process(ctx context.Context, buf []byte, src Source, p Params, format Format) (Result, error) {
-	if format == FormatSource {
+func (pl *Pipeline) Process(ctx context.Context, buf []byte, src Source, p params.Params, format params.Format) (Result, error) {
+	if format == params.FormatSource {
 		format = NegotiateFormat(p, "", src)
 	}
 	j := &job{pl: pl, ctx: ctx, buf: buf, src: src, p: p, format: format}
@@ -299,7 +277,7 @@ func (pl *Pipeline) Process(ctx context.Context, buf []byte, src Source, p Param
 			return Result{}, deadlineError(err)
 		}
 		if err := s.run(j); err != nil {
-			var pub *Error
+			var pub *params.Error
 			if errors.As(err, &pub) {
 				return Result{}, err
 			}
@@ -325,19 +303,11 @@ func isDecodeError(err error) bool {
 	return false
 }
 
-func deadlineError(err error) *Error {
+func deadlineError(err error) *params.Error {
 	if errors.Is(err, context.DeadlineExceeded) {
-		return &Error{Status: http.StatusServiceUnavailable, Code: CodeTimeout, Title: "Timeout", Detail: "The image took too long to process.", Cause: err}
+		return &params.Error{Status: http.StatusServiceUnavailable, Code: params.CodeTimeout, Title: "Timeout", Detail: "The image took too long to process.", Cause: err}
 	}
-	return &Error{Status: 499, Code: "client_closed", Title: "Client closed request", Cause: err}
-}
-
-// quarterTurns is the rotation when it is a multiple of 90 degrees.
-func (p Params) quarterTurns() (int, bool) {
-	if math.Mod(p.Rotate, 90) != 0 {
-		return 0, false
-	}
-	return int(p.Rotate/90) % 4, true
+	return &params.Error{Status: 499, Code: "client_closed", Title: "Client closed request", Cause: err}
 }
 
 // load decodes the source with shrink-on-load, straight to the planned size
@@ -359,7 +329,7 @@ func (j *job) load() error {
 		}
 		rw, rh = rect.W, rect.H
 	}
-	turns, quarter := p.quarterTurns()
+	turns, quarter := p.QuarterTurns()
 	swap := quarter && turns%2 == 1
 	planW, planH := rw, rh
 	if swap {
@@ -425,7 +395,7 @@ func (j *job) load() error {
 // width x height (both after EXIF orientation, as Source's), so the final
 // resize only ever reduces.
 func (s Source) jpegShrink(width, height int) int {
-	if s.Type != FormatJPEG || width <= 0 || height <= 0 {
+	if s.Type != params.FormatJPEG || width <= 0 || height <= 0 {
 		return 1
 	}
 	for _, n := range []int{8, 4, 2} {
@@ -440,7 +410,7 @@ func (s Source) jpegShrink(width, height int) int {
 // and resizes it.
 func (j *job) planAndResize() error {
 	img := j.img
-	turns, quarter := j.p.quarterTurns()
+	turns, quarter := j.p.QuarterTurns()
 	swap := quarter && turns%2 == 1
 	planW, planH := img.width(), img.height()
 	if swap {
@@ -463,9 +433,9 @@ func swapGeometry(g geometry) geometry {
 }
 
 // clampRect intersects r with the image; a rect fully outside is an error.
-func clampRect(r Rect, w, h int) (Rect, error) {
+func clampRect(r params.Rect, w, h int) (params.Rect, error) {
 	if r.X >= w || r.Y >= h {
-		return Rect{}, badParam("rect", fmt.Sprintf("The region starts outside the %dx%d source.", w, h))
+		return params.Rect{}, params.BadParam("rect", fmt.Sprintf("The region starts outside the %dx%d source.", w, h))
 	}
 	r.W = min(r.W, w-r.X)
 	r.H = min(r.H, h-r.Y)
@@ -473,7 +443,7 @@ func clampRect(r Rect, w, h int) (Rect, error) {
 }
 
 func (j *job) rotate90() error {
-	if turns, ok := j.p.quarterTurns(); ok && turns != 0 {
+	if turns, ok := j.p.QuarterTurns(); ok && turns != 0 {
 		return j.img.rot90(turns)
 	}
 	return nil
@@ -496,7 +466,7 @@ func (j *job) crop() error {
 // transparent otherwise (adding an alpha band for it).
 func (j *job) fill() ([]float64, error) {
 	bg := j.p.Background
-	if bg.Set && bg.A == 255 || !j.format.hasAlpha() {
+	if bg.Set && bg.A == 255 || !j.format.HasAlpha() {
 		c := []float64{255, 255, 255}
 		if bg.Set {
 			c = []float64{float64(bg.R), float64(bg.G), float64(bg.B)}
@@ -515,7 +485,7 @@ func (j *job) fill() ([]float64, error) {
 // rotateAny turns by an angle that is not a multiple of 90 degrees; the
 // output is the rotated image's bounding box.
 func (j *job) rotateAny() error {
-	if _, ok := j.p.quarterTurns(); ok {
+	if _, ok := j.p.QuarterTurns(); ok {
 		return nil
 	}
 	bg, err := j.fill()
@@ -527,12 +497,12 @@ func (j *job) rotateAny() error {
 
 func (j *job) flip() error {
 	f := j.p.Flip
-	if f == FlipH || f == FlipHV {
+	if f == params.FlipH || f == params.FlipHV {
 		if err := j.img.flip(false); err != nil {
 			return err
 		}
 	}
-	if f == FlipV || f == FlipHV {
+	if f == params.FlipV || f == params.FlipHV {
 		return j.img.flip(true)
 	}
 	return nil
@@ -575,7 +545,7 @@ func (j *job) pad() error {
 	n := int(math.Round(float64(j.p.Pad) * dpr))
 	w, h := j.img.width()+2*n, j.img.height()+2*n
 	if max := j.pl.opts.Limits.MaxOutputDimension; max > 0 && (w > max || h > max) {
-		return badParam("pad", fmt.Sprintf("The padded output would be %dx%d; at most %d pixels a side are allowed.", w, h, max))
+		return params.BadParam("pad", fmt.Sprintf("The padded output would be %dx%d; at most %d pixels a side are allowed.", w, h, max))
 	}
 	bg, err := j.fill()
 	if err != nil {
@@ -591,9 +561,9 @@ func (j *job) background() error {
 		return nil
 	}
 	bg := j.p.Background
-	if !j.format.hasAlpha() {
+	if !j.format.HasAlpha() {
 		if !bg.Set {
-			bg = Color{R: 255, G: 255, B: 255, A: 255}
+			bg = params.Color{R: 255, G: 255, B: 255, A: 255}
 		}
 		return j.img.flatten(bg)
 	}
@@ -612,9 +582,9 @@ func (j *job) quality() int {
 	}
 	q := j.pl.opts.Qualities
 	switch j.format {
-	case FormatWebP:
+	case params.FormatWebP:
 		return q.WebP
-	case FormatAVIF:
+	case params.FormatAVIF:
 		return q.AVIF
 	}
 	return q.JPEG
@@ -623,7 +593,7 @@ func (j *job) quality() int {
 func (j *job) encode() error {
 	var body []byte
 	var err error
-	if j.format == FormatZIP {
+	if j.format == params.FormatZIP {
 		body, err = j.encodeZIP()
 	} else {
 		if j.p.Removal.Enabled && !j.p.Removal.MaskOnly && j.img.hasAlpha() {

@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jebosio/matte/dialect/imgix"
+	"github.com/jebosio/matte/params"
+
 	"github.com/h2non/bimg"
 )
 
@@ -125,13 +128,13 @@ func run(t *testing.T, pl *Pipeline, src []byte, query, accept string) (Result, 
 	return res, decodeNRGBA(t, res.Body)
 }
 
-func mustParse(t *testing.T, query string) Params {
+func mustParse(t *testing.T, query string) params.Params {
 	t.Helper()
 	q, err := url.ParseQuery(query)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := ParseQuery(q)
+	p, err := imgix.ParseQuery(q)
 	if err != nil {
 		t.Fatalf("parse %q: %v", query, err)
 	}
@@ -155,48 +158,48 @@ func TestPipelineGolden(t *testing.T) {
 		name          string
 		src           []byte
 		query, accept string
-		format        Format
+		format        params.Format
 		w, h          int
 		samples       []sample
 	}{
-		{"width only keeps aspect", jpg, "w=100", "", FormatJPEG, 100, 50, []sample{{10, 25, red}, {90, 25, blue}}},
-		{"height only", jpg, "h=100", "", FormatJPEG, 200, 100, nil},
-		{"clip fits inside", jpg, "w=100&h=100", "", FormatJPEG, 100, 50, nil},
-		{"dpr doubles", jpg, "w=100&dpr=2", "", FormatJPEG, 200, 100, nil},
-		{"crop fills box", jpg, "w=100&h=100&fit=crop", "", FormatJPEG, 100, 100, []sample{{10, 50, red}, {90, 50, blue}}},
-		{"crop left keeps red", jpg, "w=100&h=100&fit=crop&crop=left", "", FormatJPEG, 100, 100, []sample{{10, 50, red}, {90, 50, red}}},
-		{"crop right keeps blue", jpg, "w=100&h=100&fit=crop&crop=right", "", FormatJPEG, 100, 100, []sample{{10, 50, blue}}},
-		{"crop entropy box", jpg, "w=100&h=100&fit=crop&crop=entropy", "", FormatJPEG, 100, 100, nil},
-		{"fill pads with bg", jpg, "w=100&h=100&fit=fill&bg=00ff00", "", FormatJPEG, 100, 100, []sample{{50, 5, green}, {10, 50, red}}},
-		{"max never upscales", jpg, "w=1000&fit=max", "", FormatJPEG, 400, 200, nil},
-		{"clip upscales", jpg, "w=800", "", FormatJPEG, 800, 400, nil},
-		{"min crops without upscaling", jpg, "w=1000&h=1000&fit=min", "", FormatJPEG, 200, 200, nil},
-		{"scale distorts", jpg, "w=100&h=100&fit=scale", "", FormatJPEG, 100, 100, []sample{{10, 50, red}, {90, 50, blue}}},
-		{"rect cuts the right half", jpg, "rect=200,0,200,200&w=50", "", FormatJPEG, 50, 50, []sample{{25, 25, blue}}},
-		{"rot 90 clockwise", jpg, "rot=90&w=100", "", FormatJPEG, 100, 200, []sample{{50, 10, red}, {50, 190, blue}}},
-		{"rot 45 grows the box, corners white", jpg, "rot=45&w=100&fm=jpg", "", FormatJPEG, 106, 106, []sample{{1, 1, color.NRGBA{255, 255, 255, 255}}}},
-		{"rot 45 png corners transparent", jpg, "rot=45&w=100&fm=png", "", FormatPNG, 106, 106, []sample{{1, 1, clear}}},
-		{"flip h swaps halves", jpg, "flip=h&w=100", "", FormatJPEG, 100, 50, []sample{{10, 25, blue}, {90, 25, red}}},
-		{"flip v", jpg, "flip=v&w=100", "", FormatJPEG, 100, 50, []sample{{10, 25, red}}},
-		{"exif orientation applied", rotated, "w=100", "", FormatJPEG, 100, 200, []sample{{50, 10, red}, {50, 190, blue}}},
-		{"fm webp", jpg, "w=100&fm=webp", "", FormatWebP, 100, 50, []sample{{10, 25, red}}},
-		{"fm avif", jpg, "w=100&fm=avif", "", FormatAVIF, 100, 50, []sample{{10, 25, red}}},
-		{"fm gif", jpg, "w=100&fm=gif", "", FormatGIF, 100, 50, nil},
-		{"fm png", jpg, "w=100&fm=png", "", FormatPNG, 100, 50, []sample{{10, 25, red}}},
-		{"auto=format prefers avif", jpg, "w=100&auto=format", "image/avif,image/webp,*/*", FormatAVIF, 100, 50, nil},
-		{"auto=format webp", jpg, "w=100&auto=format", "image/webp,*/*", FormatWebP, 100, 50, nil},
-		{"auto=format falls back", jpg, "w=100&auto=format", "*/*", FormatJPEG, 100, 50, nil},
-		{"png alpha kept", alpha, "w=100", "", FormatPNG, 100, 50, []sample{{10, 25, green}, {90, 25, clear}}},
-		{"alpha to jpg flattens white", alpha, "w=100&fm=jpg", "", FormatJPEG, 100, 50, []sample{{90, 25, color.NRGBA{255, 255, 255, 255}}}},
-		{"alpha with bg", alpha, "w=100&bg=ff0000", "", FormatPNG, 100, 50, []sample{{90, 25, red}}},
-		{"alpha with translucent bg", alpha, "w=100&bg=ff000080", "", FormatPNG, 100, 50, []sample{{90, 25, color.NRGBA{255, 0, 0, 128}}, {10, 25, green}}},
-		{"pad adds a border", jpg, "w=100&pad=10&bg=00ff00", "", FormatJPEG, 120, 70, []sample{{2, 2, green}, {20, 35, red}}},
-		{"pad scales with dpr", jpg, "w=100&pad=10&dpr=2", "", FormatJPEG, 240, 140, nil},
-		{"trim removes a uniform border", encodePNG(t, bordered(300, 300, 50, color.NRGBA{255, 255, 255, 255})), "trim=auto", "", FormatPNG, 200, 200, []sample{{100, 100, red}}},
-		{"trim takes the top-left colour", encodePNG(t, bordered(300, 300, 40, color.NRGBA{0, 0, 80, 255})), "trim=color", "", FormatPNG, 220, 220, []sample{{100, 100, red}}},
-		{"blur", jpg, "w=100&blur=20", "", FormatJPEG, 100, 50, nil},
-		{"sharp", jpg, "w=100&sharp=50", "", FormatJPEG, 100, 50, nil},
-		{"output limit scales down", jpg, "w=3000&h=3000&fit=fill", "", FormatJPEG, 3000, 3000, nil},
+		{"width only keeps aspect", jpg, "w=100", "", params.FormatJPEG, 100, 50, []sample{{10, 25, red}, {90, 25, blue}}},
+		{"height only", jpg, "h=100", "", params.FormatJPEG, 200, 100, nil},
+		{"clip fits inside", jpg, "w=100&h=100", "", params.FormatJPEG, 100, 50, nil},
+		{"dpr doubles", jpg, "w=100&dpr=2", "", params.FormatJPEG, 200, 100, nil},
+		{"crop fills box", jpg, "w=100&h=100&fit=crop", "", params.FormatJPEG, 100, 100, []sample{{10, 50, red}, {90, 50, blue}}},
+		{"crop left keeps red", jpg, "w=100&h=100&fit=crop&crop=left", "", params.FormatJPEG, 100, 100, []sample{{10, 50, red}, {90, 50, red}}},
+		{"crop right keeps blue", jpg, "w=100&h=100&fit=crop&crop=right", "", params.FormatJPEG, 100, 100, []sample{{10, 50, blue}}},
+		{"crop entropy box", jpg, "w=100&h=100&fit=crop&crop=entropy", "", params.FormatJPEG, 100, 100, nil},
+		{"fill pads with bg", jpg, "w=100&h=100&fit=fill&bg=00ff00", "", params.FormatJPEG, 100, 100, []sample{{50, 5, green}, {10, 50, red}}},
+		{"max never upscales", jpg, "w=1000&fit=max", "", params.FormatJPEG, 400, 200, nil},
+		{"clip upscales", jpg, "w=800", "", params.FormatJPEG, 800, 400, nil},
+		{"min crops without upscaling", jpg, "w=1000&h=1000&fit=min", "", params.FormatJPEG, 200, 200, nil},
+		{"scale distorts", jpg, "w=100&h=100&fit=scale", "", params.FormatJPEG, 100, 100, []sample{{10, 50, red}, {90, 50, blue}}},
+		{"rect cuts the right half", jpg, "rect=200,0,200,200&w=50", "", params.FormatJPEG, 50, 50, []sample{{25, 25, blue}}},
+		{"rot 90 clockwise", jpg, "rot=90&w=100", "", params.FormatJPEG, 100, 200, []sample{{50, 10, red}, {50, 190, blue}}},
+		{"rot 45 grows the box, corners white", jpg, "rot=45&w=100&fm=jpg", "", params.FormatJPEG, 106, 106, []sample{{1, 1, color.NRGBA{255, 255, 255, 255}}}},
+		{"rot 45 png corners transparent", jpg, "rot=45&w=100&fm=png", "", params.FormatPNG, 106, 106, []sample{{1, 1, clear}}},
+		{"flip h swaps halves", jpg, "flip=h&w=100", "", params.FormatJPEG, 100, 50, []sample{{10, 25, blue}, {90, 25, red}}},
+		{"flip v", jpg, "flip=v&w=100", "", params.FormatJPEG, 100, 50, []sample{{10, 25, red}}},
+		{"exif orientation applied", rotated, "w=100", "", params.FormatJPEG, 100, 200, []sample{{50, 10, red}, {50, 190, blue}}},
+		{"fm webp", jpg, "w=100&fm=webp", "", params.FormatWebP, 100, 50, []sample{{10, 25, red}}},
+		{"fm avif", jpg, "w=100&fm=avif", "", params.FormatAVIF, 100, 50, []sample{{10, 25, red}}},
+		{"fm gif", jpg, "w=100&fm=gif", "", params.FormatGIF, 100, 50, nil},
+		{"fm png", jpg, "w=100&fm=png", "", params.FormatPNG, 100, 50, []sample{{10, 25, red}}},
+		{"auto=format prefers avif", jpg, "w=100&auto=format", "image/avif,image/webp,*/*", params.FormatAVIF, 100, 50, nil},
+		{"auto=format webp", jpg, "w=100&auto=format", "image/webp,*/*", params.FormatWebP, 100, 50, nil},
+		{"auto=format falls back", jpg, "w=100&auto=format", "*/*", params.FormatJPEG, 100, 50, nil},
+		{"png alpha kept", alpha, "w=100", "", params.FormatPNG, 100, 50, []sample{{10, 25, green}, {90, 25, clear}}},
+		{"alpha to jpg flattens white", alpha, "w=100&fm=jpg", "", params.FormatJPEG, 100, 50, []sample{{90, 25, color.NRGBA{255, 255, 255, 255}}}},
+		{"alpha with bg", alpha, "w=100&bg=ff0000", "", params.FormatPNG, 100, 50, []sample{{90, 25, red}}},
+		{"alpha with translucent bg", alpha, "w=100&bg=ff000080", "", params.FormatPNG, 100, 50, []sample{{90, 25, color.NRGBA{255, 0, 0, 128}}, {10, 25, green}}},
+		{"pad adds a border", jpg, "w=100&pad=10&bg=00ff00", "", params.FormatJPEG, 120, 70, []sample{{2, 2, green}, {20, 35, red}}},
+		{"pad scales with dpr", jpg, "w=100&pad=10&dpr=2", "", params.FormatJPEG, 240, 140, nil},
+		{"trim removes a uniform border", encodePNG(t, bordered(300, 300, 50, color.NRGBA{255, 255, 255, 255})), "trim=auto", "", params.FormatPNG, 200, 200, []sample{{100, 100, red}}},
+		{"trim takes the top-left colour", encodePNG(t, bordered(300, 300, 40, color.NRGBA{0, 0, 80, 255})), "trim=color", "", params.FormatPNG, 220, 220, []sample{{100, 100, red}}},
+		{"blur", jpg, "w=100&blur=20", "", params.FormatJPEG, 100, 50, nil},
+		{"sharp", jpg, "w=100&sharp=50", "", params.FormatJPEG, 100, 50, nil},
+		{"output limit scales down", jpg, "w=3000&h=3000&fit=fill", "", params.FormatJPEG, 3000, 3000, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -219,20 +222,20 @@ func TestPipelineGolden(t *testing.T) {
 	}
 }
 
-func formatOf(t bimg.ImageType) Format {
+func formatOf(t bimg.ImageType) params.Format {
 	switch t {
 	case bimg.JPEG:
-		return FormatJPEG
+		return params.FormatJPEG
 	case bimg.PNG:
-		return FormatPNG
+		return params.FormatPNG
 	case bimg.WEBP:
-		return FormatWebP
+		return params.FormatWebP
 	case bimg.AVIF:
-		return FormatAVIF
+		return params.FormatAVIF
 	case bimg.GIF:
-		return FormatGIF
+		return params.FormatGIF
 	}
-	return FormatSource
+	return params.FormatSource
 }
 
 // bordered is a red rectangle inside a border of colour edge.
@@ -292,13 +295,13 @@ func TestPipelineErrors(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"not an image", []byte("hello, this is plain text and not an image"), "w=10", http.StatusUnsupportedMediaType, CodeUnknownFormat},
-		{"svg refused", []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>`), "w=10", http.StatusUnsupportedMediaType, CodeUnknownFormat},
-		{"truncated jpeg", jpg[:200], "w=10", http.StatusUnprocessableEntity, CodeCorruptSource},
-		{"too many pixels", encodePNG(t, image.NewNRGBA(image.Rect(0, 0, 300, 300))), "w=10", http.StatusRequestEntityTooLarge, CodeResolutionTooHigh},
-		{"too many bytes", append(jpg[:2:2], make([]byte, 2<<20)...), "w=10", http.StatusRequestEntityTooLarge, CodeSourceTooLarge},
-		{"rect outside", encodeJPEG(t, halves(100, 100, red, blue)), "rect=200,0,10,10", http.StatusBadRequest, CodeInvalidParameter},
-		{"pad over max", encodeJPEG(t, halves(100, 100, red, blue)), "w=500&pad=100", http.StatusBadRequest, CodeInvalidParameter},
+		{"not an image", []byte("hello, this is plain text and not an image"), "w=10", http.StatusUnsupportedMediaType, params.CodeUnknownFormat},
+		{"svg refused", []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>`), "w=10", http.StatusUnsupportedMediaType, params.CodeUnknownFormat},
+		{"truncated jpeg", jpg[:200], "w=10", http.StatusUnprocessableEntity, params.CodeCorruptSource},
+		{"too many pixels", encodePNG(t, image.NewNRGBA(image.Rect(0, 0, 300, 300))), "w=10", http.StatusRequestEntityTooLarge, params.CodeResolutionTooHigh},
+		{"too many bytes", append(jpg[:2:2], make([]byte, 2<<20)...), "w=10", http.StatusRequestEntityTooLarge, params.CodeSourceTooLarge},
+		{"rect outside", encodeJPEG(t, halves(100, 100, red, blue)), "rect=200,0,10,10", http.StatusBadRequest, params.CodeInvalidParameter},
+		{"pad over max", encodeJPEG(t, halves(100, 100, red, blue)), "w=500&pad=100", http.StatusBadRequest, params.CodeInvalidParameter},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -310,7 +313,7 @@ func TestPipelineErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			es := AsErrors(err)
+			es := params.AsErrors(err)
 			if es.Status() != tc.status || es[0].Code != tc.code {
 				t.Fatalf("got %d %s (%v), want %d %s", es.Status(), es[0].Code, err, tc.status, tc.code)
 			}
@@ -327,8 +330,8 @@ func TestPipelineDeadline(t *testing.T) {
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancel()
-	_, err = pl.Process(ctx, src, s, mustParse(t, "w=10"), FormatJPEG)
-	if es := AsErrors(err); es.Status() != http.StatusServiceUnavailable || es[0].Code != CodeTimeout {
+	_, err = pl.Process(ctx, src, s, mustParse(t, "w=10"), params.FormatJPEG)
+	if es := params.AsErrors(err); es.Status() != http.StatusServiceUnavailable || es[0].Code != params.CodeTimeout {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -371,7 +374,7 @@ func TestPipelineRealPhotos(t *testing.T) {
 }
 
 func TestJPEGShrink(t *testing.T) {
-	jpeg := Source{Type: FormatJPEG, Width: 2560, Height: 1707}
+	jpeg := Source{Type: params.FormatJPEG, Width: 2560, Height: 1707}
 	for _, tc := range []struct {
 		name string
 		src  Source
@@ -382,10 +385,10 @@ func TestJPEGShrink(t *testing.T) {
 		{"exactly 2x", jpeg, 1280, 853, 2},
 		{"just under 2x", jpeg, 1281, 854, 1},
 		{"one axis too tall", jpeg, 800, 1000, 1},
-		{"12 MP to 800", Source{Type: FormatJPEG, Width: 4000, Height: 3000}, 800, 600, 4},
+		{"12 MP to 800", Source{Type: params.FormatJPEG, Width: 4000, Height: 3000}, 800, 600, 4},
 		{"to a thumbnail", jpeg, 160, 106, 8},
 		{"upscale", jpeg, 5000, 3334, 1},
-		{"PNG never", Source{Type: FormatPNG, Width: 2560, Height: 1707}, 160, 106, 1},
+		{"PNG never", Source{Type: params.FormatPNG, Width: 2560, Height: 1707}, 160, 106, 1},
 		{"zero target", jpeg, 0, 0, 1},
 	} {
 		if got := tc.src.jpegShrink(tc.w, tc.h); got != tc.want {

@@ -5,6 +5,8 @@ import (
 	"image"
 	"net/http"
 	"testing"
+
+	"github.com/jebosio/matte/params"
 )
 
 // FuzzProbe feeds arbitrary bytes to the header probe and, when it accepts
@@ -23,7 +25,7 @@ func FuzzProbe(f *testing.F) {
 	f.Add([]byte("\x00\x00\x00\x1cftypavif\x00\x00\x00\x00"))
 	f.Add(encodePNG(f, image.NewGray(image.Rect(0, 0, 3, 3))))
 	pl := NewPipeline(Options{Limits: Limits{MaxSourceBytes: 1 << 20, MaxSourcePixels: 4_000_000, MaxOutputDimension: 256, MaxFrames: 4}})
-	p := Params{Width: 8}
+	p := params.Params{Width: 8}
 	f.Fuzz(func(t *testing.T, buf []byte) {
 		src, err := pl.Probe(buf)
 		if err != nil {
@@ -41,7 +43,7 @@ func FuzzProbe(f *testing.F) {
 
 func clientErr(t *testing.T, err error) {
 	t.Helper()
-	switch s := AsErrors(err).Status(); s {
+	switch s := params.AsErrors(err).Status(); s {
 	case http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge:
 	default:
 		t.Fatalf("status %d for %v", s, err)

@@ -17,9 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/internal/testimages"
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/segment"
 	"github.com/jebosio/matte/transform"
-	"github.com/jebosio/matte/transform/segment"
 )
 
 // TestRefineLowersEdgeError runs the real default model (ISNet) through the
@@ -42,7 +44,7 @@ func TestRefineLowersEdgeError(t *testing.T) {
 				if refine {
 					q.Set("refine", "1")
 				}
-				p, err := transform.ParseQuery(q)
+				p, err := imgix.ParseQuery(q)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -129,7 +131,7 @@ func TestRefineSharpensBlurredMatte(t *testing.T) {
 		if refine {
 			q.Set("refine", "1")
 		}
-		p, err := transform.ParseQuery(q)
+		p, err := imgix.ParseQuery(q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -138,7 +140,7 @@ func TestRefineSharpensBlurredMatte(t *testing.T) {
 			t.Fatal(err)
 		}
 		probe.Hash = "test"
-		res, err := pl.Process(context.Background(), buf.Bytes(), probe, p, transform.FormatPNG)
+		res, err := pl.Process(context.Background(), buf.Bytes(), probe, p, params.FormatPNG)
 		if err != nil {
 			t.Fatalf("%v refine=%v: %v", img.Bounds().Size(), refine, err)
 		}

@@ -8,6 +8,8 @@ import (
 	"math"
 	"net/http"
 	"time"
+
+	"github.com/jebosio/matte/params"
 )
 
 // ModelSpec is what the pipeline needs to know of a segmentation model.
@@ -41,7 +43,7 @@ type Box struct{ Left, Top, Width, Height int }
 // removalLoadScale is how finely a removal request decodes the source,
 // relative to the planned output: crop=fg and subject scaling enlarge a part
 // of the image, so they keep twice the resolution.
-func (p Params) removalLoadScale(planned float64) float64 {
+func removalLoadScale(p params.Params, planned float64) float64 {
 	if p.Removal.CropToForeground || p.Removal.Scale > 0 {
 		planned *= 2
 	}
@@ -56,7 +58,7 @@ func (p Params) removalLoadScale(planned float64) float64 {
 func (j *job) loadForRemoval() error {
 	p, src := j.p, j.src
 	if j.pl.opts.Matter == nil {
-		return &Error{Status: http.StatusNotImplemented, Code: "removal_unavailable", Title: "Background removal unavailable",
+		return &params.Error{Status: http.StatusNotImplemented, Code: "removal_unavailable", Title: "Background removal unavailable",
 			Detail: "This server has no segmentation model configured.", Field: "rembg"}
 	}
 	spec, err := j.pl.opts.Matter.Spec(p.Removal.Model)
@@ -64,13 +66,13 @@ func (j *job) loadForRemoval() error {
 		return err
 	}
 	j.model = spec
-	turns, quarter := p.quarterTurns()
+	turns, quarter := p.QuarterTurns()
 	planW, planH := src.Width, src.Height
 	if quarter && turns%2 == 1 {
 		planW, planH = planH, planW
 	}
 	g := planGeometry(planW, planH, p, j.pl.opts.Limits.MaxOutputDimension)
-	scale := p.removalLoadScale(math.Max(float64(g.resizeW)/float64(planW), float64(g.resizeH)/float64(planH)))
+	scale := removalLoadScale(p, math.Max(float64(g.resizeW)/float64(planW), float64(g.resizeH)/float64(planH)))
 	lw, lh := atLeast1(float64(src.Width)*scale), atLeast1(float64(src.Height)*scale)
 
 	input := func() ([]byte, error) {
@@ -546,7 +548,7 @@ func (j *job) removalBackground() error {
 		img.set(a.p)
 		return nil
 	}
-	if j.format == FormatZIP {
+	if j.format == params.FormatZIP {
 		return nil // encode splits colour and alpha
 	}
 	w, h := img.width(), img.height()
@@ -577,7 +579,9 @@ func (j *job) removalBackground() error {
 			return err
 		}
 	case r.BgGradient[0].Set || r.BgGradient[1].Set:
-		c := func(c Color) [4]float64 { return [4]float64{float64(c.R), float64(c.G), float64(c.B), float64(c.A)} }
+		c := func(c params.Color) [4]float64 {
+			return [4]float64{float64(c.R), float64(c.G), float64(c.B), float64(c.A)}
+		}
 		var err error
 		if base, err = gradient(w, h, c(r.BgGradient[0]), c(r.BgGradient[1])); err != nil {
 			return err
@@ -613,7 +617,7 @@ func (j *job) removalBackground() error {
 
 // shadowLayer is the drop shadow of img's alpha: blurred, offset, coloured
 // and faded, on a transparent canvas of img's size.
-func shadowLayer(img *vimage, s Shadow) (*vimage, error) {
+func shadowLayer(img *vimage, s params.Shadow) (*vimage, error) {
 	opacity, blur := s.Opacity, s.Blur
 	if opacity == 0 {
 		opacity = 0.5
@@ -658,7 +662,7 @@ func (j *job) encodeZIP() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	color, err := rgb.encode(FormatJPEG, j.quality(), false, j.pl.opts.Encoding)
+	color, err := rgb.encode(params.FormatJPEG, j.quality(), false, j.pl.opts.Encoding)
 	rgb.close()
 	if err != nil {
 		return nil, err
@@ -667,7 +671,7 @@ func (j *job) encodeZIP() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	alpha, err := a.encode(FormatPNG, 0, false, j.pl.opts.Encoding)
+	alpha, err := a.encode(params.FormatPNG, 0, false, j.pl.opts.Encoding)
 	a.close()
 	if err != nil {
 		return nil, err

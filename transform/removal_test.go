@@ -9,6 +9,8 @@ import (
 	"io"
 	"sync/atomic"
 	"testing"
+
+	"github.com/jebosio/matte/params"
 )
 
 // redMatter is a stand-in model: it calls the subject every red pixel of
@@ -17,7 +19,7 @@ type redMatter struct{ calls atomic.Int32 }
 
 func (m *redMatter) Spec(model string) (ModelSpec, error) {
 	if model != "" && model != "red" {
-		return ModelSpec{}, badParam("model", "unknown model")
+		return ModelSpec{}, params.BadParam("model", "unknown model")
 	}
 	return ModelSpec{ID: "red@0000", Width: 64, Height: 64, Kernel: "linear"}, nil
 }
@@ -64,8 +66,8 @@ func TestRemoval(t *testing.T) {
 	pl := NewPipeline(Options{Matter: m, Limits: Limits{MaxOutputDimension: 4000}})
 	src := encodeJPEG(t, subjectImage())
 	white := color.NRGBA{255, 255, 255, 255}
-	on := func(mod func(r *Removal)) Params {
-		p := Params{Removal: Removal{Enabled: true}}
+	on := func(mod func(r *params.Removal)) params.Params {
+		p := params.Params{Removal: params.Removal{Enabled: true}}
 		if mod != nil {
 			mod(&p.Removal)
 		}
@@ -73,38 +75,44 @@ func TestRemoval(t *testing.T) {
 	}
 	cases := []struct {
 		name    string
-		p       Params
-		format  Format
+		p       params.Params
+		format  params.Format
 		w, h    int
 		fg      Box
 		samples []sample
 	}{
-		{"cut-out keeps alpha", on(nil), FormatPNG, 400, 300, Box{100, 100, 200, 150}, []sample{{5, 5, clear}, {200, 170, red}}},
-		{"resized", func() Params { p := on(nil); p.Width = 200; return p }(), FormatPNG, 200, 150, Box{50, 50, 100, 75}, []sample{{2, 2, clear}, {100, 85, red}}},
-		{"mask only", on(func(r *Removal) { r.MaskOnly = true }), FormatPNG, 400, 300, Box{100, 100, 200, 150},
+		{"cut-out keeps alpha", on(nil), params.FormatPNG, 400, 300, Box{100, 100, 200, 150}, []sample{{5, 5, clear}, {200, 170, red}}},
+		{"resized", func() params.Params { p := on(nil); p.Width = 200; return p }(), params.FormatPNG, 200, 150, Box{50, 50, 100, 75}, []sample{{2, 2, clear}, {100, 85, red}}},
+		{"mask only", on(func(r *params.Removal) { r.MaskOnly = true }), params.FormatPNG, 400, 300, Box{100, 100, 200, 150},
 			[]sample{{5, 5, color.NRGBA{0, 0, 0, 255}}, {200, 170, white}}},
-		{"background colour", func() Params { p := on(nil); p.Background = Color{0, 255, 0, 255, true}; return p }(), FormatPNG, 400, 300, Box{100, 100, 200, 150},
-			[]sample{{5, 5, green}, {200, 170, red}}},
-		{"jpeg flattens on white", func() Params { p := on(nil); p.Format = FormatJPEG; return p }(), FormatJPEG, 400, 300, Box{100, 100, 200, 150},
-			[]sample{{5, 5, white}, {200, 170, red}}},
-		{"crop to foreground", on(func(r *Removal) { r.CropToForeground = true }), FormatPNG, 200, 150, Box{0, 0, 200, 150}, []sample{{100, 75, red}}},
-		{"crop to foreground with padding", on(func(r *Removal) { r.CropToForeground = true; r.FGPad = Length{Value: 10} }), FormatPNG, 220, 170, Box{10, 10, 200, 150},
-			[]sample{{2, 2, clear}, {110, 85, red}}},
-		{"drop shadow", func() Params {
-			p := on(func(r *Removal) { r.Shadow = Shadow{Enabled: true, Opacity: 1, Blur: 2, OffsetY: 20, OffsetSet: true} })
-			p.Background = Color{255, 255, 255, 255, true}
+		{"background colour", func() params.Params {
+			p := on(nil)
+			p.Background = params.Color{R: 0, G: 255, B: 0, A: 255, Set: true}
 			return p
-		}(), FormatPNG, 400, 300, Box{100, 100, 200, 150}, []sample{{200, 262, color.NRGBA{0, 0, 0, 255}}, {5, 5, white}}},
-		{"gradient", on(func(r *Removal) {
-			r.BgGradient = [2]Color{{255, 0, 0, 255, true}, {0, 0, 255, 255, true}}
-		}), FormatPNG, 400, 300, Box{100, 100, 200, 150}, []sample{{5, 1, red}, {5, 298, blue}}},
-		{"blurred original background", on(func(r *Removal) { r.BgBlur = 5 }), FormatPNG, 400, 300, Box{100, 100, 200, 150},
+		}(), params.FormatPNG, 400, 300, Box{100, 100, 200, 150},
+			[]sample{{5, 5, green}, {200, 170, red}}},
+		{"jpeg flattens on white", func() params.Params { p := on(nil); p.Format = params.FormatJPEG; return p }(), params.FormatJPEG, 400, 300, Box{100, 100, 200, 150},
 			[]sample{{5, 5, white}, {200, 170, red}}},
-		{"scale and centre", on(func(r *Removal) { r.Scale = 0.25; r.Position = Position{50, 50, true} }), FormatPNG, 400, 300, Box{150, 112, 100, 75},
+		{"crop to foreground", on(func(r *params.Removal) { r.CropToForeground = true }), params.FormatPNG, 200, 150, Box{0, 0, 200, 150}, []sample{{100, 75, red}}},
+		{"crop to foreground with padding", on(func(r *params.Removal) { r.CropToForeground = true; r.FGPad = params.Length{Value: 10} }), params.FormatPNG, 220, 170, Box{10, 10, 200, 150},
+			[]sample{{2, 2, clear}, {110, 85, red}}},
+		{"drop shadow", func() params.Params {
+			p := on(func(r *params.Removal) {
+				r.Shadow = params.Shadow{Enabled: true, Opacity: 1, Blur: 2, OffsetY: 20, OffsetSet: true}
+			})
+			p.Background = params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}
+			return p
+		}(), params.FormatPNG, 400, 300, Box{100, 100, 200, 150}, []sample{{200, 262, color.NRGBA{0, 0, 0, 255}}, {5, 5, white}}},
+		{"gradient", on(func(r *params.Removal) {
+			r.BgGradient = [2]params.Color{{R: 255, G: 0, B: 0, A: 255, Set: true}, {R: 0, G: 0, B: 255, A: 255, Set: true}}
+		}), params.FormatPNG, 400, 300, Box{100, 100, 200, 150}, []sample{{5, 1, red}, {5, 298, blue}}},
+		{"blurred original background", on(func(r *params.Removal) { r.BgBlur = 5 }), params.FormatPNG, 400, 300, Box{100, 100, 200, 150},
+			[]sample{{5, 5, white}, {200, 170, red}}},
+		{"scale and centre", on(func(r *params.Removal) { r.Scale = 0.25; r.Position = params.Position{X: 50, Y: 50, Set: true} }), params.FormatPNG, 400, 300, Box{150, 112, 100, 75},
 			[]sample{{200, 150, red}, {120, 150, clear}}},
-		{"position top-left", on(func(r *Removal) { r.Position = Position{0, 0, true} }), FormatPNG, 400, 300, Box{0, 0, 200, 150},
+		{"position top-left", on(func(r *params.Removal) { r.Position = params.Position{X: 0, Y: 0, Set: true} }), params.FormatPNG, 400, 300, Box{0, 0, 200, 150},
 			[]sample{{100, 75, red}}},
-		{"feathered, eroded and refined edges", on(func(r *Removal) { r.Feather = 3; r.Erode = 2; r.Refine = true }), FormatPNG, 400, 300, Box{100, 100, 200, 150},
+		{"feathered, eroded and refined edges", on(func(r *params.Removal) { r.Feather = 3; r.Erode = 2; r.Refine = true }), params.FormatPNG, 400, 300, Box{100, 100, 200, 150},
 			[]sample{{5, 5, clear}, {200, 170, red}}},
 	}
 	for _, tc := range cases {
@@ -148,12 +156,12 @@ func TestRemovalZIPRecomposes(t *testing.T) {
 	pl := NewPipeline(Options{Matter: &redMatter{}})
 	src := encodeJPEG(t, subjectImage())
 	s, _ := pl.Probe(src)
-	p := Params{Removal: Removal{Enabled: true}}
-	pngRes, err := pl.Process(context.Background(), src, s, p, FormatPNG)
+	p := params.Params{Removal: params.Removal{Enabled: true}}
+	pngRes, err := pl.Process(context.Background(), src, s, p, params.FormatPNG)
 	if err != nil {
 		t.Fatal(err)
 	}
-	zipRes, err := pl.Process(context.Background(), src, s, p, FormatZIP)
+	zipRes, err := pl.Process(context.Background(), src, s, p, params.FormatZIP)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,12 +213,12 @@ func TestRemovalWithoutMatter(t *testing.T) {
 	pl := NewPipeline(Options{})
 	src := encodeJPEG(t, subjectImage())
 	s, _ := pl.Probe(src)
-	_, err := pl.Process(context.Background(), src, s, Params{Removal: Removal{Enabled: true}}, FormatPNG)
-	if es := AsErrors(err); es.Status() != 501 || es[0].Field != "rembg" {
+	_, err := pl.Process(context.Background(), src, s, params.Params{Removal: params.Removal{Enabled: true}}, params.FormatPNG)
+	if es := params.AsErrors(err); es.Status() != 501 || es[0].Field != "rembg" {
 		t.Fatalf("got %v", err)
 	}
-	_, err = NewPipeline(Options{Matter: &redMatter{}}).Process(context.Background(), src, s, Params{Removal: Removal{Enabled: true, Model: "nope"}}, FormatPNG)
-	if es := AsErrors(err); es.Status() != 400 || es[0].Field != "model" {
+	_, err = NewPipeline(Options{Matter: &redMatter{}}).Process(context.Background(), src, s, params.Params{Removal: params.Removal{Enabled: true, Model: "nope"}}, params.FormatPNG)
+	if es := params.AsErrors(err); es.Status() != 400 || es[0].Field != "model" {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -223,8 +231,8 @@ func TestRemovalTinySource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []Params{{Removal: Removal{Enabled: true}}, {Removal: Removal{Enabled: true, CropToForeground: true}}} {
-		if _, err := pl.Process(context.Background(), src, s, p, FormatPNG); err != nil {
+	for _, p := range []params.Params{{Removal: params.Removal{Enabled: true}}, {Removal: params.Removal{Enabled: true, CropToForeground: true}}} {
+		if _, err := pl.Process(context.Background(), src, s, p, params.FormatPNG); err != nil {
 			t.Fatalf("%+v: %v", p.Removal, err)
 		}
 	}
@@ -248,7 +256,7 @@ func TestRemovalTransparentSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := pl.Process(context.Background(), src, s, Params{Removal: Removal{Enabled: true, Feather: 2}}, FormatPNG)
+	res, err := pl.Process(context.Background(), src, s, params.Params{Removal: params.Removal{Enabled: true, Feather: 2}}, params.FormatPNG)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/jebosio/matte/params"
 )
 
 // BenchmarkStage times the pipeline's stages one by one on real photos, so
@@ -93,7 +95,7 @@ func BenchmarkStage(b *testing.B) {
 	}
 	stage("decode", func() { decodeFull(photo).close() })
 	stage("decode-800", func() {
-		src := Source{Type: FormatJPEG, Width: full.width(), Height: full.height()}
+		src := Source{Type: params.FormatJPEG, Width: full.width(), Height: full.height()}
 		im, err := thumbnail(photo, 800, 533, noCrop, src.jpegShrink(800, 533))
 		must(err)
 		must(im.copyMemory())
@@ -111,7 +113,7 @@ func BenchmarkStage(b *testing.B) {
 	defer over.close()
 	stage("flatten", func() {
 		im := over.clone()
-		must(im.flatten(Color{R: 255, G: 255, B: 255, A: 255, Set: true}))
+		must(im.flatten(params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}))
 		must(im.copyMemory())
 		im.close()
 	})
@@ -128,16 +130,16 @@ func BenchmarkStage(b *testing.B) {
 	enc := DefaultEncoding
 	for _, f := range []struct {
 		name   string
-		format Format
+		format params.Format
 		q      int
 		im     *vimage
 	}{
-		{"encode-jpeg", FormatJPEG, 80, small},
-		{"encode-webp", FormatWebP, 80, small},
-		{"encode-avif", FormatAVIF, 60, small},
-		{"encode-png", FormatPNG, 0, small},
-		{"encode-png-cutout", FormatPNG, 0, over},
-		{"encode-png-cutout-cleared", FormatPNG, 0, cleared},
+		{"encode-jpeg", params.FormatJPEG, 80, small},
+		{"encode-webp", params.FormatWebP, 80, small},
+		{"encode-avif", params.FormatAVIF, 60, small},
+		{"encode-png", params.FormatPNG, 0, small},
+		{"encode-png-cutout", params.FormatPNG, 0, over},
+		{"encode-png-cutout-cleared", params.FormatPNG, 0, cleared},
 	} {
 		stage(f.name, func() {
 			_, err := f.im.encode(f.format, f.q, false, &enc)

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/jebosio/matte/params"
+
 	"github.com/h2non/bimg"
 )
 
@@ -243,7 +245,7 @@ func (im *vimage) addAlpha() error {
 }
 
 // flatten drops alpha by blending over an opaque colour.
-func (im *vimage) flatten(c Color) error {
+func (im *vimage) flatten(c params.Color) error {
 	if !im.hasAlpha() {
 		return nil
 	}
@@ -253,7 +255,7 @@ func (im *vimage) flatten(c Color) error {
 }
 
 // over composites im over a colour that may be translucent; alpha is kept.
-func (im *vimage) over(c Color) error {
+func (im *vimage) over(c params.Color) error {
 	rgba := []float64{float64(c.R), float64(c.G), float64(c.B), float64(c.A)}
 	return im.apply(func(out **C.VipsImage) C.int {
 		return C.matte_over(im.p, out, (*C.double)(unsafe.Pointer(&rgba[0])))
@@ -269,7 +271,7 @@ func (im *vimage) sharpen(sigma float64) error {
 }
 
 // encode saves im in format f. quality is 1-100.
-func (im *vimage) encode(f Format, quality int, lossless bool, enc *Encoding) ([]byte, error) {
+func (im *vimage) encode(f params.Format, quality int, lossless bool, enc *Encoding) ([]byte, error) {
 	var buf unsafe.Pointer
 	var n C.size_t
 	var r C.int
@@ -278,15 +280,15 @@ func (im *vimage) encode(f Format, quality int, lossless bool, enc *Encoding) ([
 		ll = 1
 	}
 	switch f {
-	case FormatJPEG:
+	case params.FormatJPEG:
 		r = C.matte_jpegsave(im.p, &buf, &n, C.int(quality))
-	case FormatPNG:
+	case params.FormatPNG:
 		r = C.matte_pngsave(im.p, &buf, &n, C.int(enc.PNGCompression))
-	case FormatWebP:
+	case params.FormatWebP:
 		r = C.matte_webpsave(im.p, &buf, &n, C.int(quality), ll)
-	case FormatAVIF:
+	case params.FormatAVIF:
 		r = C.matte_avifsave(im.p, &buf, &n, C.int(quality), ll, C.int(enc.AVIFEffort))
-	case FormatGIF:
+	case params.FormatGIF:
 		r = C.matte_gifsave(im.p, &buf, &n)
 	default:
 		return nil, errors.New("no encoder for format")

@@ -39,9 +39,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/internal/testimages"
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/segment"
 	"github.com/jebosio/matte/transform"
-	"github.com/jebosio/matte/transform/segment"
 )
 
 func main() {
@@ -246,7 +248,7 @@ type matter struct {
 
 func (m *matter) Spec(model string) (transform.ModelSpec, error) {
 	if model != "" && model != m.s.Preset().Name {
-		return transform.ModelSpec{}, &transform.Error{Status: 400, Code: transform.CodeInvalidParameter, Field: "model", Detail: "only " + m.s.Preset().Name + " here"}
+		return transform.ModelSpec{}, &params.Error{Status: 400, Code: params.CodeInvalidParameter, Field: "model", Detail: "only " + m.s.Preset().Name + " here"}
 	}
 	p := m.s.Preset()
 	return transform.ModelSpec{ID: m.s.Info().String(), Width: p.InputWidth, Height: p.InputHeight,
@@ -288,7 +290,7 @@ func (m *matter) cutOut(pl *transform.Pipeline, name string, src []byte, refine 
 	if refine {
 		q.Set("refine", "1")
 	}
-	p, err := transform.ParseQuery(q)
+	p, err := imgix.ParseQuery(q)
 	if err != nil {
 		return nil, timing{}, err
 	}

@@ -19,7 +19,7 @@ import (
 
 // Scenario h's in-process figure: the raw inference time of Matte's
 // default model, from the existing Go benchmark BenchmarkISNet in
-// transform/segment (Session.Segment on a 1024×1024 input: input
+// segment (Session.Segment on a 1024×1024 input: input
 // normalisation, ONNX Runtime Run, mask post-processing; Run is nearly all
 // of it), at the intra-op thread count Matte uses by default.
 
@@ -63,7 +63,7 @@ func runRawInference(cfg *config) rawInference {
 	want := min(max(runtime.NumCPU(), 1), 4)
 	threads := min(want, 2)
 	args := []string{"test", "-run", "^$", "-bench", fmt.Sprintf("^BenchmarkISNet$/^isnet$/^threads=%d$", threads),
-		"-benchtime", cfg.inferenceBenchtime, "./transform/segment"}
+		"-benchtime", cfg.inferenceBenchtime, "./segment"}
 	ri := rawInference{Command: "CGO_ENABLED=1 go " + strings.Join(args, " "), Threads: threads, Want: want}
 	cmd := exec.CommandContext(context.Background(), cfg.goBin, args...)
 	cmd.Dir = cfg.repo

@@ -1,0 +1,758 @@
+package imgix
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jebosio/matte/params"
+)
+
+// Syntactic limits of the query dialect.
+const (
+	maxDimension = 100000
+	maxBlur      = 2000
+	maxSharpen   = 100
+	maxPad       = 10000
+
+	maxModelName    = 64
+	maxBgImage      = 2048
+	maxFGPad        = 10000
+	maxFeather      = 100
+	maxErode        = 100
+	maxBgBlur       = 100
+	maxShadowOffset = 1000
+	maxShadowBlur   = 100
+)
+
+// ParseQuery parses Matte's parameters of q into canonical Params: values
+// that mean the default become the zero value (dpr=1, fit=clip, rot=360,
+// crop=center, flip unset, lossless=0, blur=0, ...), and spellings that mean
+// the same thing give equal Params (fm=jpg and fm=jpeg; bg=fff, bg=%23FFFFFF
+// and bg=white). A q without any of Matte's parameters gives the zero Params.
+//
+// The rules every parameter shares:
+//
+//   - Names are case-sensitive; a name that is not Matte's (see IsParam) is
+//     ignored here and left for the origin.
+//   - Keywords (fit=crop, fm=webp, ...) are lower-case only, as in imgix;
+//     colour names and hex digits are case-insensitive, as in CSS.
+//   - An empty value ("?w=" or "?w") is an error for every parameter: Matte
+//     never reads an empty value as "absent". Leave the parameter out instead.
+//   - A parameter given more than once ("w=1&w=2") is an error, even when the
+//     values agree.
+//   - No surrounding space is trimmed: "w= 10" is an error.
+//   - Integers are plain ASCII decimal digits (leading zeros allowed, no sign,
+//     no fraction); decimals add an optional sign and one optional ".", but no
+//     exponent, "Inf" or "NaN".
+//   - auto=compress is accepted and ignored: imgix URLs very often carry
+//     auto=format,compress, and the configured per-format quality already
+//     plays that role. Any other auto value (enhance, redeye, ...) is an error.
+//   - crop= is validated whatever fit= says, but a focus only matters to
+//     fit=crop and fit=min, so with any other fit the result keeps
+//     CropCenter. crop=fg is not a focus: it sets Removal.CropToForeground
+//     and leaves Crop at CropCenter.
+//
+// Background removal (Params.Removal) is asked for with rembg=1 or its alias
+// bg-remove=true (1, true, 0, false both; giving both names is an error, as a
+// repeated parameter is). Its options:
+//
+//   - model=NAME, NAME matching [a-z0-9][a-z0-9_.-]{0,63}; whether the
+//     configuration knows it is the handler's check.
+//   - mask, refine: 1, true, 0, false.
+//   - threshold=0..1 makes the matte hard (Hard, Threshold);
+//     semitransparency=0 or false is threshold=0.5, and semitransparency=1 or
+//     true is the default. threshold with semitransparency=0 is threshold
+//     alone; threshold with semitransparency=1 is an error on both.
+//   - feather=0..100 (decimal pixels), erode=0..100 (integer pixels).
+//   - crop=fg, and fg-pad=N (integer pixels, 0..10000) or N% (decimal,
+//     0..100) around it.
+//   - scale=original (unset), 0.1..1, or 10%..100% (decimal); 1 and 100%
+//     are kept, as "fill the canvas" differs from "as is".
+//   - position=center (50,50), original (unset), or percentages 0..100 (decimal,
+//     "%" optional): one for both axes ("30%") or x,y ("30%,70%").
+//     As in remove.bg, scale without position centres the subject
+//     (Position 50,50); scale with position=original leaves Position unset.
+//   - bg-blur=1..100 (integer), bg-gradient=TOP,BOTTOM (two colours as bg),
+//     bg-image=an http:// or https:// URL (lower-case scheme, a host, no user
+//     info, no fragment, no space) or an absolute path ("/..." but not "//...",
+//     without "." or ".." segments); at most 2048 bytes, no control
+//     characters, kept as given (fetching and allow-listing it is the
+//     handler's job).
+//   - shadow=drop or none (none is off); shadow-color (a colour; black, the
+//     default, is left unset), shadow-opacity (above 0 and up to 1; 0.5, the
+//     default, is left 0), shadow-offset=X,Y (integers -1000..1000; 0,10, the
+//     default, is left unset), shadow-blur (above 0 and up to 100; 10, the
+//     default, is left 0).
+//   - fm=zip (FormatZIP).
+//
+// The rules between parameters, each reported on the field named (a field
+// gets one error at most, the first of this list; a parameter that is bad on
+// its own is left out of them):
+//
+//   - Every removal option above (any value, also mask=0 or shadow=none), and
+//     crop=fg and fm=zip, needs rembg=1: without it each is an error.
+//   - shadow-color, shadow-opacity, shadow-offset, shadow-blur need
+//     shadow=drop; fg-pad needs crop=fg.
+//   - mask=1 cannot be combined with bg, bg-blur, bg-gradient, bg-image,
+//     shadow=drop or fm=zip: an error on mask and on each of those.
+//   - bg, bg-blur, bg-gradient and bg-image are alternatives: when more than
+//     one is given, each of them is an error. bg alone (even translucent) is
+//     a fine background for a cut-out subject.
+//   - threshold with semitransparency=1 (see above).
+//
+// With rembg=0 (or none) and no option, Removal is the zero value.
+//
+// On failure the error is an Errors with one 400 invalid_parameter *Error per
+// bad parameter, Field being the parameter's name, sorted by Field; the
+// Params returned then is the zero value.
+func ParseQuery(q url.Values) (params.Params, error) {
+	var p params.Params
+	errs := map[string]string{} // field → detail; the first problem found wins
+	for _, name := range paramNames {
+		vals := q[name]
+		if len(vals) == 0 {
+			continue
+		}
+		spec := paramSpecs[name]
+		var detail string
+		switch {
+		case len(vals) > 1:
+			detail = fmt.Sprintf("%s is given %d times; give it once, as %s.", name, len(vals), spec.allowed)
+		case vals[0] == "":
+			detail = fmt.Sprintf("%s is empty; leave it out, or give %s.", name, spec.allowed)
+		default:
+			if err := spec.set(&p, vals[0]); err != nil {
+				detail = fmt.Sprintf("%s=%s is not valid", name, params.QuoteShort(vals[0]))
+				if !errors.Is(err, params.ErrSyntax) {
+					detail += " (" + err.Error() + ")"
+				}
+				detail += fmt.Sprintf("; %s must be %s.", name, spec.allowed)
+			}
+		}
+		if detail != "" {
+			errs[name] = detail
+		}
+	}
+	checkRemoval(q, &p, errs)
+	if len(errs) > 0 {
+		list := make(params.Errors, 0, len(errs))
+		for _, name := range paramNames { // sorted
+			if d, ok := errs[name]; ok {
+				list = append(list, params.BadParam(name, d))
+			}
+		}
+		return params.Params{}, list
+	}
+	if p.Fit != params.FitCrop && p.Fit != params.FitMin {
+		p.Crop = params.CropCenter
+	}
+	if r := &p.Removal; r.Scale != 0 && len(q["position"]) == 0 {
+		// As in remove.bg, a scaled subject is centred unless position says
+		// otherwise (position=original keeps its place).
+		r.Position = params.Position{X: 50, Y: 50, Set: true}
+	}
+	return p, nil
+}
+
+// removalOnly lists the parameters that only mean something with rembg=1,
+// sorted; crop=fg and fm=zip are handled apart, as only those values are.
+var removalOnly = []string{
+	"bg-blur", "bg-gradient", "bg-image", "erode", "feather", "fg-pad", "mask", "model",
+	"position", "refine", "scale", "semitransparency", "shadow", "shadow-blur",
+	"shadow-color", "shadow-offset", "shadow-opacity", "threshold",
+}
+
+// backgrounds are the alternative backgrounds of a cut-out subject.
+var backgrounds = []string{"bg", "bg-blur", "bg-gradient", "bg-image"}
+
+// checkRemoval adds to errs the problems between parameters that are each
+// valid on their own (see ParseQuery's doc). errs holds the per-parameter
+// errors on entry; a parameter with one is neither checked nor counted
+// here, and every field keeps its first error only.
+func checkRemoval(q url.Values, p *params.Params, errs map[string]string) {
+	bad := make(map[string]bool, len(errs))
+	for name := range errs {
+		bad[name] = true
+	}
+	// given: present once, non-empty and valid.
+	given := func(name string) bool { return len(q[name]) == 1 && q[name][0] != "" && !bad[name] }
+	value := func(name string) string {
+		if given(name) {
+			return q[name][0]
+		}
+		return ""
+	}
+	fail := func(name, detail string) {
+		if _, ok := errs[name]; !ok {
+			errs[name] = detail
+		}
+	}
+	r := &p.Removal
+
+	// rembg and its alias bg-remove: one of them at most.
+	if given("rembg") && given("bg-remove") {
+		fail("rembg", "rembg and bg-remove are the same parameter; give only one of them.")
+		fail("bg-remove", "bg-remove and rembg are the same parameter; give only one of them.")
+		bad["rembg"] = true
+	}
+
+	// Removal options need removal (judged only once rembg itself is sound).
+	if !bad["rembg"] && !bad["bg-remove"] && !r.Enabled {
+		const needs = " is a background-removal option; it needs rembg=1 (or bg-remove=true)."
+		for _, name := range removalOnly {
+			if given(name) {
+				fail(name, name+needs)
+			}
+		}
+		if value("crop") == "fg" {
+			fail("crop", "crop=fg"+needs)
+		}
+		if value("fm") == "zip" {
+			fail("fm", "fm=zip"+needs)
+		}
+	}
+
+	// shadow-* need shadow=drop; fg-pad needs crop=fg.
+	if !bad["shadow"] && !r.Shadow.Enabled {
+		for _, name := range []string{"shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity"} {
+			if given(name) {
+				fail(name, name+" shapes the drop shadow; it needs shadow=drop.")
+			}
+		}
+	}
+	if !bad["crop"] && !r.CropToForeground && given("fg-pad") {
+		fail("fg-pad", "fg-pad is the margin around the foreground crop; it needs crop=fg.")
+	}
+
+	// mask=1 returns the matte alone: no background, shadow or ZIP.
+	if r.MaskOnly && given("mask") {
+		var with []string
+		for _, name := range backgrounds {
+			if given(name) {
+				with = append(with, name)
+			}
+		}
+		if r.Shadow.Enabled && given("shadow") {
+			with = append(with, "shadow=drop")
+		}
+		if value("fm") == "zip" {
+			with = append(with, "fm=zip")
+		}
+		if len(with) > 0 {
+			fail("mask", "mask=1 returns the matte alone; it cannot be combined with "+joinAnd(with)+".")
+			for _, opt := range with {
+				name, _, _ := strings.Cut(opt, "=")
+				fail(name, opt+" cannot be combined with mask=1, which returns the matte alone.")
+			}
+		}
+	}
+
+	// One background at most.
+	var bgs []string
+	for _, name := range backgrounds {
+		if given(name) {
+			bgs = append(bgs, name)
+		}
+	}
+	if len(bgs) > 1 {
+		for _, name := range bgs {
+			fail(name, "bg, bg-blur, bg-gradient and bg-image are alternative backgrounds; give one at most (this request gives "+joinAnd(bgs)+").")
+		}
+	}
+
+	// threshold makes the matte hard; semitransparency=1 keeps it soft.
+	if given("threshold") && (value("semitransparency") == "1" || value("semitransparency") == "true") {
+		fail("semitransparency", "semitransparency="+value("semitransparency")+" keeps a soft matte, but threshold cuts it; leave out one of them.")
+		fail("threshold", "threshold cuts the matte, but semitransparency="+value("semitransparency")+" keeps it soft; leave out one of them.")
+	}
+}
+
+// joinAnd joins "a", "b", "c" as "a, b and c".
+func joinAnd(items []string) string {
+	if len(items) <= 1 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+// IsParam reports whether the query parameter name is one of Matte's, which
+// the handler strips before forwarding the request to the origin. Names are
+// case-sensitive: "W" is not Matte's.
+func IsParam(name string) bool {
+	_, ok := paramSpecs[name]
+	return ok
+}
+
+// ParamNames returns Matte's query parameter names, sorted. The slice is a
+// fresh copy on every call.
+func ParamNames() []string { return slices.Clone(paramNames) }
+
+type paramSpec struct {
+	// allowed completes "<name> must be ...".
+	allowed string
+	// set parses v (non-empty) into p; params.ErrSyntax or an error whose message
+	// adds a hint to the detail.
+	set func(p *params.Params, v string) error
+}
+
+var paramSpecs = map[string]paramSpec{
+	"w": {"an integer from 1 to 100000", func(p *params.Params, v string) (err error) {
+		p.Width, err = params.ParseInt(v, 1, maxDimension)
+		return err
+	}},
+	"h": {"an integer from 1 to 100000", func(p *params.Params, v string) (err error) {
+		p.Height, err = params.ParseInt(v, 1, maxDimension)
+		return err
+	}},
+	"dpr": {"a number from 1 to 5, such as 2 or 1.5", func(p *params.Params, v string) error {
+		f, err := params.ParseDecimal(v)
+		if err != nil || f < 1 || f > 5 {
+			return params.ErrSyntax
+		}
+		if f == 1 {
+			f = 0
+		}
+		p.DPR = f
+		return nil
+	}},
+	"fit": {"one of " + strings.Join(params.FitNames(), ", "), func(p *params.Params, v string) error {
+		f, ok := params.ParseFit(v)
+		if !ok {
+			return params.ErrSyntax
+		}
+		p.Fit = f
+		return nil
+	}},
+	"crop": {"one of center, top, bottom, left, right, entropy, attention, or a pair of top or bottom and left or right such as top,left, or fg (crop to the foreground; needs rembg=1)", func(p *params.Params, v string) error {
+		if v == "fg" {
+			p.Removal.CropToForeground = true
+			return nil
+		}
+		c, err := parseCrop(v)
+		p.Crop = c
+		return err
+	}},
+	"rect": {"x,y,w,h: four integers, x and y from 0 to 100000, w and h from 1 to 100000", func(p *params.Params, v string) error {
+		parts := strings.Split(v, ",")
+		if len(parts) != 4 {
+			return params.ErrSyntax
+		}
+		var r [4]int
+		for i, s := range parts {
+			lo := 0
+			if i >= 2 {
+				lo = 1
+			}
+			n, err := params.ParseInt(s, lo, maxDimension)
+			if err != nil {
+				return params.ErrSyntax
+			}
+			r[i] = n
+		}
+		p.Rect = params.Rect{X: r[0], Y: r[1], W: r[2], H: r[3]}
+		return nil
+	}},
+	"rot": {"an angle in degrees, such as 90 or -45.5", func(p *params.Params, v string) error {
+		f, err := params.ParseDecimal(v)
+		if err != nil {
+			return params.ErrSyntax
+		}
+		p.Rotate = normalizeAngle(f)
+		return nil
+	}},
+	"flip": {"one of h, v, hv (or vh)", func(p *params.Params, v string) error {
+		switch v {
+		case "h":
+			p.Flip = params.FlipH
+		case "v":
+			p.Flip = params.FlipV
+		case "hv", "vh":
+			p.Flip = params.FlipHV
+		default:
+			return params.ErrSyntax
+		}
+		return nil
+	}},
+	"fm": {"one of jpg, jpeg, png, webp, avif, gif, zip (zip needs rembg=1)", func(p *params.Params, v string) error {
+		if v == "jpg" {
+			v = "jpeg"
+		}
+		f, ok := params.ParseFormat(v)
+		if !ok || f == params.FormatSource {
+			return params.ErrSyntax
+		}
+		p.Format = f
+		return nil
+	}},
+	"q": {"an integer from 1 to 100", func(p *params.Params, v string) (err error) {
+		p.Quality, err = params.ParseInt(v, 1, 100)
+		return err
+	}},
+	"lossless": boolSpec(func(p *params.Params) *bool { return &p.Lossless }),
+	"auto": {"a comma-separated list of format and compress (compress is accepted and ignored)", func(p *params.Params, v string) error {
+		for item := range strings.SplitSeq(v, ",") {
+			switch item {
+			case "format":
+				p.AutoFormat = true
+			case "compress":
+				// Accepted for imgix compatibility; the configured quality applies.
+			case "":
+				return errors.New("empty item")
+			case "enhance", "redeye", "true":
+				return fmt.Errorf("%s is not supported", item)
+			default:
+				return params.ErrSyntax
+			}
+		}
+		return nil
+	}},
+	"bg": {"a colour: " + colorForms, func(p *params.Params, v string) error {
+		c, err := params.ParseColor(v)
+		if err != nil {
+			return params.ErrSyntax
+		}
+		p.Background = c
+		return nil
+	}},
+	"blur": {"an integer from 0 to 2000", func(p *params.Params, v string) (err error) {
+		p.Blur, err = params.ParseInt(v, 0, maxBlur)
+		return err
+	}},
+	"sharp": {"an integer from 0 to 100", func(p *params.Params, v string) (err error) {
+		p.Sharpen, err = params.ParseInt(v, 0, maxSharpen)
+		return err
+	}},
+	"trim": {"one of auto, color (both trim the colour of the top-left pixel)", func(p *params.Params, v string) error {
+		if v != "auto" && v != "color" {
+			return params.ErrSyntax
+		}
+		p.Trim = true
+		return nil
+	}},
+	"pad": {"an integer from 0 to 10000", func(p *params.Params, v string) (err error) {
+		p.Pad, err = params.ParseInt(v, 0, maxPad)
+		return err
+	}},
+
+	// Background removal. Every parameter below but rembg and bg-remove
+	// needs removal (see checkRemoval), as do crop=fg and fm=zip.
+	"rembg":     boolSpec(func(p *params.Params) *bool { return &p.Removal.Enabled }),
+	"bg-remove": boolSpec(func(p *params.Params) *bool { return &p.Removal.Enabled }),
+	"model": {"a model name: 1 to 64 characters of a-z, 0-9, _, . and -, the first a letter or digit", func(p *params.Params, v string) error {
+		if !isModelName(v) {
+			return params.ErrSyntax
+		}
+		p.Removal.Model = v
+		return nil
+	}},
+	"mask":   boolSpec(func(p *params.Params) *bool { return &p.Removal.MaskOnly }),
+	"refine": boolSpec(func(p *params.Params) *bool { return &p.Removal.Refine }),
+	"threshold": {"a number from 0 to 1, such as 0.5", func(p *params.Params, v string) error {
+		f, err := params.ParseDecimalIn(v, 0, 1)
+		if err != nil {
+			return err
+		}
+		p.Removal.Hard, p.Removal.Threshold = true, f
+		return nil
+	}},
+	"semitransparency": {"one of 1, true, 0, false (0 and false cut the matte at 0.5)", func(p *params.Params, v string) error {
+		soft, err := parseBool(v)
+		if err != nil {
+			return err
+		}
+		if !soft && !p.Removal.Hard { // threshold, parsed after, overrides
+			p.Removal.Hard, p.Removal.Threshold = true, 0.5
+		}
+		return nil
+	}},
+	"feather": {"a number of pixels from 0 to 100, such as 2.5", func(p *params.Params, v string) (err error) {
+		p.Removal.Feather, err = params.ParseDecimalIn(v, 0, maxFeather)
+		return err
+	}},
+	"erode": {"an integer number of pixels from 0 to 100", func(p *params.Params, v string) (err error) {
+		p.Removal.Erode, err = params.ParseInt(v, 0, maxErode)
+		return err
+	}},
+	"fg-pad": {"a whole number of pixels from 0 to 10000, or a percentage from 0% to 100% (a % is written %25 in a URL)", func(p *params.Params, v string) error {
+		if num, ok := strings.CutSuffix(v, "%"); ok {
+			f, err := params.ParseDecimalIn(num, 0, 100)
+			if err != nil {
+				return err
+			}
+			if f != 0 {
+				p.Removal.FGPad = params.Length{Value: f, Percent: true}
+			}
+			return nil
+		}
+		n, err := params.ParseInt(v, 0, maxFGPad)
+		p.Removal.FGPad = params.Length{Value: float64(n)}
+		return err
+	}},
+	"scale": {"original, a fraction from 0.1 to 1, or a percentage from 10% to 100% (a % is written %25 in a URL)", func(p *params.Params, v string) error {
+		if v == "original" {
+			p.Removal.Scale = 0
+			return nil
+		}
+		if num, ok := strings.CutSuffix(v, "%"); ok {
+			f, err := params.ParsePercentFraction(num, 10, 100)
+			p.Removal.Scale = f
+			return err
+		}
+		f, err := params.ParseDecimalIn(v, 0.1, 1)
+		p.Removal.Scale = f
+		return err
+	}},
+	"position": {"center, original, or a percentage from 0 to 100 of the free space, one for both axes (such as 30) or x,y (such as 50,100); a trailing % is optional (written %25 in a URL)", func(p *params.Params, v string) error {
+		switch v {
+		case "center":
+			p.Removal.Position = params.Position{X: 50, Y: 50, Set: true}
+			return nil
+		case "original":
+			p.Removal.Position = params.Position{}
+			return nil
+		}
+		xs, ys, pair := strings.Cut(v, ",")
+		if !pair {
+			ys = xs
+		}
+		x, err := params.ParsePercent(xs)
+		if err != nil {
+			return err
+		}
+		y, err := params.ParsePercent(ys)
+		if err != nil {
+			return err
+		}
+		p.Removal.Position = params.Position{X: x, Y: y, Set: true}
+		return nil
+	}},
+	"bg-blur": {"an integer from 1 to 100 (the blur's sigma in pixels)", func(p *params.Params, v string) (err error) {
+		p.Removal.BgBlur, err = params.ParseInt(v, 1, maxBgBlur)
+		return err
+	}},
+	"bg-gradient": {"two colours, top then bottom, separated by a comma (such as white,%23336), each " + colorForms, func(p *params.Params, v string) error {
+		top, bottom, ok := strings.Cut(v, ",")
+		if !ok {
+			return errors.New("two colours are needed")
+		}
+		t, err := params.ParseColor(top)
+		if err != nil {
+			return fmt.Errorf("%s is not a colour", params.QuoteShort(top))
+		}
+		b, err := params.ParseColor(bottom)
+		if err != nil {
+			return fmt.Errorf("%s is not a colour", params.QuoteShort(bottom))
+		}
+		p.Removal.BgGradient = [2]params.Color{t, b}
+		return nil
+	}},
+	"bg-image": {"an http:// or https:// URL without user info or fragment, or an absolute path starting with a single / without . or .. segments; at most 2048 bytes", func(p *params.Params, v string) error {
+		if err := checkBgImage(v); err != nil {
+			return err
+		}
+		p.Removal.BgImage = v
+		return nil
+	}},
+	"shadow": {"one of drop, none", func(p *params.Params, v string) error {
+		switch v {
+		case "drop":
+			p.Removal.Shadow.Enabled = true
+		case "none":
+			p.Removal.Shadow.Enabled = false
+		default:
+			return params.ErrSyntax
+		}
+		return nil
+	}},
+	"shadow-color": {"a colour: " + colorForms + " (default black)", func(p *params.Params, v string) error {
+		c, err := params.ParseColor(v)
+		if err != nil {
+			return params.ErrSyntax
+		}
+		if c == (params.Color{A: 255, Set: true}) { // black is the default
+			c = params.Color{}
+		}
+		p.Removal.Shadow.Color = c
+		return nil
+	}},
+	"shadow-opacity": {"a number above 0 and at most 1 (default 0.5; for no shadow, leave shadow out)", func(p *params.Params, v string) error {
+		f, err := params.ParseDecimalIn(v, 0, 1)
+		if err != nil || f == 0 {
+			return params.ErrSyntax
+		}
+		if f == 0.5 {
+			f = 0
+		}
+		p.Removal.Shadow.Opacity = f
+		return nil
+	}},
+	"shadow-offset": {"x,y: two integers from -1000 to 1000, in pixels right and down (default 0,10)", func(p *params.Params, v string) error {
+		xs, ys, ok := strings.Cut(v, ",")
+		if !ok {
+			return params.ErrSyntax
+		}
+		x, err := params.ParseSignedInt(xs, -maxShadowOffset, maxShadowOffset)
+		if err != nil {
+			return err
+		}
+		y, err := params.ParseSignedInt(ys, -maxShadowOffset, maxShadowOffset)
+		if err != nil {
+			return err
+		}
+		s := &p.Removal.Shadow
+		if x == 0 && y == 10 { // the default
+			s.OffsetX, s.OffsetY, s.OffsetSet = 0, 0, false
+		} else {
+			s.OffsetX, s.OffsetY, s.OffsetSet = x, y, true
+		}
+		return nil
+	}},
+	"shadow-blur": {"a number above 0 and at most 100 (the blur's sigma in pixels; default 10)", func(p *params.Params, v string) error {
+		f, err := params.ParseDecimalIn(v, 0, maxShadowBlur)
+		if err != nil || f == 0 {
+			return params.ErrSyntax
+		}
+		if f == 10 {
+			f = 0
+		}
+		p.Removal.Shadow.Blur = f
+		return nil
+	}},
+}
+
+// colorForms completes "a colour: ..." in the allowed texts.
+const colorForms = "hex RGB, RGBA, RRGGBB or RRGGBBAA (with or without %23, alpha last) or a CSS colour name such as white or transparent"
+
+// boolSpec is a parameter of 1, true, 0 or false that sets *field(p).
+func boolSpec(field func(p *params.Params) *bool) paramSpec {
+	return paramSpec{"one of 1, true, 0, false", func(p *params.Params, v string) error {
+		b, err := parseBool(v)
+		*field(p) = b
+		return err
+	}}
+}
+
+// parseBool parses 1, true, 0 or false.
+func parseBool(v string) (bool, error) {
+	switch v {
+	case "1", "true":
+		return true, nil
+	case "0", "false":
+		return false, nil
+	}
+	return false, params.ErrSyntax
+}
+
+// isModelName reports whether v matches [a-z0-9][a-z0-9_.-]{0,63}.
+func isModelName(v string) bool {
+	if v == "" || len(v) > maxModelName {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case i > 0 && (c == '_' || c == '.' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// checkBgImage accepts an http(s) URL or an absolute path for bg-image.
+func checkBgImage(v string) error {
+	if len(v) > maxBgImage {
+		return fmt.Errorf("%d bytes long", len(v))
+	}
+	if !utf8.ValidString(v) {
+		return errors.New("not UTF-8")
+	}
+	for _, c := range v {
+		if c < ' ' || c == 0x7f {
+			return errors.New("control character")
+		}
+	}
+	if strings.HasPrefix(v, "/") {
+		if strings.HasPrefix(v, "//") {
+			return errors.New("a path starts with a single /")
+		}
+		for seg := range strings.SplitSeq(v[1:], "/") {
+			if seg == "." || seg == ".." {
+				return errors.New(". and .. segments are not allowed")
+			}
+		}
+		return nil
+	}
+	if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+		return params.ErrSyntax
+	}
+	if strings.ContainsAny(v, " #") {
+		return params.ErrSyntax
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return params.ErrSyntax
+	}
+	if u.User != nil {
+		return errors.New("user info is not allowed")
+	}
+	return nil
+}
+
+// paramNames is the sorted list of paramSpecs' keys; ParseQuery walks it so
+// that its errors come out sorted by field.
+var paramNames = func() []string {
+	names := make([]string, 0, len(paramSpecs))
+	for name := range paramSpecs {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}()
+
+// parseCrop parses imgix crop=: a single keyword, or a vertical and a
+// horizontal edge in either order ("top,left" and "left,top" are CropTopLeft).
+func parseCrop(v string) (params.Crop, error) {
+	switch v {
+	case "faces", "edges", "focalpoint":
+		return 0, fmt.Errorf("%s is not supported", v)
+	}
+	if c, ok := params.ParseCrop(v); ok && !strings.Contains(v, "-") {
+		return c, nil
+	}
+	a, b, ok := strings.Cut(v, ",")
+	if !ok {
+		return 0, params.ErrSyntax
+	}
+	for _, s := range []string{a, b} {
+		switch s {
+		case "faces", "edges", "focalpoint":
+			return 0, fmt.Errorf("%s is not supported", s)
+		}
+	}
+	if a == "left" || a == "right" {
+		a, b = b, a
+	}
+	if c, ok := params.ParseCrop(a + "-" + b); ok {
+		return c, nil
+	}
+	return 0, params.ErrSyntax
+}
+
+// normalizeAngle maps a finite angle into [0, 360), without negative zero.
+func normalizeAngle(f float64) float64 {
+	r := math.Mod(f, 360)
+	if r < 0 {
+		r += 360
+	}
+	if r >= 360 || r == 0 { // r+360 may round up to 360; -0 becomes 0
+		r = 0
+	}
+	return r
+}

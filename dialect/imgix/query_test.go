@@ -1,0 +1,1112 @@
+package imgix
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/jebosio/matte/params"
+)
+
+func mustParseQuery(t *testing.T, raw string) (params.Params, error) {
+	t.Helper()
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		t.Fatalf("url.ParseQuery(%q): %v", raw, err)
+	}
+	return ParseQuery(q)
+}
+
+func TestParseQueryValid(t *testing.T) {
+	white := params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}
+	tests := []struct {
+		query string
+		want  params.Params
+	}{
+		// No parameter of Matte's: zero Params.
+		{"", params.Params{}},
+		{"foo=bar&W=10&width=3&s=abc", params.Params{}},
+
+		{"w=1", params.Params{Width: 1}},
+		{"w=800", params.Params{Width: 800}},
+		{"w=0800", params.Params{Width: 800}},
+		{"w=100000", params.Params{Width: 100000}},
+		{"h=600", params.Params{Height: 600}},
+		{"h=100000", params.Params{Height: 100000}},
+
+		{"dpr=1", params.Params{}},
+		{"dpr=1.0", params.Params{}},
+		{"dpr=%2B1", params.Params{}},
+		{"dpr=2", params.Params{DPR: 2}},
+		{"dpr=2.", params.Params{DPR: 2}},
+		{"dpr=1.5", params.Params{DPR: 1.5}},
+		{"dpr=5", params.Params{DPR: 5}},
+		{"dpr=5.000", params.Params{DPR: 5}},
+
+		{"fit=clip", params.Params{}},
+		{"fit=crop", params.Params{Fit: params.FitCrop}},
+		{"fit=fill", params.Params{Fit: params.FitFill}},
+		{"fit=max", params.Params{Fit: params.FitMax}},
+		{"fit=min", params.Params{Fit: params.FitMin}},
+		{"fit=scale", params.Params{Fit: params.FitScale}},
+
+		{"fit=crop&crop=center", params.Params{Fit: params.FitCrop}},
+		{"fit=crop&crop=top", params.Params{Fit: params.FitCrop, Crop: params.CropTop}},
+		{"fit=crop&crop=bottom", params.Params{Fit: params.FitCrop, Crop: params.CropBottom}},
+		{"fit=crop&crop=left", params.Params{Fit: params.FitCrop, Crop: params.CropLeft}},
+		{"fit=crop&crop=right", params.Params{Fit: params.FitCrop, Crop: params.CropRight}},
+		{"fit=crop&crop=entropy", params.Params{Fit: params.FitCrop, Crop: params.CropEntropy}},
+		{"fit=crop&crop=attention", params.Params{Fit: params.FitCrop, Crop: params.CropAttention}},
+		{"fit=crop&crop=top,left", params.Params{Fit: params.FitCrop, Crop: params.CropTopLeft}},
+		{"fit=crop&crop=left,top", params.Params{Fit: params.FitCrop, Crop: params.CropTopLeft}},
+		{"fit=crop&crop=top,right", params.Params{Fit: params.FitCrop, Crop: params.CropTopRight}},
+		{"fit=crop&crop=right,top", params.Params{Fit: params.FitCrop, Crop: params.CropTopRight}},
+		{"fit=crop&crop=bottom,left", params.Params{Fit: params.FitCrop, Crop: params.CropBottomLeft}},
+		{"fit=crop&crop=left,bottom", params.Params{Fit: params.FitCrop, Crop: params.CropBottomLeft}},
+		{"fit=crop&crop=bottom,right", params.Params{Fit: params.FitCrop, Crop: params.CropBottomRight}},
+		{"fit=crop&crop=right,bottom", params.Params{Fit: params.FitCrop, Crop: params.CropBottomRight}},
+		{"fit=min&crop=entropy", params.Params{Fit: params.FitMin, Crop: params.CropEntropy}},
+		// crop only matters to fit=crop and fit=min.
+		{"crop=top", params.Params{}},
+		{"fit=clip&crop=top,left", params.Params{}},
+		{"fit=fill&crop=attention", params.Params{Fit: params.FitFill}},
+		{"fit=max&crop=bottom", params.Params{Fit: params.FitMax}},
+		{"fit=scale&crop=right", params.Params{Fit: params.FitScale}},
+
+		{"rect=0,0,1,1", params.Params{Rect: params.Rect{X: 0, Y: 0, W: 1, H: 1}}},
+		{"rect=10,20,300,200", params.Params{Rect: params.Rect{X: 10, Y: 20, W: 300, H: 200}}},
+		{"rect=100000,100000,100000,100000", params.Params{Rect: params.Rect{X: 100000, Y: 100000, W: 100000, H: 100000}}},
+
+		{"rot=0", params.Params{}},
+		{"rot=360", params.Params{}},
+		{"rot=-360", params.Params{}},
+		{"rot=-0", params.Params{}},
+		{"rot=720", params.Params{}},
+		{"rot=90", params.Params{Rotate: 90}},
+		{"rot=%2B90", params.Params{Rotate: 90}},
+		{"rot=-90", params.Params{Rotate: 270}},
+		{"rot=450", params.Params{Rotate: 90}},
+		{"rot=45.5", params.Params{Rotate: 45.5}},
+		{"rot=-45.5", params.Params{Rotate: 314.5}},
+		{"rot=.5", params.Params{Rotate: 0.5}},
+		{"rot=359.5", params.Params{Rotate: 359.5}},
+		{"rot=-0.00000000000000000001", params.Params{}}, // 360 - tiny rounds to 360
+
+		{"flip=h", params.Params{Flip: params.FlipH}},
+		{"flip=v", params.Params{Flip: params.FlipV}},
+		{"flip=hv", params.Params{Flip: params.FlipHV}},
+		{"flip=vh", params.Params{Flip: params.FlipHV}},
+
+		{"fm=jpg", params.Params{Format: params.FormatJPEG}},
+		{"fm=jpeg", params.Params{Format: params.FormatJPEG}},
+		{"fm=png", params.Params{Format: params.FormatPNG}},
+		{"fm=webp", params.Params{Format: params.FormatWebP}},
+		{"fm=avif", params.Params{Format: params.FormatAVIF}},
+		{"fm=gif", params.Params{Format: params.FormatGIF}},
+
+		{"q=1", params.Params{Quality: 1}},
+		{"q=75", params.Params{Quality: 75}},
+		{"q=100", params.Params{Quality: 100}},
+
+		{"lossless=1", params.Params{Lossless: true}},
+		{"lossless=true", params.Params{Lossless: true}},
+		{"lossless=0", params.Params{}},
+		{"lossless=false", params.Params{}},
+
+		{"auto=format", params.Params{AutoFormat: true}},
+		{"auto=format,compress", params.Params{AutoFormat: true}},
+		{"auto=compress,format", params.Params{AutoFormat: true}},
+		{"auto=format,format", params.Params{AutoFormat: true}},
+		{"auto=compress", params.Params{}},
+
+		{"bg=fff", params.Params{Background: white}},
+		{"bg=%23fff", params.Params{Background: white}},
+		{"bg=FFFFFF", params.Params{Background: white}},
+		{"bg=white", params.Params{Background: white}},
+		{"bg=transparent", params.Params{Background: params.Color{Set: true}}},
+		{"bg=ff000080", params.Params{Background: params.Color{R: 255, A: 0x80, Set: true}}},
+
+		{"blur=0", params.Params{}},
+		{"blur=20", params.Params{Blur: 20}},
+		{"blur=2000", params.Params{Blur: 2000}},
+		{"sharp=0", params.Params{}},
+		{"sharp=100", params.Params{Sharpen: 100}},
+		{"trim=auto", params.Params{Trim: true}},
+		{"trim=color", params.Params{Trim: true}},
+		{"pad=0", params.Params{}},
+		{"pad=10000", params.Params{Pad: 10000}},
+
+		{
+			"w=800&h=600&dpr=2&fit=crop&crop=top,left&rect=1,2,3,4&rot=90&flip=h&fm=webp&auto=format,compress&q=80&lossless=1&bg=%23ffffff&blur=20&sharp=10&trim=auto&pad=4&origin=1",
+			params.Params{
+				Width: 800, Height: 600, DPR: 2, Fit: params.FitCrop, Crop: params.CropTopLeft, Rect: params.Rect{X: 1, Y: 2, W: 3, H: 4},
+				Rotate: 90, Flip: params.FlipH, Format: params.FormatWebP, AutoFormat: true, Quality: 80, Lossless: true,
+				Background: white, Blur: 20, Sharpen: 10, Trim: true, Pad: 4,
+			},
+		},
+	}
+	for _, tt := range tests {
+		got, err := mustParseQuery(t, tt.query)
+		if err != nil {
+			t.Errorf("ParseQuery(%q): unexpected error %v", tt.query, err)
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("ParseQuery(%q)\n got %+v\nwant %+v", tt.query, got, tt.want)
+		}
+		if got.IsZero() != (tt.want == params.Params{}) {
+			t.Errorf("ParseQuery(%q).IsZero() = %v", tt.query, got.IsZero())
+		}
+	}
+}
+
+func TestParseQueryNoNegativeZero(t *testing.T) {
+	for _, raw := range []string{"rot=-0", "rot=-360", "rot=-0.0", "rot=-720"} {
+		p, err := mustParseQuery(t, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Signbit(p.Rotate) {
+			t.Errorf("%s: Rotate is -0", raw)
+		}
+		if k := p.Key(); k != "" {
+			t.Errorf("%s: Key = %q, want empty", raw, k)
+		}
+	}
+}
+
+func TestParseQueryInvalid(t *testing.T) {
+	tests := []struct {
+		query  string
+		fields []string // sorted, as ParseQuery reports them
+		detail string   // substring of the first error's detail, if set
+	}{
+		// Empty values are errors for every parameter.
+		{"w=", []string{"w"}, "w is empty"},
+		{"w", []string{"w"}, "w is empty"},
+		{"h=", []string{"h"}, ""},
+		{"dpr=", []string{"dpr"}, ""},
+		{"fit=", []string{"fit"}, ""},
+		{"crop=", []string{"crop"}, ""},
+		{"rect=", []string{"rect"}, ""},
+		{"rot=", []string{"rot"}, ""},
+		{"flip=", []string{"flip"}, ""},
+		{"fm=", []string{"fm"}, ""},
+		{"q=", []string{"q"}, ""},
+		{"lossless=", []string{"lossless"}, ""},
+		{"auto=", []string{"auto"}, ""},
+		{"bg=", []string{"bg"}, "colour"},
+		{"blur=", []string{"blur"}, ""},
+		{"sharp=", []string{"sharp"}, ""},
+		{"trim=", []string{"trim"}, ""},
+		{"pad=", []string{"pad"}, ""},
+
+		// Repeated parameters, even with equal values.
+		{"w=1&w=2", []string{"w"}, "given 2 times"},
+		{"w=1&w=1", []string{"w"}, "given 2 times"},
+		{"fm=png&fm=png&fm=png", []string{"fm"}, "given 3 times"},
+		{"w=&w=", []string{"w"}, "given 2 times"},
+
+		{"w=0", []string{"w"}, "an integer from 1 to 100000"},
+		{"w=100001", []string{"w"}, ""},
+		{"w=-1", []string{"w"}, ""},
+		{"w=%2B1", []string{"w"}, ""},
+		{"w=1.5", []string{"w"}, ""},
+		{"w=0.5", []string{"w"}, ""},
+		{"w=1e3", []string{"w"}, ""},
+		{"w=%201", []string{"w"}, ""},
+		{"w=1%20", []string{"w"}, ""},
+		{"w=abc", []string{"w"}, `w="abc" is not valid`},
+		{"w=99999999999999999999999", []string{"w"}, ""},
+		{"w=１", []string{"w"}, ""}, // fullwidth digit
+		{"h=0", []string{"h"}, ""},
+		{"h=100001", []string{"h"}, ""},
+
+		{"dpr=0", []string{"dpr"}, "a number from 1 to 5"},
+		{"dpr=0.5", []string{"dpr"}, ""},
+		{"dpr=5.01", []string{"dpr"}, ""},
+		{"dpr=-2", []string{"dpr"}, ""},
+		{"dpr=2x", []string{"dpr"}, ""},
+		{"dpr=1e0", []string{"dpr"}, ""},
+		{"dpr=NaN", []string{"dpr"}, ""},
+		{"dpr=Inf", []string{"dpr"}, ""},
+		{"dpr=0x2", []string{"dpr"}, ""},
+		{"dpr=.", []string{"dpr"}, ""},
+		{"dpr=1..5", []string{"dpr"}, ""},
+		{"dpr=1_0", []string{"dpr"}, ""},
+
+		{"fit=facearea", []string{"fit"}, "one of clip, crop, fill, max, min, scale"},
+		{"fit=fillmax", []string{"fit"}, ""},
+		{"fit=CROP", []string{"fit"}, ""},
+
+		{"crop=faces", []string{"crop"}, "faces is not supported"},
+		{"crop=edges", []string{"crop"}, "edges is not supported"},
+		{"crop=focalpoint", []string{"crop"}, "focalpoint is not supported"},
+		{"crop=faces,center", []string{"crop"}, "faces is not supported"},
+		{"crop=top,faces", []string{"crop"}, "one of center, top, bottom"},
+		{"crop=top,bottom", []string{"crop"}, ""},
+		{"crop=left,right", []string{"crop"}, ""},
+		{"crop=top,top", []string{"crop"}, ""},
+		{"crop=top,center", []string{"crop"}, ""},
+		{"crop=top,left,right", []string{"crop"}, ""},
+		{"crop=top,", []string{"crop"}, ""},
+		{"crop=top-left", []string{"crop"}, ""},
+		{"crop=entropy,top", []string{"crop"}, ""},
+		{"crop=Top", []string{"crop"}, ""},
+
+		{"rect=1,2,3", []string{"rect"}, "x,y,w,h"},
+		{"rect=1,2,3,4,5", []string{"rect"}, ""},
+		{"rect=-1,0,10,10", []string{"rect"}, ""},
+		{"rect=0,0,0,10", []string{"rect"}, ""},
+		{"rect=0,0,10,0", []string{"rect"}, ""},
+		{"rect=0,0,100001,10", []string{"rect"}, ""},
+		{"rect=0.5,0,10,10", []string{"rect"}, ""},
+		{"rect=0,0,10,10,", []string{"rect"}, ""},
+		{"rect=0%3B0%3B10%3B10", []string{"rect"}, ""},
+
+		{"rot=abc", []string{"rot"}, "an angle in degrees"},
+		{"rot=1e400", []string{"rot"}, ""},
+		{"rot=" + strings.Repeat("9", 400), []string{"rot"}, ""}, // overflows to Inf
+		{"rot=NaN", []string{"rot"}, ""},
+		{"rot=90deg", []string{"rot"}, ""},
+		{"rot=-", []string{"rot"}, ""},
+
+		{"flip=x", []string{"flip"}, "one of h, v, hv"},
+		{"flip=H", []string{"flip"}, ""},
+		{"flip=hh", []string{"flip"}, ""},
+		{"flip=h,v", []string{"flip"}, ""},
+
+		{"fm=pjpg", []string{"fm"}, "one of jpg, jpeg, png, webp, avif, gif"},
+		{"fm=json", []string{"fm"}, ""},
+		{"fm=source", []string{"fm"}, ""},
+		{"fm=JPG", []string{"fm"}, ""},
+
+		{"q=0", []string{"q"}, "an integer from 1 to 100"},
+		{"q=101", []string{"q"}, ""},
+		{"q=high", []string{"q"}, ""},
+
+		{"lossless=yes", []string{"lossless"}, "one of 1, true, 0, false"},
+		{"lossless=2", []string{"lossless"}, ""},
+		{"lossless=TRUE", []string{"lossless"}, ""},
+
+		{"auto=enhance", []string{"auto"}, "enhance is not supported"},
+		{"auto=format,enhance", []string{"auto"}, "enhance is not supported"},
+		{"auto=redeye", []string{"auto"}, ""},
+		{"auto=true", []string{"auto"}, ""},
+		{"auto=format,", []string{"auto"}, "empty item"},
+		{"auto=Format", []string{"auto"}, "format and compress"},
+
+		{"bg=ggg", []string{"bg"}, "colour"},
+		{"bg=12345", []string{"bg"}, ""},
+		{"bg=%23%23fff", []string{"bg"}, ""},
+		{"bg=%23white", []string{"bg"}, ""},
+		{"bg=rgb(0,0,0)", []string{"bg"}, ""},
+
+		{"blur=2001", []string{"blur"}, "an integer from 0 to 2000"},
+		{"blur=-1", []string{"blur"}, ""},
+		{"sharp=101", []string{"sharp"}, "an integer from 0 to 100"},
+		{"trim=1", []string{"trim"}, "one of auto, color"},
+		{"trim=true", []string{"trim"}, ""},
+		{"pad=10001", []string{"pad"}, "an integer from 0 to 10000"},
+		{"pad=-5", []string{"pad"}, ""},
+
+		// Background removal, each parameter bad on its own (so no rule
+		// between parameters is reported for it).
+		{"rembg=", []string{"rembg"}, "rembg is empty"},
+		{"bg-remove=", []string{"bg-remove"}, ""},
+		{"model=", []string{"model"}, ""},
+		{"mask=", []string{"mask"}, ""},
+		{"threshold=", []string{"threshold"}, ""},
+		{"semitransparency=", []string{"semitransparency"}, ""},
+		{"refine=", []string{"refine"}, ""},
+		{"feather=", []string{"feather"}, ""},
+		{"erode=", []string{"erode"}, ""},
+		{"fg-pad=", []string{"fg-pad"}, ""},
+		{"scale=", []string{"scale"}, ""},
+		{"position=", []string{"position"}, ""},
+		{"bg-blur=", []string{"bg-blur"}, ""},
+		{"bg-gradient=", []string{"bg-gradient"}, ""},
+		{"bg-image=", []string{"bg-image"}, ""},
+		{"shadow=", []string{"shadow"}, ""},
+		{"shadow-color=", []string{"shadow-color"}, ""},
+		{"shadow-opacity=", []string{"shadow-opacity"}, ""},
+		{"shadow-offset=", []string{"shadow-offset"}, ""},
+		{"shadow-blur=", []string{"shadow-blur"}, ""},
+		{"rembg=1&rembg=1", []string{"rembg"}, "given 2 times"},
+		{"rembg=1&model=a&model=a", []string{"model"}, "given 2 times"},
+
+		{"rembg=yes", []string{"rembg"}, "one of 1, true, 0, false"},
+		{"rembg=TRUE", []string{"rembg"}, ""},
+		{"rembg=2", []string{"rembg"}, ""},
+		{"rembg=%201", []string{"rembg"}, ""},
+		{"bg-remove=yes", []string{"bg-remove"}, "one of 1, true, 0, false"},
+		{"rembg=yes&model=u2net&mask=1", []string{"rembg"}, ""}, // options are judged once rembg is sound
+
+		{"model=U2NET", []string{"model"}, "a model name"},
+		{"model=-u2net", []string{"model"}, ""},
+		{"model=_u2net", []string{"model"}, ""},
+		{"model=.u2net", []string{"model"}, ""},
+		{"model=u2%20net", []string{"model"}, ""},
+		{"model=a/b", []string{"model"}, ""},
+		{"model=..%2Fetc", []string{"model"}, ""},
+		{"model=" + strings.Repeat("a", 65), []string{"model"}, ""},
+		{"model=caf%C3%A9", []string{"model"}, ""},
+
+		{"mask=yes", []string{"mask"}, "one of 1, true, 0, false"},
+		{"refine=2", []string{"refine"}, "one of 1, true, 0, false"},
+		{"semitransparency=no", []string{"semitransparency"}, "one of 1, true, 0, false"},
+
+		{"threshold=1.1", []string{"threshold"}, "a number from 0 to 1"},
+		{"threshold=-0.1", []string{"threshold"}, ""},
+		{"threshold=50%25", []string{"threshold"}, ""},
+		{"threshold=half", []string{"threshold"}, ""},
+		{"threshold=NaN", []string{"threshold"}, ""},
+
+		{"feather=100.5", []string{"feather"}, "a number of pixels from 0 to 100"},
+		{"feather=-1", []string{"feather"}, ""},
+		{"feather=1e1", []string{"feather"}, ""},
+		{"erode=101", []string{"erode"}, "an integer number of pixels from 0 to 100"},
+		{"erode=1.5", []string{"erode"}, ""},
+		{"erode=-1", []string{"erode"}, ""},
+
+		{"crop=FG", []string{"crop"}, "or fg (crop to the foreground"},
+		{"crop=fg,top", []string{"crop"}, ""},
+		{"crop=top,fg", []string{"crop"}, ""},
+		{"crop=foreground", []string{"crop"}, ""},
+
+		{"fg-pad=10001", []string{"fg-pad"}, "a whole number of pixels from 0 to 10000"},
+		{"fg-pad=100.5%25", []string{"fg-pad"}, ""},
+		{"fg-pad=1.5", []string{"fg-pad"}, ""},
+		{"fg-pad=-1", []string{"fg-pad"}, ""},
+		{"fg-pad=-1%25", []string{"fg-pad"}, ""},
+		{"fg-pad=10px", []string{"fg-pad"}, ""},
+		{"fg-pad=%25", []string{"fg-pad"}, ""},
+		{"fg-pad=10%25%25", []string{"fg-pad"}, ""},
+
+		{"scale=0.09", []string{"scale"}, "original, a fraction from 0.1 to 1, or a percentage from 10% to 100%"},
+		{"scale=1.01", []string{"scale"}, ""},
+		{"scale=0", []string{"scale"}, ""},
+		{"scale=50", []string{"scale"}, ""}, // a percentage needs its %
+		{"scale=9.9%25", []string{"scale"}, ""},
+		{"scale=100.1%25", []string{"scale"}, ""},
+		{"scale=0%25", []string{"scale"}, ""},
+		{"scale=Original", []string{"scale"}, ""},
+		{"scale=%25", []string{"scale"}, ""},
+		{"scale=1e-1", []string{"scale"}, ""},
+
+		{"position=101", []string{"position"}, "center, original, or a percentage"},
+		{"position=-1", []string{"position"}, ""},
+		{"position=50,50,50", []string{"position"}, ""},
+		{"position=50,", []string{"position"}, ""},
+		{"position=,50", []string{"position"}, ""},
+		{"position=Center", []string{"position"}, ""},
+		{"position=top", []string{"position"}, ""},
+		{"position=50%25%25", []string{"position"}, ""},
+		{"position=50px", []string{"position"}, ""},
+		{"position=center,center", []string{"position"}, ""},
+
+		{"bg-blur=0", []string{"bg-blur"}, "an integer from 1 to 100"},
+		{"bg-blur=101", []string{"bg-blur"}, ""},
+		{"bg-blur=1.5", []string{"bg-blur"}, ""},
+
+		{"bg-gradient=white", []string{"bg-gradient"}, "two colours are needed"},
+		{"bg-gradient=white,nope", []string{"bg-gradient"}, `"nope" is not a colour`},
+		{"bg-gradient=nope,white", []string{"bg-gradient"}, `"nope" is not a colour`},
+		{"bg-gradient=white,black,red", []string{"bg-gradient"}, ""},
+		{"bg-gradient=,white", []string{"bg-gradient"}, ""},
+		{"bg-gradient=white,", []string{"bg-gradient"}, ""},
+		{"bg-gradient=white%3Bblack", []string{"bg-gradient"}, ""},
+
+		{"bg-image=ftp://example.com/a.png", []string{"bg-image"}, "an http:// or https:// URL"},
+		{"bg-image=HTTPS://example.com/a.png", []string{"bg-image"}, ""},
+		{"bg-image=https://", []string{"bg-image"}, ""},
+		{"bg-image=https:///a.png", []string{"bg-image"}, ""},
+		{"bg-image=https:example.com", []string{"bg-image"}, ""},
+		{"bg-image=https://user:pw@example.com/a.png", []string{"bg-image"}, "user info is not allowed"},
+		{"bg-image=https://example.com/a.png%23top", []string{"bg-image"}, ""},
+		{"bg-image=https://example.com/a%20b.png", []string{"bg-image"}, ""},
+		{"bg-image=https://exa%20mple.com/a.png", []string{"bg-image"}, ""},
+		{"bg-image=//example.com/a.png", []string{"bg-image"}, "a path starts with a single /"},
+		{"bg-image=images/a.png", []string{"bg-image"}, ""},
+		{"bg-image=a.png", []string{"bg-image"}, ""},
+		{"bg-image=/a/../etc/passwd", []string{"bg-image"}, ". and .. segments"},
+		{"bg-image=/..", []string{"bg-image"}, ""},
+		{"bg-image=/a/./b.png", []string{"bg-image"}, ""},
+		{"bg-image=/a%00b.png", []string{"bg-image"}, "control character"},
+		{"bg-image=/a%0Ab.png", []string{"bg-image"}, ""},
+		{"bg-image=/a%7Fb.png", []string{"bg-image"}, ""},
+		{"bg-image=/a%FFb.png", []string{"bg-image"}, "not UTF-8"},
+		{"bg-image=/" + strings.Repeat("a", 2048), []string{"bg-image"}, "2049 bytes long"},
+		{"bg-image=data:image/png%3Bbase64,AAAA", []string{"bg-image"}, ""},
+
+		{"shadow=inner", []string{"shadow"}, "one of drop, none"},
+		{"shadow=Drop", []string{"shadow"}, ""},
+		{"shadow=1", []string{"shadow"}, ""},
+		{"shadow=true", []string{"shadow"}, ""},
+		{"shadow-color=nope", []string{"shadow-color"}, "a colour: hex RGB"},
+		{"shadow-color=%23%23000", []string{"shadow-color"}, ""},
+		{"shadow-opacity=0", []string{"shadow-opacity"}, "a number above 0 and at most 1"},
+		{"shadow-opacity=-0", []string{"shadow-opacity"}, ""},
+		{"shadow-opacity=1.5", []string{"shadow-opacity"}, ""},
+		{"shadow-opacity=50%25", []string{"shadow-opacity"}, ""},
+		{"shadow-offset=5", []string{"shadow-offset"}, "x,y: two integers from -1000 to 1000"},
+		{"shadow-offset=5,5,5", []string{"shadow-offset"}, ""},
+		{"shadow-offset=1001,0", []string{"shadow-offset"}, ""},
+		{"shadow-offset=0,-1001", []string{"shadow-offset"}, ""},
+		{"shadow-offset=1.5,0", []string{"shadow-offset"}, ""},
+		{"shadow-offset=--1,0", []string{"shadow-offset"}, ""},
+		{"shadow-offset=%2B-1,0", []string{"shadow-offset"}, ""},
+		{"shadow-offset=-,0", []string{"shadow-offset"}, ""},
+		{"shadow-offset=,", []string{"shadow-offset"}, ""},
+		{"shadow-offset=99999999999999999999,0", []string{"shadow-offset"}, ""},
+		{"shadow-blur=0", []string{"shadow-blur"}, "a number above 0 and at most 100"},
+		{"shadow-blur=100.01", []string{"shadow-blur"}, ""},
+		{"shadow-blur=-1", []string{"shadow-blur"}, ""},
+
+		{"fm=ZIP", []string{"fm"}, "one of jpg, jpeg, png, webp, avif, gif, zip"},
+		{"fm=zip&fm=zip", []string{"fm"}, "given 2 times"},
+
+		// Several bad parameters are all reported, sorted by field; good and
+		// foreign ones are not.
+		{"w=0&h=-1&fm=bmp&q=80&foo=bar", []string{"fm", "h", "w"}, ""},
+		{
+			"w=0&h=0&dpr=9&fit=x&crop=faces&rect=1&rot=x&flip=x&fm=x&q=0&lossless=x&auto=x&bg=x&blur=x&sharp=x&trim=x&pad=x",
+			[]string{"auto", "bg", "blur", "crop", "dpr", "fit", "flip", "fm", "h", "lossless", "pad", "q", "rect", "rot", "sharp", "trim", "w"},
+			"",
+		},
+		{"pad=1&pad=2&w=x&bg=", []string{"bg", "pad", "w"}, ""},
+		{
+			"rembg=x&bg-remove=x&model=X&mask=x&threshold=x&semitransparency=x&refine=x&feather=x&erode=x&crop=x&fg-pad=x&scale=x&position=x&bg-blur=x&bg-gradient=x&bg-image=x&shadow=x&shadow-color=x&shadow-opacity=x&shadow-offset=x&shadow-blur=x&fm=x",
+			[]string{
+				"bg-blur", "bg-gradient", "bg-image", "bg-remove", "crop", "erode", "feather", "fg-pad", "fm", "mask", "model",
+				"position", "refine", "rembg", "scale", "semitransparency", "shadow", "shadow-blur", "shadow-color",
+				"shadow-offset", "shadow-opacity", "threshold",
+			},
+			"",
+		},
+	}
+	for _, tt := range tests {
+		p, err := mustParseQuery(t, tt.query)
+		if err == nil {
+			t.Errorf("ParseQuery(%q) = %+v, want error", tt.query, p)
+			continue
+		}
+		if p != (params.Params{}) {
+			t.Errorf("ParseQuery(%q): Params %+v alongside an error, want zero", tt.query, p)
+		}
+		var list params.Errors
+		if !errors.As(err, &list) {
+			t.Errorf("ParseQuery(%q): error %T, want Errors", tt.query, err)
+			continue
+		}
+		if list.Status() != http.StatusBadRequest {
+			t.Errorf("ParseQuery(%q): status %d", tt.query, list.Status())
+		}
+		var fields []string
+		for _, e := range list {
+			fields = append(fields, e.Field)
+			if e.Status != http.StatusBadRequest || e.Code != params.CodeInvalidParameter || e.Title == "" || e.Detail == "" {
+				t.Errorf("ParseQuery(%q): bad error %+v", tt.query, e)
+			}
+			if !strings.Contains(e.Detail, paramSpecs[e.Field].allowed) {
+				t.Errorf("ParseQuery(%q): detail %q does not say what %s allows", tt.query, e.Detail, e.Field)
+			}
+		}
+		if !slices.Equal(fields, tt.fields) {
+			t.Errorf("ParseQuery(%q): fields %q, want %q", tt.query, fields, tt.fields)
+		}
+		if tt.detail != "" && !strings.Contains(list[0].Detail, tt.detail) {
+			t.Errorf("ParseQuery(%q): detail %q, want it to contain %q", tt.query, list[0].Detail, tt.detail)
+		}
+	}
+}
+
+// Every error detail restates what the parameter allows.
+func TestParseQueryDetailsListAllowed(t *testing.T) {
+	for _, name := range ParamNames() {
+		spec := paramSpecs[name]
+		for _, raw := range []string{name + "=%00bad", name + "=", name + "=1&" + name + "=1"} {
+			_, err := mustParseQuery(t, raw)
+			list := params.AsErrors(err)
+			if len(list) != 1 {
+				t.Fatalf("%s: %d errors (%v), want 1", raw, len(list), err)
+			}
+			if !strings.Contains(list[0].Detail, spec.allowed) {
+				t.Errorf("%s: detail %q lacks %q", raw, list[0].Detail, spec.allowed)
+			}
+		}
+	}
+}
+
+func TestParseQueryLongValueIsCut(t *testing.T) {
+	_, err := mustParseQuery(t, "w="+strings.Repeat("x", 10000))
+	d := params.AsErrors(err)[0].Detail
+	if len(d) > 200 {
+		t.Errorf("detail is %d bytes long: %q", len(d), d)
+	}
+}
+
+// Queries that mean the same thing give equal Params (and so equal Keys).
+func TestParseQueryCanonical(t *testing.T) {
+	groups := [][]string{
+		{"", "dpr=1", "fit=clip", "rot=0", "rot=360", "crop=center", "lossless=0", "lossless=false", "blur=0", "sharp=0", "pad=0", "auto=compress", "crop=top", "unknown=1"},
+		{"fm=jpeg", "fm=jpg"},
+		{"bg=fff", "bg=%23FFFFFF", "bg=white", "bg=WHITE", "bg=ffff", "bg=ffffffff", "bg=%23FfFfFf"},
+		{"bg=transparent", "bg=0000", "bg=ff000000", "bg=%23abcdef00", "bg=fff0"},
+		{"flip=hv", "flip=vh"},
+		{"rot=-90", "rot=270", "rot=630", "rot=270.0", "rot=-450"},
+		{"fit=crop&crop=top,left", "crop=left,top&fit=crop"},
+		{"w=100&dpr=2", "dpr=2.0&w=0100"},
+		{"auto=format", "auto=format,compress", "auto=compress,format,format"},
+		{"bg=aqua", "bg=cyan", "bg=0ff"},
+		{"bg=grey", "bg=gray", "bg=808080"},
+		{"trim=auto", "trim=color"},
+		{"lossless=1", "lossless=true"},
+
+		{"", "rembg=0", "rembg=false", "bg-remove=0", "bg-remove=false"},
+		{
+			"rembg=1", "rembg=true", "bg-remove=1", "bg-remove=true", "rembg=1&mask=0", "rembg=1&refine=false",
+			"rembg=1&semitransparency=1", "rembg=1&semitransparency=true", "rembg=1&feather=0", "rembg=1&feather=-0.0",
+			"rembg=1&erode=0", "rembg=1&scale=original", "rembg=1&position=original", "rembg=1&shadow=none",
+			"rembg=1&crop=center", "rembg=1&crop=top",
+		},
+		{"rembg=1&threshold=0.5", "rembg=1&semitransparency=0", "rembg=1&semitransparency=false", "rembg=1&threshold=.50", "rembg=1&semitransparency=0&threshold=0.5"},
+		{"rembg=1&threshold=0", "rembg=1&threshold=-0", "rembg=1&threshold=0.0&semitransparency=0"},
+		{
+			"rembg=1&scale=0.5", "rembg=1&scale=50%25", "rembg=1&scale=50.0%25", "rembg=1&scale=.5&position=center",
+			"rembg=1&scale=0.5&position=50,50", "rembg=1&scale=0.5&position=50%25", "rembg=1&scale=%2B0.5",
+		},
+		{"rembg=1&scale=1", "rembg=1&scale=100%25", "rembg=1&scale=1.0&position=center"},
+		{"rembg=1&position=center", "rembg=1&position=50", "rembg=1&position=50%25,50%25", "rembg=1&position=50.0,50", "rembg=1&position=050%25"},
+		{"rembg=1&position=0", "rembg=1&position=0,0", "rembg=1&position=-0%25,0%25"},
+		{"rembg=1&crop=fg", "rembg=1&crop=fg&fg-pad=0", "rembg=1&crop=fg&fg-pad=0%25", "rembg=1&crop=fg&fg-pad=0.0%25", "rembg=1&crop=fg&fg-pad=-0%25"},
+		{"rembg=1&crop=fg&fg-pad=10%25", "rembg=1&crop=fg&fg-pad=10.0%25", "rembg=1&crop=fg&fg-pad=%2B10%25"},
+		{
+			"rembg=1&shadow=drop", "rembg=1&shadow=drop&shadow-color=black", "rembg=1&shadow=drop&shadow-color=%23000000ff",
+			"rembg=1&shadow=drop&shadow-opacity=0.5", "rembg=1&shadow=drop&shadow-offset=0,10", "rembg=1&shadow=drop&shadow-offset=-0,%2B10",
+			"rembg=1&shadow=drop&shadow-blur=10", "rembg=1&shadow=drop&shadow-blur=10.0",
+		},
+		{"rembg=1&shadow=drop&shadow-offset=0,0", "rembg=1&shadow=drop&shadow-offset=-0,00"},
+		{"rembg=1&bg-gradient=white,black", "rembg=1&bg-gradient=%23fff,%23000000", "bg-remove=true&bg-gradient=WHITE,000f"},
+		{"rembg=1&bg-gradient=transparent,fff0", "rembg=1&bg-gradient=00000000,ff000000"},
+		{"rembg=1&fm=zip", "bg-remove=1&fm=zip"},
+	}
+	for _, g := range groups {
+		first, err := mustParseQuery(t, g[0])
+		if err != nil {
+			t.Fatalf("%q: %v", g[0], err)
+		}
+		for _, raw := range g[1:] {
+			p, err := mustParseQuery(t, raw)
+			if err != nil {
+				t.Fatalf("%q: %v", raw, err)
+			}
+			if p != first {
+				t.Errorf("%q gives %+v, %q gives %+v; want equal", g[0], first, raw, p)
+			}
+			if p.Key() != first.Key() {
+				t.Errorf("%q and %q: keys %q and %q differ", g[0], raw, first.Key(), p.Key())
+			}
+		}
+	}
+}
+
+func TestParseQueryNilAndEmptySlice(t *testing.T) {
+	for _, q := range []url.Values{nil, {}, {"w": nil}, {"w": {}}} {
+		p, err := ParseQuery(q)
+		if err != nil || !p.IsZero() {
+			t.Errorf("ParseQuery(%v) = %+v, %v; want zero, nil", q, p, err)
+		}
+	}
+}
+
+func TestIsParam(t *testing.T) {
+	want := []string{
+		"auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "blur", "crop", "dpr",
+		"erode", "feather", "fg-pad", "fit", "flip", "fm", "h", "lossless", "mask", "model",
+		"pad", "position", "q", "rect", "refine", "rembg", "rot", "scale", "semitransparency",
+		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
+		"threshold", "trim", "w",
+	}
+	got := ParamNames()
+	if !slices.Equal(got, want) {
+		t.Fatalf("ParamNames() = %q, want %q", got, want)
+	}
+	got[0] = "changed"
+	if ParamNames()[0] != "auto" {
+		t.Error("ParamNames shares its backing array with callers")
+	}
+	for _, name := range want {
+		if !IsParam(name) {
+			t.Errorf("IsParam(%q) = false", name)
+		}
+	}
+	for _, name := range []string{"", "W", "Fm", "width", "height", "format", "s", "txt", "trim-color", "mark", "ixlib", "w ", "foo",
+		"Rembg", "bg_remove", "bgremove", "remove", "type", "channels", "size", "crop_margin", "bg_color", "bg-color", "shadow_type", "fg_pad", "semi_transparency"} {
+		if IsParam(name) {
+			t.Errorf("IsParam(%q) = true", name)
+		}
+	}
+}
+
+func TestNormalizeAngle(t *testing.T) {
+	tests := []struct{ in, want float64 }{
+		{0, 0}, {math.Copysign(0, -1), 0}, {360, 0}, {-360, 0}, {1080, 0},
+		{90, 90}, {-90, 270}, {450, 90}, {-450, 270}, {359.75, 359.75}, {-0.25, 359.75},
+		{-1e-20, 0}, {1e10, 280}, {-1e10, 80}, {1e300, math.Mod(1e300, 360)},
+	}
+	for _, tt := range tests {
+		got := normalizeAngle(tt.in)
+		if got != tt.want || math.Signbit(got) || got < 0 || got >= 360 {
+			t.Errorf("normalizeAngle(%v) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func FuzzParseQuery(f *testing.F) {
+	for _, s := range []string{
+		"", "w=800&h=600&fit=crop&crop=top,left", "dpr=2.5&rot=-90&flip=vh",
+		"fm=webp&q=80&lossless=1&auto=format,compress", "bg=%23ff000080&blur=20&sharp=5&trim=auto&pad=10",
+		"rect=1,2,3,4", "w=&w=1", "crop=faces", "bg=transparent", "rot=1e400",
+		"rembg=1&model=u2net&mask=1&threshold=0.5&refine=1&feather=2.5&erode=3",
+		"bg-remove=true&crop=fg&fg-pad=10%25&scale=50%25&position=30%25,70%25&bg-blur=20",
+		"rembg=1&bg-gradient=white,%23000&shadow=drop&shadow-color=red&shadow-opacity=0.3&shadow-offset=-5,20&shadow-blur=4",
+		"rembg=1&bg-image=https://example.com/bg.jpg&fm=zip", "model=x&mask=1&bg=white&bg-image=/a.png",
+		"rembg=1&bg-remove=0&semitransparency=1&threshold=0.2",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, _ := url.ParseQuery(raw) // keeps what it could parse
+		p, err := ParseQuery(q)
+		if err != nil {
+			var list params.Errors
+			if !errors.As(err, &list) || len(list) == 0 {
+				t.Fatalf("error %T %v is not a non-empty Errors", err, err)
+			}
+			if p != (params.Params{}) {
+				t.Fatalf("non-zero Params %+v with an error", p)
+			}
+			for i, e := range list {
+				if e == nil || e.Status != http.StatusBadRequest || e.Code != params.CodeInvalidParameter || e.Field == "" || !IsParam(e.Field) || e.Detail == "" {
+					t.Fatalf("bad entry %+v", e)
+				}
+				if i > 0 && list[i-1].Field >= e.Field {
+					t.Fatalf("fields not sorted and unique: %v", list)
+				}
+			}
+			return
+		}
+		checkParamsRange(t, p)
+		p2, err2 := ParseQuery(q)
+		if err2 != nil || p2 != p || p2.Key() != p.Key() {
+			t.Fatalf("second parse differs: %+v %v vs %+v", p2, err2, p)
+		}
+		if (p.Key() == "") != p.IsZero() {
+			t.Fatalf("Key %q but IsZero %v", p.Key(), p.IsZero())
+		}
+	})
+}
+
+// checkParamsRange fails t unless p is canonical and in range.
+func checkParamsRange(t *testing.T, p params.Params) {
+	t.Helper()
+	ok := p.Width >= 0 && p.Width <= maxDimension && p.Height >= 0 && p.Height <= maxDimension &&
+		(p.DPR == 0 || p.DPR > 1 && p.DPR <= 5) &&
+		p.Fit <= params.FitScale && p.Crop <= params.CropAttention &&
+		(p.Crop == params.CropCenter || p.Fit == params.FitCrop || p.Fit == params.FitMin) &&
+		(p.Rect == params.Rect{} || p.Rect.X >= 0 && p.Rect.Y >= 0 && p.Rect.W > 0 && p.Rect.H > 0 &&
+			p.Rect.X <= maxDimension && p.Rect.Y <= maxDimension && p.Rect.W <= maxDimension && p.Rect.H <= maxDimension) &&
+		p.Rotate >= 0 && p.Rotate < 360 && !math.Signbit(p.Rotate) &&
+		p.Flip <= params.FlipHV &&
+		p.Quality >= 0 && p.Quality <= 100 &&
+		(p.Background == params.Color{} || p.Background.Set && (p.Background.A > 0 || p.Background == params.Color{Set: true})) &&
+		p.Blur >= 0 && p.Blur <= maxBlur && p.Sharpen >= 0 && p.Sharpen <= maxSharpen && p.Pad >= 0 && p.Pad <= maxPad &&
+		p.Format <= params.FormatZIP
+	if !ok {
+		t.Fatalf("Params out of range or not canonical: %+v", p)
+	}
+	r := p.Removal
+	if !r.Enabled {
+		if r != (params.Removal{}) || p.Format == params.FormatZIP {
+			t.Fatalf("removal options without rembg=1: %+v", p)
+		}
+		return
+	}
+	in := func(f, lo, hi float64) bool { return f >= lo && f <= hi && !math.Signbit(f) }
+	opaqueBlack := params.Color{A: 255, Set: true}
+	canonColor := func(c params.Color) bool { return c.Set && (c.A > 0 || c == params.Color{Set: true}) }
+	nbg := 0
+	for _, set := range []bool{p.Background != params.Color{}, r.BgBlur != 0, r.BgGradient != [2]params.Color{}, r.BgImage != ""} {
+		if set {
+			nbg++
+		}
+	}
+	s := r.Shadow
+	ok = (r.Model == "" || isModelName(r.Model)) &&
+		in(r.Threshold, 0, 1) && (r.Hard || r.Threshold == 0) &&
+		in(r.Feather, 0, maxFeather) && r.Erode >= 0 && r.Erode <= maxErode &&
+		(r.FGPad == params.Length{} || r.CropToForeground && !math.Signbit(r.FGPad.Value) && r.FGPad.Value > 0 &&
+			(r.FGPad.Percent && r.FGPad.Value <= 100 || !r.FGPad.Percent && r.FGPad.Value <= maxFGPad && r.FGPad.Value == math.Trunc(r.FGPad.Value))) &&
+		(r.Scale == 0 || in(r.Scale, 0.1, 1)) &&
+		(r.Position == params.Position{} || r.Position.Set && in(r.Position.X, 0, 100) && in(r.Position.Y, 0, 100)) &&
+		(r.BgBlur == 0 || r.BgBlur >= 1 && r.BgBlur <= maxBgBlur) &&
+		(r.BgGradient == [2]params.Color{} || canonColor(r.BgGradient[0]) && canonColor(r.BgGradient[1])) &&
+		len(r.BgImage) <= maxBgImage && (r.BgImage == "" || checkBgImage(r.BgImage) == nil) &&
+		nbg <= 1 &&
+		(!r.MaskOnly || nbg == 0 && !s.Enabled && p.Format != params.FormatZIP) &&
+		(s.Enabled || s == params.Shadow{}) &&
+		(s.Color == params.Color{} || canonColor(s.Color) && s.Color != opaqueBlack) &&
+		(s.Opacity == 0 || in(s.Opacity, 0, 1) && s.Opacity != 0.5) &&
+		(s.OffsetSet || s.OffsetX == 0 && s.OffsetY == 0) &&
+		s.OffsetX >= -maxShadowOffset && s.OffsetX <= maxShadowOffset && s.OffsetY >= -maxShadowOffset && s.OffsetY <= maxShadowOffset &&
+		!(s.OffsetSet && s.OffsetX == 0 && s.OffsetY == 10) &&
+		(s.Blur == 0 || in(s.Blur, 0, maxShadowBlur) && s.Blur != 10)
+	if !ok {
+		t.Fatalf("Removal out of range or not canonical: %+v", p)
+	}
+}
+
+func TestParseQueryRemovalValid(t *testing.T) {
+	white := params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}
+	black := params.Color{A: 255, Set: true}
+	red := params.Color{R: 255, A: 255, Set: true}
+	center := params.Position{X: 50, Y: 50, Set: true}
+	rm := func(r params.Removal) params.Params {
+		r.Enabled = true
+		return params.Params{Removal: r}
+	}
+	shadow := func(s params.Shadow) params.Params {
+		s.Enabled = true
+		return rm(params.Removal{Shadow: s})
+	}
+	tests := []struct {
+		query string
+		want  params.Params
+	}{
+		{"rembg=1", rm(params.Removal{})},
+		{"rembg=true", rm(params.Removal{})},
+		{"bg-remove=1", rm(params.Removal{})},
+		{"bg-remove=true", rm(params.Removal{})},
+		{"rembg=0", params.Params{}},
+		{"rembg=false", params.Params{}},
+		{"bg-remove=0", params.Params{}},
+		{"bg-remove=false", params.Params{}},
+
+		{"rembg=1&model=u2net", rm(params.Removal{Model: "u2net"})},
+		{"rembg=1&model=isnet-general-use", rm(params.Removal{Model: "isnet-general-use"})},
+		{"rembg=1&model=birefnet_v1.2-lite", rm(params.Removal{Model: "birefnet_v1.2-lite"})},
+		{"rembg=1&model=0", rm(params.Removal{Model: "0"})},
+		{"rembg=1&model=a...", rm(params.Removal{Model: "a..."})},
+		{"rembg=1&model=" + strings.Repeat("z", 64), rm(params.Removal{Model: strings.Repeat("z", 64)})},
+
+		{"rembg=1&mask=1", rm(params.Removal{MaskOnly: true})},
+		{"rembg=1&mask=true", rm(params.Removal{MaskOnly: true})},
+		{"rembg=1&mask=0", rm(params.Removal{})},
+		{"rembg=1&mask=false", rm(params.Removal{})},
+		{"rembg=1&refine=1", rm(params.Removal{Refine: true})},
+		{"rembg=1&refine=true", rm(params.Removal{Refine: true})},
+		{"rembg=1&refine=0", rm(params.Removal{})},
+
+		{"rembg=1&threshold=0", rm(params.Removal{Hard: true})},
+		{"rembg=1&threshold=-0", rm(params.Removal{Hard: true})},
+		{"rembg=1&threshold=0.25", rm(params.Removal{Hard: true, Threshold: 0.25})},
+		{"rembg=1&threshold=.5", rm(params.Removal{Hard: true, Threshold: 0.5})},
+		{"rembg=1&threshold=1", rm(params.Removal{Hard: true, Threshold: 1})},
+		{"rembg=1&semitransparency=0", rm(params.Removal{Hard: true, Threshold: 0.5})},
+		{"rembg=1&semitransparency=false", rm(params.Removal{Hard: true, Threshold: 0.5})},
+		{"rembg=1&semitransparency=1", rm(params.Removal{})},
+		{"rembg=1&semitransparency=true", rm(params.Removal{})},
+		// threshold with semitransparency=0: threshold says where to cut.
+		{"rembg=1&semitransparency=0&threshold=0.3", rm(params.Removal{Hard: true, Threshold: 0.3})},
+		{"rembg=1&threshold=0&semitransparency=false", rm(params.Removal{Hard: true})},
+
+		{"rembg=1&feather=0", rm(params.Removal{})},
+		{"rembg=1&feather=2.5", rm(params.Removal{Feather: 2.5})},
+		{"rembg=1&feather=100", rm(params.Removal{Feather: 100})},
+		{"rembg=1&erode=0", rm(params.Removal{})},
+		{"rembg=1&erode=3", rm(params.Removal{Erode: 3})},
+		{"rembg=1&erode=100", rm(params.Removal{Erode: 100})},
+
+		{"rembg=1&crop=fg", rm(params.Removal{CropToForeground: true})},
+		{"rembg=1&crop=fg&fit=crop", params.Params{Fit: params.FitCrop, Removal: params.Removal{Enabled: true, CropToForeground: true}}},
+		{"rembg=1&crop=fg&fg-pad=0", rm(params.Removal{CropToForeground: true})},
+		{"rembg=1&crop=fg&fg-pad=0%25", rm(params.Removal{CropToForeground: true})},
+		{"rembg=1&crop=fg&fg-pad=10", rm(params.Removal{CropToForeground: true, FGPad: params.Length{Value: 10}})},
+		{"rembg=1&crop=fg&fg-pad=010", rm(params.Removal{CropToForeground: true, FGPad: params.Length{Value: 10}})},
+		{"rembg=1&crop=fg&fg-pad=10000", rm(params.Removal{CropToForeground: true, FGPad: params.Length{Value: 10000}})},
+		{"rembg=1&crop=fg&fg-pad=10%25", rm(params.Removal{CropToForeground: true, FGPad: params.Length{Value: 10, Percent: true}})},
+		{"rembg=1&crop=fg&fg-pad=12.5%25", rm(params.Removal{CropToForeground: true, FGPad: params.Length{Value: 12.5, Percent: true}})},
+		{"rembg=1&crop=fg&fg-pad=100%25", rm(params.Removal{CropToForeground: true, FGPad: params.Length{Value: 100, Percent: true}})},
+
+		{"rembg=1&scale=original", rm(params.Removal{})},
+		{"rembg=1&scale=0.5", rm(params.Removal{Scale: 0.5, Position: center})},
+		{"rembg=1&scale=50%25", rm(params.Removal{Scale: 0.5, Position: center})},
+		{"rembg=1&scale=10%25", rm(params.Removal{Scale: 0.1, Position: center})},
+		{"rembg=1&scale=0.1", rm(params.Removal{Scale: 0.1, Position: center})},
+		{"rembg=1&scale=100%25", rm(params.Removal{Scale: 1, Position: center})},
+		{"rembg=1&scale=1", rm(params.Removal{Scale: 1, Position: center})},
+		{"rembg=1&scale=33.3%25", rm(params.Removal{Scale: 0.333, Position: center})},
+		{"rembg=1&scale=0.5&position=original", rm(params.Removal{Scale: 0.5})},
+		{"rembg=1&scale=0.5&position=0,100", rm(params.Removal{Scale: 0.5, Position: params.Position{X: 0, Y: 100, Set: true}})},
+		{"rembg=1&scale=original&position=original", rm(params.Removal{})},
+
+		{"rembg=1&position=center", rm(params.Removal{Position: center})},
+		{"rembg=1&position=original", rm(params.Removal{})},
+		{"rembg=1&position=30%25", rm(params.Removal{Position: params.Position{X: 30, Y: 30, Set: true}})},
+		{"rembg=1&position=30", rm(params.Removal{Position: params.Position{X: 30, Y: 30, Set: true}})},
+		{"rembg=1&position=30%25,70%25", rm(params.Removal{Position: params.Position{X: 30, Y: 70, Set: true}})},
+		{"rembg=1&position=30,70", rm(params.Removal{Position: params.Position{X: 30, Y: 70, Set: true}})},
+		{"rembg=1&position=30%25,70", rm(params.Removal{Position: params.Position{X: 30, Y: 70, Set: true}})},
+		{"rembg=1&position=0,100", rm(params.Removal{Position: params.Position{X: 0, Y: 100, Set: true}})},
+		{"rembg=1&position=0", rm(params.Removal{Position: params.Position{Set: true}})},
+		{"rembg=1&position=-0,12.5", rm(params.Removal{Position: params.Position{X: 0, Y: 12.5, Set: true}})},
+
+		{"rembg=1&bg-blur=1", rm(params.Removal{BgBlur: 1})},
+		{"rembg=1&bg-blur=100", rm(params.Removal{BgBlur: 100})},
+		{"rembg=1&bg-gradient=white,%23000", rm(params.Removal{BgGradient: [2]params.Color{white, black}})},
+		{"rembg=1&bg-gradient=ff000080,transparent", rm(params.Removal{BgGradient: [2]params.Color{{R: 255, A: 0x80, Set: true}, {Set: true}}})},
+		{"rembg=1&bg-gradient=RED,red", rm(params.Removal{BgGradient: [2]params.Color{red, red}})},
+
+		{"rembg=1&bg-image=https://example.com/bg.jpg?v=2&x=1", rm(params.Removal{BgImage: "https://example.com/bg.jpg?v=2"})},
+		{"rembg=1&bg-image=https://example.com/bg.jpg%3Fv%3D2%26w%3D10", rm(params.Removal{BgImage: "https://example.com/bg.jpg?v=2&w=10"})},
+		{"rembg=1&bg-image=http://example.com:8080/a,b.png", rm(params.Removal{BgImage: "http://example.com:8080/a,b.png"})},
+		{"rembg=1&bg-image=https://[::1]/a.png", rm(params.Removal{BgImage: "https://[::1]/a.png"})},
+		{"rembg=1&bg-image=/images/bg.png", rm(params.Removal{BgImage: "/images/bg.png"})},
+		{"rembg=1&bg-image=/", rm(params.Removal{BgImage: "/"})},
+		{"rembg=1&bg-image=/a%20b.png", rm(params.Removal{BgImage: "/a b.png"})},
+		{"rembg=1&bg-image=/a/...png", rm(params.Removal{BgImage: "/a/...png"})},
+		{"rembg=1&bg-image=/" + strings.Repeat("a", 2047), rm(params.Removal{BgImage: "/" + strings.Repeat("a", 2047)})},
+
+		// bg alone is a fine background for a cut-out, translucent too.
+		{"rembg=1&bg=white", params.Params{Background: white, Removal: params.Removal{Enabled: true}}},
+		{"rembg=1&bg=ff000080", params.Params{Background: params.Color{R: 255, A: 0x80, Set: true}, Removal: params.Removal{Enabled: true}}},
+
+		{"rembg=1&shadow=none", rm(params.Removal{})},
+		{"rembg=1&shadow=drop", shadow(params.Shadow{})},
+		{"rembg=1&shadow=drop&shadow-color=red", shadow(params.Shadow{Color: red})},
+		{"rembg=1&shadow=drop&shadow-color=black", shadow(params.Shadow{})},
+		{"rembg=1&shadow=drop&shadow-color=%23000", shadow(params.Shadow{})},
+		{"rembg=1&shadow=drop&shadow-color=00000080", shadow(params.Shadow{Color: params.Color{A: 0x80, Set: true}})},
+		{"rembg=1&shadow=drop&shadow-color=transparent", shadow(params.Shadow{Color: params.Color{Set: true}})},
+		{"rembg=1&shadow=drop&shadow-opacity=0.3", shadow(params.Shadow{Opacity: 0.3})},
+		{"rembg=1&shadow=drop&shadow-opacity=0.5", shadow(params.Shadow{})},
+		{"rembg=1&shadow=drop&shadow-opacity=1", shadow(params.Shadow{Opacity: 1})},
+		{"rembg=1&shadow=drop&shadow-offset=0,10", shadow(params.Shadow{})},
+		{"rembg=1&shadow=drop&shadow-offset=0,0", shadow(params.Shadow{OffsetSet: true})},
+		{"rembg=1&shadow=drop&shadow-offset=-0,-0", shadow(params.Shadow{OffsetSet: true})},
+		{"rembg=1&shadow=drop&shadow-offset=-5,20", shadow(params.Shadow{OffsetX: -5, OffsetY: 20, OffsetSet: true})},
+		{"rembg=1&shadow=drop&shadow-offset=%2B5,-1000", shadow(params.Shadow{OffsetX: 5, OffsetY: -1000, OffsetSet: true})},
+		{"rembg=1&shadow=drop&shadow-offset=1000,010", shadow(params.Shadow{OffsetX: 1000, OffsetY: 10, OffsetSet: true})},
+		{"rembg=1&shadow=drop&shadow-blur=4", shadow(params.Shadow{Blur: 4})},
+		{"rembg=1&shadow=drop&shadow-blur=0.1", shadow(params.Shadow{Blur: 0.1})},
+		{"rembg=1&shadow=drop&shadow-blur=10", shadow(params.Shadow{})},
+		{"rembg=1&shadow=drop&shadow-blur=100", shadow(params.Shadow{Blur: 100})},
+
+		{"rembg=1&fm=zip", params.Params{Format: params.FormatZIP, Removal: params.Removal{Enabled: true}}},
+
+		// mask=0 combines with anything; mask=1 with shaping options and shadow=none.
+		{"rembg=1&mask=0&bg=white&shadow=drop&fm=zip", params.Params{Format: params.FormatZIP, Background: white, Removal: params.Removal{Enabled: true, Shadow: params.Shadow{Enabled: true}}}},
+		{
+			"rembg=1&mask=1&threshold=0.4&refine=1&feather=2&erode=1&crop=fg&fg-pad=5&scale=50%25&position=10,20&shadow=none&model=u2net",
+			rm(params.Removal{
+				Model: "u2net", MaskOnly: true, Hard: true, Threshold: 0.4, Refine: true, Feather: 2, Erode: 1,
+				CropToForeground: true, FGPad: params.Length{Value: 5}, Scale: 0.5, Position: params.Position{X: 10, Y: 20, Set: true},
+			}),
+		},
+		{
+			"w=800&fm=png&bg-remove=true&model=isnet&refine=true&semitransparency=0&crop=fg&fg-pad=2%25&bg-gradient=white,%23336&shadow=drop&shadow-color=%23333&shadow-opacity=0.25&shadow-offset=4,8&shadow-blur=6&origin=1",
+			params.Params{Width: 800, Format: params.FormatPNG, Removal: params.Removal{
+				Enabled: true, Model: "isnet", Refine: true, Hard: true, Threshold: 0.5, CropToForeground: true,
+				FGPad: params.Length{Value: 2, Percent: true}, BgGradient: [2]params.Color{white, {R: 0x33, G: 0x33, B: 0x66, A: 255, Set: true}},
+				Shadow: params.Shadow{Enabled: true, Color: params.Color{R: 0x33, G: 0x33, B: 0x33, A: 255, Set: true}, Opacity: 0.25, OffsetX: 4, OffsetY: 8, OffsetSet: true, Blur: 6},
+			}},
+		},
+	}
+	for _, tt := range tests {
+		got, err := mustParseQuery(t, tt.query)
+		if err != nil {
+			t.Errorf("ParseQuery(%q): unexpected error %v", tt.query, err)
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("ParseQuery(%q)\n got %+v\nwant %+v", tt.query, got, tt.want)
+		}
+		if got.IsZero() != (tt.want == params.Params{}) {
+			t.Errorf("ParseQuery(%q).IsZero() = %v", tt.query, got.IsZero())
+		}
+		for _, f := range []float64{got.Removal.Threshold, got.Removal.Position.X, got.Removal.Position.Y, got.Removal.FGPad.Value, got.Removal.Feather} {
+			if math.Signbit(f) {
+				t.Errorf("ParseQuery(%q): -0 in %+v", tt.query, got.Removal)
+			}
+		}
+	}
+}
+
+// The rules between parameters: each problem is reported on its field,
+// whose detail says what to do; one error per field.
+func TestParseQueryRemovalRules(t *testing.T) {
+	const needs = "needs rembg=1"
+	tests := []struct {
+		query  string
+		errors map[string]string // field → substring of its detail
+	}{
+		{"model=u2net", map[string]string{"model": "model is a background-removal option; it needs rembg=1 (or bg-remove=true)."}},
+		{"rembg=0&mask=0", map[string]string{"mask": needs}},
+		{"bg-remove=false&shadow=none", map[string]string{"shadow": needs}},
+		{"semitransparency=1", map[string]string{"semitransparency": needs}},
+		{"crop=fg", map[string]string{"crop": "crop=fg is a background-removal option"}},
+		{"crop=fg&fit=crop&w=10&h=10", map[string]string{"crop": needs}},
+		{"fm=zip", map[string]string{"fm": "fm=zip is a background-removal option"}},
+		{"model=u2net&w=0&bg=white", map[string]string{"model": needs, "w": "an integer from 1 to 100000"}},
+		// A field gets its first problem only: needs rembg=1 before shadow=drop.
+		{"shadow-color=red", map[string]string{"shadow-color": needs}},
+		{"fg-pad=4", map[string]string{"fg-pad": needs}},
+
+		// rembg and bg-remove are one parameter.
+		{"rembg=1&bg-remove=1", map[string]string{"rembg": "same parameter", "bg-remove": "same parameter"}},
+		{"rembg=1&bg-remove=false", map[string]string{"rembg": "same parameter", "bg-remove": "same parameter"}},
+		{"rembg=0&bg-remove=0&model=a", map[string]string{"rembg": "same parameter", "bg-remove": "same parameter"}},
+		{"rembg=1&bg-remove=yes", map[string]string{"bg-remove": "one of 1, true, 0, false"}},
+
+		// shadow-* need shadow=drop, fg-pad needs crop=fg.
+		{"rembg=1&shadow-color=red", map[string]string{"shadow-color": "shadow-color shapes the drop shadow; it needs shadow=drop."}},
+		{"rembg=1&shadow=none&shadow-blur=3&shadow-opacity=1&shadow-offset=1,1", map[string]string{
+			"shadow-blur": "needs shadow=drop", "shadow-opacity": "needs shadow=drop", "shadow-offset": "needs shadow=drop",
+		}},
+		{"rembg=1&shadow=x&shadow-blur=3", map[string]string{"shadow": "one of drop, none"}},
+		{"rembg=1&fg-pad=5", map[string]string{"fg-pad": "fg-pad is the margin around the foreground crop; it needs crop=fg."}},
+		{"rembg=1&crop=top&fit=crop&fg-pad=5%25", map[string]string{"fg-pad": "needs crop=fg"}},
+		{"rembg=1&crop=faces&fg-pad=5", map[string]string{"crop": "faces is not supported"}},
+
+		// mask=1 returns the matte alone.
+		{"rembg=1&mask=1&bg=white", map[string]string{
+			"mask": "mask=1 returns the matte alone; it cannot be combined with bg.",
+			"bg":   "bg cannot be combined with mask=1",
+		}},
+		{"rembg=1&mask=true&bg-image=/x.png&shadow=drop&fm=zip", map[string]string{
+			"mask":     "cannot be combined with bg-image, shadow=drop and fm=zip.",
+			"bg-image": "bg-image cannot be combined with mask=1",
+			"shadow":   "shadow=drop cannot be combined with mask=1",
+			"fm":       "fm=zip cannot be combined with mask=1",
+		}},
+		{"rembg=1&mask=1&bg-blur=5&bg-gradient=red,blue", map[string]string{
+			"mask": "bg-blur and bg-gradient", "bg-blur": "mask=1", "bg-gradient": "mask=1",
+		}},
+		{"rembg=1&mask=1&shadow-color=red", map[string]string{"shadow-color": "needs shadow=drop"}},
+		{"rembg=1&mask=1&bg=nope", map[string]string{"bg": "a colour"}},
+		{"rembg=1&mask=2&bg=white", map[string]string{"mask": "one of 1, true, 0, false"}},
+
+		// One background at most.
+		{"rembg=1&bg=white&bg-image=/x.png", map[string]string{
+			"bg":       "bg, bg-blur, bg-gradient and bg-image are alternative backgrounds; give one at most (this request gives bg and bg-image).",
+			"bg-image": "alternative backgrounds",
+		}},
+		{"rembg=1&bg-blur=5&bg-gradient=red,blue&bg-image=/x.png&bg=red", map[string]string{
+			"bg": "gives bg, bg-blur, bg-gradient and bg-image", "bg-blur": "alternative", "bg-gradient": "alternative", "bg-image": "alternative",
+		}},
+		{"rembg=1&bg-blur=5&bg-gradient=red", map[string]string{"bg-gradient": "two colours are needed"}},
+		{"bg=white&bg-blur=4", map[string]string{"bg": "alternative backgrounds", "bg-blur": needs}},
+
+		// threshold cuts, semitransparency=1 keeps soft.
+		{"rembg=1&threshold=0.3&semitransparency=1", map[string]string{
+			"threshold":        "threshold cuts the matte, but semitransparency=1 keeps it soft; leave out one of them.",
+			"semitransparency": "semitransparency=1 keeps a soft matte",
+		}},
+		{"rembg=1&threshold=0.3&semitransparency=true", map[string]string{"threshold": "semitransparency=true", "semitransparency": "semitransparency=true"}},
+		{"rembg=1&threshold=2&semitransparency=1", map[string]string{"threshold": "a number from 0 to 1"}},
+
+		// All at once, sorted.
+		{"w=0&model=X&rembg=1&bg=white&bg-image=/a&shadow-blur=2&crop=fg&fg-pad=1&mask=1", map[string]string{
+			"bg": "mask=1", "bg-image": "mask=1", "mask": "bg and bg-image", "model": "a model name", "shadow-blur": "shadow=drop", "w": "from 1",
+		}},
+	}
+	for _, tt := range tests {
+		p, err := mustParseQuery(t, tt.query)
+		if err == nil {
+			t.Errorf("ParseQuery(%q) = %+v, want errors", tt.query, p)
+			continue
+		}
+		if p != (params.Params{}) {
+			t.Errorf("ParseQuery(%q): Params %+v alongside an error", tt.query, p)
+		}
+		list := params.AsErrors(err)
+		var fields, want []string
+		for _, e := range list {
+			fields = append(fields, e.Field)
+			if e.Status != http.StatusBadRequest || e.Code != params.CodeInvalidParameter || e.Title == "" {
+				t.Errorf("ParseQuery(%q): bad error %+v", tt.query, e)
+			}
+			if sub, ok := tt.errors[e.Field]; ok && !strings.Contains(e.Detail, sub) {
+				t.Errorf("ParseQuery(%q): %s: detail %q, want it to contain %q", tt.query, e.Field, e.Detail, sub)
+			}
+		}
+		for f := range tt.errors {
+			want = append(want, f)
+		}
+		slices.Sort(want)
+		if !slices.Equal(fields, want) {
+			t.Errorf("ParseQuery(%q): fields %q, want %q (%v)", tt.query, fields, want, err)
+		}
+	}
+}
+
+// Every removal option, with a value valid on its own, is an error without
+// rembg=1 and fine with it (where it needs nothing else).
+func TestParseQueryRemovalOptionsNeedRembg(t *testing.T) {
+	valid := map[string]string{
+		"model": "u2net", "mask": "0", "threshold": "0.5", "semitransparency": "1", "refine": "0",
+		"feather": "0", "erode": "0", "fg-pad": "0", "scale": "original", "position": "original",
+		"bg-blur": "1", "bg-gradient": "red,blue", "bg-image": "/a.png", "shadow": "none",
+		"shadow-color": "red", "shadow-opacity": "1", "shadow-offset": "1,1", "shadow-blur": "1",
+		"crop": "fg", "fm": "zip",
+	}
+	extra := map[string]string{"fg-pad": "&crop=fg", "shadow-color": "&shadow=drop", "shadow-opacity": "&shadow=drop", "shadow-offset": "&shadow=drop", "shadow-blur": "&shadow=drop"}
+	for _, name := range append(slices.Clone(removalOnly), "crop", "fm") {
+		v, ok := valid[name]
+		if !ok {
+			t.Fatalf("no valid value for %s", name)
+		}
+		for _, pre := range []string{"", "rembg=0&", "bg-remove=false&"} {
+			raw := pre + name + "=" + url.QueryEscape(v)
+			_, err := mustParseQuery(t, raw)
+			list := params.AsErrors(err)
+			if len(list) != 1 || list[0].Field != name || !strings.Contains(list[0].Detail, "it needs rembg=1") {
+				t.Errorf("%s: %v, want one error on %s saying it needs rembg=1", raw, err, name)
+			}
+		}
+		for _, pre := range []string{"rembg=1&", "bg-remove=true&"} {
+			raw := pre + name + "=" + url.QueryEscape(v) + extra[name]
+			if p, err := mustParseQuery(t, raw); err != nil || !p.Removal.Enabled {
+				t.Errorf("%s: %+v, %v; want removal and no error", raw, p, err)
+			}
+		}
+	}
+}
+
+// scale=N% and scale=N/100 give the very same float.
+func TestParseQueryScalePercent(t *testing.T) {
+	for i := 100; i <= 1000; i++ {
+		pct := fmt.Sprintf("%d.%d%%", i/10, i%10)
+		frac := fmt.Sprintf("0.%03d", i)
+		if i == 1000 {
+			frac = "1"
+		}
+		a, err := ParseQuery(url.Values{"rembg": {"1"}, "scale": {pct}})
+		if err != nil {
+			t.Fatalf("scale=%s: %v", pct, err)
+		}
+		b, err := ParseQuery(url.Values{"rembg": {"1"}, "scale": {frac}})
+		if err != nil {
+			t.Fatalf("scale=%s: %v", frac, err)
+		}
+		if a != b || a.Key() != b.Key() {
+			t.Errorf("scale=%s gives %v, scale=%s gives %v", pct, a.Removal.Scale, frac, b.Removal.Scale)
+		}
+	}
+}

@@ -1,0 +1,358 @@
+package dialect
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	"github.com/jebosio/matte/params"
+)
+
+var fakeImage = []byte("\xff\xd8\xff\xe0 not decoded by the parser")
+
+// rb parses remove.bg fields with an image_file_b64 source unless the
+// fields give a source themselves.
+func rb(t *testing.T, kv ...string) (*RemoveBG, Errors) {
+	t.Helper()
+	hasSource := false
+	for i := 0; i < len(kv); i += 2 {
+		switch kv[i] {
+		case "image_file_b64", "image_url", "image_file", "-":
+			hasSource = true
+		}
+	}
+	if !hasSource {
+		kv = append(kv, "image_file_b64", base64.StdEncoding.EncodeToString(fakeImage))
+	}
+	return ParseRemoveBG(formOf(kv...), 1<<20)
+}
+
+func TestRemoveBGDefaults(t *testing.T) {
+	r, errs := rb(t)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	want := params.Params{Removal: params.Removal{Enabled: true}}
+	if r.Params != want || r.Size != "auto" || r.Megapixels != 0 || r.Credits != 1 || !r.FormatAuto || r.XType() != "other" {
+		t.Fatalf("defaults: %+v", r)
+	}
+	if r.OutputFormat() != params.FormatPNG {
+		t.Errorf("auto format without background: %v", r.OutputFormat())
+	}
+	if string(r.Source.Data) != string(fakeImage) || r.Source.Field != "image_file_b64" {
+		t.Errorf("source %+v", r.Source)
+	}
+}
+
+// TestRemoveBGFields checks every field's accepted values.
+func TestRemoveBGFields(t *testing.T) {
+	on := func(mod func(p *params.Params)) params.Params {
+		p := params.Params{Removal: params.Removal{Enabled: true}}
+		if mod != nil {
+			mod(&p)
+		}
+		return p
+	}
+	centre := params.Position{X: 50, Y: 50, Set: true}
+	cases := []struct {
+		name   string
+		kv     []string
+		params params.Params
+		check  func(t *testing.T, r *RemoveBG)
+	}{
+		{"size preview", []string{"size", "preview"}, on(nil), func(t *testing.T, r *RemoveBG) {
+			if r.Size != "preview" || r.Megapixels != 0.25 || r.Credits != 0.25 {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{"size small", []string{"size", "small"}, on(nil), func(t *testing.T, r *RemoveBG) {
+			if r.Megapixels != 0.25 || r.Credits != 0.25 {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{"size regular", []string{"size", "regular"}, on(nil), func(t *testing.T, r *RemoveBG) {
+			if r.Megapixels != 0.25 || r.Credits != 0.25 {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{"size medium", []string{"size", "medium"}, on(nil), func(t *testing.T, r *RemoveBG) {
+			if r.Megapixels != 1.5 || r.Credits != 1 {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{"size hd", []string{"size", "hd"}, on(nil), func(t *testing.T, r *RemoveBG) {
+			if r.Megapixels != 4 || r.Credits != 1 {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{"size full", []string{"size", "full"}, on(nil), func(t *testing.T, r *RemoveBG) {
+			if r.Megapixels != 25 {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{"size 4k", []string{"size", "4k"}, on(nil), func(t *testing.T, r *RemoveBG) {
+			if r.Megapixels != 25 {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{"size 50MP", []string{"size", "50MP"}, on(nil), func(t *testing.T, r *RemoveBG) {
+			if r.Megapixels != 50 || r.Size != "50mp" {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{"size auto", []string{"size", "auto"}, on(nil), func(t *testing.T, r *RemoveBG) {
+			if r.Megapixels != 0 || r.Credits != 1 {
+				t.Errorf("%+v", r)
+			}
+		}},
+		{"type person", []string{"type", "person"}, on(nil), func(t *testing.T, r *RemoveBG) {
+			if r.XType() != "person" {
+				t.Errorf("X-Type %q", r.XType())
+			}
+		}},
+		{"type car_interior", []string{"type", "car_interior"}, on(nil), func(t *testing.T, r *RemoveBG) {
+			if r.XType() != "car_interior" {
+				t.Errorf("X-Type %q", r.XType())
+			}
+		}},
+		{"type auto", []string{"type", "auto"}, on(nil), func(t *testing.T, r *RemoveBG) {
+			if r.XType() != "other" {
+				t.Errorf("X-Type %q", r.XType())
+			}
+		}},
+		{"type_level", []string{"type_level", "latest"}, on(nil), func(t *testing.T, r *RemoveBG) {
+			if r.TypeLevel != "latest" {
+				t.Errorf("%q", r.TypeLevel)
+			}
+		}},
+		{"format png", []string{"format", "png"}, on(func(p *params.Params) { p.Format = params.FormatPNG }), nil},
+		{"format jpg", []string{"format", "jpg"}, on(func(p *params.Params) { p.Format = params.FormatJPEG }), nil},
+		{"format JPEG", []string{"format", "JPEG"}, on(func(p *params.Params) { p.Format = params.FormatJPEG }), nil},
+		{"format webp", []string{"format", "webp"}, on(func(p *params.Params) { p.Format = params.FormatWebP }), nil},
+		{"format zip drops backgrounds", []string{"format", "zip", "bg_color", "fff", "add_shadow", "true", "channels", "alpha"},
+			on(func(p *params.Params) { p.Format = params.FormatZIP }), nil},
+		{"format auto with opaque bg_color", []string{"format", "auto", "bg_color", "81d4fa"},
+			on(func(p *params.Params) {
+				p.Background = params.Color{R: 0x81, G: 0xd4, B: 0xfa, A: 255, Set: true}
+			}), func(t *testing.T, r *RemoveBG) {
+				if r.OutputFormat() != params.FormatJPEG {
+					t.Errorf("auto with an opaque background: %v", r.OutputFormat())
+				}
+			}},
+		{"format auto with translucent bg_color", []string{"bg_color", "81d4fa77"},
+			on(func(p *params.Params) {
+				p.Background = params.Color{R: 0x81, G: 0xd4, B: 0xfa, A: 0x77, Set: true}
+			}), func(t *testing.T, r *RemoveBG) {
+				if r.OutputFormat() != params.FormatPNG {
+					t.Errorf("auto with a translucent background: %v", r.OutputFormat())
+				}
+			}},
+		{"bg_color name", []string{"bg_color", "green"}, on(func(p *params.Params) { p.Background = params.Color{G: 128, A: 255, Set: true} }), nil},
+		{"bg_color with #", []string{"bg_color", "#fff"}, on(func(p *params.Params) { p.Background = params.Color{R: 255, G: 255, B: 255, A: 255, Set: true} }), nil},
+		{"roi percent", []string{"roi", "0% 0% 100% 100%"}, on(nil), func(t *testing.T, r *RemoveBG) {
+			if r.ROI == nil {
+				t.Fatal("no roi")
+			}
+			if e, ok := r.Extras(400, 300, nil); !ok || e.ROI != (params.Rect{}) {
+				t.Errorf("the whole image is no ROI: %+v %v", e, ok)
+			}
+		}},
+		{"roi pixels", []string{"roi", "10px 20px 110px 220px"}, on(nil), func(t *testing.T, r *RemoveBG) {
+			e, ok := r.Extras(400, 300, nil)
+			if !ok || e.ROI != (params.Rect{X: 10, Y: 20, W: 100, H: 200}) {
+				t.Errorf("%+v %v", e, ok)
+			}
+			if _, ok := r.Extras(5, 5, nil); ok {
+				t.Error("an ROI outside a 5x5 image is not empty")
+			}
+		}},
+		{"roi mixed units, commas", []string{"roi", "10%,0,50%,100px"}, on(nil), func(t *testing.T, r *RemoveBG) {
+			e, ok := r.Extras(400, 300, nil)
+			if !ok || e.ROI != (params.Rect{X: 40, Y: 0, W: 160, H: 100}) {
+				t.Errorf("%+v %v", e, ok)
+			}
+		}},
+		{"crop", []string{"crop", "true"}, on(func(p *params.Params) { p.Removal.CropToForeground = true }), nil},
+		{"crop 1", []string{"crop", "1"}, on(func(p *params.Params) { p.Removal.CropToForeground = true }), nil},
+		{"crop false", []string{"crop", "false"}, on(nil), nil},
+		{"crop_margin one value", []string{"crop", "true", "crop_margin", "30px"}, on(func(p *params.Params) { p.Removal.CropToForeground = true }), func(t *testing.T, r *RemoveBG) {
+			e, _ := r.Extras(100, 100, nil)
+			l := params.Length{Value: 30}
+			if !e.MarginsSet || e.Margins != [4]params.Length{l, l, l, l} {
+				t.Errorf("%+v", e)
+			}
+		}},
+		{"crop_margin two values", []string{"crop", "true", "crop_margin", "10% 20px"}, on(func(p *params.Params) { p.Removal.CropToForeground = true }), func(t *testing.T, r *RemoveBG) {
+			a, b := params.Length{Value: 10, Percent: true}, params.Length{Value: 20}
+			if r.Margins != [4]params.Length{a, b, a, b} {
+				t.Errorf("%+v", r.Margins)
+			}
+		}},
+		{"crop_margin four values", []string{"crop", "true", "crop_margin", "1px,2px,3px,4px"}, on(func(p *params.Params) { p.Removal.CropToForeground = true }), func(t *testing.T, r *RemoveBG) {
+			if r.Margins[0].Value != 1 || r.Margins[3].Value != 4 {
+				t.Errorf("%+v", r.Margins)
+			}
+		}},
+		{"crop_margin without crop does nothing", []string{"crop_margin", "30px"}, on(nil), func(t *testing.T, r *RemoveBG) {
+			if e, _ := r.Extras(100, 100, nil); e.MarginsSet {
+				t.Errorf("%+v", e)
+			}
+		}},
+		{"scale", []string{"scale", "50%"}, on(func(p *params.Params) { p.Removal.Scale = 0.5; p.Removal.Position = centre }), nil},
+		{"scale with position original", []string{"scale", "80%", "position", "original"}, on(func(p *params.Params) { p.Removal.Scale = 0.8 }), nil},
+		{"scale original", []string{"scale", "original"}, on(nil), nil},
+		{"position center", []string{"position", "center"}, on(func(p *params.Params) { p.Removal.Position = centre }), nil},
+		{"position one value", []string{"position", "30%"}, on(func(p *params.Params) { p.Removal.Position = params.Position{X: 30, Y: 30, Set: true} }), nil},
+		{"position two values", []string{"position", "0% 100%"}, on(func(p *params.Params) { p.Removal.Position = params.Position{X: 0, Y: 100, Set: true} }), nil},
+		{"channels alpha", []string{"channels", "alpha", "bg_color", "red"}, on(func(p *params.Params) { p.Removal.MaskOnly = true }), func(t *testing.T, r *RemoveBG) {
+			if r.OutputFormat() != params.FormatPNG {
+				t.Errorf("the matte is PNG with format=auto: %v", r.OutputFormat())
+			}
+		}},
+		{"channels rgba", []string{"channels", "rgba"}, on(nil), nil},
+		{"bg_image_url", []string{"bg_image_url", "https://example.com/bg.jpg"}, on(nil), func(t *testing.T, r *RemoveBG) {
+			if r.BgImage == nil || r.BgImage.URL != "https://example.com/bg.jpg" || r.OutputFormat() != params.FormatJPEG {
+				t.Errorf("%+v", r.BgImage)
+			}
+		}},
+		{"add_shadow", []string{"add_shadow", "true"}, on(func(p *params.Params) { p.Removal.Shadow.Enabled = true }), nil},
+		{"shadow_type drop", []string{"shadow_type", "drop"}, on(func(p *params.Params) { p.Removal.Shadow.Enabled = true }), nil},
+		{"shadow_type 3D", []string{"shadow_type", "3D"}, on(func(p *params.Params) { p.Removal.Shadow.Enabled = true }), nil},
+		{"shadow_type car", []string{"shadow_type", "car"}, on(func(p *params.Params) { p.Removal.Shadow = params.Shadow{Enabled: true, Opacity: 0.9} }), nil},
+		{"shadow_type none", []string{"shadow_type", "none", "add_shadow", "true"}, on(nil), nil},
+		{"shadow_opacity", []string{"add_shadow", "1", "shadow_opacity", "20"}, on(func(p *params.Params) { p.Removal.Shadow = params.Shadow{Enabled: true, Opacity: 0.2} }), nil},
+		{"shadow_opacity 0 is no shadow", []string{"add_shadow", "true", "shadow_opacity", "0"}, on(nil), nil},
+		{"shadow_opacity alone", []string{"shadow_opacity", "20"}, on(nil), nil},
+		{"semitransparency false", []string{"semitransparency", "false"}, on(func(p *params.Params) { p.Removal.Hard, p.Removal.Threshold = true, 0.5 }), nil},
+		{"semitransparency true", []string{"semitransparency", "TRUE"}, on(nil), nil},
+		{"empty fields are unset", []string{"size", "", "format", "", "roi", "", "bg_color", "", "crop", ""}, on(nil), nil},
+		{"unknown fields are ignored", []string{"whatever", "x"}, on(nil), nil},
+		{"image_url", []string{"image_url", "https://example.com/a.jpg"}, on(nil), func(t *testing.T, r *RemoveBG) {
+			if r.Source.URL != "https://example.com/a.jpg" || r.Source.Field != "image_url" {
+				t.Errorf("%+v", r.Source)
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r, errs := rb(t, tc.kv...)
+			if errs != nil {
+				t.Fatal(errs)
+			}
+			if r.Params != tc.params {
+				t.Errorf("params\n got %+v\nwant %+v", r.Params, tc.params)
+			}
+			if tc.check != nil {
+				tc.check(t, r)
+			}
+		})
+	}
+}
+
+// TestRemoveBGErrors checks every validation error code: its status,
+// code and field.
+func TestRemoveBGErrors(t *testing.T) {
+	b64 := base64.StdEncoding.EncodeToString(fakeImage)
+	cases := []struct {
+		name  string
+		kv    []string
+		code  string
+		field string
+	}{
+		{"missing source", []string{"-", "", "size", "hd"}, RBMissingSource, ""},
+		{"multiple sources", []string{"image_url", "https://e.com/a.jpg", "image_file_b64", b64}, RBMultipleSources, "image_url"},
+		{"image_file as text", []string{"image_file", "abc"}, RBMissingSource, "image_file"},
+		{"invalid image url", []string{"image_url", "ftp://e.com/a.jpg"}, RBInvalidImageURL, "image_url"},
+		{"relative image url", []string{"image_url", "/a.jpg"}, RBInvalidImageURL, "image_url"},
+		{"bad base64", []string{"image_file_b64", "!!!"}, RBInvalidImageFileB64, "image_file_b64"},
+		{"file too large", []string{"image_file_b64", base64.StdEncoding.EncodeToString(make([]byte, 2<<20))}, RBFileTooLarge, "image_file_b64"},
+		{"invalid size", []string{"size", "huge"}, RBInvalidSize, "size"},
+		{"invalid type", []string{"type", "robot"}, RBInvalidType, "type"},
+		{"invalid type_level", []string{"type_level", "3"}, RBInvalidTypeLevel, "type_level"},
+		{"invalid format", []string{"format", "gif"}, RBInvalidFormat, "format"},
+		{"invalid roi: three values", []string{"roi", "0 0 10"}, RBInvalidROI, "roi"},
+		{"invalid roi: inverted", []string{"roi", "50% 0% 10% 100%"}, RBInvalidROI, "roi"},
+		{"invalid roi: over 100%", []string{"roi", "0% 0% 150% 100%"}, RBInvalidROI, "roi"},
+		{"invalid roi: negative", []string{"roi", "-5px 0 10px 10px"}, RBInvalidROI, "roi"},
+		{"invalid crop", []string{"crop", "maybe"}, RBInvalidCrop, "crop"},
+		{"invalid crop_margin: three values", []string{"crop_margin", "1px 2px 3px"}, RBInvalidCropMargin, "crop_margin"},
+		{"invalid crop_margin: unit", []string{"crop_margin", "3em"}, RBInvalidCropMargin, "crop_margin"},
+		{"invalid crop_margin: negative", []string{"crop_margin", "-3px"}, RBInvalidCropMargin, "crop_margin"},
+		{"invalid scale", []string{"scale", "5%"}, RBInvalidScale, "scale"},
+		{"invalid scale: over", []string{"scale", "101%"}, RBInvalidScale, "scale"},
+		{"invalid position", []string{"position", "left"}, RBInvalidPosition, "position"},
+		{"invalid position: three values", []string{"position", "1% 2% 3%"}, RBInvalidPosition, "position"},
+		{"invalid position: over", []string{"position", "120%"}, RBInvalidPosition, "position"},
+		{"invalid channels", []string{"channels", "rgb"}, RBInvalidChannels, "channels"},
+		{"invalid bg_color", []string{"bg_color", "notacolour"}, RBInvalidBgColor, "bg_color"},
+		{"invalid bg_image_url", []string{"bg_image_url", "file:///etc/passwd"}, RBInvalidBgImageURL, "bg_image_url"},
+		{"bg_color and bg_image_url", []string{"bg_color", "fff", "bg_image_url", "https://e.com/bg.jpg"}, RBMultipleBackgrounds, "bg_image_url"},
+		{"invalid add_shadow", []string{"add_shadow", "yes"}, RBInvalidAddShadow, "add_shadow"},
+		{"invalid shadow_type", []string{"shadow_type", "long"}, RBInvalidShadowType, "shadow_type"},
+		{"invalid shadow_opacity", []string{"shadow_opacity", "101"}, RBInvalidShadowOpacity, "shadow_opacity"},
+		{"invalid shadow_opacity: fraction", []string{"shadow_opacity", "0.5"}, RBInvalidShadowOpacity, "shadow_opacity"},
+		{"invalid semitransparency", []string{"semitransparency", "half"}, RBInvalidSemitransp, "semitransparency"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			kv := tc.kv
+			if kv[0] == "-" {
+				kv = kv[2:]
+				_, errs := ParseRemoveBG(formOf(kv...), 1<<20)
+				checkErr(t, errs, tc.code, tc.field)
+				return
+			}
+			_, errs := rb(t, kv...)
+			checkErr(t, errs, tc.code, tc.field)
+		})
+	}
+	// Every problem is reported, each on its field.
+	_, errs := rb(t, "size", "x", "format", "y", "roi", "z")
+	if len(errs) != 3 || !errs.Has("size") || !errs.Has("format") || !errs.Has("roi") {
+		t.Fatalf("got %v", errs)
+	}
+	// Files: an empty upload, a bg_image_file.
+	ct, body := multipartBody(t, nil, map[string][]byte{"image_file": nil})
+	_, errs = ParseRemoveBG(mustRead(t, ct, body), 0)
+	checkErr(t, errs, RBMissingSource, "image_file")
+	ct, body = multipartBody(t, nil, map[string][]byte{"image_file": fakeImage, "bg_image_file": nil})
+	_, errs = ParseRemoveBG(mustRead(t, ct, body), 0)
+	checkErr(t, errs, RBInvalidBgImageFile, "bg_image_file")
+	ct, body = multipartBody(t, map[string]string{"bg_color": "fff"}, map[string][]byte{"image_file": fakeImage, "bg_image_file": fakeImage})
+	_, errs = ParseRemoveBG(mustRead(t, ct, body), 0)
+	checkErr(t, errs, RBMultipleBackgrounds, "bg_image_file")
+	ct, body = multipartBody(t, nil, map[string][]byte{"image_file": fakeImage, "bg_image_file": make([]byte, 100)})
+	_, errs = ParseRemoveBG(mustRead(t, ct, body), 50)
+	checkErr(t, errs, RBFileTooLarge, "bg_image_file")
+	ct, body = multipartBody(t, nil, map[string][]byte{"image_file": fakeImage, "bg_image_file": fakeImage})
+	r, errs := ParseRemoveBG(mustRead(t, ct, body), 0)
+	if errs != nil || r.BgImage == nil || r.BgImage.Field != "bg_image_file" || r.Source.Field != "image_file" {
+		t.Fatalf("bg_image_file: %+v %v", r, errs)
+	}
+}
+
+func checkErr(t *testing.T, errs Errors, code, field string) {
+	t.Helper()
+	if len(errs) == 0 {
+		t.Fatalf("no error, want %s", code)
+	}
+	e := errs[0]
+	if e.Status != 400 || e.Code != code || e.Field != field || e.Detail == "" || e.Title == "" {
+		t.Fatalf("got %+v, want 400 %s on %q", e, code, field)
+	}
+	if strings.Contains(e.Detail, "%!") {
+		t.Fatalf("bad detail %q", e.Detail)
+	}
+}
+
+func TestRemoveBGJSONBooleans(t *testing.T) {
+	b := mustRead(t, "application/json", []byte(`{"image_file_b64":"`+base64.StdEncoding.EncodeToString(fakeImage)+`","crop":true,"semitransparency":false,"add_shadow":1,"shadow_opacity":30,"size":"","format":null}`))
+	r, errs := ParseRemoveBG(b, 0)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	rm := r.Params.Removal
+	if !rm.CropToForeground || !rm.Hard || !rm.Shadow.Enabled || rm.Shadow.Opacity != 0.3 || !r.FormatAuto || r.Size != "auto" {
+		t.Fatalf("%+v", r)
+	}
+}

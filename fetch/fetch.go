@@ -1,0 +1,576 @@
+// Package fetch fetches source images safely: remote URLs through a
+// Fetcher that refuses internal addresses at dial time (SSRF protection),
+// and local paths through SafeJoin / OpenInRoot, which keep a URL path
+// inside a root directory.
+//
+// # Address checks
+//
+// Every connection the Fetcher makes goes through its own dial function,
+// which resolves the host with the Resolver, checks every returned address
+// with the IPPolicy (all of them, before dialling any: one refused address
+// refuses the host, so a DNS answer cannot mix a public decoy with an
+// internal target), then dials the checked addresses themselves, as IP
+// literals, so that nothing resolves the name again between check and
+// connect (DNS rebinding). Literal IP hosts are checked before any traffic,
+// and again at dial time. Redirects are followed by hand-checked steps: the
+// target's scheme, credentials, host syntax and allowlist are checked before
+// the request is made, and the dial-time check applies to the new host as to
+// the first. No proxy is used, whatever the environment says.
+package fetch
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Defaults for the zero fields of Options.
+const (
+	DefaultMaxBodyBytes   = 32 << 20
+	DefaultConnectTimeout = 5 * time.Second
+	DefaultHeaderTimeout  = 10 * time.Second
+	DefaultTotalTimeout   = 30 * time.Second
+	DefaultMaxRedirects   = 5
+	DefaultUserAgent      = "Matte (+https://github.com/jebosio/matte)"
+	DefaultAccept         = "image/*,*/*;q=0.8"
+
+	// maxURLLen bounds the URLs Fetch accepts.
+	maxURLLen = 8192
+)
+
+// Resolver resolves host names; *net.Resolver satisfies it.
+type Resolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+}
+
+// Dialer opens connections; *net.Dialer satisfies it. The Fetcher only ever
+// asks it for "ip:port" addresses it has already checked.
+type Dialer interface {
+	DialContext(ctx context.Context, network, address string) (net.Conn, error)
+}
+
+// Options configures a Fetcher. The zero value is usable: any public host,
+// http and https, the defaults above.
+type Options struct {
+	// AllowedHosts restricts the hosts fetched from: exact names
+	// ("images.example.com"), wildcards "*.example.com" (any name ending
+	// in .example.com, not example.com itself) and IP literals. Matching is
+	// case-insensitive and ignores a trailing dot. Empty allows any host.
+	// The address checks apply to allowed hosts too.
+	AllowedHosts []string
+	// AllowedSchemes is a subset of {"http", "https"}; empty means both.
+	AllowedSchemes []string
+	// MaxBodyBytes bounds the body; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// ConnectTimeout bounds the name resolution, each connection attempt
+	// (one per resolved address, in turn, until one connects) and the TLS
+	// handshake; 0 means DefaultConnectTimeout. TotalTimeout bounds them
+	// all together.
+	ConnectTimeout time.Duration
+	// HeaderTimeout bounds the wait for the response headers once the
+	// request is sent; 0 means DefaultHeaderTimeout.
+	HeaderTimeout time.Duration
+	// TotalTimeout bounds a whole Fetch, redirects and body included; 0
+	// means DefaultTotalTimeout.
+	TotalTimeout time.Duration
+	// MaxRedirects is the most redirects followed; 0 means
+	// DefaultMaxRedirects, a negative value follows none.
+	MaxRedirects int
+	// UserAgent is sent with every request; empty means DefaultUserAgent.
+	UserAgent string
+	// IPPolicy says which addresses may be dialled (public ones only,
+	// unless AllowLoopback, AllowPrivate or AllowNets say more).
+	IPPolicy
+	// Resolver resolves host names; nil means a plain net.Resolver.
+	Resolver Resolver
+	// Dialer opens connections; nil means a net.Dialer whose Control hook
+	// checks the address once more, just before connect.
+	Dialer Dialer
+	// TLSConfig is the client TLS configuration; nil means Go's defaults
+	// with TLS 1.2 at least.
+	TLSConfig *tls.Config
+}
+
+// Request is one fetch.
+type Request struct {
+	URL string
+	// IfNoneMatch and IfModifiedSince make the request conditional (the
+	// validators the cache kept from an earlier Response); a 304 answer is
+	// then reported as Response.NotModified.
+	IfNoneMatch     string
+	IfModifiedSince string
+	// Accept overrides DefaultAccept.
+	Accept string
+}
+
+// Response is a successful fetch: a 2xx with its body, or a 304 to a
+// conditional request (NotModified, no body).
+type Response struct {
+	StatusCode  int
+	NotModified bool
+	Body        []byte
+	// Header is the final response's header (a copy). The fields below are
+	// taken from it.
+	Header       http.Header
+	ContentType  string
+	ETag         string
+	LastModified string
+	CacheControl string
+	// URL is the final URL, after redirects.
+	URL string
+}
+
+// Fetcher fetches remote sources. It is safe for concurrent use; create one
+// per configuration and Close it when done.
+type Fetcher struct {
+	ip           IPPolicy
+	hosts        hostList
+	schemes      []string
+	maxBody      int64
+	connect      time.Duration
+	total        time.Duration
+	maxRedirects int
+	userAgent    string
+	resolver     Resolver
+	dialer       Dialer
+	transport    *http.Transport
+	client       *http.Client
+}
+
+// New returns a Fetcher for o, or an error for an invalid option (an
+// unknown scheme, a malformed allowlist entry, a negative limit).
+func New(o Options) (*Fetcher, error) {
+	f := &Fetcher{
+		ip:           o.IPPolicy,
+		maxBody:      o.MaxBodyBytes,
+		connect:      o.ConnectTimeout,
+		total:        o.TotalTimeout,
+		maxRedirects: o.MaxRedirects,
+		userAgent:    o.UserAgent,
+		resolver:     o.Resolver,
+		dialer:       o.Dialer,
+	}
+	f.ip.AllowNets = slices.Clone(o.AllowNets)
+	header := o.HeaderTimeout
+	if f.maxBody < 0 || f.connect < 0 || f.total < 0 || header < 0 {
+		return nil, errors.New("source: negative limit")
+	}
+	if f.maxBody == 0 {
+		f.maxBody = DefaultMaxBodyBytes
+	}
+	if f.connect == 0 {
+		f.connect = DefaultConnectTimeout
+	}
+	if header == 0 {
+		header = DefaultHeaderTimeout
+	}
+	if f.total == 0 {
+		f.total = DefaultTotalTimeout
+	}
+	switch {
+	case f.maxRedirects == 0:
+		f.maxRedirects = DefaultMaxRedirects
+	case f.maxRedirects < 0:
+		f.maxRedirects = 0
+	}
+	if f.userAgent == "" {
+		f.userAgent = DefaultUserAgent
+	}
+	for _, s := range o.AllowedSchemes {
+		s = strings.ToLower(s)
+		if s != "http" && s != "https" {
+			return nil, errors.New("source: scheme " + strconv.Quote(s) + " is not allowed (http and https only)")
+		}
+		f.schemes = append(f.schemes, s)
+	}
+	if len(f.schemes) == 0 {
+		f.schemes = []string{"http", "https"}
+	}
+	for _, p := range f.ip.AllowNets {
+		if !p.IsValid() {
+			return nil, errors.New("source: invalid prefix in AllowNets")
+		}
+	}
+	var err error
+	if f.hosts, err = parseHosts(o.AllowedHosts); err != nil {
+		return nil, err
+	}
+	if f.resolver == nil {
+		f.resolver = &net.Resolver{}
+	}
+	if f.dialer == nil {
+		f.dialer = &net.Dialer{KeepAlive: 30 * time.Second, Control: f.control}
+	}
+	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
+	if o.TLSConfig != nil {
+		tlsConfig = o.TLSConfig.Clone()
+	}
+	f.transport = &http.Transport{
+		Proxy:                  nil, // never from the environment
+		DialContext:            f.dial,
+		TLSClientConfig:        tlsConfig,
+		TLSHandshakeTimeout:    f.connect,
+		ResponseHeaderTimeout:  header,
+		ExpectContinueTimeout:  time.Second,
+		MaxIdleConns:           64,
+		MaxIdleConnsPerHost:    4,
+		IdleConnTimeout:        90 * time.Second,
+		MaxResponseHeaderBytes: 64 << 10,
+		DisableCompression:     true, // the body as the origin stored it
+		ForceAttemptHTTP2:      true,
+	}
+	f.client = &http.Client{Transport: f.transport, CheckRedirect: f.checkRedirect}
+	return f, nil
+}
+
+// Close closes idle connections. The Fetcher stays usable.
+func (f *Fetcher) Close() { f.transport.CloseIdleConnections() }
+
+// MaxBodyBytes is the effective body limit.
+func (f *Fetcher) MaxBodyBytes() int64 { return f.maxBody }
+
+// CheckIP reports whether ip may be dialled (nil) or a KindDenied
+// *FetchError.
+func (f *Fetcher) CheckIP(ip netip.Addr) error { return f.ip.Check(ip) }
+
+// CheckURL runs the checks that need no network on rawURL (syntax, scheme,
+// credentials, host syntax, allowlist, literal IP address) and returns the
+// parsed URL without its fragment. Fetch runs it first; callers may run it
+// earlier to answer 400 before queueing work. Errors are *FetchError of
+// KindInvalidURL or KindDenied.
+func (f *Fetcher) CheckURL(rawURL string) (*url.URL, error) {
+	if len(rawURL) > maxURLLen {
+		return nil, &FetchError{Kind: KindInvalidURL, Reason: "too_long"}
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, &FetchError{Kind: KindInvalidURL, Reason: "syntax", Err: err}
+	}
+	if err := f.checkParsed(u); err != nil {
+		err.URL = rawURL
+		return nil, err
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u, nil
+}
+
+func (f *Fetcher) checkParsed(u *url.URL) *FetchError {
+	invalid := func(reason string) *FetchError { return &FetchError{Kind: KindInvalidURL, Reason: reason} }
+	switch {
+	case u.Scheme == "":
+		return invalid("not_absolute")
+	case !slices.Contains(f.schemes, strings.ToLower(u.Scheme)):
+		return invalid("scheme")
+	case u.Opaque != "":
+		return invalid("opaque")
+	case u.Host == "":
+		return invalid("not_absolute")
+	case u.User != nil:
+		return invalid("userinfo")
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return invalid("port")
+		}
+	}
+	host := u.Hostname()
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if ip.Zone() != "" {
+			return invalid("zone")
+		}
+		if err := f.ip.Check(ip); err != nil {
+			return err.(*FetchError)
+		}
+		if !f.hosts.match(ip.Unmap().String()) {
+			return &FetchError{Kind: KindDenied, Reason: "host_not_allowed"}
+		}
+		return nil
+	}
+	name, ok := normalizeHostname(host)
+	if !ok {
+		return invalid("host")
+	}
+	if !f.hosts.match(name) {
+		return &FetchError{Kind: KindDenied, Reason: "host_not_allowed"}
+	}
+	return nil
+}
+
+// normalizeHostname lower-cases a DNS name and drops one trailing dot. It
+// refuses anything but ASCII letters, digits, "-" and "_" in labels of 1 to
+// 63 bytes (an IDN must come as punycode), and names whose last label is
+// numeric: those are IPv4 addresses in non-canonical forms ("127.1",
+// "2130706433", "0x7f.1") that some resolvers would accept.
+func normalizeHostname(h string) (string, bool) {
+	h = strings.TrimSuffix(strings.ToLower(h), ".")
+	if h == "" || len(h) > 253 {
+		return "", false
+	}
+	labels := strings.Split(h, ".")
+	for _, l := range labels {
+		if l == "" || len(l) > 63 {
+			return "", false
+		}
+		for i := 0; i < len(l); i++ {
+			c := l[i]
+			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+				return "", false
+			}
+		}
+	}
+	last := labels[len(labels)-1]
+	if strings.TrimLeft(last, "0123456789") == "" || strings.HasPrefix(last, "0x") && strings.Trim(last[2:], "0123456789abcdef") == "" {
+		return "", false
+	}
+	return h, true
+}
+
+// hostList is the parsed allowlist.
+type hostList struct {
+	exact    map[string]bool
+	suffixes []string // ".example.com" for "*.example.com"
+}
+
+func parseHosts(list []string) (hostList, error) {
+	hl := hostList{exact: make(map[string]bool)}
+	for _, raw := range list {
+		h := strings.TrimSpace(raw)
+		bad := errors.New("source: allowed host " + strconv.Quote(raw) + " is not a host name, *.domain or IP address")
+		if rest, ok := strings.CutPrefix(h, "*."); ok {
+			name, ok := normalizeHostname(rest)
+			if !ok {
+				return hl, bad
+			}
+			hl.suffixes = append(hl.suffixes, "."+name)
+			continue
+		}
+		if ip, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")); err == nil && ip.Zone() == "" {
+			hl.exact[ip.Unmap().String()] = true
+			continue
+		}
+		name, ok := normalizeHostname(h)
+		if !ok {
+			return hl, bad
+		}
+		hl.exact[name] = true
+	}
+	return hl, nil
+}
+
+// match reports whether the normalized host is allowed.
+func (hl hostList) match(host string) bool {
+	if len(hl.exact) == 0 && len(hl.suffixes) == 0 {
+		return true
+	}
+	if hl.exact[host] {
+		return true
+	}
+	for _, s := range hl.suffixes {
+		if strings.HasSuffix(host, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkRedirect is the client's redirect hook: the limit, then the static
+// checks on the target (a failure there is KindDenied: the URL the client
+// gave was fine, where it leads is not).
+func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) > f.maxRedirects {
+		return &FetchError{Kind: KindRedirects, Limit: int64(f.maxRedirects), URL: req.URL.String()}
+	}
+	if err := f.checkParsed(req.URL); err != nil {
+		err.Kind = KindDenied
+		err.URL = req.URL.String()
+		return err
+	}
+	return nil
+}
+
+// dial resolves, checks every address, then dials the checked addresses in
+// turn, as literals.
+func (f *Fetcher) dial(ctx context.Context, network, address string) (net.Conn, error) {
+	host, portStr, err := net.SplitHostPort(address)
+	if err != nil {
+		return nil, &FetchError{Kind: KindInvalidURL, Reason: "address", Err: err}
+	}
+	port, err := strconv.ParseUint(portStr, 10, 16)
+	if err != nil {
+		return nil, &FetchError{Kind: KindInvalidURL, Reason: "port", Err: err}
+	}
+	var ips []netip.Addr
+	if ip, err := netip.ParseAddr(host); err == nil {
+		ips = []netip.Addr{ip}
+	} else {
+		lctx, cancel := context.WithTimeout(ctx, f.connect)
+		ips, err = f.resolver.LookupNetIP(lctx, "ip", host)
+		cancel()
+		if err != nil {
+			return nil, err
+		}
+		if len(ips) == 0 {
+			return nil, &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}
+		}
+	}
+	for _, ip := range ips {
+		if err := f.ip.Check(ip); err != nil {
+			return nil, err
+		}
+	}
+	var first error
+	for _, ip := range ips {
+		dctx, cancel := context.WithTimeout(ctx, f.connect)
+		conn, err := f.dialer.DialContext(dctx, network, netip.AddrPortFrom(ip.Unmap().WithZone(""), uint16(port)).String())
+		cancel()
+		if err == nil {
+			return conn, nil
+		}
+		if first == nil {
+			first = err
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, first
+}
+
+// control is the default net.Dialer's last check, on the very address being
+// connected to.
+func (f *Fetcher) control(_, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return &FetchError{Kind: KindDenied, Reason: "address", Err: err}
+	}
+	return f.ip.Check(ap.Addr())
+}
+
+// Fetch GETs req.URL and returns its body, or a *FetchError.
+func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
+	u, err := f.CheckURL(req.URL)
+	if err != nil {
+		return nil, err
+	}
+	fctx, cancel := context.WithTimeout(ctx, f.total)
+	defer cancel()
+	hreq, err := http.NewRequestWithContext(fctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, &FetchError{Kind: KindInvalidURL, Reason: "syntax", URL: req.URL, Err: err}
+	}
+	hreq.Header.Set("User-Agent", f.userAgent)
+	accept := req.Accept
+	if accept == "" {
+		accept = DefaultAccept
+	}
+	hreq.Header.Set("Accept", accept)
+	conditional := false
+	if req.IfNoneMatch != "" {
+		hreq.Header.Set("If-None-Match", req.IfNoneMatch)
+		conditional = true
+	}
+	if req.IfModifiedSince != "" {
+		hreq.Header.Set("If-Modified-Since", req.IfModifiedSince)
+		conditional = true
+	}
+	resp, err := f.client.Do(hreq)
+	if err != nil {
+		if resp != nil && resp.Body != nil {
+			resp.Body.Close()
+		}
+		return nil, classify(ctx, err, u.String())
+	}
+	defer resp.Body.Close()
+	final := resp.Request.URL.String()
+	out := &Response{
+		StatusCode:   resp.StatusCode,
+		Header:       resp.Header.Clone(),
+		ContentType:  resp.Header.Get("Content-Type"),
+		ETag:         resp.Header.Get("ETag"),
+		LastModified: resp.Header.Get("Last-Modified"),
+		CacheControl: resp.Header.Get("Cache-Control"),
+		URL:          final,
+	}
+	switch {
+	case resp.StatusCode == http.StatusNotModified && conditional:
+		out.NotModified = true
+		return out, nil
+	case resp.StatusCode < 200 || resp.StatusCode > 299 || resp.StatusCode == http.StatusPartialContent:
+		// A little draining lets the connection be reused.
+		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
+		return nil, &FetchError{Kind: KindUpstream, Status: resp.StatusCode, URL: final}
+	}
+	if resp.ContentLength > f.maxBody {
+		return nil, &FetchError{Kind: KindTooLarge, Limit: f.maxBody, URL: final, Reason: "content_length"}
+	}
+	buf := make([]byte, 0, min(max(resp.ContentLength, 0)+1, f.maxBody+1, 1<<20))
+	body, err := readAll(io.LimitReader(resp.Body, f.maxBody+1), buf)
+	if err != nil {
+		return nil, classify(ctx, err, final)
+	}
+	if int64(len(body)) > f.maxBody {
+		return nil, &FetchError{Kind: KindTooLarge, Limit: f.maxBody, URL: final, Reason: "body"}
+	}
+	out.Body = body
+	return out, nil
+}
+
+// readAll is io.ReadAll into a caller-sized buffer.
+func readAll(r io.Reader, b []byte) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+	}
+}
+
+// classify turns a client error into a *FetchError. parent is the caller's
+// context: its cancellation is KindCanceled (its deadline KindTimeout).
+func classify(parent context.Context, err error, u string) *FetchError {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.URL != "" {
+		u = ue.URL
+	}
+	var fe *FetchError
+	if errors.As(err, &fe) {
+		c := *fe
+		if c.URL == "" {
+			c.URL = u
+		}
+		return &c
+	}
+	out := &FetchError{Kind: KindNetwork, URL: u, Err: err}
+	var ne net.Error
+	switch {
+	case errors.Is(parent.Err(), context.Canceled):
+		out.Kind = KindCanceled
+	case parent.Err() != nil, errors.Is(err, context.DeadlineExceeded):
+		out.Kind = KindTimeout
+	case errors.As(err, &ne) && ne.Timeout():
+		out.Kind = KindTimeout
+	}
+	var dnsErr *net.DNSError
+	if out.Kind == KindNetwork && errors.As(err, &dnsErr) {
+		out.Reason = "dns"
+	}
+	return out
+}

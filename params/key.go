@@ -1,0 +1,164 @@
+package params
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Key returns a canonical string for p, fit to be part of a cache key and an
+// ETag. It lists the fields that differ from their zero value, in a fixed
+// order, as name=value pairs joined by ",":
+//
+//	w=800,h=600,dpr=2,fit=crop,crop=top-left,rect=10:20:300:200,rot=90,
+//	flip=hv,fm=webp,auto=format,q=80,lossless=1,bg=ffffffff,blur=20,
+//	sharp=10,trim=1,pad=4,
+//	rembg=1,model="u2net",mask=1,threshold=0.5,refine=1,feather=2.5,
+//	erode=3,crop-fg=1,fg-pad=10%,scale=0.8,position=50:100,bg-blur=20,
+//	bg-gradient=ffffffff:000000ff,bg-image="https://x/y.jpg",shadow=drop,
+//	shadow-color=ff0000ff,shadow-opacity=0.3,shadow-offset=-5:20,
+//	shadow-blur=4
+//
+// (one line in fact; the second part is Removal's). Enums use their String
+// names, floats strconv's 'g' with precision -1 (-0 as 0), colours Color.Hex,
+// strings (model, bg-image) strconv.Quote. fg-pad ends in "px" or "%";
+// threshold is printed whenever Removal.Hard (also 0), and shadow-offset
+// whenever OffsetSet (also 0:0). Values ParseQuery never makes are printed
+// apart with an "unset:" or "soft:" prefix (a colour that is not Set, a
+// Position with X or Y but not Set, a Threshold without Hard, an offset
+// without OffsetSet). The zero Params gives "".
+//
+// Key is stable: the names, order and formats above never change within a
+// PipelineVersion, equal Params give equal keys, and different Params give
+// different keys (floats being compared as numbers: -0 is 0; NaN, which
+// ParseQuery never returns, is outside the contract).
+func (p Params) Key() string {
+	var b strings.Builder
+	add := func(name, value string) {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(name)
+		b.WriteByte('=')
+		b.WriteString(value)
+	}
+	addInt := func(name string, v int) {
+		if v != 0 {
+			add(name, strconv.Itoa(v))
+		}
+	}
+	addFloat := func(name string, v float64) {
+		if v != 0 { // also drops -0, which equals 0
+			add(name, floatKey(v))
+		}
+	}
+	addBool := func(name string, v bool) {
+		if v {
+			add(name, "1")
+		}
+	}
+
+	addInt("w", p.Width)
+	addInt("h", p.Height)
+	addFloat("dpr", p.DPR)
+	if p.Fit != FitClip {
+		add("fit", p.Fit.String())
+	}
+	if p.Crop != CropCenter {
+		add("crop", p.Crop.String())
+	}
+	if r := p.Rect; r != (Rect{}) {
+		add("rect", strconv.Itoa(r.X)+":"+strconv.Itoa(r.Y)+":"+strconv.Itoa(r.W)+":"+strconv.Itoa(r.H))
+	}
+	addFloat("rot", p.Rotate)
+	if p.Flip != FlipNone {
+		add("flip", p.Flip.String())
+	}
+	if p.Format != FormatSource {
+		add("fm", p.Format.String())
+	}
+	if p.AutoFormat {
+		add("auto", "format")
+	}
+	addInt("q", p.Quality)
+	addBool("lossless", p.Lossless)
+	if c := p.Background; c != (Color{}) {
+		add("bg", colorKey(c))
+	}
+	addInt("blur", p.Blur)
+	addInt("sharp", p.Sharpen)
+	addBool("trim", p.Trim)
+	addInt("pad", p.Pad)
+
+	r := p.Removal
+	addBool("rembg", r.Enabled)
+	if r.Model != "" {
+		add("model", strconv.Quote(r.Model))
+	}
+	addBool("mask", r.MaskOnly)
+	if r.Hard {
+		add("threshold", floatKey(r.Threshold))
+	} else if r.Threshold != 0 {
+		add("threshold", "soft:"+floatKey(r.Threshold))
+	}
+	addBool("refine", r.Refine)
+	addFloat("feather", r.Feather)
+	addInt("erode", r.Erode)
+	addBool("crop-fg", r.CropToForeground)
+	if l := r.FGPad; l != (Length{}) {
+		unit := "px"
+		if l.Percent {
+			unit = "%"
+		}
+		add("fg-pad", floatKey(l.Value)+unit)
+	}
+	addFloat("scale", r.Scale)
+	if pos := r.Position; pos != (Position{}) {
+		v := floatKey(pos.X) + ":" + floatKey(pos.Y)
+		if !pos.Set {
+			v = "unset:" + v
+		}
+		add("position", v)
+	}
+	addInt("bg-blur", r.BgBlur)
+	if g := r.BgGradient; g != ([2]Color{}) {
+		add("bg-gradient", colorKey(g[0])+":"+colorKey(g[1]))
+	}
+	if r.BgImage != "" {
+		add("bg-image", strconv.Quote(r.BgImage))
+	}
+	s := r.Shadow
+	if s.Enabled {
+		add("shadow", "drop")
+	}
+	if s.Color != (Color{}) {
+		add("shadow-color", colorKey(s.Color))
+	}
+	addFloat("shadow-opacity", s.Opacity)
+	if s.OffsetSet || s.OffsetX != 0 || s.OffsetY != 0 {
+		v := strconv.Itoa(s.OffsetX) + ":" + strconv.Itoa(s.OffsetY)
+		if !s.OffsetSet {
+			v = "unset:" + v
+		}
+		add("shadow-offset", v)
+	}
+	addFloat("shadow-blur", s.Blur)
+	return b.String()
+}
+
+// floatKey formats v as Key does: 'g' with precision -1, -0 as 0.
+func floatKey(v float64) string {
+	if v == 0 {
+		return "0"
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// colorKey is c.Hex(), or "unset:" and the hex digits for a colour that is
+// not Set (not made by ParseColor), so that it stays apart from any Set one.
+func colorKey(c Color) string {
+	if c.Set {
+		return c.Hex()
+	}
+	c.Set = true
+	return "unset:" + c.Hex()
+}

@@ -1,0 +1,235 @@
+package params
+
+import (
+	"math"
+	"testing"
+)
+
+func richParams() Params {
+	return Params{
+		Width: 800, Height: 600, DPR: 1.5, Fit: FitCrop, Crop: CropBottomRight, Rect: Rect{10, 20, 300, 200},
+		Rotate: 45.25, Flip: FlipHV, Format: FormatWebP, AutoFormat: true, Quality: 80, Lossless: true,
+		Background: Color{R: 0xff, G: 0x80, B: 0x00, A: 0xcc, Set: true}, Blur: 20, Sharpen: 10, Trim: true, Pad: 4,
+	}
+}
+
+// richRemoval sets every Removal field (more than ParseQuery would allow
+// together: Key does not judge).
+func richRemoval() Removal {
+	return Removal{
+		Enabled: true, Model: "u2net", MaskOnly: true, Hard: true, Threshold: 0.5, Refine: true, Feather: 2.5, Erode: 3,
+		CropToForeground: true, FGPad: Length{Value: 10, Percent: true}, Scale: 0.8, Position: Position{X: 50, Y: 100, Set: true},
+		BgBlur: 20, BgGradient: [2]Color{{R: 255, G: 255, B: 255, A: 255, Set: true}, {A: 255, Set: true}},
+		BgImage: "https://x/y.jpg",
+		Shadow:  Shadow{Enabled: true, Color: Color{R: 255, A: 255, Set: true}, Opacity: 0.3, OffsetX: -5, OffsetY: 20, OffsetSet: true, Blur: 4},
+	}
+}
+
+// The golden key must never change within a PipelineVersion: cached
+// variants and ETags depend on it.
+func TestKeyGolden(t *testing.T) {
+	const golden = "w=800,h=600,dpr=1.5,fit=crop,crop=bottom-right,rect=10:20:300:200,rot=45.25,flip=hv,fm=webp,auto=format,q=80,lossless=1,bg=ff8000cc,blur=20,sharp=10,trim=1,pad=4"
+	if got := richParams().Key(); got != golden {
+		t.Errorf("Key() =\n%s\nwant\n%s", got, golden)
+	}
+	tests := []struct {
+		p    Params
+		want string
+	}{
+		{Params{}, ""},
+		{Params{Width: 100}, "w=100"},
+		{Params{Height: 100, DPR: 2}, "h=100,dpr=2"},
+		{Params{Rotate: math.Copysign(0, -1)}, ""},
+		{Params{Rotate: 0.1}, "rot=0.1"},
+		{Params{Background: Color{Set: true}}, "bg=00000000"},
+		{Params{Background: Color{A: 255}}, "bg=unset:000000ff"},
+		{Params{Format: FormatJPEG}, "fm=jpeg"},
+		{Params{Rect: Rect{X: 5}}, "rect=5:0:0:0"},
+		{Params{Fit: Fit(200)}, "fit=fit(200)"},
+
+		{Params{Format: FormatZIP}, "fm=zip"},
+		{Params{Removal: Removal{Enabled: true}}, "rembg=1"},
+		{Params{Removal: Removal{Enabled: true, Model: `a",mask=1`}}, `rembg=1,model="a\",mask=1"`},
+		{Params{Removal: Removal{Hard: true}}, "threshold=0"},
+		{Params{Removal: Removal{Hard: true, Threshold: math.Copysign(0, -1)}}, "threshold=0"},
+		{Params{Removal: Removal{Threshold: 0.5}}, "threshold=soft:0.5"},
+		{Params{Removal: Removal{FGPad: Length{Value: 10}}}, "fg-pad=10px"},
+		{Params{Removal: Removal{FGPad: Length{Percent: true}}}, "fg-pad=0%"},
+		{Params{Removal: Removal{Feather: math.Copysign(0, -1), Scale: 1}}, "scale=1"},
+		{Params{Removal: Removal{Position: Position{Set: true}}}, "position=0:0"},
+		{Params{Removal: Removal{Position: Position{X: math.Copysign(0, -1), Y: 2.5, Set: true}}}, "position=0:2.5"},
+		{Params{Removal: Removal{Position: Position{X: 1}}}, "position=unset:1:0"},
+		{Params{Removal: Removal{BgGradient: [2]Color{{Set: true}, {}}}}, "bg-gradient=00000000:unset:00000000"},
+		{Params{Removal: Removal{BgImage: "/a,b=c"}}, `bg-image="/a,b=c"`},
+		{Params{Removal: Removal{Shadow: Shadow{Enabled: true}}}, "shadow=drop"},
+		{Params{Removal: Removal{Shadow: Shadow{OffsetSet: true}}}, "shadow-offset=0:0"},
+		{Params{Removal: Removal{Shadow: Shadow{OffsetY: 10}}}, "shadow-offset=unset:0:10"},
+		{Params{Removal: Removal{Shadow: Shadow{Color: Color{A: 255}}}}, "shadow-color=unset:000000ff"},
+	}
+	for _, tt := range tests {
+		if got := tt.p.Key(); got != tt.want {
+			t.Errorf("%+v.Key() = %q, want %q", tt.p, got, tt.want)
+		}
+	}
+}
+
+// The removal fields follow the old ones, which keep their golden key.
+func TestKeyGoldenRemoval(t *testing.T) {
+	const golden = "w=800,h=600,dpr=1.5,fit=crop,crop=bottom-right,rect=10:20:300:200,rot=45.25,flip=hv,fm=webp,auto=format,q=80,lossless=1,bg=ff8000cc,blur=20,sharp=10,trim=1,pad=4," +
+		`rembg=1,model="u2net",mask=1,threshold=0.5,refine=1,feather=2.5,erode=3,crop-fg=1,fg-pad=10%,scale=0.8,position=50:100,bg-blur=20,` +
+		`bg-gradient=ffffffff:000000ff,bg-image="https://x/y.jpg",shadow=drop,shadow-color=ff0000ff,shadow-opacity=0.3,shadow-offset=-5:20,shadow-blur=4`
+	p := richParams()
+	p.Removal = richRemoval()
+	if got := p.Key(); got != golden {
+		t.Errorf("Key() =\n%s\nwant\n%s", got, golden)
+	}
+	const alone = `rembg=1,model="u2net",mask=1,threshold=0.5,refine=1,feather=2.5,erode=3,crop-fg=1,fg-pad=10%,scale=0.8,position=50:100,bg-blur=20,` +
+		`bg-gradient=ffffffff:000000ff,bg-image="https://x/y.jpg",shadow=drop,shadow-color=ff0000ff,shadow-opacity=0.3,shadow-offset=-5:20,shadow-blur=4`
+	if got := (Params{Removal: richRemoval()}).Key(); got != alone {
+		t.Errorf("Key() =\n%s\nwant\n%s", got, alone)
+	}
+}
+
+// keyVariants returns Params that differ from each other, each field taking
+// several values, including ones that look alike when printed carelessly.
+func keyVariants() []Params {
+	base := richParams()
+	vs := []Params{{}, base}
+	add := func(f func(p *Params)) {
+		p := Params{}
+		f(&p)
+		vs = append(vs, p)
+		p = base
+		f(&p)
+		vs = append(vs, p)
+	}
+	for _, v := range []int{1, 2, 10, 12, 100000} {
+		add(func(p *Params) { p.Width = v })
+		add(func(p *Params) { p.Height = v })
+		add(func(p *Params) { p.Quality = v % 101 })
+		add(func(p *Params) { p.Blur = v % 2001 })
+		add(func(p *Params) { p.Sharpen = v % 101 })
+		add(func(p *Params) { p.Pad = v % 10001 })
+		add(func(p *Params) { p.Rect = Rect{v, 1, 1, 1} })
+		add(func(p *Params) { p.Rect = Rect{1, v, 1, 1} })
+		add(func(p *Params) { p.Rect = Rect{1, 1, v, 1} })
+		add(func(p *Params) { p.Rect = Rect{1, 1, 1, v} })
+		add(func(p *Params) { p.Rect = Rect{11, 1, 1, v} })
+	}
+	for _, v := range []float64{1.5, 2, 2.0000000001, 3, 5} {
+		add(func(p *Params) { p.DPR = v })
+	}
+	for _, v := range []float64{0.1, 1, 10, 90, 90.00000000001, 359.999} {
+		add(func(p *Params) { p.Rotate = v })
+	}
+	for f := FitClip; f <= FitScale; f++ {
+		add(func(p *Params) { p.Fit = f })
+	}
+	for c := CropCenter; c <= CropAttention; c++ {
+		add(func(p *Params) { p.Crop = c })
+	}
+	for f := FlipNone; f <= FlipHV; f++ {
+		add(func(p *Params) { p.Flip = f })
+	}
+	for f := FormatSource; f <= FormatGIF; f++ {
+		add(func(p *Params) { p.Format = f })
+	}
+	for _, b := range []bool{false, true} {
+		add(func(p *Params) { p.AutoFormat = b })
+		add(func(p *Params) { p.Lossless = b })
+		add(func(p *Params) { p.Trim = b })
+	}
+	colors := []Color{{}, {Set: true}, {A: 255, Set: true}, {R: 1, A: 255, Set: true}, {G: 1, A: 255, Set: true}, {B: 1, A: 255, Set: true}, {A: 1, Set: true}, {A: 255}, {R: 255, G: 255, B: 255, A: 255, Set: true}}
+	for _, c := range colors {
+		add(func(p *Params) { p.Background = c })
+	}
+	add(func(p *Params) { p.Format = FormatZIP })
+
+	// Removal: each field alone, on the zero Params, on richParams, and on
+	// richParams with richRemoval.
+	full := base
+	full.Removal = richRemoval()
+	vs = append(vs, full)
+	addR := func(f func(r *Removal)) {
+		for _, start := range []Params{{}, base, full} {
+			p := start
+			f(&p.Removal)
+			vs = append(vs, p)
+			p.Removal.Enabled = !p.Removal.Enabled
+			vs = append(vs, p)
+		}
+	}
+	for _, m := range []string{"", "a", "u2net", "u2net,mask=1", `u2net",mask=1`, "u2net\\", "a b", "\x00", "\xff"} {
+		addR(func(r *Removal) { r.Model = m })
+	}
+	for _, b := range []bool{false, true} {
+		addR(func(r *Removal) { r.MaskOnly = b })
+		addR(func(r *Removal) { r.Refine = b })
+		addR(func(r *Removal) { r.CropToForeground = b })
+		for _, th := range []float64{0, 0.5, 1, 0.25, 1e-9} {
+			addR(func(r *Removal) { r.Hard, r.Threshold = b, th })
+		}
+	}
+	for _, v := range []float64{0.5, 1, 2, 10, 100} {
+		addR(func(r *Removal) { r.Feather = v })
+		addR(func(r *Removal) { r.Scale = v / 100 })
+		addR(func(r *Removal) { r.Erode = int(v) })
+		addR(func(r *Removal) { r.BgBlur = int(v) })
+		for _, pct := range []bool{false, true} {
+			addR(func(r *Removal) { r.FGPad = Length{Value: v, Percent: pct} })
+			addR(func(r *Removal) { r.FGPad = Length{Value: 0, Percent: pct} })
+		}
+		for _, set := range []bool{false, true} {
+			addR(func(r *Removal) { r.Position = Position{X: v, Y: 0, Set: set} })
+			addR(func(r *Removal) { r.Position = Position{X: 0, Y: v, Set: set} })
+			addR(func(r *Removal) { r.Position = Position{X: v, Y: v, Set: set} })
+			addR(func(r *Removal) { r.Position = Position{Set: set} })
+		}
+	}
+	for _, c := range colors {
+		addR(func(r *Removal) { r.BgGradient = [2]Color{c, {}} })
+		addR(func(r *Removal) { r.BgGradient = [2]Color{{}, c} })
+		addR(func(r *Removal) { r.BgGradient = [2]Color{c, c} })
+		addR(func(r *Removal) { r.BgGradient = [2]Color{c, {Set: true}} })
+		addR(func(r *Removal) { r.Shadow.Color = c })
+	}
+	for _, img := range []string{"", "/", "/a", "/a,shadow=drop", `/a",shadow=drop`, "https://x/y.jpg", `https://x/y.jpg\"`, "/\x00"} {
+		addR(func(r *Removal) { r.BgImage = img })
+	}
+	for _, b := range []bool{false, true} {
+		addR(func(r *Removal) { r.Shadow.Enabled = b })
+		for _, o := range [][2]int{{0, 0}, {0, 10}, {10, 0}, {-1, 1}, {1, -1}, {11, 1}, {1, 11}} {
+			addR(func(r *Removal) { r.Shadow.OffsetX, r.Shadow.OffsetY, r.Shadow.OffsetSet = o[0], o[1], b })
+		}
+	}
+	for _, v := range []float64{0.1, 0.3, 1, 10, 100} {
+		addR(func(r *Removal) { r.Shadow.Opacity = v / 100 })
+		addR(func(r *Removal) { r.Shadow.Blur = v })
+	}
+	// Pairs a careless printing of strings would merge with the above.
+	addR(func(r *Removal) { r.Model, r.MaskOnly = "u2net", true })
+	addR(func(r *Removal) { r.Model, r.Refine = "u2net,mask=1", true })
+	addR(func(r *Removal) { r.BgImage, r.Shadow.Enabled = "/a", true })
+	addR(func(r *Removal) { r.BgImage, r.Shadow = "https://x/y.jpg", Shadow{Enabled: true, Blur: 1} })
+	addR(func(r *Removal) { r.BgImage = "https://x/y.jpg,shadow=drop,shadow-blur=1" })
+	return vs
+}
+
+// Different Params give different keys, equal Params equal keys.
+func TestKeyInjective(t *testing.T) {
+	vs := keyVariants()
+	seen := map[string]Params{}
+	for _, p := range vs {
+		k := p.Key()
+		if k != p.Key() {
+			t.Fatalf("Key not deterministic for %+v", p)
+		}
+		if q, ok := seen[k]; ok && q != p {
+			t.Errorf("key %q for both %+v and %+v", k, q, p)
+		}
+		seen[k] = p
+	}
+	if len(seen) < 1000 {
+		t.Errorf("only %d distinct variants", len(seen))
+	}
+}

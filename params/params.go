@@ -1,0 +1,277 @@
+package params
+
+import "strconv"
+
+// Params is one canonical transform request, whatever dialect it came from
+// (URL query, remove.bg form, ...). It is comparable, so two requests that
+// mean the same thing are equal, and Key() is stable across releases of the
+// same PipelineVersion.
+//
+// The zero value means "no transform": IsZero reports it, and the handler
+// then passes the response through untouched.
+type Params struct {
+	// Width and Height are the requested output box in CSS pixels; 0 means
+	// "derive from the other side and the aspect ratio". DPR multiplies both.
+	Width, Height int
+	// DPR is the device pixel ratio, 1 to 5; 0 means 1.
+	DPR float64
+	Fit Fit
+	// Crop picks the part kept by FitCrop and FitMin.
+	Crop Crop
+	// Rect is a source region (in source pixels, after EXIF orientation)
+	// cut before any resizing.
+	Rect Rect
+
+	// Rotate is a clockwise angle in degrees in [0, 360). Uncovered corners
+	// take Background (transparent where the output keeps alpha and no bg
+	// was asked for).
+	Rotate float64
+	Flip   Flip
+
+	// Format is the explicit output format (fm); FormatSource keeps the
+	// source's format where it can be encoded.
+	Format Format
+	// AutoFormat picks AVIF, then WebP by the Accept header (auto=format).
+	AutoFormat bool
+	// Quality is 1-100; 0 means the configured default for the format.
+	Quality  int
+	Lossless bool
+
+	// Background fills transparent areas, padding and rotation corners.
+	Background Color
+	// Blur is a Gaussian blur, 0-2000 as in imgix; sigma is Blur/10.
+	Blur int
+	// Sharpen is 0-100 as in imgix.
+	Sharpen int
+	// Trim cuts away a uniform border (the colour of the top-left pixel).
+	Trim bool
+	// Pad adds this many CSS pixels on every side, filled with Background.
+	Pad int
+
+	// Removal is the background-removal part (rembg=1 and its options).
+	Removal Removal
+}
+
+// Removal describes background removal. The zero value means none; every
+// other field is only meaningful when Enabled.
+type Removal struct {
+	Enabled bool
+	// Model is a preset or custom model name; "" is the configured default.
+	Model string
+	// MaskOnly returns the matte alone as 8-bit grayscale (mask=1).
+	MaskOnly bool
+	// Hard cuts the matte at Threshold (0-1) into fully opaque or
+	// transparent (threshold=, or semitransparency=0 which is 0.5).
+	Hard      bool
+	Threshold float64
+	// Refine runs image-guided edge refinement on the matte (refine=1).
+	Refine bool
+	// Feather blurs the matte edge by this many output pixels (0-100).
+	Feather float64
+	// Erode shrinks the matte by this many output pixels (0-100).
+	Erode int
+	// CropToForeground crops to the subject's box (crop=fg), with FGPad
+	// around it.
+	CropToForeground bool
+	FGPad            Length
+	// Scale is the subject's size relative to the canvas, 0.1-1 (0: as is).
+	Scale float64
+	// Position places the subject on the canvas, in percent of the free
+	// space (50,50 is centred); Set false keeps the original place.
+	Position Position
+	// BgBlur keeps the original background, blurred with this sigma (1-100).
+	BgBlur int
+	// BgGradient is a vertical gradient background, top then bottom.
+	BgGradient [2]Color
+	// BgImage is a background image: an allowed URL or a path under the root.
+	BgImage string
+	// Shadow adds a drop shadow derived from the matte (shadow=drop).
+	Shadow Shadow
+}
+
+// Length is a size in pixels, or a percentage when Percent.
+type Length struct {
+	Value   float64
+	Percent bool
+}
+
+// Position is a point in percent (0-100) of the free space on each axis.
+type Position struct {
+	X, Y float64
+	Set  bool
+}
+
+// Shadow is a drop shadow under the subject.
+type Shadow struct {
+	Enabled bool
+	// Color defaults to black; Opacity (0-1) to 0.5; Blur (sigma, px) to 10;
+	// Offset (px, right and down) to 0,10. Zero fields take the defaults.
+	Color            Color
+	Opacity          float64
+	OffsetX, OffsetY int
+	OffsetSet        bool
+	Blur             float64
+}
+
+// IsZero reports whether p asks for no transform at all.
+func (p Params) IsZero() bool { return p == Params{} }
+
+// Fit is how the image is fitted into the Width x Height box (imgix fit=).
+type Fit uint8
+
+const (
+	// FitClip scales to fit inside the box, keeping the aspect ratio (default).
+	FitClip Fit = iota
+	// FitCrop scales to cover the box, then crops to it by Crop.
+	FitCrop
+	// FitFill scales to fit inside the box, then pads to it with Background.
+	FitFill
+	// FitMax is FitClip that never upscales.
+	FitMax
+	// FitMin is FitCrop that never upscales.
+	FitMin
+	// FitScale scales to the box exactly, ignoring the aspect ratio.
+	FitScale
+)
+
+// Crop is the focus FitCrop and FitMin keep (imgix crop=).
+type Crop uint8
+
+const (
+	CropCenter Crop = iota
+	CropTop
+	CropBottom
+	CropLeft
+	CropRight
+	CropTopLeft
+	CropTopRight
+	CropBottomLeft
+	CropBottomRight
+	// CropEntropy keeps the region with the most entropy.
+	CropEntropy
+	// CropAttention keeps the region libvips judges most interesting.
+	CropAttention
+)
+
+// Flip mirrors the image after rotation.
+type Flip uint8
+
+const (
+	FlipNone Flip = iota
+	FlipH
+	FlipV
+	FlipHV
+)
+
+// Format is an output image format.
+type Format uint8
+
+const (
+	// FormatSource keeps the source's format (or PNG/JPEG where it cannot be encoded).
+	FormatSource Format = iota
+	FormatJPEG
+	FormatPNG
+	FormatWebP
+	FormatAVIF
+	FormatGIF
+	// FormatZIP is remove.bg's ZIP: color.jpg plus alpha.png (removal only).
+	FormatZIP
+)
+
+// Rect is a region in source pixels; W == 0 means unset.
+type Rect struct{ X, Y, W, H int }
+
+// IsZero reports whether r is unset.
+func (r Rect) IsZero() bool { return r.W == 0 || r.H == 0 }
+
+// Color is a non-premultiplied sRGB colour; Set distinguishes an explicit
+// transparent colour from "no colour given".
+type Color struct {
+	R, G, B, A uint8
+	Set        bool
+}
+
+// String returns the imgix keyword for f ("clip", "crop", ...). The names
+// are part of Key and therefore stable.
+func (f Fit) String() string { return enumName(fitNames[:], uint8(f), "fit") }
+
+// String returns the keyword for c: "center", "top", ..., "top-left", ...,
+// "entropy", "attention". The names are part of Key and therefore stable.
+func (c Crop) String() string { return enumName(cropNames[:], uint8(c), "crop") }
+
+// String returns "none", "h", "v" or "hv". The names are part of Key and
+// therefore stable.
+func (f Flip) String() string { return enumName(flipNames[:], uint8(f), "flip") }
+
+// String returns "source", "jpeg", "png", "webp", "avif", "gif" or "zip".
+// The names are part of Key and therefore stable.
+func (f Format) String() string { return enumName(formatNames[:], uint8(f), "format") }
+
+var (
+	fitNames  = [...]string{FitClip: "clip", FitCrop: "crop", FitFill: "fill", FitMax: "max", FitMin: "min", FitScale: "scale"}
+	cropNames = [...]string{
+		CropCenter: "center", CropTop: "top", CropBottom: "bottom", CropLeft: "left", CropRight: "right",
+		CropTopLeft: "top-left", CropTopRight: "top-right", CropBottomLeft: "bottom-left", CropBottomRight: "bottom-right",
+		CropEntropy: "entropy", CropAttention: "attention",
+	}
+	flipNames   = [...]string{FlipNone: "none", FlipH: "h", FlipV: "v", FlipHV: "hv"}
+	formatNames = [...]string{FormatSource: "source", FormatJPEG: "jpeg", FormatPNG: "png", FormatWebP: "webp", FormatAVIF: "avif", FormatGIF: "gif", FormatZIP: "zip"}
+)
+
+// enumName returns names[v], or kind(v) for a value outside the enum.
+func enumName(names []string, v uint8, kind string) string {
+	if int(v) < len(names) {
+		return names[v]
+	}
+	return kind + "(" + strconv.Itoa(int(v)) + ")"
+}
+
+// HasAlpha reports whether f can carry transparency.
+func (f Format) HasAlpha() bool {
+	return f == FormatPNG || f == FormatWebP || f == FormatAVIF || f == FormatGIF
+}
+
+// ContentType is f's MIME type.
+func (f Format) ContentType() string {
+	switch f {
+	case FormatJPEG:
+		return "image/jpeg"
+	case FormatPNG:
+		return "image/png"
+	case FormatWebP:
+		return "image/webp"
+	case FormatAVIF:
+		return "image/avif"
+	case FormatGIF:
+		return "image/gif"
+	case FormatZIP:
+		return "application/zip"
+	}
+	return "application/octet-stream"
+}
+
+// FitNames lists the fit keywords in Fit order.
+func FitNames() []string { return fitNames[:] }
+
+// ParseFit returns the Fit whose keyword is s.
+func ParseFit(s string) (Fit, bool) { i, ok := lookupName(fitNames[:], s); return Fit(i), ok }
+
+// ParseCrop returns the Crop whose keyword (String) is s.
+func ParseCrop(s string) (Crop, bool) { i, ok := lookupName(cropNames[:], s); return Crop(i), ok }
+
+// ParseFormat returns the Format whose keyword (String) is s; "source" is
+// FormatSource.
+func ParseFormat(s string) (Format, bool) {
+	i, ok := lookupName(formatNames[:], s)
+	return Format(i), ok
+}
+
+// lookupName returns the index of s in names.
+func lookupName(names []string, s string) (uint8, bool) {
+	for i, n := range names {
+		if n == s {
+			return uint8(i), true
+		}
+	}
+	return 0, false
+}
