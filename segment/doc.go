@@ -42,7 +42,12 @@
 //
 // # Batching
 //
-// Not implemented: the default ISNet models (imgly fp16 and int8) have a
-// static batch dimension of 1, and on a CPU-bound box batching only trades
-// latency for a little throughput. Revisit for GPU providers.
+// Optional (Options.MaxBatch > 1, Caddyfile `rembg { batch N; batch_wait D }`):
+// concurrent Segment calls on a model whose input has a dynamic batch
+// dimension run as one inference in one Pool slot; models with a fixed
+// batch of 1 (the shipped imgly ISNet files) run one by one. A caller that
+// leaves is dropped from its batch, and the inference is aborted only when
+// every caller has left (batch.go). Off by default: on a CPU-bound box a
+// batch of n costs about n single runs (bench/BATCH.md); it is meant for
+// GPU providers.
 package segment
