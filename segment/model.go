@@ -1,0 +1,302 @@
+package segment
+
+import (
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// Model files: hashing and fingerprints, reading the graph's inputs and
+// outputs, and creating ONNX Runtime sessions on a provider.
+
+func graphOptLevel(s string) (ort.GraphOptimizationLevel, error) {
+	switch strings.ToLower(s) {
+	case "", "all":
+		return ort.GraphOptimizationLevelEnableAll, nil
+	case "extended":
+		return ort.GraphOptimizationLevelEnableExtended, nil
+	case "basic":
+		return ort.GraphOptimizationLevelEnableBasic, nil
+	case "disable", "disabled", "none":
+		return ort.GraphOptimizationLevelDisableAll, nil
+	}
+	return 0, fmt.Errorf("segment: graph optimisation %q: want disable, basic, extended or all", s)
+}
+
+type hashEntry struct {
+	size    int64
+	modTime int64
+	sha     string
+	md5     string // "" when not computed
+}
+
+func hashFile(path string, withMD5 bool) (sha string, md string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", "", err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", "", err
+	}
+	if st.IsDir() {
+		return "", "", fmt.Errorf("%s is a directory", path)
+	}
+	if v, ok := hashes.Load(path); ok {
+		e := v.(hashEntry)
+		if e.size == st.Size() && e.modTime == st.ModTime().UnixNano() && (!withMD5 || e.md5 != "") {
+			return e.sha, e.md5, nil
+		}
+	}
+	h := sha256.New()
+	var w io.Writer = h
+	m := md5.New()
+	if withMD5 {
+		w = io.MultiWriter(h, m)
+	}
+	if _, err := io.Copy(w, f); err != nil {
+		return "", "", fmt.Errorf("reading %s: %w", path, err)
+	}
+	sha = hex.EncodeToString(h.Sum(nil))
+	if withMD5 {
+		md = hex.EncodeToString(m.Sum(nil))
+	}
+	hashes.Store(path, hashEntry{size: st.Size(), modTime: st.ModTime().UnixNano(), sha: sha, md5: md})
+	return sha, md, nil
+}
+
+func fingerprint(fileSHA string, p *Preset) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "segment/v%d\n%s\n%dx%d %s %s %s in=%q scale=%v max=%v mean=%v std=%v out=%q/%d sig=%v mm=%v",
+		PipelineVersion, fileSHA, p.InputWidth, p.InputHeight, p.ChannelOrder, p.Layout, p.InputType,
+		p.InputName, p.PixelScale, p.DivideByMax, p.Mean, p.Std, p.Output, p.OutputIndex, p.ApplySigmoid, p.MinMax)
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+func elemType(t ort.TensorElementDataType) (ElemType, bool) {
+	switch t {
+	case ort.TensorElementDataTypeFloat:
+		return Float32, true
+	case ort.TensorElementDataTypeFloat16:
+		return Float16, true
+	}
+	return ElemAuto, false
+}
+
+// inspect reads the model's inputs and outputs (with a throw-away session
+// without graph optimisation), picks the preset's input and output, and
+// checks their types and shapes against the preset.
+func (s *Session) inspect() (inName, outName string, err error) {
+	p := &s.preset
+	so, err := ort.NewSessionOptions()
+	if err != nil {
+		return "", "", err
+	}
+	defer so.Destroy()
+	if err := so.SetGraphOptimizationLevel(ort.GraphOptimizationLevelDisableAll); err != nil {
+		return "", "", err
+	}
+	if err := so.SetIntraOpNumThreads(1); err != nil {
+		return "", "", err
+	}
+	ins, outs, err := ort.GetInputOutputInfoWithOptions(s.path, so)
+	if err != nil {
+		return "", "", fmt.Errorf("reading model inputs and outputs: %w", err)
+	}
+	if len(ins) == 0 || len(outs) == 0 {
+		return "", "", errors.New("model has no inputs or no outputs")
+	}
+	var in *ort.InputOutputInfo
+	if p.InputName == "" {
+		in = &ins[0]
+	} else {
+		for i := range ins {
+			if ins[i].Name == p.InputName {
+				in = &ins[i]
+			}
+		}
+		if in == nil {
+			return "", "", fmt.Errorf("no input %q (the model has %s)", p.InputName, names(ins))
+		}
+	}
+	var out *ort.InputOutputInfo
+	if p.Output != "" {
+		for i := range outs {
+			if outs[i].Name == p.Output {
+				out = &outs[i]
+			}
+		}
+		if out == nil {
+			return "", "", fmt.Errorf("no output %q (the model has %s)", p.Output, names(outs))
+		}
+	} else {
+		if p.OutputIndex >= len(outs) {
+			return "", "", fmt.Errorf("output index %d, but the model has %d outputs", p.OutputIndex, len(outs))
+		}
+		out = &outs[p.OutputIndex]
+	}
+
+	if in.OrtValueType != ort.ONNXTypeTensor {
+		return "", "", fmt.Errorf("input %q is a %v, not a tensor", in.Name, in.OrtValueType)
+	}
+	it, ok := elemType(in.DataType)
+	if !ok {
+		return "", "", fmt.Errorf("input %q has element type %v; only float32 and float16 are supported", in.Name, in.DataType)
+	}
+	if p.InputType != ElemAuto && p.InputType != it {
+		return "", "", fmt.Errorf("input %q is %v but the preset says %v", in.Name, it, p.InputType)
+	}
+	W, H := int64(p.InputWidth), int64(p.InputHeight)
+	want := ort.NewShape(1, 3, H, W)
+	if p.Layout == NHWC {
+		want = ort.NewShape(1, H, W, 3)
+	}
+	if len(in.Dimensions) != 4 {
+		return "", "", fmt.Errorf("input %q has shape %v; want %v (%s)", in.Name, in.Dimensions, want, p.Layout)
+	}
+	for i, d := range in.Dimensions {
+		if d > 0 && d != want[i] {
+			return "", "", fmt.Errorf("input %q has shape %v; the preset wants %v (%s)", in.Name, in.Dimensions, want, p.Layout)
+		}
+	}
+
+	if out.OrtValueType != ort.ONNXTypeTensor {
+		return "", "", fmt.Errorf("output %q is a %v, not a tensor", out.Name, out.OrtValueType)
+	}
+	ot, ok := elemType(out.DataType)
+	if !ok {
+		return "", "", fmt.Errorf("output %q has element type %v; only float32 and float16 are supported", out.Name, out.DataType)
+	}
+	// Fix dynamic output dimensions: batch 1, the last two (or, for a
+	// channels-last [N,H,W,1] output, the middle two) the input size, any
+	// other 1. The output is preallocated (onnxruntime_go cannot copy
+	// float16 outputs it allocates itself) and ORT rejects a wrong guess.
+	oshape := out.Dimensions.Clone()
+	r := len(oshape)
+	if r < 2 {
+		return "", "", fmt.Errorf("output %q has shape %v; want a mask of %dx%d", out.Name, oshape, W, H)
+	}
+	hi, wi := r-2, r-1
+	if r == 4 && p.Layout == NHWC && (oshape[3] == 1 || oshape[1] == H && oshape[2] == W) {
+		hi, wi = 1, 2
+	}
+	for i := range oshape {
+		if oshape[i] > 0 {
+			continue
+		}
+		switch i {
+		case hi:
+			oshape[i] = H
+		case wi:
+			oshape[i] = W
+		default:
+			oshape[i] = 1
+		}
+	}
+	if oshape[hi] != H || oshape[wi] != W || oshape.FlattenedSize() != H*W {
+		return "", "", fmt.Errorf("output %q has shape %v; want one %dx%d plane (e.g. [1 1 %d %d])", out.Name, out.Dimensions, W, H, H, W)
+	}
+
+	s.inType, s.outType = it, ot
+	s.inShape, s.outShape = want, oshape
+	s.batchable = in.Dimensions[0] < 0 && out.Dimensions[0] < 0
+	return in.Name, out.Name, nil
+}
+
+func names(infos []ort.InputOutputInfo) string {
+	n := make([]string, len(infos))
+	for i, x := range infos {
+		n[i] = strconv.Quote(x.Name)
+	}
+	return strings.Join(n, ", ")
+}
+
+func (s *Session) createSession(provider, inName, outName string) (*ort.DynamicAdvancedSession, error) {
+	so, err := ort.NewSessionOptions()
+	if err != nil {
+		return nil, err
+	}
+	defer so.Destroy()
+	if err := so.SetIntraOpNumThreads(s.opts.IntraOpThreads); err != nil {
+		return nil, err
+	}
+	if err := so.SetInterOpNumThreads(s.opts.InterOpThreads); err != nil {
+		return nil, err
+	}
+	if s.opts.InterOpThreads > 1 {
+		if err := so.SetExecutionMode(ort.ExecutionModeParallel); err != nil {
+			return nil, err
+		}
+	}
+	spin := "0"
+	if s.opts.AllowSpinning {
+		spin = "1"
+	}
+	if err := so.AddSessionConfigEntry("session.intra_op.allow_spinning", spin); err != nil {
+		return nil, err
+	}
+	if err := so.AddSessionConfigEntry("session.inter_op.allow_spinning", spin); err != nil {
+		return nil, err
+	}
+	if err := so.SetMemPattern(s.opts.MemPattern); err != nil {
+		return nil, err
+	}
+	if err := so.SetCpuMemArena(!s.opts.DisableCPUArena); err != nil {
+		return nil, err
+	}
+	lvl, _ := graphOptLevel(s.opts.GraphOptimization)
+	if err := so.SetGraphOptimizationLevel(lvl); err != nil {
+		return nil, err
+	}
+	if err := appendProvider(so, provider, s.opts.DeviceID); err != nil {
+		return nil, err
+	}
+	return ort.NewDynamicAdvancedSession(s.path, []string{inName}, []string{outName}, so)
+}
+
+func appendProvider(so *ort.SessionOptions, provider string, device int) error {
+	dev := map[string]string{"device_id": strconv.Itoa(device)}
+	appendCUDA := func() error {
+		co, err := ort.NewCUDAProviderOptions()
+		if err != nil {
+			return fmt.Errorf("CUDA provider options: %w", err)
+		}
+		defer co.Destroy()
+		if err := co.Update(dev); err != nil {
+			return fmt.Errorf("CUDA provider options: %w", err)
+		}
+		if err := so.AppendExecutionProviderCUDA(co); err != nil {
+			return fmt.Errorf("appending CUDA provider: %w", err)
+		}
+		return nil
+	}
+	switch provider {
+	case ProviderCPU:
+		return nil
+	case ProviderCUDA:
+		return appendCUDA()
+	case ProviderTensorRT:
+		to, err := ort.NewTensorRTProviderOptions()
+		if err != nil {
+			return fmt.Errorf("TensorRT provider options: %w", err)
+		}
+		defer to.Destroy()
+		if err := to.Update(dev); err != nil {
+			return fmt.Errorf("TensorRT provider options: %w", err)
+		}
+		if err := so.AppendExecutionProviderTensorRT(to); err != nil {
+			return fmt.Errorf("appending TensorRT provider: %w", err)
+		}
+		return appendCUDA()
+	}
+	return fmt.Errorf("unknown execution provider %q", provider)
+}
