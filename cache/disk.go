@@ -63,11 +63,13 @@ type diskTier struct {
 
 // testHooks lets in-package tests inject failures and pauses.
 type testHooks struct {
-	beforeWrite      func(ns, key string) error // called by the writer before creating the temp file
-	beforeScanInsert func()                     // called by the scan before it inserts what it found
-	beforeFlight     func()                     // called by Do between the outer miss and joining a flight
-	tempMaxAge       time.Duration              // override of tempMaxAge (0: default)
-	touchInterval    time.Duration              // override of touchInterval (0: default)
+	beforeWrite        func(ns, key string) error // called by the writer before creating the temp file
+	beforeScanInsert   func()                     // called by the scan before it inserts what it found
+	beforeFlight       func()                     // called by Do between the outer miss and joining a flight
+	beforeRename       func(tmp string)           // called by the writer once the temp file is complete, before the rename
+	beforeTrashRemoval func(trash string)         // called by the purge goroutine before it deletes a trash directory
+	tempMaxAge         time.Duration              // override of tempMaxAge (0: default)
+	touchInterval      time.Duration              // override of touchInterval (0: default)
 }
 
 const (
@@ -76,7 +78,12 @@ const (
 )
 
 func newDiskTier(root string, maxBytes int64, writers int, queueLimit int64, onError func(error), hooks *testHooks) (*diskTier, error) {
-	if err := prepareRoot(root); err != nil {
+	report := func(err error) {
+		if onError != nil {
+			onError(err)
+		}
+	}
+	if err := prepareRoot(root, report); err != nil {
 		return nil, err
 	}
 	d := &diskTier{

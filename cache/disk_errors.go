@@ -5,7 +5,7 @@ import "fmt"
 // DiskError describes a failure of the disk tier. It is what Options.OnError
 // receives for disk problems; the request path never sees these errors.
 type DiskError struct {
-	Op        string // "write", "read", "corrupt", "delete", "purge", "scan"
+	Op        string // "write", "read", "corrupt", "delete", "purge", "scan", "chmod"
 	Namespace string // empty when not about one entry
 	Key       string
 	Path      string

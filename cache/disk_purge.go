@@ -110,6 +110,9 @@ func (d *diskTier) trashLocked(ns string) (string, error) {
 		}
 		return "", err
 	}
+	// The trash has the mode of the namespace directory; one made by an
+	// older version may be 0755. Best effort: root is 0700 as well.
+	os.Chmod(trash, privateDirMode)
 	return trash, nil
 }
 
@@ -120,6 +123,9 @@ func (d *diskTier) removeTrash(trash string) {
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
+		if h := d.hooks.beforeTrashRemoval; h != nil {
+			h(trash)
+		}
 		if err := os.RemoveAll(trash); err != nil {
 			d.report(&DiskError{Op: "purge", Path: trash, Err: err})
 		}

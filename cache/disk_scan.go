@@ -68,6 +68,10 @@ func (d *diskTier) scan() {
 		if !ValidNamespace(name) {
 			continue
 		}
+		// A namespace directory made by an older version may be 0755.
+		if err := tightenDir(filepath.Join(d.root, name)); err != nil {
+			d.report(&DiskError{Op: "chmod", Path: filepath.Join(d.root, name), Err: err})
+		}
 		found = d.scanNS(name, cutoff, found)
 		if d.stopped() {
 			break

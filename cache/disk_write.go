@@ -131,18 +131,21 @@ func (d *diskTier) write(p *pendingWrite) (err error) {
 		}
 	}
 	dir := d.shardDir(p.k)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := mkdirAllPrivate(dir); err != nil {
 		return err
 	}
 	var rnd [8]byte
 	rand.Read(rnd[:])
 	tmp = filepath.Join(dir, tmpPrefix+hex.EncodeToString(rnd[:]))
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, privateFileMode)
 	if err != nil {
 		tmp = ""
 		return err
 	}
-	_, err = f.Write(hdr)
+	err = f.Chmod(privateFileMode) // exact, whatever the umask; before any data
+	if err == nil {
+		_, err = f.Write(hdr)
+	}
 	if err == nil {
 		_, err = f.Write(p.entry.Value)
 	}
@@ -154,6 +157,9 @@ func (d *diskTier) write(p *pendingWrite) (err error) {
 	}
 	if err != nil {
 		return err
+	}
+	if h := d.hooks.beforeRename; h != nil {
+		h(tmp)
 	}
 
 	final := d.path(p.k)
