@@ -94,9 +94,19 @@ func (d *diskTier) writer() {
 	}
 }
 
-// write performs one queued write: temp file in the shard directory, write,
-// fsync, rename into place under mu (unless cancelled), fsync the directory.
-// Errors of cancelled writes are not reported.
+// write performs one queued write. Atomicity contract: the entry's final
+// path only ever holds complete, fsynced files, so a reader (Get, the scan,
+// another instance) never sees a half-written entry and a crash leaves
+// either the old file, the new one or none:
+//
+//  1. writeTemp: create a temp file (O_EXCL, 0600) in the entry's shard
+//     directory, write header and value, fsync, close;
+//  2. install: under mu, unless the write was cancelled, rename it over the
+//     final path (atomic within one directory) and update the index;
+//  3. fsync the directory so that the rename survives a crash.
+//
+// Any failure before step 2 removes the temp file and leaves the final path
+// untouched. Errors of cancelled writes are not reported.
 func (d *diskTier) write(p *pendingWrite) (err error) {
 	d.mu.Lock()
 	cancelled := p.cancelled
@@ -104,13 +114,9 @@ func (d *diskTier) write(p *pendingWrite) (err error) {
 	if cancelled {
 		return nil
 	}
-	tmp := ""
 	defer func() {
 		if err == nil {
 			return
-		}
-		if tmp != "" {
-			os.Remove(tmp)
 		}
 		d.mu.Lock()
 		if d.pending[p.k] == p {
@@ -134,20 +140,47 @@ func (d *diskTier) write(p *pendingWrite) (err error) {
 	if err := mkdirAllPrivate(dir); err != nil {
 		return err
 	}
+	tmp, err := writeTemp(dir, hdr, p.entry.Value)
+	if err != nil {
+		return err
+	}
+	if h := d.hooks.beforeRename; h != nil {
+		h(tmp)
+	}
+	installed, err := d.install(p, tmp)
+	if err != nil || !installed {
+		return err
+	}
+
+	// Make the rename durable. A failure here is reported, but the entry
+	// stays: it is readable now and at worst lost after a crash.
+	if df, err := os.Open(dir); err == nil {
+		err = df.Sync()
+		df.Close()
+		if err != nil {
+			d.report(&DiskError{Op: "write", Namespace: p.ns, Key: p.key, Path: dir, Err: fmt.Errorf("fsync dir: %w", err)})
+		}
+	}
+	return nil
+}
+
+// writeTemp writes hdr and value to a fresh temp file in dir, mode 0600,
+// and fsyncs and closes it. It returns the temp file's path; on failure it
+// removes the file and returns "".
+func writeTemp(dir string, hdr, value []byte) (string, error) {
 	var rnd [8]byte
 	rand.Read(rnd[:])
-	tmp = filepath.Join(dir, tmpPrefix+hex.EncodeToString(rnd[:]))
+	tmp := filepath.Join(dir, tmpPrefix+hex.EncodeToString(rnd[:]))
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, privateFileMode)
 	if err != nil {
-		tmp = ""
-		return err
+		return "", err
 	}
 	err = f.Chmod(privateFileMode) // exact, whatever the umask; before any data
 	if err == nil {
 		_, err = f.Write(hdr)
 	}
 	if err == nil {
-		_, err = f.Write(p.entry.Value)
+		_, err = f.Write(value)
 	}
 	if err == nil {
 		err = f.Sync()
@@ -156,27 +189,32 @@ func (d *diskTier) write(p *pendingWrite) (err error) {
 		err = cerr
 	}
 	if err != nil {
-		return err
+		os.Remove(tmp)
+		return "", err
 	}
-	if h := d.hooks.beforeRename; h != nil {
-		h(tmp)
-	}
+	return tmp, nil
+}
 
-	final := d.path(p.k)
+// install renames the complete temp file over p's final path and indexes
+// it, under mu so that no Delete/Purge can interleave. A write cancelled
+// meanwhile (superseded, deleted, purged) is not installed: its temp file is
+// removed and install returns false with a nil error. On a rename error the
+// temp file is removed too.
+func (d *diskTier) install(p *pendingWrite, tmp string) (bool, error) {
 	d.mu.Lock()
 	if p.cancelled {
 		d.unlock()
 		os.Remove(tmp)
-		return nil
+		return false, nil
 	}
 	if d.pending[p.k] == p {
 		delete(d.pending, p.k)
 	}
-	if err := os.Rename(tmp, final); err != nil {
+	if err := os.Rename(tmp, d.path(p.k)); err != nil {
 		d.unlock()
-		return err
+		os.Remove(tmp)
+		return false, err
 	}
-	tmp = ""
 	now := time.Now().UnixNano()
 	n := d.idx[p.k]
 	if n != nil {
@@ -191,15 +229,5 @@ func (d *diskTier) write(p *pendingWrite) (err error) {
 	d.total += n.size
 	d.evictLocked()
 	d.unlock()
-
-	// Make the rename durable. A failure here is reported, but the entry
-	// stays: it is readable now and at worst lost after a crash.
-	if df, err := os.Open(dir); err == nil {
-		err = df.Sync()
-		df.Close()
-		if err != nil {
-			d.report(&DiskError{Op: "write", Namespace: p.ns, Key: p.key, Path: dir, Err: fmt.Errorf("fsync dir: %w", err)})
-		}
-	}
-	return nil
+	return true, nil
 }
