@@ -10,28 +10,55 @@ import (
 	"time"
 )
 
-// diskTier is the on-disk tier.
+// diskTier is the on-disk tier: one file per entry under root (layout in
+// disk_layout.go, file format in format.go), an in-memory LRU index of those
+// files (disk_index.go), background writers (disk_write.go), purges
+// (disk_purge.go) and a startup scan that builds the index (disk_scan.go).
 //
-// Concurrency: reads run without the lock; every change of a final entry
-// path (rename into place, remove) happens under mu together with the index
-// update, so the index never points at a file that a concurrent operation has
-// replaced. The index is built by a background scan; until it finishes
-// (ready is closed) the size limit only covers entries written or read since
-// start, and removals are remembered (tombstones, purged namespaces and
-// tags) so the scan does not re-add or serve them.
+// Locks, in the order they may be taken (never the other way round):
+//
+//   - closeMu guards closed and every send on queue, so that close can close
+//     the queue without a concurrent enqueue sending on a closed channel.
+//   - mu guards the index (idx, lru, total, every node), pending and the
+//     cancelled flag of every pendingWrite, the scan state (scanning,
+//     tombstones, purgedNS, purgedTags, purgedAll) and deferred. Every change
+//     of a final entry path (rename into place, remove, rename of a
+//     namespace directory to the trash) happens under mu together with the
+//     index update, so the index never points at a file that a concurrent
+//     operation has replaced. Reading an entry file (get, scanFile) and
+//     writing a temp file happen without it. OnError is never called under
+//     mu: errors found under it are queued by reportLocked and reported by
+//     unlock, which must be used instead of mu.Unlock. Methods named
+//     ...Locked must be called with mu held.
+//   - flushMu guards inflight (flushCv waits on it); it is never held
+//     together with mu.
+//
+// Goroutines, all counted in wg and waited for by close: the writers (one
+// per Options.DiskWriters; they receive from queue until close closes it, so
+// queued writes are finished, not dropped), the scan (one; it stops early
+// once stop is closed and closes ready when done) and one per purge that
+// deletes a trash directory. The counters are atomics and need no lock.
+//
+// Until the scan finishes (ready is closed) the size limit only covers
+// entries written or read since start, and removals are remembered
+// (tombstones, purged namespaces and tags, purgedAll) so that the scan does
+// not index, and get does not serve, what a purge removed meanwhile.
+//
+// Every other method is called by the owning Cache, which guarantees that
+// none runs after close (except stats).
 type diskTier struct {
 	root     string
 	maxBytes int64
-	onError  func(error)
-	hooks    *testHooks
+	onError  func(error) // nil: errors are dropped
+	hooks    *testHooks  // never nil
 
 	queue      chan *pendingWrite
 	queueLimit int64
-	queued     atomic.Int64 // bytes waiting in queue
+	queued     atomic.Int64 // bytes of the writes queued or being written
 
 	flushMu  sync.Mutex
 	flushCv  *sync.Cond
-	inflight int // queued + being written, guarded by flushMu
+	inflight int // writes queued + being written, guarded by flushMu
 
 	closeMu sync.RWMutex // guards closed and sends on queue
 	closed  bool
@@ -44,7 +71,7 @@ type diskTier struct {
 	idx        map[idxKey]*node
 	lru        node // sentinel: lru.next is the most recent, lru.prev the oldest
 	total      int64
-	pending    map[idxKey]*pendingWrite
+	pending    map[idxKey]*pendingWrite // the latest queued, not yet renamed write per key
 	scanning   bool
 	tombstones map[idxKey]struct{} // removed while scanning
 	purgedNS   map[string]struct{} // purged while scanning
@@ -52,10 +79,9 @@ type diskTier struct {
 	purgedAll  bool                // PurgeAll while scanning
 	deferred   []error             // reported by unlock
 
-	hits, misses    atomic.Uint64
 	evictions       atomic.Uint64
 	writeErrors     atomic.Uint64
-	writes          atomic.Uint64 // entries written and renamed into place
+	writes          atomic.Uint64 // writes that did not fail (cancelled ones included)
 	writesDropped   atomic.Uint64
 	corruptDropped  atomic.Uint64
 	tempFilesPurged atomic.Uint64
@@ -143,6 +169,9 @@ func (d *diskTier) maxReadSize() int64 { return max(d.maxBytes, 64<<20) }
 
 // get reads, verifies and returns an entry. Corrupt, truncated or foreign
 // files are deleted and reported as a miss.
+// The file is opened and read without mu: final paths only ever hold
+// complete files (see write), and touch re-checks under mu that the file
+// read is still the one at the path before indexing it.
 func (d *diskTier) get(ns, key string) (Entry, bool) {
 	k := idxKey{ns: ns, h: hashKey(key)}
 	p := d.path(k)

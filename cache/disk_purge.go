@@ -9,6 +9,13 @@ import (
 	"path/filepath"
 )
 
+// Deletes and purges are called by the Cache under its purge lock. Each one
+// cancels the queued writes it covers and updates the index under d.mu, so
+// that no write queued before it is renamed into place after it; the files
+// themselves are removed under d.mu (one entry) or renamed to the trash
+// under d.mu and deleted afterwards by a goroutine of their own.
+
+// cancelPendingLocked cancels every pending write that match selects.
 func (d *diskTier) cancelPendingLocked(match func(*pendingWrite) bool) {
 	for k, p := range d.pending {
 		if match(p) {
@@ -116,6 +123,8 @@ func (d *diskTier) trashLocked(ns string) (string, error) {
 	return trash, nil
 }
 
+// removeTrash deletes a trash directory in a goroutine counted in d.wg, so
+// that close waits for it. Leftovers of a crash are deleted by the next scan.
 func (d *diskTier) removeTrash(trash string) {
 	if trash == "" {
 		return

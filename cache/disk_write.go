@@ -9,9 +9,11 @@ import (
 	"time"
 )
 
-// pendingWrite is a queued asynchronous write. cancelled is guarded by
-// diskTier.mu; a Delete/Purge of the key cancels it so that a write queued
-// before a purge can never resurrect purged data.
+// pendingWrite is a queued asynchronous write. Its fields are set by
+// enqueue and never change, except cancelled, which is guarded by
+// diskTier.mu: a later Set of the key (superseding it), a Delete or a purge
+// sets it, so that a write queued before a purge can never resurrect purged
+// data, and install checks it under mu right before the rename.
 type pendingWrite struct {
 	k         idxKey
 	ns, key   string
@@ -62,6 +64,9 @@ func (d *diskTier) enqueue(ns, key string, e Entry) {
 	}
 }
 
+// finished accounts for the end of one enqueued write; it is called exactly
+// once per write that enqueue counted, by the writer or by enqueue itself
+// when the queue channel is full.
 func (d *diskTier) finished(p *pendingWrite) {
 	d.queued.Add(-p.size)
 	d.flushMu.Lock()
@@ -81,6 +86,8 @@ func (d *diskTier) flush() {
 	d.flushMu.Unlock()
 }
 
+// writer is the body of each writer goroutine: it performs queued writes
+// until close closes the queue.
 func (d *diskTier) writer() {
 	defer d.wg.Done()
 	for p := range d.queue {
