@@ -1,40 +1,3 @@
-// Package cache is a generic two-tier byte cache with request coalescing.
-//
-// A Cache combines an in-memory tier (ristretto, bounded in bytes) and a
-// persistent disk tier (sharded, checksummed files with approximate-LRU
-// eviction), either of which may be disabled. Entries live in namespaces
-// ("result", "mask", ...) so different kinds of objects never collide, and
-// may carry a Tag so that everything derived from one source can be purged
-// at once. Do coalesces concurrent computations of the same missing key.
-//
-// The package knows nothing about HTTP or images. A nil *Cache is valid: it
-// always misses, stores nothing and Do simply calls fn.
-//
-// # Contract
-//
-//   - All methods of *Cache are safe for concurrent use.
-//   - Entries are immutable: Set takes ownership of Value and Meta, and what
-//     Get/Do return is shared with other callers and must not be modified.
-//   - Nothing on the request path fails because of the disk: Set returns
-//     before the disk write (done by background writers, reported through
-//     Options.OnError), and a corrupt or unreadable file is a miss.
-//   - Memory: ristretto may decline a Set (admission policy, full buffers);
-//     the tier never holds more than its MaxBytes of cost.
-//   - Disk: files are written atomically (temp file, fsync, rename, fsync of
-//     the directory), verified with CRC-32C on every read, and kept under
-//     DiskMaxBytes (entry file bytes, not filesystem blocks) by LRU eviction.
-//     The LRU index is rebuilt by a background scan at New; until that
-//     finishes, entries from before the restart are served (and indexed when
-//     read) but only indexed ones count towards the limit.
-//   - Purges take effect at once for Get and also cancel queued disk writes
-//     and discard Do results computed across them.
-//
-// # Sharing a directory
-//
-// Two Caches on one directory (e.g. the old and new instance during a
-// configuration reload) stay correct (atomic renames, checksums), but each
-// accounts only the entries it knows, so the size limit is approximate while
-// both run. Prefer one Cache per directory per process.
 package cache
 
 import (
@@ -53,7 +16,9 @@ type Options struct {
 
 	// DiskPath enables the disk tier in this directory ("" disables it). It
 	// is created if missing; a non-empty directory that was not created by
-	// this package is refused.
+	// this package is refused. Everything the tier creates is private to
+	// the process's user (directories 0700, files 0600, whatever the
+	// umask), and an existing directory is chmodded to 0700.
 	DiskPath string
 	// DiskMaxBytes bounds the total size of the entry files; 0 means
 	// DefaultDiskMaxBytes.
@@ -67,7 +32,10 @@ type Options struct {
 	// OnError, if set, receives problems that never fail a request: disk
 	// write/read errors and corrupt entries (as *DiskError), and entries
 	// rejected by Set (wrapping ErrInvalid). It is called from request and
-	// background goroutines, possibly concurrently, and must not block.
+	// background goroutines, possibly concurrently (New may call it too),
+	// and must not block. It may call Stats but no other method of the
+	// Cache: it can run while the Cache holds its locks (during a purge,
+	// say) or inside a disk writer that Close waits for.
 	OnError func(error)
 
 	hooks *testHooks // tests only
@@ -81,11 +49,17 @@ const (
 // Cache is a two-tier cache. All methods are safe for concurrent use and may
 // be called on a nil *Cache (which always misses). After Close, Get misses,
 // Set and purges do nothing, and Do calls fn without storing its result.
+//
+// Locks, in the order they may be taken: closeMu (read-held by every
+// operation for its whole duration, so Close waits for them), then purgeMu,
+// then the tiers' own locks. flightMu is only ever held alone. Each Do
+// flight runs fn in a goroutine of its own (runFlight); Close does not wait
+// for those, and a flight that finishes after Close stores nothing.
 type Cache struct {
-	mem     *memTier  // nil: disabled
-	disk    *diskTier // nil: disabled
+	mem     *memTier  // nil: disabled; set by New, never changed
+	disk    *diskTier // nil: disabled; set by New, never changed
 	onError func(error)
-	hooks   *testHooks
+	hooks   *testHooks // never nil
 
 	closeMu sync.RWMutex // read-held by every operation; Close takes it exclusively
 	closed  bool
@@ -96,7 +70,7 @@ type Cache struct {
 	epoch   atomic.Uint64
 
 	flightMu sync.Mutex
-	flights  map[string]*flight
+	flights  map[string]*flight // running flights by memKey, guarded by flightMu
 
 	memHits, memMisses   atomic.Uint64
 	diskHits, diskMisses atomic.Uint64

@@ -1,106 +1,64 @@
 package cache
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"fmt"
-	"hash/maphash"
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// DiskError describes a failure of the disk tier. It is what Options.OnError
-// receives for disk problems; the request path never sees these errors.
-type DiskError struct {
-	Op        string // "write", "read", "corrupt", "delete", "purge", "scan"
-	Namespace string // empty when not about one entry
-	Key       string
-	Path      string
-	Err       error
-}
-
-func (e *DiskError) Error() string {
-	if e.Key != "" {
-		return fmt.Sprintf("cache disk %s %s/%s (%s): %v", e.Op, e.Namespace, e.Key, e.Path, e.Err)
-	}
-	return fmt.Sprintf("cache disk %s %s: %v", e.Op, e.Path, e.Err)
-}
-
-func (e *DiskError) Unwrap() error { return e.Err }
-
-// Layout of the cache directory:
+// diskTier is the on-disk tier: one file per entry under root (layout in
+// disk_layout.go, file format in format.go), an in-memory LRU index of those
+// files (disk_index.go), background writers (disk_write.go), purges
+// (disk_purge.go) and a startup scan that builds the index (disk_scan.go).
 //
-//	<root>/.matte-cache                  marker; New refuses a non-empty dir without it
-//	<root>/<namespace>/ab/cd/<32 hex>    entries; the name is the first 16 bytes of
-//	                                     SHA-256(key), ab/cd its first two bytes
-//	<root>/<namespace>/ab/cd/.tmp-<hex>  in-progress writes (renamed into place)
-//	<root>/.trash-<hex>/                 purged namespaces being deleted
-const (
-	markerName   = ".matte-cache"
-	tmpPrefix    = ".tmp-"
-	trashPrefix  = ".trash-"
-	entryNameLen = 32
-)
-
-// idxKey identifies an entry in the index.
-type idxKey struct {
-	ns string
-	h  [16]byte
-}
-
-// node is an index entry; nodes form an intrusive LRU list (front = most
-// recently used). All fields are guarded by diskTier.mu.
-type node struct {
-	k          idxKey
-	size       int64
-	atime      int64  // last access, Unix nanoseconds (in memory only)
-	persisted  int64  // the file's mtime as last written by us, Unix nanoseconds
-	tag        uint64 // tagHash of the entry's Tag (0: untagged)
-	prev, next *node
-}
-
-// pendingWrite is a queued asynchronous write. cancelled is guarded by
-// diskTier.mu; a Delete/Purge of the key cancels it so that a write queued
-// before a purge can never resurrect purged data.
-type pendingWrite struct {
-	k         idxKey
-	ns, key   string
-	entry     Entry
-	size      int64
-	cancelled bool
-}
-
-// diskTier is the on-disk tier.
+// Locks, in the order they may be taken (never the other way round):
 //
-// Concurrency: reads run without the lock; every change of a final entry
-// path (rename into place, remove) happens under mu together with the index
-// update, so the index never points at a file that a concurrent operation has
-// replaced. The index is built by a background scan; until it finishes
-// (ready is closed) the size limit only covers entries written or read since
-// start, and removals are remembered (tombstones, purged namespaces and
-// tags) so the scan does not re-add or serve them.
+//   - closeMu guards closed and every send on queue, so that close can close
+//     the queue without a concurrent enqueue sending on a closed channel.
+//   - mu guards the index (idx, lru, total, every node), pending and the
+//     cancelled flag of every pendingWrite, the scan state (scanning,
+//     tombstones, purgedNS, purgedTags, purgedAll) and deferred. Every change
+//     of a final entry path (rename into place, remove, rename of a
+//     namespace directory to the trash) happens under mu together with the
+//     index update, so the index never points at a file that a concurrent
+//     operation has replaced. Reading an entry file (get, scanFile) and
+//     writing a temp file happen without it. OnError is never called under
+//     mu: errors found under it are queued by reportLocked and reported by
+//     unlock, which must be used instead of mu.Unlock. Methods named
+//     ...Locked must be called with mu held.
+//   - flushMu guards inflight (flushCv waits on it); it is never held
+//     together with mu.
+//
+// Goroutines, all counted in wg and waited for by close: the writers (one
+// per Options.DiskWriters; they receive from queue until close closes it, so
+// queued writes are finished, not dropped), the scan (one; it stops early
+// once stop is closed and closes ready when done) and one per purge that
+// deletes a trash directory. The counters are atomics and need no lock.
+//
+// Until the scan finishes (ready is closed) the size limit only covers
+// entries written or read since start, and removals are remembered
+// (tombstones, purged namespaces and tags, purgedAll) so that the scan does
+// not index, and get does not serve, what a purge removed meanwhile.
+//
+// Every other method is called by the owning Cache, which guarantees that
+// none runs after close (except stats).
 type diskTier struct {
 	root     string
 	maxBytes int64
-	onError  func(error)
-	hooks    *testHooks
+	onError  func(error) // nil: errors are dropped
+	hooks    *testHooks  // never nil
 
 	queue      chan *pendingWrite
 	queueLimit int64
-	queued     atomic.Int64 // bytes waiting in queue
+	queued     atomic.Int64 // bytes of the writes queued or being written
 
 	flushMu  sync.Mutex
 	flushCv  *sync.Cond
-	inflight int // queued + being written, guarded by flushMu
+	inflight int // writes queued + being written, guarded by flushMu
 
 	closeMu sync.RWMutex // guards closed and sends on queue
 	closed  bool
@@ -113,7 +71,7 @@ type diskTier struct {
 	idx        map[idxKey]*node
 	lru        node // sentinel: lru.next is the most recent, lru.prev the oldest
 	total      int64
-	pending    map[idxKey]*pendingWrite
+	pending    map[idxKey]*pendingWrite // the latest queued, not yet renamed write per key
 	scanning   bool
 	tombstones map[idxKey]struct{} // removed while scanning
 	purgedNS   map[string]struct{} // purged while scanning
@@ -121,10 +79,9 @@ type diskTier struct {
 	purgedAll  bool                // PurgeAll while scanning
 	deferred   []error             // reported by unlock
 
-	hits, misses    atomic.Uint64
 	evictions       atomic.Uint64
 	writeErrors     atomic.Uint64
-	writes          atomic.Uint64 // entries written and renamed into place
+	writes          atomic.Uint64 // writes that did not fail (cancelled ones included)
 	writesDropped   atomic.Uint64
 	corruptDropped  atomic.Uint64
 	tempFilesPurged atomic.Uint64
@@ -132,41 +89,27 @@ type diskTier struct {
 
 // testHooks lets in-package tests inject failures and pauses.
 type testHooks struct {
-	beforeWrite      func(ns, key string) error // called by the writer before creating the temp file
-	beforeScanInsert func()                     // called by the scan before it inserts what it found
-	beforeFlight     func()                     // called by Do between the outer miss and joining a flight
-	tempMaxAge       time.Duration              // override of tempMaxAge (0: default)
-	touchInterval    time.Duration              // override of touchInterval (0: default)
+	beforeWrite        func(ns, key string) error // called by the writer before creating the temp file
+	beforeScanInsert   func()                     // called by the scan before it inserts what it found
+	beforeFlight       func()                     // called by Do between the outer miss and joining a flight
+	beforeRename       func(tmp string)           // called by the writer once the temp file is complete, before the rename
+	beforeTrashRemoval func(trash string)         // called by the purge goroutine before it deletes a trash directory
+	tempMaxAge         time.Duration              // override of tempMaxAge (0: default)
+	touchInterval      time.Duration              // override of touchInterval (0: default)
 }
 
 const (
 	defaultTempMaxAge    = 10 * time.Minute // older temp files are leftovers of a crash
 	defaultTouchInterval = 5 * time.Minute  // how stale a file's mtime may get before a hit refreshes it
-	scanBatch            = 4096
 )
 
-var tagSeed = maphash.MakeSeed()
-
-func tagHash(tag string) uint64 {
-	if tag == "" {
-		return 0
-	}
-	h := maphash.String(tagSeed, tag)
-	if h == 0 {
-		h = 1
-	}
-	return h
-}
-
-func hashKey(key string) [16]byte {
-	s := sha256.Sum256([]byte(key))
-	var h [16]byte
-	copy(h[:], s[:16])
-	return h
-}
-
 func newDiskTier(root string, maxBytes int64, writers int, queueLimit int64, onError func(error), hooks *testHooks) (*diskTier, error) {
-	if err := prepareRoot(root); err != nil {
+	report := func(err error) {
+		if onError != nil {
+			onError(err)
+		}
+	}
+	if err := prepareRoot(root, report); err != nil {
 		return nil, err
 	}
 	d := &diskTier{
@@ -199,40 +142,6 @@ func newDiskTier(root string, maxBytes int64, writers int, queueLimit int64, onE
 	return d, nil
 }
 
-// prepareRoot creates root and its marker file. A non-empty directory
-// without the marker is refused (except for a lone lost+found), so a
-// misconfigured path cannot make purges or eviction touch unrelated files.
-func prepareRoot(root string) error {
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return fmt.Errorf("cache: creating disk cache directory: %w", err)
-	}
-	marker := filepath.Join(root, markerName)
-	if _, err := os.Stat(marker); err == nil {
-		return nil
-	}
-	ents, err := os.ReadDir(root)
-	if err != nil {
-		return fmt.Errorf("cache: reading disk cache directory: %w", err)
-	}
-	for _, e := range ents {
-		if e.Name() != "lost+found" {
-			return fmt.Errorf("cache: refusing to use non-empty directory %s as disk cache (no %s marker)", root, markerName)
-		}
-	}
-	f, err := os.OpenFile(marker, os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return fmt.Errorf("cache: creating disk cache marker: %w", err)
-	}
-	_, err = f.WriteString("Matte image cache. Everything in this directory may be deleted at any time.\n")
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("cache: creating disk cache marker: %w", err)
-	}
-	return nil
-}
-
 // reportLocked queues an error to be reported by unlock, so that OnError
 // never runs under mu (it may call back into the cache, e.g. Stats).
 func (d *diskTier) reportLocked(err error) { d.deferred = append(d.deferred, err) }
@@ -253,76 +162,6 @@ func (d *diskTier) report(err error) {
 	}
 }
 
-func (d *diskTier) shardDir(k idxKey) string {
-	return filepath.Join(d.root, k.ns, hex.EncodeToString(k.h[0:1]), hex.EncodeToString(k.h[1:2]))
-}
-
-func (d *diskTier) path(k idxKey) string {
-	return filepath.Join(d.shardDir(k), hex.EncodeToString(k.h[:]))
-}
-
-// ---- LRU list (callers hold mu) ----
-
-func (d *diskTier) pushFront(n *node) {
-	n.prev, n.next = &d.lru, d.lru.next
-	n.prev.next, n.next.prev = n, n
-}
-
-func (d *diskTier) pushBack(n *node) {
-	n.next, n.prev = &d.lru, d.lru.prev
-	n.prev.next, n.next.prev = n, n
-}
-
-func (d *diskTier) unlink(n *node) {
-	n.prev.next, n.next.prev = n.next, n.prev
-	n.prev, n.next = nil, nil
-}
-
-func (d *diskTier) moveToFront(n *node) {
-	if d.lru.next != n {
-		d.unlink(n)
-		d.pushFront(n)
-	}
-}
-
-// dropLocked removes n from the index (not the file).
-func (d *diskTier) dropLocked(n *node) {
-	d.unlink(n)
-	delete(d.idx, n.k)
-	d.total -= n.size
-	if d.scanning {
-		d.tombstones[n.k] = struct{}{}
-	}
-}
-
-// removeLocked removes the entry's file and index node, if any.
-func (d *diskTier) removeLocked(k idxKey) error {
-	if n := d.idx[k]; n != nil {
-		d.dropLocked(n)
-	} else if d.scanning {
-		d.tombstones[k] = struct{}{}
-	}
-	if err := os.Remove(d.path(k)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	return nil
-}
-
-// evictLocked removes least recently used entries until the total is within
-// the limit.
-func (d *diskTier) evictLocked() {
-	for d.total > d.maxBytes && d.lru.prev != &d.lru {
-		n := d.lru.prev
-		d.dropLocked(n)
-		d.evictions.Add(1)
-		if err := os.Remove(d.path(n.k)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			d.reportLocked(&DiskError{Op: "delete", Namespace: n.k.ns, Path: d.path(n.k), Err: err})
-		}
-	}
-}
-
-// ---- reads ----
-
 // maxReadSize bounds the allocation for reading one entry file; a bigger
 // file cannot have been written by us (entries larger than maxBytes are
 // never written) and is treated as corrupt.
@@ -330,6 +169,9 @@ func (d *diskTier) maxReadSize() int64 { return max(d.maxBytes, 64<<20) }
 
 // get reads, verifies and returns an entry. Corrupt, truncated or foreign
 // files are deleted and reported as a miss.
+// The file is opened and read without mu: final paths only ever hold
+// complete files (see write), and touch re-checks under mu that the file
+// read is still the one at the path before indexing it.
 func (d *diskTier) get(ns, key string) (Entry, bool) {
 	k := idxKey{ns: ns, h: hashKey(key)}
 	p := d.path(k)
@@ -465,513 +307,6 @@ func (d *diskTier) dropCorrupt(k idxKey, ns, key, p string, fi os.FileInfo, caus
 		d.dropLocked(n)
 	}
 }
-
-// ---- writes ----
-
-// enqueue queues an asynchronous write. It never blocks: when the queue is
-// full (by count or bytes) the write is dropped and counted.
-func (d *diskTier) enqueue(ns, key string, e Entry) {
-	k := idxKey{ns: ns, h: hashKey(key)}
-	size := int64(fixedHdrLen+len(ns)+len(key)+len(e.ContentType)+len(e.Tag)+metaEncodedLen(e.Meta)) + int64(len(e.Value))
-	if size > d.maxBytes {
-		d.writesDropped.Add(1)
-		return
-	}
-	d.closeMu.RLock()
-	defer d.closeMu.RUnlock()
-	if d.closed {
-		return
-	}
-	if d.queued.Add(size) > d.queueLimit {
-		d.queued.Add(-size)
-		d.writesDropped.Add(1)
-		return
-	}
-	p := &pendingWrite{k: k, ns: ns, key: key, entry: e, size: size}
-	d.mu.Lock()
-	if old := d.pending[k]; old != nil {
-		old.cancelled = true // superseded
-	}
-	d.pending[k] = p
-	d.unlock()
-	d.flushMu.Lock()
-	d.inflight++
-	d.flushMu.Unlock()
-	select {
-	case d.queue <- p:
-	default:
-		d.mu.Lock()
-		if d.pending[k] == p {
-			delete(d.pending, k)
-		}
-		d.unlock()
-		d.finished(p)
-		d.writesDropped.Add(1)
-	}
-}
-
-func (d *diskTier) finished(p *pendingWrite) {
-	d.queued.Add(-p.size)
-	d.flushMu.Lock()
-	d.inflight--
-	if d.inflight == 0 {
-		d.flushCv.Broadcast()
-	}
-	d.flushMu.Unlock()
-}
-
-// flush waits until every write queued before the call has been completed.
-func (d *diskTier) flush() {
-	d.flushMu.Lock()
-	for d.inflight > 0 {
-		d.flushCv.Wait()
-	}
-	d.flushMu.Unlock()
-}
-
-func (d *diskTier) writer() {
-	defer d.wg.Done()
-	for p := range d.queue {
-		if err := d.write(p); err != nil {
-			d.writeErrors.Add(1)
-			d.report(&DiskError{Op: "write", Namespace: p.ns, Key: p.key, Path: d.path(p.k), Err: err})
-		} else {
-			d.writes.Add(1)
-		}
-		d.finished(p)
-	}
-}
-
-// write performs one queued write: temp file in the shard directory, write,
-// fsync, rename into place under mu (unless cancelled), fsync the directory.
-// Errors of cancelled writes are not reported.
-func (d *diskTier) write(p *pendingWrite) (err error) {
-	d.mu.Lock()
-	cancelled := p.cancelled
-	d.unlock()
-	if cancelled {
-		return nil
-	}
-	tmp := ""
-	defer func() {
-		if err == nil {
-			return
-		}
-		if tmp != "" {
-			os.Remove(tmp)
-		}
-		d.mu.Lock()
-		if d.pending[p.k] == p {
-			delete(d.pending, p.k)
-		}
-		if p.cancelled {
-			err = nil
-		}
-		d.unlock()
-	}()
-	hdr, err := encodeHeader(p.ns, p.key, &p.entry)
-	if err != nil {
-		return err
-	}
-	if h := d.hooks.beforeWrite; h != nil {
-		if err := h(p.ns, p.key); err != nil {
-			return err
-		}
-	}
-	dir := d.shardDir(p.k)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	var rnd [8]byte
-	rand.Read(rnd[:])
-	tmp = filepath.Join(dir, tmpPrefix+hex.EncodeToString(rnd[:]))
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
-	if err != nil {
-		tmp = ""
-		return err
-	}
-	_, err = f.Write(hdr)
-	if err == nil {
-		_, err = f.Write(p.entry.Value)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-
-	final := d.path(p.k)
-	d.mu.Lock()
-	if p.cancelled {
-		d.unlock()
-		os.Remove(tmp)
-		return nil
-	}
-	if d.pending[p.k] == p {
-		delete(d.pending, p.k)
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		d.unlock()
-		return err
-	}
-	tmp = ""
-	now := time.Now().UnixNano()
-	n := d.idx[p.k]
-	if n != nil {
-		d.total -= n.size
-		d.moveToFront(n)
-	} else {
-		n = &node{k: p.k}
-		d.idx[p.k] = n
-		d.pushFront(n)
-	}
-	n.size, n.atime, n.persisted, n.tag = p.size, now, now, tagHash(p.entry.Tag)
-	d.total += n.size
-	d.evictLocked()
-	d.unlock()
-
-	// Make the rename durable. A failure here is reported, but the entry
-	// stays: it is readable now and at worst lost after a crash.
-	if df, err := os.Open(dir); err == nil {
-		err = df.Sync()
-		df.Close()
-		if err != nil {
-			d.report(&DiskError{Op: "write", Namespace: p.ns, Key: p.key, Path: dir, Err: fmt.Errorf("fsync dir: %w", err)})
-		}
-	}
-	return nil
-}
-
-// ---- deletes and purges ----
-
-func (d *diskTier) cancelPendingLocked(match func(*pendingWrite) bool) {
-	for k, p := range d.pending {
-		if match(p) {
-			p.cancelled = true
-			delete(d.pending, k)
-		}
-	}
-}
-
-func (d *diskTier) del(ns, key string) error {
-	k := idxKey{ns: ns, h: hashKey(key)}
-	d.mu.Lock()
-	defer d.unlock()
-	if p := d.pending[k]; p != nil {
-		p.cancelled = true
-		delete(d.pending, k)
-	}
-	if err := d.removeLocked(k); err != nil {
-		err = &DiskError{Op: "delete", Namespace: ns, Key: key, Path: d.path(k), Err: err}
-		d.reportLocked(err)
-		return err
-	}
-	return nil
-}
-
-// purgeNS removes a namespace: its directory is renamed into the trash
-// (O(1) on disk) and deleted in the background; the index pass is O(entries).
-func (d *diskTier) purgeNS(ns string) error {
-	d.mu.Lock()
-	d.cancelPendingLocked(func(p *pendingWrite) bool { return p.ns == ns })
-	for k, n := range d.idx {
-		if k.ns == ns {
-			d.dropLocked(n)
-		}
-	}
-	if d.scanning {
-		d.purgedNS[ns] = struct{}{}
-	}
-	trash, err := d.trashLocked(ns)
-	d.unlock()
-	if err != nil {
-		err = &DiskError{Op: "purge", Path: filepath.Join(d.root, ns), Err: err}
-		d.report(err)
-		return err
-	}
-	d.removeTrash(trash)
-	return nil
-}
-
-// purgeAll removes every namespace directory.
-func (d *diskTier) purgeAll() error {
-	d.mu.Lock()
-	d.cancelPendingLocked(func(*pendingWrite) bool { return true })
-	for _, n := range d.idx {
-		d.dropLocked(n)
-	}
-	if d.scanning {
-		d.purgedAll = true
-	}
-	var trashes []string
-	var errs []error
-	ents, err := os.ReadDir(d.root)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	for _, e := range ents {
-		if !e.IsDir() || !ValidNamespace(e.Name()) {
-			continue
-		}
-		t, err := d.trashLocked(e.Name())
-		if err != nil {
-			errs = append(errs, err)
-		}
-		if t != "" {
-			trashes = append(trashes, t)
-		}
-	}
-	d.unlock()
-	for _, t := range trashes {
-		d.removeTrash(t)
-	}
-	if err := errors.Join(errs...); err != nil {
-		err = &DiskError{Op: "purge", Path: d.root, Err: err}
-		d.report(err)
-		return err
-	}
-	return nil
-}
-
-// trashLocked renames <root>/<ns> to a fresh trash directory. It returns ""
-// if the namespace directory does not exist.
-func (d *diskTier) trashLocked(ns string) (string, error) {
-	var rnd [8]byte
-	rand.Read(rnd[:])
-	trash := filepath.Join(d.root, trashPrefix+hex.EncodeToString(rnd[:]))
-	if err := os.Rename(filepath.Join(d.root, ns), trash); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return "", nil
-		}
-		return "", err
-	}
-	return trash, nil
-}
-
-func (d *diskTier) removeTrash(trash string) {
-	if trash == "" {
-		return
-	}
-	d.wg.Add(1)
-	go func() {
-		defer d.wg.Done()
-		if err := os.RemoveAll(trash); err != nil {
-			d.report(&DiskError{Op: "purge", Path: trash, Err: err})
-		}
-	}()
-}
-
-// purgeTag removes every indexed entry with the tag: O(indexed entries) in
-// memory plus one unlink per match. Entries the background scan has not
-// indexed yet are covered too: the tag is remembered until the scan ends,
-// and such files are deleted rather than indexed or served.
-func (d *diskTier) purgeTag(tag string) error {
-	th := tagHash(tag)
-	d.mu.Lock()
-	defer d.unlock()
-	d.cancelPendingLocked(func(p *pendingWrite) bool { return p.entry.Tag == tag })
-	if d.scanning {
-		d.purgedTags[th] = struct{}{}
-	}
-	var errs []error
-	for k, n := range d.idx {
-		if n.tag == th {
-			if err := d.removeLocked(k); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		err = &DiskError{Op: "purge", Path: d.root, Err: err}
-		d.reportLocked(err)
-		return err
-	}
-	return nil
-}
-
-// ---- background index scan ----
-
-type scanned struct {
-	k     idxKey
-	size  int64
-	mtime int64
-	tag   uint64
-}
-
-func (d *diskTier) stopped() bool {
-	select {
-	case <-d.stop:
-		return true
-	default:
-		return false
-	}
-}
-
-func isHex(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-// scan walks the directory once in the background: it removes leftover
-// trash directories and stale temp files, verifies every entry header
-// (deleting corrupt ones), and indexes the rest, oldest mtime at the LRU
-// tail. Cost: one ReadDir per shard directory and one open+small read per
-// entry file.
-func (d *diskTier) scan() {
-	defer d.wg.Done()
-	defer close(d.ready)
-	var found []scanned
-	cutoff := time.Now().Add(-d.tempMaxAge())
-	top, err := os.ReadDir(d.root)
-	if err != nil {
-		d.report(&DiskError{Op: "scan", Path: d.root, Err: err})
-	}
-	for _, t := range top {
-		name := t.Name()
-		if !t.IsDir() {
-			continue
-		}
-		if strings.HasPrefix(name, trashPrefix) {
-			if err := os.RemoveAll(filepath.Join(d.root, name)); err != nil {
-				d.report(&DiskError{Op: "scan", Path: filepath.Join(d.root, name), Err: err})
-			}
-			continue
-		}
-		if !ValidNamespace(name) {
-			continue
-		}
-		found = d.scanNS(name, cutoff, found)
-		if d.stopped() {
-			break
-		}
-	}
-
-	if h := d.hooks.beforeScanInsert; h != nil {
-		h()
-	}
-	// Newest first, appended at the LRU tail: the tail stays the oldest, and
-	// everything used since start (at the front) stays newer.
-	slices.SortFunc(found, func(a, b scanned) int {
-		switch {
-		case a.mtime > b.mtime:
-			return -1
-		case a.mtime < b.mtime:
-			return 1
-		}
-		return 0
-	})
-	for i := 0; i < len(found); i += scanBatch {
-		d.mu.Lock()
-		for _, s := range found[i:min(i+scanBatch, len(found))] {
-			if d.idx[s.k] != nil || d.purgedAll {
-				continue
-			}
-			if _, ok := d.tombstones[s.k]; ok {
-				continue
-			}
-			if _, ok := d.purgedNS[s.k.ns]; ok {
-				continue
-			}
-			if _, ok := d.purgedTags[s.tag]; ok && s.tag != 0 {
-				// Purged while we were scanning: delete instead of indexing.
-				os.Remove(d.path(s.k))
-				continue
-			}
-			n := &node{k: s.k, size: s.size, atime: s.mtime, persisted: s.mtime, tag: s.tag}
-			d.idx[s.k] = n
-			d.pushBack(n)
-			d.total += n.size
-		}
-		d.unlock()
-	}
-	d.mu.Lock()
-	d.scanning = false
-	d.tombstones, d.purgedNS, d.purgedTags, d.purgedAll = nil, nil, nil, false
-	d.evictLocked()
-	d.unlock()
-}
-
-func (d *diskTier) scanNS(ns string, cutoff time.Time, found []scanned) []scanned {
-	nsDir := filepath.Join(d.root, ns)
-	l1, _ := os.ReadDir(nsDir)
-	for _, a := range l1 {
-		if !a.IsDir() || !isHex(a.Name(), 2) {
-			continue
-		}
-		l2, _ := os.ReadDir(filepath.Join(nsDir, a.Name()))
-		for _, b := range l2 {
-			if !b.IsDir() || !isHex(b.Name(), 2) {
-				continue
-			}
-			if d.stopped() {
-				return found
-			}
-			dir := filepath.Join(nsDir, a.Name(), b.Name())
-			files, _ := os.ReadDir(dir)
-			for _, f := range files {
-				name := f.Name()
-				p := filepath.Join(dir, name)
-				if strings.HasPrefix(name, tmpPrefix) {
-					if info, err := f.Info(); err == nil && info.ModTime().Before(cutoff) {
-						if os.Remove(p) == nil {
-							d.tempFilesPurged.Add(1)
-						}
-					}
-					continue
-				}
-				if !f.Type().IsRegular() || !isHex(name, entryNameLen) || name[0:2] != a.Name() || name[2:4] != b.Name() {
-					continue // not ours
-				}
-				var k idxKey
-				k.ns = ns
-				hex.Decode(k.h[:], []byte(name))
-				if s, ok := d.scanFile(k, p); ok {
-					found = append(found, s)
-				}
-			}
-		}
-	}
-	return found
-}
-
-// scanFile verifies one entry's header.
-func (d *diskTier) scanFile(k idxKey, p string) (scanned, bool) {
-	f, err := os.Open(p)
-	if err != nil {
-		return scanned{}, false // removed meanwhile
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return scanned{}, false
-	}
-	rec, err := readHeader(f, fi.Size())
-	if err == nil && (rec.ns != k.ns || hashKey(rec.key) != k.h) {
-		err = corruptf("header names %s/%q, which does not belong at this path", rec.ns, rec.key)
-	}
-	if err == nil && fi.Size() > d.maxReadSize() {
-		err = corruptf("file size %d", fi.Size())
-	}
-	if err != nil {
-		d.dropCorrupt(k, k.ns, rec.key, p, fi, err)
-		return scanned{}, false
-	}
-	return scanned{k: k, size: fi.Size(), mtime: fi.ModTime().UnixNano(), tag: tagHash(rec.entry.Tag)}, true
-}
-
-// ---- lifecycle and stats ----
 
 // close stops the scan, finishes queued writes and waits for background work.
 func (d *diskTier) close() {

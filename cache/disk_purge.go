@@ -1,0 +1,170 @@
+package cache
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Deletes and purges are called by the Cache under its purge lock. Each one
+// cancels the queued writes it covers and updates the index under d.mu, so
+// that no write queued before it is renamed into place after it; the files
+// themselves are removed under d.mu (one entry) or renamed to the trash
+// under d.mu and deleted afterwards by a goroutine of their own.
+
+// cancelPendingLocked cancels every pending write that match selects.
+func (d *diskTier) cancelPendingLocked(match func(*pendingWrite) bool) {
+	for k, p := range d.pending {
+		if match(p) {
+			p.cancelled = true
+			delete(d.pending, k)
+		}
+	}
+}
+
+func (d *diskTier) del(ns, key string) error {
+	k := idxKey{ns: ns, h: hashKey(key)}
+	d.mu.Lock()
+	defer d.unlock()
+	if p := d.pending[k]; p != nil {
+		p.cancelled = true
+		delete(d.pending, k)
+	}
+	if err := d.removeLocked(k); err != nil {
+		err = &DiskError{Op: "delete", Namespace: ns, Key: key, Path: d.path(k), Err: err}
+		d.reportLocked(err)
+		return err
+	}
+	return nil
+}
+
+// purgeNS removes a namespace: its directory is renamed into the trash
+// (O(1) on disk) and deleted in the background; the index pass is O(entries).
+func (d *diskTier) purgeNS(ns string) error {
+	d.mu.Lock()
+	d.cancelPendingLocked(func(p *pendingWrite) bool { return p.ns == ns })
+	for k, n := range d.idx {
+		if k.ns == ns {
+			d.dropLocked(n)
+		}
+	}
+	if d.scanning {
+		d.purgedNS[ns] = struct{}{}
+	}
+	trash, err := d.trashLocked(ns)
+	d.unlock()
+	if err != nil {
+		err = &DiskError{Op: "purge", Path: filepath.Join(d.root, ns), Err: err}
+		d.report(err)
+		return err
+	}
+	d.removeTrash(trash)
+	return nil
+}
+
+// purgeAll removes every namespace directory.
+func (d *diskTier) purgeAll() error {
+	d.mu.Lock()
+	d.cancelPendingLocked(func(*pendingWrite) bool { return true })
+	for _, n := range d.idx {
+		d.dropLocked(n)
+	}
+	if d.scanning {
+		d.purgedAll = true
+	}
+	var trashes []string
+	var errs []error
+	ents, err := os.ReadDir(d.root)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, e := range ents {
+		if !e.IsDir() || !ValidNamespace(e.Name()) {
+			continue
+		}
+		t, err := d.trashLocked(e.Name())
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if t != "" {
+			trashes = append(trashes, t)
+		}
+	}
+	d.unlock()
+	for _, t := range trashes {
+		d.removeTrash(t)
+	}
+	if err := errors.Join(errs...); err != nil {
+		err = &DiskError{Op: "purge", Path: d.root, Err: err}
+		d.report(err)
+		return err
+	}
+	return nil
+}
+
+// trashLocked renames <root>/<ns> to a fresh trash directory. It returns ""
+// if the namespace directory does not exist.
+func (d *diskTier) trashLocked(ns string) (string, error) {
+	var rnd [8]byte
+	rand.Read(rnd[:])
+	trash := filepath.Join(d.root, trashPrefix+hex.EncodeToString(rnd[:]))
+	if err := os.Rename(filepath.Join(d.root, ns), trash); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", nil
+		}
+		return "", err
+	}
+	// The trash has the mode of the namespace directory; one made by an
+	// older version may be 0755. Best effort: root is 0700 as well.
+	os.Chmod(trash, privateDirMode)
+	return trash, nil
+}
+
+// removeTrash deletes a trash directory in a goroutine counted in d.wg, so
+// that close waits for it. Leftovers of a crash are deleted by the next scan.
+func (d *diskTier) removeTrash(trash string) {
+	if trash == "" {
+		return
+	}
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		if h := d.hooks.beforeTrashRemoval; h != nil {
+			h(trash)
+		}
+		if err := os.RemoveAll(trash); err != nil {
+			d.report(&DiskError{Op: "purge", Path: trash, Err: err})
+		}
+	}()
+}
+
+// purgeTag removes every indexed entry with the tag: O(indexed entries) in
+// memory plus one unlink per match. Entries the background scan has not
+// indexed yet are covered too: the tag is remembered until the scan ends,
+// and such files are deleted rather than indexed or served.
+func (d *diskTier) purgeTag(tag string) error {
+	th := tagHash(tag)
+	d.mu.Lock()
+	defer d.unlock()
+	d.cancelPendingLocked(func(p *pendingWrite) bool { return p.entry.Tag == tag })
+	if d.scanning {
+		d.purgedTags[th] = struct{}{}
+	}
+	var errs []error
+	for k, n := range d.idx {
+		if n.tag == th {
+			if err := d.removeLocked(k); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		err = &DiskError{Op: "purge", Path: d.root, Err: err}
+		d.reportLocked(err)
+		return err
+	}
+	return nil
+}

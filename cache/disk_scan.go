@@ -1,0 +1,192 @@
+package cache
+
+import (
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+const scanBatch = 4096 // found entries inserted into the index per hold of d.mu
+
+type scanned struct {
+	k     idxKey
+	size  int64
+	mtime int64
+	tag   uint64
+}
+
+func (d *diskTier) stopped() bool {
+	select {
+	case <-d.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// scan walks the directory once in the background: it removes leftover
+// trash directories and stale temp files, verifies every entry header
+// (deleting corrupt ones), and indexes the rest, oldest mtime at the LRU
+// tail. Cost: one ReadDir per shard directory and one open+small read per
+// entry file.
+func (d *diskTier) scan() {
+	defer d.wg.Done()
+	defer close(d.ready)
+	var found []scanned
+	cutoff := time.Now().Add(-d.tempMaxAge())
+	top, err := os.ReadDir(d.root)
+	if err != nil {
+		d.report(&DiskError{Op: "scan", Path: d.root, Err: err})
+	}
+	for _, t := range top {
+		name := t.Name()
+		if !t.IsDir() {
+			continue
+		}
+		if strings.HasPrefix(name, trashPrefix) {
+			if err := os.RemoveAll(filepath.Join(d.root, name)); err != nil {
+				d.report(&DiskError{Op: "scan", Path: filepath.Join(d.root, name), Err: err})
+			}
+			continue
+		}
+		if !ValidNamespace(name) {
+			continue
+		}
+		// A namespace directory made by an older version may be 0755.
+		if err := tightenDir(filepath.Join(d.root, name)); err != nil {
+			d.report(&DiskError{Op: "chmod", Path: filepath.Join(d.root, name), Err: err})
+		}
+		found = d.scanNS(name, cutoff, found)
+		if d.stopped() {
+			break
+		}
+	}
+
+	if h := d.hooks.beforeScanInsert; h != nil {
+		h()
+	}
+	// Newest first, appended at the LRU tail: the tail stays the oldest, and
+	// everything used since start (at the front) stays newer.
+	slices.SortFunc(found, func(a, b scanned) int {
+		switch {
+		case a.mtime > b.mtime:
+			return -1
+		case a.mtime < b.mtime:
+			return 1
+		}
+		return 0
+	})
+	for i := 0; i < len(found); i += scanBatch {
+		d.mu.Lock()
+		for _, s := range found[i:min(i+scanBatch, len(found))] {
+			if d.idx[s.k] != nil || d.purgedAll {
+				continue
+			}
+			if _, ok := d.tombstones[s.k]; ok {
+				continue
+			}
+			if _, ok := d.purgedNS[s.k.ns]; ok {
+				continue
+			}
+			if _, ok := d.purgedTags[s.tag]; ok && s.tag != 0 {
+				// Purged while we were scanning: delete instead of indexing.
+				os.Remove(d.path(s.k))
+				continue
+			}
+			n := &node{k: s.k, size: s.size, atime: s.mtime, persisted: s.mtime, tag: s.tag}
+			d.idx[s.k] = n
+			d.pushBack(n)
+			d.total += n.size
+		}
+		d.unlock()
+	}
+	d.mu.Lock()
+	d.scanning = false
+	d.tombstones, d.purgedNS, d.purgedTags, d.purgedAll = nil, nil, nil, false
+	d.evictLocked()
+	d.unlock()
+}
+
+func (d *diskTier) scanNS(ns string, cutoff time.Time, found []scanned) []scanned {
+	nsDir := filepath.Join(d.root, ns)
+	l1, _ := os.ReadDir(nsDir)
+	for _, a := range l1 {
+		if !a.IsDir() || !isHex(a.Name(), 2) {
+			continue
+		}
+		l2, _ := os.ReadDir(filepath.Join(nsDir, a.Name()))
+		for _, b := range l2 {
+			if !b.IsDir() || !isHex(b.Name(), 2) {
+				continue
+			}
+			if d.stopped() {
+				return found
+			}
+			dir := filepath.Join(nsDir, a.Name(), b.Name())
+			files, _ := os.ReadDir(dir)
+			for _, f := range files {
+				name := f.Name()
+				p := filepath.Join(dir, name)
+				if strings.HasPrefix(name, tmpPrefix) {
+					if info, err := f.Info(); err == nil && info.ModTime().Before(cutoff) {
+						if os.Remove(p) == nil {
+							d.tempFilesPurged.Add(1)
+						}
+					}
+					continue
+				}
+				if !f.Type().IsRegular() || !isHex(name, entryNameLen) || name[0:2] != a.Name() || name[2:4] != b.Name() {
+					continue // not ours
+				}
+				var k idxKey
+				k.ns = ns
+				hex.Decode(k.h[:], []byte(name))
+				if s, ok := d.scanFile(k, p); ok {
+					found = append(found, s)
+				}
+			}
+		}
+	}
+	return found
+}
+
+// scanFile verifies one entry's header.
+func (d *diskTier) scanFile(k idxKey, p string) (scanned, bool) {
+	f, err := os.Open(p)
+	if err != nil {
+		return scanned{}, false // removed meanwhile
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return scanned{}, false
+	}
+	rec, err := readHeader(f, fi.Size())
+	if err == nil && (rec.ns != k.ns || hashKey(rec.key) != k.h) {
+		err = corruptf("header names %s/%q, which does not belong at this path", rec.ns, rec.key)
+	}
+	if err == nil && fi.Size() > d.maxReadSize() {
+		err = corruptf("file size %d", fi.Size())
+	}
+	if err != nil {
+		d.dropCorrupt(k, k.ns, rec.key, p, fi, err)
+		return scanned{}, false
+	}
+	return scanned{k: k, size: fi.Size(), mtime: fi.ModTime().UnixNano(), tag: tagHash(rec.entry.Tag)}, true
+}

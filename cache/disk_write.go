@@ -1,0 +1,240 @@
+package cache
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// pendingWrite is a queued asynchronous write. Its fields are set by
+// enqueue and never change, except cancelled, which is guarded by
+// diskTier.mu: a later Set of the key (superseding it), a Delete or a purge
+// sets it, so that a write queued before a purge can never resurrect purged
+// data, and install checks it under mu right before the rename.
+type pendingWrite struct {
+	k         idxKey
+	ns, key   string
+	entry     Entry
+	size      int64
+	cancelled bool
+}
+
+// enqueue queues an asynchronous write. It never blocks: when the queue is
+// full (by count or bytes) the write is dropped and counted.
+func (d *diskTier) enqueue(ns, key string, e Entry) {
+	k := idxKey{ns: ns, h: hashKey(key)}
+	size := int64(fixedHdrLen+len(ns)+len(key)+len(e.ContentType)+len(e.Tag)+metaEncodedLen(e.Meta)) + int64(len(e.Value))
+	if size > d.maxBytes {
+		d.writesDropped.Add(1)
+		return
+	}
+	d.closeMu.RLock()
+	defer d.closeMu.RUnlock()
+	if d.closed {
+		return
+	}
+	if d.queued.Add(size) > d.queueLimit {
+		d.queued.Add(-size)
+		d.writesDropped.Add(1)
+		return
+	}
+	p := &pendingWrite{k: k, ns: ns, key: key, entry: e, size: size}
+	d.mu.Lock()
+	if old := d.pending[k]; old != nil {
+		old.cancelled = true // superseded
+	}
+	d.pending[k] = p
+	d.unlock()
+	d.flushMu.Lock()
+	d.inflight++
+	d.flushMu.Unlock()
+	select {
+	case d.queue <- p:
+	default:
+		d.mu.Lock()
+		if d.pending[k] == p {
+			delete(d.pending, k)
+		}
+		d.unlock()
+		d.finished(p)
+		d.writesDropped.Add(1)
+	}
+}
+
+// finished accounts for the end of one enqueued write; it is called exactly
+// once per write that enqueue counted, by the writer or by enqueue itself
+// when the queue channel is full.
+func (d *diskTier) finished(p *pendingWrite) {
+	d.queued.Add(-p.size)
+	d.flushMu.Lock()
+	d.inflight--
+	if d.inflight == 0 {
+		d.flushCv.Broadcast()
+	}
+	d.flushMu.Unlock()
+}
+
+// flush waits until every write queued before the call has been completed.
+func (d *diskTier) flush() {
+	d.flushMu.Lock()
+	for d.inflight > 0 {
+		d.flushCv.Wait()
+	}
+	d.flushMu.Unlock()
+}
+
+// writer is the body of each writer goroutine: it performs queued writes
+// until close closes the queue.
+func (d *diskTier) writer() {
+	defer d.wg.Done()
+	for p := range d.queue {
+		if err := d.write(p); err != nil {
+			d.writeErrors.Add(1)
+			d.report(&DiskError{Op: "write", Namespace: p.ns, Key: p.key, Path: d.path(p.k), Err: err})
+		} else {
+			d.writes.Add(1)
+		}
+		d.finished(p)
+	}
+}
+
+// write performs one queued write. Atomicity contract: the entry's final
+// path only ever holds complete, fsynced files, so a reader (Get, the scan,
+// another instance) never sees a half-written entry and a crash leaves
+// either the old file, the new one or none:
+//
+//  1. writeTemp: create a temp file (O_EXCL, 0600) in the entry's shard
+//     directory, write header and value, fsync, close;
+//  2. install: under mu, unless the write was cancelled, rename it over the
+//     final path (atomic within one directory) and update the index;
+//  3. fsync the directory so that the rename survives a crash.
+//
+// Any failure before step 2 removes the temp file and leaves the final path
+// untouched. Errors of cancelled writes are not reported.
+func (d *diskTier) write(p *pendingWrite) (err error) {
+	d.mu.Lock()
+	cancelled := p.cancelled
+	d.unlock()
+	if cancelled {
+		return nil
+	}
+	defer func() {
+		if err == nil {
+			return
+		}
+		d.mu.Lock()
+		if d.pending[p.k] == p {
+			delete(d.pending, p.k)
+		}
+		if p.cancelled {
+			err = nil
+		}
+		d.unlock()
+	}()
+	hdr, err := encodeHeader(p.ns, p.key, &p.entry)
+	if err != nil {
+		return err
+	}
+	if h := d.hooks.beforeWrite; h != nil {
+		if err := h(p.ns, p.key); err != nil {
+			return err
+		}
+	}
+	dir := d.shardDir(p.k)
+	if err := mkdirAllPrivate(dir); err != nil {
+		return err
+	}
+	tmp, err := writeTemp(dir, hdr, p.entry.Value)
+	if err != nil {
+		return err
+	}
+	if h := d.hooks.beforeRename; h != nil {
+		h(tmp)
+	}
+	installed, err := d.install(p, tmp)
+	if err != nil || !installed {
+		return err
+	}
+
+	// Make the rename durable. A failure here is reported, but the entry
+	// stays: it is readable now and at worst lost after a crash.
+	if df, err := os.Open(dir); err == nil {
+		err = df.Sync()
+		df.Close()
+		if err != nil {
+			d.report(&DiskError{Op: "write", Namespace: p.ns, Key: p.key, Path: dir, Err: fmt.Errorf("fsync dir: %w", err)})
+		}
+	}
+	return nil
+}
+
+// writeTemp writes hdr and value to a fresh temp file in dir, mode 0600,
+// and fsyncs and closes it. It returns the temp file's path; on failure it
+// removes the file and returns "".
+func writeTemp(dir string, hdr, value []byte) (string, error) {
+	var rnd [8]byte
+	rand.Read(rnd[:])
+	tmp := filepath.Join(dir, tmpPrefix+hex.EncodeToString(rnd[:]))
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, privateFileMode)
+	if err != nil {
+		return "", err
+	}
+	err = f.Chmod(privateFileMode) // exact, whatever the umask; before any data
+	if err == nil {
+		_, err = f.Write(hdr)
+	}
+	if err == nil {
+		_, err = f.Write(value)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return "", err
+	}
+	return tmp, nil
+}
+
+// install renames the complete temp file over p's final path and indexes
+// it, under mu so that no Delete/Purge can interleave. A write cancelled
+// meanwhile (superseded, deleted, purged) is not installed: its temp file is
+// removed and install returns false with a nil error. On a rename error the
+// temp file is removed too.
+func (d *diskTier) install(p *pendingWrite, tmp string) (bool, error) {
+	d.mu.Lock()
+	if p.cancelled {
+		d.unlock()
+		os.Remove(tmp)
+		return false, nil
+	}
+	if d.pending[p.k] == p {
+		delete(d.pending, p.k)
+	}
+	if err := os.Rename(tmp, d.path(p.k)); err != nil {
+		d.unlock()
+		os.Remove(tmp)
+		return false, err
+	}
+	now := time.Now().UnixNano()
+	n := d.idx[p.k]
+	if n != nil {
+		d.total -= n.size
+		d.moveToFront(n)
+	} else {
+		n = &node{k: p.k}
+		d.idx[p.k] = n
+		d.pushFront(n)
+	}
+	n.size, n.atime, n.persisted, n.tag = p.size, now, now, tagHash(p.entry.Tag)
+	d.total += n.size
+	d.evictLocked()
+	d.unlock()
+	return true, nil
+}
