@@ -8,23 +8,13 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jebosio/matte/internal/testwait"
 )
 
 type contextT = context.Context
 
 func bg() context.Context { return context.Background() }
-
-// waitFor polls cond for up to 5s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
 
 func flightRefs(c *Cache, ns, key string) int {
 	c.flightMu.Lock()
@@ -63,7 +53,7 @@ func TestDoCoalesces(t *testing.T) {
 					outs[i], errs[i], vals[i] = out, err, string(e.Value)
 				}()
 			}
-			waitFor(t, "all callers to join", func() bool { return flightRefs(c, "result", "k") == n })
+			testwait.For(t, "all callers to join", func() bool { return flightRefs(c, "result", "k") == n })
 			close(release)
 			wg.Wait()
 			if calls.Load() != 1 {
@@ -143,7 +133,7 @@ func TestDoFirstCallerCancelled(t *testing.T) {
 			got[i] = string(e.Value)
 		}()
 	}
-	waitFor(t, "waiters", func() bool { return flightRefs(c, "result", "k") == others+1 })
+	testwait.For(t, "waiters", func() bool { return flightRefs(c, "result", "k") == others+1 })
 	cancel1()
 	if err := <-res1; !errors.Is(err, context.Canceled) {
 		t.Fatalf("first caller: %v, want its own context.Canceled", err)
@@ -183,7 +173,7 @@ func TestDoAllCallersCancelled(t *testing.T) {
 				t.Errorf("caller %d: %v", i, err)
 			}
 		}()
-		waitFor(t, "join", func() bool { return flightRefs(c, "result", "k") == i+1 })
+		testwait.For(t, "join", func() bool { return flightRefs(c, "result", "k") == i+1 })
 	}
 	for i := range n - 1 {
 		cancels[i]()
@@ -297,7 +287,7 @@ func TestDoPanic(t *testing.T) {
 			})
 		}()
 	}
-	waitFor(t, "join", func() bool { return flightRefs(c, "result", "k") == n })
+	testwait.For(t, "join", func() bool { return flightRefs(c, "result", "k") == n })
 	close(release)
 	wg.Wait()
 	for i, err := range errs {
