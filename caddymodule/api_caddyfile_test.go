@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+
+	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/transform"
 )
 
@@ -61,10 +63,10 @@ func TestAPICaddyfile(t *testing.T) {
 
 func TestAPIRouteMatching(t *testing.T) {
 	st := &apiState{routes: []apiRoute{
-		{path: "/v1.0/removebg", endpoint: "removebg"},
-		{prefix: "/api", path: "/rmbg", endpoint: "rmbg"},
-		{path: "/v2/rembg/blur/", endpoint: "blur"},
-		{path: "/v2/rembg/", endpoint: ""},
+		{route: dialect.Route{Path: "/v1.0/removebg", Endpoint: "removebg"}},
+		{prefix: "/api", route: dialect.Route{Path: "/rmbg", Endpoint: "rmbg"}},
+		{route: dialect.Route{Path: "/v2/rembg/blur/", Endpoint: "blur"}},
+		{route: dialect.Route{Path: "/v2/rembg/", Endpoint: ""}},
 	}}
 	cases := map[string]string{
 		"/v1.0/removebg":          "removebg",
@@ -83,7 +85,7 @@ func TestAPIRouteMatching(t *testing.T) {
 	}
 	for path, want := range cases {
 		rt, ok := st.match(path)
-		got := rt.endpoint
+		got := rt.route.Endpoint
 		if !ok {
 			got = "-"
 		}

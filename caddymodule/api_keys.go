@@ -8,12 +8,17 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
+
+	"github.com/jebosio/matte/dialect"
 )
 
 // DefaultAPIRate is the megapixel-weighted per-minute budget of a key that
@@ -306,4 +311,113 @@ func (k *apiKeys) lookup(key string) (*APIKey, bool) {
 		}
 	}
 	return found, found != nil
+}
+
+// apiCaller is who is calling: a configured key, or nobody on an open API.
+type apiCaller struct {
+	keys *apiKeys
+	key  *APIKey // nil on an open API
+	id   string
+}
+
+// authFailure is why a request has no usable key.
+type authFailure int
+
+const (
+	authOK authFailure = iota
+	authMissing
+	authInvalid
+)
+
+// authenticate reads the key from header. On an open API every request
+// passes (a key sent anyway is ignored).
+func (st *apiState) authenticate(r *http.Request, header string) (apiCaller, authFailure) {
+	if st.keys == nil {
+		return apiCaller{}, authOK
+	}
+	key := strings.TrimSpace(r.Header.Get(header))
+	if key == "" {
+		return apiCaller{}, authMissing
+	}
+	k, ok := st.keys.lookup(key)
+	if !ok {
+		return apiCaller{}, authInvalid
+	}
+	return apiCaller{keys: st.keys, key: k, id: keyID(k.Key)}, authOK
+}
+
+// rate peeks at the caller's rate state (nil on an open API).
+func (c apiCaller) rate() *rateState {
+	if c.key == nil {
+		return nil
+	}
+	rs := c.keys.store.peek(c.id, c.key.rate())
+	return &rs
+}
+
+// precheck refuses a caller whose rate budget cannot pay one unit, before
+// the body is read (the real cost, by megapixels, is taken once the
+// source is probed).
+func (c apiCaller) precheck() (*rateState, bool) {
+	if c.key == nil {
+		return nil, true
+	}
+	rs, ok := c.keys.store.take(c.id, c.key.rate(), 1)
+	if ok {
+		c.keys.store.refund(c.id, c.key.rate(), 1)
+		rs = c.keys.store.peek(c.id, c.key.rate())
+	}
+	return &rs, ok
+}
+
+// apiAdmission is a request's hold on its caller's rate budget and credits.
+type apiAdmission struct {
+	c       apiCaller
+	units   float64
+	credits float64
+}
+
+// admit spends the rate units of a w x h source (max(1, megapixels)) and
+// reserves credits. A refusal comes back as the failure to answer (rate
+// limited or out of credits) with the rate state to show.
+func (c apiCaller) admit(w, h int, credits float64) (*apiAdmission, *dialect.Failure, *rateState) {
+	a := &apiAdmission{c: c, credits: credits}
+	if c.key == nil {
+		return a, nil, nil
+	}
+	a.units = math.Max(1, float64(w)*float64(h)/1e6)
+	rs, ok := c.keys.store.take(c.id, c.key.rate(), a.units)
+	if !ok {
+		return nil, &dialect.Failure{Kind: dialect.FailRateLimited}, &rs
+	}
+	if !c.keys.store.reserve(c.id, c.key.Credits, credits) {
+		c.keys.store.refund(c.id, c.key.rate(), a.units)
+		rs = c.keys.store.peek(c.id, c.key.rate())
+		left := c.keys.store.remaining(c.id, c.key.Credits)
+		return nil, &dialect.Failure{Kind: dialect.FailCredits, Need: credits, Left: left}, &rs
+	}
+	return a, nil, &rs
+}
+
+// done settles the admission: charged on success, everything given back
+// otherwise (errors charge nothing).
+func (a *apiAdmission) done(charged bool, logger *zap.Logger) {
+	c := a.c
+	if c.key == nil {
+		return
+	}
+	if !charged {
+		c.keys.store.refund(c.id, c.key.rate(), a.units)
+	}
+	if err := c.keys.store.settle(c.id, c.key.Credits, a.credits, charged); err != nil {
+		logger.Error("saving API usage", zap.String("file", c.keys.path), zap.Error(err))
+	}
+}
+
+// charged is the X-Credits-Charged value: nothing on an open API.
+func (a *apiAdmission) charged() float64 {
+	if a.c.key == nil {
+		return 0
+	}
+	return a.credits
 }

@@ -1,20 +1,24 @@
-// Package dialect parses the requests of hosted background-removal APIs
-// (remove.bg v1.0, rembg.com, fapihub) into params.Params and the
-// source they name, with each API's own field names, validation and error
-// codes. It knows no HTTP server: the caller hands it the request's
-// Content-Type and (bounded) body, and answers with what it returns.
+// Package dialect is the helper library of every way a request reaches
+// Matte besides the URL: the hosted background-removal APIs in its
+// subpackages (removebg, rembgcom, fapihub) and, in imgix, the query
+// dialect. The hosted APIs share what is here: ReadBody, which reduces a
+// request body to named fields, the value parsers of values.go, and the
+// descriptor (API, Request, Plan, Result, Failure) through which each of
+// them plugs into the one hosted-API flow of caddymodule. Nothing here
+// knows the HTTP server: a dialect is handed the request's Content-Type and
+// (bounded) body, and answers with what it returns.
 //
-// Every dialect reads its body with ReadBody, which accepts
-// multipart/form-data, application/x-www-form-urlencoded and JSON, and
-// copes with mislabelled bodies (JSON sent as a form, multipart without a
-// boundary parameter). Shared conventions, for every dialect:
+// ReadBody accepts multipart/form-data, application/x-www-form-urlencoded
+// and JSON, and copes with mislabelled bodies (JSON sent as a form,
+// multipart without a boundary parameter). Shared conventions, for every
+// dialect:
 //
 //   - An empty value is an unset field; surrounding spaces are ignored.
 //   - Booleans are true/false/1/0 (any case), or JSON booleans.
 //   - A field given more than once takes its first non-empty value.
 //   - Fields a dialect does not know are ignored, as the hosted APIs do.
-//   - Image bytes are typed by sniffing them (transform.Pipeline.Probe);
-//     the declared part Content-Type and file name are ignored.
+//   - Image bytes are typed by sniffing them (the pipeline's Probe); the
+//     declared part Content-Type and file name are ignored.
 package dialect
 
 import (

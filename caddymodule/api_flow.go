@@ -1,0 +1,308 @@
+package caddymodule
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/fetch"
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform"
+)
+
+// The one hosted-API flow. Every dialect (a dialect.API) runs through it:
+//
+//	authenticate → rate budget pre-check → transform queue check → read the
+//	bounded body → parse → fetch image_url → probe → plan → admit (rate
+//	units, credits) → render → settle → respond
+//
+// Nothing is read from the body before the key, the rate budget and the
+// queue have been checked. A failure at any step is a dialect.Failure,
+// worded and written by the dialect. Errors charge nothing.
+
+// apiCall is one request to a hosted-API route on its way through the flow.
+type apiCall struct {
+	st     *apiState
+	api    *dialect.API
+	route  dialect.Route
+	w      http.ResponseWriter
+	r      *http.Request
+	caller apiCaller
+}
+
+// apiInputs are a request's images, read and probed.
+type apiInputs struct {
+	src  []byte
+	info transform.Source
+	bg   []byte // nil: no background image
+	tag  string // the source URL; "" for an upload
+}
+
+// fail answers f in the dialect's words, with the caller's rate headers.
+func (c *apiCall) fail(f dialect.Failure) { c.writeErrors(c.api.Fail(f), c.caller.rate()) }
+
+// writeErrors writes errs in the dialect's shape; rl, when not nil, gives
+// the rate headers (and a refusal's wait).
+func (c *apiCall) writeErrors(errs params.Errors, rl *rateState) {
+	var retry time.Duration
+	if rl != nil {
+		setRateHeaders(c.w, *rl)
+		retry = rl.retry
+	}
+	c.api.WriteErrors(c.w, errs, retry)
+}
+
+// authenticate finds the caller by the dialect's key header, or answers.
+func (c *apiCall) authenticate() bool {
+	caller, af := c.st.authenticate(c.r, c.api.KeyHeader)
+	switch af {
+	case authMissing:
+		c.fail(dialect.Failure{Kind: dialect.FailKeyMissing})
+		return false
+	case authInvalid:
+		c.fail(dialect.Failure{Kind: dialect.FailKeyInvalid})
+		return false
+	}
+	c.caller = caller
+	return true
+}
+
+// serveAccount answers an account route with the key's credits left this
+// month (unlimitedCredits without a quota, or on an open API).
+func (c *apiCall) serveAccount() {
+	if !c.authenticate() {
+		return
+	}
+	total := float64(unlimitedCredits)
+	if k := c.caller.key; k != nil && k.Credits != nil {
+		total = c.caller.keys.store.remaining(c.caller.id, k.Credits)
+	}
+	if rl := c.caller.rate(); rl != nil {
+		setRateHeaders(c.w, *rl)
+	}
+	c.api.Account(c.w, total)
+}
+
+// serveImage runs an image route through the flow.
+func (c *apiCall) serveImage() {
+	if !c.authenticate() {
+		return
+	}
+	if rl, ok := c.caller.precheck(); !ok {
+		c.writeErrors(c.api.Fail(dialect.Failure{Kind: dialect.FailRateLimited}), rl)
+		return
+	}
+	if err := c.st.queueFull(c.w); err != nil {
+		c.fail(dialect.Failure{Kind: dialect.FailTransform, Err: err})
+		return
+	}
+	req, ok := c.parse(c.st.h.apiBodyLimit())
+	if !ok {
+		return
+	}
+	in, ok := c.inputs(req)
+	if !ok {
+		return
+	}
+	plan, errs := req.Plan(in.info.Width, in.info.Height, in.bg)
+	if errs != nil {
+		c.writeErrors(errs, c.caller.rate())
+		return
+	}
+	c.render(req, in, plan)
+}
+
+// parse reads the body within limit and parses it.
+func (c *apiCall) parse(limit int64) (dialect.Request, bool) {
+	body, err := c.readBody(limit)
+	if err != nil {
+		var be *dialect.BodyError
+		if !errors.As(err, &be) {
+			be = &dialect.BodyError{Msg: "The request body could not be read."}
+		}
+		if be.TooLarge {
+			c.fail(dialect.Failure{Kind: dialect.FailBodyTooLarge, Limit: limit})
+		} else {
+			c.fail(dialect.Failure{Kind: dialect.FailBody, Detail: be.Msg})
+		}
+		return nil, false
+	}
+	req, errs := c.api.Parse(c.route.Endpoint, body, c.st.h.MaxSourceBytes)
+	if errs != nil {
+		c.writeErrors(errs, c.caller.rate())
+		return nil, false
+	}
+	return req, true
+}
+
+// readBody reads and decodes the request body within limit.
+func (c *apiCall) readBody(limit int64) (*dialect.Body, error) {
+	c.r.Body = http.MaxBytesReader(c.w, c.r.Body, limit)
+	return dialect.ReadBody(c.r.Header.Get("Content-Type"), c.r.Body, dialect.Limits{MaxBytes: limit})
+}
+
+// inputs reads and probes the source and the background image.
+func (c *apiCall) inputs(req dialect.Request) (apiInputs, bool) {
+	source, background := req.Images()
+	var in apiInputs
+	var ok bool
+	if in.src, ok = c.image(source); !ok {
+		return in, false
+	}
+	in.tag = source.URL
+	info, err := c.st.h.pipeline.Probe(in.src)
+	if err != nil {
+		c.fail(dialect.Failure{Kind: dialect.FailProbe, Field: source.Field, Err: err})
+		return in, false
+	}
+	in.info = info
+	if background == nil {
+		return in, true
+	}
+	if in.bg, ok = c.image(*background); !ok {
+		return in, false
+	}
+	if _, err := c.st.h.pipeline.Probe(in.bg); err != nil {
+		c.fail(dialect.Failure{Kind: dialect.FailProbe, Field: background.Field, Err: err, Background: true})
+		return in, false
+	}
+	return in, true
+}
+
+// image returns img's bytes, downloading a URL through the SSRF-safe
+// fetcher.
+func (c *apiCall) image(img dialect.Image) ([]byte, bool) {
+	if img.URL == "" {
+		return img.Data, true
+	}
+	data, fe := c.st.fetchImage(c.r.Context(), img.URL)
+	if fe != nil {
+		c.fail(dialect.Failure{Kind: dialect.FailFetch, Field: img.Field, Detail: fe.Detail(),
+			Denied: fe.Kind == fetch.KindInvalidURL || fe.Kind == fetch.KindDenied})
+		return nil, false
+	}
+	return data, true
+}
+
+// render admits the request, renders it, settles its credits and rate
+// units, and answers.
+func (c *apiCall) render(req dialect.Request, in apiInputs, plan dialect.Plan) {
+	if c.st.unavailable() {
+		c.fail(dialect.Failure{Kind: dialect.FailUnavailable})
+		return
+	}
+	adm, refused, rl := c.caller.admit(in.info.Width, in.info.Height, plan.Credits)
+	if refused != nil {
+		c.writeErrors(c.api.Fail(*refused), rl)
+		return
+	}
+	res, err := c.st.renderAPI(c.r.Context(), in, plan)
+	if err != nil {
+		adm.done(false, c.st.logger)
+		c.st.failed(c.w, c.r, err)
+		c.fail(dialect.Failure{Kind: dialect.FailTransform, Err: err})
+		return
+	}
+	if plan.NeedForeground && !res.Found() {
+		adm.done(false, c.st.logger)
+		c.fail(dialect.Failure{Kind: dialect.FailNoForeground})
+		return
+	}
+	adm.done(true, c.st.logger)
+	res.Credits = adm.charged()
+	if rl := c.caller.rate(); rl != nil {
+		setRateHeaders(c.w, *rl)
+	}
+	req.Respond(c.w, c.r, res)
+}
+
+// apiBodyLimit bounds an API request body: a base64 source (4/3 of
+// max_source_bytes), a background image and the fields.
+func (h *Handler) apiBodyLimit() int64 {
+	return h.MaxSourceBytes/3*4 + h.MaxSourceBytes + 1<<20
+}
+
+// fetchImage downloads an image_url (or bg_image_url) through the
+// SSRF-safe fetcher.
+func (st *apiState) fetchImage(ctx context.Context, rawURL string) ([]byte, *fetch.FetchError) {
+	res, err := st.h.guard.fetcher.Fetch(ctx, fetch.Request{URL: rawURL})
+	if err != nil {
+		var fe *fetch.FetchError
+		if !errors.As(err, &fe) {
+			fe = &fetch.FetchError{Kind: fetch.KindNetwork, Err: err}
+		}
+		st.logger.Debug("image download failed", zap.Error(err))
+		return nil, fe
+	}
+	return res.Body, nil
+}
+
+// renderAPI runs one API request through the result cache (coalesced, the
+// matte cached per source content), keyed like the query dialect's results:
+// the source's SHA-256, Params, the format and the pipeline fingerprint
+// (plus the Extras, when there are any).
+func (st *apiState) renderAPI(ctx context.Context, in apiInputs, plan dialect.Plan) (dialect.Result, error) {
+	h := st.h
+	sum := sha256.Sum256(in.src)
+	hash := hex.EncodeToString(sum[:])
+	key := resultKey(hash, plan.Params, plan.Format, h.pipeline.Fingerprint()+plan.Extras.Key())
+	tag := in.tag
+	if tag == "" {
+		tag = "upload:" + hash
+	}
+	e, _, err := h.render(transform.WithExtras(ctx, plan.Extras), key, tag, in.src, sourceMemo{Hash: hash, Info: in.info}, plan.Params, plan.Format)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			err = &params.Error{Status: http.StatusServiceUnavailable, Code: params.CodeTimeout, Title: "Timeout",
+				Detail: "The image took too long to process.", Cause: err}
+		}
+		return dialect.Result{}, err
+	}
+	res := dialect.Result{Image: e.Value, ContentType: e.ContentType, Model: e.Meta["model"]}
+	res.Width, _ = strconv.Atoi(e.Meta["w"])
+	res.Height, _ = strconv.Atoi(e.Meta["h"])
+	if fg := strings.Split(e.Meta["fg"], ","); len(fg) == 4 {
+		v := make([]int, 4)
+		for i := range fg {
+			v[i], _ = strconv.Atoi(fg[i])
+		}
+		res.Foreground = params.Rect{X: v[0], Y: v[1], W: v[2], H: v[3]}
+	}
+	return res, nil
+}
+
+// failed logs a transform failure at the level it deserves, and gives an
+// overload (503) its Retry-After.
+func (st *apiState) failed(w http.ResponseWriter, r *http.Request, err error) {
+	list := params.AsErrors(err)
+	if list.Status() == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfterSeconds(err))
+	}
+	if list.Status() >= 500 {
+		st.logger.Error("API transform failed", zap.String("uri", r.RequestURI), zap.Error(err))
+	} else {
+		st.logger.Debug("API client error", zap.String("uri", r.RequestURI), zap.Error(err))
+	}
+}
+
+// unavailable is true when background removal cannot run on this server.
+func (st *apiState) unavailable() bool { return st.h.matter == nil }
+
+// queueFull is the 503 of a transform queue already past its limit (nil
+// when there is room), so the body is not even read.
+func (st *apiState) queueFull(w http.ResponseWriter) error {
+	if !st.h.queueFull() {
+		return nil
+	}
+	err := overloaded(st.h.guard.admit.RetryAfter())
+	w.Header().Set("Retry-After", retryAfterSeconds(err))
+	return err
+}
