@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,13 +21,18 @@ import (
 
 // The one hosted-API flow. Every dialect (a dialect.API) runs through it:
 //
-//	authenticate → rate budget pre-check → transform queue check → read the
-//	bounded body → parse → fetch image_url → probe → plan → admit (rate
-//	units, credits) → render → settle → respond
+//	authenticate → rate budget pre-check → transform queue check → read
+//	the body (bounded in bytes and per field) → parse → fetch image_url →
+//	probe → plan → admit (rate units, credits) → render → settle → respond
 //
 // Nothing is read from the body before the key, the rate budget and the
-// queue have been checked. A failure at any step is a dialect.Failure,
-// worded and written by the dialect. Errors charge nothing.
+// queue have been checked. A failure at any step is a
+// dialect.Failure, worded and written by the dialect. Errors charge
+// nothing.
+
+// apiFieldBytes bounds one text field of an API body (the base64 image
+// fields are bounded by the body limit only).
+const apiFieldBytes = 64 << 10
 
 // apiCall is one request to a hosted-API route on its way through the flow.
 type apiCall struct {
@@ -104,7 +110,11 @@ func (c *apiCall) serveImage() {
 		c.fail(dialect.Failure{Kind: dialect.FailTransform, Err: err})
 		return
 	}
-	req, ok := c.parse(c.st.h.apiBodyLimit())
+	// Reading the body counts as fetching a source: a burst of uploads
+	// fills the queue's estimate before they are admitted.
+	fetched := c.st.h.startFetch()
+	defer fetched()
+	req, ok := c.parse(c.st.bodyLimit(c.api))
 	if !ok {
 		return
 	}
@@ -112,6 +122,7 @@ func (c *apiCall) serveImage() {
 	if !ok {
 		return
 	}
+	fetched()
 	plan, errs := req.Plan(in.info.Width, in.info.Height, in.bg)
 	if errs != nil {
 		c.writeErrors(errs, c.caller.rate())
@@ -126,16 +137,19 @@ func (c *apiCall) parse(limit int64) (dialect.Request, bool) {
 	if err != nil {
 		var be *dialect.BodyError
 		if !errors.As(err, &be) {
-			be = &dialect.BodyError{Msg: "The request body could not be read."}
+			be = &dialect.BodyError{Msg: "The request body could not be read.", Err: err}
 		}
-		if be.TooLarge {
+		switch {
+		case be.TooLarge:
+			c.w.Header().Set("Connection", "close")
 			c.fail(dialect.Failure{Kind: dialect.FailBodyTooLarge, Limit: limit})
-		} else {
+		default:
 			c.fail(dialect.Failure{Kind: dialect.FailBody, Detail: be.Msg})
 		}
+		c.st.logger.Debug("API body refused", zap.String("uri", c.r.RequestURI), zap.Error(err), zap.NamedError("cause", be.Err))
 		return nil, false
 	}
-	req, errs := c.api.Parse(c.route.Endpoint, body, c.st.h.MaxSourceBytes)
+	req, errs := c.api.Parse(c.route.Endpoint, body, c.st.maxFile(c.api))
 	if errs != nil {
 		c.writeErrors(errs, c.caller.rate())
 		return nil, false
@@ -143,10 +157,12 @@ func (c *apiCall) parse(limit int64) (dialect.Request, bool) {
 	return req, true
 }
 
-// readBody reads and decodes the request body within limit.
+// readBody reads the body within limit, each text field within
+// apiFieldBytes.
 func (c *apiCall) readBody(limit int64) (*dialect.Body, error) {
-	c.r.Body = http.MaxBytesReader(c.w, c.r.Body, limit)
-	return dialect.ReadBody(c.r.Header.Get("Content-Type"), c.r.Body, dialect.Limits{MaxBytes: limit})
+	body := http.MaxBytesReader(c.w, c.r.Body, limit)
+	lim := dialect.Limits{MaxBytes: limit, MaxFieldBytes: apiFieldBytes, LargeFields: c.api.LargeFields}
+	return dialect.ReadBody(c.r.Header.Get("Content-Type"), body, lim)
 }
 
 // inputs reads and probes the source and the background image.
@@ -154,7 +170,7 @@ func (c *apiCall) inputs(req dialect.Request) (apiInputs, bool) {
 	source, background := req.Images()
 	var in apiInputs
 	var ok bool
-	if in.src, ok = c.image(source); !ok {
+	if in.src, ok = c.image(source, false); !ok {
 		return in, false
 	}
 	in.tag = source.URL
@@ -167,7 +183,7 @@ func (c *apiCall) inputs(req dialect.Request) (apiInputs, bool) {
 	if background == nil {
 		return in, true
 	}
-	if in.bg, ok = c.image(*background); !ok {
+	if in.bg, ok = c.image(*background, true); !ok {
 		return in, false
 	}
 	if _, err := c.st.h.pipeline.Probe(in.bg); err != nil {
@@ -178,8 +194,9 @@ func (c *apiCall) inputs(req dialect.Request) (apiInputs, bool) {
 }
 
 // image returns img's bytes, downloading a URL through the SSRF-safe
-// fetcher.
-func (c *apiCall) image(img dialect.Image) ([]byte, bool) {
+// fetcher; a download over the dialect's file limit is refused as an
+// upload would be.
+func (c *apiCall) image(img dialect.Image, background bool) ([]byte, bool) {
 	if img.URL == "" {
 		return img.Data, true
 	}
@@ -187,6 +204,12 @@ func (c *apiCall) image(img dialect.Image) ([]byte, bool) {
 	if fe != nil {
 		c.fail(dialect.Failure{Kind: dialect.FailFetch, Field: img.Field, Detail: fe.Detail(),
 			Denied: fe.Kind == fetch.KindInvalidURL || fe.Kind == fetch.KindDenied})
+		return nil, false
+	}
+	if max := c.st.maxFile(c.api); int64(len(data)) > max {
+		err := &params.Error{Status: http.StatusRequestEntityTooLarge, Code: params.CodeSourceTooLarge, Title: "Source too large",
+			Detail: fmt.Sprintf("The image is larger than %d bytes.", max)}
+		c.fail(dialect.Failure{Kind: dialect.FailProbe, Field: img.Field, Err: err, Background: background})
 		return nil, false
 	}
 	return data, true
@@ -224,10 +247,21 @@ func (c *apiCall) render(req dialect.Request, in apiInputs, plan dialect.Plan) {
 	req.Respond(c.w, c.r, res)
 }
 
-// apiBodyLimit bounds an API request body: a base64 source (4/3 of
-// max_source_bytes), a background image and the fields.
-func (h *Handler) apiBodyLimit() int64 {
-	return h.MaxSourceBytes/3*4 + h.MaxSourceBytes + 1<<20
+// maxFile is the largest image a dialect takes: the server's
+// max_source_bytes, or the dialect's documented limit when smaller.
+func (st *apiState) maxFile(api *dialect.API) int64 {
+	if api.MaxFileBytes > 0 && api.MaxFileBytes < st.h.MaxSourceBytes {
+		return api.MaxFileBytes
+	}
+	return st.h.MaxSourceBytes
+}
+
+// bodyLimit bounds a dialect's request body: one image as base64 (4/3 of
+// the file limit), its other images as raw file parts, and 1 MiB of fields
+// and multipart framing.
+func (st *apiState) bodyLimit(api *dialect.API) int64 {
+	file := st.maxFile(api)
+	return dialect.Base64Len(file) + int64(max(api.Images-1, 0))*file + 1<<20
 }
 
 // fetchImage downloads an image_url (or bg_image_url) through the

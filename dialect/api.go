@@ -17,7 +17,8 @@ import (
 // run and the success response.
 //
 // The flow, for an image route: authenticate (KeyHeader), check the key's
-// rate budget and the transform queue, read the body (bounded), Parse, fetch a URL source, probe the source and background, Plan, admit
+// rate budget and the transform queue, read the body (bounded in size),
+// Parse, fetch a URL source, probe the source and background, Plan, admit
 // (rate units and credits), render, settle and Request.Respond. Every
 // failure on the way is a Failure that Fail turns into the dialect's
 // errors and WriteErrors writes. An Account route answers the key's
@@ -28,8 +29,17 @@ type API struct {
 	Routes []Route
 	// KeyHeader is the request header that carries the API key.
 	KeyHeader string
-	// Parse parses a body for a route's Endpoint, with the file limit. It
-	// returns a nil Request exactly when errs is not empty.
+	// MaxFileBytes is the upload size the API documents (0: none): the
+	// server's max_source_bytes applies when it is smaller.
+	MaxFileBytes int64
+	// Images is how many images one body may carry (a source and a
+	// background: 2); with the file limit it sizes the body limit.
+	Images int
+	// LargeFields are the text fields that may carry an image as base64,
+	// exempt from the per-field size limit.
+	LargeFields []string
+	// Parse parses a body for a route's Endpoint, with the effective file
+	// limit. It returns a nil Request exactly when errs is not empty.
 	Parse func(endpoint string, b *Body, maxFileBytes int64) (Request, params.Errors)
 	// Fail words a failure of the flow in the dialect's codes and messages.
 	Fail func(Failure) params.Errors

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -171,5 +172,116 @@ func TestDecodeBase64(t *testing.T) {
 		if _, err := dialect.DecodeBase64(in); err == nil {
 			t.Errorf("dialect.DecodeBase64(%q) accepted", in)
 		}
+	}
+}
+
+// repeatReader is head followed by unit repeated up to n bytes in all,
+// made as it is read, counting what was read.
+type repeatReader struct {
+	head, unit []byte
+	n, read    int64
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if r.read >= r.n {
+		return 0, io.EOF
+	}
+	i := 0
+	for ; i < len(p) && r.read < r.n; i++ {
+		if r.read < int64(len(r.head)) {
+			p[i] = r.head[r.read]
+		} else {
+			p[i] = r.unit[(r.read-int64(len(r.head)))%int64(len(r.unit))]
+		}
+		r.read++
+	}
+	return i, nil
+}
+
+// TestReadBodyStreams pins the bounds of issue 16's JSON amplification: a
+// body is walked as it arrives and refused at the first thing that is not
+// allowed, however much of it follows.
+func TestReadBodyStreams(t *testing.T) {
+	const huge = 100 << 20
+	for _, tc := range []struct {
+		name, ct, head, unit string
+	}{
+		{"json array member", "application/json", `{"x":[`, "0,"},
+		{"json object member", "application/json", `{"image_url":"https://e.com/a.jpg","x":{`, `"a":0,`},
+		{"json nested arrays", "", `{"x":`, "["},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &repeatReader{head: []byte(tc.head), unit: []byte(tc.unit), n: huge}
+			_, err := dialect.ReadBody(tc.ct, r, dialect.Limits{MaxBytes: 2 * huge})
+			var be *dialect.BodyError
+			if !errors.As(err, &be) || be.TooLarge || !strings.Contains(be.Msg, `"x" must be a string, number or boolean`) {
+				t.Fatalf("got %v", err)
+			}
+			if r.read > 256<<10 {
+				t.Fatalf("read %d bytes of a refused body, want at most the sniffing buffer", r.read)
+			}
+		})
+	}
+	// A body over MaxBytes is refused once MaxBytes+1 bytes are read.
+	r := &repeatReader{head: []byte(`{"image_file_b64":"`), unit: []byte("QUJD"), n: huge}
+	_, err := dialect.ReadBody("application/json", r, dialect.Limits{MaxBytes: 1 << 20})
+	var be *dialect.BodyError
+	if !errors.As(err, &be) || !be.TooLarge || r.read > 1<<20+64<<10 {
+		t.Fatalf("over MaxBytes: %v after %d bytes", err, r.read)
+	}
+	// A form, read whole before it is split, stops at MaxBytes too.
+	r = &repeatReader{unit: []byte("a=1&"), n: huge}
+	_, err = dialect.ReadBody("", r, dialect.Limits{MaxBytes: 1 << 20, MaxParts: 10})
+	if !errors.As(err, &be) || !be.TooLarge || r.read > 1<<20+64<<10 {
+		t.Fatalf("large form: %v after %d bytes", err, r.read)
+	}
+}
+
+func TestReadBodyFieldLimit(t *testing.T) {
+	lim := dialect.Limits{MaxFieldBytes: 8, LargeFields: []string{"image"}}
+	long := strings.Repeat("x", 9)
+	ct, body := dialecttest.MultipartBody(t, map[string]string{"image": long}, map[string][]byte{"file": []byte(long)})
+	for _, tc := range []struct {
+		name, ct, body string
+		ok             bool
+	}{
+		{"json value", "application/json", `{"size":"` + long + `"}`, false},
+		{"json large field", "application/json", `{"image":"` + long + `"}`, true},
+		{"json number", "application/json", `{"n":1234567890}`, false},
+		{"form value", "", "size=" + long, false},
+		{"form large field", "", "image=" + long, true},
+		{"multipart text part", "", "", false},
+		{"multipart large field and file part", ct, string(body), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == "multipart text part" {
+				tc.ct, tc.body = func() (string, string) {
+					ct, b := dialecttest.MultipartBody(t, map[string]string{"size": long}, nil)
+					return ct, string(b)
+				}()
+			}
+			_, err := dialect.ReadBody(tc.ct, strings.NewReader(tc.body), lim)
+			if tc.ok != (err == nil) {
+				t.Fatalf("got %v, want ok=%v", err, tc.ok)
+			}
+			if err != nil && !strings.Contains(err.Error(), "larger than 8 bytes") {
+				t.Fatalf("message %q", err)
+			}
+		})
+	}
+}
+
+func TestReadBodyJSONKeys(t *testing.T) {
+	// A key given twice: the last one wins, and null unsets.
+	b := dialecttest.MustRead(t, "application/json", []byte(`{"size":"hd","size":"preview","crop":"true","crop":null}`))
+	if v, _ := b.Text("size"); v != "preview" {
+		t.Errorf("size %q", v)
+	}
+	if b.Given("crop") {
+		t.Error("a null after a value leaves the field set")
+	}
+	// Past MaxParts distinct keys.
+	if _, err := dialect.ReadBody("application/json", strings.NewReader(`{"a":1,"b":2,"c":3}`), dialect.Limits{MaxParts: 2}); err == nil {
+		t.Fatal("want an error past MaxParts")
 	}
 }

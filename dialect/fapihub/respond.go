@@ -13,11 +13,14 @@ import (
 )
 
 // API is fapihub for the hosted-API flow: POST /v2/rembg/ and its
-// endpoints, the key in ApiKey.
+// endpoints, the key in ApiKey. fapihub documents no upload limit, so the
+// server's max_source_bytes applies.
 var API = &dialect.API{
-	Name:      "fapihub",
-	Routes:    routes(),
-	KeyHeader: "ApiKey",
+	Name:        "fapihub",
+	Routes:      routes(),
+	KeyHeader:   "ApiKey",
+	Images:      1,
+	LargeFields: []string{"image"},
 	Parse: func(endpoint string, b *dialect.Body, maxFileBytes int64) (dialect.Request, params.Errors) {
 		return dialect.AsRequest(Parse(endpoint, b, maxFileBytes))
 	},

@@ -10,12 +10,19 @@ import (
 	"github.com/jebosio/matte/params"
 )
 
+// MaxFileBytes is the upload limit rembg.com documents ("the maximum
+// allowed size of 50 MB").
+const MaxFileBytes = 50 << 20
+
 // API is rembg.com for the hosted-API flow: POST /rmbg, the key in
 // x-api-key.
 var API = &dialect.API{
-	Name:      "rembg_com",
-	Routes:    []dialect.Route{{Path: "/rmbg", Method: http.MethodPost, Endpoint: "rmbg"}},
-	KeyHeader: "x-api-key",
+	Name:         "rembg_com",
+	Routes:       []dialect.Route{{Path: "/rmbg", Method: http.MethodPost, Endpoint: "rmbg"}},
+	KeyHeader:    "x-api-key",
+	MaxFileBytes: MaxFileBytes,
+	Images:       1,
+	LargeFields:  []string{"image"},
 	Parse: func(_ string, b *dialect.Body, maxFileBytes int64) (dialect.Request, params.Errors) {
 		return dialect.AsRequest(Parse(b, maxFileBytes))
 	},

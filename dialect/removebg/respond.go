@@ -10,6 +10,10 @@ import (
 	"github.com/jebosio/matte/params"
 )
 
+// MaxFileBytes is the upload limit remove.bg documents ("Increased maximum
+// file size to 12 MB"), read as 12 MiB so that either reading of "MB" fits.
+const MaxFileBytes = 12 << 20
+
 // API is remove.bg v1.0 for the hosted-API flow: POST /v1.0/removebg and
 // GET /v1.0/account, the key in X-Api-Key.
 var API = &dialect.API{
@@ -18,7 +22,10 @@ var API = &dialect.API{
 		{Path: "/v1.0/removebg", Method: http.MethodPost, Endpoint: "removebg"},
 		{Path: "/v1.0/account", Method: http.MethodGet, Endpoint: "account", Account: true},
 	},
-	KeyHeader: "X-Api-Key",
+	KeyHeader:    "X-Api-Key",
+	MaxFileBytes: MaxFileBytes,
+	Images:       2,
+	LargeFields:  []string{"image_file_b64"},
 	Parse: func(_ string, b *dialect.Body, maxFileBytes int64) (dialect.Request, params.Errors) {
 		return dialect.AsRequest(Parse(b, maxFileBytes))
 	},

@@ -1,0 +1,145 @@
+package caddymodule_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"image/color"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
+)
+
+// The hosted APIs' resource bounds (issue 16, findings 5 to 7), through the
+// real server. Raw connections stand in for clients that misbehave in ways
+// net/http's client will not.
+
+// rawRequest opens a connection to the test server and writes head (the
+// request line and headers, without the blank line). It returns the
+// connection and a reader for the answer.
+func rawRequest(t *testing.T, head string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", "127.0.0.1:9080", 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := io.WriteString(conn, head+"\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	return conn, bufio.NewReader(conn)
+}
+
+// readAnswer reads the response on br within limit and its JSON body.
+func readAnswer(t *testing.T, conn net.Conn, br *bufio.Reader, limit time.Duration) (*http.Response, map[string]any, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	conn.SetReadDeadline(start.Add(limit))
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("no answer within %v: %v", limit, err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	var v map[string]any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("%d: %v: %s", res.StatusCode, err, body)
+	}
+	return res, v, time.Since(start)
+}
+
+// apiError returns a dialect's error code (or rembg.com's message) from a
+// JSON error body.
+func apiError(v map[string]any) string {
+	switch e := v["error"].(type) {
+	case map[string]any: // fapihub
+		return fmt.Sprint(e["code"])
+	case string: // rembg.com
+		return e
+	}
+	if list, ok := v["errors"].([]any); ok && len(list) > 0 { // remove.bg
+		return fmt.Sprint(list[0].(map[string]any)["code"])
+	}
+	return fmt.Sprint(v)
+}
+
+// TestAPIBodyBounds: an array in a JSON body is refused at its first
+// token without the body being buffered or decoded.
+func TestAPIBodyBounds(t *testing.T) {
+	tester := caddytest.NewTester(t)
+	tester.InitServer(apiCaddyfile(t.TempDir(), "", ""), "caddyfile")
+
+	t.Run("a JSON array is refused as it arrives", func(t *testing.T) {
+		// {"x":[0,0,0,...]}: 2 MB, under the 2.4 MB body limit, chunked.
+		// Decoded whole, it costs about 80 MB of allocations; walked as a
+		// stream, it is refused at "[".
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		conn, br := rawRequest(t, "POST /v1.0/removebg HTTP/1.1\r\nHost: localhost:9080\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked")
+		chunk := strings.Repeat("0,", 16<<10)
+		go func() {
+			io.WriteString(conn, "6\r\n{\"x\":[\r\n")
+			frame := strconv.FormatInt(int64(len(chunk)), 16) + "\r\n" + chunk + "\r\n"
+			for i := 0; i < (2<<20)/len(chunk); i++ {
+				conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
+				if _, err := io.WriteString(conn, frame); err != nil {
+					return
+				}
+			}
+			io.WriteString(conn, "3\r\n0]}\r\n0\r\n\r\n")
+		}()
+		res, v, took := readAnswer(t, conn, br, 10*time.Second)
+		runtime.ReadMemStats(&after)
+		if res.StatusCode != 400 || apiError(v) != "invalid_request_body" || took > 2*time.Second {
+			t.Fatalf("%d %v after %v, want 400 invalid_request_body at once", res.StatusCode, v, took)
+		}
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 {
+			t.Errorf("the server allocated %d MiB for a refused body", grew>>20)
+		}
+	})
+}
+
+// TestAPIQueueBeforeBody: requests still sending their bodies count
+// toward the transform queue, so a further request is refused with 503
+// before any of its body is read.
+func TestAPIQueueBeforeBody(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "big.jpg"), solidJPEG(t, 3000, 3000, color.RGBA{10, 120, 10, 255}), 0o644)
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: time.Minute})
+	tester.InitServer(apiCaddyfile(dir, "", "max_source_megapixels 9\n\t\tworkers 1\n\t\tqueue_megapixels 25"), "caddyfile")
+	// One transform first, so Matte knows what a job here costs (9 MP).
+	if res, _ := get(t, tester, apiBase+"/big.jpg?w=100"); res.StatusCode != 200 {
+		t.Fatalf("warm-up: %d", res.StatusCode)
+	}
+	// Three uploads that stall after their headers: 27 MP expected.
+	var stalled []net.Conn
+	for i := 0; i < 3; i++ {
+		conn, _ := rawRequest(t, "POST /v1.0/removebg HTTP/1.1\r\nHost: localhost:9080\r\nContent-Type: application/json\r\nContent-Length: 10000")
+		io.WriteString(conn, `{"image_file_b64":"`)
+		stalled = append(stalled, conn)
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	res, body := post(t, tester, "/v1.0/removebg", "application/x-www-form-urlencoded", formOf("image_url", "https://example.com/a.jpg"))
+	removeBGError(t, res, body, http.StatusServiceUnavailable, "service_unavailable")
+	if res.Header.Get("Retry-After") == "" {
+		t.Error("503 without Retry-After")
+	}
+	// Once the stalled uploads are gone, the queue is free again.
+	for _, conn := range stalled {
+		conn.Close()
+	}
+	time.Sleep(300 * time.Millisecond)
+	res, body = post(t, tester, "/v1.0/removebg", "application/x-www-form-urlencoded", formOf("size", "hd"))
+	removeBGError(t, res, body, http.StatusBadRequest, "missing_source")
+}
