@@ -118,8 +118,21 @@ func TestAPIQueueBeforeBody(t *testing.T) {
 	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: time.Minute})
 	tester.InitServer(apiCaddyfile(dir, "", "max_source_megapixels 9\n\t\tworkers 1\n\t\tqueue_megapixels 25"), "caddyfile")
 	// One transform first, so Matte knows what a job here costs (9 MP).
-	if res, _ := get(t, tester, apiBase+"/big.jpg?w=100"); res.StatusCode != 200 {
-		t.Fatalf("warm-up: %d", res.StatusCode)
+	// (A connection can still reach the previous test's server as it
+	// shuts down: retry.)
+	for i := 0; ; i++ {
+		res, err := tester.Client.Get(apiBase + "/big.jpg?w=100")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode != 200 {
+				t.Fatalf("warm-up: %d", res.StatusCode)
+			}
+			break
+		}
+		if i == 5 {
+			t.Fatalf("warm-up: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	// Three uploads that stall after their headers: 27 MP expected.
 	var stalled []net.Conn
@@ -129,7 +142,7 @@ func TestAPIQueueBeforeBody(t *testing.T) {
 		stalled = append(stalled, conn)
 		time.Sleep(100 * time.Millisecond)
 	}
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(500 * time.Millisecond)
 	res, body := post(t, tester, "/v1.0/removebg", "application/x-www-form-urlencoded", formOf("image_url", "https://example.com/a.jpg"))
 	removeBGError(t, res, body, http.StatusServiceUnavailable, "service_unavailable")
 	if res.Header.Get("Retry-After") == "" {
@@ -139,7 +152,57 @@ func TestAPIQueueBeforeBody(t *testing.T) {
 	for _, conn := range stalled {
 		conn.Close()
 	}
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(time.Second)
 	res, body = post(t, tester, "/v1.0/removebg", "application/x-www-form-urlencoded", formOf("size", "hd"))
 	removeBGError(t, res, body, http.StatusBadRequest, "missing_source")
+}
+
+// TestAPIRateBounds: every request that reaches the pipeline spends its
+// rate units, whatever its outcome, and an image that weighs more than a
+// key's whole per-minute budget costs its full weight.
+func TestAPIRateBounds(t *testing.T) {
+	rt := apiRuntime()
+	if rt == "" {
+		t.Skip("background-removal runtime not fetched; run `make runtime`")
+	}
+	keys := fmt.Sprintf("api_key three {\n\t\t\trate 3\n\t\t}\n\t\tapi_key one {\n\t\t\trate 1\n\t\t}\n\t\tapi_usage_file %s", filepath.Join(t.TempDir(), "usage.json"))
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 2 * time.Minute})
+	tester.InitServer(apiCaddyfile(t.TempDir(), rt, keys), "caddyfile")
+	blank := solidPNG(t, 64, 64) // no subject: 400 unknown_foreground
+
+	t.Run("failed inferences count", func(t *testing.T) {
+		for i, remaining := range []string{"2", "1", "0"} {
+			res, body := postParts(t, tester, "/v1.0/removebg", []string{"X-Api-Key", "three"}, file("image_file", blank))
+			removeBGError(t, res, body, http.StatusBadRequest, "unknown_foreground")
+			if got := res.Header.Get("X-RateLimit-Remaining"); got != remaining || res.Header.Get("X-Credits-Charged") != "" {
+				t.Fatalf("upload %d: X-RateLimit-Remaining %q, want %s", i+1, got, remaining)
+			}
+		}
+		res, body := postParts(t, tester, "/v1.0/removebg", []string{"X-Api-Key", "three"}, file("image_file", blank))
+		removeBGError(t, res, body, http.StatusTooManyRequests, "rate_limit_exceeded")
+		if ra, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || ra < 1 || ra > 20 {
+			t.Errorf("Retry-After %q, want the time to one unit (20s at 3 a minute)", res.Header.Get("Retry-After"))
+		}
+	})
+	t.Run("an image over the whole budget pays its full weight", func(t *testing.T) {
+		// 1.5 MP on a 1-unit key: it waits for a full bucket, then leaves
+		// it 0.5 in debt, so the next request waits 1.5 minutes, not 1.
+		wide := solidPNG(t, 1500, 1000)
+		start := time.Now()
+		res, body := postParts(t, tester, "/v1.0/removebg", []string{"X-Api-Key", "one"}, file("image_file", wide))
+		removeBGError(t, res, body, http.StatusBadRequest, "unknown_foreground")
+		res, body = postParts(t, tester, "/v1.0/removebg", []string{"X-Api-Key", "one"}, file("image_file", blank))
+		removeBGError(t, res, body, http.StatusTooManyRequests, "rate_limit_exceeded")
+		// The bucket refills while the first image runs: 90s less that.
+		// Capped at the bucket's size, the image would leave a wait of 60s
+		// at most.
+		elapsed := int(time.Since(start).Seconds())
+		if ra, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || ra < 90-elapsed-1 || ra > 90 || ra <= 60 {
+			t.Errorf("Retry-After %q %ds after a 1.5 MP image on a 1 MP/min key, want about %d", res.Header.Get("Retry-After"), elapsed, 90-elapsed)
+		}
+		reset, _ := strconv.ParseInt(res.Header.Get("X-RateLimit-Reset"), 10, 64)
+		if wait := int(reset - time.Now().Unix()); wait < 90-elapsed-2 || wait > 91 {
+			t.Errorf("X-RateLimit-Reset in %ds, want about %d", wait, 90-elapsed)
+		}
+	})
 }

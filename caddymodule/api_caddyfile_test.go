@@ -149,6 +149,39 @@ func TestUsageStore(t *testing.T) {
 	}
 }
 
+// TestRateDebt pins issue 16's weight rule: an image that costs more than
+// the whole per-minute budget waits for a full bucket and then pays its
+// full cost, so the key waits until the debt is refilled.
+func TestRateDebt(t *testing.T) {
+	path := t.TempDir() + "/u.json"
+	s, err := loadUsage(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer usagePool.Delete(path)
+	now := time.Unix(2_000_000, 0)
+	s.now = func() time.Time { return now }
+	// A 12 MP image on a 3-unit key: not before the bucket is full.
+	s.take("k", 3, 1)
+	if st, ok := s.take("k", 3, 12); ok || st.retry != 20*time.Second {
+		t.Fatalf("12 units of a 2-unit bucket: %+v %v, want a 20s wait for the full 3", st, ok)
+	}
+	now = now.Add(20 * time.Second)
+	st, ok := s.take("k", 3, 12)
+	if !ok || st.remaining != 0 || st.reset.Sub(now) != 4*time.Minute {
+		t.Fatalf("12 units of a full 3-unit bucket: %+v %v, want it taken, full again in 4 minutes", st, ok)
+	}
+	// 9 units in debt: one more unit waits (1+9)/3 minutes.
+	if st, ok := s.take("k", 3, 1); ok || st.retry != 200*time.Second {
+		t.Fatalf("after the debt: %+v %v, want a 200s wait", st, ok)
+	}
+	// A refund never fills the bucket past its size.
+	s.refund("k", 3, 100)
+	if st := s.peek("k", 3); st.remaining != 3 {
+		t.Fatalf("after a refund: %+v", st)
+	}
+}
+
 func TestEncoderSettingsCaddyfile(t *testing.T) {
 	var h Handler
 	if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("matte {\n png_compression 0\n avif_effort 9\n vips_cache_memory 64MiB\n vips_concurrency 2\n free_memory_interval 30s\n}")); err != nil {

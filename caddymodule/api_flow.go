@@ -27,8 +27,9 @@ import (
 //
 // Nothing is read from the body before the key, the rate budget and the
 // queue have been checked. A failure at any step is a
-// dialect.Failure, worded and written by the dialect. Errors charge
-// nothing.
+// dialect.Failure, worded and written by the dialect. Credits are charged
+// for a delivered image only; rate units are spent by every request that
+// reached the pipeline, whatever its outcome (issue 16).
 
 // apiFieldBytes bounds one text field of an API body (the base64 image
 // fields are bounded by the body limit only).
@@ -229,17 +230,20 @@ func (c *apiCall) render(req dialect.Request, in apiInputs, plan dialect.Plan) {
 	}
 	res, err := c.st.renderAPI(c.r.Context(), in, plan)
 	if err != nil {
-		adm.done(false, c.st.logger)
+		// A request refused by a full queue did no work; any other
+		// failure ran the pipeline and keeps its rate units.
+		var oe overloadError
+		adm.done(false, !errors.As(err, &oe), c.st.logger)
 		c.st.failed(c.w, c.r, err)
 		c.fail(dialect.Failure{Kind: dialect.FailTransform, Err: err})
 		return
 	}
 	if plan.NeedForeground && !res.Found() {
-		adm.done(false, c.st.logger)
+		adm.done(false, true, c.st.logger)
 		c.fail(dialect.Failure{Kind: dialect.FailNoForeground})
 		return
 	}
-	adm.done(true, c.st.logger)
+	adm.done(true, true, c.st.logger)
 	res.Credits = adm.charged()
 	if rl := c.caller.rate(); rl != nil {
 		setRateHeaders(c.w, *rl)

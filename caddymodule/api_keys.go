@@ -65,7 +65,8 @@ type keyUsage struct {
 }
 
 // bucket is a token bucket of megapixel units, refilled at rate per minute
-// up to rate.
+// up to rate. tokens is negative after an image that cost more than the
+// whole budget (see take).
 type bucket struct {
 	tokens float64
 	last   time.Time
@@ -235,7 +236,7 @@ func (s *usageStore) saveLocked() error {
 // rateState is a key's rate limit as the X-RateLimit headers tell it.
 type rateState struct {
 	limit     float64
-	remaining float64
+	remaining float64       // 0 while the bucket is in debt
 	reset     time.Time     // when the bucket is full again
 	retry     time.Duration // for a refused request: until it would pass
 }
@@ -261,16 +262,19 @@ func (s *usageStore) state(b *bucket, rate float64) rateState {
 	return rateState{limit: rate, remaining: math.Max(0, b.tokens), reset: s.now().Add(time.Duration(missing / rate * 60 * float64(time.Second)))}
 }
 
-// take spends cost units of id's bucket (a cost above the whole budget
-// needs a full bucket); ok false leaves the bucket as it was.
+// take spends cost units of id's bucket. The bucket must hold
+// min(cost, rate) units: an image that costs more than the whole budget
+// waits for a full bucket, then pays its full cost, which leaves the
+// bucket in debt until it has refilled (a 12-unit image on a 3-unit key
+// leaves it 9 units in debt: the next request waits 200s). ok false leaves
+// the bucket as it was.
 func (s *usageStore) take(id string, rate, cost float64) (rateState, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := s.refill(id, rate)
-	cost = math.Min(cost, rate)
-	if b.tokens+1e-9 < cost {
+	if need := math.Min(cost, rate); b.tokens+1e-9 < need {
 		st := s.state(b, rate)
-		st.retry = time.Duration(math.Ceil((cost - b.tokens) / rate * 60 * float64(time.Second)))
+		st.retry = time.Duration(math.Ceil((need - b.tokens) / rate * 60 * float64(time.Second)))
 		return st, false
 	}
 	b.tokens -= cost
@@ -284,12 +288,12 @@ func (s *usageStore) peek(id string, rate float64) rateState {
 	return s.state(s.refill(id, rate), rate)
 }
 
-// refund gives cost units back (a request that failed).
+// refund gives cost units back (a request that did no work).
 func (s *usageStore) refund(id string, rate, cost float64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := s.refill(id, rate)
-	b.tokens = math.Min(rate, b.tokens+math.Min(cost, rate))
+	b.tokens = math.Min(rate, b.tokens+cost)
 }
 
 // apiKeys is the configured key set; nil when the API is open.
@@ -399,14 +403,15 @@ func (c apiCaller) admit(w, h int, credits float64) (*apiAdmission, *dialect.Fai
 	return a, nil, &rs
 }
 
-// done settles the admission: charged on success, everything given back
-// otherwise (errors charge nothing).
-func (a *apiAdmission) done(charged bool, logger *zap.Logger) {
+// done settles the admission: credits are charged on success and given
+// back otherwise (errors charge nothing); the rate units stay spent when
+// the request did work (worked), and go back when it did none.
+func (a *apiAdmission) done(charged, worked bool, logger *zap.Logger) {
 	c := a.c
 	if c.key == nil {
 		return
 	}
-	if !charged {
+	if !worked {
 		c.keys.store.refund(c.id, c.key.rate(), a.units)
 	}
 	if err := c.keys.store.settle(c.id, c.key.Credits, a.credits, charged); err != nil {
