@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
@@ -17,6 +18,10 @@ import (
 	"github.com/jebosio/matte/dialect/rembgcom"
 	"github.com/jebosio/matte/dialect/removebg"
 )
+
+// DefaultAPIBodyTimeout is how long a hosted-API request body may take to
+// arrive when body_timeout is not set.
+const DefaultAPIBodyTimeout = 30 * time.Second
 
 // APIConfig enables the hosted background-removal API dialects on the
 // matte handler: remove.bg v1.0, rembg.com and fapihub. They share the
@@ -39,6 +44,11 @@ type APIConfig struct {
 	// UsageFile persists each key's monthly usage (default: Caddy's data
 	// folder, matte/api-usage.json).
 	UsageFile string `json:"usage_file,omitempty"`
+	// BodyTimeout bounds the time a request body may take to arrive, from
+	// the moment Matte starts reading it (default 30s; the server's own
+	// read timeout, when shorter, wins). Past it the request answers 408
+	// and the connection is closed.
+	BodyTimeout caddy.Duration `json:"body_timeout,omitempty"`
 
 	state *apiState
 }
@@ -53,10 +63,11 @@ type APIEndpoint struct {
 
 // apiState is the provisioned APIConfig.
 type apiState struct {
-	h      *Handler
-	routes []apiRoute
-	keys   *apiKeys // nil: open
-	logger *zap.Logger
+	h           *Handler
+	routes      []apiRoute
+	keys        *apiKeys // nil: open
+	bodyTimeout time.Duration
+	logger      *zap.Logger
 }
 
 // apiRoute is one route of an enabled dialect under its prefix.
@@ -83,7 +94,13 @@ func (c *APIConfig) provision(h *Handler) error {
 	if !c.enabled() {
 		return nil
 	}
-	st := &apiState{h: h, logger: h.logger.Named("api")}
+	if c.BodyTimeout < 0 {
+		return errors.New("matte: api_body_timeout must not be negative")
+	}
+	st := &apiState{h: h, logger: h.logger.Named("api"), bodyTimeout: time.Duration(c.BodyTimeout)}
+	if st.bodyTimeout == 0 {
+		st.bodyTimeout = DefaultAPIBodyTimeout
+	}
 	for _, d := range c.dialects() {
 		e := d.endpoint
 		if e == nil {

@@ -57,6 +57,20 @@ func readAnswer(t *testing.T, conn net.Conn, br *bufio.Reader, limit time.Durati
 	return res, v, time.Since(start)
 }
 
+// trickle writes chunk to conn every interval until the connection fails
+// or the test ends.
+func trickle(conn net.Conn, chunk string, interval time.Duration) {
+	go func() {
+		for {
+			time.Sleep(interval)
+			conn.SetWriteDeadline(time.Now().Add(time.Second))
+			if _, err := io.WriteString(conn, chunk); err != nil {
+				return
+			}
+		}
+	}()
+}
+
 // apiError returns a dialect's error code (or rembg.com's message) from a
 // JSON error body.
 func apiError(v map[string]any) string {
@@ -72,12 +86,54 @@ func apiError(v map[string]any) string {
 	return fmt.Sprint(v)
 }
 
-// TestAPIBodyBounds: an array in a JSON body is refused at its first
+// TestAPIBodyBounds: a declared length over the limit is refused before
+// any of the body is read, a body that trickles or never ends is cut off
+// at api_body_timeout, and an array in a JSON body is refused at its first
 // token without the body being buffered or decoded.
 func TestAPIBodyBounds(t *testing.T) {
 	tester := caddytest.NewTester(t)
-	tester.InitServer(apiCaddyfile(t.TempDir(), "", ""), "caddyfile")
+	tester.InitServer(apiCaddyfile(t.TempDir(), "", "api_body_timeout 1s"), "caddyfile")
 
+	t.Run("declared Content-Length over the limit", func(t *testing.T) {
+		for _, tc := range []struct {
+			path   string
+			status int
+			err    string
+		}{
+			{"/v1.0/removebg", 400, "file_too_large"},
+			// rembg.com's documented wording for a file over its limit.
+			{"/rmbg", 413, "File size (953674.3 MB) exceeds the maximum allowed size of 1.8 MB."},
+			{"/v2/rembg/", 413, "file_too_large"},
+		} {
+			conn, br := rawRequest(t, "POST "+tc.path+" HTTP/1.1\r\nHost: localhost:9080\r\nContent-Type: application/json\r\nContent-Length: 1000000000000")
+			res, v, took := readAnswer(t, conn, br, 5*time.Second)
+			if res.StatusCode != tc.status || apiError(v) != tc.err || took > 2*time.Second {
+				t.Errorf("%s: %d %v after %v, want %d %s at once", tc.path, res.StatusCode, v, took, tc.status, tc.err)
+			}
+		}
+	})
+	t.Run("a body sent a byte at a time", func(t *testing.T) {
+		for _, tc := range []struct{ path, code string }{{"/v1.0/removebg", "request_timeout"}, {"/v2/rembg/", "request_timeout"}} {
+			conn, br := rawRequest(t, "POST "+tc.path+" HTTP/1.1\r\nHost: localhost:9080\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000")
+			trickle(conn, "a", 200*time.Millisecond)
+			res, v, took := readAnswer(t, conn, br, 10*time.Second)
+			if res.StatusCode != http.StatusRequestTimeout || apiError(v) != tc.code || took > 4*time.Second {
+				t.Fatalf("%s: %d %v after %v, want 408 %s after about 1s", tc.path, res.StatusCode, v, took, tc.code)
+			}
+			if !res.Close {
+				t.Errorf("%s: the connection is kept open after a body timeout", tc.path)
+			}
+		}
+	})
+	t.Run("a chunked body that never ends", func(t *testing.T) {
+		conn, br := rawRequest(t, "POST /rmbg HTTP/1.1\r\nHost: localhost:9080\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked")
+		io.WriteString(conn, "1\r\n{\r\n")
+		trickle(conn, "2\r\n  \r\n", 200*time.Millisecond)
+		res, v, took := readAnswer(t, conn, br, 10*time.Second)
+		if res.StatusCode != http.StatusRequestTimeout || v["status"] != float64(408) || took > 4*time.Second {
+			t.Fatalf("%d %v after %v, want 408 after about 1s", res.StatusCode, v, took)
+		}
+	})
 	t.Run("a JSON array is refused as it arrives", func(t *testing.T) {
 		// {"x":[0,0,0,...]}: 2 MB, under the 2.4 MB body limit, chunked.
 		// Decoded whole, it costs about 80 MB of allocations; walked as a

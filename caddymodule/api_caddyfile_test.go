@@ -61,6 +61,25 @@ func TestAPICaddyfile(t *testing.T) {
 	}
 }
 
+func TestAPIBodyTimeoutCaddyfile(t *testing.T) {
+	var h Handler
+	if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("matte {\n removebg\n api_body_timeout 45s\n}")); err != nil {
+		t.Fatal(err)
+	}
+	if time.Duration(h.APIs.BodyTimeout) != 45*time.Second {
+		t.Fatalf("body timeout %v", h.APIs.BodyTimeout)
+	}
+	if out, _ := json.Marshal(h.APIs); string(out) != `{"removebg":{},"body_timeout":45000000000}` {
+		t.Fatalf("JSON %s", out)
+	}
+	for _, bad := range []string{"api_body_timeout", "api_body_timeout 0s", "api_body_timeout -1s", "api_body_timeout soon", "api_body_timeout 1s 2s"} {
+		var h Handler
+		if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("matte {\n " + bad + "\n}")); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+}
+
 func TestAPIRouteMatching(t *testing.T) {
 	st := &apiState{routes: []apiRoute{
 		{route: dialect.Route{Path: "/v1.0/removebg", Endpoint: "removebg"}},

@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -21,12 +23,13 @@ import (
 
 // The one hosted-API flow. Every dialect (a dialect.API) runs through it:
 //
-//	authenticate → rate budget pre-check → transform queue check → read
-//	the body (bounded in bytes and per field) → parse → fetch image_url →
-//	probe → plan → admit (rate units, credits) → render → settle → respond
+//	authenticate → refuse a declared Content-Length over the body limit →
+//	rate budget pre-check → transform queue check → read the body (bounded
+//	in bytes, per field and in time) → parse → fetch image_url → probe →
+//	plan → admit (rate units, credits) → render → settle → respond
 //
-// Nothing is read from the body before the key, the rate budget and the
-// queue have been checked. A failure at any step is a
+// Nothing is read from the body before the key, the declared length, the
+// rate budget and the queue have been checked. A failure at any step is a
 // dialect.Failure, worded and written by the dialect. Credits are charged
 // for a delivered image only; rate units are spent by every request that
 // reached the pipeline, whatever its outcome (issue 16).
@@ -103,6 +106,12 @@ func (c *apiCall) serveImage() {
 	if !c.authenticate() {
 		return
 	}
+	limit := c.st.bodyLimit(c.api)
+	if n := c.r.ContentLength; n > limit {
+		c.w.Header().Set("Connection", "close")
+		c.fail(dialect.Failure{Kind: dialect.FailBodyTooLarge, Size: n, Limit: limit})
+		return
+	}
 	if rl, ok := c.caller.precheck(); !ok {
 		c.writeErrors(c.api.Fail(dialect.Failure{Kind: dialect.FailRateLimited}), rl)
 		return
@@ -115,7 +124,7 @@ func (c *apiCall) serveImage() {
 	// fills the queue's estimate before they are admitted.
 	fetched := c.st.h.startFetch()
 	defer fetched()
-	req, ok := c.parse(c.st.bodyLimit(c.api))
+	req, ok := c.parse(limit)
 	if !ok {
 		return
 	}
@@ -132,7 +141,7 @@ func (c *apiCall) serveImage() {
 	c.render(req, in, plan)
 }
 
-// parse reads the body within limit and parses it.
+// parse reads the body within limit and the body timeout, and parses it.
 func (c *apiCall) parse(limit int64) (dialect.Request, bool) {
 	body, err := c.readBody(limit)
 	if err != nil {
@@ -144,6 +153,9 @@ func (c *apiCall) parse(limit int64) (dialect.Request, bool) {
 		case be.TooLarge:
 			c.w.Header().Set("Connection", "close")
 			c.fail(dialect.Failure{Kind: dialect.FailBodyTooLarge, Limit: limit})
+		case be.Timeout:
+			c.w.Header().Set("Connection", "close")
+			c.fail(dialect.Failure{Kind: dialect.FailBodyTimeout, Detail: fmt.Sprintf("The request body did not arrive within %s.", c.bodyTimeout())})
 		default:
 			c.fail(dialect.Failure{Kind: dialect.FailBody, Detail: be.Msg})
 		}
@@ -158,12 +170,47 @@ func (c *apiCall) parse(limit int64) (dialect.Request, bool) {
 	return req, true
 }
 
-// readBody reads the body within limit, each text field within
-// apiFieldBytes.
+// bodyTimeout is the configured body timeout, or the server's read
+// timeout when that is shorter.
+func (c *apiCall) bodyTimeout() time.Duration {
+	d := c.st.bodyTimeout
+	if srv, ok := c.r.Context().Value(http.ServerContextKey).(*http.Server); ok && srv.ReadTimeout > 0 && srv.ReadTimeout < d {
+		d = srv.ReadTimeout
+	}
+	return d
+}
+
+// readBody reads the body under a read deadline on the connection, so a
+// body that trickles or never ends fails when the timeout passes. The
+// deadline is lifted once the body is read: the server's background read,
+// which watches for a client that leaves, must not fail the render.
 func (c *apiCall) readBody(limit int64) (*dialect.Body, error) {
-	body := http.MaxBytesReader(c.w, c.r.Body, limit)
+	deadline := time.Now().Add(c.bodyTimeout())
+	var body io.Reader = http.MaxBytesReader(c.w, c.r.Body, limit)
+	rc := http.NewResponseController(c.w)
+	if err := rc.SetReadDeadline(deadline); err == nil {
+		defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+	} else {
+		body = &deadlineReader{r: body, deadline: deadline}
+	}
 	lim := dialect.Limits{MaxBytes: limit, MaxFieldBytes: apiFieldBytes, LargeFields: c.api.LargeFields}
 	return dialect.ReadBody(c.r.Header.Get("Content-Type"), body, lim)
+}
+
+// deadlineReader fails every read that starts after its deadline: the
+// fallback for a connection whose read deadline cannot be set. It stops a
+// body that trickles; a read that blocks is left to the server's own read
+// timeouts.
+type deadlineReader struct {
+	r        io.Reader
+	deadline time.Time
+}
+
+func (d *deadlineReader) Read(p []byte) (int, error) {
+	if time.Now().After(d.deadline) {
+		return 0, os.ErrDeadlineExceeded
+	}
+	return d.r.Read(p)
 }
 
 // inputs reads and probes the source and the background image.

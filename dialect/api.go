@@ -16,8 +16,9 @@ import (
 // value; its parsed requests (Request) carry the rest: the transform to
 // run and the success response.
 //
-// The flow, for an image route: authenticate (KeyHeader), check the key's
-// rate budget and the transform queue, read the body (bounded in size),
+// The flow, for an image route: authenticate (KeyHeader), refuse a
+// declared Content-Length over the body limit, check the key's rate budget
+// and the transform queue, read the body (bounded in size and time),
 // Parse, fetch a URL source, probe the source and background, Plan, admit
 // (rate units and credits), render, settle and Request.Respond. Every
 // failure on the way is a Failure that Fail turns into the dialect's
@@ -125,8 +126,11 @@ const (
 	FailRateLimited
 	// FailCredits: the key's monthly quota cannot (Need, Left).
 	FailCredits
-	// FailBodyTooLarge: the body is over the limit (Limit).
+	// FailBodyTooLarge: the body is over the limit (Limit), as its
+	// Content-Length declared (Size) or while it was read (Size 0).
 	FailBodyTooLarge
+	// FailBodyTimeout: the body did not arrive within the body timeout.
+	FailBodyTimeout
 	// FailBody: the body cannot be read as fields (Detail says why).
 	FailBody
 	// FailFetch: downloading the image at Field's URL failed (Detail);
@@ -152,6 +156,7 @@ type Failure struct {
 	Denied     bool
 	Background bool
 	Need, Left float64 // FailCredits
+	Size       int64   // FailBodyTooLarge: the declared length (0: unknown)
 	Limit      int64   // FailBodyTooLarge: the body limit
 }
 

@@ -35,6 +35,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -97,6 +98,7 @@ type Limits struct {
 // it, if any (for the log).
 type BodyError struct {
 	TooLarge bool // over Limits.MaxBytes
+	Timeout  bool // the body did not arrive in time (a read deadline passed)
 	Msg      string
 	Err      error
 }
@@ -205,8 +207,12 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 // readError classifies a failure to read the body.
 func readError(err error, max int64) *BodyError {
 	var mbe *http.MaxBytesError
-	if errors.Is(err, ErrBodyTooLarge) || errors.As(err, &mbe) {
+	var timeout interface{ Timeout() bool }
+	switch {
+	case errors.Is(err, ErrBodyTooLarge) || errors.As(err, &mbe):
 		return &BodyError{TooLarge: true, Msg: fmt.Sprintf("The request body is larger than %d bytes.", max), Err: err}
+	case errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &timeout) && timeout.Timeout():
+		return &BodyError{Timeout: true, Msg: "The request body did not arrive in time.", Err: err}
 	}
 	return &BodyError{Msg: "The request body could not be read.", Err: err}
 }

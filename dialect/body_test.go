@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -283,5 +284,17 @@ func TestReadBodyJSONKeys(t *testing.T) {
 	// Past MaxParts distinct keys.
 	if _, err := dialect.ReadBody("application/json", strings.NewReader(`{"a":1,"b":2,"c":3}`), dialect.Limits{MaxParts: 2}); err == nil {
 		t.Fatal("want an error past MaxParts")
+	}
+}
+
+type timeoutReader struct{}
+
+func (timeoutReader) Read([]byte) (int, error) { return 0, os.ErrDeadlineExceeded }
+
+func TestReadBodyTimeout(t *testing.T) {
+	_, err := dialect.ReadBody("application/json", io.MultiReader(strings.NewReader(`{"size":`), timeoutReader{}), dialect.Limits{})
+	var be *dialect.BodyError
+	if !errors.As(err, &be) || !be.Timeout || be.TooLarge || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("got %#v", err)
 	}
 }

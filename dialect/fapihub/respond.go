@@ -58,6 +58,8 @@ func Fail(f dialect.Failure) params.Errors {
 		return one(http.StatusPaymentRequired, CodeInsufficientCredits, "", "Insufficient credits for this billing month.")
 	case dialect.FailBodyTooLarge:
 		return one(http.StatusRequestEntityTooLarge, CodeFileTooLarge, "image", fmt.Sprintf("The request body is larger than %d bytes.", f.Limit))
+	case dialect.FailBodyTimeout:
+		return one(http.StatusRequestTimeout, "request_timeout", "", f.Detail)
 	case dialect.FailBody:
 		return one(http.StatusBadRequest, CodeInvalidImage, "", f.Detail)
 	case dialect.FailFetch:

@@ -2,6 +2,8 @@ package rembgcom
 
 import (
 	"encoding/base64"
+	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -48,7 +50,14 @@ func Fail(f dialect.Failure) params.Errors {
 	case dialect.FailCredits:
 		return one(http.StatusPaymentRequired, "", "Insufficient credits")
 	case dialect.FailBodyTooLarge:
+		if f.Size > 0 {
+			// rembg.com's documented wording for a file over its limit.
+			return one(http.StatusRequestEntityTooLarge, "image",
+				fmt.Sprintf("File size (%s MB) exceeds the maximum allowed size of %s MB.", megabytes(f.Size), megabytes(f.Limit)))
+		}
 		return one(http.StatusRequestEntityTooLarge, "image", MsgTooLarge)
+	case dialect.FailBodyTimeout:
+		return one(http.StatusRequestTimeout, "", f.Detail)
 	case dialect.FailBody:
 		return one(http.StatusBadRequest, "", f.Detail)
 	case dialect.FailFetch:
@@ -59,6 +68,11 @@ func Fail(f dialect.Failure) params.Errors {
 		return one(http.StatusNotImplemented, "", "Background removal is not available on this server")
 	}
 	return one(http.StatusInternalServerError, "", "The image could not be processed")
+}
+
+// megabytes is n in MiB with at most one decimal ("55.2").
+func megabytes(n int64) string {
+	return strconv.FormatFloat(math.Round(float64(n)/(1<<20)*10)/10, 'f', -1, 64)
 }
 
 // transformError maps a probe or pipeline failure.

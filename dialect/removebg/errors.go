@@ -45,6 +45,7 @@ const (
 	CodeInvalidBody          = "invalid_request_body"
 	CodeAuthFailed           = "auth_failed"          // 403
 	CodeInsufficientCredits  = "insufficient_credits" // 402
+	CodeRequestTimeout       = "request_timeout"      // 408
 	CodeRateLimitExceeded    = "rate_limit_exceeded"  // 429
 	CodeRemovalUnavailable   = "removal_unavailable"  // 501
 	CodeOverloaded           = "service_unavailable"  // 503
@@ -80,6 +81,8 @@ func title(code string) string {
 		return "Multiple backgrounds given"
 	case CodeInvalidBody:
 		return "Invalid request body"
+	case CodeRequestTimeout:
+		return "Request timeout"
 	}
 	if field, ok := strings.CutPrefix(code, "invalid_"); ok {
 		return "Invalid " + field
@@ -114,6 +117,8 @@ func Fail(f dialect.Failure) params.Errors {
 			strconv.FormatFloat(f.Need, 'f', -1, 64)+" and the key's monthly quota has "+strconv.FormatFloat(f.Left, 'f', -1, 64)+" left.")
 	case dialect.FailBodyTooLarge:
 		return one(http.StatusBadRequest, CodeFileTooLarge, "", fmt.Sprintf("The request body is larger than %d bytes.", f.Limit))
+	case dialect.FailBodyTimeout:
+		return one(http.StatusRequestTimeout, CodeRequestTimeout, "", f.Detail)
 	case dialect.FailBody:
 		return one(http.StatusBadRequest, CodeInvalidBody, "", f.Detail)
 	case dialect.FailFetch:
