@@ -181,20 +181,25 @@ func (c *apiCall) bodyTimeout() time.Duration {
 }
 
 // readBody reads the body under a read deadline on the connection, so a
-// body that trickles or never ends fails when the timeout passes. The
-// deadline is lifted once the body is read: the server's background read,
-// which watches for a client that leaves, must not fail the render.
+// body that trickles or never ends fails when the timeout passes. Once the
+// body is read the deadline is lifted: the server's background read, which
+// watches for a client that leaves, must not fail the render. After a
+// failure it stays, so that the server's draining of the rest of the body
+// (up to 256 KiB, after the answer) stops at it too.
 func (c *apiCall) readBody(limit int64) (*dialect.Body, error) {
 	deadline := time.Now().Add(c.bodyTimeout())
 	var body io.Reader = http.MaxBytesReader(c.w, c.r.Body, limit)
 	rc := http.NewResponseController(c.w)
-	if err := rc.SetReadDeadline(deadline); err == nil {
-		defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
-	} else {
+	onConn := rc.SetReadDeadline(deadline) == nil
+	if !onConn {
 		body = &deadlineReader{r: body, deadline: deadline}
 	}
 	lim := dialect.Limits{MaxBytes: limit, MaxFieldBytes: apiFieldBytes, LargeFields: c.api.LargeFields}
-	return dialect.ReadBody(c.r.Header.Get("Content-Type"), body, lim)
+	b, err := dialect.ReadBody(c.r.Header.Get("Content-Type"), body, lim)
+	if err == nil && onConn {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
+	return b, err
 }
 
 // deadlineReader fails every read that starts after its deadline: the

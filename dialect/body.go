@@ -1,12 +1,12 @@
-// Package dialect is the helper library of every way a request reaches
-// Matte besides the URL: the hosted background-removal APIs in its
-// subpackages (removebg, rembgcom, fapihub) and, in imgix, the query
-// dialect. The hosted APIs share what is here: ReadBody, which reduces a
-// request body to named fields, the value parsers of values.go, and the
-// descriptor (API, Request, Plan, Result, Failure) through which each of
-// them plugs into the one hosted-API flow of caddymodule. Nothing here
-// knows the HTTP server: a dialect is handed the request's Content-Type and
-// (bounded) body, and answers with what it returns.
+// Package dialect is the helper library of the ways a request reaches
+// Matte: the query dialect (package imgix) and the hosted
+// background-removal APIs (packages removebg, rembgcom and fapihub). The
+// hosted APIs share what is here: ReadBody, which reduces a request body
+// to named fields, the value parsers of values.go, and the descriptor
+// (API, Request, Plan, Result, Failure) through which each of them plugs
+// into the one hosted-API flow of caddymodule. Nothing here knows Caddy: a
+// dialect is handed the request's Content-Type and a body reader, and
+// writes its answers to an http.ResponseWriter.
 //
 // ReadBody accepts multipart/form-data, application/x-www-form-urlencoded
 // and JSON, and copes with mislabelled bodies (JSON sent as a form,
