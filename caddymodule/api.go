@@ -30,6 +30,10 @@ const DefaultAPIBodyTimeout = 30 * time.Second
 // origin block's rules (allow_hosts, allow_private, allow_loopback). The
 // zero value serves none of them. Each dialect is a dialect.API served by
 // the one flow of api_flow.go.
+//
+// A new hosted API is a package under dialect/ that exports a
+// dialect.API; here it takes an *APIEndpoint field, an entry in dialects()
+// and its Caddyfile name in parseAPIDirective.
 type APIConfig struct {
 	// RemoveBG serves POST <prefix>/v1.0/removebg and GET <prefix>/v1.0/account.
 	RemoveBG *APIEndpoint `json:"removebg,omitempty"`
@@ -110,6 +114,9 @@ func (c *APIConfig) provision(h *Handler) error {
 			return fmt.Errorf("matte: API prefix %q must start with / and not end with it", e.Prefix)
 		}
 		for _, r := range d.api.Routes {
+			if r.Account && d.api.Account == nil {
+				return fmt.Errorf("matte: API %s: account route %s without an Account writer", d.api.Name, r.Path)
+			}
 			st.routes = append(st.routes, apiRoute{prefix: e.Prefix, route: r, api: d.api})
 		}
 	}
