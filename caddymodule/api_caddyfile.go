@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"strconv"
 
+	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 )
 
@@ -17,6 +18,7 @@ import (
 //	    rate    <n>     # megapixels per minute; default 500
 //	}]
 //	api_usage_file <path>
+//	api_body_timeout <duration>  # time a request body may take to arrive; default 30s
 func parseAPIDirective(d *caddyfile.Dispenser, key string, args []string, c *APIConfig) error {
 	switch key {
 	case "removebg", "rembg_com", "fapihub":
@@ -76,6 +78,15 @@ func parseAPIDirective(d *caddyfile.Dispenser, key string, args []string, c *API
 			return d.ArgErr()
 		}
 		c.UsageFile = args[0]
+	case "api_body_timeout":
+		if len(args) != 1 {
+			return d.ArgErr()
+		}
+		v, err := caddy.ParseDuration(args[0])
+		if err != nil || v <= 0 {
+			return d.Errf("api_body_timeout: %q is not a positive duration", args[0])
+		}
+		c.BodyTimeout = caddy.Duration(v)
 	}
 	return nil
 }

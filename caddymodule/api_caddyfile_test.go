@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+
+	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/transform"
 )
 
@@ -59,12 +61,31 @@ func TestAPICaddyfile(t *testing.T) {
 	}
 }
 
+func TestAPIBodyTimeoutCaddyfile(t *testing.T) {
+	var h Handler
+	if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("matte {\n removebg\n api_body_timeout 45s\n}")); err != nil {
+		t.Fatal(err)
+	}
+	if time.Duration(h.APIs.BodyTimeout) != 45*time.Second {
+		t.Fatalf("body timeout %v", h.APIs.BodyTimeout)
+	}
+	if out, _ := json.Marshal(h.APIs); string(out) != `{"removebg":{},"body_timeout":45000000000}` {
+		t.Fatalf("JSON %s", out)
+	}
+	for _, bad := range []string{"api_body_timeout", "api_body_timeout 0s", "api_body_timeout -1s", "api_body_timeout soon", "api_body_timeout 1s 2s"} {
+		var h Handler
+		if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("matte {\n " + bad + "\n}")); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+}
+
 func TestAPIRouteMatching(t *testing.T) {
 	st := &apiState{routes: []apiRoute{
-		{path: "/v1.0/removebg", endpoint: "removebg"},
-		{prefix: "/api", path: "/rmbg", endpoint: "rmbg"},
-		{path: "/v2/rembg/blur/", endpoint: "blur"},
-		{path: "/v2/rembg/", endpoint: ""},
+		{route: dialect.Route{Path: "/v1.0/removebg", Endpoint: "removebg"}},
+		{prefix: "/api", route: dialect.Route{Path: "/rmbg", Endpoint: "rmbg"}},
+		{route: dialect.Route{Path: "/v2/rembg/blur/", Endpoint: "blur"}},
+		{route: dialect.Route{Path: "/v2/rembg/", Endpoint: ""}},
 	}}
 	cases := map[string]string{
 		"/v1.0/removebg":          "removebg",
@@ -83,7 +104,7 @@ func TestAPIRouteMatching(t *testing.T) {
 	}
 	for path, want := range cases {
 		rt, ok := st.match(path)
-		got := rt.endpoint
+		got := rt.route.Endpoint
 		if !ok {
 			got = "-"
 		}
@@ -144,6 +165,39 @@ func TestUsageStore(t *testing.T) {
 	}
 	if st := s.peek("b", 10); st.remaining != 0 {
 		t.Fatalf("peek %+v", st)
+	}
+}
+
+// TestRateDebt pins issue 16's weight rule: an image that costs more than
+// the whole per-minute budget waits for a full bucket and then pays its
+// full cost, so the key waits until the debt is refilled.
+func TestRateDebt(t *testing.T) {
+	path := t.TempDir() + "/u.json"
+	s, err := loadUsage(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer usagePool.Delete(path)
+	now := time.Unix(2_000_000, 0)
+	s.now = func() time.Time { return now }
+	// A 12 MP image on a 3-unit key: not before the bucket is full.
+	s.take("k", 3, 1)
+	if st, ok := s.take("k", 3, 12); ok || st.retry != 20*time.Second {
+		t.Fatalf("12 units of a 2-unit bucket: %+v %v, want a 20s wait for the full 3", st, ok)
+	}
+	now = now.Add(20 * time.Second)
+	st, ok := s.take("k", 3, 12)
+	if !ok || st.remaining != 0 || st.reset.Sub(now) != 4*time.Minute {
+		t.Fatalf("12 units of a full 3-unit bucket: %+v %v, want it taken, full again in 4 minutes", st, ok)
+	}
+	// 9 units in debt: one more unit waits (1+9)/3 minutes.
+	if st, ok := s.take("k", 3, 1); ok || st.retry != 200*time.Second {
+		t.Fatalf("after the debt: %+v %v, want a 200s wait", st, ok)
+	}
+	// A refund never fills the bucket past its size.
+	s.refund("k", 3, 100)
+	if st := s.peek("k", 3); st.remaining != 3 {
+		t.Fatalf("after a refund: %+v", st)
 	}
 }
 

@@ -8,12 +8,17 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
+
+	"github.com/jebosio/matte/dialect"
 )
 
 // DefaultAPIRate is the megapixel-weighted per-minute budget of a key that
@@ -60,7 +65,8 @@ type keyUsage struct {
 }
 
 // bucket is a token bucket of megapixel units, refilled at rate per minute
-// up to rate.
+// up to rate. tokens is negative after an image that cost more than the
+// whole budget (see take).
 type bucket struct {
 	tokens float64
 	last   time.Time
@@ -230,7 +236,7 @@ func (s *usageStore) saveLocked() error {
 // rateState is a key's rate limit as the X-RateLimit headers tell it.
 type rateState struct {
 	limit     float64
-	remaining float64
+	remaining float64       // 0 while the bucket is in debt
 	reset     time.Time     // when the bucket is full again
 	retry     time.Duration // for a refused request: until it would pass
 }
@@ -256,16 +262,19 @@ func (s *usageStore) state(b *bucket, rate float64) rateState {
 	return rateState{limit: rate, remaining: math.Max(0, b.tokens), reset: s.now().Add(time.Duration(missing / rate * 60 * float64(time.Second)))}
 }
 
-// take spends cost units of id's bucket (a cost above the whole budget
-// needs a full bucket); ok false leaves the bucket as it was.
+// take spends cost units of id's bucket. The bucket must hold
+// min(cost, rate) units: an image that costs more than the whole budget
+// waits for a full bucket, then pays its full cost, which leaves the
+// bucket in debt until it has refilled (a 12-unit image on a 3-unit key
+// leaves it 9 units in debt: the next request waits 200s). ok false leaves
+// the bucket as it was.
 func (s *usageStore) take(id string, rate, cost float64) (rateState, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := s.refill(id, rate)
-	cost = math.Min(cost, rate)
-	if b.tokens+1e-9 < cost {
+	if need := math.Min(cost, rate); b.tokens+1e-9 < need {
 		st := s.state(b, rate)
-		st.retry = time.Duration(math.Ceil((cost - b.tokens) / rate * 60 * float64(time.Second)))
+		st.retry = time.Duration(math.Ceil((need - b.tokens) / rate * 60 * float64(time.Second)))
 		return st, false
 	}
 	b.tokens -= cost
@@ -279,12 +288,12 @@ func (s *usageStore) peek(id string, rate float64) rateState {
 	return s.state(s.refill(id, rate), rate)
 }
 
-// refund gives cost units back (a request that failed).
+// refund gives cost units back (a request that did no work).
 func (s *usageStore) refund(id string, rate, cost float64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := s.refill(id, rate)
-	b.tokens = math.Min(rate, b.tokens+math.Min(cost, rate))
+	b.tokens = math.Min(rate, b.tokens+cost)
 }
 
 // apiKeys is the configured key set; nil when the API is open.
@@ -306,4 +315,114 @@ func (k *apiKeys) lookup(key string) (*APIKey, bool) {
 		}
 	}
 	return found, found != nil
+}
+
+// apiCaller is who is calling: a configured key, or nobody on an open API.
+type apiCaller struct {
+	keys *apiKeys
+	key  *APIKey // nil on an open API
+	id   string
+}
+
+// authFailure is why a request has no usable key.
+type authFailure int
+
+const (
+	authOK authFailure = iota
+	authMissing
+	authInvalid
+)
+
+// authenticate reads the key from header. On an open API every request
+// passes (a key sent anyway is ignored).
+func (st *apiState) authenticate(r *http.Request, header string) (apiCaller, authFailure) {
+	if st.keys == nil {
+		return apiCaller{}, authOK
+	}
+	key := strings.TrimSpace(r.Header.Get(header))
+	if key == "" {
+		return apiCaller{}, authMissing
+	}
+	k, ok := st.keys.lookup(key)
+	if !ok {
+		return apiCaller{}, authInvalid
+	}
+	return apiCaller{keys: st.keys, key: k, id: keyID(k.Key)}, authOK
+}
+
+// rate peeks at the caller's rate state (nil on an open API).
+func (c apiCaller) rate() *rateState {
+	if c.key == nil {
+		return nil
+	}
+	rs := c.keys.store.peek(c.id, c.key.rate())
+	return &rs
+}
+
+// precheck refuses a caller whose rate budget cannot pay one unit, before
+// the body is read (the real cost, by megapixels, is taken once the
+// source is probed).
+func (c apiCaller) precheck() (*rateState, bool) {
+	if c.key == nil {
+		return nil, true
+	}
+	rs, ok := c.keys.store.take(c.id, c.key.rate(), 1)
+	if ok {
+		c.keys.store.refund(c.id, c.key.rate(), 1)
+		rs = c.keys.store.peek(c.id, c.key.rate())
+	}
+	return &rs, ok
+}
+
+// apiAdmission is a request's hold on its caller's rate budget and credits.
+type apiAdmission struct {
+	c       apiCaller
+	units   float64
+	credits float64
+}
+
+// admit spends the rate units of a w x h source (max(1, megapixels)) and
+// reserves credits. A refusal comes back as the failure to answer (rate
+// limited or out of credits) with the rate state to show.
+func (c apiCaller) admit(w, h int, credits float64) (*apiAdmission, *dialect.Failure, *rateState) {
+	a := &apiAdmission{c: c, credits: credits}
+	if c.key == nil {
+		return a, nil, nil
+	}
+	a.units = math.Max(1, float64(w)*float64(h)/1e6)
+	rs, ok := c.keys.store.take(c.id, c.key.rate(), a.units)
+	if !ok {
+		return nil, &dialect.Failure{Kind: dialect.FailRateLimited}, &rs
+	}
+	if !c.keys.store.reserve(c.id, c.key.Credits, credits) {
+		c.keys.store.refund(c.id, c.key.rate(), a.units)
+		rs = c.keys.store.peek(c.id, c.key.rate())
+		left := c.keys.store.remaining(c.id, c.key.Credits)
+		return nil, &dialect.Failure{Kind: dialect.FailCredits, Need: credits, Left: left}, &rs
+	}
+	return a, nil, &rs
+}
+
+// done settles the admission: credits are charged on success and given
+// back otherwise (errors charge nothing); the rate units stay spent when
+// the request did work (worked), and go back when it did none.
+func (a *apiAdmission) done(charged, worked bool, logger *zap.Logger) {
+	c := a.c
+	if c.key == nil {
+		return
+	}
+	if !worked {
+		c.keys.store.refund(c.id, c.key.rate(), a.units)
+	}
+	if err := c.keys.store.settle(c.id, c.key.Credits, a.credits, charged); err != nil {
+		logger.Error("saving API usage", zap.String("file", c.keys.path), zap.Error(err))
+	}
+}
+
+// charged is the X-Credits-Charged value: nothing on an open API.
+func (a *apiAdmission) charged() float64 {
+	if a.c.key == nil {
+		return 0
+	}
+	return a.credits
 }

@@ -92,6 +92,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        rate    <n>                   # megapixels per minute (max(1, MP) per image); default 500
 //	    }]
 //	    api_usage_file <path>             # monthly usage per key; default <caddy data>/matte/api-usage.json
+//	    api_body_timeout <duration>       # time an API request body may take to arrive; default 30s
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
@@ -271,7 +272,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			if err := parseRembg(d, &h.Rembg); err != nil {
 				return err
 			}
-		case "removebg", "rembg_com", "fapihub", "api_key", "api_usage_file":
+		case "removebg", "rembg_com", "fapihub", "api_key", "api_usage_file", "api_body_timeout":
 			if err := parseAPIDirective(d, key, args, &h.APIs); err != nil {
 				return err
 			}

@@ -1,71 +1,43 @@
-package dialect
+package dialect_test
 
 import (
 	"bytes"
 	"encoding/base64"
 	"errors"
-	"mime/multipart"
+	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/dialect/internal/dialecttest"
 )
-
-// multipartBody builds a multipart body: fields as text parts, files as
-// file parts (name -> content).
-func multipartBody(t testing.TB, fields map[string]string, files map[string][]byte) (string, []byte) {
-	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, v := range fields {
-		if err := mw.WriteField(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for k, v := range files {
-		w, err := mw.CreateFormFile(k, k+".bin")
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(v)
-	}
-	mw.Close()
-	return mw.FormDataContentType(), buf.Bytes()
-}
-
-func mustRead(t testing.TB, ct string, body []byte) *Body {
-	t.Helper()
-	b, err := ReadBody(ct, bytes.NewReader(body), Limits{})
-	if err != nil {
-		t.Fatalf("ReadBody(%q): %v", ct, err)
-	}
-	return b
-}
 
 func TestReadBodyEncodings(t *testing.T) {
 	png := []byte("\x89PNG\r\n\x1a\nfake")
-	mct, mbody := multipartBody(t, map[string]string{"size": "preview", "crop": ""}, map[string][]byte{"image_file": png})
+	mct, mbody := dialecttest.MultipartBody(t, map[string]string{"size": "preview", "crop": ""}, map[string][]byte{"image_file": png})
 	// The same multipart body with the boundary parameter dropped.
 	bare := "multipart/form-data"
 	cases := []struct {
 		name, ct string
 		body     []byte
-		kind     Kind
+		kind     dialect.Kind
 	}{
-		{"multipart", mct, mbody, KindMultipart},
-		{"multipart without boundary", bare, mbody, KindMultipart},
-		{"multipart labelled as octet-stream", "application/octet-stream", mbody, KindMultipart},
-		{"form", "application/x-www-form-urlencoded", []byte("size=preview&crop=&image_file=x"), KindForm},
-		{"json", "application/json", []byte(`{"size":"preview","crop":null,"image_file":"x"}`), KindJSON},
-		{"json labelled as form (curl -d)", "application/x-www-form-urlencoded", []byte(` {"size":"preview"}`), KindJSON},
-		{"json without content type", "", []byte(`{"size":"preview"}`), KindJSON},
-		{"json with charset", "application/json; charset=utf-8", []byte(`{"size":"preview"}`), KindJSON},
-		{"form without content type", "", []byte("size=preview"), KindForm},
+		{"multipart", mct, mbody, dialect.KindMultipart},
+		{"multipart without boundary", bare, mbody, dialect.KindMultipart},
+		{"multipart labelled as octet-stream", "application/octet-stream", mbody, dialect.KindMultipart},
+		{"form", "application/x-www-form-urlencoded", []byte("size=preview&crop=&image_file=x"), dialect.KindForm},
+		{"json", "application/json", []byte(`{"size":"preview","crop":null,"image_file":"x"}`), dialect.KindJSON},
+		{"json labelled as form (curl -d)", "application/x-www-form-urlencoded", []byte(` {"size":"preview"}`), dialect.KindJSON},
+		{"json without content type", "", []byte(`{"size":"preview"}`), dialect.KindJSON},
+		{"json with charset", "application/json; charset=utf-8", []byte(`{"size":"preview"}`), dialect.KindJSON},
+		{"form without content type", "", []byte("size=preview"), dialect.KindForm},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			b := mustRead(t, tc.ct, tc.body)
+			b := dialecttest.MustRead(t, tc.ct, tc.body)
 			if b.Kind != tc.kind {
 				t.Fatalf("kind %v, want %v", b.Kind, tc.kind)
 			}
@@ -75,7 +47,7 @@ func TestReadBodyEncodings(t *testing.T) {
 			if _, ok := b.Text("crop"); ok {
 				t.Error("an empty (or null) field counts as given")
 			}
-			if tc.kind == KindMultipart {
+			if tc.kind == dialect.KindMultipart {
 				f, ok := b.File("image_file")
 				if !ok || !bytes.Equal(f.Data, png) {
 					t.Errorf("image_file = %v, %v", f, ok)
@@ -86,14 +58,14 @@ func TestReadBodyEncodings(t *testing.T) {
 }
 
 func TestReadBodyValues(t *testing.T) {
-	b := mustRead(t, "application/json", []byte(`{"crop":true,"shadow_opacity":50,"scale":"50%","semitransparency":false,"n":1.5}`))
+	b := dialecttest.MustRead(t, "application/json", []byte(`{"crop":true,"shadow_opacity":50,"scale":"50%","semitransparency":false,"n":1.5}`))
 	for name, want := range map[string]string{"crop": "true", "shadow_opacity": "50", "scale": "50%", "semitransparency": "false", "n": "1.5"} {
 		if got, _ := b.Text(name); got != want {
 			t.Errorf("%s = %q, want %q", name, got, want)
 		}
 	}
 	// Spaces around values are ignored; the first non-empty value wins.
-	b = mustRead(t, "application/x-www-form-urlencoded", []byte("size=+hd+&format=&format=png&format=jpg"))
+	b = dialecttest.MustRead(t, "application/x-www-form-urlencoded", []byte("size=+hd+&format=&format=png&format=jpg"))
 	if v, _ := b.Text("size"); v != "hd" {
 		t.Errorf("size %q", v)
 	}
@@ -101,8 +73,8 @@ func TestReadBodyValues(t *testing.T) {
 		t.Errorf("format %q", v)
 	}
 	// A file part's content is its text (curl -F image_file_b64=@file).
-	ct, body := multipartBody(t, nil, map[string][]byte{"image_file_b64": []byte("aGVsbG8=\n")})
-	b = mustRead(t, ct, body)
+	ct, body := dialecttest.MultipartBody(t, nil, map[string][]byte{"image_file_b64": []byte("aGVsbG8=\n")})
+	b = dialecttest.MustRead(t, ct, body)
 	if v, _ := b.Text("image_file_b64"); v != "aGVsbG8=" {
 		t.Errorf("file as text %q", v)
 	}
@@ -110,8 +82,8 @@ func TestReadBodyValues(t *testing.T) {
 		t.Errorf("names %v", names)
 	}
 	// An empty file part is given, but empty.
-	ct, body = multipartBody(t, nil, map[string][]byte{"image": nil})
-	b = mustRead(t, ct, body)
+	ct, body = dialecttest.MultipartBody(t, nil, map[string][]byte{"image": nil})
+	b = dialecttest.MustRead(t, ct, body)
 	if f, ok := b.File("image"); !ok || len(f.Data) != 0 || !b.Given("image") {
 		t.Errorf("empty file: %v %v", f, ok)
 	}
@@ -134,10 +106,10 @@ func TestReadBodyErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ReadBody(tc.ct, strings.NewReader(tc.body), Limits{MaxBytes: 64})
-			var be *BodyError
+			_, err := dialect.ReadBody(tc.ct, strings.NewReader(tc.body), dialect.Limits{MaxBytes: 64})
+			var be *dialect.BodyError
 			if !errors.As(err, &be) {
-				t.Fatalf("got %v, want a *BodyError", err)
+				t.Fatalf("got %v, want a *dialect.BodyError", err)
 			}
 			if be.TooLarge != tc.tooLarge {
 				t.Fatalf("TooLarge %v", be.TooLarge)
@@ -145,15 +117,15 @@ func TestReadBodyErrors(t *testing.T) {
 		})
 	}
 	// Too many fields.
-	_, err := ReadBody("application/x-www-form-urlencoded", strings.NewReader("a=1&b=2&c=3"), Limits{MaxParts: 2})
+	_, err := dialect.ReadBody("application/x-www-form-urlencoded", strings.NewReader("a=1&b=2&c=3"), dialect.Limits{MaxParts: 2})
 	if err == nil {
 		t.Fatal("want an error past MaxParts")
 	}
 	// http.MaxBytesReader's error counts as too large.
 	rec := httptest.NewRecorder()
 	r := http.MaxBytesReader(rec, ioNopCloser{strings.NewReader(strings.Repeat("x", 100))}, 10)
-	_, err = ReadBody("", r, Limits{})
-	var be *BodyError
+	_, err = dialect.ReadBody("", r, dialect.Limits{})
+	var be *dialect.BodyError
 	if !errors.As(err, &be) || !be.TooLarge {
 		t.Fatalf("MaxBytesReader: %v", err)
 	}
@@ -165,14 +137,14 @@ func (ioNopCloser) Close() error { return nil }
 
 func TestParseBool(t *testing.T) {
 	for in, want := range map[string]bool{"true": true, "TRUE": true, "True": true, "1": true, "false": false, "False": false, "0": false, " 1 ": true} {
-		got, err := ParseBool(in)
+		got, err := dialect.ParseBool(in)
 		if err != nil || got != want {
-			t.Errorf("ParseBool(%q) = %v, %v", in, got, err)
+			t.Errorf("dialect.ParseBool(%q) = %v, %v", in, got, err)
 		}
 	}
 	for _, in := range []string{"yes", "no", "2", "", "t", "on"} {
-		if _, err := ParseBool(in); err == nil {
-			t.Errorf("ParseBool(%q) accepted", in)
+		if _, err := dialect.ParseBool(in); err == nil {
+			t.Errorf("dialect.ParseBool(%q) accepted", in)
 		}
 	}
 }
@@ -192,77 +164,137 @@ func TestDecodeBase64(t *testing.T) {
 		"padding spaces": std[:len(std)-1] + " =",
 	}
 	for name, in := range cases {
-		got, err := DecodeBase64(in)
+		got, err := dialect.DecodeBase64(in)
 		if err != nil || !bytes.Equal(got, data) {
 			t.Errorf("%s: %q, %v", name, got, err)
 		}
 	}
 	for _, in := range []string{"", "   ", "data:image/png;base64", "not base64!", "a", "data:,"} {
-		if _, err := DecodeBase64(in); err == nil {
-			t.Errorf("DecodeBase64(%q) accepted", in)
+		if _, err := dialect.DecodeBase64(in); err == nil {
+			t.Errorf("dialect.DecodeBase64(%q) accepted", in)
 		}
 	}
 }
 
-func TestSizeBox(t *testing.T) {
-	cases := []struct {
-		w, h int
-		mp   float64
-		bw   int
-		bh   int
+// repeatReader is head followed by unit repeated up to n bytes in all,
+// made as it is read, counting what was read.
+type repeatReader struct {
+	head, unit []byte
+	n, read    int64
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if r.read >= r.n {
+		return 0, io.EOF
+	}
+	i := 0
+	for ; i < len(p) && r.read < r.n; i++ {
+		if r.read < int64(len(r.head)) {
+			p[i] = r.head[r.read]
+		} else {
+			p[i] = r.unit[(r.read-int64(len(r.head)))%int64(len(r.unit))]
+		}
+		r.read++
+	}
+	return i, nil
+}
+
+// TestReadBodyStreams pins the bounds of issue 16's JSON amplification: a
+// body is walked as it arrives and refused at the first thing that is not
+// allowed, however much of it follows.
+func TestReadBodyStreams(t *testing.T) {
+	const huge = 100 << 20
+	for _, tc := range []struct {
+		name, ct, head, unit string
 	}{
-		{4000, 3000, 0.25, 577, 433},
-		{4000, 3000, 25, 4000, 3000},
-		{4000, 3000, 0, 4000, 3000},
-		{500, 500, 0.25, 500, 500},
-		{1000, 1000, 0.25, 500, 500},
-		{10000, 1, 0.001, 1000, 1},
+		{"json array member", "application/json", `{"x":[`, "0,"},
+		{"json object member", "application/json", `{"image_url":"https://e.com/a.jpg","x":{`, `"a":0,`},
+		{"json nested arrays", "", `{"x":`, "["},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &repeatReader{head: []byte(tc.head), unit: []byte(tc.unit), n: huge}
+			_, err := dialect.ReadBody(tc.ct, r, dialect.Limits{MaxBytes: 2 * huge})
+			var be *dialect.BodyError
+			if !errors.As(err, &be) || be.TooLarge || !strings.Contains(be.Msg, `"x" must be a string, number or boolean`) {
+				t.Fatalf("got %v", err)
+			}
+			if r.read > 256<<10 {
+				t.Fatalf("read %d bytes of a refused body, want at most the sniffing buffer", r.read)
+			}
+		})
 	}
-	for _, tc := range cases {
-		bw, bh := SizeBox(tc.w, tc.h, tc.mp)
-		if bw != tc.bw || bh != tc.bh {
-			t.Errorf("SizeBox(%d, %d, %v) = %dx%d, want %dx%d", tc.w, tc.h, tc.mp, bw, bh, tc.bw, tc.bh)
-		}
-		if tc.mp > 0 && float64(bw*bh) > tc.mp*1e6+1 {
-			t.Errorf("over the cap: %dx%d", bw, bh)
-		}
+	// A body over MaxBytes is refused once MaxBytes+1 bytes are read.
+	r := &repeatReader{head: []byte(`{"image_file_b64":"`), unit: []byte("QUJD"), n: huge}
+	_, err := dialect.ReadBody("application/json", r, dialect.Limits{MaxBytes: 1 << 20})
+	var be *dialect.BodyError
+	if !errors.As(err, &be) || !be.TooLarge || r.read > 1<<20+64<<10 {
+		t.Fatalf("over MaxBytes: %v after %d bytes", err, r.read)
 	}
-}
-
-func TestParseTupleColor(t *testing.T) {
-	cases := map[string][4]uint8{
-		"(255, 0, 0, 128)":   {255, 0, 0, 128},
-		"(0, 255, 0)":        {0, 255, 0, 255},
-		"[1,2,3,4]":          {1, 2, 3, 4},
-		"10, 20, 30":         {10, 20, 30, 255},
-		"(255, 255, 255, 0)": {0, 0, 0, 0},
-		"(0, 0, 255, 0.5)":   {0, 0, 255, 128},
-		"ff0000":             {255, 0, 0, 255},
-		"#00ff0080":          {0, 255, 0, 128},
-		"white":              {255, 255, 255, 255},
-	}
-	for in, want := range cases {
-		c, ok := ParseTupleColor(in)
-		if !ok || [4]uint8{c.R, c.G, c.B, c.A} != want || !c.Set {
-			t.Errorf("ParseTupleColor(%q) = %+v, %v; want %v", in, c, ok, want)
-		}
-	}
-	for _, in := range []string{"(256, 0, 0)", "(1, 2)", "(1,2,3,4,5)", "(-1, 0, 0)", "(a, b, c)", "(0, 0, 0, 1.5)", "nope"} {
-		if _, ok := ParseTupleColor(in); ok {
-			t.Errorf("ParseTupleColor(%q) accepted", in)
-		}
+	// A form, read whole before it is split, stops at MaxBytes too.
+	r = &repeatReader{unit: []byte("a=1&"), n: huge}
+	_, err = dialect.ReadBody("", r, dialect.Limits{MaxBytes: 1 << 20, MaxParts: 10})
+	if !errors.As(err, &be) || !be.TooLarge || r.read > 1<<20+64<<10 {
+		t.Fatalf("large form: %v after %d bytes", err, r.read)
 	}
 }
 
-// formOf builds a urlencoded body for the table tests.
-func formOf(kv ...string) *Body {
-	q := url.Values{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		q.Add(kv[i], kv[i+1])
+func TestReadBodyFieldLimit(t *testing.T) {
+	lim := dialect.Limits{MaxFieldBytes: 8, LargeFields: []string{"image"}}
+	long := strings.Repeat("x", 9)
+	ct, body := dialecttest.MultipartBody(t, map[string]string{"image": long}, map[string][]byte{"file": []byte(long)})
+	for _, tc := range []struct {
+		name, ct, body string
+		ok             bool
+	}{
+		{"json value", "application/json", `{"size":"` + long + `"}`, false},
+		{"json large field", "application/json", `{"image":"` + long + `"}`, true},
+		{"json number", "application/json", `{"n":1234567890}`, false},
+		{"form value", "", "size=" + long, false},
+		{"form large field", "", "image=" + long, true},
+		{"multipart text part", "", "", false},
+		{"multipart large field and file part", ct, string(body), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == "multipart text part" {
+				tc.ct, tc.body = func() (string, string) {
+					ct, b := dialecttest.MultipartBody(t, map[string]string{"size": long}, nil)
+					return ct, string(b)
+				}()
+			}
+			_, err := dialect.ReadBody(tc.ct, strings.NewReader(tc.body), lim)
+			if tc.ok != (err == nil) {
+				t.Fatalf("got %v, want ok=%v", err, tc.ok)
+			}
+			if err != nil && !strings.Contains(err.Error(), "larger than 8 bytes") {
+				t.Fatalf("message %q", err)
+			}
+		})
 	}
-	b, err := ReadBody("application/x-www-form-urlencoded", strings.NewReader(q.Encode()), Limits{})
-	if err != nil {
-		panic(err)
+}
+
+func TestReadBodyJSONKeys(t *testing.T) {
+	// A key given twice: the last one wins, and null unsets.
+	b := dialecttest.MustRead(t, "application/json", []byte(`{"size":"hd","size":"preview","crop":"true","crop":null}`))
+	if v, _ := b.Text("size"); v != "preview" {
+		t.Errorf("size %q", v)
 	}
-	return b
+	if b.Given("crop") {
+		t.Error("a null after a value leaves the field set")
+	}
+	// Past MaxParts distinct keys.
+	if _, err := dialect.ReadBody("application/json", strings.NewReader(`{"a":1,"b":2,"c":3}`), dialect.Limits{MaxParts: 2}); err == nil {
+		t.Fatal("want an error past MaxParts")
+	}
+}
+
+type timeoutReader struct{}
+
+func (timeoutReader) Read([]byte) (int, error) { return 0, os.ErrDeadlineExceeded }
+
+func TestReadBodyTimeout(t *testing.T) {
+	_, err := dialect.ReadBody("application/json", io.MultiReader(strings.NewReader(`{"size":`), timeoutReader{}), dialect.Limits{})
+	var be *dialect.BodyError
+	if !errors.As(err, &be) || !be.Timeout || be.TooLarge || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("got %#v", err)
+	}
 }

@@ -12,52 +12,8 @@ import (
 	"github.com/jebosio/matte/params"
 )
 
-// Error is one problem with a request, in a dialect's own terms: the HTTP
-// status, the dialect's code, a title, a message fit for the client, and
-// the offending field ("" when none).
-type Error struct {
-	Status int
-	Code   string
-	Title  string
-	Detail string
-	Field  string
-}
-
-func (e *Error) Error() string {
-	if e.Field != "" {
-		return e.Code + " (" + e.Field + "): " + e.Detail
-	}
-	return e.Code + ": " + e.Detail
-}
-
-// Errors is every problem found in one request, in field order.
-type Errors []*Error
-
-func (es Errors) Error() string {
-	parts := make([]string, len(es))
-	for i, e := range es {
-		parts[i] = e.Error()
-	}
-	return strings.Join(parts, "; ")
-}
-
-// Status is the first error's status (400 for an empty list).
-func (es Errors) Status() int {
-	if len(es) == 0 {
-		return 400
-	}
-	return es[0].Status
-}
-
-// Has reports whether a field has an error.
-func (es Errors) Has(field string) bool {
-	for _, e := range es {
-		if e.Field == field {
-			return true
-		}
-	}
-	return false
-}
+// Value parsers shared by the hosted-API dialects. Each takes a field's
+// text as Body.Text returns it.
 
 // Image is a source image: bytes given in the request, or a URL to fetch.
 type Image struct {
@@ -109,25 +65,28 @@ func DecodeBase64(s string) ([]byte, error) {
 	return base64.RawStdEncoding.DecodeString(clean)
 }
 
-// parseNumber parses a finite decimal (no exponent, Inf or NaN), allowing
+// Base64Len is the length of n bytes in padded base64.
+func Base64Len(n int64) int64 { return (n + 2) / 3 * 4 }
+
+// ParseNumber parses a finite decimal (no exponent, Inf or NaN), allowing
 // surrounding spaces; -0 reads as 0.
-func parseNumber(s string) (float64, bool) {
+func ParseNumber(s string) (float64, bool) {
 	f, err := params.ParseDecimal(strings.TrimSpace(s))
 	return f + 0, err == nil
 }
 
-// parseInt parses an optionally signed integer in [lo, hi]; a JSON number
+// ParseInt parses an optionally signed integer in [lo, hi]; a JSON number
 // such as 10.0 counts.
-func parseInt(s string, lo, hi int) (int, bool) {
-	f, ok := parseNumber(s)
+func ParseInt(s string, lo, hi int) (int, bool) {
+	f, ok := ParseNumber(s)
 	if !ok || f != math.Trunc(f) || f < float64(lo) || f > float64(hi) {
 		return 0, false
 	}
 	return int(f), true
 }
 
-// parseLength parses "12px", "12" (pixels) or "12%".
-func parseLength(s string) (params.Length, bool) {
+// ParseLength parses "12px", "12" (pixels) or "12%".
+func ParseLength(s string) (params.Length, bool) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	l := params.Length{}
 	switch {
@@ -136,7 +95,7 @@ func parseLength(s string) (params.Length, bool) {
 	case strings.HasSuffix(s, "px"):
 		s = strings.TrimSuffix(s, "px")
 	}
-	f, ok := parseNumber(s)
+	f, ok := ParseNumber(s)
 	if !ok || f < 0 {
 		return params.Length{}, false
 	}
@@ -144,14 +103,14 @@ func parseLength(s string) (params.Length, bool) {
 	return l, true
 }
 
-// splitList splits on spaces and commas.
-func splitList(s string) []string {
+// SplitList splits on spaces, tabs and commas.
+func SplitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' })
 }
 
-// parseTuple parses "(a, b, ...)" or "a,b,..." (brackets optional, also
-// [ ]) into n1 to n2 integers.
-func parseTuple(s string, n1, n2 int, lo, hi int) ([]int, bool) {
+// ParseTuple parses "(a, b, ...)" or "a,b,..." (brackets optional, also
+// [ ]) into n1 to n2 integers in [lo, hi].
+func ParseTuple(s string, n1, n2 int, lo, hi int) ([]int, bool) {
 	s = strings.TrimSpace(s)
 	if len(s) >= 2 && (s[0] == '(' && s[len(s)-1] == ')' || s[0] == '[' && s[len(s)-1] == ']') {
 		s = s[1 : len(s)-1]
@@ -162,7 +121,7 @@ func parseTuple(s string, n1, n2 int, lo, hi int) ([]int, bool) {
 	}
 	out := make([]int, len(parts))
 	for i, p := range parts {
-		v, ok := parseInt(p, lo, hi)
+		v, ok := ParseInt(p, lo, hi)
 		if !ok {
 			return nil, false
 		}
@@ -171,8 +130,8 @@ func parseTuple(s string, n1, n2 int, lo, hi int) ([]int, bool) {
 	return out, true
 }
 
-// checkURL accepts an absolute http or https URL with a host.
-func checkURL(s string) bool {
+// IsHTTPURL accepts an absolute http or https URL with a host.
+func IsHTTPURL(s string) bool {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
 		return false
@@ -181,8 +140,8 @@ func checkURL(s string) bool {
 	return scheme == "http" || scheme == "https"
 }
 
-// normalizeAngle maps a finite angle into [0, 360).
-func normalizeAngle(f float64) float64 {
+// NormalizeAngle maps a finite angle into [0, 360).
+func NormalizeAngle(f float64) float64 {
 	r := math.Mod(f, 360)
 	if r < 0 {
 		r += 360
@@ -193,31 +152,15 @@ func normalizeAngle(f float64) float64 {
 	return r
 }
 
-// SizeBox is the largest box with w x h's aspect ratio and at most maxMP
-// megapixels, never above w x h (maxMP 0: w x h).
-func SizeBox(w, h int, maxMP float64) (int, int) {
-	if maxMP <= 0 || w <= 0 || h <= 0 || float64(w)*float64(h) <= maxMP*1e6 {
-		return w, h
-	}
-	limit := maxMP * 1e6
-	f := math.Sqrt(limit / (float64(w) * float64(h)))
-	bw, bh := int(math.Floor(float64(w)*f)), int(math.Floor(float64(h)*f))
-	switch {
-	case bw < 1:
-		bw, bh = 1, min(h, max(1, int(math.Floor(limit))))
-	case bh < 1:
-		bw, bh = min(w, max(1, int(math.Floor(limit)))), 1
-	}
-	return bw, bh
-}
-
-func quote(s string) string {
+// Quote quotes a client's value for an error message, cut after 40 bytes.
+func Quote(s string) string {
 	if len(s) > 40 {
 		return strconv.Quote(s[:40]) + "..."
 	}
 	return strconv.Quote(s)
 }
 
-func errf(status int, code, title, field, format string, args ...any) *Error {
-	return &Error{Status: status, Code: code, Title: title, Field: field, Detail: fmt.Sprintf(format, args...)}
+// Errorf builds one client error.
+func Errorf(status int, code, title, field, format string, args ...any) *params.Error {
+	return &params.Error{Status: status, Code: code, Title: title, Field: field, Detail: fmt.Sprintf(format, args...)}
 }

@@ -56,6 +56,16 @@ func (es Errors) Status() int {
 	return es[0].Status
 }
 
+// Has reports whether a field has an error.
+func (es Errors) Has(field string) bool {
+	for _, e := range es {
+		if e.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
 // AsErrors flattens err into the list of public errors it carries. An error
 // that is neither *Error nor Errors becomes one internal 500 error whose
 // detail says nothing about the cause.

@@ -1,18 +1,19 @@
-package dialect
+package removebg
 
 import (
 	"encoding/base64"
 	"strings"
 	"testing"
 
+	"github.com/jebosio/matte/dialect/internal/dialecttest"
 	"github.com/jebosio/matte/params"
 )
 
-var fakeImage = []byte("\xff\xd8\xff\xe0 not decoded by the parser")
+var fakeImage = dialecttest.FakeImage
 
 // rb parses remove.bg fields with an image_file_b64 source unless the
 // fields give a source themselves.
-func rb(t *testing.T, kv ...string) (*RemoveBG, Errors) {
+func rb(t *testing.T, kv ...string) (*Request, params.Errors) {
 	t.Helper()
 	hasSource := false
 	for i := 0; i < len(kv); i += 2 {
@@ -24,7 +25,7 @@ func rb(t *testing.T, kv ...string) (*RemoveBG, Errors) {
 	if !hasSource {
 		kv = append(kv, "image_file_b64", base64.StdEncoding.EncodeToString(fakeImage))
 	}
-	return ParseRemoveBG(formOf(kv...), 1<<20)
+	return Parse(dialecttest.FormOf(kv...), 1<<20)
 }
 
 func TestRemoveBGDefaults(t *testing.T) {
@@ -58,69 +59,69 @@ func TestRemoveBGFields(t *testing.T) {
 		name   string
 		kv     []string
 		params params.Params
-		check  func(t *testing.T, r *RemoveBG)
+		check  func(t *testing.T, r *Request)
 	}{
-		{"size preview", []string{"size", "preview"}, on(nil), func(t *testing.T, r *RemoveBG) {
+		{"size preview", []string{"size", "preview"}, on(nil), func(t *testing.T, r *Request) {
 			if r.Size != "preview" || r.Megapixels != 0.25 || r.Credits != 0.25 {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"size small", []string{"size", "small"}, on(nil), func(t *testing.T, r *RemoveBG) {
+		{"size small", []string{"size", "small"}, on(nil), func(t *testing.T, r *Request) {
 			if r.Megapixels != 0.25 || r.Credits != 0.25 {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"size regular", []string{"size", "regular"}, on(nil), func(t *testing.T, r *RemoveBG) {
+		{"size regular", []string{"size", "regular"}, on(nil), func(t *testing.T, r *Request) {
 			if r.Megapixels != 0.25 || r.Credits != 0.25 {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"size medium", []string{"size", "medium"}, on(nil), func(t *testing.T, r *RemoveBG) {
+		{"size medium", []string{"size", "medium"}, on(nil), func(t *testing.T, r *Request) {
 			if r.Megapixels != 1.5 || r.Credits != 1 {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"size hd", []string{"size", "hd"}, on(nil), func(t *testing.T, r *RemoveBG) {
+		{"size hd", []string{"size", "hd"}, on(nil), func(t *testing.T, r *Request) {
 			if r.Megapixels != 4 || r.Credits != 1 {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"size full", []string{"size", "full"}, on(nil), func(t *testing.T, r *RemoveBG) {
+		{"size full", []string{"size", "full"}, on(nil), func(t *testing.T, r *Request) {
 			if r.Megapixels != 25 {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"size 4k", []string{"size", "4k"}, on(nil), func(t *testing.T, r *RemoveBG) {
+		{"size 4k", []string{"size", "4k"}, on(nil), func(t *testing.T, r *Request) {
 			if r.Megapixels != 25 {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"size 50MP", []string{"size", "50MP"}, on(nil), func(t *testing.T, r *RemoveBG) {
+		{"size 50MP", []string{"size", "50MP"}, on(nil), func(t *testing.T, r *Request) {
 			if r.Megapixels != 50 || r.Size != "50mp" {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"size auto", []string{"size", "auto"}, on(nil), func(t *testing.T, r *RemoveBG) {
+		{"size auto", []string{"size", "auto"}, on(nil), func(t *testing.T, r *Request) {
 			if r.Megapixels != 0 || r.Credits != 1 {
 				t.Errorf("%+v", r)
 			}
 		}},
-		{"type person", []string{"type", "person"}, on(nil), func(t *testing.T, r *RemoveBG) {
+		{"type person", []string{"type", "person"}, on(nil), func(t *testing.T, r *Request) {
 			if r.XType() != "person" {
 				t.Errorf("X-Type %q", r.XType())
 			}
 		}},
-		{"type car_interior", []string{"type", "car_interior"}, on(nil), func(t *testing.T, r *RemoveBG) {
+		{"type car_interior", []string{"type", "car_interior"}, on(nil), func(t *testing.T, r *Request) {
 			if r.XType() != "car_interior" {
 				t.Errorf("X-Type %q", r.XType())
 			}
 		}},
-		{"type auto", []string{"type", "auto"}, on(nil), func(t *testing.T, r *RemoveBG) {
+		{"type auto", []string{"type", "auto"}, on(nil), func(t *testing.T, r *Request) {
 			if r.XType() != "other" {
 				t.Errorf("X-Type %q", r.XType())
 			}
 		}},
-		{"type_level", []string{"type_level", "latest"}, on(nil), func(t *testing.T, r *RemoveBG) {
+		{"type_level", []string{"type_level", "latest"}, on(nil), func(t *testing.T, r *Request) {
 			if r.TypeLevel != "latest" {
 				t.Errorf("%q", r.TypeLevel)
 			}
@@ -134,7 +135,7 @@ func TestRemoveBGFields(t *testing.T) {
 		{"format auto with opaque bg_color", []string{"format", "auto", "bg_color", "81d4fa"},
 			on(func(p *params.Params) {
 				p.Background = params.Color{R: 0x81, G: 0xd4, B: 0xfa, A: 255, Set: true}
-			}), func(t *testing.T, r *RemoveBG) {
+			}), func(t *testing.T, r *Request) {
 				if r.OutputFormat() != params.FormatJPEG {
 					t.Errorf("auto with an opaque background: %v", r.OutputFormat())
 				}
@@ -142,14 +143,14 @@ func TestRemoveBGFields(t *testing.T) {
 		{"format auto with translucent bg_color", []string{"bg_color", "81d4fa77"},
 			on(func(p *params.Params) {
 				p.Background = params.Color{R: 0x81, G: 0xd4, B: 0xfa, A: 0x77, Set: true}
-			}), func(t *testing.T, r *RemoveBG) {
+			}), func(t *testing.T, r *Request) {
 				if r.OutputFormat() != params.FormatPNG {
 					t.Errorf("auto with a translucent background: %v", r.OutputFormat())
 				}
 			}},
 		{"bg_color name", []string{"bg_color", "green"}, on(func(p *params.Params) { p.Background = params.Color{G: 128, A: 255, Set: true} }), nil},
 		{"bg_color with #", []string{"bg_color", "#fff"}, on(func(p *params.Params) { p.Background = params.Color{R: 255, G: 255, B: 255, A: 255, Set: true} }), nil},
-		{"roi percent", []string{"roi", "0% 0% 100% 100%"}, on(nil), func(t *testing.T, r *RemoveBG) {
+		{"roi percent", []string{"roi", "0% 0% 100% 100%"}, on(nil), func(t *testing.T, r *Request) {
 			if r.ROI == nil {
 				t.Fatal("no roi")
 			}
@@ -157,7 +158,7 @@ func TestRemoveBGFields(t *testing.T) {
 				t.Errorf("the whole image is no ROI: %+v %v", e, ok)
 			}
 		}},
-		{"roi pixels", []string{"roi", "10px 20px 110px 220px"}, on(nil), func(t *testing.T, r *RemoveBG) {
+		{"roi pixels", []string{"roi", "10px 20px 110px 220px"}, on(nil), func(t *testing.T, r *Request) {
 			e, ok := r.Extras(400, 300, nil)
 			if !ok || e.ROI != (params.Rect{X: 10, Y: 20, W: 100, H: 200}) {
 				t.Errorf("%+v %v", e, ok)
@@ -166,7 +167,7 @@ func TestRemoveBGFields(t *testing.T) {
 				t.Error("an ROI outside a 5x5 image is not empty")
 			}
 		}},
-		{"roi mixed units, commas", []string{"roi", "10%,0,50%,100px"}, on(nil), func(t *testing.T, r *RemoveBG) {
+		{"roi mixed units, commas", []string{"roi", "10%,0,50%,100px"}, on(nil), func(t *testing.T, r *Request) {
 			e, ok := r.Extras(400, 300, nil)
 			if !ok || e.ROI != (params.Rect{X: 40, Y: 0, W: 160, H: 100}) {
 				t.Errorf("%+v %v", e, ok)
@@ -175,25 +176,25 @@ func TestRemoveBGFields(t *testing.T) {
 		{"crop", []string{"crop", "true"}, on(func(p *params.Params) { p.Removal.CropToForeground = true }), nil},
 		{"crop 1", []string{"crop", "1"}, on(func(p *params.Params) { p.Removal.CropToForeground = true }), nil},
 		{"crop false", []string{"crop", "false"}, on(nil), nil},
-		{"crop_margin one value", []string{"crop", "true", "crop_margin", "30px"}, on(func(p *params.Params) { p.Removal.CropToForeground = true }), func(t *testing.T, r *RemoveBG) {
+		{"crop_margin one value", []string{"crop", "true", "crop_margin", "30px"}, on(func(p *params.Params) { p.Removal.CropToForeground = true }), func(t *testing.T, r *Request) {
 			e, _ := r.Extras(100, 100, nil)
 			l := params.Length{Value: 30}
 			if !e.MarginsSet || e.Margins != [4]params.Length{l, l, l, l} {
 				t.Errorf("%+v", e)
 			}
 		}},
-		{"crop_margin two values", []string{"crop", "true", "crop_margin", "10% 20px"}, on(func(p *params.Params) { p.Removal.CropToForeground = true }), func(t *testing.T, r *RemoveBG) {
+		{"crop_margin two values", []string{"crop", "true", "crop_margin", "10% 20px"}, on(func(p *params.Params) { p.Removal.CropToForeground = true }), func(t *testing.T, r *Request) {
 			a, b := params.Length{Value: 10, Percent: true}, params.Length{Value: 20}
 			if r.Margins != [4]params.Length{a, b, a, b} {
 				t.Errorf("%+v", r.Margins)
 			}
 		}},
-		{"crop_margin four values", []string{"crop", "true", "crop_margin", "1px,2px,3px,4px"}, on(func(p *params.Params) { p.Removal.CropToForeground = true }), func(t *testing.T, r *RemoveBG) {
+		{"crop_margin four values", []string{"crop", "true", "crop_margin", "1px,2px,3px,4px"}, on(func(p *params.Params) { p.Removal.CropToForeground = true }), func(t *testing.T, r *Request) {
 			if r.Margins[0].Value != 1 || r.Margins[3].Value != 4 {
 				t.Errorf("%+v", r.Margins)
 			}
 		}},
-		{"crop_margin without crop does nothing", []string{"crop_margin", "30px"}, on(nil), func(t *testing.T, r *RemoveBG) {
+		{"crop_margin without crop does nothing", []string{"crop_margin", "30px"}, on(nil), func(t *testing.T, r *Request) {
 			if e, _ := r.Extras(100, 100, nil); e.MarginsSet {
 				t.Errorf("%+v", e)
 			}
@@ -204,13 +205,13 @@ func TestRemoveBGFields(t *testing.T) {
 		{"position center", []string{"position", "center"}, on(func(p *params.Params) { p.Removal.Position = centre }), nil},
 		{"position one value", []string{"position", "30%"}, on(func(p *params.Params) { p.Removal.Position = params.Position{X: 30, Y: 30, Set: true} }), nil},
 		{"position two values", []string{"position", "0% 100%"}, on(func(p *params.Params) { p.Removal.Position = params.Position{X: 0, Y: 100, Set: true} }), nil},
-		{"channels alpha", []string{"channels", "alpha", "bg_color", "red"}, on(func(p *params.Params) { p.Removal.MaskOnly = true }), func(t *testing.T, r *RemoveBG) {
+		{"channels alpha", []string{"channels", "alpha", "bg_color", "red"}, on(func(p *params.Params) { p.Removal.MaskOnly = true }), func(t *testing.T, r *Request) {
 			if r.OutputFormat() != params.FormatPNG {
 				t.Errorf("the matte is PNG with format=auto: %v", r.OutputFormat())
 			}
 		}},
 		{"channels rgba", []string{"channels", "rgba"}, on(nil), nil},
-		{"bg_image_url", []string{"bg_image_url", "https://example.com/bg.jpg"}, on(nil), func(t *testing.T, r *RemoveBG) {
+		{"bg_image_url", []string{"bg_image_url", "https://example.com/bg.jpg"}, on(nil), func(t *testing.T, r *Request) {
 			if r.BgImage == nil || r.BgImage.URL != "https://example.com/bg.jpg" || r.OutputFormat() != params.FormatJPEG {
 				t.Errorf("%+v", r.BgImage)
 			}
@@ -227,7 +228,7 @@ func TestRemoveBGFields(t *testing.T) {
 		{"semitransparency true", []string{"semitransparency", "TRUE"}, on(nil), nil},
 		{"empty fields are unset", []string{"size", "", "format", "", "roi", "", "bg_color", "", "crop", ""}, on(nil), nil},
 		{"unknown fields are ignored", []string{"whatever", "x"}, on(nil), nil},
-		{"image_url", []string{"image_url", "https://example.com/a.jpg"}, on(nil), func(t *testing.T, r *RemoveBG) {
+		{"image_url", []string{"image_url", "https://example.com/a.jpg"}, on(nil), func(t *testing.T, r *Request) {
 			if r.Source.URL != "https://example.com/a.jpg" || r.Source.Field != "image_url" {
 				t.Errorf("%+v", r.Source)
 			}
@@ -259,46 +260,46 @@ func TestRemoveBGErrors(t *testing.T) {
 		code  string
 		field string
 	}{
-		{"missing source", []string{"-", "", "size", "hd"}, RBMissingSource, ""},
-		{"multiple sources", []string{"image_url", "https://e.com/a.jpg", "image_file_b64", b64}, RBMultipleSources, "image_url"},
-		{"image_file as text", []string{"image_file", "abc"}, RBMissingSource, "image_file"},
-		{"invalid image url", []string{"image_url", "ftp://e.com/a.jpg"}, RBInvalidImageURL, "image_url"},
-		{"relative image url", []string{"image_url", "/a.jpg"}, RBInvalidImageURL, "image_url"},
-		{"bad base64", []string{"image_file_b64", "!!!"}, RBInvalidImageFileB64, "image_file_b64"},
-		{"file too large", []string{"image_file_b64", base64.StdEncoding.EncodeToString(make([]byte, 2<<20))}, RBFileTooLarge, "image_file_b64"},
-		{"invalid size", []string{"size", "huge"}, RBInvalidSize, "size"},
-		{"invalid type", []string{"type", "robot"}, RBInvalidType, "type"},
-		{"invalid type_level", []string{"type_level", "3"}, RBInvalidTypeLevel, "type_level"},
-		{"invalid format", []string{"format", "gif"}, RBInvalidFormat, "format"},
-		{"invalid roi: three values", []string{"roi", "0 0 10"}, RBInvalidROI, "roi"},
-		{"invalid roi: inverted", []string{"roi", "50% 0% 10% 100%"}, RBInvalidROI, "roi"},
-		{"invalid roi: over 100%", []string{"roi", "0% 0% 150% 100%"}, RBInvalidROI, "roi"},
-		{"invalid roi: negative", []string{"roi", "-5px 0 10px 10px"}, RBInvalidROI, "roi"},
-		{"invalid crop", []string{"crop", "maybe"}, RBInvalidCrop, "crop"},
-		{"invalid crop_margin: three values", []string{"crop_margin", "1px 2px 3px"}, RBInvalidCropMargin, "crop_margin"},
-		{"invalid crop_margin: unit", []string{"crop_margin", "3em"}, RBInvalidCropMargin, "crop_margin"},
-		{"invalid crop_margin: negative", []string{"crop_margin", "-3px"}, RBInvalidCropMargin, "crop_margin"},
-		{"invalid scale", []string{"scale", "5%"}, RBInvalidScale, "scale"},
-		{"invalid scale: over", []string{"scale", "101%"}, RBInvalidScale, "scale"},
-		{"invalid position", []string{"position", "left"}, RBInvalidPosition, "position"},
-		{"invalid position: three values", []string{"position", "1% 2% 3%"}, RBInvalidPosition, "position"},
-		{"invalid position: over", []string{"position", "120%"}, RBInvalidPosition, "position"},
-		{"invalid channels", []string{"channels", "rgb"}, RBInvalidChannels, "channels"},
-		{"invalid bg_color", []string{"bg_color", "notacolour"}, RBInvalidBgColor, "bg_color"},
-		{"invalid bg_image_url", []string{"bg_image_url", "file:///etc/passwd"}, RBInvalidBgImageURL, "bg_image_url"},
-		{"bg_color and bg_image_url", []string{"bg_color", "fff", "bg_image_url", "https://e.com/bg.jpg"}, RBMultipleBackgrounds, "bg_image_url"},
-		{"invalid add_shadow", []string{"add_shadow", "yes"}, RBInvalidAddShadow, "add_shadow"},
-		{"invalid shadow_type", []string{"shadow_type", "long"}, RBInvalidShadowType, "shadow_type"},
-		{"invalid shadow_opacity", []string{"shadow_opacity", "101"}, RBInvalidShadowOpacity, "shadow_opacity"},
-		{"invalid shadow_opacity: fraction", []string{"shadow_opacity", "0.5"}, RBInvalidShadowOpacity, "shadow_opacity"},
-		{"invalid semitransparency", []string{"semitransparency", "half"}, RBInvalidSemitransp, "semitransparency"},
+		{"missing source", []string{"-", "", "size", "hd"}, CodeMissingSource, ""},
+		{"multiple sources", []string{"image_url", "https://e.com/a.jpg", "image_file_b64", b64}, CodeMultipleSources, "image_url"},
+		{"image_file as text", []string{"image_file", "abc"}, CodeMissingSource, "image_file"},
+		{"invalid image url", []string{"image_url", "ftp://e.com/a.jpg"}, CodeInvalidImageURL, "image_url"},
+		{"relative image url", []string{"image_url", "/a.jpg"}, CodeInvalidImageURL, "image_url"},
+		{"bad base64", []string{"image_file_b64", "!!!"}, CodeInvalidImageFileB64, "image_file_b64"},
+		{"file too large", []string{"image_file_b64", base64.StdEncoding.EncodeToString(make([]byte, 2<<20))}, CodeFileTooLarge, "image_file_b64"},
+		{"invalid size", []string{"size", "huge"}, CodeInvalidSize, "size"},
+		{"invalid type", []string{"type", "robot"}, CodeInvalidType, "type"},
+		{"invalid type_level", []string{"type_level", "3"}, CodeInvalidTypeLevel, "type_level"},
+		{"invalid format", []string{"format", "gif"}, CodeInvalidFormat, "format"},
+		{"invalid roi: three values", []string{"roi", "0 0 10"}, CodeInvalidROI, "roi"},
+		{"invalid roi: inverted", []string{"roi", "50% 0% 10% 100%"}, CodeInvalidROI, "roi"},
+		{"invalid roi: over 100%", []string{"roi", "0% 0% 150% 100%"}, CodeInvalidROI, "roi"},
+		{"invalid roi: negative", []string{"roi", "-5px 0 10px 10px"}, CodeInvalidROI, "roi"},
+		{"invalid crop", []string{"crop", "maybe"}, CodeInvalidCrop, "crop"},
+		{"invalid crop_margin: three values", []string{"crop_margin", "1px 2px 3px"}, CodeInvalidCropMargin, "crop_margin"},
+		{"invalid crop_margin: unit", []string{"crop_margin", "3em"}, CodeInvalidCropMargin, "crop_margin"},
+		{"invalid crop_margin: negative", []string{"crop_margin", "-3px"}, CodeInvalidCropMargin, "crop_margin"},
+		{"invalid scale", []string{"scale", "5%"}, CodeInvalidScale, "scale"},
+		{"invalid scale: over", []string{"scale", "101%"}, CodeInvalidScale, "scale"},
+		{"invalid position", []string{"position", "left"}, CodeInvalidPosition, "position"},
+		{"invalid position: three values", []string{"position", "1% 2% 3%"}, CodeInvalidPosition, "position"},
+		{"invalid position: over", []string{"position", "120%"}, CodeInvalidPosition, "position"},
+		{"invalid channels", []string{"channels", "rgb"}, CodeInvalidChannels, "channels"},
+		{"invalid bg_color", []string{"bg_color", "notacolour"}, CodeInvalidBgColor, "bg_color"},
+		{"invalid bg_image_url", []string{"bg_image_url", "file:///etc/passwd"}, CodeInvalidBgImageURL, "bg_image_url"},
+		{"bg_color and bg_image_url", []string{"bg_color", "fff", "bg_image_url", "https://e.com/bg.jpg"}, CodeMultipleBackgrounds, "bg_image_url"},
+		{"invalid add_shadow", []string{"add_shadow", "yes"}, CodeInvalidAddShadow, "add_shadow"},
+		{"invalid shadow_type", []string{"shadow_type", "long"}, CodeInvalidShadowType, "shadow_type"},
+		{"invalid shadow_opacity", []string{"shadow_opacity", "101"}, CodeInvalidShadowOpacity, "shadow_opacity"},
+		{"invalid shadow_opacity: fraction", []string{"shadow_opacity", "0.5"}, CodeInvalidShadowOpacity, "shadow_opacity"},
+		{"invalid semitransparency", []string{"semitransparency", "half"}, CodeInvalidSemitransp, "semitransparency"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			kv := tc.kv
 			if kv[0] == "-" {
 				kv = kv[2:]
-				_, errs := ParseRemoveBG(formOf(kv...), 1<<20)
+				_, errs := Parse(dialecttest.FormOf(kv...), 1<<20)
 				checkErr(t, errs, tc.code, tc.field)
 				return
 			}
@@ -312,26 +313,26 @@ func TestRemoveBGErrors(t *testing.T) {
 		t.Fatalf("got %v", errs)
 	}
 	// Files: an empty upload, a bg_image_file.
-	ct, body := multipartBody(t, nil, map[string][]byte{"image_file": nil})
-	_, errs = ParseRemoveBG(mustRead(t, ct, body), 0)
-	checkErr(t, errs, RBMissingSource, "image_file")
-	ct, body = multipartBody(t, nil, map[string][]byte{"image_file": fakeImage, "bg_image_file": nil})
-	_, errs = ParseRemoveBG(mustRead(t, ct, body), 0)
-	checkErr(t, errs, RBInvalidBgImageFile, "bg_image_file")
-	ct, body = multipartBody(t, map[string]string{"bg_color": "fff"}, map[string][]byte{"image_file": fakeImage, "bg_image_file": fakeImage})
-	_, errs = ParseRemoveBG(mustRead(t, ct, body), 0)
-	checkErr(t, errs, RBMultipleBackgrounds, "bg_image_file")
-	ct, body = multipartBody(t, nil, map[string][]byte{"image_file": fakeImage, "bg_image_file": make([]byte, 100)})
-	_, errs = ParseRemoveBG(mustRead(t, ct, body), 50)
-	checkErr(t, errs, RBFileTooLarge, "bg_image_file")
-	ct, body = multipartBody(t, nil, map[string][]byte{"image_file": fakeImage, "bg_image_file": fakeImage})
-	r, errs := ParseRemoveBG(mustRead(t, ct, body), 0)
+	ct, body := dialecttest.MultipartBody(t, nil, map[string][]byte{"image_file": nil})
+	_, errs = Parse(dialecttest.MustRead(t, ct, body), 0)
+	checkErr(t, errs, CodeMissingSource, "image_file")
+	ct, body = dialecttest.MultipartBody(t, nil, map[string][]byte{"image_file": fakeImage, "bg_image_file": nil})
+	_, errs = Parse(dialecttest.MustRead(t, ct, body), 0)
+	checkErr(t, errs, CodeInvalidBgImageFile, "bg_image_file")
+	ct, body = dialecttest.MultipartBody(t, map[string]string{"bg_color": "fff"}, map[string][]byte{"image_file": fakeImage, "bg_image_file": fakeImage})
+	_, errs = Parse(dialecttest.MustRead(t, ct, body), 0)
+	checkErr(t, errs, CodeMultipleBackgrounds, "bg_image_file")
+	ct, body = dialecttest.MultipartBody(t, nil, map[string][]byte{"image_file": fakeImage, "bg_image_file": make([]byte, 100)})
+	_, errs = Parse(dialecttest.MustRead(t, ct, body), 50)
+	checkErr(t, errs, CodeFileTooLarge, "bg_image_file")
+	ct, body = dialecttest.MultipartBody(t, nil, map[string][]byte{"image_file": fakeImage, "bg_image_file": fakeImage})
+	r, errs := Parse(dialecttest.MustRead(t, ct, body), 0)
 	if errs != nil || r.BgImage == nil || r.BgImage.Field != "bg_image_file" || r.Source.Field != "image_file" {
 		t.Fatalf("bg_image_file: %+v %v", r, errs)
 	}
 }
 
-func checkErr(t *testing.T, errs Errors, code, field string) {
+func checkErr(t *testing.T, errs params.Errors, code, field string) {
 	t.Helper()
 	if len(errs) == 0 {
 		t.Fatalf("no error, want %s", code)
@@ -346,13 +347,38 @@ func checkErr(t *testing.T, errs Errors, code, field string) {
 }
 
 func TestRemoveBGJSONBooleans(t *testing.T) {
-	b := mustRead(t, "application/json", []byte(`{"image_file_b64":"`+base64.StdEncoding.EncodeToString(fakeImage)+`","crop":true,"semitransparency":false,"add_shadow":1,"shadow_opacity":30,"size":"","format":null}`))
-	r, errs := ParseRemoveBG(b, 0)
+	b := dialecttest.MustRead(t, "application/json", []byte(`{"image_file_b64":"`+base64.StdEncoding.EncodeToString(fakeImage)+`","crop":true,"semitransparency":false,"add_shadow":1,"shadow_opacity":30,"size":"","format":null}`))
+	r, errs := Parse(b, 0)
 	if errs != nil {
 		t.Fatal(errs)
 	}
 	rm := r.Params.Removal
 	if !rm.CropToForeground || !rm.Hard || !rm.Shadow.Enabled || rm.Shadow.Opacity != 0.3 || !r.FormatAuto || r.Size != "auto" {
 		t.Fatalf("%+v", r)
+	}
+}
+
+func TestSizeBox(t *testing.T) {
+	cases := []struct {
+		w, h int
+		mp   float64
+		bw   int
+		bh   int
+	}{
+		{4000, 3000, 0.25, 577, 433},
+		{4000, 3000, 25, 4000, 3000},
+		{4000, 3000, 0, 4000, 3000},
+		{500, 500, 0.25, 500, 500},
+		{1000, 1000, 0.25, 500, 500},
+		{10000, 1, 0.001, 1000, 1},
+	}
+	for _, tc := range cases {
+		bw, bh := SizeBox(tc.w, tc.h, tc.mp)
+		if bw != tc.bw || bh != tc.bh {
+			t.Errorf("SizeBox(%d, %d, %v) = %dx%d, want %dx%d", tc.w, tc.h, tc.mp, bw, bh, tc.bw, tc.bh)
+		}
+		if tc.mp > 0 && float64(bw*bh) > tc.mp*1e6+1 {
+			t.Errorf("over the cap: %dx%d", bw, bh)
+		}
 	}
 }

@@ -1,16 +1,17 @@
-package dialect
+package rembgcom
 
 import (
 	"testing"
 
+	"github.com/jebosio/matte/dialect/internal/dialecttest"
 	"github.com/jebosio/matte/params"
 )
 
 // rc parses rembg.com fields with a multipart image file.
-func rc(t *testing.T, fields map[string]string) (*RembgCom, Errors) {
+func rc(t *testing.T, fields map[string]string) (*Request, params.Errors) {
 	t.Helper()
-	ct, body := multipartBody(t, fields, map[string][]byte{"image": fakeImage})
-	return ParseRembgCom(mustRead(t, ct, body), 1<<20)
+	ct, body := dialecttest.MultipartBody(t, fields, map[string][]byte{"image": dialecttest.FakeImage})
+	return Parse(dialecttest.MustRead(t, ct, body), 1<<20)
 }
 
 func TestRembgComFields(t *testing.T) {
@@ -25,10 +26,10 @@ func TestRembgComFields(t *testing.T) {
 		name   string
 		fields map[string]string
 		params params.Params
-		check  func(t *testing.T, r *RembgCom)
+		check  func(t *testing.T, r *Request)
 	}{
-		{"defaults", nil, on(nil), func(t *testing.T, r *RembgCom) {
-			if r.ReturnBase64 || !r.Extras.IsZero() || string(r.Source.Data) != string(fakeImage) {
+		{"defaults", nil, on(nil), func(t *testing.T, r *Request) {
+			if r.ReturnBase64 || !r.Extras.IsZero() || string(r.Source.Data) != string(dialecttest.FakeImage) {
 				t.Errorf("%+v", r)
 			}
 		}},
@@ -43,7 +44,7 @@ func TestRembgComFields(t *testing.T) {
 		{"exact_resize with one side", map[string]string{"w": "800", "exact_resize": "1"}, on(func(p *params.Params) { p.Width = 800 }), nil},
 		{"w of 10000", map[string]string{"w": "10000"}, on(func(p *params.Params) { p.Width = 10000 }), nil},
 		{"mask", map[string]string{"mask": "true"}, on(func(p *params.Params) { p.Removal.MaskOnly = true }), nil},
-		{"return_base64", map[string]string{"return_base64": "True"}, on(nil), func(t *testing.T, r *RembgCom) {
+		{"return_base64", map[string]string{"return_base64": "True"}, on(nil), func(t *testing.T, r *Request) {
 			if !r.ReturnBase64 {
 				t.Error("return_base64 off")
 			}
@@ -51,12 +52,12 @@ func TestRembgComFields(t *testing.T) {
 		{"angle turns counter-clockwise", map[string]string{"angle": "90"}, on(func(p *params.Params) { p.Rotate = 270 }), nil},
 		{"angle negative", map[string]string{"angle": "-45.5"}, on(func(p *params.Params) { p.Rotate = 45.5 }), nil},
 		{"angle 360", map[string]string{"angle": "360"}, on(nil), nil},
-		{"expand false", map[string]string{"angle": "30", "expand": "false"}, on(func(p *params.Params) { p.Rotate = 330 }), func(t *testing.T, r *RembgCom) {
+		{"expand false", map[string]string{"angle": "30", "expand": "false"}, on(func(p *params.Params) { p.Rotate = 330 }), func(t *testing.T, r *Request) {
 			if !r.Extras.KeepCanvas {
 				t.Error("expand=false does not keep the canvas")
 			}
 		}},
-		{"expand false without angle", map[string]string{"expand": "0"}, on(nil), func(t *testing.T, r *RembgCom) {
+		{"expand false without angle", map[string]string{"expand": "0"}, on(nil), func(t *testing.T, r *Request) {
 			if !r.Extras.IsZero() {
 				t.Error("no rotation, no extras")
 			}
@@ -88,16 +89,16 @@ func TestRembgComErrors(t *testing.T) {
 		field  string
 		msg    string
 	}{
-		{"w not a number", map[string]string{"w": "wide"}, "w", RCMsgInvalidWidth},
-		{"w zero", map[string]string{"w": "0"}, "w", RCMsgInvalidWidth},
-		{"w fraction", map[string]string{"w": "10.5"}, "w", RCMsgInvalidWidth},
-		{"w over 10000", map[string]string{"w": "10001"}, "w", RCMsgWidthTooLarge},
-		{"h over 10000", map[string]string{"h": "20000"}, "h", RCMsgHeightTooLarge},
-		{"h negative", map[string]string{"h": "-3"}, "h", RCMsgInvalidHeight},
-		{"angle", map[string]string{"angle": "ninety"}, "angle", RCMsgInvalidAngle},
-		{"bg_color", map[string]string{"bg_color": "#12"}, "bg_color", RCMsgInvalidColor},
-		{"mask with bg_color", map[string]string{"mask": "true", "bg_color": "red"}, "bg_color", RCMsgMaskWithColor},
-		{"format", map[string]string{"format": "jpg"}, "format", RCMsgInvalidFormat},
+		{"w not a number", map[string]string{"w": "wide"}, "w", MsgInvalidWidth},
+		{"w zero", map[string]string{"w": "0"}, "w", MsgInvalidWidth},
+		{"w fraction", map[string]string{"w": "10.5"}, "w", MsgInvalidWidth},
+		{"w over 10000", map[string]string{"w": "10001"}, "w", MsgWidthTooLarge},
+		{"h over 10000", map[string]string{"h": "20000"}, "h", MsgHeightTooLarge},
+		{"h negative", map[string]string{"h": "-3"}, "h", MsgInvalidHeight},
+		{"angle", map[string]string{"angle": "ninety"}, "angle", MsgInvalidAngle},
+		{"bg_color", map[string]string{"bg_color": "#12"}, "bg_color", MsgInvalidColor},
+		{"mask with bg_color", map[string]string{"mask": "true", "bg_color": "red"}, "bg_color", MsgMaskWithColor},
+		{"format", map[string]string{"format": "jpg"}, "format", MsgInvalidFormat},
 		{"exact_resize", map[string]string{"exact_resize": "yes"}, "exact_resize", "Invalid exact_resize: must be true or false"},
 		{"mask", map[string]string{"mask": "2"}, "mask", "Invalid mask: must be true or false"},
 		{"return_base64", map[string]string{"return_base64": "maybe"}, "return_base64", "Invalid return_base64: must be true or false"},
@@ -117,26 +118,26 @@ func TestRembgComErrors(t *testing.T) {
 		t.Fatalf("got %v", errs)
 	}
 	// The image: missing, empty, too large, base64 text.
-	_, errs = ParseRembgCom(formOf("w", "10"), 0)
-	if len(errs) != 1 || errs[0].Field != "image" || errs[0].Detail != RCMsgNoImage {
+	_, errs = Parse(dialecttest.FormOf("w", "10"), 0)
+	if len(errs) != 1 || errs[0].Field != "image" || errs[0].Detail != MsgNoImage {
 		t.Fatalf("missing image: %v", errs)
 	}
-	ct, body := multipartBody(t, nil, map[string][]byte{"image": nil})
-	_, errs = ParseRembgCom(mustRead(t, ct, body), 0)
-	if len(errs) != 1 || errs[0].Detail != RCMsgEmptyFile {
+	ct, body := dialecttest.MultipartBody(t, nil, map[string][]byte{"image": nil})
+	_, errs = Parse(dialecttest.MustRead(t, ct, body), 0)
+	if len(errs) != 1 || errs[0].Detail != MsgEmptyFile {
 		t.Fatalf("empty file: %v", errs)
 	}
-	ct, body = multipartBody(t, nil, map[string][]byte{"image": make([]byte, 100)})
-	_, errs = ParseRembgCom(mustRead(t, ct, body), 50)
-	if len(errs) != 1 || errs[0].Status != 413 || errs[0].Detail != RCMsgTooLarge {
+	ct, body = dialecttest.MultipartBody(t, nil, map[string][]byte{"image": make([]byte, 100)})
+	_, errs = Parse(dialecttest.MustRead(t, ct, body), 50)
+	if len(errs) != 1 || errs[0].Status != 413 || errs[0].Detail != MsgTooLarge {
 		t.Fatalf("too large: %v", errs)
 	}
-	r, errs := ParseRembgCom(formOf("image", "data:image/jpeg;base64,/9j/4A=="), 0)
+	r, errs := Parse(dialecttest.FormOf("image", "data:image/jpeg;base64,/9j/4A=="), 0)
 	if errs != nil || len(r.Source.Data) != 4 {
 		t.Fatalf("base64 image: %+v %v", r, errs)
 	}
-	_, errs = ParseRembgCom(formOf("image", "@@@"), 0)
-	if len(errs) != 1 || errs[0].Detail != RCMsgUnsupported {
+	_, errs = Parse(dialecttest.FormOf("image", "@@@"), 0)
+	if len(errs) != 1 || errs[0].Detail != MsgUnsupported {
 		t.Fatalf("text image: %v", errs)
 	}
 }

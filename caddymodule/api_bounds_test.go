@@ -1,0 +1,278 @@
+package caddymodule_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image/color"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
+)
+
+// The hosted APIs' resource bounds (issue 16, findings 5 to 7), through the
+// real server. Raw connections stand in for clients that misbehave in ways
+// net/http's client will not.
+
+// rawRequest opens a connection to the test server and writes head (the
+// request line and headers, without the blank line). It returns the
+// connection and a reader for the answer.
+func rawRequest(t *testing.T, head string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", "127.0.0.1:9080", 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := io.WriteString(conn, head+"\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	return conn, bufio.NewReader(conn)
+}
+
+// readAnswer reads the response on br within limit and its JSON body.
+func readAnswer(t *testing.T, conn net.Conn, br *bufio.Reader, limit time.Duration) (*http.Response, map[string]any, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	conn.SetReadDeadline(start.Add(limit))
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("no answer within %v: %v", limit, err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	var v map[string]any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("%d: %v: %s", res.StatusCode, err, body)
+	}
+	return res, v, time.Since(start)
+}
+
+// trickle writes chunk to conn every interval until the connection fails
+// or the test ends.
+func trickle(conn net.Conn, chunk string, interval time.Duration) {
+	go func() {
+		for {
+			time.Sleep(interval)
+			conn.SetWriteDeadline(time.Now().Add(time.Second))
+			if _, err := io.WriteString(conn, chunk); err != nil {
+				return
+			}
+		}
+	}()
+}
+
+// serverCloses checks that the server closes conn soon after its answer,
+// while the client is still sending.
+func serverCloses(t *testing.T, conn net.Conn, br *bufio.Reader) {
+	t.Helper()
+	conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+	if _, err := br.ReadByte(); err != io.EOF && !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("the server keeps the connection after its answer: %v", err)
+	}
+}
+
+// apiError returns a dialect's error code (or rembg.com's message) from a
+// JSON error body.
+func apiError(v map[string]any) string {
+	switch e := v["error"].(type) {
+	case map[string]any: // fapihub
+		return fmt.Sprint(e["code"])
+	case string: // rembg.com
+		return e
+	}
+	if list, ok := v["errors"].([]any); ok && len(list) > 0 { // remove.bg
+		return fmt.Sprint(list[0].(map[string]any)["code"])
+	}
+	return fmt.Sprint(v)
+}
+
+// TestAPIBodyBounds: a declared length over the limit is refused before
+// any of the body is read, a body that trickles or never ends is cut off
+// at api_body_timeout, and an array in a JSON body is refused at its first
+// token without the body being buffered or decoded.
+func TestAPIBodyBounds(t *testing.T) {
+	tester := caddytest.NewTester(t)
+	tester.InitServer(apiCaddyfile(t.TempDir(), "", "api_body_timeout 1s"), "caddyfile")
+
+	t.Run("declared Content-Length over the limit", func(t *testing.T) {
+		for _, tc := range []struct {
+			path   string
+			status int
+			err    string
+		}{
+			{"/v1.0/removebg", 400, "file_too_large"},
+			// rembg.com's documented wording for a file over its limit.
+			{"/rmbg", 413, "File size (953674.3 MB) exceeds the maximum allowed size of 1.8 MB."},
+			{"/v2/rembg/", 413, "file_too_large"},
+		} {
+			conn, br := rawRequest(t, "POST "+tc.path+" HTTP/1.1\r\nHost: localhost:9080\r\nContent-Type: application/json\r\nContent-Length: 1000000000000")
+			res, v, took := readAnswer(t, conn, br, 5*time.Second)
+			if res.StatusCode != tc.status || apiError(v) != tc.err || took > 2*time.Second {
+				t.Errorf("%s: %d %v after %v, want %d %s at once", tc.path, res.StatusCode, v, took, tc.status, tc.err)
+			}
+		}
+	})
+	t.Run("a body sent a byte at a time", func(t *testing.T) {
+		for _, tc := range []struct{ path, code string }{{"/v1.0/removebg", "request_timeout"}, {"/v2/rembg/", "request_timeout"}} {
+			conn, br := rawRequest(t, "POST "+tc.path+" HTTP/1.1\r\nHost: localhost:9080\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000")
+			trickle(conn, "a", 200*time.Millisecond)
+			res, v, took := readAnswer(t, conn, br, 10*time.Second)
+			if res.StatusCode != http.StatusRequestTimeout || apiError(v) != tc.code || took > 4*time.Second {
+				t.Fatalf("%s: %d %v after %v, want 408 %s after about 1s", tc.path, res.StatusCode, v, took, tc.code)
+			}
+			if !res.Close {
+				t.Errorf("%s: the answer does not say Connection: close", tc.path)
+			}
+			serverCloses(t, conn, br)
+		}
+	})
+	t.Run("a chunked body that never ends", func(t *testing.T) {
+		conn, br := rawRequest(t, "POST /rmbg HTTP/1.1\r\nHost: localhost:9080\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked")
+		io.WriteString(conn, "1\r\n{\r\n")
+		trickle(conn, "2\r\n  \r\n", 200*time.Millisecond)
+		res, v, took := readAnswer(t, conn, br, 10*time.Second)
+		if res.StatusCode != http.StatusRequestTimeout || v["status"] != float64(408) || took > 4*time.Second {
+			t.Fatalf("%d %v after %v, want 408 after about 1s", res.StatusCode, v, took)
+		}
+		serverCloses(t, conn, br)
+	})
+	t.Run("a JSON array is refused as it arrives", func(t *testing.T) {
+		// {"x":[0,0,0,...]}: 2 MB, under the 2.4 MB body limit, chunked.
+		// Decoded whole, it costs about 80 MB of allocations; walked as a
+		// stream, it is refused at "[".
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		conn, br := rawRequest(t, "POST /v1.0/removebg HTTP/1.1\r\nHost: localhost:9080\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked")
+		chunk := strings.Repeat("0,", 16<<10)
+		go func() {
+			io.WriteString(conn, "6\r\n{\"x\":[\r\n")
+			frame := strconv.FormatInt(int64(len(chunk)), 16) + "\r\n" + chunk + "\r\n"
+			for i := 0; i < (2<<20)/len(chunk); i++ {
+				conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
+				if _, err := io.WriteString(conn, frame); err != nil {
+					return
+				}
+			}
+			io.WriteString(conn, "3\r\n0]}\r\n0\r\n\r\n")
+		}()
+		res, v, took := readAnswer(t, conn, br, 10*time.Second)
+		runtime.ReadMemStats(&after)
+		if res.StatusCode != 400 || apiError(v) != "invalid_request_body" || took > 2*time.Second {
+			t.Fatalf("%d %v after %v, want 400 invalid_request_body at once", res.StatusCode, v, took)
+		}
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 {
+			t.Errorf("the server allocated %d MiB for a refused body", grew>>20)
+		}
+	})
+}
+
+// TestAPIQueueBeforeBody: requests still sending their bodies count
+// toward the transform queue, so a further request is refused with 503
+// before any of its body is read.
+func TestAPIQueueBeforeBody(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "big.jpg"), solidJPEG(t, 3000, 3000, color.RGBA{10, 120, 10, 255}), 0o644)
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: time.Minute})
+	tester.InitServer(apiCaddyfile(dir, "", "max_source_megapixels 9\n\t\tworkers 1\n\t\tqueue_megapixels 25"), "caddyfile")
+	// One transform first, so Matte knows what a job here costs (9 MP).
+	// (A connection can still reach the previous test's server as it
+	// shuts down: retry.)
+	for i := 0; ; i++ {
+		res, err := tester.Client.Get(apiBase + "/big.jpg?w=100")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode != 200 {
+				t.Fatalf("warm-up: %d", res.StatusCode)
+			}
+			break
+		}
+		if i == 5 {
+			t.Fatalf("warm-up: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// Three uploads that stall after their headers: 27 MP expected.
+	var stalled []net.Conn
+	for i := 0; i < 3; i++ {
+		conn, _ := rawRequest(t, "POST /v1.0/removebg HTTP/1.1\r\nHost: localhost:9080\r\nContent-Type: application/json\r\nContent-Length: 10000")
+		io.WriteString(conn, `{"image_file_b64":"`)
+		stalled = append(stalled, conn)
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond)
+	res, body := post(t, tester, "/v1.0/removebg", "application/x-www-form-urlencoded", formOf("image_url", "https://example.com/a.jpg"))
+	removeBGError(t, res, body, http.StatusServiceUnavailable, "service_unavailable")
+	if res.Header.Get("Retry-After") == "" {
+		t.Error("503 without Retry-After")
+	}
+	// Once the stalled uploads are gone, the queue is free again.
+	for _, conn := range stalled {
+		conn.Close()
+	}
+	time.Sleep(time.Second)
+	res, body = post(t, tester, "/v1.0/removebg", "application/x-www-form-urlencoded", formOf("size", "hd"))
+	removeBGError(t, res, body, http.StatusBadRequest, "missing_source")
+}
+
+// TestAPIRateBounds: every request that reaches the pipeline spends its
+// rate units, whatever its outcome, and an image that weighs more than a
+// key's whole per-minute budget costs its full weight.
+func TestAPIRateBounds(t *testing.T) {
+	rt := apiRuntime()
+	if rt == "" {
+		t.Skip("background-removal runtime not fetched; run `make runtime`")
+	}
+	keys := fmt.Sprintf("api_key three {\n\t\t\trate 3\n\t\t}\n\t\tapi_key one {\n\t\t\trate 1\n\t\t}\n\t\tapi_usage_file %s", filepath.Join(t.TempDir(), "usage.json"))
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 2 * time.Minute})
+	tester.InitServer(apiCaddyfile(t.TempDir(), rt, keys), "caddyfile")
+	blank := solidPNG(t, 64, 64) // no subject: 400 unknown_foreground
+
+	t.Run("failed inferences count", func(t *testing.T) {
+		for i, remaining := range []string{"2", "1", "0"} {
+			res, body := postParts(t, tester, "/v1.0/removebg", []string{"X-Api-Key", "three"}, file("image_file", blank))
+			removeBGError(t, res, body, http.StatusBadRequest, "unknown_foreground")
+			if got := res.Header.Get("X-RateLimit-Remaining"); got != remaining || res.Header.Get("X-Credits-Charged") != "" {
+				t.Fatalf("upload %d: X-RateLimit-Remaining %q, want %s", i+1, got, remaining)
+			}
+		}
+		res, body := postParts(t, tester, "/v1.0/removebg", []string{"X-Api-Key", "three"}, file("image_file", blank))
+		removeBGError(t, res, body, http.StatusTooManyRequests, "rate_limit_exceeded")
+		if ra, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || ra < 1 || ra > 20 {
+			t.Errorf("Retry-After %q, want the time to one unit (20s at 3 a minute)", res.Header.Get("Retry-After"))
+		}
+	})
+	t.Run("an image over the whole budget pays its full weight", func(t *testing.T) {
+		// 1.5 MP on a 1-unit key: it waits for a full bucket, then leaves
+		// it 0.5 in debt, so the next request waits 1.5 minutes, not 1.
+		wide := solidPNG(t, 1500, 1000)
+		start := time.Now()
+		res, body := postParts(t, tester, "/v1.0/removebg", []string{"X-Api-Key", "one"}, file("image_file", wide))
+		removeBGError(t, res, body, http.StatusBadRequest, "unknown_foreground")
+		res, body = postParts(t, tester, "/v1.0/removebg", []string{"X-Api-Key", "one"}, file("image_file", blank))
+		removeBGError(t, res, body, http.StatusTooManyRequests, "rate_limit_exceeded")
+		// The bucket refills while the first image runs: 90s less that.
+		// Capped at the bucket's size, the image would leave a wait of 60s
+		// at most.
+		elapsed := int(time.Since(start).Seconds())
+		if ra, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || ra < 90-elapsed-1 || ra > 90 || ra <= 60 {
+			t.Errorf("Retry-After %q %ds after a 1.5 MP image on a 1 MP/min key, want about %d", res.Header.Get("Retry-After"), elapsed, 90-elapsed)
+		}
+		reset, _ := strconv.ParseInt(res.Header.Get("X-RateLimit-Reset"), 10, 64)
+		if wait := int(reset - time.Now().Unix()); wait < 90-elapsed-2 || wait > 91 {
+			t.Errorf("X-RateLimit-Reset in %ds, want about %d", wait, 90-elapsed)
+		}
+	})
+}

@@ -1,0 +1,398 @@
+package caddymodule
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/fetch"
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform"
+)
+
+// The one hosted-API flow. Every dialect (a dialect.API) runs through it:
+//
+//	authenticate → refuse a declared Content-Length over the body limit →
+//	rate budget pre-check → transform queue check → read the body (bounded
+//	in bytes, per field and in time) → parse → fetch image_url → probe →
+//	plan → admit (rate units, credits) → render → settle → respond
+//
+// Nothing is read from the body before the key, the declared length, the
+// rate budget and the queue have been checked. A failure at any step is a
+// dialect.Failure, worded and written by the dialect. Credits are charged
+// for a delivered image only; rate units are spent by every request that
+// reached the pipeline, whatever its outcome (issue 16).
+
+// apiFieldBytes bounds one text field of an API body (the base64 image
+// fields are bounded by the body limit only).
+const apiFieldBytes = 64 << 10
+
+// apiCall is one request to a hosted-API route on its way through the flow.
+type apiCall struct {
+	st     *apiState
+	api    *dialect.API
+	route  dialect.Route
+	w      http.ResponseWriter
+	r      *http.Request
+	caller apiCaller
+}
+
+// apiInputs are a request's images, read and probed.
+type apiInputs struct {
+	src  []byte
+	info transform.Source
+	bg   []byte // nil: no background image
+	tag  string // the source URL; "" for an upload
+}
+
+// fail answers f in the dialect's words, with the caller's rate headers.
+func (c *apiCall) fail(f dialect.Failure) { c.writeErrors(c.api.Fail(f), c.caller.rate()) }
+
+// writeErrors writes errs in the dialect's shape; rl, when not nil, gives
+// the rate headers (and a refusal's wait).
+func (c *apiCall) writeErrors(errs params.Errors, rl *rateState) {
+	var retry time.Duration
+	if rl != nil {
+		setRateHeaders(c.w, *rl)
+		retry = rl.retry
+	}
+	c.api.WriteErrors(c.w, errs, retry)
+}
+
+// authenticate finds the caller by the dialect's key header, or answers.
+func (c *apiCall) authenticate() bool {
+	caller, af := c.st.authenticate(c.r, c.api.KeyHeader)
+	switch af {
+	case authMissing:
+		c.fail(dialect.Failure{Kind: dialect.FailKeyMissing})
+		return false
+	case authInvalid:
+		c.fail(dialect.Failure{Kind: dialect.FailKeyInvalid})
+		return false
+	}
+	c.caller = caller
+	return true
+}
+
+// serveAccount answers an account route with the key's credits left this
+// month (unlimitedCredits without a quota, or on an open API).
+func (c *apiCall) serveAccount() {
+	if !c.authenticate() {
+		return
+	}
+	total := float64(unlimitedCredits)
+	if k := c.caller.key; k != nil && k.Credits != nil {
+		total = c.caller.keys.store.remaining(c.caller.id, k.Credits)
+	}
+	if rl := c.caller.rate(); rl != nil {
+		setRateHeaders(c.w, *rl)
+	}
+	c.api.Account(c.w, total)
+}
+
+// serveImage runs an image route through the flow.
+func (c *apiCall) serveImage() {
+	if !c.authenticate() {
+		return
+	}
+	limit := c.st.bodyLimit(c.api)
+	if n := c.r.ContentLength; n > limit {
+		c.w.Header().Set("Connection", "close")
+		c.fail(dialect.Failure{Kind: dialect.FailBodyTooLarge, Size: n, Limit: limit})
+		return
+	}
+	if rl, ok := c.caller.precheck(); !ok {
+		c.writeErrors(c.api.Fail(dialect.Failure{Kind: dialect.FailRateLimited}), rl)
+		return
+	}
+	if err := c.st.queueFull(c.w); err != nil {
+		c.fail(dialect.Failure{Kind: dialect.FailTransform, Err: err})
+		return
+	}
+	// Reading the body counts as fetching a source: a burst of uploads
+	// fills the queue's estimate before they are admitted.
+	fetched := c.st.h.startFetch()
+	defer fetched()
+	req, ok := c.parse(limit)
+	if !ok {
+		return
+	}
+	in, ok := c.inputs(req)
+	if !ok {
+		return
+	}
+	fetched()
+	plan, errs := req.Plan(in.info.Width, in.info.Height, in.bg)
+	if errs != nil {
+		c.writeErrors(errs, c.caller.rate())
+		return
+	}
+	c.render(req, in, plan)
+}
+
+// parse reads the body within limit and the body timeout, and parses it.
+func (c *apiCall) parse(limit int64) (dialect.Request, bool) {
+	body, err := c.readBody(limit)
+	if err != nil {
+		var be *dialect.BodyError
+		if !errors.As(err, &be) {
+			be = &dialect.BodyError{Msg: "The request body could not be read.", Err: err}
+		}
+		switch {
+		case be.TooLarge:
+			c.w.Header().Set("Connection", "close")
+			c.fail(dialect.Failure{Kind: dialect.FailBodyTooLarge, Limit: limit})
+		case be.Timeout:
+			c.w.Header().Set("Connection", "close")
+			c.fail(dialect.Failure{Kind: dialect.FailBodyTimeout, Detail: fmt.Sprintf("The request body did not arrive within %s.", c.bodyTimeout())})
+		default:
+			c.fail(dialect.Failure{Kind: dialect.FailBody, Detail: be.Msg})
+		}
+		c.st.logger.Debug("API body refused", zap.String("uri", c.r.RequestURI), zap.Error(err), zap.NamedError("cause", be.Err))
+		return nil, false
+	}
+	req, errs := c.api.Parse(c.route.Endpoint, body, c.st.maxFile(c.api))
+	if errs != nil {
+		c.writeErrors(errs, c.caller.rate())
+		return nil, false
+	}
+	return req, true
+}
+
+// bodyTimeout is the configured body timeout, or the server's read
+// timeout when that is shorter.
+func (c *apiCall) bodyTimeout() time.Duration {
+	d := c.st.bodyTimeout
+	if srv, ok := c.r.Context().Value(http.ServerContextKey).(*http.Server); ok && srv.ReadTimeout > 0 && srv.ReadTimeout < d {
+		d = srv.ReadTimeout
+	}
+	return d
+}
+
+// readBody reads the body under a read deadline on the connection, so a
+// body that trickles or never ends fails when the timeout passes. Once the
+// body is read the deadline is lifted: the server's background read, which
+// watches for a client that leaves, must not fail the render. After a
+// failure it stays, so that the server's draining of the rest of the body
+// (up to 256 KiB, after the answer) stops at it too.
+func (c *apiCall) readBody(limit int64) (*dialect.Body, error) {
+	deadline := time.Now().Add(c.bodyTimeout())
+	var body io.Reader = http.MaxBytesReader(c.w, c.r.Body, limit)
+	rc := http.NewResponseController(c.w)
+	onConn := rc.SetReadDeadline(deadline) == nil
+	if !onConn {
+		body = &deadlineReader{r: body, deadline: deadline}
+	}
+	lim := dialect.Limits{MaxBytes: limit, MaxFieldBytes: apiFieldBytes, LargeFields: c.api.LargeFields}
+	b, err := dialect.ReadBody(c.r.Header.Get("Content-Type"), body, lim)
+	if err == nil && onConn {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
+	return b, err
+}
+
+// deadlineReader fails every read that starts after its deadline: the
+// fallback for a connection whose read deadline cannot be set. It stops a
+// body that trickles; a read that blocks is left to the server's own read
+// timeouts.
+type deadlineReader struct {
+	r        io.Reader
+	deadline time.Time
+}
+
+func (d *deadlineReader) Read(p []byte) (int, error) {
+	if time.Now().After(d.deadline) {
+		return 0, os.ErrDeadlineExceeded
+	}
+	return d.r.Read(p)
+}
+
+// inputs reads and probes the source and the background image.
+func (c *apiCall) inputs(req dialect.Request) (apiInputs, bool) {
+	source, background := req.Images()
+	var in apiInputs
+	var ok bool
+	if in.src, ok = c.image(source, false); !ok {
+		return in, false
+	}
+	in.tag = source.URL
+	info, err := c.st.h.pipeline.Probe(in.src)
+	if err != nil {
+		c.fail(dialect.Failure{Kind: dialect.FailProbe, Field: source.Field, Err: err})
+		return in, false
+	}
+	in.info = info
+	if background == nil {
+		return in, true
+	}
+	if in.bg, ok = c.image(*background, true); !ok {
+		return in, false
+	}
+	if _, err := c.st.h.pipeline.Probe(in.bg); err != nil {
+		c.fail(dialect.Failure{Kind: dialect.FailProbe, Field: background.Field, Err: err, Background: true})
+		return in, false
+	}
+	return in, true
+}
+
+// image returns img's bytes, downloading a URL through the SSRF-safe
+// fetcher; a download over the dialect's file limit is refused as an
+// upload would be.
+func (c *apiCall) image(img dialect.Image, background bool) ([]byte, bool) {
+	if img.URL == "" {
+		return img.Data, true
+	}
+	data, fe := c.st.fetchImage(c.r.Context(), img.URL)
+	if fe != nil {
+		c.fail(dialect.Failure{Kind: dialect.FailFetch, Field: img.Field, Detail: fe.Detail(),
+			Denied: fe.Kind == fetch.KindInvalidURL || fe.Kind == fetch.KindDenied})
+		return nil, false
+	}
+	if max := c.st.maxFile(c.api); int64(len(data)) > max {
+		err := &params.Error{Status: http.StatusRequestEntityTooLarge, Code: params.CodeSourceTooLarge, Title: "Source too large",
+			Detail: fmt.Sprintf("The image is larger than %d bytes.", max)}
+		c.fail(dialect.Failure{Kind: dialect.FailProbe, Field: img.Field, Err: err, Background: background})
+		return nil, false
+	}
+	return data, true
+}
+
+// render admits the request, renders it, settles its credits and rate
+// units, and answers.
+func (c *apiCall) render(req dialect.Request, in apiInputs, plan dialect.Plan) {
+	if c.st.unavailable() {
+		c.fail(dialect.Failure{Kind: dialect.FailUnavailable})
+		return
+	}
+	adm, refused, rl := c.caller.admit(in.info.Width, in.info.Height, plan.Credits)
+	if refused != nil {
+		c.writeErrors(c.api.Fail(*refused), rl)
+		return
+	}
+	res, err := c.st.renderAPI(c.r.Context(), in, plan)
+	if err != nil {
+		// A request refused by a full queue did no work; any other
+		// failure ran the pipeline and keeps its rate units.
+		var oe overloadError
+		adm.done(false, !errors.As(err, &oe), c.st.logger)
+		c.st.failed(c.w, c.r, err)
+		c.fail(dialect.Failure{Kind: dialect.FailTransform, Err: err})
+		return
+	}
+	if plan.NeedForeground && !res.Found() {
+		adm.done(false, true, c.st.logger)
+		c.fail(dialect.Failure{Kind: dialect.FailNoForeground})
+		return
+	}
+	adm.done(true, true, c.st.logger)
+	res.Credits = adm.charged()
+	if rl := c.caller.rate(); rl != nil {
+		setRateHeaders(c.w, *rl)
+	}
+	req.Respond(c.w, c.r, res)
+}
+
+// maxFile is the largest image a dialect takes: the server's
+// max_source_bytes, or the dialect's documented limit when smaller.
+func (st *apiState) maxFile(api *dialect.API) int64 {
+	if api.MaxFileBytes > 0 && api.MaxFileBytes < st.h.MaxSourceBytes {
+		return api.MaxFileBytes
+	}
+	return st.h.MaxSourceBytes
+}
+
+// bodyLimit bounds a dialect's request body: one image as base64 (4/3 of
+// the file limit), its other images as raw file parts, and 1 MiB of fields
+// and multipart framing.
+func (st *apiState) bodyLimit(api *dialect.API) int64 {
+	file := st.maxFile(api)
+	return dialect.Base64Len(file) + int64(max(api.Images-1, 0))*file + 1<<20
+}
+
+// fetchImage downloads an image_url (or bg_image_url) through the
+// SSRF-safe fetcher.
+func (st *apiState) fetchImage(ctx context.Context, rawURL string) ([]byte, *fetch.FetchError) {
+	res, err := st.h.guard.fetcher.Fetch(ctx, fetch.Request{URL: rawURL})
+	if err != nil {
+		var fe *fetch.FetchError
+		if !errors.As(err, &fe) {
+			fe = &fetch.FetchError{Kind: fetch.KindNetwork, Err: err}
+		}
+		st.logger.Debug("image download failed", zap.Error(err))
+		return nil, fe
+	}
+	return res.Body, nil
+}
+
+// renderAPI runs one API request through the result cache (coalesced, the
+// matte cached per source content), keyed like the query dialect's results:
+// the source's SHA-256, Params, the format and the pipeline fingerprint
+// (plus the Extras, when there are any).
+func (st *apiState) renderAPI(ctx context.Context, in apiInputs, plan dialect.Plan) (dialect.Result, error) {
+	h := st.h
+	sum := sha256.Sum256(in.src)
+	hash := hex.EncodeToString(sum[:])
+	key := resultKey(hash, plan.Params, plan.Format, h.pipeline.Fingerprint()+plan.Extras.Key())
+	tag := in.tag
+	if tag == "" {
+		tag = "upload:" + hash
+	}
+	e, _, err := h.render(transform.WithExtras(ctx, plan.Extras), key, tag, in.src, sourceMemo{Hash: hash, Info: in.info}, plan.Params, plan.Format)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			err = &params.Error{Status: http.StatusServiceUnavailable, Code: params.CodeTimeout, Title: "Timeout",
+				Detail: "The image took too long to process.", Cause: err}
+		}
+		return dialect.Result{}, err
+	}
+	res := dialect.Result{Image: e.Value, ContentType: e.ContentType, Model: e.Meta["model"]}
+	res.Width, _ = strconv.Atoi(e.Meta["w"])
+	res.Height, _ = strconv.Atoi(e.Meta["h"])
+	if fg := strings.Split(e.Meta["fg"], ","); len(fg) == 4 {
+		v := make([]int, 4)
+		for i := range fg {
+			v[i], _ = strconv.Atoi(fg[i])
+		}
+		res.Foreground = params.Rect{X: v[0], Y: v[1], W: v[2], H: v[3]}
+	}
+	return res, nil
+}
+
+// failed logs a transform failure at the level it deserves, and gives an
+// overload (503) its Retry-After.
+func (st *apiState) failed(w http.ResponseWriter, r *http.Request, err error) {
+	list := params.AsErrors(err)
+	if list.Status() == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfterSeconds(err))
+	}
+	if list.Status() >= 500 {
+		st.logger.Error("API transform failed", zap.String("uri", r.RequestURI), zap.Error(err))
+	} else {
+		st.logger.Debug("API client error", zap.String("uri", r.RequestURI), zap.Error(err))
+	}
+}
+
+// unavailable is true when background removal cannot run on this server.
+func (st *apiState) unavailable() bool { return st.h.matter == nil }
+
+// queueFull is the 503 of a transform queue already past its limit (nil
+// when there is room), so the body is not even read.
+func (st *apiState) queueFull(w http.ResponseWriter) error {
+	if !st.h.queueFull() {
+		return nil
+	}
+	err := overloaded(st.h.guard.admit.RetryAfter())
+	w.Header().Set("Retry-After", retryAfterSeconds(err))
+	return err
+}

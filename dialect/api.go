@@ -1,0 +1,191 @@
+package dialect
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/jebosio/matte/params"
+)
+
+// API describes one hosted API to the generic flow that serves them all
+// (caddymodule's api_flow.go): its routes, where its key travels, how big
+// its bodies may be, how it parses a body, how it words each failure and
+// how its errors look on the wire. A dialect package exports one API
+// value; its parsed requests (Request) carry the rest: the transform to
+// run and the success response.
+//
+// The flow, for an image route: authenticate (KeyHeader), refuse a
+// declared Content-Length over the body limit, check the key's rate budget
+// and the transform queue, read the body (bounded in size and time),
+// Parse, fetch a URL source, probe the source and background, Plan, admit
+// (rate units and credits), render, settle and Request.Respond. Every
+// failure on the way is a Failure that Fail turns into the dialect's
+// errors and WriteErrors writes. An Account route answers the key's
+// credit balance with Account.
+type API struct {
+	// Name is the dialect's name in logs ("removebg").
+	Name   string
+	Routes []Route
+	// KeyHeader is the request header that carries the API key.
+	KeyHeader string
+	// MaxFileBytes is the upload size the API documents (0: none): the
+	// server's max_source_bytes applies when it is smaller.
+	MaxFileBytes int64
+	// Images is how many images one body may carry (a source and a
+	// background: 2); with the file limit it sizes the body limit.
+	Images int
+	// LargeFields are the text fields that may carry an image as base64,
+	// exempt from the per-field size limit.
+	LargeFields []string
+	// Parse parses a body for a route's Endpoint, with the effective file
+	// limit. It returns a nil Request exactly when errs is not empty.
+	Parse func(endpoint string, b *Body, maxFileBytes int64) (Request, params.Errors)
+	// Fail words a failure of the flow in the dialect's codes and messages.
+	Fail func(Failure) params.Errors
+	// WriteErrors writes errs in the dialect's shape; retryAfter is the
+	// wait a refused rate budget asks for (0 otherwise).
+	WriteErrors func(w http.ResponseWriter, errs params.Errors, retryAfter time.Duration)
+	// Account writes the key's credit balance (nil without account routes).
+	Account func(w http.ResponseWriter, credits float64)
+}
+
+// Route is one path of an API. Paths match as a suffix of the request
+// path, or exactly under a configured prefix, with or without a trailing
+// slash.
+type Route struct {
+	Path     string // "/v1.0/removebg"
+	Method   string // GET routes answer HEAD too
+	Endpoint string // handed to Parse ("" for the API's only endpoint)
+	Account  bool   // answers the key's credit balance instead of an image
+}
+
+// Request is a parsed image request of one dialect.
+type Request interface {
+	// Images are the source and the background image (nil when none):
+	// bytes from the body or a URL for the flow to fetch.
+	Images() (source Image, background *Image)
+	// Plan is the transform for a w x h source (after EXIF orientation),
+	// given the background's bytes (nil when none), or the errors that
+	// source makes the request fail with.
+	Plan(w, h int, background []byte) (Plan, params.Errors)
+	// Respond writes the successful answer. The flow has set the rate
+	// headers; Respond sets the rest.
+	Respond(w http.ResponseWriter, r *http.Request, res Result)
+}
+
+// AsRequest hands a dialect's parse result to the flow: nil with errs, so
+// that a nil *T never becomes a non-nil Request.
+func AsRequest[R Request](r R, errs params.Errors) (Request, params.Errors) {
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return r, nil
+}
+
+// Plan is what a request asks of the pipeline and costs.
+type Plan struct {
+	Params params.Params
+	Format params.Format
+	Extras params.Extras
+	// Credits is what a successful image costs.
+	Credits float64
+	// NeedForeground: a result in which no subject was found is an error
+	// (FailNoForeground), not an image, and costs no credits.
+	NeedForeground bool
+}
+
+// Result is a rendered image.
+type Result struct {
+	Image       []byte
+	ContentType string
+	// Width and Height are the output's size.
+	Width, Height int
+	// Foreground is the subject's box in the output (zero when none).
+	Foreground params.Rect
+	// Model is the segmentation model that ran.
+	Model string
+	// Credits is what the request was charged (0 on an open API).
+	Credits float64
+}
+
+// Found reports whether a subject was found.
+func (r Result) Found() bool { return r.Foreground.W > 0 && r.Foreground.H > 0 }
+
+// FailureKind is the step of the flow that failed.
+type FailureKind uint8
+
+const (
+	// FailMethod: the route takes another method (Detail says which).
+	FailMethod FailureKind = iota + 1
+	// FailKeyMissing, FailKeyInvalid: no API key, or an unknown one.
+	FailKeyMissing
+	FailKeyInvalid
+	// FailRateLimited: the key's rate budget cannot pay for the request.
+	FailRateLimited
+	// FailCredits: the key's monthly quota cannot (Need, Left).
+	FailCredits
+	// FailBodyTooLarge: the body is over the limit (Limit), as its
+	// Content-Length declared (Size) or while it was read (Size 0).
+	FailBodyTooLarge
+	// FailBodyTimeout: the body did not arrive within the body timeout.
+	FailBodyTimeout
+	// FailBody: the body cannot be read as fields (Detail says why).
+	FailBody
+	// FailFetch: downloading the image at Field's URL failed (Detail);
+	// Denied when the URL itself is refused rather than failing.
+	FailFetch
+	// FailProbe: the pipeline refuses Field's image (Err, a
+	// *params.Error); Background when it is the background image.
+	FailProbe
+	// FailUnavailable: this server cannot remove backgrounds.
+	FailUnavailable
+	// FailTransform: the pipeline failed, or the queue is full (Err).
+	FailTransform
+	// FailNoForeground: no subject was found (Plan.NeedForeground).
+	FailNoForeground
+)
+
+// Failure is one failure of the flow, with what a dialect may say about it.
+type Failure struct {
+	Kind       FailureKind
+	Field      string
+	Detail     string // a public sentence from the flow, when it has one
+	Err        error  // FailProbe, FailTransform: the pipeline's error
+	Denied     bool
+	Background bool
+	Need, Left float64 // FailCredits
+	Size       int64   // FailBodyTooLarge: the declared length (0: unknown)
+	Limit      int64   // FailBodyTooLarge: the body limit
+}
+
+// WriteJSON writes v as an uncacheable JSON answer. A 503 gets
+// Retry-After: 1 unless the caller set one.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	buf, _ := json.Marshal(v)
+	hdr := w.Header()
+	hdr.Set("Content-Type", "application/json; charset=utf-8")
+	hdr.Set("Content-Length", strconv.Itoa(len(buf)))
+	hdr.Set("Cache-Control", "no-store")
+	if status == http.StatusServiceUnavailable && hdr.Get("Retry-After") == "" {
+		hdr.Set("Retry-After", "1")
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(buf)
+}
+
+// WriteImage writes a result's image as an uncacheable 200.
+func WriteImage(w http.ResponseWriter, res Result) {
+	hdr := w.Header()
+	hdr.Set("Content-Type", res.ContentType)
+	hdr.Set("Content-Length", strconv.Itoa(len(res.Image)))
+	hdr.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(res.Image)
+}
+
+// MethodNotAllowed is the 405 every dialect answers for FailMethod.
+func MethodNotAllowed(f Failure) *params.Error {
+	return &params.Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Title: "Method not allowed", Detail: f.Detail}
+}

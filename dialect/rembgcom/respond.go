@@ -1,0 +1,142 @@
+package rembgcom
+
+import (
+	"encoding/base64"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/params"
+)
+
+// MaxFileBytes is the upload limit rembg.com documents ("the maximum
+// allowed size of 50 MB").
+const MaxFileBytes = 50 << 20
+
+// API is rembg.com for the hosted-API flow: POST /rmbg, the key in
+// x-api-key.
+var API = &dialect.API{
+	Name:         "rembg_com",
+	Routes:       []dialect.Route{{Path: "/rmbg", Method: http.MethodPost, Endpoint: "rmbg"}},
+	KeyHeader:    "x-api-key",
+	MaxFileBytes: MaxFileBytes,
+	Images:       1,
+	LargeFields:  []string{"image"},
+	Parse: func(_ string, b *dialect.Body, maxFileBytes int64) (dialect.Request, params.Errors) {
+		return dialect.AsRequest(Parse(b, maxFileBytes))
+	},
+	Fail:        Fail,
+	WriteErrors: WriteErrors,
+}
+
+func one(status int, field, msg string) params.Errors {
+	return params.Errors{{Status: status, Code: "error", Field: field, Detail: msg}}
+}
+
+// Fail words a failure of the hosted-API flow as rembg.com does.
+func Fail(f dialect.Failure) params.Errors {
+	switch f.Kind {
+	case dialect.FailMethod:
+		return params.Errors{dialect.MethodNotAllowed(f)}
+	case dialect.FailKeyMissing:
+		return one(http.StatusUnauthorized, "x-api-key", "Missing API key")
+	case dialect.FailKeyInvalid:
+		return one(http.StatusUnauthorized, "x-api-key", "Invalid API key")
+	case dialect.FailRateLimited:
+		return one(http.StatusTooManyRequests, "", "Rate limit exceeded")
+	case dialect.FailCredits:
+		return one(http.StatusPaymentRequired, "", "Insufficient credits")
+	case dialect.FailBodyTooLarge:
+		if f.Size > 0 {
+			// rembg.com's documented wording for a file over its limit.
+			return one(http.StatusRequestEntityTooLarge, "image",
+				fmt.Sprintf("File size (%s MB) exceeds the maximum allowed size of %s MB.", megabytes(f.Size), megabytes(f.Limit)))
+		}
+		return one(http.StatusRequestEntityTooLarge, "image", MsgTooLarge)
+	case dialect.FailBodyTimeout:
+		return one(http.StatusRequestTimeout, "", f.Detail)
+	case dialect.FailBody:
+		return one(http.StatusBadRequest, "", f.Detail)
+	case dialect.FailFetch:
+		return one(http.StatusBadRequest, "image", f.Detail)
+	case dialect.FailProbe, dialect.FailTransform:
+		return transformError(f.Err)
+	case dialect.FailUnavailable:
+		return one(http.StatusNotImplemented, "", "Background removal is not available on this server")
+	}
+	return one(http.StatusInternalServerError, "", "The image could not be processed")
+}
+
+// megabytes is n in MiB with at most one decimal ("55.2").
+func megabytes(n int64) string {
+	return strconv.FormatFloat(math.Round(float64(n)/(1<<20)*10)/10, 'f', -1, 64)
+}
+
+// transformError maps a probe or pipeline failure.
+func transformError(err error) params.Errors {
+	first := params.AsErrors(err)[0]
+	switch first.Code {
+	case params.CodeUnknownFormat:
+		return one(http.StatusBadRequest, "image", MsgUnsupported)
+	case params.CodeCorruptSource:
+		return one(http.StatusBadRequest, "image", MsgCorrupt)
+	case params.CodeSourceTooLarge, params.CodeResolutionTooHigh:
+		return one(http.StatusRequestEntityTooLarge, "image", first.Detail)
+	}
+	switch {
+	case first.Status == http.StatusNotImplemented, first.Status == http.StatusServiceUnavailable:
+		return one(first.Status, "", first.Detail)
+	case first.Status >= 400 && first.Status < 500:
+		return one(http.StatusBadRequest, first.Field, first.Detail)
+	}
+	return one(http.StatusInternalServerError, "", "The image could not be processed")
+}
+
+type errorBody struct {
+	Error  string `json:"error"`
+	Field  string `json:"field"`
+	Status int    `json:"status"`
+}
+
+type detail struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// WriteErrors answers {"error","field","status"} for one error and
+// {"error":"Multiple validation errors","details":[{field,message}],
+// "status":400} for several.
+func WriteErrors(w http.ResponseWriter, errs params.Errors, _ time.Duration) {
+	if len(errs) == 1 {
+		e := errs[0]
+		dialect.WriteJSON(w, e.Status, errorBody{Error: e.Detail, Field: e.Field, Status: e.Status})
+		return
+	}
+	details := make([]detail, len(errs))
+	for i, e := range errs {
+		details[i] = detail{Field: e.Field, Message: e.Detail}
+	}
+	dialect.WriteJSON(w, http.StatusBadRequest, struct {
+		Error   string   `json:"error"`
+		Details []detail `json:"details"`
+		Status  int      `json:"status"`
+	}{MsgMultiple, details, http.StatusBadRequest})
+}
+
+// Respond writes the image, or with return_base64
+// {"base64Image":"data:<type>;base64,..."}; both with X-Width and X-Height.
+func (r *Request) Respond(w http.ResponseWriter, _ *http.Request, res dialect.Result) {
+	hdr := w.Header()
+	hdr.Set("X-Width", strconv.Itoa(res.Width))
+	hdr.Set("X-Height", strconv.Itoa(res.Height))
+	if !r.ReturnBase64 {
+		dialect.WriteImage(w, res)
+		return
+	}
+	dialect.WriteJSON(w, http.StatusOK, struct {
+		Base64Image string `json:"base64Image"`
+	}{"data:" + res.ContentType + ";base64," + base64.StdEncoding.EncodeToString(res.Image)})
+}
