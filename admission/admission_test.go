@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jebosio/matte/internal/testwait"
 )
 
 func newPool(t *testing.T, c Config) *Pool {
@@ -29,18 +31,6 @@ func mustAcquire(t *testing.T, p *Pool, cost int64) func() {
 	return rel
 }
 
-// waitFor polls cond (the queue is driven by other goroutines).
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // enqueue starts an Acquire in the background and waits until it is
 // queued; the result arrives on the returned channel.
 type result struct {
@@ -56,7 +46,7 @@ func enqueue(t *testing.T, p *Pool, ctx context.Context, name string, cost int64
 		rel, err := p.Acquire(ctx, cost)
 		out <- result{name, rel, err}
 	}()
-	waitFor(t, name+" to queue", func() bool { return p.Stats().Queued == before+1 })
+	testwait.For(t, name+" to queue", func() bool { return p.Stats().Queued == before+1 })
 }
 
 func assertIdle(t *testing.T, p *Pool) {

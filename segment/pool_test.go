@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jebosio/matte/internal/testwait"
 )
 
 // occupy fills every slot of p with a call that blocks until release is
@@ -30,17 +32,6 @@ func occupy(t *testing.T, p *Pool, n int, release <-chan struct{}) *sync.WaitGro
 	return &wg
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 func TestPoolQueueFull(t *testing.T) {
 	p := NewPool(2, 1)
 	release := make(chan struct{})
@@ -50,7 +41,7 @@ func TestPoolQueueFull(t *testing.T) {
 	queued := make(chan error, 1)
 	var ran atomic.Bool
 	go func() { queued <- p.Do(context.Background(), func() error { ran.Store(true); return nil }) }()
-	waitFor(t, "one queued caller", func() bool { return p.Stats().Queued == 1 })
+	testwait.For(t, "one queued caller", func() bool { return p.Stats().Queued == 1 })
 
 	// ...the next is turned away at once.
 	start := time.Now()
@@ -104,7 +95,7 @@ func TestPoolCancelWhileQueued(t *testing.T) {
 	go func() {
 		res <- p.Do(ctx, func() error { t.Error("canceled fn ran"); return nil })
 	}()
-	waitFor(t, "queued caller", func() bool { return p.Stats().Queued == 1 })
+	testwait.For(t, "queued caller", func() bool { return p.Stats().Queued == 1 })
 	cancel()
 	select {
 	case err := <-res:
