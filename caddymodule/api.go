@@ -399,6 +399,7 @@ type apiResult struct {
 	fg    transform.Box
 	found bool // a subject was found (fg is not empty)
 	w, h  int
+	model string
 }
 
 // renderAPI runs one API request through the result cache (coalesced, the
@@ -408,31 +409,17 @@ type apiResult struct {
 func (st *apiState) renderAPI(ctx context.Context, src []byte, info transform.Source, po params.Params, format params.Format, extras params.Extras, tag string) (apiResult, error) {
 	h := st.h
 	sum := sha256.Sum256(src)
-	hash := hex.EncodeToString(sum[:])
-	key := resultKey(hash, po, format, h.pipeline.Fingerprint()+extras.Key())
-	if tag == "" {
-		tag = "upload:" + hash
+	req := &imageRequest{Params: po, Extras: extras, Format: format, Memo: sourceMemo{Hash: hex.EncodeToString(sum[:]), Info: info}, Tag: tag}
+	if req.Tag == "" {
+		req.Tag = "upload:" + req.Memo.Hash
 	}
-	e, _, err := h.render(transform.WithExtras(ctx, extras), key, tag, src, sourceMemo{Hash: hash, Info: info}, po, format)
+	req.Key = h.resultKeyOf(req)
+	out, err := h.render(ctx, req, src)
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-			err = &params.Error{Status: http.StatusServiceUnavailable, Code: params.CodeTimeout, Title: "Timeout",
-				Detail: "The image took too long to process.", Cause: err}
-		}
-		return apiResult{}, err
+		return apiResult{}, asTimeout(err)
 	}
-	res := apiResult{entry: e}
-	res.w, _ = strconv.Atoi(e.Meta["w"])
-	res.h, _ = strconv.Atoi(e.Meta["h"])
-	if fg := strings.Split(e.Meta["fg"], ","); len(fg) == 4 {
-		v := make([]int, 4)
-		for i := range fg {
-			v[i], _ = strconv.Atoi(fg[i])
-		}
-		res.fg = transform.Box{Left: v[0], Top: v[1], Width: v[2], Height: v[3]}
-		res.found = v[2] > 0 && v[3] > 0
-	}
-	return res, nil
+	m := out.Meta
+	return apiResult{entry: out.Entry, fg: m.Foreground, found: m.Foreground.Width > 0 && m.Foreground.Height > 0, w: m.Width, h: m.Height, model: m.Model}, nil
 }
 
 // failed logs a transform failure at the level it deserves, and gives an

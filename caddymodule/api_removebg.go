@@ -212,7 +212,7 @@ func (st *apiState) serveRemoveBG(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("X-Foreground-Left", strconv.Itoa(res.fg.Left))
 	hdr.Set("X-Foreground-Width", strconv.Itoa(res.fg.Width))
 	hdr.Set("X-Foreground-Height", strconv.Itoa(res.fg.Height))
-	if m := res.entry.Meta["model"]; m != "" {
+	if m := res.model; m != "" {
 		hdr.Set("X-Matte-Model", m)
 	}
 	hdr.Set("Cache-Control", "no-store")

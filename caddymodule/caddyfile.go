@@ -45,9 +45,9 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    cache_memory          <size>       # memory tier; default 256MiB
 //	    cache_disk            <path> [<size>]   # disk tier; size default 1GiB
 //	    queue_megapixels      <n>          # megapixels of transforms waiting; past it 503
-//	    vips_cache_memory     <size>       # libvips operation cache; default 0 (off)
-//	    vips_concurrency      <n>          # libvips threads per operation; default 1
-//	    free_memory_interval  <duration>   # malloc_trim the C heap this often; default off
+//	    vips_cache_memory     <size>       # libvips operation cache; default 0 (off)     } process-wide: handlers
+//	    vips_concurrency      <n>          # libvips threads per operation; default 1     } that set them must
+//	    free_memory_interval  <duration>   # malloc_trim the C heap this often; default off } agree
 //	    signature {
 //	        key      <secret>             # repeat to rotate keys
 //	        required                      # refuse unsigned requests (but presets and unsigned params)
