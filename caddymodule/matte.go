@@ -263,6 +263,13 @@ func (h *Handler) Cleanup() error {
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if isSubrequest(r) {
+		// A bg-image subrequest: the image as the site serves it.
+		if h.guard.origin != nil {
+			return h.passOrigin(w, r, r.URL.RawQuery)
+		}
+		return next.ServeHTTP(w, r)
+	}
 	if handled, err := h.APIs.serve(h, w, r); handled {
 		return err
 	}

@@ -116,6 +116,12 @@ func (h *Handler) fetch(req *imageRequest, next caddyhttp.Handler, rec *sourceRe
 // http.ErrAbortHandler; that is reported as aborted, as nothing reached the
 // client yet when rec was buffering.
 func serveNext(next caddyhttp.Handler, rec *sourceRecorder, r *http.Request) (err error, aborted bool) {
+	return catchAbort(func() error { return next.ServeHTTP(rec, r) })
+}
+
+// catchAbort runs serve, reporting a panic with http.ErrAbortHandler as
+// aborted; any other panic goes on.
+func catchAbort(serve func() error) (err error, aborted bool) {
 	defer func() {
 		if v := recover(); v != nil {
 			if v != http.ErrAbortHandler {
@@ -124,7 +130,7 @@ func serveNext(next caddyhttp.Handler, rec *sourceRecorder, r *http.Request) (er
 			aborted = true
 		}
 	}()
-	return next.ServeHTTP(rec, r), false
+	return serve(), false
 }
 
 // fetchOrigin gets the source from the configured origin URL (SSRF-safe),
