@@ -2,6 +2,7 @@ package caddymodule
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,4 +54,55 @@ func freshness(h http.Header, now time.Time, floor time.Duration) time.Duration 
 		}
 	}
 	return max(ttl, floor)
+}
+
+// sharing is what a shared cache may do with one origin response.
+type sharing struct {
+	// store: the response (its memo, and the results derived from it) may
+	// be stored and reused for other requests.
+	store bool
+	// noStore: the origin forbids storing the response anywhere, the
+	// client's cache included.
+	noStore bool
+	// vary are the canonical names of the request headers the response
+	// varies on, sorted: part of the memo's key (memoKey).
+	vary []string
+}
+
+// shareability applies RFC 9111's rules for a shared cache to an origin
+// response with header res, answering a request with header req:
+//   - a response with no-store or private is never stored (§5.2.2.5,
+//     §5.2.2.7);
+//   - a response to a request with Authorization is stored only when the
+//     origin allows it with public, s-maxage or must-revalidate (§3.5);
+//   - Vary: * matches no other request (§4.1), and a response that varies
+//     on Cookie would need one entry per session: neither is stored;
+//   - any other Vary names request headers whose values key the memo.
+func shareability(req, res http.Header) sharing {
+	cc := cacheControl(res)
+	_, noStore := cc["no-store"]
+	_, private := cc["private"]
+	s := sharing{store: !noStore && !private, noStore: noStore}
+	if req.Get("Authorization") != "" {
+		_, public := cc["public"]
+		_, sMaxAge := cc["s-maxage"]
+		_, mustRevalidate := cc["must-revalidate"]
+		s.store = s.store && (public || sMaxAge || mustRevalidate)
+	}
+	for _, line := range res.Values("Vary") {
+		for _, name := range strings.Split(line, ",") {
+			name = http.CanonicalHeaderKey(strings.TrimSpace(name))
+			switch name {
+			case "":
+				continue
+			case "*", "Cookie":
+				s.store = false
+			}
+			if !slices.Contains(s.vary, name) {
+				s.vary = append(s.vary, name)
+			}
+		}
+	}
+	slices.Sort(s.vary)
+	return s
 }

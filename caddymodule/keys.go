@@ -12,7 +12,7 @@ import (
 // Cache namespaces. Each kind of object lives under its own.
 const (
 	nsResult = "result" // encoded outputs, keyed by resultKey
-	nsSource = "source" // source memos, keyed by memoKey
+	nsSource = "source" // source memos (and Vary indexes), keyed by memoKey
 	nsMask   = "mask"   // mattes, keyed by source content and model fingerprint
 )
 
@@ -40,8 +40,26 @@ func hashKey(parts ...string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// memoKey is where the memo of srcID lives.
-func memoKey(srcID string) string { return hashKey(srcID) }
+// memoKey is where the memo of srcID lives. When the origin's response
+// varies (vary holds the request header names), it is keyed by the values
+// those headers have in reqHeader as well (RFC 9111 §4.1), so that a
+// request only finds the memo of a response to a request like its own.
+// Values are compared after joining repeated fields and trimming the
+// blanks around each comma-separated element.
+func memoKey(srcID string, vary []string, reqHeader http.Header) string {
+	if len(vary) == 0 {
+		return hashKey(srcID)
+	}
+	parts := []string{srcID, "vary"}
+	for _, name := range vary {
+		elems := strings.Split(strings.Join(reqHeader.Values(name), ","), ",")
+		for i, e := range elems {
+			elems[i] = strings.TrimSpace(e)
+		}
+		parts = append(parts, name, strings.Join(elems, ","))
+	}
+	return hashKey(parts...)
+}
 
 // resultKey is the cache key of one output: source content, canonical
 // parameters, negotiated format and everything in the pipeline that changes

@@ -25,6 +25,10 @@ type entryMeta struct {
 	Result *resultMeta
 	// Source is a source memo (nsSource).
 	Source *sourceMemo
+	// VaryOn marks a Vary index (nsSource, at the source's plain key): the
+	// origin's response varies on these request headers, and the memo is
+	// stored under memoKey with their values.
+	VaryOn []string
 }
 
 // resultMeta is what a response needs to know of a result besides its
@@ -45,6 +49,7 @@ type wireMeta struct {
 	V      int         `json:"v"`
 	Result *wireResult `json:"result,omitempty"`
 	Source *wireSource `json:"source,omitempty"`
+	VaryOn []string    `json:"vary_on,omitempty"`
 }
 
 type wireResult struct {
@@ -55,21 +60,22 @@ type wireResult struct {
 }
 
 type wireSource struct {
-	Hash         string `json:"hash"`
-	Type         int    `json:"type"`
-	TypeName     string `json:"type_name"`
-	W            int    `json:"w"`
-	H            int    `json:"h"`
-	Alpha        bool   `json:"alpha,omitempty"`
-	Pages        int    `json:"pages"`
-	ETag         string `json:"etag,omitempty"`
-	LastModified string `json:"last_modified,omitempty"`
-	FreshUntil   int64  `json:"fresh_until"` // unix nanoseconds
+	Hash         string   `json:"hash"`
+	Type         int      `json:"type"`
+	TypeName     string   `json:"type_name"`
+	W            int      `json:"w"`
+	H            int      `json:"h"`
+	Alpha        bool     `json:"alpha,omitempty"`
+	Pages        int      `json:"pages"`
+	ETag         string   `json:"etag,omitempty"`
+	LastModified string   `json:"last_modified,omitempty"`
+	FreshUntil   int64    `json:"fresh_until"` // unix nanoseconds
+	Vary         []string `json:"vary,omitempty"`
 }
 
 // encodeMeta is the cache.Entry.Meta of m.
 func encodeMeta(m entryMeta) map[string]string {
-	w := wireMeta{V: metaVersion}
+	w := wireMeta{V: metaVersion, VaryOn: m.VaryOn}
 	if r := m.Result; r != nil {
 		w.Result = &wireResult{W: r.Width, H: r.Height, Model: r.Model}
 		if r.HasForeground {
@@ -80,7 +86,7 @@ func encodeMeta(m entryMeta) map[string]string {
 	if s := m.Source; s != nil {
 		i := s.Info
 		w.Source = &wireSource{Hash: s.Hash, Type: int(i.Type), TypeName: i.TypeName, W: i.Width, H: i.Height, Alpha: i.HasAlpha, Pages: i.Pages,
-			ETag: s.ETag, LastModified: s.LastModified, FreshUntil: s.FreshUntil.UnixNano()}
+			ETag: s.ETag, LastModified: s.LastModified, FreshUntil: s.FreshUntil.UnixNano(), Vary: s.Vary}
 	}
 	b, _ := json.Marshal(w) // cannot fail: plain fields
 	return map[string]string{metaField: string(b)}
@@ -108,8 +114,12 @@ func decodeMeta(meta map[string]string) (entryMeta, bool) {
 		if len(s.Hash) != 64 {
 			return entryMeta{}, false
 		}
-		m.Source = &sourceMemo{Hash: s.Hash, ETag: s.ETag, LastModified: s.LastModified, FreshUntil: time.Unix(0, s.FreshUntil),
+		m.Source = &sourceMemo{Hash: s.Hash, ETag: s.ETag, LastModified: s.LastModified, FreshUntil: time.Unix(0, s.FreshUntil), Vary: s.Vary,
 			Info: transform.Source{Type: params.Format(s.Type), TypeName: s.TypeName, Width: s.W, Height: s.H, HasAlpha: s.Alpha, Pages: s.Pages}}
+	}
+	if len(w.VaryOn) > 0 {
+		parts++
+		m.VaryOn = w.VaryOn
 	}
 	return m, parts == 1
 }

@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"net/http"
 	"reflect"
 	"testing"
 	"time"
@@ -17,7 +18,8 @@ func TestMetaRoundTrip(t *testing.T) {
 		"removal result": {Result: &resultMeta{Width: 300, Height: 200, Model: "isnet@abc", Foreground: transform.Box{Left: 1, Top: 2, Width: 30, Height: 40}, HasForeground: true}},
 		"nothing found":  {Result: &resultMeta{Width: 10, Height: 10, Model: "isnet@abc", HasForeground: true}},
 		"memo": {Source: &sourceMemo{Hash: hash, ETag: `"e"`, LastModified: "Mon, 02 Jan 2006 15:04:05 GMT", FreshUntil: time.Unix(1_700_000_000, 5),
-			Info: transform.Source{Type: params.FormatPNG, TypeName: "png", Width: 640, Height: 480, HasAlpha: true, Pages: 1}}},
+			Info: transform.Source{Type: params.FormatPNG, TypeName: "png", Width: 640, Height: 480, HasAlpha: true, Pages: 1}, Vary: []string{"Accept-Language"}}},
+		"vary index": {VaryOn: []string{"Accept-Language", "X-Tenant"}},
 	} {
 		got, ok := decodeMeta(encodeMeta(m))
 		if !ok || !reflect.DeepEqual(got, m) {
@@ -34,7 +36,7 @@ func TestDecodeMetaMisses(t *testing.T) {
 		"no version":             {metaField: `{"result":{"w":300,"h":200}}`},
 		"not JSON":               {metaField: `w=300`},
 		"no part":                {metaField: `{"v":1}`},
-		"two parts":              {metaField: `{"v":1,"result":{"w":1,"h":1},"source":{"hash":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","type":1,"type_name":"jpeg","w":1,"h":1,"pages":1,"fresh_until":0}}`},
+		"two parts":              {metaField: `{"v":1,"result":{"w":1,"h":1},"vary_on":["Accept"]}`},
 		"memo with a short hash": {metaField: `{"v":1,"source":{"hash":"abc","type":1,"type_name":"jpeg","w":1,"h":1,"pages":1,"fresh_until":0}}`},
 	} {
 		if m, ok := decodeMeta(meta); ok {
@@ -62,8 +64,8 @@ func TestOtherVersionIsAMiss(t *testing.T) {
 	if _, ok := h.cachedResult("k"); ok {
 		t.Error("a result with the old metadata was served")
 	}
-	req := &imageRequest{srcID: "example.com/a.jpg"}
-	c.Set(nsSource, memoKey(req.srcID), cache.Entry{Value: []byte("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"), Meta: map[string]string{"etag": `"x"`, "fresh-until": "0"}})
+	req := &imageRequest{srcID: "example.com/a.jpg", origin: &http.Request{Header: http.Header{}}}
+	c.Set(nsSource, memoKey(req.srcID, nil, nil), cache.Entry{Value: []byte("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"), Meta: map[string]string{"etag": `"x"`, "fresh-until": "0"}})
 	if _, ok := h.lookupMemo(req); ok {
 		t.Error("a memo with the old metadata was used")
 	}
@@ -71,5 +73,67 @@ func TestOtherVersionIsAMiss(t *testing.T) {
 	h.storeMemo(req, memo)
 	if got, ok := h.lookupMemo(req); !ok || got.ETag != `"x"` {
 		t.Errorf("stored memo read back as %+v, %v", got, ok)
+	}
+}
+
+func TestShareability(t *testing.T) {
+	hdr := func(kv ...string) http.Header {
+		h := http.Header{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			h.Add(kv[i], kv[i+1])
+		}
+		return h
+	}
+	bearer := hdr("Authorization", "Bearer alice")
+	for _, tc := range []struct {
+		name     string
+		req, res http.Header
+		want     sharing
+	}{
+		{"plain", nil, hdr(), sharing{store: true}},
+		{"public max-age", nil, hdr("Cache-Control", "public, max-age=60"), sharing{store: true}},
+		{"no-cache is stored (and revalidated)", nil, hdr("Cache-Control", "no-cache"), sharing{store: true}},
+		{"private", nil, hdr("Cache-Control", "private, max-age=60"), sharing{}},
+		{"private with a field list", nil, hdr("Cache-Control", `private="Set-Cookie"`), sharing{}},
+		{"no-store", nil, hdr("Cache-Control", "max-age=60, No-Store"), sharing{noStore: true}},
+		{"Authorization, max-age only", bearer, hdr("Cache-Control", "max-age=60"), sharing{}},
+		{"Authorization, nothing", bearer, hdr(), sharing{}},
+		{"Authorization, public", bearer, hdr("Cache-Control", "public, max-age=60"), sharing{store: true}},
+		{"Authorization, s-maxage", bearer, hdr("Cache-Control", "s-maxage=60"), sharing{store: true}},
+		{"Authorization, must-revalidate", bearer, hdr("Cache-Control", "must-revalidate"), sharing{store: true}},
+		{"Authorization, public but private", bearer, hdr("Cache-Control", "public, private"), sharing{}},
+		{"Vary: Cookie", nil, hdr("Vary", "Cookie", "Cache-Control", "public, max-age=60"), sharing{vary: []string{"Cookie"}}},
+		{"Vary: *", nil, hdr("Vary", "*"), sharing{vary: []string{"*"}}},
+		{"Vary names, canonical and sorted", nil, hdr("Vary", "x-tenant, accept-language", "Vary", "Accept-Language"), sharing{store: true, vary: []string{"Accept-Language", "X-Tenant"}}},
+	} {
+		if got := shareability(tc.req, tc.res); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestMemoKey(t *testing.T) {
+	h := func(kv ...string) http.Header {
+		x := http.Header{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			x.Add(kv[i], kv[i+1])
+		}
+		return x
+	}
+	vary := []string{"Accept-Language"}
+	plain := memoKey("h/a.jpg", nil, nil)
+	if plain != hashKey("h/a.jpg") {
+		t.Fatal("without Vary the memo key is the source's hash key")
+	}
+	en, de := memoKey("h/a.jpg", vary, h("Accept-Language", "en")), memoKey("h/a.jpg", vary, h("Accept-Language", "de"))
+	if en == de || en == plain {
+		t.Fatal("Vary values do not key the memo")
+	}
+	if memoKey("h/a.jpg", vary, h("Accept-Language", "en, fr")) != memoKey("h/a.jpg", vary, h("Accept-Language", "en", "Accept-Language", "fr")) ||
+		memoKey("h/a.jpg", vary, h("Accept-Language", "en,fr")) != memoKey("h/a.jpg", vary, h("Accept-Language", " en ,  fr")) {
+		t.Fatal("repeated fields and blanks around commas change the key")
+	}
+	if memoKey("h/a.jpg", vary, h("Accept-Language", "en", "Cookie", "a")) != en {
+		t.Fatal("a header outside Vary changes the key")
 	}
 }

@@ -79,6 +79,17 @@ func sanitizeSourceHeader(h http.Header) {
 	h.Set("Accept-Encoding", "identity")
 }
 
+// sentHeader is the header of the request the origin answers for req: the
+// origin request's through the next handler, none of the client's through
+// the origin URL (the fetcher sends its own). The shared cache's rules
+// (shareability, memoKey) judge the origin's response against it.
+func (h *Handler) sentHeader(req *imageRequest) http.Header {
+	if h.guard.origin != nil {
+		return http.Header{}
+	}
+	return req.origin.Header
+}
+
 // fetch gets req's source into rec, from the next handler or the origin URL,
 // with the request or (req.origin, or a conditional copy of it). done means
 // the response is already settled (passed through, or an error written),

@@ -213,7 +213,7 @@ func (mt *matter) Matte(ctx context.Context, model, sourceHash string, input fun
 			return cache.Entry{}, false, err
 		}
 		mt.metrics.observeInference()
-		return cache.Entry{Value: mask, ContentType: "application/x-matte"}, true, nil
+		return cache.Entry{Value: mask, ContentType: "application/x-matte"}, shareable(ctx), nil
 	})
 	if errors.Is(err, segment.ErrQueueFull) {
 		return nil, &params.Error{Status: http.StatusServiceUnavailable, Code: "overloaded", Title: "Overloaded",

@@ -16,27 +16,38 @@ import (
 )
 
 // imageRequest is one image request on its way through the handler: what
-// was asked, what is known of the source and which result answers it. The
-// query dialect fills it step by step in ServeHTTP; the hosted APIs fill
-// the render fields (Params to Tag) themselves and call render. It is used
-// by one goroutine at a time.
+// was asked, what is known of the source, which result answers it and how
+// that result may be shared. The query dialect fills it step by step in
+// ServeHTTP; the hosted APIs fill the render fields (Params to Private)
+// themselves and call render. It is used by one goroutine at a time.
 type imageRequest struct {
 	Params params.Params
 	// Extras are the hosted APIs' options and the bg-image bytes.
 	Extras params.Extras
 	// Memo is what is known of the source: Hash and Info always, the
-	// origin's validators and freshness when it came from an origin.
+	// origin's validators, freshness and Vary when it came from an origin.
 	Memo sourceMemo
 	// Format is the output format, negotiated against the source.
 	Format params.Format
 	// Key is the result's cache key (its ETag); Tag its purge tag.
 	Key, Tag string
+	// Private: a shared cache may not store the source or the background
+	// image (shareability), so nothing derived from them is stored either,
+	// and the response is marked private. NoStore: an origin said no-store.
+	Private, NoStore bool
 
 	// The query dialect's HTTP side.
 	w      http.ResponseWriter
 	r      *http.Request
 	origin *http.Request // the request for the source, as the origin sees it
 	srcID  string        // the source's identity (sourceID)
+}
+
+// restrict applies the sharing rules of one response that req's result is
+// made from: what a shared cache may not store makes the result private.
+func (req *imageRequest) restrict(s sharing) {
+	req.Private = req.Private || !s.store
+	req.NoStore = req.NoStore || s.noStore
 }
 
 // useSource sets req's source to memo, and the output format and result key
@@ -92,14 +103,16 @@ func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
 	}
 	sum := sha256.Sum256(src)
 	fetched()
+	share := shareability(h.sentHeader(req), rec.header)
 	newMemo := sourceMemo{Hash: hex.EncodeToString(sum[:]), Info: info, ETag: rec.header.Get("ETag"), LastModified: rec.header.Get("Last-Modified"),
-		FreshUntil: now.Add(freshness(rec.header, now, time.Duration(h.SourceTTL)))}
+		FreshUntil: now.Add(freshness(rec.header, now, time.Duration(h.SourceTTL))), Vary: share.vary}
 	// The same source fetched again (its result was evicted, or it never
 	// had one: it fails to decode) leaves the memo as it was, unless the
 	// response grants freshness: no write per request.
-	if !haveMemo || !newMemo.sameSource(memo) || newMemo.FreshUntil.After(now) {
+	if share.store && (!haveMemo || !newMemo.sameSource(memo) || newMemo.FreshUntil.After(now)) {
 		h.storeMemo(req, newMemo)
 	}
+	req.restrict(share)
 	h.useSource(req, newMemo)
 	return h.serveResult(req, src)
 }
@@ -131,10 +144,12 @@ func (h *Handler) revalidate(req *imageRequest, next caddyhttp.Handler, memo sou
 	if !rec.notModified {
 		return rec, false, nil
 	}
+	share := shareability(h.sentHeader(req), rec.header)
+	req.restrict(share)
 	// Store the memo again only when the 304 grants freshness: the rest of
 	// it is unchanged, and with none (source_ttl 0, no Cache-Control) a
 	// store per hit would be a disk write per hit.
-	if memo.FreshUntil = now.Add(freshness(rec.header, now, time.Duration(h.SourceTTL))); memo.FreshUntil.After(now) {
+	if memo.FreshUntil = now.Add(freshness(rec.header, now, time.Duration(h.SourceTTL))); share.store && memo.FreshUntil.After(now) {
 		h.storeMemo(req, memo)
 	}
 	if !h.writeNotModified(req) {
@@ -190,8 +205,9 @@ func (h *Handler) cachedResult(key string) (rendered, bool) {
 }
 
 // render returns the result of req (Params, Extras, Memo.Hash and Info,
-// Format, Key, Tag) over src from the caches, or runs the transform once
-// for all concurrent callers of the same key and stores it. The run is detached from ctx: coalesced waiters keep
+// Format, Key, Tag, Private) over src from the caches, or runs the
+// transform once for all concurrent callers of the same key and stores it
+// (unless Private). The run is detached from ctx: coalesced waiters keep
 // it alive when this caller goes away, and the handler's timeout bounds it.
 func (h *Handler) render(ctx context.Context, req *imageRequest, src []byte) (rendered, error) {
 	for attempt := 0; ; attempt++ {
@@ -221,7 +237,8 @@ func (h *Handler) render(ctx context.Context, req *imageRequest, src []byte) (re
 var errUndecodableResult = errors.New("matte: a fresh result's metadata does not decode")
 
 // transform runs the pipeline for req within the handler's timeout, a queue
-// slot and a worker, and returns the entry to store.
+// slot and a worker, and returns the entry to store (store is false for a
+// private source).
 func (h *Handler) transform(ctx context.Context, req *imageRequest, src []byte) (e cache.Entry, store bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(h.Timeout))
 	defer cancel()
@@ -236,6 +253,9 @@ func (h *Handler) transform(ctx context.Context, req *imageRequest, src []byte) 
 		return cache.Entry{}, false, ctx.Err()
 	}
 	defer func() { <-h.slots }()
+	if req.Private {
+		ctx = withPrivate(ctx)
+	}
 	start := time.Now()
 	info := req.Memo.Info
 	info.Hash = req.Memo.Hash
@@ -249,5 +269,20 @@ func (h *Handler) transform(ctx context.Context, req *imageRequest, src []byte) 
 		meta.Model, meta.Foreground, meta.HasForeground = res.Model, res.Foreground, true
 	}
 	return cache.Entry{Value: res.Body, ContentType: res.Format.ContentType(), Created: time.Now(), Tag: req.Tag,
-		Meta: encodeMeta(entryMeta{Result: &meta})}, true, nil
+		Meta: encodeMeta(entryMeta{Result: &meta})}, !req.Private, nil
+}
+
+// privateKey marks the context of a transform of a private source, for the
+// matte cache that the pipeline reaches through Matter.Matte.
+type privateKey struct{}
+
+func withPrivate(ctx context.Context) context.Context {
+	return context.WithValue(ctx, privateKey{}, true)
+}
+
+// shareable reports whether what is computed under ctx may be stored in the
+// shared cache.
+func shareable(ctx context.Context) bool {
+	private, _ := ctx.Value(privateKey{}).(bool)
+	return !private
 }

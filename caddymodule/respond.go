@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,14 @@ import (
 	"github.com/jebosio/matte/params"
 )
 
+// Cache-Control of a result whose source a shared cache may not store:
+// the client may keep it but must revalidate (a 304 then costs a source
+// fetch, with the client's credentials, and no transform).
+const (
+	privateCacheControl = "private, no-cache"
+	noStoreCacheControl = "no-store"
+)
+
 // setResultHeaders sets the validators and caching headers every transformed
 // response carries, 304s included.
 func (h *Handler) setResultHeaders(req *imageRequest) {
@@ -23,9 +32,23 @@ func (h *Handler) setResultHeaders(req *imageRequest) {
 		hdr.Del(k)
 	}
 	hdr.Set("ETag", etagFor(req.Key))
-	hdr.Set("Cache-Control", h.CacheControl)
+	switch {
+	case req.NoStore:
+		hdr.Set("Cache-Control", noStoreCacheControl)
+	case req.Private:
+		hdr.Set("Cache-Control", privateCacheControl)
+	default:
+		hdr.Set("Cache-Control", h.CacheControl)
+	}
+	// A downstream cache must key the result as Matte keyed its source.
+	vary := slices.Clone(req.Memo.Vary)
 	if req.Params.AutoFormat {
-		hdr.Add("Vary", "Accept")
+		vary = append(vary, "Accept")
+	}
+	for _, name := range vary {
+		if !slices.Contains(hdr.Values("Vary"), name) {
+			hdr.Add("Vary", name)
+		}
 	}
 }
 

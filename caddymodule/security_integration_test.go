@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"image/color"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
 )
@@ -105,4 +109,202 @@ http://localhost:9080 {
 	if res.StatusCode != 501 {
 		t.Fatalf("public bg-image: %d %s, want the 501 of rembg off", res.StatusCode, body)
 	}
+}
+
+// TestPrivateBackgroundIsNotShared: a result composited over a background
+// that was fetched with the client's credentials is neither stored nor
+// marked shareable.
+func TestPrivateBackgroundIsNotShared(t *testing.T) {
+	rt := runtimeDir(t)
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "private"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "gray.jpg"), solidJPEG(t, 64, 64, color.RGBA{128, 128, 128, 255}), 0o644)
+	os.WriteFile(filepath.Join(dir, "private", "secret.jpg"), solidJPEG(t, 64, 64, color.RGBA{0, 200, 0, 255}), 0o644)
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 2 * time.Minute})
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	root * %s
+	basic_auth /private/* {
+		alice %s
+	}
+	matte {
+		timeout 2m
+		rembg {
+			runtime %s/lib/libonnxruntime.so
+			models_dir %s/models
+		}
+	}
+	file_server
+}`, dir, aliceHash, rt, rt), "caddyfile")
+	url := "http://localhost:9080/gray.jpg?rembg=1&w=32&fm=png&bg-image=/private/secret.jpg"
+	for i := 0; i < 2; i++ {
+		res, body := get(t, tester, url, "Authorization", basicAuth("alice", "alice-secret"))
+		if res.StatusCode != 200 {
+			t.Fatalf("request %d: %d %s", i, res.StatusCode, body)
+		}
+		if cc, xc := res.Header.Get("Cache-Control"), res.Header.Get("X-Cache"); !strings.Contains(cc, "private") || xc != "MISS" {
+			t.Fatalf("request %d: Cache-Control %q, X-Cache %q; want private and not stored", i, cc, xc)
+		}
+	}
+}
+
+// perUserOrigin answers each path with its own caching rules, and counts
+// the requests that reach it.
+type perUserOrigin struct {
+	requests                 atomic.Int32
+	red, blue, green, purple []byte
+}
+
+func (o *perUserOrigin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	o.requests.Add(1)
+	hdr := w.Header()
+	var body []byte
+	switch r.URL.Path {
+	case "/cookie.jpg": // one image per user, said with Vary: Cookie
+		hdr.Set("Vary", "Cookie")
+		hdr.Set("Cache-Control", "public, max-age=60")
+		body = o.red
+		if c, err := r.Cookie("user"); err == nil && c.Value == "b" {
+			body = o.blue
+		}
+	case "/private.jpg", "/shared-with-auth.jpg": // alice's only
+		if r.Header.Get("Authorization") != "Bearer alice" {
+			http.Error(w, "who are you?", http.StatusUnauthorized)
+			return
+		}
+		hdr.Set("Cache-Control", "max-age=60")
+		if r.URL.Path == "/shared-with-auth.jpg" {
+			hdr.Set("Cache-Control", "public, max-age=60")
+		}
+		body = o.green
+	case "/lang.jpg": // one image per language
+		hdr.Set("Vary", "Accept-Language")
+		hdr.Set("Cache-Control", "public, max-age=60")
+		body = o.red
+		if r.Header.Get("Accept-Language") == "de" {
+			body = o.blue
+		}
+	case "/private-cc.jpg", "/no-store.jpg":
+		hdr.Set("Cache-Control", "private, max-age=60")
+		if r.URL.Path == "/no-store.jpg" {
+			hdr.Set("Cache-Control", "no-store")
+		}
+		body = o.purple // an image of its own: no other path's result may answer for it
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	hdr.Set("Content-Type", "image/jpeg")
+	w.Write(body)
+}
+
+// TestSharedCacheHonoursVaryAndAuthorization follows RFC 9111 for a shared
+// cache: a response that varies on Cookie, a response to a request with
+// Authorization (unless the origin allows it), private and no-store are
+// neither stored nor served to another client, as sources or as variants;
+// Vary on another header keys the source.
+func TestSharedCacheHonoursVaryAndAuthorization(t *testing.T) {
+	o := &perUserOrigin{
+		red:    solidJPEG(t, 80, 60, color.RGBA{255, 0, 0, 255}),
+		blue:   solidJPEG(t, 80, 60, color.RGBA{0, 0, 255, 255}),
+		green:  solidJPEG(t, 80, 60, color.RGBA{0, 200, 0, 255}),
+		purple: solidJPEG(t, 80, 60, color.RGBA{128, 0, 128, 255}),
+	}
+	upstream := httptest.NewServer(o)
+	defer upstream.Close()
+	tester := caddytest.NewTester(t)
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	matte {
+		rembg off
+	}
+	reverse_proxy %s
+}`, upstream.Listener.Addr()), "caddyfile")
+	base := "http://localhost:9080"
+	isRed := func(c color.RGBA) bool { return c.R > 200 && c.B < 60 }
+	isBlue := func(c color.RGBA) bool { return c.B > 200 && c.R < 60 }
+
+	t.Run("Vary: Cookie is not stored", func(t *testing.T) {
+		res, body := get(t, tester, base+"/cookie.jpg?w=40", "Cookie", "user=a")
+		if res.StatusCode != 200 || !isRed(centre(t, body)) {
+			t.Fatalf("user a: %d, centre %v", res.StatusCode, centre(t, body))
+		}
+		if cc := res.Header.Get("Cache-Control"); !strings.Contains(cc, "private") {
+			t.Errorf("user a's image has Cache-Control %q, want private", cc)
+		}
+		n := o.requests.Load()
+		res, body = get(t, tester, base+"/cookie.jpg?w=40", "Cookie", "user=b")
+		if res.StatusCode != 200 || !isBlue(centre(t, body)) {
+			t.Fatalf("user b got centre %v (X-Cache %q), want their own blue image", centre(t, body), res.Header.Get("X-Cache"))
+		}
+		if o.requests.Load() == n {
+			t.Fatal("user b was answered without asking the origin")
+		}
+	})
+
+	t.Run("a response to Authorization is not stored without public", func(t *testing.T) {
+		for _, q := range []string{"?w=40", "?w=50&fm=png"} {
+			res, body := get(t, tester, base+"/private.jpg"+q, "Authorization", "Bearer alice")
+			if res.StatusCode != 200 {
+				t.Fatalf("alice %s: %d %s", q, res.StatusCode, body)
+			}
+			if cc := res.Header.Get("Cache-Control"); !strings.Contains(cc, "private") {
+				t.Errorf("alice's image has Cache-Control %q, want private", cc)
+			}
+		}
+		for _, q := range []string{"?w=40", "?w=50&fm=png"} {
+			res, body := get(t, tester, base+"/private.jpg"+q)
+			if res.StatusCode != 401 {
+				t.Fatalf("anonymous %s after alice: %d (X-Cache %q, %d bytes), want the origin's 401", q, res.StatusCode, res.Header.Get("X-Cache"), len(body))
+			}
+		}
+	})
+
+	t.Run("a response to Authorization with public is shared", func(t *testing.T) {
+		if res, _ := get(t, tester, base+"/shared-with-auth.jpg?w=40", "Authorization", "Bearer alice"); res.StatusCode != 200 {
+			t.Fatalf("alice: %d", res.StatusCode)
+		}
+		n := o.requests.Load()
+		res, _ := get(t, tester, base+"/shared-with-auth.jpg?w=40")
+		if res.StatusCode != 200 || res.Header.Get("X-Cache") != "HIT-MEMORY" || o.requests.Load() != n {
+			t.Fatalf("anonymous: %d, X-Cache %q, %d origin requests; the origin said public", res.StatusCode, res.Header.Get("X-Cache"), o.requests.Load()-n)
+		}
+	})
+
+	t.Run("Vary on another header keys the source", func(t *testing.T) {
+		for i, tc := range []struct {
+			lang string
+			want func(color.RGBA) bool
+			hit  bool
+		}{{"en", isRed, false}, {"de", isBlue, false}, {"en", isRed, true}, {"de", isBlue, true}} {
+			n := o.requests.Load()
+			res, body := get(t, tester, base+"/lang.jpg?w=40", "Accept-Language", tc.lang)
+			if res.StatusCode != 200 || !tc.want(centre(t, body)) {
+				t.Fatalf("request %d (%s): %d, centre %v", i, tc.lang, res.StatusCode, centre(t, body))
+			}
+			if hit := res.Header.Get("X-Cache") == "HIT-MEMORY" && o.requests.Load() == n; hit != tc.hit {
+				t.Fatalf("request %d (%s): X-Cache %q, %d origin requests, want a hit: %v", i, tc.lang, res.Header.Get("X-Cache"), o.requests.Load()-n, tc.hit)
+			}
+			if !strings.Contains(strings.Join(res.Header.Values("Vary"), ","), "Accept-Language") {
+				t.Errorf("request %d: Vary %q lacks Accept-Language", i, res.Header.Values("Vary"))
+			}
+		}
+	})
+
+	t.Run("private and no-store are never stored", func(t *testing.T) {
+		for path, wantCC := range map[string]string{"/private-cc.jpg": "private, no-cache", "/no-store.jpg": "no-store"} {
+			for i := 0; i < 2; i++ {
+				n := o.requests.Load()
+				res, _ := get(t, tester, base+path+"?w=40")
+				if res.StatusCode != 200 || o.requests.Load() != n+1 || res.Header.Get("X-Cache") != "MISS" {
+					t.Fatalf("%s #%d: %d, X-Cache %q, %d origin requests", path, i, res.StatusCode, res.Header.Get("X-Cache"), o.requests.Load()-n)
+				}
+				if cc := res.Header.Get("Cache-Control"); cc != wantCC {
+					t.Errorf("%s: Cache-Control %q, want %q", path, cc, wantCC)
+				}
+			}
+		}
+	})
 }
