@@ -53,6 +53,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        required                      # refuse unsigned requests (but presets and unsigned params)
 //	        unsigned <params...>          # parameters allowed without a signature
 //	        preset   <name> <query>       # preset=<name> expands to <query>, usable unsigned
+//	        bind_host                     # signatures cover the Host too (default: path and query only)
 //	    }
 //	    origin [<url>] {                  # fetch sources from <url> + path instead of the next handler
 //	        allow_hosts    <hosts...>     # remote hosts allowed (also bg-image); *.example.com
@@ -477,6 +478,11 @@ func parseSignature(d *caddyfile.Dispenser, s *Signature) error {
 			s.Keys = append(s.Keys, args[0])
 		case "required":
 			s.Required = true
+		case "bind_host":
+			if len(args) != 0 {
+				return d.ArgErr()
+			}
+			s.BindHost = true
 		case "unsigned":
 			s.Unsigned = append(s.Unsigned, args...)
 		case "preset":

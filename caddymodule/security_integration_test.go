@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
+
+	"github.com/jebosio/matte/caddymodule"
 )
 
 // aliceHash is bcrypt("alice-secret"), cost 4.
@@ -307,4 +309,48 @@ http://localhost:9080 {
 			}
 		}
 	})
+}
+
+// TestSignedURLsBoundToHost: with bind_host, a signature made for one host
+// does not verify on another host of the same server.
+func TestSignedURLsBoundToHost(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "p.jpg"), solidJPEG(t, 200, 100, color.RGBA{200, 0, 0, 255}), 0o644)
+	tester := caddytest.NewTester(t)
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080, http://127.0.0.1:9080 {
+	root * %s
+	matte {
+		signature {
+			key %s
+			required
+			bind_host
+		}
+	}
+	file_server
+}`, dir, signKey), "caddyfile")
+	bound, err := caddymodule.SignURLForHost([]byte(signKey), "http://localhost:9080/p.jpg?w=40&fm=png", time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pathOnly, err := caddymodule.SignURL([]byte(signKey), "/p.jpg?w=40&fm=png", time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, url string
+		status    int
+	}{
+		{"signed for this host", bound, 200},
+		{"signed for another host", strings.Replace(bound, "localhost", "127.0.0.1", 1), 403},
+		{"signed without a host", "http://localhost:9080" + pathOnly, 403},
+	} {
+		res, body := get(t, tester, tc.url)
+		if res.StatusCode != tc.status || tc.status == 403 && !bytes.Contains(body, []byte("signature_invalid")) {
+			t.Errorf("%s: %d %s, want %d", tc.name, res.StatusCode, body, tc.status)
+		}
+	}
+	if _, err := caddymodule.SignURLForHost([]byte(signKey), "/p.jpg?w=40", 0, time.Now()); err == nil {
+		t.Error("SignURLForHost signed a path without a host")
+	}
 }

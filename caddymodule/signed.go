@@ -23,11 +23,16 @@ type Signature struct {
 	Unsigned []string `json:"unsigned,omitempty"`
 	// Presets are named parameter sets (`preset=thumb`), usable unsigned.
 	Presets map[string]string `json:"presets,omitempty"`
+	// BindHost makes signatures cover the request's host (the Host header
+	// Caddy receives, lower-cased, without port), so a URL signed for one
+	// site does not verify on another that shares the key. Off by default:
+	// signatures cover the path and query only.
+	BindHost bool `json:"bind_host,omitempty"`
 }
 
 // policy builds the signature policy, checking the presets.
 func (s *Signature) policy() (*signature.Policy, error) {
-	p := &signature.Policy{Required: s.Required, Unsigned: s.Unsigned}
+	p := &signature.Policy{Required: s.Required, Unsigned: s.Unsigned, BindHost: s.BindHost}
 	for _, k := range s.Keys {
 		p.Keys = append(p.Keys, []byte(k))
 	}
@@ -58,11 +63,13 @@ func (h *Handler) checkSignature(r *http.Request) (string, error) {
 	if p == nil {
 		return r.URL.RawQuery, nil
 	}
+	// What the signer saw: the path before handle_path and rewrites (they
+	// leave the Host alone).
 	path := r.URL.EscapedPath()
 	if or, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && or.URL != nil {
-		path = or.URL.EscapedPath() // what the signer saw, before handle_path and rewrites
+		path = or.URL.EscapedPath()
 	}
-	res, err := p.Check(path, r.URL.RawQuery)
+	res, err := p.Check(r.Host, path, r.URL.RawQuery)
 	if err != nil {
 		var se *signature.Error
 		if errors.As(err, &se) {
