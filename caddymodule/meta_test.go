@@ -76,14 +76,17 @@ func TestOtherVersionIsAMiss(t *testing.T) {
 	}
 }
 
-func TestShareability(t *testing.T) {
-	hdr := func(kv ...string) http.Header {
-		h := http.Header{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			h.Add(kv[i], kv[i+1])
-		}
-		return h
+// headerOf is a header of name, value pairs (a name may repeat).
+func headerOf(kv ...string) http.Header {
+	h := http.Header{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		h.Add(kv[i], kv[i+1])
 	}
+	return h
+}
+
+func TestShareability(t *testing.T) {
+	hdr := headerOf
 	bearer := hdr("Authorization", "Bearer alice")
 	for _, tc := range []struct {
 		name     string
@@ -113,13 +116,7 @@ func TestShareability(t *testing.T) {
 }
 
 func TestMemoKey(t *testing.T) {
-	h := func(kv ...string) http.Header {
-		x := http.Header{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			x.Add(kv[i], kv[i+1])
-		}
-		return x
-	}
+	h := headerOf
 	vary := []string{"Accept-Language"}
 	plain := memoKey("h/a.jpg", nil, nil)
 	if plain != hashKey("h/a.jpg") {

@@ -34,40 +34,37 @@ func wantFieldError(t *testing.T, what string, res *http.Response, body []byte, 
 	}
 }
 
-// TestBackgroundImageUnderAccessControl: a bg-image path is fetched through
-// the site's own routes with the request's credentials, so basic_auth and
-// file_server's hide apply to it as to a direct request; a folder is a 400.
-func TestBackgroundImageUnderAccessControl(t *testing.T) {
-	dir := t.TempDir()
-	for _, d := range []string{"img", "private"} {
-		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	gray := solidJPEG(t, 64, 64, color.RGBA{128, 128, 128, 255})
-	for name, data := range map[string][]byte{
-		"img/gray.jpg":       gray,
-		"private/secret.jpg": solidJPEG(t, 64, 64, color.RGBA{0, 200, 0, 255}),
-		".hidden.jpg":        solidJPEG(t, 64, 64, color.RGBA{0, 0, 200, 255}),
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	tester := caddytest.NewTester(t)
-	tester.InitServer(globalOptions+fmt.Sprintf(`
+// protectedSite is a file_server site on dir whose /private/ folder needs
+// alice's password and whose .hidden* files are hidden, with a matte
+// handler configured by matte (the block's inside).
+func protectedSite(dir, matte string) string {
+	return globalOptions + fmt.Sprintf(`
 http://localhost:9080 {
 	root * %s
 	basic_auth /private/* {
 		alice %s
 	}
 	matte {
-		rembg off
+		%s
 	}
 	file_server {
 		hide .hidden*
 	}
-}`, dir, aliceHash), "caddyfile")
+}`, dir, aliceHash, matte)
+}
+
+// TestBackgroundImageUnderAccessControl: a bg-image path is fetched through
+// the site's own routes with the request's credentials, so basic_auth and
+// file_server's hide apply to it as to a direct request; a folder is a 400.
+func TestBackgroundImageUnderAccessControl(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{
+		"img/gray.jpg":       solidJPEG(t, 64, 64, color.RGBA{128, 128, 128, 255}),
+		"private/secret.jpg": solidJPEG(t, 64, 64, color.RGBA{0, 200, 0, 255}),
+		".hidden.jpg":        solidJPEG(t, 64, 64, color.RGBA{0, 0, 200, 255}),
+	})
+	tester := caddytest.NewTester(t)
+	tester.InitServer(protectedSite(dir, "rembg off"), "caddyfile")
 	base := "http://localhost:9080"
 	alice := basicAuth("alice", "alice-secret")
 
@@ -119,28 +116,17 @@ http://localhost:9080 {
 func TestPrivateBackgroundIsNotShared(t *testing.T) {
 	rt := runtimeDir(t)
 	dir := t.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, "private"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(dir, "gray.jpg"), solidJPEG(t, 64, 64, color.RGBA{128, 128, 128, 255}), 0o644)
-	os.WriteFile(filepath.Join(dir, "private", "secret.jpg"), solidJPEG(t, 64, 64, color.RGBA{0, 200, 0, 255}), 0o644)
+	writeFiles(t, dir, map[string][]byte{
+		"img/gray.jpg":       solidJPEG(t, 64, 64, color.RGBA{128, 128, 128, 255}),
+		"private/secret.jpg": solidJPEG(t, 64, 64, color.RGBA{0, 200, 0, 255}),
+	})
 	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 2 * time.Minute})
-	tester.InitServer(globalOptions+fmt.Sprintf(`
-http://localhost:9080 {
-	root * %s
-	basic_auth /private/* {
-		alice %s
-	}
-	matte {
-		timeout 2m
+	tester.InitServer(protectedSite(dir, fmt.Sprintf(`timeout 2m
 		rembg {
 			runtime %s/lib/libonnxruntime.so
 			models_dir %s/models
-		}
-	}
-	file_server
-}`, dir, aliceHash, rt, rt), "caddyfile")
-	url := "http://localhost:9080/gray.jpg?rembg=1&w=32&fm=png&bg-image=/private/secret.jpg"
+		}`, rt, rt)), "caddyfile")
+	url := "http://localhost:9080/img/gray.jpg?rembg=1&w=32&fm=png&bg-image=/private/secret.jpg"
 	for i := 0; i < 2; i++ {
 		res, body := get(t, tester, url, "Authorization", basicAuth("alice", "alice-secret"))
 		if res.StatusCode != 200 {
