@@ -148,6 +148,15 @@ func (o option) count() (int, error) {
 	return o.atoi(o.args[0])
 }
 
+// size reads s as a byte size ("64MiB"); zero only when zeroOK.
+func (o option) size(s string, zeroOK bool) (int64, error) {
+	n, err := humanize.ParseBytes(s)
+	if err != nil || n == 0 && !zeroOK {
+		return 0, o.d.Errf("%s: %q is not a size", o.key, s)
+	}
+	return int64(n), nil
+}
+
 // duration is the one argument as a non-negative duration.
 func (o option) duration() (caddy.Duration, error) {
 	if err := o.need(1); err != nil {
@@ -240,32 +249,20 @@ func (h *Handler) parseCacheOption(o option) (handled bool, err error) {
 		if err = o.need(1); err != nil {
 			return true, err
 		}
-		n, perr := humanize.ParseBytes(args[0])
-		if perr != nil || n == 0 {
-			return true, d.Errf("cache_memory: %q is not a size", args[0])
-		}
-		h.CacheMemory = int64(n)
+		h.CacheMemory, err = o.size(args[0], false)
 	case "cache_disk":
 		if len(args) < 1 || len(args) > 2 {
 			return true, d.ArgErr()
 		}
 		h.CacheDisk = args[0]
 		if len(args) == 2 {
-			n, perr := humanize.ParseBytes(args[1])
-			if perr != nil || n == 0 {
-				return true, d.Errf("cache_disk: %q is not a size", args[1])
-			}
-			h.CacheDiskSize = int64(n)
+			h.CacheDiskSize, err = o.size(args[1], false)
 		}
 	case "vips_cache_memory":
 		if err = o.need(1); err != nil {
 			return true, err
 		}
-		n, perr := humanize.ParseBytes(args[0])
-		if perr != nil {
-			return true, d.Errf("vips_cache_memory: %q is not a size", args[0])
-		}
-		h.VipsCacheMemory = int64(n)
+		h.VipsCacheMemory, err = o.size(args[0], true)
 	case "vips_concurrency":
 		h.VipsConcurrency, err = o.count()
 	case "free_memory_interval":
