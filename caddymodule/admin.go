@@ -18,18 +18,31 @@ func init() {
 }
 
 // AdminAPI is the admin.api.matte module: POST /matte/purge on Caddy's admin
-// endpoint removes cached results from every open Matte cache, both tiers.
+// endpoint removes cached results from every cache of the running config's
+// matte handlers, both tiers.
 //
 // Body (one of):
 //
 //	{"key": "<ETag of a result, quoted or not>"}
 //	{"source": "/img/shoe.jpg"}   // or a full URL: every variant of that source
 //	{"all": true}
-type AdminAPI struct{}
+type AdminAPI struct {
+	app *App
+}
 
 // CaddyModule returns the Caddy module information.
 func (AdminAPI) CaddyModule() caddy.ModuleInfo {
 	return caddy.ModuleInfo{ID: "admin.api.matte", New: func() caddy.Module { return new(AdminAPI) }}
+}
+
+// Provision fetches the config's matte app, whose caches the route purges.
+func (a *AdminAPI) Provision(ctx caddy.Context) error {
+	app, err := appFrom(ctx)
+	if err != nil {
+		return err
+	}
+	a.app = app
+	return nil
 }
 
 // Routes returns the admin routes.
@@ -43,7 +56,7 @@ type purgeRequest struct {
 	All    bool   `json:"all"`
 }
 
-func (AdminAPI) purge(w http.ResponseWriter, r *http.Request) error {
+func (a AdminAPI) purge(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodPost {
 		return caddy.APIError{HTTPStatus: http.StatusMethodNotAllowed, Err: errors.New("method not allowed")}
 	}
@@ -69,13 +82,14 @@ func (AdminAPI) purge(w http.ResponseWriter, r *http.Request) error {
 	}
 	var errs []error
 	n := 0
-	liveCaches.Range(func(_, v any) bool {
-		n++
-		if err := op(v.(*cache.Cache)); err != nil && !errors.Is(err, cache.ErrInvalid) {
-			errs = append(errs, err)
-		}
-		return true
-	})
+	if a.app != nil {
+		a.app.eachCache(func(_ string, c *cache.Cache) {
+			n++
+			if err := op(c); err != nil && !errors.Is(err, cache.ErrInvalid) {
+				errs = append(errs, err)
+			}
+		})
+	}
 	if err := errors.Join(errs...); err != nil {
 		return caddy.APIError{HTTPStatus: http.StatusInternalServerError, Err: err}
 	}
@@ -83,4 +97,7 @@ func (AdminAPI) purge(w http.ResponseWriter, r *http.Request) error {
 	return json.NewEncoder(w).Encode(map[string]int{"caches": n})
 }
 
-var _ caddy.AdminRouter = AdminAPI{}
+var (
+	_ caddy.AdminRouter = AdminAPI{}
+	_ caddy.Provisioner = (*AdminAPI)(nil)
+)

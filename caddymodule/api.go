@@ -126,7 +126,7 @@ func (c *APIConfig) provision(h *Handler) error {
 		c.state = st
 		return nil
 	}
-	keys, err := c.provisionKeys()
+	keys, err := c.provisionKeys(h.app)
 	if err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func (c *APIConfig) provision(h *Handler) error {
 }
 
 // provisionKeys checks the keys and loads the usage file.
-func (c *APIConfig) provisionKeys() (*apiKeys, error) {
+func (c *APIConfig) provisionKeys(app *App) (*apiKeys, error) {
 	seen := map[string]bool{}
 	for _, k := range c.Keys {
 		if k.Key == "" {
@@ -155,11 +155,11 @@ func (c *APIConfig) provisionKeys() (*apiKeys, error) {
 	if path == "" {
 		path = filepath.Join(caddy.AppDataDir(), "matte", "api-usage.json")
 	}
-	store, err := loadUsage(path)
+	v, err := app.Usage(path, func() (caddy.Destructor, error) { return openUsage(path) })
 	if err != nil {
 		return nil, fmt.Errorf("matte: api_usage_file: %w", err)
 	}
-	return &apiKeys{keys: c.Keys, store: store, path: path}, nil
+	return &apiKeys{keys: c.Keys, store: v.(*usageStore), path: path}, nil
 }
 
 func (st *apiState) routeNames() []string {
@@ -178,9 +178,6 @@ func (c *APIConfig) cleanup() {
 	st := c.state
 	if st == nil {
 		return
-	}
-	if st.keys != nil {
-		_, _ = usagePool.Delete(st.keys.path)
 	}
 	c.state = nil
 }

@@ -116,11 +116,10 @@ func TestAPIRouteMatching(t *testing.T) {
 
 func TestUsageStore(t *testing.T) {
 	path := t.TempDir() + "/u.json"
-	s, err := loadUsage(path)
+	s, err := openUsage(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer usagePool.Delete(path)
 	quota := 1.0
 	if !s.reserve("a", &quota, 0.75) || s.reserve("a", &quota, 0.5) {
 		t.Fatal("reservations do not add up")
@@ -173,11 +172,10 @@ func TestUsageStore(t *testing.T) {
 // full cost, so the key waits until the debt is refilled.
 func TestRateDebt(t *testing.T) {
 	path := t.TempDir() + "/u.json"
-	s, err := loadUsage(path)
+	s, err := openUsage(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer usagePool.Delete(path)
 	now := time.Unix(2_000_000, 0)
 	s.now = func() time.Time { return now }
 	// A 12 MP image on a 3-unit key: not before the bucket is full.

@@ -9,8 +9,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -342,31 +340,19 @@ func (st *apiState) fetchImage(ctx context.Context, rawURL string) ([]byte, *fet
 func (st *apiState) renderAPI(ctx context.Context, in apiInputs, plan dialect.Plan) (dialect.Result, error) {
 	h := st.h
 	sum := sha256.Sum256(in.src)
-	hash := hex.EncodeToString(sum[:])
-	key := resultKey(hash, plan.Params, plan.Format, h.pipeline.Fingerprint()+plan.Extras.Key())
-	tag := in.tag
-	if tag == "" {
-		tag = "upload:" + hash
+	req := &imageRequest{Params: plan.Params, Extras: plan.Extras, Format: plan.Format,
+		Memo: sourceMemo{Hash: hex.EncodeToString(sum[:]), Info: in.info}, Tag: in.tag}
+	if req.Tag == "" {
+		req.Tag = "upload:" + req.Memo.Hash
 	}
-	e, _, err := h.render(transform.WithExtras(ctx, plan.Extras), key, tag, in.src, sourceMemo{Hash: hash, Info: in.info}, plan.Params, plan.Format)
+	req.Key = h.resultKeyOf(req)
+	out, err := h.render(ctx, req, in.src)
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-			err = &params.Error{Status: http.StatusServiceUnavailable, Code: params.CodeTimeout, Title: "Timeout",
-				Detail: "The image took too long to process.", Cause: err}
-		}
-		return dialect.Result{}, err
+		return dialect.Result{}, asTimeout(err)
 	}
-	res := dialect.Result{Image: e.Value, ContentType: e.ContentType, Model: e.Meta["model"]}
-	res.Width, _ = strconv.Atoi(e.Meta["w"])
-	res.Height, _ = strconv.Atoi(e.Meta["h"])
-	if fg := strings.Split(e.Meta["fg"], ","); len(fg) == 4 {
-		v := make([]int, 4)
-		for i := range fg {
-			v[i], _ = strconv.Atoi(fg[i])
-		}
-		res.Foreground = params.Rect{X: v[0], Y: v[1], W: v[2], H: v[3]}
-	}
-	return res, nil
+	m := out.Meta
+	return dialect.Result{Image: out.Entry.Value, ContentType: out.Entry.ContentType, Model: m.Model, Width: m.Width, Height: m.Height,
+		Foreground: params.Rect{X: m.Foreground.Left, Y: m.Foreground.Top, W: m.Foreground.Width, H: m.Foreground.Height}}, nil
 }
 
 // failed logs a transform failure at the level it deserves, and gives an

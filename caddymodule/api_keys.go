@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
 
 	"github.com/jebosio/matte/dialect"
@@ -74,7 +73,8 @@ type bucket struct {
 
 // usageStore holds every key's monthly usage (persisted) and rate buckets
 // (in memory). One store per usage file is shared by all config
-// generations through usagePool, so a reload neither forks nor resets it.
+// generations through the matte app (App.Usage), so a reload neither forks
+// nor resets it.
 type usageStore struct {
 	path string
 	now  func() time.Time
@@ -84,39 +84,32 @@ type usageStore struct {
 	buckets map[string]*bucket
 }
 
-var usagePool = caddy.NewUsagePool()
-
 type usageFile struct {
 	Version int                  `json:"version"`
 	Keys    map[string]*keyUsage `json:"keys"`
 }
 
-// loadUsage returns the shared store of path, reading the file on first use.
-func loadUsage(path string) (*usageStore, error) {
-	v, _, err := usagePool.LoadOrNew(path, func() (caddy.Destructor, error) {
-		s := &usageStore{path: path, now: time.Now, usage: map[string]*keyUsage{}, buckets: map[string]*bucket{}}
-		data, err := os.ReadFile(path)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-		case err != nil:
-			return nil, err
-		default:
-			var f usageFile
-			if err := json.Unmarshal(data, &f); err != nil {
-				return nil, fmt.Errorf("usage file %s: %w", path, err)
-			}
-			for id, u := range f.Keys {
-				if u != nil {
-					s.usage[id] = u
-				}
+// openUsage reads the usage file at path (none yet is an empty store). The
+// matte app calls it once per path and shares the store (App.Usage).
+func openUsage(path string) (*usageStore, error) {
+	s := &usageStore{path: path, now: time.Now, usage: map[string]*keyUsage{}, buckets: map[string]*bucket{}}
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return nil, err
+	default:
+		var f usageFile
+		if err := json.Unmarshal(data, &f); err != nil {
+			return nil, fmt.Errorf("usage file %s: %w", path, err)
+		}
+		for id, u := range f.Keys {
+			if u != nil {
+				s.usage[id] = u
 			}
 		}
-		return s, nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	return v.(*usageStore), nil
+	return s, nil
 }
 
 func (s *usageStore) Destruct() error { return nil }

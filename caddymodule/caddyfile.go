@@ -45,14 +45,15 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    cache_memory          <size>       # memory tier; default 256MiB
 //	    cache_disk            <path> [<size>]   # disk tier; size default 1GiB
 //	    queue_megapixels      <n>          # megapixels of transforms waiting; past it 503
-//	    vips_cache_memory     <size>       # libvips operation cache; default 0 (off)
-//	    vips_concurrency      <n>          # libvips threads per operation; default 1
-//	    free_memory_interval  <duration>   # malloc_trim the C heap this often; default off
+//	    vips_cache_memory     <size>       # libvips operation cache; default 0 (off)     } process-wide: handlers
+//	    vips_concurrency      <n>          # libvips threads per operation; default 1     } that set them must
+//	    free_memory_interval  <duration>   # malloc_trim the C heap this often; default off } agree
 //	    signature {
 //	        key      <secret>             # repeat to rotate keys
 //	        required                      # refuse unsigned requests (but presets and unsigned params)
 //	        unsigned <params...>          # parameters allowed without a signature
 //	        preset   <name> <query>       # preset=<name> expands to <query>, usable unsigned
+//	        bind_host                     # signatures cover the Host too (default: path and query only)
 //	    }
 //	    origin [<url>] {                  # fetch sources from <url> + path instead of the next handler
 //	        allow_hosts    <hosts...>     # remote hosts allowed (also bg-image); *.example.com
@@ -100,190 +101,212 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		return d.ArgErr()
 	}
 	for d.NextBlock(0) {
-		key := d.Val()
-		args := d.RemainingArgs()
-		need := func(n int) error {
-			if len(args) != n {
-				return d.ArgErr()
-			}
-			return nil
+		o := option{d: d, key: d.Val(), args: d.RemainingArgs()}
+		handled, err := h.parseLimitOption(o)
+		if !handled && err == nil {
+			handled, err = h.parseCacheOption(o)
 		}
-		atoi := func(s string) (int, error) {
-			v, err := strconv.Atoi(s)
-			if err != nil || v < 0 {
-				return 0, d.Errf("%s: %q is not a non-negative integer", key, s)
-			}
-			return v, nil
-		}
-		// duration is the one argument as a non-negative duration.
-		duration := func() (caddy.Duration, error) {
-			if err := need(1); err != nil {
-				return 0, err
-			}
-			dur, err := caddy.ParseDuration(args[0])
-			if err != nil || dur < 0 {
-				return 0, d.Errf("%s: %q is not a duration", key, args[0])
-			}
-			return caddy.Duration(dur), nil
-		}
-		var err error
-		switch key {
-		case "max_source_bytes":
-			if err = need(1); err != nil {
-				return err
-			}
-			n, perr := humanize.ParseBytes(args[0])
-			if perr != nil {
-				return d.Errf("max_source_bytes: %v", perr)
-			}
-			h.MaxSourceBytes = int64(n)
-		case "max_source_megapixels":
-			if err = need(1); err != nil {
-				return err
-			}
-			v, perr := strconv.ParseFloat(args[0], 64)
-			if perr != nil || v <= 0 {
-				return d.Errf("max_source_megapixels: %q is not a positive number", args[0])
-			}
-			h.MaxSourceMegapixels = v
-		case "max_output_dimension":
-			if err = need(1); err != nil {
-				return err
-			}
-			h.MaxOutputDimension, err = atoi(args[0])
-		case "max_frames":
-			if err = need(1); err != nil {
-				return err
-			}
-			h.MaxFrames, err = atoi(args[0])
-		case "quality":
-			if err = need(2); err != nil {
-				return err
-			}
-			q, qerr := atoi(args[1])
-			if qerr != nil {
-				return qerr
-			}
-			if h.Quality == nil {
-				h.Quality = map[string]int{}
-			}
-			h.Quality[args[0]] = q
-		case "png_compression", "avif_effort":
-			if err = need(1); err != nil {
-				return err
-			}
-			v, verr := atoi(args[0])
-			if verr != nil {
-				return verr
-			}
-			if key == "png_compression" {
-				h.PNGCompression = &v
-			} else {
-				h.AVIFEffort = &v
-			}
-		case "cache_control":
-			if err = need(1); err != nil {
-				return err
-			}
-			h.CacheControl = args[0]
-		case "workers":
-			if err = need(1); err != nil {
-				return err
-			}
-			h.Workers, err = atoi(args[0])
-		case "timeout":
-			h.Timeout, err = duration()
-		case "source_ttl":
-			h.SourceTTL, err = duration()
-		case "cache":
-			if len(args) != 1 || args[0] != "off" {
-				return d.Errf("cache: the only form is `cache off`")
-			}
-			h.CacheOff = true
-		case "vips_cache_memory":
-			if err = need(1); err != nil {
-				return err
-			}
-			n, perr := humanize.ParseBytes(args[0])
-			if perr != nil {
-				return d.Errf("vips_cache_memory: %q is not a size", args[0])
-			}
-			h.VipsCacheMemory = int64(n)
-		case "vips_concurrency":
-			if err = need(1); err != nil {
-				return err
-			}
-			h.VipsConcurrency, err = atoi(args[0])
-		case "free_memory_interval":
-			h.FreeMemoryInterval, err = duration()
-		case "cache_memory":
-			if err = need(1); err != nil {
-				return err
-			}
-			n, perr := humanize.ParseBytes(args[0])
-			if perr != nil || n == 0 {
-				return d.Errf("cache_memory: %q is not a size", args[0])
-			}
-			h.CacheMemory = int64(n)
-		case "cache_disk":
-			if len(args) < 1 || len(args) > 2 {
-				return d.ArgErr()
-			}
-			h.CacheDisk = args[0]
-			if len(args) == 2 {
-				n, perr := humanize.ParseBytes(args[1])
-				if perr != nil || n == 0 {
-					return d.Errf("cache_disk: %q is not a size", args[1])
-				}
-				h.CacheDiskSize = int64(n)
-			}
-		case "queue_megapixels":
-			if err = need(1); err != nil {
-				return err
-			}
-			h.QueueMegapixels, err = atoi(args[0])
-		case "signature":
-			if len(args) != 0 {
-				return d.ArgErr()
-			}
-			h.Signature = &Signature{}
-			if err := parseSignature(d, h.Signature); err != nil {
-				return err
-			}
-		case "origin":
-			if len(args) > 1 {
-				return d.ArgErr()
-			}
-			h.Origin = &Origin{}
-			if len(args) == 1 {
-				h.Origin.URL = args[0]
-			}
-			if err := parseOrigin(d, h.Origin); err != nil {
-				return err
-			}
-		case "rembg":
-			if len(args) == 1 && args[0] == "off" {
-				h.Rembg.Off = true
-				break
-			}
-			if len(args) != 0 {
-				return d.ArgErr()
-			}
-			if err := parseRembg(d, &h.Rembg); err != nil {
-				return err
-			}
-		case "removebg", "rembg_com", "fapihub", "api_key", "api_usage_file", "api_body_timeout":
-			if err := parseAPIDirective(d, key, args, &h.APIs); err != nil {
-				return err
-			}
-		default:
-			return d.Errf("unrecognized matte subdirective %q", key)
+		if !handled && err == nil {
+			handled, err = h.parseBlockOption(o)
 		}
 		if err != nil {
 			return err
 		}
+		if !handled {
+			return d.Errf("unrecognized matte subdirective %q", o.key)
+		}
 	}
 	return nil
+}
+
+// option is one line of the matte block: its name and arguments.
+type option struct {
+	d    *caddyfile.Dispenser
+	key  string
+	args []string
+}
+
+func (o option) need(n int) error {
+	if len(o.args) != n {
+		return o.d.ArgErr()
+	}
+	return nil
+}
+
+func (o option) atoi(s string) (int, error) {
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 0 {
+		return 0, o.d.Errf("%s: %q is not a non-negative integer", o.key, s)
+	}
+	return v, nil
+}
+
+// count is the one argument as a non-negative integer.
+func (o option) count() (int, error) {
+	if err := o.need(1); err != nil {
+		return 0, err
+	}
+	return o.atoi(o.args[0])
+}
+
+// size reads s as a byte size ("64MiB"); zero only when zeroOK.
+func (o option) size(s string, zeroOK bool) (int64, error) {
+	n, err := humanize.ParseBytes(s)
+	if err != nil || n == 0 && !zeroOK {
+		return 0, o.d.Errf("%s: %q is not a size", o.key, s)
+	}
+	return int64(n), nil
+}
+
+// duration is the one argument as a non-negative duration.
+func (o option) duration() (caddy.Duration, error) {
+	if err := o.need(1); err != nil {
+		return 0, err
+	}
+	dur, err := caddy.ParseDuration(o.args[0])
+	if err != nil || dur < 0 {
+		return 0, o.d.Errf("%s: %q is not a duration", o.key, o.args[0])
+	}
+	return caddy.Duration(dur), nil
+}
+
+// parseLimitOption reads the limits, encoder and response options.
+func (h *Handler) parseLimitOption(o option) (handled bool, err error) {
+	d, args := o.d, o.args
+	switch o.key {
+	case "max_source_bytes":
+		if err = o.need(1); err != nil {
+			return true, err
+		}
+		n, perr := humanize.ParseBytes(args[0])
+		if perr != nil {
+			return true, d.Errf("max_source_bytes: %v", perr)
+		}
+		h.MaxSourceBytes = int64(n)
+	case "max_source_megapixels":
+		if err = o.need(1); err != nil {
+			return true, err
+		}
+		v, perr := strconv.ParseFloat(args[0], 64)
+		if perr != nil || v <= 0 {
+			return true, d.Errf("max_source_megapixels: %q is not a positive number", args[0])
+		}
+		h.MaxSourceMegapixels = v
+	case "max_output_dimension":
+		h.MaxOutputDimension, err = o.count()
+	case "max_frames":
+		h.MaxFrames, err = o.count()
+	case "quality":
+		if err = o.need(2); err != nil {
+			return true, err
+		}
+		q, qerr := o.atoi(args[1])
+		if qerr != nil {
+			return true, qerr
+		}
+		if h.Quality == nil {
+			h.Quality = map[string]int{}
+		}
+		h.Quality[args[0]] = q
+	case "png_compression", "avif_effort":
+		v, verr := o.count()
+		if verr != nil {
+			return true, verr
+		}
+		if o.key == "png_compression" {
+			h.PNGCompression = &v
+		} else {
+			h.AVIFEffort = &v
+		}
+	case "cache_control":
+		if err = o.need(1); err != nil {
+			return true, err
+		}
+		h.CacheControl = args[0]
+	case "workers":
+		h.Workers, err = o.count()
+	case "timeout":
+		h.Timeout, err = o.duration()
+	case "source_ttl":
+		h.SourceTTL, err = o.duration()
+	case "queue_megapixels":
+		h.QueueMegapixels, err = o.count()
+	default:
+		return false, nil
+	}
+	return true, err
+}
+
+// parseCacheOption reads the cache and process-wide memory options.
+func (h *Handler) parseCacheOption(o option) (handled bool, err error) {
+	d, args := o.d, o.args
+	switch o.key {
+	case "cache":
+		if len(args) != 1 || args[0] != "off" {
+			return true, d.Errf("cache: the only form is `cache off`")
+		}
+		h.CacheOff = true
+	case "cache_memory":
+		if err = o.need(1); err != nil {
+			return true, err
+		}
+		h.CacheMemory, err = o.size(args[0], false)
+	case "cache_disk":
+		if len(args) < 1 || len(args) > 2 {
+			return true, d.ArgErr()
+		}
+		h.CacheDisk = args[0]
+		if len(args) == 2 {
+			h.CacheDiskSize, err = o.size(args[1], false)
+		}
+	case "vips_cache_memory":
+		if err = o.need(1); err != nil {
+			return true, err
+		}
+		h.VipsCacheMemory, err = o.size(args[0], true)
+	case "vips_concurrency":
+		h.VipsConcurrency, err = o.count()
+	case "free_memory_interval":
+		h.FreeMemoryInterval, err = o.duration()
+	default:
+		return false, nil
+	}
+	return true, err
+}
+
+// parseBlockOption reads the blocks (signature, origin, rembg) and the
+// hosted APIs' options.
+func (h *Handler) parseBlockOption(o option) (handled bool, err error) {
+	d, args := o.d, o.args
+	switch o.key {
+	case "signature":
+		if len(args) != 0 {
+			return true, d.ArgErr()
+		}
+		h.Signature = &Signature{}
+		return true, parseSignature(d, h.Signature)
+	case "origin":
+		if len(args) > 1 {
+			return true, d.ArgErr()
+		}
+		h.Origin = &Origin{}
+		if len(args) == 1 {
+			h.Origin.URL = args[0]
+		}
+		return true, parseOrigin(d, h.Origin)
+	case "rembg":
+		if len(args) == 1 && args[0] == "off" {
+			h.Rembg.Off = true
+			return true, nil
+		}
+		if len(args) != 0 {
+			return true, d.ArgErr()
+		}
+		return true, parseRembg(d, &h.Rembg)
+	case "removebg", "rembg_com", "fapihub", "api_key", "api_usage_file", "api_body_timeout":
+		return true, parseAPIDirective(d, o.key, args, &h.APIs)
+	}
+	return false, nil
 }
 
 var _ caddyfile.Unmarshaler = (*Handler)(nil)
@@ -478,6 +501,11 @@ func parseSignature(d *caddyfile.Dispenser, s *Signature) error {
 			s.Keys = append(s.Keys, args[0])
 		case "required":
 			s.Required = true
+		case "bind_host":
+			if len(args) != 0 {
+				return d.ArgErr()
+			}
+			s.BindHost = true
 		case "unsigned":
 			s.Unsigned = append(s.Unsigned, args...)
 		case "preset":

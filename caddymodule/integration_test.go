@@ -89,6 +89,21 @@ func imageSize(t *testing.T, body []byte) (string, int, int) {
 	return format, cfg.Width, cfg.Height
 }
 
+// writeFiles writes files (slash-separated names, folders made as needed)
+// under dir.
+func writeFiles(t *testing.T, dir string, files map[string][]byte) {
+	t.Helper()
+	for name, data := range files {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestFileServerOrigin(t *testing.T) {
 	dir := t.TempDir()
 	photo := testPhoto(t)
@@ -99,11 +114,7 @@ func TestFileServerOrigin(t *testing.T) {
 		"fake.jpg":    []byte("this is not an image at all, whatever the extension says"),
 		"big.jpg":     append(append([]byte{}, photo...), make([]byte, 300<<10)...),
 	}
-	for name, data := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, files)
 	tester := caddytest.NewTester(t)
 	tester.InitServer(globalOptions+fmt.Sprintf(`
 http://localhost:9080 {

@@ -1,47 +1,35 @@
 package caddymodule
 
 import (
-	"sync"
 	"time"
 
-	"github.com/caddyserver/caddy/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/jebosio/matte/admission"
 	"github.com/jebosio/matte/cache"
-	"github.com/jebosio/matte/segment"
 )
 
-// metrics are Matte's Prometheus series, registered once per Caddy metrics
-// registry (one per config generation) and shared by its handlers.
+// metrics are Matte's Prometheus series of one config generation, shared by
+// its handlers (App.Metrics registers them once per generation).
 type metrics struct {
 	transforms       *prometheus.CounterVec
 	transformSeconds prometheus.Histogram
 	inferences       prometheus.Counter
 }
 
-var registered sync.Map // *prometheus.Registry -> *metrics
-
-func registerMetrics(ctx caddy.Context, _ string, _ *cache.Cache) (*metrics, error) {
-	reg := ctx.GetMetricsRegistry()
-	if reg == nil {
-		return newMetrics(), nil
-	}
-	if m, ok := registered.Load(reg); ok {
-		return m.(*metrics), nil
-	}
+// registerMetrics creates the series and registers them, with a collector of
+// app's queues and caches, on reg (nil: not registered).
+func registerMetrics(reg *prometheus.Registry, app *App) (*metrics, error) {
 	m := newMetrics()
-	if actual, loaded := registered.LoadOrStore(reg, m); loaded {
-		return actual.(*metrics), nil
+	if reg == nil {
+		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.transforms, m.transformSeconds, m.inferences, cacheCollector{}} {
+	for _, c := range []prometheus.Collector{m.transforms, m.transformSeconds, m.inferences, appCollector{app}} {
 		if err := reg.Register(c); err != nil {
 			if _, dup := err.(prometheus.AlreadyRegisteredError); !dup {
 				return nil, err
 			}
 		}
 	}
-	ctx.OnCancel(func() { registered.Delete(reg) })
 	return m, nil
 }
 
@@ -99,47 +87,43 @@ var (
 	descInferRejected = prometheus.NewDesc("matte_inference_rejected_total", "Inferences refused with 503 because their queue was full.", nil, nil)
 )
 
-// livePools lists the admission pools (*admission.Pool) and inference pools
-// (*segment.Pool) of provisioned handlers, for the collector.
-var livePools sync.Map
+// appCollector reports, at scrape time, the queues of the app's handlers,
+// its inference pools and the Stats of its caches.
+type appCollector struct{ app *App }
 
-// cacheCollector reports every open cache's Stats at scrape time, and the
-// queues of every live handler.
-type cacheCollector struct{}
-
-func (cacheCollector) Describe(ch chan<- *prometheus.Desc) {
+func (appCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descHits, descMisses, descEvictions, descBytes, descEntries, descCoalesced, descWrites, descWriteErrs, descCorrupt,
 		descQueueCost, descQueueInFlight, descQueueRejected, descInferQueued, descInferRunning, descInferRejected} {
 		ch <- d
 	}
 }
 
-func (cacheCollector) Collect(ch chan<- prometheus.Metric) {
+func (c appCollector) Collect(ch chan<- prometheus.Metric) {
 	var queued, inflight, rejected, iq, ir, irej float64
-	livePools.Range(func(k, _ any) bool {
-		switch p := k.(type) {
-		case *admission.Pool:
-			st := p.Stats()
-			queued += float64(st.QueuedCost)
-			inflight += float64(st.InFlight)
-			rejected += float64(st.Rejected)
-		case *segment.Pool:
-			st := p.Stats()
-			iq += float64(st.Queued)
-			ir += float64(st.Running)
-			irej += float64(st.Rejected)
-		}
-		return true
-	})
+	a := c.app
+	a.mu.Lock()
+	for _, p := range a.admission {
+		st := p.Stats()
+		queued += float64(st.QueuedCost)
+		inflight += float64(st.InFlight)
+		rejected += float64(st.Rejected)
+	}
+	for p := range a.inference {
+		st := p.Stats()
+		iq += float64(st.Queued)
+		ir += float64(st.Running)
+		irej += float64(st.Rejected)
+	}
+	a.mu.Unlock()
 	ch <- prometheus.MustNewConstMetric(descQueueCost, prometheus.GaugeValue, queued)
 	ch <- prometheus.MustNewConstMetric(descQueueInFlight, prometheus.GaugeValue, inflight)
 	ch <- prometheus.MustNewConstMetric(descQueueRejected, prometheus.CounterValue, rejected)
 	ch <- prometheus.MustNewConstMetric(descInferQueued, prometheus.GaugeValue, iq)
 	ch <- prometheus.MustNewConstMetric(descInferRunning, prometheus.GaugeValue, ir)
 	ch <- prometheus.MustNewConstMetric(descInferRejected, prometheus.CounterValue, irej)
-	liveCaches.Range(func(k, v any) bool {
-		id := hashKey(k.(string))[:8]
-		s := v.(*cache.Cache).Stats()
+	a.eachCache(func(key string, c *cache.Cache) {
+		id := hashKey(key)[:8]
+		s := c.Stats()
 		counter := func(d *prometheus.Desc, v uint64, labels ...string) {
 			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), append([]string{id}, labels...)...)
 		}
@@ -160,6 +144,5 @@ func (cacheCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(descWrites, s.DiskWrites)
 		counter(descWriteErrs, s.DiskWriteErrors)
 		counter(descCorrupt, s.DiskCorruptDropped)
-		return true
 	})
 }

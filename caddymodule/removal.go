@@ -8,9 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -21,9 +19,6 @@ import (
 	"github.com/jebosio/matte/segment"
 	"github.com/jebosio/matte/transform"
 )
-
-// nsMask holds mattes, keyed by source content and model fingerprint.
-const nsMask = "mask"
 
 // Removal configures background removal (the `rembg` block).
 type Removal struct {
@@ -75,8 +70,8 @@ func runtimeDir() string {
 }
 
 // models is the shared segmentation state of one Removal configuration:
-// one session per allowed model and one inference pool. It lives in the
-// `engines` pool so a config reload reuses loaded sessions.
+// one session per allowed model and one inference pool. App.Engines keeps
+// it in a UsagePool, so a config reload reuses loaded sessions.
 type models struct {
 	def      string
 	sessions map[string]*segment.Session
@@ -84,7 +79,6 @@ type models struct {
 }
 
 func (m *models) Destruct() error {
-	livePools.Delete(m.pool)
 	var errs []error
 	for _, s := range m.sessions {
 		errs = append(errs, s.Close())
@@ -92,14 +86,8 @@ func (m *models) Destruct() error {
 	return errors.Join(errs...)
 }
 
-var engines = caddy.NewUsagePool()
-
-func (r *Removal) poolKey() string {
-	return fmt.Sprintf("%+v", *r)
-}
-
-// setUp fills defaults and opens (or reuses) the sessions.
-func (r *Removal) setUp(logger *zap.Logger) (key string, m *models, err error) {
+// fillDefaults sets the defaults of the unset fields.
+func (r *Removal) fillDefaults() {
 	if r.Runtime == "" {
 		r.Runtime = filepath.Join(runtimeDir(), "lib", "libonnxruntime.so")
 	}
@@ -112,77 +100,74 @@ func (r *Removal) setUp(logger *zap.Logger) (key string, m *models, err error) {
 	if r.Provider == "" {
 		r.Provider = "cpu"
 	}
-	key = r.poolKey()
-	v, _, err := engines.LoadOrNew(key, func() (caddy.Destructor, error) {
-		if err := segment.InitRuntime(r.Runtime); err != nil {
-			return nil, err
+}
+
+// open initialises the runtime and opens one session per allowed model
+// (loading them when Preload is set). App.Engines calls it once per
+// configuration.
+func (r *Removal) open(logger *zap.Logger) (*models, error) {
+	if err := segment.InitRuntime(r.Runtime); err != nil {
+		return nil, err
+	}
+	queue := -1
+	if r.Queue != nil {
+		queue = *r.Queue
+	}
+	threads := r.Threads
+	if threads == 0 {
+		threads = segment.DefaultIntraOpThreads()
+	}
+	concurrency := r.Concurrency
+	if concurrency == 0 {
+		concurrency = segment.DefaultMaxConcurrent(threads)
+	}
+	m := &models{def: r.Model, sessions: map[string]*segment.Session{}, pool: segment.NewPool(concurrency, queue)}
+	presets := map[string]segment.Preset{}
+	for _, c := range r.Custom {
+		p, err := c.Preset()
+		if err != nil {
+			return nil, fmt.Errorf("custom model %q: %w", c.Name, err)
 		}
-		queue := -1
-		if r.Queue != nil {
-			queue = *r.Queue
+		presets[c.Name] = p
+	}
+	for _, name := range append([]string{r.Model}, r.Allow...) {
+		if _, done := m.sessions[name]; done {
+			continue
 		}
-		threads := r.Threads
-		if threads == 0 {
-			threads = segment.DefaultIntraOpThreads()
-		}
-		concurrency := r.Concurrency
-		if concurrency == 0 {
-			concurrency = segment.DefaultMaxConcurrent(threads)
-		}
-		m := &models{def: r.Model, sessions: map[string]*segment.Session{}, pool: segment.NewPool(concurrency, queue)}
-		livePools.Store(m.pool, struct{}{})
-		presets := map[string]segment.Preset{}
-		for _, c := range r.Custom {
-			p, err := c.Preset()
-			if err != nil {
-				return nil, fmt.Errorf("custom model %q: %w", c.Name, err)
+		p, ok := presets[name]
+		if !ok {
+			if p, ok = segment.Lookup(name); !ok {
+				_ = m.Destruct()
+				return nil, fmt.Errorf("unknown model %q", name)
 			}
-			presets[c.Name] = p
 		}
-		names := append([]string{r.Model}, r.Allow...)
-		for _, name := range names {
-			if _, done := m.sessions[name]; done {
-				continue
-			}
-			p, ok := presets[name]
-			if !ok {
-				if p, ok = segment.Lookup(name); !ok {
-					return nil, fmt.Errorf("unknown model %q", name)
-				}
-			}
-			s, err := segment.NewSession(p, segment.Options{
-				ModelsDir: r.ModelsDir, IntraOpThreads: threads, AllowSpinning: r.Spinning,
-				Provider: r.Provider, DeviceID: r.DeviceID, Strict: r.Strict, Pool: m.pool,
-				MaxBatch: r.Batch, BatchWait: time.Duration(r.BatchWait),
-				Logf: func(format string, args ...any) { logger.Warn(fmt.Sprintf(format, args...)) },
-			})
-			if err != nil {
+		s, err := segment.NewSession(p, segment.Options{
+			ModelsDir: r.ModelsDir, IntraOpThreads: threads, AllowSpinning: r.Spinning,
+			Provider: r.Provider, DeviceID: r.DeviceID, Strict: r.Strict, Pool: m.pool,
+			MaxBatch: r.Batch, BatchWait: time.Duration(r.BatchWait),
+			Logf: func(format string, args ...any) { logger.Warn(fmt.Sprintf(format, args...)) },
+		})
+		if err != nil {
+			_ = m.Destruct()
+			return nil, fmt.Errorf("model %q: %w", name, err)
+		}
+		m.sessions[name] = s
+		if r.Preload {
+			if err := s.Load(); err != nil {
 				_ = m.Destruct()
 				return nil, fmt.Errorf("model %q: %w", name, err)
 			}
-			m.sessions[name] = s
-			if r.Preload {
-				if err := s.Load(); err != nil {
-					_ = m.Destruct()
-					return nil, fmt.Errorf("model %q: %w", name, err)
-				}
-			}
 		}
-		return m, nil
-	})
-	if err != nil {
-		return "", nil, err
 	}
-	return key, v.(*models), nil
+	return m, nil
 }
 
 // matter is the transform.Matter of one handler: the allowed sessions, with
 // mattes cached per source content and model fingerprint.
 type matter struct {
-	m          *models
-	cache      *cache.Cache
-	inferences atomic.Uint64
-	metrics    *metrics
+	m       *models
+	cache   *cache.Cache
+	metrics *metrics
 }
 
 func (mt *matter) session(model string) (*segment.Session, error) {
@@ -227,9 +212,8 @@ func (mt *matter) Matte(ctx context.Context, model, sourceHash string, input fun
 		if err != nil {
 			return cache.Entry{}, false, err
 		}
-		mt.inferences.Add(1)
 		mt.metrics.observeInference()
-		return cache.Entry{Value: mask, ContentType: "application/x-matte", Meta: map[string]string{"w": strconv.Itoa(p.InputWidth)}}, true, nil
+		return cache.Entry{Value: mask, ContentType: "application/x-matte"}, shareable(ctx), nil
 	})
 	if errors.Is(err, segment.ErrQueueFull) {
 		return nil, &params.Error{Status: http.StatusServiceUnavailable, Code: "overloaded", Title: "Overloaded",

@@ -17,16 +17,20 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "matte-sign",
-		Usage: "--key <secret> [--expires <duration>] <url-or-path>",
+		Usage: "--key <secret> [--expires <duration>] [--bind-host] <url-or-path>",
 		Short: "Signs a Matte URL (adds s= and, optionally, expires=)",
 		Long: `
 Signs a URL or path for a matte handler with a signature block. The key may
-also come from $MATTE_SIGN_KEY. Prints the signed URL.
+also come from $MATTE_SIGN_KEY. Prints the signed URL. With --bind-host
+(for a signature block with bind_host) the URL must be absolute: the
+signature covers its host.
 
-  caddy matte-sign --key "$KEY" --expires 24h '/img/shoe.jpg?w=800&fm=webp'`,
+  caddy matte-sign --key "$KEY" --expires 24h '/img/shoe.jpg?w=800&fm=webp'
+  caddy matte-sign --key "$KEY" --bind-host 'https://img.example.com/shoe.jpg?w=800'`,
 		CobraFunc: func(cmd *cobra.Command) {
 			cmd.Flags().String("key", "", "signing key (default $MATTE_SIGN_KEY)")
 			cmd.Flags().Duration("expires", 0, "validity from now (0: never expires)")
+			cmd.Flags().Bool("bind-host", false, "bind the signature to the URL's host (signature { bind_host })")
 			cmd.Args = cobra.ExactArgs(1)
 			cmd.RunE = caddycmd.WrapCommandFuncForCobra(func(fl caddycmd.Flags) (int, error) {
 				key := fl.String("key")
@@ -34,7 +38,11 @@ also come from $MATTE_SIGN_KEY. Prints the signed URL.
 					key = os.Getenv("MATTE_SIGN_KEY")
 				}
 				expires, _ := cmd.Flags().GetDuration("expires")
-				signed, err := SignURL([]byte(key), fl.Arg(0), expires, time.Now())
+				sign := SignURL
+				if fl.Bool("bind-host") {
+					sign = SignURLForHost
+				}
+				signed, err := sign([]byte(key), fl.Arg(0), expires, time.Now())
 				if err != nil {
 					return exitFailure, err
 				}
@@ -50,6 +58,16 @@ const exitFailure = 1
 // SignURL signs rawURL (a full URL or a path with its query) with key, for a
 // matte signature policy; validity > 0 adds expires= that many from now.
 func SignURL(key []byte, rawURL string, validity time.Duration, now time.Time) (string, error) {
+	return signURL(key, rawURL, validity, now, false)
+}
+
+// SignURLForHost is SignURL for a policy with bind_host: rawURL must be
+// absolute, and the signature covers its host.
+func SignURLForHost(key []byte, rawURL string, validity time.Duration, now time.Time) (string, error) {
+	return signURL(key, rawURL, validity, now, true)
+}
+
+func signURL(key []byte, rawURL string, validity time.Duration, now time.Time, bindHost bool) (string, error) {
 	if len(key) == 0 {
 		return "", errors.New("no key given (--key or $MATTE_SIGN_KEY)")
 	}
@@ -64,6 +82,13 @@ func SignURL(key []byte, rawURL string, validity time.Duration, now time.Time) (
 	if validity > 0 {
 		q.Set(signature.ParamExpires, strconv.FormatInt(now.Add(validity).Unix(), 10))
 	}
-	u.RawQuery = signature.Sign(key, u.EscapedPath(), q)
+	signed := u.EscapedPath()
+	if bindHost {
+		if signature.CanonicalHost(u.Host) == "" {
+			return "", errors.New("--bind-host needs an absolute URL (https://host/path)")
+		}
+		signed = signature.HostPath(u.Host, signed)
+	}
+	u.RawQuery = signature.Sign(key, signed, q)
 	return u.String(), nil
 }

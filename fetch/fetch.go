@@ -1,7 +1,7 @@
-// Package fetch fetches source images safely: remote URLs through a
-// Fetcher that refuses internal addresses at dial time (SSRF protection),
-// and local paths through SafeJoin / OpenInRoot, which keep a URL path
-// inside a root directory.
+// Package fetch fetches remote images safely: a Fetcher refuses internal
+// addresses at dial time (SSRF protection). Local paths are not its job:
+// the handler asks its own server for them, so that the site's access
+// control applies.
 //
 // # Address checks
 //

@@ -2,6 +2,7 @@ package signature
 
 import (
 	"errors"
+	"net"
 	"net/url"
 	"slices"
 	"strconv"
@@ -50,6 +51,27 @@ func CanonicalPath(escapedPath string) string {
 		}
 	}
 	return b.String()
+}
+
+// CanonicalHost returns the host part of a Host header (or URL host) as a
+// host-bound signature covers it: the port, IPv6 brackets and a trailing
+// dot removed, lower-cased. "" means there is no host.
+func CanonicalHost(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	return strings.ToLower(strings.TrimSuffix(host, "."))
+}
+
+// HostPath is what a host-bound signature covers in place of the path:
+// CanonicalHost(host) followed by escapedPath ("/" when empty). Sign and
+// Verify it like a path: Sign(key, HostPath(host, path), query).
+func HostPath(host, escapedPath string) string {
+	if escapedPath == "" {
+		escapedPath = "/"
+	}
+	return CanonicalHost(host) + escapedPath
 }
 
 // Escape percent-encodes s for the canonical forms: RFC 3986 unreserved

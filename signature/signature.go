@@ -30,6 +30,21 @@
 // An optional expires=<unix seconds> is signed like any other parameter; the
 // URL is refused from that second on.
 //
+// # Host binding
+//
+// By default a signature covers the path and the query only, so a URL
+// signed for one site verifies on every site that shares the key. A policy
+// with BindHost makes the signature cover the host as well: the signed
+// string is then
+//
+//	CanonicalHost(host) + CanonicalPath(path) + "?" + CanonicalQuery(query)
+//
+// that is, HostPath(host, path) takes the place of the path. Example (key
+// "secret"): host CDN.Example.com:443, path /photos/cat.jpg, query
+// w=300&fm=webp signs "cdn.example.com/photos/cat.jpg?fm=webp&w=300".
+// A host-bound string never starts with "/", so it cannot be mistaken for
+// the signed string of a path alone.
+//
 // # Policy
 //
 // Policy decides what a request may do without a signature (Unsigned names,
@@ -174,6 +189,25 @@ func SignURL(key []byte, rawURL string) (string, error) {
 	return u.String(), nil
 }
 
+// SignURLForHost is SignURL with the signature bound to the URL's host (see
+// "Host binding"); rawURL must be absolute.
+func SignURLForHost(key []byte, rawURL string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", err
+	}
+	if CanonicalHost(u.Host) == "" {
+		return "", errors.New("signature: a host-bound URL needs a host (give an absolute URL)")
+	}
+	q, err := ParseQueryStrict(u.RawQuery)
+	if err != nil {
+		return "", err
+	}
+	u.RawQuery = Sign(key, HostPath(u.Host, u.EscapedPath()), q)
+	u.ForceQuery = false
+	return u.String(), nil
+}
+
 // Verifier checks s= (and expires=) against a set of keys. A signature made
 // with any of Keys passes, so keys can be rotated: add the new key, move the
 // signers to it, then drop the old one.
@@ -191,7 +225,8 @@ func (v *Verifier) now() time.Time {
 }
 
 // Verify checks q (already parsed, strictly: see ParseQueryStrict) for a
-// valid s over escapedPath and the rest of q, then checks expires if
+// valid s over escapedPath (HostPath(host, path) for a host-bound
+// signature) and the rest of q, then checks expires if
 // present. Errors are *Error, checked in this order: missing s, malformed
 // expires, invalid s, expired.
 func (v *Verifier) Verify(escapedPath string, q url.Values) error {
@@ -273,6 +308,9 @@ func parseExpires(q url.Values) (time.Time, bool, error) {
 // signed URL.
 type Policy struct {
 	Verifier
+	// BindHost makes signatures cover the request's host (see "Host
+	// binding"); Check then needs the host. Off, the host is ignored.
+	BindHost bool
 	Required bool
 	// Unsigned lists parameter names allowed without a signature when
 	// Required is set (for example "w", "fm", "dpr").
@@ -340,11 +378,12 @@ type Result struct {
 	Expires time.Time
 }
 
-// Check applies the policy to a request. escapedPath is the path the client
-// requested, as sent (url.URL.EscapedPath of the request before any rewrite
-// or prefix stripping); rawQuery is its raw query string. On refusal the
-// error is an *Error.
-func (p *Policy) Check(escapedPath, rawQuery string) (Result, error) {
+// Check applies the policy to a request. host is the Host the client sent
+// (used only with BindHost), escapedPath the path it requested, as sent
+// (url.URL.EscapedPath of the request before any rewrite or prefix
+// stripping), and rawQuery its raw query string. On refusal the error is
+// an *Error.
+func (p *Policy) Check(host, escapedPath, rawQuery string) (Result, error) {
 	parts, bad := splitAll(rawQuery)
 	q := make(url.Values, len(parts))
 	for _, pt := range parts {
@@ -358,7 +397,14 @@ func (p *Policy) Check(escapedPath, rawQuery string) (Result, error) {
 	}
 	var res Result
 	if hasSig {
-		if err := p.Verify(escapedPath, q); err != nil {
+		signedPath := escapedPath
+		if p.BindHost {
+			if CanonicalHost(host) == "" {
+				return Result{}, newErr(ErrInvalid, ParamSignature, "This signed URL is bound to a host, and the request names none.")
+			}
+			signedPath = HostPath(host, escapedPath)
+		}
+		if err := p.Verify(signedPath, q); err != nil {
 			return Result{}, err
 		}
 		res.Signed = true

@@ -209,7 +209,7 @@ func TestCheck(t *testing.T) {
 			if p == nil {
 				p = policy()
 			}
-			res, err := p.Check(tc.r.path, tc.r.query)
+			res, err := p.Check("", tc.r.path, tc.r.query)
 			if tc.sentinel != nil {
 				var e *Error
 				if !errors.Is(err, tc.sentinel) || !errors.As(err, &e) {
@@ -251,7 +251,7 @@ func TestCheckResultFields(t *testing.T) {
 	p := policy()
 	e := now.Add(time.Hour).Unix()
 	path, q := signed(keyOld, "/a.jpg", fmt.Sprintf("preset=thumb&expires=%d", e))
-	res, err := p.Check(path, q)
+	res, err := p.Check("", path, q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,6 +306,65 @@ func TestSignURL(t *testing.T) {
 	}
 }
 
+func TestCanonicalHost(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"cdn.example.com", "cdn.example.com"},
+		{"CDN.Example.COM", "cdn.example.com"},
+		{"cdn.example.com:8443", "cdn.example.com"},
+		{"cdn.example.com.", "cdn.example.com"},
+		{"cdn.example.com.:443", "cdn.example.com"},
+		{"127.0.0.1:9080", "127.0.0.1"},
+		{"[::1]:9080", "::1"},
+		{"[::1]", "::1"},
+		{"", ""},
+	} {
+		if got := CanonicalHost(tc.in); got != tc.want {
+			t.Errorf("CanonicalHost(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func ExampleSignURLForHost() {
+	u, _ := SignURLForHost([]byte("secret"), "https://CDN.Example.com:443/photos/cat.jpg?w=300&fm=webp")
+	fmt.Println(StringToSign(HostPath("CDN.Example.com:443", "/photos/cat.jpg"), vals("w=300&fm=webp")))
+	fmt.Println(u)
+	// Output:
+	// cdn.example.com/photos/cat.jpg?fm=webp&w=300
+	// https://CDN.Example.com:443/photos/cat.jpg?fm=webp&w=300&s=0tsH0o4-DLa4jZKWAQ9-_4QVhJm1g9Lav55O6WACa68
+}
+
+func TestHostBinding(t *testing.T) {
+	bound := policy()
+	bound.BindHost = true
+	signedFor := func(host string) string {
+		return Sign(keyNew, HostPath(host, "/a.jpg"), vals("w=300&h=200"))
+	}
+	forA := signedFor("a.example.com")
+	for _, tc := range []struct {
+		name     string
+		p        *Policy
+		host, q  string
+		sentinel error // nil: accepted
+	}{
+		{"bound, same host", bound, "a.example.com", forA, nil},
+		{"bound, same host with port and case", bound, "A.Example.com:9443", forA, nil},
+		{"bound, other host", bound, "b.example.com", forA, ErrInvalid},
+		{"bound, no host", bound, "", forA, ErrInvalid},
+		{"bound, path-only signature", bound, "a.example.com", Sign(keyNew, "/a.jpg", vals("w=300&h=200")), ErrInvalid},
+		{"bound, unsigned allowed params", bound, "b.example.com", "w=300", nil},
+		{"unbound, host-bound signature", policy(), "a.example.com", forA, ErrInvalid},
+		{"unbound, any host", policy(), "b.example.com", Sign(keyNew, "/a.jpg", vals("w=300&h=200")), nil},
+	} {
+		_, err := tc.p.Check(tc.host, "/a.jpg", tc.q)
+		if tc.sentinel == nil && err != nil || tc.sentinel != nil && !errors.Is(err, tc.sentinel) {
+			t.Errorf("%s: Check = %v, want %v", tc.name, err, tc.sentinel)
+		}
+	}
+	if _, err := SignURLForHost(keyNew, "/a.jpg?w=1"); err == nil {
+		t.Error("SignURLForHost signed a URL without a host")
+	}
+}
+
 func TestValidate(t *testing.T) {
 	ok := policy()
 	if err := ok.Validate(); err != nil {
@@ -347,7 +406,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add("/x", "w=1;2", "s")
 	f.Fuzz(func(t *testing.T, path, rawQuery, extra string) {
 		p := policy()
-		_, _ = p.Check(path, rawQuery)
+		_, _ = p.Check("", path, rawQuery)
 		_ = p.Verify(path, url.Values{"s": {rawQuery}})
 		if CanonicalPath(CanonicalPath(path)) != CanonicalPath(path) {
 			t.Fatalf("CanonicalPath not idempotent on %q", path)
@@ -361,7 +420,7 @@ func FuzzVerify(f *testing.F) {
 		if err := p.Verify(path, vals(signedQuery)); err != nil {
 			t.Fatalf("Sign(%q, %q) = %q does not verify: %v", path, rawQuery, signedQuery, err)
 		}
-		if _, err := p.Check(path, signedQuery); err != nil {
+		if _, err := p.Check("", path, signedQuery); err != nil {
 			if !errors.Is(err, ErrUnknownPreset) && !errors.Is(err, ErrBadExpires) {
 				t.Fatalf("Check of signed %q: %v", signedQuery, err)
 			}

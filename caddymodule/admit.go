@@ -1,0 +1,105 @@
+package caddymodule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jebosio/matte/admission"
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform"
+)
+
+// fetchLoad lets queueFull refuse a burst of misses before each one buffers
+// its source only to be refused at admission: fetching counts requests that
+// passed queueFull and are reading or probing their source, not yet at
+// admission; avgCost is a moving average of admitted costs (in 1/1024 cost
+// units).
+type fetchLoad struct {
+	fetching atomic.Int64
+	avgCost  atomic.Int64
+}
+
+// provisionQueue builds the handler's transform queue: Workers x 25
+// megapixels in flight, QueueMegapixels waiting.
+func (h *Handler) provisionQueue() error {
+	pool, err := admission.New(admission.Config{Capacity: int64(h.Workers) * 25, MaxQueueCost: int64(h.QueueMegapixels)})
+	if err != nil {
+		return fmt.Errorf("matte: queue: %w", err)
+	}
+	h.guard.admit = pool
+	h.guard.load = &fetchLoad{}
+	h.app.TrackAdmission(pool)
+	return nil
+}
+
+// admit reserves a megapixel-weighted slot in the transform queue; past the
+// queue limit it answers 503 with Retry-After at once.
+func (h *Handler) admit(ctx context.Context, info transform.Source) (func(), error) {
+	cost := admission.Cost(info.Width, info.Height)
+	for avg := &h.guard.load.avgCost; ; { // avg += (cost - avg) / 8
+		old := avg.Load()
+		next := old + (cost<<10-old)/8
+		if old == 0 {
+			next = cost << 10
+		}
+		if avg.CompareAndSwap(old, next) {
+			break
+		}
+	}
+	release, err := h.guard.admit.Acquire(ctx, cost)
+	if errors.Is(err, admission.ErrQueueFull) {
+		return nil, overloaded(h.guard.admit.RetryAfter())
+	}
+	return release, err
+}
+
+// queueFull reports, before the source is fetched, that the transform queue
+// is past its limit, counting the requests still fetching their sources at
+// the recent average cost, so the request is refused without buffering. A
+// true answer is a refusal: it is counted in the pool's Rejected, so the
+// caller must answer 503.
+func (h *Handler) queueFull() bool {
+	if h.QueueMegapixels <= 0 {
+		return false
+	}
+	st := h.guard.admit.Stats()
+	l := h.guard.load
+	expected := st.QueuedCost + l.fetching.Load()*l.avgCost.Load()>>10
+	if expected < int64(h.QueueMegapixels) {
+		return false
+	}
+	h.guard.admit.Refused()
+	return true
+}
+
+// startFetch counts a request that passed queueFull until done is called
+// (at most once takes effect).
+func (h *Handler) startFetch() (done func()) {
+	l := h.guard.load
+	l.fetching.Add(1)
+	return sync.OnceFunc(func() { l.fetching.Add(-1) })
+}
+
+type overloadError struct{ retryAfter time.Duration }
+
+func (e overloadError) Error() string { return "matte: transform queue full" }
+
+func overloaded(retry time.Duration) error {
+	return &params.Error{Status: http.StatusServiceUnavailable, Code: "overloaded", Title: "Overloaded",
+		Detail: "Too many images are waiting to be processed; try again shortly.", Cause: overloadError{retry}}
+}
+
+// retryAfterSeconds is the Retry-After for a 503.
+func retryAfterSeconds(err error) string {
+	var oe overloadError
+	if errors.As(err, &oe) && oe.retryAfter > time.Second {
+		return strconv.Itoa(int(oe.retryAfter.Seconds() + 0.5))
+	}
+	return "1"
+}

@@ -1,0 +1,325 @@
+package caddymodule
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/jebosio/matte/admission"
+	"github.com/jebosio/matte/cache"
+	"github.com/jebosio/matte/segment"
+	"github.com/jebosio/matte/transform"
+)
+
+func init() {
+	caddy.RegisterModule(new(App))
+}
+
+// AppName is the Caddy app ID of the matte app.
+const AppName = "matte"
+
+// shared holds what outlives one config generation: Caddy provisions a new
+// config before it cleans up the old one, so a reload finds the caches, model
+// sessions and usage stores still open here and reuses them instead of
+// opening a disk tier twice or loading a model again. Each pool is keyed by
+// the configuration of what it holds. Only App's methods touch it.
+var shared = struct {
+	caches  *caddy.UsagePool // cachePoolKey -> cachePoolEntry
+	engines *caddy.UsagePool // Removal.poolKey -> *models
+	usage   *caddy.UsagePool // usage file path -> the hosted APIs' store
+}{caddy.NewUsagePool(), caddy.NewUsagePool(), caddy.NewUsagePool()}
+
+// App is the `matte` app: the one owner of Matte's process-wide state. Every
+// matte handler (and the admin purge route) fetches it with
+// ctx.App("matte"); Caddy creates it on demand, so it needs no global
+// option. One App exists per config generation.
+//
+// It owns:
+//   - the process settings (libvips' operation cache and threads, the
+//     malloc_trim ticker): the handlers of one config must agree on them
+//     (UseProcessSettings) and Start applies them;
+//   - this generation's references to the shared caches, model engines and
+//     API usage stores (see shared), released at Cleanup;
+//   - the Prometheus metrics of this generation's registry, and what its
+//     collector reports (queues, inference pools, caches).
+//
+// Its methods are safe for concurrent use.
+type App struct {
+	ctx    caddy.Context
+	logger *zap.Logger
+
+	mu         sync.Mutex
+	process    processSettings
+	processSet bool                    // a handler registered process settings
+	held       []heldRef               // pool references to release at Cleanup
+	caches     map[string]*cache.Cache // by cachePoolKey
+	admission  []*admission.Pool
+	inference  map[*segment.Pool]bool
+	stopFree   chan struct{} // closed by Stop; nil without free_memory_interval
+
+	metricsOnce sync.Once
+	metrics     *metrics
+	metricsErr  error
+}
+
+type heldRef struct {
+	pool *caddy.UsagePool
+	key  string
+}
+
+// CaddyModule returns the Caddy module information.
+func (*App) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{ID: AppName, New: func() caddy.Module { return new(App) }}
+}
+
+// Provision keeps ctx for the metrics registry.
+func (a *App) Provision(ctx caddy.Context) error {
+	a.ctx = ctx
+	a.logger = ctx.Logger()
+	a.caches = map[string]*cache.Cache{}
+	a.inference = map[*segment.Pool]bool{}
+	return nil
+}
+
+// appFrom fetches the config's matte app, creating it when needed.
+func appFrom(ctx caddy.Context) (*App, error) {
+	v, err := ctx.App(AppName)
+	if err != nil {
+		return nil, fmt.Errorf("matte: %w", err)
+	}
+	return v.(*App), nil
+}
+
+// processSettings are the handler options that act on the whole process.
+// A zero field is unset: the handler leaves it to the others (or to the
+// default).
+type processSettings struct {
+	VipsCacheMemory    int64         // bytes of libvips' operation cache; 0: off
+	VipsConcurrency    int           // libvips threads per operation; 0: 1
+	FreeMemoryInterval time.Duration // malloc_trim period; 0: never
+}
+
+// UseProcessSettings registers a handler's process settings. The handlers of
+// one config must agree: a field that two handlers set to different values
+// is a config error (libvips has one operation cache and one thread
+// setting per process, so one handler's choice would silently override the
+// other's). Start applies the merged settings.
+func (a *App) UseProcessSettings(s processSettings) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	m := a.process
+	if err := agree("vips_cache_memory", &m.VipsCacheMemory, s.VipsCacheMemory); err != nil {
+		return err
+	}
+	if err := agree("vips_concurrency", &m.VipsConcurrency, s.VipsConcurrency); err != nil {
+		return err
+	}
+	if err := agree("free_memory_interval", &m.FreeMemoryInterval, s.FreeMemoryInterval); err != nil {
+		return err
+	}
+	a.process, a.processSet = m, true
+	return nil
+}
+
+// agree sets *have to v when v is set, unless *have is set to another value.
+func agree[T comparable](name string, have *T, v T) error {
+	var unset T
+	if v == unset {
+		return nil
+	}
+	if *have != unset && *have != v {
+		return fmt.Errorf("matte: %s is process-wide, and two matte handlers of this config set it differently (%v and %v); give every handler the same value, or set it in one only", name, *have, v)
+	}
+	*have = v
+	return nil
+}
+
+// Start applies the process settings of this config's handlers; without
+// any matte handler it leaves libvips alone (and does not load it).
+func (a *App) Start() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.processSet {
+		return nil
+	}
+	s := a.process
+	transform.ConfigureVips(transform.VipsSettings{CacheMemory: s.VipsCacheMemory, Concurrency: s.VipsConcurrency})
+	if s.FreeMemoryInterval > 0 {
+		a.stopFree = make(chan struct{})
+		go releaseFreeMemory(s.FreeMemoryInterval, a.stopFree)
+	}
+	return nil
+}
+
+// Stop ends the malloc_trim ticker. The settings stay: the next config's
+// Start (which runs before this Stop on a reload) has applied its own.
+func (a *App) Stop() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.stopFree != nil {
+		close(a.stopFree)
+		a.stopFree = nil
+	}
+	return nil
+}
+
+// Cleanup releases this generation's references to the shared pools; what
+// no generation uses any more is closed.
+func (a *App) Cleanup() error {
+	a.mu.Lock()
+	held := a.held
+	a.held = nil
+	a.mu.Unlock()
+	for _, h := range held {
+		_, _ = h.pool.Delete(h.key)
+	}
+	return nil
+}
+
+// releaseFreeMemory trims the C heap every interval until stop is closed.
+func releaseFreeMemory(interval time.Duration, stop <-chan struct{}) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			transform.ReleaseFreeMemory()
+		}
+	}
+}
+
+// hold loads key from pool (opening it with open on first use anywhere) and
+// remembers the reference for Cleanup.
+func (a *App) hold(pool *caddy.UsagePool, key string, open func() (caddy.Destructor, error)) (caddy.Destructor, error) {
+	v, _, err := pool.LoadOrNew(key, open)
+	if err != nil {
+		return nil, err
+	}
+	d := v.(caddy.Destructor)
+	a.mu.Lock()
+	a.held = append(a.held, heldRef{pool, key})
+	a.mu.Unlock()
+	return d, nil
+}
+
+// Cache problems are logged at most cacheWarnBurst times per
+// cacheWarnInterval (per message).
+const (
+	cacheWarnInterval = 10 * time.Second
+	cacheWarnBurst    = 5
+)
+
+// cachePoolEntry adapts *cache.Cache to caddy.Destructor.
+type cachePoolEntry struct{ c *cache.Cache }
+
+func (e cachePoolEntry) Destruct() error { return e.c.Close() }
+
+func cachePoolKey(o cache.Options) string {
+	return fmt.Sprintf("mem=%d;disk=%s;diskmax=%d", o.MemoryMaxBytes, o.DiskPath, o.DiskMaxBytes)
+}
+
+// Cache returns the shared cache for o, opening it on first use. Handlers
+// with the same options, in this generation or the next, share it.
+func (a *App) Cache(o cache.Options) (*cache.Cache, error) {
+	key := cachePoolKey(o)
+	logger := a.logger
+	v, err := a.hold(shared.caches, key, func() (caddy.Destructor, error) {
+		// A full or read-only disk fails every write: log the first few
+		// per interval, and let the metrics count them all.
+		sampled := logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+			return zapcore.NewSamplerWithOptions(c, cacheWarnInterval, cacheWarnBurst, 0)
+		}))
+		o.OnError = func(err error) {
+			sampled.Warn("cache", zap.Error(err), zap.String("note", "logged at most 5 times per 10s; matte_cache_disk_write_errors_total counts every failure"))
+		}
+		c, err := cache.New(o)
+		if err != nil {
+			return nil, err
+		}
+		return cachePoolEntry{c}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	c := v.(cachePoolEntry).c
+	a.mu.Lock()
+	a.caches[key] = c
+	a.mu.Unlock()
+	return c, nil
+}
+
+// eachCache calls fn for every cache this generation's handlers use, with
+// its pool key.
+func (a *App) eachCache(fn func(key string, c *cache.Cache)) {
+	a.mu.Lock()
+	caches := make(map[string]*cache.Cache, len(a.caches))
+	for k, c := range a.caches {
+		caches[k] = c
+	}
+	a.mu.Unlock()
+	for k, c := range caches {
+		fn(k, c)
+	}
+}
+
+// Engines returns the model sessions and inference pool of r (with its
+// defaults filled in), loading them on first use.
+func (a *App) Engines(r *Removal) (*models, error) {
+	key, err := r.poolKey()
+	if err != nil {
+		return nil, err
+	}
+	v, err := a.hold(shared.engines, key, func() (caddy.Destructor, error) { return r.open(a.logger) })
+	if err != nil {
+		return nil, err
+	}
+	m := v.(*models)
+	a.mu.Lock()
+	a.inference[m.pool] = true
+	a.mu.Unlock()
+	return m, nil
+}
+
+// Usage returns the hosted APIs' usage store of path, shared by every
+// handler and generation that names the same file; open builds it on first
+// use. The reference is released at Cleanup.
+func (a *App) Usage(path string, open func() (caddy.Destructor, error)) (caddy.Destructor, error) {
+	return a.hold(shared.usage, path, open)
+}
+
+// TrackAdmission adds a handler's transform queue to the metrics.
+func (a *App) TrackAdmission(p *admission.Pool) {
+	a.mu.Lock()
+	a.admission = append(a.admission, p)
+	a.mu.Unlock()
+}
+
+// Metrics returns this generation's metrics, registering them with its
+// Prometheus registry on first use.
+func (a *App) Metrics() (*metrics, error) {
+	a.metricsOnce.Do(func() { a.metrics, a.metricsErr = registerMetrics(a.ctx.GetMetricsRegistry(), a) })
+	return a.metrics, a.metricsErr
+}
+
+// poolKey identifies r's engines: equal configurations share sessions.
+func (r *Removal) poolKey() (string, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return "", fmt.Errorf("matte: rembg: %w", err)
+	}
+	return string(b), nil
+}
+
+// Interface guards
+var (
+	_ caddy.App          = (*App)(nil)
+	_ caddy.Provisioner  = (*App)(nil)
+	_ caddy.CleanerUpper = (*App)(nil)
+)

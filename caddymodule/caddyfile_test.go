@@ -1,0 +1,67 @@
+package caddymodule
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+)
+
+func TestUnmarshalCaddyfile(t *testing.T) {
+	five, three := 5, 3
+	for _, tc := range []struct {
+		name, block string
+		want        Handler // compared field by field, zero fields included
+		wantErr     string  // "" when accepted
+	}{
+		{"empty", "", Handler{}, ""},
+		{"limits", "max_source_bytes 2MB\nmax_source_megapixels 12.5\nmax_output_dimension 4000\nmax_frames 10",
+			Handler{MaxSourceBytes: 2_000_000, MaxSourceMegapixels: 12.5, MaxOutputDimension: 4000, MaxFrames: 10}, ""},
+		{"quality and encoders", "quality webp 70\nquality avif 50\npng_compression 5\navif_effort 3",
+			Handler{Quality: map[string]int{"webp": 70, "avif": 50}, PNGCompression: &five, AVIFEffort: &three}, ""},
+		{"response and work", "cache_control \"public, max-age=60\"\nworkers 3\ntimeout 10s\nsource_ttl 1m\nqueue_megapixels 75",
+			Handler{CacheControl: "public, max-age=60", Workers: 3, Timeout: caddy.Duration(10 * time.Second), SourceTTL: caddy.Duration(time.Minute), QueueMegapixels: 75}, ""},
+		{"cache", "cache_memory 64MiB\ncache_disk /var/cache/matte 2GiB",
+			Handler{CacheMemory: 64 << 20, CacheDisk: "/var/cache/matte", CacheDiskSize: 2 << 30}, ""},
+		{"cache off", "cache off", Handler{CacheOff: true}, ""},
+		{"process settings", "vips_cache_memory 0\nvips_concurrency 2\nfree_memory_interval 30s",
+			Handler{VipsConcurrency: 2, FreeMemoryInterval: caddy.Duration(30 * time.Second)}, ""},
+		{"signature", "signature {\nkey 0123456789abcdef0\nrequired\nunsigned w h\npreset thumb w=100\nbind_host\n}",
+			Handler{Signature: &Signature{Keys: []string{"0123456789abcdef0"}, Required: true, Unsigned: []string{"w", "h"},
+				Presets: map[string]string{"thumb": "w=100"}, BindHost: true}}, ""},
+		{"origin", "origin https://img.example.com {\nallow_hosts a.example.com *.b.example.com\nallow_private\ntimeout 5s\nmax_redirects 2\n}",
+			Handler{Origin: &Origin{URL: "https://img.example.com", AllowHosts: []string{"a.example.com", "*.b.example.com"}, AllowPrivate: true,
+				Timeout: caddy.Duration(5 * time.Second), MaxRedirects: 2}}, ""},
+		{"rembg off", "rembg off", Handler{Rembg: Removal{Off: true}}, ""},
+
+		{"unknown option", "colour red", Handler{}, `unrecognized matte subdirective "colour"`},
+		{"negative count", "workers -1", Handler{}, `workers: "-1" is not a non-negative integer`},
+		{"bad size", "max_source_bytes lots", Handler{}, "max_source_bytes:"},
+		{"zero megapixels", "max_source_megapixels 0", Handler{}, "not a positive number"},
+		{"quality without value", "quality webp", Handler{}, "wrong argument count"},
+		{"bad duration", "timeout soon", Handler{}, `timeout: "soon" is not a duration`},
+		{"cache on", "cache on", Handler{}, "the only form is `cache off`"},
+		{"zero cache memory", "cache_memory 0", Handler{}, `cache_memory: "0" is not a size`},
+		{"cache_disk arity", "cache_disk a 1GiB extra", Handler{}, "wrong argument count"},
+		{"bind_host with an argument", "signature {\nbind_host yes\n}", Handler{}, "wrong argument count"},
+		{"unknown signature option", "signature {\nbind_path\n}", Handler{}, `unrecognized signature option "bind_path"`},
+		{"signature with an argument", "signature x {\n}", Handler{}, "wrong argument count"},
+		{"rembg with an argument", "rembg on", Handler{}, "wrong argument count"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var h Handler
+			err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("matte {\n" + tc.block + "\n}"))
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+			case tc.wantErr == "" && !reflect.DeepEqual(h, tc.want):
+				t.Fatalf("got %+v\nwant %+v", h, tc.want)
+			}
+		})
+	}
+}

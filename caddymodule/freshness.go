@@ -1,0 +1,108 @@
+package caddymodule
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// cacheControl parses a Cache-Control header into its directives, names
+// lower-cased, values unquoted ("" when a directive has none).
+func cacheControl(h http.Header) map[string]string {
+	d := map[string]string{}
+	for _, line := range h.Values("Cache-Control") {
+		for _, part := range strings.Split(line, ",") {
+			k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+			if k = strings.ToLower(strings.TrimSpace(k)); k != "" {
+				d[k] = strings.Trim(strings.TrimSpace(v), `"`)
+			}
+		}
+	}
+	return d
+}
+
+// freshness is how long the origin lets its response be reused, from
+// Cache-Control (s-maxage, max-age, no-cache, no-store) or Expires, and at
+// least floor.
+func freshness(h http.Header, now time.Time, floor time.Duration) time.Duration {
+	cc := cacheControl(h)
+	for _, k := range []string{"no-cache", "no-store", "private"} {
+		if _, ok := cc[k]; ok {
+			return floor
+		}
+	}
+	ttl := time.Duration(0)
+	maxAge := -1
+	if n, err := strconv.Atoi(cc["s-maxage"]); err == nil {
+		maxAge = n
+	} else if n, err := strconv.Atoi(cc["max-age"]); err == nil {
+		maxAge = n
+	}
+	switch {
+	case maxAge >= 0:
+		age, _ := strconv.Atoi(h.Get("Age"))
+		ttl = time.Duration(maxAge-age) * time.Second
+	case h.Get("Expires") != "":
+		if exp, err := http.ParseTime(h.Get("Expires")); err == nil {
+			base := now
+			if d, err := http.ParseTime(h.Get("Date")); err == nil {
+				base = d
+			}
+			ttl = exp.Sub(base)
+		}
+	}
+	return max(ttl, floor)
+}
+
+// sharing is what a shared cache may do with one origin response.
+type sharing struct {
+	// store: the response (its memo, and the results derived from it) may
+	// be stored and reused for other requests.
+	store bool
+	// noStore: the origin forbids storing the response anywhere, the
+	// client's cache included.
+	noStore bool
+	// vary are the canonical names of the request headers the response
+	// varies on, sorted: part of the memo's key (memoKey).
+	vary []string
+}
+
+// shareability applies RFC 9111's rules for a shared cache to an origin
+// response with header res, answering a request with header req:
+//   - a response with no-store or private is never stored (§5.2.2.5,
+//     §5.2.2.7);
+//   - a response to a request with Authorization is stored only when the
+//     origin allows it with public, s-maxage or must-revalidate (§3.5);
+//   - Vary: * matches no other request (§4.1), and a response that varies
+//     on Cookie would need one entry per session: neither is stored;
+//   - any other Vary names request headers whose values key the memo.
+func shareability(req, res http.Header) sharing {
+	cc := cacheControl(res)
+	_, noStore := cc["no-store"]
+	_, private := cc["private"]
+	s := sharing{store: !noStore && !private, noStore: noStore}
+	if req.Get("Authorization") != "" {
+		_, public := cc["public"]
+		_, sMaxAge := cc["s-maxage"]
+		_, mustRevalidate := cc["must-revalidate"]
+		s.store = s.store && (public || sMaxAge || mustRevalidate)
+	}
+	for _, line := range res.Values("Vary") {
+		for _, name := range strings.Split(line, ",") {
+			name = http.CanonicalHeaderKey(strings.TrimSpace(name))
+			switch name {
+			case "":
+				continue
+			case "*", "Cookie":
+				s.store = false
+			}
+			if !slices.Contains(s.vary, name) {
+				s.vary = append(s.vary, name)
+			}
+		}
+	}
+	slices.Sort(s.vary)
+	return s
+}

@@ -1,0 +1,73 @@
+package caddymodule
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strings"
+
+	"github.com/jebosio/matte/params"
+)
+
+// Cache namespaces. Each kind of object lives under its own.
+const (
+	nsResult = "result" // encoded outputs, keyed by resultKey
+	nsSource = "source" // source memos (and Vary indexes), keyed by memoKey
+	nsMask   = "mask"   // mattes, keyed by source content and model fingerprint
+)
+
+// sourceID names a source: the host and the request URI the origin sees.
+func sourceID(r *http.Request, originURI string) string {
+	return r.Host + originURI
+}
+
+// sourceTag is the purge tag of a source's memo and of every result derived
+// from it: the origin request URI, so a purge by path reaches every host
+// that serves it (over-purging is harmless).
+func sourceTag(srcID string) string {
+	if i := strings.IndexByte(srcID, '/'); i >= 0 {
+		return srcID[i:]
+	}
+	return srcID
+}
+
+func hashKey(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// memoKey is where the memo of srcID lives. When the origin's response
+// varies (vary holds the request header names), it is keyed by the values
+// those headers have in reqHeader as well (RFC 9111 §4.1), so that a
+// request only finds the memo of a response to a request like its own.
+// Values are compared after joining repeated fields and trimming the
+// blanks around each comma-separated element.
+func memoKey(srcID string, vary []string, reqHeader http.Header) string {
+	if len(vary) == 0 {
+		return hashKey(srcID)
+	}
+	parts := []string{srcID, "vary"}
+	for _, name := range vary {
+		elems := strings.Split(strings.Join(reqHeader.Values(name), ","), ",")
+		for i, e := range elems {
+			elems[i] = strings.TrimSpace(e)
+		}
+		parts = append(parts, name, strings.Join(elems, ","))
+	}
+	return hashKey(parts...)
+}
+
+// resultKey is the cache key of one output: source content, canonical
+// parameters, negotiated format and everything in the pipeline that changes
+// bytes (fingerprint, plus the Extras' key for the hosted APIs).
+func resultKey(sourceHash string, p params.Params, f params.Format, fingerprint string) string {
+	return hashKey(sourceHash, p.Key(), f.String(), fingerprint)
+}
+
+// etagFor is the strong validator of a result key; the admin purge route
+// takes it (quoted or not) as the key.
+func etagFor(key string) string { return `"` + key + `"` }

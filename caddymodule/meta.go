@@ -1,0 +1,136 @@
+package caddymodule
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/jebosio/matte/cache"
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform"
+)
+
+// metaVersion is the version of entryMeta's encoding. Change it when a field
+// changes meaning: an entry of another version reads as a miss.
+const metaVersion = 1
+
+// metaField is the one cache.Entry.Meta key Matte writes: the JSON encoding
+// of an entryMeta.
+const metaField = "matte"
+
+// entryMeta is the typed metadata of the entries Matte stores in the result
+// and source namespaces (mask entries carry none). Exactly one of its parts
+// is set. encodeMeta and decodeMeta are its only encoder and decoder.
+type entryMeta struct {
+	// Result describes an encoded output (nsResult).
+	Result *resultMeta
+	// Source is a source memo (nsSource).
+	Source *sourceMemo
+	// VaryOn marks a Vary index (nsSource, at the source's plain key): the
+	// origin's response varies on these request headers, and the memo is
+	// stored under memoKey with their values.
+	VaryOn []string
+}
+
+// resultMeta is what a response needs to know of a result besides its
+// bytes. The hosted APIs read it from render's answer (rendered.Meta).
+type resultMeta struct {
+	Width, Height int // output pixels
+	// Model is the ModelSpec.ID of the matte (background removal only).
+	Model string
+	// Foreground is the subject's box in output pixels (background removal
+	// only; zero when no subject was found).
+	Foreground    transform.Box
+	HasForeground bool // background removal ran: Foreground is meaningful
+}
+
+// wireMeta is entryMeta as stored: explicit names, so that renaming a Go
+// field elsewhere cannot change the format silently.
+type wireMeta struct {
+	V      int         `json:"v"`
+	Result *wireResult `json:"result,omitempty"`
+	Source *wireSource `json:"source,omitempty"`
+	VaryOn []string    `json:"vary_on,omitempty"`
+}
+
+type wireResult struct {
+	W     int     `json:"w"`
+	H     int     `json:"h"`
+	Model string  `json:"model,omitempty"`
+	FG    *[4]int `json:"fg,omitempty"` // left, top, width, height
+}
+
+type wireSource struct {
+	Hash         string   `json:"hash"`
+	Type         int      `json:"type"`
+	TypeName     string   `json:"type_name"`
+	W            int      `json:"w"`
+	H            int      `json:"h"`
+	Alpha        bool     `json:"alpha,omitempty"`
+	Pages        int      `json:"pages"`
+	ETag         string   `json:"etag,omitempty"`
+	LastModified string   `json:"last_modified,omitempty"`
+	FreshUntil   int64    `json:"fresh_until"` // unix nanoseconds
+	Vary         []string `json:"vary,omitempty"`
+}
+
+// encodeMeta is the cache.Entry.Meta of m.
+func encodeMeta(m entryMeta) map[string]string {
+	w := wireMeta{V: metaVersion, VaryOn: m.VaryOn}
+	if r := m.Result; r != nil {
+		w.Result = &wireResult{W: r.Width, H: r.Height, Model: r.Model}
+		if r.HasForeground {
+			fg := r.Foreground
+			w.Result.FG = &[4]int{fg.Left, fg.Top, fg.Width, fg.Height}
+		}
+	}
+	if s := m.Source; s != nil {
+		i := s.Info
+		w.Source = &wireSource{Hash: s.Hash, Type: int(i.Type), TypeName: i.TypeName, W: i.Width, H: i.Height, Alpha: i.HasAlpha, Pages: i.Pages,
+			ETag: s.ETag, LastModified: s.LastModified, FreshUntil: s.FreshUntil.UnixNano(), Vary: s.Vary}
+	}
+	b, _ := json.Marshal(w) // cannot fail: plain fields
+	return map[string]string{metaField: string(b)}
+}
+
+// decodeMeta reads what encodeMeta wrote. false means a miss: no metadata,
+// another version, or not exactly one part set.
+func decodeMeta(meta map[string]string) (entryMeta, bool) {
+	var w wireMeta
+	if err := json.Unmarshal([]byte(meta[metaField]), &w); err != nil || w.V != metaVersion {
+		return entryMeta{}, false
+	}
+	var m entryMeta
+	parts := 0
+	if r := w.Result; r != nil {
+		parts++
+		m.Result = &resultMeta{Width: r.W, Height: r.H, Model: r.Model}
+		if r.FG != nil {
+			m.Result.HasForeground = true
+			m.Result.Foreground = transform.Box{Left: r.FG[0], Top: r.FG[1], Width: r.FG[2], Height: r.FG[3]}
+		}
+	}
+	if s := w.Source; s != nil {
+		parts++
+		if len(s.Hash) != 64 {
+			return entryMeta{}, false
+		}
+		m.Source = &sourceMemo{Hash: s.Hash, ETag: s.ETag, LastModified: s.LastModified, FreshUntil: time.Unix(0, s.FreshUntil), Vary: s.Vary,
+			Info: transform.Source{Type: params.Format(s.Type), TypeName: s.TypeName, Width: s.W, Height: s.H, HasAlpha: s.Alpha, Pages: s.Pages}}
+	}
+	if len(w.VaryOn) > 0 {
+		parts++
+		m.VaryOn = w.VaryOn
+	}
+	return m, parts == 1
+}
+
+// getMeta looks ns/key up and decodes its metadata; an entry that does not
+// decode is a miss.
+func (h *Handler) getMeta(ns, key string) (cache.Entry, entryMeta, cache.Tier, bool) {
+	e, tier, ok := h.cache.Get(ns, key)
+	if !ok {
+		return cache.Entry{}, entryMeta{}, cache.TierNone, false
+	}
+	m, ok := decodeMeta(e.Meta)
+	return e, m, tier, ok
+}

@@ -1,0 +1,136 @@
+package caddymodule
+
+import (
+	"net/http"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/jebosio/matte/cache"
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform"
+)
+
+func TestMetaRoundTrip(t *testing.T) {
+	hash := "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	for name, m := range map[string]entryMeta{
+		"result":         {Result: &resultMeta{Width: 300, Height: 200}},
+		"removal result": {Result: &resultMeta{Width: 300, Height: 200, Model: "isnet@abc", Foreground: transform.Box{Left: 1, Top: 2, Width: 30, Height: 40}, HasForeground: true}},
+		"nothing found":  {Result: &resultMeta{Width: 10, Height: 10, Model: "isnet@abc", HasForeground: true}},
+		"memo": {Source: &sourceMemo{Hash: hash, ETag: `"e"`, LastModified: "Mon, 02 Jan 2006 15:04:05 GMT", FreshUntil: time.Unix(1_700_000_000, 5),
+			Info: transform.Source{Type: params.FormatPNG, TypeName: "png", Width: 640, Height: 480, HasAlpha: true, Pages: 1}, Vary: []string{"Accept-Language"}}},
+		"vary index": {VaryOn: []string{"Accept-Language", "X-Tenant"}},
+	} {
+		got, ok := decodeMeta(encodeMeta(m))
+		if !ok || !reflect.DeepEqual(got, m) {
+			t.Errorf("%s: decodeMeta(encodeMeta(m)) = %+v, %v", name, got, ok)
+		}
+	}
+}
+
+func TestDecodeMetaMisses(t *testing.T) {
+	for name, meta := range map[string]map[string]string{
+		"no metadata":            nil,
+		"the old string map":     {"w": "300", "h": "200", "model": "isnet", "fg": "1,2,3,4"},
+		"another version":        {metaField: `{"v":2,"result":{"w":300,"h":200}}`},
+		"no version":             {metaField: `{"result":{"w":300,"h":200}}`},
+		"not JSON":               {metaField: `w=300`},
+		"no part":                {metaField: `{"v":1}`},
+		"two parts":              {metaField: `{"v":1,"result":{"w":1,"h":1},"vary_on":["Accept"]}`},
+		"memo with a short hash": {metaField: `{"v":1,"source":{"hash":"abc","type":1,"type_name":"jpeg","w":1,"h":1,"pages":1,"fresh_until":0}}`},
+	} {
+		if m, ok := decodeMeta(meta); ok {
+			t.Errorf("%s: decoded as %+v, want a miss", name, m)
+		}
+	}
+	// The documented format, written by hand.
+	m, ok := decodeMeta(map[string]string{metaField: `{"v":1,"result":{"w":300,"h":200,"model":"isnet@x","fg":[1,2,30,40]}}`})
+	if want := (resultMeta{Width: 300, Height: 200, Model: "isnet@x", Foreground: transform.Box{Left: 1, Top: 2, Width: 30, Height: 40}, HasForeground: true}); !ok || m.Result == nil || *m.Result != want {
+		t.Fatalf("hand-written v1 result: %+v, %v", m, ok)
+	}
+}
+
+// TestOtherVersionIsAMiss: entries written by another metadata version
+// (as the string maps before it) are not served.
+func TestOtherVersionIsAMiss(t *testing.T) {
+	c, err := cache.New(cache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	h := &Handler{cache: c}
+	old := map[string]string{"w": "300", "h": "200"}
+	c.Set(nsResult, "k", cache.Entry{Value: []byte("img"), ContentType: "image/png", Meta: old})
+	if _, ok := h.cachedResult("k"); ok {
+		t.Error("a result with the old metadata was served")
+	}
+	req := &imageRequest{srcID: "example.com/a.jpg", origin: &http.Request{Header: http.Header{}}}
+	c.Set(nsSource, memoKey(req.srcID, nil, nil), cache.Entry{Value: []byte("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"), Meta: map[string]string{"etag": `"x"`, "fresh-until": "0"}})
+	if _, ok := h.lookupMemo(req); ok {
+		t.Error("a memo with the old metadata was used")
+	}
+	memo := sourceMemo{Hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", ETag: `"x"`}
+	h.storeMemo(req, memo)
+	if got, ok := h.lookupMemo(req); !ok || got.ETag != `"x"` {
+		t.Errorf("stored memo read back as %+v, %v", got, ok)
+	}
+}
+
+// headerOf is a header of name, value pairs (a name may repeat).
+func headerOf(kv ...string) http.Header {
+	h := http.Header{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		h.Add(kv[i], kv[i+1])
+	}
+	return h
+}
+
+func TestShareability(t *testing.T) {
+	hdr := headerOf
+	bearer := hdr("Authorization", "Bearer alice")
+	for _, tc := range []struct {
+		name     string
+		req, res http.Header
+		want     sharing
+	}{
+		{"plain", nil, hdr(), sharing{store: true}},
+		{"public max-age", nil, hdr("Cache-Control", "public, max-age=60"), sharing{store: true}},
+		{"no-cache is stored (and revalidated)", nil, hdr("Cache-Control", "no-cache"), sharing{store: true}},
+		{"private", nil, hdr("Cache-Control", "private, max-age=60"), sharing{}},
+		{"private with a field list", nil, hdr("Cache-Control", `private="Set-Cookie"`), sharing{}},
+		{"no-store", nil, hdr("Cache-Control", "max-age=60, No-Store"), sharing{noStore: true}},
+		{"Authorization, max-age only", bearer, hdr("Cache-Control", "max-age=60"), sharing{}},
+		{"Authorization, nothing", bearer, hdr(), sharing{}},
+		{"Authorization, public", bearer, hdr("Cache-Control", "public, max-age=60"), sharing{store: true}},
+		{"Authorization, s-maxage", bearer, hdr("Cache-Control", "s-maxage=60"), sharing{store: true}},
+		{"Authorization, must-revalidate", bearer, hdr("Cache-Control", "must-revalidate"), sharing{store: true}},
+		{"Authorization, public but private", bearer, hdr("Cache-Control", "public, private"), sharing{}},
+		{"Vary: Cookie", nil, hdr("Vary", "Cookie", "Cache-Control", "public, max-age=60"), sharing{vary: []string{"Cookie"}}},
+		{"Vary: *", nil, hdr("Vary", "*"), sharing{vary: []string{"*"}}},
+		{"Vary names, canonical and sorted", nil, hdr("Vary", "x-tenant, accept-language", "Vary", "Accept-Language"), sharing{store: true, vary: []string{"Accept-Language", "X-Tenant"}}},
+	} {
+		if got := shareability(tc.req, tc.res); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestMemoKey(t *testing.T) {
+	h := headerOf
+	vary := []string{"Accept-Language"}
+	plain := memoKey("h/a.jpg", nil, nil)
+	if plain != hashKey("h/a.jpg") {
+		t.Fatal("without Vary the memo key is the source's hash key")
+	}
+	en, de := memoKey("h/a.jpg", vary, h("Accept-Language", "en")), memoKey("h/a.jpg", vary, h("Accept-Language", "de"))
+	if en == de || en == plain {
+		t.Fatal("Vary values do not key the memo")
+	}
+	if memoKey("h/a.jpg", vary, h("Accept-Language", "en, fr")) != memoKey("h/a.jpg", vary, h("Accept-Language", "en", "Accept-Language", "fr")) ||
+		memoKey("h/a.jpg", vary, h("Accept-Language", "en,fr")) != memoKey("h/a.jpg", vary, h("Accept-Language", " en ,  fr")) {
+		t.Fatal("repeated fields and blanks around commas change the key")
+	}
+	if memoKey("h/a.jpg", vary, h("Accept-Language", "en", "Cookie", "a")) != en {
+		t.Fatal("a header outside Vary changes the key")
+	}
+}

@@ -1,0 +1,217 @@
+package caddymodule
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/jebosio/matte/fetch"
+	"github.com/jebosio/matte/params"
+)
+
+// Origin configures fetching sources from a remote origin instead of the
+// next handler (the `origin` block).
+type Origin struct {
+	// URL is the base the request path is appended to.
+	URL string `json:"url,omitempty"`
+	// AllowHosts limits remote hosts (origin, bg-image URLs); `*.example.com`
+	// matches subdomains. Empty allows any public host.
+	AllowHosts []string `json:"allow_hosts,omitempty"`
+	// AllowPrivate permits private-range addresses (loopback, link-local and
+	// metadata addresses stay denied); AllowLoopback permits loopback.
+	AllowPrivate  bool           `json:"allow_private,omitempty"`
+	AllowLoopback bool           `json:"allow_loopback,omitempty"`
+	Timeout       caddy.Duration `json:"timeout,omitempty"`
+	MaxRedirects  int            `json:"max_redirects,omitempty"`
+}
+
+// provisionFetcher builds the SSRF-safe fetcher (origin URL, remote
+// bg-image, the hosted APIs' image_url) under the origin block's rules.
+func (h *Handler) provisionFetcher() error {
+	o := h.Origin
+	opts := fetch.Options{MaxBodyBytes: h.MaxSourceBytes}
+	if o != nil {
+		opts.AllowedHosts = o.AllowHosts
+		opts.IPPolicy = fetch.IPPolicy{AllowPrivate: o.AllowPrivate, AllowLoopback: o.AllowLoopback}
+		opts.TotalTimeout = time.Duration(o.Timeout)
+		opts.MaxRedirects = o.MaxRedirects
+		if o.URL != "" {
+			u, err := url.Parse(o.URL)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("matte: origin %q: want an http(s) URL", o.URL)
+			}
+			h.guard.origin = u
+		}
+	}
+	var err error
+	if h.guard.fetcher, err = fetch.New(opts); err != nil {
+		return fmt.Errorf("matte: origin: %w", err)
+	}
+	return nil
+}
+
+// originRequest is r as the origin should see it: rawQuery (the request's
+// query after signature checks) without Matte's parameters, and without
+// ranges or validators (Matte needs the whole, current body), asking for an
+// unencoded body.
+func originRequest(r *http.Request, rawQuery string) *http.Request {
+	or := r.Clone(r.Context())
+	or.URL.RawQuery = stripParams(rawQuery)
+	or.RequestURI = or.URL.RequestURI()
+	sanitizeSourceHeader(or.Header)
+	return or
+}
+
+// sanitizeSourceHeader removes ranges and validators from the header of a
+// request for a source (Matte needs the whole, current body) and asks for
+// an unencoded body.
+func sanitizeSourceHeader(h http.Header) {
+	for _, k := range []string{"Range", "If-Range", "If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since"} {
+		h.Del(k)
+	}
+	h.Set("Accept-Encoding", "identity")
+}
+
+// sentHeader is the header of the request the origin answers for req: the
+// origin request's through the next handler, none of the client's through
+// the origin URL (the fetcher sends its own). The shared cache's rules
+// (shareability, memoKey) judge the origin's response against it.
+func (h *Handler) sentHeader(req *imageRequest) http.Header {
+	if h.guard.origin != nil {
+		return http.Header{}
+	}
+	return req.origin.Header
+}
+
+// fetch gets req's source into rec, from the next handler or the origin URL,
+// with the request or (req.origin, or a conditional copy of it). done means
+// the response is already settled (passed through, or an error written),
+// with err for Caddy.
+func (h *Handler) fetch(req *imageRequest, next caddyhttp.Handler, rec *sourceRecorder, or *http.Request) (done bool, err error) {
+	var nextErr error
+	var aborted bool
+	if h.guard.origin != nil {
+		if err := h.fetchOrigin(req.r, or, rec); err != nil {
+			return true, h.writeError(req.w, req.r, err)
+		}
+	} else {
+		nextErr, aborted = serveNext(next, rec, or)
+	}
+	switch {
+	case rec.overflow:
+		return true, h.writeError(req.w, req.r, &params.Error{Status: http.StatusRequestEntityTooLarge, Code: params.CodeSourceTooLarge,
+			Title: "Source too large", Detail: fmt.Sprintf("The source image is larger than %d bytes.", h.MaxSourceBytes)})
+	case aborted && (rec.buffered() || rec.notModified):
+		return true, h.writeError(req.w, req.r, &params.Error{Status: http.StatusBadGateway, Code: params.CodeUpstream,
+			Title: "Bad gateway", Detail: "The origin sent an incomplete image."})
+	case aborted:
+		panic(http.ErrAbortHandler)
+	case nextErr != nil:
+		return true, nextErr
+	case rec.notModified || rec.buffered():
+		return false, nil
+	}
+	// Passed through: not a 200 image (or nothing was written at all).
+	return true, nil
+}
+
+// serveNext runs the next handler into rec. reverse_proxy aborts a body it
+// cannot finish writing (our limit, or a broken upstream) by panicking with
+// http.ErrAbortHandler; that is reported as aborted, as nothing reached the
+// client yet when rec was buffering.
+func serveNext(next caddyhttp.Handler, rec *sourceRecorder, r *http.Request) (err error, aborted bool) {
+	return catchAbort(func() error { return next.ServeHTTP(rec, r) })
+}
+
+// catchAbort runs serve, reporting a panic with http.ErrAbortHandler as
+// aborted; any other panic goes on.
+func catchAbort(serve func() error) (err error, aborted bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler {
+				panic(v)
+			}
+			aborted = true
+		}
+	}()
+	return serve(), false
+}
+
+// fetchOrigin gets the source from the configured origin URL (SSRF-safe),
+// conditionally when or carries validators. It fills rec as the next
+// handler would.
+func (h *Handler) fetchOrigin(r *http.Request, or *http.Request, rec *sourceRecorder) error {
+	u := *h.guard.origin
+	u.Path = strings.TrimSuffix(u.Path, "/") + or.URL.Path
+	u.RawQuery = or.URL.RawQuery
+	res, err := h.guard.fetcher.Fetch(r.Context(), fetch.Request{URL: u.String(), Accept: "image/*",
+		IfNoneMatch: or.Header.Get("If-None-Match"), IfModifiedSince: or.Header.Get("If-Modified-Since")})
+	if err != nil {
+		var fe *fetch.FetchError
+		if errors.As(err, &fe) && fe.Kind == fetch.KindTooLarge {
+			rec.overflow = true
+			return nil
+		}
+		return upstreamError(err)
+	}
+	for k, v := range res.Header {
+		rec.header[k] = v
+	}
+	if res.NotModified {
+		rec.conditional = true
+		rec.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	if !isImage(res.ContentType) {
+		return &params.Error{Status: http.StatusBadGateway, Code: params.CodeUpstream, Title: "Bad gateway",
+			Detail: "The origin did not answer with an image."}
+	}
+	rec.WriteHeader(http.StatusOK)
+	_, err = rec.Write(res.Body)
+	return err
+}
+
+// upstreamError is the public error of a failed origin fetch.
+func upstreamError(err error) error {
+	var fe *fetch.FetchError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	status := fe.Kind.HTTPStatus()
+	return &params.Error{Status: status, Code: params.CodeUpstream, Title: http.StatusText(status), Detail: fe.Detail(), Cause: err}
+}
+
+// passOrigin answers a request without Matte parameters from the origin
+// URL, bytes untouched.
+func (h *Handler) passOrigin(w http.ResponseWriter, r *http.Request, rawQuery string) error {
+	u := *h.guard.origin
+	u.Path = strings.TrimSuffix(u.Path, "/") + r.URL.Path
+	u.RawQuery = rawQuery
+	res, err := h.guard.fetcher.Fetch(r.Context(), fetch.Request{URL: u.String(),
+		IfNoneMatch: r.Header.Get("If-None-Match"), IfModifiedSince: r.Header.Get("If-Modified-Since")})
+	if err != nil {
+		return h.writeError(w, r, upstreamError(err))
+	}
+	for _, k := range []string{"Content-Type", "Etag", "Last-Modified", "Cache-Control", "Expires"} {
+		if v := res.Header.Get(k); v != "" {
+			w.Header().Set(k, v)
+		}
+	}
+	if res.NotModified {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(res.Body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(res.Body)
+	}
+	return nil
+}

@@ -1,0 +1,288 @@
+package caddymodule
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/jebosio/matte/cache"
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform"
+)
+
+// imageRequest is one image request on its way through the handler: what
+// was asked, what is known of the source, which result answers it and how
+// that result may be shared. The query dialect fills it step by step in
+// ServeHTTP; the hosted APIs fill the render fields (Params to Private)
+// themselves and call render. It is used by one goroutine at a time.
+type imageRequest struct {
+	Params params.Params
+	// Extras are the hosted APIs' options and the bg-image bytes.
+	Extras params.Extras
+	// Memo is what is known of the source: Hash and Info always, the
+	// origin's validators, freshness and Vary when it came from an origin.
+	Memo sourceMemo
+	// Format is the output format, negotiated against the source.
+	Format params.Format
+	// Key is the result's cache key (its ETag); Tag its purge tag.
+	Key, Tag string
+	// Private: a shared cache may not store the source or the background
+	// image (shareability), so nothing derived from them is stored either,
+	// and the response is marked private. NoStore: an origin said no-store.
+	Private, NoStore bool
+
+	// The query dialect's HTTP side.
+	w      http.ResponseWriter
+	r      *http.Request
+	origin *http.Request // the request for the source, as the origin sees it
+	srcID  string        // the source's identity (sourceID)
+}
+
+// restrict applies the sharing rules of one response that req's result is
+// made from: what a shared cache may not store makes the result private.
+func (req *imageRequest) restrict(s sharing) {
+	req.Private = req.Private || !s.store
+	req.NoStore = req.NoStore || s.noStore
+}
+
+// useSource sets req's source to memo, and the output format and result key
+// that follow from it.
+func (h *Handler) useSource(req *imageRequest, memo sourceMemo) {
+	req.Memo = memo
+	req.Format = transform.NegotiateFormat(req.Params, req.r.Header.Get("Accept"), memo.Info)
+	req.Key = h.resultKeyOf(req)
+}
+
+// resultKeyOf is the result key of req's Params and Extras over its
+// source, in its Format.
+func (h *Handler) resultKeyOf(req *imageRequest) string {
+	return resultKey(req.Memo.Hash, req.Params, req.Format, h.pipeline.Fingerprint()+req.Extras.Key())
+}
+
+// serveImage answers a query-dialect request whose Params, origin request
+// and source identity are set: from the result cache when the source's
+// memo is fresh, else after (re)validating or fetching the source.
+func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
+	now := time.Now()
+	memo, haveMemo := h.lookupMemo(req)
+	if haveMemo && memo.fresh(now) {
+		h.useSource(req, memo)
+		if h.serveCached(req) {
+			return nil
+		}
+	}
+	if h.queueFull() {
+		return h.writeError(req.w, req.r, overloaded(h.guard.admit.RetryAfter()))
+	}
+	fetched := h.startFetch()
+	defer fetched()
+	var rec *sourceRecorder
+	if haveMemo && memo.hasValidators() {
+		var done bool
+		var err error
+		if rec, done, err = h.revalidate(req, next, memo, now); done {
+			return err
+		}
+	}
+	if rec == nil {
+		rec = newSourceRecorder(req.w, h.MaxSourceBytes)
+		if done, err := h.fetch(req, next, rec, req.origin); done {
+			return err
+		}
+	}
+
+	src := rec.buf.Bytes()
+	info, err := h.pipeline.Probe(src)
+	if err != nil {
+		return h.writeError(req.w, req.r, err)
+	}
+	sum := sha256.Sum256(src)
+	fetched()
+	share := shareability(h.sentHeader(req), rec.header)
+	newMemo := sourceMemo{Hash: hex.EncodeToString(sum[:]), Info: info, ETag: rec.header.Get("ETag"), LastModified: rec.header.Get("Last-Modified"),
+		FreshUntil: now.Add(freshness(rec.header, now, time.Duration(h.SourceTTL))), Vary: share.vary}
+	// The same source fetched again (its result was evicted, or it never
+	// had one: it fails to decode) leaves the memo as it was, unless the
+	// response grants freshness: no write per request.
+	if share.store && (!haveMemo || !newMemo.sameSource(memo) || newMemo.FreshUntil.After(now)) {
+		h.storeMemo(req, newMemo)
+	}
+	req.restrict(share)
+	h.useSource(req, newMemo)
+	return h.serveResult(req, src)
+}
+
+// revalidate asks the origin, with memo's validators, whether the source
+// changed, when the result for req over memo is at hand: on a 304 it
+// serves that result (done). Otherwise rec holds the origin's full answer,
+// nil when no conditional request was made. The next handler is called at
+// most once per request (Caddy runs a `handle` group once per request, so
+// a second call writes nothing).
+func (h *Handler) revalidate(req *imageRequest, next caddyhttp.Handler, memo sourceMemo, now time.Time) (rec *sourceRecorder, done bool, err error) {
+	h.useSource(req, memo)
+	out, ok := h.cachedResult(req.Key)
+	if !ok {
+		return nil, false, nil
+	}
+	cond := req.origin.Clone(req.origin.Context())
+	if memo.ETag != "" {
+		cond.Header.Set("If-None-Match", memo.ETag)
+	}
+	if memo.LastModified != "" {
+		cond.Header.Set("If-Modified-Since", memo.LastModified)
+	}
+	rec = newSourceRecorder(req.w, h.MaxSourceBytes)
+	rec.conditional = true
+	if done, err := h.fetch(req, next, rec, cond); done {
+		return nil, true, err
+	}
+	if !rec.notModified {
+		return rec, false, nil
+	}
+	share := shareability(h.sentHeader(req), rec.header)
+	req.restrict(share)
+	// Store the memo again only when the 304 grants freshness: the rest of
+	// it is unchanged, and with none (source_ttl 0, no Cache-Control) a
+	// store per hit would be a disk write per hit.
+	if memo.FreshUntil = now.Add(freshness(rec.header, now, time.Duration(h.SourceTTL))); share.store && memo.FreshUntil.After(now) {
+		h.storeMemo(req, memo)
+	}
+	if !h.writeNotModified(req) {
+		h.writeResult(req, out)
+	}
+	return nil, true, nil
+}
+
+// serveCached answers req from the result cache; false means a miss and
+// nothing was written.
+func (h *Handler) serveCached(req *imageRequest) bool {
+	if h.writeNotModified(req) {
+		return true
+	}
+	out, ok := h.cachedResult(req.Key)
+	if !ok {
+		return false
+	}
+	h.writeResult(req, out)
+	return true
+}
+
+// serveResult transforms src (coalesced per result key) and writes it.
+func (h *Handler) serveResult(req *imageRequest, src []byte) error {
+	if h.writeNotModified(req) {
+		return nil
+	}
+	out, err := h.render(req.r.Context(), req, src)
+	if err != nil {
+		return h.writeError(req.w, req.r, err)
+	}
+	h.writeResult(req, out)
+	return nil
+}
+
+// rendered is a result: its cache entry, its decoded metadata, and the
+// tier it came from (TierNone when this request ran or waited for the
+// transform).
+type rendered struct {
+	Entry cache.Entry
+	Meta  resultMeta
+	Tier  cache.Tier
+}
+
+// cachedResult looks the result key up; an entry whose metadata does not
+// decode is a miss.
+func (h *Handler) cachedResult(key string) (rendered, bool) {
+	e, m, tier, ok := h.getMeta(nsResult, key)
+	if !ok || m.Result == nil {
+		return rendered{}, false
+	}
+	return rendered{Entry: e, Meta: *m.Result, Tier: tier}, true
+}
+
+// render returns the result of req (Params, Extras, Memo.Hash and Info,
+// Format, Key, Tag, Private) over src from the caches, or runs the
+// transform once for all concurrent callers of the same key and stores it
+// (unless Private). The run is detached from ctx: coalesced waiters keep
+// it alive when this caller goes away, and the handler's timeout bounds it.
+func (h *Handler) render(ctx context.Context, req *imageRequest, src []byte) (rendered, error) {
+	for attempt := 0; ; attempt++ {
+		e, out, err := h.cache.Do(ctx, nsResult, req.Key, func(ctx context.Context) (cache.Entry, bool, error) {
+			return h.transform(ctx, req, src)
+		})
+		if err != nil {
+			return rendered{}, err
+		}
+		m, ok := decodeMeta(e.Meta)
+		if !ok || m.Result == nil {
+			if attempt == 0 {
+				// An entry of another metadata version: a miss.
+				_ = h.cache.Delete(nsResult, req.Key)
+				continue
+			}
+			return rendered{}, errUndecodableResult
+		}
+		tier := cache.TierNone
+		if !out.Executed && !out.Coalesced {
+			tier = out.Tier
+		}
+		return rendered{Entry: e, Meta: *m.Result, Tier: tier}, nil
+	}
+}
+
+var errUndecodableResult = errors.New("matte: a fresh result's metadata does not decode")
+
+// transform runs the pipeline for req within the handler's timeout, a queue
+// slot and a worker, and returns the entry to store (store is false for a
+// private source).
+func (h *Handler) transform(ctx context.Context, req *imageRequest, src []byte) (e cache.Entry, store bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(h.Timeout))
+	defer cancel()
+	release, err := h.admit(ctx, req.Memo.Info)
+	if err != nil {
+		return cache.Entry{}, false, err
+	}
+	defer release()
+	select {
+	case h.slots <- struct{}{}:
+	case <-ctx.Done():
+		return cache.Entry{}, false, ctx.Err()
+	}
+	defer func() { <-h.slots }()
+	if req.Private {
+		ctx = withPrivate(ctx)
+	}
+	start := time.Now()
+	info := req.Memo.Info
+	info.Hash = req.Memo.Hash
+	res, err := h.pipeline.Process(transform.WithExtras(ctx, req.Extras), src, info, req.Params, req.Format)
+	h.metrics.observeTransform(time.Since(start), err)
+	if err != nil {
+		return cache.Entry{}, false, err
+	}
+	meta := resultMeta{Width: res.Width, Height: res.Height}
+	if req.Params.Removal.Enabled {
+		meta.Model, meta.Foreground, meta.HasForeground = res.Model, res.Foreground, true
+	}
+	return cache.Entry{Value: res.Body, ContentType: res.Format.ContentType(), Created: time.Now(), Tag: req.Tag,
+		Meta: encodeMeta(entryMeta{Result: &meta})}, !req.Private, nil
+}
+
+// privateKey marks the context of a transform of a private source, for the
+// matte cache that the pipeline reaches through Matter.Matte.
+type privateKey struct{}
+
+func withPrivate(ctx context.Context) context.Context {
+	return context.WithValue(ctx, privateKey{}, true)
+}
+
+// shareable reports whether what is computed under ctx may be stored in the
+// shared cache.
+func shareable(ctx context.Context) bool {
+	private, _ := ctx.Value(privateKey{}).(bool)
+	return !private
+}

@@ -1,0 +1,168 @@
+package caddymodule
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/jebosio/matte/cache"
+	"github.com/jebosio/matte/params"
+)
+
+// Cache-Control of a result whose source a shared cache may not store:
+// the client may keep it but must revalidate (a 304 then costs a source
+// fetch, with the client's credentials, and no transform).
+const (
+	privateCacheControl = "private, no-cache"
+	noStoreCacheControl = "no-store"
+)
+
+// setResultHeaders sets the validators and caching headers every transformed
+// response carries, 304s included.
+func (h *Handler) setResultHeaders(req *imageRequest) {
+	hdr := req.w.Header()
+	for _, k := range []string{"Content-Length", "Content-Encoding", "Content-Range", "Accept-Ranges", "Etag", "Last-Modified", "Expires", "Cache-Control"} {
+		hdr.Del(k)
+	}
+	hdr.Set("ETag", etagFor(req.Key))
+	switch {
+	case req.NoStore:
+		hdr.Set("Cache-Control", noStoreCacheControl)
+	case req.Private:
+		hdr.Set("Cache-Control", privateCacheControl)
+	default:
+		hdr.Set("Cache-Control", h.CacheControl)
+	}
+	// A downstream cache must key the result as Matte keyed its source.
+	vary := slices.Clone(req.Memo.Vary)
+	if req.Params.AutoFormat {
+		vary = append(vary, "Accept")
+	}
+	for _, name := range vary {
+		if !slices.Contains(hdr.Values("Vary"), name) {
+			hdr.Add("Vary", name)
+		}
+	}
+}
+
+func (h *Handler) writeNotModified(req *imageRequest) bool {
+	if !etagMatches(req.r.Header.Get("If-None-Match"), etagFor(req.Key)) {
+		return false
+	}
+	h.setResultHeaders(req)
+	req.w.Header().Del("Content-Type")
+	req.w.WriteHeader(http.StatusNotModified)
+	return true
+}
+
+func (h *Handler) writeResult(req *imageRequest, out rendered) {
+	h.setResultHeaders(req)
+	e := out.Entry
+	hdr := req.w.Header()
+	hdr.Set("Content-Type", e.ContentType)
+	hdr.Set("Content-Length", strconv.Itoa(len(e.Value)))
+	hdr.Set("X-Cache", out.Tier.CacheStatus())
+	if m := out.Meta.Model; m != "" {
+		hdr.Set("X-Matte-Model", m)
+	}
+	if out.Meta.HasForeground {
+		fg := out.Meta.Foreground
+		for name, v := range map[string]int{"X-Foreground-Left": fg.Left, "X-Foreground-Top": fg.Top, "X-Foreground-Width": fg.Width, "X-Foreground-Height": fg.Height} {
+			hdr.Set(name, strconv.Itoa(v))
+		}
+	}
+	if out.Tier != cache.TierNone {
+		hdr.Set("Age", strconv.Itoa(int(e.Age(time.Now()).Seconds())))
+	}
+	req.w.WriteHeader(http.StatusOK)
+	if req.r.Method != http.MethodHead {
+		_, _ = req.w.Write(e.Value)
+	}
+}
+
+// etagMatches implements If-None-Match's weak comparison.
+func etagMatches(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// asTimeout turns a deadline or cancellation into the public 503 timeout
+// error; other errors are returned as they are. It is the one place that
+// error is built.
+func asTimeout(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return &params.Error{Status: http.StatusServiceUnavailable, Code: params.CodeTimeout, Title: "Timeout",
+			Detail: "The image took too long to process.", Cause: err}
+	}
+	return err
+}
+
+type errorBody struct {
+	Errors []errorItem `json:"errors"`
+}
+
+type errorItem struct {
+	Code   string `json:"code"`
+	Title  string `json:"title"`
+	Detail string `json:"detail,omitempty"`
+	Field  string `json:"field,omitempty"`
+}
+
+// writeError answers with Matte's JSON error body. Causes of server-side
+// errors go to the log only.
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) error {
+	if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// The client went away: nothing to answer, nothing to alarm anyone.
+		h.logger.Debug("client closed the request", zap.String("uri", r.RequestURI))
+		return nil
+	}
+	err = asTimeout(err)
+	list := params.AsErrors(err)
+	status := list.Status()
+	body := errorBody{Errors: make([]errorItem, len(list))}
+	for i, e := range list {
+		body.Errors[i] = errorItem{Code: e.Code, Title: e.Title, Detail: e.Detail, Field: e.Field}
+	}
+	switch {
+	case status == http.StatusServiceUnavailable:
+		// Overload and timeouts are the server protecting itself, counted
+		// by the metrics: a warning, not an error.
+		h.logger.Warn("transform refused", zap.String("uri", r.RequestURI), zap.Error(err))
+	case status >= 500:
+		h.logger.Error("transform failed", zap.String("uri", r.RequestURI), zap.Error(err))
+	default:
+		h.logger.Debug("client error", zap.String("uri", r.RequestURI), zap.Error(err))
+	}
+	if status == 499 {
+		return nil // the client is gone; nothing to write
+	}
+	buf, _ := json.Marshal(body)
+	hdr := w.Header()
+	for _, k := range []string{"Etag", "Last-Modified", "Content-Encoding", "Content-Range", "Accept-Ranges"} {
+		hdr.Del(k)
+	}
+	hdr.Set("Content-Type", "application/json; charset=utf-8")
+	hdr.Set("Content-Length", strconv.Itoa(len(buf)))
+	hdr.Set("Cache-Control", "no-store")
+	if status == http.StatusServiceUnavailable {
+		hdr.Set("Retry-After", retryAfterSeconds(err))
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(buf)
+	return nil
+}
