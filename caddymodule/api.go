@@ -413,7 +413,7 @@ func (st *apiState) renderAPI(ctx context.Context, src []byte, info transform.So
 	if tag == "" {
 		tag = "upload:" + hash
 	}
-	e, _, err := h.render(transform.WithExtras(ctx, extras), key, tag, src, sourceMemo{Hash: hash, Info: info}, po, format)
+	e, _, err := h.render(withExtras(ctx, extras), key, tag, src, sourceMemo{Hash: hash, Info: info}, po, format)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 			err = &params.Error{Status: http.StatusServiceUnavailable, Code: params.CodeTimeout, Title: "Timeout",

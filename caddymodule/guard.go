@@ -337,6 +337,6 @@ func (h *Handler) withBackgroundImage(r *http.Request, po *params.Params) (*http
 		return r, bad(http.StatusUnprocessableEntity, "The background image is not a supported image.", err)
 	}
 	po.Removal.BgImage = params.BgImageRef(data)
-	ctx := transform.WithExtras(r.Context(), params.Extras{BgImage: data})
+	ctx := withExtras(r.Context(), params.Extras{BgImage: data})
 	return r.WithContext(ctx), nil
 }

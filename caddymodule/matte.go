@@ -470,7 +470,7 @@ func (h *Handler) render(ctx context.Context, key, tag string, src []byte, memo 
 		start := time.Now()
 		info := memo.Info
 		info.Hash = memo.Hash
-		res, err := h.pipeline.Process(ctx, src, info, po, format)
+		res, err := h.pipeline.Process(ctx, &transform.Request{Source: src, Info: info, Params: po, Extras: extrasFrom(ctx), Format: format})
 		h.metrics.observeTransform(time.Since(start), err)
 		if err != nil {
 			return cache.Entry{}, false, err
