@@ -15,8 +15,9 @@ type Limits struct {
 	// The steps keep their copies at or below the source's size, so this
 	// is a safety net that turns a planning mistake into a 400
 	// output_too_large instead of gigabytes. 0: the largest of
-	// DefaultMaxWorkingPixels, MaxSourcePixels and 2 x MaxOutputDimension²
-	// (an output of the largest size turned by 45 degrees).
+	// DefaultMaxWorkingPixels, MaxSourcePixels and (1.5 x
+	// MaxOutputDimension)², which holds an output of the largest size
+	// turned by 45 degrees (its box is √2 times as wide and as tall).
 	MaxWorkingPixels int64
 	// MaxBlurSigma is the widest Gaussian blur (sigma, in pixels) run at
 	// full resolution; a wider one runs on a copy reduced by
@@ -29,9 +30,9 @@ type Limits struct {
 }
 
 const (
-	// DefaultMaxWorkingPixels is 2 x 8192², the default
-	// max_output_dimension's square turned by 45 degrees: 512 MiB as RGBA.
-	DefaultMaxWorkingPixels = 2 * 8192 * 8192
+	// DefaultMaxWorkingPixels is (1.5 x 8192)², room for the default
+	// max_output_dimension's square turned by 45 degrees: 576 MiB as RGBA.
+	DefaultMaxWorkingPixels = 12288 * 12288
 	// DefaultMaxBlurSigma keeps a blur of a 2048² image at about 0.2 s of
 	// one core at any sigma (measured: sigma 10 0.13 s, 20 0.7 s, 50 3.7 s
 	// at full size; blur=2000, sigma 200, took 31 s).
@@ -43,8 +44,8 @@ func (l Limits) workingPixels() int64 {
 	if l.MaxWorkingPixels > 0 {
 		return l.MaxWorkingPixels
 	}
-	d := int64(l.MaxOutputDimension)
-	return max(DefaultMaxWorkingPixels, l.MaxSourcePixels, 2*d*d)
+	d := int64(l.MaxOutputDimension) * 3 / 2
+	return max(DefaultMaxWorkingPixels, l.MaxSourcePixels, d*d)
 }
 
 // blurSigma is l.MaxBlurSigma with its default applied.
