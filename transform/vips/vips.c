@@ -75,6 +75,18 @@ VipsImage *matte_from_pixels(void *buf, size_t len, int width, int height,
   return im;
 }
 
+// uchar_as casts in to 8-bit and tags it with interpretation interp; it
+// takes over the caller's reference to in.
+static int uchar_as(VipsImage *in, VipsImage **out, VipsInterpretation interp) {
+  VipsImage *u;
+  int r = vips_cast(in, &u, VIPS_FORMAT_UCHAR, NULL);
+  g_object_unref(in);
+  if (r) return -1;
+  r = vips_copy(u, out, "interpretation", interp, NULL);
+  g_object_unref(u);
+  return r;
+}
+
 // matte_solid is a width x height image of one colour with n bands.
 int matte_solid(VipsImage **out, int width, int height, double *c, int n) {
   VipsImage *black, *t;
@@ -83,15 +95,8 @@ int matte_solid(VipsImage **out, int width, int height, double *c, int n) {
   int r = vips_linear(black, &t, zero, c, n, NULL);
   g_object_unref(black);
   if (r) return -1;
-  VipsImage *u;
-  r = vips_cast(t, &u, VIPS_FORMAT_UCHAR, NULL);
-  g_object_unref(t);
-  if (r) return -1;
-  r = vips_copy(u, out, "interpretation",
-                n >= 3 ? VIPS_INTERPRETATION_sRGB : VIPS_INTERPRETATION_B_W,
-                NULL);
-  g_object_unref(u);
-  return r;
+  return uchar_as(t, out,
+                  n >= 3 ? VIPS_INTERPRETATION_sRGB : VIPS_INTERPRETATION_B_W);
 }
 
 // matte_gradient is a vertical gradient from top to bottom (4 bands each).
@@ -121,13 +126,7 @@ int matte_gradient(VipsImage **out, int width, int height, double *top,
   r = vips_linear(four, &lin, a, b, 4, NULL);
   g_object_unref(four);
   if (r) return -1;
-  VipsImage *u;
-  r = vips_cast(lin, &u, VIPS_FORMAT_UCHAR, NULL);
-  g_object_unref(lin);
-  if (r) return -1;
-  r = vips_copy(u, out, "interpretation", VIPS_INTERPRETATION_sRGB, NULL);
-  g_object_unref(u);
-  return r;
+  return uchar_as(lin, out, VIPS_INTERPRETATION_sRGB);
 }
 
 // ---- geometry and colour ----
