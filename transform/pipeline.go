@@ -12,7 +12,7 @@ import (
 
 // PipelineVersion changes whenever the same source and Params could produce
 // different bytes; it is part of every cache key and ETag.
-const PipelineVersion = "matte-2"
+const PipelineVersion = "matte-3"
 
 // Pipeline turns a source image and Params into an encoded image. It is safe
 // for concurrent use; each Process call holds one OS thread for its libvips
