@@ -51,10 +51,7 @@ func newPipeline() *transform.Pipeline {
 // prepared is a scenario parsed and probed once, as the handler does per
 // request before Process.
 type prepared struct {
-	buf    []byte
-	src    transform.Source
-	params params.Params
-	format params.Format
+	req transform.Request
 }
 
 func prepare(b *testing.B, pl *transform.Pipeline, s Scenario) prepared {
@@ -68,7 +65,7 @@ func prepare(b *testing.B, pl *transform.Pipeline, s Scenario) prepared {
 	if err != nil {
 		b.Fatalf("%s: probe: %v", s.ID, err)
 	}
-	return prepared{buf: buf, src: src, params: params, format: transform.NegotiateFormat(params, "", src)}
+	return prepared{req: transform.Request{Source: buf, Info: src, Params: params, Format: transform.NegotiateFormat(params, "", src)}}
 }
 
 func transformScenarios() []Scenario {
@@ -95,7 +92,7 @@ func BenchmarkProcess(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				res, err := pl.Process(ctx, p.buf, p.src, p.params, p.format)
+				res, err := pl.Process(ctx, &p.req)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -119,7 +116,7 @@ func BenchmarkProcessParallel(b *testing.B) {
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					if _, err := pl.Process(ctx, p.buf, p.src, p.params, p.format); err != nil {
+					if _, err := pl.Process(ctx, &p.req); err != nil {
 						b.Error(err)
 						return
 					}

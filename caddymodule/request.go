@@ -259,7 +259,7 @@ func (h *Handler) transform(ctx context.Context, req *imageRequest, src []byte) 
 	start := time.Now()
 	info := req.Memo.Info
 	info.Hash = req.Memo.Hash
-	res, err := h.pipeline.Process(transform.WithExtras(ctx, req.Extras), src, info, req.Params, req.Format)
+	res, err := h.pipeline.Process(ctx, &transform.Request{Source: src, Info: info, Params: req.Params, Extras: req.Extras, Format: req.Format})
 	h.metrics.observeTransform(time.Since(start), err)
 	if err != nil {
 		return cache.Entry{}, false, err

@@ -106,8 +106,7 @@ func etagMatches(header, etag string) bool {
 // error is built.
 func asTimeout(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return &params.Error{Status: http.StatusServiceUnavailable, Code: params.CodeTimeout, Title: "Timeout",
-			Detail: "The image took too long to process.", Cause: err}
+		return params.Timeout(err)
 	}
 	return err
 }

@@ -97,3 +97,10 @@ const (
 func BadParam(field, detail string) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: CodeInvalidParameter, Title: "Invalid parameter", Detail: detail, Field: field}
 }
+
+// Timeout builds the 503 for work that passed its deadline; cause (the
+// context's error) goes to the log only. Every layer that turns a deadline
+// into a response uses it, so the answer is the same wherever it fired.
+func Timeout(cause error) *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Code: CodeTimeout, Title: "Timeout", Detail: "The image took too long to process.", Cause: cause}
+}

@@ -7,6 +7,8 @@ import (
 	"math"
 	"runtime"
 	"testing"
+
+	"github.com/jebosio/matte/transform/vips"
 )
 
 // TestDecontaminate composes a known foreground over a known background
@@ -16,7 +18,7 @@ import (
 func TestDecontaminate(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	initVips()
+	vips.Init()
 	const W, H = 900, 600
 	fg := func(x, y int) [3]float64 { // a warm, textured subject
 		return [3]float64{200 + 40*math.Sin(float64(x)/40), 60 + 30*math.Cos(float64(y)/30), 40}
@@ -46,23 +48,23 @@ func TestDecontaminate(t *testing.T) {
 	if err := png.Encode(&buf, pic); err != nil {
 		t.Fatal(err)
 	}
-	img, err := thumbnail(buf.Bytes(), W, H, noCrop, 1)
+	img, err := vips.Thumbnail(buf.Bytes(), W, H, vips.NoCrop, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if img.bands() != 3 {
-		t.Fatalf("%d bands", img.bands())
+	if img.Bands() != 3 {
+		t.Fatalf("%d bands", img.Bands())
 	}
-	defer img.close()
-	am, err := grayImage(alpha, W, H)
+	defer img.Close()
+	am, err := vips.FromPixels(alpha, W, H, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer am.close()
-	if err := decontaminate(img, am); err != nil {
+	defer am.Close()
+	if err := decontaminateEdge(img, am); err != nil {
 		t.Fatal(err)
 	}
-	out, err := img.rawRGB()
+	out, err := img.RawRGB()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,7 +67,7 @@ func TestExtras(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := pl.Process(WithExtras(context.Background(), tc.e), src, s, tc.p, params.FormatPNG)
+			res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: tc.p, Extras: tc.e, Format: params.FormatPNG})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,7 +90,7 @@ func TestExtras(t *testing.T) {
 	other := on
 	other.Removal.BgImage = params.BgImageRef([]byte("something else"))
 	s, _ := pl.Probe(src)
-	res, err := pl.Process(WithExtras(context.Background(), params.Extras{BgImage: bg}), src, s, other, params.FormatPNG)
+	res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: other, Extras: params.Extras{BgImage: bg}, Format: params.FormatPNG})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform/vips"
 )
 
 // geometry is the resize plan for a region of rw x rh source pixels (after
@@ -11,13 +12,22 @@ import (
 type geometry struct {
 	// resizeW x resizeH is the size the region is scaled to.
 	resizeW, resizeH int
-	// interesting is cropEntropy or cropAttention when libvips picks the
-	// crop while resizing (then resize* is already the final box), else noCrop.
-	interesting int
+	// interesting is vips.Entropy or vips.Attention when libvips picks the
+	// crop while resizing (then resize* is already the final box), else
+	// vips.NoCrop.
+	interesting vips.Interesting
 	// cropX, cropY, cropW, cropH cut the resized image (cropW == 0: none).
 	cropX, cropY, cropW, cropH int
 	// canvasW x canvasH is the fit=fill box the result is centred on (0: none).
 	canvasW, canvasH int
+}
+
+// scaleRect maps r, in the pixels of a srcW x srcH source, onto an image
+// of that source scaled to w x h, as Extract's arguments.
+func scaleRect(r params.Rect, w, h, srcW, srcH int) (x, y, rw, rh int) {
+	fx, fy := float64(w)/float64(srcW), float64(h)/float64(srcH)
+	x, y = int(float64(r.X)*fx), int(float64(r.Y)*fy)
+	return x, y, min(w-x, atLeast1(float64(r.W)*fx)), min(h-y, atLeast1(float64(r.H)*fy))
 }
 
 func atLeast1(v float64) int {
@@ -32,7 +42,7 @@ func atLeast1(v float64) int {
 // fit instead, as imgix does).
 func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 	W, H := p.DeviceBox()
-	g := geometry{resizeW: rw, resizeH: rh, interesting: noCrop}
+	g := geometry{resizeW: rw, resizeH: rh, interesting: vips.NoCrop}
 	fit := p.Fit
 	if W == 0 || H == 0 {
 		// With one side given every mode keeps the aspect ratio.
@@ -75,9 +85,9 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 	switch {
 	case (fit == params.FitCrop || fit == params.FitMin) && (p.Crop == params.CropEntropy || p.Crop == params.CropAttention):
 		g.resizeW, g.resizeH = min(W, g.resizeW), min(H, g.resizeH)
-		g.interesting = cropEntropy
+		g.interesting = vips.Entropy
 		if p.Crop == params.CropAttention {
-			g.interesting = cropAttention
+			g.interesting = vips.Attention
 		}
 	case fit == params.FitCrop || fit == params.FitMin:
 		cw, ch := min(W, g.resizeW), min(H, g.resizeH)

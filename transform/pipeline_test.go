@@ -18,6 +18,7 @@ import (
 
 	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform/vips"
 
 	"github.com/h2non/bimg"
 )
@@ -121,7 +122,7 @@ func run(t *testing.T, pl *Pipeline, src []byte, query, accept string) (Result, 
 		t.Fatalf("probe: %v", err)
 	}
 	f := NegotiateFormat(p, accept, s)
-	res, err := pl.Process(context.Background(), src, s, p, f)
+	res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: p, Format: f})
 	if err != nil {
 		t.Fatalf("process %q: %v", query, err)
 	}
@@ -197,6 +198,7 @@ func TestPipelineGolden(t *testing.T) {
 		{"pad scales with dpr", jpg, "w=100&pad=10&dpr=2", "", params.FormatJPEG, 240, 140, nil},
 		{"trim removes a uniform border", encodePNG(t, bordered(300, 300, 50, color.NRGBA{255, 255, 255, 255})), "trim=auto", "", params.FormatPNG, 200, 200, []sample{{100, 100, red}}},
 		{"trim takes the top-left colour", encodePNG(t, bordered(300, 300, 40, color.NRGBA{0, 0, 80, 255})), "trim=color", "", params.FormatPNG, 220, 220, []sample{{100, 100, red}}},
+		{"trim with alpha takes a transparent border", encodePNG(t, bordered(300, 300, 30, clear)), "trim=auto", "", params.FormatPNG, 240, 240, []sample{{120, 120, red}}},
 		{"blur", jpg, "w=100&blur=20", "", params.FormatJPEG, 100, 50, nil},
 		{"sharp", jpg, "w=100&sharp=50", "", params.FormatJPEG, 100, 50, nil},
 		{"output limit scales down", jpg, "w=3000&h=3000&fit=fill", "", params.FormatJPEG, 3000, 3000, nil},
@@ -308,7 +310,7 @@ func TestPipelineErrors(t *testing.T) {
 			p := mustParse(t, tc.query)
 			s, err := pl.Probe(tc.src)
 			if err == nil {
-				_, err = pl.Process(context.Background(), tc.src, s, p, NegotiateFormat(p, "", s))
+				_, err = pl.Process(context.Background(), &Request{Source: tc.src, Info: s, Params: p, Format: NegotiateFormat(p, "", s)})
 			}
 			if err == nil {
 				t.Fatal("no error")
@@ -330,7 +332,7 @@ func TestPipelineDeadline(t *testing.T) {
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancel()
-	_, err = pl.Process(ctx, src, s, mustParse(t, "w=10"), params.FormatJPEG)
+	_, err = pl.Process(ctx, &Request{Source: src, Info: s, Params: mustParse(t, "w=10"), Format: params.FormatJPEG})
 	if es := params.AsErrors(err); es.Status() != http.StatusServiceUnavailable || es[0].Code != params.CodeTimeout {
 		t.Fatalf("got %v", err)
 	}
@@ -423,26 +425,26 @@ func TestJPEGShrinkOnLoadPixels(t *testing.T) {
 			t.Fatalf("%s: no shrink-on-load at width %d", tc.file, tc.w)
 		}
 		// The reference decodes every pixel, then reduces with Lanczos.
-		full, err := thumbnail(buf, src.Width, src.Height, noCrop, 1)
+		full, err := vips.Thumbnail(buf, src.Width, src.Height, vips.NoCrop, 1, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer full.close()
-		if err := full.copyMemory(); err != nil {
+		defer full.Close()
+		if err := full.CopyMemory(); err != nil {
 			t.Fatal(err)
 		}
-		if err := full.resizeTo(tc.w, h, noCrop); err != nil {
+		if err := full.Resize(tc.w, h, vips.NoCrop); err != nil {
 			t.Fatal(err)
 		}
 		var means []float64
 		for _, shrink := range []int{1, n} { // 1: vips_thumbnail's own choice
-			im, err := thumbnail(buf, tc.w, h, noCrop, shrink)
+			im, err := vips.Thumbnail(buf, tc.w, h, vips.NoCrop, shrink, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer im.close()
-			if im.width() != tc.w || im.height() != h {
-				t.Fatalf("%s shrink %d: %dx%d, want %dx%d", tc.file, shrink, im.width(), im.height(), tc.w, h)
+			defer im.Close()
+			if im.Width() != tc.w || im.Height() != h {
+				t.Fatalf("%s shrink %d: %dx%d, want %dx%d", tc.file, shrink, im.Width(), im.Height(), tc.w, h)
 			}
 			mean, worst := meanAbsDiff(t, im, full)
 			t.Logf("%s: shrink %d vs full decode: mean abs diff %.2f/255, max %.0f", tc.file, shrink, mean, worst)
@@ -458,13 +460,13 @@ func TestJPEGShrinkOnLoadPixels(t *testing.T) {
 }
 
 // meanAbsDiff compares two images of one size by their RGB bytes.
-func meanAbsDiff(t *testing.T, a, b *vimage) (mean, worst float64) {
+func meanAbsDiff(t *testing.T, a, b *vips.Image) (mean, worst float64) {
 	t.Helper()
-	pa, err := a.rawRGB()
+	pa, err := a.RawRGB()
 	if err != nil {
 		t.Fatal(err)
 	}
-	pb, err := b.rawRGB()
+	pb, err := b.RawRGB()
 	if err != nil {
 		t.Fatal(err)
 	}

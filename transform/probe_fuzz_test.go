@@ -35,7 +35,7 @@ func FuzzProbe(f *testing.F) {
 		if src.Width <= 0 || src.Height <= 0 || int64(src.Width)*int64(src.Height) > 4_000_000 {
 			t.Fatalf("accepted a %dx%d source", src.Width, src.Height)
 		}
-		if _, err := pl.Process(context.Background(), buf, src, p, NegotiateFormat(p, "", src)); err != nil {
+		if _, err := pl.Process(context.Background(), &Request{Source: buf, Info: src, Params: p, Format: NegotiateFormat(p, "", src)}); err != nil {
 			clientErr(t, err)
 		}
 	})

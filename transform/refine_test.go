@@ -55,7 +55,7 @@ func TestRefineLowersEdgeError(t *testing.T) {
 				sum := sha256.Sum256(src)
 				probe.Hash = hex.EncodeToString(sum[:])
 				start := time.Now()
-				res, err := pl.Process(context.Background(), src, probe, p, transform.NegotiateFormat(p, "", probe))
+				res, err := pl.Process(context.Background(), &transform.Request{Source: src, Info: probe, Params: p, Format: transform.NegotiateFormat(p, "", probe)})
 				if err != nil {
 					t.Fatalf("refine=%v: %v", refine, err)
 				}
@@ -140,7 +140,7 @@ func TestRefineSharpensBlurredMatte(t *testing.T) {
 			t.Fatal(err)
 		}
 		probe.Hash = "test"
-		res, err := pl.Process(context.Background(), buf.Bytes(), probe, p, params.FormatPNG)
+		res, err := pl.Process(context.Background(), &transform.Request{Source: buf.Bytes(), Info: probe, Params: p, Format: params.FormatPNG})
 		if err != nil {
 			t.Fatalf("%v refine=%v: %v", img.Bounds().Size(), refine, err)
 		}

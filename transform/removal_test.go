@@ -123,7 +123,7 @@ func TestRemoval(t *testing.T) {
 				t.Fatal(err)
 			}
 			f := NegotiateFormat(tc.p, "", s)
-			res, err := pl.Process(context.Background(), src, s, tc.p, f)
+			res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: tc.p, Format: f})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -157,11 +157,11 @@ func TestRemovalZIPRecomposes(t *testing.T) {
 	src := encodeJPEG(t, subjectImage())
 	s, _ := pl.Probe(src)
 	p := params.Params{Removal: params.Removal{Enabled: true}}
-	pngRes, err := pl.Process(context.Background(), src, s, p, params.FormatPNG)
+	pngRes, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: p, Format: params.FormatPNG})
 	if err != nil {
 		t.Fatal(err)
 	}
-	zipRes, err := pl.Process(context.Background(), src, s, p, params.FormatZIP)
+	zipRes, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: p, Format: params.FormatZIP})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,11 +213,11 @@ func TestRemovalWithoutMatter(t *testing.T) {
 	pl := NewPipeline(Options{})
 	src := encodeJPEG(t, subjectImage())
 	s, _ := pl.Probe(src)
-	_, err := pl.Process(context.Background(), src, s, params.Params{Removal: params.Removal{Enabled: true}}, params.FormatPNG)
+	_, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: params.Params{Removal: params.Removal{Enabled: true}}, Format: params.FormatPNG})
 	if es := params.AsErrors(err); es.Status() != 501 || es[0].Field != "rembg" {
 		t.Fatalf("got %v", err)
 	}
-	_, err = NewPipeline(Options{Matter: &redMatter{}}).Process(context.Background(), src, s, params.Params{Removal: params.Removal{Enabled: true, Model: "nope"}}, params.FormatPNG)
+	_, err = NewPipeline(Options{Matter: &redMatter{}}).Process(context.Background(), &Request{Source: src, Info: s, Params: params.Params{Removal: params.Removal{Enabled: true, Model: "nope"}}, Format: params.FormatPNG})
 	if es := params.AsErrors(err); es.Status() != 400 || es[0].Field != "model" {
 		t.Fatalf("got %v", err)
 	}
@@ -232,7 +232,7 @@ func TestRemovalTinySource(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []params.Params{{Removal: params.Removal{Enabled: true}}, {Removal: params.Removal{Enabled: true, CropToForeground: true}}} {
-		if _, err := pl.Process(context.Background(), src, s, p, params.FormatPNG); err != nil {
+		if _, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: p, Format: params.FormatPNG}); err != nil {
 			t.Fatalf("%+v: %v", p.Removal, err)
 		}
 	}
@@ -256,7 +256,7 @@ func TestRemovalTransparentSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := pl.Process(context.Background(), src, s, params.Params{Removal: params.Removal{Enabled: true, Feather: 2}}, params.FormatPNG)
+	res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: params.Params{Removal: params.Removal{Enabled: true, Feather: 2}}, Format: params.FormatPNG})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform/vips"
 )
 
 // BenchmarkStage times the pipeline's stages one by one on real photos, so
@@ -34,29 +35,29 @@ func BenchmarkStage(b *testing.B) {
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	initVips()
+	vips.Init()
 	must := func(err error) {
 		b.Helper()
 		if err != nil {
 			b.Fatal(err)
 		}
 	}
-	decodeFull := func(buf []byte) *vimage {
-		hd, err := readHeader(buf)
+	decodeFull := func(buf []byte) *vips.Image {
+		hd, err := vips.ReadHeader(buf)
 		must(err)
-		im, err := thumbnail(buf, hd.width, hd.height, noCrop, 1)
+		im, err := vips.Thumbnail(buf, hd.Width, hd.Height, vips.NoCrop, 1, nil)
 		must(err)
-		must(im.copyMemory())
+		must(im.CopyMemory())
 		return im
 	}
 	full := decodeFull(photo)
-	defer full.close()
-	small := full.clone()
-	must(small.resizeTo(800, 533, noCrop))
-	must(small.copyMemory())
-	defer small.close()
+	defer full.Close()
+	small := full.Clone()
+	must(small.Resize(800, 533, vips.NoCrop))
+	must(small.CopyMemory())
+	defer small.Close()
 	cut := decodeFull(animal)
-	defer cut.close()
+	defer cut.Close()
 	mask := make([]byte, 1024*1024)
 	for i := range mask { // a soft-edged disc
 		x, y := i%1024-512, i/1024-512
@@ -68,22 +69,22 @@ func BenchmarkStage(b *testing.B) {
 			mask[i] = byte(255 * (330*330 - d) / (330*330 - 300*300))
 		}
 	}
-	alpha := func() *vimage {
-		a, err := grayImage(mask, 1024, 1024)
+	alpha := func() *vips.Image {
+		a, err := vips.FromPixels(mask, 1024, 1024, 1, nil)
 		must(err)
-		must(a.resizeExact(cut.width(), cut.height(), "linear"))
-		must(a.copyMemory())
+		must(a.ResizeKernel(cut.Width(), cut.Height(), "linear"))
+		must(a.CopyMemory())
 		return a
 	}
-	cutout := func() *vimage {
-		rgb := cut.clone()
+	cutout := func() *vips.Image {
+		rgb := cut.Clone()
 		a := alpha()
-		defer a.close()
-		must(decontaminate(rgb, a))
-		joined, err := bandjoin(rgb, a)
-		rgb.close()
+		defer a.Close()
+		must(decontaminateEdge(rgb, a))
+		joined, err := vips.BandJoin(rgb, a)
+		rgb.Close()
 		must(err)
-		must(joined.copyMemory())
+		must(joined.CopyMemory())
 		return joined
 	}
 	stage := func(name string, fn func()) {
@@ -93,46 +94,46 @@ func BenchmarkStage(b *testing.B) {
 			}
 		})
 	}
-	stage("decode", func() { decodeFull(photo).close() })
+	stage("decode", func() { decodeFull(photo).Close() })
 	stage("decode-800", func() {
-		src := Source{Type: params.FormatJPEG, Width: full.width(), Height: full.height()}
-		im, err := thumbnail(photo, 800, 533, noCrop, src.jpegShrink(800, 533))
+		src := Source{Type: params.FormatJPEG, Width: full.Width(), Height: full.Height()}
+		im, err := vips.Thumbnail(photo, 800, 533, vips.NoCrop, src.jpegShrink(800, 533), nil)
 		must(err)
-		must(im.copyMemory())
-		im.close()
+		must(im.CopyMemory())
+		im.Close()
 	})
 	stage("resize-800", func() {
-		im := full.clone()
-		must(im.resizeTo(800, 533, noCrop))
-		must(im.copyMemory())
-		im.close()
+		im := full.Clone()
+		must(im.Resize(800, 533, vips.NoCrop))
+		must(im.CopyMemory())
+		im.Close()
 	})
-	stage("matte-resize", func() { alpha().close() })
-	stage("composite", func() { cutout().close() })
+	stage("matte-resize", func() { alpha().Close() })
+	stage("composite", func() { cutout().Close() })
 	over := cutout()
-	defer over.close()
+	defer over.Close()
 	stage("flatten", func() {
-		im := over.clone()
-		must(im.flatten(params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}))
-		must(im.copyMemory())
-		im.close()
+		im := over.Clone()
+		must(im.Flatten(255, 255, 255))
+		must(im.CopyMemory())
+		im.Close()
 	})
-	cleared := over.clone()
-	must(cleared.clearTransparent())
-	must(cleared.copyMemory())
-	defer cleared.close()
+	cleared := over.Clone()
+	must(cleared.ClearTransparent())
+	must(cleared.CopyMemory())
+	defer cleared.Close()
 	stage("clear-transparent", func() {
-		im := over.clone()
-		must(im.clearTransparent())
-		must(im.copyMemory())
-		im.close()
+		im := over.Clone()
+		must(im.ClearTransparent())
+		must(im.CopyMemory())
+		im.Close()
 	})
 	enc := DefaultEncoding
 	for _, f := range []struct {
 		name   string
 		format params.Format
 		q      int
-		im     *vimage
+		im     *vips.Image
 	}{
 		{"encode-jpeg", params.FormatJPEG, 80, small},
 		{"encode-webp", params.FormatWebP, 80, small},
@@ -142,7 +143,7 @@ func BenchmarkStage(b *testing.B) {
 		{"encode-png-cutout-cleared", params.FormatPNG, 0, cleared},
 	} {
 		stage(f.name, func() {
-			_, err := f.im.encode(f.format, f.q, false, &enc)
+			_, err := save(f.im, f.format, f.q, false, &enc)
 			must(err)
 		})
 	}

@@ -303,7 +303,7 @@ func (m *matter) cutOut(pl *transform.Pipeline, name string, src []byte, refine 
 	format := transform.NegotiateFormat(p, "", probe)
 	m.infer, m.reused = 0, false
 	start := time.Now()
-	res, err := pl.Process(context.Background(), src, probe, p, format)
+	res, err := pl.Process(context.Background(), &transform.Request{Source: src, Info: probe, Params: p, Format: format})
 	whole := time.Since(start)
 	if err != nil {
 		return nil, timing{}, err

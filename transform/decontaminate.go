@@ -1,0 +1,233 @@
+package transform
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/jebosio/matte/transform/vips"
+)
+
+// decontaminate joins the shaped matte (j.alpha) to the source's colours as
+// their alpha, after replacing the colours of the edge (decontaminateEdge),
+// and renders the cut-out to memory for the steps that read it more than
+// once. A transparent source stays transparent where the model sees a
+// subject.
+func (j *job) decontaminate() error {
+	if !j.p.Removal.Enabled {
+		return nil
+	}
+	img, alpha := j.img, j.alpha
+	rgb, err := img.ExtractBand(0, 3)
+	if err != nil {
+		return err
+	}
+	defer rgb.Close()
+	if img.HasAlpha() {
+		own, err := img.ExtractBand(3, 1)
+		if err != nil {
+			return err
+		}
+		combined, err := vips.Mul255(alpha, own)
+		own.Close()
+		if err != nil {
+			return err
+		}
+		alpha.Replace(combined)
+	}
+	if !j.p.Removal.MaskOnly { // a mask-only answer never shows the colours
+		if err := decontaminateEdge(rgb, alpha); err != nil {
+			return err
+		}
+	}
+	joined, err := vips.BandJoin(rgb, alpha)
+	if err != nil {
+		return err
+	}
+	img.Replace(joined)
+	alpha.Close()
+	j.alpha = nil
+	return j.toMemory(img)
+}
+
+// decontaminateEdge replaces the colours of semi-transparent edge pixels by an
+// estimate of the foreground colour, so the old background does not bleed
+// into the edge. It is approximate fast foreground colour estimation
+// (Forte & Pitié, 2021): with local means F̄ = blur(F·a)/blur(a) and
+// B̄ = blur(B·(1-a))/blur(1-a),
+//
+//	F = F̄ + a·(I − a·F̄ − (1−a)·B̄),   B = B̄ + (1−a)·(I − a·F̄ − (1−a)·B̄)
+//
+// run coarse then fine, starting from F = B = I. The local means are smooth,
+// so they are estimated on a copy at most decontaminateSide pixels long
+// (box-filter blurs); the last update, which brings back the image's
+// detail, runs at full size on the semi-transparent pixels only, the others
+// keep their colour. rgb is 8-bit, 3 bands; alpha 8-bit, 1 band.
+func decontaminateEdge(rgb, alpha *vips.Image) error {
+	w, h := rgb.Width(), rgb.Height()
+	ab, err := alpha.Bytes()
+	if err != nil {
+		return err
+	}
+	if len(ab) != w*h {
+		return fmt.Errorf("decontaminate: matte is %d bytes for %dx%d", len(ab), w, h)
+	}
+	partial := false
+	for _, v := range ab {
+		if v != 0 && v != 255 {
+			partial = true
+			break
+		}
+	}
+	if !partial { // a hard matte has no edge to clean
+		return nil
+	}
+	px, err := rgb.RawRGB()
+	if err != nil {
+		return err
+	}
+
+	// The working copy: 8-bit pixels scaled down by libvips, then float
+	// planes (colours 0-255, alpha 0-1).
+	scale := math.Min(1, decontaminateSide/float64(max(w, h)))
+	sw, sh := atLeast1(float64(w)*scale), atLeast1(float64(h)*scale)
+	small := func(pix []byte, bands int) ([]byte, error) {
+		im, err := vips.FromPixels(pix, w, h, bands, rgb.Canceller())
+		if err != nil {
+			return nil, err
+		}
+		defer im.Close()
+		if err := im.ResizeKernel(sw, sh, "linear"); err != nil {
+			return nil, err
+		}
+		return im.Bytes()
+	}
+	sa, err := small(ab, 1)
+	if err != nil {
+		return err
+	}
+	si, err := small(px, 3)
+	if err != nil {
+		return err
+	}
+	n := sw * sh
+	if len(sa) != n || len(si) != 3*n {
+		return fmt.Errorf("decontaminate: working copy is %d and %d bytes for %dx%d", len(sa), len(si), sw, sh)
+	}
+	A, inv := make([]float64, n), make([]float64, n)
+	for i, v := range sa {
+		A[i] = float64(v) / 255
+		inv[i] = 1 - A[i]
+	}
+	var I, F, B, fm, bm [3][]float64
+	for c := range I {
+		I[c] = make([]float64, n)
+		for i := range I[c] {
+			I[c][i] = float64(si[3*i+c])
+		}
+		F[c], B[c] = I[c], I[c]
+	}
+	// The coarse level spreads colours across the edge band, the fine one
+	// sharpens them; sigmas are in full-size pixels.
+	coarse := math.Min(8, math.Max(4, float64(max(w, h))/100))
+	sigmas := []float64{coarse * scale, math.Max(0.5, 2*scale)}
+	for li, sigma := range sigmas {
+		blur := newBoxBlur(sw, sh, sigma)
+		fm, bm = blur.weightedMeans(F, A), blur.weightedMeans(B, inv)
+		if li == len(sigmas)-1 {
+			break
+		}
+		for c := range F {
+			nf, nb := make([]float64, n), make([]float64, n)
+			for i := range nf {
+				r := I[c][i] - A[i]*fm[c][i] - inv[i]*bm[c][i]
+				nf[i], nb[i] = fm[c][i]+A[i]*r, bm[c][i]+inv[i]*r
+			}
+			F[c], B[c] = nf, nb
+		}
+	}
+
+	finalUpdate(px, ab, w, h, fm, bm, sw, sh)
+	out, err := vips.FromPixels(px, w, h, 3, rgb.Canceller())
+	if err != nil {
+		return err
+	}
+	rgb.Replace(out)
+	return nil
+}
+
+// finalUpdate is decontaminateEdge's last update, at full size (w x h)
+// where 0 < a < 1, on px in place: the local means fm and bm (sw x sh)
+// sampled bilinearly, F = F̄ + a·(I − a·F̄ − (1−a)·B̄).
+func finalUpdate(px, ab []byte, w, h int, fm, bm [3][]float64, sw, sh int) {
+	kx, ky := float64(sw)/float64(w), float64(sh)/float64(h)
+	for y := 0; y < h; y++ {
+		fy := math.Max(0, math.Min(float64(sh-1), (float64(y)+0.5)*ky-0.5))
+		y0 := int(fy)
+		y1, wy := min(y0+1, sh-1), fy-float64(y0)
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			a8 := ab[i]
+			if a8 == 0 || a8 == 255 {
+				continue
+			}
+			fx := math.Max(0, math.Min(float64(sw-1), (float64(x)+0.5)*kx-0.5))
+			x0 := int(fx)
+			x1, wx := min(x0+1, sw-1), fx-float64(x0)
+			p00, p01, p10, p11 := y0*sw+x0, y0*sw+x1, y1*sw+x0, y1*sw+x1
+			a := float64(a8) / 255
+			for c := 0; c < 3; c++ {
+				f := bilerp(fm[c][p00], fm[c][p01], fm[c][p10], fm[c][p11], wx, wy)
+				b := bilerp(bm[c][p00], bm[c][p01], bm[c][p10], bm[c][p11], wx, wy)
+				v := f + a*(float64(px[3*i+c])-a*f-(1-a)*b)
+				px[3*i+c] = uint8(max(0, min(255, v+0.5)))
+			}
+		}
+	}
+}
+
+func bilerp(v00, v01, v10, v11, wx, wy float64) float64 {
+	top := v00 + (v01-v00)*wx
+	bottom := v10 + (v11-v10)*wx
+	return top + (bottom-top)*wy
+}
+
+// decontaminateSide bounds the working copy on which decontaminate
+// estimates local colour means.
+const decontaminateSide = 384
+
+// boxBlur approximates a Gaussian of sigma by two box filters.
+type boxBlur struct {
+	w, h, r       int
+	cnt, tmp, col []float64
+	prod, a, bw   []float64
+}
+
+func newBoxBlur(w, h int, sigma float64) *boxBlur {
+	// Two boxes of radius r have variance 2·((2r+1)²−1)/12.
+	r := max(1, int(math.Round((math.Sqrt(6*sigma*sigma+1)-1)/2)))
+	n := w * h
+	return &boxBlur{w: w, h: h, r: r, cnt: boxCounts(w, h, r), tmp: make([]float64, n), col: make([]float64, w),
+		prod: make([]float64, n), a: make([]float64, n), bw: make([]float64, n)}
+}
+
+// blur writes the two-box blur of src into dst.
+func (bb *boxBlur) blur(dst, src []float64) {
+	boxFilter(bb.a, src, bb.tmp, bb.col, bb.cnt, bb.w, bb.h, bb.r)
+	boxFilter(dst, bb.a, bb.tmp, bb.col, bb.cnt, bb.w, bb.h, bb.r)
+}
+
+// weightedMeans is blur(x·wt)/blur(wt) for each plane x, in new slices.
+func (bb *boxBlur) weightedMeans(xs [3][]float64, wt []float64) (out [3][]float64) {
+	bb.blur(bb.bw, wt)
+	for c, x := range xs {
+		for i := range bb.prod {
+			bb.prod[i] = x[i] * wt[i]
+		}
+		out[c] = make([]float64, len(x))
+		bb.blur(out[c], bb.prod)
+		for i, d := range bb.bw {
+			out[c][i] /= d + 1e-4
+		}
+	}
+	return out
+}

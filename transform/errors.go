@@ -1,0 +1,43 @@
+package transform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/jebosio/matte/params"
+)
+
+func corrupt(cause error) *params.Error {
+	return &params.Error{Status: http.StatusUnprocessableEntity, Code: params.CodeCorruptSource, Title: "Corrupt source",
+		Detail: "The source image could not be decoded.", Cause: cause}
+}
+
+// contextError is the public error for a context that ended: the deadline
+// is a timeout (params.Timeout), a cancellation means the client left.
+func contextError(err error) *params.Error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return params.Timeout(err)
+	}
+	return &params.Error{Status: 499, Code: "client_closed", Title: "Client closed request", Cause: err}
+}
+
+// tooLarge is the 400 for a request whose work would pass
+// Limits.MaxWorkingPixels.
+func (j *job) tooLarge(w, h int) *params.Error {
+	return &params.Error{Status: http.StatusBadRequest, Code: params.CodeOutputTooLarge, Title: "Output too large",
+		Detail: fmt.Sprintf("The request needs a %dx%d image; at most %d pixels are allowed at once.", w, h, j.pl.opts.Limits.workingPixels())}
+}
+
+// isDecodeError recognises libvips loader failures by their message.
+func isDecodeError(err error) bool {
+	msg := strings.ToLower(err.Error())
+	for _, k := range []string{"vipsjpeg", "jpeg", "png", "webp", "gif", "heif", "tiff", "load", "read", "truncated", "premature", "out of order", "corrupt"} {
+		if strings.Contains(msg, k) {
+			return true
+		}
+	}
+	return false
+}

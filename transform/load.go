@@ -1,0 +1,140 @@
+package transform
+
+import (
+	"fmt"
+
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform/vips"
+)
+
+// load decodes the source with shrink-on-load, straight to the planned size
+// when it can; a rect or trim first decodes the region at the scale it
+// needs (loadRegion). Background removal loads in its own steps.
+//
+// Working set: no image is rendered whole above the source's size. A smart
+// crop (entropy, attention) renders the image it crops from, so one that
+// enlarges is chosen at source scale and the chosen box enlarged after; a
+// request that reads the image out of order (randomAccess) renders it at no
+// more than the source's size and enlarges it after, lazily.
+func (j *job) load() error {
+	p, src := j.p, j.req.Info
+	if p.Removal.Enabled {
+		return nil
+	}
+	if !p.Rect.IsZero() || p.Trim {
+		return j.loadRegion()
+	}
+	planW, planH, swap := j.planSize(src.Width, src.Height)
+	g := planGeometry(planW, planH, p, j.pl.opts.Limits.MaxOutputDimension)
+	if swap {
+		g = swapGeometry(g)
+	}
+	j.geo = g
+	lw, lh, crop := g.resizeW, g.resizeH, g.interesting
+	if bw, bh, ok := unenlargedBox(src.Width, src.Height, g); ok {
+		lw, lh = bw, bh
+	} else if j.randomAccess() && crop == vips.NoCrop {
+		lw, lh = min(lw, src.Width), min(lh, src.Height)
+	}
+	img, err := vips.Thumbnail(j.req.Source, lw, lh, crop, src.jpegShrink(lw, lh), j.cancel)
+	if err != nil {
+		return err
+	}
+	j.img = img
+	if j.randomAccess() {
+		if err := j.toMemory(img); err != nil {
+			return err
+		}
+	}
+	return img.Resize(g.resizeW, g.resizeH, vips.NoCrop)
+}
+
+// planSize is the size a plan is made for from a w x h region: swapped
+// when the request turns the image by an odd number of quarter turns
+// (swap), as the plan is made in the turned frame.
+func (j *job) planSize(w, h int) (planW, planH int, swap bool) {
+	turns, quarter := j.p.QuarterTurns()
+	if quarter && turns%2 == 1 {
+		return h, w, true
+	}
+	return w, h, false
+}
+
+// randomAccess reports whether a later step reads the image out of order
+// (any turn, a vertical flip), which a sequential decode cannot serve: the
+// image is then rendered to memory before it is enlarged.
+func (j *job) randomAccess() bool {
+	return j.p.Rotate != 0 || j.p.Flip == params.FlipV || j.p.Flip == params.FlipHV
+}
+
+// toMemory renders img to memory, if Limits.MaxWorkingPixels allows.
+func (j *job) toMemory(img *vips.Image) error {
+	if err := j.fits(img); err != nil {
+		return err
+	}
+	return img.CopyMemory()
+}
+
+// fits checks img against Limits.MaxWorkingPixels before it is rendered
+// whole (to memory, or encoded).
+func (j *job) fits(img *vips.Image) error {
+	if img.Pixels() > j.pl.opts.Limits.workingPixels() {
+		return j.tooLarge(img.Width(), img.Height())
+	}
+	return nil
+}
+
+// unenlargedBox is the box a smart crop cuts from a w x h image before the
+// box is enlarged to the plan's resizeW x resizeH; ok is false when the
+// plan has no smart crop or does not enlarge (libvips then crops while it
+// reduces, rendering at most the w x h image).
+func unenlargedBox(w, h int, g geometry) (bw, bh int, ok bool) {
+	sx, sy := float64(g.resizeW)/float64(w), float64(g.resizeH)/float64(h)
+	if g.interesting == vips.NoCrop || max(sx, sy) <= 1 {
+		return 0, 0, false
+	}
+	if sx >= sy {
+		return w, min(h, atLeast1(float64(g.resizeH)/sx)), true
+	}
+	return min(w, atLeast1(float64(g.resizeW)/sy)), h, true
+}
+
+// planAndResize plans the output geometry on the decoded region in j.img
+// and resizes it (see load for the smart crop).
+func (j *job) planAndResize() error {
+	img := j.img
+	planW, planH, swap := j.planSize(img.Width(), img.Height())
+	g := planGeometry(planW, planH, j.p, j.pl.opts.Limits.MaxOutputDimension)
+	if swap {
+		g = swapGeometry(g)
+	}
+	j.geo = g
+	if bw, bh, ok := unenlargedBox(img.Width(), img.Height(), g); ok {
+		if err := img.Resize(bw, bh, g.interesting); err != nil {
+			return err
+		}
+		return img.Resize(g.resizeW, g.resizeH, vips.NoCrop)
+	}
+	return img.Resize(g.resizeW, g.resizeH, g.interesting)
+}
+
+// swapGeometry maps the resize of a plan made for the quarter-turned image
+// back to the unturned one: the turn is applied after resizing, and the crop
+// and canvas after the turn, in the plan's own frame.
+func swapGeometry(g geometry) geometry {
+	g.resizeW, g.resizeH = g.resizeH, g.resizeW
+	return g
+}
+
+// clampRect intersects r with the image; a rect fully outside is an error.
+func clampRect(r params.Rect, w, h int) (params.Rect, error) {
+	if r.X >= w || r.Y >= h {
+		return params.Rect{}, params.BadParam("rect", fmt.Sprintf("The region starts outside the %dx%d source.", w, h))
+	}
+	r.W = min(r.W, w-r.X)
+	r.H = min(r.H, h-r.Y)
+	return r, nil
+}
+
+// toSRGB converts to 8-bit sRGB unless it already is.
+func (j *job) toSRGB() error { return j.img.ToSRGB() }

@@ -1,0 +1,58 @@
+package transform
+
+import (
+	"math"
+	"strings"
+
+	"github.com/jebosio/matte/params"
+)
+
+// NegotiateFormat picks the output format: fm wins, then auto=format by
+// Accept (AVIF, then WebP), then the source's own format, else PNG when the
+// source has alpha and JPEG when not.
+func NegotiateFormat(p params.Params, accept string, src Source) params.Format {
+	if p.Format != params.FormatSource {
+		return p.Format
+	}
+	if p.Removal.Enabled && p.Removal.MaskOnly {
+		return params.FormatPNG
+	}
+	if p.AutoFormat {
+		if acceptsType(accept, "image/avif") {
+			return params.FormatAVIF
+		}
+		if acceptsType(accept, "image/webp") {
+			return params.FormatWebP
+		}
+	}
+	if p.Removal.Enabled {
+		return params.FormatPNG // keeps the cut-out's alpha
+	}
+	if src.Type != params.FormatSource && !(p.AutoFormat && (src.Type == params.FormatGIF || src.Type == params.FormatAVIF || src.Type == params.FormatWebP)) {
+		return src.Type
+	}
+	if src.HasAlpha || p.Rotate != 0 && math.Mod(p.Rotate, 90) != 0 {
+		return params.FormatPNG
+	}
+	return params.FormatJPEG
+}
+
+// acceptsType reports whether an Accept header lists mime with q > 0.
+func acceptsType(accept, mime string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		fields := strings.Split(part, ";")
+		if !strings.EqualFold(strings.TrimSpace(fields[0]), mime) {
+			continue
+		}
+		for _, f := range fields[1:] {
+			if k, v, ok := strings.Cut(strings.TrimSpace(f), "="); ok && strings.TrimSpace(k) == "q" {
+				v = strings.TrimSpace(v)
+				if v == "0" || v == "0.0" || v == "0.00" || v == "0.000" {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	return false
+}

@@ -1,0 +1,88 @@
+package transform
+
+// Limits bound what a request may cost. The source limits are checked from
+// the header, before any pixel is decoded; the others while the steps are
+// planned and run.
+type Limits struct {
+	MaxSourceBytes     int64 // 0: no limit
+	MaxSourcePixels    int64 // width x height; 0: no limit
+	MaxOutputDimension int   // longest output side in pixels; 0: no limit
+	MaxFrames          int   // pages of an animated or multi-page source; 0: no limit
+	// MaxWorkingPixels bounds the pixels a step may render at once: an
+	// image copied to memory (for random access, trim, the smart crop,
+	// background removal) or the output it encodes. Every other image is
+	// lazy and only computed, strip by strip, as the output needs it.
+	// The steps keep their copies at or below the source's size, so this
+	// is a safety net that turns a planning mistake into a 400
+	// output_too_large instead of gigabytes. 0: the largest of
+	// DefaultMaxWorkingPixels, MaxSourcePixels and (1.5 x
+	// MaxOutputDimension)², which holds an output of the largest size
+	// turned by 45 degrees (its box is √2 times as wide and as tall).
+	MaxWorkingPixels int64
+	// MaxBlurSigma is the widest Gaussian blur (sigma, in pixels) run at
+	// full resolution; a wider one runs on a copy reduced by
+	// sigma/MaxBlurSigma and is scaled back, which looks the same (a blur
+	// that wide leaves no detail the reduction would lose) and bounds the
+	// cost per pixel to that of MaxBlurSigma. It applies to blur, bg-blur,
+	// shadow-blur and feather. Sharpening needs no cap: its sigma is at
+	// most 1.5 (sharp=100). 0: DefaultMaxBlurSigma.
+	MaxBlurSigma float64
+}
+
+const (
+	// DefaultMaxWorkingPixels is (1.5 x 8192)², room for the default
+	// max_output_dimension's square turned by 45 degrees: 576 MiB as RGBA.
+	DefaultMaxWorkingPixels = 12288 * 12288
+	// DefaultMaxBlurSigma keeps a blur of a 2048² image at about 0.2 s of
+	// one core at any sigma (measured: sigma 10 0.13 s, 20 0.7 s, 50 3.7 s
+	// at full size; blur=2000, sigma 200, took 31 s).
+	DefaultMaxBlurSigma = 10
+)
+
+// workingPixels is l.MaxWorkingPixels with its default applied.
+func (l Limits) workingPixels() int64 {
+	if l.MaxWorkingPixels > 0 {
+		return l.MaxWorkingPixels
+	}
+	d := int64(l.MaxOutputDimension) * 3 / 2
+	return max(DefaultMaxWorkingPixels, l.MaxSourcePixels, d*d)
+}
+
+// blurSigma is l.MaxBlurSigma with its default applied.
+func (l Limits) blurSigma() float64 {
+	if l.MaxBlurSigma > 0 {
+		return l.MaxBlurSigma
+	}
+	return DefaultMaxBlurSigma
+}
+
+// Qualities are the default encoder qualities (1-100) used when a request
+// gives none.
+type Qualities struct {
+	JPEG, WebP, AVIF int
+}
+
+// DefaultQualities matches the usual CDN defaults.
+var DefaultQualities = Qualities{JPEG: 80, WebP: 80, AVIF: 60}
+
+// Encoding holds the encoders' effort settings, which trade CPU for bytes
+// without changing the requested quality.
+type Encoding struct {
+	PNGCompression int // zlib level, 0 (store) to 9
+	AVIFEffort     int // AV1 encoder effort, 0 (fastest) to 9
+}
+
+// DefaultEncoding is tuned for encoding on the fly (bench/PROFILE.md): zlib
+// level 4 costs about half of level 6's deflate time for outputs within ~1%,
+// and AVIF effort 2 (imgproxy's default speed 8 is effort 1) is about 5x
+// cheaper than libvips' default of 4 for files no larger at equal Q.
+var DefaultEncoding = Encoding{PNGCompression: 4, AVIFEffort: 2}
+
+// Options configure a Pipeline.
+type Options struct {
+	Limits    Limits
+	Qualities Qualities
+	Encoding  *Encoding // nil: DefaultEncoding
+	// Matter supplies mattes for background removal; nil disables it.
+	Matter Matter
+}

@@ -1,0 +1,83 @@
+package transform
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform/vips"
+)
+
+// Source describes a probed source image.
+type Source struct {
+	Type          params.Format // FormatSource when Matte cannot encode the type (TIFF, HEIF)
+	TypeName      string
+	Width, Height int // after EXIF orientation
+	HasAlpha      bool
+	Pages         int
+	// Hash identifies the source's content (the caller's hex sha256); the
+	// Matter caches mattes under it.
+	Hash string
+}
+
+// sourceTypes maps vips.Sniff's names to the source types Matte accepts.
+var sourceTypes = map[string]params.Format{
+	"jpeg": params.FormatJPEG,
+	"png":  params.FormatPNG,
+	"webp": params.FormatWebP,
+	"gif":  params.FormatGIF,
+	"avif": params.FormatAVIF,
+	"tiff": params.FormatSource,
+	"heif": params.FormatSource,
+}
+
+// Probe sniffs buf's type and reads its header, then checks the source
+// limits. No pixels are decoded.
+func (pl *Pipeline) Probe(buf []byte) (Source, error) {
+	lim := pl.opts.Limits
+	if lim.MaxSourceBytes > 0 && int64(len(buf)) > lim.MaxSourceBytes {
+		return Source{}, &params.Error{Status: http.StatusRequestEntityTooLarge, Code: params.CodeSourceTooLarge, Title: "Source too large",
+			Detail: fmt.Sprintf("The source image is larger than %d bytes.", lim.MaxSourceBytes)}
+	}
+	name := vips.Sniff(buf)
+	t, ok := sourceTypes[name]
+	if !ok {
+		return Source{}, &params.Error{Status: http.StatusUnsupportedMediaType, Code: params.CodeUnknownFormat, Title: "Unsupported source",
+			Detail: "The source is not a supported image (JPEG, PNG, WebP, GIF, AVIF, HEIF or TIFF)."}
+	}
+	s := Source{Type: t, TypeName: name}
+	hd, err := vips.ReadHeader(buf)
+	if err != nil {
+		return Source{}, corrupt(err)
+	}
+	s.Width, s.Height, s.HasAlpha, s.Pages = hd.Width, hd.Height, hd.HasAlpha, hd.Pages
+	if s.Width <= 0 || s.Height <= 0 {
+		return Source{}, corrupt(errors.New("empty image"))
+	}
+	if lim.MaxSourcePixels > 0 && int64(s.Width)*int64(s.Height) > lim.MaxSourcePixels {
+		return Source{}, &params.Error{Status: http.StatusRequestEntityTooLarge, Code: params.CodeResolutionTooHigh, Title: "Resolution too high",
+			Detail: fmt.Sprintf("The source is %dx%d; at most %.1f megapixels are allowed.", s.Width, s.Height, float64(lim.MaxSourcePixels)/1e6)}
+	}
+	if lim.MaxFrames > 0 && s.Pages > lim.MaxFrames {
+		return Source{}, &params.Error{Status: http.StatusRequestEntityTooLarge, Code: params.CodeSourceTooLarge, Title: "Too many frames",
+			Detail: fmt.Sprintf("The source has %d frames; at most %d are allowed.", s.Pages, lim.MaxFrames)}
+	}
+	return s, nil
+}
+
+// jpegShrink is the largest JPEG shrink-on-load factor (8, 4 or 2; 1 for
+// none or a source that is not a JPEG) that still decodes s to at least
+// width x height (both after EXIF orientation, as Source's), so the final
+// resize only ever reduces.
+func (s Source) jpegShrink(width, height int) int {
+	if s.Type != params.FormatJPEG || width <= 0 || height <= 0 {
+		return 1
+	}
+	for _, n := range []int{8, 4, 2} {
+		if s.Width >= n*width && s.Height >= n*height {
+			return n
+		}
+	}
+	return 1
+}

@@ -1,0 +1,82 @@
+package transform
+
+import (
+	"math"
+
+	"github.com/jebosio/matte/transform/vips"
+)
+
+// loadRegion is load for a rect or trim: it decodes at the largest scale
+// the region needs (never above 1), cuts the region, and plans the resize
+// on what is left.
+func (j *job) loadRegion() error {
+	p, src := j.p, j.req.Info
+	rw, rh := src.Width, src.Height
+	rect := p.Rect
+	if !rect.IsZero() {
+		var err error
+		if rect, err = clampRect(rect, rw, rh); err != nil {
+			return err
+		}
+		rw, rh = rect.W, rect.H
+	}
+	scale := 1.0
+	if !p.Trim {
+		planW, planH, swap := j.planSize(rw, rh)
+		g := planGeometry(planW, planH, p, j.pl.opts.Limits.MaxOutputDimension)
+		scale = math.Min(1, math.Max(float64(g.resizeW)/float64(planW), float64(g.resizeH)/float64(planH)))
+		if swap {
+			scale = math.Min(1, math.Max(float64(g.resizeH)/float64(planW), float64(g.resizeW)/float64(planH)))
+		}
+	}
+	lw, lh := atLeast1(float64(src.Width)*scale), atLeast1(float64(src.Height)*scale)
+	img, err := vips.Thumbnail(j.req.Source, lw, lh, vips.NoCrop, src.jpegShrink(lw, lh), j.cancel)
+	if err != nil {
+		return err
+	}
+	j.img = img
+	if !rect.IsZero() {
+		if err := img.Extract(scaleRect(rect, img.Width(), img.Height(), src.Width, src.Height)); err != nil {
+			return err
+		}
+	}
+	inMemory := false
+	if p.Trim {
+		// find_trim reads the image more than once.
+		if err := j.toMemory(img); err != nil {
+			return err
+		}
+		inMemory = true
+		if err := trim(img); err != nil {
+			return err
+		}
+	}
+	if j.randomAccess() && !inMemory {
+		if err := j.toMemory(img); err != nil {
+			return err
+		}
+	}
+	return j.planAndResize()
+}
+
+// trim cuts img (in memory) to the box that differs from its top-left
+// pixel.
+func trim(img *vips.Image) error {
+	bg, err := img.Point(0, 0)
+	if err != nil {
+		return err
+	}
+	if img.HasAlpha() {
+		// find_trim flattens alpha onto the background first, and takes
+		// the colour without it.
+		bg = bg[:len(bg)-1]
+	}
+	l, t, w, h, err := img.FindTrim(bg, 10)
+	if err != nil {
+		return err
+	}
+	if w > 0 && h > 0 {
+		return img.Extract(l, t, w, h)
+	}
+	return nil
+}

@@ -1,0 +1,189 @@
+package vips
+
+/*
+#include "vips.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"unsafe"
+)
+
+// Header is what a source's header says, before any pixel is decoded.
+type Header struct {
+	Width, Height int // after EXIF orientation
+	HasAlpha      bool
+	Pages         int
+}
+
+// ReadHeader parses only the image header of buf: no pixels are decoded.
+func ReadHeader(buf []byte) (Header, error) {
+	Init()
+	if len(buf) == 0 {
+		return Header{}, errors.New("empty buffer")
+	}
+	var w, h, orient, alpha, pages C.int
+	if C.matte_header(unsafe.Pointer(&buf[0]), C.size_t(len(buf)), &w, &h, &orient, &alpha, &pages) != 0 {
+		return Header{}, lastError()
+	}
+	hd := Header{Width: int(w), Height: int(h), HasAlpha: alpha != 0, Pages: int(pages)}
+	if orient >= 5 && orient <= 8 {
+		hd.Width, hd.Height = hd.Height, hd.Width
+	}
+	return hd, nil
+}
+
+// Thumbnail decodes buf with shrink-on-load and EXIF orientation straight
+// to width x height, or with crop (Entropy, Attention) to a box of that
+// size cut from the image scaled to cover it (rendered to memory whole
+// first: keep that image small). jpegShrink > 1 decodes a JPEG at that
+// fraction first; 1 leaves the choice to libvips. The decode is strict: a
+// truncated or inconsistent source fails when its pixels are read. The
+// image is watched by c (nil: not cancellable).
+func Thumbnail(buf []byte, width, height int, crop Interesting, jpegShrink int, c *Canceller) (*Image, error) {
+	Init()
+	if len(buf) == 0 {
+		return nil, errors.New("empty buffer")
+	}
+	size := C.int(C.VIPS_SIZE_FORCE)
+	if crop != NoCrop {
+		size = C.VIPS_SIZE_BOTH
+	}
+	isJPEG := C.int(0)
+	if len(buf) > 2 && buf[0] == 0xFF && buf[1] == 0xD8 {
+		isJPEG = 1
+	}
+	var out *C.VipsImage
+	if C.matte_thumbnail(unsafe.Pointer(&buf[0]), C.size_t(len(buf)), &out, C.int(width), C.int(height), size, C.int(crop), C.int(jpegShrink), isJPEG) != 0 {
+		return nil, lastError()
+	}
+	return wrap(out, c), nil
+}
+
+// FromPixels wraps packed 8-bit pixels (copied) with bands bands as an
+// image (sRGB for 3).
+func FromPixels(pix []byte, width, height, bands int, c *Canceller) (*Image, error) {
+	Init()
+	p := C.matte_from_pixels(unsafe.Pointer(&pix[0]), C.size_t(len(pix)), C.int(width), C.int(height), C.int(bands))
+	if p == nil {
+		return nil, lastError()
+	}
+	return wrap(p, c), nil
+}
+
+// Solid is a width x height image of one colour, one band per value of c.
+func Solid(width, height int, colour []float64, c *Canceller) (*Image, error) {
+	Init()
+	var out *C.VipsImage
+	if C.matte_solid(&out, C.int(width), C.int(height), (*C.double)(unsafe.Pointer(&colour[0])), C.int(len(colour))) != 0 {
+		return nil, lastError()
+	}
+	return wrap(out, c), nil
+}
+
+// Gradient is a vertical RGBA gradient from top to bottom.
+func Gradient(width, height int, top, bottom [4]float64, c *Canceller) (*Image, error) {
+	Init()
+	var out *C.VipsImage
+	if C.matte_gradient(&out, C.int(width), C.int(height), (*C.double)(unsafe.Pointer(&top[0])), (*C.double)(unsafe.Pointer(&bottom[0]))) != 0 {
+		return nil, lastError()
+	}
+	return wrap(out, c), nil
+}
+
+// Point reads the pixel at (x, y), up to 4 bands.
+func (im *Image) Point(x, y int) ([]float64, error) {
+	var v [4]C.double
+	var n C.int
+	if C.matte_getpoint(im.p, C.int(x), C.int(y), &v[0], &n) != 0 {
+		return nil, lastError()
+	}
+	out := make([]float64, int(n))
+	for i := range out {
+		out[i] = float64(v[i])
+	}
+	return out, nil
+}
+
+// FindTrim returns the box that differs from bg by more than threshold. It
+// reads the whole image, several times: render it to memory first.
+func (im *Image) FindTrim(bg []float64, threshold float64) (left, top, width, height int, err error) {
+	var l, t, w, h C.int
+	if C.matte_find_trim_bg(im.p, (*C.double)(unsafe.Pointer(&bg[0])), C.int(len(bg)), C.double(threshold), &l, &t, &w, &h) != 0 {
+		return 0, 0, 0, 0, lastError()
+	}
+	return int(l), int(t), int(w), int(h), nil
+}
+
+// RawRGB returns the first three bands (all of them when fewer) as packed
+// 8-bit pixels.
+func (im *Image) RawRGB() ([]byte, error) {
+	var n C.size_t
+	return goBytes(C.matte_raw_rgb(im.p, &n), n)
+}
+
+// Bytes renders the image to packed pixels in its own band format.
+func (im *Image) Bytes() ([]byte, error) {
+	var n C.size_t
+	return goBytes(C.matte_write_memory(im.p, &n), n)
+}
+
+// goBytes copies and frees a libvips buffer; nil p is libvips' error.
+func goBytes(p unsafe.Pointer, n C.size_t) ([]byte, error) {
+	if p == nil {
+		return nil, lastError()
+	}
+	defer C.g_free(C.gpointer(p))
+	return C.GoBytes(p, C.int(n)), nil
+}
+
+// save runs an encoder and returns its bytes.
+func save(f func(buf *unsafe.Pointer, n *C.size_t) C.int) ([]byte, error) {
+	var buf unsafe.Pointer
+	var n C.size_t
+	if f(&buf, &n) != 0 {
+		return nil, lastError()
+	}
+	return goBytes(buf, n)
+}
+
+// SaveJPEG encodes at quality q (1-100), without metadata.
+func (im *Image) SaveJPEG(q int) ([]byte, error) {
+	return save(func(buf *unsafe.Pointer, n *C.size_t) C.int { return C.matte_jpegsave(im.p, buf, n, C.int(q)) })
+}
+
+// SavePNG encodes at zlib level compression (0-9), unfiltered, without
+// metadata.
+func (im *Image) SavePNG(compression int) ([]byte, error) {
+	return save(func(buf *unsafe.Pointer, n *C.size_t) C.int {
+		return C.matte_pngsave(im.p, buf, n, C.int(compression))
+	})
+}
+
+// SaveWebP encodes at quality q, or losslessly.
+func (im *Image) SaveWebP(q int, lossless bool) ([]byte, error) {
+	return save(func(buf *unsafe.Pointer, n *C.size_t) C.int {
+		return C.matte_webpsave(im.p, buf, n, C.int(q), cBool(lossless))
+	})
+}
+
+// SaveAVIF encodes AV1 at quality q, or losslessly, with encoder effort
+// effort (0-9).
+func (im *Image) SaveAVIF(q int, lossless bool, effort int) ([]byte, error) {
+	return save(func(buf *unsafe.Pointer, n *C.size_t) C.int {
+		return C.matte_avifsave(im.p, buf, n, C.int(q), cBool(lossless), C.int(effort))
+	})
+}
+
+// SaveGIF encodes a GIF.
+func (im *Image) SaveGIF() ([]byte, error) {
+	return save(func(buf *unsafe.Pointer, n *C.size_t) C.int { return C.matte_gifsave(im.p, buf, n) })
+}
+
+func cBool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
+}

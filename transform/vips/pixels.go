@@ -1,0 +1,109 @@
+package vips
+
+/*
+#include "vips.h"
+*/
+import "C"
+
+import (
+	"unsafe"
+)
+
+// AddAlpha adds an opaque alpha band unless there is one.
+func (im *Image) AddAlpha() error {
+	if im.HasAlpha() {
+		return nil
+	}
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_addalpha(im.p, out) })
+}
+
+// Flatten drops alpha by blending over the opaque colour (r, g, b).
+func (im *Image) Flatten(r, g, b float64) error {
+	if !im.HasAlpha() {
+		return nil
+	}
+	return im.apply(func(out **C.VipsImage) C.int {
+		return C.matte_flatten(im.p, out, C.double(r), C.double(g), C.double(b))
+	})
+}
+
+// Over composites the image (with alpha) over a colour that may be
+// translucent; alpha is kept.
+func (im *Image) Over(rgba [4]float64) error {
+	return im.apply(func(out **C.VipsImage) C.int {
+		return C.matte_over(im.p, out, (*C.double)(unsafe.Pointer(&rgba[0])))
+	})
+}
+
+// GaussBlur blurs an 8-bit image. Its cost grows with sigma (the mask is
+// about 3.6 sigma wide, in two passes) times the pixels: callers bound it.
+func (im *Image) GaussBlur(sigma float64) error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_gaussblur(im.p, out, C.double(sigma)) })
+}
+
+// Sharpen is libvips' unsharp mask on lightness with this sigma.
+func (im *Image) Sharpen(sigma float64) error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_sharpen(im.p, out, C.double(sigma)) })
+}
+
+// ClearTransparent zeroes the colour of fully transparent pixels (the last
+// band is alpha).
+func (im *Image) ClearTransparent() error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_clear_transparent(im.p, out) })
+}
+
+// Threshold maps pixels >= t to 255 and the rest to 0.
+func (im *Image) Threshold(t float64) error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_threshold(im.p, out, C.double(t)) })
+}
+
+// MinFilter is a size x size minimum filter (erosion).
+func (im *Image) MinFilter(size int) error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_min_filter(im.p, out, C.int(size)) })
+}
+
+// Linear maps every value v to a*v + b, as float; ClampUchar brings it back.
+func (im *Image) Linear(a, b float64) error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_linear1(im.p, out, C.double(a), C.double(b)) })
+}
+
+// ClampUchar rounds and clamps to 8-bit 0-255.
+func (im *Image) ClampUchar() error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_clamp_uchar(im.p, out) })
+}
+
+// op2 runs a binary operation on a and b into a new image that inherits a's
+// canceller (or b's).
+func op2(a, b *Image, f func(a, b *C.VipsImage, out **C.VipsImage) C.int) (*Image, error) {
+	var out *C.VipsImage
+	if f(a.p, b.p, &out) != 0 {
+		return nil, lastError()
+	}
+	c := a.cancel
+	if c == nil {
+		c = b.cancel
+	}
+	return wrap(out, c), nil
+}
+
+// BandJoin appends b's bands to a's.
+func BandJoin(a, b *Image) (*Image, error) {
+	return op2(a, b, func(a, b *C.VipsImage, out **C.VipsImage) C.int { return C.matte_bandjoin2(a, b, out) })
+}
+
+// Mul255 is a * b / 255 as 8-bit (b may have one band).
+func Mul255(a, b *Image) (*Image, error) {
+	return op2(a, b, func(a, b *C.VipsImage, out **C.VipsImage) C.int { return C.matte_mul255(a, b, out) })
+}
+
+// Composite places overlay over base; both carry alpha and share a size.
+func Composite(base, overlay *Image) (*Image, error) {
+	return op2(base, overlay, func(a, b *C.VipsImage, out **C.VipsImage) C.int { return C.matte_composite(a, b, out) })
+}
+
+// ColourLayer is the constant colour rgb with the image (one band) as alpha.
+func (im *Image) ColourLayer(rgb [3]float64) (*Image, error) {
+	return im.derive(func(out **C.VipsImage) C.int {
+		return C.matte_bandjoin_const_rgb(im.p, out, (*C.double)(unsafe.Pointer(&rgb[0])))
+	})
+}

@@ -1,0 +1,456 @@
+// The libvips calls behind package vips; vips.h documents the conventions.
+#include "vips.h"
+
+// ---- loading ----
+
+// matte_header reads only the header of buf: dimensions before EXIF
+// orientation, the orientation tag, alpha, and the page count.
+int matte_header(void *buf, size_t len, int *width, int *height,
+                 int *orientation, int *has_alpha, int *pages) {
+  VipsImage *img = vips_image_new_from_buffer(buf, len, "", "access",
+                                              VIPS_ACCESS_SEQUENTIAL, NULL);
+  if (!img) return -1;
+  *width = vips_image_get_width(img);
+  *height = vips_image_get_height(img);
+  *has_alpha = vips_image_hasalpha(img);
+  *orientation = vips_image_get_orientation(img);
+  *pages = vips_image_get_n_pages(img);
+  g_object_unref(img);
+  return 0;
+}
+
+// matte_thumbnail loads buf with shrink-on-load, applies the EXIF
+// orientation and resizes to width x height (size and crop as in
+// vips_thumbnail; crop < 0 means none). jpeg_shrink > 1 decodes a JPEG at
+// 1/jpeg_shrink scale in libjpeg (DCT scaling) before the final resize: the
+// caller picks the largest factor that still leaves at least the target
+// size, as imgproxy does, where vips_thumbnail 8.14 keeps 2x more pixels
+// than the resize needs.
+//
+// A broken source is an error, never an image with a grey bottom: other
+// formats fail on errors (truncation included), and a JPEG fails on any
+// libjpeg warning, since libjpeg reports scan data that ends before the
+// header's size (a truncated or lying file) only as a warning. A warning
+// raised while the last strip decodes is not caught (libvips checks before
+// each strip).
+int matte_thumbnail(void *buf, size_t len, VipsImage **out, int width,
+                    int height, int size, int crop, int jpeg_shrink,
+                    int is_jpeg) {
+  const char *options = is_jpeg ? "fail_on=warning" : "fail_on=error";
+  if (jpeg_shrink > 1) {
+    VipsImage *in;
+    if (vips_jpegload_buffer(buf, len, &in, "shrink", jpeg_shrink, "fail_on",
+                             VIPS_FAIL_ON_WARNING, "access",
+                             VIPS_ACCESS_SEQUENTIAL, NULL))
+      return -1;
+    int r = matte_thumbnail_image(in, out, width, height, size, crop);
+    g_object_unref(in);
+    return r;
+  }
+  if (crop >= 0)
+    return vips_thumbnail_buffer(buf, len, out, width, "height", height,
+                                 "size", size, "crop", crop, "option_string",
+                                 options, NULL);
+  return vips_thumbnail_buffer(buf, len, out, width, "height", height, "size",
+                               size, "option_string", options, NULL);
+}
+
+int matte_thumbnail_image(VipsImage *in, VipsImage **out, int width,
+                          int height, int size, int crop) {
+  if (crop >= 0)
+    return vips_thumbnail_image(in, out, width, "height", height, "size", size,
+                                "crop", crop, NULL);
+  return vips_thumbnail_image(in, out, width, "height", height, "size", size,
+                              NULL);
+}
+
+// matte_from_pixels wraps len bytes of packed 8-bit pixels with bands
+// bands as an image (sRGB for 3). The memory is copied, so the caller keeps
+// ownership of buf.
+VipsImage *matte_from_pixels(void *buf, size_t len, int width, int height,
+                             int bands) {
+  VipsImage *im = vips_image_new_from_memory_copy(buf, len, width, height,
+                                                  bands, VIPS_FORMAT_UCHAR);
+  if (im && bands == 3) im->Type = VIPS_INTERPRETATION_sRGB;
+  return im;
+}
+
+// uchar_as casts in to 8-bit and tags it with interpretation interp; it
+// takes over the caller's reference to in.
+static int uchar_as(VipsImage *in, VipsImage **out, VipsInterpretation interp) {
+  VipsImage *u;
+  int r = vips_cast(in, &u, VIPS_FORMAT_UCHAR, NULL);
+  g_object_unref(in);
+  if (r) return -1;
+  r = vips_copy(u, out, "interpretation", interp, NULL);
+  g_object_unref(u);
+  return r;
+}
+
+// matte_solid is a width x height image of one colour with n bands.
+int matte_solid(VipsImage **out, int width, int height, double *c, int n) {
+  VipsImage *black, *t;
+  if (vips_black(&black, width, height, "bands", n, NULL)) return -1;
+  double zero[4] = {0, 0, 0, 0};
+  int r = vips_linear(black, &t, zero, c, n, NULL);
+  g_object_unref(black);
+  if (r) return -1;
+  return uchar_as(t, out,
+                  n >= 3 ? VIPS_INTERPRETATION_sRGB : VIPS_INTERPRETATION_B_W);
+}
+
+// matte_gradient is a vertical gradient from top to bottom (4 bands each).
+int matte_gradient(VipsImage **out, int width, int height, double *top,
+                   double *bottom) {
+  VipsImage *ramp, *col, *wide, *lin;
+  // vips_grey gives 0..1 left to right; turn it into a column.
+  if (vips_grey(&ramp, height, 1, NULL)) return -1;
+  int r = vips_rot(ramp, &col, VIPS_ANGLE_D90, NULL);
+  g_object_unref(ramp);
+  if (r) return -1;
+  // D90 puts the first column value at the top.
+  r = vips_embed(col, &wide, 0, 0, width, height, "extend", VIPS_EXTEND_COPY,
+                 NULL);
+  g_object_unref(col);
+  if (r) return -1;
+  VipsImage *four;
+  VipsImage *bands[4] = {wide, wide, wide, wide};
+  r = vips_bandjoin(bands, &four, 4, NULL);
+  g_object_unref(wide);
+  if (r) return -1;
+  double a[4], b[4];
+  for (int i = 0; i < 4; i++) {
+    a[i] = bottom[i] - top[i];
+    b[i] = top[i];
+  }
+  r = vips_linear(four, &lin, a, b, 4, NULL);
+  g_object_unref(four);
+  if (r) return -1;
+  return uchar_as(lin, out, VIPS_INTERPRETATION_sRGB);
+}
+
+// ---- geometry and colour ----
+
+// matte_copy_memory renders in to memory so later steps may read it in any
+// order, and more than once.
+int matte_copy_memory(VipsImage *in, VipsImage **out) {
+  *out = vips_image_copy_memory(in);
+  return *out ? 0 : -1;
+}
+
+int matte_extract(VipsImage *in, VipsImage **out, int left, int top,
+                  int width, int height) {
+  return vips_extract_area(in, out, left, top, width, height, NULL);
+}
+
+int matte_extract_band(VipsImage *in, VipsImage **out, int band, int n) {
+  return vips_extract_band(in, out, band, "n", n, NULL);
+}
+
+int matte_is_srgb8(VipsImage *in) {
+  VipsInterpretation i = vips_image_get_interpretation(in);
+  return vips_image_get_format(in) == VIPS_FORMAT_UCHAR &&
+         (i == VIPS_INTERPRETATION_sRGB) &&
+         !vips_image_get_typeof(in, VIPS_META_ICC_NAME);
+}
+
+// matte_to_srgb converts to 8-bit sRGB: through the embedded ICC profile
+// when there is one, else by colourspace conversion. Alpha is kept.
+int matte_to_srgb(VipsImage *in, VipsImage **out) {
+  if (vips_image_get_typeof(in, VIPS_META_ICC_NAME)) {
+    VipsImage *t;
+    if (vips_icc_transform(in, &t, "srgb", "embedded", TRUE, "intent",
+                           VIPS_INTENT_PERCEPTUAL, "depth", 8, NULL))
+      return -1;
+    vips_image_remove(t, VIPS_META_ICC_NAME);
+    *out = t;
+    return 0;
+  }
+  return vips_colourspace(in, out, VIPS_INTERPRETATION_sRGB, NULL);
+}
+
+int matte_cast_uchar(VipsImage *in, VipsImage **out) {
+  return vips_cast(in, out, VIPS_FORMAT_UCHAR, NULL);
+}
+
+int matte_rot(VipsImage *in, VipsImage **out, int quarter_turns) {
+  VipsAngle a = VIPS_ANGLE_D0;
+  switch (quarter_turns & 3) {
+  case 1: a = VIPS_ANGLE_D90; break;
+  case 2: a = VIPS_ANGLE_D180; break;
+  case 3: a = VIPS_ANGLE_D270; break;
+  }
+  return vips_rot(in, out, a, NULL);
+}
+
+// matte_rotate rotates clockwise by angle degrees; the uncovered corners
+// take bg (one value per band, n values).
+int matte_rotate(VipsImage *in, VipsImage **out, double angle, double *bg,
+                 int n) {
+  VipsArrayDouble *background = vips_array_double_new(bg, n);
+  // vips_rotate turns clockwise on screen (y grows downwards).
+  int r = vips_rotate(in, out, angle, "background", background, NULL);
+  vips_area_unref(VIPS_AREA(background));
+  return r;
+}
+
+int matte_flip(VipsImage *in, VipsImage **out, int vertical) {
+  return vips_flip(in, out,
+                   vertical ? VIPS_DIRECTION_VERTICAL : VIPS_DIRECTION_HORIZONTAL,
+                   NULL);
+}
+
+// matte_embed places in at (x, y) on a width x height canvas of bg.
+int matte_embed(VipsImage *in, VipsImage **out, int x, int y, int width,
+                int height, double *bg, int n) {
+  VipsArrayDouble *background = vips_array_double_new(bg, n);
+  int r = vips_embed(in, out, x, y, width, height, "extend",
+                     VIPS_EXTEND_BACKGROUND, "background", background, NULL);
+  vips_area_unref(VIPS_AREA(background));
+  return r;
+}
+
+int matte_resize_kernel(VipsImage *in, VipsImage **out, double hscale,
+                        double vscale, int kernel) {
+  return vips_resize(in, out, hscale, "vscale", vscale, "kernel", kernel,
+                     NULL);
+}
+
+// ---- pixels ----
+
+int matte_addalpha(VipsImage *in, VipsImage **out) {
+  return vips_addalpha(in, out);
+}
+
+int matte_flatten(VipsImage *in, VipsImage **out, double r, double g,
+                  double b) {
+  double bg[3] = {r, g, b};
+  VipsArrayDouble *background = vips_array_double_new(bg, 3);
+  int ret = vips_flatten(in, out, "background", background, NULL);
+  vips_area_unref(VIPS_AREA(background));
+  return ret;
+}
+
+// matte_over composites in (with alpha) over a constant colour with alpha:
+// the result keeps an alpha channel.
+int matte_over(VipsImage *in, VipsImage **out, double *rgba) {
+  VipsImage *bg;
+  if (matte_solid(&bg, vips_image_get_width(in), vips_image_get_height(in),
+                  rgba, 4))
+    return -1;
+  int r = matte_composite(bg, in, out);
+  g_object_unref(bg);
+  return r;
+}
+
+// matte_gaussblur blurs an 8-bit image with libvips' integer path.
+int matte_gaussblur(VipsImage *in, VipsImage **out, double sigma) {
+  return vips_gaussblur(in, out, sigma, NULL);
+}
+
+int matte_sharpen(VipsImage *in, VipsImage **out, double sigma) {
+  return vips_sharpen(in, out, "sigma", sigma, NULL);
+}
+
+// matte_clear_transparent sets every band of the fully transparent pixels
+// of in (last band = alpha) to 0: invisible colours then cost the encoders
+// nothing (long runs for deflate, flat blocks for AV1).
+int matte_clear_transparent(VipsImage *in, VipsImage **out) {
+  VipsImage *alpha, *visible, *zero, *black;
+  int bands = vips_image_get_bands(in);
+  if (vips_extract_band(in, &alpha, bands - 1, NULL)) return -1;
+  int r = vips_moreeq_const1(alpha, &visible, 1, NULL);
+  g_object_unref(alpha);
+  if (r) return -1;
+  if (vips_black(&black, in->Xsize, in->Ysize, "bands", bands, NULL)) {
+    g_object_unref(visible);
+    return -1;
+  }
+  r = vips_cast(black, &zero, vips_image_get_format(in), NULL);
+  g_object_unref(black);
+  if (r) {
+    g_object_unref(visible);
+    return -1;
+  }
+  r = vips_ifthenelse(visible, in, zero, out, NULL);
+  g_object_unref(visible);
+  g_object_unref(zero);
+  return r;
+}
+
+// matte_threshold maps pixels >= t to 255 and the rest to 0.
+int matte_threshold(VipsImage *in, VipsImage **out, double t) {
+  return vips_relational_const1(in, out, VIPS_OPERATION_RELATIONAL_MOREEQ, t,
+                                NULL);
+}
+
+// matte_min_filter is a size x size minimum filter (erosion of a matte).
+int matte_min_filter(VipsImage *in, VipsImage **out, int size) {
+  return vips_rank(in, out, size, size, 0, NULL);
+}
+
+int matte_linear1(VipsImage *in, VipsImage **out, double a, double b) {
+  return vips_linear1(in, out, a, b, NULL);
+}
+
+// matte_clamp_uchar rounds and clamps to 0-255 8-bit.
+int matte_clamp_uchar(VipsImage *in, VipsImage **out) {
+  VipsImage *t;
+  if (vips_round(in, &t, VIPS_OPERATION_ROUND_RINT, NULL)) return -1;
+  int r = vips_cast(t, out, VIPS_FORMAT_UCHAR, NULL);
+  g_object_unref(t);
+  return r;
+}
+
+int matte_bandjoin2(VipsImage *a, VipsImage *b, VipsImage **out) {
+  return vips_bandjoin2(a, b, out, NULL);
+}
+
+// matte_bandjoin_const_rgb is a constant RGB colour with alpha taken from a
+// 1-band image.
+int matte_bandjoin_const_rgb(VipsImage *alpha, VipsImage **out, double *rgb) {
+  VipsImage *solid;
+  if (matte_solid(&solid, vips_image_get_width(alpha),
+                  vips_image_get_height(alpha), rgb, 3))
+    return -1;
+  int r = vips_bandjoin2(solid, alpha, out, NULL);
+  g_object_unref(solid);
+  return r;
+}
+
+// matte_mul255 is a * b / 255 as 8-bit (b may have one band).
+int matte_mul255(VipsImage *a, VipsImage *b, VipsImage **out) {
+  VipsImage *t, *u;
+  if (vips_multiply(a, b, &t, NULL)) return -1;
+  int r = vips_linear1(t, &u, 1.0 / 255.0, 0.0, NULL);
+  g_object_unref(t);
+  if (r) return -1;
+  r = vips_cast(u, out, VIPS_FORMAT_UCHAR, NULL);
+  g_object_unref(u);
+  return r;
+}
+
+// matte_composite places overlay over base (both with alpha, same size).
+int matte_composite(VipsImage *base, VipsImage *overlay, VipsImage **out) {
+  VipsImage *t;
+  if (vips_composite2(base, overlay, &t, VIPS_BLEND_MODE_OVER, NULL))
+    return -1;
+  int r = vips_cast(t, out, VIPS_FORMAT_UCHAR, NULL);
+  g_object_unref(t);
+  return r;
+}
+
+// ---- reading pixels back ----
+
+// matte_getpoint reads the pixel at (x, y), up to 4 bands.
+int matte_getpoint(VipsImage *in, int x, int y, double *out, int *n) {
+  double *v;
+  int len;
+  if (vips_getpoint(in, &v, &len, x, y, NULL)) return -1;
+  *n = len > 4 ? 4 : len;
+  for (int i = 0; i < *n; i++) out[i] = v[i];
+  g_free(v);
+  return 0;
+}
+
+// matte_find_trim_bg finds the box that differs from background bg.
+int matte_find_trim_bg(VipsImage *in, double *bg, int n, double threshold,
+                       int *left, int *top, int *width, int *height) {
+  VipsArrayDouble *background = vips_array_double_new(bg, n);
+  int r = vips_find_trim(in, left, top, width, height, "threshold", threshold,
+                         "background", background, NULL);
+  vips_area_unref(VIPS_AREA(background));
+  return r;
+}
+
+// matte_raw_rgb writes in's first three bands as packed 8-bit RGB.
+void *matte_raw_rgb(VipsImage *in, size_t *len) {
+  VipsImage *rgb;
+  if (vips_image_get_bands(in) > 3) {
+    if (vips_extract_band(in, &rgb, 0, "n", 3, NULL)) return NULL;
+  } else {
+    rgb = in;
+    g_object_ref(rgb);
+  }
+  void *mem = vips_image_write_to_memory(rgb, len);
+  g_object_unref(rgb);
+  return mem;
+}
+
+// matte_write_memory renders in to a packed buffer.
+void *matte_write_memory(VipsImage *in, size_t *len) {
+  return vips_image_write_to_memory(in, len);
+}
+
+// ---- saving ----
+
+int matte_jpegsave(VipsImage *in, void **buf, size_t *len, int q) {
+  return vips_jpegsave_buffer(in, buf, len, "Q", q, "strip", TRUE, NULL);
+}
+
+int matte_pngsave(VipsImage *in, void **buf, size_t *len, int compression) {
+  return vips_pngsave_buffer(in, buf, len, "compression", compression, "filter",
+                             VIPS_FOREIGN_PNG_FILTER_NONE, "strip", TRUE, NULL);
+}
+
+int matte_webpsave(VipsImage *in, void **buf, size_t *len, int q,
+                   int lossless) {
+  return vips_webpsave_buffer(in, buf, len, "Q", q, "lossless", lossless,
+                              "strip", TRUE, NULL);
+}
+
+int matte_avifsave(VipsImage *in, void **buf, size_t *len, int q,
+                   int lossless, int effort) {
+  return vips_heifsave_buffer(in, buf, len, "Q", q, "lossless", lossless,
+                              "effort", effort,
+                              "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1,
+                              "strip", TRUE, NULL);
+}
+
+int matte_gifsave(VipsImage *in, void **buf, size_t *len) {
+  return vips_gifsave_buffer(in, buf, len, "strip", TRUE, NULL);
+}
+
+// ---- cancellation ----
+
+struct _MatteCancel {
+  gint refs;
+  gint cancelled;
+};
+
+MatteCancel *matte_cancel_new(void) {
+  MatteCancel *c = g_new0(MatteCancel, 1);
+  c->refs = 1;
+  return c;
+}
+
+void matte_cancel_set(MatteCancel *c) { g_atomic_int_set(&c->cancelled, 1); }
+
+void matte_cancel_unref(MatteCancel *c) {
+  if (g_atomic_int_dec_and_test(&c->refs)) g_free(c);
+}
+
+// matte_cancel_eval runs at every progress tick of a computation (a sink
+// calls it after each tile): once the request is cancelled, it kills the
+// image being computed, and the sink stops with an error before its next
+// tile.
+static void matte_cancel_eval(VipsImage *image, VipsProgress *progress,
+                              gpointer data) {
+  MatteCancel *c = data;
+  if (g_atomic_int_get(&c->cancelled)) vips_image_set_kill(progress->im, TRUE);
+}
+
+static void matte_cancel_drop(gpointer data, GClosure *closure) {
+  matte_cancel_unref(data);
+}
+
+// matte_watch makes im signal progress on itself, to c's handler; images
+// made from im inherit the signal. The handler holds a reference to c until
+// im is freed.
+void matte_watch(VipsImage *im, MatteCancel *c) {
+  vips_image_set_progress(im, FALSE);
+  vips_image_set_progress(im, TRUE);
+  g_atomic_int_inc(&c->refs);
+  g_signal_connect_data(im, "eval", G_CALLBACK(matte_cancel_eval), c,
+                        matte_cancel_drop, 0);
+}

@@ -1,0 +1,95 @@
+// Thin C wrappers over libvips for package vips (vips.c).
+//
+// They exist because cgo cannot call variadic C functions, and because a
+// few operations (colour conversion, compositing, gradients) take several
+// libvips calls whose intermediate images Go should never see. Every
+// function that makes an image returns 0 on success and -1 on failure, with
+// the message in libvips' error buffer; the caller owns *out.
+#ifndef MATTE_VIPS_H
+#define MATTE_VIPS_H
+
+#include <stdlib.h>
+#include <vips/vips.h>
+
+// ---- loading ----
+
+int matte_header(void *buf, size_t len, int *width, int *height,
+                 int *orientation, int *has_alpha, int *pages);
+int matte_thumbnail(void *buf, size_t len, VipsImage **out, int width,
+                    int height, int size, int crop, int jpeg_shrink,
+                    int is_jpeg);
+int matte_thumbnail_image(VipsImage *in, VipsImage **out, int width,
+                          int height, int size, int crop);
+VipsImage *matte_from_pixels(void *buf, size_t len, int width, int height,
+                             int bands);
+int matte_solid(VipsImage **out, int width, int height, double *c, int n);
+int matte_gradient(VipsImage **out, int width, int height, double *top,
+                   double *bottom);
+
+// ---- geometry and colour ----
+
+int matte_copy_memory(VipsImage *in, VipsImage **out);
+int matte_extract(VipsImage *in, VipsImage **out, int left, int top,
+                  int width, int height);
+int matte_extract_band(VipsImage *in, VipsImage **out, int band, int n);
+int matte_is_srgb8(VipsImage *in);
+int matte_to_srgb(VipsImage *in, VipsImage **out);
+int matte_cast_uchar(VipsImage *in, VipsImage **out);
+int matte_rot(VipsImage *in, VipsImage **out, int quarter_turns);
+int matte_rotate(VipsImage *in, VipsImage **out, double angle, double *bg,
+                 int n);
+int matte_flip(VipsImage *in, VipsImage **out, int vertical);
+int matte_embed(VipsImage *in, VipsImage **out, int x, int y, int width,
+                int height, double *bg, int n);
+int matte_resize_kernel(VipsImage *in, VipsImage **out, double hscale,
+                        double vscale, int kernel);
+
+// ---- pixels ----
+
+int matte_addalpha(VipsImage *in, VipsImage **out);
+int matte_flatten(VipsImage *in, VipsImage **out, double r, double g,
+                  double b);
+int matte_over(VipsImage *in, VipsImage **out, double *rgba);
+int matte_gaussblur(VipsImage *in, VipsImage **out, double sigma);
+int matte_sharpen(VipsImage *in, VipsImage **out, double sigma);
+int matte_clear_transparent(VipsImage *in, VipsImage **out);
+int matte_threshold(VipsImage *in, VipsImage **out, double t);
+int matte_min_filter(VipsImage *in, VipsImage **out, int size);
+int matte_linear1(VipsImage *in, VipsImage **out, double a, double b);
+int matte_clamp_uchar(VipsImage *in, VipsImage **out);
+int matte_bandjoin2(VipsImage *a, VipsImage *b, VipsImage **out);
+int matte_bandjoin_const_rgb(VipsImage *alpha, VipsImage **out, double *rgb);
+int matte_mul255(VipsImage *a, VipsImage *b, VipsImage **out);
+int matte_composite(VipsImage *base, VipsImage *overlay, VipsImage **out);
+
+// ---- reading pixels back ----
+
+int matte_getpoint(VipsImage *in, int x, int y, double *out, int *n);
+int matte_find_trim_bg(VipsImage *in, double *bg, int n, double threshold,
+                       int *left, int *top, int *width, int *height);
+void *matte_raw_rgb(VipsImage *in, size_t *len);
+void *matte_write_memory(VipsImage *in, size_t *len);
+
+// ---- saving (the buffer is the caller's to g_free) ----
+
+int matte_jpegsave(VipsImage *in, void **buf, size_t *len, int q);
+int matte_pngsave(VipsImage *in, void **buf, size_t *len, int compression);
+int matte_webpsave(VipsImage *in, void **buf, size_t *len, int q,
+                   int lossless);
+int matte_avifsave(VipsImage *in, void **buf, size_t *len, int q,
+                   int lossless, int effort);
+int matte_gifsave(VipsImage *in, void **buf, size_t *len);
+
+// ---- cancellation ----
+
+// MatteCancel is a reference-counted flag shared by the images of one
+// request. Once set, the next progress tick of any computation on a watched
+// image (or on an image made from one) kills that computation.
+typedef struct _MatteCancel MatteCancel;
+
+MatteCancel *matte_cancel_new(void);
+void matte_cancel_set(MatteCancel *c);
+void matte_cancel_unref(MatteCancel *c);
+void matte_watch(VipsImage *im, MatteCancel *c);
+
+#endif
