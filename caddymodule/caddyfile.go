@@ -34,6 +34,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    max_source_megapixels <number>     # default 50
 //	    max_output_dimension  <pixels>     # default 8192
 //	    max_frames            <count>      # default 256
+//	    max_working_megapixels <number>    # pixels one step may render at once; default max(151, source, (1.5 x output)²)
+//	    max_blur_sigma        <sigma>      # wider blurs run on a reduced copy; default 10
 //	    quality               jpeg|webp|avif <1-100>   # defaults 80, 80, 60
 //	    png_compression       <0-9>        # zlib level; default 4
 //	    avif_effort           <0-9>        # AV1 encoder effort; default 2
@@ -183,15 +185,22 @@ func (h *Handler) parseLimitOption(o option) (handled bool, err error) {
 			return true, d.Errf("max_source_bytes: %v", perr)
 		}
 		h.MaxSourceBytes = int64(n)
-	case "max_source_megapixels":
+	case "max_source_megapixels", "max_working_megapixels", "max_blur_sigma":
 		if err = o.need(1); err != nil {
 			return true, err
 		}
 		v, perr := strconv.ParseFloat(args[0], 64)
 		if perr != nil || v <= 0 {
-			return true, d.Errf("max_source_megapixels: %q is not a positive number", args[0])
+			return true, d.Errf("%s: %q is not a positive number", o.key, args[0])
 		}
-		h.MaxSourceMegapixels = v
+		switch o.key {
+		case "max_source_megapixels":
+			h.MaxSourceMegapixels = v
+		case "max_working_megapixels":
+			h.MaxWorkingMegapixels = v
+		default:
+			h.MaxBlurSigma = v
+		}
 	case "max_output_dimension":
 		h.MaxOutputDimension, err = o.count()
 	case "max_frames":

@@ -51,6 +51,15 @@ type Handler struct {
 	MaxOutputDimension int `json:"max_output_dimension,omitempty"`
 	// MaxFrames bounds the pages of an animated or multi-page source (default 256).
 	MaxFrames int `json:"max_frames,omitempty"`
+	// MaxWorkingMegapixels bounds the pixels one pipeline step may render
+	// to memory at once, and the encoded output; over it a request is a 400
+	// output_too_large. 0: the largest of 151 MP ((1.5 x 8192)²),
+	// max_source_megapixels and (1.5 x max_output_dimension)².
+	MaxWorkingMegapixels float64 `json:"max_working_megapixels,omitempty"`
+	// MaxBlurSigma is the widest Gaussian blur run at full resolution
+	// (default 10); wider blurs run on a reduced copy, so every blur costs
+	// about the same per pixel.
+	MaxBlurSigma float64 `json:"max_blur_sigma,omitempty"`
 	// Quality holds the default quality per format: "jpeg", "webp", "avif".
 	Quality map[string]int `json:"quality,omitempty"`
 	// PNGCompression is the zlib level of PNG outputs, 0-9 (default 4).
@@ -177,6 +186,8 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 			MaxSourcePixels:    int64(h.MaxSourceMegapixels * 1e6),
 			MaxOutputDimension: h.MaxOutputDimension,
 			MaxFrames:          h.MaxFrames,
+			MaxWorkingPixels:   int64(h.MaxWorkingMegapixels * 1e6),
+			MaxBlurSigma:       h.MaxBlurSigma,
 		},
 		Qualities: transform.Qualities{JPEG: h.Quality["jpeg"], WebP: h.Quality["webp"], AVIF: h.Quality["avif"]},
 		Encoding:  h.encoding(),
@@ -215,7 +226,8 @@ func (h *Handler) fillDefaults() {
 
 // Validate checks the configuration.
 func (h *Handler) Validate() error {
-	if h.MaxSourceBytes < 0 || h.MaxSourceMegapixels < 0 || h.MaxOutputDimension < 0 || h.MaxFrames < 0 || h.Workers < 0 {
+	if h.MaxSourceBytes < 0 || h.MaxSourceMegapixels < 0 || h.MaxOutputDimension < 0 || h.MaxFrames < 0 || h.Workers < 0 ||
+		h.MaxWorkingMegapixels < 0 || h.MaxBlurSigma < 0 {
 		return errors.New("matte: limits and workers must not be negative")
 	}
 	if h.VipsCacheMemory < 0 || h.VipsConcurrency < 0 || h.FreeMemoryInterval < 0 {

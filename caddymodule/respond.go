@@ -102,8 +102,7 @@ func etagMatches(header, etag string) bool {
 }
 
 // asTimeout turns a deadline or cancellation into the public 503 timeout
-// error; other errors are returned as they are. It is the one place that
-// error is built.
+// error (params.Timeout); other errors are returned as they are.
 func asTimeout(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return params.Timeout(err)
