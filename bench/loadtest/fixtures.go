@@ -69,6 +69,10 @@ func prepare(dir string) error {
 	if files["bomb.jpg"], err = bombJPEG(65000, 65000); err != nil {
 		return err
 	}
+	// 50 MP within the limit, 146 KB on disk: the abuse phases' memory bomb.
+	if files["wide.png"], err = bombPNG(50000, 999); err != nil {
+		return err
+	}
 	for n, b := range files {
 		if err := os.WriteFile(filepath.Join(img, n), b, 0o644); err != nil {
 			return err

@@ -35,7 +35,12 @@
 //  7. soak: -soak of mixed load (hits, 1/4/12 MP misses, bad params, bad
 //     sources, disconnects) on a fresh server, RSS sampled every second;
 //  8. the same soak on another fresh server with free_memory_interval
-//     -soak-trim (malloc_trim), to compare RSS with and without.
+//     -soak-trim (malloc_trim), to compare RSS with and without;
+//  9. abuse (abuse.go): the attacks of issue 16 on a fresh server with
+//     background removal and the remove.bg API on: a memory bomb within the
+//     limits, heavy blurs waited for and abandoned, API body bombs and slow
+//     uploads, each against its stated bound (RSS above idle, answer time
+//     past the timeout, CPU after the last client left, probe latency).
 //
 // A probe requests a known-good transform every 200 ms throughout. Every
 // response is checked: a 200 must decode as the requested format and match
@@ -93,6 +98,8 @@ var (
 	flagSoakMaxReq   = flag.Int("soak-max-requests", 1000000, "upper bound on requests per soak run")
 	flagSoakCacheMem = flag.String("soak-cache-memory", "32MiB", "cache_memory of the soak servers (small, so the memory tier fills early)")
 	flagVipsCache    = flag.String("vips-cache-memory", "", "vips_cache_memory for every server ('' = Matte's default)")
+	flagAbuse        = flag.Bool("abuse", true, "run the abuse phases (issue 16) on a fresh server with background removal and the remove.bg API")
+	flagAbuseIdleCPU = flag.Float64("abuse-idle-cpu", 0.25, "cores the server may still use 1 s after every client of a heavy transform left")
 	flagVipsConc     = flag.Int("vips-concurrency", 0, "vips_concurrency for every server (0 = Matte's default)")
 )
 
@@ -447,6 +454,9 @@ func realMain() int {
 		if *flagSoakTrim > 0 && *flagSoakTrim != *flagTrim {
 			info.soaks = append(info.soaks, runSoak(dir, "8", *flagSoakTrim, &phases))
 		}
+	}
+	if *flagAbuse {
+		runAbuse(dir, &phases)
 	}
 	info.wall = time.Since(info.started)
 

@@ -62,7 +62,7 @@ func startMonitor(pid int) *monitor {
 				if !ok {
 					why = fmt.Sprintf("%s status %d %s%s", time.Now().Format("15:04:05.000"), r.status, r.malformed, r.errText)
 				}
-				p.probe(ok, why)
+				p.probe(ok, r.lat, why)
 			}
 		}
 	}()

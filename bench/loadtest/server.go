@@ -51,6 +51,9 @@ type serverConf struct {
 	trim        time.Duration // free_memory_interval; 0 = off
 	cacheMemory string        // cache_memory; "" = Matte's default
 	debugLog    bool
+	// abuse turns on background removal and the remove.bg API, with a
+	// short body_timeout, for the abuse phases.
+	abuse bool
 }
 
 // matteOptions are the matte block's lines, with the cache folder shown as
@@ -69,6 +72,9 @@ func (sc serverConf) matteOptions(cacheShown string) []string {
 	}
 	if *flagVipsConc > 0 {
 		o = append(o, fmt.Sprintf("vips_concurrency %d", *flagVipsConc))
+	}
+	if sc.abuse {
+		return append(o, "removebg", "body_timeout "+abuseBodyTimeout.String())
 	}
 	return append(o, "rembg off")
 }

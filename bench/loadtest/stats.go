@@ -34,6 +34,7 @@ type phaseStats struct {
 	probesOK  int
 	probesAll int
 	probeFail []string
+	probeMax  time.Duration // slowest probe answer
 	peakRSS   int64
 	panics    int
 	errLogs   map[string]int // server error-level log lines in this phase, by message/error prefix
@@ -84,10 +85,11 @@ func (p *phaseStats) add(r result, what string) {
 	}
 }
 
-func (p *phaseStats) probe(ok bool, why string) {
+func (p *phaseStats) probe(ok bool, lat time.Duration, why string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.probesAll++
+	p.probeMax = max(p.probeMax, lat)
 	if ok {
 		p.probesOK++
 	} else {
