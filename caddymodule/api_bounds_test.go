@@ -218,6 +218,23 @@ func TestAPIQueueBeforeBody(t *testing.T) {
 	if res.Header.Get("Retry-After") == "" {
 		t.Error("503 without Retry-After")
 	}
+	// With the queue spoken for, a new variant is refused, but the variant
+	// already cached is still served: its stale source memo is revalidated
+	// (file_server answers 304) and no transform follows.
+	for _, c := range []struct {
+		query   string
+		status  int
+		wantHit bool
+	}{{"w=101", http.StatusServiceUnavailable, false}, {"w=100", http.StatusOK, true}} {
+		got, err := tester.Client.Get(apiBase + "/big.jpg?" + c.query)
+		if err != nil {
+			t.Fatalf("%s with the queue full: %v", c.query, err)
+		}
+		got.Body.Close()
+		if got.StatusCode != c.status || c.wantHit && got.Header.Get("X-Cache") == "MISS" {
+			t.Errorf("%s with the queue full: %d, X-Cache %q; want %d (a hit: %v)", c.query, got.StatusCode, got.Header.Get("X-Cache"), c.status, c.wantHit)
+		}
+	}
 	// Once the stalled uploads are gone, the queue is free again.
 	for _, conn := range stalled {
 		conn.Close()

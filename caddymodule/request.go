@@ -76,11 +76,9 @@ func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
 			return nil
 		}
 	}
-	if h.queueFull() {
-		return h.writeError(req.w, req.r, overloaded(h.guard.admit.RetryAfter()))
-	}
-	fetched := h.startFetch()
-	defer fetched()
+	// A stale memo whose result is cached is revalidated first: a 304
+	// serves that result, and no transform follows, so the queue does not
+	// refuse it (a hit never answers 503).
 	var rec *sourceRecorder
 	if haveMemo && memo.hasValidators() {
 		var done bool
@@ -89,6 +87,13 @@ func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
 			return err
 		}
 	}
+	// Past here a transform follows: refuse it before fetching when the
+	// queue is spoken for.
+	if h.queueFull() {
+		return h.writeError(req.w, req.r, overloaded(h.guard.admit.RetryAfter()))
+	}
+	fetched := h.startFetch()
+	defer fetched()
 	if rec == nil {
 		rec = newSourceRecorder(req.w, h.MaxSourceBytes)
 		if done, err := h.fetch(req, next, rec, req.origin); done {

@@ -52,7 +52,7 @@ type serverConf struct {
 	cacheMemory string        // cache_memory; "" = Matte's default
 	debugLog    bool
 	// abuse turns on background removal and the remove.bg API, with a
-	// short body_timeout, for the abuse phases.
+	// short api_body_timeout, for the abuse phases.
 	abuse bool
 }
 
@@ -74,7 +74,7 @@ func (sc serverConf) matteOptions(cacheShown string) []string {
 		o = append(o, fmt.Sprintf("vips_concurrency %d", *flagVipsConc))
 	}
 	if sc.abuse {
-		return append(o, "removebg", "body_timeout "+abuseBodyTimeout.String())
+		return append(o, "removebg", "api_body_timeout "+abuseBodyTimeout.String())
 	}
 	return append(o, "rembg off")
 }
