@@ -11,9 +11,9 @@ import (
 // rembg.com, fapihub; see package dialect) that Params does not
 // carry: a region of interest, per-side crop margins, a background image
 // given as bytes and rotation without expanding the canvas. They travel
-// with the request's context (WithExtras) rather than in Params, so that
-// Params stays comparable and every query-dialect key stays as it was; the
-// caller adds Extras.Key to its cache key. The zero value changes nothing.
+// beside Params (in transform.Request) rather than in it, so that Params
+// stays comparable and every query-dialect key stays as it was; the caller
+// adds Extras.Key to its cache key. The zero value changes nothing.
 type Extras struct {
 	// ROI limits the subject to this region of the source (source pixels,
 	// after EXIF orientation): the matte is cleared outside it before the
