@@ -52,7 +52,8 @@ type serverConf struct {
 	cacheMemory string        // cache_memory; "" = Matte's default
 	debugLog    bool
 	// abuse turns on background removal and the remove.bg API, with a
-	// short api_body_timeout, for the abuse phases.
+	// short api_body_timeout, and the blur cap lifted (max_blur_sigma 1000) so
+	// that a heavy blur is real work that only cancellation can bound.
 	abuse bool
 }
 
@@ -74,7 +75,7 @@ func (sc serverConf) matteOptions(cacheShown string) []string {
 		o = append(o, fmt.Sprintf("vips_concurrency %d", *flagVipsConc))
 	}
 	if sc.abuse {
-		return append(o, "removebg", "api_body_timeout "+abuseBodyTimeout.String())
+		return append(o, "removebg", "api_body_timeout "+abuseBodyTimeout.String(), "max_blur_sigma 1000")
 	}
 	return append(o, "rembg off")
 }
