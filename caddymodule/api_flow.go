@@ -126,15 +126,8 @@ func (c *apiCall) serveUsage() {
 
 // serveImage runs an image route through the flow.
 func (c *apiCall) serveImage() {
-	if !c.authenticate() {
-		return
-	}
-	limit := c.st.bodyLimit(c.api)
-	if c.declaredTooLarge(limit) {
-		return
-	}
-	if rl, ok := c.caller.precheck(); !ok {
-		c.writeErrors(c.api.Fail(dialect.Failure{Kind: dialect.FailRateLimited}), rl)
+	limit, ok := c.open()
+	if !ok {
 		return
 	}
 	if err := c.st.queueFull(c.w); err != nil {
@@ -176,15 +169,25 @@ func (c *apiCall) parse(limit int64) (dialect.Request, bool) {
 	return req, true
 }
 
-// declaredTooLarge answers a body whose Content-Length is over limit.
-func (c *apiCall) declaredTooLarge(limit int64) bool {
-	n := c.r.ContentLength
-	if n <= limit {
-		return false
+// open starts a route with a body: it authenticates the caller and, before
+// any of the body is read, refuses a declared Content-Length over the body
+// limit and a rate budget that cannot pay one unit. It returns the limit,
+// or false once it has answered.
+func (c *apiCall) open() (int64, bool) {
+	if !c.authenticate() {
+		return 0, false
 	}
-	c.w.Header().Set("Connection", "close")
-	c.fail(dialect.Failure{Kind: dialect.FailBodyTooLarge, Size: n, Limit: limit})
-	return true
+	limit := c.st.bodyLimit(c.api)
+	if n := c.r.ContentLength; n > limit {
+		c.w.Header().Set("Connection", "close")
+		c.fail(dialect.Failure{Kind: dialect.FailBodyTooLarge, Size: n, Limit: limit})
+		return 0, false
+	}
+	if rl, ok := c.caller.precheck(); !ok {
+		c.writeErrors(c.api.Fail(dialect.Failure{Kind: dialect.FailRateLimited}), rl)
+		return 0, false
+	}
+	return limit, true
 }
 
 // body reads the body within limit and the body timeout, or answers why

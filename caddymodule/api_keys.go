@@ -217,8 +217,7 @@ func (s *usageStore) used(id string) float64 {
 	return s.current(id).Used
 }
 
-// saveLocked writes the usage file atomically: a temporary file in the
-// same folder, fsync, rename over the old one, fsync of the folder.
+// saveLocked writes the usage file atomically (writeAtomic).
 func (s *usageStore) saveLocked() error {
 	if s.path == "" {
 		return nil
@@ -227,39 +226,10 @@ func (s *usageStore) saveLocked() error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(s.path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(s.path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	fail := func(err error) error {
-		tmp.Close()
-		os.Remove(name)
-		return err
-	}
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(name)
-		return err
-	}
-	if err := os.Rename(name, s.path); err != nil {
-		os.Remove(name)
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
+	return writeAtomic(s.path, append(data, '\n'))
 }
 
 // rateState is a key's rate limit as the X-RateLimit headers tell it.

@@ -105,9 +105,10 @@ func fileType(name string) string {
 }
 
 // writeAtomic writes data to path through a hidden temporary file in the
-// same folder, synced and renamed over path.
+// same folder: written, synced, renamed over path, then the folder synced.
 func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
 	}
@@ -124,8 +125,13 @@ func writeAtomic(path string, data []byte) error {
 	}
 	if err != nil {
 		os.Remove(name)
+		return err
 	}
-	return err
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
 }
 
 // serveSubmit runs a Submit route: authenticate, refuse a declared
@@ -134,15 +140,8 @@ func writeAtomic(path string, data []byte) error {
 // probe the image (only images are kept), store it and answer its id. It
 // charges no credits and spends no rate units.
 func (c *apiCall) serveSubmit() {
-	if !c.authenticate() {
-		return
-	}
-	limit := c.st.bodyLimit(c.api)
-	if c.declaredTooLarge(limit) {
-		return
-	}
-	if rl, ok := c.caller.precheck(); !ok {
-		c.writeErrors(c.api.Fail(dialect.Failure{Kind: dialect.FailRateLimited}), rl)
+	limit, ok := c.open()
+	if !ok {
 		return
 	}
 	body, ok := c.body(limit)
