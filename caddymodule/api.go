@@ -35,9 +35,10 @@ const DefaultAPIBodyTimeout = 30 * time.Second
 // dialect.API; here it takes an *APIEndpoint field, an entry in dialects()
 // and its Caddyfile name in parseAPIDirective.
 type APIConfig struct {
-	// RemoveBG serves POST <prefix>/v1.0/removebg and GET <prefix>/v1.0/account.
+	// RemoveBG serves POST <prefix>/v1.0/removebg, GET <prefix>/v1.0/account
+	// and POST <prefix>/v1.0/improve.
 	RemoveBG *APIEndpoint `json:"removebg,omitempty"`
-	// RembgCom serves POST <prefix>/rmbg.
+	// RembgCom serves POST <prefix>/rmbg and GET <prefix>/api/membership-usage.
 	RembgCom *APIEndpoint `json:"rembg_com,omitempty"`
 	// FAPIHub serves POST <prefix>/v2/rembg/ and its blur/, color/,
 	// gradient/, shadow/ and mask/ endpoints.
@@ -53,6 +54,13 @@ type APIConfig struct {
 	// read timeout, when shorter, wins). Past it the request answers 408
 	// and the connection is closed.
 	BodyTimeout caddy.Duration `json:"body_timeout,omitempty"`
+	// ImproveDir is where remove.bg's POST /v1.0/improve stores the
+	// submitted images (default: Caddy's data folder, matte/improve).
+	ImproveDir string `json:"improve_dir,omitempty"`
+	// ImproveMax is how many submissions ImproveDir may hold (default
+	// 1000); past it a submission is refused with a 429 until the operator
+	// moves some out.
+	ImproveMax int `json:"improve_max,omitempty"`
 
 	state *apiState
 }
@@ -70,6 +78,7 @@ type apiState struct {
 	h           *Handler
 	routes      []apiRoute
 	keys        *apiKeys // nil: open
+	improve     *improveStore
 	bodyTimeout time.Duration
 	logger      *zap.Logger
 }
@@ -101,6 +110,9 @@ func (c *APIConfig) provision(h *Handler) error {
 	if c.BodyTimeout < 0 {
 		return errors.New("matte: api_body_timeout must not be negative")
 	}
+	if c.ImproveMax < 0 {
+		return errors.New("matte: api_improve_max must not be negative")
+	}
 	st := &apiState{h: h, logger: h.logger.Named("api"), bodyTimeout: time.Duration(c.BodyTimeout)}
 	if st.bodyTimeout == 0 {
 		st.bodyTimeout = DefaultAPIBodyTimeout
@@ -114,8 +126,12 @@ func (c *APIConfig) provision(h *Handler) error {
 			return fmt.Errorf("matte: API prefix %q must start with / and not end with it", e.Prefix)
 		}
 		for _, r := range d.api.Routes {
-			if r.Account && d.api.Account == nil {
-				return fmt.Errorf("matte: API %s: account route %s without an Account writer", d.api.Name, r.Path)
+			if r.Account && d.api.Account == nil || r.Usage && d.api.Usage == nil ||
+				r.Submit && (d.api.ParseSubmission == nil || d.api.Submitted == nil) {
+				return fmt.Errorf("matte: API %s: route %s without its writer", d.api.Name, r.Path)
+			}
+			if r.Submit && st.improve == nil {
+				st.improve = c.improveStore()
 			}
 			st.routes = append(st.routes, apiRoute{prefix: e.Prefix, route: r, api: d.api})
 		}
@@ -134,6 +150,18 @@ func (c *APIConfig) provision(h *Handler) error {
 	st.logger.Info("hosted APIs need a key", zap.Int("keys", len(c.Keys)), zap.String("usage_file", keys.path), zap.Strings("routes", st.routeNames()))
 	c.state = st
 	return nil
+}
+
+// improveStore is the configured store of improvement submissions.
+func (c *APIConfig) improveStore() *improveStore {
+	s := &improveStore{dir: c.ImproveDir, max: c.ImproveMax}
+	if s.dir == "" {
+		s.dir = filepath.Join(caddy.AppDataDir(), "matte", "improve")
+	}
+	if s.max == 0 {
+		s.max = DefaultImproveMax
+	}
+	return s
 }
 
 // provisionKeys checks the keys and loads the usage file.
@@ -221,6 +249,10 @@ func (c *APIConfig) serve(_ *Handler, w http.ResponseWriter, r *http.Request) (b
 		call.fail(dialect.Failure{Kind: dialect.FailMethod, Detail: fmt.Sprintf("%s takes %s.", rt.route.Path, method)})
 	case rt.route.Account:
 		call.serveAccount()
+	case rt.route.Usage:
+		call.serveUsage()
+	case rt.route.Submit:
+		call.serveSubmit()
 	default:
 		call.serveImage()
 	}

@@ -19,6 +19,8 @@ import (
 //	}]
 //	api_usage_file <path>
 //	api_body_timeout <duration>  # time a request body may take to arrive; default 30s
+//	api_improve_dir <path>       # where POST /v1.0/improve stores images; default <data dir>/matte/improve
+//	api_improve_max <n>          # submissions that folder may hold; default 1000
 func parseAPIDirective(d *caddyfile.Dispenser, key string, args []string, c *APIConfig) error {
 	switch key {
 	case "removebg", "rembg_com", "fapihub":
@@ -87,6 +89,20 @@ func parseAPIDirective(d *caddyfile.Dispenser, key string, args []string, c *API
 			return d.Errf("api_body_timeout: %q is not a positive duration", args[0])
 		}
 		c.BodyTimeout = caddy.Duration(v)
+	case "api_improve_dir":
+		if len(args) != 1 || args[0] == "" {
+			return d.ArgErr()
+		}
+		c.ImproveDir = args[0]
+	case "api_improve_max":
+		if len(args) != 1 {
+			return d.ArgErr()
+		}
+		v, err := strconv.Atoi(args[0])
+		if err != nil || v <= 0 {
+			return d.Errf("api_improve_max: %q is not a positive integer", args[0])
+		}
+		c.ImproveMax = v
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package caddymodule
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -227,5 +228,73 @@ func TestEncoderSettingsCaddyfile(t *testing.T) {
 		if err == nil {
 			t.Errorf("accepted %q", bad)
 		}
+	}
+}
+
+func TestAPIImproveCaddyfile(t *testing.T) {
+	var h Handler
+	if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("matte {\n removebg\n api_improve_dir /srv/improve\n api_improve_max 50\n}")); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := json.Marshal(h.APIs); string(out) != `{"removebg":{},"improve_dir":"/srv/improve","improve_max":50}` {
+		t.Fatalf("JSON %s", out)
+	}
+	if s := (&APIConfig{}).improveStore(); filepath.Base(s.dir) != "improve" || filepath.Base(filepath.Dir(s.dir)) != "matte" || s.max != 1000 {
+		t.Fatalf("defaults %+v", s)
+	}
+	for _, bad := range []string{"api_improve_dir", "api_improve_dir a b", "api_improve_max", "api_improve_max 0", "api_improve_max -3", "api_improve_max many", "api_improve_max 1 2"} {
+		var h Handler
+		if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("matte {\n " + bad + "\n}")); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+}
+
+// TestUsageHistory: a month's charged credits move to the history when
+// the month rolls over, newest first, at most usageHistoryMonths of them,
+// and survive a reload of the usage file.
+func TestUsageHistory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "usage.json")
+	s, err := openUsage(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2024, 1, 15, 12, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return now }
+	// 30 months, each charging its month number's credits; one month
+	// charges nothing and leaves no history entry.
+	for i := 0; i < 30; i++ {
+		now = time.Date(2024, time.Month(1+i), 15, 12, 0, 0, 0, time.UTC)
+		if i == 27 {
+			continue
+		}
+		if err := s.settle("k", nil, float64(i+1), true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := s.months("k")
+	if len(got) != 1+usageHistoryMonths {
+		t.Fatalf("%d months: %v", len(got), got)
+	}
+	// 2026-06 is the current month (i=29); 2026-04 (i=27) charged nothing.
+	want := []struct {
+		month string
+		used  float64
+	}{{"2026-06", 30}, {"2026-05", 29}, {"2026-03", 27}, {"2026-02", 26}}
+	for i, w := range want {
+		if m := got[i].Start.Format("2006-01"); m != w.month || got[i].Used != w.used {
+			t.Fatalf("month %d: %s %v, want %s %v", i, m, got[i].Used, w.month, w.used)
+		}
+	}
+	if last := got[len(got)-1].Start.Format("2006-01"); last != "2024-05" {
+		t.Fatalf("oldest kept %s, want 2024-05", last)
+	}
+	again, err := openUsage(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again.now = s.now
+	if m := again.months("k"); len(m) != len(got) || m[2] != got[2] {
+		t.Fatalf("after a reload: %v", m)
 	}
 }

@@ -99,19 +99,35 @@ func (c *apiCall) serveAccount() {
 	c.api.Account(c.w, total)
 }
 
-// serveImage runs an image route through the flow.
-func (c *apiCall) serveImage() {
+// serveUsage answers a usage route from the key's monthly records (the
+// current month alone, with nothing used, on an open API).
+func (c *apiCall) serveUsage() {
 	if !c.authenticate() {
 		return
 	}
-	limit := c.st.bodyLimit(c.api)
-	if n := c.r.ContentLength; n > limit {
-		c.w.Header().Set("Connection", "close")
-		c.fail(dialect.Failure{Kind: dialect.FailBodyTooLarge, Size: n, Limit: limit})
-		return
+	now := time.Now()
+	rec := dialect.UsageRecords{Now: now, Credits: unlimitedCredits,
+		Months: []dialect.MonthUsage{{Start: time.Date(now.UTC().Year(), now.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)}}}
+	if k := c.caller.key; k != nil {
+		store := c.caller.keys.store
+		rec.Now, rec.Months = store.now(), store.months(c.caller.id)
+		if k.Credits != nil {
+			rec.Credits = *k.Credits
+		}
 	}
-	if rl, ok := c.caller.precheck(); !ok {
-		c.writeErrors(c.api.Fail(dialect.Failure{Kind: dialect.FailRateLimited}), rl)
+	rl := c.caller.rate()
+	if rl != nil {
+		setRateHeaders(c.w, *rl)
+	}
+	if errs := c.api.Usage(c.w, c.r.URL.Query(), rec); errs != nil {
+		c.writeErrors(errs, rl)
+	}
+}
+
+// serveImage runs an image route through the flow.
+func (c *apiCall) serveImage() {
+	limit, ok := c.open()
+	if !ok {
 		return
 	}
 	if err := c.st.queueFull(c.w); err != nil {
@@ -141,23 +157,8 @@ func (c *apiCall) serveImage() {
 
 // parse reads the body within limit and the body timeout, and parses it.
 func (c *apiCall) parse(limit int64) (dialect.Request, bool) {
-	body, err := c.readBody(limit)
-	if err != nil {
-		var be *dialect.BodyError
-		if !errors.As(err, &be) {
-			be = &dialect.BodyError{Msg: "The request body could not be read.", Err: err}
-		}
-		switch {
-		case be.TooLarge:
-			c.w.Header().Set("Connection", "close")
-			c.fail(dialect.Failure{Kind: dialect.FailBodyTooLarge, Limit: limit})
-		case be.Timeout:
-			c.w.Header().Set("Connection", "close")
-			c.fail(dialect.Failure{Kind: dialect.FailBodyTimeout, Detail: fmt.Sprintf("The request body did not arrive within %s.", c.bodyTimeout())})
-		default:
-			c.fail(dialect.Failure{Kind: dialect.FailBody, Detail: be.Msg})
-		}
-		c.st.logger.Debug("API body refused", zap.String("uri", c.r.RequestURI), zap.Error(err), zap.NamedError("cause", be.Err))
+	body, ok := c.body(limit)
+	if !ok {
 		return nil, false
 	}
 	req, errs := c.api.Parse(c.route.Endpoint, body, c.st.maxFile(c.api))
@@ -166,6 +167,52 @@ func (c *apiCall) parse(limit int64) (dialect.Request, bool) {
 		return nil, false
 	}
 	return req, true
+}
+
+// open starts a route with a body: it authenticates the caller and, before
+// any of the body is read, refuses a declared Content-Length over the body
+// limit and a rate budget that cannot pay one unit. It returns the limit,
+// or false once it has answered.
+func (c *apiCall) open() (int64, bool) {
+	if !c.authenticate() {
+		return 0, false
+	}
+	limit := c.st.bodyLimit(c.api)
+	if n := c.r.ContentLength; n > limit {
+		c.w.Header().Set("Connection", "close")
+		c.fail(dialect.Failure{Kind: dialect.FailBodyTooLarge, Size: n, Limit: limit})
+		return 0, false
+	}
+	if rl, ok := c.caller.precheck(); !ok {
+		c.writeErrors(c.api.Fail(dialect.Failure{Kind: dialect.FailRateLimited}), rl)
+		return 0, false
+	}
+	return limit, true
+}
+
+// body reads the body within limit and the body timeout, or answers why
+// it cannot.
+func (c *apiCall) body(limit int64) (*dialect.Body, bool) {
+	body, err := c.readBody(limit)
+	if err == nil {
+		return body, true
+	}
+	var be *dialect.BodyError
+	if !errors.As(err, &be) {
+		be = &dialect.BodyError{Msg: "The request body could not be read.", Err: err}
+	}
+	switch {
+	case be.TooLarge:
+		c.w.Header().Set("Connection", "close")
+		c.fail(dialect.Failure{Kind: dialect.FailBodyTooLarge, Limit: limit})
+	case be.Timeout:
+		c.w.Header().Set("Connection", "close")
+		c.fail(dialect.Failure{Kind: dialect.FailBodyTimeout, Detail: fmt.Sprintf("The request body did not arrive within %s.", c.bodyTimeout())})
+	default:
+		c.fail(dialect.Failure{Kind: dialect.FailBody, Detail: be.Msg})
+	}
+	c.st.logger.Debug("API body refused", zap.String("uri", c.r.RequestURI), zap.Error(err), zap.NamedError("cause", be.Err))
+	return nil, false
 }
 
 // bodyTimeout is the configured body timeout, or the server's read

@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -55,10 +57,17 @@ func keyID(key string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// keyUsage is one key's month.
+// usageHistoryMonths is how many past months of charged credits a key's
+// record keeps (for rembg.com's membership usage).
+const usageHistoryMonths = 24
+
+// keyUsage is one key's month, and the credits charged in its past months.
 type keyUsage struct {
 	Month string  `json:"month"` // "2006-01", UTC
 	Used  float64 `json:"used"`
+	// History maps a past month ("2006-01") to its charged credits: the
+	// newest usageHistoryMonths months that charged any.
+	History map[string]float64 `json:"history,omitempty"`
 	// reserved is held by requests in flight (not persisted).
 	reserved float64
 }
@@ -126,9 +135,36 @@ func (s *usageStore) current(id string) *keyUsage {
 		s.usage[id] = u
 	}
 	if u.Month != m {
+		if u.Used > 0 {
+			if u.History == nil {
+				u.History = map[string]float64{}
+			}
+			u.History[u.Month] = u.Used
+			for len(u.History) > usageHistoryMonths {
+				delete(u.History, slices.Min(slices.Collect(maps.Keys(u.History))))
+			}
+		}
 		u.Month, u.Used = m, 0
 	}
 	return u
+}
+
+// months is id's charged credits per month, newest first: this month
+// (always), then the months of its history.
+func (s *usageStore) months(id string) []dialect.MonthUsage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.current(id)
+	this, _ := time.Parse("2006-01", u.Month)
+	out := []dialect.MonthUsage{{Start: this, Used: u.Used}}
+	past := slices.Sorted(maps.Keys(u.History))
+	slices.Reverse(past)
+	for _, m := range past {
+		if t, err := time.Parse("2006-01", m); err == nil && m < u.Month {
+			out = append(out, dialect.MonthUsage{Start: t, Used: u.History[m]})
+		}
+	}
+	return out
 }
 
 // remaining is the credits left of quota this month (quota nil: +Inf).
@@ -181,8 +217,7 @@ func (s *usageStore) used(id string) float64 {
 	return s.current(id).Used
 }
 
-// saveLocked writes the usage file atomically: a temporary file in the
-// same folder, fsync, rename over the old one, fsync of the folder.
+// saveLocked writes the usage file atomically (writeAtomic).
 func (s *usageStore) saveLocked() error {
 	if s.path == "" {
 		return nil
@@ -191,39 +226,10 @@ func (s *usageStore) saveLocked() error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(s.path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(s.path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	fail := func(err error) error {
-		tmp.Close()
-		os.Remove(name)
-		return err
-	}
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(name)
-		return err
-	}
-	if err := os.Rename(name, s.path); err != nil {
-		os.Remove(name)
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
+	return writeAtomic(s.path, append(data, '\n'))
 }
 
 // rateState is a key's rate limit as the X-RateLimit headers tell it.

@@ -86,8 +86,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	            channel_order rgb|bgr  resize_kernel <k>  sha256 <hex>  license <text>
 //	        }
 //	    }
-//	    removebg  [on|off] [<prefix>]     # remove.bg v1.0: POST /v1.0/removebg, GET /v1.0/account
-//	    rembg_com [on|off] [<prefix>]     # rembg.com: POST /rmbg
+//	    removebg  [on|off] [<prefix>]     # remove.bg v1.0: POST /v1.0/removebg, GET /v1.0/account, POST /v1.0/improve
+//	    rembg_com [on|off] [<prefix>]     # rembg.com: POST /rmbg, GET /api/membership-usage
 //	    fapihub   [on|off] [<prefix>]     # fapihub: POST /v2/rembg/ (+ blur/ color/ gradient/ shadow/ mask/)
 //	                                      # routes match as a path suffix, or exactly under <prefix>
 //	    api_key <key> [{                  # repeat per key; with no api_key the APIs are open
@@ -96,6 +96,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    }]
 //	    api_usage_file <path>             # monthly usage per key; default <caddy data>/matte/api-usage.json
 //	    api_body_timeout <duration>       # time an API request body may take to arrive; default 30s
+//	    api_improve_dir <path>            # where remove.bg's POST /v1.0/improve stores images; default <caddy data>/matte/improve
+//	    api_improve_max <n>               # submissions that folder may hold (then 429); default 1000
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
@@ -312,7 +314,7 @@ func (h *Handler) parseBlockOption(o option) (handled bool, err error) {
 			return true, d.ArgErr()
 		}
 		return true, parseRembg(d, &h.Rembg)
-	case "removebg", "rembg_com", "fapihub", "api_key", "api_usage_file", "api_body_timeout":
+	case "removebg", "rembg_com", "fapihub", "api_key", "api_usage_file", "api_body_timeout", "api_improve_dir", "api_improve_max":
 		return true, parseAPIDirective(d, o.key, args, &h.APIs)
 	}
 	return false, nil

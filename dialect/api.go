@@ -3,6 +3,7 @@ package dialect
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -23,7 +24,9 @@ import (
 // (rate units and credits), render, settle and Request.Respond. Every
 // failure on the way is a Failure that Fail turns into the dialect's
 // errors and WriteErrors writes. An Account route answers the key's
-// credit balance with Account.
+// credit balance with Account; a Submit route authenticates, reads and
+// probes the image like an image route, stores it and answers Submitted;
+// a Usage route answers the key's usage records with Usage.
 type API struct {
 	// Name is the dialect's name in logs ("removebg").
 	Name   string
@@ -49,6 +52,15 @@ type API struct {
 	WriteErrors func(w http.ResponseWriter, errs params.Errors, retryAfter time.Duration)
 	// Account writes the key's credit balance (nil without account routes).
 	Account func(w http.ResponseWriter, credits float64)
+	// ParseSubmission parses the body of a Submit route, with the
+	// effective file limit; Submitted answers a stored submission by its
+	// id (both nil without submit routes).
+	ParseSubmission func(b *Body, maxFileBytes int64) (*Submission, params.Errors)
+	Submitted       func(w http.ResponseWriter, id string)
+	// Usage answers a Usage route from the caller's records and the
+	// request's query, or returns the errors to write (having written
+	// nothing). Nil without usage routes.
+	Usage func(w http.ResponseWriter, query url.Values, rec UsageRecords) params.Errors
 }
 
 // Route is one path of an API. Paths match as a suffix of the request
@@ -59,6 +71,48 @@ type Route struct {
 	Method   string // GET routes answer HEAD too
 	Endpoint string // handed to Parse ("" for the API's only endpoint)
 	Account  bool   // answers the key's credit balance instead of an image
+	// Submit stores the body's image for the operator (remove.bg's
+	// improvement program) instead of rendering it; nothing is charged.
+	Submit bool
+	// Usage answers the key's usage records (rembg.com's membership usage).
+	Usage bool
+}
+
+// Submission is a parsed Submit route: an image (bytes, or a URL for the
+// flow to fetch) and the client's labels for it, stored as given.
+type Submission struct {
+	Image    Image
+	Filename string // the filename the client gave, or the file part's
+	Tag      string
+}
+
+// UsageRecords are the caller's credits as a Usage route reports them.
+// Months are UTC calendar months.
+type UsageRecords struct {
+	Now time.Time
+	// Credits is the monthly quota (an unlimited key and the open API
+	// report a large number, as the account route does).
+	Credits float64
+	// Months are the months with charged credits, newest first; the
+	// current month is always first, even when nothing was charged.
+	Months []MonthUsage
+}
+
+// MonthUsage is one month's charged credits.
+type MonthUsage struct {
+	Start time.Time // the first instant of the month, UTC
+	Used  float64
+}
+
+// Used is the credits charged in the month that starts at start (0 when
+// there is no record of it).
+func (u UsageRecords) Used(start time.Time) float64 {
+	for _, m := range u.Months {
+		if m.Start.Equal(start) {
+			return m.Used
+		}
+	}
+	return 0
 }
 
 // Request is a parsed image request of one dialect.
@@ -145,6 +199,9 @@ const (
 	FailTransform
 	// FailNoForeground: no subject was found (Plan.NeedForeground).
 	FailNoForeground
+	// FailStoreFull: a Submit route's store holds as many submissions as
+	// it may (Limit).
+	FailStoreFull
 )
 
 // Failure is one failure of the flow, with what a dialect may say about it.
@@ -157,7 +214,7 @@ type Failure struct {
 	Background bool
 	Need, Left float64 // FailCredits
 	Size       int64   // FailBodyTooLarge: the declared length (0: unknown)
-	Limit      int64   // FailBodyTooLarge: the body limit
+	Limit      int64   // FailBodyTooLarge: the body limit; FailStoreFull: the count
 }
 
 // WriteJSON writes v as an uncacheable JSON answer. A 503 gets

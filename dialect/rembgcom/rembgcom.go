@@ -1,5 +1,5 @@
-// Package rembgcom is the rembg.com API dialect: POST /rmbg with the key
-// in x-api-key. It parses rembg.com's fields onto params.Params and
+// Package rembgcom is the rembg.com API dialect: POST /rmbg and GET
+// /api/membership-usage, with the key in x-api-key. It parses rembg.com's fields onto params.Params and
 // params.Extras, and holds its messages, its error shapes
 // ({"error","field","status"}, or {"error":"Multiple validation
 // errors","details":[...],"status":400}) and its success answers (the

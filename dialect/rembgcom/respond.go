@@ -16,11 +16,14 @@ import (
 // allowed size of 50 MB").
 const MaxFileBytes = 50 << 20
 
-// API is rembg.com for the hosted-API flow: POST /rmbg, the key in
-// x-api-key.
+// API is rembg.com for the hosted-API flow: POST /rmbg and GET
+// /api/membership-usage, the key in x-api-key.
 var API = &dialect.API{
-	Name:         "rembg_com",
-	Routes:       []dialect.Route{{Path: "/rmbg", Method: http.MethodPost, Endpoint: "rmbg"}},
+	Name: "rembg_com",
+	Routes: []dialect.Route{
+		{Path: "/rmbg", Method: http.MethodPost, Endpoint: "rmbg"},
+		{Path: "/api/membership-usage", Method: http.MethodGet, Endpoint: "membership-usage", Usage: true},
+	},
 	KeyHeader:    "x-api-key",
 	MaxFileBytes: MaxFileBytes,
 	Images:       1,
@@ -30,6 +33,7 @@ var API = &dialect.API{
 	},
 	Fail:        Fail,
 	WriteErrors: WriteErrors,
+	Usage:       WriteUsage,
 }
 
 func one(status int, field, msg string) params.Errors {

@@ -135,6 +135,10 @@ func Fail(f dialect.Failure) params.Errors {
 		return transformError(f.Err)
 	case dialect.FailNoForeground:
 		return one(http.StatusBadRequest, CodeUnknownForeground, "", "Could not identify a foreground in the image.")
+	case dialect.FailStoreFull:
+		// remove.bg caps improvement submissions (100 a day) with a 429.
+		return one(http.StatusTooManyRequests, CodeRateLimitExceeded, "",
+			fmt.Sprintf("Submission limit reached: this server keeps at most %d improvement submissions.", f.Limit))
 	}
 	return internalError()
 }

@@ -1,6 +1,6 @@
-// Package removebg is the remove.bg API v1.0 dialect: POST /v1.0/removebg
-// and GET /v1.0/account. It parses remove.bg's fields onto params.Params
-// and params.Extras, and holds remove.bg's error codes, messages, error
+// Package removebg is the remove.bg API v1.0 dialect: POST /v1.0/removebg,
+// GET /v1.0/account and POST /v1.0/improve. It parses remove.bg's fields
+// onto params.Params and params.Extras, and holds remove.bg's error codes, messages, error
 // shape ({"errors":[{"title","code","detail"}]}) and success answers (the
 // image with its X- headers, or {"data":{...}} for Accept:
 // application/json). API plugs it into the hosted-API flow.

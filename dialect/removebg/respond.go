@@ -14,13 +14,14 @@ import (
 // file size to 12 MB"), read as 12 MiB so that either reading of "MB" fits.
 const MaxFileBytes = 12 << 20
 
-// API is remove.bg v1.0 for the hosted-API flow: POST /v1.0/removebg and
-// GET /v1.0/account, the key in X-Api-Key.
+// API is remove.bg v1.0 for the hosted-API flow: POST /v1.0/removebg,
+// GET /v1.0/account and POST /v1.0/improve, the key in X-Api-Key.
 var API = &dialect.API{
 	Name: "removebg",
 	Routes: []dialect.Route{
 		{Path: "/v1.0/removebg", Method: http.MethodPost, Endpoint: "removebg"},
 		{Path: "/v1.0/account", Method: http.MethodGet, Endpoint: "account", Account: true},
+		{Path: "/v1.0/improve", Method: http.MethodPost, Endpoint: "improve", Submit: true},
 	},
 	KeyHeader:    "X-Api-Key",
 	MaxFileBytes: MaxFileBytes,
@@ -32,6 +33,9 @@ var API = &dialect.API{
 	Fail:        Fail,
 	WriteErrors: WriteErrors,
 	Account:     WriteAccount,
+
+	ParseSubmission: ParseImprove,
+	Submitted:       WriteImproved,
 }
 
 // Respond writes the image with remove.bg's headers, or with Accept:

@@ -1,0 +1,182 @@
+package caddymodule
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/jebosio/matte/dialect"
+)
+
+// DefaultImproveMax is how many submissions the improvement store keeps
+// when api_improve_max is not set.
+const DefaultImproveMax = 1000
+
+// improveStore keeps the images sent to a Submit route (remove.bg's POST
+// /v1.0/improve) in one folder, for the operator: <id>.<type> holds the
+// image as received and <id>.json its record (submissionRecord), written
+// after the image, so a record always names a complete image. Both are
+// written atomically (a temporary file, then a rename). The folder holds at
+// most max records: past that, a submission is refused (never an older one
+// dropped), until the operator moves or deletes some.
+type improveStore struct {
+	dir string
+	max int
+}
+
+// improveMu serializes the count-then-write of every improvement store
+// (all config generations), so that none holds more than its max.
+var improveMu sync.Mutex
+
+// submissionRecord is the <id>.json of a stored submission.
+type submissionRecord struct {
+	ID       string    `json:"id"`
+	Received time.Time `json:"received"`
+	Image    string    `json:"image"` // the image's file name in the folder
+	Type     string    `json:"type"`  // as probed: jpeg, png, webp...
+	Bytes    int       `json:"bytes"`
+	Width    int       `json:"width"`
+	Height   int       `json:"height"`
+	Filename string    `json:"image_filename,omitempty"` // as the client gave it
+	Tag      string    `json:"tag,omitempty"`
+	URL      string    `json:"image_url,omitempty"` // where the image was fetched from
+	Key      string    `json:"key,omitempty"`       // the key's SHA-256 (keyID); none on an open API
+}
+
+// errStoreFull is save's answer when the folder holds max records.
+var errStoreFull = errors.New("improvement store full")
+
+// save stores data under a new id with rec's labels, and returns the id.
+func (s *improveStore) save(data []byte, rec submissionRecord) (string, error) {
+	improveMu.Lock()
+	defer improveMu.Unlock()
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return "", err
+	}
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return "", err
+	}
+	n := 0
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".") && strings.HasSuffix(e.Name(), ".json") {
+			n++
+		}
+	}
+	if n >= s.max {
+		return "", errStoreFull
+	}
+	rec.ID = newUUID()
+	rec.Image = rec.ID + "." + rec.Type
+	if err := writeAtomic(filepath.Join(s.dir, rec.Image), data); err != nil {
+		return "", err
+	}
+	meta, _ := json.MarshalIndent(rec, "", "\t")
+	if err := writeAtomic(filepath.Join(s.dir, rec.ID+".json"), append(meta, '\n')); err != nil {
+		os.Remove(filepath.Join(s.dir, rec.Image))
+		return "", err
+	}
+	return rec.ID, nil
+}
+
+// newUUID is a random (version 4) UUID, the form of remove.bg's ids.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// fileType is a probed type name fit for a file extension ("bin" if not).
+func fileType(name string) string {
+	if name == "" || len(name) > 8 || strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789") != "" {
+		return "bin"
+	}
+	return name
+}
+
+// writeAtomic writes data to path through a hidden temporary file in the
+// same folder: written, synced, renamed over path, then the folder synced.
+func writeAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	name := tmp.Name()
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(name, path)
+	}
+	if err != nil {
+		os.Remove(name)
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// serveSubmit runs a Submit route: authenticate, refuse a declared
+// Content-Length over the body limit and an empty rate budget, read and
+// parse the body, fetch an image_url (SSRF-safe, as for an image route),
+// probe the image (only images are kept), store it and answer its id. It
+// charges no credits and spends no rate units.
+func (c *apiCall) serveSubmit() {
+	limit, ok := c.open()
+	if !ok {
+		return
+	}
+	body, ok := c.body(limit)
+	if !ok {
+		return
+	}
+	sub, errs := c.api.ParseSubmission(body, c.st.maxFile(c.api))
+	if errs != nil {
+		c.writeErrors(errs, c.caller.rate())
+		return
+	}
+	data, ok := c.image(sub.Image, false)
+	if !ok {
+		return
+	}
+	info, err := c.st.h.pipeline.Probe(data)
+	if err != nil {
+		c.fail(dialect.Failure{Kind: dialect.FailProbe, Field: sub.Image.Field, Err: err})
+		return
+	}
+	rec := submissionRecord{Received: time.Now().UTC(), Type: fileType(info.TypeName), Bytes: len(data), Width: info.Width, Height: info.Height,
+		Filename: sub.Filename, Tag: sub.Tag, URL: sub.Image.URL, Key: c.caller.id}
+	id, err := c.st.improve.save(data, rec)
+	switch {
+	case errors.Is(err, errStoreFull):
+		c.fail(dialect.Failure{Kind: dialect.FailStoreFull, Limit: int64(c.st.improve.max)})
+		return
+	case err != nil:
+		c.st.logger.Error("storing an improvement submission", zap.String("dir", c.st.improve.dir), zap.Error(err))
+		c.fail(dialect.Failure{Kind: dialect.FailTransform, Err: fmt.Errorf("storing the submission: %w", err)})
+		return
+	}
+	c.st.logger.Info("improvement submission stored", zap.String("id", id), zap.String("dir", c.st.improve.dir))
+	if rl := c.caller.rate(); rl != nil {
+		setRateHeaders(c.w, *rl)
+	}
+	c.api.Submitted(c.w, id)
+}
