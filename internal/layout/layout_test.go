@@ -98,3 +98,36 @@ func TestOnlyCaddymoduleImportsCaddy(t *testing.T) {
 		}
 	}
 }
+
+// The README's Caddyfile reference is the `Syntax:` comment of
+// caddymodule/caddyfile.go, word for word, so the two cannot drift apart.
+func TestReadmeCaddyfileReference(t *testing.T) {
+	code, err := os.ReadFile("../../caddymodule/caddyfile.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var syntax []string
+	in := false
+	for _, line := range strings.Split(string(code), "\n") {
+		if strings.HasPrefix(line, "//\tmatte [<matcher>] {") {
+			in = true
+		}
+		if in {
+			if !strings.HasPrefix(line, "//") {
+				break
+			}
+			syntax = append(syntax, strings.TrimPrefix(strings.TrimPrefix(line, "//"), "\t"))
+		}
+	}
+	if len(syntax) < 10 {
+		t.Fatalf("no Syntax block in caddyfile.go (%d lines)", len(syntax))
+	}
+	want := "```caddyfile\n" + strings.Join(syntax, "\n") + "\n```\n"
+	if !strings.Contains(string(readme), want) {
+		t.Errorf("README.md's Caddyfile reference differs from caddymodule/caddyfile.go's Syntax comment; it should read:\n%s", want)
+	}
+}
