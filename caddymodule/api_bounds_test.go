@@ -113,8 +113,9 @@ func TestAPIBodyBounds(t *testing.T) {
 			err    string
 		}{
 			{"/v1.0/removebg", 400, "file_too_large"},
-			// rembg.com's documented wording for a file over its limit.
-			{"/rmbg", 413, "File size (953674.3 MB) exceeds the maximum allowed size of 1.8 MB."},
+			// rembg.com's wording and status for a file over its limit
+			// (../shared/seeds/rembg-com-api.txt lines 316-318).
+			{"/rmbg", 400, "File size (953674.3 MB) exceeds the maximum allowed size of 1.8 MB."},
 			{"/v2/rembg/", 413, "file_too_large"},
 		} {
 			conn, br := rawRequest(t, "POST "+tc.path+" HTTP/1.1\r\nHost: localhost:9080\r\nContent-Type: application/json\r\nContent-Length: 1000000000000")

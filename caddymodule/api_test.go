@@ -342,40 +342,54 @@ func TestAPIValidation(t *testing.T) {
 	}
 
 	t.Run("rembg.com errors", func(t *testing.T) {
-		res, body := postParts(t, tester, "/rmbg", nil, field("w", "10"))
-		rembgComError(t, res, body, 400, "image", "No image file provided")
-		res, body = postParts(t, tester, "/rmbg", nil, file("image", nil))
-		rembgComError(t, res, body, 400, "image", "Empty file")
-		res, body = postParts(t, tester, "/rmbg", nil, file("image", junk))
-		rembgComError(t, res, body, 400, "image", "Unsupported file type")
-		res, body = postParts(t, tester, "/rmbg", nil, file("image", photo), field("w", "20000"))
-		rembgComError(t, res, body, 400, "w", "Width exceeds the maximum of 10000 px")
-		res, body = postParts(t, tester, "/rmbg", nil, file("image", photo), field("h", "abc"))
-		rembgComError(t, res, body, 400, "h", "Invalid height: must be an integer from 1 to 10000")
-		res, body = postParts(t, tester, "/rmbg", nil, file("image", photo), field("angle", "ninety"))
-		rembgComError(t, res, body, 400, "angle", "Invalid angle: must be a number of degrees")
-		res, body = postParts(t, tester, "/rmbg", nil, file("image", photo), field("bg_color", "#12"))
-		rembgComError(t, res, body, 400, "bg_color", "")
-		res, body = postParts(t, tester, "/rmbg", nil, file("image", photo), field("mask", "true"), field("bg_color", "red"))
-		rembgComError(t, res, body, 400, "bg_color", "mask and bg_color cannot be used together")
-		res, body = postParts(t, tester, "/rmbg", nil, file("image", photo), field("format", "gif"))
-		rembgComError(t, res, body, 400, "format", "Invalid format: must be webp or png")
+		// Rows of the error reference in ../shared/seeds/rembg-com-api.txt, by line.
+		named := func(name string, data []byte) (*http.Response, []byte) {
+			var buf bytes.Buffer
+			mw := multipart.NewWriter(&buf)
+			w, _ := mw.CreateFormFile("image", name)
+			w.Write(data)
+			mw.Close()
+			return post(t, tester, "/rmbg", mw.FormDataContentType(), buf.Bytes())
+		}
+		for _, tc := range []struct {
+			line       int
+			parts      []part
+			field, msg string
+		}{
+			{301, []part{field("w", "10")}, "image", "No image file provided. Please include an 'image' field in your form data."},
+			{304, []part{field("image", "@@@")}, "image", "No file selected. Please choose an image file to upload."},
+			{310, []part{file("image", junk)}, "image", "File does not appear to be a valid image (invalid file signature)"},
+			{313, []part{file("image", nil)}, "image", "Uploaded file is empty (0 bytes)."},
+			{319, []part{file("image", solidPNG(t, 12000, 8))}, "image", "Image width (12000px) exceeds the maximum allowed width of 10000px."},
+			{322, []part{file("image", solidPNG(t, 8, 15000))}, "image", "Image height (15000px) exceeds the maximum allowed height of 10000px."},
+			{325, []part{file("image", photo), field("w", "abc")}, "w", "'w' must be an integer, got: 'abc'"},
+			{328, []part{file("image", photo), field("w", "-5")}, "w", "'w' must be at least 1, got: -5"},
+			{331, []part{file("image", photo), field("w", "15000")}, "w", "'w' must be at most 10000, got: 15000"},
+			{334, []part{file("image", photo), field("angle", "ninety")}, "angle", "'angle' must be a number, got: 'ninety'"},
+			{337, []part{file("image", photo), field("angle", "500")}, "angle", "'angle' must be between -360 and 360 degrees, got: 500.0"},
+			{340, []part{file("image", photo), field("format", "gif")}, "format", "Invalid format 'gif'. Allowed formats: PNG, JPEG, WEBP, BMP"},
+			{343, []part{file("image", photo), field("bg_color", "#12345")}, "bg_color", "Invalid color format '#12345'. Use hex format: #RGB, #RGBA, #RRGGBB, or #RRGGBBAA"},
+			{346, []part{file("image", photo), field("mask", "true"), field("bg_color", "red")}, "bg_color", "Cannot use 'mask=true' together with 'bg_color'. Choose one or the other."},
+		} {
+			res, body := postParts(t, tester, "/rmbg", nil, tc.parts...)
+			rembgComError(t, res, body, 400, tc.field, tc.msg)
+		}
+		// Line 307.
+		res, body := named("setup.exe", photo)
+		rembgComError(t, res, body, 400, "image", "File type '.exe' is not supported. Allowed formats: webp, bmp, png, jpg, jpeg")
+		// Line 316: 400, not 413; the file limit here is max_source_bytes 600KB.
 		res, body = postParts(t, tester, "/rmbg", nil, file("image", make([]byte, 700_000)))
-		rembgComError(t, res, body, 413, "image", "File too large")
+		rembgComError(t, res, body, 400, "image", "")
+		if v := string(body); !strings.Contains(v, "File size (0.7 MB) exceeds the maximum allowed size of ") {
+			t.Errorf("file too large: %s", v)
+		}
 
-		// Several at once: {"error":"Multiple validation errors","details":[...],"status":400}.
-		res, body = postParts(t, tester, "/rmbg", nil, file("image", photo), field("w", "x"), field("angle", "y"))
-		var v map[string]any
-		if err := json.Unmarshal(body, &v); err != nil || res.StatusCode != 400 {
+		// Lines 286-298: the docs' own multi-error example, both errors in order.
+		res, body = postParts(t, tester, "/rmbg", nil, file("image", photo), field("w", "abc"), field("angle", "500"))
+		want := `{"error":"Multiple validation errors","details":[{"field":"w","message":"'w' must be an integer, got: 'abc'"},` +
+			`{"field":"angle","message":"'angle' must be between -360 and 360 degrees, got: 500.0"}],"status":400}`
+		if res.StatusCode != 400 || string(body) != want {
 			t.Fatalf("%d %s", res.StatusCode, body)
-		}
-		sameKeys(t, "body", v, "error", "details", "status")
-		details := v["details"].([]any)
-		if v["error"] != "Multiple validation errors" || len(details) != 2 {
-			t.Fatalf("%s", body)
-		}
-		for _, d := range details {
-			sameKeys(t, "detail", d, "field", "message")
 		}
 	})
 
@@ -534,6 +548,12 @@ func TestAPIImages(t *testing.T) {
 		res, body := postParts(t, tester, "/rmbg", nil, file("image", photo))
 		if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/webp" {
 			t.Fatalf("%d %s %.200s", res.StatusCode, res.Header.Get("Content-Type"), body)
+		}
+		// rembg.js 1.3.1's default call (seed lines 49-76): w=0, h=0 mean unset.
+		res, body = postParts(t, tester, "/rmbg", nil, file("image", photo), field("exact_resize", "false"), field("w", "0"), field("h", "0"),
+			field("mask", "false"), field("return_base64", "false"), field("expand", "true"))
+		if _, w, h := imageSize(t, body); res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/webp" || w != 1000 || h != 667 {
+			t.Fatalf("rembg.js defaults: %d %s %dx%d", res.StatusCode, res.Header.Get("Content-Type"), w, h)
 		}
 		res, body = postParts(t, tester, "/rmbg", nil, file("image", photo), field("format", "png"), field("w", "200"), field("return_base64", "true"))
 		var v map[string]any
@@ -730,9 +750,10 @@ func TestAPIKeys(t *testing.T) {
 			t.Errorf("account with a wrong key: %d", status)
 		}
 		res, body = postParts(t, tester, "/rmbg", nil, file("image", photo))
-		rembgComError(t, res, body, 401, "x-api-key", "Missing API key")
+		// Lines 352-354; Matte has no anonymous tier, so no key is an invalid key.
+		rembgComError(t, res, body, 401, "x-api-key", "invalid api key")
 		res, body = postParts(t, tester, "/rmbg", []string{"x-api-key", "nope"}, file("image", photo))
-		rembgComError(t, res, body, 401, "x-api-key", "Invalid API key")
+		rembgComError(t, res, body, 401, "x-api-key", "invalid api key")
 		res, body = postParts(t, tester, "/v2/rembg/", []string{"ApiKey", "nope"}, file("image", photo))
 		fapiHubError(t, res, body, 401, "invalid_api_key")
 	})
@@ -740,7 +761,8 @@ func TestAPIKeys(t *testing.T) {
 		res, body := removeBG("broke-key")
 		removeBGError(t, res, body, 402, "insufficient_credits")
 		res, body = postParts(t, tester, "/rmbg", []string{"x-api-key", "broke-key"}, file("image", photo))
-		rembgComError(t, res, body, 402, "", "Insufficient credits")
+		// Lines 364-366: an exhausted monthly quota is a 429.
+		rembgComError(t, res, body, 429, "", "You've reached your monthly limit. Consider purchasing more credits.")
 		res, body = postParts(t, tester, "/v2/rembg/", []string{"ApiKey", "broke-key"}, file("image", photo))
 		fapiHubError(t, res, body, 402, "insufficient_credits")
 		if c := credits("broke-key"); c != 0 {
@@ -769,7 +791,7 @@ func TestAPIKeys(t *testing.T) {
 		res, body = removeBG("quota-key", field("roi", "0px 0px 1px 1px"))
 		removeBGError(t, res, body, 400, "unknown_foreground")
 		res, body = postParts(t, tester, "/rmbg", []string{"x-api-key", "quota-key"}, file("image", []byte("junk")))
-		rembgComError(t, res, body, 400, "image", "Unsupported file type")
+		rembgComError(t, res, body, 400, "image", "File does not appear to be a valid image (invalid file signature)")
 		if c := credits("quota-key"); c != 1 {
 			t.Fatalf("after one image and three errors: %v credits left, want 1", c)
 		}
@@ -804,7 +826,8 @@ func TestAPIKeys(t *testing.T) {
 		removeBGError(t, res, body, 429, "rate_limit_exceeded")
 		check429(res)
 		res, body = postParts(t, tester, "/rmbg", []string{"x-api-key", "slow-key"}, file("image", photo))
-		rembgComError(t, res, body, 429, "", "Rate limit exceeded")
+		// Lines 358-360.
+		rembgComError(t, res, body, 429, "", "You're making requests too quickly, Please Upgrade or slow down.")
 		check429(res)
 		res, body = postParts(t, tester, "/v2/rembg/", []string{"ApiKey", "slow-key"}, file("image", photo))
 		e := fapiHubError(t, res, body, 429, "rate_limit_exceeded")

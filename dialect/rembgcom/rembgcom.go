@@ -7,6 +7,11 @@
 package rembgcom
 
 import (
+	"errors"
+	"fmt"
+	"math"
+	"path"
+	"strconv"
 	"strings"
 
 	"github.com/jebosio/matte/dialect"
@@ -16,23 +21,61 @@ import (
 // MaxDimension bounds w, h and the source's sides (rembg.com's 10000 px).
 const MaxDimension = 10000
 
-// rembg.com messages, as its error bodies carry them.
+// rembg.com's messages, verbatim from its error reference; the ones with
+// a placeholder are built by the functions below.
 const (
-	MsgNoImage        = "No image file provided"
-	MsgEmptyFile      = "Empty file"
-	MsgUnsupported    = "Unsupported file type"
-	MsgCorrupt        = "The image could not be decoded"
-	MsgTooLarge       = "File too large"
-	MsgWidthTooLarge  = "Width exceeds the maximum of 10000 px"
-	MsgHeightTooLarge = "Height exceeds the maximum of 10000 px"
-	MsgInvalidWidth   = "Invalid width: must be an integer from 1 to 10000"
-	MsgInvalidHeight  = "Invalid height: must be an integer from 1 to 10000"
-	MsgInvalidAngle   = "Invalid angle: must be a number of degrees"
-	MsgInvalidColor   = "Invalid bg_color: use a hex colour (#RRGGBB or #RRGGBBAA) or a colour name"
-	MsgMaskWithColor  = "mask and bg_color cannot be used together"
-	MsgInvalidFormat  = "Invalid format: must be webp or png"
-	MsgMultiple       = "Multiple validation errors"
+	MsgNoImage       = "No image file provided. Please include an 'image' field in your form data."
+	MsgNoFile        = "No file selected. Please choose an image file to upload."
+	MsgCorrupt       = "File does not appear to be a valid image (invalid file signature)"
+	MsgEmptyFile     = "Uploaded file is empty (0 bytes)."
+	MsgMaskWithColor = "Cannot use 'mask=true' together with 'bg_color'. Choose one or the other."
+	MsgMultiple      = "Multiple validation errors"
+	// MsgAllowedFormats ends the format message. Matte cannot encode BMP,
+	// so format=bmp is refused with it too.
+	MsgAllowedFormats = "Allowed formats: PNG, JPEG, WEBP, BMP"
 )
+
+// allowedTypes are the upload extensions rembg.com lists.
+var allowedTypes = map[string]bool{".webp": true, ".bmp": true, ".png": true, ".jpg": true, ".jpeg": true}
+
+// MsgUnsupported is "File type '.exe' is not supported. ...".
+func MsgUnsupported(ext string) string {
+	return fmt.Sprintf("File type '%s' is not supported. Allowed formats: webp, bmp, png, jpg, jpeg", ext)
+}
+
+// MsgSideTooLarge is "Image width (12000px) exceeds the maximum allowed
+// width of 10000px." (side is "width" or "height").
+func MsgSideTooLarge(side string, px int) string {
+	return fmt.Sprintf("Image %s (%dpx) exceeds the maximum allowed %s of %dpx.", side, px, side, MaxDimension)
+}
+
+// msgNotInt, msgAtLeast, msgAtMost word a bad w or h.
+func msgNotInt(field, s string) string {
+	return fmt.Sprintf("'%s' must be an integer, got: '%s'", field, s)
+}
+func msgAtLeast(field, v string) string {
+	return fmt.Sprintf("'%s' must be at least 1, got: %s", field, v)
+}
+func msgAtMost(field, v string) string {
+	return fmt.Sprintf("'%s' must be at most %d, got: %s", field, MaxDimension, v)
+}
+
+// pyFloat writes f as Python's repr does ("500.0", "-360.5", "1e+16").
+func pyFloat(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case math.Abs(f) >= 1e16:
+		return strconv.FormatFloat(f, 'e', -1, 64)
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
+}
 
 // Request is a parsed POST /rmbg.
 type Request struct {
@@ -44,11 +87,11 @@ type Request struct {
 	Extras params.Extras
 }
 
-// Parse parses rembg.com's fields: image (file), format (webp|png,
-// default webp), w, h (1-10000), exact_resize, mask, return_base64, angle
-// (degrees, counter-clockwise as PIL), expand (default true), bg_color.
-// Every error is a 400 (413 for a file over maxSourceBytes) whose Field is
-// the field.
+// Parse parses rembg.com's fields: image (file), format (webp, png or jpeg;
+// default webp), w, h (1-10000; 0 is unset), exact_resize, mask, return_base64, angle
+// (-360 to 360 degrees, counter-clockwise as PIL), expand (default true), bg_color.
+// Every error is a 400 whose Field is the field, worded as rembg.com's
+// error reference words it.
 func Parse(b *dialect.Body, maxSourceBytes int64) (*Request, params.Errors) {
 	var errs params.Errors
 	bad := func(field, msg string) { errs = append(errs, invalid(field, msg)) }
@@ -60,31 +103,18 @@ func Parse(b *dialect.Body, maxSourceBytes int64) (*Request, params.Errors) {
 		errs = append(errs, e)
 	}
 	if s, ok := b.Text("format"); ok {
-		switch strings.ToLower(s) {
-		case "webp":
-		case "png":
+		switch strings.ToUpper(s) {
+		case "WEBP":
+		case "PNG":
 			p.Format = params.FormatPNG
+		case "JPEG":
+			p.Format = params.FormatJPEG
 		default:
-			bad("format", MsgInvalidFormat)
+			bad("format", fmt.Sprintf("Invalid format '%s'. %s", s, MsgAllowedFormats))
 		}
 	}
-	dim := func(field, invalid, tooLarge string) int {
-		s, ok := b.Text(field)
-		if !ok {
-			return 0
-		}
-		if f, good := dialect.ParseNumber(s); good && f > MaxDimension && f == float64(int(f)) {
-			bad(field, tooLarge)
-			return 0
-		}
-		v, good := dialect.ParseInt(s, 1, MaxDimension)
-		if !good {
-			bad(field, invalid)
-		}
-		return v
-	}
-	p.Width = dim("w", MsgInvalidWidth, MsgWidthTooLarge)
-	p.Height = dim("h", MsgInvalidHeight, MsgHeightTooLarge)
+	p.Width = dimension(b, "w", bad)
+	p.Height = dimension(b, "h", bad)
 	boolean := func(field string, def bool) bool {
 		s, ok := b.Text(field)
 		if !ok {
@@ -104,20 +134,24 @@ func Parse(b *dialect.Body, maxSourceBytes int64) (*Request, params.Errors) {
 	mask := boolean("mask", false)
 	r.ReturnBase64 = boolean("return_base64", false)
 	expand := boolean("expand", true)
-	if s, ok := b.Text("angle"); ok {
-		f, good := dialect.ParseNumber(s)
-		if !good {
-			bad("angle", MsgInvalidAngle)
+	if s, ok := b.Text("angle"); ok && strings.TrimSpace(s) != "" {
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		switch {
+		case err != nil && !errors.Is(err, strconv.ErrRange), math.IsNaN(f):
+			bad("angle", fmt.Sprintf("'angle' must be a number, got: '%s'", s))
+		case f < -360 || f > 360:
+			bad("angle", fmt.Sprintf("'angle' must be between -360 and 360 degrees, got: %s", pyFloat(f)))
+		default:
+			// PIL turns counter-clockwise; Params.Rotate is clockwise.
+			p.Rotate = dialect.NormalizeAngle(-f)
 		}
-		// PIL turns counter-clockwise; Params.Rotate is clockwise.
-		p.Rotate = dialect.NormalizeAngle(-f)
 	}
 	r.Extras.KeepCanvas = !expand && p.Rotate != 0
 	if s, ok := b.Text("bg_color"); ok {
 		c, err := params.ParseColor(s)
 		switch {
 		case err != nil:
-			bad("bg_color", MsgInvalidColor)
+			bad("bg_color", fmt.Sprintf("Invalid color format '%s'. Use hex format: #RGB, #RGBA, #RRGGBB, or #RRGGBBAA", s))
 		case mask:
 			bad("bg_color", MsgMaskWithColor)
 		default:
@@ -131,10 +165,39 @@ func Parse(b *dialect.Body, maxSourceBytes int64) (*Request, params.Errors) {
 	return r, nil
 }
 
+// dimension parses w or h: unset when absent, empty or 0 (rembg.js always
+// sends w=0 and h=0), else an integer from 1 to MaxDimension.
+func dimension(b *dialect.Body, field string, bad func(field, msg string)) int {
+	s, ok := b.Text(field)
+	t := strings.TrimSpace(s)
+	if !ok || t == "" {
+		return 0
+	}
+	v, err := strconv.Atoi(t)
+	switch {
+	case errors.Is(err, strconv.ErrRange) && strings.HasPrefix(t, "-"):
+		bad(field, msgAtLeast(field, t))
+	case errors.Is(err, strconv.ErrRange):
+		bad(field, msgAtMost(field, strings.TrimPrefix(t, "+")))
+	case err != nil:
+		bad(field, msgNotInt(field, s))
+	case v < 0:
+		bad(field, msgAtLeast(field, strconv.Itoa(v)))
+	case v > MaxDimension:
+		bad(field, msgAtMost(field, strconv.Itoa(v)))
+	default:
+		return v
+	}
+	return 0
+}
+
 // image takes the image: a file part, or base64 text (a data URL or plain).
 func (r *Request) image(b *dialect.Body, maxSourceBytes int64) *params.Error {
 	var data []byte
 	if f, ok := b.File("image"); ok {
+		if ext := strings.ToLower(path.Ext(f.Filename)); ext != "" && !allowedTypes[ext] {
+			return invalid("image", MsgUnsupported(ext))
+		}
 		if len(f.Data) == 0 {
 			return invalid("image", MsgEmptyFile)
 		}
@@ -142,17 +205,23 @@ func (r *Request) image(b *dialect.Body, maxSourceBytes int64) *params.Error {
 	} else if s, ok := b.Text("image"); ok {
 		d, err := dialect.DecodeBase64(s)
 		if err != nil || len(d) == 0 {
-			return invalid("image", MsgUnsupported)
+			return invalid("image", MsgNoFile)
 		}
 		data = d
 	} else {
 		return invalid("image", MsgNoImage)
 	}
 	if maxSourceBytes > 0 && int64(len(data)) > maxSourceBytes {
-		return &params.Error{Status: 413, Code: "file_too_large", Title: "File too large", Field: "image", Detail: MsgTooLarge}
+		return invalid("image", MsgFileTooLarge(int64(len(data)), maxSourceBytes))
 	}
 	r.Source = dialect.Image{Data: data, Field: "image"}
 	return nil
+}
+
+// MsgFileTooLarge is "File size (55.2 MB) exceeds the maximum allowed size
+// of 50 MB." (sizes in MiB, at most one decimal).
+func MsgFileTooLarge(size, limit int64) string {
+	return fmt.Sprintf("File size (%s MB) exceeds the maximum allowed size of %s MB.", megabytes(size), megabytes(limit))
 }
 
 // Images is the source; rembg.com has no background image.
@@ -162,10 +231,10 @@ func (r *Request) Images() (dialect.Image, *dialect.Image) { return r.Source, ni
 func (r *Request) Plan(w, h int, _ []byte) (dialect.Plan, params.Errors) {
 	var errs params.Errors
 	if w > MaxDimension {
-		errs = append(errs, invalid("image", MsgWidthTooLarge))
+		errs = append(errs, invalid("image", MsgSideTooLarge("width", w)))
 	}
 	if h > MaxDimension {
-		errs = append(errs, invalid("image", MsgHeightTooLarge))
+		errs = append(errs, invalid("image", MsgSideTooLarge("height", h)))
 	}
 	if errs != nil {
 		return dialect.Plan{}, errs

@@ -36,6 +36,13 @@ var API = &dialect.API{
 	Usage:       WriteUsage,
 }
 
+// rembg.com's messages for the key, the rate limit and the monthly quota.
+const (
+	MsgInvalidKey   = "invalid api key"
+	MsgTooQuickly   = "You're making requests too quickly, Please Upgrade or slow down."
+	MsgMonthlyLimit = "You've reached your monthly limit. Consider purchasing more credits."
+)
+
 func one(status int, field, msg string) params.Errors {
 	return params.Errors{{Status: status, Code: "error", Field: field, Detail: msg}}
 }
@@ -46,20 +53,22 @@ func Fail(f dialect.Failure) params.Errors {
 	case dialect.FailMethod:
 		return params.Errors{dialect.MethodNotAllowed(f)}
 	case dialect.FailKeyMissing:
-		return one(http.StatusUnauthorized, "x-api-key", "Missing API key")
+		// rembg.com serves anonymous callers; Matte requires a key, so a
+		// missing one is answered as an invalid one.
+		return one(http.StatusUnauthorized, "x-api-key", MsgInvalidKey)
 	case dialect.FailKeyInvalid:
-		return one(http.StatusUnauthorized, "x-api-key", "Invalid API key")
+		return one(http.StatusUnauthorized, "x-api-key", MsgInvalidKey)
 	case dialect.FailRateLimited:
-		return one(http.StatusTooManyRequests, "", "Rate limit exceeded")
+		return one(http.StatusTooManyRequests, "", MsgTooQuickly)
 	case dialect.FailCredits:
-		return one(http.StatusPaymentRequired, "", "Insufficient credits")
+		return one(http.StatusTooManyRequests, "", MsgMonthlyLimit)
 	case dialect.FailBodyTooLarge:
 		if f.Size > 0 {
-			// rembg.com's documented wording for a file over its limit.
-			return one(http.StatusRequestEntityTooLarge, "image",
-				fmt.Sprintf("File size (%s MB) exceeds the maximum allowed size of %s MB.", megabytes(f.Size), megabytes(f.Limit)))
+			return one(http.StatusBadRequest, "image", MsgFileTooLarge(f.Size, f.Limit))
 		}
-		return one(http.StatusRequestEntityTooLarge, "image", MsgTooLarge)
+		// Cut off while read: the size is not known, only that it is over.
+		return one(http.StatusBadRequest, "image",
+			fmt.Sprintf("File size (over %s MB) exceeds the maximum allowed size of %s MB.", megabytes(f.Limit), megabytes(f.Limit)))
 	case dialect.FailBodyTimeout:
 		return one(http.StatusRequestTimeout, "", f.Detail)
 	case dialect.FailBody:
@@ -83,12 +92,11 @@ func megabytes(n int64) string {
 func transformError(err error) params.Errors {
 	first := params.AsErrors(err)[0]
 	switch first.Code {
-	case params.CodeUnknownFormat:
-		return one(http.StatusBadRequest, "image", MsgUnsupported)
-	case params.CodeCorruptSource:
+	case params.CodeUnknownFormat, params.CodeCorruptSource:
 		return one(http.StatusBadRequest, "image", MsgCorrupt)
 	case params.CodeSourceTooLarge, params.CodeResolutionTooHigh:
-		return one(http.StatusRequestEntityTooLarge, "image", first.Detail)
+		// rembg.com answers every image over its limits with a 400.
+		return one(http.StatusBadRequest, "image", first.Detail)
 	}
 	switch {
 	case first.Status == http.StatusNotImplemented, first.Status == http.StatusServiceUnavailable:
