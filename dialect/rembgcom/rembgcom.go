@@ -2,8 +2,8 @@
 // /api/membership-usage, with the key in x-api-key. It parses rembg.com's fields onto params.Params and
 // params.Extras, and holds its messages, its error shapes
 // ({"error","field","status"}, or {"error":"Multiple validation
-// errors","details":[...],"status":400}) and its success answers (the
-// image, or {"base64Image":...}). API plugs it into the hosted-API flow.
+// errors","details":[...],"status":400}) and its success answer (the
+// image, with or without return_base64). API plugs it into the hosted-API flow.
 package rembgcom
 
 import (
@@ -81,7 +81,9 @@ func pyFloat(f float64) string {
 type Request struct {
 	Source dialect.Image
 	Params params.Params
-	// ReturnBase64 answers JSON with the image as a data URL.
+	// ReturnBase64 is return_base64. The answer is still the image itself:
+	// rembg.js base64-encodes the raw body into "data:image/png;base64,..."
+	// on its own, so the format defaults to PNG to make that label true.
 	ReturnBase64 bool
 	// Extras carries expand=false (KeepCanvas).
 	Extras params.Extras
@@ -102,7 +104,8 @@ func Parse(b *dialect.Body, maxSourceBytes int64) (*Request, params.Errors) {
 	if e := r.image(b, maxSourceBytes); e != nil {
 		errs = append(errs, e)
 	}
-	if s, ok := b.Text("format"); ok {
+	s, formatSet := b.Text("format")
+	if formatSet {
 		switch strings.ToUpper(s) {
 		case "WEBP":
 		case "PNG":
@@ -133,6 +136,9 @@ func Parse(b *dialect.Body, maxSourceBytes int64) (*Request, params.Errors) {
 	}
 	mask := boolean("mask", false)
 	r.ReturnBase64 = boolean("return_base64", false)
+	if r.ReturnBase64 && !formatSet {
+		p.Format = params.FormatPNG
+	}
 	expand := boolean("expand", true)
 	if s, ok := b.Text("angle"); ok && strings.TrimSpace(s) != "" {
 		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)

@@ -66,7 +66,9 @@ func TestRembgComFields(t *testing.T) {
 		{"exact_resize with one side", map[string]string{"w": "800", "exact_resize": "1"}, on(func(p *params.Params) { p.Width = 800 }), nil},
 		{"w of 10000", map[string]string{"w": "10000"}, on(func(p *params.Params) { p.Width = 10000 }), nil},
 		{"mask", map[string]string{"mask": "true"}, on(func(p *params.Params) { p.Removal.MaskOnly = true }), nil},
-		{"return_base64", map[string]string{"return_base64": "True"}, on(nil), func(t *testing.T, r *Request) {
+		// Lines 49-52 and rembg.js 1.3.1, which labels the raw body data:image/png: PNG unless format is given.
+		{"return_base64 keeps an explicit format", map[string]string{"return_base64": "true", "format": "webp"}, on(nil), nil},
+		{"return_base64", map[string]string{"return_base64": "True"}, on(func(p *params.Params) { p.Format = params.FormatPNG }), func(t *testing.T, r *Request) {
 			if !r.ReturnBase64 {
 				t.Error("return_base64 off")
 			}

@@ -1,7 +1,6 @@
 package rembgcom
 
 import (
-	"encoding/base64"
 	"fmt"
 	"math"
 	"net/http"
@@ -138,17 +137,11 @@ func WriteErrors(w http.ResponseWriter, errs params.Errors, _ time.Duration) {
 	}{MsgMultiple, details, http.StatusBadRequest})
 }
 
-// Respond writes the image, or with return_base64
-// {"base64Image":"data:<type>;base64,..."}; both with X-Width and X-Height.
+// Respond writes the image with X-Width and X-Height, return_base64 or
+// not: the client encodes the body itself (see Request.ReturnBase64).
 func (r *Request) Respond(w http.ResponseWriter, _ *http.Request, res dialect.Result) {
 	hdr := w.Header()
 	hdr.Set("X-Width", strconv.Itoa(res.Width))
 	hdr.Set("X-Height", strconv.Itoa(res.Height))
-	if !r.ReturnBase64 {
-		dialect.WriteImage(w, res)
-		return
-	}
-	dialect.WriteJSON(w, http.StatusOK, struct {
-		Base64Image string `json:"base64Image"`
-	}{"data:" + res.ContentType + ";base64," + base64.StdEncoding.EncodeToString(res.Image)})
+	dialect.WriteImage(w, res)
 }
