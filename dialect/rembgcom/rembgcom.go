@@ -60,6 +60,14 @@ func msgAtMost(field, v string) string {
 	return fmt.Sprintf("'%s' must be at most %d, got: %s", field, MaxDimension, v)
 }
 
+// echo bounds a client's value repeated in a message to 40 bytes.
+func echo(s string) string {
+	if len(s) > 40 {
+		return strings.ToValidUTF8(s[:40], "") + "..."
+	}
+	return s
+}
+
 // pyFloat writes f as Python's repr does ("500.0", "-360.5", "1e+16").
 func pyFloat(f float64) string {
 	switch {
@@ -113,7 +121,7 @@ func Parse(b *dialect.Body, maxSourceBytes int64) (*Request, params.Errors) {
 		case "JPEG":
 			p.Format = params.FormatJPEG
 		default:
-			bad("format", fmt.Sprintf("Invalid format '%s'. %s", s, MsgAllowedFormats))
+			bad("format", fmt.Sprintf("Invalid format '%s'. %s", echo(s), MsgAllowedFormats))
 		}
 	}
 	p.Width = dimension(b, "w", bad)
@@ -144,7 +152,7 @@ func Parse(b *dialect.Body, maxSourceBytes int64) (*Request, params.Errors) {
 		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 		switch {
 		case err != nil && !errors.Is(err, strconv.ErrRange), math.IsNaN(f):
-			bad("angle", fmt.Sprintf("'angle' must be a number, got: '%s'", s))
+			bad("angle", fmt.Sprintf("'angle' must be a number, got: '%s'", echo(s)))
 		case f < -360 || f > 360:
 			bad("angle", fmt.Sprintf("'angle' must be between -360 and 360 degrees, got: %s", pyFloat(f)))
 		default:
@@ -157,7 +165,7 @@ func Parse(b *dialect.Body, maxSourceBytes int64) (*Request, params.Errors) {
 		c, err := params.ParseColor(s)
 		switch {
 		case err != nil:
-			bad("bg_color", fmt.Sprintf("Invalid color format '%s'. Use hex format: #RGB, #RGBA, #RRGGBB, or #RRGGBBAA", s))
+			bad("bg_color", fmt.Sprintf("Invalid color format '%s'. Use hex format: #RGB, #RGBA, #RRGGBB, or #RRGGBBAA", echo(s)))
 		case mask:
 			bad("bg_color", MsgMaskWithColor)
 		default:
@@ -182,11 +190,11 @@ func dimension(b *dialect.Body, field string, bad func(field, msg string)) int {
 	v, err := strconv.Atoi(t)
 	switch {
 	case errors.Is(err, strconv.ErrRange) && strings.HasPrefix(t, "-"):
-		bad(field, msgAtLeast(field, t))
+		bad(field, msgAtLeast(field, echo(t)))
 	case errors.Is(err, strconv.ErrRange):
-		bad(field, msgAtMost(field, strings.TrimPrefix(t, "+")))
+		bad(field, msgAtMost(field, echo(strings.TrimPrefix(t, "+"))))
 	case err != nil:
-		bad(field, msgNotInt(field, s))
+		bad(field, msgNotInt(field, echo(s)))
 	case v < 0:
 		bad(field, msgAtLeast(field, strconv.Itoa(v)))
 	case v > MaxDimension:
@@ -202,7 +210,7 @@ func (r *Request) image(b *dialect.Body, maxSourceBytes int64) *params.Error {
 	var data []byte
 	if f, ok := b.File("image"); ok {
 		if ext := strings.ToLower(path.Ext(f.Filename)); ext != "" && !allowedTypes[ext] {
-			return invalid("image", MsgUnsupported(ext))
+			return invalid("image", MsgUnsupported(echo(ext)))
 		}
 		if len(f.Data) == 0 {
 			return invalid("image", MsgEmptyFile)

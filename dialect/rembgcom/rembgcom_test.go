@@ -3,6 +3,7 @@ package rembgcom
 import (
 	"bytes"
 	"mime/multipart"
+	"strings"
 	"testing"
 
 	"github.com/jebosio/matte/dialect"
@@ -148,6 +149,8 @@ func TestRembgComErrors(t *testing.T) {
 		{"bg_color", map[string]string{"bg_color": "#12345"}, "bg_color", "Invalid color format '#12345'. Use hex format: #RGB, #RGBA, #RRGGBB, or #RRGGBBAA"},
 		// Lines 346-348.
 		{"mask with bg_color", map[string]string{"mask": "true", "bg_color": "red"}, "bg_color", "Cannot use 'mask=true' together with 'bg_color'. Choose one or the other."},
+		// A client's value is echoed cut after 40 bytes.
+		{"long value", map[string]string{"w": strings.Repeat("x", 100)}, "w", "'w' must be an integer, got: '" + strings.Repeat("x", 40) + "...'"},
 		// Booleans: the reference has no row; Matte's own wording.
 		{"exact_resize", map[string]string{"exact_resize": "yes"}, "exact_resize", "Invalid exact_resize: must be true or false"},
 		{"mask", map[string]string{"mask": "2"}, "mask", "Invalid mask: must be true or false"},
