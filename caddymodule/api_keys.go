@@ -210,13 +210,6 @@ func (s *usageStore) settle(id string, quota *float64, cost float64, charged boo
 	return s.saveLocked()
 }
 
-// used is the month's charged credits.
-func (s *usageStore) used(id string) float64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.current(id).Used
-}
-
 // saveLocked writes the usage file atomically (writeAtomic).
 func (s *usageStore) saveLocked() error {
 	if s.path == "" {
