@@ -196,7 +196,7 @@ func (mt *matter) Spec(model string) (transform.ModelSpec, error) {
 		Kernel: string(p.ResizeKernel), MaskKernel: string(p.MaskKernel)}, nil
 }
 
-func (mt *matter) Matte(ctx context.Context, model, sourceHash string, input func() ([]byte, error)) ([]byte, error) {
+func (mt *matter) Matte(ctx context.Context, model, sourceHash string, private bool, input func() ([]byte, error)) ([]byte, error) {
 	s, err := mt.session(model)
 	if err != nil {
 		return nil, err
@@ -213,7 +213,7 @@ func (mt *matter) Matte(ctx context.Context, model, sourceHash string, input fun
 			return cache.Entry{}, false, err
 		}
 		mt.metrics.observeInference()
-		return cache.Entry{Value: mask, ContentType: "application/x-matte"}, shareable(ctx), nil
+		return cache.Entry{Value: mask, ContentType: "application/x-matte"}, !private, nil
 	})
 	if errors.Is(err, segment.ErrQueueFull) {
 		return nil, &params.Error{Status: http.StatusServiceUnavailable, Code: "overloaded", Title: "Overloaded",

@@ -258,13 +258,10 @@ func (h *Handler) transform(ctx context.Context, req *imageRequest, src []byte) 
 		return cache.Entry{}, false, ctx.Err()
 	}
 	defer func() { <-h.slots }()
-	if req.Private {
-		ctx = withPrivate(ctx)
-	}
 	start := time.Now()
 	info := req.Memo.Info
 	info.Hash = req.Memo.Hash
-	res, err := h.pipeline.Process(ctx, &transform.Request{Source: src, Info: info, Params: req.Params, Extras: req.Extras, Format: req.Format})
+	res, err := h.pipeline.Process(ctx, &transform.Request{Source: src, Info: info, Params: req.Params, Extras: req.Extras, Format: req.Format, Private: req.Private})
 	h.metrics.observeTransform(time.Since(start), err)
 	if err != nil {
 		return cache.Entry{}, false, err
@@ -275,19 +272,4 @@ func (h *Handler) transform(ctx context.Context, req *imageRequest, src []byte) 
 	}
 	return cache.Entry{Value: res.Body, ContentType: res.Format.ContentType(), Created: time.Now(), Tag: req.Tag,
 		Meta: encodeMeta(entryMeta{Result: &meta})}, !req.Private, nil
-}
-
-// privateKey marks the context of a transform of a private source, for the
-// matte cache that the pipeline reaches through Matter.Matte.
-type privateKey struct{}
-
-func withPrivate(ctx context.Context) context.Context {
-	return context.WithValue(ctx, privateKey{}, true)
-}
-
-// shareable reports whether what is computed under ctx may be stored in the
-// shared cache.
-func shareable(ctx context.Context) bool {
-	private, _ := ctx.Value(privateKey{}).(bool)
-	return !private
 }

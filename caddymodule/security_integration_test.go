@@ -127,6 +127,7 @@ func TestPrivateBackgroundIsNotShared(t *testing.T) {
 			models_dir %s/models
 		}`, rt, rt)), "caddyfile")
 	url := "http://localhost:9080/img/gray.jpg?rembg=1&w=32&fm=png&bg-image=/private/secret.jpg"
+	inferences := metricValue(t, "matte_inferences_total")
 	for i := 0; i < 2; i++ {
 		res, body := get(t, tester, url, "Authorization", basicAuth("alice", "alice-secret"))
 		if res.StatusCode != 200 {
@@ -135,6 +136,10 @@ func TestPrivateBackgroundIsNotShared(t *testing.T) {
 		if cc, xc := res.Header.Get("Cache-Control"), res.Header.Get("X-Cache"); !strings.Contains(cc, "private") || xc != "MISS" {
 			t.Fatalf("request %d: Cache-Control %q, X-Cache %q; want private and not stored", i, cc, xc)
 		}
+	}
+	// The matte of a private request is not kept either: each ran the model.
+	if n := metricValue(t, "matte_inferences_total") - inferences; n != 2 {
+		t.Errorf("%v inferences for two private requests, want 2 (the matte must not be cached)", n)
 	}
 }
 

@@ -71,6 +71,10 @@ type Request struct {
 	// Format is the output format (see NegotiateFormat); FormatSource
 	// negotiates it here without an Accept header.
 	Format params.Format
+	// Private marks a source that a shared cache may not store (RFC 9111:
+	// private, no-store, Authorization, Vary: Cookie); the Matter is told
+	// not to keep its matte.
+	Private bool
 }
 
 // Result is an encoded output image.

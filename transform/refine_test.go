@@ -102,7 +102,7 @@ func (blurMatter) Spec(string) (transform.ModelSpec, error) {
 	return transform.ModelSpec{ID: "blur@0000", Width: 64, Height: 64, Kernel: "linear"}, nil
 }
 
-func (blurMatter) Matte(ctx context.Context, model, sourceHash string, input func() ([]byte, error)) ([]byte, error) {
+func (blurMatter) Matte(ctx context.Context, model, sourceHash string, private bool, input func() ([]byte, error)) ([]byte, error) {
 	mask := make([]byte, 64*64)
 	for y := 0; y < 64; y++ {
 		for x := 0; x < 64; x++ {
@@ -226,7 +226,7 @@ func (m *onceMatter) Spec(model string) (transform.ModelSpec, error) {
 		Kernel: string(p.ResizeKernel), MaskKernel: string(p.MaskKernel)}, nil
 }
 
-func (m *onceMatter) Matte(ctx context.Context, model, sourceHash string, input func() ([]byte, error)) ([]byte, error) {
+func (m *onceMatter) Matte(ctx context.Context, model, sourceHash string, private bool, input func() ([]byte, error)) ([]byte, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if mask, ok := m.mattes[sourceHash]; ok {

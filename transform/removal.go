@@ -39,7 +39,9 @@ type Matter interface {
 	// sourceHash: spec.Width x spec.Height bytes, 255 = foreground. input
 	// renders the source as packed RGB at the model's size; implementations
 	// call it only when they have no cached matte, from any goroutine.
-	Matte(ctx context.Context, model, sourceHash string, input func() ([]byte, error)) ([]byte, error)
+	// private means the source may not be kept in a shared cache
+	// (Request.Private): its matte must not be stored either.
+	Matte(ctx context.Context, model, sourceHash string, private bool, input func() ([]byte, error)) ([]byte, error)
 }
 
 // Box is a rectangle in output pixels.
@@ -79,7 +81,7 @@ func (j *job) loadForRemoval() error {
 	scale := removalLoadScale(p, math.Max(float64(g.resizeW)/float64(planW), float64(g.resizeH)/float64(planH)))
 	lw, lh := atLeast1(float64(src.Width)*scale), atLeast1(float64(src.Height)*scale)
 
-	mask, err := j.pl.opts.Matter.Matte(j.ctx, p.Removal.Model, src.Hash, func() ([]byte, error) { return modelInput(j.req.Source, src, spec) })
+	mask, err := j.pl.opts.Matter.Matte(j.ctx, p.Removal.Model, src.Hash, j.req.Private, func() ([]byte, error) { return modelInput(j.req.Source, src, spec) })
 	if err != nil {
 		return err
 	}

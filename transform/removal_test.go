@@ -24,7 +24,7 @@ func (m *redMatter) Spec(model string) (ModelSpec, error) {
 	return ModelSpec{ID: "red@0000", Width: 64, Height: 64, Kernel: "linear"}, nil
 }
 
-func (m *redMatter) Matte(ctx context.Context, model, sourceHash string, input func() ([]byte, error)) ([]byte, error) {
+func (m *redMatter) Matte(ctx context.Context, model, sourceHash string, private bool, input func() ([]byte, error)) ([]byte, error) {
 	m.calls.Add(1)
 	rgb, err := input()
 	if err != nil {

@@ -255,7 +255,7 @@ func (m *matter) Spec(model string) (transform.ModelSpec, error) {
 		Kernel: string(p.ResizeKernel), MaskKernel: string(p.MaskKernel)}, nil
 }
 
-func (m *matter) Matte(ctx context.Context, model, sourceHash string, input func() ([]byte, error)) ([]byte, error) {
+func (m *matter) Matte(ctx context.Context, model, sourceHash string, private bool, input func() ([]byte, error)) ([]byte, error) {
 	p := m.s.Preset()
 	var cached string
 	if m.cacheDir != "" {
