@@ -1,0 +1,50 @@
+package dialect
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/jebosio/matte/params"
+)
+
+// URLDialect reads one CDN's image-URL form (Cloudflare's /cdn-cgi/image/,
+// imgproxy's processing path, ipx's /_ipx/, Next.js's /_next/image, ...)
+// into Matte's canonical request. A dialect is a value built once from its
+// Caddyfile settings (signing keys and the like) and then shared by every
+// request, so Parse must be safe for concurrent use and must not keep u.
+//
+// The handler tries the dialects a site turns on, in their configured
+// order, before the imgix query: the first that claims a URL answers it.
+type URLDialect interface {
+	// Name is the dialect's name in the Caddyfile, metrics and logs
+	// ("cloudflare").
+	Name() string
+	// Parse reads u's path and query (u.Path is decoded, u.RawPath and
+	// u.RawQuery are as sent). ok is false when the URL is not in this
+	// dialect's form at all (a plain /img/shoe.jpg for a path-prefix
+	// dialect); the request then goes on untouched. When ok, a bad option
+	// or signature is returned as a params.Error or params.Errors naming
+	// the offending option in the dialect's own spelling; the handler
+	// answers it in Matte's JSON error shape.
+	Parse(u *url.URL) (req ImageURL, ok bool, err error)
+}
+
+// ImageURL is one image request as a URL dialect read it: the transform
+// and where its source is.
+type ImageURL struct {
+	Params params.Params
+	// Source is where the source image is: a path on this site
+	// ("/img/shoe.jpg", asked of the next handler or the origin like any
+	// query-dialect request), or an absolute http(s) URL, fetched by the
+	// SSRF-safe fetcher under the origin block's allowlist.
+	Source string
+	// Query is the raw query to send with a local Source (the dialect's own
+	// parameters removed); empty for a remote one.
+	Query string
+}
+
+// Remote reports whether the source is an absolute URL, not a path on
+// this site.
+func (i ImageURL) Remote() bool {
+	return strings.HasPrefix(i.Source, "http://") || strings.HasPrefix(i.Source, "https://")
+}
