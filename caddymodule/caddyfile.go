@@ -98,6 +98,10 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    api_body_timeout <duration>       # time an API request body may take to arrive; default 30s
 //	    api_improve_dir <path>            # where remove.bg's POST /v1.0/improve stores images; default <caddy data>/matte/improve
 //	    api_improve_max <n>               # submissions that folder may hold (then 429); default 1000
+//	    url_dialect <name> [{             # repeat; tried in order before the imgix query: cloudflare, imgproxy,
+//	        key  <secret>                 #   ipx, thumbor, nextjs, netlify, wsrv, imagekit; signing key (imgproxy:
+//	        salt <secret>                 #   hex key and salt; thumbor: key); remote sources need origin allow_hosts
+//	    }]
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
@@ -314,6 +318,8 @@ func (h *Handler) parseBlockOption(o option) (handled bool, err error) {
 			return true, d.ArgErr()
 		}
 		return true, parseRembg(d, &h.Rembg)
+	case "url_dialect":
+		return true, parseURLDialect(d, args, h)
 	case "removebg", "rembg_com", "fapihub", "api_key", "api_usage_file", "api_body_timeout", "api_improve_dir", "api_improve_max":
 		return true, parseAPIDirective(d, o.key, args, &h.APIs)
 	}
@@ -321,6 +327,30 @@ func (h *Handler) parseBlockOption(o option) (handled bool, err error) {
 }
 
 var _ caddyfile.Unmarshaler = (*Handler)(nil)
+
+// parseURLDialect reads `url_dialect <name> [{ key <v>  salt <v> }]`.
+func parseURLDialect(d *caddyfile.Dispenser, args []string, h *Handler) error {
+	if len(args) != 1 {
+		return d.ArgErr()
+	}
+	c := URLDialectConfig{Name: args[0]}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		key, vals := d.Val(), d.RemainingArgs()
+		if len(vals) != 1 {
+			return d.ArgErr()
+		}
+		switch key {
+		case "key":
+			c.Key = vals[0]
+		case "salt":
+			c.Salt = vals[0]
+		default:
+			return d.Errf("unrecognized url_dialect option %q", key)
+		}
+	}
+	h.URLDialects = append(h.URLDialects, c)
+	return nil
+}
 
 func parseRembg(d *caddyfile.Dispenser, r *Removal) error {
 	for nesting := d.Nesting(); d.NextBlock(nesting); {

@@ -93,6 +93,9 @@ type Handler struct {
 	// Origin fetches sources from a remote origin instead of the next
 	// handler, and sets the rules for every remote fetch.
 	Origin *Origin `json:"origin,omitempty"`
+	// URLDialects are the CDN URL forms (Cloudflare, imgproxy, ...) this
+	// handler reads, tried in order before the imgix query (urldialect.go).
+	URLDialects []URLDialectConfig `json:"url_dialects,omitempty"`
 	// QueueMegapixels bounds the megapixels of transforms waiting for a
 	// worker (default 4 x workers x 25); past it, 503 with Retry-After.
 	QueueMegapixels int `json:"queue_megapixels,omitempty"`
@@ -113,6 +116,7 @@ type Handler struct {
 	matter   *matter      // nil when background removal is off or unavailable
 	metrics  *metrics
 	guard    guard
+	dialects []urlDialect
 	logger   *zap.Logger
 }
 
@@ -156,6 +160,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	if err := h.provisionFetcher(); err != nil {
+		return err
+	}
+	if err := h.provisionURLDialects(); err != nil {
 		return err
 	}
 	if !h.CacheOff {
@@ -289,6 +296,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if err != nil {
 		return h.writeError(w, r, err)
 	}
+	if len(h.dialects) > 0 {
+		if handled, err := h.serveURLDialect(w, r, rawQuery, next); handled {
+			return err
+		}
+	}
 	opts, err := imgix.ParseQuery(matteQuery(rawQuery))
 	if err != nil {
 		return h.writeError(w, r, err)
@@ -299,7 +311,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		}
 		return h.passOrigin(w, r, rawQuery)
 	}
-	req := &imageRequest{Params: opts, w: w, r: r}
+	req := &imageRequest{Params: opts, Dialect: "imgix", w: w, r: r}
 	if opts.Removal.BgImage != "" {
 		if err := h.loadBackgroundImage(req); err != nil {
 			return h.writeError(w, r, err)

@@ -84,7 +84,7 @@ func sanitizeSourceHeader(h http.Header) {
 // the origin URL (the fetcher sends its own). The shared cache's rules
 // (shareability, memoKey) judge the origin's response against it.
 func (h *Handler) sentHeader(req *imageRequest) http.Header {
-	if h.guard.origin != nil {
+	if h.guard.origin != nil || req.remote != "" {
 		return http.Header{}
 	}
 	return req.origin.Header
@@ -97,8 +97,8 @@ func (h *Handler) sentHeader(req *imageRequest) http.Header {
 func (h *Handler) fetch(req *imageRequest, next caddyhttp.Handler, rec *sourceRecorder, or *http.Request) (done bool, err error) {
 	var nextErr error
 	var aborted bool
-	if h.guard.origin != nil {
-		if err := h.fetchOrigin(req.r, or, rec); err != nil {
+	if req.remote != "" || h.guard.origin != nil {
+		if err := h.fetchOrigin(req, or, rec); err != nil {
 			return true, h.writeError(req.w, req.r, err)
 		}
 	} else {
@@ -144,14 +144,18 @@ func catchAbort(serve func() error) (err error, aborted bool) {
 	return serve(), false
 }
 
-// fetchOrigin gets the source from the configured origin URL (SSRF-safe),
-// conditionally when or carries validators. It fills rec as the next
-// handler would.
-func (h *Handler) fetchOrigin(r *http.Request, or *http.Request, rec *sourceRecorder) error {
-	u := *h.guard.origin
-	u.Path = strings.TrimSuffix(u.Path, "/") + or.URL.Path
-	u.RawQuery = or.URL.RawQuery
-	res, err := h.guard.fetcher.Fetch(r.Context(), fetch.Request{URL: u.String(), Accept: "image/*",
+// fetchOrigin gets the source from the configured origin URL, or req's
+// remote URL when it has one (SSRF-safe), conditionally when or carries
+// validators. It fills rec as the next handler would.
+func (h *Handler) fetchOrigin(req *imageRequest, or *http.Request, rec *sourceRecorder) error {
+	src := req.remote
+	if src == "" {
+		u := *h.guard.origin
+		u.Path = strings.TrimSuffix(u.Path, "/") + or.URL.Path
+		u.RawQuery = or.URL.RawQuery
+		src = u.String()
+	}
+	res, err := h.guard.fetcher.Fetch(req.r.Context(), fetch.Request{URL: src, Accept: "image/*",
 		IfNoneMatch: or.Header.Get("If-None-Match"), IfModifiedSince: or.Header.Get("If-Modified-Since")})
 	if err != nil {
 		var fe *fetch.FetchError

@@ -35,12 +35,18 @@ type imageRequest struct {
 	// image (shareability), so nothing derived from them is stored either,
 	// and the response is marked private. NoStore: an origin said no-store.
 	Private, NoStore bool
+	// Dialect is the URL form the request came in: "imgix", "cloudflare",
+	// "imgproxy", ... (empty for the hosted APIs).
+	Dialect string
 
 	// The query dialect's HTTP side.
 	w      http.ResponseWriter
 	r      *http.Request
 	origin *http.Request // the request for the source, as the origin sees it
 	srcID  string        // the source's identity (sourceID)
+	// remote is the absolute URL of a source a URL dialect named, fetched
+	// by the SSRF-safe fetcher instead of the next handler or origin.
+	remote string
 }
 
 // restrict applies the sharing rules of one response that req's result is

@@ -1,0 +1,178 @@
+package caddymodule
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/dialect/cloudflare"
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/signature"
+)
+
+// URLDialectConfig turns one CDN URL form on (the url_dialect directive).
+// Key and Salt are the dialect's signing secrets, for the dialects that
+// sign their URLs (imgproxy: hex key and salt; thumbor: the key alone).
+type URLDialectConfig struct {
+	Name string `json:"name"`
+	Key  string `json:"key,omitempty"`
+	Salt string `json:"salt,omitempty"`
+}
+
+// newURLDialect builds a dialect from its url_dialect settings. signed is
+// true when the dialect verifies a signature of its own on every URL it
+// accepts (a signing key is configured), which stands in for Matte's s=
+// under `signature { required }`.
+type newURLDialect func(c URLDialectConfig) (d dialect.URLDialect, signed bool, err error)
+
+// urlDialects maps a url_dialect name to its constructor. A nil
+// constructor is a known name that this build does not have yet: naming it
+// is a provision error. Adding a dialect is one line here.
+var urlDialects = map[string]newURLDialect{
+	"cloudflare": keyless(cloudflare.New),
+	"imgproxy":   nil,
+	"ipx":        nil,
+	"thumbor":    nil,
+	"nextjs":     nil,
+	"netlify":    nil,
+	"wsrv":       nil,
+	"imagekit":   nil,
+}
+
+// keyless adapts the constructor of a dialect that takes no secrets.
+func keyless(build func() dialect.URLDialect) newURLDialect {
+	return func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
+		if c.Key != "" || c.Salt != "" {
+			return nil, false, fmt.Errorf("takes no key or salt")
+		}
+		return build(), false, nil
+	}
+}
+
+// urlDialect is one dialect a handler tries.
+type urlDialect struct {
+	dialect.URLDialect
+	signed bool
+}
+
+// provisionURLDialects builds the configured dialects, in order.
+func (h *Handler) provisionURLDialects() error {
+	seen := map[string]bool{}
+	for _, c := range h.URLDialects {
+		build, known := urlDialects[c.Name]
+		switch {
+		case !known:
+			return fmt.Errorf("matte: url_dialect %q: unknown (want one of %s)", c.Name, strings.Join(urlDialectNames(), ", "))
+		case build == nil:
+			return fmt.Errorf("matte: url_dialect %q: not available in this build", c.Name)
+		case seen[c.Name]:
+			return fmt.Errorf("matte: url_dialect %q is given twice", c.Name)
+		}
+		seen[c.Name] = true
+		d, signed, err := build(c)
+		if err != nil {
+			return fmt.Errorf("matte: url_dialect %s: %w", c.Name, err)
+		}
+		h.dialects = append(h.dialects, urlDialect{URLDialect: d, signed: signed})
+	}
+	return nil
+}
+
+// urlDialectNames lists the known names, sorted.
+func urlDialectNames() []string {
+	names := make([]string, 0, len(urlDialects))
+	for n := range urlDialects {
+		names = append(names, n)
+	}
+	for i := 1; i < len(names); i++ { // a dozen names: insertion sort
+		for j := i; j > 0 && names[j] < names[j-1]; j-- {
+			names[j], names[j-1] = names[j-1], names[j]
+		}
+	}
+	return names
+}
+
+// serveURLDialect answers r when one of the handler's URL dialects claims
+// it (handled); rawQuery is the query after Matte's signature check. A local
+// source is served exactly as a query-dialect request for its path; a
+// remote one is fetched by the SSRF-safe fetcher, only when the origin
+// block names the hosts allowed (allowRemote).
+func (h *Handler) serveURLDialect(w http.ResponseWriter, r *http.Request, rawQuery string, next caddyhttp.Handler) (handled bool, err error) {
+	u := *r.URL
+	u.RawQuery = rawQuery
+	for _, d := range h.dialects {
+		iu, ok, err := d.Parse(&u)
+		if !ok {
+			continue
+		}
+		if err == nil {
+			err = h.checkDialectSigned(r, d)
+		}
+		if err != nil {
+			return true, h.writeError(w, r, err)
+		}
+		req := &imageRequest{Params: iu.Params, Dialect: d.Name(), w: w, r: r}
+		if iu.Remote() {
+			if err := h.allowRemote(); err != nil {
+				return true, h.writeError(w, r, err)
+			}
+			req.remote = iu.Source
+			req.origin = r.Clone(r.Context())
+			sanitizeSourceHeader(req.origin.Header)
+			// An absolute URL cannot collide with a local source's
+			// Host+URI, which has no "://".
+			req.srcID, req.Tag = iu.Source, iu.Source
+		} else {
+			or := r.Clone(r.Context())
+			or.URL.Path, or.URL.RawPath, or.URL.RawQuery = iu.Source, "", iu.Query
+			or.RequestURI = or.URL.RequestURI()
+			sanitizeSourceHeader(or.Header)
+			req.origin = or
+			req.srcID = sourceID(r, or.URL.RequestURI())
+			req.Tag = sourceTag(req.srcID)
+		}
+		if iu.Params.Removal.BgImage != "" {
+			if err := h.loadBackgroundImage(req); err != nil {
+				return true, h.writeError(w, r, err)
+			}
+		}
+		return true, h.serveImage(req, next)
+	}
+	return false, nil
+}
+
+// checkDialectSigned refuses, under `signature { required }`, a dialect URL
+// that neither Matte's s= (checked before) nor the dialect's own verified
+// signature covers: a dialect's options are all transforms.
+func (h *Handler) checkDialectSigned(r *http.Request, d urlDialect) error {
+	p := h.guard.policy
+	if p == nil || !p.Required || d.signed {
+		return nil
+	}
+	if q, err := url.ParseQuery(r.URL.RawQuery); err == nil && q.Has(signature.ParamSignature) {
+		return nil // checkSignature verified it
+	}
+	return &params.Error{Status: http.StatusForbidden, Code: signature.CodeMissing, Title: http.StatusText(http.StatusForbidden),
+		Field: signature.ParamSignature, Detail: "This URL must be signed: add s=, or configure the " + d.Name() + " dialect's own signing key."}
+}
+
+// errRemoteNotAllowed refuses a dialect URL that names a remote source
+// when no allowlist is configured.
+var errRemoteNotAllowed = &params.Error{Status: http.StatusForbidden, Code: "remote_source_denied", Title: "Forbidden",
+	Detail: "This server does not fetch images from other hosts: list the hosts allowed in the origin block's allow_hosts."}
+
+// allowRemote reports whether remote sources named in a URL may be
+// fetched: only when the origin block lists allowed hosts (the fetcher then
+// enforces that list, and its address rules, on every fetch and redirect).
+// With no allowlist the fetcher would take any public host, which would
+// make the server an open image proxy: refused.
+func (h *Handler) allowRemote() error {
+	if h.Origin == nil || len(h.Origin.AllowHosts) == 0 {
+		return errRemoteNotAllowed
+	}
+	return nil
+}

@@ -1,0 +1,106 @@
+package caddymodule_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
+)
+
+// Secrets of the url_dialect test site: imgproxy's documentation example
+// key and salt, and a Thumbor key.
+const (
+	imgproxyTestKey  = "943b421c9eb07c830af81030552c86009268de4e532ba2ee2eab8247c6da0881"
+	imgproxyTestSalt = "520f986b998545b4785e0defbc4f3c1203f22de2374a3d53cb7a7fe9fea309c5"
+	thumborTestKey   = "MY_SECURE_KEY"
+)
+
+// dialectSite is a site with the URL dialects on, serving testPhoto (400x200
+// JPEG) as /img/photo.jpg from disk, and a 127.0.0.1 server serving it as
+// <remote>/photo.jpg (hits counts its requests).
+type dialectSite struct {
+	tester *caddytest.Tester
+	base   string
+	remote string
+	hits   *atomic.Int64
+}
+
+// newDialectSite starts the site. extra goes inside the matte block
+// (an origin allowlist, or nothing); dialects are the url_dialect lines.
+func newDialectSite(t *testing.T, extra string, dialects ...string) *dialectSite {
+	t.Helper()
+	dir := t.TempDir()
+	photo := testPhoto(t)
+	writeFiles(t, dir, map[string][]byte{"img/photo.jpg": photo, "img/dir/sub photo.jpg": photo})
+	hits := new(atomic.Int64)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.URL.Path != "/photo.jpg" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "image/jpeg")
+		_, _ = w.Write(photo)
+	}))
+	t.Cleanup(srv.Close)
+	tester := caddytest.NewTester(t)
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	root * %s
+	matte {
+		%s
+		%s
+	}
+	file_server
+}`, dir, strings.Join(dialects, "\n\t\t"), extra), "caddyfile")
+	return &dialectSite{tester: tester, base: "http://localhost:9080", remote: srv.URL, hits: hits}
+}
+
+// allowLoopback is the origin block that lets the test's 127.0.0.1 server
+// be fetched.
+const allowLoopback = `origin {
+			allow_hosts 127.0.0.1
+			allow_loopback
+		}`
+
+// image GETs path and checks a 200 image of the format and size given.
+func (s *dialectSite) image(t *testing.T, path, format string, w, h int, headers ...string) *http.Response {
+	t.Helper()
+	res, body := get(t, s.tester, s.base+path, headers...)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: status %d: %s", path, res.StatusCode, body)
+	}
+	if f, gw, gh := imageSize(t, body); f != format || gw != w || gh != h {
+		t.Fatalf("GET %s: got %s %dx%d, want %s %dx%d", path, f, gw, gh, format, w, h)
+	}
+	return res
+}
+
+// refused GETs path and checks an error answer in Matte's JSON shape, of
+// the status given, with an error on field (when field is not empty).
+func (s *dialectSite) refused(t *testing.T, path string, status int, field string) errorsBody {
+	t.Helper()
+	res, body := get(t, s.tester, s.base+path)
+	if res.StatusCode != status {
+		t.Fatalf("GET %s: status %d, want %d: %s", path, res.StatusCode, status, body)
+	}
+	var eb errorsBody
+	if err := json.Unmarshal(body, &eb); err != nil || len(eb.Errors) == 0 {
+		t.Fatalf("GET %s: not Matte's error shape: %v: %s", path, err, body)
+	}
+	if field == "" {
+		return eb
+	}
+	for _, e := range eb.Errors {
+		if e.Field == field && e.Detail != "" {
+			return eb
+		}
+	}
+	t.Fatalf("GET %s: no error on %q: %s", path, field, body)
+	return eb
+}

@@ -1,0 +1,297 @@
+// Package cloudflare reads Cloudflare Images' transformation URLs,
+// /cdn-cgi/image/<options>/<source>, into Matte's canonical request.
+// The source is an absolute path on the site or an absolute http(s) URL;
+// the options are comma-separated name=value pairs
+// (developers.cloudflare.com/images/transform-images/transform-via-url/).
+package cloudflare
+
+import (
+	"math"
+	"net/url"
+	"strings"
+
+	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/dialect/internal/pathurl"
+	"github.com/jebosio/matte/params"
+)
+
+// Prefix starts every Cloudflare transformation URL.
+const Prefix = "/cdn-cgi/image/"
+
+// Dialect is the Cloudflare URL form. It has no state: safe for concurrent
+// use.
+type Dialect struct{}
+
+// New returns the Cloudflare dialect.
+func New() dialect.URLDialect { return Dialect{} }
+
+// Name is "cloudflare".
+func (Dialect) Name() string { return "cloudflare" }
+
+// Parse reads /cdn-cgi/image/<options>/<source>. Every option Cloudflare
+// documents is read or refused by name; see the README's Cloudflare
+// section for the mapping and its deviations.
+func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
+	ep := u.EscapedPath()
+	rest, ok := strings.CutPrefix(ep, Prefix)
+	if !ok {
+		return dialect.ImageURL{}, false, nil
+	}
+	optsEsc, srcEsc, _ := strings.Cut(rest, "/")
+	opts, err := url.PathUnescape(optsEsc)
+	if err != nil {
+		return dialect.ImageURL{}, true, pathurl.Bad("options", "The options %s are not validly escaped.", params.QuoteShort(optsEsc))
+	}
+	p, err := parseOptions(opts)
+	if err != nil {
+		return dialect.ImageURL{}, true, err
+	}
+	src, query, err := pathurl.Source(srcEsc, u.RawQuery, "source")
+	if err != nil {
+		return dialect.ImageURL{}, true, err
+	}
+	return dialect.ImageURL{Params: p, Source: src, Query: query}, true, nil
+}
+
+// parseOptions reads the comma-separated options. Every bad option is
+// reported (a params.Errors, in URL order); an option given twice is an
+// error, under either of its names.
+func parseOptions(s string) (params.Params, error) {
+	var p params.Params
+	var errs params.Errors
+	if s == "" {
+		return p, params.Errors{params.BadParam("options", "The URL gives no options: Cloudflare needs at least one, such as width=400.")}
+	}
+	seen := map[string]bool{}
+	gravity := params.CropCenter
+	for item := range strings.SplitSeq(s, ",") {
+		name, value, hasValue := strings.Cut(item, "=")
+		canon, known := aliases[name]
+		var err error
+		switch {
+		case !known:
+			err = pathurl.Bad(name, "%s is not a Cloudflare image option Matte knows (width, height, fit, gravity, quality, format, dpr, background, blur, sharpen, rotate, flip, trim, segment, anim, metadata, onerror, ...).", params.QuoteShort(name))
+		case seen[canon]:
+			err = pathurl.Bad(name, "%s is given twice.", canon)
+		case !hasValue || value == "":
+			err = pathurl.Bad(name, "%s needs a value, as %s=<value>.", name, name)
+		case canon == "gravity":
+			gravity, err = parseGravity(name, value)
+		default:
+			err = options[canon](&p, name, value)
+		}
+		if known {
+			seen[canon] = true
+		}
+		if err != nil {
+			errs = append(errs, params.AsErrors(err)...)
+		}
+	}
+	if len(errs) > 0 {
+		return params.Params{}, errs
+	}
+	if p.Fit == params.FitCrop || p.Fit == params.FitMin {
+		p.Crop = gravity
+	}
+	return p, nil
+}
+
+// aliases maps every accepted spelling to its option's full name.
+var aliases = map[string]string{
+	"width": "width", "w": "width", "height": "height", "h": "height",
+	"fit": "fit", "gravity": "gravity", "g": "gravity",
+	"quality": "quality", "q": "quality", "format": "format", "f": "format",
+	"dpr": "dpr", "background": "background", "blur": "blur", "sharpen": "sharpen",
+	"rotate": "rotate", "flip": "flip", "trim": "trim", "segment": "segment",
+	"anim": "anim", "metadata": "metadata", "onerror": "onerror",
+	"compression": "compression", "slow-connection-quality": "slow-connection-quality",
+	"brightness": "brightness", "contrast": "contrast", "gamma": "gamma", "saturation": "saturation",
+}
+
+type option func(p *params.Params, name, v string) error
+
+var options = map[string]option{
+	"width": func(p *params.Params, name, v string) (err error) {
+		p.Width, err = dimension(name, v)
+		return err
+	},
+	"height": func(p *params.Params, name, v string) (err error) {
+		p.Height, err = dimension(name, v)
+		return err
+	},
+	"fit": func(p *params.Params, name, v string) error {
+		f, ok := fits[v]
+		if !ok {
+			return pathurl.Bad(name, "fit=%s is not valid; fit must be one of scale-down, contain, cover, crop, pad, squeeze.", params.QuoteShort(v))
+		}
+		p.Fit = f
+		return nil
+	},
+	"quality": func(p *params.Params, name, v string) error {
+		q, err := params.ParseInt(v, 1, 100)
+		if err != nil {
+			if q, ok := qualityWords[v]; ok {
+				p.Quality = q
+				return nil
+			}
+			return pathurl.Bad(name, "%s=%s is not valid; %s must be an integer from 1 to 100, or high, medium-high, medium-low, low.", name, params.QuoteShort(v), name)
+		}
+		p.Quality = q
+		return nil
+	},
+	"format": func(p *params.Params, name, v string) error {
+		switch v {
+		case "auto":
+			p.AutoFormat = true
+			return nil
+		case "baseline-jpeg":
+			v = "jpeg"
+		case "json":
+			return pathurl.Bad(name, "%s=json (the image's metadata as JSON) is not supported by Matte; ask for an image format.", name)
+		}
+		f, ok := pathurl.Format(v)
+		if !ok {
+			return pathurl.Bad(name, "%s=%s is not valid; %s must be one of auto, avif, webp, jpeg, baseline-jpeg, png, gif.", name, params.QuoteShort(v), name)
+		}
+		p.Format = f
+		return nil
+	},
+	"dpr": func(p *params.Params, name, v string) (err error) {
+		if p.DPR, err = pathurl.DPR(v); err != nil {
+			return pathurl.Bad(name, "dpr=%s is not valid; dpr must be a number from 1 to 5.", params.QuoteShort(v))
+		}
+		return nil
+	},
+	"background": func(p *params.Params, name, v string) error {
+		c, err := params.ParseColor(v)
+		if err != nil {
+			return pathurl.Bad(name, "background=%s is not valid; background must be a CSS colour such as %%23RRGGBB or white.", params.QuoteShort(v))
+		}
+		p.Background = c
+		return nil
+	},
+	"blur": func(p *params.Params, name, v string) error {
+		r, err := params.ParseInt(v, 0, 250)
+		if err != nil {
+			return pathurl.Bad(name, "blur=%s is not valid; blur must be an integer radius from 1 to 250.", params.QuoteShort(v))
+		}
+		// A radius r is about a Gaussian of sigma r/2; Matte's blur is
+		// sigma x 10.
+		p.Blur = r * 5
+		return nil
+	},
+	"sharpen": func(p *params.Params, name, v string) error {
+		f, err := params.ParseDecimalIn(v, 0, 10)
+		if err != nil {
+			return pathurl.Bad(name, "sharpen=%s is not valid; sharpen must be a number from 0 to 10.", params.QuoteShort(v))
+		}
+		p.Sharpen = int(math.Round(f * 10))
+		return nil
+	},
+	"rotate": func(p *params.Params, name, v string) error {
+		a, ok := pathurl.RightAngle(v)
+		if !ok {
+			return pathurl.Bad(name, "rotate=%s is not valid; rotate must be 90, 180 or 270.", params.QuoteShort(v))
+		}
+		p.Rotate = a
+		return nil
+	},
+	"flip": func(p *params.Params, name, v string) error {
+		switch v {
+		case "h":
+			p.Flip = params.FlipH
+		case "v":
+			p.Flip = params.FlipV
+		case "hv", "vh":
+			p.Flip = params.FlipHV
+		default:
+			return pathurl.Bad(name, "flip=%s is not valid; flip must be h, v or hv.", params.QuoteShort(v))
+		}
+		return nil
+	},
+	"trim": func(p *params.Params, name, v string) error {
+		if v != "border" && v != "auto" {
+			return pathurl.Bad(name, "trim=%s is not supported; Matte trims a uniform border (trim=border), not given widths.", params.QuoteShort(v))
+		}
+		p.Trim = true
+		return nil
+	},
+	"segment": func(p *params.Params, name, v string) error {
+		if v != "foreground" {
+			return pathurl.Bad(name, "segment=%s is not valid; segment must be foreground.", params.QuoteShort(v))
+		}
+		p.Removal.Enabled = true
+		return nil
+	},
+	// Accepted and ignored: they change no pixel Matte would make
+	// differently (Matte strips metadata, serves an error as JSON, and has
+	// no slow-connection signal).
+	"anim":                    ignore("true", "false"),
+	"metadata":                ignore("keep", "copyright", "none"),
+	"onerror":                 ignore("redirect"),
+	"compression":             ignore("fast"),
+	"slow-connection-quality": func(*params.Params, string, string) error { return nil },
+	"brightness":              unsupported,
+	"contrast":                unsupported,
+	"gamma":                   unsupported,
+	"saturation":              unsupported,
+}
+
+var fits = map[string]params.Fit{
+	"scale-down": params.FitMax, "contain": params.FitClip, "cover": params.FitCrop,
+	"crop": params.FitMin, "pad": params.FitFill, "squeeze": params.FitScale,
+}
+
+// qualityWords are Cloudflare's perceptual quality levels.
+var qualityWords = map[string]int{"high": 90, "medium-high": 80, "medium-low": 65, "low": 50}
+
+func ignore(values ...string) option {
+	return func(_ *params.Params, name, v string) error {
+		for _, ok := range values {
+			if v == ok {
+				return nil
+			}
+		}
+		return pathurl.Bad(name, "%s=%s is not valid; %s must be one of %s.", name, params.QuoteShort(v), name, strings.Join(values, ", "))
+	}
+}
+
+func unsupported(_ *params.Params, name, _ string) error {
+	return pathurl.Bad(name, "%s is not supported by Matte.", name)
+}
+
+func dimension(name, v string) (int, error) {
+	if v == "auto" {
+		return 0, nil // client-hint sizing: Matte keeps the source's size
+	}
+	n, err := pathurl.Dimension(v)
+	if err != nil {
+		return 0, pathurl.Bad(name, "%s=%s is not valid; %s must be an integer from 1 to %d, or auto.", name, params.QuoteShort(v), name, pathurl.MaxDimension)
+	}
+	return n, nil
+}
+
+// parseGravity reads auto, face, a side, or a focal point XxY (fractions
+// from the top-left corner), which keeps the nearest of Matte's nine
+// anchors.
+func parseGravity(name, v string) (params.Crop, error) {
+	switch v {
+	case "auto", "face":
+		return params.CropAttention, nil
+	case "left":
+		return params.CropLeft, nil
+	case "right":
+		return params.CropRight, nil
+	case "top":
+		return params.CropTop, nil
+	case "bottom":
+		return params.CropBottom, nil
+	}
+	xs, ys, ok := strings.Cut(v, "x")
+	x, xerr := params.ParseDecimalIn(xs, 0, 1)
+	y, yerr := params.ParseDecimalIn(ys, 0, 1)
+	if !ok || xerr != nil || yerr != nil {
+		return 0, pathurl.Bad(name, "%s=%s is not valid; %s must be auto, face, left, right, top, bottom, or XxY with X and Y from 0 to 1 (such as 0.5x0.2).", name, params.QuoteShort(v), name)
+	}
+	return pathurl.Anchor(x, y), nil
+}

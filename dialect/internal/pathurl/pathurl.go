@@ -1,0 +1,151 @@
+// Package pathurl holds what the path-style URL dialects (Cloudflare,
+// imgproxy, ipx, Thumbor) share: reading the source named at the end of a
+// path, the 400 they answer, and the mapping of a focal point onto Matte's
+// nine crop anchors. Its functions are pure and safe for concurrent use.
+package pathurl
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/jebosio/matte/params"
+)
+
+// MaxDimension bounds widths and heights, as the imgix query does.
+const MaxDimension = 100000
+
+// Bad is the 400 for one bad option, named in the dialect's own spelling.
+func Bad(field, format string, args ...any) error {
+	return params.BadParam(field, fmt.Sprintf(format, args...))
+}
+
+// Source reads the source at the end of a dialect URL: escaped is that
+// tail of the path as sent (escaped, without its leading "/"), rawQuery the
+// request's query. A tail starting with http: or https: is an absolute URL
+// (a proxy's collapsed "https:/host" is read as "https://host"), and the
+// query belongs to it; anything else is a path on this site, sent with the
+// query. field names the source in errors.
+func Source(escaped, rawQuery, field string) (src, query string, err error) {
+	if escaped == "" {
+		return "", "", Bad(field, "The URL names no source image after the options.")
+	}
+	for _, scheme := range []string{"http:", "https:"} {
+		rest, ok := strings.CutPrefix(escaped, scheme)
+		if !ok {
+			continue
+		}
+		rest = "//" + strings.TrimLeft(rest, "/")
+		abs := scheme + rest
+		if rawQuery != "" {
+			abs += "?" + rawQuery
+		}
+		return Remote(abs, field)
+	}
+	p, err := url.PathUnescape(escaped)
+	if err != nil {
+		return "", "", Bad(field, "The source path %s is not validly escaped.", params.QuoteShort(escaped))
+	}
+	if src, err = Local("/"+p, field); err != nil {
+		return "", "", err
+	}
+	return src, rawQuery, nil
+}
+
+// Remote checks an absolute source URL: http or https, a host, no user
+// info or fragment, no control characters. Which hosts may be fetched is
+// the handler's allowlist, not this check.
+func Remote(abs, field string) (src, query string, err error) {
+	u, perr := url.Parse(abs)
+	if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Fragment != "" || hasControl(abs) {
+		return "", "", Bad(field, "The source %s is not an http:// or https:// URL with a host (and no user info).", params.QuoteShort(abs))
+	}
+	return abs, "", nil
+}
+
+// Local checks a source path on this site: absolute, without "." or ".."
+// segments, empty segments or control characters.
+func Local(p, field string) (string, error) {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || hasControl(p) || p == "/" {
+		return "", Bad(field, "The source path %s is not a path on this site.", params.QuoteShort(p))
+	}
+	for seg := range strings.SplitSeq(p[1:], "/") {
+		if seg == "." || seg == ".." {
+			return "", Bad(field, "The source path %s has a . or .. segment.", params.QuoteShort(p))
+		}
+	}
+	return p, nil
+}
+
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+// Anchor maps a focal point, x and y in [0, 1] from the top-left corner,
+// onto the nearest of Matte's nine crop anchors (thirds of each axis):
+// Matte crops to an anchor, not around an arbitrary point.
+func Anchor(x, y float64) params.Crop {
+	col := third(x)
+	row := third(y)
+	return [3][3]params.Crop{
+		{params.CropTopLeft, params.CropTop, params.CropTopRight},
+		{params.CropLeft, params.CropCenter, params.CropRight},
+		{params.CropBottomLeft, params.CropBottom, params.CropBottomRight},
+	}[row][col]
+}
+
+func third(v float64) int {
+	switch {
+	case v < 1.0/3:
+		return 0
+	case v > 2.0/3:
+		return 2
+	}
+	return 1
+}
+
+// Dimension parses a width or height: an integer from 0 to MaxDimension,
+// 0 meaning unset.
+func Dimension(v string) (int, error) { return params.ParseInt(v, 0, MaxDimension) }
+
+// DPR parses a device pixel ratio from 1 to 5 (1 is stored as 0, the
+// default, as the imgix query does).
+func DPR(v string) (float64, error) {
+	f, err := params.ParseDecimalIn(v, 1, 5)
+	if err != nil {
+		return 0, err
+	}
+	if f == 1 {
+		f = 0
+	}
+	return f, nil
+}
+
+// Format parses an output format keyword: jpg, jpeg, png, webp, avif, gif.
+func Format(v string) (params.Format, bool) {
+	if v == "jpg" {
+		v = "jpeg"
+	}
+	f, ok := params.ParseFormat(v)
+	if !ok || f == params.FormatSource || f == params.FormatZIP {
+		return 0, false
+	}
+	return f, true
+}
+
+// RightAngle parses a rotation of 0, 90, 180 or 270 degrees (360 is 0).
+func RightAngle(v string) (float64, bool) {
+	switch v {
+	case "0", "360":
+		return 0, true
+	case "90", "180", "270":
+		f, _ := params.ParseDecimal(v)
+		return f, true
+	}
+	return 0, false
+}
