@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,6 +11,9 @@ import (
 
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/cloudflare"
+	"github.com/jebosio/matte/dialect/imgproxy"
+	"github.com/jebosio/matte/dialect/ipx"
+	"github.com/jebosio/matte/dialect/thumbor"
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/signature"
 )
@@ -34,20 +38,32 @@ type newURLDialect func(c URLDialectConfig) (d dialect.URLDialect, signed bool, 
 // is a provision error. Adding a dialect is one line here.
 var urlDialects = map[string]newURLDialect{
 	"cloudflare": keyless(cloudflare.New),
-	"imgproxy":   nil,
-	"ipx":        nil,
-	"thumbor":    nil,
-	"nextjs":     nil,
-	"netlify":    nil,
-	"wsrv":       nil,
-	"imagekit":   nil,
+	"imgproxy": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
+		d, err := imgproxy.New(c.Key, c.Salt)
+		if err != nil {
+			return nil, false, err
+		}
+		return d, d.Signed(), nil
+	},
+	"ipx": keyless(ipx.New),
+	"thumbor": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
+		if c.Salt != "" {
+			return nil, false, errors.New("takes a key, no salt")
+		}
+		d := thumbor.New(c.Key)
+		return d, d.Signed(), nil
+	},
+	"nextjs":   nil,
+	"netlify":  nil,
+	"wsrv":     nil,
+	"imagekit": nil,
 }
 
 // keyless adapts the constructor of a dialect that takes no secrets.
 func keyless(build func() dialect.URLDialect) newURLDialect {
 	return func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
 		if c.Key != "" || c.Salt != "" {
-			return nil, false, fmt.Errorf("takes no key or salt")
+			return nil, false, errors.New("takes no key or salt")
 		}
 		return build(), false, nil
 	}

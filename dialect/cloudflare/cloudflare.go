@@ -93,6 +93,7 @@ func parseOptions(s string) (params.Params, error) {
 	if p.Fit == params.FitCrop || p.Fit == params.FitMin {
 		p.Crop = gravity
 	}
+	pathurl.Canonical(&p)
 	return p, nil
 }
 

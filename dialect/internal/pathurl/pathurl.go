@@ -149,3 +149,11 @@ func RightAngle(v string) (float64, bool) {
 	}
 	return 0, false
 }
+
+// Canonical makes Params that mean the same equal: without a width or a
+// height, the fit and the crop focus change nothing and are reset.
+func Canonical(p *params.Params) {
+	if p.Width == 0 && p.Height == 0 {
+		p.Fit, p.Crop = params.FitClip, params.CropCenter
+	}
+}

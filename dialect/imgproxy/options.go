@@ -1,0 +1,359 @@
+package imgproxy
+
+import (
+	"math"
+	"strings"
+
+	"github.com/jebosio/matte/dialect/internal/pathurl"
+	"github.com/jebosio/matte/params"
+)
+
+// resize is what the resizing options gather before they become a Fit:
+// imgproxy's resizing type, enlarge and extend combine into one.
+type resize struct {
+	typ             string // fit (imgproxy's default), fill, fill-down, force, auto
+	enlarge, extend bool
+	gravity         params.Crop
+}
+
+// parseOptions reads the option parts (name:arg:...). Every bad option is
+// reported, in URL order; a later option overrides an earlier one, as in
+// imgproxy.
+func parseOptions(parts []string) (params.Params, error) {
+	var p params.Params
+	rs := resize{typ: "fit"}
+	var errs params.Errors
+	for _, part := range parts {
+		name, argStr, _ := strings.Cut(part, ":")
+		args := strings.Split(argStr, ":")
+		canon, known := aliases[name]
+		var err error
+		if !known {
+			err = pathurl.Bad(name, "%s is not an imgproxy processing option Matte supports (rs, s, rt, w, h, g, c, q, f, bg, bl, sh, rot, dpr, ex, pd, t, el, fl, ar, sm, scp, cb, fn, att).", params.QuoteShort(name))
+		} else {
+			err = options[canon](&p, &rs, name, args)
+		}
+		if err != nil {
+			errs = append(errs, params.AsErrors(err)...)
+		}
+	}
+	if len(errs) > 0 {
+		return params.Params{}, errs
+	}
+	applyResize(&p, rs)
+	pathurl.Canonical(&p)
+	return p, nil
+}
+
+// applyResize sets Fit and Crop from imgproxy's resizing type: fit is
+// Matte's max (clip when enlarging), fill and fill-down its min (crop when
+// enlarging), force its scale; extend pads to the box (fill). auto is read
+// as fill.
+func applyResize(p *params.Params, rs resize) {
+	switch rs.typ {
+	case "fill", "fill-down", "auto":
+		p.Fit = params.FitMin
+		if rs.enlarge && rs.typ != "fill-down" {
+			p.Fit = params.FitCrop
+		}
+		p.Crop = rs.gravity
+	case "force":
+		p.Fit = params.FitScale
+	default:
+		p.Fit = params.FitMax
+		if rs.enlarge {
+			p.Fit = params.FitClip
+		}
+		if rs.extend {
+			p.Fit = params.FitFill
+		}
+	}
+}
+
+var aliases = map[string]string{
+	"rs": "resize", "resize": "resize", "s": "size", "size": "size", "rt": "resizing_type", "resizing_type": "resizing_type",
+	"w": "width", "width": "width", "h": "height", "height": "height", "g": "gravity", "gravity": "gravity",
+	"c": "crop", "crop": "crop", "q": "quality", "quality": "quality", "f": "format", "format": "format", "ext": "format",
+	"bg": "background", "background": "background", "bl": "blur", "blur": "blur", "sh": "sharpen", "sharpen": "sharpen",
+	"rot": "rotate", "rotate": "rotate", "dpr": "dpr", "ex": "extend", "extend": "extend", "pd": "padding", "padding": "padding",
+	"t": "trim", "trim": "trim", "el": "enlarge", "enlarge": "enlarge", "fl": "flip", "flip": "flip",
+	"ar": "ignored", "auto_rotate": "ignored", "sm": "ignored", "strip_metadata": "ignored", "scp": "ignored",
+	"strip_color_profile": "ignored", "cb": "ignored", "cachebuster": "ignored", "fn": "ignored", "filename": "ignored",
+	"att": "ignored", "return_attachment": "ignored", "kcr": "ignored", "keep_copyright": "ignored",
+}
+
+type option func(p *params.Params, rs *resize, name string, args []string) error
+
+var options = map[string]option{
+	"resize": func(p *params.Params, rs *resize, name string, args []string) error {
+		if len(args) > 5 {
+			return pathurl.Bad(name, "%s takes at most 5 arguments: type:width:height:enlarge:extend.", name)
+		}
+		if err := resizingType(rs, name, args[0]); err != nil {
+			return err
+		}
+		return size(p, rs, name, args[1:])
+	},
+	"size": func(p *params.Params, rs *resize, name string, args []string) error {
+		if len(args) > 4 {
+			return pathurl.Bad(name, "%s takes at most 4 arguments: width:height:enlarge:extend.", name)
+		}
+		return size(p, rs, name, args)
+	},
+	"resizing_type": func(_ *params.Params, rs *resize, name string, args []string) error {
+		if len(args) != 1 {
+			return pathurl.Bad(name, "%s takes one argument: fit, fill, fill-down, force or auto.", name)
+		}
+		return resizingType(rs, name, args[0])
+	},
+	"width": func(p *params.Params, _ *resize, name string, args []string) error {
+		return dimension(&p.Width, name, args)
+	},
+	"height": func(p *params.Params, _ *resize, name string, args []string) error {
+		return dimension(&p.Height, name, args)
+	},
+	"enlarge": func(_ *params.Params, rs *resize, name string, args []string) (err error) {
+		rs.enlarge, err = boolArg(name, args)
+		return err
+	},
+	"extend": func(_ *params.Params, rs *resize, name string, args []string) error {
+		// ex:%extend:%gravity; the gravity of the padding is Matte's centre.
+		var err error
+		rs.extend, err = boolArg(name, args[:1])
+		return err
+	},
+	"gravity": func(_ *params.Params, rs *resize, name string, args []string) (err error) {
+		rs.gravity, err = gravity(name, args)
+		return err
+	},
+	"crop": func(p *params.Params, _ *resize, name string, args []string) error {
+		if len(args) < 2 || len(args) > 5 {
+			return pathurl.Bad(name, "%s takes width:height[:gravity].", name)
+		}
+		w, werr := pathurl.Dimension(args[0])
+		h, herr := pathurl.Dimension(args[1])
+		if werr != nil || herr != nil {
+			return pathurl.Bad(name, "%s: width and height must be integers from 0 to %d.", name, pathurl.MaxDimension)
+		}
+		if w == 0 && h == 0 {
+			return nil // no crop
+		}
+		if len(args) < 3 || args[2] != "nowe" || w == 0 || h == 0 {
+			return pathurl.Bad(name, "%s: Matte crops a region of the source only from the top-left corner (c:W:H:nowe, both sides given); for a crop around a gravity use rs:fill with g.", name)
+		}
+		p.Rect = params.Rect{W: w, H: h}
+		return nil
+	},
+	"quality": func(p *params.Params, _ *resize, name string, args []string) error {
+		q, err := params.ParseInt(args[0], 0, 100)
+		if err != nil || len(args) != 1 {
+			return pathurl.Bad(name, "%s must be an integer from 0 (the default) to 100.", name)
+		}
+		p.Quality = q
+		return nil
+	},
+	"format": func(p *params.Params, _ *resize, name string, args []string) error {
+		f, ok := pathurl.Format(args[0])
+		if !ok || len(args) != 1 {
+			return pathurl.Bad(name, "%s must be one of jpg, png, webp, avif, gif.", name)
+		}
+		p.Format = f
+		return nil
+	},
+	"background": func(p *params.Params, _ *resize, name string, args []string) error {
+		c, err := background(args)
+		if err != nil {
+			return pathurl.Bad(name, "%s must be r:g:b (0-255 each) or a hex colour such as ff0000.", name)
+		}
+		p.Background = c
+		return nil
+	},
+	"blur": func(p *params.Params, _ *resize, name string, args []string) error {
+		sigma, err := params.ParseDecimalIn(args[0], 0, 200)
+		if err != nil || len(args) != 1 {
+			return pathurl.Bad(name, "%s must be a Gaussian sigma from 0 to 200.", name)
+		}
+		p.Blur = int(math.Round(sigma * 10)) // Matte's blur is sigma x 10
+		return nil
+	},
+	"sharpen": func(p *params.Params, _ *resize, name string, args []string) error {
+		sigma, err := params.ParseDecimalIn(args[0], 0, 5)
+		if err != nil || len(args) != 1 {
+			return pathurl.Bad(name, "%s must be a sigma from 0 to 5.", name)
+		}
+		p.Sharpen = int(math.Round(sigma * 20)) // 5 is Matte's strongest, 100
+		return nil
+	},
+	"rotate": func(p *params.Params, _ *resize, name string, args []string) error {
+		a, ok := pathurl.RightAngle(args[0])
+		if !ok || len(args) != 1 {
+			return pathurl.Bad(name, "%s must be 0, 90, 180 or 270.", name)
+		}
+		p.Rotate = a
+		return nil
+	},
+	"dpr": func(p *params.Params, _ *resize, name string, args []string) (err error) {
+		if p.DPR, err = pathurl.DPR(args[0]); err != nil || len(args) != 1 {
+			return pathurl.Bad(name, "%s must be a number from 1 to 5.", name)
+		}
+		return nil
+	},
+	"padding": func(p *params.Params, _ *resize, name string, args []string) error {
+		// CSS order (top, right, bottom, left), missing sides as in CSS.
+		var sides []int
+		for _, a := range args {
+			v, err := params.ParseInt(a, 0, 10000)
+			if err != nil || len(args) > 4 {
+				return pathurl.Bad(name, "%s takes 1 to 4 integers from 0 to 10000 (top:right:bottom:left).", name)
+			}
+			sides = append(sides, v)
+		}
+		for _, v := range sides[1:] {
+			if v != sides[0] {
+				return pathurl.Bad(name, "%s: Matte pads every side alike; give one value, or equal ones.", name)
+			}
+		}
+		p.Pad = sides[0]
+		return nil
+	},
+	"trim": func(p *params.Params, _ *resize, name string, args []string) error {
+		// t:%threshold[:%color:%equal_hor:%equal_ver]: Matte trims the
+		// colour of the top-left pixel with its own threshold.
+		if _, err := params.ParseDecimalIn(args[0], 0, 255); err != nil || len(args) > 4 {
+			return pathurl.Bad(name, "%s must be threshold[:color:equal_hor:equal_ver], the threshold a number.", name)
+		}
+		p.Trim = true
+		return nil
+	},
+	"flip": func(p *params.Params, _ *resize, name string, args []string) error {
+		h, herr := boolArg(name, args[:1])
+		v := false
+		var verr error
+		if len(args) > 1 {
+			v, verr = boolArg(name, args[1:])
+		}
+		if herr != nil || verr != nil || len(args) > 2 {
+			return pathurl.Bad(name, "%s takes horizontal[:vertical], each 1, t, true, 0, f or false.", name)
+		}
+		p.Flip = [2][2]params.Flip{{params.FlipNone, params.FlipV}, {params.FlipH, params.FlipHV}}[b2i(h)][b2i(v)]
+		return nil
+	},
+	// Accepted and ignored: Matte auto-rotates and strips metadata, and
+	// cache busters and file names change no pixel.
+	"ignored": func(*params.Params, *resize, string, []string) error { return nil },
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func resizingType(rs *resize, name, v string) error {
+	switch v {
+	case "fit", "fill", "fill-down", "force", "auto":
+		rs.typ = v
+	case "":
+	default:
+		return pathurl.Bad(name, "%s: the resizing type %s is not one of fit, fill, fill-down, force, auto.", name, params.QuoteShort(v))
+	}
+	return nil
+}
+
+// size reads width:height:enlarge:extend, each optional.
+func size(p *params.Params, rs *resize, name string, args []string) error {
+	for i, a := range args {
+		if a == "" {
+			continue
+		}
+		var err error
+		switch i {
+		case 0:
+			err = dimension(&p.Width, name, args[:1])
+		case 1:
+			err = dimension(&p.Height, name, args[1:2])
+		case 2:
+			rs.enlarge, err = boolArg(name, args[2:3])
+		case 3:
+			rs.extend, err = boolArg(name, args[3:4])
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func dimension(dst *int, name string, args []string) error {
+	n, err := pathurl.Dimension(args[0])
+	if err != nil || len(args) != 1 {
+		return pathurl.Bad(name, "%s must be an integer from 0 (auto) to %d.", name, pathurl.MaxDimension)
+	}
+	*dst = n
+	return nil
+}
+
+// boolArg reads imgproxy's booleans: 1, t, true (and 0, f, false).
+func boolArg(name string, args []string) (bool, error) {
+	if len(args) == 1 {
+		switch args[0] {
+		case "1", "t", "true":
+			return true, nil
+		case "0", "f", "false", "":
+			return false, nil
+		}
+	}
+	return false, pathurl.Bad(name, "%s takes one boolean: 1, t, true, 0, f or false.", name)
+}
+
+var gravities = map[string]params.Crop{
+	"no": params.CropTop, "so": params.CropBottom, "ea": params.CropRight, "we": params.CropLeft,
+	"noea": params.CropTopRight, "nowe": params.CropTopLeft, "soea": params.CropBottomRight, "sowe": params.CropBottomLeft,
+	"ce": params.CropCenter, "sm": params.CropAttention, "obj": params.CropAttention,
+}
+
+// gravity reads g:%type[:%x_offset:%y_offset] and g:fp:%x:%y (a focal
+// point, kept as the nearest of Matte's nine anchors). Offsets other than
+// 0 are refused: Matte crops to an anchor.
+func gravity(name string, args []string) (params.Crop, error) {
+	if args[0] == "fp" {
+		if len(args) == 3 {
+			x, xerr := params.ParseDecimalIn(args[1], 0, 1)
+			y, yerr := params.ParseDecimalIn(args[2], 0, 1)
+			if xerr == nil && yerr == nil {
+				return pathurl.Anchor(x, y), nil
+			}
+		}
+		return 0, pathurl.Bad(name, "%s:fp takes x:y, each from 0 to 1.", name)
+	}
+	c, ok := gravities[args[0]]
+	if !ok {
+		return 0, pathurl.Bad(name, "%s: %s is not one of no, so, ea, we, noea, nowe, soea, sowe, ce, sm, obj, fp.", name, params.QuoteShort(args[0]))
+	}
+	for _, off := range args[1:] {
+		if f, err := params.ParseDecimal(off); err != nil || f != 0 || len(args) > 3 {
+			return 0, pathurl.Bad(name, "%s: Matte does not offset a gravity; leave the offsets out or 0.", name)
+		}
+	}
+	return c, nil
+}
+
+// background reads r:g:b or a hex colour.
+func background(args []string) (params.Color, error) {
+	if len(args) == 3 {
+		var c [3]int
+		for i, a := range args {
+			v, err := params.ParseInt(a, 0, 255)
+			if err != nil {
+				return params.Color{}, err
+			}
+			c[i] = v
+		}
+		return params.Color{R: uint8(c[0]), G: uint8(c[1]), B: uint8(c[2]), A: 255, Set: true}, nil
+	}
+	if len(args) != 1 || (len(args[0]) != 6 && len(args[0]) != 3) {
+		return params.Color{}, params.ErrSyntax
+	}
+	return params.ParseColor(args[0])
+}

@@ -1,0 +1,279 @@
+// Package thumbor reads Thumbor's URLs into Matte's canonical request
+// (thumbor.readthedocs.io "Usage", "Security", "Filters"):
+//
+//	/unsafe/[trim/][AxB:CxD/][fit-in/][-]Wx[-]H/[halign/][valign/][smart/][filters:f(a):g(b)/]<image>
+//	/<signature>/...the same...
+//
+// The signature is the URL-safe Base64 (with padding) HMAC-SHA1, under the
+// configured key, of everything after "/<signature>/". The image is an
+// absolute http(s) URL (escaped or not), or else a path on this site.
+package thumbor
+
+import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/dialect/internal/pathurl"
+	"github.com/jebosio/matte/params"
+)
+
+// Dialect is the Thumbor URL form with its security key (none: unsafe/
+// and any signature are accepted). Immutable after New: safe for
+// concurrent use.
+type Dialect struct{ key []byte }
+
+// New returns the Thumbor dialect; key is Thumbor's SECURITY_KEY, empty
+// for none.
+func New(key string) *Dialect { return &Dialect{key: []byte(key)} }
+
+// Name is "thumbor".
+func (*Dialect) Name() string { return "thumbor" }
+
+// Signed reports whether signatures are verified.
+func (d *Dialect) Signed() bool { return len(d.key) > 0 }
+
+// Parse claims paths whose first segment is unsafe or a 28-character
+// signature (HMAC-SHA1 in Base64 with padding).
+func (d *Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
+	ep := u.EscapedPath()
+	if len(ep) < 2 {
+		return dialect.ImageURL{}, false, nil
+	}
+	sig, signed, ok := strings.Cut(ep[1:], "/")
+	if !ok || (sig != "unsafe" && !isSignature(sig)) {
+		return dialect.ImageURL{}, false, nil
+	}
+	if err := d.verify(sig, signed); err != nil {
+		return dialect.ImageURL{}, true, err
+	}
+	p, rest, err := parsePath(signed)
+	if err != nil {
+		return dialect.ImageURL{}, true, err
+	}
+	src, query, err := source(rest, u.RawQuery)
+	if err != nil {
+		return dialect.ImageURL{}, true, err
+	}
+	return dialect.ImageURL{Params: p, Source: src, Query: query}, true, nil
+}
+
+func isSignature(s string) bool {
+	if len(s) != 28 || s[27] != '=' {
+		return false
+	}
+	_, err := base64.URLEncoding.DecodeString(s)
+	return err == nil
+}
+
+// verify checks the signature over signed, the path after it, as sent or
+// unescaped (URL builders sign the unescaped form).
+func (d *Dialect) verify(sig, signed string) error {
+	if len(d.key) == 0 {
+		return nil
+	}
+	if sig != "unsafe" {
+		for _, s := range []string{signed, unescaped(signed)} {
+			mac := hmac.New(sha1.New, d.key)
+			mac.Write([]byte(s))
+			if hmac.Equal([]byte(sig), []byte(base64.URLEncoding.EncodeToString(mac.Sum(nil)))) {
+				return nil
+			}
+		}
+	}
+	return &params.Error{Status: http.StatusForbidden, Code: "signature_invalid", Title: "Forbidden", Field: "signature",
+		Detail: "This server requires signed Thumbor URLs, and the signature is missing (unsafe) or does not match."}
+}
+
+func unescaped(s string) string {
+	if u, err := url.PathUnescape(s); err == nil {
+		return u
+	}
+	return s
+}
+
+// source reads the image part: an absolute URL (escaped or not) or a path.
+func source(rest, rawQuery string) (src, query string, err error) {
+	if dec := unescaped(rest); strings.HasPrefix(dec, "http://") || strings.HasPrefix(dec, "https://") {
+		rest = dec
+	}
+	return pathurl.Source(rest, rawQuery, "image")
+}
+
+// geometry gathers what decides the fit.
+type geometry struct {
+	fitIn, fill, noUpscale, smart bool
+	halign, valign                string
+}
+
+// parsePath reads the options, in Thumbor's order, and returns the rest
+// (the image, escaped).
+func parsePath(path string) (params.Params, string, error) {
+	var p params.Params
+	var g geometry
+	parts := strings.Split(path, "/")
+	i := 0
+	next := func(match func(string) bool) (string, bool) {
+		if i < len(parts) && match(parts[i]) {
+			i++
+			return parts[i-1], true
+		}
+		return "", false
+	}
+	if _, ok := next(func(s string) bool { return s == "meta" }); ok {
+		return p, "", pathurl.Bad("meta", "meta (the image's metadata as JSON) is not supported by Matte.")
+	}
+	if _, ok := next(func(s string) bool { return s == "trim" || strings.HasPrefix(s, "trim:") }); ok {
+		p.Trim = true
+	}
+	if s, ok := next(isCrop); ok {
+		p.Rect = cropRect(s)
+	}
+	if s, ok := next(func(s string) bool { return s == "fit-in" || s == "adaptive-fit-in" || s == "full-fit-in" }); ok {
+		if s != "fit-in" {
+			return p, "", pathurl.Bad(s, "%s is not supported by Matte; use fit-in.", s)
+		}
+		g.fitIn = true
+	}
+	if s, ok := next(isSize); ok {
+		if err := setSize(&p, s); err != nil {
+			return p, "", err
+		}
+	}
+	g.halign, _ = next(func(s string) bool { return s == "left" || s == "center" || s == "right" })
+	g.valign, _ = next(func(s string) bool { return s == "top" || s == "middle" || s == "bottom" })
+	_, g.smart = next(func(s string) bool { return s == "smart" })
+	if s, ok := next(func(s string) bool { return strings.HasPrefix(s, "filters:") }); ok {
+		f, err := url.PathUnescape(s)
+		if err == nil {
+			err = parseFilters(&p, &g, strings.TrimPrefix(f, "filters:"))
+		} else {
+			err = pathurl.Bad("filters", "The filters are not validly escaped.")
+		}
+		if err != nil {
+			return p, "", err
+		}
+	}
+	applyGeometry(&p, g)
+	pathurl.Canonical(&p)
+	return p, strings.Join(parts[i:], "/"), nil
+}
+
+// applyGeometry sets Fit and Crop: without fit-in Thumbor crops to the
+// exact size (Matte's crop; min with no_upscale), with fit-in it fits in
+// the box (clip; max with no_upscale; fill when the fill filter pads it).
+func applyGeometry(p *params.Params, g geometry) {
+	switch {
+	case g.fitIn && g.fill:
+		p.Fit = params.FitFill
+	case g.fitIn && g.noUpscale:
+		p.Fit = params.FitMax
+	case g.fitIn:
+		p.Fit = params.FitClip
+	case p.Width == 0 || p.Height == 0:
+		p.Fit = params.FitClip // one side: nothing to crop
+		if g.noUpscale {
+			p.Fit = params.FitMax
+		}
+	default:
+		p.Fit = params.FitCrop
+		if g.noUpscale {
+			p.Fit = params.FitMin
+		}
+		p.Crop = align(g)
+	}
+}
+
+func align(g geometry) params.Crop {
+	if g.smart {
+		return params.CropAttention
+	}
+	row, col := 1, 1
+	switch g.valign {
+	case "top":
+		row = 0
+	case "bottom":
+		row = 2
+	}
+	switch g.halign {
+	case "left":
+		col = 0
+	case "right":
+		col = 2
+	}
+	return [3][3]params.Crop{
+		{params.CropTopLeft, params.CropTop, params.CropTopRight},
+		{params.CropLeft, params.CropCenter, params.CropRight},
+		{params.CropBottomLeft, params.CropBottom, params.CropBottomRight},
+	}[row][col]
+}
+
+// isCrop matches AxB:CxD (integers).
+func isCrop(s string) bool {
+	a, b, ok := strings.Cut(s, ":")
+	return ok && isPair(a, false) && isPair(b, false)
+}
+
+func cropRect(s string) params.Rect {
+	a, b, _ := strings.Cut(s, ":")
+	l, t := pair(a)
+	r, bo := pair(b)
+	if r <= l || bo <= t {
+		return params.Rect{}
+	}
+	return params.Rect{X: l, Y: t, W: r - l, H: bo - t}
+}
+
+// isSize matches [-]Wx[-]H, W and H integers or orig.
+func isSize(s string) bool { return isPair(s, true) }
+
+func isPair(s string, size bool) bool {
+	w, h, ok := strings.Cut(s, "x")
+	return ok && isDim(w, size) && isDim(h, size)
+}
+
+func isDim(s string, size bool) bool {
+	if size {
+		s = strings.TrimPrefix(s, "-")
+		if s == "orig" || s == "" {
+			return true
+		}
+	}
+	_, err := params.ParseInt(s, 0, pathurl.MaxDimension)
+	return err == nil
+}
+
+func pair(s string) (int, int) {
+	a, b, _ := strings.Cut(s, "x")
+	x, _ := params.ParseInt(a, 0, pathurl.MaxDimension)
+	y, _ := params.ParseInt(b, 0, pathurl.MaxDimension)
+	return x, y
+}
+
+// setSize reads [-]Wx[-]H: a "-" flips that axis; orig or 0 is the
+// source's (proportional) size.
+func setSize(p *params.Params, s string) error {
+	ws, hs, _ := strings.Cut(s, "x")
+	var flip params.Flip
+	if w, ok := strings.CutPrefix(ws, "-"); ok {
+		ws, flip = w, flip|params.FlipH
+	}
+	if h, ok := strings.CutPrefix(hs, "-"); ok {
+		hs, flip = h, flip|params.FlipV
+	}
+	p.Flip = flip
+	for _, d := range []struct {
+		s   string
+		dst *int
+	}{{ws, &p.Width}, {hs, &p.Height}} {
+		if d.s == "orig" || d.s == "" {
+			continue
+		}
+		*d.dst, _ = params.ParseInt(d.s, 0, pathurl.MaxDimension)
+	}
+	return nil
+}
