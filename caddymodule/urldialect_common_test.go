@@ -1,6 +1,9 @@
 package caddymodule_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
+
+	"github.com/jebosio/matte/signature"
 )
 
 // Secrets of the url_dialect test site: imgproxy's documentation example
@@ -103,4 +108,24 @@ func (s *dialectSite) refused(t *testing.T, path string, status int, field strin
 	}
 	t.Fatalf("GET %s: no error on %q: %s", path, field, body)
 	return eb
+}
+
+// TestURLDialectsWithSignatureRequired: under `signature { required }` a
+// dialect URL needs Matte's s= or the dialect's own verified signature.
+func TestURLDialectsWithSignatureRequired(t *testing.T) {
+	s := newDialectSite(t, `signature {
+			key matte-test-secret-0123456789
+			required
+		}`, "url_dialect cloudflare", `url_dialect thumbor {
+			key `+thumborTestKey+`
+		}`)
+	s.refused(t, "/cdn-cgi/image/width=100/img/photo.jpg", http.StatusForbidden, "s")
+	signed, err := signature.SignURL([]byte("matte-test-secret-0123456789"), "/cdn-cgi/image/width=100/img/photo.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.image(t, signed, "jpeg", 100, 50)
+	mac := hmac.New(sha1.New, []byte(thumborTestKey))
+	mac.Write([]byte("80x40/img/photo.jpg"))
+	s.image(t, "/"+base64.URLEncoding.EncodeToString(mac.Sum(nil))+"/80x40/img/photo.jpg", "jpeg", 80, 40)
 }

@@ -145,6 +145,13 @@ func readSource(parts []string) (src, ext string, claimed bool, err error) {
 		}
 		plain, uerr := url.PathUnescape(rest)
 		if uerr != nil {
+			plain = rest
+		}
+		if !isSourceForm(plain) {
+			// Not imgproxy's (a site path such as /docs/plain/notes.txt).
+			return "", "", false, nil
+		}
+		if uerr != nil {
 			return "", "", true, pathurl.Bad("source", "The plain source %s is not validly escaped.", params.QuoteShort(rest))
 		}
 		src, err = source(plain)
@@ -159,11 +166,22 @@ func readSource(parts []string) (src, ext string, claimed bool, err error) {
 		return "", "", false, nil
 	}
 	s := string(raw)
-	if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") && !strings.HasPrefix(s, "local:///") {
+	if !isSourceForm(s) || strings.HasPrefix(s, "/") {
 		return "", "", false, nil
 	}
 	src, err = source(s)
 	return src, ext, true, err
+}
+
+// isSourceForm: a source as imgproxy names one, an http(s) URL,
+// local:///path or, in the plain form, /path.
+func isSourceForm(s string) bool {
+	for _, p := range []string{"http://", "https://", "local:///", "/"} {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // source checks a decoded source: an absolute http(s) URL, local:///path

@@ -54,7 +54,7 @@ func TestParse(t *testing.T) {
 
 func TestNotClaimed(t *testing.T) {
 	for _, u := range []string{"/img/a.jpg", "/img/a.jpg?w=10", "/_ipx/w_100/img/a.jpg", "/cdn-cgi/image/w=1/a.jpg",
-		"/unsafe/300x200/img/a.jpg", "/unsafe/filters:quality(80)/a.jpg", "/a", "/"} {
+		"/unsafe/300x200/img/a.jpg", "/unsafe/filters:quality(80)/a.jpg", "/a", "/", "/docs/plain/notes.txt", "/x/plain/ftp://a/b"} {
 		if _, ok, err := dialecttest.ParseURL(t, mustNew(t, "", ""), u); ok {
 			t.Errorf("%s claimed (%v)", u, err)
 		}
@@ -119,7 +119,7 @@ func TestErrors(t *testing.T) {
 		{"/insecure/rot:45/plain//a.jpg", "rot"},
 		{"/insecure/w:10/plain//a.jpg@bmp", "extension"},
 		{"/insecure/w:10/plain//../etc/passwd", "source"},
-		{"/insecure/w:10/plain/ftp://example.com/a.jpg", "source"},
+		{"/insecure/w:10/plain/http:%2F%2F%2Fa.jpg", "source"},
 		{"/insecure/pr:thumb/plain//a.jpg", "pr"},
 	} {
 		_, ok, err := dialecttest.ParseURL(t, mustNew(t, "", ""), tc.url)

@@ -1,0 +1,81 @@
+package caddymodule
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+)
+
+func TestURLDialectCaddyfile(t *testing.T) {
+	for _, tc := range []struct {
+		block   string
+		want    []URLDialectConfig
+		wantErr string
+	}{
+		{"url_dialect cloudflare\nurl_dialect ipx", []URLDialectConfig{{Name: "cloudflare"}, {Name: "ipx"}}, ""},
+		{"url_dialect imgproxy {\n key ab\n salt cd\n}\nurl_dialect thumbor {\n key k\n}",
+			[]URLDialectConfig{{Name: "imgproxy", Key: "ab", Salt: "cd"}, {Name: "thumbor", Key: "k"}}, ""},
+		{"url_dialect", nil, "wrong argument count"},
+		{"url_dialect a b", nil, "wrong argument count"},
+		{"url_dialect imgproxy {\n pepper x\n}", nil, `unrecognized url_dialect option "pepper"`},
+		{"url_dialect imgproxy {\n key\n}", nil, "wrong argument count"},
+	} {
+		var h Handler
+		err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("matte {\n" + tc.block + "\n}"))
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%q: err %v, want %q", tc.block, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(h.URLDialects, tc.want) {
+			t.Errorf("%q: %+v, %v", tc.block, h.URLDialects, err)
+		}
+	}
+	// The JSON form.
+	var h Handler
+	if err := json.Unmarshal([]byte(`{"url_dialects":[{"name":"imgproxy","key":"ab","salt":"cd"}]}`), &h); err != nil ||
+		!reflect.DeepEqual(h.URLDialects, []URLDialectConfig{{Name: "imgproxy", Key: "ab", Salt: "cd"}}) {
+		t.Fatalf("%+v %v", h.URLDialects, err)
+	}
+}
+
+func TestProvisionURLDialects(t *testing.T) {
+	for _, tc := range []struct {
+		cfg     []URLDialectConfig
+		names   []string
+		signed  []bool
+		wantErr string
+	}{
+		{[]URLDialectConfig{{Name: "thumbor"}, {Name: "cloudflare"}, {Name: "ipx"}, {Name: "imgproxy"}},
+			[]string{"thumbor", "cloudflare", "ipx", "imgproxy"}, []bool{false, false, false, false}, ""},
+		{[]URLDialectConfig{{Name: "imgproxy", Key: "ab", Salt: "cd"}, {Name: "thumbor", Key: "k"}},
+			[]string{"imgproxy", "thumbor"}, []bool{true, true}, ""},
+		{[]URLDialectConfig{{Name: "akamai"}}, nil, nil, `url_dialect "akamai": unknown (want one of cloudflare, imagekit, imgproxy, ipx, netlify, nextjs, thumbor, wsrv)`},
+		{[]URLDialectConfig{{Name: "ipx"}, {Name: "ipx"}}, nil, nil, "given twice"},
+		{[]URLDialectConfig{{Name: "cloudflare", Key: "x"}}, nil, nil, "cloudflare: takes no key or salt"},
+		{[]URLDialectConfig{{Name: "imgproxy", Key: "ab"}}, nil, nil, "give both key and salt"},
+		{[]URLDialectConfig{{Name: "imgproxy", Key: "xyz", Salt: "ab"}}, nil, nil, "key is not hex"},
+		{[]URLDialectConfig{{Name: "thumbor", Key: "k", Salt: "s"}}, nil, nil, "takes a key, no salt"},
+	} {
+		h := Handler{URLDialects: tc.cfg}
+		err := h.provisionURLDialects()
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%+v: err %v, want %q", tc.cfg, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || len(h.dialects) != len(tc.names) {
+			t.Fatalf("%+v: %v", tc.cfg, err)
+		}
+		for i, d := range h.dialects {
+			if d.Name() != tc.names[i] || d.signed != tc.signed[i] {
+				t.Errorf("%+v: dialect %d is %s signed=%v", tc.cfg, i, d.Name(), d.signed)
+			}
+		}
+	}
+}

@@ -1,0 +1,65 @@
+package caddymodule_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"testing"
+)
+
+// TestImgproxyURLs runs imgproxy URLs (docs.imgproxy.net "Generating the
+// URL") through the server, unsigned (no key configured).
+func TestImgproxyURLs(t *testing.T) {
+	s := newDialectSite(t, allowLoopback, "url_dialect imgproxy")
+	t.Run("resize fill with the plain local source and an extension", func(t *testing.T) {
+		s.image(t, "/insecure/rs:fill:100:80/plain/local:///img/photo.jpg@png", "png", 100, 80)
+	})
+	t.Run("short names, _ signature, base64 source", func(t *testing.T) {
+		src := base64.RawURLEncoding.EncodeToString([]byte(s.remote + "/photo.jpg"))
+		s.image(t, "/_/w:100/"+src[:10]+"/"+src[10:]+".webp", "webp", 100, 50)
+	})
+	t.Run("fit never enlarges without el", func(t *testing.T) {
+		s.image(t, "/insecure/rs:fit:800:800/plain//img/photo.jpg", "jpeg", 400, 200)
+		s.image(t, "/insecure/rs:fit:800:800/el:1/plain//img/photo.jpg", "jpeg", 800, 400)
+	})
+	t.Run("extend pads to the box", func(t *testing.T) {
+		s.image(t, "/insecure/rs:fit:100:100:0:1/bg:255:255:255/plain//img/photo.jpg@png", "png", 100, 100)
+	})
+	t.Run("unknown option answers 400 naming it", func(t *testing.T) {
+		s.refused(t, "/insecure/zoom:2/plain//img/photo.jpg", http.StatusBadRequest, "zoom")
+		s.refused(t, "/insecure/w:x/plain//img/photo.jpg", http.StatusBadRequest, "w")
+	})
+	t.Run("remote plain source through the allowlist", func(t *testing.T) {
+		s.image(t, "/insecure/w:100/plain/"+s.remote+"/photo.jpg@jpg", "jpeg", 100, 50)
+	})
+}
+
+// imgproxySign signs path as imgproxy does: base64url(HMAC-SHA256(key,
+// salt+path)), key and salt hex.
+func imgproxySign(t *testing.T, key, salt, path string) string {
+	k, err1 := hex.DecodeString(key)
+	sl, err2 := hex.DecodeString(salt)
+	if err1 != nil || err2 != nil {
+		t.Fatal("bad hex")
+	}
+	mac := hmac.New(sha256.New, k)
+	mac.Write(sl)
+	mac.Write([]byte(path))
+	return "/" + base64.RawURLEncoding.EncodeToString(mac.Sum(nil)) + path
+}
+
+// TestImgproxySigned: with a key and salt, signed URLs are served and
+// unsigned or tampered ones refused with 403.
+func TestImgproxySigned(t *testing.T) {
+	s := newDialectSite(t, "", `url_dialect imgproxy {
+			key `+imgproxyTestKey+`
+			salt `+imgproxyTestSalt+`
+		}`)
+	path := "/rs:fill:100:100/plain/local:///img/photo.jpg@png"
+	s.image(t, imgproxySign(t, imgproxyTestKey, imgproxyTestSalt, path), "png", 100, 100)
+	s.refused(t, "/insecure"+path, http.StatusForbidden, "signature")
+	bad := imgproxySign(t, imgproxyTestKey, imgproxyTestSalt, path)
+	s.refused(t, bad[:44]+"/rs:fill:100:101/plain/local:///img/photo.jpg@png", http.StatusForbidden, "signature")
+}
