@@ -121,9 +121,9 @@ func TestParseNotClaimed(t *testing.T) {
 func TestParseBuilderURLs(t *testing.T) {
 	f := builderstest.Load(t)
 	want := map[string]dialect.ImageURL{
-		"/_next/image?w=400&q=75&url=%2Fimg%2Fbuilders.jpg": {Source: "/img/builders.jpg", Params: params.Params{Width: 400, Quality: 75, Fit: params.FitMax, AutoFormat: true}},
-		"/_next/image?w=200&q=75&url=%2Fimg%2Fbuilders.jpg": {Source: "/img/builders.jpg", Params: params.Params{Width: 200, Quality: 75, Fit: params.FitMax, AutoFormat: true}},
-		"/_next/image?url=%2Fimg%2Fbuilders.jpg&w=828&q=75": {Source: "/img/builders.jpg", Params: params.Params{Width: 828, Quality: 75, Fit: params.FitMax, AutoFormat: true}},
+		"/_next/image?w=400&q=75&url=%2Fimg%2Fbuilders.jpg":                              {Source: "/img/builders.jpg", Params: params.Params{Width: 400, Quality: 75, Fit: params.FitMax, AutoFormat: true}},
+		"/_next/image?w=200&q=75&url=%2Fimg%2Fbuilders.jpg":                              {Source: "/img/builders.jpg", Params: params.Params{Width: 200, Quality: 75, Fit: params.FitMax, AutoFormat: true}},
+		"/_next/image?url=%2Fimg%2Fbuilders.jpg&w=828&q=75":                              {Source: "/img/builders.jpg", Params: params.Params{Width: 828, Quality: 75, Fit: params.FitMax, AutoFormat: true}},
 		"/_next/image?url=http%3A%2F%2F127.0.0.1%3A9080%2Fimg%2Fbuilders.jpg&w=128&q=75": {Source: "http://127.0.0.1:9080/img/builders.jpg", Params: params.Params{Width: 128, Quality: 75, Fit: params.FitMax, AutoFormat: true}},
 	}
 	for _, c := range f.For(t, "nextjs") {
