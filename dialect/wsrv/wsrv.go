@@ -23,7 +23,8 @@
 //     the source's format is kept, as wsrv does.
 //   - q: 1 to 100. bg, cbg: a colour, a CSS name or hex RGB, ARGB, RRGGBB or
 //     AARRGGBB (alpha first, as wsrv has it); cbg pads fit=contain, bg
-//     fills transparency.
+//     fills transparency. Matte has one background colour, so with
+//     fit=contain a cbg wins over bg.
 //   - blur: a sigma from 0.3 to 1000 (Matte's blur is sigma times 10, capped
 //     at 2000, so above 200 it is 200). sharp: a sigma from 0.000001 to 10,
 //     mapped onto Matte's 1 to 100 sharpening (0.5 + sharp/100 is Matte's
