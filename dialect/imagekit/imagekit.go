@@ -226,21 +226,12 @@ var handlers = map[string]handler{
 		return err
 	}},
 	"f": {"one of auto, jpg, jpeg, png, webp, avif, gif, orig", func(t *transforms, v string) error {
-		switch v {
-		case "auto":
+		switch f, ok := urlform.Format(v); {
+		case v == "auto":
 			t.p.AutoFormat = true
-		case "jpg", "jpeg":
-			t.p.Format = params.FormatJPEG
-		case "png":
-			t.p.Format = params.FormatPNG
-		case "webp":
-			t.p.Format = params.FormatWebP
-		case "avif":
-			t.p.Format = params.FormatAVIF
-		case "gif":
-			t.p.Format = params.FormatGIF
-		case "orig":
-		default:
+		case ok:
+			t.p.Format = f
+		case v != "orig":
 			return params.ErrSyntax
 		}
 		return nil

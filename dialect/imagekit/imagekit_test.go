@@ -8,18 +8,9 @@ import (
 	"testing"
 
 	"github.com/jebosio/matte/dialect"
-	"github.com/jebosio/matte/dialect/internal/builderstest"
+	"github.com/jebosio/matte/dialect/internal/urltest"
 	"github.com/jebosio/matte/params"
 )
-
-func parse(t *testing.T, raw string) (dialect.ImageURL, bool, error) {
-	t.Helper()
-	u, err := url.ParseRequestURI(raw)
-	if err != nil {
-		t.Fatalf("%s: %v", raw, err)
-	}
-	return New().Parse(u)
-}
 
 func TestName(t *testing.T) {
 	if New().Name() != "imagekit" {
@@ -31,11 +22,7 @@ func TestParseValid(t *testing.T) {
 	white := params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}
 	red := params.Color{R: 255, A: 255, Set: true}
 	const img = "/medium_cafe_B1iTdD0C.jpg"
-	tests := []struct {
-		raw           string
-		source, query string
-		want          params.Params
-	}{
+	urltest.CheckValid(t, New(), []urltest.Valid{
 		// ImageKit's documented forms (imagekit.io/docs): the path form and the query form.
 		{"/tr:w-300,h-300" + img, img, "", params.Params{Width: 300, Height: 300, Fit: params.FitCrop}},
 		{img + "?tr=w-300,h-300", img, "", params.Params{Width: 300, Height: 300, Fit: params.FitCrop}},
@@ -61,22 +48,11 @@ func TestParseValid(t *testing.T) {
 		// The query minus tr goes with the source.
 		{"/a.jpg?v=1&tr=w-10&x=%20y", "/a.jpg", "v=1&x=%20y", params.Params{Width: 10}},
 		{"/tr:w-10/a.jpg?v=1", "/a.jpg", "v=1", params.Params{Width: 10}},
-	}
-	for _, tt := range tests {
-		got, ok, err := parse(t, tt.raw)
-		want := dialect.ImageURL{Params: tt.want, Source: tt.source, Query: tt.query}
-		if !ok || err != nil || got != want {
-			t.Errorf("%s: ok=%v err=%v\n got %+v\nwant %+v", tt.raw, ok, err, got, want)
-		}
-	}
+	})
 }
 
 func TestParseInvalid(t *testing.T) {
-	tests := []struct {
-		raw    string
-		fields []string
-		detail string
-	}{
+	urltest.CheckInvalid(t, New(), []urltest.Invalid{
 		{"/a.jpg?tr=", []string{"tr"}, "tr is empty"},
 		{"/a.jpg?tr=w-1&tr=h-1", []string{"tr"}, "more than once"},
 		{"/a.jpg?tr=w-100:rt-90", []string{"tr"}, "chained"},
@@ -108,50 +84,22 @@ func TestParseInvalid(t *testing.T) {
 		{"/tr:w-1/", []string{"tr"}, "image path"},
 		{"/tr:w-1/a/../b.jpg", []string{"tr"}, "image path"},
 		{"/a.jpg?tr=w-x,h-y,q-z", []string{"w", "h", "q"}, ""},
-	}
-	for _, tt := range tests {
-		got, ok, err := parse(t, tt.raw)
-		list := params.AsErrors(err)
-		if !ok || err == nil || got != (dialect.ImageURL{}) || len(list) != len(tt.fields) {
-			t.Errorf("%s: ok=%v err=%v, want errors on %v", tt.raw, ok, err, tt.fields)
-			continue
-		}
-		for i, e := range list {
-			if e.Field != tt.fields[i] || e.Status != http.StatusBadRequest || !strings.Contains(e.Detail, tt.detail) {
-				t.Errorf("%s: %+v, want field %s with %q", tt.raw, e, tt.fields[i], tt.detail)
-			}
-		}
-	}
+	})
 }
 
 func TestParseNotClaimed(t *testing.T) {
-	for _, raw := range []string{"/a.jpg", "/a.jpg?w=400", "/a/tr:w-400/b.jpg", "/TR:w-1/a.jpg", "/a.jpg?TR=w-1"} {
-		if _, ok, err := parse(t, raw); ok || err != nil {
-			t.Errorf("%s: ok=%v err=%v", raw, ok, err)
-		}
-	}
+	urltest.CheckNotClaimed(t, New(), []string{"/a.jpg", "/a.jpg?w=400", "/a/tr:w-400/b.jpg", "/TR:w-1/a.jpg", "/a.jpg?TR=w-1"})
 }
 
 // The URLs unpic and @unpic/core built (test/clients/builders).
 func TestParseBuilderURLs(t *testing.T) {
-	f := builderstest.Load(t)
 	src := "/img/builders.jpg"
 	want := map[string]dialect.ImageURL{
 		"/img/builders.jpg?tr=w-400%2Ch-300%2Cc-maintain_ratio%2Cfo-auto": {Source: src, Params: params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Crop: params.CropAttention}},
 		"/img/builders.jpg?tr=w-320%2Cf-png%2Cc-maintain_ratio%2Cfo-auto": {Source: src, Params: params.Params{Width: 320, Format: params.FormatPNG}},
 		"/img/builders.jpg?tr=w-200%2Ch-150%2Cc-maintain_ratio%2Cfo-auto": {Source: src, Params: params.Params{Width: 200, Height: 150, Fit: params.FitCrop, Crop: params.CropAttention}},
 	}
-	for _, c := range f.For(t, "imagekit") {
-		w, known := want[c.Request]
-		if !known {
-			t.Errorf("%s built %s, which this test does not pin", c.Builder, c.Request)
-			continue
-		}
-		got, ok, err := New().Parse(c.RequestURL(t))
-		if !ok || err != nil || got != w {
-			t.Errorf("%s %s: ok=%v err=%v\n got %+v\nwant %+v", c.Builder, c.Request, ok, err, got, w)
-		}
-	}
+	urltest.CheckBuilderURLs(t, New(), "imagekit", want)
 }
 
 func FuzzParse(f *testing.F) {

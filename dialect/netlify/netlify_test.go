@@ -1,25 +1,13 @@
 package netlify
 
 import (
-	"errors"
-	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/jebosio/matte/dialect"
-	"github.com/jebosio/matte/dialect/internal/builderstest"
+	"github.com/jebosio/matte/dialect/internal/urltest"
 	"github.com/jebosio/matte/params"
 )
-
-func parse(t *testing.T, raw string) (dialect.ImageURL, bool, error) {
-	t.Helper()
-	u, err := url.ParseRequestURI(raw)
-	if err != nil {
-		t.Fatalf("%s: %v", raw, err)
-	}
-	return New().Parse(u)
-}
 
 func TestName(t *testing.T) {
 	if New().Name() != "netlify" {
@@ -28,11 +16,7 @@ func TestName(t *testing.T) {
 }
 
 func TestParseValid(t *testing.T) {
-	tests := []struct {
-		raw           string
-		source, query string
-		want          params.Params
-	}{
+	urltest.CheckValid(t, New(), []urltest.Valid{
 		// Netlify's documented examples (docs.netlify.com, Image CDN).
 		{"/.netlify/images?url=/owl.jpeg&w=50", "/owl.jpeg", "", params.Params{Width: 50, AutoFormat: true}},
 		{"/.netlify/images?url=/owl.jpeg&fit=cover&w=50&h=50&position=left&fm=webp&q=80", "/owl.jpeg", "",
@@ -48,22 +32,11 @@ func TestParseValid(t *testing.T) {
 		{"/.netlify/images?url=/a.jpg&fit=cover&position=bottom&w=1&h=1&fm=png", "/a.jpg", "", params.Params{Width: 1, Height: 1, Fit: params.FitCrop, Crop: params.CropBottom, Format: params.FormatPNG}},
 		{"/.netlify/images?url=/a.jpg&fit=cover&position=right&fm=gif", "/a.jpg", "", params.Params{Fit: params.FitCrop, Crop: params.CropRight, Format: params.FormatGIF}},
 		{"/.netlify/images?url=https%3A%2F%2Fimages.example.com%2Fa.jpg&w=100000&h=100000", "https://images.example.com/a.jpg", "", params.Params{Width: 100000, Height: 100000, AutoFormat: true}},
-	}
-	for _, tt := range tests {
-		got, ok, err := parse(t, tt.raw)
-		want := dialect.ImageURL{Params: tt.want, Source: tt.source, Query: tt.query}
-		if !ok || err != nil || got != want {
-			t.Errorf("%s: ok=%v err=%v\n got %+v\nwant %+v", tt.raw, ok, err, got, want)
-		}
-	}
+	})
 }
 
 func TestParseInvalid(t *testing.T) {
-	tests := []struct {
-		raw    string
-		fields []string
-		detail string
-	}{
+	urltest.CheckInvalid(t, New(), []urltest.Invalid{
 		{"/.netlify/images?w=10", []string{"url"}, "url is required"},
 		{"/.netlify/images?url=", []string{"url"}, "url is empty"},
 		{"/.netlify/images?url=a.jpg", []string{"url"}, "url must be a path on this site"},
@@ -78,50 +51,22 @@ func TestParseInvalid(t *testing.T) {
 		{"/.netlify/images?url=/a.jpg&q=101", []string{"q"}, "q must be an integer from 1 to 100"},
 		{"/.netlify/images?url=/a.jpg&q=", []string{"q"}, "q is empty"},
 		{"/.netlify/images?w=x&h=y&fit=z", []string{"url", "w", "h", "fit"}, ""},
-	}
-	for _, tt := range tests {
-		got, ok, err := parse(t, tt.raw)
-		list := params.AsErrors(err)
-		if !ok || err == nil || got != (dialect.ImageURL{}) || len(list) != len(tt.fields) {
-			t.Errorf("%s: ok=%v err=%v, want errors on %v", tt.raw, ok, err, tt.fields)
-			continue
-		}
-		for i, e := range list {
-			if e.Field != tt.fields[i] || e.Status != http.StatusBadRequest || !strings.Contains(e.Detail, tt.detail) {
-				t.Errorf("%s: %+v, want field %s with %q", tt.raw, e, tt.fields[i], tt.detail)
-			}
-		}
-	}
+	})
 }
 
 func TestParseNotClaimed(t *testing.T) {
-	for _, raw := range []string{"/img/a.jpg?url=/a.jpg", "/.netlify/images/", "/.netlify/image?url=/a", "/"} {
-		if _, ok, err := parse(t, raw); ok || err != nil {
-			t.Errorf("%s: ok=%v err=%v", raw, ok, err)
-		}
-	}
+	urltest.CheckNotClaimed(t, New(), []string{"/img/a.jpg?url=/a.jpg", "/.netlify/images/", "/.netlify/image?url=/a", "/"})
 }
 
 // The URLs unpic and @unpic/core built (test/clients/builders).
 func TestParseBuilderURLs(t *testing.T) {
-	f := builderstest.Load(t)
 	src := "/img/builders.jpg"
 	want := map[string]dialect.ImageURL{
 		"/.netlify/images?w=400&h=300&fit=cover&url=%2Fimg%2Fbuilders.jpg":  {Source: src, Params: params.Params{Width: 400, Height: 300, Fit: params.FitCrop, AutoFormat: true}},
 		"/.netlify/images?fm=png&w=320&fit=cover&url=%2Fimg%2Fbuilders.jpg": {Source: src, Params: params.Params{Width: 320, Fit: params.FitCrop, Format: params.FormatPNG}},
 		"/.netlify/images?w=200&h=150&fit=cover&url=%2Fimg%2Fbuilders.jpg":  {Source: src, Params: params.Params{Width: 200, Height: 150, Fit: params.FitCrop, AutoFormat: true}},
 	}
-	for _, c := range f.For(t, "netlify") {
-		w, known := want[c.Request]
-		if !known {
-			t.Errorf("%s built %s, which this test does not pin", c.Builder, c.Request)
-			continue
-		}
-		got, ok, err := New().Parse(c.RequestURL(t))
-		if !ok || err != nil || got != w {
-			t.Errorf("%s %s: ok=%v err=%v\n got %+v\nwant %+v", c.Builder, c.Request, ok, err, got, w)
-		}
-	}
+	urltest.CheckBuilderURLs(t, New(), "netlify", want)
 }
 
 func FuzzParse(f *testing.F) {
@@ -137,15 +82,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("not claimed")
 		}
 		if err != nil {
-			var list params.Errors
-			if !errors.As(err, &list) || len(list) == 0 || got != (dialect.ImageURL{}) {
-				t.Fatalf("error %v with %+v", err, got)
-			}
-			for _, e := range list {
-				if _, known := allowed[e.Field]; !known || e.Status != http.StatusBadRequest || e.Detail == "" {
-					t.Fatalf("bad entry %+v", e)
-				}
-			}
+			urltest.FuzzError(t, got, err, func(f string) bool { _, ok := allowed[f]; return ok })
 			return
 		}
 		p := got.Params

@@ -8,18 +8,9 @@ import (
 	"testing"
 
 	"github.com/jebosio/matte/dialect"
-	"github.com/jebosio/matte/dialect/internal/builderstest"
+	"github.com/jebosio/matte/dialect/internal/urltest"
 	"github.com/jebosio/matte/params"
 )
-
-func parse(t *testing.T, raw string) (dialect.ImageURL, bool, error) {
-	t.Helper()
-	u, err := url.ParseRequestURI(raw)
-	if err != nil {
-		t.Fatalf("%s: %v", raw, err)
-	}
-	return New().Parse(u)
-}
 
 func TestName(t *testing.T) {
 	if New().Name() != "nextjs" {
@@ -31,11 +22,7 @@ func TestParseValid(t *testing.T) {
 	auto := func(w, q int) params.Params {
 		return params.Params{Width: w, Quality: q, Fit: params.FitMax, AutoFormat: true}
 	}
-	tests := []struct {
-		raw           string
-		source, query string
-		want          params.Params
-	}{
+	urltest.CheckValid(t, New(), []urltest.Valid{
 		// next/image's default loader, as Next documents it.
 		{"/_next/image?url=%2Fimg%2Fa.jpg&w=828&q=75", "/img/a.jpg", "", auto(828, 75)},
 		{"/_next/image?w=640&q=75&url=/img/a.jpg", "/img/a.jpg", "", auto(640, 75)},
@@ -44,18 +31,7 @@ func TestParseValid(t *testing.T) {
 		{"/_next/image?url=https%3A%2F%2Fcdn.example.com%2Fa.png&w=3840&q=90", "https://cdn.example.com/a.png", "", auto(3840, 90)},
 		{"/_next/image?url=HTTP%3A%2F%2Fexample.com%2Fa.png%23frag&w=32&q=050", "http://example.com/a.png", "", auto(32, 50)},
 		{"/_next/image?url=%2Fa.jpg&w=100000&q=75&other=1", "/a.jpg", "", auto(100000, 75)},
-	}
-	for _, tt := range tests {
-		got, ok, err := parse(t, tt.raw)
-		if !ok || err != nil {
-			t.Errorf("%s: ok=%v err=%v", tt.raw, ok, err)
-			continue
-		}
-		want := dialect.ImageURL{Params: tt.want, Source: tt.source, Query: tt.query}
-		if got != want {
-			t.Errorf("%s:\n got %+v\nwant %+v", tt.raw, got, want)
-		}
-	}
+	})
 }
 
 // The error texts are Next.js's own (image-optimizer.js validateParams).
@@ -91,7 +67,7 @@ func TestParseInvalid(t *testing.T) {
 		{"/_next/image?url=%2Fa.jpg&w=10&q=7.5", map[string]string{"q": `"q" parameter (quality) must be an integer between 1 and 100`}},
 	}
 	for _, tt := range tests {
-		got, ok, err := parse(t, tt.raw)
+		got, ok, err := urltest.Parse(t, New(), tt.raw)
 		if !ok || err == nil || got != (dialect.ImageURL{}) {
 			t.Errorf("%.80s: ok=%v err=%v got=%+v", tt.raw, ok, err, got)
 			continue
@@ -109,37 +85,19 @@ func TestParseInvalid(t *testing.T) {
 }
 
 func TestParseNotClaimed(t *testing.T) {
-	for _, raw := range []string{"/img/a.jpg?url=/a.jpg&w=1&q=1", "/_next/image/", "/_next/images?url=/a&w=1&q=1", "/_NEXT/image?url=/a&w=1&q=1", "/"} {
-		if got, ok, err := parse(t, raw); ok || err != nil || got != (dialect.ImageURL{}) {
-			t.Errorf("%s: ok=%v err=%v", raw, ok, err)
-		}
-	}
+	urltest.CheckNotClaimed(t, New(), []string{"/img/a.jpg?url=/a.jpg&w=1&q=1", "/_next/image/", "/_next/images?url=/a&w=1&q=1", "/_NEXT/image?url=/a&w=1&q=1", "/"})
 }
 
 // The URLs that unpic, @unpic/core and next/image's getImageProps built
 // (test/clients/builders) parse to these requests.
 func TestParseBuilderURLs(t *testing.T) {
-	f := builderstest.Load(t)
 	want := map[string]dialect.ImageURL{
 		"/_next/image?w=400&q=75&url=%2Fimg%2Fbuilders.jpg":                              {Source: "/img/builders.jpg", Params: params.Params{Width: 400, Quality: 75, Fit: params.FitMax, AutoFormat: true}},
 		"/_next/image?w=200&q=75&url=%2Fimg%2Fbuilders.jpg":                              {Source: "/img/builders.jpg", Params: params.Params{Width: 200, Quality: 75, Fit: params.FitMax, AutoFormat: true}},
 		"/_next/image?url=%2Fimg%2Fbuilders.jpg&w=828&q=75":                              {Source: "/img/builders.jpg", Params: params.Params{Width: 828, Quality: 75, Fit: params.FitMax, AutoFormat: true}},
 		"/_next/image?url=http%3A%2F%2F127.0.0.1%3A9080%2Fimg%2Fbuilders.jpg&w=128&q=75": {Source: "http://127.0.0.1:9080/img/builders.jpg", Params: params.Params{Width: 128, Quality: 75, Fit: params.FitMax, AutoFormat: true}},
 	}
-	for _, c := range f.For(t, "nextjs") {
-		w, known := want[c.Request]
-		if !known {
-			t.Errorf("%s built %s, which this test does not pin", c.Builder, c.Request)
-			continue
-		}
-		got, ok, err := New().Parse(c.RequestURL(t))
-		if !ok || err != nil || got != w {
-			t.Errorf("%s %s: ok=%v err=%v\n got %+v\nwant %+v", c.Builder, c.Request, ok, err, got, w)
-		}
-		if c.Format != "webp" || got.Params.Width < c.Width {
-			t.Errorf("%s %s: expects %dx%d %s", c.Builder, c.Request, c.Width, c.Height, c.Format)
-		}
-	}
+	urltest.CheckBuilderURLs(t, New(), "nextjs", want)
 }
 
 func FuzzParse(f *testing.F) {

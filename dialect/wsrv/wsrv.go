@@ -136,22 +136,14 @@ var specs = map[string]spec{
 		return nil
 	}},
 	"output": {"one of jpg, png, gif, webp, avif", false, func(r *request, v string) error {
-		switch v {
-		case "jpg", "jpeg":
-			r.p.Format = params.FormatJPEG
-		case "png":
-			r.p.Format = params.FormatPNG
-		case "gif":
-			r.p.Format = params.FormatGIF
-		case "webp":
-			r.p.Format = params.FormatWebP
-		case "avif":
-			r.p.Format = params.FormatAVIF
-		case "tiff", "json":
+		if v == "tiff" || v == "json" {
 			return errors.New(v + " is not an output Matte writes")
-		default:
+		}
+		f, ok := urlform.Format(v)
+		if !ok {
 			return params.ErrSyntax
 		}
+		r.p.Format = f
 		return nil
 	}},
 	"q": {"an integer from 1 to 100", false, func(r *request, v string) (err error) {

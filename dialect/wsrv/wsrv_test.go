@@ -1,25 +1,13 @@
 package wsrv
 
 import (
-	"errors"
-	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/jebosio/matte/dialect"
-	"github.com/jebosio/matte/dialect/internal/builderstest"
+	"github.com/jebosio/matte/dialect/internal/urltest"
 	"github.com/jebosio/matte/params"
 )
-
-func parse(t *testing.T, raw string) (dialect.ImageURL, bool, error) {
-	t.Helper()
-	u, err := url.ParseRequestURI(raw)
-	if err != nil {
-		t.Fatalf("%s: %v", raw, err)
-	}
-	return New().Parse(u)
-}
 
 func TestName(t *testing.T) {
 	if New().Name() != "wsrv" {
@@ -31,11 +19,7 @@ func TestParseValid(t *testing.T) {
 	const lich = "http://images.weserv.nl/lichtenstein.jpg"
 	red := params.Color{R: 255, A: 255, Set: true}
 	black := params.Color{A: 255, Set: true}
-	tests := []struct {
-		raw           string
-		source, query string
-		want          params.Params
-	}{
+	urltest.CheckValid(t, New(), []urltest.Valid{
 		// wsrv's documented examples (wsrv.nl/docs).
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300", lich, "", params.Params{Width: 300}},
 		{"/?url=images.weserv.nl/lichtenstein.jpg&h=144&dpr=2", lich, "", params.Params{Height: 144, DPR: 2}},
@@ -67,22 +51,11 @@ func TestParseValid(t *testing.T) {
 		{"/?url=a.example/x.png&fit=contain&bg=red&cbg=8000", "http://a.example/x.png", "", params.Params{Fit: params.FitFill, Background: params.Color{A: 0x88, Set: true}}},
 		{"/?url=a.example/x.png&bg=80ff0000", "http://a.example/x.png", "", params.Params{Background: params.Color{R: 255, A: 0x80, Set: true}}},
 		{"/?url=a.example/x.png&blur=1000&sharp=0.5&output=avif", "http://a.example/x.png", "", params.Params{Blur: 2000, Sharpen: 1, Format: params.FormatAVIF}},
-	}
-	for _, tt := range tests {
-		got, ok, err := parse(t, tt.raw)
-		want := dialect.ImageURL{Params: tt.want, Source: tt.source, Query: tt.query}
-		if !ok || err != nil || got != want {
-			t.Errorf("%s: ok=%v err=%v\n got %+v\nwant %+v", tt.raw, ok, err, got, want)
-		}
-	}
+	})
 }
 
 func TestParseInvalid(t *testing.T) {
-	tests := []struct {
-		raw    string
-		fields []string
-		detail string
-	}{
+	urltest.CheckInvalid(t, New(), []urltest.Invalid{
 		{"/?url=", []string{"url"}, "url is empty"},
 		{"/?url=ftp://a.example/x.png", []string{"url"}, "only http and https"},
 		{"/?url=%2F%2Fa.example%2Fx.png", []string{"url"}, "protocol-relative"},
@@ -101,52 +74,24 @@ func TestParseInvalid(t *testing.T) {
 		{"/?url=a.example/x.png&ro=x", []string{"ro"}, "an angle"},
 		{"/?url=a.example/x.png&trim=255", []string{"trim"}, "1 to 254"},
 		{"/?url=&w=x&q=y", []string{"url", "w", "q"}, ""},
-	}
-	for _, tt := range tests {
-		got, ok, err := parse(t, tt.raw)
-		list := params.AsErrors(err)
-		if !ok || err == nil || got != (dialect.ImageURL{}) || len(list) != len(tt.fields) {
-			t.Errorf("%s: ok=%v err=%v, want errors on %v", tt.raw, ok, err, tt.fields)
-			continue
-		}
-		for i, e := range list {
-			if e.Field != tt.fields[i] || e.Status != http.StatusBadRequest || !strings.Contains(e.Detail, tt.detail) {
-				t.Errorf("%s: %+v, want field %s with %q", tt.raw, e, tt.fields[i], tt.detail)
-			}
-		}
-	}
+	})
 }
 
 // wsrv claims "/" with a url parameter only, so /_next/image?url= and
 // /.netlify/images?url= stay with their own dialects.
 func TestParseNotClaimed(t *testing.T) {
-	for _, raw := range []string{"/?w=300", "/img/a.jpg?url=x", "/_next/image?url=%2Fa&w=1&q=1", "/.netlify/images?url=/a", "/?URL=x"} {
-		if _, ok, err := parse(t, raw); ok || err != nil {
-			t.Errorf("%s: ok=%v err=%v", raw, ok, err)
-		}
-	}
+	urltest.CheckNotClaimed(t, New(), []string{"/?w=300", "/img/a.jpg?url=x", "/_next/image?url=%2Fa&w=1&q=1", "/.netlify/images?url=/a", "/?URL=x"})
 }
 
 // The URLs unpic and @unpic/core built (test/clients/builders).
 func TestParseBuilderURLs(t *testing.T) {
-	f := builderstest.Load(t)
 	src := "http://127.0.0.1:9080/img/builders.jpg"
 	want := map[string]dialect.ImageURL{
 		"/?url=127.0.0.1%3A9080%2Fimg%2Fbuilders.jpg&w=400&h=300&fit=cover":       {Source: src, Params: params.Params{Width: 400, Height: 300, Fit: params.FitCrop}},
 		"/?url=127.0.0.1%3A9080%2Fimg%2Fbuilders.jpg&w=320&output=webp&fit=cover": {Source: src, Params: params.Params{Width: 320, Fit: params.FitCrop, Format: params.FormatWebP}},
 		"/?url=127.0.0.1%3A9080%2Fimg%2Fbuilders.jpg&w=200&h=150&fit=cover":       {Source: src, Params: params.Params{Width: 200, Height: 150, Fit: params.FitCrop}},
 	}
-	for _, c := range f.For(t, "wsrv") {
-		w, known := want[c.Request]
-		if !known {
-			t.Errorf("%s built %s, which this test does not pin", c.Builder, c.Request)
-			continue
-		}
-		got, ok, err := New().Parse(c.RequestURL(t))
-		if !ok || err != nil || got != w {
-			t.Errorf("%s %s: ok=%v err=%v\n got %+v\nwant %+v", c.Builder, c.Request, ok, err, got, w)
-		}
-	}
+	urltest.CheckBuilderURLs(t, New(), "wsrv", want)
 }
 
 func FuzzParse(f *testing.F) {
@@ -163,15 +108,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("claimed %v with url present %v", ok, q.Has("url"))
 		}
 		if err != nil {
-			var list params.Errors
-			if !errors.As(err, &list) || len(list) == 0 || got != (dialect.ImageURL{}) {
-				t.Fatalf("error %v with %+v", err, got)
-			}
-			for _, e := range list {
-				if _, known := specs[e.Field]; !known || e.Status != http.StatusBadRequest || e.Detail == "" {
-					t.Fatalf("bad entry %+v", e)
-				}
-			}
+			urltest.FuzzError(t, got, err, func(f string) bool { _, ok := specs[f]; return ok })
 			return
 		}
 		if !ok {

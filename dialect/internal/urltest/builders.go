@@ -1,10 +1,10 @@
-// Package builderstest loads the image URLs that the real npm URL builders
-// (unpic, @unpic/core, next/image, @imgproxy/imgproxy-node) built, as
-// test/clients/builders/build.mjs wrote them into
-// test/clients/builders/testdata/builders.json, for the URL dialects' unit
-// tests. Regenerate the file with `node build.mjs >testdata/builders.json`
-// in test/clients/builders after changing the builders' versions.
-package builderstest
+// Package urltest holds what the URL dialects' tests share: the image URLs
+// that the real npm URL builders (unpic, @unpic/core, next/image,
+// @imgproxy/imgproxy-node) built, as test/clients/builders/build.mjs wrote
+// them into test/clients/builders/testdata/builders.json (regenerate it with
+// `node build.mjs >testdata/builders.json` there after changing the
+// builders' versions), and table runners for a dialect's Parse.
+package urltest
 
 import (
 	"encoding/json"
