@@ -12,13 +12,19 @@ FUZZTIME ?= 10s
 
 .PHONY: setup system runtime build run demo test vet fuzz clean
 
-setup: system runtime
+setup: system runtime builders
 
 system:
 	@scripts/setup-system.sh
 
 runtime:
 	@scripts/fetch-runtime.sh
+
+# builders: the pinned npm image-URL builders that the URL dialects' builder
+# test runs (test/clients/builders).
+.PHONY: builders
+builders:
+	@scripts/setup-builders.sh
 
 build: setup
 	$(GO) build -o bin/caddy ./cmd/caddy

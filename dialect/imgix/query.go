@@ -52,6 +52,9 @@ const (
 //   - auto=compress is accepted and ignored: imgix URLs very often carry
 //     auto=format,compress, and the configured per-format quality already
 //     plays that role. Any other auto value (enhance, redeye, ...) is an error.
+//   - fit= also takes the CSS object-fit names that other builders write:
+//     cover (crop), contain (fill), inside (max), outside (min); they give
+//     the same Params as the imgix names.
 //   - crop= is validated whatever fit= says, but a focus only matters to
 //     fit=crop and fit=min, so with any other fit the result keeps
 //     CropCenter. crop=fg is not a focus: it sets Removal.CropToForeground
@@ -64,6 +67,10 @@ const (
 //   - model=NAME, NAME matching [a-z0-9][a-z0-9_.-]{0,63}; whether the
 //     configuration knows it is the handler's check.
 //   - mask, refine: 1, true, 0, false.
+//   - bg-remove-semi-transparency is imgix's spelling of semitransparency
+//     (below); giving both is an error, as for rembg and bg-remove.
+//     bg-remove-fg-type=auto or car (imgix's foreground hint) is validated
+//     and has no effect: Matte's models take no subject type.
 //   - threshold=0..1 makes the matte hard (Hard, Threshold);
 //     semitransparency=0 or false is threshold=0.5, and semitransparency=1 or
 //     true is the default. threshold with semitransparency=0 is threshold
@@ -162,7 +169,7 @@ func ParseQuery(q url.Values) (params.Params, error) {
 // removalOnly lists the parameters that only mean something with rembg=1,
 // sorted; crop=fg and fm=zip are handled apart, as only those values are.
 var removalOnly = []string{
-	"bg-blur", "bg-gradient", "bg-image", "erode", "feather", "fg-pad", "mask", "model",
+	"bg-blur", "bg-gradient", "bg-image", "bg-remove-fg-type", "bg-remove-semi-transparency", "erode", "feather", "fg-pad", "mask", "model",
 	"position", "refine", "scale", "semitransparency", "shadow", "shadow-blur",
 	"shadow-color", "shadow-offset", "shadow-opacity", "threshold",
 }
@@ -199,6 +206,18 @@ func checkRemoval(q url.Values, p *params.Params, errs map[string]string) {
 		fail("rembg", "rembg and bg-remove are the same parameter; give only one of them.")
 		fail("bg-remove", "bg-remove and rembg are the same parameter; give only one of them.")
 		bad["rembg"] = true
+	}
+
+	// semitransparency and its imgix spelling: one of them at most; the
+	// other checks below read whichever was given.
+	if given("semitransparency") && given("bg-remove-semi-transparency") {
+		fail("semitransparency", "semitransparency and bg-remove-semi-transparency are the same parameter; give only one of them.")
+		fail("bg-remove-semi-transparency", "bg-remove-semi-transparency and semitransparency are the same parameter; give only one of them.")
+		bad["semitransparency"], bad["bg-remove-semi-transparency"] = true, true
+	}
+	semi := "semitransparency"
+	if given("bg-remove-semi-transparency") {
+		semi = "bg-remove-semi-transparency"
 	}
 
 	// Removal options need removal (judged only once rembg itself is sound).
@@ -266,9 +285,9 @@ func checkRemoval(q url.Values, p *params.Params, errs map[string]string) {
 	}
 
 	// threshold makes the matte hard; semitransparency=1 keeps it soft.
-	if given("threshold") && (value("semitransparency") == "1" || value("semitransparency") == "true") {
-		fail("semitransparency", "semitransparency="+value("semitransparency")+" keeps a soft matte, but threshold cuts it; leave out one of them.")
-		fail("threshold", "threshold cuts the matte, but semitransparency="+value("semitransparency")+" keeps it soft; leave out one of them.")
+	if given("threshold") && (value(semi) == "1" || value(semi) == "true") {
+		fail(semi, semi+"="+value(semi)+" keeps a soft matte, but threshold cuts it; leave out one of them.")
+		fail("threshold", "threshold cuts the matte, but "+semi+"="+value(semi)+" keeps it soft; leave out one of them.")
 	}
 }
 
@@ -320,7 +339,10 @@ var paramSpecs = map[string]paramSpec{
 		p.DPR = f
 		return nil
 	}},
-	"fit": {"one of " + strings.Join(params.FitNames(), ", "), func(p *params.Params, v string) error {
+	"fit": {"one of " + strings.Join(params.FitNames(), ", ") + " (or cover, contain, inside, outside, read as crop, fill, max, min)", func(p *params.Params, v string) error {
+		if alias, ok := fitAliases[v]; ok {
+			v = alias
+		}
 		f, ok := params.ParseFit(v)
 		if !ok {
 			return params.ErrSyntax
@@ -460,13 +482,11 @@ var paramSpecs = map[string]paramSpec{
 		p.Removal.Hard, p.Removal.Threshold = true, f
 		return nil
 	}},
-	"semitransparency": {"one of 1, true, 0, false (0 and false cut the matte at 0.5)", func(p *params.Params, v string) error {
-		soft, err := parseBool(v)
-		if err != nil {
-			return err
-		}
-		if !soft && !p.Removal.Hard { // threshold, parsed after, overrides
-			p.Removal.Hard, p.Removal.Threshold = true, 0.5
+	"semitransparency":            semitransparencySpec,
+	"bg-remove-semi-transparency": semitransparencySpec,
+	"bg-remove-fg-type": {"one of auto, car (accepted; Matte's models need no hint)", func(_ *params.Params, v string) error {
+		if v != "auto" && v != "car" {
+			return params.ErrSyntax
 		}
 		return nil
 	}},
@@ -624,6 +644,26 @@ var paramSpecs = map[string]paramSpec{
 		return nil
 	}},
 }
+
+// fitAliases are the CSS object-fit (and sharp) names other builders put in
+// fit=, mapped as Nuxt Image's and Directus's imgix providers map them:
+// cover crops, contain pads (imgix's fill), inside fits without enlarging
+// (max), outside is max's covering twin (min). imgix's own fill (fit and
+// pad) keeps its meaning, so sharp's fill (stretch) is not an alias.
+var fitAliases = map[string]string{"cover": "crop", "contain": "fill", "inside": "max", "outside": "min"}
+
+// semitransparencySpec is semitransparency and its imgix spelling
+// bg-remove-semi-transparency (checkRemoval refuses both together).
+var semitransparencySpec = paramSpec{"one of 1, true, 0, false (0 and false cut the matte at 0.5)", func(p *params.Params, v string) error {
+	soft, err := parseBool(v)
+	if err != nil {
+		return err
+	}
+	if !soft && !p.Removal.Hard { // threshold, parsed after, overrides
+		p.Removal.Hard, p.Removal.Threshold = true, 0.5
+	}
+	return nil
+}}
 
 // colorForms completes "a colour: ..." in the allowed texts.
 const colorForms = "hex RGB, RGBA, RRGGBB or RRGGBBAA (with or without %23, alpha last) or a CSS colour name such as white or transparent"

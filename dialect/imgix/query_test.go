@@ -627,7 +627,8 @@ func TestParseQueryNilAndEmptySlice(t *testing.T) {
 
 func TestIsParam(t *testing.T) {
 	want := []string{
-		"auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "blur", "crop", "dpr",
+		"auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
+		"bg-remove-semi-transparency", "blur", "crop", "dpr",
 		"erode", "feather", "fg-pad", "fit", "flip", "fm", "h", "lossless", "mask", "model",
 		"pad", "position", "q", "rect", "refine", "rembg", "rot", "scale", "semitransparency",
 		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
@@ -1064,7 +1065,7 @@ func TestParseQueryRemovalOptionsNeedRembg(t *testing.T) {
 		"feather": "0", "erode": "0", "fg-pad": "0", "scale": "original", "position": "original",
 		"bg-blur": "1", "bg-gradient": "red,blue", "bg-image": "/a.png", "shadow": "none",
 		"shadow-color": "red", "shadow-opacity": "1", "shadow-offset": "1,1", "shadow-blur": "1",
-		"crop": "fg", "fm": "zip",
+		"crop": "fg", "fm": "zip", "bg-remove-semi-transparency": "true", "bg-remove-fg-type": "car",
 	}
 	extra := map[string]string{"fg-pad": "&crop=fg", "shadow-color": "&shadow=drop", "shadow-opacity": "&shadow=drop", "shadow-offset": "&shadow=drop", "shadow-blur": "&shadow=drop"}
 	for _, name := range append(slices.Clone(removalOnly), "crop", "fm") {

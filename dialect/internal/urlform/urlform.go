@@ -1,0 +1,139 @@
+// Package urlform holds what the query-style URL dialects (nextjs, netlify,
+// wsrv, imagekit) share: reading the image source a URL names, dropping a
+// dialect's own parameters from a raw query, and collecting one public
+// error per option. It keeps no state; everything is safe for concurrent
+// use.
+package urlform
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jebosio/matte/params"
+)
+
+// MaxSource is the longest source reference a dialect accepts, in bytes.
+const MaxSource = 4096
+
+// Source reads ref, the image a URL names, as dialect.ImageURL wants it:
+//
+//   - a path on this site ("/img/a.jpg", optionally with a query): source is
+//     the decoded path, query its raw query. "//host/..." (protocol-
+//     relative), "." and ".." segments, backslashes and control characters
+//     are refused.
+//   - an absolute http:// or https:// URL (scheme in any case) with a host
+//     and no user info: source is the URL as url.URL writes it (scheme
+//     lower-cased, fragment dropped), query is empty.
+//
+// The error's message is fit for a client's eyes.
+func Source(ref string) (source, query string, err error) {
+	switch {
+	case ref == "":
+		return "", "", errors.New("it is empty")
+	case len(ref) > MaxSource:
+		return "", "", errors.New("it is longer than 4096 bytes")
+	case !utf8.ValidString(ref):
+		return "", "", errors.New("it is not UTF-8")
+	}
+	for i := 0; i < len(ref); i++ {
+		if c := ref[i]; c < ' ' || c == 0x7f || c == '\\' {
+			return "", "", errors.New("it holds a control character or a backslash")
+		}
+	}
+	if strings.HasPrefix(ref, "//") {
+		return "", "", errors.New("a protocol-relative URL (//host) is not allowed; give http:// or https://")
+	}
+	u, perr := url.Parse(ref)
+	if perr != nil {
+		return "", "", errors.New("it is not a valid URL")
+	}
+	if strings.HasPrefix(ref, "/") {
+		if u.Path == "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+			return "", "", errors.New("it is not a valid path")
+		}
+		for seg := range strings.SplitSeq(u.Path[1:], "/") {
+			if seg == "." || seg == ".." {
+				return "", "", errors.New(". and .. segments are not allowed")
+			}
+		}
+		return u.Path, u.RawQuery, nil
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", "", errors.New("it is neither a path starting with / nor an http:// or https:// URL")
+	}
+	if u.Opaque != "" || u.Host == "" || u.Hostname() == "" {
+		return "", "", errors.New("the URL has no host")
+	}
+	if u.User != nil {
+		return "", "", errors.New("user info is not allowed in the URL")
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u.String(), "", nil
+}
+
+// Without returns rawQuery as sent, minus every parameter whose (decoded)
+// name drop reports; the rest keeps its order and spelling.
+func Without(rawQuery string, drop func(name string) bool) string {
+	if rawQuery == "" {
+		return ""
+	}
+	var kept []string
+	for part := range strings.SplitSeq(rawQuery, "&") {
+		if part == "" {
+			continue
+		}
+		name, _, _ := strings.Cut(part, "=")
+		if n, err := url.QueryUnescape(name); err == nil {
+			name = n
+		}
+		if !drop(name) {
+			kept = append(kept, part)
+		}
+	}
+	return strings.Join(kept, "&")
+}
+
+// Format reads the output format names the CDNs share: jpg (or jpeg), png,
+// webp, avif, gif.
+func Format(name string) (params.Format, bool) {
+	switch name {
+	case "jpg", "jpeg":
+		return params.FormatJPEG, true
+	case "png":
+		return params.FormatPNG, true
+	case "webp":
+		return params.FormatWebP, true
+	case "avif":
+		return params.FormatAVIF, true
+	case "gif":
+		return params.FormatGIF, true
+	}
+	return params.FormatSource, false
+}
+
+// Errors collects a URL's bad options: one 400 invalid_parameter error per
+// field (the first reported wins), in the order they were reported. The
+// zero value is ready to use.
+type Errors struct {
+	list params.Errors
+}
+
+// Add reports field as bad with detail, unless it has an error already.
+func (e *Errors) Add(field, detail string) {
+	if !e.Has(field) {
+		e.list = append(e.list, params.BadParam(field, detail))
+	}
+}
+
+// Has reports whether field has an error.
+func (e *Errors) Has(field string) bool { return e.list.Has(field) }
+
+// Err is nil when nothing was reported, else the params.Errors list.
+func (e *Errors) Err() error {
+	if len(e.list) == 0 {
+		return nil
+	}
+	return e.list
+}

@@ -1,0 +1,111 @@
+package urlform
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/jebosio/matte/params"
+)
+
+func TestSource(t *testing.T) {
+	valid := []struct{ ref, source, query string }{
+		{"/img/a.jpg", "/img/a.jpg", ""},
+		{"/img/a.jpg?v=1&x=%20y", "/img/a.jpg", "v=1&x=%20y"},
+		{"/img/my%20photo.jpg", "/img/my photo.jpg", ""},
+		{"/img/a.jpg#frag", "/img/a.jpg", ""},
+		{"http://example.com/a.jpg", "http://example.com/a.jpg", ""},
+		{"HTTPS://Example.com:8443/a.jpg?x=1#f", "https://Example.com:8443/a.jpg?x=1", ""},
+		{"http://127.0.0.1:9080/img/a.jpg", "http://127.0.0.1:9080/img/a.jpg", ""},
+	}
+	for _, tt := range valid {
+		s, q, err := Source(tt.ref)
+		if err != nil || s != tt.source || q != tt.query {
+			t.Errorf("Source(%q) = %q, %q, %v; want %q, %q", tt.ref, s, q, err, tt.source, tt.query)
+		}
+	}
+	invalid := map[string]string{
+		"":                              "empty",
+		"/" + strings.Repeat("a", 4096): "longer than 4096",
+		"/a\x00b":                       "control character",
+		"/a\\b":                         "backslash",
+		"\xff":                          "not UTF-8",
+		"//evil.example/a.jpg":          "protocol-relative",
+		"/img/../secret":                ". and ..",
+		"/./a":                          ". and ..",
+		"img/a.jpg":                     "neither a path",
+		"ftp://example.com/a.jpg":       "neither a path",
+		"http:///a.jpg":                 "no host",
+		"http:example.com":              "no host",
+		"http://user:pw@example.com/":   "user info",
+		"http://[::1":                   "not a valid URL",
+	}
+	for ref, want := range invalid {
+		if _, _, err := Source(ref); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Source(%.40q): %v, want an error with %q", ref, err, want)
+		}
+	}
+}
+
+func TestWithout(t *testing.T) {
+	drop := func(n string) bool { return n == "tr" }
+	tests := map[string]string{
+		"":                      "",
+		"tr=w-1":                "",
+		"a=1&tr=w-1&b=%20":      "a=1&b=%20",
+		"t%72=w-1&a&&tr&x=y%zz": "a&x=y%zz",
+		"TR=1":                  "TR=1",
+	}
+	for in, want := range tests {
+		if got := Without(in, drop); got != want {
+			t.Errorf("Without(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	var e Errors
+	if e.Err() != nil {
+		t.Fatal("zero Errors has an error")
+	}
+	e.Add("w", "first")
+	e.Add("h", "other")
+	e.Add("w", "second")
+	list := params.AsErrors(e.Err())
+	if len(list) != 2 || list[0].Field != "w" || list[0].Detail != "first" || list[1].Field != "h" ||
+		list[0].Status != http.StatusBadRequest || list[0].Code != params.CodeInvalidParameter || !e.Has("h") || e.Has("q") {
+		t.Fatalf("%+v", list)
+	}
+}
+
+func FuzzSource(f *testing.F) {
+	for _, s := range []string{"/img/a.jpg?v=1", "https://example.com/a.jpg", "//x", "/a/../b", "http://u@h/", "HTTP://H/%zz"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, ref string) {
+		s, q, err := Source(ref)
+		if err != nil {
+			if s != "" || q != "" {
+				t.Fatalf("%q, %q with %v", s, q, err)
+			}
+			return
+		}
+		switch {
+		case strings.HasPrefix(s, "/"):
+			if strings.HasPrefix(s, "//") {
+				t.Fatalf("source %q", s)
+			}
+			for _, seg := range strings.Split(s[1:], "/") {
+				if seg == "." || seg == ".." {
+					t.Fatalf("source %q has a dot segment", s)
+				}
+			}
+		case strings.HasPrefix(s, "http://"), strings.HasPrefix(s, "https://"):
+			if q != "" || strings.Contains(s, "#") {
+				t.Fatalf("remote %q with query %q", s, q)
+			}
+		default:
+			t.Fatalf("source %q", s)
+		}
+	})
+}

@@ -1,0 +1,113 @@
+package urltest
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/params"
+)
+
+// Parse runs d.Parse on raw, a request URI ("/path?query").
+func Parse(t testing.TB, d dialect.URLDialect, raw string) (dialect.ImageURL, bool, error) {
+	t.Helper()
+	u, err := url.ParseRequestURI(raw)
+	if err != nil {
+		t.Fatalf("%.80s: %v", raw, err)
+	}
+	return d.Parse(u)
+}
+
+// Valid is a URL d must claim and read as Want with Source and Query. It is
+// an alias of an unnamed struct so that tables may list its values unkeyed.
+type Valid = struct {
+	Raw           string
+	Source, Query string
+	Want          params.Params
+}
+
+// CheckValid fails t for every case d does not read as it says.
+func CheckValid(t *testing.T, d dialect.URLDialect, cases []Valid) {
+	t.Helper()
+	for _, tt := range cases {
+		got, ok, err := Parse(t, d, tt.Raw)
+		want := dialect.ImageURL{Params: tt.Want, Source: tt.Source, Query: tt.Query}
+		if !ok || err != nil || got != want {
+			t.Errorf("%.80s: ok=%v err=%v\n got %+v\nwant %+v", tt.Raw, ok, err, got, want)
+		}
+	}
+}
+
+// Invalid is a URL d must claim and refuse with one 400 per field of
+// Fields, in that order, each detail containing Detail. It is an alias of
+// an unnamed struct so that tables may list the three values unkeyed.
+type Invalid = struct {
+	Raw    string
+	Fields []string
+	Detail string
+}
+
+// CheckInvalid fails t for every case d does not refuse as it says.
+func CheckInvalid(t *testing.T, d dialect.URLDialect, cases []Invalid) {
+	t.Helper()
+	for _, tt := range cases {
+		got, ok, err := Parse(t, d, tt.Raw)
+		list := params.AsErrors(err)
+		if !ok || err == nil || got != (dialect.ImageURL{}) || len(list) != len(tt.Fields) {
+			t.Errorf("%.80s: ok=%v err=%v, want errors on %v", tt.Raw, ok, err, tt.Fields)
+			continue
+		}
+		for i, e := range list {
+			if e.Field != tt.Fields[i] || e.Status != http.StatusBadRequest || e.Code != params.CodeInvalidParameter || !strings.Contains(e.Detail, tt.Detail) {
+				t.Errorf("%.80s: %+v, want field %s with %q", tt.Raw, e, tt.Fields[i], tt.Detail)
+			}
+		}
+	}
+}
+
+// CheckNotClaimed fails t for every URL d claims.
+func CheckNotClaimed(t *testing.T, d dialect.URLDialect, raws []string) {
+	t.Helper()
+	for _, raw := range raws {
+		if got, ok, err := Parse(t, d, raw); ok || err != nil || got != (dialect.ImageURL{}) {
+			t.Errorf("%s: ok=%v err=%v", raw, ok, err)
+		}
+	}
+}
+
+// CheckBuilderURLs parses every URL builders.json holds for provider and
+// compares it with want, keyed by the request; a built URL missing from
+// want fails too, so that a new builder version is looked at.
+func CheckBuilderURLs(t *testing.T, d dialect.URLDialect, provider string, want map[string]dialect.ImageURL) {
+	t.Helper()
+	for _, c := range Load(t).For(t, provider) {
+		w, known := want[c.Request]
+		if !known {
+			t.Errorf("%s built %s, which this test does not pin", c.Builder, c.Request)
+			continue
+		}
+		got, ok, err := d.Parse(c.RequestURL(t))
+		if !ok || err != nil || got != w {
+			t.Errorf("%s %s: ok=%v err=%v\n got %+v\nwant %+v", c.Builder, c.Request, ok, err, got, w)
+		}
+	}
+}
+
+// FuzzError checks a Parse error for a fuzz target: a non-empty
+// params.Errors of 400s whose fields known accepts, with the zero
+// ImageURL.
+func FuzzError(t *testing.T, got dialect.ImageURL, err error, known func(field string) bool) {
+	t.Helper()
+	var list params.Errors
+	if !errors.As(err, &list) || len(list) == 0 || got != (dialect.ImageURL{}) {
+		t.Fatalf("error %v with %+v", err, got)
+	}
+	for _, e := range list {
+		if !known(e.Field) || e.Status != http.StatusBadRequest || e.Code != params.CodeInvalidParameter || e.Detail == "" {
+			t.Fatalf("bad entry %+v", e)
+		}
+	}
+}

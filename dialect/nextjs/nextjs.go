@@ -1,0 +1,131 @@
+// Package nextjs reads the URLs of the Next.js image optimizer,
+// /_next/image?url=&w=&q=, which next/image's default loader writes, so that
+// a Next.js site keeps working when Matte answers its images.
+//
+// As in Next.js (next/dist/server/image-optimizer.js, validateParams):
+//
+//   - url, w and q are all required, each once; url is a path on this site
+//     ("/img/a.jpg", usually sent as %2Fimg%2Fa.jpg) or an absolute http(s)
+//     URL, at most 3072 bytes, not protocol-relative and not itself an
+//     /_next/image URL.
+//   - w is digits only and above 0; q is digits only, 1 to 100.
+//   - The image is resized to w pixels wide, keeping its aspect ratio and
+//     never enlarged (sharp's withoutEnlargement), and the format follows
+//     the Accept header (AVIF, then WebP, else the source's format).
+//
+// The error details are Next's own texts ('"w" parameter (width) is
+// required'), each on the field it names. Deviations: Next only allows the
+// widths of its deviceSizes and imageSizes and the qualities of
+// images.qualities (default 75); Matte has no such lists and takes any w up
+// to 100000 and any q from 1 to 100. Next's default formats list is WebP
+// only; Matte also offers AVIF when the client accepts it.
+package nextjs
+
+import (
+	"net/url"
+	"regexp"
+	"strconv"
+
+	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/dialect/internal/urlform"
+	"github.com/jebosio/matte/params"
+)
+
+// Path is the optimizer's route.
+const Path = "/_next/image"
+
+// Limits, as Next.js has them (maxURL) or as Matte caps a side (maxWidth).
+const (
+	maxURL   = 3072
+	maxWidth = 100000
+)
+
+// Dialect is the Next.js image optimizer's URL form. It holds no state.
+type Dialect struct{}
+
+// New returns the dialect; it needs no settings.
+func New() dialect.URLDialect { return Dialect{} }
+
+// Name is "nextjs".
+func (Dialect) Name() string { return "nextjs" }
+
+var digits = regexp.MustCompile(`^[0-9]+$`)
+
+// recursive matches a path that is the optimizer itself, as Next checks.
+var recursive = regexp.MustCompile(`/_next/image($|/)`)
+
+// Parse claims u when its path is exactly /_next/image.
+func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
+	if u.Path != Path {
+		return dialect.ImageURL{}, false, nil
+	}
+	q, _ := url.ParseQuery(u.RawQuery)
+	var errs urlform.Errors
+	var out dialect.ImageURL
+
+	switch ref := q["url"]; {
+	case len(ref) == 0 || ref[0] == "":
+		errs.Add("url", `"url" parameter is required`)
+	case len(ref) > 1:
+		errs.Add("url", `"url" parameter cannot be an array`)
+	case len(ref[0]) > maxURL:
+		errs.Add("url", `"url" parameter is too long`)
+	case len(ref[0]) >= 2 && ref[0][:2] == "//":
+		errs.Add("url", `"url" parameter cannot be a protocol-relative URL (//)`)
+	default:
+		src, query, err := urlform.Source(ref[0])
+		switch {
+		case err != nil:
+			errs.Add("url", `"url" parameter is invalid`)
+		case recursive.MatchString(src) && src[0] == '/':
+			errs.Add("url", `"url" parameter cannot be recursive`)
+		default:
+			out.Source, out.Query = src, query
+		}
+	}
+
+	p := params.Params{Fit: params.FitMax, AutoFormat: true}
+	switch w := q["w"]; {
+	case len(w) == 0 || w[0] == "":
+		errs.Add("w", `"w" parameter (width) is required`)
+	case len(w) > 1:
+		errs.Add("w", `"w" parameter (width) cannot be an array`)
+	case !digits.MatchString(w[0]):
+		errs.Add("w", `"w" parameter (width) must be an integer greater than 0`)
+	default:
+		n, err := strconv.ParseUint(w[0], 10, 64)
+		switch {
+		case err == nil && n == 0:
+			errs.Add("w", `"w" parameter (width) must be an integer greater than 0`)
+		case err != nil || n > maxWidth:
+			errs.Add("w", `"w" parameter (width) of `+cut(w[0])+` is not allowed`)
+		default:
+			p.Width = int(n)
+		}
+	}
+	switch qs := q["q"]; {
+	case len(qs) == 0 || qs[0] == "":
+		errs.Add("q", `"q" parameter (quality) is required`)
+	case len(qs) > 1:
+		errs.Add("q", `"q" parameter (quality) cannot be an array`)
+	default:
+		n, err := params.ParseInt(qs[0], 1, 100)
+		if err != nil {
+			errs.Add("q", `"q" parameter (quality) must be an integer between 1 and 100`)
+		}
+		p.Quality = n
+	}
+	if err := errs.Err(); err != nil {
+		return dialect.ImageURL{}, true, err
+	}
+	out.Params = p
+	return out, true, nil
+}
+
+// cut shortens a run of digits for an error text.
+func cut(s string) string {
+	if len(s) > 20 {
+		return s[:20] + "..."
+	}
+	return s
+}

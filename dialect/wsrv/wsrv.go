@@ -1,0 +1,310 @@
+// Package wsrv reads wsrv.nl (images.weserv.nl) URLs, /?url=&w=&h=&fit=...,
+// so that URLs written for that service (by hand or by unpic's wsrv
+// provider) work when Matte answers them.
+//
+// A URL is wsrv's when its path is "/" and it has a url parameter; mount the
+// dialect under a prefix with Caddy's handle_path to serve it elsewhere.
+// Parameters, as wsrv's documentation (wsrv.nl/docs) has them:
+//
+//   - url (required): the source. wsrv takes a host and path without a
+//     scheme ("example.com/a.jpg", fetched over http), an "ssl:" prefix
+//     (https), or an http:// or https:// URL; Matte also takes a path on
+//     this site ("/img/a.jpg").
+//   - w, h: integers 1 to 100000. dpr: 1 to 8 in wsrv; Matte allows 1 to 5.
+//   - fit: inside (default: fit in the box), outside (cover the box without
+//     cropping; Matte can only do it with one side given, where it is
+//     inside), cover (cover and crop, by a), fill (stretch to the box),
+//     contain (fit in the box and pad it, with cbg). we (without
+//     enlargement, a flag) never enlarges, with inside and cover.
+//   - a: center, top, right, bottom, left, top-left, top-right,
+//     bottom-left, bottom-right, entropy, attention (focal is refused: Matte
+//     has no focal point). Used by fit=cover.
+//   - output: jpg, png, gif, webp, avif (tiff and json are refused); absent,
+//     the source's format is kept, as wsrv does.
+//   - q: 1 to 100. bg, cbg: a colour, a CSS name or hex RGB, ARGB, RRGGBB or
+//     AARRGGBB (alpha first, as wsrv has it); cbg pads fit=contain, bg
+//     fills transparency. Matte has one background colour, so with
+//     fit=contain a cbg wins over bg.
+//   - blur: a sigma from 0.3 to 1000 (Matte's blur is sigma times 10, capped
+//     at 2000, so above 200 it is 200). sharp: a sigma from 0.000001 to 10,
+//     mapped onto Matte's 1 to 100 sharpening (0.5 + sharp/100 is Matte's
+//     sigma).
+//   - ro: an angle in degrees, any sign, taken modulo 360.
+//   - flip (upside down) and flop (mirrored), flags. trim: a flag, or a
+//     tolerance from 1 to 254 (Matte trims with its own tolerance).
+//
+// Flags (we, flip, flop, trim) are true with any value or none. Each
+// parameter is given once. Other parameters (il, af, n, page, filename,
+// maxage, ...) are ignored. A bad value is a 400 naming the parameter.
+package wsrv
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"strings"
+
+	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/dialect/internal/urlform"
+	"github.com/jebosio/matte/params"
+)
+
+const (
+	maxDimension = 100000
+	maxDPR       = 5
+	maxBlur      = 2000
+)
+
+// Dialect is wsrv.nl's URL form. It holds no state.
+type Dialect struct{}
+
+// New returns the dialect; it needs no settings.
+func New() dialect.URLDialect { return Dialect{} }
+
+// Name is "wsrv".
+func (Dialect) Name() string { return "wsrv" }
+
+// spec is one parameter: what it allows (completing "<name> must be ...")
+// and how it sets the request. set gets the value ("" for a bare flag).
+type spec struct {
+	allowed string
+	flag    bool
+	set     func(r *request, v string) error
+}
+
+// request is what the parameters set before they are combined.
+type request struct {
+	p        params.Params
+	fit      string
+	we       bool
+	crop     params.Crop
+	flip     bool
+	flop     bool
+	cbg, bg  params.Color
+	src, qry string
+}
+
+// names lists the parameters in the order they are read and reported.
+var names = []string{"url", "w", "h", "dpr", "fit", "we", "a", "output", "q", "bg", "cbg", "blur", "sharp", "ro", "flip", "flop", "trim"}
+
+const colorForms = "a colour: a CSS name or hex RGB, ARGB, RRGGBB or AARRGGBB (alpha first)"
+
+var specs = map[string]spec{
+	"url": {"a host and path (example.com/a.jpg), an http:// or https:// URL, or a path on this site", false, func(r *request, v string) error {
+		ref, err := sourceRef(v)
+		if err != nil {
+			return err
+		}
+		r.src, r.qry, err = urlform.Source(ref)
+		return err
+	}},
+	"w": {"an integer from 1 to 100000", false, func(r *request, v string) (err error) {
+		r.p.Width, err = params.ParseInt(v, 1, maxDimension)
+		return err
+	}},
+	"h": {"an integer from 1 to 100000", false, func(r *request, v string) (err error) {
+		r.p.Height, err = params.ParseInt(v, 1, maxDimension)
+		return err
+	}},
+	"dpr": {"a number from 1 to 5 (wsrv allows up to 8; Matte up to 5)", false, func(r *request, v string) error {
+		f, err := params.ParseDecimalIn(v, 1, maxDPR)
+		if f == 1 {
+			f = 0
+		}
+		r.p.DPR = f
+		return err
+	}},
+	"fit": {"one of inside, outside, cover, fill, contain", false, func(r *request, v string) error {
+		switch v {
+		case "inside", "outside", "cover", "fill", "contain":
+			r.fit = v
+			return nil
+		}
+		return params.ErrSyntax
+	}},
+	"we": {"a flag (&we)", true, func(r *request, _ string) error { r.we = true; return nil }},
+	"a": {"one of center, top, right, bottom, left, top-left, top-right, bottom-left, bottom-right, entropy, attention", false, func(r *request, v string) error {
+		if v == "focal" {
+			return errors.New("Matte has no focal point")
+		}
+		c, ok := params.ParseCrop(v)
+		if !ok {
+			return params.ErrSyntax
+		}
+		r.crop = c
+		return nil
+	}},
+	"output": {"one of jpg, png, gif, webp, avif", false, func(r *request, v string) error {
+		if v == "tiff" || v == "json" {
+			return errors.New(v + " is not an output Matte writes")
+		}
+		f, ok := urlform.Format(v)
+		if !ok {
+			return params.ErrSyntax
+		}
+		r.p.Format = f
+		return nil
+	}},
+	"q": {"an integer from 1 to 100", false, func(r *request, v string) (err error) {
+		r.p.Quality, err = params.ParseInt(v, 1, 100)
+		return err
+	}},
+	"bg": {colorForms, false, func(r *request, v string) (err error) {
+		r.bg, err = parseColor(v)
+		return err
+	}},
+	"cbg": {colorForms, false, func(r *request, v string) (err error) {
+		r.cbg, err = parseColor(v)
+		return err
+	}},
+	"blur": {"a number from 0.3 to 1000 (the Gaussian sigma)", false, func(r *request, v string) error {
+		f, err := params.ParseDecimalIn(v, 0.3, 1000)
+		r.p.Blur = min(int(math.Round(f*10)), maxBlur)
+		return err
+	}},
+	"sharp": {"a number above 0 and up to 10 (the sharpening sigma)", false, func(r *request, v string) error {
+		f, err := params.ParseDecimalIn(v, 0, 10)
+		if err != nil || f == 0 {
+			return params.ErrSyntax
+		}
+		r.p.Sharpen = max(1, min(100, int(math.Round((f-0.5)*100))))
+		return nil
+	}},
+	"ro": {"an angle in degrees, such as 90 or -450", false, func(r *request, v string) error {
+		f, err := params.ParseDecimal(v)
+		if err != nil {
+			return err
+		}
+		a := math.Mod(f, 360)
+		if a < 0 {
+			a += 360
+		}
+		if a >= 360 || a == 0 {
+			a = 0
+		}
+		r.p.Rotate = a
+		return nil
+	}},
+	"flip": {"a flag (&flip)", true, func(r *request, _ string) error { r.flip = true; return nil }},
+	"flop": {"a flag (&flop)", true, func(r *request, _ string) error { r.flop = true; return nil }},
+	"trim": {"a flag (&trim) or a tolerance from 1 to 254", true, func(r *request, v string) error {
+		if v != "" {
+			if _, err := params.ParseInt(v, 1, 254); err != nil {
+				return err
+			}
+		}
+		r.p.Trim = true
+		return nil
+	}},
+}
+
+// sourceRef turns wsrv's url value into an absolute URL or a site path:
+// "ssl:host/path" is https, a scheme-less "host/path" is http.
+func sourceRef(v string) (string, error) {
+	lower := strings.ToLower(v)
+	switch {
+	case strings.HasPrefix(v, "/"):
+		return v, nil
+	case strings.HasPrefix(lower, "http://"), strings.HasPrefix(lower, "https://"):
+		return v, nil
+	case strings.HasPrefix(lower, "ssl:"):
+		return "https://" + strings.TrimLeft(v[4:], "/"), nil
+	case strings.Contains(v, "://"):
+		return "", errors.New("only http and https sources are fetched")
+	}
+	return "http://" + v, nil
+}
+
+// parseColor reads wsrv's colours: CSS names and hex with the alpha first.
+func parseColor(v string) (params.Color, error) {
+	h := strings.TrimPrefix(v, "#")
+	if isHex(h) && (len(h) == 4 || len(h) == 8) {
+		n := len(h) / 4
+		h = h[n:] + h[:n] // ARGB → RGBA
+	}
+	c, err := params.ParseColor(h)
+	if err != nil {
+		return params.Color{}, params.ErrSyntax
+	}
+	return c, nil
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		if !('0' <= s[i] && s[i] <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// Parse claims u when its path is "/" and it has a url parameter.
+func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
+	if u.Path != "/" && u.Path != "" {
+		return dialect.ImageURL{}, false, nil
+	}
+	q, _ := url.ParseQuery(u.RawQuery)
+	if _, ok := q["url"]; !ok {
+		return dialect.ImageURL{}, false, nil
+	}
+	var errs urlform.Errors
+	var r request
+	for _, name := range names {
+		vals, s := q[name], specs[name]
+		switch {
+		case len(vals) == 0:
+			continue
+		case len(vals) > 1:
+			errs.Add(name, fmt.Sprintf("%s is given %d times; give it once, as %s.", name, len(vals), s.allowed))
+			continue
+		case vals[0] == "" && !s.flag:
+			errs.Add(name, fmt.Sprintf("%s is empty; leave it out, or give %s.", name, s.allowed))
+			continue
+		}
+		if err := s.set(&r, vals[0]); err != nil {
+			detail := fmt.Sprintf("%s=%s is not valid", name, params.QuoteShort(vals[0]))
+			if !errors.Is(err, params.ErrSyntax) {
+				detail += " (" + err.Error() + ")"
+			}
+			errs.Add(name, detail+fmt.Sprintf("; %s must be %s.", name, s.allowed))
+		}
+	}
+	if r.fit == "outside" && r.p.Width != 0 && r.p.Height != 0 {
+		errs.Add("fit", "fit=outside with both w and h is not supported (Matte cannot cover a box without cropping); use fit=cover, or give one side only.")
+	}
+	if err := errs.Err(); err != nil {
+		return dialect.ImageURL{}, true, err
+	}
+	p := r.p
+	switch r.fit {
+	case "", "inside", "outside":
+		p.Fit = params.FitClip
+		if r.we {
+			p.Fit = params.FitMax
+		}
+	case "cover":
+		p.Fit, p.Crop = params.FitCrop, r.crop
+		if r.we {
+			p.Fit = params.FitMin
+		}
+	case "fill":
+		p.Fit = params.FitScale
+	case "contain":
+		p.Fit = params.FitFill
+	}
+	p.Background = r.bg
+	if p.Fit == params.FitFill && r.cbg.Set {
+		p.Background = r.cbg
+	}
+	switch {
+	case r.flip && r.flop:
+		p.Flip = params.FlipHV
+	case r.flip:
+		p.Flip = params.FlipV
+	case r.flop:
+		p.Flip = params.FlipH
+	}
+	return dialect.ImageURL{Params: p, Source: r.src, Query: r.qry}, true, nil
+}

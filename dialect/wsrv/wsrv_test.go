@@ -1,0 +1,123 @@
+package wsrv
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/dialect/internal/urltest"
+	"github.com/jebosio/matte/params"
+)
+
+func TestName(t *testing.T) {
+	if New().Name() != "wsrv" {
+		t.Fatal(New().Name())
+	}
+}
+
+func TestParseValid(t *testing.T) {
+	const lich = "http://images.weserv.nl/lichtenstein.jpg"
+	red := params.Color{R: 255, A: 255, Set: true}
+	black := params.Color{A: 255, Set: true}
+	urltest.CheckValid(t, New(), []urltest.Valid{
+		// wsrv's documented examples (wsrv.nl/docs).
+		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300", lich, "", params.Params{Width: 300}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&h=144&dpr=2", lich, "", params.Params{Height: 144, DPR: 2}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&h=300&fit=inside", lich, "", params.Params{Width: 300, Height: 300}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&h=300&fit=inside&we", lich, "", params.Params{Width: 300, Height: 300, Fit: params.FitMax}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&h=300&fit=cover", lich, "", params.Params{Width: 300, Height: 300, Fit: params.FitCrop}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&h=300&fit=fill", lich, "", params.Params{Width: 300, Height: 300, Fit: params.FitScale}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&h=300&fit=contain&cbg=black", lich, "", params.Params{Width: 300, Height: 300, Fit: params.FitFill, Background: black}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&h=300&fit=cover&a=top", lich, "", params.Params{Width: 300, Height: 300, Fit: params.FitCrop, Crop: params.CropTop}},
+		{"/?url=images.weserv.nl/puppy.jpg&w=300&h=300&fit=cover&a=attention", "http://images.weserv.nl/puppy.jpg", "", params.Params{Width: 300, Height: 300, Fit: params.FitCrop, Crop: params.CropAttention}},
+		{"/?url=images.weserv.nl/transparency_demo.png&w=400&bg=black", "http://images.weserv.nl/transparency_demo.png", "", params.Params{Width: 400, Background: black}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&blur=5", lich, "", params.Params{Width: 300, Blur: 50}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&sharp=3", lich, "", params.Params{Width: 300, Sharpen: 100}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&output=webp", lich, "", params.Params{Width: 300, Format: params.FormatWebP}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&q=20", lich, "", params.Params{Width: 300, Quality: 20}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&h=300&flip", lich, "", params.Params{Height: 300, Flip: params.FlipV}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&h=300&flop", lich, "", params.Params{Height: 300, Flip: params.FlipH}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&h=300&ro=45&rbg=red", lich, "", params.Params{Height: 300, Rotate: 45}},
+		{"/?url=images.weserv.nl/transparency_demo.png&w=300&trim=10", "http://images.weserv.nl/transparency_demo.png", "", params.Params{Width: 300, Trim: true}},
+		// Sources: ssl:, explicit schemes, a site path with its query.
+		{"/?url=ssl:example.com/a.jpg", "https://example.com/a.jpg", "", params.Params{}},
+		{"/?url=https://example.com/a.jpg%3Fx%3D1", "https://example.com/a.jpg?x=1", "", params.Params{}},
+		{"/?url=%2Fimg%2Fa.jpg%3Fv%3D2&w=10", "/img/a.jpg", "v=2", params.Params{Width: 10}},
+		{"/?url=127.0.0.1%3A9080%2Fimg%2Fa.jpg", "http://127.0.0.1:9080/img/a.jpg", "", params.Params{}},
+		// Defaults and flags.
+		{"/?url=a.example/x.png&dpr=1&ro=-450&flip=&flop=1&trim&we=0&fit=outside&w=9", "http://a.example/x.png", "", params.Params{Width: 9, Rotate: 270, Flip: params.FlipHV, Trim: true, Fit: params.FitMax}},
+		{"/?url=a.example/x.png&w=1&h=1&fit=cover&we&output=jpg", "http://a.example/x.png", "", params.Params{Width: 1, Height: 1, Fit: params.FitMin, Format: params.FormatJPEG}},
+		{"/?url=a.example/x.png&a=top-left&fit=contain&bg=red", "http://a.example/x.png", "", params.Params{Fit: params.FitFill, Background: red}},
+		{"/?url=a.example/x.png&fit=contain&bg=red&cbg=8000", "http://a.example/x.png", "", params.Params{Fit: params.FitFill, Background: params.Color{A: 0x88, Set: true}}},
+		{"/?url=a.example/x.png&bg=80ff0000", "http://a.example/x.png", "", params.Params{Background: params.Color{R: 255, A: 0x80, Set: true}}},
+		{"/?url=a.example/x.png&blur=1000&sharp=0.5&output=avif", "http://a.example/x.png", "", params.Params{Blur: 2000, Sharpen: 1, Format: params.FormatAVIF}},
+	})
+}
+
+func TestParseInvalid(t *testing.T) {
+	urltest.CheckInvalid(t, New(), []urltest.Invalid{
+		{"/?url=", []string{"url"}, "url is empty"},
+		{"/?url=ftp://a.example/x.png", []string{"url"}, "only http and https"},
+		{"/?url=%2F%2Fa.example%2Fx.png", []string{"url"}, "protocol-relative"},
+		{"/?url=a.example/x.png&url=b", []string{"url"}, "given 2 times"},
+		{"/?url=a.example/x.png&w=0", []string{"w"}, "w must be an integer from 1 to 100000"},
+		{"/?url=a.example/x.png&dpr=8", []string{"dpr"}, "Matte up to 5"},
+		{"/?url=a.example/x.png&fit=crop", []string{"fit"}, "inside, outside, cover, fill, contain"},
+		{"/?url=a.example/x.png&w=10&h=10&fit=outside", []string{"fit"}, "fit=outside with both w and h"},
+		{"/?url=a.example/x.png&a=focal&fpx=0.6", []string{"a"}, "no focal point"},
+		{"/?url=a.example/x.png&output=tiff", []string{"output"}, "not an output Matte writes"},
+		{"/?url=a.example/x.png&output=", []string{"output"}, "output is empty"},
+		{"/?url=a.example/x.png&q=0", []string{"q"}, "q must be an integer from 1 to 100"},
+		{"/?url=a.example/x.png&bg=nocolour", []string{"bg"}, "alpha first"},
+		{"/?url=a.example/x.png&blur=0.1", []string{"blur"}, "from 0.3 to 1000"},
+		{"/?url=a.example/x.png&sharp=0", []string{"sharp"}, "above 0"},
+		{"/?url=a.example/x.png&ro=x", []string{"ro"}, "an angle"},
+		{"/?url=a.example/x.png&trim=255", []string{"trim"}, "1 to 254"},
+		{"/?url=&w=x&q=y", []string{"url", "w", "q"}, ""},
+	})
+}
+
+// wsrv claims "/" with a url parameter only, so /_next/image?url= and
+// /.netlify/images?url= stay with their own dialects.
+func TestParseNotClaimed(t *testing.T) {
+	urltest.CheckNotClaimed(t, New(), []string{"/?w=300", "/img/a.jpg?url=x", "/_next/image?url=%2Fa&w=1&q=1", "/.netlify/images?url=/a", "/?URL=x"})
+}
+
+// The URLs unpic and @unpic/core built (test/clients/builders).
+func TestParseBuilderURLs(t *testing.T) {
+	src := "http://127.0.0.1:9080/img/builders.jpg"
+	want := map[string]dialect.ImageURL{
+		"/?url=127.0.0.1%3A9080%2Fimg%2Fbuilders.jpg&w=400&h=300&fit=cover":       {Source: src, Params: params.Params{Width: 400, Height: 300, Fit: params.FitCrop}},
+		"/?url=127.0.0.1%3A9080%2Fimg%2Fbuilders.jpg&w=320&output=webp&fit=cover": {Source: src, Params: params.Params{Width: 320, Fit: params.FitCrop, Format: params.FormatWebP}},
+		"/?url=127.0.0.1%3A9080%2Fimg%2Fbuilders.jpg&w=200&h=150&fit=cover":       {Source: src, Params: params.Params{Width: 200, Height: 150, Fit: params.FitCrop}},
+	}
+	urltest.CheckBuilderURLs(t, New(), "wsrv", want)
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"url=images.weserv.nl/lichtenstein.jpg&w=300&h=300&fit=contain&cbg=black", "url=ssl:x.example/a.png&we&flip&flop&trim=10",
+		"url=&w=&h=", "url=/a&fit=outside&w=1&h=1", "url=a&ro=-1e9&blur=0.3&sharp=10&bg=5ccc&a=focal", "url=x&dpr=5.0000&output=json",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, rawQuery string) {
+		got, ok, err := New().Parse(&url.URL{Path: "/", RawQuery: rawQuery})
+		q, _ := url.ParseQuery(rawQuery)
+		if ok != q.Has("url") {
+			t.Fatalf("claimed %v with url present %v", ok, q.Has("url"))
+		}
+		if err != nil {
+			urltest.FuzzError(t, got, err, func(f string) bool { _, ok := specs[f]; return ok })
+			return
+		}
+		if !ok {
+			return
+		}
+		p := got.Params
+		if p.Width < 0 || p.Width > maxDimension || p.Height < 0 || p.Height > maxDimension || p.Blur < 0 || p.Blur > maxBlur ||
+			p.Sharpen < 0 || p.Sharpen > 100 || p.Rotate < 0 || p.Rotate >= 360 || (p.DPR != 0 && (p.DPR <= 1 || p.DPR > 5)) || got.Source == "" {
+			t.Fatalf("bad result %+v", got)
+		}
+	})
+}

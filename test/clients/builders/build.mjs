@@ -1,0 +1,123 @@
+// Prints, as JSON, the image URLs that the real npm URL builders build for
+// one source image, with the size and format Matte must answer each with.
+// caddymodule/builders_integration_test.go requests every URL through the
+// server; the dialect packages' tests parse testdata/builders.json, which
+// `node build.mjs --base http://127.0.0.1:9080 --src /img/builders.jpg`
+// writes (see README.md in this folder).
+//
+// Usage: node build.mjs --base URL --src PATH --src-width N --src-height N
+//          [--imgproxy-key HEX --imgproxy-salt HEX]
+// The expected formats assume the request's Accept is "image/webp,*/*".
+import { parseArgs } from 'node:util';
+import { transformUrl } from 'unpic';
+import { transformProps } from '@unpic/core';
+import { getImageProps } from 'next/image.js';
+import { generateImageUrl } from '@imgproxy/imgproxy-node';
+import { imageConfigDefault } from 'next/dist/shared/lib/image-config.js';
+
+const { values: a } = parseArgs({
+  options: {
+    base: { type: 'string', default: 'http://127.0.0.1:9080' },
+    src: { type: 'string', default: '/img/builders.jpg' },
+    'src-width': { type: 'string', default: '1200' },
+    'src-height': { type: 'string', default: '900' },
+    'imgproxy-key': { type: 'string', default: '943b421c9eb07c830af81030552c86009268de4e532ba2ee2eab8247c6da0881' },
+    'imgproxy-salt': { type: 'string', default: '520f986b998545b4785e0defbc4f3c1203f22de2374a3d53cb7a7fe9fea309c5' },
+  },
+});
+const base = a.base.replace(/\/$/, '');
+const src = a.src;
+const abs = base + src;
+const sw = Number(a['src-width']);
+const sh = Number(a['src-height']);
+
+// fitWidth is the size of the source fitted to a width, keeping its ratio.
+const fitWidth = (w) => ({ width: w, height: Math.round((sh * w) / sw) });
+
+const cases = [];
+const add = (provider, builder, url, want) => cases.push({ provider, builder, url, ...want });
+
+// unpic, one URL per provider it knows: 400x300 from a 4:3 source.
+const box = { width: 400, height: 300 };
+const unpicCases = [
+  // imgix: fit=min&auto=format (unpic's defaults).
+  ['imgix', abs, {}, { ...box, format: 'webp' }],
+  // Cloudflare: /cdn-cgi/image/width=,height=,f=auto,fit=cover/<path>.
+  ['cloudflare', src, {}, { ...box, format: 'webp' }],
+  // ipx: /_ipx/s_400x300,f_auto/<path>.
+  ['ipx', src, {}, { ...box, format: 'webp' }],
+  // Next.js: width only (the optimizer keeps the ratio), q=75.
+  ['nextjs', src, { height: undefined }, { ...fitWidth(400), format: 'webp' }],
+  // Netlify: fit=cover, format by Accept.
+  ['netlify', src, {}, { ...box, format: 'webp' }],
+  // wsrv: fit=cover, the source without its scheme; no output= keeps JPEG.
+  ['wsrv', abs, {}, { ...box, format: 'jpeg' }],
+  // ImageKit: ?tr=w-400,h-300,c-maintain_ratio,fo-auto; the source's format.
+  ['imagekit', abs, {}, { ...box, format: 'jpeg' }],
+];
+for (const [provider, url, extra, want] of unpicCases) {
+  const built = transformUrl({ url, provider, ...box, ...extra });
+  add(provider, 'unpic', built, want);
+}
+// Explicit formats and a one-sided resize through unpic.
+add('netlify', 'unpic', transformUrl({ url: src, provider: 'netlify', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('wsrv', 'unpic', transformUrl({ url: abs, provider: 'wsrv', width: 320, format: 'webp' }), { ...fitWidth(320), format: 'webp' });
+add('imagekit', 'unpic', transformUrl({ url: abs, provider: 'imagekit', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+
+// @unpic/core: the props a framework component renders (fixed layout).
+for (const [cdn, url, fmt] of [
+  ['imgix', abs, 'webp'], ['cloudflare', src, 'webp'], ['ipx', src, 'webp'], ['netlify', src, 'webp'],
+  ['wsrv', abs, 'jpeg'], ['imagekit', abs, 'jpeg'],
+]) {
+  const props = transformProps({ src: url, cdn, width: 200, height: 150, layout: 'fixed' });
+  add(cdn, '@unpic/core', props.src, { width: 200, height: 150, format: fmt });
+}
+{
+  // Next.js through @unpic/core: width only.
+  const props = transformProps({ src, cdn: 'nextjs', width: 200, height: 150, layout: 'fixed' });
+  add('nextjs', '@unpic/core', props.src, { ...fitWidth(200), format: 'webp' });
+}
+
+// next/image's getImageProps with the default loader: w is the next device
+// size at or above 2x (828 for 400), never enlarged beyond the source. An
+// absolute src must be allowed, as next.config.js's images.remotePatterns
+// would allow it; outside a Next build the loader reads Next's defaults, so
+// the pattern goes there.
+{
+  const host = new URL(base);
+  imageConfigDefault.remotePatterns.push({ protocol: host.protocol.slice(0, -1), hostname: host.hostname });
+  const { props } = getImageProps({ src, width: 400, height: 300, alt: '' });
+  const w = Number(new URL(props.src, 'http://n/').searchParams.get('w'));
+  add('nextjs', 'next/image', props.src, { ...fitWidth(Math.min(w, sw)), format: 'webp' });
+  const abs1x = getImageProps({ src: abs, width: 64, height: 48, alt: '', quality: 75 }).props.src;
+  const w1 = Number(new URL(abs1x, 'http://n/').searchParams.get('w'));
+  add('nextjs', 'next/image', abs1x, { ...fitWidth(w1), format: 'webp' });
+}
+
+// @imgproxy/imgproxy-node: signed (key and salt) and unsigned ("insecure").
+const imgproxyOptions = { resizing_type: 'fill', width: 400, height: 300, format: 'webp' };
+add('imgproxy', '@imgproxy/imgproxy-node signed', generateImageUrl({
+  endpoint: base, url: abs, options: imgproxyOptions, key: a['imgproxy-key'], salt: a['imgproxy-salt'],
+}), { ...box, format: 'webp' });
+add('imgproxy', '@imgproxy/imgproxy-node signed', generateImageUrl({
+  endpoint: base, url: { value: abs, displayAs: 'base64' }, options: { resize: { resizing_type: 'fit', width: 320, height: 320 }, format: 'png' },
+  key: a['imgproxy-key'], salt: a['imgproxy-salt'],
+}), { ...fitWidth(320), format: 'png' });
+add('imgproxy', '@imgproxy/imgproxy-node unsigned', generateImageUrl({
+  endpoint: base, url: abs, options: { width: 320, format: 'jpg' },
+}), { ...fitWidth(320), format: 'jpeg' });
+add('imgproxy', '@imgproxy/imgproxy-node unsigned', generateImageUrl({
+  endpoint: base, url: { value: abs, displayAs: 'plain' }, options: { resize: { resizing_type: 'fill', width: 200, height: 200 } },
+}), { width: 200, height: 200, format: 'jpeg' });
+
+// Every URL as a request on base: its path and query.
+for (const c of cases) {
+  const u = new URL(c.url, base + '/');
+  c.request = u.pathname + u.search;
+}
+process.stdout.write(JSON.stringify({
+  base, src, src_width: sw, src_height: sh, accept: 'image/webp,*/*',
+  imgproxy_key: a['imgproxy-key'], imgproxy_salt: a['imgproxy-salt'],
+  thumbor: 'unpic 4.2.2 has no Thumbor provider, and the brief pins no other Thumbor builder',
+  cases,
+}, null, 2) + '\n');
