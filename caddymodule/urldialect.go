@@ -11,9 +11,13 @@ import (
 
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/cloudflare"
+	"github.com/jebosio/matte/dialect/imagekit"
 	"github.com/jebosio/matte/dialect/imgproxy"
 	"github.com/jebosio/matte/dialect/ipx"
+	"github.com/jebosio/matte/dialect/netlify"
+	"github.com/jebosio/matte/dialect/nextjs"
 	"github.com/jebosio/matte/dialect/thumbor"
+	"github.com/jebosio/matte/dialect/wsrv"
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/signature"
 )
@@ -33,9 +37,8 @@ type URLDialectConfig struct {
 // under `signature { required }`.
 type newURLDialect func(c URLDialectConfig) (d dialect.URLDialect, signed bool, err error)
 
-// urlDialects maps a url_dialect name to its constructor. A nil
-// constructor is a known name that this build does not have yet: naming it
-// is a provision error. Adding a dialect is one line here.
+// urlDialects maps a url_dialect name to its constructor. Adding a
+// dialect is one line here.
 var urlDialects = map[string]newURLDialect{
 	"cloudflare": keyless(cloudflare.New),
 	"imgproxy": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
@@ -53,10 +56,10 @@ var urlDialects = map[string]newURLDialect{
 		d := thumbor.New(c.Key)
 		return d, d.Signed(), nil
 	},
-	"nextjs":   nil,
-	"netlify":  nil,
-	"wsrv":     nil,
-	"imagekit": nil,
+	"nextjs":   keyless(nextjs.New),
+	"netlify":  keyless(netlify.New),
+	"wsrv":     keyless(wsrv.New),
+	"imagekit": keyless(imagekit.New),
 }
 
 // keyless adapts the constructor of a dialect that takes no secrets.
@@ -83,8 +86,6 @@ func (h *Handler) provisionURLDialects() error {
 		switch {
 		case !known:
 			return fmt.Errorf("matte: url_dialect %q: unknown (want one of %s)", c.Name, strings.Join(urlDialectNames(), ", "))
-		case build == nil:
-			return fmt.Errorf("matte: url_dialect %q: not available in this build", c.Name)
 		case seen[c.Name]:
 			return fmt.Errorf("matte: url_dialect %q is given twice", c.Name)
 		}
