@@ -98,6 +98,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    api_body_timeout <duration>       # time an API request body may take to arrive; default 30s
 //	    api_improve_dir <path>            # where remove.bg's POST /v1.0/improve stores images; default <caddy data>/matte/improve
 //	    api_improve_max <n>               # submissions that folder may hold (then 429); default 1000
+//	    playground <path>                 # the browser playground at <path> (/playground/), with uploads; default off
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
@@ -314,6 +315,12 @@ func (h *Handler) parseBlockOption(o option) (handled bool, err error) {
 			return true, d.ArgErr()
 		}
 		return true, parseRembg(d, &h.Rembg)
+	case "playground":
+		if err = o.need(1); err != nil {
+			return true, err
+		}
+		h.Playground = &Playground{Path: args[0]}
+		return true, nil
 	case "removebg", "rembg_com", "fapihub", "api_key", "api_usage_file", "api_body_timeout", "api_improve_dir", "api_improve_max":
 		return true, parseAPIDirective(d, o.key, args, &h.APIs)
 	}
