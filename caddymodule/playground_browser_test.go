@@ -89,9 +89,13 @@ http://localhost:9080 {
 	steps, cancelSteps := context.WithTimeout(ctx, 90*time.Second)
 	defer cancelSteps()
 
+	if err := chromedp.Do(steps, chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`))); err != nil {
+		t.Fatalf("the page did not start: %v", err)
+	}
+	checkDialectURLs(steps, t)
+
 	start := time.Now()
 	err = chromedp.Do(steps,
-		chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`)),
 		setField("#w", "320"),
 		chromedp.Click(chromedp.CSS("#rembg")),
 		setField("#model", "isnet-int8"),
@@ -101,9 +105,10 @@ http://localhost:9080 {
 		t.Fatalf("filling the form: %v", err)
 	}
 	state, err := chromedp.Run(steps, chromedp.Poll[string](
-		`['done', 'error'].includes(document.querySelector('#compare').dataset.state) &&
-		 (document.querySelector('#after').dataset.url || '').includes('rembg=1') || document.querySelector('#compare').dataset.state === 'error'
-		 ? document.querySelector('#compare').dataset.state : false`,
+		`(() => {
+			const state = document.querySelector('#compare').dataset.state, url = document.querySelector('#after').dataset.url || '';
+			return state === 'error' || (state === 'done' && url.includes('rembg=1')) ? state : false;
+		})()`,
 		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(80*time.Second)))
 	if err != nil || state != "done" {
 		text, _ := chromedp.Run(steps, chromedp.TextContent(chromedp.CSS("#error")))
@@ -111,20 +116,7 @@ http://localhost:9080 {
 	}
 	t.Logf("result shown %.1fs after the upload", time.Since(start).Seconds())
 
-	var shown struct {
-		URL                        string
-		Width, Height              int
-		Transparent, Opaque, Total int
-		Status, Curl               string
-		Dialects                   []string
-	}
-	shown, err = chromedp.Run(steps, chromedp.Evaluate[struct {
-		URL                        string
-		Width, Height              int
-		Transparent, Opaque, Total int
-		Status, Curl               string
-		Dialects                   []string
-	}](`(() => {
+	shown, err := chromedp.Run(steps, chromedp.Evaluate[shownResult](`(() => {
 		const img = document.querySelector('#after');
 		const c = document.createElement('canvas');
 		c.width = img.naturalWidth; c.height = img.naturalHeight;
@@ -194,6 +186,15 @@ http://localhost:9080 {
 	}
 }
 
+// shownResult is what the page shows once the result is in.
+type shownResult struct {
+	URL                        string // the transform URL the page fetched
+	Width, Height              int
+	Transparent, Opaque, Total int // pixels with alpha < 16, > 240, all
+	Status, Curl               string
+	Dialects                   []string // "<id> <url>" per dialect
+}
+
 // setField sets a form field's value and fires its input event, as typing
 // or picking would.
 func setField(sel, value string) chromedp.Action[chromedp.Void] {
@@ -203,4 +204,44 @@ func setField(sel, value string) chromedp.Action[chromedp.Void] {
 		el.dispatchEvent(new Event('input', {bubbles: true}));
 		el.dispatchEvent(new Event('change', {bubbles: true}));
 	})()`, sel, value))
+}
+
+// checkDialectURLs pins the page's URL builders (dialects.js) to each
+// dialect's documented spelling of one transform: 320x240 cropped to cover,
+// WebP at quality 80, on white, background removed.
+func checkDialectURLs(ctx context.Context, t *testing.T) {
+	t.Helper()
+	want := map[string]string{
+		"query":      "/p/src/a.jpg?w=320&h=240&fit=crop&fm=webp&q=80&rembg=1&bg=ffffff",
+		"cloudflare": "/cdn-cgi/image/width=320,height=240,fit=cover,format=webp,quality=80,background=%23ffffff,segment=foreground/p/src/a.jpg",
+		"imgproxy":   "/insecure/rs:fill:320:240:1:0/q:80/bg:ffffff/plain/p/src/a.jpg@webp",
+		"ipx":        "/_ipx/w_320,h_240,fit_cover,f_webp,q_80,b_ffffff/p/src/a.jpg",
+		"nextjs":     "/_next/image?url=%2Fp%2Fsrc%2Fa.jpg&w=320&q=80",
+		"netlify":    "/.netlify/images?url=/p/src/a.jpg&w=320&h=240&fit=cover&fm=webp&q=80",
+		"wsrv":       "/?url=/p/src/a.jpg&w=320&h=240&fit=cover&output=webp&q=80&bg=ffffff",
+		"imagekit":   "/p/src/a.jpg?tr=w-320,h-240,f-webp,q-80,bg-FFFFFF,e-bgremove",
+		"thumbor":    "/unsafe/320x240/filters:format(webp):quality(80):fill(ffffff)/p/src/a.jpg",
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`import('./dialects.js').then((m) => {
+		const s = {src: '/p/src/a.jpg', w: 320, h: 240, fit: 'crop', fm: 'webp', q: 80, rembg: true, model: '', refine: false,
+			cropFg: false, fgPad: 0, shadow: false, shadowOpacity: 50, bg: 'color', bgColor: 'ffffff', bgImage: '', bgBlur: 20,
+			gradTop: 'ffffff', gradBottom: '000000'};
+		const out = {};
+		for (const d of m.DIALECTS) out[d.id] = d.build(s).url;
+		out.curl = m.removeBgCurl(s, {name: 'a.jpg'}, 'http://localhost:9080/v1.0/removebg', true).cmd;
+		return out;
+	})`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("dialects.js: %v", err)
+	}
+	for id, url := range want {
+		if got[id] != url {
+			t.Errorf("%s URL:\n got %s\nwant %s", id, got[id], url)
+		}
+	}
+	const curl = "curl \\\n     -H 'X-Api-Key: YOUR_KEY' \\\n     -F image_file=@'a.jpg' \\\n     -F size=auto \\\n     -F format=webp \\\n" +
+		"     -F bg_color=ffffff \\\n     'http://localhost:9080/v1.0/removebg' \\\n     -o cutout.webp"
+	if got["curl"] != curl {
+		t.Errorf("curl:\n got %s\nwant %s", got["curl"], curl)
+	}
 }

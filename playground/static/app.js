@@ -490,6 +490,9 @@ async function init() {
   const dialects = $("#dialect");
   for (const d of DIALECTS) dialects.append(new Option(d.label, d.id));
   if (!cfg.importURLs) $("#src-url").placeholder = "/img/product.jpg (remote URLs are off here)";
+  if (cfg.signed) {
+    $("#signed-note").hidden = false;
+  }
   setSplit(50);
   wire();
   syncForm();
