@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddyserver/caddy/v2/caddytest"
 	"github.com/chromedp/chromedp"
 
 	"github.com/jebosio/matte/internal/testimages"
@@ -53,22 +52,14 @@ func TestPlaygroundInBrowser(t *testing.T) {
 		t.Skipf("shared test data not found (%v); the browser test uploads one of its photos", err)
 	}
 
-	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 2 * time.Minute})
-	tester.InitServer(globalOptions+fmt.Sprintf(`
-http://localhost:9080 {
-	root * %s
-	matte {
-		timeout 2m
+	startSite(t, fmt.Sprintf(`timeout 2m
 		rembg {
 			runtime %s/lib/libonnxruntime.so
 			models_dir %s/models
 			allow isnet-int8
 		}
 		removebg
-		playground /playground/
-	}
-	file_server
-}`, t.TempDir(), rt, rt), "caddyfile")
+		playground /playground/`, rt, rt))
 	const base = "http://localhost:9080"
 
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],

@@ -328,7 +328,7 @@ function renderHeaders(res, bytes, ms) {
 
 function beforeURL(s) {
   // The source at the same geometry, so that the halves line up.
-  return build("query", { ...s, fm: "", q: 0, rembg: false, bg: s.fit === "fill" ? s.bg : "none" }).url;
+  return build("query", { ...s, fm: "", q: 0, rembg: false, bg: s.fit === "fill" && s.bg === "color" ? "color" : "none" }).url;
 }
 
 async function preview() {
