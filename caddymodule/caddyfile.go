@@ -102,6 +102,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        key  <secret>                 #   ipx, thumbor, nextjs, netlify, wsrv, imagekit; signing key (imgproxy:
 //	        salt <secret>                 #   hex key and salt; thumbor: key); remote sources need origin allow_hosts
 //	    }]
+//	    playground <path>                 # the browser playground at <path> (/playground/), with uploads; default off
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
@@ -320,6 +321,12 @@ func (h *Handler) parseBlockOption(o option) (handled bool, err error) {
 		return true, parseRembg(d, &h.Rembg)
 	case "url_dialect":
 		return true, parseURLDialect(d, args, h)
+	case "playground":
+		if err = o.need(1); err != nil {
+			return true, err
+		}
+		h.Playground = &Playground{Path: args[0]}
+		return true, nil
 	case "removebg", "rembg_com", "fapihub", "api_key", "api_usage_file", "api_body_timeout", "api_improve_dir", "api_improve_max":
 		return true, parseAPIDirective(d, o.key, args, &h.APIs)
 	}

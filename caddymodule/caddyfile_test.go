@@ -37,6 +37,8 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 			Handler{Origin: &Origin{URL: "https://img.example.com", AllowHosts: []string{"a.example.com", "*.b.example.com"}, AllowPrivate: true,
 				Timeout: caddy.Duration(5 * time.Second), MaxRedirects: 2}}, ""},
 		{"rembg off", "rembg off", Handler{Rembg: Removal{Off: true}}, ""},
+		{"playground", "playground /playground/", Handler{Playground: &Playground{Path: "/playground/"}}, ""},
+		{"playground without a path", "playground", Handler{}, "wrong argument count"},
 
 		{"unknown option", "colour red", Handler{}, `unrecognized matte subdirective "colour"`},
 		{"negative count", "workers -1", Handler{}, `workers: "-1" is not a non-negative integer`},

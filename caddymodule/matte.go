@@ -19,6 +19,7 @@ import (
 	"github.com/jebosio/matte/cache"
 	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/fetch"
+	"github.com/jebosio/matte/playground"
 	"github.com/jebosio/matte/signature"
 	"github.com/jebosio/matte/transform"
 )
@@ -108,6 +109,8 @@ type Handler struct {
 	VipsCacheMemory    int64          `json:"vips_cache_memory,omitempty"`
 	VipsConcurrency    int            `json:"vips_concurrency,omitempty"`
 	FreeMemoryInterval caddy.Duration `json:"free_memory_interval,omitempty"`
+	// Playground serves the browser playground; nil (the default) is off.
+	Playground *Playground `json:"playground,omitempty"`
 
 	app      *App
 	pipeline *transform.Pipeline
@@ -118,6 +121,7 @@ type Handler struct {
 	guard    guard
 	dialects []urlDialect
 	logger   *zap.Logger
+	play     *playground.Server // nil: no playground
 }
 
 // guard is the per-handler state of the request-gating features.
@@ -200,7 +204,10 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		Encoding:  h.encoding(),
 		Matter:    mt,
 	})
-	return h.APIs.provision(h)
+	if err := h.APIs.provision(h); err != nil {
+		return err
+	}
+	return h.provisionPlayground()
 }
 
 // fillDefaults sets the defaults of the unset limits.
@@ -282,6 +289,10 @@ func (h *Handler) Cleanup() error {
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	handled, next, err := h.servePlayground(w, r, next)
+	if handled {
+		return err
+	}
 	if isSubrequest(r) {
 		// A bg-image subrequest: the image as the site serves it.
 		if h.guard.origin != nil {

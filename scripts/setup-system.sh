@@ -3,6 +3,7 @@
 # Runs apt-get as root, or through sudo when it is available.
 set -euo pipefail
 pkgs=(libvips-dev pkg-config)
+pkgs+=(chromium)  # the playground's browser test (caddymodule/playground_browser_test.go)
 [ "$#" -gt 0 ] && pkgs+=("$@")
 missing=()
 for p in "${pkgs[@]}"; do

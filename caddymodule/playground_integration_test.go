@@ -1,0 +1,172 @@
+package caddymodule_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image/jpeg"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
+)
+
+// TestPlaygroundThroughServer: the playground's page and uploads through
+// the real server, and an upload transformed like any file of the site.
+// Off by default: a site without the option has no such path.
+func TestPlaygroundThroughServer(t *testing.T) {
+	startSite(t, "max_source_bytes 200KB\nrembg off\nplayground /tools/play/")
+	const base = "http://localhost:9080"
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	get := func(t *testing.T, path string) (*http.Response, []byte) {
+		t.Helper()
+		res, err := noRedirect.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res, body
+	}
+	post := func(t *testing.T, contentType string, body []byte) (*http.Response, []byte) {
+		t.Helper()
+		res, err := http.Post(base+"/tools/play/", contentType, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		out, _ := io.ReadAll(res.Body)
+		return res, out
+	}
+	errorCode := func(t *testing.T, body []byte) string {
+		t.Helper()
+		var e struct{ Errors []struct{ Code string } }
+		if err := json.Unmarshal(body, &e); err != nil || len(e.Errors) == 0 {
+			t.Fatalf("not Matte's JSON error: %s", body)
+		}
+		return e.Errors[0].Code
+	}
+
+	if res, _ := get(t, "/tools/play"); res.StatusCode != http.StatusPermanentRedirect || res.Header.Get("Location") != "/tools/play/" {
+		t.Errorf("GET /tools/play: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	res, page := get(t, "/tools/play/")
+	if res.StatusCode != 200 || !strings.Contains(string(page), "Matte playground") || res.Header.Get("Content-Security-Policy") == "" {
+		t.Fatalf("page: %d", res.StatusCode)
+	}
+	if res, cfg := get(t, "/tools/play/config.json"); res.StatusCode != 200 || !strings.Contains(string(cfg), `"maxFileBytes":200000`) ||
+		!strings.Contains(string(cfg), `"removal":false`) {
+		t.Errorf("config: %d %s", res.StatusCode, cfg)
+	}
+
+	photo := testPhoto(t)
+	res, body := post(t, "image/jpeg", photo)
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %d %s", res.StatusCode, body)
+	}
+	var up struct {
+		Path          string
+		Width, Height int
+	}
+	if err := json.Unmarshal(body, &up); err != nil || !strings.HasPrefix(up.Path, "/tools/play/src/") || !strings.HasSuffix(up.Path, ".jpg") ||
+		up.Width != 400 || up.Height != 200 {
+		t.Fatalf("upload answer %s (%v)", body, err)
+	}
+
+	t.Run("the upload as it was sent", func(t *testing.T) {
+		res, got := get(t, up.Path)
+		if res.StatusCode != 200 || !bytes.Equal(got, photo) || res.Header.Get("Content-Type") != "image/jpeg" {
+			t.Errorf("%d, %d bytes, %q", res.StatusCode, len(got), res.Header.Get("Content-Type"))
+		}
+	})
+	t.Run("the upload transformed", func(t *testing.T) {
+		for _, want := range []string{"MISS", "HIT-MEMORY"} {
+			res, got := get(t, up.Path+"?w=50&fm=jpg")
+			if res.StatusCode != 200 || res.Header.Get("X-Cache") != want {
+				t.Fatalf("%d, X-Cache %q (want %s): %s", res.StatusCode, res.Header.Get("X-Cache"), want, got)
+			}
+			img, err := jpeg.Decode(bytes.NewReader(got))
+			if err != nil || img.Bounds().Dx() != 50 || img.Bounds().Dy() != 25 {
+				t.Fatalf("decoded %v, err %v; want 50x25", img.Bounds(), err)
+			}
+		}
+	})
+	t.Run("errors in Matte's shape", func(t *testing.T) {
+		for _, c := range []struct {
+			path   string
+			status int
+			code   string
+		}{
+			{up.Path + "?w=abc", 400, "invalid_parameter"},
+			{"/tools/play/src/" + strings.Repeat("0", 64) + ".jpg?w=50", 404, "not_found"},
+			{"/tools/play/src/" + strings.Repeat("0", 64) + ".jpg", 404, "not_found"},
+			{"/tools/play/missing.js", 404, "not_found"},
+		} {
+			res, body := get(t, c.path)
+			if res.StatusCode != c.status || errorCode(t, body) != c.code {
+				t.Errorf("GET %s: %d %s", c.path, res.StatusCode, body)
+			}
+		}
+		for _, c := range []struct {
+			contentType string
+			body        []byte
+			status      int
+			code        string
+		}{
+			{"image/jpeg", []byte("not an image at all"), 415, "unsupported_source"},
+			{"image/jpeg", make([]byte, 200_001), 413, "source_too_large"},
+			{"application/x-www-form-urlencoded", []byte("a=b"), 415, "unsupported_media_type"},
+			{"application/json", []byte(`{"url":"https://example.com/a.jpg"}`), 403, "import_disabled"},
+		} {
+			res, body := post(t, c.contentType, c.body)
+			if res.StatusCode != c.status || errorCode(t, body) != c.code {
+				t.Errorf("POST %s (%d bytes): %d %s", c.contentType, len(c.body), res.StatusCode, body)
+			}
+		}
+		// A truncated JPEG: its header reads, so it is kept; its transform
+		// fails as any corrupt source of the site does.
+		res, body := post(t, "image/jpeg", photo[:len(photo)/2])
+		var cut struct{ Path string }
+		if err := json.Unmarshal(body, &cut); err != nil || res.StatusCode != http.StatusCreated {
+			t.Fatalf("truncated upload: %d %s", res.StatusCode, body)
+		}
+		if res, body := get(t, cut.Path+"?w=50"); res.StatusCode != 422 || errorCode(t, body) != "corrupt_source" {
+			t.Errorf("truncated upload transformed: %d %s", res.StatusCode, body)
+		}
+	})
+}
+
+// The playground is off unless configured, and refuses the site root.
+func TestPlaygroundOffByDefault(t *testing.T) {
+	startSite(t, "rembg off")
+	for _, method := range []string{"GET", "POST"} {
+		req, _ := http.NewRequest(method, "http://localhost:9080/playground/", bytes.NewReader(testPhoto(t)))
+		req.Header.Set("Content-Type", "image/jpeg")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		// file_server's own answers: no page, no upload.
+		if res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusMethodNotAllowed {
+			t.Errorf("%s /playground/ without the option: %d", method, res.StatusCode)
+		}
+	}
+}
+
+// startSite serves an empty folder on :9080 through a matte handler
+// configured with block (Caddyfile lines).
+func startSite(t *testing.T, block string) {
+	t.Helper()
+	caddytest.NewTester(t).InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	root * %s
+	matte {
+		%s
+	}
+	file_server
+}`, t.TempDir(), block), "caddyfile")
+}
