@@ -61,7 +61,9 @@ func Source(escaped, rawQuery, field string) (src, query string, err error) {
 		if !ok {
 			continue
 		}
-		rest = "//" + strings.TrimLeft(rest, "/")
+		if strings.HasPrefix(rest, "/") && !strings.HasPrefix(rest, "//") {
+			rest = "/" + rest
+		}
 		abs := scheme + rest
 		if rawQuery != "" {
 			abs += "?" + rawQuery
