@@ -1,6 +1,7 @@
 package caddymodule_test
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
@@ -128,4 +129,20 @@ func TestURLDialectsWithSignatureRequired(t *testing.T) {
 	mac := hmac.New(sha1.New, []byte(thumborTestKey))
 	mac.Write([]byte("80x40/img/photo.jpg"))
 	s.image(t, "/"+base64.URLEncoding.EncodeToString(mac.Sum(nil))+"/80x40/img/photo.jpg", "jpeg", 80, 40)
+}
+
+// TestURLDialectsAllOn: with every dialect on, as in Caddyfile.example,
+// each answers its own form, and plain paths and the imgix query are
+// untouched.
+func TestURLDialectsAllOn(t *testing.T) {
+	s := newDialectSite(t, "", "url_dialect cloudflare", "url_dialect imgproxy", "url_dialect ipx", "url_dialect thumbor")
+	res, body := get(t, s.tester, s.base+"/img/photo.jpg")
+	if res.StatusCode != http.StatusOK || !bytes.Equal(body, testPhoto(t)) {
+		t.Fatalf("a plain path: status %d, %d bytes", res.StatusCode, len(body))
+	}
+	s.image(t, "/img/photo.jpg?w=100", "jpeg", 100, 50)
+	s.image(t, "/cdn-cgi/image/width=60/img/photo.jpg", "jpeg", 60, 30)
+	s.image(t, "/insecure/w:60/plain/local:///img/photo.jpg", "jpeg", 60, 30)
+	s.image(t, "/_ipx/w_60/img/photo.jpg", "jpeg", 60, 30)
+	s.image(t, "/unsafe/60x0/img/photo.jpg", "jpeg", 60, 30)
 }

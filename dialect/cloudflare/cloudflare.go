@@ -32,25 +32,7 @@ func (Dialect) Name() string { return "cloudflare" }
 // documents is read or refused by name; see the README's Cloudflare
 // section for the mapping and its deviations.
 func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
-	ep := u.EscapedPath()
-	rest, ok := strings.CutPrefix(ep, Prefix)
-	if !ok {
-		return dialect.ImageURL{}, false, nil
-	}
-	optsEsc, srcEsc, _ := strings.Cut(rest, "/")
-	opts, err := url.PathUnescape(optsEsc)
-	if err != nil {
-		return dialect.ImageURL{}, true, pathurl.Bad("options", "The options %s are not validly escaped.", params.QuoteShort(optsEsc))
-	}
-	p, err := parseOptions(opts)
-	if err != nil {
-		return dialect.ImageURL{}, true, err
-	}
-	src, query, err := pathurl.Source(srcEsc, u.RawQuery, "source")
-	if err != nil {
-		return dialect.ImageURL{}, true, err
-	}
-	return dialect.ImageURL{Params: p, Source: src, Query: query}, true, nil
+	return pathurl.PrefixParse(u, Prefix, "options", parseOptions)
 }
 
 // parseOptions reads the comma-separated options. Every bad option is

@@ -11,85 +11,47 @@ import (
 
 func TestParse(t *testing.T) {
 	red := params.Color{R: 255, A: 255, Set: true}
-	for _, tc := range []struct {
-		url  string
-		want dialect.ImageURL
-	}{
+	dialecttest.CheckParses(t, cloudflare.New(), map[string]dialect.ImageURL{
 		// The examples of developers.cloudflare.com/images/transform-images/transform-via-url/.
-		{"/cdn-cgi/image/width=80,quality=75/uploads/avatar1.jpg",
-			dialect.ImageURL{Params: params.Params{Width: 80, Quality: 75}, Source: "/uploads/avatar1.jpg"}},
-		{"/cdn-cgi/image/width=80,quality=75/https://www.example.com/uploads/avatar1.jpg",
-			dialect.ImageURL{Params: params.Params{Width: 80, Quality: 75}, Source: "https://www.example.com/uploads/avatar1.jpg"}},
-		{"/cdn-cgi/image/width=400,quality=80,format=auto/uploads/hero.jpg",
-			dialect.ImageURL{Params: params.Params{Width: 400, Quality: 80, AutoFormat: true}, Source: "/uploads/hero.jpg"}},
-		{"/cdn-cgi/image/fit=scale-down,width=200/img.png", dialect.ImageURL{Params: params.Params{Width: 200, Fit: params.FitMax}, Source: "/img.png"}},
-		{"/cdn-cgi/image/fit=contain,w=200/img.png", dialect.ImageURL{Params: params.Params{Width: 200}, Source: "/img.png"}},
-		{"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=left/img.png",
-			dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropLeft}, Source: "/img.png"}},
-		{"/cdn-cgi/image/fit=crop,w=200,h=100,g=auto/img.png",
-			dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitMin, Crop: params.CropAttention}, Source: "/img.png"}},
-		{"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=0.9x0.1/img.png",
-			dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropTopRight}, Source: "/img.png"}},
-		{"/cdn-cgi/image/fit=pad,w=200,h=100,background=%23FF0000/img.png",
-			dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitFill, Background: red}, Source: "/img.png"}},
-		{"/cdn-cgi/image/gravity=face,w=10/img.png", dialect.ImageURL{Params: params.Params{Width: 10}, Source: "/img.png"}}, // no crop: gravity unused
-		{"/cdn-cgi/image/f=webp,dpr=2,blur=10,sharpen=1.5,rotate=270,flip=hv,trim=border/a/b.jpg?v=3",
-			dialect.ImageURL{Params: params.Params{Format: params.FormatWebP, DPR: 2, Blur: 50, Sharpen: 15, Rotate: 270, Flip: params.FlipHV, Trim: true},
-				Source: "/a/b.jpg", Query: "v=3"}},
-		{"/cdn-cgi/image/segment=foreground,format=png/p.jpg",
-			dialect.ImageURL{Params: params.Params{Removal: params.Removal{Enabled: true}, Format: params.FormatPNG}, Source: "/p.jpg"}},
-		{"/cdn-cgi/image/width=100,anim=false,metadata=none,onerror=redirect,quality=high/p.jpg",
-			dialect.ImageURL{Params: params.Params{Width: 100, Quality: 90}, Source: "/p.jpg"}},
-		{"/cdn-cgi/image/w=1/https:/example.com/a.jpg?x=1", dialect.ImageURL{Params: params.Params{Width: 1}, Source: "https://example.com/a.jpg?x=1"}},
-		{"/cdn-cgi/image/w=1/dir/a%20b.jpg", dialect.ImageURL{Params: params.Params{Width: 1}, Source: "/dir/a b.jpg"}},
-	} {
-		got, ok, err := dialecttest.ParseURL(t, cloudflare.New(), tc.url)
-		if !ok || err != nil || got != tc.want {
-			t.Errorf("%s:\n got %+v %v %v\nwant %+v", tc.url, got, ok, err, tc.want)
-		}
-	}
+		"/cdn-cgi/image/width=80,quality=75/uploads/avatar1.jpg":                         dialect.ImageURL{Params: params.Params{Width: 80, Quality: 75}, Source: "/uploads/avatar1.jpg"},
+		"/cdn-cgi/image/width=80,quality=75/https://www.example.com/uploads/avatar1.jpg": dialect.ImageURL{Params: params.Params{Width: 80, Quality: 75}, Source: "https://www.example.com/uploads/avatar1.jpg"},
+		"/cdn-cgi/image/width=400,quality=80,format=auto/uploads/hero.jpg":               dialect.ImageURL{Params: params.Params{Width: 400, Quality: 80, AutoFormat: true}, Source: "/uploads/hero.jpg"},
+		"/cdn-cgi/image/fit=scale-down,width=200/img.png":                                dialect.ImageURL{Params: params.Params{Width: 200, Fit: params.FitMax}, Source: "/img.png"},
+		"/cdn-cgi/image/fit=contain,w=200/img.png":                                       dialect.ImageURL{Params: params.Params{Width: 200}, Source: "/img.png"},
+		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=left/img.png":                      dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropLeft}, Source: "/img.png"},
+		"/cdn-cgi/image/fit=crop,w=200,h=100,g=auto/img.png":                             dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitMin, Crop: params.CropAttention}, Source: "/img.png"},
+		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=0.9x0.1/img.png":                   dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropTopRight}, Source: "/img.png"},
+		"/cdn-cgi/image/fit=pad,w=200,h=100,background=%23FF0000/img.png":                dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitFill, Background: red}, Source: "/img.png"},
+		"/cdn-cgi/image/gravity=face,w=10/img.png":                                       dialect.ImageURL{Params: params.Params{Width: 10}, Source: "/img.png"}, // no crop: gravity unused
+		"/cdn-cgi/image/f=webp,dpr=2,blur=10,sharpen=1.5,rotate=270,flip=hv,trim=border/a/b.jpg?v=3": dialect.ImageURL{Params: params.Params{Format: params.FormatWebP, DPR: 2, Blur: 50, Sharpen: 15, Rotate: 270, Flip: params.FlipHV, Trim: true},
+			Source: "/a/b.jpg", Query: "v=3"},
+		"/cdn-cgi/image/segment=foreground,format=png/p.jpg":                                    dialect.ImageURL{Params: params.Params{Removal: params.Removal{Enabled: true}, Format: params.FormatPNG}, Source: "/p.jpg"},
+		"/cdn-cgi/image/width=100,anim=false,metadata=none,onerror=redirect,quality=high/p.jpg": dialect.ImageURL{Params: params.Params{Width: 100, Quality: 90}, Source: "/p.jpg"},
+		"/cdn-cgi/image/w=1/https:/example.com/a.jpg?x=1":                                       dialect.ImageURL{Params: params.Params{Width: 1}, Source: "https://example.com/a.jpg?x=1"},
+		"/cdn-cgi/image/w=1/dir/a%20b.jpg":                                                      dialect.ImageURL{Params: params.Params{Width: 1}, Source: "/dir/a b.jpg"},
+	})
 }
 
 func TestNotClaimed(t *testing.T) {
-	for _, u := range []string{"/img/a.jpg?w=10", "/cdn-cgi/imagex/w=1/a.jpg", "/cdn-cgi/image"} {
-		if _, ok, _ := dialecttest.ParseURL(t, cloudflare.New(), u); ok {
-			t.Errorf("%s claimed", u)
-		}
-	}
+	dialecttest.CheckNotClaimed(t, cloudflare.New(), "/img/a.jpg?w=10", "/cdn-cgi/imagex/w=1/a.jpg", "/cdn-cgi/image")
 }
 
 func TestErrors(t *testing.T) {
-	for _, tc := range []struct{ url, fields string }{
-		{"/cdn-cgi/image/width=abc/a.jpg", "width"},
-		{"/cdn-cgi/image/w=1,zoom=2/a.jpg", "zoom"},
-		{"/cdn-cgi/image/format=json/a.jpg", "format"},
-		{"/cdn-cgi/image/fit=fill,q=0/a.jpg", "fit q"},
-		{"/cdn-cgi/image/width=1,w=2/a.jpg", "w"},
-		{"/cdn-cgi/image/rotate=45/a.jpg", "rotate"},
-		{"/cdn-cgi/image/trim=1;2;3;4/a.jpg", "trim"},
-		{"/cdn-cgi/image/gravity=2x2,fit=cover/a.jpg", "gravity"},
-		{"/cdn-cgi/image/w=1/", "source"},
-		{"/cdn-cgi/image/w=1/a/../../etc/passwd", "source"},
-		{"/cdn-cgi/image/w=1/https://user@example.com/a.jpg", "source"},
-		{"/cdn-cgi/image//a.jpg", "options"},
-		{"/cdn-cgi/image/width/a.jpg", "width"},
-	} {
-		_, ok, err := dialecttest.ParseURL(t, cloudflare.New(), tc.url)
-		list := params.AsErrors(err)
-		got := ""
-		for i, e := range list {
-			if e.Status != 400 || e.Detail == "" {
-				t.Errorf("%s: %+v", tc.url, e)
-			}
-			if i > 0 {
-				got += " "
-			}
-			got += e.Field
-		}
-		if !ok || err == nil || got != tc.fields {
-			t.Errorf("%s: ok %v, fields %q, want %q (%v)", tc.url, ok, got, tc.fields, err)
-		}
-	}
+	dialecttest.CheckErrors(t, cloudflare.New(), map[string]string{
+		"/cdn-cgi/image/width=abc/a.jpg":                    "width",
+		"/cdn-cgi/image/w=1,zoom=2/a.jpg":                   "zoom",
+		"/cdn-cgi/image/format=json/a.jpg":                  "format",
+		"/cdn-cgi/image/fit=fill,q=0/a.jpg":                 "fit q",
+		"/cdn-cgi/image/width=1,w=2/a.jpg":                  "w",
+		"/cdn-cgi/image/rotate=45/a.jpg":                    "rotate",
+		"/cdn-cgi/image/trim=1;2;3;4/a.jpg":                 "trim",
+		"/cdn-cgi/image/gravity=2x2,fit=cover/a.jpg":        "gravity",
+		"/cdn-cgi/image/w=1/":                               "source",
+		"/cdn-cgi/image/w=1/a/../../etc/passwd":             "source",
+		"/cdn-cgi/image/w=1/https://user@example.com/a.jpg": "source",
+		"/cdn-cgi/image//a.jpg":                             "options",
+		"/cdn-cgi/image/width/a.jpg":                        "width",
+	})
 }
 
 func FuzzParse(f *testing.F) {

@@ -20,45 +20,26 @@ func mustNew(t testing.TB, key, salt string) *imgproxy.Dialect {
 
 func TestParse(t *testing.T) {
 	curiosity := "http://example.com/images/curiosity.jpg"
-	for _, tc := range []struct {
-		url  string
-		want dialect.ImageURL
-	}{
+	dialecttest.CheckParses(t, mustNew(t, "", ""), map[string]dialect.ImageURL{
 		// docs.imgproxy.net "Signing a URL": the unsigned example URL.
-		{"/insecure/rs:fill:300:400:0/g:sm/aHR0cDovL2V4YW1w/bGUuY29tL2ltYWdl/cy9jdXJpb3NpdHku/anBn.png",
-			dialect.ImageURL{Params: params.Params{Width: 300, Height: 400, Fit: params.FitMin, Crop: params.CropAttention, Format: params.FormatPNG}, Source: curiosity}},
+		"/insecure/rs:fill:300:400:0/g:sm/aHR0cDovL2V4YW1w/bGUuY29tL2ltYWdl/cy9jdXJpb3NpdHku/anBn.png": dialect.ImageURL{Params: params.Params{Width: 300, Height: 400, Fit: params.FitMin, Crop: params.CropAttention, Format: params.FormatPNG}, Source: curiosity},
 		// "Generating the URL": the plain source form.
-		{"/insecure/rs:fill:300:400:0/g:sm/plain/http:%2F%2Fexample.com%2Fimages%2Fcuriosity.jpg@png",
-			dialect.ImageURL{Params: params.Params{Width: 300, Height: 400, Fit: params.FitMin, Crop: params.CropAttention, Format: params.FormatPNG}, Source: curiosity}},
-		{"/_/plain/http://example.com/images/curiosity.jpg", dialect.ImageURL{Source: curiosity}},
-		{"/insecure/resize:fit:300:200:1/plain/local:///img/a.jpg",
-			dialect.ImageURL{Params: params.Params{Width: 300, Height: 200}, Source: "/img/a.jpg"}},
-		{"/insecure/w:300/h:200/el:1/rt:fill/g:nowe/plain//img/a.jpg?v=1",
-			dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropTopLeft}, Source: "/img/a.jpg", Query: "v=1"}},
-		{"/insecure/s:300:200:0:1/bg:255:0:0/plain//a.jpg",
-			dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFill, Background: params.Color{R: 255, A: 255, Set: true}}, Source: "/a.jpg"}},
-		{"/insecure/rs:force:10:20/q:80/f:webp/bl:2/sh:0.5/rot:90/dpr:2/pd:4/t:10/fl:1:1/ar:1/sm:1/cb:abc/plain//a.jpg",
-			dialect.ImageURL{Params: params.Params{Width: 10, Height: 20, Fit: params.FitScale, Quality: 80, Format: params.FormatWebP, Blur: 20, Sharpen: 10,
-				Rotate: 90, DPR: 2, Pad: 4, Trim: true, Flip: params.FlipHV}, Source: "/a.jpg"}},
-		{"/insecure/rs:fill:100:100/g:fp:0.9:0.9/c:50:40:nowe/bg:fff/plain//a.jpg",
-			dialect.ImageURL{Params: params.Params{Width: 100, Height: 100, Fit: params.FitMin, Crop: params.CropBottomRight, Rect: params.Rect{W: 50, H: 40},
-				Background: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}}, Source: "/a.jpg"}},
-		{"/anything/w:10/plain/https://example.com/a.jpg@avif", dialect.ImageURL{Params: params.Params{Width: 10, Fit: params.FitMax, Format: params.FormatAVIF}, Source: "https://example.com/a.jpg"}},
-	} {
-		got, ok, err := dialecttest.ParseURL(t, mustNew(t, "", ""), tc.url)
-		if !ok || err != nil || got != tc.want {
-			t.Errorf("%s:\n got %+v %v %v\nwant %+v", tc.url, got, ok, err, tc.want)
-		}
-	}
+		"/insecure/rs:fill:300:400:0/g:sm/plain/http:%2F%2Fexample.com%2Fimages%2Fcuriosity.jpg@png": dialect.ImageURL{Params: params.Params{Width: 300, Height: 400, Fit: params.FitMin, Crop: params.CropAttention, Format: params.FormatPNG}, Source: curiosity},
+		"/_/plain/http://example.com/images/curiosity.jpg":                                           dialect.ImageURL{Source: curiosity},
+		"/insecure/resize:fit:300:200:1/plain/local:///img/a.jpg":                                    dialect.ImageURL{Params: params.Params{Width: 300, Height: 200}, Source: "/img/a.jpg"},
+		"/insecure/w:300/h:200/el:1/rt:fill/g:nowe/plain//img/a.jpg?v=1":                             dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropTopLeft}, Source: "/img/a.jpg", Query: "v=1"},
+		"/insecure/s:300:200:0:1/bg:255:0:0/plain//a.jpg":                                            dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFill, Background: params.Color{R: 255, A: 255, Set: true}}, Source: "/a.jpg"},
+		"/insecure/rs:force:10:20/q:80/f:webp/bl:2/sh:0.5/rot:90/dpr:2/pd:4/t:10/fl:1:1/ar:1/sm:1/cb:abc/plain//a.jpg": dialect.ImageURL{Params: params.Params{Width: 10, Height: 20, Fit: params.FitScale, Quality: 80, Format: params.FormatWebP, Blur: 20, Sharpen: 10,
+			Rotate: 90, DPR: 2, Pad: 4, Trim: true, Flip: params.FlipHV}, Source: "/a.jpg"},
+		"/insecure/rs:fill:100:100/g:fp:0.9:0.9/c:50:40:nowe/bg:fff/plain//a.jpg": dialect.ImageURL{Params: params.Params{Width: 100, Height: 100, Fit: params.FitMin, Crop: params.CropBottomRight, Rect: params.Rect{W: 50, H: 40},
+			Background: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}}, Source: "/a.jpg"},
+		"/anything/w:10/plain/https://example.com/a.jpg@avif": dialect.ImageURL{Params: params.Params{Width: 10, Fit: params.FitMax, Format: params.FormatAVIF}, Source: "https://example.com/a.jpg"},
+	})
 }
 
 func TestNotClaimed(t *testing.T) {
-	for _, u := range []string{"/img/a.jpg", "/img/a.jpg?w=10", "/_ipx/w_100/img/a.jpg", "/cdn-cgi/image/w=1/a.jpg",
-		"/unsafe/300x200/img/a.jpg", "/unsafe/filters:quality(80)/a.jpg", "/a", "/", "/docs/plain/notes.txt", "/x/plain/ftp://a/b"} {
-		if _, ok, err := dialecttest.ParseURL(t, mustNew(t, "", ""), u); ok {
-			t.Errorf("%s claimed (%v)", u, err)
-		}
-	}
+	dialecttest.CheckNotClaimed(t, mustNew(t, "", ""), "/img/a.jpg", "/img/a.jpg?w=10", "/_ipx/w_100/img/a.jpg", "/cdn-cgi/image/w=1/a.jpg",
+		"/unsafe/300x200/img/a.jpg", "/unsafe/filters:quality(80)/a.jpg", "/a", "/", "/docs/plain/notes.txt", "/x/plain/ftp://a/b")
 }
 
 func TestSignature(t *testing.T) {
@@ -109,34 +90,19 @@ func statusOf(err error) int {
 }
 
 func TestErrors(t *testing.T) {
-	for _, tc := range []struct{ url, fields string }{
-		{"/insecure/zoom:2/plain//a.jpg", "zoom"},
-		{"/insecure/w:abc/q:101/plain//a.jpg", "w q"},
-		{"/insecure/rs:stretch:10/plain//a.jpg", "rs"},
-		{"/insecure/c:100:100/plain//a.jpg", "c"},
-		{"/insecure/pd:1:2/plain//a.jpg", "pd"},
-		{"/insecure/g:ce:10:0/plain//a.jpg", "g"},
-		{"/insecure/rot:45/plain//a.jpg", "rot"},
-		{"/insecure/w:10/plain//a.jpg@bmp", "extension"},
-		{"/insecure/w:10/plain//../etc/passwd", "source"},
-		{"/insecure/w:10/plain/http:%2F%2F%2Fa.jpg", "source"},
-		{"/insecure/pr:thumb/plain//a.jpg", "pr"},
-	} {
-		_, ok, err := dialecttest.ParseURL(t, mustNew(t, "", ""), tc.url)
-		got := ""
-		for i, e := range params.AsErrors(err) {
-			if e.Status != 400 || e.Detail == "" {
-				t.Errorf("%s: %+v", tc.url, e)
-			}
-			if i > 0 {
-				got += " "
-			}
-			got += e.Field
-		}
-		if !ok || err == nil || got != tc.fields {
-			t.Errorf("%s: ok %v, fields %q, want %q (%v)", tc.url, ok, got, tc.fields, err)
-		}
-	}
+	dialecttest.CheckErrors(t, mustNew(t, "", ""), map[string]string{
+		"/insecure/zoom:2/plain//a.jpg":            "zoom",
+		"/insecure/w:abc/q:101/plain//a.jpg":       "w q",
+		"/insecure/rs:stretch:10/plain//a.jpg":     "rs",
+		"/insecure/c:100:100/plain//a.jpg":         "c",
+		"/insecure/pd:1:2/plain//a.jpg":            "pd",
+		"/insecure/g:ce:10:0/plain//a.jpg":         "g",
+		"/insecure/rot:45/plain//a.jpg":            "rot",
+		"/insecure/w:10/plain//a.jpg@bmp":          "extension",
+		"/insecure/w:10/plain//../etc/passwd":      "source",
+		"/insecure/w:10/plain/http:%2F%2F%2Fa.jpg": "source",
+		"/insecure/pr:thumb/plain//a.jpg":          "pr",
+	})
 }
 
 func FuzzParse(f *testing.F) {

@@ -32,24 +32,7 @@ func (Dialect) Name() string { return "ipx" }
 
 // Parse reads /_ipx/<modifiers>/<source>.
 func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
-	rest, ok := strings.CutPrefix(u.EscapedPath(), Prefix)
-	if !ok {
-		return dialect.ImageURL{}, false, nil
-	}
-	modsEsc, srcEsc, _ := strings.Cut(rest, "/")
-	mods, err := url.PathUnescape(modsEsc)
-	if err != nil {
-		return dialect.ImageURL{}, true, pathurl.Bad("modifiers", "The modifiers %s are not validly escaped.", params.QuoteShort(modsEsc))
-	}
-	p, err := parseModifiers(mods)
-	if err != nil {
-		return dialect.ImageURL{}, true, err
-	}
-	src, query, err := pathurl.Source(srcEsc, u.RawQuery, "source")
-	if err != nil {
-		return dialect.ImageURL{}, true, err
-	}
-	return dialect.ImageURL{Params: p, Source: src, Query: query}, true, nil
+	return pathurl.PrefixParse(u, Prefix, "modifiers", parseModifiers)
 }
 
 // mods gathers what decides the fit: sharp's fit (cover by default) and

@@ -10,67 +10,40 @@ import (
 )
 
 func TestParse(t *testing.T) {
-	for _, tc := range []struct {
-		url  string
-		want dialect.ImageURL
-	}{
+	dialecttest.CheckParses(t, ipx.New(), map[string]dialect.ImageURL{
 		// github.com/unjs/ipx README examples.
-		{"/_ipx/w_200/static/buffalo.png", dialect.ImageURL{Params: params.Params{Width: 200, Fit: params.FitMax}, Source: "/static/buffalo.png"}},
-		{"/_ipx/s_200x200/static/buffalo.png", dialect.ImageURL{Params: params.Params{Width: 200, Height: 200, Fit: params.FitMin}, Source: "/static/buffalo.png"}},
-		{"/_ipx/f_webp/static/buffalo.png", dialect.ImageURL{Params: params.Params{Format: params.FormatWebP}, Source: "/static/buffalo.png"}},
-		{"/_ipx/w_200,f_webp/static/buffalo.png", dialect.ImageURL{Params: params.Params{Width: 200, Fit: params.FitMax, Format: params.FormatWebP}, Source: "/static/buffalo.png"}},
-		{"/_ipx/_/static/buffalo.png", dialect.ImageURL{Source: "/static/buffalo.png"}},
-		{"/_ipx/w_800,f_webp,q_80/img/a.jpg?v=2", dialect.ImageURL{Params: params.Params{Width: 800, Fit: params.FitMax, Format: params.FormatWebP, Quality: 80}, Source: "/img/a.jpg", Query: "v=2"}},
-		{"/_ipx/s_400x300,fit_contain,b_ff0000/a.jpg", dialect.ImageURL{Params: params.Params{Width: 400, Height: 300, Fit: params.FitFill,
-			Background: params.Color{R: 255, A: 255, Set: true}}, Source: "/a.jpg"}},
-		{"/_ipx/s_400x300,pos_left%20top,enlarge/a.jpg", dialect.ImageURL{Params: params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Crop: params.CropTopLeft}, Source: "/a.jpg"}},
-		{"/_ipx/w=400&h=300&fit=inside/a.jpg", dialect.ImageURL{Params: params.Params{Width: 400, Height: 300, Fit: params.FitMax}, Source: "/a.jpg"}},
-		{"/_ipx/s_4x3,fit_fill,blur_2,sharpen_1,rotate_-90,flip,flop,trim_10/a.jpg", dialect.ImageURL{Params: params.Params{Width: 4, Height: 3, Fit: params.FitScale,
-			Blur: 20, Sharpen: 20, Rotate: 270, Flip: params.FlipHV, Trim: true}, Source: "/a.jpg"}},
-		{"/_ipx/w_100,f_auto/https://example.com/a.jpg", dialect.ImageURL{Params: params.Params{Width: 100, Fit: params.FitMax, AutoFormat: true}, Source: "https://example.com/a.jpg"}},
-	} {
-		got, ok, err := dialecttest.ParseURL(t, ipx.New(), tc.url)
-		if !ok || err != nil || got != tc.want {
-			t.Errorf("%s:\n got %+v %v %v\nwant %+v", tc.url, got, ok, err, tc.want)
-		}
-	}
+		"/_ipx/w_200/static/buffalo.png":        dialect.ImageURL{Params: params.Params{Width: 200, Fit: params.FitMax}, Source: "/static/buffalo.png"},
+		"/_ipx/s_200x200/static/buffalo.png":    dialect.ImageURL{Params: params.Params{Width: 200, Height: 200, Fit: params.FitMin}, Source: "/static/buffalo.png"},
+		"/_ipx/f_webp/static/buffalo.png":       dialect.ImageURL{Params: params.Params{Format: params.FormatWebP}, Source: "/static/buffalo.png"},
+		"/_ipx/w_200,f_webp/static/buffalo.png": dialect.ImageURL{Params: params.Params{Width: 200, Fit: params.FitMax, Format: params.FormatWebP}, Source: "/static/buffalo.png"},
+		"/_ipx/_/static/buffalo.png":            dialect.ImageURL{Source: "/static/buffalo.png"},
+		"/_ipx/w_800,f_webp,q_80/img/a.jpg?v=2": dialect.ImageURL{Params: params.Params{Width: 800, Fit: params.FitMax, Format: params.FormatWebP, Quality: 80}, Source: "/img/a.jpg", Query: "v=2"},
+		"/_ipx/s_400x300,fit_contain,b_ff0000/a.jpg": dialect.ImageURL{Params: params.Params{Width: 400, Height: 300, Fit: params.FitFill,
+			Background: params.Color{R: 255, A: 255, Set: true}}, Source: "/a.jpg"},
+		"/_ipx/s_400x300,pos_left%20top,enlarge/a.jpg": dialect.ImageURL{Params: params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Crop: params.CropTopLeft}, Source: "/a.jpg"},
+		"/_ipx/w=400&h=300&fit=inside/a.jpg":           dialect.ImageURL{Params: params.Params{Width: 400, Height: 300, Fit: params.FitMax}, Source: "/a.jpg"},
+		"/_ipx/s_4x3,fit_fill,blur_2,sharpen_1,rotate_-90,flip,flop,trim_10/a.jpg": dialect.ImageURL{Params: params.Params{Width: 4, Height: 3, Fit: params.FitScale,
+			Blur: 20, Sharpen: 20, Rotate: 270, Flip: params.FlipHV, Trim: true}, Source: "/a.jpg"},
+		"/_ipx/w_100,f_auto/https://example.com/a.jpg": dialect.ImageURL{Params: params.Params{Width: 100, Fit: params.FitMax, AutoFormat: true}, Source: "https://example.com/a.jpg"},
+	})
 }
 
 func TestNotClaimed(t *testing.T) {
-	for _, u := range []string{"/img/a.jpg?w=10", "/_ipxx/w_1/a.jpg", "/_ipx"} {
-		if _, ok, _ := dialecttest.ParseURL(t, ipx.New(), u); ok {
-			t.Errorf("%s claimed", u)
-		}
-	}
+	dialecttest.CheckNotClaimed(t, ipx.New(), "/img/a.jpg?w=10", "/_ipxx/w_1/a.jpg", "/_ipx")
 }
 
 func TestErrors(t *testing.T) {
-	for _, tc := range []struct{ url, fields string }{
-		{"/_ipx/w_abc/a.jpg", "w"},
-		{"/_ipx/w_0,q_101/a.jpg", "w q"},
-		{"/_ipx/s_400/a.jpg", "s"},
-		{"/_ipx/fit_outside,s_1x1/a.jpg", "fit"},
-		{"/_ipx/grayscale/a.jpg", "grayscale"},
-		{"/_ipx/pos_middle/a.jpg", "pos"},
-		{"/_ipx/f_tiff/a.jpg", "f"},
-		{"/_ipx/w_1/", "source"},
-		{"/_ipx/w_1/a/../../b.jpg", "source"},
-	} {
-		_, ok, err := dialecttest.ParseURL(t, ipx.New(), tc.url)
-		got := ""
-		for i, e := range params.AsErrors(err) {
-			if e.Status != 400 || e.Detail == "" {
-				t.Errorf("%s: %+v", tc.url, e)
-			}
-			if i > 0 {
-				got += " "
-			}
-			got += e.Field
-		}
-		if !ok || err == nil || got != tc.fields {
-			t.Errorf("%s: ok %v, fields %q, want %q (%v)", tc.url, ok, got, tc.fields, err)
-		}
-	}
+	dialecttest.CheckErrors(t, ipx.New(), map[string]string{
+		"/_ipx/w_abc/a.jpg":             "w",
+		"/_ipx/w_0,q_101/a.jpg":         "w q",
+		"/_ipx/s_400/a.jpg":             "s",
+		"/_ipx/fit_outside,s_1x1/a.jpg": "fit",
+		"/_ipx/grayscale/a.jpg":         "grayscale",
+		"/_ipx/pos_middle/a.jpg":        "pos",
+		"/_ipx/f_tiff/a.jpg":            "f",
+		"/_ipx/w_1/":                    "source",
+		"/_ipx/w_1/a/../../b.jpg":       "source",
+	})
 }
 
 func FuzzParse(f *testing.F) {

@@ -205,11 +205,7 @@ func align(g geometry) params.Crop {
 	case "right":
 		col = 2
 	}
-	return [3][3]params.Crop{
-		{params.CropTopLeft, params.CropTop, params.CropTopRight},
-		{params.CropLeft, params.CropCenter, params.CropRight},
-		{params.CropBottomLeft, params.CropBottom, params.CropBottomRight},
-	}[row][col]
+	return pathurl.AnchorAt(row, col)
 }
 
 // isCrop matches AxB:CxD (integers).

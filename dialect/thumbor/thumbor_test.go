@@ -11,32 +11,18 @@ import (
 )
 
 func TestParse(t *testing.T) {
-	for _, tc := range []struct {
-		url  string
-		want dialect.ImageURL
-	}{
+	dialecttest.CheckParses(t, thumbor.New(""), map[string]dialect.ImageURL{
 		// thumbor.readthedocs.io "Usage" examples.
-		{"/unsafe/300x200/smart/s.glbimg.com/et/bb/f/original/2011/03/24/VN0JiwzmOw0b0lg.jpg",
-			dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropAttention},
-				Source: "/s.glbimg.com/et/bb/f/original/2011/03/24/VN0JiwzmOw0b0lg.jpg"}},
-		{"/unsafe/fit-in/300x200/filters:fill(blue)/img/a.jpg",
-			dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFill, Background: params.Color{B: 255, A: 255, Set: true}}, Source: "/img/a.jpg"}},
-		{"/unsafe/-300x-200/left/top/img/a.jpg",
-			dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropTopLeft, Flip: params.FlipHV}, Source: "/img/a.jpg"}},
-		{"/unsafe/trim/10x20:110x220/300x0/img/a.jpg",
-			dialect.ImageURL{Params: params.Params{Width: 300, Trim: true, Rect: params.Rect{X: 10, Y: 20, W: 100, H: 200}}, Source: "/img/a.jpg"}},
-		{"/unsafe/fit-in/300x200/filters:quality(80):format(webp):blur(7):rotate(90):no_upscale():strip_icc()/img/a.jpg?v=1",
-			dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitMax, Quality: 80, Format: params.FormatWebP, Blur: 70, Rotate: 90},
-				Source: "/img/a.jpg", Query: "v=1"}},
-		{"/unsafe/filters:background_color(ff0000):blur(5,2)/https://example.com/a.jpg?x=1",
-			dialect.ImageURL{Params: params.Params{Background: params.Color{R: 255, A: 255, Set: true}, Blur: 20}, Source: "https://example.com/a.jpg?x=1"}},
-		{"/unsafe/100x100/https%3A%2F%2Fexample.com%2Fa.jpg", dialect.ImageURL{Params: params.Params{Width: 100, Height: 100, Fit: params.FitCrop}, Source: "https://example.com/a.jpg"}},
-	} {
-		got, ok, err := dialecttest.ParseURL(t, thumbor.New(""), tc.url)
-		if !ok || err != nil || got != tc.want {
-			t.Errorf("%s:\n got %+v %v %v\nwant %+v", tc.url, got, ok, err, tc.want)
-		}
-	}
+		"/unsafe/300x200/smart/s.glbimg.com/et/bb/f/original/2011/03/24/VN0JiwzmOw0b0lg.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropAttention},
+			Source: "/s.glbimg.com/et/bb/f/original/2011/03/24/VN0JiwzmOw0b0lg.jpg"},
+		"/unsafe/fit-in/300x200/filters:fill(blue)/img/a.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFill, Background: params.Color{B: 255, A: 255, Set: true}}, Source: "/img/a.jpg"},
+		"/unsafe/-300x-200/left/top/img/a.jpg":                dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropTopLeft, Flip: params.FlipHV}, Source: "/img/a.jpg"},
+		"/unsafe/trim/10x20:110x220/300x0/img/a.jpg":          dialect.ImageURL{Params: params.Params{Width: 300, Trim: true, Rect: params.Rect{X: 10, Y: 20, W: 100, H: 200}}, Source: "/img/a.jpg"},
+		"/unsafe/fit-in/300x200/filters:quality(80):format(webp):blur(7):rotate(90):no_upscale():strip_icc()/img/a.jpg?v=1": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitMax, Quality: 80, Format: params.FormatWebP, Blur: 70, Rotate: 90},
+			Source: "/img/a.jpg", Query: "v=1"},
+		"/unsafe/filters:background_color(ff0000):blur(5,2)/https://example.com/a.jpg?x=1": dialect.ImageURL{Params: params.Params{Background: params.Color{R: 255, A: 255, Set: true}, Blur: 20}, Source: "https://example.com/a.jpg?x=1"},
+		"/unsafe/100x100/https%3A%2F%2Fexample.com%2Fa.jpg":                                dialect.ImageURL{Params: params.Params{Width: 100, Height: 100, Fit: params.FitCrop}, Source: "https://example.com/a.jpg"},
+	})
 }
 
 func TestSignature(t *testing.T) {
@@ -67,39 +53,20 @@ func TestSignature(t *testing.T) {
 }
 
 func TestNotClaimed(t *testing.T) {
-	for _, u := range []string{"/img/a.jpg", "/unsafe", "/insecure/w:1/plain//a.jpg", "/abc=/300x200/a.jpg"} {
-		if _, ok, _ := dialecttest.ParseURL(t, thumbor.New(""), u); ok {
-			t.Errorf("%s claimed", u)
-		}
-	}
+	dialecttest.CheckNotClaimed(t, thumbor.New(""), "/img/a.jpg", "/unsafe", "/insecure/w:1/plain//a.jpg", "/abc=/300x200/a.jpg")
 }
 
 func TestErrors(t *testing.T) {
-	for _, tc := range []struct{ url, fields string }{
-		{"/unsafe/meta/300x200/a.jpg", "meta"},
-		{"/unsafe/filters:grayscale()/a.jpg", "filters:grayscale"},
-		{"/unsafe/filters:quality(101):rotate(45)/a.jpg", "filters:quality filters:rotate"},
-		{"/unsafe/filters:fill(auto)/a.jpg", "filters:fill"},
-		{"/unsafe/filters:quality/a.jpg", "filters"},
-		{"/unsafe/adaptive-fit-in/300x200/a.jpg", "adaptive-fit-in"},
-		{"/unsafe/300x200/", "image"},
-		{"/unsafe/300x200/a/../../etc/passwd", "image"},
-	} {
-		_, ok, err := dialecttest.ParseURL(t, thumbor.New(""), tc.url)
-		got := ""
-		for i, e := range params.AsErrors(err) {
-			if e.Status != 400 || e.Detail == "" {
-				t.Errorf("%s: %+v", tc.url, e)
-			}
-			if i > 0 {
-				got += " "
-			}
-			got += e.Field
-		}
-		if !ok || err == nil || got != tc.fields {
-			t.Errorf("%s: ok %v, fields %q, want %q (%v)", tc.url, ok, got, tc.fields, err)
-		}
-	}
+	dialecttest.CheckErrors(t, thumbor.New(""), map[string]string{
+		"/unsafe/meta/300x200/a.jpg":                    "meta",
+		"/unsafe/filters:grayscale()/a.jpg":             "filters:grayscale",
+		"/unsafe/filters:quality(101):rotate(45)/a.jpg": "filters:quality filters:rotate",
+		"/unsafe/filters:fill(auto)/a.jpg":              "filters:fill",
+		"/unsafe/filters:quality/a.jpg":                 "filters",
+		"/unsafe/adaptive-fit-in/300x200/a.jpg":         "adaptive-fit-in",
+		"/unsafe/300x200/":                              "image",
+		"/unsafe/300x200/a/../../etc/passwd":            "image",
+	})
 }
 
 func FuzzParse(f *testing.F) {

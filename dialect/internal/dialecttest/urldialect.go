@@ -52,3 +52,45 @@ func CheckURLDialect(t *testing.T, d dialect.URLDialect, raw string) {
 		}
 	}
 }
+
+// CheckParses checks that d claims each URL of cases and reads what it
+// maps to.
+func CheckParses(t *testing.T, d dialect.URLDialect, cases map[string]dialect.ImageURL) {
+	t.Helper()
+	for raw, want := range cases {
+		got, ok, err := ParseURL(t, d, raw)
+		if !ok || err != nil || got != want {
+			t.Errorf("%s:\n got %+v %v %v\nwant %+v", raw, got, ok, err, want)
+		}
+	}
+}
+
+// CheckErrors checks that d claims each URL of cases and refuses it with
+// 400s that have a detail, on the fields it maps to (in order,
+// space-separated).
+func CheckErrors(t *testing.T, d dialect.URLDialect, cases map[string]string) {
+	t.Helper()
+	for raw, want := range cases {
+		_, ok, err := ParseURL(t, d, raw)
+		var fields []string
+		for _, e := range params.AsErrors(err) {
+			if e.Status != 400 || e.Detail == "" {
+				t.Errorf("%s: %+v", raw, e)
+			}
+			fields = append(fields, e.Field)
+		}
+		if got := strings.Join(fields, " "); !ok || err == nil || got != want {
+			t.Errorf("%s: ok %v, fields %q, want %q (%v)", raw, ok, got, want, err)
+		}
+	}
+}
+
+// CheckNotClaimed checks that d leaves each URL alone.
+func CheckNotClaimed(t *testing.T, d dialect.URLDialect, urls ...string) {
+	t.Helper()
+	for _, u := range urls {
+		if _, ok, err := ParseURL(t, d, u); ok {
+			t.Errorf("%s claimed (%v)", u, err)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/params"
 )
 
@@ -18,6 +19,31 @@ const MaxDimension = 100000
 // Bad is the 400 for one bad option, named in the dialect's own spelling.
 func Bad(field, format string, args ...any) error {
 	return params.BadParam(field, fmt.Sprintf(format, args...))
+}
+
+// PrefixParse reads the URL form prefix + <options>/<source> that
+// Cloudflare and ipx share: the options segment, unescaped, goes to parse
+// (optsField names it in errors); the rest is the source (Source). ok is
+// false when u's path does not start with prefix.
+func PrefixParse(u *url.URL, prefix, optsField string, parse func(string) (params.Params, error)) (dialect.ImageURL, bool, error) {
+	rest, ok := strings.CutPrefix(u.EscapedPath(), prefix)
+	if !ok {
+		return dialect.ImageURL{}, false, nil
+	}
+	optsEsc, srcEsc, _ := strings.Cut(rest, "/")
+	opts, err := url.PathUnescape(optsEsc)
+	if err != nil {
+		return dialect.ImageURL{}, true, Bad(optsField, "The %s %s are not validly escaped.", optsField, params.QuoteShort(optsEsc))
+	}
+	p, err := parse(opts)
+	if err != nil {
+		return dialect.ImageURL{}, true, err
+	}
+	src, query, err := Source(srcEsc, u.RawQuery, "source")
+	if err != nil {
+		return dialect.ImageURL{}, true, err
+	}
+	return dialect.ImageURL{Params: p, Source: src, Query: query}, true, nil
 }
 
 // Source reads the source at the end of a dialect URL: escaped is that
@@ -35,7 +61,9 @@ func Source(escaped, rawQuery, field string) (src, query string, err error) {
 		if !ok {
 			continue
 		}
-		rest = "//" + strings.TrimLeft(rest, "/")
+		if strings.HasPrefix(rest, "/") && !strings.HasPrefix(rest, "//") {
+			rest = "/" + rest
+		}
 		abs := scheme + rest
 		if rawQuery != "" {
 			abs += "?" + rawQuery
@@ -89,9 +117,11 @@ func hasControl(s string) bool {
 // Anchor maps a focal point, x and y in [0, 1] from the top-left corner,
 // onto the nearest of Matte's nine crop anchors (thirds of each axis):
 // Matte crops to an anchor, not around an arbitrary point.
-func Anchor(x, y float64) params.Crop {
-	col := third(x)
-	row := third(y)
+func Anchor(x, y float64) params.Crop { return AnchorAt(third(y), third(x)) }
+
+// AnchorAt is the crop anchor of row (0 top, 1 middle, 2 bottom) and col
+// (0 left, 1 centre, 2 right).
+func AnchorAt(row, col int) params.Crop {
 	return [3][3]params.Crop{
 		{params.CropTopLeft, params.CropTop, params.CropTopRight},
 		{params.CropLeft, params.CropCenter, params.CropRight},
