@@ -113,14 +113,12 @@ func TestObservability(t *testing.T) {
 		rembg = fmt.Sprintf("rembg {\n\t\t\truntime %s/lib/libonnxruntime.so\n\t\t\tmodels_dir %s/models\n\t\t\tmodel isnet-int8\n\t\t}", rt, rt)
 	}
 	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 2 * time.Minute})
-	tester.InitServer(fmt.Sprintf(`{
-	admin localhost:2999
-	http_port 9080
-	https_port 9443
-	grace_period 1ns
-	skip_install_trust
-	auto_https off
-	log matte {
+	// The global options, with the handler's log as JSON in a file.
+	options, ok := strings.CutSuffix(globalOptions, "}\n")
+	if !ok {
+		t.Fatalf("globalOptions %q does not end its block", globalOptions)
+	}
+	tester.InitServer(options+fmt.Sprintf(`	log matte {
 		output file %s
 		format json
 		include http.handlers.matte
