@@ -325,7 +325,7 @@ func (c *apiCall) render(req dialect.Request, in apiInputs, plan dialect.Plan) {
 		c.writeErrors(c.api.Fail(*refused), rl)
 		return
 	}
-	res, err := c.st.renderAPI(c.r.Context(), in, plan)
+	res, ireq, err := c.st.renderAPI(c.r.Context(), c.api.Name, in, plan)
 	if err != nil {
 		// A request refused by a full queue did no work; any other
 		// failure ran the pipeline and keeps its rate units.
@@ -345,6 +345,7 @@ func (c *apiCall) render(req dialect.Request, in apiInputs, plan dialect.Plan) {
 	if rl := c.caller.rate(); rl != nil {
 		setRateHeaders(c.w, *rl)
 	}
+	c.st.h.served(c.w, ireq, servedImage{ContentType: res.ContentType, Bytes: len(res.Image), Model: res.Model, Width: res.Width, Height: res.Height})
 	req.Respond(c.w, c.r, res)
 }
 
@@ -383,23 +384,25 @@ func (st *apiState) fetchImage(ctx context.Context, rawURL string) ([]byte, *fet
 // renderAPI runs one API request through the result cache (coalesced, the
 // matte cached per source content), keyed like the query dialect's results:
 // the source's SHA-256, Params, the format and the pipeline fingerprint
-// (plus the Extras, when there are any).
-func (st *apiState) renderAPI(ctx context.Context, in apiInputs, plan dialect.Plan) (dialect.Result, error) {
+// (plus the Extras, when there are any). The request it returns holds the
+// timings; its Dialect is name.
+func (st *apiState) renderAPI(ctx context.Context, name string, in apiInputs, plan dialect.Plan) (dialect.Result, *imageRequest, error) {
 	h := st.h
 	sum := sha256.Sum256(in.src)
-	req := &imageRequest{Params: plan.Params, Extras: plan.Extras, Format: plan.Format,
+	req := &imageRequest{Params: plan.Params, Dialect: name, Extras: plan.Extras, Format: plan.Format,
 		Memo: sourceMemo{Hash: hex.EncodeToString(sum[:]), Info: in.info}, Tag: in.tag}
 	if req.Tag == "" {
 		req.Tag = "upload:" + req.Memo.Hash
 	}
 	req.Key = h.resultKeyOf(req)
+	req.timings.bytesIn = len(in.src)
 	out, err := h.render(ctx, req, in.src)
 	if err != nil {
-		return dialect.Result{}, asTimeout(err)
+		return dialect.Result{}, nil, asTimeout(err)
 	}
 	m := out.Meta
 	return dialect.Result{Image: out.Entry.Value, ContentType: out.Entry.ContentType, Model: m.Model, Width: m.Width, Height: m.Height,
-		Foreground: params.Rect{X: m.Foreground.Left, Y: m.Foreground.Top, W: m.Foreground.Width, H: m.Foreground.Height}}, nil
+		Foreground: params.Rect{X: m.Foreground.Left, Y: m.Foreground.Top, W: m.Foreground.Width, H: m.Foreground.Height}}, req, nil
 }
 
 // failed logs a transform failure at the level it deserves, and gives an

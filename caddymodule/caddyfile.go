@@ -40,6 +40,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    png_compression       <0-9>        # zlib level; default 4
 //	    avif_effort           <0-9>        # AV1 encoder effort; default 2
 //	    cache_control         <value>      # default "public, max-age=86400"
+//	    server_timing         [on|off]     # Server-Timing header: stage durations, cache outcome; default off
 //	    workers               <count>      # concurrent libvips pipelines; default: CPUs
 //	    timeout               <duration>   # per transform; default 30s
 //	    source_ttl            <duration>   # reuse sources without asking the origin; default 0
@@ -167,6 +168,17 @@ func (o option) size(s string, zeroOK bool) (int64, error) {
 	return int64(n), nil
 }
 
+// onOff reads an optional on|off argument: no argument is on.
+func (o option) onOff() (bool, error) {
+	switch {
+	case len(o.args) == 0:
+		return true, nil
+	case len(o.args) == 1 && (o.args[0] == "on" || o.args[0] == "off"):
+		return o.args[0] == "on", nil
+	}
+	return false, o.d.Errf("%s: want on or off", o.key)
+}
+
 // duration is the one argument as a non-negative duration.
 func (o option) duration() (caddy.Duration, error) {
 	if err := o.need(1); err != nil {
@@ -247,6 +259,8 @@ func (h *Handler) parseLimitOption(o option) (handled bool, err error) {
 		h.SourceTTL, err = o.duration()
 	case "queue_megapixels":
 		h.QueueMegapixels, err = o.count()
+	case "server_timing":
+		h.ServerTiming, err = o.onOff()
 	default:
 		return false, nil
 	}

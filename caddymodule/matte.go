@@ -69,6 +69,9 @@ type Handler struct {
 	AVIFEffort *int `json:"avif_effort,omitempty"`
 	// CacheControl is sent with every transformed image.
 	CacheControl string `json:"cache_control,omitempty"`
+	// ServerTiming adds a Server-Timing header with the stage timings and
+	// the cache outcome to every transformed image (timing.go).
+	ServerTiming bool `json:"server_timing,omitempty"`
 	// Workers bounds concurrent libvips pipelines (default: the CPU count).
 	Workers int `json:"workers,omitempty"`
 	// Timeout is the deadline for one transform (default 30s).

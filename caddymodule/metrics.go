@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/jebosio/matte/cache"
+	"github.com/jebosio/matte/segment"
 )
 
 // metrics are Matte's Prometheus series of one config generation, shared by
@@ -14,6 +15,11 @@ type metrics struct {
 	transforms       *prometheus.CounterVec
 	transformSeconds prometheus.Histogram
 	inferences       prometheus.Counter
+	// stageSeconds{stage, dialect} and requests{dialect, cache}: the
+	// labels take values from fixed sets (timingStages, the dialects'
+	// names, cache.Tier's CacheStatus), never from a request.
+	stageSeconds *prometheus.HistogramVec
+	requests     *prometheus.CounterVec
 }
 
 // registerMetrics creates the series and registers them, with a collector of
@@ -23,7 +29,7 @@ func registerMetrics(reg *prometheus.Registry, app *App) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.transforms, m.transformSeconds, m.inferences, appCollector{app}} {
+	for _, c := range []prometheus.Collector{m.transforms, m.transformSeconds, m.inferences, m.stageSeconds, m.requests, appCollector{app}} {
 		if err := reg.Register(c); err != nil {
 			if _, dup := err.(prometheus.AlreadyRegisteredError); !dup {
 				return nil, err
@@ -45,7 +51,25 @@ func newMetrics() *metrics {
 			Namespace: "matte", Name: "transform_seconds", Help: "Time spent in the transform pipeline.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
 		}),
+		stageSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "matte", Name: "stage_duration_seconds", Help: "Time an image request spent per stage (fetch, queue, decode, inference, resize, composite, encode, cache), by URL dialect or hosted API.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 3, 12), // 0.1 ms to 18 s
+		}, []string{"stage", "dialect"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "matte", Name: "requests_total", Help: "Images answered, by URL dialect or hosted API and cache outcome (X-Cache).",
+		}, []string{"dialect", "cache"}),
 	}
+}
+
+// observeRequest counts an image answer and its stages.
+func (m *metrics) observeRequest(dialect string, t *requestTimings) {
+	if m == nil {
+		return
+	}
+	m.requests.WithLabelValues(dialect, t.outcome).Inc()
+	t.each(func(stage string, d time.Duration) {
+		m.stageSeconds.WithLabelValues(stage, dialect).Observe(d.Seconds())
+	})
 }
 
 func (m *metrics) observeInference() {
@@ -82,6 +106,8 @@ var (
 	descQueueCost     = prometheus.NewDesc("matte_queue_megapixels", "Megapixels of transforms waiting for a worker.", nil, nil)
 	descQueueInFlight = prometheus.NewDesc("matte_queue_inflight_megapixels", "Megapixels of transforms running.", nil, nil)
 	descQueueRejected = prometheus.NewDesc("matte_queue_rejected_total", "Transforms refused with 503 because the queue was full.", nil, nil)
+	descQueueDepth    = prometheus.NewDesc("matte_queue_depth", "Transforms waiting for a worker.", nil, nil)
+	descInferBatch    = prometheus.NewDesc("matte_inference_batch_size", "Images per segmentation model run (above 1 only with rembg batch).", nil, nil)
 	descInferQueued   = prometheus.NewDesc("matte_inference_queue_depth", "Inferences waiting for a slot.", nil, nil)
 	descInferRunning  = prometheus.NewDesc("matte_inference_running", "Inferences running.", nil, nil)
 	descInferRejected = prometheus.NewDesc("matte_inference_rejected_total", "Inferences refused with 503 because their queue was full.", nil, nil)
@@ -93,13 +119,14 @@ type appCollector struct{ app *App }
 
 func (appCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descHits, descMisses, descEvictions, descBytes, descEntries, descCoalesced, descWrites, descWriteErrs, descCorrupt,
-		descQueueCost, descQueueInFlight, descQueueRejected, descInferQueued, descInferRunning, descInferRejected} {
+		descQueueCost, descQueueInFlight, descQueueRejected, descQueueDepth, descInferQueued, descInferRunning, descInferRejected, descInferBatch} {
 		ch <- d
 	}
 }
 
 func (c appCollector) Collect(ch chan<- prometheus.Metric) {
-	var queued, inflight, rejected, iq, ir, irej float64
+	var queued, inflight, rejected, depth, iq, ir, irej float64
+	var batches segment.BatchSizes
 	a := c.app
 	a.mu.Lock()
 	for _, p := range a.admission {
@@ -107,14 +134,23 @@ func (c appCollector) Collect(ch chan<- prometheus.Metric) {
 		queued += float64(st.QueuedCost)
 		inflight += float64(st.InFlight)
 		rejected += float64(st.Rejected)
+		depth += float64(st.Queued)
 	}
 	for p := range a.inference {
 		st := p.Stats()
 		iq += float64(st.Queued)
 		ir += float64(st.Running)
 		irej += float64(st.Rejected)
+		b := p.BatchSizes()
+		for i, n := range b.Buckets {
+			batches.Buckets[i] += n
+		}
+		batches.Runs += b.Runs
+		batches.Images += b.Images
 	}
 	a.mu.Unlock()
+	ch <- prometheus.MustNewConstMetric(descQueueDepth, prometheus.GaugeValue, depth)
+	ch <- batchHistogram(batches)
 	ch <- prometheus.MustNewConstMetric(descQueueCost, prometheus.GaugeValue, queued)
 	ch <- prometheus.MustNewConstMetric(descQueueInFlight, prometheus.GaugeValue, inflight)
 	ch <- prometheus.MustNewConstMetric(descQueueRejected, prometheus.CounterValue, rejected)
@@ -145,4 +181,16 @@ func (c appCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(descWriteErrs, s.DiskWriteErrors)
 		counter(descCorrupt, s.DiskCorruptDropped)
 	})
+}
+
+// batchHistogram is b as a Prometheus histogram (cumulative buckets at
+// segment.BatchBounds; the sum is the images run).
+func batchHistogram(b segment.BatchSizes) prometheus.Metric {
+	buckets := make(map[float64]uint64, len(segment.BatchBounds))
+	var cum uint64
+	for i, bound := range segment.BatchBounds {
+		cum += b.Buckets[i]
+		buckets[float64(bound)] = cum
+	}
+	return prometheus.MustNewConstHistogram(descInferBatch, b.Runs, float64(b.Images), buckets)
 }

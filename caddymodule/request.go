@@ -36,7 +36,7 @@ type imageRequest struct {
 	// and the response is marked private. NoStore: an origin said no-store.
 	Private, NoStore bool
 	// Dialect is the URL form the request came in: "imgix", "cloudflare",
-	// "imgproxy", ... (empty for the hosted APIs).
+	// "imgproxy", ..., or the hosted API's name ("removebg").
 	Dialect string
 
 	// The query dialect's HTTP side.
@@ -47,6 +47,8 @@ type imageRequest struct {
 	// remote is the absolute URL of a source a URL dialect named, fetched
 	// by the SSRF-safe fetcher instead of the next handler or origin.
 	remote string
+
+	timings requestTimings // where the time went (timing.go)
 }
 
 // restrict applies the sharing rules of one response that req's result is
@@ -76,6 +78,7 @@ func (h *Handler) resultKeyOf(req *imageRequest) string {
 func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
 	now := time.Now()
 	memo, haveMemo := h.lookupMemo(req)
+	req.timings.addCache(now)
 	if haveMemo && memo.fresh(now) {
 		h.useSource(req, memo)
 		if h.serveCached(req) {
@@ -100,6 +103,7 @@ func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
 	}
 	fetched := h.startFetch()
 	defer fetched()
+	fetchStart := time.Now()
 	if rec == nil {
 		rec = newSourceRecorder(req.w, h.MaxSourceBytes)
 		if done, err := h.fetch(req, next, rec, req.origin); done {
@@ -114,6 +118,8 @@ func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
 	}
 	sum := sha256.Sum256(src)
 	fetched()
+	req.timings.addFetch(fetchStart)
+	req.timings.bytesIn = len(src)
 	share := shareability(h.sentHeader(req), rec.header)
 	newMemo := sourceMemo{Hash: hex.EncodeToString(sum[:]), Info: info, ETag: rec.header.Get("ETag"), LastModified: rec.header.Get("Last-Modified"),
 		FreshUntil: now.Add(freshness(rec.header, now, time.Duration(h.SourceTTL))), Vary: share.vary}
@@ -121,7 +127,9 @@ func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
 	// had one: it fails to decode) leaves the memo as it was, unless the
 	// response grants freshness: no write per request.
 	if share.store && (!haveMemo || !newMemo.sameSource(memo) || newMemo.FreshUntil.After(now)) {
+		start := time.Now()
 		h.storeMemo(req, newMemo)
+		req.timings.addCache(start)
 	}
 	req.restrict(share)
 	h.useSource(req, newMemo)
@@ -136,7 +144,9 @@ func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
 // a second call writes nothing).
 func (h *Handler) revalidate(req *imageRequest, next caddyhttp.Handler, memo sourceMemo, now time.Time) (rec *sourceRecorder, done bool, err error) {
 	h.useSource(req, memo)
+	start := time.Now()
 	out, ok := h.cachedResult(req.Key)
+	req.timings.addCache(start)
 	if !ok {
 		return nil, false, nil
 	}
@@ -149,7 +159,10 @@ func (h *Handler) revalidate(req *imageRequest, next caddyhttp.Handler, memo sou
 	}
 	rec = newSourceRecorder(req.w, h.MaxSourceBytes)
 	rec.conditional = true
-	if done, err := h.fetch(req, next, rec, cond); done {
+	start = time.Now()
+	done, err = h.fetch(req, next, rec, cond)
+	req.timings.addFetch(start)
+	if done {
 		return nil, true, err
 	}
 	if !rec.notModified {
@@ -175,7 +188,9 @@ func (h *Handler) serveCached(req *imageRequest) bool {
 	if h.writeNotModified(req) {
 		return true
 	}
+	start := time.Now()
 	out, ok := h.cachedResult(req.Key)
+	req.timings.addCache(start)
 	if !ok {
 		return false
 	}
@@ -221,13 +236,19 @@ func (h *Handler) cachedResult(key string) (rendered, bool) {
 // (unless Private). The run is detached from ctx: coalesced waiters keep
 // it alive when this caller goes away, and the handler's timeout bounds it.
 func (h *Handler) render(ctx context.Context, req *imageRequest, src []byte) (rendered, error) {
+	req.timings.removal = req.Params.Removal.Enabled
 	for attempt := 0; ; attempt++ {
+		// tt is written by the flight's goroutine, and read only once Do
+		// has returned this caller's own run (Executed).
+		var tt transformTimings
+		start := time.Now()
 		e, out, err := h.cache.Do(ctx, nsResult, req.Key, func(ctx context.Context) (cache.Entry, bool, error) {
-			return h.transform(ctx, req, src)
+			return h.transform(ctx, req, src, &tt)
 		})
 		if err != nil {
 			return rendered{}, err
 		}
+		req.timings.addFlight(time.Since(start), &tt, out.Executed)
 		m, ok := decodeMeta(e.Meta)
 		if !ok || m.Result == nil {
 			if attempt == 0 {
@@ -241,6 +262,7 @@ func (h *Handler) render(ctx context.Context, req *imageRequest, src []byte) (re
 		if !out.Executed && !out.Coalesced {
 			tier = out.Tier
 		}
+		req.timings.outcome = tier.CacheStatus()
 		return rendered{Entry: e, Meta: *m.Result, Tier: tier}, nil
 	}
 }
@@ -249,8 +271,10 @@ var errUndecodableResult = errors.New("matte: a fresh result's metadata does not
 
 // transform runs the pipeline for req within the handler's timeout, a queue
 // slot and a worker, and returns the entry to store (store is false for a
-// private source).
-func (h *Handler) transform(ctx context.Context, req *imageRequest, src []byte) (e cache.Entry, store bool, err error) {
+// private source). It records its time in tt.
+func (h *Handler) transform(ctx context.Context, req *imageRequest, src []byte, tt *transformTimings) (e cache.Entry, store bool, err error) {
+	begin := time.Now()
+	defer func() { tt.total = time.Since(begin) }()
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(h.Timeout))
 	defer cancel()
 	release, err := h.admit(ctx, req.Memo.Info)
@@ -265,10 +289,12 @@ func (h *Handler) transform(ctx context.Context, req *imageRequest, src []byte) 
 	}
 	defer func() { <-h.slots }()
 	start := time.Now()
+	tt.queue = start.Sub(begin)
 	info := req.Memo.Info
 	info.Hash = req.Memo.Hash
 	res, err := h.pipeline.Process(ctx, &transform.Request{Source: src, Info: info, Params: req.Params, Extras: req.Extras, Format: req.Format, Private: req.Private})
 	h.metrics.observeTransform(time.Since(start), err)
+	tt.pipeline = res.Timings
 	if err != nil {
 		return cache.Entry{}, false, err
 	}

@@ -81,6 +81,8 @@ func (h *Handler) writeResult(req *imageRequest, out rendered) {
 	if out.Tier != cache.TierNone {
 		hdr.Set("Age", strconv.Itoa(int(e.Age(time.Now()).Seconds())))
 	}
+	req.timings.outcome = out.Tier.CacheStatus()
+	h.served(req.w, req, servedImage{ContentType: e.ContentType, Bytes: len(e.Value), Model: out.Meta.Model, Width: out.Meta.Width, Height: out.Meta.Height})
 	req.w.WriteHeader(http.StatusOK)
 	if req.r.Method != http.MethodHead {
 		_, _ = req.w.Write(e.Value)

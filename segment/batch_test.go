@@ -47,7 +47,8 @@ func TestBatchMatchesSingleRuns(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.model.W, tc.model.H = W, H
 			// A long wait: the batch must close because it is full.
-			s, p := openTiny(t, tc.model, nil, Options{IntraOpThreads: 1, MaxBatch: 4, BatchWait: time.Minute})
+			pool := NewPool(1, 4)
+			s, p := openTiny(t, tc.model, nil, Options{IntraOpThreads: 1, MaxBatch: 4, BatchWait: time.Minute, Pool: pool})
 			rgbs := make([][]byte, 4)
 			for i := range rgbs {
 				rgbs[i] = randomRGB(W, H, uint64(10+i), 255)
@@ -65,6 +66,9 @@ func TestBatchMatchesSingleRuns(t *testing.T) {
 			}
 			if s.Runs() != 1 {
 				t.Fatalf("%d runs for a full batch of 4, want 1", s.Runs())
+			}
+			if b := pool.BatchSizes(); b.Runs != 1 || b.Images != 4 || b.Buckets[2] != 1 {
+				t.Fatalf("pool counted %+v, want one run of 4 (bucket <=4)", b)
 			}
 			if time.Since(start) > 30*time.Second {
 				t.Fatal("a full batch waited for BatchWait")

@@ -33,6 +33,43 @@ type Pool struct {
 	rejected  atomic.Uint64
 	canceled  atomic.Uint64
 	avgNanos  atomic.Int64 // moving average of run durations
+	batches   [len(BatchBounds) + 1]atomic.Uint64
+	images    atomic.Uint64
+}
+
+// BatchBounds are the upper bounds of BatchSizes' buckets.
+var BatchBounds = [...]int{1, 2, 4, 8, 16, 32}
+
+// BatchSizes counts the model runs of a Pool's sessions by the images in
+// each run (1 unless Options.MaxBatch > 1 batches concurrent calls).
+type BatchSizes struct {
+	// Buckets[i] counts the runs of more than BatchBounds[i-1] and at most
+	// BatchBounds[i] images; the last counts those above every bound.
+	Buckets [len(BatchBounds) + 1]uint64
+	// Runs and Images are the totals.
+	Runs, Images uint64
+}
+
+// countBatch records one model run of n images.
+func (p *Pool) countBatch(n int) {
+	i := 0
+	for i < len(BatchBounds) && n > BatchBounds[i] {
+		i++
+	}
+	p.batches[i].Add(1)
+	p.images.Add(uint64(n))
+}
+
+// BatchSizes returns the runs counted so far. Runs is the sum of Buckets
+// (read one by one while runs go on, so Images may be a run ahead).
+func (p *Pool) BatchSizes() BatchSizes {
+	var b BatchSizes
+	for i := range p.batches {
+		b.Buckets[i] = p.batches[i].Load()
+		b.Runs += b.Buckets[i]
+	}
+	b.Images = p.images.Load()
+	return b
 }
 
 // PoolStats is a snapshot of a Pool's gauges and counters.

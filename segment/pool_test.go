@@ -187,3 +187,16 @@ func TestPoolDefaults(t *testing.T) {
 		t.Fatal("DefaultMaxConcurrent < 1")
 	}
 }
+
+func TestPoolBatchSizes(t *testing.T) {
+	p := NewPool(1, 0)
+	for _, n := range []int{1, 1, 2, 3, 4, 5, 32, 33, 100} {
+		p.countBatch(n)
+	}
+	got := p.BatchSizes()
+	// Buckets: <=1, <=2, <=4, <=8, <=16, <=32, above.
+	want := BatchSizes{Buckets: [7]uint64{2, 1, 2, 1, 0, 1, 2}, Runs: 9, Images: 181}
+	if got != want {
+		t.Fatalf("BatchSizes() = %+v, want %+v", got, want)
+	}
+}

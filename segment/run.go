@@ -223,6 +223,9 @@ func (s *Session) run(ctx context.Context, masks, rgbs [][]byte) error {
 		return fmt.Errorf("segment: %s: %w", s.preset.Name, err)
 	}
 	s.runs.Add(1)
+	if s.opts.Pool != nil {
+		s.opts.Pool.countBatch(n)
+	}
 
 	plane := b.out32
 	if s.outType == Float16 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"time"
 
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/transform/vips"
@@ -87,6 +88,8 @@ type Result struct {
 	Foreground Box
 	// Model is the ModelSpec.ID that made the matte (removal only).
 	Model string
+	// Timings is the time spent per stage.
+	Timings Timings
 }
 
 // job is the state one Process call threads through the steps.
@@ -105,10 +108,13 @@ type job struct {
 	model      ModelSpec
 	alpha      *vips.Image
 	outPerLoad float64
+	// apart is the time the running step recorded under another stage
+	// (timeApart); Process takes it off the step's own stage.
+	apart time.Duration
 }
 
 // step is one stage of the pipeline; run does nothing when the request
-// does not need it. decodes marks the steps where a libvips failure means
+// does not need it. Its time counts under stage. decodes marks the steps where a libvips failure means
 // the source does not decode (libvips decodes lazily, so a broken source
 // surfaces when pixels are first pulled: while loading, rendering to
 // memory or encoding).
@@ -116,32 +122,33 @@ type step struct {
 	name    string
 	run     func(*job) error
 	decodes bool
+	stage   Stage
 }
 
 // steps run in order, with a deadline check between each. Background
 // removal replaces load by its own steps up to removal-resize.
 var steps = []step{
-	{"load", (*job).load, true},                     // load.go, region.go
-	{"removal-load", (*job).loadForRemoval, true},   // removal.go
-	{"shape-matte", (*job).shapeMatte, true},        // matte.go
-	{"decontaminate", (*job).decontaminate, true},   // decontaminate.go
-	{"roi", (*job).limitToROI, false},               // roi.go
-	{"frame-subject", (*job).frameSubject, false},   // frame.go
-	{"removal-resize", (*job).removalResize, false}, // removal.go
-	{"srgb", (*job).toSRGB, false},                  // load.go
-	{"rotate90", (*job).rotate90, false},            // rotate.go
-	{"crop", (*job).crop, false},                    // crop.go
-	{"rotate", (*job).rotateAny, false},             // rotate.go
-	{"keep-canvas", (*job).keepCanvas, false},       // rotate.go
-	{"flip", (*job).flip, false},                    // flip.go
-	{"canvas", (*job).canvas, false},                // canvas.go
-	{"effects", (*job).effects, false},              // effects.go
-	{"pad", (*job).pad, false},                      // pad.go
-	{"crop-margins", (*job).cropMargins, false},     // margins.go
-	{"removal-layers", (*job).removalLayers, false}, // layers.go
-	{"background", (*job).background, false},        // background.go
-	{"encode", (*job).encode, true},                 // encode.go
-	{"zip", (*job).encodeZIP, true},                 // zip.go
+	{"load", (*job).load, true, StageDecode},                        // load.go, region.go
+	{"removal-load", (*job).loadForRemoval, true, StageDecode},      // removal.go
+	{"shape-matte", (*job).shapeMatte, true, StageComposite},        // matte.go
+	{"decontaminate", (*job).decontaminate, true, StageComposite},   // decontaminate.go
+	{"roi", (*job).limitToROI, false, StageResize},                  // roi.go
+	{"frame-subject", (*job).frameSubject, false, StageResize},      // frame.go
+	{"removal-resize", (*job).removalResize, false, StageResize},    // removal.go
+	{"srgb", (*job).toSRGB, false, StageDecode},                     // load.go
+	{"rotate90", (*job).rotate90, false, StageResize},               // rotate.go
+	{"crop", (*job).crop, false, StageResize},                       // crop.go
+	{"rotate", (*job).rotateAny, false, StageResize},                // rotate.go
+	{"keep-canvas", (*job).keepCanvas, false, StageResize},          // rotate.go
+	{"flip", (*job).flip, false, StageResize},                       // flip.go
+	{"canvas", (*job).canvas, false, StageResize},                   // canvas.go
+	{"effects", (*job).effects, false, StageComposite},              // effects.go
+	{"pad", (*job).pad, false, StageResize},                         // pad.go
+	{"crop-margins", (*job).cropMargins, false, StageResize},        // margins.go
+	{"removal-layers", (*job).removalLayers, false, StageComposite}, // layers.go
+	{"background", (*job).background, false, StageComposite},        // background.go
+	{"encode", (*job).encode, true, StageEncode},                    // encode.go
+	{"zip", (*job).encodeZIP, true, StageEncode},                    // zip.go
 }
 
 // Process runs the pipeline for one probed source. ctx's deadline and
@@ -167,11 +174,16 @@ func (pl *Pipeline) Process(ctx context.Context, req *Request) (Result, error) {
 		}
 		j.cancel.Release()
 	}()
+	prev := time.Now()
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {
 			return Result{}, contextError(err)
 		}
-		if err := s.run(j); err != nil {
+		err := s.run(j)
+		now := time.Now()
+		j.res.Timings[s.stage] += now.Sub(prev) - j.apart
+		j.apart, prev = 0, now
+		if err != nil {
 			return Result{}, j.failed(s, err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"time"
 
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/transform/vips"
@@ -81,7 +82,9 @@ func (j *job) loadForRemoval() error {
 	scale := removalLoadScale(p, math.Max(float64(g.resizeW)/float64(planW), float64(g.resizeH)/float64(planH)))
 	lw, lh := atLeast1(float64(src.Width)*scale), atLeast1(float64(src.Height)*scale)
 
+	start := time.Now()
 	mask, err := j.pl.opts.Matter.Matte(j.ctx, p.Removal.Model, src.Hash, j.req.Private, func() ([]byte, error) { return modelInput(j.req.Source, src, spec) })
+	j.timeApart(StageInference, time.Since(start))
 	if err != nil {
 		return err
 	}

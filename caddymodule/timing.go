@@ -1,0 +1,150 @@
+package caddymodule
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/jebosio/matte/transform"
+)
+
+// Timings people can see: the Server-Timing header (when server_timing is
+// on), the stage histograms and request counter (metrics.go), and one log
+// line per image answered. All three read the same requestTimings.
+
+// Stage names outside the pipeline's own (transform.Stage).
+const (
+	stageFetch = "fetch" // reading the source (next handler, origin) and probing it
+	stageQueue = "queue" // waiting for the transform queue and a worker
+	stageCache = "cache" // result and source cache lookups and stores
+)
+
+// timingStages are the values of the metrics' stage label, in the order
+// Server-Timing lists them.
+var timingStages = []string{stageFetch, stageQueue, "decode", "inference", "resize", "composite", "encode", stageCache}
+
+// requestTimings is where one image request's time went. Only the goroutine
+// serving the request touches it; the transform's part (transformTimings,
+// filled in the cache flight's goroutine) is copied in by render once the
+// flight is over.
+type requestTimings struct {
+	fetch, queue, cache time.Duration
+	pipeline            transform.Timings
+	// fetched: the source was read or revalidated (fetch is set). ran: this
+	// request ran the pipeline (queue and pipeline are set). removal: it
+	// asked for background removal (the inference stage is shown).
+	fetched, ran, removal bool
+	// bytesIn is the source's size; 0 when it was not read.
+	bytesIn int
+	// outcome is X-Cache's value: MISS, HIT-MEMORY, HIT-DISK, ...
+	outcome string
+}
+
+// transformTimings is what one transform call (Handler.transform) spent.
+type transformTimings struct {
+	queue, total time.Duration
+	pipeline     transform.Timings
+}
+
+// addCache adds the time since start to the cache stage.
+func (t *requestTimings) addCache(start time.Time) { t.cache += time.Since(start) }
+
+// addFetch adds the time since start to the fetch stage.
+func (t *requestTimings) addFetch(start time.Time) {
+	t.fetch += time.Since(start)
+	t.fetched = true
+}
+
+// addFlight records a cache.Do call of elapsed that ran this request's
+// transform (tt, when ran): the transform's stages, and the rest as cache.
+func (t *requestTimings) addFlight(elapsed time.Duration, tt *transformTimings, ran bool) {
+	if !ran {
+		t.cache += elapsed
+		return
+	}
+	t.cache += max(elapsed-tt.total, 0)
+	t.queue += tt.queue
+	for s, d := range tt.pipeline {
+		t.pipeline[s] += d
+	}
+	t.ran = true
+}
+
+// each calls fn for every stage this request went through, in
+// timingStages' order: fetch when the source was read, the transform's
+// stages when it ran here (inference only for a removal), cache always.
+func (t *requestTimings) each(fn func(stage string, d time.Duration)) {
+	if t.fetched {
+		fn(stageFetch, t.fetch)
+	}
+	if t.ran {
+		fn(stageQueue, t.queue)
+		for s := range transform.NumStages {
+			if s != transform.StageInference || t.removal {
+				fn(s.String(), t.pipeline[s])
+			}
+		}
+	}
+	fn(stageCache, t.cache)
+}
+
+// serverTiming is the Server-Timing header value: `name;dur=<ms>` per
+// stage, the cache entry carrying the outcome (`cache;desc=HIT-MEMORY;dur=0.02`).
+func (t *requestTimings) serverTiming() string {
+	b := make([]byte, 0, 192)
+	t.each(func(stage string, d time.Duration) {
+		if len(b) > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, stage...)
+		if stage == stageCache && t.outcome != "" {
+			b = append(b, ";desc="...)
+			b = append(b, t.outcome...)
+		}
+		b = append(b, ";dur="...)
+		b = strconv.AppendFloat(b, ms(d), 'f', 2, 64)
+	})
+	return string(b)
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// MarshalLogObject writes the stages as <stage>_ms fields.
+func (t *requestTimings) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	t.each(func(stage string, d time.Duration) { enc.AddFloat64(stage+"_ms", ms(d)) })
+	return nil
+}
+
+// servedImage is what the log line says of the image answered.
+type servedImage struct {
+	ContentType   string
+	Bytes         int
+	Model         string
+	Width, Height int
+}
+
+// served records an image answer before it is written: the Server-Timing
+// header (when enabled) on w, the metrics, and the log line.
+func (h *Handler) served(w http.ResponseWriter, req *imageRequest, img servedImage) {
+	t := &req.timings
+	if h.ServerTiming {
+		w.Header().Set("Server-Timing", t.serverTiming())
+	}
+	h.metrics.observeRequest(req.Dialect, t)
+	if ce := h.logger.Check(zap.InfoLevel, "image served"); ce != nil {
+		ce.Write(
+			zap.String("dialect", req.Dialect),
+			zap.String("cache", t.outcome),
+			zap.String("model", img.Model),
+			zap.Int("bytes_in", t.bytesIn),
+			zap.Int("bytes_out", img.Bytes),
+			zap.String("format", img.ContentType),
+			zap.Int("width", img.Width),
+			zap.Int("height", img.Height),
+			zap.Object("timings", t),
+		)
+	}
+}
