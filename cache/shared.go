@@ -130,6 +130,15 @@ func (c *Cache) clusterFlight(ctx context.Context, ns, key string) (e Entry, ok 
 			return Entry{}, false, nil, nil
 		}
 		if release != nil {
+			// The entry may have been stored (and its lease released)
+			// between our lookup and the lease: look again before
+			// computing it a second time.
+			if e, ok := c.sharedGet(ns, key); ok {
+				release()
+				c.sharedHits.Add(1)
+				c.promote(ns, key, e)
+				return e, true, nil, nil
+			}
 			if waited {
 				c.takeovers.Add(1)
 			}
