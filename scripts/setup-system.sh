@@ -2,7 +2,7 @@
 # Installs the Debian packages Matte builds against, only when missing.
 # Runs apt-get as root, or through sudo when it is available.
 set -euo pipefail
-pkgs=(libvips-dev pkg-config)
+pkgs=(libvips-dev pkg-config redis-server)
 [ "$#" -gt 0 ] && pkgs+=("$@")
 missing=()
 for p in "${pkgs[@]}"; do

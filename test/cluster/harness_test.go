@@ -230,6 +230,7 @@ func nodeCaddyfile(p *proc, redisAddr, imgDir, dataDir, rt string) string {
 	storage file_system %s
 }
 http://127.0.0.1:%d {
+	bind 127.0.0.1
 	root * %s
 	matte {
 		timeout 2m
@@ -276,6 +277,7 @@ func startCluster(t *testing.T) *cluster {
 	skip_install_trust
 }
 http://127.0.0.1:%d {
+	bind 127.0.0.1
 	reverse_proxy %s {
 		lb_policy uri_hash
 	}
