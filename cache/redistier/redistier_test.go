@@ -26,6 +26,11 @@ type node struct {
 
 func newNode(t *testing.T, addr string, o cluster.Options, to Options) *node {
 	t.Helper()
+	return newNodeTB(t, addr, o, to)
+}
+
+func newNodeTB(t testing.TB, addr string, o cluster.Options, to Options) *node {
+	t.Helper()
 	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{addr}, MaxRetries: -1,
 		DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond})
 	if o.Prefix == "" {
