@@ -1,15 +1,19 @@
 package caddymodule
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/jebosio/matte/cache/redistier"
 	"github.com/jebosio/matte/cluster"
@@ -148,9 +152,30 @@ func (c *clusterNode) Destruct() error {
 	return c.rdb.Close()
 }
 
+// redisLogger sends go-redis's own messages (failed dials while Redis is
+// down, say) to Caddy's log, sampled like the cache's warnings; the
+// breaker and the metrics count every failure.
+type redisLogger struct{ l *zap.Logger }
+
+func (r redisLogger) Printf(_ context.Context, format string, v ...any) {
+	r.l.Warn(fmt.Sprintf(format, v...))
+}
+
+var redisLoggerOnce sync.Once
+
+func setRedisLogger() {
+	redisLoggerOnce.Do(func() {
+		l := caddy.Log().Named("matte.redis").WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+			return zapcore.NewSamplerWithOptions(c, cacheWarnInterval, cacheWarnBurst, 0)
+		}))
+		redis.SetLogger(redisLogger{l})
+	})
+}
+
 // loadNode takes a reference on sc's node (opening it on first use); the
 // caller releases it with shared.clusters.Delete(sc.poolKey()).
 func loadNode(sc *SharedCache) (*cluster.Node, error) {
+	setRedisLogger()
 	v, _, err := shared.clusters.LoadOrNew(sc.poolKey(), func() (caddy.Destructor, error) {
 		o, err := sc.redisOptions()
 		if err != nil {

@@ -18,8 +18,8 @@ import (
 func newTestNode(t *testing.T, addr string) *Node {
 	t.Helper()
 	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{addr}, MaxRetries: -1,
-		DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond})
-	n := NewNode(rdb, Options{Prefix: "q:", ProbeInterval: 50 * time.Millisecond, Timeout: 200 * time.Millisecond})
+		DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second})
+	n := NewNode(rdb, Options{Prefix: "q:", ProbeInterval: 50 * time.Millisecond, Timeout: 2 * time.Second})
 	t.Cleanup(func() { n.Close(); _ = rdb.Close() })
 	return n
 }

@@ -32,9 +32,12 @@ func newNode(t *testing.T, addr string, o cluster.Options, to Options) *node {
 func newNodeTB(t testing.TB, addr string, o cluster.Options, to Options) *node {
 	t.Helper()
 	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{addr}, MaxRetries: -1,
-		DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond})
+		DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second})
 	if o.Prefix == "" {
 		o.Prefix = "t:"
+	}
+	if o.Timeout == 0 {
+		o.Timeout = time.Second // the machine running the tests may be loaded
 	}
 	if o.ProbeInterval == 0 {
 		o.ProbeInterval = 50 * time.Millisecond

@@ -238,7 +238,7 @@ http://127.0.0.1:%d {
 		cache_memory 64MiB
 		cache_shared redis://%s/0 {
 			key_prefix ct:
-			timeout 300ms
+			timeout 1s
 		}
 		%s
 		removebg
