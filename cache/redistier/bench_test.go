@@ -15,7 +15,9 @@ import (
 // queued write and the release with its announcement). The difference is
 // the latency the cluster adds to every miss.
 func BenchmarkDoMiss(b *testing.B) {
-	fn := func(context.Context) (cache.Entry, bool, error) { return cache.Entry{Value: make([]byte, 16<<10)}, true, nil }
+	fn := func(context.Context) (cache.Entry, bool, error) {
+		return cache.Entry{Value: make([]byte, 16<<10)}, true, nil
+	}
 	b.Run("local", func(b *testing.B) {
 		c, err := cache.New(cache.Options{})
 		if err != nil {
