@@ -207,12 +207,14 @@ func (c *Cache) Get(ns, key string) (Entry, Tier, bool) {
 		return Entry{}, TierNone, false
 	}
 	defer c.end()
-	return c.lookup(ns, key, true)
+	return c.lookup(ns, key, true, true)
 }
 
 // lookup is Get without validation or locking; count says whether to count
-// hits and misses (not for the re-check inside a flight).
-func (c *Cache) lookup(ns, key string, count bool) (Entry, Tier, bool) {
+// hits and misses (not for the re-check inside a flight), shared whether to
+// read the shared tier (the flight's re-check leaves it to clusterFlight,
+// which reads it once it holds the lease).
+func (c *Cache) lookup(ns, key string, count, shared bool) (Entry, Tier, bool) {
 	if c.mem != nil {
 		if e, ok := c.mem.get(ns, key); ok {
 			if count {
@@ -238,7 +240,7 @@ func (c *Cache) lookup(ns, key string, count bool) (Entry, Tier, bool) {
 			c.diskMisses.Add(1)
 		}
 	}
-	if c.shared != nil {
+	if c.shared != nil && shared {
 		if e, ok := c.sharedGet(ns, key); ok {
 			if count {
 				c.sharedHits.Add(1)

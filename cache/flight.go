@@ -147,7 +147,7 @@ func (c *Cache) runFlight(ctx context.Context, f *flight, fk, ns, key string, fn
 
 	epoch := c.epoch.Load()
 	if c.begin() {
-		e, t, ok := c.lookup(ns, key, false)
+		e, t, ok := c.lookup(ns, key, false, false)
 		c.end()
 		if ok {
 			c.flightHits.Add(1)
