@@ -38,6 +38,7 @@ type redisUsage struct {
 	journal *cluster.Journal
 	logger  *zap.Logger
 	node    string // shared.clusters key, released at Destruct
+	unsub   func() // the OnReconnect registration
 
 	mu   sync.Mutex
 	held map[string][]heldCredits // by key id: reservations to settle
@@ -50,6 +51,7 @@ type heldCredits struct {
 }
 
 func (u *redisUsage) Destruct() error {
+	u.unsub()
 	_, err := shared.clusters.Delete(u.node)
 	return err
 }
@@ -73,7 +75,7 @@ func (a *App) sharedUsage(sc *SharedCache, keys *apiKeys) (quotaStore, error) {
 			return nil, err
 		}
 		u := &redisUsage{q: n.Quota(), local: local, journal: j, logger: logger, node: sc.poolKey(), held: map[string][]heldCredits{}}
-		n.OnReconnect(u.merge)
+		u.unsub = n.OnReconnect(u.merge)
 		go u.merge()
 		return u, nil
 	})

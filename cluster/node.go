@@ -62,8 +62,8 @@ type PurgeMsg struct {
 
 // Node is one process's view of the cluster. See the package contract.
 //
-// Locks: mu guards waiters and purgeFns and is never held while calling
-// Redis or a handler.
+// Locks: mu guards waiters and the handler maps and is never held while
+// calling Redis or a handler.
 type Node struct {
 	rdb redis.UniversalClient
 	o   Options
@@ -76,8 +76,9 @@ type Node struct {
 
 	mu       sync.Mutex
 	waiters  map[string]map[chan struct{}]struct{} // lease name -> waiting channels
-	purgeFns []func(PurgeMsg)
-	onUp     []func()
+	purgeFns map[int]func(PurgeMsg)
+	onUp     map[int]func()
+	nextFn   int
 
 	errors atomic.Uint64
 }
@@ -90,7 +91,7 @@ func NewNode(rdb redis.UniversalClient, o Options) *Node {
 	_, _ = rand.Read(id[:])
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &Node{rdb: rdb, o: o, id: hex.EncodeToString(id[:]), ctx: ctx, cancel: cancel,
-		waiters: map[string]map[chan struct{}]struct{}{}}
+		waiters: map[string]map[chan struct{}]struct{}{}, purgeFns: map[int]func(PurgeMsg){}, onUp: map[int]func(){}}
 	n.br = newBreaker(o.FailureThreshold, o.ProbeInterval, o.Timeout, func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
 	n.br.onClose = n.up
 	n.wg.Add(1)
@@ -129,18 +130,39 @@ func (n *Node) Stats() Stats {
 }
 
 // OnReconnect registers fn, called (in a goroutine of the node) each time
-// the breaker closes again after an outage.
-func (n *Node) OnReconnect(fn func()) {
+// the breaker closes again after an outage. The returned func unregisters
+// it.
+func (n *Node) OnReconnect(fn func()) (unregister func()) {
+	return register(n, n.onUp, fn)
+}
+
+// register adds fn to m under n.mu and returns its removal.
+func register[F any](n *Node, m map[int]F, fn F) func() {
 	n.mu.Lock()
-	n.onUp = append(n.onUp, fn)
-	n.mu.Unlock()
+	defer n.mu.Unlock()
+	id := n.nextFn
+	n.nextFn++
+	m[id] = fn
+	return func() {
+		n.mu.Lock()
+		delete(m, id)
+		n.mu.Unlock()
+	}
+}
+
+// handlers is a snapshot of m's functions, taken under n.mu.
+func handlers[F any](n *Node, m map[int]F) []F {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make([]F, 0, len(m))
+	for _, fn := range m {
+		out = append(out, fn)
+	}
+	return out
 }
 
 func (n *Node) up() {
-	n.mu.Lock()
-	fns := append([]func(){}, n.onUp...)
-	n.mu.Unlock()
-	for _, fn := range fns {
+	for _, fn := range handlers(n, n.onUp) {
 		fn()
 	}
 }
@@ -192,10 +214,7 @@ func (n *Node) listen() {
 			case n.purgeChannel():
 				var p PurgeMsg
 				if json.Unmarshal([]byte(m.Payload), &p) == nil && p.Node != n.id {
-					n.mu.Lock()
-					fns := append([]func(PurgeMsg){}, n.purgeFns...)
-					n.mu.Unlock()
-					for _, fn := range fns {
+					for _, fn := range handlers(n, n.purgeFns) {
 						fn(p)
 					}
 				}
@@ -205,11 +224,10 @@ func (n *Node) listen() {
 }
 
 // OnPurge registers fn for purge messages published by other nodes. fn runs
-// in the listener goroutine and must not block for long.
-func (n *Node) OnPurge(fn func(PurgeMsg)) {
-	n.mu.Lock()
-	n.purgeFns = append(n.purgeFns, fn)
-	n.mu.Unlock()
+// in the listener goroutine and must not block for long. The returned func
+// unregisters it.
+func (n *Node) OnPurge(fn func(PurgeMsg)) (unregister func()) {
+	return register(n, n.purgeFns, fn)
 }
 
 // PublishPurge tells the other nodes to apply p (its Node is set here).

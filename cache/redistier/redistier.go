@@ -52,6 +52,8 @@ type Tier struct {
 	epoch    uint64 // bumped by every purge: writes queued before it are dropped
 	wg       sync.WaitGroup
 
+	unsubscribe []func() // OnPurge registrations, undone by Close
+
 	writes, dropped, writeErrors atomic.Uint64
 }
 
@@ -85,9 +87,16 @@ func New(n *cluster.Node, o Options) *Tier {
 	return t
 }
 
-// Close drops the queued writes (running their after) and stops the
-// writers. It does not close the node.
+// Close drops the queued writes (running their after), stops the writers
+// and unregisters the purge handlers. It does not close the node.
 func (t *Tier) Close() {
+	t.mu.Lock()
+	unsub := t.unsubscribe
+	t.unsubscribe = nil
+	t.mu.Unlock()
+	for _, u := range unsub {
+		u()
+	}
 	t.mu.Lock()
 	t.closed = true
 	q := t.queue
@@ -307,7 +316,7 @@ func (t *Tier) deleteMatching(pattern string) error {
 
 // OnPurge implements cache.Shared.
 func (t *Tier) OnPurge(fn func(cache.SharedPurge)) {
-	t.n.OnPurge(func(m cluster.PurgeMsg) {
+	unsub := t.n.OnPurge(func(m cluster.PurgeMsg) {
 		if m.NS != "" || m.All || m.Tag != "" {
 			t.cancel(func(p *put) bool {
 				return m.All || (m.Tag != "" && p.tag == m.Tag) || (p.ns == m.NS && (m.Key == "" || p.key == m.Key))
@@ -315,6 +324,9 @@ func (t *Tier) OnPurge(fn func(cache.SharedPurge)) {
 		}
 		fn(cache.SharedPurge{All: m.All, NS: m.NS, Key: m.Key, Tag: m.Tag})
 	})
+	t.mu.Lock()
+	t.unsubscribe = append(t.unsubscribe, unsub)
+	t.mu.Unlock()
 }
 
 // Acquire implements cache.Shared.
