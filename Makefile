@@ -87,3 +87,9 @@ bench-batch: setup
 .PHONY: quality
 quality: setup
 	$(GO) run ./bench/quality -out bench/QUALITY.md
+
+# `make cluster` runs Redis, three Matte nodes and a front Caddy on 127.0.0.1
+# (deploy/: the front on :8080, nodes on :8081-8083); see README, Scale out.
+.PHONY: cluster
+cluster: build demo
+	@CADDY=bin/caddy deploy/cluster.sh

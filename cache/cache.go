@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -38,6 +39,12 @@ type Options struct {
 	// say) or inside a disk writer that Close waits for.
 	OnError func(error)
 
+	// Shared, if set, is a tier behind memory and disk shared with other
+	// processes (see Shared): lookups that miss locally read it (a hit is
+	// promoted to the local tiers), stores and purges go to it too, and Do
+	// coalesces across processes through its leases.
+	Shared Shared
+
 	hooks *testHooks // tests only
 }
 
@@ -58,6 +65,7 @@ const (
 type Cache struct {
 	mem     *memTier  // nil: disabled; set by New, never changed
 	disk    *diskTier // nil: disabled; set by New, never changed
+	shared  Shared    // nil: disabled; set by New, never changed
 	onError func(error)
 	hooks   *testHooks // never nil
 
@@ -80,6 +88,10 @@ type Cache struct {
 	panics               atomic.Uint64
 	staleSkipped         atomic.Uint64
 	invalid              atomic.Uint64
+
+	sharedHits, sharedMisses atomic.Uint64
+	sharedCorrupt            atomic.Uint64
+	leaseWaits, takeovers    atomic.Uint64
 }
 
 // New creates a Cache. Only configuration problems (an unusable disk
@@ -123,6 +135,10 @@ func New(o Options) (*Cache, error) {
 		}
 		c.disk = d
 	}
+	if o.Shared != nil {
+		c.shared = o.Shared
+		o.Shared.OnPurge(c.remotePurge)
+	}
 	return c, nil
 }
 
@@ -147,18 +163,23 @@ func (c *Cache) Close() error {
 	return nil
 }
 
-// Flush waits until no disk writes are queued or in progress. Set returns
+// Flush waits until no disk or shared-tier writes are queued or in progress. Set returns
 // before its disk write is done; tests and graceful shutdowns use Flush.
 // Under a steady stream of Sets it may wait for those too.
 func (c *Cache) Flush() {
-	if c == nil || c.disk == nil {
+	if c == nil {
 		return
 	}
-	c.disk.flush()
+	if c.shared != nil {
+		c.shared.Flush()
+	}
+	if c.disk != nil {
+		c.disk.flush()
+	}
 }
 
 // Enabled reports whether at least one tier is enabled.
-func (c *Cache) Enabled() bool { return c != nil && (c.mem != nil || c.disk != nil) }
+func (c *Cache) Enabled() bool { return c != nil && (c.mem != nil || c.disk != nil || c.shared != nil) }
 
 // begin read-locks closeMu; it returns false (and unlocks) after Close.
 func (c *Cache) begin() bool {
@@ -178,20 +199,22 @@ func (c *Cache) report(err error) {
 	}
 }
 
-// Get looks the key up in memory, then on disk. A disk hit is promoted to
-// memory. The returned Tier is TierNone on a miss. An invalid namespace or
+// Get looks the key up in memory, then on disk, then in the shared tier. A
+// disk hit is promoted to memory, a shared hit to memory and disk. The returned Tier is TierNone on a miss. An invalid namespace or
 // key is a miss.
 func (c *Cache) Get(ns, key string) (Entry, Tier, bool) {
 	if c == nil || checkKey(ns, key) != nil || !c.begin() {
 		return Entry{}, TierNone, false
 	}
 	defer c.end()
-	return c.lookup(ns, key, true)
+	return c.lookup(ns, key, true, true)
 }
 
 // lookup is Get without validation or locking; count says whether to count
-// hits and misses (not for the re-check inside a flight).
-func (c *Cache) lookup(ns, key string, count bool) (Entry, Tier, bool) {
+// hits and misses (not for the re-check inside a flight), shared whether to
+// read the shared tier (the flight's re-check leaves it to clusterFlight,
+// which reads it once it holds the lease).
+func (c *Cache) lookup(ns, key string, count, shared bool) (Entry, Tier, bool) {
 	if c.mem != nil {
 		if e, ok := c.mem.get(ns, key); ok {
 			if count {
@@ -217,6 +240,18 @@ func (c *Cache) lookup(ns, key string, count bool) (Entry, Tier, bool) {
 			c.diskMisses.Add(1)
 		}
 	}
+	if c.shared != nil && shared {
+		if e, ok := c.sharedGet(ns, key); ok {
+			if count {
+				c.sharedHits.Add(1)
+			}
+			c.promote(ns, key, e)
+			return e, TierShared, true
+		}
+		if count {
+			c.sharedMisses.Add(1)
+		}
+	}
 	return Entry{}, TierNone, false
 }
 
@@ -238,7 +273,7 @@ func (c *Cache) Set(ns, key string, e Entry) {
 		return
 	}
 	defer c.end()
-	c.store(ns, key, e)
+	c.store(ns, key, e, nil)
 }
 
 func (c *Cache) validate(ns, key string, e *Entry) error {
@@ -254,12 +289,19 @@ func (c *Cache) validate(ns, key string, e *Entry) error {
 	return nil
 }
 
-func (c *Cache) store(ns, key string, e Entry) {
+// store writes e to every tier; after (may be nil) runs once the shared
+// tier's write is done or dropped, or at once without a shared tier.
+func (c *Cache) store(ns, key string, e Entry, after func()) {
 	if c.mem != nil {
 		c.mem.set(ns, key, e)
 	}
 	if c.disk != nil {
 		c.disk.enqueue(ns, key, e)
+	}
+	if c.shared != nil {
+		c.sharedPut(ns, key, e, after)
+	} else if after != nil {
+		after()
 	}
 }
 
@@ -275,52 +317,66 @@ func (c *Cache) purge(fn func() error) error {
 	return fn()
 }
 
-// Delete removes one entry from both tiers (and cancels its queued disk
-// write). The error, if any, is about the disk tier; memory is always purged.
+// Delete removes one entry from every tier (and cancels its queued disk
+// write); with a shared tier, the other processes drop their copies too.
+// The error, if any, is about the disk or shared tier; memory is always
+// purged.
 func (c *Cache) Delete(ns, key string) error {
 	if checkKey(ns, key) != nil {
 		return nil
 	}
 	return c.purge(func() error {
-		if c.mem != nil {
-			c.mem.del(ns, key)
-		}
-		if c.disk != nil {
-			return c.disk.del(ns, key)
-		}
-		return nil
+		return errors.Join(c.localDelete(ns, key), c.sharedDo(func(s Shared) error { return s.Delete(ns, key) }))
 	})
+}
+
+func (c *Cache) localDelete(ns, key string) error {
+	if c.mem != nil {
+		c.mem.del(ns, key)
+	}
+	if c.disk != nil {
+		return c.disk.del(ns, key)
+	}
+	return nil
 }
 
 // Purge removes every entry of a namespace. Memory: one pass over all
 // entries. Disk: the namespace directory is renamed away at once and
-// deleted in the background.
+// deleted in the background. Shared: a scan of the namespace's keys.
 func (c *Cache) Purge(ns string) error {
 	if !ValidNamespace(ns) {
 		return fmt.Errorf("%w: namespace %q", ErrInvalid, ns)
 	}
 	return c.purge(func() error {
-		if c.mem != nil {
-			c.mem.purge(func(it *memItem) bool { return it.ns == ns })
-		}
-		if c.disk != nil {
-			return c.disk.purgeNS(ns)
-		}
-		return nil
+		return errors.Join(c.localPurgeNS(ns), c.sharedDo(func(s Shared) error { return s.PurgeNamespace(ns) }))
 	})
+}
+
+func (c *Cache) localPurgeNS(ns string) error {
+	if c.mem != nil {
+		c.mem.purge(func(it *memItem) bool { return it.ns == ns })
+	}
+	if c.disk != nil {
+		return c.disk.purgeNS(ns)
+	}
+	return nil
 }
 
 // PurgeAll removes everything.
 func (c *Cache) PurgeAll() error {
 	return c.purge(func() error {
-		if c.mem != nil {
-			c.mem.purge(func(*memItem) bool { return true })
-		}
-		if c.disk != nil {
-			return c.disk.purgeAll()
-		}
-		return nil
+		return errors.Join(c.localPurgeAll(), c.sharedDo(Shared.PurgeAll))
 	})
+}
+
+func (c *Cache) localPurgeAll() error {
+	if c.mem != nil {
+		c.mem.purge(func(*memItem) bool { return true })
+	}
+	if c.disk != nil {
+		return c.disk.purgeAll()
+	}
+	return nil
 }
 
 // PurgeTag removes every entry, in any namespace, whose Tag equals tag
@@ -328,19 +384,32 @@ func (c *Cache) PurgeAll() error {
 // one over the disk index (in memory; no directory scan), plus one unlink
 // per matching file. Disk entries not yet indexed by the startup scan are
 // covered as well: they are deleted when the scan or a Get reaches them.
+// The shared tier keeps a set of keys per tag.
 func (c *Cache) PurgeTag(tag string) error {
 	if tag == "" {
 		return nil
 	}
 	return c.purge(func() error {
-		if c.mem != nil {
-			c.mem.purge(func(it *memItem) bool { return it.entry.Tag == tag })
-		}
-		if c.disk != nil {
-			return c.disk.purgeTag(tag)
-		}
-		return nil
+		return errors.Join(c.localPurgeTag(tag), c.sharedDo(func(s Shared) error { return s.PurgeTag(tag) }))
 	})
+}
+
+func (c *Cache) localPurgeTag(tag string) error {
+	if c.mem != nil {
+		c.mem.purge(func(it *memItem) bool { return it.entry.Tag == tag })
+	}
+	if c.disk != nil {
+		return c.disk.purgeTag(tag)
+	}
+	return nil
+}
+
+// sharedDo runs fn on the shared tier, if any.
+func (c *Cache) sharedDo(fn func(Shared) error) error {
+	if c.shared == nil {
+		return nil
+	}
+	return fn(c.shared)
 }
 
 // Stats is a point-in-time snapshot of counters (monotonic, since New) and
@@ -372,6 +441,11 @@ type Stats struct {
 	Panics          uint64 // fn panics turned into *PanicError
 	StaleSkipped    uint64 // Do results not stored because a purge ran meanwhile
 	InvalidSets     uint64 // Set calls rejected by validation
+
+	SharedHits, SharedMisses uint64 // lookups of the shared tier (a lease wait that finds the entry is a hit)
+	SharedCorruptDropped     uint64 // corrupt/truncated/foreign shared entries deleted
+	LeaseWaits               uint64 // flights that waited for another process's lease
+	Takeovers                uint64 // flights that won a lease after waiting (the holder failed or died)
 }
 
 // Stats returns a snapshot. It is cheap enough to call on every scrape, may
@@ -395,5 +469,8 @@ func (c *Cache) Stats() Stats {
 	s.Panics = c.panics.Load()
 	s.StaleSkipped = c.staleSkipped.Load()
 	s.InvalidSets = c.invalid.Load()
+	s.SharedHits, s.SharedMisses = c.sharedHits.Load(), c.sharedMisses.Load()
+	s.SharedCorruptDropped = c.sharedCorrupt.Load()
+	s.LeaseWaits, s.Takeovers = c.leaseWaits.Load(), c.takeovers.Load()
 	return s
 }

@@ -1,8 +1,9 @@
 // Package cache is a generic two-tier byte cache with request coalescing.
 //
-// A Cache combines an in-memory tier (ristretto, bounded in bytes) and a
+// A Cache combines an in-memory tier (ristretto, bounded in bytes), a
 // persistent disk tier (sharded, checksummed files with approximate-LRU
-// eviction), either of which may be disabled. Entries live in namespaces
+// eviction) and optionally a tier shared with other processes (see The
+// shared tier), any of which may be disabled. Entries live in namespaces
 // ("result", "mask", ...) so different kinds of objects never collide, and
 // may carry a Tag so that everything derived from one source can be purged
 // at once. Do coalesces concurrent computations of the same missing key.
@@ -47,32 +48,31 @@
 // lock, after bumping the purge epoch that makes Do drop results computed
 // from data the purge removed.
 //
-// # Adding a tier
+// # The shared tier
 //
-// A further tier (for example a Redis tier shared by several instances,
-// planned for a later issue) plugs in at these places, all in this package:
+// Options.Shared plugs in a tier shared by several processes (the Shared
+// interface, shared.go; cache/redistier implements it on Redis, so this
+// package imports no network client). The Cache keeps the entry format:
+// it encodes entries as the disk tier does and verifies every blob it reads
+// back (corrupt, truncated or foreign blobs are deleted and counted), so a
+// Shared only moves bytes. Its places:
 //
-//   - Options and New: its configuration, construction and a nil field on
-//     Cache when disabled; Close closes it (after the disk tier) and Flush
-//     waits for its queued writes.
-//   - Cache.lookup: the read order. A shared tier would go after the disk
-//     (or instead of it); a hit is promoted to the faster tiers with their
-//     set/enqueue, like the disk-to-memory promotion. Tier needs a new value
-//     and String/CacheStatus names for it (X-Cache).
-//   - Cache.store: the write fan-out. A network tier must not block the
-//     caller: queue the write, bound the queue in bytes and drop (and count)
-//     when it is full, as diskTier.enqueue does.
-//   - Delete, Purge, PurgeAll and PurgeTag: each calls the tier inside
-//     Cache.purge. The tier must also cancel its own queued writes that the
-//     purge covers (see diskTier.cancelPendingLocked), or a write queued
-//     before a purge can land after it. PurgeTag needs a way to find entries
-//     by tag (the disk tier keeps tag hashes in its index).
-//   - Stats: its counters and gauges, read with atomics.
-//   - Errors go to Options.OnError (define an error type like DiskError);
-//     none may reach the request path, and a timeout or outage is a miss.
+//   - Cache.lookup: memory, disk, then shared; a shared hit is promoted to
+//     memory and disk (TierShared, X-Cache HIT-SHARED).
+//   - Cache.store: Shared.Put queues the write and returns at once.
+//   - Delete, Purge, PurgeAll and PurgeTag purge it too, and it tells the
+//     other processes, whose OnPurge handler (remotePurge) purges their
+//     local tiers only.
+//   - Do: inside a flight, after the local re-check, clusterFlight wins the
+//     cluster lease on the key (then fn runs, the result is stored and the
+//     lease released once the shared write is done) or waits for its
+//     holder's announcement and reads the shared entry; a lease that
+//     expires (its holder died) is taken over by a waiter. Waiting ends
+//     with the flight's context, i.e. when every caller has given up.
+//   - Errors never reach the request path: a failing Shared is a miss, and
+//     a flight that cannot coordinate computes locally.
 //
-// A shared tier also changes what a purge means: other instances' memory
-// and disk tiers keep their copies until they are purged too.
+// A further tier would plug in at the same places.
 //
 // # Sharing a directory
 //

@@ -67,28 +67,35 @@ const (
 	// TierDisk means the entry came from the disk tier (and was promoted to
 	// memory, when that tier is enabled).
 	TierDisk
+	// TierShared means the entry came from the shared tier (and was
+	// promoted to the local tiers).
+	TierShared
 )
 
-// String returns "none", "memory" or "disk".
+// String returns "none", "memory", "disk" or "shared".
 func (t Tier) String() string {
 	switch t {
 	case TierMemory:
 		return "memory"
 	case TierDisk:
 		return "disk"
+	case TierShared:
+		return "shared"
 	default:
 		return "none"
 	}
 }
 
 // CacheStatus returns the conventional X-Cache header value for t:
-// "HIT-MEMORY", "HIT-DISK" or "MISS".
+// "HIT-MEMORY", "HIT-DISK", "HIT-SHARED" or "MISS".
 func (t Tier) CacheStatus() string {
 	switch t {
 	case TierMemory:
 		return "HIT-MEMORY"
 	case TierDisk:
 		return "HIT-DISK"
+	case TierShared:
+		return "HIT-SHARED"
 	default:
 		return "MISS"
 	}

@@ -16,9 +16,9 @@ type FillFunc func(ctx context.Context) (e Entry, store bool, err error)
 
 // Outcome tells a Do caller how its result was obtained.
 type Outcome struct {
-	// Tier is where the entry was found: TierMemory/TierDisk for a hit
-	// (before the flight, or by the re-check inside it), TierNone when fn
-	// produced it or on error. Use Tier.CacheStatus for X-Cache.
+	// Tier is where the entry was found: TierMemory/TierDisk/TierShared
+	// for a hit (before the flight, by the re-check inside it, or from
+	// another process's flight), TierNone when fn produced it or on error. Use Tier.CacheStatus for X-Cache.
 	Tier Tier
 	// Executed is true for the one caller whose flight ran fn.
 	Executed bool
@@ -147,12 +147,28 @@ func (c *Cache) runFlight(ctx context.Context, f *flight, fk, ns, key string, fn
 
 	epoch := c.epoch.Load()
 	if c.begin() {
-		e, t, ok := c.lookup(ns, key, false)
+		e, t, ok := c.lookup(ns, key, false, false)
 		c.end()
 		if ok {
 			c.flightHits.Add(1)
 			f.entry, f.tier, f.err = e, t, nil
 			return
+		}
+	}
+
+	// Cluster-wide: win the lease, or wait for its holder's entry.
+	release := func() {}
+	if c.shared != nil {
+		e, ok, rel, err := c.clusterFlight(ctx, ns, key)
+		switch {
+		case err != nil:
+			f.err = err
+			return
+		case ok:
+			f.entry, f.tier, f.err = e, TierShared, nil
+			return
+		case rel != nil:
+			release = rel
 		}
 	}
 
@@ -163,6 +179,7 @@ func (c *Cache) runFlight(ctx context.Context, f *flight, fk, ns, key string, fn
 		c.panics.Add(1)
 	}
 	if err != nil {
+		release()
 		f.entry, f.err = Entry{}, err
 		return
 	}
@@ -173,14 +190,18 @@ func (c *Cache) runFlight(ctx context.Context, f *flight, fk, ns, key string, fn
 	}
 	f.entry, f.err = e, nil
 	if store {
-		c.storeFlight(ns, key, e, epoch)
+		c.storeFlight(ns, key, e, epoch, release)
+	} else {
+		release()
 	}
 }
 
 // storeFlight stores a flight's result unless a purge ran since the flight
-// began (the result may have been computed from purged data).
-func (c *Cache) storeFlight(ns, key string, e Entry, epoch uint64) {
+// began (the result may have been computed from purged data). release runs
+// once the shared write is done (or at once when nothing is stored).
+func (c *Cache) storeFlight(ns, key string, e Entry, epoch uint64, release func()) {
 	if !c.begin() {
+		release()
 		return
 	}
 	defer c.end()
@@ -188,9 +209,10 @@ func (c *Cache) storeFlight(ns, key string, e Entry, epoch uint64) {
 	defer c.purgeMu.RUnlock()
 	if c.epoch.Load() != epoch {
 		c.staleSkipped.Add(1)
+		release()
 		return
 	}
-	c.store(ns, key, e)
+	c.store(ns, key, e, release)
 }
 
 func safeCall(ctx context.Context, fn FillFunc) (e Entry, store, panicked bool, err error) {

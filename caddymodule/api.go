@@ -146,6 +146,11 @@ func (c *APIConfig) provision(h *Handler) error {
 	if err != nil {
 		return err
 	}
+	if h.CacheShared != nil { // one quota per key across the cluster (shared_quota.go)
+		if keys.store, err = h.app.sharedUsage(h.CacheShared, keys); err != nil {
+			return err
+		}
+	}
 	st.keys = keys
 	st.logger.Info("hosted APIs need a key", zap.Int("keys", len(c.Keys)), zap.String("usage_file", keys.path), zap.Strings("routes", st.routeNames()))
 	c.state = st

@@ -110,7 +110,7 @@ func (c *apiCall) serveUsage() {
 		Months: []dialect.MonthUsage{{Start: time.Date(now.UTC().Year(), now.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)}}}
 	if k := c.caller.key; k != nil {
 		store := c.caller.keys.store
-		rec.Now, rec.Months = store.now(), store.months(c.caller.id)
+		rec.Now, rec.Months = store.clock(), store.months(c.caller.id)
 		if k.Credits != nil {
 			rec.Credits = *k.Credits
 		}

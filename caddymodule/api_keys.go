@@ -80,6 +80,21 @@ type bucket struct {
 	last   time.Time
 }
 
+// quotaStore is what the hosted APIs charge: a usageStore (the usage file,
+// the single-node default) or, with cache_shared, a redisUsage (one budget
+// per key across the cluster, with the usageStore as its fallback; see
+// shared_quota.go). Every method is safe for concurrent use.
+type quotaStore interface {
+	clock() time.Time
+	months(id string) []dialect.MonthUsage
+	remaining(id string, quota *float64) float64
+	reserve(id string, quota *float64, cost float64) bool
+	settle(id string, quota *float64, cost float64, charged bool) error
+	take(id string, rate, cost float64) (rateState, bool)
+	peek(id string, rate float64) rateState
+	refund(id string, rate, cost float64)
+}
+
 // usageStore holds every key's monthly usage (persisted) and rate buckets
 // (in memory). One store per usage file is shared by all config
 // generations through the matte app (App.Usage), so a reload neither forks
@@ -123,7 +138,17 @@ func openUsage(path string) (*usageStore, error) {
 
 func (s *usageStore) Destruct() error { return nil }
 
+func (s *usageStore) clock() time.Time { return s.now() }
+
 func (s *usageStore) month() string { return s.now().UTC().Format("2006-01") }
+
+// mirror sets id's usage of this month to what the cluster reported, so
+// that decisions made here while Redis is unreachable start from it.
+func (s *usageStore) mirror(id string, used float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.current(id).Used = used
+}
 
 // current returns id's usage for this month (rolled over when a month
 // has passed). s.mu is held.
@@ -291,7 +316,7 @@ func (s *usageStore) refund(id string, rate, cost float64) {
 // apiKeys is the configured key set; nil when the API is open.
 type apiKeys struct {
 	keys  []APIKey
-	store *usageStore
+	store quotaStore
 	path  string
 }
 

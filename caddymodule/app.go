@@ -12,6 +12,7 @@ import (
 
 	"github.com/jebosio/matte/admission"
 	"github.com/jebosio/matte/cache"
+	"github.com/jebosio/matte/cache/redistier"
 	"github.com/jebosio/matte/segment"
 	"github.com/jebosio/matte/transform"
 )
@@ -32,7 +33,10 @@ var shared = struct {
 	caches  *caddy.UsagePool // cachePoolKey -> cachePoolEntry
 	engines *caddy.UsagePool // Removal.poolKey -> *models
 	usage   *caddy.UsagePool // usage file path -> the hosted APIs' store
-}{caddy.NewUsagePool(), caddy.NewUsagePool(), caddy.NewUsagePool()}
+	// clusters: SharedCache.poolKey -> *clusterNode (the process-wide Redis
+	// client and cluster node of cache_shared; shared.go)
+	clusters *caddy.UsagePool
+}{caddy.NewUsagePool(), caddy.NewUsagePool(), caddy.NewUsagePool(), caddy.NewUsagePool()}
 
 // App is the `matte` app: the one owner of Matte's process-wide state. Every
 // matte handler (and the admin purge route) fetches it with
@@ -55,9 +59,10 @@ type App struct {
 
 	mu         sync.Mutex
 	process    processSettings
-	processSet bool                    // a handler registered process settings
-	held       []heldRef               // pool references to release at Cleanup
-	caches     map[string]*cache.Cache // by cachePoolKey
+	processSet bool                       // a handler registered process settings
+	held       []heldRef                  // pool references to release at Cleanup
+	caches     map[string]*cache.Cache    // by cachePoolKey
+	tiers      map[string]*redistier.Tier // shared tiers of caches, by cachePoolKey
 	admission  []*admission.Pool
 	inference  map[*segment.Pool]bool
 	stopFree   chan struct{} // closed by Stop; nil without free_memory_interval
@@ -82,6 +87,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 	a.ctx = ctx
 	a.logger = ctx.Logger()
 	a.caches = map[string]*cache.Cache{}
+	a.tiers = map[string]*redistier.Tier{}
 	a.inference = map[*segment.Pool]bool{}
 	return nil
 }
@@ -216,19 +222,37 @@ const (
 	cacheWarnBurst    = 5
 )
 
-// cachePoolEntry adapts *cache.Cache to caddy.Destructor.
-type cachePoolEntry struct{ c *cache.Cache }
-
-func (e cachePoolEntry) Destruct() error { return e.c.Close() }
-
-func cachePoolKey(o cache.Options) string {
-	return fmt.Sprintf("mem=%d;disk=%s;diskmax=%d", o.MemoryMaxBytes, o.DiskPath, o.DiskMaxBytes)
+// cachePoolEntry adapts *cache.Cache to caddy.Destructor. With a shared
+// tier it also holds the tier and a reference on its node (released after
+// the cache and tier are closed).
+type cachePoolEntry struct {
+	c    *cache.Cache
+	tier *redistier.Tier
+	node string // shared.clusters key; "" without a tier
 }
 
-// Cache returns the shared cache for o, opening it on first use. Handlers
-// with the same options, in this generation or the next, share it.
-func (a *App) Cache(o cache.Options) (*cache.Cache, error) {
-	key := cachePoolKey(o)
+func (e cachePoolEntry) Destruct() error {
+	err := e.c.Close()
+	if e.tier != nil {
+		e.tier.Close()
+		_, _ = shared.clusters.Delete(e.node)
+	}
+	return err
+}
+
+func cachePoolKey(o cache.Options, sc *SharedCache) string {
+	k := fmt.Sprintf("mem=%d;disk=%s;diskmax=%d", o.MemoryMaxBytes, o.DiskPath, o.DiskMaxBytes)
+	if sc != nil {
+		k += fmt.Sprintf(";shared=%s;max=%d;ttl=%d", sc.poolKey(), sc.MaxEntrySize, sc.TTL)
+	}
+	return k
+}
+
+// Cache returns the shared cache for o (with the shared tier sc, when not
+// nil), opening it on first use. Handlers with the same options, in this
+// generation or the next, share it.
+func (a *App) Cache(o cache.Options, sc *SharedCache) (*cache.Cache, error) {
+	key := cachePoolKey(o, sc)
 	logger := a.logger
 	v, err := a.hold(shared.caches, key, func() (caddy.Destructor, error) {
 		// A full or read-only disk fails every write: log the first few
@@ -239,20 +263,37 @@ func (a *App) Cache(o cache.Options) (*cache.Cache, error) {
 		o.OnError = func(err error) {
 			sampled.Warn("cache", zap.Error(err), zap.String("note", "logged at most 5 times per 10s; matte_cache_disk_write_errors_total counts every failure"))
 		}
+		var entry cachePoolEntry
+		if sc != nil {
+			n, err := loadNode(sc)
+			if err != nil {
+				return nil, err
+			}
+			entry.tier, entry.node = redistier.New(n, sc.tierOptions()), sc.poolKey()
+			o.Shared = entry.tier
+		}
 		c, err := cache.New(o)
 		if err != nil {
+			if entry.tier != nil {
+				entry.tier.Close()
+				_, _ = shared.clusters.Delete(entry.node)
+			}
 			return nil, err
 		}
-		return cachePoolEntry{c}, nil
+		entry.c = c
+		return entry, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	c := v.(cachePoolEntry).c
+	entry := v.(cachePoolEntry)
 	a.mu.Lock()
-	a.caches[key] = c
+	a.caches[key] = entry.c
+	if entry.tier != nil {
+		a.tiers[key] = entry.tier
+	}
 	a.mu.Unlock()
-	return c, nil
+	return entry.c, nil
 }
 
 // eachCache calls fn for every cache this generation's handlers use, with

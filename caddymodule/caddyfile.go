@@ -47,6 +47,12 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    cache                 off          # no result, source or mask cache
 //	    cache_memory          <size>       # memory tier; default 256MiB
 //	    cache_disk            <path> [<size>]   # disk tier; size default 1GiB
+//	    cache_shared <redis-url...> {     # tier shared by a cluster (Redis/Valkey/Sentinel/Cluster); see Scale out
+//	        max_entry_size <size>         # larger entries stay local; default 8MiB
+//	        ttl            <duration>     # default 7d
+//	        key_prefix     <prefix>       # default matte:
+//	        timeout        <duration>     # per Redis operation, then the breaker counts a failure; default 250ms
+//	    }
 //	    queue_megapixels      <n>          # megapixels of transforms waiting; past it 503
 //	    vips_cache_memory     <size>       # libvips operation cache; default 0 (off)     } process-wide: handlers
 //	    vips_concurrency      <n>          # libvips threads per operation; default 1     } that set them must
@@ -289,6 +295,8 @@ func (h *Handler) parseCacheOption(o option) (handled bool, err error) {
 		if len(args) == 2 {
 			h.CacheDiskSize, err = o.size(args[1], false)
 		}
+	case "cache_shared":
+		return true, parseSharedCache(d, args, h)
 	case "vips_cache_memory":
 		if err = o.need(1); err != nil {
 			return true, err

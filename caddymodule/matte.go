@@ -88,6 +88,9 @@ type Handler struct {
 	CacheDisk string `json:"cache_disk,omitempty"`
 	// CacheDiskSize is the disk tier's size in bytes (default 1 GiB).
 	CacheDiskSize int64 `json:"cache_disk_size,omitempty"`
+	// CacheShared is the tier shared by a cluster of nodes (shared.go); nil
+	// means none.
+	CacheShared *SharedCache `json:"cache_shared,omitempty"`
 	// Rembg configures background removal (rembg=1).
 	Rembg Removal `json:"rembg,omitempty"`
 	// APIs serves the hosted background-removal API dialects (api.go).
@@ -173,7 +176,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	if !h.CacheOff {
-		if h.cache, err = h.app.Cache(cache.Options{MemoryMaxBytes: h.CacheMemory, DiskPath: h.CacheDisk, DiskMaxBytes: h.CacheDiskSize}); err != nil {
+		if h.cache, err = h.app.Cache(cache.Options{MemoryMaxBytes: h.CacheMemory, DiskPath: h.CacheDisk, DiskMaxBytes: h.CacheDiskSize}, h.CacheShared); err != nil {
 			return fmt.Errorf("matte: cache: %w", err)
 		}
 	}

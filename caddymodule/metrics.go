@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/jebosio/matte/cache"
+	"github.com/jebosio/matte/cluster"
 	"github.com/jebosio/matte/segment"
 )
 
@@ -100,6 +101,13 @@ var (
 	descWrites    = prometheus.NewDesc("matte_cache_disk_writes_total", "Disk tier writes.", []string{"cache"}, nil)
 	descWriteErrs = prometheus.NewDesc("matte_cache_disk_write_errors_total", "Disk tier writes that failed (the response was still served).", []string{"cache"}, nil)
 	descCorrupt   = prometheus.NewDesc("matte_cache_disk_corrupt_total", "Corrupt or truncated disk entries detected and deleted.", []string{"cache"}, nil)
+
+	descSharedCorrupt = prometheus.NewDesc("matte_cache_shared_corrupt_total", "Corrupt or truncated shared-tier entries detected and deleted.", []string{"cache"}, nil)
+	descSharedErrors  = prometheus.NewDesc("matte_cache_shared_errors_total", "Shared-tier (Redis) operations that failed, timed out or were refused by the open breaker.", []string{"cache"}, nil)
+	descSharedDropped = prometheus.NewDesc("matte_cache_shared_writes_dropped_total", "Shared-tier writes dropped (queue full, entry over max_entry_size, breaker open).", []string{"cache"}, nil)
+	descLeaseWaits    = prometheus.NewDesc("matte_cache_lease_waits_total", "Flights that waited for another node's lease instead of computing.", []string{"cache"}, nil)
+	descTakeovers     = prometheus.NewDesc("matte_cache_lease_takeovers_total", "Flights that won a lease after waiting (its holder failed or died).", []string{"cache"}, nil)
+	descBreakerOpen   = prometheus.NewDesc("matte_cache_shared_breaker_open", "1 while the shared tier's circuit breaker is open (Redis skipped).", []string{"cache"}, nil)
 )
 
 var (
@@ -119,6 +127,7 @@ type appCollector struct{ app *App }
 
 func (appCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descHits, descMisses, descEvictions, descBytes, descEntries, descCoalesced, descWrites, descWriteErrs, descCorrupt,
+		descSharedCorrupt, descSharedErrors, descSharedDropped, descLeaseWaits, descTakeovers, descBreakerOpen,
 		descQueueCost, descQueueInFlight, descQueueRejected, descQueueDepth, descInferQueued, descInferRunning, descInferRejected, descInferBatch} {
 		ch <- d
 	}
@@ -180,6 +189,25 @@ func (c appCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(descWrites, s.DiskWrites)
 		counter(descWriteErrs, s.DiskWriteErrors)
 		counter(descCorrupt, s.DiskCorruptDropped)
+		a.mu.Lock()
+		tier := a.tiers[key]
+		a.mu.Unlock()
+		if tier == nil {
+			return
+		}
+		ts := tier.Stats()
+		counter(descHits, s.SharedHits, "shared")
+		counter(descMisses, s.SharedMisses, "shared")
+		counter(descSharedCorrupt, s.SharedCorruptDropped)
+		counter(descLeaseWaits, s.LeaseWaits)
+		counter(descTakeovers, s.Takeovers)
+		counter(descSharedErrors, ts.Node.Errors+ts.WriteErrors)
+		counter(descSharedDropped, ts.Dropped)
+		open := int64(0)
+		if ts.Node.Breaker == cluster.BreakerOpen {
+			open = 1
+		}
+		gauge(descBreakerOpen, open)
 	})
 }
 

@@ -3,7 +3,8 @@
 # Runs apt-get as root, or through sudo when it is available.
 set -euo pipefail
 pkgs=(libvips-dev pkg-config)
-pkgs+=(chromium)  # the playground's browser test (caddymodule/playground_browser_test.go)
+pkgs+=(chromium)      # the playground's browser test (caddymodule/playground_browser_test.go)
+pkgs+=(redis-server)  # the shared tier's tests and `make cluster`
 [ "$#" -gt 0 ] && pkgs+=("$@")
 missing=()
 for p in "${pkgs[@]}"; do

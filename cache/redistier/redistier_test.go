@@ -1,0 +1,295 @@
+package redistier
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/jebosio/matte/cache"
+	"github.com/jebosio/matte/cluster"
+	"github.com/jebosio/matte/internal/redistest"
+)
+
+// node is one simulated Matte process: its own client, cluster node,
+// shared tier and memory-only cache.
+type node struct {
+	rdb  redis.UniversalClient
+	n    *cluster.Node
+	tier *Tier
+	c    *cache.Cache
+}
+
+func newNode(t *testing.T, addr string, o cluster.Options, to Options) *node {
+	t.Helper()
+	return newNodeTB(t, addr, o, to)
+}
+
+func newNodeTB(t testing.TB, addr string, o cluster.Options, to Options) *node {
+	t.Helper()
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{addr}, MaxRetries: -1,
+		DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second})
+	if o.Prefix == "" {
+		o.Prefix = "t:"
+	}
+	if o.Timeout == 0 {
+		o.Timeout = time.Second // the machine running the tests may be loaded
+	}
+	if o.ProbeInterval == 0 {
+		o.ProbeInterval = 50 * time.Millisecond
+	}
+	n := cluster.NewNode(rdb, o)
+	tier := New(n, to)
+	c, err := cache.New(cache.Options{Shared: tier})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close(); tier.Close(); n.Close(); _ = rdb.Close() })
+	return &node{rdb: rdb, n: n, tier: tier, c: c}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestSharedHitPromotedAndCorruptDropped(t *testing.T) {
+	srv := redistest.Start(t)
+	a := newNode(t, srv.Addr, cluster.Options{}, Options{})
+	b := newNode(t, srv.Addr, cluster.Options{}, Options{})
+
+	a.c.Set("result", "k1", cache.Entry{Value: []byte("hello"), ContentType: "image/webp", Tag: "src1", Meta: map[string]string{"w": "10"}})
+	a.c.Flush()
+	e, tier, ok := b.c.Get("result", "k1")
+	if !ok || tier != cache.TierShared || string(e.Value) != "hello" || e.ContentType != "image/webp" || e.Meta["w"] != "10" || e.Tag != "src1" {
+		t.Fatalf("b.Get = %q %v %v (%+v), want hello from the shared tier", e.Value, tier, ok, e)
+	}
+	if _, tier, _ := b.c.Get("result", "k1"); tier != cache.TierMemory {
+		t.Fatalf("second Get tier %v, want memory (promoted)", tier)
+	}
+	if st := b.c.Stats(); st.SharedHits != 1 {
+		t.Fatalf("SharedHits %d, want 1", st.SharedHits)
+	}
+
+	// A truncated blob and a foreign one are deleted, never served.
+	ctx := context.Background()
+	blob, err := a.rdb.Get(ctx, a.tier.entryKey("result", "k1")).Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, bad := range [][]byte{blob[:len(blob)-1], []byte("garbage"), append(append([]byte{}, blob[:len(blob)-1]...), blob[len(blob)-1]^1)} {
+		k := "bad" + string(rune('a'+i))
+		a.rdb.Set(ctx, a.tier.entryKey("result", k), bad, 0)
+		if _, _, ok := b.c.Get("result", k); ok {
+			t.Fatalf("corrupt blob %d served", i)
+		}
+		if n, _ := a.rdb.Exists(ctx, a.tier.entryKey("result", k)).Result(); n != 0 {
+			t.Fatalf("corrupt blob %d not deleted", i)
+		}
+	}
+	// The blob of k1 stored under another key decodes, but to another key.
+	a.rdb.Set(ctx, a.tier.entryKey("result", "other"), blob, 0)
+	if _, _, ok := b.c.Get("result", "other"); ok {
+		t.Fatal("an entry stored under another key was served")
+	}
+	if st := b.c.Stats(); st.SharedCorruptDropped != 4 {
+		t.Fatalf("SharedCorruptDropped %d, want 4", st.SharedCorruptDropped)
+	}
+}
+
+func TestMaxEntrySizeAndTTL(t *testing.T) {
+	srv := redistest.Start(t)
+	a := newNode(t, srv.Addr, cluster.Options{}, Options{MaxEntrySize: 200, TTL: time.Hour})
+	a.c.Set("result", "big", cache.Entry{Value: make([]byte, 300)})
+	a.c.Set("result", "small", cache.Entry{Value: make([]byte, 10)})
+	a.c.Flush()
+	ctx := context.Background()
+	if n, _ := a.rdb.Exists(ctx, a.tier.entryKey("result", "big")).Result(); n != 0 {
+		t.Fatal("an entry over max_entry_size was stored")
+	}
+	ttl, err := a.rdb.TTL(ctx, a.tier.entryKey("result", "small")).Result()
+	if err != nil || ttl <= 59*time.Minute || ttl > time.Hour {
+		t.Fatalf("TTL %v (%v), want about 1h", ttl, err)
+	}
+	if st := a.tier.Stats(); st.Dropped != 1 || st.Writes != 1 {
+		t.Fatalf("stats %+v, want 1 dropped, 1 write", st)
+	}
+}
+
+func TestCoalescedAcrossNodes(t *testing.T) {
+	srv := redistest.Start(t)
+	nodes := []*node{newNode(t, srv.Addr, cluster.Options{}, Options{}), newNode(t, srv.Addr, cluster.Options{}, Options{}), newNode(t, srv.Addr, cluster.Options{}, Options{})}
+	var runs atomic.Int32
+	var wg sync.WaitGroup
+	errs := make(chan error, 30)
+	for i := range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e, _, err := nodes[i%3].c.Do(context.Background(), "result", "same", func(context.Context) (cache.Entry, bool, error) {
+				runs.Add(1)
+				time.Sleep(200 * time.Millisecond)
+				return cache.Entry{Value: []byte("v")}, true, nil
+			})
+			if err == nil && string(e.Value) != "v" {
+				err = errors.New("wrong value " + string(e.Value))
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := runs.Load(); n != 1 {
+		t.Fatalf("fn ran %d times across three nodes, want 1", n)
+	}
+	var waits uint64
+	for _, n := range nodes {
+		waits += n.c.Stats().LeaseWaits
+	}
+	if waits != 2 {
+		t.Fatalf("lease waits %d, want 2 (one flight per other node)", waits)
+	}
+}
+
+func TestTakeoverWhenHolderDies(t *testing.T) {
+	srv := redistest.Start(t)
+	o := cluster.Options{LeaseTTL: 300 * time.Millisecond}
+	dead := newNode(t, srv.Addr, o, Options{})
+	b := newNode(t, srv.Addr, o, Options{})
+	release, err := dead.tier.Acquire(context.Background(), "mask", "photo")
+	if err != nil || release == nil {
+		t.Fatalf("Acquire: won %v, %v", release != nil, err)
+	}
+	dead.n.Close() // stops renewing: the lease expires
+
+	start := time.Now()
+	e, out, err := b.c.Do(context.Background(), "mask", "photo", func(context.Context) (cache.Entry, bool, error) {
+		return cache.Entry{Value: []byte("m")}, true, nil
+	})
+	if err != nil || string(e.Value) != "m" || !out.Executed {
+		t.Fatalf("Do = %q %+v %v, want m executed by the takeover", e.Value, out, err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("takeover took %v", d)
+	}
+	if st := b.c.Stats(); st.Takeovers != 1 || st.LeaseWaits != 1 {
+		t.Fatalf("stats %+v, want 1 takeover after 1 wait", st)
+	}
+}
+
+func TestWaitBoundedByCallerContext(t *testing.T) {
+	srv := redistest.Start(t)
+	a := newNode(t, srv.Addr, cluster.Options{LeaseTTL: 10 * time.Second}, Options{})
+	b := newNode(t, srv.Addr, cluster.Options{LeaseTTL: 10 * time.Second}, Options{})
+	release, err := a.tier.Acquire(context.Background(), "result", "slow")
+	if err != nil || release == nil {
+		t.Fatal(err)
+	}
+	defer release()
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, _, err = b.c.Do(ctx, "result", "slow", func(context.Context) (cache.Entry, bool, error) {
+		t.Error("fn ran while another node held the lease")
+		return cache.Entry{}, false, nil
+	})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err %v, want the deadline", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("waited %v past a 150ms deadline", d)
+	}
+}
+
+func TestPurgeReachesOtherNodes(t *testing.T) {
+	srv := redistest.Start(t)
+	a := newNode(t, srv.Addr, cluster.Options{}, Options{})
+	b := newNode(t, srv.Addr, cluster.Options{}, Options{})
+	for _, k := range []string{"k1", "k2", "k3"} {
+		a.c.Set("result", k, cache.Entry{Value: []byte(k), Tag: "t-" + k})
+	}
+	a.c.Set("mask", "m1", cache.Entry{Value: []byte("m")})
+	a.c.Flush()
+	for _, k := range []string{"k1", "k2", "k3"} {
+		if _, tier, _ := b.c.Get("result", k); tier != cache.TierShared {
+			t.Fatalf("%s: tier %v", k, tier)
+		}
+	}
+	b.c.Get("mask", "m1")
+	gone := func(c *cache.Cache, ns, k string) func() bool {
+		return func() bool { _, _, ok := c.Get(ns, k); return !ok }
+	}
+	if err := a.c.Delete("result", "k1"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "k1 gone from b", gone(b.c, "result", "k1"))
+	if err := a.c.PurgeTag("t-k2"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "k2 gone from b", gone(b.c, "result", "k2"))
+	if _, _, ok := b.c.Get("result", "k3"); !ok {
+		t.Fatal("k3 purged by another key's purge")
+	}
+	if err := a.c.Purge("result"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "k3 gone from b", gone(b.c, "result", "k3"))
+	if _, _, ok := b.c.Get("mask", "m1"); !ok {
+		t.Fatal("mask purged by a purge of results")
+	}
+	if err := a.c.PurgeAll(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "m1 gone from b", gone(b.c, "mask", "m1"))
+}
+
+func TestBreakerSkipsRedisWhileDown(t *testing.T) {
+	srv := redistest.Start(t)
+	a := newNode(t, srv.Addr, cluster.Options{Timeout: 100 * time.Millisecond}, Options{})
+	b := newNode(t, srv.Addr, cluster.Options{Timeout: 100 * time.Millisecond}, Options{})
+	srv.Stop()
+	for i := range 5 {
+		start := time.Now()
+		e, _, err := b.c.Do(context.Background(), "result", "k", func(context.Context) (cache.Entry, bool, error) {
+			return cache.Entry{Value: []byte("local")}, false, nil
+		})
+		if err != nil || string(e.Value) != "local" {
+			t.Fatalf("Do %d with Redis down = %q, %v", i, e.Value, err)
+		}
+		if d := time.Since(start); d > 800*time.Millisecond {
+			t.Fatalf("Do %d took %v with Redis down", i, d)
+		}
+	}
+	if b.n.Breaker() != cluster.BreakerOpen {
+		t.Fatal("breaker still closed after repeated failures")
+	}
+	start := time.Now()
+	b.c.Get("result", "x")
+	if d := time.Since(start); d > 20*time.Millisecond {
+		t.Fatalf("Get with the breaker open took %v", d)
+	}
+	srv.Restart()
+	waitFor(t, "breaker closed", func() bool { return b.n.Breaker() == cluster.BreakerClosed })
+	a.c.Set("result", "after", cache.Entry{Value: []byte("x")})
+	waitFor(t, "a's breaker closed", func() bool { a.c.Flush(); return a.n.Breaker() == cluster.BreakerClosed })
+	a.c.Set("result", "after", cache.Entry{Value: []byte("x")})
+	a.c.Flush()
+	if _, tier, _ := b.c.Get("result", "after"); tier != cache.TierShared {
+		t.Fatalf("after restart tier %v, want shared", tier)
+	}
+}

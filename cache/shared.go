@@ -1,0 +1,183 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Shared is a tier shared by several processes (cache/redistier implements
+// it on Redis). The Cache stores entries there in the disk tier's format
+// (encodeEntry) and verifies them on every read, so a Shared only moves
+// opaque blobs; it also coordinates Do flights across processes (leases)
+// and carries purges to the other processes.
+//
+// Every method must be bounded in time and safe for concurrent use; an
+// error is a miss (or "coordinate locally") for the Cache, never a request
+// failure.
+type Shared interface {
+	// Get returns the blob stored under ns/key; nil and no error on a miss.
+	Get(ns, key string) ([]byte, error)
+	// Put queues blob for storage under ns/key (tagged) and returns at
+	// once; after, if not nil, is called once the write is done or dropped
+	// (it releases the flight's lease).
+	Put(ns, key, tag string, blob []byte, after func())
+	// Flush waits until no Put is queued or in progress.
+	Flush()
+	// Delete, PurgeNamespace, PurgeAll and PurgeTag remove entries from the
+	// shared store (cancelling queued Puts they cover) and tell the other
+	// processes, whose handler (OnPurge) then drops their local copies.
+	Delete(ns, key string) error
+	PurgeNamespace(ns string) error
+	PurgeAll() error
+	PurgeTag(tag string) error
+	// OnPurge registers the handler of purges made by other processes.
+	OnPurge(fn func(SharedPurge))
+	// Acquire tries to win the right to compute ns/key for the cluster:
+	// release (non-nil) when won, nil and no error when another process
+	// holds it, an error when the cluster cannot tell.
+	Acquire(ctx context.Context, ns, key string) (release func(), err error)
+	// Wait blocks until the holder of ns/key's lease announces it, or the
+	// lease is gone, or ctx ends.
+	Wait(ctx context.Context, ns, key string) error
+}
+
+// SharedPurge is a purge made by another process: All, or NS (with Key
+// for one entry), or Tag.
+type SharedPurge struct {
+	All          bool
+	NS, Key, Tag string
+}
+
+// SharedError reports a shared-tier problem (through Options.OnError); the
+// request it happened on was served from the other tiers or computed.
+type SharedError struct {
+	Op  string // "get", "corrupt", "purge", "lease"
+	NS  string
+	Key string
+	Err error
+}
+
+func (e *SharedError) Error() string {
+	return fmt.Sprintf("cache: shared tier %s %s/%q: %v", e.Op, e.NS, e.Key, e.Err)
+}
+
+func (e *SharedError) Unwrap() error { return e.Err }
+
+// sharedGet reads and verifies ns/key from the shared tier. A blob that
+// does not decode, or decodes to another key, is deleted and counted.
+func (c *Cache) sharedGet(ns, key string) (Entry, bool) {
+	blob, err := c.shared.Get(ns, key)
+	if err != nil {
+		c.report(&SharedError{Op: "get", NS: ns, Key: key, Err: err})
+		return Entry{}, false
+	}
+	if blob == nil {
+		return Entry{}, false
+	}
+	rec, err := decodeEntry(blob)
+	if err == nil && (rec.ns != ns || rec.key != key) {
+		err = corruptf("entry of %s/%q stored under %s/%q", rec.ns, rec.key, ns, key)
+	}
+	if err != nil {
+		c.sharedCorrupt.Add(1)
+		c.report(&SharedError{Op: "corrupt", NS: ns, Key: key, Err: err})
+		_ = c.shared.Delete(ns, key)
+		return Entry{}, false
+	}
+	return rec.entry, true
+}
+
+// sharedPut encodes e and queues it for the shared tier; after (may be nil)
+// runs when the write is done or dropped.
+func (c *Cache) sharedPut(ns, key string, e Entry, after func()) {
+	blob, err := encodeEntry(ns, key, &e)
+	if err != nil {
+		c.report(err)
+		if after != nil {
+			after()
+		}
+		return
+	}
+	c.shared.Put(ns, key, e.Tag, blob, after)
+}
+
+// promote copies a shared hit into the local tiers.
+func (c *Cache) promote(ns, key string, e Entry) {
+	if c.mem != nil {
+		c.mem.set(ns, key, e)
+	}
+	if c.disk != nil {
+		c.disk.enqueue(ns, key, e)
+	}
+}
+
+// clusterFlight runs before a flight's fn when a shared tier is set: it
+// wins the cluster lease on ns/key (release is then non-nil: the caller
+// computes, stores and releases) or waits for the holder and returns its
+// entry (ok). A holder that dies lets its lease expire and a waiter take
+// over. release nil with ok false means the cluster cannot coordinate:
+// compute locally. err is ctx's when the callers gave up while waiting.
+func (c *Cache) clusterFlight(ctx context.Context, ns, key string) (e Entry, ok bool, release func(), err error) {
+	waited := false
+	for {
+		release, err := c.shared.Acquire(ctx, ns, key)
+		if err != nil {
+			if ctx.Err() != nil {
+				return Entry{}, false, nil, ctx.Err()
+			}
+			c.report(&SharedError{Op: "lease", NS: ns, Key: key, Err: err})
+			return Entry{}, false, nil, nil
+		}
+		if release != nil {
+			// The entry may have been stored (and its lease released)
+			// between our lookup and the lease: look again before
+			// computing it a second time.
+			if e, ok := c.sharedGet(ns, key); ok {
+				release()
+				c.sharedHits.Add(1)
+				c.promote(ns, key, e)
+				return e, true, nil, nil
+			}
+			if waited {
+				c.takeovers.Add(1)
+			}
+			return Entry{}, false, release, nil
+		}
+		waited = true
+		c.leaseWaits.Add(1)
+		if err := c.shared.Wait(ctx, ns, key); err != nil {
+			if ctx.Err() != nil {
+				return Entry{}, false, nil, ctx.Err()
+			}
+			return Entry{}, false, nil, nil
+		}
+		if e, ok := c.sharedGet(ns, key); ok {
+			c.sharedHits.Add(1)
+			c.promote(ns, key, e)
+			return e, true, nil, nil
+		}
+		// Announced without an entry (the holder failed, or its result
+		// was private or dropped), or the lease expired: try to take over.
+	}
+}
+
+// remotePurge applies another process's purge to the local tiers only.
+func (c *Cache) remotePurge(p SharedPurge) {
+	var err error
+	switch {
+	case p.All:
+		err = c.purge(c.localPurgeAll)
+	case p.Tag != "":
+		err = c.purge(func() error { return c.localPurgeTag(p.Tag) })
+	case p.Key != "":
+		if checkKey(p.NS, p.Key) == nil {
+			err = c.purge(func() error { return c.localDelete(p.NS, p.Key) })
+		}
+	case ValidNamespace(p.NS):
+		err = c.purge(func() error { return c.localPurgeNS(p.NS) })
+	}
+	if err != nil && !errors.Is(err, ErrInvalid) {
+		c.report(err)
+	}
+}

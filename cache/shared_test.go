@@ -1,0 +1,167 @@
+package cache
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fakeShared is an in-process Shared: a map of blobs and of leases. Its
+// Put is synchronous (after runs at once).
+type fakeShared struct {
+	mu      sync.Mutex
+	blobs   map[string][]byte
+	leases  map[string]chan struct{} // closed at release
+	deleted atomic.Int32
+	onPurge func(SharedPurge)
+}
+
+func newFakeShared() *fakeShared {
+	return &fakeShared{blobs: map[string][]byte{}, leases: map[string]chan struct{}{}}
+}
+
+func (f *fakeShared) Get(ns, key string) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.blobs[ns+"/"+key], nil
+}
+
+func (f *fakeShared) Put(ns, key, _ string, blob []byte, after func()) {
+	f.mu.Lock()
+	f.blobs[ns+"/"+key] = blob
+	f.mu.Unlock()
+	if after != nil {
+		after()
+	}
+}
+
+func (f *fakeShared) Flush() {}
+
+func (f *fakeShared) Delete(ns, key string) error {
+	f.deleted.Add(1)
+	f.mu.Lock()
+	delete(f.blobs, ns+"/"+key)
+	f.mu.Unlock()
+	return nil
+}
+
+func (f *fakeShared) PurgeNamespace(string) error  { return nil }
+func (f *fakeShared) PurgeAll() error              { return nil }
+func (f *fakeShared) PurgeTag(string) error        { return nil }
+func (f *fakeShared) OnPurge(fn func(SharedPurge)) { f.onPurge = fn }
+
+func (f *fakeShared) Acquire(_ context.Context, ns, key string) (func(), error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	k := ns + "/" + key
+	if _, held := f.leases[k]; held {
+		return nil, nil
+	}
+	ch := make(chan struct{})
+	f.leases[k] = ch
+	return sync.OnceFunc(func() {
+		f.mu.Lock()
+		delete(f.leases, k)
+		f.mu.Unlock()
+		close(ch)
+	}), nil
+}
+
+func (f *fakeShared) Wait(ctx context.Context, ns, key string) error {
+	f.mu.Lock()
+	ch, held := f.leases[ns+"/"+key]
+	f.mu.Unlock()
+	if !held {
+		return nil
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Two Caches on one fakeShared stand for two processes.
+func TestSharedTierAcrossCaches(t *testing.T) {
+	fs := newFakeShared()
+	a := newCache(t, Options{Shared: fs})
+	b := newCache(t, Options{Shared: fs})
+	a.Set("result", "k", Entry{Value: []byte("v"), Tag: "t"})
+	e, tier, ok := b.Get("result", "k")
+	if !ok || tier != TierShared || string(e.Value) != "v" || tier.CacheStatus() != "HIT-SHARED" {
+		t.Fatalf("b.Get = %q %v %v", e.Value, tier, ok)
+	}
+	if _, tier, _ := b.Get("result", "k"); tier != TierMemory {
+		t.Fatalf("after promotion: %v", tier)
+	}
+	fs.onPurge(SharedPurge{NS: "result", Key: "k"}) // another process deleted it
+	if _, tier, _ := b.Get("result", "k"); tier == TierMemory {
+		t.Fatal("a remote purge left the local copy")
+	}
+}
+
+// While one process holds the lease, another's Do waits for it and serves
+// the entry it stored, without running fn.
+func TestSharedLeaseWait(t *testing.T) {
+	fs := newFakeShared()
+	a := newCache(t, Options{Shared: fs})
+	b := newCache(t, Options{Shared: fs})
+	release, _ := fs.Acquire(context.Background(), "result", "k")
+	done := make(chan Outcome)
+	go func() {
+		_, out, err := b.Do(context.Background(), "result", "k", func(context.Context) (Entry, bool, error) {
+			t.Error("fn ran while another process held the lease")
+			return Entry{}, false, nil
+		})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- out
+	}()
+	time.Sleep(20 * time.Millisecond)
+	a.Set("result", "k", Entry{Value: []byte("v")})
+	release()
+	if out := <-done; out.Tier != TierShared || out.Executed {
+		t.Fatalf("outcome %+v, want a shared hit", out)
+	}
+	if st := b.Stats(); st.LeaseWaits != 1 || st.Takeovers != 0 || st.Executions != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+// FuzzSharedBlob: whatever the shared store returns, the Cache serves only
+// a blob that is exactly the encoding of the entry it asked for; anything
+// else is deleted from the store.
+func FuzzSharedBlob(f *testing.F) {
+	e := sampleEntry()
+	good, _ := encodeEntry("result", "k", &e)
+	f.Add(good)
+	f.Add(good[:len(good)-1])
+	other, _ := encodeEntry("result", "other", &e)
+	f.Add(other)
+	f.Add([]byte("MTTC"))
+	f.Fuzz(func(t *testing.T, blob []byte) {
+		fs := newFakeShared()
+		c, err := New(Options{MemoryMaxBytes: -1, Shared: fs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fs.blobs["result/k"] = blob
+		got, _, ok := c.Get("result", "k")
+		if !ok {
+			if fs.deleted.Load() != 1 {
+				t.Fatal("a rejected blob was not deleted")
+			}
+			return
+		}
+		re, err := encodeEntry("result", "k", &got)
+		if err != nil || !bytes.Equal(re, blob) {
+			t.Fatalf("served a blob that is not the entry's encoding (%v)", err)
+		}
+	})
+}

@@ -1,0 +1,203 @@
+package caddymodule
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/jebosio/matte/cache/redistier"
+	"github.com/jebosio/matte/cluster"
+)
+
+// SharedCache is the `cache_shared` tier: a Redis (or Valkey, Sentinel,
+// Redis Cluster) store shared by every Matte node of a cluster, behind the
+// memory and disk tiers. It also coordinates the nodes: one transform and
+// one inference per key cluster-wide, purges reaching every node, and (for
+// the hosted APIs) one quota.
+type SharedCache struct {
+	// URLs are redis:// (or rediss://) URLs. Their host:port pairs form
+	// the address list of go-redis's universal client (one: a single node;
+	// several: a Cluster; with ?master_name=<name>: Sentinel); the user,
+	// password and database come from the first.
+	URLs []string `json:"urls"`
+	// MaxEntrySize is the largest entry stored (default 8 MiB).
+	MaxEntrySize int64 `json:"max_entry_size,omitempty"`
+	// TTL is an entry's lifetime in Redis (default 7 days).
+	TTL caddy.Duration `json:"ttl,omitempty"`
+	// KeyPrefix starts every key and channel (default "matte:").
+	KeyPrefix string `json:"key_prefix,omitempty"`
+	// Timeout bounds one Redis operation; past it the operation counts as a
+	// failure, and three in a row open the breaker (default 250ms).
+	Timeout caddy.Duration `json:"timeout,omitempty"`
+}
+
+// parseSharedCache reads `cache_shared <url...> { max_entry_size ttl
+// key_prefix timeout }`.
+func parseSharedCache(d *caddyfile.Dispenser, args []string, h *Handler) error {
+	if len(args) == 0 {
+		return d.Errf("cache_shared: give at least one redis:// URL")
+	}
+	sc := &SharedCache{URLs: args}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		key := d.Val()
+		o := option{d: d, key: key, args: d.RemainingArgs()}
+		var err error
+		switch key {
+		case "max_entry_size":
+			if err = o.need(1); err == nil {
+				sc.MaxEntrySize, err = o.size(o.args[0], false)
+			}
+		case "ttl":
+			sc.TTL, err = o.duration()
+		case "timeout":
+			sc.Timeout, err = o.duration()
+		case "key_prefix":
+			if err = o.need(1); err == nil {
+				sc.KeyPrefix = o.args[0]
+			}
+		default:
+			return d.Errf("unrecognized cache_shared option %q", key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if _, err := sc.redisOptions(); err != nil {
+		return d.Errf("cache_shared: %v", err)
+	}
+	h.CacheShared = sc
+	return nil
+}
+
+func (sc *SharedCache) prefix() string {
+	if sc.KeyPrefix == "" {
+		return "matte:"
+	}
+	return sc.KeyPrefix
+}
+
+func (sc *SharedCache) timeout() time.Duration {
+	if sc.Timeout <= 0 {
+		return 250 * time.Millisecond
+	}
+	return time.Duration(sc.Timeout)
+}
+
+// redisOptions turns the URLs into the universal client's options. Every
+// timeout is the operation timeout, and go-redis retries nothing: the
+// breaker decides when to try again.
+func (sc *SharedCache) redisOptions() (*redis.UniversalOptions, error) {
+	if len(sc.URLs) == 0 {
+		return nil, fmt.Errorf("no redis URL")
+	}
+	o := &redis.UniversalOptions{MaxRetries: -1}
+	for i, raw := range sc.URLs {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			return nil, fmt.Errorf("%q is not a redis:// URL", raw)
+		}
+		host := u.Host
+		if u.Port() == "" {
+			host += ":6379"
+		}
+		o.Addrs = append(o.Addrs, host)
+		if i > 0 {
+			continue
+		}
+		o.Username = u.User.Username()
+		o.Password, _ = u.User.Password()
+		if db := strings.Trim(u.Path, "/"); db != "" {
+			if o.DB, err = strconv.Atoi(db); err != nil || o.DB < 0 {
+				return nil, fmt.Errorf("%q: database %q is not a number", raw, db)
+			}
+		}
+		o.MasterName = u.Query().Get("master_name")
+		if u.Scheme == "rediss" {
+			return nil, fmt.Errorf("%q: rediss:// (TLS) is not supported yet; reach Redis over a private network or a local TLS tunnel", raw)
+		}
+	}
+	t := sc.timeout()
+	o.DialTimeout, o.ReadTimeout, o.WriteTimeout = t, t, t
+	return o, nil
+}
+
+// poolKey identifies a node: handlers naming the same Redis and prefix
+// share one client and one pub/sub connection.
+func (sc *SharedCache) poolKey() string {
+	return strings.Join(sc.URLs, " ") + "|" + sc.prefix() + "|" + sc.timeout().String()
+}
+
+func (sc *SharedCache) tierOptions() redistier.Options {
+	return redistier.Options{MaxEntrySize: sc.MaxEntrySize, TTL: time.Duration(sc.TTL)}
+}
+
+// clusterNode is a pooled Redis client and cluster.Node.
+type clusterNode struct {
+	rdb redis.UniversalClient
+	n   *cluster.Node
+}
+
+func (c *clusterNode) Destruct() error {
+	c.n.Close()
+	return c.rdb.Close()
+}
+
+// redisLogger sends go-redis's own messages (failed dials while Redis is
+// down, say) to Caddy's log, sampled like the cache's warnings; the
+// breaker and the metrics count every failure.
+type redisLogger struct{ l *zap.Logger }
+
+func (r redisLogger) Printf(_ context.Context, format string, v ...any) {
+	r.l.Warn(fmt.Sprintf(format, v...))
+}
+
+var redisLoggerOnce sync.Once
+
+func setRedisLogger() {
+	redisLoggerOnce.Do(func() {
+		l := caddy.Log().Named("matte.redis").WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+			return zapcore.NewSamplerWithOptions(c, cacheWarnInterval, cacheWarnBurst, 0)
+		}))
+		redis.SetLogger(redisLogger{l})
+	})
+}
+
+// loadNode takes a reference on sc's node (opening it on first use); the
+// caller releases it with shared.clusters.Delete(sc.poolKey()).
+func loadNode(sc *SharedCache) (*cluster.Node, error) {
+	setRedisLogger()
+	v, _, err := shared.clusters.LoadOrNew(sc.poolKey(), func() (caddy.Destructor, error) {
+		o, err := sc.redisOptions()
+		if err != nil {
+			return nil, err
+		}
+		rdb := redis.NewUniversalClient(o)
+		return &clusterNode{rdb: rdb, n: cluster.NewNode(rdb, cluster.Options{Prefix: sc.prefix(), Timeout: sc.timeout()})}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*clusterNode).n, nil
+}
+
+// ClusterNode returns sc's node for this generation (released at Cleanup).
+func (a *App) ClusterNode(sc *SharedCache) (*cluster.Node, error) {
+	n, err := loadNode(sc)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	a.held = append(a.held, heldRef{shared.clusters, sc.poolKey()})
+	a.mu.Unlock()
+	return n, nil
+}

@@ -1,0 +1,175 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/jebosio/matte/internal/redistest"
+)
+
+func newTestNode(t *testing.T, addr string) *Node {
+	t.Helper()
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{addr}, MaxRetries: -1,
+		DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second})
+	n := NewNode(rdb, Options{Prefix: "q:", ProbeInterval: 50 * time.Millisecond, Timeout: 2 * time.Second})
+	t.Cleanup(func() { n.Close(); _ = rdb.Close() })
+	return n
+}
+
+func TestReserveExactAcrossNodes(t *testing.T) {
+	srv := redistest.Start(t)
+	nodes := []*Node{newTestNode(t, srv.Addr), newTestNode(t, srv.Addr), newTestNode(t, srv.Addr)}
+	ctx := context.Background()
+	var won atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			q := nodes[i%3].Quota()
+			tok := fmt.Sprint("t", i)
+			ok, _, err := q.Reserve(ctx, "key1", "2026-12", 10, 1, tok, time.Minute)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if ok {
+				won.Add(1)
+				if _, err := q.Settle(ctx, "key1", "2026-12", tok, 1, true); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := won.Load(); n != 10 {
+		t.Fatalf("%d reservations of 1 credit fit a quota of 10, want exactly 10", n)
+	}
+	months, held, err := nodes[0].Quota().Usage(ctx, "key1")
+	if err != nil || months["2026-12"] != 10 || held != 0 {
+		t.Fatalf("usage %v held %v (%v), want 10 charged, 0 held", months, held, err)
+	}
+}
+
+func TestReservationReleasedOrExpired(t *testing.T) {
+	srv := redistest.Start(t)
+	q := newTestNode(t, srv.Addr).Quota()
+	ctx := context.Background()
+	if ok, _, _ := q.Reserve(ctx, "k", "2026-12", 1, 0.75, "a", 200*time.Millisecond); !ok {
+		t.Fatal("first reservation refused")
+	}
+	if ok, _, _ := q.Reserve(ctx, "k", "2026-12", 1, 0.5, "b", time.Minute); ok {
+		t.Fatal("0.75 held + 0.5 fit a quota of 1")
+	}
+	time.Sleep(250 * time.Millisecond) // "a"'s holder died: its hold expires
+	if ok, _, _ := q.Reserve(ctx, "k", "2026-12", 1, 0.5, "b", time.Minute); !ok {
+		t.Fatal("an expired reservation still held credits")
+	}
+	if used, err := q.Settle(ctx, "k", "2026-12", "b", 0.5, false); err != nil || used != 0 {
+		t.Fatalf("uncharged settle: used %v, %v", used, err)
+	}
+	if _, held, _ := q.Usage(ctx, "k"); held != 0 {
+		t.Fatalf("held %v after settle, want 0", held)
+	}
+}
+
+func TestRateBucket(t *testing.T) {
+	srv := redistest.Start(t)
+	q := newTestNode(t, srv.Addr).Quota()
+	ctx := context.Background()
+	b, err := q.Take(ctx, "k", 3, 2)
+	if err != nil || !b.OK || math.Abs(b.Tokens-1) > 0.01 {
+		t.Fatalf("take 2 of 3: %+v %v", b, err)
+	}
+	if b, _ := q.Take(ctx, "k", 3, 2); b.OK {
+		t.Fatalf("took 2 from a bucket of 1: %+v", b)
+	}
+	if b, _ := q.Refund(ctx, "k", 3, 2); math.Abs(b.Tokens-3) > 0.01 {
+		t.Fatalf("refund: %+v, want a full bucket", b)
+	}
+	// An image over the whole budget waits for a full bucket, then leaves it in debt.
+	if b, _ := q.Take(ctx, "k", 3, 12); !b.OK || math.Abs(b.Tokens+9) > 0.01 {
+		t.Fatalf("take 12 of a full 3: %+v, want 9 in debt", b)
+	}
+	if b, _ := q.Peek(ctx, "k", 3); b.Tokens > -8.9 {
+		t.Fatalf("peek: %+v", b)
+	}
+}
+
+func TestJournalMergedWhenRedisReturns(t *testing.T) {
+	srv := redistest.Start(t)
+	n := newTestNode(t, srv.Addr)
+	path := filepath.Join(t.TempDir(), "usage.json.journal")
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Stop()
+	ctx := context.Background()
+	if err := n.Quota().Charge(ctx, "k", "2026-12", 1); err == nil {
+		t.Fatal("charge succeeded with Redis down")
+	}
+	for range 3 {
+		if err := j.Add(Charge{ID: "k", Month: "2026-12", Cost: 1.25}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.Merge(ctx, n.Quota()); err == nil || j.Len() != 3 {
+		t.Fatalf("merge with Redis down: %v, %d left; want an error and 3 left", err, j.Len())
+	}
+	// A restart before Redis returns keeps the charges.
+	j2, err := OpenJournal(path)
+	if err != nil || j2.Len() != 3 || j2.Pending("k", "2026-12") != 3.75 {
+		t.Fatalf("reopened journal: %v, %d charges", err, j2.Len())
+	}
+	srv.Restart()
+	deadline := time.Now().Add(5 * time.Second)
+	for j2.Merge(ctx, n.Quota()) != nil || j2.Len() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("journal not merged: %d left", j2.Len())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	months, _, err := n.Quota().Usage(ctx, "k")
+	if err != nil || months["2026-12"] != 3.75 {
+		t.Fatalf("merged usage %v (%v), want 3.75", months, err)
+	}
+	if j3, _ := OpenJournal(path); j3.Len() != 0 {
+		t.Fatalf("journal file still holds %d charges after the merge", j3.Len())
+	}
+}
+
+func TestBreakerOpensAndProbes(t *testing.T) {
+	srv := redistest.Start(t)
+	n := newTestNode(t, srv.Addr)
+	up := make(chan struct{}, 1)
+	n.OnReconnect(func() { up <- struct{}{} })
+	srv.Stop()
+	ctx := context.Background()
+	for range 3 {
+		_ = n.Run(ctx, func(ctx context.Context) error { return n.rdb.Ping(ctx).Err() })
+	}
+	if n.Breaker() != BreakerOpen {
+		t.Fatal("breaker closed after 3 failures")
+	}
+	if err := n.Run(ctx, func(context.Context) error { t.Error("ran with the breaker open"); return nil }); err != ErrUnavailable {
+		t.Fatalf("Run with the breaker open: %v", err)
+	}
+	srv.Restart()
+	select {
+	case <-up:
+	case <-time.After(5 * time.Second):
+		t.Fatal("breaker did not close after Redis returned")
+	}
+	if st := n.Stats(); st.Breaker != BreakerClosed || st.BreakerOpens != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+}

@@ -1,0 +1,158 @@
+package cluster
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// Charge is one credit charge made while Redis was unreachable.
+type Charge struct {
+	ID    string  `json:"id"`
+	Month string  `json:"month"`
+	Cost  float64 `json:"cost"`
+}
+
+// Journal records charges that could not reach Redis, in a file (one JSON
+// object a line, appended and fsynced before Add returns), and merges them
+// into the Quota when Redis is back. A charge is removed from the file only
+// after Redis has accepted it, so none is lost across an outage or a
+// restart; a crash between the two can count a charge twice (never zero
+// times). Safe for concurrent use.
+type Journal struct {
+	path string
+
+	mu      sync.Mutex // guards pending and the file
+	pending []Charge
+	merging bool
+}
+
+// OpenJournal reads the charges left in path (none: an empty journal).
+func OpenJournal(path string) (*Journal, error) {
+	j := &Journal{path: path}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return j, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		var c Charge
+		if json.Unmarshal(sc.Bytes(), &c) == nil && c.ID != "" {
+			j.pending = append(j.pending, c)
+		} // a torn last line (crash while appending) is skipped
+	}
+	return j, nil
+}
+
+// Add appends c to the journal.
+func (j *Journal) Add(c Charge) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.pending = append(j.pending, c)
+	if err := os.MkdirAll(filepath.Dir(j.path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(j.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(append(b, '\n'))
+	serr := f.Sync()
+	return errors.Join(werr, serr, f.Close())
+}
+
+// Pending is the credits journalled for id and month, not yet merged.
+func (j *Journal) Pending(id, month string) float64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var sum float64
+	for _, c := range j.pending {
+		if c.ID == id && c.Month == month {
+			sum += c.Cost
+		}
+	}
+	return sum
+}
+
+// Len is the number of charges waiting.
+func (j *Journal) Len() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.pending)
+}
+
+// Merge charges every pending charge to q, in order, and drops those Redis
+// accepted (from memory and the file). It stops at the first failure; the
+// rest wait for the next Merge. Concurrent calls: one merges, the others
+// return at once.
+func (j *Journal) Merge(ctx context.Context, q *Quota) error {
+	j.mu.Lock()
+	if j.merging || len(j.pending) == 0 {
+		j.mu.Unlock()
+		return nil
+	}
+	j.merging = true
+	todo := append([]Charge(nil), j.pending...)
+	j.mu.Unlock()
+
+	done := 0
+	var err error
+	for _, c := range todo {
+		if err = q.Charge(ctx, c.ID, c.Month, c.Cost); err != nil {
+			break
+		}
+		done++
+	}
+
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.merging = false
+	j.pending = j.pending[done:] // Add only appends, so the merged ones are first
+	if werr := j.rewriteLocked(); werr != nil {
+		return errors.Join(err, werr)
+	}
+	if err != nil {
+		return fmt.Errorf("cluster: journal merge stopped after %d of %d charges: %w", done, len(todo), err)
+	}
+	return nil
+}
+
+// rewriteLocked replaces the file with the pending charges (atomically).
+func (j *Journal) rewriteLocked() error {
+	if len(j.pending) == 0 {
+		err := os.Remove(j.path)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	var buf bytes.Buffer
+	for _, c := range j.pending {
+		b, _ := json.Marshal(c)
+		buf.Write(append(b, '\n'))
+	}
+	tmp := j.path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(buf.Bytes())
+	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, j.path)
+}

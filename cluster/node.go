@@ -1,0 +1,241 @@
+package cluster
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// ErrUnavailable is returned by Run (and everything built on it) while the
+// breaker is open: Redis was failing and has not answered a probe since.
+var ErrUnavailable = errors.New("cluster: redis unavailable (circuit breaker open)")
+
+// Options configures NewNode. Zero values take the defaults.
+type Options struct {
+	// Prefix starts every key and channel this package uses ("matte:").
+	Prefix string
+	// Timeout bounds one operation (default 250ms).
+	Timeout time.Duration
+	// LeaseTTL is how long a lease outlives a node that stopped renewing
+	// it (default 5s). The holder renews it every LeaseTTL/3.
+	LeaseTTL time.Duration
+	// FailureThreshold is how many consecutive failures open the breaker
+	// (default 3); ProbeInterval is how often it then PINGs (default 1s).
+	FailureThreshold int
+	ProbeInterval    time.Duration
+}
+
+func (o *Options) fill() {
+	if o.Prefix == "" {
+		o.Prefix = "matte:"
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 250 * time.Millisecond
+	}
+	if o.LeaseTTL <= 0 {
+		o.LeaseTTL = 5 * time.Second
+	}
+	if o.FailureThreshold <= 0 {
+		o.FailureThreshold = 3
+	}
+	if o.ProbeInterval <= 0 {
+		o.ProbeInterval = time.Second
+	}
+}
+
+// PurgeMsg tells the other nodes to drop local copies. Exactly one of All,
+// NS (with or without Key) and Tag is set.
+type PurgeMsg struct {
+	Node string `json:"node"`
+	All  bool   `json:"all,omitempty"`
+	NS   string `json:"ns,omitempty"`
+	Key  string `json:"key,omitempty"`
+	Tag  string `json:"tag,omitempty"`
+}
+
+// Node is one process's view of the cluster. See the package contract.
+//
+// Locks: mu guards waiters and the handler maps and is never held while
+// calling Redis or a handler.
+type Node struct {
+	rdb redis.UniversalClient
+	o   Options
+	id  string
+	br  *breaker
+
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex
+	waiters  map[string]map[chan struct{}]struct{} // lease name -> waiting channels
+	purgeFns map[int]func(PurgeMsg)
+	onUp     map[int]func()
+	nextFn   int
+
+	errors atomic.Uint64
+}
+
+// NewNode starts the node's pub/sub listener on rdb. It does not dial
+// synchronously: an absent Redis only opens the breaker.
+func NewNode(rdb redis.UniversalClient, o Options) *Node {
+	o.fill()
+	var id [8]byte
+	_, _ = rand.Read(id[:])
+	ctx, cancel := context.WithCancel(context.Background())
+	n := &Node{rdb: rdb, o: o, id: hex.EncodeToString(id[:]), ctx: ctx, cancel: cancel,
+		waiters: map[string]map[chan struct{}]struct{}{}, purgeFns: map[int]func(PurgeMsg){}, onUp: map[int]func(){}}
+	n.br = newBreaker(o.FailureThreshold, o.ProbeInterval, o.Timeout, func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
+	n.br.onClose = n.up
+	n.wg.Add(1)
+	go n.listen()
+	return n
+}
+
+// Close stops the listener, the breaker's prober and lease renewals.
+func (n *Node) Close() {
+	n.cancel()
+	n.br.close()
+	n.wg.Wait()
+}
+
+// ID is this node's random identity (in purge messages).
+func (n *Node) ID() string { return n.id }
+
+// Prefix is Options.Prefix.
+func (n *Node) Prefix() string { return n.o.Prefix }
+
+// Client is the Redis client the node was built on.
+func (n *Node) Client() redis.UniversalClient { return n.rdb }
+
+// Breaker is the breaker's current state.
+func (n *Node) Breaker() BreakerState { return BreakerState(n.br.state.Load()) }
+
+// Stats are the node's counters.
+type Stats struct {
+	Errors       uint64 // failed operations (timeouts and refusals included)
+	BreakerOpens uint64
+	Breaker      BreakerState
+}
+
+func (n *Node) Stats() Stats {
+	return Stats{Errors: n.errors.Load(), BreakerOpens: n.br.opens.Load(), Breaker: n.Breaker()}
+}
+
+// OnReconnect registers fn, called (in a goroutine of the node) each time
+// the breaker closes again after an outage. The returned func unregisters
+// it.
+func (n *Node) OnReconnect(fn func()) (unregister func()) {
+	return register(n, n.onUp, fn)
+}
+
+// register adds fn to m under n.mu and returns its removal.
+func register[F any](n *Node, m map[int]F, fn F) func() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	id := n.nextFn
+	n.nextFn++
+	m[id] = fn
+	return func() {
+		n.mu.Lock()
+		delete(m, id)
+		n.mu.Unlock()
+	}
+}
+
+// handlers is a snapshot of m's functions, taken under n.mu.
+func handlers[F any](n *Node, m map[int]F) []F {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make([]F, 0, len(m))
+	for _, fn := range m {
+		out = append(out, fn)
+	}
+	return out
+}
+
+func (n *Node) up() {
+	for _, fn := range handlers(n, n.onUp) {
+		fn()
+	}
+}
+
+// Run calls fn with a context bounded by Options.Timeout, unless the breaker
+// is open (ErrUnavailable). redis.Nil is a success (a miss); any other error
+// counts towards opening the breaker, except when ctx itself ended.
+func (n *Node) Run(ctx context.Context, fn func(ctx context.Context) error) error {
+	if !n.br.allow() {
+		n.errors.Add(1)
+		return ErrUnavailable
+	}
+	rctx, cancel := context.WithTimeout(ctx, n.o.Timeout)
+	defer cancel()
+	err := fn(rctx)
+	switch {
+	case err == nil || errors.Is(err, redis.Nil):
+		n.br.record(false)
+	case ctx.Err() != nil:
+	default:
+		n.errors.Add(1)
+		n.br.record(true)
+	}
+	return err
+}
+
+func (n *Node) annChannel() string   { return n.o.Prefix + "announce" }
+func (n *Node) purgeChannel() string { return n.o.Prefix + "purge" }
+
+// listen dispatches announcements and purges until Close. go-redis
+// resubscribes by itself after a lost connection; messages published
+// meanwhile are lost, which Wait's polling and the TTLs cover.
+func (n *Node) listen() {
+	defer n.wg.Done()
+	ps := n.rdb.Subscribe(n.ctx, n.annChannel(), n.purgeChannel())
+	defer ps.Close()
+	ch := ps.Channel()
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case m, ok := <-ch:
+			if !ok {
+				return
+			}
+			switch m.Channel {
+			case n.annChannel():
+				n.wake(m.Payload)
+			case n.purgeChannel():
+				var p PurgeMsg
+				if json.Unmarshal([]byte(m.Payload), &p) == nil && p.Node != n.id {
+					for _, fn := range handlers(n, n.purgeFns) {
+						fn(p)
+					}
+				}
+			}
+		}
+	}
+}
+
+// OnPurge registers fn for purge messages published by other nodes. fn runs
+// in the listener goroutine and must not block for long. The returned func
+// unregisters it.
+func (n *Node) OnPurge(fn func(PurgeMsg)) (unregister func()) {
+	return register(n, n.purgeFns, fn)
+}
+
+// PublishPurge tells the other nodes to apply p (its Node is set here).
+func (n *Node) PublishPurge(ctx context.Context, p PurgeMsg) error {
+	p.Node = n.id
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return n.Run(ctx, func(ctx context.Context) error { return n.rdb.Publish(ctx, n.purgeChannel(), b).Err() })
+}
