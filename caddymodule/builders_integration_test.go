@@ -7,7 +7,6 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -29,18 +28,7 @@ const (
 // the server with every URL dialect on, and checks the answer's width,
 // height and format against what the script expects.
 func TestBuilderURLs(t *testing.T) {
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(root, "test", "clients", "builders")
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed, so the npm URL builders cannot run (make setup installs nodejs)")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "unpic", "package.json")); err != nil {
-		t.Skip("the npm URL builders are not installed in test/clients/builders/node_modules (run scripts/setup-builders.sh)")
-	}
+	_, dir, node := nodeBuilders(t, "unpic")
 
 	const base, src = "http://127.0.0.1:9080", "/img/builders.jpg"
 	out, err := exec.Command(node, filepath.Join(dir, "build.mjs"), "--base", base, "--src", src,
@@ -99,14 +87,7 @@ func TestBuilderURLs(t *testing.T) {
 			if c.Provider == "imgproxy" && strings.Contains(c.Builder, "unsigned") {
 				site = "http://localhost:9080"
 			}
-			res, body := get(t, tester, site+c.Request, "Accept", built.Accept)
-			if res.StatusCode != 200 {
-				t.Fatalf("built %s: status %d: %.300s", c.URL, res.StatusCode, body)
-			}
-			format, w, h := imageSize(t, body)
-			if format != c.Format || w != c.Width || h != c.Height {
-				t.Errorf("built %s: got %s %dx%d, want %s %dx%d", c.URL, format, w, h, c.Format, c.Width, c.Height)
-			}
+			checkBuiltImage(t, tester, site+c.Request, built.Accept, "built "+c.URL, c.Format, c.Width, c.Height)
 		})
 	}
 	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy"} {
