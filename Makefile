@@ -10,15 +10,20 @@ GO ?= $(shell command -v go || echo /usr/local/go/bin/go)
 
 FUZZTIME ?= 10s
 
-.PHONY: setup system runtime build run demo test vet fuzz clean
+.PHONY: setup system runtime clients build run demo test vet fuzz clean
 
-setup: system runtime
+setup: system runtime clients
 
 system:
 	@scripts/setup-system.sh
 
 runtime:
 	@scripts/fetch-runtime.sh
+
+# clients installs the official API clients the client tests drive
+# (test/clients/*, pinned by their package-lock.json; no install scripts).
+clients:
+	@scripts/setup-clients.sh
 
 build: setup
 	$(GO) build -o bin/caddy ./cmd/caddy
