@@ -1,6 +1,7 @@
 package caddymodule_test
 
 import (
+	"context"
 	"bytes"
 	"encoding/json"
 	"image"
@@ -42,12 +43,16 @@ func TestRembgJSClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 3 * time.Minute})
-	tester.InitServer(apiCaddyfile(t.TempDir(), rt, ""), "caddyfile")
+	// The site also answers to 127.0.0.1, where the preload sends the client.
+	site := strings.Replace(apiCaddyfile(t.TempDir(), rt, ""), "http://localhost:9080 {", "http://localhost:9080, http://127.0.0.1:9080 {", 1)
+	tester.InitServer(site, "caddyfile")
 
 	out := t.TempDir()
-	cmd := exec.Command(node, "--require", filepath.Join(clientDir, "redirect.cjs"), filepath.Join(clientDir, "run.cjs"))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "--require", filepath.Join(clientDir, "redirect.cjs"), filepath.Join(clientDir, "run.cjs"))
 	cmd.Dir = clientDir
-	cmd.Env = append(os.Environ(), "MATTE_REMBG_ADDR=localhost:9080", "OUT_DIR="+out, "PHOTO="+photoPath)
+	cmd.Env = append(os.Environ(), "MATTE_REMBG_ADDR=127.0.0.1:9080", "OUT_DIR="+out, "PHOTO="+photoPath)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("node run.cjs: %v\n%s", err, b)
 	}
@@ -64,15 +69,17 @@ func TestRembgJSClient(t *testing.T) {
 		fits       [2]int // the box a resized answer fits, touching one side
 		wantAlpha  bool   // some pixels transparent
 		wantOpaque bool   // every pixel opaque
+		wantMask   bool   // grey levels from black (background) to white (subject)
+		wantWhite  bool   // the removed background is painted white
 		prefix     string // the data URL prefix the client built
 	}{
 		{name: "path-defaults", format: "webp", w: sw, h: sh, wantAlpha: true},
 		{name: "buffer-png", format: "png", w: sw, h: sh, wantAlpha: true},
 		{name: "base64-input", format: "webp", w: sw, h: sh, wantAlpha: true},
 		{name: "return-base64", format: "png", w: sw, h: sh, wantAlpha: true, prefix: "data:image/png;base64"},
-		{name: "return-mask", format: "png", w: sw, h: sh, wantOpaque: true},
+		{name: "return-mask", format: "png", w: sw, h: sh, wantOpaque: true, wantMask: true},
 		{name: "resize", format: "png", fits: [2]int{200, 100}, wantAlpha: true},
-		{name: "angle-bg", format: "png", w: sh, h: sw, wantOpaque: true},
+		{name: "angle-bg", format: "png", w: sh, h: sw, wantOpaque: true, wantWhite: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if msg, err := os.ReadFile(filepath.Join(out, tc.name+".error")); err == nil {
@@ -96,13 +103,28 @@ func TestRembgJSClient(t *testing.T) {
 			case tc.w == 0 && (w > tc.fits[0] || h > tc.fits[1] || w != tc.fits[0] && h != tc.fits[1]):
 				t.Errorf("%dx%d does not fit %dx%d touching a side", w, h, tc.fits[0], tc.fits[1])
 			}
-			transparent := 0
+			transparent, black, white, samples := 0, 0, 0, 0
 			for y := 0; y < h; y += 4 {
 				for x := 0; x < w; x += 4 {
-					if _, _, _, a := img.At(img.Bounds().Min.X+x, img.Bounds().Min.Y+y).RGBA(); a < 0xffff {
+					r, g, b, a := img.At(img.Bounds().Min.X+x, img.Bounds().Min.Y+y).RGBA()
+					samples++
+					if a < 0xffff {
 						transparent++
 					}
+					if max(r, g, b) < 0x0800 {
+						black++
+					}
+					if min(r, g, b) > 0xf800 {
+						white++
+					}
 				}
+			}
+			// A tenth of the photo is background at least, and a tenth subject.
+			if tc.wantMask && (black < samples/10 || white < samples/10) {
+				t.Errorf("mask: %d black and %d white of %d samples, want a tenth each", black, white, samples)
+			}
+			if tc.wantWhite && white < samples/10 {
+				t.Errorf("%d white of %d samples: the background is not white", white, samples)
 			}
 			if tc.wantAlpha && transparent == 0 {
 				t.Error("no transparent pixel: the background was not removed")

@@ -1,8 +1,9 @@
 // Preload (node --require) for the rembg.js client test: requests the
 // unmodified client makes to https://api.rembg.com go, over plain HTTP, to
-// the Matte under test at MATTE_REMBG_ADDR (host:port on this machine). The
-// package itself is not touched; only Node's https.request and https.get are
-// wrapped, before the client loads.
+// the Matte under test at MATTE_REMBG_ADDR (127.0.0.1:port), whose site
+// answers to that address (the Host header is rewritten). The package itself
+// is not touched; only Node's https.request, https.get and fetch are wrapped,
+// before the client loads.
 'use strict';
 const http = require('http');
 const https = require('https');
@@ -30,10 +31,8 @@ function redirected(args) {
   options.hostname = host;
   options.host = host;
   options.port = Number(port);
-  // The Host header follows: Matte's site is addressed by its own name.
-  if (options.headers) {
-    options.headers = Object.fromEntries(Object.entries(options.headers).filter(([k]) => k.toLowerCase() !== 'host'));
-  }
+  // Node derives the Host header from host:port: the test site's address.
+  options.headers = Object.fromEntries(Object.entries(options.headers || {}).filter(([k]) => k.toLowerCase() !== 'host'));
   return cb ? http.request(options, cb) : http.request(options);
 }
 
@@ -48,3 +47,17 @@ https.get = function (...args) {
   req.end();
   return req;
 };
+
+// fetch is redirected too (a URL or string input), although rembg.js 1.3.1
+// uses axios' http adapter, so that a client that switches to fetch still
+// reaches Matte rather than the real service.
+if (typeof globalThis.fetch === 'function') {
+  const origFetch = globalThis.fetch;
+  globalThis.fetch = function (input, init) {
+    if (typeof input === 'string' || input instanceof URL) {
+      const u = new URL(input);
+      if (u.hostname === 'api.rembg.com') input = `http://${host}:${port}${u.pathname}${u.search}`;
+    }
+    return origFetch.call(this, input, init);
+  };
+}

@@ -25,6 +25,8 @@ const cases = [
 
 (async () => {
   for (const c of cases) {
+    const t0 = Date.now();
+    console.error('case', c.name);
     try {
       const res = await rembg({ apiKey, inputImage: c.input, options: c.options, onUploadProgress: quiet, onDownloadProgress: quiet });
       if (res.base64Image) {
@@ -36,8 +38,12 @@ const cases = [
         fs.writeFileSync(path.join(out, c.name + '.json'), JSON.stringify({ ext: path.extname(res.outputImagePath) }));
         await res.cleanup();
       }
+      console.error('done', c.name, Date.now() - t0, 'ms');
     } catch (e) {
       fs.writeFileSync(path.join(out, c.name + '.error'), String(e && e.message));
+      console.error('error', c.name, String(e && e.message).slice(0, 300));
     }
   }
+  // Idle keep-alive sockets would keep Node running after the last case.
+  process.exit(0);
 })();
