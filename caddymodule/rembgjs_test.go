@@ -1,8 +1,8 @@
 package caddymodule_test
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"encoding/json"
 	"image"
 	_ "image/png"
