@@ -231,6 +231,27 @@ func (st *apiState) match(path string) (apiRoute, bool) {
 	return apiRoute{}, false
 }
 
+// unknown finds the API whose configured prefix, or (without one) whose
+// Namespace, holds a path that matched no route: the longest prefix wins,
+// then the first namespace.
+func (st *apiState) unknown(path string) (*dialect.API, bool) {
+	var best *dialect.API
+	bestLen := -1
+	for _, rt := range st.routes {
+		switch {
+		case rt.prefix != "":
+			if strings.HasPrefix(path, rt.prefix+"/") && len(rt.prefix) > bestLen {
+				best, bestLen = rt.api, len(rt.prefix)
+			}
+		case rt.api.Namespace != "" && bestLen < 0 && best == nil:
+			if strings.Contains(path, rt.api.Namespace) {
+				best = rt.api
+			}
+		}
+	}
+	return best, best != nil
+}
+
 // serve answers an API route; handled false passes the request on.
 func (c *APIConfig) serve(_ *Handler, w http.ResponseWriter, r *http.Request) (bool, error) {
 	st := c.state
@@ -238,7 +259,16 @@ func (c *APIConfig) serve(_ *Handler, w http.ResponseWriter, r *http.Request) (b
 		return false, nil
 	}
 	rt, ok := st.match(r.URL.Path)
-	if !ok || r.Method == http.MethodOptions {
+	if !ok {
+		api, under := st.unknown(r.URL.Path)
+		if !under || r.Method == http.MethodOptions {
+			return false, nil
+		}
+		call := &apiCall{st: st, api: api, w: w, r: r}
+		call.fail(dialect.Failure{Kind: dialect.FailNotFound, Detail: fmt.Sprintf("No such endpoint: %s.", dialect.Quote(r.URL.Path))})
+		return true, nil
+	}
+	if r.Method == http.MethodOptions {
 		return false, nil
 	}
 	call := &apiCall{st: st, api: rt.api, route: rt.route, w: w, r: r}
@@ -264,7 +294,18 @@ func setRateHeaders(w http.ResponseWriter, rl rateState) {
 	hdr.Set("X-RateLimit-Limit", strconv.FormatFloat(rl.limit, 'f', -1, 64))
 	hdr.Set("X-RateLimit-Remaining", strconv.FormatFloat(math.Floor(rl.remaining), 'f', -1, 64))
 	hdr.Set("X-RateLimit-Reset", strconv.FormatInt(int64(math.Ceil(float64(rl.reset.UnixNano())/1e9)), 10))
-	if rl.retry > 0 {
-		hdr.Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(rl.retry.Seconds())))))
+	if wait := rl.retryAfter(); wait > 0 {
+		hdr.Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
 	}
+}
+
+// retryAfter is a refused request's Retry-After: the time until the limit
+// resets (X-RateLimit-Reset), as remove.bg documents it ("Seconds until
+// rate limit will reset"), never less than the time until the request
+// would pass. Zero when the request was not refused.
+func (rl rateState) retryAfter() time.Duration {
+	if rl.retry <= 0 {
+		return 0
+	}
+	return max(rl.retry, time.Until(rl.reset))
 }
