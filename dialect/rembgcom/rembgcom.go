@@ -218,6 +218,10 @@ func (r *Request) image(b *dialect.Body, maxSourceBytes int64) *params.Error {
 		if ext := strings.ToLower(path.Ext(f.Filename)); ext != "" && !allowedTypes[ext] {
 			return invalid("image", MsgUnsupported(echo(ext)))
 		}
+		if len(f.Data) == 0 && f.Filename == "" {
+			// A form sent with no file chosen: an empty part, no file name.
+			return invalid("image", MsgNoFile)
+		}
 		if len(f.Data) == 0 {
 			return invalid("image", MsgEmptyFile)
 		}

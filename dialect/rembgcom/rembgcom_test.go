@@ -198,6 +198,9 @@ func TestRembgComImage(t *testing.T) {
 		// Lines 304-306: an image field that is not a file (nor base64).
 		{"not a file", func() params.Errors { _, e := Parse(dialecttest.FormOf("image", "@@@"), 0); return e },
 			"No file selected. Please choose an image file to upload."},
+		// Lines 304-306: a form sent with no file chosen (an empty part, no file name).
+		{"no file chosen", func() params.Errors { return file("", nil, 0) },
+			"No file selected. Please choose an image file to upload."},
 		// Lines 307-309.
 		{"exe", func() params.Errors { return file("setup.EXE", dialecttest.FakeImage, 0) },
 			"File type '.exe' is not supported. Allowed formats: webp, bmp, png, jpg, jpeg"},
