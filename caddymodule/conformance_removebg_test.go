@@ -48,7 +48,7 @@ func removeBGCases(photo []byte) []confCase {
 		{seed: ref + "23", name: "no foreground", path: "/v1.0/removebg", key: "good",
 			parts:  []confPart{upload("image_file", "blank.png", solidPNG(nil, 64, 64))},
 			status: 400, headers: map[string]string{"X-Credits-Charged": ""},
-			json:   `{"errors":[{"title":"Could not identify foreground in image","code":"unknown_foreground","detail":"Could not identify a foreground in the image."}]}`, model: true},
+			json: `{"errors":[{"title":"Could not identify foreground in image","code":"unknown_foreground","detail":"Could not identify a foreground in the image."}]}`, model: true},
 		{seed: ref + "1077", name: "12 MB maximum file size", path: "/v1.0/removebg", key: "good",
 			parts:  []confPart{upload("image_file", "big.jpg", bytes.Repeat([]byte{0xff}, 13_000_000))},
 			status: 400, json: `{"errors":[{"title":"File too large","code":"file_too_large","detail":"The image is larger than 12582912 bytes."}]}`},
@@ -65,7 +65,7 @@ func removeBGCases(photo []byte) []confCase {
 		{seed: ref + "17-18", name: "truncated upload", path: "/v1.0/removebg", key: "good",
 			parts:  []confPart{upload("image_file", "cut.jpg", photo[:len(photo)/3])},
 			status: 400, headers: map[string]string{"X-Credits-Charged": ""},
-			json:   `{"errors":[{"title":"Invalid file type","code":"invalid_file_type","detail":"The image could not be decoded: the file is truncated or corrupt."}]}`, model: true},
+			json: `{"errors":[{"title":"Invalid file type","code":"invalid_file_type","detail":"The image could not be decoded: the file is truncated or corrupt."}]}`, model: true},
 		// Rate Limit: a 1-megapixel-a-minute key pays for one image; the
 		// next is a 429 with the documented headers, no credits charged.
 		{seed: ref + "431-441", name: "within the rate limit", path: "/v1.0/removebg", key: "slow-removebg",
@@ -74,6 +74,6 @@ func removeBGCases(photo []byte) []confCase {
 		{seed: ref + "444-450", name: "rate limit exceeded", path: "/v1.0/removebg", key: "slow-removebg",
 			parts:  []confPart{upload("image_file", "file.jpg", photo)},
 			status: 429, headers: map[string]string{"X-RateLimit-Limit": "1", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "*", "Retry-After": "*", "X-Credits-Charged": ""},
-			json:   rateErr, model: true},
+			json: rateErr, model: true},
 	}
 }
