@@ -71,6 +71,10 @@ type APIEndpoint struct {
 	// /api/v1.0/removebg). Empty matches the routes as a path suffix, so
 	// they work under whatever prefix the site mounts.
 	Prefix string `json:"prefix,omitempty"`
+	// MaxFileBytes overrides the upload limit the API documents (its
+	// dialect.API.MaxFileBytes); max_source_bytes still applies when
+	// smaller. Zero: the documented limit.
+	MaxFileBytes int64 `json:"max_file_bytes,omitempty"`
 }
 
 // apiState is the provisioned APIConfig.
@@ -80,6 +84,8 @@ type apiState struct {
 	keys        *apiKeys // nil: open
 	improve     *improveStore
 	bodyTimeout time.Duration
+	// fileLimits are the configured max_file overrides by API.
+	fileLimits map[*dialect.API]int64
 	logger      *zap.Logger
 }
 
@@ -124,6 +130,15 @@ func (c *APIConfig) provision(h *Handler) error {
 		}
 		if e.Prefix != "" && (!strings.HasPrefix(e.Prefix, "/") || strings.HasSuffix(e.Prefix, "/")) {
 			return fmt.Errorf("matte: API prefix %q must start with / and not end with it", e.Prefix)
+		}
+		if e.MaxFileBytes < 0 {
+			return fmt.Errorf("matte: API %s: max_file must not be negative", d.api.Name)
+		}
+		if e.MaxFileBytes > 0 {
+			if st.fileLimits == nil {
+				st.fileLimits = map[*dialect.API]int64{}
+			}
+			st.fileLimits[d.api] = e.MaxFileBytes
 		}
 		for _, r := range d.api.Routes {
 			if r.Account && d.api.Account == nil || r.Usage && d.api.Usage == nil ||

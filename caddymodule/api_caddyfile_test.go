@@ -54,11 +54,32 @@ func TestAPICaddyfile(t *testing.T) {
 		"matte {\n api_key a {\n rate 0\n }\n}",
 		"matte {\n api_key a {\n bonus 1\n }\n}",
 		"matte {\n api_usage_file\n}",
+		"matte {\n removebg max_file\n}",
+		"matte {\n removebg max_file lots\n}",
+		"matte {\n removebg max_file 0\n}",
 	} {
 		var h Handler
 		if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser(bad)); err == nil {
 			t.Errorf("accepted %q", bad)
 		}
+	}
+}
+
+// TestAPIMaxFileCaddyfile: max_file overrides a dialect's documented
+// upload limit, after the prefix or alone.
+func TestAPIMaxFileCaddyfile(t *testing.T) {
+	d := caddyfile.NewTestDispenser(`matte {
+		removebg on /api max_file 20MiB
+		rembg_com max_file 1MB
+		fapihub
+	}`)
+	var h Handler
+	if err := h.UnmarshalCaddyfile(d); err != nil {
+		t.Fatal(err)
+	}
+	a := h.APIs
+	if a.RemoveBG.Prefix != "/api" || a.RemoveBG.MaxFileBytes != 20<<20 || a.RembgCom.MaxFileBytes != 1_000_000 || a.FAPIHub.MaxFileBytes != 0 {
+		t.Fatalf("%+v %+v %+v", a.RemoveBG, a.RembgCom, a.FAPIHub)
 	}
 }
 

@@ -356,11 +356,15 @@ func (c *apiCall) render(req dialect.Request, in apiInputs, plan dialect.Plan) {
 	req.Respond(c.w, c.r, res)
 }
 
-// maxFile is the largest image a dialect takes: the server's
-// max_source_bytes, or the dialect's documented limit when smaller.
+// maxFile is the largest image a dialect takes: its max_file, else the
+// limit it documents, or the server's max_source_bytes when smaller.
 func (st *apiState) maxFile(api *dialect.API) int64 {
-	if api.MaxFileBytes > 0 && api.MaxFileBytes < st.h.MaxSourceBytes {
-		return api.MaxFileBytes
+	limit := api.MaxFileBytes
+	if v := st.fileLimits[api]; v > 0 {
+		limit = v
+	}
+	if limit > 0 && limit < st.h.MaxSourceBytes {
+		return limit
 	}
 	return st.h.MaxSourceBytes
 }

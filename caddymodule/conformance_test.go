@@ -311,7 +311,7 @@ http://localhost:9080 {
 	matte {
 		rembg off
 		removebg
-		rembg_com /rc
+		rembg_com /rc max_file 1MB
 		fapihub /fh
 	}
 	file_server
@@ -350,6 +350,10 @@ http://localhost:9080 {
 			t.Errorf("%s %s: %s, want %s", tc.method, tc.path, body, tc.json)
 		}
 	}
+	// max_file 1MB replaces rembg.com's documented 50 MB, in its message too.
+	runConformance(t, tester, "x-api-key", true, []confCase{{seed: "rembg-com-api.txt:316-318", name: "max_file", path: "/rc/rmbg",
+		parts: []confPart{upload("image", "a.png", make([]byte, 1_600_000))}, status: 400,
+		json: `{"error":"File size (1.5 MB) exceeds the maximum allowed size of 1 MB.","field":"image","status":400}`}})
 	// No model on this server: a processing failure is fapihub's
 	// server_error.
 	runConformance(t, tester, "ApiKey", true, []confCase{{seed: "fapihub-removebg-api.txt:361", name: "server_error", path: "/fh/v2/rembg/",
