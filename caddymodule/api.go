@@ -86,7 +86,7 @@ type apiState struct {
 	bodyTimeout time.Duration
 	// fileLimits are the configured max_file overrides by API.
 	fileLimits map[*dialect.API]int64
-	logger      *zap.Logger
+	logger     *zap.Logger
 }
 
 // apiRoute is one route of an enabled dialect under its prefix.
