@@ -2,6 +2,7 @@ package dialect
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/draw"
@@ -33,6 +34,14 @@ func BMPToPNG(data []byte, maxPixels int64) ([]byte, *params.Error) {
 	if px := int64(cfg.Width) * int64(cfg.Height); maxPixels > 0 && px > maxPixels {
 		return nil, &params.Error{Status: http.StatusBadRequest, Code: params.CodeResolutionTooHigh, Title: "Resolution too high",
 			Detail: fmt.Sprintf("The image is %dx%d pixels, more than the %d this server takes.", cfg.Width, cfg.Height, maxPixels)}
+	}
+	// The decoder allocates the whole image before it reads a pixel: a
+	// file shorter than its pixel rows (x/image/bmp reads only
+	// uncompressed ones) is refused first, so that a few bytes cannot
+	// claim max_source_megapixels of memory.
+	bpp := int64(binary.LittleEndian.Uint16(data[28:30]))
+	if stride := (int64(cfg.Width)*bpp + 31) / 32 * 4; int64(len(data)) < 54+stride*int64(cfg.Height) {
+		return nil, corruptBMP()
 	}
 	img, err := bmp.Decode(bytes.NewReader(data))
 	if err != nil {

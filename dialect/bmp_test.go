@@ -43,7 +43,7 @@ func TestBMPToPNG(t *testing.T) {
 	if _, perr := BMPToPNG(src, 599); perr == nil || perr.Code != params.CodeResolutionTooHigh {
 		t.Errorf("over the bound: %v", perr)
 	}
-	for _, bad := range [][]byte{[]byte("BM"), src[:60], append([]byte("BMxx"), make([]byte, 60)...)} {
+	for _, bad := range [][]byte{[]byte("BM"), src[:60], src[:len(src)-1], append([]byte("BMxx"), make([]byte, 60)...)} {
 		if _, perr := BMPToPNG(bad, 0); perr == nil || perr.Code != params.CodeCorruptSource {
 			t.Errorf("%d bytes: %v, want corrupt_source", len(bad), perr)
 		}
@@ -77,4 +77,34 @@ func TestPNGToBMP(t *testing.T) {
 	if _, err := PNGToBMP([]byte("not a png")); err == nil {
 		t.Error("garbage accepted")
 	}
+}
+
+// FuzzBMPToPNG: an untrusted BMP never panics, and a success is a PNG of
+// at most the pixel bound.
+func FuzzBMPToPNG(f *testing.F) {
+	img := image.NewNRGBA(image.Rect(0, 0, 5, 3))
+	var buf bytes.Buffer
+	if err := bmp.Encode(&buf, img); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.Bytes())
+	f.Add(buf.Bytes()[:40])
+	gray := image.NewGray(image.Rect(0, 0, 4, 4))
+	buf.Reset()
+	bmp.Encode(&buf, gray)
+	f.Add(buf.Bytes())
+	f.Add([]byte("BM"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, perr := BMPToPNG(data, 4096)
+		if perr != nil {
+			if perr.Status != 400 && perr.Status != 422 {
+				t.Fatalf("status %d", perr.Status)
+			}
+			return
+		}
+		cfg, err := png.DecodeConfig(bytes.NewReader(out))
+		if err != nil || cfg.Width*cfg.Height > 4096 {
+			t.Fatalf("%v %+v", err, cfg)
+		}
+	})
 }
