@@ -295,27 +295,9 @@ func TestConformance(t *testing.T) {
 // pass on to the site (issue 12).
 func TestAPIUnknownPaths(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "hello.txt"), []byte("hello"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, "v1"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "v1", "hello.txt"), []byte("hello"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeFiles(t, dir, map[string][]byte{"hello.txt": []byte("hello"), "v1/hello.txt": []byte("hello")})
 	tester := caddytest.NewTester(t)
-	tester.InitServer(globalOptions+fmt.Sprintf(`
-http://localhost:9080 {
-	root * %s
-	matte {
-		rembg off
-		removebg
-		rembg_com /rc max_file 1MB
-		fapihub /fh
-	}
-	file_server
-}`, dir), "caddyfile")
+	tester.InitServer(apiCaddyfile(dir, "", "rembg_com /rc max_file 300KB\n\t\tfapihub /fh"), "caddyfile")
 	for _, tc := range []struct {
 		method, path string
 		status       int
@@ -350,10 +332,10 @@ http://localhost:9080 {
 			t.Errorf("%s %s: %s, want %s", tc.method, tc.path, body, tc.json)
 		}
 	}
-	// max_file 1MB replaces rembg.com's documented 50 MB, in its message too.
+	// max_file 300KB replaces rembg.com's documented 50 MB, in its message too.
 	runConformance(t, tester, "x-api-key", true, []confCase{{seed: "rembg-com-api.txt:316-318", name: "max_file", path: "/rc/rmbg",
-		parts: []confPart{upload("image", "a.png", make([]byte, 1_600_000))}, status: 400,
-		json: `{"error":"File size (1.5 MB) exceeds the maximum allowed size of 1 MB.","field":"image","status":400}`}})
+		parts: []confPart{upload("image", "a.png", make([]byte, 550_000))}, status: 400,
+		json: `{"error":"File size (0.5 MB) exceeds the maximum allowed size of 0.3 MB.","field":"image","status":400}`}})
 	// No model on this server: a processing failure is fapihub's
 	// server_error.
 	runConformance(t, tester, "ApiKey", true, []confCase{{seed: "fapihub-removebg-api.txt:361", name: "server_error", path: "/fh/v2/rembg/",

@@ -48,7 +48,7 @@ func TestRembgJSClient(t *testing.T) {
 	tester.InitServer(site, "caddyfile")
 
 	out := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "--require", filepath.Join(clientDir, "redirect.cjs"), filepath.Join(clientDir, "run.cjs"))
 	cmd.Dir = clientDir
