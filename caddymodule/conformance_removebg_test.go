@@ -66,6 +66,12 @@ func removeBGCases(photo []byte) []confCase {
 			parts:  []confPart{upload("image_file", "cut.jpg", photo[:len(photo)/3])},
 			status: 400, headers: map[string]string{"X-Credits-Charged": ""},
 			json: `{"errors":[{"title":"Invalid file type","code":"invalid_file_type","detail":"The image could not be decoded: the file is truncated or corrupt."}]}`, model: true},
+		// Jebosio serves the same API under /api/v1.0/ with remove.bg's
+		// rate headers: the routes match as a path suffix.
+		{seed: "jebosio-api.txt:79-101", name: "under /api/v1.0/", path: "/api/v1.0/removebg", key: "good",
+			ctype: "application/json", body: `{}`, status: 400,
+			headers: map[string]string{"X-RateLimit-Limit": "500", "X-RateLimit-Remaining": "*", "X-RateLimit-Reset": "*"},
+			json:    `{"errors":[{"title":"No image given","code":"missing_source","detail":"No image given: send one of image_file, image_file_b64 or image_url."}]}`},
 		// Rate Limit: a 1-megapixel-a-minute key pays for one image; the
 		// next is a 429 with the documented headers, no credits charged.
 		{seed: ref + "431-441", name: "within the rate limit", path: "/v1.0/removebg", key: "slow-removebg",
