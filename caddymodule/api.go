@@ -247,8 +247,8 @@ func (st *apiState) match(path string) (apiRoute, bool) {
 }
 
 // unknown finds the API whose configured prefix, or (without one) whose
-// Namespace, holds a path that matched no route: the longest prefix wins,
-// then the first namespace.
+// Namespace (endpointLike), holds a path that matched no route: the
+// longest prefix wins, then the first namespace.
 func (st *apiState) unknown(path string) (*dialect.API, bool) {
 	var best *dialect.API
 	bestLen := -1
@@ -259,12 +259,25 @@ func (st *apiState) unknown(path string) (*dialect.API, bool) {
 				best, bestLen = rt.api, len(rt.prefix)
 			}
 		case rt.api.Namespace != "" && bestLen < 0 && best == nil:
-			if strings.Contains(path, rt.api.Namespace) {
+			if endpointLike(path, rt.api.Namespace) {
 				best = rt.api
 			}
 		}
 	}
 	return best, best != nil
+}
+
+// endpointLike reports whether path ends in namespace and at most one more
+// segment without a dot ("/x/v1.0/removebgx", "/v1.0/"): what an API
+// endpoint's name looks like, unlike a file ("/img/v1.0/logo.png") or a
+// folder below it, which pass on to the site.
+func endpointLike(path, namespace string) bool {
+	i := strings.LastIndex(path, namespace)
+	if i < 0 {
+		return false
+	}
+	rest := strings.TrimSuffix(path[i+len(namespace):], "/")
+	return !strings.ContainsAny(rest, "/.")
 }
 
 // serve answers an API route; handled false passes the request on.

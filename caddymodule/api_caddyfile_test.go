@@ -319,3 +319,21 @@ func TestUsageHistory(t *testing.T) {
 		t.Fatalf("after a reload: %v", m)
 	}
 }
+
+// TestEndpointLike: with no prefix, what counts as an unknown endpoint
+// under a namespace (a name without a dot), and what stays the site's.
+func TestEndpointLike(t *testing.T) {
+	for path, want := range map[string]bool{
+		"/v1.0/removebgx":     true,
+		"/v1.0/":              true,
+		"/api/v1.0/accounts/": true,
+		"/v1.0/logo.png":      false,
+		"/v1.0/sub/file":      false,
+		"/v1.0":               false,
+		"/img/shoe.jpg":       false,
+	} {
+		if got := endpointLike(path, "/v1.0/"); got != want {
+			t.Errorf("endpointLike(%q) = %v, want %v", path, got, want)
+		}
+	}
+}

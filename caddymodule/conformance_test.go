@@ -295,7 +295,8 @@ func TestConformance(t *testing.T) {
 // pass on to the site (issue 12).
 func TestAPIUnknownPaths(t *testing.T) {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string][]byte{"hello.txt": []byte("hello"), "v1/hello.txt": []byte("hello")})
+	writeFiles(t, dir, map[string][]byte{"hello.txt": []byte("hello"), "v1/hello.txt": []byte("hello"),
+		"v1.0/hello.txt": []byte("hello"), "v1.0/sub/hello.txt": []byte("hello")})
 	tester := caddytest.NewTester(t)
 	tester.InitServer(apiCaddyfile(dir, "", "rembg_com /rc max_file 300KB\n\t\tfapihub /fh"), "caddyfile")
 	for _, tc := range []struct {
@@ -310,8 +311,11 @@ func TestAPIUnknownPaths(t *testing.T) {
 		{"GET", "/rc/api/membership", 404, `{"error":"No such endpoint: \"/rc/api/membership\".","field":"","status":404}`},
 		{"POST", "/fh/v2/rembg/blurry/", 404, `{"error":{"code":"not_found","message":"No such endpoint: \"/fh/v2/rembg/blurry/\".","request_id":"*"}}`},
 		{"GET", "/fh/", 404, `{"error":{"code":"not_found","message":"No such endpoint: \"/fh/\".","request_id":"*"}}`},
-		// Outside every prefix and namespace: the site's own files.
+		// Outside every prefix and namespace: the site's own files, also
+		// a file or a folder below a namespace.
 		{"GET", "/hello.txt", 200, ""},
+		{"GET", "/v1.0/hello.txt", 200, ""},
+		{"GET", "/v1.0/sub/hello.txt", 200, ""},
 		{"GET", "/v1/hello.txt", 200, ""},
 		{"GET", "/rcx/hello.txt", 404, ""},
 	} {
