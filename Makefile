@@ -10,9 +10,9 @@ GO ?= $(shell command -v go || echo /usr/local/go/bin/go)
 
 FUZZTIME ?= 10s
 
-.PHONY: setup system runtime build run demo test vet fuzz clean
+.PHONY: setup system runtime clients build run demo test vet fuzz clean
 
-setup: system runtime builders
+setup: system runtime clients
 
 system:
 	@scripts/setup-system.sh
@@ -20,11 +20,11 @@ system:
 runtime:
 	@scripts/fetch-runtime.sh
 
-# builders: the pinned npm image-URL builders that the URL dialects' builder
-# test runs (test/clients/builders).
-.PHONY: builders
-builders:
-	@scripts/setup-builders.sh
+# clients installs the npm packages the client tests drive: the official API
+# clients and the URL builders (test/clients/*, pinned by their
+# package-lock.json; no install scripts).
+clients:
+	@scripts/setup-clients.sh
 
 build: setup
 	$(GO) build -o bin/caddy ./cmd/caddy

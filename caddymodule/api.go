@@ -71,6 +71,10 @@ type APIEndpoint struct {
 	// /api/v1.0/removebg). Empty matches the routes as a path suffix, so
 	// they work under whatever prefix the site mounts.
 	Prefix string `json:"prefix,omitempty"`
+	// MaxFileBytes overrides the upload limit the API documents (its
+	// dialect.API.MaxFileBytes); max_source_bytes still applies when
+	// smaller. Zero: the documented limit.
+	MaxFileBytes int64 `json:"max_file_bytes,omitempty"`
 }
 
 // apiState is the provisioned APIConfig.
@@ -80,7 +84,9 @@ type apiState struct {
 	keys        *apiKeys // nil: open
 	improve     *improveStore
 	bodyTimeout time.Duration
-	logger      *zap.Logger
+	// fileLimits are the configured max_file overrides by API.
+	fileLimits map[*dialect.API]int64
+	logger     *zap.Logger
 }
 
 // apiRoute is one route of an enabled dialect under its prefix.
@@ -124,6 +130,15 @@ func (c *APIConfig) provision(h *Handler) error {
 		}
 		if e.Prefix != "" && (!strings.HasPrefix(e.Prefix, "/") || strings.HasSuffix(e.Prefix, "/")) {
 			return fmt.Errorf("matte: API prefix %q must start with / and not end with it", e.Prefix)
+		}
+		if e.MaxFileBytes < 0 {
+			return fmt.Errorf("matte: API %s: max_file must not be negative", d.api.Name)
+		}
+		if e.MaxFileBytes > 0 {
+			if st.fileLimits == nil {
+				st.fileLimits = map[*dialect.API]int64{}
+			}
+			st.fileLimits[d.api] = e.MaxFileBytes
 		}
 		for _, r := range d.api.Routes {
 			if r.Account && d.api.Account == nil || r.Usage && d.api.Usage == nil ||
@@ -236,6 +251,40 @@ func (st *apiState) match(path string) (apiRoute, bool) {
 	return apiRoute{}, false
 }
 
+// unknown finds the API whose configured prefix, or (without one) whose
+// Namespace (endpointLike), holds a path that matched no route: the
+// longest prefix wins, then the first namespace.
+func (st *apiState) unknown(path string) (*dialect.API, bool) {
+	var best *dialect.API
+	bestLen := -1
+	for _, rt := range st.routes {
+		switch {
+		case rt.prefix != "":
+			if strings.HasPrefix(path, rt.prefix+"/") && len(rt.prefix) > bestLen {
+				best, bestLen = rt.api, len(rt.prefix)
+			}
+		case rt.api.Namespace != "" && bestLen < 0 && best == nil:
+			if endpointLike(path, rt.api.Namespace) {
+				best = rt.api
+			}
+		}
+	}
+	return best, best != nil
+}
+
+// endpointLike reports whether path ends in namespace and at most one more
+// segment without a dot ("/x/v1.0/removebgx", "/v1.0/"): what an API
+// endpoint's name looks like, unlike a file ("/img/v1.0/logo.png") or a
+// folder below it, which pass on to the site.
+func endpointLike(path, namespace string) bool {
+	i := strings.LastIndex(path, namespace)
+	if i < 0 {
+		return false
+	}
+	rest := strings.TrimSuffix(path[i+len(namespace):], "/")
+	return !strings.ContainsAny(rest, "/.")
+}
+
 // serve answers an API route; handled false passes the request on.
 func (c *APIConfig) serve(_ *Handler, w http.ResponseWriter, r *http.Request) (bool, error) {
 	st := c.state
@@ -243,7 +292,16 @@ func (c *APIConfig) serve(_ *Handler, w http.ResponseWriter, r *http.Request) (b
 		return false, nil
 	}
 	rt, ok := st.match(r.URL.Path)
-	if !ok || r.Method == http.MethodOptions {
+	if !ok {
+		api, under := st.unknown(r.URL.Path)
+		if !under || r.Method == http.MethodOptions {
+			return false, nil
+		}
+		call := &apiCall{st: st, api: api, w: w, r: r}
+		call.fail(dialect.Failure{Kind: dialect.FailNotFound, Detail: fmt.Sprintf("No such endpoint: %s.", dialect.Quote(r.URL.Path))})
+		return true, nil
+	}
+	if r.Method == http.MethodOptions {
 		return false, nil
 	}
 	call := &apiCall{st: st, api: rt.api, route: rt.route, w: w, r: r}
@@ -269,7 +327,18 @@ func setRateHeaders(w http.ResponseWriter, rl rateState) {
 	hdr.Set("X-RateLimit-Limit", strconv.FormatFloat(rl.limit, 'f', -1, 64))
 	hdr.Set("X-RateLimit-Remaining", strconv.FormatFloat(math.Floor(rl.remaining), 'f', -1, 64))
 	hdr.Set("X-RateLimit-Reset", strconv.FormatInt(int64(math.Ceil(float64(rl.reset.UnixNano())/1e9)), 10))
-	if rl.retry > 0 {
-		hdr.Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(rl.retry.Seconds())))))
+	if wait := rl.retryAfter(); wait > 0 {
+		hdr.Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
 	}
+}
+
+// retryAfter is a refused request's Retry-After: the time until the limit
+// resets (X-RateLimit-Reset), as remove.bg documents it ("Seconds until
+// rate limit will reset"), never less than the time until the request
+// would pass. Zero when the request was not refused.
+func (rl rateState) retryAfter() time.Duration {
+	if rl.retry <= 0 {
+		return 0
+	}
+	return max(rl.retry, time.Until(rl.reset))
 }

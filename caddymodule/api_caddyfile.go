@@ -1,7 +1,10 @@
 package caddymodule
 
 import (
+	"math"
 	"strconv"
+
+	"github.com/dustin/go-humanize"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
@@ -10,9 +13,9 @@ import (
 // parseAPIDirective parses one hosted-API subdirective (its name is key,
 // its arguments on the line args) into c:
 //
-//	removebg  [on|off] [<prefix>]
-//	rembg_com [on|off] [<prefix>]
-//	fapihub   [on|off] [<prefix>]
+//	removebg  [on|off] [<prefix>] [max_file <size>]  # max_file default 12MiB, as remove.bg documents
+//	rembg_com [on|off] [<prefix>] [max_file <size>]  # default 50MiB, as rembg.com documents
+//	fapihub   [on|off] [<prefix>] [max_file <size>]  # default max_source_bytes (fapihub documents none)
 //	api_key <key> [{
 //	    credits <n>     # monthly quota; default none
 //	    rate    <n>     # megapixels per minute; default 500
@@ -24,20 +27,27 @@ import (
 func parseAPIDirective(d *caddyfile.Dispenser, key string, args []string, c *APIConfig) error {
 	switch key {
 	case "removebg", "rembg_com", "fapihub":
-		on, prefix := true, ""
-		for i, a := range args {
+		on, prefix, maxFile := true, "", int64(0)
+		for i := 0; i < len(args); i++ {
+			a := args[i]
 			switch {
 			case i == 0 && (a == "on" || a == "off"):
 				on = a == "on"
+			case a == "max_file" && i+1 < len(args):
+				n, err := humanize.ParseBytes(args[i+1])
+				if err != nil || n == 0 || n > math.MaxInt64 {
+					return d.Errf("%s max_file: %q is not a size", key, args[i+1])
+				}
+				maxFile, i = int64(n), i+1
 			case prefix == "" && len(a) > 1 && a[0] == '/' && a[len(a)-1] != '/':
 				prefix = a
 			default:
-				return d.Errf("%s: want [on|off] [<prefix>] (a prefix starts with / and does not end with it), not %q", key, a)
+				return d.Errf("%s: want [on|off] [<prefix>] [max_file <size>] (a prefix starts with / and does not end with it), not %q", key, a)
 			}
 		}
 		var e *APIEndpoint
 		if on {
-			e = &APIEndpoint{Prefix: prefix}
+			e = &APIEndpoint{Prefix: prefix, MaxFileBytes: maxFile}
 		}
 		switch key {
 		case "removebg":

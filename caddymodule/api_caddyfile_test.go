@@ -54,11 +54,32 @@ func TestAPICaddyfile(t *testing.T) {
 		"matte {\n api_key a {\n rate 0\n }\n}",
 		"matte {\n api_key a {\n bonus 1\n }\n}",
 		"matte {\n api_usage_file\n}",
+		"matte {\n removebg max_file\n}",
+		"matte {\n removebg max_file lots\n}",
+		"matte {\n removebg max_file 0\n}",
 	} {
 		var h Handler
 		if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser(bad)); err == nil {
 			t.Errorf("accepted %q", bad)
 		}
+	}
+}
+
+// TestAPIMaxFileCaddyfile: max_file overrides a dialect's documented
+// upload limit, after the prefix or alone.
+func TestAPIMaxFileCaddyfile(t *testing.T) {
+	d := caddyfile.NewTestDispenser(`matte {
+		removebg on /api max_file 20MiB
+		rembg_com max_file 1MB
+		fapihub
+	}`)
+	var h Handler
+	if err := h.UnmarshalCaddyfile(d); err != nil {
+		t.Fatal(err)
+	}
+	a := h.APIs
+	if a.RemoveBG.Prefix != "/api" || a.RemoveBG.MaxFileBytes != 20<<20 || a.RembgCom.MaxFileBytes != 1_000_000 || a.FAPIHub.MaxFileBytes != 0 {
+		t.Fatalf("%+v %+v %+v", a.RemoveBG, a.RembgCom, a.FAPIHub)
 	}
 }
 
@@ -296,5 +317,23 @@ func TestUsageHistory(t *testing.T) {
 	again.now = s.now
 	if m := again.months("k"); len(m) != len(got) || m[2] != got[2] {
 		t.Fatalf("after a reload: %v", m)
+	}
+}
+
+// TestEndpointLike: with no prefix, what counts as an unknown endpoint
+// under a namespace (a name without a dot), and what stays the site's.
+func TestEndpointLike(t *testing.T) {
+	for path, want := range map[string]bool{
+		"/v1.0/removebgx":     true,
+		"/v1.0/":              true,
+		"/api/v1.0/accounts/": true,
+		"/v1.0/logo.png":      false,
+		"/v1.0/sub/file":      false,
+		"/v1.0":               false,
+		"/img/shoe.jpg":       false,
+	} {
+		if got := endpointLike(path, "/v1.0/"); got != want {
+			t.Errorf("endpointLike(%q) = %v, want %v", path, got, want)
+		}
 	}
 }

@@ -63,7 +63,7 @@ func (c *apiCall) writeErrors(errs params.Errors, rl *rateState) {
 	var retry time.Duration
 	if rl != nil {
 		setRateHeaders(c.w, *rl)
-		retry = rl.retry
+		retry = rl.retryAfter()
 	}
 	c.api.WriteErrors(c.w, errs, retry)
 }
@@ -180,7 +180,7 @@ func (c *apiCall) open() (int64, bool) {
 	limit := c.st.bodyLimit(c.api)
 	if n := c.r.ContentLength; n > limit {
 		c.w.Header().Set("Connection", "close")
-		c.fail(dialect.Failure{Kind: dialect.FailBodyTooLarge, Size: n, Limit: limit})
+		c.fail(dialect.Failure{Kind: dialect.FailBodyTooLarge, Size: n, Limit: limit, FileLimit: c.st.maxFile(c.api)})
 		return 0, false
 	}
 	if rl, ok := c.caller.precheck(); !ok {
@@ -204,7 +204,7 @@ func (c *apiCall) body(limit int64) (*dialect.Body, bool) {
 	switch {
 	case be.TooLarge:
 		c.w.Header().Set("Connection", "close")
-		c.fail(dialect.Failure{Kind: dialect.FailBodyTooLarge, Limit: limit})
+		c.fail(dialect.Failure{Kind: dialect.FailBodyTooLarge, Limit: limit, FileLimit: c.st.maxFile(c.api)})
 	case be.Timeout:
 		c.w.Header().Set("Connection", "close")
 		c.fail(dialect.Failure{Kind: dialect.FailBodyTimeout, Detail: fmt.Sprintf("The request body did not arrive within %s.", c.bodyTimeout())})
@@ -272,6 +272,14 @@ func (c *apiCall) inputs(req dialect.Request) (apiInputs, bool) {
 		return in, false
 	}
 	in.tag = source.URL
+	if c.api.BMPInput && dialect.IsBMP(in.src) {
+		png, perr := dialect.BMPToPNG(in.src, int64(c.st.h.MaxSourceMegapixels*1e6))
+		if perr != nil {
+			c.fail(dialect.Failure{Kind: dialect.FailProbe, Field: source.Field, Err: perr})
+			return in, false
+		}
+		in.src = png
+	}
 	info, err := c.st.h.pipeline.Probe(in.src)
 	if err != nil {
 		c.fail(dialect.Failure{Kind: dialect.FailProbe, Field: source.Field, Err: err})
@@ -307,7 +315,7 @@ func (c *apiCall) image(img dialect.Image, background bool) ([]byte, bool) {
 	if max := c.st.maxFile(c.api); int64(len(data)) > max {
 		err := &params.Error{Status: http.StatusRequestEntityTooLarge, Code: params.CodeSourceTooLarge, Title: "Source too large",
 			Detail: fmt.Sprintf("The image is larger than %d bytes.", max)}
-		c.fail(dialect.Failure{Kind: dialect.FailProbe, Field: img.Field, Err: err, Background: background})
+		c.fail(dialect.Failure{Kind: dialect.FailProbe, Field: img.Field, Err: err, Background: background, FileLimit: max})
 		return nil, false
 	}
 	return data, true
@@ -349,11 +357,15 @@ func (c *apiCall) render(req dialect.Request, in apiInputs, plan dialect.Plan) {
 	req.Respond(c.w, c.r, res)
 }
 
-// maxFile is the largest image a dialect takes: the server's
-// max_source_bytes, or the dialect's documented limit when smaller.
+// maxFile is the largest image a dialect takes: its max_file, else the
+// limit it documents, or the server's max_source_bytes when smaller.
 func (st *apiState) maxFile(api *dialect.API) int64 {
-	if api.MaxFileBytes > 0 && api.MaxFileBytes < st.h.MaxSourceBytes {
-		return api.MaxFileBytes
+	limit := api.MaxFileBytes
+	if v := st.fileLimits[api]; v > 0 {
+		limit = v
+	}
+	if limit > 0 && limit < st.h.MaxSourceBytes {
+		return limit
 	}
 	return st.h.MaxSourceBytes
 }

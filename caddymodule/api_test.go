@@ -410,10 +410,12 @@ func TestAPIValidation(t *testing.T) {
 		fapiHubError(t, res, body, 400, "invalid_parameter")
 		res, body = postParts(t, tester, "/v2/rembg/gradient/", nil, file("image", photo), field("top_color", "(1, 2, 3)"))
 		fapiHubError(t, res, body, 400, "invalid_parameter")
-		res, body = postParts(t, tester, "/v2/rembg/shadow/", nil, file("image", photo), field("offset", "(1)"))
+		res, body = postParts(t, tester, "/v2/rembg/shadow/", nil, file("image", photo), field("offset", "(1)"),
+			field("shadow_color", "(0, 0, 0, 128)"), field("blur_radius", "10"))
 		fapiHubError(t, res, body, 400, "invalid_parameter")
+		// fapihub documents no 413: an image over the limits is a 400.
 		res, body = postParts(t, tester, "/v2/rembg/", nil, file("image", big))
-		fapiHubError(t, res, body, 413, "file_too_large")
+		fapiHubError(t, res, body, 400, "invalid_image")
 	})
 }
 

@@ -96,6 +96,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    removebg  [on|off] [<prefix>]     # remove.bg v1.0: POST /v1.0/removebg, GET /v1.0/account, POST /v1.0/improve
 //	    rembg_com [on|off] [<prefix>]     # rembg.com: POST /rmbg, GET /api/membership-usage
 //	    fapihub   [on|off] [<prefix>]     # fapihub: POST /v2/rembg/ (+ blur/ color/ gradient/ shadow/ mask/)
+//	                                      # each also takes [max_file <size>]: the upload limit, default the
+//	                                      # API's documented one (remove.bg 12MiB, rembg.com 50MiB, fapihub none)
 //	                                      # routes match as a path suffix, or exactly under <prefix>
 //	    api_key <key> [{                  # repeat per key; with no api_key the APIs are open
 //	        credits <n>                   # monthly quota (1 per image, 0.25 for preview sizes); default none

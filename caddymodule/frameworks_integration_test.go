@@ -90,7 +90,7 @@ func nodeBuilders(t *testing.T, pkgs ...string) (root, dir, node string) {
 	}
 	for _, pkg := range pkgs {
 		if _, err := os.Stat(filepath.Join(dir, "node_modules", filepath.FromSlash(pkg), "package.json")); err != nil {
-			t.Skipf("%s is not installed in test/clients/builders/node_modules (run scripts/setup-builders.sh)", pkg)
+			t.Skipf("%s is not installed in test/clients/builders/node_modules (run make clients)", pkg)
 		}
 	}
 	return root, dir, node

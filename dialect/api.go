@@ -31,11 +31,20 @@ type API struct {
 	// Name is the dialect's name in logs ("removebg").
 	Name   string
 	Routes []Route
+	// Namespace is the path segment every route of the API lies under
+	// ("/v1.0/"): with no prefix configured, a request path that holds it
+	// but matches no route is the API's 404 (FailNotFound). Empty: only a
+	// configured prefix claims unknown paths, because the API's routes
+	// share no segment that other sites' paths would not use.
+	Namespace string
 	// KeyHeader is the request header that carries the API key.
 	KeyHeader string
 	// MaxFileBytes is the upload size the API documents (0: none): the
 	// server's max_source_bytes applies when it is smaller.
 	MaxFileBytes int64
+	// BMPInput: the API takes BMP sources, which the flow decodes into PNG
+	// (BMPToPNG) before the pipeline probes them.
+	BMPInput bool
 	// Images is how many images one body may carry (a source and a
 	// background: 2); with the file limit it sizes the body limit.
 	Images int
@@ -202,6 +211,9 @@ const (
 	// FailStoreFull: a Submit route's store holds as many submissions as
 	// it may (Limit).
 	FailStoreFull
+	// FailNotFound: the path is under the API's prefix or namespace but
+	// names none of its routes (Detail says which path).
+	FailNotFound
 )
 
 // Failure is one failure of the flow, with what a dialect may say about it.
@@ -215,6 +227,10 @@ type Failure struct {
 	Need, Left float64 // FailCredits
 	Size       int64   // FailBodyTooLarge: the declared length (0: unknown)
 	Limit      int64   // FailBodyTooLarge: the body limit; FailStoreFull: the count
+	// FileLimit is FailBodyTooLarge's and FailProbe's file limit: the
+	// largest image the dialect takes (the body limit allows for base64
+	// and the other fields on top of it).
+	FileLimit int64
 }
 
 // WriteJSON writes v as an uncacheable JSON answer. A 503 gets

@@ -6,6 +6,7 @@
 package fapihub
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -15,15 +16,14 @@ import (
 
 // fapihub error codes.
 const (
-	CodeInvalidImage        = "invalid_image"        // 400: missing, empty, unsupported or corrupt image
+	CodeInvalidImage        = "invalid_image"        // 400: missing, empty, too large, unsupported or corrupt image
 	CodeInvalidParameter    = "invalid_parameter"    // 400: a bad field (radius, bgcolor, ...)
-	CodeFileTooLarge        = "file_too_large"       // 413
 	CodeInvalidAPIKey       = "invalid_api_key"      // 401
 	CodeInsufficientCredits = "insufficient_credits" // 402
-	CodeRateLimitExceeded   = "rate_limit_exceeded"  // 429
+	CodeRateLimitExceeded   = "rate_limit_exceeded"  // 429: also a full queue
+	CodeServerError         = "server_error"         // 500: a processing failure
 	CodeMethodNotAllowed    = "method_not_allowed"   // 405
-	CodeUnavailable         = "service_unavailable"  // 501/503
-	CodeInternalError       = "internal_error"       // 500
+	CodeNotFound            = "not_found"            // 404: no such endpoint
 )
 
 // FAPIHub endpoints (the path after /v2/rembg/).
@@ -132,7 +132,7 @@ func (p *parser) image(maxSourceBytes int64) {
 	case len(data) == 0:
 		invalid("The image is empty.")
 	case maxSourceBytes > 0 && int64(len(data)) > maxSourceBytes:
-		p.errs = append(p.errs, dialect.Errorf(413, CodeFileTooLarge, "File too large", "image", "The image is larger than %d bytes.", maxSourceBytes))
+		invalid(fmt.Sprintf("The image is larger than %d bytes.", maxSourceBytes))
 	default:
 		p.r.Source = dialect.Image{Data: data, Field: "image"}
 	}
@@ -154,12 +154,18 @@ func (p *parser) color(field string, required bool) (params.Color, bool) {
 	return c, good
 }
 
-// shadow reads the shadow endpoint's shadow_color, offset and blur_radius;
-// fapihub's defaults ((0, 0, 0, 128), (0, 10), 10) are Matte's.
+// shadow reads the shadow endpoint's shadow_color, offset and blur_radius,
+// all three required (fapihub-removebg-api.txt lines 278-300). Matte's own
+// shadow defaults are (0, 0, 0, 128), (0, 10) and 10.
 func (p *parser) shadow() {
 	s := &p.r.Params.Removal.Shadow
 	s.Enabled = true
-	if c, ok := p.color("shadow_color", false); ok {
+	for _, f := range []struct{ name, form string }{{"offset", "(x, y)"}, {"blur_radius", "a number from 0 to 100"}} {
+		if _, ok := p.b.Text(f.name); !ok {
+			p.bad(f.name, "%s is required: %s.", f.name, f.form)
+		}
+	}
+	if c, ok := p.color("shadow_color", true); ok {
 		switch {
 		case c.A == 0:
 			s.Enabled = false // a fully transparent shadow is none

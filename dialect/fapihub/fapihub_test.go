@@ -37,13 +37,12 @@ func TestFAPIHubFields(t *testing.T) {
 		{"gradient", Gradient, map[string]string{"top_color": "(255, 255, 255)", "bottom_color": "(0, 0, 0, 255)"}, on(func(p *params.Params) {
 			p.Removal.BgGradient = [2]params.Color{{R: 255, G: 255, B: 255, A: 255, Set: true}, {A: 255, Set: true}}
 		})},
-		{"shadow defaults", Shadow, nil, on(func(p *params.Params) { p.Removal.Shadow.Enabled = true })},
 		{"shadow all fields", Shadow, map[string]string{"shadow_color": "(255, 0, 0, 51)", "offset": "(5, -5)", "blur_radius": "4"}, on(func(p *params.Params) {
 			p.Removal.Shadow = params.Shadow{Enabled: true, Color: params.Color{R: 255, A: 255, Set: true}, Opacity: 0.2, OffsetX: 5, OffsetY: -5, OffsetSet: true, Blur: 4}
 		})},
 		{"shadow default values", Shadow, map[string]string{"shadow_color": "(0, 0, 0, 128)", "offset": "(0, 10)", "blur_radius": "10"}, on(func(p *params.Params) { p.Removal.Shadow.Enabled = true })},
-		{"shadow sharp", Shadow, map[string]string{"blur_radius": "0"}, on(func(p *params.Params) { p.Removal.Shadow = params.Shadow{Enabled: true, Blur: 0.3} })},
-		{"shadow invisible", Shadow, map[string]string{"shadow_color": "(0, 0, 0, 0)"}, on(nil)},
+		{"shadow sharp", Shadow, map[string]string{"shadow_color": "(0, 0, 0, 128)", "offset": "(0, 10)", "blur_radius": "0"}, on(func(p *params.Params) { p.Removal.Shadow = params.Shadow{Enabled: true, Blur: 0.3} })},
+		{"shadow invisible", Shadow, map[string]string{"shadow_color": "(0, 0, 0, 0)", "offset": "(0, 10)", "blur_radius": "10"}, on(nil)},
 		{"fields of other endpoints are ignored", Remove, map[string]string{"radius": "x", "bgcolor": "y"}, on(nil)},
 	}
 	for _, tc := range cases {
@@ -73,10 +72,14 @@ func TestFAPIHubErrors(t *testing.T) {
 		{"bgcolor bad", Color, map[string]string{"bgcolor": "(300, 0, 0)"}, "bgcolor"},
 		{"top_color missing", Gradient, map[string]string{"bottom_color": "(0,0,0)"}, "top_color"},
 		{"bottom_color bad", Gradient, map[string]string{"top_color": "(0,0,0)", "bottom_color": "(0,0)"}, "bottom_color"},
-		{"shadow_color bad", Shadow, map[string]string{"shadow_color": "(a, b, c)"}, "shadow_color"},
-		{"offset bad", Shadow, map[string]string{"offset": "(1, 2, 3)"}, "offset"},
-		{"offset too far", Shadow, map[string]string{"offset": "(1001, 0)"}, "offset"},
-		{"blur_radius bad", Shadow, map[string]string{"blur_radius": "101"}, "blur_radius"},
+		{"shadow_color bad", Shadow, shadowWith("shadow_color", "(a, b, c)"), "shadow_color"},
+		{"offset bad", Shadow, shadowWith("offset", "(1, 2, 3)"), "offset"},
+		{"offset too far", Shadow, shadowWith("offset", "(1001, 0)"), "offset"},
+		{"blur_radius bad", Shadow, shadowWith("blur_radius", "101"), "blur_radius"},
+		// fapihub-removebg-api.txt lines 278-300: all three are required.
+		{"shadow_color missing", Shadow, shadowWith("shadow_color", ""), "shadow_color"},
+		{"offset missing", Shadow, shadowWith("offset", ""), "offset"},
+		{"blur_radius missing", Shadow, shadowWith("blur_radius", ""), "blur_radius"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,9 +103,10 @@ func TestFAPIHubErrors(t *testing.T) {
 	if len(errs) != 1 || errs[0].Code != CodeInvalidImage {
 		t.Fatalf("text image: %v", errs)
 	}
+	// Over the limit: fapihub documents no 413, so it is a 400 invalid_image.
 	ct, body = dialecttest.MultipartBody(t, nil, map[string][]byte{"image": make([]byte, 100)})
 	_, errs = Parse(Remove, dialecttest.MustRead(t, ct, body), 50)
-	if len(errs) != 1 || errs[0].Code != CodeFileTooLarge || errs[0].Status != 413 {
+	if len(errs) != 1 || errs[0].Code != CodeInvalidImage || errs[0].Status != 400 {
 		t.Fatalf("too large: %v", errs)
 	}
 }
@@ -130,4 +134,16 @@ func TestParseTupleColor(t *testing.T) {
 			t.Errorf("ParseTupleColor(%q) accepted", in)
 		}
 	}
+}
+
+// shadowWith is the shadow endpoint's three required fields, valid, with
+// field set to value ("" leaves it out).
+func shadowWith(field, value string) map[string]string {
+	m := map[string]string{"shadow_color": "(0, 0, 0, 128)", "offset": "(0, 10)", "blur_radius": "10"}
+	if value == "" {
+		delete(m, field)
+	} else {
+		m[field] = value
+	}
+	return m
 }

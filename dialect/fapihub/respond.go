@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/jebosio/matte/dialect"
@@ -18,6 +19,7 @@ import (
 var API = &dialect.API{
 	Name:        "fapihub",
 	Routes:      routes(),
+	Namespace:   "/v2/rembg/",
 	KeyHeader:   "ApiKey",
 	Images:      1,
 	LargeFields: []string{"image"},
@@ -43,11 +45,17 @@ func one(status int, code, field, msg string) params.Errors {
 
 const rateLimited = "Too many requests. Please wait before making more requests."
 
-// Fail words a failure of the hosted-API flow as fapihub does.
+// Fail words a failure of the hosted-API flow as fapihub does, with only
+// the statuses it documents (200, 400, 401, 402, 429) and server_error for
+// a processing failure: a file over the limit is a 400 invalid_image, a
+// full queue a 429 with Retry-After. An unknown path (404) and a wrong
+// method (405) keep their HTTP statuses: they are not API answers.
 func Fail(f dialect.Failure) params.Errors {
 	switch f.Kind {
 	case dialect.FailMethod:
 		return params.Errors{dialect.MethodNotAllowed(f)}
+	case dialect.FailNotFound:
+		return one(http.StatusNotFound, CodeNotFound, "", f.Detail)
 	case dialect.FailKeyMissing:
 		return one(http.StatusUnauthorized, CodeInvalidAPIKey, "", "Missing API key: send it in the ApiKey header.")
 	case dialect.FailKeyInvalid:
@@ -57,19 +65,21 @@ func Fail(f dialect.Failure) params.Errors {
 	case dialect.FailCredits:
 		return one(http.StatusPaymentRequired, CodeInsufficientCredits, "", "Insufficient credits for this billing month.")
 	case dialect.FailBodyTooLarge:
-		return one(http.StatusRequestEntityTooLarge, CodeFileTooLarge, "image", fmt.Sprintf("The request body is larger than %d bytes.", f.Limit))
-	case dialect.FailBodyTimeout:
-		return one(http.StatusRequestTimeout, "request_timeout", "", f.Detail)
-	case dialect.FailBody:
+		return one(http.StatusBadRequest, CodeInvalidImage, "image", fmt.Sprintf("The image is larger than %d bytes.", f.FileLimit))
+	case dialect.FailBodyTimeout, dialect.FailBody:
 		return one(http.StatusBadRequest, CodeInvalidImage, "", f.Detail)
 	case dialect.FailFetch:
 		return one(http.StatusBadRequest, CodeInvalidImage, "image", f.Detail)
 	case dialect.FailProbe, dialect.FailTransform:
 		return transformError(f.Err)
 	case dialect.FailUnavailable:
-		return one(http.StatusNotImplemented, CodeUnavailable, "", "Background removal is not available on this server.")
+		return one(http.StatusInternalServerError, CodeServerError, "", "Background removal is not available on this server.")
 	}
-	return one(http.StatusInternalServerError, CodeInternalError, "", "The image could not be processed.")
+	return serverError()
+}
+
+func serverError() params.Errors {
+	return one(http.StatusInternalServerError, CodeServerError, "", "The image could not be processed.")
 }
 
 func transformError(err error) params.Errors {
@@ -79,16 +89,17 @@ func transformError(err error) params.Errors {
 		return one(http.StatusBadRequest, CodeInvalidImage, "image", "The image is not a supported type (JPEG, PNG, WebP, GIF, AVIF, HEIF or TIFF).")
 	case params.CodeCorruptSource:
 		return one(http.StatusBadRequest, CodeInvalidImage, "image", "The image could not be decoded.")
-	case params.CodeSourceTooLarge, params.CodeResolutionTooHigh:
-		return one(http.StatusRequestEntityTooLarge, CodeFileTooLarge, "image", first.Detail)
+	case params.CodeSourceTooLarge, params.CodeResolutionTooHigh, params.CodeOutputTooLarge:
+		return one(http.StatusBadRequest, CodeInvalidImage, "image", first.Detail)
 	}
 	switch {
-	case first.Status == http.StatusNotImplemented, first.Status == http.StatusServiceUnavailable:
-		return one(first.Status, CodeUnavailable, "", first.Detail)
+	case first.Status == http.StatusServiceUnavailable:
+		// A full queue or a timeout: "Too many requests" with a wait.
+		return one(http.StatusTooManyRequests, CodeRateLimitExceeded, "", first.Detail)
 	case first.Status >= 400 && first.Status < 500:
 		return one(http.StatusBadRequest, CodeInvalidParameter, first.Field, first.Detail)
 	}
-	return one(http.StatusInternalServerError, CodeInternalError, "", "The image could not be processed.")
+	return serverError()
 }
 
 type errorBody struct {
@@ -105,8 +116,13 @@ type errorBody struct {
 func WriteErrors(w http.ResponseWriter, errs params.Errors, retryAfter time.Duration) {
 	e := errs[0]
 	body := errorBody{Code: e.Code, Message: e.Detail, Field: e.Field, RequestID: requestID()}
-	if e.Status == http.StatusTooManyRequests && retryAfter > 0 {
-		s := max(1, int(math.Ceil(retryAfter.Seconds())))
+	if e.Status == http.StatusTooManyRequests {
+		// A full queue sets the header itself; a rate refusal passes its wait.
+		s, err := strconv.Atoi(w.Header().Get("Retry-After"))
+		if retryAfter > 0 || err != nil || s < 1 {
+			s = max(1, int(math.Ceil(retryAfter.Seconds())))
+			w.Header().Set("Retry-After", strconv.Itoa(s))
+		}
 		body.RetryAfter = &s
 	}
 	w.Header().Set("X-Request-Id", body.RequestID)

@@ -30,8 +30,7 @@ const (
 	MsgEmptyFile     = "Uploaded file is empty (0 bytes)."
 	MsgMaskWithColor = "Cannot use 'mask=true' together with 'bg_color'. Choose one or the other."
 	MsgMultiple      = "Multiple validation errors"
-	// MsgAllowedFormats ends the format message. Matte cannot encode BMP,
-	// so format=bmp is refused with it too.
+	// MsgAllowedFormats ends the format message.
 	MsgAllowedFormats = "Allowed formats: PNG, JPEG, WEBP, BMP"
 )
 
@@ -95,9 +94,13 @@ type Request struct {
 	ReturnBase64 bool
 	// Extras carries expand=false (KeepCanvas).
 	Extras params.Extras
+	// BMP is format=bmp: the pipeline renders a PNG that Respond
+	// re-encodes as BMP.
+	BMP bool
 }
 
-// Parse parses rembg.com's fields: image (file), format (webp, png or jpeg;
+// Parse parses rembg.com's fields: image (file; webp, bmp, png, jpg, jpeg),
+// format (webp, png, jpeg or bmp, as the error reference lists them;
 // default webp), w, h (1-10000; 0 is unset), exact_resize, mask, return_base64, angle
 // (-360 to 360 degrees, counter-clockwise as PIL), expand (default true), bg_color.
 // Every error is a 400 whose Field is the field, worded as rembg.com's
@@ -118,8 +121,11 @@ func Parse(b *dialect.Body, maxSourceBytes int64) (*Request, params.Errors) {
 		case "WEBP":
 		case "PNG":
 			p.Format = params.FormatPNG
-		case "JPEG":
+		case "JPEG", "JPG":
 			p.Format = params.FormatJPEG
+		case "BMP":
+			// Rendered as PNG, re-encoded by Respond (libvips writes no BMP).
+			p.Format, r.BMP = params.FormatPNG, true
 		default:
 			bad("format", fmt.Sprintf("Invalid format '%s'. %s", echo(s), MsgAllowedFormats))
 		}
@@ -211,6 +217,10 @@ func (r *Request) image(b *dialect.Body, maxSourceBytes int64) *params.Error {
 	if f, ok := b.File("image"); ok {
 		if ext := strings.ToLower(path.Ext(f.Filename)); ext != "" && !allowedTypes[ext] {
 			return invalid("image", MsgUnsupported(echo(ext)))
+		}
+		if len(f.Data) == 0 && f.Filename == "" {
+			// A form sent with no file chosen: an empty part, no file name.
+			return invalid("image", MsgNoFile)
 		}
 		if len(f.Data) == 0 {
 			return invalid("image", MsgEmptyFile)

@@ -57,6 +57,12 @@ func TestRembgComFields(t *testing.T) {
 		{"format webp", map[string]string{"format": "webp"}, on(nil), nil},
 		// Line 342 lists JPEG among the output formats.
 		{"format jpeg", map[string]string{"format": "jpeg"}, on(func(p *params.Params) { p.Format = params.FormatJPEG }), nil},
+		// Line 342 lists BMP too: rendered as PNG, re-encoded on the way out.
+		{"format bmp", map[string]string{"format": "BMP"}, on(func(p *params.Params) { p.Format = params.FormatPNG }), func(t *testing.T, r *Request) {
+			if !r.BMP {
+				t.Error("format=bmp does not answer BMP")
+			}
+		}},
 		{"angle -360", map[string]string{"angle": "-360"}, on(nil), nil},
 		{"w", map[string]string{"w": "800"}, on(func(p *params.Params) { p.Width = 800 }), nil},
 		{"h", map[string]string{"h": "600"}, on(func(p *params.Params) { p.Height = 600 }), nil},
@@ -144,7 +150,6 @@ func TestRembgComErrors(t *testing.T) {
 		{"angle huge", map[string]string{"angle": "1e20"}, "angle", "'angle' must be between -360 and 360 degrees, got: 1e+20"},
 		// Lines 340-342; Matte cannot encode BMP, so bmp gets the same 400.
 		{"format gif", map[string]string{"format": "gif"}, "format", "Invalid format 'gif'. Allowed formats: PNG, JPEG, WEBP, BMP"},
-		{"format bmp", map[string]string{"format": "bmp"}, "format", "Invalid format 'bmp'. Allowed formats: PNG, JPEG, WEBP, BMP"},
 		// Lines 343-345.
 		{"bg_color", map[string]string{"bg_color": "#12345"}, "bg_color", "Invalid color format '#12345'. Use hex format: #RGB, #RGBA, #RRGGBB, or #RRGGBBAA"},
 		// Lines 346-348.
@@ -192,6 +197,9 @@ func TestRembgComImage(t *testing.T) {
 			"No image file provided. Please include an 'image' field in your form data."},
 		// Lines 304-306: an image field that is not a file (nor base64).
 		{"not a file", func() params.Errors { _, e := Parse(dialecttest.FormOf("image", "@@@"), 0); return e },
+			"No file selected. Please choose an image file to upload."},
+		// Lines 304-306: a form sent with no file chosen (an empty part, no file name).
+		{"no file chosen", func() params.Errors { return file("", nil, 0) },
 			"No file selected. Please choose an image file to upload."},
 		// Lines 307-309.
 		{"exe", func() params.Errors { return file("setup.EXE", dialecttest.FakeImage, 0) },

@@ -25,6 +25,7 @@ var API = &dialect.API{
 	},
 	KeyHeader:    "x-api-key",
 	MaxFileBytes: MaxFileBytes,
+	BMPInput:     true,
 	Images:       1,
 	LargeFields:  []string{"image"},
 	Parse: func(_ string, b *dialect.Body, maxFileBytes int64) (dialect.Request, params.Errors) {
@@ -62,12 +63,14 @@ func Fail(f dialect.Failure) params.Errors {
 	case dialect.FailCredits:
 		return one(http.StatusTooManyRequests, "", MsgMonthlyLimit)
 	case dialect.FailBodyTooLarge:
+		// The message states the file limit (the body limit allows for
+		// the form's framing and base64 on top of it). The size is the
+		// declared body's; cut off while read, it is only known to be over.
 		if f.Size > 0 {
-			return one(http.StatusBadRequest, "image", MsgFileTooLarge(f.Size, f.Limit))
+			return one(http.StatusBadRequest, "image", MsgFileTooLarge(f.Size, f.FileLimit))
 		}
-		// Cut off while read: the size is not known, only that it is over.
 		return one(http.StatusBadRequest, "image",
-			fmt.Sprintf("File size (over %s MB) exceeds the maximum allowed size of %s MB.", megabytes(f.Limit), megabytes(f.Limit)))
+			fmt.Sprintf("File size (over %s MB) exceeds the maximum allowed size of %s MB.", megabytes(f.FileLimit), megabytes(f.FileLimit)))
 	case dialect.FailBodyTimeout:
 		return one(http.StatusRequestTimeout, "", f.Detail)
 	case dialect.FailBody:
@@ -78,6 +81,8 @@ func Fail(f dialect.Failure) params.Errors {
 		return transformError(f.Err)
 	case dialect.FailUnavailable:
 		return one(http.StatusNotImplemented, "", "Background removal is not available on this server")
+	case dialect.FailNotFound:
+		return one(http.StatusNotFound, "", f.Detail)
 	}
 	return one(http.StatusInternalServerError, "", "The image could not be processed")
 }
@@ -140,6 +145,14 @@ func WriteErrors(w http.ResponseWriter, errs params.Errors, _ time.Duration) {
 // Respond writes the image with X-Width and X-Height, return_base64 or
 // not: the client encodes the body itself (see Request.ReturnBase64).
 func (r *Request) Respond(w http.ResponseWriter, _ *http.Request, res dialect.Result) {
+	if r.BMP {
+		b, err := dialect.PNGToBMP(res.Image)
+		if err != nil {
+			WriteErrors(w, one(http.StatusInternalServerError, "", "The image could not be processed"), 0)
+			return
+		}
+		res.Image, res.ContentType = b, "image/bmp"
+	}
 	hdr := w.Header()
 	hdr.Set("X-Width", strconv.Itoa(res.Width))
 	hdr.Set("X-Height", strconv.Itoa(res.Height))

@@ -43,6 +43,7 @@ const (
 	CodeInvalidSemitransp    = "invalid_semitransparency"
 	CodeUnknownForeground    = "unknown_foreground"
 	CodeInvalidBody          = "invalid_request_body"
+	CodeNotFound             = "not_found"            // 404
 	CodeAuthFailed           = "auth_failed"          // 403
 	CodeInsufficientCredits  = "insufficient_credits" // 402
 	CodeRequestTimeout       = "request_timeout"      // 408
@@ -83,6 +84,8 @@ func title(code string) string {
 		return "Invalid request body"
 	case CodeRequestTimeout:
 		return "Request timeout"
+	case CodeNotFound:
+		return "Not found"
 	}
 	if field, ok := strings.CutPrefix(code, "invalid_"); ok {
 		return "Invalid " + field
@@ -116,7 +119,7 @@ func Fail(f dialect.Failure) params.Errors {
 		return one(http.StatusPaymentRequired, CodeInsufficientCredits, "", "Insufficient credits: this image needs "+
 			strconv.FormatFloat(f.Need, 'f', -1, 64)+" and the key's monthly quota has "+strconv.FormatFloat(f.Left, 'f', -1, 64)+" left.")
 	case dialect.FailBodyTooLarge:
-		return one(http.StatusBadRequest, CodeFileTooLarge, "", fmt.Sprintf("The request body is larger than %d bytes.", f.Limit))
+		return one(http.StatusBadRequest, CodeFileTooLarge, "", fmt.Sprintf("File too large: an image may be at most %d bytes.", f.FileLimit))
 	case dialect.FailBodyTimeout:
 		return one(http.StatusRequestTimeout, CodeRequestTimeout, "", f.Detail)
 	case dialect.FailBody:
@@ -135,6 +138,8 @@ func Fail(f dialect.Failure) params.Errors {
 		return transformError(f.Err)
 	case dialect.FailNoForeground:
 		return one(http.StatusBadRequest, CodeUnknownForeground, "", "Could not identify a foreground in the image.")
+	case dialect.FailNotFound:
+		return one(http.StatusNotFound, CodeNotFound, "", f.Detail)
 	case dialect.FailStoreFull:
 		// remove.bg caps improvement submissions (100 a day) with a 429.
 		return one(http.StatusTooManyRequests, CodeRateLimitExceeded, "",
@@ -162,7 +167,7 @@ func probeError(f dialect.Failure) params.Errors {
 	case params.CodeUnknownFormat:
 		errs = one(http.StatusBadRequest, CodeInvalidFileType, f.Field, te.Detail)
 	case params.CodeCorruptSource:
-		errs = one(http.StatusBadRequest, CodeInvalidFileType, f.Field, "The image could not be decoded.")
+		errs = one(http.StatusBadRequest, CodeInvalidFileType, f.Field, msgCorrupt)
 	default:
 		return transformError(f.Err)
 	}
@@ -173,9 +178,23 @@ func probeError(f dialect.Failure) params.Errors {
 	return errs
 }
 
-// transformError maps a pipeline failure.
+// msgCorrupt answers an image that is truncated or cannot be decoded.
+const msgCorrupt = "The image could not be decoded: the file is truncated or corrupt."
+
+// transformError maps a pipeline failure onto remove.bg's codes: none of
+// Matte's own codes reaches the client.
 func transformError(err error) params.Errors {
 	first := params.AsErrors(err)[0]
+	switch first.Code {
+	case params.CodeCorruptSource, params.CodeUnknownFormat:
+		// A source that probed well but fails to decode (a truncated
+		// upload, a lying header) is remove.bg's invalid file.
+		return one(http.StatusBadRequest, CodeInvalidFileType, "", msgCorrupt)
+	case params.CodeSourceTooLarge:
+		return one(http.StatusBadRequest, CodeFileTooLarge, "", first.Detail)
+	case params.CodeResolutionTooHigh, params.CodeOutputTooLarge:
+		return one(http.StatusBadRequest, CodeResolutionTooHigh, "", first.Detail)
+	}
 	switch {
 	case first.Status == http.StatusNotImplemented:
 		return one(http.StatusNotImplemented, CodeRemovalUnavailable, "", first.Detail)
@@ -187,8 +206,10 @@ func transformError(err error) params.Errors {
 		return one(http.StatusBadRequest, CodeInvalidCropMargin, "crop_margin", first.Detail)
 	case first.Field == "bg_image":
 		return one(http.StatusBadRequest, CodeInvalidBgImageFile, "bg_image", first.Detail)
+	case first.Status >= 400 && first.Status < 500 && first.Field != "":
+		return one(http.StatusBadRequest, "invalid_"+first.Field, first.Field, first.Detail)
 	case first.Status >= 400 && first.Status < 500:
-		return one(http.StatusBadRequest, first.Code, first.Field, first.Detail)
+		return one(http.StatusBadRequest, CodeInvalidBody, "", first.Detail)
 	}
 	return internalError()
 }

@@ -15,8 +15,9 @@ import (
 	"github.com/jebosio/matte/params"
 )
 
-// Sizes maps remove.bg's size names to megapixel caps (0: as large as the
-// server allows) and credits charged.
+// Sizes maps remove.bg's size names to megapixel caps and credits
+// charged. "auto" keeps the 25 MP it had before 50MP existed (reference,
+// change log 2024-03-17); a PNG is capped lower still (MaxPNGMegapixels).
 var Sizes = map[string]struct {
 	Megapixels float64
 	Credits    float64
@@ -29,8 +30,14 @@ var Sizes = map[string]struct {
 	"full":    {25, 1},
 	"4k":      {25, 1},
 	"50mp":    {50, 1},
-	"auto":    {0, 1},
+	"auto":    {25, 1},
 }
+
+// MaxPNGMegapixels caps a PNG result: "PNG images above 10 megapixels are
+// not supported" (overview, Output formats); 50MP is "up to 50 megapixels
+// with formats ZIP or JPG, or up to 10 megapixels with PNG". Larger sizes
+// are for JPG and ZIP, which are not capped by it.
+const MaxPNGMegapixels = 10
 
 // Types are remove.bg's foreground types.
 var Types = []string{"auto", "person", "product", "animal", "car", "car_interior", "car_part", "transportation", "graphic", "other"}
@@ -130,12 +137,22 @@ func (r *Request) Extras(w, h int, bg []byte) (params.Extras, bool) {
 // Images is the source and the background image.
 func (r *Request) Images() (dialect.Image, *dialect.Image) { return r.Source, r.BgImage }
 
-// Plan caps the output at the size's megapixels (never an upscale), names
-// the background bytes in the params, and resolves the ROI on the source.
+// MaxMegapixels is the output's cap: the size's, and at most
+// MaxPNGMegapixels when the result is a PNG (format=png, the matte alone,
+// or format=auto with transparency left).
+func (r *Request) MaxMegapixels() float64 {
+	if r.OutputFormat() == params.FormatPNG {
+		return min(r.Megapixels, MaxPNGMegapixels)
+	}
+	return r.Megapixels
+}
+
+// Plan caps the output at MaxMegapixels (never an upscale), names the
+// background bytes in the params, and resolves the ROI on the source.
 func (r *Request) Plan(w, h int, bg []byte) (dialect.Plan, params.Errors) {
 	po := r.Params
-	if r.Megapixels > 0 {
-		bw, bh := SizeBox(w, h, r.Megapixels)
+	if mp := r.MaxMegapixels(); mp > 0 {
+		bw, bh := SizeBox(w, h, mp)
 		if bw != w || bh != h {
 			po.Width, po.Height, po.Fit = bw, bh, params.FitMax
 		}
@@ -171,7 +188,7 @@ func SizeBox(w, h int, maxMP float64) (int, int) {
 // Parse parses remove.bg's fields. maxSourceBytes bounds decoded images
 // (0: no bound). Errors are reported per field, all of them.
 func Parse(b *dialect.Body, maxSourceBytes int64) (*Request, params.Errors) {
-	p := &parser{b: b, max: maxSourceBytes, r: &Request{Size: "auto", Type: "auto", Credits: 1}}
+	p := &parser{b: b, max: maxSourceBytes, r: &Request{Size: "auto", Megapixels: Sizes["auto"].Megapixels, Type: "auto", Credits: 1}}
 	p.r.Params.Removal.Enabled = true
 	p.source()
 	p.options()

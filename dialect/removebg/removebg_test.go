@@ -34,7 +34,7 @@ func TestRemoveBGDefaults(t *testing.T) {
 		t.Fatal(errs)
 	}
 	want := params.Params{Removal: params.Removal{Enabled: true}}
-	if r.Params != want || r.Size != "auto" || r.Megapixels != 0 || r.Credits != 1 || !r.FormatAuto || r.XType() != "other" {
+	if r.Params != want || r.Size != "auto" || r.Megapixels != 25 || r.Credits != 1 || !r.FormatAuto || r.XType() != "other" {
 		t.Fatalf("defaults: %+v", r)
 	}
 	if r.OutputFormat() != params.FormatPNG {
@@ -102,7 +102,8 @@ func TestRemoveBGFields(t *testing.T) {
 			}
 		}},
 		{"size auto", []string{"size", "auto"}, on(nil), func(t *testing.T, r *Request) {
-			if r.Megapixels != 0 || r.Credits != 1 {
+			// Reference, change log 2024-03-17: auto keeps its 25 MP.
+			if r.Megapixels != 25 || r.Credits != 1 {
 				t.Errorf("%+v", r)
 			}
 		}},
@@ -379,6 +380,40 @@ func TestSizeBox(t *testing.T) {
 		}
 		if tc.mp > 0 && float64(bw*bh) > tc.mp*1e6+1 {
 			t.Errorf("over the cap: %dx%d", bw, bh)
+		}
+	}
+}
+
+// TestOutputCaps pins the documented output caps: PNG up to 10 MP
+// (overview line 54, reference line 381), JPG and ZIP up to the size's cap,
+// size=auto at most 25 MP and 50MP at most 50 (reference line 1066).
+func TestOutputCaps(t *testing.T) {
+	for _, tc := range []struct {
+		kv     []string
+		w, h   int
+		bw, bh int // the planned box (0: no resize)
+		format params.Format
+	}{
+		{nil, 8000, 6250, 3577, 2795, params.FormatPNG},                                       // auto, transparent: a PNG, 10 MP
+		{[]string{"format", "png", "size", "50MP"}, 8000, 6250, 3577, 2795, params.FormatPNG}, // 10 MP with PNG
+		{[]string{"format", "jpg"}, 8000, 6250, 5656, 4419, params.FormatJPEG},                // auto: 25 MP
+		{[]string{"format", "zip", "size", "full"}, 8000, 6250, 5656, 4419, params.FormatZIP},
+		{[]string{"format", "jpg", "size", "50MP"}, 8000, 6250, 0, 0, params.FormatJPEG}, // 50 MP fits
+		{[]string{"bg_color", "fff"}, 8000, 6250, 5656, 4419, params.FormatJPEG},         // auto, opaque: a JPG
+		{[]string{"channels", "alpha", "size", "4k"}, 8000, 6250, 3577, 2795, params.FormatPNG},
+		{nil, 4000, 2500, 0, 0, params.FormatPNG}, // exactly 10 MP
+		{[]string{"size", "hd"}, 4000, 2500, 2529, 1581, params.FormatPNG},
+	} {
+		r, errs := rb(t, tc.kv...)
+		if errs != nil {
+			t.Fatal(errs)
+		}
+		plan, errs := r.Plan(tc.w, tc.h, nil)
+		if errs != nil {
+			t.Fatal(errs)
+		}
+		if plan.Params.Width != tc.bw || plan.Params.Height != tc.bh || plan.Format != tc.format {
+			t.Errorf("%v on %dx%d: %dx%d %v, want %dx%d %v", tc.kv, tc.w, tc.h, plan.Params.Width, plan.Params.Height, plan.Format, tc.bw, tc.bh, tc.format)
 		}
 	}
 }

@@ -23,6 +23,7 @@ var API = &dialect.API{
 		{Path: "/v1.0/account", Method: http.MethodGet, Endpoint: "account", Account: true},
 		{Path: "/v1.0/improve", Method: http.MethodPost, Endpoint: "improve", Submit: true},
 	},
+	Namespace:    "/v1.0/",
 	KeyHeader:    "X-Api-Key",
 	MaxFileBytes: MaxFileBytes,
 	Images:       2,

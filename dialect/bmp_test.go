@@ -1,0 +1,110 @@
+package dialect
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"testing"
+
+	"golang.org/x/image/bmp"
+
+	"github.com/jebosio/matte/params"
+)
+
+func bmpOf(t *testing.T, w, h int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	img.Set(1, 1, color.RGBA{R: 200, A: 255})
+	var buf bytes.Buffer
+	if err := bmp.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestBMPToPNG(t *testing.T) {
+	src := bmpOf(t, 30, 20)
+	if !IsBMP(src) || IsBMP([]byte("\x89PNG")) {
+		t.Fatal("IsBMP")
+	}
+	out, perr := BMPToPNG(src, 1000)
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	img, err := png.Decode(bytes.NewReader(out))
+	if err != nil || img.Bounds().Dx() != 30 || img.Bounds().Dy() != 20 {
+		t.Fatalf("%v %v", err, img)
+	}
+	if r, _, _, _ := img.At(1, 1).RGBA(); r>>8 != 200 {
+		t.Errorf("pixel (1,1) red %d, want 200", r>>8)
+	}
+	// 600 pixels over a 599-pixel bound: refused from the header alone.
+	if _, perr := BMPToPNG(src, 599); perr == nil || perr.Code != params.CodeResolutionTooHigh {
+		t.Errorf("over the bound: %v", perr)
+	}
+	for _, bad := range [][]byte{[]byte("BM"), src[:60], src[:len(src)-1], append([]byte("BMxx"), make([]byte, 60)...)} {
+		if _, perr := BMPToPNG(bad, 0); perr == nil || perr.Code != params.CodeCorruptSource {
+			t.Errorf("%d bytes: %v, want corrupt_source", len(bad), perr)
+		}
+	}
+}
+
+func TestPNGToBMP(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 8, 4))
+	img.Set(2, 2, color.NRGBA{G: 255, A: 128})
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	out, err := PNGToBMP(buf.Bytes())
+	if err != nil || !IsBMP(out) {
+		t.Fatalf("%v %.4q", err, out)
+	}
+	back, err := bmp.Decode(bytes.NewReader(out))
+	if err != nil || back.Bounds().Dx() != 8 || back.Bounds().Dy() != 4 {
+		t.Fatalf("%v %v", err, back)
+	}
+	// 32 bits a pixel, BGRA, rows bottom-up after the 54-byte headers (as
+	// PIL writes an RGBA BMP); decoders of the 40-byte header, x/image's
+	// among them, read the alpha byte as padding.
+	if bpp := int(out[28]) | int(out[29])<<8; bpp != 32 {
+		t.Fatalf("%d bits a pixel, want 32", bpp)
+	}
+	if px := out[54+((4-1-2)*8+2)*4:][:4]; px[1] != 255 || px[3] != 128 {
+		t.Errorf("pixel (2,2) BGRA %v, want green with alpha 128", px)
+	}
+	if _, err := PNGToBMP([]byte("not a png")); err == nil {
+		t.Error("garbage accepted")
+	}
+}
+
+// FuzzBMPToPNG: an untrusted BMP never panics, and a success is a PNG of
+// at most the pixel bound.
+func FuzzBMPToPNG(f *testing.F) {
+	img := image.NewNRGBA(image.Rect(0, 0, 5, 3))
+	var buf bytes.Buffer
+	if err := bmp.Encode(&buf, img); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.Bytes())
+	f.Add(buf.Bytes()[:40])
+	gray := image.NewGray(image.Rect(0, 0, 4, 4))
+	buf.Reset()
+	bmp.Encode(&buf, gray)
+	f.Add(buf.Bytes())
+	f.Add([]byte("BM"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, perr := BMPToPNG(data, 4096)
+		if perr != nil {
+			if perr.Status != 400 && perr.Status != 422 {
+				t.Fatalf("status %d", perr.Status)
+			}
+			return
+		}
+		cfg, err := png.DecodeConfig(bytes.NewReader(out))
+		if err != nil || cfg.Width*cfg.Height > 4096 {
+			t.Fatalf("%v %+v", err, cfg)
+		}
+	})
+}
