@@ -265,12 +265,21 @@ func TestAPIRateBounds(t *testing.T) {
 	blank := solidPNG(t, 64, 64) // no subject: 400 unknown_foreground
 
 	t.Run("failed inferences count", func(t *testing.T) {
-		for i, remaining := range []string{"2", "1", "0"} {
+		// The bucket refills one unit every 20 s: on a machine so loaded
+		// that the uploads take longer, the refilled units are allowed for,
+		// and the 429 below is then not reached.
+		start := time.Now()
+		for i, remaining := range []int{2, 1, 0} {
 			res, body := postParts(t, tester, "/v1.0/removebg", []string{"X-Api-Key", "three"}, file("image_file", blank))
 			removeBGError(t, res, body, http.StatusBadRequest, "unknown_foreground")
-			if got := res.Header.Get("X-RateLimit-Remaining"); got != remaining || res.Header.Get("X-Credits-Charged") != "" {
-				t.Fatalf("upload %d: X-RateLimit-Remaining %q, want %s", i+1, got, remaining)
+			refilled := int(time.Since(start) / (20 * time.Second))
+			got, err := strconv.Atoi(res.Header.Get("X-RateLimit-Remaining"))
+			if err != nil || got < remaining || got > remaining+refilled || res.Header.Get("X-Credits-Charged") != "" {
+				t.Fatalf("upload %d: X-RateLimit-Remaining %q, want %d (+%d refilled)", i+1, res.Header.Get("X-RateLimit-Remaining"), remaining, refilled)
 			}
+		}
+		if time.Since(start) >= 20*time.Second {
+			t.Skip("the three uploads took over 20 s, so the bucket refilled: the 429 that follows an empty bucket cannot be checked on a machine this loaded")
 		}
 		res, body := postParts(t, tester, "/v1.0/removebg", []string{"X-Api-Key", "three"}, file("image_file", blank))
 		removeBGError(t, res, body, http.StatusTooManyRequests, "rate_limit_exceeded")
