@@ -33,7 +33,8 @@ VIPS_DEV_VERSION=1.3.4
 VIPS_DEV_SHA256=e9dd5562c219d44cab7ce811906773a1354b583ed4bfa5115e1cdc954a0290aa
 
 stamp="$dest/.fetched"
-want="linux-x64@$VIPS_NPM_VERSION $VIPS_NPM_SHA256 dev@$VIPS_DEV_VERSION $VIPS_DEV_SHA256 pc=4"
+# The .pc file holds dest's absolute path: a moved checkout fetches again.
+want="linux-x64@$VIPS_NPM_VERSION $VIPS_NPM_SHA256 dev@$VIPS_DEV_VERSION $VIPS_DEV_SHA256 pc=4 $dest"
 
 log() { printf 'fetch-vips: %s\n' "$*" >&2; }
 
