@@ -3,14 +3,17 @@ package transform
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"image"
 	"image/color"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform/vips"
 )
 
 // scene is a w x h photo-like test card: smooth gradients, a hard-edged
@@ -201,6 +204,41 @@ func TestResizeGolden(t *testing.T) {
 		t.Logf("%s source, against libvips 8.14.1's resize: mean %.3f/255, max %.0f", tc.name, mean, worst)
 		if mean > 0.5 || worst > 8 {
 			t.Errorf("%s source: resize is %.3f/255 (max %.0f) from libvips 8.14.1's, want <= 0.5 (max 8)", tc.name, mean, worst)
+		}
+	}
+}
+
+// TestJPEGBytesAsLibjpeg: the same pixels encode to the same JPEG bytes on
+// both libvips builds, Debian's (libjpeg-turbo 2.1) and npm's (mozjpeg):
+// libvips runs mozjpeg with libjpeg's defaults, so no trellis quantisation,
+// progressive scans or optimised Huffman tables, which would all change the
+// bytes. The input is the golden resize, decoded (identical on both builds).
+func TestJPEGBytesAsLibjpeg(t *testing.T) {
+	runtime.LockOSThread()
+	defer vips.EndThread()
+	buf, err := os.ReadFile(filepath.Join("testdata", "scene-160-png.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := vips.Thumbnail(buf, 160, 100, vips.NoCrop, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer im.Close()
+	if err := im.CopyMemory(); err != nil { // decoded once, saved three times
+		t.Fatal(err)
+	}
+	for q, want := range map[int]string{
+		50: "848501b0f567d56a",
+		80: "0803658f542251fe",
+		95: "e6b20381e2174425",
+	} {
+		out, err := im.SaveJPEG(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprintf("%.8x", sha256.Sum256(out)); got != want {
+			t.Errorf("q%d: JPEG sha256 %s..., want %s... (libjpeg-turbo's bytes)", q, got, want)
 		}
 	}
 }
