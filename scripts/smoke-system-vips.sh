@@ -18,6 +18,9 @@ cleanup() {
 trap cleanup EXIT
 log() { printf 'smoke-system-vips: %s\n' "$*" >&2; }
 
+# libvips-dev and pkg-config (as for every build), and curl for the request.
+scripts/setup-system.sh curl
+
 # The same environment as the Makefile's VIPS=system, and no npm pkg-config.
 unset PKG_CONFIG_PATH CGO_LDFLAGS
 export CGO_ENABLED=1 CGO_CFLAGS="-O2 -g -DMATTE_VIPS_BUILD=system"
