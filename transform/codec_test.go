@@ -1,12 +1,15 @@
 package transform
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -240,5 +243,33 @@ func TestJPEGBytesAsLibjpeg(t *testing.T) {
 		if got := fmt.Sprintf("%.8x", sha256.Sum256(out)); got != want {
 			t.Errorf("q%d: JPEG sha256 %s..., want %s... (libjpeg-turbo's bytes)", q, got, want)
 		}
+	}
+}
+
+// TestHEICByBuild: an HEVC-coded HEIF (testdata/hevc-64x48.heic, written by
+// Debian's libvips 8.14 through libheif and x265) decodes on the system
+// build (libde265); the npm libvips has no HEVC decoder, and such a source
+// is a 415, not a corrupt one.
+func TestHEICByBuild(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("testdata", "hevc-64x48.heic"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl := NewPipeline(Options{})
+	s, err := pl.Probe(src)
+	if err != nil {
+		t.Fatalf("probe: %v", err)
+	}
+	p := mustParse(t, "w=32&fm=png")
+	res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: p, Format: NegotiateFormat(p, "", s)})
+	if !vips.Info().NPM {
+		if err != nil || res.Width != 32 || res.Height != 24 {
+			t.Fatalf("system libvips: %dx%d, %v; want 32x24", res.Width, res.Height, err)
+		}
+		return
+	}
+	var pub *params.Error
+	if !errors.As(err, &pub) || pub.Status != http.StatusUnsupportedMediaType || pub.Code != params.CodeUnknownFormat {
+		t.Fatalf("npm libvips: %v, want a 415 %s", err, params.CodeUnknownFormat)
 	}
 }
