@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/caddyserver/caddy/v2"
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 	"github.com/spf13/cobra"
 
@@ -32,16 +33,13 @@ or the shared libraries loaded from the system otherwise.`,
 			cmd.Flags().Bool("json", false, "print JSON")
 			cmd.RunE = caddycmd.WrapCommandFuncForCobra(func(fl caddycmd.Flags) (int, error) {
 				if err := writeVersion(os.Stdout, vips.Info(), fl.Bool("json")); err != nil {
-					return caddy1, err
+					return caddy.ExitCodeFailedStartup, err
 				}
 				return 0, nil
 			})
 		},
 	})
 }
-
-// caddy1 is Caddy's exit code for a failed command.
-const caddy1 = 1
 
 func writeVersion(w io.Writer, bi vips.BuildInfo, asJSON bool) error {
 	if asJSON {
