@@ -8,6 +8,27 @@ export MATTE_RUNTIME := $(CURDIR)/runtime
 export MALLOC_ARENA_MAX ?= 2
 GO ?= $(shell command -v go || echo /usr/local/go/bin/go)
 
+# Which libvips Matte builds against (README, Building):
+#   VIPS=npm (default): libvips 8.18 as sharp ships it, fetched from npm into
+#     runtime/vips by scripts/fetch-vips.sh, with its own pkg-config file;
+#     bin/caddy finds it through rpaths ($$ORIGIN/../runtime/vips/lib, then
+#     the absolute path), without LD_LIBRARY_PATH.
+#   VIPS=system: the system's libvips-dev (Debian bookworm: 8.14).
+# Go's build cache does not see a changed .pc file, so each build gets its
+# own -D in CGO_CFLAGS: switching rebuilds the cgo packages.
+VIPS ?= npm
+export VIPS
+VIPS_NPM_VERSION := $(shell sed -n 's/^VIPS_NPM_VERSION=//p' scripts/fetch-vips.sh)
+ifeq ($(VIPS),system)
+export CGO_CFLAGS := $(or $(CGO_CFLAGS),-O2 -g) -DMATTE_VIPS_BUILD=system
+else ifeq ($(VIPS),npm)
+export PKG_CONFIG_PATH := $(MATTE_RUNTIME)/vips/lib/pkgconfig
+export CGO_CFLAGS := $(or $(CGO_CFLAGS),-O2 -g) -DMATTE_VIPS_BUILD=npm_$(subst .,_,$(VIPS_NPM_VERSION))
+export CGO_LDFLAGS := $(or $(CGO_LDFLAGS),-O2 -g) -Wl,-rpath,$$ORIGIN/../runtime/vips/lib
+else
+$(error VIPS must be npm or system, not $(VIPS))
+endif
+
 FUZZTIME ?= 10s
 
 .PHONY: setup system runtime clients build run demo test vet fuzz clean

@@ -2,8 +2,6 @@ package caddymodule
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -395,14 +393,13 @@ func (st *apiState) fetchImage(ctx context.Context, rawURL string) ([]byte, *fet
 
 // renderAPI runs one API request through the result cache (coalesced, the
 // matte cached per source content), keyed like the query dialect's results:
-// the source's SHA-256, Params, the format and the pipeline fingerprint
-// (plus the Extras, when there are any). The request it returns holds the
-// timings; its Dialect is name.
+// the source's content hash (sourceHash), Params, the format and the
+// pipeline fingerprint (plus the Extras, when there are any). The request
+// it returns holds the timings; its Dialect is name.
 func (st *apiState) renderAPI(ctx context.Context, name string, in apiInputs, plan dialect.Plan) (dialect.Result, *imageRequest, error) {
 	h := st.h
-	sum := sha256.Sum256(in.src)
 	req := &imageRequest{Params: plan.Params, Dialect: name, Extras: plan.Extras, Format: plan.Format,
-		Memo: sourceMemo{Hash: hex.EncodeToString(sum[:]), Info: in.info}, Tag: in.tag}
+		Memo: sourceMemo{Hash: sourceHash(in.src), Info: in.info}, Tag: in.tag}
 	if req.Tag == "" {
 		req.Tag = "upload:" + req.Memo.Hash
 	}

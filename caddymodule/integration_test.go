@@ -21,6 +21,7 @@ import (
 
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 	_ "github.com/jebosio/matte/caddymodule"
+	"github.com/jebosio/matte/transform/vips"
 	_ "golang.org/x/image/webp"
 )
 
@@ -113,6 +114,7 @@ func TestFileServerOrigin(t *testing.T) {
 		"corrupt.jpg": photo[:300],
 		"fake.jpg":    []byte("this is not an image at all, whatever the extension says"),
 		"big.jpg":     append(append([]byte{}, photo...), make([]byte, 300<<10)...),
+		"hevc.heic":   readTestdata(t, "../transform/testdata/hevc-64x48.heic"),
 	}
 	writeFiles(t, dir, files)
 	tester := caddytest.NewTester(t)
@@ -190,6 +192,21 @@ http://localhost:9080 {
 		res, body := get(t, tester, base+"/notes.txt?w=100")
 		if res.StatusCode != 200 || !bytes.Equal(body, files["notes.txt"]) {
 			t.Fatalf("status %d body %q", res.StatusCode, body)
+		}
+	})
+	// HEVC-coded HEIF: the system libvips decodes it (libde265), the npm
+	// one has no HEVC decoder and the client gets a 415 (transform
+	// TestHEICByBuild).
+	t.Run("heic by libvips build", func(t *testing.T) {
+		res, body := get(t, tester, base+"/hevc.heic?w=32&fm=png")
+		if vips.Info().NPM {
+			if res.StatusCode != http.StatusUnsupportedMediaType || !bytes.Contains(body, []byte("unsupported_source")) {
+				t.Fatalf("npm libvips: status %d: %s", res.StatusCode, body)
+			}
+			return
+		}
+		if f, w, _ := imageSize(t, body); res.StatusCode != 200 || f != "png" || w != 32 {
+			t.Fatalf("system libvips: status %d, %s %d", res.StatusCode, f, w)
 		}
 	})
 	t.Run("missing file passes the 404 through", func(t *testing.T) {
@@ -368,4 +385,14 @@ http://localhost:9080 {
 	if r, g, bb, _ := jp.At(40, 10).RGBA(); r>>8 < 240 || g>>8 < 240 || bb>>8 < 240 {
 		t.Fatalf("transparent area should be white in JPEG, got %d %d %d", r>>8, g>>8, bb>>8)
 	}
+}
+
+// readTestdata reads a file another package keeps in its testdata.
+func readTestdata(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/zeebo/blake3"
+
 	"github.com/jebosio/matte/params"
 )
 
@@ -29,6 +31,21 @@ func sourceTag(srcID string) string {
 		return srcID[i:]
 	}
 	return srcID
+}
+
+// sourceHash names a source by its content: BLAKE3-256, in hex. Result and
+// matte keys, memos and upload purge tags are built on it. Entries written
+// while it was SHA-256 carry metaVersion 1 and read as misses.
+//
+// It runs on every miss over the whole source. BLAKE3 hashes about 2x as
+// fast as SHA-256 (with SHA-NI) here: 1.2 ms against 2.4 ms for the 4 MiB
+// 12 MP photo of bench scenario b. A non-cryptographic hash (xxh3, 40x)
+// would not do: the result cache is shared by every URL and host with the
+// same bytes, so a crafted collision would serve one source's results for
+// another's.
+func sourceHash(src []byte) string {
+	sum := blake3.Sum256(src)
+	return hex.EncodeToString(sum[:])
 }
 
 func hashKey(parts ...string) string {

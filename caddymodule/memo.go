@@ -13,7 +13,7 @@ import (
 // allows it to be reused without asking again, and the request headers its
 // response varies on.
 type sourceMemo struct {
-	Hash         string // hex sha256 of the body
+	Hash         string // sourceHash of the body (hex BLAKE3-256)
 	Info         transform.Source
 	ETag         string
 	LastModified string

@@ -10,8 +10,9 @@ import (
 )
 
 // metaVersion is the version of entryMeta's encoding. Change it when a field
-// changes meaning: an entry of another version reads as a miss.
-const metaVersion = 1
+// changes meaning: an entry of another version reads as a miss. 2: a memo's
+// Hash is BLAKE3-256 (sourceHash), where 1 had SHA-256.
+const metaVersion = 2
 
 // metaField is the one cache.Entry.Meta key Matte writes: the JSON encoding
 // of an entryMeta.

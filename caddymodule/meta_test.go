@@ -32,21 +32,23 @@ func TestDecodeMetaMisses(t *testing.T) {
 	for name, meta := range map[string]map[string]string{
 		"no metadata":            nil,
 		"the old string map":     {"w": "300", "h": "200", "model": "isnet", "fg": "1,2,3,4"},
-		"another version":        {metaField: `{"v":2,"result":{"w":300,"h":200}}`},
+		"another version":        {metaField: `{"v":3,"result":{"w":300,"h":200}}`},
+		"a v1 (SHA-256) memo":    {metaField: `{"v":1,"source":{"hash":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","type":1,"type_name":"jpeg","w":1,"h":1,"pages":1,"fresh_until":0}}`},
+		"a v1 result":            {metaField: `{"v":1,"result":{"w":300,"h":200}}`},
 		"no version":             {metaField: `{"result":{"w":300,"h":200}}`},
 		"not JSON":               {metaField: `w=300`},
-		"no part":                {metaField: `{"v":1}`},
-		"two parts":              {metaField: `{"v":1,"result":{"w":1,"h":1},"vary_on":["Accept"]}`},
-		"memo with a short hash": {metaField: `{"v":1,"source":{"hash":"abc","type":1,"type_name":"jpeg","w":1,"h":1,"pages":1,"fresh_until":0}}`},
+		"no part":                {metaField: `{"v":2}`},
+		"two parts":              {metaField: `{"v":2,"result":{"w":1,"h":1},"vary_on":["Accept"]}`},
+		"memo with a short hash": {metaField: `{"v":2,"source":{"hash":"abc","type":1,"type_name":"jpeg","w":1,"h":1,"pages":1,"fresh_until":0}}`},
 	} {
 		if m, ok := decodeMeta(meta); ok {
 			t.Errorf("%s: decoded as %+v, want a miss", name, m)
 		}
 	}
 	// The documented format, written by hand.
-	m, ok := decodeMeta(map[string]string{metaField: `{"v":1,"result":{"w":300,"h":200,"model":"isnet@x","fg":[1,2,30,40]}}`})
+	m, ok := decodeMeta(map[string]string{metaField: `{"v":2,"result":{"w":300,"h":200,"model":"isnet@x","fg":[1,2,30,40]}}`})
 	if want := (resultMeta{Width: 300, Height: 200, Model: "isnet@x", Foreground: transform.Box{Left: 1, Top: 2, Width: 30, Height: 40}, HasForeground: true}); !ok || m.Result == nil || *m.Result != want {
-		t.Fatalf("hand-written v1 result: %+v, %v", m, ok)
+		t.Fatalf("hand-written v2 result: %+v, %v", m, ok)
 	}
 }
 
@@ -132,5 +134,19 @@ func TestMemoKey(t *testing.T) {
 	}
 	if memoKey("h/a.jpg", vary, h("Accept-Language", "en", "Cookie", "a")) != en {
 		t.Fatal("a header outside Vary changes the key")
+	}
+}
+
+// TestSourceHash pins the source content hash to BLAKE3-256 (the memo
+// format of metaVersion 2): the digests of "" and "abc" from the BLAKE3
+// specification's reference implementation.
+func TestSourceHash(t *testing.T) {
+	for in, want := range map[string]string{
+		"":    "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262",
+		"abc": "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85",
+	} {
+		if got := sourceHash([]byte(in)); got != want {
+			t.Errorf("sourceHash(%q) = %s, want %s", in, got, want)
+		}
 	}
 }

@@ -2,8 +2,6 @@ package caddymodule
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"time"
@@ -116,12 +114,12 @@ func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
 	if err != nil {
 		return h.writeError(req.w, req.r, err)
 	}
-	sum := sha256.Sum256(src)
+	hash := sourceHash(src)
 	fetched()
 	req.timings.addFetch(fetchStart)
 	req.timings.bytesIn = len(src)
 	share := shareability(h.sentHeader(req), rec.header)
-	newMemo := sourceMemo{Hash: hex.EncodeToString(sum[:]), Info: info, ETag: rec.header.Get("ETag"), LastModified: rec.header.Get("Last-Modified"),
+	newMemo := sourceMemo{Hash: hash, Info: info, ETag: rec.header.Get("ETag"), LastModified: rec.header.Get("Last-Modified"),
 		FreshUntil: now.Add(freshness(rec.header, now, time.Duration(h.SourceTTL))), Vary: share.vary}
 	// The same source fetched again (its result was evicted, or it never
 	// had one: it fails to decode) leaves the memo as it was, unless the

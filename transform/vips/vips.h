@@ -80,6 +80,13 @@ int matte_avifsave(VipsImage *in, void **buf, size_t *len, int q,
                    int lossless, int effort);
 int matte_gifsave(VipsImage *in, void **buf, size_t *len);
 
+// ---- which libvips (buildinfo.c) ----
+
+const char *matte_vips_headers(void);
+int matte_vips_npm(void);
+const char *matte_vips_library(void);
+char *matte_loaded_objects(void);
+
 // ---- cancellation ----
 
 // MatteCancel is a reference-counted flag shared by the images of one

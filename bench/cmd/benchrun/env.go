@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"sort"
 	"strings"
 )
 
@@ -21,7 +22,11 @@ type envInfo struct {
 	MatteCommit string
 	MatteDirty  string
 	Caddy       string
-	Libvips     string
+	Libvips     string            // the libvips bin/caddy runs (matte-version), else pkg-config's
+	LibvipsFrom string            // its file
+	LibvipsNPM  bool              // built against scripts/fetch-vips.sh's npm libvips
+	VipsCodecs  map[string]string // versions.json of the npm build
+	VipsObjects []string          // the shared libraries a system build loaded
 	IPX         string
 	Sharp       string
 	SharpVips   string
@@ -77,7 +82,7 @@ func collectEnv(cfg *config) envInfo {
 	}
 	e.MatteDirty = strings.Join(files, ", ")
 	e.Caddy = firstLine(cmdOut(cfg.caddy, "version"))
-	e.Libvips = cmdOut("pkg-config", "--modversion", "vips")
+	e.vipsInfo(cfg.caddy)
 	e.Nginx = strings.TrimPrefix(firstLine(cmdOut(cfg.nginx, "-v")), "nginx version: ")
 	e.Wrk = firstLine(cmdOut(cfg.wrk, "-v"))
 	if i := strings.Index(e.Wrk, " Copyright"); i > 0 {
@@ -117,4 +122,44 @@ func pkgVersion(path string) string {
 	var p struct{ Version string }
 	_ = json.Unmarshal(b, &p)
 	return p.Version
+}
+
+// vipsInfo fills the libvips fields from `caddy matte-version --json`, or
+// from pkg-config for a binary that predates the command.
+func (e *envInfo) vipsInfo(caddy string) {
+	out, err := exec.Command(caddy, "matte-version", "--json").Output()
+	var bi struct {
+		NPM                       bool
+		Version, Headers, Library string
+		Components                map[string]string
+		Objects                   []string
+	}
+	if err != nil || json.Unmarshal(out, &bi) != nil || bi.Version == "" {
+		e.Libvips = cmdOut("pkg-config", "--modversion", "vips") + " (pkg-config; bin/caddy has no matte-version)"
+		return
+	}
+	e.Libvips = bi.Version + " (headers " + bi.Headers + ")"
+	e.LibvipsFrom, e.LibvipsNPM, e.VipsCodecs, e.VipsObjects = bi.Library, bi.NPM, bi.Components, bi.Objects
+}
+
+// vipsCodecs is one line: every component of the npm build as name version,
+// or the file names of the libraries a system build loaded.
+func (e envInfo) vipsCodecs() string {
+	if len(e.VipsCodecs) > 0 {
+		names := make([]string, 0, len(e.VipsCodecs))
+		for n := range e.VipsCodecs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		parts := make([]string, len(names))
+		for i, n := range names {
+			parts[i] = n + " " + e.VipsCodecs[n]
+		}
+		return strings.Join(parts, ", ")
+	}
+	parts := make([]string, len(e.VipsObjects))
+	for i, o := range e.VipsObjects {
+		parts[i] = filepath.Base(o)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -160,7 +160,18 @@ func renderReport(res *results) string {
 	}
 	w("| Matte | commit %s |\n", commit)
 	w("| Caddy (bin/caddy) | %s |\n", e.Caddy)
-	w("| libvips (Matte, Debian) | %s |\n", e.Libvips)
+	build := "the system's (VIPS=system)"
+	if e.LibvipsNPM {
+		build = "npm @img/sharp-libvips-linux-x64 (scripts/fetch-vips.sh)"
+	}
+	if e.LibvipsFrom == "" { // a saved run from before matte-version
+		w("| libvips (Matte) | %s |\n", e.Libvips)
+	} else {
+		w("| libvips (Matte) | %s, %s, loaded from %s |\n", e.Libvips, build, e.LibvipsFrom)
+	}
+	if c := e.vipsCodecs(); c != "" {
+		w("| codecs (Matte's libvips) | %s |\n", c)
+	}
 	if e.IPX != "" {
 		w("| ipx | %s |\n| sharp (ipx) | %s, bundled libvips %s (from the @img/sharp-linux-x64 and @img/sharp-libvips-linux-x64 npm packages) |\n", e.IPX, e.Sharp, e.SharpVips)
 	}
