@@ -17,7 +17,7 @@ import (
 // the real server, and an upload transformed like any file of the site.
 // Off by default: a site without the option has no such path.
 func TestPlaygroundThroughServer(t *testing.T) {
-	startSite(t, "max_source_bytes 200KB\nrembg off\nplayground /tools/play/")
+	startSite(t, "max_source_bytes 200KB\nrembg off\nurl_dialect cloudflare\nurl_dialect imagekit\nplayground /tools/play/")
 	const base = "http://localhost:9080"
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
@@ -58,7 +58,7 @@ func TestPlaygroundThroughServer(t *testing.T) {
 		t.Fatalf("page: %d", res.StatusCode)
 	}
 	if res, cfg := get(t, "/tools/play/config.json"); res.StatusCode != 200 || !strings.Contains(string(cfg), `"maxFileBytes":200000`) ||
-		!strings.Contains(string(cfg), `"removal":false`) {
+		!strings.Contains(string(cfg), `"removal":false`) || !strings.Contains(string(cfg), `"dialects":["cloudflare","imagekit"]`) {
 		t.Errorf("config: %d %s", res.StatusCode, cfg)
 	}
 
@@ -92,6 +92,15 @@ func TestPlaygroundThroughServer(t *testing.T) {
 			if err != nil || img.Bounds().Dx() != 50 || img.Bounds().Dy() != 25 {
 				t.Fatalf("decoded %v, err %v; want 50x25", img.Bounds(), err)
 			}
+		}
+	})
+	t.Run("the upload through a URL dialect the site answers", func(t *testing.T) {
+		res, got := get(t, "/cdn-cgi/image/width=50,format=jpeg"+up.Path)
+		if res.StatusCode != 200 {
+			t.Fatalf("%d: %s", res.StatusCode, got)
+		}
+		if img, err := jpeg.Decode(bytes.NewReader(got)); err != nil || img.Bounds().Dx() != 50 || img.Bounds().Dy() != 25 {
+			t.Fatalf("decoded err %v; want a 50x25 JPEG", err)
 		}
 	})
 	t.Run("errors in Matte's shape", func(t *testing.T) {
