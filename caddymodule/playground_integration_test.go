@@ -7,7 +7,9 @@ import (
 	"image/jpeg"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
@@ -178,4 +180,80 @@ http://localhost:9080 {
 	}
 	file_server
 }`, t.TempDir(), block), "caddyfile")
+}
+
+// With `origin <url>`, the playground's uploads still come from the
+// playground (its source prefix bypasses the origin), transformed by the
+// query and by a URL dialect, and passed through untouched; every other
+// path still comes from the origin, which never sees an upload's path.
+func TestPlaygroundWithOrigin(t *testing.T) {
+	photo := testPhoto(t)
+	var mu sync.Mutex
+	var asked []string
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked = append(asked, r.URL.Path)
+		mu.Unlock()
+		if r.URL.Path != "/img/photo.jpg" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "image/jpeg")
+		_, _ = w.Write(photo)
+	}))
+	defer origin.Close()
+	startSite(t, fmt.Sprintf(`max_source_bytes 200KB
+		rembg off
+		url_dialect cloudflare
+		origin %s {
+			allow_loopback
+		}
+		playground /tools/play/`, origin.URL))
+	const base = "http://localhost:9080"
+
+	res, err := http.Post(base+"/tools/play/", "image/png", bytes.NewReader(grayPNG(t, 120, 60)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	var up struct{ Path string }
+	if err := json.Unmarshal(body, &up); err != nil || res.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %d %s", res.StatusCode, body)
+	}
+	for _, c := range []struct {
+		path          string
+		width, height int
+	}{
+		{up.Path + "?w=60&fm=jpg", 60, 30},                        // the upload, transformed
+		{"/cdn-cgi/image/width=30,format=jpeg" + up.Path, 30, 15}, // through a URL dialect
+		{"/img/photo.jpg?w=100&fm=jpg", 100, 50},                  // the origin's image
+	} {
+		res, err := http.Get(base + c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s", c.path, res.StatusCode, got)
+		}
+		if img, err := jpeg.Decode(bytes.NewReader(got)); err != nil || img.Bounds().Dx() != c.width || img.Bounds().Dy() != c.height {
+			t.Fatalf("GET %s: decoded err %v; want a %dx%d JPEG", c.path, err, c.width, c.height)
+		}
+	}
+	res, err = http.Get(base + up.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/png" || len(got) == 0 {
+		t.Errorf("GET %s (no parameters): %d %q, %d bytes; want the upload as it was sent", up.Path, res.StatusCode, res.Header.Get("Content-Type"), len(got))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(asked) != 1 || asked[0] != "/img/photo.jpg" {
+		t.Errorf("the origin was asked for %q; want /img/photo.jpg only", asked)
+	}
 }
