@@ -247,18 +247,26 @@ http://localhost:9080 {
 			t.Fatalf("%d image served lines in the log, want at least 3", len(lines))
 		}
 		miss, hit, cf := lines[0], lines[1], lines[2]
-		for field, want := range map[string]any{"dialect": "imgix", "cache": "MISS", "model": "", "bytes_in": float64(len(photo)),
-			"bytes_out": float64(missBytes), "format": "image/png", "width": 100.0, "height": 50.0, "logger": "http.handlers.matte", "level": "info"} {
-			if miss[field] != want {
-				t.Errorf("miss log line: %s = %v, want %v (%v)", field, miss[field], want, miss)
+		// checkMiss checks a MISS line's fields and its every stage's timing.
+		checkMiss := func(name string, line map[string]any, fields map[string]any) {
+			t.Helper()
+			for field, want := range fields {
+				if line[field] != want {
+					t.Errorf("%s log line: %s = %v, want %v (%v)", name, field, line[field], want, line)
+				}
+			}
+			timings, _ := line["timings"].(map[string]any)
+			for _, stage := range pipelineStages {
+				if v, ok := timings[stage+"_ms"].(float64); !ok || v < 0 {
+					t.Errorf("%s log line: timings.%s_ms = %v", name, stage, timings[stage+"_ms"])
+				}
 			}
 		}
+		checkMiss("miss", miss, map[string]any{"dialect": "imgix", "cache": "MISS", "model": "", "bytes_in": float64(len(photo)),
+			"bytes_out": float64(missBytes), "format": "image/png", "width": 100.0, "height": 50.0, "logger": "http.handlers.matte", "level": "info"})
+		checkMiss("cloudflare", cf, map[string]any{"dialect": "cloudflare", "cache": "MISS", "bytes_in": float64(len(photo)),
+			"bytes_out": float64(dialectBytes), "format": "image/png", "width": 50.0, "height": 25.0})
 		timings, _ := miss["timings"].(map[string]any)
-		for _, stage := range pipelineStages {
-			if v, ok := timings[stage+"_ms"].(float64); !ok || v < 0 {
-				t.Errorf("miss log line: timings.%s_ms = %v", stage, timings[stage+"_ms"])
-			}
-		}
 		if _, ok := timings["inference_ms"]; ok {
 			t.Errorf("a resize logged inference: %v", timings)
 		}
@@ -267,18 +275,6 @@ http://localhost:9080 {
 		}
 		if ht, _ := hit["timings"].(map[string]any); len(ht) != 1 || ht["cache_ms"] == nil {
 			t.Errorf("hit log line timings %v, want only cache_ms", hit["timings"])
-		}
-		for field, want := range map[string]any{"dialect": "cloudflare", "cache": "MISS", "bytes_in": float64(len(photo)),
-			"bytes_out": float64(dialectBytes), "format": "image/png", "width": 50.0, "height": 25.0} {
-			if cf[field] != want {
-				t.Errorf("cloudflare log line: %s = %v, want %v (%v)", field, cf[field], want, cf)
-			}
-		}
-		ct, _ := cf["timings"].(map[string]any)
-		for _, stage := range pipelineStages {
-			if v, ok := ct[stage+"_ms"].(float64); !ok || v < 0 {
-				t.Errorf("cloudflare log line: timings.%s_ms = %v", stage, ct[stage+"_ms"])
-			}
 		}
 		if removed && rt != "" && len(lines) >= 5 {
 			rem, api := lines[3], lines[4]
