@@ -202,13 +202,19 @@ func TestPlaygroundWithOrigin(t *testing.T) {
 		_, _ = w.Write(photo)
 	}))
 	defer origin.Close()
+	rt, noRembg := rembgRuntime()
+	rembg := "rembg off"
+	if rt != "" {
+		rembg = fmt.Sprintf("rembg {\n\t\t\truntime %s/lib/libonnxruntime.so\n\t\t\tmodels_dir %s/models\n\t\t\tmodel isnet-int8\n\t\t}", rt, rt)
+	}
 	startSite(t, fmt.Sprintf(`max_source_bytes 200KB
-		rembg off
+		timeout 2m
+		%s
 		url_dialect cloudflare
 		origin %s {
 			allow_loopback
 		}
-		playground /tools/play/`, origin.URL))
+		playground /tools/play/`, rembg, origin.URL))
 	const base = "http://localhost:9080"
 
 	res, err := http.Post(base+"/tools/play/", "image/png", bytes.NewReader(grayPNG(t, 120, 60)))
@@ -251,9 +257,28 @@ func TestPlaygroundWithOrigin(t *testing.T) {
 	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/png" || len(got) == 0 {
 		t.Errorf("GET %s (no parameters): %d %q, %d bytes; want the upload as it was sent", up.Path, res.StatusCode, res.Header.Get("Content-Type"), len(got))
 	}
+	// An upload as the bg-image of an origin's image: the bg-image
+	// subrequest is served from the playground, not the origin.
+	t.Run("bg-image", func(t *testing.T) {
+		if rt == "" {
+			t.Skip(noRembg)
+		}
+		res, err := http.Get(base + "/img/photo.jpg?rembg=1&w=100&fm=png&bg-image=" + up.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("%d %s", res.StatusCode, got)
+		}
+	})
 	mu.Lock()
 	defer mu.Unlock()
-	if len(asked) != 1 || asked[0] != "/img/photo.jpg" {
-		t.Errorf("the origin was asked for %q; want /img/photo.jpg only", asked)
+	for _, p := range asked {
+		if p != "/img/photo.jpg" {
+			t.Errorf("the origin was asked for %q; want /img/photo.jpg only", asked)
+			break
+		}
 	}
 }
