@@ -301,7 +301,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	if isSubrequest(r) {
 		// A bg-image subrequest: the image as the site serves it.
-		if h.guard.origin != nil {
+		if h.fromOrigin(r.URL.Path) {
 			return h.passOrigin(w, r, r.URL.RawQuery)
 		}
 		return next.ServeHTTP(w, r)
@@ -323,7 +323,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.writeError(w, r, err)
 	}
 	if opts.IsZero() {
-		if h.guard.origin == nil {
+		if !h.fromOrigin(r.URL.Path) {
 			return next.ServeHTTP(w, r)
 		}
 		return h.passOrigin(w, r, rawQuery)

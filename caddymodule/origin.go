@@ -79,25 +79,33 @@ func sanitizeSourceHeader(h http.Header) {
 	h.Set("Accept-Encoding", "identity")
 }
 
+// fromOrigin reports whether the local source at path comes from the origin
+// URL: when one is configured, except the playground's uploads (under its
+// source prefix), which the handler holds itself and serves in place of the
+// next handler (servePlayground).
+func (h *Handler) fromOrigin(path string) bool {
+	return h.guard.origin != nil && (h.play == nil || !strings.HasPrefix(path, h.play.SourcePrefix()))
+}
+
 // sentHeader is the header of the request the origin answers for req: the
 // origin request's through the next handler, none of the client's through
 // the origin URL (the fetcher sends its own). The shared cache's rules
 // (shareability, memoKey) judge the origin's response against it.
 func (h *Handler) sentHeader(req *imageRequest) http.Header {
-	if h.guard.origin != nil || req.remote != "" {
+	if req.remote != "" || req.origin == nil || h.fromOrigin(req.origin.URL.Path) {
 		return http.Header{}
 	}
 	return req.origin.Header
 }
 
-// fetch gets req's source into rec, from the next handler or the origin URL,
-// with the request or (req.origin, or a conditional copy of it). done means
+// fetch gets req's source into rec, from the next handler (which serves the
+// playground's uploads) or the origin URL, with the request or (req.origin, or a conditional copy of it). done means
 // the response is already settled (passed through, or an error written),
 // with err for Caddy.
 func (h *Handler) fetch(req *imageRequest, next caddyhttp.Handler, rec *sourceRecorder, or *http.Request) (done bool, err error) {
 	var nextErr error
 	var aborted bool
-	if req.remote != "" || h.guard.origin != nil {
+	if req.remote != "" || h.fromOrigin(or.URL.Path) {
 		if err := h.fetchOrigin(req, or, rec); err != nil {
 			return true, h.writeError(req.w, req.r, err)
 		}

@@ -33,6 +33,9 @@ func (h *Handler) provisionPlayground() error {
 		return nil
 	}
 	page := playground.PageConfig{Removal: h.matter != nil, Signed: h.Signature != nil && h.Signature.Required}
+	for _, d := range h.URLDialects {
+		page.Dialects = append(page.Dialects, d.Name)
+	}
 	if h.matter != nil {
 		page.Models = append([]string{h.Rembg.Model}, h.Rembg.Allow...)
 	}

@@ -59,6 +59,8 @@ func TestPlaygroundInBrowser(t *testing.T) {
 			allow isnet-int8
 		}
 		removebg
+		url_dialect cloudflare
+		url_dialect wsrv
 		playground /playground/`, rt, rt))
 	const base = "http://localhost:9080"
 
@@ -118,7 +120,9 @@ func TestPlaygroundInBrowser(t *testing.T) {
 		for (let i = 3; i < d.length; i += 4) { if (d[i] < 16) transparent++; if (d[i] > 240) opaque++; }
 		return {URL: img.dataset.url, Width: c.width, Height: c.height, Transparent: transparent, Opaque: opaque, Total: d.length / 4,
 			Status: document.querySelector('#status').textContent, Curl: document.querySelector('#curl').textContent,
-			Dialects: [...document.querySelectorAll('#urls .url')].map((li) => li.dataset.dialect + ' ' + li.querySelector('code').textContent)};
+			Dialects: [...document.querySelectorAll('#urls .url')].map((li) => li.dataset.dialect + ' ' + li.querySelector('code').textContent),
+			Offered: [...document.querySelectorAll('#dialect option')].map((o) => o.value),
+			Off: document.querySelector('#dialects-off').textContent};
 	})()`))
 	if err != nil {
 		t.Fatal(err)
@@ -136,8 +140,18 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	if !strings.Contains(shown.Curl, "/v1.0/removebg") || !strings.Contains(shown.Curl, "image_file=@'girl-1.jpg'") {
 		t.Errorf("curl: %q", shown.Curl)
 	}
-	if len(shown.Dialects) != 9 {
-		t.Errorf("dialect URLs: %q", shown.Dialects)
+	// Only the dialects the site answers (url_dialect cloudflare, wsrv, and
+	// the query, always on) are offered; the page names the six others.
+	if len(shown.Dialects) != 3 || strings.Join(shown.Offered, " ") != "query cloudflare wsrv" {
+		t.Errorf("dialect URLs: %q; offered %q", shown.Dialects, shown.Offered)
+	}
+	for _, off := range []string{"url_dialect imgproxy", "url_dialect ipx", "url_dialect nextjs", "url_dialect netlify", "url_dialect imagekit", "url_dialect thumbor"} {
+		if !strings.Contains(shown.Off, off) {
+			t.Errorf("the off note %q does not name %s", shown.Off, off)
+		}
+	}
+	if strings.Contains(shown.Off, "url_dialect wsrv") || strings.Contains(shown.Off, "url_dialect cloudflare") {
+		t.Errorf("the off note %q names a dialect that is on", shown.Off)
 	}
 
 	// The bytes the page shows, and the bytes its URL answers.
@@ -183,7 +197,9 @@ type shownResult struct {
 	Width, Height              int
 	Transparent, Opaque, Total int // pixels with alpha < 16, > 240, all
 	Status, Curl               string
-	Dialects                   []string // "<id> <url>" per dialect
+	Dialects                   []string // "<id> <url>" per dialect listed
+	Offered                    []string // the "Preview through" choices
+	Off                        string   // the note naming the dialects off
 }
 
 // setField sets a form field's value and fires its input event, as typing

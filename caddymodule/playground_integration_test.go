@@ -7,7 +7,9 @@ import (
 	"image/jpeg"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
@@ -17,7 +19,7 @@ import (
 // the real server, and an upload transformed like any file of the site.
 // Off by default: a site without the option has no such path.
 func TestPlaygroundThroughServer(t *testing.T) {
-	startSite(t, "max_source_bytes 200KB\nrembg off\nplayground /tools/play/")
+	startSite(t, "max_source_bytes 200KB\nrembg off\nurl_dialect cloudflare\nurl_dialect imagekit\nplayground /tools/play/")
 	const base = "http://localhost:9080"
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
@@ -58,7 +60,7 @@ func TestPlaygroundThroughServer(t *testing.T) {
 		t.Fatalf("page: %d", res.StatusCode)
 	}
 	if res, cfg := get(t, "/tools/play/config.json"); res.StatusCode != 200 || !strings.Contains(string(cfg), `"maxFileBytes":200000`) ||
-		!strings.Contains(string(cfg), `"removal":false`) {
+		!strings.Contains(string(cfg), `"removal":false`) || !strings.Contains(string(cfg), `"dialects":["cloudflare","imagekit"]`) {
 		t.Errorf("config: %d %s", res.StatusCode, cfg)
 	}
 
@@ -92,6 +94,15 @@ func TestPlaygroundThroughServer(t *testing.T) {
 			if err != nil || img.Bounds().Dx() != 50 || img.Bounds().Dy() != 25 {
 				t.Fatalf("decoded %v, err %v; want 50x25", img.Bounds(), err)
 			}
+		}
+	})
+	t.Run("the upload through a URL dialect the site answers", func(t *testing.T) {
+		res, got := get(t, "/cdn-cgi/image/width=50,format=jpeg"+up.Path)
+		if res.StatusCode != 200 {
+			t.Fatalf("%d: %s", res.StatusCode, got)
+		}
+		if img, err := jpeg.Decode(bytes.NewReader(got)); err != nil || img.Bounds().Dx() != 50 || img.Bounds().Dy() != 25 {
+			t.Fatalf("decoded err %v; want a 50x25 JPEG", err)
 		}
 	})
 	t.Run("errors in Matte's shape", func(t *testing.T) {
@@ -169,4 +180,105 @@ http://localhost:9080 {
 	}
 	file_server
 }`, t.TempDir(), block), "caddyfile")
+}
+
+// With `origin <url>`, the playground's uploads still come from the
+// playground (its source prefix bypasses the origin), transformed by the
+// query and by a URL dialect, and passed through untouched; every other
+// path still comes from the origin, which never sees an upload's path.
+func TestPlaygroundWithOrigin(t *testing.T) {
+	photo := testPhoto(t)
+	var mu sync.Mutex
+	var asked []string
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked = append(asked, r.URL.Path)
+		mu.Unlock()
+		if r.URL.Path != "/img/photo.jpg" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "image/jpeg")
+		_, _ = w.Write(photo)
+	}))
+	defer origin.Close()
+	rt, noRembg := rembgRuntime()
+	rembg := "rembg off"
+	if rt != "" {
+		rembg = fmt.Sprintf("rembg {\n\t\t\truntime %s/lib/libonnxruntime.so\n\t\t\tmodels_dir %s/models\n\t\t\tmodel isnet-int8\n\t\t}", rt, rt)
+	}
+	startSite(t, fmt.Sprintf(`max_source_bytes 200KB
+		timeout 2m
+		%s
+		url_dialect cloudflare
+		origin %s {
+			allow_loopback
+		}
+		playground /tools/play/`, rembg, origin.URL))
+	const base = "http://localhost:9080"
+
+	res, err := http.Post(base+"/tools/play/", "image/png", bytes.NewReader(grayPNG(t, 120, 60)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	var up struct{ Path string }
+	if err := json.Unmarshal(body, &up); err != nil || res.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %d %s", res.StatusCode, body)
+	}
+	for _, c := range []struct {
+		path          string
+		width, height int
+	}{
+		{up.Path + "?w=60&fm=jpg", 60, 30},                        // the upload, transformed
+		{"/cdn-cgi/image/width=30,format=jpeg" + up.Path, 30, 15}, // through a URL dialect
+		{"/img/photo.jpg?w=100&fm=jpg", 100, 50},                  // the origin's image
+	} {
+		res, err := http.Get(base + c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s", c.path, res.StatusCode, got)
+		}
+		if img, err := jpeg.Decode(bytes.NewReader(got)); err != nil || img.Bounds().Dx() != c.width || img.Bounds().Dy() != c.height {
+			t.Fatalf("GET %s: decoded err %v; want a %dx%d JPEG", c.path, err, c.width, c.height)
+		}
+	}
+	res, err = http.Get(base + up.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/png" || len(got) == 0 {
+		t.Errorf("GET %s (no parameters): %d %q, %d bytes; want the upload as it was sent", up.Path, res.StatusCode, res.Header.Get("Content-Type"), len(got))
+	}
+	// An upload as the bg-image of an origin's image: the bg-image
+	// subrequest is served from the playground, not the origin.
+	t.Run("bg-image", func(t *testing.T) {
+		if rt == "" {
+			t.Skip(noRembg)
+		}
+		res, err := http.Get(base + "/img/photo.jpg?rembg=1&w=100&fm=png&bg-image=" + up.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("%d %s", res.StatusCode, got)
+		}
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range asked {
+		if p != "/img/photo.jpg" {
+			t.Errorf("the origin was asked for %q; want /img/photo.jpg only", asked)
+			break
+		}
+	}
 }

@@ -105,7 +105,8 @@ func rembgRuntime() (dir, why string) {
 func TestObservability(t *testing.T) {
 	dir := t.TempDir()
 	photo := testPhoto(t)
-	writeFiles(t, dir, map[string][]byte{"photo.jpg": photo})
+	// cf.jpg, a source of its own, is read through a URL dialect.
+	writeFiles(t, dir, map[string][]byte{"photo.jpg": photo, "cf.jpg": photo})
 	logPath := filepath.Join(t.TempDir(), "matte.log")
 	rt, noRembg := rembgRuntime()
 	rembg := "rembg off"
@@ -133,6 +134,7 @@ http://localhost:9080 {
 		source_ttl 1h
 		timeout 2m
 		removebg
+		url_dialect cloudflare
 		%s
 	}
 	file_server
@@ -157,6 +159,17 @@ http://localhost:9080 {
 	if !slices.Equal(names, []string{"cache"}) || params["cache"]["desc"] != "HIT-MEMORY" {
 		t.Errorf("hit: Server-Timing %q, want only cache;desc=HIT-MEMORY", res.Header.Get("Server-Timing"))
 	}
+
+	// A URL dialect's request: the same stages, under its own name.
+	res, body = get(t, tester, "http://localhost:9080/cdn-cgi/image/width=50,format=png/cf.jpg")
+	if res.StatusCode != 200 {
+		t.Fatalf("cloudflare: status %d: %.200s", res.StatusCode, body)
+	}
+	names, params = serverTiming(t, res.Header.Get("Server-Timing"))
+	if !slices.Equal(names, pipelineStages) || params["cache"]["desc"] != "MISS" {
+		t.Errorf("cloudflare: Server-Timing %q, want the stages %v and cache;desc=MISS", res.Header.Get("Server-Timing"), pipelineStages)
+	}
+	dialectBytes := len(body)
 
 	removed := t.Run("rembg", func(t *testing.T) {
 		if rt == "" {
@@ -204,7 +217,13 @@ http://localhost:9080 {
 				t.Errorf("no %s histogram for the imgix dialect", stage)
 			}
 		}
-		for _, want := range []string{`matte_requests_total{cache="MISS",dialect="imgix"} `, `matte_requests_total{cache="HIT-MEMORY",dialect="imgix"} 1`} {
+		for _, stage := range pipelineStages {
+			if !has(fmt.Sprintf(`matte_stage_duration_seconds_count{dialect="cloudflare",stage=%q} 1`, stage)) {
+				t.Errorf("no %s histogram for the cloudflare dialect", stage)
+			}
+		}
+		for _, want := range []string{`matte_requests_total{cache="MISS",dialect="imgix"} `, `matte_requests_total{cache="HIT-MEMORY",dialect="imgix"} 1`,
+			`matte_requests_total{cache="MISS",dialect="cloudflare"} 1`} {
 			if !has(want) {
 				t.Errorf("no %q line on /metrics", want)
 			}
@@ -224,22 +243,30 @@ http://localhost:9080 {
 		for _, l := range lines {
 			t.Logf("log: %v", l)
 		}
-		if len(lines) < 2 {
-			t.Fatalf("%d image served lines in the log, want at least 2", len(lines))
+		if len(lines) < 3 {
+			t.Fatalf("%d image served lines in the log, want at least 3", len(lines))
 		}
-		miss, hit := lines[0], lines[1]
-		for field, want := range map[string]any{"dialect": "imgix", "cache": "MISS", "model": "", "bytes_in": float64(len(photo)),
-			"bytes_out": float64(missBytes), "format": "image/png", "width": 100.0, "height": 50.0, "logger": "http.handlers.matte", "level": "info"} {
-			if miss[field] != want {
-				t.Errorf("miss log line: %s = %v, want %v (%v)", field, miss[field], want, miss)
+		miss, hit, cf := lines[0], lines[1], lines[2]
+		// checkMiss checks a MISS line's fields and its every stage's timing.
+		checkMiss := func(name string, line map[string]any, fields map[string]any) {
+			t.Helper()
+			for field, want := range fields {
+				if line[field] != want {
+					t.Errorf("%s log line: %s = %v, want %v (%v)", name, field, line[field], want, line)
+				}
+			}
+			timings, _ := line["timings"].(map[string]any)
+			for _, stage := range pipelineStages {
+				if v, ok := timings[stage+"_ms"].(float64); !ok || v < 0 {
+					t.Errorf("%s log line: timings.%s_ms = %v", name, stage, timings[stage+"_ms"])
+				}
 			}
 		}
+		checkMiss("miss", miss, map[string]any{"dialect": "imgix", "cache": "MISS", "model": "", "bytes_in": float64(len(photo)),
+			"bytes_out": float64(missBytes), "format": "image/png", "width": 100.0, "height": 50.0, "logger": "http.handlers.matte", "level": "info"})
+		checkMiss("cloudflare", cf, map[string]any{"dialect": "cloudflare", "cache": "MISS", "bytes_in": float64(len(photo)),
+			"bytes_out": float64(dialectBytes), "format": "image/png", "width": 50.0, "height": 25.0})
 		timings, _ := miss["timings"].(map[string]any)
-		for _, stage := range pipelineStages {
-			if v, ok := timings[stage+"_ms"].(float64); !ok || v < 0 {
-				t.Errorf("miss log line: timings.%s_ms = %v", stage, timings[stage+"_ms"])
-			}
-		}
 		if _, ok := timings["inference_ms"]; ok {
 			t.Errorf("a resize logged inference: %v", timings)
 		}
@@ -249,8 +276,8 @@ http://localhost:9080 {
 		if ht, _ := hit["timings"].(map[string]any); len(ht) != 1 || ht["cache_ms"] == nil {
 			t.Errorf("hit log line timings %v, want only cache_ms", hit["timings"])
 		}
-		if removed && rt != "" && len(lines) >= 4 {
-			rem, api := lines[2], lines[3]
+		if removed && rt != "" && len(lines) >= 5 {
+			rem, api := lines[3], lines[4]
 			if m, _ := rem["model"].(string); !strings.HasPrefix(m, "isnet-int8@") {
 				t.Errorf("rembg log line: model %q", rem["model"])
 			}

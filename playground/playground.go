@@ -99,6 +99,11 @@ type PageConfig struct {
 	APIKeys bool `json:"apiKeys"`
 	// Signed: transform URLs need a signature (signature { required }).
 	Signed bool `json:"signed"`
+	// Dialects names the URL dialects the site answers (its url_dialect
+	// lines, such as "cloudflare"), in the order they are tried. The page
+	// offers only these and Matte's query, which is always on, and says
+	// which of the others are off. Nil is sent as [] (none).
+	Dialects []string `json:"dialects"`
 }
 
 // pageConfig is the JSON of <path>/config.json.
@@ -139,6 +144,9 @@ func New(o Options) (*Server, error) {
 		o.MaxUploadBytes = DefaultMaxUploadBytes
 	}
 	o.MaxUploadBytes = max(o.MaxUploadBytes, o.MaxFileBytes)
+	if o.Page.Dialects == nil {
+		o.Page.Dialects = []string{}
+	}
 	assets, err := loadAssets()
 	if err != nil {
 		return nil, err

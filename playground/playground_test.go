@@ -152,6 +152,19 @@ func TestPageRoutes(t *testing.T) {
 			t.Errorf("config %s = %v, want %v", k, cfg[k], v)
 		}
 	}
+	if d, ok := cfg["dialects"].([]any); !ok || len(d) != 0 {
+		t.Errorf("config dialects = %#v, want [] when the site turns none on", cfg["dialects"])
+	}
+}
+
+// The page is told the URL dialects the site answers, in order, so that it
+// offers only those (and the query).
+func TestPageConfigDialects(t *testing.T) {
+	s := newTest(t, func(o *Options) { o.Page.Dialects = []string{"wsrv", "cloudflare"} })
+	body := do(s, req("GET", "/playground/config.json", "", nil)).Body.String()
+	if !strings.Contains(body, `"dialects":["wsrv","cloudflare"]`) {
+		t.Errorf("config.json: %s", body)
+	}
 }
 
 // The page's files name nothing outside the server: no CDN, no font.

@@ -126,10 +126,16 @@ function syncForm() {
 
 // ---- URLs -----------------------------------------------------------------
 
+// answered reports whether this server answers dialect d's URLs: Matte's
+// query always, the others when the site has their url_dialect line.
+function answered(d) {
+  return d.id === "query" || (cfg.dialects || []).includes(d.id);
+}
+
 function renderURLs(s) {
   const list = $("#urls");
   list.replaceChildren();
-  for (const d of DIALECTS) {
+  for (const d of DIALECTS.filter(answered)) {
     const { url, lost } = d.build(s);
     const li = document.createElement("li");
     li.className = "url";
@@ -488,7 +494,11 @@ async function init() {
     $("#rembg-off").hidden = false;
   }
   const dialects = $("#dialect");
-  for (const d of DIALECTS) dialects.append(new Option(d.label, d.id));
+  for (const d of DIALECTS.filter(answered)) dialects.append(new Option(d.label, d.id));
+  const off = DIALECTS.filter((d) => !answered(d));
+  $("#dialects-off").hidden = off.length === 0;
+  $("#dialects-off").textContent = "Off on this site: " + off.map((d) => `${d.label} (url_dialect ${d.id})`).join(", ") +
+    ". Add a url_dialect line to the matte block to answer one.";
   if (!cfg.importURLs) $("#src-url").placeholder = "/img/product.jpg (remote URLs are off here)";
   if (cfg.signed) {
     $("#signed-note").hidden = false;
