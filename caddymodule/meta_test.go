@@ -2,6 +2,7 @@ package caddymodule
 
 import (
 	"net/http"
+	"net/url"
 	"reflect"
 	"testing"
 	"time"
@@ -66,7 +67,7 @@ func TestOtherVersionIsAMiss(t *testing.T) {
 	if _, ok := h.cachedResult("k"); ok {
 		t.Error("a result with the old metadata was served")
 	}
-	req := &imageRequest{srcID: "example.com/a.jpg", origin: &http.Request{Header: http.Header{}}}
+	req := &imageRequest{srcID: "example.com/a.jpg", origin: &http.Request{URL: &url.URL{Path: "/a.jpg"}, Header: http.Header{}}}
 	c.Set(nsSource, memoKey(req.srcID, nil, nil), cache.Entry{Value: []byte("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"), Meta: map[string]string{"etag": `"x"`, "fresh-until": "0"}})
 	if _, ok := h.lookupMemo(req); ok {
 		t.Error("a memo with the old metadata was used")
