@@ -1,0 +1,58 @@
+package caddymodule_test
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+)
+
+// TestQueryFormURLDialects runs the documented URL forms of the Next.js
+// image optimizer, Netlify Image CDN, wsrv.nl and ImageKit through the
+// server (/img/photo.jpg is 400x200), with every dialect on in the order
+// Caddyfile.example gives them.
+func TestQueryFormURLDialects(t *testing.T) {
+	s := newDialectSite(t, allowLoopback, "url_dialect cloudflare", "url_dialect imgproxy", "url_dialect ipx",
+		"url_dialect thumbor", "url_dialect nextjs", "url_dialect netlify", "url_dialect wsrv", "url_dialect imagekit")
+	webp := []string{"Accept", "image/avif;q=0,image/webp,*/*"}
+	t.Run("nextjs", func(t *testing.T) {
+		// next/image's default loader: /_next/image?url=<encoded src>&w=<width>&q=<quality>,
+		// the format by Accept (nextjs.org/docs/app/api-reference/components/image).
+		s.image(t, "/_next/image?url=%2Fimg%2Fphoto.jpg&w=128&q=75", "webp", 128, 64, webp...)
+		s.image(t, "/_next/image?url=%2Fimg%2Fphoto.jpg&w=128&q=75", "jpeg", 128, 64, "Accept", "image/jpeg")
+		// Next never enlarges: w above the source's width keeps 400.
+		s.image(t, "/_next/image?url=%2Fimg%2Fphoto.jpg&w=3840&q=75", "jpeg", 400, 200, "Accept", "image/jpeg")
+		s.image(t, "/_next/image?url="+url.QueryEscape(s.remote+"/photo.jpg")+"&w=64&q=75", "jpeg", 64, 32, "Accept", "image/jpeg")
+		s.refused(t, "/_next/image?url=%2Fimg%2Fphoto.jpg&q=75", http.StatusBadRequest, "w")
+		s.refused(t, "/_next/image?w=64&q=75", http.StatusBadRequest, "url")
+	})
+	t.Run("netlify", func(t *testing.T) {
+		// docs.netlify.com/image-cdn/overview: /.netlify/images?url=&w=&h=&fit=&position=&fm=&q=
+		s.image(t, "/.netlify/images?url=/img/photo.jpg&w=100&h=100&fit=cover", "jpeg", 100, 100, "Accept", "image/jpeg")
+		s.image(t, "/.netlify/images?url=/img/photo.jpg&w=100&h=100&fit=contain&fm=png", "png", 100, 50)
+		s.image(t, "/.netlify/images?url=/img/photo.jpg&w=100&h=100&fit=fill&fm=webp&q=60", "webp", 100, 100)
+		s.image(t, "/.netlify/images?url=/img/photo.jpg&w=100&h=100&fit=cover&position=left&fm=png", "png", 100, 100)
+		s.refused(t, "/.netlify/images?url=/img/photo.jpg&w=abc", http.StatusBadRequest, "w")
+		s.refused(t, "/.netlify/images?url=/img/photo.jpg&w=100&fit=squash", http.StatusBadRequest, "fit")
+	})
+	t.Run("wsrv", func(t *testing.T) {
+		// wsrv.nl/docs: /?url=<host/path or URL>&w=&h=&fit=&output=&q=
+		s.image(t, "/?url="+url.QueryEscape(s.remote+"/photo.jpg")+"&w=100", "jpeg", 100, 50)
+		s.image(t, "/?url=/img/photo.jpg&w=100&h=100&fit=cover&output=webp", "webp", 100, 100)
+		s.image(t, "/?url=/img/photo.jpg&w=100&h=100&fit=contain&cbg=red&output=png", "png", 100, 100)
+		s.image(t, "/?url=/img/photo.jpg&w=100&h=100&fit=fill&output=png", "png", 100, 100)
+		s.refused(t, "/?url=/img/photo.jpg&w=100&fit=squash", http.StatusBadRequest, "fit")
+	})
+	t.Run("imagekit", func(t *testing.T) {
+		// docs.imagekit.io/features/image-transformations: ?tr=w-,h-,... and /tr:.../path.
+		s.image(t, "/img/photo.jpg?tr=w-100,h-100", "jpeg", 100, 100)
+		s.image(t, "/tr:w-100/img/photo.jpg", "jpeg", 100, 50)
+		s.image(t, "/img/photo.jpg?tr=w-100,h-100,cm-pad_resize,bg-FF0000,f-png", "png", 100, 100)
+		s.image(t, "/img/photo.jpg?tr=w-100,f-webp,q-60", "webp", 100, 50)
+		s.refused(t, "/img/photo.jpg?tr=w-abc", http.StatusBadRequest, "w")
+	})
+	t.Run("imgix aliases other builders emit", func(t *testing.T) {
+		s.image(t, "/img/photo.jpg?w=100&h=100&fit=cover", "jpeg", 100, 100)
+		// contain is imgix fill: fitted inside and padded to the box.
+		s.image(t, "/img/photo.jpg?w=100&h=100&fit=contain&fm=png", "png", 100, 100)
+	})
+}
