@@ -83,8 +83,23 @@ model:
 # it installs wrk and nginx (apt) and ipx (npm, pinned) when missing.
 # Harness flags go in BENCH_FLAGS, e.g. BENCH_FLAGS="-duration 5s -repeats 1".
 .PHONY: bench
-bench: build
+bench: build build-system
 	@GO="$(GO)" bench/run.sh $(BENCH_FLAGS)
+
+# build-system builds bin/caddy-system against the system's libvips-dev
+# (Debian: 8.14) next to the default bin/caddy, so that `make bench` runs
+# Matte on both builds in one run (bench/README.md). The sub-make starts
+# from a clean slate: without this build's npm PKG_CONFIG_PATH, rpath and
+# -DMATTE_VIPS_BUILD, so VIPS=system sets its own define and Go's build
+# cache keeps the two builds apart. setup has run already.
+.PHONY: build-system
+build-system: setup
+	env -u PKG_CONFIG_PATH -u CGO_CFLAGS -u CGO_LDFLAGS $(MAKE) --no-print-directory VIPS=system bin-caddy-system
+
+.PHONY: bin-caddy-system
+bin-caddy-system:
+	$(if $(filter system,$(VIPS)),,$(error bin-caddy-system is built by `make build-system`))
+	$(GO) build -o bin/caddy-system ./cmd/caddy
 
 # `make loadtest` runs the load and fault test (bench/loadtest/main.go) against
 # ./bin/caddy on 127.0.0.1 and writes bench/loadtest/REPORT.md; not part of

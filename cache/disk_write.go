@@ -233,6 +233,7 @@ func (d *diskTier) install(p *pendingWrite, tmp string) (bool, error) {
 		d.pushFront(n)
 	}
 	n.size, n.atime, n.persisted, n.tag = p.size, now, now, tagHash(p.entry.Tag)
+	n.verified = fileID{} // a new file: not read back by getStream yet
 	d.total += n.size
 	d.evictLocked()
 	d.unlock()

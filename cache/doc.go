@@ -43,7 +43,9 @@
 //     by background writers, so a Set never waits for the disk. Its locks
 //     and goroutines are described on the diskTier type.
 //
-// Lookups go memory, then disk; a disk hit is promoted to memory. Stores go
+// Lookups go memory, then disk; a disk hit is promoted to memory. GetBody
+// hands a disk hit that memory would not keep to the caller as an open file
+// (FileBody) once this process has verified that file (disk_stream.go). Stores go
 // to every enabled tier. Purges run on every tier under the Cache's purge
 // lock, after bumping the purge epoch that makes Do drop results computed
 // from data the purge removed.

@@ -54,6 +54,9 @@ func corruptf(format string, args ...any) error {
 type record struct {
 	ns, key string
 	entry   Entry
+	// valueOff is where the value starts in the file (readHeader: the value
+	// is the file's last size-valueOff bytes).
+	valueOff int64
 }
 
 // header is the parsed fixed part of an entry.
@@ -314,7 +317,7 @@ func readHeader(r io.Reader, size int64) (record, error) {
 	if err != nil {
 		return rec, err
 	}
-	rec.ns, rec.key = ns, key
+	rec.ns, rec.key, rec.valueOff = ns, key, int64(fixedHdrLen+len(v))
 	rec.entry = Entry{ContentType: ct, Created: time.Unix(0, h.created), Meta: meta, Tag: tag}
 	return rec, nil
 }

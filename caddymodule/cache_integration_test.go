@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -232,6 +233,56 @@ http://localhost:9080 {
 		res, _ = get(t, tester, base+"/photo.jpg?w=32")
 		if res.Header.Get("X-Cache") != "HIT-MEMORY" {
 			t.Fatalf("promotion: X-Cache %q, want HIT-MEMORY", res.Header.Get("X-Cache"))
+		}
+	})
+
+	// A 1-byte memory tier keeps nothing: disk hits are sent from the entry
+	// file once this process has verified it (cache.GetBody), and a file
+	// damaged afterwards is never sent.
+	t.Run("disk hits from the file", func(t *testing.T) {
+		url := base + "/photo.jpg?w=33"
+		_, want := get(t, tester, url)
+		tester.InitServer(config("1B"), "caddyfile")
+		for i := range 3 {
+			res, body := get(t, tester, url)
+			if res.Header.Get("X-Cache") != "HIT-DISK" || !bytes.Equal(body, want) || res.ContentLength != int64(len(want)) {
+				t.Fatalf("hit %d: X-Cache %q, %d bytes (Content-Length %d), want %d", i, res.Header.Get("X-Cache"), len(body), res.ContentLength, len(want))
+			}
+		}
+		req, _ := http.NewRequest(http.MethodHead, url, nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 || res.Header.Get("X-Cache") != "HIT-DISK" || res.Header.Get("Content-Length") != strconv.Itoa(len(want)) {
+			t.Fatalf("HEAD: %d, X-Cache %q, Content-Length %q", res.StatusCode, res.Header.Get("X-Cache"), res.Header.Get("Content-Length"))
+		}
+		// Flip the value's last byte in place, past the kernel's coarse
+		// timestamp tick so that the write moves the file's change time.
+		time.Sleep(30 * time.Millisecond)
+		damaged := 0
+		filepath.WalkDir(diskDir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			if b, _ := os.ReadFile(p); bytes.HasSuffix(b, want) {
+				f, err := os.OpenFile(p, os.O_WRONLY, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				f.WriteAt([]byte{b[len(b)-1] ^ 0x40}, int64(len(b)-1))
+				f.Close()
+				damaged++
+			}
+			return nil
+		})
+		if damaged != 1 {
+			t.Fatalf("found %d entry files holding the result, want 1", damaged)
+		}
+		res, body := get(t, tester, url)
+		if res.Header.Get("X-Cache") != "MISS" || !bytes.Equal(body, want) {
+			t.Fatalf("after damage: X-Cache %q, %d bytes, equal %v", res.Header.Get("X-Cache"), len(body), bytes.Equal(body, want))
 		}
 	})
 }

@@ -148,6 +148,7 @@ func (h *Handler) revalidate(req *imageRequest, next caddyhttp.Handler, memo sou
 	if !ok {
 		return nil, false, nil
 	}
+	defer out.close()
 	cond := req.origin.Clone(req.origin.Context())
 	if memo.ETag != "" {
 		cond.Header.Set("If-None-Match", memo.ETag)
@@ -192,6 +193,7 @@ func (h *Handler) serveCached(req *imageRequest) bool {
 	if !ok {
 		return false
 	}
+	defer out.close()
 	h.writeResult(req, out)
 	return true
 }
@@ -214,18 +216,39 @@ func (h *Handler) serveResult(req *imageRequest, src []byte) error {
 // transform).
 type rendered struct {
 	Entry cache.Entry
-	Meta  resultMeta
-	Tier  cache.Tier
+	// Body, when not nil, holds the value instead of Entry.Value: a disk
+	// hit sent from its file (cache.GetBody). Whoever got it from
+	// cachedResult closes it (close).
+	Body *cache.FileBody
+	Meta resultMeta
+	Tier cache.Tier
 }
 
+// size is the result's length in bytes.
+func (r *rendered) size() int {
+	if r.Body != nil {
+		return int(r.Body.Len())
+	}
+	return len(r.Entry.Value)
+}
+
+// close releases Body, if any.
+func (r *rendered) close() { _ = r.Body.Close() }
+
 // cachedResult looks the result key up; an entry whose metadata does not
-// decode is a miss.
+// decode is a miss. A disk hit may come back as a Body: the caller closes
+// the result once it is written (or not needed).
 func (h *Handler) cachedResult(key string) (rendered, bool) {
-	e, m, tier, ok := h.getMeta(nsResult, key)
-	if !ok || m.Result == nil {
+	e, body, tier, ok := h.cache.GetBody(nsResult, key)
+	if !ok {
 		return rendered{}, false
 	}
-	return rendered{Entry: e, Meta: *m.Result, Tier: tier}, true
+	m, ok := decodeMeta(e.Meta)
+	if !ok || m.Result == nil {
+		_ = body.Close()
+		return rendered{}, false
+	}
+	return rendered{Entry: e, Body: body, Meta: *m.Result, Tier: tier}, true
 }
 
 // render returns the result of req (Params, Extras, Memo.Hash and Info,

@@ -67,7 +67,7 @@ func (h *Handler) writeResult(req *imageRequest, out rendered) {
 	e := out.Entry
 	hdr := req.w.Header()
 	hdr.Set("Content-Type", e.ContentType)
-	hdr.Set("Content-Length", strconv.Itoa(len(e.Value)))
+	hdr.Set("Content-Length", strconv.Itoa(out.size()))
 	hdr.Set("X-Cache", out.Tier.CacheStatus())
 	if m := out.Meta.Model; m != "" {
 		hdr.Set("X-Matte-Model", m)
@@ -82,9 +82,17 @@ func (h *Handler) writeResult(req *imageRequest, out rendered) {
 		hdr.Set("Age", strconv.Itoa(int(e.Age(time.Now()).Seconds())))
 	}
 	req.timings.outcome = out.Tier.CacheStatus()
-	h.served(req.w, req, servedImage{ContentType: e.ContentType, Bytes: len(e.Value), Model: out.Meta.Model, Width: out.Meta.Width, Height: out.Meta.Height})
+	h.served(req.w, req, servedImage{ContentType: e.ContentType, Bytes: out.size(), Model: out.Meta.Model, Width: out.Meta.Width, Height: out.Meta.Height})
 	req.w.WriteHeader(http.StatusOK)
-	if req.r.Method != http.MethodHead {
+	switch {
+	case req.r.Method == http.MethodHead:
+	case out.Body != nil:
+		// A disk hit from its file, copied as file_server copies a file
+		// (cache.FileBody.WriteTo). A failure mid-way (client gone, file
+		// shrunk) leaves the response short of its Content-Length, and
+		// net/http closes the connection.
+		_, _ = out.Body.WriteTo(req.w)
+	default:
 		_, _ = req.w.Write(e.Value)
 	}
 }

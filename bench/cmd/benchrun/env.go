@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -22,22 +23,25 @@ type envInfo struct {
 	MatteCommit string
 	MatteDirty  string
 	Caddy       string
-	Libvips     string            // the libvips bin/caddy runs (matte-version), else pkg-config's
-	LibvipsFrom string            // its file
-	LibvipsNPM  bool              // built against scripts/fetch-vips.sh's npm libvips
-	VipsCodecs  map[string]string // versions.json of the npm build
-	VipsObjects []string          // the shared libraries a system build loaded
-	IPX         string
-	Sharp       string
-	SharpVips   string
-	Nginx       string
-	Wrk         string
-	Go          string
-	Node        string
-	Imgly       string // @imgly/background-removal-node
-	ImglyORT    string // onnxruntime-node under it
-	ImglySharp  string
-	MatteORT    string // the ONNX Runtime library Matte loads (runtime/lib)
+	Libvips     string // the libvips bin/caddy runs (matte-version), else pkg-config's
+	LibvipsFrom string // its file
+	LibvipsNPM  bool   // built against scripts/fetch-vips.sh's npm libvips
+	// LibvipsSystem: the libvips of bin/caddy-system (the matte-system
+	// server) and its file; "" when that server did not run.
+	LibvipsSystem string            `json:",omitempty"`
+	VipsCodecs    map[string]string // versions.json of the npm build
+	VipsObjects   []string          // the shared libraries a system build loaded
+	IPX           string
+	Sharp         string
+	SharpVips     string
+	Nginx         string
+	Wrk           string
+	Go            string
+	Node          string
+	Imgly         string // @imgly/background-removal-node
+	ImglyORT      string // onnxruntime-node under it
+	ImglySharp    string
+	MatteORT      string // the ONNX Runtime library Matte loads (runtime/lib)
 }
 
 func cmdOut(name string, args ...string) string {
@@ -83,6 +87,14 @@ func collectEnv(cfg *config) envInfo {
 	e.MatteDirty = strings.Join(files, ", ")
 	e.Caddy = firstLine(cmdOut(cfg.caddy, "version"))
 	e.vipsInfo(cfg.caddy)
+	if slices.Contains(cfg.servers, "matte-system") {
+		var sys envInfo
+		sys.vipsInfo(cfg.caddySystem)
+		e.LibvipsSystem = sys.Libvips
+		if sys.LibvipsFrom != "" {
+			e.LibvipsSystem += ", loaded from " + sys.LibvipsFrom
+		}
+	}
 	e.Nginx = strings.TrimPrefix(firstLine(cmdOut(cfg.nginx, "-v")), "nginx version: ")
 	e.Wrk = firstLine(cmdOut(cfg.wrk, "-v"))
 	if i := strings.Index(e.Wrk, " Copyright"); i > 0 {
@@ -122,6 +134,17 @@ func pkgVersion(path string) string {
 	var p struct{ Version string }
 	_ = json.Unmarshal(b, &p)
 	return p.Version
+}
+
+// vipsVersion is the libvips version Matte's binary caddy runs (its
+// `matte-version --json`), or "?" when it cannot say.
+func vipsVersion(caddy string) string {
+	out, err := exec.Command(caddy, "matte-version", "--json").Output()
+	var bi struct{ Version string }
+	if err != nil || json.Unmarshal(out, &bi) != nil || bi.Version == "" {
+		return "?"
+	}
+	return bi.Version
 }
 
 // vipsInfo fills the libvips fields from `caddy matte-version --json`, or

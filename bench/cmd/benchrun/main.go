@@ -30,6 +30,7 @@ import (
 )
 
 type config struct {
+	caddySystem                                                                string // Matte against the system's libvips, for matte-system
 	repo, root, out, caddy, nginx, nginxModule, wrk, ipxServer, goBin, refPath string
 	imglyServer                                                                string
 	tmp                                                                        string
@@ -46,6 +47,10 @@ type config struct {
 	matteCache                                                                 string
 	args                                                                       []string
 }
+
+// defaultServers is -servers' default: every server, matte-system left out
+// when its binary is missing (make bench builds it; run.sh alone may not).
+const defaultServers = "matte,matte-system,ipx,nginx,file,matte-cache,matte-disk,filehit,imgly"
 
 func logf(format string, a ...any) {
 	fmt.Fprintf(os.Stderr, "benchrun: "+format+"\n", a...)
@@ -69,6 +74,7 @@ func parseFlags() (*config, error) {
 	flag.StringVar(&cfg.root, "root", "", "corpus root served by every server; scenario files are under perf/ (default: <repo>/../shared/testdata, else /work/shared/testdata)")
 	flag.StringVar(&cfg.out, "out", "", "report path (default: <repo>/bench/RESULTS.md)")
 	flag.StringVar(&cfg.caddy, "caddy", "", "Caddy with Matte (default: <repo>/bin/caddy)")
+	flag.StringVar(&cfg.caddySystem, "caddy-system", "", "Caddy with Matte built against the system's libvips (`make build-system`), run as the matte-system server (default: <repo>/bin/caddy-system)")
 	flag.StringVar(&cfg.nginx, "nginx", "/usr/sbin/nginx", "nginx binary")
 	flag.StringVar(&cfg.nginxModule, "nginx-module", "/usr/lib/nginx/modules/ngx_http_image_filter_module.so", "image_filter dynamic module")
 	flag.IntVar(&cfg.nginxWorkers, "nginx-workers", 0, "nginx worker_processes (default: CPUs)")
@@ -77,8 +83,8 @@ func parseFlags() (*config, error) {
 	flag.StringVar(&cfg.imglyServer, "imgly-server", "", "imgly background-removal server script inside the installed peers (default: <repo>/bench/.peers/imgly-server.mjs)")
 	flag.StringVar(&cfg.goBin, "go", "go", "go binary, for the in-process pipeline benchmarks")
 	flag.StringVar(&cfg.refPath, "reference", "", "imgproxy/imaginary reference figures (default: <root>/../bench-reference.md)")
-	flag.StringVar(&servers, "servers", "matte,ipx,nginx,file,matte-cache,matte-disk,filehit,imgly",
-		"servers to run: matte, ipx, nginx, file (Caddy file_server); for f-i: matte-cache and matte-disk (Matte with its result cache on: memory, disk tier), filehit (Caddy file_server serving Matte's cached bytes), imgly (@imgly/background-removal-node)")
+	flag.StringVar(&servers, "servers", defaultServers,
+		"servers to run: matte, matte-system (Matte built against the system's libvips, -caddy-system; left out of the default list when that binary is missing), ipx, nginx, file (Caddy file_server); for f-i: matte-cache and matte-disk (Matte with its result cache on: memory, disk tier), filehit (Caddy file_server serving Matte's cached bytes), imgly (@imgly/background-removal-node)")
 	flag.StringVar(&scenarios, "scenarios", "", "scenario ids (default: all: a,b,c,d,e,e400,pass,f,g,h,i)")
 	flag.StringVar(&conns, "conns", "2,8", "wrk connection counts (concurrency levels)")
 	flag.StringVar(&connsFor, "conns-for", "h=1:2", "per-scenario connection counts, id=N:N:...,... (h: 1 for the request time against the raw inference, 2 for throughput; Matte runs one inference at a time on 2 cores and answers 503 past its queue of 4)")
@@ -118,6 +124,9 @@ func parseFlags() (*config, error) {
 	if cfg.caddy == "" {
 		cfg.caddy = filepath.Join(cfg.repo, "bin", "caddy")
 	}
+	if cfg.caddySystem == "" {
+		cfg.caddySystem = filepath.Join(cfg.repo, "bin", "caddy-system")
+	}
 	if cfg.ipxServer == "" {
 		cfg.ipxServer = filepath.Join(cfg.repo, "bench", ".peers", "ipx-server.mjs")
 	}
@@ -131,6 +140,15 @@ func parseFlags() (*config, error) {
 		cfg.nginxWorkers = runtime.NumCPU() // the CPUs this process may use
 	}
 	cfg.servers = splitList(servers)
+	if slices.Contains(cfg.servers, "matte-system") {
+		if _, err := os.Stat(cfg.caddySystem); err != nil {
+			if servers != defaultServers {
+				return nil, fmt.Errorf("-servers names matte-system, but %v (build it with `make build-system`)", err)
+			}
+			logf("leaving out matte-system: %v (build it with `make build-system`)", err)
+			cfg.servers = slices.DeleteFunc(cfg.servers, func(n string) bool { return n == "matte-system" })
+		}
+	}
 	cfg.scenarios = splitList(scenarios)
 	if len(cfg.scenarios) == 0 {
 		for _, s := range bench.Scenarios {

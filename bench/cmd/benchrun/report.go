@@ -169,6 +169,9 @@ func renderReport(res *results) string {
 	} else {
 		w("| libvips (Matte) | %s, %s, loaded from %s |\n", e.Libvips, build, e.LibvipsFrom)
 	}
+	if e.LibvipsSystem != "" {
+		w("| libvips (Matte, bin/caddy-system: the matte-system column) | %s, the system's (VIPS=system) |\n", e.LibvipsSystem)
+	}
 	if c := e.vipsCodecs(); c != "" {
 		w("| codecs (Matte's libvips) | %s |\n", c)
 	}
@@ -374,6 +377,8 @@ func renderReport(res *results) string {
 	}
 	w("\n")
 
+	res.bothBuilds(w)
+
 	ref, haveRef := loadReference(cfg.refPath)
 	res.transformTargets(w, ref, haveRef)
 	res.targets(w)
@@ -545,3 +550,47 @@ func lastLine(s string) string {
 }
 
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+// bothBuilds writes, when the matte-system server ran, Matte on both builds
+// against ipx per transform scenario and concurrency: ipx's ratio on each
+// build, and the npm build ÷ the system build. Same Matte, same run, so the
+// last figure is the library's share; what stays between the system build
+// and ipx (sharp's own, newer libvips) is the rest.
+func (res *results) bothBuilds(w func(string, ...any)) {
+	sys := res.server("matte-system")
+	ipx := res.server("ipx")
+	if sys == nil || ipx == nil {
+		return
+	}
+	cfg := res.cfg
+	allConns := cfg.allConns()
+	w("## Matte on both builds against ipx\n\n")
+	w("Per cell: req/s of Matte (bin/caddy, %s) ÷ ipx's; of %s ÷ ipx's; and Matte npm ÷ Matte system, the library's share (Matte's code is the same in both). ipx runs sharp's own libvips (Versions).\n\n| scenario |", res.env.Libvips, sys.Label)
+	for _, conns := range allConns {
+		w(" c%d |", conns)
+	}
+	w("\n|---|")
+	for range allConns {
+		w("---|")
+	}
+	w("\n")
+	for _, id := range cfg.scenarios {
+		sc, _ := bench.Lookup(id)
+		if sc.Kind != bench.KindTransform || sc.Passthrough() {
+			continue
+		}
+		w("| %s: %s |", id, sc.Title)
+		for _, conns := range allConns {
+			get := func(name string) float64 {
+				if a := aggregate(res.cells[key(conns, id, name)]); a.ok && a.requests > 0 {
+					return a.rps
+				}
+				return 0
+			}
+			m, s, p := get("matte"), get("matte-system"), get("ipx")
+			w(" npm ÷ ipx %s; system ÷ ipx %s; npm ÷ system %s |", ratio(m, p), ratio(s, p), ratio(m, s))
+		}
+		w("\n")
+	}
+	w("\n")
+}

@@ -16,7 +16,7 @@ import (
 
 // server is one HTTP server under test.
 type server struct {
-	Name   string // short id: matte, ipx, nginx, file, matte-cache, matte-disk, filehit, imgly
+	Name   string // short id: matte, matte-system, ipx, nginx, file, matte-cache, matte-disk, filehit, imgly
 	Label  string // table label
 	Port   int
 	Admin  int    // Caddy admin port of a Matte server (metrics, purge); 0 for others
@@ -222,16 +222,25 @@ func startServers(p *procs, cfg *config, names []string) ([]*server, error) {
 			s.Config = fmt.Sprintf("node %s %s %d   # @imgly/background-removal-node removeBackground(), model \"medium\" (ISNet fp16), PNG out", cfg.imglyServer, cfg.root, port)
 			cmd = exec.Command("node", cfg.imglyServer, cfg.root, fmt.Sprint(port))
 			readyWithin = 5 * time.Minute // it loads the model and runs it once before listening
-		case "matte":
+		case "matte", "matte-system":
 			admin, err := freePort()
 			if err != nil {
 				return out, err
 			}
-			cfg.matteAdmin = admin
+			bin := cfg.caddy
 			s.Admin = admin
 			s.Label = "Matte"
+			if name == "matte" {
+				cfg.matteAdmin = admin
+			} else {
+				// The same Matte against the system's libvips: the two
+				// columns read the library's share of a ratio apart from
+				// Matte's own.
+				bin = cfg.caddySystem
+				s.Label = "Matte (libvips " + vipsVersion(bin) + ", system)"
+			}
 			s.Transforms = true
-			file := filepath.Join(cfg.tmp, "matte.Caddyfile")
+			file := filepath.Join(cfg.tmp, name+".Caddyfile")
 			// `cache off` where this Matte has the option; older builds have
 			// no result cache at all.
 			s.Config = fmt.Sprintf(matteCaddyfile, port, cfg.root, admin, "\t\tcache off\n", "result cache off (`cache off`).")
@@ -239,7 +248,7 @@ func startServers(p *procs, cfg *config, names []string) ([]*server, error) {
 			if err := os.WriteFile(file, []byte(s.Config), 0o644); err != nil {
 				return out, err
 			}
-			if msg, err := exec.Command(cfg.caddy, "adapt", "--config", file, "--adapter", "caddyfile").CombinedOutput(); err != nil {
+			if msg, err := exec.Command(bin, "adapt", "--config", file, "--adapter", "caddyfile").CombinedOutput(); err != nil {
 				if !strings.Contains(string(msg), `subdirective "cache"`) {
 					return out, fmt.Errorf("matte Caddyfile does not adapt: %v\n%s", err, msg)
 				}
@@ -249,7 +258,7 @@ func startServers(p *procs, cfg *config, names []string) ([]*server, error) {
 					return out, err
 				}
 			}
-			cmd = exec.Command(cfg.caddy, "run", "--config", file, "--adapter", "caddyfile")
+			cmd = exec.Command(bin, "run", "--config", file, "--adapter", "caddyfile")
 		case "file":
 			s.Label = "Caddy file_server"
 			s.Config = fmt.Sprintf(fileCaddyfile, port, cfg.root)
@@ -273,7 +282,7 @@ func startServers(p *procs, cfg *config, names []string) ([]*server, error) {
 			}
 			cmd = exec.Command(cfg.nginx, "-c", file, "-p", cfg.tmp+"/", "-e", filepath.Join(cfg.tmp, "nginx-error.log"))
 		default:
-			return out, fmt.Errorf("unknown server %q (want matte, file, ipx, nginx, matte-cache, matte-disk, filehit, imgly)", name)
+			return out, fmt.Errorf("unknown server %q (want matte, matte-system, file, ipx, nginx, matte-cache, matte-disk, filehit, imgly)", name)
 		}
 		s.path, s.why = pathFor(name), whyFor(name)
 		cmd.Env = os.Environ()
@@ -300,6 +309,14 @@ func pathFor(name string) func(bench.Scenario) string {
 	case "matte":
 		return func(sc bench.Scenario) string {
 			if sc.Kind != bench.KindTransform && sc.Kind != bench.KindRembg {
+				return ""
+			}
+			return sc.MattePath()
+		}
+	case "matte-system":
+		// The transforms only: h (inference) does not depend on libvips.
+		return func(sc bench.Scenario) string {
+			if sc.Kind != bench.KindTransform {
 				return ""
 			}
 			return sc.MattePath()
