@@ -5,13 +5,13 @@ import (
 
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/cloudflare"
-	"github.com/jebosio/matte/dialect/internal/dialecttest"
+	"github.com/jebosio/matte/dialect/internal/urltest"
 	"github.com/jebosio/matte/params"
 )
 
 func TestParse(t *testing.T) {
 	red := params.Color{R: 255, A: 255, Set: true}
-	dialecttest.CheckParses(t, cloudflare.New(), map[string]dialect.ImageURL{
+	urltest.CheckParses(t, cloudflare.New(), map[string]dialect.ImageURL{
 		// The examples of developers.cloudflare.com/images/transform-images/transform-via-url/.
 		"/cdn-cgi/image/width=80,quality=75/uploads/avatar1.jpg":                         dialect.ImageURL{Params: params.Params{Width: 80, Quality: 75}, Source: "/uploads/avatar1.jpg"},
 		"/cdn-cgi/image/width=80,quality=75/https://www.example.com/uploads/avatar1.jpg": dialect.ImageURL{Params: params.Params{Width: 80, Quality: 75}, Source: "https://www.example.com/uploads/avatar1.jpg"},
@@ -33,11 +33,11 @@ func TestParse(t *testing.T) {
 }
 
 func TestNotClaimed(t *testing.T) {
-	dialecttest.CheckNotClaimed(t, cloudflare.New(), "/img/a.jpg?w=10", "/cdn-cgi/imagex/w=1/a.jpg", "/cdn-cgi/image")
+	urltest.CheckNotClaimed(t, cloudflare.New(), "/img/a.jpg?w=10", "/cdn-cgi/imagex/w=1/a.jpg", "/cdn-cgi/image")
 }
 
 func TestErrors(t *testing.T) {
-	dialecttest.CheckErrors(t, cloudflare.New(), map[string]string{
+	urltest.CheckErrors(t, cloudflare.New(), map[string]string{
 		"/cdn-cgi/image/width=abc/a.jpg":                    "width",
 		"/cdn-cgi/image/w=1,zoom=2/a.jpg":                   "zoom",
 		"/cdn-cgi/image/format=json/a.jpg":                  "format",
@@ -59,5 +59,5 @@ func FuzzParse(f *testing.F) {
 		"/cdn-cgi/image/fit=pad,background=%23fff/a%2Fb", "/cdn-cgi/image/g=0.5x0.5,fit=crop/..", "/cdn-cgi/image/,,=/"} {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, raw string) { dialecttest.CheckURLDialect(t, cloudflare.New(), raw) })
+	f.Fuzz(func(t *testing.T, raw string) { urltest.CheckURLDialect(t, cloudflare.New(), raw) })
 }

@@ -88,7 +88,7 @@ func TestParseInvalid(t *testing.T) {
 }
 
 func TestParseNotClaimed(t *testing.T) {
-	urltest.CheckNotClaimed(t, New(), []string{"/a.jpg", "/a.jpg?w=400", "/a/tr:w-400/b.jpg", "/TR:w-1/a.jpg", "/a.jpg?TR=w-1"})
+	urltest.CheckNotClaimed(t, New(), "/a.jpg", "/a.jpg?w=400", "/a/tr:w-400/b.jpg", "/TR:w-1/a.jpg", "/a.jpg?TR=w-1")
 }
 
 // The URLs unpic and @unpic/core built (test/clients/builders).

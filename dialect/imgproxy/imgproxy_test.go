@@ -6,7 +6,7 @@ import (
 
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/imgproxy"
-	"github.com/jebosio/matte/dialect/internal/dialecttest"
+	"github.com/jebosio/matte/dialect/internal/urltest"
 	"github.com/jebosio/matte/params"
 )
 
@@ -20,7 +20,7 @@ func mustNew(t testing.TB, key, salt string) *imgproxy.Dialect {
 
 func TestParse(t *testing.T) {
 	curiosity := "http://example.com/images/curiosity.jpg"
-	dialecttest.CheckParses(t, mustNew(t, "", ""), map[string]dialect.ImageURL{
+	urltest.CheckParses(t, mustNew(t, "", ""), map[string]dialect.ImageURL{
 		// docs.imgproxy.net "Signing a URL": the unsigned example URL.
 		"/insecure/rs:fill:300:400:0/g:sm/aHR0cDovL2V4YW1w/bGUuY29tL2ltYWdl/cy9jdXJpb3NpdHku/anBn.png": dialect.ImageURL{Params: params.Params{Width: 300, Height: 400, Fit: params.FitMin, Crop: params.CropAttention, Format: params.FormatPNG}, Source: curiosity},
 		// "Generating the URL": the plain source form.
@@ -38,7 +38,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestNotClaimed(t *testing.T) {
-	dialecttest.CheckNotClaimed(t, mustNew(t, "", ""), "/img/a.jpg", "/img/a.jpg?w=10", "/_ipx/w_100/img/a.jpg", "/cdn-cgi/image/w=1/a.jpg",
+	urltest.CheckNotClaimed(t, mustNew(t, "", ""), "/img/a.jpg", "/img/a.jpg?w=10", "/_ipx/w_100/img/a.jpg", "/cdn-cgi/image/w=1/a.jpg",
 		"/unsafe/300x200/img/a.jpg", "/unsafe/filters:quality(80)/a.jpg", "/a", "/", "/docs/plain/notes.txt", "/x/plain/ftp://a/b")
 }
 
@@ -64,7 +64,7 @@ func TestSignature(t *testing.T) {
 		{doc, "/oKfUtW34Dvo2BGQehJFR4Nr0_rIjOtdtzJ3QFsUcXH8/rs:fill:300:401:0/g:sm/aHR0cDovL2V4YW1w/bGUuY29tL2ltYWdl/cy9jdXJpb3NpdHku/anBn.png", http.StatusForbidden},
 		{mustNew(t, "", ""), "/insecure" + path, 0},
 	} {
-		_, ok, err := dialecttest.ParseURL(t, tc.d, tc.url)
+		_, ok, err := urltest.Parse(t, tc.d, tc.url)
 		if !ok {
 			t.Fatalf("%s: not claimed", tc.url)
 		}
@@ -90,7 +90,7 @@ func statusOf(err error) int {
 }
 
 func TestErrors(t *testing.T) {
-	dialecttest.CheckErrors(t, mustNew(t, "", ""), map[string]string{
+	urltest.CheckErrors(t, mustNew(t, "", ""), map[string]string{
 		"/insecure/zoom:2/plain//a.jpg":            "zoom",
 		"/insecure/w:abc/q:101/plain//a.jpg":       "w q",
 		"/insecure/rs:stretch:10/plain//a.jpg":     "rs",
@@ -113,7 +113,7 @@ func FuzzParse(f *testing.F) {
 	plain := mustNew(f, "", "")
 	signed := mustNew(f, "736563726574", "68656c6c6f")
 	f.Fuzz(func(t *testing.T, raw string) {
-		dialecttest.CheckURLDialect(t, plain, raw)
-		dialecttest.CheckURLDialect(t, signed, raw)
+		urltest.CheckURLDialect(t, plain, raw)
+		urltest.CheckURLDialect(t, signed, raw)
 	})
 }

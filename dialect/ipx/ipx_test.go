@@ -4,13 +4,13 @@ import (
 	"testing"
 
 	"github.com/jebosio/matte/dialect"
-	"github.com/jebosio/matte/dialect/internal/dialecttest"
+	"github.com/jebosio/matte/dialect/internal/urltest"
 	"github.com/jebosio/matte/dialect/ipx"
 	"github.com/jebosio/matte/params"
 )
 
 func TestParse(t *testing.T) {
-	dialecttest.CheckParses(t, ipx.New(), map[string]dialect.ImageURL{
+	urltest.CheckParses(t, ipx.New(), map[string]dialect.ImageURL{
 		// github.com/unjs/ipx README examples.
 		"/_ipx/w_200/static/buffalo.png":        dialect.ImageURL{Params: params.Params{Width: 200, Fit: params.FitMax}, Source: "/static/buffalo.png"},
 		"/_ipx/s_200x200/static/buffalo.png":    dialect.ImageURL{Params: params.Params{Width: 200, Height: 200, Fit: params.FitMin}, Source: "/static/buffalo.png"},
@@ -29,11 +29,11 @@ func TestParse(t *testing.T) {
 }
 
 func TestNotClaimed(t *testing.T) {
-	dialecttest.CheckNotClaimed(t, ipx.New(), "/img/a.jpg?w=10", "/_ipxx/w_1/a.jpg", "/_ipx")
+	urltest.CheckNotClaimed(t, ipx.New(), "/img/a.jpg?w=10", "/_ipxx/w_1/a.jpg", "/_ipx")
 }
 
 func TestErrors(t *testing.T) {
-	dialecttest.CheckErrors(t, ipx.New(), map[string]string{
+	urltest.CheckErrors(t, ipx.New(), map[string]string{
 		"/_ipx/w_abc/a.jpg":             "w",
 		"/_ipx/w_0,q_101/a.jpg":         "w q",
 		"/_ipx/s_400/a.jpg":             "s",
@@ -50,5 +50,5 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{"/_ipx/w_200,f_webp/static/buffalo.png", "/_ipx/_/a", "/_ipx/s_1x1&pos=left%20top/https:/x/a", "/_ipx/,&_=:/.."} {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, raw string) { dialecttest.CheckURLDialect(t, ipx.New(), raw) })
+	f.Fuzz(func(t *testing.T, raw string) { urltest.CheckURLDialect(t, ipx.New(), raw) })
 }

@@ -85,7 +85,7 @@ func TestParseInvalid(t *testing.T) {
 }
 
 func TestParseNotClaimed(t *testing.T) {
-	urltest.CheckNotClaimed(t, New(), []string{"/img/a.jpg?url=/a.jpg&w=1&q=1", "/_next/image/", "/_next/images?url=/a&w=1&q=1", "/_NEXT/image?url=/a&w=1&q=1", "/"})
+	urltest.CheckNotClaimed(t, New(), "/img/a.jpg?url=/a.jpg&w=1&q=1", "/_next/image/", "/_next/images?url=/a&w=1&q=1", "/_NEXT/image?url=/a&w=1&q=1", "/")
 }
 
 // The URLs that unpic, @unpic/core and next/image's getImageProps built

@@ -5,13 +5,13 @@ import (
 	"testing"
 
 	"github.com/jebosio/matte/dialect"
-	"github.com/jebosio/matte/dialect/internal/dialecttest"
+	"github.com/jebosio/matte/dialect/internal/urltest"
 	"github.com/jebosio/matte/dialect/thumbor"
 	"github.com/jebosio/matte/params"
 )
 
 func TestParse(t *testing.T) {
-	dialecttest.CheckParses(t, thumbor.New(""), map[string]dialect.ImageURL{
+	urltest.CheckParses(t, thumbor.New(""), map[string]dialect.ImageURL{
 		// thumbor.readthedocs.io "Usage" examples.
 		"/unsafe/300x200/smart/s.glbimg.com/et/bb/f/original/2011/03/24/VN0JiwzmOw0b0lg.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropAttention},
 			Source: "/s.glbimg.com/et/bb/f/original/2011/03/24/VN0JiwzmOw0b0lg.jpg"},
@@ -38,7 +38,7 @@ func TestSignature(t *testing.T) {
 		{"/unsafe/300x200/my.server.com/some/path/to/image.jpg", http.StatusForbidden},
 		{"/AAAAAAAAAAAAAAAAAAAAAAAAAAA=/300x200/my.server.com/some/path/to/image.jpg", http.StatusForbidden},
 	} {
-		_, ok, err := dialecttest.ParseURL(t, d, tc.url)
+		_, ok, err := urltest.Parse(t, d, tc.url)
 		status := 0
 		if err != nil {
 			status = params.AsErrors(err).Status()
@@ -47,17 +47,17 @@ func TestSignature(t *testing.T) {
 			t.Errorf("%s: ok %v status %d, want %d (%v)", tc.url, ok, status, tc.status, err)
 		}
 	}
-	if _, ok, err := dialecttest.ParseURL(t, thumbor.New(""), "/8ammJH8D-7tXy6kU3lTvoXlhu4o=/300x200/a.jpg"); !ok || err != nil {
+	if _, ok, err := urltest.Parse(t, thumbor.New(""), "/8ammJH8D-7tXy6kU3lTvoXlhu4o=/300x200/a.jpg"); !ok || err != nil {
 		t.Errorf("no key: %v %v", ok, err)
 	}
 }
 
 func TestNotClaimed(t *testing.T) {
-	dialecttest.CheckNotClaimed(t, thumbor.New(""), "/img/a.jpg", "/unsafe", "/insecure/w:1/plain//a.jpg", "/abc=/300x200/a.jpg")
+	urltest.CheckNotClaimed(t, thumbor.New(""), "/img/a.jpg", "/unsafe", "/insecure/w:1/plain//a.jpg", "/abc=/300x200/a.jpg")
 }
 
 func TestErrors(t *testing.T) {
-	dialecttest.CheckErrors(t, thumbor.New(""), map[string]string{
+	urltest.CheckErrors(t, thumbor.New(""), map[string]string{
 		"/unsafe/meta/300x200/a.jpg":                    "meta",
 		"/unsafe/filters:grayscale()/a.jpg":             "filters:grayscale",
 		"/unsafe/filters:quality(101):rotate(45)/a.jpg": "filters:quality filters:rotate",
@@ -76,7 +76,7 @@ func FuzzParse(f *testing.F) {
 	}
 	plain, signed := thumbor.New(""), thumbor.New("my-security-key")
 	f.Fuzz(func(t *testing.T, raw string) {
-		dialecttest.CheckURLDialect(t, plain, raw)
-		dialecttest.CheckURLDialect(t, signed, raw)
+		urltest.CheckURLDialect(t, plain, raw)
+		urltest.CheckURLDialect(t, signed, raw)
 	})
 }

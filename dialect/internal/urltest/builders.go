@@ -3,7 +3,8 @@
 // @imgproxy/imgproxy-node) built, as test/clients/builders/build.mjs wrote
 // them into test/clients/builders/testdata/builders.json (regenerate it with
 // `node build.mjs >testdata/builders.json` there after changing the
-// builders' versions), and table runners for a dialect's Parse.
+// builders' versions), table runners for a dialect's Parse, and the
+// URLDialect contract check its fuzz target runs (CheckURLDialect).
 package urltest
 
 import (
