@@ -163,6 +163,20 @@ const (
 	FlipHV
 )
 
+// ParseFlip reads the flip spellings imgix and Cloudflare share: h
+// (mirrored), v (upside down), and hv or vh (both).
+func ParseFlip(v string) (Flip, bool) {
+	switch v {
+	case "h":
+		return FlipH, true
+	case "v":
+		return FlipV, true
+	case "hv", "vh":
+		return FlipHV, true
+	}
+	return FlipNone, false
+}
+
 // Format is an output image format.
 type Format uint8
 

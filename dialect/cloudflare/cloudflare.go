@@ -180,16 +180,11 @@ var options = map[string]option{
 		return nil
 	},
 	"flip": func(p *params.Params, name, v string) error {
-		switch v {
-		case "h":
-			p.Flip = params.FlipH
-		case "v":
-			p.Flip = params.FlipV
-		case "hv", "vh":
-			p.Flip = params.FlipHV
-		default:
+		f, ok := params.ParseFlip(v)
+		if !ok {
 			return pathurl.Bad(name, "flip=%s is not valid; flip must be h, v or hv.", params.QuoteShort(v))
 		}
+		p.Flip = f
 		return nil
 	},
 	"trim": func(p *params.Params, name, v string) error {

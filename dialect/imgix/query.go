@@ -388,16 +388,11 @@ var paramSpecs = map[string]paramSpec{
 		return nil
 	}},
 	"flip": {"one of h, v, hv (or vh)", func(p *params.Params, v string) error {
-		switch v {
-		case "h":
-			p.Flip = params.FlipH
-		case "v":
-			p.Flip = params.FlipV
-		case "hv", "vh":
-			p.Flip = params.FlipHV
-		default:
+		f, ok := params.ParseFlip(v)
+		if !ok {
 			return params.ErrSyntax
 		}
+		p.Flip = f
 		return nil
 	}},
 	"fm": {"one of jpg, jpeg, png, webp, avif, gif, zip (zip needs rembg=1)", func(p *params.Params, v string) error {
