@@ -231,15 +231,12 @@ func renderReport(res *results) string {
 		}
 	}
 	if nBase > 0 && len(base) > 0 {
-		w("Request per scenario and server:\n\n| scenario | ")
-		for _, s := range base {
-			w("%s | ", s.Label)
+		labels := make([]string, len(base))
+		for i, s := range base {
+			labels[i] = s.Label
 		}
-		w("\n|---|")
-		for range base {
-			w("---|")
-		}
-		w("\n")
+		w("Request per scenario and server:\n\n")
+		tableHead(w, "scenario", labels...)
 		for _, id := range cfg.scenarios {
 			sc, _ := bench.Lookup(id)
 			if sc.Kind != bench.KindTransform {
@@ -335,15 +332,8 @@ func renderReport(res *results) string {
 	// Ratio summary.
 	allConns := cfg.allConns()
 	w("## Summary: Matte against the best same-run peer\n\n")
-	w("Per cell: Matte's req/s ÷ the peer's, then the peer's server CPU per request ÷ Matte's (CPU efficiency; above 1: Matte spends less CPU per image). Both read better when above 1; within 0.9–1.1 it is a tie. On a shared, busy machine the CPU ratio is the steadier of the two: req/s also depends on how much of the contended CPU each server's threads win. For the passthrough the baseline is Caddy's file_server (Matte is built on it); nginx is shown too. For f and g the peer is Caddy's file_server serving the bytes Matte serves from its cache; for h, imgly.\n\n| scenario |")
-	for _, conns := range allConns {
-		w(" c%d |", conns)
-	}
-	w("\n|---|")
-	for range allConns {
-		w("---|")
-	}
-	w("\n")
+	w("Per cell: Matte's req/s ÷ the peer's, then the peer's server CPU per request ÷ Matte's (CPU efficiency; above 1: Matte spends less CPU per image). Both read better when above 1; within 0.9–1.1 it is a tie. On a shared, busy machine the CPU ratio is the steadier of the two: req/s also depends on how much of the contended CPU each server's threads win. For the passthrough the baseline is Caddy's file_server (Matte is built on it); nginx is shown too. For f and g the peer is Caddy's file_server serving the bytes Matte serves from its cache; for h, imgly.\n\n")
+	tableHead(w, "scenario", connsLabels(allConns)...)
 	for _, id := range cfg.scenarios {
 		sc, _ := bench.Lookup(id)
 		if sc.Kind == bench.KindCoalesce {
@@ -551,6 +541,25 @@ func lastLine(s string) string {
 
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
+// tableHead writes a Markdown table's header row and its rule: first, then
+// one column per name.
+func tableHead(w func(string, ...any), first string, cols ...string) {
+	w("| %s |", first)
+	for _, c := range cols {
+		w(" %s |", c)
+	}
+	w("\n|---|%s\n", strings.Repeat("---|", len(cols)))
+}
+
+// connsLabels names the concurrency columns: c2, c8, ...
+func connsLabels(conns []int) []string {
+	labels := make([]string, len(conns))
+	for i, c := range conns {
+		labels[i] = fmt.Sprintf("c%d", c)
+	}
+	return labels
+}
+
 // bothBuilds writes, when the matte-system server ran, Matte on both builds
 // against ipx per transform scenario and concurrency: ipx's ratio on each
 // build, and the npm build ÷ the system build. Same Matte, same run, so the
@@ -565,15 +574,8 @@ func (res *results) bothBuilds(w func(string, ...any)) {
 	cfg := res.cfg
 	allConns := cfg.allConns()
 	w("## Matte on both builds against ipx\n\n")
-	w("Per cell: req/s of Matte (bin/caddy, %s) ÷ ipx's; of %s ÷ ipx's; and Matte npm ÷ Matte system, the library's share (Matte's code is the same in both). ipx runs sharp's own libvips (Versions).\n\n| scenario |", res.env.Libvips, sys.Label)
-	for _, conns := range allConns {
-		w(" c%d |", conns)
-	}
-	w("\n|---|")
-	for range allConns {
-		w("---|")
-	}
-	w("\n")
+	w("Per cell: req/s of Matte (bin/caddy, %s) ÷ ipx's; of %s ÷ ipx's; and Matte npm ÷ Matte system, the library's share (Matte's code is the same in both). ipx runs sharp's own libvips (Versions).\n\n", res.env.Libvips, sys.Label)
+	tableHead(w, "scenario", connsLabels(allConns)...)
 	for _, id := range cfg.scenarios {
 		sc, _ := bench.Lookup(id)
 		if sc.Kind != bench.KindTransform || sc.Passthrough() {
