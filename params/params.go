@@ -280,6 +280,20 @@ func ParseFormat(s string) (Format, bool) {
 	return Format(i), ok
 }
 
+// ParseOutputFormat reads the output format names the CDNs' URL forms
+// share: jpg (or jpeg), png, webp, avif, gif. Unlike ParseFormat it takes
+// neither "source" nor "zip", which are not formats a URL can ask for.
+func ParseOutputFormat(s string) (Format, bool) {
+	if s == "jpg" {
+		s = "jpeg"
+	}
+	f, ok := ParseFormat(s)
+	if !ok || f == FormatSource || f == FormatZIP {
+		return FormatSource, false
+	}
+	return f, true
+}
+
 // lookupName returns the index of s in names.
 func lookupName(names []string, s string) (uint8, bool) {
 	for i, n := range names {

@@ -132,7 +132,7 @@ var options = map[string]option{
 		case "json":
 			return pathurl.Bad(name, "%s=json (the image's metadata as JSON) is not supported by Matte; ask for an image format.", name)
 		}
-		f, ok := pathurl.Format(v)
+		f, ok := params.ParseOutputFormat(v)
 		if !ok {
 			return pathurl.Bad(name, "%s=%s is not valid; %s must be one of auto, avif, webp, jpeg, baseline-jpeg, png, gif.", name, params.QuoteShort(v), name)
 		}

@@ -226,7 +226,7 @@ var handlers = map[string]handler{
 		return err
 	}},
 	"f": {"one of auto, jpg, jpeg, png, webp, avif, gif, orig", func(t *transforms, v string) error {
-		switch f, ok := urlform.Format(v); {
+		switch f, ok := params.ParseOutputFormat(v); {
 		case v == "auto":
 			t.p.AutoFormat = true
 		case ok:

@@ -87,7 +87,7 @@ func (d *Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		return dialect.ImageURL{}, true, err
 	}
 	if ext != "" {
-		f, ok := pathurl.Format(ext)
+		f, ok := params.ParseOutputFormat(ext)
 		if !ok {
 			return dialect.ImageURL{}, true, pathurl.Bad("extension", "The extension %s is not an output format; use jpg, png, webp, avif or gif.", params.QuoteShort(ext))
 		}

@@ -153,7 +153,7 @@ var options = map[string]option{
 		return nil
 	},
 	"format": func(p *params.Params, _ *resize, name string, args []string) error {
-		f, ok := pathurl.Format(args[0])
+		f, ok := params.ParseOutputFormat(args[0])
 		if !ok || len(args) != 1 {
 			return pathurl.Bad(name, "%s must be one of jpg, png, webp, avif, gif.", name)
 		}

@@ -126,7 +126,7 @@ var modifiers = map[string]modifier{
 			p.AutoFormat = true
 			return nil
 		}
-		f, ok := pathurl.Format(v)
+		f, ok := params.ParseOutputFormat(v)
 		if !ok {
 			return pathurl.Bad(name, "%s=%s is not valid; %s must be one of auto, jpeg, jpg, png, webp, avif, gif.", name, params.QuoteShort(v), name)
 		}

@@ -47,7 +47,7 @@ var filters = map[string]filter{
 		return nil
 	},
 	"format": func(p *params.Params, _ *geometry, field, a string) error {
-		f, ok := pathurl.Format(a)
+		f, ok := params.ParseOutputFormat(a)
 		if !ok {
 			return pathurl.Bad(field, "format takes one of jpeg, png, webp, avif, gif.")
 		}

@@ -139,7 +139,7 @@ var specs = map[string]spec{
 		if v == "tiff" || v == "json" {
 			return errors.New(v + " is not an output Matte writes")
 		}
-		f, ok := urlform.Format(v)
+		f, ok := params.ParseOutputFormat(v)
 		if !ok {
 			return params.ErrSyntax
 		}

@@ -156,18 +156,6 @@ func DPR(v string) (float64, error) {
 	return f, nil
 }
 
-// Format parses an output format keyword: jpg, jpeg, png, webp, avif, gif.
-func Format(v string) (params.Format, bool) {
-	if v == "jpg" {
-		v = "jpeg"
-	}
-	f, ok := params.ParseFormat(v)
-	if !ok || f == params.FormatSource || f == params.FormatZIP {
-		return 0, false
-	}
-	return f, true
-}
-
 // RightAngle parses a rotation of 0, 90, 180 or 270 degrees (360 is 0).
 func RightAngle(v string) (float64, bool) {
 	switch v {

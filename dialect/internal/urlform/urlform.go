@@ -95,24 +95,6 @@ func Without(rawQuery string, drop func(name string) bool) string {
 	return strings.Join(kept, "&")
 }
 
-// Format reads the output format names the CDNs share: jpg (or jpeg), png,
-// webp, avif, gif.
-func Format(name string) (params.Format, bool) {
-	switch name {
-	case "jpg", "jpeg":
-		return params.FormatJPEG, true
-	case "png":
-		return params.FormatPNG, true
-	case "webp":
-		return params.FormatWebP, true
-	case "avif":
-		return params.FormatAVIF, true
-	case "gif":
-		return params.FormatGIF, true
-	}
-	return params.FormatSource, false
-}
-
 // Errors collects a URL's bad options: one 400 invalid_parameter error per
 // field (the first reported wins), in the order they were reported. The
 // zero value is ready to use.

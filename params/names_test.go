@@ -1,0 +1,34 @@
+package params
+
+import "testing"
+
+func TestParseFlip(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want Flip
+		ok   bool
+	}{
+		{"h", FlipH, true}, {"v", FlipV, true}, {"hv", FlipHV, true}, {"vh", FlipHV, true},
+		{"", FlipNone, false}, {"H", FlipNone, false}, {"hh", FlipNone, false}, {"none", FlipNone, false},
+	} {
+		if got, ok := ParseFlip(tt.in); got != tt.want || ok != tt.ok {
+			t.Errorf("ParseFlip(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestParseOutputFormat(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want Format
+		ok   bool
+	}{
+		{"jpg", FormatJPEG, true}, {"jpeg", FormatJPEG, true}, {"png", FormatPNG, true}, {"webp", FormatWebP, true},
+		{"avif", FormatAVIF, true}, {"gif", FormatGIF, true},
+		{"source", FormatSource, false}, {"zip", FormatSource, false}, {"JPG", FormatSource, false}, {"", FormatSource, false}, {"tiff", FormatSource, false},
+	} {
+		if got, ok := ParseOutputFormat(tt.in); got != tt.want || ok != tt.ok {
+			t.Errorf("ParseOutputFormat(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
