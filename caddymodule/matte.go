@@ -329,14 +329,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.passOrigin(w, r, rawQuery)
 	}
 	req := &imageRequest{Params: opts, Dialect: "imgix", w: w, r: r}
-	if opts.Removal.BgImage != "" {
-		if err := h.loadBackgroundImage(req); err != nil {
-			return h.writeError(w, r, err)
-		}
-	}
-	req.origin = originRequest(r, rawQuery)
-	req.srcID = sourceID(r, req.origin.URL.RequestURI())
-	req.Tag = sourceTag(req.srcID)
+	req.fromSite(originRequest(r, rawQuery))
 	return h.serveImage(req, next)
 }
 

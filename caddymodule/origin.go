@@ -62,8 +62,15 @@ func (h *Handler) provisionFetcher() error {
 // ranges or validators (Matte needs the whole, current body), asking for an
 // unencoded body.
 func originRequest(r *http.Request, rawQuery string) *http.Request {
+	return siteSourceRequest(r, r.URL.Path, r.URL.RawPath, stripParams(rawQuery))
+}
+
+// siteSourceRequest is r asking this site for the source at path (rawPath
+// its escaped form, or "" when path needs none) with rawQuery, without
+// ranges or validators, for an unencoded body.
+func siteSourceRequest(r *http.Request, path, rawPath, rawQuery string) *http.Request {
 	or := r.Clone(r.Context())
-	or.URL.RawQuery = stripParams(rawQuery)
+	or.URL.Path, or.URL.RawPath, or.URL.RawQuery = path, rawPath, rawQuery
 	or.RequestURI = or.URL.RequestURI()
 	sanitizeSourceHeader(or.Header)
 	return or

@@ -70,10 +70,24 @@ func (h *Handler) resultKeyOf(req *imageRequest) string {
 	return resultKey(req.Memo.Hash, req.Params, req.Format, h.pipeline.Fingerprint()+req.Extras.Key())
 }
 
-// serveImage answers a query-dialect request whose Params, origin request
-// and source identity are set: from the result cache when the source's
-// memo is fresh, else after (re)validating or fetching the source.
+// fromSite makes or, a request on this site, req's source, and sets the
+// source's identity and purge tag from it.
+func (req *imageRequest) fromSite(or *http.Request) {
+	req.origin = or
+	req.srcID = sourceID(req.r, or.URL.RequestURI())
+	req.Tag = sourceTag(req.srcID)
+}
+
+// serveImage answers a URL request (the imgix query or a URL dialect)
+// whose Params, origin request and source identity are set: it loads the
+// bg-image the Params name, then answers from the result cache when the
+// source's memo is fresh, else after (re)validating or fetching the source.
 func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
+	if req.Params.Removal.BgImage != "" {
+		if err := h.loadBackgroundImage(req); err != nil {
+			return h.writeError(req.w, req.r, err)
+		}
+	}
 	now := time.Now()
 	memo, haveMemo := h.lookupMemo(req)
 	req.timings.addCache(now)

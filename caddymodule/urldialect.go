@@ -3,8 +3,10 @@ package caddymodule
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -100,18 +102,7 @@ func (h *Handler) provisionURLDialects() error {
 }
 
 // urlDialectNames lists the known names, sorted.
-func urlDialectNames() []string {
-	names := make([]string, 0, len(urlDialects))
-	for n := range urlDialects {
-		names = append(names, n)
-	}
-	for i := 1; i < len(names); i++ { // a dozen names: insertion sort
-		for j := i; j > 0 && names[j] < names[j-1]; j-- {
-			names[j], names[j-1] = names[j-1], names[j]
-		}
-	}
-	return names
-}
+func urlDialectNames() []string { return slices.Sorted(maps.Keys(urlDialects)) }
 
 // serveURLDialect answers r when one of the handler's URL dialects claims
 // it (handled); rawQuery is the query after Matte's signature check. A local
@@ -144,18 +135,7 @@ func (h *Handler) serveURLDialect(w http.ResponseWriter, r *http.Request, rawQue
 			// Host+URI, which has no "://".
 			req.srcID, req.Tag = iu.Source, iu.Source
 		} else {
-			or := r.Clone(r.Context())
-			or.URL.Path, or.URL.RawPath, or.URL.RawQuery = iu.Source, "", iu.Query
-			or.RequestURI = or.URL.RequestURI()
-			sanitizeSourceHeader(or.Header)
-			req.origin = or
-			req.srcID = sourceID(r, or.URL.RequestURI())
-			req.Tag = sourceTag(req.srcID)
-		}
-		if iu.Params.Removal.BgImage != "" {
-			if err := h.loadBackgroundImage(req); err != nil {
-				return true, h.writeError(w, r, err)
-			}
+			req.fromSite(siteSourceRequest(r, iu.Source, "", iu.Query))
 		}
 		return true, h.serveImage(req, next)
 	}
