@@ -469,13 +469,16 @@ func renderReport(res *results) string {
 	}
 	w("\n\n")
 
-	// Hand-written profile notes and the latest load and fault test, kept
-	// in their own files (each has its own command) and copied in here so
+	// Hand-written profile notes, the latest load and fault test, the shared
+	// tier's figures and the change checks, kept in their own files (each
+	// has its own command) and copied in here so
 	// that RESULTS.md holds every figure the issues ask for.
 	for _, inc := range []struct{ title, path, how string }{
 		{"Where the time goes (profile notes)", "bench/PROFILE.md", "hand-written from perf and pprof while the bench ran; copied from `bench/PROFILE.md`"},
 		{"Load and fault test", "bench/loadtest/REPORT.md", "`make loadtest` (bench/loadtest), run separately from this bench; copied from `bench/loadtest/REPORT.md` as last committed"},
 		{"Inference batching", "bench/BATCH.md", "`make bench-batch`; copied from `bench/BATCH.md`"},
+		{"Shared tier (Redis)", "bench/SHARED.md", "`go run ./bench/cmd/sharedbench` (see its header), run separately from this bench; copied from `bench/SHARED.md`"},
+		{"Change checks", "bench/CHECKS.md", "before/after measurements of single changes, each with its command; copied from `bench/CHECKS.md`"},
 	} {
 		body, err := os.ReadFile(filepath.Join(res.cfg.repo, inc.path))
 		if err != nil {
