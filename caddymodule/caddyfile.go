@@ -41,7 +41,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    avif_effort           <0-9>        # AV1 encoder effort; default 2
 //	    cache_control         <value>      # default "public, max-age=86400"
 //	    server_timing         [on|off]     # Server-Timing header: stage durations, cache outcome; default off
-//	    workers               <count>      # concurrent libvips pipelines; default: CPUs
+//	    workers               <count>      # concurrent libvips pipelines; default: CPUs + 1 per 8
 //	    timeout               <duration>   # per transform; default 30s
 //	    source_ttl            <duration>   # reuse sources without asking the origin; default 0
 //	    cache                 off          # no result, source or mask cache

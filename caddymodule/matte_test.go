@@ -35,3 +35,15 @@ func TestStripParams(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultWorkers pins the documented default: the cores plus one per
+// eight of them, at least one more (README: "CPUs + 1 per 8").
+func TestDefaultWorkers(t *testing.T) {
+	for _, tc := range []struct{ cpus, want int }{
+		{0, 2}, {1, 2}, {2, 3}, {4, 5}, {8, 9}, {9, 11}, {16, 18}, {64, 72},
+	} {
+		if got := DefaultWorkers(tc.cpus); got != tc.want {
+			t.Errorf("DefaultWorkers(%d) = %d, want %d", tc.cpus, got, tc.want)
+		}
+	}
+}
