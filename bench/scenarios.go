@@ -46,7 +46,11 @@ type Scenario struct {
 	Quality int    // 0: the format has no quality (PNG) or passthrough
 	Kind    Kind
 	Rembg   bool    // ?rembg=1: cut the subject out
-	Target  float64 // f, g: least Matte ÷ file_server req/s; h: most request ÷ inference time; i: transforms
+	Target  float64 // a-e: least Matte ÷ best peer req/s when not 1.2; f, g: least Matte ÷ file_server req/s; h: most request ÷ inference time; i: transforms
+	// MatteBlock, when set, is added to the matte block of the Matte
+	// servers that run this scenario (the harness starts them afresh for
+	// it): d444 runs d at sharp's AVIF settings, like for like with ipx.
+	MatteBlock string
 }
 
 // Scenarios are the default scenarios, in table order. a-e are the bench
@@ -58,6 +62,7 @@ var Scenarios = []Scenario{
 	{ID: "b", Title: "photo-12mp.jpg → 800w JPEG q80", File: "perf/photo-12mp.jpg", Width: 800, Format: "jpg", Quality: 80},
 	{ID: "c", Title: "photo-1mp.jpg → 400w WebP q80", File: "perf/photo-1mp.jpg", Width: 400, Format: "webp", Quality: 80},
 	{ID: "d", Title: "photo-4mp.jpg → 800w AVIF q60", File: "perf/photo-4mp.jpg", Width: 800, Format: "avif", Quality: 60},
+	{ID: "d444", Title: "d like for like: AVIF q60 at sharp's defaults on both sides (Matte: `avif_effort 4`, `avif_chroma 444`)", File: "perf/photo-4mp.jpg", Width: 800, Format: "avif", Quality: 60, Target: 1, MatteBlock: "avif_effort 4\navif_chroma 444"},
 	{ID: "e", Title: "photo-alpha.png → 600w PNG", File: "perf/photo-alpha.png", Width: 600, Format: "png"},
 	{ID: "e400", Title: "photo-alpha.png → 400w PNG (reference's e)", File: "perf/photo-alpha.png", Width: 400, Format: "png"},
 	{ID: "pass", Title: "passthrough: photo-4mp.jpg as stored", File: "perf/photo-4mp.jpg"},
@@ -86,7 +91,10 @@ func (s Scenario) Passthrough() bool { return s.Width == 0 && s.Format == "" }
 // InProcess reports whether the in-process pipeline benchmarks run s: the
 // plain transforms, not the passthrough, cache, rembg or coalescing
 // scenarios.
-func (s Scenario) InProcess() bool { return s.Kind == KindTransform && !s.Passthrough() }
+// d444 too: it differs from d only in the server's encoder settings.
+func (s Scenario) InProcess() bool {
+	return s.Kind == KindTransform && !s.Passthrough() && s.MatteBlock == ""
+}
 
 // Hit reports whether s times cache hits (f, g).
 func (s Scenario) Hit() bool { return s.Kind == KindHitMemory || s.Kind == KindHitDisk }

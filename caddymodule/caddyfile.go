@@ -39,6 +39,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    quality               jpeg|webp|avif <1-100>   # defaults 80, 80, 60
 //	    png_compression       <0-9>        # zlib level; default 4
 //	    avif_effort           <0-9>        # AV1 encoder effort; default 2
+//	    avif_chroma           420|444      # AVIF chroma; default 420 (4:4:4 from quality 90)
 //	    cache_control         <value>      # default "public, max-age=86400"
 //	    server_timing         [on|off]     # Server-Timing header: stage durations, cache outcome; default off
 //	    workers               <count>      # concurrent libvips pipelines; default: CPUs + 1 per 8
@@ -254,6 +255,11 @@ func (h *Handler) parseLimitOption(o option) (handled bool, err error) {
 		} else {
 			h.AVIFEffort = &v
 		}
+	case "avif_chroma":
+		if err = o.need(1); err != nil {
+			return true, err
+		}
+		h.AVIFChroma = args[0]
 	case "cache_control":
 		if err = o.need(1); err != nil {
 			return true, err

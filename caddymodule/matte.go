@@ -67,6 +67,10 @@ type Handler struct {
 	PNGCompression *int `json:"png_compression,omitempty"`
 	// AVIFEffort is the AV1 encoder's effort, 0 (fastest) to 9 (default 2).
 	AVIFEffort *int `json:"avif_effort,omitempty"`
+	// AVIFChroma is the AVIF chroma subsampling: "420" (the default: 4:2:0
+	// below quality 90, 4:4:4 from it) or "444" (always full chroma, as
+	// sharp's default).
+	AVIFChroma string `json:"avif_chroma,omitempty"`
 	// CacheControl is sent with every transformed image.
 	CacheControl string `json:"cache_control,omitempty"`
 	// ServerTiming adds a Server-Timing header with the stage timings and
@@ -275,6 +279,9 @@ func (h *Handler) Validate() error {
 			return fmt.Errorf("matte: quality %s %d: want 1-100", f, q)
 		}
 	}
+	if h.AVIFChroma != "" && h.AVIFChroma != "420" && h.AVIFChroma != "444" {
+		return fmt.Errorf("matte: avif_chroma %q: want 420 or 444", h.AVIFChroma)
+	}
 	for name, v := range map[string]*int{"png_compression": h.PNGCompression, "avif_effort": h.AVIFEffort} {
 		if v != nil && (*v < 0 || *v > 9) {
 			return fmt.Errorf("matte: %s %d: want 0-9", name, *v)
@@ -293,6 +300,7 @@ func (h *Handler) encoding() *transform.Encoding {
 	if h.AVIFEffort != nil {
 		e.AVIFEffort = *h.AVIFEffort
 	}
+	e.AVIFFullChroma = h.AVIFChroma == "444"
 	return &e
 }
 

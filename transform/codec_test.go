@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/jebosio/matte/params"
@@ -271,5 +273,47 @@ func TestHEICByBuild(t *testing.T) {
 	var pub *params.Error
 	if !errors.As(err, &pub) || pub.Status != http.StatusUnsupportedMediaType || pub.Code != params.CodeUnknownFormat {
 		t.Fatalf("npm libvips: %v, want a 415 %s", err, params.CodeUnknownFormat)
+	}
+}
+
+// av1Subsampling reads chroma_subsampling_x and _y from the first av1C box
+// of an AVIF (AV1 codec configuration record, AV1-ISOBMFF §2.3: the third
+// byte holds high_bitdepth, twelve_bit, monochrome, then the two bits).
+func av1Subsampling(t *testing.T, b []byte) (x, y int) {
+	t.Helper()
+	i := bytes.Index(b, []byte("av1C"))
+	if i < 0 || i+7 > len(b) {
+		t.Fatalf("no av1C box in %d bytes", len(b))
+	}
+	flags := b[i+4+2]
+	return int(flags>>3) & 1, int(flags>>2) & 1
+}
+
+// TestAVIFChroma: AVIF is 4:2:0 by default below quality 90 and 4:4:4 from
+// it (libvips' rule); avif_chroma 444 (Encoding.AVIFFullChroma) keeps full
+// chroma at every quality, as sharp's default does.
+func TestAVIFChroma(t *testing.T) {
+	src := encodePNG(t, scene(160, 100))
+	for _, tc := range []struct {
+		full   bool
+		query  string
+		xs, ys int
+	}{
+		{false, "w=64&fm=avif&q=60", 1, 1},
+		{false, "w=64&fm=avif&q=95", 0, 0},
+		{true, "w=64&fm=avif&q=60", 0, 0},
+	} {
+		enc := DefaultEncoding
+		enc.AVIFFullChroma = tc.full
+		res, _ := run(t, NewPipeline(Options{Encoding: &enc}), src, tc.query, "")
+		if x, y := av1Subsampling(t, res.Body); x != tc.xs || y != tc.ys {
+			t.Errorf("full chroma %v, %s: subsampling x=%d y=%d, want %d %d", tc.full, tc.query, x, y, tc.xs, tc.ys)
+		}
+	}
+	a := NewPipeline(Options{}).Fingerprint()
+	enc := DefaultEncoding
+	enc.AVIFFullChroma = true
+	if b := NewPipeline(Options{Encoding: &enc}).Fingerprint(); a == b || !strings.Contains(b, ",444") {
+		t.Errorf("fingerprints %q and %q: want the 4:4:4 setting in the cache key", a, b)
 	}
 }

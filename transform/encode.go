@@ -60,7 +60,7 @@ func save(img *vips.Image, f params.Format, quality int, lossless bool, enc *Enc
 	case params.FormatWebP:
 		return img.SaveWebP(quality, lossless)
 	case params.FormatAVIF:
-		return img.SaveAVIF(quality, lossless, enc.AVIFEffort)
+		return img.SaveAVIF(quality, lossless, enc.AVIFEffort, enc.AVIFFullChroma)
 	case params.FormatGIF:
 		return img.SaveGIF()
 	}

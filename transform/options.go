@@ -68,8 +68,9 @@ var DefaultQualities = Qualities{JPEG: 80, WebP: 80, AVIF: 60}
 // Encoding holds the encoders' effort settings, which trade CPU for bytes
 // without changing the requested quality.
 type Encoding struct {
-	PNGCompression int // zlib level, 0 (store) to 9
-	AVIFEffort     int // AV1 encoder effort, 0 (fastest) to 9
+	PNGCompression int  // zlib level, 0 (store) to 9
+	AVIFEffort     int  // AV1 encoder effort, 0 (fastest) to 9
+	AVIFFullChroma bool // 4:4:4 at every quality; else 4:2:0 below quality 90
 }
 
 // DefaultEncoding is tuned for encoding on the fly (bench/PROFILE.md): zlib

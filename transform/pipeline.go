@@ -45,7 +45,11 @@ func NewPipeline(opts Options) *Pipeline {
 // Fingerprint identifies the options that change output bytes, for cache keys.
 func (pl *Pipeline) Fingerprint() string {
 	q, e := pl.opts.Qualities, pl.opts.Encoding
-	return fmt.Sprintf("%s;q=%d,%d,%d;e=%d,%d;max=%d", PipelineVersion, q.JPEG, q.WebP, q.AVIF, e.PNGCompression, e.AVIFEffort, pl.opts.Limits.MaxOutputDimension)
+	chroma := "" // the default adds nothing, so that existing keys still match
+	if e.AVIFFullChroma {
+		chroma = ",444"
+	}
+	return fmt.Sprintf("%s;q=%d,%d,%d;e=%d,%d%s;max=%d", PipelineVersion, q.JPEG, q.WebP, q.AVIF, e.PNGCompression, e.AVIFEffort, chroma, pl.opts.Limits.MaxOutputDimension)
 }
 
 // VipsSettings are libvips' process-wide settings (see vips.Settings).

@@ -169,10 +169,11 @@ func (im *Image) SaveWebP(q int, lossless bool) ([]byte, error) {
 }
 
 // SaveAVIF encodes AV1 at quality q, or losslessly, with encoder effort
-// effort (0-9).
-func (im *Image) SaveAVIF(q int, lossless bool, effort int) ([]byte, error) {
+// effort (0-9). fullChroma keeps 4:4:4; otherwise chroma is 4:2:0 below
+// quality 90 and 4:4:4 from it (libvips' rule).
+func (im *Image) SaveAVIF(q int, lossless bool, effort int, fullChroma bool) ([]byte, error) {
 	return save(func(buf *unsafe.Pointer, n *C.size_t) C.int {
-		return C.matte_avifsave(im.p, buf, n, C.int(q), cBool(lossless), C.int(effort))
+		return C.matte_avifsave(im.p, buf, n, C.int(q), cBool(lossless), C.int(effort), cBool(fullChroma))
 	})
 }
 

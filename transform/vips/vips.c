@@ -408,10 +408,14 @@ int matte_webpsave(VipsImage *in, void **buf, size_t *len, int q,
                               "strip", TRUE, NULL);
 }
 
+// matte_avifsave: full_chroma keeps 4:4:4; otherwise libvips decides
+// (VIPS_FOREIGN_SUBSAMPLE_AUTO: 4:2:0 below Q 90, 4:4:4 from it).
 int matte_avifsave(VipsImage *in, void **buf, size_t *len, int q,
-                   int lossless, int effort) {
+                   int lossless, int effort, int full_chroma) {
   return vips_heifsave_buffer(in, buf, len, "Q", q, "lossless", lossless,
-                              "effort", effort,
+                              "effort", effort, "subsample_mode",
+                              full_chroma ? VIPS_FOREIGN_SUBSAMPLE_OFF
+                                          : VIPS_FOREIGN_SUBSAMPLE_AUTO,
                               "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1,
                               "strip", TRUE, NULL);
 }

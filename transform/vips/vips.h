@@ -77,7 +77,7 @@ int matte_pngsave(VipsImage *in, void **buf, size_t *len, int compression);
 int matte_webpsave(VipsImage *in, void **buf, size_t *len, int q,
                    int lossless);
 int matte_avifsave(VipsImage *in, void **buf, size_t *len, int q,
-                   int lossless, int effort);
+                   int lossless, int effort, int full_chroma);
 int matte_gifsave(VipsImage *in, void **buf, size_t *len);
 
 // ---- which libvips (buildinfo.c) ----

@@ -89,7 +89,7 @@ func parseFlags() (*config, error) {
 	flag.StringVar(&conns, "conns", "2,8", "wrk connection counts (concurrency levels)")
 	flag.StringVar(&connsFor, "conns-for", "h=1:2", "per-scenario connection counts, id=N:N:...,... (h: 1 for the request time against the raw inference, 2 for throughput; Matte runs one inference at a time on 2 cores and answers 503 past its queue of 4)")
 	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "wrk duration of one timed run")
-	flag.StringVar(&durFor, "duration-for", "d=30s,h=60s", "per-scenario duration overrides, id=duration,... (AVIF and background removal take seconds per image)")
+	flag.StringVar(&durFor, "duration-for", "d=30s,d444=30s,h=60s", "per-scenario duration overrides, id=duration,... (AVIF and background removal take seconds per image)")
 	flag.StringVar(&cfg.inferenceBenchtime, "inference-benchtime", "5x", "-benchtime for BenchmarkISNet (scenario h's raw inference time)")
 	flag.DurationVar(&cfg.warmup, "warmup", 3*time.Second, "wrk warm-up per server and scenario before the first repeat (0: none)")
 	flag.DurationVar(&cfg.timeout, "timeout", 120*time.Second, "wrk --timeout (a response slower than this counts as a timeout error)")
@@ -367,7 +367,7 @@ func runBench(cfg *config, p *procs) (err error) {
 		}
 	}
 
-	res.servers, err = startServers(p, cfg, cfg.servers)
+	res.servers, err = startServers(p, cfg, cfg.servers, "")
 	if err != nil {
 		return err
 	}
@@ -477,8 +477,14 @@ func runBench(cfg *config, p *procs) (err error) {
 			if len(names) == 0 {
 				continue
 			}
-			if cfg.restart {
-				if running, err = startServers(p, cfg, names); err != nil {
+			// A scenario with its own matte settings gets fresh servers
+			// even without -restart, and the plain ones back after it.
+			fresh := cfg.restart || sc.MatteBlock != ""
+			if fresh {
+				if !cfg.restart {
+					stopServers(p, running)
+				}
+				if running, err = startServers(p, cfg, names, sc.MatteBlock); err != nil {
 					return err
 				}
 			}
@@ -490,8 +496,19 @@ func runBench(cfg *config, p *procs) (err error) {
 				}
 			}
 			for _, s := range active {
-				res.cells[key(conns, id, s.Name)].URL = s.url(sc)
+				c := res.cells[key(conns, id, s.Name)]
+				c.URL = s.url(sc)
+				// The check before the timings ran on Matte without this
+				// scenario's settings: check (and size) its own output.
+				if sc.MatteBlock != "" && s.Transforms && isMatte(s.Name) {
+					chk := verify(client, c.URL, sc, cfg.root, nil)
+					res.checks[id+"/"+s.Name], c.Check = chk, chk
+					if !chk.OK {
+						c.Err = "output check failed: " + chk.Problem
+					}
+				}
 			}
+			active = slices.DeleteFunc(active, func(s *server) bool { return res.cells[key(conns, id, s.Name)].Err != "" })
 			// Cache hits: warm Matte (again, for fresh servers) so that every
 			// timed request is a hit, rewriting file_server's copy of the
 			// bytes; note Matte's transform count to check it stays put.
@@ -528,7 +545,7 @@ func runBench(cfg *config, p *procs) (err error) {
 				kept := keepCrashLog(cfg, s, conns, id)
 				c.Crashes = append(c.Crashes, firstLine(why)+" — log: "+kept)
 				logf("c%d %s: %s", conns, id, why)
-				ns, err := startServers(p, cfg, []string{s.Name})
+				ns, err := startServers(p, cfg, []string{s.Name}, sc.MatteBlock)
 				if err != nil {
 					return err
 				}
@@ -602,8 +619,13 @@ func runBench(cfg *config, p *procs) (err error) {
 					}
 				}
 			}
-			if cfg.restart {
+			if fresh {
 				stopServers(p, running)
+			}
+			if fresh && !cfg.restart {
+				if running, err = startServers(p, cfg, cfg.servers, ""); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -619,7 +641,7 @@ func runBench(cfg *config, p *procs) (err error) {
 		} else {
 			var s *server
 			if cfg.restart {
-				ns, err := startServers(p, cfg, []string{"matte-cache"})
+				ns, err := startServers(p, cfg, []string{"matte-cache"}, "")
 				if err != nil {
 					return err
 				}

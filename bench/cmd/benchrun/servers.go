@@ -171,8 +171,9 @@ http {
 }
 `
 
-// startServers starts every server named in names.
-func startServers(p *procs, cfg *config, names []string) ([]*server, error) {
+// startServers starts every server named in names; matteBlock is added to
+// the matte block of the transform servers (matte, matte-system).
+func startServers(p *procs, cfg *config, names []string, matteBlock string) ([]*server, error) {
 	var out []*server
 	for _, name := range names {
 		port, err := freePort()
@@ -243,7 +244,14 @@ func startServers(p *procs, cfg *config, names []string) ([]*server, error) {
 			file := filepath.Join(cfg.tmp, name+".Caddyfile")
 			// `cache off` where this Matte has the option; older builds have
 			// no result cache at all.
-			s.Config = fmt.Sprintf(matteCaddyfile, port, cfg.root, admin, "\t\tcache off\n", "result cache off (`cache off`).")
+			block, note := "\t\tcache off\n", "result cache off (`cache off`)."
+			for _, line := range strings.Split(matteBlock, "\n") {
+				if line != "" {
+					block += "\t\t" + line + "\n"
+					note = "result cache off (`cache off`), and " + strings.ReplaceAll(matteBlock, "\n", ", ") + " for this scenario."
+				}
+			}
+			s.Config = fmt.Sprintf(matteCaddyfile, port, cfg.root, admin, block, note)
 			cfg.matteCache = "off (`cache off` in the matte block)"
 			if err := os.WriteFile(file, []byte(s.Config), 0o644); err != nil {
 				return out, err
