@@ -3,6 +3,7 @@
 # Runs apt-get as root, or through sudo when it is available.
 set -euo pipefail
 pkgs=(libvips-dev pkg-config)
+pkgs+=(libheif1)     # HEIC on the npm libvips build (transform/vips/heif.c opens it at run time)
 pkgs+=(chromium)      # the playground's browser test (caddymodule/playground_browser_test.go)
 pkgs+=(redis-server)  # the shared tier's tests and `make cluster`
 [ "$#" -gt 0 ] && pkgs+=("$@")

@@ -33,8 +33,9 @@ func (j *job) tooLarge(w, h int) *params.Error {
 
 // missingCodec recognises a source whose container libvips reads but whose
 // codec this build cannot decode: HEVC-coded HEIF (HEIC) with the npm
-// libvips (sharp's build decodes only AV1 inside HEIF), whose libheif says
-// the format "has not been built in".
+// libvips (sharp's build decodes only AV1 inside HEIF) where no system
+// libheif can stand in (vips.HEVCDecoder), whose libheif says the format
+// "has not been built in".
 func missingCodec(err error) bool {
 	return strings.Contains(strings.ToLower(err.Error()), "has not been built in")
 }
@@ -42,7 +43,7 @@ func missingCodec(err error) bool {
 // unsupportedCodec is the 415 for a source missingCodec recognised.
 func unsupportedCodec(cause error) *params.Error {
 	return &params.Error{Status: http.StatusUnsupportedMediaType, Code: params.CodeUnknownFormat, Title: "Unsupported source",
-		Detail: "The source's compression is not supported by this server (HEVC-coded HEIF needs a libvips with libde265).", Cause: cause}
+		Detail: "The source's compression is not supported by this server (HEVC-coded HEIF needs libheif with libde265: Debian's libheif1).", Cause: cause}
 }
 
 // isDecodeError recognises libvips loader failures by their message.

@@ -50,6 +50,7 @@ func writeVersion(w io.Writer, bi vips.BuildInfo, asJSON bool) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "libvips %s (headers %s)\n", bi.Version, bi.Headers)
 	fmt.Fprintf(&b, "library %s\n", orUnknown(bi.Library))
+	fmt.Fprintf(&b, "HEVC (HEIC) decoder: %s\n", bi.HEVC)
 	if bi.Components != nil {
 		names := make([]string, 0, len(bi.Components))
 		for n := range bi.Components {

@@ -34,14 +34,18 @@ type BuildInfo struct {
 	// version), for builds whose codecs are separate libraries (Debian's).
 	// Empty when Components is set.
 	Objects []string
+	// HEVC says who decodes HEVC-coded HEIF (HEIC): see HEVCDecoder.
+	HEVC string
 }
 
-// Info reports the libvips this process runs. It does not start libvips.
+// Info reports the libvips this process runs. It starts libvips (to try
+// its HEVC decoder).
 func Info() BuildInfo {
 	bi := BuildInfo{
 		NPM:     C.matte_vips_npm() != 0,
 		Version: C.GoString(C.vips_version_string()),
 		Headers: C.GoString(C.matte_vips_headers()),
+		HEVC:    HEVCDecoder(),
 	}
 	if p := C.matte_vips_library(); p != nil {
 		bi.Library = C.GoString(p)

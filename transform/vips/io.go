@@ -55,6 +55,18 @@ func Thumbnail(buf []byte, width, height int, crop Interesting, jpegShrink int, 
 		isJPEG = 1
 	}
 	var out *C.VipsImage
+	if in, ok, err := decodeHEVCFallback(buf); err != nil {
+		return nil, err
+	} else if ok {
+		// Decoded whole by libheif: no shrink-on-load, and the orientation
+		// is already applied.
+		r := C.matte_thumbnail_image(in, &out, C.int(width), C.int(height), size, C.int(crop))
+		C.g_object_unref(C.gpointer(in))
+		if r != 0 {
+			return nil, lastError()
+		}
+		return wrap(out, c), nil
+	}
 	if C.matte_thumbnail(unsafe.Pointer(&buf[0]), C.size_t(len(buf)), &out, C.int(width), C.int(height), size, C.int(crop), C.int(jpegShrink), isJPEG) != 0 {
 		return nil, lastError()
 	}

@@ -1,6 +1,8 @@
 // Package vips is Matte's cgo layer over libvips: process-wide set-up, and
 // Image, a handle on one VipsImage with the operations the pipeline steps
-// need. It is the only package under transform/ that uses cgo.
+// need. It is the only package under transform/ that uses cgo. heif.c
+// opens the system's libheif at run time for HEVC-coded HEIF where this
+// libvips cannot decode it (sharp's npm build).
 //
 // libvips keeps per-thread state: a caller runs all the work of one job on
 // one OS thread (runtime.LockOSThread) and calls EndThread on that thread
