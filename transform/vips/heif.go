@@ -63,11 +63,10 @@ func HEVCDecoder() string {
 // caller loads buf with libvips as usual (where an HEVC source then fails
 // as an unsupported codec).
 func decodeHEVCFallback(buf []byte) (img *C.VipsImage, ok bool, err error) {
-	if Sniff(buf) != "heif" {
-		return nil, false, nil
-	}
+	// The fallback's state first: where libvips decodes HEVC itself (or no
+	// libheif is found) a request pays nothing after the first.
 	probeHEVC()
-	if !hevc.fallback {
+	if !hevc.fallback || Sniff(buf) != "heif" {
 		return nil, false, nil
 	}
 	var out *C.VipsImage
