@@ -205,6 +205,65 @@ http://localhost:9080 {
 	}
 }
 
+// TestIdenticalBurstIsOneJob sends a burst of identical misses to a slow
+// origin with a queue that holds two of them: they coalesce into one
+// transform, so none is refused for the queue (the refusal above is for
+// distinct work), and exactly one of them runs the transform.
+func TestIdenticalBurstIsOneJob(t *testing.T) {
+	big := solidJPEG(t, 3000, 3000, color.RGBA{10, 120, 10, 255})
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Write(big)
+	}))
+	defer origin.Close()
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 2 * time.Minute})
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	matte {
+		workers 1
+		queue_megapixels 25
+	}
+	reverse_proxy %s
+}`, origin.Listener.Addr()), "caddyfile")
+	if res, _ := get(t, tester, "http://localhost:9080/big.jpg?w=100"); res.StatusCode != 200 {
+		t.Fatalf("warm-up: %d", res.StatusCode)
+	}
+	rejected := metricValue(t, "matte_queue_rejected_total")
+	const burst = 20
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	answers := map[string]int{}
+	for i := 0; i < burst; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := tester.Client.Get("http://localhost:9080/big.jpg?w=300")
+			got := "error"
+			if err == nil {
+				res.Body.Close()
+				got = fmt.Sprintf("%d %s", res.StatusCode, res.Header.Get("X-Cache"))
+			}
+			mu.Lock()
+			answers[got]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	t.Logf("burst of %d identical misses: %v", burst, answers)
+	served := answers["200 MISS"] + answers["200 HIT-MEMORY"]
+	if served != burst {
+		t.Fatalf("answers %v: want all %d served", answers, burst)
+	}
+	if n := metricValue(t, "matte_queue_rejected_total"); n != rejected {
+		t.Fatalf("matte_queue_rejected_total went from %v to %v", rejected, n)
+	}
+	coalesced := metricSum(t, "matte_cache_coalesced_total")
+	if transforms := answers["200 MISS"] - int(coalesced); transforms != 1 {
+		t.Fatalf("%d transforms (%d MISS answers, %v coalesced), want 1", transforms, answers["200 MISS"], coalesced)
+	}
+}
+
 // concurrentGets sends n GETs at once (url(i) for the i-th) and counts the
 // answers: 200, 503 (and whether one lacked Retry-After), anything else.
 func concurrentGets(t *testing.T, tester *caddytest.Tester, n int, url func(int) string) (ok, busy, other int32, missingRetry bool) {
