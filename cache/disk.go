@@ -185,7 +185,7 @@ func (d *diskTier) get(ns, key string) (Entry, bool) {
 // plausible. ok false is a miss, already reported (and a bad file dropped).
 func (d *diskTier) openEntry(k idxKey, ns, key string) (f *os.File, fi os.FileInfo, p string, ok bool) {
 	p = d.path(k)
-	f, err := os.Open(p)
+	f, err := openRead(p)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			d.report(&DiskError{Op: "read", Namespace: ns, Key: key, Path: p, Err: err})

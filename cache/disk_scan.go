@@ -168,7 +168,7 @@ func (d *diskTier) scanNS(ns string, cutoff time.Time, found []scanned) []scanne
 
 // scanFile verifies one entry's header.
 func (d *diskTier) scanFile(k idxKey, p string) (scanned, bool) {
-	f, err := os.Open(p)
+	f, err := openRead(p)
 	if err != nil {
 		return scanned{}, false // removed meanwhile
 	}

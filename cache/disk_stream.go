@@ -1,16 +1,21 @@
 package cache
 
 import (
+	"bytes"
 	"io"
 	"os"
+	"sync"
 	"time"
 )
 
 // Streamed disk hits (Cache.GetBody): a disk hit that the memory tier would
-// not keep is sent from its file, as Caddy's file_server sends a file
-// (http.ResponseWriter's ReadFrom: sendfile where the connection and every
-// wrapper allow it, else a pooled 32 KiB buffer), instead of being read
-// whole into a fresh buffer, checksummed and written from it.
+// not keep is sent without being checksummed again once this process has
+// verified its file: a small one read whole, header and value, with one
+// pread into a pooled buffer and written with one Write; a large one from
+// its file, as Caddy's file_server sends a file (http.ResponseWriter's
+// ReadFrom: sendfile where the connection and every wrapper allow it, else
+// a pooled 32 KiB buffer). Either way it is not read into a fresh buffer
+// per request.
 //
 // Contract: a streamed hit never sends a corrupt or truncated entry, under
 // these assumptions, which every writer of the disk tier keeps (write's
@@ -57,22 +62,41 @@ type fileID struct {
 	size, ctime int64
 }
 
-// FileBody is a disk hit's value left in its file: Len bytes of an open,
-// verified entry file. It is owned by one caller, who must Close it; not
-// safe for concurrent use.
+// FileBody is a disk hit's value, sent without being checksummed again:
+// Len bytes of a verified entry file, either left in the open file (a large
+// value) or read whole, with its header, in one read into a pooled buffer
+// (a value of at most smallBody bytes). It is owned by one caller, who must
+// Close it; not safe for concurrent use.
 type FileBody struct {
 	f      *os.File
 	off, n int64
+	buf    *[]byte // the pooled buffer holding the value at [off:off+n]
 }
+
+// smallBody is the largest entry file read whole into a pooled buffer: one
+// pread and one write instead of a header read, a seek and a 32 KiB copy
+// loop (several reads and writes), and the file is closed before the
+// response is sent. Larger files are sent from the file, sendfile where
+// the connection allows it. At most one such buffer per response in
+// flight is held.
+const smallBody = 256 << 10
+
+// bodyPool holds the small bodies' buffers, each smallBody bytes.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, smallBody); return &b }}
 
 // Len is the value's length in bytes.
 func (b *FileBody) Len() int64 { return b.n }
 
-// WriteTo writes the value to w through w's io.ReaderFrom, as
-// http.ServeContent does: sendfile where the connection and every wrapper
-// allow it (with Caddy's default chain on this project's machine they do
-// not, for file_server either), else a pooled 32 KiB buffer.
+// WriteTo writes the value to w: a small body in one Write; a large one
+// through w's io.ReaderFrom, as http.ServeContent does: sendfile where the
+// connection and every wrapper allow it (with Caddy's default chain on
+// this project's machine they do not, for file_server either), else a
+// pooled 32 KiB buffer.
 func (b *FileBody) WriteTo(w io.Writer) (int64, error) {
+	if b.buf != nil {
+		n, err := w.Write((*b.buf)[b.off : b.off+b.n])
+		return int64(n), err
+	}
 	if _, err := b.f.Seek(b.off, io.SeekStart); err != nil {
 		return 0, err
 	}
@@ -80,9 +104,17 @@ func (b *FileBody) WriteTo(w io.Writer) (int64, error) {
 	return io.Copy(w, &io.LimitedReader{R: b.f, N: b.n})
 }
 
-// Close releases the file. Safe on a nil body and more than once.
+// Close releases the file or the buffer. Safe on a nil body and more than
+// once.
 func (b *FileBody) Close() error {
-	if b == nil || b.f == nil {
+	if b == nil {
+		return nil
+	}
+	if b.buf != nil {
+		bodyPool.Put(b.buf)
+		b.buf = nil
+	}
+	if b.f == nil {
 		return nil
 	}
 	err := b.f.Close()
@@ -109,11 +141,26 @@ func (d *diskTier) getStream(ns, key string, stream func(size int64) bool) (Entr
 		return e, nil, ok
 	}
 	if d.isVerified(k, id) {
-		rec, err := readHeader(io.NewSectionReader(f, 0, size), size)
+		var buf *[]byte
+		var r io.Reader = io.NewSectionReader(f, 0, size)
+		if size <= smallBody {
+			buf = bodyPool.Get().(*[]byte)
+			if _, err := f.ReadAt((*buf)[:size], 0); err != nil {
+				bodyPool.Put(buf)
+				f.Close()
+				d.dropCorrupt(k, ns, key, p, fi, corruptf("reading: %v", err))
+				return Entry{}, nil, false
+			}
+			r = bytes.NewReader((*buf)[:size])
+		}
+		rec, err := readHeader(r, size)
 		if err == nil && (rec.ns != ns || rec.key != key) {
 			err = corruptf("header names %s/%q, want %s/%q", rec.ns, rec.key, ns, key)
 		}
 		if err != nil {
+			if buf != nil {
+				bodyPool.Put(buf)
+			}
 			f.Close()
 			d.dropCorrupt(k, ns, key, p, fi, err)
 			return Entry{}, nil, false
@@ -121,9 +168,17 @@ func (d *diskTier) getStream(ns, key string, stream func(size int64) bool) (Entr
 		// Indexed and verified: only the recency to update (touch's
 		// first branch never applies to an indexed node).
 		if d.touchVerified(k, p, f, id) {
-			return rec.entry, &FileBody{f: f, off: rec.valueOff, n: size - rec.valueOff}, true
+			body := &FileBody{f: f, off: rec.valueOff, n: size - rec.valueOff}
+			if buf != nil {
+				f.Close()
+				body.f, body.buf = nil, buf
+			}
+			return rec.entry, body, true
 		}
 		// Replaced or dropped since isVerified: read it in full below.
+		if buf != nil {
+			bodyPool.Put(buf)
+		}
 	}
 	defer f.Close()
 	e, ok := d.readVerified(f, fi, k, ns, key, p)

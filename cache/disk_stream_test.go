@@ -35,32 +35,49 @@ func readBody(t *testing.T, c *Cache, ns, key string) ([]byte, bool, Tier, bool)
 	return buf.Bytes(), true, tier, true
 }
 
+// bodySizes are value sizes on both sides of smallBody: read whole into a
+// pooled buffer, and sent from the file.
+var bodySizes = map[string]int{"small": 5000, "large": smallBody + 1000}
+
 func TestGetBodyStreamsVerifiedDiskHits(t *testing.T) {
-	c, _ := diskOnly(t, t.TempDir(), 1<<20, nil)
-	want := mkEntry(5000, "t")
-	want.Value[0], want.Value[4999] = 'a', 'z'
-	c.Set("result", "k", want)
-	c.Flush()
-	// First read in this process: verified in full, served from memory.
-	got, body, tier, ok := readBody(t, c, "result", "k")
-	if !ok || body || tier != TierDisk || !bytes.Equal(got, want.Value) {
-		t.Fatalf("first hit: ok %v, body %v, tier %v, %d bytes", ok, body, tier, len(got))
-	}
-	// Then from the file.
-	for range 3 {
-		got, body, tier, ok = readBody(t, c, "result", "k")
-		if !ok || !body || tier != TierDisk || !bytes.Equal(got, want.Value) {
-			t.Fatalf("later hit: ok %v, body %v, tier %v, %d bytes", ok, body, tier, len(got))
-		}
-	}
-	if s := c.Stats(); s.DiskHits != 4 {
-		t.Fatalf("disk hits %d, want 4", s.DiskHits)
-	}
-	// A rewrite of the key is a new file: verified in full again.
-	c.Set("result", "k", mkEntry(300, "t"))
-	c.Flush()
-	if got, body, _, ok := readBody(t, c, "result", "k"); !ok || body || len(got) != 300 {
-		t.Fatalf("after a rewrite: ok %v, body %v, %d bytes", ok, body, len(got))
+	for name, size := range bodySizes {
+		t.Run(name, func(t *testing.T) {
+			c, _ := diskOnly(t, t.TempDir(), 1<<20, nil)
+			want := mkEntry(size, "t")
+			want.Value[0], want.Value[size-1] = 'a', 'z'
+			c.Set("result", "k", want)
+			other := mkEntry(size/2, "t")
+			other.Value[0] = 'b'
+			c.Set("result", "other", other)
+			c.Flush()
+			// First read in this process: verified in full, served from memory.
+			got, body, tier, ok := readBody(t, c, "result", "k")
+			if !ok || body || tier != TierDisk || !bytes.Equal(got, want.Value) {
+				t.Fatalf("first hit: ok %v, body %v, tier %v, %d bytes", ok, body, tier, len(got))
+			}
+			readBody(t, c, "result", "other")
+			// Then from the file, interleaved with another entry's body
+			// (a reused buffer must not leak one into the other).
+			for range 3 {
+				got, body, tier, ok = readBody(t, c, "result", "k")
+				if !ok || !body || tier != TierDisk || !bytes.Equal(got, want.Value) {
+					t.Fatalf("later hit: ok %v, body %v, tier %v, %d bytes", ok, body, tier, len(got))
+				}
+				got, body, _, ok = readBody(t, c, "result", "other")
+				if !ok || !body || !bytes.Equal(got, other.Value) {
+					t.Fatalf("other entry's hit: ok %v, body %v, %d bytes", ok, body, len(got))
+				}
+			}
+			if s := c.Stats(); s.DiskHits != 8 {
+				t.Fatalf("disk hits %d, want 8", s.DiskHits)
+			}
+			// A rewrite of the key is a new file: verified in full again.
+			c.Set("result", "k", mkEntry(300, "t"))
+			c.Flush()
+			if got, body, _, ok := readBody(t, c, "result", "k"); !ok || body || len(got) != 300 {
+				t.Fatalf("after a rewrite: ok %v, body %v, %d bytes", ok, body, len(got))
+			}
+		})
 	}
 }
 
@@ -106,33 +123,35 @@ func TestGetBodyNeverStreamsDamagedEntries(t *testing.T) {
 		},
 	}
 	for name, damage := range cases {
-		t.Run(name, func(t *testing.T) {
-			c, sink := diskOnly(t, t.TempDir(), 1<<20, nil)
-			c.Set("result", "victim", mkEntry(4000, "t"))
-			c.Flush()
-			for i := range 2 { // verified, then streamed
-				if _, body, _, ok := readBody(t, c, "result", "victim"); !ok || body != (i == 1) {
-					t.Fatalf("hit %d: ok %v, body %v", i, ok, body)
+		for sizeName, size := range bodySizes {
+			t.Run(name+"/"+sizeName, func(t *testing.T) {
+				c, sink := diskOnly(t, t.TempDir(), 1<<20, nil)
+				c.Set("result", "victim", mkEntry(size, "t"))
+				c.Flush()
+				for i := range 2 { // verified, then streamed
+					if _, body, _, ok := readBody(t, c, "result", "victim"); !ok || body != (i == 1) {
+						t.Fatalf("hit %d: ok %v, body %v", i, ok, body)
+					}
 				}
-			}
-			// Past the kernel's coarse timestamp tick, so that an
-			// in-place write moves the change time.
-			time.Sleep(30 * time.Millisecond)
-			p := entryFile(c, "result", "victim")
-			damage(t, p)
-			if _, body, _, ok := readBody(t, c, "result", "victim"); ok {
-				t.Fatalf("damaged entry was served (body %v)", body)
-			}
-			if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
-				t.Fatalf("damaged file not deleted: %v", err)
-			}
-			if s := c.Stats(); s.DiskCorruptDropped != 1 {
-				t.Fatalf("stats %+v", s)
-			}
-			if errs := sink.list(); len(errs) != 1 || !errors.Is(errs[0], errCorrupt) {
-				t.Fatalf("reported errors: %v", errs)
-			}
-		})
+				// Past the kernel's coarse timestamp tick, so that an
+				// in-place write moves the change time.
+				time.Sleep(30 * time.Millisecond)
+				p := entryFile(c, "result", "victim")
+				damage(t, p)
+				if _, body, _, ok := readBody(t, c, "result", "victim"); ok {
+					t.Fatalf("damaged entry was served (body %v)", body)
+				}
+				if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+					t.Fatalf("damaged file not deleted: %v", err)
+				}
+				if s := c.Stats(); s.DiskCorruptDropped != 1 {
+					t.Fatalf("stats %+v", s)
+				}
+				if errs := sink.list(); len(errs) != 1 || !errors.Is(errs[0], errCorrupt) {
+					t.Fatalf("reported errors: %v", errs)
+				}
+			})
+		}
 	}
 }
 
