@@ -77,6 +77,12 @@ type sharing struct {
 //     origin allows it with public, s-maxage or must-revalidate (§3.5);
 //   - Vary: * matches no other request (§4.1), and a response that varies
 //     on Cookie would need one entry per session: neither is stored;
+//   - Accept-Encoding is not one of them: every request for a source asks
+//     for an unencoded body (sanitizeSourceHeader; the fetcher decodes what
+//     it gets), so the bytes Matte transforms never vary on it, and a
+//     result that passed it on would split downstream caches per client
+//     encoding for nothing (Caddy's file_server says Vary: Accept-Encoding
+//     on every file);
 //   - any other Vary names request headers whose values key the memo.
 func shareability(req, res http.Header) sharing {
 	cc := cacheControl(res)
@@ -93,7 +99,7 @@ func shareability(req, res http.Header) sharing {
 		for _, name := range strings.Split(line, ",") {
 			name = http.CanonicalHeaderKey(strings.TrimSpace(name))
 			switch name {
-			case "":
+			case "", "Accept-Encoding":
 				continue
 			case "*", "Cookie":
 				s.store = false

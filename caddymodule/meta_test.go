@@ -110,6 +110,8 @@ func TestShareability(t *testing.T) {
 		{"Authorization, public but private", bearer, hdr("Cache-Control", "public, private"), sharing{}},
 		{"Vary: Cookie", nil, hdr("Vary", "Cookie", "Cache-Control", "public, max-age=60"), sharing{vary: []string{"Cookie"}}},
 		{"Vary: *", nil, hdr("Vary", "*"), sharing{vary: []string{"*"}}},
+		{"Vary: Accept-Encoding (sources are fetched unencoded)", nil, hdr("Vary", "Accept-Encoding"), sharing{store: true}},
+		{"Vary: accept-encoding beside another name", nil, hdr("Vary", "accept-encoding, X-Tenant"), sharing{store: true, vary: []string{"X-Tenant"}}},
 		{"Vary names, canonical and sorted", nil, hdr("Vary", "x-tenant, accept-language", "Vary", "Accept-Language"), sharing{store: true, vary: []string{"Accept-Language", "X-Tenant"}}},
 	} {
 		if got := shareability(tc.req, tc.res); !reflect.DeepEqual(got, tc.want) {
