@@ -5,6 +5,7 @@ package caddymodule
 import (
 	"errors"
 	"fmt"
+	"golang.org/x/sync/singleflight"
 	"net/http"
 	"net/url"
 	"runtime"
@@ -129,6 +130,7 @@ type Handler struct {
 	matter   *matter      // nil when background removal is off or unavailable
 	metrics  *metrics
 	guard    guard
+	revals   *singleflight.Group // concurrent revalidations of one memo (revalidate.go)
 	dialects []urlDialect
 	logger   *zap.Logger
 	play     *playground.Server // nil: no playground
@@ -165,6 +167,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	h.slots = make(chan struct{}, h.Workers)
+	h.revals = new(singleflight.Group)
 	if s := h.Signature; s != nil {
 		if h.guard.policy, err = s.policy(); err != nil {
 			return err

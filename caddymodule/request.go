@@ -154,53 +154,6 @@ func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
 	return h.serveResult(req, src)
 }
 
-// revalidate asks the origin, with memo's validators, whether the source
-// changed, when the result for req over memo is at hand: on a 304 it
-// serves that result (done). Otherwise rec holds the origin's full answer,
-// nil when no conditional request was made. The next handler is called at
-// most once per request (Caddy runs a `handle` group once per request, so
-// a second call writes nothing).
-func (h *Handler) revalidate(req *imageRequest, next caddyhttp.Handler, memo sourceMemo, now time.Time) (rec *sourceRecorder, done bool, err error) {
-	h.useSource(req, memo)
-	start := time.Now()
-	out, ok := h.cachedResult(req.Key)
-	req.timings.addCache(start)
-	if !ok {
-		return nil, false, nil
-	}
-	defer out.close()
-	cond := req.origin.Clone(req.origin.Context())
-	if memo.ETag != "" {
-		cond.Header.Set("If-None-Match", memo.ETag)
-	}
-	if memo.LastModified != "" {
-		cond.Header.Set("If-Modified-Since", memo.LastModified)
-	}
-	rec = newSourceRecorder(req.w, h.MaxSourceBytes)
-	rec.conditional = true
-	start = time.Now()
-	done, err = h.fetch(req, next, rec, cond)
-	req.timings.addFetch(start)
-	if done {
-		return nil, true, err
-	}
-	if !rec.notModified {
-		return rec, false, nil
-	}
-	share := shareability(h.sentHeader(req), rec.header)
-	req.restrict(share)
-	// Store the memo again only when the 304 grants freshness: the rest of
-	// it is unchanged, and with none (source_ttl 0, no Cache-Control) a
-	// store per hit would be a disk write per hit.
-	if memo.FreshUntil = now.Add(freshness(rec.header, now, time.Duration(h.SourceTTL))); share.store && memo.FreshUntil.After(now) {
-		h.storeMemo(req, memo)
-	}
-	if !h.writeNotModified(req) {
-		h.writeResult(req, out)
-	}
-	return nil, true, nil
-}
-
 // serveCached answers req from the result cache; false means a miss and
 // nothing was written.
 func (h *Handler) serveCached(req *imageRequest) bool {

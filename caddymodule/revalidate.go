@@ -1,0 +1,104 @@
+package caddymodule
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+)
+
+// revalidate asks the origin, with memo's validators, whether the source
+// changed, when the result for req over memo is at hand: on a 304 it
+// serves that result (done). Otherwise rec holds the origin's full answer,
+// nil when no conditional request was made. The next handler is called at
+// most once per request (Caddy runs a `handle` group once per request, so
+// a second call writes nothing).
+//
+// Concurrent revalidations of one memo are coalesced: while one request's
+// conditional request is in flight, others for the same memo, validators
+// and varied header values wait for it, and its 304 answers them all (a
+// popular image under source_ttl 0 costs the origin one conditional
+// request at a time instead of one per hit). A waiter that gets anything
+// but a 304 from it (a changed source, an error, a leader that went away)
+// asks the origin itself. Requests that carry credentials (Authorization,
+// Cookie) to the origin are never coalesced: each one's own access is
+// checked.
+func (h *Handler) revalidate(req *imageRequest, next caddyhttp.Handler, memo sourceMemo, now time.Time) (rec *sourceRecorder, done bool, err error) {
+	h.useSource(req, memo)
+	start := time.Now()
+	out, ok := h.cachedResult(req.Key)
+	req.timings.addCache(start)
+	if !ok {
+		return nil, false, nil
+	}
+	defer out.close()
+	start = time.Now()
+	var header http.Header // the 304's header
+	if key, ok := h.revalidationKey(req, memo); ok {
+		led := false
+		v, _, _ := h.revals.Do(key, func() (any, error) {
+			led = true
+			rec, done, err = h.askOrigin(req, next, memo)
+			if done || !rec.notModified {
+				return nil, nil
+			}
+			return rec.header, nil
+		})
+		if !led {
+			header, _ = v.(http.Header)
+		}
+	}
+	if header == nil && rec == nil && !done {
+		rec, done, err = h.askOrigin(req, next, memo)
+	}
+	req.timings.addFetch(start)
+	if done {
+		return nil, true, err
+	}
+	if header == nil {
+		if !rec.notModified {
+			return rec, false, nil
+		}
+		header = rec.header
+	}
+	share := shareability(h.sentHeader(req), header)
+	req.restrict(share)
+	// Store the memo again only when the 304 grants freshness: the rest of
+	// it is unchanged, and with none (source_ttl 0, no Cache-Control) a
+	// store per hit would be a disk write per hit.
+	if memo.FreshUntil = now.Add(freshness(header, now, time.Duration(h.SourceTTL))); share.store && memo.FreshUntil.After(now) {
+		h.storeMemo(req, memo)
+	}
+	if !h.writeNotModified(req) {
+		h.writeResult(req, out)
+	}
+	return nil, true, nil
+}
+
+// askOrigin sends req's origin request made conditional on memo's
+// validators (see fetch for done and err).
+func (h *Handler) askOrigin(req *imageRequest, next caddyhttp.Handler, memo sourceMemo) (rec *sourceRecorder, done bool, err error) {
+	cond := req.origin.Clone(req.origin.Context())
+	if memo.ETag != "" {
+		cond.Header.Set("If-None-Match", memo.ETag)
+	}
+	if memo.LastModified != "" {
+		cond.Header.Set("If-Modified-Since", memo.LastModified)
+	}
+	rec = newSourceRecorder(req.w, h.MaxSourceBytes)
+	rec.conditional = true
+	done, err = h.fetch(req, next, rec, cond)
+	return rec, done, err
+}
+
+// revalidationKey is the key under which req's revalidation of memo may be
+// shared with other requests: its memo key (the source and the values of
+// the headers it varies on) and validators. ok is false for a request that
+// sends credentials to the origin.
+func (h *Handler) revalidationKey(req *imageRequest, memo sourceMemo) (key string, ok bool) {
+	sent := h.sentHeader(req)
+	if sent.Get("Authorization") != "" || sent.Get("Cookie") != "" {
+		return "", false
+	}
+	return memoKey(req.srcID, memo.Vary, sent) + "\x00" + memo.ETag + "\x00" + memo.LastModified, true
+}

@@ -1,0 +1,141 @@
+package caddymodule_test
+
+import (
+	"fmt"
+	"image/color"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
+)
+
+// revalidationOrigin serves one image with the current ETag, and answers a
+// conditional request for it with 304 after a delay (so that concurrent
+// revalidations overlap); it counts the conditional requests it gets.
+type revalidationOrigin struct {
+	mu          sync.Mutex
+	etag        string
+	body        []byte
+	conditional atomic.Int32
+}
+
+func (o *revalidationOrigin) set(etag string, body []byte) {
+	o.mu.Lock()
+	o.etag, o.body = etag, body
+	o.mu.Unlock()
+}
+
+func (o *revalidationOrigin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	o.mu.Lock()
+	etag, body := o.etag, o.body
+	o.mu.Unlock()
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", "public, no-cache")
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		o.conditional.Add(1)
+		time.Sleep(150 * time.Millisecond)
+		if inm == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Write(body)
+}
+
+// burst sends n identical GETs at once and returns each answer's status,
+// X-Cache and ETag.
+func burst(t *testing.T, tester *caddytest.Tester, n int, url string, header ...string) []string {
+	t.Helper()
+	out := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest(http.MethodGet, url, nil)
+			for j := 0; j+1 < len(header); j += 2 {
+				req.Header.Set(header[j], header[j+1])
+			}
+			res, err := tester.Client.Do(req)
+			if err != nil {
+				out[i] = err.Error()
+				return
+			}
+			res.Body.Close()
+			out[i] = fmt.Sprintf("%d %s %s", res.StatusCode, res.Header.Get("X-Cache"), res.Header.Get("ETag"))
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// TestConcurrentRevalidationsCoalesce: with source_ttl 0 every hit asks the
+// origin whether the source changed; concurrent hits of one image share one
+// conditional request, unless they carry credentials, and a changed source
+// is never answered from the old result.
+func TestConcurrentRevalidationsCoalesce(t *testing.T) {
+	origin := &revalidationOrigin{}
+	origin.set(`"v1"`, solidJPEG(t, 64, 48, color.RGBA{200, 30, 30, 255}))
+	srv := httptest.NewServer(origin)
+	defer srv.Close()
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: time.Minute})
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	matte
+	reverse_proxy %s
+}`, srv.Listener.Addr()), "caddyfile")
+	const url = "http://localhost:9080/a.jpg?w=32"
+	res, _ := get(t, tester, url)
+	oldETag := res.Header.Get("ETag")
+	if res.StatusCode != 200 || oldETag == "" {
+		t.Fatalf("miss: %d, ETag %q", res.StatusCode, oldETag)
+	}
+	const n = 20
+	hit := "200 HIT-MEMORY " + oldETag
+
+	t.Run("one conditional request for a burst of hits", func(t *testing.T) {
+		before := origin.conditional.Load()
+		answers := burst(t, tester, n, url)
+		asked := origin.conditional.Load() - before
+		t.Logf("%d concurrent hits: %d conditional requests to the origin", n, asked)
+		for i, a := range answers {
+			if a != hit {
+				t.Fatalf("answer %d: %q, want %q", i, a, hit)
+			}
+		}
+		// All 20 start together and each revalidation takes 150 ms: a
+		// few late starters may ask again, never one per hit.
+		if asked < 1 || asked > 4 {
+			t.Fatalf("%d conditional requests for %d concurrent hits", asked, n)
+		}
+	})
+	t.Run("credentials are checked per request", func(t *testing.T) {
+		before := origin.conditional.Load()
+		answers := burst(t, tester, n, url, "Authorization", "Bearer x")
+		if asked := origin.conditional.Load() - before; asked != n {
+			t.Fatalf("%d conditional requests for %d hits with Authorization, want one each", asked, n)
+		}
+		for i, a := range answers {
+			if a != hit {
+				t.Fatalf("answer %d: %q, want %q", i, a, hit)
+			}
+		}
+	})
+	t.Run("a changed source is never answered from the old result", func(t *testing.T) {
+		origin.set(`"v2"`, solidJPEG(t, 64, 48, color.RGBA{30, 30, 200, 255}))
+		answers := burst(t, tester, n, url)
+		for i, a := range answers {
+			if a == hit || a[:4] != "200 " || a[len(a)-len(oldETag):] == oldETag {
+				t.Fatalf("answer %d after the change: %q (old result %s)", i, a, oldETag)
+			}
+			if a[len(a)-len(oldETag):] != answers[0][len(answers[0])-len(oldETag):] {
+				t.Fatalf("answers disagree on the new result: %q, %q", answers[0], a)
+			}
+		}
+	})
+}
