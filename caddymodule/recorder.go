@@ -68,7 +68,8 @@ func (r *sourceRecorder) WriteHeader(status int) {
 	if cl, err := strconv.ParseInt(r.header.Get("Content-Length"), 10, 64); err == nil && r.limit > 0 && cl > r.limit {
 		r.overflow = true
 	} else if err == nil && cl > 0 {
-		r.buf.Grow(int(cl))
+		// The extra MinRead lets ReadFrom see EOF without growing.
+		r.buf.Grow(int(cl) + bytes.MinRead)
 	}
 }
 
@@ -99,7 +100,23 @@ func (r *sourceRecorder) ReadFrom(src io.Reader) (int64, error) {
 			return rf.ReadFrom(src)
 		}
 	}
-	return io.Copy(writerOnly{r}, src)
+	if r.notModified || r.overflow || r.passthrough {
+		return io.Copy(writerOnly{r}, src)
+	}
+	// A source being buffered is read straight into the buffer (sized from
+	// Content-Length by WriteHeader): from file_server, one read of the
+	// whole file instead of a 32 KiB copy loop. One byte past the limit
+	// tells an oversized body.
+	from := src
+	if r.limit > 0 {
+		from = io.LimitReader(src, r.limit-int64(r.buf.Len())+1)
+	}
+	n, err := r.buf.ReadFrom(from)
+	if r.limit > 0 && int64(r.buf.Len()) > r.limit {
+		r.overflow = true
+		return n, errSourceTooLarge
+	}
+	return n, err
 }
 
 // Flush flushes a pass-through response; a buffered one has nothing to flush.
