@@ -20,43 +20,9 @@ import (
 // passed queueFull and are reading or probing their source, not yet at
 // admission; avgCost is a moving average of admitted costs (in 1/1024 cost
 // units).
-//
-// Identical requests are one job: with a result cache they coalesce into
-// one flight, so only the first of a work identity (workID) in flight is
-// counted, and the others are not refused for the queue it fills (50
-// identical misses are one transform, not 50 megapixel loads; admission
-// still bounds the flight's leader). inFlight maps each identity to the
-// requests holding it, from join until their leave; mu guards it.
 type fetchLoad struct {
 	fetching atomic.Int64
 	avgCost  atomic.Int64
-
-	mu       sync.Mutex
-	inFlight map[string]int
-}
-
-// join registers a request of work identity id for its lifetime and
-// reports whether another request of that identity is already in flight;
-// the caller calls leave when it is done. An empty id (work that does not
-// coalesce) is never a duplicate.
-func (l *fetchLoad) join(id string) (duplicate bool, leave func()) {
-	if id == "" {
-		return false, func() {}
-	}
-	l.mu.Lock()
-	n := l.inFlight[id]
-	if l.inFlight == nil {
-		l.inFlight = make(map[string]int)
-	}
-	l.inFlight[id] = n + 1
-	l.mu.Unlock()
-	return n > 0, sync.OnceFunc(func() {
-		l.mu.Lock()
-		if l.inFlight[id]--; l.inFlight[id] <= 0 {
-			delete(l.inFlight, id)
-		}
-		l.mu.Unlock()
-	})
 }
 
 // provisionQueue builds the handler's transform queue: Workers x 25
@@ -118,22 +84,6 @@ func (h *Handler) startFetch() (done func()) {
 	l := h.guard.load
 	l.fetching.Add(1)
 	return sync.OnceFunc(func() { l.fetching.Add(-1) })
-}
-
-// joinWork registers req's work identity (fetchLoad.join) for the rest of
-// the request: duplicate is true when an identical request is already in
-// flight and will be coalesced with, so req adds nothing to the queue's
-// expected load. Without a result cache nothing coalesces, and no request
-// is a duplicate.
-func (h *Handler) joinWork(req *imageRequest) (duplicate bool, leave func()) {
-	if h.cache == nil {
-		return false, func() {}
-	}
-	id := req.srcID + "\x00" + req.Params.Key() + "\x00" + req.Extras.Key()
-	if req.Params.AutoFormat {
-		id += "\x00" + req.r.Header.Get("Accept")
-	}
-	return h.guard.load.join(id)
 }
 
 type overloadError struct{ retryAfter time.Duration }

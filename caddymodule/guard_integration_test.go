@@ -167,7 +167,29 @@ func TestSignURL(t *testing.T) {
 // origin: once the queue's worth of requests is fetching, the others get
 // 503 without the origin ever being asked for their sources.
 func TestBurstRefusedBeforeFetching(t *testing.T) {
-	tester, originRequests := slowOriginServer(t, "cache off")
+	big := solidJPEG(t, 3000, 3000, color.RGBA{10, 120, 10, 255})
+	var originRequests atomic.Int32
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		originRequests.Add(1)
+		time.Sleep(300 * time.Millisecond)
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Write(big)
+	}))
+	defer origin.Close()
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 2 * time.Minute})
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	matte {
+		workers 1
+		queue_megapixels 25
+		cache off
+	}
+	reverse_proxy %s
+}`, origin.Listener.Addr()), "caddyfile")
+	// One transform first, so Matte knows what a job here costs (9 MP).
+	if res, _ := get(t, tester, "http://localhost:9080/big.jpg?w=100"); res.StatusCode != 200 {
+		t.Fatalf("warm-up: %d", res.StatusCode)
+	}
 	before := originRequests.Load()
 	const burst = 20
 	ok, busy, other, _ := concurrentGets(t, tester, burst, func(i int) string {
@@ -180,79 +202,6 @@ func TestBurstRefusedBeforeFetching(t *testing.T) {
 	}
 	if fetched >= burst {
 		t.Fatalf("all %d sources were fetched; the burst should be refused before fetching once the queue is spoken for", fetched)
-	}
-}
-
-// slowOriginServer starts Matte with a transform queue of 25 MP and one
-// worker (plus the matte block's extra line) in front of an origin that
-// takes 300 ms to send a 9 MP JPEG for any path, and runs one transform,
-// so that Matte knows what a job here costs. It returns the origin's
-// request counter.
-func slowOriginServer(t *testing.T, extra string) (*caddytest.Tester, *atomic.Int32) {
-	t.Helper()
-	big := solidJPEG(t, 3000, 3000, color.RGBA{10, 120, 10, 255})
-	requests := new(atomic.Int32)
-	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		time.Sleep(300 * time.Millisecond)
-		w.Header().Set("Content-Type", "image/jpeg")
-		w.Write(big)
-	}))
-	t.Cleanup(origin.Close)
-	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 2 * time.Minute})
-	tester.InitServer(globalOptions+fmt.Sprintf(`
-http://localhost:9080 {
-	matte {
-		workers 1
-		queue_megapixels 25
-		%s
-	}
-	reverse_proxy %s
-}`, extra, origin.Listener.Addr()), "caddyfile")
-	if res, _ := get(t, tester, "http://localhost:9080/big.jpg?w=100"); res.StatusCode != 200 {
-		t.Fatalf("warm-up: %d", res.StatusCode)
-	}
-	return tester, requests
-}
-
-// TestIdenticalBurstIsOneJob sends a burst of identical misses to a slow
-// origin with a queue that holds two of them: they coalesce into one
-// transform, so none is refused for the queue (the refusal above is for
-// distinct work), and exactly one of them runs the transform.
-func TestIdenticalBurstIsOneJob(t *testing.T) {
-	tester, _ := slowOriginServer(t, "")
-	rejected := metricValue(t, "matte_queue_rejected_total")
-	const burst = 20
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	answers := map[string]int{}
-	for i := 0; i < burst; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res, err := tester.Client.Get("http://localhost:9080/big.jpg?w=300")
-			got := "error"
-			if err == nil {
-				res.Body.Close()
-				got = fmt.Sprintf("%d %s", res.StatusCode, res.Header.Get("X-Cache"))
-			}
-			mu.Lock()
-			answers[got]++
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	t.Logf("burst of %d identical misses: %v", burst, answers)
-	served := answers["200 MISS"] + answers["200 HIT-MEMORY"]
-	if served != burst {
-		t.Fatalf("answers %v: want all %d served", answers, burst)
-	}
-	if n := metricValue(t, "matte_queue_rejected_total"); n != rejected {
-		t.Fatalf("matte_queue_rejected_total went from %v to %v", rejected, n)
-	}
-	coalesced := metricSum(t, "matte_cache_coalesced_total")
-	if transforms := answers["200 MISS"] - int(coalesced); transforms != 1 {
-		t.Fatalf("%d transforms (%d MISS answers, %v coalesced), want 1", transforms, answers["200 MISS"], coalesced)
 	}
 }
 

@@ -109,18 +109,12 @@ func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
 		}
 	}
 	// Past here a transform follows: refuse it before fetching when the
-	// queue is spoken for, unless an identical request is already in flight
-	// (its load is counted, and this one will wait for its result).
-	duplicate, leave := h.joinWork(req)
-	defer leave()
-	fetched := func() {}
-	if !duplicate {
-		if h.queueFull() {
-			return h.writeError(req.w, req.r, overloaded(h.guard.admit.RetryAfter()))
-		}
-		fetched = h.startFetch()
-		defer fetched()
+	// queue is spoken for.
+	if h.queueFull() {
+		return h.writeError(req.w, req.r, overloaded(h.guard.admit.RetryAfter()))
 	}
+	fetched := h.startFetch()
+	defer fetched()
 	fetchStart := time.Now()
 	if rec == nil {
 		rec = newSourceRecorder(req.w, h.MaxSourceBytes)
