@@ -5,7 +5,6 @@ package caddymodule
 import (
 	"errors"
 	"fmt"
-	"golang.org/x/sync/singleflight"
 	"net/http"
 	"net/url"
 	"runtime"
@@ -15,6 +14,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/jebosio/matte/admission"
 	"github.com/jebosio/matte/cache"
