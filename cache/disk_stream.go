@@ -141,44 +141,45 @@ func (d *diskTier) getStream(ns, key string, stream func(size int64) bool) (Entr
 		return e, nil, ok
 	}
 	if d.isVerified(k, id) {
-		var buf *[]byte
+		// body holds f and, for a small entry, the pooled buffer it is
+		// read into, so that body.Close releases both when the entry is
+		// refused; a returned body keeps only what it sends from.
+		body := &FileBody{f: f}
 		var r io.Reader = io.NewSectionReader(f, 0, size)
+		var err error
 		if size <= smallBody {
-			buf = bodyPool.Get().(*[]byte)
-			if _, err := f.ReadAt((*buf)[:size], 0); err != nil {
-				bodyPool.Put(buf)
-				f.Close()
-				d.dropCorrupt(k, ns, key, p, fi, corruptf("reading: %v", err))
-				return Entry{}, nil, false
+			body.buf = bodyPool.Get().(*[]byte)
+			if _, err = f.ReadAt((*body.buf)[:size], 0); err != nil {
+				err = corruptf("reading: %v", err)
 			}
-			r = bytes.NewReader((*buf)[:size])
+			r = bytes.NewReader((*body.buf)[:size])
 		}
-		rec, err := readHeader(r, size)
+		var rec record
+		if err == nil {
+			rec, err = readHeader(r, size)
+		}
 		if err == nil && (rec.ns != ns || rec.key != key) {
 			err = corruptf("header names %s/%q, want %s/%q", rec.ns, rec.key, ns, key)
 		}
 		if err != nil {
-			if buf != nil {
-				bodyPool.Put(buf)
-			}
-			f.Close()
+			body.Close()
 			d.dropCorrupt(k, ns, key, p, fi, err)
 			return Entry{}, nil, false
 		}
 		// Indexed and verified: only the recency to update (touch's
 		// first branch never applies to an indexed node).
 		if d.touchVerified(k, p, f, id) {
-			body := &FileBody{f: f, off: rec.valueOff, n: size - rec.valueOff}
-			if buf != nil {
+			body.off, body.n = rec.valueOff, size-rec.valueOff
+			if body.buf != nil { // all in memory: the file is done with
 				f.Close()
-				body.f, body.buf = nil, buf
+				body.f = nil
 			}
 			return rec.entry, body, true
 		}
-		// Replaced or dropped since isVerified: read it in full below.
-		if buf != nil {
-			bodyPool.Put(buf)
-		}
+		// Replaced or dropped since isVerified: read it in full below,
+		// from f, which stays open; only the buffer goes back.
+		body.f = nil
+		body.Close()
 	}
 	defer f.Close()
 	e, ok := d.readVerified(f, fi, k, ns, key, p)
