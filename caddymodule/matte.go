@@ -14,7 +14,6 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/jebosio/matte/admission"
 	"github.com/jebosio/matte/cache"
@@ -130,7 +129,8 @@ type Handler struct {
 	matter   *matter      // nil when background removal is off or unavailable
 	metrics  *metrics
 	guard    guard
-	revals   *singleflight.Group // concurrent revalidations of one memo (revalidate.go)
+	revals   *callGroup[http.Header]    // concurrent revalidations of one memo (revalidate.go)
+	fetches  *callGroup[*fetchedSource] // concurrent fetches of one source (source.go)
 	dialects []urlDialect
 	logger   *zap.Logger
 	play     *playground.Server // nil: no playground
@@ -167,7 +167,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	h.slots = make(chan struct{}, h.Workers)
-	h.revals = new(singleflight.Group)
+	h.revals, h.fetches = new(callGroup[http.Header]), new(callGroup[*fetchedSource])
 	if s := h.Signature; s != nil {
 		if h.guard.policy, err = s.policy(); err != nil {
 			return err

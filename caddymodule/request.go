@@ -108,44 +108,26 @@ func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
 			return err
 		}
 	}
-	// Past here a transform follows: refuse it before fetching when the
-	// queue is spoken for.
-	if h.queueFull() {
-		return h.writeError(req.w, req.r, overloaded(h.guard.admit.RetryAfter()))
+	// Past here a transform follows, over a source fetched now (or the
+	// revalidation's full answer).
+	var old *sourceMemo
+	if haveMemo {
+		old = &memo
 	}
-	fetched := h.startFetch()
-	defer fetched()
-	fetchStart := time.Now()
-	if rec == nil {
-		rec = newSourceRecorder(req.w, h.MaxSourceBytes)
-		if done, err := h.fetch(req, next, rec, req.origin); done {
-			return err
-		}
+	var got *fetchedSource
+	var done bool
+	var err error
+	if rec != nil {
+		got, done, err = h.fetchSource(req, next, rec, old, now)
+	} else {
+		got, done, err = h.sharedFetch(req, next, old, now)
 	}
-
-	src := rec.buf.Bytes()
-	info, err := h.pipeline.Probe(src)
-	if err != nil {
-		return h.writeError(req.w, req.r, err)
+	if done {
+		return err
 	}
-	hash := sourceHash(src)
-	fetched()
-	req.timings.addFetch(fetchStart)
-	req.timings.bytesIn = len(src)
-	share := shareability(h.sentHeader(req), rec.header)
-	newMemo := sourceMemo{Hash: hash, Info: info, ETag: rec.header.Get("ETag"), LastModified: rec.header.Get("Last-Modified"),
-		FreshUntil: now.Add(freshness(rec.header, now, time.Duration(h.SourceTTL))), Vary: share.vary}
-	// The same source fetched again (its result was evicted, or it never
-	// had one: it fails to decode) leaves the memo as it was, unless the
-	// response grants freshness: no write per request.
-	if share.store && (!haveMemo || !newMemo.sameSource(memo) || newMemo.FreshUntil.After(now)) {
-		start := time.Now()
-		h.storeMemo(req, newMemo)
-		req.timings.addCache(start)
-	}
-	req.restrict(share)
-	h.useSource(req, newMemo)
-	return h.serveResult(req, src)
+	req.restrict(got.share)
+	h.useSource(req, got.memo)
+	return h.serveResult(req, got.src)
 }
 
 // serveCached answers req from the result cache; false means a miss and

@@ -35,17 +35,15 @@ func (h *Handler) revalidate(req *imageRequest, next caddyhttp.Handler, memo sou
 	start = time.Now()
 	var header http.Header // the 304's header
 	if key, ok := h.revalidationKey(req, memo); ok {
-		led := false
-		v, _, _ := h.revals.Do(key, func() (any, error) {
-			led = true
+		v, led, _ := h.revals.do(req.r.Context(), key, func() http.Header {
 			rec, done, err = h.askOrigin(req, next, memo)
 			if done || !rec.notModified {
-				return nil, nil
+				return nil
 			}
-			return rec.header, nil
+			return rec.header
 		})
 		if !led {
-			header, _ = v.(http.Header)
+			header = v
 		}
 	}
 	if header == nil && rec == nil && !done {
@@ -97,7 +95,7 @@ func (h *Handler) askOrigin(req *imageRequest, next caddyhttp.Handler, memo sour
 // sends credentials to the origin.
 func (h *Handler) revalidationKey(req *imageRequest, memo sourceMemo) (key string, ok bool) {
 	sent := h.sentHeader(req)
-	if sent.Get("Authorization") != "" || sent.Get("Cookie") != "" {
+	if sendsCredentials(sent) {
 		return "", false
 	}
 	return memoKey(req.srcID, memo.Vary, sent) + "\x00" + memo.ETag + "\x00" + memo.LastModified, true

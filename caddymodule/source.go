@@ -1,0 +1,129 @@
+package caddymodule
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+)
+
+// fetchedSource is a source as one fetch got it, to be used by the request
+// that fetched it and by any that shared the fetch (sharedFetch). It is
+// read-only once returned: src is one buffer shared by all of them.
+type fetchedSource struct {
+	src   []byte
+	memo  sourceMemo // its hash, header and the origin's validators
+	share sharing    // what the origin's response allows a shared cache
+	sent  http.Header
+	// probeErr is the client's error when src is not an image Matte
+	// decodes (already written to the fetching request's client).
+	probeErr error
+}
+
+// serves reports whether s, fetched with header s.sent, answers req as
+// the origin would answer req itself: a response a shared cache may store
+// (RFC 9111 §3), whose Vary headers have the same values in both requests
+// (§4.1).
+func (s *fetchedSource) serves(h *Handler, req *imageRequest) bool {
+	if !s.share.store {
+		return false
+	}
+	if len(s.share.vary) == 0 {
+		return true
+	}
+	return memoKey(req.srcID, s.share.vary, s.sent) == memoKey(req.srcID, s.share.vary, h.sentHeader(req))
+}
+
+// sharedFetch fetches req's source (fetchSource), sharing one fetch among
+// concurrent requests for the same source, as a shared cache collapses
+// requests for one URL: a burst of misses for one image (a page shown to
+// many visitors at once just after a deploy or a purge) fetches and
+// buffers its source once, and the requests that waited for it are not
+// counted against the transform queue (queueFull), which exists to bound
+// the sources buffered ahead of it. Those with the same result key then
+// share one transform too (render).
+//
+// A waiter uses the fetch's source, or its probe error, only when the
+// origin's answer may be shared with it (fetchedSource.serves). When the
+// fetch gave no source (the leader's client went away, the origin's own
+// error or non-image answer went to the leader's client, the queue was
+// full), the waiters try once more together, then each on its own: a
+// waiter never fails because of another request. Requests that send
+// credentials (Authorization, Cookie) to the origin fetch on their own, so
+// that each one's access is checked.
+func (h *Handler) sharedFetch(req *imageRequest, next caddyhttp.Handler, old *sourceMemo, now time.Time) (_ *fetchedSource, done bool, err error) {
+	sent := h.sentHeader(req)
+	if sendsCredentials(sent) {
+		return h.fetchSource(req, next, nil, old, now)
+	}
+	start := time.Now()
+	for range 2 {
+		got, led, _ := h.fetches.do(req.r.Context(), req.srcID, func() *fetchedSource {
+			var s *fetchedSource
+			s, done, err = h.fetchSource(req, next, nil, old, now)
+			return s
+		})
+		switch {
+		case led:
+			return got, done, err
+		case got == nil:
+			continue
+		case !got.serves(h, req):
+			return h.fetchSource(req, next, nil, old, now)
+		case got.probeErr != nil:
+			return nil, true, h.writeError(req.w, req.r, got.probeErr)
+		}
+		req.timings.addFetch(start)
+		req.timings.bytesIn = len(got.src)
+		return got, false, nil
+	}
+	return h.fetchSource(req, next, nil, old, now)
+}
+
+// fetchSource gets req's source: from rec when a revalidation already
+// holds the origin's full answer, else by fetching it, refused with a 503
+// before any byte is buffered when the transform queue is spoken for. It
+// probes and hashes the source and stores its memo, unless old (the memo
+// the request found, if any) already says the same and the response grants
+// no freshness: no write per request. done means the response is settled
+// (an error, or the origin's own answer, was written), with err for Caddy;
+// a probe error also returns the source, with probeErr set.
+func (h *Handler) fetchSource(req *imageRequest, next caddyhttp.Handler, rec *sourceRecorder, old *sourceMemo, now time.Time) (_ *fetchedSource, done bool, err error) {
+	if h.queueFull() {
+		return nil, true, h.writeError(req.w, req.r, overloaded(h.guard.admit.RetryAfter()))
+	}
+	start := time.Now()
+	fetched := h.startFetch()
+	defer fetched()
+	if rec == nil {
+		rec = newSourceRecorder(req.w, h.MaxSourceBytes)
+		if done, err := h.fetch(req, next, rec, req.origin); done {
+			return nil, true, err
+		}
+	}
+	s := &fetchedSource{src: rec.buf.Bytes(), sent: h.sentHeader(req)}
+	s.share = shareability(s.sent, rec.header)
+	info, err := h.pipeline.Probe(s.src)
+	if err != nil {
+		s.probeErr = err
+		return s, true, h.writeError(req.w, req.r, err)
+	}
+	s.memo = sourceMemo{Hash: sourceHash(s.src), Info: info, ETag: rec.header.Get("ETag"), LastModified: rec.header.Get("Last-Modified"),
+		FreshUntil: now.Add(freshness(rec.header, now, time.Duration(h.SourceTTL))), Vary: s.share.vary}
+	fetched()
+	req.timings.addFetch(start)
+	req.timings.bytesIn = len(s.src)
+	if s.share.store && (old == nil || !s.memo.sameSource(*old) || s.memo.FreshUntil.After(now)) {
+		storeStart := time.Now()
+		h.storeMemo(req, s.memo)
+		req.timings.addCache(storeStart)
+	}
+	return s, false, nil
+}
+
+// sendsCredentials reports whether a request for a source, with header
+// sent, carries credentials: its answer is its own, never shared with a
+// concurrent request's.
+func sendsCredentials(sent http.Header) bool {
+	return sent.Get("Authorization") != "" || sent.Get("Cookie") != ""
+}

@@ -1,0 +1,174 @@
+package caddymodule_test
+
+import (
+	"context"
+	"fmt"
+	"image/color"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
+)
+
+// slowOrigin serves JPEGs after a delay, so that concurrent requests for
+// one source overlap, and counts the requests for each path. /sf/private.jpg
+// says Cache-Control: private; /sf/vary.jpg varies on X-Variant (red or
+// blue); /sf/big/ paths are a 5-megapixel image; every other path is one
+// shared, validatable red image.
+type slowOrigin struct {
+	red, blue, big []byte
+	delay          time.Duration
+	mu             sync.Mutex
+	asked          map[string]int
+}
+
+func (o *slowOrigin) count(path string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.asked[path]
+}
+
+func (o *slowOrigin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	o.mu.Lock()
+	o.asked[r.URL.Path]++
+	o.mu.Unlock()
+	select {
+	case <-time.After(o.delay):
+	case <-r.Context().Done():
+		return
+	}
+	body := o.red
+	switch r.URL.Path {
+	case "/sf/private.jpg":
+		w.Header().Set("Cache-Control", "private")
+	case "/sf/vary.jpg":
+		w.Header().Set("Vary", "X-Variant")
+		if r.Header.Get("X-Variant") == "blue" {
+			body = o.blue
+		}
+	default:
+		w.Header().Set("ETag", `"red"`)
+		if strings.HasPrefix(r.URL.Path, "/sf/big/") {
+			body = o.big
+		}
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Write(body)
+}
+
+// TestConcurrentMissesShareOneFetch: concurrent misses for one source share
+// one fetch of it when the origin's answer may be shared, and only then;
+// the requests that waited are not counted against the transform queue.
+func TestConcurrentMissesShareOneFetch(t *testing.T) {
+	origin := &slowOrigin{red: solidJPEG(t, 64, 48, color.RGBA{200, 30, 30, 255}), blue: solidJPEG(t, 64, 48, color.RGBA{30, 30, 200, 255}),
+		big: solidJPEG(t, 5000, 1000, color.RGBA{30, 200, 30, 255}), delay: 300 * time.Millisecond, asked: map[string]int{}}
+	srv := httptest.NewServer(origin)
+	defer srv.Close()
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: time.Minute})
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	matte
+	reverse_proxy %[1]s
+}
+http://localhost:9081 {
+	matte {
+		workers 1
+		queue_megapixels 25
+	}
+	reverse_proxy %[1]s
+}`, srv.Listener.Addr()), "caddyfile")
+	const n = 20
+	// sameAnswer checks that every answer is a 200 with one result ETag.
+	sameAnswer := func(t *testing.T, answers []string) {
+		t.Helper()
+		for i, a := range answers {
+			if !strings.HasPrefix(a, "200 ") || a[strings.LastIndexByte(a, ' '):] != answers[0][strings.LastIndexByte(answers[0], ' '):] {
+				t.Fatalf("answer %d: %q; answer 0: %q", i, a, answers[0])
+			}
+		}
+	}
+
+	t.Run("a burst of misses fetches the source once", func(t *testing.T) {
+		answers := burst(t, tester, n, "http://localhost:9080/sf/a.jpg?w=32")
+		sameAnswer(t, answers)
+		// All start within the origin's delay; a late starter (after the
+		// memo is stored, before the result is) may fetch once more.
+		if asked := origin.count("/sf/a.jpg"); asked < 1 || asked > 3 {
+			t.Fatalf("%d origin requests for %d concurrent misses: %q", asked, n, answers)
+		}
+	})
+	t.Run("credentials are sent per request", func(t *testing.T) {
+		sameAnswer(t, burst(t, tester, n, "http://localhost:9080/sf/c.jpg?w=32", "Authorization", "Bearer x"))
+		if asked := origin.count("/sf/c.jpg"); asked != n {
+			t.Fatalf("%d origin requests for %d misses with Authorization, want one each", asked, n)
+		}
+	})
+	t.Run("a private answer is not shared", func(t *testing.T) {
+		sameAnswer(t, burst(t, tester, n, "http://localhost:9080/sf/private.jpg?w=32"))
+		if asked := origin.count("/sf/private.jpg"); asked != n {
+			t.Fatalf("%d origin requests for %d misses of a private source, want one each", asked, n)
+		}
+	})
+	t.Run("a varied answer is shared only with requests that match it", func(t *testing.T) {
+		var red, blue []string
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			red = burst(t, tester, n/2, "http://localhost:9080/sf/vary.jpg?w=32", "X-Variant", "red")
+		}()
+		go func() {
+			defer wg.Done()
+			blue = burst(t, tester, n/2, "http://localhost:9080/sf/vary.jpg?w=32", "X-Variant", "blue")
+		}()
+		wg.Wait()
+		sameAnswer(t, red)
+		sameAnswer(t, blue)
+		if red[0] == blue[0] {
+			t.Fatalf("red and blue requests got the same result: %q", red[0])
+		}
+		// One fetch shared by the requests that match its X-Variant; each
+		// of the others fetches its own.
+		if asked := origin.count("/sf/vary.jpg"); asked < n/2+1 || asked > n/2+3 {
+			t.Fatalf("%d origin requests for %d+%d misses varying on X-Variant", asked, n/2, n/2)
+		}
+	})
+	t.Run("waiters are not refused by the transform queue", func(t *testing.T) {
+		// A queue of 25 megapixels refuses the fifth concurrent fetch of
+		// a 5-megapixel source once the average cost is known (from this
+		// first request).
+		if res, _ := get(t, tester, "http://localhost:9081/sf/big/warm.jpg?w=16"); res.StatusCode != 200 {
+			t.Fatalf("warm-up: %d", res.StatusCode)
+		}
+		sameAnswer(t, burst(t, tester, n, "http://localhost:9081/sf/big/q.jpg?w=32"))
+	})
+	t.Run("a waiter does not fail because the first request went away", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		first := make(chan error, 1)
+		go func() {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://localhost:9080/sf/left.jpg?w=32", nil)
+			res, err := tester.Client.Do(req)
+			if err == nil {
+				res.Body.Close()
+			}
+			first <- err
+		}()
+		for deadline := time.Now().Add(5 * time.Second); origin.count("/sf/left.jpg") == 0 && time.Now().Before(deadline); {
+			time.Sleep(5 * time.Millisecond)
+		}
+		answers := burst(t, tester, n, "http://localhost:9080/sf/left.jpg?w=32")
+		if err := <-first; err == nil {
+			t.Fatal("the first request was not cancelled")
+		}
+		sameAnswer(t, answers)
+		// The first fetch was abandoned; the waiters shared the next.
+		if asked := origin.count("/sf/left.jpg"); asked < 2 || asked > 4 {
+			t.Fatalf("%d origin requests after the first request left", asked)
+		}
+	})
+}
