@@ -99,7 +99,51 @@ func (c *Cache) Do(ctx context.Context, ns, key string, fn FillFunc) (Entry, Out
 	}
 	f.refs++
 	c.flightMu.Unlock()
+	return c.await(ctx, fk, f, leader)
+}
 
+// Wait joins the flight (Do) filling ns/key, if there is one, as one more
+// coalesced caller, and returns its result: the caller keeps the flight
+// alive like any other (fn's context is cancelled only when all callers
+// have left). ok is false when no flight for the key is running here:
+// nothing was waited for, and the cache was not looked at (a flight that
+// has just finished has stored its entry, for Get or Do to find). It is for
+// a caller that knows the key but lacks what fn would need, such as the
+// source of a result whose key it has from a memo.
+//
+// Only this process's flights are joined; a flight on another node of the
+// shared tier is not seen.
+func (c *Cache) Wait(ctx context.Context, ns, key string) (_ Entry, _ Outcome, ok bool, _ error) {
+	if c == nil {
+		return Entry{}, Outcome{}, false, nil
+	}
+	fk := memKey(ns, key)
+	c.flightMu.Lock()
+	f := c.flights[fk]
+	if f == nil {
+		c.flightMu.Unlock()
+		return Entry{}, Outcome{}, false, nil
+	}
+	c.coalesced.Add(1)
+	f.refs++
+	c.flightMu.Unlock()
+	e, out, err := c.await(ctx, fk, f, false)
+	return e, out, true, err
+}
+
+// Flying reports whether a flight (Do) for ns/key is running here now.
+func (c *Cache) Flying(ns, key string) bool {
+	if c == nil {
+		return false
+	}
+	c.flightMu.Lock()
+	defer c.flightMu.Unlock()
+	return c.flights[memKey(ns, key)] != nil
+}
+
+// await waits for flight f (its caller already counted in f.refs) or for
+// ctx, whichever ends first.
+func (c *Cache) await(ctx context.Context, fk string, f *flight, leader bool) (Entry, Outcome, error) {
 	out := Outcome{Coalesced: !leader}
 	select {
 	case <-f.done:

@@ -369,3 +369,75 @@ func TestDoCancelledBeforeStart(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestWait: Wait joins a flight in progress without a fill function of its
+// own and keeps it alive when the leader leaves; with no flight it waits
+// for nothing.
+func TestWait(t *testing.T) {
+	c := newCache(t, Options{})
+	if _, _, ok, err := c.Wait(bg(), "result", "none"); ok || err != nil {
+		t.Fatalf("Wait with no entry and no flight: ok %v, err %v", ok, err)
+	}
+
+	started, release := make(chan struct{}), make(chan struct{})
+	var fnCtxErr atomic.Value
+	fn := func(ctx context.Context) (Entry, bool, error) {
+		close(started)
+		<-release
+		if err := ctx.Err(); err != nil {
+			fnCtxErr.Store(err)
+		}
+		return Entry{Value: []byte("v")}, true, nil
+	}
+	leaderCtx, leave := context.WithCancel(bg())
+	leader := make(chan error, 1)
+	go func() { _, _, err := c.Do(leaderCtx, "result", "k", fn); leader <- err }()
+	<-started
+	waited := make(chan string, 1)
+	go func() {
+		e, out, ok, err := c.Wait(bg(), "result", "k")
+		if !ok || err != nil || !out.Coalesced || out.Executed {
+			t.Errorf("Wait on a flight: ok %v, %+v, err %v", ok, out, err)
+		}
+		waited <- string(e.Value)
+	}()
+	testwait.For(t, "the waiter to join", func() bool { return flightRefs(c, "result", "k") == 2 })
+	if !c.Flying("result", "k") {
+		t.Fatal("Flying is false during the flight")
+	}
+	leave()
+	if err := <-leader; !errors.Is(err, context.Canceled) {
+		t.Fatalf("leader: %v", err)
+	}
+	close(release)
+	if v := <-waited; v != "v" {
+		t.Fatalf("waiter got %q", v)
+	}
+	if err := fnCtxErr.Load(); err != nil {
+		t.Fatalf("fn's context was cancelled while Wait's caller remained: %v", err)
+	}
+	if c.Flying("result", "k") {
+		t.Fatal("Flying after the flight ended")
+	}
+	if _, _, ok, err := c.Wait(bg(), "result", "k"); ok || err != nil {
+		t.Fatalf("Wait after the flight: ok %v, err %v; want nothing to wait for", ok, err)
+	}
+	if e, _, ok := c.Get("result", "k"); !ok || string(e.Value) != "v" {
+		t.Fatalf("the flight's entry was not stored: %q, %v", e.Value, ok)
+	}
+
+	// A waiter whose context ends leaves; the flight goes on for the leader.
+	started, release = make(chan struct{}), make(chan struct{})
+	leader2 := make(chan string, 1)
+	go func() { e, _, _ := c.Do(bg(), "result", "k2", fn); leader2 <- string(e.Value) }()
+	<-started
+	ctx, cancel := context.WithCancel(bg())
+	cancel()
+	if _, _, ok, err := c.Wait(ctx, "result", "k2"); !ok || !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled Wait: ok %v, err %v", ok, err)
+	}
+	close(release)
+	if v := <-leader2; v != "v" {
+		t.Fatalf("leader got %q", v)
+	}
+}

@@ -96,10 +96,14 @@ func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
 		if h.serveCached(req) {
 			return nil
 		}
+		// Its result may be in the making: wait for it, without the source.
+		if joined, err := h.joinRender(req); joined {
+			return err
+		}
 	}
-	// A stale memo whose result is cached is revalidated first: a 304
-	// serves that result, and no transform follows, so the queue does not
-	// refuse it (a hit never answers 503).
+	// A stale memo whose result is cached, or being made, is revalidated
+	// first: a 304 serves (or waits for) that result, and no transform
+	// follows, so the queue does not refuse it (a hit never answers 503).
 	var rec *sourceRecorder
 	if haveMemo && memo.hasValidators() {
 		var done bool
@@ -238,6 +242,33 @@ func (h *Handler) render(ctx context.Context, req *imageRequest, src []byte) (re
 }
 
 var errUndecodableResult = errors.New("matte: a fresh result's metadata does not decode")
+
+// joinRender answers req by waiting for the transform of its result that
+// another request is running (cache.Wait), for a request whose memo is
+// known to be current (fresh, or just revalidated), so that its result key
+// is too: a request arriving while its image is being made does not fetch
+// and buffer the source only to join that transform. joined is false when
+// no such transform is running (or its result does not decode): nothing
+// was written.
+func (h *Handler) joinRender(req *imageRequest) (joined bool, err error) {
+	start := time.Now()
+	e, out, ok, err := h.cache.Wait(req.r.Context(), nsResult, req.Key)
+	if !ok {
+		return false, nil
+	}
+	req.timings.addFlight(time.Since(start), nil, false)
+	if err != nil {
+		return true, h.writeError(req.w, req.r, err)
+	}
+	m, ok := decodeMeta(e.Meta)
+	if !ok || m.Result == nil {
+		return false, nil
+	}
+	req.timings.removal = req.Params.Removal.Enabled
+	req.timings.outcome = out.Tier.CacheStatus() // TierNone: MISS, as for any coalesced request
+	h.writeResult(req, rendered{Entry: e, Meta: *m.Result, Tier: out.Tier})
+	return true, nil
+}
 
 // transform runs the pipeline for req within the handler's timeout, a queue
 // slot and a worker, and returns the entry to store (store is false for a

@@ -8,9 +8,10 @@ import (
 )
 
 // revalidate asks the origin, with memo's validators, whether the source
-// changed, when the result for req over memo is at hand: on a 304 it
-// serves that result (done). Otherwise rec holds the origin's full answer,
-// nil when no conditional request was made. The next handler is called at
+// changed, when the result for req over memo is at hand or being made by
+// another request: on a 304 it serves that result, or waits for it
+// (done). Otherwise rec holds the origin's full answer, nil when no
+// conditional request was made. The next handler is called at
 // most once per request (Caddy runs a `handle` group once per request, so
 // a second call writes nothing).
 //
@@ -26,9 +27,9 @@ import (
 func (h *Handler) revalidate(req *imageRequest, next caddyhttp.Handler, memo sourceMemo, now time.Time) (rec *sourceRecorder, done bool, err error) {
 	h.useSource(req, memo)
 	start := time.Now()
-	out, ok := h.cachedResult(req.Key)
+	out, cached := h.cachedResult(req.Key)
 	req.timings.addCache(start)
-	if !ok {
+	if !cached && !h.cache.Flying(nsResult, req.Key) {
 		return nil, false, nil
 	}
 	defer out.close()
@@ -67,8 +68,15 @@ func (h *Handler) revalidate(req *imageRequest, next caddyhttp.Handler, memo sou
 	if memo.FreshUntil = now.Add(freshness(header, now, time.Duration(h.SourceTTL))); share.store && memo.FreshUntil.After(now) {
 		h.storeMemo(req, memo)
 	}
-	if !h.writeNotModified(req) {
+	switch {
+	case h.writeNotModified(req):
+	case cached:
 		h.writeResult(req, out)
+	default:
+		// The result was being made when this request began: wait for it.
+		// Gone since (made and evicted, or failed unseen): fetch the source.
+		joined, err := h.joinRender(req)
+		return nil, joined, err
 	}
 	return nil, true, nil
 }

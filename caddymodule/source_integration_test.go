@@ -33,8 +33,13 @@ func (o *slowOrigin) count(path string) int {
 }
 
 func (o *slowOrigin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	inm := r.Header.Get("If-None-Match")
 	o.mu.Lock()
-	o.asked[r.URL.Path]++
+	if inm != "" {
+		o.asked[r.URL.Path+" conditional"]++
+	} else {
+		o.asked[r.URL.Path]++
+	}
 	o.mu.Unlock()
 	select {
 	case <-time.After(o.delay):
@@ -52,6 +57,10 @@ func (o *slowOrigin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	default:
 		w.Header().Set("ETag", `"red"`)
+		if inm == `"red"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
 		if strings.HasPrefix(r.URL.Path, "/sf/big/") {
 			body = o.big
 		}
@@ -171,4 +180,68 @@ http://localhost:9081 {
 			t.Fatalf("%d origin requests after the first request left", asked)
 		}
 	})
+}
+
+// TestRequestsJoinATransformInFlight: a request whose source memo is
+// current (fresh under source_ttl, or confirmed by a 304) and whose result
+// another request is making waits for that result instead of fetching the
+// source again.
+func TestRequestsJoinATransformInFlight(t *testing.T) {
+	origin := &slowOrigin{big: solidJPEG(t, 5000, 1000, color.RGBA{30, 200, 30, 255}), delay: 100 * time.Millisecond, asked: map[string]int{}}
+	srv := httptest.NewServer(origin)
+	defer srv.Close()
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: time.Minute})
+	// A slow AVIF encode keeps the transform running while the others come.
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	matte {
+		source_ttl 1m
+		avif_effort 9
+	}
+	reverse_proxy %[1]s
+}
+http://localhost:9081 {
+	matte {
+		avif_effort 9
+	}
+	reverse_proxy %[1]s
+}`, srv.Listener.Addr()), "caddyfile")
+	// The cases differ in width: results are keyed by the source's bytes,
+	// the same in both.
+	for _, tc := range []struct{ name, site, path, width string }{
+		{"fresh memo (source_ttl)", "http://localhost:9080", "/sf/big/join-fresh.jpg", "4000"},
+		{"memo confirmed by a 304", "http://localhost:9081", "/sf/big/join-304.jpg", "3990"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// The memo, from another output of the same source.
+			if res, _ := get(t, tester, tc.site+tc.path+"?w=16"); res.StatusCode != 200 {
+				t.Fatalf("priming: %d", res.StatusCode)
+			}
+			url := tc.site + tc.path + "?fm=avif&w=" + tc.width
+			first := make(chan []string, 1)
+			go func() { first <- burst(t, tester, 1, url) }()
+			deadline := time.Now().Add(30 * time.Second)
+			for metricValue(t, "matte_queue_inflight_megapixels") == 0 {
+				if time.Now().After(deadline) {
+					t.Fatal("the first request's transform never started")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			answers := append(burst(t, tester, 10, url), <-first...)
+			for i, a := range answers {
+				if a != answers[0] || !strings.HasPrefix(a, "200 MISS ") {
+					t.Fatalf("answer %d: %q; answer 0: %q", i, a, answers[0])
+				}
+			}
+			if metricValue(t, "matte_queue_inflight_megapixels") != 0 {
+				t.Fatal("the transform outlived every answer: the others did not wait for it")
+			}
+			// One fetch to prime the memo, one by the first request; the
+			// others fetched nothing (under source_ttl 0 each asked with a 304).
+			if full := origin.count(tc.path); full != 2 {
+				t.Fatalf("%d full fetches of the source; want 2 (the memo's and the first request's)", full)
+			}
+			t.Logf("%d conditional requests", origin.count(tc.path+" conditional"))
+		})
+	}
 }
