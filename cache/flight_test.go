@@ -25,6 +25,19 @@ func flightRefs(c *Cache, ns, key string) int {
 	return 0
 }
 
+// gatedFill is a FillFunc that closes started, waits for release, records
+// in ctxErr whether its context had ended by then, and fills "v".
+func gatedFill(started, release chan struct{}, ctxErr *atomic.Value) FillFunc {
+	return func(ctx context.Context) (Entry, bool, error) {
+		close(started)
+		<-release
+		if err := ctx.Err(); err != nil {
+			ctxErr.Store(err)
+		}
+		return Entry{Value: []byte("v")}, true, nil
+	}
+}
+
 func TestDoCoalesces(t *testing.T) {
 	for _, mode := range []string{"memory", "disk"} {
 		t.Run(mode, func(t *testing.T) {
@@ -103,14 +116,7 @@ func TestDoFirstCallerCancelled(t *testing.T) {
 	started := make(chan struct{})
 	release := make(chan struct{})
 	var fnCtxErr atomic.Value
-	fn := func(ctx context.Context) (Entry, bool, error) {
-		close(started)
-		<-release
-		if err := ctx.Err(); err != nil {
-			fnCtxErr.Store(err)
-		}
-		return Entry{Value: []byte("v")}, true, nil
-	}
+	fn := gatedFill(started, release, &fnCtxErr)
 	type key struct{}
 	ctx1, cancel1 := context.WithCancel(context.WithValue(bg(), key{}, "first"))
 	res1 := make(chan error, 1)
@@ -381,14 +387,7 @@ func TestWait(t *testing.T) {
 
 	started, release := make(chan struct{}), make(chan struct{})
 	var fnCtxErr atomic.Value
-	fn := func(ctx context.Context) (Entry, bool, error) {
-		close(started)
-		<-release
-		if err := ctx.Err(); err != nil {
-			fnCtxErr.Store(err)
-		}
-		return Entry{Value: []byte("v")}, true, nil
-	}
+	fn := gatedFill(started, release, &fnCtxErr)
 	leaderCtx, leave := context.WithCancel(bg())
 	leader := make(chan error, 1)
 	go func() { _, _, err := c.Do(leaderCtx, "result", "k", fn); leader <- err }()
@@ -428,6 +427,7 @@ func TestWait(t *testing.T) {
 
 	// A waiter whose context ends leaves; the flight goes on for the leader.
 	started, release = make(chan struct{}), make(chan struct{})
+	fn = gatedFill(started, release, &fnCtxErr)
 	leader2 := make(chan string, 1)
 	go func() { e, _, _ := c.Do(bg(), "result", "k2", fn); leader2 <- string(e.Value) }()
 	<-started

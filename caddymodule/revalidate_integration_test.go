@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -47,6 +48,18 @@ func (o *revalidationOrigin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(body)
 }
 
+// behindCaddy serves origin on a loopback port for the test's duration and
+// loads sites (their Caddyfile, with {origin} for that host:port) after
+// globalOptions.
+func behindCaddy(t *testing.T, origin http.Handler, sites string) *caddytest.Tester {
+	t.Helper()
+	srv := httptest.NewServer(origin)
+	t.Cleanup(srv.Close)
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: time.Minute})
+	tester.InitServer(globalOptions+strings.ReplaceAll(sites, "{origin}", srv.Listener.Addr().String()), "caddyfile")
+	return tester
+}
+
 // burst sends n identical GETs at once and returns each answer's status,
 // X-Cache and ETag.
 func burst(t *testing.T, tester *caddytest.Tester, n int, url string, header ...string) []string {
@@ -81,14 +94,11 @@ func burst(t *testing.T, tester *caddytest.Tester, n int, url string, header ...
 func TestConcurrentRevalidationsCoalesce(t *testing.T) {
 	origin := &revalidationOrigin{}
 	origin.set(`"v1"`, solidJPEG(t, 64, 48, color.RGBA{200, 30, 30, 255}))
-	srv := httptest.NewServer(origin)
-	defer srv.Close()
-	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: time.Minute})
-	tester.InitServer(globalOptions+fmt.Sprintf(`
+	tester := behindCaddy(t, origin, `
 http://localhost:9080 {
 	matte
-	reverse_proxy %s
-}`, srv.Listener.Addr()), "caddyfile")
+	reverse_proxy {origin}
+}`)
 	const url = "http://localhost:9080/a.jpg?w=32"
 	res, _ := get(t, tester, url)
 	oldETag := res.Header.Get("ETag")

@@ -2,23 +2,22 @@ package caddymodule_test
 
 import (
 	"context"
-	"fmt"
 	"image/color"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/caddyserver/caddy/v2/caddytest"
 )
 
 // slowOrigin serves JPEGs after a delay, so that concurrent requests for
-// one source overlap, and counts the requests for each path. /sf/private.jpg
-// says Cache-Control: private; /sf/vary.jpg varies on X-Variant (red or
-// blue); /sf/big/ paths are a 5-megapixel image; every other path is one
-// shared, validatable red image.
+// one source overlap, and counts the requests for each path: full ones
+// under the path, conditional ones under "path conditional". Its paths are
+// under /sf/, which no other test uses, as the cache outlives a test's
+// server. /sf/private.jpg says Cache-Control: private; /sf/vary.jpg varies
+// on X-Variant (red or blue); /sf/big/ paths are a 5-megapixel image;
+// every other path is one shared red image with ETag "red", which answers
+// If-None-Match: "red" with 304.
 type slowOrigin struct {
 	red, blue, big []byte
 	delay          time.Duration
@@ -75,21 +74,18 @@ func (o *slowOrigin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestConcurrentMissesShareOneFetch(t *testing.T) {
 	origin := &slowOrigin{red: solidJPEG(t, 64, 48, color.RGBA{200, 30, 30, 255}), blue: solidJPEG(t, 64, 48, color.RGBA{30, 30, 200, 255}),
 		big: solidJPEG(t, 5000, 1000, color.RGBA{30, 200, 30, 255}), delay: 300 * time.Millisecond, asked: map[string]int{}}
-	srv := httptest.NewServer(origin)
-	defer srv.Close()
-	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: time.Minute})
-	tester.InitServer(globalOptions+fmt.Sprintf(`
+	tester := behindCaddy(t, origin, `
 http://localhost:9080 {
 	matte
-	reverse_proxy %[1]s
+	reverse_proxy {origin}
 }
 http://localhost:9081 {
 	matte {
 		workers 1
 		queue_megapixels 25
 	}
-	reverse_proxy %[1]s
-}`, srv.Listener.Addr()), "caddyfile")
+	reverse_proxy {origin}
+}`)
 	const n = 20
 	// sameAnswer checks that every answer is a 200 with one result ETag.
 	sameAnswer := func(t *testing.T, answers []string) {
@@ -188,24 +184,21 @@ http://localhost:9081 {
 // source again.
 func TestRequestsJoinATransformInFlight(t *testing.T) {
 	origin := &slowOrigin{big: solidJPEG(t, 5000, 1000, color.RGBA{30, 200, 30, 255}), delay: 100 * time.Millisecond, asked: map[string]int{}}
-	srv := httptest.NewServer(origin)
-	defer srv.Close()
-	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: time.Minute})
 	// A slow AVIF encode keeps the transform running while the others come.
-	tester.InitServer(globalOptions+fmt.Sprintf(`
+	tester := behindCaddy(t, origin, `
 http://localhost:9080 {
 	matte {
 		source_ttl 1m
 		avif_effort 9
 	}
-	reverse_proxy %[1]s
+	reverse_proxy {origin}
 }
 http://localhost:9081 {
 	matte {
 		avif_effort 9
 	}
-	reverse_proxy %[1]s
-}`, srv.Listener.Addr()), "caddyfile")
+	reverse_proxy {origin}
+}`)
 	// The cases differ in width: results are keyed by the source's bytes,
 	// the same in both.
 	for _, tc := range []struct{ name, site, path, width string }{
