@@ -67,9 +67,13 @@ func originRequest(r *http.Request, rawQuery string) *http.Request {
 
 // siteSourceRequest is r asking this site for the source at path (rawPath
 // its escaped form, or "" when path needs none) with rawQuery, without
-// ranges or validators, for an unencoded body.
+// ranges or validators, for an unencoded body. A HEAD asks with GET: its
+// answer carries the result's length and ETag, which take the source.
 func siteSourceRequest(r *http.Request, path, rawPath, rawQuery string) *http.Request {
 	or := r.Clone(r.Context())
+	if or.Method == http.MethodHead {
+		or.Method = http.MethodGet
+	}
 	or.URL.Path, or.URL.RawPath, or.URL.RawQuery = path, rawPath, rawQuery
 	or.RequestURI = or.URL.RequestURI()
 	sanitizeSourceHeader(or.Header)

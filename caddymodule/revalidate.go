@@ -99,12 +99,12 @@ func (h *Handler) askOrigin(req *imageRequest, next caddyhttp.Handler, memo sour
 
 // revalidationKey is the key under which req's revalidation of memo may be
 // shared with other requests: its memo key (the source and the values of
-// the headers it varies on) and validators. ok is false for a request that
-// sends credentials to the origin.
+// the headers it varies on) and validators. ok is false for a request
+// whose fetch is its own (sharesFetch: credentials, a method other than
+// GET).
 func (h *Handler) revalidationKey(req *imageRequest, memo sourceMemo) (key string, ok bool) {
-	sent := h.sentHeader(req)
-	if sendsCredentials(sent) {
+	if !h.sharesFetch(req) {
 		return "", false
 	}
-	return memoKey(req.srcID, memo.Vary, sent) + "\x00" + memo.ETag + "\x00" + memo.LastModified, true
+	return memoKey(req.srcID, memo.Vary, h.sentHeader(req)) + "\x00" + memo.ETag + "\x00" + memo.LastModified, true
 }

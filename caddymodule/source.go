@@ -50,10 +50,9 @@ func (s *fetchedSource) serves(h *Handler, req *imageRequest) bool {
 // full), the waiters try once more together, then each on its own: a
 // waiter never fails because of another request. Requests that send
 // credentials (Authorization, Cookie) to the origin fetch on their own, so
-// that each one's access is checked.
+// that each one's access is checked (sharesFetch).
 func (h *Handler) sharedFetch(req *imageRequest, next caddyhttp.Handler, old *sourceMemo, now time.Time) (_ *fetchedSource, done bool, err error) {
-	sent := h.sentHeader(req)
-	if sendsCredentials(sent) {
+	if !h.sharesFetch(req) {
 		return h.fetchSource(req, next, nil, old, now)
 	}
 	start := time.Now()
@@ -119,6 +118,17 @@ func (h *Handler) fetchSource(req *imageRequest, next caddyhttp.Handler, rec *so
 		req.timings.addCache(storeStart)
 	}
 	return s, false, nil
+}
+
+// sharesFetch reports whether req's source fetch may be shared: it sends
+// no credentials, and it is a GET (a site's source requested with another
+// method is that method's answer; a remote source is always fetched with
+// GET).
+func (h *Handler) sharesFetch(req *imageRequest) bool {
+	if req.remote == "" && req.origin.Method != http.MethodGet {
+		return false
+	}
+	return !sendsCredentials(h.sentHeader(req))
 }
 
 // sendsCredentials reports whether a request for a source, with header

@@ -238,3 +238,61 @@ http://localhost:9081 {
 		})
 	}
 }
+
+// TestHeadOfATransform: a HEAD answers as the GET of the same URL would,
+// without a body, on a miss too (the source is fetched with GET; a HEAD to
+// the origin has no body to transform), and shares the source's fetch
+// with concurrent GETs.
+func TestHeadOfATransform(t *testing.T) {
+	origin := &slowOrigin{red: solidJPEG(t, 64, 48, color.RGBA{200, 30, 30, 255}), delay: 200 * time.Millisecond, asked: map[string]int{}}
+	tester := behindCaddy(t, origin, `
+http://localhost:9080 {
+	matte
+	reverse_proxy {origin}
+}`)
+	head := func(url string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodHead, url, nil)
+		res, err := tester.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	const url = "http://localhost:9080/sf/head.jpg?w=24&fm=png"
+	h := head(url)
+	if h.StatusCode != 200 || h.Header.Get("ETag") == "" || h.Header.Get("Content-Type") != "image/png" || h.ContentLength <= 0 {
+		t.Fatalf("HEAD of a miss: %d, ETag %q, %s, length %d", h.StatusCode, h.Header.Get("ETag"), h.Header.Get("Content-Type"), h.ContentLength)
+	}
+	res, body := get(t, tester, url)
+	if res.Header.Get("ETag") != h.Header.Get("ETag") || int64(len(body)) != h.ContentLength {
+		t.Fatalf("GET after HEAD: ETag %q, %d bytes; the HEAD said %q, %d", res.Header.Get("ETag"), len(body), h.Header.Get("ETag"), h.ContentLength)
+	}
+
+	// A burst of HEADs and GETs of another output shares one fetch.
+	const other = "http://localhost:9080/sf/head-burst.jpg?w=24"
+	var wg sync.WaitGroup
+	var heads []*http.Response
+	var mu sync.Mutex
+	for range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := head(other)
+			mu.Lock()
+			heads = append(heads, r)
+			mu.Unlock()
+		}()
+	}
+	gets := burst(t, tester, 5, other)
+	wg.Wait()
+	for i, r := range heads {
+		if r.StatusCode != 200 || !strings.HasSuffix(gets[0], " "+r.Header.Get("ETag")) {
+			t.Fatalf("HEAD %d: %d, ETag %q; GET: %q", i, r.StatusCode, r.Header.Get("ETag"), gets[0])
+		}
+	}
+	if full := origin.count("/sf/head-burst.jpg"); full < 1 || full > 2 {
+		t.Fatalf("%d fetches for 5 HEADs and 5 GETs at once", full)
+	}
+}
