@@ -223,8 +223,8 @@ func (h *Handler) render(ctx context.Context, req *imageRequest, src []byte) (re
 			return rendered{}, err
 		}
 		req.timings.addFlight(time.Since(start), &tt, out.Executed)
-		m, ok := decodeMeta(e.Meta)
-		if !ok || m.Result == nil {
+		r, ok := req.flightResult(e, out)
+		if !ok {
 			if attempt == 0 {
 				// An entry of another metadata version: a miss.
 				_ = h.cache.Delete(nsResult, req.Key)
@@ -232,16 +232,28 @@ func (h *Handler) render(ctx context.Context, req *imageRequest, src []byte) (re
 			}
 			return rendered{}, errUndecodableResult
 		}
-		tier := cache.TierNone
-		if !out.Executed && !out.Coalesced {
-			tier = out.Tier
-		}
-		req.timings.outcome = tier.CacheStatus()
-		return rendered{Entry: e, Meta: *m.Result, Tier: tier}, nil
+		return r, nil
 	}
 }
 
 var errUndecodableResult = errors.New("matte: a fresh result's metadata does not decode")
+
+// flightResult is the entry a result flight (cache.Do or cache.Wait) gave
+// req, with its metadata decoded, and the tier it came from: TierNone (a
+// MISS) for a request that ran or waited for the transform. It records the
+// outcome in req's timings. ok is false when the metadata does not decode.
+func (req *imageRequest) flightResult(e cache.Entry, out cache.Outcome) (_ rendered, ok bool) {
+	m, ok := decodeMeta(e.Meta)
+	if !ok || m.Result == nil {
+		return rendered{}, false
+	}
+	tier := cache.TierNone
+	if !out.Executed && !out.Coalesced {
+		tier = out.Tier
+	}
+	req.timings.outcome = tier.CacheStatus()
+	return rendered{Entry: e, Meta: *m.Result, Tier: tier}, true
+}
 
 // joinRender answers req by waiting for the transform of its result that
 // another request is running (cache.Wait), for a request whose memo is
@@ -260,13 +272,12 @@ func (h *Handler) joinRender(req *imageRequest) (joined bool, err error) {
 	if err != nil {
 		return true, h.writeError(req.w, req.r, err)
 	}
-	m, ok := decodeMeta(e.Meta)
-	if !ok || m.Result == nil {
+	r, ok := req.flightResult(e, out)
+	if !ok {
 		return false, nil
 	}
 	req.timings.removal = req.Params.Removal.Enabled
-	req.timings.outcome = out.Tier.CacheStatus() // TierNone: MISS, as for any coalesced request
-	h.writeResult(req, rendered{Entry: e, Meta: *m.Result, Tier: out.Tier})
+	h.writeResult(req, r)
 	return true, nil
 }
 
