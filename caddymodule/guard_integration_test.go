@@ -163,29 +163,27 @@ func TestSignURL(t *testing.T) {
 	}
 }
 
-// TestBurstRefusedBeforeFetching sends a burst of distinct misses to a slow
-// origin: once the queue's worth of requests is fetching, the others get
-// 503 without the origin ever being asked for their sources.
+// TestBurstRefusedBeforeFetching sends a burst of misses for distinct
+// sources to a slow origin: once the queue's worth of requests is fetching,
+// the others get 503 without the origin ever being asked for their
+// sources. (Misses for one source share its fetch instead: source.go.)
 func TestBurstRefusedBeforeFetching(t *testing.T) {
 	big := solidJPEG(t, 3000, 3000, color.RGBA{10, 120, 10, 255})
 	var originRequests atomic.Int32
-	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	tester := behindCaddy(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		originRequests.Add(1)
 		time.Sleep(300 * time.Millisecond)
 		w.Header().Set("Content-Type", "image/jpeg")
 		w.Write(big)
-	}))
-	defer origin.Close()
-	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 2 * time.Minute})
-	tester.InitServer(globalOptions+fmt.Sprintf(`
+	}), `
 http://localhost:9080 {
 	matte {
 		workers 1
 		queue_megapixels 25
 		cache off
 	}
-	reverse_proxy %s
-}`, origin.Listener.Addr()), "caddyfile")
+	reverse_proxy {origin}
+}`)
 	// One transform first, so Matte knows what a job here costs (9 MP).
 	if res, _ := get(t, tester, "http://localhost:9080/big.jpg?w=100"); res.StatusCode != 200 {
 		t.Fatalf("warm-up: %d", res.StatusCode)
@@ -193,7 +191,7 @@ http://localhost:9080 {
 	before := originRequests.Load()
 	const burst = 20
 	ok, busy, other, _ := concurrentGets(t, tester, burst, func(i int) string {
-		return fmt.Sprintf("http://localhost:9080/big.jpg?w=%d", 200+i)
+		return fmt.Sprintf("http://localhost:9080/big-%d.jpg?w=200", i)
 	})
 	fetched := originRequests.Load() - before
 	t.Logf("burst of %d: %d served, %d refused, %d sources fetched", burst, ok, busy, fetched)

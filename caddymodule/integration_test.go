@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
 
@@ -59,6 +60,18 @@ type errorsBody struct {
 	Errors []struct {
 		Code, Title, Detail, Field string
 	} `json:"errors"`
+}
+
+// behindCaddy serves origin on a loopback port for the test's duration and
+// loads sites (their Caddyfile, with {origin} for that host:port) after
+// globalOptions.
+func behindCaddy(t *testing.T, origin http.Handler, sites string) *caddytest.Tester {
+	t.Helper()
+	srv := httptest.NewServer(origin)
+	t.Cleanup(srv.Close)
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 2 * time.Minute})
+	tester.InitServer(globalOptions+strings.ReplaceAll(sites, "{origin}", srv.Listener.Addr().String()), "caddyfile")
+	return tester
 }
 
 func get(t *testing.T, tester *caddytest.Tester, url string, headers ...string) (*http.Response, []byte) {

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"image/color"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -46,18 +44,6 @@ func (o *revalidationOrigin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "image/jpeg")
 	w.Write(body)
-}
-
-// behindCaddy serves origin on a loopback port for the test's duration and
-// loads sites (their Caddyfile, with {origin} for that host:port) after
-// globalOptions.
-func behindCaddy(t *testing.T, origin http.Handler, sites string) *caddytest.Tester {
-	t.Helper()
-	srv := httptest.NewServer(origin)
-	t.Cleanup(srv.Close)
-	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: time.Minute})
-	tester.InitServer(globalOptions+strings.ReplaceAll(sites, "{origin}", srv.Listener.Addr().String()), "caddyfile")
-	return tester
 }
 
 // burst sends n identical GETs at once and returns each answer's status,
