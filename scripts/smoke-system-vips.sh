@@ -29,10 +29,13 @@ log "building against the system's libvips $want"
 "$GO" build -o "$tmp/caddy" ./cmd/caddy
 
 version="$("$tmp/caddy" matte-version)"
-printf '%s\n' "$version" | head -2 >&2
-if ! printf '%s\n' "$version" | head -1 | grep -q "^libvips $want "; then
-  log "the binary does not run the system's libvips $want"; exit 1
-fi
+# sed, not head, and a case, not grep -q: a reader that stops early can
+# kill printf with SIGPIPE, which pipefail turns into a failed check.
+printf '%s\n' "$version" | sed -n 1,2p >&2
+case "${version%%$'\n'*}" in
+  "libvips $want "*) ;;
+  *) log "the binary does not run the system's libvips $want"; exit 1 ;;
+esac
 case "$version" in *"/runtime/vips/"*) log "the binary loaded the npm libvips"; exit 1 ;; esac
 
 mkdir -p "$tmp/img"
