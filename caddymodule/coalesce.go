@@ -23,9 +23,10 @@ type callGroup[T any] struct {
 }
 
 type groupCall[T any] struct {
-	done chan struct{} // closed once val and ok are final
-	val  T
-	ok   bool // fn returned (did not panic)
+	done    chan struct{} // closed once val and ok are final
+	val     T
+	ok      bool // fn returned (did not panic)
+	waiters int  // callers that joined the leader (under the group's mu)
 }
 
 // do returns fn's value for key. led reports that this caller ran fn. ok
@@ -34,6 +35,7 @@ type groupCall[T any] struct {
 func (g *callGroup[T]) do(ctx context.Context, key string, fn func() T) (val T, led, ok bool) {
 	g.mu.Lock()
 	if c := g.calls[key]; c != nil {
+		c.waiters++
 		g.mu.Unlock()
 		select {
 		case <-c.done:

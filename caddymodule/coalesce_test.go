@@ -6,8 +6,20 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
+
+	"github.com/jebosio/matte/internal/testwait"
 )
+
+// joined is how many callers have joined the running call for key (0 when
+// none runs).
+func joined[T any](g *callGroup[T], key string) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if c := g.calls[key]; c != nil {
+		return c.waiters
+	}
+	return 0
+}
 
 // startWaiters starts n callers of g.do(ctx, "k") once the leader's fn is
 // running, and returns their results once all have returned.
@@ -42,7 +54,7 @@ func TestCallGroup(t *testing.T) {
 			}
 		}()
 		wait := startWaiters(g, context.Background(), 8, running)
-		time.Sleep(20 * time.Millisecond) // let the waiters block
+		testwait.For(t, "the waiters to join", func() bool { return joined(g, "k") == 8 })
 		close(release)
 		vals, oks := wait()
 		for i := range vals {
@@ -69,6 +81,7 @@ func TestCallGroup(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		wait := startWaiters(g, ctx, 1, running)
 		stay := startWaiters(g, context.Background(), 1, running)
+		testwait.For(t, "the waiters to join", func() bool { return joined(g, "k") == 2 })
 		cancel()
 		if vals, oks := wait(); vals[0] != 0 || oks[0] {
 			t.Fatalf("cancelled waiter: %d, %v; want 0, false", vals[0], oks[0])
@@ -90,7 +103,7 @@ func TestCallGroup(t *testing.T) {
 			g.do(context.Background(), "k", func() int { close(running); <-release; panic(http.ErrAbortHandler) })
 		}()
 		wait := startWaiters(g, context.Background(), 4, running)
-		time.Sleep(20 * time.Millisecond)
+		testwait.For(t, "the waiters to join", func() bool { return joined(g, "k") == 4 })
 		close(release)
 		if p := <-recovered; p != http.ErrAbortHandler {
 			t.Fatalf("leader recovered %v, want http.ErrAbortHandler", p)
