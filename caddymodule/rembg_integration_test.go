@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -176,6 +177,20 @@ http://localhost:9080 {
 	}
 	if n := metricValue(t, "matte_inferences_total") - inferences; n != 1 {
 		t.Fatalf("%v inferences after the background variants, want 1", n)
+	}
+
+	// A cut-out on an opaque colour is opaque: a JPEG source stays a JPEG.
+	// Without one it keeps its transparency as PNG.
+	for _, v := range []struct{ q, typ string }{{"?rembg=1&bg=ffffff&w=64", "image/jpeg"}, {"?rembg=1&bg=ffffff80&w=64", "image/png"}, {"?rembg=1&w=64", "image/png"}} {
+		res, body := get(t, tester, "http://localhost:9080/bg.jpg"+v.q)
+		if res.StatusCode != 200 || res.Header.Get("Content-Type") != v.typ {
+			t.Fatalf("bg.jpg%s: %d %s, want %s: %.200s", v.q, res.StatusCode, res.Header.Get("Content-Type"), v.typ, body)
+		}
+		if v.typ == "image/jpeg" {
+			if _, err := jpeg.Decode(bytes.NewReader(body)); err != nil {
+				t.Errorf("bg.jpg%s: %v", v.q, err)
+			}
+		}
 	}
 
 	res, _ = get(t, tester, base+"?rembg=1&model=isnet-int8&w=300")

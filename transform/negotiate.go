@@ -8,8 +8,11 @@ import (
 )
 
 // NegotiateFormat picks the output format: fm wins, then auto=format by
-// Accept (AVIF, then WebP), then the source's own format, else PNG when the
-// source has alpha and JPEG when not.
+// Accept (AVIF, then WebP); a cut-out that keeps transparency is PNG; then
+// the source's own format, else PNG when the source has alpha and JPEG when
+// not. A cut-out on an opaque background colour is opaque, so it keeps the
+// source's format like any other image (a JPEG stays a JPEG, as imgix does
+// for colorkey and remove.bg for format=auto).
 func NegotiateFormat(p params.Params, accept string, src Source) params.Format {
 	if p.Format != params.FormatSource {
 		return p.Format
@@ -25,7 +28,7 @@ func NegotiateFormat(p params.Params, accept string, src Source) params.Format {
 			return params.FormatWebP
 		}
 	}
-	if p.Removal.Enabled {
+	if p.Removal.Enabled && !(p.Background.Set && p.Background.A == 255) {
 		return params.FormatPNG // keeps the cut-out's alpha
 	}
 	if src.Type != params.FormatSource && !(p.AutoFormat && (src.Type == params.FormatGIF || src.Type == params.FormatAVIF || src.Type == params.FormatWebP)) {

@@ -85,11 +85,11 @@ func TestRemoval(t *testing.T) {
 		{"resized", func() params.Params { p := on(nil); p.Width = 200; return p }(), params.FormatPNG, 200, 150, Box{50, 50, 100, 75}, []sample{{2, 2, clear}, {100, 85, red}}},
 		{"mask only", on(func(r *params.Removal) { r.MaskOnly = true }), params.FormatPNG, 400, 300, Box{100, 100, 200, 150},
 			[]sample{{5, 5, color.NRGBA{0, 0, 0, 255}}, {200, 170, white}}},
-		{"background colour", func() params.Params {
+		{"opaque background colour keeps the JPEG", func() params.Params {
 			p := on(nil)
 			p.Background = params.Color{R: 0, G: 255, B: 0, A: 255, Set: true}
 			return p
-		}(), params.FormatPNG, 400, 300, Box{100, 100, 200, 150},
+		}(), params.FormatJPEG, 400, 300, Box{100, 100, 200, 150},
 			[]sample{{5, 5, green}, {200, 170, red}}},
 		{"jpeg flattens on white", func() params.Params { p := on(nil); p.Format = params.FormatJPEG; return p }(), params.FormatJPEG, 400, 300, Box{100, 100, 200, 150},
 			[]sample{{5, 5, white}, {200, 170, red}}},
@@ -102,7 +102,7 @@ func TestRemoval(t *testing.T) {
 			})
 			p.Background = params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}
 			return p
-		}(), params.FormatPNG, 400, 300, Box{100, 100, 200, 150}, []sample{{200, 262, color.NRGBA{0, 0, 0, 255}}, {5, 5, white}}},
+		}(), params.FormatJPEG, 400, 300, Box{100, 100, 200, 150}, []sample{{200, 262, color.NRGBA{0, 0, 0, 255}}, {5, 5, white}}},
 		{"gradient", on(func(r *params.Removal) {
 			r.BgGradient = [2]params.Color{{R: 255, G: 0, B: 0, A: 255, Set: true}, {R: 0, G: 0, B: 255, A: 255, Set: true}}
 		}), params.FormatPNG, 400, 300, Box{100, 100, 200, 150}, []sample{{5, 1, red}, {5, 298, blue}}},

@@ -1,0 +1,50 @@
+package transform
+
+import (
+	"testing"
+
+	"github.com/jebosio/matte/params"
+)
+
+func TestNegotiateFormat(t *testing.T) {
+	jpeg := Source{Type: params.FormatJPEG}
+	png := Source{Type: params.FormatPNG, HasAlpha: true}
+	tiff := Source{Type: params.FormatSource} // a type Matte reads but does not write
+	gif := Source{Type: params.FormatGIF}
+	white := params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}
+	halfWhite := params.Color{R: 255, G: 255, B: 255, A: 128, Set: true}
+	cut := params.Removal{Enabled: true}
+	const browser = "image/avif,image/webp,image/apng,image/*,*/*;q=0.8"
+	cases := []struct {
+		name   string
+		p      params.Params
+		accept string
+		src    Source
+		want   params.Format
+	}{
+		{"source format kept", params.Params{Width: 100}, browser, jpeg, params.FormatJPEG},
+		{"fm wins over Accept", params.Params{Format: params.FormatWebP, AutoFormat: true}, "image/avif", jpeg, params.FormatWebP},
+		{"auto=format prefers AVIF", params.Params{AutoFormat: true}, browser, jpeg, params.FormatAVIF},
+		{"auto=format takes WebP without AVIF", params.Params{AutoFormat: true}, "image/webp,*/*", jpeg, params.FormatWebP},
+		{"auto=format with q=0 for AVIF", params.Params{AutoFormat: true}, "image/avif;q=0,image/webp", jpeg, params.FormatWebP},
+		{"auto=format, nothing accepted, GIF source", params.Params{AutoFormat: true}, "*/*", gif, params.FormatJPEG},
+		{"unwritable source with alpha", params.Params{}, "", Source{Type: params.FormatSource, HasAlpha: true}, params.FormatPNG},
+		{"unwritable opaque source", params.Params{}, "", tiff, params.FormatJPEG},
+		{"odd rotation needs alpha corners", params.Params{Rotate: 30}, "", tiff, params.FormatPNG},
+		{"cut-out keeps alpha", params.Params{Removal: cut}, browser, jpeg, params.FormatPNG},
+		{"cut-out on a translucent colour keeps alpha", params.Params{Removal: cut, Background: halfWhite}, "", jpeg, params.FormatPNG},
+		{"cut-out on an opaque colour keeps the JPEG", params.Params{Removal: cut, Background: white}, "", jpeg, params.FormatJPEG},
+		{"cut-out on an opaque colour keeps the PNG", params.Params{Removal: cut, Background: white}, "", png, params.FormatPNG},
+		{"cut-out on an opaque colour, unwritable source", params.Params{Removal: cut, Background: white}, "", tiff, params.FormatJPEG},
+		{"cut-out on an opaque colour with auto=format", params.Params{Removal: cut, Background: white, AutoFormat: true}, browser, jpeg, params.FormatAVIF},
+		{"cut-out with fm=jpg", params.Params{Removal: cut, Format: params.FormatJPEG}, "", png, params.FormatJPEG},
+		{"matte alone is PNG", params.Params{Removal: params.Removal{Enabled: true, MaskOnly: true}, Background: white, AutoFormat: true}, browser, jpeg, params.FormatPNG},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := NegotiateFormat(tc.p, tc.accept, tc.src); got != tc.want {
+				t.Errorf("NegotiateFormat = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
