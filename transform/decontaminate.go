@@ -113,37 +113,47 @@ func decontaminateEdge(rgb, alpha *vips.Image) error {
 	if len(sa) != n || len(si) != 3*n {
 		return fmt.Errorf("decontaminate: working copy is %d and %d bytes for %dx%d", len(sa), len(si), sw, sh)
 	}
-	A, inv := make([]float64, n), make([]float64, n)
+	// float32 planes: the working copy is 8-bit, and the blurs stream
+	// through the planes (see boxFilter).
+	planes := make([]float32, 20*n) // A, 1-A; I, F, B, F̄, B̄ (3 each); 3 for the blurs
+	next := func() []float32 {
+		p := planes[:n:n]
+		planes = planes[n:]
+		return p
+	}
+	A, inv := next(), next()
 	for i, v := range sa {
-		A[i] = float64(v) / 255
+		A[i] = float32(v) / 255
 		inv[i] = 1 - A[i]
 	}
-	var I, F, B, fm, bm [3][]float64
+	// F and B start as I; each update writes the planes made for them
+	// (it reads I, A and the means only).
+	var I, F, B, nf, nb, fm, bm [3][]float32
 	for c := range I {
-		I[c] = make([]float64, n)
+		I[c], nf[c], nb[c], fm[c], bm[c] = next(), next(), next(), next(), next()
 		for i := range I[c] {
-			I[c][i] = float64(si[3*i+c])
+			I[c][i] = float32(si[3*i+c])
 		}
-		F[c], B[c] = I[c], I[c]
 	}
+	F, B = I, I
+	blur := edgeBlur{weights: next(), tmp: next(), prod: next()}
 	// The coarse level spreads colours across the edge band, the fine one
 	// sharpens them; sigmas are in full-size pixels.
 	coarse := math.Min(8, math.Max(4, float64(max(w, h))/100))
 	sigmas := []float64{coarse * scale, math.Max(0.5, 2*scale)}
 	for li, sigma := range sigmas {
-		blur := newBoxBlur(sw, sh, sigma)
-		fm, bm = blur.weightedMeans(F, A), blur.weightedMeans(B, inv)
+		blur.setSigma(sw, sh, sigma)
+		blur.weightedMeans(fm, F, A, bm, B, inv)
 		if li == len(sigmas)-1 {
 			break
 		}
 		for c := range F {
-			nf, nb := make([]float64, n), make([]float64, n)
-			for i := range nf {
+			for i := range nf[c] {
 				r := I[c][i] - A[i]*fm[c][i] - inv[i]*bm[c][i]
-				nf[i], nb[i] = fm[c][i]+A[i]*r, bm[c][i]+inv[i]*r
+				nf[c][i], nb[c][i] = fm[c][i]+A[i]*r, bm[c][i]+inv[i]*r
 			}
-			F[c], B[c] = nf, nb
 		}
+		F, B = nf, nb
 	}
 
 	finalUpdate(px, ab, w, h, fm, bm, sw, sh)
@@ -158,7 +168,7 @@ func decontaminateEdge(rgb, alpha *vips.Image) error {
 // finalUpdate is decontaminateEdge's last update, at full size (w x h)
 // where 0 < a < 1, on px in place: the local means fm and bm (sw x sh)
 // sampled bilinearly, F = F̄ + a·(I − a·F̄ − (1−a)·B̄).
-func finalUpdate(px, ab []byte, w, h int, fm, bm [3][]float64, sw, sh int) {
+func finalUpdate(px, ab []byte, w, h int, fm, bm [3][]float32, sw, sh int) {
 	kx, ky := float64(sw)/float64(w), float64(sh)/float64(h)
 	for y := 0; y < h; y++ {
 		fy := math.Max(0, math.Min(float64(sh-1), (float64(y)+0.5)*ky-0.5))
@@ -185,9 +195,9 @@ func finalUpdate(px, ab []byte, w, h int, fm, bm [3][]float64, sw, sh int) {
 	}
 }
 
-func bilerp(v00, v01, v10, v11, wx, wy float64) float64 {
-	top := v00 + (v01-v00)*wx
-	bottom := v10 + (v11-v10)*wx
+func bilerp(v00, v01, v10, v11 float32, wx, wy float64) float64 {
+	top := float64(v00) + float64(v01-v00)*wx
+	bottom := float64(v10) + float64(v11-v10)*wx
 	return top + (bottom-top)*wy
 }
 
@@ -195,39 +205,48 @@ func bilerp(v00, v01, v10, v11, wx, wy float64) float64 {
 // estimates local colour means.
 const decontaminateSide = 384
 
-// boxBlur approximates a Gaussian of sigma by two box filters.
-type boxBlur struct {
-	w, h, r       int
-	cnt, tmp, col []float64
-	prod, a, bw   []float64
+// edgeBlur computes decontaminateEdge's weighted local means, with a
+// Gaussian of sigma approximated by two box filters. Its planes are
+// scratch, w*h each.
+type edgeBlur struct {
+	box                *boxWindows
+	weights, tmp, prod []float32
 }
 
-func newBoxBlur(w, h int, sigma float64) *boxBlur {
+// setSigma sizes the boxes for a Gaussian of sigma on a w x h plane.
+func (eb *edgeBlur) setSigma(w, h int, sigma float64) {
 	// Two boxes of radius r have variance 2·((2r+1)²−1)/12.
 	r := max(1, int(math.Round((math.Sqrt(6*sigma*sigma+1)-1)/2)))
-	n := w * h
-	return &boxBlur{w: w, h: h, r: r, cnt: boxCounts(w, h, r), tmp: make([]float64, n), col: make([]float64, w),
-		prod: make([]float64, n), a: make([]float64, n), bw: make([]float64, n)}
+	eb.box = newBoxWindows(w, h, r)
 }
 
-// blur writes the two-box blur of src into dst.
-func (bb *boxBlur) blur(dst, src []float64) {
-	boxFilter(bb.a, src, bb.tmp, bb.col, bb.cnt, bb.w, bb.h, bb.r)
-	boxFilter(dst, bb.a, bb.tmp, bb.col, bb.cnt, bb.w, bb.h, bb.r)
+// blur writes the two-box blur of src into dst (which may be src).
+func (eb *edgeBlur) blur(dst, src []float32) {
+	boxFilter(eb.box, dst, src, eb.tmp)
+	boxFilter(eb.box, dst, dst, eb.tmp)
 }
 
-// weightedMeans is blur(x·wt)/blur(wt) for each plane x, in new slices.
-func (bb *boxBlur) weightedMeans(xs [3][]float64, wt []float64) (out [3][]float64) {
-	bb.blur(bb.bw, wt)
-	for c, x := range xs {
-		for i := range bb.prod {
-			bb.prod[i] = x[i] * wt[i]
+// weightedMeans sets fm to blur(F·A)/blur(A) and bm to
+// blur(B·inv)/blur(inv), plane by plane, where inv is 1−A: blur(inv) is
+// then 1−blur(A), the blur being a mean, so A is blurred once.
+func (eb *edgeBlur) weightedMeans(fm, F [3][]float32, A []float32, bm, B [3][]float32, inv []float32) {
+	eb.blur(eb.weights, A)
+	for c := range F {
+		eb.blurProduct(fm[c], F[c], A)
+		for i, d := range eb.weights {
+			fm[c][i] /= d + 1e-4
 		}
-		out[c] = make([]float64, len(x))
-		bb.blur(out[c], bb.prod)
-		for i, d := range bb.bw {
-			out[c][i] /= d + 1e-4
+		eb.blurProduct(bm[c], B[c], inv)
+		for i, d := range eb.weights {
+			bm[c][i] /= 1 - d + 1e-4
 		}
 	}
-	return out
+}
+
+// blurProduct writes blur(x·wt) into dst.
+func (eb *edgeBlur) blurProduct(dst, x, wt []float32) {
+	for i := range eb.prod {
+		eb.prod[i] = x[i] * wt[i]
+	}
+	eb.blur(dst, eb.prod)
 }

@@ -181,11 +181,11 @@ func bilinearTaps(n, ln, s int) (lo, hi []int, t []float64) {
 // the filtered value at a pixel is āᵀI + b̄.
 func guidedCoefficients(I [3][]float64, p []float64, w, h, r int, eps float64) (a [3][]float64, b []float64) {
 	n := w * h
-	cnt := boxCounts(w, h, r)
-	tmp, col := make([]float64, n), make([]float64, w)
+	box := newBoxWindows(w, h, r)
+	tmp := make([]float64, n)
 	mean := func(src []float64) []float64 {
 		dst := make([]float64, n)
-		boxFilter(dst, src, tmp, col, cnt, w, h, r)
+		boxFilter(box, dst, src, tmp)
 		return dst
 	}
 	prod := make([]float64, n)
@@ -221,63 +221,4 @@ func guidedCoefficients(I [3][]float64, p []float64, w, h, r int, eps float64) (
 		b[i] = mp[i] - a0*mr[i] - a1*mg[i] - a2*mb[i]
 	}
 	return [3][]float64{mean(a[0]), mean(a[1]), mean(a[2])}, mean(b)
-}
-
-// boxCounts is the pixel count of every (2r+1)² window clipped to w x h.
-func boxCounts(w, h, r int) []float64 {
-	cnt := make([]float64, w*h)
-	for y := 0; y < h; y++ {
-		ny := float64(min(h-1, y+r) - max(0, y-r) + 1)
-		for x := 0; x < w; x++ {
-			cnt[y*w+x] = ny * float64(min(w-1, x+r)-max(0, x-r)+1)
-		}
-	}
-	return cnt
-}
-
-// boxFilter writes the mean of src over (2r+1)² windows clipped to the
-// w x h plane (cnt holds each window's pixel count), by running sums.
-func boxFilter(dst, src, tmp, col, cnt []float64, w, h, r int) {
-	for y := 0; y < h; y++ {
-		row, out := src[y*w:(y+1)*w], tmp[y*w:(y+1)*w]
-		var s float64
-		for x := 0; x < r && x < w; x++ {
-			s += row[x]
-		}
-		for x := 0; x < w; x++ {
-			if x+r < w {
-				s += row[x+r]
-			}
-			out[x] = s
-			if x-r >= 0 {
-				s -= row[x-r]
-			}
-		}
-	}
-	// Running sums of every column at once, row by row. (Not the builtin
-	// clear: the package's tests name a colour so.)
-	for x := range col {
-		col[x] = 0
-	}
-	for y := 0; y < r && y < h; y++ {
-		for x, v := range tmp[y*w : (y+1)*w] {
-			col[x] += v
-		}
-	}
-	for y := 0; y < h; y++ {
-		if y+r < h {
-			for x, v := range tmp[(y+r)*w : (y+r+1)*w] {
-				col[x] += v
-			}
-		}
-		out, c := dst[y*w:(y+1)*w], cnt[y*w:(y+1)*w]
-		for x := range out {
-			out[x] = col[x] / c[x]
-		}
-		if y-r >= 0 {
-			for x, v := range tmp[(y-r)*w : (y-r+1)*w] {
-				col[x] -= v
-			}
-		}
-	}
 }
