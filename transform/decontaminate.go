@@ -61,10 +61,15 @@ func (j *job) decontaminate() error {
 // so they are estimated on a copy at most decontaminateSide pixels long
 // (box-filter blurs); the last update, which brings back the image's
 // detail, runs at full size on the semi-transparent pixels only, the others
-// keep their colour. rgb is 8-bit, 3 bands; alpha 8-bit, 1 band.
+// keep their colour. rgb is 8-bit, 3 bands; alpha 8-bit, 1 band. Both are
+// left rendered to memory, as each is read more than once here (and alpha
+// again by the caller's join): computed once, read in place.
 func decontaminateEdge(rgb, alpha *vips.Image) error {
 	w, h := rgb.Width(), rgb.Height()
-	ab, err := alpha.Bytes()
+	if err := alpha.CopyMemory(); err != nil {
+		return err
+	}
+	ab, err := alpha.View()
 	if err != nil {
 		return err
 	}
@@ -81,31 +86,34 @@ func decontaminateEdge(rgb, alpha *vips.Image) error {
 	if !partial { // a hard matte has no edge to clean
 		return nil
 	}
-	px, err := rgb.RawRGB()
+	if err := rgb.CopyMemory(); err != nil {
+		return err
+	}
+	px, err := rgb.View()
 	if err != nil {
 		return err
+	}
+	if len(px) != 3*w*h {
+		return fmt.Errorf("decontaminate: image is %d bytes for %dx%dx3", len(px), w, h)
 	}
 
 	// The working copy: 8-bit pixels scaled down by libvips, then float
 	// planes (colours 0-255, alpha 0-1).
 	scale := math.Min(1, decontaminateSide/float64(max(w, h)))
 	sw, sh := atLeast1(float64(w)*scale), atLeast1(float64(h)*scale)
-	small := func(pix []byte, bands int) ([]byte, error) {
-		im, err := vips.FromPixels(pix, w, h, bands, rgb.Canceller())
-		if err != nil {
-			return nil, err
-		}
+	small := func(full *vips.Image) ([]byte, error) {
+		im := full.Clone()
 		defer im.Close()
 		if err := im.ResizeKernel(sw, sh, "linear"); err != nil {
 			return nil, err
 		}
 		return im.Bytes()
 	}
-	sa, err := small(ab, 1)
+	sa, err := small(alpha)
 	if err != nil {
 		return err
 	}
-	si, err := small(px, 3)
+	si, err := small(rgb)
 	if err != nil {
 		return err
 	}
@@ -156,8 +164,11 @@ func decontaminateEdge(rgb, alpha *vips.Image) error {
 		F, B = nf, nb
 	}
 
-	finalUpdate(px, ab, w, h, fm, bm, sw, sh)
-	out, err := vips.FromPixels(px, w, h, 3, rgb.Canceller())
+	// px belongs to rgb (and to any clone of it): update a copy.
+	fg := make([]byte, len(px))
+	copy(fg, px)
+	finalUpdate(fg, ab, w, h, fm, bm, sw, sh)
+	out, err := vips.FromPixels(fg, w, h, 3, rgb.Canceller())
 	if err != nil {
 		return err
 	}

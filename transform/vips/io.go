@@ -141,6 +141,19 @@ func (im *Image) Bytes() ([]byte, error) {
 	return goBytes(C.matte_write_memory(im.p, &n), n)
 }
 
+// View returns the pixels of an image held in memory (after CopyMemory, or
+// from FromPixels), packed in its band format, without copying them. The
+// slice is read-only, and valid only while im is open and not replaced:
+// Clone shares the pixels, so writing them would change every clone.
+func (im *Image) View() ([]byte, error) {
+	var n C.size_t
+	p := C.matte_memory_view(im.p, &n)
+	if p == nil {
+		return nil, errors.New("vips: the image is not held in memory")
+	}
+	return unsafe.Slice((*byte)(p), int(n)), nil
+}
+
 // goBytes copies and frees a libvips buffer; nil p is libvips' error.
 func goBytes(p unsafe.Pointer, n C.size_t) ([]byte, error) {
 	if p == nil {

@@ -391,6 +391,17 @@ void *matte_write_memory(VipsImage *in, size_t *len) {
   return vips_image_write_to_memory(in, len);
 }
 
+// matte_memory_view returns in's pixels, packed, when in holds them in
+// memory (vips_image_copy_memory, vips_image_new_from_memory*), else NULL.
+// They belong to in.
+const void *matte_memory_view(VipsImage *in, size_t *len) {
+  if (!in->data ||
+      (in->dtype != VIPS_IMAGE_SETBUF && in->dtype != VIPS_IMAGE_SETBUF_FOREIGN))
+    return NULL;
+  *len = VIPS_IMAGE_SIZEOF_IMAGE(in);
+  return in->data;
+}
+
 // ---- saving ----
 
 int matte_jpegsave(VipsImage *in, void **buf, size_t *len, int q) {

@@ -69,6 +69,7 @@ int matte_find_trim_bg(VipsImage *in, double *bg, int n, double threshold,
                        int *left, int *top, int *width, int *height);
 void *matte_raw_rgb(VipsImage *in, size_t *len);
 void *matte_write_memory(VipsImage *in, size_t *len);
+const void *matte_memory_view(VipsImage *in, size_t *len);
 
 // ---- saving (the buffer is the caller's to g_free) ----
 
