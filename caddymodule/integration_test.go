@@ -104,6 +104,20 @@ func imageSize(t *testing.T, body []byte) (string, int, int) {
 	return format, cfg.Width, cfg.Height
 }
 
+// sofMarker is the marker of a JPEG's frame header (c0 baseline, c2
+// progressive), 0 when there is none before the first scan.
+func sofMarker(b []byte) byte {
+	for i := 2; i+4 <= len(b) && b[i] == 0xFF; i += 2 + (int(b[i+2])<<8 | int(b[i+3])) {
+		switch m := b[i+1]; {
+		case m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC:
+			return m
+		case m == 0xDA:
+			return 0
+		}
+	}
+	return 0
+}
+
 // writeFiles writes files (slash-separated names, folders made as needed)
 // under dir.
 func writeFiles(t *testing.T, dir string, files map[string][]byte) {
@@ -208,6 +222,22 @@ http://localhost:9080 {
 		_, body := get(t, tester, base+"/photo.jpg?w=40&fm=png")
 		if f, w, _ := imageSize(t, body); f != "png" || w != 40 {
 			t.Fatalf("got %s %d", f, w)
+		}
+	})
+	t.Run("imgix fm=pjpg, png8 and png32", func(t *testing.T) {
+		res, body := get(t, tester, base+"/photo.jpg?w=40&fm=pjpg")
+		if res.Header.Get("Content-Type") != "image/jpeg" || sofMarker(body) != 0xC2 {
+			t.Errorf("fm=pjpg: %s with frame marker %x, want a progressive JPEG (c2)", res.Header.Get("Content-Type"), sofMarker(body))
+		}
+		res, body = get(t, tester, base+"/photo.jpg?w=40&fm=png8")
+		if cfg, err := png.DecodeConfig(bytes.NewReader(body)); err != nil || res.Header.Get("Content-Type") != "image/png" {
+			t.Errorf("fm=png8: %s, %v", res.Header.Get("Content-Type"), err)
+		} else if _, ok := cfg.ColorModel.(color.Palette); !ok {
+			t.Errorf("fm=png8: colour model %T, want a palette", cfg.ColorModel)
+		}
+		_, body = get(t, tester, base+"/photo.jpg?w=40&fm=png32")
+		if cfg, err := png.DecodeConfig(bytes.NewReader(body)); err != nil || cfg.ColorModel != color.NRGBAModel {
+			t.Errorf("fm=png32 of a JPEG: %v, want RGBA", err)
 		}
 	})
 	t.Run("non-image passes through", func(t *testing.T) {

@@ -10,8 +10,8 @@ import (
 // order, as name=value pairs joined by ",":
 //
 //	w=800,h=600,dpr=2,fit=crop,crop=top-left,rect=10:20:300:200,rot=90,
-//	flip=hv,fm=webp,auto=format,q=80,lossless=1,bg=ffffffff,blur=20,
-//	sharp=10,trim=1,pad=4,
+//	flip=hv,fm=webp,auto=format,variant=progressive,q=80,lossless=1,
+//	bg=ffffffff,blur=20,sharp=10,trim=1,pad=4,
 //	rembg=1,model="u2net",mask=1,threshold=0.5,refine=1,feather=2.5,
 //	erode=3,crop-fg=1,fg-pad=10%,scale=0.8,position=50:100,bg-blur=20,
 //	bg-gradient=ffffffff:000000ff,bg-image="https://x/y.jpg",shadow=drop,
@@ -78,6 +78,9 @@ func (p Params) Key() string {
 	}
 	if p.AutoFormat {
 		add("auto", "format")
+	}
+	if p.Variant != VariantNone {
+		add("variant", p.Variant.String())
 	}
 	addInt("q", p.Quality)
 	addBool("lossless", p.Lossless)

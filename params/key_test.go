@@ -44,6 +44,9 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Background: Color{Set: true}}, "bg=00000000"},
 		{Params{Background: Color{A: 255}}, "bg=unset:000000ff"},
 		{Params{Format: FormatJPEG}, "fm=jpeg"},
+		{Params{Format: FormatJPEG, Variant: VariantProgressive, Quality: 80}, "fm=jpeg,variant=progressive,q=80"},
+		{Params{Format: FormatPNG, Variant: VariantPalette}, "fm=png,variant=palette"},
+		{Params{Variant: VariantRGBA}, "variant=rgba"},
 		{Params{Rect: Rect{X: 5}}, "rect=5:0:0:0"},
 		{Params{Fit: Fit(200)}, "fit=fit(200)"},
 
@@ -130,6 +133,9 @@ func keyVariants() []Params {
 	}
 	for f := FlipNone; f <= FlipHV; f++ {
 		add(func(p *Params) { p.Flip = f })
+	}
+	for v := VariantNone; v <= VariantRGBA; v++ {
+		add(func(p *Params) { p.Variant = v })
 	}
 	for f := FormatSource; f <= FormatGIF; f++ {
 		add(func(p *Params) { p.Format = f })

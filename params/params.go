@@ -33,6 +33,9 @@ type Params struct {
 	Format Format
 	// AutoFormat picks AVIF, then WebP by the Accept header (auto=format).
 	AutoFormat bool
+	// Variant is an encoding of one format (imgix's fm=pjpg, png8, png32);
+	// it applies when the output is in that format, and is ignored otherwise.
+	Variant Variant
 	// Quality is 1-100; 0 means the configured default for the format.
 	Quality  int
 	Lossless bool
@@ -112,6 +115,34 @@ type Shadow struct {
 	OffsetSet        bool
 	Blur             float64
 }
+
+// Variant is an encoding of one output format.
+type Variant uint8
+
+const (
+	VariantNone Variant = iota
+	// VariantProgressive is a progressive (interlaced) JPEG.
+	VariantProgressive
+	// VariantPalette is a PNG of at most 256 colours (quantised, dithered).
+	VariantPalette
+	// VariantRGBA is a PNG with an alpha channel even for an opaque image.
+	VariantRGBA
+)
+
+// Format is the output format the variant belongs to.
+func (v Variant) Format() Format {
+	switch v {
+	case VariantProgressive:
+		return FormatJPEG
+	case VariantPalette, VariantRGBA:
+		return FormatPNG
+	}
+	return FormatSource
+}
+
+// String returns the variant's keyword ("progressive", "palette", "rgba";
+// "none"). The names are part of Key and therefore stable.
+func (v Variant) String() string { return enumName(variantNames[:], uint8(v), "variant") }
 
 // IsZero reports whether p asks for no transform at all.
 func (p Params) IsZero() bool { return p == Params{} }
@@ -228,8 +259,9 @@ var (
 		CropTopLeft: "top-left", CropTopRight: "top-right", CropBottomLeft: "bottom-left", CropBottomRight: "bottom-right",
 		CropEntropy: "entropy", CropAttention: "attention",
 	}
-	flipNames   = [...]string{FlipNone: "none", FlipH: "h", FlipV: "v", FlipHV: "hv"}
-	formatNames = [...]string{FormatSource: "source", FormatJPEG: "jpeg", FormatPNG: "png", FormatWebP: "webp", FormatAVIF: "avif", FormatGIF: "gif", FormatZIP: "zip"}
+	flipNames    = [...]string{FlipNone: "none", FlipH: "h", FlipV: "v", FlipHV: "hv"}
+	variantNames = [...]string{VariantNone: "none", VariantProgressive: "progressive", VariantPalette: "palette", VariantRGBA: "rgba"}
+	formatNames  = [...]string{FormatSource: "source", FormatJPEG: "jpeg", FormatPNG: "png", FormatWebP: "webp", FormatAVIF: "avif", FormatGIF: "gif", FormatZIP: "zip"}
 )
 
 // enumName returns names[v], or kind(v) for a value outside the enum.

@@ -133,6 +133,69 @@ func TestJPEGBaselineDefaults(t *testing.T) {
 	}
 }
 
+// TestFormatVariants: imgix's fm=pjpg is a progressive JPEG (SOF2), fm=png8
+// an 8-bit palette PNG (colour type 3) close to the truecolour one, fm=png32
+// an RGBA PNG (colour type 6) of an opaque source; a variant of another
+// format than the output's is ignored (ImageKit's pr-true on a PNG).
+func TestFormatVariants(t *testing.T) {
+	pl := NewPipeline(Options{})
+	photo, alpha := encodeJPEG(t, scene(640, 400)), encodePNG(t, scene(640, 400))
+	pngColourType := func(b []byte) byte {
+		if len(b) < 26 || string(b[1:4]) != "PNG" {
+			t.Fatalf("not a PNG: %.8x", b)
+		}
+		return b[25] // IHDR: width, height, bit depth, then colour type
+	}
+	res, progressive := run(t, pl, photo, "w=320&fm=pjpg&q=80", "")
+	segs := jpegSegments(t, res.Body)
+	if _, ok := segs[0xC2]; !ok || res.Format != params.FormatJPEG {
+		t.Errorf("fm=pjpg: %v with markers %x, want a progressive (SOF2) JPEG", res.Format, keys(segs))
+	}
+	if _, ok := segs[0xC0]; ok {
+		t.Error("fm=pjpg: a baseline (SOF0) frame")
+	}
+	_, baseline := run(t, pl, photo, "w=320&fm=jpg&q=80", "")
+	if d := meanAbsDiffNRGBA(progressive, baseline); d > 0.5 {
+		t.Errorf("fm=pjpg differs from fm=jpg by %.2f/255 on average; want the same pixels, ordered differently", d)
+	}
+
+	res, palette := run(t, pl, alpha, "w=320&fm=png8", "")
+	if ct := pngColourType(res.Body); ct != 3 || res.Format != params.FormatPNG {
+		t.Errorf("fm=png8: %v of colour type %d, want 3 (palette)", res.Format, ct)
+	}
+	full, truecolour := run(t, pl, alpha, "w=320&fm=png", "")
+	// Dithering to 256 colours costs scene()'s gradients a mean error of
+	// 5.4/255 (measured); a palette that lost a hue lands far beyond.
+	if d := meanAbsDiffNRGBA(palette, truecolour); d > 8 {
+		t.Errorf("fm=png8 differs from fm=png by %.2f/255 on average", d)
+	} else {
+		t.Logf("fm=png8: %d bytes, %.2f/255 from fm=png's %d bytes", len(res.Body), d, len(full.Body))
+	}
+	if len(res.Body) >= len(full.Body) {
+		t.Errorf("fm=png8 is %d bytes, fm=png %d: want smaller", len(res.Body), len(full.Body))
+	}
+
+	res, rgba := run(t, pl, photo, "w=320&fm=png32", "")
+	if ct := pngColourType(res.Body); ct != 6 {
+		t.Errorf("fm=png32 of a JPEG: colour type %d, want 6 (RGBA)", ct)
+	}
+	for i := 3; i < len(rgba.Pix); i += 4 {
+		if rgba.Pix[i] != 255 {
+			t.Fatalf("fm=png32 of a JPEG: alpha %d at byte %d, want opaque", rgba.Pix[i], i)
+		}
+	}
+
+	p := params.Params{Width: 320, Format: params.FormatPNG, Variant: params.VariantProgressive}
+	s, err := pl.Probe(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = pl.Process(context.Background(), &Request{Source: photo, Info: s, Params: p, Format: NegotiateFormat(p, "", s)})
+	if err != nil || res.Format != params.FormatPNG || pngColourType(res.Body) != 2 {
+		t.Errorf("a JPEG variant on a PNG answer: %v, %v; want a plain RGB PNG", res.Format, err)
+	}
+}
+
 // jpegSegments maps each marker before the first scan to its first
 // segment's payload.
 func jpegSegments(t *testing.T, b []byte) map[byte][]byte {
@@ -238,7 +301,7 @@ func TestJPEGBytesAsLibjpeg(t *testing.T) {
 		80: "0803658f542251fe",
 		95: "e6b20381e2174425",
 	} {
-		out, err := im.SaveJPEG(q)
+		out, err := im.SaveJPEG(q, false)
 		if err != nil {
 			t.Fatal(err)
 		}

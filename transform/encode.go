@@ -37,7 +37,16 @@ func (j *job) encode() error {
 			return err
 		}
 	}
-	body, err := save(j.img, j.format, j.quality(), j.p.Lossless, j.pl.opts.Encoding)
+	variant := j.p.Variant
+	if variant.Format() != j.format {
+		variant = params.VariantNone
+	}
+	if variant == params.VariantRGBA {
+		if err := j.img.AddAlpha(); err != nil {
+			return err
+		}
+	}
+	body, err := save(j.img, j.format, j.quality(), j.p.Lossless, variant, j.pl.opts.Encoding)
 	if err != nil {
 		return err
 	}
@@ -50,13 +59,14 @@ func (j *job) setResult(body []byte) {
 	j.res.Model = j.model.ID
 }
 
-// save encodes img in format f; quality is 1-100.
-func save(img *vips.Image, f params.Format, quality int, lossless bool, enc *Encoding) ([]byte, error) {
+// save encodes img in format f; quality is 1-100; variant is f's (see
+// params.Variant; VariantRGBA needs img to have alpha already).
+func save(img *vips.Image, f params.Format, quality int, lossless bool, variant params.Variant, enc *Encoding) ([]byte, error) {
 	switch f {
 	case params.FormatJPEG:
-		return img.SaveJPEG(quality)
+		return img.SaveJPEG(quality, variant == params.VariantProgressive)
 	case params.FormatPNG:
-		return img.SavePNG(enc.PNGCompression)
+		return img.SavePNG(enc.PNGCompression, variant == params.VariantPalette)
 	case params.FormatWebP:
 		return img.SaveWebP(quality, lossless)
 	case params.FormatAVIF:

@@ -29,8 +29,8 @@
 //   - rt: rotation in degrees (any integer, clockwise) or auto (EXIF, which
 //     Matte always applies). fl: h, v, h_v (or v_h) to flip.
 //   - dpr: 1 to 5. lo: true/false (lossless). t: true, or a tolerance 1 to
-//     99 (trim; Matte uses its own tolerance). pr (progressive) is
-//     accepted and ignored.
+//     99 (trim; Matte uses its own tolerance). pr-true: a JPEG answer is
+//     progressive (other formats ignore it).
 //   - e-bgremove and e-removedotbg: background removal (Matte's own
 //     model). e-sharpen, optionally e-sharpen-N (N 1 to 100): sharpening.
 //
@@ -286,8 +286,11 @@ var handlers = map[string]handler{
 		t.p.Lossless = b
 		return err
 	}},
-	"pr": {"true or false", func(_ *transforms, v string) error {
-		_, err := parseBool(v)
+	"pr": {"true or false", func(t *transforms, v string) error {
+		b, err := parseBool(v)
+		if b {
+			t.p.Variant = params.VariantProgressive // a JPEG answer is progressive
+		}
 		return err
 	}},
 	"t": {"true or an integer from 1 to 99", func(t *transforms, v string) error {

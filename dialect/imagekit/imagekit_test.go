@@ -39,7 +39,7 @@ func TestParseValid(t *testing.T) {
 		{img + "?tr=q-50,f-webp", img, "", params.Params{Quality: 50, Format: params.FormatWebP}},
 		{img + "?tr=f-auto", img, "", params.Params{AutoFormat: true}},
 		{img + "?tr=f-orig,w-5", img, "", params.Params{Width: 5}},
-		{img + "?tr=bl-10,rt-90,fl-h_v,dpr-2,lo-true,t-true,pr-true", img, "", params.Params{Blur: 100, Rotate: 90, Flip: params.FlipHV, DPR: 2, Lossless: true, Trim: true}},
+		{img + "?tr=bl-10,rt-90,fl-h_v,dpr-2,lo-true,t-true,pr-true", img, "", params.Params{Blur: 100, Rotate: 90, Flip: params.FlipHV, DPR: 2, Lossless: true, Trim: true, Variant: params.VariantProgressive}},
 		{img + "?tr=rt--90,e-sharpen", img, "", params.Params{Rotate: 270, Sharpen: 50}},
 		{img + "?tr=rt-auto,e-sharpen-10,dpr-1", img, "", params.Params{Sharpen: 10}},
 		// Background removal.

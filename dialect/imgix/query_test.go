@@ -108,6 +108,9 @@ func TestParseQueryValid(t *testing.T) {
 		{"fm=webp", params.Params{Format: params.FormatWebP}},
 		{"fm=avif", params.Params{Format: params.FormatAVIF}},
 		{"fm=gif", params.Params{Format: params.FormatGIF}},
+		{"fm=pjpg", params.Params{Format: params.FormatJPEG, Variant: params.VariantProgressive}},
+		{"fm=png8", params.Params{Format: params.FormatPNG, Variant: params.VariantPalette}},
+		{"fm=png32", params.Params{Format: params.FormatPNG, Variant: params.VariantRGBA}},
 
 		{"q=1", params.Params{Quality: 1}},
 		{"q=75", params.Params{Quality: 75}},
@@ -281,7 +284,7 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"flip=hh", []string{"flip"}, ""},
 		{"flip=h,v", []string{"flip"}, ""},
 
-		{"fm=pjpg", []string{"fm"}, "one of jpg, jpeg, png, webp, avif, gif"},
+		{"fm=jp2", []string{"fm"}, "one of jpg, jpeg, pjpg, png, png8, png32, webp, avif, gif"},
 		{"fm=json", []string{"fm"}, ""},
 		{"fm=source", []string{"fm"}, ""},
 		{"fm=JPG", []string{"fm"}, ""},
@@ -468,7 +471,7 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"shadow-blur=100.01", []string{"shadow-blur"}, ""},
 		{"shadow-blur=-1", []string{"shadow-blur"}, ""},
 
-		{"fm=ZIP", []string{"fm"}, "one of jpg, jpeg, png, webp, avif, gif, zip"},
+		{"fm=ZIP", []string{"fm"}, "one of jpg, jpeg, pjpg, png, png8, png32, webp, avif, gif, zip"},
 		{"fm=zip&fm=zip", []string{"fm"}, "given 2 times"},
 
 		// Several bad parameters are all reported, sorted by field; good and

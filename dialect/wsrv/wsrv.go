@@ -33,8 +33,11 @@
 //   - flip (upside down) and flop (mirrored), flags. trim: a flag, or a
 //     tolerance from 1 to 254 (Matte trims with its own tolerance).
 //
-// Flags (we, flip, flop, trim) are true with any value or none. Each
-// parameter is given once. Other parameters (il, af, n, page, filename,
+// il (interlace, a flag) makes a JPEG answer progressive; Matte writes
+// PNG and GIF without interlacing whatever it says.
+//
+// Flags (we, flip, flop, trim, il) are true with any value or none. Each
+// parameter is given once. Other parameters (af, n, page, filename,
 // maxage, ...) are ignored. A bad value is a 400 naming the parameter.
 package wsrv
 
@@ -86,7 +89,7 @@ type request struct {
 }
 
 // names lists the parameters in the order they are read and reported.
-var names = []string{"url", "w", "h", "dpr", "fit", "we", "a", "output", "q", "bg", "cbg", "blur", "sharp", "ro", "flip", "flop", "trim"}
+var names = []string{"url", "w", "h", "dpr", "fit", "we", "a", "output", "q", "bg", "cbg", "blur", "sharp", "ro", "flip", "flop", "trim", "il"}
 
 const colorForms = "a colour: a CSS name or hex RGB, ARGB, RRGGBB or AARRGGBB (alpha first)"
 
@@ -188,6 +191,7 @@ var specs = map[string]spec{
 	}},
 	"flip": {"a flag (&flip)", true, func(r *request, _ string) error { r.flip = true; return nil }},
 	"flop": {"a flag (&flop)", true, func(r *request, _ string) error { r.flop = true; return nil }},
+	"il":   {"a flag (&il)", true, func(r *request, _ string) error { r.p.Variant = params.VariantProgressive; return nil }},
 	"trim": {"a flag (&trim) or a tolerance from 1 to 254", true, func(r *request, v string) error {
 		if v != "" {
 			if _, err := params.ParseInt(v, 1, 254); err != nil {

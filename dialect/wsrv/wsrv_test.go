@@ -37,6 +37,7 @@ func TestParseValid(t *testing.T) {
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&q=20", lich, "", params.Params{Width: 300, Quality: 20}},
 		{"/?url=images.weserv.nl/lichtenstein.jpg&h=300&flip", lich, "", params.Params{Height: 300, Flip: params.FlipV}},
 		{"/?url=images.weserv.nl/lichtenstein.jpg&h=300&flop", lich, "", params.Params{Height: 300, Flip: params.FlipH}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&il", lich, "", params.Params{Width: 300, Variant: params.VariantProgressive}},
 		{"/?url=images.weserv.nl/lichtenstein.jpg&h=300&ro=45&rbg=red", lich, "", params.Params{Height: 300, Rotate: 45}},
 		{"/?url=images.weserv.nl/transparency_demo.png&w=300&trim=10", "http://images.weserv.nl/transparency_demo.png", "", params.Params{Width: 300, Trim: true}},
 		// Sources: ssl:, explicit schemes, a site path with its query.

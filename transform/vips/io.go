@@ -173,16 +173,20 @@ func save(f func(buf *unsafe.Pointer, n *C.size_t) C.int) ([]byte, error) {
 	return goBytes(buf, n)
 }
 
-// SaveJPEG encodes at quality q (1-100), without metadata.
-func (im *Image) SaveJPEG(q int) ([]byte, error) {
-	return save(func(buf *unsafe.Pointer, n *C.size_t) C.int { return C.matte_jpegsave(im.p, buf, n, C.int(q)) })
+// SaveJPEG encodes at quality q (1-100), without metadata: baseline, or
+// progressive.
+func (im *Image) SaveJPEG(q int, progressive bool) ([]byte, error) {
+	return save(func(buf *unsafe.Pointer, n *C.size_t) C.int {
+		return C.matte_jpegsave(im.p, buf, n, C.int(q), cBool(progressive))
+	})
 }
 
 // SavePNG encodes at zlib level compression (0-9), unfiltered, without
-// metadata.
-func (im *Image) SavePNG(compression int) ([]byte, error) {
+// metadata; palette quantises to an 8-bit palette of at most 256 colours
+// (alpha included), dithered.
+func (im *Image) SavePNG(compression int, palette bool) ([]byte, error) {
 	return save(func(buf *unsafe.Pointer, n *C.size_t) C.int {
-		return C.matte_pngsave(im.p, buf, n, C.int(compression))
+		return C.matte_pngsave(im.p, buf, n, C.int(compression), cBool(palette))
 	})
 }
 

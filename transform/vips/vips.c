@@ -404,13 +404,19 @@ const void *matte_memory_view(VipsImage *in, size_t *len) {
 
 // ---- saving ----
 
-int matte_jpegsave(VipsImage *in, void **buf, size_t *len, int q) {
-  return vips_jpegsave_buffer(in, buf, len, "Q", q, "strip", TRUE, NULL);
+int matte_jpegsave(VipsImage *in, void **buf, size_t *len, int q,
+                   int progressive) {
+  return vips_jpegsave_buffer(in, buf, len, "Q", q, "interlace", progressive,
+                              "strip", TRUE, NULL);
 }
 
-int matte_pngsave(VipsImage *in, void **buf, size_t *len, int compression) {
+// matte_pngsave: palette quantises to at most 256 colours (libimagequant,
+// dithered) and writes an 8-bit palette PNG.
+int matte_pngsave(VipsImage *in, void **buf, size_t *len, int compression,
+                  int palette) {
   return vips_pngsave_buffer(in, buf, len, "compression", compression, "filter",
-                             VIPS_FOREIGN_PNG_FILTER_NONE, "strip", TRUE, NULL);
+                             VIPS_FOREIGN_PNG_FILTER_NONE, "palette", palette,
+                             "strip", TRUE, NULL);
 }
 
 int matte_webpsave(VipsImage *in, void **buf, size_t *len, int q,
