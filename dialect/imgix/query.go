@@ -416,6 +416,19 @@ var paramSpecs = map[string]paramSpec{
 		return err
 	}},
 	"lossless": boolSpec(func(p *params.Params) *bool { return &p.Lossless }),
+	// jpg-progressive sorts after fm, so it sees fm's variant: it turns a
+	// JPEG answer progressive or baseline and leaves png8 and png32 alone.
+	"jpg-progressive": {"one of 1, true, 0, false", func(p *params.Params, v string) error {
+		b, err := parseBool(v)
+		switch {
+		case err != nil:
+		case b && p.Variant == params.VariantNone:
+			p.Variant = params.VariantProgressive
+		case !b && p.Variant == params.VariantProgressive:
+			p.Variant = params.VariantNone
+		}
+		return err
+	}},
 	"auto": {"a comma-separated list of format and compress (compress is accepted and ignored)", func(p *params.Params, v string) error {
 		for item := range strings.SplitSeq(v, ",") {
 			switch item {

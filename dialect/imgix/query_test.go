@@ -111,6 +111,11 @@ func TestParseQueryValid(t *testing.T) {
 		{"fm=pjpg", params.Params{Format: params.FormatJPEG, Variant: params.VariantProgressive}},
 		{"fm=png8", params.Params{Format: params.FormatPNG, Variant: params.VariantPalette}},
 		{"fm=png32", params.Params{Format: params.FormatPNG, Variant: params.VariantRGBA}},
+		{"jpg-progressive=true", params.Params{Variant: params.VariantProgressive}},
+		{"fm=jpg&jpg-progressive=1", params.Params{Format: params.FormatJPEG, Variant: params.VariantProgressive}},
+		{"fm=pjpg&jpg-progressive=false", params.Params{Format: params.FormatJPEG}},
+		{"fm=png8&jpg-progressive=true", params.Params{Format: params.FormatPNG, Variant: params.VariantPalette}},
+		{"jpg-progressive=0", params.Params{}},
 
 		{"q=1", params.Params{Quality: 1}},
 		{"q=75", params.Params{Quality: 75}},
@@ -294,6 +299,7 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"q=high", []string{"q"}, ""},
 
 		{"lossless=yes", []string{"lossless"}, "one of 1, true, 0, false"},
+		{"jpg-progressive=yes", []string{"jpg-progressive"}, "one of 1, true, 0, false"},
 		{"lossless=2", []string{"lossless"}, ""},
 		{"lossless=TRUE", []string{"lossless"}, ""},
 
@@ -632,7 +638,7 @@ func TestIsParam(t *testing.T) {
 	want := []string{
 		"auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
 		"bg-remove-semi-transparency", "blur", "crop", "dpr",
-		"erode", "feather", "fg-pad", "fit", "flip", "fm", "h", "lossless", "mask", "model",
+		"erode", "feather", "fg-pad", "fit", "flip", "fm", "h", "jpg-progressive", "lossless", "mask", "model",
 		"pad", "position", "q", "rect", "refine", "rembg", "rot", "scale", "semitransparency",
 		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
 		"threshold", "trim", "w",
