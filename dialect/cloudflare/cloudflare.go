@@ -127,6 +127,10 @@ var options = map[string]option{
 		case "auto":
 			p.AutoFormat = true
 			return nil
+		case "jpeg":
+			// Cloudflare's jpeg is progressive; baseline-jpeg is the
+			// baseline JPEG Matte writes by default.
+			p.Variant = params.VariantProgressive
 		case "baseline-jpeg":
 			v = "jpeg"
 		case "json":

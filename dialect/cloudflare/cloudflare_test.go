@@ -26,6 +26,8 @@ func TestParse(t *testing.T) {
 		"/cdn-cgi/image/f=webp,dpr=2,blur=10,sharpen=1.5,rotate=270,flip=hv,trim=border/a/b.jpg?v=3": dialect.ImageURL{Params: params.Params{Format: params.FormatWebP, DPR: 2, Blur: 50, Sharpen: 15, Rotate: 270, Flip: params.FlipHV, Trim: true},
 			Source: "/a/b.jpg", Query: "v=3"},
 		"/cdn-cgi/image/segment=foreground,format=png/p.jpg":                                    dialect.ImageURL{Params: params.Params{Removal: params.Removal{Enabled: true}, Format: params.FormatPNG}, Source: "/p.jpg"},
+		"/cdn-cgi/image/w=10,format=jpeg/p.png":                                                 dialect.ImageURL{Params: params.Params{Width: 10, Format: params.FormatJPEG, Variant: params.VariantProgressive}, Source: "/p.png"},
+		"/cdn-cgi/image/w=10,format=baseline-jpeg/p.png":                                        dialect.ImageURL{Params: params.Params{Width: 10, Format: params.FormatJPEG}, Source: "/p.png"},
 		"/cdn-cgi/image/width=100,anim=false,metadata=none,onerror=redirect,quality=high/p.jpg": dialect.ImageURL{Params: params.Params{Width: 100, Quality: 90}, Source: "/p.jpg"},
 		"/cdn-cgi/image/w=1/https:/example.com/a.jpg?x=1":                                       dialect.ImageURL{Params: params.Params{Width: 1}, Source: "https://example.com/a.jpg?x=1"},
 		"/cdn-cgi/image/w=1/dir/a%20b.jpg":                                                      dialect.ImageURL{Params: params.Params{Width: 1}, Source: "/dir/a b.jpg"},
