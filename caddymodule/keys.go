@@ -82,6 +82,7 @@ func memoKey(srcID string, vary []string, reqHeader http.Header) string {
 // parameters, negotiated format and everything in the pipeline that changes
 // bytes (fingerprint, plus the Extras' key for the hosted APIs).
 func resultKey(sourceHash string, p params.Params, f params.Format, fingerprint string) string {
+	p.Variant = p.Variant.For(f) // one entry for the answers a variant does not change
 	return hashKey(sourceHash, p.Key(), f.String(), fingerprint)
 }
 

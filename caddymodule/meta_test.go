@@ -140,6 +140,20 @@ func TestMemoKey(t *testing.T) {
 	}
 }
 
+// TestResultKeyVariant: a variant keys the answers it changes, and only
+// those (a progressive request answered as PNG is the plain PNG).
+func TestResultKeyVariant(t *testing.T) {
+	const hash = "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"
+	plain := params.Params{Width: 100}
+	progressive := params.Params{Width: 100, Variant: params.VariantProgressive}
+	if resultKey(hash, plain, params.FormatJPEG, "fp") == resultKey(hash, progressive, params.FormatJPEG, "fp") {
+		t.Error("a progressive JPEG shares the baseline JPEG's key")
+	}
+	if resultKey(hash, plain, params.FormatPNG, "fp") != resultKey(hash, progressive, params.FormatPNG, "fp") {
+		t.Error("a JPEG variant keys a PNG answer apart")
+	}
+}
+
 // TestSourceHash pins the source content hash to BLAKE3-256 (the memo
 // format of metaVersion 2): the digests of "" and "abc" from the BLAKE3
 // specification's reference implementation.

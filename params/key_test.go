@@ -76,6 +76,25 @@ func TestKeyGolden(t *testing.T) {
 	}
 }
 
+func TestVariantFor(t *testing.T) {
+	for _, tc := range []struct {
+		v    Variant
+		f    Format
+		want Variant
+	}{
+		{VariantProgressive, FormatJPEG, VariantProgressive},
+		{VariantProgressive, FormatPNG, VariantNone},
+		{VariantPalette, FormatPNG, VariantPalette},
+		{VariantRGBA, FormatPNG, VariantRGBA},
+		{VariantRGBA, FormatWebP, VariantNone},
+		{VariantNone, FormatJPEG, VariantNone},
+	} {
+		if got := tc.v.For(tc.f); got != tc.want {
+			t.Errorf("%v.For(%v) = %v, want %v", tc.v, tc.f, got, tc.want)
+		}
+	}
+}
+
 // The removal fields follow the old ones, which keep their golden key.
 func TestKeyGoldenRemoval(t *testing.T) {
 	const golden = "w=800,h=600,dpr=1.5,fit=crop,crop=bottom-right,rect=10:20:300:200,rot=45.25,flip=hv,fm=webp,auto=format,q=80,lossless=1,bg=ff8000cc,blur=20,sharp=10,trim=1,pad=4," +

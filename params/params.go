@@ -140,6 +140,15 @@ func (v Variant) Format() Format {
 	return FormatSource
 }
 
+// For is v when it encodes format f, else VariantNone: a variant of
+// another format than the output's has no effect.
+func (v Variant) For(f Format) Variant {
+	if v.Format() != f {
+		return VariantNone
+	}
+	return v
+}
+
 // String returns the variant's keyword ("progressive", "palette", "rgba";
 // "none"). The names are part of Key and therefore stable.
 func (v Variant) String() string { return enumName(variantNames[:], uint8(v), "variant") }

@@ -25,10 +25,9 @@ func windowInverses(n, r int) []float64 {
 
 // boxFilter writes the mean of src over bw's windows into dst, which may
 // be src (tmp is a scratch plane, neither of them; all three are w*h), by
-// running sums: a row pass, then
-// every column at once. The planes may be float32, to halve the memory
-// they stream through; the running sums are float64 either way, so float32
-// planes only round what is stored.
+// running sums: a row pass, then every column at once. The planes may be
+// float32, to halve the memory they stream through; the running sums are
+// float64 either way, so float32 planes only round what is stored.
 func boxFilter[T float32 | float64](bw *boxWindows, dst, src, tmp []T) {
 	w, h, r := bw.w, bw.h, bw.r
 	for y := 0; y < h; y++ {

@@ -37,10 +37,7 @@ func (j *job) encode() error {
 			return err
 		}
 	}
-	variant := j.p.Variant
-	if variant.Format() != j.format {
-		variant = params.VariantNone
-	}
+	variant := j.p.Variant.For(j.format)
 	if variant == params.VariantRGBA {
 		if err := j.img.AddAlpha(); err != nil {
 			return err

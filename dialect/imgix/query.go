@@ -396,13 +396,12 @@ var paramSpecs = map[string]paramSpec{
 		return nil
 	}},
 	"fm": {"one of jpg, jpeg, pjpg, png, png8, png32, webp, avif, gif, zip (zip needs rembg=1)", func(p *params.Params, v string) error {
-		switch v {
-		case "jpg":
-			v = "jpeg"
-		case "pjpg", "png8", "png32":
-			p.Variant = imgixVariants[v]
-			p.Format = p.Variant.Format()
+		if variant, ok := imgixVariants[v]; ok {
+			p.Format, p.Variant = variant.Format(), variant
 			return nil
+		}
+		if v == "jpg" {
+			v = "jpeg"
 		}
 		f, ok := params.ParseFormat(v)
 		if !ok || f == params.FormatSource {
@@ -678,10 +677,10 @@ var semitransparencySpec = paramSpec{"one of 1, true, 0, false (0 and false cut 
 	return nil
 }}
 
-// colorForms completes "a colour: ..." in the allowed texts.
 // imgixVariants are imgix's fm values that name an encoding of a format.
 var imgixVariants = map[string]params.Variant{"pjpg": params.VariantProgressive, "png8": params.VariantPalette, "png32": params.VariantRGBA}
 
+// colorForms completes "a colour: ..." in the allowed texts.
 const colorForms = "hex RGB, RGBA, RRGGBB or RRGGBBAA (with or without %23, alpha last) or a CSS colour name such as white or transparent"
 
 // boolSpec is a parameter of 1, true, 0 or false that sets *field(p).
