@@ -351,7 +351,7 @@ func (c *apiCall) render(req dialect.Request, in apiInputs, plan dialect.Plan) {
 	if rl := c.caller.rate(); rl != nil {
 		setRateHeaders(c.w, *rl)
 	}
-	c.st.h.served(c.w, ireq, servedImage{ContentType: res.ContentType, Bytes: len(res.Image), Model: res.Model, Width: res.Width, Height: res.Height})
+	c.st.h.served(c.w, c.r, ireq, servedImage{ContentType: res.ContentType, Bytes: len(res.Image), Model: res.Model, Width: res.Width, Height: res.Height})
 	req.Respond(c.w, c.r, res)
 }
 

@@ -2,6 +2,8 @@ package caddymodule
 
 import (
 	"encoding/json"
+	"hash/maphash"
+	"sync/atomic"
 	"time"
 
 	"github.com/jebosio/matte/cache"
@@ -94,10 +96,44 @@ func encodeMeta(m entryMeta) map[string]string {
 }
 
 // decodeMeta reads what encodeMeta wrote. false means a miss: no metadata,
-// another version, or not exactly one part set.
+// another version, or not exactly one part set. The parts of the answer
+// may be shared with other callers (see decodedMetas): read them, or copy
+// them, never write through their pointers.
 func decodeMeta(meta map[string]string) (entryMeta, bool) {
+	enc := meta[metaField]
+	slot := &decoded.slots[maphash.String(decoded.seed, enc)%uint64(len(decoded.slots))]
+	if d := slot.Load(); d != nil && d.enc == enc {
+		return d.m, d.ok
+	}
+	m, ok := decodeMetaJSON(enc)
+	slot.Store(&decodedMeta{enc: enc, m: m, ok: ok})
+	return m, ok
+}
+
+// decoded remembers decodeMeta's answers by the encoded string, so that a
+// cache hit does not parse the same JSON again (it was 6% of a memory hit's
+// CPU: one memo and one result per hit). An answer depends on the string
+// alone, so one table serves every handler and config. It is direct-mapped:
+// a slot keeps the last string hashed to it, which bounds the memory to the
+// slots' strings and answers. Slots are swapped whole, so readers need no
+// lock; a decodedMeta is never written after it is stored.
+var decoded struct {
+	seed  maphash.Seed
+	slots [1024]atomic.Pointer[decodedMeta]
+}
+
+func init() { decoded.seed = maphash.MakeSeed() }
+
+type decodedMeta struct {
+	enc string
+	m   entryMeta
+	ok  bool
+}
+
+// decodeMetaJSON parses enc, the metaField value encodeMeta wrote.
+func decodeMetaJSON(enc string) (entryMeta, bool) {
 	var w wireMeta
-	if err := json.Unmarshal([]byte(meta[metaField]), &w); err != nil || w.V != metaVersion {
+	if err := json.Unmarshal([]byte(enc), &w); err != nil || w.V != metaVersion {
 		return entryMeta{}, false
 	}
 	var m entryMeta

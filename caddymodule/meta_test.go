@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -50,6 +51,38 @@ func TestDecodeMetaMisses(t *testing.T) {
 	m, ok := decodeMeta(map[string]string{metaField: `{"v":2,"result":{"w":300,"h":200,"model":"isnet@x","fg":[1,2,30,40]}}`})
 	if want := (resultMeta{Width: 300, Height: 200, Model: "isnet@x", Foreground: transform.Box{Left: 1, Top: 2, Width: 30, Height: 40}, HasForeground: true}); !ok || m.Result == nil || *m.Result != want {
 		t.Fatalf("hand-written v2 result: %+v, %v", m, ok)
+	}
+}
+
+// TestDecodeMetaRemembers: a repeat decode of one encoding is answered from
+// the table without parsing (no allocation), and strings that share a slot
+// each get their own answer, however they alternate.
+func TestDecodeMetaRemembers(t *testing.T) {
+	enc := func(w int) map[string]string {
+		return map[string]string{metaField: fmt.Sprintf(`{"v":2,"result":{"w":%d,"h":7}}`, w)}
+	}
+	first := enc(1)
+	decodeMeta(first)
+	if n := testing.AllocsPerRun(100, func() { decodeMeta(first) }); n != 0 {
+		t.Errorf("a repeat decode allocates %v times, want 0 (parsed again)", n)
+	}
+	// More encodings than slots: some share one, and every answer must
+	// still be its own string's.
+	n := 3 * len(decoded.slots)
+	for round := 0; round < 2; round++ {
+		for w := 1; w <= n; w++ {
+			m, ok := decodeMeta(enc(w))
+			if !ok || m.Result == nil || m.Result.Width != w || m.Result.Height != 7 {
+				t.Fatalf("round %d: decodeMeta of width %d = %+v, %v", round, w, m.Result, ok)
+			}
+		}
+	}
+	// A miss is remembered as a miss.
+	bad := map[string]string{metaField: `{"v":9,"result":{"w":1,"h":1}}`}
+	for range 2 {
+		if _, ok := decodeMeta(bad); ok {
+			t.Fatal("another version decoded")
+		}
 	}
 }
 

@@ -82,7 +82,7 @@ func (h *Handler) writeResult(req *imageRequest, out rendered) {
 		hdr.Set("Age", strconv.Itoa(int(e.Age(time.Now()).Seconds())))
 	}
 	req.timings.outcome = out.Tier.CacheStatus()
-	h.served(req.w, req, servedImage{ContentType: e.ContentType, Bytes: out.size(), Model: out.Meta.Model, Width: out.Meta.Width, Height: out.Meta.Height})
+	h.served(req.w, req.r, req, servedImage{ContentType: e.ContentType, Bytes: out.size(), Model: out.Meta.Model, Width: out.Meta.Width, Height: out.Meta.Height})
 	req.w.WriteHeader(http.StatusOK)
 	switch {
 	case req.r.Method == http.MethodHead:

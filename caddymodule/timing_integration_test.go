@@ -42,8 +42,10 @@ func serverTiming(t *testing.T, header string) (names []string, params map[strin
 	return names, params
 }
 
-// servedLines reads the "image served" lines of a JSON log file.
-func servedLines(t *testing.T, path string) []map[string]any {
+// servedLines reads what a JSON log file says of the images served: the
+// handler's own "image served" lines, or with accessLog the object "matte"
+// of each access log line that has one.
+func servedLines(t *testing.T, path string, accessLog bool) []map[string]any {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -54,7 +56,14 @@ func servedLines(t *testing.T, path string) []map[string]any {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		var m map[string]any
-		if json.Unmarshal(sc.Bytes(), &m) == nil && m["msg"] == "image served" {
+		if json.Unmarshal(sc.Bytes(), &m) != nil {
+			continue
+		}
+		if accessLog {
+			if mm, ok := m["matte"].(map[string]any); ok {
+				lines = append(lines, mm)
+			}
+		} else if m["msg"] == "image served" {
 			lines = append(lines, m)
 		}
 	}
@@ -111,6 +120,7 @@ func TestObservability(t *testing.T) {
 	// cf.jpg, a source of its own, is read through a URL dialect.
 	writeFiles(t, dir, map[string][]byte{"photo.jpg": photo, "cf.jpg": photo})
 	logPath := filepath.Join(t.TempDir(), "matte.log")
+	accessPath := filepath.Join(t.TempDir(), "access.log")
 	rt, noRembg := rembgRuntime()
 	rembg := "rembg off"
 	if rt != "" {
@@ -125,11 +135,16 @@ func TestObservability(t *testing.T) {
 	tester.InitServer(options+fmt.Sprintf(`	log matte {
 		output file %s
 		format json
+		level DEBUG
 		include http.handlers.matte
 	}
 }
 
 http://localhost:9080 {
+	log {
+		output file %s
+		format json
+	}
 	root * %s
 	matte {
 		server_timing on
@@ -141,7 +156,7 @@ http://localhost:9080 {
 		%s
 	}
 	file_server
-}`, logPath, dir, rembg), "caddyfile")
+}`, logPath, accessPath, dir, rembg), "caddyfile")
 
 	url := "http://localhost:9080/photo.jpg?w=100&fm=png"
 	res, body := get(t, tester, url)
@@ -252,55 +267,67 @@ http://localhost:9080 {
 		}
 	})
 
-	t.Run("log", func(t *testing.T) {
-		lines := servedLines(t, logPath)
-		for _, l := range lines {
-			t.Logf("log: %v", l)
-		}
-		if len(lines) < 3 {
-			t.Fatalf("%d image served lines in the log, want at least 3", len(lines))
-		}
-		miss, hit, cf := lines[0], lines[1], lines[2]
-		// checkMiss checks a MISS line's fields and its every stage's timing.
-		checkMiss := func(name string, line map[string]any, fields map[string]any) {
-			t.Helper()
-			for field, want := range fields {
-				if line[field] != want {
-					t.Errorf("%s log line: %s = %v, want %v (%v)", name, field, line[field], want, line)
+	// The handler's own DEBUG line, and the same fields as the object
+	// "matte" of Caddy's access log line.
+	for _, log := range []struct {
+		name   string
+		path   string
+		access bool
+	}{{"debug log", logPath, false}, {"access log", accessPath, true}} {
+		t.Run(log.name, func(t *testing.T) {
+			lines := servedLines(t, log.path, log.access)
+			for _, l := range lines {
+				t.Logf("%s: %v", log.name, l)
+			}
+			if len(lines) < 3 {
+				t.Fatalf("%d image served lines in the log, want at least 3", len(lines))
+			}
+			miss, hit, cf := lines[0], lines[1], lines[2]
+			// checkMiss checks a MISS line's fields and its every stage's timing.
+			checkMiss := func(name string, line map[string]any, fields map[string]any) {
+				t.Helper()
+				for field, want := range fields {
+					if line[field] != want {
+						t.Errorf("%s log line: %s = %v, want %v (%v)", name, field, line[field], want, line)
+					}
+				}
+				timings, _ := line["timings"].(map[string]any)
+				for _, stage := range pipelineStages {
+					if v, ok := timings[stage+"_ms"].(float64); !ok || v < 0 {
+						t.Errorf("%s log line: timings.%s_ms = %v", name, stage, timings[stage+"_ms"])
+					}
 				}
 			}
-			timings, _ := line["timings"].(map[string]any)
-			for _, stage := range pipelineStages {
-				if v, ok := timings[stage+"_ms"].(float64); !ok || v < 0 {
-					t.Errorf("%s log line: timings.%s_ms = %v", name, stage, timings[stage+"_ms"])
+			want := map[string]any{"dialect": "imgix", "cache": "MISS", "model": "", "bytes_in": float64(len(photo)),
+				"bytes_out": float64(missBytes), "format": "image/png", "width": 100.0, "height": 50.0}
+			if !log.access {
+				want["logger"], want["level"] = "http.handlers.matte", "debug"
+			}
+			checkMiss("miss", miss, want)
+			checkMiss("cloudflare", cf, map[string]any{"dialect": "cloudflare", "cache": "MISS", "bytes_in": float64(len(photo)),
+				"bytes_out": float64(dialectBytes), "format": "image/png", "width": 50.0, "height": 25.0})
+			timings, _ := miss["timings"].(map[string]any)
+			if _, ok := timings["inference_ms"]; ok {
+				t.Errorf("a resize logged inference: %v", timings)
+			}
+			if hit["cache"] != "HIT-MEMORY" || hit["bytes_in"] != 0.0 || hit["bytes_out"] != float64(missBytes) {
+				t.Errorf("hit log line %v", hit)
+			}
+			if ht, _ := hit["timings"].(map[string]any); len(ht) != 1 || ht["cache_ms"] == nil {
+				t.Errorf("hit log line timings %v, want only cache_ms", hit["timings"])
+			}
+			if removed && rt != "" && len(lines) >= 5 {
+				rem, api := lines[3], lines[4]
+				if m, _ := rem["model"].(string); !strings.HasPrefix(m, "isnet-int8@") {
+					t.Errorf("rembg log line: model %q", rem["model"])
+				}
+				if rt, _ := rem["timings"].(map[string]any); rt["inference_ms"] == nil {
+					t.Errorf("rembg log line has no inference_ms: %v", rem["timings"])
+				}
+				if api["dialect"] != "removebg" || api["bytes_in"] != float64(len(photo)) {
+					t.Errorf("removebg log line %v", api)
 				}
 			}
-		}
-		checkMiss("miss", miss, map[string]any{"dialect": "imgix", "cache": "MISS", "model": "", "bytes_in": float64(len(photo)),
-			"bytes_out": float64(missBytes), "format": "image/png", "width": 100.0, "height": 50.0, "logger": "http.handlers.matte", "level": "info"})
-		checkMiss("cloudflare", cf, map[string]any{"dialect": "cloudflare", "cache": "MISS", "bytes_in": float64(len(photo)),
-			"bytes_out": float64(dialectBytes), "format": "image/png", "width": 50.0, "height": 25.0})
-		timings, _ := miss["timings"].(map[string]any)
-		if _, ok := timings["inference_ms"]; ok {
-			t.Errorf("a resize logged inference: %v", timings)
-		}
-		if hit["cache"] != "HIT-MEMORY" || hit["bytes_in"] != 0.0 || hit["bytes_out"] != float64(missBytes) {
-			t.Errorf("hit log line %v", hit)
-		}
-		if ht, _ := hit["timings"].(map[string]any); len(ht) != 1 || ht["cache_ms"] == nil {
-			t.Errorf("hit log line timings %v, want only cache_ms", hit["timings"])
-		}
-		if removed && rt != "" && len(lines) >= 5 {
-			rem, api := lines[3], lines[4]
-			if m, _ := rem["model"].(string); !strings.HasPrefix(m, "isnet-int8@") {
-				t.Errorf("rembg log line: model %q", rem["model"])
-			}
-			if rt, _ := rem["timings"].(map[string]any); rt["inference_ms"] == nil {
-				t.Errorf("rembg log line has no inference_ms: %v", rem["timings"])
-			}
-			if api["dialect"] != "removebg" || api["bytes_in"] != float64(len(photo)) {
-				t.Errorf("removebg log line %v", api)
-			}
-		}
-	})
+		})
+	}
 }
