@@ -3,6 +3,8 @@ package transform
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 
 	"github.com/jebosio/matte/transform/vips"
 )
@@ -65,6 +67,21 @@ func (j *job) decontaminate() error {
 // left rendered to memory, as each is read more than once here (and alpha
 // again by the caller's join): computed once, read in place.
 func decontaminateEdge(rgb, alpha *vips.Image) error {
+	return decontaminateEdgeOn(rgb, alpha, decontaminateWorkers())
+}
+
+// decontaminateWorkers is how many goroutines share decontaminateEdge's
+// blurs and its last update: the cores, up to the three colour planes' six
+// blurs' worth that can use them. At low load this shortens a removal's
+// composite stage (the model's threads have finished, and the cores are
+// free); under load the goroutines take turns like any other work. The
+// answer does not depend on the count: each blur and each row is computed
+// by one goroutine, the same way.
+func decontaminateWorkers() int { return min(runtime.GOMAXPROCS(0), 3) }
+
+// decontaminateEdgeOn is decontaminateEdge on workers goroutines.
+func decontaminateEdgeOn(rgb, alpha *vips.Image, workers int) error {
+	workers = max(1, workers)
 	w, h := rgb.Width(), rgb.Height()
 	if err := alpha.CopyMemory(); err != nil {
 		return err
@@ -123,7 +140,7 @@ func decontaminateEdge(rgb, alpha *vips.Image) error {
 	}
 	// float32 planes: the working copy is 8-bit, and the blurs stream
 	// through the planes (see boxFilter).
-	planes := make([]float32, 20*n) // A, 1-A; I, F, B, F̄, B̄ (3 each); 3 for the blurs
+	planes := make([]float32, (18+2*workers)*n) // A, 1-A; I, F, B, F̄, B̄ (3 each); blur(A); 2 scratch per worker
 	next := func() []float32 {
 		p := planes[:n:n]
 		planes = planes[n:]
@@ -144,7 +161,10 @@ func decontaminateEdge(rgb, alpha *vips.Image) error {
 		}
 	}
 	F, B = I, I
-	blur := edgeBlur{weights: next(), tmp: next(), prod: next()}
+	blur := edgeBlur{weights: next(), scratch: make([]blurScratch, workers)}
+	for k := range blur.scratch {
+		blur.scratch[k] = blurScratch{tmp: next(), prod: next()}
+	}
 	// The coarse level spreads colours across the edge band, the fine one
 	// sharpens them; sigmas are in full-size pixels.
 	coarse := math.Min(8, math.Max(4, float64(max(w, h))/100))
@@ -167,7 +187,7 @@ func decontaminateEdge(rgb, alpha *vips.Image) error {
 	// px belongs to rgb (and to any clone of it): update a copy.
 	fg := make([]byte, len(px))
 	copy(fg, px)
-	finalUpdate(fg, ab, w, h, fm, bm, sw, sh)
+	parallelRows(h, workers, func(y0, y1 int) { finalUpdate(fg, ab, w, y0, y1, fm, bm, sw, sh) })
 	out, err := vips.FromPixels(fg, w, h, 3, rgb.Canceller())
 	if err != nil {
 		return err
@@ -176,15 +196,17 @@ func decontaminateEdge(rgb, alpha *vips.Image) error {
 	return nil
 }
 
-// finalUpdate is decontaminateEdge's last update, at full size (w x h)
-// where 0 < a < 1, on px in place: the local means fm and bm (sw x sh)
-// sampled bilinearly, F = F̄ + a·(I − a·F̄ − (1−a)·B̄).
-func finalUpdate(px, ab []byte, w, h int, fm, bm [3][]float32, sw, sh int) {
+// finalUpdate is decontaminateEdge's last update, at full size (w x h),
+// on rows y0 to y1 (exclusive) where 0 < a < 1, on px in place: the local
+// means fm and bm (sw x sh) sampled bilinearly, F = F̄ + a·(I − a·F̄ − (1−a)·B̄).
+// Calls on disjoint rows may run concurrently.
+func finalUpdate(px, ab []byte, w, y0, y1 int, fm, bm [3][]float32, sw, sh int) {
+	h := len(ab) / w
 	kx, ky := float64(sw)/float64(w), float64(sh)/float64(h)
-	for y := 0; y < h; y++ {
+	for y := y0; y < y1; y++ {
 		fy := math.Max(0, math.Min(float64(sh-1), (float64(y)+0.5)*ky-0.5))
-		y0 := int(fy)
-		y1, wy := min(y0+1, sh-1), fy-float64(y0)
+		sy0 := int(fy)
+		sy1, wy := min(sy0+1, sh-1), fy-float64(sy0)
 		for x := 0; x < w; x++ {
 			i := y*w + x
 			a8 := ab[i]
@@ -194,7 +216,7 @@ func finalUpdate(px, ab []byte, w, h int, fm, bm [3][]float32, sw, sh int) {
 			fx := math.Max(0, math.Min(float64(sw-1), (float64(x)+0.5)*kx-0.5))
 			x0 := int(fx)
 			x1, wx := min(x0+1, sw-1), fx-float64(x0)
-			p00, p01, p10, p11 := y0*sw+x0, y0*sw+x1, y1*sw+x0, y1*sw+x1
+			p00, p01, p10, p11 := sy0*sw+x0, sy0*sw+x1, sy1*sw+x0, sy1*sw+x1
 			a := float64(a8) / 255
 			for c := 0; c < 3; c++ {
 				f := bilerp(fm[c][p00], fm[c][p01], fm[c][p10], fm[c][p11], wx, wy)
@@ -217,47 +239,82 @@ func bilerp(v00, v01, v10, v11 float32, wx, wy float64) float64 {
 const decontaminateSide = 384
 
 // edgeBlur computes decontaminateEdge's weighted local means, with a
-// Gaussian of sigma approximated by two box filters. Its planes are
-// scratch, w*h each.
+// Gaussian of sigma approximated by two box filters, on one goroutine per
+// scratch. Its planes are w*h each: weights holds blur(A), and each
+// scratch's planes belong to one goroutine at a time.
 type edgeBlur struct {
-	box                *boxWindows
-	weights, tmp, prod []float32
+	weights []float32
+	scratch []blurScratch
+}
+
+type blurScratch struct {
+	box       *boxWindows // its own: boxWindows has a scratch row
+	tmp, prod []float32
 }
 
 // setSigma sizes the boxes for a Gaussian of sigma on a w x h plane.
 func (eb *edgeBlur) setSigma(w, h int, sigma float64) {
 	// Two boxes of radius r have variance 2·((2r+1)²−1)/12.
 	r := max(1, int(math.Round((math.Sqrt(6*sigma*sigma+1)-1)/2)))
-	eb.box = newBoxWindows(w, h, r)
+	for k := range eb.scratch {
+		eb.scratch[k].box = newBoxWindows(w, h, r)
+	}
 }
 
 // blur writes the two-box blur of src into dst (which may be src).
-func (eb *edgeBlur) blur(dst, src []float32) {
-	boxFilter(eb.box, dst, src, eb.tmp)
-	boxFilter(eb.box, dst, dst, eb.tmp)
+func (sc *blurScratch) blur(dst, src []float32) {
+	boxFilter(sc.box, dst, src, sc.tmp)
+	boxFilter(sc.box, dst, dst, sc.tmp)
 }
 
 // weightedMeans sets fm to blur(F·A)/blur(A) and bm to
 // blur(B·inv)/blur(inv), plane by plane, where inv is 1−A: blur(inv) is
-// then 1−blur(A), the blur being a mean, so A is blurred once.
+// then 1−blur(A), the blur being a mean, so A is blurred once. The six
+// planes' blurs are shared out among the scratches' goroutines.
 func (eb *edgeBlur) weightedMeans(fm, F [3][]float32, A []float32, bm, B [3][]float32, inv []float32) {
-	eb.blur(eb.weights, A)
-	for c := range F {
-		eb.blurProduct(fm[c], F[c], A)
-		for i, d := range eb.weights {
-			fm[c][i] /= d + 1e-4
-		}
-		eb.blurProduct(bm[c], B[c], inv)
-		for i, d := range eb.weights {
-			bm[c][i] /= 1 - d + 1e-4
-		}
+	eb.scratch[0].blur(eb.weights, A)
+	const planes = 6 // fm and bm, 3 channels each
+	var wg sync.WaitGroup
+	for k := range eb.scratch {
+		wg.Go(func() {
+			sc := &eb.scratch[k]
+			for t := k; t < planes; t += len(eb.scratch) {
+				c := t / 2
+				if t%2 == 0 {
+					sc.blurProduct(fm[c], F[c], A)
+					for i, d := range eb.weights {
+						fm[c][i] /= d + 1e-4
+					}
+				} else {
+					sc.blurProduct(bm[c], B[c], inv)
+					for i, d := range eb.weights {
+						bm[c][i] /= 1 - d + 1e-4
+					}
+				}
+			}
+		})
 	}
+	wg.Wait()
 }
 
 // blurProduct writes blur(x·wt) into dst.
-func (eb *edgeBlur) blurProduct(dst, x, wt []float32) {
-	for i := range eb.prod {
-		eb.prod[i] = x[i] * wt[i]
+func (sc *blurScratch) blurProduct(dst, x, wt []float32) {
+	for i := range sc.prod {
+		sc.prod[i] = x[i] * wt[i]
 	}
-	eb.blur(dst, eb.prod)
+	sc.blur(dst, sc.prod)
+}
+
+// parallelRows runs fn over rows [0, h) cut into workers consecutive bands,
+// one goroutine each, and returns when all are done.
+func parallelRows(h, workers int, fn func(y0, y1 int)) {
+	if workers <= 1 || h < 2*workers {
+		fn(0, h)
+		return
+	}
+	var wg sync.WaitGroup
+	for k := range workers {
+		wg.Go(func() { fn(k*h/workers, (k+1)*h/workers) })
+	}
+	wg.Wait()
 }

@@ -99,3 +99,53 @@ func TestDecontaminate(t *testing.T) {
 		t.Errorf("decontamination left %.1f/255 of background in the edge (from %.1f); want at most half", after, before)
 	}
 }
+
+// TestDecontaminateWorkers: the answer does not depend on how many
+// goroutines share the work (each blur and each row is computed by one of
+// them, the same way), with more workers than the six blurs and with an
+// odd count that splits the rows unevenly.
+func TestDecontaminateWorkers(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	vips.Init()
+	const W, H = 517, 331
+	rgb := make([]byte, 3*W*H)
+	alpha := make([]byte, W*H)
+	for y := 0; y < H; y++ {
+		for x := 0; x < W; x++ {
+			i := y*W + x
+			r := math.Hypot(float64(x-W/2), float64(y-H/2)) + 5*math.Sin(float64(x)/7)
+			alpha[i] = byte(math.Max(0, math.Min(255, (140-r)*255/20)))
+			rgb[3*i], rgb[3*i+1], rgb[3*i+2] = byte(x*255/W), byte(y*255/H), byte((x*y)%251)
+		}
+	}
+	run := func(workers int) []byte {
+		img, err := vips.FromPixels(rgb, W, H, 3, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer img.Close()
+		am, err := vips.FromPixels(alpha, W, H, 1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer am.Close()
+		if err := decontaminateEdgeOn(img, am, workers); err != nil {
+			t.Fatal(err)
+		}
+		out, err := img.RawRGB()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	one := run(1)
+	if bytes.Equal(one, rgb) {
+		t.Fatal("decontamination changed nothing: the scene has no soft edge")
+	}
+	for _, workers := range []int{2, 3, 7} {
+		if !bytes.Equal(run(workers), one) {
+			t.Errorf("%d workers answer differently from one", workers)
+		}
+	}
+}
