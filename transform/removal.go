@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/jebosio/matte/params"
@@ -82,9 +83,44 @@ func (j *job) loadForRemoval() error {
 	scale := removalLoadScale(p, math.Max(float64(g.resizeW)/float64(planW), float64(g.resizeH)/float64(planH)))
 	lw, lh := atLeast1(float64(src.Width)*scale), atLeast1(float64(src.Height)*scale)
 
+	img, err := vips.Thumbnail(j.req.Source, lw, lh, vips.NoCrop, src.jpegShrink(lw, lh), j.cancel)
+	if err != nil {
+		return err
+	}
+	j.img = img
+	if err := img.ToSRGB(); err != nil {
+		return err
+	}
+	// When the model's input starts from this very decode (the same call at
+	// the same size: commonly a cut-out at the source's size of a source
+	// within twice the model's side), the decode is rendered once, to
+	// memory, and lent to the model input, which then only resizes it.
+	input := func() ([]byte, error) { return modelInput(j.req.Source, src, spec) }
+	var lent *lentImage
+	rendered := false
+	if iw, ih := modelInputBox(src, spec); lw == iw && lh == ih {
+		if err := j.toMemory(img); err != nil {
+			return err
+		}
+		rendered = true
+		if px, err := img.View(); err == nil && len(px) == img.Width()*img.Height()*img.Bands() { // 8-bit samples
+			lent = &lentImage{img: img.Clone()}
+			input = func() ([]byte, error) {
+				if im := lent.take(); im != nil {
+					defer im.Close()
+					return modelInputFrom(im, spec)
+				}
+				return modelInput(j.req.Source, src, spec)
+			}
+		}
+	}
+
 	start := time.Now()
-	mask, err := j.pl.opts.Matter.Matte(j.ctx, p.Removal.Model, src.Hash, j.req.Private, func() ([]byte, error) { return modelInput(j.req.Source, src, spec) })
+	mask, err := j.pl.opts.Matter.Matte(j.ctx, p.Removal.Model, src.Hash, j.req.Private, input)
 	j.timeApart(StageInference, time.Since(start))
+	if lent != nil {
+		lent.giveBack()
+	}
 	if err != nil {
 		return err
 	}
@@ -94,16 +130,7 @@ func (j *job) loadForRemoval() error {
 	if err := j.ctx.Err(); err != nil {
 		return contextError(err)
 	}
-
-	img, err := vips.Thumbnail(j.req.Source, lw, lh, vips.NoCrop, src.jpegShrink(lw, lh), j.cancel)
-	if err != nil {
-		return err
-	}
-	j.img = img
-	if err := img.ToSRGB(); err != nil {
-		return err
-	}
-	if img.HasAlpha() {
+	if img.HasAlpha() && !rendered {
 		// The source's own alpha and its colours are read separately
 		// (decontaminate renders each), and a sequential decode cannot be
 		// read twice: render the decoded image once.
@@ -130,10 +157,10 @@ func (j *job) loadForRemoval() error {
 }
 
 // modelInput renders the source as packed RGB at the model's input size:
-// decoded at up to twice that size (shrink-on-load), then resized with the
+// decoded to fit modelInputBox (shrink-on-load), then resized with the
 // model's own kernel. It may run on any goroutine; it locks none.
 func modelInput(buf []byte, src Source, spec ModelSpec) ([]byte, error) {
-	iw, ih := min(src.Width, 2*spec.Width), min(src.Height, 2*spec.Height)
+	iw, ih := modelInputBox(src, spec)
 	in, err := vips.Thumbnail(buf, iw, ih, vips.NoCrop, src.jpegShrink(iw, ih), nil)
 	if err != nil {
 		return nil, err
@@ -142,10 +169,76 @@ func modelInput(buf []byte, src Source, spec ModelSpec) ([]byte, error) {
 	if err := in.ToSRGB(); err != nil {
 		return nil, err
 	}
+	return resizedRGB(in, spec)
+}
+
+// modelInputBox is the box modelInput decodes the source to fit: up to
+// twice the model's input size, never above the source's.
+func modelInputBox(src Source, spec ModelSpec) (int, int) {
+	return min(src.Width, 2*spec.Width), min(src.Height, 2*spec.Height)
+}
+
+// modelInputFrom is modelInput from a decode of the source already made to
+// fit modelInputBox, in sRGB, held in memory with one byte per sample: the
+// same pixels, so the same input. It reads decoded's pixels into an image of its own, which
+// no job's Canceller watches, so a flight that outlives the job that lent
+// them is not stopped with it. It may run on any goroutine.
+func modelInputFrom(decoded *vips.Image, spec ModelSpec) ([]byte, error) {
+	px, err := decoded.View()
+	if err != nil {
+		return nil, err
+	}
+	w, h, bands := decoded.Width(), decoded.Height(), decoded.Bands()
+	if len(px) != w*h*bands {
+		return nil, fmt.Errorf("model input: %d bytes for %dx%dx%d", len(px), w, h, bands)
+	}
+	in, err := vips.FromPixels(px, w, h, bands, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	return resizedRGB(in, spec)
+}
+
+func resizedRGB(in *vips.Image, spec ModelSpec) ([]byte, error) {
 	if err := in.ResizeKernel(spec.Width, spec.Height, spec.Kernel); err != nil {
 		return nil, err
 	}
 	return in.RawRGB()
+}
+
+// lentImage lends a job's decoded image to its model input, which the
+// Matter may run on another goroutine, and even after the job has returned
+// (a caller that leaves a cache flight leaves it to the waiters). Whoever
+// comes first has it: the model input takes it (take) to read and close, or
+// the job, once Matte has returned, gives it back (giveBack), closing it; a
+// model input that comes later decodes the source itself. img is a
+// reference of its own (Clone).
+type lentImage struct {
+	state atomic.Int32 // lent, taken, given back
+	img   *vips.Image
+}
+
+const (
+	imageLent int32 = iota
+	imageTaken
+	imageGivenBack
+)
+
+// take returns the image, for the caller to close, or nil once the job has
+// had it back.
+func (l *lentImage) take() *vips.Image {
+	if l.state.CompareAndSwap(imageLent, imageTaken) {
+		return l.img
+	}
+	return nil
+}
+
+// giveBack closes the image unless the model input has taken it.
+func (l *lentImage) giveBack() {
+	if l.state.CompareAndSwap(imageLent, imageGivenBack) {
+		l.img.Close()
+	}
 }
 
 // removalResize plans the output on the framed subject and resizes it.

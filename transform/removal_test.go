@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform/vips"
 )
 
 // redMatter is a stand-in model: it calls the subject every red pixel of
@@ -269,5 +270,133 @@ func TestRemovalTransparentSource(t *testing.T) {
 	}
 	if got := out.NRGBAAt(250, 170); got.R|got.G|got.B != 0 {
 		t.Errorf("an invisible pixel kept colour %v (should be zeroed)", got)
+	}
+}
+
+// bigRedMatter is redMatter with a 256x256 input: a 500x375 source then
+// fits within twice its side, so a cut-out at the source's size lends its
+// decode to the model input. late keeps the model input of a call that
+// answers from its "cache", to be rendered after Process has returned, as
+// a flight that outlives its first caller would.
+type bigRedMatter struct {
+	inputs [][]byte
+	late   func() ([]byte, error)
+	cached []byte
+}
+
+func (m *bigRedMatter) Spec(string) (ModelSpec, error) {
+	return ModelSpec{ID: "bigred@0000", Width: 256, Height: 256, Kernel: "linear"}, nil
+}
+
+func (m *bigRedMatter) Matte(ctx context.Context, model, sourceHash string, private bool, input func() ([]byte, error)) ([]byte, error) {
+	if m.cached != nil {
+		m.late = input
+		return m.cached, nil
+	}
+	rgb, err := input()
+	if err != nil {
+		return nil, err
+	}
+	m.inputs = append(m.inputs, rgb)
+	mask := make([]byte, 256*256)
+	for i := range mask {
+		if r, g := rgb[3*i], rgb[3*i+1]; r > 150 && g < 100 {
+			mask[i] = 255
+		}
+	}
+	return mask, nil
+}
+
+// texturedSubject is 500x375: a red disc on a varied background, alpha 255
+// or, with seeThrough, lower on the left.
+func texturedSubject(seeThrough bool) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, 500, 375))
+	for y := 0; y < 375; y++ {
+		for x := 0; x < 500; x++ {
+			c := color.NRGBA{uint8(x * 255 / 500), uint8(y * 255 / 375), uint8((x ^ y) & 0xff), 255}
+			if dx, dy := x-250, y-190; dx*dx+dy*dy < 120*120 {
+				c = color.NRGBA{220, 30 + uint8(x%20), 40, 255}
+			}
+			if seeThrough && x < 100 {
+				c.A = uint8(x * 2)
+			}
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	return img
+}
+
+// TestRemovalLendsItsDecode: where a cut-out at the source's size decodes
+// exactly what the model input starts from, the model input made from that
+// decode (lent) is byte for byte the one made from the source, for an
+// opaque JPEG and a PNG with its own alpha; and a model input rendered
+// after Process has returned (the job has its decode back) still works,
+// from the source.
+func TestRemovalLendsItsDecode(t *testing.T) {
+	spec, _ := (&bigRedMatter{}).Spec("")
+	for name, src := range map[string][]byte{
+		"jpeg":        encodeJPEG(t, texturedSubject(false)),
+		"png + alpha": encodePNG(t, texturedSubject(true)),
+	} {
+		m := &bigRedMatter{}
+		pl := NewPipeline(Options{Matter: m})
+		info, err := pl.Probe(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if iw, ih := modelInputBox(info, spec); iw != 500 || ih != 375 {
+			t.Fatalf("%s: model input box %dx%d, want the source's 500x375", name, iw, ih)
+		}
+		req := &Request{Source: src, Info: info, Params: params.Params{Removal: params.Removal{Enabled: true}}, Format: params.FormatPNG}
+		res, err := pl.Process(context.Background(), req)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want, err := modelInput(src, info, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.inputs) != 1 || !bytes.Equal(m.inputs[0], want) {
+			t.Errorf("%s: the model input from the lent decode differs from the one decoded from the source", name)
+		}
+		if out := decodeNRGBA(t, res.Body); !near(out.NRGBAAt(250, 190), color.NRGBA{220, 40, 40, 255}, 30) || out.NRGBAAt(20, 20).A > 10 {
+			t.Errorf("%s: cut-out subject %v, background %v", name, out.NRGBAAt(250, 190), out.NRGBAAt(20, 20))
+		}
+
+		m.cached = make([]byte, 256*256)
+		if _, err := pl.Process(context.Background(), req); err != nil {
+			t.Fatalf("%s, cached matte: %v", name, err)
+		}
+		late, err := m.late()
+		if err != nil || !bytes.Equal(late, want) {
+			t.Errorf("%s: a model input rendered after Process returned: %d bytes, %v", name, len(late), err)
+		}
+	}
+}
+
+func TestLentImage(t *testing.T) {
+	vips.Init()
+	img, err := vips.FromPixels(make([]byte, 12), 2, 2, 3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	taken := &lentImage{img: img.Clone()}
+	im := taken.take()
+	if im == nil {
+		t.Fatal("nothing to take from a fresh loan")
+	}
+	taken.giveBack() // taken: the taker closes it, not giveBack
+	if im.Width() != 2 {
+		t.Error("giveBack closed an image the model input had taken")
+	}
+	im.Close()
+	if taken.take() != nil {
+		t.Error("an image taken twice")
+	}
+	back := &lentImage{img: img.Clone()}
+	back.giveBack()
+	if back.take() != nil {
+		t.Error("an image taken after it was given back")
 	}
 }
