@@ -97,7 +97,7 @@ func encodeMeta(m entryMeta) map[string]string {
 
 // decodeMeta reads what encodeMeta wrote. false means a miss: no metadata,
 // another version, or not exactly one part set. The parts of the answer
-// may be shared with other callers (see decodedMetas): read them, or copy
+// may be shared with other callers (see decoded): read them, or copy
 // them, never write through their pointers.
 func decodeMeta(meta map[string]string) (entryMeta, bool) {
 	enc := meta[metaField]

@@ -13,8 +13,8 @@ import (
 )
 
 // Timings people can see: the Server-Timing header (when server_timing is
-// on), the stage histograms and request counter (metrics.go), and one log
-// log per image answered (served). All three read the same requestTimings.
+// on), the stage histograms and request counter (metrics.go), and the log
+// of each image answered (served). All three read the same requestTimings.
 
 // Stage names outside the pipeline's own (transform.Stage).
 const (
