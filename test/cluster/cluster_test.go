@@ -180,7 +180,12 @@ func TestCluster(t *testing.T) {
 		c.redis.Restart()
 		deadline := time.Now().Add(15 * time.Second)
 		for i := 0; ; i++ {
-			u := fmt.Sprintf("/small.jpg?w=%d", 300+i)
+			// Widths the outage never asked for (it used 20-419, and each
+			// width landed in some node's memory tier): a miss on n1 that
+			// n2 can only answer from the shared tier. With 300+i, every
+			// width up to 419 could be in n2's memory, or n1's, and the
+			// loop could end before it reached a fresh one.
+			u := fmt.Sprintf("/small.jpg?w=%d", 420+i)
 			r1, r2 := get(n1.url(u)), reply{}
 			if r1.status == 200 {
 				time.Sleep(50 * time.Millisecond) // the shared write is queued
@@ -198,11 +203,43 @@ func TestCluster(t *testing.T) {
 
 	t.Run("PurgeEverywhere", func(t *testing.T) {
 		// Three variants, each cached on every node (memory and shared).
-		us := []string{"/small.jpg?w=221", "/small.jpg?w=222", "/small.jpg?w=223"}
+		// Each is made once, on node1, and the others read it from the
+		// shared tier, so that no node has a shared write queued or in
+		// flight when the purge runs: a write in flight on another node
+		// during a purge can still land after it (README, Scale out). The
+		// previous test restarted Redis, so the breakers are waited for
+		// first: a node whose breaker is still open would make its own.
+		waitUntil(t, 10*time.Second, "every node's breaker closed", func() bool {
+			for _, n := range c.nodes {
+				if n.metric(t, "matte_cache_shared_breaker_open", "") != 0 {
+					return false
+				}
+			}
+			return true
+		})
+		rdb := redis.NewClient(&redis.Options{Addr: c.redis.Addr})
+		defer rdb.Close()
+		results := func() int {
+			keys, _ := rdb.Keys(context.Background(), "ct:e:result:*").Result()
+			return len(keys)
+		}
+		before := results()
+		// Widths no earlier test asked for (RedisDownUnderLoad used 20-479).
+		us := []string{"/small.jpg?w=601", "/small.jpg?w=602", "/small.jpg?w=603"}
+		for _, u := range us {
+			if r := get(n1.url(u)); r.status != 200 || r.xcache != "MISS" {
+				t.Fatalf("node1 %s: %d %q, want a MISS", u, r.status, r.xcache)
+			}
+		}
+		waitUntil(t, 10*time.Second, "node1's three results in Redis", func() bool { return results() >= before+3 })
 		for _, u := range us {
 			for _, n := range c.nodes {
-				if r := get(n.url(u)); r.status != 200 {
-					t.Fatalf("%s %s: %d", n.name, u, r.status)
+				want := "HIT-SHARED"
+				if n == n1 {
+					want = "HIT-MEMORY"
+				}
+				if r := get(n.url(u)); r.status != 200 || r.xcache != want {
+					t.Fatalf("%s %s before the purge: %d %q, want %s", n.name, u, r.status, r.xcache, want)
 				}
 				if r := get(n.url(u)); r.xcache != "HIT-MEMORY" {
 					t.Fatalf("%s %s before the purge: %q, want HIT-MEMORY", n.name, u, r.xcache)
@@ -238,4 +275,16 @@ func postRemoveBG(n *proc) reply {
 	var buf bytes.Buffer
 	_, _ = buf.ReadFrom(res.Body)
 	return reply{status: res.StatusCode, body: buf.Bytes(), took: time.Since(start)}
+}
+
+// waitUntil polls cond every 50 ms until it holds, or fails t after within.
+func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within %v", what, within)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
