@@ -274,27 +274,23 @@ func (sc *blurScratch) blur(dst, src []float32) {
 func (eb *edgeBlur) weightedMeans(fm, F [3][]float32, A []float32, bm, B [3][]float32, inv []float32) {
 	eb.scratch[0].blur(eb.weights, A)
 	const planes = 6 // fm and bm, 3 channels each
-	var wg sync.WaitGroup
-	for k := range eb.scratch {
-		wg.Go(func() {
-			sc := &eb.scratch[k]
-			for t := k; t < planes; t += len(eb.scratch) {
-				c := t / 2
-				if t%2 == 0 {
-					sc.blurProduct(fm[c], F[c], A)
-					for i, d := range eb.weights {
-						fm[c][i] /= d + 1e-4
-					}
-				} else {
-					sc.blurProduct(bm[c], B[c], inv)
-					for i, d := range eb.weights {
-						bm[c][i] /= 1 - d + 1e-4
-					}
+	fanOut(len(eb.scratch), func(k int) {
+		sc := &eb.scratch[k]
+		for t := k; t < planes; t += len(eb.scratch) {
+			c := t / 2
+			if t%2 == 0 {
+				sc.blurProduct(fm[c], F[c], A)
+				for i, d := range eb.weights {
+					fm[c][i] /= d + 1e-4
+				}
+			} else {
+				sc.blurProduct(bm[c], B[c], inv)
+				for i, d := range eb.weights {
+					bm[c][i] /= 1 - d + 1e-4
 				}
 			}
-		})
-	}
-	wg.Wait()
+		}
+	})
 }
 
 // blurProduct writes blur(x·wt) into dst.
@@ -312,9 +308,15 @@ func parallelRows(h, workers int, fn func(y0, y1 int)) {
 		fn(0, h)
 		return
 	}
+	fanOut(workers, func(k int) { fn(k*h/workers, (k+1)*h/workers) })
+}
+
+// fanOut runs fn(0) to fn(n-1), one goroutine each, and returns when all
+// are done.
+func fanOut(n int, fn func(k int)) {
 	var wg sync.WaitGroup
-	for k := range workers {
-		wg.Go(func() { fn(k*h/workers, (k+1)*h/workers) })
+	for k := range n {
+		wg.Go(func() { fn(k) })
 	}
 	wg.Wait()
 }

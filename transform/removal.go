@@ -103,8 +103,8 @@ func (j *job) loadForRemoval() error {
 			return err
 		}
 		rendered = true
-		if px, err := img.View(); err == nil && len(px) == img.Width()*img.Height()*img.Bands() { // 8-bit samples
-			lent = &lentImage{img: img.Clone()}
+		if _, ok := eightBitPixels(img); ok {
+			lent = newLentImage(img.Clone())
 			input = func() ([]byte, error) {
 				if im := lent.take(); im != nil {
 					defer im.Close()
@@ -179,25 +179,29 @@ func modelInputBox(src Source, spec ModelSpec) (int, int) {
 }
 
 // modelInputFrom is modelInput from a decode of the source already made to
-// fit modelInputBox, in sRGB, held in memory with one byte per sample: the
-// same pixels, so the same input. It reads decoded's pixels into an image of its own, which
-// no job's Canceller watches, so a flight that outlives the job that lent
-// them is not stopped with it. It may run on any goroutine.
+// fit modelInputBox, in sRGB, held in memory with one byte per sample
+// (eightBitPixels): the same pixels, so the same input. It reads decoded's
+// pixels into an image of its own, which no job's Canceller watches, so a
+// flight that outlives the job that lent them is not stopped with it. It
+// may run on any goroutine.
 func modelInputFrom(decoded *vips.Image, spec ModelSpec) ([]byte, error) {
-	px, err := decoded.View()
-	if err != nil {
-		return nil, err
+	px, ok := eightBitPixels(decoded)
+	if !ok {
+		return nil, fmt.Errorf("model input: the %dx%d decode is not held in memory at one byte per sample", decoded.Width(), decoded.Height())
 	}
-	w, h, bands := decoded.Width(), decoded.Height(), decoded.Bands()
-	if len(px) != w*h*bands {
-		return nil, fmt.Errorf("model input: %d bytes for %dx%dx%d", len(px), w, h, bands)
-	}
-	in, err := vips.FromPixels(px, w, h, bands, nil)
+	in, err := vips.FromPixels(px, decoded.Width(), decoded.Height(), decoded.Bands(), nil)
 	if err != nil {
 		return nil, err
 	}
 	defer in.Close()
 	return resizedRGB(in, spec)
+}
+
+// eightBitPixels is img's pixels in place when img is held in memory with
+// one byte per sample (the only layout FromPixels reads), else false.
+func eightBitPixels(img *vips.Image) ([]byte, bool) {
+	px, err := img.View()
+	return px, err == nil && len(px) == img.Width()*img.Height()*img.Bands()
 }
 
 func resizedRGB(in *vips.Image, spec ModelSpec) ([]byte, error) {
@@ -212,32 +216,24 @@ func resizedRGB(in *vips.Image, spec ModelSpec) ([]byte, error) {
 // (a caller that leaves a cache flight leaves it to the waiters). Whoever
 // comes first has it: the model input takes it (take) to read and close, or
 // the job, once Matte has returned, gives it back (giveBack), closing it; a
-// model input that comes later decodes the source itself. img is a
-// reference of its own (Clone).
-type lentImage struct {
-	state atomic.Int32 // lent, taken, given back
-	img   *vips.Image
-}
+// model input that comes later decodes the source itself. The image is a
+// reference of its own (Clone); nil once either side has had it.
+type lentImage struct{ img atomic.Pointer[vips.Image] }
 
-const (
-	imageLent int32 = iota
-	imageTaken
-	imageGivenBack
-)
+func newLentImage(img *vips.Image) *lentImage {
+	l := &lentImage{}
+	l.img.Store(img)
+	return l
+}
 
 // take returns the image, for the caller to close, or nil once the job has
 // had it back.
-func (l *lentImage) take() *vips.Image {
-	if l.state.CompareAndSwap(imageLent, imageTaken) {
-		return l.img
-	}
-	return nil
-}
+func (l *lentImage) take() *vips.Image { return l.img.Swap(nil) }
 
 // giveBack closes the image unless the model input has taken it.
 func (l *lentImage) giveBack() {
-	if l.state.CompareAndSwap(imageLent, imageGivenBack) {
-		l.img.Close()
+	if img := l.img.Swap(nil); img != nil {
+		img.Close()
 	}
 }
 

@@ -381,7 +381,7 @@ func TestLentImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer img.Close()
-	taken := &lentImage{img: img.Clone()}
+	taken := newLentImage(img.Clone())
 	im := taken.take()
 	if im == nil {
 		t.Fatal("nothing to take from a fresh loan")
@@ -394,7 +394,7 @@ func TestLentImage(t *testing.T) {
 	if taken.take() != nil {
 		t.Error("an image taken twice")
 	}
-	back := &lentImage{img: img.Clone()}
+	back := newLentImage(img.Clone())
 	back.giveBack()
 	if back.take() != nil {
 		t.Error("an image taken after it was given back")
