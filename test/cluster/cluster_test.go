@@ -107,17 +107,10 @@ func TestCluster(t *testing.T) {
 		first := make(chan reply, 1)
 		go func() { first <- get(n1.url(q)) }()
 		// Wait until node1 holds the lease, then let the others wait on it.
-		deadline := time.Now().Add(20 * time.Second)
-		for {
+		waitUntil(t, 20*time.Second, "lease taken by node1", func() bool {
 			keys, _ := rdb.Keys(context.Background(), "ct:lease:result:*").Result()
-			if len(keys) > 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("node1 never took the lease")
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+			return len(keys) > 0
+		})
 		waiters := make(chan reply, 4)
 		for i := range 4 {
 			go func() { waiters <- get(c.nodes[1+i%2].url(q)) }()
@@ -277,7 +270,7 @@ func postRemoveBG(n *proc) reply {
 	return reply{status: res.StatusCode, body: buf.Bytes(), took: time.Since(start)}
 }
 
-// waitUntil polls cond every 50 ms until it holds, or fails t after within.
+// waitUntil polls cond every 5 ms until it holds, or fails t after within.
 func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
@@ -285,6 +278,6 @@ func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool
 		if time.Now().After(deadline) {
 			t.Fatalf("no %s within %v", what, within)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 }
