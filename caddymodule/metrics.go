@@ -107,6 +107,8 @@ var (
 	descSharedDropped = prometheus.NewDesc("matte_cache_shared_writes_dropped_total", "Shared-tier writes dropped (queue full, entry over max_entry_size, breaker open).", []string{"cache"}, nil)
 	descLeaseWaits    = prometheus.NewDesc("matte_cache_lease_waits_total", "Flights that waited for another node's lease instead of computing.", []string{"cache"}, nil)
 	descTakeovers     = prometheus.NewDesc("matte_cache_lease_takeovers_total", "Flights that won a lease after waiting (its holder failed or died).", []string{"cache"}, nil)
+	descRetracted     = prometheus.NewDesc("matte_cache_shared_writes_retracted_total", "Shared-tier writes deleted again because a purge ran while they were sent.", []string{"cache"}, nil)
+	descLostPurges    = prometheus.NewDesc("matte_cache_shared_lost_purges_total", "Purge messages this node never got, each applied as a purge of its local tiers.", []string{"cache"}, nil)
 	descBreakerOpen   = prometheus.NewDesc("matte_cache_shared_breaker_open", "1 while the shared tier's circuit breaker is open (Redis skipped).", []string{"cache"}, nil)
 )
 
@@ -127,7 +129,7 @@ type appCollector struct{ app *App }
 
 func (appCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descHits, descMisses, descEvictions, descBytes, descEntries, descCoalesced, descWrites, descWriteErrs, descCorrupt,
-		descSharedCorrupt, descSharedErrors, descSharedDropped, descLeaseWaits, descTakeovers, descBreakerOpen,
+		descSharedCorrupt, descSharedErrors, descSharedDropped, descRetracted, descLostPurges, descLeaseWaits, descTakeovers, descBreakerOpen,
 		descQueueCost, descQueueInFlight, descQueueRejected, descQueueDepth, descInferQueued, descInferRunning, descInferRejected, descInferBatch} {
 		ch <- d
 	}
@@ -203,6 +205,8 @@ func (c appCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(descTakeovers, s.Takeovers)
 		counter(descSharedErrors, ts.Node.Errors+ts.WriteErrors)
 		counter(descSharedDropped, ts.Dropped)
+		counter(descRetracted, ts.Retracted)
+		counter(descLostPurges, ts.LostPurges)
 		open := int64(0)
 		if ts.Node.Breaker == cluster.BreakerOpen {
 			open = 1

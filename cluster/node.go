@@ -51,9 +51,11 @@ func (o *Options) fill() {
 }
 
 // PurgeMsg tells the other nodes to drop local copies. Exactly one of All,
-// NS (with or without Key) and Tag is set.
+// NS (with or without Key) and Tag is set. Seq is the purge's number from
+// NextPurge (0 from a node that had none: Redis failed it).
 type PurgeMsg struct {
 	Node string `json:"node"`
+	Seq  uint64 `json:"seq,omitempty"`
 	All  bool   `json:"all,omitempty"`
 	NS   string `json:"ns,omitempty"`
 	Key  string `json:"key,omitempty"`
@@ -228,6 +230,33 @@ func (n *Node) listen() {
 // unregisters it.
 func (n *Node) OnPurge(fn func(PurgeMsg)) (unregister func()) {
 	return register(n, n.purgeFns, fn)
+}
+
+func (n *Node) purgeSeqKey() string { return n.o.Prefix + "purges" }
+
+// NextPurge numbers a purge that is about to run: the cluster's purge
+// counter, incremented. A purge takes its number before it deletes
+// anything, so that a write which reads the counter after it was stored
+// (PurgeSeq) and still sees an older number was stored before that purge
+// deleted (see cache/redistier).
+func (n *Node) NextPurge(ctx context.Context) (seq uint64, err error) {
+	err = n.Run(ctx, func(ctx context.Context) error {
+		seq, err = n.rdb.Incr(ctx, n.purgeSeqKey()).Uint64()
+		return err
+	})
+	return seq, err
+}
+
+// PurgeSeq is the number of the latest purge in the cluster (0: none yet).
+func (n *Node) PurgeSeq(ctx context.Context) (seq uint64, err error) {
+	err = n.Run(ctx, func(ctx context.Context) error {
+		seq, err = n.rdb.Get(ctx, n.purgeSeqKey()).Uint64()
+		if errors.Is(err, redis.Nil) {
+			seq, err = 0, nil
+		}
+		return err
+	})
+	return seq, err
 }
 
 // PublishPurge tells the other nodes to apply p (its Node is set here).

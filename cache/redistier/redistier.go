@@ -6,6 +6,26 @@
 // writers (bounded in bytes; a full queue drops and counts), so a store
 // never waits for the network. Every Redis call goes through the node's
 // breaker and timeout.
+//
+// # Purges and late writes
+//
+// A purge deletes entries in Redis and tells the other nodes, which drop
+// their local copies and the matching writes still queued. A write another
+// node had already taken from its queue, or queued before the message
+// reached it, would land after the purge and outlive it. So every purge is
+// numbered by the cluster's counter (cluster.Node.NextPurge) before it
+// deletes anything, each write remembers the number of the last purge its
+// node had applied when it was queued (heard), and a writer reads the
+// counter after its write is stored: a higher number that the node has not
+// applied, or one it has applied that covers the entry, and the writer
+// deletes what it just wrote (counted as retracted). Any purge numbered at
+// or below what the writer read began after the write was stored, so its
+// own delete removed it. Between the store and the retraction, one round
+// trip, another node can read the entry.
+//
+// Pub/sub drops messages while a subscription is down. A node that sees
+// the counter ahead of the purges it has applied for LostPurgeAfter takes
+// the missing ones as lost and purges its local tiers whole (counted).
 package redistier
 
 import (
@@ -34,11 +54,21 @@ type Options struct {
 	QueueMaxBytes int64
 	// Writers is the number of writer goroutines (default 4).
 	Writers int
+	// LostPurgeAfter is how long a purge number may stay unheard before
+	// the node takes its message as lost (default 1m: longer than a purge's
+	// own deletes may take, since a purge is numbered before them and
+	// announced after); the counter is read every LostPurgeAfter/5.
+	LostPurgeAfter time.Duration
 }
+
+// purgeLog is how many purge numbers below heard keep their scope: a write
+// queued longer ago than that many purges is retracted.
+const purgeLog = 1024
 
 // Tier implements cache.Shared. Safe for concurrent use.
 //
-// Locks: mu guards the queue and epoch; it is never held across a Redis call.
+// Locks: mu guards the queue, epoch and the purge bookkeeping; it is never
+// held across a Redis call or a purge handler.
 type Tier struct {
 	n *cluster.Node
 	o Options
@@ -51,10 +81,22 @@ type Tier struct {
 	closed   bool
 	epoch    uint64 // bumped by every purge: writes queued before it are dropped
 	wg       sync.WaitGroup
+	stop     chan struct{} // closed by Close: stops watchPurges
 
-	unsubscribe []func() // OnPurge registrations, undone by Close
+	// Purge bookkeeping (package comment). Until synced, heard is unknown
+	// and Put drops. purges holds the scope of each purge numbered above
+	// heard-purgeLog that was applied here; a number at or below heard
+	// that is missing was pruned or lost, and covers everything.
+	synced        bool
+	heard         uint64
+	purges        map[uint64]func(*put) bool
+	gapSeq        uint64    // heard+1 when the counter was first seen ahead; 0: no gap
+	gapSince      time.Time // when gapSeq was noted
+	handlers      []func(cache.SharedPurge)
+	unsubscribe   func() // the node's purge registration, undone by Close
+	testBeforeSet func(*put)
 
-	writes, dropped, writeErrors atomic.Uint64
+	writes, dropped, writeErrors, retracted, lostPurges atomic.Uint64
 }
 
 type put struct {
@@ -62,6 +104,7 @@ type put struct {
 	blob         []byte
 	after        func()
 	epoch        uint64
+	heard        uint64 // Tier.heard when queued
 }
 
 // New starts the tier's writers on n.
@@ -78,12 +121,19 @@ func New(n *cluster.Node, o Options) *Tier {
 	if o.Writers <= 0 {
 		o.Writers = 4
 	}
-	t := &Tier{n: n, o: o}
+	if o.LostPurgeAfter <= 0 {
+		o.LostPurgeAfter = time.Minute
+	}
+	t := &Tier{n: n, o: o, purges: map[uint64]func(*put) bool{}, stop: make(chan struct{})}
 	t.cond = sync.NewCond(&t.mu)
+	t.unsubscribe = n.OnPurge(t.heardPurge)
+	t.syncPurges(time.Now()) // bounded by the node's timeout; retried by watchPurges
 	for range o.Writers {
 		t.wg.Add(1)
 		go t.writer()
 	}
+	t.wg.Add(1)
+	go t.watchPurges()
 	return t
 }
 
@@ -94,9 +144,11 @@ func (t *Tier) Close() {
 	unsub := t.unsubscribe
 	t.unsubscribe = nil
 	t.mu.Unlock()
-	for _, u := range unsub {
-		u()
+	if unsub == nil {
+		return // closed already
 	}
+	unsub()
+	close(t.stop)
 	t.mu.Lock()
 	t.closed = true
 	q := t.queue
@@ -109,14 +161,17 @@ func (t *Tier) Close() {
 	t.wg.Wait()
 }
 
-// Stats are the tier's counters.
+// Stats are the tier's counters. Retracted counts writes deleted again
+// because a purge may have run before they landed; LostPurges counts
+// purge messages taken as lost (each a local purge of everything).
 type Stats struct {
-	Writes, Dropped, WriteErrors uint64
-	Node                         cluster.Stats
+	Writes, Dropped, WriteErrors, Retracted, LostPurges uint64
+	Node                                                cluster.Stats
 }
 
 func (t *Tier) Stats() Stats {
-	return Stats{Writes: t.writes.Load(), Dropped: t.dropped.Load(), WriteErrors: t.writeErrors.Load(), Node: t.n.Stats()}
+	return Stats{Writes: t.writes.Load(), Dropped: t.dropped.Load(), WriteErrors: t.writeErrors.Load(),
+		Retracted: t.retracted.Load(), LostPurges: t.lostPurges.Load(), Node: t.n.Stats()}
 }
 
 func hashKey(key string) string {
@@ -147,13 +202,13 @@ func (t *Tier) Get(ns, key string) ([]byte, error) {
 func (t *Tier) Put(ns, key, tag string, blob []byte, after func()) {
 	p := &put{ns: ns, key: key, tag: tag, blob: blob, after: after}
 	t.mu.Lock()
-	if t.closed || int64(len(blob)) > t.o.MaxEntrySize || t.queued+int64(len(blob)) > t.o.QueueMaxBytes || !t.n.Breaker().Allow() {
+	if t.closed || !t.synced || int64(len(blob)) > t.o.MaxEntrySize || t.queued+int64(len(blob)) > t.o.QueueMaxBytes || !t.n.Breaker().Allow() {
 		t.mu.Unlock()
 		t.dropped.Add(1)
 		t.done(p)
 		return
 	}
-	p.epoch = t.epoch
+	p.epoch, p.heard = t.epoch, t.heard
 	t.queue = append(t.queue, p)
 	t.queued += int64(len(blob))
 	t.cond.Signal()
@@ -197,6 +252,9 @@ func (t *Tier) writer() {
 }
 
 func (t *Tier) write(p *put) {
+	if t.testBeforeSet != nil {
+		t.testBeforeSet(p)
+	}
 	k := t.entryKey(p.ns, p.key)
 	err := t.n.Run(context.Background(), func(ctx context.Context) error {
 		pipe := t.n.Client().Pipeline()
@@ -214,6 +272,53 @@ func (t *Tier) write(p *put) {
 		return
 	}
 	t.writes.Add(1)
+	// Read only after the write was stored (package comment). On an error
+	// the write cannot be vouched for, and is retracted.
+	seq, err := t.n.PurgeSeq(context.Background())
+	if err == nil {
+		t.mu.Lock()
+		ok := t.covers(p, seq, time.Now())
+		t.mu.Unlock()
+		if ok {
+			return
+		}
+	}
+	t.retracted.Add(1)
+	if err := t.n.Run(context.Background(), func(ctx context.Context) error { return t.n.Client().Del(ctx, k).Err() }); err != nil {
+		t.writeErrors.Add(1)
+	}
+}
+
+// covers reports whether every purge numbered above p.heard and up to seq
+// is known here and leaves p's entry alone. Called with mu held.
+func (t *Tier) covers(p *put, seq uint64, now time.Time) bool {
+	if seq <= p.heard {
+		return true
+	}
+	if seq-p.heard > purgeLog {
+		return false
+	}
+	for s := p.heard + 1; s <= seq; s++ {
+		match, ok := t.purges[s]
+		if !ok {
+			if s > t.heard {
+				t.noteGap(now)
+			}
+			return false
+		}
+		if match(p) {
+			return false
+		}
+	}
+	return true
+}
+
+// noteGap starts the clock on a purge number not heard yet, unless one is
+// running. Called with mu held.
+func (t *Tier) noteGap(now time.Time) {
+	if t.gapSeq <= t.heard {
+		t.gapSeq, t.gapSince = t.heard+1, now
+	}
 }
 
 // Flush implements cache.Shared.
@@ -222,6 +327,122 @@ func (t *Tier) Flush() {
 	defer t.mu.Unlock()
 	for (len(t.queue) > 0 || t.inflight > 0) && !t.closed {
 		t.cond.Wait()
+	}
+}
+
+// scope is the writes purge m covers.
+func scope(m cluster.PurgeMsg) func(*put) bool {
+	switch {
+	case m.All:
+		return func(*put) bool { return true }
+	case m.Tag != "":
+		return func(p *put) bool { return p.tag == m.Tag }
+	default:
+		return func(p *put) bool { return p.ns == m.NS && (m.Key == "" || p.key == m.Key) }
+	}
+}
+
+// apply records purge m (numbered, or not when m.Seq is 0) as heard here
+// and cancels the queued writes it covers.
+func (t *Tier) apply(m cluster.PurgeMsg) {
+	match := scope(m)
+	t.mu.Lock()
+	if t.synced && m.Seq > t.heard {
+		t.purges[m.Seq] = match
+		t.advance()
+	}
+	t.mu.Unlock()
+	t.cancel(match)
+}
+
+// advance moves heard over the purges now known in a row and forgets the
+// scopes purgeLog below it. Called with mu held.
+func (t *Tier) advance() {
+	for {
+		if _, ok := t.purges[t.heard+1]; !ok {
+			break
+		}
+		t.heard++
+		delete(t.purges, t.heard-min(t.heard, purgeLog))
+	}
+}
+
+// heardPurge is the node's handler of other nodes' purges.
+func (t *Tier) heardPurge(m cluster.PurgeMsg) {
+	t.apply(m)
+	p := cache.SharedPurge{All: m.All, NS: m.NS, Key: m.Key, Tag: m.Tag}
+	for _, fn := range t.purgeHandlers() {
+		fn(p)
+	}
+}
+
+func (t *Tier) purgeHandlers() []func(cache.SharedPurge) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.handlers
+}
+
+// purge runs one of this node's purges: numbered first, applied here,
+// then del, then announced.
+func (t *Tier) purge(m cluster.PurgeMsg, del func() error) error {
+	seq, err := t.n.NextPurge(context.Background())
+	m.Seq = seq
+	t.apply(m)
+	return errors.Join(err, del(), t.n.PublishPurge(context.Background(), m))
+}
+
+// syncPurges reads the purge counter: the first read sets heard; later
+// ones take a number unheard for LostPurgeAfter as lost (package comment),
+// and a counter below heard (Redis lost it) as the new start.
+func (t *Tier) syncPurges(now time.Time) {
+	seq, err := t.n.PurgeSeq(context.Background())
+	if err != nil {
+		return
+	}
+	t.mu.Lock()
+	switch {
+	case !t.synced || seq < t.heard:
+		t.synced, t.heard, t.gapSeq = true, seq, 0
+		clear(t.purges)
+		t.mu.Unlock()
+		return
+	case seq == t.heard:
+		t.gapSeq = 0
+		t.mu.Unlock()
+		return
+	}
+	t.noteGap(now)
+	if now.Sub(t.gapSince) < t.o.LostPurgeAfter {
+		t.mu.Unlock()
+		return
+	}
+	all := scope(cluster.PurgeMsg{All: true})
+	for s := t.heard + 1; s <= seq; s++ {
+		if _, ok := t.purges[s]; !ok {
+			t.purges[s] = all
+		}
+	}
+	t.advance()
+	t.mu.Unlock()
+	t.lostPurges.Add(1)
+	t.cancel(all)
+	for _, fn := range t.purgeHandlers() {
+		fn(cache.SharedPurge{All: true})
+	}
+}
+
+// watchPurges runs syncPurges every LostPurgeAfter/5 until Close.
+func (t *Tier) watchPurges() {
+	defer t.wg.Done()
+	tick := time.NewTicker(t.o.LostPurgeAfter / 5)
+	defer tick.Stop()
+	for {
+		select {
+		case <-t.stop:
+			return
+		case now := <-tick.C:
+			t.syncPurges(now)
+		}
 	}
 }
 
@@ -249,31 +470,32 @@ func (t *Tier) cancel(match func(*put) bool) {
 
 // Delete implements cache.Shared.
 func (t *Tier) Delete(ns, key string) error {
-	t.cancel(func(p *put) bool { return p.ns == ns && p.key == key })
-	err := t.n.Run(context.Background(), func(ctx context.Context) error {
-		return t.n.Client().Del(ctx, t.entryKey(ns, key)).Err()
+	return t.purge(cluster.PurgeMsg{NS: ns, Key: key}, func() error {
+		return t.n.Run(context.Background(), func(ctx context.Context) error {
+			return t.n.Client().Del(ctx, t.entryKey(ns, key)).Err()
+		})
 	})
-	return errors.Join(err, t.n.PublishPurge(context.Background(), cluster.PurgeMsg{NS: ns, Key: key}))
 }
 
 // PurgeNamespace implements cache.Shared.
 func (t *Tier) PurgeNamespace(ns string) error {
-	t.cancel(func(p *put) bool { return p.ns == ns })
-	err := t.deleteMatching(t.n.Prefix() + "e:" + ns + ":*")
-	return errors.Join(err, t.n.PublishPurge(context.Background(), cluster.PurgeMsg{NS: ns}))
+	return t.purge(cluster.PurgeMsg{NS: ns}, func() error { return t.deleteMatching(t.n.Prefix() + "e:" + ns + ":*") })
 }
 
 // PurgeAll implements cache.Shared.
 func (t *Tier) PurgeAll() error {
-	t.cancel(func(*put) bool { return true })
-	err := errors.Join(t.deleteMatching(t.n.Prefix()+"e:*"), t.deleteMatching(t.n.Prefix()+"t:*"))
-	return errors.Join(err, t.n.PublishPurge(context.Background(), cluster.PurgeMsg{All: true}))
+	return t.purge(cluster.PurgeMsg{All: true}, func() error {
+		return errors.Join(t.deleteMatching(t.n.Prefix()+"e:*"), t.deleteMatching(t.n.Prefix()+"t:*"))
+	})
 }
 
 // PurgeTag implements cache.Shared.
 func (t *Tier) PurgeTag(tag string) error {
-	t.cancel(func(p *put) bool { return p.tag == tag })
-	err := t.n.Run(context.Background(), func(ctx context.Context) error {
+	return t.purge(cluster.PurgeMsg{Tag: tag}, func() error { return t.deleteTag(tag) })
+}
+
+func (t *Tier) deleteTag(tag string) error {
+	return t.n.Run(context.Background(), func(ctx context.Context) error {
 		tk := t.tagKey(tag)
 		keys, err := t.n.Client().SMembers(ctx, tk).Result()
 		if err != nil {
@@ -287,7 +509,6 @@ func (t *Tier) PurgeTag(tag string) error {
 		_, err = pipe.Exec(ctx)
 		return err
 	})
-	return errors.Join(err, t.n.PublishPurge(context.Background(), cluster.PurgeMsg{Tag: tag}))
 }
 
 // deleteMatching SCANs every master for pattern and deletes what matches.
@@ -314,18 +535,11 @@ func (t *Tier) deleteMatching(pattern string) error {
 	return scan(ctx, t.n.Client())
 }
 
-// OnPurge implements cache.Shared.
+// OnPurge implements cache.Shared. fn also gets a purge of everything when
+// a purge message was lost.
 func (t *Tier) OnPurge(fn func(cache.SharedPurge)) {
-	unsub := t.n.OnPurge(func(m cluster.PurgeMsg) {
-		if m.NS != "" || m.All || m.Tag != "" {
-			t.cancel(func(p *put) bool {
-				return m.All || (m.Tag != "" && p.tag == m.Tag) || (p.ns == m.NS && (m.Key == "" || p.key == m.Key))
-			})
-		}
-		fn(cache.SharedPurge{All: m.All, NS: m.NS, Key: m.Key, Tag: m.Tag})
-	})
 	t.mu.Lock()
-	t.unsubscribe = append(t.unsubscribe, unsub)
+	t.handlers = append(t.handlers[:len(t.handlers):len(t.handlers)], fn)
 	t.mu.Unlock()
 }
 

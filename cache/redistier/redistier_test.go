@@ -293,3 +293,130 @@ func TestBreakerSkipsRedisWhileDown(t *testing.T) {
 		t.Fatalf("after restart tier %v, want shared", tier)
 	}
 }
+
+// heard is what b's tier has applied of the cluster's purges.
+func (n *node) heard() uint64 {
+	n.tier.mu.Lock()
+	defer n.tier.mu.Unlock()
+	return n.tier.heard
+}
+
+// holdWrites makes n's writers stop before each SET until release is
+// closed; taken receives each held write's key.
+func (n *node) holdWrites(t *testing.T) (taken chan string, release chan struct{}) {
+	taken, release = make(chan string, 16), make(chan struct{})
+	n.tier.testBeforeSet = func(p *put) {
+		taken <- p.key
+		<-release
+	}
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
+	return taken, release
+}
+
+// TestLateWriteRetracted: a write that b's writer had taken from its queue
+// when a purge ran on a lands after the purge's delete. It is deleted again
+// when the purge covers it (heard or not), and kept when it does not.
+func TestLateWriteRetracted(t *testing.T) {
+	cases := []struct {
+		name   string
+		purge  func(a *node) error
+		heard  bool // wait until b has applied the purge before the write lands
+		retain bool
+	}{
+		{"all", func(a *node) error { return a.c.PurgeAll() }, true, false},
+		{"all, message not yet heard", func(a *node) error { return a.c.PurgeAll() }, false, false},
+		{"namespace", func(a *node) error { return a.c.Purge("result") }, true, false},
+		{"key", func(a *node) error { return a.c.Delete("result", "k") }, true, false},
+		{"tag", func(a *node) error { return a.c.PurgeTag("src") }, true, false},
+		{"another tag", func(a *node) error { return a.c.PurgeTag("other") }, true, true},
+		{"another namespace", func(a *node) error { return a.c.Purge("mask") }, true, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := redistest.Start(t)
+			a := newNode(t, srv.Addr, cluster.Options{}, Options{})
+			b := newNode(t, srv.Addr, cluster.Options{}, Options{})
+			taken, release := b.holdWrites(t)
+			b.c.Set("result", "k", cache.Entry{Value: []byte("old"), Tag: "src"})
+			if k := <-taken; k != "k" {
+				t.Fatalf("held write of %q", k)
+			}
+			if err := tc.purge(a); err != nil {
+				t.Fatal(err)
+			}
+			if tc.heard {
+				waitFor(t, "b applying the purge", func() bool { return b.heard() == 1 })
+			}
+			close(release)
+			b.c.Flush()
+			n, err := a.rdb.Exists(context.Background(), b.tier.entryKey("result", "k")).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := b.tier.Stats()
+			if tc.retain && (n != 1 || st.Retracted != 0) {
+				t.Fatalf("a write the purge does not cover: exists %d, retracted %d; want kept", n, st.Retracted)
+			}
+			if !tc.retain && (n != 0 || st.Retracted != 1) {
+				t.Fatalf("a write that landed after the purge: exists %d, retracted %d; want it deleted", n, st.Retracted)
+			}
+			// A write queued after b applied the purge stays.
+			waitFor(t, "b applying the purge", func() bool { return b.heard() == 1 })
+			b.c.Set("result", "k2", cache.Entry{Value: []byte("new"), Tag: "src"})
+			<-taken
+			b.c.Flush()
+			if n, _ := a.rdb.Exists(context.Background(), b.tier.entryKey("result", "k2")).Result(); n != 1 {
+				t.Fatal("a write queued after the purge was heard did not stay")
+			}
+		})
+	}
+}
+
+// TestLostPurgeMessage: a purge numbered in Redis whose message b never
+// gets (its subscription was down) makes b purge its local tiers once, after
+// LostPurgeAfter; writes b had queued before are retracted, later ones kept.
+func TestLostPurgeMessage(t *testing.T) {
+	srv := redistest.Start(t)
+	b := newNode(t, srv.Addr, cluster.Options{}, Options{LostPurgeAfter: 300 * time.Millisecond})
+	b.c.Set("result", "local", cache.Entry{Value: []byte("x")})
+	b.c.Flush()
+	taken, release := b.holdWrites(t)
+	b.c.Set("result", "k", cache.Entry{Value: []byte("old")})
+	<-taken
+	ctx := context.Background()
+	// Another node's purge: numbered and deleted, its message lost.
+	if err := b.rdb.Incr(ctx, "t:purges").Err(); err != nil {
+		t.Fatal(err)
+	}
+	b.rdb.Del(ctx, b.tier.entryKey("result", "local"))
+	if _, tier, ok := b.c.Get("result", "local"); !ok || tier != cache.TierMemory {
+		t.Fatalf("before the loss is noticed: %v %v, want b's stale memory copy", tier, ok)
+	}
+	close(release)
+	b.c.Flush()
+	if n, _ := b.rdb.Exists(ctx, b.tier.entryKey("result", "k")).Result(); n != 0 {
+		t.Fatal("a write queued before an unheard purge stayed")
+	}
+	waitFor(t, "the lost purge applied", func() bool { return b.tier.Stats().LostPurges == 1 })
+	if _, _, ok := b.c.Get("result", "local"); ok {
+		t.Fatal("the local copy outlived a lost purge")
+	}
+	if b.heard() != 1 {
+		t.Fatalf("heard %d after the loss, want 1", b.heard())
+	}
+	b.c.Set("result", "k2", cache.Entry{Value: []byte("new")})
+	<-taken
+	b.c.Flush()
+	if n, _ := b.rdb.Exists(ctx, b.tier.entryKey("result", "k2")).Result(); n != 1 {
+		t.Fatal("a write after the lost purge was taken into account did not stay")
+	}
+	if st := b.tier.Stats(); st.LostPurges != 1 || st.Retracted != 1 {
+		t.Fatalf("LostPurges %d, Retracted %d; want 1 and 1", st.LostPurges, st.Retracted)
+	}
+}

@@ -197,11 +197,12 @@ func TestCluster(t *testing.T) {
 	t.Run("PurgeEverywhere", func(t *testing.T) {
 		// Three variants, each cached on every node (memory and shared).
 		// Each is made once, on node1, and the others read it from the
-		// shared tier, so that no node has a shared write queued or in
-		// flight when the purge runs: a write in flight on another node
-		// during a purge can still land after it (README, Scale out). The
-		// previous test restarted Redis, so the breakers are waited for
-		// first: a node whose breaker is still open would make its own.
+		// shared tier (HIT-SHARED), so that no node has a shared write in
+		// flight when the purge runs: such a write is retracted after it
+		// lands (cache/redistier, TestLateWriteRetracted), but a node could
+		// read it in between. The previous test restarted Redis, so the
+		// breakers are waited for first: a node whose breaker is still
+		// open would make its own.
 		waitUntil(t, 10*time.Second, "every node's breaker closed", func() bool {
 			for _, n := range c.nodes {
 				if n.metric(t, "matte_cache_shared_breaker_open", "") != 0 {
