@@ -136,6 +136,7 @@ func New(o Options) (*Cache, error) {
 		c.disk = d
 	}
 	if o.Shared != nil {
+		// Last: the handler may run before OnPurge returns.
 		c.shared = o.Shared
 		o.Shared.OnPurge(c.remotePurge)
 	}

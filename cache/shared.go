@@ -31,7 +31,9 @@ type Shared interface {
 	PurgeNamespace(ns string) error
 	PurgeAll() error
 	PurgeTag(tag string) error
-	// OnPurge registers the handler of purges made by other processes.
+	// OnPurge registers the handler of purges made by other processes
+	// (or missed by this one: then a purge of everything). It may call fn
+	// before it returns.
 	OnPurge(fn func(SharedPurge))
 	// Acquire tries to win the right to compute ns/key for the cluster:
 	// release (non-nil) when won, nil and no error when another process

@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -222,6 +223,11 @@ const (
 	cacheWarnBurst    = 5
 )
 
+// sharedPurgeStateFile, in the disk tier's directory, holds the number of
+// the last shared purge applied to it (the disk tier skips plain files at
+// its top level).
+const sharedPurgeStateFile = ".matte-shared-purges"
+
 // cachePoolEntry adapts *cache.Cache to caddy.Destructor. With a shared
 // tier it also holds the tier and a reference on its node (released after
 // the cache and tier are closed).
@@ -269,7 +275,13 @@ func (a *App) Cache(o cache.Options, sc *SharedCache) (*cache.Cache, error) {
 			if err != nil {
 				return nil, err
 			}
-			entry.tier, entry.node = redistier.New(n, sc.tierOptions()), sc.poolKey()
+			to := sc.tierOptions()
+			if o.DiskPath != "" {
+				// The disk tier outlives a restart: so must the number of
+				// the last purge applied to it (redistier.Options).
+				to.StateFile = filepath.Join(o.DiskPath, sharedPurgeStateFile)
+			}
+			entry.tier, entry.node = redistier.New(n, to), sc.poolKey()
 			o.Shared = entry.tier
 		}
 		c, err := cache.New(o)

@@ -25,7 +25,9 @@
 //
 // Pub/sub drops messages while a subscription is down. A node that sees
 // the counter ahead of the purges it has applied for LostPurgeAfter takes
-// the missing ones as lost and purges its local tiers whole (counted).
+// the missing ones as lost and purges its local tiers whole (counted). With
+// a StateFile, a node that starts and finds the counter moved since it last
+// applied a purge does the same, before its cache serves anything.
 package redistier
 
 import (
@@ -33,6 +35,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"math"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,6 +65,10 @@ type Options struct {
 	// own deletes may take, since a purge is numbered before them and
 	// announced after); the counter is read every LostPurgeAfter/5.
 	LostPurgeAfter time.Duration
+	// StateFile, when set, keeps the number of the last purge applied to
+	// the local tiers across restarts (the disk tier's directory is the
+	// place for it; without a disk tier nothing local outlives a restart).
+	StateFile string
 }
 
 // purgeLog is how many purge numbers below heard keep their scope: a write
@@ -96,6 +106,16 @@ type Tier struct {
 	unsubscribe   func() // the node's purge registration, undone by Close
 	testBeforeSet func(*put)
 
+	// StateFile: restored is the number read at New (hasRestored: a file
+	// was there); missed is set when the first sync finds the counter
+	// elsewhere, and cleared once the handlers have purged. stateMu
+	// serialises writes of the file; saved is the number it holds.
+	restored    uint64
+	hasRestored bool
+	missed      bool
+	stateMu     sync.Mutex
+	saved       uint64
+
 	writes, dropped, writeErrors, retracted, lostPurges atomic.Uint64
 }
 
@@ -126,6 +146,7 @@ func New(n *cluster.Node, o Options) *Tier {
 	}
 	t := &Tier{n: n, o: o, purges: map[uint64]func(*put) bool{}, stop: make(chan struct{})}
 	t.cond = sync.NewCond(&t.mu)
+	t.restoreState()
 	t.unsubscribe = n.OnPurge(t.heardPurge)
 	t.syncPurges(time.Now()) // bounded by the node's timeout; retried by watchPurges
 	for range o.Writers {
@@ -353,6 +374,7 @@ func (t *Tier) apply(m cluster.PurgeMsg) {
 	}
 	t.mu.Unlock()
 	t.cancel(match)
+	t.saveState()
 }
 
 // advance moves heard over the purges now known in a row and forgets the
@@ -402,9 +424,14 @@ func (t *Tier) syncPurges(now time.Time) {
 	t.mu.Lock()
 	switch {
 	case !t.synced || seq < t.heard:
+		if !t.synced && t.hasRestored && seq != t.restored {
+			t.missed = true
+		}
 		t.synced, t.heard, t.gapSeq = true, seq, 0
 		clear(t.purges)
 		t.mu.Unlock()
+		t.purgeMissed()
+		t.saveState()
 		return
 	case seq == t.heard:
 		t.gapSeq = 0
@@ -429,6 +456,69 @@ func (t *Tier) syncPurges(now time.Time) {
 	for _, fn := range t.purgeHandlers() {
 		fn(cache.SharedPurge{All: true})
 	}
+	t.saveState()
+}
+
+// restoreState reads StateFile. A file that cannot be read or parsed
+// counts as a number no counter has, so the first sync purges.
+func (t *Tier) restoreState() {
+	if t.o.StateFile == "" {
+		return
+	}
+	b, err := os.ReadFile(t.o.StateFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return
+	}
+	t.hasRestored = true
+	if t.restored, err = strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err != nil {
+		t.restored = math.MaxUint64
+	}
+	t.saved = t.restored
+}
+
+// purgeMissed has the handlers purge everything once, if the first sync
+// found purges made while the node was down and a handler is registered.
+func (t *Tier) purgeMissed() {
+	t.mu.Lock()
+	if !t.missed || len(t.handlers) == 0 {
+		t.mu.Unlock()
+		return
+	}
+	t.missed = false
+	hs := t.handlers
+	t.mu.Unlock()
+	t.lostPurges.Add(1)
+	for _, fn := range hs {
+		fn(cache.SharedPurge{All: true})
+	}
+}
+
+// saveState writes heard to StateFile (temporary file, then rename), once
+// a handler is registered and a missed purge has been applied: before
+// that the local tiers are not known to be as fresh as heard. Errors are
+// counted as write errors; the next purge tries again.
+func (t *Tier) saveState() {
+	if t.o.StateFile == "" {
+		return
+	}
+	t.stateMu.Lock()
+	defer t.stateMu.Unlock()
+	t.mu.Lock()
+	seq, ready := t.heard, t.synced && !t.missed && len(t.handlers) > 0
+	t.mu.Unlock()
+	if !ready || (seq == t.saved && t.hasRestored) {
+		return
+	}
+	tmp := t.o.StateFile + ".tmp"
+	err := os.WriteFile(tmp, []byte(strconv.FormatUint(seq, 10)+"\n"), 0o600)
+	if err == nil {
+		err = os.Rename(tmp, t.o.StateFile)
+	}
+	if err != nil {
+		t.writeErrors.Add(1)
+		return
+	}
+	t.saved, t.hasRestored = seq, true
 }
 
 // watchPurges runs syncPurges every LostPurgeAfter/5 until Close.
@@ -536,11 +626,14 @@ func (t *Tier) deleteMatching(pattern string) error {
 }
 
 // OnPurge implements cache.Shared. fn also gets a purge of everything when
-// a purge message was lost.
+// a purge message was lost, or (StateFile) purges were made while the node
+// was down: then at once, from OnPurge itself, when the tier already knows.
 func (t *Tier) OnPurge(fn func(cache.SharedPurge)) {
 	t.mu.Lock()
 	t.handlers = append(t.handlers[:len(t.handlers):len(t.handlers)], fn)
 	t.mu.Unlock()
+	t.purgeMissed()
+	t.saveState()
 }
 
 // Acquire implements cache.Shared.

@@ -3,6 +3,7 @@ package redistier
 import (
 	"context"
 	"errors"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -418,5 +419,83 @@ func TestLostPurgeMessage(t *testing.T) {
 	}
 	if st := b.tier.Stats(); st.LostPurges != 1 || st.Retracted != 1 {
 		t.Fatalf("LostPurges %d, Retracted %d; want 1 and 1", st.LostPurges, st.Retracted)
+	}
+}
+
+// TestRestartAfterMissedPurge: a node with a disk tier and a StateFile that
+// was down while another node purged drops its disk tier when it starts,
+// before it serves; one that missed nothing keeps it.
+func TestRestartAfterMissedPurge(t *testing.T) {
+	srv := redistest.Start(t)
+	a := newNode(t, srv.Addr, cluster.Options{}, Options{})
+	dir := t.TempDir()
+	state := dir + "/.matte-shared-purges"
+	// life runs one life of node b on dir, with fn.
+	life := func(fn func(c *cache.Cache, tier *Tier)) {
+		t.Helper()
+		rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+		n := cluster.NewNode(rdb, cluster.Options{Prefix: "t:", Timeout: time.Second})
+		tier := New(n, Options{StateFile: state})
+		c, err := cache.New(cache.Options{MemoryMaxBytes: -1, DiskPath: dir, Shared: tier})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(c, tier)
+		c.Flush()
+		_ = c.Close()
+		tier.Close()
+		n.Close()
+		_ = rdb.Close()
+	}
+	stored := func(c *cache.Cache) bool {
+		// The disk index is built in the background: wait for it.
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			if _, tier, ok := c.Get("result", "k"); ok && tier == cache.TierDisk {
+				return true
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return false
+	}
+	ctx := context.Background()
+	if err := a.c.PurgeAll(); err != nil { // counter at 1 before b's first life
+		t.Fatal(err)
+	}
+	life(func(c *cache.Cache, tier *Tier) {
+		c.Set("result", "k", cache.Entry{Value: []byte("v")})
+	})
+	if b, err := os.ReadFile(state); err != nil || string(b) != "1\n" {
+		t.Fatalf("state file %q, %v; want 1", b, err)
+	}
+	// Restarted with no purge in between: the disk tier is kept. (Its
+	// shared copy is removed, so a hit can only come from the disk.)
+	a.rdb.Del(ctx, a.tier.entryKey("result", "k"))
+	life(func(c *cache.Cache, tier *Tier) {
+		if !stored(c) {
+			t.Fatal("the disk tier lost an entry across a restart without purges")
+		}
+		if st := tier.Stats(); st.LostPurges != 0 {
+			t.Fatalf("LostPurges %d, want 0", st.LostPurges)
+		}
+	})
+	// A purge of another key while b is down: b purges its disk at start.
+	if err := a.c.Delete("mask", "x"); err != nil {
+		t.Fatal(err)
+	}
+	life(func(c *cache.Cache, tier *Tier) {
+		if _, _, ok := c.Get("result", "k"); ok {
+			t.Fatal("an entry outlived a purge made while its node was down")
+		}
+		// Not a miss of a disk index still being built: the files are gone.
+		if _, err := os.Stat(dir + "/result"); !os.IsNotExist(err) {
+			t.Fatalf("the disk tier's result directory is still there (%v)", err)
+		}
+		if st := tier.Stats(); st.LostPurges != 1 {
+			t.Fatalf("LostPurges %d, want 1", st.LostPurges)
+		}
+	})
+	if b, err := os.ReadFile(state); err != nil || string(b) != "2\n" {
+		t.Fatalf("state file %q, %v; want 2", b, err)
 	}
 }

@@ -19,7 +19,8 @@ const transformsOK = `matte_transforms_total`
 // TestCluster runs three Matte nodes (the built binary) and a front Caddy
 // on one private redis-server, and checks the cluster's promises in order:
 // shared hits, one transform per variant, one inference per photo, takeover
-// after a node dies, Redis outages, one quota, and purges.
+// after a node dies, Redis outages, one quota, purges, and a purge made
+// while a node was down.
 func TestCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the cluster test builds the binary and runs five processes")
@@ -252,6 +253,43 @@ func TestCluster(t *testing.T) {
 			}
 		}
 	})
+
+	t.Run("PurgeWhileNodeDown", func(t *testing.T) { purgeWhileDown(t, c) })
+}
+
+// purgeWhileDown: node3 (the one with a disk tier) keeps a variant on disk
+// across a restart, and drops it when a purge ran while it was down.
+func purgeWhileDown(t *testing.T, c *cluster) {
+	n2, n3 := c.nodes[1], c.nodes[2]
+	const u = "/small.jpg?w=611"
+	writes := n3.metric(t, "matte_cache_disk_writes_total", "")
+	if r := get(n3.url(u)); r.status != 200 || r.xcache != "MISS" {
+		t.Fatalf("node3 %s: %d %q, want a MISS", u, r.status, r.xcache)
+	}
+	waitUntil(t, 10*time.Second, "node3's disk write", func() bool {
+		return n3.metric(t, "matte_cache_disk_writes_total", "") > writes
+	})
+	restart := func() {
+		n3.kill()
+		n3.start(t, c.bin)
+	}
+	restart()
+	if r := get(n3.url(u)); r.status != 200 || r.xcache != "HIT-DISK" {
+		t.Fatalf("node3 after a restart: %d %q, want HIT-DISK", r.status, r.xcache)
+	}
+	n3.kill()
+	res, err := http.Post(fmt.Sprintf("http://127.0.0.1:%d/matte/purge", n2.admin), "application/json", strings.NewReader(`{"all": true}`))
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("purge: %v %v", res, err)
+	}
+	res.Body.Close()
+	n3.start(t, c.bin)
+	if r := get(n3.url(u)); r.status != 200 || r.xcache != "MISS" {
+		t.Fatalf("node3 restarted after a purge it missed: %d %q, want a MISS", r.status, r.xcache)
+	}
+	if v := n3.metric(t, "matte_cache_shared_lost_purges_total", ""); v != 1 {
+		t.Fatalf("matte_cache_shared_lost_purges_total %v, want 1", v)
+	}
 }
 
 // postRemoveBG sends one remove.bg request with a small image.

@@ -217,7 +217,13 @@ type cluster struct {
 	rembg bool
 }
 
+// nodeCaddyfile is one node's config; node3 also has a disk tier (in
+// dataDir, so that it outlives a restart).
 func nodeCaddyfile(p *proc, redisAddr, imgDir, dataDir, rt string) string {
+	disk := ""
+	if p.name == "node3" {
+		disk = "cache_disk " + filepath.Join(dataDir, "cache")
+	}
 	rembg := "rembg off"
 	if rt != "" {
 		rembg = fmt.Sprintf("rembg {\n\t\t\truntime %s/lib/libonnxruntime.so\n\t\t\tmodels_dir %s/models\n\t\t\tmodel isnet-int8\n\t\t}", rt, rt)
@@ -236,6 +242,7 @@ http://127.0.0.1:%d {
 		timeout 2m
 		workers 2
 		cache_memory 64MiB
+		%s
 		cache_shared redis://%s/0 {
 			key_prefix ct:
 			timeout 1s
@@ -249,7 +256,7 @@ http://127.0.0.1:%d {
 	}
 	file_server
 }
-`, p.admin, dataDir, p.port, imgDir, redisAddr, rembg, dataDir)
+`, p.admin, dataDir, p.port, imgDir, disk, redisAddr, rembg, dataDir)
 }
 
 func startCluster(t *testing.T) *cluster {
