@@ -94,7 +94,7 @@ type Tier struct {
 	stop     chan struct{} // closed by Close: stops watchPurges
 
 	// Purge bookkeeping (package comment). Until synced, heard is unknown
-	// and Put drops. purges holds the scope of each purge numbered above
+	// (0) and Put drops. purges holds the scope of each purge numbered above
 	// heard-purgeLog that was applied here; a number at or below heard
 	// that is missing was pruned or lost, and covers everything.
 	synced        bool
@@ -103,18 +103,20 @@ type Tier struct {
 	gapSeq        uint64    // heard+1 when the counter was first seen ahead; 0: no gap
 	gapSince      time.Time // when gapSeq was noted
 	handlers      []func(cache.SharedPurge)
-	unsubscribe   func() // the node's purge registration, undone by Close
+	unsubscribe   func() // the node's registrations, undone by Close
 	testBeforeSet func(*put)
 
 	// StateFile: restored is the number read at New (hasRestored: a file
-	// was there); missed is set when the first sync finds the counter
-	// elsewhere, and cleared once the handlers have purged. stateMu
-	// serialises writes of the file; saved is the number it holds.
+	// was there), both fixed after New; missed (under mu) is set when the
+	// first sync finds the counter elsewhere, and cleared once the handlers
+	// have purged. stateMu guards saved, the number the file holds (ok:
+	// it holds one).
 	restored    uint64
 	hasRestored bool
 	missed      bool
 	stateMu     sync.Mutex
 	saved       uint64
+	savedOK     bool
 
 	writes, dropped, writeErrors, retracted, lostPurges atomic.Uint64
 }
@@ -147,7 +149,11 @@ func New(n *cluster.Node, o Options) *Tier {
 	t := &Tier{n: n, o: o, purges: map[uint64]func(*put) bool{}, stop: make(chan struct{})}
 	t.cond = sync.NewCond(&t.mu)
 	t.restoreState()
-	t.unsubscribe = n.OnPurge(t.heardPurge)
+	unPurge := n.OnPurge(t.heardPurge)
+	// A node that could not read the counter at start drops its writes
+	// until it can: read it again as soon as Redis is back.
+	unUp := n.OnReconnect(func() { t.syncPurges(time.Now()) })
+	t.unsubscribe = func() { unPurge(); unUp() }
 	t.syncPurges(time.Now()) // bounded by the node's timeout; retried by watchPurges
 	for range o.Writers {
 		t.wg.Add(1)
@@ -368,9 +374,11 @@ func scope(m cluster.PurgeMsg) func(*put) bool {
 func (t *Tier) apply(m cluster.PurgeMsg) {
 	match := scope(m)
 	t.mu.Lock()
-	if t.synced && m.Seq > t.heard {
+	if m.Seq > t.heard {
 		t.purges[m.Seq] = match
-		t.advance()
+		if t.synced {
+			t.advance()
+		}
 	}
 	t.mu.Unlock()
 	t.cancel(match)
@@ -427,8 +435,17 @@ func (t *Tier) syncPurges(now time.Time) {
 		if !t.synced && t.hasRestored && seq != t.restored {
 			t.missed = true
 		}
+		if t.synced {
+			clear(t.purges) // Redis lost the counter: numbers start again
+		}
+		// Purges heard before the first read and numbered above it stay.
+		for s := range t.purges {
+			if s <= seq {
+				delete(t.purges, s)
+			}
+		}
 		t.synced, t.heard, t.gapSeq = true, seq, 0
-		clear(t.purges)
+		t.advance()
 		t.mu.Unlock()
 		t.purgeMissed()
 		t.saveState()
@@ -473,7 +490,7 @@ func (t *Tier) restoreState() {
 	if t.restored, err = strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err != nil {
 		t.restored = math.MaxUint64
 	}
-	t.saved = t.restored
+	t.saved, t.savedOK = t.restored, true
 }
 
 // purgeMissed has the handlers purge everything once, if the first sync
@@ -506,7 +523,7 @@ func (t *Tier) saveState() {
 	t.mu.Lock()
 	seq, ready := t.heard, t.synced && !t.missed && len(t.handlers) > 0
 	t.mu.Unlock()
-	if !ready || (seq == t.saved && t.hasRestored) {
+	if !ready || (t.savedOK && seq == t.saved) {
 		return
 	}
 	tmp := t.o.StateFile + ".tmp"
@@ -518,19 +535,27 @@ func (t *Tier) saveState() {
 		t.writeErrors.Add(1)
 		return
 	}
-	t.saved, t.hasRestored = seq, true
+	t.saved, t.savedOK = seq, true
 }
 
-// watchPurges runs syncPurges every LostPurgeAfter/5 until Close.
+// watchPurges runs syncPurges every LostPurgeAfter/5 until Close, and
+// every second at most while the counter has never been read (writes are
+// dropped until then).
 func (t *Tier) watchPurges() {
 	defer t.wg.Done()
-	tick := time.NewTicker(t.o.LostPurgeAfter / 5)
-	defer tick.Stop()
 	for {
+		every := t.o.LostPurgeAfter / 5
+		t.mu.Lock()
+		if !t.synced {
+			every = min(every, time.Second)
+		}
+		t.mu.Unlock()
+		timer := time.NewTimer(every)
 		select {
 		case <-t.stop:
+			timer.Stop()
 			return
-		case now := <-tick.C:
+		case now := <-timer.C:
 			t.syncPurges(now)
 		}
 	}

@@ -499,3 +499,28 @@ func TestRestartAfterMissedPurge(t *testing.T) {
 		t.Fatalf("state file %q, %v; want 2", b, err)
 	}
 }
+
+// TestStartsWithRedisDown: a node that cannot read the purge counter at
+// start drops its shared writes (it could not vouch for them), and stores
+// them again once Redis is back, without waiting for the periodic read.
+func TestStartsWithRedisDown(t *testing.T) {
+	srv := redistest.Start(t)
+	srv.Stop()
+	b := newNode(t, srv.Addr, cluster.Options{Timeout: 100 * time.Millisecond}, Options{})
+	b.c.Set("result", "early", cache.Entry{Value: []byte("x")})
+	b.c.Flush()
+	if st := b.tier.Stats(); st.Dropped != 1 || st.Writes != 0 {
+		t.Fatalf("with Redis down at start: %d dropped, %d written; want 1 and 0", st.Dropped, st.Writes)
+	}
+	srv.Restart()
+	waitFor(t, "the tier synced after Redis came back", func() bool {
+		b.tier.mu.Lock()
+		defer b.tier.mu.Unlock()
+		return b.tier.synced
+	})
+	b.c.Set("result", "late", cache.Entry{Value: []byte("y")})
+	b.c.Flush()
+	if n, _ := b.rdb.Exists(context.Background(), b.tier.entryKey("result", "late")).Result(); n != 1 {
+		t.Fatal("a write after Redis came back was not stored")
+	}
+}
