@@ -295,7 +295,7 @@ func TestBreakerSkipsRedisWhileDown(t *testing.T) {
 	}
 }
 
-// heard is what b's tier has applied of the cluster's purges.
+// heard is the number of the last purge n's tier has applied (in a row).
 func (n *node) heard() uint64 {
 	n.tier.mu.Lock()
 	defer n.tier.mu.Unlock()
