@@ -304,7 +304,7 @@ func (t *Tier) write(p *put) {
 	seq, err := t.n.PurgeSeq(context.Background())
 	if err == nil {
 		t.mu.Lock()
-		ok := t.covers(p, seq, time.Now())
+		ok := t.untouched(p, seq, time.Now())
 		t.mu.Unlock()
 		if ok {
 			return
@@ -316,9 +316,9 @@ func (t *Tier) write(p *put) {
 	}
 }
 
-// covers reports whether every purge numbered above p.heard and up to seq
-// is known here and leaves p's entry alone. Called with mu held.
-func (t *Tier) covers(p *put, seq uint64, now time.Time) bool {
+// untouched reports whether every purge numbered above p.heard and up to
+// seq is known here and leaves p's entry alone. Called with mu held.
+func (t *Tier) untouched(p *put, seq uint64, now time.Time) bool {
 	if seq <= p.heard {
 		return true
 	}
@@ -370,7 +370,8 @@ func scope(m cluster.PurgeMsg) func(*put) bool {
 }
 
 // apply records purge m (numbered, or not when m.Seq is 0) as heard here
-// and cancels the queued writes it covers.
+// and cancels the queued writes it covers. The caller saves the state once
+// the local tiers are purged too.
 func (t *Tier) apply(m cluster.PurgeMsg) {
 	match := scope(m)
 	t.mu.Lock()
@@ -382,7 +383,6 @@ func (t *Tier) apply(m cluster.PurgeMsg) {
 	}
 	t.mu.Unlock()
 	t.cancel(match)
-	t.saveState()
 }
 
 // advance moves heard over the purges now known in a row and forgets the
@@ -400,16 +400,19 @@ func (t *Tier) advance() {
 // heardPurge is the node's handler of other nodes' purges.
 func (t *Tier) heardPurge(m cluster.PurgeMsg) {
 	t.apply(m)
-	p := cache.SharedPurge{All: m.All, NS: m.NS, Key: m.Key, Tag: m.Tag}
-	for _, fn := range t.purgeHandlers() {
-		fn(p)
-	}
+	t.notify(cache.SharedPurge{All: m.All, NS: m.NS, Key: m.Key, Tag: m.Tag})
+	t.saveState()
 }
 
-func (t *Tier) purgeHandlers() []func(cache.SharedPurge) {
+// notify has the registered handlers (the caches) apply p to their local
+// tiers.
+func (t *Tier) notify(p cache.SharedPurge) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.handlers
+	hs := t.handlers
+	t.mu.Unlock()
+	for _, fn := range hs {
+		fn(p)
+	}
 }
 
 // purge runs one of this node's purges: numbered first, applied here,
@@ -418,6 +421,7 @@ func (t *Tier) purge(m cluster.PurgeMsg, del func() error) error {
 	seq, err := t.n.NextPurge(context.Background())
 	m.Seq = seq
 	t.apply(m)
+	t.saveState() // the cache purged its local tiers before calling
 	return errors.Join(err, del(), t.n.PublishPurge(context.Background(), m))
 }
 
@@ -470,9 +474,7 @@ func (t *Tier) syncPurges(now time.Time) {
 	t.mu.Unlock()
 	t.lostPurges.Add(1)
 	t.cancel(all)
-	for _, fn := range t.purgeHandlers() {
-		fn(cache.SharedPurge{All: true})
-	}
+	t.notify(cache.SharedPurge{All: true})
 	t.saveState()
 }
 
@@ -502,12 +504,9 @@ func (t *Tier) purgeMissed() {
 		return
 	}
 	t.missed = false
-	hs := t.handlers
 	t.mu.Unlock()
 	t.lostPurges.Add(1)
-	for _, fn := range hs {
-		fn(cache.SharedPurge{All: true})
-	}
+	t.notify(cache.SharedPurge{All: true})
 }
 
 // saveState writes heard to StateFile (temporary file, then rename), once
