@@ -77,8 +77,8 @@ const purgeLog = 1024
 
 // Tier implements cache.Shared. Safe for concurrent use.
 //
-// Locks: mu guards the queue, epoch and the purge bookkeeping; it is never
-// held across a Redis call or a purge handler.
+// Locks: mu guards the queue and the purge bookkeeping; it is never held
+// across a Redis call or a purge handler.
 type Tier struct {
 	n *cluster.Node
 	o Options
@@ -89,7 +89,6 @@ type Tier struct {
 	queued   int64
 	inflight int
 	closed   bool
-	epoch    uint64 // bumped by every purge: writes queued before it are dropped
 	wg       sync.WaitGroup
 	stop     chan struct{} // closed by Close: stops watchPurges
 
@@ -114,9 +113,14 @@ type Tier struct {
 	restored    uint64
 	hasRestored bool
 	missed      bool
-	stateMu     sync.Mutex
-	saved       uint64
-	savedOK     bool
+	// applying (under mu) counts purges counted in heard whose handlers
+	// have not returned yet: the file is not written meanwhile, so it never
+	// holds a purge the local tiers have not had.
+	applying int
+
+	stateMu sync.Mutex
+	saved   uint64
+	savedOK bool
 
 	writes, dropped, writeErrors, retracted, lostPurges atomic.Uint64
 }
@@ -125,7 +129,6 @@ type put struct {
 	ns, key, tag string
 	blob         []byte
 	after        func()
-	epoch        uint64
 	heard        uint64 // Tier.heard when queued
 }
 
@@ -235,7 +238,7 @@ func (t *Tier) Put(ns, key, tag string, blob []byte, after func()) {
 		t.done(p)
 		return
 	}
-	p.epoch, p.heard = t.epoch, t.heard
+	p.heard = t.heard
 	t.queue = append(t.queue, p)
 	t.queued += int64(len(blob))
 	t.cond.Signal()
@@ -263,12 +266,9 @@ func (t *Tier) writer() {
 		t.queue = t.queue[1:]
 		t.queued -= int64(len(p.blob))
 		t.inflight++
-		stale := p.epoch != t.epoch
 		t.mu.Unlock()
 
-		if !stale {
-			t.write(p)
-		}
+		t.write(p)
 		t.done(p)
 
 		t.mu.Lock()
@@ -371,10 +371,14 @@ func scope(m cluster.PurgeMsg) func(*put) bool {
 
 // apply records purge m (numbered, or not when m.Seq is 0) as heard here
 // and cancels the queued writes it covers. The caller saves the state once
-// the local tiers are purged too.
-func (t *Tier) apply(m cluster.PurgeMsg) {
+// the local tiers are purged too; with pending, it has yet to notify the
+// handlers, and calls applied after.
+func (t *Tier) apply(m cluster.PurgeMsg, pending bool) {
 	match := scope(m)
 	t.mu.Lock()
+	if pending {
+		t.applying++
+	}
 	if m.Seq > t.heard {
 		t.purges[m.Seq] = match
 		if t.synced {
@@ -399,8 +403,17 @@ func (t *Tier) advance() {
 
 // heardPurge is the node's handler of other nodes' purges.
 func (t *Tier) heardPurge(m cluster.PurgeMsg) {
-	t.apply(m)
+	t.apply(m, true)
 	t.notify(cache.SharedPurge{All: m.All, NS: m.NS, Key: m.Key, Tag: m.Tag})
+	t.applied()
+}
+
+// applied ends a purge that apply (pending) or a lost purge counted in
+// heard before its handlers ran, and saves the state.
+func (t *Tier) applied() {
+	t.mu.Lock()
+	t.applying--
+	t.mu.Unlock()
 	t.saveState()
 }
 
@@ -420,7 +433,7 @@ func (t *Tier) notify(p cache.SharedPurge) {
 func (t *Tier) purge(m cluster.PurgeMsg, del func() error) error {
 	seq, err := t.n.NextPurge(context.Background())
 	m.Seq = seq
-	t.apply(m)
+	t.apply(m, false)
 	t.saveState() // the cache purged its local tiers before calling
 	return errors.Join(err, del(), t.n.PublishPurge(context.Background(), m))
 }
@@ -471,11 +484,12 @@ func (t *Tier) syncPurges(now time.Time) {
 		}
 	}
 	t.advance()
+	t.applying++
 	t.mu.Unlock()
 	t.lostPurges.Add(1)
 	t.cancel(all)
 	t.notify(cache.SharedPurge{All: true})
-	t.saveState()
+	t.applied()
 }
 
 // restoreState reads StateFile. A file that cannot be read or parsed
@@ -510,8 +524,9 @@ func (t *Tier) purgeMissed() {
 }
 
 // saveState writes heard to StateFile (temporary file, then rename), once
-// a handler is registered and a missed purge has been applied: before
-// that the local tiers are not known to be as fresh as heard. Errors are
+// a handler is registered, a missed purge has been applied and no purge's
+// handlers are running: before that the local tiers are not known to be as
+// fresh as heard. Errors are
 // counted as write errors; the next purge tries again.
 func (t *Tier) saveState() {
 	if t.o.StateFile == "" {
@@ -520,7 +535,7 @@ func (t *Tier) saveState() {
 	t.stateMu.Lock()
 	defer t.stateMu.Unlock()
 	t.mu.Lock()
-	seq, ready := t.heard, t.synced && !t.missed && len(t.handlers) > 0
+	seq, ready := t.heard, t.synced && !t.missed && t.applying == 0 && len(t.handlers) > 0
 	t.mu.Unlock()
 	if !ready || (t.savedOK && seq == t.saved) {
 		return
@@ -560,11 +575,10 @@ func (t *Tier) watchPurges() {
 	}
 }
 
-// cancel drops queued writes matching match and bumps the epoch, so a
-// write taken by a writer before the purge is not done after it.
+// cancel drops the queued writes a purge covers (match). One a writer had
+// already taken is checked after it is stored (write).
 func (t *Tier) cancel(match func(*put) bool) {
 	t.mu.Lock()
-	t.epoch++
 	var dropped []*put
 	kept := t.queue[:0]
 	for _, p := range t.queue {

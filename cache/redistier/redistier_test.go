@@ -379,6 +379,35 @@ func TestLateWriteRetracted(t *testing.T) {
 	}
 }
 
+// TestQueuedWritesAndPurges: a purge drops the queued writes it covers
+// and none other: a write still queued when another tag is purged is
+// stored.
+func TestQueuedWritesAndPurges(t *testing.T) {
+	srv := redistest.Start(t)
+	a := newNode(t, srv.Addr, cluster.Options{}, Options{})
+	b := newNode(t, srv.Addr, cluster.Options{}, Options{Writers: 1})
+	taken, release := b.holdWrites(t)
+	b.c.Set("result", "first", cache.Entry{Value: []byte("x"), Tag: "src"})
+	<-taken // the one writer holds it: the next two stay queued
+	b.c.Set("result", "covered", cache.Entry{Value: []byte("y"), Tag: "src"})
+	b.c.Set("result", "other", cache.Entry{Value: []byte("z"), Tag: "another"})
+	if err := a.c.PurgeTag("src"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "b applying the purge", func() bool { return b.heard() == 1 })
+	close(release)
+	b.c.Flush()
+	ctx := context.Background()
+	for key, want := range map[string]int64{"first": 0, "covered": 0, "other": 1} {
+		if n, err := a.rdb.Exists(ctx, b.tier.entryKey("result", key)).Result(); err != nil || n != want {
+			t.Errorf("%s: exists %d (%v), want %d", key, n, err, want)
+		}
+	}
+	if st := b.tier.Stats(); st.Writes != 2 || st.Retracted != 1 {
+		t.Errorf("writes %d, retracted %d; want 2 (first, other) and 1 (first)", st.Writes, st.Retracted)
+	}
+}
+
 // TestLostPurgeMessage: a purge numbered in Redis whose message b never
 // gets (its subscription was down) makes b purge its local tiers once, after
 // LostPurgeAfter; writes b had queued before are retracted, later ones kept.
@@ -498,6 +527,51 @@ func TestRestartAfterMissedPurge(t *testing.T) {
 	if b, err := os.ReadFile(state); err != nil || string(b) != "2\n" {
 		t.Fatalf("state file %q, %v; want 2", b, err)
 	}
+}
+
+// TestStateSavedAfterHandlers: while a heard purge's handlers are still
+// running, the StateFile does not record it, even when one of the node's
+// own purges saves the state meanwhile; it does once they return.
+func TestStateSavedAfterHandlers(t *testing.T) {
+	srv := redistest.Start(t)
+	a := newNode(t, srv.Addr, cluster.Options{}, Options{})
+	state := t.TempDir() + "/.matte-shared-purges"
+	b := newNode(t, srv.Addr, cluster.Options{}, Options{StateFile: state})
+	read := func() string {
+		t.Helper()
+		s, err := os.ReadFile(state)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(s)
+	}
+	if s := read(); s != "0\n" {
+		t.Fatalf("state at start %q, want 0", s)
+	}
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { close(release) }) }) // before b's: Close waits for the handler
+	b.tier.OnPurge(func(p cache.SharedPurge) {
+		if p.Tag == "slow" {
+			close(entered)
+			<-release
+		}
+	})
+	if err := a.c.PurgeTag("slow"); err != nil { // number 1
+		t.Fatal(err)
+	}
+	<-entered
+	if err := b.c.Delete("result", "k"); err != nil { // number 2, b's own
+		t.Fatal(err)
+	}
+	if b.heard() != 2 {
+		t.Fatalf("heard %d, want 2", b.heard())
+	}
+	if s := read(); s != "0\n" {
+		t.Fatalf("state %q while purge 1's handlers run, want 0", s)
+	}
+	once.Do(func() { close(release) })
+	waitFor(t, "the state saved", func() bool { return read() == "2\n" })
 }
 
 // TestStartsWithRedisDown: a node that cannot read the purge counter at
