@@ -216,8 +216,32 @@ func (mt *matter) Matte(ctx context.Context, model, sourceHash string, private b
 		return cache.Entry{Value: mask, ContentType: "application/x-matte"}, !private, nil
 	})
 	if errors.Is(err, segment.ErrQueueFull) {
-		return nil, &params.Error{Status: http.StatusServiceUnavailable, Code: "overloaded", Title: "Overloaded",
-			Detail: "Too many background removals are waiting; try again shortly.", Cause: err}
+		return nil, overloadedRemoval(err)
 	}
 	return e.Value, err
+}
+
+// Ready implements transform.Matter: with the inference pool full, a
+// source whose matte is neither cached nor being made is refused at once.
+func (mt *matter) Ready(model, sourceHash string) error {
+	if !mt.m.pool.Full() {
+		return nil
+	}
+	s, err := mt.session(model)
+	if err != nil {
+		return err
+	}
+	key := hashKey(sourceHash, s.Info().Fingerprint)
+	if mt.cache.Flying(nsMask, key) {
+		return nil
+	}
+	if _, _, ok := mt.cache.Get(nsMask, key); ok {
+		return nil
+	}
+	return overloadedRemoval(mt.m.pool.Refuse())
+}
+
+func overloadedRemoval(cause error) error {
+	return &params.Error{Status: http.StatusServiceUnavailable, Code: "overloaded", Title: "Overloaded",
+		Detail: "Too many background removals are waiting; try again shortly.", Cause: cause}
 }

@@ -184,6 +184,21 @@ func (p *Pool) Stats() PoolStats {
 	}
 }
 
+// Full reports whether Do would answer ErrQueueFull now: every slot busy
+// and maxQueue callers waiting. The answer may change at once; a caller
+// uses it to refuse before preparing an inference's input, and Do still
+// decides.
+func (p *Pool) Full() bool {
+	return len(p.sem) == cap(p.sem) && p.queued.Load() >= p.maxQueue
+}
+
+// Refuse counts a request refused after Full, as Do counts its own
+// refusals, and returns ErrQueueFull.
+func (p *Pool) Refuse() error {
+	p.rejected.Add(1)
+	return ErrQueueFull
+}
+
 // RetryAfter estimates when a rejected request could be served: the time
 // to drain the current queue at the average run time, at least 1 second.
 func (p *Pool) RetryAfter() time.Duration {

@@ -73,13 +73,22 @@ func TestPoolQueueFull(t *testing.T) {
 
 func TestPoolNoQueue(t *testing.T) {
 	p := NewPool(1, 0)
+	if p.Full() {
+		t.Fatal("Full with a free slot")
+	}
 	release := make(chan struct{})
 	running := occupy(t, p, 1, release)
+	if !p.Full() {
+		t.Fatal("not Full with the slot busy and no queue")
+	}
 	if err := p.Do(context.Background(), func() error { return nil }); !errors.Is(err, ErrQueueFull) {
 		t.Fatalf("want ErrQueueFull, got %v", err)
 	}
 	close(release)
 	running.Wait()
+	if p.Full() {
+		t.Fatal("Full after the slot was freed")
+	}
 	if err := p.Do(context.Background(), func() error { return nil }); err != nil {
 		t.Fatal(err)
 	}

@@ -102,6 +102,8 @@ func (blurMatter) Spec(string) (transform.ModelSpec, error) {
 	return transform.ModelSpec{ID: "blur@0000", Width: 64, Height: 64, Kernel: "linear"}, nil
 }
 
+func (blurMatter) Ready(model, sourceHash string) error { return nil }
+
 func (blurMatter) Matte(ctx context.Context, model, sourceHash string, private bool, input func() ([]byte, error)) ([]byte, error) {
 	mask := make([]byte, 64*64)
 	for y := 0; y < 64; y++ {
@@ -225,6 +227,8 @@ func (m *onceMatter) Spec(model string) (transform.ModelSpec, error) {
 	return transform.ModelSpec{ID: m.s.Info().String(), Width: p.InputWidth, Height: p.InputHeight,
 		Kernel: string(p.ResizeKernel), MaskKernel: string(p.MaskKernel)}, nil
 }
+
+func (m *onceMatter) Ready(model, sourceHash string) error { return nil }
 
 func (m *onceMatter) Matte(ctx context.Context, model, sourceHash string, private bool, input func() ([]byte, error)) ([]byte, error) {
 	m.mu.Lock()

@@ -44,6 +44,11 @@ type Matter interface {
 	// private means the source may not be kept in a shared cache
 	// (Request.Private): its matte must not be stored either.
 	Matte(ctx context.Context, model, sourceHash string, private bool, input func() ([]byte, error)) ([]byte, error)
+	// Ready returns the error Matte would return for an inference it
+	// cannot queue (overload), when Matte would need one for sourceHash
+	// now; nil otherwise. The pipeline asks before it decodes anything, so
+	// a refusal costs no decode. Matte still decides.
+	Ready(model, sourceHash string) error
 }
 
 // Box is a rectangle in output pixels.
@@ -78,6 +83,9 @@ func (j *job) loadForRemoval() error {
 		return err
 	}
 	j.model = spec
+	if err := j.pl.opts.Matter.Ready(p.Removal.Model, src.Hash); err != nil {
+		return err
+	}
 	planW, planH, swap := j.planSize(src.Width, src.Height)
 	g := planGeometry(planW, planH, p, j.pl.opts.Limits.MaxOutputDimension)
 	scale := removalLoadScale(p, math.Max(float64(g.resizeW)/float64(planW), float64(g.resizeH)/float64(planH)))

@@ -16,7 +16,10 @@ import (
 
 // redMatter is a stand-in model: it calls the subject every red pixel of
 // its 64x64 input.
-type redMatter struct{ calls atomic.Int32 }
+type redMatter struct {
+	calls  atomic.Int32
+	refuse error // Ready's answer
+}
 
 func (m *redMatter) Spec(model string) (ModelSpec, error) {
 	if model != "" && model != "red" {
@@ -24,6 +27,8 @@ func (m *redMatter) Spec(model string) (ModelSpec, error) {
 	}
 	return ModelSpec{ID: "red@0000", Width: 64, Height: 64, Kernel: "linear"}, nil
 }
+
+func (m *redMatter) Ready(model, sourceHash string) error { return m.refuse }
 
 func (m *redMatter) Matte(ctx context.Context, model, sourceHash string, private bool, input func() ([]byte, error)) ([]byte, error) {
 	m.calls.Add(1)
@@ -60,6 +65,28 @@ func within(got, want, tol int) bool { return got >= want-tol && got <= want+tol
 func boxNear(got, want Box, tol int) bool {
 	return within(got.Left, want.Left, tol) && within(got.Top, want.Top, tol) &&
 		within(got.Width, want.Width, tol) && within(got.Height, want.Height, tol)
+}
+
+// TestRemovalNotReady: a Matter that is not ready (overloaded) stops a
+// removal before its source is decoded: the error is Ready's own and the
+// model input is never asked for.
+func TestRemovalNotReady(t *testing.T) {
+	busy := &params.Error{Status: 503, Code: "overloaded", Title: "Overloaded"}
+	m := &redMatter{refuse: busy}
+	pl := NewPipeline(Options{Matter: m})
+	src := encodeJPEG(t, subjectImage())
+	info, err := pl.Probe(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := params.Params{Removal: params.Removal{Enabled: true}}
+	_, err = pl.Process(context.Background(), &Request{Source: src, Info: info, Params: p, Format: NegotiateFormat(p, "", info)})
+	if err != busy {
+		t.Fatalf("Process: %v, want Ready's error", err)
+	}
+	if n := m.calls.Load(); n != 0 {
+		t.Fatalf("Matte called %d times", n)
+	}
 }
 
 func TestRemoval(t *testing.T) {
@@ -287,6 +314,8 @@ type bigRedMatter struct {
 func (m *bigRedMatter) Spec(string) (ModelSpec, error) {
 	return ModelSpec{ID: "bigred@0000", Width: 256, Height: 256, Kernel: "linear"}, nil
 }
+
+func (m *bigRedMatter) Ready(model, sourceHash string) error { return nil }
 
 func (m *bigRedMatter) Matte(ctx context.Context, model, sourceHash string, private bool, input func() ([]byte, error)) ([]byte, error) {
 	if m.cached != nil {

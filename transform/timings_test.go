@@ -14,6 +14,8 @@ type slowMatter struct {
 	delay time.Duration
 }
 
+func (m *slowMatter) Ready(model, sourceHash string) error { return nil }
+
 func (m *slowMatter) Matte(ctx context.Context, model, sourceHash string, private bool, input func() ([]byte, error)) ([]byte, error) {
 	time.Sleep(m.delay)
 	return m.redMatter.Matte(ctx, model, sourceHash, private, input)

@@ -255,6 +255,8 @@ func (m *matter) Spec(model string) (transform.ModelSpec, error) {
 		Kernel: string(p.ResizeKernel), MaskKernel: string(p.MaskKernel)}, nil
 }
 
+func (m *matter) Ready(model, sourceHash string) error { return nil }
+
 func (m *matter) Matte(ctx context.Context, model, sourceHash string, private bool, input func() ([]byte, error)) ([]byte, error) {
 	p := m.s.Preset()
 	var cached string

@@ -1,0 +1,87 @@
+package caddymodule
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/jebosio/matte/cache"
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/segment"
+)
+
+// TestRemovalRefusedBeforeDecode: with the inference pool full, Ready
+// refuses a source whose matte would need an inference, with the 503 that
+// Matte answers, and counts it as the pool's refusal; a matte cached or
+// being made is not refused. (The pipeline asks Ready before decoding:
+// transform's TestRemovalNotReady.)
+func TestRemovalRefusedBeforeDecode(t *testing.T) {
+	p, ok := segment.Lookup("isnet")
+	if !ok {
+		t.Fatal("no isnet preset")
+	}
+	// Ready never runs the model: any file gives the session a fingerprint.
+	p.File, p.SHA256, p.MD5 = filepath.Join(t.TempDir(), "model.onnx"), "", ""
+	if err := os.WriteFile(p.File, []byte("not a model"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pool := segment.NewPool(1, 0)
+	s, err := segment.NewSession(p, segment.Options{Pool: pool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := cache.New(cache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	mt := &matter{m: &models{def: p.Name, sessions: map[string]*segment.Session{p.Name: s}, pool: pool}, cache: c}
+	key := func(source string) string { return hashKey(source, s.Info().Fingerprint) }
+
+	if err := mt.Ready("", "new"); err != nil {
+		t.Fatalf("pool free: %v", err)
+	}
+	started, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- pool.Do(context.Background(), func() error { close(started); <-release; return nil }) }()
+	<-started
+	defer func() { close(release); <-done }()
+
+	var pe *params.Error
+	if err := mt.Ready("", "new"); !errors.As(err, &pe) || pe.Status != http.StatusServiceUnavailable || pe.Code != "overloaded" {
+		t.Fatalf("pool full: %v, want a 503 overloaded", err)
+	}
+	if st := pool.Stats(); st.Rejected != 1 {
+		t.Fatalf("pool refusals %d, want 1", st.Rejected)
+	}
+	if err := mt.Ready("", "new"); !errors.As(err, &pe) || pe.Status != http.StatusServiceUnavailable {
+		t.Fatalf("pool still full: %v", err)
+	}
+
+	c.Set(nsMask, key("cached"), cache.Entry{Value: []byte{1}, ContentType: "application/x-matte"})
+	c.Flush()
+	if err := mt.Ready("", "cached"); err != nil {
+		t.Fatalf("cached matte: %v", err)
+	}
+
+	inFlight, finish := make(chan struct{}), make(chan struct{})
+	go func() {
+		_, _, _ = c.Do(context.Background(), nsMask, key("flying"), func(context.Context) (cache.Entry, bool, error) {
+			close(inFlight)
+			<-finish
+			return cache.Entry{}, false, errors.New("done")
+		})
+	}()
+	<-inFlight
+	if err := mt.Ready("", "flying"); err != nil {
+		t.Errorf("matte being made: %v", err)
+	}
+	close(finish)
+
+	if err := mt.Ready("nope", "new"); !errors.As(err, &pe) || pe.Field != "model" {
+		t.Errorf("unknown model with the pool full: %v, want the model error", err)
+	}
+}
