@@ -88,7 +88,7 @@ func (h *Handler) startFetch() (done func()) {
 
 type overloadError struct{ retryAfter time.Duration }
 
-func (e overloadError) Error() string { return "matte: transform queue full" }
+func (e overloadError) Error() string { return "matte: queue full" }
 
 func overloaded(retry time.Duration) error {
 	return &params.Error{Status: http.StatusServiceUnavailable, Code: "overloaded", Title: "Overloaded",

@@ -216,7 +216,7 @@ func (mt *matter) Matte(ctx context.Context, model, sourceHash string, private b
 		return cache.Entry{Value: mask, ContentType: "application/x-matte"}, !private, nil
 	})
 	if errors.Is(err, segment.ErrQueueFull) {
-		return nil, overloadedRemoval(err)
+		return nil, overloadedRemoval(mt.m.pool)
 	}
 	return e.Value, err
 }
@@ -238,10 +238,13 @@ func (mt *matter) Ready(model, sourceHash string) error {
 	if _, _, ok := mt.cache.Get(nsMask, key); ok {
 		return nil
 	}
-	return overloadedRemoval(mt.m.pool.Refuse())
+	mt.m.pool.Refused()
+	return overloadedRemoval(mt.m.pool)
 }
 
-func overloadedRemoval(cause error) error {
+// overloadedRemoval is the 503 for an inference pool cannot queue, with
+// the pool's estimate of when it could as Retry-After.
+func overloadedRemoval(pool *segment.Pool) error {
 	return &params.Error{Status: http.StatusServiceUnavailable, Code: "overloaded", Title: "Overloaded",
-		Detail: "Too many background removals are waiting; try again shortly.", Cause: cause}
+		Detail: "Too many background removals are waiting; try again shortly.", Cause: overloadError{pool.RetryAfter()}}
 }

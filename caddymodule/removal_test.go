@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/jebosio/matte/cache"
 	"github.com/jebosio/matte/params"
@@ -15,7 +16,8 @@ import (
 
 // TestRemovalRefusedBeforeDecode: with the inference pool full, Ready
 // refuses a source whose matte would need an inference, with the 503 that
-// Matte answers, and counts it as the pool's refusal; a matte cached or
+// Matte answers and the pool's Retry-After, and counts it as the pool's
+// refusal; a matte cached or
 // being made is not refused. (The pipeline asks Ready before decoding:
 // transform's TestRemovalNotReady.)
 func TestRemovalRefusedBeforeDecode(t *testing.T) {
@@ -44,6 +46,10 @@ func TestRemovalRefusedBeforeDecode(t *testing.T) {
 	if err := mt.Ready("", "new"); err != nil {
 		t.Fatalf("pool free: %v", err)
 	}
+	// One inference of 1.2 s sets the pool's average run time.
+	if err := pool.Do(context.Background(), func() error { time.Sleep(1200 * time.Millisecond); return nil }); err != nil {
+		t.Fatal(err)
+	}
 	started, release := make(chan struct{}), make(chan struct{})
 	done := make(chan error, 1)
 	go func() { done <- pool.Do(context.Background(), func() error { close(started); <-release; return nil }) }()
@@ -51,11 +57,16 @@ func TestRemovalRefusedBeforeDecode(t *testing.T) {
 	defer func() { close(release); <-done }()
 
 	var pe *params.Error
-	if err := mt.Ready("", "new"); !errors.As(err, &pe) || pe.Status != http.StatusServiceUnavailable || pe.Code != "overloaded" {
+	err = mt.Ready("", "new")
+	if !errors.As(err, &pe) || pe.Status != http.StatusServiceUnavailable || pe.Code != "overloaded" {
 		t.Fatalf("pool full: %v, want a 503 overloaded", err)
 	}
 	if st := pool.Stats(); st.Rejected != 1 {
 		t.Fatalf("pool refusals %d, want 1", st.Rejected)
+	}
+	// The running inference and this one, at 1.2 s each on one slot.
+	if ra := retryAfterSeconds(err); ra != "2" {
+		t.Errorf("Retry-After %q, want 2", ra)
 	}
 	if err := mt.Ready("", "new"); !errors.As(err, &pe) || pe.Status != http.StatusServiceUnavailable {
 		t.Fatalf("pool still full: %v", err)

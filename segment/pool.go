@@ -192,12 +192,9 @@ func (p *Pool) Full() bool {
 	return len(p.sem) == cap(p.sem) && p.queued.Load() >= p.maxQueue
 }
 
-// Refuse counts a request refused after Full, as Do counts its own
-// refusals, and returns ErrQueueFull.
-func (p *Pool) Refuse() error {
-	p.rejected.Add(1)
-	return ErrQueueFull
-}
+// Refused counts a request refused after Full, as Do counts its own
+// refusals.
+func (p *Pool) Refused() { p.rejected.Add(1) }
 
 // RetryAfter estimates when a rejected request could be served: the time
 // to drain the current queue at the average run time, at least 1 second.
