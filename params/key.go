@@ -9,7 +9,7 @@ import (
 // ETag. It lists the fields that differ from their zero value, in a fixed
 // order, as name=value pairs joined by ",":
 //
-//	w=800,h=600,dpr=2,fit=crop,crop=top-left,rect=10:20:300:200,rot=90,
+//	w=800,h=600,dpr=2,fit=crop,ar=1.5,crop=top-left,rect=10:20:300:200,rot=90,
 //	flip=hv,fm=webp,auto=format,variant=progressive,q=80,lossless=1,
 //	bg=ffffffff,blur=20,sharp=10,trim=1,pad=4,
 //	rembg=1,model="u2net",mask=1,threshold=0.5,refine=1,feather=2.5,
@@ -63,6 +63,7 @@ func (p Params) Key() string {
 	if p.Fit != FitClip {
 		add("fit", p.Fit.String())
 	}
+	addFloat("ar", p.AspectRatio)
 	if p.Crop != CropCenter {
 		add("crop", p.Crop.String())
 	}

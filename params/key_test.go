@@ -49,6 +49,7 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Variant: VariantRGBA}, "variant=rgba"},
 		{Params{Rect: Rect{X: 5}}, "rect=5:0:0:0"},
 		{Params{Fit: Fit(200)}, "fit=fit(200)"},
+		{Params{Fit: FitCrop, AspectRatio: 1.5, Crop: CropTop}, "fit=crop,ar=1.5,crop=top"},
 
 		{Params{Format: FormatZIP}, "fm=zip"},
 		{Params{Removal: Removal{Enabled: true}}, "rembg=1"},

@@ -16,6 +16,12 @@ type Params struct {
 	// DPR is the device pixel ratio, 1 to 5; 0 means 1.
 	DPR float64
 	Fit Fit
+	// AspectRatio is the output's width ÷ height (imgix ar) when neither
+	// Width nor Height is given, for FitCrop (the largest box of that ratio
+	// inside the source, cut at the source's scale) and FitFill (the
+	// smallest one around it, padded). 0: none. Parsers turn it into the
+	// missing side when one side is given, and leave it 0 with other fits.
+	AspectRatio float64
 	// Crop picks the part kept by FitCrop and FitMin.
 	Crop Crop
 	// Rect is a source region (in source pixels, after EXIF orientation)

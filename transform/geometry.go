@@ -42,6 +42,9 @@ func atLeast1(v float64) int {
 // fit instead, as imgix does).
 func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 	W, H := p.DeviceBox()
+	if W == 0 && H == 0 && p.AspectRatio > 0 && (p.Fit == params.FitCrop || p.Fit == params.FitFill) {
+		W, H = ratioBox(rw, rh, p.AspectRatio, p.Fit == params.FitCrop)
+	}
 	g := geometry{resizeW: rw, resizeH: rh, interesting: vips.NoCrop}
 	fit := p.Fit
 	if W == 0 || H == 0 {
@@ -99,6 +102,16 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 		g.canvasW, g.canvasH = W, H
 	}
 	return clampGeometry(g, maxDim)
+}
+
+// ratioBox is the box of aspect ratio ar (width ÷ height) at the scale of
+// a w x h image: the largest inside it (inside), else the smallest around
+// it.
+func ratioBox(w, h int, ar float64, inside bool) (int, int) {
+	if wider := float64(w)/float64(h) > ar; wider == inside {
+		return atLeast1(float64(h) * ar), h
+	}
+	return w, atLeast1(float64(w) / ar)
 }
 
 // gravityOffset places a crop inside spare pixels (dx, dy) by focus c.

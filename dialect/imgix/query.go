@@ -55,6 +55,13 @@ const (
 //   - fit= also takes the CSS object-fit names that other builders write:
 //     cover (crop), contain (fill), inside (max), outside (min); they give
 //     the same Params as the imgix names.
+//   - ar=W:H (two decimals above 0, up to 100000) shapes fit=crop and
+//     fit=fill, as in imgix: with w alone it sets h to w×H/W (rounded), with
+//     h alone w to h×W/H, so w=600&ar=2:1 gives the Params of w=600&h=300;
+//     with neither it stays in Params.AspectRatio, for the pipeline to cut
+//     (crop) or pad (fill) the source to that ratio at its own scale. With
+//     both w and h, or any other fit, it is validated and has no effect.
+//     A derived side over 100000 is an error on ar.
 //   - crop= is validated whatever fit= says, but a focus only matters to
 //     fit=crop and fit=min, so with any other fit the result keeps
 //     CropCenter. crop=fg is not a focus: it sets Removal.CropToForeground
@@ -146,6 +153,7 @@ func ParseQuery(q url.Values) (params.Params, error) {
 		}
 	}
 	checkRemoval(q, &p, errs)
+	applyAspectRatio(&p, errs)
 	if len(errs) > 0 {
 		list := make(params.Errors, 0, len(errs))
 		for _, name := range paramNames { // sorted
@@ -164,6 +172,35 @@ func ParseQuery(q url.Values) (params.Params, error) {
 		r.Position = params.Position{X: 50, Y: 50, Set: true}
 	}
 	return p, nil
+}
+
+// applyAspectRatio resolves ar (see ParseQuery's doc) once w, h and fit
+// are known, adding to errs a derived side out of range.
+func applyAspectRatio(p *params.Params, errs map[string]string) {
+	ar := p.AspectRatio
+	if ar == 0 || errs["ar"] != "" || errs["w"] != "" || errs["h"] != "" || errs["fit"] != "" {
+		return
+	}
+	p.AspectRatio = 0
+	if p.Fit != params.FitCrop && p.Fit != params.FitFill {
+		return // as in imgix: ar only shapes fit=crop and fit=fill
+	}
+	derive := func(given, side string, v float64) int {
+		n := int(math.Round(v))
+		if n > maxDimension {
+			errs["ar"] = fmt.Sprintf("ar with this %s gives a %s of %.0f; the most is %d.", given, side, v, maxDimension)
+		}
+		return max(n, 1)
+	}
+	switch {
+	case p.Width > 0 && p.Height > 0: // w and h fix the ratio already
+	case p.Width > 0:
+		p.Height = derive("w", "height", float64(p.Width)/ar)
+	case p.Height > 0:
+		p.Width = derive("h", "width", float64(p.Height)*ar)
+	default:
+		p.AspectRatio = ar // at the source's scale: the pipeline knows its size
+	}
 }
 
 // removalOnly lists the parameters that only mean something with rembg=1,
@@ -348,6 +385,19 @@ var paramSpecs = map[string]paramSpec{
 			return params.ErrSyntax
 		}
 		p.Fit = f
+		return nil
+	}},
+	"ar": {"an aspect ratio W:H of two numbers above 0 and up to 100000, such as 16:9 or 1.91:1", func(p *params.Params, v string) error {
+		ws, hs, ok := strings.Cut(v, ":")
+		if !ok {
+			return params.ErrSyntax
+		}
+		w, err1 := params.ParseDecimal(ws)
+		h, err2 := params.ParseDecimal(hs)
+		if err1 != nil || err2 != nil || w <= 0 || h <= 0 || w > maxDimension || h > maxDimension {
+			return params.ErrSyntax
+		}
+		p.AspectRatio = w / h
 		return nil
 	}},
 	"crop": {"one of center, top, bottom, left, right, entropy, attention, or a pair of top or bottom and left or right such as top,left, or fg (crop to the foreground; needs rembg=1)", func(p *params.Params, v string) error {

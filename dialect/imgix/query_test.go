@@ -55,6 +55,19 @@ func TestParseQueryValid(t *testing.T) {
 		{"fit=min", params.Params{Fit: params.FitMin}},
 		{"fit=scale", params.Params{Fit: params.FitScale}},
 
+		// ar (imgix): the missing side from w or h; alone, kept for the
+		// pipeline; no effect with both sides or another fit.
+		{"w=280&ar=2:1&fit=crop", params.Params{Width: 280, Height: 140, Fit: params.FitCrop}},
+		{"w=100&ar=16:9&fit=crop", params.Params{Width: 100, Height: 56, Fit: params.FitCrop}},
+		{"h=300&ar=0.85:1&fit=fill", params.Params{Width: 255, Height: 300, Fit: params.FitFill}},
+		{"w=1&ar=1:100000&fit=crop", params.Params{Width: 1, Height: 100000, Fit: params.FitCrop}},
+		{"w=1&ar=100000:1&fit=crop", params.Params{Width: 1, Height: 1, Fit: params.FitCrop}},
+		{"ar=9:1&fit=crop", params.Params{Fit: params.FitCrop, AspectRatio: 9}},
+		{"ar=3:4&fit=fill", params.Params{Fit: params.FitFill, AspectRatio: 0.75}},
+		{"w=100&h=50&ar=1:1&fit=crop", params.Params{Width: 100, Height: 50, Fit: params.FitCrop}},
+		{"w=100&ar=1:1", params.Params{Width: 100}},
+		{"ar=1:1&fit=max", params.Params{Fit: params.FitMax}},
+
 		{"fit=crop&crop=center", params.Params{Fit: params.FitCrop}},
 		{"fit=crop&crop=top", params.Params{Fit: params.FitCrop, Crop: params.CropTop}},
 		{"fit=crop&crop=bottom", params.Params{Fit: params.FitCrop, Crop: params.CropBottom}},
@@ -213,6 +226,15 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"sharp=", []string{"sharp"}, ""},
 		{"trim=", []string{"trim"}, ""},
 		{"pad=", []string{"pad"}, ""},
+		{"ar=", []string{"ar"}, ""},
+		{"ar=16", []string{"ar"}, "W:H"},
+		{"ar=16:", []string{"ar"}, ""},
+		{"ar=abc&fit=crop", []string{"ar"}, ""},
+		{"ar=0:1&fit=crop", []string{"ar"}, ""},
+		{"ar=-1:1", []string{"ar"}, ""},
+		{"ar=16:9:1", []string{"ar"}, ""},
+		{"ar=100001:1", []string{"ar"}, ""},
+		{"ar=16x9", []string{"ar"}, ""},
 
 		// Repeated parameters, even with equal values.
 		{"w=1&w=2", []string{"w"}, "given 2 times"},
@@ -575,6 +597,8 @@ func TestParseQueryCanonical(t *testing.T) {
 		{"bg=aqua", "bg=cyan", "bg=0ff"},
 		{"bg=grey", "bg=gray", "bg=808080"},
 		{"trim=auto", "trim=color"},
+		{"w=600&h=300&fit=crop", "w=600&ar=2:1&fit=crop", "w=600&ar=4:2&fit=crop", "h=300&ar=2:1&fit=crop", "w=600&h=300&fit=crop&ar=1:1"},
+		{"ar=16:9&fit=fill", "ar=32:18&fit=contain", "fit=fill&ar=1.7777777777777777:1"},
 		{"lossless=1", "lossless=true"},
 
 		{"", "rembg=0", "rembg=false", "bg-remove=0", "bg-remove=false"},
@@ -634,9 +658,25 @@ func TestParseQueryNilAndEmptySlice(t *testing.T) {
 	}
 }
 
+// TestParseQueryAspectRatioRange: a side derived from ar over the limit
+// of w and h is an error on ar, naming the side and the limit.
+func TestParseQueryAspectRatioRange(t *testing.T) {
+	for query, detail := range map[string]string{
+		"w=100000&ar=1:2&fit=crop": "ar with this w gives a height of 200000; the most is 100000.",
+		"h=60000&ar=2:1&fit=fill":  "ar with this h gives a width of 120000; the most is 100000.",
+	} {
+		q, _ := url.ParseQuery(query)
+		_, err := ParseQuery(q)
+		var list params.Errors
+		if !errors.As(err, &list) || len(list) != 1 || list[0].Field != "ar" || list[0].Detail != detail || list[0].Status != http.StatusBadRequest {
+			t.Errorf("ParseQuery(%q) = %v, want one 400 on ar: %q", query, err, detail)
+		}
+	}
+}
+
 func TestIsParam(t *testing.T) {
 	want := []string{
-		"auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
+		"ar", "auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
 		"bg-remove-semi-transparency", "blur", "crop", "dpr",
 		"erode", "feather", "fg-pad", "fit", "flip", "fm", "h", "jpg-progressive", "lossless", "mask", "model",
 		"pad", "position", "q", "rect", "refine", "rembg", "rot", "scale", "semitransparency",
@@ -648,7 +688,7 @@ func TestIsParam(t *testing.T) {
 		t.Fatalf("ParamNames() = %q, want %q", got, want)
 	}
 	got[0] = "changed"
-	if ParamNames()[0] != "auto" {
+	if ParamNames()[0] != "ar" {
 		t.Error("ParamNames shares its backing array with callers")
 	}
 	for _, name := range want {
