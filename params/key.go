@@ -11,7 +11,8 @@ import (
 //
 //	w=800,h=600,dpr=2,fit=crop,ar=1.5,crop=top-left,rect=10:20:300:200,rot=90,
 //	flip=hv,fm=webp,auto=format,variant=progressive,q=80,lossless=1,
-//	bg=ffffffff,blur=20,sharp=10,trim=1,pad=4,
+//	bg=ffffffff,blur=20,sharp=10,trim=1,pad=4,fill-color=ff0000ff,
+//	fill-blur=1,fill-blur-strength=300,
 //	rembg=1,model="u2net",mask=1,threshold=0.5,refine=1,feather=2.5,
 //	erode=3,crop-fg=1,fg-pad=10%,scale=0.8,position=50:100,bg-blur=20,
 //	bg-gradient=ffffffff:000000ff,bg-image="https://x/y.jpg",shadow=drop,
@@ -92,6 +93,11 @@ func (p Params) Key() string {
 	addInt("sharp", p.Sharpen)
 	addBool("trim", p.Trim)
 	addInt("pad", p.Pad)
+	if c := p.FillColor; c != (Color{}) {
+		add("fill-color", colorKey(c))
+	}
+	addBool("fill-blur", p.FillBlur)
+	addInt("fill-blur-strength", p.FillBlurStrength)
 
 	r := p.Removal
 	addBool("rembg", r.Enabled)

@@ -56,6 +56,16 @@ type Params struct {
 	Trim bool
 	// Pad adds this many CSS pixels on every side, filled with Background.
 	Pad int
+	// FillColor is the colour of FitFill's excess space (imgix fill-color);
+	// unset, it is filled as padding is (Background, else white or
+	// transparent by the output format).
+	FillColor Color
+	// FillBlur fills FitFill's excess space with a blurred copy of the
+	// image covering the box (imgix fill=blur) instead of a colour, at
+	// FillBlurStrength (as Blur: sigma = strength / 10; 0: automatic, the
+	// box's shorter side / 20, from 4 to 200 pixels).
+	FillBlur         bool
+	FillBlurStrength int
 
 	// Removal is the background-removal part (rembg=1 and its options).
 	Removal Removal

@@ -62,6 +62,13 @@ const (
 //     (crop) or pad (fill) the source to that ratio at its own scale. With
 //     both w and h, or any other fit, it is validated and has no effect.
 //     A derived side over 100000 is an error on ar.
+//   - fill=solid (the default) or blur, fill-color (a colour, as bg) and
+//     fill-blur=0..2000 (0: automatic) shape fit=fill's excess space, as in
+//     imgix: fill-color colours it (bg still fills the image's own
+//     transparency), fill=blur fills it with a blurred copy of the image.
+//     fill-blur needs fill=blur, and fill-color cannot be combined with it.
+//     With another fit they are validated and have no effect. fill=gen and
+//     fill=gradient are errors.
 //   - crop= is validated whatever fit= says, but a focus only matters to
 //     fit=crop and fit=min, so with any other fit the result keeps
 //     CropCenter. crop=fg is not a focus: it sets Removal.CropToForeground
@@ -154,6 +161,7 @@ func ParseQuery(q url.Values) (params.Params, error) {
 	}
 	checkRemoval(q, &p, errs)
 	applyAspectRatio(&p, errs)
+	checkFill(q, &p, errs)
 	if len(errs) > 0 {
 		list := make(params.Errors, 0, len(errs))
 		for _, name := range paramNames { // sorted
@@ -200,6 +208,22 @@ func applyAspectRatio(p *params.Params, errs map[string]string) {
 		p.Width = derive("h", "width", float64(p.Height)*ar)
 	default:
 		p.AspectRatio = ar // at the source's scale: the pipeline knows its size
+	}
+}
+
+// checkFill adds to errs the conflicts of fill, fill-color and fill-blur
+// (see ParseQuery's doc), and drops them when fit is not fill.
+func checkFill(q url.Values, p *params.Params, errs map[string]string) {
+	given := func(name string) bool { return len(q[name]) == 1 && q[name][0] != "" && errs[name] == "" }
+	if given("fill-blur") && !p.FillBlur && errs["fill"] == "" {
+		errs["fill-blur"] = "fill-blur sets the strength of fill=blur; it needs fill=blur."
+	}
+	if given("fill-color") && p.FillBlur {
+		errs["fill-color"] = "fill-color colours a solid fill; it cannot be combined with fill=blur."
+		errs["fill"] = "fill=blur fills with the image; it cannot be combined with fill-color."
+	}
+	if p.Fit != params.FitFill {
+		p.FillColor, p.FillBlur, p.FillBlurStrength = params.Color{}, false, 0
 	}
 }
 
@@ -502,6 +526,30 @@ var paramSpecs = map[string]paramSpec{
 		}
 		p.Background = c
 		return nil
+	}},
+	"fill": {"solid or blur", func(p *params.Params, v string) error {
+		switch v {
+		case "solid":
+		case "blur":
+			p.FillBlur = true
+		case "gen", "gradient":
+			return errors.New("imgix's generative and gradient fills are not available here")
+		default:
+			return params.ErrSyntax
+		}
+		return nil
+	}},
+	"fill-color": {"a colour: " + colorForms, func(p *params.Params, v string) error {
+		c, err := params.ParseColor(v)
+		if err != nil {
+			return params.ErrSyntax
+		}
+		p.FillColor = c
+		return nil
+	}},
+	"fill-blur": {"an integer from 0 to 2000 (0: automatic)", func(p *params.Params, v string) (err error) {
+		p.FillBlurStrength, err = params.ParseInt(v, 0, maxBlur)
+		return err
 	}},
 	"blur": {"an integer from 0 to 2000", func(p *params.Params, v string) (err error) {
 		p.Blur, err = params.ParseInt(v, 0, maxBlur)

@@ -3,6 +3,7 @@ package imgix
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -67,6 +68,17 @@ func TestParseQueryValid(t *testing.T) {
 		{"w=100&h=50&ar=1:1&fit=crop", params.Params{Width: 100, Height: 50, Fit: params.FitCrop}},
 		{"w=100&ar=1:1", params.Params{Width: 100}},
 		{"ar=1:1&fit=max", params.Params{Fit: params.FitMax}},
+
+		// fill, fill-color, fill-blur (imgix): fit=fill's excess space;
+		// validated and dropped with another fit.
+		{"fit=fill&fill=solid", params.Params{Fit: params.FitFill}},
+		{"fit=fill&fill=blur", params.Params{Fit: params.FitFill, FillBlur: true}},
+		{"fit=fill&fill=blur&fill-blur=300", params.Params{Fit: params.FitFill, FillBlur: true, FillBlurStrength: 300}},
+		{"fit=fill&fill=blur&fill-blur=0", params.Params{Fit: params.FitFill, FillBlur: true}},
+		{"fit=fill&fill-color=ff0000", params.Params{Fit: params.FitFill, FillColor: params.Color{R: 255, A: 255, Set: true}}},
+		{"fit=fill&fill=solid&fill-color=ff000080", params.Params{Fit: params.FitFill, FillColor: params.Color{R: 255, A: 128, Set: true}}},
+		{"fit=crop&fill=blur&fill-blur=20", params.Params{Fit: params.FitCrop}},
+		{"fill-color=red", params.Params{}},
 
 		{"fit=crop&crop=center", params.Params{Fit: params.FitCrop}},
 		{"fit=crop&crop=top", params.Params{Fit: params.FitCrop, Crop: params.CropTop}},
@@ -227,6 +239,14 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"trim=", []string{"trim"}, ""},
 		{"pad=", []string{"pad"}, ""},
 		{"ar=", []string{"ar"}, ""},
+		{"fill=", []string{"fill"}, ""},
+		{"fill=bogus&fit=fill", []string{"fill"}, ""},
+		{"fill=gen&fit=fill", []string{"fill"}, "generative and gradient fills are not available here"},
+		{"fill=gradient", []string{"fill"}, ""},
+		{"fill=Blur", []string{"fill"}, ""},
+		{"fill-color=notacolor&fit=fill", []string{"fill-color"}, ""},
+		{"fill-blur=2001&fill=blur&fit=fill", []string{"fill-blur"}, ""},
+		{"fill-blur=-1&fill=blur", []string{"fill-blur"}, ""},
 		{"ar=16", []string{"ar"}, "W:H"},
 		{"ar=16:", []string{"ar"}, ""},
 		{"ar=abc&fit=crop", []string{"ar"}, ""},
@@ -658,6 +678,33 @@ func TestParseQueryNilAndEmptySlice(t *testing.T) {
 	}
 }
 
+// TestParseQueryFillRules: fill-blur needs fill=blur, and fill-color does
+// not go with it; each error names its field.
+func TestParseQueryFillRules(t *testing.T) {
+	for query, want := range map[string]map[string]string{
+		"fit=fill&fill-blur=30":             {"fill-blur": "fill-blur sets the strength of fill=blur; it needs fill=blur."},
+		"fit=fill&fill=solid&fill-blur=30":  {"fill-blur": "fill-blur sets the strength of fill=blur; it needs fill=blur."},
+		"fit=fill&fill=blur&fill-color=red": {"fill": "fill=blur fills with the image; it cannot be combined with fill-color.", "fill-color": "fill-color colours a solid fill; it cannot be combined with fill=blur."},
+		"fit=crop&fill=blur&fill-color=red": {"fill": "fill=blur fills with the image; it cannot be combined with fill-color.", "fill-color": "fill-color colours a solid fill; it cannot be combined with fill=blur."},
+		"fit=fill&fill=bogus&fill-blur=30":  {"fill": "fill=\"bogus\" is not valid; fill must be solid or blur."},
+	} {
+		q, _ := url.ParseQuery(query)
+		_, err := ParseQuery(q)
+		var list params.Errors
+		if !errors.As(err, &list) {
+			t.Errorf("ParseQuery(%q) = %v, want errors", query, err)
+			continue
+		}
+		got := map[string]string{}
+		for _, e := range list {
+			got[e.Field] = e.Detail
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("ParseQuery(%q) errors %q, want %q", query, got, want)
+		}
+	}
+}
+
 // TestParseQueryAspectRatioRange: a side derived from ar over the limit
 // of w and h is an error on ar, naming the side and the limit.
 func TestParseQueryAspectRatioRange(t *testing.T) {
@@ -678,7 +725,7 @@ func TestIsParam(t *testing.T) {
 	want := []string{
 		"ar", "auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
 		"bg-remove-semi-transparency", "blur", "crop", "dpr",
-		"erode", "feather", "fg-pad", "fit", "flip", "fm", "h", "jpg-progressive", "lossless", "mask", "model",
+		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "h", "jpg-progressive", "lossless", "mask", "model",
 		"pad", "position", "q", "rect", "refine", "rembg", "rot", "scale", "semitransparency",
 		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
 		"threshold", "trim", "w",
@@ -728,6 +775,7 @@ func FuzzParseQuery(f *testing.F) {
 		"rembg=1&bg-gradient=white,%23000&shadow=drop&shadow-color=red&shadow-opacity=0.3&shadow-offset=-5,20&shadow-blur=4",
 		"rembg=1&bg-image=https://example.com/bg.jpg&fm=zip", "model=x&mask=1&bg=white&bg-image=/a.png",
 		"rembg=1&bg-remove=0&semitransparency=1&threshold=0.2",
+		"w=600&ar=16:9&fit=crop", "ar=1.91:1&fit=fill&h=100000", "fit=fill&fill=blur&fill-blur=30&fill-color=red",
 	} {
 		f.Add(s)
 	}

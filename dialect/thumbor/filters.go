@@ -56,6 +56,11 @@ var filters = map[string]filter{
 	},
 	"fill": func(p *params.Params, g *geometry, field, a string) error {
 		c, _, _ := strings.Cut(a, ",") // fill(color[,fill_transparent])
+		// fill(blur): the missing parts are the image, blurred.
+		if c == "blur" {
+			p.FillBlur, g.fill = true, true
+			return nil
+		}
 		if err := color(p, field, c); err != nil {
 			return err
 		}

@@ -16,6 +16,8 @@ func TestParse(t *testing.T) {
 		"/unsafe/300x200/smart/s.glbimg.com/et/bb/f/original/2011/03/24/VN0JiwzmOw0b0lg.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropAttention},
 			Source: "/s.glbimg.com/et/bb/f/original/2011/03/24/VN0JiwzmOw0b0lg.jpg"},
 		"/unsafe/fit-in/300x200/filters:fill(blue)/img/a.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFill, Background: params.Color{B: 255, A: 255, Set: true}}, Source: "/img/a.jpg"},
+		"/unsafe/fit-in/300x200/filters:fill(blur)/img/a.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFill, FillBlur: true}, Source: "/img/a.jpg"},
+		"/unsafe/300x200/filters:fill(blur)/img/a.jpg":        dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop}, Source: "/img/a.jpg"},
 		"/unsafe/-300x-200/left/top/img/a.jpg":                dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropTopLeft, Flip: params.FlipHV}, Source: "/img/a.jpg"},
 		"/unsafe/trim/10x20:110x220/300x0/img/a.jpg":          dialect.ImageURL{Params: params.Params{Width: 300, Trim: true, Rect: params.Rect{X: 10, Y: 20, W: 100, H: 200}}, Source: "/img/a.jpg"},
 		"/unsafe/fit-in/300x200/filters:quality(80):format(webp):blur(7):rotate(90):no_upscale():strip_icc()/img/a.jpg?v=1": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitMax, Quality: 80, Format: params.FormatWebP, Blur: 70, Rotate: 90},

@@ -169,9 +169,13 @@ func RightAngle(v string) (float64, bool) {
 }
 
 // Canonical makes Params that mean the same equal: without a width or a
-// height, the fit and the crop focus change nothing and are reset.
+// height, the fit and the crop focus change nothing and are reset, and
+// the fill options only shape fit=fill.
 func Canonical(p *params.Params) {
 	if p.Width == 0 && p.Height == 0 {
 		p.Fit, p.Crop = params.FitClip, params.CropCenter
+	}
+	if p.Fit != params.FitFill {
+		p.FillColor, p.FillBlur, p.FillBlurStrength = params.Color{}, false, 0
 	}
 }
