@@ -9,7 +9,8 @@ import (
 // ETag. It lists the fields that differ from their zero value, in a fixed
 // order, as name=value pairs joined by ",":
 //
-//	w=800,h=600,dpr=2,fit=crop,ar=1.5,crop=top-left,rect=10:20:300:200,rot=90,
+//	w=800,h=600,dpr=2,fit=crop,ar=1.5,crop=top-left,focus=0.3:0.6:2,
+//	rect=10:20:300:200,rot=90,
 //	flip=hv,fm=webp,auto=format,variant=progressive,q=80,lossless=1,
 //	bg=ffffffff,blur=20,sharp=10,trim=1,pad=4,fill-color=ff0000ff,
 //	fill-blur=1,fill-blur-strength=300,
@@ -67,6 +68,16 @@ func (p Params) Key() string {
 	addFloat("ar", p.AspectRatio)
 	if p.Crop != CropCenter {
 		add("crop", p.Crop.String())
+	}
+	if f := p.Focus; f != (Focus{}) {
+		v := floatKey(f.X) + ":" + floatKey(f.Y)
+		if f.Zoom != 0 {
+			v += ":" + floatKey(f.Zoom)
+		}
+		if !f.Set {
+			v = "unset:" + v
+		}
+		add("focus", v)
 	}
 	if r := p.Rect; r != (Rect{}) {
 		add("rect", strconv.Itoa(r.X)+":"+strconv.Itoa(r.Y)+":"+strconv.Itoa(r.W)+":"+strconv.Itoa(r.H))

@@ -50,6 +50,9 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Rect: Rect{X: 5}}, "rect=5:0:0:0"},
 		{Params{Fit: Fit(200)}, "fit=fit(200)"},
 		{Params{Fit: FitCrop, AspectRatio: 1.5, Crop: CropTop}, "fit=crop,ar=1.5,crop=top"},
+		{Params{Fit: FitCrop, Focus: Focus{X: 0.25, Y: 1, Set: true}}, "fit=crop,focus=0.25:1"},
+		{Params{Fit: FitCrop, Focus: Focus{X: 0, Y: 0.5, Zoom: 2.5, Set: true}}, "fit=crop,focus=0:0.5:2.5"},
+		{Params{Focus: Focus{X: 0.5}}, "focus=unset:0.5:0"},
 		{Params{Fit: FitFill, FillColor: Color{R: 255, A: 128, Set: true}}, "fit=fill,fill-color=ff000080"},
 		{Params{Fit: FitFill, FillBlur: true, FillBlurStrength: 300, Pad: 2}, "fit=fill,pad=2,fill-blur=1,fill-blur-strength=300"},
 

@@ -24,6 +24,9 @@ type Params struct {
 	AspectRatio float64
 	// Crop picks the part kept by FitCrop and FitMin.
 	Crop Crop
+	// Focus, when Set, is the point FitCrop and FitMin keep in view in
+	// place of Crop's anchors (which is then CropCenter).
+	Focus Focus
 	// Rect is a source region (in source pixels, after EXIF orientation)
 	// cut before any resizing.
 	Rect Rect
@@ -69,6 +72,16 @@ type Params struct {
 
 	// Removal is the background-removal part (rembg=1 and its options).
 	Removal Removal
+}
+
+// Focus is a focal point: X and Y in [0, 1] of the image (after Rect and
+// the rotation), from the top-left corner. The crop is centred on it as
+// far as the image allows. Zoom (0 or 1: none, up to 100; FitCrop only)
+// enlarges the image that many times first, closing in on the point
+// (imgix fp-z).
+type Focus struct {
+	X, Y, Zoom float64
+	Set        bool
 }
 
 // Removal describes background removal. The zero value means none; every

@@ -83,6 +83,9 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 		W, H = atLeast1(float64(W)/scale), atLeast1(float64(H)/scale)
 		scale = 1
 	}
+	if f := p.Focus; fit == params.FitCrop && f.Set && f.Zoom > 1 {
+		scale *= f.Zoom
+	}
 	g.resizeW, g.resizeH = atLeast1(float64(rw)*scale), atLeast1(float64(rh)*scale)
 
 	switch {
@@ -97,6 +100,9 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 		if cw != g.resizeW || ch != g.resizeH {
 			g.cropW, g.cropH = cw, ch
 			g.cropX, g.cropY = gravityOffset(p.Crop, g.resizeW-cw, g.resizeH-ch)
+			if f := p.Focus; f.Set {
+				g.cropX, g.cropY = focusOffset(f.X, g.resizeW, cw), focusOffset(f.Y, g.resizeH, ch)
+			}
 		}
 	case fit == params.FitFill:
 		g.canvasW, g.canvasH = W, H
@@ -112,6 +118,12 @@ func ratioBox(w, h int, ar float64, inside bool) (int, int) {
 		return atLeast1(float64(h) * ar), h
 	}
 	return w, atLeast1(float64(w) / ar)
+}
+
+// focusOffset is where a crop of size keeps the point at fraction f of
+// total centred, moved as little as the edges need.
+func focusOffset(f float64, total, size int) int {
+	return min(max(int(math.Round(f*float64(total)-float64(size)/2)), 0), total-size)
 }
 
 // gravityOffset places a crop inside spare pixels (dx, dy) by focus c.

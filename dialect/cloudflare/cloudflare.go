@@ -45,7 +45,7 @@ func parseOptions(s string) (params.Params, error) {
 		return p, params.Errors{params.BadParam("options", "The URL gives no options: Cloudflare needs at least one, such as width=400.")}
 	}
 	seen := map[string]bool{}
-	gravity := params.CropCenter
+	var gravity pathurl.Gravity
 	for item := range strings.SplitSeq(s, ",") {
 		name, value, hasValue := strings.Cut(item, "=")
 		canon, known := aliases[name]
@@ -73,7 +73,7 @@ func parseOptions(s string) (params.Params, error) {
 		return params.Params{}, errs
 	}
 	if p.Fit == params.FitCrop || p.Fit == params.FitMin {
-		p.Crop = gravity
+		gravity.Apply(&p)
 	}
 	pathurl.Canonical(&p)
 	return p, nil
@@ -254,26 +254,17 @@ func dimension(name, v string) (int, error) {
 }
 
 // parseGravity reads auto, face, a side, or a focal point XxY (fractions
-// from the top-left corner), which keeps the nearest of Matte's nine
-// anchors.
-func parseGravity(name, v string) (params.Crop, error) {
-	switch v {
-	case "auto", "face":
-		return params.CropAttention, nil
-	case "left":
-		return params.CropLeft, nil
-	case "right":
-		return params.CropRight, nil
-	case "top":
-		return params.CropTop, nil
-	case "bottom":
-		return params.CropBottom, nil
+// from the top-left corner).
+func parseGravity(name, v string) (pathurl.Gravity, error) {
+	if c, ok := map[string]params.Crop{"auto": params.CropAttention, "face": params.CropAttention,
+		"left": params.CropLeft, "right": params.CropRight, "top": params.CropTop, "bottom": params.CropBottom}[v]; ok {
+		return pathurl.Gravity{Crop: c}, nil
 	}
 	xs, ys, ok := strings.Cut(v, "x")
 	x, xerr := params.ParseDecimalIn(xs, 0, 1)
 	y, yerr := params.ParseDecimalIn(ys, 0, 1)
 	if !ok || xerr != nil || yerr != nil {
-		return 0, pathurl.Bad(name, "%s=%s is not valid; %s must be auto, face, left, right, top, bottom, or XxY with X and Y from 0 to 1 (such as 0.5x0.2).", name, params.QuoteShort(v), name)
+		return pathurl.Gravity{}, pathurl.Bad(name, "%s=%s is not valid; %s must be auto, face, left, right, top, bottom, or XxY with X and Y from 0 to 1 (such as 0.5x0.2).", name, params.QuoteShort(v), name)
 	}
-	return pathurl.Anchor(x, y), nil
+	return pathurl.FocalPoint(x, y), nil
 }

@@ -20,7 +20,7 @@ func TestParse(t *testing.T) {
 		"/cdn-cgi/image/fit=contain,w=200/img.png":                                       dialect.ImageURL{Params: params.Params{Width: 200}, Source: "/img.png"},
 		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=left/img.png":                      dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropLeft}, Source: "/img.png"},
 		"/cdn-cgi/image/fit=crop,w=200,h=100,g=auto/img.png":                             dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitMin, Crop: params.CropAttention}, Source: "/img.png"},
-		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=0.9x0.1/img.png":                   dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropTopRight}, Source: "/img.png"},
+		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=0.9x0.1/img.png":                   dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Focus: params.Focus{X: 0.9, Y: 0.1, Set: true}}, Source: "/img.png"},
 		"/cdn-cgi/image/fit=pad,w=200,h=100,background=%23FF0000/img.png":                dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitFill, Background: red}, Source: "/img.png"},
 		"/cdn-cgi/image/gravity=face,w=10/img.png":                                       dialect.ImageURL{Params: params.Params{Width: 10}, Source: "/img.png"}, // no crop: gravity unused
 		"/cdn-cgi/image/f=webp,dpr=2,blur=10,sharpen=1.5,rotate=270,flip=hv,trim=border/a/b.jpg?v=3": dialect.ImageURL{Params: params.Params{Format: params.FormatWebP, DPR: 2, Blur: 50, Sharpen: 15, Rotate: 270, Flip: params.FlipHV, Trim: true},

@@ -69,6 +69,9 @@ const (
 //     fill-blur needs fill=blur, and fill-color cannot be combined with it.
 //     With another fit they are validated and have no effect. fill=gen and
 //     fill=gradient are errors.
+//   - crop=focalpoint keeps the point fp-x, fp-y (0..1, 0.5 when left
+//     out) in view, zoomed fp-z times (1..100; fit=crop only) first;
+//     fp-x, fp-y and fp-z need crop=focalpoint.
 //   - crop= is validated whatever fit= says, but a focus only matters to
 //     fit=crop and fit=min, so with any other fit the result keeps
 //     CropCenter. crop=fg is not a focus: it sets Removal.CropToForeground
@@ -162,6 +165,7 @@ func ParseQuery(q url.Values) (params.Params, error) {
 	checkRemoval(q, &p, errs)
 	applyAspectRatio(&p, errs)
 	checkFill(q, &p, errs)
+	checkFocus(q, &p, errs)
 	if len(errs) > 0 {
 		list := make(params.Errors, 0, len(errs))
 		for _, name := range paramNames { // sorted
@@ -172,7 +176,10 @@ func ParseQuery(q url.Values) (params.Params, error) {
 		return params.Params{}, list
 	}
 	if p.Fit != params.FitCrop && p.Fit != params.FitMin {
-		p.Crop = params.CropCenter
+		p.Crop, p.Focus = params.CropCenter, params.Focus{}
+	}
+	if p.Fit != params.FitCrop || p.Focus.Zoom == 1 {
+		p.Focus.Zoom = 0 // fp-z zooms fit=crop only; 1 is no zoom
 	}
 	if r := &p.Removal; r.Scale != 0 && len(q["position"]) == 0 {
 		// As in remove.bg, a scaled subject is centred unless position says
@@ -224,6 +231,26 @@ func checkFill(q url.Values, p *params.Params, errs map[string]string) {
 	}
 	if p.Fit != params.FitFill {
 		p.FillColor, p.FillBlur, p.FillBlurStrength = params.Color{}, false, 0
+	}
+}
+
+// checkFocus adds to errs fp-x, fp-y or fp-z given without
+// crop=focalpoint, and places an unset coordinate of the focal point at
+// the middle, as imgix does.
+func checkFocus(q url.Values, p *params.Params, errs map[string]string) {
+	for _, name := range []string{"fp-x", "fp-y", "fp-z"} {
+		given := len(q[name]) == 1 && q[name][0] != "" && errs[name] == ""
+		switch {
+		case given && !p.Focus.Set && errs["crop"] == "":
+			errs[name] = name + " places the focal point of crop=focalpoint; it needs crop=focalpoint."
+		case !given && name == "fp-x":
+			p.Focus.X = 0.5
+		case !given && name == "fp-y":
+			p.Focus.Y = 0.5
+		}
+	}
+	if !p.Focus.Set {
+		p.Focus = params.Focus{}
 	}
 }
 
@@ -424,13 +451,29 @@ var paramSpecs = map[string]paramSpec{
 		p.AspectRatio = w / h
 		return nil
 	}},
-	"crop": {"one of center, top, bottom, left, right, entropy, attention, or a pair of top or bottom and left or right such as top,left, or fg (crop to the foreground; needs rembg=1)", func(p *params.Params, v string) error {
-		if v == "fg" {
+	"crop": {"one of center, top, bottom, left, right, entropy, attention, focalpoint (with fp-x, fp-y, fp-z), or a pair of top or bottom and left or right such as top,left, or fg (crop to the foreground; needs rembg=1)", func(p *params.Params, v string) error {
+		switch v {
+		case "fg":
 			p.Removal.CropToForeground = true
+			return nil
+		case "focalpoint":
+			p.Focus.Set = true
 			return nil
 		}
 		c, err := parseCrop(v)
 		p.Crop = c
+		return err
+	}},
+	"fp-x": {"a number from 0 to 1", func(p *params.Params, v string) (err error) {
+		p.Focus.X, err = params.ParseDecimalIn(v, 0, 1)
+		return err
+	}},
+	"fp-y": {"a number from 0 to 1", func(p *params.Params, v string) (err error) {
+		p.Focus.Y, err = params.ParseDecimalIn(v, 0, 1)
+		return err
+	}},
+	"fp-z": {"a number from 1 to 100", func(p *params.Params, v string) (err error) {
+		p.Focus.Zoom, err = params.ParseDecimalIn(v, 1, 100)
 		return err
 	}},
 	"rect": {"x,y,w,h: four integers, x and y from 0 to 100000, w and h from 1 to 100000", func(p *params.Params, v string) error {
@@ -873,7 +916,7 @@ var paramNames = func() []string {
 // horizontal edge in either order ("top,left" and "left,top" are CropTopLeft).
 func parseCrop(v string) (params.Crop, error) {
 	switch v {
-	case "faces", "edges", "focalpoint":
+	case "faces", "edges":
 		return 0, fmt.Errorf("%s is not supported", v)
 	}
 	if c, ok := params.ParseCrop(v); ok && !strings.Contains(v, "-") {
@@ -885,8 +928,10 @@ func parseCrop(v string) (params.Crop, error) {
 	}
 	for _, s := range []string{a, b} {
 		switch s {
-		case "faces", "edges", "focalpoint":
+		case "faces", "edges":
 			return 0, fmt.Errorf("%s is not supported", s)
+		case "focalpoint":
+			return 0, errors.New("focalpoint goes alone here: crop=focalpoint")
 		}
 	}
 	if a == "left" || a == "right" {

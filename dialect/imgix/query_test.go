@@ -80,6 +80,14 @@ func TestParseQueryValid(t *testing.T) {
 		{"fit=crop&fill=blur&fill-blur=20", params.Params{Fit: params.FitCrop}},
 		{"fill-color=red", params.Params{}},
 
+		// crop=focalpoint with fp-x, fp-y (0.5 when left out) and fp-z.
+		{"fit=crop&crop=focalpoint", params.Params{Fit: params.FitCrop, Focus: params.Focus{X: 0.5, Y: 0.5, Set: true}}},
+		{"fit=crop&crop=focalpoint&fp-x=0.2&fp-y=1", params.Params{Fit: params.FitCrop, Focus: params.Focus{X: 0.2, Y: 1, Set: true}}},
+		{"fit=crop&crop=focalpoint&fp-x=0&fp-z=2.5", params.Params{Fit: params.FitCrop, Focus: params.Focus{X: 0, Y: 0.5, Zoom: 2.5, Set: true}}},
+		{"fit=crop&crop=focalpoint&fp-z=1", params.Params{Fit: params.FitCrop, Focus: params.Focus{X: 0.5, Y: 0.5, Set: true}}},
+		{"fit=min&crop=focalpoint&fp-y=0.1&fp-z=3", params.Params{Fit: params.FitMin, Focus: params.Focus{X: 0.5, Y: 0.1, Set: true}}},
+		{"crop=focalpoint&fp-x=0.2", params.Params{}},
+
 		{"fit=crop&crop=center", params.Params{Fit: params.FitCrop}},
 		{"fit=crop&crop=top", params.Params{Fit: params.FitCrop, Crop: params.CropTop}},
 		{"fit=crop&crop=bottom", params.Params{Fit: params.FitCrop, Crop: params.CropBottom}},
@@ -240,6 +248,11 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"pad=", []string{"pad"}, ""},
 		{"ar=", []string{"ar"}, ""},
 		{"fill=", []string{"fill"}, ""},
+		{"crop=focalpoint&fp-x=1.5", []string{"fp-x"}, ""},
+		{"crop=focalpoint&fp-y=-0.1", []string{"fp-y"}, ""},
+		{"crop=focalpoint&fp-z=0.5", []string{"fp-z"}, ""},
+		{"crop=focalpoint&fp-z=101", []string{"fp-z"}, ""},
+		{"crop=focalpoint&fp-x=", []string{"fp-x"}, ""},
 		{"fill=bogus&fit=fill", []string{"fill"}, ""},
 		{"fill=gen&fit=fill", []string{"fill"}, "generative and gradient fills are not available here"},
 		{"fill=gradient", []string{"fill"}, ""},
@@ -296,7 +309,8 @@ func TestParseQueryInvalid(t *testing.T) {
 
 		{"crop=faces", []string{"crop"}, "faces is not supported"},
 		{"crop=edges", []string{"crop"}, "edges is not supported"},
-		{"crop=focalpoint", []string{"crop"}, "focalpoint is not supported"},
+		{"crop=focalpoint,faces", []string{"crop"}, "focalpoint goes alone here"},
+		{"crop=top,focalpoint", []string{"crop"}, "focalpoint goes alone here"},
 		{"crop=faces,center", []string{"crop"}, "faces is not supported"},
 		{"crop=top,faces", []string{"crop"}, "one of center, top, bottom"},
 		{"crop=top,bottom", []string{"crop"}, ""},
@@ -705,6 +719,35 @@ func TestParseQueryFillRules(t *testing.T) {
 	}
 }
 
+// TestParseQueryFocusNeedsFocalpoint: fp-x, fp-y and fp-z place the focal
+// point of crop=focalpoint, and are errors without it.
+func TestParseQueryFocusNeedsFocalpoint(t *testing.T) {
+	for query, fields := range map[string][]string{
+		"fit=crop&fp-x=0.3":                 {"fp-x"},
+		"fit=crop&crop=top&fp-y=0.3&fp-z=2": {"fp-y", "fp-z"},
+		"fit=crop&crop=bogus&fp-x=0.3":      {"crop"}, // judged once crop is sound
+		"fit=crop&crop=focalpoint&fp-x=0.3": nil,
+	} {
+		q, _ := url.ParseQuery(query)
+		_, err := ParseQuery(q)
+		var got []string
+		var list params.Errors
+		if errors.As(err, &list) {
+			for _, e := range list {
+				got = append(got, e.Field)
+				if e.Field != "crop" && e.Detail != e.Field+" places the focal point of crop=focalpoint; it needs crop=focalpoint." {
+					t.Errorf("ParseQuery(%q): %s: %q", query, e.Field, e.Detail)
+				}
+			}
+		} else if err != nil {
+			t.Fatalf("ParseQuery(%q): %v", query, err)
+		}
+		if !slices.Equal(got, fields) {
+			t.Errorf("ParseQuery(%q) fields %q, want %q", query, got, fields)
+		}
+	}
+}
+
 // TestParseQueryAspectRatioRange: a side derived from ar over the limit
 // of w and h is an error on ar, naming the side and the limit.
 func TestParseQueryAspectRatioRange(t *testing.T) {
@@ -725,7 +768,7 @@ func TestIsParam(t *testing.T) {
 	want := []string{
 		"ar", "auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
 		"bg-remove-semi-transparency", "blur", "crop", "dpr",
-		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "h", "jpg-progressive", "lossless", "mask", "model",
+		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "jpg-progressive", "lossless", "mask", "model",
 		"pad", "position", "q", "rect", "refine", "rembg", "rot", "scale", "semitransparency",
 		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
 		"threshold", "trim", "w",
@@ -775,7 +818,7 @@ func FuzzParseQuery(f *testing.F) {
 		"rembg=1&bg-gradient=white,%23000&shadow=drop&shadow-color=red&shadow-opacity=0.3&shadow-offset=-5,20&shadow-blur=4",
 		"rembg=1&bg-image=https://example.com/bg.jpg&fm=zip", "model=x&mask=1&bg=white&bg-image=/a.png",
 		"rembg=1&bg-remove=0&semitransparency=1&threshold=0.2",
-		"w=600&ar=16:9&fit=crop", "ar=1.91:1&fit=fill&h=100000", "fit=fill&fill=blur&fill-blur=30&fill-color=red",
+		"w=600&ar=16:9&fit=crop", "ar=1.91:1&fit=fill&h=100000", "w=9&h=9&fit=crop&crop=focalpoint&fp-x=0.1&fp-y=0.9&fp-z=4", "fit=fill&fill=blur&fill-blur=30&fill-color=red",
 	} {
 		f.Add(s)
 	}

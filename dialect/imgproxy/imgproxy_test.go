@@ -31,7 +31,7 @@ func TestParse(t *testing.T) {
 		"/insecure/s:300:200:0:1/bg:255:0:0/plain//a.jpg":                                            dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFill, Background: params.Color{R: 255, A: 255, Set: true}}, Source: "/a.jpg"},
 		"/insecure/rs:force:10:20/q:80/f:webp/bl:2/sh:0.5/rot:90/dpr:2/pd:4/t:10/fl:1:1/ar:1/sm:1/cb:abc/plain//a.jpg": dialect.ImageURL{Params: params.Params{Width: 10, Height: 20, Fit: params.FitScale, Quality: 80, Format: params.FormatWebP, Blur: 20, Sharpen: 10,
 			Rotate: 90, DPR: 2, Pad: 4, Trim: true, Flip: params.FlipHV}, Source: "/a.jpg"},
-		"/insecure/rs:fill:100:100/g:fp:0.9:0.9/c:50:40:nowe/bg:fff/plain//a.jpg": dialect.ImageURL{Params: params.Params{Width: 100, Height: 100, Fit: params.FitMin, Crop: params.CropBottomRight, Rect: params.Rect{W: 50, H: 40},
+		"/insecure/rs:fill:100:100/g:fp:0.9:0.9/c:50:40:nowe/bg:fff/plain//a.jpg": dialect.ImageURL{Params: params.Params{Width: 100, Height: 100, Fit: params.FitMin, Focus: params.Focus{X: 0.9, Y: 0.9, Set: true}, Rect: params.Rect{W: 50, H: 40},
 			Background: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}}, Source: "/a.jpg"},
 		"/anything/w:10/plain/https://example.com/a.jpg@avif": dialect.ImageURL{Params: params.Params{Width: 10, Fit: params.FitMax, Format: params.FormatAVIF}, Source: "https://example.com/a.jpg"},
 	})

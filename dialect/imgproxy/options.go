@@ -13,7 +13,7 @@ import (
 type resize struct {
 	typ             string // fit (imgproxy's default), fill, fill-down, force, auto
 	enlarge, extend bool
-	gravity         params.Crop
+	gravity         pathurl.Gravity
 }
 
 // parseOptions reads the option parts (name:arg:...). Every bad option is
@@ -56,7 +56,7 @@ func applyResize(p *params.Params, rs resize) {
 		if rs.enlarge && rs.typ != "fill-down" {
 			p.Fit = params.FitCrop
 		}
-		p.Crop = rs.gravity
+		rs.gravity.Apply(p)
 	case "force":
 		p.Fit = params.FitScale
 	default:
@@ -314,29 +314,29 @@ var gravities = map[string]params.Crop{
 }
 
 // gravity reads g:%type[:%x_offset:%y_offset] and g:fp:%x:%y (a focal
-// point, kept as the nearest of Matte's nine anchors). Offsets other than
-// 0 are refused: Matte crops to an anchor.
-func gravity(name string, args []string) (params.Crop, error) {
+// point). Offsets other than 0 are refused: Matte does not shift an
+// anchor.
+func gravity(name string, args []string) (pathurl.Gravity, error) {
 	if args[0] == "fp" {
 		if len(args) == 3 {
 			x, xerr := params.ParseDecimalIn(args[1], 0, 1)
 			y, yerr := params.ParseDecimalIn(args[2], 0, 1)
 			if xerr == nil && yerr == nil {
-				return pathurl.Anchor(x, y), nil
+				return pathurl.FocalPoint(x, y), nil
 			}
 		}
-		return 0, pathurl.Bad(name, "%s:fp takes x:y, each from 0 to 1.", name)
+		return pathurl.Gravity{}, pathurl.Bad(name, "%s:fp takes x:y, each from 0 to 1.", name)
 	}
 	c, ok := gravities[args[0]]
 	if !ok {
-		return 0, pathurl.Bad(name, "%s: %s is not one of no, so, ea, we, noea, nowe, soea, sowe, ce, sm, obj, fp.", name, params.QuoteShort(args[0]))
+		return pathurl.Gravity{}, pathurl.Bad(name, "%s: %s is not one of no, so, ea, we, noea, nowe, soea, sowe, ce, sm, obj, fp.", name, params.QuoteShort(args[0]))
 	}
 	for _, off := range args[1:] {
 		if f, err := params.ParseDecimal(off); err != nil || f != 0 || len(args) > 3 {
-			return 0, pathurl.Bad(name, "%s: Matte does not offset a gravity; leave the offsets out or 0.", name)
+			return pathurl.Gravity{}, pathurl.Bad(name, "%s: Matte does not offset a gravity; leave the offsets out or 0.", name)
 		}
 	}
-	return c, nil
+	return pathurl.Gravity{Crop: c}, nil
 }
 
 // background reads r:g:b or a hex colour.

@@ -114,10 +114,21 @@ func hasControl(s string) bool {
 	return false
 }
 
-// Anchor maps a focal point, x and y in [0, 1] from the top-left corner,
-// onto the nearest of Matte's nine crop anchors (thirds of each axis):
-// Matte crops to an anchor, not around an arbitrary point.
-func Anchor(x, y float64) params.Crop { return AnchorAt(third(y), third(x)) }
+// Gravity is what a dialect's gravity option gives: a crop anchor or
+// focus, or a focal point.
+type Gravity struct {
+	Crop  params.Crop
+	Focus params.Focus
+}
+
+// FocalPoint is the gravity of a focal point, x and y in [0, 1] from the
+// top-left corner.
+func FocalPoint(x, y float64) Gravity {
+	return Gravity{Focus: params.Focus{X: x, Y: y, Set: true}}
+}
+
+// Apply sets p's crop focus to g.
+func (g Gravity) Apply(p *params.Params) { p.Crop, p.Focus = g.Crop, g.Focus }
 
 // AnchorAt is the crop anchor of row (0 top, 1 middle, 2 bottom) and col
 // (0 left, 1 centre, 2 right).
@@ -127,16 +138,6 @@ func AnchorAt(row, col int) params.Crop {
 		{params.CropLeft, params.CropCenter, params.CropRight},
 		{params.CropBottomLeft, params.CropBottom, params.CropBottomRight},
 	}[row][col]
-}
-
-func third(v float64) int {
-	switch {
-	case v < 1.0/3:
-		return 0
-	case v > 2.0/3:
-		return 2
-	}
-	return 1
 }
 
 // Dimension parses a width or height: an integer from 0 to MaxDimension,
@@ -173,7 +174,7 @@ func RightAngle(v string) (float64, bool) {
 // the fill options only shape fit=fill.
 func Canonical(p *params.Params) {
 	if p.Width == 0 && p.Height == 0 {
-		p.Fit, p.Crop = params.FitClip, params.CropCenter
+		p.Fit, p.Crop, p.Focus = params.FitClip, params.CropCenter, params.Focus{}
 	}
 	if p.Fit != params.FitFill {
 		p.FillColor, p.FillBlur, p.FillBlurStrength = params.Color{}, false, 0

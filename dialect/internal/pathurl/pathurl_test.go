@@ -34,16 +34,14 @@ func TestSource(t *testing.T) {
 	}
 }
 
-func TestAnchor(t *testing.T) {
-	for _, tc := range []struct {
-		x, y float64
-		want params.Crop
-	}{
-		{0, 0, params.CropTopLeft}, {0.5, 0.5, params.CropCenter}, {1, 1, params.CropBottomRight},
-		{0.9, 0.1, params.CropTopRight}, {0.2, 0.5, params.CropLeft}, {0.5, 0.8, params.CropBottom},
-	} {
-		if got := Anchor(tc.x, tc.y); got != tc.want {
-			t.Errorf("Anchor(%v, %v) = %v, want %v", tc.x, tc.y, got, tc.want)
-		}
+func TestGravityApply(t *testing.T) {
+	p := params.Params{Crop: params.CropTop}
+	FocalPoint(0.9, 0.1).Apply(&p)
+	if p.Crop != params.CropCenter || p.Focus != (params.Focus{X: 0.9, Y: 0.1, Set: true}) {
+		t.Errorf("focal point 0.9, 0.1: crop %v, focus %+v", p.Crop, p.Focus)
+	}
+	Gravity{Crop: params.CropLeft}.Apply(&p)
+	if p.Crop != params.CropLeft || p.Focus != (params.Focus{}) {
+		t.Errorf("left: crop %v, focus %+v", p.Crop, p.Focus)
 	}
 }
