@@ -17,8 +17,9 @@
 //     contain (fit in the box and pad it, with cbg). we (without
 //     enlargement, a flag) never enlarges, with inside and cover.
 //   - a: center, top, right, bottom, left, top-left, top-right,
-//     bottom-left, bottom-right, entropy, attention (focal is refused: Matte
-//     has no focal point). Used by fit=cover.
+//     bottom-left, bottom-right, entropy, attention, or focal, the point
+//     fpx, fpy (0 to 1, 0.5 when left out; each needs a=focal). Used by
+//     fit=cover.
 //   - output: jpg, png, gif, webp, avif (tiff and json are refused); absent,
 //     the source's format is kept, as wsrv does.
 //   - q: 1 to 100. bg, cbg: a colour, a CSS name or hex RGB, ARGB, RRGGBB or
@@ -82,6 +83,8 @@ type request struct {
 	fit      string
 	we       bool
 	crop     params.Crop
+	focal    bool
+	fpx, fpy *float64
 	flip     bool
 	flop     bool
 	cbg, bg  params.Color
@@ -89,7 +92,7 @@ type request struct {
 }
 
 // names lists the parameters in the order they are read and reported.
-var names = []string{"url", "w", "h", "dpr", "fit", "we", "a", "output", "q", "bg", "cbg", "blur", "sharp", "ro", "flip", "flop", "trim", "il"}
+var names = []string{"url", "w", "h", "dpr", "fit", "we", "a", "fpx", "fpy", "output", "q", "bg", "cbg", "blur", "sharp", "ro", "flip", "flop", "trim", "il"}
 
 const colorForms = "a colour: a CSS name or hex RGB, ARGB, RRGGBB or AARRGGBB (alpha first)"
 
@@ -127,9 +130,10 @@ var specs = map[string]spec{
 		return params.ErrSyntax
 	}},
 	"we": {"a flag (&we)", true, func(r *request, _ string) error { r.we = true; return nil }},
-	"a": {"one of center, top, right, bottom, left, top-left, top-right, bottom-left, bottom-right, entropy, attention", false, func(r *request, v string) error {
+	"a": {"one of center, top, right, bottom, left, top-left, top-right, bottom-left, bottom-right, entropy, attention, focal", false, func(r *request, v string) error {
 		if v == "focal" {
-			return errors.New("Matte has no focal point")
+			r.focal = true
+			return nil
 		}
 		c, ok := params.ParseCrop(v)
 		if !ok {
@@ -137,6 +141,16 @@ var specs = map[string]spec{
 		}
 		r.crop = c
 		return nil
+	}},
+	"fpx": {"a number from 0 to 1", false, func(r *request, v string) error {
+		f, err := params.ParseDecimalIn(v, 0, 1)
+		r.fpx = &f
+		return err
+	}},
+	"fpy": {"a number from 0 to 1", false, func(r *request, v string) error {
+		f, err := params.ParseDecimalIn(v, 0, 1)
+		r.fpy = &f
+		return err
 	}},
 	"output": {"one of jpg, png, gif, webp, avif", false, func(r *request, v string) error {
 		if v == "tiff" || v == "json" {
@@ -275,6 +289,11 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 			errs.Add(name, detail+fmt.Sprintf("; %s must be %s.", name, s.allowed))
 		}
 	}
+	for _, name := range []string{"fpx", "fpy"} {
+		if len(q[name]) > 0 && !errs.Has(name) && !r.focal && !errs.Has("a") {
+			errs.Add(name, name+" places the focal point of a=focal; it needs a=focal.")
+		}
+	}
 	if r.fit == "outside" && r.p.Width != 0 && r.p.Height != 0 {
 		errs.Add("fit", "fit=outside with both w and h is not supported (Matte cannot cover a box without cropping); use fit=cover, or give one side only.")
 	}
@@ -290,6 +309,15 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		}
 	case "cover":
 		p.Fit, p.Crop = params.FitCrop, r.crop
+		if r.focal {
+			p.Focus = params.Focus{X: 0.5, Y: 0.5, Set: true}
+			if r.fpx != nil {
+				p.Focus.X = *r.fpx
+			}
+			if r.fpy != nil {
+				p.Focus.Y = *r.fpy
+			}
+		}
 		if r.we {
 			p.Fit = params.FitMin
 		}
