@@ -18,7 +18,8 @@ type Params struct {
 	Fit Fit
 	// AspectRatio is the output's width ÷ height (imgix ar) when neither
 	// Width nor Height is given, for FitCrop (the largest box of that ratio
-	// inside the source, cut at the source's scale) and FitFill (the
+	// inside the source, cut at the source's scale) and FitFill or
+	// FitFillMax (the
 	// smallest one around it, padded). 0: none. Parsers turn it into the
 	// missing side when one side is given, and leave it 0 with other fits.
 	AspectRatio float64
@@ -59,7 +60,7 @@ type Params struct {
 	Trim bool
 	// Pad adds this many CSS pixels on every side, filled with Background.
 	Pad int
-	// FillColor is the colour of FitFill's excess space (imgix fill-color);
+	// FillColor is the colour of FitFill's (and FitFillMax's) excess space (imgix fill-color);
 	// unset, it is filled as padding is (Background, else white or
 	// transparent by the output format).
 	FillColor Color
@@ -201,7 +202,13 @@ const (
 	FitMin
 	// FitScale scales to the box exactly, ignoring the aspect ratio.
 	FitScale
+	// FitFillMax is FitFill that never upscales: a smaller image is padded
+	// to the box at its own size (imgix fillmax).
+	FitFillMax
 )
+
+// Fills reports whether f pads the image to the box (FitFill, FitFillMax).
+func (f Fit) Fills() bool { return f == FitFill || f == FitFillMax }
 
 // Crop is the focus FitCrop and FitMin keep (imgix crop=).
 type Crop uint8
@@ -291,7 +298,7 @@ func (f Flip) String() string { return enumName(flipNames[:], uint8(f), "flip") 
 func (f Format) String() string { return enumName(formatNames[:], uint8(f), "format") }
 
 var (
-	fitNames  = [...]string{FitClip: "clip", FitCrop: "crop", FitFill: "fill", FitMax: "max", FitMin: "min", FitScale: "scale"}
+	fitNames  = [...]string{FitClip: "clip", FitCrop: "crop", FitFill: "fill", FitMax: "max", FitMin: "min", FitScale: "scale", FitFillMax: "fillmax"}
 	cropNames = [...]string{
 		CropCenter: "center", CropTop: "top", CropBottom: "bottom", CropLeft: "left", CropRight: "right",
 		CropTopLeft: "top-left", CropTopRight: "top-right", CropBottomLeft: "bottom-left", CropBottomRight: "bottom-right",

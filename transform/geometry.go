@@ -42,7 +42,7 @@ func atLeast1(v float64) int {
 // fit instead, as imgix does).
 func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 	W, H := p.DeviceBox()
-	if W == 0 && H == 0 && p.AspectRatio > 0 && (p.Fit == params.FitCrop || p.Fit == params.FitFill) {
+	if W == 0 && H == 0 && p.AspectRatio > 0 && (p.Fit == params.FitCrop || p.Fit.Fills()) {
 		W, H = ratioBox(rw, rh, p.AspectRatio, p.Fit == params.FitCrop)
 	}
 	g := geometry{resizeW: rw, resizeH: rh, interesting: vips.NoCrop}
@@ -50,7 +50,7 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 	if W == 0 || H == 0 {
 		// With one side given every mode keeps the aspect ratio.
 		switch fit {
-		case params.FitMax, params.FitMin:
+		case params.FitMax, params.FitMin, params.FitFillMax:
 			fit = params.FitMax
 		default:
 			fit = params.FitClip
@@ -66,7 +66,7 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 		scale = sx
 	default:
 		switch fit {
-		case params.FitClip, params.FitMax, params.FitFill:
+		case params.FitClip, params.FitMax, params.FitFill, params.FitFillMax:
 			scale = math.Min(sx, sy)
 		case params.FitCrop, params.FitMin:
 			scale = math.Max(sx, sy)
@@ -75,7 +75,7 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 			return clampGeometry(g, maxDim)
 		}
 	}
-	if fit == params.FitMax && scale > 1 {
+	if (fit == params.FitMax || fit == params.FitFillMax) && scale > 1 {
 		scale = 1
 	}
 	if fit == params.FitMin && scale > 1 {
@@ -104,7 +104,7 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 				g.cropX, g.cropY = focusOffset(f.X, g.resizeW, cw), focusOffset(f.Y, g.resizeH, ch)
 			}
 		}
-	case fit == params.FitFill:
+	case fit.Fills():
 		g.canvasW, g.canvasH = W, H
 	}
 	return clampGeometry(g, maxDim)

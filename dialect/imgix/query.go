@@ -197,8 +197,8 @@ func applyAspectRatio(p *params.Params, errs map[string]string) {
 		return
 	}
 	p.AspectRatio = 0
-	if p.Fit != params.FitCrop && p.Fit != params.FitFill {
-		return // as in imgix: ar only shapes fit=crop and fit=fill
+	if p.Fit != params.FitCrop && !p.Fit.Fills() {
+		return // as in imgix: ar only shapes fit=crop and fit=fill (fillmax)
 	}
 	derive := func(given, side string, v float64) int {
 		n := int(math.Round(v))
@@ -229,7 +229,7 @@ func checkFill(q url.Values, p *params.Params, errs map[string]string) {
 		errs["fill-color"] = "fill-color colours a solid fill; it cannot be combined with fill=blur."
 		errs["fill"] = "fill=blur fills with the image; it cannot be combined with fill-color."
 	}
-	if p.Fit != params.FitFill {
+	if !p.Fit.Fills() {
 		p.FillColor, p.FillBlur, p.FillBlurStrength = params.Color{}, false, 0
 	}
 }

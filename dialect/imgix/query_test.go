@@ -55,6 +55,8 @@ func TestParseQueryValid(t *testing.T) {
 		{"fit=max", params.Params{Fit: params.FitMax}},
 		{"fit=min", params.Params{Fit: params.FitMin}},
 		{"fit=scale", params.Params{Fit: params.FitScale}},
+		{"fit=fillmax", params.Params{Fit: params.FitFillMax}},
+		{"fit=fillmax&fill=blur&ar=1:1", params.Params{Fit: params.FitFillMax, FillBlur: true, AspectRatio: 1}},
 
 		// ar (imgix): the missing side from w or h; alone, kept for the
 		// pipeline; no effect with both sides or another fit.
@@ -304,7 +306,6 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"dpr=1_0", []string{"dpr"}, ""},
 
 		{"fit=facearea", []string{"fit"}, "one of clip, crop, fill, max, min, scale"},
-		{"fit=fillmax", []string{"fit"}, ""},
 		{"fit=CROP", []string{"fit"}, ""},
 
 		{"crop=faces", []string{"crop"}, "faces is not supported"},

@@ -47,8 +47,8 @@ func parseOptions(parts []string) (params.Params, error) {
 
 // applyResize sets Fit and Crop from imgproxy's resizing type: fit is
 // Matte's max (clip when enlarging), fill and fill-down its min (crop when
-// enlarging), force its scale; extend pads to the box (fill). auto is read
-// as fill.
+// enlarging), force its scale; extend pads to the box (fillmax; fill when
+// enlarging). auto is read as fill.
 func applyResize(p *params.Params, rs resize) {
 	switch rs.typ {
 	case "fill", "fill-down", "auto":
@@ -65,7 +65,10 @@ func applyResize(p *params.Params, rs resize) {
 			p.Fit = params.FitClip
 		}
 		if rs.extend {
-			p.Fit = params.FitFill
+			p.Fit = params.FitFillMax // padded to the box, enlarged only with el
+			if rs.enlarge {
+				p.Fit = params.FitFill
+			}
 		}
 	}
 }

@@ -170,6 +170,9 @@ func applyGeometry(p *params.Params, g geometry) {
 	switch {
 	case g.fitIn && g.fill:
 		p.Fit = params.FitFill
+		if g.noUpscale {
+			p.Fit = params.FitFillMax
+		}
 	case g.fitIn && g.noUpscale:
 		p.Fit = params.FitMax
 	case g.fitIn:

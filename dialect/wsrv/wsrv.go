@@ -15,7 +15,7 @@
 //     cropping; Matte can only do it with one side given, where it is
 //     inside), cover (cover and crop, by a), fill (stretch to the box),
 //     contain (fit in the box and pad it, with cbg). we (without
-//     enlargement, a flag) never enlarges, with inside and cover.
+//     enlargement, a flag) never enlarges, with inside, cover and contain.
 //   - a: center, top, right, bottom, left, top-left, top-right,
 //     bottom-left, bottom-right, entropy, attention, or focal, the point
 //     fpx, fpy (0 to 1, 0.5 when left out; each needs a=focal). Used by
@@ -325,9 +325,12 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		p.Fit = params.FitScale
 	case "contain":
 		p.Fit = params.FitFill
+		if r.we {
+			p.Fit = params.FitFillMax
+		}
 	}
 	p.Background = r.bg
-	if p.Fit == params.FitFill && r.cbg.Set {
+	if p.Fit.Fills() && r.cbg.Set {
 		p.Background = r.cbg
 	}
 	switch {

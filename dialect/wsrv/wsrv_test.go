@@ -28,6 +28,7 @@ func TestParseValid(t *testing.T) {
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&h=300&fit=cover", lich, "", params.Params{Width: 300, Height: 300, Fit: params.FitCrop}},
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&h=300&fit=fill", lich, "", params.Params{Width: 300, Height: 300, Fit: params.FitScale}},
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&h=300&fit=contain&cbg=black", lich, "", params.Params{Width: 300, Height: 300, Fit: params.FitFill, Background: black}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&h=300&fit=contain&we", lich, "", params.Params{Width: 300, Height: 300, Fit: params.FitFillMax}},
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&h=300&fit=cover&a=top", lich, "", params.Params{Width: 300, Height: 300, Fit: params.FitCrop, Crop: params.CropTop}},
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&h=300&fit=cover&a=focal&fpx=0.2&fpy=0.7", lich, "", params.Params{Width: 300, Height: 300, Fit: params.FitCrop, Focus: params.Focus{X: 0.2, Y: 0.7, Set: true}}},
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&h=300&fit=cover&a=focal&fpy=0", lich, "", params.Params{Width: 300, Height: 300, Fit: params.FitCrop, Focus: params.Focus{X: 0.5, Y: 0, Set: true}}},

@@ -176,7 +176,7 @@ func Canonical(p *params.Params) {
 	if p.Width == 0 && p.Height == 0 {
 		p.Fit, p.Crop, p.Focus = params.FitClip, params.CropCenter, params.Focus{}
 	}
-	if p.Fit != params.FitFill {
+	if !p.Fit.Fills() {
 		p.FillColor, p.FillBlur, p.FillBlurStrength = params.Color{}, false, 0
 	}
 }
