@@ -9,7 +9,8 @@ import (
 // ETag. It lists the fields that differ from their zero value, in a fixed
 // order, as name=value pairs joined by ",":
 //
-//	w=800,h=600,dpr=2,fit=crop,ar=1.5,crop=top-left,focus=0.3:0.6:2,
+//	w=800,h=600,dpr=2,fit=crop,ar=1.5,crop-limits=0:1200:100:0,
+//	crop=top-left,focus=0.3:0.6:2,
 //	rect=10:20:300:200,rot=90,
 //	flip=hv,fm=webp,auto=format,variant=progressive,q=80,lossless=1,
 //	bg=ffffffff,blur=20,sharp=10,trim=1,pad=4,fill-color=ff0000ff,
@@ -66,6 +67,9 @@ func (p Params) Key() string {
 		add("fit", p.Fit.String())
 	}
 	addFloat("ar", p.AspectRatio)
+	if l := p.CropLimits; l != (CropLimits{}) {
+		add("crop-limits", strconv.Itoa(l.MinW)+":"+strconv.Itoa(l.MaxW)+":"+strconv.Itoa(l.MinH)+":"+strconv.Itoa(l.MaxH))
+	}
 	if p.Crop != CropCenter {
 		add("crop", p.Crop.String())
 	}

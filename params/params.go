@@ -19,10 +19,14 @@ type Params struct {
 	// AspectRatio is the output's width ÷ height (imgix ar) when neither
 	// Width nor Height is given, for FitCrop (the largest box of that ratio
 	// inside the source, cut at the source's scale) and FitFill or
-	// FitFillMax (the
-	// smallest one around it, padded). 0: none. Parsers turn it into the
+	// FitFillMax (the smallest one around it, padded). 0: none. Parsers turn it into the
 	// missing side when one side is given, and leave it 0 with other fits.
 	AspectRatio float64
+	// CropLimits bound FitCrop's box, in CSS pixels as Width and Height
+	// (imgix max-w, max-h, min-w, min-h): a side not given is first taken
+	// from the image's aspect ratio (both: the image's size), then each
+	// side is kept within its limits, and the image is cropped to the box.
+	CropLimits CropLimits
 	// Crop picks the part kept by FitCrop and FitMin.
 	Crop Crop
 	// Focus, when Set, is the point FitCrop and FitMin keep in view in
@@ -74,6 +78,9 @@ type Params struct {
 	// Removal is the background-removal part (rembg=1 and its options).
 	Removal Removal
 }
+
+// CropLimits are bounds on FitCrop's box; 0 is no bound.
+type CropLimits struct{ MinW, MaxW, MinH, MaxH int }
 
 // Focus is a focal point: X and Y in [0, 1] of the image (after Rect and
 // the rotation), from the top-left corner. The crop is centred on it as

@@ -45,6 +45,9 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 	if W == 0 && H == 0 && p.AspectRatio > 0 && (p.Fit == params.FitCrop || p.Fit.Fills()) {
 		W, H = ratioBox(rw, rh, p.AspectRatio, p.Fit == params.FitCrop)
 	}
+	if l := p.CropLimits; p.Fit == params.FitCrop && l != (params.CropLimits{}) {
+		W, H = limitCropBox(W, H, rw, rh, l, p.DPR)
+	}
 	g := geometry{resizeW: rw, resizeH: rh, interesting: vips.NoCrop}
 	fit := p.Fit
 	if W == 0 || H == 0 {
@@ -108,6 +111,34 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 		g.canvasW, g.canvasH = W, H
 	}
 	return clampGeometry(g, maxDim)
+}
+
+// limitCropBox is FitCrop's W x H box (device pixels; 0: not given) for a
+// rw x rh image within limits l (CSS pixels, times dpr as Width and
+// Height): a missing side from the image's aspect ratio, the image's size
+// when neither is given, then each side within its bounds.
+func limitCropBox(W, H, rw, rh int, l params.CropLimits, dpr float64) (int, int) {
+	switch {
+	case W == 0 && H == 0:
+		W, H = rw, rh
+	case W == 0:
+		W = atLeast1(float64(H) * float64(rw) / float64(rh))
+	case H == 0:
+		H = atLeast1(float64(W) * float64(rh) / float64(rw))
+	}
+	if dpr == 0 {
+		dpr = 1
+	}
+	bound := func(v, lo, hi int) int {
+		if hi > 0 {
+			v = min(v, int(math.Round(float64(hi)*dpr)))
+		}
+		if lo > 0 {
+			v = max(v, int(math.Round(float64(lo)*dpr)))
+		}
+		return v
+	}
+	return bound(W, l.MinW, l.MaxW), bound(H, l.MinH, l.MaxH)
 }
 
 // ratioBox is the box of aspect ratio ar (width ÷ height) at the scale of

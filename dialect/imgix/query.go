@@ -69,6 +69,11 @@ const (
 //     fill-blur needs fill=blur, and fill-color cannot be combined with it.
 //     With another fit they are validated and have no effect. fill=gen and
 //     fill=gradient are errors.
+//   - max-w, max-h, min-w, min-h (1..100000, CSS pixels as w and h) bound
+//     fit=crop's box, as in imgix: a side not given is taken from the
+//     image's aspect ratio, then each side is kept within its bounds and the
+//     image cropped to the box. A min over its max is an error on both;
+//     with another fit they are validated and have no effect.
 //   - crop=focalpoint keeps the point fp-x, fp-y (0..1, 0.5 when left
 //     out) in view, zoomed fp-z times (1..100; fit=crop only) first;
 //     fp-x, fp-y and fp-z need crop=focalpoint.
@@ -166,6 +171,7 @@ func ParseQuery(q url.Values) (params.Params, error) {
 	applyAspectRatio(&p, errs)
 	checkFill(q, &p, errs)
 	checkFocus(q, &p, errs)
+	checkCropLimits(&p, errs)
 	if len(errs) > 0 {
 		list := make(params.Errors, 0, len(errs))
 		for _, name := range paramNames { // sorted
@@ -251,6 +257,25 @@ func checkFocus(q url.Values, p *params.Params, errs map[string]string) {
 	}
 	if !p.Focus.Set {
 		p.Focus = params.Focus{}
+	}
+}
+
+// checkCropLimits adds to errs a min-w over max-w or a min-h over max-h,
+// and drops the limits when fit is not crop (they bound fit=crop's box
+// only, as in imgix).
+func checkCropLimits(p *params.Params, errs map[string]string) {
+	l := p.CropLimits
+	for _, axis := range []struct {
+		min, max   int
+		minN, maxN string
+	}{{l.MinW, l.MaxW, "min-w", "max-w"}, {l.MinH, l.MaxH, "min-h", "max-h"}} {
+		if axis.min > 0 && axis.max > 0 && axis.min > axis.max && errs[axis.minN] == "" && errs[axis.maxN] == "" {
+			detail := fmt.Sprintf("%s=%d is above %s=%d; the box cannot be both.", axis.minN, axis.min, axis.maxN, axis.max)
+			errs[axis.minN], errs[axis.maxN] = detail, detail
+		}
+	}
+	if p.Fit != params.FitCrop {
+		p.CropLimits = params.CropLimits{}
 	}
 }
 
@@ -462,6 +487,22 @@ var paramSpecs = map[string]paramSpec{
 		}
 		c, err := parseCrop(v)
 		p.Crop = c
+		return err
+	}},
+	"max-w": {"an integer from 1 to 100000", func(p *params.Params, v string) (err error) {
+		p.CropLimits.MaxW, err = params.ParseInt(v, 1, maxDimension)
+		return err
+	}},
+	"max-h": {"an integer from 1 to 100000", func(p *params.Params, v string) (err error) {
+		p.CropLimits.MaxH, err = params.ParseInt(v, 1, maxDimension)
+		return err
+	}},
+	"min-w": {"an integer from 1 to 100000", func(p *params.Params, v string) (err error) {
+		p.CropLimits.MinW, err = params.ParseInt(v, 1, maxDimension)
+		return err
+	}},
+	"min-h": {"an integer from 1 to 100000", func(p *params.Params, v string) (err error) {
+		p.CropLimits.MinH, err = params.ParseInt(v, 1, maxDimension)
 		return err
 	}},
 	"fp-x": {"a number from 0 to 1", func(p *params.Params, v string) (err error) {

@@ -82,6 +82,12 @@ func TestParseQueryValid(t *testing.T) {
 		{"fit=crop&fill=blur&fill-blur=20", params.Params{Fit: params.FitCrop}},
 		{"fill-color=red", params.Params{}},
 
+		// max-w, max-h, min-w, min-h bound fit=crop's box.
+		{"fit=crop&h=200&max-w=1200", params.Params{Height: 200, Fit: params.FitCrop, CropLimits: params.CropLimits{MaxW: 1200}}},
+		{"fit=crop&w=300&max-h=300&min-h=100", params.Params{Width: 300, Fit: params.FitCrop, CropLimits: params.CropLimits{MinH: 100, MaxH: 300}}},
+		{"fit=crop&min-w=10&max-w=10", params.Params{Fit: params.FitCrop, CropLimits: params.CropLimits{MinW: 10, MaxW: 10}}},
+		{"fit=clip&w=300&max-h=300", params.Params{Width: 300}},
+
 		// crop=focalpoint with fp-x, fp-y (0.5 when left out) and fp-z.
 		{"fit=crop&crop=focalpoint", params.Params{Fit: params.FitCrop, Focus: params.Focus{X: 0.5, Y: 0.5, Set: true}}},
 		{"fit=crop&crop=focalpoint&fp-x=0.2&fp-y=1", params.Params{Fit: params.FitCrop, Focus: params.Focus{X: 0.2, Y: 1, Set: true}}},
@@ -250,6 +256,10 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"pad=", []string{"pad"}, ""},
 		{"ar=", []string{"ar"}, ""},
 		{"fill=", []string{"fill"}, ""},
+		{"max-w=0", []string{"max-w"}, ""},
+		{"max-h=100001", []string{"max-h"}, ""},
+		{"min-w=abc", []string{"min-w"}, ""},
+		{"min-h=-1", []string{"min-h"}, ""},
 		{"crop=focalpoint&fp-x=1.5", []string{"fp-x"}, ""},
 		{"crop=focalpoint&fp-y=-0.1", []string{"fp-y"}, ""},
 		{"crop=focalpoint&fp-z=0.5", []string{"fp-z"}, ""},
@@ -749,6 +759,32 @@ func TestParseQueryFocusNeedsFocalpoint(t *testing.T) {
 	}
 }
 
+// TestParseQueryCropLimitsOrder: a minimum over its maximum is an error on
+// both, whatever the fit.
+func TestParseQueryCropLimitsOrder(t *testing.T) {
+	for query, fields := range map[string][]string{
+		"fit=crop&min-w=500&max-w=300": {"max-w", "min-w"},
+		"min-h=2&max-h=1":              {"max-h", "min-h"},
+		"fit=crop&min-w=300&max-h=100": nil,
+	} {
+		q, _ := url.ParseQuery(query)
+		_, err := ParseQuery(q)
+		var got []string
+		var list params.Errors
+		if errors.As(err, &list) {
+			for _, e := range list {
+				got = append(got, e.Field)
+				if !strings.Contains(e.Detail, "the box cannot be both") {
+					t.Errorf("ParseQuery(%q): %s: %q", query, e.Field, e.Detail)
+				}
+			}
+		}
+		if !slices.Equal(got, fields) {
+			t.Errorf("ParseQuery(%q) fields %q (%v), want %q", query, got, err, fields)
+		}
+	}
+}
+
 // TestParseQueryAspectRatioRange: a side derived from ar over the limit
 // of w and h is an error on ar, naming the side and the limit.
 func TestParseQueryAspectRatioRange(t *testing.T) {
@@ -769,7 +805,7 @@ func TestIsParam(t *testing.T) {
 	want := []string{
 		"ar", "auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
 		"bg-remove-semi-transparency", "blur", "crop", "dpr",
-		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "jpg-progressive", "lossless", "mask", "model",
+		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "jpg-progressive", "lossless", "mask", "max-h", "max-w", "min-h", "min-w", "model",
 		"pad", "position", "q", "rect", "refine", "rembg", "rot", "scale", "semitransparency",
 		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
 		"threshold", "trim", "w",
@@ -819,7 +855,7 @@ func FuzzParseQuery(f *testing.F) {
 		"rembg=1&bg-gradient=white,%23000&shadow=drop&shadow-color=red&shadow-opacity=0.3&shadow-offset=-5,20&shadow-blur=4",
 		"rembg=1&bg-image=https://example.com/bg.jpg&fm=zip", "model=x&mask=1&bg=white&bg-image=/a.png",
 		"rembg=1&bg-remove=0&semitransparency=1&threshold=0.2",
-		"w=600&ar=16:9&fit=crop", "ar=1.91:1&fit=fill&h=100000", "w=9&h=9&fit=crop&crop=focalpoint&fp-x=0.1&fp-y=0.9&fp-z=4", "fit=fill&fill=blur&fill-blur=30&fill-color=red",
+		"w=600&ar=16:9&fit=crop", "ar=1.91:1&fit=fill&h=100000", "w=9&h=9&fit=crop&crop=focalpoint&fp-x=0.1&fp-y=0.9&fp-z=4", "fit=crop&h=200&max-w=1200&min-w=1300&min-h=1", "fit=fill&fill=blur&fill-blur=30&fill-color=red",
 	} {
 		f.Add(s)
 	}
