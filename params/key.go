@@ -13,7 +13,8 @@ import (
 //	crop=top-left,focus=0.3:0.6:2,
 //	rect=10:20:300:200,rot=90,
 //	flip=hv,fm=webp,auto=format,variant=progressive,q=80,lossless=1,
-//	bg=ffffffff,blur=20,sharp=10,trim=1,pad=4,fill-color=ff0000ff,
+//	bg=ffffffff,blur=20,sharp=10,trim=1,pad=4,padding=0:4:8:4,
+//	fill-color=ff0000ff,
 //	fill-blur=1,fill-blur-strength=300,
 //	rembg=1,model="u2net",mask=1,threshold=0.5,refine=1,feather=2.5,
 //	erode=3,crop-fg=1,fg-pad=10%,scale=0.8,position=50:100,bg-blur=20,
@@ -108,6 +109,9 @@ func (p Params) Key() string {
 	addInt("sharp", p.Sharpen)
 	addBool("trim", p.Trim)
 	addInt("pad", p.Pad)
+	if s := p.Padding; s != (Sides{}) {
+		add("padding", strconv.Itoa(s.Top)+":"+strconv.Itoa(s.Right)+":"+strconv.Itoa(s.Bottom)+":"+strconv.Itoa(s.Left))
+	}
 	if c := p.FillColor; c != (Color{}) {
 		add("fill-color", colorKey(c))
 	}

@@ -64,6 +64,9 @@ type Params struct {
 	Trim bool
 	// Pad adds this many CSS pixels on every side, filled with Background.
 	Pad int
+	// Padding is uneven padding (CSS pixels per side); parsers set it only
+	// when the sides differ, else Pad. SetPadding does both.
+	Padding Sides
 	// FillColor is the colour of FitFill's (and FitFillMax's) excess space (imgix fill-color);
 	// unset, it is filled as padding is (Background, else white or
 	// transparent by the output format).
@@ -77,6 +80,27 @@ type Params struct {
 
 	// Removal is the background-removal part (rembg=1 and its options).
 	Removal Removal
+}
+
+// Sides are per-side amounts, in CSS order.
+type Sides struct{ Top, Right, Bottom, Left int }
+
+// SetPadding sets the padding of sides: Pad when they are all equal,
+// Padding otherwise.
+func (p *Params) SetPadding(s Sides) {
+	if s.Top == s.Right && s.Top == s.Bottom && s.Top == s.Left {
+		p.Pad, p.Padding = s.Top, Sides{}
+		return
+	}
+	p.Pad, p.Padding = 0, s
+}
+
+// PadSides is the padding on each side (Padding, or Pad on all four).
+func (p Params) PadSides() Sides {
+	if p.Padding != (Sides{}) {
+		return p.Padding
+	}
+	return Sides{p.Pad, p.Pad, p.Pad, p.Pad}
 }
 
 // CropLimits are bounds on FitCrop's box; 0 is no bound.

@@ -7,17 +7,19 @@ import (
 	"github.com/jebosio/matte/params"
 )
 
-// pad adds pad (times dpr) pixels of fill on every side.
+// pad adds the padding (times dpr) of each side, filled as padding is.
 func (j *job) pad() error {
-	if j.p.Pad == 0 {
+	s := j.p.PadSides()
+	if s == (params.Sides{}) {
 		return nil
 	}
 	dpr := j.p.DPR
 	if dpr == 0 {
 		dpr = 1
 	}
-	n := int(math.Round(float64(j.p.Pad) * dpr))
-	w, h := j.img.Width()+2*n, j.img.Height()+2*n
+	px := func(v int) int { return int(math.Round(float64(v) * dpr)) }
+	top, right, bottom, left := px(s.Top), px(s.Right), px(s.Bottom), px(s.Left)
+	w, h := j.img.Width()+left+right, j.img.Height()+top+bottom
 	if max := j.pl.opts.Limits.MaxOutputDimension; max > 0 && (w > max || h > max) {
 		return params.BadParam("pad", fmt.Sprintf("The padded output would be %dx%d; at most %d pixels a side are allowed.", w, h, max))
 	}
@@ -25,5 +27,5 @@ func (j *job) pad() error {
 	if err != nil {
 		return err
 	}
-	return j.img.Embed(n, n, w, h, bg)
+	return j.img.Embed(left, top, w, h, bg)
 }

@@ -216,6 +216,7 @@ func TestPipelineGolden(t *testing.T) {
 		{"alpha with bg", alpha, "w=100&bg=ff0000", "", params.FormatPNG, 100, 50, []sample{{90, 25, red}}},
 		{"alpha with translucent bg", alpha, "w=100&bg=ff000080", "", params.FormatPNG, 100, 50, []sample{{90, 25, color.NRGBA{255, 0, 0, 128}}, {10, 25, green}}},
 		{"pad adds a border", jpg, "w=100&pad=10&bg=00ff00", "", params.FormatJPEG, 120, 70, []sample{{2, 2, green}, {20, 35, red}}},
+		{"uneven padding", jpg, "w=100&pad-left=30&pad-top=10&bg=00ff00", "", params.FormatJPEG, 130, 60, []sample{{10, 30, green}, {60, 5, green}, {40, 30, red}, {120, 30, blue}}},
 		{"pad scales with dpr", jpg, "w=100&pad=10&dpr=2", "", params.FormatJPEG, 240, 140, nil},
 		{"trim removes a uniform border", encodePNG(t, bordered(300, 300, 50, color.NRGBA{255, 255, 255, 255})), "trim=auto", "", params.FormatPNG, 200, 200, []sample{{100, 100, red}}},
 		{"trim takes the top-left colour", encodePNG(t, bordered(300, 300, 40, color.NRGBA{0, 0, 80, 255})), "trim=color", "", params.FormatPNG, 220, 220, []sample{{100, 100, red}}},

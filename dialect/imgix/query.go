@@ -69,6 +69,9 @@ const (
 //     fill-blur needs fill=blur, and fill-color cannot be combined with it.
 //     With another fit they are validated and have no effect. fill=gen and
 //     fill=gradient are errors.
+//   - pad-top, pad-right, pad-bottom, pad-left (0..10000) set one side's
+//     padding, in place of pad's; sides that come out equal give the Params
+//     of pad alone.
 //   - max-w, max-h, min-w, min-h (1..100000, CSS pixels as w and h) bound
 //     fit=crop's box, as in imgix: a side not given is taken from the
 //     image's aspect ratio, then each side is kept within its bounds and the
@@ -172,6 +175,7 @@ func ParseQuery(q url.Values) (params.Params, error) {
 	checkFill(q, &p, errs)
 	checkFocus(q, &p, errs)
 	checkCropLimits(&p, errs)
+	applyPadding(q, &p)
 	if len(errs) > 0 {
 		list := make(params.Errors, 0, len(errs))
 		for _, name := range paramNames { // sorted
@@ -277,6 +281,21 @@ func checkCropLimits(p *params.Params, errs map[string]string) {
 	if p.Fit != params.FitCrop {
 		p.CropLimits = params.CropLimits{}
 	}
+}
+
+// applyPadding sets the padding of each side: pad-top, pad-right,
+// pad-bottom or pad-left where given, else pad, as imgix does.
+func applyPadding(q url.Values, p *params.Params) {
+	given := func(name string) bool { return len(q[name]) == 1 && q[name][0] != "" }
+	side := func(name string, v int) int {
+		if given(name) {
+			return v
+		}
+		return p.Pad
+	}
+	s := p.Padding
+	p.SetPadding(params.Sides{Top: side("pad-top", s.Top), Right: side("pad-right", s.Right),
+		Bottom: side("pad-bottom", s.Bottom), Left: side("pad-left", s.Left)})
 }
 
 // removalOnly lists the parameters that only mean something with rembg=1,
@@ -652,6 +671,23 @@ var paramSpecs = map[string]paramSpec{
 	}},
 	"pad": {"an integer from 0 to 10000", func(p *params.Params, v string) (err error) {
 		p.Pad, err = params.ParseInt(v, 0, maxPad)
+		return err
+	}},
+	// pad-*: read into Padding here; applyPadding combines them with pad.
+	"pad-top": {"an integer from 0 to 10000", func(p *params.Params, v string) (err error) {
+		p.Padding.Top, err = params.ParseInt(v, 0, maxPad)
+		return err
+	}},
+	"pad-right": {"an integer from 0 to 10000", func(p *params.Params, v string) (err error) {
+		p.Padding.Right, err = params.ParseInt(v, 0, maxPad)
+		return err
+	}},
+	"pad-bottom": {"an integer from 0 to 10000", func(p *params.Params, v string) (err error) {
+		p.Padding.Bottom, err = params.ParseInt(v, 0, maxPad)
+		return err
+	}},
+	"pad-left": {"an integer from 0 to 10000", func(p *params.Params, v string) (err error) {
+		p.Padding.Left, err = params.ParseInt(v, 0, maxPad)
 		return err
 	}},
 

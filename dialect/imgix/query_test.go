@@ -82,6 +82,12 @@ func TestParseQueryValid(t *testing.T) {
 		{"fit=crop&fill=blur&fill-blur=20", params.Params{Fit: params.FitCrop}},
 		{"fill-color=red", params.Params{}},
 
+		// pad-* override pad on their side; equal sides are pad.
+		{"pad=10&pad-left=0", params.Params{Padding: params.Sides{Top: 10, Right: 10, Bottom: 10, Left: 0}}},
+		{"pad-top=5", params.Params{Padding: params.Sides{Top: 5}}},
+		{"pad-top=4&pad-right=4&pad-bottom=4&pad-left=4", params.Params{Pad: 4}},
+		{"pad=4&pad-top=4", params.Params{Pad: 4}},
+
 		// max-w, max-h, min-w, min-h bound fit=crop's box.
 		{"fit=crop&h=200&max-w=1200", params.Params{Height: 200, Fit: params.FitCrop, CropLimits: params.CropLimits{MaxW: 1200}}},
 		{"fit=crop&w=300&max-h=300&min-h=100", params.Params{Width: 300, Fit: params.FitCrop, CropLimits: params.CropLimits{MinH: 100, MaxH: 300}}},
@@ -257,6 +263,8 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"ar=", []string{"ar"}, ""},
 		{"fill=", []string{"fill"}, ""},
 		{"max-w=0", []string{"max-w"}, ""},
+		{"pad-left=-1", []string{"pad-left"}, ""},
+		{"pad-top=10001", []string{"pad-top"}, ""},
 		{"max-h=100001", []string{"max-h"}, ""},
 		{"min-w=abc", []string{"min-w"}, ""},
 		{"min-h=-1", []string{"min-h"}, ""},
@@ -806,7 +814,7 @@ func TestIsParam(t *testing.T) {
 		"ar", "auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
 		"bg-remove-semi-transparency", "blur", "crop", "dpr",
 		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "jpg-progressive", "lossless", "mask", "max-h", "max-w", "min-h", "min-w", "model",
-		"pad", "position", "q", "rect", "refine", "rembg", "rot", "scale", "semitransparency",
+		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "q", "rect", "refine", "rembg", "rot", "scale", "semitransparency",
 		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
 		"threshold", "trim", "w",
 	}

@@ -211,12 +211,11 @@ var options = map[string]option{
 			}
 			sides = append(sides, v)
 		}
-		for _, v := range sides[1:] {
-			if v != sides[0] {
-				return pathurl.Bad(name, "%s: Matte pads every side alike; give one value, or equal ones.", name)
-			}
+		// Missing sides as in CSS: right = top, bottom = top, left = right.
+		for len(sides) < 4 {
+			sides = append(sides, sides[max(0, len(sides)-2)])
 		}
-		p.Pad = sides[0]
+		p.SetPadding(params.Sides{Top: sides[0], Right: sides[1], Bottom: sides[2], Left: sides[3]})
 		return nil
 	},
 	"trim": func(p *params.Params, _ *resize, name string, args []string) error {
