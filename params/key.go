@@ -13,7 +13,8 @@ import (
 //	crop=top-left,focus=0.3:0.6:2,
 //	rect=10:20:300:200,rot=90,
 //	flip=hv,fm=webp,auto=format,variant=progressive,q=80,lossless=1,
-//	bg=ffffffff,blur=20,sharp=10,trim=1,pad=4,padding=0:4:8:4,
+//	bg=ffffffff,blur=20,sharp=10,sat=-100,bri=10,con=-5,trim=1,pad=4,
+//	padding=0:4:8:4,
 //	fill-color=ff0000ff,
 //	fill-blur=1,fill-blur-strength=300,
 //	rembg=1,model="u2net",mask=1,threshold=0.5,refine=1,feather=2.5,
@@ -107,6 +108,9 @@ func (p Params) Key() string {
 	}
 	addInt("blur", p.Blur)
 	addInt("sharp", p.Sharpen)
+	addInt("sat", p.Saturation)
+	addInt("bri", p.Brightness)
+	addInt("con", p.Contrast)
 	addBool("trim", p.Trim)
 	addInt("pad", p.Pad)
 	if s := p.Padding; s != (Sides{}) {

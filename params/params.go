@@ -60,6 +60,11 @@ type Params struct {
 	Blur int
 	// Sharpen is 0-100 as in imgix.
 	Sharpen int
+	// Saturation, Brightness and Contrast are -100 to 100 as in imgix (sat,
+	// bri, con), 0 leaving the image as it is: the chroma is scaled by
+	// 1 + Saturation/100 (-100: grey), then each colour sample v becomes
+	// (v - 128) × (1 + Contrast/100) + 128 + 2.55 × Brightness.
+	Saturation, Brightness, Contrast int
 	// Trim cuts away a uniform border (the colour of the top-left pixel).
 	Trim bool
 	// Pad adds this many CSS pixels on every side, filled with Background.

@@ -142,6 +142,7 @@ var steps = []step{
 	{"srgb", (*job).toSRGB, false, StageDecode},                     // load.go
 	{"rotate90", (*job).rotate90, false, StageResize},               // rotate.go
 	{"crop", (*job).crop, false, StageResize},                       // crop.go
+	{"adjust", (*job).adjust, false, StageComposite},                // adjust.go
 	{"rotate", (*job).rotateAny, false, StageResize},                // rotate.go
 	{"keep-canvas", (*job).keepCanvas, false, StageResize},          // rotate.go
 	{"flip", (*job).flip, false, StageResize},                       // flip.go

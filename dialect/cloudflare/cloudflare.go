@@ -214,9 +214,23 @@ var options = map[string]option{
 	"compression":             ignore("fast"),
 	"slow-connection-quality": func(*params.Params, string, string) error { return nil },
 	"brightness":              unsupported,
-	"contrast":                unsupported,
+	"contrast":                factor(func(p *params.Params, n int) { p.Contrast = n }),
 	"gamma":                   unsupported,
-	"saturation":              unsupported,
+	"saturation":              factor(func(p *params.Params, n int) { p.Saturation = n }),
+}
+
+// factor reads Cloudflare's saturation and contrast, a factor from 0 to 2
+// (1: unchanged; saturation 0: grey), as Matte's -100 to 100 (rounded to
+// whole per cents).
+func factor(set func(p *params.Params, n int)) option {
+	return func(p *params.Params, name, v string) error {
+		f, err := params.ParseDecimalIn(v, 0, 2)
+		if err != nil {
+			return pathurl.Bad(name, "%s=%s is not valid; %s must be a factor from 0 to 2 (1 leaves the image as it is).", name, params.QuoteShort(v), name)
+		}
+		set(p, int(math.Round((f-1)*100)))
+		return nil
+	}
 }
 
 var fits = map[string]params.Fit{

@@ -13,6 +13,8 @@ func TestParse(t *testing.T) {
 	red := params.Color{R: 255, A: 255, Set: true}
 	urltest.CheckParses(t, cloudflare.New(), map[string]dialect.ImageURL{
 		// The examples of developers.cloudflare.com/images/transform-images/transform-via-url/.
+		"/cdn-cgi/image/width=80,saturation=0,contrast=1.25/a.jpg":                       dialect.ImageURL{Params: params.Params{Width: 80, Saturation: -100, Contrast: 25}, Source: "/a.jpg"},
+		"/cdn-cgi/image/saturation=1/a.jpg":                                              dialect.ImageURL{Params: params.Params{}, Source: "/a.jpg"},
 		"/cdn-cgi/image/width=80,quality=75/uploads/avatar1.jpg":                         dialect.ImageURL{Params: params.Params{Width: 80, Quality: 75}, Source: "/uploads/avatar1.jpg"},
 		"/cdn-cgi/image/width=80,quality=75/https://www.example.com/uploads/avatar1.jpg": dialect.ImageURL{Params: params.Params{Width: 80, Quality: 75}, Source: "https://www.example.com/uploads/avatar1.jpg"},
 		"/cdn-cgi/image/width=400,quality=80,format=auto/uploads/hero.jpg":               dialect.ImageURL{Params: params.Params{Width: 400, Quality: 80, AutoFormat: true}, Source: "/uploads/hero.jpg"},
@@ -41,6 +43,9 @@ func TestNotClaimed(t *testing.T) {
 func TestErrors(t *testing.T) {
 	urltest.CheckErrors(t, cloudflare.New(), map[string]string{
 		"/cdn-cgi/image/width=abc/a.jpg":                    "width",
+		"/cdn-cgi/image/saturation=2.5/a.jpg":               "saturation",
+		"/cdn-cgi/image/contrast=-1/a.jpg":                  "contrast",
+		"/cdn-cgi/image/brightness=1.2/a.jpg":               "brightness",
 		"/cdn-cgi/image/w=1,zoom=2/a.jpg":                   "zoom",
 		"/cdn-cgi/image/format=json/a.jpg":                  "format",
 		"/cdn-cgi/image/fit=fill,q=0/a.jpg":                 "fit q",

@@ -304,6 +304,7 @@ var handlers = map[string]handler{
 	}},
 	"e-bgremove":    {"e-bgremove, without a value", flagEffect(func(t *transforms) { t.removal = true })},
 	"e-removedotbg": {"e-removedotbg, without a value", flagEffect(func(t *transforms) { t.removal = true })},
+	"e-grayscale":   {"e-grayscale, without a value", flagEffect(func(t *transforms) { t.p.Saturation = -100 })},
 	"e-sharpen": {"e-sharpen, or e-sharpen-N with N from 1 to 100", func(t *transforms, v string) error {
 		if v == "" {
 			t.p.Sharpen = 50

@@ -41,6 +41,7 @@ func TestParseValid(t *testing.T) {
 		{img + "?tr=f-orig,w-5", img, "", params.Params{Width: 5}},
 		{img + "?tr=bl-10,rt-90,fl-h_v,dpr-2,lo-true,t-true,pr-true", img, "", params.Params{Blur: 100, Rotate: 90, Flip: params.FlipHV, DPR: 2, Lossless: true, Trim: true, Variant: params.VariantProgressive}},
 		{img + "?tr=rt--90,e-sharpen", img, "", params.Params{Rotate: 270, Sharpen: 50}},
+		{img + "?tr=w-100,e-grayscale", img, "", params.Params{Width: 100, Saturation: -100}},
 		{img + "?tr=rt-auto,e-sharpen-10,dpr-1", img, "", params.Params{Sharpen: 10}},
 		// Background removal.
 		{img + "?tr=e-bgremove", img, "", params.Params{Removal: params.Removal{Enabled: true}}},
@@ -77,7 +78,8 @@ func TestParseInvalid(t *testing.T) {
 		{"/a.jpg?tr=lo-1", []string{"lo"}, "true or false"},
 		{"/a.jpg?tr=t-100", []string{"t"}, "1 to 99"},
 		{"/a.jpg?tr=e-bgremove-1", []string{"e-bgremove"}, "without a value"},
-		{"/a.jpg?tr=e-grayscale", []string{"e-grayscale"}, "not a transform Matte supports"},
+		{"/a.jpg?tr=e-grayscale-1", []string{"e-grayscale"}, ""},
+		{"/a.jpg?tr=e-contrast", []string{"e-contrast"}, "not a transform Matte supports"},
 		{"/a.jpg?tr=ar-4-3", []string{"ar"}, "not a transform Matte supports"},
 		{"/a.jpg?tr=e-sharpen-0", []string{"e-sharpen"}, "1 to 100"},
 		{"/?tr=w-1", []string{"tr"}, "image path"},

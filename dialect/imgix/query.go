@@ -423,6 +423,20 @@ func checkRemoval(q url.Values, p *params.Params, errs map[string]string) {
 	}
 }
 
+// signedInt reads an integer from -limit to limit: ASCII digits after an
+// optional sign.
+func signedInt(v string, limit int) (int, error) {
+	neg := strings.HasPrefix(v, "-")
+	if neg || strings.HasPrefix(v, "+") {
+		v = v[1:]
+	}
+	n, err := params.ParseInt(v, 0, limit)
+	if neg {
+		n = -n
+	}
+	return n, err
+}
+
 // joinAnd joins "a", "b", "c" as "a, b and c".
 func joinAnd(items []string) string {
 	if len(items) <= 1 {
@@ -656,6 +670,18 @@ var paramSpecs = map[string]paramSpec{
 	}},
 	"blur": {"an integer from 0 to 2000", func(p *params.Params, v string) (err error) {
 		p.Blur, err = params.ParseInt(v, 0, maxBlur)
+		return err
+	}},
+	"sat": {"an integer from -100 to 100", func(p *params.Params, v string) (err error) {
+		p.Saturation, err = signedInt(v, 100)
+		return err
+	}},
+	"bri": {"an integer from -100 to 100", func(p *params.Params, v string) (err error) {
+		p.Brightness, err = signedInt(v, 100)
+		return err
+	}},
+	"con": {"an integer from -100 to 100", func(p *params.Params, v string) (err error) {
+		p.Contrast, err = signedInt(v, 100)
 		return err
 	}},
 	"sharp": {"an integer from 0 to 100", func(p *params.Params, v string) (err error) {

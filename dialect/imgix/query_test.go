@@ -82,6 +82,10 @@ func TestParseQueryValid(t *testing.T) {
 		{"fit=crop&fill=blur&fill-blur=20", params.Params{Fit: params.FitCrop}},
 		{"fill-color=red", params.Params{}},
 
+		// sat, bri, con: -100 to 100.
+		{"sat=-100&bri=%2B20&con=5", params.Params{Saturation: -100, Brightness: 20, Contrast: 5}},
+		{"sat=0&bri=-0&con=%2B0", params.Params{}},
+
 		// pad-* override pad on their side; equal sides are pad.
 		{"pad=10&pad-left=0", params.Params{Padding: params.Sides{Top: 10, Right: 10, Bottom: 10, Left: 0}}},
 		{"pad-top=5", params.Params{Padding: params.Sides{Top: 5}}},
@@ -263,6 +267,10 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"ar=", []string{"ar"}, ""},
 		{"fill=", []string{"fill"}, ""},
 		{"max-w=0", []string{"max-w"}, ""},
+		{"sat=-101", []string{"sat"}, ""},
+		{"bri=1.5", []string{"bri"}, ""},
+		{"con=--1", []string{"con"}, ""},
+		{"sat=-", []string{"sat"}, ""},
 		{"pad-left=-1", []string{"pad-left"}, ""},
 		{"pad-top=10001", []string{"pad-top"}, ""},
 		{"max-h=100001", []string{"max-h"}, ""},
@@ -812,9 +820,9 @@ func TestParseQueryAspectRatioRange(t *testing.T) {
 func TestIsParam(t *testing.T) {
 	want := []string{
 		"ar", "auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
-		"bg-remove-semi-transparency", "blur", "crop", "dpr",
+		"bg-remove-semi-transparency", "blur", "bri", "con", "crop", "dpr",
 		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "jpg-progressive", "lossless", "mask", "max-h", "max-w", "min-h", "min-w", "model",
-		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "q", "rect", "refine", "rembg", "rot", "scale", "semitransparency",
+		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "q", "rect", "refine", "rembg", "rot", "sat", "scale", "semitransparency",
 		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
 		"threshold", "trim", "w",
 	}

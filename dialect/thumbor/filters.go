@@ -67,6 +67,13 @@ var filters = map[string]filter{
 		g.fill = true
 		return nil
 	},
+	"grayscale": func(p *params.Params, _ *geometry, field, a string) error {
+		if a != "" {
+			return pathurl.Bad(field, "grayscale takes no argument: grayscale().")
+		}
+		p.Saturation = -100
+		return nil
+	},
 	"background_color": func(p *params.Params, _ *geometry, field, a string) error { return color(p, field, a) },
 	"blur": func(p *params.Params, _ *geometry, field, a string) error {
 		// blur(radius[,sigma]); sigma defaults to the radius.

@@ -16,6 +16,7 @@ func TestParse(t *testing.T) {
 		"/unsafe/300x200/smart/s.glbimg.com/et/bb/f/original/2011/03/24/VN0JiwzmOw0b0lg.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropAttention},
 			Source: "/s.glbimg.com/et/bb/f/original/2011/03/24/VN0JiwzmOw0b0lg.jpg"},
 		"/unsafe/fit-in/300x200/filters:fill(blue)/img/a.jpg":             dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFill, Background: params.Color{B: 255, A: 255, Set: true}}, Source: "/img/a.jpg"},
+		"/unsafe/300x200/filters:grayscale()/img/a.jpg":                   dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Saturation: -100}, Source: "/img/a.jpg"},
 		"/unsafe/fit-in/300x200/filters:fill(blur)/img/a.jpg":             dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFill, FillBlur: true}, Source: "/img/a.jpg"},
 		"/unsafe/fit-in/300x200/filters:fill(red):no_upscale()/img/a.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFillMax, Background: params.Color{R: 255, A: 255, Set: true}}, Source: "/img/a.jpg"},
 		"/unsafe/300x200/filters:fill(blur)/img/a.jpg":                    dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop}, Source: "/img/a.jpg"},
@@ -62,7 +63,8 @@ func TestNotClaimed(t *testing.T) {
 func TestErrors(t *testing.T) {
 	urltest.CheckErrors(t, thumbor.New(""), map[string]string{
 		"/unsafe/meta/300x200/a.jpg":                    "meta",
-		"/unsafe/filters:grayscale()/a.jpg":             "filters:grayscale",
+		"/unsafe/filters:grayscale(1)/a.jpg":            "filters:grayscale",
+		"/unsafe/filters:equalize()/a.jpg":              "filters:equalize",
 		"/unsafe/filters:quality(101):rotate(45)/a.jpg": "filters:quality filters:rotate",
 		"/unsafe/filters:fill(auto)/a.jpg":              "filters:fill",
 		"/unsafe/filters:quality/a.jpg":                 "filters",

@@ -31,6 +31,7 @@
 //     mapped onto Matte's 1 to 100 sharpening (0.5 + sharp/100 is Matte's
 //     sigma).
 //   - ro: an angle in degrees, any sign, taken modulo 360.
+//   - filter: greyscale (sepia, duotone and negate are refused).
 //   - flip (upside down) and flop (mirrored), flags. trim: a flag, or a
 //     tolerance from 1 to 254 (Matte trims with its own tolerance).
 //
@@ -92,7 +93,7 @@ type request struct {
 }
 
 // names lists the parameters in the order they are read and reported.
-var names = []string{"url", "w", "h", "dpr", "fit", "we", "a", "fpx", "fpy", "output", "q", "bg", "cbg", "blur", "sharp", "ro", "flip", "flop", "trim", "il"}
+var names = []string{"url", "w", "h", "dpr", "fit", "we", "a", "fpx", "fpy", "output", "q", "bg", "cbg", "blur", "sharp", "ro", "flip", "flop", "trim", "il", "filter"}
 
 const colorForms = "a colour: a CSS name or hex RGB, ARGB, RRGGBB or AARRGGBB (alpha first)"
 
@@ -151,6 +152,16 @@ var specs = map[string]spec{
 		f, err := params.ParseDecimalIn(v, 0, 1)
 		r.fpy = &f
 		return err
+	}},
+	"filter": {"greyscale", false, func(r *request, v string) error {
+		switch v {
+		case "greyscale":
+			r.p.Saturation = -100
+			return nil
+		case "sepia", "duotone", "negate":
+			return errors.New("only greyscale is available here")
+		}
+		return params.ErrSyntax
 	}},
 	"output": {"one of jpg, png, gif, webp, avif", false, func(r *request, v string) error {
 		if v == "tiff" || v == "json" {

@@ -67,6 +67,15 @@ func (im *Image) Linear(a, b float64) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_linear1(im.p, out, C.double(a), C.double(b)) })
 }
 
+// Adjust scales the colours' chroma by saturation (1: unchanged, 0:
+// grey), then maps each colour sample v to v*a + b, clamped to 8 bits;
+// alpha is kept. The image is 8-bit sRGB or grey.
+func (im *Image) Adjust(saturation, a, b float64) error {
+	return im.apply(func(out **C.VipsImage) C.int {
+		return C.matte_adjust(im.p, out, C.double(saturation), C.double(a), C.double(b))
+	})
+}
+
 // ClampUchar rounds and clamps to 8-bit 0-255.
 func (im *Image) ClampUchar() error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_clamp_uchar(im.p, out) })

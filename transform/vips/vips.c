@@ -302,6 +302,54 @@ int matte_linear1(VipsImage *in, VipsImage **out, double a, double b) {
   return vips_linear1(in, out, a, b, NULL);
 }
 
+// matte_adjust scales the chroma of an 8-bit sRGB (or grey) image by sat
+// in LCh (1: unchanged; 0: grey), then maps every colour sample v to
+// v*a + b, rounded and clamped to 8 bits. Alpha is kept as it is.
+int matte_adjust(VipsImage *in, VipsImage **out, double sat, double a,
+                 double b) {
+  int alpha = vips_image_hasalpha(in);
+  int colour = in->Bands - (alpha ? 1 : 0);
+  VipsImage *base, *t;
+  if (vips_extract_band(in, &base, 0, "n", colour, NULL)) return -1;
+  if (sat != 1 && colour >= 3) {
+    VipsImage *lch, *scaled;
+    double ka[3] = {1, sat, 1}, kb[3] = {0, 0, 0};
+    if (vips_colourspace(base, &lch, VIPS_INTERPRETATION_LCH, NULL)) {
+      g_object_unref(base);
+      return -1;
+    }
+    g_object_unref(base);
+    int r = vips_linear(lch, &scaled, ka, kb, 3, NULL);
+    g_object_unref(lch);
+    if (r) return -1;
+    r = vips_colourspace(scaled, &base, VIPS_INTERPRETATION_sRGB, NULL);
+    g_object_unref(scaled);
+    if (r) return -1;
+  }
+  if (a != 1 || b != 0) {
+    int r = vips_linear1(base, &t, a, b, NULL);
+    g_object_unref(base);
+    if (r) return -1;
+    base = t;
+  }
+  int r = matte_clamp_uchar(base, &t);
+  g_object_unref(base);
+  if (r) return -1;
+  if (!alpha) {
+    *out = t;
+    return 0;
+  }
+  VipsImage *al;
+  if (vips_extract_band(in, &al, colour, NULL)) {
+    g_object_unref(t);
+    return -1;
+  }
+  r = vips_bandjoin2(t, al, out, NULL);
+  g_object_unref(t);
+  g_object_unref(al);
+  return r;
+}
+
 // matte_clamp_uchar rounds and clamps to 0-255 8-bit.
 int matte_clamp_uchar(VipsImage *in, VipsImage **out) {
   VipsImage *t;

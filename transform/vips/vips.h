@@ -56,6 +56,7 @@ int matte_clear_transparent(VipsImage *in, VipsImage **out);
 int matte_threshold(VipsImage *in, VipsImage **out, double t);
 int matte_min_filter(VipsImage *in, VipsImage **out, int size);
 int matte_linear1(VipsImage *in, VipsImage **out, double a, double b);
+int matte_adjust(VipsImage *in, VipsImage **out, double sat, double a, double b);
 int matte_clamp_uchar(VipsImage *in, VipsImage **out);
 int matte_bandjoin2(VipsImage *a, VipsImage *b, VipsImage **out);
 int matte_bandjoin_const_rgb(VipsImage *alpha, VipsImage **out, double *rgb);
