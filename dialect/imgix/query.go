@@ -423,6 +423,27 @@ func checkRemoval(q url.Values, p *params.Params, errs map[string]string) {
 	}
 }
 
+// intSpec is an integer parameter from lo to hi, stored at the field at
+// returns.
+func intSpec(lo, hi int, at func(p *params.Params) *int) paramSpec {
+	return paramSpec{fmt.Sprintf("an integer from %d to %d", lo, hi), func(p *params.Params, v string) (err error) {
+		*at(p), err = params.ParseInt(v, lo, hi)
+		return err
+	}}
+}
+
+// colorSpec is a colour parameter, stored at the field at returns.
+func colorSpec(at func(p *params.Params) *params.Color) paramSpec {
+	return paramSpec{"a colour: " + colorForms, func(p *params.Params, v string) error {
+		c, err := params.ParseColor(v)
+		if err != nil {
+			return params.ErrSyntax
+		}
+		*at(p) = c
+		return nil
+	}}
+}
+
 // signedInt reads an integer from -limit to limit: ASCII digits after an
 // optional sign.
 func signedInt(v string, limit int) (int, error) {
@@ -466,14 +487,8 @@ type paramSpec struct {
 }
 
 var paramSpecs = map[string]paramSpec{
-	"w": {"an integer from 1 to 100000", func(p *params.Params, v string) (err error) {
-		p.Width, err = params.ParseInt(v, 1, maxDimension)
-		return err
-	}},
-	"h": {"an integer from 1 to 100000", func(p *params.Params, v string) (err error) {
-		p.Height, err = params.ParseInt(v, 1, maxDimension)
-		return err
-	}},
+	"w": intSpec(1, maxDimension, func(p *params.Params) *int { return &p.Width }),
+	"h": intSpec(1, maxDimension, func(p *params.Params) *int { return &p.Height }),
 	"dpr": {"a number from 1 to 5, such as 2 or 1.5", func(p *params.Params, v string) error {
 		f, err := params.ParseDecimal(v)
 		if err != nil || f < 1 || f > 5 {
@@ -522,22 +537,10 @@ var paramSpecs = map[string]paramSpec{
 		p.Crop = c
 		return err
 	}},
-	"max-w": {"an integer from 1 to 100000", func(p *params.Params, v string) (err error) {
-		p.CropLimits.MaxW, err = params.ParseInt(v, 1, maxDimension)
-		return err
-	}},
-	"max-h": {"an integer from 1 to 100000", func(p *params.Params, v string) (err error) {
-		p.CropLimits.MaxH, err = params.ParseInt(v, 1, maxDimension)
-		return err
-	}},
-	"min-w": {"an integer from 1 to 100000", func(p *params.Params, v string) (err error) {
-		p.CropLimits.MinW, err = params.ParseInt(v, 1, maxDimension)
-		return err
-	}},
-	"min-h": {"an integer from 1 to 100000", func(p *params.Params, v string) (err error) {
-		p.CropLimits.MinH, err = params.ParseInt(v, 1, maxDimension)
-		return err
-	}},
+	"max-w": intSpec(1, maxDimension, func(p *params.Params) *int { return &p.CropLimits.MaxW }),
+	"max-h": intSpec(1, maxDimension, func(p *params.Params) *int { return &p.CropLimits.MaxH }),
+	"min-w": intSpec(1, maxDimension, func(p *params.Params) *int { return &p.CropLimits.MinW }),
+	"min-h": intSpec(1, maxDimension, func(p *params.Params) *int { return &p.CropLimits.MinH }),
 	"fp-x": {"a number from 0 to 1", func(p *params.Params, v string) (err error) {
 		p.Focus.X, err = params.ParseDecimalIn(v, 0, 1)
 		return err
@@ -601,10 +604,7 @@ var paramSpecs = map[string]paramSpec{
 		p.Format = f
 		return nil
 	}},
-	"q": {"an integer from 1 to 100", func(p *params.Params, v string) (err error) {
-		p.Quality, err = params.ParseInt(v, 1, 100)
-		return err
-	}},
+	"q":        intSpec(1, 100, func(p *params.Params) *int { return &p.Quality }),
 	"lossless": boolSpec(func(p *params.Params) *bool { return &p.Lossless }),
 	// jpg-progressive sorts after fm, so it sees fm's variant: it turns a
 	// JPEG answer progressive or baseline and leaves png8 and png32 alone.
@@ -636,14 +636,7 @@ var paramSpecs = map[string]paramSpec{
 		}
 		return nil
 	}},
-	"bg": {"a colour: " + colorForms, func(p *params.Params, v string) error {
-		c, err := params.ParseColor(v)
-		if err != nil {
-			return params.ErrSyntax
-		}
-		p.Background = c
-		return nil
-	}},
+	"bg": colorSpec(func(p *params.Params) *params.Color { return &p.Background }),
 	"fill": {"solid or blur", func(p *params.Params, v string) error {
 		switch v {
 		case "solid":
@@ -656,22 +649,12 @@ var paramSpecs = map[string]paramSpec{
 		}
 		return nil
 	}},
-	"fill-color": {"a colour: " + colorForms, func(p *params.Params, v string) error {
-		c, err := params.ParseColor(v)
-		if err != nil {
-			return params.ErrSyntax
-		}
-		p.FillColor = c
-		return nil
-	}},
+	"fill-color": colorSpec(func(p *params.Params) *params.Color { return &p.FillColor }),
 	"fill-blur": {"an integer from 0 to 2000 (0: automatic)", func(p *params.Params, v string) (err error) {
 		p.FillBlurStrength, err = params.ParseInt(v, 0, maxBlur)
 		return err
 	}},
-	"blur": {"an integer from 0 to 2000", func(p *params.Params, v string) (err error) {
-		p.Blur, err = params.ParseInt(v, 0, maxBlur)
-		return err
-	}},
+	"blur": intSpec(0, maxBlur, func(p *params.Params) *int { return &p.Blur }),
 	"sat": {"an integer from -100 to 100", func(p *params.Params, v string) (err error) {
 		p.Saturation, err = signedInt(v, 100)
 		return err
@@ -684,10 +667,7 @@ var paramSpecs = map[string]paramSpec{
 		p.Contrast, err = signedInt(v, 100)
 		return err
 	}},
-	"sharp": {"an integer from 0 to 100", func(p *params.Params, v string) (err error) {
-		p.Sharpen, err = params.ParseInt(v, 0, maxSharpen)
-		return err
-	}},
+	"sharp": intSpec(0, maxSharpen, func(p *params.Params) *int { return &p.Sharpen }),
 	"trim": {"one of auto, color (both trim the colour of the top-left pixel)", func(p *params.Params, v string) error {
 		if v != "auto" && v != "color" {
 			return params.ErrSyntax
@@ -695,27 +675,12 @@ var paramSpecs = map[string]paramSpec{
 		p.Trim = true
 		return nil
 	}},
-	"pad": {"an integer from 0 to 10000", func(p *params.Params, v string) (err error) {
-		p.Pad, err = params.ParseInt(v, 0, maxPad)
-		return err
-	}},
+	"pad": intSpec(0, maxPad, func(p *params.Params) *int { return &p.Pad }),
 	// pad-*: read into Padding here; applyPadding combines them with pad.
-	"pad-top": {"an integer from 0 to 10000", func(p *params.Params, v string) (err error) {
-		p.Padding.Top, err = params.ParseInt(v, 0, maxPad)
-		return err
-	}},
-	"pad-right": {"an integer from 0 to 10000", func(p *params.Params, v string) (err error) {
-		p.Padding.Right, err = params.ParseInt(v, 0, maxPad)
-		return err
-	}},
-	"pad-bottom": {"an integer from 0 to 10000", func(p *params.Params, v string) (err error) {
-		p.Padding.Bottom, err = params.ParseInt(v, 0, maxPad)
-		return err
-	}},
-	"pad-left": {"an integer from 0 to 10000", func(p *params.Params, v string) (err error) {
-		p.Padding.Left, err = params.ParseInt(v, 0, maxPad)
-		return err
-	}},
+	"pad-top":    intSpec(0, maxPad, func(p *params.Params) *int { return &p.Padding.Top }),
+	"pad-right":  intSpec(0, maxPad, func(p *params.Params) *int { return &p.Padding.Right }),
+	"pad-bottom": intSpec(0, maxPad, func(p *params.Params) *int { return &p.Padding.Bottom }),
+	"pad-left":   intSpec(0, maxPad, func(p *params.Params) *int { return &p.Padding.Left }),
 
 	// Background removal. Every parameter below but rembg and bg-remove
 	// needs removal (see checkRemoval), as do crop=fg and fm=zip.

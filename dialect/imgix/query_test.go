@@ -719,100 +719,53 @@ func TestParseQueryNilAndEmptySlice(t *testing.T) {
 	}
 }
 
-// TestParseQueryFillRules: fill-blur needs fill=blur, and fill-color does
-// not go with it; each error names its field.
-func TestParseQueryFillRules(t *testing.T) {
+// TestParseQuerySizingRules: the rules between ar, fill, the focal point
+// and the crop limits and the parameters they need, each error on its
+// field with its whole detail (none: the query is valid).
+func TestParseQuerySizingRules(t *testing.T) {
+	const (
+		needsBlur    = "fill-blur sets the strength of fill=blur; it needs fill=blur."
+		blurNotColor = "fill=blur fills with the image; it cannot be combined with fill-color."
+		colorNotBlur = "fill-color colours a solid fill; it cannot be combined with fill=blur."
+		focal        = " places the focal point of crop=focalpoint; it needs crop=focalpoint."
+	)
 	for query, want := range map[string]map[string]string{
-		"fit=fill&fill-blur=30":             {"fill-blur": "fill-blur sets the strength of fill=blur; it needs fill=blur."},
-		"fit=fill&fill=solid&fill-blur=30":  {"fill-blur": "fill-blur sets the strength of fill=blur; it needs fill=blur."},
-		"fit=fill&fill=blur&fill-color=red": {"fill": "fill=blur fills with the image; it cannot be combined with fill-color.", "fill-color": "fill-color colours a solid fill; it cannot be combined with fill=blur."},
-		"fit=crop&fill=blur&fill-color=red": {"fill": "fill=blur fills with the image; it cannot be combined with fill-color.", "fill-color": "fill-color colours a solid fill; it cannot be combined with fill=blur."},
-		"fit=fill&fill=bogus&fill-blur=30":  {"fill": "fill=\"bogus\" is not valid; fill must be solid or blur."},
-	} {
-		q, _ := url.ParseQuery(query)
-		_, err := ParseQuery(q)
-		var list params.Errors
-		if !errors.As(err, &list) {
-			t.Errorf("ParseQuery(%q) = %v, want errors", query, err)
-			continue
-		}
-		got := map[string]string{}
-		for _, e := range list {
-			got[e.Field] = e.Detail
-		}
-		if !maps.Equal(got, want) {
-			t.Errorf("ParseQuery(%q) errors %q, want %q", query, got, want)
-		}
-	}
-}
+		"fit=fill&fill-blur=30":             {"fill-blur": needsBlur},
+		"fit=fill&fill=solid&fill-blur=30":  {"fill-blur": needsBlur},
+		"fit=fill&fill=blur&fill-color=red": {"fill": blurNotColor, "fill-color": colorNotBlur},
+		"fit=crop&fill=blur&fill-color=red": {"fill": blurNotColor, "fill-color": colorNotBlur},
+		"fit=fill&fill=bogus&fill-blur=30":  {"fill": `fill="bogus" is not valid; fill must be solid or blur.`},
 
-// TestParseQueryFocusNeedsFocalpoint: fp-x, fp-y and fp-z place the focal
-// point of crop=focalpoint, and are errors without it.
-func TestParseQueryFocusNeedsFocalpoint(t *testing.T) {
-	for query, fields := range map[string][]string{
-		"fit=crop&fp-x=0.3":                 {"fp-x"},
-		"fit=crop&crop=top&fp-y=0.3&fp-z=2": {"fp-y", "fp-z"},
-		"fit=crop&crop=bogus&fp-x=0.3":      {"crop"}, // judged once crop is sound
+		"fit=crop&fp-x=0.3":                 {"fp-x": "fp-x" + focal},
+		"fit=crop&crop=top&fp-y=0.3&fp-z=2": {"fp-y": "fp-y" + focal, "fp-z": "fp-z" + focal},
 		"fit=crop&crop=focalpoint&fp-x=0.3": nil,
+		// fp-x is judged once crop is sound.
+		"fit=crop&crop=bogus&fp-x=0.3": {"crop": `crop="bogus" is not valid; crop must be ` + paramSpecs["crop"].allowed + "."},
+
+		"fit=crop&min-w=500&max-w=300": {"min-w": "min-w=500 is above max-w=300; the box cannot be both.", "max-w": "min-w=500 is above max-w=300; the box cannot be both."},
+		"min-h=2&max-h=1":              {"min-h": "min-h=2 is above max-h=1; the box cannot be both.", "max-h": "min-h=2 is above max-h=1; the box cannot be both."},
+		"fit=crop&min-w=300&max-h=100": nil,
+
+		"w=100000&ar=1:2&fit=crop": {"ar": "ar with this w gives a height of 200000; the most is 100000."},
+		"h=60000&ar=2:1&fit=fill":  {"ar": "ar with this h gives a width of 120000; the most is 100000."},
 	} {
 		q, _ := url.ParseQuery(query)
 		_, err := ParseQuery(q)
-		var got []string
+		var got map[string]string
 		var list params.Errors
 		if errors.As(err, &list) {
+			got = map[string]string{}
 			for _, e := range list {
-				got = append(got, e.Field)
-				if e.Field != "crop" && e.Detail != e.Field+" places the focal point of crop=focalpoint; it needs crop=focalpoint." {
-					t.Errorf("ParseQuery(%q): %s: %q", query, e.Field, e.Detail)
+				got[e.Field] = e.Detail
+				if e.Status != http.StatusBadRequest {
+					t.Errorf("ParseQuery(%q): %s: status %d", query, e.Field, e.Status)
 				}
 			}
 		} else if err != nil {
 			t.Fatalf("ParseQuery(%q): %v", query, err)
 		}
-		if !slices.Equal(got, fields) {
-			t.Errorf("ParseQuery(%q) fields %q, want %q", query, got, fields)
-		}
-	}
-}
-
-// TestParseQueryCropLimitsOrder: a minimum over its maximum is an error on
-// both, whatever the fit.
-func TestParseQueryCropLimitsOrder(t *testing.T) {
-	for query, fields := range map[string][]string{
-		"fit=crop&min-w=500&max-w=300": {"max-w", "min-w"},
-		"min-h=2&max-h=1":              {"max-h", "min-h"},
-		"fit=crop&min-w=300&max-h=100": nil,
-	} {
-		q, _ := url.ParseQuery(query)
-		_, err := ParseQuery(q)
-		var got []string
-		var list params.Errors
-		if errors.As(err, &list) {
-			for _, e := range list {
-				got = append(got, e.Field)
-				if !strings.Contains(e.Detail, "the box cannot be both") {
-					t.Errorf("ParseQuery(%q): %s: %q", query, e.Field, e.Detail)
-				}
-			}
-		}
-		if !slices.Equal(got, fields) {
-			t.Errorf("ParseQuery(%q) fields %q (%v), want %q", query, got, err, fields)
-		}
-	}
-}
-
-// TestParseQueryAspectRatioRange: a side derived from ar over the limit
-// of w and h is an error on ar, naming the side and the limit.
-func TestParseQueryAspectRatioRange(t *testing.T) {
-	for query, detail := range map[string]string{
-		"w=100000&ar=1:2&fit=crop": "ar with this w gives a height of 200000; the most is 100000.",
-		"h=60000&ar=2:1&fit=fill":  "ar with this h gives a width of 120000; the most is 100000.",
-	} {
-		q, _ := url.ParseQuery(query)
-		_, err := ParseQuery(q)
-		var list params.Errors
-		if !errors.As(err, &list) || len(list) != 1 || list[0].Field != "ar" || list[0].Detail != detail || list[0].Status != http.StatusBadRequest {
-			t.Errorf("ParseQuery(%q) = %v, want one 400 on ar: %q", query, err, detail)
+		if !maps.Equal(got, want) {
+			t.Errorf("ParseQuery(%q) errors %q, want %q", query, got, want)
 		}
 	}
 }
