@@ -9,7 +9,8 @@ import (
 // ETag. It lists the fields that differ from their zero value, in a fixed
 // order, as name=value pairs joined by ",":
 //
-//	w=800,h=600,dpr=2,fit=crop,ar=1.5,crop-limits=0:1200:100:0,
+//	w=800,h=600,w-ratio=0.5,h-ratio=0.25,dpr=2,fit=crop,ar=1.5,
+//	crop-limits=0:1200:100:0,
 //	crop=top-left,focus=0.3:0.6:2,
 //	rect=10:20:300:200,rot=90,
 //	flip=hv,fm=webp,auto=format,variant=progressive,q=80,lossless=1,
@@ -64,6 +65,8 @@ func (p Params) Key() string {
 
 	addInt("w", p.Width)
 	addInt("h", p.Height)
+	addFloat("w-ratio", p.WidthRatio)
+	addFloat("h-ratio", p.HeightRatio)
 	addFloat("dpr", p.DPR)
 	if p.Fit != FitClip {
 		add("fit", p.Fit.String())

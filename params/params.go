@@ -13,14 +13,20 @@ type Params struct {
 	// Width and Height are the requested output box in CSS pixels; 0 means
 	// "derive from the other side and the aspect ratio". DPR multiplies both.
 	Width, Height int
+	// WidthRatio and HeightRatio, in (0, 1), ask for that fraction of the
+	// image's width or height (after Rect) in place of Width or Height
+	// (imgix w=0.5). DPR multiplies them as it does Width and Height.
+	WidthRatio, HeightRatio float64
 	// DPR is the device pixel ratio, 1 to 5; 0 means 1.
 	DPR float64
 	Fit Fit
-	// AspectRatio is the output's width ÷ height (imgix ar) when neither
-	// Width nor Height is given, for FitCrop (the largest box of that ratio
-	// inside the source, cut at the source's scale) and FitFill or
-	// FitFillMax (the smallest one around it, padded). 0: none. Parsers turn it into the
-	// missing side when one side is given, and leave it 0 with other fits.
+	// AspectRatio is the output's width ÷ height (imgix ar) for FitCrop,
+	// FitFill and FitFillMax: with one side given as a ratio of the image
+	// (WidthRatio, HeightRatio), the other side; with none, FitCrop's box is
+	// the largest of that ratio inside the image, cut at its scale, and
+	// FitFill's the smallest around it, padded. 0: none. Parsers turn a side
+	// given in pixels into the other side themselves, and leave it 0 with
+	// both sides or another fit.
 	AspectRatio float64
 	// CropLimits bound FitCrop's box, in CSS pixels as Width and Height
 	// (imgix max-w, max-h, min-w, min-h): a side not given is first taken

@@ -42,8 +42,18 @@ func atLeast1(v float64) int {
 // fit instead, as imgix does).
 func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 	W, H := p.DeviceBox()
-	if W == 0 && H == 0 && p.AspectRatio > 0 && (p.Fit == params.FitCrop || p.Fit.Fills()) {
-		W, H = ratioBox(rw, rh, p.AspectRatio, p.Fit == params.FitCrop)
+	if p.WidthRatio > 0 || p.HeightRatio > 0 {
+		W, H = ratioSides(W, H, rw, rh, p)
+	}
+	if ar := p.AspectRatio; ar > 0 && (p.Fit == params.FitCrop || p.Fit.Fills()) {
+		switch {
+		case W == 0 && H == 0:
+			W, H = ratioBox(rw, rh, ar, p.Fit == params.FitCrop)
+		case H == 0:
+			H = atLeast1(float64(W) / ar)
+		case W == 0:
+			W = atLeast1(float64(H) * ar)
+		}
 	}
 	if l := p.CropLimits; p.Fit == params.FitCrop && l != (params.CropLimits{}) {
 		W, H = limitCropBox(W, H, rw, rh, l, p.DPR)
@@ -111,6 +121,22 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 		g.canvasW, g.canvasH = W, H
 	}
 	return clampGeometry(g, maxDim)
+}
+
+// ratioSides is the device box with WidthRatio and HeightRatio (fractions
+// of the rw x rh image, times DPR) in place of W and H.
+func ratioSides(W, H, rw, rh int, p params.Params) (int, int) {
+	dpr := p.DPR
+	if dpr == 0 {
+		dpr = 1
+	}
+	if p.WidthRatio > 0 {
+		W = atLeast1(float64(rw) * p.WidthRatio * dpr)
+	}
+	if p.HeightRatio > 0 {
+		H = atLeast1(float64(rh) * p.HeightRatio * dpr)
+	}
+	return W, H
 }
 
 // limitCropBox is FitCrop's W x H box (device pixels; 0: not given) for a

@@ -217,8 +217,11 @@ func applyAspectRatio(p *params.Params, errs map[string]string) {
 		}
 		return max(n, 1)
 	}
+	hasW, hasH := p.Width > 0 || p.WidthRatio > 0, p.Height > 0 || p.HeightRatio > 0
 	switch {
-	case p.Width > 0 && p.Height > 0: // w and h fix the ratio already
+	case hasW && hasH: // w and h fix the ratio already
+	case p.WidthRatio > 0 || p.HeightRatio > 0:
+		p.AspectRatio = ar // the other side from the image's size: the pipeline's
 	case p.Width > 0:
 		p.Height = derive("w", "height", float64(p.Width)/ar)
 	case p.Height > 0:
@@ -432,6 +435,25 @@ func intSpec(lo, hi int, at func(p *params.Params) *int) paramSpec {
 	}}
 }
 
+// sideSpec is w or h: an integer number of pixels, or a decimal between 0
+// and 1 (exclusive, with a "."), the fraction of the image's side, as
+// imgix reads it. at returns the pixel and the fraction fields.
+func sideSpec(at func(p *params.Params) (*int, *float64)) paramSpec {
+	return paramSpec{"an integer from 1 to 100000, or a fraction of the image's size between 0 and 1 such as 0.5", func(p *params.Params, v string) (err error) {
+		px, ratio := at(p)
+		if strings.Contains(v, ".") {
+			f, err := params.ParseDecimal(v)
+			if err != nil || f <= 0 || f >= 1 || strings.HasPrefix(v, "-") || strings.HasPrefix(v, "+") {
+				return params.ErrSyntax
+			}
+			*ratio = f
+			return nil
+		}
+		*px, err = params.ParseInt(v, 1, maxDimension)
+		return err
+	}}
+}
+
 // colorSpec is a colour parameter, stored at the field at returns.
 func colorSpec(at func(p *params.Params) *params.Color) paramSpec {
 	return paramSpec{"a colour: " + colorForms, func(p *params.Params, v string) error {
@@ -487,8 +509,8 @@ type paramSpec struct {
 }
 
 var paramSpecs = map[string]paramSpec{
-	"w": intSpec(1, maxDimension, func(p *params.Params) *int { return &p.Width }),
-	"h": intSpec(1, maxDimension, func(p *params.Params) *int { return &p.Height }),
+	"w": sideSpec(func(p *params.Params) (*int, *float64) { return &p.Width, &p.WidthRatio }),
+	"h": sideSpec(func(p *params.Params) (*int, *float64) { return &p.Height, &p.HeightRatio }),
 	"dpr": {"a number from 1 to 5, such as 2 or 1.5", func(p *params.Params, v string) error {
 		f, err := params.ParseDecimal(v)
 		if err != nil || f < 1 || f > 5 {

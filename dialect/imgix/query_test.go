@@ -37,6 +37,10 @@ func TestParseQueryValid(t *testing.T) {
 		{"w=800", params.Params{Width: 800}},
 		{"w=0800", params.Params{Width: 800}},
 		{"w=100000", params.Params{Width: 100000}},
+		{"w=0.5", params.Params{WidthRatio: 0.5}},
+		{"w=.25&h=0.75&dpr=2", params.Params{WidthRatio: 0.25, HeightRatio: 0.75, DPR: 2}},
+		{"w=0.5&ar=2:1&fit=crop", params.Params{WidthRatio: 0.5, Fit: params.FitCrop, AspectRatio: 2}},
+		{"w=0.5&h=10&ar=2:1&fit=crop", params.Params{WidthRatio: 0.5, Height: 10, Fit: params.FitCrop}},
 		{"h=600", params.Params{Height: 600}},
 		{"h=100000", params.Params{Height: 100000}},
 
@@ -308,7 +312,11 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"w=-1", []string{"w"}, ""},
 		{"w=%2B1", []string{"w"}, ""},
 		{"w=1.5", []string{"w"}, ""},
-		{"w=0.5", []string{"w"}, ""},
+		{"w=1.0", []string{"w"}, "fraction of the image's size"},
+		{"w=0.0", []string{"w"}, ""},
+		{"w=.", []string{"w"}, ""},
+		{"h=-0.5", []string{"h"}, ""},
+		{"h=%2B0.5", []string{"h"}, ""},
 		{"w=1e3", []string{"w"}, ""},
 		{"w=%201", []string{"w"}, ""},
 		{"w=1%20", []string{"w"}, ""},
@@ -824,7 +832,7 @@ func FuzzParseQuery(f *testing.F) {
 		"rembg=1&bg-gradient=white,%23000&shadow=drop&shadow-color=red&shadow-opacity=0.3&shadow-offset=-5,20&shadow-blur=4",
 		"rembg=1&bg-image=https://example.com/bg.jpg&fm=zip", "model=x&mask=1&bg=white&bg-image=/a.png",
 		"rembg=1&bg-remove=0&semitransparency=1&threshold=0.2",
-		"w=600&ar=16:9&fit=crop", "ar=1.91:1&fit=fill&h=100000", "w=9&h=9&fit=crop&crop=focalpoint&fp-x=0.1&fp-y=0.9&fp-z=4", "fit=crop&h=200&max-w=1200&min-w=1300&min-h=1", "fit=fill&fill=blur&fill-blur=30&fill-color=red",
+		"w=600&ar=16:9&fit=crop", "ar=1.91:1&fit=fill&h=100000", "w=9&h=9&fit=crop&crop=focalpoint&fp-x=0.1&fp-y=0.9&fp-z=4", "fit=crop&h=200&max-w=1200&min-w=1300&min-h=1", "w=0.5&h=.9&ar=3:1&fit=fill", "fit=fill&fill=blur&fill-blur=30&fill-color=red",
 	} {
 		f.Add(s)
 	}
