@@ -14,7 +14,7 @@ import (
 //	crop=top-left,focus=0.3:0.6:2,
 //	rect=10:20:300:200,rot=90,
 //	flip=hv,fm=webp,auto=format,variant=progressive,q=80,lossless=1,
-//	bg=ffffffff,blur=20,sharp=10,sat=-100,bri=10,con=-5,trim=1,pad=4,
+//	bg=ffffffff,blur=20,sharp=10,sat=-100,bri=10,con=-5,invert=1,trim=1,pad=4,
 //	padding=0:4:8:4,
 //	fill-color=ff0000ff,
 //	fill-blur=1,fill-blur-strength=300,
@@ -114,6 +114,7 @@ func (p Params) Key() string {
 	addInt("sat", p.Saturation)
 	addInt("bri", p.Brightness)
 	addInt("con", p.Contrast)
+	addBool("invert", p.Invert)
 	addBool("trim", p.Trim)
 	addInt("pad", p.Pad)
 	if s := p.Padding; s != (Sides{}) {

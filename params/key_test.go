@@ -57,6 +57,7 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Padding: Sides{Top: 1, Left: 4}}, "padding=1:0:0:4"},
 		{Params{WidthRatio: 0.5, HeightRatio: 0.25, DPR: 2}, "w-ratio=0.5,h-ratio=0.25,dpr=2"},
 		{Params{Saturation: -100, Brightness: 10, Contrast: -5, Blur: 2}, "blur=2,sat=-100,bri=10,con=-5"},
+		{Params{Invert: true}, "invert=1"},
 		{Params{Fit: FitFill, FillColor: Color{R: 255, A: 128, Set: true}}, "fit=fill,fill-color=ff000080"},
 		{Params{Fit: FitFill, FillBlur: true, FillBlurStrength: 300, Pad: 2}, "fit=fill,pad=2,fill-blur=1,fill-blur-strength=300"},
 

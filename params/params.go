@@ -71,6 +71,9 @@ type Params struct {
 	// 1 + Saturation/100 (-100: grey), then each colour sample v becomes
 	// (v - 128) × (1 + Contrast/100) + 128 + 2.55 × Brightness.
 	Saturation, Brightness, Contrast int
+	// Invert negates the colours after those adjustments (v → 255 - v;
+	// imgix invert).
+	Invert bool
 	// Trim cuts away a uniform border (the colour of the top-left pixel).
 	Trim bool
 	// Pad adds this many CSS pixels on every side, filled with Background.

@@ -196,6 +196,8 @@ func TestPipelineGolden(t *testing.T) {
 		{"sat=-100 greys", jpg, "w=100&sat=-100", "", params.FormatJPEG, 100, 50, []sample{{10, 25, color.NRGBA{127, 127, 127, 255}}, {90, 25, color.NRGBA{76, 76, 76, 255}}}},
 		{"sat=100 keeps a saturated colour", jpg, "w=100&sat=100", "", params.FormatJPEG, 100, 50, []sample{{10, 25, red}, {90, 25, blue}}},
 		{"bri=50 adds half the scale", jpg, "w=100&bri=50", "", params.FormatJPEG, 100, 50, []sample{{10, 25, color.NRGBA{255, 128, 128, 255}}}},
+		{"invert negates", jpg, "w=100&invert=1", "", params.FormatJPEG, 100, 50, []sample{{10, 25, color.NRGBA{0, 255, 255, 255}}, {90, 25, color.NRGBA{255, 255, 0, 255}}}},
+		{"invert after brightness", jpg, "w=100&invert=1&bri=50", "", params.FormatJPEG, 100, 50, []sample{{10, 25, color.NRGBA{0, 127, 127, 255}}}},
 		{"con=-100 flattens to mid grey", jpg, "w=100&con=-100", "", params.FormatJPEG, 100, 50, []sample{{10, 25, color.NRGBA{128, 128, 128, 255}}, {90, 25, color.NRGBA{128, 128, 128, 255}}}},
 		{"adjustments keep alpha and leave the fill", alpha, "w=100&h=100&fit=fill&bri=-100&fill-color=ff0000", "", params.FormatPNG, 100, 100, []sample{{10, 50, color.NRGBA{0, 0, 0, 255}}, {90, 50, clear}, {50, 5, red}}},
 		{"w as a fraction of the image", jpg, "w=0.25", "", params.FormatJPEG, 100, 50, nil},

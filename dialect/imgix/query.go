@@ -689,7 +689,8 @@ var paramSpecs = map[string]paramSpec{
 		p.Contrast, err = signedInt(v, 100)
 		return err
 	}},
-	"sharp": intSpec(0, maxSharpen, func(p *params.Params) *int { return &p.Sharpen }),
+	"invert": boolSpec(func(p *params.Params) *bool { return &p.Invert }),
+	"sharp":  intSpec(0, maxSharpen, func(p *params.Params) *int { return &p.Sharpen }),
 	"trim": {"one of auto, color (both trim the colour of the top-left pixel)", func(p *params.Params, v string) error {
 		if v != "auto" && v != "color" {
 			return params.ErrSyntax

@@ -89,6 +89,8 @@ func TestParseQueryValid(t *testing.T) {
 		// sat, bri, con: -100 to 100.
 		{"sat=-100&bri=%2B20&con=5", params.Params{Saturation: -100, Brightness: 20, Contrast: 5}},
 		{"sat=0&bri=-0&con=%2B0", params.Params{}},
+		{"invert=true", params.Params{Invert: true}},
+		{"invert=0", params.Params{}},
 
 		// pad-* override pad on their side; equal sides are pad.
 		{"pad=10&pad-left=0", params.Params{Padding: params.Sides{Top: 10, Right: 10, Bottom: 10, Left: 0}}},
@@ -782,7 +784,7 @@ func TestIsParam(t *testing.T) {
 	want := []string{
 		"ar", "auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
 		"bg-remove-semi-transparency", "blur", "bri", "con", "crop", "dpr",
-		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "jpg-progressive", "lossless", "mask", "max-h", "max-w", "min-h", "min-w", "model",
+		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "invert", "jpg-progressive", "lossless", "mask", "max-h", "max-w", "min-h", "min-w", "model",
 		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "q", "rect", "refine", "rembg", "rot", "sat", "scale", "semitransparency",
 		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
 		"threshold", "trim", "w",

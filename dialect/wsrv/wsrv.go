@@ -31,7 +31,7 @@
 //     mapped onto Matte's 1 to 100 sharpening (0.5 + sharp/100 is Matte's
 //     sigma).
 //   - ro: an angle in degrees, any sign, taken modulo 360.
-//   - filter: greyscale (sepia, duotone and negate are refused).
+//   - filter: greyscale or negate (sepia and duotone are refused).
 //   - flip (upside down) and flop (mirrored), flags. trim: a flag, or a
 //     tolerance from 1 to 254 (Matte trims with its own tolerance).
 //
@@ -153,13 +153,16 @@ var specs = map[string]spec{
 		r.fpy = &f
 		return err
 	}},
-	"filter": {"greyscale", false, func(r *request, v string) error {
+	"filter": {"greyscale or negate", false, func(r *request, v string) error {
 		switch v {
 		case "greyscale":
 			r.p.Saturation = -100
 			return nil
-		case "sepia", "duotone", "negate":
-			return errors.New("only greyscale is available here")
+		case "negate":
+			r.p.Invert = true
+			return nil
+		case "sepia", "duotone":
+			return errors.New("only greyscale and negate are available here")
 		}
 		return params.ErrSyntax
 	}},
