@@ -187,13 +187,11 @@ var focuses = map[string]params.Crop{
 }
 
 var handlers = map[string]handler{
-	"w": {"an integer from 1 to 100000", func(t *transforms, v string) (err error) {
-		t.p.Width, err = dimension(v)
-		return err
+	"w": {"an integer from 1 to 100000, or a fraction of the image's width between 0 and 1 such as 0.5", func(t *transforms, v string) error {
+		return dimension(v, &t.p.Width, &t.p.WidthRatio)
 	}},
-	"h": {"an integer from 1 to 100000", func(t *transforms, v string) (err error) {
-		t.p.Height, err = dimension(v)
-		return err
+	"h": {"an integer from 1 to 100000, or a fraction of the image's height between 0 and 1 such as 0.5", func(t *transforms, v string) error {
+		return dimension(v, &t.p.Height, &t.p.HeightRatio)
 	}},
 	"c": {"one of maintain_ratio, force, at_max, at_max_enlarge, at_least, pad_resize", func(t *transforms, v string) error {
 		switch v {
@@ -338,18 +336,27 @@ func parseBool(v string) (bool, error) {
 }
 
 // dimension reads w or h: whole pixels only.
-func dimension(v string) (int, error) {
-	if v == "auto" || strings.Contains(v, ".") || strings.Contains(v, "_") {
-		return 0, errors.New("Matte takes whole pixels only, not fractions, auto or expressions")
+func dimension(v string, px *int, ratio *float64) (err error) {
+	switch {
+	case v == "auto" || strings.Contains(v, "_"):
+		return errors.New("Matte takes pixels or fractions, not auto or expressions")
+	case strings.Contains(v, "."): // a fraction of the image's side
+		f, err := params.ParseDecimal(v)
+		if err != nil || f <= 0 || f >= 1 || v[0] == '-' || v[0] == '+' {
+			return params.ErrSyntax
+		}
+		*ratio = f
+		return nil
 	}
-	return params.ParseInt(v, 1, maxDimension)
+	*px, err = params.ParseInt(v, 1, maxDimension)
+	return err
 }
 
 // params combines the transforms; the error is a *params.Error on the key
 // at fault.
 func (t *transforms) params() (params.Params, error) {
 	p := t.p
-	both := p.Width != 0 && p.Height != 0
+	both := (p.Width != 0 || p.WidthRatio != 0) && (p.Height != 0 || p.HeightRatio != 0)
 	c := t.c
 	if t.cm == "pad_resize" {
 		if c != "" && c != "maintain_ratio" {
