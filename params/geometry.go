@@ -2,12 +2,18 @@ package params
 
 import "math"
 
+// DevicePixelRatio is DPR, 1 when unset: what CSS pixels are multiplied
+// by to give device pixels.
+func (p Params) DevicePixelRatio() float64 {
+	if p.DPR == 0 {
+		return 1
+	}
+	return p.DPR
+}
+
 // DeviceBox returns the requested output box in device pixels (0 for unset sides).
 func (p Params) DeviceBox() (w, h int) {
-	dpr := p.DPR
-	if dpr == 0 {
-		dpr = 1
-	}
+	dpr := p.DevicePixelRatio()
 	return int(math.Round(float64(p.Width) * dpr)), int(math.Round(float64(p.Height) * dpr))
 }
 

@@ -1,8 +1,6 @@
 package transform
 
 import (
-	"math"
-
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/transform/vips"
 )
@@ -46,8 +44,7 @@ func (j *job) blurredCanvas(w, h int) error {
 	iw, ih := j.img.Width(), j.img.Height()
 	back := j.img.Clone()
 	defer back.Close()
-	s := math.Max(float64(w)/float64(iw), float64(h)/float64(ih))
-	bw, bh := max(w, int(math.Ceil(float64(iw)*s))), max(h, int(math.Ceil(float64(ih)*s)))
+	bw, bh := coverSize(iw, ih, w, h)
 	sigma := float64(j.p.FillBlurStrength) / 10
 	if sigma == 0 {
 		sigma = min(max(float64(min(w, h))/20, 4), 200)

@@ -43,7 +43,7 @@ func atLeast1(v float64) int {
 func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 	W, H := p.DeviceBox()
 	if p.WidthRatio > 0 || p.HeightRatio > 0 {
-		W, H = ratioSides(W, H, rw, rh, p)
+		W, H = ratioSides(W, H, rw, rh, p.WidthRatio, p.HeightRatio, p.DevicePixelRatio())
 	}
 	if ar := p.AspectRatio; ar > 0 && (p.Fit == params.FitCrop || p.Fit.Fills()) {
 		switch {
@@ -56,7 +56,7 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 		}
 	}
 	if l := p.CropLimits; p.Fit == params.FitCrop && l != (params.CropLimits{}) {
-		W, H = limitCropBox(W, H, rw, rh, l, p.DPR)
+		W, H = limitCropBox(W, H, rw, rh, l, p.DevicePixelRatio())
 	}
 	g := geometry{resizeW: rw, resizeH: rh, interesting: vips.NoCrop}
 	fit := p.Fit
@@ -123,25 +123,20 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 	return clampGeometry(g, maxDim)
 }
 
-// ratioSides is the device box with WidthRatio and HeightRatio (fractions
-// of the rw x rh image, times DPR) in place of W and H.
-func ratioSides(W, H, rw, rh int, p params.Params) (int, int) {
-	dpr := p.DPR
-	if dpr == 0 {
-		dpr = 1
+// ratioSides is the device box with the fractions wr and hr of the
+// rw x rh image (times dpr), where set, in place of W and H.
+func ratioSides(W, H, rw, rh int, wr, hr, dpr float64) (int, int) {
+	if wr > 0 {
+		W = atLeast1(float64(rw) * wr * dpr)
 	}
-	if p.WidthRatio > 0 {
-		W = atLeast1(float64(rw) * p.WidthRatio * dpr)
-	}
-	if p.HeightRatio > 0 {
-		H = atLeast1(float64(rh) * p.HeightRatio * dpr)
+	if hr > 0 {
+		H = atLeast1(float64(rh) * hr * dpr)
 	}
 	return W, H
 }
 
 // limitCropBox is FitCrop's W x H box (device pixels; 0: not given) for a
-// rw x rh image within limits l (CSS pixels, times dpr as Width and
-// Height): a missing side from the image's aspect ratio, the image's size
+// rw x rh image within limits l (CSS pixels, times dpr): a missing side from the image's aspect ratio, the image's size
 // when neither is given, then each side within its bounds.
 func limitCropBox(W, H, rw, rh int, l params.CropLimits, dpr float64) (int, int) {
 	switch {
@@ -151,9 +146,6 @@ func limitCropBox(W, H, rw, rh int, l params.CropLimits, dpr float64) (int, int)
 		W = atLeast1(float64(H) * float64(rw) / float64(rh))
 	case H == 0:
 		H = atLeast1(float64(W) * float64(rh) / float64(rw))
-	}
-	if dpr == 0 {
-		dpr = 1
 	}
 	bound := func(v, lo, hi int) int {
 		if hi > 0 {
@@ -165,6 +157,14 @@ func limitCropBox(W, H, rw, rh int, l params.CropLimits, dpr float64) (int, int)
 		return v
 	}
 	return bound(W, l.MinW, l.MaxW), bound(H, l.MinH, l.MaxH)
+}
+
+// coverSize is the size an iw x ih image is resized to so that it covers
+// a w x h box, keeping its aspect ratio (at least w x h: the centre is cut
+// from it).
+func coverSize(iw, ih, w, h int) (int, int) {
+	s := math.Max(float64(w)/float64(iw), float64(h)/float64(ih))
+	return max(w, int(math.Ceil(float64(iw)*s))), max(h, int(math.Ceil(float64(ih)*s)))
 }
 
 // ratioBox is the box of aspect ratio ar (width ÷ height) at the scale of

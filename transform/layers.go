@@ -2,7 +2,6 @@ package transform
 
 import (
 	"fmt"
-	"math"
 	"net/http"
 
 	"github.com/jebosio/matte/params"
@@ -127,11 +126,7 @@ func (j *job) backgroundImage(w, h int) (*vips.Image, error) {
 		return nil, bad(fmt.Errorf("empty image"))
 	}
 	// Cover w x h keeping the aspect ratio, then cut the centre.
-	s := math.Max(float64(w)/float64(hd.Width), float64(h)/float64(hd.Height))
-	cw, ch := max(w, int(math.Ceil(float64(hd.Width)*s))), max(h, int(math.Ceil(float64(hd.Height)*s)))
-	if hd.Width == w && hd.Height == h {
-		cw, ch = w, h
-	}
+	cw, ch := coverSize(hd.Width, hd.Height, w, h)
 	img, err := vips.Thumbnail(data, cw, ch, vips.NoCrop, 1, j.cancel)
 	if err != nil {
 		return nil, bad(err)

@@ -13,10 +13,7 @@ func (j *job) pad() error {
 	if s == (params.Sides{}) {
 		return nil
 	}
-	dpr := j.p.DPR
-	if dpr == 0 {
-		dpr = 1
-	}
+	dpr := j.p.DevicePixelRatio()
 	px := func(v int) int { return int(math.Round(float64(v) * dpr)) }
 	top, right, bottom, left := px(s.Top), px(s.Right), px(s.Bottom), px(s.Left)
 	w, h := j.img.Width()+left+right, j.img.Height()+top+bottom
