@@ -32,3 +32,20 @@ func TestParseOutputFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestParseFraction(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want float64
+		ok   bool
+	}{
+		{"0.5", 0.5, true}, {".25", 0.25, true}, {"0.999", 0.999, true},
+		{"0.0", 0, false}, {"1.0", 0, false}, {"1", 0, false}, {"0", 0, false}, {"", 0, false},
+		{"-0.5", 0, false}, {"+0.5", 0, false}, {"0.5.1", 0, false}, {".", 0, false}, {"1e-1", 0, false},
+	} {
+		got, err := ParseFraction(tt.in)
+		if got != tt.want || (err == nil) != tt.ok {
+			t.Errorf("ParseFraction(%q) = %v, %v; want %v, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}

@@ -81,9 +81,9 @@ type Params struct {
 	// Padding is uneven padding (CSS pixels per side); parsers set it only
 	// when the sides differ, else Pad. SetPadding does both.
 	Padding Sides
-	// FillColor is the colour of FitFill's (and FitFillMax's) excess space (imgix fill-color);
-	// unset, it is filled as padding is (Background, else white or
-	// transparent by the output format).
+	// FillColor is the colour of the excess space of FitFill and FitFillMax
+	// (imgix fill-color); unset, it is filled as padding is (Background,
+	// else white or transparent by the output format).
 	FillColor Color
 	// FillBlur fills FitFill's excess space with a blurred copy of the
 	// image covering the box (imgix fill=blur) instead of a colour, at

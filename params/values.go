@@ -69,6 +69,20 @@ func ParseDecimalIn(s string, lo, hi float64) (float64, error) {
 	return f + 0, nil // -0 + 0 is +0
 }
 
+// ParseFraction parses a part of a whole as the CDNs write one in place of
+// a size (imgix w=0.5, ImageKit w-0.5): digits with a ".", no sign,
+// strictly between 0 and 1.
+func ParseFraction(s string) (float64, error) {
+	if !strings.Contains(s, ".") || s[0] == '+' || s[0] == '-' {
+		return 0, ErrSyntax
+	}
+	f, err := ParseDecimal(s)
+	if err != nil || f <= 0 || f >= 1 {
+		return 0, ErrSyntax
+	}
+	return f, nil
+}
+
 // ParsePercent parses a decimal from 0 to 100 with an optional trailing "%".
 func ParsePercent(s string) (float64, error) {
 	return ParseDecimalIn(strings.TrimSuffix(s, "%"), 0, 100)

@@ -267,11 +267,14 @@ func dimension(name, v string) (int, error) {
 	return n, nil
 }
 
+// gravities are Cloudflare's named gravities.
+var gravities = map[string]params.Crop{"auto": params.CropAttention, "face": params.CropAttention,
+	"left": params.CropLeft, "right": params.CropRight, "top": params.CropTop, "bottom": params.CropBottom}
+
 // parseGravity reads auto, face, a side, or a focal point XxY (fractions
 // from the top-left corner).
 func parseGravity(name, v string) (pathurl.Gravity, error) {
-	if c, ok := map[string]params.Crop{"auto": params.CropAttention, "face": params.CropAttention,
-		"left": params.CropLeft, "right": params.CropRight, "top": params.CropTop, "bottom": params.CropBottom}[v]; ok {
+	if c, ok := gravities[v]; ok {
 		return pathurl.Gravity{Crop: c}, nil
 	}
 	xs, ys, ok := strings.Cut(v, "x")

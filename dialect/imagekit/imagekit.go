@@ -335,18 +335,15 @@ func parseBool(v string) (bool, error) {
 	return false, params.ErrSyntax
 }
 
-// dimension reads w or h: whole pixels only.
+// dimension reads w or h into px (whole pixels) or ratio (a fraction of
+// the image's side).
 func dimension(v string, px *int, ratio *float64) (err error) {
 	switch {
 	case v == "auto" || strings.Contains(v, "_"):
 		return errors.New("Matte takes pixels or fractions, not auto or expressions")
-	case strings.Contains(v, "."): // a fraction of the image's side
-		f, err := params.ParseDecimal(v)
-		if err != nil || f <= 0 || f >= 1 || v[0] == '-' || v[0] == '+' {
-			return params.ErrSyntax
-		}
-		*ratio = f
-		return nil
+	case strings.Contains(v, "."):
+		*ratio, err = params.ParseFraction(v)
+		return err
 	}
 	*px, err = params.ParseInt(v, 1, maxDimension)
 	return err

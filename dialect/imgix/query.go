@@ -58,9 +58,10 @@ const (
 //   - ar=W:H (two decimals above 0, up to 100000) shapes fit=crop and
 //     fit=fill, as in imgix: with w alone it sets h to w×H/W (rounded), with
 //     h alone w to h×W/H, so w=600&ar=2:1 gives the Params of w=600&h=300;
-//     with neither it stays in Params.AspectRatio, for the pipeline to cut
-//     (crop) or pad (fill) the source to that ratio at its own scale. With
-//     both w and h, or any other fit, it is validated and has no effect.
+//     with neither, or with the one side given as a fraction, it stays in
+//     Params.AspectRatio for the pipeline (which knows the source's size)
+//     to cut (crop) or pad (fill) the source to that ratio. With both w and
+//     h, or any other fit, it is validated and has no effect.
 //     A derived side over 100000 is an error on ar.
 //   - fill=solid (the default) or blur, fill-color (a colour, as bg) and
 //     fill-blur=0..2000 (0: automatic) shape fit=fill's excess space, as in
@@ -234,7 +235,7 @@ func applyAspectRatio(p *params.Params, errs map[string]string) {
 // checkFill adds to errs the conflicts of fill, fill-color and fill-blur
 // (see ParseQuery's doc), and drops them when fit is not fill.
 func checkFill(q url.Values, p *params.Params, errs map[string]string) {
-	given := func(name string) bool { return len(q[name]) == 1 && q[name][0] != "" && errs[name] == "" }
+	given := func(name string) bool { return givenOnce(q, name) && errs[name] == "" }
 	if given("fill-blur") && !p.FillBlur && errs["fill"] == "" {
 		errs["fill-blur"] = "fill-blur sets the strength of fill=blur; it needs fill=blur."
 	}
@@ -252,7 +253,7 @@ func checkFill(q url.Values, p *params.Params, errs map[string]string) {
 // the middle, as imgix does.
 func checkFocus(q url.Values, p *params.Params, errs map[string]string) {
 	for _, name := range []string{"fp-x", "fp-y", "fp-z"} {
-		given := len(q[name]) == 1 && q[name][0] != "" && errs[name] == ""
+		given := givenOnce(q, name) && errs[name] == ""
 		switch {
 		case given && !p.Focus.Set && errs["crop"] == "":
 			errs[name] = name + " places the focal point of crop=focalpoint; it needs crop=focalpoint."
@@ -289,9 +290,8 @@ func checkCropLimits(p *params.Params, errs map[string]string) {
 // applyPadding sets the padding of each side: pad-top, pad-right,
 // pad-bottom or pad-left where given, else pad, as imgix does.
 func applyPadding(q url.Values, p *params.Params) {
-	given := func(name string) bool { return len(q[name]) == 1 && q[name][0] != "" }
 	side := func(name string, v int) int {
-		if given(name) {
+		if givenOnce(q, name) {
 			return v
 		}
 		return p.Pad
@@ -300,6 +300,10 @@ func applyPadding(q url.Values, p *params.Params) {
 	p.SetPadding(params.Sides{Top: side("pad-top", s.Top), Right: side("pad-right", s.Right),
 		Bottom: side("pad-bottom", s.Bottom), Left: side("pad-left", s.Left)})
 }
+
+// givenOnce reports whether q gives name once, with a value (the rules
+// between parameters judge only those; the rest are errors on their own).
+func givenOnce(q url.Values, name string) bool { return len(q[name]) == 1 && q[name][0] != "" }
 
 // removalOnly lists the parameters that only mean something with rembg=1,
 // sorted; crop=fg and fm=zip are handled apart, as only those values are.
@@ -322,7 +326,7 @@ func checkRemoval(q url.Values, p *params.Params, errs map[string]string) {
 		bad[name] = true
 	}
 	// given: present once, non-empty and valid.
-	given := func(name string) bool { return len(q[name]) == 1 && q[name][0] != "" && !bad[name] }
+	given := func(name string) bool { return givenOnce(q, name) && !bad[name] }
 	value := func(name string) string {
 		if given(name) {
 			return q[name][0]
@@ -442,12 +446,8 @@ func sideSpec(at func(p *params.Params) (*int, *float64)) paramSpec {
 	return paramSpec{"an integer from 1 to 100000, or a fraction of the image's size between 0 and 1 such as 0.5", func(p *params.Params, v string) (err error) {
 		px, ratio := at(p)
 		if strings.Contains(v, ".") {
-			f, err := params.ParseDecimal(v)
-			if err != nil || f <= 0 || f >= 1 || strings.HasPrefix(v, "-") || strings.HasPrefix(v, "+") {
-				return params.ErrSyntax
-			}
-			*ratio = f
-			return nil
+			*ratio, err = params.ParseFraction(v)
+			return err
 		}
 		*px, err = params.ParseInt(v, 1, maxDimension)
 		return err
@@ -466,18 +466,30 @@ func colorSpec(at func(p *params.Params) *params.Color) paramSpec {
 	}}
 }
 
-// signedInt reads an integer from -limit to limit: ASCII digits after an
-// optional sign.
-func signedInt(v string, limit int) (int, error) {
-	neg := strings.HasPrefix(v, "-")
-	if neg || strings.HasPrefix(v, "+") {
-		v = v[1:]
-	}
-	n, err := params.ParseInt(v, 0, limit)
-	if neg {
-		n = -n
-	}
-	return n, err
+// decimalSpec is a decimal parameter from lo to hi, stored at the field at
+// returns.
+func decimalSpec(lo, hi float64, at func(p *params.Params) *float64) paramSpec {
+	return paramSpec{fmt.Sprintf("a number from %g to %g", lo, hi), func(p *params.Params, v string) (err error) {
+		*at(p), err = params.ParseDecimalIn(v, lo, hi)
+		return err
+	}}
+}
+
+// signedIntSpec is an integer parameter from -limit to limit (ASCII digits
+// after an optional sign), stored at the field at returns.
+func signedIntSpec(limit int, at func(p *params.Params) *int) paramSpec {
+	return paramSpec{fmt.Sprintf("an integer from %d to %d", -limit, limit), func(p *params.Params, v string) error {
+		neg := strings.HasPrefix(v, "-")
+		if neg || strings.HasPrefix(v, "+") {
+			v = v[1:]
+		}
+		n, err := params.ParseInt(v, 0, limit)
+		if neg {
+			n = -n
+		}
+		*at(p) = n
+		return err
+	}}
 }
 
 // joinAnd joins "a", "b", "c" as "a, b and c".
@@ -563,18 +575,9 @@ var paramSpecs = map[string]paramSpec{
 	"max-h": intSpec(1, maxDimension, func(p *params.Params) *int { return &p.CropLimits.MaxH }),
 	"min-w": intSpec(1, maxDimension, func(p *params.Params) *int { return &p.CropLimits.MinW }),
 	"min-h": intSpec(1, maxDimension, func(p *params.Params) *int { return &p.CropLimits.MinH }),
-	"fp-x": {"a number from 0 to 1", func(p *params.Params, v string) (err error) {
-		p.Focus.X, err = params.ParseDecimalIn(v, 0, 1)
-		return err
-	}},
-	"fp-y": {"a number from 0 to 1", func(p *params.Params, v string) (err error) {
-		p.Focus.Y, err = params.ParseDecimalIn(v, 0, 1)
-		return err
-	}},
-	"fp-z": {"a number from 1 to 100", func(p *params.Params, v string) (err error) {
-		p.Focus.Zoom, err = params.ParseDecimalIn(v, 1, 100)
-		return err
-	}},
+	"fp-x":  decimalSpec(0, 1, func(p *params.Params) *float64 { return &p.Focus.X }),
+	"fp-y":  decimalSpec(0, 1, func(p *params.Params) *float64 { return &p.Focus.Y }),
+	"fp-z":  decimalSpec(1, 100, func(p *params.Params) *float64 { return &p.Focus.Zoom }),
 	"rect": {"x,y,w,h: four integers, x and y from 0 to 100000, w and h from 1 to 100000", func(p *params.Params, v string) error {
 		parts := strings.Split(v, ",")
 		if len(parts) != 4 {
@@ -676,19 +679,10 @@ var paramSpecs = map[string]paramSpec{
 		p.FillBlurStrength, err = params.ParseInt(v, 0, maxBlur)
 		return err
 	}},
-	"blur": intSpec(0, maxBlur, func(p *params.Params) *int { return &p.Blur }),
-	"sat": {"an integer from -100 to 100", func(p *params.Params, v string) (err error) {
-		p.Saturation, err = signedInt(v, 100)
-		return err
-	}},
-	"bri": {"an integer from -100 to 100", func(p *params.Params, v string) (err error) {
-		p.Brightness, err = signedInt(v, 100)
-		return err
-	}},
-	"con": {"an integer from -100 to 100", func(p *params.Params, v string) (err error) {
-		p.Contrast, err = signedInt(v, 100)
-		return err
-	}},
+	"blur":   intSpec(0, maxBlur, func(p *params.Params) *int { return &p.Blur }),
+	"sat":    signedIntSpec(100, func(p *params.Params) *int { return &p.Saturation }),
+	"bri":    signedIntSpec(100, func(p *params.Params) *int { return &p.Brightness }),
+	"con":    signedIntSpec(100, func(p *params.Params) *int { return &p.Contrast }),
 	"invert": boolSpec(func(p *params.Params) *bool { return &p.Invert }),
 	"sharp":  intSpec(0, maxSharpen, func(p *params.Params) *int { return &p.Sharpen }),
 	"trim": {"one of auto, color (both trim the colour of the top-left pixel)", func(p *params.Params, v string) error {
