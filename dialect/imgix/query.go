@@ -39,6 +39,12 @@ const (
 //
 //   - Names are case-sensitive; a name that is not Matte's (see IsParam) is
 //     ignored here and left for the origin.
+//   - imgix's aliases of Matte's parameters (width for w, f for fit, mono
+//     for monochrome, ...: see aliases) mean their target, and NAME64 is
+//     NAME with its value in URL-safe Base64 without padding (bg64=I2ZmZg
+//     is bg=#fff), for every parameter but auto, as in imgix. A parameter
+//     written under two names (w and width, bg and bg64) is given twice,
+//     an error. Errors name the field as the query wrote it.
 //   - Keywords (fit=crop, fm=webp, ...) are lower-case only, as in imgix;
 //     colour names and hex digits are case-insensitive, as in CSS.
 //   - An empty value ("?w=" or "?w") is an error for every parameter: Matte
@@ -145,26 +151,27 @@ const (
 // Params returned then is the zero value.
 func ParseQuery(q url.Values) (params.Params, error) {
 	var p params.Params
-	errs := map[string]string{} // field → detail; the first problem found wins
+	errs := map[string]string{} // parameter → detail; the first problem found wins
+	q, written := canonicalQuery(q, errs)
 	for _, name := range paramNames {
 		vals := q[name]
-		if len(vals) == 0 {
+		if _, bad := errs[name]; bad || len(vals) == 0 {
 			continue
 		}
-		spec := paramSpecs[name]
+		spec, shown := paramSpecs[name], written[name]
 		var detail string
 		switch {
 		case len(vals) > 1:
-			detail = fmt.Sprintf("%s is given %d times; give it once, as %s.", name, len(vals), spec.allowed)
+			detail = fmt.Sprintf("%s is given %d times; give it once, as %s.", shown, len(vals), spec.allowed)
 		case vals[0] == "":
-			detail = fmt.Sprintf("%s is empty; leave it out, or give %s.", name, spec.allowed)
+			detail = fmt.Sprintf("%s is empty; leave it out, or give %s.", shown, spec.allowed)
 		default:
 			if err := spec.set(&p, vals[0]); err != nil {
-				detail = fmt.Sprintf("%s=%s is not valid", name, params.QuoteShort(vals[0]))
+				detail = fmt.Sprintf("%s=%s is not valid", shown, params.QuoteShort(vals[0]))
 				if !errors.Is(err, params.ErrSyntax) {
 					detail += " (" + err.Error() + ")"
 				}
-				detail += fmt.Sprintf("; %s must be %s.", name, spec.allowed)
+				detail += fmt.Sprintf("; %s must be %s.", shown, spec.allowed)
 			}
 		}
 		if detail != "" {
@@ -179,11 +186,14 @@ func ParseQuery(q url.Values) (params.Params, error) {
 	applyPadding(q, &p)
 	if len(errs) > 0 {
 		list := make(params.Errors, 0, len(errs))
-		for _, name := range paramNames { // sorted
-			if d, ok := errs[name]; ok {
-				list = append(list, params.BadParam(name, d))
+		for name, d := range errs {
+			field := name
+			if w := written[name]; w != "" {
+				field = w // as the client wrote it: width, bg64
 			}
+			list = append(list, params.BadParam(field, d))
 		}
+		slices.SortFunc(list, func(a, b *params.Error) int { return strings.Compare(a.Field, b.Field) })
 		return params.Params{}, list
 	}
 	if p.Fit != params.FitCrop && p.Fit != params.FitMin {
@@ -501,10 +511,11 @@ func joinAnd(items []string) string {
 }
 
 // IsParam reports whether the query parameter name is one of Matte's, which
-// the handler strips before forwarding the request to the origin. Names are
-// case-sensitive: "W" is not Matte's.
+// the handler strips before forwarding the request to the origin: one of
+// its parameters, imgix's alias of one (width) or a Base64 variant (w64).
+// Names are case-sensitive: "W" is not Matte's.
 func IsParam(name string) bool {
-	_, ok := paramSpecs[name]
+	_, _, ok := resolveName(name)
 	return ok
 }
 

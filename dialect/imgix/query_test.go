@@ -31,7 +31,7 @@ func TestParseQueryValid(t *testing.T) {
 	}{
 		// No parameter of Matte's: zero Params.
 		{"", params.Params{}},
-		{"foo=bar&W=10&width=3&s=abc", params.Params{}},
+		{"foo=bar&W=10&wide=3&s=abc", params.Params{}},
 
 		{"w=1", params.Params{Width: 1}},
 		{"w=800", params.Params{Width: 800}},
@@ -780,6 +780,61 @@ func TestParseQuerySizingRules(t *testing.T) {
 	}
 }
 
+// imgix's aliases and Base64 variants (NAME64) parse as the parameter they
+// stand for; errors name the field as written.
+func TestParseQueryAliasesAndBase64(t *testing.T) {
+	red := params.Color{R: 255, A: 255, Set: true}
+	valid := []struct {
+		query string
+		want  params.Params
+	}{
+		{"width=300&height=200", params.Params{Width: 300, Height: 200}},
+		{"f=crop&w=10&h=10", params.Params{Width: 10, Height: 10, Fit: params.FitCrop}},
+		{"inv=1&jpeg-progressive=1&fm=jpg", params.Params{Invert: true, Format: params.FormatJPEG, Variant: params.VariantProgressive}},
+		{"max-width=120&min-height=10&fit=crop", params.Params{Fit: params.FitCrop, CropLimits: params.CropLimits{MaxW: 120, MinH: 10}}},
+		{"w=10&h=10&fit=fill&fillcolor=red", params.Params{Width: 10, Height: 10, Fit: params.FitFill, FillColor: red}},
+		{"background-remove=true", params.Params{Removal: params.Removal{Enabled: true}}},
+		// Base64 (URL-safe, no padding; padding is tolerated): bg=#ff0000, w=300.
+		{"bg64=I2ZmMDAwMA", params.Params{Background: red}},
+		{"w64=MzAw", params.Params{Width: 300}},
+		{"w64=MzAw%3D", params.Params{Width: 300}},
+		{"width64=MzAw", params.Params{Width: 300}},
+		// auto has no Base64 variant: auto64 is not Matte's, left to the origin.
+		{"auto64=Zm9ybWF0", params.Params{}},
+	}
+	for _, tt := range valid {
+		got, err := mustParseQuery(t, tt.query)
+		if err != nil || got != tt.want {
+			t.Errorf("ParseQuery(%q) = %+v, %v; want %+v", tt.query, got, err, tt.want)
+		}
+	}
+	invalid := []struct {
+		query, field, detail string
+	}{
+		{"w=1&width=2", "w", "w and width are the same parameter; give only one of them."},
+		{"bg=red&bg64=I2ZmMDAwMA", "bg", "bg and bg64 are the same parameter; give only one of them."},
+		{"width=abc", "width", "width=\"abc\" is not valid; width must be an integer from 1 to 100000, or a fraction of the image's size between 0 and 1 such as 0.5."},
+		{"bg64=%23fff", "bg64", "bg64=\"#fff\" is not valid URL-safe Base64 (RFC 4648 §5: A-Z, a-z, 0-9, - and _, without = padding)."},
+		{"w64=YWJj", "w64", "w64=\"abc\" is not valid; w64 must be an integer from 1 to 100000, or a fraction of the image's size between 0 and 1 such as 0.5."},
+		{"f=cover&width=0", "width", "width=\"0\" is not valid; width must be an integer from 1 to 100000, or a fraction of the image's size between 0 and 1 such as 0.5."},
+	}
+	for _, tt := range invalid {
+		_, err := mustParseQuery(t, tt.query)
+		var list params.Errors
+		if !errors.As(err, &list) || len(list) != 1 || list[0].Field != tt.field || list[0].Detail != tt.detail {
+			t.Errorf("ParseQuery(%q) = %v; want one error on %s: %s", tt.query, err, tt.field, tt.detail)
+		}
+	}
+	for _, name := range []string{"width", "height", "f", "inv", "mono", "w64", "bg-image64", "rembg64", "fillcolor"} {
+		if name == "mono" && !IsParam("monochrome") {
+			continue
+		}
+		if !IsParam(name) {
+			t.Errorf("IsParam(%q) = false", name)
+		}
+	}
+}
+
 func TestIsParam(t *testing.T) {
 	want := []string{
 		"ar", "auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
@@ -802,7 +857,7 @@ func TestIsParam(t *testing.T) {
 			t.Errorf("IsParam(%q) = false", name)
 		}
 	}
-	for _, name := range []string{"", "W", "Fm", "width", "height", "format", "s", "txt", "trim-color", "mark", "ixlib", "w ", "foo",
+	for _, name := range []string{"", "W", "Fm", "Width", "w64x", "auto64", "format", "s", "txt", "trim-color", "mark", "ixlib", "w ", "foo",
 		"Rembg", "bg_remove", "bgremove", "remove", "type", "channels", "size", "crop_margin", "bg_color", "bg-color", "shadow_type", "fg_pad", "semi_transparency"} {
 		if IsParam(name) {
 			t.Errorf("IsParam(%q) = true", name)
@@ -835,6 +890,7 @@ func FuzzParseQuery(f *testing.F) {
 		"rembg=1&bg-image=https://example.com/bg.jpg&fm=zip", "model=x&mask=1&bg=white&bg-image=/a.png",
 		"rembg=1&bg-remove=0&semitransparency=1&threshold=0.2",
 		"w=600&ar=16:9&fit=crop", "ar=1.91:1&fit=fill&h=100000", "w=9&h=9&fit=crop&crop=focalpoint&fp-x=0.1&fp-y=0.9&fp-z=4", "fit=crop&h=200&max-w=1200&min-w=1300&min-h=1", "w=0.5&h=.9&ar=3:1&fit=fill", "fit=fill&fill=blur&fill-blur=30&fill-color=red",
+		"width=300&height=20&f=crop&bg64=I2ZmMDAwMA&inv=1", "w=1&width=2&w64=@@&auto64=Zm9ybWF0",
 	} {
 		f.Add(s)
 	}
