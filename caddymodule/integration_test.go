@@ -194,6 +194,30 @@ http://localhost:9080 {
 			t.Fatal("different params share an ETag")
 		}
 	})
+	t.Run("imgix aliases, Base64 variants and stylize parameters", func(t *testing.T) {
+		res, _ := get(t, tester, base+"/photo.jpg?w=100")
+		for _, q := range []string{"width=100", "w64=MTAw"} {
+			alias, body := get(t, tester, base+"/photo.jpg?"+q)
+			if f, w, h := imageSize(t, body); alias.StatusCode != 200 || f != "jpeg" || w != 100 || h != 50 {
+				t.Fatalf("%s: status %d, %s %dx%d", q, alias.StatusCode, f, w, h)
+			}
+			if alias.Header.Get("ETag") != res.Header.Get("ETag") {
+				t.Errorf("%s: ETag %s, w=100's is %s (the same Params)", q, alias.Header.Get("ETag"), res.Header.Get("ETag"))
+			}
+		}
+		styled, body := get(t, tester, base+"/photo.jpg?w=100&hue=30&sepia=40&mono=ff8000&px=10&usm=20&usmrad=3&fm=png")
+		if f, w, h := imageSize(t, body); styled.StatusCode != 200 || f != "png" || w != 100 || h != 50 {
+			t.Fatalf("stylized: status %d, %s %dx%d", styled.StatusCode, f, w, h)
+		}
+		bad, body := get(t, tester, base+"/photo.jpg?w=100&width=100")
+		if bad.StatusCode != 400 || !strings.Contains(string(body), "w and width are the same parameter") {
+			t.Fatalf("w and width: status %d: %s", bad.StatusCode, body)
+		}
+		bad, body = get(t, tester, base+"/photo.jpg?usmrad=3")
+		if bad.StatusCode != 400 || !strings.Contains(string(body), `"usmrad"`) {
+			t.Fatalf("usmrad alone: status %d: %s", bad.StatusCode, body)
+		}
+	})
 	t.Run("range and validators are not passed to the origin", func(t *testing.T) {
 		res, body := get(t, tester, base+"/photo.jpg?w=100", "Range", "bytes=0-99", "If-Modified-Since", "Wed, 01 Jan 2031 00:00:00 GMT")
 		if res.StatusCode != 200 {

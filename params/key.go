@@ -13,7 +13,8 @@ import (
 //	crop-limits=0:1200:100:0,crop=top-left,focus=0.3:0.6:2,
 //	rect=10:20:300:200,rot=90,flip=hv,fm=webp,auto=format,
 //	variant=progressive,q=80,lossless=1,bg=ffffffff,blur=20,sharp=10,
-//	sat=-100,bri=10,con=-5,invert=1,trim=1,pad=4,padding=0:4:8:4,
+//	sat=-100,bri=10,con=-5,invert=1,hue=90,sepia=80,mono=ff8000ff,px=8,
+//	usm=40,usmrad=4,trim=1,pad=4,padding=0:4:8:4,
 //	fill-color=ff0000ff,fill-blur=1,fill-blur-strength=300,
 //	rembg=1,model="u2net",mask=1,threshold=0.5,refine=1,feather=2.5,
 //	erode=3,crop-fg=1,fg-pad=10%,scale=0.8,position=50:100,bg-blur=20,
@@ -112,6 +113,14 @@ func (p Params) Key() string {
 	addInt("bri", p.Brightness)
 	addInt("con", p.Contrast)
 	addBool("invert", p.Invert)
+	addInt("hue", p.Hue)
+	addInt("sepia", p.Sepia)
+	if c := p.Monochrome; c != (Color{}) {
+		add("mono", colorKey(c))
+	}
+	addInt("px", p.Pixelate)
+	addInt("usm", p.UnsharpMask)
+	addFloat("usmrad", p.UnsharpRadius)
 	addBool("trim", p.Trim)
 	addInt("pad", p.Pad)
 	if s := p.Padding; s != (Sides{}) {

@@ -58,6 +58,8 @@ func TestKeyGolden(t *testing.T) {
 		{Params{WidthRatio: 0.5, HeightRatio: 0.25, DPR: 2}, "w-ratio=0.5,h-ratio=0.25,dpr=2"},
 		{Params{Saturation: -100, Brightness: 10, Contrast: -5, Blur: 2}, "blur=2,sat=-100,bri=10,con=-5"},
 		{Params{Invert: true}, "invert=1"},
+		{Params{Hue: 90, Sepia: 80, Monochrome: Color{R: 255, G: 128, A: 255, Set: true}, Contrast: 5}, "con=5,hue=90,sepia=80,mono=ff8000ff"},
+		{Params{Pixelate: 8, UnsharpMask: -40, UnsharpRadius: 4.5, Sharpen: 3}, "sharp=3,px=8,usm=-40,usmrad=4.5"},
 		{Params{Fit: FitFill, FillColor: Color{R: 255, A: 128, Set: true}}, "fit=fill,fill-color=ff000080"},
 		{Params{Fit: FitFill, FillBlur: true, FillBlurStrength: 300, Pad: 2}, "fit=fill,pad=2,fill-blur=1,fill-blur-strength=300"},
 
@@ -148,6 +150,12 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Rect = Rect{1, 1, v, 1} })
 		add(func(p *Params) { p.Rect = Rect{1, 1, 1, v} })
 		add(func(p *Params) { p.Rect = Rect{11, 1, 1, v} })
+		add(func(p *Params) { p.Hue = v % 360 })
+		add(func(p *Params) { p.Sepia = v % 101 })
+		add(func(p *Params) { p.Pixelate = v % 101 })
+		add(func(p *Params) { p.UnsharpMask = v%201 - 100 })
+		add(func(p *Params) { p.UnsharpMask, p.UnsharpRadius = 5, float64(v)/7 })
+		add(func(p *Params) { p.Monochrome = Color{R: uint8(v), A: 255, Set: true} })
 	}
 	for _, v := range []float64{1.5, 2, 2.0000000001, 3, 5} {
 		add(func(p *Params) { p.DPR = v })

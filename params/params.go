@@ -74,6 +74,28 @@ type Params struct {
 	// Invert negates the colours after those adjustments (v → 255 - v;
 	// imgix invert).
 	Invert bool
+	// Hue turns the hue by this many degrees, 0-359 (imgix hue), in LCh
+	// after the saturation, keeping lightness and chroma.
+	Hue int
+	// Sepia tones the image, 0-100 (imgix sepia): the CSS Filter Effects
+	// sepia() matrix at Sepia/100, applied after Hue.
+	Sepia int
+	// Monochrome tints the image with one colour (imgix monochrome, mono):
+	// each pixel becomes its luma (Rec. 709: 0.2126 R + 0.7152 G +
+	// 0.0722 B) times the colour, mixed over the pixel by the colour's
+	// alpha; after Sepia, before Contrast and Brightness. An alpha of 0 is
+	// the zero Color.
+	Monochrome Color
+	// Pixelate replaces each Pixelate x Pixelate square of the output by
+	// its mean colour, 2-100 (imgix px; 0 none), after the other effects.
+	Pixelate int
+	// UnsharpMask, -100 to 100 (imgix usm), adds k times the image's
+	// difference from a Gaussian blur of sigma UnsharpRadius output pixels
+	// (imgix usmrad; 0 means imgix's default, 2.5; only with UnsharpMask):
+	// k = UnsharpMask/50 sharpens; a negative UnsharpMask softens, k =
+	// UnsharpMask/100, -100 giving the blur itself.
+	UnsharpMask   int
+	UnsharpRadius float64
 	// Trim cuts away a uniform border (the colour of the top-left pixel).
 	Trim bool
 	// Pad adds this many CSS pixels on every side, filled with Background.

@@ -1,17 +1,88 @@
 package transform
 
-// adjust changes the image's own colours (Params.Saturation, Brightness,
-// Contrast, Invert), before any pixel is added around it (rotation corners,
-// fit=fill, padding), which keep their colours.
+import "github.com/jebosio/matte/params"
+
+// adjust changes the image's own colours (Params.Saturation, Hue, Sepia,
+// Monochrome, Contrast, Brightness, Invert, in that order), before any
+// pixel is added around it (rotation corners, fit=fill, padding), which
+// keep their colours. Saturation and Hue work in LCh; the rest is one
+// affine map of each pixel's colour, composed here.
 func (j *job) adjust() error {
 	p := j.p
-	if p.Saturation == 0 && p.Brightness == 0 && p.Contrast == 0 && !p.Invert {
+	if p.Saturation == 0 && p.Hue == 0 && p.Sepia == 0 && p.Monochrome == (params.Color{}) &&
+		p.Brightness == 0 && p.Contrast == 0 && !p.Invert {
 		return nil
 	}
-	a := 1 + float64(p.Contrast)/100
-	b := 128*(1-a) + 2.55*float64(p.Brightness)
-	if p.Invert { // 255 - (v*a + b), clamped at the end as one map
-		a, b = -a, 255-b
+	m := colourMap{m: identity3}
+	if p.Sepia > 0 {
+		m = m.then(mix3(sepiaMatrix, float64(p.Sepia)/100), [3]float64{})
 	}
-	return j.img.Adjust(1+float64(p.Saturation)/100, a, b)
+	if c := p.Monochrome; c != (params.Color{}) {
+		var tint [9]float64
+		rgb := [3]float64{float64(c.R) / 255, float64(c.G) / 255, float64(c.B) / 255}
+		for row := range 3 {
+			for col := range 3 {
+				tint[3*row+col] = rgb[row] * rec709Luma[col]
+			}
+		}
+		m = m.then(mix3(tint, float64(c.A)/255), [3]float64{})
+	}
+	if p.Contrast != 0 || p.Brightness != 0 {
+		a := 1 + float64(p.Contrast)/100
+		b := 128*(1-a) + 2.55*float64(p.Brightness)
+		m = m.then(scale3(a), [3]float64{b, b, b})
+	}
+	if p.Invert {
+		m = m.then(scale3(-1), [3]float64{255, 255, 255})
+	}
+	return j.img.Adjust(1+float64(p.Saturation)/100, float64(p.Hue), m.m, m.b)
+}
+
+// colourMap is v → m·v + b on a pixel's three colour samples (m row-major).
+type colourMap struct {
+	m [9]float64
+	b [3]float64
+}
+
+// then is the map that applies c, then v → m·v + b.
+func (c colourMap) then(m [9]float64, b [3]float64) colourMap {
+	var out colourMap
+	for row := range 3 {
+		out.b[row] = b[row]
+		for k := range 3 {
+			out.b[row] += m[3*row+k] * c.b[k]
+			for col := range 3 {
+				out.m[3*row+col] += m[3*row+k] * c.m[3*k+col]
+			}
+		}
+	}
+	return out
+}
+
+var identity3 = [9]float64{1, 0, 0, 0, 1, 0, 0, 0, 1}
+
+// sepiaMatrix is sepia(1) of the W3C Filter Effects Module Level 1
+// (§ sepia(), its feColorMatrix values).
+var sepiaMatrix = [9]float64{
+	0.393, 0.769, 0.189,
+	0.349, 0.686, 0.168,
+	0.272, 0.534, 0.131,
+}
+
+// rec709Luma weighs R, G, B into luma (ITU-R BT.709, as the Filter
+// Effects grayscale() does).
+var rec709Luma = [3]float64{0.2126, 0.7152, 0.0722}
+
+// mix3 is (1-t)·I + t·m.
+func mix3(m [9]float64, t float64) [9]float64 {
+	var out [9]float64
+	for i := range out {
+		out[i] = t*m[i] + (1-t)*identity3[i]
+	}
+	return out
+}
+
+// scale3 is a·I.
+func scale3(a float64) [9]float64 {
+	return [9]float64{a, 0, 0, 0, a, 0, 0, 0, a}
 }

@@ -18,6 +18,10 @@ const (
 	maxBlur      = 2000
 	maxSharpen   = 100
 	maxPad       = 10000
+	maxPixelate  = 100
+	// maxUnsharpRadius bounds usmrad; the blur behind it costs no more per
+	// pixel than blur's limit (transform.Limits.MaxBlurSigma) whatever it is.
+	maxUnsharpRadius = 500
 
 	maxModelName    = 64
 	maxBgImage      = 2048
@@ -183,6 +187,7 @@ func ParseQuery(q url.Values) (params.Params, error) {
 	checkFill(q, &p, errs)
 	checkFocus(q, &p, errs)
 	checkCropLimits(&p, errs)
+	checkStylize(q, &p, errs)
 	applyPadding(q, &p)
 	if len(errs) > 0 {
 		list := make(params.Errors, 0, len(errs))
@@ -255,6 +260,26 @@ func checkFill(q url.Values, p *params.Params, errs map[string]string) {
 	}
 	if !p.Fit.Fills() {
 		p.FillColor, p.FillBlur, p.FillBlurStrength = params.Color{}, false, 0
+	}
+}
+
+// checkStylize adds to errs usmrad given without usm, and leaves out of p
+// what has no effect: usmrad at its default (2.5) or with usm=0, hue as a
+// whole turn (hue is kept as 0..359), px=1 (blocks of one pixel), and a
+// monochrome colour of alpha 0.
+func checkStylize(q url.Values, p *params.Params, errs map[string]string) {
+	if givenOnce(q, "usmrad") && errs["usmrad"] == "" && len(q["usm"]) == 0 {
+		errs["usmrad"] = "usmrad is the unsharp mask's radius; it needs usm."
+	}
+	if p.UnsharpMask == 0 || p.UnsharpRadius == 2.5 {
+		p.UnsharpRadius = 0
+	}
+	p.Hue = (p.Hue%360 + 360) % 360
+	if p.Pixelate == 1 {
+		p.Pixelate = 0
+	}
+	if p.Monochrome.A == 0 {
+		p.Monochrome = params.Color{}
 	}
 }
 
@@ -695,7 +720,21 @@ var paramSpecs = map[string]paramSpec{
 	"bri":    signedIntSpec(100, func(p *params.Params) *int { return &p.Brightness }),
 	"con":    signedIntSpec(100, func(p *params.Params) *int { return &p.Contrast }),
 	"invert": boolSpec(func(p *params.Params) *bool { return &p.Invert }),
-	"sharp":  intSpec(0, maxSharpen, func(p *params.Params) *int { return &p.Sharpen }),
+	"hue":    signedIntSpec(360, func(p *params.Params) *int { return &p.Hue }),
+	"sepia":  intSpec(0, 100, func(p *params.Params) *int { return &p.Sepia }),
+	// monochrome's alias mono is in aliases.
+	"monochrome": colorSpec(func(p *params.Params) *params.Color { return &p.Monochrome }),
+	"px":         intSpec(0, maxPixelate, func(p *params.Params) *int { return &p.Pixelate }),
+	"usm":        signedIntSpec(100, func(p *params.Params) *int { return &p.UnsharpMask }),
+	"usmrad": {fmt.Sprintf("a number above 0 and up to %d (the blur's sigma in pixels; default 2.5)", maxUnsharpRadius), func(p *params.Params, v string) error {
+		f, err := params.ParseDecimalIn(v, 0, maxUnsharpRadius)
+		if err == nil && f == 0 {
+			err = params.ErrSyntax
+		}
+		p.UnsharpRadius = f
+		return err
+	}},
+	"sharp": intSpec(0, maxSharpen, func(p *params.Params) *int { return &p.Sharpen }),
 	"trim": {"one of auto, color (both trim the colour of the top-left pixel)", func(p *params.Params, v string) error {
 		if v != "auto" && v != "color" {
 			return params.ErrSyntax

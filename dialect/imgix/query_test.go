@@ -826,9 +826,6 @@ func TestParseQueryAliasesAndBase64(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"width", "height", "f", "inv", "mono", "w64", "bg-image64", "rembg64", "fillcolor"} {
-		if name == "mono" && !IsParam("monochrome") {
-			continue
-		}
 		if !IsParam(name) {
 			t.Errorf("IsParam(%q) = false", name)
 		}
@@ -839,10 +836,10 @@ func TestIsParam(t *testing.T) {
 	want := []string{
 		"ar", "auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
 		"bg-remove-semi-transparency", "blur", "bri", "con", "crop", "dpr",
-		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "invert", "jpg-progressive", "lossless", "mask", "max-h", "max-w", "min-h", "min-w", "model",
-		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "q", "rect", "refine", "rembg", "rot", "sat", "scale", "semitransparency",
+		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "hue", "invert", "jpg-progressive", "lossless", "mask", "max-h", "max-w", "min-h", "min-w", "model", "monochrome",
+		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "px", "q", "rect", "refine", "rembg", "rot", "sat", "scale", "semitransparency", "sepia",
 		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
-		"threshold", "trim", "w",
+		"threshold", "trim", "usm", "usmrad", "w",
 	}
 	got := ParamNames()
 	if !slices.Equal(got, want) {
@@ -890,7 +887,7 @@ func FuzzParseQuery(f *testing.F) {
 		"rembg=1&bg-image=https://example.com/bg.jpg&fm=zip", "model=x&mask=1&bg=white&bg-image=/a.png",
 		"rembg=1&bg-remove=0&semitransparency=1&threshold=0.2",
 		"w=600&ar=16:9&fit=crop", "ar=1.91:1&fit=fill&h=100000", "w=9&h=9&fit=crop&crop=focalpoint&fp-x=0.1&fp-y=0.9&fp-z=4", "fit=crop&h=200&max-w=1200&min-w=1300&min-h=1", "w=0.5&h=.9&ar=3:1&fit=fill", "fit=fill&fill=blur&fill-blur=30&fill-color=red",
-		"width=300&height=20&f=crop&bg64=I2ZmMDAwMA&inv=1", "w=1&width=2&w64=@@&auto64=Zm9ybWF0",
+		"width=300&height=20&f=crop&bg64=I2ZmMDAwMA&inv=1", "hue=-30&sepia=40&mono=red&px=3&usm=-20&usmrad=7", "w=1&width=2&w64=@@&auto64=Zm9ybWF0",
 	} {
 		f.Add(s)
 	}
@@ -940,7 +937,12 @@ func checkParamsRange(t *testing.T, p params.Params) {
 		p.Quality >= 0 && p.Quality <= 100 &&
 		(p.Background == params.Color{} || p.Background.Set && (p.Background.A > 0 || p.Background == params.Color{Set: true})) &&
 		p.Blur >= 0 && p.Blur <= maxBlur && p.Sharpen >= 0 && p.Sharpen <= maxSharpen && p.Pad >= 0 && p.Pad <= maxPad &&
-		p.Format <= params.FormatZIP
+		p.Format <= params.FormatZIP &&
+		p.Hue >= 0 && p.Hue < 360 && p.Sepia >= 0 && p.Sepia <= 100 &&
+		(p.Monochrome == params.Color{} || p.Monochrome.Set && p.Monochrome.A > 0) &&
+		p.Pixelate >= 0 && p.Pixelate != 1 && p.Pixelate <= maxPixelate &&
+		p.UnsharpMask >= -100 && p.UnsharpMask <= 100 &&
+		(p.UnsharpRadius == 0 || p.UnsharpMask != 0 && p.UnsharpRadius > 0 && p.UnsharpRadius <= maxUnsharpRadius && p.UnsharpRadius != 2.5)
 	if !ok {
 		t.Fatalf("Params out of range or not canonical: %+v", p)
 	}
@@ -1320,6 +1322,55 @@ func TestParseQueryScalePercent(t *testing.T) {
 		}
 		if a != b || a.Key() != b.Key() {
 			t.Errorf("scale=%s gives %v, scale=%s gives %v", pct, a.Removal.Scale, frac, b.Removal.Scale)
+		}
+	}
+}
+
+// hue, sepia, monochrome (mono), px, usm and usmrad: ranges, and the values
+// that mean no change parse as the zero Params.
+func TestParseQueryStylize(t *testing.T) {
+	valid := []struct {
+		query string
+		want  params.Params
+	}{
+		{"hue=90", params.Params{Hue: 90}},
+		{"hue=-90", params.Params{Hue: 270}},
+		{"hue=360", params.Params{}},
+		{"hue=0&sepia=0&px=0&usm=0", params.Params{}},
+		{"sepia=80", params.Params{Sepia: 80}},
+		{"monochrome=ff8000", params.Params{Monochrome: params.Color{R: 255, G: 128, A: 255, Set: true}}},
+		{"mono=%23ff800080", params.Params{Monochrome: params.Color{R: 255, G: 128, A: 128, Set: true}}},
+		{"mono=transparent", params.Params{}},
+		{"px=8", params.Params{Pixelate: 8}},
+		{"px=1", params.Params{}},
+		{"usm=40", params.Params{UnsharpMask: 40}},
+		{"usm=-100&usmrad=10.5", params.Params{UnsharpMask: -100, UnsharpRadius: 10.5}},
+		{"usm=40&usmrad=2.5", params.Params{UnsharpMask: 40}},
+		{"usm=0&usmrad=4", params.Params{}},
+	}
+	for _, tt := range valid {
+		got, err := mustParseQuery(t, tt.query)
+		if err != nil || got != tt.want {
+			t.Errorf("ParseQuery(%q) = %+v, %v; want %+v", tt.query, got, err, tt.want)
+		}
+	}
+	invalid := []struct {
+		query, field, detail string
+	}{
+		{"hue=361", "hue", `hue="361" is not valid; hue must be an integer from -360 to 360.`},
+		{"sepia=101", "sepia", `sepia="101" is not valid; sepia must be an integer from 0 to 100.`},
+		{"px=101", "px", `px="101" is not valid; px must be an integer from 0 to 100.`},
+		{"usm=101", "usm", `usm="101" is not valid; usm must be an integer from -100 to 100.`},
+		{"usm=5&usmrad=0", "usmrad", `usmrad="0" is not valid; usmrad must be a number above 0 and up to 500 (the blur's sigma in pixels; default 2.5).`},
+		{"usmrad=3", "usmrad", "usmrad is the unsharp mask's radius; it needs usm."},
+		{"mono=nope", "mono", `mono="nope" is not valid; mono must be a colour: ` + colorForms + "."},
+		{"mono=red&monochrome=red", "mono", "mono and monochrome are the same parameter; give only one of them."},
+	}
+	for _, tt := range invalid {
+		_, err := mustParseQuery(t, tt.query)
+		var list params.Errors
+		if !errors.As(err, &list) || len(list) != 1 || list[0].Field != tt.field || list[0].Detail != tt.detail {
+			t.Errorf("ParseQuery(%q) = %v; want one error on %s: %s", tt.query, err, tt.field, tt.detail)
 		}
 	}
 }

@@ -35,10 +35,16 @@ func (im *Image) Over(rgba [4]float64) error {
 	})
 }
 
-// GaussBlur blurs an 8-bit image. Its cost grows with sigma (the mask is
-// about 3.6 sigma wide, in two passes) times the pixels: callers bound it.
-func (im *Image) GaussBlur(sigma float64) error {
-	return im.apply(func(out **C.VipsImage) C.int { return C.matte_gaussblur(im.p, out, C.double(sigma)) })
+// GaussBlur blurs an 8-bit image, with an integer mask or, precise, a
+// float one (slower; a flat area stays exactly as it is). Its cost grows
+// with sigma (the mask is about 3.6 sigma wide, in two passes) times the
+// pixels: callers bound it.
+func (im *Image) GaussBlur(sigma float64, precise bool) error {
+	p := C.int(0)
+	if precise {
+		p = 1
+	}
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_gaussblur(im.p, out, C.double(sigma), p) })
 }
 
 // Sharpen is libvips' unsharp mask on lightness with this sigma.
@@ -67,13 +73,28 @@ func (im *Image) Linear(a, b float64) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_linear1(im.p, out, C.double(a), C.double(b)) })
 }
 
-// Adjust scales the colours' chroma by saturation (1: unchanged, 0:
-// grey), then maps each colour sample v to v*a + b, clamped to 8 bits;
-// alpha is kept. The image is 8-bit sRGB or grey.
-func (im *Image) Adjust(saturation, a, b float64) error {
+// Adjust changes the colours, alpha kept: in LCh the chroma is scaled by
+// chroma (1: unchanged, 0: grey) and hue degrees are added to the hue; then
+// each pixel's colour samples v become m·v + b (m row-major 3x3), rounded
+// and clamped to 8 bits. A grey image becomes sRGB when m mixes channels.
+// The image is 8-bit sRGB or grey.
+func (im *Image) Adjust(chroma, hue float64, m [9]float64, b [3]float64) error {
 	return im.apply(func(out **C.VipsImage) C.int {
-		return C.matte_adjust(im.p, out, C.double(saturation), C.double(a), C.double(b))
+		return C.matte_adjust(im.p, out, C.double(chroma), C.double(hue), (*C.double)(unsafe.Pointer(&m[0])), (*C.double)(unsafe.Pointer(&b[0])))
 	})
+}
+
+// Pixelate replaces each block x block square (from the top left) by its
+// mean colour, weighted by alpha. The image is 8-bit.
+func (im *Image) Pixelate(block int) error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_pixelate(im.p, out, C.int(block)) })
+}
+
+// Unsharp adds amount times the image's difference from blurred (the same
+// image blurred, same size and bands) to its colour samples, alpha kept: a
+// negative amount softens. The image is 8-bit.
+func (im *Image) Unsharp(blurred *Image, amount float64) error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_unsharp(im.p, blurred.p, out, C.double(amount)) })
 }
 
 // ClampUchar rounds and clamps to 8-bit 0-255.

@@ -252,8 +252,14 @@ int matte_over(VipsImage *in, VipsImage **out, double *rgba) {
   return r;
 }
 
-// matte_gaussblur blurs an 8-bit image with libvips' integer path.
-int matte_gaussblur(VipsImage *in, VipsImage **out, double sigma) {
+// matte_gaussblur blurs an 8-bit image with libvips' integer path, or in
+// float when precise (the integer mask's rounding can shift a flat area by
+// a level or two, which an unsharp mask would double).
+int matte_gaussblur(VipsImage *in, VipsImage **out, double sigma,
+                    int precise) {
+  if (precise)
+    return vips_gaussblur(in, out, sigma, "precision", VIPS_PRECISION_FLOAT,
+                          NULL);
   return vips_gaussblur(in, out, sigma, NULL);
 }
 
@@ -302,32 +308,61 @@ int matte_linear1(VipsImage *in, VipsImage **out, double a, double b) {
   return vips_linear1(in, out, a, b, NULL);
 }
 
-// matte_adjust scales the chroma of an 8-bit sRGB (or grey) image by sat
-// in LCh (1: unchanged; 0: grey), then maps every colour sample v to
-// v*a + b, rounded and clamped to 8 bits. Alpha is kept as it is.
-int matte_adjust(VipsImage *in, VipsImage **out, double sat, double a,
-                 double b) {
+// matte_adjust changes the colours of an 8-bit sRGB (or grey) image, alpha
+// kept as it is: in LCh, the chroma is scaled by chroma and hue degrees
+// are added to the hue (sRGB only: grey has neither); then every pixel's
+// colour samples v (a column of 3) become m·v + b, m a row-major 3x3 matrix.
+// An m that mixes channels (any off-diagonal entry, or unequal diagonal
+// ones) makes a grey image sRGB first. The result is rounded and clamped to
+// 8 bits.
+int matte_adjust(VipsImage *in, VipsImage **out, double chroma, double hue,
+                 const double *m, const double *b) {
   int alpha = vips_image_hasalpha(in);
   int colour = in->Bands - (alpha ? 1 : 0);
+  int mixes = 0;
+  for (int i = 0; i < 9; i++) {
+    double identity_part = i % 4 == 0 ? m[0] : 0;
+    if (m[i] != identity_part) mixes = 1;
+  }
+  if (b[1] != b[0] || b[2] != b[0]) mixes = 1;
   VipsImage *base, *t;
   if (vips_extract_band(in, &base, 0, "n", colour, NULL)) return -1;
-  if (sat != 1 && colour >= 3) {
-    VipsImage *lch, *scaled;
-    double ka[3] = {1, sat, 1}, kb[3] = {0, 0, 0};
-    if (vips_colourspace(base, &lch, VIPS_INTERPRETATION_LCH, NULL)) {
+  if ((chroma != 1 || hue != 0) && colour >= 3) {
+    VipsImage *lch, *turned;
+    double ka[3] = {1, chroma, 1}, kb[3] = {0, 0, hue};
+    int r = vips_colourspace(base, &lch, VIPS_INTERPRETATION_LCH, NULL);
+    g_object_unref(base);
+    if (r) return -1;
+    r = vips_linear(lch, &turned, ka, kb, 3, NULL);
+    g_object_unref(lch);
+    if (r) return -1;
+    r = vips_colourspace(turned, &base, VIPS_INTERPRETATION_sRGB, NULL);
+    g_object_unref(turned);
+    if (r) return -1;
+  }
+  if (mixes) {
+    if (colour < 3) {
+      VipsImage *grey[3] = {base, base, base};
+      int r = vips_bandjoin(grey, &t, 3, NULL);
+      g_object_unref(base);
+      if (r) return -1;
+      base = t;
+    }
+    VipsImage *matrix = vips_image_new_matrix_from_array(3, 3, m, 9);
+    if (!matrix) {
       g_object_unref(base);
       return -1;
     }
+    int r = vips_recomb(base, &t, matrix, NULL);
+    g_object_unref(matrix);
     g_object_unref(base);
-    int r = vips_linear(lch, &scaled, ka, kb, 3, NULL);
-    g_object_unref(lch);
     if (r) return -1;
-    r = vips_colourspace(scaled, &base, VIPS_INTERPRETATION_sRGB, NULL);
-    g_object_unref(scaled);
+    double ones[3] = {1, 1, 1};
+    r = vips_linear(t, &base, ones, (double *)b, 3, NULL);
+    g_object_unref(t);
     if (r) return -1;
-  }
-  if (a != 1 || b != 0) {
-    int r = vips_linear1(base, &t, a, b, NULL);
+  } else if (m[0] != 1 || b[0] != 0) {
+    int r = vips_linear1(base, &t, m[0], b[0], NULL);
     g_object_unref(base);
     if (r) return -1;
     base = t;
@@ -335,9 +370,108 @@ int matte_adjust(VipsImage *in, VipsImage **out, double sat, double a,
   int r = matte_clamp_uchar(base, &t);
   g_object_unref(base);
   if (r) return -1;
+  if (mixes && colour < 3) {
+    VipsImage *tagged;
+    r = vips_copy(t, &tagged, "interpretation", VIPS_INTERPRETATION_sRGB, NULL);
+    g_object_unref(t);
+    if (r) return -1;
+    t = tagged;
+  }
   if (!alpha) {
     *out = t;
     return 0;
+  }
+  VipsImage *al;
+  if (vips_extract_band(in, &al, colour, NULL)) {
+    g_object_unref(t);
+    return -1;
+  }
+  r = vips_bandjoin2(t, al, out, NULL);
+  g_object_unref(t);
+  g_object_unref(al);
+  return r;
+}
+
+// matte_pixelate replaces every block x block square of in (from the top
+// left; the last row and column of blocks may be cut by the image's edge,
+// and average what they cover) by its mean colour, weighted by alpha when
+// there is one. in is 8-bit; so is the result.
+int matte_pixelate(VipsImage *in, VipsImage **out, int block) {
+  int w = in->Xsize, h = in->Ysize;
+  int bw = (w + block - 1) / block, bh = (h + block - 1) / block;
+  int alpha = vips_image_hasalpha(in);
+  VipsImage *t, *u;
+  // Repeat the edge so that partial blocks average only the image's pixels
+  // (exactly for a constant edge, nearly otherwise).
+  if (vips_embed(in, &t, 0, 0, bw * block, bh * block, "extend",
+                 VIPS_EXTEND_COPY, NULL))
+    return -1;
+  if (alpha) {
+    int r = vips_premultiply(t, &u, NULL);
+    g_object_unref(t);
+    if (r) return -1;
+    t = u;
+  }
+  int r = vips_shrink(t, &u, block, block, NULL);
+  g_object_unref(t);
+  if (r) return -1;
+  r = vips_zoom(u, &t, block, block, NULL);
+  g_object_unref(u);
+  if (r) return -1;
+  r = vips_extract_area(t, &u, 0, 0, w, h, NULL);
+  g_object_unref(t);
+  if (r) return -1;
+  if (alpha) {
+    r = vips_unpremultiply(u, &t, NULL);
+    g_object_unref(u);
+    if (r) return -1;
+    u = t;
+  }
+  VipsImage *clamped;
+  r = matte_clamp_uchar(u, &clamped);
+  g_object_unref(u);
+  if (r) return -1;
+  r = vips_copy(clamped, out, "interpretation", in->Type, NULL);
+  g_object_unref(clamped);
+  return r;
+}
+
+// matte_unsharp sharpens in by amount times its difference from blurred (in
+// blurred by a Gaussian, same size and bands): v + amount·(v - blur(v)) for
+// the colour bands, alpha kept; a negative amount softens. 8-bit result.
+int matte_unsharp(VipsImage *in, VipsImage *blurred, VipsImage **out,
+                  double amount) {
+  int alpha = vips_image_hasalpha(in);
+  int colour = in->Bands - (alpha ? 1 : 0);
+  VipsImage *v, *bv, *a, *b, *sum, *t;
+  if (vips_extract_band(in, &v, 0, "n", colour, NULL)) return -1;
+  if (vips_extract_band(blurred, &bv, 0, "n", colour, NULL)) {
+    g_object_unref(v);
+    return -1;
+  }
+  int r = vips_linear1(v, &a, 1 + amount, 0, NULL);
+  g_object_unref(v);
+  if (r) {
+    g_object_unref(bv);
+    return -1;
+  }
+  r = vips_linear1(bv, &b, -amount, 0, NULL);
+  g_object_unref(bv);
+  if (r) {
+    g_object_unref(a);
+    return -1;
+  }
+  r = vips_add(a, b, &sum, NULL);
+  g_object_unref(a);
+  g_object_unref(b);
+  if (r) return -1;
+  r = matte_clamp_uchar(sum, &t);
+  g_object_unref(sum);
+  if (r) return -1;
+  if (!alpha) {
+    r = vips_copy(t, out, "interpretation", in->Type, NULL);
+    g_object_unref(t);
+    return r;
   }
   VipsImage *al;
   if (vips_extract_band(in, &al, colour, NULL)) {

@@ -50,13 +50,18 @@ int matte_addalpha(VipsImage *in, VipsImage **out);
 int matte_flatten(VipsImage *in, VipsImage **out, double r, double g,
                   double b);
 int matte_over(VipsImage *in, VipsImage **out, double *rgba);
-int matte_gaussblur(VipsImage *in, VipsImage **out, double sigma);
+int matte_gaussblur(VipsImage *in, VipsImage **out, double sigma,
+                    int precise);
 int matte_sharpen(VipsImage *in, VipsImage **out, double sigma);
 int matte_clear_transparent(VipsImage *in, VipsImage **out);
 int matte_threshold(VipsImage *in, VipsImage **out, double t);
 int matte_min_filter(VipsImage *in, VipsImage **out, int size);
 int matte_linear1(VipsImage *in, VipsImage **out, double a, double b);
-int matte_adjust(VipsImage *in, VipsImage **out, double sat, double a, double b);
+int matte_adjust(VipsImage *in, VipsImage **out, double chroma, double hue,
+                 const double *m, const double *b);
+int matte_pixelate(VipsImage *in, VipsImage **out, int block);
+int matte_unsharp(VipsImage *in, VipsImage *blurred, VipsImage **out,
+                  double amount);
 int matte_clamp_uchar(VipsImage *in, VipsImage **out);
 int matte_bandjoin2(VipsImage *a, VipsImage *b, VipsImage **out);
 int matte_bandjoin_const_rgb(VipsImage *alpha, VipsImage **out, double *rgb);

@@ -19,7 +19,7 @@ func TestCancellerKillsComputations(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer img.Close()
-	if err := img.GaussBlur(100); err != nil { // seconds of work at full size
+	if err := img.GaussBlur(100, false); err != nil { // seconds of work at full size
 		t.Fatal(err)
 	}
 	grey, err := img.ExtractBand(0, 1) // made from the watched image

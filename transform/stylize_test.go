@@ -1,0 +1,125 @@
+package transform
+
+import (
+	"image"
+	"image/color"
+	"testing"
+)
+
+// filled is a w x h image of one colour.
+func filled(w, h int, c color.NRGBA) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	return img
+}
+
+// The colour effects on exact pixels (PNG out, so no codec error): expected
+// values are worked out by hand from the documented formulas (params.Params).
+func TestStylizePixels(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	orange := encodePNG(t, filled(16, 16, color.NRGBA{200, 100, 50, 255}))
+	grey := image.NewGray(image.Rect(0, 0, 16, 16))
+	for i := range grey.Pix {
+		grey.Pix[i] = 128
+	}
+	// Columns of grey 0, 10, ..., 70 (8x8): px=4 averages 0-30 and 40-70.
+	ramp := image.NewNRGBA(image.Rect(0, 0, 8, 8))
+	for y := range 8 {
+		for x := range 8 {
+			v := uint8(10 * x)
+			ramp.SetNRGBA(x, y, color.NRGBA{v, v, v, 255})
+		}
+	}
+	// Opaque red on the left half, transparent blue on the right.
+	halfClear := halves(4, 4, color.NRGBA{255, 0, 0, 255}, color.NRGBA{0, 0, 255, 0})
+
+	cases := []struct {
+		name, query string
+		src         []byte
+		samples     []sample
+	}{
+		// Filter Effects sepia(1): R = .393·200 + .769·100 + .189·50 = 164.95, G = 146.8, B = 114.35.
+		{"sepia=100 is the CSS sepia matrix", "sepia=100&fm=png", orange, []sample{{8, 8, color.NRGBA{165, 147, 114, 255}}}},
+		// Half way between the pixel and its sepia tone.
+		{"sepia=50 mixes half", "sepia=50&fm=png", orange, []sample{{8, 8, color.NRGBA{182, 123, 82, 255}}}},
+		// A grey image turns sepia-coloured: 128·(1.351, 1.203, 0.937).
+		{"sepia colours a grey image", "sepia=100&fm=png", encodePNG(t, grey), []sample{{8, 8, color.NRGBA{173, 154, 120, 255}}}},
+		// Luma .2126·200 + .7152·100 + .0722·50 = 117.65, times ff8000.
+		{"monochrome tints the luma", "monochrome=ff8000&fm=png", orange, []sample{{8, 8, color.NRGBA{118, 59, 0, 255}}}},
+		{"mono is monochrome", "mono=ff8000&fm=png", orange, []sample{{8, 8, color.NRGBA{118, 59, 0, 255}}}},
+		// Alpha 0x80 = 0.502 of the tint over 0.498 of the pixel.
+		{"monochrome's alpha mixes", "mono=ff800080&fm=png", orange, []sample{{8, 8, color.NRGBA{159, 79, 25, 255}}}},
+		// sepia first, then the contrast: (164.95 - 128)·1.5 + 128 = 183.4, G 156.7, B 107.5.
+		{"sepia then contrast", "sepia=100&con=50&fm=png", orange, []sample{{8, 8, color.NRGBA{183, 156, 108, 255}}}},
+		{"px=4 averages 4x4 blocks", "px=4&fm=png", encodePNG(t, ramp), []sample{
+			{0, 0, color.NRGBA{15, 15, 15, 255}}, {3, 7, color.NRGBA{15, 15, 15, 255}},
+			{4, 0, color.NRGBA{55, 55, 55, 255}}, {7, 7, color.NRGBA{55, 55, 55, 255}},
+		}},
+		// Weighted by alpha: red at half opacity, not a purple.
+		{"px weighs colour by alpha", "px=4&fm=png", encodePNG(t, halfClear), []sample{{1, 1, color.NRGBA{255, 0, 0, 128}}, {3, 3, color.NRGBA{255, 0, 0, 128}}}},
+		// A block cut by the edge (8 = 3 + 3 + 2 columns) averages what it covers.
+		{"px at the edge", "px=3&fm=png", encodePNG(t, ramp), []sample{{0, 0, color.NRGBA{10, 10, 10, 255}}, {7, 0, color.NRGBA{65, 65, 65, 255}}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, img := run(t, pl, tc.src, tc.query, "")
+			for _, s := range tc.samples {
+				if got := img.NRGBAAt(s.x, s.y); !near(got, s.c, 2) {
+					t.Errorf("pixel (%d,%d) = %v, want %v", s.x, s.y, got, s.c)
+				}
+			}
+		})
+	}
+}
+
+// hue turns the hue in LCh: pure red turned half way round comes out a
+// cyan-blue, a third of the way green; a whole turn is no turn (the parser
+// keeps 0..359).
+func TestHuePixels(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	red := encodePNG(t, filled(8, 8, color.NRGBA{255, 0, 0, 255}))
+	_, img := run(t, pl, red, "hue=180&fm=png", "")
+	got := img.NRGBAAt(4, 4)
+	if !(got.G > got.R+60 && got.B > got.R+60) {
+		t.Errorf("hue=180 of red = %v, want G and B well above R", got)
+	}
+	// A third of a turn from red (LCh hue 40°) is green.
+	_, img = run(t, pl, red, "hue=120&fm=png", "")
+	if got := img.NRGBAAt(4, 4); !(got.G > got.R+60 && got.G > got.B+60) {
+		t.Errorf("hue=120 of red = %v, want G well above R and B", got)
+	}
+	if p := mustParse(t, "hue=360"); p.Hue != 0 || !p.IsZero() {
+		t.Errorf("hue=360 parses to %+v, want the zero Params", p)
+	}
+	if p := mustParse(t, "hue=-90"); p.Hue != 270 {
+		t.Errorf("hue=-90 parses to Hue %d, want 270", p.Hue)
+	}
+}
+
+// usm steepens an edge (overshoot on both sides) and leaves flat areas;
+// usm=-100 gives the blur (the edge softened, no overshoot).
+func TestUnsharpMaskPixels(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	step := encodePNG(t, halves(40, 10, color.NRGBA{100, 100, 100, 255}, color.NRGBA{150, 150, 150, 255}))
+	_, sharp := run(t, pl, step, "usm=100&fm=png", "")
+	if l, r := sharp.NRGBAAt(19, 5).R, sharp.NRGBAAt(20, 5).R; l > 95 || r < 155 {
+		t.Errorf("usm=100: edge pixels %d | %d, want below 95 and above 155", l, r)
+	}
+	for _, x := range []int{2, 37} {
+		want := uint8(100)
+		if x > 20 {
+			want = 150
+		}
+		if got := sharp.NRGBAAt(x, 5); !near(got, color.NRGBA{want, want, want, 255}, 1) {
+			t.Errorf("usm=100: flat pixel %d = %v, want %d", x, got, want)
+		}
+	}
+	_, soft := run(t, pl, step, "usm=-100&usmrad=3&fm=png", "")
+	if l, r := soft.NRGBAAt(19, 5).R, soft.NRGBAAt(20, 5).R; l <= 105 || l >= 125 || r >= 145 || r <= 125 {
+		t.Errorf("usm=-100: edge pixels %d | %d, want a blurred edge (105..125 | 125..145)", l, r)
+	}
+}
