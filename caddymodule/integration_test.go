@@ -209,6 +209,17 @@ http://localhost:9080 {
 		if f, w, h := imageSize(t, body); styled.StatusCode != 200 || f != "png" || w != 100 || h != 50 {
 			t.Fatalf("stylized: status %d, %s %dx%d", styled.StatusCode, f, w, h)
 		}
+		round, body := get(t, tester, base+"/photo.jpg?w=100&h=100&fit=crop&mask=ellipse&fm=png")
+		if f, w, h := imageSize(t, body); round.StatusCode != 200 || f != "png" || w != 100 || h != 100 {
+			t.Fatalf("mask=ellipse: status %d, %s %dx%d", round.StatusCode, f, w, h)
+		}
+		if img, err := png.Decode(bytes.NewReader(body)); err != nil {
+			t.Fatal(err)
+		} else if _, _, _, a := img.At(0, 0).RGBA(); a != 0 {
+			t.Errorf("mask=ellipse: corner alpha %d, want transparent", a)
+		} else if _, _, _, a := img.At(50, 50).RGBA(); a != 0xffff {
+			t.Errorf("mask=ellipse: centre alpha %d, want opaque", a)
+		}
 		bad, body := get(t, tester, base+"/photo.jpg?w=100&width=100")
 		if bad.StatusCode != 400 || !strings.Contains(string(body), "w and width are the same parameter") {
 			t.Fatalf("w and width: status %d: %s", bad.StatusCode, body)

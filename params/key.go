@@ -14,7 +14,8 @@ import (
 //	rect=10:20:300:200,rot=90,flip=hv,fm=webp,auto=format,
 //	variant=progressive,q=80,lossless=1,bg=ffffffff,blur=20,sharp=10,
 //	sat=-100,bri=10,con=-5,invert=1,hue=90,sepia=80,mono=ff8000ff,px=8,
-//	usm=40,usmrad=4,trim=1,pad=4,padding=0:4:8:4,
+//	usm=40,usmrad=4,mask=corners,corner-radius=8:8:0:0,mask-bg=ffffffff,
+//	trim=1,pad=4,padding=0:4:8:4,
 //	fill-color=ff0000ff,fill-blur=1,fill-blur-strength=300,
 //	rembg=1,model="u2net",mask=1,threshold=0.5,refine=1,feather=2.5,
 //	erode=3,crop-fg=1,fg-pad=10%,scale=0.8,position=50:100,bg-blur=20,
@@ -121,6 +122,19 @@ func (p Params) Key() string {
 	addInt("px", p.Pixelate)
 	addInt("usm", p.UnsharpMask)
 	addFloat("usmrad", p.UnsharpRadius)
+	if p.Mask != ShapeNone {
+		add("mask", p.Mask.String())
+	}
+	if c := p.CornerRadius; c != (Corners{}) {
+		v := strconv.Itoa(c.TopLeft) + ":" + strconv.Itoa(c.TopRight) + ":" + strconv.Itoa(c.BottomRight) + ":" + strconv.Itoa(c.BottomLeft)
+		if !c.Set {
+			v = "unset:" + v
+		}
+		add("corner-radius", v)
+	}
+	if c := p.MaskBackground; c != (Color{}) {
+		add("mask-bg", colorKey(c))
+	}
 	addBool("trim", p.Trim)
 	addInt("pad", p.Pad)
 	if s := p.Padding; s != (Sides{}) {

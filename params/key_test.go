@@ -60,6 +60,9 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Invert: true}, "invert=1"},
 		{Params{Hue: 90, Sepia: 80, Monochrome: Color{R: 255, G: 128, A: 255, Set: true}, Contrast: 5}, "con=5,hue=90,sepia=80,mono=ff8000ff"},
 		{Params{Pixelate: 8, UnsharpMask: -40, UnsharpRadius: 4.5, Sharpen: 3}, "sharp=3,px=8,usm=-40,usmrad=4.5"},
+		{Params{Mask: ShapeEllipse, MaskBackground: Color{G: 255, A: 255, Set: true}}, "mask=ellipse,mask-bg=00ff00ff"},
+		{Params{Mask: ShapeCorners, CornerRadius: Corners{TopLeft: 8, TopRight: 8, Set: true}}, "mask=corners,corner-radius=8:8:0:0"},
+		{Params{CornerRadius: Corners{BottomLeft: 1}}, "corner-radius=unset:0:0:0:1"},
 		{Params{Fit: FitFill, FillColor: Color{R: 255, A: 128, Set: true}}, "fit=fill,fill-color=ff000080"},
 		{Params{Fit: FitFill, FillBlur: true, FillBlurStrength: 300, Pad: 2}, "fit=fill,pad=2,fill-blur=1,fill-blur-strength=300"},
 
@@ -156,6 +159,9 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.UnsharpMask = v%201 - 100 })
 		add(func(p *Params) { p.UnsharpMask, p.UnsharpRadius = 5, float64(v)/7 })
 		add(func(p *Params) { p.Monochrome = Color{R: uint8(v), A: 255, Set: true} })
+		add(func(p *Params) { p.Mask, p.CornerRadius = ShapeCorners, Corners{TopRight: v % 10001, Set: true} })
+		add(func(p *Params) { p.Mask, p.CornerRadius = ShapeCorners, Corners{BottomLeft: v % 10001, Set: true} })
+		add(func(p *Params) { p.Mask, p.MaskBackground = ShapeEllipse, Color{B: uint8(v), A: 255, Set: true} })
 	}
 	for _, v := range []float64{1.5, 2, 2.0000000001, 3, 5} {
 		add(func(p *Params) { p.DPR = v })

@@ -96,6 +96,15 @@ type Params struct {
 	// UnsharpMask/100, -100 giving the blur itself.
 	UnsharpMask   int
 	UnsharpRadius float64
+	// Mask cuts the output to a shape (imgix mask=ellipse or corners), last,
+	// after the background: outside it the image is transparent, or
+	// MaskBackground, or white for a format without alpha. CornerRadius are
+	// mask=corners' radii in CSS pixels (times the DPR), clockwise from the
+	// top left, Set when given; unset, each is 20% of the shorter side, as
+	// in imgix.
+	Mask           Shape
+	CornerRadius   Corners
+	MaskBackground Color
 	// Trim cuts away a uniform border (the colour of the top-left pixel).
 	Trim bool
 	// Pad adds this many CSS pixels on every side, filled with Background.
@@ -297,6 +306,27 @@ const (
 )
 
 // Flip mirrors the image after rotation.
+// Shape is an output mask's shape (imgix mask=).
+type Shape uint8
+
+const (
+	ShapeNone Shape = iota
+	ShapeEllipse
+	ShapeCorners
+)
+
+// String returns "none", "ellipse" or "corners"; part of Key.
+func (s Shape) String() string { return enumName(shapeNames[:], uint8(s), "shape") }
+
+var shapeNames = [...]string{ShapeNone: "none", ShapeEllipse: "ellipse", ShapeCorners: "corners"}
+
+// Corners are four radii, clockwise from the top left (imgix
+// corner-radius), Set when given.
+type Corners struct {
+	TopLeft, TopRight, BottomRight, BottomLeft int
+	Set                                        bool
+}
+
 type Flip uint8
 
 const (

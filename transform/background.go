@@ -9,10 +9,16 @@ func (j *job) background() error {
 	if r := j.p.Removal; r.Enabled && (r.MaskOnly || j.format == params.FormatZIP) {
 		return nil
 	}
+	return j.fillTransparency(j.p.Background)
+}
+
+// fillTransparency flattens the image's alpha onto bg (white when bg is not
+// Set) for a format without alpha, and otherwise composites it onto bg when
+// bg is Set.
+func (j *job) fillTransparency(bg params.Color) error {
 	if !j.img.HasAlpha() {
 		return nil
 	}
-	bg := j.p.Background
 	if !j.format.HasAlpha() {
 		if !bg.Set {
 			bg = params.Color{R: 255, G: 255, B: 255, A: 255}

@@ -123,3 +123,67 @@ func TestUnsharpMaskPixels(t *testing.T) {
 		t.Errorf("usm=-100: edge pixels %d | %d, want a blurred edge (105..125 | 125..145)", l, r)
 	}
 }
+
+// mask=ellipse and mask=corners cut the output, after the background:
+// transparent outside where the format has alpha, white (or mask-bg)
+// where it has not.
+func TestMaskShapePixels(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	wide := encodePNG(t, filled(40, 20, red))
+	alpha := encodePNG(t, halves(40, 20, green, clear))
+	white := color.NRGBA{255, 255, 255, 255}
+	cases := []struct {
+		name, query string
+		src         []byte
+		samples     []sample
+	}{
+		{"ellipse", "mask=ellipse&fm=png", wide, []sample{{0, 0, clear}, {39, 19, clear}, {20, 10, red}, {1, 10, red}, {20, 0, red}}},
+		{"ellipse on jpeg is white outside", "mask=ellipse&fm=jpg&q=100", wide, []sample{{0, 0, white}, {20, 10, red}}},
+		{"mask-bg colours what is cut", "mask=ellipse&mask-bg=00ff00&fm=png", wide, []sample{{0, 0, green}, {20, 10, red}}},
+		{"ellipse keeps the image's own transparency", "mask=ellipse&fm=png", alpha, []sample{{0, 0, clear}, {10, 10, green}, {30, 10, clear}}},
+		{"corners", "mask=corners&corner-radius=10&fm=png", wide, []sample{{0, 0, clear}, {39, 0, clear}, {39, 19, clear}, {0, 19, clear}, {10, 10, red}, {20, 0, red}, {0, 10, color.NRGBA{255, 0, 0, 252}}}},
+		{"one corner", "mask=corners&corner-radius=10,0,0,0&fm=png", wide, []sample{{0, 0, clear}, {39, 0, red}, {39, 19, red}, {0, 19, red}}},
+		// Default radius: 20% of the shorter side (20 px), 4 px: the pixel
+		// centred at (0.5, 1.5) is 4.30 from the circle's centre (4, 4),
+		// so 0.2 covered (5 px would leave it out).
+		{"default radius", "mask=corners&fm=png", wide, []sample{{0, 0, clear}, {4, 4, red}, {0, 1, color.NRGBA{255, 0, 0, 51}}}},
+		// 5 CSS px at dpr 2 is 10 px: (2.5, 2.5) is 10.6 from (10, 10).
+		{"radius times dpr", "w=20&dpr=2&mask=corners&corner-radius=5&fm=png", wide, []sample{{2, 2, clear}, {10, 10, red}, {3, 3, red}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, img := run(t, pl, tc.src, tc.query, "")
+			for _, s := range tc.samples {
+				if got := img.NRGBAAt(s.x, s.y); !near(got, s.c, 2) {
+					t.Errorf("pixel (%d,%d) = %v, want %v", s.x, s.y, got, s.c)
+				}
+			}
+		})
+	}
+}
+
+// The anti-aliased edge: pixels whose centre lies on the shape's edge are
+// half covered, those a pixel inside fully, those a pixel outside not at all.
+func TestShapeCoverage(t *testing.T) {
+	c := cornersCover(20, 20, [4]float64{10, 0, 0, 0})
+	// Circle centre (10,10), radius 10: the pixel centred at (2.5, 2.5) is
+	// 10.6 from it (outside), (3.5, 3.5) 9.19 (inside), (0.5, 9.5) 9.51;
+	// below the centre the left edge is straight.
+	if got := c[2*20+2]; got != 0 {
+		t.Errorf("(2,2) = %d, want 0", got)
+	}
+	if got := c[3*20+3]; got != 255 {
+		t.Errorf("(3,3) = %d, want 255", got)
+	}
+	// Distance 9.513 → covered 0.5 + 0.487 = 0.987 → 252.
+	if got := c[9*20+0]; got != 252 {
+		t.Errorf("(0,9) = %d, want 252", got)
+	}
+	if got := c[10*20+0]; got != 255 {
+		t.Errorf("(0,10) = %d, want 255", got)
+	}
+	e := ellipseCover(10, 10)
+	if e[0] != 0 || e[5*10+5] != 255 {
+		t.Errorf("ellipse corner %d, centre %d; want 0 and 255", e[0], e[55])
+	}
+}

@@ -27,6 +27,7 @@ var aliases = map[string]string{
 	"min-width":                            "min-w",
 	"min-height":                           "min-h",
 	"mono":                                 "monochrome",
+	"maskbg":                               "mask-bg",
 	"background-remove":                    "bg-remove",
 	"background-removal-semi-transparency": "bg-remove-semi-transparency",
 }

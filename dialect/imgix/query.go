@@ -263,13 +263,20 @@ func checkFill(q url.Values, p *params.Params, errs map[string]string) {
 	}
 }
 
-// checkStylize adds to errs usmrad given without usm, and leaves out of p
+// checkStylize adds to errs usmrad given without usm, corner-radius without
+// mask=corners and mask-bg without a mask shape, and leaves out of p
 // what has no effect: usmrad at its default (2.5) or with usm=0, hue as a
 // whole turn (hue is kept as 0..359), px=1 (blocks of one pixel), and a
 // monochrome colour of alpha 0.
 func checkStylize(q url.Values, p *params.Params, errs map[string]string) {
 	if givenOnce(q, "usmrad") && errs["usmrad"] == "" && len(q["usm"]) == 0 {
 		errs["usmrad"] = "usmrad is the unsharp mask's radius; it needs usm."
+	}
+	if givenOnce(q, "corner-radius") && errs["corner-radius"] == "" && errs["mask"] == "" && p.Mask != params.ShapeCorners {
+		errs["corner-radius"] = "corner-radius rounds mask=corners; it needs mask=corners."
+	}
+	if givenOnce(q, "mask-bg") && errs["mask-bg"] == "" && errs["mask"] == "" && p.Mask == params.ShapeNone {
+		errs["mask-bg"] = "mask-bg colours what mask=ellipse or mask=corners cuts away; it needs one of them."
 	}
 	if p.UnsharpMask == 0 || p.UnsharpRadius == 2.5 {
 		p.UnsharpRadius = 0
@@ -343,7 +350,7 @@ func givenOnce(q url.Values, name string) bool { return len(q[name]) == 1 && q[n
 // removalOnly lists the parameters that only mean something with rembg=1,
 // sorted; crop=fg and fm=zip are handled apart, as only those values are.
 var removalOnly = []string{
-	"bg-blur", "bg-gradient", "bg-image", "bg-remove-fg-type", "bg-remove-semi-transparency", "erode", "feather", "fg-pad", "mask", "model",
+	"bg-blur", "bg-gradient", "bg-image", "bg-remove-fg-type", "bg-remove-semi-transparency", "erode", "feather", "fg-pad", "model",
 	"position", "refine", "scale", "semitransparency", "shadow", "shadow-blur",
 	"shadow-color", "shadow-offset", "shadow-opacity", "threshold",
 }
@@ -404,6 +411,9 @@ func checkRemoval(q url.Values, p *params.Params, errs map[string]string) {
 		}
 		if value("crop") == "fg" {
 			fail("crop", "crop=fg"+needs)
+		}
+		if v := value("mask"); v != "" && v != "ellipse" && v != "corners" {
+			fail("mask", "mask="+v+needs)
 		}
 		if value("fm") == "zip" {
 			fail("fm", "fm=zip"+needs)
@@ -760,7 +770,42 @@ var paramSpecs = map[string]paramSpec{
 		p.Removal.Model = v
 		return nil
 	}},
-	"mask":   boolSpec(func(p *params.Params) *bool { return &p.Removal.MaskOnly }),
+	"mask": {"ellipse or corners (an output mask), or one of 1, true, 0, false (with rembg=1: the matte alone)", func(p *params.Params, v string) error {
+		switch v {
+		case "ellipse":
+			p.Mask = params.ShapeEllipse
+			return nil
+		case "corners":
+			p.Mask = params.ShapeCorners
+			return nil
+		}
+		if strings.Contains(v, "/") {
+			return errors.New("an image as a mask is not supported")
+		}
+		only, err := parseBool(v)
+		p.Removal.MaskOnly = only
+		return err
+	}},
+	"corner-radius": {fmt.Sprintf("a radius in pixels from 0 to %d, or four (top left, top right, bottom right, bottom left) separated by commas", maxPad), func(p *params.Params, v string) error {
+		parts := strings.Split(v, ",")
+		if len(parts) != 1 && len(parts) != 4 {
+			return params.ErrSyntax
+		}
+		var r [4]int
+		for i, part := range parts {
+			n, err := params.ParseInt(part, 0, maxPad)
+			if err != nil {
+				return err
+			}
+			r[i] = n
+		}
+		if len(parts) == 1 {
+			r[1], r[2], r[3] = r[0], r[0], r[0]
+		}
+		p.CornerRadius = params.Corners{TopLeft: r[0], TopRight: r[1], BottomRight: r[2], BottomLeft: r[3], Set: true}
+		return nil
+	}},
+	"mask-bg": colorSpec(func(p *params.Params) *params.Color { return &p.MaskBackground }),
 	"refine": boolSpec(func(p *params.Params) *bool { return &p.Removal.Refine }),
 	"threshold": {"a number from 0 to 1, such as 0.5", func(p *params.Params, v string) error {
 		f, err := params.ParseDecimalIn(v, 0, 1)

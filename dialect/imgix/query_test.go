@@ -835,8 +835,8 @@ func TestParseQueryAliasesAndBase64(t *testing.T) {
 func TestIsParam(t *testing.T) {
 	want := []string{
 		"ar", "auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
-		"bg-remove-semi-transparency", "blur", "bri", "con", "crop", "dpr",
-		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "hue", "invert", "jpg-progressive", "lossless", "mask", "max-h", "max-w", "min-h", "min-w", "model", "monochrome",
+		"bg-remove-semi-transparency", "blur", "bri", "con", "corner-radius", "crop", "dpr",
+		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "hue", "invert", "jpg-progressive", "lossless", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome",
 		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "px", "q", "rect", "refine", "rembg", "rot", "sat", "scale", "semitransparency", "sepia",
 		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
 		"threshold", "trim", "usm", "usmrad", "w",
@@ -887,7 +887,7 @@ func FuzzParseQuery(f *testing.F) {
 		"rembg=1&bg-image=https://example.com/bg.jpg&fm=zip", "model=x&mask=1&bg=white&bg-image=/a.png",
 		"rembg=1&bg-remove=0&semitransparency=1&threshold=0.2",
 		"w=600&ar=16:9&fit=crop", "ar=1.91:1&fit=fill&h=100000", "w=9&h=9&fit=crop&crop=focalpoint&fp-x=0.1&fp-y=0.9&fp-z=4", "fit=crop&h=200&max-w=1200&min-w=1300&min-h=1", "w=0.5&h=.9&ar=3:1&fit=fill", "fit=fill&fill=blur&fill-blur=30&fill-color=red",
-		"width=300&height=20&f=crop&bg64=I2ZmMDAwMA&inv=1", "hue=-30&sepia=40&mono=red&px=3&usm=-20&usmrad=7", "w=1&width=2&w64=@@&auto64=Zm9ybWF0",
+		"width=300&height=20&f=crop&bg64=I2ZmMDAwMA&inv=1", "hue=-30&sepia=40&mono=red&px=3&usm=-20&usmrad=7", "mask=corners&corner-radius=1,2,3,4&mask-bg=fff", "mask=ellipse&rembg=1&mask-bg=red","w=1&width=2&w64=@@&auto64=Zm9ybWF0",
 	} {
 		f.Add(s)
 	}
@@ -942,7 +942,9 @@ func checkParamsRange(t *testing.T, p params.Params) {
 		(p.Monochrome == params.Color{} || p.Monochrome.Set && p.Monochrome.A > 0) &&
 		p.Pixelate >= 0 && p.Pixelate != 1 && p.Pixelate <= maxPixelate &&
 		p.UnsharpMask >= -100 && p.UnsharpMask <= 100 &&
-		(p.UnsharpRadius == 0 || p.UnsharpMask != 0 && p.UnsharpRadius > 0 && p.UnsharpRadius <= maxUnsharpRadius && p.UnsharpRadius != 2.5)
+		(p.UnsharpRadius == 0 || p.UnsharpMask != 0 && p.UnsharpRadius > 0 && p.UnsharpRadius <= maxUnsharpRadius && p.UnsharpRadius != 2.5) &&
+		p.Mask <= params.ShapeCorners && (p.CornerRadius == params.Corners{} || p.Mask == params.ShapeCorners && p.CornerRadius.Set) &&
+		(p.MaskBackground == params.Color{} || p.Mask != params.ShapeNone && p.MaskBackground.Set)
 	if !ok {
 		t.Fatalf("Params out of range or not canonical: %+v", p)
 	}
@@ -1347,6 +1349,11 @@ func TestParseQueryStylize(t *testing.T) {
 		{"usm=-100&usmrad=10.5", params.Params{UnsharpMask: -100, UnsharpRadius: 10.5}},
 		{"usm=40&usmrad=2.5", params.Params{UnsharpMask: 40}},
 		{"usm=0&usmrad=4", params.Params{}},
+		{"mask=ellipse", params.Params{Mask: params.ShapeEllipse}},
+		{"mask=corners", params.Params{Mask: params.ShapeCorners}},
+		{"mask=corners&corner-radius=12", params.Params{Mask: params.ShapeCorners, CornerRadius: params.Corners{TopLeft: 12, TopRight: 12, BottomRight: 12, BottomLeft: 12, Set: true}}},
+		{"mask=corners&corner-radius=1,2,3,0", params.Params{Mask: params.ShapeCorners, CornerRadius: params.Corners{TopLeft: 1, TopRight: 2, BottomRight: 3, Set: true}}},
+		{"mask=ellipse&maskbg=red", params.Params{Mask: params.ShapeEllipse, MaskBackground: params.Color{R: 255, A: 255, Set: true}}},
 	}
 	for _, tt := range valid {
 		got, err := mustParseQuery(t, tt.query)
@@ -1365,6 +1372,12 @@ func TestParseQueryStylize(t *testing.T) {
 		{"usmrad=3", "usmrad", "usmrad is the unsharp mask's radius; it needs usm."},
 		{"mono=nope", "mono", `mono="nope" is not valid; mono must be a colour: ` + colorForms + "."},
 		{"mono=red&monochrome=red", "mono", "mono and monochrome are the same parameter; give only one of them."},
+		{"corner-radius=4", "corner-radius", "corner-radius rounds mask=corners; it needs mask=corners."},
+		{"mask=ellipse&corner-radius=4", "corner-radius", "corner-radius rounds mask=corners; it needs mask=corners."},
+		{"mask-bg=red", "mask-bg", "mask-bg colours what mask=ellipse or mask=corners cuts away; it needs one of them."},
+		{"mask=corners&corner-radius=1,2", "corner-radius", `corner-radius="1,2" is not valid; corner-radius must be a radius in pixels from 0 to 10000, or four (top left, top right, bottom right, bottom left) separated by commas.`},
+		{"mask=https://example.com/m.png", "mask", `mask="https://example.com/m.png" is not valid (an image as a mask is not supported); mask must be ellipse or corners (an output mask), or one of 1, true, 0, false (with rembg=1: the matte alone).`},
+		{"mask=1", "mask", "mask=1 is a background-removal option; it needs rembg=1 (or bg-remove=true)."},
 	}
 	for _, tt := range invalid {
 		_, err := mustParseQuery(t, tt.query)
