@@ -220,6 +220,15 @@ http://localhost:9080 {
 		} else if _, _, _, a := img.At(50, 50).RGBA(); a != 0xffff {
 			t.Errorf("mask=ellipse: centre alpha %d, want opaque", a)
 		}
+		for q, want := range map[string]string{"dl": "attachment; filename=photo.webp", "dl=medium.jpg": "attachment; filename=medium.jpg"} {
+			res, body := get(t, tester, base+"/photo.jpg?w=100&fm=webp&"+q)
+			if res.StatusCode != 200 || res.Header.Get("Content-Disposition") != want {
+				t.Errorf("%s: status %d, Content-Disposition %q, want %q: %.200s", q, res.StatusCode, res.Header.Get("Content-Disposition"), want, body)
+			}
+		}
+		if res.Header.Get("Content-Disposition") != "" {
+			t.Errorf("w=100 alone: Content-Disposition %q", res.Header.Get("Content-Disposition"))
+		}
 		bad, body := get(t, tester, base+"/photo.jpg?w=100&width=100")
 		if bad.StatusCode != 400 || !strings.Contains(string(body), "w and width are the same parameter") {
 			t.Fatalf("w and width: status %d: %s", bad.StatusCode, body)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"mime"
 	"net/http"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,6 +70,9 @@ func (h *Handler) writeResult(req *imageRequest, out rendered) {
 	hdr := req.w.Header()
 	hdr.Set("Content-Type", e.ContentType)
 	hdr.Set("Content-Length", strconv.Itoa(out.size()))
+	if req.Params.Download {
+		hdr.Set("Content-Disposition", attachment(req.Params.DownloadName, req.r.URL.Path, e.ContentType))
+	}
 	hdr.Set("X-Cache", out.Tier.CacheStatus())
 	if m := out.Meta.Model; m != "" {
 		hdr.Set("X-Matte-Model", m)
@@ -173,4 +178,28 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	w.WriteHeader(status)
 	_, _ = w.Write(buf)
 	return nil
+}
+
+// attachment is the Content-Disposition of a download (imgix dl): named
+// name, or when name is empty the base name of the source's path with the
+// extension of contentType (shoe.jpg answered as WebP saves as shoe.webp).
+// mime.FormatMediaType writes a non-ASCII name as RFC 2231's filename*.
+func attachment(name, sourcePath, contentType string) string {
+	if name == "" {
+		base := path.Base(sourcePath)
+		if base == "/" || base == "." {
+			base = "image"
+		}
+		name = strings.TrimSuffix(base, path.Ext(base)) + extensions[contentType]
+	}
+	if v := mime.FormatMediaType("attachment", map[string]string{"filename": name}); v != "" {
+		return v
+	}
+	return "attachment"
+}
+
+// extensions are the file extensions of the types Matte answers with.
+var extensions = map[string]string{
+	"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/avif": ".avif",
+	"image/gif": ".gif", "application/zip": ".zip",
 }

@@ -15,6 +15,7 @@ import (
 //	variant=progressive,q=80,lossless=1,bg=ffffffff,blur=20,sharp=10,
 //	sat=-100,bri=10,con=-5,invert=1,hue=90,sepia=80,mono=ff8000ff,px=8,
 //	usm=40,usmrad=4,mask=corners,corner-radius=8:8:0:0,mask-bg=ffffffff,
+//	dl="shoe.jpg",
 //	trim=1,pad=4,padding=0:4:8:4,
 //	fill-color=ff0000ff,fill-blur=1,fill-blur-strength=300,
 //	rembg=1,model="u2net",mask=1,threshold=0.5,refine=1,feather=2.5,
@@ -25,7 +26,7 @@ import (
 //
 // (one line in fact; the second part is Removal's). Enums use their String
 // names, floats strconv's 'g' with precision -1 (-0 as 0), colours Color.Hex,
-// strings (model, bg-image) strconv.Quote. fg-pad ends in "px" or "%";
+// strings (model, bg-image, dl) strconv.Quote. fg-pad ends in "px" or "%";
 // threshold is printed whenever Removal.Hard (also 0), and shadow-offset
 // whenever OffsetSet (also 0:0). Values ParseQuery never makes are printed
 // apart with an "unset:" or "soft:" prefix (a colour that is not Set, a
@@ -134,6 +135,13 @@ func (p Params) Key() string {
 	}
 	if c := p.MaskBackground; c != (Color{}) {
 		add("mask-bg", colorKey(c))
+	}
+	if p.Download || p.DownloadName != "" {
+		v := strconv.Quote(p.DownloadName)
+		if !p.Download {
+			v = "unset:" + v
+		}
+		add("dl", v)
 	}
 	addBool("trim", p.Trim)
 	addInt("pad", p.Pad)

@@ -2,6 +2,7 @@ package params
 
 import (
 	"math"
+	"strconv"
 	"testing"
 )
 
@@ -63,6 +64,9 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Mask: ShapeEllipse, MaskBackground: Color{G: 255, A: 255, Set: true}}, "mask=ellipse,mask-bg=00ff00ff"},
 		{Params{Mask: ShapeCorners, CornerRadius: Corners{TopLeft: 8, TopRight: 8, Set: true}}, "mask=corners,corner-radius=8:8:0:0"},
 		{Params{CornerRadius: Corners{BottomLeft: 1}}, "corner-radius=unset:0:0:0:1"},
+		{Params{Download: true, DownloadName: `a",b.jpg`}, `dl="a\",b.jpg"`},
+		{Params{Download: true}, `dl=""`},
+		{Params{DownloadName: "x"}, `dl=unset:"x"`},
 		{Params{Fit: FitFill, FillColor: Color{R: 255, A: 128, Set: true}}, "fit=fill,fill-color=ff000080"},
 		{Params{Fit: FitFill, FillBlur: true, FillBlurStrength: 300, Pad: 2}, "fit=fill,pad=2,fill-blur=1,fill-blur-strength=300"},
 
@@ -162,6 +166,7 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Mask, p.CornerRadius = ShapeCorners, Corners{TopRight: v % 10001, Set: true} })
 		add(func(p *Params) { p.Mask, p.CornerRadius = ShapeCorners, Corners{BottomLeft: v % 10001, Set: true} })
 		add(func(p *Params) { p.Mask, p.MaskBackground = ShapeEllipse, Color{B: uint8(v), A: 255, Set: true} })
+		add(func(p *Params) { p.Download, p.DownloadName = true, strconv.Itoa(v) })
 	}
 	for _, v := range []float64{1.5, 2, 2.0000000001, 3, 5} {
 		add(func(p *Params) { p.DPR = v })

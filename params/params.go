@@ -105,6 +105,12 @@ type Params struct {
 	Mask           Shape
 	CornerRadius   Corners
 	MaskBackground Color
+	// Download asks the browser to save the answer as a file (imgix dl):
+	// Content-Disposition: attachment, named DownloadName, or when that is
+	// empty the source's file name with the output format's extension. It
+	// changes headers only, but is part of Key like any parameter.
+	Download     bool
+	DownloadName string
 	// Trim cuts away a uniform border (the colour of the top-left pixel).
 	Trim bool
 	// Pad adds this many CSS pixels on every side, filled with Background.

@@ -19,6 +19,8 @@ const (
 	maxSharpen   = 100
 	maxPad       = 10000
 	maxPixelate  = 100
+	// maxDownloadName bounds dl's file name (a common file system limit).
+	maxDownloadName = 255
 	// maxUnsharpRadius bounds usmrad; the blur behind it costs no more per
 	// pixel than blur's limit (transform.Limits.MaxBlurSigma) whatever it is.
 	maxUnsharpRadius = 500
@@ -51,8 +53,9 @@ const (
 //     an error. Errors name the field as the query wrote it.
 //   - Keywords (fit=crop, fm=webp, ...) are lower-case only, as in imgix;
 //     colour names and hex digits are case-insensitive, as in CSS.
-//   - An empty value ("?w=" or "?w") is an error for every parameter: Matte
-//     never reads an empty value as "absent". Leave the parameter out instead.
+//   - An empty value ("?w=" or "?w") is an error for every parameter but dl
+//     (where it means the source's file name): Matte never reads an empty
+//     value as "absent". Leave the parameter out instead.
 //   - A parameter given more than once ("w=1&w=2") is an error, even when the
 //     values agree.
 //   - No surrounding space is trimmed: "w= 10" is an error.
@@ -167,7 +170,7 @@ func ParseQuery(q url.Values) (params.Params, error) {
 		switch {
 		case len(vals) > 1:
 			detail = fmt.Sprintf("%s is given %d times; give it once, as %s.", shown, len(vals), spec.allowed)
-		case vals[0] == "":
+		case vals[0] == "" && !emptyMeans[name]:
 			detail = fmt.Sprintf("%s is empty; leave it out, or give %s.", shown, spec.allowed)
 		default:
 			if err := spec.set(&p, vals[0]); err != nil {
@@ -561,10 +564,14 @@ func ParamNames() []string { return slices.Clone(paramNames) }
 type paramSpec struct {
 	// allowed completes "<name> must be ...".
 	allowed string
-	// set parses v (non-empty) into p; params.ErrSyntax or an error whose message
-	// adds a hint to the detail.
+	// set parses v (non-empty, but for the names in emptyMeans) into p;
+	// params.ErrSyntax or an error whose message adds a hint to the detail.
 	set func(p *params.Params, v string) error
 }
+
+// emptyMeans lists the parameters whose empty value means something (dl
+// alone downloads under the source's name) instead of being an error.
+var emptyMeans = map[string]bool{"dl": true}
 
 var paramSpecs = map[string]paramSpec{
 	"w": sideSpec(func(p *params.Params) (*int, *float64) { return &p.Width, &p.WidthRatio }),
@@ -806,6 +813,10 @@ var paramSpecs = map[string]paramSpec{
 		return nil
 	}},
 	"mask-bg": colorSpec(func(p *params.Params) *params.Color { return &p.MaskBackground }),
+	"dl": {fmt.Sprintf("a file name of 1 to %d bytes without / or \\ or control characters, or nothing (the source's name)", maxDownloadName), func(p *params.Params, v string) error {
+		p.Download, p.DownloadName = true, v
+		return checkFileName(v)
+	}},
 	"refine": boolSpec(func(p *params.Params) *bool { return &p.Removal.Refine }),
 	"threshold": {"a number from 0 to 1, such as 0.5", func(p *params.Params, v string) error {
 		f, err := params.ParseDecimalIn(v, 0, 1)
@@ -1039,6 +1050,23 @@ func isModelName(v string) bool {
 		}
 	}
 	return true
+}
+
+// checkFileName accepts "" or a file name: at most maxDownloadName bytes of
+// UTF-8 without a path separator, control character, or the names . and ..
+func checkFileName(v string) error {
+	if len(v) > maxDownloadName {
+		return fmt.Errorf("%d bytes long", len(v))
+	}
+	if !utf8.ValidString(v) || v == "." || v == ".." || strings.ContainsAny(v, "/\\") {
+		return params.ErrSyntax
+	}
+	for _, c := range v {
+		if c < ' ' || c == 0x7f {
+			return errors.New("control character")
+		}
+	}
+	return nil
 }
 
 // checkBgImage accepts an http(s) URL or an absolute path for bg-image.

@@ -633,6 +633,9 @@ func TestParseQueryDetailsListAllowed(t *testing.T) {
 	for _, name := range ParamNames() {
 		spec := paramSpecs[name]
 		for _, raw := range []string{name + "=%00bad", name + "=", name + "=1&" + name + "=1"} {
+			if raw == name+"=" && emptyMeans[name] {
+				continue // valid (TestParseQueryStylize)
+			}
 			_, err := mustParseQuery(t, raw)
 			list := params.AsErrors(err)
 			if len(list) != 1 {
@@ -835,7 +838,7 @@ func TestParseQueryAliasesAndBase64(t *testing.T) {
 func TestIsParam(t *testing.T) {
 	want := []string{
 		"ar", "auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
-		"bg-remove-semi-transparency", "blur", "bri", "con", "corner-radius", "crop", "dpr",
+		"bg-remove-semi-transparency", "blur", "bri", "con", "corner-radius", "crop", "dl", "dpr",
 		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "hue", "invert", "jpg-progressive", "lossless", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome",
 		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "px", "q", "rect", "refine", "rembg", "rot", "sat", "scale", "semitransparency", "sepia",
 		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
@@ -887,7 +890,7 @@ func FuzzParseQuery(f *testing.F) {
 		"rembg=1&bg-image=https://example.com/bg.jpg&fm=zip", "model=x&mask=1&bg=white&bg-image=/a.png",
 		"rembg=1&bg-remove=0&semitransparency=1&threshold=0.2",
 		"w=600&ar=16:9&fit=crop", "ar=1.91:1&fit=fill&h=100000", "w=9&h=9&fit=crop&crop=focalpoint&fp-x=0.1&fp-y=0.9&fp-z=4", "fit=crop&h=200&max-w=1200&min-w=1300&min-h=1", "w=0.5&h=.9&ar=3:1&fit=fill", "fit=fill&fill=blur&fill-blur=30&fill-color=red",
-		"width=300&height=20&f=crop&bg64=I2ZmMDAwMA&inv=1", "hue=-30&sepia=40&mono=red&px=3&usm=-20&usmrad=7", "mask=corners&corner-radius=1,2,3,4&mask-bg=fff", "mask=ellipse&rembg=1&mask-bg=red","w=1&width=2&w64=@@&auto64=Zm9ybWF0",
+		"width=300&height=20&f=crop&bg64=I2ZmMDAwMA&inv=1", "hue=-30&sepia=40&mono=red&px=3&usm=-20&usmrad=7", "mask=corners&corner-radius=1,2,3,4&mask-bg=fff", "mask=ellipse&rembg=1&mask-bg=red", "dl=x.png&w=3", "dl","w=1&width=2&w64=@@&auto64=Zm9ybWF0",
 	} {
 		f.Add(s)
 	}
@@ -944,7 +947,8 @@ func checkParamsRange(t *testing.T, p params.Params) {
 		p.UnsharpMask >= -100 && p.UnsharpMask <= 100 &&
 		(p.UnsharpRadius == 0 || p.UnsharpMask != 0 && p.UnsharpRadius > 0 && p.UnsharpRadius <= maxUnsharpRadius && p.UnsharpRadius != 2.5) &&
 		p.Mask <= params.ShapeCorners && (p.CornerRadius == params.Corners{} || p.Mask == params.ShapeCorners && p.CornerRadius.Set) &&
-		(p.MaskBackground == params.Color{} || p.Mask != params.ShapeNone && p.MaskBackground.Set)
+		(p.MaskBackground == params.Color{} || p.Mask != params.ShapeNone && p.MaskBackground.Set) &&
+		(p.Download || p.DownloadName == "")
 	if !ok {
 		t.Fatalf("Params out of range or not canonical: %+v", p)
 	}
@@ -1354,6 +1358,10 @@ func TestParseQueryStylize(t *testing.T) {
 		{"mask=corners&corner-radius=12", params.Params{Mask: params.ShapeCorners, CornerRadius: params.Corners{TopLeft: 12, TopRight: 12, BottomRight: 12, BottomLeft: 12, Set: true}}},
 		{"mask=corners&corner-radius=1,2,3,0", params.Params{Mask: params.ShapeCorners, CornerRadius: params.Corners{TopLeft: 1, TopRight: 2, BottomRight: 3, Set: true}}},
 		{"mask=ellipse&maskbg=red", params.Params{Mask: params.ShapeEllipse, MaskBackground: params.Color{R: 255, A: 255, Set: true}}},
+		{"dl=shoe.jpg", params.Params{Download: true, DownloadName: "shoe.jpg"}},
+		{"dl=", params.Params{Download: true}},
+		{"dl", params.Params{Download: true}},
+		{"dl=%C3%A9t%C3%A9+2.png", params.Params{Download: true, DownloadName: "été 2.png"}},
 	}
 	for _, tt := range valid {
 		got, err := mustParseQuery(t, tt.query)
@@ -1378,6 +1386,10 @@ func TestParseQueryStylize(t *testing.T) {
 		{"mask=corners&corner-radius=1,2", "corner-radius", `corner-radius="1,2" is not valid; corner-radius must be a radius in pixels from 0 to 10000, or four (top left, top right, bottom right, bottom left) separated by commas.`},
 		{"mask=https://example.com/m.png", "mask", `mask="https://example.com/m.png" is not valid (an image as a mask is not supported); mask must be ellipse or corners (an output mask), or one of 1, true, 0, false (with rembg=1: the matte alone).`},
 		{"mask=1", "mask", "mask=1 is a background-removal option; it needs rembg=1 (or bg-remove=true)."},
+		{"dl=a/b.jpg", "dl", `dl="a/b.jpg" is not valid; dl must be a file name of 1 to 255 bytes without / or \ or control characters, or nothing (the source's name).`},
+		{"dl=..", "dl", `dl=".." is not valid; dl must be a file name of 1 to 255 bytes without / or \ or control characters, or nothing (the source's name).`},
+		{"dl=a%0Ab", "dl", `dl="a\nb" is not valid (control character); dl must be a file name of 1 to 255 bytes without / or \ or control characters, or nothing (the source's name).`},
+		{"dl=a&dl=b", "dl", `dl is given 2 times; give it once, as a file name of 1 to 255 bytes without / or \ or control characters, or nothing (the source's name).`},
 	}
 	for _, tt := range invalid {
 		_, err := mustParseQuery(t, tt.query)
