@@ -226,6 +226,10 @@ http://localhost:9080 {
 				t.Errorf("%s: status %d, Content-Disposition %q, want %q: %.200s", q, res.StatusCode, res.Header.Get("Content-Disposition"), want, body)
 			}
 		}
+		orig, body := get(t, tester, base+"/photo.jpg?dl")
+		if orig.StatusCode != 200 || !bytes.Equal(body, photo) || orig.Header.Get("Content-Disposition") != "attachment; filename=photo.jpg" {
+			t.Errorf("dl alone: status %d, %d bytes (the source's %d as they are?), Content-Disposition %q", orig.StatusCode, len(body), len(photo), orig.Header.Get("Content-Disposition"))
+		}
 		if res.Header.Get("Content-Disposition") != "" {
 			t.Errorf("w=100 alone: Content-Disposition %q", res.Header.Get("Content-Disposition"))
 		}

@@ -345,6 +345,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if err != nil {
 		return h.writeError(w, r, err)
 	}
+	if plain := opts; plain.Download {
+		// dl alone downloads the source as it is (no re-encoding).
+		plain.Download, plain.DownloadName = false, ""
+		if plain.IsZero() {
+			w.Header().Set("Content-Disposition", attachment(opts.DownloadName, r.URL.Path, ""))
+			opts = plain
+		}
+	}
 	if opts.IsZero() {
 		if !h.fromOrigin(r.URL.Path) {
 			return next.ServeHTTP(w, r)

@@ -182,15 +182,18 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 
 // attachment is the Content-Disposition of a download (imgix dl): named
 // name, or when name is empty the base name of the source's path with the
-// extension of contentType (shoe.jpg answered as WebP saves as shoe.webp).
+// extension of contentType (shoe.jpg answered as WebP saves as shoe.webp;
+// contentType "" for the source's own bytes keeps its name).
 // mime.FormatMediaType writes a non-ASCII name as RFC 2231's filename*.
 func attachment(name, sourcePath, contentType string) string {
 	if name == "" {
-		base := path.Base(sourcePath)
-		if base == "/" || base == "." {
-			base = "image"
+		name = path.Base(sourcePath)
+		if name == "/" || name == "." {
+			name = "image"
 		}
-		name = strings.TrimSuffix(base, path.Ext(base)) + extensions[contentType]
+		if ext, ok := extensions[contentType]; ok {
+			name = strings.TrimSuffix(name, path.Ext(name)) + ext
+		}
 	}
 	if v := mime.FormatMediaType("attachment", map[string]string{"filename": name}); v != "" {
 		return v

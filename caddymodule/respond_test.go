@@ -9,6 +9,7 @@ func TestAttachment(t *testing.T) {
 		{"", "/img/shoe.jpg", "image/webp", `attachment; filename=shoe.webp`},
 		{"", "/img/shoe", "image/avif", `attachment; filename=shoe.avif`},
 		{"", "/", "image/png", `attachment; filename=image.png`},
+		{"", "/img/shoe.jpg", "", `attachment; filename=shoe.jpg`},
 		{"été.png", "/x.jpg", "image/png", `attachment; filename*=utf-8''%C3%A9t%C3%A9.png`},
 		{`a"b.jpg`, "/x.jpg", "image/jpeg", `attachment; filename="a\"b.jpg"`},
 	}
