@@ -24,66 +24,94 @@ func isSubrequest(r *http.Request) bool {
 	return v
 }
 
-// loadBackgroundImage loads req's bg-image (an allowed URL, through the
+// layerImage is a second image a request draws: bg-image behind a
+// cut-out subject, or mark over the output. field names its parameter in
+// errors, noun the image in their details.
+type layerImage struct{ field, noun string }
+
+var (
+	backgroundLayer = layerImage{"bg-image", "background image"}
+	watermarkLayer  = layerImage{"mark", "watermark"}
+)
+
+func (li layerImage) error(status int, detail string, cause error) error {
+	return &params.Error{Status: status, Code: params.CodeInvalidParameter, Title: "Invalid parameter", Field: li.field, Detail: detail, Cause: cause}
+}
+
+// loadLayerImages loads the bg-image and the watermark req's Params name,
+// for the pipeline (loadLayerImage).
+func (h *Handler) loadLayerImages(req *imageRequest) error {
+	if ref := req.Params.Removal.BgImage; ref != "" {
+		data, err := h.loadLayerImage(req, backgroundLayer, ref)
+		if err != nil {
+			return err
+		}
+		req.Params.Removal.BgImage, req.Extras.BgImage = params.BgImageRef(data), data
+	}
+	if ref := req.Params.Watermark.Image; ref != "" {
+		data, err := h.loadLayerImage(req, watermarkLayer, ref)
+		if err != nil {
+			return err
+		}
+		req.Params.Watermark.Image, req.Extras.Mark = params.BgImageRef(data), data
+	}
+	return nil
+}
+
+// loadLayerImage loads the image ref names (an allowed URL, through the
 // SSRF-safe fetcher, or a path on this site, through the site's own
-// routes) for the pipeline: req.Extras carries the bytes, and
-// Params.Removal.BgImage becomes their content reference, so the cache key
-// follows the image's content. A background that a shared cache may not
-// store makes the result private, as a private source does.
-func (h *Handler) loadBackgroundImage(req *imageRequest) error {
-	ref := req.Params.Removal.BgImage
+// routes) and checks that it is a supported image. The caller puts the
+// bytes in req.Extras and their content reference (params.BgImageRef) in
+// the Params, so the cache key follows the image's content. An image that
+// a shared cache may not store makes the result private, as a private
+// source does.
+func (h *Handler) loadLayerImage(req *imageRequest, li layerImage, ref string) ([]byte, error) {
 	var data []byte
 	var share sharing
 	var err error
 	if strings.HasPrefix(ref, "http://") || strings.HasPrefix(ref, "https://") {
-		data, share, err = h.fetchBackgroundURL(req.r.Context(), ref)
+		data, share, err = h.fetchLayerURL(req.r.Context(), li, ref)
 	} else {
-		data, share, err = h.fetchBackgroundPath(req.r, ref)
+		data, share, err = h.fetchLayerPath(req.r, li, ref)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.restrict(share)
 	if _, err := h.pipeline.Probe(data); err != nil {
-		return bgImageError(http.StatusUnprocessableEntity, "The background image is not a supported image.", err)
+		return nil, li.error(http.StatusUnprocessableEntity, "The "+li.noun+" is not a supported image.", err)
 	}
-	req.Params.Removal.BgImage = params.BgImageRef(data)
-	req.Extras.BgImage = data
-	return nil
+	return data, nil
 }
 
-func bgImageError(status int, detail string, cause error) error {
-	return &params.Error{Status: status, Code: params.CodeInvalidParameter, Title: "Invalid parameter", Field: "bg-image", Detail: detail, Cause: cause}
-}
-
-// fetchBackgroundURL downloads a remote bg-image (the fetcher sends none of
+// fetchLayerURL downloads a remote layer image (the fetcher sends none of
 // the client's headers).
-func (h *Handler) fetchBackgroundURL(ctx context.Context, ref string) ([]byte, sharing, error) {
+func (h *Handler) fetchLayerURL(ctx context.Context, li layerImage, ref string) ([]byte, sharing, error) {
 	res, err := h.guard.fetcher.Fetch(ctx, fetch.Request{URL: ref, Accept: "image/*"})
 	if err != nil {
 		var fe *fetch.FetchError
 		if errors.As(err, &fe) {
-			return nil, sharing{}, bgImageError(fe.Kind.HTTPStatus(), "The background image could not be fetched: "+fe.Detail(), err)
+			return nil, sharing{}, li.error(fe.Kind.HTTPStatus(), "The "+li.noun+" could not be fetched: "+fe.Detail(), err)
 		}
 		return nil, sharing{}, err
 	}
 	return res.Body, shareability(http.Header{}, res.Header), nil
 }
 
-// fetchBackgroundPath gets a bg-image path as the client itself would: a GET
+// fetchLayerPath gets a layer image's path as the client itself would: a GET
 // subrequest through this server's routes, with the request's own headers
 // (credentials, cookies), client address and TLS state, so basic_auth,
 // forward_auth, file_server's hide, matchers and every other handler decide
 // as they would for a direct request. Only a 200 image answer, within
 // max_source_bytes, is used; anything else is the client's 400.
-func (h *Handler) fetchBackgroundPath(r *http.Request, ref string) ([]byte, sharing, error) {
+func (h *Handler) fetchLayerPath(r *http.Request, li layerImage, ref string) ([]byte, sharing, error) {
 	srv, ok := r.Context().Value(caddyhttp.ServerCtxKey).(http.Handler)
 	if !ok {
-		return nil, sharing{}, bgImageError(http.StatusBadRequest, "A bg-image path needs Caddy's HTTP server; give a URL instead.", nil)
+		return nil, sharing{}, li.error(http.StatusBadRequest, "A "+li.field+" path needs Caddy's HTTP server; give a URL instead.", nil)
 	}
 	u, err := url.Parse(ref)
 	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(u.Path, "/") {
-		return nil, sharing{}, bgImageError(http.StatusBadRequest, "A bg-image path must be an absolute path on this site.", err)
+		return nil, sharing{}, li.error(http.StatusBadRequest, "A "+li.field+" path must be an absolute path on this site.", err)
 	}
 	sub := r.Clone(context.WithValue(r.Context(), subrequestKey{}, true))
 	sub.Method = http.MethodGet
@@ -99,16 +127,16 @@ func (h *Handler) fetchBackgroundPath(r *http.Request, ref string) ([]byte, shar
 	_, aborted := catchAbort(func() error { srv.ServeHTTP(rec, sub); return nil })
 	switch {
 	case rec.overflow:
-		return nil, sharing{}, bgImageError(http.StatusRequestEntityTooLarge, "The background image is over max_source_bytes.", nil)
+		return nil, sharing{}, li.error(http.StatusRequestEntityTooLarge, "The "+li.noun+" is over max_source_bytes.", nil)
 	case aborted:
-		return nil, sharing{}, bgImageError(http.StatusBadGateway, "The background image could not be read completely.", nil)
+		return nil, sharing{}, li.error(http.StatusBadGateway, "The "+li.noun+" could not be read completely.", nil)
 	case !rec.buffered():
 		status := rec.status
 		if status == 0 {
 			status = http.StatusOK
 		}
-		return nil, sharing{}, bgImageError(http.StatusBadRequest,
-			fmt.Sprintf("The background image path answers %d %s, not an image; it must answer 200 with an image/* body.", status, http.StatusText(status)), nil)
+		return nil, sharing{}, li.error(http.StatusBadRequest,
+			fmt.Sprintf("The %s path answers %d %s, not an image; it must answer 200 with an image/* body.", li.noun, status, http.StatusText(status)), nil)
 	}
 	return rec.buf.Bytes(), shareability(sub.Header, rec.header), nil
 }

@@ -66,7 +66,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        bind_host                     # signatures cover the Host too (default: path and query only)
 //	    }
 //	    origin [<url>] {                  # fetch sources from <url> + path instead of the next handler
-//	        allow_hosts    <hosts...>     # remote hosts allowed (also bg-image); *.example.com
+//	        allow_hosts    <hosts...>     # remote hosts allowed (also bg-image, mark); *.example.com
 //	        allow_private                 # private ranges (loopback and link-local stay denied)
 //	        allow_loopback
 //	        timeout        <duration>

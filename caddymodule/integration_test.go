@@ -38,6 +38,19 @@ const globalOptions = `{
 `
 
 // testPhoto is a 400x200 JPEG, red on the left and blue on the right.
+// greenSquare is a size x size opaque green PNG.
+func greenSquare(t testing.TB, size int) []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, size, size))
+	for i := 0; i < len(img.Pix); i += 4 {
+		img.Pix[i+1], img.Pix[i+3] = 255, 255
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
 func testPhoto(t testing.TB) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, 400, 200))
 	for y := 0; y < 200; y++ {
@@ -143,6 +156,7 @@ func TestFileServerOrigin(t *testing.T) {
 		"fake.jpg":    []byte("this is not an image at all, whatever the extension says"),
 		"big.jpg":     append(append([]byte{}, photo...), make([]byte, 300<<10)...),
 		"hevc.heic":   readTestdata(t, "../transform/vips/hevc-64x48.heic"),
+		"logo.png":    greenSquare(t, 10),
 	}
 	writeFiles(t, dir, files)
 	tester := caddytest.NewTester(t)
@@ -233,7 +247,22 @@ http://localhost:9080 {
 		if res.Header.Get("Content-Disposition") != "" {
 			t.Errorf("w=100 alone: Content-Disposition %q", res.Header.Get("Content-Disposition"))
 		}
-		bad, body := get(t, tester, base+"/photo.jpg?w=100&width=100")
+		marked, body := get(t, tester, base+"/photo.jpg?w=100&mark=/logo.png&mark-align=top,right&mark-pad=0&fm=png")
+		if marked.StatusCode != 200 {
+			t.Fatalf("mark: status %d: %s", marked.StatusCode, body)
+		}
+		if img, err := png.Decode(bytes.NewReader(body)); err != nil {
+			t.Fatal(err)
+		} else if r, g, b, _ := img.At(95, 4).RGBA(); r > 0x2000 || g < 0xe000 || b > 0x2000 {
+			t.Errorf("mark: pixel (95,4) = %x %x %x, want the logo's green", r, g, b)
+		} else if r, g, _, _ := img.At(5, 4).RGBA(); r < 0xe000 || g > 0x2000 {
+			t.Errorf("mark: pixel (5,4) = %x %x, want the photo's red", r, g)
+		}
+		bad, body := get(t, tester, base+"/photo.jpg?w=100&mark=/missing.png")
+		if bad.StatusCode != 400 || !strings.Contains(string(body), `"field":"mark"`) || !strings.Contains(string(body), "The watermark path answers 404") {
+			t.Fatalf("missing mark: status %d: %s", bad.StatusCode, body)
+		}
+		bad, body = get(t, tester, base+"/photo.jpg?w=100&width=100")
 		if bad.StatusCode != 400 || !strings.Contains(string(body), "w and width are the same parameter") {
 			t.Fatalf("w and width: status %d: %s", bad.StatusCode, body)
 		}

@@ -80,13 +80,11 @@ func (req *imageRequest) fromSite(or *http.Request) {
 
 // serveImage answers a URL request (the imgix query or a URL dialect)
 // whose Params, origin request and source identity are set: it loads the
-// bg-image the Params name, then answers from the result cache when the
+// bg-image and watermark the Params name, then answers from the result cache when the
 // source's memo is fresh, else after (re)validating or fetching the source.
 func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
-	if req.Params.Removal.BgImage != "" {
-		if err := h.loadBackgroundImage(req); err != nil {
-			return h.writeError(req.w, req.r, err)
-		}
+	if err := h.loadLayerImages(req); err != nil {
+		return h.writeError(req.w, req.r, err)
 	}
 	now := time.Now()
 	memo, haveMemo := h.lookupMemo(req)

@@ -32,6 +32,9 @@ type Extras struct {
 	// (unless it has the output's size already), and the subject is
 	// composited over it.
 	BgImage []byte
+	// Mark is the watermark's encoded bytes; Params.Watermark.Image must be
+	// BgImageRef(Mark), as for BgImage.
+	Mark []byte
 	// KeepCanvas keeps a rotated image at the size it had before the
 	// rotation, centred: corners are cut, and uncovered areas take the
 	// fill colour (PIL's rotate with expand=False). Without it, a rotation
@@ -54,12 +57,12 @@ func BgImageRef(data []byte) string {
 
 // IsZero reports whether e changes nothing.
 func (e Extras) IsZero() bool {
-	return e.ROI == (Rect{}) && !e.MarginsSet && e.Margins == [4]Length{} && len(e.BgImage) == 0 && !e.KeepCanvas
+	return e.ROI == (Rect{}) && !e.MarginsSet && e.Margins == [4]Length{} && len(e.BgImage) == 0 && len(e.Mark) == 0 && !e.KeepCanvas
 }
 
 // Key is a canonical string for e's effect on the output, "" for the zero
-// Extras. The background image bytes are left out: BgImageRef names them
-// in Params.Key.
+// Extras. The background image and watermark bytes are left out:
+// BgImageRef names them in Params.Key.
 func (e Extras) Key() string {
 	var parts []string
 	if r := e.ROI; r != (Rect{}) {

@@ -15,7 +15,7 @@ import (
 //	variant=progressive,q=80,lossless=1,bg=ffffffff,blur=20,sharp=10,
 //	sat=-100,bri=10,con=-5,invert=1,hue=90,sepia=80,mono=ff8000ff,px=8,
 //	usm=40,usmrad=4,mask=corners,corner-radius=8:8:0:0,mask-bg=ffffffff,
-//	dl="shoe.jpg",
+//	mark="sha256:ab…":0:0:0:0.25:0:clip:bottom-right:5:100:x10,dl="shoe.jpg",
 //	trim=1,pad=4,padding=0:4:8:4,
 //	fill-color=ff0000ff,fill-blur=1,fill-blur-strength=300,
 //	rembg=1,model="u2net",mask=1,threshold=0.5,refine=1,feather=2.5,
@@ -135,6 +135,24 @@ func (p Params) Key() string {
 	}
 	if c := p.MaskBackground; c != (Color{}) {
 		add("mask-bg", colorKey(c))
+	}
+	if m := p.Watermark; m != (Watermark{}) {
+		v := strconv.Quote(m.Image) + ":" + strconv.Itoa(m.Width) + ":" + strconv.Itoa(m.Height) + ":" +
+			floatKey(m.WidthRatio) + ":" + floatKey(m.HeightRatio) + ":" + strconv.Itoa(m.Scale) + ":" +
+			m.Fit.String() + ":" + m.Align.String() + ":" + strconv.Itoa(m.Pad) + ":" + strconv.Itoa(m.Alpha)
+		for _, c := range []struct {
+			name string
+			v    int
+			set  bool
+		}{{"x", m.X, m.XSet}, {"y", m.Y, m.YSet}} {
+			switch {
+			case c.set:
+				v += ":" + c.name + strconv.Itoa(c.v)
+			case c.v != 0:
+				v += ":unset-" + c.name + strconv.Itoa(c.v)
+			}
+		}
+		add("mark", v)
 	}
 	if p.Download || p.DownloadName != "" {
 		v := strconv.Quote(p.DownloadName)

@@ -66,6 +66,8 @@ func TestKeyGolden(t *testing.T) {
 		{Params{CornerRadius: Corners{BottomLeft: 1}}, "corner-radius=unset:0:0:0:1"},
 		{Params{Download: true, DownloadName: `a",b.jpg`}, `dl="a\",b.jpg"`},
 		{Params{Download: true}, `dl=""`},
+		{Params{Watermark: Watermark{Image: "sha256:ab", WidthRatio: 0.25, Align: CropBottomRight, Pad: 5, Alpha: 100, X: 10, XSet: true}}, `mark="sha256:ab":0:0:0.25:0:0:clip:bottom-right:5:100:x10`},
+		{Params{Watermark: Watermark{Image: "/l.png", Fit: FitScale, Width: 3, Height: 4, Scale: 0, Alpha: 40, Y: 7}}, `mark="/l.png":3:4:0:0:0:scale:center:0:40:unset-y7`},
 		{Params{DownloadName: "x"}, `dl=unset:"x"`},
 		{Params{Fit: FitFill, FillColor: Color{R: 255, A: 128, Set: true}}, "fit=fill,fill-color=ff000080"},
 		{Params{Fit: FitFill, FillBlur: true, FillBlurStrength: 300, Pad: 2}, "fit=fill,pad=2,fill-blur=1,fill-blur-strength=300"},
@@ -167,6 +169,11 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Mask, p.CornerRadius = ShapeCorners, Corners{BottomLeft: v % 10001, Set: true} })
 		add(func(p *Params) { p.Mask, p.MaskBackground = ShapeEllipse, Color{B: uint8(v), A: 255, Set: true} })
 		add(func(p *Params) { p.Download, p.DownloadName = true, strconv.Itoa(v) })
+		add(func(p *Params) { p.Watermark = Watermark{Image: "/m.png", Width: v, Alpha: 100} })
+		add(func(p *Params) { p.Watermark = Watermark{Image: "/m.png", Height: v, Alpha: 100} })
+		add(func(p *Params) { p.Watermark = Watermark{Image: "/m.png", X: v, XSet: true, Alpha: 100} })
+		add(func(p *Params) { p.Watermark = Watermark{Image: "/m.png", Y: v, YSet: true, Alpha: 100} })
+		add(func(p *Params) { p.Watermark = Watermark{Image: "/m.png", Pad: v, Alpha: v % 101} })
 	}
 	for _, v := range []float64{1.5, 2, 2.0000000001, 3, 5} {
 		add(func(p *Params) { p.DPR = v })

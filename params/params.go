@@ -105,6 +105,8 @@ type Params struct {
 	Mask           Shape
 	CornerRadius   Corners
 	MaskBackground Color
+	// Watermark draws an image over the output (imgix mark).
+	Watermark Watermark
 	// Download asks the browser to save the answer as a file (imgix dl):
 	// Content-Disposition: attachment, named DownloadName, or when that is
 	// empty the source's file name with the output format's extension. It
@@ -325,6 +327,34 @@ const (
 func (s Shape) String() string { return enumName(shapeNames[:], uint8(s), "shape") }
 
 var shapeNames = [...]string{ShapeNone: "none", ShapeEllipse: "ellipse", ShapeCorners: "corners"}
+
+// Watermark is an image drawn over the output (imgix mark, mark-*), after
+// the background and before a mask shape. Image is "" for none: the parser
+// leaves it as written (a URL or an absolute path), and the handler
+// replaces it with BgImageRef of the bytes it fetched (Extras.Mark), so
+// the key names the content. Its size, in output pixels: Width and Height
+// (CSS pixels times the DPR) or WidthRatio and HeightRatio (of the
+// output's sides) make the box it is fitted into by Fit (FitClip keeps
+// its aspect ratio, FitMax too without enlarging, FitScale fills the box);
+// one side alone sets the other by the aspect ratio; Scale instead makes
+// it Scale% of the output's width; none of them leaves it at its own
+// size. It never exceeds the output (shrunk to fit inside, aspect kept).
+// Align places it (default CropBottomRight; CropCenter the middle), Pad
+// CSS pixels in from the edges (times the DPR; 5 by default), or at X, Y
+// CSS pixels from the left and top when XSet, YSet (that axis's align and
+// pad then unused). Alpha is its opacity in percent, 1-100.
+type Watermark struct {
+	Image                   string
+	Width, Height           int
+	WidthRatio, HeightRatio float64
+	Scale                   int
+	Fit                     Fit
+	Align                   Crop
+	Pad                     int
+	Alpha                   int
+	X, Y                    int
+	XSet, YSet              bool
+}
 
 // Corners are four radii, clockwise from the top left (imgix
 // corner-radius), Set when given.

@@ -152,6 +152,7 @@ var steps = []step{
 	{"crop-margins", (*job).cropMargins, false, StageResize},        // margins.go
 	{"removal-layers", (*job).removalLayers, false, StageComposite}, // layers.go
 	{"background", (*job).background, false, StageComposite},        // background.go
+	{"watermark", (*job).watermark, false, StageComposite},          // watermark.go
 	{"shape", (*job).shape, false, StageComposite},                  // shape.go
 	{"encode", (*job).encode, true, StageEncode},                    // encode.go
 	{"zip", (*job).encodeZIP, true, StageEncode},                    // zip.go

@@ -191,6 +191,7 @@ func ParseQuery(q url.Values) (params.Params, error) {
 	checkFocus(q, &p, errs)
 	checkCropLimits(&p, errs)
 	checkStylize(q, &p, errs)
+	checkWatermark(q, &p, errs)
 	applyPadding(q, &p)
 	if len(errs) > 0 {
 		list := make(params.Errors, 0, len(errs))
@@ -291,6 +292,79 @@ func checkStylize(q url.Values, p *params.Params, errs map[string]string) {
 	if p.Monochrome.A == 0 {
 		p.Monochrome = params.Color{}
 	}
+}
+
+// markOptions are the watermark's parameters besides mark, sorted.
+var markOptions = []string{"mark-align", "mark-alpha", "mark-fit", "mark-h", "mark-pad", "mark-scale", "mark-w", "mark-x", "mark-y"}
+
+// checkWatermark adds to errs a watermark option given without mark, and
+// mark-scale given with mark-w or mark-h; it fills in the defaults of a
+// watermark (bottom right, 5 pixels in, opaque) and drops one of mark-alpha=0,
+// which shows nothing.
+func checkWatermark(q url.Values, p *params.Params, errs map[string]string) {
+	m := &p.Watermark
+	if m.Image == "" {
+		if errs["mark"] == "" {
+			for _, name := range markOptions {
+				if givenOnce(q, name) && errs[name] == "" {
+					errs[name] = name + " places or shapes the watermark; it needs mark."
+				}
+			}
+		}
+		*m = params.Watermark{}
+		return
+	}
+	if givenOnce(q, "mark-scale") && m.Scale > 0 && (givenOnce(q, "mark-w") || givenOnce(q, "mark-h")) && errs["mark-scale"] == "" {
+		errs["mark-scale"] = "mark-scale sizes the watermark by the output's width; give it or mark-w and mark-h, not both."
+	}
+	if !givenOnce(q, "mark-align") {
+		m.Align = params.CropBottomRight
+	}
+	if !givenOnce(q, "mark-pad") {
+		m.Pad = 5
+	}
+	if !givenOnce(q, "mark-alpha") {
+		m.Alpha = 100
+	}
+	m.XSet, m.YSet = givenOnce(q, "mark-x"), givenOnce(q, "mark-y")
+	if m.Alpha == 0 {
+		*m = params.Watermark{}
+	}
+}
+
+// parseAlign parses imgix's mark-align: one or two keywords, at most one
+// per axis; an axis left out is centred.
+func parseAlign(v string) (params.Crop, error) {
+	var vert, horiz string
+	parts := strings.Split(v, ",")
+	if len(parts) > 2 {
+		return 0, params.ErrSyntax
+	}
+	for _, part := range parts {
+		switch part {
+		case "top", "middle", "bottom":
+			if vert != "" {
+				return 0, params.ErrSyntax
+			}
+			vert = part
+		case "left", "center", "right":
+			if horiz != "" {
+				return 0, params.ErrSyntax
+			}
+			horiz = part
+		default:
+			return 0, params.ErrSyntax
+		}
+	}
+	name := strings.Trim(strings.NewReplacer("middle", "", "center", "").Replace(vert+"-"+horiz), "-")
+	if name == "" {
+		return params.CropCenter, nil
+	}
+	c, ok := params.ParseCrop(name)
+	if !ok {
+		return 0, params.ErrSyntax
+	}
+	return c, nil
 }
 
 // checkFocus adds to errs fp-x, fp-y or fp-z given without
@@ -813,6 +887,40 @@ var paramSpecs = map[string]paramSpec{
 		return nil
 	}},
 	"mask-bg": colorSpec(func(p *params.Params) *params.Color { return &p.MaskBackground }),
+	"mark": {"an http:// or https:// URL without user info or fragment, or an absolute path starting with a single / without . or .. segments; at most 2048 bytes", func(p *params.Params, v string) error {
+		if err := checkBgImage(v); err != nil {
+			return err
+		}
+		p.Watermark.Image = v
+		return nil
+	}},
+	"mark-w":     sideSpec(func(p *params.Params) (*int, *float64) { return &p.Watermark.Width, &p.Watermark.WidthRatio }),
+	"mark-h":     sideSpec(func(p *params.Params) (*int, *float64) { return &p.Watermark.Height, &p.Watermark.HeightRatio }),
+	"mark-scale": intSpec(0, 100, func(p *params.Params) *int { return &p.Watermark.Scale }),
+	"mark-fit": {"one of clip, max, scale", func(p *params.Params, v string) error {
+		switch v {
+		case "clip":
+			p.Watermark.Fit = params.FitClip
+		case "max":
+			p.Watermark.Fit = params.FitMax
+		case "scale":
+			p.Watermark.Fit = params.FitScale
+		case "crop", "fill":
+			return errors.New(v + " is not supported for watermarks")
+		default:
+			return params.ErrSyntax
+		}
+		return nil
+	}},
+	"mark-align": {"one or two of top, middle, bottom (vertical) and left, center, right (horizontal), separated by a comma, such as bottom,right", func(p *params.Params, v string) error {
+		a, err := parseAlign(v)
+		p.Watermark.Align = a
+		return err
+	}},
+	"mark-pad":   intSpec(0, maxPad, func(p *params.Params) *int { return &p.Watermark.Pad }),
+	"mark-alpha": intSpec(0, 100, func(p *params.Params) *int { return &p.Watermark.Alpha }),
+	"mark-x":     intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Watermark.X }),
+	"mark-y":     intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Watermark.Y }),
 	"dl": {fmt.Sprintf("a file name of 1 to %d bytes without / or \\ or control characters, or nothing (the source's name)", maxDownloadName), func(p *params.Params, v string) error {
 		p.Download, p.DownloadName = true, v
 		return checkFileName(v)

@@ -839,7 +839,7 @@ func TestIsParam(t *testing.T) {
 	want := []string{
 		"ar", "auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
 		"bg-remove-semi-transparency", "blur", "bri", "con", "corner-radius", "crop", "dl", "dpr",
-		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "hue", "invert", "jpg-progressive", "lossless", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome",
+		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "hue", "invert", "jpg-progressive", "lossless", "mark", "mark-align", "mark-alpha", "mark-fit", "mark-h", "mark-pad", "mark-scale", "mark-w", "mark-x", "mark-y", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome",
 		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "px", "q", "rect", "refine", "rembg", "rot", "sat", "scale", "semitransparency", "sepia",
 		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
 		"threshold", "trim", "usm", "usmrad", "w",
@@ -857,7 +857,7 @@ func TestIsParam(t *testing.T) {
 			t.Errorf("IsParam(%q) = false", name)
 		}
 	}
-	for _, name := range []string{"", "W", "Fm", "Width", "w64x", "auto64", "format", "s", "txt", "trim-color", "mark", "ixlib", "w ", "foo",
+	for _, name := range []string{"", "W", "Fm", "Width", "w64x", "auto64", "format", "s", "txt", "trim-color", "mark-tile", "ixlib", "w ", "foo",
 		"Rembg", "bg_remove", "bgremove", "remove", "type", "channels", "size", "crop_margin", "bg_color", "bg-color", "shadow_type", "fg_pad", "semi_transparency"} {
 		if IsParam(name) {
 			t.Errorf("IsParam(%q) = true", name)
@@ -890,7 +890,7 @@ func FuzzParseQuery(f *testing.F) {
 		"rembg=1&bg-image=https://example.com/bg.jpg&fm=zip", "model=x&mask=1&bg=white&bg-image=/a.png",
 		"rembg=1&bg-remove=0&semitransparency=1&threshold=0.2",
 		"w=600&ar=16:9&fit=crop", "ar=1.91:1&fit=fill&h=100000", "w=9&h=9&fit=crop&crop=focalpoint&fp-x=0.1&fp-y=0.9&fp-z=4", "fit=crop&h=200&max-w=1200&min-w=1300&min-h=1", "w=0.5&h=.9&ar=3:1&fit=fill", "fit=fill&fill=blur&fill-blur=30&fill-color=red",
-		"width=300&height=20&f=crop&bg64=I2ZmMDAwMA&inv=1", "hue=-30&sepia=40&mono=red&px=3&usm=-20&usmrad=7", "mask=corners&corner-radius=1,2,3,4&mask-bg=fff", "mask=ellipse&rembg=1&mask-bg=red", "dl=x.png&w=3", "dl","w=1&width=2&w64=@@&auto64=Zm9ybWF0",
+		"width=300&height=20&f=crop&bg64=I2ZmMDAwMA&inv=1", "hue=-30&sepia=40&mono=red&px=3&usm=-20&usmrad=7", "mask=corners&corner-radius=1,2,3,4&mask-bg=fff", "mask=ellipse&rembg=1&mask-bg=red", "dl=x.png&w=3", "dl", "mark=/l.png&mark-w=0.5&ma=top&malph=30&mx=3", "mark-w=3&ms=5", "w=1&width=2&w64=@@&auto64=Zm9ybWF0",
 	} {
 		f.Add(s)
 	}
@@ -948,7 +948,11 @@ func checkParamsRange(t *testing.T, p params.Params) {
 		(p.UnsharpRadius == 0 || p.UnsharpMask != 0 && p.UnsharpRadius > 0 && p.UnsharpRadius <= maxUnsharpRadius && p.UnsharpRadius != 2.5) &&
 		p.Mask <= params.ShapeCorners && (p.CornerRadius == params.Corners{} || p.Mask == params.ShapeCorners && p.CornerRadius.Set) &&
 		(p.MaskBackground == params.Color{} || p.Mask != params.ShapeNone && p.MaskBackground.Set) &&
-		(p.Download || p.DownloadName == "")
+		(p.Download || p.DownloadName == "") &&
+		(p.Watermark == params.Watermark{} || p.Watermark.Image != "" && p.Watermark.Alpha >= 1 && p.Watermark.Alpha <= 100 &&
+			p.Watermark.Scale >= 0 && p.Watermark.Scale <= 100 && p.Watermark.Pad >= 0 && p.Watermark.Pad <= maxPad &&
+			(p.Watermark.Fit == params.FitClip || p.Watermark.Fit == params.FitMax || p.Watermark.Fit == params.FitScale) &&
+			(p.Watermark.X == 0 || p.Watermark.XSet) && (p.Watermark.Y == 0 || p.Watermark.YSet))
 	if !ok {
 		t.Fatalf("Params out of range or not canonical: %+v", p)
 	}
@@ -1390,6 +1394,60 @@ func TestParseQueryStylize(t *testing.T) {
 		{"dl=..", "dl", `dl=".." is not valid; dl must be a file name of 1 to 255 bytes without / or \ or control characters, or nothing (the source's name).`},
 		{"dl=a%0Ab", "dl", `dl="a\nb" is not valid (control character); dl must be a file name of 1 to 255 bytes without / or \ or control characters, or nothing (the source's name).`},
 		{"dl=a&dl=b", "dl", `dl is given 2 times; give it once, as a file name of 1 to 255 bytes without / or \ or control characters, or nothing (the source's name).`},
+	}
+	for _, tt := range invalid {
+		_, err := mustParseQuery(t, tt.query)
+		var list params.Errors
+		if !errors.As(err, &list) || len(list) != 1 || list[0].Field != tt.field || list[0].Detail != tt.detail {
+			t.Errorf("ParseQuery(%q) = %v; want one error on %s: %s", tt.query, err, tt.field, tt.detail)
+		}
+	}
+}
+
+// mark and its options: defaults (bottom right, 5 px in, opaque), sizes,
+// aliases, and the rules between them.
+func TestParseQueryWatermark(t *testing.T) {
+	mark := func(m params.Watermark) params.Params {
+		if m.Align == 0 && m.Pad == 0 {
+			m.Align, m.Pad = params.CropBottomRight, 5
+		}
+		if m.Alpha == 0 {
+			m.Alpha = 100
+		}
+		return params.Params{Watermark: m}
+	}
+	valid := []struct {
+		query string
+		want  params.Params
+	}{
+		{"mark=/logo.png", mark(params.Watermark{Image: "/logo.png"})},
+		{"m=https://example.com/logo.png", mark(params.Watermark{Image: "https://example.com/logo.png"})},
+		{"mark=/l.png&mark-w=0.25&mark-h=40&mark-fit=max", mark(params.Watermark{Image: "/l.png", WidthRatio: 0.25, Height: 40, Fit: params.FitMax})},
+		{"mark=/l.png&markscale=20", mark(params.Watermark{Image: "/l.png", Scale: 20})},
+		{"mark=/l.png&mark-align=top,left&mark-pad=0", mark(params.Watermark{Image: "/l.png", Align: params.CropTopLeft, Pad: 0})},
+		{"mark=/l.png&mark-align=middle,center&mark-pad=10", mark(params.Watermark{Image: "/l.png", Align: params.CropCenter, Pad: 10})},
+		{"mark=/l.png&ma=right&mark-pad=5", mark(params.Watermark{Image: "/l.png", Align: params.CropRight, Pad: 5})},
+		{"mark=/l.png&mark-align=bottom", mark(params.Watermark{Image: "/l.png", Align: params.CropBottom, Pad: 5})},
+		{"mark=/l.png&mark-alpha=40&mark-x=0&my=12", mark(params.Watermark{Image: "/l.png", Alpha: 40, XSet: true, Y: 12, YSet: true})},
+		{"mark=/l.png&mark-alpha=0&mark-w=10", params.Params{}},
+		{"mark64=L2wucG5n", mark(params.Watermark{Image: "/l.png"})},
+	}
+	for _, tt := range valid {
+		got, err := mustParseQuery(t, tt.query)
+		if err != nil || got != tt.want {
+			t.Errorf("ParseQuery(%q) = %+v, %v; want %+v", tt.query, got, err, tt.want)
+		}
+	}
+	invalid := []struct {
+		query, field, detail string
+	}{
+		{"mark-w=10", "mark-w", "mark-w places or shapes the watermark; it needs mark."},
+		{"ma=top", "ma", "mark-align places or shapes the watermark; it needs mark."},
+		{"mark=/l.png&mark-scale=10&mark-w=5", "mark-scale", "mark-scale sizes the watermark by the output's width; give it or mark-w and mark-h, not both."},
+		{"mark=/l.png&mark-fit=crop", "mark-fit", `mark-fit="crop" is not valid (crop is not supported for watermarks); mark-fit must be one of clip, max, scale.`},
+		{"mark=/l.png&mark-align=top,bottom", "mark-align", `mark-align="top,bottom" is not valid; mark-align must be one or two of top, middle, bottom (vertical) and left, center, right (horizontal), separated by a comma, such as bottom,right.`},
+		{"mark=//evil.example/x.png", "mark", `mark="//evil.example/x.png" is not valid (a path starts with a single /); mark must be an http:// or https:// URL without user info or fragment, or an absolute path starting with a single / without . or .. segments; at most 2048 bytes.`},
+		{"mark=/l.png&m=/k.png", "m", "m and mark are the same parameter; give only one of them."},
 	}
 	for _, tt := range invalid {
 		_, err := mustParseQuery(t, tt.query)

@@ -84,6 +84,12 @@ func (im *Image) Adjust(chroma, hue float64, m [9]float64, b [3]float64) error {
 	})
 }
 
+// ScaleAlpha multiplies the alpha (the last band) by k, 0..1. The image is
+// 8-bit with alpha.
+func (im *Image) ScaleAlpha(k float64) error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_scale_alpha(im.p, out, C.double(k)) })
+}
+
 // Pixelate replaces each block x block square (from the top left) by its
 // mean colour, weighted by alpha. The image is 8-bit.
 func (im *Image) Pixelate(block int) error {
@@ -127,8 +133,15 @@ func Mul255(a, b *Image) (*Image, error) {
 }
 
 // Composite places overlay over base; both carry alpha and share a size.
-func Composite(base, overlay *Image) (*Image, error) {
-	return op2(base, overlay, func(a, b *C.VipsImage, out **C.VipsImage) C.int { return C.matte_composite(a, b, out) })
+func Composite(base, overlay *Image) (*Image, error) { return CompositeAt(base, overlay, 0, 0) }
+
+// CompositeAt places overlay (with alpha) over base with its top left at
+// (x, y) of base; what falls outside base is cut. The result has base's
+// size, and alpha.
+func CompositeAt(base, overlay *Image, x, y int) (*Image, error) {
+	return op2(base, overlay, func(a, b *C.VipsImage, out **C.VipsImage) C.int {
+		return C.matte_composite(a, b, out, C.int(x), C.int(y))
+	})
 }
 
 // ColourLayer is the constant colour rgb with the image (one band) as alpha.

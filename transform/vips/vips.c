@@ -247,7 +247,7 @@ int matte_over(VipsImage *in, VipsImage **out, double *rgba) {
   if (matte_solid(&bg, vips_image_get_width(in), vips_image_get_height(in),
                   rgba, 4))
     return -1;
-  int r = matte_composite(bg, in, out);
+  int r = matte_composite(bg, in, out, 0, 0);
   g_object_unref(bg);
   return r;
 }
@@ -392,6 +392,31 @@ int matte_adjust(VipsImage *in, VipsImage **out, double chroma, double hue,
   return r;
 }
 
+// matte_scale_alpha multiplies in's alpha (its last band) by k, 0..1.
+int matte_scale_alpha(VipsImage *in, VipsImage **out, double k) {
+  int colour = in->Bands - 1;
+  VipsImage *c, *a, *scaled, *a8;
+  if (vips_extract_band(in, &c, 0, "n", colour, NULL)) return -1;
+  if (vips_extract_band(in, &a, colour, NULL)) {
+    g_object_unref(c);
+    return -1;
+  }
+  int r = vips_linear1(a, &scaled, k, 0, NULL);
+  g_object_unref(a);
+  if (!r) {
+    r = matte_clamp_uchar(scaled, &a8);
+    g_object_unref(scaled);
+  }
+  if (r) {
+    g_object_unref(c);
+    return -1;
+  }
+  r = vips_bandjoin2(c, a8, out, NULL);
+  g_object_unref(c);
+  g_object_unref(a8);
+  return r;
+}
+
 // matte_pixelate replaces every block x block square of in (from the top
 // left; the last row and column of blocks may be cut by the image's edge,
 // and average what they cover) by its mean colour, weighted by alpha when
@@ -521,10 +546,14 @@ int matte_mul255(VipsImage *a, VipsImage *b, VipsImage **out) {
   return r;
 }
 
-// matte_composite places overlay over base (both with alpha, same size).
-int matte_composite(VipsImage *base, VipsImage *overlay, VipsImage **out) {
+// matte_composite places overlay over base with its top left at (x, y) of
+// base (overlay with alpha; what falls outside base is cut). The result
+// has base's size, and alpha.
+int matte_composite(VipsImage *base, VipsImage *overlay, VipsImage **out,
+                    int x, int y) {
   VipsImage *t;
-  if (vips_composite2(base, overlay, &t, VIPS_BLEND_MODE_OVER, NULL))
+  if (vips_composite2(base, overlay, &t, VIPS_BLEND_MODE_OVER, "x", x, "y", y,
+                      NULL))
     return -1;
   int r = vips_cast(t, out, VIPS_FORMAT_UCHAR, NULL);
   g_object_unref(t);

@@ -60,13 +60,15 @@ int matte_linear1(VipsImage *in, VipsImage **out, double a, double b);
 int matte_adjust(VipsImage *in, VipsImage **out, double chroma, double hue,
                  const double *m, const double *b);
 int matte_pixelate(VipsImage *in, VipsImage **out, int block);
+int matte_scale_alpha(VipsImage *in, VipsImage **out, double k);
 int matte_unsharp(VipsImage *in, VipsImage *blurred, VipsImage **out,
                   double amount);
 int matte_clamp_uchar(VipsImage *in, VipsImage **out);
 int matte_bandjoin2(VipsImage *a, VipsImage *b, VipsImage **out);
 int matte_bandjoin_const_rgb(VipsImage *alpha, VipsImage **out, double *rgb);
 int matte_mul255(VipsImage *a, VipsImage *b, VipsImage **out);
-int matte_composite(VipsImage *base, VipsImage *overlay, VipsImage **out);
+int matte_composite(VipsImage *base, VipsImage *overlay, VipsImage **out,
+                    int x, int y);
 
 // ---- reading pixels back ----
 

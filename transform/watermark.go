@@ -1,0 +1,115 @@
+package transform
+
+import (
+	"errors"
+	"math"
+
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform/vips"
+)
+
+// watermark draws Params.Watermark's image (Extras.Mark) over the output,
+// after the background (so it is never flattened with the image's own
+// transparency) and before a mask shape (which cuts it too). A ZIP answer
+// is left as it is.
+func (j *job) watermark() error {
+	m := j.p.Watermark
+	if m.Image == "" || j.format == params.FormatZIP {
+		return nil
+	}
+	data := j.req.Extras.Mark
+	if len(data) == 0 || params.BgImageRef(data) != m.Image {
+		return errors.New("transform: Extras.Mark does not match Params.Watermark.Image")
+	}
+	info, err := j.pl.Probe(data)
+	if err != nil {
+		return err
+	}
+	W, H := j.img.Width(), j.img.Height()
+	dpr := j.p.DevicePixelRatio()
+	w, h := markSize(m, info.Width, info.Height, W, H, dpr)
+	mark, err := vips.Thumbnail(data, w, h, vips.NoCrop, 1, j.img.Canceller())
+	if err != nil {
+		return err
+	}
+	defer mark.Close()
+	if err := mark.ToSRGB(); err != nil {
+		return err
+	}
+	if err := mark.AddAlpha(); err != nil {
+		return err
+	}
+	if m.Alpha < 100 {
+		if err := mark.ScaleAlpha(float64(m.Alpha) / 100); err != nil {
+			return err
+		}
+	}
+	x, y := markPlace(m, w, h, W, H, dpr)
+	hadAlpha := j.img.HasAlpha()
+	out, err := vips.CompositeAt(j.img, mark, x, y)
+	if err != nil {
+		return err
+	}
+	j.img.Replace(out)
+	if !hadAlpha { // an opaque image stays opaque under an overlay
+		opaque, err := j.img.ExtractBand(0, j.img.Bands()-1)
+		if err != nil {
+			return err
+		}
+		j.img.Replace(opaque)
+	}
+	return nil
+}
+
+// markSize is the watermark's size in output pixels for a w0 x h0 image
+// over a W x H output (see params.Watermark): never more than the output,
+// never less than 1 pixel.
+func markSize(m params.Watermark, w0, h0, W, H int, dpr float64) (w, h int) {
+	bw, bh := float64(m.Width)*dpr, float64(m.Height)*dpr
+	if m.WidthRatio > 0 {
+		bw = m.WidthRatio * float64(W)
+	}
+	if m.HeightRatio > 0 {
+		bh = m.HeightRatio * float64(H)
+	}
+	fw, fh := float64(w0), float64(h0)
+	switch {
+	case m.Scale > 0:
+		fw = float64(W) * float64(m.Scale) / 100
+		fh = fw * float64(h0) / float64(w0)
+	case bw > 0 && bh > 0 && m.Fit == params.FitScale:
+		fw, fh = bw, bh
+	case bw > 0 || bh > 0:
+		k := math.Inf(1)
+		if bw > 0 {
+			k = bw / float64(w0)
+		}
+		if bh > 0 {
+			k = math.Min(k, bh/float64(h0))
+		}
+		if m.Fit == params.FitMax {
+			k = math.Min(k, 1)
+		}
+		fw, fh = float64(w0)*k, float64(h0)*k
+	}
+	if k := math.Min(float64(W)/fw, float64(H)/fh); k < 1 { // inside the output
+		fw, fh = fw*k, fh*k
+	}
+	return max(1, int(math.Round(fw))), max(1, int(math.Round(fh)))
+}
+
+// markPlace is the watermark's top left in the W x H output: at X, Y when
+// set, else placed by Align within the output less Pad on every side (both
+// times dpr).
+func markPlace(m params.Watermark, w, h, W, H int, dpr float64) (x, y int) {
+	pad := int(math.Round(float64(m.Pad) * dpr))
+	x, y = gravityOffset(m.Align, W-2*pad-w, H-2*pad-h)
+	x, y = x+pad, y+pad
+	if m.XSet {
+		x = int(math.Round(float64(m.X) * dpr))
+	}
+	if m.YSet {
+		y = int(math.Round(float64(m.Y) * dpr))
+	}
+	return x, y
+}

@@ -1,0 +1,67 @@
+package transform
+
+import (
+	"context"
+	"image"
+	"image/color"
+	"testing"
+
+	"github.com/jebosio/matte/params"
+)
+
+// runWithMark processes src with query, whose mark= is replaced by the
+// content reference of mark's bytes, carried in Extras as the handler does.
+func runWithMark(t *testing.T, pl *Pipeline, src, mark []byte, query string) *image.NRGBA {
+	t.Helper()
+	p := mustParse(t, query)
+	p.Watermark.Image = params.BgImageRef(mark)
+	s, err := pl.Probe(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: p, Format: NegotiateFormat(p, "", s), Extras: params.Extras{Mark: mark}})
+	if err != nil {
+		t.Fatalf("process %q: %v", query, err)
+	}
+	return decodeNRGBA(t, res.Body)
+}
+
+// The watermark's size and place, on exact pixels: a 10x10 red square over
+// a 100x50 white image (PNG out).
+func TestWatermarkPixels(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	white := color.NRGBA{255, 255, 255, 255}
+	base := encodePNG(t, filled(100, 50, white))
+	mark := encodePNG(t, filled(10, 10, red))
+	cases := []struct {
+		name, query string
+		src         []byte
+		samples     []sample
+	}{
+		// Bottom right, 5 px in: x 85-94, y 35-44.
+		{"default place", "mark=/m.png&fm=png", base, []sample{{85, 35, red}, {94, 44, red}, {84, 40, white}, {95, 40, white}, {90, 34, white}, {90, 45, white}}},
+		{"top left, no pad", "mark=/m.png&mark-align=top,left&mark-pad=0&fm=png", base, []sample{{0, 0, red}, {9, 9, red}, {10, 10, white}}},
+		{"centre", "mark=/m.png&mark-align=middle,center&fm=png", base, []sample{{45, 20, red}, {54, 29, red}, {44, 20, white}, {55, 30, white}}},
+		{"half alpha", "mark=/m.png&mark-alpha=50&fm=png", base, []sample{{90, 40, color.NRGBA{255, 128, 128, 255}}}},
+		// 20% of 100 px: 20x20, bottom right 5 px in: x 75-94, y 25-44.
+		{"width as a fraction", "mark=/m.png&mark-w=0.2&fm=png", base, []sample{{75, 25, red}, {94, 44, red}, {74, 30, white}, {80, 24, white}}},
+		// mark-scale=30: 30 px wide (30% of the output's width).
+		{"scale", "mark=/m.png&mark-scale=30&mark-align=top,left&mark-pad=0&fm=png", base, []sample{{29, 29, red}, {30, 10, white}, {10, 30, white}}},
+		{"x and y", "mark=/m.png&mark-x=10&mark-y=20&fm=png", base, []sample{{10, 20, red}, {19, 29, red}, {9, 20, white}, {10, 19, white}}},
+		// dpr 2: 5 CSS px wide is 10, the pad 10: x 80-89, y 30-39.
+		{"dpr", "w=50&dpr=2&mark=/m.png&mark-w=5&fm=png", base, []sample{{80, 30, red}, {89, 39, red}, {79, 35, white}, {90, 35, white}}},
+		// Never larger than the output: 1000 px asked, 50x50 drawn.
+		{"capped by the output", "mark=/m.png&mark-w=1000&mark-align=top,left&mark-pad=0&fm=png", base, []sample{{49, 49, red}, {50, 25, white}}},
+		{"over transparency", "mark=/m.png&mark-align=top,right&mark-pad=0&fm=png", encodePNG(t, halves(100, 50, green, clear)), []sample{{95, 5, red}, {85, 5, clear}, {10, 5, green}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			img := runWithMark(t, pl, tc.src, mark, tc.query)
+			for _, s := range tc.samples {
+				if got := img.NRGBAAt(s.x, s.y); !near(got, s.c, 2) {
+					t.Errorf("pixel (%d,%d) = %v, want %v", s.x, s.y, got, s.c)
+				}
+			}
+		})
+	}
+}
