@@ -62,6 +62,11 @@ func (p Params) Key() string {
 			add(name, "1")
 		}
 	}
+	addColor := func(name string, c Color) {
+		if c != (Color{}) {
+			add(name, colorKey(c))
+		}
+	}
 
 	addInt("w", p.Width)
 	addInt("h", p.Height)
@@ -106,9 +111,7 @@ func (p Params) Key() string {
 	}
 	addInt("q", p.Quality)
 	addBool("lossless", p.Lossless)
-	if c := p.Background; c != (Color{}) {
-		add("bg", colorKey(c))
-	}
+	addColor("bg", p.Background)
 	addInt("blur", p.Blur)
 	addInt("sharp", p.Sharpen)
 	addInt("sat", p.Saturation)
@@ -117,9 +120,7 @@ func (p Params) Key() string {
 	addBool("invert", p.Invert)
 	addInt("hue", p.Hue)
 	addInt("sepia", p.Sepia)
-	if c := p.Monochrome; c != (Color{}) {
-		add("mono", colorKey(c))
-	}
+	addColor("mono", p.Monochrome)
 	addInt("px", p.Pixelate)
 	addInt("usm", p.UnsharpMask)
 	addFloat("usmrad", p.UnsharpRadius)
@@ -133,9 +134,7 @@ func (p Params) Key() string {
 		}
 		add("corner-radius", v)
 	}
-	if c := p.MaskBackground; c != (Color{}) {
-		add("mask-bg", colorKey(c))
-	}
+	addColor("mask-bg", p.MaskBackground)
 	if m := p.Watermark; m != (Watermark{}) {
 		v := strconv.Quote(m.Image) + ":" + strconv.Itoa(m.Width) + ":" + strconv.Itoa(m.Height) + ":" +
 			floatKey(m.WidthRatio) + ":" + floatKey(m.HeightRatio) + ":" + strconv.Itoa(m.Scale) + ":" +
@@ -166,9 +165,7 @@ func (p Params) Key() string {
 	if s := p.Padding; s != (Sides{}) {
 		add("padding", strconv.Itoa(s.Top)+":"+strconv.Itoa(s.Right)+":"+strconv.Itoa(s.Bottom)+":"+strconv.Itoa(s.Left))
 	}
-	if c := p.FillColor; c != (Color{}) {
-		add("fill-color", colorKey(c))
-	}
+	addColor("fill-color", p.FillColor)
 	addBool("fill-blur", p.FillBlur)
 	addInt("fill-blur-strength", p.FillBlurStrength)
 
@@ -213,9 +210,7 @@ func (p Params) Key() string {
 	if s.Enabled {
 		add("shadow", "drop")
 	}
-	if s.Color != (Color{}) {
-		add("shadow-color", colorKey(s.Color))
-	}
+	addColor("shadow-color", s.Color)
 	addFloat("shadow-opacity", s.Opacity)
 	if s.OffsetSet || s.OffsetX != 0 || s.OffsetY != 0 {
 		v := strconv.Itoa(s.OffsetX) + ":" + strconv.Itoa(s.OffsetY)

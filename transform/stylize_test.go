@@ -67,11 +67,7 @@ func TestStylizePixels(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, img := run(t, pl, tc.src, tc.query, "")
-			for _, s := range tc.samples {
-				if got := img.NRGBAAt(s.x, s.y); !near(got, s.c, 2) {
-					t.Errorf("pixel (%d,%d) = %v, want %v", s.x, s.y, got, s.c)
-				}
-			}
+			checkSamples(t, img, tc.samples, 2)
 		})
 	}
 }
@@ -153,11 +149,7 @@ func TestMaskShapePixels(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, img := run(t, pl, tc.src, tc.query, "")
-			for _, s := range tc.samples {
-				if got := img.NRGBAAt(s.x, s.y); !near(got, s.c, 2) {
-					t.Errorf("pixel (%d,%d) = %v, want %v", s.x, s.y, got, s.c)
-				}
-			}
+			checkSamples(t, img, tc.samples, 2)
 		})
 	}
 }
@@ -185,5 +177,16 @@ func TestShapeCoverage(t *testing.T) {
 	e := ellipseCover(10, 10)
 	if e[0] != 0 || e[5*10+5] != 255 {
 		t.Errorf("ellipse corner %d, centre %d; want 0 and 255", e[0], e[55])
+	}
+}
+
+// checkSamples fails t for each sample whose pixel in img is further than
+// tol from its colour in some channel.
+func checkSamples(t *testing.T, img *image.NRGBA, samples []sample, tol int) {
+	t.Helper()
+	for _, s := range samples {
+		if got := img.NRGBAAt(s.x, s.y); !near(got, s.c, tol) {
+			t.Errorf("pixel (%d,%d) = %v, want %v", s.x, s.y, got, s.c)
+		}
 	}
 }

@@ -56,12 +56,7 @@ func TestWatermarkPixels(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			img := runWithMark(t, pl, tc.src, mark, tc.query)
-			for _, s := range tc.samples {
-				if got := img.NRGBAAt(s.x, s.y); !near(got, s.c, 2) {
-					t.Errorf("pixel (%d,%d) = %v, want %v", s.x, s.y, got, s.c)
-				}
-			}
+			checkSamples(t, runWithMark(t, pl, tc.src, mark, tc.query), tc.samples, 2)
 		})
 	}
 }

@@ -787,10 +787,7 @@ func TestParseQuerySizingRules(t *testing.T) {
 // stand for; errors name the field as written.
 func TestParseQueryAliasesAndBase64(t *testing.T) {
 	red := params.Color{R: 255, A: 255, Set: true}
-	valid := []struct {
-		query string
-		want  params.Params
-	}{
+	checkParses(t, []validCase{
 		{"width=300&height=200", params.Params{Width: 300, Height: 200}},
 		{"f=crop&w=10&h=10", params.Params{Width: 10, Height: 10, Fit: params.FitCrop}},
 		{"inv=1&jpeg-progressive=1&fm=jpg", params.Params{Invert: true, Format: params.FormatJPEG, Variant: params.VariantProgressive}},
@@ -804,30 +801,15 @@ func TestParseQueryAliasesAndBase64(t *testing.T) {
 		{"width64=MzAw", params.Params{Width: 300}},
 		// auto has no Base64 variant: auto64 is not Matte's, left to the origin.
 		{"auto64=Zm9ybWF0", params.Params{}},
-	}
-	for _, tt := range valid {
-		got, err := mustParseQuery(t, tt.query)
-		if err != nil || got != tt.want {
-			t.Errorf("ParseQuery(%q) = %+v, %v; want %+v", tt.query, got, err, tt.want)
-		}
-	}
-	invalid := []struct {
-		query, field, detail string
-	}{
+	})
+	checkOneError(t, []errorCase{
 		{"w=1&width=2", "w", "w and width are the same parameter; give only one of them."},
 		{"bg=red&bg64=I2ZmMDAwMA", "bg", "bg and bg64 are the same parameter; give only one of them."},
 		{"width=abc", "width", "width=\"abc\" is not valid; width must be an integer from 1 to 100000, or a fraction of the image's size between 0 and 1 such as 0.5."},
 		{"bg64=%23fff", "bg64", "bg64=\"#fff\" is not valid URL-safe Base64 (RFC 4648 §5: A-Z, a-z, 0-9, - and _, without = padding)."},
 		{"w64=YWJj", "w64", "w64=\"abc\" is not valid; w64 must be an integer from 1 to 100000, or a fraction of the image's size between 0 and 1 such as 0.5."},
 		{"f=cover&width=0", "width", "width=\"0\" is not valid; width must be an integer from 1 to 100000, or a fraction of the image's size between 0 and 1 such as 0.5."},
-	}
-	for _, tt := range invalid {
-		_, err := mustParseQuery(t, tt.query)
-		var list params.Errors
-		if !errors.As(err, &list) || len(list) != 1 || list[0].Field != tt.field || list[0].Detail != tt.detail {
-			t.Errorf("ParseQuery(%q) = %v; want one error on %s: %s", tt.query, err, tt.field, tt.detail)
-		}
-	}
+	})
 	for _, name := range []string{"width", "height", "f", "inv", "mono", "w64", "bg-image64", "rembg64", "fillcolor"} {
 		if !IsParam(name) {
 			t.Errorf("IsParam(%q) = false", name)
@@ -1339,10 +1321,7 @@ func TestParseQueryScalePercent(t *testing.T) {
 // hue, sepia, monochrome (mono), px, usm and usmrad: ranges, and the values
 // that mean no change parse as the zero Params.
 func TestParseQueryStylize(t *testing.T) {
-	valid := []struct {
-		query string
-		want  params.Params
-	}{
+	checkParses(t, []validCase{
 		{"hue=90", params.Params{Hue: 90}},
 		{"hue=-90", params.Params{Hue: 270}},
 		{"hue=360", params.Params{}},
@@ -1366,16 +1345,8 @@ func TestParseQueryStylize(t *testing.T) {
 		{"dl=", params.Params{Download: true}},
 		{"dl", params.Params{Download: true}},
 		{"dl=%C3%A9t%C3%A9+2.png", params.Params{Download: true, DownloadName: "été 2.png"}},
-	}
-	for _, tt := range valid {
-		got, err := mustParseQuery(t, tt.query)
-		if err != nil || got != tt.want {
-			t.Errorf("ParseQuery(%q) = %+v, %v; want %+v", tt.query, got, err, tt.want)
-		}
-	}
-	invalid := []struct {
-		query, field, detail string
-	}{
+	})
+	checkOneError(t, []errorCase{
 		{"hue=361", "hue", `hue="361" is not valid; hue must be an integer from -360 to 360.`},
 		{"sepia=101", "sepia", `sepia="101" is not valid; sepia must be an integer from 0 to 100.`},
 		{"px=101", "px", `px="101" is not valid; px must be an integer from 0 to 100.`},
@@ -1394,14 +1365,7 @@ func TestParseQueryStylize(t *testing.T) {
 		{"dl=..", "dl", `dl=".." is not valid; dl must be a file name of 1 to 255 bytes without / or \ or control characters, or nothing (the source's name).`},
 		{"dl=a%0Ab", "dl", `dl="a\nb" is not valid (control character); dl must be a file name of 1 to 255 bytes without / or \ or control characters, or nothing (the source's name).`},
 		{"dl=a&dl=b", "dl", `dl is given 2 times; give it once, as a file name of 1 to 255 bytes without / or \ or control characters, or nothing (the source's name).`},
-	}
-	for _, tt := range invalid {
-		_, err := mustParseQuery(t, tt.query)
-		var list params.Errors
-		if !errors.As(err, &list) || len(list) != 1 || list[0].Field != tt.field || list[0].Detail != tt.detail {
-			t.Errorf("ParseQuery(%q) = %v; want one error on %s: %s", tt.query, err, tt.field, tt.detail)
-		}
-	}
+	})
 }
 
 // mark and its options: defaults (bottom right, 5 px in, opaque), sizes,
@@ -1416,10 +1380,7 @@ func TestParseQueryWatermark(t *testing.T) {
 		}
 		return params.Params{Watermark: m}
 	}
-	valid := []struct {
-		query string
-		want  params.Params
-	}{
+	checkParses(t, []validCase{
 		{"mark=/logo.png", mark(params.Watermark{Image: "/logo.png"})},
 		{"m=https://example.com/logo.png", mark(params.Watermark{Image: "https://example.com/logo.png"})},
 		{"mark=/l.png&mark-w=0.25&mark-h=40&mark-fit=max", mark(params.Watermark{Image: "/l.png", WidthRatio: 0.25, Height: 40, Fit: params.FitMax})},
@@ -1431,16 +1392,8 @@ func TestParseQueryWatermark(t *testing.T) {
 		{"mark=/l.png&mark-alpha=40&mark-x=0&my=12", mark(params.Watermark{Image: "/l.png", Alpha: 40, XSet: true, Y: 12, YSet: true})},
 		{"mark=/l.png&mark-alpha=0&mark-w=10", params.Params{}},
 		{"mark64=L2wucG5n", mark(params.Watermark{Image: "/l.png"})},
-	}
-	for _, tt := range valid {
-		got, err := mustParseQuery(t, tt.query)
-		if err != nil || got != tt.want {
-			t.Errorf("ParseQuery(%q) = %+v, %v; want %+v", tt.query, got, err, tt.want)
-		}
-	}
-	invalid := []struct {
-		query, field, detail string
-	}{
+	})
+	checkOneError(t, []errorCase{
 		{"mark-w=10", "mark-w", "mark-w places or shapes the watermark; it needs mark."},
 		{"ma=top", "ma", "mark-align places or shapes the watermark; it needs mark."},
 		{"mark=/l.png&mark-scale=10&mark-w=5", "mark-scale", "mark-scale sizes the watermark by the output's width; give it or mark-w and mark-h, not both."},
@@ -1448,8 +1401,31 @@ func TestParseQueryWatermark(t *testing.T) {
 		{"mark=/l.png&mark-align=top,bottom", "mark-align", `mark-align="top,bottom" is not valid; mark-align must be one or two of top, middle, bottom (vertical) and left, center, right (horizontal), separated by a comma, such as bottom,right.`},
 		{"mark=//evil.example/x.png", "mark", `mark="//evil.example/x.png" is not valid (a path starts with a single /); mark must be an http:// or https:// URL without user info or fragment, or an absolute path starting with a single / without . or .. segments; at most 2048 bytes.`},
 		{"mark=/l.png&m=/k.png", "m", "m and mark are the same parameter; give only one of them."},
+	})
+}
+
+// validCase is a query and the Params it parses to.
+type validCase struct {
+	query string
+	want  params.Params
+}
+
+func checkParses(t *testing.T, cases []validCase) {
+	t.Helper()
+	for _, tt := range cases {
+		got, err := mustParseQuery(t, tt.query)
+		if err != nil || got != tt.want {
+			t.Errorf("ParseQuery(%q) = %+v, %v; want %+v", tt.query, got, err, tt.want)
+		}
 	}
-	for _, tt := range invalid {
+}
+
+// errorCase is a query with exactly one bad field, and its whole detail.
+type errorCase struct{ query, field, detail string }
+
+func checkOneError(t *testing.T, cases []errorCase) {
+	t.Helper()
+	for _, tt := range cases {
 		_, err := mustParseQuery(t, tt.query)
 		var list params.Errors
 		if !errors.As(err, &list) || len(list) != 1 || list[0].Field != tt.field || list[0].Detail != tt.detail {

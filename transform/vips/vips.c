@@ -308,6 +308,25 @@ int matte_linear1(VipsImage *in, VipsImage **out, double a, double b) {
   return vips_linear1(in, out, a, b, NULL);
 }
 
+// with_alpha_of returns colour (taking over the caller's reference) with
+// in's alpha band (band n) appended when in has one, as *out.
+static int with_alpha_of(VipsImage *colour, VipsImage *in, int n,
+                         VipsImage **out) {
+  if (!vips_image_hasalpha(in)) {
+    *out = colour;
+    return 0;
+  }
+  VipsImage *al;
+  if (vips_extract_band(in, &al, n, NULL)) {
+    g_object_unref(colour);
+    return -1;
+  }
+  int r = vips_bandjoin2(colour, al, out, NULL);
+  g_object_unref(colour);
+  g_object_unref(al);
+  return r;
+}
+
 // matte_adjust changes the colours of an 8-bit sRGB (or grey) image, alpha
 // kept as it is: in LCh, the chroma is scaled by chroma and hue degrees
 // are added to the hue (sRGB only: grey has neither); then every pixel's
@@ -377,19 +396,7 @@ int matte_adjust(VipsImage *in, VipsImage **out, double chroma, double hue,
     if (r) return -1;
     t = tagged;
   }
-  if (!alpha) {
-    *out = t;
-    return 0;
-  }
-  VipsImage *al;
-  if (vips_extract_band(in, &al, colour, NULL)) {
-    g_object_unref(t);
-    return -1;
-  }
-  r = vips_bandjoin2(t, al, out, NULL);
-  g_object_unref(t);
-  g_object_unref(al);
-  return r;
+  return with_alpha_of(t, in, colour, out);
 }
 
 // matte_scale_alpha multiplies in's alpha (its last band) by k, 0..1.
@@ -493,20 +500,11 @@ int matte_unsharp(VipsImage *in, VipsImage *blurred, VipsImage **out,
   r = matte_clamp_uchar(sum, &t);
   g_object_unref(sum);
   if (r) return -1;
-  if (!alpha) {
-    r = vips_copy(t, out, "interpretation", in->Type, NULL);
-    g_object_unref(t);
-    return r;
-  }
-  VipsImage *al;
-  if (vips_extract_band(in, &al, colour, NULL)) {
-    g_object_unref(t);
-    return -1;
-  }
-  r = vips_bandjoin2(t, al, out, NULL);
+  VipsImage *tagged;
+  r = vips_copy(t, &tagged, "interpretation", in->Type, NULL);
   g_object_unref(t);
-  g_object_unref(al);
-  return r;
+  if (r) return -1;
+  return with_alpha_of(tagged, in, colour, out);
 }
 
 // matte_clamp_uchar rounds and clamps to 0-255 8-bit.
