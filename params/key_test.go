@@ -181,7 +181,7 @@ func keyVariants() []Params {
 	for _, v := range []float64{0.1, 1, 10, 90, 90.00000000001, 359.999} {
 		add(func(p *Params) { p.Rotate = v })
 	}
-	for f := FitClip; f <= FitScale; f++ {
+	for f := FitClip; f <= FitClamp; f++ {
 		add(func(p *Params) { p.Fit = f })
 	}
 	for c := CropCenter; c <= CropAttention; c++ {

@@ -289,10 +289,18 @@ const (
 	// FitFillMax is FitFill that never upscales: a smaller image is padded
 	// to the box at its own size (imgix fillmax).
 	FitFillMax
+	// FitClamp is FitFill whose excess space repeats the image's edge
+	// pixels (imgix clamp).
+	FitClamp
 )
 
-// Fills reports whether f pads the image to the box (FitFill, FitFillMax).
-func (f Fit) Fills() bool { return f == FitFill || f == FitFillMax }
+// Fills reports whether f pads the image to the box (FitFill, FitFillMax,
+// FitClamp).
+func (f Fit) Fills() bool { return f == FitFill || f == FitFillMax || f == FitClamp }
+
+// Filled reports whether fill, fill-color and fill-blur shape the excess
+// space of f (FitFill, FitFillMax; FitClamp fills with the edges).
+func (f Fit) Filled() bool { return f == FitFill || f == FitFillMax }
 
 // Crop is the focus FitCrop and FitMin keep (imgix crop=).
 type Crop uint8
@@ -431,7 +439,7 @@ func (f Flip) String() string { return enumName(flipNames[:], uint8(f), "flip") 
 func (f Format) String() string { return enumName(formatNames[:], uint8(f), "format") }
 
 var (
-	fitNames  = [...]string{FitClip: "clip", FitCrop: "crop", FitFill: "fill", FitMax: "max", FitMin: "min", FitScale: "scale", FitFillMax: "fillmax"}
+	fitNames  = [...]string{FitClip: "clip", FitCrop: "crop", FitFill: "fill", FitMax: "max", FitMin: "min", FitScale: "scale", FitFillMax: "fillmax", FitClamp: "clamp"}
 	cropNames = [...]string{
 		CropCenter: "center", CropTop: "top", CropBottom: "bottom", CropLeft: "left", CropRight: "right",
 		CropTopLeft: "top-left", CropTopRight: "top-right", CropBottomLeft: "bottom-left", CropBottomRight: "bottom-right",

@@ -7,13 +7,16 @@ import (
 
 // canvas centres the image on the fit=fill box, filling the excess space
 // with FillColor, or as padding is (fill), or with a blurred copy of the
-// image (blurredCanvas).
+// image (blurredCanvas); fit=clamp repeats the image's edge pixels.
 func (j *job) canvas() error {
 	cw, ch := j.geo.canvasW, j.geo.canvasH
 	if cw == 0 || cw == j.img.Width() && ch == j.img.Height() {
 		return nil
 	}
 	w, h := max(cw, j.img.Width()), max(ch, j.img.Height())
+	if j.p.Fit == params.FitClamp {
+		return j.img.EmbedEdges((w-j.img.Width())/2, (h-j.img.Height())/2, w, h)
+	}
 	if j.p.FillBlur {
 		return j.blurredCanvas(w, h)
 	}

@@ -79,7 +79,7 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 		scale = sx
 	default:
 		switch fit {
-		case params.FitClip, params.FitMax, params.FitFill, params.FitFillMax:
+		case params.FitClip, params.FitMax, params.FitFill, params.FitFillMax, params.FitClamp:
 			scale = math.Min(sx, sy)
 		case params.FitCrop, params.FitMin:
 			scale = math.Max(sx, sy)

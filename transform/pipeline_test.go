@@ -187,6 +187,8 @@ func TestPipelineGolden(t *testing.T) {
 		{"focal point centred", jpg, "w=100&h=100&fit=crop&crop=focalpoint&fp-x=0.55", "", params.FormatJPEG, 100, 100, []sample{{30, 50, red}, {50, 50, blue}}},
 		{"focal point zoomed", jpg, "w=100&h=100&fit=crop&crop=focalpoint&fp-x=0.45&fp-z=4", "", params.FormatJPEG, 100, 100, []sample{{80, 50, red}, {96, 50, blue}}},
 		{"fillmax pads without upscaling", jpg, "w=1000&h=1000&fit=fillmax&bg=00ff00", "", params.FormatJPEG, 1000, 1000, []sample{{350, 500, red}, {650, 500, blue}, {100, 100, green}, {500, 350, green}}},
+		{"clamp repeats the edges", jpg, "w=100&h=100&fit=clamp", "", params.FormatJPEG, 100, 100, []sample{{10, 5, red}, {90, 5, blue}, {10, 95, red}, {90, 95, blue}, {10, 50, red}}},
+		{"clamp at a wide box", jpg, "w=300&h=100&fit=clamp", "", params.FormatJPEG, 300, 100, []sample{{5, 50, red}, {295, 50, blue}}},
 		{"fillmax shrinks like fill", jpg, "w=100&h=100&fit=fillmax&bg=00ff00", "", params.FormatJPEG, 100, 100, []sample{{50, 5, green}, {10, 50, red}}},
 		{"fillmax with one side is max", jpg, "w=1000&fit=fillmax", "", params.FormatJPEG, 400, 200, nil},
 		{"max-w caps the derived side", jpg, "h=100&fit=crop&max-w=120", "", params.FormatJPEG, 120, 100, []sample{{10, 50, red}, {110, 50, blue}}},

@@ -262,7 +262,7 @@ func checkFill(q url.Values, p *params.Params, errs map[string]string) {
 		errs["fill-color"] = "fill-color colours a solid fill; it cannot be combined with fill=blur."
 		errs["fill"] = "fill=blur fills with the image; it cannot be combined with fill-color."
 	}
-	if !p.Fit.Fills() {
+	if !p.Fit.Filled() {
 		p.FillColor, p.FillBlur, p.FillBlurStrength = params.Color{}, false, 0
 	}
 }

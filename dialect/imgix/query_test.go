@@ -60,6 +60,8 @@ func TestParseQueryValid(t *testing.T) {
 		{"fit=min", params.Params{Fit: params.FitMin}},
 		{"fit=scale", params.Params{Fit: params.FitScale}},
 		{"fit=fillmax", params.Params{Fit: params.FitFillMax}},
+		{"fit=clamp&w=10&h=10", params.Params{Fit: params.FitClamp, Width: 10, Height: 10}},
+		{"fit=clamp&fill-color=red", params.Params{Fit: params.FitClamp}},
 		{"fit=fillmax&fill=blur&ar=1:1", params.Params{Fit: params.FitFillMax, FillBlur: true, AspectRatio: 1}},
 
 		// ar (imgix): the missing side from w or h; alone, kept for the
@@ -913,7 +915,7 @@ func checkParamsRange(t *testing.T, p params.Params) {
 	t.Helper()
 	ok := p.Width >= 0 && p.Width <= maxDimension && p.Height >= 0 && p.Height <= maxDimension &&
 		(p.DPR == 0 || p.DPR > 1 && p.DPR <= 5) &&
-		p.Fit <= params.FitScale && p.Crop <= params.CropAttention &&
+		p.Fit <= params.FitClamp && p.Crop <= params.CropAttention &&
 		(p.Crop == params.CropCenter || p.Fit == params.FitCrop || p.Fit == params.FitMin) &&
 		(p.Rect == params.Rect{} || p.Rect.X >= 0 && p.Rect.Y >= 0 && p.Rect.W > 0 && p.Rect.H > 0 &&
 			p.Rect.X <= maxDimension && p.Rect.Y <= maxDimension && p.Rect.W <= maxDimension && p.Rect.H <= maxDimension) &&

@@ -203,6 +203,14 @@ func (im *Image) Flip(vertical bool) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_flip(im.p, out, v) })
 }
 
+// EmbedEdges places the image at (x, y) on a width x height canvas whose
+// new pixels repeat the image's nearest edge pixels.
+func (im *Image) EmbedEdges(x, y, width, height int) error {
+	return im.apply(func(out **C.VipsImage) C.int {
+		return C.matte_embed_edges(im.p, out, C.int(x), C.int(y), C.int(width), C.int(height))
+	})
+}
+
 // Embed places the image at (x, y) on a width x height canvas of bg (one
 // value per band); a negative offset cuts.
 func (im *Image) Embed(x, y, width, height int, bg []float64) error {

@@ -210,6 +210,14 @@ int matte_embed(VipsImage *in, VipsImage **out, int x, int y, int width,
   return r;
 }
 
+// matte_embed_edges places in at (x, y) on a width x height canvas whose
+// new pixels repeat in's nearest edge pixels.
+int matte_embed_edges(VipsImage *in, VipsImage **out, int x, int y, int width,
+                      int height) {
+  return vips_embed(in, out, x, y, width, height, "extend", VIPS_EXTEND_COPY,
+                    NULL);
+}
+
 int matte_resize_kernel(VipsImage *in, VipsImage **out, double hscale,
                         double vscale, int kernel) {
   return vips_resize(in, out, hscale, "vscale", vscale, "kernel", kernel,

@@ -41,6 +41,8 @@ int matte_rotate(VipsImage *in, VipsImage **out, double angle, double *bg,
 int matte_flip(VipsImage *in, VipsImage **out, int vertical);
 int matte_embed(VipsImage *in, VipsImage **out, int x, int y, int width,
                 int height, double *bg, int n);
+int matte_embed_edges(VipsImage *in, VipsImage **out, int x, int y, int width,
+                      int height);
 int matte_resize_kernel(VipsImage *in, VipsImage **out, double hscale,
                         double vscale, int kernel);
 
