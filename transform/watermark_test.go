@@ -59,4 +59,13 @@ func TestWatermarkPixels(t *testing.T) {
 			checkSamples(t, runWithMark(t, pl, tc.src, mark, tc.query), tc.samples, 2)
 		})
 	}
+	// A 16-bit RGBA watermark half transparent, at half alpha: a quarter red.
+	deep := image.NewNRGBA64(image.Rect(0, 0, 10, 10))
+	for y := range 10 {
+		for x := range 10 {
+			deep.SetNRGBA64(x, y, color.NRGBA64{R: 0xffff, A: 0x8000})
+		}
+	}
+	img := runWithMark(t, pl, base, encodePNG(t, deep), "mark=/m.png&mark-alpha=50&fm=png")
+	checkSamples(t, img, []sample{{90, 40, color.NRGBA{255, 191, 191, 255}}}, 2)
 }
