@@ -23,7 +23,7 @@ func parseFilters(p *params.Params, g *geometry, s string) error {
 		f, ok := filters[name]
 		var err error
 		if !ok {
-			err = pathurl.Bad("filters:"+name, "%s is not a Thumbor filter Matte supports (quality, format, fill, background_color, blur, rotate, sharpen, no_upscale, upscale, strip_icc, strip_exif, max_bytes).", params.QuoteShort(name))
+			err = pathurl.Bad("filters:"+name, "%s is not a Thumbor filter Matte supports (quality, format, fill, background_color, blur, grayscale, rotate, round_corner, sharpen, no_upscale, upscale, strip_icc, strip_exif, max_bytes).", params.QuoteShort(name))
 		} else {
 			err = f(p, g, "filters:"+name, args)
 		}
@@ -105,6 +105,46 @@ var filters = map[string]filter{
 			return pathurl.Bad(field, "sharpen takes amount,radius,luminance_only with the amount from 0 to 10.")
 		}
 		p.Sharpen = int(math.Round(f * 10))
+		return nil
+	},
+	"round_corner": func(p *params.Params, _ *geometry, field, a string) error {
+		// round_corner(a|b,r,g,b[,transparent]): corners of radius a (b, the
+		// vertical radius of an elliptical corner, must equal a), coloured
+		// r,g,b or transparent.
+		const usage = "round_corner takes radius,r,g,b[,transparent]: a radius from 0 to 10000 (a|b only with b = a), red, green and blue from 0 to 255, and 1 or true for transparent corners."
+		parts := strings.Split(a, ",")
+		if len(parts) != 4 && len(parts) != 5 {
+			return pathurl.Bad(field, usage)
+		}
+		rx, ry, elliptical := strings.Cut(parts[0], "|")
+		radius, err := params.ParseInt(rx, 0, 10000)
+		if err == nil && elliptical && ry != rx {
+			return pathurl.Bad(field, "round_corner's elliptical corners (a|b with b other than a) are not supported.")
+		}
+		var rgb [3]int
+		for i := range rgb {
+			if err == nil {
+				rgb[i], err = params.ParseInt(parts[1+i], 0, 255)
+			}
+		}
+		transparent := false
+		if err == nil && len(parts) == 5 {
+			switch parts[4] {
+			case "1", "true", "True":
+				transparent = true
+			case "0", "false", "False":
+			default:
+				err = params.ErrSyntax
+			}
+		}
+		if err != nil {
+			return pathurl.Bad(field, usage)
+		}
+		p.Mask = params.ShapeCorners
+		p.CornerRadius = params.Corners{TopLeft: radius, TopRight: radius, BottomRight: radius, BottomLeft: radius, Set: true}
+		if !transparent {
+			p.MaskBackground = params.Color{R: uint8(rgb[0]), G: uint8(rgb[1]), B: uint8(rgb[2]), A: 255, Set: true}
+		}
 		return nil
 	},
 	"no_upscale": func(_ *params.Params, g *geometry, field, a string) error {

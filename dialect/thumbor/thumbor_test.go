@@ -15,8 +15,12 @@ func TestParse(t *testing.T) {
 		// thumbor.readthedocs.io "Usage" examples.
 		"/unsafe/300x200/smart/s.glbimg.com/et/bb/f/original/2011/03/24/VN0JiwzmOw0b0lg.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropAttention},
 			Source: "/s.glbimg.com/et/bb/f/original/2011/03/24/VN0JiwzmOw0b0lg.jpg"},
-		"/unsafe/fit-in/300x200/filters:fill(blue)/img/a.jpg":             dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFill, Background: params.Color{B: 255, A: 255, Set: true}}, Source: "/img/a.jpg"},
-		"/unsafe/300x200/filters:grayscale()/img/a.jpg":                   dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Saturation: -100}, Source: "/img/a.jpg"},
+		"/unsafe/fit-in/300x200/filters:fill(blue)/img/a.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFill, Background: params.Color{B: 255, A: 255, Set: true}}, Source: "/img/a.jpg"},
+		"/unsafe/300x200/filters:grayscale()/img/a.jpg":       dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Saturation: -100}, Source: "/img/a.jpg"},
+		"/unsafe/300x200/filters:round_corner(20,255,255,255)/img/a.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Mask: params.ShapeCorners,
+			CornerRadius: params.Corners{TopLeft: 20, TopRight: 20, BottomRight: 20, BottomLeft: 20, Set: true}, MaskBackground: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}}, Source: "/img/a.jpg"},
+		"/unsafe/300x200/filters:round_corner(8|8,0,0,0,1)/img/a.png": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Mask: params.ShapeCorners,
+			CornerRadius: params.Corners{TopLeft: 8, TopRight: 8, BottomRight: 8, BottomLeft: 8, Set: true}}, Source: "/img/a.png"},
 		"/unsafe/fit-in/300x200/filters:fill(blur)/img/a.jpg":             dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFill, FillBlur: true}, Source: "/img/a.jpg"},
 		"/unsafe/fit-in/300x200/filters:fill(red):no_upscale()/img/a.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFillMax, Background: params.Color{R: 255, A: 255, Set: true}}, Source: "/img/a.jpg"},
 		"/unsafe/300x200/filters:fill(blur)/img/a.jpg":                    dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop}, Source: "/img/a.jpg"},
@@ -67,6 +71,9 @@ func TestErrors(t *testing.T) {
 		"/unsafe/filters:equalize()/a.jpg":              "filters:equalize",
 		"/unsafe/filters:quality(101):rotate(45)/a.jpg": "filters:quality filters:rotate",
 		"/unsafe/filters:fill(auto)/a.jpg":              "filters:fill",
+		"/unsafe/filters:round_corner(8|4,0,0,0)/a.jpg": "filters:round_corner",
+		"/unsafe/filters:round_corner(8)/a.jpg":         "filters:round_corner",
+		"/unsafe/filters:round_corner(8,0,0,256)/a.jpg": "filters:round_corner",
 		"/unsafe/filters:quality/a.jpg":                 "filters",
 		"/unsafe/adaptive-fit-in/300x200/a.jpg":         "adaptive-fit-in",
 		"/unsafe/300x200/":                              "image",
@@ -76,7 +83,7 @@ func TestErrors(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"/unsafe/300x200/smart/a/b.jpg", "/unsafe/trim:top-left/1x2:3x4/fit-in/-0x-0/right/bottom/smart/filters:fill(red,1):blur(1,2)/x",
-		"/8ammJH8D-7tXy6kU3lTvoXlhu4o=/300x200/my.server.com/some/path/to/image.jpg", "/unsafe/filters:((:)/.."} {
+		"/8ammJH8D-7tXy6kU3lTvoXlhu4o=/300x200/my.server.com/some/path/to/image.jpg", "/unsafe/filters:((:)/..", "/unsafe/filters:round_corner(8|8,1,2,3,true)/a.png"} {
 		f.Add(s)
 	}
 	plain, signed := thumbor.New(""), thumbor.New("my-security-key")
