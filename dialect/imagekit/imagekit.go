@@ -26,6 +26,9 @@
 //     png, webp, avif, gif, orig (the source's format).
 //   - bg: a colour, hex RRGGBB (or RGB, RRGGBBAA) or a CSS name.
 //   - bl: blur radius 1 to 100 (Matte's blur is radius times 10).
+//   - r: rounded corners of that radius (Matte's mask=corners), or max for
+//     the inscribed circle or oval (mask=ellipse); outside them the image
+//     is transparent, or white for a format without alpha.
 //   - rt: rotation in degrees (any integer, clockwise) or auto (EXIF, which
 //     Matte always applies). fl: h, v, h_v (or v_h) to flip.
 //   - dpr: 1 to 5. lo: true/false (lossless). t: true, or a tolerance 1 to
@@ -240,6 +243,18 @@ var handlers = map[string]handler{
 			return params.ErrSyntax
 		}
 		t.p.Background, t.bgSet = c, true
+		return nil
+	}},
+	"r": {"an integer radius from 0 to 10000, or max (a circle or oval)", func(t *transforms, v string) error {
+		if v == "max" {
+			t.p.Mask = params.ShapeEllipse
+			return nil
+		}
+		n, err := params.ParseInt(v, 0, 10000)
+		if err != nil {
+			return err
+		}
+		t.p.Mask, t.p.CornerRadius = params.ShapeCorners, params.Corners{TopLeft: n, TopRight: n, BottomRight: n, BottomLeft: n, Set: true}
 		return nil
 	}},
 	"bl": {"an integer from 1 to 100", func(t *transforms, v string) error {
