@@ -327,14 +327,18 @@ type Shape uint8
 
 const (
 	ShapeNone Shape = iota
+	// ShapeEllipse is the ellipse inscribed in the output (imgix ellipse).
 	ShapeEllipse
+	// ShapeCorners rounds the corners (imgix corners, CornerRadius).
 	ShapeCorners
+	// ShapeCircle is the largest circle centred in the output (wsrv circle).
+	ShapeCircle
 )
 
-// String returns "none", "ellipse" or "corners"; part of Key.
+// String returns "none", "ellipse", "corners" or "circle"; part of Key.
 func (s Shape) String() string { return enumName(shapeNames[:], uint8(s), "shape") }
 
-var shapeNames = [...]string{ShapeNone: "none", ShapeEllipse: "ellipse", ShapeCorners: "corners"}
+var shapeNames = [...]string{ShapeNone: "none", ShapeEllipse: "ellipse", ShapeCorners: "corners", ShapeCircle: "circle"}
 
 // Watermark is an image drawn over the output (imgix mark, mark-*), after
 // the background and before a mask shape. Image is "" for none: the parser

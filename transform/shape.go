@@ -8,7 +8,8 @@ import (
 )
 
 // shape cuts the output to Params.Mask's shape (imgix mask=ellipse: the
-// ellipse inscribed in the image; mask=corners: rounded corners), with
+// ellipse inscribed in the image; mask=corners: rounded corners; wsrv's
+// circle: the largest centred circle), with
 // anti-aliased edges. It runs after background, so that bg keeps filling
 // the image's own transparency and the padding, while what the shape cuts
 // away is transparent, or MaskBackground, or white for a format without
@@ -20,9 +21,13 @@ func (j *job) shape() error {
 	}
 	w, h := j.img.Width(), j.img.Height()
 	var cover []byte
-	if p.Mask == params.ShapeEllipse {
-		cover = ellipseCover(w, h)
-	} else {
+	switch p.Mask {
+	case params.ShapeEllipse:
+		cover = ellipseCover(w, h, float64(w)/2, float64(h)/2)
+	case params.ShapeCircle:
+		r := float64(min(w, h)) / 2
+		cover = ellipseCover(w, h, r, r)
+	default:
 		cover = cornersCover(w, h, j.cornerRadii(w, h))
 	}
 	mask, err := vips.FromPixels(cover, w, h, 1, j.img.Canceller())
@@ -72,17 +77,18 @@ func (j *job) cornerRadii(w, h int) [4]float64 {
 	return [4]float64{float64(c.TopLeft) * dpr, float64(c.TopRight) * dpr, float64(c.BottomRight) * dpr, float64(c.BottomLeft) * dpr}
 }
 
-// ellipseCover is the 8-bit coverage of the ellipse inscribed in a w x h
-// image: for each pixel centre, its signed distance to the ellipse
-// (estimated as f/|∇f| for f = (x/a)² + (y/b)² - 1) turned into the share
-// of the pixel inside, so the edge is anti-aliased over one pixel.
-func ellipseCover(w, h int) []byte {
+// ellipseCover is the 8-bit coverage, in a w x h image, of the ellipse of
+// semi-axes a and b centred in it: for each pixel centre, its signed
+// distance to the ellipse (estimated as f/|∇f| for f = (x/a)² + (y/b)² - 1)
+// turned into the share of the pixel inside, so the edge is anti-aliased
+// over one pixel.
+func ellipseCover(w, h int, a, b float64) []byte {
 	out := make([]byte, w*h)
-	a, b := float64(w)/2, float64(h)/2
+	cx, cy := float64(w)/2, float64(h)/2
 	for y := range h {
-		dy := (float64(y) + 0.5 - b) / b
+		dy := (float64(y) + 0.5 - cy) / b
 		for x := range w {
-			dx := (float64(x) + 0.5 - a) / a
+			dx := (float64(x) + 0.5 - cx) / a
 			f := dx*dx + dy*dy - 1
 			grad := 2 * math.Hypot(dx/a, dy/b)
 			d := 0.0

@@ -1,9 +1,12 @@
 package transform
 
 import (
+	"context"
 	"image"
 	"image/color"
 	"testing"
+
+	"github.com/jebosio/matte/params"
 )
 
 // filled is a w x h image of one colour.
@@ -174,7 +177,7 @@ func TestShapeCoverage(t *testing.T) {
 	if got := c[10*20+0]; got != 255 {
 		t.Errorf("(0,10) = %d, want 255", got)
 	}
-	e := ellipseCover(10, 10)
+	e := ellipseCover(10, 10, 5, 5)
 	if e[0] != 0 || e[5*10+5] != 255 {
 		t.Errorf("ellipse corner %d, centre %d; want 0 and 255", e[0], e[55])
 	}
@@ -189,4 +192,24 @@ func checkSamples(t *testing.T, img *image.NRGBA, samples []sample, tol int) {
 			t.Errorf("pixel (%d,%d) = %v, want %v", s.x, s.y, got, s.c)
 		}
 	}
+}
+
+// wsrv's mask=circle (no imgix spelling): the largest circle centred in
+// the output.
+func TestCircleMaskPixels(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	src := encodePNG(t, filled(40, 20, red))
+	p := mustParse(t, "fm=png")
+	p.Mask = params.ShapeCircle
+	s, err := pl.Probe(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: p, Format: params.FormatPNG})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Radius 10 around (20, 10): the pixel centred at (11.5, 10.5) is 8.5
+	// from it, (5.5, 10.5) 14.5, (20.5, 0.5) 9.5.
+	checkSamples(t, decodeNRGBA(t, res.Body), []sample{{20, 10, red}, {11, 10, red}, {5, 10, clear}, {34, 10, clear}, {20, 0, red}, {0, 0, clear}}, 2)
 }

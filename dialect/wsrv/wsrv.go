@@ -32,6 +32,9 @@
 //     sigma).
 //   - ro: an angle in degrees, any sign, taken modulo 360.
 //   - filter: greyscale or negate (sepia and duotone are refused).
+//   - mask: circle (the largest centred circle) or ellipse (inscribed);
+//     outside it the image is transparent, or mbg (a colour), or white for
+//     a format without alpha. Other shapes are refused.
 //   - flip (upside down) and flop (mirrored), flags. trim: a flag, or a
 //     tolerance from 1 to 254 (Matte trims with its own tolerance).
 //
@@ -93,7 +96,7 @@ type request struct {
 }
 
 // names lists the parameters in the order they are read and reported.
-var names = []string{"url", "w", "h", "dpr", "fit", "we", "a", "fpx", "fpy", "output", "q", "bg", "cbg", "blur", "sharp", "ro", "flip", "flop", "trim", "il", "filter"}
+var names = []string{"url", "w", "h", "dpr", "fit", "we", "a", "fpx", "fpy", "output", "q", "bg", "cbg", "blur", "sharp", "ro", "flip", "flop", "trim", "il", "filter", "mask", "mbg"}
 
 const colorForms = "a colour: a CSS name or hex RGB, ARGB, RRGGBB or AARRGGBB (alpha first)"
 
@@ -183,6 +186,23 @@ var specs = map[string]spec{
 	}},
 	"bg": {colorForms, false, func(r *request, v string) (err error) {
 		r.bg, err = parseColor(v)
+		return err
+	}},
+	"mask": {"circle or ellipse (other shapes are not supported)", false, func(r *request, v string) error {
+		switch v {
+		case "circle":
+			r.p.Mask = params.ShapeCircle
+		case "ellipse":
+			r.p.Mask = params.ShapeEllipse
+		case "triangle", "triangle-180", "pentagon", "pentagon-180", "hexagon", "square", "star", "heart":
+			return errors.New(v + " is not a shape Matte draws")
+		default:
+			return params.ErrSyntax
+		}
+		return nil
+	}},
+	"mbg": {colorForms, false, func(r *request, v string) (err error) {
+		r.p.MaskBackground, err = parseColor(v)
 		return err
 	}},
 	"cbg": {colorForms, false, func(r *request, v string) (err error) {
@@ -342,6 +362,9 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		if r.we {
 			p.Fit = params.FitFillMax
 		}
+	}
+	if p.Mask == params.ShapeNone {
+		p.MaskBackground = params.Color{} // mbg colours a mask only
 	}
 	p.Background = r.bg
 	if p.Fit.Fills() && r.cbg.Set {
