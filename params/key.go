@@ -16,7 +16,7 @@ import (
 //	sat=-100,bri=10,con=-5,invert=1,hue=90,sepia=80,mono=ff8000ff,px=8,
 //	usm=40,usmrad=4,mask=corners,corner-radius=8:8:0:0,mask-bg=ffffffff,
 //	mark="sha256:ab…":0:0:0:0.25:0:clip:bottom-right:5:100:x10,dl="shoe.jpg",
-//	trim=1,pad=4,padding=0:4:8:4,
+//	trim=1,trim-color=ffffffff,trim-tol=20,trim-pad=-2,pad=4,padding=0:4:8:4,
 //	fill-color=ff0000ff,fill-blur=1,fill-blur-strength=300,
 //	rembg=1,model="u2net",mask=1,threshold=0.5,refine=1,feather=2.5,
 //	erode=3,crop-fg=1,fg-pad=10%,scale=0.8,position=50:100,bg-blur=20,
@@ -161,6 +161,15 @@ func (p Params) Key() string {
 		add("dl", v)
 	}
 	addBool("trim", p.Trim)
+	addColor("trim-color", p.TrimColor)
+	if p.TrimToleranceSet || p.TrimTolerance != 0 {
+		v := floatKey(p.TrimTolerance)
+		if !p.TrimToleranceSet {
+			v = "unset:" + v
+		}
+		add("trim-tol", v)
+	}
+	addInt("trim-pad", p.TrimPad)
 	addInt("pad", p.Pad)
 	if s := p.Padding; s != (Sides{}) {
 		add("padding", strconv.Itoa(s.Top)+":"+strconv.Itoa(s.Right)+":"+strconv.Itoa(s.Bottom)+":"+strconv.Itoa(s.Left))

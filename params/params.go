@@ -113,8 +113,16 @@ type Params struct {
 	// changes headers only, but is part of Key like any parameter.
 	Download     bool
 	DownloadName string
-	// Trim cuts away a uniform border (the colour of the top-left pixel).
-	Trim bool
+	// Trim cuts away a uniform border: the colour TrimColor when Set, else
+	// the colour of the top-left pixel; pixels within TrimTolerance of it
+	// (a colour distance, 10 unless TrimToleranceSet) count as border. The
+	// box kept grows by TrimPad source pixels on every side (negative:
+	// shrinks), within the image.
+	Trim             bool
+	TrimColor        Color
+	TrimTolerance    float64
+	TrimToleranceSet bool
+	TrimPad          int
 	// Pad adds this many CSS pixels on every side, filled with Background.
 	Pad int
 	// Padding is uneven padding (CSS pixels per side); parsers set it only
@@ -266,6 +274,18 @@ func (v Variant) For(f Format) Variant {
 // String returns the variant's keyword ("progressive", "palette", "rgba";
 // "none"). The names are part of Key and therefore stable.
 func (v Variant) String() string { return enumName(variantNames[:], uint8(v), "variant") }
+
+// DefaultTrimTolerance is Trim's colour distance when none is given.
+const DefaultTrimTolerance = 10
+
+// SetTrimTolerance sets Trim's tolerance; the default is left unset, so
+// that requests that mean the same have equal Params.
+func (p *Params) SetTrimTolerance(t float64) {
+	p.TrimTolerance, p.TrimToleranceSet = t, t != DefaultTrimTolerance
+	if !p.TrimToleranceSet {
+		p.TrimTolerance = 0
+	}
+}
 
 // IsZero reports whether p asks for no transform at all.
 func (p Params) IsZero() bool { return p == Params{} }

@@ -232,6 +232,13 @@ func TestPipelineGolden(t *testing.T) {
 		{"pad scales with dpr", jpg, "w=100&pad=10&dpr=2", "", params.FormatJPEG, 240, 140, nil},
 		{"trim removes a uniform border", encodePNG(t, bordered(300, 300, 50, color.NRGBA{255, 255, 255, 255})), "trim=auto", "", params.FormatPNG, 200, 200, []sample{{100, 100, red}}},
 		{"trim takes the top-left colour", encodePNG(t, bordered(300, 300, 40, color.NRGBA{0, 0, 80, 255})), "trim=color", "", params.FormatPNG, 220, 220, []sample{{100, 100, red}}},
+		{"trim-color cuts that colour", encodePNG(t, bordered(300, 300, 50, color.NRGBA{255, 255, 255, 255})), "trim=color&trim-color=fff", "", params.FormatPNG, 200, 200, []sample{{100, 100, red}}},
+		{"trim-color other than the border keeps all", encodePNG(t, bordered(300, 300, 50, color.NRGBA{255, 255, 255, 255})), "trim=color&trim-color=000", "", params.FormatPNG, 300, 300, nil},
+		{"trim-pad grows the box", encodePNG(t, bordered(300, 300, 50, color.NRGBA{255, 255, 255, 255})), "trim=auto&trim-pad=10", "", params.FormatPNG, 220, 220, []sample{{5, 5, color.NRGBA{255, 255, 255, 255}}, {110, 110, red}}},
+		{"negative trim-pad shrinks it", encodePNG(t, bordered(300, 300, 50, color.NRGBA{255, 255, 255, 255})), "trim=auto&trim-pad=-10", "", params.FormatPNG, 180, 180, []sample{{5, 5, red}}},
+		// (250,250,250) is 8.7 from white: within the default tolerance (10), not within 0.
+		{"trim-tol default", encodePNG(t, bordered(300, 300, 50, color.NRGBA{250, 250, 250, 255})), "trim=color&trim-color=fff", "", params.FormatPNG, 200, 200, nil},
+		{"trim-tol=0 is exact", encodePNG(t, bordered(300, 300, 50, color.NRGBA{250, 250, 250, 255})), "trim=color&trim-color=fff&trim-tol=0", "", params.FormatPNG, 300, 300, nil},
 		{"trim with alpha takes a transparent border", encodePNG(t, bordered(300, 300, 30, clear)), "trim=auto", "", params.FormatPNG, 240, 240, []sample{{120, 120, red}}},
 		{"blur", jpg, "w=100&blur=20", "", params.FormatJPEG, 100, 50, nil},
 		{"sharp", jpg, "w=100&sharp=50", "", params.FormatJPEG, 100, 50, nil},

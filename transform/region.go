@@ -3,6 +3,7 @@ package transform
 import (
 	"math"
 
+	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/transform/vips"
 )
 
@@ -47,7 +48,7 @@ func (j *job) loadRegion() error {
 			return err
 		}
 		inMemory = true
-		if err := trim(img); err != nil {
+		if err := trim(img, p); err != nil {
 			return err
 		}
 	}
@@ -59,24 +60,52 @@ func (j *job) loadRegion() error {
 	return j.planAndResize()
 }
 
-// trim cuts img (in memory) to the box that differs from its top-left
-// pixel.
-func trim(img *vips.Image) error {
-	bg, err := img.Point(0, 0)
+// trim cuts img (in memory) to the box that differs from the trim colour
+// (p.TrimColor, or the top-left pixel's), by more than p.TrimTolerance
+// (10 by default), grown by p.TrimPad pixels on every side within img.
+func trim(img *vips.Image, p params.Params) error {
+	var bg []float64
+	if c := p.TrimColor; c.Set {
+		bg = []float64{float64(c.R), float64(c.G), float64(c.B)}
+		if img.Bands()-boolInt(img.HasAlpha()) == 1 {
+			bg = []float64{0.2126*bg[0] + 0.7152*bg[1] + 0.0722*bg[2]} // a grey image's level
+		}
+	} else {
+		var err error
+		if bg, err = img.Point(0, 0); err != nil {
+			return err
+		}
+		if img.HasAlpha() {
+			// find_trim flattens alpha onto the background first, and takes
+			// the colour without it.
+			bg = bg[:len(bg)-1]
+		}
+	}
+	tol := float64(params.DefaultTrimTolerance)
+	if p.TrimToleranceSet {
+		tol = p.TrimTolerance
+	}
+	l, t, w, h, err := img.FindTrim(bg, tol)
 	if err != nil {
 		return err
 	}
-	if img.HasAlpha() {
-		// find_trim flattens alpha onto the background first, and takes
-		// the colour without it.
-		bg = bg[:len(bg)-1]
+	if w <= 0 || h <= 0 {
+		return nil
 	}
-	l, t, w, h, err := img.FindTrim(bg, 10)
-	if err != nil {
-		return err
+	if d := p.TrimPad; d != 0 {
+		r, b := min(l+w+d, img.Width()), min(t+h+d, img.Height())
+		l, t = max(l-d, 0), max(t-d, 0)
+		if r-l < 1 || b-t < 1 { // shrunk away: keep the centre pixel
+			l, t, r, b = l+w/2, t+h/2, l+w/2+1, t+h/2+1
+		}
+		w, h = r-l, b-t
 	}
-	if w > 0 && h > 0 {
-		return img.Extract(l, t, w, h)
+	return img.Extract(l, t, w, h)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
 	}
-	return nil
+	return 0
 }

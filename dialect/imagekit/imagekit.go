@@ -32,7 +32,7 @@
 //   - rt: rotation in degrees (any integer, clockwise) or auto (EXIF, which
 //     Matte always applies). fl: h, v, h_v (or v_h) to flip.
 //   - dpr: 1 to 5. lo: true/false (lossless). t: true, or a tolerance 1 to
-//     99 (trim; Matte uses its own tolerance). pr-true: a JPEG answer is
+//     99 (trim; the colour distance, 10 by default). pr-true: a JPEG answer is
 //     progressive (other formats ignore it).
 //   - e-bgremove and e-removedotbg: background removal (Matte's own
 //     model). e-sharpen, optionally e-sharpen-N (N 1 to 100): sharpening.
@@ -308,9 +308,11 @@ var handlers = map[string]handler{
 	}},
 	"t": {"true or an integer from 1 to 99", func(t *transforms, v string) error {
 		if v != "true" {
-			if _, err := params.ParseInt(v, 1, 99); err != nil {
+			n, err := params.ParseInt(v, 1, 99)
+			if err != nil {
 				return err
 			}
+			t.p.SetTrimTolerance(float64(n))
 		}
 		t.p.Trim = true
 		return nil

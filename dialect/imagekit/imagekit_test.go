@@ -43,6 +43,7 @@ func TestParseValid(t *testing.T) {
 		{img + "?tr=rt--90,e-sharpen", img, "", params.Params{Rotate: 270, Sharpen: 50}},
 		{img + "?tr=w-100,e-grayscale", img, "", params.Params{Width: 100, Saturation: -100}},
 		{img + "?tr=w-100,h-100,r-max", img, "", params.Params{Width: 100, Height: 100, Fit: params.FitCrop, Mask: params.ShapeEllipse}},
+		{img + "?tr=t-25", img, "", params.Params{Trim: true, TrimTolerance: 25, TrimToleranceSet: true}},
 		{img + "?tr=w-100,r-12", img, "", params.Params{Width: 100, Mask: params.ShapeCorners, CornerRadius: params.Corners{TopLeft: 12, TopRight: 12, BottomRight: 12, BottomLeft: 12, Set: true}}},
 		{img + "?tr=w-0.5", img, "", params.Params{WidthRatio: 0.5}},
 		{img + "?tr=w-0.5,h-300", img, "", params.Params{WidthRatio: 0.5, Height: 300, Fit: params.FitCrop}},

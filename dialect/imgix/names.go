@@ -47,6 +47,9 @@ var aliases = map[string]string{
 	"markx":                                "mark-x",
 	"my":                                   "mark-y",
 	"marky":                                "mark-y",
+	"trimcolor":                            "trim-color",
+	"trimpad":                              "trim-pad",
+	"trimtol":                              "trim-tol",
 	"background-remove":                    "bg-remove",
 	"background-removal-semi-transparency": "bg-remove-semi-transparency",
 }

@@ -19,6 +19,10 @@ const (
 	maxSharpen   = 100
 	maxPad       = 10000
 	maxPixelate  = 100
+	// trim-tol is a distance between colours (at most 442 in 8-bit RGB);
+	// trim-pad follows imgix's range.
+	maxTrimTolerance = 442
+	maxTrimPad       = 200
 	// maxDownloadName bounds dl's file name (a common file system limit).
 	maxDownloadName = 255
 	// maxUnsharpRadius bounds usmrad; the blur behind it costs no more per
@@ -192,6 +196,7 @@ func ParseQuery(q url.Values) (params.Params, error) {
 	checkCropLimits(&p, errs)
 	checkStylize(q, &p, errs)
 	checkWatermark(q, &p, errs)
+	checkTrim(q, &p, errs)
 	applyPadding(q, &p)
 	if len(errs) > 0 {
 		list := make(params.Errors, 0, len(errs))
@@ -291,6 +296,22 @@ func checkStylize(q url.Values, p *params.Params, errs map[string]string) {
 	}
 	if p.Monochrome.A == 0 {
 		p.Monochrome = params.Color{}
+	}
+}
+
+// checkTrim adds to errs trim-tol or trim-pad given without trim, and
+// trim-color without trim=color (trim=auto takes the top-left pixel's).
+func checkTrim(q url.Values, p *params.Params, errs map[string]string) {
+	if errs["trim"] != "" {
+		return
+	}
+	for _, name := range []string{"trim-tol", "trim-pad"} {
+		if givenOnce(q, name) && errs[name] == "" && !p.Trim {
+			errs[name] = name + " shapes trim; it needs trim=auto or trim=color."
+		}
+	}
+	if givenOnce(q, "trim-color") && errs["trim-color"] == "" && (!givenOnce(q, "trim") || q["trim"][0] != "color") {
+		errs["trim-color"] = "trim-color is the colour trim=color cuts away; it needs trim=color."
 	}
 }
 
@@ -826,14 +847,21 @@ var paramSpecs = map[string]paramSpec{
 		return err
 	}},
 	"sharp": intSpec(0, maxSharpen, func(p *params.Params) *int { return &p.Sharpen }),
-	"trim": {"one of auto, color (both trim the colour of the top-left pixel)", func(p *params.Params, v string) error {
+	"trim": {"one of auto, color (the colour of the top-left pixel, or trim-color's with trim=color)", func(p *params.Params, v string) error {
 		if v != "auto" && v != "color" {
 			return params.ErrSyntax
 		}
 		p.Trim = true
 		return nil
 	}},
-	"pad": intSpec(0, maxPad, func(p *params.Params) *int { return &p.Pad }),
+	"trim-color": colorSpec(func(p *params.Params) *params.Color { return &p.TrimColor }),
+	"trim-tol": {fmt.Sprintf("a number from 0 to %d (a colour distance; Matte's default is 10)", maxTrimTolerance), func(p *params.Params, v string) error {
+		t, err := params.ParseDecimalIn(v, 0, maxTrimTolerance)
+		p.SetTrimTolerance(t)
+		return err
+	}},
+	"trim-pad": signedIntSpec(maxTrimPad, func(p *params.Params) *int { return &p.TrimPad }),
+	"pad":      intSpec(0, maxPad, func(p *params.Params) *int { return &p.Pad }),
 	// pad-*: read into Padding here; applyPadding combines them with pad.
 	"pad-top":    intSpec(0, maxPad, func(p *params.Params) *int { return &p.Padding.Top }),
 	"pad-right":  intSpec(0, maxPad, func(p *params.Params) *int { return &p.Padding.Right }),

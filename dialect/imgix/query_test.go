@@ -826,7 +826,7 @@ func TestIsParam(t *testing.T) {
 		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "hue", "invert", "jpg-progressive", "lossless", "mark", "mark-align", "mark-alpha", "mark-fit", "mark-h", "mark-pad", "mark-scale", "mark-w", "mark-x", "mark-y", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome",
 		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "px", "q", "rect", "refine", "rembg", "rot", "sat", "scale", "semitransparency", "sepia",
 		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
-		"threshold", "trim", "usm", "usmrad", "w",
+		"threshold", "trim", "trim-color", "trim-pad", "trim-tol", "usm", "usmrad", "w",
 	}
 	got := ParamNames()
 	if !slices.Equal(got, want) {
@@ -841,7 +841,7 @@ func TestIsParam(t *testing.T) {
 			t.Errorf("IsParam(%q) = false", name)
 		}
 	}
-	for _, name := range []string{"", "W", "Fm", "Width", "w64x", "auto64", "format", "s", "txt", "trim-color", "mark-tile", "ixlib", "w ", "foo",
+	for _, name := range []string{"", "W", "Fm", "Width", "w64x", "auto64", "format", "s", "txt", "trim-md", "mark-tile", "ixlib", "w ", "foo",
 		"Rembg", "bg_remove", "bgremove", "remove", "type", "channels", "size", "crop_margin", "bg_color", "bg-color", "shadow_type", "fg_pad", "semi_transparency"} {
 		if IsParam(name) {
 			t.Errorf("IsParam(%q) = true", name)
@@ -874,7 +874,7 @@ func FuzzParseQuery(f *testing.F) {
 		"rembg=1&bg-image=https://example.com/bg.jpg&fm=zip", "model=x&mask=1&bg=white&bg-image=/a.png",
 		"rembg=1&bg-remove=0&semitransparency=1&threshold=0.2",
 		"w=600&ar=16:9&fit=crop", "ar=1.91:1&fit=fill&h=100000", "w=9&h=9&fit=crop&crop=focalpoint&fp-x=0.1&fp-y=0.9&fp-z=4", "fit=crop&h=200&max-w=1200&min-w=1300&min-h=1", "w=0.5&h=.9&ar=3:1&fit=fill", "fit=fill&fill=blur&fill-blur=30&fill-color=red",
-		"width=300&height=20&f=crop&bg64=I2ZmMDAwMA&inv=1", "hue=-30&sepia=40&mono=red&px=3&usm=-20&usmrad=7", "mask=corners&corner-radius=1,2,3,4&mask-bg=fff", "mask=ellipse&rembg=1&mask-bg=red", "dl=x.png&w=3", "dl", "mark=/l.png&mark-w=0.5&ma=top&malph=30&mx=3", "mark-w=3&ms=5", "w=1&width=2&w64=@@&auto64=Zm9ybWF0",
+		"width=300&height=20&f=crop&bg64=I2ZmMDAwMA&inv=1", "hue=-30&sepia=40&mono=red&px=3&usm=-20&usmrad=7", "mask=corners&corner-radius=1,2,3,4&mask-bg=fff", "mask=ellipse&rembg=1&mask-bg=red", "dl=x.png&w=3", "dl", "trim=color&trimcolor=eee&trim-tol=3.5&trim-pad=-4", "mark=/l.png&mark-w=0.5&ma=top&malph=30&mx=3", "mark-w=3&ms=5", "w=1&width=2&w64=@@&auto64=Zm9ybWF0",
 	} {
 		f.Add(s)
 	}
@@ -933,6 +933,7 @@ func checkParamsRange(t *testing.T, p params.Params) {
 		p.Mask <= params.ShapeCorners && (p.CornerRadius == params.Corners{} || p.Mask == params.ShapeCorners && p.CornerRadius.Set) &&
 		(p.MaskBackground == params.Color{} || p.Mask != params.ShapeNone && p.MaskBackground.Set) &&
 		(p.Download || p.DownloadName == "") &&
+		(p.Trim || p.TrimColor == params.Color{} && !p.TrimToleranceSet && p.TrimPad == 0) && (p.TrimToleranceSet || p.TrimTolerance == 0) &&
 		(p.Watermark == params.Watermark{} || p.Watermark.Image != "" && p.Watermark.Alpha >= 1 && p.Watermark.Alpha <= 100 &&
 			p.Watermark.Scale >= 0 && p.Watermark.Scale <= 100 && p.Watermark.Pad >= 0 && p.Watermark.Pad <= maxPad &&
 			(p.Watermark.Fit == params.FitClip || p.Watermark.Fit == params.FitMax || p.Watermark.Fit == params.FitScale) &&
@@ -1347,6 +1348,9 @@ func TestParseQueryStylize(t *testing.T) {
 		{"dl=", params.Params{Download: true}},
 		{"dl", params.Params{Download: true}},
 		{"dl=%C3%A9t%C3%A9+2.png", params.Params{Download: true, DownloadName: "été 2.png"}},
+		{"trim=color&trim-color=fff&trim-tol=20&trim-pad=-2", params.Params{Trim: true, TrimColor: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}, TrimTolerance: 20, TrimToleranceSet: true, TrimPad: -2}},
+		{"trim=auto&trimtol=0&trimpad=5", params.Params{Trim: true, TrimToleranceSet: true, TrimPad: 5}},
+		{"trim=auto&trim-tol=10", params.Params{Trim: true}},
 	})
 	checkOneError(t, []errorCase{
 		{"hue=361", "hue", `hue="361" is not valid; hue must be an integer from -360 to 360.`},
@@ -1366,6 +1370,9 @@ func TestParseQueryStylize(t *testing.T) {
 		{"dl=a/b.jpg", "dl", `dl="a/b.jpg" is not valid; dl must be a file name of 1 to 255 bytes without / or \ or control characters, or nothing (the source's name).`},
 		{"dl=..", "dl", `dl=".." is not valid; dl must be a file name of 1 to 255 bytes without / or \ or control characters, or nothing (the source's name).`},
 		{"dl=a%0Ab", "dl", `dl="a\nb" is not valid (control character); dl must be a file name of 1 to 255 bytes without / or \ or control characters, or nothing (the source's name).`},
+		{"trim=auto&trim-color=red", "trim-color", "trim-color is the colour trim=color cuts away; it needs trim=color."},
+		{"trim-pad=3", "trim-pad", "trim-pad shapes trim; it needs trim=auto or trim=color."},
+		{"trim=color&trim-tol=443", "trim-tol", `trim-tol="443" is not valid; trim-tol must be a number from 0 to 442 (a colour distance; Matte's default is 10).`},
 		{"dl=a&dl=b", "dl", `dl is given 2 times; give it once, as a file name of 1 to 255 bytes without / or \ or control characters, or nothing (the source's name).`},
 	})
 }

@@ -36,7 +36,8 @@
 //     outside it the image is transparent, or mbg (a colour), or white for
 //     a format without alpha. Other shapes are refused.
 //   - flip (upside down) and flop (mirrored), flags. trim: a flag, or a
-//     tolerance from 1 to 254 (Matte trims with its own tolerance).
+//     tolerance from 1 to 254 (the colour distance, 10 by default, as
+//     libvips' find_trim threshold that wsrv passes it to).
 //
 // il (interlace, a flag) makes a JPEG answer progressive; Matte writes
 // PNG and GIF without interlacing whatever it says.
@@ -242,9 +243,11 @@ var specs = map[string]spec{
 	"il":   {"a flag (&il)", true, func(r *request, _ string) error { r.p.Variant = params.VariantProgressive; return nil }},
 	"trim": {"a flag (&trim) or a tolerance from 1 to 254", true, func(r *request, v string) error {
 		if v != "" {
-			if _, err := params.ParseInt(v, 1, 254); err != nil {
+			n, err := params.ParseInt(v, 1, 254)
+			if err != nil {
 				return err
 			}
+			r.p.SetTrimTolerance(float64(n))
 		}
 		r.p.Trim = true
 		return nil

@@ -49,6 +49,7 @@ func TestParseValid(t *testing.T) {
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&il", lich, "", params.Params{Width: 300, Variant: params.VariantProgressive}},
 		{"/?url=images.weserv.nl/lichtenstein.jpg&h=300&ro=45&rbg=red", lich, "", params.Params{Height: 300, Rotate: 45}},
 		{"/?url=images.weserv.nl/transparency_demo.png&w=300&trim=10", "http://images.weserv.nl/transparency_demo.png", "", params.Params{Width: 300, Trim: true}},
+		{"/?url=images.weserv.nl/transparency_demo.png&w=300&trim=40", "http://images.weserv.nl/transparency_demo.png", "", params.Params{Width: 300, Trim: true, TrimTolerance: 40, TrimToleranceSet: true}},
 		// Sources: ssl:, explicit schemes, a site path with its query.
 		{"/?url=ssl:example.com/a.jpg", "https://example.com/a.jpg", "", params.Params{}},
 		{"/?url=https://example.com/a.jpg%3Fx%3D1", "https://example.com/a.jpg?x=1", "", params.Params{}},
