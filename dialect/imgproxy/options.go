@@ -82,7 +82,7 @@ var aliases = map[string]string{
 	"t": "trim", "trim": "trim", "el": "enlarge", "enlarge": "enlarge", "fl": "flip", "flip": "flip",
 	"ar": "ignored", "auto_rotate": "ignored", "sm": "ignored", "strip_metadata": "ignored", "scp": "ignored",
 	"strip_color_profile": "ignored", "cb": "ignored", "cachebuster": "ignored", "fn": "ignored", "filename": "ignored",
-	"att": "ignored", "return_attachment": "ignored", "kcr": "ignored", "keep_copyright": "ignored",
+	"att": "return_attachment", "return_attachment": "return_attachment", "kcr": "ignored", "keep_copyright": "ignored",
 }
 
 type option func(p *params.Params, rs *resize, name string, args []string) error
@@ -219,13 +219,27 @@ var options = map[string]option{
 		return nil
 	},
 	"trim": func(p *params.Params, _ *resize, name string, args []string) error {
-		// t:%threshold[:%color:%equal_hor:%equal_ver]: Matte trims the
-		// colour of the top-left pixel with its own threshold.
-		if _, err := params.ParseDecimalIn(args[0], 0, 255); err != nil || len(args) > 4 {
-			return pathurl.Bad(name, "%s must be threshold[:color:equal_hor:equal_ver], the threshold a number.", name)
+		// t:%threshold[:%color:%equal_hor:%equal_ver]: the threshold is
+		// libvips find_trim's, as in imgproxy; the colour (hex) is the one
+		// cut, the top-left pixel's when left out; equal_hor and equal_ver
+		// are read, not used.
+		threshold, err := params.ParseDecimalIn(args[0], 0, 255)
+		var c params.Color
+		if err == nil && len(args) > 1 && args[1] != "" {
+			c, err = params.ParseColor(args[1])
 		}
-		p.Trim = true
+		if err != nil || len(args) > 4 {
+			return pathurl.Bad(name, "%s must be threshold[:color:equal_hor:equal_ver], the threshold a number from 0 to 255 and the colour hex.", name)
+		}
+		p.Trim, p.TrimColor = true, c
+		p.SetTrimTolerance(threshold)
 		return nil
+	},
+	"return_attachment": func(p *params.Params, _ *resize, name string, args []string) (err error) {
+		// att:1: Content-Disposition: attachment, named after the source
+		// with the output's extension (fn, an inline file name, is ignored).
+		p.Download, err = boolArg(name, args)
+		return err
 	},
 	"flip": func(p *params.Params, _ *resize, name string, args []string) error {
 		h, herr := boolArg(name, args[:1])
