@@ -13,7 +13,8 @@ import (
 //	crop-limits=0:1200:100:0,crop=top-left,focus=0.3:0.6:2,
 //	rect=10:20:300:200,rot=90,flip=hv,fm=webp,auto=format,
 //	variant=progressive,q=80,lossless=1,bg=ffffffff,blur=20,sharp=10,
-//	sat=-100,bri=10,con=-5,invert=1,hue=90,sepia=80,mono=ff8000ff,px=8,
+//	sat=-100,bri=10,con=-5,invert=1,hue=90,sepia=80,mono=ff8000ff,
+//	bri-x=1.5,gamma=2.2,px=8,
 //	usm=40,usmrad=4,mask=corners,corner-radius=8:8:0:0,mask-bg=ffffffff,
 //	mark="sha256:ab…":0:0:0:0.25:0:clip:bottom-right:5:100:x10,dl="shoe.jpg",
 //	trim=1,trim-color=ffffffff,trim-tol=20,trim-pad=-2,pad=4,padding=0:4:8:4,
@@ -121,6 +122,8 @@ func (p Params) Key() string {
 	addInt("hue", p.Hue)
 	addInt("sepia", p.Sepia)
 	addColor("mono", p.Monochrome)
+	addFloat("bri-x", p.BrightnessFactor)
+	addFloat("gamma", p.Gamma)
 	addInt("px", p.Pixelate)
 	addInt("usm", p.UnsharpMask)
 	addFloat("usmrad", p.UnsharpRadius)

@@ -66,6 +66,7 @@ func TestKeyGolden(t *testing.T) {
 		{Params{CornerRadius: Corners{BottomLeft: 1}}, "corner-radius=unset:0:0:0:1"},
 		{Params{Download: true, DownloadName: `a",b.jpg`}, `dl="a\",b.jpg"`},
 		{Params{Download: true}, `dl=""`},
+		{Params{BrightnessFactor: 1.5, Gamma: 2.2, Monochrome: Color{A: 1, Set: true}}, "mono=00000001,bri-x=1.5,gamma=2.2"},
 		{Params{Trim: true, TrimColor: Color{R: 255, A: 255, Set: true}, TrimToleranceSet: true, TrimPad: -3}, "trim=1,trim-color=ff0000ff,trim-tol=0,trim-pad=-3"},
 		{Params{TrimTolerance: 4}, "trim-tol=unset:4"},
 		{Params{Watermark: Watermark{Image: "sha256:ab", WidthRatio: 0.25, Align: CropBottomRight, Pad: 5, Alpha: 100, X: 10, XSet: true}}, `mark="sha256:ab":0:0:0.25:0:0:clip:bottom-right:5:100:x10`},
@@ -172,7 +173,7 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Mask, p.MaskBackground = ShapeEllipse, Color{B: uint8(v), A: 255, Set: true} })
 		add(func(p *Params) { p.Download, p.DownloadName = true, strconv.Itoa(v) })
 		add(func(p *Params) { p.Trim, p.TrimTolerance, p.TrimToleranceSet = true, float64(v)/3, true })
-		add(func(p *Params) { p.Trim, p.TrimPad = true, v%401 - 200 })
+		add(func(p *Params) { p.Trim, p.TrimPad = true, v%401-200 })
 		add(func(p *Params) { p.Watermark = Watermark{Image: "/m.png", Width: v, Alpha: 100} })
 		add(func(p *Params) { p.Watermark = Watermark{Image: "/m.png", Height: v, Alpha: 100} })
 		add(func(p *Params) { p.Watermark = Watermark{Image: "/m.png", X: v, XSet: true, Alpha: 100} })

@@ -74,6 +74,11 @@ type Params struct {
 	// Invert negates the colours after those adjustments (v → 255 - v;
 	// imgix invert).
 	Invert bool
+	// BrightnessFactor multiplies each colour sample (Cloudflare's
+	// brightness; 0: unset), after Monochrome and before Contrast. Gamma
+	// maps each sample v to 255·(v/255)^(1/Gamma) after every other colour
+	// adjustment (Cloudflare's gamma: above 1 lighter; 0: unset).
+	BrightnessFactor, Gamma float64
 	// Hue turns the hue by this many degrees, 0-359 (imgix hue), in LCh
 	// after the saturation, keeping lightness and chroma.
 	Hue int

@@ -3,14 +3,15 @@ package transform
 import "github.com/jebosio/matte/params"
 
 // adjust changes the image's own colours (Params.Saturation, Hue, Sepia,
-// Monochrome, Contrast, Brightness, Invert, in that order), before any
+// Monochrome, BrightnessFactor, Contrast, Brightness, Invert, Gamma, in
+// that order), before any
 // pixel is added around it (rotation corners, fit=fill, padding), which
-// keep their colours. Saturation and Hue work in LCh; the rest is one
-// affine map of each pixel's colour, composed here.
+// keep their colours. Saturation and Hue work in LCh; from Sepia to Invert
+// one affine map of each pixel's colour, composed here; Gamma is a power.
 func (j *job) adjust() error {
 	p := j.p
 	if p.Saturation == 0 && p.Hue == 0 && p.Sepia == 0 && p.Monochrome == (params.Color{}) &&
-		p.Brightness == 0 && p.Contrast == 0 && !p.Invert {
+		p.BrightnessFactor == 0 && p.Brightness == 0 && p.Contrast == 0 && !p.Invert && p.Gamma == 0 {
 		return nil
 	}
 	m := colourMap{m: identity3}
@@ -27,6 +28,9 @@ func (j *job) adjust() error {
 		}
 		m = m.then(mix3(tint, float64(c.A)/255), [3]float64{})
 	}
+	if f := p.BrightnessFactor; f != 0 {
+		m = m.then(scale3(f), [3]float64{})
+	}
 	if p.Contrast != 0 || p.Brightness != 0 {
 		a := 1 + float64(p.Contrast)/100
 		b := 128*(1-a) + 2.55*float64(p.Brightness)
@@ -35,7 +39,7 @@ func (j *job) adjust() error {
 	if p.Invert {
 		m = m.then(scale3(-1), [3]float64{255, 255, 255})
 	}
-	return j.img.Adjust(1+float64(p.Saturation)/100, float64(p.Hue), m.m, m.b)
+	return j.img.Adjust(1+float64(p.Saturation)/100, float64(p.Hue), m.m, m.b, p.Gamma)
 }
 
 // colourMap is v → m·v + b on a pixel's three colour samples (m row-major).

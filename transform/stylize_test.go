@@ -213,3 +213,30 @@ func TestCircleMaskPixels(t *testing.T) {
 	// from it, (5.5, 10.5) 14.5, (20.5, 0.5) 9.5.
 	checkSamples(t, decodeNRGBA(t, res.Body), []sample{{20, 10, red}, {11, 10, red}, {5, 10, clear}, {34, 10, clear}, {20, 0, red}, {0, 0, clear}}, 2)
 }
+
+// Cloudflare's brightness (a factor) and gamma (a power), which imgix does
+// not spell: (200, 100, 50) halved, and under gamma 2 255·(v/255)^0.5.
+func TestBrightnessFactorAndGammaPixels(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	src := encodePNG(t, filled(8, 8, color.NRGBA{200, 100, 50, 255}))
+	s, err := pl.Probe(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		p    params.Params
+		want color.NRGBA
+	}{
+		{params.Params{BrightnessFactor: 0.5}, color.NRGBA{100, 50, 25, 255}},
+		{params.Params{Gamma: 2}, color.NRGBA{226, 160, 113, 255}},
+		// The factor first: (100, 50, 25), then the power.
+		{params.Params{BrightnessFactor: 0.5, Gamma: 2}, color.NRGBA{160, 113, 80, 255}},
+	} {
+		tc.p.Format = params.FormatPNG
+		res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: tc.p, Format: params.FormatPNG})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSamples(t, decodeNRGBA(t, res.Body), []sample{{4, 4, tc.want}}, 1)
+	}
+}

@@ -213,9 +213,9 @@ var options = map[string]option{
 	"onerror":                 ignore("redirect"),
 	"compression":             ignore("fast"),
 	"slow-connection-quality": func(*params.Params, string, string) error { return nil },
-	"brightness":              unsupported,
+	"brightness":              multiplier(func(p *params.Params, f float64) { p.BrightnessFactor = f }),
 	"contrast":                factor(func(p *params.Params, n int) { p.Contrast = n }),
-	"gamma":                   unsupported,
+	"gamma":                   multiplier(func(p *params.Params, f float64) { p.Gamma = f }),
 	"saturation":              factor(func(p *params.Params, n int) { p.Saturation = n }),
 }
 
@@ -229,6 +229,22 @@ func factor(set func(p *params.Params, n int)) option {
 			return pathurl.Bad(name, "%s=%s is not valid; %s must be a factor from 0 to 2 (1 leaves the image as it is).", name, params.QuoteShort(v), name)
 		}
 		set(p, int(math.Round((f-1)*100)))
+		return nil
+	}
+}
+
+// multiplier reads Cloudflare's brightness and gamma, a factor from 0 to 10
+// (1: unchanged; 0 is ignored, as Cloudflare documents).
+func multiplier(set func(p *params.Params, f float64)) option {
+	return func(p *params.Params, name, v string) error {
+		f, err := params.ParseDecimalIn(v, 0, 10)
+		if err != nil {
+			return pathurl.Bad(name, "%s=%s is not valid; %s must be a factor from 0 to 10 (1 leaves the image as it is).", name, params.QuoteShort(v), name)
+		}
+		if f == 1 {
+			f = 0
+		}
+		set(p, f)
 		return nil
 	}
 }
@@ -250,10 +266,6 @@ func ignore(values ...string) option {
 		}
 		return pathurl.Bad(name, "%s=%s is not valid; %s must be one of %s.", name, params.QuoteShort(v), name, strings.Join(values, ", "))
 	}
-}
-
-func unsupported(_ *params.Params, name, _ string) error {
-	return pathurl.Bad(name, "%s is not supported by Matte.", name)
 }
 
 func dimension(name, v string) (int, error) {

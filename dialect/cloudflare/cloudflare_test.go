@@ -14,6 +14,8 @@ func TestParse(t *testing.T) {
 	urltest.CheckParses(t, cloudflare.New(), map[string]dialect.ImageURL{
 		// The examples of developers.cloudflare.com/images/transform-images/transform-via-url/.
 		"/cdn-cgi/image/width=80,saturation=0,contrast=1.25/a.jpg":                       dialect.ImageURL{Params: params.Params{Width: 80, Saturation: -100, Contrast: 25}, Source: "/a.jpg"},
+		"/cdn-cgi/image/brightness=1.2,gamma=2.2/a.jpg":                                  dialect.ImageURL{Params: params.Params{BrightnessFactor: 1.2, Gamma: 2.2}, Source: "/a.jpg"},
+		"/cdn-cgi/image/width=9,brightness=1,gamma=0/a.jpg":                              dialect.ImageURL{Params: params.Params{Width: 9}, Source: "/a.jpg"},
 		"/cdn-cgi/image/saturation=1/a.jpg":                                              dialect.ImageURL{Params: params.Params{}, Source: "/a.jpg"},
 		"/cdn-cgi/image/width=80,quality=75/uploads/avatar1.jpg":                         dialect.ImageURL{Params: params.Params{Width: 80, Quality: 75}, Source: "/uploads/avatar1.jpg"},
 		"/cdn-cgi/image/width=80,quality=75/https://www.example.com/uploads/avatar1.jpg": dialect.ImageURL{Params: params.Params{Width: 80, Quality: 75}, Source: "https://www.example.com/uploads/avatar1.jpg"},
@@ -45,7 +47,8 @@ func TestErrors(t *testing.T) {
 		"/cdn-cgi/image/width=abc/a.jpg":                    "width",
 		"/cdn-cgi/image/saturation=2.5/a.jpg":               "saturation",
 		"/cdn-cgi/image/contrast=-1/a.jpg":                  "contrast",
-		"/cdn-cgi/image/brightness=1.2/a.jpg":               "brightness",
+		"/cdn-cgi/image/brightness=11/a.jpg":                "brightness",
+		"/cdn-cgi/image/gamma=-1/a.jpg":                     "gamma",
 		"/cdn-cgi/image/w=1,zoom=2/a.jpg":                   "zoom",
 		"/cdn-cgi/image/format=json/a.jpg":                  "format",
 		"/cdn-cgi/image/fit=fill,q=0/a.jpg":                 "fit q",

@@ -76,11 +76,12 @@ func (im *Image) Linear(a, b float64) error {
 // Adjust changes the colours, alpha kept: in LCh the chroma is scaled by
 // chroma (1: unchanged, 0: grey) and hue degrees are added to the hue; then
 // each pixel's colour samples v become m·v + b (m row-major 3x3), rounded
-// and clamped to 8 bits. A grey image becomes sRGB when m mixes channels.
+// and clamped to 8 bits; then, when gamma is not 0, each becomes
+// 255·(v/255)^(1/gamma). A grey image becomes sRGB when m mixes channels.
 // The image is 8-bit sRGB or grey.
-func (im *Image) Adjust(chroma, hue float64, m [9]float64, b [3]float64) error {
+func (im *Image) Adjust(chroma, hue float64, m [9]float64, b [3]float64, gamma float64) error {
 	return im.apply(func(out **C.VipsImage) C.int {
-		return C.matte_adjust(im.p, out, C.double(chroma), C.double(hue), (*C.double)(unsafe.Pointer(&m[0])), (*C.double)(unsafe.Pointer(&b[0])))
+		return C.matte_adjust(im.p, out, C.double(chroma), C.double(hue), (*C.double)(unsafe.Pointer(&m[0])), (*C.double)(unsafe.Pointer(&b[0])), C.double(gamma))
 	})
 }
 

@@ -338,12 +338,12 @@ static int with_alpha_of(VipsImage *colour, VipsImage *in, int n,
 // matte_adjust changes the colours of an 8-bit sRGB (or grey) image, alpha
 // kept as it is: in LCh, the chroma is scaled by chroma and hue degrees
 // are added to the hue (sRGB only: grey has neither); then every pixel's
-// colour samples v (a column of 3) become m·v + b, m a row-major 3x3 matrix.
-// An m that mixes channels (any off-diagonal entry, or unequal diagonal
+// colour samples v (a column of 3) become m·v + b, m a row-major 3x3 matrix,
+// then (gamma not 0 or 1) 255·(v/255)^(1/gamma). An m that mixes channels (any off-diagonal entry, or unequal diagonal
 // ones) makes a grey image sRGB first. The result is rounded and clamped to
 // 8 bits.
 int matte_adjust(VipsImage *in, VipsImage **out, double chroma, double hue,
-                 const double *m, const double *b) {
+                 const double *m, const double *b, double gamma) {
   int alpha = vips_image_hasalpha(in);
   int colour = in->Bands - (alpha ? 1 : 0);
   int mixes = 0;
@@ -397,6 +397,16 @@ int matte_adjust(VipsImage *in, VipsImage **out, double chroma, double hue,
   int r = matte_clamp_uchar(base, &t);
   g_object_unref(base);
   if (r) return -1;
+  if (gamma != 0 && gamma != 1) {
+    // vips_gamma is in^(1/exponent), normalised to the format's range.
+    VipsImage *g;
+    r = vips_gamma(t, &g, "exponent", gamma, NULL);
+    g_object_unref(t);
+    if (r) return -1;
+    r = matte_clamp_uchar(g, &t);
+    g_object_unref(g);
+    if (r) return -1;
+  }
   if (mixes && colour < 3) {
     VipsImage *tagged;
     r = vips_copy(t, &tagged, "interpretation", VIPS_INTERPRETATION_sRGB, NULL);

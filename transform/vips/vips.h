@@ -60,7 +60,7 @@ int matte_threshold(VipsImage *in, VipsImage **out, double t);
 int matte_min_filter(VipsImage *in, VipsImage **out, int size);
 int matte_linear1(VipsImage *in, VipsImage **out, double a, double b);
 int matte_adjust(VipsImage *in, VipsImage **out, double chroma, double hue,
-                 const double *m, const double *b);
+                 const double *m, const double *b, double gamma);
 int matte_pixelate(VipsImage *in, VipsImage **out, int block);
 int matte_scale_alpha(VipsImage *in, VipsImage **out, double k);
 int matte_unsharp(VipsImage *in, VipsImage *blurred, VipsImage **out,
