@@ -258,6 +258,18 @@ http://localhost:9080 {
 		} else if r, g, _, _ := img.At(5, 4).RGBA(); r < 0xe000 || g > 0x2000 {
 			t.Errorf("mark: pixel (5,4) = %x %x, want the photo's red", r, g)
 		}
+		if _, err := os.Stat("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"); err == nil {
+			// Two white blocks (U+2588) at the top left, over the red half.
+			texted, body := get(t, tester, base+"/photo.jpg?w=100&txt64=4paI4paI&txt-color=fff&txt-size=20&txt-align=top,left&txt-pad=0&fm=png")
+			if texted.StatusCode != 200 {
+				t.Fatalf("txt: status %d: %s", texted.StatusCode, body)
+			}
+			if img, err := png.Decode(bytes.NewReader(body)); err != nil {
+				t.Fatal(err)
+			} else if r, g, b, _ := img.At(5, 10).RGBA(); r < 0xe000 || g < 0xe000 || b < 0xe000 {
+				t.Errorf("txt: pixel (5,10) = %x %x %x, want the text's white", r, g, b)
+			}
+		}
 		bad, body := get(t, tester, base+"/photo.jpg?w=100&mark=/missing.png")
 		if bad.StatusCode != 400 || !strings.Contains(string(body), `"field":"mark"`) || !strings.Contains(string(body), "The watermark path answers 404") {
 			t.Fatalf("missing mark: status %d: %s", bad.StatusCode, body)

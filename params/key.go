@@ -16,7 +16,8 @@ import (
 //	sat=-100,bri=10,con=-5,invert=1,hue=90,sepia=80,mono=ff8000ff,
 //	bri-x=1.5,gamma=2.2,px=8,
 //	usm=40,usmrad=4,mask=corners,corner-radius=8:8:0:0,mask-bg=ffffffff,
-//	mark="sha256:ab…":0:0:0:0.25:0:clip:bottom-right:5:100:x10,dl="shoe.jpg",
+//	mark="sha256:ab…":0:0:0:0.25:0:clip:bottom-right:5:100:x10,
+//	txt="Sale":24:ffffffff:"sans bold":0:bottom-right:10,dl="shoe.jpg",
 //	trim=1,trim-color=ffffffff,trim-tol=20,trim-pad=-2,pad=4,padding=0:4:8:4,
 //	fill-color=ff0000ff,fill-blur=1,fill-blur-strength=300,
 //	rembg=1,model="u2net",mask=1,threshold=0.5,refine=1,feather=2.5,
@@ -142,19 +143,12 @@ func (p Params) Key() string {
 		v := strconv.Quote(m.Image) + ":" + strconv.Itoa(m.Width) + ":" + strconv.Itoa(m.Height) + ":" +
 			floatKey(m.WidthRatio) + ":" + floatKey(m.HeightRatio) + ":" + strconv.Itoa(m.Scale) + ":" +
 			m.Fit.String() + ":" + m.Align.String() + ":" + strconv.Itoa(m.Pad) + ":" + strconv.Itoa(m.Alpha)
-		for _, c := range []struct {
-			name string
-			v    int
-			set  bool
-		}{{"x", m.X, m.XSet}, {"y", m.Y, m.YSet}} {
-			switch {
-			case c.set:
-				v += ":" + c.name + strconv.Itoa(c.v)
-			case c.v != 0:
-				v += ":unset-" + c.name + strconv.Itoa(c.v)
-			}
-		}
-		add("mark", v)
+		add("mark", v+offsetsKey(m.X, m.XSet, m.Y, m.YSet))
+	}
+	if t := p.Text; t != (Text{}) {
+		v := strconv.Quote(t.Text) + ":" + strconv.Itoa(t.Size) + ":" + colorKey(t.Color) + ":" + strconv.Quote(t.Font) + ":" +
+			strconv.Itoa(t.Width) + ":" + t.Align.String() + ":" + strconv.Itoa(t.Pad) + offsetsKey(t.X, t.XSet, t.Y, t.YSet)
+		add("txt", v)
 	}
 	if p.Download || p.DownloadName != "" {
 		v := strconv.Quote(p.DownloadName)
@@ -241,6 +235,25 @@ func floatKey(v float64) string {
 		return "0"
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// offsetsKey is ":x<X>" and ":y<Y>" for the offsets that are set, and
+// ":unset-x<X>", ":unset-y<Y>" for values ParseQuery never makes.
+func offsetsKey(x int, xSet bool, y int, ySet bool) string {
+	var b strings.Builder
+	for _, c := range []struct {
+		name string
+		v    int
+		set  bool
+	}{{"x", x, xSet}, {"y", y, ySet}} {
+		switch {
+		case c.set:
+			b.WriteString(":" + c.name + strconv.Itoa(c.v))
+		case c.v != 0:
+			b.WriteString(":unset-" + c.name + strconv.Itoa(c.v))
+		}
+	}
+	return b.String()
 }
 
 // colorKey is c.Hex(), or "unset:" and the hex digits for a colour that is

@@ -112,6 +112,9 @@ type Params struct {
 	MaskBackground Color
 	// Watermark draws an image over the output (imgix mark).
 	Watermark Watermark
+	// Text draws a line of text over the output (imgix txt), over the
+	// watermark.
+	Text Text
 	// Download asks the browser to save the answer as a file (imgix dl):
 	// Content-Disposition: attachment, named DownloadName, or when that is
 	// empty the source's file name with the output format's extension. It
@@ -391,6 +394,27 @@ type Watermark struct {
 	Alpha                   int
 	X, Y                    int
 	XSet, YSet              bool
+}
+
+// Text is a line of text drawn over the output (imgix txt, txt-*), after
+// the watermark and before a mask shape; Text "" for none. Size is in CSS
+// pixels (times the DPR); Font a Pango family list and style ("sans",
+// "serif bold", "DejaVu Sans Mono"), rendered with the fonts installed (a
+// family that is not falls back to the closest one). Width, when not 0,
+// wraps the text at that many CSS pixels. It is placed as a watermark is
+// (Align, Pad, X, Y, XSet, YSet); what falls outside the output is cut.
+// The parser fills in imgix's defaults: 12 px, opaque black, sans (imgix's
+// Helvetica), bottom right, 10 px in.
+type Text struct {
+	Text       string
+	Size       int
+	Color      Color
+	Font       string
+	Width      int
+	Align      Crop
+	Pad        int
+	X, Y       int
+	XSet, YSet bool
 }
 
 // Corners are four radii, clockwise from the top left (imgix

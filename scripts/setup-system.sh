@@ -6,6 +6,7 @@ pkgs=(libvips-dev pkg-config)
 pkgs+=(libheif1)     # HEIC on the npm libvips build (transform/vips/heif.c opens it at run time)
 pkgs+=(chromium)      # the playground's browser test (caddymodule/playground_browser_test.go)
 pkgs+=(redis-server)  # the shared tier's tests and `make cluster`
+pkgs+=(fontconfig fonts-dejavu-core)  # txt: the fonts libvips' text rendering finds
 [ "$#" -gt 0 ] && pkgs+=("$@")
 missing=()
 for p in "${pkgs[@]}"; do

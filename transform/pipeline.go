@@ -153,6 +153,7 @@ var steps = []step{
 	{"removal-layers", (*job).removalLayers, false, StageComposite}, // layers.go
 	{"background", (*job).background, false, StageComposite},        // background.go
 	{"watermark", (*job).watermark, false, StageComposite},          // watermark.go
+	{"text", (*job).text, false, StageComposite},                    // text.go
 	{"shape", (*job).shape, false, StageComposite},                  // shape.go
 	{"encode", (*job).encode, true, StageEncode},                    // encode.go
 	{"zip", (*job).encodeZIP, true, StageEncode},                    // zip.go

@@ -44,14 +44,20 @@ func (j *job) watermark() error {
 			return err
 		}
 	}
-	x, y := markPlace(m, w, h, W, H, dpr)
+	x, y := placeLayer(m.Align, m.Pad, m.X, m.XSet, m.Y, m.YSet, w, h, W, H, dpr)
+	return j.overlay(mark, x, y)
+}
+
+// overlay composites layer (with alpha) over the image with its top left
+// at (x, y); what falls outside is cut, and an opaque image stays opaque.
+func (j *job) overlay(layer *vips.Image, x, y int) error {
 	hadAlpha := j.img.HasAlpha()
-	out, err := vips.CompositeAt(j.img, mark, x, y)
+	out, err := vips.CompositeAt(j.img, layer, x, y)
 	if err != nil {
 		return err
 	}
 	j.img.Replace(out)
-	if !hadAlpha { // an opaque image stays opaque under an overlay
+	if !hadAlpha {
 		opaque, err := j.img.ExtractBand(0, j.img.Bands()-1)
 		if err != nil {
 			return err
@@ -98,18 +104,18 @@ func markSize(m params.Watermark, w0, h0, W, H int, dpr float64) (w, h int) {
 	return max(1, int(math.Round(fw))), max(1, int(math.Round(fh)))
 }
 
-// markPlace is the watermark's top left in the W x H output: at X, Y when
-// set, else placed by Align within the output less Pad on every side (both
-// times dpr).
-func markPlace(m params.Watermark, w, h, W, H int, dpr float64) (x, y int) {
-	pad := int(math.Round(float64(m.Pad) * dpr))
-	x, y = gravityOffset(m.Align, W-2*pad-w, H-2*pad-h)
-	x, y = x+pad, y+pad
-	if m.XSet {
-		x = int(math.Round(float64(m.X) * dpr))
+// placeLayer is the top left of a w x h layer in the W x H output: at x, y
+// CSS pixels when set, else placed by align within the output less pad CSS
+// pixels on every side (all times dpr).
+func placeLayer(align params.Crop, pad, x int, xSet bool, y int, ySet bool, w, h, W, H int, dpr float64) (int, int) {
+	p := int(math.Round(float64(pad) * dpr))
+	px, py := gravityOffset(align, W-2*p-w, H-2*p-h)
+	px, py = px+p, py+p
+	if xSet {
+		px = int(math.Round(float64(x) * dpr))
 	}
-	if m.YSet {
-		y = int(math.Round(float64(m.Y) * dpr))
+	if ySet {
+		py = int(math.Round(float64(y) * dpr))
 	}
-	return x, y
+	return px, py
 }

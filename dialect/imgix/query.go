@@ -19,6 +19,9 @@ const (
 	maxSharpen   = 100
 	maxPad       = 10000
 	maxPixelate  = 100
+	// txt: bytes of text, and the largest font size in pixels.
+	maxText     = 500
+	maxTextSize = 1000
 	// trim-tol is a distance between colours (at most 442 in 8-bit RGB);
 	// trim-pad follows imgix's range.
 	maxTrimTolerance = 442
@@ -197,6 +200,7 @@ func ParseQuery(q url.Values) (params.Params, error) {
 	checkStylize(q, &p, errs)
 	checkWatermark(q, &p, errs)
 	checkTrim(q, &p, errs)
+	checkText(q, &p, errs)
 	applyPadding(q, &p)
 	if len(errs) > 0 {
 		list := make(params.Errors, 0, len(errs))
@@ -297,6 +301,83 @@ func checkStylize(q url.Values, p *params.Params, errs map[string]string) {
 	if p.Monochrome.A == 0 {
 		p.Monochrome = params.Color{}
 	}
+}
+
+// textOptions are txt's options, sorted.
+var textOptions = []string{"txt-align", "txt-color", "txt-font", "txt-pad", "txt-size", "txt-width", "txt-x", "txt-y"}
+
+// checkText adds to errs a txt option given without txt, and fills in
+// imgix's defaults for a text: 12 px, opaque black, sans (for Helvetica),
+// bottom right, 10 px in.
+func checkText(q url.Values, p *params.Params, errs map[string]string) {
+	t := &p.Text
+	if t.Text == "" {
+		if errs["txt"] == "" {
+			for _, name := range textOptions {
+				if givenOnce(q, name) && errs[name] == "" {
+					errs[name] = name + " shapes the text; it needs txt."
+				}
+			}
+		}
+		*t = params.Text{}
+		return
+	}
+	if !givenOnce(q, "txt-size") {
+		t.Size = 12
+	}
+	if !givenOnce(q, "txt-color") {
+		t.Color = params.Color{A: 255, Set: true}
+	}
+	if !givenOnce(q, "txt-font") {
+		t.Font = "sans"
+	}
+	if !givenOnce(q, "txt-align") {
+		t.Align = params.CropBottomRight
+	}
+	if !givenOnce(q, "txt-pad") {
+		t.Pad = 10
+	}
+	t.XSet, t.YSet = givenOnce(q, "txt-x"), givenOnce(q, "txt-y")
+}
+
+// genericFonts are CSS's generic families as Pango (fontconfig) names them.
+var genericFonts = map[string]string{"sans-serif": "sans", "serif": "serif", "monospace": "monospace", "cursive": "cursive", "fantasy": "fantasy"}
+
+// parseFont turns imgix's txt-font (names and styles separated by commas)
+// into a Pango font description without a size: "Family1,Family2 bold
+// italic". A name's hyphens become spaces (Avenir-Black is "Avenir Black").
+func parseFont(v string) (string, error) {
+	parts := strings.Split(v, ",")
+	if len(parts) > 4 {
+		return "", params.ErrSyntax
+	}
+	var families, styles []string
+	for _, part := range parts {
+		part = strings.TrimSpace(part)
+		if part == "" || len(part) > 64 {
+			return "", params.ErrSyntax
+		}
+		for _, c := range part {
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == ' ' || c == '-') {
+				return "", params.ErrSyntax
+			}
+		}
+		switch lower := strings.ToLower(part); {
+		case lower == "bold" || lower == "italic":
+			if !slices.Contains(styles, lower) {
+				styles = append(styles, lower)
+			}
+		case genericFonts[lower] != "":
+			families = append(families, genericFonts[lower])
+		default:
+			families = append(families, strings.ReplaceAll(part, "-", " "))
+		}
+	}
+	if len(families) == 0 {
+		families = []string{"sans"}
+	}
+	slices.Sort(styles) // bold before italic, whichever order was written
+	return strings.TrimSpace(strings.Join(families, ",") + " " + strings.Join(styles, " ")), nil
 }
 
 // checkTrim adds to errs trim-tol or trim-pad given without trim, and
@@ -949,6 +1030,36 @@ var paramSpecs = map[string]paramSpec{
 	"mark-alpha": intSpec(0, 100, func(p *params.Params) *int { return &p.Watermark.Alpha }),
 	"mark-x":     intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Watermark.X }),
 	"mark-y":     intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Watermark.Y }),
+	"txt": {fmt.Sprintf("a line of text of 1 to %d bytes of UTF-8 without control characters (write it Base64-encoded as txt64 when it is awkward in a URL)", maxText), func(p *params.Params, v string) error {
+		if len(v) > maxText {
+			return fmt.Errorf("%d bytes long", len(v))
+		}
+		if !utf8.ValidString(v) {
+			return errors.New("not UTF-8")
+		}
+		for _, c := range v {
+			if c < ' ' || c == 0x7f {
+				return errors.New("control character")
+			}
+		}
+		p.Text.Text = v
+		return nil
+	}},
+	"txt-size":  intSpec(1, maxTextSize, func(p *params.Params) *int { return &p.Text.Size }),
+	"txt-color": colorSpec(func(p *params.Params) *params.Color { return &p.Text.Color }),
+	"txt-font": {"a font: up to 4 names or generic families (sans-serif, serif, monospace, cursive, fantasy) and the styles bold and italic, separated by commas, such as avenir,bold; letters, digits, spaces and - only", func(p *params.Params, v string) (err error) {
+		p.Text.Font, err = parseFont(v)
+		return err
+	}},
+	"txt-width": intSpec(1, maxDimension, func(p *params.Params) *int { return &p.Text.Width }),
+	"txt-align": {"one or two of top, middle, bottom (vertical) and left, center, right (horizontal), separated by a comma, such as bottom,right", func(p *params.Params, v string) error {
+		a, err := parseAlign(v)
+		p.Text.Align = a
+		return err
+	}},
+	"txt-pad": intSpec(0, maxPad, func(p *params.Params) *int { return &p.Text.Pad }),
+	"txt-x":   intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Text.X }),
+	"txt-y":   intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Text.Y }),
 	"dl": {fmt.Sprintf("a file name of 1 to %d bytes without / or \\ or control characters, or nothing (the source's name)", maxDownloadName), func(p *params.Params, v string) error {
 		p.Download, p.DownloadName = true, v
 		return checkFileName(v)

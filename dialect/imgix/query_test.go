@@ -826,7 +826,7 @@ func TestIsParam(t *testing.T) {
 		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "hue", "invert", "jpg-progressive", "lossless", "mark", "mark-align", "mark-alpha", "mark-fit", "mark-h", "mark-pad", "mark-scale", "mark-w", "mark-x", "mark-y", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome",
 		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "px", "q", "rect", "refine", "rembg", "rot", "sat", "scale", "semitransparency", "sepia",
 		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
-		"threshold", "trim", "trim-color", "trim-pad", "trim-tol", "usm", "usmrad", "w",
+		"threshold", "trim", "trim-color", "trim-pad", "trim-tol", "txt", "txt-align", "txt-color", "txt-font", "txt-pad", "txt-size", "txt-width", "txt-x", "txt-y", "usm", "usmrad", "w",
 	}
 	got := ParamNames()
 	if !slices.Equal(got, want) {
@@ -841,7 +841,7 @@ func TestIsParam(t *testing.T) {
 			t.Errorf("IsParam(%q) = false", name)
 		}
 	}
-	for _, name := range []string{"", "W", "Fm", "Width", "w64x", "auto64", "format", "s", "txt", "trim-md", "mark-tile", "ixlib", "w ", "foo",
+	for _, name := range []string{"", "W", "Fm", "Width", "w64x", "auto64", "format", "s", "txt-shad", "trim-md", "mark-tile", "ixlib", "w ", "foo",
 		"Rembg", "bg_remove", "bgremove", "remove", "type", "channels", "size", "crop_margin", "bg_color", "bg-color", "shadow_type", "fg_pad", "semi_transparency"} {
 		if IsParam(name) {
 			t.Errorf("IsParam(%q) = true", name)
@@ -874,7 +874,7 @@ func FuzzParseQuery(f *testing.F) {
 		"rembg=1&bg-image=https://example.com/bg.jpg&fm=zip", "model=x&mask=1&bg=white&bg-image=/a.png",
 		"rembg=1&bg-remove=0&semitransparency=1&threshold=0.2",
 		"w=600&ar=16:9&fit=crop", "ar=1.91:1&fit=fill&h=100000", "w=9&h=9&fit=crop&crop=focalpoint&fp-x=0.1&fp-y=0.9&fp-z=4", "fit=crop&h=200&max-w=1200&min-w=1300&min-h=1", "w=0.5&h=.9&ar=3:1&fit=fill", "fit=fill&fill=blur&fill-blur=30&fill-color=red",
-		"width=300&height=20&f=crop&bg64=I2ZmMDAwMA&inv=1", "hue=-30&sepia=40&mono=red&px=3&usm=-20&usmrad=7", "mask=corners&corner-radius=1,2,3,4&mask-bg=fff", "mask=ellipse&rembg=1&mask-bg=red", "dl=x.png&w=3", "dl", "trim=color&trimcolor=eee&trim-tol=3.5&trim-pad=-4", "mark=/l.png&mark-w=0.5&ma=top&malph=30&mx=3", "mark-w=3&ms=5", "w=1&width=2&w64=@@&auto64=Zm9ybWF0",
+		"width=300&height=20&f=crop&bg64=I2ZmMDAwMA&inv=1", "hue=-30&sepia=40&mono=red&px=3&usm=-20&usmrad=7", "mask=corners&corner-radius=1,2,3,4&mask-bg=fff", "mask=ellipse&rembg=1&mask-bg=red", "dl=x.png&w=3", "dl", "trim=color&trimcolor=eee&trim-tol=3.5&trim-pad=-4", "t=Hi&tsz=30&tf=serif,italic&ta=top&txt-x=4", "mark=/l.png&mark-w=0.5&ma=top&malph=30&mx=3", "mark-w=3&ms=5", "w=1&width=2&w64=@@&auto64=Zm9ybWF0",
 	} {
 		f.Add(s)
 	}
@@ -934,6 +934,8 @@ func checkParamsRange(t *testing.T, p params.Params) {
 		(p.MaskBackground == params.Color{} || p.Mask != params.ShapeNone && p.MaskBackground.Set) &&
 		(p.Download || p.DownloadName == "") &&
 		(p.Trim || p.TrimColor == params.Color{} && !p.TrimToleranceSet && p.TrimPad == 0) && (p.TrimToleranceSet || p.TrimTolerance == 0) &&
+		(p.Text == params.Text{} || p.Text.Text != "" && p.Text.Size >= 1 && p.Text.Size <= maxTextSize && p.Text.Color.Set && p.Text.Font != "" &&
+			(p.Text.X == 0 || p.Text.XSet) && (p.Text.Y == 0 || p.Text.YSet)) &&
 		(p.Watermark == params.Watermark{} || p.Watermark.Image != "" && p.Watermark.Alpha >= 1 && p.Watermark.Alpha <= 100 &&
 			p.Watermark.Scale >= 0 && p.Watermark.Scale <= 100 && p.Watermark.Pad >= 0 && p.Watermark.Pad <= maxPad &&
 			(p.Watermark.Fit == params.FitClip || p.Watermark.Fit == params.FitMax || p.Watermark.Fit == params.FitScale) &&
@@ -1410,6 +1412,43 @@ func TestParseQueryWatermark(t *testing.T) {
 		{"mark=/l.png&mark-align=top,bottom", "mark-align", `mark-align="top,bottom" is not valid; mark-align must be one or two of top, middle, bottom (vertical) and left, center, right (horizontal), separated by a comma, such as bottom,right.`},
 		{"mark=//evil.example/x.png", "mark", `mark="//evil.example/x.png" is not valid (a path starts with a single /); mark must be an http:// or https:// URL without user info or fragment, or an absolute path starting with a single / without . or .. segments; at most 2048 bytes.`},
 		{"mark=/l.png&m=/k.png", "m", "m and mark are the same parameter; give only one of them."},
+	})
+}
+
+// txt and its options: imgix's defaults, fonts, aliases, rules.
+func TestParseQueryText(t *testing.T) {
+	black := params.Color{A: 255, Set: true}
+	text := func(tx params.Text) params.Params {
+		if tx.Size == 0 {
+			tx.Size = 12
+		}
+		if tx.Color == (params.Color{}) {
+			tx.Color = black
+		}
+		if tx.Font == "" {
+			tx.Font = "sans"
+		}
+		if tx.Align == 0 && tx.Pad == 0 {
+			tx.Align, tx.Pad = params.CropBottomRight, 10
+		}
+		return params.Params{Text: tx}
+	}
+	checkParses(t, []validCase{
+		{"txt=Hello+World", text(params.Text{Text: "Hello World"})},
+		{"t=Sale&tsz=40&tc=fff&txt-font=avenir,bold", text(params.Text{Text: "Sale", Size: 40, Color: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}, Font: "avenir bold"})},
+		{"txt=a&txt-font=Futura+Condensed+Medium", text(params.Text{Text: "a", Font: "Futura Condensed Medium"})},
+		{"txt=a&txt-font=italic,sans-serif,bold", text(params.Text{Text: "a", Font: "sans bold italic"})},
+		{"txt=a&txt-font=Avenir-Black,monospace", text(params.Text{Text: "a", Font: "Avenir Black,monospace"})},
+		{"txt=a&txt-align=top,left&txt-pad=0&txt-width=300", text(params.Text{Text: "a", Align: params.CropTopLeft, Width: 300})},
+		{"txt=a&txt-x=5&txt-y=0", text(params.Text{Text: "a", X: 5, XSet: true, YSet: true})},
+		{"txt64=5L2g5aW9", text(params.Text{Text: "你好"})},
+	})
+	checkOneError(t, []errorCase{
+		{"txt-size=20", "txt-size", "txt-size shapes the text; it needs txt."},
+		{"tc=red", "tc", "txt-color shapes the text; it needs txt."},
+		{"txt=a%0Ab", "txt", `txt="a\nb" is not valid (control character); txt must be a line of text of 1 to 500 bytes of UTF-8 without control characters (write it Base64-encoded as txt64 when it is awkward in a URL).`},
+		{"txt=a&txt-font=%3Cb%3E", "txt-font", `txt-font="<b>" is not valid; txt-font must be a font: up to 4 names or generic families (sans-serif, serif, monospace, cursive, fantasy) and the styles bold and italic, separated by commas, such as avenir,bold; letters, digits, spaces and - only.`},
+		{"txt=a&txt-size=1001", "txt-size", `txt-size="1001" is not valid; txt-size must be an integer from 1 to 1000.`},
 	})
 }
 

@@ -1,6 +1,7 @@
 package vips
 
 /*
+#include <stdlib.h>
 #include "vips.h"
 */
 import "C"
@@ -216,4 +217,20 @@ func cBool(b bool) C.int {
 		return 1
 	}
 	return 0
+}
+
+// Text renders markup (Pango markup: escape plain text) in font, a Pango
+// font description whose size is in pixels, as an 8-bit one-band coverage
+// image. width > 0 wraps the lines at that many pixels, aligned left
+// (align 0), centred (1) or right (2). The image is watched by c.
+func Text(markup, font string, width, align int, c *Canceller) (*Image, error) {
+	Init()
+	cm, cf := C.CString(markup), C.CString(font)
+	defer C.free(unsafe.Pointer(cm))
+	defer C.free(unsafe.Pointer(cf))
+	var out *C.VipsImage
+	if C.matte_text(&out, cm, cf, C.int(width), C.int(align)) != 0 {
+		return nil, lastError()
+	}
+	return wrap(out, c), nil
 }

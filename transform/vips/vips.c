@@ -442,6 +442,18 @@ int matte_scale_alpha(VipsImage *in, VipsImage **out, double k) {
   return r;
 }
 
+// matte_text renders markup (Pango markup: the caller escapes plain text)
+// in font (a Pango font description with its size in pixels, at 72 dpi)
+// as an 8-bit one-band coverage image; width > 0 wraps the lines at that
+// many pixels, aligned by align (a VipsAlign).
+int matte_text(VipsImage **out, const char *markup, const char *font,
+               int width, int align) {
+  if (width > 0)
+    return vips_text(out, markup, "font", font, "dpi", 72, "width", width,
+                     "align", align, NULL);
+  return vips_text(out, markup, "font", font, "dpi", 72, NULL);
+}
+
 // matte_pixelate replaces every block x block square of in (from the top
 // left; the last row and column of blocks may be cut by the image's edge,
 // and average what they cover) by its mean colour, weighted by alpha when

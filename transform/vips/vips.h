@@ -62,6 +62,8 @@ int matte_linear1(VipsImage *in, VipsImage **out, double a, double b);
 int matte_adjust(VipsImage *in, VipsImage **out, double chroma, double hue,
                  const double *m, const double *b, double gamma);
 int matte_pixelate(VipsImage *in, VipsImage **out, int block);
+int matte_text(VipsImage **out, const char *markup, const char *font,
+               int width, int align);
 int matte_scale_alpha(VipsImage *in, VipsImage **out, double k);
 int matte_unsharp(VipsImage *in, VipsImage *blurred, VipsImage **out,
                   double amount);

@@ -1,0 +1,92 @@
+package transform
+
+import (
+	"image"
+	"image/color"
+	"os"
+	"testing"
+)
+
+// needFonts skips t where no font is installed for libvips' text
+// rendering (make setup installs fonts-dejavu-core).
+func needFonts(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"); err != nil {
+		t.Skip("no DejaVu fonts installed (make setup installs fonts-dejavu-core), so text cannot be rendered here")
+	}
+}
+
+// redBox is the bounding box of the pixels of img that are more red than
+// anything else (R ≥ 128, G and B below 100).
+func redBox(img *image.NRGBA) (box image.Rectangle, n int) {
+	for y := img.Rect.Min.Y; y < img.Rect.Max.Y; y++ {
+		for x := img.Rect.Min.X; x < img.Rect.Max.X; x++ {
+			if c := img.NRGBAAt(x, y); c.R >= 128 && c.G < 100 && c.B < 100 {
+				box = box.Union(image.Rect(x, y, x+1, y+1))
+				n++
+			}
+		}
+	}
+	return box, n
+}
+
+// The text's place and colour, with U+2588 FULL BLOCK (a solid glyph).
+func TestTextPixels(t *testing.T) {
+	needFonts(t)
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	white := color.NRGBA{255, 255, 255, 255}
+	base := encodePNG(t, filled(200, 60, white))
+
+	// Bottom right, 10 px in: the ink ends at column 189 and row 49.
+	_, img := run(t, pl, base, "txt=%E2%96%88&txt-color=f00&fm=png", "")
+	box, n := redBox(img)
+	if n == 0 || box.Max.X < 188 || box.Max.X > 190 || box.Max.Y < 48 || box.Max.Y > 50 || box.Min.X < 150 {
+		t.Errorf("default place: red box %v (%d pixels), want it ending at about (190, 50)", box, n)
+	}
+	// Top left, no pad, at txt-size 30: starts at the corner, taller.
+	_, img = run(t, pl, base, "txt=%E2%96%88&txt-color=f00&txt-align=top,left&txt-pad=0&txt-size=30&fm=png", "")
+	box30, _ := redBox(img)
+	if box30.Min.X > 2 || box30.Min.Y > 8 || box30.Dy() <= box.Dy() {
+		t.Errorf("top left at size 30: red box %v (at size 12: %v)", box30, box)
+	}
+	// txt-x, txt-y place the text's top left.
+	_, img = run(t, pl, base, "txt=%E2%96%88&txt-color=f00&txt-x=100&txt-y=20&fm=png", "")
+	if b, _ := redBox(img); b.Min.X < 100 || b.Min.X > 103 || b.Min.Y < 20 || b.Min.Y > 26 {
+		t.Errorf("txt-x=100, txt-y=20: red box %v", b)
+	}
+	// A translucent colour: half red over white.
+	_, img = run(t, pl, base, "txt=%E2%96%88&txt-color=ff000080&txt-size=30&txt-align=middle,center&fm=png", "")
+	checkSamples(t, img, []sample{{100, 30, color.NRGBA{255, 127, 127, 255}}}, 3)
+	// The default colour is opaque black.
+	_, img = run(t, pl, base, "txt=%E2%96%88&txt-size=30&txt-align=middle,center&fm=png", "")
+	checkSamples(t, img, []sample{{100, 30, color.NRGBA{0, 0, 0, 255}}, {5, 5, white}}, 3)
+}
+
+// Text is never markup: "<b>x</b>" is drawn as those eight characters.
+func TestTextIsNotMarkup(t *testing.T) {
+	needFonts(t)
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	base := encodePNG(t, filled(400, 60, color.NRGBA{255, 255, 255, 255}))
+	_, plain := run(t, pl, base, "txt=x&txt-color=f00&txt-size=20&fm=png", "")
+	_, tags := run(t, pl, base, "txt=%3Cb%3Ex%3C%2Fb%3E&txt-color=f00&txt-size=20&fm=png", "")
+	pb, _ := redBox(plain)
+	tb, _ := redBox(tags)
+	if tb.Dx() < 4*pb.Dx() {
+		t.Errorf("<b>x</b> is %d px wide, x alone %d: the tags were read as markup", tb.Dx(), pb.Dx())
+	}
+}
+
+// A text far larger than the image is set smaller, not rendered whole.
+func TestTextBounded(t *testing.T) {
+	needFonts(t)
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	base := encodePNG(t, filled(100, 50, color.NRGBA{255, 255, 255, 255}))
+	long := ""
+	for range 50 {
+		long += "WWWWWWWWWW"
+	}
+	res, img := run(t, pl, base, "txt="+long+"&txt-size=1000&txt-width=100&fm=png", "")
+	if res.Width != 100 || res.Height != 50 || img.Bounds().Dx() != 100 {
+		t.Fatalf("size %dx%d", res.Width, res.Height)
+	}
+}
