@@ -312,13 +312,7 @@ var textOptions = []string{"txt-align", "txt-color", "txt-font", "txt-pad", "txt
 func checkText(q url.Values, p *params.Params, errs map[string]string) {
 	t := &p.Text
 	if t.Text == "" {
-		if errs["txt"] == "" {
-			for _, name := range textOptions {
-				if givenOnce(q, name) && errs[name] == "" {
-					errs[name] = name + " shapes the text; it needs txt."
-				}
-			}
-		}
+		requireParent(q, errs, "txt", textOptions, "shapes the text")
 		*t = params.Text{}
 		return
 	}
@@ -396,6 +390,20 @@ func checkTrim(q url.Values, p *params.Params, errs map[string]string) {
 	}
 }
 
+// requireParent adds to errs each of options given (and valid) while their
+// parent parameter is absent: "<option> <role>; it needs <parent>.". An
+// invalid parent is reported on its own and makes no more errors.
+func requireParent(q url.Values, errs map[string]string, parent string, options []string, role string) {
+	if errs[parent] != "" {
+		return
+	}
+	for _, name := range options {
+		if givenOnce(q, name) && errs[name] == "" {
+			errs[name] = name + " " + role + "; it needs " + parent + "."
+		}
+	}
+}
+
 // markOptions are the watermark's parameters besides mark, sorted.
 var markOptions = []string{"mark-align", "mark-alpha", "mark-fit", "mark-h", "mark-pad", "mark-scale", "mark-w", "mark-x", "mark-y"}
 
@@ -406,13 +414,7 @@ var markOptions = []string{"mark-align", "mark-alpha", "mark-fit", "mark-h", "ma
 func checkWatermark(q url.Values, p *params.Params, errs map[string]string) {
 	m := &p.Watermark
 	if m.Image == "" {
-		if errs["mark"] == "" {
-			for _, name := range markOptions {
-				if givenOnce(q, name) && errs[name] == "" {
-					errs[name] = name + " places or shapes the watermark; it needs mark."
-				}
-			}
-		}
+		requireParent(q, errs, "mark", markOptions, "places or shapes the watermark")
 		*m = params.Watermark{}
 		return
 	}
