@@ -16,7 +16,7 @@ import (
 //	sat=-100,bri=10,con=-5,invert=1,hue=90,sepia=80,mono=ff8000ff,
 //	bri-x=1.5,gamma=2.2,px=8,
 //	usm=40,usmrad=4,mask=corners,corner-radius=8:8:0:0,mask-bg=ffffffff,
-//	mark="sha256:ab…":0:0:0:0.25:0:clip:bottom-right:5:100:x10,
+//	blend=ff0000ff:multiply:50,mark="sha256:ab…":0:0:0:0.25:0:clip:bottom-right:5:100:x10,
 //	txt="Sale":24:ffffffff:"sans bold":0:bottom-right:10,dl="shoe.jpg",
 //	trim=1,trim-color=ffffffff,trim-tol=20,trim-pad=-2,pad=4,padding=0:4:8:4,
 //	fill-color=ff0000ff,fill-blur=1,fill-blur-strength=300,
@@ -139,6 +139,9 @@ func (p Params) Key() string {
 		add("corner-radius", v)
 	}
 	addColor("mask-bg", p.MaskBackground)
+	if b := p.Blend; b != (Blend{}) {
+		add("blend", colorKey(b.Color)+":"+b.Mode.String()+":"+strconv.Itoa(b.Alpha))
+	}
 	if m := p.Watermark; m != (Watermark{}) {
 		v := strconv.Quote(m.Image) + ":" + strconv.Itoa(m.Width) + ":" + strconv.Itoa(m.Height) + ":" +
 			floatKey(m.WidthRatio) + ":" + floatKey(m.HeightRatio) + ":" + strconv.Itoa(m.Scale) + ":" +

@@ -66,6 +66,7 @@ func TestKeyGolden(t *testing.T) {
 		{Params{CornerRadius: Corners{BottomLeft: 1}}, "corner-radius=unset:0:0:0:1"},
 		{Params{Download: true, DownloadName: `a",b.jpg`}, `dl="a\",b.jpg"`},
 		{Params{Download: true}, `dl=""`},
+		{Params{Blend: Blend{Color: Color{R: 255, A: 255, Set: true}, Mode: BlendMultiply, Alpha: 50}}, "blend=ff0000ff:multiply:50"},
 		{Params{Text: Text{Text: `Sale "50%"`, Size: 24, Color: Color{R: 255, G: 255, B: 255, A: 255, Set: true}, Font: "sans bold", Align: CropBottomRight, Pad: 10, Y: 3, YSet: true}}, `txt="Sale \"50%\"":24:ffffffff:"sans bold":0:bottom-right:10:y3`},
 		{Params{BrightnessFactor: 1.5, Gamma: 2.2, Monochrome: Color{A: 1, Set: true}}, "mono=00000001,bri-x=1.5,gamma=2.2"},
 		{Params{Trim: true, TrimColor: Color{R: 255, A: 255, Set: true}, TrimToleranceSet: true, TrimPad: -3}, "trim=1,trim-color=ff0000ff,trim-tol=0,trim-pad=-3"},
@@ -177,6 +178,8 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Trim, p.TrimPad = true, v%401-200 })
 		add(func(p *Params) { p.Watermark = Watermark{Image: "/m.png", Width: v, Alpha: 100} })
 		add(func(p *Params) { p.Text = Text{Text: "a", Size: v % 1001} })
+		add(func(p *Params) { p.Blend = Blend{Color: Color{G: uint8(v), A: 255, Set: true}, Alpha: v % 101} })
+		add(func(p *Params) { p.Blend = Blend{Color: Color{A: 255, Set: true}, Mode: BlendMode(v % 12), Alpha: 100} })
 		add(func(p *Params) { p.Text = Text{Text: "a", Width: v} })
 		add(func(p *Params) { p.Text = Text{Text: "a", X: v, XSet: true} })
 		add(func(p *Params) { p.Text = Text{Text: strconv.Itoa(v)} })

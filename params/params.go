@@ -110,6 +110,9 @@ type Params struct {
 	Mask           Shape
 	CornerRadius   Corners
 	MaskBackground Color
+	// Blend mixes a colour into the output (imgix blend with a colour, or
+	// blend-color), after the background and under the watermark.
+	Blend Blend
 	// Watermark draws an image over the output (imgix mark).
 	Watermark Watermark
 	// Text draws a line of text over the output (imgix txt), over the
@@ -394,6 +397,51 @@ type Watermark struct {
 	Alpha                   int
 	X, Y                    int
 	XSet, YSet              bool
+}
+
+// Blend is a colour laid over the whole output with a blend mode (imgix
+// blend-mode, default overlay) at Alpha percent (imgix blend-alpha, 1-100;
+// the colour's own alpha multiplies it); the output keeps its own alpha.
+// The zero Blend (Color not Set) is none.
+type Blend struct {
+	Color Color
+	Mode  BlendMode
+	Alpha int
+}
+
+// BlendMode is one of imgix's blend modes that libvips composites (the
+// separable ones; imgix's color, hue, saturation and luminosity are not).
+type BlendMode uint8
+
+const (
+	BlendNormal BlendMode = iota
+	BlendMultiply
+	BlendScreen
+	BlendOverlay
+	BlendDarken
+	BlendLighten
+	BlendDodge
+	BlendBurn
+	BlendHardLight
+	BlendSoftLight
+	BlendDifference
+	BlendExclusion
+)
+
+// String returns imgix's name of the mode ("normal", "multiply", ...); part
+// of Key.
+func (m BlendMode) String() string { return enumName(blendModeNames[:], uint8(m), "blend-mode") }
+
+// ParseBlendMode returns the BlendMode imgix names s.
+func ParseBlendMode(s string) (BlendMode, bool) {
+	i, ok := lookupName(blendModeNames[:], s)
+	return BlendMode(i), ok
+}
+
+var blendModeNames = [...]string{
+	BlendNormal: "normal", BlendMultiply: "multiply", BlendScreen: "screen", BlendOverlay: "overlay",
+	BlendDarken: "darken", BlendLighten: "lighten", BlendDodge: "dodge", BlendBurn: "burn",
+	BlendHardLight: "hardlight", BlendSoftLight: "softlight", BlendDifference: "difference", BlendExclusion: "exclusion",
 }
 
 // Text is a line of text drawn over the output (imgix txt, txt-*), after

@@ -152,6 +152,7 @@ var steps = []step{
 	{"crop-margins", (*job).cropMargins, false, StageResize},        // margins.go
 	{"removal-layers", (*job).removalLayers, false, StageComposite}, // layers.go
 	{"background", (*job).background, false, StageComposite},        // background.go
+	{"blend", (*job).blend, false, StageComposite},                  // blend.go
 	{"watermark", (*job).watermark, false, StageComposite},          // watermark.go
 	{"text", (*job).text, false, StageComposite},                    // text.go
 	{"shape", (*job).shape, false, StageComposite},                  // shape.go

@@ -123,10 +123,10 @@ func TestUnsharpMaskPixels(t *testing.T) {
 	}
 }
 
-// mask=ellipse and mask=corners cut the output, after the background:
-// transparent outside where the format has alpha, white (or mask-bg)
-// where it has not.
-func TestMaskShapePixels(t *testing.T) {
+// The steps after the background: mask=ellipse and mask=corners cut the
+// output (transparent outside where the format has alpha, white or
+// mask-bg where it has not), and blend lays a colour over it.
+func TestFinalLayersPixels(t *testing.T) {
 	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
 	wide := encodePNG(t, filled(40, 20, red))
 	alpha := encodePNG(t, halves(40, 20, green, clear))
@@ -147,6 +147,10 @@ func TestMaskShapePixels(t *testing.T) {
 		// so 0.2 covered (5 px would leave it out).
 		{"default radius", "mask=corners&fm=png", wide, []sample{{0, 0, clear}, {4, 4, red}, {0, 1, color.NRGBA{255, 0, 0, 51}}}},
 		// 5 CSS px at dpr 2 is 10 px: (2.5, 2.5) is 10.6 from (10, 10).
+		{"blend normal at half alpha", "blend=0000ff&blend-mode=normal&blend-alpha=50&fm=png", wide, []sample{{20, 10, color.NRGBA{127, 0, 128, 255}}}},
+		{"blend multiply by white changes nothing", "blend=fff&blend-mode=multiply&fm=png", wide, []sample{{20, 10, red}}},
+		{"blend screen with black changes nothing", "blend=000&blend-mode=screen&fm=png", wide, []sample{{20, 10, red}}},
+		{"blend keeps the image's transparency", "blend=0000ff&blend-mode=normal&fm=png", alpha, []sample{{10, 10, blue}, {30, 10, clear}}},
 		{"radius times dpr", "w=20&dpr=2&mask=corners&corner-radius=5&fm=png", wide, []sample{{2, 2, clear}, {10, 10, red}, {3, 3, red}}},
 	}
 	for _, tc := range cases {
@@ -239,4 +243,12 @@ func TestBrightnessFactorAndGammaPixels(t *testing.T) {
 		}
 		checkSamples(t, decodeNRGBA(t, res.Body), []sample{{4, 4, tc.want}}, 1)
 	}
+}
+
+// blend multiply: (200, 100, 50) × 128/255.
+func TestBlendMultiplyPixels(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	src := encodePNG(t, filled(8, 8, color.NRGBA{200, 100, 50, 255}))
+	_, img := run(t, pl, src, "blend=808080&blend-mode=multiply&fm=png", "")
+	checkSamples(t, img, []sample{{4, 4, color.NRGBA{100, 50, 25, 255}}}, 1)
 }

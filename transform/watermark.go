@@ -52,7 +52,7 @@ func (j *job) watermark() error {
 // at (x, y); what falls outside is cut, and an opaque image stays opaque.
 func (j *job) overlay(layer *vips.Image, x, y int) error {
 	hadAlpha := j.img.HasAlpha()
-	out, err := vips.CompositeAt(j.img, layer, x, y)
+	out, err := vips.CompositeAt(j.img, layer, x, y, vips.BlendOver)
 	if err != nil {
 		return err
 	}

@@ -201,6 +201,7 @@ func ParseQuery(q url.Values) (params.Params, error) {
 	checkWatermark(q, &p, errs)
 	checkTrim(q, &p, errs)
 	checkText(q, &p, errs)
+	checkBlend(q, &p, errs)
 	applyPadding(q, &p)
 	if len(errs) > 0 {
 		list := make(params.Errors, 0, len(errs))
@@ -300,6 +301,34 @@ func checkStylize(q url.Values, p *params.Params, errs map[string]string) {
 	}
 	if p.Monochrome.A == 0 {
 		p.Monochrome = params.Color{}
+	}
+}
+
+// checkBlend adds to errs blend and blend-color given together, and a
+// blend option without either; it fills in imgix's defaults (overlay,
+// fully) and drops a blend that shows nothing (blend-alpha=0, or a
+// transparent colour).
+func checkBlend(q url.Values, p *params.Params, errs map[string]string) {
+	b := &p.Blend
+	if givenOnce(q, "blend") && givenOnce(q, "blend-color") {
+		errs["blend"] = "blend and blend-color both set the blend's colour; give only one of them."
+		errs["blend-color"] = "blend-color and blend both set the blend's colour; give only one of them."
+	}
+	if !b.Color.Set {
+		if errs["blend"] == "" && errs["blend-color"] == "" {
+			requireParent(q, errs, "blend", []string{"blend-alpha", "blend-mode"}, "shapes the blend")
+		}
+		*b = params.Blend{}
+		return
+	}
+	if !givenOnce(q, "blend-mode") {
+		b.Mode = params.BlendOverlay
+	}
+	if !givenOnce(q, "blend-alpha") {
+		b.Alpha = 100
+	}
+	if b.Alpha == 0 || b.Color.A == 0 {
+		*b = params.Blend{}
 	}
 }
 
@@ -1032,6 +1061,30 @@ var paramSpecs = map[string]paramSpec{
 	"mark-alpha": intSpec(0, 100, func(p *params.Params) *int { return &p.Watermark.Alpha }),
 	"mark-x":     intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Watermark.X }),
 	"mark-y":     intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Watermark.Y }),
+	"blend": {"a colour: " + colorForms + " (an image URL as a blend is not supported; mark draws an image over the output)", func(p *params.Params, v string) error {
+		if strings.Contains(v, "/") {
+			return errors.New("an image as a blend is not supported")
+		}
+		c, err := params.ParseColor(v)
+		if err != nil {
+			return params.ErrSyntax
+		}
+		p.Blend.Color = c
+		return nil
+	}},
+	"blend-color": colorSpec(func(p *params.Params) *params.Color { return &p.Blend.Color }),
+	"blend-mode": {"one of normal, multiply, screen, overlay, darken, lighten, dodge, burn, hardlight, softlight, difference, exclusion", func(p *params.Params, v string) error {
+		if v == "color" || v == "hue" || v == "saturation" || v == "luminosity" {
+			return errors.New(v + " is not supported")
+		}
+		m, ok := params.ParseBlendMode(v)
+		if !ok {
+			return params.ErrSyntax
+		}
+		p.Blend.Mode = m
+		return nil
+	}},
+	"blend-alpha": intSpec(0, 100, func(p *params.Params) *int { return &p.Blend.Alpha }),
 	"txt": {fmt.Sprintf("a line of text of 1 to %d bytes of UTF-8 without control characters (write it Base64-encoded as txt64 when it is awkward in a URL)", maxText), func(p *params.Params, v string) error {
 		if len(v) > maxText {
 			return fmt.Errorf("%d bytes long", len(v))

@@ -822,7 +822,7 @@ func TestParseQueryAliasesAndBase64(t *testing.T) {
 func TestIsParam(t *testing.T) {
 	want := []string{
 		"ar", "auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
-		"bg-remove-semi-transparency", "blur", "bri", "con", "corner-radius", "crop", "dl", "dpr",
+		"bg-remove-semi-transparency", "blend", "blend-alpha", "blend-color", "blend-mode", "blur", "bri", "con", "corner-radius", "crop", "dl", "dpr",
 		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "hue", "invert", "jpg-progressive", "lossless", "mark", "mark-align", "mark-alpha", "mark-fit", "mark-h", "mark-pad", "mark-scale", "mark-w", "mark-x", "mark-y", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome",
 		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "px", "q", "rect", "refine", "rembg", "rot", "sat", "scale", "semitransparency", "sepia",
 		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
@@ -874,7 +874,7 @@ func FuzzParseQuery(f *testing.F) {
 		"rembg=1&bg-image=https://example.com/bg.jpg&fm=zip", "model=x&mask=1&bg=white&bg-image=/a.png",
 		"rembg=1&bg-remove=0&semitransparency=1&threshold=0.2",
 		"w=600&ar=16:9&fit=crop", "ar=1.91:1&fit=fill&h=100000", "w=9&h=9&fit=crop&crop=focalpoint&fp-x=0.1&fp-y=0.9&fp-z=4", "fit=crop&h=200&max-w=1200&min-w=1300&min-h=1", "w=0.5&h=.9&ar=3:1&fit=fill", "fit=fill&fill=blur&fill-blur=30&fill-color=red",
-		"width=300&height=20&f=crop&bg64=I2ZmMDAwMA&inv=1", "hue=-30&sepia=40&mono=red&px=3&usm=-20&usmrad=7", "mask=corners&corner-radius=1,2,3,4&mask-bg=fff", "mask=ellipse&rembg=1&mask-bg=red", "dl=x.png&w=3", "dl", "trim=color&trimcolor=eee&trim-tol=3.5&trim-pad=-4", "t=Hi&tsz=30&tf=serif,italic&ta=top&txt-x=4", "mark=/l.png&mark-w=0.5&ma=top&malph=30&mx=3", "mark-w=3&ms=5", "w=1&width=2&w64=@@&auto64=Zm9ybWF0",
+		"width=300&height=20&f=crop&bg64=I2ZmMDAwMA&inv=1", "hue=-30&sepia=40&mono=red&px=3&usm=-20&usmrad=7", "mask=corners&corner-radius=1,2,3,4&mask-bg=fff", "mask=ellipse&rembg=1&mask-bg=red", "dl=x.png&w=3", "dl", "trim=color&trimcolor=eee&trim-tol=3.5&trim-pad=-4", "t=Hi&tsz=30&tf=serif,italic&ta=top&txt-x=4", "b=red&bm=softlight&balph=40", "blend-color=fff&blend=000", "mark=/l.png&mark-w=0.5&ma=top&malph=30&mx=3", "mark-w=3&ms=5", "w=1&width=2&w64=@@&auto64=Zm9ybWF0",
 	} {
 		f.Add(s)
 	}
@@ -934,6 +934,7 @@ func checkParamsRange(t *testing.T, p params.Params) {
 		(p.MaskBackground == params.Color{} || p.Mask != params.ShapeNone && p.MaskBackground.Set) &&
 		(p.Download || p.DownloadName == "") &&
 		(p.Trim || p.TrimColor == params.Color{} && !p.TrimToleranceSet && p.TrimPad == 0) && (p.TrimToleranceSet || p.TrimTolerance == 0) &&
+		(p.Blend == params.Blend{} || p.Blend.Color.Set && p.Blend.Color.A > 0 && p.Blend.Alpha >= 1 && p.Blend.Alpha <= 100 && p.Blend.Mode <= params.BlendExclusion) &&
 		(p.Text == params.Text{} || p.Text.Text != "" && p.Text.Size >= 1 && p.Text.Size <= maxTextSize && p.Text.Color.Set && p.Text.Font != "" &&
 			(p.Text.X == 0 || p.Text.XSet) && (p.Text.Y == 0 || p.Text.YSet)) &&
 		(p.Watermark == params.Watermark{} || p.Watermark.Image != "" && p.Watermark.Alpha >= 1 && p.Watermark.Alpha <= 100 &&
@@ -1450,6 +1451,27 @@ func TestParseQueryText(t *testing.T) {
 		{"txt=a&txt-font=%3Cb%3E", "txt-font", `txt-font="<b>" is not valid; txt-font must be a font: up to 4 names or generic families (sans-serif, serif, monospace, cursive, fantasy) and the styles bold and italic, separated by commas, such as avenir,bold; letters, digits, spaces and - only.`},
 		{"txt=a&txt-size=1001", "txt-size", `txt-size="1001" is not valid; txt-size must be an integer from 1 to 1000.`},
 	})
+}
+
+// blend and blend-color (colours only), blend-mode, blend-alpha.
+func TestParseQueryBlend(t *testing.T) {
+	red := params.Color{R: 255, A: 255, Set: true}
+	checkParses(t, []validCase{
+		{"blend=ff0000", params.Params{Blend: params.Blend{Color: red, Mode: params.BlendOverlay, Alpha: 100}}},
+		{"blend-color=red&blend-mode=multiply&blend-alpha=50", params.Params{Blend: params.Blend{Color: red, Mode: params.BlendMultiply, Alpha: 50}}},
+		{"b=red&bm=normal&balph=1", params.Params{Blend: params.Blend{Color: red, Mode: params.BlendNormal, Alpha: 1}}},
+		{"blend=red&blend-alpha=0", params.Params{}},
+		{"blend=transparent&blend-mode=screen", params.Params{}},
+	})
+	checkOneError(t, []errorCase{
+		{"blend=https://example.com/b.png", "blend", `blend="https://example.com/b.png" is not valid (an image as a blend is not supported); blend must be a colour: ` + colorForms + " (an image URL as a blend is not supported; mark draws an image over the output)."},
+		{"blend=red&blend-mode=hue", "blend-mode", `blend-mode="hue" is not valid (hue is not supported); blend-mode must be one of normal, multiply, screen, overlay, darken, lighten, dodge, burn, hardlight, softlight, difference, exclusion.`},
+		{"blend-alpha=5", "blend-alpha", "blend-alpha shapes the blend; it needs blend."},
+	})
+	_, err := mustParseQuery(t, "blend=red&blend-color=blue")
+	if list := params.AsErrors(err); len(list) != 2 || list[0].Field != "blend" || list[1].Field != "blend-color" {
+		t.Errorf("blend with blend-color: %v, want an error on each", err)
+	}
 }
 
 // validCase is a query and the Params it parses to.

@@ -134,14 +134,33 @@ func Mul255(a, b *Image) (*Image, error) {
 }
 
 // Composite places overlay over base; both carry alpha and share a size.
-func Composite(base, overlay *Image) (*Image, error) { return CompositeAt(base, overlay, 0, 0) }
+func Composite(base, overlay *Image) (*Image, error) { return CompositeAt(base, overlay, 0, 0, BlendOver) }
+
+// BlendMode is how CompositeAt mixes an overlay's colours with the base's.
+type BlendMode int
+
+// The blend modes of libvips' composite (the separable ones of PDF and CSS).
+const (
+	BlendOver       BlendMode = C.VIPS_BLEND_MODE_OVER
+	BlendMultiply   BlendMode = C.VIPS_BLEND_MODE_MULTIPLY
+	BlendScreen     BlendMode = C.VIPS_BLEND_MODE_SCREEN
+	BlendOverlay    BlendMode = C.VIPS_BLEND_MODE_OVERLAY
+	BlendDarken     BlendMode = C.VIPS_BLEND_MODE_DARKEN
+	BlendLighten    BlendMode = C.VIPS_BLEND_MODE_LIGHTEN
+	BlendColorDodge BlendMode = C.VIPS_BLEND_MODE_COLOUR_DODGE
+	BlendColorBurn  BlendMode = C.VIPS_BLEND_MODE_COLOUR_BURN
+	BlendHardLight  BlendMode = C.VIPS_BLEND_MODE_HARD_LIGHT
+	BlendSoftLight  BlendMode = C.VIPS_BLEND_MODE_SOFT_LIGHT
+	BlendDifference BlendMode = C.VIPS_BLEND_MODE_DIFFERENCE
+	BlendExclusion  BlendMode = C.VIPS_BLEND_MODE_EXCLUSION
+)
 
 // CompositeAt places overlay (with alpha) over base with its top left at
-// (x, y) of base; what falls outside base is cut. The result has base's
-// size, and alpha.
-func CompositeAt(base, overlay *Image, x, y int) (*Image, error) {
+// (x, y) of base, blended by mode; what falls outside base is cut. The
+// result has base's size, and alpha.
+func CompositeAt(base, overlay *Image, x, y int, mode BlendMode) (*Image, error) {
 	return op2(base, overlay, func(a, b *C.VipsImage, out **C.VipsImage) C.int {
-		return C.matte_composite(a, b, out, C.int(x), C.int(y))
+		return C.matte_composite(a, b, out, C.int(x), C.int(y), C.int(mode))
 	})
 }
 

@@ -255,7 +255,7 @@ int matte_over(VipsImage *in, VipsImage **out, double *rgba) {
   if (matte_solid(&bg, vips_image_get_width(in), vips_image_get_height(in),
                   rgba, 4))
     return -1;
-  int r = matte_composite(bg, in, out, 0, 0);
+  int r = matte_composite(bg, in, out, 0, 0, VIPS_BLEND_MODE_OVER);
   g_object_unref(bg);
   return r;
 }
@@ -575,12 +575,12 @@ int matte_mul255(VipsImage *a, VipsImage *b, VipsImage **out) {
 }
 
 // matte_composite places overlay over base with its top left at (x, y) of
-// base (overlay with alpha; what falls outside base is cut). The result
-// has base's size, and alpha.
+// base (overlay with alpha; what falls outside base is cut), blended by
+// mode (a VipsBlendMode). The result has base's size, and alpha.
 int matte_composite(VipsImage *base, VipsImage *overlay, VipsImage **out,
-                    int x, int y) {
+                    int x, int y, int mode) {
   VipsImage *t;
-  if (vips_composite2(base, overlay, &t, VIPS_BLEND_MODE_OVER, "x", x, "y", y,
+  if (vips_composite2(base, overlay, &t, (VipsBlendMode) mode, "x", x, "y", y,
                       NULL))
     return -1;
   int r = vips_cast(t, out, VIPS_FORMAT_UCHAR, NULL);

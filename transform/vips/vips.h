@@ -72,7 +72,7 @@ int matte_bandjoin2(VipsImage *a, VipsImage *b, VipsImage **out);
 int matte_bandjoin_const_rgb(VipsImage *alpha, VipsImage **out, double *rgb);
 int matte_mul255(VipsImage *a, VipsImage *b, VipsImage **out);
 int matte_composite(VipsImage *base, VipsImage *overlay, VipsImage **out,
-                    int x, int y);
+                    int x, int y, int mode);
 
 // ---- reading pixels back ----
 
