@@ -134,7 +134,9 @@ func Mul255(a, b *Image) (*Image, error) {
 }
 
 // Composite places overlay over base; both carry alpha and share a size.
-func Composite(base, overlay *Image) (*Image, error) { return CompositeAt(base, overlay, 0, 0, BlendOver) }
+func Composite(base, overlay *Image) (*Image, error) {
+	return CompositeAt(base, overlay, 0, 0, BlendOver)
+}
 
 // BlendMode is how CompositeAt mixes an overlay's colours with the base's.
 type BlendMode int
