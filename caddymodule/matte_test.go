@@ -27,8 +27,10 @@ func TestStripParams(t *testing.T) {
 	for raw, want := range map[string]string{
 		"w=10&token=abc&fm=png&z=%zz": "token=abc&z=%zz",
 		"w=10":                        "",
-		"a=1&b=2":                     "a=1&b=2",
-		"":                            "",
+		"a=1&c=2":                     "a=1&c=2",
+		// imgix's aliases and Base64 variants are Matte's too.
+		"width=10&blend=red&txt64=SGk&t=1&v=1": "t=1&v=1",
+		"":                                     "",
 	} {
 		if got := stripParams(raw); got != want {
 			t.Errorf("stripParams(%q) = %q, want %q", raw, got, want)

@@ -181,7 +181,7 @@ http://localhost:9080 {
 
 	// A cut-out on an opaque colour is opaque: a JPEG source stays a JPEG.
 	// Without one it keeps its transparency as PNG.
-	for _, v := range []struct{ q, typ string }{{"?rembg=1&bg=ffffff&w=64", "image/jpeg"}, {"?rembg=1&bg=ffffff80&w=64", "image/png"}, {"?rembg=1&w=64", "image/png"}} {
+	for _, v := range []struct{ q, typ string }{{"?rembg=1&bg=ffffff&w=64", "image/jpeg"}, {"?rembg=1&bg=80ffffff&w=64", "image/png"}, {"?rembg=1&w=64", "image/png"}} {
 		res, body := get(t, tester, "http://localhost:9080/bg.jpg"+v.q)
 		if res.StatusCode != 200 || res.Header.Get("Content-Type") != v.typ {
 			t.Fatalf("bg.jpg%s: %d %s, want %s: %.200s", v.q, res.StatusCode, res.Header.Get("Content-Type"), v.typ, body)

@@ -10,7 +10,8 @@ import (
 //
 //   - hex "RGB", "RGBA", "RRGGBB" or "RRGGBBAA", with or without one leading
 //     "#" (in a query string the "#" arrives as "%23"), case-insensitive;
-//     alpha comes last (this is not imgix's ARGB order);
+//     alpha comes last, as in CSS (ParseColorAlphaFirst reads imgix's and
+//     wsrv's ARGB);
 //   - a CSS Color Module Level 4 named colour (all 148, case-insensitive),
 //     or "transparent".
 //
@@ -31,6 +32,23 @@ func ParseColor(s string) (Color, error) {
 }
 
 var errColorSyntax = errors.New("use hex RGB, RGBA, RRGGBB or RRGGBBAA (with or without #, alpha last) or a CSS colour name such as white or transparent")
+
+// ParseColorAlphaFirst is ParseColor for the URL forms that put alpha
+// first, as imgix and wsrv do: a hex colour of 4 or 8 digits is ARGB or
+// AARRGGBB ("80ff0000" is half-transparent red); 3 and 6 digits and the
+// names read as in ParseColor.
+func ParseColorAlphaFirst(s string) (Color, error) {
+	h, hash := strings.CutPrefix(s, "#")
+	if len(h) == 4 || len(h) == 8 {
+		if c, ok := parseHexColor(h[len(h)/4:] + h[:len(h)/4]); ok {
+			return c.canonical(), nil
+		}
+	}
+	if hash {
+		h = "#" + h
+	}
+	return ParseColor(h)
+}
 
 // Hex returns the colour as lower-case "rrggbbaa", the canonical form used in
 // Key, or "" when c is not Set.

@@ -55,7 +55,7 @@ func TestStylizePixels(t *testing.T) {
 		{"monochrome tints the luma", "monochrome=ff8000&fm=png", orange, []sample{{8, 8, color.NRGBA{118, 59, 0, 255}}}},
 		{"mono is monochrome", "mono=ff8000&fm=png", orange, []sample{{8, 8, color.NRGBA{118, 59, 0, 255}}}},
 		// Alpha 0x80 = 0.502 of the tint over 0.498 of the pixel.
-		{"monochrome's alpha mixes", "mono=ff800080&fm=png", orange, []sample{{8, 8, color.NRGBA{159, 79, 25, 255}}}},
+		{"monochrome's alpha mixes", "mono=80ff8000&fm=png", orange, []sample{{8, 8, color.NRGBA{159, 79, 25, 255}}}},
 		// sepia first, then the contrast: (164.95 - 128)·1.5 + 128 = 183.4, G 156.7, B 107.5.
 		{"sepia then contrast", "sepia=100&con=50&fm=png", orange, []sample{{8, 8, color.NRGBA{183, 156, 108, 255}}}},
 		{"px=4 averages 4x4 blocks", "px=4&fm=png", encodePNG(t, ramp), []sample{

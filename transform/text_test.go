@@ -55,7 +55,7 @@ func TestTextPixels(t *testing.T) {
 		t.Errorf("txt-x=100, txt-y=20: red box %v", b)
 	}
 	// A translucent colour: half red over white.
-	_, img = run(t, pl, base, "txt=%E2%96%88&txt-color=ff000080&txt-size=30&txt-align=middle,center&fm=png", "")
+	_, img = run(t, pl, base, "txt=%E2%96%88&txt-color=80ff0000&txt-size=30&txt-align=middle,center&fm=png", "")
 	checkSamples(t, img, []sample{{100, 30, color.NRGBA{255, 127, 127, 255}}}, 3)
 	// The default colour is opaque black.
 	_, img = run(t, pl, base, "txt=%E2%96%88&txt-size=30&txt-align=middle,center&fm=png", "")

@@ -23,7 +23,7 @@ func TestKeyFromQueryRemoval(t *testing.T) {
 }
 
 func TestKeyFromQuery(t *testing.T) {
-	p, err := mustParseQuery(t, "pad=4&trim=color&sharp=10&blur=20&bg=%23FF8000CC&lossless=true&q=80&auto=compress,format&fm=webp&flip=vh&rot=-314.75&rect=10,20,300,200&crop=right,bottom&fit=crop&dpr=1.50&h=600&w=800&unrelated=x")
+	p, err := mustParseQuery(t, "pad=4&trim=color&sharp=10&blur=20&bg=%23CCFF8000&lossless=true&q=80&auto=compress,format&fm=webp&flip=vh&rot=-314.75&rect=10,20,300,200&crop=right,bottom&fit=crop&dpr=1.50&h=600&w=800&unrelated=x")
 	if err != nil {
 		t.Fatal(err)
 	}

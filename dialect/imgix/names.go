@@ -14,11 +14,19 @@ import (
 // imgix publishes them (the "aliases" of the imgix-url-params package, which
 // imgix's own URL builders read): each alias means its target in every way.
 // imgix's aliases for parameters Matte does not implement are not here, so
-// they still go to the origin like any name that is not Matte's.
+// they still go to the origin like any name that is not Matte's; neither
+// are its one-letter aliases (singleLetterAliases).
+//
+// singleLetterAliases are imgix's one-letter aliases that Matte leaves to
+// the origin: f (fit), b (blend), m (mark), t (txt). Sites put names that
+// short on image URLs for their own use (?t=1699999999 busts a cache,
+// ?f=webp picks a format elsewhere); read as imgix's, they would draw the
+// timestamp on the image or answer a 400. imgix's full names do the same.
+var singleLetterAliases = []string{"b", "f", "m", "t"}
+
 var aliases = map[string]string{
 	"width":                                "w",
 	"height":                               "h",
-	"f":                                    "fit",
 	"inv":                                  "invert",
 	"fillcolor":                            "fill-color",
 	"jpeg-progressive":                     "jpg-progressive",
@@ -28,7 +36,6 @@ var aliases = map[string]string{
 	"min-height":                           "min-h",
 	"mono":                                 "monochrome",
 	"maskbg":                               "mask-bg",
-	"m":                                    "mark",
 	"ma":                                   "mark-align",
 	"markalign":                            "mark-align",
 	"malph":                                "mark-alpha",
@@ -47,7 +54,6 @@ var aliases = map[string]string{
 	"markx":                                "mark-x",
 	"my":                                   "mark-y",
 	"marky":                                "mark-y",
-	"b":                                    "blend",
 	"bm":                                   "blend-mode",
 	"blendmode":                            "blend-mode",
 	"balph":                                "blend-alpha",
@@ -55,7 +61,6 @@ var aliases = map[string]string{
 	"blendcolor":                           "blend-color",
 	"blend-clr":                            "blend-color",
 	"blendclr":                             "blend-color",
-	"t":                                    "txt",
 	"ta":                                   "txt-align",
 	"txtalign":                             "txt-align",
 	"tc":                                   "txt-color",

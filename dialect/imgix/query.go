@@ -712,7 +712,7 @@ func sideSpec(at func(p *params.Params) (*int, *float64)) paramSpec {
 // colorSpec is a colour parameter, stored at the field at returns.
 func colorSpec(at func(p *params.Params) *params.Color) paramSpec {
 	return paramSpec{"a colour: " + colorForms, func(p *params.Params, v string) error {
-		c, err := params.ParseColor(v)
+		c, err := params.ParseColorAlphaFirst(v)
 		if err != nil {
 			return params.ErrSyntax
 		}
@@ -1065,7 +1065,7 @@ var paramSpecs = map[string]paramSpec{
 		if strings.Contains(v, "/") {
 			return errors.New("an image as a blend is not supported")
 		}
-		c, err := params.ParseColor(v)
+		c, err := params.ParseColorAlphaFirst(v)
 		if err != nil {
 			return params.ErrSyntax
 		}
@@ -1206,11 +1206,11 @@ var paramSpecs = map[string]paramSpec{
 		if !ok {
 			return errors.New("two colours are needed")
 		}
-		t, err := params.ParseColor(top)
+		t, err := params.ParseColorAlphaFirst(top)
 		if err != nil {
 			return fmt.Errorf("%s is not a colour", params.QuoteShort(top))
 		}
-		b, err := params.ParseColor(bottom)
+		b, err := params.ParseColorAlphaFirst(bottom)
 		if err != nil {
 			return fmt.Errorf("%s is not a colour", params.QuoteShort(bottom))
 		}
@@ -1236,7 +1236,7 @@ var paramSpecs = map[string]paramSpec{
 		return nil
 	}},
 	"shadow-color": {"a colour: " + colorForms + " (default black)", func(p *params.Params, v string) error {
-		c, err := params.ParseColor(v)
+		c, err := params.ParseColorAlphaFirst(v)
 		if err != nil {
 			return params.ErrSyntax
 		}
@@ -1315,7 +1315,7 @@ var semitransparencySpec = paramSpec{"one of 1, true, 0, false (0 and false cut 
 var imgixVariants = map[string]params.Variant{"pjpg": params.VariantProgressive, "png8": params.VariantPalette, "png32": params.VariantRGBA}
 
 // colorForms completes "a colour: ..." in the allowed texts.
-const colorForms = "hex RGB, RGBA, RRGGBB or RRGGBBAA (with or without %23, alpha last) or a CSS colour name such as white or transparent"
+const colorForms = "hex RGB, ARGB, RRGGBB or AARRGGBB (with or without %23; alpha first, as in imgix) or a CSS colour name such as white or transparent"
 
 // boolSpec is a parameter of 1, true, 0 or false that sets *field(p).
 func boolSpec(field func(p *params.Params) *bool) paramSpec {

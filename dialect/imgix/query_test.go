@@ -84,7 +84,7 @@ func TestParseQueryValid(t *testing.T) {
 		{"fit=fill&fill=blur&fill-blur=300", params.Params{Fit: params.FitFill, FillBlur: true, FillBlurStrength: 300}},
 		{"fit=fill&fill=blur&fill-blur=0", params.Params{Fit: params.FitFill, FillBlur: true}},
 		{"fit=fill&fill-color=ff0000", params.Params{Fit: params.FitFill, FillColor: params.Color{R: 255, A: 255, Set: true}}},
-		{"fit=fill&fill=solid&fill-color=ff000080", params.Params{Fit: params.FitFill, FillColor: params.Color{R: 255, A: 128, Set: true}}},
+		{"fit=fill&fill=solid&fill-color=80ff0000", params.Params{Fit: params.FitFill, FillColor: params.Color{R: 255, A: 128, Set: true}}},
 		{"fit=crop&fill=blur&fill-blur=20", params.Params{Fit: params.FitCrop}},
 		{"fill-color=red", params.Params{}},
 
@@ -196,7 +196,7 @@ func TestParseQueryValid(t *testing.T) {
 		{"bg=FFFFFF", params.Params{Background: white}},
 		{"bg=white", params.Params{Background: white}},
 		{"bg=transparent", params.Params{Background: params.Color{Set: true}}},
-		{"bg=ff000080", params.Params{Background: params.Color{R: 255, A: 0x80, Set: true}}},
+		{"bg=80ff0000", params.Params{Background: params.Color{R: 255, A: 0x80, Set: true}}},
 
 		{"blur=0", params.Params{}},
 		{"blur=20", params.Params{Blur: 20}},
@@ -664,7 +664,7 @@ func TestParseQueryCanonical(t *testing.T) {
 		{"", "dpr=1", "fit=clip", "rot=0", "rot=360", "crop=center", "lossless=0", "lossless=false", "blur=0", "sharp=0", "pad=0", "auto=compress", "crop=top", "unknown=1"},
 		{"fm=jpeg", "fm=jpg"},
 		{"bg=fff", "bg=%23FFFFFF", "bg=white", "bg=WHITE", "bg=ffff", "bg=ffffffff", "bg=%23FfFfFf"},
-		{"bg=transparent", "bg=0000", "bg=ff000000", "bg=%23abcdef00", "bg=fff0"},
+		{"bg=transparent", "bg=0000", "bg=00ff0000", "bg=%2300abcdef", "bg=0fff"},
 		{"flip=hv", "flip=vh"},
 		{"rot=-90", "rot=270", "rot=630", "rot=270.0", "rot=-450"},
 		{"fit=crop&crop=top,left", "crop=left,top&fit=crop"},
@@ -696,13 +696,13 @@ func TestParseQueryCanonical(t *testing.T) {
 		{"rembg=1&crop=fg", "rembg=1&crop=fg&fg-pad=0", "rembg=1&crop=fg&fg-pad=0%25", "rembg=1&crop=fg&fg-pad=0.0%25", "rembg=1&crop=fg&fg-pad=-0%25"},
 		{"rembg=1&crop=fg&fg-pad=10%25", "rembg=1&crop=fg&fg-pad=10.0%25", "rembg=1&crop=fg&fg-pad=%2B10%25"},
 		{
-			"rembg=1&shadow=drop", "rembg=1&shadow=drop&shadow-color=black", "rembg=1&shadow=drop&shadow-color=%23000000ff",
+			"rembg=1&shadow=drop", "rembg=1&shadow=drop&shadow-color=black", "rembg=1&shadow=drop&shadow-color=%23ff000000",
 			"rembg=1&shadow=drop&shadow-opacity=0.5", "rembg=1&shadow=drop&shadow-offset=0,10", "rembg=1&shadow=drop&shadow-offset=-0,%2B10",
 			"rembg=1&shadow=drop&shadow-blur=10", "rembg=1&shadow=drop&shadow-blur=10.0",
 		},
 		{"rembg=1&shadow=drop&shadow-offset=0,0", "rembg=1&shadow=drop&shadow-offset=-0,00"},
-		{"rembg=1&bg-gradient=white,black", "rembg=1&bg-gradient=%23fff,%23000000", "bg-remove=true&bg-gradient=WHITE,000f"},
-		{"rembg=1&bg-gradient=transparent,fff0", "rembg=1&bg-gradient=00000000,ff000000"},
+		{"rembg=1&bg-gradient=white,black", "rembg=1&bg-gradient=%23fff,%23000000", "bg-remove=true&bg-gradient=WHITE,f000"},
+		{"rembg=1&bg-gradient=transparent,0fff", "rembg=1&bg-gradient=00000000,00ff0000"},
 		{"rembg=1&fm=zip", "bg-remove=1&fm=zip"},
 	}
 	for _, g := range groups {
@@ -791,7 +791,9 @@ func TestParseQueryAliasesAndBase64(t *testing.T) {
 	red := params.Color{R: 255, A: 255, Set: true}
 	checkParses(t, []validCase{
 		{"width=300&height=200", params.Params{Width: 300, Height: 200}},
-		{"f=crop&w=10&h=10", params.Params{Width: 10, Height: 10, Fit: params.FitCrop}},
+		{"fit=crop&w=10&h=10", params.Params{Width: 10, Height: 10, Fit: params.FitCrop}},
+		// One-letter aliases are left to the origin (singleLetterAliases).
+		{"f=crop&t=1699999999&w=10", params.Params{Width: 10}},
 		{"inv=1&jpeg-progressive=1&fm=jpg", params.Params{Invert: true, Format: params.FormatJPEG, Variant: params.VariantProgressive}},
 		{"max-width=120&min-height=10&fit=crop", params.Params{Fit: params.FitCrop, CropLimits: params.CropLimits{MaxW: 120, MinH: 10}}},
 		{"w=10&h=10&fit=fill&fillcolor=red", params.Params{Width: 10, Height: 10, Fit: params.FitFill, FillColor: red}},
@@ -812,7 +814,7 @@ func TestParseQueryAliasesAndBase64(t *testing.T) {
 		{"w64=YWJj", "w64", "w64=\"abc\" is not valid; w64 must be an integer from 1 to 100000, or a fraction of the image's size between 0 and 1 such as 0.5."},
 		{"f=cover&width=0", "width", "width=\"0\" is not valid; width must be an integer from 1 to 100000, or a fraction of the image's size between 0 and 1 such as 0.5."},
 	})
-	for _, name := range []string{"width", "height", "f", "inv", "mono", "w64", "bg-image64", "rembg64", "fillcolor"} {
+	for _, name := range []string{"width", "height", "inv", "mono", "w64", "bg-image64", "rembg64", "fillcolor"} {
 		if !IsParam(name) {
 			t.Errorf("IsParam(%q) = false", name)
 		}
@@ -874,7 +876,7 @@ func FuzzParseQuery(f *testing.F) {
 		"rembg=1&bg-image=https://example.com/bg.jpg&fm=zip", "model=x&mask=1&bg=white&bg-image=/a.png",
 		"rembg=1&bg-remove=0&semitransparency=1&threshold=0.2",
 		"w=600&ar=16:9&fit=crop", "ar=1.91:1&fit=fill&h=100000", "w=9&h=9&fit=crop&crop=focalpoint&fp-x=0.1&fp-y=0.9&fp-z=4", "fit=crop&h=200&max-w=1200&min-w=1300&min-h=1", "w=0.5&h=.9&ar=3:1&fit=fill", "fit=fill&fill=blur&fill-blur=30&fill-color=red",
-		"width=300&height=20&f=crop&bg64=I2ZmMDAwMA&inv=1", "hue=-30&sepia=40&mono=red&px=3&usm=-20&usmrad=7", "mask=corners&corner-radius=1,2,3,4&mask-bg=fff", "mask=ellipse&rembg=1&mask-bg=red", "dl=x.png&w=3", "dl", "trim=color&trimcolor=eee&trim-tol=3.5&trim-pad=-4", "t=Hi&tsz=30&tf=serif,italic&ta=top&txt-x=4", "b=red&bm=softlight&balph=40", "blend-color=fff&blend=000", "mark=/l.png&mark-w=0.5&ma=top&malph=30&mx=3", "mark-w=3&ms=5", "w=1&width=2&w64=@@&auto64=Zm9ybWF0",
+		"width=300&height=20&f=crop&bg64=I2ZmMDAwMA&inv=1", "hue=-30&sepia=40&mono=red&px=3&usm=-20&usmrad=7", "mask=corners&corner-radius=1,2,3,4&mask-bg=fff", "mask=ellipse&rembg=1&mask-bg=red", "dl=x.png&w=3", "dl", "trim=color&trimcolor=eee&trim-tol=3.5&trim-pad=-4", "txt=Hi&tsz=30&tf=serif,italic&ta=top&txt-x=4", "blend=red&bm=softlight&balph=40", "blend-color=fff&blend=000", "mark=/l.png&mark-w=0.5&ma=top&malph=30&mx=3", "mark-w=3&ms=5", "w=1&width=2&w64=@@&auto64=Zm9ybWF0",
 	} {
 		f.Add(s)
 	}
@@ -1083,7 +1085,7 @@ func TestParseQueryRemovalValid(t *testing.T) {
 		{"rembg=1&bg-blur=1", rm(params.Removal{BgBlur: 1})},
 		{"rembg=1&bg-blur=100", rm(params.Removal{BgBlur: 100})},
 		{"rembg=1&bg-gradient=white,%23000", rm(params.Removal{BgGradient: [2]params.Color{white, black}})},
-		{"rembg=1&bg-gradient=ff000080,transparent", rm(params.Removal{BgGradient: [2]params.Color{{R: 255, A: 0x80, Set: true}, {Set: true}}})},
+		{"rembg=1&bg-gradient=80ff0000,transparent", rm(params.Removal{BgGradient: [2]params.Color{{R: 255, A: 0x80, Set: true}, {Set: true}}})},
 		{"rembg=1&bg-gradient=RED,red", rm(params.Removal{BgGradient: [2]params.Color{red, red}})},
 
 		{"rembg=1&bg-image=https://example.com/bg.jpg?v=2&x=1", rm(params.Removal{BgImage: "https://example.com/bg.jpg?v=2"})},
@@ -1098,14 +1100,14 @@ func TestParseQueryRemovalValid(t *testing.T) {
 
 		// bg alone is a fine background for a cut-out, translucent too.
 		{"rembg=1&bg=white", params.Params{Background: white, Removal: params.Removal{Enabled: true}}},
-		{"rembg=1&bg=ff000080", params.Params{Background: params.Color{R: 255, A: 0x80, Set: true}, Removal: params.Removal{Enabled: true}}},
+		{"rembg=1&bg=80ff0000", params.Params{Background: params.Color{R: 255, A: 0x80, Set: true}, Removal: params.Removal{Enabled: true}}},
 
 		{"rembg=1&shadow=none", rm(params.Removal{})},
 		{"rembg=1&shadow=drop", shadow(params.Shadow{})},
 		{"rembg=1&shadow=drop&shadow-color=red", shadow(params.Shadow{Color: red})},
 		{"rembg=1&shadow=drop&shadow-color=black", shadow(params.Shadow{})},
 		{"rembg=1&shadow=drop&shadow-color=%23000", shadow(params.Shadow{})},
-		{"rembg=1&shadow=drop&shadow-color=00000080", shadow(params.Shadow{Color: params.Color{A: 0x80, Set: true}})},
+		{"rembg=1&shadow=drop&shadow-color=80000000", shadow(params.Shadow{Color: params.Color{A: 0x80, Set: true}})},
 		{"rembg=1&shadow=drop&shadow-color=transparent", shadow(params.Shadow{Color: params.Color{Set: true}})},
 		{"rembg=1&shadow=drop&shadow-opacity=0.3", shadow(params.Shadow{Opacity: 0.3})},
 		{"rembg=1&shadow=drop&shadow-opacity=0.5", shadow(params.Shadow{})},
@@ -1334,7 +1336,7 @@ func TestParseQueryStylize(t *testing.T) {
 		{"hue=0&sepia=0&px=0&usm=0", params.Params{}},
 		{"sepia=80", params.Params{Sepia: 80}},
 		{"monochrome=ff8000", params.Params{Monochrome: params.Color{R: 255, G: 128, A: 255, Set: true}}},
-		{"mono=%23ff800080", params.Params{Monochrome: params.Color{R: 255, G: 128, A: 128, Set: true}}},
+		{"mono=%2380ff8000", params.Params{Monochrome: params.Color{R: 255, G: 128, A: 128, Set: true}}},
 		{"mono=transparent", params.Params{}},
 		{"px=8", params.Params{Pixelate: 8}},
 		{"px=1", params.Params{}},
@@ -1394,7 +1396,7 @@ func TestParseQueryWatermark(t *testing.T) {
 	}
 	checkParses(t, []validCase{
 		{"mark=/logo.png", mark(params.Watermark{Image: "/logo.png"})},
-		{"m=https://example.com/logo.png", mark(params.Watermark{Image: "https://example.com/logo.png"})},
+		{"mark=https://example.com/logo.png", mark(params.Watermark{Image: "https://example.com/logo.png"})},
 		{"mark=/l.png&mark-w=0.25&mark-h=40&mark-fit=max", mark(params.Watermark{Image: "/l.png", WidthRatio: 0.25, Height: 40, Fit: params.FitMax})},
 		{"mark=/l.png&markscale=20", mark(params.Watermark{Image: "/l.png", Scale: 20})},
 		{"mark=/l.png&mark-align=top,left&mark-pad=0", mark(params.Watermark{Image: "/l.png", Align: params.CropTopLeft, Pad: 0})},
@@ -1412,7 +1414,7 @@ func TestParseQueryWatermark(t *testing.T) {
 		{"mark=/l.png&mark-fit=crop", "mark-fit", `mark-fit="crop" is not valid (crop is not supported for watermarks); mark-fit must be one of clip, max, scale.`},
 		{"mark=/l.png&mark-align=top,bottom", "mark-align", `mark-align="top,bottom" is not valid; mark-align must be one or two of top, middle, bottom (vertical) and left, center, right (horizontal), separated by a comma, such as bottom,right.`},
 		{"mark=//evil.example/x.png", "mark", `mark="//evil.example/x.png" is not valid (a path starts with a single /); mark must be an http:// or https:// URL without user info or fragment, or an absolute path starting with a single / without . or .. segments; at most 2048 bytes.`},
-		{"mark=/l.png&m=/k.png", "m", "m and mark are the same parameter; give only one of them."},
+		{"mark=/l.png&mark64=L2sucG5n", "mark", "mark and mark64 are the same parameter; give only one of them."},
 	})
 }
 
@@ -1436,7 +1438,7 @@ func TestParseQueryText(t *testing.T) {
 	}
 	checkParses(t, []validCase{
 		{"txt=Hello+World", text(params.Text{Text: "Hello World"})},
-		{"t=Sale&tsz=40&tc=fff&txt-font=avenir,bold", text(params.Text{Text: "Sale", Size: 40, Color: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}, Font: "avenir bold"})},
+		{"txt=Sale&tsz=40&tc=fff&txt-font=avenir,bold", text(params.Text{Text: "Sale", Size: 40, Color: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}, Font: "avenir bold"})},
 		{"txt=a&txt-font=Futura+Condensed+Medium", text(params.Text{Text: "a", Font: "Futura Condensed Medium"})},
 		{"txt=a&txt-font=italic,sans-serif,bold", text(params.Text{Text: "a", Font: "sans bold italic"})},
 		{"txt=a&txt-font=Avenir-Black,monospace", text(params.Text{Text: "a", Font: "Avenir Black,monospace"})},
@@ -1459,7 +1461,7 @@ func TestParseQueryBlend(t *testing.T) {
 	checkParses(t, []validCase{
 		{"blend=ff0000", params.Params{Blend: params.Blend{Color: red, Mode: params.BlendOverlay, Alpha: 100}}},
 		{"blend-color=red&blend-mode=multiply&blend-alpha=50", params.Params{Blend: params.Blend{Color: red, Mode: params.BlendMultiply, Alpha: 50}}},
-		{"b=red&bm=normal&balph=1", params.Params{Blend: params.Blend{Color: red, Mode: params.BlendNormal, Alpha: 1}}},
+		{"blendclr=red&bm=normal&balph=1", params.Params{Blend: params.Blend{Color: red, Mode: params.BlendNormal, Alpha: 1}}},
 		{"blend=red&blend-alpha=0", params.Params{}},
 		{"blend=transparent&blend-mode=screen", params.Params{}},
 	})

@@ -273,26 +273,11 @@ func sourceRef(v string) (string, error) {
 
 // parseColor reads wsrv's colours: CSS names and hex with the alpha first.
 func parseColor(v string) (params.Color, error) {
-	h := strings.TrimPrefix(v, "#")
-	if isHex(h) && (len(h) == 4 || len(h) == 8) {
-		n := len(h) / 4
-		h = h[n:] + h[:n] // ARGB → RGBA
-	}
-	c, err := params.ParseColor(h)
+	c, err := params.ParseColorAlphaFirst(v)
 	if err != nil {
 		return params.Color{}, params.ErrSyntax
 	}
 	return c, nil
-}
-
-func isHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i] | 0x20
-		if !('0' <= s[i] && s[i] <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // Parse claims u when its path is "/" and it has a url parameter.
