@@ -1086,16 +1086,8 @@ var paramSpecs = map[string]paramSpec{
 	}},
 	"blend-alpha": intSpec(0, 100, func(p *params.Params) *int { return &p.Blend.Alpha }),
 	"txt": {fmt.Sprintf("a line of text of 1 to %d bytes of UTF-8 without control characters (write it Base64-encoded as txt64 when it is awkward in a URL)", maxText), func(p *params.Params, v string) error {
-		if len(v) > maxText {
-			return fmt.Errorf("%d bytes long", len(v))
-		}
-		if !utf8.ValidString(v) {
-			return errors.New("not UTF-8")
-		}
-		for _, c := range v {
-			if c < ' ' || c == 0x7f {
-				return errors.New("control character")
-			}
+		if err := checkPrintable(v, maxText); err != nil {
+			return err
 		}
 		p.Text.Text = v
 		return nil
@@ -1357,11 +1349,23 @@ func isModelName(v string) bool {
 // checkFileName accepts "" or a file name: at most maxDownloadName bytes of
 // UTF-8 without a path separator, control character, or the names . and ..
 func checkFileName(v string) error {
-	if len(v) > maxDownloadName {
+	if err := checkPrintable(v, maxDownloadName); err != nil {
+		return err
+	}
+	if v == "." || v == ".." || strings.ContainsAny(v, "/\\") {
+		return params.ErrSyntax
+	}
+	return nil
+}
+
+// checkPrintable accepts UTF-8 of at most max bytes without control
+// characters.
+func checkPrintable(v string, max int) error {
+	if len(v) > max {
 		return fmt.Errorf("%d bytes long", len(v))
 	}
-	if !utf8.ValidString(v) || v == "." || v == ".." || strings.ContainsAny(v, "/\\") {
-		return params.ErrSyntax
+	if !utf8.ValidString(v) {
+		return errors.New("not UTF-8")
 	}
 	for _, c := range v {
 		if c < ' ' || c == 0x7f {
@@ -1373,16 +1377,8 @@ func checkFileName(v string) error {
 
 // checkBgImage accepts an http(s) URL or an absolute path for bg-image.
 func checkBgImage(v string) error {
-	if len(v) > maxBgImage {
-		return fmt.Errorf("%d bytes long", len(v))
-	}
-	if !utf8.ValidString(v) {
-		return errors.New("not UTF-8")
-	}
-	for _, c := range v {
-		if c < ' ' || c == 0x7f {
-			return errors.New("control character")
-		}
+	if err := checkPrintable(v, maxBgImage); err != nil {
+		return err
 	}
 	if strings.HasPrefix(v, "/") {
 		if strings.HasPrefix(v, "//") {
