@@ -12,7 +12,8 @@ import (
 //	w=800,h=600,w-ratio=0.5,h-ratio=0.25,dpr=2,fit=crop,ar=1.5,
 //	crop-limits=0:1200:100:0,crop=top-left,focus=0.3:0.6:2,
 //	rect=10:20:300:200,rot=90,flip=hv,fm=webp,auto=format,
-//	variant=progressive,q=80,lossless=1,bg=ffffffff,blur=20,sharp=10,
+//	variant=progressive,q=80,lossless=1,chromasub=444,bg=ffffffff,blur=20,
+//	sharp=10,
 //	sat=-100,bri=10,con=-5,invert=1,hue=90,sepia=80,mono=ff8000ff,
 //	bri-x=1.5,gamma=2.2,px=8,
 //	usm=40,usmrad=4,mask=corners,corner-radius=8:8:0:0,mask-bg=ffffffff,
@@ -113,6 +114,7 @@ func (p Params) Key() string {
 	}
 	addInt("q", p.Quality)
 	addBool("lossless", p.Lossless)
+	addInt("chromasub", p.Chroma)
 	addColor("bg", p.Background)
 	addInt("blur", p.Blur)
 	addInt("sharp", p.Sharpen)

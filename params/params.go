@@ -59,6 +59,10 @@ type Params struct {
 	// Quality is 1-100; 0 means the configured default for the format.
 	Quality  int
 	Lossless bool
+	// Chroma is a JPEG's or AVIF's chroma subsampling (imgix chromasub):
+	// 444 or 420; 0 leaves the encoder's rule (4:2:0 below quality 90; an
+	// AVIF follows avif_chroma).
+	Chroma int
 
 	// Background fills transparent areas, padding and rotation corners.
 	Background Color

@@ -43,7 +43,7 @@ func (j *job) encode() error {
 			return err
 		}
 	}
-	body, err := save(j.img, j.format, j.quality(), j.p.Lossless, variant, j.pl.opts.Encoding)
+	body, err := save(j.img, j.format, saveOptions{j.quality(), j.p.Lossless, variant, j.p.Chroma, j.pl.opts.Encoding})
 	if err != nil {
 		return err
 	}
@@ -56,18 +56,39 @@ func (j *job) setResult(body []byte) {
 	j.res.Model = j.model.ID
 }
 
-// save encodes img in format f; quality is 1-100; variant is f's (see
-// params.Variant; VariantRGBA needs img to have alpha already).
-func save(img *vips.Image, f params.Format, quality int, lossless bool, variant params.Variant, enc *Encoding) ([]byte, error) {
+// saveOptions are an encode's settings: Quality 1-100, Lossless (WebP,
+// AVIF), Variant (see params.Variant; VariantRGBA needs the image to have
+// alpha already), Chroma (params.Params.Chroma), and the configured
+// Encoding.
+type saveOptions struct {
+	Quality  int
+	Lossless bool
+	Variant  params.Variant
+	Chroma   int
+	Enc      *Encoding
+}
+
+// save encodes img in format f.
+func save(img *vips.Image, f params.Format, o saveOptions) ([]byte, error) {
+	subsample := vips.SubsampleAuto
+	switch o.Chroma {
+	case 444:
+		subsample = vips.SubsampleOff
+	case 420:
+		subsample = vips.SubsampleOn
+	}
 	switch f {
 	case params.FormatJPEG:
-		return img.SaveJPEG(quality, variant == params.VariantProgressive)
+		return img.SaveJPEG(o.Quality, o.Variant == params.VariantProgressive, subsample)
 	case params.FormatPNG:
-		return img.SavePNG(enc.PNGCompression, variant == params.VariantPalette)
+		return img.SavePNG(o.Enc.PNGCompression, o.Variant == params.VariantPalette)
 	case params.FormatWebP:
-		return img.SaveWebP(quality, lossless)
+		return img.SaveWebP(o.Quality, o.Lossless)
 	case params.FormatAVIF:
-		return img.SaveAVIF(quality, lossless, enc.AVIFEffort, enc.AVIFFullChroma)
+		if o.Chroma == 0 && o.Enc.AVIFFullChroma {
+			subsample = vips.SubsampleOff
+		}
+		return img.SaveAVIF(o.Quality, o.Lossless, o.Enc.AVIFEffort, subsample)
 	case params.FormatGIF:
 		return img.SaveGIF()
 	}

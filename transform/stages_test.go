@@ -143,7 +143,7 @@ func BenchmarkStage(b *testing.B) {
 		{"encode-png-cutout-cleared", params.FormatPNG, 0, cleared},
 	} {
 		stage(f.name, func() {
-			_, err := save(f.im, f.format, f.q, false, params.VariantNone, &enc)
+			_, err := save(f.im, f.format, saveOptions{Quality: f.q, Enc: &enc})
 			must(err)
 		})
 	}

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"bytes"
 	"context"
 	"image"
 	"image/color"
@@ -251,4 +252,44 @@ func TestBlendMultiplyPixels(t *testing.T) {
 	src := encodePNG(t, filled(8, 8, color.NRGBA{200, 100, 50, 255}))
 	_, img := run(t, pl, src, "blend=808080&blend-mode=multiply&fm=png", "")
 	checkSamples(t, img, []sample{{4, 4, color.NRGBA{100, 50, 25, 255}}}, 1)
+}
+
+// chromasub: the JPEG's luma sampling factors (2x2 for 4:2:0, 1x1 for
+// 4:4:4) and the AVIF's av1C chroma_subsampling_x and _y bits.
+func TestChromaSubsampling(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Encoding: &Encoding{AVIFEffort: 0}})
+	src := encodePNG(t, halves(64, 32, red, blue))
+	jpegLuma := func(b []byte) int { // H<<4|V of the first component in SOF0/SOF2
+		for i := 2; i+9 < len(b) && b[i] == 0xFF; i += 2 + int(b[i+2])<<8 + int(b[i+3]) {
+			if m := b[i+1]; m == 0xC0 || m == 0xC2 {
+				return int(b[i+11])
+			}
+		}
+		return -1
+	}
+	avifSub := func(b []byte) int { // x<<1|y
+		i := bytes.Index(b, []byte("av1C"))
+		if i < 0 || i+6 >= len(b) {
+			return -1
+		}
+		f := b[i+6]
+		return int(f>>3&1)<<1 | int(f>>2&1)
+	}
+	for _, tc := range []struct {
+		query string
+		want  int
+		of    func([]byte) int
+	}{
+		{"fm=jpg&q=80", 0x22, jpegLuma},
+		{"fm=jpg&q=80&chromasub=444", 0x11, jpegLuma},
+		{"fm=jpg&q=95", 0x11, jpegLuma},
+		{"fm=jpg&q=95&chromasub=420", 0x22, jpegLuma},
+		{"fm=avif&q=60", 0b11, avifSub},
+		{"fm=avif&q=60&chromasub=444", 0b00, avifSub},
+	} {
+		res, _ := run(t, pl, src, tc.query, "")
+		if got := tc.of(res.Body); got != tc.want {
+			t.Errorf("%s: sampling %#x, want %#x", tc.query, got, tc.want)
+		}
+	}
 }

@@ -22,7 +22,7 @@ func (j *job) encodeZIP() error {
 	if err != nil {
 		return err
 	}
-	color, err := save(rgb, params.FormatJPEG, j.quality(), false, params.VariantNone, j.pl.opts.Encoding)
+	color, err := save(rgb, params.FormatJPEG, saveOptions{Quality: j.quality(), Chroma: j.p.Chroma, Enc: j.pl.opts.Encoding})
 	rgb.Close()
 	if err != nil {
 		return err
@@ -31,7 +31,7 @@ func (j *job) encodeZIP() error {
 	if err != nil {
 		return err
 	}
-	alpha, err := save(a, params.FormatPNG, 0, false, params.VariantNone, j.pl.opts.Encoding)
+	alpha, err := save(a, params.FormatPNG, saveOptions{Enc: j.pl.opts.Encoding})
 	a.Close()
 	if err != nil {
 		return err

@@ -891,6 +891,19 @@ var paramSpecs = map[string]paramSpec{
 	}},
 	"q":        intSpec(1, 100, func(p *params.Params) *int { return &p.Quality }),
 	"lossless": boolSpec(func(p *params.Params) *bool { return &p.Lossless }),
+	"chromasub": {"444 or 420 (4:2:2 is not written)", func(p *params.Params, v string) error {
+		switch v {
+		case "444":
+			p.Chroma = 444
+			return nil
+		case "420":
+			p.Chroma = 420
+			return nil
+		case "422":
+			return errors.New("libvips writes 4:4:4 or 4:2:0")
+		}
+		return params.ErrSyntax
+	}},
 	// jpg-progressive sorts after fm, so it sees fm's variant: it turns a
 	// JPEG answer progressive or baseline and leaves png8 and png32 alone.
 	"jpg-progressive": {"one of 1, true, 0, false", func(p *params.Params, v string) error {

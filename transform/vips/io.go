@@ -175,12 +175,22 @@ func save(f func(buf *unsafe.Pointer, n *C.size_t) C.int) ([]byte, error) {
 }
 
 // SaveJPEG encodes at quality q (1-100), without metadata: baseline, or
-// progressive.
-func (im *Image) SaveJPEG(q int, progressive bool) ([]byte, error) {
+// progressive, with chroma subsampling subsample.
+func (im *Image) SaveJPEG(q int, progressive bool, subsample Subsample) ([]byte, error) {
 	return save(func(buf *unsafe.Pointer, n *C.size_t) C.int {
-		return C.matte_jpegsave(im.p, buf, n, C.int(q), cBool(progressive))
+		return C.matte_jpegsave(im.p, buf, n, C.int(q), cBool(progressive), C.int(subsample))
 	})
 }
+
+// Subsample is the chroma subsampling of a JPEG or AVIF: SubsampleAuto
+// (4:2:0 below Q 90, else 4:4:4), SubsampleOn (4:2:0), SubsampleOff (4:4:4).
+type Subsample int
+
+const (
+	SubsampleAuto Subsample = C.VIPS_FOREIGN_SUBSAMPLE_AUTO
+	SubsampleOn   Subsample = C.VIPS_FOREIGN_SUBSAMPLE_ON
+	SubsampleOff  Subsample = C.VIPS_FOREIGN_SUBSAMPLE_OFF
+)
 
 // SavePNG encodes at zlib level compression (0-9), unfiltered, without
 // metadata; palette quantises to an 8-bit palette of at most 256 colours
@@ -199,11 +209,10 @@ func (im *Image) SaveWebP(q int, lossless bool) ([]byte, error) {
 }
 
 // SaveAVIF encodes AV1 at quality q, or losslessly, with encoder effort
-// effort (0-9). fullChroma keeps 4:4:4; otherwise chroma is 4:2:0 below
-// quality 90 and 4:4:4 from it (libvips' rule).
-func (im *Image) SaveAVIF(q int, lossless bool, effort int, fullChroma bool) ([]byte, error) {
+// effort (0-9) and chroma subsampling subsample.
+func (im *Image) SaveAVIF(q int, lossless bool, effort int, subsample Subsample) ([]byte, error) {
 	return save(func(buf *unsafe.Pointer, n *C.size_t) C.int {
-		return C.matte_avifsave(im.p, buf, n, C.int(q), cBool(lossless), C.int(effort), cBool(fullChroma))
+		return C.matte_avifsave(im.p, buf, n, C.int(q), cBool(lossless), C.int(effort), C.int(subsample))
 	})
 }
 

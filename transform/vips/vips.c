@@ -643,10 +643,13 @@ const void *matte_memory_view(VipsImage *in, size_t *len) {
 
 // ---- saving ----
 
+// matte_jpegsave: subsample is a VipsForeignSubsample (auto: 4:2:0 below
+// Q 90).
 int matte_jpegsave(VipsImage *in, void **buf, size_t *len, int q,
-                   int progressive) {
+                   int progressive, int subsample) {
   return vips_jpegsave_buffer(in, buf, len, "Q", q, "interlace", progressive,
-                              "strip", TRUE, NULL);
+                              "subsample_mode", subsample, "strip", TRUE,
+                              NULL);
 }
 
 // matte_pngsave: palette quantises to at most 256 colours (libimagequant,
@@ -666,12 +669,11 @@ int matte_webpsave(VipsImage *in, void **buf, size_t *len, int q,
 
 // matte_avifsave: full_chroma keeps 4:4:4; otherwise libvips decides
 // (VIPS_FOREIGN_SUBSAMPLE_AUTO: 4:2:0 below Q 90, 4:4:4 from it).
+// matte_avifsave: subsample is a VipsForeignSubsample.
 int matte_avifsave(VipsImage *in, void **buf, size_t *len, int q,
-                   int lossless, int effort, int full_chroma) {
+                   int lossless, int effort, int subsample) {
   return vips_heifsave_buffer(in, buf, len, "Q", q, "lossless", lossless,
-                              "effort", effort, "subsample_mode",
-                              full_chroma ? VIPS_FOREIGN_SUBSAMPLE_OFF
-                                          : VIPS_FOREIGN_SUBSAMPLE_AUTO,
+                              "effort", effort, "subsample_mode", subsample,
                               "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1,
                               "strip", TRUE, NULL);
 }

@@ -86,13 +86,13 @@ const void *matte_memory_view(VipsImage *in, size_t *len);
 // ---- saving (the buffer is the caller's to g_free) ----
 
 int matte_jpegsave(VipsImage *in, void **buf, size_t *len, int q,
-                   int progressive);
+                   int progressive, int subsample);
 int matte_pngsave(VipsImage *in, void **buf, size_t *len, int compression,
                   int palette);
 int matte_webpsave(VipsImage *in, void **buf, size_t *len, int q,
                    int lossless);
 int matte_avifsave(VipsImage *in, void **buf, size_t *len, int q,
-                   int lossless, int effort, int full_chroma);
+                   int lossless, int effort, int subsample);
 int matte_gifsave(VipsImage *in, void **buf, size_t *len);
 
 // ---- which libvips (buildinfo.c) ----
