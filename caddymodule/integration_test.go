@@ -270,6 +270,14 @@ http://localhost:9080 {
 				t.Errorf("txt: pixel (5,10) = %x %x %x, want the text's white", r, g, b)
 			}
 		}
+		// ch=width,dpr: the hints size the image, and the answer varies on them.
+		hinted, body := get(t, tester, base+"/photo.jpg?w=100&ch=width,dpr", "Sec-CH-DPR", "2", "Sec-CH-Width", "120")
+		if f, w, h := imageSize(t, body); hinted.StatusCode != 200 || f != "jpeg" || w != 120 || h != 60 {
+			t.Fatalf("client hints: status %d, %s %dx%d, want 120x60", hinted.StatusCode, f, w, h)
+		}
+		if v := strings.Join(hinted.Header.Values("Vary"), ","); !strings.Contains(v, "Sec-CH-Width") || !strings.Contains(v, "Sec-CH-DPR") {
+			t.Errorf("client hints: Vary %q", v)
+		}
 		bad, body := get(t, tester, base+"/photo.jpg?w=100&mark=/missing.png")
 		if bad.StatusCode != 400 || !strings.Contains(string(body), `"field":"mark"`) || !strings.Contains(string(body), "The watermark path answers 404") {
 			t.Fatalf("missing mark: status %d: %s", bad.StatusCode, body)

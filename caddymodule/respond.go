@@ -47,6 +47,7 @@ func (h *Handler) setResultHeaders(req *imageRequest) {
 	if req.Params.AutoFormat {
 		vary = append(vary, "Accept")
 	}
+	vary = append(vary, req.hintsVary...)
 	for _, name := range vary {
 		if !slices.Contains(hdr.Values("Vary"), name) {
 			hdr.Add("Vary", name)

@@ -9,7 +9,7 @@ import (
 // ETag. It lists the fields that differ from their zero value, in a fixed
 // order, as name=value pairs joined by ",":
 //
-//	w=800,h=600,w-ratio=0.5,h-ratio=0.25,dpr=2,fit=crop,ar=1.5,
+//	w=800,h=600,w-ratio=0.5,h-ratio=0.25,dpr=2,ch=width+dpr,fit=crop,ar=1.5,
 //	crop-limits=0:1200:100:0,crop=top-left,focus=0.3:0.6:2,
 //	rect=10:20:300:200,rot=90,flip=hv,fm=webp,auto=format,
 //	variant=progressive,q=80,lossless=1,chromasub=444,bg=ffffffff,blur=20,
@@ -76,6 +76,9 @@ func (p Params) Key() string {
 	addFloat("w-ratio", p.WidthRatio)
 	addFloat("h-ratio", p.HeightRatio)
 	addFloat("dpr", p.DPR)
+	if p.ClientHints != 0 {
+		add("ch", p.ClientHints.String())
+	}
 	if p.Fit != FitClip {
 		add("fit", p.Fit.String())
 	}

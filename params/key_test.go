@@ -66,6 +66,8 @@ func TestKeyGolden(t *testing.T) {
 		{Params{CornerRadius: Corners{BottomLeft: 1}}, "corner-radius=unset:0:0:0:1"},
 		{Params{Download: true, DownloadName: `a",b.jpg`}, `dl="a\",b.jpg"`},
 		{Params{Download: true}, `dl=""`},
+		{Params{Width: 400, ClientHints: HintWidth | HintSaveData}, "w=400,ch=width+save-data"},
+		{Params{ClientHints: 8}, "ch=hints(8)"},
 		{Params{Format: FormatJPEG, Quality: 90, Chroma: 420}, "fm=jpeg,q=90,chromasub=420"},
 		{Params{Blend: Blend{Color: Color{R: 255, A: 255, Set: true}, Mode: BlendMultiply, Alpha: 50}}, "blend=ff0000ff:multiply:50"},
 		{Params{Text: Text{Text: `Sale "50%"`, Size: 24, Color: Color{R: 255, G: 255, B: 255, A: 255, Set: true}, Font: "sans bold", Align: CropBottomRight, Pad: 10, Y: 3, YSet: true}}, `txt="Sale \"50%\"":24:ffffffff:"sans bold":0:bottom-right:10:y3`},
@@ -167,6 +169,7 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Rect = Rect{11, 1, 1, v} })
 		add(func(p *Params) { p.Hue = v % 360 })
 		add(func(p *Params) { p.Chroma = []int{444, 420}[v%2] })
+		add(func(p *Params) { p.ClientHints = Hints(v % 8) })
 		add(func(p *Params) { p.Sepia = v % 101 })
 		add(func(p *Params) { p.Pixelate = v % 101 })
 		add(func(p *Params) { p.UnsharpMask = v%201 - 100 })

@@ -1,6 +1,9 @@
 package params
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Params is one canonical transform request, whatever dialect it came from
 // (URL query, remove.bg form, ...). It is comparable, so two requests that
@@ -19,7 +22,11 @@ type Params struct {
 	WidthRatio, HeightRatio float64
 	// DPR is the device pixel ratio, 1 to 5; 0 means 1.
 	DPR float64
-	Fit Fit
+	// ClientHints are the request headers this URL lets override its
+	// parameters (imgix ch): the handler applies them (and says Vary) before
+	// the Params are keyed.
+	ClientHints Hints
+	Fit         Fit
 	// AspectRatio is the output's width ÷ height (imgix ar) for FitCrop,
 	// FitFill and FitFillMax: with one side given as a ratio of the image
 	// (WidthRatio, HeightRatio), the other side; with none, FitCrop's box is
@@ -306,6 +313,31 @@ func (p *Params) SetTrimTolerance(t float64) {
 func (p Params) IsZero() bool { return p == Params{} }
 
 // Fit is how the image is fitted into the Width x Height box (imgix fit=).
+// Hints is a set of Client Hints (imgix ch=): HintWidth overrides Width,
+// HintDPR DPR, HintSaveData lowers Quality.
+type Hints uint8
+
+const (
+	HintWidth Hints = 1 << iota
+	HintDPR
+	HintSaveData
+)
+
+// String returns the hints as imgix names them, joined by "+" ("width+dpr");
+// part of Key.
+func (h Hints) String() string {
+	var names []string
+	for i, name := range []string{"width", "dpr", "save-data"} {
+		if h&(1<<i) != 0 {
+			names = append(names, name)
+		}
+	}
+	if rest := h &^ (HintWidth | HintDPR | HintSaveData); rest != 0 {
+		names = append(names, "hints("+strconv.Itoa(int(rest))+")")
+	}
+	return strings.Join(names, "+")
+}
+
 type Fit uint8
 
 const (

@@ -794,6 +794,21 @@ var paramSpecs = map[string]paramSpec{
 		p.DPR = f
 		return nil
 	}},
+	"ch": {"a comma-separated list of width, dpr and save-data (any case)", func(p *params.Params, v string) error {
+		for part := range strings.SplitSeq(v, ",") {
+			switch strings.ToLower(strings.TrimSpace(part)) {
+			case "width":
+				p.ClientHints |= params.HintWidth
+			case "dpr":
+				p.ClientHints |= params.HintDPR
+			case "save-data":
+				p.ClientHints |= params.HintSaveData
+			default:
+				return params.ErrSyntax
+			}
+		}
+		return nil
+	}},
 	"fit": {"one of " + strings.Join(params.FitNames(), ", ") + " (or cover, contain, inside, outside, read as crop, fill, max, min)", func(p *params.Params, v string) error {
 		if alias, ok := fitAliases[v]; ok {
 			v = alias

@@ -824,7 +824,7 @@ func TestParseQueryAliasesAndBase64(t *testing.T) {
 func TestIsParam(t *testing.T) {
 	want := []string{
 		"ar", "auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
-		"bg-remove-semi-transparency", "blend", "blend-alpha", "blend-color", "blend-mode", "blur", "bri", "chromasub", "con", "corner-radius", "crop", "dl", "dpr",
+		"bg-remove-semi-transparency", "blend", "blend-alpha", "blend-color", "blend-mode", "blur", "bri", "ch", "chromasub", "con", "corner-radius", "crop", "dl", "dpr",
 		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "hue", "invert", "jpg-progressive", "lossless", "mark", "mark-align", "mark-alpha", "mark-fit", "mark-h", "mark-pad", "mark-scale", "mark-w", "mark-x", "mark-y", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome",
 		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "px", "q", "rect", "refine", "rembg", "rot", "sat", "scale", "semitransparency", "sepia",
 		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
@@ -876,7 +876,7 @@ func FuzzParseQuery(f *testing.F) {
 		"rembg=1&bg-image=https://example.com/bg.jpg&fm=zip", "model=x&mask=1&bg=white&bg-image=/a.png",
 		"rembg=1&bg-remove=0&semitransparency=1&threshold=0.2",
 		"w=600&ar=16:9&fit=crop", "ar=1.91:1&fit=fill&h=100000", "w=9&h=9&fit=crop&crop=focalpoint&fp-x=0.1&fp-y=0.9&fp-z=4", "fit=crop&h=200&max-w=1200&min-w=1300&min-h=1", "w=0.5&h=.9&ar=3:1&fit=fill", "fit=fill&fill=blur&fill-blur=30&fill-color=red",
-		"width=300&height=20&f=crop&bg64=I2ZmMDAwMA&inv=1", "hue=-30&sepia=40&mono=red&px=3&usm=-20&usmrad=7", "mask=corners&corner-radius=1,2,3,4&mask-bg=fff", "mask=ellipse&rembg=1&mask-bg=red", "dl=x.png&w=3", "dl", "trim=color&trimcolor=eee&trim-tol=3.5&trim-pad=-4", "txt=Hi&tsz=30&tf=serif,italic&ta=top&txt-x=4", "blend=red&bm=softlight&balph=40", "chromasub=444&fm=jpg&q=95", "blend-color=fff&blend=000", "mark=/l.png&mark-w=0.5&ma=top&malph=30&mx=3", "mark-w=3&ms=5", "w=1&width=2&w64=@@&auto64=Zm9ybWF0",
+		"width=300&height=20&f=crop&bg64=I2ZmMDAwMA&inv=1", "hue=-30&sepia=40&mono=red&px=3&usm=-20&usmrad=7", "mask=corners&corner-radius=1,2,3,4&mask-bg=fff", "mask=ellipse&rembg=1&mask-bg=red", "dl=x.png&w=3", "dl", "trim=color&trimcolor=eee&trim-tol=3.5&trim-pad=-4", "txt=Hi&tsz=30&tf=serif,italic&ta=top&txt-x=4", "blend=red&bm=softlight&balph=40", "chromasub=444&fm=jpg&q=95", "ch=Width,DPR,save-data&w=10", "blend-color=fff&blend=000", "mark=/l.png&mark-w=0.5&ma=top&malph=30&mx=3", "mark-w=3&ms=5", "w=1&width=2&w64=@@&auto64=Zm9ybWF0",
 	} {
 		f.Add(s)
 	}
@@ -923,7 +923,7 @@ func checkParamsRange(t *testing.T, p params.Params) {
 			p.Rect.X <= maxDimension && p.Rect.Y <= maxDimension && p.Rect.W <= maxDimension && p.Rect.H <= maxDimension) &&
 		p.Rotate >= 0 && p.Rotate < 360 && !math.Signbit(p.Rotate) &&
 		p.Flip <= params.FlipHV &&
-		p.Quality >= 0 && p.Quality <= 100 && (p.Chroma == 0 || p.Chroma == 444 || p.Chroma == 420) &&
+		p.Quality >= 0 && p.Quality <= 100 && (p.Chroma == 0 || p.Chroma == 444 || p.Chroma == 420) && p.ClientHints < 8 &&
 		(p.Background == params.Color{} || p.Background.Set && (p.Background.A > 0 || p.Background == params.Color{Set: true})) &&
 		p.Blur >= 0 && p.Blur <= maxBlur && p.Sharpen >= 0 && p.Sharpen <= maxSharpen && p.Pad >= 0 && p.Pad <= maxPad &&
 		p.Format <= params.FormatZIP &&
