@@ -58,8 +58,9 @@ func (h *Handler) loadLayerImages(req *imageRequest) error {
 	return nil
 }
 
-// loadLayerImage loads the image ref names (an allowed URL, through the
-// SSRF-safe fetcher, or a path on this site, through the site's own
+// loadLayerImage loads the image ref names (a URL on a host the origin
+// block's allow_hosts lists, through the SSRF-safe fetcher: with no list,
+// 403 remote_source_denied; or a path on this site, through the site's own
 // routes) and checks that it is a supported image. The caller puts the
 // bytes in req.Extras and their content reference (params.BgImageRef) in
 // the Params, so the cache key follows the image's content. An image that
@@ -70,6 +71,12 @@ func (h *Handler) loadLayerImage(req *imageRequest, li layerImage, ref string) (
 	var share sharing
 	var err error
 	if strings.HasPrefix(ref, "http://") || strings.HasPrefix(ref, "https://") {
+		if h.allowRemote() != nil {
+			// As for a dialect's remote source: without an allowlist the
+			// fetcher would take any public host (an open image proxy).
+			return nil, &params.Error{Status: http.StatusForbidden, Code: errRemoteNotAllowed.Code, Title: errRemoteNotAllowed.Title, Field: li.field,
+				Detail: "A " + li.field + " URL is fetched only from the hosts the origin block's allow_hosts lists, and none are listed; give a path on this site, or list the host."}
+		}
 		data, share, err = h.fetchLayerURL(req.r.Context(), li, ref)
 	} else {
 		data, share, err = h.fetchLayerPath(req.r, li, ref)

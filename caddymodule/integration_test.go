@@ -278,6 +278,11 @@ http://localhost:9080 {
 		if v := strings.Join(hinted.Header.Values("Vary"), ","); !strings.Contains(v, "Sec-CH-Width") || !strings.Contains(v, "Sec-CH-DPR") {
 			t.Errorf("client hints: Vary %q", v)
 		}
+		// A remote watermark needs allow_hosts (none here): refused before any fetch.
+		denied, body := get(t, tester, base+"/photo.jpg?w=100&mark=https://images.example/logo.png")
+		if denied.StatusCode != 403 || !strings.Contains(string(body), `"code":"remote_source_denied"`) || !strings.Contains(string(body), `"field":"mark"`) {
+			t.Fatalf("remote mark without allow_hosts: status %d: %s", denied.StatusCode, body)
+		}
 		bad, body := get(t, tester, base+"/photo.jpg?w=100&mark=/missing.png")
 		if bad.StatusCode != 400 || !strings.Contains(string(body), `"field":"mark"`) || !strings.Contains(string(body), "The watermark path answers 404") {
 			t.Fatalf("missing mark: status %d: %s", bad.StatusCode, body)
