@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -273,6 +275,20 @@ func purgeWhileDown(t *testing.T, c *cluster) {
 		n3.kill()
 		n3.start(t, c.bin)
 	}
+	// node3 saves the number of the last purge it applied (its state file)
+	// after the purge's handlers ran. Killed before that save, it rightly
+	// takes the purge for lost when it starts and drops its disk tier, which
+	// is not what this restart is about: wait for the save first.
+	rdb := redis.NewClient(&redis.Options{Addr: c.redis.Addr})
+	defer rdb.Close()
+	waitUntil(t, 10*time.Second, "node3's purge state saved", func() bool {
+		want, err := rdb.Get(context.Background(), "ct:purges").Result()
+		if err == redis.Nil {
+			return true // no purge yet: nothing to lose
+		}
+		b, ferr := os.ReadFile(filepath.Join(n3.dataDir, "cache", ".matte-shared-purges"))
+		return err == nil && ferr == nil && strings.TrimSpace(string(b)) == want
+	})
 	restart()
 	if r := get(n3.url(u)); r.status != 200 || r.xcache != "HIT-DISK" {
 		t.Fatalf("node3 after a restart: %d %q, want HIT-DISK", r.status, r.xcache)

@@ -29,6 +29,7 @@ type proc struct {
 	port      int // HTTP
 	admin     int
 	caddyfile string
+	dataDir   string // the node's data (node3: its disk tier, in cache/)
 	cmd       *exec.Cmd
 	log       *bytes.Buffer
 }
@@ -269,8 +270,8 @@ func startCluster(t *testing.T) *cluster {
 	c.rembg = rt != ""
 	var upstreams []string
 	for i := range 3 {
-		p := &proc{name: fmt.Sprintf("node%d", i+1), port: freePort(t), admin: freePort(t)}
-		p.caddyfile = nodeCaddyfile(p, c.redis.Addr, imgDir, t.TempDir(), rt)
+		p := &proc{name: fmt.Sprintf("node%d", i+1), port: freePort(t), admin: freePort(t), dataDir: t.TempDir()}
+		p.caddyfile = nodeCaddyfile(p, c.redis.Addr, imgDir, p.dataDir, rt)
 		p.start(t, c.bin)
 		t.Cleanup(p.kill)
 		c.nodes = append(c.nodes, p)
