@@ -72,7 +72,7 @@ func (h *Handler) writeResult(req *imageRequest, out rendered) {
 	hdr.Set("Content-Type", e.ContentType)
 	hdr.Set("Content-Length", strconv.Itoa(out.size()))
 	if req.Params.Download {
-		hdr.Set("Content-Disposition", attachment(req.Params.DownloadName, req.r.URL.Path, e.ContentType))
+		hdr.Set("Content-Disposition", attachment(req.Params.DownloadName, req.r.URL.Path, req.Format.Extension()))
 	}
 	hdr.Set("X-Cache", out.Tier.CacheStatus())
 	if m := out.Meta.Model; m != "" {
@@ -183,16 +183,16 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 
 // attachment is the Content-Disposition of a download (imgix dl): named
 // name, or when name is empty the base name of the source's path with the
-// extension of contentType (shoe.jpg answered as WebP saves as shoe.webp;
-// contentType "" for the source's own bytes keeps its name).
+// extension ext (params.Format.Extension: shoe.jpg answered as WebP saves
+// as shoe.webp; ext "" for the source's own bytes keeps its name).
 // mime.FormatMediaType writes a non-ASCII name as RFC 2231's filename*.
-func attachment(name, sourcePath, contentType string) string {
+func attachment(name, sourcePath, ext string) string {
 	if name == "" {
 		name = path.Base(sourcePath)
 		if name == "/" || name == "." {
 			name = "image"
 		}
-		if ext, ok := extensions[contentType]; ok {
+		if ext != "" {
 			name = strings.TrimSuffix(name, path.Ext(name)) + ext
 		}
 	}
@@ -200,10 +200,4 @@ func attachment(name, sourcePath, contentType string) string {
 		return v
 	}
 	return "attachment"
-}
-
-// extensions are the file extensions of the types Matte answers with.
-var extensions = map[string]string{
-	"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/avif": ".avif",
-	"image/gif": ".gif", "application/zip": ".zip",
 }

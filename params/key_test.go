@@ -313,3 +313,14 @@ func TestKeyInjective(t *testing.T) {
 		t.Errorf("only %d distinct variants", len(seen))
 	}
 }
+
+// The file extensions a download is named with (dl).
+func TestFormatExtension(t *testing.T) {
+	for f, want := range map[Format]string{
+		FormatJPEG: ".jpg", FormatPNG: ".png", FormatWebP: ".webp", FormatAVIF: ".avif", FormatGIF: ".gif", FormatZIP: ".zip", FormatSource: "",
+	} {
+		if got := f.Extension(); got != want {
+			t.Errorf("%v.Extension() = %q, want %q", f, got, want)
+		}
+	}
+}

@@ -619,6 +619,18 @@ func (f Format) ContentType() string {
 	return "application/octet-stream"
 }
 
+// Extension is the file name extension of f's files (".jpg", ".png",
+// ...), "" for a format Matte does not write.
+func (f Format) Extension() string {
+	switch f {
+	case FormatJPEG:
+		return ".jpg"
+	case FormatPNG, FormatWebP, FormatAVIF, FormatGIF, FormatZIP:
+		return "." + f.String()
+	}
+	return ""
+}
+
 // FitNames lists the fit keywords in Fit order.
 func FitNames() []string { return fitNames[:] }
 
