@@ -30,11 +30,19 @@ func (j *job) shadowLayer(img *vips.Image, s params.Shadow) (*vips.Image, error)
 	if err := j.blur(a, blur); err != nil {
 		return nil, err
 	}
-	if err := a.Linear(opacity, 0); err != nil {
-		return nil, err
+	return tinted(a, s.Color, opacity)
+}
+
+// tinted is a layer of c's colour whose alpha is a (one 8-bit band, which
+// it changes) times opacity, 0..1.
+func tinted(a *vips.Image, c params.Color, opacity float64) (*vips.Image, error) {
+	if opacity != 1 {
+		if err := a.Linear(opacity, 0); err != nil {
+			return nil, err
+		}
+		if err := a.ClampUchar(); err != nil {
+			return nil, err
+		}
 	}
-	if err := a.ClampUchar(); err != nil {
-		return nil, err
-	}
-	return a.ColourLayer([3]float64{float64(s.Color.R), float64(s.Color.G), float64(s.Color.B)})
+	return a.ColourLayer([3]float64{float64(c.R), float64(c.G), float64(c.B)})
 }

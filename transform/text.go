@@ -39,17 +39,11 @@ func (j *job) text() error {
 		return err
 	}
 	defer mask.Close()
-	c := t.Color
-	layer, err := mask.ColourLayer([3]float64{float64(c.R), float64(c.G), float64(c.B)})
+	layer, err := tinted(mask, t.Color, float64(t.Color.A)/255)
 	if err != nil {
 		return err
 	}
 	defer layer.Close()
-	if c.A < 255 {
-		if err := layer.ScaleAlpha(float64(c.A) / 255); err != nil {
-			return err
-		}
-	}
 	x, y := placeLayer(t.Align, t.Pad, t.X, t.XSet, t.Y, t.YSet, layer.Width(), layer.Height(), j.img.Width(), j.img.Height(), dpr)
 	return j.overlay(layer, x, y)
 }
