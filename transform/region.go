@@ -67,7 +67,7 @@ func trim(img *vips.Image, p params.Params) error {
 	var bg []float64
 	if c := p.TrimColor; c.Set {
 		bg = []float64{float64(c.R), float64(c.G), float64(c.B)}
-		if img.Bands()-boolInt(img.HasAlpha()) == 1 {
+		if img.Bands() == 1 || img.Bands() == 2 && img.HasAlpha() {
 			bg = []float64{0.2126*bg[0] + 0.7152*bg[1] + 0.0722*bg[2]} // a grey image's level
 		}
 	} else {
@@ -101,11 +101,4 @@ func trim(img *vips.Image, p params.Params) error {
 		w, h = r-l, b-t
 	}
 	return img.Extract(l, t, w, h)
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
