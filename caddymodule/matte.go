@@ -359,8 +359,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		}
 		return h.passOrigin(w, r, rawQuery)
 	}
-	vary := imgix.ApplyClientHints(&opts, r.Header)
-	req := &imageRequest{Params: opts, Dialect: "imgix", hintsVary: vary, w: w, r: r}
+	imgix.ApplyClientHints(&opts, r.Header)
+	req := &imageRequest{Params: opts, Dialect: "imgix", w: w, r: r}
 	req.fromSite(originRequest(r, rawQuery))
 	return h.serveImage(req, next)
 }

@@ -36,9 +36,6 @@ type imageRequest struct {
 	// Dialect is the URL form the request came in: "imgix", "cloudflare",
 	// "imgproxy", ..., or the hosted API's name ("removebg").
 	Dialect string
-	// hintsVary are the Client Hints headers the answer depends on (imgix
-	// ch), for its Vary.
-	hintsVary []string
 
 	// The query dialect's HTTP side.
 	w      http.ResponseWriter

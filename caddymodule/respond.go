@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/jebosio/matte/cache"
+	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/params"
 )
 
@@ -47,7 +48,7 @@ func (h *Handler) setResultHeaders(req *imageRequest) {
 	if req.Params.AutoFormat {
 		vary = append(vary, "Accept")
 	}
-	vary = append(vary, req.hintsVary...)
+	vary = append(vary, imgix.ClientHintHeaders(req.Params.ClientHints)...)
 	for _, name := range vary {
 		if !slices.Contains(hdr.Values("Vary"), name) {
 			hdr.Add("Vary", name)

@@ -13,19 +13,40 @@ import (
 // ch=save-data, as imgix documents.
 const SaveDataQuality = 45
 
+// The request headers each Client Hint reads, the standard name first.
+var (
+	dprHeaders      = []string{"Sec-CH-DPR", "DPR"}
+	widthHeaders    = []string{"Sec-CH-Width", "Width"}
+	saveDataHeaders = []string{"Save-Data"}
+)
+
+// ClientHintHeaders are the request headers an answer under hints (imgix
+// ch) varies on: every hint opted into, present or not, so that a shared
+// cache keys the answer by them.
+func ClientHintHeaders(hints params.Hints) []string {
+	var names []string
+	for _, h := range []struct {
+		hint    params.Hints
+		headers []string
+	}{{params.HintDPR, dprHeaders}, {params.HintWidth, widthHeaders}, {params.HintSaveData, saveDataHeaders}} {
+		if hints&h.hint != 0 {
+			names = append(names, h.headers...)
+		}
+	}
+	return names
+}
+
 // ApplyClientHints lets the request headers that p.ClientHints opts into
 // override p, as imgix's ch does: Sec-CH-DPR (or the older DPR) sets DPR
 // (clamped to 1..5); Sec-CH-Width (or Width), the image's width in device
 // pixels, sets Width to it divided by the DPR in effect; Save-Data: on sets
 // Quality to SaveDataQuality. A hint that is absent or not a number leaves
-// the parameter as the URL gives it. It returns the header names the
-// answer must Vary on: every hint opted into, present or not, so that a
-// shared cache keys the answer by them.
-func ApplyClientHints(p *params.Params, h http.Header) (vary []string) {
+// the parameter as the URL gives it. The answer varies on
+// ClientHintHeaders(p.ClientHints).
+func ApplyClientHints(p *params.Params, h http.Header) {
 	hints := p.ClientHints
 	if hints&params.HintDPR != 0 {
-		vary = append(vary, "Sec-CH-DPR", "DPR")
-		if v, ok := hintNumber(h, "Sec-CH-DPR", "DPR"); ok && v > 0 {
+		if v, ok := hintNumber(h, dprHeaders...); ok && v > 0 {
 			p.DPR = math.Min(math.Max(v, 1), 5)
 			if p.DPR == 1 {
 				p.DPR = 0
@@ -33,19 +54,14 @@ func ApplyClientHints(p *params.Params, h http.Header) (vary []string) {
 		}
 	}
 	if hints&params.HintWidth != 0 {
-		vary = append(vary, "Sec-CH-Width", "Width")
-		if v, ok := hintNumber(h, "Sec-CH-Width", "Width"); ok && v >= 1 {
+		if v, ok := hintNumber(h, widthHeaders...); ok && v >= 1 {
 			w := int(math.Round(v / p.DevicePixelRatio()))
 			p.Width, p.WidthRatio = min(max(w, 1), maxDimension), 0
 		}
 	}
-	if hints&params.HintSaveData != 0 {
-		vary = append(vary, "Save-Data")
-		if strings.EqualFold(strings.TrimSpace(h.Get("Save-Data")), "on") {
-			p.Quality = SaveDataQuality
-		}
+	if hints&params.HintSaveData != 0 && strings.EqualFold(strings.TrimSpace(h.Get(saveDataHeaders[0])), "on") {
+		p.Quality = SaveDataQuality
 	}
-	return vary
 }
 
 // hintNumber is the first of the headers names that holds a number.

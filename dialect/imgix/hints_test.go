@@ -58,7 +58,8 @@ func TestApplyClientHints(t *testing.T) {
 			h.Set(k, v)
 		}
 		p := tt.p
-		vary := ApplyClientHints(&p, h)
+		ApplyClientHints(&p, h)
+		vary := ClientHintHeaders(p.ClientHints)
 		if p != tt.want || !slices.Equal(vary, tt.vary) {
 			t.Errorf("%s: got %+v, Vary %q; want %+v, Vary %q", tt.name, p, vary, tt.want, tt.vary)
 		}
