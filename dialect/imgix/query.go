@@ -52,10 +52,11 @@ const (
 //
 //   - Names are case-sensitive; a name that is not Matte's (see IsParam) is
 //     ignored here and left for the origin.
-//   - imgix's aliases of Matte's parameters (width for w, f for fit, mono
-//     for monochrome, ...: see aliases) mean their target, and NAME64 is
-//     NAME with its value in URL-safe Base64 without padding (bg64=I2ZmZg
-//     is bg=#fff), for every parameter but auto, as in imgix. A parameter
+//   - imgix's aliases of Matte's parameters (width for w, mono for
+//     monochrome, ...: see aliases; not the one-letter ones) mean their
+//     target, and NAME64 is NAME with its value in URL-safe Base64 without
+//     padding (bg64=I2ZmZg is bg=#fff), for every parameter but auto and
+//     ch, as in imgix. A parameter
 //     written under two names (w and width, bg and bg64) is given twice,
 //     an error. Errors name the field as the query wrote it.
 //   - Keywords (fit=crop, fm=webp, ...) are lower-case only, as in imgix;
@@ -465,7 +466,16 @@ func checkWatermark(q url.Values, p *params.Params, errs map[string]string) {
 	}
 }
 
-// parseAlign parses imgix's mark-align: one or two keywords, at most one
+// alignSpec is mark-align or txt-align (parseAlign), stored at the field at
+// returns.
+func alignSpec(at func(p *params.Params) *params.Crop) paramSpec {
+	return paramSpec{"one or two of top, middle, bottom (vertical) and left, center, right (horizontal), separated by a comma, such as bottom,right", func(p *params.Params, v string) (err error) {
+		*at(p), err = parseAlign(v)
+		return err
+	}}
+}
+
+// parseAlign parses imgix's mark-align and txt-align: one or two keywords, at most one
 // per axis; an axis left out is centred.
 func parseAlign(v string) (params.Crop, error) {
 	var vert, horiz string
@@ -1080,11 +1090,7 @@ var paramSpecs = map[string]paramSpec{
 		}
 		return nil
 	}},
-	"mark-align": {"one or two of top, middle, bottom (vertical) and left, center, right (horizontal), separated by a comma, such as bottom,right", func(p *params.Params, v string) error {
-		a, err := parseAlign(v)
-		p.Watermark.Align = a
-		return err
-	}},
+	"mark-align": alignSpec(func(p *params.Params) *params.Crop { return &p.Watermark.Align }),
 	"mark-pad":   intSpec(0, maxPad, func(p *params.Params) *int { return &p.Watermark.Pad }),
 	"mark-alpha": intSpec(0, 100, func(p *params.Params) *int { return &p.Watermark.Alpha }),
 	"mark-x":     intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Watermark.X }),
@@ -1127,14 +1133,10 @@ var paramSpecs = map[string]paramSpec{
 		return err
 	}},
 	"txt-width": intSpec(1, maxDimension, func(p *params.Params) *int { return &p.Text.Width }),
-	"txt-align": {"one or two of top, middle, bottom (vertical) and left, center, right (horizontal), separated by a comma, such as bottom,right", func(p *params.Params, v string) error {
-		a, err := parseAlign(v)
-		p.Text.Align = a
-		return err
-	}},
-	"txt-pad": intSpec(0, maxPad, func(p *params.Params) *int { return &p.Text.Pad }),
-	"txt-x":   intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Text.X }),
-	"txt-y":   intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Text.Y }),
+	"txt-align": alignSpec(func(p *params.Params) *params.Crop { return &p.Text.Align }),
+	"txt-pad":   intSpec(0, maxPad, func(p *params.Params) *int { return &p.Text.Pad }),
+	"txt-x":     intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Text.X }),
+	"txt-y":     intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Text.Y }),
 	"dl": {fmt.Sprintf("a file name of 1 to %d bytes without / or \\ or control characters, or nothing (the source's name)", maxDownloadName), func(p *params.Params, v string) error {
 		p.Download, p.DownloadName = true, v
 		return checkFileName(v)
