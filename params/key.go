@@ -65,6 +65,14 @@ func (p Params) Key() string {
 			add(name, "1")
 		}
 	}
+	// addSet adds v, or "unset:"+v for a value ParseQuery never makes
+	// (see above).
+	addSet := func(name, v string, set bool) {
+		if !set {
+			v = "unset:" + v
+		}
+		add(name, v)
+	}
 	addColor := func(name string, c Color) {
 		if c != (Color{}) {
 			add(name, colorKey(c))
@@ -94,10 +102,7 @@ func (p Params) Key() string {
 		if f.Zoom != 0 {
 			v += ":" + floatKey(f.Zoom)
 		}
-		if !f.Set {
-			v = "unset:" + v
-		}
-		add("focus", v)
+		addSet("focus", v, f.Set)
 	}
 	if r := p.Rect; r != (Rect{}) {
 		add("rect", strconv.Itoa(r.X)+":"+strconv.Itoa(r.Y)+":"+strconv.Itoa(r.W)+":"+strconv.Itoa(r.H))
@@ -138,10 +143,7 @@ func (p Params) Key() string {
 	}
 	if c := p.CornerRadius; c != (Corners{}) {
 		v := strconv.Itoa(c.TopLeft) + ":" + strconv.Itoa(c.TopRight) + ":" + strconv.Itoa(c.BottomRight) + ":" + strconv.Itoa(c.BottomLeft)
-		if !c.Set {
-			v = "unset:" + v
-		}
-		add("corner-radius", v)
+		addSet("corner-radius", v, c.Set)
 	}
 	addColor("mask-bg", p.MaskBackground)
 	if b := p.Blend; b != (Blend{}) {
@@ -160,19 +162,13 @@ func (p Params) Key() string {
 	}
 	if p.Download || p.DownloadName != "" {
 		v := strconv.Quote(p.DownloadName)
-		if !p.Download {
-			v = "unset:" + v
-		}
-		add("dl", v)
+		addSet("dl", v, p.Download)
 	}
 	addBool("trim", p.Trim)
 	addColor("trim-color", p.TrimColor)
 	if p.TrimToleranceSet || p.TrimTolerance != 0 {
 		v := floatKey(p.TrimTolerance)
-		if !p.TrimToleranceSet {
-			v = "unset:" + v
-		}
-		add("trim-tol", v)
+		addSet("trim-tol", v, p.TrimToleranceSet)
 	}
 	addInt("trim-pad", p.TrimPad)
 	addInt("pad", p.Pad)
@@ -208,10 +204,7 @@ func (p Params) Key() string {
 	addFloat("scale", r.Scale)
 	if pos := r.Position; pos != (Position{}) {
 		v := floatKey(pos.X) + ":" + floatKey(pos.Y)
-		if !pos.Set {
-			v = "unset:" + v
-		}
-		add("position", v)
+		addSet("position", v, pos.Set)
 	}
 	addInt("bg-blur", r.BgBlur)
 	if g := r.BgGradient; g != ([2]Color{}) {
@@ -228,10 +221,7 @@ func (p Params) Key() string {
 	addFloat("shadow-opacity", s.Opacity)
 	if s.OffsetSet || s.OffsetX != 0 || s.OffsetY != 0 {
 		v := strconv.Itoa(s.OffsetX) + ":" + strconv.Itoa(s.OffsetY)
-		if !s.OffsetSet {
-			v = "unset:" + v
-		}
-		add("shadow-offset", v)
+		addSet("shadow-offset", v, s.OffsetSet)
 	}
 	addFloat("shadow-blur", s.Blur)
 	return b.String()
