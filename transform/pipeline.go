@@ -19,7 +19,8 @@ const PipelineVersion = "matte-3"
 // for concurrent use; each Process call holds one OS thread for its libvips
 // work and does not bound concurrency itself.
 type Pipeline struct {
-	opts Options
+	opts        Options
+	fingerprint string // Fingerprint's answer, fixed by NewPipeline
 }
 
 // NewPipeline returns a pipeline with opts (zero qualities take the defaults).
@@ -39,17 +40,22 @@ func NewPipeline(opts Options) *Pipeline {
 		opts.Encoding = &e
 	}
 	vips.Init()
-	return &Pipeline{opts: opts}
+	e := *opts.Encoding // a copy: the caller's later changes reach neither the output nor the fingerprint
+	opts.Encoding = &e
+	return &Pipeline{opts: opts, fingerprint: fingerprint(opts)}
 }
 
-// Fingerprint identifies the options that change output bytes, for cache keys.
-func (pl *Pipeline) Fingerprint() string {
-	q, e := pl.opts.Qualities, pl.opts.Encoding
+// Fingerprint identifies the options that change output bytes, for cache
+// keys. It is computed once (every request's key includes it).
+func (pl *Pipeline) Fingerprint() string { return pl.fingerprint }
+
+func fingerprint(o Options) string {
+	q, e := o.Qualities, o.Encoding
 	chroma := "" // the default adds nothing, so that existing keys still match
 	if e.AVIFFullChroma {
 		chroma = ",444"
 	}
-	return fmt.Sprintf("%s;q=%d,%d,%d;e=%d,%d%s;max=%d", PipelineVersion, q.JPEG, q.WebP, q.AVIF, e.PNGCompression, e.AVIFEffort, chroma, pl.opts.Limits.MaxOutputDimension)
+	return fmt.Sprintf("%s;q=%d,%d,%d;e=%d,%d%s;max=%d", PipelineVersion, q.JPEG, q.WebP, q.AVIF, e.PNGCompression, e.AVIFEffort, chroma, o.Limits.MaxOutputDimension)
 }
 
 // VipsSettings are libvips' process-wide settings (see vips.Settings).

@@ -168,7 +168,14 @@ func ParseQuery(q url.Values) (params.Params, error) {
 	var p params.Params
 	errs := map[string]string{} // parameter → detail; the first problem found wins
 	q, written := canonicalQuery(q, errs)
-	for _, name := range paramNames {
+	given := make([]string, 0, len(q))
+	for name := range q {
+		if _, ok := paramSpecs[name]; ok {
+			given = append(given, name)
+		}
+	}
+	slices.Sort(given) // one order for every query: setters run by name
+	for _, name := range given {
 		vals := q[name]
 		if _, bad := errs[name]; bad || len(vals) == 0 {
 			continue
@@ -1437,8 +1444,7 @@ func checkBgImage(v string) error {
 	return nil
 }
 
-// paramNames is the sorted list of paramSpecs' keys; ParseQuery walks it so
-// that its errors come out sorted by field.
+// paramNames is the sorted list of paramSpecs' keys (ParamNames).
 var paramNames = func() []string {
 	names := make([]string, 0, len(paramSpecs))
 	for name := range paramSpecs {
