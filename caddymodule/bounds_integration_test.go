@@ -87,7 +87,7 @@ func TestPipelineBoundsThroughServer(t *testing.T) {
 		}
 	})
 
-	t.Run("rotation and flips without a resize", func(t *testing.T) {
+	t.Run("rotation, flips and orientations", func(t *testing.T) {
 		rotated := func(deg float64) (int, int) {
 			r := deg * math.Pi / 180
 			return int(math.Round(1200*math.Cos(r) + 900*math.Sin(r))), int(math.Round(1200*math.Sin(r) + 900*math.Cos(r)))
@@ -102,6 +102,10 @@ func TestPipelineBoundsThroughServer(t *testing.T) {
 			{"photo.jpg", "rot=33", w33, h33},
 			{"photo.png", "rot=33", w33, h33},
 			{"photo.jpg", "flip=v", 1200, 900},
+			{"photo.jpg", "orient=6", 900, 1200},
+			{"photo.png", "or=90", 900, 1200},
+			{"photo.jpg", "orient=8&w=300", 300, 400},
+			{"photo.jpg", "orient=3&w=300", 300, 225},
 		} {
 			res, body := get(t, tester, "http://localhost:9080/"+tc.path+"?"+tc.query)
 			if res.StatusCode != http.StatusOK {
@@ -116,7 +120,7 @@ func TestPipelineBoundsThroughServer(t *testing.T) {
 
 	t.Run("truncated and lying JPEGs are 422", func(t *testing.T) {
 		for _, path := range []string{"lying.jpg", "truncated.jpg"} {
-			for _, q := range []string{"w=100", "w=100&fm=png", "rot=90"} {
+			for _, q := range []string{"w=100", "w=100&fm=png", "rot=90", "orient=6&w=100"} {
 				res, body := get(t, tester, "http://localhost:9080/"+path+"?"+q)
 				if res.StatusCode != http.StatusUnprocessableEntity || !bytes.Contains(body, []byte(`"code":"corrupt_source"`)) {
 					t.Errorf("%s?%s: %d %s, want 422 corrupt_source", path, q, res.StatusCode, body)

@@ -107,6 +107,7 @@ func (p Params) Key() string {
 	if r := p.Rect; r != (Rect{}) {
 		add("rect", strconv.Itoa(r.X)+":"+strconv.Itoa(r.Y)+":"+strconv.Itoa(r.W)+":"+strconv.Itoa(r.H))
 	}
+	addInt("or", p.Orientation)
 	addFloat("rot", p.Rotate)
 	if p.Flip != FlipNone {
 		add("flip", p.Flip.String())

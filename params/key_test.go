@@ -42,6 +42,7 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Height: 100, DPR: 2}, "h=100,dpr=2"},
 		{Params{Rotate: math.Copysign(0, -1)}, ""},
 		{Params{Rotate: 0.1}, "rot=0.1"},
+		{Params{Orientation: 6, Rotate: 90}, "or=6,rot=90"},
 		{Params{Background: Color{Set: true}}, "bg=00000000"},
 		{Params{Background: Color{A: 255}}, "bg=unset:000000ff"},
 		{Params{Format: FormatJPEG}, "fm=jpeg"},
@@ -207,6 +208,9 @@ func keyVariants() []Params {
 	}
 	for f := FlipNone; f <= FlipHV; f++ {
 		add(func(p *Params) { p.Flip = f })
+	}
+	for o := 1; o <= 8; o++ {
+		add(func(p *Params) { p.Orientation = o })
 	}
 	for v := VariantNone; v <= VariantRGBA; v++ {
 		add(func(p *Params) { p.Variant = v })

@@ -54,6 +54,11 @@ type Params struct {
 	// was asked for).
 	Rotate float64
 	Flip   Flip
+	// Orientation, 1-8 in EXIF's numbering (6: the stored pixels turned a
+	// quarter clockwise; 1: as stored), replaces the source's own EXIF
+	// orientation when the source is decoded, so Rect and every size refer
+	// to the image so turned; 0 applies the source's own.
+	Orientation int
 
 	// Format is the explicit output format (fm); FormatSource keeps the
 	// source's format where it can be encoded.

@@ -288,7 +288,7 @@ func TestJPEGBytesAsLibjpeg(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	im, err := vips.Thumbnail(buf, 160, 100, vips.NoCrop, 1, nil)
+	im, err := vips.Thumbnail(buf, 160, 100, vips.NoCrop, 1, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

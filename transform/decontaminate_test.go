@@ -48,7 +48,7 @@ func TestDecontaminate(t *testing.T) {
 	if err := png.Encode(&buf, pic); err != nil {
 		t.Fatal(err)
 	}
-	img, err := vips.Thumbnail(buf.Bytes(), W, H, vips.NoCrop, 1, nil)
+	img, err := vips.Thumbnail(buf.Bytes(), W, H, vips.NoCrop, 1, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

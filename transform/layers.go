@@ -127,7 +127,7 @@ func (j *job) backgroundImage(w, h int) (*vips.Image, error) {
 	}
 	// Cover w x h keeping the aspect ratio, then cut the centre.
 	cw, ch := coverSize(hd.Width, hd.Height, w, h)
-	img, err := vips.Thumbnail(data, cw, ch, vips.NoCrop, 1, j.cancel)
+	img, err := vips.Thumbnail(data, cw, ch, vips.NoCrop, 1, 0, j.cancel)
 	if err != nil {
 		return nil, bad(err)
 	}

@@ -36,7 +36,7 @@ func (j *job) load() error {
 	} else if j.randomAccess() && crop == vips.NoCrop {
 		lw, lh = min(lw, src.Width), min(lh, src.Height)
 	}
-	img, err := vips.Thumbnail(j.req.Source, lw, lh, crop, src.jpegShrink(lw, lh), j.cancel)
+	img, err := vips.Thumbnail(j.req.Source, lw, lh, crop, src.jpegShrink(lw, lh), j.p.Orientation, j.cancel)
 	if err != nil {
 		return err
 	}

@@ -171,6 +171,14 @@ var steps = []step{
 // a step within one tile of it (see vips.Canceller): an expired deadline is
 // a 503 timeout (params.Timeout), a cancelled ctx a 499 client_closed.
 func (pl *Pipeline) Process(ctx context.Context, req *Request) (Result, error) {
+	if o := req.Params.Orientation; o != 0 {
+		info, err := reoriented(req.Source, req.Info, o)
+		if err != nil {
+			return Result{}, err
+		}
+		r := *req
+		r.Info, req = info, &r
+	}
 	format := req.Format
 	if format == params.FormatSource {
 		format = NegotiateFormat(req.Params, "", req.Info)

@@ -147,6 +147,38 @@ type sample struct {
 	c    color.NRGBA
 }
 
+// TestReoriented: under orient, the pipeline plans with the size of the
+// image so turned, and mattes are cached apart from the source's own.
+func TestReoriented(t *testing.T) {
+	jpg := encodeJPEG(t, halves(400, 200, red, blue))
+	rotated := withOrientation(jpg, 6) // displays 200x400
+	cases := []struct {
+		name     string
+		src      []byte
+		w, h     int // as probed: after the EXIF orientation
+		o        int
+		wantW    int
+		wantH    int
+		wantHash string
+	}{
+		{"no exif, on its side", jpg, 400, 200, 6, 200, 400, "abc;or=6"},
+		{"no exif, upright", jpg, 400, 200, 3, 400, 200, "abc;or=3"},
+		{"exif 6, shown as stored", rotated, 200, 400, 1, 400, 200, "abc;or=1"},
+		{"exif 6, turned the other way", rotated, 200, 400, 8, 200, 400, "abc;or=8"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := reoriented(tc.src, Source{Width: tc.w, Height: tc.h, Hash: "abc"}, tc.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Width != tc.wantW || got.Height != tc.wantH || got.Hash != tc.wantHash {
+				t.Fatalf("got %dx%d %q, want %dx%d %q", got.Width, got.Height, got.Hash, tc.wantW, tc.wantH, tc.wantHash)
+			}
+		})
+	}
+}
+
 func TestPipelineGolden(t *testing.T) {
 	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
 	jpg := encodeJPEG(t, halves(400, 200, red, blue))
@@ -216,6 +248,20 @@ func TestPipelineGolden(t *testing.T) {
 		{"flip h swaps halves", jpg, "flip=h&w=100", "", params.FormatJPEG, 100, 50, []sample{{10, 25, blue}, {90, 25, red}}},
 		{"flip v", jpg, "flip=v&w=100", "", params.FormatJPEG, 100, 50, []sample{{10, 25, red}}},
 		{"exif orientation applied", rotated, "w=100", "", params.FormatJPEG, 100, 200, []sample{{50, 10, red}, {50, 190, blue}}},
+		// orient replaces the EXIF orientation: 6 turns the stored pixels a
+		// quarter clockwise, 8 a quarter counter-clockwise, 3 a half, 2
+		// mirrors, 1 shows them as stored.
+		{"orient=6 turns a jpg without exif", jpg, "orient=6&w=100", "", params.FormatJPEG, 100, 200, []sample{{50, 10, red}, {50, 190, blue}}},
+		{"orient=8 turns it the other way", jpg, "orient=8&w=100", "", params.FormatJPEG, 100, 200, []sample{{50, 10, blue}, {50, 190, red}}},
+		{"orient=3 turns it half", jpg, "orient=3&w=100", "", params.FormatJPEG, 100, 50, []sample{{10, 25, blue}, {90, 25, red}}},
+		{"orient=2 mirrors", jpg, "orient=2&w=100", "", params.FormatJPEG, 100, 50, []sample{{10, 25, blue}, {90, 25, red}}},
+		{"orient=1 ignores the exif", rotated, "orient=1&w=100", "", params.FormatJPEG, 100, 50, []sample{{10, 25, red}, {90, 25, blue}}},
+		{"or=90 is the exif's own 6", rotated, "or=90&w=100", "", params.FormatJPEG, 100, 200, []sample{{50, 10, red}, {50, 190, blue}}},
+		{"orient=8 replaces the exif's 6", rotated, "orient=8&w=100", "", params.FormatJPEG, 100, 200, []sample{{50, 10, blue}, {50, 190, red}}},
+		{"orient with jpeg shrink-on-load", jpg, "orient=6&w=50", "", params.FormatJPEG, 50, 100, []sample{{25, 5, red}, {25, 95, blue}}},
+		{"rect refers to the turned image", jpg, "orient=6&rect=0,0,200,200&w=50", "", params.FormatJPEG, 50, 50, []sample{{25, 10, red}, {25, 40, red}}},
+		{"orient on a png", alpha, "orient=6&w=100", "", params.FormatPNG, 100, 200, []sample{{50, 10, green}, {50, 190, clear}}},
+		{"orient then rot", jpg, "orient=3&rot=180&w=100", "", params.FormatJPEG, 100, 50, []sample{{10, 25, red}, {90, 25, blue}}},
 		{"fm webp", jpg, "w=100&fm=webp", "", params.FormatWebP, 100, 50, []sample{{10, 25, red}}},
 		{"fm avif", jpg, "w=100&fm=avif", "", params.FormatAVIF, 100, 50, []sample{{10, 25, red}}},
 		{"fm gif", jpg, "w=100&fm=gif", "", params.FormatGIF, 100, 50, nil},
@@ -466,7 +512,7 @@ func TestJPEGShrinkOnLoadPixels(t *testing.T) {
 			t.Fatalf("%s: no shrink-on-load at width %d", tc.file, tc.w)
 		}
 		// The reference decodes every pixel, then reduces with Lanczos.
-		full, err := vips.Thumbnail(buf, src.Width, src.Height, vips.NoCrop, 1, nil)
+		full, err := vips.Thumbnail(buf, src.Width, src.Height, vips.NoCrop, 1, 0, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -479,7 +525,7 @@ func TestJPEGShrinkOnLoadPixels(t *testing.T) {
 		}
 		var means []float64
 		for _, shrink := range []int{1, n} { // 1: vips_thumbnail's own choice
-			im, err := vips.Thumbnail(buf, tc.w, h, vips.NoCrop, shrink, nil)
+			im, err := vips.Thumbnail(buf, tc.w, h, vips.NoCrop, shrink, 0, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/transform/vips"
@@ -64,6 +65,25 @@ func (pl *Pipeline) Probe(buf []byte) (Source, error) {
 			Detail: fmt.Sprintf("The source has %d frames; at most %d are allowed.", s.Pages, lim.MaxFrames)}
 	}
 	return s, nil
+}
+
+// reoriented is src as the pipeline sees it under Params.Orientation o:
+// its size swapped when o and the source's own EXIF orientation disagree
+// on whether the image lies on its side, and its Hash marked, since a
+// matte made of the image so turned is not the source's.
+func reoriented(buf []byte, src Source, o int) (Source, error) {
+	hd, err := vips.ReadHeader(buf)
+	if err != nil {
+		return Source{}, corrupt(err)
+	}
+	onSide := func(o int) bool { return o >= 5 && o <= 8 }
+	if onSide(o) != onSide(hd.Orientation) {
+		src.Width, src.Height = src.Height, src.Width
+	}
+	if src.Hash != "" {
+		src.Hash += ";or=" + strconv.Itoa(o)
+	}
+	return src, nil
 }
 
 // jpegShrink is the largest JPEG shrink-on-load factor (8, 4 or 2; 1 for

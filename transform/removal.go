@@ -91,7 +91,7 @@ func (j *job) loadForRemoval() error {
 	scale := removalLoadScale(p, math.Max(float64(g.resizeW)/float64(planW), float64(g.resizeH)/float64(planH)))
 	lw, lh := atLeast1(float64(src.Width)*scale), atLeast1(float64(src.Height)*scale)
 
-	img, err := vips.Thumbnail(j.req.Source, lw, lh, vips.NoCrop, src.jpegShrink(lw, lh), j.cancel)
+	img, err := vips.Thumbnail(j.req.Source, lw, lh, vips.NoCrop, src.jpegShrink(lw, lh), j.p.Orientation, j.cancel)
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func (j *job) loadForRemoval() error {
 	// the same size: commonly a cut-out at the source's size of a source
 	// within twice the model's side), the decode is rendered once, to
 	// memory, and lent to the model input, which then only resizes it.
-	input := func() ([]byte, error) { return modelInput(j.req.Source, src, spec) }
+	input := func() ([]byte, error) { return modelInput(j.req.Source, src, p.Orientation, spec) }
 	var lent *lentImage
 	rendered := false
 	if iw, ih := modelInputBox(src, spec); lw == iw && lh == ih {
@@ -118,7 +118,7 @@ func (j *job) loadForRemoval() error {
 					defer im.Close()
 					return modelInputFrom(im, spec)
 				}
-				return modelInput(j.req.Source, src, spec)
+				return modelInput(j.req.Source, src, p.Orientation, spec)
 			}
 		}
 	}
@@ -167,9 +167,9 @@ func (j *job) loadForRemoval() error {
 // modelInput renders the source as packed RGB at the model's input size:
 // decoded to fit modelInputBox (shrink-on-load), then resized with the
 // model's own kernel. It may run on any goroutine; it locks none.
-func modelInput(buf []byte, src Source, spec ModelSpec) ([]byte, error) {
+func modelInput(buf []byte, src Source, orientation int, spec ModelSpec) ([]byte, error) {
 	iw, ih := modelInputBox(src, spec)
-	in, err := vips.Thumbnail(buf, iw, ih, vips.NoCrop, src.jpegShrink(iw, ih), nil)
+	in, err := vips.Thumbnail(buf, iw, ih, vips.NoCrop, src.jpegShrink(iw, ih), orientation, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -111,6 +111,9 @@ func TestRemoval(t *testing.T) {
 	}{
 		{"cut-out keeps alpha", on(nil), params.FormatPNG, 400, 300, Box{100, 100, 200, 150}, []sample{{5, 5, clear}, {200, 170, red}}},
 		{"resized", func() params.Params { p := on(nil); p.Width = 200; return p }(), params.FormatPNG, 200, 150, Box{50, 50, 100, 75}, []sample{{2, 2, clear}, {100, 85, red}}},
+		// The model sees the image turned too, so the matte lines up.
+		{"turned by orient", func() params.Params { p := on(nil); p.Orientation = 6; return p }(), params.FormatPNG, 300, 400, Box{50, 100, 150, 200},
+			[]sample{{5, 5, clear}, {125, 200, red}, {250, 200, clear}}},
 		{"mask only", on(func(r *params.Removal) { r.MaskOnly = true }), params.FormatPNG, 400, 300, Box{100, 100, 200, 150},
 			[]sample{{5, 5, color.NRGBA{0, 0, 0, 255}}, {200, 170, white}}},
 		{"opaque background colour keeps the JPEG", func() params.Params {
@@ -381,7 +384,7 @@ func TestRemovalLendsItsDecode(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		want, err := modelInput(src, info, spec)
+		want, err := modelInput(src, info, 0, spec)
 		if err != nil {
 			t.Fatal(err)
 		}

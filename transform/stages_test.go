@@ -45,7 +45,7 @@ func BenchmarkStage(b *testing.B) {
 	decodeFull := func(buf []byte) *vips.Image {
 		hd, err := vips.ReadHeader(buf)
 		must(err)
-		im, err := vips.Thumbnail(buf, hd.Width, hd.Height, vips.NoCrop, 1, nil)
+		im, err := vips.Thumbnail(buf, hd.Width, hd.Height, vips.NoCrop, 1, 0, nil)
 		must(err)
 		must(im.CopyMemory())
 		return im
@@ -97,7 +97,7 @@ func BenchmarkStage(b *testing.B) {
 	stage("decode", func() { decodeFull(photo).Close() })
 	stage("decode-800", func() {
 		src := Source{Type: params.FormatJPEG, Width: full.Width(), Height: full.Height()}
-		im, err := vips.Thumbnail(photo, 800, 533, vips.NoCrop, src.jpegShrink(800, 533), nil)
+		im, err := vips.Thumbnail(photo, 800, 533, vips.NoCrop, src.jpegShrink(800, 533), 0, nil)
 		must(err)
 		must(im.CopyMemory())
 		im.Close()

@@ -28,7 +28,7 @@ func (j *job) watermark() error {
 	W, H := j.img.Width(), j.img.Height()
 	dpr := j.p.DevicePixelRatio()
 	w, h := markSize(m, info.Width, info.Height, W, H, dpr)
-	mark, err := vips.Thumbnail(data, w, h, vips.NoCrop, 1, j.img.Canceller())
+	mark, err := vips.Thumbnail(data, w, h, vips.NoCrop, 1, 0, j.img.Canceller())
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,7 @@ var aliases = map[string]string{
 	"width":                                "w",
 	"height":                               "h",
 	"inv":                                  "invert",
+	"or":                                   "orient",
 	"fillcolor":                            "fill-color",
 	"jpeg-progressive":                     "jpg-progressive",
 	"max-width":                            "max-w",

@@ -898,6 +898,26 @@ var paramSpecs = map[string]paramSpec{
 		p.Rotate = normalizeAngle(f)
 		return nil
 	}},
+	"orient": {"one of 0-8 (EXIF's orientations; 0 is 1, the image as stored) or 90, 180, 270 (6, 3, 8)", func(p *params.Params, v string) error {
+		n, err := params.ParseInt(v, 0, 270)
+		switch {
+		case err != nil:
+			return err
+		case n == 0:
+			p.Orientation = 1
+		case n >= 1 && n <= 8:
+			p.Orientation = n
+		case n == 90:
+			p.Orientation = 6
+		case n == 180:
+			p.Orientation = 3
+		case n == 270:
+			p.Orientation = 8
+		default:
+			return fmt.Errorf("%d is not an orientation", n)
+		}
+		return nil
+	}},
 	"flip": {"one of h, v, hv (or vh)", func(p *params.Params, v string) error {
 		f, ok := params.ParseFlip(v)
 		if !ok {

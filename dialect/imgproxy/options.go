@@ -80,7 +80,7 @@ var aliases = map[string]string{
 	"bg": "background", "background": "background", "bl": "blur", "blur": "blur", "sh": "sharpen", "sharpen": "sharpen",
 	"rot": "rotate", "rotate": "rotate", "dpr": "dpr", "ex": "extend", "extend": "extend", "pd": "padding", "padding": "padding",
 	"t": "trim", "trim": "trim", "el": "enlarge", "enlarge": "enlarge", "fl": "flip", "flip": "flip",
-	"ar": "ignored", "auto_rotate": "ignored", "sm": "ignored", "strip_metadata": "ignored", "scp": "ignored",
+	"ar": "auto_rotate", "auto_rotate": "auto_rotate", "sm": "ignored", "strip_metadata": "ignored", "scp": "ignored",
 	"strip_color_profile": "ignored", "cb": "ignored", "cachebuster": "ignored", "fn": "ignored", "filename": "ignored",
 	"att": "return_attachment", "return_attachment": "return_attachment", "kcr": "ignored", "keep_copyright": "ignored",
 }
@@ -234,6 +234,15 @@ var options = map[string]option{
 		p.Trim, p.TrimColor = true, c
 		p.SetTrimTolerance(threshold)
 		return nil
+	},
+	"auto_rotate": func(p *params.Params, _ *resize, name string, args []string) error {
+		// ar:0 shows the pixels as stored, whatever the EXIF orientation
+		// says (Orientation 1); ar:1 is the default.
+		rotate, err := boolArg(name, args)
+		if err == nil && !rotate {
+			p.Orientation = 1
+		}
+		return err
 	},
 	"return_attachment": func(p *params.Params, _ *resize, name string, args []string) (err error) {
 		// att:1: Content-Disposition: attachment, named after the source

@@ -113,7 +113,7 @@ int matte_libvips_decodes(void *buf, size_t len) {
   VipsImage *out;
   double avg;
   guint quiet = g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, matte_drop_log, NULL);
-  int ok = matte_thumbnail(buf, len, &out, 8, 8, VIPS_SIZE_FORCE, -1, 1, 0) == 0;
+  int ok = matte_thumbnail(buf, len, &out, 8, 8, VIPS_SIZE_FORCE, -1, 1, 0, 0) == 0;
   if (ok) {
     ok = vips_avg(out, &avg, NULL) == 0;
     g_object_unref(out);

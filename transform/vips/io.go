@@ -16,6 +16,9 @@ type Header struct {
 	Width, Height int // after EXIF orientation
 	HasAlpha      bool
 	Pages         int
+	// Orientation is the source's EXIF orientation, 1-8 (1 when it has
+	// none).
+	Orientation int
 }
 
 // ReadHeader parses only the image header of buf: no pixels are decoded.
@@ -28,7 +31,7 @@ func ReadHeader(buf []byte) (Header, error) {
 	if C.matte_header(unsafe.Pointer(&buf[0]), C.size_t(len(buf)), &w, &h, &orient, &alpha, &pages) != 0 {
 		return Header{}, lastError()
 	}
-	hd := Header{Width: int(w), Height: int(h), HasAlpha: alpha != 0, Pages: int(pages)}
+	hd := Header{Width: int(w), Height: int(h), HasAlpha: alpha != 0, Pages: int(pages), Orientation: int(orient)}
 	if orient >= 5 && orient <= 8 {
 		hd.Width, hd.Height = hd.Height, hd.Width
 	}
@@ -39,10 +42,12 @@ func ReadHeader(buf []byte) (Header, error) {
 // to width x height, or with crop (Entropy, Attention) to a box of that
 // size cut from the image scaled to cover it (rendered to memory whole
 // first: keep that image small). jpegShrink > 1 decodes a JPEG at that
-// fraction first; 1 leaves the choice to libvips. The decode is strict: a
-// truncated or inconsistent source fails when its pixels are read. The
-// image is watched by c (nil: not cancellable).
-func Thumbnail(buf []byte, width, height int, crop Interesting, jpegShrink int, c *Canceller) (*Image, error) {
+// fraction first; 1 leaves the choice to libvips. orientation 1-8 replaces
+// the source's EXIF orientation (width and height are the image's so
+// turned); 0 keeps it. The decode is strict: a truncated or inconsistent
+// source fails when its pixels are read. The image is watched by c (nil:
+// not cancellable).
+func Thumbnail(buf []byte, width, height int, crop Interesting, jpegShrink, orientation int, c *Canceller) (*Image, error) {
 	Init()
 	if len(buf) == 0 {
 		return nil, errors.New("empty buffer")
@@ -59,16 +64,22 @@ func Thumbnail(buf []byte, width, height int, crop Interesting, jpegShrink int, 
 	if in, ok, err := decodeHEVCFallback(buf); err != nil {
 		return nil, err
 	} else if ok {
-		// Decoded whole by libheif: no shrink-on-load, and the orientation
-		// is already applied.
-		r := C.matte_thumbnail_image(in, &out, C.int(width), C.int(height), size, C.int(crop))
+		// Decoded whole by libheif: no shrink-on-load, and libheif has
+		// applied the file's own turns; an orientation asked for turns that.
+		var t *C.VipsImage
+		r := C.matte_with_orientation(in, &t, C.int(orientation))
 		C.g_object_unref(C.gpointer(in))
+		if r != 0 {
+			return nil, lastError()
+		}
+		r = C.matte_thumbnail_image(t, &out, C.int(width), C.int(height), size, C.int(crop))
+		C.g_object_unref(C.gpointer(t))
 		if r != 0 {
 			return nil, lastError()
 		}
 		return wrap(out, c), nil
 	}
-	if C.matte_thumbnail(unsafe.Pointer(&buf[0]), C.size_t(len(buf)), &out, C.int(width), C.int(height), size, C.int(crop), C.int(jpegShrink), isJPEG) != 0 {
+	if C.matte_thumbnail(unsafe.Pointer(&buf[0]), C.size_t(len(buf)), &out, C.int(width), C.int(height), size, C.int(crop), C.int(jpegShrink), isJPEG, C.int(orientation)) != 0 {
 		return nil, lastError()
 	}
 	return wrap(out, c), nil

@@ -25,7 +25,9 @@ int matte_header(void *buf, size_t len, int *width, int *height,
 // 1/jpeg_shrink scale in libjpeg (DCT scaling) before the final resize: the
 // caller picks the largest factor that still leaves at least the target
 // size, as imgproxy does, where vips_thumbnail 8.14 keeps 2x more pixels
-// than the resize needs.
+// than the resize needs. orientation 1-8 replaces the source's own EXIF
+// orientation (width and height are then those of the image so turned);
+// 0 keeps it.
 //
 // A broken source is an error, never an image with a grey bottom: other
 // formats fail on errors (truncation included), and a JPEG fails on any
@@ -35,16 +37,26 @@ int matte_header(void *buf, size_t len, int *width, int *height,
 // each strip).
 int matte_thumbnail(void *buf, size_t len, VipsImage **out, int width,
                     int height, int size, int crop, int jpeg_shrink,
-                    int is_jpeg) {
+                    int is_jpeg, int orientation) {
   const char *options = is_jpeg ? "fail_on=warning" : "fail_on=error";
-  if (jpeg_shrink > 1) {
-    VipsImage *in;
-    if (vips_jpegload_buffer(buf, len, &in, "shrink", jpeg_shrink, "fail_on",
-                             VIPS_FAIL_ON_WARNING, "access",
-                             VIPS_ACCESS_SEQUENTIAL, NULL))
+  if (jpeg_shrink > 1 || orientation > 0) {
+    // Loaded first, then thumbnailed: the orientation is set in between.
+    // Formats other than JPEG lose their shrink-on-load on this path.
+    VipsImage *in, *t;
+    if (jpeg_shrink > 1) {
+      if (vips_jpegload_buffer(buf, len, &in, "shrink", jpeg_shrink,
+                               "fail_on", VIPS_FAIL_ON_WARNING, "access",
+                               VIPS_ACCESS_SEQUENTIAL, NULL))
+        return -1;
+    } else if (!(in = vips_image_new_from_buffer(buf, len, options, "access",
+                                                   VIPS_ACCESS_SEQUENTIAL,
+                                                   NULL)))
       return -1;
-    int r = matte_thumbnail_image(in, out, width, height, size, crop);
+    int r = matte_with_orientation(in, &t, orientation);
     g_object_unref(in);
+    if (r) return -1;
+    r = matte_thumbnail_image(t, out, width, height, size, crop);
+    g_object_unref(t);
     return r;
   }
   if (crop >= 0)
@@ -53,6 +65,20 @@ int matte_thumbnail(void *buf, size_t len, VipsImage **out, int width,
                                  options, NULL);
   return vips_thumbnail_buffer(buf, len, out, width, "height", height, "size",
                                size, "option_string", options, NULL);
+}
+
+// matte_with_orientation is in with its EXIF orientation replaced by
+// orientation (1-8), for vips_thumbnail_image to apply; 0 leaves in's own.
+// It adds a reference to in either way.
+int matte_with_orientation(VipsImage *in, VipsImage **out, int orientation) {
+  if (orientation <= 0) {
+    g_object_ref(in);
+    *out = in;
+    return 0;
+  }
+  if (vips_copy(in, out, NULL)) return -1;
+  vips_image_set_int(*out, VIPS_META_ORIENTATION, orientation);
+  return 0;
 }
 
 int matte_thumbnail_image(VipsImage *in, VipsImage **out, int width,
