@@ -258,6 +258,20 @@ http://localhost:9080 {
 		} else if r, g, _, _ := img.At(5, 4).RGBA(); r < 0xe000 || g > 0x2000 {
 			t.Errorf("mark: pixel (5,4) = %x %x, want the photo's red", r, g)
 		}
+		// A 10 px logo tiled with no gap covers the whole output.
+		tiled, body := get(t, tester, base+"/photo.jpg?w=100&mark=/logo.png&mark-tile=grid&mark-pad=0&fm=png")
+		if tiled.StatusCode != 200 {
+			t.Fatalf("mark-tile: status %d: %s", tiled.StatusCode, body)
+		}
+		if img, err := png.Decode(bytes.NewReader(body)); err != nil {
+			t.Fatal(err)
+		} else {
+			for _, pt := range []image.Point{{0, 0}, {5, 4}, {50, 30}, {99, 49}} {
+				if r, g, b, _ := img.At(pt.X, pt.Y).RGBA(); r > 0x2000 || g < 0xe000 || b > 0x2000 {
+					t.Errorf("mark-tile: pixel %v = %x %x %x, want the logo's green", pt, r, g, b)
+				}
+			}
+		}
 		if _, err := os.Stat("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"); err == nil {
 			// Two white blocks (U+2588) at the top left, over the red half.
 			texted, body := get(t, tester, base+"/photo.jpg?w=100&txt64=4paI4paI&txt-color=fff&txt-size=20&txt-align=top,left&txt-pad=0&fm=png")

@@ -154,7 +154,14 @@ func (p Params) Key() string {
 		v := strconv.Quote(m.Image) + ":" + strconv.Itoa(m.Width) + ":" + strconv.Itoa(m.Height) + ":" +
 			floatKey(m.WidthRatio) + ":" + floatKey(m.HeightRatio) + ":" + strconv.Itoa(m.Scale) + ":" +
 			m.Fit.String() + ":" + m.Align.String() + ":" + strconv.Itoa(m.Pad) + ":" + strconv.Itoa(m.Alpha)
-		add("mark", v+offsetsKey(m.X, m.XSet, m.Y, m.YSet))
+		v += offsetsKey(m.X, m.XSet, m.Y, m.YSet)
+		if m.Tile {
+			v += ":tile"
+		}
+		if m.MinWidth != 0 || m.MinHeight != 0 {
+			v += ":min=" + strconv.Itoa(m.MinWidth) + "x" + strconv.Itoa(m.MinHeight)
+		}
+		add("mark", v)
 	}
 	if t := p.Text; t != (Text{}) {
 		v := strconv.Quote(t.Text) + ":" + strconv.Itoa(t.Size) + ":" + colorKey(t.Color) + ":" + strconv.Quote(t.Font) + ":" +

@@ -438,6 +438,12 @@ type Watermark struct {
 	Alpha                   int
 	X, Y                    int
 	XSet, YSet              bool
+	// Tile repeats the placed mark over the whole output in a grid, Pad
+	// (CSS pixels) apart (imgix mark-tile=grid).
+	Tile bool
+	// MinWidth and MinHeight: the mark is drawn only on an output at least
+	// that many pixels wide and high (imgix mark-if-min-width/-height).
+	MinWidth, MinHeight int
 }
 
 // Blend is a colour laid over the whole output with a blend mode (imgix

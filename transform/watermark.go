@@ -26,6 +26,9 @@ func (j *job) watermark() error {
 		return err
 	}
 	W, H := j.img.Width(), j.img.Height()
+	if W < m.MinWidth || H < m.MinHeight {
+		return nil
+	}
 	dpr := j.p.DevicePixelRatio()
 	w, h := markSize(m, info.Width, info.Height, W, H, dpr)
 	mark, err := vips.Thumbnail(data, w, h, vips.NoCrop, 1, 0, j.img.Canceller())
@@ -45,7 +48,37 @@ func (j *job) watermark() error {
 		}
 	}
 	x, y := placeLayer(m.Align, m.Pad, m.X, m.XSet, m.Y, m.YSet, w, h, W, H, dpr)
+	if m.Tile {
+		if err := tile(mark, x, y, int(math.Round(float64(m.Pad)*dpr)), W, H); err != nil {
+			return err
+		}
+		x, y = 0, 0
+	}
 	return j.overlay(mark, x, y)
+}
+
+// tile turns mark, placed at (x, y), into a W x H layer that repeats it
+// in a grid gap pixels apart, around and through that place.
+func tile(mark *vips.Image, x, y, gap, W, H int) error {
+	w, h := mark.Width(), mark.Height()
+	sx, sy := w+gap, h+gap
+	if err := mark.Embed(0, 0, sx, sy, []float64{0, 0, 0, 0}); err != nil {
+		return err
+	}
+	// The grid's first cell at or left of (and above) the output's corner:
+	// x0 in (-sx, 0].
+	x0, y0 := ((x%sx)+sx)%sx, ((y%sy)+sy)%sy
+	if x0 > 0 {
+		x0 -= sx
+	}
+	if y0 > 0 {
+		y0 -= sy
+	}
+	across, down := (W-x0+sx-1)/sx, (H-y0+sy-1)/sy
+	if err := mark.Replicate(across, down); err != nil {
+		return err
+	}
+	return mark.Extract(-x0, -y0, W, H)
 }
 
 // overlay composites layer (with alpha) over the image with its top left

@@ -53,6 +53,20 @@ func TestWatermarkPixels(t *testing.T) {
 		// Never larger than the output: 1000 px asked, 50x50 drawn.
 		{"capped by the output", "mark=/m.png&mark-w=1000&mark-align=top,left&mark-pad=0&fm=png", base, []sample{{49, 49, red}, {50, 25, white}}},
 		{"over transparency", "mark=/m.png&mark-align=top,right&mark-pad=0&fm=png", encodePNG(t, halves(100, 50, green, clear)), []sample{{95, 5, red}, {85, 5, clear}, {10, 5, green}}},
+		// A grid from the top left, 5 px in, 5 px apart: a mark every 15 px
+		// from (5, 5) on, through the edges (the one at 95 is cut at 99).
+		{"tiled", "mark=/m.png&mark-tile=grid&fm=png", base, []sample{{5, 5, red}, {14, 14, red}, {15, 5, white}, {20, 5, red}, {29, 20, red}, {35, 35, red},
+			{2, 2, white}, {0, 5, white}, {95, 5, red}, {99, 44, red}, {95, 47, white}}},
+		// Placed bottom right with no gap: a mark from (90, 40), so from (0, 0)
+		// every 10 px on: the whole image red.
+		{"tiled without a gap", "mark=/m.png&mark-tile=grid&mark-align=bottom,right&mark-pad=0&fm=png", base, []sample{{0, 0, red}, {55, 27, red}, {99, 49, red}}},
+		// Centred at (45, 20), 20 px apart: columns -15..-6 (off), 15-24,
+		// 45-54, 75-84; rows -10..-1 (off) and 20-29 only.
+		{"tiled around a centred mark", "mark=/m.png&mark-tile=grid&mark-align=middle,center&mark-pad=20&fm=png", base, []sample{{45, 20, red}, {15, 20, red}, {84, 29, red},
+			{14, 20, white}, {25, 20, white}, {0, 20, white}, {45, 0, white}, {45, 19, white}, {45, 30, white}}},
+		{"drawn at the minimum width", "mark=/m.png&mark-if-min-width=100&fm=png", base, []sample{{90, 40, red}}},
+		{"not drawn under the minimum width", "mark=/m.png&mark-if-min-width=101&fm=png", base, []sample{{90, 40, white}}},
+		{"not drawn under the minimum height", "mark=/m.png&mark-if-min-height=60&fm=png", base, []sample{{90, 40, white}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

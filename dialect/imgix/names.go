@@ -48,6 +48,8 @@ var aliases = map[string]string{
 	"mw":                                   "mark-w",
 	"markw":                                "mark-w",
 	"mp":                                   "mark-pad",
+	"mtile":                                "mark-tile",
+	"marktile":                             "mark-tile",
 	"markpad":                              "mark-pad",
 	"ms":                                   "mark-scale",
 	"markscale":                            "mark-scale",

@@ -442,7 +442,7 @@ func requireParent(q url.Values, errs map[string]string, parent string, options 
 }
 
 // markOptions are the watermark's parameters besides mark, sorted.
-var markOptions = []string{"mark-align", "mark-alpha", "mark-fit", "mark-h", "mark-pad", "mark-scale", "mark-w", "mark-x", "mark-y"}
+var markOptions = []string{"mark-align", "mark-alpha", "mark-fit", "mark-h", "mark-if-min-height", "mark-if-min-width", "mark-pad", "mark-scale", "mark-tile", "mark-w", "mark-x", "mark-y"}
 
 // checkWatermark adds to errs a watermark option given without mark, and
 // mark-scale given with mark-w or mark-h; it fills in the defaults of a
@@ -460,6 +460,9 @@ func checkWatermark(q url.Values, p *params.Params, errs map[string]string) {
 	}
 	if !givenOnce(q, "mark-align") {
 		m.Align = params.CropBottomRight
+		if m.Tile {
+			m.Align = params.CropTopLeft // imgix: a grid starts at the top left
+		}
 	}
 	if !givenOnce(q, "mark-pad") {
 		m.Pad = 5
@@ -1121,6 +1124,15 @@ var paramSpecs = map[string]paramSpec{
 	"mark-pad":   intSpec(0, maxPad, func(p *params.Params) *int { return &p.Watermark.Pad }),
 	"mark-alpha": intSpec(0, 100, func(p *params.Params) *int { return &p.Watermark.Alpha }),
 	"mark-x":     intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Watermark.X }),
+	"mark-tile": {"grid", func(p *params.Params, v string) error {
+		if v != "grid" {
+			return params.ErrSyntax
+		}
+		p.Watermark.Tile = true
+		return nil
+	}},
+	"mark-if-min-width":  intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Watermark.MinWidth }),
+	"mark-if-min-height": intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Watermark.MinHeight }),
 	"mark-y":     intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Watermark.Y }),
 	"blend": {"a colour: " + colorForms + " (an image URL as a blend is not supported; mark draws an image over the output)", func(p *params.Params, v string) error {
 		if strings.Contains(v, "/") {

@@ -211,6 +211,14 @@ func (im *Image) EmbedEdges(x, y, width, height int) error {
 	})
 }
 
+// Replicate repeats the image across times side by side and down times
+// top to bottom.
+func (im *Image) Replicate(across, down int) error {
+	return im.apply(func(out **C.VipsImage) C.int {
+		return C.matte_replicate(im.p, out, C.int(across), C.int(down))
+	})
+}
+
 // Embed places the image at (x, y) on a width x height canvas of bg (one
 // value per band); a negative offset cuts.
 func (im *Image) Embed(x, y, width, height int, bg []float64) error {

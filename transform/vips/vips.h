@@ -40,6 +40,7 @@ int matte_rot(VipsImage *in, VipsImage **out, int quarter_turns);
 int matte_rotate(VipsImage *in, VipsImage **out, double angle, double *bg,
                  int n);
 int matte_flip(VipsImage *in, VipsImage **out, int vertical);
+int matte_replicate(VipsImage *in, VipsImage **out, int across, int down);
 int matte_embed(VipsImage *in, VipsImage **out, int x, int y, int width,
                 int height, double *bg, int n);
 int matte_embed_edges(VipsImage *in, VipsImage **out, int x, int y, int width,
