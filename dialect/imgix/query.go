@@ -1133,7 +1133,7 @@ var paramSpecs = map[string]paramSpec{
 	}},
 	"mark-if-min-width":  intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Watermark.MinWidth }),
 	"mark-if-min-height": intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Watermark.MinHeight }),
-	"mark-y":     intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Watermark.Y }),
+	"mark-y":             intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Watermark.Y }),
 	"blend": {"a colour: " + colorForms + " (an image URL as a blend is not supported; mark draws an image over the output)", func(p *params.Params, v string) error {
 		if strings.Contains(v, "/") {
 			return errors.New("an image as a blend is not supported")
