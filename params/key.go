@@ -155,6 +155,9 @@ func (p Params) Key() string {
 			floatKey(m.WidthRatio) + ":" + floatKey(m.HeightRatio) + ":" + strconv.Itoa(m.Scale) + ":" +
 			m.Fit.String() + ":" + m.Align.String() + ":" + strconv.Itoa(m.Pad) + ":" + strconv.Itoa(m.Alpha)
 		v += offsetsKey(m.X, m.XSet, m.Y, m.YSet)
+		if m.Rotate != 0 {
+			v += ":rot=" + floatKey(m.Rotate)
+		}
 		if m.Tile {
 			v += ":tile"
 		}

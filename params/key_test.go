@@ -45,6 +45,7 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Orientation: 6, Rotate: 90}, "or=6,rot=90"},
 		{Params{Watermark: Watermark{Image: "/m.png", Pad: 5, Alpha: 100}}, `mark="/m.png":0:0:0:0:0:clip:center:5:100`},
 		{Params{Watermark: Watermark{Image: "/m.png", Pad: 5, Alpha: 100, Tile: true, MinWidth: 600}}, `mark="/m.png":0:0:0:0:0:clip:center:5:100:tile:min=600x0`},
+		{Params{Watermark: Watermark{Image: "/m.png", Alpha: 100, Rotate: 22.5, Tile: true}}, `mark="/m.png":0:0:0:0:0:clip:center:0:100:rot=22.5:tile`},
 		{Params{Background: Color{Set: true}}, "bg=00000000"},
 		{Params{Background: Color{A: 255}}, "bg=unset:000000ff"},
 		{Params{Format: FormatJPEG}, "fm=jpeg"},

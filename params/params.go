@@ -438,6 +438,9 @@ type Watermark struct {
 	Alpha                   int
 	X, Y                    int
 	XSet, YSet              bool
+	// Rotate turns the mark clockwise by this many degrees, in [0, 360),
+	// before it is placed (by its turned bounding box) and tiled.
+	Rotate float64
 	// Tile repeats the placed mark over the whole output in a grid, Pad
 	// (CSS pixels) apart (imgix mark-tile=grid).
 	Tile bool

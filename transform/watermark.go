@@ -47,6 +47,12 @@ func (j *job) watermark() error {
 			return err
 		}
 	}
+	if m.Rotate != 0 {
+		if err := mark.Rotate(m.Rotate, []float64{0, 0, 0, 0}); err != nil {
+			return err
+		}
+		w, h = mark.Width(), mark.Height() // placed by its turned bounding box
+	}
 	x, y := placeLayer(m.Align, m.Pad, m.X, m.XSet, m.Y, m.YSet, w, h, W, H, dpr)
 	if m.Tile {
 		if err := tile(mark, x, y, int(math.Round(float64(m.Pad)*dpr)), W, H); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"image"
 	"image/color"
+	"strings"
 	"testing"
 
 	"github.com/jebosio/matte/params"
@@ -33,6 +34,7 @@ func TestWatermarkPixels(t *testing.T) {
 	white := color.NRGBA{255, 255, 255, 255}
 	base := encodePNG(t, filled(100, 50, white))
 	mark := encodePNG(t, filled(10, 10, red))
+	wide := encodePNG(t, filled(20, 10, red)) // mark=/w.png
 	cases := []struct {
 		name, query string
 		src         []byte
@@ -64,13 +66,21 @@ func TestWatermarkPixels(t *testing.T) {
 		// 45-54, 75-84; rows -10..-1 (off) and 20-29 only.
 		{"tiled around a centred mark", "mark=/m.png&mark-tile=grid&mark-align=middle,center&mark-pad=20&fm=png", base, []sample{{45, 20, red}, {15, 20, red}, {84, 29, red},
 			{14, 20, white}, {25, 20, white}, {0, 20, white}, {45, 0, white}, {45, 19, white}, {45, 30, white}}},
+		// A 20x10 mark turned a quarter is 10x20 at the top left.
+		{"turned", "mark=/w.png&mark-rot=90&mark-align=top,left&mark-pad=0&fm=png", base, []sample{{5, 15, red}, {9, 19, red}, {15, 5, white}, {5, 21, white}}},
+		// Turned by 45: a diamond in a 21x21 box (corners transparent).
+		{"turned by 45", "mark=/w.png&mark-rot=45&mark-align=top,left&mark-pad=0&fm=png", base, []sample{{10, 10, red}, {1, 1, white}, {19, 1, white}, {1, 19, white}}},
 		{"drawn at the minimum width", "mark=/m.png&mark-if-min-width=100&fm=png", base, []sample{{90, 40, red}}},
 		{"not drawn under the minimum width", "mark=/m.png&mark-if-min-width=101&fm=png", base, []sample{{90, 40, white}}},
 		{"not drawn under the minimum height", "mark=/m.png&mark-if-min-height=60&fm=png", base, []sample{{90, 40, white}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			checkSamples(t, runWithMark(t, pl, tc.src, mark, tc.query), tc.samples, 2)
+			m := mark
+			if strings.Contains(tc.query, "mark=/w.png") {
+				m = wide
+			}
+			checkSamples(t, runWithMark(t, pl, tc.src, m, tc.query), tc.samples, 2)
 		})
 	}
 	// A 16-bit RGBA watermark half transparent, at half alpha: a quarter red.

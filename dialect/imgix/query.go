@@ -442,7 +442,7 @@ func requireParent(q url.Values, errs map[string]string, parent string, options 
 }
 
 // markOptions are the watermark's parameters besides mark, sorted.
-var markOptions = []string{"mark-align", "mark-alpha", "mark-fit", "mark-h", "mark-if-min-height", "mark-if-min-width", "mark-pad", "mark-scale", "mark-tile", "mark-w", "mark-x", "mark-y"}
+var markOptions = []string{"mark-align", "mark-alpha", "mark-fit", "mark-h", "mark-if-min-height", "mark-if-min-width", "mark-pad", "mark-rot", "mark-scale", "mark-tile", "mark-w", "mark-x", "mark-y"}
 
 // checkWatermark adds to errs a watermark option given without mark, and
 // mark-scale given with mark-w or mark-h; it fills in the defaults of a
@@ -893,14 +893,8 @@ var paramSpecs = map[string]paramSpec{
 		p.Rect = params.Rect{X: r[0], Y: r[1], W: r[2], H: r[3]}
 		return nil
 	}},
-	"rot": {"an angle in degrees, such as 90 or -45.5", func(p *params.Params, v string) error {
-		f, err := params.ParseDecimal(v)
-		if err != nil {
-			return params.ErrSyntax
-		}
-		p.Rotate = normalizeAngle(f)
-		return nil
-	}},
+	"rot":      angleSpec(func(p *params.Params) *float64 { return &p.Rotate }),
+	"mark-rot": angleSpec(func(p *params.Params) *float64 { return &p.Watermark.Rotate }),
 	"orient": {"one of 0-8 (EXIF's orientations; 0 is 1, the image as stored) or 90, 180, 270 (6, 3, 8)", func(p *params.Params, v string) error {
 		n, err := params.ParseInt(v, 0, 270)
 		switch {
@@ -1518,6 +1512,19 @@ func parseCrop(v string) (params.Crop, error) {
 }
 
 // normalizeAngle maps a finite angle into [0, 360), without negative zero.
+// angleSpec is rot or mark-rot: degrees clockwise, any sign, stored
+// normalised to [0, 360) at the field at returns.
+func angleSpec(at func(p *params.Params) *float64) paramSpec {
+	return paramSpec{"an angle in degrees, such as 90 or -45.5", func(p *params.Params, v string) error {
+		f, err := params.ParseDecimal(v)
+		if err != nil {
+			return params.ErrSyntax
+		}
+		*at(p) = normalizeAngle(f)
+		return nil
+	}}
+}
+
 func normalizeAngle(f float64) float64 {
 	r := math.Mod(f, 360)
 	if r < 0 {

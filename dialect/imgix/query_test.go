@@ -838,7 +838,7 @@ func TestIsParam(t *testing.T) {
 	want := []string{
 		"ar", "auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
 		"bg-remove-semi-transparency", "blend", "blend-alpha", "blend-color", "blend-mode", "blur", "bri", "ch", "chromasub", "con", "corner-radius", "crop", "dl", "dpr",
-		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "hue", "invert", "jpg-progressive", "lossless", "mark", "mark-align", "mark-alpha", "mark-fit", "mark-h", "mark-if-min-height", "mark-if-min-width", "mark-pad", "mark-scale", "mark-tile", "mark-w", "mark-x", "mark-y", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome", "orient",
+		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "hue", "invert", "jpg-progressive", "lossless", "mark", "mark-align", "mark-alpha", "mark-fit", "mark-h", "mark-if-min-height", "mark-if-min-width", "mark-pad", "mark-rot", "mark-scale", "mark-tile", "mark-w", "mark-x", "mark-y", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome", "orient",
 		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "px", "q", "rect", "refine", "rembg", "rot", "sat", "scale", "semitransparency", "sepia",
 		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
 		"threshold", "trim", "trim-color", "trim-pad", "trim-tol", "txt", "txt-align", "txt-color", "txt-font", "txt-pad", "txt-size", "txt-width", "txt-x", "txt-y", "usm", "usmrad", "w",
@@ -856,7 +856,7 @@ func TestIsParam(t *testing.T) {
 			t.Errorf("IsParam(%q) = false", name)
 		}
 	}
-	for _, name := range []string{"", "W", "Fm", "Width", "w64x", "auto64", "format", "s", "txt-shad", "trim-md", "mark-rot", "ixlib", "w ", "foo",
+	for _, name := range []string{"", "W", "Fm", "Width", "w64x", "auto64", "format", "s", "txt-shad", "trim-md", "mark-base", "ixlib", "w ", "foo",
 		"Rembg", "bg_remove", "bgremove", "remove", "type", "channels", "size", "crop_margin", "bg_color", "bg-color", "shadow_type", "fg_pad", "semi_transparency"} {
 		if IsParam(name) {
 			t.Errorf("IsParam(%q) = true", name)
@@ -1425,6 +1425,8 @@ func TestParseQueryWatermark(t *testing.T) {
 		{"mark=/l.png&mtile=grid&ma=bottom,right&mp=20", mark(params.Watermark{Image: "/l.png", Tile: true, Align: params.CropBottomRight, Pad: 20})},
 		{"mark=/l.png&marktile=grid&mark-pad=0", mark(params.Watermark{Image: "/l.png", Tile: true, Align: params.CropTopLeft})},
 		{"mark=/l.png&mark-if-min-width=600&mark-if-min-height=400", mark(params.Watermark{Image: "/l.png", MinWidth: 600, MinHeight: 400})},
+		{"mark=/l.png&mark-rot=-45", mark(params.Watermark{Image: "/l.png", Rotate: 315})},
+		{"mark=/l.png&mark-rot=360", mark(params.Watermark{Image: "/l.png"})},
 	})
 	checkOneError(t, []errorCase{
 		{"mark-w=10", "mark-w", "mark-w places or shapes the watermark; it needs mark."},
@@ -1435,6 +1437,8 @@ func TestParseQueryWatermark(t *testing.T) {
 		{"mark=//evil.example/x.png", "mark", `mark="//evil.example/x.png" is not valid (a path starts with a single /); mark must be an http:// or https:// URL without user info or fragment, or an absolute path starting with a single / without . or .. segments; at most 2048 bytes.`},
 		{"mark=/l.png&mark64=L2sucG5n", "mark", "mark and mark64 are the same parameter; give only one of them."},
 		{"mark-tile=grid", "mark-tile", "mark-tile places or shapes the watermark; it needs mark."},
+		{"mark-rot=30", "mark-rot", "mark-rot places or shapes the watermark; it needs mark."},
+		{"mark=/l.png&mark-rot=x", "mark-rot", `mark-rot="x" is not valid; mark-rot must be an angle in degrees, such as 90 or -45.5.`},
 		{"mark=/l.png&mark-tile=diagonal", "mark-tile", `mark-tile="diagonal" is not valid; mark-tile must be grid.`},
 		{"mark=/l.png&mark-if-min-width=-1", "mark-if-min-width", `mark-if-min-width="-1" is not valid; mark-if-min-width must be an integer from 0 to 100000.`},
 	})
