@@ -283,6 +283,19 @@ http://localhost:9080 {
 			} else if r, g, b, _ := img.At(5, 10).RGBA(); r < 0xe000 || g < 0xe000 || b < 0xe000 {
 				t.Errorf("txt: pixel (5,10) = %x %x %x, want the text's white", r, g, b)
 			}
+			// The same blocks moved 4 px in, with a 4 px black line around
+			// them: the corner is the line's black, the blocks still white.
+			lined, body := get(t, tester, base+"/photo.jpg?w=100&txt64=4paI4paI&txt-color=fff&txt-size=20&txt-align=top,left&txt-pad=0&txt-line=4&txt-line-color=000&fm=png")
+			if lined.StatusCode != 200 {
+				t.Fatalf("txt-line: status %d: %s", lined.StatusCode, body)
+			}
+			if img, err := png.Decode(bytes.NewReader(body)); err != nil {
+				t.Fatal(err)
+			} else if r, g, b, _ := img.At(9, 14).RGBA(); r < 0xe000 || g < 0xe000 || b < 0xe000 {
+				t.Errorf("txt-line: pixel (9,14) = %x %x %x, want the text's white", r, g, b)
+			} else if r, g, b, _ := img.At(1, 14).RGBA(); r > 0x2000 || g > 0x2000 || b > 0x2000 {
+				t.Errorf("txt-line: pixel (1,14) = %x %x %x, want the line's black", r, g, b)
+			}
 		}
 		// ch=width,dpr: the hints size the image, and the answer varies on them.
 		hinted, body := get(t, tester, base+"/photo.jpg?w=100&ch=width,dpr", "Sec-CH-DPR", "2", "Sec-CH-Width", "120")

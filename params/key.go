@@ -169,6 +169,9 @@ func (p Params) Key() string {
 	if t := p.Text; t != (Text{}) {
 		v := strconv.Quote(t.Text) + ":" + strconv.Itoa(t.Size) + ":" + colorKey(t.Color) + ":" + strconv.Quote(t.Font) + ":" +
 			strconv.Itoa(t.Width) + ":" + t.Align.String() + ":" + strconv.Itoa(t.Pad) + offsetsKey(t.X, t.XSet, t.Y, t.YSet)
+		if t.Outline != 0 || t.OutlineColor != (Color{}) {
+			v += ":line=" + strconv.Itoa(t.Outline) + ":" + colorKey(t.OutlineColor)
+		}
 		add("txt", v)
 	}
 	if p.Download || p.DownloadName != "" {

@@ -43,6 +43,7 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Rotate: math.Copysign(0, -1)}, ""},
 		{Params{Rotate: 0.1}, "rot=0.1"},
 		{Params{Orientation: 6, Rotate: 90}, "or=6,rot=90"},
+		{Params{Text: Text{Text: "a", Size: 12, Outline: 2, OutlineColor: Color{R: 255, G: 255, B: 255, A: 255, Set: true}}}, `txt="a":12:unset:00000000:"":0:center:0:line=2:ffffffff`},
 		{Params{Watermark: Watermark{Image: "/m.png", Pad: 5, Alpha: 100}}, `mark="/m.png":0:0:0:0:0:clip:center:5:100`},
 		{Params{Watermark: Watermark{Image: "/m.png", Pad: 5, Alpha: 100, Tile: true, MinWidth: 600}}, `mark="/m.png":0:0:0:0:0:clip:center:5:100:tile:min=600x0`},
 		{Params{Watermark: Watermark{Image: "/m.png", Alpha: 100, Rotate: 22.5, Tile: true}}, `mark="/m.png":0:0:0:0:0:clip:center:0:100:rot=22.5:tile`},

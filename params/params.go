@@ -513,6 +513,10 @@ type Text struct {
 	Pad        int
 	X, Y       int
 	XSet, YSet bool
+	// Outline is the width in CSS pixels of a line of OutlineColor drawn
+	// around the glyphs, under them (imgix txt-line); 0: none.
+	Outline      int
+	OutlineColor Color
 }
 
 // Corners are four radii, clockwise from the top left (imgix

@@ -10,6 +10,25 @@ import (
 	"github.com/jebosio/matte/transform/vips"
 )
 
+// maxOutline bounds a text outline's width in output pixels (its filter's
+// cost grows with the width).
+const maxOutline = 64
+
+// outline grows the glyph mask by n pixels on every side (the mask itself
+// gets that margin too, so the text stays where the line is centred) and
+// returns the line's layer in c, square-cornered (a maximum filter).
+func outline(mask *vips.Image, n int, c params.Color) (*vips.Image, error) {
+	if err := mask.Embed(n, n, mask.Width()+2*n, mask.Height()+2*n, []float64{0}); err != nil {
+		return nil, err
+	}
+	grown := mask.Clone()
+	defer grown.Close()
+	if err := grown.MaxFilter(2*n + 1); err != nil {
+		return nil, err
+	}
+	return tinted(grown, c, float64(c.A)/255)
+}
+
 // text draws Params.Text over the output, after the watermark (imgix
 // draws text over mark) and before a mask shape. The text is escaped: it
 // is never Pango markup. Its rendering is bounded: the size is at most
@@ -39,11 +58,25 @@ func (j *job) text() error {
 		return err
 	}
 	defer mask.Close()
+	var line *vips.Image
+	if t.Outline > 0 {
+		if line, err = outline(mask, min(maxOutline, max(1, int(math.Round(float64(t.Outline)*dpr)))), t.OutlineColor); err != nil {
+			return err
+		}
+		defer line.Close()
+	}
 	layer, err := tinted(mask, t.Color, float64(t.Color.A)/255)
 	if err != nil {
 		return err
 	}
 	defer layer.Close()
+	if line != nil {
+		under, err := vips.CompositeAt(line, layer, 0, 0, vips.BlendOver)
+		if err != nil {
+			return err
+		}
+		layer.Replace(under)
+	}
 	x, y := placeLayer(t.Align, t.Pad, t.X, t.XSet, t.Y, t.YSet, layer.Width(), layer.Height(), j.img.Width(), j.img.Height(), dpr)
 	return j.overlay(layer, x, y)
 }

@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"os"
+	"strconv"
 	"testing"
 )
 
@@ -90,3 +91,42 @@ func TestTextBounded(t *testing.T) {
 		t.Fatalf("size %dx%d", res.Width, res.Height)
 	}
 }
+
+// txt-line draws a line of its colour around the glyphs, under them: a
+// solid glyph in red gets a blue frame as wide as asked on every side.
+func TestTextOutline(t *testing.T) {
+	needFonts(t)
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	base := encodePNG(t, filled(200, 80, color.NRGBA{255, 255, 255, 255}))
+	blueBox := func(img *image.NRGBA) (box image.Rectangle) {
+		for y := img.Rect.Min.Y; y < img.Rect.Max.Y; y++ {
+			for x := img.Rect.Min.X; x < img.Rect.Max.X; x++ {
+				if c := img.NRGBAAt(x, y); c.B >= 128 && c.R < 100 && c.G < 100 {
+					box = box.Union(image.Rect(x, y, x+1, y+1))
+				}
+			}
+		}
+		return box
+	}
+	_, plain := run(t, pl, base, "txt=%E2%96%88&txt-color=f00&txt-size=30&txt-align=middle,center&fm=png", "")
+	if b := blueBox(plain); !b.Empty() {
+		t.Fatalf("no txt-line: blue box %v", b)
+	}
+	for _, n := range []int{1, 4} {
+		_, img := run(t, pl, base, "txt=%E2%96%88&txt-color=f00&txt-size=30&txt-align=middle,center&txt-line-color=00f&fm=png&txt-line="+strconv.Itoa(n), "")
+		red, reds := redBox(img)
+		blue := blueBox(img)
+		if reds == 0 || blue.Empty() {
+			t.Fatalf("txt-line=%d: red box %v (%d pixels), blue box %v", n, red, reds, blue)
+		}
+		grown := red.Inset(-n)
+		if d := max(absInt(blue.Min.X-grown.Min.X), absInt(blue.Min.Y-grown.Min.Y), absInt(blue.Max.X-grown.Max.X), absInt(blue.Max.Y-grown.Max.Y)); d > 1 {
+			t.Errorf("txt-line=%d: blue box %v, want the red box %v grown by %d on every side", n, blue, red, n)
+		}
+		if c := img.NRGBAAt((red.Min.X+red.Max.X)/2, (red.Min.Y+red.Max.Y)/2); c.R < 200 || c.B > 60 {
+			t.Errorf("txt-line=%d: the glyph's centre is %v: the line is drawn over the text", n, c)
+		}
+	}
+}
+
+func absInt(v int) int { return max(v, -v) }

@@ -22,6 +22,8 @@ const (
 	// txt: bytes of text, and the largest font size in pixels.
 	maxText     = 500
 	maxTextSize = 1000
+	// txt-line: the outline's width in CSS pixels.
+	maxTextLine = 20
 	// trim-tol is a distance between colours (at most 442 in 8-bit RGB);
 	// trim-pad follows imgix's range.
 	maxTrimTolerance = 442
@@ -341,7 +343,7 @@ func checkBlend(q url.Values, p *params.Params, errs map[string]string) {
 }
 
 // textOptions are txt's options, sorted.
-var textOptions = []string{"txt-align", "txt-color", "txt-font", "txt-pad", "txt-size", "txt-width", "txt-x", "txt-y"}
+var textOptions = []string{"txt-align", "txt-color", "txt-font", "txt-line", "txt-line-color", "txt-pad", "txt-size", "txt-width", "txt-x", "txt-y"}
 
 // checkText adds to errs a txt option given without txt, and fills in
 // imgix's defaults for a text: 12 px, opaque black, sans (for Helvetica),
@@ -369,6 +371,12 @@ func checkText(q url.Values, p *params.Params, errs map[string]string) {
 		t.Pad = 10
 	}
 	t.XSet, t.YSet = givenOnce(q, "txt-x"), givenOnce(q, "txt-y")
+	if t.Outline == 0 {
+		requireParent(q, errs, "txt-line", []string{"txt-line-color"}, "colours the text's outline")
+		t.OutlineColor = params.Color{}
+	} else if !givenOnce(q, "txt-line-color") {
+		t.OutlineColor = params.Color{R: 255, G: 255, B: 255, A: 255, Set: true} // imgix: fff
+	}
 }
 
 // genericFonts are CSS's generic families as Pango (fontconfig) names them.
@@ -1159,8 +1167,10 @@ var paramSpecs = map[string]paramSpec{
 		p.Text.Text = v
 		return nil
 	}},
-	"txt-size":  intSpec(1, maxTextSize, func(p *params.Params) *int { return &p.Text.Size }),
-	"txt-color": colorSpec(func(p *params.Params) *params.Color { return &p.Text.Color }),
+	"txt-size":       intSpec(1, maxTextSize, func(p *params.Params) *int { return &p.Text.Size }),
+	"txt-color":      colorSpec(func(p *params.Params) *params.Color { return &p.Text.Color }),
+	"txt-line":       intSpec(0, maxTextLine, func(p *params.Params) *int { return &p.Text.Outline }),
+	"txt-line-color": colorSpec(func(p *params.Params) *params.Color { return &p.Text.OutlineColor }),
 	"txt-font": {"a font: up to 4 names or generic families (sans-serif, serif, monospace, cursive, fantasy) and the styles bold and italic, separated by commas, such as avenir,bold; letters, digits, spaces and - only", func(p *params.Params, v string) (err error) {
 		p.Text.Font, err = parseFont(v)
 		return err

@@ -841,7 +841,7 @@ func TestIsParam(t *testing.T) {
 		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "hue", "invert", "jpg-progressive", "lossless", "mark", "mark-align", "mark-alpha", "mark-fit", "mark-h", "mark-if-min-height", "mark-if-min-width", "mark-pad", "mark-rot", "mark-scale", "mark-tile", "mark-w", "mark-x", "mark-y", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome", "orient",
 		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "px", "q", "rect", "refine", "rembg", "rot", "sat", "scale", "semitransparency", "sepia",
 		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
-		"threshold", "trim", "trim-color", "trim-pad", "trim-tol", "txt", "txt-align", "txt-color", "txt-font", "txt-pad", "txt-size", "txt-width", "txt-x", "txt-y", "usm", "usmrad", "w",
+		"threshold", "trim", "trim-color", "trim-pad", "trim-tol", "txt", "txt-align", "txt-color", "txt-font", "txt-line", "txt-line-color", "txt-pad", "txt-size", "txt-width", "txt-x", "txt-y", "usm", "usmrad", "w",
 	}
 	got := ParamNames()
 	if !slices.Equal(got, want) {
@@ -1471,6 +1471,10 @@ func TestParseQueryText(t *testing.T) {
 		{"txt=a&txt-align=top,left&txt-pad=0&txt-width=300", text(params.Text{Text: "a", Align: params.CropTopLeft, Width: 300})},
 		{"txt=a&txt-x=5&txt-y=0", text(params.Text{Text: "a", X: 5, XSet: true, YSet: true})},
 		{"txt64=5L2g5aW9", text(params.Text{Text: "你好"})},
+		// txt-line: a white outline unless txt-line-color says otherwise.
+		{"txt=a&txt-line=2", text(params.Text{Text: "a", Outline: 2, OutlineColor: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}})},
+		{"txt=a&tl=3&txtlineclr=f00", text(params.Text{Text: "a", Outline: 3, OutlineColor: params.Color{R: 255, A: 255, Set: true}})},
+		{"txt=a&txt-line=0", text(params.Text{Text: "a"})},
 	})
 	checkOneError(t, []errorCase{
 		{"txt-size=20", "txt-size", "txt-size shapes the text; it needs txt."},
@@ -1478,6 +1482,9 @@ func TestParseQueryText(t *testing.T) {
 		{"txt=a%0Ab", "txt", `txt="a\nb" is not valid (control character); txt must be a line of text of 1 to 500 bytes of UTF-8 without control characters (write it Base64-encoded as txt64 when it is awkward in a URL).`},
 		{"txt=a&txt-font=%3Cb%3E", "txt-font", `txt-font="<b>" is not valid; txt-font must be a font: up to 4 names or generic families (sans-serif, serif, monospace, cursive, fantasy) and the styles bold and italic, separated by commas, such as avenir,bold; letters, digits, spaces and - only.`},
 		{"txt=a&txt-size=1001", "txt-size", `txt-size="1001" is not valid; txt-size must be an integer from 1 to 1000.`},
+		{"txt-line=2", "txt-line", "txt-line shapes the text; it needs txt."},
+		{"txt=a&txt-line-color=f00", "txt-line-color", "txt-line-color colours the text's outline; it needs txt-line."},
+		{"txt=a&txt-line=21", "txt-line", `txt-line="21" is not valid; txt-line must be an integer from 0 to 20.`},
 	})
 }
 

@@ -68,6 +68,11 @@ func (im *Image) MinFilter(size int) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_min_filter(im.p, out, C.int(size)) })
 }
 
+// MaxFilter is a size x size maximum filter (dilation).
+func (im *Image) MaxFilter(size int) error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_max_filter(im.p, out, C.int(size)) })
+}
+
 // Linear maps every value v to a*v + b, as float; ClampUchar brings it back.
 func (im *Image) Linear(a, b float64) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_linear1(im.p, out, C.double(a), C.double(b)) })

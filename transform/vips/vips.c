@@ -344,6 +344,11 @@ int matte_min_filter(VipsImage *in, VipsImage **out, int size) {
   return vips_rank(in, out, size, size, 0, NULL);
 }
 
+// matte_max_filter is a size x size maximum filter (dilation).
+int matte_max_filter(VipsImage *in, VipsImage **out, int size) {
+  return vips_rank(in, out, size, size, size * size - 1, NULL);
+}
+
 int matte_linear1(VipsImage *in, VipsImage **out, double a, double b) {
   return vips_linear1(in, out, a, b, NULL);
 }
