@@ -247,16 +247,19 @@ http://localhost:9080 {
 		if res.Header.Get("Content-Disposition") != "" {
 			t.Errorf("w=100 alone: Content-Disposition %q", res.Header.Get("Content-Disposition"))
 		}
-		marked, body := get(t, tester, base+"/photo.jpg?w=100&mark=/logo.png&mark-align=top,right&mark-pad=0&fm=png")
-		if marked.StatusCode != 200 {
-			t.Fatalf("mark: status %d: %s", marked.StatusCode, body)
-		}
-		if img, err := png.Decode(bytes.NewReader(body)); err != nil {
-			t.Fatal(err)
-		} else if r, g, b, _ := img.At(95, 4).RGBA(); r > 0x2000 || g < 0xe000 || b > 0x2000 {
-			t.Errorf("mark: pixel (95,4) = %x %x %x, want the logo's green", r, g, b)
-		} else if r, g, _, _ := img.At(5, 4).RGBA(); r < 0xe000 || g > 0x2000 {
-			t.Errorf("mark: pixel (5,4) = %x %x, want the photo's red", r, g)
+		// The logo by its path, and by a name resolved against mark-base.
+		for _, mark := range []string{"mark=/logo.png", "mark=logo.png&mark-base=/"} {
+			marked, body := get(t, tester, base+"/photo.jpg?w=100&"+mark+"&mark-align=top,right&mark-pad=0&fm=png")
+			if marked.StatusCode != 200 {
+				t.Fatalf("%s: status %d: %s", mark, marked.StatusCode, body)
+			}
+			if img, err := png.Decode(bytes.NewReader(body)); err != nil {
+				t.Fatal(err)
+			} else if r, g, b, _ := img.At(95, 4).RGBA(); r > 0x2000 || g < 0xe000 || b > 0x2000 {
+				t.Errorf("%s: pixel (95,4) = %x %x %x, want the logo's green", mark, r, g, b)
+			} else if r, g, _, _ := img.At(5, 4).RGBA(); r < 0xe000 || g > 0x2000 {
+				t.Errorf("%s: pixel (5,4) = %x %x, want the photo's red", mark, r, g)
+			}
 		}
 		// A 10 px logo tiled with no gap covers the whole output.
 		tiled, body := get(t, tester, base+"/photo.jpg?w=100&mark=/logo.png&mark-tile=grid&mark-pad=0&fm=png")

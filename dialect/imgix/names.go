@@ -48,6 +48,8 @@ var aliases = map[string]string{
 	"mw":                                   "mark-w",
 	"markw":                                "mark-w",
 	"mp":                                   "mark-pad",
+	"mb":                                   "mark-base",
+	"markbase":                             "mark-base",
 	"mtile":                                "mark-tile",
 	"marktile":                             "mark-tile",
 	"markpad":                              "mark-pad",

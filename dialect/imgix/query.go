@@ -170,6 +170,7 @@ func ParseQuery(q url.Values) (params.Params, error) {
 	var p params.Params
 	errs := map[string]string{} // parameter → detail; the first problem found wins
 	q, written := canonicalQuery(q, errs)
+	applyMarkBase(q)
 	given := make([]string, 0, len(q))
 	for name := range q {
 		if _, ok := paramSpecs[name]; ok {
@@ -450,7 +451,7 @@ func requireParent(q url.Values, errs map[string]string, parent string, options 
 }
 
 // markOptions are the watermark's parameters besides mark, sorted.
-var markOptions = []string{"mark-align", "mark-alpha", "mark-fit", "mark-h", "mark-if-min-height", "mark-if-min-width", "mark-pad", "mark-rot", "mark-scale", "mark-tile", "mark-w", "mark-x", "mark-y"}
+var markOptions = []string{"mark-align", "mark-alpha", "mark-base", "mark-fit", "mark-h", "mark-if-min-height", "mark-if-min-width", "mark-pad", "mark-rot", "mark-scale", "mark-tile", "mark-w", "mark-x", "mark-y"}
 
 // checkWatermark adds to errs a watermark option given without mark, and
 // mark-scale given with mark-w or mark-h; it fills in the defaults of a
@@ -1104,6 +1105,11 @@ var paramSpecs = map[string]paramSpec{
 		p.Watermark.Image = v
 		return nil
 	}},
+	// mark-base is resolved into mark before the setters run
+	// (applyMarkBase); here it is only checked.
+	"mark-base": {"an http:// or https:// URL without user info or fragment, or an absolute path starting with a single / without . or .. segments, that mark is resolved against; at most 2048 bytes", func(p *params.Params, v string) error {
+		return checkBgImage(v)
+	}},
 	"mark-w":     sideSpec(func(p *params.Params) (*int, *float64) { return &p.Watermark.Width, &p.Watermark.WidthRatio }),
 	"mark-h":     sideSpec(func(p *params.Params) (*int, *float64) { return &p.Watermark.Height, &p.Watermark.HeightRatio }),
 	"mark-scale": intSpec(0, 100, func(p *params.Params) *int { return &p.Watermark.Scale }),
@@ -1449,6 +1455,29 @@ func checkPrintable(v string, max int) error {
 }
 
 // checkBgImage accepts an http(s) URL or an absolute path for bg-image.
+// applyMarkBase resolves mark against mark-base, imgix's base URL for the
+// watermark, in q (ParseQuery's own copy) before any value is read:
+// mark=logo.png&mark-base=https://cdn.example/wm/ is
+// mark=https://cdn.example/wm/logo.png, and an absolute mark stays as it
+// is. The result is then checked as any mark (a URL still needs the
+// origin's allow_hosts). A mark-base or mark that is bad, empty or given
+// twice is left for the setters to report.
+func applyMarkBase(q url.Values) {
+	bases, marks := q["mark-base"], q["mark"]
+	if len(bases) != 1 || len(marks) != 1 || marks[0] == "" || checkBgImage(bases[0]) != nil {
+		return
+	}
+	base, err := url.Parse(bases[0])
+	if err != nil {
+		return
+	}
+	ref, err := url.Parse(marks[0])
+	if err != nil {
+		return
+	}
+	q["mark"] = []string{base.ResolveReference(ref).String()}
+}
+
 func checkBgImage(v string) error {
 	if err := checkPrintable(v, maxBgImage); err != nil {
 		return err

@@ -838,7 +838,7 @@ func TestIsParam(t *testing.T) {
 	want := []string{
 		"ar", "auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
 		"bg-remove-semi-transparency", "blend", "blend-alpha", "blend-color", "blend-mode", "blur", "bri", "ch", "chromasub", "con", "corner-radius", "crop", "dl", "dpr",
-		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "hue", "invert", "jpg-progressive", "lossless", "mark", "mark-align", "mark-alpha", "mark-fit", "mark-h", "mark-if-min-height", "mark-if-min-width", "mark-pad", "mark-rot", "mark-scale", "mark-tile", "mark-w", "mark-x", "mark-y", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome", "orient",
+		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "hue", "invert", "jpg-progressive", "lossless", "mark", "mark-align", "mark-alpha", "mark-base", "mark-fit", "mark-h", "mark-if-min-height", "mark-if-min-width", "mark-pad", "mark-rot", "mark-scale", "mark-tile", "mark-w", "mark-x", "mark-y", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome", "orient",
 		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "px", "q", "rect", "refine", "rembg", "rot", "sat", "scale", "semitransparency", "sepia",
 		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
 		"threshold", "trim", "trim-color", "trim-pad", "trim-tol", "txt", "txt-align", "txt-color", "txt-font", "txt-line", "txt-line-color", "txt-pad", "txt-size", "txt-width", "txt-x", "txt-y", "usm", "usmrad", "w",
@@ -856,7 +856,7 @@ func TestIsParam(t *testing.T) {
 			t.Errorf("IsParam(%q) = false", name)
 		}
 	}
-	for _, name := range []string{"", "W", "Fm", "Width", "w64x", "auto64", "format", "s", "txt-shad", "trim-md", "mark-base", "ixlib", "w ", "foo",
+	for _, name := range []string{"", "W", "Fm", "Width", "w64x", "auto64", "format", "s", "txt-shad", "trim-md", "txt-clip", "ixlib", "w ", "foo",
 		"Rembg", "bg_remove", "bgremove", "remove", "type", "channels", "size", "crop_margin", "bg_color", "bg-color", "shadow_type", "fg_pad", "semi_transparency"} {
 		if IsParam(name) {
 			t.Errorf("IsParam(%q) = true", name)
@@ -1426,6 +1426,13 @@ func TestParseQueryWatermark(t *testing.T) {
 		{"mark=/l.png&marktile=grid&mark-pad=0", mark(params.Watermark{Image: "/l.png", Tile: true, Align: params.CropTopLeft})},
 		{"mark=/l.png&mark-if-min-width=600&mark-if-min-height=400", mark(params.Watermark{Image: "/l.png", MinWidth: 600, MinHeight: 400})},
 		{"mark=/l.png&mark-rot=-45", mark(params.Watermark{Image: "/l.png", Rotate: 315})},
+		// mark-base: mark resolved against it as RFC 3986 resolves a reference:
+		// a path keeps the base's host, a URL is kept whole.
+		{"mark=logo.png&mark-base=https://cdn.example/wm/", mark(params.Watermark{Image: "https://cdn.example/wm/logo.png"})},
+		{"mark=v2/logo.png&mb=/assets/wm/", mark(params.Watermark{Image: "/assets/wm/v2/logo.png"})},
+		{"mark=../logo.png&markbase=/assets/wm/", mark(params.Watermark{Image: "/assets/logo.png"})},
+		{"mark=/l.png&mark-base=https://cdn.example/wm/", mark(params.Watermark{Image: "https://cdn.example/l.png"})},
+		{"mark=https://other.example/l.png&mark-base=/assets/", mark(params.Watermark{Image: "https://other.example/l.png"})},
 		{"mark=/l.png&mark-rot=360", mark(params.Watermark{Image: "/l.png"})},
 	})
 	checkOneError(t, []errorCase{
@@ -1438,6 +1445,9 @@ func TestParseQueryWatermark(t *testing.T) {
 		{"mark=/l.png&mark64=L2sucG5n", "mark", "mark and mark64 are the same parameter; give only one of them."},
 		{"mark-tile=grid", "mark-tile", "mark-tile places or shapes the watermark; it needs mark."},
 		{"mark-rot=30", "mark-rot", "mark-rot places or shapes the watermark; it needs mark."},
+		{"mark-base=/wm/", "mark-base", "mark-base places or shapes the watermark; it needs mark."},
+		{"mark=/l.png&mark-base=ftp://cdn.example/", "mark-base", `mark-base="ftp://cdn.example/" is not valid; mark-base must be an http:// or https:// URL without user info or fragment, or an absolute path starting with a single / without . or .. segments, that mark is resolved against; at most 2048 bytes.`},
+		{"mark=logo.png", "mark", `mark="logo.png" is not valid; mark must be an http:// or https:// URL without user info or fragment, or an absolute path starting with a single / without . or .. segments; at most 2048 bytes.`},
 		{"mark=/l.png&mark-rot=x", "mark-rot", `mark-rot="x" is not valid; mark-rot must be an angle in degrees, such as 90 or -45.5.`},
 		{"mark=/l.png&mark-tile=diagonal", "mark-tile", `mark-tile="diagonal" is not valid; mark-tile must be grid.`},
 		{"mark=/l.png&mark-if-min-width=-1", "mark-if-min-width", `mark-if-min-width="-1" is not valid; mark-if-min-width must be an integer from 0 to 100000.`},
