@@ -60,7 +60,7 @@ func (j *job) text() error {
 	defer mask.Close()
 	var line *vips.Image
 	if t.Outline > 0 {
-		if line, err = outline(mask, min(maxOutline, max(1, int(math.Round(float64(t.Outline)*dpr)))), t.OutlineColor); err != nil {
+		if line, err = outline(mask, min(maxOutline, max(1, devicePx(t.Outline, dpr))), t.OutlineColor); err != nil {
 			return err
 		}
 		defer line.Close()
@@ -71,7 +71,7 @@ func (j *job) text() error {
 	}
 	defer layer.Close()
 	if line != nil {
-		under, err := vips.CompositeAt(line, layer, 0, 0, vips.BlendOver)
+		under, err := vips.Composite(line, layer)
 		if err != nil {
 			return err
 		}

@@ -1454,7 +1454,6 @@ func checkPrintable(v string, max int) error {
 	return nil
 }
 
-// checkBgImage accepts an http(s) URL or an absolute path for bg-image.
 // applyMarkBase resolves mark against mark-base, imgix's base URL for the
 // watermark, in q (ParseQuery's own copy) before any value is read:
 // mark=logo.png&mark-base=https://cdn.example/wm/ is
@@ -1478,6 +1477,7 @@ func applyMarkBase(q url.Values) {
 	q["mark"] = []string{base.ResolveReference(ref).String()}
 }
 
+// checkBgImage accepts an http(s) URL or an absolute path for bg-image.
 func checkBgImage(v string) error {
 	if err := checkPrintable(v, maxBgImage); err != nil {
 		return err
@@ -1550,7 +1550,6 @@ func parseCrop(v string) (params.Crop, error) {
 	return 0, params.ErrSyntax
 }
 
-// normalizeAngle maps a finite angle into [0, 360), without negative zero.
 // angleSpec is rot or mark-rot: degrees clockwise, any sign, stored
 // normalised to [0, 360) at the field at returns.
 func angleSpec(at func(p *params.Params) *float64) paramSpec {
@@ -1564,6 +1563,7 @@ func angleSpec(at func(p *params.Params) *float64) paramSpec {
 	}}
 }
 
+// normalizeAngle maps a finite angle into [0, 360), without negative zero.
 func normalizeAngle(f float64) float64 {
 	r := math.Mod(f, 360)
 	if r < 0 {

@@ -226,13 +226,13 @@ int matte_flip(VipsImage *in, VipsImage **out, int vertical) {
                    NULL);
 }
 
-// matte_embed places in at (x, y) on a width x height canvas of bg.
 // matte_replicate repeats in across times side by side and down times
 // top to bottom (lazily: the copies are not stored).
 int matte_replicate(VipsImage *in, VipsImage **out, int across, int down) {
   return vips_replicate(in, out, across, down, NULL);
 }
 
+// matte_embed places in at (x, y) on a width x height canvas of bg.
 int matte_embed(VipsImage *in, VipsImage **out, int x, int y, int width,
                 int height, double *bg, int n) {
   VipsArrayDouble *background = vips_array_double_new(bg, n);
