@@ -149,10 +149,10 @@ func limitCropBox(W, H, rw, rh int, l params.CropLimits, dpr float64) (int, int)
 	}
 	bound := func(v, lo, hi int) int {
 		if hi > 0 {
-			v = min(v, int(math.Round(float64(hi)*dpr)))
+			v = min(v, devicePx(hi, dpr))
 		}
 		if lo > 0 {
-			v = max(v, int(math.Round(float64(lo)*dpr)))
+			v = max(v, devicePx(lo, dpr))
 		}
 		return v
 	}
@@ -233,3 +233,6 @@ func clampGeometry(g geometry, maxDim int) geometry {
 	g.canvasW, g.canvasH = scale(g.canvasW), scale(g.canvasH)
 	return g
 }
+
+// devicePx is css CSS pixels in output pixels at dpr, rounded.
+func devicePx(css int, dpr float64) int { return int(math.Round(float64(css) * dpr)) }

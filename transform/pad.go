@@ -2,7 +2,6 @@ package transform
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/jebosio/matte/params"
 )
@@ -14,8 +13,7 @@ func (j *job) pad() error {
 		return nil
 	}
 	dpr := j.p.DevicePixelRatio()
-	px := func(v int) int { return int(math.Round(float64(v) * dpr)) }
-	top, right, bottom, left := px(s.Top), px(s.Right), px(s.Bottom), px(s.Left)
+	top, right, bottom, left := devicePx(s.Top, dpr), devicePx(s.Right, dpr), devicePx(s.Bottom, dpr), devicePx(s.Left, dpr)
 	w, h := j.img.Width()+left+right, j.img.Height()+top+bottom
 	if max := j.pl.opts.Limits.MaxOutputDimension; max > 0 && (w > max || h > max) {
 		return params.BadParam("pad", fmt.Sprintf("The padded output would be %dx%d; at most %d pixels a side are allowed.", w, h, max))

@@ -76,8 +76,7 @@ func reoriented(buf []byte, src Source, o int) (Source, error) {
 	if err != nil {
 		return Source{}, corrupt(err)
 	}
-	onSide := func(o int) bool { return o >= 5 && o <= 8 }
-	if onSide(o) != onSide(hd.Orientation) {
+	if vips.OnSide(o) != vips.OnSide(hd.Orientation) {
 		src.Width, src.Height = src.Height, src.Width
 	}
 	if src.Hash != "" {

@@ -55,7 +55,7 @@ func (j *job) watermark() error {
 	}
 	x, y := placeLayer(m.Align, m.Pad, m.X, m.XSet, m.Y, m.YSet, w, h, W, H, dpr)
 	if m.Tile {
-		if err := tile(mark, x, y, int(math.Round(float64(m.Pad)*dpr)), W, H); err != nil {
+		if err := tile(mark, x, y, devicePx(m.Pad, dpr), W, H); err != nil {
 			return err
 		}
 		x, y = 0, 0
@@ -147,14 +147,14 @@ func markSize(m params.Watermark, w0, h0, W, H int, dpr float64) (w, h int) {
 // CSS pixels when set, else placed by align within the output less pad CSS
 // pixels on every side (all times dpr).
 func placeLayer(align params.Crop, pad, x int, xSet bool, y int, ySet bool, w, h, W, H int, dpr float64) (int, int) {
-	p := int(math.Round(float64(pad) * dpr))
+	p := devicePx(pad, dpr)
 	px, py := gravityOffset(align, W-2*p-w, H-2*p-h)
 	px, py = px+p, py+p
 	if xSet {
-		px = int(math.Round(float64(x) * dpr))
+		px = devicePx(x, dpr)
 	}
 	if ySet {
-		py = int(math.Round(float64(y) * dpr))
+		py = devicePx(y, dpr)
 	}
 	return px, py
 }

@@ -21,6 +21,10 @@ type Header struct {
 	Orientation int
 }
 
+// OnSide reports whether EXIF orientation o (1-8) lays the stored image on
+// its side, so that its width and height swap when it is applied.
+func OnSide(o int) bool { return o >= 5 && o <= 8 }
+
 // ReadHeader parses only the image header of buf: no pixels are decoded.
 func ReadHeader(buf []byte) (Header, error) {
 	Init()
@@ -32,7 +36,7 @@ func ReadHeader(buf []byte) (Header, error) {
 		return Header{}, lastError()
 	}
 	hd := Header{Width: int(w), Height: int(h), HasAlpha: alpha != 0, Pages: int(pages), Orientation: int(orient)}
-	if orient >= 5 && orient <= 8 {
+	if OnSide(hd.Orientation) {
 		hd.Width, hd.Height = hd.Height, hd.Width
 	}
 	return hd, nil
