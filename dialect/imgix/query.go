@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jebosio/matte/params"
 )
@@ -35,7 +34,6 @@ const (
 	maxUnsharpRadius = 500
 
 	maxModelName    = 64
-	maxBgImage      = 2048
 	maxFGPad        = 10000
 	maxFeather      = 100
 	maxErode        = 100
@@ -1099,7 +1097,7 @@ var paramSpecs = map[string]paramSpec{
 	}},
 	"mask-bg": colorSpec(func(p *params.Params) *params.Color { return &p.MaskBackground }),
 	"mark": {"an http:// or https:// URL without user info or fragment, or an absolute path starting with a single / without . or .. segments; at most 2048 bytes", func(p *params.Params, v string) error {
-		if err := checkBgImage(v); err != nil {
+		if err := params.CheckImageRef(v); err != nil {
 			return err
 		}
 		p.Watermark.Image = v
@@ -1108,7 +1106,7 @@ var paramSpecs = map[string]paramSpec{
 	// mark-base is resolved into mark before the setters run
 	// (applyMarkBase); here it is only checked.
 	"mark-base": {"an http:// or https:// URL without user info or fragment, or an absolute path starting with a single / without . or .. segments, that mark is resolved against; at most 2048 bytes", func(p *params.Params, v string) error {
-		return checkBgImage(v)
+		return params.CheckImageRef(v)
 	}},
 	"mark-w":     sideSpec(func(p *params.Params) (*int, *float64) { return &p.Watermark.Width, &p.Watermark.WidthRatio }),
 	"mark-h":     sideSpec(func(p *params.Params) (*int, *float64) { return &p.Watermark.Height, &p.Watermark.HeightRatio }),
@@ -1167,7 +1165,7 @@ var paramSpecs = map[string]paramSpec{
 	}},
 	"blend-alpha": intSpec(0, 100, func(p *params.Params) *int { return &p.Blend.Alpha }),
 	"txt": {fmt.Sprintf("a line of text of 1 to %d bytes of UTF-8 without control characters (write it Base64-encoded as txt64 when it is awkward in a URL)", maxText), func(p *params.Params, v string) error {
-		if err := checkPrintable(v, maxText); err != nil {
+		if err := params.CheckPrintable(v, maxText); err != nil {
 			return err
 		}
 		p.Text.Text = v
@@ -1289,7 +1287,7 @@ var paramSpecs = map[string]paramSpec{
 		return nil
 	}},
 	"bg-image": {"an http:// or https:// URL without user info or fragment, or an absolute path starting with a single / without . or .. segments; at most 2048 bytes", func(p *params.Params, v string) error {
-		if err := checkBgImage(v); err != nil {
+		if err := params.CheckImageRef(v); err != nil {
 			return err
 		}
 		p.Removal.BgImage = v
@@ -1428,28 +1426,11 @@ func isModelName(v string) bool {
 // checkFileName accepts "" or a file name: at most maxDownloadName bytes of
 // UTF-8 without a path separator, control character, or the names . and ..
 func checkFileName(v string) error {
-	if err := checkPrintable(v, maxDownloadName); err != nil {
+	if err := params.CheckPrintable(v, maxDownloadName); err != nil {
 		return err
 	}
 	if v == "." || v == ".." || strings.ContainsAny(v, "/\\") {
 		return params.ErrSyntax
-	}
-	return nil
-}
-
-// checkPrintable accepts UTF-8 of at most max bytes without control
-// characters.
-func checkPrintable(v string, max int) error {
-	if len(v) > max {
-		return fmt.Errorf("%d bytes long", len(v))
-	}
-	if !utf8.ValidString(v) {
-		return errors.New("not UTF-8")
-	}
-	for _, c := range v {
-		if c < ' ' || c == 0x7f {
-			return errors.New("control character")
-		}
 	}
 	return nil
 }
@@ -1463,7 +1444,7 @@ func checkPrintable(v string, max int) error {
 // twice is left for the setters to report.
 func applyMarkBase(q url.Values) {
 	bases, marks := q["mark-base"], q["mark"]
-	if len(bases) != 1 || len(marks) != 1 || marks[0] == "" || checkBgImage(bases[0]) != nil {
+	if len(bases) != 1 || len(marks) != 1 || marks[0] == "" || params.CheckImageRef(bases[0]) != nil {
 		return
 	}
 	base, err := url.Parse(bases[0])
@@ -1475,38 +1456,6 @@ func applyMarkBase(q url.Values) {
 		return
 	}
 	q["mark"] = []string{base.ResolveReference(ref).String()}
-}
-
-// checkBgImage accepts an http(s) URL or an absolute path for bg-image.
-func checkBgImage(v string) error {
-	if err := checkPrintable(v, maxBgImage); err != nil {
-		return err
-	}
-	if strings.HasPrefix(v, "/") {
-		if strings.HasPrefix(v, "//") {
-			return errors.New("a path starts with a single /")
-		}
-		for seg := range strings.SplitSeq(v[1:], "/") {
-			if seg == "." || seg == ".." {
-				return errors.New(". and .. segments are not allowed")
-			}
-		}
-		return nil
-	}
-	if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
-		return params.ErrSyntax
-	}
-	if strings.ContainsAny(v, " #") {
-		return params.ErrSyntax
-	}
-	u, err := url.Parse(v)
-	if err != nil || u.Host == "" || u.Opaque != "" {
-		return params.ErrSyntax
-	}
-	if u.User != nil {
-		return errors.New("user info is not allowed")
-	}
-	return nil
 }
 
 // paramNames is the sorted list of paramSpecs' keys (ParamNames).

@@ -985,7 +985,7 @@ func checkParamsRange(t *testing.T, p params.Params) {
 		(r.Position == params.Position{} || r.Position.Set && in(r.Position.X, 0, 100) && in(r.Position.Y, 0, 100)) &&
 		(r.BgBlur == 0 || r.BgBlur >= 1 && r.BgBlur <= maxBgBlur) &&
 		(r.BgGradient == [2]params.Color{} || canonColor(r.BgGradient[0]) && canonColor(r.BgGradient[1])) &&
-		len(r.BgImage) <= maxBgImage && (r.BgImage == "" || checkBgImage(r.BgImage) == nil) &&
+		len(r.BgImage) <= params.MaxImageRef && (r.BgImage == "" || params.CheckImageRef(r.BgImage) == nil) &&
 		nbg <= 1 &&
 		(!r.MaskOnly || nbg == 0 && !s.Enabled && p.Format != params.FormatZIP) &&
 		(s.Enabled || s == params.Shadow{}) &&

@@ -1,0 +1,66 @@
+package params
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxImageRef bounds an image reference a URL names (a watermark, a
+// background image), in bytes.
+const MaxImageRef = 2048
+
+// CheckImageRef accepts an image reference as a URL may give it: an
+// http(s) URL with a host and without user info or fragment (the handler
+// still fetches it only from allowed hosts), or an absolute path starting
+// with a single / without . or .. segments (served by the next handler);
+// at most MaxImageRef bytes, printable UTF-8.
+func CheckImageRef(v string) error {
+	if err := CheckPrintable(v, MaxImageRef); err != nil {
+		return err
+	}
+	if strings.HasPrefix(v, "/") {
+		if strings.HasPrefix(v, "//") {
+			return errors.New("a path starts with a single /")
+		}
+		for seg := range strings.SplitSeq(v[1:], "/") {
+			if seg == "." || seg == ".." {
+				return errors.New(". and .. segments are not allowed")
+			}
+		}
+		return nil
+	}
+	if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+		return ErrSyntax
+	}
+	if strings.ContainsAny(v, " #") {
+		return ErrSyntax
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return ErrSyntax
+	}
+	if u.User != nil {
+		return errors.New("user info is not allowed")
+	}
+	return nil
+}
+
+// CheckPrintable accepts UTF-8 of at most max bytes without control
+// characters.
+func CheckPrintable(v string, max int) error {
+	if len(v) > max {
+		return fmt.Errorf("%d bytes long", len(v))
+	}
+	if !utf8.ValidString(v) {
+		return errors.New("not UTF-8")
+	}
+	for _, c := range v {
+		if c < ' ' || c == 0x7f {
+			return errors.New("control character")
+		}
+	}
+	return nil
+}
