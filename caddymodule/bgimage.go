@@ -29,6 +29,10 @@ func isSubrequest(r *http.Request) bool {
 // errors, noun the image in their details.
 type layerImage struct{ field, noun string }
 
+// markFieldByDialect names the watermark's parameter in the URL dialects
+// that spell it other than imgix's mark.
+var markFieldByDialect = map[string]string{"thumbor": "filters:watermark"}
+
 var (
 	backgroundLayer = layerImage{"bg-image", "background image"}
 	watermarkLayer  = layerImage{"mark", "watermark"}
@@ -49,7 +53,11 @@ func (h *Handler) loadLayerImages(req *imageRequest) error {
 		req.Params.Removal.BgImage, req.Extras.BgImage = params.BgImageRef(data), data
 	}
 	if ref := req.Params.Watermark.Image; ref != "" {
-		data, err := h.loadLayerImage(req, watermarkLayer, ref)
+		li := watermarkLayer
+		if f, ok := markFieldByDialect[req.Dialect]; ok {
+			li.field = f
+		}
+		data, err := h.loadLayerImage(req, li, ref)
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -42,7 +44,7 @@ func newDialectSite(t *testing.T, extra string, dialects ...string) *dialectSite
 	t.Helper()
 	dir := t.TempDir()
 	photo := testPhoto(t)
-	writeFiles(t, dir, map[string][]byte{"img/photo.jpg": photo, "img/dir/sub photo.jpg": photo})
+	writeFiles(t, dir, map[string][]byte{"img/photo.jpg": photo, "img/dir/sub photo.jpg": photo, "img/logo.png": greenSquare(t, 10)})
 	hits := new(atomic.Int64)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
@@ -85,6 +87,23 @@ func (s *dialectSite) image(t *testing.T, path, format string, w, h int, headers
 		t.Fatalf("GET %s: got %s %dx%d, want %s %dx%d", path, f, gw, gh, format, w, h)
 	}
 	return res
+}
+
+// png GETs path, checks a 200 PNG of the size given and decodes it.
+func (s *dialectSite) png(t *testing.T, path string, w, h int) image.Image {
+	t.Helper()
+	res, body := get(t, s.tester, s.base+path)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: status %d: %s", path, res.StatusCode, body)
+	}
+	if f, gw, gh := imageSize(t, body); f != "png" || gw != w || gh != h {
+		t.Fatalf("GET %s: got %s %dx%d, want png %dx%d", path, f, gw, gh, w, h)
+	}
+	img, err := png.Decode(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	return img
 }
 
 // refused GETs path and checks an error answer in Matte's JSON shape, of

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
+	"image"
 	"net/http"
 	"testing"
 )
@@ -28,6 +29,50 @@ func TestThumborURLs(t *testing.T) {
 		s.refused(t, "/unsafe/filters:equalize()/img/photo.jpg", http.StatusBadRequest, "filters:equalize")
 		s.refused(t, "/unsafe/filters:quality(500)/img/photo.jpg", http.StatusBadRequest, "filters:quality")
 	})
+	// The photo is red on its left half, blue on its right; the logo a
+	// 10 px green square.
+	t.Run("watermark, placed and spread", func(t *testing.T) {
+		for _, tc := range []struct {
+			name, filter string
+			green, other []image.Point
+		}{
+			// -0,0: flush with the right edge, at the top.
+			{"top right", "watermark(img/logo.png,-0,0,0)", []image.Point{{90, 0}, {99, 9}}, []image.Point{{89, 5}, {95, 10}, {5, 5}}},
+			// 50% of the width: 50x50 at 10p (10 px) from the left.
+			{"w_ratio and a percentage", "watermark(/img/logo.png,10p,0,0,50)", []image.Point{{10, 0}, {59, 49}}, []image.Point{{9, 25}, {60, 25}}},
+			// Ten across and five down with no gap: all green.
+			{"repeat both ways", "watermark(img/logo.png,repeat,repeat,0)", []image.Point{{0, 0}, {50, 30}, {99, 49}}, nil},
+		} {
+			img := s.png(t, "/unsafe/100x50/filters:format(png):"+tc.filter+"/img/photo.jpg", 100, 50)
+			for _, pt := range tc.green {
+				if r, g, b, _ := img.At(pt.X, pt.Y).RGBA(); r > 0x2000 || g < 0xe000 || b > 0x2000 {
+					t.Errorf("%s: pixel %v = %x %x %x, want the logo's green", tc.name, pt, r, g, b)
+				}
+			}
+			for _, pt := range tc.other {
+				if _, g, _, _ := img.At(pt.X, pt.Y).RGBA(); g > 0x2000 {
+					t.Errorf("%s: pixel %v has green %x, want the photo's red or blue", tc.name, pt, g)
+				}
+			}
+		}
+		s.refused(t, "/unsafe/100x50/filters:watermark(img/missing.png,0,0,0)/img/photo.jpg", http.StatusBadRequest, "filters:watermark")
+		s.refused(t, "/unsafe/100x50/filters:watermark(img/logo.png,left,0,0)/img/photo.jpg", http.StatusBadRequest, "filters:watermark")
+	})
+	t.Run("rgb, brightness, contrast", func(t *testing.T) {
+		// rgb(0,100,0): red turns yellow, blue cyan.
+		img := s.png(t, "/unsafe/100x50/filters:format(png):rgb(0,100,0)/img/photo.jpg", 100, 50)
+		for _, c := range []struct {
+			pt      image.Point
+			r, g, b uint32
+		}{{image.Point{5, 25}, 255, 255, 0}, {image.Point{95, 25}, 0, 255, 255}} {
+			if r, g, b, _ := img.At(c.pt.X, c.pt.Y).RGBA(); absDiff(r>>8, c.r) > 8 || absDiff(g>>8, c.g) > 8 || absDiff(b>>8, c.b) > 8 {
+				t.Errorf("rgb(0,100,0): pixel %v = %d %d %d, want %d %d %d", c.pt, r>>8, g>>8, b>>8, c.r, c.g, c.b)
+			}
+		}
+		s.image(t, "/unsafe/fit-in/100x100/filters:brightness(10):contrast(20):saturation(1.5):format(webp)/img/photo.jpg", "webp", 100, 50)
+		s.image(t, "/unsafe/100x100/filters:stretch():proportion(0.5)/img/photo.jpg", "jpeg", 50, 50)
+		s.refused(t, "/unsafe/filters:contrast(101)/img/photo.jpg", http.StatusBadRequest, "filters:contrast")
+	})
 	t.Run("remote source through the allowlist", func(t *testing.T) {
 		s.image(t, "/unsafe/100x0/"+s.remote+"/photo.jpg", "jpeg", 100, 50)
 	})
@@ -48,4 +93,11 @@ func TestThumborSigned(t *testing.T) {
 	s.refused(t, "/unsafe/80x40/img/photo.jpg", http.StatusForbidden, "signature")
 	good := sign("80x40/img/photo.jpg")
 	s.refused(t, good[:30]+"80x41/img/photo.jpg", http.StatusForbidden, "signature")
+}
+
+func absDiff(a, b uint32) uint32 {
+	if a > b {
+		return a - b
+	}
+	return b - a
 }

@@ -130,6 +130,9 @@ func (p Params) Key() string {
 	addInt("sat", p.Saturation)
 	addInt("bri", p.Brightness)
 	addInt("con", p.Contrast)
+	if c := p.ChannelShift; c != ([3]int{}) {
+		add("rgb", strconv.Itoa(c[0])+":"+strconv.Itoa(c[1])+":"+strconv.Itoa(c[2]))
+	}
 	addBool("invert", p.Invert)
 	addInt("hue", p.Hue)
 	addInt("sepia", p.Sepia)
@@ -163,6 +166,17 @@ func (p Params) Key() string {
 		}
 		if m.MinWidth != 0 || m.MinHeight != 0 {
 			v += ":min=" + strconv.Itoa(m.MinWidth) + "x" + strconv.Itoa(m.MinHeight)
+		}
+		for _, f := range []struct {
+			on   bool
+			name string
+		}{{m.XFromEnd, ":x-end"}, {m.YFromEnd, ":y-end"}, {m.XPercent, ":x%"}, {m.YPercent, ":y%"}} {
+			if f.on {
+				v += f.name
+			}
+		}
+		if m.Spread != 0 {
+			v += ":spread=" + m.Spread.String()
 		}
 		add("mark", v)
 	}

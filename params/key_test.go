@@ -47,6 +47,10 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Watermark: Watermark{Image: "/m.png", Pad: 5, Alpha: 100}}, `mark="/m.png":0:0:0:0:0:clip:center:5:100`},
 		{Params{Watermark: Watermark{Image: "/m.png", Pad: 5, Alpha: 100, Tile: true, MinWidth: 600}}, `mark="/m.png":0:0:0:0:0:clip:center:5:100:tile:min=600x0`},
 		{Params{Watermark: Watermark{Image: "/m.png", Alpha: 100, Rotate: 22.5, Tile: true}}, `mark="/m.png":0:0:0:0:0:clip:center:0:100:rot=22.5:tile`},
+		{Params{Watermark: Watermark{Image: "/m.png", Alpha: 50, X: 10, XSet: true, XFromEnd: true, Y: 20, YSet: true, YPercent: true}}, `mark="/m.png":0:0:0:0:0:clip:center:0:50:x10:y20:x-end:y%`},
+		{Params{Watermark: Watermark{Image: "/m.png", Alpha: 100, WidthRatio: 0.2, Y: 5, YSet: true, Spread: AxisX}}, `mark="/m.png":0:0:0.2:0:0:clip:center:0:100:y5:spread=x`},
+		{Params{Watermark: Watermark{Image: "/m.png", Alpha: 100, Spread: AxisX | AxisY}}, `mark="/m.png":0:0:0:0:0:clip:center:0:100:spread=xy`},
+		{Params{Contrast: 125, ChannelShift: [3]int{20, -20, 40}}, "con=125,rgb=20:-20:40"},
 		{Params{Background: Color{Set: true}}, "bg=00000000"},
 		{Params{Background: Color{A: 255}}, "bg=unset:000000ff"},
 		{Params{Format: FormatJPEG}, "fm=jpeg"},
@@ -197,7 +201,23 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Watermark = Watermark{Image: "/m.png", X: v, XSet: true, Alpha: 100} })
 		add(func(p *Params) { p.Watermark = Watermark{Image: "/m.png", Y: v, YSet: true, Alpha: 100} })
 		add(func(p *Params) { p.Watermark = Watermark{Image: "/m.png", Pad: v, Alpha: v % 101} })
+		add(func(p *Params) { p.ChannelShift = [3]int{v % 101, 0, 0} })
+		add(func(p *Params) { p.ChannelShift = [3]int{0, v % 101, 0} })
+		add(func(p *Params) { p.ChannelShift = [3]int{0, 0, -(v % 101)} })
+		add(func(p *Params) {
+			p.Watermark = Watermark{Image: "/m.png", X: v, XSet: true, XFromEnd: true, Alpha: 100}
+		})
+		add(func(p *Params) {
+			p.Watermark = Watermark{Image: "/m.png", Y: v % 101, YSet: true, YPercent: true, Alpha: 100}
+		})
 	}
+	for _, a := range []Axes{AxisX, AxisY, AxisX | AxisY} {
+		add(func(p *Params) { p.Watermark = Watermark{Image: "/m.png", Alpha: 100, Spread: a} })
+	}
+	add(func(p *Params) {
+		p.Watermark = Watermark{Image: "/m.png", Alpha: 100, XSet: true, XFromEnd: true, XPercent: true}
+	})
+	add(func(p *Params) { p.Watermark = Watermark{Image: "/m.png", Alpha: 100, YSet: true, YFromEnd: true} })
 	for _, v := range []float64{1.5, 2, 2.0000000001, 3, 5} {
 		add(func(p *Params) { p.DPR = v })
 	}

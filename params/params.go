@@ -87,6 +87,10 @@ type Params struct {
 	// 1 + Saturation/100 (-100: grey), then each colour sample v becomes
 	// (v - 128) × (1 + Contrast/100) + 128 + 2.55 × Brightness.
 	Saturation, Brightness, Contrast int
+	// ChannelShift adds 2.55 × ChannelShift[i] to the red, green and blue
+	// samples, each -100 to 100 (Thumbor rgb), after Brightness and before
+	// Invert.
+	ChannelShift [3]int
 	// Invert negates the colours after those adjustments (v → 255 - v;
 	// imgix invert).
 	Invert bool
@@ -447,6 +451,38 @@ type Watermark struct {
 	// MinWidth and MinHeight: the mark is drawn only on an output at least
 	// that many pixels wide and high (imgix mark-if-min-width/-height).
 	MinWidth, MinHeight int
+	// XFromEnd and YFromEnd measure a set X or Y from the right or bottom
+	// edge to the mark's far edge; XPercent and YPercent make it a
+	// percentage of the output's width or height, rounded to a pixel
+	// (Thumbor watermark's -10 and 20p).
+	XFromEnd, YFromEnd, XPercent, YPercent bool
+	// Spread repeats the mark along each axis it names from that axis's
+	// start, as many whole marks as fit (at least 2, cut at the far edge,
+	// when fewer do), with the space left over shared evenly between
+	// them (10 pixels when fewer than 2 fit); along both axes at most 6
+	// per axis once more than 100 would fit (Thumbor watermark's repeat).
+	// An axis it names ignores X, Y and Align; Tile and Spread do not mix.
+	Spread Axes
+}
+
+// Axes names the horizontal axis, the vertical one, both or neither.
+type Axes uint8
+
+const (
+	AxisX Axes = 1 << iota
+	AxisY
+)
+
+// String is "", "x", "y" or "xy"; part of Key.
+func (a Axes) String() string {
+	s := ""
+	if a&AxisX != 0 {
+		s += "x"
+	}
+	if a&AxisY != 0 {
+		s += "y"
+	}
+	return s
 }
 
 // Blend is a colour laid over the whole output with a blend mode (imgix

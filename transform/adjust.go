@@ -3,7 +3,8 @@ package transform
 import "github.com/jebosio/matte/params"
 
 // adjust changes the image's own colours (Params.Saturation, Hue, Sepia,
-// Monochrome, BrightnessFactor, Contrast, Brightness, Invert, Gamma, in
+// Monochrome, BrightnessFactor, Contrast, Brightness, ChannelShift,
+// Invert, Gamma, in
 // that order), before any
 // pixel is added around it (rotation corners, fit=fill, padding), which
 // keep their colours. Saturation and Hue work in LCh; from Sepia to Invert
@@ -11,7 +12,7 @@ import "github.com/jebosio/matte/params"
 func (j *job) adjust() error {
 	p := j.p
 	if p.Saturation == 0 && p.Hue == 0 && p.Sepia == 0 && p.Monochrome == (params.Color{}) &&
-		p.BrightnessFactor == 0 && p.Brightness == 0 && p.Contrast == 0 && !p.Invert && p.Gamma == 0 {
+		p.BrightnessFactor == 0 && p.Brightness == 0 && p.Contrast == 0 && p.ChannelShift == ([3]int{}) && !p.Invert && p.Gamma == 0 {
 		return nil
 	}
 	m := colourMap{m: identity3}
@@ -35,6 +36,9 @@ func (j *job) adjust() error {
 		a := 1 + float64(p.Contrast)/100
 		b := 128*(1-a) + 2.55*float64(p.Brightness)
 		m = m.then(scale3(a), [3]float64{b, b, b})
+	}
+	if c := p.ChannelShift; c != ([3]int{}) {
+		m = m.then(identity3, [3]float64{2.55 * float64(c[0]), 2.55 * float64(c[1]), 2.55 * float64(c[2])})
 	}
 	if p.Invert {
 		m = m.then(scale3(-1), [3]float64{255, 255, 255})

@@ -54,13 +54,75 @@ func (j *job) watermark() error {
 		w, h = mark.Width(), mark.Height() // placed by its turned bounding box
 	}
 	x, y := placeLayer(m.Align, m.Pad, m.X, m.XSet, m.Y, m.YSet, w, h, W, H, dpr)
-	if m.Tile {
+	if m.XSet {
+		x = markOffset(m.X, m.XPercent, m.XFromEnd, w, W, dpr)
+	}
+	if m.YSet {
+		y = markOffset(m.Y, m.YPercent, m.YFromEnd, h, H, dpr)
+	}
+	switch {
+	case m.Spread != 0:
+		if x, y, err = spread(mark, m.Spread, x, y, W, H); err != nil {
+			return err
+		}
+	case m.Tile:
 		if err := tile(mark, x, y, devicePx(m.Pad, dpr), W, H); err != nil {
 			return err
 		}
 		x, y = 0, 0
 	}
 	return j.overlay(mark, x, y)
+}
+
+// markOffset is the mark's top (or left) edge for a set Y (or X) of v:
+// CSS pixels times dpr, or v percent of the output's side, measured from
+// the start, or from the end to the mark's far edge (size pixels long).
+func markOffset(v int, percent, fromEnd bool, size, side int, dpr float64) int {
+	off := devicePx(v, dpr)
+	if percent {
+		off = int(math.Round(float64(side)*float64(v)/100 + 1e-5)) // as Thumbor rounds
+	}
+	if fromEnd {
+		return side - size - off
+	}
+	return off
+}
+
+// spread turns mark into a row, a column or a grid of copies along the
+// axes named (see params.Watermark.Spread) and returns where the layer's
+// top left goes: 0 on a spread axis, else x or y.
+func spread(mark *vips.Image, axes params.Axes, x, y, W, H int) (int, int, error) {
+	w, h := mark.Width(), mark.Height()
+	nx, gx, ny, gy := 1, 0, 1, 0
+	both := axes == params.AxisX|params.AxisY
+	if axes&params.AxisX != 0 {
+		nx, gx = spreadAxis(W, w, both && (W/w)*(H/h) > 100)
+		x = 0
+	}
+	if axes&params.AxisY != 0 {
+		ny, gy = spreadAxis(H, h, both && (W/w)*(H/h) > 100)
+		y = 0
+	}
+	if err := mark.Embed(0, 0, w+gx, h+gy, []float64{0, 0, 0, 0}); err != nil {
+		return 0, 0, err
+	}
+	return x, y, mark.Replicate(nx, ny)
+}
+
+// spreadAxis is how many marks of length size go along side, and the gap
+// between neighbours (Thumbor's watermark repeat): as many whole marks as
+// fit, the rest of the side shared between the gaps; when fewer than two
+// fit, enough to reach the far edge, 10 pixels apart; capped at 6 (the
+// gaps growing to fill the side) when capped is set.
+func spreadAxis(side, size int, capped bool) (n, gap int) {
+	n, rest := side/size, side%size
+	switch {
+	case n < 2:
+		return (side + size - 1) / size, 10
+	case capped && n > 6:
+		n, rest = 6, side-6*size
+	}
+	return n, rest / (n - 1)
 }
 
 // tile turns mark, placed at (x, y), into a W x H layer that repeats it

@@ -14,7 +14,12 @@ import (
 // content reference of mark's bytes, carried in Extras as the handler does.
 func runWithMark(t *testing.T, pl *Pipeline, src, mark []byte, query string) *image.NRGBA {
 	t.Helper()
-	p := mustParse(t, query)
+	return runMarkParams(t, pl, src, mark, mustParse(t, query))
+}
+
+// runMarkParams processes src with p, its watermark being mark's bytes.
+func runMarkParams(t *testing.T, pl *Pipeline, src, mark []byte, p params.Params) *image.NRGBA {
+	t.Helper()
 	p.Watermark.Image = params.BgImageRef(mark)
 	s, err := pl.Probe(src)
 	if err != nil {
@@ -22,7 +27,7 @@ func runWithMark(t *testing.T, pl *Pipeline, src, mark []byte, query string) *im
 	}
 	res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: p, Format: NegotiateFormat(p, "", s), Extras: params.Extras{Mark: mark}})
 	if err != nil {
-		t.Fatalf("process %q: %v", query, err)
+		t.Fatalf("process %+v: %v", p, err)
 	}
 	return decodeNRGBA(t, res.Body)
 }
@@ -92,4 +97,47 @@ func TestWatermarkPixels(t *testing.T) {
 	}
 	img := runWithMark(t, pl, base, encodePNG(t, deep), "mark=/m.png&mark-alpha=50&fm=png")
 	checkSamples(t, img, []sample{{90, 40, color.NRGBA{255, 191, 191, 255}}}, 2)
+}
+
+// Thumbor's placements (params.Watermark's XFromEnd, XPercent and Spread)
+// on exact pixels: red marks over a 100x50 white image (PNG out).
+func TestWatermarkThumborPlacement(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	white := color.NRGBA{255, 255, 255, 255}
+	base := encodePNG(t, filled(100, 50, white))
+	mark := func(w, h int) []byte { return encodePNG(t, filled(w, h, red)) }
+	cases := []struct {
+		name    string
+		mark    []byte
+		m       params.Watermark
+		samples []sample
+	}{
+		// watermark(m,-10,-5,0): the far edges 10 and 5 px in, so x 80-89, y 35-44.
+		{"from the far edges", mark(10, 10), params.Watermark{X: 10, XSet: true, XFromEnd: true, Y: 5, YSet: true, YFromEnd: true},
+			[]sample{{80, 35, red}, {89, 44, red}, {79, 40, white}, {90, 40, white}, {85, 34, white}, {85, 45, white}}},
+		// watermark(m,20p,-10p,0): x 20% of 100 = 20; y 10% of 50 = 5 from the bottom: 35.
+		{"percentages", mark(10, 10), params.Watermark{X: 20, XSet: true, XPercent: true, Y: 10, YSet: true, YPercent: true, YFromEnd: true},
+			[]sample{{20, 35, red}, {29, 44, red}, {19, 40, white}, {30, 40, white}, {25, 34, white}, {25, 45, white}}},
+		// watermark(m,repeat,0,0) of a 15x10 mark: 6 fit in 100 with 10 px
+		// left, 2 per gap: x 0-14, 17-31, 34-48, 51-65, 68-82, 85-99.
+		{"a spread row", mark(15, 10), params.Watermark{Spread: params.AxisX, YSet: true},
+			[]sample{{0, 0, red}, {14, 9, red}, {15, 5, white}, {16, 5, white}, {17, 5, red}, {33, 5, white}, {85, 5, red}, {99, 9, red}, {50, 10, white}, {99, 10, white}}},
+		// repeat,repeat: those columns down all 50 rows (5 marks, no gap).
+		{"a spread grid", mark(15, 10), params.Watermark{Spread: params.AxisX | params.AxisY},
+			[]sample{{0, 49, red}, {99, 49, red}, {15, 25, white}, {16, 49, white}, {40, 25, red}}},
+		// A 60 px mark: fewer than two fit, so two 10 px apart, the second
+		// cut at the edge; centred vertically (y 20-29).
+		{"fewer than two fit", mark(60, 10), params.Watermark{Spread: params.AxisX, Align: params.CropLeft},
+			[]sample{{0, 20, red}, {59, 29, red}, {60, 25, white}, {69, 25, white}, {70, 20, red}, {99, 29, red}, {5, 19, white}, {5, 30, white}}},
+		// A 2x2 mark over both axes: 50 x 25 would fit, over 100, so 6 per
+		// axis: every 19 px across (17 px gaps), every 9 px down (7 px gaps).
+		{"capped at 6 per axis", mark(2, 2), params.Watermark{Spread: params.AxisX | params.AxisY},
+			[]sample{{0, 0, red}, {19, 9, red}, {18, 9, white}, {21, 9, white}, {95, 45, red}, {96, 46, red}, {97, 45, white}, {95, 47, white}, {50, 25, white}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.m.Alpha = 100
+			checkSamples(t, runMarkParams(t, pl, base, tc.mark, params.Params{Format: params.FormatPNG, Watermark: tc.m}), tc.samples, 2)
+		})
+	}
 }

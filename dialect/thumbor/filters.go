@@ -23,7 +23,7 @@ func parseFilters(p *params.Params, g *geometry, s string) error {
 		f, ok := filters[name]
 		var err error
 		if !ok {
-			err = pathurl.Bad("filters:"+name, "%s is not a Thumbor filter Matte supports (quality, format, fill, background_color, blur, grayscale, rotate, round_corner, sharpen, no_upscale, upscale, strip_icc, strip_exif, max_bytes).", params.QuoteShort(name))
+			err = pathurl.Bad("filters:"+name, "%s is not a Thumbor filter Matte supports (quality, format, fill, background_color, blur, grayscale, brightness, contrast, saturation, rgb, rotate, round_corner, sharpen, watermark, proportion, stretch, no_upscale, upscale, strip_icc, strip_exif, max_bytes).", params.QuoteShort(name))
 		} else {
 			err = f(p, g, "filters:"+name, args)
 		}
@@ -147,6 +147,69 @@ var filters = map[string]filter{
 		}
 		return nil
 	},
+	// brightness(amount), -100 to 100: amount × 2.55 added to each
+	// channel, as Thumbor's filter does (Matte's bri, the same formula).
+	"brightness": func(p *params.Params, _ *geometry, field, a string) (err error) {
+		if p.Brightness, err = signedInt(a, 100); err != nil {
+			return pathurl.Bad(field, "brightness takes an integer from -100 to 100.")
+		}
+		return nil
+	},
+	// contrast(amount), -100 to 100: Thumbor scales each channel's
+	// distance from 128 by ((amount + 100) / 100)², in integer steps of
+	// 1/100 (its C filter), which is Matte's con of that factor less 1 in
+	// percent: contrast(50) is con=125.
+	"contrast": func(p *params.Params, _ *geometry, field, a string) error {
+		n, err := signedInt(a, 100)
+		if err != nil {
+			return pathurl.Bad(field, "contrast takes an integer from -100 to 100.")
+		}
+		p.Contrast = (n+100)*(n+100)/100 - 100
+		return nil
+	},
+	// saturation(factor): Thumbor's filter multiplies each channel's
+	// distance from the pixel's grey by the argument (its documentation
+	// says a percentage from -100 to 100, but its filter, and the pictures
+	// in that documentation, use the number as the factor: 1 leaves the
+	// image as it is, 0 is grey, 2 doubles the colour). Matte scales the
+	// chroma by it: sat = (factor - 1) × 100.
+	"saturation": func(p *params.Params, _ *geometry, field, a string) error {
+		f, err := params.ParseDecimalIn(a, -100, 100)
+		if err != nil {
+			return pathurl.Bad(field, "saturation takes a factor from -100 to 100 (1 leaves the colours as they are, 0 is grey).")
+		}
+		p.Saturation = int(math.Round((f - 1) * 100))
+		return nil
+	},
+	// rgb(r,g,b), each -100 to 100: that percentage of 255 added to the
+	// channel.
+	"rgb": func(p *params.Params, _ *geometry, field, a string) error {
+		parts := strings.Split(a, ",")
+		if len(parts) != 3 {
+			return pathurl.Bad(field, "rgb takes three integers from -100 to 100: red, green and blue.")
+		}
+		for i, s := range parts {
+			v, err := signedInt(s, 100)
+			if err != nil {
+				return pathurl.Bad(field, "rgb takes three integers from -100 to 100: red, green and blue.")
+			}
+			p.ChannelShift[i] = v
+		}
+		return nil
+	},
+	"watermark": watermark,
+	// proportion(v), 0 < v <= 1: the result resized by v.
+	"proportion": func(_ *params.Params, g *geometry, field, a string) (err error) {
+		if g.proportion, err = params.ParseDecimalIn(a, 0, 1); err != nil || g.proportion == 0 {
+			return pathurl.Bad(field, "proportion takes a number greater than 0 and at most 1.")
+		}
+		return nil
+	},
+	// stretch(): without fit-in, the exact size asked without cropping.
+	"stretch": func(_ *params.Params, g *geometry, field, a string) error {
+		g.stretch = true
+		return noArgs(field, a)
+	},
 	"no_upscale": func(_ *params.Params, g *geometry, field, a string) error {
 		g.noUpscale = true
 		return noArgs(field, a)
@@ -175,4 +238,114 @@ func color(p *params.Params, field, a string) error {
 	}
 	p.Background = c
 	return nil
+}
+
+// signedInt parses an optionally negative integer in [-limit, limit].
+func signedInt(s string, limit int) (int, error) {
+	neg := strings.HasPrefix(s, "-")
+	n, err := params.ParseInt(strings.TrimPrefix(s, "-"), 0, limit)
+	if neg {
+		n = -n
+	}
+	return n, err
+}
+
+// watermark reads watermark(image,x,y,alpha[,w_ratio[,h_ratio]]) (Thumbor's
+// watermark filter) into Params.Watermark:
+//   - image: an http(s) URL (fetched from allowed hosts only) or a path on
+//     this site; it may hold commas, the last arguments being the others;
+//   - x, y: pixels from the left or top, negative from the right or bottom
+//     edge to the mark's far edge, Np a percentage of the output's side
+//     (-Np from the far edge), center, or repeat (the mark spread along
+//     that axis as Thumbor spreads it);
+//   - alpha: the mark's transparency, 0 (opaque) to 100 (unseen: no mark);
+//   - w_ratio, h_ratio: percentages of the output's width and height the
+//     mark is fitted into, enlarged or shrunk, aspect kept; none or absent
+//     for no limit (the mark at its own size, within the output).
+func watermark(p *params.Params, _ *geometry, field, a string) error {
+	const usage = "watermark takes image,x,y,alpha[,w_ratio[,h_ratio]]: an http(s) URL or a path, x and y as pixels (negative from the right or bottom), Np (a percentage), center or repeat, alpha from 0 (opaque) to 100 (transparent), and the ratios as percentages from 0 to 100 or none."
+	if p.Watermark.Image != "" {
+		return pathurl.Bad(field, "Matte draws one watermark per image; give watermark() once.")
+	}
+	parts := strings.Split(a, ",")
+	var m params.Watermark
+	var err error
+	// The image may hold commas: the longest valid tail of arguments wins,
+	// as Thumbor's lazy pattern takes the shortest image.
+	for n := 5; n >= 3; n-- {
+		if len(parts) <= n {
+			continue
+		}
+		if m, err = markArgs(parts[len(parts)-n:]); err == nil {
+			m.Image = strings.Join(parts[:len(parts)-n], ",")
+			break
+		}
+	}
+	if m.Image == "" {
+		return pathurl.Bad(field, "%s", usage)
+	}
+	remote := strings.HasPrefix(m.Image, "http://") || strings.HasPrefix(m.Image, "https://")
+	if !remote && !strings.HasPrefix(m.Image, "/") {
+		m.Image = "/" + m.Image // a path on this site, as Thumbor's loaders take one
+	}
+	if err := params.CheckImageRef(m.Image); err != nil || (!remote && strings.Contains(m.Image, "://")) {
+		return pathurl.Bad(field, "The watermark image %s is not an http(s) URL or a path without . or .. segments.", params.QuoteShort(m.Image))
+	}
+	if m.Alpha > 0 {
+		p.Watermark = m
+	}
+	return nil
+}
+
+// markArgs reads x,y,alpha[,w_ratio[,h_ratio]].
+func markArgs(args []string) (params.Watermark, error) {
+	m := params.Watermark{Fit: params.FitClip}
+	row, col := 0, 0
+	for i, axis := range []struct {
+		v             *int
+		set, end, pct *bool
+		spread        params.Axes
+		centre        *int
+	}{
+		{&m.X, &m.XSet, &m.XFromEnd, &m.XPercent, params.AxisX, &col},
+		{&m.Y, &m.YSet, &m.YFromEnd, &m.YPercent, params.AxisY, &row},
+	} {
+		s := args[i]
+		switch s {
+		case "center":
+			*axis.centre = 1
+			continue
+		case "repeat":
+			m.Spread |= axis.spread
+			continue
+		}
+		s, *axis.end = strings.CutPrefix(s, "-")
+		s, *axis.pct = strings.CutSuffix(s, "p")
+		limit := pathurl.MaxDimension
+		if *axis.pct {
+			limit = 100
+		}
+		v, err := params.ParseInt(s, 0, limit)
+		if err != nil {
+			return m, err
+		}
+		*axis.v, *axis.set = v, true
+	}
+	m.Align = pathurl.AnchorAt(row, col)
+	alpha, err := params.ParseDecimalIn(args[2], 0, 100)
+	if err != nil {
+		return m, err
+	}
+	m.Alpha = 100 - int(math.Round(alpha))
+	for i, r := range []*float64{&m.WidthRatio, &m.HeightRatio} {
+		if len(args) <= 3+i || args[3+i] == "none" {
+			continue
+		}
+		v, err := params.ParseDecimalIn(args[3+i], 0, 100)
+		if err != nil {
+			return m, err
+		}
+		*r = v / 100
+	}
+	return m, nil
 }

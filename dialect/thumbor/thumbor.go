@@ -13,6 +13,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -106,8 +107,10 @@ func source(rest, rawQuery string) (src, query string, err error) {
 
 // geometry gathers what decides the fit.
 type geometry struct {
-	fitIn, fill, noUpscale, smart bool
-	halign, valign                string
+	fitIn, fill, noUpscale, smart, stretch bool
+	halign, valign                         string
+	// proportion scales the output (0: unset; Thumbor's proportion filter).
+	proportion float64
 }
 
 // parsePath reads the options, in Thumbor's order, and returns the rest
@@ -148,6 +151,12 @@ func parsePath(path string) (params.Params, string, error) {
 	g.valign, _ = next(func(s string) bool { return s == "top" || s == "middle" || s == "bottom" })
 	_, g.smart = next(func(s string) bool { return s == "smart" })
 	if s, ok := next(func(s string) bool { return strings.HasPrefix(s, "filters:") }); ok {
+		// A filter's argument may be a URL with slashes (watermark): the
+		// segment runs on until its parentheses close.
+		for strings.Count(s, "(") > strings.Count(s, ")") && i < len(parts) {
+			s += "/" + parts[i]
+			i++
+		}
 		f, err := url.PathUnescape(s)
 		if err == nil {
 			err = parseFilters(&p, &g, strings.TrimPrefix(f, "filters:"))
@@ -159,6 +168,7 @@ func parsePath(path string) (params.Params, string, error) {
 		}
 	}
 	applyGeometry(&p, g)
+	applyProportion(&p, g.proportion)
 	pathurl.Canonical(&p)
 	return p, strings.Join(parts[i:], "/"), nil
 }
@@ -177,6 +187,8 @@ func applyGeometry(p *params.Params, g geometry) {
 		p.Fit = params.FitMax
 	case g.fitIn:
 		p.Fit = params.FitClip
+	case g.stretch && p.Width > 0 && p.Height > 0:
+		p.Fit = params.FitScale // the exact size, aspect ratio not kept
 	case p.Width == 0 || p.Height == 0:
 		p.Fit = params.FitClip // one side: nothing to crop
 		if g.noUpscale {
@@ -188,6 +200,25 @@ func applyGeometry(p *params.Params, g geometry) {
 			p.Fit = params.FitMin
 		}
 		p.Crop = align(g)
+	}
+}
+
+// applyProportion scales the output by v (0 < v <= 1; 0: unset), as
+// Thumbor's proportion filter resizes its result: the requested sides
+// times v, or with neither side given the image's own (after the manual
+// crop).
+func applyProportion(p *params.Params, v float64) {
+	if v == 0 || v == 1 {
+		return
+	}
+	if p.Width == 0 && p.Height == 0 {
+		p.WidthRatio, p.Fit = v, params.FitClip
+		return
+	}
+	for _, side := range []*int{&p.Width, &p.Height} {
+		if *side > 0 {
+			*side = max(1, int(math.Round(float64(*side)*v)))
+		}
 	}
 }
 

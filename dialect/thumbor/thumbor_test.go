@@ -30,6 +30,36 @@ func TestParse(t *testing.T) {
 			Source: "/img/a.jpg", Query: "v=1"},
 		"/unsafe/filters:background_color(ff0000):blur(5,2)/https://example.com/a.jpg?x=1": dialect.ImageURL{Params: params.Params{Background: params.Color{R: 255, A: 255, Set: true}, Blur: 20}, Source: "https://example.com/a.jpg?x=1"},
 		"/unsafe/100x100/https%3A%2F%2Fexample.com%2Fa.jpg":                                dialect.ImageURL{Params: params.Params{Width: 100, Height: 100, Fit: params.FitCrop}, Source: "https://example.com/a.jpg"},
+
+		// thumbor.readthedocs.io "Watermark": the examples, then each form
+		// of x and y, the ratios, and an image URL holding commas.
+		"/unsafe/filters:watermark(http://my.site.com/img.png,-10,-10,50)/some/image.jpg": {Params: params.Params{Watermark: params.Watermark{
+			Image: "http://my.site.com/img.png", X: 10, XSet: true, XFromEnd: true, Y: 10, YSet: true, YFromEnd: true, Alpha: 50, Align: params.CropTopLeft}}, Source: "/some/image.jpg"},
+		"/unsafe/filters:watermark(http://my.site.com/img.png,10p,-20p,50)/some/image.jpg": {Params: params.Params{Watermark: params.Watermark{
+			Image: "http://my.site.com/img.png", X: 10, XSet: true, XPercent: true, Y: 20, YSet: true, YPercent: true, YFromEnd: true, Alpha: 50, Align: params.CropTopLeft}}, Source: "/some/image.jpg"},
+		"/unsafe/300x200/filters:watermark(wm.png,30,10,50,20)/a.jpg": {Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Watermark: params.Watermark{
+			Image: "/wm.png", X: 30, XSet: true, Y: 10, YSet: true, Alpha: 50, WidthRatio: 0.2, Align: params.CropTopLeft}}, Source: "/a.jpg"},
+		"/unsafe/filters:watermark(/wm/a.png,repeat,center,0,none,17.5):quality(70)/a.jpg": {Params: params.Params{Quality: 70, Watermark: params.Watermark{
+			Image: "/wm/a.png", Spread: params.AxisX, Alpha: 100, HeightRatio: 0.175, Align: params.CropLeft}}, Source: "/a.jpg"},
+		"/unsafe/filters:watermark(https://x.test/a,b.png,repeat,repeat,25.4)/a.jpg": {Params: params.Params{Watermark: params.Watermark{
+			Image: "https://x.test/a,b.png", Spread: params.AxisX | params.AxisY, Alpha: 75, Align: params.CropTopLeft}}, Source: "/a.jpg"},
+		"/unsafe/filters:watermark(center.png,center,-0,10)/a.jpg": {Params: params.Params{Watermark: params.Watermark{
+			Image: "/center.png", Y: 0, YSet: true, YFromEnd: true, Alpha: 90, Align: params.CropTop}}, Source: "/a.jpg"},
+		// Fully transparent: no mark drawn, nothing fetched.
+		"/unsafe/filters:watermark(wm.png,0,0,100)/a.jpg": {Params: params.Params{}, Source: "/a.jpg"},
+
+		// Colour filters, with Thumbor's own formulas (see filters.go).
+		"/unsafe/filters:brightness(40):contrast(50):saturation(0.5):rgb(20,-20,40)/a.jpg": {Params: params.Params{
+			Brightness: 40, Contrast: 125, Saturation: -50, ChannelShift: [3]int{20, -20, 40}}, Source: "/a.jpg"},
+		"/unsafe/filters:contrast(-100):saturation(2):brightness(-100)/a.jpg": {Params: params.Params{Brightness: -100, Contrast: -100, Saturation: 100}, Source: "/a.jpg"},
+		"/unsafe/filters:contrast(-40)/a.jpg":                                 {Params: params.Params{Contrast: -64}, Source: "/a.jpg"},
+
+		// proportion and stretch.
+		"/unsafe/300x200/filters:proportion(0.5)/a.jpg":       {Params: params.Params{Width: 150, Height: 100, Fit: params.FitCrop}, Source: "/a.jpg"},
+		"/unsafe/filters:proportion(0.25)/a.jpg":              {Params: params.Params{WidthRatio: 0.25}, Source: "/a.jpg"},
+		"/unsafe/300x200/filters:stretch()/a.jpg":             {Params: params.Params{Width: 300, Height: 200, Fit: params.FitScale}, Source: "/a.jpg"},
+		"/unsafe/fit-in/300x200/filters:stretch()/a.jpg":      {Params: params.Params{Width: 300, Height: 200, Fit: params.FitClip}, Source: "/a.jpg"},
+		"/unsafe/300x0/filters:stretch():proportion(1)/a.jpg": {Params: params.Params{Width: 300}, Source: "/a.jpg"},
 	})
 }
 
@@ -66,24 +96,39 @@ func TestNotClaimed(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	urltest.CheckErrors(t, thumbor.New(""), map[string]string{
-		"/unsafe/meta/300x200/a.jpg":                    "meta",
-		"/unsafe/filters:grayscale(1)/a.jpg":            "filters:grayscale",
-		"/unsafe/filters:equalize()/a.jpg":              "filters:equalize",
-		"/unsafe/filters:quality(101):rotate(45)/a.jpg": "filters:quality filters:rotate",
-		"/unsafe/filters:fill(auto)/a.jpg":              "filters:fill",
-		"/unsafe/filters:round_corner(8|4,0,0,0)/a.jpg": "filters:round_corner",
-		"/unsafe/filters:round_corner(8)/a.jpg":         "filters:round_corner",
-		"/unsafe/filters:round_corner(8,0,0,256)/a.jpg": "filters:round_corner",
-		"/unsafe/filters:quality/a.jpg":                 "filters",
-		"/unsafe/adaptive-fit-in/300x200/a.jpg":         "adaptive-fit-in",
-		"/unsafe/300x200/":                              "image",
-		"/unsafe/300x200/a/../../etc/passwd":            "image",
+		"/unsafe/meta/300x200/a.jpg":                                          "meta",
+		"/unsafe/filters:grayscale(1)/a.jpg":                                  "filters:grayscale",
+		"/unsafe/filters:equalize()/a.jpg":                                    "filters:equalize",
+		"/unsafe/filters:quality(101):rotate(45)/a.jpg":                       "filters:quality filters:rotate",
+		"/unsafe/filters:fill(auto)/a.jpg":                                    "filters:fill",
+		"/unsafe/filters:round_corner(8|4,0,0,0)/a.jpg":                       "filters:round_corner",
+		"/unsafe/filters:round_corner(8)/a.jpg":                               "filters:round_corner",
+		"/unsafe/filters:round_corner(8,0,0,256)/a.jpg":                       "filters:round_corner",
+		"/unsafe/filters:quality/a.jpg":                                       "filters",
+		"/unsafe/adaptive-fit-in/300x200/a.jpg":                               "adaptive-fit-in",
+		"/unsafe/300x200/":                                                    "image",
+		"/unsafe/300x200/a/../../etc/passwd":                                  "image",
+		"/unsafe/filters:watermark(a.png,1,2)/a.jpg":                          "filters:watermark",
+		"/unsafe/filters:watermark(a.png,1,2,101)/a.jpg":                      "filters:watermark",
+		"/unsafe/filters:watermark(a.png,1,left,0)/a.jpg":                     "filters:watermark",
+		"/unsafe/filters:watermark(a.png,101p,0,0)/a.jpg":                     "filters:watermark",
+		"/unsafe/filters:watermark(a.png,0,0,0,101)/a.jpg":                    "filters:watermark",
+		"/unsafe/filters:watermark(../x.png,0,0,0)/a.jpg":                     "filters:watermark",
+		"/unsafe/filters:watermark(ftp://h/x.png,0,0,0)/a.jpg":                "filters:watermark",
+		"/unsafe/filters:watermark(,0,0,0)/a.jpg":                             "filters:watermark",
+		"/unsafe/filters:watermark(a.png,0,0,0):watermark(b.png,0,0,0)/a.jpg": "filters:watermark",
+		"/unsafe/filters:brightness(101):contrast(x)/a.jpg":                   "filters:brightness filters:contrast",
+		"/unsafe/filters:saturation(101):rgb(1,2)/a.jpg":                      "filters:saturation filters:rgb",
+		"/unsafe/filters:rgb(1,2,-101)/a.jpg":                                 "filters:rgb",
+		"/unsafe/filters:proportion(0):stretch(1)/a.jpg":                      "filters:proportion filters:stretch",
+		"/unsafe/filters:proportion(1.5)/a.jpg":                               "filters:proportion",
 	})
 }
 
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"/unsafe/300x200/smart/a/b.jpg", "/unsafe/trim:top-left/1x2:3x4/fit-in/-0x-0/right/bottom/smart/filters:fill(red,1):blur(1,2)/x",
-		"/8ammJH8D-7tXy6kU3lTvoXlhu4o=/300x200/my.server.com/some/path/to/image.jpg", "/unsafe/filters:((:)/..", "/unsafe/filters:round_corner(8|8,1,2,3,true)/a.png"} {
+		"/8ammJH8D-7tXy6kU3lTvoXlhu4o=/300x200/my.server.com/some/path/to/image.jpg", "/unsafe/filters:((:)/..", "/unsafe/filters:round_corner(8|8,1,2,3,true)/a.png",
+		"/unsafe/filters:watermark(http://h.test/a,b.png,-10p,repeat,50,none,20):rgb(1,-2,3)/a.jpg", "/unsafe/filters:watermark(x(/y/z,1,2,3)/a"} {
 		f.Add(s)
 	}
 	plain, signed := thumbor.New(""), thumbor.New("my-security-key")
