@@ -26,7 +26,7 @@ func TestThumborURLs(t *testing.T) {
 		s.image(t, "/unsafe/0x0:200x200/50x50/img/photo.jpg", "jpeg", 50, 50)
 	})
 	t.Run("bad filter answers 400 naming it", func(t *testing.T) {
-		s.refused(t, "/unsafe/filters:equalize()/img/photo.jpg", http.StatusBadRequest, "filters:equalize")
+		s.refused(t, "/unsafe/filters:noise(10)/img/photo.jpg", http.StatusBadRequest, "filters:noise")
 		s.refused(t, "/unsafe/filters:quality(500)/img/photo.jpg", http.StatusBadRequest, "filters:quality")
 	})
 	// The photo is red on its left half, blue on its right; the logo a
@@ -71,6 +71,19 @@ func TestThumborURLs(t *testing.T) {
 		}
 		s.image(t, "/unsafe/fit-in/100x100/filters:brightness(10):contrast(20):saturation(1.5):format(webp)/img/photo.jpg", "webp", 100, 50)
 		s.image(t, "/unsafe/100x100/filters:stretch():proportion(0.5)/img/photo.jpg", "jpeg", 50, 50)
+		// focal on the blue half's middle: the 50x50 crop of the 100x50
+		// image is all blue.
+		focal := s.png(t, "/unsafe/50x50/filters:focal(280x80:320x120):format(png)/img/photo.jpg", 50, 50)
+		for _, pt := range []image.Point{{0, 25}, {49, 25}} {
+			if r, _, b, _ := focal.At(pt.X, pt.Y).RGBA(); r > 0x2000 || b < 0xe000 {
+				t.Errorf("focal: pixel %v = %x _ %x, want the photo's blue", pt, r, b)
+			}
+		}
+		// equalize: the JPEG's reds and blues stretched to the full range.
+		eq := s.png(t, "/unsafe/100x50/filters:equalize():format(png)/img/photo.jpg", 100, 50)
+		if r, g, b, _ := eq.At(5, 25).RGBA(); r>>8 != 255 || g>>8 > 8 || b>>8 > 8 {
+			t.Errorf("equalize: pixel (5,25) = %d %d %d, want pure red", r>>8, g>>8, b>>8)
+		}
 		s.refused(t, "/unsafe/filters:contrast(101)/img/photo.jpg", http.StatusBadRequest, "filters:contrast")
 	})
 	t.Run("remote source through the allowlist", func(t *testing.T) {

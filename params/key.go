@@ -102,6 +102,9 @@ func (p Params) Key() string {
 		if f.Zoom != 0 {
 			v += ":" + floatKey(f.Zoom)
 		}
+		if f.Pixels {
+			v += ":px"
+		}
 		addSet("focus", v, f.Set)
 	}
 	if r := p.Rect; r != (Rect{}) {
@@ -133,6 +136,7 @@ func (p Params) Key() string {
 	if c := p.ChannelShift; c != ([3]int{}) {
 		add("rgb", strconv.Itoa(c[0])+":"+strconv.Itoa(c[1])+":"+strconv.Itoa(c[2]))
 	}
+	addBool("equalize", p.Equalize)
 	addBool("invert", p.Invert)
 	addInt("hue", p.Hue)
 	addInt("sepia", p.Sepia)

@@ -51,6 +51,7 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Watermark: Watermark{Image: "/m.png", Alpha: 100, WidthRatio: 0.2, Y: 5, YSet: true, Spread: AxisX}}, `mark="/m.png":0:0:0.2:0:0:clip:center:0:100:y5:spread=x`},
 		{Params{Watermark: Watermark{Image: "/m.png", Alpha: 100, Spread: AxisX | AxisY}}, `mark="/m.png":0:0:0:0:0:clip:center:0:100:spread=xy`},
 		{Params{Contrast: 125, ChannelShift: [3]int{20, -20, 40}}, "con=125,rgb=20:-20:40"},
+		{Params{Equalize: true, Invert: true}, "equalize=1,invert=1"},
 		{Params{Background: Color{Set: true}}, "bg=00000000"},
 		{Params{Background: Color{A: 255}}, "bg=unset:000000ff"},
 		{Params{Format: FormatJPEG}, "fm=jpeg"},
@@ -62,6 +63,7 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Fit: FitCrop, AspectRatio: 1.5, Crop: CropTop}, "fit=crop,ar=1.5,crop=top"},
 		{Params{Fit: FitCrop, Focus: Focus{X: 0.25, Y: 1, Set: true}}, "fit=crop,focus=0.25:1"},
 		{Params{Fit: FitCrop, Focus: Focus{X: 0, Y: 0.5, Zoom: 2.5, Set: true}}, "fit=crop,focus=0:0.5:2.5"},
+		{Params{Fit: FitCrop, Focus: Focus{X: 212, Y: 283, Set: true, Pixels: true}}, "fit=crop,focus=212:283:px"},
 		{Params{Focus: Focus{X: 0.5}}, "focus=unset:0.5:0"},
 		{Params{Height: 200, Fit: FitCrop, CropLimits: CropLimits{MaxW: 1200, MinH: 3}}, "h=200,fit=crop,crop-limits=0:1200:3:0"},
 		{Params{Padding: Sides{Top: 1, Left: 4}}, "padding=1:0:0:4"},
@@ -211,6 +213,10 @@ func keyVariants() []Params {
 			p.Watermark = Watermark{Image: "/m.png", Y: v % 101, YSet: true, YPercent: true, Alpha: 100}
 		})
 	}
+	for _, v := range []float64{0.25, 1, 25} {
+		add(func(p *Params) { p.Focus = Focus{X: v, Y: 1, Set: true} })
+		add(func(p *Params) { p.Focus = Focus{X: v, Y: 1, Set: true, Pixels: true} })
+	}
 	for _, a := range []Axes{AxisX, AxisY, AxisX | AxisY} {
 		add(func(p *Params) { p.Watermark = Watermark{Image: "/m.png", Alpha: 100, Spread: a} })
 	}
@@ -245,6 +251,7 @@ func keyVariants() []Params {
 	for _, b := range []bool{false, true} {
 		add(func(p *Params) { p.AutoFormat = b })
 		add(func(p *Params) { p.Lossless = b })
+		add(func(p *Params) { p.Equalize = b })
 		add(func(p *Params) { p.Trim = b })
 	}
 	colors := []Color{{}, {Set: true}, {A: 255, Set: true}, {R: 1, A: 255, Set: true}, {G: 1, A: 255, Set: true}, {B: 1, A: 255, Set: true}, {A: 1, Set: true}, {A: 255}, {R: 255, G: 255, B: 255, A: 255, Set: true}}

@@ -91,6 +91,10 @@ type Params struct {
 	// samples, each -100 to 100 (Thumbor rgb), after Brightness and before
 	// Invert.
 	ChannelShift [3]int
+	// Equalize spreads each colour band's histogram over the whole range,
+	// each band on its own (Thumbor equalize), before the other colour
+	// changes.
+	Equalize bool
 	// Invert negates the colours after those adjustments (v → 255 - v;
 	// imgix invert).
 	Invert bool
@@ -203,9 +207,14 @@ type CropLimits struct{ MinW, MaxW, MinH, MaxH int }
 // far as the image allows. Zoom (0 or 1: none, up to 100; FitCrop only)
 // enlarges the image that many times first, closing in on the point
 // (imgix fp-z).
+//
+// With Pixels, X and Y are instead pixels from the top-left corner of the
+// source after EXIF orientation, or of Rect within it when set (Thumbor's
+// focal filter); the pipeline turns them into fractions of that region.
 type Focus struct {
 	X, Y, Zoom float64
 	Set        bool
+	Pixels     bool
 }
 
 // Removal describes background removal. The zero value means none; every

@@ -2,7 +2,7 @@ package transform
 
 import "github.com/jebosio/matte/params"
 
-// adjust changes the image's own colours (Params.Saturation, Hue, Sepia,
+// adjust changes the image's own colours (Params.Equalize, Saturation, Hue, Sepia,
 // Monochrome, BrightnessFactor, Contrast, Brightness, ChannelShift,
 // Invert, Gamma, in
 // that order), before any
@@ -12,8 +12,18 @@ import "github.com/jebosio/matte/params"
 func (j *job) adjust() error {
 	p := j.p
 	if p.Saturation == 0 && p.Hue == 0 && p.Sepia == 0 && p.Monochrome == (params.Color{}) &&
-		p.BrightnessFactor == 0 && p.Brightness == 0 && p.Contrast == 0 && p.ChannelShift == ([3]int{}) && !p.Invert && p.Gamma == 0 {
+		p.BrightnessFactor == 0 && p.Brightness == 0 && p.Contrast == 0 && p.ChannelShift == ([3]int{}) && !p.Invert && p.Gamma == 0 && !p.Equalize {
 		return nil
+	}
+	if p.Equalize {
+		// Two passes over the image (the histogram, then the map): rendered
+		// first, as the decode before it reads its source once.
+		if err := j.toMemory(j.img); err != nil {
+			return err
+		}
+		if err := j.img.Equalize(); err != nil {
+			return err
+		}
 	}
 	m := colourMap{m: identity3}
 	if p.Sepia > 0 {

@@ -184,6 +184,7 @@ func (pl *Pipeline) Process(ctx context.Context, req *Request) (Result, error) {
 		format = NegotiateFormat(req.Params, "", req.Info)
 	}
 	j := &job{pl: pl, ctx: ctx, req: req, p: req.Params, format: format, cancel: vips.NewCanceller()}
+	j.p.Focus = focusFraction(j.p.Focus, j.p.Rect, req.Info.Width, req.Info.Height)
 	runtime.LockOSThread()
 	defer vips.EndThread()
 	stop := cancelOnDone(ctx, j.cancel)

@@ -568,3 +568,32 @@ func meanAbsDiff(t *testing.T, a, b *vips.Image) (mean, worst float64) {
 	}
 	return sum / float64(len(pa)), worst
 }
+
+// A focus in pixels (Thumbor's focal) crops as the same point given as a
+// fraction, also when counted from a Rect's corner: 220 of 400 source
+// pixels (0.55) leaves the red-blue edge 40 px into the 100 px crop.
+func TestFocusInPixels(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	src := encodeJPEG(t, halves(400, 200, red, blue))
+	s, err := pl.Probe(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []params.Params{
+		{Focus: params.Focus{X: 220, Y: 100, Set: true, Pixels: true}},
+		{Focus: params.Focus{X: 180, Y: 100, Set: true, Pixels: true}, Rect: params.Rect{X: 40, W: 360, H: 200}},
+		// Past the edge: the crop stops at the image's right side.
+		{Focus: params.Focus{X: 5000, Y: 100, Set: true, Pixels: true}},
+	} {
+		p.Width, p.Height, p.Fit, p.Format = 100, 100, params.FitCrop, params.FormatPNG
+		res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: p, Format: params.FormatPNG})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []sample{{30, 50, red}, {50, 50, blue}}
+		if p.Focus.X == 5000 {
+			want = []sample{{2, 50, blue}, {98, 50, blue}}
+		}
+		checkSamples(t, decodeNRGBA(t, res.Body), want, 40)
+	}
+}

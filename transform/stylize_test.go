@@ -275,6 +275,47 @@ func TestChannelShiftPixels(t *testing.T) {
 	}
 }
 
+// Thumbor's equalize, per band: the lowest level present goes to 0, the
+// others to 255 × (cdf − cdf_min) ÷ (pixels − cdf_min). Of a quarter at
+// 100, a quarter at 120 and a half at 150: 0, 85 (255 × 1/3) and 255.
+// Red and blue halves keep their colours (each of R and B spans 0 and 255
+// already; G has one level, kept); the alpha is kept.
+func TestEqualizePixels(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	quarters := func() *image.NRGBA { // 40x20: left top 100, left bottom 120, right 150
+		img := filled(40, 20, color.NRGBA{150, 150, 150, 255})
+		for y := range 20 {
+			for x := range 20 {
+				v := uint8(100)
+				if y >= 10 {
+					v = 120
+				}
+				img.SetNRGBA(x, y, color.NRGBA{v, v, v, 255})
+			}
+		}
+		return img
+	}
+	for _, tc := range []struct {
+		src     []byte
+		samples []sample
+	}{
+		{encodePNG(t, quarters()),
+			[]sample{{5, 5, color.NRGBA{0, 0, 0, 255}}, {5, 15, color.NRGBA{85, 85, 85, 255}}, {35, 10, color.NRGBA{255, 255, 255, 255}}}},
+		{encodePNG(t, halves(40, 20, color.NRGBA{255, 0, 0, 128}, color.NRGBA{0, 0, 255, 128})),
+			[]sample{{5, 10, color.NRGBA{255, 0, 0, 128}}, {35, 10, color.NRGBA{0, 0, 255, 128}}}},
+	} {
+		s, err := pl.Probe(tc.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := pl.Process(context.Background(), &Request{Source: tc.src, Info: s, Params: params.Params{Equalize: true}, Format: params.FormatPNG})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSamples(t, decodeNRGBA(t, res.Body), tc.samples, 2)
+	}
+}
+
 // blend multiply: (200, 100, 50) × 128/255.
 func TestBlendMultiplyPixels(t *testing.T) {
 	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})

@@ -23,7 +23,7 @@ func parseFilters(p *params.Params, g *geometry, s string) error {
 		f, ok := filters[name]
 		var err error
 		if !ok {
-			err = pathurl.Bad("filters:"+name, "%s is not a Thumbor filter Matte supports (quality, format, fill, background_color, blur, grayscale, brightness, contrast, saturation, rgb, rotate, round_corner, sharpen, watermark, proportion, stretch, no_upscale, upscale, strip_icc, strip_exif, max_bytes).", params.QuoteShort(name))
+			err = pathurl.Bad("filters:"+name, "%s is not a Thumbor filter Matte supports (quality, format, fill, background_color, blur, grayscale, brightness, contrast, saturation, rgb, rotate, round_corner, sharpen, watermark, focal, equalize, proportion, stretch, no_upscale, upscale, strip_icc, strip_exif, max_bytes).", params.QuoteShort(name))
 		} else {
 			err = f(p, g, "filters:"+name, args)
 		}
@@ -66,6 +66,10 @@ var filters = map[string]filter{
 		}
 		g.fill = true
 		return nil
+	},
+	"equalize": func(p *params.Params, _ *geometry, field, a string) error {
+		p.Equalize = true
+		return noArgs(field, a)
 	},
 	"grayscale": func(p *params.Params, _ *geometry, field, a string) error {
 		if a != "" {
@@ -203,6 +207,20 @@ var filters = map[string]filter{
 		if g.proportion, err = params.ParseDecimalIn(a, 0, 1); err != nil || g.proportion == 0 {
 			return pathurl.Bad(field, "proportion takes a number greater than 0 and at most 1.")
 		}
+		return nil
+	},
+	// focal(LxT:RxB): a region of the source (after the EXIF orientation)
+	// the crop is centred on, with the others given weighed by area.
+	"focal": func(_ *params.Params, g *geometry, field, a string) error {
+		const usage = "focal takes <left>x<top>:<right>x<bottom>, source pixels with right above left and bottom above top."
+		if !isCrop(a) {
+			return pathurl.Bad(field, usage)
+		}
+		r := cropRect(a)
+		if r.IsZero() {
+			return pathurl.Bad(field, usage)
+		}
+		g.focal = append(g.focal, focalPoint{x: r.X + r.W/2, y: r.Y + r.H/2, weight: r.W * r.H})
 		return nil
 	},
 	// stretch(): without fit-in, the exact size asked without cropping.

@@ -111,6 +111,32 @@ type geometry struct {
 	halign, valign                         string
 	// proportion scales the output (0: unset; Thumbor's proportion filter).
 	proportion float64
+	// focal are the focal filters' regions, as Thumbor weighs them: each
+	// its centre (rounded down), weighted by its area.
+	focal []focalPoint
+}
+
+type focalPoint struct{ x, y, weight int }
+
+// focalCentre is the focal points' centre of mass within the manual crop
+// r (when set), in its pixels, as Thumbor crops around it: points outside
+// r are left out; ok is false when none is left.
+func (g geometry) focalCentre(r params.Rect) (x, y float64, ok bool) {
+	var sx, sy, sw float64
+	for _, pt := range g.focal {
+		if !r.IsZero() {
+			if pt.x < r.X || pt.x > r.X+r.W || pt.y < r.Y || pt.y > r.Y+r.H {
+				continue
+			}
+			pt.x, pt.y = pt.x-r.X, pt.y-r.Y
+		}
+		w := float64(pt.weight)
+		sx, sy, sw = sx+float64(pt.x)*w, sy+float64(pt.y)*w, sw+w
+	}
+	if sw == 0 {
+		return 0, 0, false
+	}
+	return math.Floor(sx / sw), math.Floor(sy / sw), true
 }
 
 // parsePath reads the options, in Thumbor's order, and returns the rest
@@ -200,6 +226,10 @@ func applyGeometry(p *params.Params, g geometry) {
 			p.Fit = params.FitMin
 		}
 		p.Crop = align(g)
+		// Explicit focal points replace the alignment and smart detection.
+		if x, y, ok := g.focalCentre(p.Rect); ok {
+			p.Crop, p.Focus = params.CropCenter, params.Focus{X: x, Y: y, Set: true, Pixels: true}
+		}
 	}
 }
 

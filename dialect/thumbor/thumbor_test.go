@@ -53,6 +53,20 @@ func TestParse(t *testing.T) {
 			Brightness: 40, Contrast: 125, Saturation: -50, ChannelShift: [3]int{20, -20, 40}}, Source: "/a.jpg"},
 		"/unsafe/filters:contrast(-100):saturation(2):brightness(-100)/a.jpg": {Params: params.Params{Brightness: -100, Contrast: -100, Saturation: 100}, Source: "/a.jpg"},
 		"/unsafe/filters:contrast(-40)/a.jpg":                                 {Params: params.Params{Contrast: -64}, Source: "/a.jpg"},
+		"/unsafe/filters:equalize()/a.jpg":                                    {Params: params.Params{Equalize: true}, Source: "/a.jpg"},
+
+		// focal: the docs' example; two regions weighed by area (centres
+		// (212, 283) weight 133×154 and (50, 50) weight 100×100: (158.8,
+		// 206.6), rounded down); a manual
+		// crop shifts the point and leaves out one outside it; fit-in has
+		// no crop to place.
+		"/unsafe/400x100/filters:focal(146x206:279x360)/a.jpg": {Params: params.Params{Width: 400, Height: 100, Fit: params.FitCrop,
+			Focus: params.Focus{X: 212, Y: 283, Set: true, Pixels: true}}, Source: "/a.jpg"},
+		"/unsafe/400x100/smart/filters:focal(146x206:279x360):focal(0x0:100x100)/a.jpg": {Params: params.Params{Width: 400, Height: 100, Fit: params.FitCrop,
+			Focus: params.Focus{X: 158, Y: 206, Set: true, Pixels: true}}, Source: "/a.jpg"},
+		"/unsafe/100x200:500x600/400x100/filters:focal(146x206:279x360):focal(0x0:10x10)/a.jpg": {Params: params.Params{Width: 400, Height: 100, Fit: params.FitCrop,
+			Rect: params.Rect{X: 100, Y: 200, W: 400, H: 400}, Focus: params.Focus{X: 112, Y: 83, Set: true, Pixels: true}}, Source: "/a.jpg"},
+		"/unsafe/fit-in/400x100/filters:focal(146x206:279x360)/a.jpg": {Params: params.Params{Width: 400, Height: 100, Fit: params.FitClip}, Source: "/a.jpg"},
 
 		// proportion and stretch.
 		"/unsafe/300x200/filters:proportion(0.5)/a.jpg":       {Params: params.Params{Width: 150, Height: 100, Fit: params.FitCrop}, Source: "/a.jpg"},
@@ -98,7 +112,7 @@ func TestErrors(t *testing.T) {
 	urltest.CheckErrors(t, thumbor.New(""), map[string]string{
 		"/unsafe/meta/300x200/a.jpg":                                          "meta",
 		"/unsafe/filters:grayscale(1)/a.jpg":                                  "filters:grayscale",
-		"/unsafe/filters:equalize()/a.jpg":                                    "filters:equalize",
+		"/unsafe/filters:equalize(1)/a.jpg":                                   "filters:equalize",
 		"/unsafe/filters:quality(101):rotate(45)/a.jpg":                       "filters:quality filters:rotate",
 		"/unsafe/filters:fill(auto)/a.jpg":                                    "filters:fill",
 		"/unsafe/filters:round_corner(8|4,0,0,0)/a.jpg":                       "filters:round_corner",
@@ -122,6 +136,8 @@ func TestErrors(t *testing.T) {
 		"/unsafe/filters:rgb(1,2,-101)/a.jpg":                                 "filters:rgb",
 		"/unsafe/filters:proportion(0):stretch(1)/a.jpg":                      "filters:proportion filters:stretch",
 		"/unsafe/filters:proportion(1.5)/a.jpg":                               "filters:proportion",
+		"/unsafe/10x10/filters:focal(146x206)/a.jpg":                          "filters:focal",
+		"/unsafe/10x10/filters:focal(279x360:146x206)/a.jpg":                  "filters:focal",
 	})
 }
 

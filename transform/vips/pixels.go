@@ -73,6 +73,16 @@ func (im *Image) MaxFilter(size int) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_max_filter(im.p, out, C.int(size)) })
 }
 
+// Equalize equalises the histogram of each colour band of an 8-bit image
+// on its own, alpha kept: level v becomes 255 × (cdf(v) − cdf_min) ÷
+// (pixels − cdf_min), cdf the band's cumulative histogram and cdf_min its
+// value at the lowest level present (the lowest level goes to 0, the
+// highest to 255); a band with one level is kept. It reads the image
+// twice: render it to memory first.
+func (im *Image) Equalize() error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_equalize(im.p, out) })
+}
+
 // Linear maps every value v to a*v + b, as float; ClampUchar brings it back.
 func (im *Image) Linear(a, b float64) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_linear1(im.p, out, C.double(a), C.double(b)) })

@@ -372,6 +372,57 @@ static int with_alpha_of(VipsImage *colour, VipsImage *in, int n,
   return r;
 }
 
+// matte_equalize equalises the histogram of each colour band of an 8-bit
+// image on its own, alpha kept, by the classic formula Thumbor's equalize
+// uses: level v becomes round(255 × (cdf(v) − cdf_min) / (N − cdf_min)),
+// cdf the band's cumulative histogram, cdf_min its value at the lowest
+// level present, N the pixel count; a band with one level is left as it
+// is. in is read twice (the histogram, then the map).
+int matte_equalize(VipsImage *in, VipsImage **out) {
+  int colour = in->Bands - (vips_image_hasalpha(in) ? 1 : 0);
+  if (colour < 1 || colour > 4 || in->BandFmt != VIPS_FORMAT_UCHAR) {
+    vips_error("matte_equalize", "not an 8-bit image");
+    return -1;
+  }
+  VipsImage *base, *hist, *histd, *lutim, *eq;
+  if (vips_extract_band(in, &base, 0, "n", colour, NULL)) return -1;
+  if (vips_hist_find(base, &hist, NULL)) {
+    g_object_unref(base);
+    return -1;
+  }
+  int r = vips_cast(hist, &histd, VIPS_FORMAT_DOUBLE, NULL);
+  g_object_unref(hist);
+  if (r || vips_image_wio_input(histd)) {
+    if (!r) g_object_unref(histd);
+    g_object_unref(base);
+    return -1;
+  }
+  const double *h = (const double *)VIPS_IMAGE_ADDR(histd, 0, 0);
+  const double n = (double)base->Xsize * base->Ysize;
+  unsigned char lut[256 * 4];
+  for (int b = 0; b < colour; b++) {
+    double cum = 0, cdfmin = 0;
+    for (int i = 0; i < 256 && cdfmin == 0; i++) cdfmin = h[i * colour + b];
+    for (int i = 0; i < 256; i++) {
+      cum += h[i * colour + b];
+      double v = n > cdfmin ? 255.0 * (cum - cdfmin) / (n - cdfmin) : i;
+      lut[i * colour + b] = (unsigned char)VIPS_CLIP(0, v + 0.5, 255);
+    }
+  }
+  g_object_unref(histd);
+  lutim = vips_image_new_from_memory_copy(lut, 256 * colour, 256, 1, colour,
+                                          VIPS_FORMAT_UCHAR);
+  if (!lutim) {
+    g_object_unref(base);
+    return -1;
+  }
+  r = vips_maplut(base, &eq, lutim, NULL);
+  g_object_unref(base);
+  g_object_unref(lutim);
+  if (r) return -1;
+  return with_alpha_of(eq, in, colour, out);
+}
+
 // matte_adjust changes the colours of an 8-bit sRGB (or grey) image, alpha
 // kept as it is: in LCh, the chroma is scaled by chroma and hue degrees
 // are added to the hue (sRGB only: grey has neither); then every pixel's
