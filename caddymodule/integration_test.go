@@ -275,6 +275,27 @@ http://localhost:9080 {
 				}
 			}
 		}
+		// A 5 px green frame inside the 100x50 output, its outer corners
+		// rounded and cut away (transparent in a PNG).
+		framed, body := get(t, tester, base+"/photo.jpg?w=100&border=5,0f0&border-radius=12&fm=png")
+		if framed.StatusCode != 200 {
+			t.Fatalf("border: status %d: %s", framed.StatusCode, body)
+		}
+		if img, err := png.Decode(bytes.NewReader(body)); err != nil {
+			t.Fatal(err)
+		} else if w := img.Bounds().Dx(); w != 100 {
+			t.Errorf("border: width %d, want 100 (the frame does not grow the image)", w)
+		} else if r, g, b, _ := img.At(2, 25).RGBA(); r > 0x2000 || g < 0xe000 || b > 0x2000 {
+			t.Errorf("border: pixel (2,25) = %x %x %x, want the frame's green", r, g, b)
+		} else if r, g, _, _ := img.At(10, 25).RGBA(); r < 0xe000 || g > 0x2000 {
+			t.Errorf("border: pixel (10,25) = %x %x, want the photo's red", r, g)
+		} else if _, _, _, a := img.At(0, 0).RGBA(); a != 0 {
+			t.Errorf("border: corner alpha %x, want cut away", a)
+		}
+		bad, body := get(t, tester, base+"/photo.jpg?w=100&border-top=5")
+		if bad.StatusCode != 400 || !strings.Contains(string(body), `"field":"border-top"`) {
+			t.Fatalf("border-top alone: status %d: %s", bad.StatusCode, body)
+		}
 		if _, err := os.Stat("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"); err == nil {
 			// Two white blocks (U+2588) at the top left, over the red half.
 			texted, body := get(t, tester, base+"/photo.jpg?w=100&txt64=4paI4paI&txt-color=fff&txt-size=20&txt-align=top,left&txt-pad=0&fm=png")
@@ -313,7 +334,7 @@ http://localhost:9080 {
 		if denied.StatusCode != 403 || !strings.Contains(string(body), `"code":"remote_source_denied"`) || !strings.Contains(string(body), `"field":"mark"`) {
 			t.Fatalf("remote mark without allow_hosts: status %d: %s", denied.StatusCode, body)
 		}
-		bad, body := get(t, tester, base+"/photo.jpg?w=100&mark=/missing.png")
+		bad, body = get(t, tester, base+"/photo.jpg?w=100&mark=/missing.png")
 		if bad.StatusCode != 400 || !strings.Contains(string(body), `"field":"mark"`) || !strings.Contains(string(body), "The watermark path answers 404") {
 			t.Fatalf("missing mark: status %d: %s", bad.StatusCode, body)
 		}

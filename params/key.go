@@ -184,6 +184,22 @@ func (p Params) Key() string {
 		}
 		add("mark", v)
 	}
+	if b := p.Border; b != (Border{}) {
+		s := b.Sides
+		v := strconv.Itoa(s.Top) + ":" + strconv.Itoa(s.Right) + ":" + strconv.Itoa(s.Bottom) + ":" + strconv.Itoa(s.Left) + ":" + colorKey(b.Color)
+		for _, r := range []struct {
+			name string
+			c    Corners
+		}{{":r=", b.Radius}, {":ri=", b.InnerRadius}} {
+			if r.c != (Corners{}) {
+				v += r.name + strconv.Itoa(r.c.TopLeft) + ":" + strconv.Itoa(r.c.TopRight) + ":" + strconv.Itoa(r.c.BottomRight) + ":" + strconv.Itoa(r.c.BottomLeft)
+				if !r.c.Set {
+					v += ":unset"
+				}
+			}
+		}
+		add("border", v)
+	}
 	if t := p.Text; t != (Text{}) {
 		v := strconv.Quote(t.Text) + ":" + strconv.Itoa(t.Size) + ":" + colorKey(t.Color) + ":" + strconv.Quote(t.Font) + ":" +
 			strconv.Itoa(t.Width) + ":" + t.Align.String() + ":" + strconv.Itoa(t.Pad) + offsetsKey(t.X, t.XSet, t.Y, t.YSet)

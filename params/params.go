@@ -142,6 +142,9 @@ type Params struct {
 	// Text draws a line of text over the output (imgix txt), over the
 	// watermark.
 	Text Text
+	// Border draws a frame over the output's edges (imgix border), over the
+	// text and under the mask shape.
+	Border Border
 	// Download asks the browser to save the answer as a file (imgix dl):
 	// Content-Disposition: attachment, named DownloadName, or when that is
 	// empty the source's file name with the output format's extension. It
@@ -562,6 +565,18 @@ type Text struct {
 	// around the glyphs, under them (imgix txt-line); 0: none.
 	Outline      int
 	OutlineColor Color
+}
+
+// Border is a frame of Color drawn inside the output's edges, Sides CSS
+// pixels wide (times the DPR), without growing the output (imgix border,
+// border-top/-right/-bottom/-left). Radius, when Set, rounds its outer
+// corners and cuts the output outside them away, as mask=corners does;
+// InnerRadius, when Set, rounds the inner edge's corners (square
+// otherwise). Radii are CSS pixels too. The zero Border is none.
+type Border struct {
+	Color               Color
+	Sides               Sides
+	Radius, InnerRadius Corners
 }
 
 // Corners are four radii, clockwise from the top left (imgix

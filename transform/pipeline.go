@@ -161,6 +161,7 @@ var steps = []step{
 	{"blend", (*job).blend, false, StageComposite},                  // blend.go
 	{"watermark", (*job).watermark, false, StageComposite},          // watermark.go
 	{"text", (*job).text, false, StageComposite},                    // text.go
+	{"border", (*job).border, false, StageComposite},                // border.go
 	{"shape", (*job).shape, false, StageComposite},                  // shape.go
 	{"encode", (*job).encode, true, StageEncode},                    // encode.go
 	{"zip", (*job).encodeZIP, true, StageEncode},                    // zip.go

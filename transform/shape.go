@@ -30,6 +30,14 @@ func (j *job) shape() error {
 	default:
 		cover = cornersCover(w, h, j.cornerRadii(w, h))
 	}
+	return j.cutTo(cover, p.MaskBackground)
+}
+
+// cutTo keeps the output where cover (8-bit, one byte per output pixel)
+// covers it: its alpha is multiplied by cover, and what is left
+// transparent takes bg, or white for a format without alpha.
+func (j *job) cutTo(cover []byte, bg params.Color) error {
+	w, h := j.img.Width(), j.img.Height()
 	mask, err := vips.FromPixels(cover, w, h, 1, j.img.Canceller())
 	if err != nil {
 		return err
@@ -61,7 +69,7 @@ func (j *job) shape() error {
 		return err
 	}
 	j.img.Replace(joined)
-	return j.fillTransparency(p.MaskBackground)
+	return j.fillTransparency(bg)
 }
 
 // cornerRadii are mask=corners' radii in output pixels, clockwise from the
@@ -109,47 +117,46 @@ func ellipseCover(w, h int, a, b float64) []byte {
 // rounded to radii r (clockwise from the top left; each at most half the
 // shorter side), anti-aliased over one pixel.
 func cornersCover(w, h int, r [4]float64) []byte {
+	return boxCover(w, h, 0, 0, w, h, r)
+}
+
+// boxCover is the 8-bit coverage, in a w x h image, of the box from
+// (x0, y0) to (x1, y1) (exclusive; within the image) with corners rounded
+// to radii r (clockwise from the top left; each at most half the box's
+// shorter side), anti-aliased over one pixel: 0 outside the box.
+func boxCover(w, h, x0, y0, x1, y1 int, r [4]float64) []byte {
 	out := make([]byte, w*h)
-	for i := range out {
-		out[i] = 255
+	for y := y0; y < y1; y++ {
+		row := out[y*w+x0 : y*w+x1]
+		for i := range row {
+			row[i] = 255
+		}
 	}
-	limit := float64(min(w, h)) / 2
-	// Each corner: its radius, and the centre of its circle.
-	type corner struct{ r, cx, cy float64 }
-	var cs [4]corner
+	limit := float64(min(x1-x0, y1-y0)) / 2
 	for i, rad := range r {
 		rad = math.Min(rad, limit)
-		cx, cy := rad, rad
-		if i == 1 || i == 2 {
-			cx = float64(w) - rad
-		}
-		if i == 2 || i == 3 {
-			cy = float64(h) - rad
-		}
-		cs[i] = corner{rad, cx, cy}
-	}
-	for i, c := range cs {
-		if c.r <= 0 {
+		if rad <= 0 {
 			continue
 		}
-		x0, y0 := 0, 0
+		// The corner's circle centre, and the square between it and the
+		// box's corner: the only part outside the box's plain part.
+		cx, cy := float64(x0)+rad, float64(y0)+rad
+		sx, sy := x0, y0
+		size := int(math.Ceil(rad))
 		if i == 1 || i == 2 {
-			x0 = w - int(math.Ceil(c.r))
+			cx, sx = float64(x1)-rad, x1-size
 		}
 		if i == 2 || i == 3 {
-			y0 = h - int(math.Ceil(c.r))
+			cy, sy = float64(y1)-rad, y1-size
 		}
-		size := int(math.Ceil(c.r))
-		for y := y0; y < y0+size && y < h; y++ {
-			for x := x0; x < x0+size && x < w; x++ {
+		for y := max(sy, y0); y < sy+size && y < y1; y++ {
+			for x := max(sx, x0); x < sx+size && x < x1; x++ {
 				px, py := float64(x)+0.5, float64(y)+0.5
-				// Only the square between the circle's centre and the
-				// image's corner is outside the rectangle's plain part.
-				if (i == 0 || i == 3) && px > c.cx || (i == 1 || i == 2) && px < c.cx ||
-					(i == 0 || i == 1) && py > c.cy || (i == 2 || i == 3) && py < c.cy {
+				if (i == 0 || i == 3) && px > cx || (i == 1 || i == 2) && px < cx ||
+					(i == 0 || i == 1) && py > cy || (i == 2 || i == 3) && py < cy {
 					continue
 				}
-				out[y*w+x] = coverage(math.Hypot(px-c.cx, py-c.cy) - c.r)
+				out[y*w+x] = coverage(math.Hypot(px-cx, py-cy) - rad)
 			}
 		}
 	}

@@ -17,7 +17,9 @@ const (
 	maxBlur      = 2000
 	maxSharpen   = 100
 	maxPad       = 10000
-	maxPixelate  = 100
+	// maxBorder bounds border's widths (CSS pixels); imgix suggests up to 100.
+	maxBorder   = 1000
+	maxPixelate = 100
 	// txt: bytes of text, and the largest font size in pixels.
 	maxText     = 500
 	maxTextSize = 1000
@@ -211,6 +213,7 @@ func ParseQuery(q url.Values) (params.Params, error) {
 	checkTrim(q, &p, errs)
 	checkText(q, &p, errs)
 	checkBlend(q, &p, errs)
+	checkBorder(q, &p, errs)
 	applyPadding(q, &p)
 	if len(errs) > 0 {
 		list := make(params.Errors, 0, len(errs))
@@ -310,6 +313,30 @@ func checkStylize(q url.Values, p *params.Params, errs map[string]string) {
 	}
 	if p.Monochrome.A == 0 {
 		p.Monochrome = params.Color{}
+	}
+}
+
+// borderOptions are border's parameters besides border, sorted.
+var borderOptions = []string{"border-bottom", "border-left", "border-radius", "border-radius-inner", "border-right", "border-top"}
+
+// checkBorder adds to errs a border option given without border, and drops
+// a border that draws nothing (no width, or a transparent colour without
+// an outer radius, which alone still rounds the output's corners).
+func checkBorder(q url.Values, p *params.Params, errs map[string]string) {
+	b := &p.Border
+	if !givenOnce(q, "border") || errs["border"] != "" {
+		requireParent(q, errs, "border", borderOptions, "shapes the border")
+		*b = params.Border{}
+		return
+	}
+	if b.Sides == (params.Sides{}) || b.Color.A == 0 {
+		b.Sides, b.Color, b.InnerRadius = params.Sides{}, params.Color{}, params.Corners{}
+	}
+	if b.Radius == (params.Corners{}) || b.Radius == (params.Corners{Set: true}) {
+		b.Radius = params.Corners{}
+	}
+	if b.InnerRadius == (params.Corners{Set: true}) {
+		b.InnerRadius = params.Corners{}
 	}
 }
 
@@ -748,6 +775,31 @@ func colorSpec(at func(p *params.Params) *params.Color) paramSpec {
 	}}
 }
 
+// cornersSpec is corner-radius or border-radius(-inner): one radius in
+// pixels for every corner, or four (clockwise from the top left),
+// stored at the field at returns.
+func cornersSpec(at func(p *params.Params) *params.Corners) paramSpec {
+	return paramSpec{fmt.Sprintf("a radius in pixels from 0 to %d, or four (top left, top right, bottom right, bottom left) separated by commas", maxPad), func(p *params.Params, v string) error {
+		parts := strings.Split(v, ",")
+		if len(parts) != 1 && len(parts) != 4 {
+			return params.ErrSyntax
+		}
+		var r [4]int
+		for i, part := range parts {
+			n, err := params.ParseInt(part, 0, maxPad)
+			if err != nil {
+				return err
+			}
+			r[i] = n
+		}
+		if len(parts) == 1 {
+			r[1], r[2], r[3] = r[0], r[0], r[0]
+		}
+		*at(p) = params.Corners{TopLeft: r[0], TopRight: r[1], BottomRight: r[2], BottomLeft: r[3], Set: true}
+		return nil
+	}}
+}
+
 // decimalSpec is a decimal parameter from lo to hi, stored at the field at
 // returns.
 func decimalSpec(lo, hi float64, at func(p *params.Params) *float64) paramSpec {
@@ -1076,26 +1128,32 @@ var paramSpecs = map[string]paramSpec{
 		p.Removal.MaskOnly = only
 		return err
 	}},
-	"corner-radius": {fmt.Sprintf("a radius in pixels from 0 to %d, or four (top left, top right, bottom right, bottom left) separated by commas", maxPad), func(p *params.Params, v string) error {
-		parts := strings.Split(v, ",")
-		if len(parts) != 1 && len(parts) != 4 {
+	"corner-radius": cornersSpec(func(p *params.Params) *params.Corners { return &p.CornerRadius }),
+	// border sets all four sides; border-top and the others, whose names
+	// sort after it (setters run by name), then replace one.
+	"border": {fmt.Sprintf("a width in pixels from 0 to %d and a colour (%s), separated by a comma, such as 4,000", maxBorder, colorForms), func(p *params.Params, v string) error {
+		size, colour, ok := strings.Cut(v, ",")
+		if !ok {
 			return params.ErrSyntax
 		}
-		var r [4]int
-		for i, part := range parts {
-			n, err := params.ParseInt(part, 0, maxPad)
-			if err != nil {
-				return err
-			}
-			r[i] = n
+		n, err := params.ParseInt(size, 0, maxBorder)
+		if err != nil {
+			return err
 		}
-		if len(parts) == 1 {
-			r[1], r[2], r[3] = r[0], r[0], r[0]
+		c, err := params.ParseColorAlphaFirst(colour)
+		if err != nil {
+			return params.ErrSyntax
 		}
-		p.CornerRadius = params.Corners{TopLeft: r[0], TopRight: r[1], BottomRight: r[2], BottomLeft: r[3], Set: true}
+		p.Border.Sides, p.Border.Color = params.Sides{Top: n, Right: n, Bottom: n, Left: n}, c
 		return nil
 	}},
-	"mask-bg": colorSpec(func(p *params.Params) *params.Color { return &p.MaskBackground }),
+	"border-top":          intSpec(0, maxBorder, func(p *params.Params) *int { return &p.Border.Sides.Top }),
+	"border-right":        intSpec(0, maxBorder, func(p *params.Params) *int { return &p.Border.Sides.Right }),
+	"border-bottom":       intSpec(0, maxBorder, func(p *params.Params) *int { return &p.Border.Sides.Bottom }),
+	"border-left":         intSpec(0, maxBorder, func(p *params.Params) *int { return &p.Border.Sides.Left }),
+	"border-radius":       cornersSpec(func(p *params.Params) *params.Corners { return &p.Border.Radius }),
+	"border-radius-inner": cornersSpec(func(p *params.Params) *params.Corners { return &p.Border.InnerRadius }),
+	"mask-bg":             colorSpec(func(p *params.Params) *params.Color { return &p.MaskBackground }),
 	"mark": {"an http:// or https:// URL without user info or fragment, or an absolute path starting with a single / without . or .. segments; at most 2048 bytes", func(p *params.Params, v string) error {
 		if err := params.CheckImageRef(v); err != nil {
 			return err

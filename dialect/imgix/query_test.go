@@ -837,7 +837,8 @@ func TestParseQueryAliasesAndBase64(t *testing.T) {
 func TestIsParam(t *testing.T) {
 	want := []string{
 		"ar", "auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
-		"bg-remove-semi-transparency", "blend", "blend-alpha", "blend-color", "blend-mode", "blur", "bri", "ch", "chromasub", "con", "corner-radius", "crop", "dl", "dpr",
+		"bg-remove-semi-transparency", "blend", "blend-alpha", "blend-color", "blend-mode", "blur",
+		"border", "border-bottom", "border-left", "border-radius", "border-radius-inner", "border-right", "border-top", "bri", "ch", "chromasub", "con", "corner-radius", "crop", "dl", "dpr",
 		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "hue", "invert", "jpg-progressive", "lossless", "mark", "mark-align", "mark-alpha", "mark-base", "mark-fit", "mark-h", "mark-if-min-height", "mark-if-min-width", "mark-pad", "mark-rot", "mark-scale", "mark-tile", "mark-w", "mark-x", "mark-y", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome", "orient",
 		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "px", "q", "rect", "refine", "rembg", "rot", "sat", "scale", "semitransparency", "sepia",
 		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
@@ -1337,6 +1338,30 @@ func TestParseQueryScalePercent(t *testing.T) {
 			t.Errorf("scale=%s gives %v, scale=%s gives %v", pct, a.Removal.Scale, frac, b.Removal.Scale)
 		}
 	}
+}
+
+// border and its options (imgix "Border & Padding"): the per-side widths
+// replace border's, the radii, and a border that draws nothing.
+func TestParseQueryBorder(t *testing.T) {
+	black := params.Color{A: 255, Set: true}
+	checkParses(t, []validCase{
+		{"border=4,000", params.Params{Border: params.Border{Color: black, Sides: params.Sides{Top: 4, Right: 4, Bottom: 4, Left: 4}}}},
+		{"border=4,8000&border-top=10&border-left=0", params.Params{Border: params.Border{Color: params.Color{A: 0x88, Set: true}, Sides: params.Sides{Top: 10, Right: 4, Bottom: 4}}}},
+		{"border=2,red&border-radius=8&border-radius-inner=4,4,0,0", params.Params{Border: params.Border{Color: params.Color{R: 255, A: 255, Set: true}, Sides: params.Sides{Top: 2, Right: 2, Bottom: 2, Left: 2},
+			Radius: params.Corners{TopLeft: 8, TopRight: 8, BottomRight: 8, BottomLeft: 8, Set: true}, InnerRadius: params.Corners{TopLeft: 4, TopRight: 4, Set: true}}}},
+		// Nothing drawn, but the outer radius still rounds the corners.
+		{"border=0,000&border-radius=8", params.Params{Border: params.Border{Radius: params.Corners{TopLeft: 8, TopRight: 8, BottomRight: 8, BottomLeft: 8, Set: true}}}},
+		{"border=5,transparent&border-radius-inner=3", params.Params{}},
+		{"border=5,000&border-radius=0", params.Params{Border: params.Border{Color: black, Sides: params.Sides{Top: 5, Right: 5, Bottom: 5, Left: 5}}}},
+	})
+	checkOneError(t, []errorCase{
+		{"border=4", "border", `border="4" is not valid; border must be a width in pixels from 0 to 1000 and a colour (` + colorForms + `), separated by a comma, such as 4,000.`},
+		{"border=1001,000", "border", `border="1001,000" is not valid; border must be a width in pixels from 0 to 1000 and a colour (` + colorForms + `), separated by a comma, such as 4,000.`},
+		{"border=4,nope", "border", `border="4,nope" is not valid; border must be a width in pixels from 0 to 1000 and a colour (` + colorForms + `), separated by a comma, such as 4,000.`},
+		{"border-top=4", "border-top", "border-top shapes the border; it needs border."},
+		{"border-radius=4", "border-radius", "border-radius shapes the border; it needs border."},
+		{"border=1,000&border-radius=1,2", "border-radius", `border-radius="1,2" is not valid; border-radius must be a radius in pixels from 0 to 10000, or four (top left, top right, bottom right, bottom left) separated by commas.`},
+	})
 }
 
 // hue, sepia, monochrome (mono), px, usm and usmrad: ranges, and the values
