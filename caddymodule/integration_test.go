@@ -292,6 +292,11 @@ http://localhost:9080 {
 		} else if _, _, _, a := img.At(0, 0).RGBA(); a != 0 {
 			t.Errorf("border: corner alpha %x, want cut away", a)
 		}
+		// dpi=300: the JPEG's JFIF density.
+		dense, body := get(t, tester, base+"/photo.jpg?w=100&dpi=300")
+		if dense.StatusCode != 200 || len(body) < 18 || string(body[6:11]) != "JFIF\x00" || body[13] != 1 || body[14] != 0x01 || body[15] != 0x2C {
+			t.Errorf("dpi=300: status %d, header % x", dense.StatusCode, body[:min(len(body), 18)])
+		}
 		bad, body := get(t, tester, base+"/photo.jpg?w=100&border-top=5")
 		if bad.StatusCode != 400 || !strings.Contains(string(body), `"field":"border-top"`) {
 			t.Fatalf("border-top alone: status %d: %s", bad.StatusCode, body)

@@ -136,6 +136,7 @@ func (p Params) Key() string {
 	if c := p.ChannelShift; c != ([3]int{}) {
 		add("rgb", strconv.Itoa(c[0])+":"+strconv.Itoa(c[1])+":"+strconv.Itoa(c[2]))
 	}
+	addInt("dpi", p.DPI)
 	addBool("equalize", p.Equalize)
 	addBool("invert", p.Invert)
 	addInt("hue", p.Hue)

@@ -52,6 +52,7 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Watermark: Watermark{Image: "/m.png", Alpha: 100, Spread: AxisX | AxisY}}, `mark="/m.png":0:0:0:0:0:clip:center:0:100:spread=xy`},
 		{Params{Contrast: 125, ChannelShift: [3]int{20, -20, 40}}, "con=125,rgb=20:-20:40"},
 		{Params{Equalize: true, Invert: true}, "equalize=1,invert=1"},
+		{Params{DPI: 300}, "dpi=300"},
 		{Params{Border: Border{Color: Color{R: 255, A: 255, Set: true}, Sides: Sides{4, 4, 4, 4}}}, "border=4:4:4:4:ff0000ff"},
 		{Params{Border: Border{Color: Color{A: 128, Set: true}, Sides: Sides{1, 2, 3, 4}, Radius: Corners{5, 5, 0, 0, true}, InnerRadius: Corners{2, 2, 2, 2, true}}}, "border=1:2:3:4:00000080:r=5:5:0:0:ri=2:2:2:2"},
 		{Params{Background: Color{Set: true}}, "bg=00000000"},
@@ -206,6 +207,7 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Watermark = Watermark{Image: "/m.png", Y: v, YSet: true, Alpha: 100} })
 		add(func(p *Params) { p.Watermark = Watermark{Image: "/m.png", Pad: v, Alpha: v % 101} })
 		add(func(p *Params) { p.ChannelShift = [3]int{v % 101, 0, 0} })
+		add(func(p *Params) { p.DPI = v % 65536 })
 		add(func(p *Params) { p.Border = Border{Color: Color{A: 255, Set: true}, Sides: Sides{Top: v}} })
 		add(func(p *Params) { p.Border = Border{Color: Color{A: 255, Set: true}, Sides: Sides{Left: v}} })
 		add(func(p *Params) {

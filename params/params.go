@@ -151,6 +151,11 @@ type Params struct {
 	// changes headers only, but is part of Key like any parameter.
 	Download     bool
 	DownloadName string
+	// DPI is the resolution a JPEG or PNG answer states (imgix dpi; 0: the
+	// source's, 1-65535): the JFIF density of a JPEG, the pHYs of a PNG.
+	// It changes no pixel. WebP, AVIF and GIF carry none (Matte strips
+	// their metadata).
+	DPI int
 	// Trim cuts away a uniform border: the colour TrimColor when Set, else
 	// the colour of the top-left pixel; pixels within TrimTolerance of it
 	// (a colour distance, 10 unless TrimToleranceSet) count as border. The

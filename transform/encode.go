@@ -43,9 +43,17 @@ func (j *job) encode() error {
 			return err
 		}
 	}
+	if j.p.DPI > 0 && j.format == params.FormatPNG {
+		if err := j.img.SetResolution(float64(j.p.DPI) / 25.4); err != nil {
+			return err
+		}
+	}
 	body, err := save(j.img, j.format, saveOptions{j.quality(), j.p.Lossless, variant, j.p.Chroma, j.pl.opts.Encoding})
 	if err != nil {
 		return err
+	}
+	if j.p.DPI > 0 && j.format == params.FormatJPEG {
+		body = withJFIFDensity(body, j.p.DPI)
 	}
 	j.setResult(body)
 	return nil

@@ -1128,6 +1128,7 @@ var paramSpecs = map[string]paramSpec{
 		p.Removal.MaskOnly = only
 		return err
 	}},
+	"dpi":           intSpec(0, 65535, func(p *params.Params) *int { return &p.DPI }),
 	"corner-radius": cornersSpec(func(p *params.Params) *params.Corners { return &p.CornerRadius }),
 	// border sets all four sides; border-top and the others, whose names
 	// sort after it (setters run by name), then replace one.

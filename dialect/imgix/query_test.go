@@ -838,7 +838,7 @@ func TestIsParam(t *testing.T) {
 	want := []string{
 		"ar", "auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
 		"bg-remove-semi-transparency", "blend", "blend-alpha", "blend-color", "blend-mode", "blur",
-		"border", "border-bottom", "border-left", "border-radius", "border-radius-inner", "border-right", "border-top", "bri", "ch", "chromasub", "con", "corner-radius", "crop", "dl", "dpr",
+		"border", "border-bottom", "border-left", "border-radius", "border-radius-inner", "border-right", "border-top", "bri", "ch", "chromasub", "con", "corner-radius", "crop", "dl", "dpi", "dpr",
 		"erode", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "h", "hue", "invert", "jpg-progressive", "lossless", "mark", "mark-align", "mark-alpha", "mark-base", "mark-fit", "mark-h", "mark-if-min-height", "mark-if-min-width", "mark-pad", "mark-rot", "mark-scale", "mark-tile", "mark-w", "mark-x", "mark-y", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome", "orient",
 		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "px", "q", "rect", "refine", "rembg", "rot", "sat", "scale", "semitransparency", "sepia",
 		"shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp",
@@ -1352,6 +1352,8 @@ func TestParseQueryBorder(t *testing.T) {
 		// Nothing drawn, but the outer radius still rounds the corners.
 		{"border=0,000&border-radius=8", params.Params{Border: params.Border{Radius: params.Corners{TopLeft: 8, TopRight: 8, BottomRight: 8, BottomLeft: 8, Set: true}}}},
 		{"border=5,transparent&border-radius-inner=3", params.Params{}},
+		{"dpi=300", params.Params{DPI: 300}},
+		{"dpi=0", params.Params{}},
 		{"border=5,000&border-radius=0", params.Params{Border: params.Border{Color: black, Sides: params.Sides{Top: 5, Right: 5, Bottom: 5, Left: 5}}}},
 	})
 	checkOneError(t, []errorCase{

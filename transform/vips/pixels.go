@@ -83,6 +83,12 @@ func (im *Image) Equalize() error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_equalize(im.p, out) })
 }
 
+// SetResolution sets the horizontal and vertical resolution, in pixels per
+// millimetre, that a PNG states (pHYs).
+func (im *Image) SetResolution(pxPerMM float64) error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_set_resolution(im.p, out, C.double(pxPerMM)) })
+}
+
 // Linear maps every value v to a*v + b, as float; ClampUchar brings it back.
 func (im *Image) Linear(a, b float64) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_linear1(im.p, out, C.double(a), C.double(b)) })

@@ -372,6 +372,11 @@ static int with_alpha_of(VipsImage *colour, VipsImage *in, int n,
   return r;
 }
 
+// matte_set_resolution is in with xres and yres res (pixels per mm).
+int matte_set_resolution(VipsImage *in, VipsImage **out, double res) {
+  return vips_copy(in, out, "xres", res, "yres", res, NULL);
+}
+
 // matte_equalize equalises the histogram of each colour band of an 8-bit
 // image on its own, alpha kept, by the classic formula Thumbor's equalize
 // uses: level v becomes round(255 × (cdf(v) − cdf_min) / (N − cdf_min)),

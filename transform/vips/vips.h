@@ -62,6 +62,7 @@ int matte_threshold(VipsImage *in, VipsImage **out, double t);
 int matte_min_filter(VipsImage *in, VipsImage **out, int size);
 int matte_max_filter(VipsImage *in, VipsImage **out, int size);
 int matte_equalize(VipsImage *in, VipsImage **out);
+int matte_set_resolution(VipsImage *in, VipsImage **out, double res);
 int matte_linear1(VipsImage *in, VipsImage **out, double a, double b);
 int matte_adjust(VipsImage *in, VipsImage **out, double chroma, double hue,
                  const double *m, const double *b, double gamma);
