@@ -220,6 +220,9 @@ func (p Params) Key() string {
 		addSet("trim-tol", v, p.TrimToleranceSet)
 	}
 	addInt("trim-pad", p.TrimPad)
+	if p.TrimBy != TrimByColour {
+		add("trim-by", p.TrimBy.String())
+	}
 	addInt("pad", p.Pad)
 	if s := p.Padding; s != (Sides{}) {
 		add("padding", strconv.Itoa(s.Top)+":"+strconv.Itoa(s.Right)+":"+strconv.Itoa(s.Bottom)+":"+strconv.Itoa(s.Left))

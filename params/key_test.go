@@ -53,6 +53,8 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Contrast: 125, ChannelShift: [3]int{20, -20, 40}}, "con=125,rgb=20:-20:40"},
 		{Params{Equalize: true, Invert: true}, "equalize=1,invert=1"},
 		{Params{DPI: 300}, "dpi=300"},
+		{Params{Trim: true, TrimBy: TrimByAlpha}, "trim=1,trim-by=alpha"},
+		{Params{Trim: true, TrimBy: TrimByAlphaOrColour, TrimPad: 2}, "trim=1,trim-pad=2,trim-by=alpha-or-colour"},
 		{Params{Border: Border{Color: Color{R: 255, A: 255, Set: true}, Sides: Sides{4, 4, 4, 4}}}, "border=4:4:4:4:ff0000ff"},
 		{Params{Border: Border{Color: Color{A: 128, Set: true}, Sides: Sides{1, 2, 3, 4}, Radius: Corners{5, 5, 0, 0, true}, InnerRadius: Corners{2, 2, 2, 2, true}}}, "border=1:2:3:4:00000080:r=5:5:0:0:ri=2:2:2:2"},
 		{Params{Background: Color{Set: true}}, "bg=00000000"},
@@ -265,6 +267,8 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Lossless = b })
 		add(func(p *Params) { p.Equalize = b })
 		add(func(p *Params) { p.Trim = b })
+		add(func(p *Params) { p.Trim, p.TrimBy = true, TrimByAlpha })
+		add(func(p *Params) { p.Trim, p.TrimBy = b, TrimByAlphaOrColour })
 	}
 	colors := []Color{{}, {Set: true}, {A: 255, Set: true}, {R: 1, A: 255, Set: true}, {G: 1, A: 255, Set: true}, {B: 1, A: 255, Set: true}, {A: 1, Set: true}, {A: 255}, {R: 255, G: 255, B: 255, A: 255, Set: true}}
 	for _, c := range colors {

@@ -166,6 +166,10 @@ type Params struct {
 	TrimTolerance    float64
 	TrimToleranceSet bool
 	TrimPad          int
+	// TrimBy is what Trim compares: the colour (the zero value), or the
+	// alpha (TrimByAlpha: the transparent edges are cut, pixels of alpha
+	// above TrimTolerance kept, 0 unless TrimToleranceSet).
+	TrimBy TrimBy
 	// Pad adds this many CSS pixels on every side, filled with Background.
 	Pad int
 	// Padding is uneven padding (CSS pixels per side); parsers set it only
@@ -322,6 +326,24 @@ func (v Variant) For(f Format) Variant {
 // String returns the variant's keyword ("progressive", "palette", "rgba";
 // "none"). The names are part of Key and therefore stable.
 func (v Variant) String() string { return enumName(variantNames[:], uint8(v), "variant") }
+
+// TrimBy says what a trim compares with its border.
+type TrimBy uint8
+
+const (
+	// TrimByColour compares colours (imgix trim=auto and trim=color).
+	TrimByColour TrimBy = iota
+	// TrimByAlpha cuts the transparent edges (imgix trim=alpha).
+	TrimByAlpha
+	// TrimByAlphaOrColour is TrimByAlpha for an image with an alpha band,
+	// TrimByColour for one without (imgix trim=colorunlessalpha).
+	TrimByAlphaOrColour
+)
+
+// String is "colour", "alpha" or "alpha-or-colour"; part of Key.
+func (t TrimBy) String() string { return enumName(trimByNames[:], uint8(t), "trim-by") }
+
+var trimByNames = [...]string{TrimByColour: "colour", TrimByAlpha: "alpha", TrimByAlphaOrColour: "alpha-or-colour"}
 
 // DefaultTrimTolerance is Trim's colour distance when none is given.
 const DefaultTrimTolerance = 10

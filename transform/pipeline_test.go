@@ -286,6 +286,14 @@ func TestPipelineGolden(t *testing.T) {
 		{"trim-tol default", encodePNG(t, bordered(300, 300, 50, color.NRGBA{250, 250, 250, 255})), "trim=color&trim-color=fff", "", params.FormatPNG, 200, 200, nil},
 		{"trim-tol=0 is exact", encodePNG(t, bordered(300, 300, 50, color.NRGBA{250, 250, 250, 255})), "trim=color&trim-color=fff&trim-tol=0", "", params.FormatPNG, 300, 300, nil},
 		{"trim with alpha takes a transparent border", encodePNG(t, bordered(300, 300, 30, clear)), "trim=auto", "", params.FormatPNG, 240, 240, []sample{{120, 120, red}}},
+		{"trim=alpha cuts the transparent edges", encodePNG(t, bordered(300, 300, 30, clear)), "trim=alpha", "", params.FormatPNG, 240, 240, []sample{{0, 0, red}, {120, 120, red}}},
+		{"trim=alpha keeps a faint edge", encodePNG(t, bordered(300, 300, 30, color.NRGBA{0, 0, 0, 40})), "trim=alpha", "", params.FormatPNG, 300, 300, nil},
+		{"trim=alpha with trim-tol cuts it", encodePNG(t, bordered(300, 300, 30, color.NRGBA{0, 0, 0, 40})), "trim=alpha&trim-tol=50", "", params.FormatPNG, 240, 240, nil},
+		{"trim=alpha leaves an opaque image whole", encodePNG(t, bordered(300, 300, 50, color.NRGBA{255, 255, 255, 255})), "trim=alpha", "", params.FormatPNG, 300, 300, nil},
+		{"trim=colorunlessalpha without alpha trims the colour", encodePNG(t, bordered(300, 300, 50, color.NRGBA{255, 255, 255, 255})), "trim=colorunlessalpha", "", params.FormatPNG, 200, 200, nil},
+		// The white edge is opaque: by alpha there is nothing to cut (trim=auto would take 30 px).
+		{"trim=colorunlessalpha with alpha trims the alpha", encodePNG(t, holed(bordered(300, 300, 30, color.NRGBA{255, 255, 255, 255}))), "trim=colorunlessalpha", "", params.FormatPNG, 300, 300, nil},
+		{"trim=auto on the same image trims the colour", encodePNG(t, holed(bordered(300, 300, 30, color.NRGBA{255, 255, 255, 255}))), "trim=auto", "", params.FormatPNG, 240, 240, nil},
 		{"blur", jpg, "w=100&blur=20", "", params.FormatJPEG, 100, 50, nil},
 		{"sharp", jpg, "w=100&sharp=50", "", params.FormatJPEG, 100, 50, nil},
 		{"output limit scales down", jpg, "w=3000&h=3000&fit=fill", "", params.FormatJPEG, 3000, 3000, nil},
@@ -596,4 +604,12 @@ func TestFocusInPixels(t *testing.T) {
 		}
 		checkSamples(t, decodeNRGBA(t, res.Body), want, 40)
 	}
+}
+
+// holed makes img's centre pixel transparent, so that it is encoded with
+// an alpha band.
+func holed(img *image.NRGBA) *image.NRGBA {
+	b := img.Bounds()
+	img.SetNRGBA(b.Dx()/2, b.Dy()/2, clear)
+	return img
 }

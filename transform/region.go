@@ -62,8 +62,12 @@ func (j *job) loadRegion() error {
 
 // trim cuts img (in memory) to the box that differs from the trim colour
 // (p.TrimColor, or the top-left pixel's), by more than p.TrimTolerance
-// (10 by default), grown by p.TrimPad pixels on every side within img.
+// (10 by default), grown by p.TrimPad pixels on every side within img;
+// or, by p.TrimBy, to the box that is not transparent (trimAlpha).
 func trim(img *vips.Image, p params.Params) error {
+	if p.TrimBy == params.TrimByAlpha || p.TrimBy == params.TrimByAlphaOrColour && img.HasAlpha() {
+		return trimAlpha(img, p)
+	}
 	var bg []float64
 	if c := p.TrimColor; c.Set {
 		bg = []float64{float64(c.R), float64(c.G), float64(c.B)}
@@ -89,10 +93,40 @@ func trim(img *vips.Image, p params.Params) error {
 	if err != nil {
 		return err
 	}
+	return cutTrimmed(img, l, t, w, h, p.TrimPad)
+}
+
+// trimAlpha cuts img (in memory) to the box of pixels whose alpha is above
+// p.TrimTolerance (0 unless set), grown by p.TrimPad: an image without an
+// alpha band has no transparent edge, and stays whole.
+func trimAlpha(img *vips.Image, p params.Params) error {
+	if !img.HasAlpha() {
+		return nil
+	}
+	alpha, err := img.ExtractBand(img.Bands()-1, 1)
+	if err != nil {
+		return err
+	}
+	defer alpha.Close()
+	tol := 0.0
+	if p.TrimToleranceSet {
+		tol = p.TrimTolerance
+	}
+	l, t, w, h, err := alpha.FindTrim([]float64{0}, tol)
+	if err != nil {
+		return err
+	}
+	return cutTrimmed(img, l, t, w, h, p.TrimPad)
+}
+
+// cutTrimmed cuts img to the trimmed box (l, t, w, h) grown by pad pixels
+// on every side (negative: shrunk) within img; an empty box (nothing but
+// border) leaves img whole.
+func cutTrimmed(img *vips.Image, l, t, w, h, pad int) error {
 	if w <= 0 || h <= 0 {
 		return nil
 	}
-	if d := p.TrimPad; d != 0 {
+	if d := pad; d != 0 {
 		r, b := min(l+w+d, img.Width()), min(t+h+d, img.Height())
 		l, t = max(l-d, 0), max(t-d, 0)
 		if r-l < 1 || b-t < 1 { // shrunk away: keep the centre pixel

@@ -1080,8 +1080,14 @@ var paramSpecs = map[string]paramSpec{
 		return err
 	}},
 	"sharp": intSpec(0, maxSharpen, func(p *params.Params) *int { return &p.Sharpen }),
-	"trim": {"one of auto, color (the colour of the top-left pixel, or trim-color's with trim=color)", func(p *params.Params, v string) error {
-		if v != "auto" && v != "color" {
+	"trim": {"one of auto, color (the colour of the top-left pixel, or trim-color's with trim=color), alpha (the transparent edges) or colorunlessalpha (alpha for an image with transparency, else auto)", func(p *params.Params, v string) error {
+		switch v {
+		case "auto", "color":
+		case "alpha":
+			p.TrimBy = params.TrimByAlpha
+		case "colorunlessalpha":
+			p.TrimBy = params.TrimByAlphaOrColour
+		default:
 			return params.ErrSyntax
 		}
 		p.Trim = true

@@ -1396,6 +1396,8 @@ func TestParseQueryStylize(t *testing.T) {
 		{"trim=color&trim-color=fff&trim-tol=20&trim-pad=-2", params.Params{Trim: true, TrimColor: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}, TrimTolerance: 20, TrimToleranceSet: true, TrimPad: -2}},
 		{"trim=auto&trimtol=0&trimpad=5", params.Params{Trim: true, TrimToleranceSet: true, TrimPad: 5}},
 		{"trim=auto&trim-tol=10", params.Params{Trim: true}},
+		{"trim=alpha", params.Params{Trim: true, TrimBy: params.TrimByAlpha}},
+		{"trim=colorunlessalpha&trim-pad=3", params.Params{Trim: true, TrimBy: params.TrimByAlphaOrColour, TrimPad: 3}},
 	})
 	checkOneError(t, []errorCase{
 		{"hue=361", "hue", `hue="361" is not valid; hue must be an integer from -360 to 360.`},
