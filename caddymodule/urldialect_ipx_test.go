@@ -26,7 +26,27 @@ func TestIpxURLs(t *testing.T) {
 	})
 	t.Run("bad modifiers answer 400 naming them", func(t *testing.T) {
 		s.refused(t, "/_ipx/w_abc/img/photo.jpg", http.StatusBadRequest, "w")
-		s.refused(t, "/_ipx/grayscale/img/photo.jpg", http.StatusBadRequest, "grayscale")
+		s.refused(t, "/_ipx/tint_f00/img/photo.jpg", http.StatusBadRequest, "tint")
+		s.refused(t, "/_ipx/w_50,extract_0_0_200_200/img/photo.jpg", http.StatusBadRequest, "extract")
+	})
+	// The photo is red on its left half, blue on its right.
+	t.Run("extract, extend, negate, grayscale", func(t *testing.T) {
+		red := s.png(t, "/_ipx/extract_0_0_200_200,w_50,f_png/img/photo.jpg", 50, 50)
+		if r, g, b, _ := red.At(45, 25).RGBA(); r < 0xe000 || g > 0x2000 || b > 0x2000 {
+			t.Errorf("extract: pixel (45,25) = %x %x %x, want the red half only", r, g, b)
+		}
+		framed := s.png(t, "/_ipx/w_100,extend_10_0_10_0,b_00ff00,f_png/img/photo.jpg", 100, 70)
+		if r, g, b, _ := framed.At(50, 5).RGBA(); r > 0x2000 || g < 0xe000 || b > 0x2000 {
+			t.Errorf("extend: pixel (50,5) = %x %x %x, want the background's green", r, g, b)
+		}
+		negated := s.png(t, "/_ipx/s_100x50,negate,f_png/img/photo.jpg", 100, 50)
+		if r, g, b, _ := negated.At(10, 25).RGBA(); r > 0x2000 || g < 0xe000 || b < 0xe000 {
+			t.Errorf("negate: pixel (10,25) = %x %x %x, want red's negative, cyan", r, g, b)
+		}
+		grey := s.png(t, "/_ipx/s_100x50,grayscale,f_png/img/photo.jpg", 100, 50)
+		if r, g, b, _ := grey.At(10, 25).RGBA(); absDiff(r, g) > 0x400 || absDiff(g, b) > 0x400 {
+			t.Errorf("grayscale: pixel (10,25) = %x %x %x, want grey", r, g, b)
+		}
 	})
 	t.Run("remote source through the allowlist", func(t *testing.T) {
 		s.image(t, "/_ipx/w_100/"+s.remote+"/photo.jpg", "jpeg", 100, 50)

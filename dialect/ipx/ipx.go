@@ -21,6 +21,9 @@ import (
 // Prefix starts every ipx URL.
 const Prefix = "/_ipx/"
 
+// maxExtend bounds extend's sides, in pixels (imgix's pad bound).
+const maxExtend = 10000
+
 // Dialect is the ipx URL form. It has no state: safe for concurrent use.
 type Dialect struct{}
 
@@ -41,6 +44,8 @@ type mods struct {
 	fit      string
 	enlarge  bool
 	position params.Crop
+	// sized is set once w, h or s is read; flatten by flatten.
+	sized, flatten bool
 }
 
 // parseModifiers reads the modifiers; every bad one is reported, in URL
@@ -61,7 +66,7 @@ func parseModifiers(s string) (params.Params, error) {
 		canon, known := aliases[name]
 		var err error
 		if !known {
-			err = pathurl.Bad(name, "%s is not an ipx modifier Matte supports (w, h, s, f, q, fit, pos, b, blur, sharpen, rotate, flip, flop, trim, enlarge).", params.QuoteShort(name))
+			err = pathurl.Bad(name, "%s is not an ipx modifier Matte supports (w, h, s, f, q, fit, pos, b, blur, sharpen, rotate, flip, flop, trim, extract, extend, flatten, grayscale, negate, modulate, gamma, enlarge).", params.QuoteShort(name))
 		} else {
 			err = modifiers[canon](&p, &m, name, value)
 		}
@@ -71,6 +76,9 @@ func parseModifiers(s string) (params.Params, error) {
 	}
 	if len(errs) > 0 {
 		return params.Params{}, errs
+	}
+	if m.flatten && !p.Background.Set {
+		p.Background = params.Color{A: 255, Set: true} // sharp flattens onto black
 	}
 	switch m.fit {
 	case "cover":
@@ -107,14 +115,23 @@ var aliases = map[string]string{
 	"pos": "position", "position": "position", "b": "background", "background": "background",
 	"blur": "blur", "sharpen": "sharpen", "rotate": "rotate", "flip": "flip", "flop": "flop",
 	"trim": "trim", "enlarge": "enlarge", "animated": "ignored", "a": "ignored",
+	"extract": "extract", "crop": "extract", "extend": "extend", "flatten": "flatten", "grayscale": "grayscale",
+	"negate": "negate", "modulate": "modulate", "gamma": "ignored",
 }
 
 type modifier func(p *params.Params, m *mods, name, v string) error
 
 var modifiers = map[string]modifier{
-	"width":  func(p *params.Params, _ *mods, name, v string) error { return dimension(&p.Width, name, v) },
-	"height": func(p *params.Params, _ *mods, name, v string) error { return dimension(&p.Height, name, v) },
-	"resize": func(p *params.Params, _ *mods, name, v string) error {
+	"width": func(p *params.Params, m *mods, name, v string) error {
+		m.sized = true
+		return dimension(&p.Width, name, v)
+	},
+	"height": func(p *params.Params, m *mods, name, v string) error {
+		m.sized = true
+		return dimension(&p.Height, name, v)
+	},
+	"resize": func(p *params.Params, m *mods, name, v string) error {
+		m.sized = true
 		ws, hs, ok := strings.Cut(v, "x")
 		if !ok || dimension(&p.Width, name, ws) != nil || dimension(&p.Height, name, hs) != nil {
 			return pathurl.Bad(name, "%s=%s is not valid; %s must be WIDTHxHEIGHT, such as 400x300.", name, params.QuoteShort(v), name)
@@ -196,13 +213,89 @@ var modifiers = map[string]modifier{
 	// sharp's flip mirrors top to bottom, its flop left to right.
 	"flip": func(p *params.Params, _ *mods, name, v string) error { return mirror(p, params.FlipV, name, v) },
 	"flop": func(p *params.Params, _ *mods, name, v string) error { return mirror(p, params.FlipH, name, v) },
+	// trim_T: sharp's threshold, the difference from the top-left pixel
+	// allowed (10 by default, as Matte's trim-tol).
 	"trim": func(p *params.Params, _ *mods, name, v string) error {
 		if v != "" {
-			if _, err := params.ParseDecimalIn(v, 0, 255); err != nil {
+			t, err := params.ParseDecimalIn(v, 0, 255)
+			if err != nil {
 				return pathurl.Bad(name, "%s=%s is not valid; %s takes an optional threshold, a number.", name, params.QuoteShort(v), name)
 			}
+			p.SetTrimTolerance(t)
 		}
 		p.Trim = true
+		return nil
+	},
+	// extract_LEFT_TOP_WIDTH_HEIGHT: the region of the source kept. sharp
+	// cuts it where it is written; Matte cuts it before resizing, so it
+	// must come before w, h and s.
+	"extract": func(p *params.Params, m *mods, name, v string) error {
+		usage := name + " takes LEFT_TOP_WIDTH_HEIGHT in source pixels, such as 10_10_200_100, and comes before w, h and s (Matte cuts it from the source)."
+		parts := strings.Split(v, "_")
+		if len(parts) != 4 || m.sized {
+			return pathurl.Bad(name, "%s", usage)
+		}
+		var n [4]int
+		for i, s := range parts {
+			var err error
+			lo := 0
+			if i >= 2 {
+				lo = 1
+			}
+			if n[i], err = params.ParseInt(s, lo, pathurl.MaxDimension); err != nil {
+				return pathurl.Bad(name, "%s", usage)
+			}
+		}
+		p.Rect = params.Rect{X: n[0], Y: n[1], W: n[2], H: n[3]}
+		return nil
+	},
+	// extend_TOP_RIGHT_BOTTOM_LEFT: pixels added around the result, in
+	// the background colour (b).
+	"extend": func(p *params.Params, _ *mods, name, v string) error {
+		parts := strings.Split(v, "_")
+		var n [4]int
+		for i, s := range parts {
+			var err error
+			if len(parts) != 4 {
+				break
+			}
+			if n[i], err = params.ParseInt(s, 0, maxExtend); err != nil {
+				parts = nil
+				break
+			}
+		}
+		if len(parts) != 4 {
+			return pathurl.Bad(name, "%s takes TOP_RIGHT_BOTTOM_LEFT, pixels from 0 to %d, such as 10_0_10_0.", name, maxExtend)
+		}
+		p.SetPadding(params.Sides{Top: n[0], Right: n[1], Bottom: n[2], Left: n[3]})
+		return nil
+	},
+	// flatten: the transparency filled with the background (b), black
+	// when none is given, as sharp does.
+	"flatten": func(_ *params.Params, m *mods, name, v string) error {
+		m.flatten = true
+		return noValue(name, v)
+	},
+	"grayscale": func(p *params.Params, _ *mods, name, v string) error {
+		p.Saturation = -100
+		return noValue(name, v)
+	},
+	// negate: sharp also negates an alpha channel; Matte keeps it.
+	"negate": func(p *params.Params, _ *mods, name, v string) error {
+		p.Invert = true
+		return noValue(name, v)
+	},
+	// modulate_B: ipx passes sharp only the first value, the brightness
+	// multiplier (the others are read, not used, as ipx does).
+	"modulate": func(p *params.Params, _ *mods, name, v string) error {
+		b, _, _ := strings.Cut(v, "_")
+		f, err := params.ParseDecimalIn(b, 0, 10)
+		if err != nil || f == 0 {
+			return pathurl.Bad(name, "%s=%s is not valid; %s must be a brightness multiplier above 0 and up to 10, such as 1.2.", name, params.QuoteShort(v), name)
+		}
+		if f != 1 {
+			p.BrightnessFactor = f
+		}
 		return nil
 	},
 	"enlarge": func(_ *params.Params, m *mods, name, v string) error {
@@ -216,8 +309,19 @@ var modifiers = map[string]modifier{
 		}
 		return nil
 	},
-	// animated keeps a GIF's frames, which Matte does anyway.
+	// animated keeps a GIF's frames, which Matte does anyway; gamma makes
+	// sharp resize in linear light, which Matte does not (the colours are
+	// the same, the resampled edges differ slightly).
 	"ignored": func(*params.Params, *mods, string, string) error { return nil },
+}
+
+// noValue accepts a boolean modifier written alone or as true (ipx reads
+// the value, if any, as its arguments and ignores it).
+func noValue(name, v string) error {
+	if v != "" && v != "true" && v != "1" {
+		return pathurl.Bad(name, "%s takes no value.", name)
+	}
+	return nil
 }
 
 // mirror adds a flip (flip and flop combine).

@@ -25,6 +25,18 @@ func TestParse(t *testing.T) {
 		"/_ipx/s_4x3,fit_fill,blur_2,sharpen_1,rotate_-90,flip,flop,trim_10/a.jpg": dialect.ImageURL{Params: params.Params{Width: 4, Height: 3, Fit: params.FitScale,
 			Blur: 20, Sharpen: 20, Rotate: 270, Flip: params.FlipHV, Trim: true}, Source: "/a.jpg"},
 		"/_ipx/w_100,f_auto/https://example.com/a.jpg": dialect.ImageURL{Params: params.Params{Width: 100, Fit: params.FitMax, AutoFormat: true}, Source: "https://example.com/a.jpg"},
+		// sharp's operations as ipx names them (ipx's handlers).
+		"/_ipx/extract_10_20_300_200,w_100/a.jpg": {Params: params.Params{Width: 100, Fit: params.FitMax, Rect: params.Rect{X: 10, Y: 20, W: 300, H: 200}}, Source: "/a.jpg"},
+		"/_ipx/crop_0_0_50_50/a.jpg":              {Params: params.Params{Rect: params.Rect{W: 50, H: 50}}, Source: "/a.jpg"},
+		"/_ipx/w_100,extend_10_0_10_0,b_fff/a.jpg": {Params: params.Params{Width: 100, Fit: params.FitMax, Padding: params.Sides{Top: 10, Bottom: 10},
+			Background: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}}, Source: "/a.jpg"},
+		"/_ipx/extend_5_5_5_5/a.jpg":            {Params: params.Params{Pad: 5}, Source: "/a.jpg"},
+		"/_ipx/flatten/a.png":                   {Params: params.Params{Background: params.Color{A: 255, Set: true}}, Source: "/a.png"},
+		"/_ipx/flatten,b_red/a.png":             {Params: params.Params{Background: params.Color{R: 255, A: 255, Set: true}}, Source: "/a.png"},
+		"/_ipx/grayscale,negate/a.jpg":          {Params: params.Params{Saturation: -100, Invert: true}, Source: "/a.jpg"},
+		"/_ipx/modulate_1.5_2_90,gamma_3/a.jpg": {Params: params.Params{BrightnessFactor: 1.5}, Source: "/a.jpg"},
+		"/_ipx/modulate_1/a.jpg":                {Source: "/a.jpg"},
+		"/_ipx/trim_25/a.jpg":                   {Params: params.Params{Trim: true, TrimTolerance: 25, TrimToleranceSet: true}, Source: "/a.jpg"},
 	})
 }
 
@@ -34,15 +46,23 @@ func TestNotClaimed(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	urltest.CheckErrors(t, ipx.New(), map[string]string{
-		"/_ipx/w_abc/a.jpg":             "w",
-		"/_ipx/w_0,q_101/a.jpg":         "w q",
-		"/_ipx/s_400/a.jpg":             "s",
-		"/_ipx/fit_outside,s_1x1/a.jpg": "fit",
-		"/_ipx/grayscale/a.jpg":         "grayscale",
-		"/_ipx/pos_middle/a.jpg":        "pos",
-		"/_ipx/f_tiff/a.jpg":            "f",
-		"/_ipx/w_1/":                    "source",
-		"/_ipx/w_1/a/../../b.jpg":       "source",
+		"/_ipx/w_abc/a.jpg":                   "w",
+		"/_ipx/w_0,q_101/a.jpg":               "w q",
+		"/_ipx/s_400/a.jpg":                   "s",
+		"/_ipx/fit_outside,s_1x1/a.jpg":       "fit",
+		"/_ipx/tint_ff0000/a.jpg":             "tint",
+		"/_ipx/grayscale_x/a.jpg":             "grayscale",
+		"/_ipx/w_100,extract_0_0_10_10/a.jpg": "extract",
+		"/_ipx/extract_0_0_0_10/a.jpg":        "extract",
+		"/_ipx/extract_1_2_3/a.jpg":           "extract",
+		"/_ipx/extend_1_2_3/a.jpg":            "extend",
+		"/_ipx/extend_1_2_3_x/a.jpg":          "extend",
+		"/_ipx/modulate_0/a.jpg":              "modulate",
+		"/_ipx/modulate_abc/a.jpg":            "modulate",
+		"/_ipx/pos_middle/a.jpg":              "pos",
+		"/_ipx/f_tiff/a.jpg":                  "f",
+		"/_ipx/w_1/":                          "source",
+		"/_ipx/w_1/a/../../b.jpg":             "source",
 	})
 }
 
