@@ -72,8 +72,11 @@ func (h *Handler) writeResult(req *imageRequest, out rendered) {
 	hdr := req.w.Header()
 	hdr.Set("Content-Type", e.ContentType)
 	hdr.Set("Content-Length", strconv.Itoa(out.size()))
-	if req.Params.Download {
+	switch {
+	case req.Params.Download:
 		hdr.Set("Content-Disposition", attachment(req.Params.DownloadName, req.r.URL.Path, req.Format.Extension()))
+	case req.Params.DownloadName != "":
+		hdr.Set("Content-Disposition", disposition("inline", req.Params.DownloadName, req.r.URL.Path, req.Format.Extension()))
 	}
 	hdr.Set("X-Cache", out.Tier.CacheStatus())
 	if m := out.Meta.Model; m != "" {
@@ -188,6 +191,12 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 // as shoe.webp; ext "" for the source's own bytes keeps its name).
 // mime.FormatMediaType writes a non-ASCII name as RFC 2231's filename*.
 func attachment(name, sourcePath, ext string) string {
+	return disposition("attachment", name, sourcePath, ext)
+}
+
+// disposition is a Content-Disposition of type typ (attachment, inline)
+// with the file name attachment describes.
+func disposition(typ, name, sourcePath, ext string) string {
 	if name == "" {
 		name = path.Base(sourcePath)
 		if name == "/" || name == "." {
@@ -197,8 +206,8 @@ func attachment(name, sourcePath, ext string) string {
 			name = strings.TrimSuffix(name, path.Ext(name)) + ext
 		}
 	}
-	if v := mime.FormatMediaType("attachment", map[string]string{"filename": name}); v != "" {
+	if v := mime.FormatMediaType(typ, map[string]string{"filename": name}); v != "" {
 		return v
 	}
-	return "attachment"
+	return typ
 }

@@ -34,6 +34,23 @@ func TestImgproxyURLs(t *testing.T) {
 	t.Run("remote plain source through the allowlist", func(t *testing.T) {
 		s.image(t, "/insecure/w:100/plain/"+s.remote+"/photo.jpg@jpg", "jpeg", 100, 50)
 	})
+	t.Run("filename, pixelate, expires", func(t *testing.T) {
+		res := s.image(t, "/insecure/w:100/fn:my%20photo.png/pix:25/plain//img/photo.jpg@png", "png", 100, 50)
+		if cd := res.Header.Get("Content-Disposition"); cd != `inline; filename="my photo.png"` {
+			t.Errorf("fn: Content-Disposition %q", cd)
+		}
+		res = s.image(t, "/insecure/w:100/fn:my.png/att:1/plain//img/photo.jpg@png", "png", 100, 50)
+		if cd := res.Header.Get("Content-Disposition"); cd != "attachment; filename=my.png" {
+			t.Errorf("fn with att: Content-Disposition %q", cd)
+		}
+		// 25 px squares: the left half's squares are all the photo's red.
+		img := s.png(t, "/insecure/w:100/pix:25/plain//img/photo.jpg@png", 100, 50)
+		if r, g, _, _ := img.At(24, 24).RGBA(); r < 0xe000 || g > 0x2000 {
+			t.Errorf("pix: pixel (24,24) = %x %x, want red", r, g)
+		}
+		s.image(t, "/insecure/exp:4102444800/w:100/plain//img/photo.jpg", "jpeg", 100, 50)
+		s.refused(t, "/insecure/exp:946684800/w:100/plain//img/photo.jpg", http.StatusNotFound, "exp")
+	})
 }
 
 // imgproxySign signs path as imgproxy does: base64url(HMAC-SHA256(key,

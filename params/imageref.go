@@ -48,6 +48,22 @@ func CheckImageRef(v string) error {
 	return nil
 }
 
+// MaxFileName bounds a file name a URL gives for a download (a common
+// file system limit).
+const MaxFileName = 255
+
+// CheckFileName accepts "" or a file name: at most MaxFileName bytes of
+// UTF-8 without a path separator, control character, or the names . and ..
+func CheckFileName(v string) error {
+	if err := CheckPrintable(v, MaxFileName); err != nil {
+		return err
+	}
+	if v == "." || v == ".." || strings.ContainsAny(v, "/\\") {
+		return ErrSyntax
+	}
+	return nil
+}
+
 // CheckPrintable accepts UTF-8 of at most max bytes without control
 // characters.
 func CheckPrintable(v string, max int) error {

@@ -149,6 +149,8 @@ type Params struct {
 	// Content-Disposition: attachment, named DownloadName, or when that is
 	// empty the source's file name with the output format's extension. It
 	// changes headers only, but is part of Key like any parameter.
+	// With DownloadName and no Download, the answer is inline under that
+	// name (imgproxy fn).
 	Download     bool
 	DownloadName string
 	// DPI is the resolution a JPEG or PNG answer states (imgix dpi; 0: the

@@ -29,8 +29,6 @@ const (
 	// trim-pad follows imgix's range.
 	maxTrimTolerance = 442
 	maxTrimPad       = 200
-	// maxDownloadName bounds dl's file name (a common file system limit).
-	maxDownloadName = 255
 	// maxUnsharpRadius bounds usmrad; the blur behind it costs no more per
 	// pixel than blur's limit (transform.Limits.MaxBlurSigma) whatever it is.
 	maxUnsharpRadius = 500
@@ -1249,9 +1247,9 @@ var paramSpecs = map[string]paramSpec{
 	"txt-pad":   intSpec(0, maxPad, func(p *params.Params) *int { return &p.Text.Pad }),
 	"txt-x":     intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Text.X }),
 	"txt-y":     intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Text.Y }),
-	"dl": {fmt.Sprintf("a file name of 1 to %d bytes without / or \\ or control characters, or nothing (the source's name)", maxDownloadName), func(p *params.Params, v string) error {
+	"dl": {fmt.Sprintf("a file name of 1 to %d bytes without / or \\ or control characters, or nothing (the source's name)", params.MaxFileName), func(p *params.Params, v string) error {
 		p.Download, p.DownloadName = true, v
-		return checkFileName(v)
+		return params.CheckFileName(v)
 	}},
 	"refine": boolSpec(func(p *params.Params) *bool { return &p.Removal.Refine }),
 	"threshold": {"a number from 0 to 1, such as 0.5", func(p *params.Params, v string) error {
@@ -1486,18 +1484,6 @@ func isModelName(v string) bool {
 		}
 	}
 	return true
-}
-
-// checkFileName accepts "" or a file name: at most maxDownloadName bytes of
-// UTF-8 without a path separator, control character, or the names . and ..
-func checkFileName(v string) error {
-	if err := params.CheckPrintable(v, maxDownloadName); err != nil {
-		return err
-	}
-	if v == "." || v == ".." || strings.ContainsAny(v, "/\\") {
-		return params.ErrSyntax
-	}
-	return nil
 }
 
 // applyMarkBase resolves mark against mark-base, imgix's base URL for the

@@ -41,7 +41,23 @@ func TestParse(t *testing.T) {
 		"/insecure/rs:fill:100:100/g:fp:0.9:0.9/c:50:40:nowe/bg:fff/plain//a.jpg": dialect.ImageURL{Params: params.Params{Width: 100, Height: 100, Fit: params.FitMin, Focus: params.Focus{X: 0.9, Y: 0.9, Set: true}, Rect: params.Rect{W: 50, H: 40},
 			Background: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}}, Source: "/a.jpg"},
 		"/anything/w:10/plain/https://example.com/a.jpg@avif": dialect.ImageURL{Params: params.Params{Width: 10, Fit: params.FitMax, Format: params.FormatAVIF}, Source: "https://example.com/a.jpg"},
+		// pixelate, filename (escaped and Base64), expires in 2100, max_bytes.
+		"/insecure/pix:8/fn:my%20photo.jpg/exp:4102444800/mb:50000/plain//a.jpg": {Params: params.Params{Pixelate: 8, DownloadName: "my photo.jpg"}, Source: "/a.jpg"},
+		"/insecure/pixelate:1/filename:c2hvZS53ZWJw:1/att:1/plain//a.jpg":        {Params: params.Params{DownloadName: "shoe.webp", Download: true}, Source: "/a.jpg"},
 	})
+}
+
+// exp: a URL past its Unix time answers 404, as imgproxy's does.
+func TestExpires(t *testing.T) {
+	_, ok, err := urltest.Parse(t, mustNew(t, "", ""), "/insecure/exp:946684800/w:10/plain//a.jpg") // 2000-01-01
+	list := params.AsErrors(err)
+	if !ok || err == nil || len(list) != 1 {
+		t.Fatalf("expired URL: ok %v, error %v", ok, err)
+	}
+	if e := list[0]; e.Status != http.StatusNotFound || e.Code != "url_expired" || e.Field != "exp" ||
+		e.Detail != "This URL expired at 2000-01-01T00:00:00Z." {
+		t.Errorf("expired URL: %+v", e)
+	}
 }
 
 func TestNotClaimed(t *testing.T) {
@@ -99,6 +115,12 @@ func statusOf(err error) int {
 func TestErrors(t *testing.T) {
 	urltest.CheckErrors(t, mustNew(t, "", ""), map[string]string{
 		"/insecure/zoom:2/plain//a.jpg":            "zoom",
+		"/insecure/pix:0/pix:101/plain//a.jpg":     "pix pix",
+		"/insecure/fn:/plain//a.jpg":               "fn",
+		"/insecure/fn:a%2Fb.jpg/plain//a.jpg":      "fn",
+		"/insecure/fn:Li4:1/plain//a.jpg":          "fn",
+		"/insecure/fn:a:2/plain//a.jpg":            "fn",
+		"/insecure/exp:soon/plain//a.jpg":          "exp",
 		"/insecure/w:abc/q:101/plain//a.jpg":       "w q",
 		"/insecure/rs:stretch:10/plain//a.jpg":     "rs",
 		"/insecure/c:100:100/plain//a.jpg":         "c",

@@ -1,8 +1,13 @@
 package imgproxy
 
 import (
+	"encoding/base64"
 	"math"
+	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jebosio/matte/dialect/internal/pathurl"
 	"github.com/jebosio/matte/params"
@@ -29,7 +34,7 @@ func parseOptions(parts []string) (params.Params, error) {
 		canon, known := aliases[name]
 		var err error
 		if !known {
-			err = pathurl.Bad(name, "%s is not an imgproxy processing option Matte supports (rs, s, rt, w, h, g, c, q, f, bg, bl, sh, rot, dpr, ex, pd, t, el, fl, ar, sm, scp, cb, fn, att).", params.QuoteShort(name))
+			err = pathurl.Bad(name, "%s is not an imgproxy processing option Matte supports (rs, s, rt, w, h, g, c, q, f, bg, bl, sh, pix, rot, dpr, ex, pd, t, el, fl, ar, sm, scp, cb, fn, att, exp, mb).", params.QuoteShort(name))
 		} else {
 			err = options[canon](&p, &rs, name, args)
 		}
@@ -81,7 +86,8 @@ var aliases = map[string]string{
 	"rot": "rotate", "rotate": "rotate", "dpr": "dpr", "ex": "extend", "extend": "extend", "pd": "padding", "padding": "padding",
 	"t": "trim", "trim": "trim", "el": "enlarge", "enlarge": "enlarge", "fl": "flip", "flip": "flip",
 	"ar": "auto_rotate", "auto_rotate": "auto_rotate", "sm": "ignored", "strip_metadata": "ignored", "scp": "ignored",
-	"strip_color_profile": "ignored", "cb": "ignored", "cachebuster": "ignored", "fn": "ignored", "filename": "ignored",
+	"strip_color_profile": "ignored", "cb": "ignored", "cachebuster": "ignored", "fn": "filename", "filename": "filename",
+	"pix": "pixelate", "pixelate": "pixelate", "exp": "expires", "expires": "expires", "mb": "ignored", "max_bytes": "ignored",
 	"att": "return_attachment", "return_attachment": "return_attachment", "kcr": "ignored", "keep_copyright": "ignored",
 }
 
@@ -245,10 +251,61 @@ var options = map[string]option{
 		return err
 	},
 	"return_attachment": func(p *params.Params, _ *resize, name string, args []string) (err error) {
-		// att:1: Content-Disposition: attachment, named after the source
-		// with the output's extension (fn, an inline file name, is ignored).
+		// att:1: Content-Disposition: attachment, named by fn or after the
+		// source with the output's extension.
 		p.Download, err = boolArg(name, args)
 		return err
+	},
+	// fn:NAME[:ENCODED]: the file name of Content-Disposition (inline, or
+	// attachment with att), escaped, or URL-safe Base64 when ENCODED is 1,
+	// t or true.
+	"filename": func(p *params.Params, _ *resize, name string, args []string) error {
+		const usage = "%s takes a file name (escaped, or URL-safe Base64 with :1) of 1 to %d bytes without / or \\ or control characters."
+		encoded := false
+		var err error
+		if len(args) == 2 {
+			encoded, err = boolArg(name, args[1:])
+		}
+		if err != nil || len(args) > 2 || args[0] == "" {
+			return pathurl.Bad(name, usage, name, params.MaxFileName)
+		}
+		var v string
+		if encoded {
+			b, derr := base64.RawURLEncoding.DecodeString(strings.TrimRight(args[0], "="))
+			v, err = string(b), derr
+		} else {
+			v, err = url.PathUnescape(args[0])
+		}
+		if err != nil || params.CheckFileName(v) != nil {
+			return pathurl.Bad(name, usage, name, params.MaxFileName)
+		}
+		p.DownloadName = v
+		return nil
+	},
+	// pix:SIZE: the result pixelated in SIZE x SIZE squares.
+	"pixelate": func(p *params.Params, _ *resize, name string, args []string) error {
+		n, err := params.ParseInt(args[0], 1, 100)
+		if err != nil || len(args) != 1 {
+			return pathurl.Bad(name, "%s takes a pixel size from 1 to 100.", name)
+		}
+		p.Pixelate = n
+		if n == 1 {
+			p.Pixelate = 0
+		}
+		return nil
+	},
+	// exp:TIMESTAMP: past that Unix time the URL answers 404, as imgproxy's
+	// does (a signed URL's signature covers it).
+	"expires": func(_ *params.Params, _ *resize, name string, args []string) error {
+		ts, err := strconv.ParseInt(args[0], 10, 64)
+		if err != nil || len(args) != 1 {
+			return pathurl.Bad(name, "%s takes a Unix timestamp in seconds.", name)
+		}
+		if time.Now().Unix() > ts {
+			return &params.Error{Status: http.StatusNotFound, Code: "url_expired", Title: "Not Found", Field: name,
+				Detail: "This URL expired at " + time.Unix(ts, 0).UTC().Format(time.RFC3339) + "."}
+		}
+		return nil
 	},
 	"flip": func(p *params.Params, _ *resize, name string, args []string) error {
 		h, herr := boolArg(name, args[:1])
@@ -263,8 +320,9 @@ var options = map[string]option{
 		p.Flip = [2][2]params.Flip{{params.FlipNone, params.FlipV}, {params.FlipH, params.FlipHV}}[b2i(h)][b2i(v)]
 		return nil
 	},
-	// Accepted and ignored: Matte auto-rotates and strips metadata, and
-	// cache busters and file names change no pixel.
+	// Accepted and ignored: Matte auto-rotates and strips metadata, cache
+	// busters change no pixel, and max_bytes (a size budget met by lowering
+	// the quality) is not implemented: the answer is at the quality asked.
 	"ignored": func(*params.Params, *resize, string, []string) error { return nil },
 }
 
