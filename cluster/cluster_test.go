@@ -173,3 +173,41 @@ func TestBreakerOpensAndProbes(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 }
+
+// Subscribed: once it is closed, a purge another node publishes at once
+// reaches the handlers, every time (go-redis subscribes asynchronously,
+// so without the wait the first purges can go unheard); with Redis down at
+// the start it stays open.
+func TestSubscribedHearsTheNextPurge(t *testing.T) {
+	srv := redistest.Start(t)
+	pub := newTestNode(t, srv.Addr)
+	for i := range 20 {
+		n := newTestNode(t, srv.Addr)
+		heard := make(chan PurgeMsg, 1)
+		n.OnPurge(func(p PurgeMsg) { heard <- p })
+		select {
+		case <-n.Subscribed():
+		case <-time.After(5 * time.Second):
+			t.Fatalf("node %d: subscription not confirmed", i)
+		}
+		if err := pub.PublishPurge(context.Background(), PurgeMsg{Tag: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case p := <-heard:
+			if p.Tag != fmt.Sprint(i) {
+				t.Fatalf("node %d heard %+v", i, p)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("node %d: the purge published after Subscribed was not heard", i)
+		}
+		n.Close()
+	}
+	srv.Stop()
+	down := newTestNode(t, srv.Addr)
+	select {
+	case <-down.Subscribed():
+		t.Fatal("Subscribed closed with Redis down")
+	case <-time.After(300 * time.Millisecond):
+	}
+}

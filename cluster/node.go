@@ -75,6 +75,9 @@ type Node struct {
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// subscribed is closed once Redis has confirmed the listener's first
+	// subscription (see Subscribed).
+	subscribed chan struct{}
 
 	mu       sync.Mutex
 	waiters  map[string]map[chan struct{}]struct{} // lease name -> waiting channels
@@ -92,7 +95,7 @@ func NewNode(rdb redis.UniversalClient, o Options) *Node {
 	var id [8]byte
 	_, _ = rand.Read(id[:])
 	ctx, cancel := context.WithCancel(context.Background())
-	n := &Node{rdb: rdb, o: o, id: hex.EncodeToString(id[:]), ctx: ctx, cancel: cancel,
+	n := &Node{rdb: rdb, o: o, id: hex.EncodeToString(id[:]), ctx: ctx, cancel: cancel, subscribed: make(chan struct{}),
 		waiters: map[string]map[chan struct{}]struct{}{}, purgeFns: map[int]func(PurgeMsg){}, onUp: map[int]func(){}}
 	n.br = newBreaker(o.FailureThreshold, o.ProbeInterval, o.Timeout, func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
 	n.br.onClose = n.up
@@ -201,6 +204,13 @@ func (n *Node) listen() {
 	defer n.wg.Done()
 	ps := n.rdb.Subscribe(n.ctx, n.annChannel(), n.purgeChannel())
 	defer ps.Close()
+	// Subscribe does not wait for Redis: the confirmation is read here,
+	// before the channel takes the connection over (go-redis allows
+	// Receive only before Channel). An error (Redis down) leaves
+	// subscribed open; the channel then resubscribes when Redis is back.
+	if _, err := ps.Receive(n.ctx); err == nil {
+		close(n.subscribed)
+	}
 	ch := ps.Channel()
 	for {
 		select {
@@ -224,6 +234,13 @@ func (n *Node) listen() {
 		}
 	}
 }
+
+// Subscribed is closed once Redis has confirmed the node's subscription to
+// the cluster's announcements and purges, if it was up when the node
+// started: from then on, every purge another node publishes reaches the
+// OnPurge handlers (or, past a lost connection, the counter read that
+// redistier does). It stays open when Redis was down at the start.
+func (n *Node) Subscribed() <-chan struct{} { return n.subscribed }
 
 // OnPurge registers fn for purge messages published by other nodes. fn runs
 // in the listener goroutine and must not block for long. The returned func

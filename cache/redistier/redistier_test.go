@@ -44,6 +44,17 @@ func newNodeTB(t testing.TB, addr string, o cluster.Options, to Options) *node {
 		o.ProbeInterval = 50 * time.Millisecond
 	}
 	n := cluster.NewNode(rdb, o)
+	// With Redis up, wait for the node's subscription, so that a purge a
+	// test publishes next reaches it (go-redis subscribes asynchronously).
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	if rdb.Ping(ctx).Err() == nil {
+		select {
+		case <-n.Subscribed():
+		case <-time.After(5 * time.Second):
+			t.Fatal("the node's subscription was not confirmed in 5 s")
+		}
+	}
+	cancel()
 	tier := New(n, to)
 	c, err := cache.New(cache.Options{Shared: tier})
 	if err != nil {
@@ -560,7 +571,11 @@ func TestStateSavedAfterHandlers(t *testing.T) {
 	if err := a.c.PurgeTag("slow"); err != nil { // number 1
 		t.Fatal(err)
 	}
-	<-entered
+	select {
+	case <-entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("b's handler never saw purge 1")
+	}
 	if err := b.c.Delete("result", "k"); err != nil { // number 2, b's own
 		t.Fatal(err)
 	}
