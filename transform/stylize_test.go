@@ -222,51 +222,45 @@ func TestCircleMaskPixels(t *testing.T) {
 // Cloudflare's brightness (a factor) and gamma (a power), which imgix does
 // not spell: (200, 100, 50) halved, and under gamma 2 255·(v/255)^0.5.
 func TestBrightnessFactorAndGammaPixels(t *testing.T) {
-	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
-	src := encodePNG(t, filled(8, 8, color.NRGBA{200, 100, 50, 255}))
-	s, err := pl.Probe(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		p    params.Params
-		want color.NRGBA
-	}{
+	checkSolidPixels(t, color.NRGBA{200, 100, 50, 255}, []solidCase{
 		{params.Params{BrightnessFactor: 0.5}, color.NRGBA{100, 50, 25, 255}},
 		{params.Params{Gamma: 2}, color.NRGBA{226, 160, 113, 255}},
 		// The factor first: (100, 50, 25), then the power.
 		{params.Params{BrightnessFactor: 0.5, Gamma: 2}, color.NRGBA{160, 113, 80, 255}},
-	} {
-		tc.p.Format = params.FormatPNG
-		res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: tc.p, Format: params.FormatPNG})
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkSamples(t, decodeNRGBA(t, res.Body), []sample{{4, 4, tc.want}}, 1)
-	}
+	})
 }
 
 // Thumbor's rgb(20,-20,40): 2.55 times each added to its channel, after
 // contrast and brightness (Thumbor's contrast(50) is con=125: ×2.25 about
 // 128) and before invert.
 func TestChannelShiftPixels(t *testing.T) {
-	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
-	src := encodePNG(t, filled(8, 8, color.NRGBA{128, 128, 128, 255}))
-	s, err := pl.Probe(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		p    params.Params
-		want color.NRGBA
-	}{
+	checkSolidPixels(t, color.NRGBA{128, 128, 128, 255}, []solidCase{
 		{params.Params{ChannelShift: [3]int{20, -20, 40}}, color.NRGBA{179, 77, 230, 255}},
 		{params.Params{ChannelShift: [3]int{100, -100, 0}}, color.NRGBA{255, 0, 128, 255}},
 		// 153.5 after the shift of 10 (25.5), then inverted: 101.5.
 		{params.Params{ChannelShift: [3]int{10, 10, 10}, Invert: true}, color.NRGBA{102, 102, 102, 255}},
 		// (128 - 128) × 2.25 + 128 = 128, then +51 red.
 		{params.Params{Contrast: 125, ChannelShift: [3]int{20, 0, 0}}, color.NRGBA{179, 128, 128, 255}},
-	} {
+	})
+}
+
+// solidCase is Params for an image of one colour and the colour expected.
+type solidCase struct {
+	p    params.Params
+	want color.NRGBA
+}
+
+// checkSolidPixels processes an 8x8 image of colour c with each case's
+// Params (PNG out) and checks its centre pixel, within 1.
+func checkSolidPixels(t *testing.T, c color.NRGBA, cases []solidCase) {
+	t.Helper()
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	src := encodePNG(t, filled(8, 8, c))
+	s, err := pl.Probe(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range cases {
 		res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: tc.p, Format: params.FormatPNG})
 		if err != nil {
 			t.Fatal(err)
