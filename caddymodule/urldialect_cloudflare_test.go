@@ -35,6 +35,16 @@ func TestCloudflareURLs(t *testing.T) {
 	t.Run("escaped local path", func(t *testing.T) {
 		s.image(t, "/cdn-cgi/image/width=100/img/dir/sub%20photo.jpg", "jpeg", 100, 50)
 	})
+	// The photo is red on its left half (200 px), blue on its right.
+	t.Run("trim widths cut the source first", func(t *testing.T) {
+		img := s.png(t, "/cdn-cgi/image/trim=0;0;0;250,format=png/img/photo.jpg", 150, 200)
+		for _, x := range []int{2, 147} {
+			if r, _, b, _ := img.At(x, 100).RGBA(); r > 0x2000 || b < 0xe000 {
+				t.Errorf("trim: pixel (%d,100) = %x _ %x, want blue", x, r, b)
+			}
+		}
+		s.refused(t, "/cdn-cgi/image/trim=100;0;100;0/img/photo.jpg", http.StatusBadRequest, "trim")
+	})
 	t.Run("bad option names the option", func(t *testing.T) {
 		s.refused(t, "/cdn-cgi/image/width=abc/img/photo.jpg", http.StatusBadRequest, "width")
 		s.refused(t, "/cdn-cgi/image/width=10,zoom=2/img/photo.jpg", http.StatusBadRequest, "zoom")

@@ -34,6 +34,24 @@ func TestImgproxyURLs(t *testing.T) {
 	t.Run("remote plain source through the allowlist", func(t *testing.T) {
 		s.image(t, "/insecure/w:100/plain/"+s.remote+"/photo.jpg@jpg", "jpeg", 100, 50)
 	})
+	// The photo is red on its left half, blue on its right.
+	t.Run("crop by gravity", func(t *testing.T) {
+		for _, tc := range []struct {
+			path   string
+			r, b   uint32
+			wanted string
+		}{
+			{"/insecure/c:100:0:ea/plain//img/photo.jpg@png", 0, 0xffff, "blue"},
+			{"/insecure/g:we/c:0.25:0/plain//img/photo.jpg@png", 0xffff, 0, "red"},
+		} {
+			img := s.png(t, tc.path, 100, 200)
+			for _, x := range []int{2, 97} {
+				if r, _, b, _ := img.At(x, 100).RGBA(); absDiff(r, tc.r) > 0x2000 || absDiff(b, tc.b) > 0x2000 {
+					t.Errorf("%s: pixel (%d,100) = %x _ %x, want %s", tc.path, x, r, b, tc.wanted)
+				}
+			}
+		}
+	})
 	t.Run("filename, pixelate, expires", func(t *testing.T) {
 		res := s.image(t, "/insecure/w:100/fn:my%20photo.png/pix:25/plain//img/photo.jpg@png", "png", 100, 50)
 		if cd := res.Header.Get("Content-Disposition"); cd != `inline; filename="my photo.png"` {

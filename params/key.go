@@ -110,6 +110,18 @@ func (p Params) Key() string {
 	if r := p.Rect; r != (Rect{}) {
 		add("rect", strconv.Itoa(r.X)+":"+strconv.Itoa(r.Y)+":"+strconv.Itoa(r.W)+":"+strconv.Itoa(r.H))
 	}
+	if r := p.Region; r != (Region{}) {
+		c := r.Cut
+		v := "cut=" + strconv.Itoa(c.Top) + ":" + strconv.Itoa(c.Right) + ":" + strconv.Itoa(c.Bottom) + ":" + strconv.Itoa(c.Left) +
+			":area=" + strconv.Itoa(r.W) + ":" + strconv.Itoa(r.H) + ":" + floatKey(r.WRatio) + ":" + floatKey(r.HRatio) + ":" + r.Anchor.String()
+		if f := r.Focus; f != (Focus{}) {
+			v += ":focus=" + floatKey(f.X) + ":" + floatKey(f.Y)
+			if !f.Set {
+				v += ":unset"
+			}
+		}
+		add("region", v)
+	}
 	addInt("or", p.Orientation)
 	addFloat("rot", p.Rotate)
 	if p.Flip != FlipNone {

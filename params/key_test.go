@@ -53,6 +53,9 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Contrast: 125, ChannelShift: [3]int{20, -20, 40}}, "con=125,rgb=20:-20:40"},
 		{Params{Equalize: true, Invert: true}, "equalize=1,invert=1"},
 		{Params{DPI: 300}, "dpi=300"},
+		{Params{Region: Region{Cut: Sides{1, 2, 3, 4}}}, "region=cut=1:2:3:4:area=0:0:0:0:center"},
+		{Params{Region: Region{W: 100, HRatio: 0.5, Anchor: CropBottomRight}}, "region=cut=0:0:0:0:area=100:0:0:0.5:bottom-right"},
+		{Params{Region: Region{W: 100, H: 50, Focus: Focus{X: 0.25, Y: 1, Set: true}}}, "region=cut=0:0:0:0:area=100:50:0:0:center:focus=0.25:1"},
 		{Params{Trim: true, TrimBy: TrimByAlpha}, "trim=1,trim-by=alpha"},
 		{Params{Trim: true, TrimBy: TrimByAlphaOrColour, TrimPad: 2}, "trim=1,trim-pad=2,trim-by=alpha-or-colour"},
 		{Params{Border: Border{Color: Color{R: 255, A: 255, Set: true}, Sides: Sides{4, 4, 4, 4}}}, "border=4:4:4:4:ff0000ff"},
@@ -210,6 +213,11 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Watermark = Watermark{Image: "/m.png", Pad: v, Alpha: v % 101} })
 		add(func(p *Params) { p.ChannelShift = [3]int{v % 101, 0, 0} })
 		add(func(p *Params) { p.DPI = v % 65536 })
+		add(func(p *Params) { p.Region = Region{Cut: Sides{Top: v}} })
+		add(func(p *Params) { p.Region = Region{Cut: Sides{Left: v}} })
+		add(func(p *Params) { p.Region = Region{W: v} })
+		add(func(p *Params) { p.Region = Region{H: v, Anchor: CropTop} })
+		add(func(p *Params) { p.Region = Region{W: 1, Focus: Focus{X: float64(v%100) / 100, Set: true}} })
 		add(func(p *Params) { p.Border = Border{Color: Color{A: 255, Set: true}, Sides: Sides{Top: v}} })
 		add(func(p *Params) { p.Border = Border{Color: Color{A: 255, Set: true}, Sides: Sides{Left: v}} })
 		add(func(p *Params) {

@@ -48,6 +48,8 @@ type Params struct {
 	// Rect is a source region (in source pixels, after EXIF orientation)
 	// cut before any resizing.
 	Rect Rect
+	// Region is a Rect that depends on the source's size (see Region).
+	Region Region
 
 	// Rotate is a clockwise angle in degrees in [0, 360). Uncovered corners
 	// take Background (transparent where the output keeps alpha and no bg
@@ -655,6 +657,23 @@ const (
 
 // Rect is a region in source pixels; W == 0 means unset.
 type Rect struct{ X, Y, W, H int }
+
+// Region is a part of the source cut before resizing, as Rect is, whose
+// place depends on the source's size: the pipeline resolves it into Rect
+// once the source is known. Either Cut pixels off each side (Cloudflare
+// trim=top;right;bottom;left), or an area W x H pixels (0: the whole
+// side; WRatio or HRatio, in (0, 1): that fraction of it), within the
+// source, placed by Anchor, or centred on Focus as far as the source
+// allows when Focus.Set (imgproxy crop:W:H:gravity). Both are in source
+// pixels after the EXIF orientation. The zero Region is none; a parser
+// sets Rect or Region, not both.
+type Region struct {
+	Cut            Sides
+	W, H           int
+	WRatio, HRatio float64
+	Anchor         Crop
+	Focus          Focus
+}
 
 // IsZero reports whether r is unset.
 func (r Rect) IsZero() bool { return r.W == 0 || r.H == 0 }

@@ -184,8 +184,16 @@ func (pl *Pipeline) Process(ctx context.Context, req *Request) (Result, error) {
 	if format == params.FormatSource {
 		format = NegotiateFormat(req.Params, "", req.Info)
 	}
-	j := &job{pl: pl, ctx: ctx, req: req, p: req.Params, format: format, cancel: vips.NewCanceller()}
-	j.p.Focus = focusFraction(j.p.Focus, j.p.Rect, req.Info.Width, req.Info.Height)
+	p := req.Params
+	if r := p.Region; r != (params.Region{}) {
+		rect, err := resolveRegion(r, req.Info.Width, req.Info.Height)
+		if err != nil {
+			return Result{}, err
+		}
+		p.Rect, p.Region = rect, params.Region{}
+	}
+	p.Focus = focusFraction(p.Focus, p.Rect, req.Info.Width, req.Info.Height)
+	j := &job{pl: pl, ctx: ctx, req: req, p: p, format: format, cancel: vips.NewCanceller()}
 	runtime.LockOSThread()
 	defer vips.EndThread()
 	stop := cancelOnDone(ctx, j.cancel)

@@ -613,3 +613,63 @@ func holed(img *image.NRGBA) *image.NRGBA {
 	img.SetNRGBA(b.Dx()/2, b.Dy()/2, clear)
 	return img
 }
+
+// A Region resolves against the source's size: cut widths, an area by its
+// anchor, a fraction, a focus, and sides clamped to the source.
+func TestResolveRegion(t *testing.T) {
+	for _, tc := range []struct {
+		r    params.Region
+		want params.Rect
+	}{
+		{params.Region{Cut: params.Sides{Top: 10, Right: 20, Bottom: 30, Left: 40}}, params.Rect{X: 40, Y: 10, W: 340, H: 160}},
+		{params.Region{W: 100, H: 50}, params.Rect{X: 150, Y: 75, W: 100, H: 50}},
+		{params.Region{W: 100, H: 50, Anchor: params.CropBottomRight}, params.Rect{X: 300, Y: 150, W: 100, H: 50}},
+		{params.Region{W: 100, Anchor: params.CropTopLeft}, params.Rect{X: 0, Y: 0, W: 100, H: 200}},
+		{params.Region{WRatio: 0.5, HRatio: 0.25, Anchor: params.CropBottom}, params.Rect{X: 100, Y: 150, W: 200, H: 50}},
+		{params.Region{W: 100, H: 100, Focus: params.Focus{X: 0.9, Y: 0.5, Set: true}}, params.Rect{X: 300, Y: 50, W: 100, H: 100}},
+		{params.Region{W: 100, H: 100, Focus: params.Focus{X: 0.5, Y: 0.1, Set: true}}, params.Rect{X: 150, Y: 0, W: 100, H: 100}},
+		{params.Region{W: 5000, H: 5000}, params.Rect{W: 400, H: 200}},
+	} {
+		got, err := resolveRegion(tc.r, 400, 200)
+		if err != nil || got != tc.want {
+			t.Errorf("%+v: %+v, %v; want %+v", tc.r, got, err, tc.want)
+		}
+	}
+	_, err := resolveRegion(params.Region{Cut: params.Sides{Left: 200, Right: 200}}, 400, 200)
+	if e := params.AsErrors(err); err == nil || e[0].Status != 400 || e[0].Field != "trim" {
+		t.Errorf("cut to nothing: %v", err)
+	}
+}
+
+// A Region through the pipeline: the red-blue image less 250 px on its
+// left is blue only; a 100 px area at the left anchor is red only.
+func TestRegionPixels(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	src := encodeJPEG(t, halves(400, 200, red, blue))
+	s, err := pl.Probe(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		r       params.Region
+		w, h    int
+		samples []sample
+	}{
+		{params.Region{Cut: params.Sides{Left: 250}}, 150, 200, []sample{{2, 100, blue}, {147, 100, blue}}},
+		{params.Region{W: 100, Anchor: params.CropLeft}, 100, 200, []sample{{2, 100, red}, {97, 100, red}}},
+	} {
+		res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: params.Params{Region: tc.r, Format: params.FormatPNG}, Format: params.FormatPNG})
+		if err != nil {
+			t.Fatal(err)
+		}
+		img := decodeNRGBA(t, res.Body)
+		if b := img.Bounds(); b.Dx() != tc.w || b.Dy() != tc.h {
+			t.Fatalf("%+v: %dx%d, want %dx%d", tc.r, b.Dx(), b.Dy(), tc.w, tc.h)
+		}
+		checkSamples(t, img, tc.samples, 40)
+	}
+	_, err = pl.Process(context.Background(), &Request{Source: src, Info: s, Params: params.Params{Region: params.Region{Cut: params.Sides{Top: 100, Bottom: 100}}}, Format: params.FormatPNG})
+	if e := params.AsErrors(err); err == nil || e[0].Status != 400 {
+		t.Errorf("a cut to nothing: %v", err)
+	}
+}

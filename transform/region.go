@@ -1,11 +1,41 @@
 package transform
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/transform/vips"
 )
+
+// resolveRegion is r (params.Region) as the Rect it names in a w x h source:
+// the source less the cut widths, or the area, clamped to the source,
+// placed by its anchor or centred on its focus. Widths that leave no pixel
+// are a 400 on trim (the Cloudflare option that cuts them).
+func resolveRegion(r params.Region, w, h int) (params.Rect, error) {
+	if c := r.Cut; c != (params.Sides{}) {
+		rw, rh := w-c.Left-c.Right, h-c.Top-c.Bottom
+		if rw < 1 || rh < 1 {
+			return params.Rect{}, params.BadParam("trim", fmt.Sprintf("The widths cut (top %d, right %d, bottom %d, left %d) leave nothing of the %dx%d source.", c.Top, c.Right, c.Bottom, c.Left, w, h))
+		}
+		return params.Rect{X: c.Left, Y: c.Top, W: rw, H: rh}, nil
+	}
+	side := func(px int, ratio float64, whole int) int {
+		switch {
+		case ratio > 0:
+			return min(whole, atLeast1(ratio*float64(whole)))
+		case px > 0:
+			return min(whole, px)
+		}
+		return whole
+	}
+	rw, rh := side(r.W, r.WRatio, w), side(r.H, r.HRatio, h)
+	x, y := gravityOffset(r.Anchor, w-rw, h-rh)
+	if f := r.Focus; f.Set {
+		x, y = focusOffset(f.X, w, rw), focusOffset(f.Y, h, rh)
+	}
+	return params.Rect{X: x, Y: y, W: rw, H: rh}, nil
+}
 
 // loadRegion is load for a rect or trim: it decodes at the largest scale
 // the region needs (never above 1), cuts the region, and plans the resize

@@ -75,6 +75,10 @@ func parseOptions(s string) (params.Params, error) {
 	if p.Fit == params.FitCrop || p.Fit == params.FitMin {
 		gravity.Apply(&p)
 	}
+	if c := &p.Region.Cut; p.DPR > 1 {
+		dpr := func(v int) int { return int(math.Round(float64(v) * p.DPR)) }
+		*c = params.Sides{Top: dpr(c.Top), Right: dpr(c.Right), Bottom: dpr(c.Bottom), Left: dpr(c.Left)}
+	}
 	pathurl.Canonical(&p)
 	return p, nil
 }
@@ -191,11 +195,29 @@ var options = map[string]option{
 		p.Flip = f
 		return nil
 	},
+	// trim=border trims a uniform border; trim=top;right;bottom;left cuts
+	// those widths off the source before anything else (times dpr, as
+	// Cloudflare counts them: see Parse).
 	"trim": func(p *params.Params, name, v string) error {
-		if v != "border" && v != "auto" {
-			return pathurl.Bad(name, "trim=%s is not supported; Matte trims a uniform border (trim=border), not given widths.", params.QuoteShort(v))
+		if v == "border" || v == "auto" {
+			p.Trim = true
+			return nil
 		}
-		p.Trim = true
+		parts := strings.Split(v, ";")
+		var c [4]int
+		for i, s := range parts {
+			var err error
+			if len(parts) != 4 {
+				break
+			}
+			if c[i], err = params.ParseInt(s, 0, pathurl.MaxDimension); err != nil {
+				parts = nil
+			}
+		}
+		if len(parts) != 4 {
+			return pathurl.Bad(name, "trim=%s is not valid; trim must be border, or four widths in pixels top;right;bottom;left, such as 20;0;20;0.", params.QuoteShort(v))
+		}
+		p.Region.Cut = params.Sides{Top: c[0], Right: c[1], Bottom: c[2], Left: c[3]}
 		return nil
 	},
 	"segment": func(p *params.Params, name, v string) error {

@@ -35,6 +35,9 @@ func TestParse(t *testing.T) {
 		"/cdn-cgi/image/width=100,anim=false,metadata=none,onerror=redirect,quality=high/p.jpg": dialect.ImageURL{Params: params.Params{Width: 100, Quality: 90}, Source: "/p.jpg"},
 		"/cdn-cgi/image/w=1/https:/example.com/a.jpg?x=1":                                       dialect.ImageURL{Params: params.Params{Width: 1}, Source: "https://example.com/a.jpg?x=1"},
 		"/cdn-cgi/image/w=1/dir/a%20b.jpg":                                                      dialect.ImageURL{Params: params.Params{Width: 1}, Source: "/dir/a b.jpg"},
+		// trim widths (developers.cloudflare.com "trim": top;right;bottom;left, times dpr).
+		"/cdn-cgi/image/trim=20;30;20;0,w=100/a.jpg": {Params: params.Params{Width: 100, Region: params.Region{Cut: params.Sides{Top: 20, Right: 30, Bottom: 20}}}, Source: "/a.jpg"},
+		"/cdn-cgi/image/dpr=2,trim=1;2;3;4/a.jpg":    {Params: params.Params{DPR: 2, Region: params.Region{Cut: params.Sides{Top: 2, Right: 4, Bottom: 6, Left: 8}}}, Source: "/a.jpg"},
 	})
 }
 
@@ -54,7 +57,9 @@ func TestErrors(t *testing.T) {
 		"/cdn-cgi/image/fit=fill,q=0/a.jpg":                 "fit q",
 		"/cdn-cgi/image/width=1,w=2/a.jpg":                  "w",
 		"/cdn-cgi/image/rotate=45/a.jpg":                    "rotate",
-		"/cdn-cgi/image/trim=1;2;3;4/a.jpg":                 "trim",
+		"/cdn-cgi/image/trim=1;2;3/a.jpg":                   "trim",
+		"/cdn-cgi/image/trim=1;2;3;x/a.jpg":                 "trim",
+		"/cdn-cgi/image/trim=1;2;3;-4/a.jpg":                "trim",
 		"/cdn-cgi/image/gravity=2x2,fit=cover/a.jpg":        "gravity",
 		"/cdn-cgi/image/w=1/":                               "source",
 		"/cdn-cgi/image/w=1/a/../../etc/passwd":             "source",

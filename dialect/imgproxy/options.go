@@ -19,6 +19,9 @@ type resize struct {
 	typ             string // fit (imgproxy's default), fill, fill-down, force, auto
 	enlarge, extend bool
 	gravity         pathurl.Gravity
+	// crop is c's area; cropGravity its own gravity when given (else g's).
+	crop        params.Region
+	cropGravity *pathurl.Gravity
 }
 
 // parseOptions reads the option parts (name:arg:...). Every bad option is
@@ -46,8 +49,31 @@ func parseOptions(parts []string) (params.Params, error) {
 		return params.Params{}, errs
 	}
 	applyResize(&p, rs)
+	if err := applyCrop(&p, rs); err != nil {
+		return params.Params{}, err
+	}
 	pathurl.Canonical(&p)
 	return p, nil
+}
+
+// applyCrop sets the Region c asked for, placed by its own gravity or g's;
+// a smart gravity (sm, obj) cannot place it (Matte picks a smart crop while
+// resizing, not in the source).
+func applyCrop(p *params.Params, rs resize) error {
+	r := rs.crop
+	if r == (params.Region{}) {
+		return nil
+	}
+	g := rs.gravity
+	if rs.cropGravity != nil {
+		g = *rs.cropGravity
+	}
+	if g.Crop == params.CropAttention || g.Crop == params.CropEntropy {
+		return pathurl.Bad("c", "c: Matte places a crop area by a gravity (no, so, ea, we, the corners, ce or fp), not by sm or obj.")
+	}
+	r.Anchor, r.Focus = g.Crop, g.Focus
+	p.Region = r
+	return nil
 }
 
 // applyResize sets Fit and Crop from imgproxy's resizing type: fit is
@@ -135,22 +161,33 @@ var options = map[string]option{
 		rs.gravity, err = gravity(name, args)
 		return err
 	},
-	"crop": func(p *params.Params, _ *resize, name string, args []string) error {
-		if len(args) < 2 || len(args) > 5 {
-			return pathurl.Bad(name, "%s takes width:height[:gravity].", name)
+	// c:W:H[:gravity]: the area of the source processed, cut before the
+	// resize; W and H in pixels (0: the whole side) or fractions below 1,
+	// placed by its gravity, or g's when it has none.
+	"crop": func(_ *params.Params, rs *resize, name string, args []string) error {
+		const usage = "%s takes width:height[:gravity], each side pixels from 0 (the whole side) to %d or a fraction below 1."
+		if len(args) < 2 {
+			return pathurl.Bad(name, usage, name, pathurl.MaxDimension)
 		}
-		w, werr := pathurl.Dimension(args[0])
-		h, herr := pathurl.Dimension(args[1])
-		if werr != nil || herr != nil {
-			return pathurl.Bad(name, "%s: width and height must be integers from 0 to %d.", name, pathurl.MaxDimension)
+		var r params.Region
+		for i, side := range []struct {
+			px    *int
+			ratio *float64
+		}{{&r.W, &r.WRatio}, {&r.H, &r.HRatio}} {
+			if f, err := params.ParseFraction(args[i]); err == nil {
+				*side.ratio = f
+			} else if *side.px, err = pathurl.Dimension(args[i]); err != nil {
+				return pathurl.Bad(name, usage, name, pathurl.MaxDimension)
+			}
 		}
-		if w == 0 && h == 0 {
-			return nil // no crop
+		rs.crop, rs.cropGravity = r, nil
+		if len(args) > 2 {
+			g, err := gravity(name, args[2:])
+			if err != nil {
+				return err
+			}
+			rs.cropGravity = &g
 		}
-		if len(args) < 3 || args[2] != "nowe" || w == 0 || h == 0 {
-			return pathurl.Bad(name, "%s: Matte crops a region of the source only from the top-left corner (c:W:H:nowe, both sides given); for a crop around a gravity use rs:fill with g.", name)
-		}
-		p.Rect = params.Rect{W: w, H: h}
 		return nil
 	},
 	"quality": func(p *params.Params, _ *resize, name string, args []string) error {
