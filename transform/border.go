@@ -24,17 +24,18 @@ func (j *job) border() error {
 		return [4]float64{float64(devicePx(c.TopLeft, dpr)), float64(devicePx(c.TopRight, dpr)),
 			float64(devicePx(c.BottomRight, dpr)), float64(devicePx(c.BottomLeft, dpr))}
 	}
-	outer := cornersCover(w, h, radii(b.Radius))
 	if s := b.Sides; s != (params.Sides{}) && b.Color.A > 0 {
 		top, right, bottom, left := devicePx(s.Top, dpr), devicePx(s.Right, dpr), devicePx(s.Bottom, dpr), devicePx(s.Left, dpr)
 		x0, y0 := min(left, w), min(top, h)
 		x1, y1 := max(x0, w-right), max(y0, h-bottom)
-		inner := boxCover(w, h, x0, y0, x1, y1, radii(b.InnerRadius))
 		// The frame: what the outer box covers and the inner one does not,
-		// times the colour's alpha.
-		frame := inner // reused in place
-		for i, o := range outer {
-			frame[i] = byte((int(o-min(o, inner[i]))*int(b.Color.A) + 127) / 255)
+		// times the colour's alpha; one w x h plane at a time.
+		frame := cornersCover(w, h, radii(b.Radius))
+		subtractBox(frame, w, x0, y0, x1, y1, radii(b.InnerRadius))
+		if a := int(b.Color.A); a < 255 {
+			for i, v := range frame {
+				frame[i] = byte((int(v)*a + 127) / 255)
+			}
 		}
 		if err := j.drawFrame(frame, b.Color); err != nil {
 			return err
@@ -43,7 +44,7 @@ func (j *job) border() error {
 	if b.Radius == (params.Corners{}) {
 		return nil
 	}
-	return j.cutTo(outer, params.Color{})
+	return j.cutTo(cornersCover(w, h, radii(b.Radius)), params.Color{})
 }
 
 // drawFrame composites colour over the output where frame (8-bit coverage,

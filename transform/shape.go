@@ -132,35 +132,82 @@ func boxCover(w, h, x0, y0, x1, y1 int, r [4]float64) []byte {
 			row[i] = 255
 		}
 	}
+	for _, c := range boxCorners(x0, y0, x1, y1, r) {
+		for y := c.sy; y < c.sy+c.size; y++ {
+			for x := c.sx; x < c.sx+c.size; x++ {
+				if v, ok := c.cover(x, y); ok {
+					out[y*w+x] = v
+				}
+			}
+		}
+	}
+	return out
+}
+
+// subtractBox takes the coverage of the rounded box boxCover describes
+// away from dst (w pixels a row): a frame is an outer box's coverage less
+// an inner one's.
+func subtractBox(dst []byte, w, x0, y0, x1, y1 int, r [4]float64) {
+	cs := boxCorners(x0, y0, x1, y1, r)
+	for y := y0; y < y1; y++ {
+		for x := x0; x < x1; x++ {
+			v := byte(255)
+			for _, c := range cs {
+				if cv, ok := c.cover(x, y); ok {
+					v = cv
+					break
+				}
+			}
+			dst[y*w+x] -= min(dst[y*w+x], v)
+		}
+	}
+}
+
+// boxCorner is a rounded corner of a box: the circle's centre and radius,
+// and the square (sx, sy, size) between the centre and the box's corner,
+// the only part of the box its rounding changes.
+type boxCorner struct {
+	i              int // 0 top left, clockwise
+	cx, cy, r      float64
+	sx, sy, size   int
+	x0, y0, x1, y1 int // the box, to keep the square within it
+}
+
+// boxCorners are the box's rounded corners (radius above 0, each at most
+// half the box's shorter side).
+func boxCorners(x0, y0, x1, y1 int, r [4]float64) []boxCorner {
+	var cs []boxCorner
 	limit := float64(min(x1-x0, y1-y0)) / 2
 	for i, rad := range r {
 		rad = math.Min(rad, limit)
 		if rad <= 0 {
 			continue
 		}
-		// The corner's circle centre, and the square between it and the
-		// box's corner: the only part outside the box's plain part.
-		cx, cy := float64(x0)+rad, float64(y0)+rad
-		sx, sy := x0, y0
-		size := int(math.Ceil(rad))
+		c := boxCorner{i: i, cx: float64(x0) + rad, cy: float64(y0) + rad, r: rad, sx: x0, sy: y0, size: int(math.Ceil(rad)), x0: x0, y0: y0, x1: x1, y1: y1}
 		if i == 1 || i == 2 {
-			cx, sx = float64(x1)-rad, x1-size
+			c.cx, c.sx = float64(x1)-rad, x1-c.size
 		}
 		if i == 2 || i == 3 {
-			cy, sy = float64(y1)-rad, y1-size
+			c.cy, c.sy = float64(y1)-rad, y1-c.size
 		}
-		for y := max(sy, y0); y < sy+size && y < y1; y++ {
-			for x := max(sx, x0); x < sx+size && x < x1; x++ {
-				px, py := float64(x)+0.5, float64(y)+0.5
-				if (i == 0 || i == 3) && px > cx || (i == 1 || i == 2) && px < cx ||
-					(i == 0 || i == 1) && py > cy || (i == 2 || i == 3) && py < cy {
-					continue
-				}
-				out[y*w+x] = coverage(math.Hypot(px-cx, py-cy) - rad)
-			}
-		}
+		cs = append(cs, c)
 	}
-	return out
+	return cs
+}
+
+// cover is the coverage of pixel (x, y) when the corner's rounding decides
+// it (ok), that is when the pixel's centre lies beyond the circle's centre
+// towards the box's corner, within the box.
+func (c boxCorner) cover(x, y int) (byte, bool) {
+	if x < max(c.sx, c.x0) || x >= min(c.sx+c.size, c.x1) || y < max(c.sy, c.y0) || y >= min(c.sy+c.size, c.y1) {
+		return 0, false
+	}
+	px, py := float64(x)+0.5, float64(y)+0.5
+	if (c.i == 0 || c.i == 3) && px > c.cx || (c.i == 1 || c.i == 2) && px < c.cx ||
+		(c.i == 0 || c.i == 1) && py > c.cy || (c.i == 2 || c.i == 3) && py < c.cy {
+		return 0, false
+	}
+	return coverage(math.Hypot(px-c.cx, py-c.cy) - c.r), true
 }
 
 // coverage turns a pixel centre's signed distance d (negative inside) to
