@@ -203,18 +203,8 @@ var options = map[string]option{
 			p.Trim = true
 			return nil
 		}
-		parts := strings.Split(v, ";")
-		var c [4]int
-		for i, s := range parts {
-			var err error
-			if len(parts) != 4 {
-				break
-			}
-			if c[i], err = params.ParseInt(s, 0, pathurl.MaxDimension); err != nil {
-				parts = nil
-			}
-		}
-		if len(parts) != 4 {
+		c, ok := pathurl.Ints(v, ";", 4, pathurl.MaxDimension)
+		if !ok {
 			return pathurl.Bad(name, "trim=%s is not valid; trim must be border, or four widths in pixels top;right;bottom;left, such as 20;0;20;0.", params.QuoteShort(v))
 		}
 		p.Region.Cut = params.Sides{Top: c[0], Right: c[1], Bottom: c[2], Left: c[3]}

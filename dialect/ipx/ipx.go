@@ -231,20 +231,9 @@ var modifiers = map[string]modifier{
 	// must come before w, h and s.
 	"extract": func(p *params.Params, m *mods, name, v string) error {
 		usage := name + " takes LEFT_TOP_WIDTH_HEIGHT in source pixels, such as 10_10_200_100, and comes before w, h and s (Matte cuts it from the source)."
-		parts := strings.Split(v, "_")
-		if len(parts) != 4 || m.sized {
+		n, ok := pathurl.Ints(v, "_", 4, pathurl.MaxDimension)
+		if !ok || n[2] == 0 || n[3] == 0 || m.sized {
 			return pathurl.Bad(name, "%s", usage)
-		}
-		var n [4]int
-		for i, s := range parts {
-			var err error
-			lo := 0
-			if i >= 2 {
-				lo = 1
-			}
-			if n[i], err = params.ParseInt(s, lo, pathurl.MaxDimension); err != nil {
-				return pathurl.Bad(name, "%s", usage)
-			}
 		}
 		p.Rect = params.Rect{X: n[0], Y: n[1], W: n[2], H: n[3]}
 		return nil
@@ -252,19 +241,8 @@ var modifiers = map[string]modifier{
 	// extend_TOP_RIGHT_BOTTOM_LEFT: pixels added around the result, in
 	// the background colour (b).
 	"extend": func(p *params.Params, _ *mods, name, v string) error {
-		parts := strings.Split(v, "_")
-		var n [4]int
-		for i, s := range parts {
-			var err error
-			if len(parts) != 4 {
-				break
-			}
-			if n[i], err = params.ParseInt(s, 0, maxExtend); err != nil {
-				parts = nil
-				break
-			}
-		}
-		if len(parts) != 4 {
+		n, ok := pathurl.Ints(v, "_", 4, maxExtend)
+		if !ok {
 			return pathurl.Bad(name, "%s takes TOP_RIGHT_BOTTOM_LEFT, pixels from 0 to %d, such as 10_0_10_0.", name, maxExtend)
 		}
 		p.SetPadding(params.Sides{Top: n[0], Right: n[1], Bottom: n[2], Left: n[3]})

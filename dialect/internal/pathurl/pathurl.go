@@ -144,6 +144,23 @@ func AnchorAt(row, col int) params.Crop {
 // 0 meaning unset.
 func Dimension(v string) (int, error) { return params.ParseInt(v, 0, MaxDimension) }
 
+// Ints parses exactly n integers from 0 to hi separated by sep (a CDN's
+// top;right;bottom;left); ok is false for any other count or value.
+func Ints(v, sep string, n, hi int) (out []int, ok bool) {
+	parts := strings.Split(v, sep)
+	if len(parts) != n {
+		return nil, false
+	}
+	out = make([]int, n)
+	for i, s := range parts {
+		var err error
+		if out[i], err = params.ParseInt(s, 0, hi); err != nil {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
 // DPR parses a device pixel ratio from 1 to 5 (1 is stored as 0, the
 // default, as the imgix query does).
 func DPR(v string) (float64, error) {
