@@ -18,6 +18,9 @@ func TestIpxURLs(t *testing.T) {
 	t.Run("fit_contain pads", func(t *testing.T) {
 		s.image(t, "/_ipx/s_100x100,fit_contain,b_ffffff,f_png/img/photo.jpg", "png", 100, 100)
 	})
+	t.Run("fit_outside covers the box without cropping", func(t *testing.T) {
+		s.image(t, "/_ipx/s_100x100,fit_outside/img/photo.jpg", "jpeg", 200, 100)
+	})
 	t.Run("_ means no modifiers", func(t *testing.T) {
 		s.image(t, "/_ipx/_/img/photo.jpg", "jpeg", 400, 200)
 	})

@@ -40,6 +40,7 @@ func TestQueryFormURLDialects(t *testing.T) {
 		s.image(t, "/?url=/img/photo.jpg&w=100&h=100&fit=cover&output=webp", "webp", 100, 100)
 		s.image(t, "/?url=/img/photo.jpg&w=100&h=100&fit=contain&cbg=red&output=png", "png", 100, 100)
 		s.image(t, "/?url=/img/photo.jpg&w=100&h=100&fit=fill&output=png", "png", 100, 100)
+		s.image(t, "/?url=/img/photo.jpg&w=100&h=100&fit=outside", "jpeg", 200, 100)
 		s.refused(t, "/?url=/img/photo.jpg&w=100&fit=squash", http.StatusBadRequest, "fit")
 	})
 	t.Run("imagekit", func(t *testing.T) {

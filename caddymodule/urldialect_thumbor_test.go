@@ -22,6 +22,11 @@ func TestThumborURLs(t *testing.T) {
 	t.Run("fit-in fits", func(t *testing.T) {
 		s.image(t, "/unsafe/fit-in/100x100/filters:quality(60):format(webp)/img/photo.jpg", "webp", 100, 50)
 	})
+	t.Run("full-fit-in covers, adaptive-fit-in turns the box", func(t *testing.T) {
+		s.image(t, "/unsafe/full-fit-in/100x100/img/photo.jpg", "jpeg", 200, 100)
+		s.image(t, "/unsafe/adaptive-fit-in/100x300/img/photo.jpg", "jpeg", 200, 100)
+		s.image(t, "/unsafe/fit-in/100x300/img/photo.jpg", "jpeg", 100, 50)
+	})
 	t.Run("manual crop then resize", func(t *testing.T) {
 		s.image(t, "/unsafe/0x0:200x200/50x50/img/photo.jpg", "jpeg", 50, 50)
 	})

@@ -150,6 +150,7 @@ func (p Params) Key() string {
 	}
 	addInt("dpi", p.DPI)
 	addBool("equalize", p.Equalize)
+	addBool("adaptive", p.AdaptiveBox)
 	addBool("invert", p.Invert)
 	addInt("hue", p.Hue)
 	addInt("sepia", p.Sepia)

@@ -53,6 +53,8 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Contrast: 125, ChannelShift: [3]int{20, -20, 40}}, "con=125,rgb=20:-20:40"},
 		{Params{Equalize: true, Invert: true}, "equalize=1,invert=1"},
 		{Params{DPI: 300}, "dpi=300"},
+		{Params{Width: 300, Height: 200, Fit: FitOutside, AdaptiveBox: true}, "w=300,h=200,fit=outside,adaptive=1"},
+		{Params{Width: 300, Fit: FitOutsideMax}, "w=300,fit=outsidemax"},
 		{Params{Region: Region{Cut: Sides{1, 2, 3, 4}}}, "region=cut=1:2:3:4:area=0:0:0:0:center"},
 		{Params{Region: Region{W: 100, HRatio: 0.5, Anchor: CropBottomRight}}, "region=cut=0:0:0:0:area=100:0:0:0.5:bottom-right"},
 		{Params{Region: Region{W: 100, H: 50, Focus: Focus{X: 0.25, Y: 1, Set: true}}}, "region=cut=0:0:0:0:area=100:50:0:0:center:focus=0.25:1"},
@@ -252,7 +254,7 @@ func keyVariants() []Params {
 	for _, v := range []float64{0.1, 1, 10, 90, 90.00000000001, 359.999} {
 		add(func(p *Params) { p.Rotate = v })
 	}
-	for f := FitClip; f <= FitClamp; f++ {
+	for f := FitClip; f <= FitOutsideMax; f++ {
 		add(func(p *Params) { p.Fit = f })
 	}
 	for c := CropCenter; c <= CropAttention; c++ {
@@ -274,6 +276,7 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.AutoFormat = b })
 		add(func(p *Params) { p.Lossless = b })
 		add(func(p *Params) { p.Equalize = b })
+		add(func(p *Params) { p.AdaptiveBox = b })
 		add(func(p *Params) { p.Trim = b })
 		add(func(p *Params) { p.Trim, p.TrimBy = true, TrimByAlpha })
 		add(func(p *Params) { p.Trim, p.TrimBy = b, TrimByAlphaOrColour })

@@ -50,6 +50,10 @@ type Params struct {
 	Rect Rect
 	// Region is a Rect that depends on the source's size (see Region).
 	Region Region
+	// AdaptiveBox swaps Width and Height when the source is portrait and
+	// the box landscape, or the other way round (Thumbor's adaptive-fit-in):
+	// the pipeline resolves it once the (oriented) source is known.
+	AdaptiveBox bool
 
 	// Rotate is a clockwise angle in degrees in [0, 360). Uncovered corners
 	// take Background (transparent where the output keeps alpha and no bg
@@ -411,6 +415,13 @@ const (
 	// FitClamp is FitFill whose excess space repeats the image's edge
 	// pixels (imgix clamp).
 	FitClamp
+	// FitOutside scales to cover the box without cropping, keeping the
+	// aspect ratio: the smallest size at least as large as the box on both
+	// sides (sharp's outside, Thumbor's full-fit-in). imgix has no name
+	// for it.
+	FitOutside
+	// FitOutsideMax is FitOutside that never upscales.
+	FitOutsideMax
 )
 
 // Fills reports whether f pads the image to the box (FitFill, FitFillMax,
@@ -702,7 +713,7 @@ func (f Flip) String() string { return enumName(flipNames[:], uint8(f), "flip") 
 func (f Format) String() string { return enumName(formatNames[:], uint8(f), "format") }
 
 var (
-	fitNames  = [...]string{FitClip: "clip", FitCrop: "crop", FitFill: "fill", FitMax: "max", FitMin: "min", FitScale: "scale", FitFillMax: "fillmax", FitClamp: "clamp"}
+	fitNames  = [...]string{FitClip: "clip", FitCrop: "crop", FitFill: "fill", FitMax: "max", FitMin: "min", FitScale: "scale", FitFillMax: "fillmax", FitClamp: "clamp", FitOutside: "outside", FitOutsideMax: "outsidemax"}
 	cropNames = [...]string{
 		CropCenter: "center", CropTop: "top", CropBottom: "bottom", CropLeft: "left", CropRight: "right",
 		CropTopLeft: "top-left", CropTopRight: "top-right", CropBottomLeft: "bottom-left", CropBottomRight: "bottom-right",
@@ -757,11 +768,13 @@ func (f Format) Extension() string {
 	return ""
 }
 
-// FitNames lists the fit keywords in Fit order.
-func FitNames() []string { return fitNames[:] }
+// FitNames lists imgix's fit keywords in Fit order (FitOutside and
+// FitOutsideMax, which imgix does not name, are left out; ParseFit reads
+// only these).
+func FitNames() []string { return fitNames[:FitClamp+1] }
 
 // ParseFit returns the Fit whose keyword is s.
-func ParseFit(s string) (Fit, bool) { i, ok := lookupName(fitNames[:], s); return Fit(i), ok }
+func ParseFit(s string) (Fit, bool) { i, ok := lookupName(fitNames[:FitClamp+1], s); return Fit(i), ok }
 
 // ParseCrop returns the Crop whose keyword (String) is s.
 func ParseCrop(s string) (Crop, bool) { i, ok := lookupName(cropNames[:], s); return Crop(i), ok }

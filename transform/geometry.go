@@ -63,7 +63,7 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 	if W == 0 || H == 0 {
 		// With one side given every mode keeps the aspect ratio.
 		switch fit {
-		case params.FitMax, params.FitMin, params.FitFillMax:
+		case params.FitMax, params.FitMin, params.FitFillMax, params.FitOutsideMax:
 			fit = params.FitMax
 		default:
 			fit = params.FitClip
@@ -81,14 +81,14 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 		switch fit {
 		case params.FitClip, params.FitMax, params.FitFill, params.FitFillMax, params.FitClamp:
 			scale = math.Min(sx, sy)
-		case params.FitCrop, params.FitMin:
+		case params.FitCrop, params.FitMin, params.FitOutside, params.FitOutsideMax:
 			scale = math.Max(sx, sy)
 		case params.FitScale:
 			g.resizeW, g.resizeH = W, H
 			return clampGeometry(g, maxDim)
 		}
 	}
-	if (fit == params.FitMax || fit == params.FitFillMax) && scale > 1 {
+	if (fit == params.FitMax || fit == params.FitFillMax || fit == params.FitOutsideMax) && scale > 1 {
 		scale = 1
 	}
 	if fit == params.FitMin && scale > 1 {

@@ -673,3 +673,38 @@ func TestRegionPixels(t *testing.T) {
 		t.Errorf("a cut to nothing: %v", err)
 	}
 }
+
+// FitOutside covers the box without cropping (sharp's outside, Thumbor's
+// full-fit-in), FitOutsideMax without enlarging; AdaptiveBox turns the box
+// to the source's orientation (Thumbor's adaptive-fit-in). On a 400x200
+// source.
+func TestOutsideAndAdaptiveSizes(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	src := encodeJPEG(t, halves(400, 200, red, blue))
+	s, err := pl.Probe(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		p    params.Params
+		w, h int
+	}{
+		{params.Params{Width: 100, Height: 100, Fit: params.FitOutside}, 200, 100},
+		{params.Params{Width: 300, Height: 300, Fit: params.FitOutside}, 600, 300},
+		{params.Params{Width: 300, Height: 300, Fit: params.FitOutsideMax}, 400, 200},
+		{params.Params{Width: 100, Height: 100, Fit: params.FitOutsideMax}, 200, 100},
+		{params.Params{Width: 100, Fit: params.FitOutside}, 100, 50},
+		{params.Params{Width: 100, Height: 300}, 100, 50},
+		{params.Params{Width: 100, Height: 300, AdaptiveBox: true}, 200, 100},
+		{params.Params{Width: 300, Height: 100, AdaptiveBox: true}, 200, 100},
+		{params.Params{Width: 100, Height: 300, AdaptiveBox: true, Rect: params.Rect{W: 100, H: 200}}, 100, 200},
+	} {
+		res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: tc.p, Format: params.FormatJPEG})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Width != tc.w || res.Height != tc.h {
+			t.Errorf("%+v: %dx%d, want %dx%d", tc.p.Key(), res.Width, res.Height, tc.w, tc.h)
+		}
+	}
+}

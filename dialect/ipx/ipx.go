@@ -95,10 +95,15 @@ func parseModifiers(s string) (params.Params, error) {
 		p.Fit = params.FitFill
 	case "fill":
 		p.Fit = params.FitScale
+	case "outside":
+		p.Fit = params.FitOutsideMax
+		if m.enlarge {
+			p.Fit = params.FitOutside
+		}
 	}
 	if p.Width == 0 || p.Height == 0 {
 		// One side: every fit scales to it (cover has nothing to crop).
-		if p.Fit == params.FitMin || p.Fit == params.FitCrop || p.Fit == params.FitFill || p.Fit == params.FitScale {
+		if p.Fit == params.FitMin || p.Fit == params.FitCrop || p.Fit == params.FitFill || p.Fit == params.FitScale || p.Fit == params.FitOutside || p.Fit == params.FitOutsideMax {
 			p.Fit, p.Crop = params.FitMax, params.CropCenter
 			if m.enlarge {
 				p.Fit = params.FitClip
@@ -158,13 +163,11 @@ var modifiers = map[string]modifier{
 	},
 	"fit": func(_ *params.Params, m *mods, name, v string) error {
 		switch v {
-		case "cover", "contain", "fill", "inside":
+		case "cover", "contain", "fill", "inside", "outside":
 			m.fit = v
 			return nil
-		case "outside":
-			return pathurl.Bad(name, "fit=outside is not supported by Matte; use cover, contain, fill or inside.")
 		}
-		return pathurl.Bad(name, "fit=%s is not valid; fit must be one of cover, contain, fill, inside.", params.QuoteShort(v))
+		return pathurl.Bad(name, "fit=%s is not valid; fit must be one of cover, contain, fill, inside, outside.", params.QuoteShort(v))
 	},
 	"position": func(_ *params.Params, m *mods, name, v string) error {
 		c, ok := positions[strings.Join(strings.Fields(strings.ToLower(v)), " ")]

@@ -107,8 +107,10 @@ func source(rest, rawQuery string) (src, query string, err error) {
 
 // geometry gathers what decides the fit.
 type geometry struct {
-	fitIn, fill, noUpscale, smart, stretch bool
-	halign, valign                         string
+	// full and adaptive are full-fit-in's and adaptive-fit-in's (with
+	// fitIn).
+	fitIn, full, adaptive, fill, noUpscale, smart, stretch bool
+	halign, valign                                         string
 	// proportion scales the output (0: unset; Thumbor's proportion filter).
 	proportion float64
 	// focal are the focal filters' regions, as Thumbor weighs them: each
@@ -162,11 +164,10 @@ func parsePath(path string) (params.Params, string, error) {
 	if s, ok := next(isCrop); ok {
 		p.Rect = cropRect(s)
 	}
-	if s, ok := next(func(s string) bool { return s == "fit-in" || s == "adaptive-fit-in" || s == "full-fit-in" }); ok {
-		if s != "fit-in" {
-			return p, "", pathurl.Bad(s, "%s is not supported by Matte; use fit-in.", s)
-		}
-		g.fitIn = true
+	if s, ok := next(func(s string) bool {
+		return s == "fit-in" || s == "adaptive-fit-in" || s == "full-fit-in" || s == "adaptive-full-fit-in"
+	}); ok {
+		g.fitIn, g.full, g.adaptive = true, strings.Contains(s, "full-"), strings.HasPrefix(s, "adaptive-")
 	}
 	if s, ok := next(isSize); ok {
 		if err := setSize(&p, s); err != nil {
@@ -201,9 +202,17 @@ func parsePath(path string) (params.Params, string, error) {
 
 // applyGeometry sets Fit and Crop: without fit-in Thumbor crops to the
 // exact size (Matte's crop; min with no_upscale), with fit-in it fits in
-// the box (clip; max with no_upscale; fill when the fill filter pads it).
+// the box (clip; max with no_upscale; fill when the fill filter pads it),
+// with full-fit-in it covers the box without cropping (outside); the
+// adaptive forms turn the box to the source's orientation.
 func applyGeometry(p *params.Params, g geometry) {
+	p.AdaptiveBox = g.adaptive && p.Width > 0 && p.Height > 0
 	switch {
+	case g.fitIn && g.full && p.Width > 0 && p.Height > 0:
+		p.Fit = params.FitOutside
+		if g.noUpscale {
+			p.Fit = params.FitOutsideMax
+		}
 	case g.fitIn && g.fill:
 		p.Fit = params.FitFill
 		if g.noUpscale {

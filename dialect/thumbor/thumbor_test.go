@@ -68,6 +68,12 @@ func TestParse(t *testing.T) {
 			Rect: params.Rect{X: 100, Y: 200, W: 400, H: 400}, Focus: params.Focus{X: 112, Y: 83, Set: true, Pixels: true}}, Source: "/a.jpg"},
 		"/unsafe/fit-in/400x100/filters:focal(146x206:279x360)/a.jpg": {Params: params.Params{Width: 400, Height: 100, Fit: params.FitClip}, Source: "/a.jpg"},
 
+		// full-fit-in covers the box without cropping; the adaptive forms
+		// turn the box to the source (resolved with the source's size).
+		"/unsafe/full-fit-in/300x200/a.jpg":                               {Params: params.Params{Width: 300, Height: 200, Fit: params.FitOutside}, Source: "/a.jpg"},
+		"/unsafe/adaptive-fit-in/300x200/a.jpg":                           {Params: params.Params{Width: 300, Height: 200, AdaptiveBox: true}, Source: "/a.jpg"},
+		"/unsafe/adaptive-full-fit-in/300x200/filters:no_upscale()/a.jpg": {Params: params.Params{Width: 300, Height: 200, Fit: params.FitOutsideMax, AdaptiveBox: true}, Source: "/a.jpg"},
+		"/unsafe/adaptive-fit-in/300x0/a.jpg":                             {Params: params.Params{Width: 300}, Source: "/a.jpg"},
 		// proportion and stretch.
 		"/unsafe/300x200/filters:proportion(0.5)/a.jpg":       {Params: params.Params{Width: 150, Height: 100, Fit: params.FitCrop}, Source: "/a.jpg"},
 		"/unsafe/filters:proportion(0.25)/a.jpg":              {Params: params.Params{WidthRatio: 0.25}, Source: "/a.jpg"},
@@ -119,7 +125,6 @@ func TestErrors(t *testing.T) {
 		"/unsafe/filters:round_corner(8)/a.jpg":                               "filters:round_corner",
 		"/unsafe/filters:round_corner(8,0,0,256)/a.jpg":                       "filters:round_corner",
 		"/unsafe/filters:quality/a.jpg":                                       "filters",
-		"/unsafe/adaptive-fit-in/300x200/a.jpg":                               "adaptive-fit-in",
 		"/unsafe/300x200/":                                                    "image",
 		"/unsafe/300x200/a/../../etc/passwd":                                  "image",
 		"/unsafe/filters:watermark(a.png,1,2)/a.jpg":                          "filters:watermark",

@@ -12,8 +12,7 @@
 //     this site ("/img/a.jpg").
 //   - w, h: integers 1 to 100000. dpr: 1 to 8 in wsrv; Matte allows 1 to 5.
 //   - fit: inside (default: fit in the box), outside (cover the box without
-//     cropping; Matte can only do it with one side given, where it is
-//     inside), cover (cover and crop, by a), fill (stretch to the box),
+//     cropping), cover (cover and crop, by a), fill (stretch to the box),
 //     contain (fit in the box and pad it, with cbg). we (without
 //     enlargement, a flag) never enlarges, with inside, cover and contain.
 //   - a: center, top, right, bottom, left, top-left, top-right,
@@ -316,15 +315,21 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 			errs.Add(name, name+" places the focal point of a=focal; it needs a=focal.")
 		}
 	}
-	if r.fit == "outside" && r.p.Width != 0 && r.p.Height != 0 {
-		errs.Add("fit", "fit=outside with both w and h is not supported (Matte cannot cover a box without cropping); use fit=cover, or give one side only.")
-	}
 	if err := errs.Err(); err != nil {
 		return dialect.ImageURL{}, true, err
 	}
 	p := r.p
 	switch r.fit {
-	case "", "inside", "outside":
+	case "outside":
+		if p.Width != 0 && p.Height != 0 {
+			p.Fit = params.FitOutside
+			if r.we {
+				p.Fit = params.FitOutsideMax
+			}
+			break
+		}
+		fallthrough // one side: the same as inside
+	case "", "inside":
 		p.Fit = params.FitClip
 		if r.we {
 			p.Fit = params.FitMax

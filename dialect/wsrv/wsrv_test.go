@@ -57,6 +57,8 @@ func TestParseValid(t *testing.T) {
 		{"/?url=127.0.0.1%3A9080%2Fimg%2Fa.jpg", "http://127.0.0.1:9080/img/a.jpg", "", params.Params{}},
 		// Defaults and flags.
 		{"/?url=a.example/x.png&dpr=1&ro=-450&flip=&flop=1&trim&we=0&fit=outside&w=9", "http://a.example/x.png", "", params.Params{Width: 9, Rotate: 270, Flip: params.FlipHV, Trim: true, Fit: params.FitMax}},
+		{"/?url=a.example/x.png&w=300&h=200&fit=outside", "http://a.example/x.png", "", params.Params{Width: 300, Height: 200, Fit: params.FitOutside}},
+		{"/?url=a.example/x.png&w=300&h=200&fit=outside&we", "http://a.example/x.png", "", params.Params{Width: 300, Height: 200, Fit: params.FitOutsideMax}},
 		{"/?url=a.example/x.png&w=1&h=1&fit=cover&we&output=jpg", "http://a.example/x.png", "", params.Params{Width: 1, Height: 1, Fit: params.FitMin, Format: params.FormatJPEG}},
 		{"/?url=a.example/x.png&a=top-left&fit=contain&bg=red", "http://a.example/x.png", "", params.Params{Fit: params.FitFill, Background: red}},
 		{"/?url=a.example/x.png&fit=contain&bg=red&cbg=8000", "http://a.example/x.png", "", params.Params{Fit: params.FitFill, Background: params.Color{A: 0x88, Set: true}}},
@@ -74,7 +76,6 @@ func TestParseInvalid(t *testing.T) {
 		{"/?url=a.example/x.png&w=0", []string{"w"}, "w must be an integer from 1 to 100000"},
 		{"/?url=a.example/x.png&dpr=8", []string{"dpr"}, "Matte up to 5"},
 		{"/?url=a.example/x.png&fit=crop", []string{"fit"}, "inside, outside, cover, fill, contain"},
-		{"/?url=a.example/x.png&w=10&h=10&fit=outside", []string{"fit"}, "fit=outside with both w and h"},
 		{"/?url=a.example/x.png&fpx=0.6", []string{"fpx"}, "fpx places the focal point of a=focal; it needs a=focal."},
 		{"/?url=a.example/x.png&a=top&fpy=0.6&fpx=0.1", []string{"fpx", "fpy"}, "needs a=focal"},
 		{"/?url=a.example/x.png&a=focal&fpx=1.5", []string{"fpx"}, ""},
