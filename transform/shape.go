@@ -146,19 +146,35 @@ func boxCover(w, h, x0, y0, x1, y1 int, r [4]float64) []byte {
 
 // subtractBox takes the coverage of the rounded box boxCover describes
 // away from dst (w pixels a row): a frame is an outer box's coverage less
-// an inner one's.
+// an inner one's. The box's plain part is cleared row by row; only the
+// corners' squares are worked out pixel by pixel, from dst as it was.
 func subtractBox(dst []byte, w, x0, y0, x1, y1 int, r [4]float64) {
 	cs := boxCorners(x0, y0, x1, y1, r)
-	for y := y0; y < y1; y++ {
-		for x := x0; x < x1; x++ {
-			v := byte(255)
-			for _, c := range cs {
-				if cv, ok := c.cover(x, y); ok {
-					v = cv
-					break
+	saved := make([][]byte, len(cs))
+	for k, c := range cs {
+		saved[k] = make([]byte, c.size*c.size)
+		for y := c.sy; y < c.sy+c.size; y++ {
+			for x := c.sx; x < c.sx+c.size; x++ {
+				if y >= y0 && y < y1 && x >= x0 && x < x1 {
+					saved[k][(y-c.sy)*c.size+(x-c.sx)] = dst[y*w+x]
 				}
 			}
-			dst[y*w+x] -= min(dst[y*w+x], v)
+		}
+	}
+	for y := y0; y < y1; y++ {
+		row := dst[y*w+x0 : y*w+x1]
+		for i := range row {
+			row[i] = 0
+		}
+	}
+	for k, c := range cs {
+		for y := c.sy; y < c.sy+c.size; y++ {
+			for x := c.sx; x < c.sx+c.size; x++ {
+				if v, ok := c.cover(x, y); ok {
+					was := saved[k][(y-c.sy)*c.size+(x-c.sx)]
+					dst[y*w+x] = was - min(was, v)
+				}
+			}
 		}
 	}
 }
