@@ -1,7 +1,7 @@
 // Package thumbor reads Thumbor's URLs into Matte's canonical request
 // (thumbor.readthedocs.io "Usage", "Security", "Filters"):
 //
-//	/unsafe/[trim/][AxB:CxD/][fit-in/][-]Wx[-]H/[halign/][valign/][smart/][filters:f(a):g(b)/]<image>
+//	/unsafe/[trim/][AxB:CxD/][[adaptive-][full-]fit-in/][-]Wx[-]H/[halign/][valign/][smart/][filters:f(a):g(b)/]<image>
 //	/<signature>/...the same...
 //
 // The signature is the URL-safe Base64 (with padding) HMAC-SHA1, under the
