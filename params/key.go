@@ -111,8 +111,7 @@ func (p Params) Key() string {
 		add("rect", strconv.Itoa(r.X)+":"+strconv.Itoa(r.Y)+":"+strconv.Itoa(r.W)+":"+strconv.Itoa(r.H))
 	}
 	if r := p.Region; r != (Region{}) {
-		c := r.Cut
-		v := "cut=" + strconv.Itoa(c.Top) + ":" + strconv.Itoa(c.Right) + ":" + strconv.Itoa(c.Bottom) + ":" + strconv.Itoa(c.Left) +
+		v := "cut=" + sidesKey(r.Cut) +
 			":area=" + strconv.Itoa(r.W) + ":" + strconv.Itoa(r.H) + ":" + floatKey(r.WRatio) + ":" + floatKey(r.HRatio) + ":" + r.Anchor.String()
 		if f := r.Focus; f != (Focus{}) {
 			v += ":focus=" + floatKey(f.X) + ":" + floatKey(f.Y)
@@ -164,8 +163,7 @@ func (p Params) Key() string {
 		add("mask", p.Mask.String())
 	}
 	if c := p.CornerRadius; c != (Corners{}) {
-		v := strconv.Itoa(c.TopLeft) + ":" + strconv.Itoa(c.TopRight) + ":" + strconv.Itoa(c.BottomRight) + ":" + strconv.Itoa(c.BottomLeft)
-		addSet("corner-radius", v, c.Set)
+		addSet("corner-radius", cornersKey(c), c.Set)
 	}
 	addColor("mask-bg", p.MaskBackground)
 	if b := p.Blend; b != (Blend{}) {
@@ -199,14 +197,13 @@ func (p Params) Key() string {
 		add("mark", v)
 	}
 	if b := p.Border; b != (Border{}) {
-		s := b.Sides
-		v := strconv.Itoa(s.Top) + ":" + strconv.Itoa(s.Right) + ":" + strconv.Itoa(s.Bottom) + ":" + strconv.Itoa(s.Left) + ":" + colorKey(b.Color)
+		v := sidesKey(b.Sides) + ":" + colorKey(b.Color)
 		for _, r := range []struct {
 			name string
 			c    Corners
 		}{{":r=", b.Radius}, {":ri=", b.InnerRadius}} {
 			if r.c != (Corners{}) {
-				v += r.name + strconv.Itoa(r.c.TopLeft) + ":" + strconv.Itoa(r.c.TopRight) + ":" + strconv.Itoa(r.c.BottomRight) + ":" + strconv.Itoa(r.c.BottomLeft)
+				v += r.name + cornersKey(r.c)
 				if !r.c.Set {
 					v += ":unset"
 				}
@@ -238,7 +235,7 @@ func (p Params) Key() string {
 	}
 	addInt("pad", p.Pad)
 	if s := p.Padding; s != (Sides{}) {
-		add("padding", strconv.Itoa(s.Top)+":"+strconv.Itoa(s.Right)+":"+strconv.Itoa(s.Bottom)+":"+strconv.Itoa(s.Left))
+		add("padding", sidesKey(s))
 	}
 	addColor("fill-color", p.FillColor)
 	addBool("fill-blur", p.FillBlur)
@@ -298,6 +295,17 @@ func floatKey(v float64) string {
 		return "0"
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// sidesKey is s as top:right:bottom:left.
+func sidesKey(s Sides) string {
+	return strconv.Itoa(s.Top) + ":" + strconv.Itoa(s.Right) + ":" + strconv.Itoa(s.Bottom) + ":" + strconv.Itoa(s.Left)
+}
+
+// cornersKey is c's radii, clockwise from the top left, colon-separated
+// (Set is the caller's to mark).
+func cornersKey(c Corners) string {
+	return strconv.Itoa(c.TopLeft) + ":" + strconv.Itoa(c.TopRight) + ":" + strconv.Itoa(c.BottomRight) + ":" + strconv.Itoa(c.BottomLeft)
 }
 
 // offsetsKey is ":x<X>" and ":y<Y>" for the offsets that are set, and
