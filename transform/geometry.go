@@ -177,21 +177,6 @@ func ratioBox(w, h int, ar float64, inside bool) (int, int) {
 	return w, atLeast1(float64(w) / ar)
 }
 
-// focusFraction is f with X and Y as fractions: a focus in pixels
-// (Focus.Pixels) is divided by the size of the region it counts from, the
-// source's w x h or within it the Rect, so that a region decoded at any
-// scale crops on the same point.
-func focusFraction(f params.Focus, r params.Rect, w, h int) params.Focus {
-	if !f.Pixels {
-		return f
-	}
-	if rect, err := clampRect(r, w, h); err == nil && !r.IsZero() {
-		w, h = rect.W, rect.H
-	}
-	f.X, f.Y, f.Pixels = f.X/float64(max(w, 1)), f.Y/float64(max(h, 1)), false
-	return f
-}
-
 // focusOffset is where a crop of size keeps the point at fraction f of
 // total centred, moved as little as the edges need.
 func focusOffset(f float64, total, size int) int {

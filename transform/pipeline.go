@@ -184,27 +184,9 @@ func (pl *Pipeline) Process(ctx context.Context, req *Request) (Result, error) {
 	if format == params.FormatSource {
 		format = NegotiateFormat(req.Params, "", req.Info)
 	}
-	p := req.Params
-	if r := p.Region; r != (params.Region{}) {
-		rect, err := resolveRegion(r, req.Info.Width, req.Info.Height)
-		if err != nil {
-			return Result{}, err
-		}
-		p.Rect, p.Region = rect, params.Region{}
-	}
-	p.Focus = focusFraction(p.Focus, p.Rect, req.Info.Width, req.Info.Height)
-	if p.AdaptiveBox {
-		// Thumbor's test: a portrait source (after the manual crop) in a
-		// landscape box, or the other way round (a square on either side
-		// swaps nothing).
-		w, h := req.Info.Width, req.Info.Height
-		if r, err := clampRect(p.Rect, w, h); err == nil && !p.Rect.IsZero() {
-			w, h = r.W, r.H
-		}
-		if w < h && p.Width > p.Height || w > h && p.Width < p.Height {
-			p.Width, p.Height = p.Height, p.Width
-		}
-		p.AdaptiveBox = false
+	p, err := forSource(req.Params, req.Info.Width, req.Info.Height)
+	if err != nil {
+		return Result{}, err
 	}
 	j := &job{pl: pl, ctx: ctx, req: req, p: p, format: format, cancel: vips.NewCanceller()}
 	runtime.LockOSThread()

@@ -8,6 +8,34 @@ import (
 	"github.com/jebosio/matte/transform/vips"
 )
 
+// forSource resolves what p leaves to the w x h (oriented) source's size:
+// the Region into Rect, a focus in pixels into fractions of the region it
+// counts from, and the adaptive box turned to that region's orientation
+// (Thumbor's test: a portrait region in a landscape box, or the other way
+// round; a square on either side swaps nothing).
+func forSource(p params.Params, w, h int) (params.Params, error) {
+	if r := p.Region; r != (params.Region{}) {
+		rect, err := resolveRegion(r, w, h)
+		if err != nil {
+			return p, err
+		}
+		p.Rect, p.Region = rect, params.Region{}
+	}
+	if rect, err := clampRect(p.Rect, w, h); err == nil && !p.Rect.IsZero() {
+		w, h = rect.W, rect.H
+	}
+	if f := &p.Focus; f.Pixels {
+		f.X, f.Y, f.Pixels = f.X/float64(max(w, 1)), f.Y/float64(max(h, 1)), false
+	}
+	if p.AdaptiveBox {
+		if w < h && p.Width > p.Height || w > h && p.Width < p.Height {
+			p.Width, p.Height = p.Height, p.Width
+		}
+		p.AdaptiveBox = false
+	}
+	return p, nil
+}
+
 // resolveRegion is r (params.Region) as the Rect it names in a w x h source:
 // the source less the cut widths, or the area, clamped to the source,
 // placed by its anchor or centred on its focus. Widths that leave no pixel
