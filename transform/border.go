@@ -24,13 +24,14 @@ func (j *job) border() error {
 		return [4]float64{float64(devicePx(c.TopLeft, dpr)), float64(devicePx(c.TopRight, dpr)),
 			float64(devicePx(c.BottomRight, dpr)), float64(devicePx(c.BottomLeft, dpr))}
 	}
+	outer := radii(b.Radius)
 	if s := b.Sides; s != (params.Sides{}) && b.Color.A > 0 {
 		top, right, bottom, left := devicePx(s.Top, dpr), devicePx(s.Right, dpr), devicePx(s.Bottom, dpr), devicePx(s.Left, dpr)
 		x0, y0 := min(left, w), min(top, h)
 		x1, y1 := max(x0, w-right), max(y0, h-bottom)
 		// The frame: what the outer box covers and the inner one does not,
 		// times the colour's alpha; one w x h plane at a time.
-		frame := cornersCover(w, h, radii(b.Radius))
+		frame := cornersCover(w, h, outer)
 		subtractBox(frame, w, x0, y0, x1, y1, radii(b.InnerRadius))
 		if a := int(b.Color.A); a < 255 {
 			for i, v := range frame {
@@ -44,7 +45,7 @@ func (j *job) border() error {
 	if b.Radius == (params.Corners{}) {
 		return nil
 	}
-	return j.cutTo(cornersCover(w, h, radii(b.Radius)), params.Color{})
+	return j.cutTo(cornersCover(w, h, outer), params.Color{}) // made again: one w x h plane at a time
 }
 
 // drawFrame composites colour over the output where frame (8-bit coverage,

@@ -53,7 +53,9 @@ func (j *job) watermark() error {
 		}
 		w, h = mark.Width(), mark.Height() // placed by its turned bounding box
 	}
-	x, y := placeLayer(m.Align, m.Pad, m.X, m.XSet, m.Y, m.YSet, w, h, W, H, dpr)
+	// Placed by its alignment, unless X or Y is set (markOffset reads
+	// Thumbor's far-edge and percentage forms too).
+	x, y := placeLayer(m.Align, m.Pad, 0, false, 0, false, w, h, W, H, dpr)
 	if m.XSet {
 		x = markOffset(m.X, m.XPercent, m.XFromEnd, w, W, dpr)
 	}
@@ -94,13 +96,13 @@ func markOffset(v int, percent, fromEnd bool, size, side int, dpr float64) int {
 func spread(mark *vips.Image, axes params.Axes, x, y, W, H int) (int, int, error) {
 	w, h := mark.Width(), mark.Height()
 	nx, gx, ny, gy := 1, 0, 1, 0
-	both := axes == params.AxisX|params.AxisY
+	capped := axes == params.AxisX|params.AxisY && (W/w)*(H/h) > 100
 	if axes&params.AxisX != 0 {
-		nx, gx = spreadAxis(W, w, both && (W/w)*(H/h) > 100)
+		nx, gx = spreadAxis(W, w, capped)
 		x = 0
 	}
 	if axes&params.AxisY != 0 {
-		ny, gy = spreadAxis(H, h, both && (W/w)*(H/h) > 100)
+		ny, gy = spreadAxis(H, h, capped)
 		y = 0
 	}
 	if err := mark.Embed(0, 0, w+gx, h+gy, []float64{0, 0, 0, 0}); err != nil {
