@@ -29,10 +29,6 @@ func isSubrequest(r *http.Request) bool {
 // errors, noun the image in their details.
 type layerImage struct{ field, noun string }
 
-// markFieldByDialect names the watermark's parameter in the URL dialects
-// that spell it other than imgix's mark.
-var markFieldByDialect = map[string]string{"thumbor": "filters:watermark"}
-
 var (
 	backgroundLayer = layerImage{"bg-image", "background image"}
 	watermarkLayer  = layerImage{"mark", "watermark"}
@@ -54,8 +50,8 @@ func (h *Handler) loadLayerImages(req *imageRequest) error {
 	}
 	if ref := req.Params.Watermark.Image; ref != "" {
 		li := watermarkLayer
-		if f, ok := markFieldByDialect[req.Dialect]; ok {
-			li.field = f
+		if req.markField != "" {
+			li.field = req.markField
 		}
 		data, err := h.loadLayerImage(req, li, ref)
 		if err != nil {

@@ -45,6 +45,9 @@ type imageRequest struct {
 	// remote is the absolute URL of a source a URL dialect named, fetched
 	// by the SSRF-safe fetcher instead of the next handler or origin.
 	remote string
+	// markField names the watermark's option in errors when the dialect
+	// spells it other than mark (dialect.ImageURL.MarkField).
+	markField string
 
 	timings requestTimings // where the time went (timing.go)
 }

@@ -41,6 +41,10 @@ type ImageURL struct {
 	// Query is the raw query to send with a local Source (the dialect's own
 	// parameters removed); empty for a remote one.
 	Query string
+	// MarkField is the option that named Params.Watermark.Image, in the
+	// dialect's own spelling, for an error about that image ("": imgix's
+	// mark).
+	MarkField string
 }
 
 // Remote reports whether the source is an absolute URL, not a path on

@@ -60,7 +60,11 @@ func (d *Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if err != nil {
 		return dialect.ImageURL{}, true, err
 	}
-	return dialect.ImageURL{Params: p, Source: src, Query: query}, true, nil
+	iu := dialect.ImageURL{Params: p, Source: src, Query: query}
+	if p.Watermark.Image != "" {
+		iu.MarkField = "filters:watermark"
+	}
+	return iu, true, nil
 }
 
 func isSignature(s string) bool {

@@ -34,17 +34,17 @@ func TestParse(t *testing.T) {
 		// thumbor.readthedocs.io "Watermark": the examples, then each form
 		// of x and y, the ratios, and an image URL holding commas.
 		"/unsafe/filters:watermark(http://my.site.com/img.png,-10,-10,50)/some/image.jpg": {Params: params.Params{Watermark: params.Watermark{
-			Image: "http://my.site.com/img.png", X: 10, XSet: true, XFromEnd: true, Y: 10, YSet: true, YFromEnd: true, Alpha: 50, Align: params.CropTopLeft}}, Source: "/some/image.jpg"},
+			Image: "http://my.site.com/img.png", X: 10, XSet: true, XFromEnd: true, Y: 10, YSet: true, YFromEnd: true, Alpha: 50, Align: params.CropTopLeft}}, MarkField: "filters:watermark", Source: "/some/image.jpg"},
 		"/unsafe/filters:watermark(http://my.site.com/img.png,10p,-20p,50)/some/image.jpg": {Params: params.Params{Watermark: params.Watermark{
-			Image: "http://my.site.com/img.png", X: 10, XSet: true, XPercent: true, Y: 20, YSet: true, YPercent: true, YFromEnd: true, Alpha: 50, Align: params.CropTopLeft}}, Source: "/some/image.jpg"},
+			Image: "http://my.site.com/img.png", X: 10, XSet: true, XPercent: true, Y: 20, YSet: true, YPercent: true, YFromEnd: true, Alpha: 50, Align: params.CropTopLeft}}, MarkField: "filters:watermark", Source: "/some/image.jpg"},
 		"/unsafe/300x200/filters:watermark(wm.png,30,10,50,20)/a.jpg": {Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Watermark: params.Watermark{
-			Image: "/wm.png", X: 30, XSet: true, Y: 10, YSet: true, Alpha: 50, WidthRatio: 0.2, Align: params.CropTopLeft}}, Source: "/a.jpg"},
+			Image: "/wm.png", X: 30, XSet: true, Y: 10, YSet: true, Alpha: 50, WidthRatio: 0.2, Align: params.CropTopLeft}}, MarkField: "filters:watermark", Source: "/a.jpg"},
 		"/unsafe/filters:watermark(/wm/a.png,repeat,center,0,none,17.5):quality(70)/a.jpg": {Params: params.Params{Quality: 70, Watermark: params.Watermark{
-			Image: "/wm/a.png", Spread: params.AxisX, Alpha: 100, HeightRatio: 0.175, Align: params.CropLeft}}, Source: "/a.jpg"},
+			Image: "/wm/a.png", Spread: params.AxisX, Alpha: 100, HeightRatio: 0.175, Align: params.CropLeft}}, MarkField: "filters:watermark", Source: "/a.jpg"},
 		"/unsafe/filters:watermark(https://x.test/a,b.png,repeat,repeat,25.4)/a.jpg": {Params: params.Params{Watermark: params.Watermark{
-			Image: "https://x.test/a,b.png", Spread: params.AxisX | params.AxisY, Alpha: 75, Align: params.CropTopLeft}}, Source: "/a.jpg"},
+			Image: "https://x.test/a,b.png", Spread: params.AxisX | params.AxisY, Alpha: 75, Align: params.CropTopLeft}}, MarkField: "filters:watermark", Source: "/a.jpg"},
 		"/unsafe/filters:watermark(center.png,center,-0,10)/a.jpg": {Params: params.Params{Watermark: params.Watermark{
-			Image: "/center.png", Y: 0, YSet: true, YFromEnd: true, Alpha: 90, Align: params.CropTop}}, Source: "/a.jpg"},
+			Image: "/center.png", Y: 0, YSet: true, YFromEnd: true, Alpha: 90, Align: params.CropTop}}, MarkField: "filters:watermark", Source: "/a.jpg"},
 		// Fully transparent: no mark drawn, nothing fetched.
 		"/unsafe/filters:watermark(wm.png,0,0,100)/a.jpg": {Params: params.Params{}, Source: "/a.jpg"},
 
