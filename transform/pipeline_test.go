@@ -116,17 +116,32 @@ func near(a, b color.NRGBA, tol int) bool {
 
 func run(t *testing.T, pl *Pipeline, src []byte, query, accept string) (Result, *image.NRGBA) {
 	t.Helper()
-	p := mustParse(t, query)
-	s, err := pl.Probe(src)
-	if err != nil {
-		t.Fatalf("probe: %v", err)
-	}
-	f := NegotiateFormat(p, accept, s)
-	res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: p, Format: f})
+	res, err := process(t, pl, src, mustParse(t, query), accept)
 	if err != nil {
 		t.Fatalf("process %q: %v", query, err)
 	}
 	return res, decodeNRGBA(t, res.Body)
+}
+
+// runParams is run for Params built by the test rather than parsed.
+func runParams(t *testing.T, pl *Pipeline, src []byte, p params.Params) (Result, *image.NRGBA) {
+	t.Helper()
+	res, err := process(t, pl, src, p, "")
+	if err != nil {
+		t.Fatalf("process %s: %v", p.Key(), err)
+	}
+	return res, decodeNRGBA(t, res.Body)
+}
+
+// process probes src and runs the pipeline with p, in the format p and
+// accept negotiate.
+func process(t *testing.T, pl *Pipeline, src []byte, p params.Params, accept string) (Result, error) {
+	t.Helper()
+	s, err := pl.Probe(src)
+	if err != nil {
+		t.Fatalf("probe: %v", err)
+	}
+	return pl.Process(context.Background(), &Request{Source: src, Info: s, Params: p, Format: NegotiateFormat(p, accept, s)})
 }
 
 func mustParse(t *testing.T, query string) params.Params {
@@ -583,10 +598,6 @@ func meanAbsDiff(t *testing.T, a, b *vips.Image) (mean, worst float64) {
 func TestFocusInPixels(t *testing.T) {
 	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
 	src := encodeJPEG(t, halves(400, 200, red, blue))
-	s, err := pl.Probe(src)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, p := range []params.Params{
 		{Focus: params.Focus{X: 220, Y: 100, Set: true, Pixels: true}},
 		{Focus: params.Focus{X: 180, Y: 100, Set: true, Pixels: true}, Rect: params.Rect{X: 40, W: 360, H: 200}},
@@ -594,24 +605,13 @@ func TestFocusInPixels(t *testing.T) {
 		{Focus: params.Focus{X: 5000, Y: 100, Set: true, Pixels: true}},
 	} {
 		p.Width, p.Height, p.Fit, p.Format = 100, 100, params.FitCrop, params.FormatPNG
-		res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: p, Format: params.FormatPNG})
-		if err != nil {
-			t.Fatal(err)
-		}
 		want := []sample{{30, 50, red}, {50, 50, blue}}
 		if p.Focus.X == 5000 {
 			want = []sample{{2, 50, blue}, {98, 50, blue}}
 		}
-		checkSamples(t, decodeNRGBA(t, res.Body), want, 40)
+		_, img := runParams(t, pl, src, p)
+		checkSamples(t, img, want, 40)
 	}
-}
-
-// holed makes img's centre pixel transparent, so that it is encoded with
-// an alpha band.
-func holed(img *image.NRGBA) *image.NRGBA {
-	b := img.Bounds()
-	img.SetNRGBA(b.Dx()/2, b.Dy()/2, clear)
-	return img
 }
 
 // A Region resolves against the source's size: cut widths, an area by its
@@ -646,10 +646,6 @@ func TestResolveRegion(t *testing.T) {
 func TestRegionPixels(t *testing.T) {
 	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
 	src := encodeJPEG(t, halves(400, 200, red, blue))
-	s, err := pl.Probe(src)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range []struct {
 		r       params.Region
 		w, h    int
@@ -658,17 +654,13 @@ func TestRegionPixels(t *testing.T) {
 		{params.Region{Cut: params.Sides{Left: 250}}, 150, 200, []sample{{2, 100, blue}, {147, 100, blue}}},
 		{params.Region{W: 100, Anchor: params.CropLeft}, 100, 200, []sample{{2, 100, red}, {97, 100, red}}},
 	} {
-		res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: params.Params{Region: tc.r, Format: params.FormatPNG}, Format: params.FormatPNG})
-		if err != nil {
-			t.Fatal(err)
-		}
-		img := decodeNRGBA(t, res.Body)
+		_, img := runParams(t, pl, src, params.Params{Region: tc.r, Format: params.FormatPNG})
 		if b := img.Bounds(); b.Dx() != tc.w || b.Dy() != tc.h {
 			t.Fatalf("%+v: %dx%d, want %dx%d", tc.r, b.Dx(), b.Dy(), tc.w, tc.h)
 		}
 		checkSamples(t, img, tc.samples, 40)
 	}
-	_, err = pl.Process(context.Background(), &Request{Source: src, Info: s, Params: params.Params{Region: params.Region{Cut: params.Sides{Top: 100, Bottom: 100}}}, Format: params.FormatPNG})
+	_, err := process(t, pl, src, params.Params{Region: params.Region{Cut: params.Sides{Top: 100, Bottom: 100}}}, "")
 	if e := params.AsErrors(err); err == nil || e[0].Status != 400 {
 		t.Errorf("a cut to nothing: %v", err)
 	}
@@ -681,10 +673,6 @@ func TestRegionPixels(t *testing.T) {
 func TestOutsideAndAdaptiveSizes(t *testing.T) {
 	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
 	src := encodeJPEG(t, halves(400, 200, red, blue))
-	s, err := pl.Probe(src)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range []struct {
 		p    params.Params
 		w, h int
@@ -699,7 +687,7 @@ func TestOutsideAndAdaptiveSizes(t *testing.T) {
 		{params.Params{Width: 300, Height: 100, AdaptiveBox: true}, 200, 100},
 		{params.Params{Width: 100, Height: 300, AdaptiveBox: true, Rect: params.Rect{W: 100, H: 200}}, 100, 200},
 	} {
-		res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: tc.p, Format: params.FormatJPEG})
+		res, err := process(t, pl, src, tc.p, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -707,4 +695,12 @@ func TestOutsideAndAdaptiveSizes(t *testing.T) {
 			t.Errorf("%+v: %dx%d, want %dx%d", tc.p.Key(), res.Width, res.Height, tc.w, tc.h)
 		}
 	}
+}
+
+// holed makes img's centre pixel transparent, so that it is encoded with
+// an alpha band.
+func holed(img *image.NRGBA) *image.NRGBA {
+	b := img.Bounds()
+	img.SetNRGBA(b.Dx()/2, b.Dy()/2, clear)
+	return img
 }

@@ -256,16 +256,10 @@ func checkSolidPixels(t *testing.T, c color.NRGBA, cases []solidCase) {
 	t.Helper()
 	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
 	src := encodePNG(t, filled(8, 8, c))
-	s, err := pl.Probe(src)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range cases {
-		res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: tc.p, Format: params.FormatPNG})
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkSamples(t, decodeNRGBA(t, res.Body), []sample{{4, 4, tc.want}}, 1)
+		tc.p.Format = params.FormatPNG
+		_, img := runParams(t, pl, src, tc.p)
+		checkSamples(t, img, []sample{{4, 4, tc.want}}, 1)
 	}
 }
 
@@ -298,15 +292,8 @@ func TestEqualizePixels(t *testing.T) {
 		{encodePNG(t, halves(40, 20, color.NRGBA{255, 0, 0, 128}, color.NRGBA{0, 0, 255, 128})),
 			[]sample{{5, 10, color.NRGBA{255, 0, 0, 128}}, {35, 10, color.NRGBA{0, 0, 255, 128}}}},
 	} {
-		s, err := pl.Probe(tc.src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := pl.Process(context.Background(), &Request{Source: tc.src, Info: s, Params: params.Params{Equalize: true}, Format: params.FormatPNG})
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkSamples(t, decodeNRGBA(t, res.Body), tc.samples, 2)
+		_, img := runParams(t, pl, tc.src, params.Params{Equalize: true, Format: params.FormatPNG})
+		checkSamples(t, img, tc.samples, 2)
 	}
 }
 
