@@ -29,7 +29,8 @@ func TestIpxURLs(t *testing.T) {
 	})
 	t.Run("bad modifiers answer 400 naming them", func(t *testing.T) {
 		s.refused(t, "/_ipx/w_abc/img/photo.jpg", http.StatusBadRequest, "w")
-		s.refused(t, "/_ipx/tint_f00/img/photo.jpg", http.StatusBadRequest, "tint")
+		s.refused(t, "/_ipx/tint_nocolour/img/photo.jpg", http.StatusBadRequest, "tint")
+		s.refused(t, "/_ipx/median_99/img/photo.jpg", http.StatusBadRequest, "median")
 		s.refused(t, "/_ipx/w_50,extract_0_0_200_200/img/photo.jpg", http.StatusBadRequest, "extract")
 	})
 	// The photo is red on its left half, blue on its right.
@@ -49,6 +50,26 @@ func TestIpxURLs(t *testing.T) {
 		grey := s.png(t, "/_ipx/s_100x50,grayscale,f_png/img/photo.jpg", 100, 50)
 		if r, g, b, _ := grey.At(10, 25).RGBA(); absDiff(r, g) > 0x400 || absDiff(g, b) > 0x400 {
 			t.Errorf("grayscale: pixel (10,25) = %x %x %x, want grey", r, g, b)
+		}
+	})
+	// libvips' grey levels: red 127, blue 76.
+	t.Run("threshold, tint, normalize, median", func(t *testing.T) {
+		cut := s.png(t, "/_ipx/s_100x50,threshold_100,f_png/img/photo.jpg", 100, 50)
+		if r, g, b, _ := cut.At(10, 25).RGBA(); r != 0xffff || g != 0xffff || b != 0xffff {
+			t.Errorf("threshold: red pixel (10,25) = %x %x %x, want white", r, g, b)
+		}
+		if r, g, b, _ := cut.At(90, 25).RGBA(); r != 0 || g != 0 || b != 0 {
+			t.Errorf("threshold: blue pixel (90,25) = %x %x %x, want black", r, g, b)
+		}
+		green := s.png(t, "/_ipx/s_100x50,tint_%2300ff00,f_png/img/photo.jpg", 100, 50)
+		if r, g, b, _ := green.At(10, 25).RGBA(); g < r+0x2000 || g < b+0x2000 {
+			t.Errorf("tint: pixel (10,25) = %x %x %x, want green", r, g, b)
+		}
+		stretched := s.png(t, "/_ipx/s_100x50,normalize,median_3,f_png/img/photo.jpg", 100, 50)
+		// Blue is the lowest lightness: it goes to L 0 with its chroma
+		// kept, a dark blue (sharp: 0, 0, 163).
+		if r, g, b, _ := stretched.At(90, 25).RGBA(); r > 0x1000 || g > 0x1000 || b < 0x9000 || b > 0xb000 {
+			t.Errorf("normalize: blue pixel (90,25) = %x %x %x, want a dark blue", r, g, b)
 		}
 	})
 	t.Run("remote source through the allowlist", func(t *testing.T) {

@@ -149,6 +149,10 @@ func (p Params) Key() string {
 	}
 	addInt("dpi", p.DPI)
 	addBool("equalize", p.Equalize)
+	addInt("median", p.Median)
+	addInt("bw-threshold", p.Threshold)
+	addBool("normalize", p.Normalize)
+	addColor("tint", p.Tint)
 	addBool("adaptive", p.AdaptiveBox)
 	addBool("invert", p.Invert)
 	addInt("hue", p.Hue)

@@ -53,6 +53,7 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Contrast: 125, ChannelShift: [3]int{20, -20, 40}}, "con=125,rgb=20:-20:40"},
 		{Params{Equalize: true, Invert: true}, "equalize=1,invert=1"},
 		{Params{DPI: 300}, "dpi=300"},
+		{Params{Median: 3, Threshold: 128, Normalize: true, Tint: Color{R: 255, A: 255, Set: true}}, "median=3,bw-threshold=128,normalize=1,tint=ff0000ff"},
 		{Params{Width: 300, Height: 200, Fit: FitOutside, AdaptiveBox: true}, "w=300,h=200,fit=outside,adaptive=1"},
 		{Params{Width: 300, Fit: FitOutsideMax}, "w=300,fit=outsidemax"},
 		{Params{Region: Region{Cut: Sides{1, 2, 3, 4}}}, "region=cut=1:2:3:4:area=0:0:0:0:center"},
@@ -193,6 +194,9 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.ClientHints = Hints(v % 8) })
 		add(func(p *Params) { p.Sepia = v % 101 })
 		add(func(p *Params) { p.Pixelate = v % 101 })
+		add(func(p *Params) { p.Median = v % 51 })
+		add(func(p *Params) { p.Threshold = v % 256 })
+		add(func(p *Params) { p.Tint = Color{B: uint8(v), A: 255, Set: true} })
 		add(func(p *Params) { p.UnsharpMask = v%201 - 100 })
 		add(func(p *Params) { p.UnsharpMask, p.UnsharpRadius = 5, float64(v)/7 })
 		add(func(p *Params) { p.Monochrome = Color{R: uint8(v), A: 255, Set: true} })
@@ -276,6 +280,7 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.AutoFormat = b })
 		add(func(p *Params) { p.Lossless = b })
 		add(func(p *Params) { p.Equalize = b })
+		add(func(p *Params) { p.Normalize = b })
 		add(func(p *Params) { p.AdaptiveBox = b })
 		add(func(p *Params) { p.Trim = b })
 		add(func(p *Params) { p.Trim, p.TrimBy = true, TrimByAlpha })

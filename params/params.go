@@ -101,6 +101,22 @@ type Params struct {
 	// each band on its own (Thumbor equalize), before the other colour
 	// changes.
 	Equalize bool
+	// Median, Threshold, Normalize and Tint are sharp's filters of those
+	// names (ipx's modifiers), in that order, after the other colour
+	// changes. Median replaces every sample, alpha too, by the median of
+	// the Median x Median window around it (3-50; 0 none). Threshold (1-255;
+	// 0 none) turns the image grey (libvips' luminance), then every sample,
+	// alpha too as in sharp, to 255 where it is at least Threshold and to 0
+	// elsewhere. Normalize stretches the CIELAB lightness so that its 1st
+	// percentile becomes 0 and its 99th 100, clipping beyond. Tint
+	// recolours the image from its grey level: each level keeps its
+	// lightness and takes the colour's CIELAB a and b, fully at mid-grey
+	// and not at all at black or white (weighted by 1 - 4(L/100 - 0.5)²).
+	// Normalize and Tint keep the alpha.
+	Median    int
+	Threshold int
+	Normalize bool
+	Tint      Color
 	// Invert negates the colours after those adjustments (v → 255 - v;
 	// imgix invert).
 	Invert bool

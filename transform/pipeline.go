@@ -149,6 +149,7 @@ var steps = []step{
 	{"rotate90", (*job).rotate90, false, StageResize},               // rotate.go
 	{"crop", (*job).crop, false, StageResize},                       // crop.go
 	{"adjust", (*job).adjust, false, StageComposite},                // adjust.go
+	{"filters", (*job).filters, false, StageComposite},              // filters.go
 	{"rotate", (*job).rotateAny, false, StageResize},                // rotate.go
 	{"keep-canvas", (*job).keepCanvas, false, StageResize},          // rotate.go
 	{"flip", (*job).flip, false, StageResize},                       // flip.go

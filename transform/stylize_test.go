@@ -254,12 +254,18 @@ type solidCase struct {
 // Params (PNG out) and checks its centre pixel, within 1.
 func checkSolidPixels(t *testing.T, c color.NRGBA, cases []solidCase) {
 	t.Helper()
+	checkSolidPixelsWithin(t, c, cases, 1)
+}
+
+// checkSolidPixelsWithin is checkSolidPixels within tol.
+func checkSolidPixelsWithin(t *testing.T, c color.NRGBA, cases []solidCase, tol int) {
+	t.Helper()
 	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
 	src := encodePNG(t, filled(8, 8, c))
 	for _, tc := range cases {
 		tc.p.Format = params.FormatPNG
 		_, img := runParams(t, pl, src, tc.p)
-		checkSamples(t, img, []sample{{4, 4, tc.want}}, 1)
+		checkSamples(t, img, []sample{{4, 4, tc.want}}, tol)
 	}
 }
 

@@ -24,6 +24,10 @@ const Prefix = "/_ipx/"
 // maxExtend bounds extend's sides, in pixels (imgix's pad bound).
 const maxExtend = 10000
 
+// maxMedian bounds median's window (sharp allows 1000: a window's cost
+// grows with its side, and 50 already smooths away any detail).
+const maxMedian = 50
+
 // Dialect is the ipx URL form. It has no state: safe for concurrent use.
 type Dialect struct{}
 
@@ -66,7 +70,7 @@ func parseModifiers(s string) (params.Params, error) {
 		canon, known := aliases[name]
 		var err error
 		if !known {
-			err = pathurl.Bad(name, "%s is not an ipx modifier Matte supports (w, h, s, f, q, fit, pos, b, blur, sharpen, rotate, flip, flop, trim, extract, extend, flatten, grayscale, negate, modulate, gamma, enlarge).", params.QuoteShort(name))
+			err = pathurl.Bad(name, "%s is not an ipx modifier Matte supports (w, h, s, f, q, fit, pos, b, blur, sharpen, rotate, flip, flop, trim, extract, extend, flatten, grayscale, negate, modulate, gamma, median, threshold, normalize, tint, enlarge).", params.QuoteShort(name))
 		} else {
 			err = modifiers[canon](&p, &m, name, value)
 		}
@@ -122,6 +126,7 @@ var aliases = map[string]string{
 	"trim": "trim", "enlarge": "enlarge", "animated": "ignored", "a": "ignored",
 	"extract": "extract", "crop": "extract", "extend": "extend", "flatten": "flatten", "grayscale": "grayscale",
 	"negate": "negate", "modulate": "modulate", "gamma": "ignored",
+	"median": "median", "threshold": "threshold", "normalize": "normalize", "tint": "tint",
 }
 
 type modifier func(p *params.Params, m *mods, name, v string) error
@@ -277,6 +282,50 @@ var modifiers = map[string]modifier{
 		if f != 1 {
 			p.BrightnessFactor = f
 		}
+		return nil
+	},
+	// median_N: sharp's N x N median filter, 3 when N is left out.
+	"median": func(p *params.Params, _ *mods, name, v string) error {
+		n := 3
+		if v != "" {
+			var err error
+			if n, err = params.ParseInt(v, 1, maxMedian); err != nil {
+				return pathurl.Bad(name, "%s=%s is not valid; %s takes a window size from 1 to %d (3 when left out).", name, params.QuoteShort(v), name, maxMedian)
+			}
+		}
+		if n > 1 {
+			p.Median = n
+		}
+		return nil
+	},
+	// threshold_T: grey, then 255 from T up and 0 below (sharp's; 128 when
+	// left out, 0 none).
+	"threshold": func(p *params.Params, _ *mods, name, v string) error {
+		t := 128
+		if v != "" {
+			var err error
+			if t, err = params.ParseInt(v, 0, 255); err != nil {
+				return pathurl.Bad(name, "%s=%s is not valid; %s takes a level from 0 to 255 (128 when left out).", name, params.QuoteShort(v), name)
+			}
+		}
+		p.Threshold = t
+		return nil
+	},
+	// normalize: sharp's normalise at its default percentiles (1 and 99),
+	// the only form ipx passes on.
+	"normalize": func(p *params.Params, _ *mods, name, v string) error {
+		p.Normalize = true
+		return noValue(name, v)
+	},
+	// tint_COLOR: a hex colour (with or without #, escaped as %23) or a CSS
+	// name; its alpha is not used, as in sharp.
+	"tint": func(p *params.Params, _ *mods, name, v string) error {
+		c, err := params.ParseColor(v)
+		if err != nil {
+			return pathurl.Bad(name, "%s=%s is not valid; %s must be a hex colour (ff0000) or a CSS colour name.", name, params.QuoteShort(v), name)
+		}
+		c.A = 255
+		p.Tint = c
 		return nil
 	},
 	"enlarge": func(_ *params.Params, m *mods, name, v string) error {

@@ -40,6 +40,18 @@ func TestParse(t *testing.T) {
 		"/_ipx/s_300x200,fit_outside,enlarge/a.jpg": {Params: params.Params{Width: 300, Height: 200, Fit: params.FitOutside}, Source: "/a.jpg"},
 		"/_ipx/w_300,fit_outside/a.jpg":             {Params: params.Params{Width: 300, Fit: params.FitMax}, Source: "/a.jpg"},
 		"/_ipx/trim_25/a.jpg":                       {Params: params.Params{Trim: true, TrimTolerance: 25, TrimToleranceSet: true}, Source: "/a.jpg"},
+		// sharp's median (3 by default), threshold (128 by default; 0 none),
+		// normalise and tint (its colour's alpha unused).
+		"/_ipx/median/a.jpg":          {Params: params.Params{Median: 3}, Source: "/a.jpg"},
+		"/_ipx/median_5/a.jpg":        {Params: params.Params{Median: 5}, Source: "/a.jpg"},
+		"/_ipx/median_1/a.jpg":        {Source: "/a.jpg"},
+		"/_ipx/threshold/a.jpg":       {Params: params.Params{Threshold: 128}, Source: "/a.jpg"},
+		"/_ipx/threshold_200/a.jpg":   {Params: params.Params{Threshold: 200}, Source: "/a.jpg"},
+		"/_ipx/threshold_0/a.jpg":     {Source: "/a.jpg"},
+		"/_ipx/normalize,w_100/a.jpg": {Params: params.Params{Normalize: true, Width: 100, Fit: params.FitMax}, Source: "/a.jpg"},
+		"/_ipx/tint_%23ff0000/a.jpg":  {Params: params.Params{Tint: params.Color{R: 255, A: 255, Set: true}}, Source: "/a.jpg"},
+		"/_ipx/tint_ff000080/a.jpg":   {Params: params.Params{Tint: params.Color{R: 255, A: 255, Set: true}}, Source: "/a.jpg"},
+		"/_ipx/tint_green/a.jpg":      {Params: params.Params{Tint: params.Color{G: 128, A: 255, Set: true}}, Source: "/a.jpg"},
 	})
 }
 
@@ -52,7 +64,13 @@ func TestErrors(t *testing.T) {
 		"/_ipx/w_abc/a.jpg":                   "w",
 		"/_ipx/w_0,q_101/a.jpg":               "w q",
 		"/_ipx/s_400/a.jpg":                   "s",
-		"/_ipx/tint_ff0000/a.jpg":             "tint",
+		"/_ipx/tint_notacolour/a.jpg":         "tint",
+		"/_ipx/tint/a.jpg":                    "tint",
+		"/_ipx/median_51/a.jpg":               "median",
+		"/_ipx/median_0/a.jpg":                "median",
+		"/_ipx/threshold_256/a.jpg":           "threshold",
+		"/_ipx/threshold_x,normalize_x/a.jpg": "threshold normalize",
+		"/_ipx/kernel_nearest/a.jpg":          "kernel",
 		"/_ipx/grayscale_x/a.jpg":             "grayscale",
 		"/_ipx/w_100,extract_0_0_10_10/a.jpg": "extract",
 		"/_ipx/extract_0_0_0_10/a.jpg":        "extract",

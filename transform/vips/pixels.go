@@ -83,6 +83,35 @@ func (im *Image) Equalize() error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_equalize(im.p, out) })
 }
 
+// Median is a size x size median filter on every band.
+func (im *Image) Median(size int) error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_median(im.p, out, C.int(size)) })
+}
+
+// GreyThreshold turns the image grey (libvips' B_W luminance), then every
+// sample, alpha included, to 255 where it is >= t and 0 elsewhere (sharp's
+// threshold); the result is sRGB, three equal bands.
+func (im *Image) GreyThreshold(t int) error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_grey_threshold(im.p, out, C.double(t)) })
+}
+
+// Normalise stretches the CIELAB lightness of an 8-bit sRGB image so that
+// its lower percentile (0-99) becomes 0 and its upper (1-100) 100,
+// clipping beyond, chroma and alpha kept (sharp's normalise). It reads the
+// image twice: render it to memory first.
+func (im *Image) Normalise(lower, upper int) error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_normalise(im.p, out, C.int(lower), C.int(upper)) })
+}
+
+// Tint recolours an 8-bit sRGB image from its grey level: each level keeps
+// its CIELAB lightness L and takes the tint's a and b weighted by
+// 1 - 4(L/100 - 0.5)², full at mid-grey and none at black and white
+// (sharp's tint); alpha kept.
+func (im *Image) Tint(r, g, b uint8) error {
+	rgb := [3]C.double{C.double(r), C.double(g), C.double(b)}
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_tint(im.p, out, &rgb[0]) })
+}
+
 // SetResolution sets the horizontal and vertical resolution, in pixels per
 // millimetre, that a PNG states (pHYs).
 func (im *Image) SetResolution(pxPerMM float64) error {

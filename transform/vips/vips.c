@@ -428,6 +428,153 @@ int matte_equalize(VipsImage *in, VipsImage **out) {
   return with_alpha_of(eq, in, colour, out);
 }
 
+// matte_median is a size x size median filter on every band (sharp's
+// median).
+int matte_median(VipsImage *in, VipsImage **out, int size) {
+  return vips_rank(in, out, size, size, size * size / 2, NULL);
+}
+
+// matte_grey_threshold turns in grey (libvips' B_W luminance) and every
+// sample of it, alpha included, to 255 where it is >= t and 0 elsewhere,
+// as sharp's threshold does; the result is sRGB again (three equal bands).
+int matte_grey_threshold(VipsImage *in, VipsImage **out, double t) {
+  VipsImage *bw, *cut;
+  if (vips_colourspace(in, &bw, VIPS_INTERPRETATION_B_W, NULL)) return -1;
+  int r = vips_relational_const1(bw, &cut, VIPS_OPERATION_RELATIONAL_MOREEQ,
+                                 t, NULL);
+  g_object_unref(bw);
+  if (r) return -1;
+  r = vips_colourspace(cut, out, VIPS_INTERPRETATION_sRGB, "source_space",
+                       VIPS_INTERPRETATION_B_W, NULL);
+  g_object_unref(cut);
+  return r;
+}
+
+// colour_bands is in without its alpha band, if any (a new reference).
+static int colour_bands(VipsImage *in, VipsImage **out) {
+  int colour = in->Bands - (vips_image_hasalpha(in) ? 1 : 0);
+  return vips_extract_band(in, out, 0, "n", colour, NULL);
+}
+
+// matte_normalise stretches the CIELAB lightness of an 8-bit sRGB image so
+// that its lower percentile becomes 0 and its upper percentile 100,
+// clipping beyond, chroma and alpha kept (sharp's normalise). The
+// percentiles are those of libvips' histogram of L (whole levels), as
+// sharp reads them; a range of one level or less leaves in unchanged.
+int matte_normalise(VipsImage *in, VipsImage **out, int lower, int upper) {
+  VipsImage *colour, *lab, *l, *ab, *stretched, *joined, *srgb;
+  if (colour_bands(in, &colour)) return -1;
+  int r = vips_colourspace(colour, &lab, VIPS_INTERPRETATION_LAB, NULL);
+  g_object_unref(colour);
+  if (r) return -1;
+  if (vips_extract_band(lab, &l, 0, NULL)) {
+    g_object_unref(lab);
+    return -1;
+  }
+  int lo = 0, hi = 0;
+  double d;
+  if (lower == 0) {
+    r = vips_min(l, &d, NULL);
+    lo = (int)d;
+  } else {
+    r = vips_percent(l, lower, &lo, NULL);
+  }
+  if (!r && upper == 100) {
+    r = vips_max(l, &d, NULL);
+    hi = (int)d;
+  } else if (!r) {
+    r = vips_percent(l, upper, &hi, NULL);
+  }
+  if (r || abs(hi - lo) <= 1) {
+    g_object_unref(l);
+    g_object_unref(lab);
+    if (r) return -1;
+    return vips_copy(in, out, NULL);
+  }
+  double f = 100.0 / (hi - lo);
+  r = vips_linear1(l, &stretched, f, -lo * f, NULL);
+  g_object_unref(l);
+  if (r || vips_extract_band(lab, &ab, 1, "n", 2, NULL)) {
+    if (!r) g_object_unref(stretched);
+    g_object_unref(lab);
+    return -1;
+  }
+  g_object_unref(lab);
+  r = vips_bandjoin2(stretched, ab, &joined, NULL);
+  g_object_unref(stretched);
+  g_object_unref(ab);
+  if (r) return -1;
+  r = vips_colourspace(joined, &srgb, VIPS_INTERPRETATION_sRGB, "source_space",
+                       VIPS_INTERPRETATION_LAB, NULL);
+  g_object_unref(joined);
+  if (r) return -1;
+  return with_alpha_of(srgb, in, in->Bands - 1, out);
+}
+
+// matte_tint recolours an 8-bit sRGB image from its grey level (libvips'
+// B_W) through a table, as sharp's tint does: level v keeps its CIELAB
+// lightness L and takes the tint's a and b weighted by 1 - 4(L/100 - 0.5)^2
+// (full at mid-grey, none at black and white); alpha kept. rgb is the
+// tint's red, green and blue, 0-255.
+int matte_tint(VipsImage *in, VipsImage **out, const double *rgb) {
+  // The tint's and the 256 grey levels' CIELAB values, in one 257 x 1
+  // image: levels 0-255, then the tint.
+  unsigned char levels[257 * 3];
+  for (int i = 0; i < 256; i++)
+    levels[3 * i] = levels[3 * i + 1] = levels[3 * i + 2] = i;
+  for (int k = 0; k < 3; k++)
+    levels[256 * 3 + k] = (unsigned char)VIPS_CLIP(0, rgb[k], 255);
+  VipsImage *src = vips_image_new_from_memory_copy(levels, sizeof(levels), 257,
+                                                   1, 3, VIPS_FORMAT_UCHAR);
+  if (!src) return -1;
+  src->Type = VIPS_INTERPRETATION_sRGB;
+  VipsImage *lab;
+  int r = vips_colourspace(src, &lab, VIPS_INTERPRETATION_LAB, "source_space",
+                           VIPS_INTERPRETATION_sRGB, NULL);
+  g_object_unref(src);
+  if (r) return -1;
+  size_t n;
+  float *v = vips_image_write_to_memory(lab, &n);
+  g_object_unref(lab);
+  if (!v) return -1;
+  const float *t = v + 256 * 3;
+  float table[256 * 3];
+  for (int i = 0; i < 256; i++) {
+    double l = v[3 * i] / 100.0;
+    double w = 1.0 - 4.0 * (l - 0.5) * (l - 0.5);
+    table[3 * i] = v[3 * i];
+    table[3 * i + 1] = w * t[1];
+    table[3 * i + 2] = w * t[2];
+  }
+  g_free(v);
+  VipsImage *lablut = vips_image_new_from_memory_copy(
+      table, sizeof(table), 256, 1, 3, VIPS_FORMAT_FLOAT);
+  if (!lablut) return -1;
+  lablut->Type = VIPS_INTERPRETATION_LAB;
+  VipsImage *lut, *colour, *bw, *mapped, *tinted;
+  r = vips_colourspace(lablut, &lut, VIPS_INTERPRETATION_sRGB, "source_space",
+                       VIPS_INTERPRETATION_LAB, NULL);
+  g_object_unref(lablut);
+  if (r) return -1;
+  if (colour_bands(in, &colour)) {
+    g_object_unref(lut);
+    return -1;
+  }
+  r = vips_colourspace(colour, &bw, VIPS_INTERPRETATION_B_W, NULL);
+  g_object_unref(colour);
+  if (!r) {
+    r = vips_maplut(bw, &mapped, lut, NULL);
+    g_object_unref(bw);
+  }
+  g_object_unref(lut);
+  if (r) return -1;
+  r = vips_copy(mapped, &tinted, "interpretation", VIPS_INTERPRETATION_sRGB,
+                NULL);
+  g_object_unref(mapped);
+  if (r) return -1;
+  return with_alpha_of(tinted, in, in->Bands - 1, out);
+}
+
 // matte_adjust changes the colours of an 8-bit sRGB (or grey) image, alpha
 // kept as it is: in LCh, the chroma is scaled by chroma and hue degrees
 // are added to the hue (sRGB only: grey has neither); then every pixel's

@@ -62,6 +62,10 @@ int matte_threshold(VipsImage *in, VipsImage **out, double t);
 int matte_min_filter(VipsImage *in, VipsImage **out, int size);
 int matte_max_filter(VipsImage *in, VipsImage **out, int size);
 int matte_equalize(VipsImage *in, VipsImage **out);
+int matte_median(VipsImage *in, VipsImage **out, int size);
+int matte_grey_threshold(VipsImage *in, VipsImage **out, double t);
+int matte_normalise(VipsImage *in, VipsImage **out, int lower, int upper);
+int matte_tint(VipsImage *in, VipsImage **out, const double *rgb);
 int matte_set_resolution(VipsImage *in, VipsImage **out, double res);
 int matte_linear1(VipsImage *in, VipsImage **out, double a, double b);
 int matte_adjust(VipsImage *in, VipsImage **out, double chroma, double hue,

@@ -1,0 +1,114 @@
+package transform
+
+import (
+	"image"
+	"image/color"
+	"testing"
+
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform/vips"
+)
+
+// The expected pixels of sharp's filters were measured with sharp 0.34.5
+// (its bundled libvips 8.17.3), the library ipx runs, on the same inputs
+// (bench/.peers; sharp(input).tint(c), .threshold(t), .normalise(),
+// .median(3)), and are pinned here as they came out.
+
+// sharp's tint: the grey level keeps its CIELAB lightness and takes the
+// tint's chroma, fully at mid-grey, not at black or white. Debian's
+// libvips 8.14 rounds its grey level and clips CIELAB to sRGB differently
+// (measured: (253, 0, 0) for sharp's (255, 9, 2), (124, 73, 255) for
+// (127, 75, 255)): within 10 there, within 1 on the libvips Matte fetches.
+func TestTintPixels(t *testing.T) {
+	tol := 1
+	if !vips.Info().NPM {
+		tol = 10
+	}
+	red := params.Color{R: 255, A: 255, Set: true}
+	for _, tc := range []struct {
+		src, want color.NRGBA
+		tint      params.Color
+	}{
+		{color.NRGBA{200, 100, 50, 255}, color.NRGBA{255, 9, 2, 255}, red},
+		{color.NRGBA{128, 128, 128, 255}, color.NRGBA{255, 9, 2, 255}, red}, // the same grey level
+		{color.NRGBA{30, 200, 90, 255}, color.NRGBA{255, 113, 76, 255}, red},
+		{color.NRGBA{30, 200, 90, 255}, color.NRGBA{189, 178, 0, 255}, params.Color{R: 255, G: 240, B: 16, A: 255, Set: true}},
+		{color.NRGBA{200, 100, 50, 255}, color.NRGBA{127, 75, 255, 255}, params.Color{B: 255, A: 255, Set: true}},
+		{color.NRGBA{30, 200, 90, 255}, color.NRGBA{114, 192, 96, 255}, params.Color{G: 128, A: 255, Set: true}},
+		{color.NRGBA{10, 10, 10, 255}, color.NRGBA{29, 3, 0, 255}, red},
+		{color.NRGBA{245, 245, 245, 255}, color.NRGBA{255, 238, 228, 255}, red},
+		{color.NRGBA{0, 0, 0, 255}, color.NRGBA{0, 0, 0, 255}, red},
+		{color.NRGBA{255, 255, 255, 255}, color.NRGBA{255, 255, 255, 255}, red},
+		{color.NRGBA{200, 100, 50, 128}, color.NRGBA{255, 9, 2, 128}, red}, // alpha kept
+	} {
+		checkSolidPixelsWithin(t, tc.src, []solidCase{{params.Params{Tint: tc.tint}, tc.want}}, tol)
+	}
+}
+
+// sharp's threshold: grey (libvips' luminance: 174 for (30, 200, 90); a
+// grey pixel keeps its level), then every sample at least t to 255 and the
+// others to 0, the alpha too. (200, 100, 50) is 128 on sharp's libvips and
+// on Matte's, 127 on Debian's 8.14: it is tested clear of that.
+func TestThresholdPixels(t *testing.T) {
+	for _, tc := range []struct {
+		src       color.NRGBA
+		threshold int
+		want      color.NRGBA
+	}{
+		{color.NRGBA{128, 128, 128, 255}, 128, color.NRGBA{255, 255, 255, 255}},
+		{color.NRGBA{128, 128, 128, 255}, 129, color.NRGBA{0, 0, 0, 255}},
+		{color.NRGBA{200, 100, 50, 255}, 125, color.NRGBA{255, 255, 255, 255}},
+		{color.NRGBA{200, 100, 50, 255}, 130, color.NRGBA{0, 0, 0, 255}},
+		{color.NRGBA{30, 200, 90, 255}, 150, color.NRGBA{255, 255, 255, 255}},
+		{color.NRGBA{30, 200, 90, 255}, 175, color.NRGBA{0, 0, 0, 255}},
+		{color.NRGBA{200, 100, 50, 128}, 125, color.NRGBA{255, 255, 255, 255}},
+		{color.NRGBA{200, 100, 50, 128}, 130, color.NRGBA{0, 0, 0, 0}},
+		{color.NRGBA{200, 100, 50, 200}, 130, color.NRGBA{0, 0, 0, 255}},
+	} {
+		checkSolidPixels(t, tc.src, []solidCase{{params.Params{Threshold: tc.threshold}, tc.want}})
+	}
+}
+
+// sharp's normalise: the lightness's 1st and 99th percentiles (whole
+// levels of L) stretched to 0 and 100, chroma kept.
+func TestNormalizePixels(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	quarters := filled(40, 20, color.NRGBA{150, 150, 150, 255}) // left top 100, left bottom 120
+	for y := range 20 {
+		for x := range 20 {
+			v := uint8(100)
+			if y >= 10 {
+				v = 120
+			}
+			quarters.SetNRGBA(x, y, color.NRGBA{v, v, v, 255})
+		}
+	}
+	for _, tc := range []struct {
+		src     *image.NRGBA
+		samples []sample
+	}{
+		{quarters, []sample{{5, 5, color.NRGBA{7, 7, 7, 255}}, {5, 15, color.NRGBA{95, 95, 95, 255}}, {35, 10, color.NRGBA{242, 242, 242, 255}}}},
+		{halves(40, 20, color.NRGBA{200, 100, 50, 255}, color.NRGBA{20, 40, 60, 255}),
+			[]sample{{5, 10, color.NRGBA{255, 223, 166, 255}}, {35, 10, color.NRGBA{0, 6, 29, 255}}}},
+		{halves(40, 20, color.NRGBA{200, 100, 50, 90}, color.NRGBA{20, 40, 60, 90}), // alpha kept
+			[]sample{{5, 10, color.NRGBA{255, 223, 166, 90}}, {35, 10, color.NRGBA{0, 6, 29, 90}}}},
+	} {
+		_, img := runParams(t, pl, encodePNG(t, tc.src), params.Params{Normalize: true, Format: params.FormatPNG})
+		checkSamples(t, img, tc.samples, 1)
+	}
+}
+
+// sharp's median(3): a lone white pixel on black is gone; a 3x3 block
+// keeps its centre.
+func TestMedianPixels(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	img := filled(9, 9, color.NRGBA{0, 0, 0, 255})
+	img.SetNRGBA(2, 2, color.NRGBA{255, 255, 255, 255})
+	for y := 5; y < 8; y++ {
+		for x := 5; x < 8; x++ {
+			img.SetNRGBA(x, y, color.NRGBA{255, 255, 255, 255})
+		}
+	}
+	_, out := runParams(t, pl, encodePNG(t, img), params.Params{Median: 3, Format: params.FormatPNG})
+	checkSamples(t, out, []sample{{2, 2, color.NRGBA{0, 0, 0, 255}}, {6, 6, color.NRGBA{255, 255, 255, 255}}, {5, 5, color.NRGBA{0, 0, 0, 255}}}, 0)
+}
