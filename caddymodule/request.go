@@ -48,6 +48,9 @@ type imageRequest struct {
 	// markField names the watermark's option in errors when the dialect
 	// spells it other than mark (dialect.ImageURL.MarkField).
 	markField string
+	// cacheControl, when set, replaces the site's cache_control for a
+	// result a shared cache may store (dialect.ImageURL.MaxAge).
+	cacheControl string
 
 	timings requestTimings // where the time went (timing.go)
 }

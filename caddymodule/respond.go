@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/jebosio/matte/cache"
+	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/params"
 )
@@ -40,6 +41,8 @@ func (h *Handler) setResultHeaders(req *imageRequest) {
 		hdr.Set("Cache-Control", noStoreCacheControl)
 	case req.Private:
 		hdr.Set("Cache-Control", privateCacheControl)
+	case req.cacheControl != "":
+		hdr.Set("Cache-Control", req.cacheControl)
 	default:
 		hdr.Set("Cache-Control", h.CacheControl)
 	}
@@ -54,6 +57,18 @@ func (h *Handler) setResultHeaders(req *imageRequest) {
 			hdr.Add("Vary", name)
 		}
 	}
+}
+
+// maxAgeCacheControl is the Cache-Control a URL's own max-age asks for,
+// "" when it asks none.
+func maxAgeCacheControl(iu dialect.ImageURL) string {
+	switch {
+	case !iu.MaxAgeSet:
+		return ""
+	case iu.MaxAge == 0:
+		return "no-cache"
+	}
+	return "public, max-age=" + strconv.Itoa(iu.MaxAge)
 }
 
 func (h *Handler) writeNotModified(req *imageRequest) bool {

@@ -27,6 +27,30 @@ func TestThumborURLs(t *testing.T) {
 		s.image(t, "/unsafe/adaptive-fit-in/100x300/img/photo.jpg", "jpeg", 200, 100)
 		s.image(t, "/unsafe/fit-in/100x300/img/photo.jpg", "jpeg", 100, 50)
 	})
+	// max_age replaces the site's Cache-Control on a miss, a hit and a 304.
+	t.Run("max_age sets the answer's max-age", func(t *testing.T) {
+		for _, tc := range []struct{ path, want string }{
+			{"/unsafe/60x30/filters:max_age(60)/img/photo.jpg", "public, max-age=60"},
+			{"/unsafe/60x30/filters:max_age(0)/img/photo.jpg", "no-cache"},
+			{"/unsafe/60x30/img/photo.jpg", "public, max-age=86400"},
+		} {
+			miss := s.image(t, tc.path, "jpeg", 60, 30)
+			hit := s.image(t, tc.path, "jpeg", 60, 30)
+			res, _ := get(t, s.tester, s.base+tc.path, "If-None-Match", hit.Header.Get("ETag"))
+			if res.StatusCode != http.StatusNotModified {
+				t.Fatalf("%s with its ETag: status %d, want 304", tc.path, res.StatusCode)
+			}
+			for _, r := range []*http.Response{miss, hit, res} {
+				if got := r.Header.Get("Cache-Control"); got != tc.want {
+					t.Errorf("%s (%s): Cache-Control %q, want %q", tc.path, r.Header.Get("X-Cache"), got, tc.want)
+				}
+			}
+			if x := hit.Header.Get("X-Cache"); x != "HIT-MEMORY" {
+				t.Errorf("%s again: X-Cache %q, want HIT-MEMORY", tc.path, x)
+			}
+		}
+		s.refused(t, "/unsafe/filters:max_age(-1)/img/photo.jpg", http.StatusBadRequest, "filters:max_age")
+	})
 	t.Run("manual crop then resize", func(t *testing.T) {
 		s.image(t, "/unsafe/0x0:200x200/50x50/img/photo.jpg", "jpeg", 50, 50)
 	})

@@ -45,6 +45,12 @@ type ImageURL struct {
 	// dialect's own spelling, for an error about that image ("": imgix's
 	// mark).
 	MarkField string
+	// MaxAge, when MaxAgeSet, is the max-age in seconds this URL's answers
+	// carry in place of the site's cache_control (Thumbor's max_age
+	// filter): "public, max-age=N", or "no-cache" for 0. Answers a shared
+	// cache may not store stay private or no-store.
+	MaxAge    int
+	MaxAgeSet bool
 }
 
 // Remote reports whether the source is an absolute URL, not a path on

@@ -23,7 +23,7 @@ func parseFilters(p *params.Params, g *geometry, s string) error {
 		f, ok := filters[name]
 		var err error
 		if !ok {
-			err = pathurl.Bad("filters:"+name, "%s is not a Thumbor filter Matte supports (quality, format, fill, background_color, blur, grayscale, brightness, contrast, saturation, rgb, rotate, round_corner, sharpen, watermark, focal, equalize, proportion, stretch, no_upscale, upscale, strip_icc, strip_exif, max_bytes).", params.QuoteShort(name))
+			err = pathurl.Bad("filters:"+name, "%s is not a Thumbor filter Matte supports (quality, format, fill, background_color, blur, grayscale, brightness, contrast, saturation, rgb, rotate, round_corner, sharpen, watermark, focal, equalize, proportion, stretch, no_upscale, upscale, strip_icc, strip_exif, max_bytes, max_age).", params.QuoteShort(name))
 		} else {
 			err = f(p, g, "filters:"+name, args)
 		}
@@ -38,6 +38,10 @@ func parseFilters(p *params.Params, g *geometry, s string) error {
 }
 
 type filter func(p *params.Params, g *geometry, field, args string) error
+
+// maxAge bounds max_age's seconds: a year (RFC 2616 §14.21's bound on
+// Expires).
+const maxAge = 365 * 24 * 3600
 
 var filters = map[string]filter{
 	"quality": func(p *params.Params, _ *geometry, field, a string) (err error) {
@@ -238,6 +242,14 @@ var filters = map[string]filter{
 	"strip_icc":  func(_ *params.Params, _ *geometry, field, a string) error { return noArgs(field, a) },
 	"strip_exif": func(_ *params.Params, _ *geometry, field, a string) error { return noArgs(field, a) },
 	"max_bytes":  func(*params.Params, *geometry, string, string) error { return nil },
+	// max_age(seconds): the answer's Cache-Control max-age (0: no-cache).
+	"max_age": func(_ *params.Params, g *geometry, field, a string) (err error) {
+		if g.maxAge, err = params.ParseInt(a, 0, maxAge); err != nil {
+			return pathurl.Bad(field, "max_age takes seconds from 0 to %d (a year).", maxAge)
+		}
+		g.maxAgeSet = true
+		return nil
+	},
 }
 
 func noArgs(field, a string) error {

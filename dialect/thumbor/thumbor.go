@@ -52,7 +52,7 @@ func (d *Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if err := d.verify(sig, signed); err != nil {
 		return dialect.ImageURL{}, true, err
 	}
-	p, rest, err := parsePath(signed)
+	p, g, rest, err := parsePath(signed)
 	if err != nil {
 		return dialect.ImageURL{}, true, err
 	}
@@ -60,7 +60,7 @@ func (d *Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if err != nil {
 		return dialect.ImageURL{}, true, err
 	}
-	iu := dialect.ImageURL{Params: p, Source: src, Query: query}
+	iu := dialect.ImageURL{Params: p, Source: src, Query: query, MaxAge: g.maxAge, MaxAgeSet: g.maxAgeSet}
 	if p.Watermark.Image != "" {
 		iu.MarkField = "filters:watermark"
 	}
@@ -117,6 +117,9 @@ type geometry struct {
 	halign, valign                                         string
 	// proportion scales the output (0: unset; Thumbor's proportion filter).
 	proportion float64
+	// maxAge is max_age's seconds, when maxAgeSet.
+	maxAge    int
+	maxAgeSet bool
 	// focal are the focal filters' regions, as Thumbor weighs them: each
 	// its centre (rounded down), weighted by its area.
 	focal []focalPoint
@@ -147,7 +150,7 @@ func (g geometry) focalCentre(r params.Rect) (x, y float64, ok bool) {
 
 // parsePath reads the options, in Thumbor's order, and returns the rest
 // (the image, escaped).
-func parsePath(path string) (params.Params, string, error) {
+func parsePath(path string) (params.Params, geometry, string, error) {
 	var p params.Params
 	var g geometry
 	parts := strings.Split(path, "/")
@@ -160,7 +163,7 @@ func parsePath(path string) (params.Params, string, error) {
 		return "", false
 	}
 	if _, ok := next(func(s string) bool { return s == "meta" }); ok {
-		return p, "", pathurl.Bad("meta", "meta (the image's metadata as JSON) is not supported by Matte.")
+		return p, g, "", pathurl.Bad("meta", "meta (the image's metadata as JSON) is not supported by Matte.")
 	}
 	if _, ok := next(func(s string) bool { return s == "trim" || strings.HasPrefix(s, "trim:") }); ok {
 		p.Trim = true
@@ -175,7 +178,7 @@ func parsePath(path string) (params.Params, string, error) {
 	}
 	if s, ok := next(isSize); ok {
 		if err := setSize(&p, s); err != nil {
-			return p, "", err
+			return p, g, "", err
 		}
 	}
 	g.halign, _ = next(func(s string) bool { return s == "left" || s == "center" || s == "right" })
@@ -195,13 +198,13 @@ func parsePath(path string) (params.Params, string, error) {
 			err = pathurl.Bad("filters", "The filters are not validly escaped.")
 		}
 		if err != nil {
-			return p, "", err
+			return p, g, "", err
 		}
 	}
 	applyGeometry(&p, g)
 	applyProportion(&p, g.proportion)
 	pathurl.Canonical(&p)
-	return p, strings.Join(parts[i:], "/"), nil
+	return p, g, strings.Join(parts[i:], "/"), nil
 }
 
 // applyGeometry sets Fit and Crop: without fit-in Thumbor crops to the

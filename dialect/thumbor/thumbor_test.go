@@ -54,6 +54,9 @@ func TestParse(t *testing.T) {
 		"/unsafe/filters:contrast(-100):saturation(2):brightness(-100)/a.jpg": {Params: params.Params{Brightness: -100, Contrast: -100, Saturation: 100}, Source: "/a.jpg"},
 		"/unsafe/filters:contrast(-40)/a.jpg":                                 {Params: params.Params{Contrast: -64}, Source: "/a.jpg"},
 		"/unsafe/filters:equalize()/a.jpg":                                    {Params: params.Params{Equalize: true}, Source: "/a.jpg"},
+		// max_age(seconds): the answer's max-age, no pixel changed.
+		"/unsafe/300x200/filters:max_age(3600)/a.jpg": {Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop}, Source: "/a.jpg", MaxAge: 3600, MaxAgeSet: true},
+		"/unsafe/filters:max_age(0)/a.jpg":            {Source: "/a.jpg", MaxAgeSet: true},
 
 		// focal: the docs' example; two regions weighed by area (centres
 		// (212, 283) weight 133×154 and (50, 50) weight 100×100: (158.8,
@@ -119,6 +122,9 @@ func TestErrors(t *testing.T) {
 		"/unsafe/meta/300x200/a.jpg":                                          "meta",
 		"/unsafe/filters:grayscale(1)/a.jpg":                                  "filters:grayscale",
 		"/unsafe/filters:equalize(1)/a.jpg":                                   "filters:equalize",
+		"/unsafe/filters:max_age(-5)/a.jpg":                                   "filters:max_age",
+		"/unsafe/filters:max_age(31536001)/a.jpg":                             "filters:max_age",
+		"/unsafe/filters:max_age()/a.jpg":                                     "filters:max_age",
 		"/unsafe/filters:quality(101):rotate(45)/a.jpg":                       "filters:quality filters:rotate",
 		"/unsafe/filters:fill(auto)/a.jpg":                                    "filters:fill",
 		"/unsafe/filters:round_corner(8|4,0,0,0)/a.jpg":                       "filters:round_corner",
