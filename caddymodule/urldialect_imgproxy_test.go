@@ -27,8 +27,15 @@ func TestImgproxyURLs(t *testing.T) {
 	t.Run("extend pads to the box", func(t *testing.T) {
 		s.image(t, "/insecure/rs:fit:100:100:0:1/bg:255:255:255/plain//img/photo.jpg@png", "png", 100, 100)
 	})
+	// photo.jpg is 400x200.
+	t.Run("zoom multiplies the box, or scales the image", func(t *testing.T) {
+		s.image(t, "/insecure/rs:fill:50:50/z:2/plain/local:///img/photo.jpg", "jpeg", 100, 100)
+		s.image(t, "/insecure/z:0.25/plain/local:///img/photo.jpg", "jpeg", 100, 50)
+		s.image(t, "/insecure/w:300/z:2/plain/local:///img/photo.jpg", "jpeg", 400, 200) // not enlarged without el
+		s.refused(t, "/insecure/z:2:1/plain/local:///img/photo.jpg", http.StatusBadRequest, "z")
+	})
 	t.Run("unknown option answers 400 naming it", func(t *testing.T) {
-		s.refused(t, "/insecure/zoom:2/plain//img/photo.jpg", http.StatusBadRequest, "zoom")
+		s.refused(t, "/insecure/fq:webp:80/plain//img/photo.jpg", http.StatusBadRequest, "fq")
 		s.refused(t, "/insecure/w:x/plain//img/photo.jpg", http.StatusBadRequest, "w")
 	})
 	t.Run("remote plain source through the allowlist", func(t *testing.T) {

@@ -22,6 +22,8 @@ type resize struct {
 	// crop is c's area; cropGravity its own gravity when given (else g's).
 	crop        params.Region
 	cropGravity *pathurl.Gravity
+	// zoom multiplies the result's size (z; 0: none).
+	zoom float64
 }
 
 // parseOptions reads the option parts (name:arg:...). Every bad option is
@@ -37,7 +39,7 @@ func parseOptions(parts []string) (params.Params, error) {
 		canon, known := aliases[name]
 		var err error
 		if !known {
-			err = pathurl.Bad(name, "%s is not an imgproxy processing option Matte supports (rs, s, rt, w, h, g, c, q, f, bg, bl, sh, pix, rot, dpr, ex, pd, t, el, fl, ar, sm, scp, cb, fn, att, exp, mb).", params.QuoteShort(name))
+			err = pathurl.Bad(name, "%s is not an imgproxy processing option Matte supports (rs, s, rt, w, h, z, g, c, q, f, bg, bl, sh, pix, rot, dpr, ex, pd, t, el, fl, ar, sm, scp, cb, fn, att, exp, mb).", params.QuoteShort(name))
 		} else {
 			err = options[canon](&p, &rs, name, args)
 		}
@@ -47,6 +49,9 @@ func parseOptions(parts []string) (params.Params, error) {
 	}
 	if len(errs) > 0 {
 		return params.Params{}, errs
+	}
+	if err := applyZoom(&p, rs); err != nil {
+		return params.Params{}, err
 	}
 	applyResize(&p, rs)
 	if err := applyCrop(&p, rs); err != nil {
@@ -73,6 +78,35 @@ func applyCrop(p *params.Params, rs resize) error {
 	}
 	r.Anchor, r.Focus = g.Crop, g.Focus
 	p.Region = r
+	return nil
+}
+
+// applyZoom multiplies the box by z, as imgproxy multiplies the result's
+// size (before dpr, and before its no-enlarging clamp: the fits keep it).
+// Without a box, z below 1 scales the image (a ratio of its size); above
+// 1, it would enlarge it, which imgproxy does only with el.
+func applyZoom(p *params.Params, rs resize) error {
+	z := rs.zoom
+	if z == 0 || z == 1 {
+		return nil
+	}
+	if p.Width == 0 && p.Height == 0 {
+		switch {
+		case z < 1:
+			p.WidthRatio = z
+		case rs.enlarge:
+			return pathurl.Bad("z", "z above 1 with el and without w or h enlarges the source by a ratio, which Matte does not do; give w or h.")
+		}
+		return nil
+	}
+	for _, side := range []*int{&p.Width, &p.Height} {
+		if *side == 0 {
+			continue
+		}
+		if *side = int(math.Round(float64(*side) * z)); *side < 1 || *side > pathurl.MaxDimension {
+			return pathurl.Bad("z", "z makes a side of %d, outside 1 to %d.", *side, pathurl.MaxDimension)
+		}
+	}
 	return nil
 }
 
@@ -115,6 +149,7 @@ var aliases = map[string]string{
 	"strip_color_profile": "ignored", "cb": "ignored", "cachebuster": "ignored", "fn": "filename", "filename": "filename",
 	"pix": "pixelate", "pixelate": "pixelate", "exp": "expires", "expires": "expires", "mb": "ignored", "max_bytes": "ignored",
 	"att": "return_attachment", "return_attachment": "return_attachment", "kcr": "ignored", "keep_copyright": "ignored",
+	"z": "zoom", "zoom": "zoom",
 }
 
 type option func(p *params.Params, rs *resize, name string, args []string) error
@@ -342,6 +377,22 @@ var options = map[string]option{
 			return &params.Error{Status: http.StatusNotFound, Code: "url_expired", Title: "Not Found", Field: name,
 				Detail: "This URL expired at " + time.Unix(ts, 0).UTC().Format(time.RFC3339) + "."}
 		}
+		return nil
+	},
+	// z:%zoom or z:%zoom_x:%zoom_y: the result's size times zoom; Matte
+	// zooms both sides alike.
+	"zoom": func(_ *params.Params, rs *resize, name string, args []string) error {
+		const usage = "%s takes a factor above 0 and up to 100 (both sides alike: z:X or z:X:X)."
+		z, err := params.ParseDecimalIn(args[0], 0, 100)
+		if err != nil || z == 0 || len(args) > 2 {
+			return pathurl.Bad(name, usage, name)
+		}
+		if len(args) == 2 {
+			if zy, err := params.ParseDecimalIn(args[1], 0, 100); err != nil || zy != z {
+				return pathurl.Bad(name, usage, name)
+			}
+		}
+		rs.zoom = z
 		return nil
 	},
 	"flip": func(p *params.Params, _ *resize, name string, args []string) error {
