@@ -19,6 +19,14 @@ func TestThumborURLs(t *testing.T) {
 	t.Run("fit-in with fill pads", func(t *testing.T) {
 		s.image(t, "/unsafe/fit-in/100x100/filters:fill(white):format(png)/img/photo.jpg", "png", 100, 100)
 	})
+	// The photo is red on its left half, blue on its right: its mean is
+	// purple.
+	t.Run("fill(auto) pads in the image's mean colour", func(t *testing.T) {
+		img := s.png(t, "/unsafe/fit-in/100x100/filters:fill(auto):format(png)/img/photo.jpg", 100, 100)
+		if r, g, b, _ := img.At(50, 5).RGBA(); absDiff(r, 0x7f7f) > 0x800 || g > 0x800 || absDiff(b, 0x7f7f) > 0x800 {
+			t.Errorf("fill(auto): pixel (50,5) = %x %x %x, want the mean (127, 0, 127)", r, g, b)
+		}
+	})
 	t.Run("fit-in fits", func(t *testing.T) {
 		s.image(t, "/unsafe/fit-in/100x100/filters:quality(60):format(webp)/img/photo.jpg", "webp", 100, 50)
 	})

@@ -149,6 +149,7 @@ func (p Params) Key() string {
 	}
 	addInt("dpi", p.DPI)
 	addBool("equalize", p.Equalize)
+	addBool("fill-mean", p.FillMean)
 	addInt("median", p.Median)
 	addInt("bw-threshold", p.Threshold)
 	addBool("normalize", p.Normalize)

@@ -203,6 +203,10 @@ type Params struct {
 	// (imgix fill-color); unset, it is filled as padding is (Background,
 	// else white or transparent by the output format).
 	FillColor Color
+	// FillMean fills that space with the image's mean colour instead: each
+	// of red, green and blue averaged over the resized image, rounded down
+	// (Thumbor's fill(auto)).
+	FillMean bool
 	// FillBlur fills FitFill's excess space with a blurred copy of the
 	// image covering the box (imgix fill=blur) instead of a colour, at
 	// FillBlurStrength (as Blur: sigma = strength / 10; 0: automatic, the

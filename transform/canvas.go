@@ -24,6 +24,17 @@ func (j *job) canvas() error {
 	if j.p.FillColor.Set {
 		c = j.p.FillColor
 	}
+	if j.p.FillMean {
+		// Read once for the means, then again to be placed.
+		if err := j.toMemory(j.img); err != nil {
+			return err
+		}
+		m, err := j.img.ColourMeans()
+		if err != nil {
+			return err
+		}
+		c = params.Color{R: uint8(m[0]), G: uint8(m[1]), B: uint8(m[2]), A: 255, Set: true}
+	}
 	bg, err := j.fillWith(c)
 	if err != nil {
 		return err

@@ -98,6 +98,25 @@ func TestNormalizePixels(t *testing.T) {
 	}
 }
 
+// Thumbor's fill(auto): the excess space in the image's mean colour, each
+// channel rounded down: red and blue halves average (127, 0, 127) (127.5
+// each); a grey image's mean is its grey.
+func TestFillMeanPixels(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	for _, tc := range []struct {
+		src     *image.NRGBA
+		samples []sample
+	}{
+		{halves(40, 20, color.NRGBA{255, 0, 0, 255}, color.NRGBA{0, 0, 255, 255}),
+			[]sample{{20, 2, color.NRGBA{127, 0, 127, 255}}, {5, 20, color.NRGBA{255, 0, 0, 255}}, {35, 20, color.NRGBA{0, 0, 255, 255}}}},
+		{filled(40, 20, color.NRGBA{90, 90, 90, 255}), []sample{{20, 37, color.NRGBA{90, 90, 90, 255}}}},
+	} {
+		p := params.Params{Width: 40, Height: 40, Fit: params.FitFill, FillMean: true, Format: params.FormatPNG}
+		_, img := runParams(t, pl, encodePNG(t, tc.src), p)
+		checkSamples(t, img, tc.samples, 0)
+	}
+}
+
 // sharp's median(3): a lone white pixel on black is gone; a 3x3 block
 // keeps its centre.
 func TestMedianPixels(t *testing.T) {

@@ -65,6 +65,11 @@ var filters = map[string]filter{
 			p.FillBlur, g.fill = true, true
 			return nil
 		}
+		// fill(auto): the image's mean colour, as Thumbor's _fill.
+		if c == "auto" {
+			p.FillMean, g.fill = true, true
+			return nil
+		}
 		if err := color(p, field, c); err != nil {
 			return err
 		}

@@ -83,6 +83,23 @@ func (im *Image) Equalize() error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_equalize(im.p, out) })
 }
 
+// ColourMeans is the mean of each colour band (alpha left out): red,
+// green and blue, or grey three times. It reads the whole image.
+func (im *Image) ColourMeans() ([3]float64, error) {
+	n := im.Bands()
+	if im.HasAlpha() {
+		n--
+	}
+	var m [4]C.double
+	if C.matte_band_means(im.p, &m[0], C.int(min(n, 3))) != 0 {
+		return [3]float64{}, lastError()
+	}
+	if n < 3 {
+		m[1], m[2] = m[0], m[0]
+	}
+	return [3]float64{float64(m[0]), float64(m[1]), float64(m[2])}, nil
+}
+
 // Median is a size x size median filter on every band.
 func (im *Image) Median(size int) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_median(im.p, out, C.int(size)) })

@@ -428,6 +428,21 @@ int matte_equalize(VipsImage *in, VipsImage **out) {
   return with_alpha_of(eq, in, colour, out);
 }
 
+// matte_band_means writes the mean of each of in's first n bands (at most
+// in's bands) to means.
+int matte_band_means(VipsImage *in, double *means, int n) {
+  VipsImage *stats;
+  if (n > in->Bands || vips_stats(in, &stats, NULL)) return -1;
+  // stats is a double matrix: row 0 all bands, row 1 + b band b; column 4
+  // the mean.
+  int r = vips_image_wio_input(stats);
+  if (!r)
+    for (int b = 0; b < n; b++)
+      means[b] = *(double *)VIPS_IMAGE_ADDR(stats, 4, b + 1);
+  g_object_unref(stats);
+  return r;
+}
+
 // matte_median is a size x size median filter on every band (sharp's
 // median).
 int matte_median(VipsImage *in, VipsImage **out, int size) {

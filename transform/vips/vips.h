@@ -62,6 +62,7 @@ int matte_threshold(VipsImage *in, VipsImage **out, double t);
 int matte_min_filter(VipsImage *in, VipsImage **out, int size);
 int matte_max_filter(VipsImage *in, VipsImage **out, int size);
 int matte_equalize(VipsImage *in, VipsImage **out);
+int matte_band_means(VipsImage *in, double *means, int n);
 int matte_median(VipsImage *in, VipsImage **out, int size);
 int matte_grey_threshold(VipsImage *in, VipsImage **out, double t);
 int matte_normalise(VipsImage *in, VipsImage **out, int lower, int upper);
