@@ -158,6 +158,7 @@ func (p Params) Key() string {
 	addBool("invert", p.Invert)
 	addInt("hue", p.Hue)
 	addInt("sepia", p.Sepia)
+	addBool("sepia-classic", p.SepiaClassic)
 	addColor("mono", p.Monochrome)
 	addFloat("bri-x", p.BrightnessFactor)
 	addFloat("gamma", p.Gamma)

@@ -281,6 +281,7 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Lossless = b })
 		add(func(p *Params) { p.Equalize = b })
 		add(func(p *Params) { p.Normalize = b })
+		add(func(p *Params) { p.SepiaClassic = b })
 		add(func(p *Params) { p.Fit, p.FillMean = FitFill, b })
 		add(func(p *Params) { p.AdaptiveBox = b })
 		add(func(p *Params) { p.Trim = b })

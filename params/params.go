@@ -131,6 +131,10 @@ type Params struct {
 	// Sepia tones the image, 0-100 (imgix sepia): the CSS Filter Effects
 	// sepia() matrix at Sepia/100, applied after Hue.
 	Sepia int
+	// SepiaClassic tones the image with the older sepia matrix wsrv's
+	// filter=sepia uses (rows 0.3588 0.7044 0.1368, 0.2990 0.5870 0.1140,
+	// 0.2392 0.4696 0.0912), in full, after Sepia.
+	SepiaClassic bool
 	// Monochrome tints the image with one colour (imgix monochrome, mono):
 	// each pixel becomes its luma (Rec. 709: 0.2126 R + 0.7152 G +
 	// 0.0722 B) times the colour, mixed over the pixel by the colour's

@@ -3,7 +3,7 @@ package transform
 import "github.com/jebosio/matte/params"
 
 // adjust changes the image's own colours (Params.Equalize, Saturation, Hue, Sepia,
-// Monochrome, BrightnessFactor, Contrast, Brightness, ChannelShift,
+// SepiaClassic, Monochrome, BrightnessFactor, Contrast, Brightness, ChannelShift,
 // Invert, Gamma, in
 // that order), before any
 // pixel is added around it (rotation corners, fit=fill, padding), which
@@ -12,7 +12,7 @@ import "github.com/jebosio/matte/params"
 func (j *job) adjust() error {
 	p := j.p
 	if p.Saturation == 0 && p.Hue == 0 && p.Sepia == 0 && p.Monochrome == (params.Color{}) &&
-		p.BrightnessFactor == 0 && p.Brightness == 0 && p.Contrast == 0 && p.ChannelShift == ([3]int{}) && !p.Invert && p.Gamma == 0 && !p.Equalize {
+		p.BrightnessFactor == 0 && p.Brightness == 0 && p.Contrast == 0 && p.ChannelShift == ([3]int{}) && !p.Invert && p.Gamma == 0 && !p.Equalize && !p.SepiaClassic {
 		return nil
 	}
 	if p.Equalize {
@@ -28,6 +28,9 @@ func (j *job) adjust() error {
 	m := colourMap{m: identity3}
 	if p.Sepia > 0 {
 		m = m.then(mix3(sepiaMatrix, float64(p.Sepia)/100), [3]float64{})
+	}
+	if p.SepiaClassic {
+		m = m.then(classicSepiaMatrix, [3]float64{})
 	}
 	if c := p.Monochrome; c != (params.Color{}) {
 		var tint [9]float64
@@ -85,6 +88,14 @@ var sepiaMatrix = [9]float64{
 	0.393, 0.769, 0.189,
 	0.349, 0.686, 0.168,
 	0.272, 0.534, 0.131,
+}
+
+// classicSepiaMatrix is the sepia of wsrv's filter=sepia (its
+// filter.cpp), an older matrix than the W3C one.
+var classicSepiaMatrix = [9]float64{
+	0.3588, 0.7044, 0.1368,
+	0.2990, 0.5870, 0.1140,
+	0.2392, 0.4696, 0.0912,
 }
 
 // rec709Luma weighs R, G, B into luma (ITU-R BT.709, as the Filter

@@ -244,6 +244,15 @@ func TestChannelShiftPixels(t *testing.T) {
 	})
 }
 
+// wsrv's filter=sepia: its matrix on (200, 100, 50): 0.3588·200 +
+// 0.7044·100 + 0.1368·50 = 148.996, 0.2990·200 + 0.5870·100 + 0.1140·50 =
+// 124.2, 0.2392·200 + 0.4696·100 + 0.0912·50 = 99.36; white clips to 255,
+// 255, 204 (0.8·255).
+func TestSepiaClassicPixels(t *testing.T) {
+	checkSolidPixels(t, color.NRGBA{200, 100, 50, 255}, []solidCase{{params.Params{SepiaClassic: true}, color.NRGBA{149, 124, 99, 255}}})
+	checkSolidPixels(t, color.NRGBA{255, 255, 255, 128}, []solidCase{{params.Params{SepiaClassic: true}, color.NRGBA{255, 255, 204, 128}}})
+}
+
 // solidCase is Params for an image of one colour and the colour expected.
 type solidCase struct {
 	p    params.Params

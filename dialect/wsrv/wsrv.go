@@ -30,7 +30,8 @@
 //     mapped onto Matte's 1 to 100 sharpening (0.5 + sharp/100 is Matte's
 //     sigma).
 //   - ro: an angle in degrees, any sign, taken modulo 360.
-//   - filter: greyscale or negate (sepia and duotone are refused).
+//   - filter: greyscale, sepia (wsrv's own matrix) or negate (duotone is
+//     refused).
 //   - mask: circle (the largest centred circle) or ellipse (inscribed);
 //     outside it the image is transparent, or mbg (a colour), or white for
 //     a format without alpha. Other shapes are refused.
@@ -156,7 +157,7 @@ var specs = map[string]spec{
 		r.fpy = &f
 		return err
 	}},
-	"filter": {"greyscale or negate", false, func(r *request, v string) error {
+	"filter": {"greyscale, sepia or negate", false, func(r *request, v string) error {
 		switch v {
 		case "greyscale":
 			r.p.Saturation = -100
@@ -164,8 +165,11 @@ var specs = map[string]spec{
 		case "negate":
 			r.p.Invert = true
 			return nil
-		case "sepia", "duotone":
-			return errors.New("only greyscale and negate are available here")
+		case "sepia":
+			r.p.SepiaClassic = true
+			return nil
+		case "duotone":
+			return errors.New("only greyscale, sepia and negate are available here")
 		}
 		return params.ErrSyntax
 	}},
