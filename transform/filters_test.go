@@ -73,16 +73,7 @@ func TestThresholdPixels(t *testing.T) {
 // levels of L) stretched to 0 and 100, chroma kept.
 func TestNormalizePixels(t *testing.T) {
 	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
-	quarters := filled(40, 20, color.NRGBA{150, 150, 150, 255}) // left top 100, left bottom 120
-	for y := range 20 {
-		for x := range 20 {
-			v := uint8(100)
-			if y >= 10 {
-				v = 120
-			}
-			quarters.SetNRGBA(x, y, color.NRGBA{v, v, v, 255})
-		}
-	}
+	quarters := greyQuarters()
 	for _, tc := range []struct {
 		src     *image.NRGBA
 		samples []sample

@@ -285,24 +285,11 @@ func checkSolidPixelsWithin(t *testing.T, c color.NRGBA, cases []solidCase, tol 
 // already; G has one level, kept); the alpha is kept.
 func TestEqualizePixels(t *testing.T) {
 	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
-	quarters := func() *image.NRGBA { // 40x20: left top 100, left bottom 120, right 150
-		img := filled(40, 20, color.NRGBA{150, 150, 150, 255})
-		for y := range 20 {
-			for x := range 20 {
-				v := uint8(100)
-				if y >= 10 {
-					v = 120
-				}
-				img.SetNRGBA(x, y, color.NRGBA{v, v, v, 255})
-			}
-		}
-		return img
-	}
 	for _, tc := range []struct {
 		src     []byte
 		samples []sample
 	}{
-		{encodePNG(t, quarters()),
+		{encodePNG(t, greyQuarters()),
 			[]sample{{5, 5, color.NRGBA{0, 0, 0, 255}}, {5, 15, color.NRGBA{85, 85, 85, 255}}, {35, 10, color.NRGBA{255, 255, 255, 255}}}},
 		{encodePNG(t, halves(40, 20, color.NRGBA{255, 0, 0, 128}, color.NRGBA{0, 0, 255, 128})),
 			[]sample{{5, 10, color.NRGBA{255, 0, 0, 128}}, {35, 10, color.NRGBA{0, 0, 255, 128}}}},
@@ -310,6 +297,22 @@ func TestEqualizePixels(t *testing.T) {
 		_, img := runParams(t, pl, tc.src, params.Params{Equalize: true, Format: params.FormatPNG})
 		checkSamples(t, img, tc.samples, 2)
 	}
+}
+
+// greyQuarters is 40x20 grey: the left top quarter 100, the left bottom
+// 120, the right half 150.
+func greyQuarters() *image.NRGBA {
+	img := filled(40, 20, color.NRGBA{150, 150, 150, 255})
+	for y := range 20 {
+		for x := range 20 {
+			v := uint8(100)
+			if y >= 10 {
+				v = 120
+			}
+			img.SetNRGBA(x, y, color.NRGBA{v, v, v, 255})
+		}
+	}
+	return img
 }
 
 // blend multiply: (200, 100, 50) × 128/255.

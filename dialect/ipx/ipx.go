@@ -286,12 +286,9 @@ var modifiers = map[string]modifier{
 	},
 	// median_N: sharp's N x N median filter, 3 when N is left out.
 	"median": func(p *params.Params, _ *mods, name, v string) error {
-		n := 3
-		if v != "" {
-			var err error
-			if n, err = params.ParseInt(v, 1, maxMedian); err != nil {
-				return pathurl.Bad(name, "%s=%s is not valid; %s takes a window size from 1 to %d (3 when left out).", name, params.QuoteShort(v), name, maxMedian)
-			}
+		n, err := intOr(v, 3, 1, maxMedian)
+		if err != nil {
+			return pathurl.Bad(name, "%s=%s is not valid; %s takes a window size from 1 to %d (3 when left out).", name, params.QuoteShort(v), name, maxMedian)
 		}
 		if n > 1 {
 			p.Median = n
@@ -301,12 +298,9 @@ var modifiers = map[string]modifier{
 	// threshold_T: grey, then 255 from T up and 0 below (sharp's; 128 when
 	// left out, 0 none).
 	"threshold": func(p *params.Params, _ *mods, name, v string) error {
-		t := 128
-		if v != "" {
-			var err error
-			if t, err = params.ParseInt(v, 0, 255); err != nil {
-				return pathurl.Bad(name, "%s=%s is not valid; %s takes a level from 0 to 255 (128 when left out).", name, params.QuoteShort(v), name)
-			}
+		t, err := intOr(v, 128, 0, 255)
+		if err != nil {
+			return pathurl.Bad(name, "%s=%s is not valid; %s takes a level from 0 to 255 (128 when left out).", name, params.QuoteShort(v), name)
 		}
 		p.Threshold = t
 		return nil
@@ -343,6 +337,15 @@ var modifiers = map[string]modifier{
 	// sharp resize in linear light, which Matte does not (the colours are
 	// the same, the resampled edges differ slightly).
 	"ignored": func(*params.Params, *mods, string, string) error { return nil },
+}
+
+// intOr reads an integer from lo to hi, def when v is empty (sharp's
+// default for a modifier written alone).
+func intOr(v string, def, lo, hi int) (int, error) {
+	if v == "" {
+		return def, nil
+	}
+	return params.ParseInt(v, lo, hi)
 }
 
 // noValue accepts a boolean modifier written alone or as true (ipx reads
