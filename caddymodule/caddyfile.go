@@ -111,7 +111,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    url_dialect <name> [{             # repeat; tried in order before the imgix query: cloudflare, imgproxy,
 //	        key  <secret>                 #   ipx, thumbor, nextjs, netlify, wsrv, imagekit; signing key (imgproxy:
 //	        salt <secret>                 #   hex key and salt; thumbor: key); remote sources need origin allow_hosts
-//	    }]
+//	        preset <name> <options>       #   imgproxy: repeat; options as IMGPROXY_PRESETS writes them (rs:fill:100:100/q:80);
+//	    }]                                #   URLs name them with pr:<name>; "default" applies to every URL
 //	    playground <path>                 # the browser playground at <path> (/playground/), with uploads; default off
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
@@ -365,7 +366,8 @@ func (h *Handler) parseBlockOption(o option) (handled bool, err error) {
 
 var _ caddyfile.Unmarshaler = (*Handler)(nil)
 
-// parseURLDialect reads `url_dialect <name> [{ key <v>  salt <v> }]`.
+// parseURLDialect reads `url_dialect <name> [{ key <v>  salt <v>  preset
+// <name> <options> ... }]`.
 func parseURLDialect(d *caddyfile.Dispenser, args []string, h *Handler) error {
 	if len(args) != 1 {
 		return d.ArgErr()
@@ -373,6 +375,19 @@ func parseURLDialect(d *caddyfile.Dispenser, args []string, h *Handler) error {
 	c := URLDialectConfig{Name: args[0]}
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		key, vals := d.Val(), d.RemainingArgs()
+		if key == "preset" {
+			if len(vals) != 2 {
+				return d.ArgErr()
+			}
+			if _, dup := c.Presets[vals[0]]; dup {
+				return d.Errf("preset %q is given twice", vals[0])
+			}
+			if c.Presets == nil {
+				c.Presets = map[string]string{}
+			}
+			c.Presets[vals[0]] = vals[1]
+			continue
+		}
 		if len(vals) != 1 {
 			return d.ArgErr()
 		}

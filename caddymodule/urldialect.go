@@ -27,10 +27,13 @@ import (
 // URLDialectConfig turns one CDN URL form on (the url_dialect directive).
 // Key and Salt are the dialect's signing secrets, for the dialects that
 // sign their URLs (imgproxy: hex key and salt; thumbor: the key alone).
+// Presets are imgproxy's, by name, each its options joined by "/" as
+// IMGPROXY_PRESETS writes them ("default" applies to every URL).
 type URLDialectConfig struct {
-	Name string `json:"name"`
-	Key  string `json:"key,omitempty"`
-	Salt string `json:"salt,omitempty"`
+	Name    string            `json:"name"`
+	Key     string            `json:"key,omitempty"`
+	Salt    string            `json:"salt,omitempty"`
+	Presets map[string]string `json:"presets,omitempty"`
 }
 
 // newURLDialect builds a dialect from its url_dialect settings. signed is
@@ -45,6 +48,9 @@ var urlDialects = map[string]newURLDialect{
 	"cloudflare": keyless(cloudflare.New),
 	"imgproxy": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
 		d, err := imgproxy.New(c.Key, c.Salt)
+		if err == nil && len(c.Presets) > 0 {
+			d, err = d.WithPresets(c.Presets)
+		}
 		if err != nil {
 			return nil, false, err
 		}
@@ -52,8 +58,8 @@ var urlDialects = map[string]newURLDialect{
 	},
 	"ipx": keyless(ipx.New),
 	"thumbor": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
-		if c.Salt != "" {
-			return nil, false, errors.New("takes a key, no salt")
+		if c.Salt != "" || len(c.Presets) > 0 {
+			return nil, false, errors.New("takes a key, no salt or presets")
 		}
 		d := thumbor.New(c.Key)
 		return d, d.Signed(), nil
@@ -67,8 +73,8 @@ var urlDialects = map[string]newURLDialect{
 // keyless adapts the constructor of a dialect that takes no secrets.
 func keyless(build func() dialect.URLDialect) newURLDialect {
 	return func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
-		if c.Key != "" || c.Salt != "" {
-			return nil, false, errors.New("takes no key or salt")
+		if c.Key != "" || c.Salt != "" || len(c.Presets) > 0 {
+			return nil, false, errors.New("takes no key, salt or presets")
 		}
 		return build(), false, nil
 	}

@@ -22,6 +22,10 @@ func TestURLDialectCaddyfile(t *testing.T) {
 		{"url_dialect a b", nil, "wrong argument count"},
 		{"url_dialect imgproxy {\n pepper x\n}", nil, `unrecognized url_dialect option "pepper"`},
 		{"url_dialect imgproxy {\n key\n}", nil, "wrong argument count"},
+		{"url_dialect imgproxy {\n preset default q:80\n preset thumb rs:fill:100:100/sh:0.5\n}",
+			[]URLDialectConfig{{Name: "imgproxy", Presets: map[string]string{"default": "q:80", "thumb": "rs:fill:100:100/sh:0.5"}}}, ""},
+		{"url_dialect imgproxy {\n preset thumb\n}", nil, "wrong argument count"},
+		{"url_dialect imgproxy {\n preset a w:1\n preset a w:2\n}", nil, `preset "a" is given twice`},
 	} {
 		var h Handler
 		err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("matte {\n" + tc.block + "\n}"))
@@ -56,10 +60,13 @@ func TestProvisionURLDialects(t *testing.T) {
 			[]string{"imgproxy", "thumbor"}, []bool{true, true}, ""},
 		{[]URLDialectConfig{{Name: "akamai"}}, nil, nil, `url_dialect "akamai": unknown (want one of cloudflare, imagekit, imgproxy, ipx, netlify, nextjs, thumbor, wsrv)`},
 		{[]URLDialectConfig{{Name: "ipx"}, {Name: "ipx"}}, nil, nil, "given twice"},
-		{[]URLDialectConfig{{Name: "cloudflare", Key: "x"}}, nil, nil, "cloudflare: takes no key or salt"},
+		{[]URLDialectConfig{{Name: "cloudflare", Key: "x"}}, nil, nil, "cloudflare: takes no key, salt or presets"},
+		{[]URLDialectConfig{{Name: "ipx", Presets: map[string]string{"a": "w:1"}}}, nil, nil, "ipx: takes no key, salt or presets"},
+		{[]URLDialectConfig{{Name: "imgproxy", Presets: map[string]string{"thumb": "w:1"}}}, []string{"imgproxy"}, []bool{false}, ""},
+		{[]URLDialectConfig{{Name: "imgproxy", Presets: map[string]string{"thumb": "w:huge"}}}, nil, nil, `imgproxy: preset "thumb": `},
 		{[]URLDialectConfig{{Name: "imgproxy", Key: "ab"}}, nil, nil, "give both key and salt"},
 		{[]URLDialectConfig{{Name: "imgproxy", Key: "xyz", Salt: "ab"}}, nil, nil, "key is not hex"},
-		{[]URLDialectConfig{{Name: "thumbor", Key: "k", Salt: "s"}}, nil, nil, "takes a key, no salt"},
+		{[]URLDialectConfig{{Name: "thumbor", Key: "k", Salt: "s"}}, nil, nil, "takes a key, no salt or presets"},
 	} {
 		h := Handler{URLDialects: tc.cfg}
 		err := h.provisionURLDialects()

@@ -105,3 +105,14 @@ func TestImgproxySigned(t *testing.T) {
 	bad := imgproxySign(t, imgproxyTestKey, imgproxyTestSalt, path)
 	s.refused(t, bad[:44]+"/rs:fill:100:101/plain/local:///img/photo.jpg@png", http.StatusForbidden, "signature")
 }
+
+// TestImgproxyPresets: presets from the Caddyfile, named with pr:, the
+// default one under every URL (photo.jpg is 400x200).
+func TestImgproxyPresets(t *testing.T) {
+	s := newDialectSite(t, allowLoopback, "url_dialect imgproxy {\n\t\t\tpreset default f:png\n\t\t\tpreset thumb rs:fill:60:60\n\t\t\tpreset wide w:300/h:100\n\t\t}")
+	s.image(t, "/insecure/pr:thumb/plain/local:///img/photo.jpg", "png", 60, 60)
+	s.image(t, "/insecure/pr:wide/rt:force/plain/local:///img/photo.jpg", "png", 300, 100)
+	s.image(t, "/insecure/pr:thumb/f:webp/plain/local:///img/photo.jpg", "webp", 60, 60)
+	s.image(t, "/insecure/w:100/plain/local:///img/photo.jpg", "png", 100, 50)
+	s.refused(t, "/insecure/pr:huge/plain/local:///img/photo.jpg", http.StatusBadRequest, "pr")
+}

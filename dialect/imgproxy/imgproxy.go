@@ -29,6 +29,7 @@ import (
 // is immutable after New: safe for concurrent use.
 type Dialect struct {
 	key, salt []byte
+	presets   map[string][]string // by name, each its option parts (WithPresets)
 }
 
 // New returns the imgproxy dialect. key and salt are hex, both given
@@ -82,7 +83,7 @@ func (d *Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if err != nil {
 		return dialect.ImageURL{}, true, err
 	}
-	p, err := parseOptions(parts[:n])
+	p, err := parseOptions(parts[:n], d.presets)
 	if err != nil {
 		return dialect.ImageURL{}, true, err
 	}

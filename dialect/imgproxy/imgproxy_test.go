@@ -167,3 +167,49 @@ func FuzzParse(f *testing.F) {
 		urltest.CheckURLDialect(t, signed, raw)
 	})
 }
+
+// Presets (docs.imgproxy.net "Presets"): named option lists that stand
+// where pr/preset names them, later options overriding earlier ones; the
+// "default" preset comes first in every URL.
+func TestPresets(t *testing.T) {
+	d, err := mustNew(t, "", "").WithPresets(map[string]string{
+		"default": "resizing_type:fill/enlarge:1",
+		"thumb":   "w:100/h:100",
+		"sharp":   "sharpen:0.5",
+		"wide":    "rs:fit:800:400",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	urltest.CheckParses(t, d, map[string]dialect.ImageURL{
+		// default's fill with enlarge: Matte's crop.
+		"/insecure/pr:thumb/plain//a.jpg":           {Params: params.Params{Width: 100, Height: 100, Fit: params.FitCrop}, Source: "/a.jpg"},
+		"/insecure/preset:thumb:sharp/plain//a.jpg": {Params: params.Params{Width: 100, Height: 100, Fit: params.FitCrop, Sharpen: 10}, Source: "/a.jpg"},
+		"/insecure/pr:thumb/w:50/plain//a.jpg":      {Params: params.Params{Width: 50, Height: 100, Fit: params.FitCrop}, Source: "/a.jpg"},
+		"/insecure/w:50/pr:thumb/plain//a.jpg":      {Params: params.Params{Width: 100, Height: 100, Fit: params.FitCrop}, Source: "/a.jpg"},
+		"/insecure/pr:wide/plain//a.jpg":            {Params: params.Params{Width: 800, Height: 400, Fit: params.FitClip}, Source: "/a.jpg"},
+		"/insecure/rt:fit/el:0/w:10/plain//a.jpg":   {Params: params.Params{Width: 10, Fit: params.FitMax}, Source: "/a.jpg"},
+		"/insecure/plain//a.jpg":                    {Source: "/a.jpg"},
+	})
+	urltest.CheckErrors(t, d, map[string]string{
+		"/insecure/pr:nope/plain//a.jpg":       "pr",
+		"/insecure/pr:thumb:nope/plain//a.jpg": "pr",
+		"/insecure/preset:/w:1/plain//a.jpg":   "preset",
+	})
+	// Without presets, pr names none.
+	urltest.CheckErrors(t, mustNew(t, "", ""), map[string]string{"/insecure/pr:thumb/plain//a.jpg": "pr"})
+	for name, def := range map[string]string{
+		"bad name": "w:1",
+		"thumb":    "w:abc",
+		"nested":   "pr:thumb",
+		"unknown":  "wm:1",
+		"badname!": "w:1",
+	} {
+		if name == "bad name" {
+			name = "a b"
+		}
+		if _, err := mustNew(t, "", "").WithPresets(map[string]string{name: def}); err == nil {
+			t.Errorf("preset %q = %q accepted", name, def)
+		}
+	}
+}

@@ -26,11 +26,15 @@ type resize struct {
 	zoom float64
 }
 
-// parseOptions reads the option parts (name:arg:...). Every bad option is
-// reported, in URL order; a later option overrides an earlier one, as in
-// imgproxy.
-func parseOptions(parts []string) (params.Params, error) {
+// parseOptions reads the option parts (name:arg:...), the presets they
+// name expanded (nil: none may be named). Every bad option is reported, in
+// URL order; a later option overrides an earlier one, as in imgproxy.
+func parseOptions(parts []string, presets map[string][]string) (params.Params, error) {
 	var p params.Params
+	parts, err := expandPresets(parts, presets)
+	if err != nil {
+		return p, err
+	}
 	rs := resize{typ: "fit"}
 	var errs params.Errors
 	for _, part := range parts {
@@ -39,7 +43,7 @@ func parseOptions(parts []string) (params.Params, error) {
 		canon, known := aliases[name]
 		var err error
 		if !known {
-			err = pathurl.Bad(name, "%s is not an imgproxy processing option Matte supports (rs, s, rt, w, h, z, g, c, q, f, bg, bl, sh, pix, rot, dpr, ex, pd, t, el, fl, ar, sm, scp, cb, fn, att, exp, mb).", params.QuoteShort(name))
+			err = pathurl.Bad(name, "%s is not an imgproxy processing option Matte supports (rs, s, rt, w, h, z, g, c, q, f, bg, bl, sh, pix, rot, dpr, ex, pd, t, el, fl, ar, sm, scp, cb, fn, att, exp, mb, pr).", params.QuoteShort(name))
 		} else {
 			err = options[canon](&p, &rs, name, args)
 		}
@@ -149,7 +153,7 @@ var aliases = map[string]string{
 	"strip_color_profile": "ignored", "cb": "ignored", "cachebuster": "ignored", "fn": "filename", "filename": "filename",
 	"pix": "pixelate", "pixelate": "pixelate", "exp": "expires", "expires": "expires", "mb": "ignored", "max_bytes": "ignored",
 	"att": "return_attachment", "return_attachment": "return_attachment", "kcr": "ignored", "keep_copyright": "ignored",
-	"z": "zoom", "zoom": "zoom",
+	"z": "zoom", "zoom": "zoom", "pr": "preset", "preset": "preset",
 }
 
 type option func(p *params.Params, rs *resize, name string, args []string) error
