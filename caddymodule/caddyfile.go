@@ -112,7 +112,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        key  <secret>                 #   ipx, thumbor, nextjs, netlify, wsrv, imagekit; signing key (imgproxy:
 //	        salt <secret>                 #   hex key and salt; thumbor: key); remote sources need origin allow_hosts
 //	        preset <name> <options>       #   imgproxy: repeat; options as IMGPROXY_PRESETS writes them (rs:fill:100:100/q:80);
-//	    }]                                #   URLs name them with pr:<name>; "default" applies to every URL
+//	        watermark <path or URL>       #   imgproxy: the image wm draws (IMGPROXY_WATERMARK_PATH/_URL)
+//	    }]                                #   URLs name presets with pr:<name>; "default" applies to every URL
 //	    playground <path>                 # the browser playground at <path> (/playground/), with uploads; default off
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
@@ -367,7 +368,7 @@ func (h *Handler) parseBlockOption(o option) (handled bool, err error) {
 var _ caddyfile.Unmarshaler = (*Handler)(nil)
 
 // parseURLDialect reads `url_dialect <name> [{ key <v>  salt <v>  preset
-// <name> <options> ... }]`.
+// <name> <options> ...  watermark <image> }]`.
 func parseURLDialect(d *caddyfile.Dispenser, args []string, h *Handler) error {
 	if len(args) != 1 {
 		return d.ArgErr()
@@ -396,6 +397,8 @@ func parseURLDialect(d *caddyfile.Dispenser, args []string, h *Handler) error {
 			c.Key = vals[0]
 		case "salt":
 			c.Salt = vals[0]
+		case "watermark":
+			c.Watermark = vals[0]
 		default:
 			return d.Errf("unrecognized url_dialect option %q", key)
 		}

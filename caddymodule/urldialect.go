@@ -27,13 +27,15 @@ import (
 // URLDialectConfig turns one CDN URL form on (the url_dialect directive).
 // Key and Salt are the dialect's signing secrets, for the dialects that
 // sign their URLs (imgproxy: hex key and salt; thumbor: the key alone).
-// Presets are imgproxy's, by name, each its options joined by "/" as
-// IMGPROXY_PRESETS writes them ("default" applies to every URL).
+// Presets and Watermark are imgproxy's (imgproxy.Site): presets by name,
+// each its options joined by "/" as IMGPROXY_PRESETS writes them
+// ("default" applies to every URL), and the image wm draws.
 type URLDialectConfig struct {
-	Name    string            `json:"name"`
-	Key     string            `json:"key,omitempty"`
-	Salt    string            `json:"salt,omitempty"`
-	Presets map[string]string `json:"presets,omitempty"`
+	Name      string            `json:"name"`
+	Key       string            `json:"key,omitempty"`
+	Salt      string            `json:"salt,omitempty"`
+	Presets   map[string]string `json:"presets,omitempty"`
+	Watermark string            `json:"watermark,omitempty"`
 }
 
 // newURLDialect builds a dialect from its url_dialect settings. signed is
@@ -47,10 +49,7 @@ type newURLDialect func(c URLDialectConfig) (d dialect.URLDialect, signed bool, 
 var urlDialects = map[string]newURLDialect{
 	"cloudflare": keyless(cloudflare.New),
 	"imgproxy": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
-		d, err := imgproxy.New(c.Key, c.Salt)
-		if err == nil && len(c.Presets) > 0 {
-			d, err = d.WithPresets(c.Presets)
-		}
+		d, err := imgproxy.New(c.Key, c.Salt, imgproxy.Site{Presets: c.Presets, Watermark: c.Watermark})
 		if err != nil {
 			return nil, false, err
 		}
@@ -58,8 +57,8 @@ var urlDialects = map[string]newURLDialect{
 	},
 	"ipx": keyless(ipx.New),
 	"thumbor": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
-		if c.Salt != "" || len(c.Presets) > 0 {
-			return nil, false, errors.New("takes a key, no salt or presets")
+		if c.Salt != "" || len(c.Presets) > 0 || c.Watermark != "" {
+			return nil, false, errors.New("takes a key, no salt, presets or watermark")
 		}
 		d := thumbor.New(c.Key)
 		return d, d.Signed(), nil
@@ -73,8 +72,8 @@ var urlDialects = map[string]newURLDialect{
 // keyless adapts the constructor of a dialect that takes no secrets.
 func keyless(build func() dialect.URLDialect) newURLDialect {
 	return func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
-		if c.Key != "" || c.Salt != "" || len(c.Presets) > 0 {
-			return nil, false, errors.New("takes no key, salt or presets")
+		if c.Key != "" || c.Salt != "" || len(c.Presets) > 0 || c.Watermark != "" {
+			return nil, false, errors.New("takes no key, salt, presets or watermark")
 		}
 		return build(), false, nil
 	}

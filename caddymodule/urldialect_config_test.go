@@ -60,13 +60,13 @@ func TestProvisionURLDialects(t *testing.T) {
 			[]string{"imgproxy", "thumbor"}, []bool{true, true}, ""},
 		{[]URLDialectConfig{{Name: "akamai"}}, nil, nil, `url_dialect "akamai": unknown (want one of cloudflare, imagekit, imgproxy, ipx, netlify, nextjs, thumbor, wsrv)`},
 		{[]URLDialectConfig{{Name: "ipx"}, {Name: "ipx"}}, nil, nil, "given twice"},
-		{[]URLDialectConfig{{Name: "cloudflare", Key: "x"}}, nil, nil, "cloudflare: takes no key, salt or presets"},
-		{[]URLDialectConfig{{Name: "ipx", Presets: map[string]string{"a": "w:1"}}}, nil, nil, "ipx: takes no key, salt or presets"},
+		{[]URLDialectConfig{{Name: "cloudflare", Key: "x"}}, nil, nil, "cloudflare: takes no key, salt, presets or watermark"},
+		{[]URLDialectConfig{{Name: "ipx", Presets: map[string]string{"a": "w:1"}}}, nil, nil, "ipx: takes no key, salt, presets or watermark"},
 		{[]URLDialectConfig{{Name: "imgproxy", Presets: map[string]string{"thumb": "w:1"}}}, []string{"imgproxy"}, []bool{false}, ""},
 		{[]URLDialectConfig{{Name: "imgproxy", Presets: map[string]string{"thumb": "w:huge"}}}, nil, nil, `imgproxy: preset "thumb": `},
 		{[]URLDialectConfig{{Name: "imgproxy", Key: "ab"}}, nil, nil, "give both key and salt"},
 		{[]URLDialectConfig{{Name: "imgproxy", Key: "xyz", Salt: "ab"}}, nil, nil, "key is not hex"},
-		{[]URLDialectConfig{{Name: "thumbor", Key: "k", Salt: "s"}}, nil, nil, "takes a key, no salt or presets"},
+		{[]URLDialectConfig{{Name: "thumbor", Key: "k", Salt: "s"}}, nil, nil, "takes a key, no salt, presets or watermark"},
 	} {
 		h := Handler{URLDialects: tc.cfg}
 		err := h.provisionURLDialects()

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"image"
 	"net/http"
 	"testing"
 )
@@ -115,4 +116,29 @@ func TestImgproxyPresets(t *testing.T) {
 	s.image(t, "/insecure/pr:thumb/f:webp/plain/local:///img/photo.jpg", "webp", 60, 60)
 	s.image(t, "/insecure/w:100/plain/local:///img/photo.jpg", "png", 100, 50)
 	s.refused(t, "/insecure/pr:huge/plain/local:///img/photo.jpg", http.StatusBadRequest, "pr")
+}
+
+// TestImgproxyWatermark: wm draws the site's watermark (a 10 px green
+// square) on the 100x50 result (the photo: red left half, blue right).
+func TestImgproxyWatermark(t *testing.T) {
+	s := newDialectSite(t, allowLoopback, "url_dialect imgproxy {\n\t\t\twatermark /img/logo.png\n\t\t}")
+	green := func(img image.Image, x, y int) bool {
+		r, g, b, _ := img.At(x, y).RGBA()
+		return g > 0xc000 && r < 0x4000 && b < 0x4000
+	}
+	for _, tc := range []struct {
+		opts        string
+		inside, out [2]int // a pixel the mark covers, and one it does not
+	}{
+		{"wm:1:soea", [2]int{95, 45}, [2]int{85, 45}},
+		{"wm:1:nowe:4:4", [2]int{8, 8}, [2]int{2, 2}},
+		{"wm:1:ce:0:0:0.5", [2]int{38, 13}, [2]int{30, 25}}, // fitted into 50x25: 25x25, centred
+		{"wm:1:re:10:10", [2]int{29, 9}, [2]int{22, 9}},     // copies at 5, 25, 45, ...
+	} {
+		img := s.png(t, "/insecure/w:100/f:png/"+tc.opts+"/plain/local:///img/photo.jpg", 100, 50)
+		if !green(img, tc.inside[0], tc.inside[1]) || green(img, tc.out[0], tc.out[1]) {
+			t.Errorf("%s: pixel %v = %v, %v = %v; want the mark on the first only", tc.opts, tc.inside, img.At(tc.inside[0], tc.inside[1]), tc.out, img.At(tc.out[0], tc.out[1]))
+		}
+	}
+	s.refused(t, "/insecure/wm:1:ce:10/plain/local:///img/photo.jpg", http.StatusBadRequest, "wm")
 }

@@ -15,6 +15,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -29,12 +30,30 @@ import (
 // is immutable after New: safe for concurrent use.
 type Dialect struct {
 	key, salt []byte
-	presets   map[string][]string // by name, each its option parts (WithPresets)
+	presets   map[string][]string // by name, each its option parts
+	watermark string              // the image wm draws ("": none)
+}
+
+// Site is what an imgproxy server is configured with besides its secrets:
+// its presets (IMGPROXY_PRESETS) and its watermark image
+// (IMGPROXY_WATERMARK_PATH or _URL).
+type Site struct {
+	// Presets are by name, each written as IMGPROXY_PRESETS writes one:
+	// options joined by "/" ("resizing_type:fill/enlarge:1"). A URL names
+	// them with pr/preset (pr:thumb:sharp), and they stand where they are
+	// named; the one named "default" comes first in every URL. A preset
+	// may not name presets.
+	Presets map[string]string
+	// Watermark is the image wm draws: an absolute path on this site or
+	// an http(s) URL (params.CheckImageRef).
+	Watermark string
 }
 
 // New returns the imgproxy dialect. key and salt are hex, both given
-// (signatures are verified) or both empty (they are not).
-func New(key, salt string) (*Dialect, error) {
+// (signatures are verified) or both empty (they are not). site, at most
+// one, configures presets and the watermark; every preset is parsed here,
+// so a bad one is a configuration error, not a 400.
+func New(key, salt string, site ...Site) (*Dialect, error) {
 	if (key == "") != (salt == "") {
 		return nil, errors.New("give both key and salt (hex), or neither")
 	}
@@ -46,7 +65,24 @@ func New(key, salt string) (*Dialect, error) {
 	if err != nil {
 		return nil, errors.New("salt is not hex")
 	}
-	return &Dialect{key: k, salt: s}, nil
+	d := &Dialect{key: k, salt: s}
+	switch len(site) {
+	case 0:
+		return d, nil
+	case 1:
+	default:
+		return nil, errors.New("imgproxy.New takes at most one Site")
+	}
+	if w := site[0].Watermark; w != "" {
+		if err := params.CheckImageRef(w); err != nil {
+			return nil, fmt.Errorf("watermark %s: %w", params.QuoteShort(w), err)
+		}
+		d.watermark = w
+	}
+	if d.presets, err = d.parsePresets(site[0].Presets); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // Name is "imgproxy".
@@ -83,7 +119,7 @@ func (d *Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if err != nil {
 		return dialect.ImageURL{}, true, err
 	}
-	p, err := parseOptions(parts[:n], d.presets)
+	p, err := d.parseOptions(parts[:n])
 	if err != nil {
 		return dialect.ImageURL{}, true, err
 	}
@@ -95,6 +131,9 @@ func (d *Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		p.Format = f
 	}
 	iu := dialect.ImageURL{Params: p, Source: src}
+	if p.Watermark.Image != "" {
+		iu.MarkField = "wm"
+	}
 	if !iu.Remote() {
 		iu.Query = u.RawQuery
 	}

@@ -172,12 +172,12 @@ func FuzzParse(f *testing.F) {
 // where pr/preset names them, later options overriding earlier ones; the
 // "default" preset comes first in every URL.
 func TestPresets(t *testing.T) {
-	d, err := mustNew(t, "", "").WithPresets(map[string]string{
+	d, err := imgproxy.New("", "", imgproxy.Site{Presets: map[string]string{
 		"default": "resizing_type:fill/enlarge:1",
 		"thumb":   "w:100/h:100",
 		"sharp":   "sharpen:0.5",
 		"wide":    "rs:fit:800:400",
-	})
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,14 +202,51 @@ func TestPresets(t *testing.T) {
 		"bad name": "w:1",
 		"thumb":    "w:abc",
 		"nested":   "pr:thumb",
-		"unknown":  "wm:1",
+		"unknown":  "wm:1", // no watermark configured
 		"badname!": "w:1",
 	} {
 		if name == "bad name" {
 			name = "a b"
 		}
-		if _, err := mustNew(t, "", "").WithPresets(map[string]string{name: def}); err == nil {
+		if _, err := imgproxy.New("", "", imgproxy.Site{Presets: map[string]string{name: def}}); err == nil {
 			t.Errorf("preset %q = %q accepted", name, def)
 		}
+	}
+}
+
+// wm (docs.imgproxy.net "watermark"): the site's watermark image at an
+// opacity, placed by a gravity with offsets in from the edges it names,
+// scaled to a fraction of the output, or tiled (re) with a spacing.
+func TestWatermark(t *testing.T) {
+	d, err := imgproxy.New("", "", imgproxy.Site{Watermark: "/img/logo.png"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mark := func(m params.Watermark) dialect.ImageURL {
+		m.Image, m.Fit = "/img/logo.png", params.FitClip
+		return dialect.ImageURL{Params: params.Params{Watermark: m}, Source: "/a.jpg", MarkField: "wm"}
+	}
+	urltest.CheckParses(t, d, map[string]dialect.ImageURL{
+		"/insecure/wm:0.5/plain//a.jpg": mark(params.Watermark{Alpha: 50, Align: params.CropCenter}),
+		"/insecure/watermark:1:soea:10:20:0.2/plain//a.jpg": mark(params.Watermark{Alpha: 100, Align: params.CropBottomRight, WidthRatio: 0.2, HeightRatio: 0.2,
+			X: 10, XSet: true, XFromEnd: true, Y: 20, YSet: true, YFromEnd: true}),
+		"/insecure/wm:1:nowe:0.05/plain//a.jpg":  mark(params.Watermark{Alpha: 100, Align: params.CropTopLeft, X: 5, XSet: true, XPercent: true}),
+		"/insecure/wm:1:no:0:8/plain//a.jpg":     mark(params.Watermark{Alpha: 100, Align: params.CropTop, Y: 8, YSet: true}),
+		"/insecure/wm:0.3:re:20:20/plain//a.jpg": mark(params.Watermark{Alpha: 30, Align: params.CropTopLeft, Tile: true, Pad: 20, X: 10, Y: 10, XSet: true, YSet: true}),
+		"/insecure/wm:0/plain//a.jpg":            {Source: "/a.jpg"},
+	})
+	urltest.CheckErrors(t, d, map[string]string{
+		"/insecure/wm:1:ce:10/plain//a.jpg":      "wm",
+		"/insecure/wm:1:no:5/plain//a.jpg":       "wm",
+		"/insecure/wm:2/plain//a.jpg":            "wm",
+		"/insecure/wm:1:sm/plain//a.jpg":         "wm",
+		"/insecure/wm:1:re:10:20/plain//a.jpg":   "wm",
+		"/insecure/wm:1:ce:0:0:2/plain//a.jpg":   "wm",
+		"/insecure/wm:1:ce:0:0:0:9/plain//a.jpg": "wm",
+	})
+	// Without a watermark configured, wm is a 400 (but wm:0 draws nothing).
+	urltest.CheckErrors(t, mustNew(t, "", ""), map[string]string{"/insecure/wm:0.5/plain//a.jpg": "wm"})
+	if _, err := imgproxy.New("", "", imgproxy.Site{Watermark: "logo.png"}); err == nil {
+		t.Error("a relative watermark path was accepted")
 	}
 }

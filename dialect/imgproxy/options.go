@@ -24,14 +24,26 @@ type resize struct {
 	cropGravity *pathurl.Gravity
 	// zoom multiplies the result's size (z; 0: none).
 	zoom float64
+	// wm is the watermark option's arguments, nil when not given.
+	wm *mark
+}
+
+// mark is wm:%opacity:%position:%x_offset:%y_offset:%scale.
+type mark struct {
+	opacity    float64
+	position   string // a gravity, or re (replicate)
+	x, y       float64
+	scale      float64
+	xSet, ySet bool
 }
 
 // parseOptions reads the option parts (name:arg:...), the presets they
-// name expanded (nil: none may be named). Every bad option is reported, in
-// URL order; a later option overrides an earlier one, as in imgproxy.
-func parseOptions(parts []string, presets map[string][]string) (params.Params, error) {
+// name expanded (d's: none while d's presets are being parsed), wm drawing
+// d's watermark. Every bad option is reported, in URL order; a later
+// option overrides an earlier one, as in imgproxy.
+func (d *Dialect) parseOptions(parts []string) (params.Params, error) {
 	var p params.Params
-	parts, err := expandPresets(parts, presets)
+	parts, err := expandPresets(parts, d.presets)
 	if err != nil {
 		return p, err
 	}
@@ -43,7 +55,7 @@ func parseOptions(parts []string, presets map[string][]string) (params.Params, e
 		canon, known := aliases[name]
 		var err error
 		if !known {
-			err = pathurl.Bad(name, "%s is not an imgproxy processing option Matte supports (rs, s, rt, w, h, z, g, c, q, f, bg, bl, sh, pix, rot, dpr, ex, pd, t, el, fl, ar, sm, scp, cb, fn, att, exp, mb, pr).", params.QuoteShort(name))
+			err = pathurl.Bad(name, "%s is not an imgproxy processing option Matte supports (rs, s, rt, w, h, z, g, c, q, f, bg, bl, sh, pix, rot, dpr, ex, pd, t, el, fl, ar, sm, scp, cb, fn, att, exp, mb, pr, wm).", params.QuoteShort(name))
 		} else {
 			err = options[canon](&p, &rs, name, args)
 		}
@@ -59,6 +71,9 @@ func parseOptions(parts []string, presets map[string][]string) (params.Params, e
 	}
 	applyResize(&p, rs)
 	if err := applyCrop(&p, rs); err != nil {
+		return params.Params{}, err
+	}
+	if err := applyMark(&p, rs.wm, d.watermark); err != nil {
 		return params.Params{}, err
 	}
 	pathurl.Canonical(&p)
@@ -114,6 +129,62 @@ func applyZoom(p *params.Params, rs resize) error {
 	return nil
 }
 
+// applyMark sets the Watermark wm asks for, drawing image (the site's;
+// none configured is a 400). opacity 0 draws nothing, as in imgproxy. The
+// mark is at its own size, or with scale fitted into that fraction of the
+// output's width and height (enlarged or shrunk); the position is a
+// gravity, the offsets measured in from the edges it names (pixels, times
+// dpr, or fractions of the output's side below 1, to a whole percent) and
+// 0 on an axis it centres on; re tiles it from the top left, each copy
+// x_offset apart (Matte has one spacing: x_offset and y_offset equal, in
+// pixels).
+func applyMark(p *params.Params, m *mark, image string) error {
+	if m == nil || m.opacity == 0 {
+		return nil
+	}
+	if image == "" {
+		return pathurl.Bad("wm", "wm: this site has no imgproxy watermark (url_dialect imgproxy { watermark <path or URL> }).")
+	}
+	w := params.Watermark{Image: image, Fit: params.FitClip, Alpha: max(1, int(math.Round(m.opacity*100)))}
+	if m.scale > 0 {
+		w.WidthRatio, w.HeightRatio = m.scale, m.scale
+	}
+	if m.position == "re" {
+		if m.x != m.y || m.x != math.Trunc(m.x) {
+			return pathurl.Bad("wm", "wm:re: Matte tiles with one spacing in pixels; give x_offset and y_offset equal and whole.")
+		}
+		half := int(m.x) / 2 // imgproxy pads each copy by half the spacing
+		w.Tile, w.Align, w.Pad = true, params.CropTopLeft, int(m.x)
+		w.X, w.Y, w.XSet, w.YSet = half, half, true, true
+		p.Watermark = w
+		return nil
+	}
+	w.Align = gravities[m.position]
+	east, west := strings.Contains(m.position, "ea"), strings.Contains(m.position, "we")
+	north, south := strings.HasPrefix(m.position, "no"), strings.HasPrefix(m.position, "so")
+	for _, axis := range []struct {
+		v                 float64
+		pinned, fromEnd   bool
+		dst               *int
+		set, percent, end *bool
+	}{{m.x, east || west, east, &w.X, &w.XSet, &w.XPercent, &w.XFromEnd}, {m.y, north || south, south, &w.Y, &w.YSet, &w.YPercent, &w.YFromEnd}} {
+		if axis.v == 0 {
+			continue
+		}
+		if !axis.pinned {
+			return pathurl.Bad("wm", "wm: Matte offsets a watermark only from an edge its position names; leave the offset of a centred axis 0.")
+		}
+		*axis.set, *axis.end = true, axis.fromEnd
+		if axis.v < 1 {
+			*axis.dst, *axis.percent = int(math.Round(axis.v*100)), true
+		} else {
+			*axis.dst = int(math.Round(axis.v))
+		}
+	}
+	p.Watermark = w
+	return nil
+}
+
 // applyResize sets Fit and Crop from imgproxy's resizing type: fit is
 // Matte's max (clip when enlarging), fill and fill-down its min (crop when
 // enlarging), force its scale; extend pads to the box (fillmax; fill when
@@ -153,7 +224,7 @@ var aliases = map[string]string{
 	"strip_color_profile": "ignored", "cb": "ignored", "cachebuster": "ignored", "fn": "filename", "filename": "filename",
 	"pix": "pixelate", "pixelate": "pixelate", "exp": "expires", "expires": "expires", "mb": "ignored", "max_bytes": "ignored",
 	"att": "return_attachment", "return_attachment": "return_attachment", "kcr": "ignored", "keep_copyright": "ignored",
-	"z": "zoom", "zoom": "zoom", "pr": "preset", "preset": "preset",
+	"z": "zoom", "zoom": "zoom", "pr": "preset", "preset": "preset", "wm": "watermark", "watermark": "watermark",
 }
 
 type option func(p *params.Params, rs *resize, name string, args []string) error
@@ -397,6 +468,37 @@ var options = map[string]option{
 			}
 		}
 		rs.zoom = z
+		return nil
+	},
+	// wm:%opacity[:%position[:%x_offset[:%y_offset[:%scale]]]]: the site's
+	// watermark image (applyMark).
+	"watermark": func(_ *params.Params, rs *resize, name string, args []string) error {
+		const usage = "%s takes opacity (0 to 1)[:position (ce, no, so, ea, we, noea, nowe, soea, sowe or re):x_offset:y_offset:scale (0 to 1)]."
+		if len(args) > 5 {
+			return pathurl.Bad(name, usage, name)
+		}
+		m := mark{position: "ce"}
+		var err error
+		if m.opacity, err = params.ParseDecimalIn(args[0], 0, 1); err != nil {
+			return pathurl.Bad(name, usage, name)
+		}
+		if len(args) > 1 && args[1] != "" {
+			if _, ok := gravities[args[1]]; (!ok && args[1] != "re") || args[1] == "sm" || args[1] == "obj" {
+				return pathurl.Bad(name, usage, name)
+			}
+			m.position = args[1]
+		}
+		for i, dst := range []*float64{&m.x, &m.y, &m.scale} {
+			if len(args) > i+2 && args[i+2] != "" {
+				if *dst, err = params.ParseDecimalIn(args[i+2], 0, pathurl.MaxDimension); err != nil {
+					return pathurl.Bad(name, usage, name)
+				}
+			}
+		}
+		if m.scale > 1 {
+			return pathurl.Bad(name, usage, name)
+		}
+		rs.wm = &m
 		return nil
 	},
 	"flip": func(p *params.Params, _ *resize, name string, args []string) error {

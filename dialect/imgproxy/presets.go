@@ -14,14 +14,9 @@ import (
 // imgproxy applies its "default" preset.
 const defaultPreset = "default"
 
-// WithPresets returns a copy of d that knows the presets defs, by name,
-// each written as imgproxy's IMGPROXY_PRESETS writes one: options joined
-// by "/" ("resizing_type:fill/enlarge:1"). A URL names them with
-// pr/preset (pr:thumb:sharp), and they stand where they are named; the
-// one named "default" comes first in every URL. A preset may not name
-// presets. Every option is checked here, so a bad definition is a
-// configuration error, not a 400.
-func (d *Dialect) WithPresets(defs map[string]string) (*Dialect, error) {
+// parsePresets checks the preset definitions (see Site.Presets) against
+// d and returns each one's option parts, by name.
+func (d *Dialect) parsePresets(defs map[string]string) (map[string][]string, error) {
 	presets := make(map[string][]string, len(defs))
 	for _, name := range slices.Sorted(maps.Keys(defs)) {
 		if !validPresetName(name) {
@@ -33,14 +28,12 @@ func (d *Dialect) WithPresets(defs map[string]string) (*Dialect, error) {
 				return nil, fmt.Errorf("preset %q: a preset cannot name presets (%s)", name, part)
 			}
 		}
-		if _, err := parseOptions(parts, nil); err != nil {
+		if _, err := d.parseOptions(parts); err != nil {
 			return nil, fmt.Errorf("preset %q: %w", name, err)
 		}
 		presets[name] = parts
 	}
-	c := *d
-	c.presets = presets
-	return &c, nil
+	return presets, nil
 }
 
 func validPresetName(s string) bool {
