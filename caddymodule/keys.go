@@ -83,6 +83,12 @@ func memoKey(srcID string, vary []string, reqHeader http.Header) string {
 // bytes (fingerprint, plus the Extras' key for the hosted APIs).
 func resultKey(sourceHash string, p params.Params, f params.Format, fingerprint string) string {
 	p.Variant = p.Variant.For(f) // one entry for the answers a variant does not change
+	// A per-format quality is the quality of this format's answer, and
+	// nothing for the others: one entry with the same answer for q.
+	if p.Quality == 0 {
+		p.Quality = p.FormatQuality.For(f)
+	}
+	p.FormatQuality = params.FormatQualities{}
 	return hashKey(sourceHash, p.Key(), f.String(), fingerprint)
 }
 

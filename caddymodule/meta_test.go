@@ -187,6 +187,24 @@ func TestResultKeyVariant(t *testing.T) {
 	}
 }
 
+// TestResultKeyFormatQuality: a per-format quality keys the answer in its
+// format as that quality does, and leaves the other formats' keys alone.
+func TestResultKeyFormatQuality(t *testing.T) {
+	const hash = "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"
+	fq := params.Params{Width: 100, FormatQuality: params.FormatQualities{WebP: 70}}
+	if resultKey(hash, fq, params.FormatWebP, "fp") != resultKey(hash, params.Params{Width: 100, Quality: 70}, params.FormatWebP, "fp") {
+		t.Error("fq webp 70 is keyed apart from q 70 for a WebP answer")
+	}
+	if resultKey(hash, fq, params.FormatJPEG, "fp") != resultKey(hash, params.Params{Width: 100}, params.FormatJPEG, "fp") {
+		t.Error("a WebP quality keys a JPEG answer apart")
+	}
+	withQ := fq
+	withQ.Quality = 40 // q wins over fq
+	if resultKey(hash, withQ, params.FormatWebP, "fp") != resultKey(hash, params.Params{Width: 100, Quality: 40}, params.FormatWebP, "fp") {
+		t.Error("fq changes the key of an answer whose q is set")
+	}
+}
+
 // TestSourceHash pins the source content hash to BLAKE3-256 (the memo
 // format of metaVersion 2): the digests of "" and "abc" from the BLAKE3
 // specification's reference implementation.

@@ -35,8 +35,26 @@ func TestImgproxyURLs(t *testing.T) {
 		s.image(t, "/insecure/w:300/z:2/plain/local:///img/photo.jpg", "jpeg", 400, 200) // not enlarged without el
 		s.refused(t, "/insecure/z:2:1/plain/local:///img/photo.jpg", http.StatusBadRequest, "z")
 	})
+	// fq's quality is the answer's in its format, keyed as q is; the other
+	// formats' answers are untouched (same ETag).
+	t.Run("fq sets the quality of its format", func(t *testing.T) {
+		const src = "/plain/local:///img/photo.jpg"
+		etag := func(opts string) string {
+			return s.image(t, "/insecure/w:100/"+opts+src, "jpeg", 100, 50).Header.Get("ETag")
+		}
+		plain, q95 := etag("q:0"), etag("q:95")
+		if got := etag("fq:jpeg:95"); got != q95 || got == plain {
+			t.Errorf("fq:jpeg:95: ETag %s, want q:95's %s (plain %s)", got, q95, plain)
+		}
+		if got := etag("fq:webp:95:avif:40"); got != plain {
+			t.Errorf("fq:webp:95 on a JPEG answer: ETag %s, want the plain answer's %s", got, plain)
+		}
+		if got := etag("fq:jpeg:95/q:60"); got != etag("q:60") {
+			t.Errorf("q with fq: ETag %s, want q:60's", got)
+		}
+	})
 	t.Run("unknown option answers 400 naming it", func(t *testing.T) {
-		s.refused(t, "/insecure/fq:webp:80/plain//img/photo.jpg", http.StatusBadRequest, "fq")
+		s.refused(t, "/insecure/mw:80/plain//img/photo.jpg", http.StatusBadRequest, "mw")
 		s.refused(t, "/insecure/w:x/plain//img/photo.jpg", http.StatusBadRequest, "w")
 	})
 	t.Run("remote plain source through the allowlist", func(t *testing.T) {

@@ -136,6 +136,9 @@ func (p Params) Key() string {
 		add("variant", p.Variant.String())
 	}
 	addInt("q", p.Quality)
+	if q := p.FormatQuality; q != (FormatQualities{}) {
+		add("fq", strconv.Itoa(q.JPEG)+":"+strconv.Itoa(q.WebP)+":"+strconv.Itoa(q.AVIF))
+	}
 	addBool("lossless", p.Lossless)
 	addInt("chromasub", p.Chroma)
 	addColor("bg", p.Background)

@@ -53,6 +53,7 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Contrast: 125, ChannelShift: [3]int{20, -20, 40}}, "con=125,rgb=20:-20:40"},
 		{Params{Equalize: true, Invert: true}, "equalize=1,invert=1"},
 		{Params{DPI: 300}, "dpi=300"},
+		{Params{FormatQuality: FormatQualities{JPEG: 80, AVIF: 50}}, "fq=80:0:50"},
 		{Params{Median: 3, Threshold: 128, Normalize: true, Tint: Color{R: 255, A: 255, Set: true}}, "median=3,bw-threshold=128,normalize=1,tint=ff0000ff"},
 		{Params{Width: 300, Height: 200, Fit: FitOutside, AdaptiveBox: true}, "w=300,h=200,fit=outside,adaptive=1"},
 		{Params{Width: 300, Fit: FitOutsideMax}, "w=300,fit=outsidemax"},
@@ -195,6 +196,8 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Sepia = v % 101 })
 		add(func(p *Params) { p.Pixelate = v % 101 })
 		add(func(p *Params) { p.Median = v % 51 })
+		add(func(p *Params) { p.FormatQuality = FormatQualities{WebP: v % 101} })
+		add(func(p *Params) { p.FormatQuality = FormatQualities{AVIF: v % 101} })
 		add(func(p *Params) { p.Threshold = v % 256 })
 		add(func(p *Params) { p.Tint = Color{B: uint8(v), A: 255, Set: true} })
 		add(func(p *Params) { p.UnsharpMask = v%201 - 100 })

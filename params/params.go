@@ -74,9 +74,13 @@ type Params struct {
 	// Variant is an encoding of one format (imgix's fm=pjpg, png8, png32);
 	// it applies when the output is in that format, and is ignored otherwise.
 	Variant Variant
-	// Quality is 1-100; 0 means the configured default for the format.
-	Quality  int
-	Lossless bool
+	// Quality is 1-100; 0 means FormatQuality's for the output format,
+	// else the configured default for the format.
+	Quality int
+	// FormatQuality is a quality per output format (imgproxy fq), used
+	// when Quality is 0 and the output is in that format (0: unset).
+	FormatQuality FormatQualities
+	Lossless      bool
 	// Chroma is a JPEG's or AVIF's chroma subsampling (imgix chromasub):
 	// 444 or 420; 0 leaves the encoder's rule (4:2:0 below quality 90; an
 	// AVIF follows avif_chroma).
@@ -689,6 +693,23 @@ const (
 	// FormatZIP is remove.bg's ZIP: color.jpg plus alpha.png (removal only).
 	FormatZIP
 )
+
+// FormatQualities holds a quality, 1-100, for each lossy output format
+// (0: unset).
+type FormatQualities struct{ JPEG, WebP, AVIF int }
+
+// For is the quality for format f, 0 when none is set for it.
+func (q FormatQualities) For(f Format) int {
+	switch f {
+	case FormatJPEG:
+		return q.JPEG
+	case FormatWebP:
+		return q.WebP
+	case FormatAVIF:
+		return q.AVIF
+	}
+	return 0
+}
 
 // Rect is a region in source pixels; W == 0 means unset.
 type Rect struct{ X, Y, W, H int }

@@ -11,6 +11,9 @@ func (j *job) quality() int {
 	if j.p.Quality > 0 {
 		return j.p.Quality
 	}
+	if q := j.p.FormatQuality.For(j.format); q > 0 {
+		return q
+	}
 	q := j.pl.opts.Qualities
 	switch j.format {
 	case params.FormatWebP:

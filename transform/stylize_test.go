@@ -361,4 +361,23 @@ func TestChromaSubsampling(t *testing.T) {
 			t.Errorf("%s: sampling %#x, want %#x", tc.query, got, tc.want)
 		}
 	}
+	// A per-format quality (imgproxy fq) reaches the encoder of its format
+	// only, and q wins over it: JPEG at 95 samples 4:4:4 (the rule above).
+	for _, tc := range []struct {
+		fq      params.FormatQualities
+		quality int
+		want    int
+	}{
+		{params.FormatQualities{JPEG: 95}, 0, 0x11},
+		{params.FormatQualities{WebP: 95, AVIF: 95}, 0, 0x22},
+		{params.FormatQualities{JPEG: 95}, 80, 0x22},
+	} {
+		res, err := process(t, pl, src, params.Params{Format: params.FormatJPEG, FormatQuality: tc.fq, Quality: tc.quality}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := jpegLuma(res.Body); got != tc.want {
+			t.Errorf("fq %+v, q %d: sampling %#x, want %#x", tc.fq, tc.quality, got, tc.want)
+		}
+	}
 }

@@ -55,7 +55,7 @@ func (d *Dialect) parseOptions(parts []string) (params.Params, error) {
 		canon, known := aliases[name]
 		var err error
 		if !known {
-			err = pathurl.Bad(name, "%s is not an imgproxy processing option Matte supports (rs, s, rt, w, h, z, g, c, q, f, bg, bl, sh, pix, rot, dpr, ex, pd, t, el, fl, ar, sm, scp, cb, fn, att, exp, mb, pr, wm).", params.QuoteShort(name))
+			err = pathurl.Bad(name, "%s is not an imgproxy processing option Matte supports (rs, s, rt, w, h, z, g, c, q, f, bg, bl, sh, pix, rot, dpr, ex, pd, t, el, fl, ar, sm, scp, cb, fn, att, exp, mb, pr, wm, fq).", params.QuoteShort(name))
 		} else {
 			err = options[canon](&p, &rs, name, args)
 		}
@@ -225,6 +225,7 @@ var aliases = map[string]string{
 	"pix": "pixelate", "pixelate": "pixelate", "exp": "expires", "expires": "expires", "mb": "ignored", "max_bytes": "ignored",
 	"att": "return_attachment", "return_attachment": "return_attachment", "kcr": "ignored", "keep_copyright": "ignored",
 	"z": "zoom", "zoom": "zoom", "pr": "preset", "preset": "preset", "wm": "watermark", "watermark": "watermark",
+	"fq": "format_quality", "format_quality": "format_quality",
 }
 
 type option func(p *params.Params, rs *resize, name string, args []string) error
@@ -499,6 +500,32 @@ var options = map[string]option{
 			return pathurl.Bad(name, usage, name)
 		}
 		rs.wm = &m
+		return nil
+	},
+	// fq:%format:%quality[:%format:%quality...]: the quality of each
+	// format, used when q is not set (imgproxy's IMGPROXY_FORMAT_QUALITY
+	// per URL). png and gif are accepted and change nothing (Matte
+	// writes them lossless), as imgproxy without quantisation.
+	"format_quality": func(p *params.Params, _ *resize, name string, args []string) error {
+		const usage = "%s takes format:quality pairs (jpeg, webp, avif, png, gif; quality 1 to 100), such as fq:webp:70:avif:50."
+		if len(args)%2 != 0 {
+			return pathurl.Bad(name, usage, name)
+		}
+		for i := 0; i < len(args); i += 2 {
+			q, err := params.ParseInt(args[i+1], 1, 100)
+			f, ok := params.ParseOutputFormat(args[i])
+			if err != nil || !ok {
+				return pathurl.Bad(name, usage, name)
+			}
+			switch f {
+			case params.FormatJPEG:
+				p.FormatQuality.JPEG = q
+			case params.FormatWebP:
+				p.FormatQuality.WebP = q
+			case params.FormatAVIF:
+				p.FormatQuality.AVIF = q
+			}
+		}
 		return nil
 	},
 	"flip": func(p *params.Params, _ *resize, name string, args []string) error {
