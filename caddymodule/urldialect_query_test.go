@@ -42,6 +42,20 @@ func TestQueryFormURLDialects(t *testing.T) {
 		s.image(t, "/?url=/img/photo.jpg&w=100&h=100&fit=fill&output=png", "png", 100, 100)
 		s.image(t, "/?url=/img/photo.jpg&w=100&h=100&fit=outside", "jpeg", 200, 100)
 		s.refused(t, "/?url=/img/photo.jpg&w=100&fit=squash", http.StatusBadRequest, "fit")
+		// filter=sepia: wsrv's matrix on red, (0.3588, 0.2990, 0.2392) x 255;
+		// duotone from black to white: a grey by lightness, red's (libvips
+		// grey 127) lighter than blue's (76).
+		sepia := s.png(t, "/?url=/img/photo.jpg&w=100&filter=sepia&output=png", 100, 50)
+		if r, g, b, _ := sepia.At(10, 25).RGBA(); absDiff(r>>8, 91) > 6 || absDiff(g>>8, 76) > 6 || absDiff(b>>8, 61) > 6 {
+			t.Errorf("filter=sepia: red pixel = %d %d %d, want about 91 76 61", r>>8, g>>8, b>>8)
+		}
+		duo := s.png(t, "/?url=/img/photo.jpg&w=100&filter=duotone&start=000&stop=fff&output=png", 100, 50)
+		r, g, b, _ := duo.At(10, 25).RGBA()
+		br, _, _, _ := duo.At(90, 25).RGBA()
+		if absDiff(r, g) > 0x300 || absDiff(g, b) > 0x300 || br+0x1000 > r {
+			t.Errorf("filter=duotone black to white: red pixel %x %x %x, blue pixel's red %x; want a grey, the blue darker", r, g, b, br)
+		}
+		s.refused(t, "/?url=/img/photo.jpg&w=100&stop=fff", http.StatusBadRequest, "stop")
 	})
 	t.Run("imagekit", func(t *testing.T) {
 		// docs.imagekit.io/features/image-transformations: ?tr=w-,h-,... and /tr:.../path.

@@ -157,6 +157,9 @@ func (p Params) Key() string {
 	addInt("bw-threshold", p.Threshold)
 	addBool("normalize", p.Normalize)
 	addColor("tint", p.Tint)
+	if d := p.Duotone; d != (Duotone{}) {
+		add("duotone", colorKey(d.Start)+":"+colorKey(d.Stop))
+	}
 	addBool("adaptive", p.AdaptiveBox)
 	addBool("invert", p.Invert)
 	addInt("hue", p.Hue)

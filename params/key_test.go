@@ -200,6 +200,12 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.FormatQuality = FormatQualities{AVIF: v % 101} })
 		add(func(p *Params) { p.Threshold = v % 256 })
 		add(func(p *Params) { p.Tint = Color{B: uint8(v), A: 255, Set: true} })
+		add(func(p *Params) {
+			p.Duotone = Duotone{Start: Color{R: uint8(v), A: 255, Set: true}, Stop: Color{A: 255, Set: true}}
+		})
+		add(func(p *Params) {
+			p.Duotone = Duotone{Start: Color{A: 255, Set: true}, Stop: Color{R: uint8(v), A: 255, Set: true}}
+		})
 		add(func(p *Params) { p.UnsharpMask = v%201 - 100 })
 		add(func(p *Params) { p.UnsharpMask, p.UnsharpRadius = 5, float64(v)/7 })
 		add(func(p *Params) { p.Monochrome = Color{R: uint8(v), A: 255, Set: true} })

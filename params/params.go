@@ -121,6 +121,11 @@ type Params struct {
 	Threshold int
 	Normalize bool
 	Tint      Color
+	// Duotone recolours the image from its grey level (libvips' B_W): level
+	// v is v/255 of the way from Duotone.Start to Duotone.Stop in CIELAB
+	// (wsrv filter=duotone), alpha kept; after Tint. The zero Duotone is
+	// none.
+	Duotone Duotone
 	// Invert negates the colours after those adjustments (v → 255 - v;
 	// imgix invert).
 	Invert bool
@@ -693,6 +698,9 @@ const (
 	// FormatZIP is remove.bg's ZIP: color.jpg plus alpha.png (removal only).
 	FormatZIP
 )
+
+// Duotone is a gradient from Start (black's colour) to Stop (white's).
+type Duotone struct{ Start, Stop Color }
 
 // FormatQualities holds a quality, 1-100, for each lossy output format
 // (0: unset).

@@ -1,8 +1,13 @@
 package transform
 
+import (
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform/vips"
+)
+
 // filters runs sharp's median, threshold, normalise and tint (Params.Median,
-// Threshold, Normalize, Tint), in sharp's order, after adjust: on the
-// resized image and before any pixel is added around it.
+// Threshold, Normalize, Tint), in sharp's order, then wsrv's duotone, after
+// adjust: on the resized image and before any pixel is added around it.
 func (j *job) filters() error {
 	p := j.p
 	if p.Median > 1 {
@@ -26,9 +31,62 @@ func (j *job) filters() error {
 		}
 	}
 	if c := p.Tint; c.Set {
-		return j.img.Tint(c.R, c.G, c.B)
+		table, err := tintTable(c)
+		if err != nil {
+			return err
+		}
+		if err := j.img.MapGreyLab(table); err != nil {
+			return err
+		}
+	}
+	if d := p.Duotone; d != (params.Duotone{}) {
+		table, err := duotoneTable(d)
+		if err != nil {
+			return err
+		}
+		return j.img.MapGreyLab(table)
 	}
 	return nil
+}
+
+// tintTable is sharp's tint as a table of grey levels: level v keeps its
+// CIELAB lightness L and takes the tint's a and b weighted by
+// 1 - 4(L/100 - 0.5)², full at mid-grey and none at black and white.
+func tintTable(c params.Color) (*[256][3]float64, error) {
+	colours := make([][3]uint8, 257) // the grey levels, then the tint
+	for v := range 256 {
+		colours[v] = [3]uint8{uint8(v), uint8(v), uint8(v)}
+	}
+	colours[256] = [3]uint8{c.R, c.G, c.B}
+	lab, err := vips.SRGBToLab(colours)
+	if err != nil {
+		return nil, err
+	}
+	tint := lab[256]
+	var table [256][3]float64
+	for v := range 256 {
+		l := lab[v][0] / 100
+		w := 1 - 4*(l-0.5)*(l-0.5)
+		table[v] = [3]float64{lab[v][0], w * tint[1], w * tint[2]}
+	}
+	return &table, nil
+}
+
+// duotoneTable is wsrv's duotone as a table of grey levels: level v is
+// v/255 of the way from Start to Stop, in CIELAB.
+func duotoneTable(d params.Duotone) (*[256][3]float64, error) {
+	lab, err := vips.SRGBToLab([][3]uint8{{d.Start.R, d.Start.G, d.Start.B}, {d.Stop.R, d.Stop.G, d.Stop.B}})
+	if err != nil {
+		return nil, err
+	}
+	var table [256][3]float64
+	for v := range 256 {
+		t := float64(v) / 255
+		for k := range 3 {
+			table[v][k] = t*lab[1][k] + (1-t)*lab[0][k]
+		}
+	}
+	return &table, nil
 }
 
 // sharp's normalise percentiles by default, the ones ipx asks for.

@@ -122,3 +122,17 @@ func TestMedianPixels(t *testing.T) {
 	_, out := runParams(t, pl, encodePNG(t, img), params.Params{Median: 3, Format: params.FormatPNG})
 	checkSamples(t, out, []sample{{2, 2, color.NRGBA{0, 0, 0, 255}}, {6, 6, color.NRGBA{255, 255, 255, 255}}, {5, 5, color.NRGBA{0, 0, 0, 255}}}, 0)
 }
+
+// wsrv's duotone with its default colours (#C83658 to #D8E74F): grey level
+// v is v/255 of the way between them in CIELAB. The expected colours were
+// worked out apart from libvips, with the CIE formulas (D65) wsrv's own
+// Color::to_lab uses.
+func TestDuotonePixels(t *testing.T) {
+	d := params.Duotone{Start: params.Color{R: 0xC8, G: 0x36, B: 0x58, A: 255, Set: true}, Stop: params.Color{R: 0xD8, G: 0xE7, B: 0x4F, A: 255, Set: true}}
+	for _, tc := range []struct{ grey, r, g, b uint8 }{
+		{0, 200, 54, 88}, {64, 209, 108, 89}, {128, 214, 151, 88}, {192, 217, 192, 85}, {255, 216, 231, 79},
+	} {
+		checkSolidPixelsWithin(t, color.NRGBA{tc.grey, tc.grey, tc.grey, 200},
+			[]solidCase{{params.Params{Duotone: d}, color.NRGBA{tc.r, tc.g, tc.b, 200}}}, 2)
+	}
+}

@@ -30,8 +30,8 @@
 //     mapped onto Matte's 1 to 100 sharpening (0.5 + sharp/100 is Matte's
 //     sigma).
 //   - ro: an angle in degrees, any sign, taken modulo 360.
-//   - filter: greyscale, sepia (wsrv's own matrix) or negate (duotone is
-//     refused).
+//   - filter: greyscale, sepia (wsrv's own matrix), negate, or duotone
+//     (start and stop its colours, #C83658 and #D8E74F by default).
 //   - mask: circle (the largest centred circle) or ellipse (inscribed);
 //     outside it the image is transparent, or mbg (a colour), or white for
 //     a format without alpha. Other shapes are refused.
@@ -94,10 +94,20 @@ type request struct {
 	flop     bool
 	cbg, bg  params.Color
 	src, qry string
+	// duotone is filter=duotone; start and stop its colours when given.
+	duotone     bool
+	start, stop params.Color
 }
 
+// wsrv's duotone colours when start and stop are left out: #C83658 and
+// #D8E74F.
+var (
+	duotoneStart = params.Color{R: 0xC8, G: 0x36, B: 0x58, A: 255, Set: true}
+	duotoneStop  = params.Color{R: 0xD8, G: 0xE7, B: 0x4F, A: 255, Set: true}
+)
+
 // names lists the parameters in the order they are read and reported.
-var names = []string{"url", "w", "h", "dpr", "fit", "we", "a", "fpx", "fpy", "output", "q", "bg", "cbg", "blur", "sharp", "ro", "flip", "flop", "trim", "il", "filter", "mask", "mbg"}
+var names = []string{"url", "w", "h", "dpr", "fit", "we", "a", "fpx", "fpy", "output", "q", "bg", "cbg", "blur", "sharp", "ro", "flip", "flop", "trim", "il", "filter", "start", "stop", "mask", "mbg"}
 
 const colorForms = "a colour: a CSS name or hex RGB, ARGB, RRGGBB or AARRGGBB (alpha first)"
 
@@ -157,7 +167,7 @@ var specs = map[string]spec{
 		r.fpy = &f
 		return err
 	}},
-	"filter": {"greyscale, sepia or negate", false, func(r *request, v string) error {
+	"filter": {"greyscale, sepia, duotone or negate", false, func(r *request, v string) error {
 		switch v {
 		case "greyscale":
 			r.p.Saturation = -100
@@ -169,7 +179,8 @@ var specs = map[string]spec{
 			r.p.SepiaClassic = true
 			return nil
 		case "duotone":
-			return errors.New("only greyscale, sepia and negate are available here")
+			r.duotone = true
+			return nil
 		}
 		return params.ErrSyntax
 	}},
@@ -204,6 +215,14 @@ var specs = map[string]spec{
 			return params.ErrSyntax
 		}
 		return nil
+	}},
+	"start": {colorForms, false, func(r *request, v string) (err error) {
+		r.start, err = parseColor(v)
+		return err
+	}},
+	"stop": {colorForms, false, func(r *request, v string) (err error) {
+		r.stop, err = parseColor(v)
+		return err
 	}},
 	"mbg": {colorForms, false, func(r *request, v string) (err error) {
 		r.p.MaskBackground, err = parseColor(v)
@@ -319,6 +338,11 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 			errs.Add(name, name+" places the focal point of a=focal; it needs a=focal.")
 		}
 	}
+	for _, name := range []string{"start", "stop"} {
+		if len(q[name]) > 0 && !errs.Has(name) && !r.duotone && !errs.Has("filter") {
+			errs.Add(name, name+" is a colour of filter=duotone; it needs filter=duotone.")
+		}
+	}
 	if err := errs.Err(); err != nil {
 		return dialect.ImageURL{}, true, err
 	}
@@ -362,6 +386,17 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	}
 	if p.Mask == params.ShapeNone {
 		p.MaskBackground = params.Color{} // mbg colours a mask only
+	}
+	if r.duotone {
+		// The colours' alpha is not used, as in wsrv.
+		d := params.Duotone{Start: duotoneStart, Stop: duotoneStop}
+		if r.start.Set {
+			d.Start = params.Color{R: r.start.R, G: r.start.G, B: r.start.B, A: 255, Set: true}
+		}
+		if r.stop.Set {
+			d.Stop = params.Color{R: r.stop.R, G: r.stop.G, B: r.stop.B, A: 255, Set: true}
+		}
+		p.Duotone = d
 	}
 	p.Background = r.bg
 	if p.Fit.Fills() && r.cbg.Set {

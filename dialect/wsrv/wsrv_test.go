@@ -32,6 +32,11 @@ func TestParseValid(t *testing.T) {
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&filter=greyscale", lich, "", params.Params{Width: 300, Saturation: -100}},
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&filter=negate", lich, "", params.Params{Width: 300, Invert: true}},
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&filter=sepia", lich, "", params.Params{Width: 300, SepiaClassic: true}},
+		// duotone: wsrv's default colours, or start and stop (their alpha unused).
+		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&filter=duotone", lich, "", params.Params{Width: 300, Duotone: params.Duotone{
+			Start: params.Color{R: 0xC8, G: 0x36, B: 0x58, A: 255, Set: true}, Stop: params.Color{R: 0xD8, G: 0xE7, B: 0x4F, A: 255, Set: true}}}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&filter=duotone&start=000080&stop=80ffff00", lich, "", params.Params{Duotone: params.Duotone{
+			Start: params.Color{B: 0x80, A: 255, Set: true}, Stop: params.Color{R: 0xFF, G: 0xFF, A: 255, Set: true}}}},
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&mask=circle&mbg=fff", lich, "", params.Params{Width: 300, Mask: params.ShapeCircle, MaskBackground: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}}},
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&mask=ellipse", lich, "", params.Params{Width: 300, Mask: params.ShapeEllipse}},
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&mbg=red", lich, "", params.Params{Width: 300}},
@@ -81,7 +86,8 @@ func TestParseInvalid(t *testing.T) {
 		{"/?url=a.example/x.png&a=top&fpy=0.6&fpx=0.1", []string{"fpx", "fpy"}, "needs a=focal"},
 		{"/?url=a.example/x.png&a=focal&fpx=1.5", []string{"fpx"}, ""},
 		{"/?url=a.example/x.png&a=bogus&fpx=0.5", []string{"a"}, ""},
-		{"/?url=a.example/x.png&filter=duotone", []string{"filter"}, "only greyscale, sepia and negate are available here"},
+		{"/?url=a.example/x.png&start=red", []string{"start"}, "it needs filter=duotone"},
+		{"/?url=a.example/x.png&filter=duotone&stop=notacolour", []string{"stop"}, ""},
 		{"/?url=a.example/x.png&mask=heart", []string{"mask"}, "heart is not a shape Matte draws"},
 		{"/?url=a.example/x.png&filter=bogus", []string{"filter"}, ""},
 		{"/?url=a.example/x.png&output=tiff", []string{"output"}, "not an output Matte writes"},

@@ -120,13 +120,36 @@ func (im *Image) Normalise(lower, upper int) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_normalise(im.p, out, C.int(lower), C.int(upper)) })
 }
 
-// Tint recolours an 8-bit sRGB image from its grey level: each level keeps
-// its CIELAB lightness L and takes the tint's a and b weighted by
-// 1 - 4(L/100 - 0.5)², full at mid-grey and none at black and white
-// (sharp's tint); alpha kept.
-func (im *Image) Tint(r, g, b uint8) error {
-	rgb := [3]C.double{C.double(r), C.double(g), C.double(b)}
-	return im.apply(func(out **C.VipsImage) C.int { return C.matte_tint(im.p, out, &rgb[0]) })
+// SRGBToLab converts sRGB colours to CIELAB (L 0-100, a, b) as libvips
+// converts an image.
+func SRGBToLab(rgb [][3]uint8) ([][3]float64, error) {
+	if len(rgb) == 0 {
+		return nil, nil
+	}
+	in := make([]C.uchar, 3*len(rgb))
+	for i, c := range rgb {
+		in[3*i], in[3*i+1], in[3*i+2] = C.uchar(c[0]), C.uchar(c[1]), C.uchar(c[2])
+	}
+	lab := make([]C.float, 3*len(rgb))
+	if C.matte_srgb_to_lab(&in[0], C.int(len(rgb)), &lab[0]) != 0 {
+		return nil, lastError()
+	}
+	out := make([][3]float64, len(rgb))
+	for i := range out {
+		out[i] = [3]float64{float64(lab[3*i]), float64(lab[3*i+1]), float64(lab[3*i+2])}
+	}
+	return out, nil
+}
+
+// MapGreyLab recolours an 8-bit sRGB image from its grey level (libvips'
+// B_W luminance): level v becomes table[v], a CIELAB colour, in sRGB;
+// alpha kept.
+func (im *Image) MapGreyLab(table *[256][3]float64) error {
+	var t [256 * 3]C.float
+	for v, lab := range table {
+		t[3*v], t[3*v+1], t[3*v+2] = C.float(lab[0]), C.float(lab[1]), C.float(lab[2])
+	}
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_map_grey_lab(im.p, out, &t[0]) })
 }
 
 // SetResolution sets the horizontal and vertical resolution, in pixels per

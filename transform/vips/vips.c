@@ -1,4 +1,6 @@
 // The libvips calls behind package vips; vips.h documents the conventions.
+#include <string.h>
+
 #include "vips.h"
 
 // ---- loading ----
@@ -526,49 +528,38 @@ int matte_normalise(VipsImage *in, VipsImage **out, int lower, int upper) {
   return with_alpha_of(srgb, in, in->Bands - 1, out);
 }
 
-// matte_tint recolours an 8-bit sRGB image from its grey level (libvips'
-// B_W) through a table, as sharp's tint does: level v keeps its CIELAB
-// lightness L and takes the tint's a and b weighted by 1 - 4(L/100 - 0.5)^2
-// (full at mid-grey, none at black and white); alpha kept. rgb is the
-// tint's red, green and blue, 0-255.
-int matte_tint(VipsImage *in, VipsImage **out, const double *rgb) {
-  // The tint's and the 256 grey levels' CIELAB values, in one 257 x 1
-  // image: levels 0-255, then the tint.
-  unsigned char levels[257 * 3];
-  for (int i = 0; i < 256; i++)
-    levels[3 * i] = levels[3 * i + 1] = levels[3 * i + 2] = i;
-  for (int k = 0; k < 3; k++)
-    levels[256 * 3 + k] = (unsigned char)VIPS_CLIP(0, rgb[k], 255);
-  VipsImage *src = vips_image_new_from_memory_copy(levels, sizeof(levels), 257,
-                                                   1, 3, VIPS_FORMAT_UCHAR);
+// matte_srgb_to_lab converts n sRGB colours (rgb: 3n values, 0-255) to
+// CIELAB (lab: 3n floats) as libvips converts an image.
+int matte_srgb_to_lab(const unsigned char *rgb, int n, float *lab) {
+  VipsImage *src = vips_image_new_from_memory_copy(rgb, 3 * n, n, 1, 3,
+                                                   VIPS_FORMAT_UCHAR);
   if (!src) return -1;
   src->Type = VIPS_INTERPRETATION_sRGB;
-  VipsImage *lab;
-  int r = vips_colourspace(src, &lab, VIPS_INTERPRETATION_LAB, "source_space",
+  VipsImage *conv;
+  int r = vips_colourspace(src, &conv, VIPS_INTERPRETATION_LAB, "source_space",
                            VIPS_INTERPRETATION_sRGB, NULL);
   g_object_unref(src);
   if (r) return -1;
-  size_t n;
-  float *v = vips_image_write_to_memory(lab, &n);
-  g_object_unref(lab);
+  size_t size;
+  float *v = vips_image_write_to_memory(conv, &size);
+  g_object_unref(conv);
   if (!v) return -1;
-  const float *t = v + 256 * 3;
-  float table[256 * 3];
-  for (int i = 0; i < 256; i++) {
-    double l = v[3 * i] / 100.0;
-    double w = 1.0 - 4.0 * (l - 0.5) * (l - 0.5);
-    table[3 * i] = v[3 * i];
-    table[3 * i + 1] = w * t[1];
-    table[3 * i + 2] = w * t[2];
-  }
+  memcpy(lab, v, sizeof(float) * 3 * n);
   g_free(v);
+  return 0;
+}
+
+// matte_map_grey_lab recolours an 8-bit sRGB image from its grey level
+// (libvips' B_W): level v becomes table[3v..3v+2], a CIELAB colour,
+// converted to sRGB; alpha kept.
+int matte_map_grey_lab(VipsImage *in, VipsImage **out, const float *table) {
   VipsImage *lablut = vips_image_new_from_memory_copy(
-      table, sizeof(table), 256, 1, 3, VIPS_FORMAT_FLOAT);
+      table, sizeof(float) * 256 * 3, 256, 1, 3, VIPS_FORMAT_FLOAT);
   if (!lablut) return -1;
   lablut->Type = VIPS_INTERPRETATION_LAB;
-  VipsImage *lut, *colour, *bw, *mapped, *tinted;
-  r = vips_colourspace(lablut, &lut, VIPS_INTERPRETATION_sRGB, "source_space",
-                       VIPS_INTERPRETATION_LAB, NULL);
+  VipsImage *lut, *colour, *bw, *mapped, *recoloured;
+  int r = vips_colourspace(lablut, &lut, VIPS_INTERPRETATION_sRGB,
+                           "source_space", VIPS_INTERPRETATION_LAB, NULL);
   g_object_unref(lablut);
   if (r) return -1;
   if (colour_bands(in, &colour)) {
@@ -583,11 +574,11 @@ int matte_tint(VipsImage *in, VipsImage **out, const double *rgb) {
   }
   g_object_unref(lut);
   if (r) return -1;
-  r = vips_copy(mapped, &tinted, "interpretation", VIPS_INTERPRETATION_sRGB,
-                NULL);
+  r = vips_copy(mapped, &recoloured, "interpretation",
+                VIPS_INTERPRETATION_sRGB, NULL);
   g_object_unref(mapped);
   if (r) return -1;
-  return with_alpha_of(tinted, in, in->Bands - 1, out);
+  return with_alpha_of(recoloured, in, in->Bands - 1, out);
 }
 
 // matte_adjust changes the colours of an 8-bit sRGB (or grey) image, alpha

@@ -66,7 +66,8 @@ int matte_band_means(VipsImage *in, double *means, int n);
 int matte_median(VipsImage *in, VipsImage **out, int size);
 int matte_grey_threshold(VipsImage *in, VipsImage **out, double t);
 int matte_normalise(VipsImage *in, VipsImage **out, int lower, int upper);
-int matte_tint(VipsImage *in, VipsImage **out, const double *rgb);
+int matte_srgb_to_lab(const unsigned char *rgb, int n, float *lab);
+int matte_map_grey_lab(VipsImage *in, VipsImage **out, const float *table);
 int matte_set_resolution(VipsImage *in, VipsImage **out, double res);
 int matte_linear1(VipsImage *in, VipsImage **out, double a, double b);
 int matte_adjust(VipsImage *in, VipsImage **out, double chroma, double hue,
