@@ -27,6 +27,20 @@ func TestThumborURLs(t *testing.T) {
 			t.Errorf("fill(auto): pixel (50,5) = %x %x %x, want the mean (127, 0, 127)", r, g, b)
 		}
 	})
+	// A 3x3 box blur mixes red and blue where the halves meet, and leaves
+	// the red half red.
+	t.Run("convolution", func(t *testing.T) {
+		img := s.png(t, "/unsafe/100x50/filters:convolution(1;1;1;1;1;1;1;1;1,3,true):format(png)/img/photo.jpg", 100, 50)
+		if r, _, b, _ := img.At(10, 25).RGBA(); r < 0xe000 || b > 0x2000 {
+			t.Errorf("convolution: pixel (10,25) = %x %x, want red", r, b)
+		}
+		r1, _, b1, _ := img.At(49, 25).RGBA()
+		r2, _, b2, _ := img.At(50, 25).RGBA()
+		if r1 > 0xf000 || b1 < 0x1000 || r2 < 0x1000 || b2 > 0xf000 {
+			t.Errorf("convolution: pixels (49,25) %x %x and (50,25) %x %x, want red and blue mixed", r1, b1, r2, b2)
+		}
+		s.refused(t, "/unsafe/filters:convolution(1;1,2,true)/img/photo.jpg", http.StatusBadRequest, "filters:convolution")
+	})
 	t.Run("fit-in fits", func(t *testing.T) {
 		s.image(t, "/unsafe/fit-in/100x100/filters:quality(60):format(webp)/img/photo.jpg", "webp", 100, 50)
 	})

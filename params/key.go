@@ -157,6 +157,13 @@ func (p Params) Key() string {
 	addInt("bw-threshold", p.Threshold)
 	addBool("normalize", p.Normalize)
 	addColor("tint", p.Tint)
+	if c := p.Convolution; c != (Convolution{}) {
+		v := strconv.Itoa(c.Columns) + ":" + c.Weights
+		if c.Normalize {
+			v += ":normalize"
+		}
+		add("convolution", v)
+	}
 	if d := p.Duotone; d != (Duotone{}) {
 		add("duotone", colorKey(d.Start)+":"+colorKey(d.Stop))
 	}

@@ -1,6 +1,7 @@
 package params
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -126,6 +127,9 @@ type Params struct {
 	// (wsrv filter=duotone), alpha kept; after Tint. The zero Duotone is
 	// none.
 	Duotone Duotone
+	// Convolution runs a kernel over the image after Duotone (Thumbor
+	// convolution); the zero Convolution is none.
+	Convolution Convolution
 	// Invert negates the colours after those adjustments (v → 255 - v;
 	// imgix invert).
 	Invert bool
@@ -698,6 +702,42 @@ const (
 	// FormatZIP is remove.bg's ZIP: color.jpg plus alpha.png (removal only).
 	FormatZIP
 )
+
+// Convolution is a kernel of Columns columns whose weights, row by row,
+// are Weights: decimals joined by ";" (a string keeps Params comparable
+// and small; Kernel reads it). Normalize divides them by their sum, when
+// that is not 0. Each output sample, alpha too, is the weighted sum of the
+// samples around it (the kernel not flipped, the edges extended by
+// copying), truncated to 0-255.
+type Convolution struct {
+	Columns   int
+	Weights   string
+	Normalize bool
+}
+
+// Kernel is c's weights, normalised when asked, and its rows.
+func (c Convolution) Kernel() (weights []float64, rows int, err error) {
+	for w := range strings.SplitSeq(c.Weights, ";") {
+		v, err := strconv.ParseFloat(w, 64)
+		if err != nil {
+			return nil, 0, err
+		}
+		weights = append(weights, v)
+	}
+	if c.Columns <= 0 || len(weights)%c.Columns != 0 {
+		return nil, 0, errors.New("params: a kernel's weights do not fill its rows")
+	}
+	sum := 0.0
+	for _, w := range weights {
+		sum += w
+	}
+	if c.Normalize && sum != 0 {
+		for i := range weights {
+			weights[i] /= sum
+		}
+	}
+	return weights, len(weights) / c.Columns, nil
+}
 
 // Duotone is a gradient from Start (black's colour) to Stop (white's).
 type Duotone struct{ Start, Stop Color }

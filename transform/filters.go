@@ -6,7 +6,8 @@ import (
 )
 
 // filters runs sharp's median, threshold, normalise and tint (Params.Median,
-// Threshold, Normalize, Tint), in sharp's order, then wsrv's duotone, after
+// Threshold, Normalize, Tint), in sharp's order, then wsrv's duotone and
+// Thumbor's convolution, after
 // adjust: on the resized image and before any pixel is added around it.
 func (j *job) filters() error {
 	p := j.p
@@ -44,7 +45,16 @@ func (j *job) filters() error {
 		if err != nil {
 			return err
 		}
-		return j.img.MapGreyLab(table)
+		if err := j.img.MapGreyLab(table); err != nil {
+			return err
+		}
+	}
+	if c := p.Convolution; c != (params.Convolution{}) {
+		weights, rows, err := c.Kernel()
+		if err != nil {
+			return err
+		}
+		return j.img.Convolve(weights, c.Columns, rows)
 	}
 	return nil
 }

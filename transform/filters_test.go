@@ -136,3 +136,33 @@ func TestDuotonePixels(t *testing.T) {
 			[]solidCase{{params.Params{Duotone: d}, color.NRGBA{tc.r, tc.g, tc.b, 200}}}, 2)
 	}
 }
+
+// Thumbor's convolution, by its _convolution.c: the kernel not flipped,
+// the edges extended by copying, each sum truncated. A 9x3 image white in
+// its left column, black elsewhere, under a 1;1;1 row normalised: column 0
+// sees white twice (its copy and itself), (255+255+0)/3 = 170; column 1,
+// 255/3 = 85; column 2, 0. A 1;0;0 row (not flipped) takes the left
+// neighbour: column 1 becomes white, column 0 keeps its own (copied).
+// -1;3;-1 on column 1 (left white): -255 + 0 + 0 → 0; on column 0 (its
+// copy white): -255 + 765 - 0 = 510 → 255.
+func TestConvolutionPixels(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	img := filled(9, 3, color.NRGBA{0, 0, 0, 255})
+	for y := range 3 {
+		img.SetNRGBA(0, y, color.NRGBA{255, 255, 255, 255})
+	}
+	grey := func(v uint8) color.NRGBA { return color.NRGBA{v, v, v, 255} }
+	for _, tc := range []struct {
+		c       params.Convolution
+		samples []sample
+	}{
+		{params.Convolution{Columns: 3, Weights: "1;1;1", Normalize: true}, []sample{{0, 1, grey(170)}, {1, 1, grey(85)}, {2, 1, grey(0)}}},
+		{params.Convolution{Columns: 3, Weights: "1;0;0"}, []sample{{0, 1, grey(255)}, {1, 1, grey(255)}, {2, 1, grey(0)}}},
+		{params.Convolution{Columns: 3, Weights: "-1;3;-1"}, []sample{{0, 1, grey(255)}, {1, 1, grey(0)}, {2, 1, grey(0)}}},
+		// 3x3 normalised box at the white column's corner: 6 of 9 samples white.
+		{params.Convolution{Columns: 3, Weights: "1;1;1;1;1;1;1;1;1", Normalize: true}, []sample{{0, 0, grey(170)}, {1, 0, grey(85)}}},
+	} {
+		_, out := runParams(t, pl, encodePNG(t, img), params.Params{Convolution: tc.c, Format: params.FormatPNG})
+		checkSamples(t, out, tc.samples, 0)
+	}
+}

@@ -1,7 +1,9 @@
 package thumbor
 
 import (
+	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/jebosio/matte/dialect/internal/pathurl"
@@ -23,7 +25,7 @@ func parseFilters(p *params.Params, g *geometry, s string) error {
 		f, ok := filters[name]
 		var err error
 		if !ok {
-			err = pathurl.Bad("filters:"+name, "%s is not a Thumbor filter Matte supports (quality, format, fill, background_color, blur, grayscale, brightness, contrast, saturation, rgb, rotate, round_corner, sharpen, watermark, focal, equalize, proportion, stretch, no_upscale, upscale, strip_icc, strip_exif, max_bytes, max_age).", params.QuoteShort(name))
+			err = pathurl.Bad("filters:"+name, "%s is not a Thumbor filter Matte supports (quality, format, fill, background_color, blur, grayscale, brightness, contrast, saturation, rgb, rotate, round_corner, sharpen, watermark, focal, equalize, proportion, stretch, no_upscale, upscale, strip_icc, strip_exif, max_bytes, max_age, convolution).", params.QuoteShort(name))
 		} else {
 			err = f(p, g, "filters:"+name, args)
 		}
@@ -38,6 +40,22 @@ func parseFilters(p *params.Params, g *geometry, s string) error {
 }
 
 type filter func(p *params.Params, g *geometry, field, args string) error
+
+// maxKernel bounds convolution's columns and rows (Thumbor sets none; a
+// kernel's cost grows with its area).
+const maxKernel = 15
+
+// thumborBool reads Thumbor's filter booleans (BaseFilter.Boolean):
+// true, True, 1 and false, False, 0.
+func thumborBool(s string) (v, ok bool) {
+	switch s {
+	case "true", "True", "1":
+		return true, true
+	case "false", "False", "0":
+		return false, true
+	}
+	return false, false
+}
 
 // maxAge bounds max_age's seconds: a year (RFC 2616 §14.21's bound on
 // Expires).
@@ -247,6 +265,33 @@ var filters = map[string]filter{
 	"strip_icc":  func(_ *params.Params, _ *geometry, field, a string) error { return noArgs(field, a) },
 	"strip_exif": func(_ *params.Params, _ *geometry, field, a string) error { return noArgs(field, a) },
 	"max_bytes":  func(*params.Params, *geometry, string, string) error { return nil },
+	// convolution(items,columns,normalize): items joined by ";", an odd
+	// number of columns and of rows, at most maxKernel on a side.
+	"convolution": func(p *params.Params, _ *geometry, field, a string) error {
+		usage := fmt.Sprintf("convolution takes items (numbers joined by ;), a column count and true or false, such as convolution(1;2;1;2;4;2;1;2;1,3,true); the columns and rows odd, at most %d each.", maxKernel)
+		args := strings.Split(a, ",")
+		if len(args) != 3 {
+			return pathurl.Bad(field, "%s", usage)
+		}
+		items := strings.Split(args[0], ";")
+		cols, err := params.ParseInt(args[1], 1, maxKernel)
+		if err != nil || cols%2 == 0 || len(items)%cols != 0 || len(items)/cols%2 == 0 || len(items)/cols > maxKernel {
+			return pathurl.Bad(field, "%s", usage)
+		}
+		for i, it := range items {
+			v, err := params.ParseDecimal(it)
+			if err != nil || math.Abs(v) > 1e6 {
+				return pathurl.Bad(field, "%s", usage)
+			}
+			items[i] = strconv.FormatFloat(v, 'g', -1, 64)
+		}
+		normalize, ok := thumborBool(args[2])
+		if !ok {
+			return pathurl.Bad(field, "%s", usage)
+		}
+		p.Convolution = params.Convolution{Columns: cols, Weights: strings.Join(items, ";"), Normalize: normalize}
+		return nil
+	},
 	// max_age(seconds): the answer's Cache-Control max-age (0: no-cache).
 	"max_age": func(_ *params.Params, g *geometry, field, a string) (err error) {
 		if g.maxAge, err = params.ParseInt(a, 0, maxAge); err != nil {

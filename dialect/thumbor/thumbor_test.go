@@ -58,6 +58,10 @@ func TestParse(t *testing.T) {
 		// max_age(seconds): the answer's max-age, no pixel changed.
 		"/unsafe/300x200/filters:max_age(3600)/a.jpg": {Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop}, Source: "/a.jpg", MaxAge: 3600, MaxAgeSet: true},
 		"/unsafe/filters:max_age(0)/a.jpg":            {Source: "/a.jpg", MaxAgeSet: true},
+		// convolution(items,columns,normalize): thumbor.readthedocs.io's example.
+		"/unsafe/filters:convolution(1;2;1;2;4;2;1;2;1,3,true)/a.jpg":             {Params: params.Params{Convolution: params.Convolution{Columns: 3, Weights: "1;2;1;2;4;2;1;2;1", Normalize: true}}, Source: "/a.jpg"},
+		"/unsafe/filters:convolution(-1;-1;-1;-1;8.50;-1;-1;-1;-1,3,False)/a.jpg": {Params: params.Params{Convolution: params.Convolution{Columns: 3, Weights: "-1;-1;-1;-1;8.5;-1;-1;-1;-1"}}, Source: "/a.jpg"},
+		"/unsafe/filters:convolution(0;1;0,1,0)/a.jpg":                            {Params: params.Params{Convolution: params.Convolution{Columns: 1, Weights: "0;1;0"}}, Source: "/a.jpg"},
 
 		// focal: the docs' example; two regions weighed by area (centres
 		// (212, 283) weight 133×154 and (50, 50) weight 100×100: (158.8,
@@ -124,6 +128,11 @@ func TestErrors(t *testing.T) {
 		"/unsafe/filters:grayscale(1)/a.jpg":                                  "filters:grayscale",
 		"/unsafe/filters:equalize(1)/a.jpg":                                   "filters:equalize",
 		"/unsafe/filters:max_age(-5)/a.jpg":                                   "filters:max_age",
+		"/unsafe/filters:convolution(1;2;1;2,2,true)/a.jpg":                   "filters:convolution",
+		"/unsafe/filters:convolution(1;2;1,3)/a.jpg":                          "filters:convolution",
+		"/unsafe/filters:convolution(1;x;1,3,true)/a.jpg":                     "filters:convolution",
+		"/unsafe/filters:convolution(1;1;1;1;1;1,3,true)/a.jpg":               "filters:convolution",
+		"/unsafe/filters:convolution(1;1;1,3,yes)/a.jpg":                      "filters:convolution",
 		"/unsafe/filters:max_age(31536001)/a.jpg":                             "filters:max_age",
 		"/unsafe/filters:max_age()/a.jpg":                                     "filters:max_age",
 		"/unsafe/filters:quality(101):rotate(45)/a.jpg":                       "filters:quality filters:rotate",

@@ -6,6 +6,7 @@ package vips
 import "C"
 
 import (
+	"errors"
 	"unsafe"
 )
 
@@ -98,6 +99,20 @@ func (im *Image) ColourMeans() ([3]float64, error) {
 		m[1], m[2] = m[0], m[0]
 	}
 	return [3]float64{float64(m[0]), float64(m[1]), float64(m[2])}, nil
+}
+
+// Convolve correlates the image with the w x h mask (row by row, not
+// flipped) on every band, alpha included, the edges extended by copying,
+// and truncates each sum to 0-255 (Thumbor's convolution).
+func (im *Image) Convolve(mask []float64, w, h int) error {
+	if len(mask) != w*h || w*h == 0 {
+		return errors.New("vips: a convolution mask of the wrong size")
+	}
+	m := make([]C.double, len(mask))
+	for i, v := range mask {
+		m[i] = C.double(v)
+	}
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_convolve(im.p, out, &m[0], C.int(w), C.int(h)) })
 }
 
 // Median is a size x size median filter on every band.

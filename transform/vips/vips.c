@@ -445,6 +445,37 @@ int matte_band_means(VipsImage *in, double *means, int n) {
   return r;
 }
 
+// matte_convolve correlates in with the w x h mask (row by row, not
+// flipped) on every band, the edges extended by copying, as Thumbor's
+// convolution filter does, and truncates the sums to 8 bits.
+int matte_convolve(VipsImage *in, VipsImage **out, const double *mask, int w,
+                   int h) {
+  VipsImage *m = vips_image_new_matrix_from_array(w, h, mask, w * h);
+  if (!m) return -1;
+  VipsImage *wide, *sum, *floored;
+  int r = vips_embed(in, &wide, w / 2, h / 2, in->Xsize + w - 1,
+                     in->Ysize + h - 1, "extend", VIPS_EXTEND_COPY, NULL);
+  if (r) {
+    g_object_unref(m);
+    return -1;
+  }
+  r = vips_conv(wide, &sum, m, "precision", VIPS_PRECISION_FLOAT, NULL);
+  g_object_unref(wide);
+  g_object_unref(m);
+  if (r) return -1;
+  r = vips_round(sum, &floored, VIPS_OPERATION_ROUND_FLOOR, NULL);
+  g_object_unref(sum);
+  if (r) return -1;
+  VipsImage *cut;
+  r = vips_extract_area(floored, &cut, w / 2, h / 2, in->Xsize, in->Ysize,
+                        NULL);
+  g_object_unref(floored);
+  if (r) return -1;
+  r = vips_cast(cut, out, VIPS_FORMAT_UCHAR, NULL);
+  g_object_unref(cut);
+  return r;
+}
+
 // matte_median is a size x size median filter on every band (sharp's
 // median).
 int matte_median(VipsImage *in, VipsImage **out, int size) {
