@@ -41,6 +41,18 @@ func TestThumborURLs(t *testing.T) {
 		}
 		s.refused(t, "/unsafe/filters:convolution(1;1,2,true)/img/photo.jpg", http.StatusBadRequest, "filters:convolution")
 	})
+	// A red curve to 0 everywhere blacks the red half out, and leaves blue.
+	t.Run("curve", func(t *testing.T) {
+		id := "%5B(0,0),(255,255)%5D"
+		img := s.png(t, "/unsafe/100x50/filters:curve("+id+",%5B(0,0),(255,0)%5D,"+id+","+id+"):format(png)/img/photo.jpg", 100, 50)
+		if r, g, b, _ := img.At(10, 25).RGBA(); r > 0x800 || g > 0x800 || b > 0x800 {
+			t.Errorf("curve: red pixel = %x %x %x, want black", r, g, b)
+		}
+		if r, _, b, _ := img.At(90, 25).RGBA(); r > 0x800 || b < 0xe000 {
+			t.Errorf("curve: blue pixel = %x %x, want blue", r, b)
+		}
+		s.refused(t, "/unsafe/filters:curve("+id+")/img/photo.jpg", http.StatusBadRequest, "filters:curve")
+	})
 	t.Run("fit-in fits", func(t *testing.T) {
 		s.image(t, "/unsafe/fit-in/100x100/filters:quality(60):format(webp)/img/photo.jpg", "webp", 100, 50)
 	})

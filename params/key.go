@@ -164,6 +164,9 @@ func (p Params) Key() string {
 		}
 		add("convolution", v)
 	}
+	if c := p.Curves; c != (Curves{}) {
+		add("curves", c.All+"|"+c.Red+"|"+c.Green+"|"+c.Blue)
+	}
 	if d := p.Duotone; d != (Duotone{}) {
 		add("duotone", colorKey(d.Start)+":"+colorKey(d.Stop))
 	}

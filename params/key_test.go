@@ -201,6 +201,12 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Threshold = v % 256 })
 		add(func(p *Params) { p.Tint = Color{B: uint8(v), A: 255, Set: true} })
 		add(func(p *Params) { p.Convolution = Convolution{Columns: 1, Weights: strconv.Itoa(v)} })
+		add(func(p *Params) {
+			p.Curves = Curves{All: "0:" + strconv.Itoa(v%256), Red: "0:0", Green: "0:0", Blue: "0:0"}
+		})
+		add(func(p *Params) {
+			p.Curves = Curves{All: "0:0", Red: "0:0", Green: "0:0", Blue: "0:" + strconv.Itoa(v%256)}
+		})
 		add(func(p *Params) { p.Convolution = Convolution{Columns: 1, Weights: strconv.Itoa(v), Normalize: true} })
 		add(func(p *Params) {
 			p.Duotone = Duotone{Start: Color{R: uint8(v), A: 255, Set: true}, Stop: Color{A: 255, Set: true}}

@@ -130,6 +130,9 @@ type Params struct {
 	// Convolution runs a kernel over the image after Duotone (Thumbor
 	// convolution); the zero Convolution is none.
 	Convolution Convolution
+	// Curves maps the colour samples through Thumbor's curve filter, after
+	// Convolution; the zero Curves is none.
+	Curves Curves
 	// Invert negates the colours after those adjustments (v → 255 - v;
 	// imgix invert).
 	Invert bool
@@ -737,6 +740,29 @@ func (c Convolution) Kernel() (weights []float64, rows int, err error) {
 		}
 	}
 	return weights, len(weights) / c.Columns, nil
+}
+
+// Curves are Thumbor's curve filter: a curve for each of red, green and
+// blue, then one for all three, each a list of points "x:y,x:y,..." (0-255,
+// x increasing; canonical text keeps Params comparable), read by
+// CurvePoints. A curve is the natural cubic spline through its points,
+// rounded; before the first point it is the first y, from the last point
+// on the last y. Alpha is kept.
+type Curves struct{ All, Red, Green, Blue string }
+
+// CurvePoints reads a Curves list into points.
+func CurvePoints(s string) ([][2]int, error) {
+	var pts [][2]int
+	for p := range strings.SplitSeq(s, ",") {
+		xs, ys, ok := strings.Cut(p, ":")
+		x, xerr := strconv.Atoi(xs)
+		y, yerr := strconv.Atoi(ys)
+		if !ok || xerr != nil || yerr != nil || x < 0 || x > 255 || y < 0 || y > 255 || (len(pts) > 0 && x <= pts[len(pts)-1][0]) {
+			return nil, errors.New("params: a curve's points are x:y, 0-255, x increasing")
+		}
+		pts = append(pts, [2]int{x, y})
+	}
+	return pts, nil
 }
 
 // Duotone is a gradient from Start (black's colour) to Stop (white's).

@@ -7,7 +7,7 @@ import (
 
 // filters runs sharp's median, threshold, normalise and tint (Params.Median,
 // Threshold, Normalize, Tint), in sharp's order, then wsrv's duotone and
-// Thumbor's convolution, after
+// Thumbor's convolution and curves (curves.go), after
 // adjust: on the resized image and before any pixel is added around it.
 func (j *job) filters() error {
 	p := j.p
@@ -54,7 +54,12 @@ func (j *job) filters() error {
 		if err != nil {
 			return err
 		}
-		return j.img.Convolve(weights, c.Columns, rows)
+		if err := j.img.Convolve(weights, c.Columns, rows); err != nil {
+			return err
+		}
+	}
+	if p.Curves != (params.Curves{}) {
+		return j.curves()
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ func parseFilters(p *params.Params, g *geometry, s string) error {
 	var errs params.Errors
 	for s != "" {
 		open := strings.IndexByte(s, '(')
-		end := strings.IndexByte(s, ')')
+		end := closingParen(s, open)
 		if open <= 0 || end < open {
 			return append(errs, params.BadParam("filters", "The filters "+params.QuoteShort(s)+" are not name(arguments) joined by \":\"."))
 		}
@@ -25,7 +25,7 @@ func parseFilters(p *params.Params, g *geometry, s string) error {
 		f, ok := filters[name]
 		var err error
 		if !ok {
-			err = pathurl.Bad("filters:"+name, "%s is not a Thumbor filter Matte supports (quality, format, fill, background_color, blur, grayscale, brightness, contrast, saturation, rgb, rotate, round_corner, sharpen, watermark, focal, equalize, proportion, stretch, no_upscale, upscale, strip_icc, strip_exif, max_bytes, max_age, convolution).", params.QuoteShort(name))
+			err = pathurl.Bad("filters:"+name, "%s is not a Thumbor filter Matte supports (quality, format, fill, background_color, blur, grayscale, brightness, contrast, saturation, rgb, rotate, round_corner, sharpen, watermark, focal, equalize, proportion, stretch, no_upscale, upscale, strip_icc, strip_exif, max_bytes, max_age, convolution, curve).", params.QuoteShort(name))
 		} else {
 			err = f(p, g, "filters:"+name, args)
 		}
@@ -39,7 +39,65 @@ func parseFilters(p *params.Params, g *geometry, s string) error {
 	return nil
 }
 
+// closingParen is the index of the ")" that closes the "(" at open in s
+// (curve's arguments hold parentheses of their own), -1 when none does.
+func closingParen(s string, open int) int {
+	if open < 0 {
+		return -1
+	}
+	depth := 0
+	for i := open; i < len(s); i++ {
+		switch s[i] {
+		case '(':
+			depth++
+		case ')':
+			if depth--; depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
 type filter func(p *params.Params, g *geometry, field, args string) error
+
+// curveLists reads curve's four lists [(x,y),...] into params.Curves'
+// form ("x:y,x:y"); ok is false unless there are four lists of at least
+// one point each, within 0-255, x increasing.
+func curveLists(a string) (lists [4]string, ok bool) {
+	for i := range lists {
+		if i > 0 && !strings.HasPrefix(a, ",") {
+			return lists, false
+		}
+		a = strings.TrimPrefix(a, ",")
+		end := strings.IndexByte(a, ']')
+		if !strings.HasPrefix(a, "[") || end < 0 {
+			return lists, false
+		}
+		body := strings.TrimSuffix(a[1:end], ",") // Thumbor's lists may end in a comma
+		a = a[end+1:]
+		var pts []string
+		for body != "" {
+			close := strings.IndexByte(body, ')')
+			if !strings.HasPrefix(body, "(") || close < 0 {
+				return lists, false
+			}
+			xs, ys, found := strings.Cut(body[1:close], ",")
+			x, xerr := params.ParseInt(xs, 0, 255)
+			y, yerr := params.ParseInt(ys, 0, 255)
+			if !found || xerr != nil || yerr != nil {
+				return lists, false
+			}
+			pts = append(pts, strconv.Itoa(x)+":"+strconv.Itoa(y))
+			body = strings.TrimPrefix(body[close+1:], ",")
+		}
+		lists[i] = strings.Join(pts, ",")
+		if _, err := params.CurvePoints(lists[i]); err != nil {
+			return lists, false
+		}
+	}
+	return lists, a == ""
+}
 
 // maxKernel bounds convolution's columns and rows (Thumbor sets none; a
 // kernel's cost grows with its area).
@@ -290,6 +348,15 @@ var filters = map[string]filter{
 			return pathurl.Bad(field, "%s", usage)
 		}
 		p.Convolution = params.Convolution{Columns: cols, Weights: strings.Join(items, ";"), Normalize: normalize}
+		return nil
+	},
+	// curve(all,red,green,blue): each a list of points [(x,y),(x,y),...].
+	"curve": func(p *params.Params, _ *geometry, field, a string) error {
+		lists, ok := curveLists(a)
+		if !ok {
+			return pathurl.Bad(field, "curve takes four lists of points, all, red, green and blue, each [(x,y),...] with x and y from 0 to 255 and x increasing, such as curve([(0,0),(255,255)],[(0,0),(255,255)],[(0,0),(255,255)],[(0,0),(255,255)]).")
+		}
+		p.Curves = params.Curves{All: lists[0], Red: lists[1], Green: lists[2], Blue: lists[3]}
 		return nil
 	},
 	// max_age(seconds): the answer's Cache-Control max-age (0: no-cache).

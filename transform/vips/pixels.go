@@ -115,6 +115,16 @@ func (im *Image) Convolve(mask []float64, w, h int) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_convolve(im.p, out, &m[0], C.int(w), C.int(h)) })
 }
 
+// MapColour maps each red, green and blue sample v to lut[v][band] (a grey
+// image is made sRGB first); alpha kept.
+func (im *Image) MapColour(lut *[256][3]uint8) error {
+	var t [256 * 3]C.uchar
+	for v, e := range lut {
+		t[3*v], t[3*v+1], t[3*v+2] = C.uchar(e[0]), C.uchar(e[1]), C.uchar(e[2])
+	}
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_map_colour(im.p, out, &t[0]) })
+}
+
 // Median is a size x size median filter on every band.
 func (im *Image) Median(size int) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_median(im.p, out, C.int(size)) })

@@ -374,6 +374,12 @@ static int with_alpha_of(VipsImage *colour, VipsImage *in, int n,
   return r;
 }
 
+// colour_bands is in without its alpha band, if any (a new reference).
+static int colour_bands(VipsImage *in, VipsImage **out) {
+  int colour = in->Bands - (vips_image_hasalpha(in) ? 1 : 0);
+  return vips_extract_band(in, out, 0, "n", colour, NULL);
+}
+
 // matte_set_resolution is in with xres and yres res (pixels per mm).
 int matte_set_resolution(VipsImage *in, VipsImage **out, double res) {
   return vips_copy(in, out, "xres", res, "yres", res, NULL);
@@ -476,6 +482,33 @@ int matte_convolve(VipsImage *in, VipsImage **out, const double *mask, int w,
   return r;
 }
 
+// matte_map_colour maps the red, green and blue samples of an 8-bit sRGB
+// image (grey is made sRGB first) through lut, 256 entries of 3 bytes (one
+// table per band); alpha kept.
+int matte_map_colour(VipsImage *in, VipsImage **out, const unsigned char *lut) {
+  VipsImage *colour, *srgb, *table, *mapped;
+  if (colour_bands(in, &colour)) return -1;
+  int r = vips_colourspace(colour, &srgb, VIPS_INTERPRETATION_sRGB, NULL);
+  g_object_unref(colour);
+  if (r) return -1;
+  table = vips_image_new_from_memory_copy(lut, 256 * 3, 256, 1, 3,
+                                          VIPS_FORMAT_UCHAR);
+  if (!table) {
+    g_object_unref(srgb);
+    return -1;
+  }
+  r = vips_maplut(srgb, &mapped, table, NULL);
+  g_object_unref(srgb);
+  g_object_unref(table);
+  if (r) return -1;
+  VipsImage *typed;
+  r = vips_copy(mapped, &typed, "interpretation", VIPS_INTERPRETATION_sRGB,
+                NULL);
+  g_object_unref(mapped);
+  if (r) return -1;
+  return with_alpha_of(typed, in, in->Bands - 1, out);
+}
+
 // matte_median is a size x size median filter on every band (sharp's
 // median).
 int matte_median(VipsImage *in, VipsImage **out, int size) {
@@ -496,12 +529,6 @@ int matte_grey_threshold(VipsImage *in, VipsImage **out, double t) {
                        VIPS_INTERPRETATION_B_W, NULL);
   g_object_unref(cut);
   return r;
-}
-
-// colour_bands is in without its alpha band, if any (a new reference).
-static int colour_bands(VipsImage *in, VipsImage **out) {
-  int colour = in->Bands - (vips_image_hasalpha(in) ? 1 : 0);
-  return vips_extract_band(in, out, 0, "n", colour, NULL);
 }
 
 // matte_normalise stretches the CIELAB lightness of an 8-bit sRGB image so
