@@ -32,20 +32,12 @@ func (j *job) filters() error {
 		}
 	}
 	if c := p.Tint; c.Set {
-		table, err := tintTable(c)
-		if err != nil {
-			return err
-		}
-		if err := j.img.MapGreyLab(table); err != nil {
+		if err := j.mapGreyLab(tintTable(c)); err != nil {
 			return err
 		}
 	}
 	if d := p.Duotone; d != (params.Duotone{}) {
-		table, err := duotoneTable(d)
-		if err != nil {
-			return err
-		}
-		if err := j.img.MapGreyLab(table); err != nil {
+		if err := j.mapGreyLab(duotoneTable(d)); err != nil {
 			return err
 		}
 	}
@@ -62,6 +54,15 @@ func (j *job) filters() error {
 		return j.curves()
 	}
 	return nil
+}
+
+// mapGreyLab recolours the image through a grey-level table as it comes
+// from tintTable or duotoneTable.
+func (j *job) mapGreyLab(table *[256][3]float64, err error) error {
+	if err != nil {
+		return err
+	}
+	return j.img.MapGreyLab(table)
 }
 
 // tintTable is sharp's tint as a table of grey levels: level v keeps its

@@ -380,6 +380,18 @@ static int colour_bands(VipsImage *in, VipsImage **out) {
   return vips_extract_band(in, out, 0, "n", colour, NULL);
 }
 
+// map_bytes maps in (8-bit, bands bands) through lut: 256 entries of
+// bands bytes, one table per band.
+static int map_bytes(VipsImage *in, VipsImage **out, const unsigned char *lut,
+                     int bands) {
+  VipsImage *table = vips_image_new_from_memory_copy(lut, 256 * bands, 256, 1,
+                                                     bands, VIPS_FORMAT_UCHAR);
+  if (!table) return -1;
+  int r = vips_maplut(in, out, table, NULL);
+  g_object_unref(table);
+  return r;
+}
+
 // matte_set_resolution is in with xres and yres res (pixels per mm).
 int matte_set_resolution(VipsImage *in, VipsImage **out, double res) {
   return vips_copy(in, out, "xres", res, "yres", res, NULL);
@@ -397,7 +409,7 @@ int matte_equalize(VipsImage *in, VipsImage **out) {
     vips_error("matte_equalize", "not an 8-bit image");
     return -1;
   }
-  VipsImage *base, *hist, *histd, *lutim, *eq;
+  VipsImage *base, *hist, *histd, *eq;
   if (vips_extract_band(in, &base, 0, "n", colour, NULL)) return -1;
   if (vips_hist_find(base, &hist, NULL)) {
     g_object_unref(base);
@@ -423,15 +435,8 @@ int matte_equalize(VipsImage *in, VipsImage **out) {
     }
   }
   g_object_unref(histd);
-  lutim = vips_image_new_from_memory_copy(lut, 256 * colour, 256, 1, colour,
-                                          VIPS_FORMAT_UCHAR);
-  if (!lutim) {
-    g_object_unref(base);
-    return -1;
-  }
-  r = vips_maplut(base, &eq, lutim, NULL);
+  r = map_bytes(base, &eq, lut, colour);
   g_object_unref(base);
-  g_object_unref(lutim);
   if (r) return -1;
   return with_alpha_of(eq, in, colour, out);
 }
@@ -486,20 +491,13 @@ int matte_convolve(VipsImage *in, VipsImage **out, const double *mask, int w,
 // image (grey is made sRGB first) through lut, 256 entries of 3 bytes (one
 // table per band); alpha kept.
 int matte_map_colour(VipsImage *in, VipsImage **out, const unsigned char *lut) {
-  VipsImage *colour, *srgb, *table, *mapped;
+  VipsImage *colour, *srgb, *mapped;
   if (colour_bands(in, &colour)) return -1;
   int r = vips_colourspace(colour, &srgb, VIPS_INTERPRETATION_sRGB, NULL);
   g_object_unref(colour);
   if (r) return -1;
-  table = vips_image_new_from_memory_copy(lut, 256 * 3, 256, 1, 3,
-                                          VIPS_FORMAT_UCHAR);
-  if (!table) {
-    g_object_unref(srgb);
-    return -1;
-  }
-  r = vips_maplut(srgb, &mapped, table, NULL);
+  r = map_bytes(srgb, &mapped, lut, 3);
   g_object_unref(srgb);
-  g_object_unref(table);
   if (r) return -1;
   VipsImage *typed;
   r = vips_copy(mapped, &typed, "interpretation", VIPS_INTERPRETATION_sRGB,
