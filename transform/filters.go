@@ -11,8 +11,10 @@ import (
 // adjust: on the resized image and before any pixel is added around it.
 func (j *job) filters() error {
 	p := j.p
-	if p.Median > 1 {
-		if err := j.img.Median(p.Median); err != nil {
+	// A window wider or taller than the image is cut to it (libvips
+	// refuses one).
+	if size := min(p.Median, j.img.Width(), j.img.Height()); size > 1 {
+		if err := j.img.Median(size); err != nil {
 			return err
 		}
 	}

@@ -121,6 +121,10 @@ func TestMedianPixels(t *testing.T) {
 	}
 	_, out := runParams(t, pl, encodePNG(t, img), params.Params{Median: 3, Format: params.FormatPNG})
 	checkSamples(t, out, []sample{{2, 2, color.NRGBA{0, 0, 0, 255}}, {6, 6, color.NRGBA{255, 255, 255, 255}}, {5, 5, color.NRGBA{0, 0, 0, 255}}}, 0)
+	// A window wider than the image is cut to its size (9): the median of
+	// all, black (10 white of 81).
+	_, out = runParams(t, pl, encodePNG(t, img), params.Params{Median: 50, Format: params.FormatPNG})
+	checkSamples(t, out, []sample{{6, 6, color.NRGBA{0, 0, 0, 255}}}, 0)
 }
 
 // wsrv's duotone with its default colours (#C83658 to #D8E74F): grey level
