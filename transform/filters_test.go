@@ -3,6 +3,7 @@ package transform
 import (
 	"image"
 	"image/color"
+	"strings"
 	"testing"
 
 	"github.com/jebosio/matte/params"
@@ -168,5 +169,30 @@ func TestConvolutionPixels(t *testing.T) {
 	} {
 		_, out := runParams(t, pl, encodePNG(t, img), params.Params{Convolution: tc.c, Format: params.FormatPNG})
 		checkSamples(t, out, tc.samples, 0)
+	}
+}
+
+// The filters at the bounds the dialects allow, on images smaller than
+// their windows (1x1 and 8x8): every one answers (median_50 on a small
+// image once failed in libvips' rank).
+func TestFiltersAtBounds(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	kernel := func(w string) string { return strings.TrimSuffix(strings.Repeat(w+";", 225), ";") }
+	for _, size := range []int{1, 8} {
+		src := encodePNG(t, filled(size, size, color.NRGBA{10, 200, 30, 128}))
+		for _, p := range []params.Params{
+			{Median: 50},
+			{Convolution: params.Convolution{Columns: 15, Weights: kernel("-1000000")}},
+			{Convolution: params.Convolution{Columns: 15, Weights: kernel("1"), Normalize: true}},
+			{Curves: params.Curves{All: "100:30", Red: "0:0", Green: "255:255", Blue: "5:5"}},
+			{Threshold: 255, Normalize: true, Tint: params.Color{R: 1, A: 255, Set: true}},
+			{Duotone: params.Duotone{Start: params.Color{A: 255, Set: true}, Stop: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}}},
+			{Width: 3, Height: 5, Fit: params.FitFill, FillMean: true, Median: 3},
+		} {
+			p.Format = params.FormatPNG
+			if _, err := process(t, pl, src, p, ""); err != nil {
+				t.Errorf("%dx%d, %s: %v", size, size, p.Key(), err)
+			}
+		}
 	}
 }
