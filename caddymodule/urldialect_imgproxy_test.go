@@ -53,8 +53,13 @@ func TestImgproxyURLs(t *testing.T) {
 			t.Errorf("q with fq: ETag %s, want q:60's", got)
 		}
 	})
+	t.Run("mw and mh enlarge to at least that size", func(t *testing.T) {
+		s.image(t, "/insecure/w:100/mw:300/plain/local:///img/photo.jpg", "jpeg", 300, 150)
+		s.image(t, "/insecure/rs:fill:100:100/mh:150/plain/local:///img/photo.jpg", "jpeg", 100, 100)
+		s.image(t, "/insecure/mh:300/plain/local:///img/photo.jpg", "jpeg", 600, 300)
+	})
 	t.Run("unknown option answers 400 naming it", func(t *testing.T) {
-		s.refused(t, "/insecure/mw:80/plain//img/photo.jpg", http.StatusBadRequest, "mw")
+		s.refused(t, "/insecure/bri:10/plain//img/photo.jpg", http.StatusBadRequest, "bri")
 		s.refused(t, "/insecure/w:x/plain//img/photo.jpg", http.StatusBadRequest, "w")
 	})
 	t.Run("remote plain source through the allowlist", func(t *testing.T) {

@@ -81,6 +81,8 @@ func (p Params) Key() string {
 
 	addInt("w", p.Width)
 	addInt("h", p.Height)
+	addInt("min-width", p.MinWidth)
+	addInt("min-height", p.MinHeight)
 	addFloat("w-ratio", p.WidthRatio)
 	addFloat("h-ratio", p.HeightRatio)
 	addFloat("dpr", p.DPR)

@@ -196,6 +196,8 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Sepia = v % 101 })
 		add(func(p *Params) { p.Pixelate = v % 101 })
 		add(func(p *Params) { p.Median = v % 51 })
+		add(func(p *Params) { p.MinWidth = v })
+		add(func(p *Params) { p.MinHeight = v })
 		add(func(p *Params) { p.FormatQuality = FormatQualities{WebP: v % 101} })
 		add(func(p *Params) { p.FormatQuality = FormatQualities{AVIF: v % 101} })
 		add(func(p *Params) { p.Threshold = v % 256 })

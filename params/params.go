@@ -51,6 +51,12 @@ type Params struct {
 	Rect Rect
 	// Region is a Rect that depends on the source's size (see Region).
 	Region Region
+	// MinWidth and MinHeight, CSS pixels (times DPR), are the least the
+	// resized image may measure: after the fit, the scale is raised until
+	// it is at least that wide and high, enlarging if need be; a crop or a
+	// fill box then still cuts or pads to Width x Height (imgproxy mw, mh).
+	// 0: none.
+	MinWidth, MinHeight int
 	// AdaptiveBox swaps Width and Height when the source is portrait and
 	// the box landscape, or the other way round (Thumbor's adaptive-fit-in):
 	// the pipeline resolves it once the (oriented) source is known.

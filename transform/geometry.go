@@ -84,7 +84,8 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 		case params.FitCrop, params.FitMin, params.FitOutside, params.FitOutsideMax:
 			scale = math.Max(sx, sy)
 		case params.FitScale:
-			g.resizeW, g.resizeH = W, H
+			f := atLeastScale(1, W, H, p)
+			g.resizeW, g.resizeH = atLeast1(float64(W)*f), atLeast1(float64(H)*f)
 			return clampGeometry(g, maxDim)
 		}
 	}
@@ -96,6 +97,7 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 		W, H = atLeast1(float64(W)/scale), atLeast1(float64(H)/scale)
 		scale = 1
 	}
+	scale = atLeastScale(scale, rw, rh, p)
 	if f := p.Focus; fit == params.FitCrop && f.Set && f.Zoom > 1 {
 		scale *= f.Zoom
 	}
@@ -121,6 +123,20 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 		g.canvasW, g.canvasH = W, H
 	}
 	return clampGeometry(g, maxDim)
+}
+
+// atLeastScale raises scale, the factor a w x h image is resized by, so
+// that the result is at least Params.MinWidth x MinHeight (CSS pixels,
+// times the DPR), enlarging if need be.
+func atLeastScale(scale float64, w, h int, p params.Params) float64 {
+	dpr := p.DevicePixelRatio()
+	if p.MinWidth > 0 {
+		scale = math.Max(scale, float64(devicePx(p.MinWidth, dpr))/float64(w))
+	}
+	if p.MinHeight > 0 {
+		scale = math.Max(scale, float64(devicePx(p.MinHeight, dpr))/float64(h))
+	}
+	return scale
 }
 
 // ratioSides is the device box with the fractions wr and hr of the

@@ -704,3 +704,32 @@ func holed(img *image.NRGBA) *image.NRGBA {
 	img.SetNRGBA(b.Dx()/2, b.Dy()/2, clear)
 	return img
 }
+
+// imgproxy's min-width and min-height on a 400x200 source: the fit's scale
+// raised until the image is at least that large (enlarging), then cut to
+// a crop's box; times the DPR.
+func TestMinSizes(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	src := encodeJPEG(t, halves(400, 200, red, blue))
+	for _, tc := range []struct {
+		p    params.Params
+		w, h int
+	}{
+		{params.Params{MinWidth: 800}, 800, 400},
+		{params.Params{MinWidth: 100}, 400, 200},
+		{params.Params{Width: 100, Fit: params.FitMax, MinWidth: 300}, 300, 150},
+		{params.Params{Width: 100, Fit: params.FitMax, MinHeight: 300}, 600, 300},
+		{params.Params{Width: 100, Height: 100, Fit: params.FitMin, MinWidth: 300}, 100, 100}, // 300x150, cut to the box
+		{params.Params{Width: 50, Height: 20, Fit: params.FitScale, MinWidth: 100}, 100, 40},
+		{params.Params{Width: 100, Fit: params.FitMax, MinWidth: 150, DPR: 2}, 300, 150},
+		{params.Params{MinWidth: 9000}, 4000, 2000}, // the output bound still holds
+	} {
+		res, err := process(t, pl, src, tc.p, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Width != tc.w || res.Height != tc.h {
+			t.Errorf("%+v: %dx%d, want %dx%d", tc.p.Key(), res.Width, res.Height, tc.w, tc.h)
+		}
+	}
+}

@@ -52,12 +52,13 @@ func TestParse(t *testing.T) {
 		"/insecure/pixelate:1/filename:c2hvZS53ZWJw:1/att:1/plain//a.jpg":        {Params: params.Params{DownloadName: "shoe.webp", Download: true}, Source: "/a.jpg"},
 		// zoom: the box times z (before dpr); without one, z below 1 scales
 		// the image and z above 1 without el does nothing (no enlarging).
-		"/insecure/rs:fill:300:200/z:1.5/dpr:2/plain//a.jpg":      {Params: params.Params{Width: 450, Height: 300, Fit: params.FitMin, DPR: 2}, Source: "/a.jpg"},
-		"/insecure/zoom:0.5:0.5/w:301/plain//a.jpg":               {Params: params.Params{Width: 151, Fit: params.FitMax}, Source: "/a.jpg"},
-		"/insecure/z:0.25/plain//a.jpg":                           {Params: params.Params{WidthRatio: 0.25}, Source: "/a.jpg"},
-		"/insecure/z:2/plain//a.jpg":                              {Source: "/a.jpg"},
-		"/insecure/fq:webp:70:avif:50:jpg:85:png:10/plain//a.jpg": {Params: params.Params{FormatQuality: params.FormatQualities{JPEG: 85, WebP: 70, AVIF: 50}}, Source: "/a.jpg"},
-		"/insecure/z:1/w:10/plain//a.jpg":                         {Params: params.Params{Width: 10, Fit: params.FitMax}, Source: "/a.jpg"},
+		"/insecure/rs:fill:300:200/z:1.5/dpr:2/plain//a.jpg":          {Params: params.Params{Width: 450, Height: 300, Fit: params.FitMin, DPR: 2}, Source: "/a.jpg"},
+		"/insecure/zoom:0.5:0.5/w:301/plain//a.jpg":                   {Params: params.Params{Width: 151, Fit: params.FitMax}, Source: "/a.jpg"},
+		"/insecure/z:0.25/plain//a.jpg":                               {Params: params.Params{WidthRatio: 0.25}, Source: "/a.jpg"},
+		"/insecure/z:2/plain//a.jpg":                                  {Source: "/a.jpg"},
+		"/insecure/fq:webp:70:avif:50:jpg:85:png:10/plain//a.jpg":     {Params: params.Params{FormatQuality: params.FormatQualities{JPEG: 85, WebP: 70, AVIF: 50}}, Source: "/a.jpg"},
+		"/insecure/rs:fill:100:100/mw:300/min-height:50/plain//a.jpg": {Params: params.Params{Width: 100, Height: 100, Fit: params.FitMin, MinWidth: 300, MinHeight: 50}, Source: "/a.jpg"},
+		"/insecure/z:1/w:10/plain//a.jpg":                             {Params: params.Params{Width: 10, Fit: params.FitMax}, Source: "/a.jpg"},
 	})
 }
 
@@ -135,6 +136,7 @@ func TestErrors(t *testing.T) {
 		"/insecure/w:90000/z:2/plain//a.jpg":       "z",
 		"/insecure/wm:0.5/plain//a.jpg":            "wm",
 		"/insecure/fq:webp/plain//a.jpg":           "fq",
+		"/insecure/mw:x/mh:-1/plain//a.jpg":        "mw mh",
 		"/insecure/fq:webp:101/plain//a.jpg":       "fq",
 		"/insecure/fq:tiff:50/plain//a.jpg":        "fq",
 		"/insecure/pix:0/pix:101/plain//a.jpg":     "pix pix",

@@ -55,7 +55,7 @@ func (d *Dialect) parseOptions(parts []string) (params.Params, error) {
 		canon, known := aliases[name]
 		var err error
 		if !known {
-			err = pathurl.Bad(name, "%s is not an imgproxy processing option Matte supports (rs, s, rt, w, h, z, g, c, q, f, bg, bl, sh, pix, rot, dpr, ex, pd, t, el, fl, ar, sm, scp, cb, fn, att, exp, mb, pr, wm, fq).", params.QuoteShort(name))
+			err = pathurl.Bad(name, "%s is not an imgproxy processing option Matte supports (rs, s, rt, w, h, z, g, c, q, f, bg, bl, sh, pix, rot, dpr, ex, pd, t, el, fl, ar, sm, scp, cb, fn, att, exp, mb, pr, wm, fq, mw, mh).", params.QuoteShort(name))
 		} else {
 			err = options[canon](&p, &rs, name, args)
 		}
@@ -226,6 +226,7 @@ var aliases = map[string]string{
 	"att": "return_attachment", "return_attachment": "return_attachment", "kcr": "ignored", "keep_copyright": "ignored",
 	"z": "zoom", "zoom": "zoom", "pr": "preset", "preset": "preset", "wm": "watermark", "watermark": "watermark",
 	"fq": "format_quality", "format_quality": "format_quality",
+	"mw": "min-width", "min-width": "min-width", "mh": "min-height", "min-height": "min-height",
 }
 
 type option func(p *params.Params, rs *resize, name string, args []string) error
@@ -257,6 +258,14 @@ var options = map[string]option{
 	},
 	"height": func(p *params.Params, _ *resize, name string, args []string) error {
 		return dimension(&p.Height, name, args)
+	},
+	// mw, mh: the least width and height of the resized image (it is
+	// enlarged to them, el or not, as imgproxy does).
+	"min-width": func(p *params.Params, _ *resize, name string, args []string) error {
+		return dimension(&p.MinWidth, name, args)
+	},
+	"min-height": func(p *params.Params, _ *resize, name string, args []string) error {
+		return dimension(&p.MinHeight, name, args)
 	},
 	"enlarge": func(_ *params.Params, rs *resize, name string, args []string) (err error) {
 		rs.enlarge, err = boolArg(name, args)
