@@ -433,7 +433,13 @@ func parseFont(v string) (string, error) {
 		case genericFonts[lower] != "":
 			families = append(families, genericFonts[lower])
 		default:
-			families = append(families, strings.ReplaceAll(part, "-", " "))
+			// Hyphens stand for spaces (Open-Sans); a name of hyphens alone
+			// names nothing.
+			name := strings.TrimSpace(strings.ReplaceAll(part, "-", " "))
+			if name == "" {
+				return "", params.ErrSyntax
+			}
+			families = append(families, name)
 		}
 	}
 	if len(families) == 0 {

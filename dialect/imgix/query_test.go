@@ -1520,6 +1520,8 @@ func TestParseQueryText(t *testing.T) {
 		{"tc=red", "tc", "txt-color shapes the text; it needs txt."},
 		{"txt=a%0Ab", "txt", `txt="a\nb" is not valid (control character); txt must be a line of text of 1 to 500 bytes of UTF-8 without control characters (write it Base64-encoded as txt64 when it is awkward in a URL).`},
 		{"txt=a&txt-font=%3Cb%3E", "txt-font", `txt-font="<b>" is not valid; txt-font must be a font: up to 4 names or generic families (sans-serif, serif, monospace, cursive, fantasy) and the styles bold and italic, separated by commas, such as avenir,bold; letters, digits, spaces and - only.`},
+		// A name of hyphens alone names no font (found by FuzzParseQuery).
+		{"txt=0&tf=-", "tf", `tf="-" is not valid; tf must be a font: up to 4 names or generic families (sans-serif, serif, monospace, cursive, fantasy) and the styles bold and italic, separated by commas, such as avenir,bold; letters, digits, spaces and - only.`},
 		{"txt=a&txt-size=1001", "txt-size", `txt-size="1001" is not valid; txt-size must be an integer from 1 to 1000.`},
 		{"txt-line=2", "txt-line", "txt-line shapes the text; it needs txt."},
 		{"txt=a&txt-line-color=f00", "txt-line-color", "txt-line-color colours the text's outline; it needs txt-line."},
