@@ -242,13 +242,14 @@ func TestWatermark(t *testing.T) {
 		"/insecure/wm:0/plain//a.jpg":            {Source: "/a.jpg"},
 	})
 	urltest.CheckErrors(t, d, map[string]string{
-		"/insecure/wm:1:ce:10/plain//a.jpg":      "wm",
-		"/insecure/wm:1:no:5/plain//a.jpg":       "wm",
-		"/insecure/wm:2/plain//a.jpg":            "wm",
-		"/insecure/wm:1:sm/plain//a.jpg":         "wm",
-		"/insecure/wm:1:re:10:20/plain//a.jpg":   "wm",
-		"/insecure/wm:1:ce:0:0:2/plain//a.jpg":   "wm",
-		"/insecure/wm:1:ce:0:0:0:9/plain//a.jpg": "wm",
+		"/insecure/wm:1:ce:10/plain//a.jpg":       "wm",
+		"/insecure/wm:1:no:5/plain//a.jpg":        "wm",
+		"/insecure/wm:2/plain//a.jpg":             "wm",
+		"/insecure/wm:1:sm/plain//a.jpg":          "wm",
+		"/insecure/wm:1:re:10:20/plain//a.jpg":    "wm",
+		"/insecure/wm:1:ce:0:0:2/plain//a.jpg":    "wm",
+		"/insecure/wm:1:ce:0:0:0:9/plain//a.jpg":  "wm",
+		"/insecure/watermark:1:ce:4/plain//a.jpg": "watermark",
 	})
 	// Without a watermark configured, wm is a 400 (but wm:0 draws nothing).
 	urltest.CheckErrors(t, mustNew(t, "", ""), map[string]string{"/insecure/wm:0.5/plain//a.jpg": "wm"})

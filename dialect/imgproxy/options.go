@@ -28,8 +28,10 @@ type resize struct {
 	wm *mark
 }
 
-// mark is wm:%opacity:%position:%x_offset:%y_offset:%scale.
+// mark is wm:%opacity:%position:%x_offset:%y_offset:%scale; name is the
+// option as written (wm or watermark), for errors.
 type mark struct {
+	name       string
 	opacity    float64
 	position   string // a gravity, or re (replicate)
 	x, y       float64
@@ -143,7 +145,7 @@ func applyMark(p *params.Params, m *mark, image string) error {
 		return nil
 	}
 	if image == "" {
-		return pathurl.Bad("wm", "wm: this site has no imgproxy watermark (url_dialect imgproxy { watermark <path or URL> }).")
+		return pathurl.Bad(m.name, "%s: this site has no imgproxy watermark (url_dialect imgproxy { watermark <path or URL> }).", m.name)
 	}
 	w := params.Watermark{Image: image, Fit: params.FitClip, Alpha: max(1, int(math.Round(m.opacity*100)))}
 	if m.scale > 0 {
@@ -151,7 +153,7 @@ func applyMark(p *params.Params, m *mark, image string) error {
 	}
 	if m.position == "re" {
 		if m.x != m.y || m.x != math.Trunc(m.x) {
-			return pathurl.Bad("wm", "wm:re: Matte tiles with one spacing in pixels; give x_offset and y_offset equal and whole.")
+			return pathurl.Bad(m.name, "%s:re: Matte tiles with one spacing in pixels; give x_offset and y_offset equal and whole.", m.name)
 		}
 		half := int(m.x) / 2 // imgproxy pads each copy by half the spacing
 		w.Tile, w.Align, w.Pad = true, params.CropTopLeft, int(m.x)
@@ -172,7 +174,7 @@ func applyMark(p *params.Params, m *mark, image string) error {
 			continue
 		}
 		if !axis.pinned {
-			return pathurl.Bad("wm", "wm: Matte offsets a watermark only from an edge its position names; leave the offset of a centred axis 0.")
+			return pathurl.Bad(m.name, "%s: Matte offsets a watermark only from an edge its position names; leave the offset of a centred axis 0.", m.name)
 		}
 		*axis.set, *axis.end = true, axis.fromEnd
 		if axis.v < 1 {
@@ -487,7 +489,7 @@ var options = map[string]option{
 		if len(args) > 5 {
 			return pathurl.Bad(name, usage, name)
 		}
-		m := mark{position: "ce"}
+		m := mark{name: name, position: "ce"}
 		var err error
 		if m.opacity, err = params.ParseDecimalIn(args[0], 0, 1); err != nil {
 			return pathurl.Bad(name, usage, name)
