@@ -333,9 +333,11 @@ var modifiers = map[string]modifier{
 		}
 		return nil
 	},
-	// animated keeps a GIF's frames, which Matte does anyway; gamma makes
-	// sharp resize in linear light, which Matte does not (the colours are
-	// the same, the resampled edges differ slightly).
+	// animated asks sharp to keep an animated source's frames; Matte
+	// answers with the first frame (it does not animate), so the image
+	// still shows, still. gamma makes sharp resize in linear light, which
+	// Matte does not (the colours are the same, the resampled edges differ
+	// slightly).
 	"ignored": func(*params.Params, *mods, string, string) error { return nil },
 }
 

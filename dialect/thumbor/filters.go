@@ -25,7 +25,7 @@ func parseFilters(p *params.Params, g *geometry, s string) error {
 		f, ok := filters[name]
 		var err error
 		if !ok {
-			err = pathurl.Bad("filters:"+name, "%s is not a Thumbor filter Matte supports (quality, format, fill, background_color, blur, grayscale, brightness, contrast, saturation, rgb, rotate, round_corner, sharpen, watermark, focal, equalize, proportion, stretch, no_upscale, upscale, strip_icc, strip_exif, max_bytes, max_age, convolution, curve).", params.QuoteShort(name))
+			err = pathurl.Bad("filters:"+name, "%s is not a Thumbor filter Matte supports (quality, format, fill, background_color, blur, grayscale, brightness, contrast, saturation, rgb, rotate, round_corner, sharpen, watermark, focal, equalize, proportion, stretch, no_upscale, upscale, strip_icc, strip_exif, max_bytes, max_age, convolution, curve, cover).", params.QuoteShort(name))
 		} else {
 			err = f(p, g, "filters:"+name, args)
 		}
@@ -323,6 +323,9 @@ var filters = map[string]filter{
 	"strip_icc":  func(_ *params.Params, _ *geometry, field, a string) error { return noArgs(field, a) },
 	"strip_exif": func(_ *params.Params, _ *geometry, field, a string) error { return noArgs(field, a) },
 	"max_bytes":  func(*params.Params, *geometry, string, string) error { return nil },
+	// cover(): an animated GIF's first frame, Thumbor's cover image, which
+	// is what Matte answers with for any animated source.
+	"cover": func(_ *params.Params, _ *geometry, field, a string) error { return noArgs(field, a) },
 	// convolution(items,columns,normalize): items joined by ";", an odd
 	// number of columns and of rows, at most maxKernel on a side.
 	"convolution": func(p *params.Params, _ *geometry, field, a string) error {
