@@ -673,12 +673,7 @@ func TestRegionPixels(t *testing.T) {
 // to the source's orientation (Thumbor's adaptive-fit-in). On a 400x200
 // source.
 func TestOutsideAndAdaptiveSizes(t *testing.T) {
-	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
-	src := encodeJPEG(t, halves(400, 200, red, blue))
-	for _, tc := range []struct {
-		p    params.Params
-		w, h int
-	}{
+	checkSizes(t, []sizeCase{
 		{params.Params{Width: 100, Height: 100, Fit: params.FitOutside}, 200, 100},
 		{params.Params{Width: 300, Height: 300, Fit: params.FitOutside}, 600, 300},
 		{params.Params{Width: 300, Height: 300, Fit: params.FitOutsideMax}, 400, 200},
@@ -688,7 +683,23 @@ func TestOutsideAndAdaptiveSizes(t *testing.T) {
 		{params.Params{Width: 100, Height: 300, AdaptiveBox: true}, 200, 100},
 		{params.Params{Width: 300, Height: 100, AdaptiveBox: true}, 200, 100},
 		{params.Params{Width: 100, Height: 300, AdaptiveBox: true, Rect: params.Rect{W: 100, H: 200}}, 100, 200},
-	} {
+	})
+}
+
+// sizeCase is Params and the output size expected of the 400x200
+// red-blue source.
+type sizeCase struct {
+	p    params.Params
+	w, h int
+}
+
+// checkSizes processes a 400x200 JPEG, red on the left and blue on the
+// right, with each case's Params and checks the output's size.
+func checkSizes(t *testing.T, cases []sizeCase) {
+	t.Helper()
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	src := encodeJPEG(t, halves(400, 200, red, blue))
+	for _, tc := range cases {
 		res, err := process(t, pl, src, tc.p, "")
 		if err != nil {
 			t.Fatal(err)
@@ -711,12 +722,7 @@ func holed(img *image.NRGBA) *image.NRGBA {
 // raised until the image is at least that large (enlarging), then cut to
 // a crop's box; times the DPR.
 func TestMinSizes(t *testing.T) {
-	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
-	src := encodeJPEG(t, halves(400, 200, red, blue))
-	for _, tc := range []struct {
-		p    params.Params
-		w, h int
-	}{
+	checkSizes(t, []sizeCase{
 		{params.Params{MinWidth: 800}, 800, 400},
 		{params.Params{MinWidth: 100}, 400, 200},
 		{params.Params{Width: 100, Fit: params.FitMax, MinWidth: 300}, 300, 150},
@@ -725,15 +731,7 @@ func TestMinSizes(t *testing.T) {
 		{params.Params{Width: 50, Height: 20, Fit: params.FitScale, MinWidth: 100}, 100, 40},
 		{params.Params{Width: 100, Fit: params.FitMax, MinWidth: 150, DPR: 2}, 300, 150},
 		{params.Params{MinWidth: 9000}, 4000, 2000}, // the output bound still holds
-	} {
-		res, err := process(t, pl, src, tc.p, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.Width != tc.w || res.Height != tc.h {
-			t.Errorf("%+v: %dx%d, want %dx%d", tc.p.Key(), res.Width, res.Height, tc.w, tc.h)
-		}
-	}
+	})
 }
 
 // An animated source is answered with its first frame: Matte does not
