@@ -85,10 +85,7 @@ func resultKey(sourceHash string, p params.Params, f params.Format, fingerprint 
 	p.Variant = p.Variant.For(f) // one entry for the answers a variant does not change
 	// A per-format quality is the quality of this format's answer, and
 	// nothing for the others: one entry with the same answer for q.
-	if p.Quality == 0 {
-		p.Quality = p.FormatQuality.For(f)
-	}
-	p.FormatQuality = params.FormatQualities{}
+	p.Quality, p.FormatQuality = p.QualityFor(f), params.FormatQualities{}
 	return hashKey(sourceHash, p.Key(), f.String(), fingerprint)
 }
 

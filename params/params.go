@@ -791,6 +791,28 @@ func (q FormatQualities) For(f Format) int {
 	return 0
 }
 
+// Set sets the quality for format f (JPEG, WebP or AVIF; the others have
+// none and are left as they are).
+func (q *FormatQualities) Set(f Format, v int) {
+	switch f {
+	case FormatJPEG:
+		q.JPEG = v
+	case FormatWebP:
+		q.WebP = v
+	case FormatAVIF:
+		q.AVIF = v
+	}
+}
+
+// QualityFor is the quality p asks of an answer in format f: Quality, or
+// when it is 0 FormatQuality's for f; 0 leaves the configured default.
+func (p Params) QualityFor(f Format) int {
+	if p.Quality > 0 {
+		return p.Quality
+	}
+	return p.FormatQuality.For(f)
+}
+
 // Rect is a region in source pixels; W == 0 means unset.
 type Rect struct{ X, Y, W, H int }
 

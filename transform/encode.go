@@ -8,10 +8,7 @@ import (
 )
 
 func (j *job) quality() int {
-	if j.p.Quality > 0 {
-		return j.p.Quality
-	}
-	if q := j.p.FormatQuality.For(j.format); q > 0 {
+	if q := j.p.QualityFor(j.format); q > 0 {
 		return q
 	}
 	q := j.pl.opts.Qualities

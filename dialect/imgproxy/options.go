@@ -528,14 +528,7 @@ var options = map[string]option{
 			if err != nil || !ok {
 				return pathurl.Bad(name, usage, name)
 			}
-			switch f {
-			case params.FormatJPEG:
-				p.FormatQuality.JPEG = q
-			case params.FormatWebP:
-				p.FormatQuality.WebP = q
-			case params.FormatAVIF:
-				p.FormatQuality.AVIF = q
-			}
+			p.FormatQuality.Set(f, q)
 		}
 		return nil
 	},
