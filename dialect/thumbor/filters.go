@@ -218,11 +218,8 @@ var filters = map[string]filter{
 		}
 		transparent := false
 		if err == nil && len(parts) == 5 {
-			switch parts[4] {
-			case "1", "true", "True":
-				transparent = true
-			case "0", "false", "False":
-			default:
+			var ok bool
+			if transparent, ok = thumborBool(parts[4]); !ok {
 				err = params.ErrSyntax
 			}
 		}
