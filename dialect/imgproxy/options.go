@@ -31,12 +31,11 @@ type resize struct {
 // mark is wm:%opacity:%position:%x_offset:%y_offset:%scale; name is the
 // option as written (wm or watermark), for errors.
 type mark struct {
-	name       string
-	opacity    float64
-	position   string // a gravity, or re (replicate)
-	x, y       float64
-	scale      float64
-	xSet, ySet bool
+	name     string
+	opacity  float64
+	position string // a gravity, or re (replicate)
+	x, y     float64
+	scale    float64
 }
 
 // parseOptions reads the option parts (name:arg:...), the presets they
