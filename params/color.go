@@ -59,6 +59,11 @@ func (c Color) Hex() string {
 	return fmt.Sprintf("%02x%02x%02x%02x", c.R, c.G, c.B, c.A)
 }
 
+// Opaque is c's red, green and blue at full alpha: a colour whose alpha
+// the option reading it does not use (a tint, a duotone's ends, a
+// shadow's colour beside its own opacity).
+func (c Color) Opaque() Color { return Color{R: c.R, G: c.G, B: c.B, A: 255, Set: true} }
+
 // canonical zeroes the channels of a fully transparent colour.
 func (c Color) canonical() Color {
 	if c.A == 0 {

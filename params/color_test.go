@@ -150,3 +150,15 @@ func isASCII(s string) bool {
 	}
 	return true
 }
+
+func TestOpaque(t *testing.T) {
+	for _, tc := range []struct{ in, want Color }{
+		{Color{R: 255, A: 128, Set: true}, Color{R: 255, A: 255, Set: true}},
+		{Color{}, Color{A: 255, Set: true}},
+		{Color{R: 1, G: 2, B: 3, A: 255, Set: true}, Color{R: 1, G: 2, B: 3, A: 255, Set: true}},
+	} {
+		if got := tc.in.Opaque(); got != tc.want {
+			t.Errorf("%+v.Opaque() = %+v, want %+v", tc.in, got, tc.want)
+		}
+	}
+}

@@ -173,7 +173,7 @@ func (p *parser) shadow() {
 			s.Opacity = float64(c.A) / 255
 		}
 		if c.R != 0 || c.G != 0 || c.B != 0 {
-			s.Color = params.Color{R: c.R, G: c.G, B: c.B, A: 255, Set: true}
+			s.Color = c.Opaque()
 		}
 	}
 	if v, ok := p.b.Text("offset"); ok {

@@ -318,8 +318,7 @@ var modifiers = map[string]modifier{
 		if err != nil {
 			return pathurl.Bad(name, "%s=%s is not valid; %s must be a hex colour (ff0000) or a CSS colour name.", name, params.QuoteShort(v), name)
 		}
-		c.A = 255
-		p.Tint = c
+		p.Tint = c.Opaque()
 		return nil
 	},
 	"enlarge": func(_ *params.Params, m *mods, name, v string) error {

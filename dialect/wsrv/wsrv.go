@@ -391,10 +391,10 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		// The colours' alpha is not used, as in wsrv.
 		d := params.Duotone{Start: duotoneStart, Stop: duotoneStop}
 		if r.start.Set {
-			d.Start = params.Color{R: r.start.R, G: r.start.G, B: r.start.B, A: 255, Set: true}
+			d.Start = r.start.Opaque()
 		}
 		if r.stop.Set {
-			d.Stop = params.Color{R: r.stop.R, G: r.stop.G, B: r.stop.B, A: 255, Set: true}
+			d.Stop = r.stop.Opaque()
 		}
 		p.Duotone = d
 	}
