@@ -780,13 +780,8 @@ type FormatQualities struct{ JPEG, WebP, AVIF int }
 
 // For is the quality for format f, 0 when none is set for it.
 func (q FormatQualities) For(f Format) int {
-	switch f {
-	case FormatJPEG:
-		return q.JPEG
-	case FormatWebP:
-		return q.WebP
-	case FormatAVIF:
-		return q.AVIF
+	if s := q.slot(f); s != nil {
+		return *s
 	}
 	return 0
 }
@@ -794,14 +789,22 @@ func (q FormatQualities) For(f Format) int {
 // Set sets the quality for format f (JPEG, WebP or AVIF; the others have
 // none and are left as they are).
 func (q *FormatQualities) Set(f Format, v int) {
+	if s := q.slot(f); s != nil {
+		*s = v
+	}
+}
+
+// slot is where q keeps format f's quality, nil for a format without one.
+func (q *FormatQualities) slot(f Format) *int {
 	switch f {
 	case FormatJPEG:
-		q.JPEG = v
+		return &q.JPEG
 	case FormatWebP:
-		q.WebP = v
+		return &q.WebP
 	case FormatAVIF:
-		q.AVIF = v
+		return &q.AVIF
 	}
+	return nil
 }
 
 // QualityFor is the quality p asks of an answer in format f: Quality, or
