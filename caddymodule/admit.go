@@ -38,10 +38,11 @@ func (h *Handler) provisionQueue() error {
 	return nil
 }
 
-// admit reserves a megapixel-weighted slot in the transform queue; past the
-// queue limit it answers 503 with Retry-After at once.
-func (h *Handler) admit(ctx context.Context, info transform.Source) (func(), error) {
-	cost := admission.Cost(info.Width, info.Height)
+// admit reserves a megapixel-weighted slot in the transform queue (an
+// animation weighs all its frames); past the queue limit it answers 503
+// with Retry-After at once.
+func (h *Handler) admit(ctx context.Context, info transform.Source, frames int) (func(), error) {
+	cost := admission.Cost(info.Width, info.Height*max(frames, 1))
 	for avg := &h.guard.load.avgCost; ; { // avg += (cost - avg) / 8
 		old := avg.Load()
 		next := old + (cost<<10-old)/8

@@ -205,6 +205,34 @@ func TestResultKeyFormatQuality(t *testing.T) {
 	}
 }
 
+// TestResultKeyAnimation: an animated answer is keyed apart from the key
+// the same request had before Matte animated (whose entries hold a first
+// frame); a still answer keeps its key.
+func TestResultKeyAnimation(t *testing.T) {
+	const hash = "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"
+	h := &Handler{pipeline: transform.NewPipeline(transform.Options{})}
+	p := params.Params{Width: 100}
+	for _, tc := range []struct {
+		name     string
+		pages    int
+		frames   params.Frames
+		animated bool
+	}{
+		{"animated GIF", 3, params.FramesKeep, true},
+		{"still GIF", 1, params.FramesKeep, false},
+		{"animated GIF, first frame asked", 3, params.FramesFirst, false},
+	} {
+		p.Frames = tc.frames
+		req := &imageRequest{Params: p, Format: params.FormatGIF,
+			Memo: sourceMemo{Hash: hash, Info: transform.Source{Type: params.FormatGIF, Width: 40, Height: 20, Pages: tc.pages}}}
+		req.Animated = h.pipeline.Animates(req.Params, req.Memo.Info, req.Format)
+		before := resultKey(hash, p, params.FormatGIF, h.pipeline.Fingerprint())
+		if req.Animated != tc.animated || (h.resultKeyOf(req) == before) == tc.animated {
+			t.Errorf("%s: animated %v, key kept %v; want animated %v and the key kept only for a still", tc.name, req.Animated, h.resultKeyOf(req) == before, tc.animated)
+		}
+	}
+}
+
 // TestSourceHash pins the source content hash to BLAKE3-256 (the memo
 // format of metaVersion 2): the digests of "" and "abc" from the BLAKE3
 // specification's reference implementation.

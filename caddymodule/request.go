@@ -27,6 +27,8 @@ type imageRequest struct {
 	Memo sourceMemo
 	// Format is the output format, negotiated against the source.
 	Format params.Format
+	// Animated: the answer keeps the source's frames (Pipeline.Animates).
+	Animated bool
 	// Key is the result's cache key (its ETag); Tag its purge tag.
 	Key, Tag string
 	// Private: a shared cache may not store the source or the background
@@ -67,13 +69,20 @@ func (req *imageRequest) restrict(s sharing) {
 func (h *Handler) useSource(req *imageRequest, memo sourceMemo) {
 	req.Memo = memo
 	req.Format = transform.NegotiateFormat(req.Params, req.r.Header.Get("Accept"), memo.Info)
+	req.Animated = h.pipeline.Animates(req.Params, memo.Info, req.Format)
 	req.Key = h.resultKeyOf(req)
 }
 
 // resultKeyOf is the result key of req's Params and Extras over its
-// source, in its Format.
+// source, in its Format. An animated answer is keyed apart: the same
+// request was answered with the first frame before Matte animated, and
+// those entries must not be served for it.
 func (h *Handler) resultKeyOf(req *imageRequest) string {
-	return resultKey(req.Memo.Hash, req.Params, req.Format, h.pipeline.Fingerprint()+req.Extras.Key())
+	fingerprint := h.pipeline.Fingerprint() + req.Extras.Key()
+	if req.Animated {
+		fingerprint += ";frames"
+	}
+	return resultKey(req.Memo.Hash, req.Params, req.Format, fingerprint)
 }
 
 // fromSite makes or, a request on this site, req's source, and sets the
@@ -293,7 +302,11 @@ func (h *Handler) transform(ctx context.Context, req *imageRequest, src []byte, 
 	defer func() { tt.total = time.Since(begin) }()
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(h.Timeout))
 	defer cancel()
-	release, err := h.admit(ctx, req.Memo.Info)
+	frames := 1
+	if req.Animated {
+		frames = req.Memo.Info.Pages
+	}
+	release, err := h.admit(ctx, req.Memo.Info, frames)
 	if err != nil {
 		return cache.Entry{}, false, err
 	}

@@ -153,6 +153,9 @@ func (p Params) Key() string {
 		add("rgb", strconv.Itoa(c[0])+":"+strconv.Itoa(c[1])+":"+strconv.Itoa(c[2]))
 	}
 	addInt("dpi", p.DPI)
+	if p.Frames != FramesKeep {
+		add("frames", p.Frames.String())
+	}
 	addBool("equalize", p.Equalize)
 	addBool("fill-mean", p.FillMean)
 	addInt("median", p.Median)

@@ -289,6 +289,9 @@ func keyVariants() []Params {
 	for o := 1; o <= 8; o++ {
 		add(func(p *Params) { p.Orientation = o })
 	}
+	for f := FramesKeep; f <= FramesFirst; f++ {
+		add(func(p *Params) { p.Frames = f })
+	}
 	for v := VariantNone; v <= VariantRGBA; v++ {
 		add(func(p *Params) { p.Variant = v })
 	}

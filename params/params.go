@@ -78,6 +78,9 @@ type Params struct {
 	Format Format
 	// AutoFormat picks AVIF, then WebP by the Accept header (auto=format).
 	AutoFormat bool
+	// Frames is what an animated source (a GIF or WebP of several frames)
+	// becomes: by default an animation, where the output format has one.
+	Frames Frames
 	// Variant is an encoding of one format (imgix's fm=pjpg, png8, png32);
 	// it applies when the output is in that format, and is ignored otherwise.
 	Variant Variant
@@ -380,6 +383,39 @@ func (v Variant) For(f Format) Variant {
 // String returns the variant's keyword ("progressive", "palette", "rgba";
 // "none"). The names are part of Key and therefore stable.
 func (v Variant) String() string { return enumName(variantNames[:], uint8(v), "variant") }
+
+// Frames says what an animated source becomes. The dialects differ:
+// imgix, Cloudflare and Thumbor keep the animation, ipx only in a GIF
+// unless asked, imgproxy (by its default configuration) and wsrv answer
+// with the first frame.
+type Frames uint8
+
+const (
+	// FramesKeep animates the output when its format can hold an
+	// animation (GIF, WebP); any other format has the first frame.
+	FramesKeep Frames = iota
+	// FramesGIF animates only a GIF output (ipx without `animated`).
+	FramesGIF
+	// FramesFirst answers with the first frame in every format.
+	FramesFirst
+)
+
+var framesNames = [...]string{"keep", "gif", "first"}
+
+// String returns "keep", "gif" or "first". The names are part of Key and
+// therefore stable.
+func (f Frames) String() string { return enumName(framesNames[:], uint8(f), "frames") }
+
+// Animates reports whether f keeps an animation in output format out.
+func (f Frames) Animates(out Format) bool {
+	switch f {
+	case FramesKeep:
+		return out == FormatGIF || out == FormatWebP
+	case FramesGIF:
+		return out == FormatGIF
+	}
+	return false
+}
 
 // TrimBy says what a trim compares with its border.
 type TrimBy uint8

@@ -36,7 +36,7 @@ func (j *job) load() error {
 	} else if j.randomAccess() && crop == vips.NoCrop {
 		lw, lh = min(lw, src.Width), min(lh, src.Height)
 	}
-	img, err := vips.Thumbnail(j.req.Source, lw, lh, crop, src.jpegShrink(lw, lh), j.p.Orientation, j.cancel)
+	img, err := j.thumbnail(lw, lh, crop)
 	if err != nil {
 		return err
 	}
@@ -47,6 +47,22 @@ func (j *job) load() error {
 		}
 	}
 	return img.Resize(g.resizeW, g.resizeH, vips.NoCrop)
+}
+
+// thumbnail decodes the source straight to width x height (see
+// vips.Thumbnail); in one frame's job of an animation it resizes that frame
+// instead, which the job then owns.
+func (j *job) thumbnail(width, height int, crop vips.Interesting) (*vips.Image, error) {
+	if f := j.frame; f != nil {
+		j.frame = nil
+		if err := f.ThumbnailFrame(width, height, crop, j.p.Orientation); err != nil {
+			f.Close()
+			return nil, err
+		}
+		return f, nil
+	}
+	src := j.req.Info
+	return vips.Thumbnail(j.req.Source, width, height, crop, src.jpegShrink(width, height), j.p.Orientation, j.cancel)
 }
 
 // planSize is the size a plan is made for from a w x h region: swapped

@@ -8,7 +8,7 @@ import (
 )
 
 // NegotiateFormat picks the output format: fm wins, then auto=format by
-// Accept (AVIF, then WebP); a cut-out that keeps transparency is PNG; then
+// Accept (AVIF, then WebP; for an animation WebP, else GIF); a cut-out that keeps transparency is PNG; then
 // the source's own format, else PNG when the source has alpha and JPEG when
 // not. A cut-out on an opaque background colour is opaque, so it keeps the
 // source's format like any other image (a JPEG stays a JPEG, as imgix does
@@ -21,6 +21,13 @@ func NegotiateFormat(p params.Params, accept string, src Source) params.Format {
 		return params.FormatPNG
 	}
 	if p.AutoFormat {
+		if animatable(p, src) && p.Frames == params.FramesKeep {
+			// An animation: Matte's AVIF would be a still.
+			if acceptsType(accept, "image/webp") {
+				return params.FormatWebP
+			}
+			return params.FormatGIF
+		}
 		if acceptsType(accept, "image/avif") {
 			return params.FormatAVIF
 		}

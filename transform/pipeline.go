@@ -121,6 +121,9 @@ type job struct {
 	// apart is the time the running step recorded under another stage
 	// (timeApart); Process takes it off the step's own stage.
 	apart time.Duration
+	// frame, in one frame's job of an animation (runAnimation), is the
+	// decoded frame that load resizes in place of the source.
+	frame *vips.Image
 }
 
 // step is one stage of the pipeline; run does nothing when the request
@@ -203,20 +206,34 @@ func (pl *Pipeline) Process(ctx context.Context, req *Request) (Result, error) {
 		}
 		j.cancel.Release()
 	}()
+	if pl.animates(p, req.Info, format) {
+		err = j.runAnimation()
+	} else {
+		err = j.runSteps(steps)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	return j.res, nil
+}
+
+// runSteps runs list in order on j, adding each step's time to j's
+// Timings, with a deadline check before each.
+func (j *job) runSteps(list []step) error {
 	prev := time.Now()
-	for _, s := range steps {
-		if err := ctx.Err(); err != nil {
-			return Result{}, contextError(err)
+	for _, s := range list {
+		if err := j.ctx.Err(); err != nil {
+			return contextError(err)
 		}
 		err := s.run(j)
 		now := time.Now()
 		j.res.Timings[s.stage] += now.Sub(prev) - j.apart
 		j.apart, prev = 0, now
 		if err != nil {
-			return Result{}, j.failed(s, err)
+			return j.failed(s, err)
 		}
 	}
-	return j.res, nil
+	return nil
 }
 
 // cancelOnDone cancels c when ctx is done, until stop is called; stop

@@ -6,8 +6,6 @@ import (
 	"encoding/binary"
 	"image"
 	"image/color"
-	"image/color/palette"
-	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"math"
@@ -732,33 +730,4 @@ func TestMinSizes(t *testing.T) {
 		{params.Params{Width: 100, Fit: params.FitMax, MinWidth: 150, DPR: 2}, 300, 150},
 		{params.Params{MinWidth: 9000}, 4000, 2000}, // the output bound still holds
 	})
-}
-
-// An animated source is answered with its first frame: Matte does not
-// animate (README: ipx's animated and Thumbor's cover() rely on it).
-func TestAnimatedSourceFirstFrame(t *testing.T) {
-	anim := &gif.GIF{}
-	for _, c := range []color.Color{red, blue} {
-		frame := image.NewPaletted(image.Rect(0, 0, 20, 20), palette.Plan9)
-		for i := range frame.Pix {
-			frame.Pix[i] = uint8(frame.Palette.Index(c))
-		}
-		anim.Image, anim.Delay = append(anim.Image, frame), append(anim.Delay, 10)
-	}
-	var src bytes.Buffer
-	if err := gif.EncodeAll(&src, anim); err != nil {
-		t.Fatal(err)
-	}
-	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
-	res, err := process(t, pl, src.Bytes(), params.Params{Width: 10, Format: params.FormatGIF}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := gif.DecodeAll(bytes.NewReader(res.Body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r, _, b, _ := out.Image[0].At(5, 5).RGBA(); len(out.Image) != 1 || r < 0xe000 || b > 0x2000 {
-		t.Errorf("%d frames, the first's pixel %x %x; want one red frame", len(out.Image), r, b)
-	}
 }

@@ -88,6 +88,17 @@ int matte_mul255(VipsImage *a, VipsImage *b, VipsImage **out);
 int matte_composite(VipsImage *base, VipsImage *overlay, VipsImage **out,
                     int x, int y, int mode);
 
+// ---- animation (frames.c) ----
+
+int matte_load_frames(void *buf, size_t len, VipsImage **out);
+int matte_page_height(VipsImage *in);
+int matte_delays(VipsImage *in, int *out, int max);
+int matte_loop(VipsImage *in);
+int matte_thumbnail_frame(VipsImage *in, VipsImage **out, int width,
+                          int height, int size, int crop, int orientation);
+int matte_join_frames(VipsImage **in, int n, VipsImage **out, int *delays,
+                      int n_delays, int loop);
+
 // ---- reading pixels back ----
 
 int matte_getpoint(VipsImage *in, int x, int y, double *out, int *n);

@@ -1,0 +1,247 @@
+package transform
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"image/color"
+	"image/color/palette"
+	"image/draw"
+	"image/gif"
+	"testing"
+
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform/vips"
+)
+
+// animatedGIF is a 40x20 GIF of three frames, red, green and blue, shown
+// for 10, 20 and 30 centiseconds, looping forever.
+func animatedGIF(t *testing.T) []byte {
+	t.Helper()
+	anim := &gif.GIF{}
+	for i, c := range []color.Color{red, green, blue} {
+		frame := image.NewPaletted(image.Rect(0, 0, 40, 20), palette.Plan9)
+		for p := range frame.Pix {
+			frame.Pix[p] = uint8(frame.Palette.Index(c))
+		}
+		anim.Image, anim.Delay = append(anim.Image, frame), append(anim.Delay, 10*(i+1))
+	}
+	var b bytes.Buffer
+	if err := gif.EncodeAll(&b, anim); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// gifFrames decodes a GIF into the images a viewer shows, each frame drawn
+// over the ones before it (an encoder may store only what changes), and
+// its delays (centiseconds) and loop count.
+func gifFrames(t *testing.T, body []byte) (frames []*image.RGBA, delays []int, loop int) {
+	t.Helper()
+	g, err := gif.DecodeAll(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	canvas := image.NewRGBA(image.Rect(0, 0, g.Config.Width, g.Config.Height))
+	for _, f := range g.Image {
+		draw.Draw(canvas, f.Bounds(), f, f.Bounds().Min, draw.Over)
+		frames = append(frames, image.NewRGBA(canvas.Bounds()))
+		copy(frames[len(frames)-1].Pix, canvas.Pix)
+	}
+	return frames, g.Delay, g.LoopCount
+}
+
+// webpFrames decodes an animated WebP with libvips: its frames as one
+// stack, the height of a frame, and the delays (milliseconds).
+func webpFrames(t *testing.T, body []byte) (stack *vips.Image, frames, pageHeight int, delays []int) {
+	t.Helper()
+	if !bytes.Contains(body[:min(len(body), 64)], []byte("ANIM")) && bytes.Count(body, []byte("ANMF")) == 0 {
+		return nil, 1, 0, nil
+	}
+	stack, err := vips.LoadFrames(body, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stack.Close)
+	pageHeight = stack.PageHeight()
+	frames = stack.Height() / pageHeight
+	delays, _ = stack.Animation(frames)
+	return stack, frames, pageHeight, delays
+}
+
+// nrgba is c as NRGBA.
+func nrgba(c color.Color) color.NRGBA { return color.NRGBAModel.Convert(c).(color.NRGBA) }
+
+func TestAnimatedGIF(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	src := animatedGIF(t)
+	res, err := process(t, pl, src, mustParse(t, "w=20&border=2,000000"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Format != params.FormatGIF || res.Width != 20 || res.Height != 10 {
+		t.Fatalf("answer %v %dx%d, want a 20x10 GIF", res.Format, res.Width, res.Height)
+	}
+	frames, delays, loop := gifFrames(t, res.Body)
+	if len(frames) != 3 {
+		t.Fatalf("%d frames, want 3", len(frames))
+	}
+	for i, want := range []color.NRGBA{red, green, blue} {
+		f := frames[i]
+		if b := f.Bounds(); b.Dx() != 20 || b.Dy() != 10 {
+			t.Errorf("frame %d is %v, want 20x10", i+1, b)
+		}
+		if !near(nrgba(f.At(10, 5)), want, 24) || !near(nrgba(f.At(0, 0)), color.NRGBA{A: 255}, 24) {
+			t.Errorf("frame %d: centre %v, corner %v; want %v inside a black border", i+1, f.At(10, 5), f.At(0, 0), want)
+		}
+	}
+	if want := []int{10, 20, 30}; len(delays) != 3 || delays[0] != want[0] || delays[1] != want[1] || delays[2] != want[2] {
+		t.Errorf("delays %v (centiseconds), want %v: the source's", delays, want)
+	}
+	if loop != 0 {
+		t.Errorf("loop count %d, want 0 (forever, as the source)", loop)
+	}
+}
+
+func TestAnimatedWebP(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	src := animatedGIF(t)
+	for _, tc := range []struct {
+		query, accept string
+	}{
+		{"w=20&fm=webp&flip=h", ""},
+		{"w=20&auto=format&flip=h", "image/avif,image/webp,*/*"}, // AVIF would be a still
+	} {
+		res, err := process(t, pl, src, mustParse(t, tc.query), tc.accept)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Format != params.FormatWebP || res.Width != 20 || res.Height != 10 {
+			t.Fatalf("%s: answer %v %dx%d, want a 20x10 WebP", tc.query, res.Format, res.Width, res.Height)
+		}
+		stack, n, ph, delays := webpFrames(t, res.Body)
+		if n != 3 || ph != 10 {
+			t.Fatalf("%s: %d frames of %d rows, want 3 of 10", tc.query, n, ph)
+		}
+		for i, want := range []color.NRGBA{red, green, blue} {
+			px, err := stack.Point(10, i*ph+5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := (color.NRGBA{uint8(px[0]), uint8(px[1]), uint8(px[2]), 255}); !near(got, want, 24) {
+				t.Errorf("%s: frame %d is %v, want %v", tc.query, i+1, got, want)
+			}
+		}
+		if len(delays) != 3 || delays[0] != 100 || delays[1] != 200 || delays[2] != 300 {
+			t.Errorf("%s: delays %v ms, want [100 200 300]", tc.query, delays)
+		}
+	}
+}
+
+// An animated WebP source is animated too, and a GIF whose later frames
+// store only what changes (a sub-rectangle drawn over the frame before, as
+// GIF optimisers write them) is answered with whole frames.
+func TestAnimatedSources(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	webp, err := process(t, pl, animatedGIF(t), params.Params{Format: params.FormatWebP, Lossless: true}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := process(t, pl, webp.Body, params.Params{Width: 20, Format: params.FormatGIF}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames, delays, _ := gifFrames(t, res.Body)
+	if len(frames) != 3 || !near(nrgba(frames[1].At(10, 5)), green, 24) || len(delays) != 3 || delays[2] != 30 {
+		t.Errorf("from an animated WebP: %d frames, delays %v; want 3, the second green, the last 30 cs", len(frames), delays)
+	}
+
+	patched := &gif.GIF{Image: []*image.Paletted{image.NewPaletted(image.Rect(0, 0, 40, 20), palette.Plan9), image.NewPaletted(image.Rect(0, 0, 10, 10), palette.Plan9)},
+		Delay: []int{10, 10}, Disposal: []byte{gif.DisposalNone, gif.DisposalNone}}
+	for i, c := range []color.Color{red, green} {
+		f := patched.Image[i]
+		for p := range f.Pix {
+			f.Pix[p] = uint8(f.Palette.Index(c))
+		}
+	}
+	var src bytes.Buffer
+	if err := gif.EncodeAll(&src, patched); err != nil {
+		t.Fatal(err)
+	}
+	res, err = process(t, pl, src.Bytes(), params.Params{Width: 40, Format: params.FormatWebP, Lossless: true}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stack, n, ph, _ := webpFrames(t, res.Body)
+	if n != 2 || ph != 20 {
+		t.Fatalf("%d frames of %d rows, want 2 of 20", n, ph)
+	}
+	for _, c := range []struct {
+		x, y int
+		want color.NRGBA
+	}{{5, 5, red}, {30, 15, red}, {5, 20 + 5, green}, {30, 20 + 15, red}} {
+		px, err := stack.Point(c.x, c.y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := (color.NRGBA{uint8(px[0]), uint8(px[1]), uint8(px[2]), 255}); !near(got, c.want, 8) {
+			t.Errorf("stack pixel (%d,%d) = %v, want %v (frame 2: the first with a green patch)", c.x, c.y, got, c.want)
+		}
+	}
+}
+
+// Where the format holds no animation, the Params ask for one frame, or a
+// step would treat frames apart, the answer is the first frame.
+func TestAnimatedSourceFirstFrame(t *testing.T) {
+	src := animatedGIF(t)
+	wide := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	small := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000, MaxSourcePixels: 40 * 20 * 2}}) // one frame fits, three do not
+	for _, tc := range []struct {
+		name   string
+		pl     *Pipeline
+		p      params.Params
+		accept string
+	}{
+		{"JPEG", wide, params.Params{Width: 20, Format: params.FormatJPEG}, ""},
+		{"PNG", wide, params.Params{Width: 20, Format: params.FormatPNG}, ""},
+		{"auto=format, no WebP accepted", wide, params.Params{Width: 20, Format: params.FormatAVIF, AutoFormat: true}, ""},
+		{"FramesFirst, GIF", wide, params.Params{Width: 20, Format: params.FormatGIF, Frames: params.FramesFirst}, ""},
+		{"FramesFirst, WebP", wide, params.Params{Width: 20, Format: params.FormatWebP, Frames: params.FramesFirst}, ""},
+		{"FramesGIF, WebP", wide, params.Params{Width: 20, Format: params.FormatWebP, Frames: params.FramesGIF}, ""},
+		{"smart crop", wide, params.Params{Width: 20, Height: 20, Fit: params.FitCrop, Crop: params.CropEntropy, Format: params.FormatGIF}, ""},
+		{"trim", wide, params.Params{Width: 20, Trim: true, Format: params.FormatGIF}, ""},
+		{"rect", wide, params.Params{Rect: params.Rect{W: 10, H: 10}, Format: params.FormatGIF}, ""},
+		{"normalize", wide, params.Params{Width: 20, Normalize: true, Format: params.FormatGIF}, ""},
+		{"frames over max_source_megapixels", small, params.Params{Width: 20, Format: params.FormatGIF}, ""},
+	} {
+		res, err := process(t, tc.pl, src, tc.p, tc.accept)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		frames := 1
+		switch res.Format {
+		case params.FormatGIF:
+			f, _, _ := gifFrames(t, res.Body)
+			frames = len(f)
+			if !near(nrgba(f[0].At(2, 2)), red, 24) {
+				t.Errorf("%s: %v, want the first frame's red", tc.name, f[0].At(2, 2))
+			}
+		case params.FormatWebP:
+			_, frames, _, _ = webpFrames(t, res.Body)
+		}
+		if frames != 1 {
+			t.Errorf("%s: %v with %d frames, want the first frame alone", tc.name, res.Format, frames)
+		}
+	}
+}
+
+// The frames' working set counts all of them: too many pixels together is a
+// 400 output_too_large before the frames are processed.
+func TestAnimationWorkingSetBound(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000, MaxWorkingPixels: 40 * 20 * 3 / 2}})
+	_, err := process(t, pl, animatedGIF(t), params.Params{Width: 40, Format: params.FormatGIF}, "")
+	var pe *params.Error
+	if !errors.As(err, &pe) || pe.Code != params.CodeOutputTooLarge {
+		t.Fatalf("err %v, want output_too_large", err)
+	}
+}
