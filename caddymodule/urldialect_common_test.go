@@ -44,7 +44,8 @@ func newDialectSite(t *testing.T, extra string, dialects ...string) *dialectSite
 	t.Helper()
 	dir := t.TempDir()
 	photo := testPhoto(t)
-	writeFiles(t, dir, map[string][]byte{"img/photo.jpg": photo, "img/dir/sub photo.jpg": photo, "img/logo.png": greenSquare(t, 10)})
+	writeFiles(t, dir, map[string][]byte{"img/photo.jpg": photo, "img/dir/sub photo.jpg": photo, "img/logo.png": greenSquare(t, 10),
+		"img/anim.gif": animatedGIF(t)})
 	hits := new(atomic.Int64)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)

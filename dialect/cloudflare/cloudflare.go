@@ -217,10 +217,22 @@ var options = map[string]option{
 		p.Removal.Enabled = true
 		return nil
 	},
+	// anim=false answers an animated source with its first frame; true,
+	// the default, keeps the frames in a GIF or WebP answer.
+	"anim": func(p *params.Params, name, v string) error {
+		switch v {
+		case "true":
+			p.Frames = params.FramesKeep
+		case "false":
+			p.Frames = params.FramesFirst
+		default:
+			return pathurl.Bad(name, "anim=%s is not valid; anim must be one of true, false.", params.QuoteShort(v))
+		}
+		return nil
+	},
 	// Accepted and ignored: they change no pixel Matte would make
 	// differently (Matte strips metadata, serves an error as JSON, and has
 	// no slow-connection signal).
-	"anim":                    ignore("true", "false"),
 	"metadata":                ignore("keep", "copyright", "none"),
 	"onerror":                 ignore("redirect"),
 	"compression":             ignore("fast"),

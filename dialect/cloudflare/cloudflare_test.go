@@ -32,7 +32,8 @@ func TestParse(t *testing.T) {
 		"/cdn-cgi/image/segment=foreground,format=png/p.jpg":                                    dialect.ImageURL{Params: params.Params{Removal: params.Removal{Enabled: true}, Format: params.FormatPNG}, Source: "/p.jpg"},
 		"/cdn-cgi/image/w=10,format=jpeg/p.png":                                                 dialect.ImageURL{Params: params.Params{Width: 10, Format: params.FormatJPEG, Variant: params.VariantProgressive}, Source: "/p.png"},
 		"/cdn-cgi/image/w=10,format=baseline-jpeg/p.png":                                        dialect.ImageURL{Params: params.Params{Width: 10, Format: params.FormatJPEG}, Source: "/p.png"},
-		"/cdn-cgi/image/width=100,anim=false,metadata=none,onerror=redirect,quality=high/p.jpg": dialect.ImageURL{Params: params.Params{Width: 100, Quality: 90}, Source: "/p.jpg"},
+		"/cdn-cgi/image/width=100,anim=false,metadata=none,onerror=redirect,quality=high/p.jpg": dialect.ImageURL{Params: params.Params{Width: 100, Quality: 90, Frames: params.FramesFirst}, Source: "/p.jpg"},
+		"/cdn-cgi/image/width=100,anim=true/p.gif":                                              dialect.ImageURL{Params: params.Params{Width: 100}, Source: "/p.gif"},
 		"/cdn-cgi/image/w=1/https:/example.com/a.jpg?x=1":                                       dialect.ImageURL{Params: params.Params{Width: 1}, Source: "https://example.com/a.jpg?x=1"},
 		"/cdn-cgi/image/w=1/dir/a%20b.jpg":                                                      dialect.ImageURL{Params: params.Params{Width: 1}, Source: "/dir/a b.jpg"},
 		// trim widths (developers.cloudflare.com "trim": top;right;bottom;left, times dpr).
@@ -47,6 +48,7 @@ func TestNotClaimed(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	urltest.CheckErrors(t, cloudflare.New(), map[string]string{
+		"/cdn-cgi/image/anim=yes/a.gif":                     "anim",
 		"/cdn-cgi/image/width=abc/a.jpg":                    "width",
 		"/cdn-cgi/image/saturation=2.5/a.jpg":               "saturation",
 		"/cdn-cgi/image/contrast=-1/a.jpg":                  "contrast",

@@ -1003,6 +1003,15 @@ var paramSpecs = map[string]paramSpec{
 	}},
 	"q":        intSpec(1, 100, func(p *params.Params) *int { return &p.Quality }),
 	"lossless": boolSpec(func(p *params.Params) *bool { return &p.Lossless }),
+	// frame picks one frame of an animated source; Matte answers the first
+	// (an animation is otherwise kept in a GIF or WebP answer).
+	"frame": {"1, the first frame (Matte answers no other frame)", func(p *params.Params, v string) error {
+		if v != "1" {
+			return params.ErrSyntax
+		}
+		p.Frames = params.FramesFirst
+		return nil
+	}},
 	"chromasub": {"444 or 420 (4:2:2 is not written)", func(p *params.Params, v string) error {
 		switch v {
 		case "444":

@@ -20,7 +20,7 @@ func mustNew(t testing.TB, key, salt string) *imgproxy.Dialect {
 
 func TestParse(t *testing.T) {
 	curiosity := "http://example.com/images/curiosity.jpg"
-	urltest.CheckParses(t, mustNew(t, "", ""), map[string]dialect.ImageURL{
+	urltest.CheckParses(t, mustNew(t, "", ""), firstFrame(map[string]dialect.ImageURL{
 		// docs.imgproxy.net "Signing a URL": the unsigned example URL.
 		"/insecure/rs:fill:300:400:0/g:sm/aHR0cDovL2V4YW1w/bGUuY29tL2ltYWdl/cy9jdXJpb3NpdHku/anBn.png": dialect.ImageURL{Params: params.Params{Width: 300, Height: 400, Fit: params.FitMin, Crop: params.CropAttention, Format: params.FormatPNG}, Source: curiosity},
 		// "Generating the URL": the plain source form.
@@ -59,7 +59,7 @@ func TestParse(t *testing.T) {
 		"/insecure/fq:webp:70:avif:50:jpg:85:png:10/plain//a.jpg":     {Params: params.Params{FormatQuality: params.FormatQualities{JPEG: 85, WebP: 70, AVIF: 50}}, Source: "/a.jpg"},
 		"/insecure/rs:fill:100:100/mw:300/min-height:50/plain//a.jpg": {Params: params.Params{Width: 100, Height: 100, Fit: params.FitMin, MinWidth: 300, MinHeight: 50}, Source: "/a.jpg"},
 		"/insecure/z:1/w:10/plain//a.jpg":                             {Params: params.Params{Width: 10, Fit: params.FitMax}, Source: "/a.jpg"},
-	})
+	}))
 }
 
 // exp: a URL past its Unix time answers 404, as imgproxy's does.
@@ -187,7 +187,7 @@ func TestPresets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	urltest.CheckParses(t, d, map[string]dialect.ImageURL{
+	urltest.CheckParses(t, d, firstFrame(map[string]dialect.ImageURL{
 		// default's fill with enlarge: Matte's crop.
 		"/insecure/pr:thumb/plain//a.jpg":           {Params: params.Params{Width: 100, Height: 100, Fit: params.FitCrop}, Source: "/a.jpg"},
 		"/insecure/preset:thumb:sharp/plain//a.jpg": {Params: params.Params{Width: 100, Height: 100, Fit: params.FitCrop, Sharpen: 10}, Source: "/a.jpg"},
@@ -196,7 +196,7 @@ func TestPresets(t *testing.T) {
 		"/insecure/pr:wide/plain//a.jpg":            {Params: params.Params{Width: 800, Height: 400, Fit: params.FitClip}, Source: "/a.jpg"},
 		"/insecure/rt:fit/el:0/w:10/plain//a.jpg":   {Params: params.Params{Width: 10, Fit: params.FitMax}, Source: "/a.jpg"},
 		"/insecure/plain//a.jpg":                    {Source: "/a.jpg"},
-	})
+	}))
 	urltest.CheckErrors(t, d, map[string]string{
 		"/insecure/pr:nope/plain//a.jpg":       "pr",
 		"/insecure/pr:thumb:nope/plain//a.jpg": "pr",
@@ -232,7 +232,7 @@ func TestWatermark(t *testing.T) {
 		m.Image, m.Fit = "/img/logo.png", params.FitClip
 		return dialect.ImageURL{Params: params.Params{Watermark: m}, Source: "/a.jpg", MarkField: "wm"}
 	}
-	urltest.CheckParses(t, d, map[string]dialect.ImageURL{
+	urltest.CheckParses(t, d, firstFrame(map[string]dialect.ImageURL{
 		"/insecure/wm:0.5/plain//a.jpg": mark(params.Watermark{Alpha: 50, Align: params.CropCenter}),
 		"/insecure/watermark:1:soea:10:20:0.2/plain//a.jpg": mark(params.Watermark{Alpha: 100, Align: params.CropBottomRight, WidthRatio: 0.2, HeightRatio: 0.2,
 			X: 10, XSet: true, XFromEnd: true, Y: 20, YSet: true, YFromEnd: true}),
@@ -240,7 +240,7 @@ func TestWatermark(t *testing.T) {
 		"/insecure/wm:1:no:0:8/plain//a.jpg":     mark(params.Watermark{Alpha: 100, Align: params.CropTop, Y: 8, YSet: true}),
 		"/insecure/wm:0.3:re:20:20/plain//a.jpg": mark(params.Watermark{Alpha: 30, Align: params.CropTopLeft, Tile: true, Pad: 20, X: 10, Y: 10, XSet: true, YSet: true}),
 		"/insecure/wm:0/plain//a.jpg":            {Source: "/a.jpg"},
-	})
+	}))
 	urltest.CheckErrors(t, d, map[string]string{
 		"/insecure/wm:1:ce:10/plain//a.jpg":       "wm",
 		"/insecure/wm:1:no:5/plain//a.jpg":        "wm",
@@ -256,4 +256,14 @@ func TestWatermark(t *testing.T) {
 	if _, err := imgproxy.New("", "", imgproxy.Site{Watermark: "logo.png"}); err == nil {
 		t.Error("a relative watermark path was accepted")
 	}
+}
+
+// firstFrame sets imgproxy's default for an animated source, its first
+// frame (IMGPROXY_MAX_ANIMATION_FRAMES is 1), in every expected answer.
+func firstFrame(m map[string]dialect.ImageURL) map[string]dialect.ImageURL {
+	for k, v := range m {
+		v.Params.Frames = params.FramesFirst
+		m[k] = v
+	}
+	return m
 }

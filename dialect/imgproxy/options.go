@@ -43,7 +43,9 @@ type mark struct {
 // d's watermark. Every bad option is reported, in URL order; a later
 // option overrides an earlier one, as in imgproxy.
 func (d *Dialect) parseOptions(parts []string) (params.Params, error) {
-	var p params.Params
+	// imgproxy's default IMGPROXY_MAX_ANIMATION_FRAMES is 1: an animated
+	// source is answered with its first frame.
+	p := params.Params{Frames: params.FramesFirst}
 	parts, err := expandPresets(parts, d.presets)
 	if err != nil {
 		return p, err

@@ -55,7 +55,9 @@ type mods struct {
 // parseModifiers reads the modifiers; every bad one is reported, in URL
 // order.
 func parseModifiers(s string) (params.Params, error) {
-	var p params.Params
+	// sharp keeps an animated source's frames in a GIF, or in any format
+	// that holds them when asked (animated); otherwise the first frame.
+	p := params.Params{Frames: params.FramesGIF}
 	if s == "_" || s == "" {
 		return p, nil
 	}
@@ -123,7 +125,7 @@ var aliases = map[string]string{
 	"f": "format", "format": "format", "q": "quality", "quality": "quality", "fit": "fit",
 	"pos": "position", "position": "position", "b": "background", "background": "background",
 	"blur": "blur", "sharpen": "sharpen", "rotate": "rotate", "flip": "flip", "flop": "flop",
-	"trim": "trim", "enlarge": "enlarge", "animated": "ignored", "a": "ignored",
+	"trim": "trim", "enlarge": "enlarge", "animated": "animated", "a": "animated",
 	"extract": "extract", "crop": "extract", "extend": "extend", "flatten": "flatten", "grayscale": "grayscale",
 	"negate": "negate", "modulate": "modulate", "gamma": "ignored",
 	"median": "median", "threshold": "threshold", "normalize": "normalize", "tint": "tint",
@@ -332,11 +334,16 @@ var modifiers = map[string]modifier{
 		}
 		return nil
 	},
-	// animated asks sharp to keep an animated source's frames; Matte
-	// answers with the first frame (it does not animate), so the image
-	// still shows, still. gamma makes sharp resize in linear light, which
-	// Matte does not (the colours are the same, the resampled edges differ
-	// slightly).
+	// animated keeps an animated source's frames in WebP as well as GIF
+	// (with f=auto ipx then offers only those two, as Matte's negotiation
+	// does for an animation). Its value is not read: ipx tests only that
+	// the modifier is there.
+	"animated": func(p *params.Params, _ *mods, _, _ string) error {
+		p.Frames = params.FramesKeep
+		return nil
+	},
+	// gamma makes sharp resize in linear light, which Matte does not (the
+	// colours are the same, the resampled edges differ slightly).
 	"ignored": func(*params.Params, *mods, string, string) error { return nil },
 }
 

@@ -10,7 +10,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
-	urltest.CheckParses(t, ipx.New(), map[string]dialect.ImageURL{
+	urltest.CheckParses(t, ipx.New(), stillUnlessGIF(map[string]dialect.ImageURL{
 		// github.com/unjs/ipx README examples.
 		"/_ipx/w_200/static/buffalo.png":        dialect.ImageURL{Params: params.Params{Width: 200, Fit: params.FitMax}, Source: "/static/buffalo.png"},
 		"/_ipx/s_200x200/static/buffalo.png":    dialect.ImageURL{Params: params.Params{Width: 200, Height: 200, Fit: params.FitMin}, Source: "/static/buffalo.png"},
@@ -52,7 +52,25 @@ func TestParse(t *testing.T) {
 		"/_ipx/tint_%23ff0000/a.jpg":  {Params: params.Params{Tint: params.Color{R: 255, A: 255, Set: true}}, Source: "/a.jpg"},
 		"/_ipx/tint_ff000080/a.jpg":   {Params: params.Params{Tint: params.Color{R: 255, A: 255, Set: true}}, Source: "/a.jpg"},
 		"/_ipx/tint_green/a.jpg":      {Params: params.Params{Tint: params.Color{G: 128, A: 255, Set: true}}, Source: "/a.jpg"},
+	}))
+	// animated (or a), with any value or none, keeps the frames in WebP
+	// too; without it sharp keeps them only in a GIF.
+	urltest.CheckParses(t, ipx.New(), map[string]dialect.ImageURL{
+		"/_ipx/animated/a.gif":              {Params: params.Params{Frames: params.FramesKeep}, Source: "/a.gif"},
+		"/_ipx/a,f_webp,w_100/a.gif":        {Params: params.Params{Frames: params.FramesKeep, Format: params.FormatWebP, Width: 100, Fit: params.FitMax}, Source: "/a.gif"},
+		"/_ipx/animated_true,f_webp/a.webp": {Params: params.Params{Frames: params.FramesKeep, Format: params.FormatWebP}, Source: "/a.webp"},
+		"/_ipx/f_webp/a.gif":                {Params: params.Params{Frames: params.FramesGIF, Format: params.FormatWebP}, Source: "/a.gif"},
 	})
+}
+
+// stillUnlessGIF sets ipx's default for an animated source, the frames kept
+// in a GIF only (params.FramesGIF), in every expected answer.
+func stillUnlessGIF(m map[string]dialect.ImageURL) map[string]dialect.ImageURL {
+	for k, v := range m {
+		v.Params.Frames = params.FramesGIF
+		m[k] = v
+	}
+	return m
 }
 
 func TestNotClaimed(t *testing.T) {

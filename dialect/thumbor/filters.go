@@ -320,9 +320,12 @@ var filters = map[string]filter{
 	"strip_icc":  func(_ *params.Params, _ *geometry, field, a string) error { return noArgs(field, a) },
 	"strip_exif": func(_ *params.Params, _ *geometry, field, a string) error { return noArgs(field, a) },
 	"max_bytes":  func(*params.Params, *geometry, string, string) error { return nil },
-	// cover(): an animated GIF's first frame, Thumbor's cover image, which
-	// is what Matte answers with for any animated source.
-	"cover": func(_ *params.Params, _ *geometry, field, a string) error { return noArgs(field, a) },
+	// cover(): an animated GIF's first frame, Thumbor's cover image;
+	// without it Thumbor, and Matte, keep the frames.
+	"cover": func(p *params.Params, _ *geometry, field, a string) error {
+		p.Frames = params.FramesFirst
+		return noArgs(field, a)
+	},
 	// convolution(items,columns,normalize): items joined by ";", an odd
 	// number of columns and of rows, at most maxKernel on a side.
 	"convolution": func(p *params.Params, _ *geometry, field, a string) error {

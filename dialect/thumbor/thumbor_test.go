@@ -58,7 +58,7 @@ func TestParse(t *testing.T) {
 		// max_age(seconds): the answer's max-age, no pixel changed.
 		"/unsafe/300x200/filters:max_age(3600)/a.jpg": {Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop}, Source: "/a.jpg", MaxAge: 3600, MaxAgeSet: true},
 		"/unsafe/filters:max_age(0)/a.jpg":            {Source: "/a.jpg", MaxAgeSet: true},
-		"/unsafe/filters:cover()/a.gif":               {Source: "/a.gif"},
+		"/unsafe/filters:cover()/a.gif":               {Params: params.Params{Frames: params.FramesFirst}, Source: "/a.gif"},
 		// convolution(items,columns,normalize): thumbor.readthedocs.io's example.
 		"/unsafe/filters:convolution(1;2;1;2;4;2;1;2;1,3,true)/a.jpg":             {Params: params.Params{Convolution: params.Convolution{Columns: 3, Weights: "1;2;1;2;4;2;1;2;1", Normalize: true}}, Source: "/a.jpg"},
 		"/unsafe/filters:convolution(-1;-1;-1;-1;8.50;-1;-1;-1;-1,3,False)/a.jpg": {Params: params.Params{Convolution: params.Convolution{Columns: 3, Weights: "-1;-1;-1;-1;8.5;-1;-1;-1;-1"}}, Source: "/a.jpg"},

@@ -43,8 +43,9 @@
 // PNG and GIF without interlacing whatever it says.
 //
 // Flags (we, flip, flop, trim, il) are true with any value or none. Each
-// parameter is given once. Other parameters (af, n, page, filename,
-// maxage, ...) are ignored. A bad value is a 400 naming the parameter.
+// parameter is given once. n=-1 keeps an animated source's frames (in a
+// GIF or WebP answer); without it wsrv, and Matte, answer with the first
+// frame. Other parameters (af, page, filename, maxage, ...) are ignored. A bad value is a 400 naming the parameter.
 package wsrv
 
 import (
@@ -107,7 +108,7 @@ var (
 )
 
 // names lists the parameters in the order they are read and reported.
-var names = []string{"url", "w", "h", "dpr", "fit", "we", "a", "fpx", "fpy", "output", "q", "bg", "cbg", "blur", "sharp", "ro", "flip", "flop", "trim", "il", "filter", "start", "stop", "mask", "mbg"}
+var names = []string{"url", "w", "h", "dpr", "fit", "we", "a", "fpx", "fpy", "output", "q", "bg", "cbg", "blur", "sharp", "ro", "flip", "flop", "trim", "il", "filter", "start", "stop", "mask", "mbg", "n"}
 
 const colorForms = "a colour: a CSS name or hex RGB, ARGB, RRGGBB or AARRGGBB (alpha first)"
 
@@ -262,7 +263,18 @@ var specs = map[string]spec{
 	}},
 	"flip": {"a flag (&flip)", true, func(r *request, _ string) error { r.flip = true; return nil }},
 	"flop": {"a flag (&flop)", true, func(r *request, _ string) error { r.flop = true; return nil }},
-	"il":   {"a flag (&il)", true, func(r *request, _ string) error { r.p.Variant = params.VariantProgressive; return nil }},
+	"n": {"-1 (every frame of an animation) or 1 (the first, wsrv's default); Matte does not cut an animation short", false, func(r *request, v string) error {
+		switch v {
+		case "-1":
+			r.p.Frames = params.FramesKeep
+		case "1":
+			r.p.Frames = params.FramesFirst
+		default:
+			return params.ErrSyntax
+		}
+		return nil
+	}},
+	"il": {"a flag (&il)", true, func(r *request, _ string) error { r.p.Variant = params.VariantProgressive; return nil }},
 	"trim": {"a flag (&trim) or a tolerance from 1 to 254", true, func(r *request, v string) error {
 		if v != "" {
 			n, err := params.ParseInt(v, 1, 254)
@@ -312,7 +324,7 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		return dialect.ImageURL{}, false, nil
 	}
 	var errs urlform.Errors
-	var r request
+	r := request{p: params.Params{Frames: params.FramesFirst}} // wsrv renders one page unless n says more
 	for _, name := range names {
 		vals, s := q[name], specs[name]
 		switch {

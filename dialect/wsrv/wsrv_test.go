@@ -19,7 +19,7 @@ func TestParseValid(t *testing.T) {
 	const lich = "http://images.weserv.nl/lichtenstein.jpg"
 	red := params.Color{R: 255, A: 255, Set: true}
 	black := params.Color{A: 255, Set: true}
-	urltest.CheckValid(t, New(), []urltest.Valid{
+	urltest.CheckValid(t, New(), firstFrame([]urltest.Valid{
 		// wsrv's documented examples (wsrv.nl/docs).
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300", lich, "", params.Params{Width: 300}},
 		{"/?url=images.weserv.nl/lichtenstein.jpg&h=144&dpr=2", lich, "", params.Params{Height: 144, DPR: 2}},
@@ -70,7 +70,21 @@ func TestParseValid(t *testing.T) {
 		{"/?url=a.example/x.png&fit=contain&bg=red&cbg=8000", "http://a.example/x.png", "", params.Params{Fit: params.FitFill, Background: params.Color{A: 0x88, Set: true}}},
 		{"/?url=a.example/x.png&bg=80ff0000", "http://a.example/x.png", "", params.Params{Background: params.Color{R: 255, A: 0x80, Set: true}}},
 		{"/?url=a.example/x.png&blur=1000&sharp=0.5&output=avif", "http://a.example/x.png", "", params.Params{Blur: 2000, Sharpen: 1, Format: params.FormatAVIF}},
+		{"/?url=a.example/x.gif&n=1", "http://a.example/x.gif", "", params.Params{}},
+	}))
+	// n=-1 renders every page: an animation's frames.
+	urltest.CheckValid(t, New(), []urltest.Valid{
+		{"/?url=a.example/x.gif&n=-1&w=100&output=webp", "http://a.example/x.gif", "", params.Params{Width: 100, Format: params.FormatWebP, Frames: params.FramesKeep}},
 	})
+}
+
+// firstFrame sets wsrv's default for an animated source, its first frame
+// (n=1), in every expected answer.
+func firstFrame(vs []urltest.Valid) []urltest.Valid {
+	for i := range vs {
+		vs[i].Want.Frames = params.FramesFirst
+	}
+	return vs
 }
 
 func TestParseInvalid(t *testing.T) {
@@ -99,6 +113,7 @@ func TestParseInvalid(t *testing.T) {
 		{"/?url=a.example/x.png&ro=x", []string{"ro"}, "an angle"},
 		{"/?url=a.example/x.png&trim=255", []string{"trim"}, "1 to 254"},
 		{"/?url=&w=x&q=y", []string{"url", "w", "q"}, ""},
+		{"/?url=a.example/x.gif&n=3", []string{"n"}, "n must be -1 (every frame of an animation) or 1"},
 	})
 }
 
@@ -111,10 +126,11 @@ func TestParseNotClaimed(t *testing.T) {
 // The URLs unpic and @unpic/core built (test/clients/builders).
 func TestParseBuilderURLs(t *testing.T) {
 	src := "http://127.0.0.1:9080/img/builders.jpg"
+	first := params.FramesFirst
 	want := map[string]dialect.ImageURL{
-		"/?url=127.0.0.1%3A9080%2Fimg%2Fbuilders.jpg&w=400&h=300&fit=cover":       {Source: src, Params: params.Params{Width: 400, Height: 300, Fit: params.FitCrop}},
-		"/?url=127.0.0.1%3A9080%2Fimg%2Fbuilders.jpg&w=320&output=webp&fit=cover": {Source: src, Params: params.Params{Width: 320, Fit: params.FitCrop, Format: params.FormatWebP}},
-		"/?url=127.0.0.1%3A9080%2Fimg%2Fbuilders.jpg&w=200&h=150&fit=cover":       {Source: src, Params: params.Params{Width: 200, Height: 150, Fit: params.FitCrop}},
+		"/?url=127.0.0.1%3A9080%2Fimg%2Fbuilders.jpg&w=400&h=300&fit=cover":       {Source: src, Params: params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Frames: first}},
+		"/?url=127.0.0.1%3A9080%2Fimg%2Fbuilders.jpg&w=320&output=webp&fit=cover": {Source: src, Params: params.Params{Width: 320, Fit: params.FitCrop, Format: params.FormatWebP, Frames: first}},
+		"/?url=127.0.0.1%3A9080%2Fimg%2Fbuilders.jpg&w=200&h=150&fit=cover":       {Source: src, Params: params.Params{Width: 200, Height: 150, Fit: params.FitCrop, Frames: first}},
 	}
 	urltest.CheckBuilderURLs(t, New(), "wsrv", want)
 }

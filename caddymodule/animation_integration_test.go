@@ -1,0 +1,98 @@
+package caddymodule_test
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/color/palette"
+	"image/gif"
+	"net/http"
+	"testing"
+)
+
+// animatedGIF is a 40x20 GIF of three frames, red, green and blue, 10, 20
+// and 30 centiseconds each.
+func animatedGIF(t *testing.T) []byte {
+	t.Helper()
+	anim := &gif.GIF{}
+	for i, c := range []color.Color{color.NRGBA{255, 0, 0, 255}, color.NRGBA{0, 255, 0, 255}, color.NRGBA{0, 0, 255, 255}} {
+		frame := image.NewPaletted(image.Rect(0, 0, 40, 20), palette.Plan9)
+		for p := range frame.Pix {
+			frame.Pix[p] = uint8(frame.Palette.Index(c))
+		}
+		anim.Image, anim.Delay = append(anim.Image, frame), append(anim.Delay, 10*(i+1))
+	}
+	var b bytes.Buffer
+	if err := gif.EncodeAll(&b, anim); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// frameCount is the number of frames of a GIF, or of a WebP (one ANMF
+// chunk per frame of an animation; a still has none).
+func frameCount(t *testing.T, format string, body []byte) int {
+	t.Helper()
+	switch format {
+	case "gif":
+		g, err := gif.DecodeAll(bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(g.Image)
+	case "webp":
+		return max(1, bytes.Count(body, []byte("ANMF")))
+	}
+	return 1
+}
+
+// TestAnimatedURLs: an animated GIF through each dialect, by its rule for
+// animation (params.Frames): imgix, Cloudflare and Thumbor keep the frames
+// in a GIF or WebP answer, ipx in a GIF unless asked, imgproxy and wsrv
+// answer with the first frame unless asked.
+func TestAnimatedURLs(t *testing.T) {
+	s := newDialectSite(t, allowLoopback, "url_dialect ipx", "url_dialect wsrv", "url_dialect cloudflare", "url_dialect thumbor", "url_dialect imgproxy")
+	for _, tc := range []struct {
+		path, accept string
+		format       string
+		frames       int
+	}{
+		{"/img/anim.gif?w=20", "", "gif", 3},
+		{"/img/anim.gif?w=20&fm=webp", "", "webp", 3},
+		{"/img/anim.gif?w=20&auto=format", "image/avif,image/webp", "webp", 3},
+		{"/img/anim.gif?w=20&auto=format", "image/png", "gif", 3},
+		{"/img/anim.gif?w=20&fm=png", "", "png", 1},
+		{"/img/anim.gif?w=20&frame=1", "", "gif", 1},
+		{"/img/anim.gif?w=20&h=10&fit=crop&crop=entropy", "", "gif", 1},
+		{"/_ipx/w_20/img/anim.gif", "", "gif", 3},
+		{"/_ipx/w_20,f_webp/img/anim.gif", "", "webp", 1},
+		{"/_ipx/w_20,f_webp,animated/img/anim.gif", "", "webp", 3},
+		{"/?url=/img/anim.gif&w=20", "", "gif", 1},
+		{"/?url=/img/anim.gif&w=20&n=-1&output=webp", "", "webp", 3},
+		{"/cdn-cgi/image/width=20/img/anim.gif", "", "gif", 3},
+		{"/cdn-cgi/image/width=20,anim=false/img/anim.gif", "", "gif", 1},
+		{"/unsafe/20x10/img/anim.gif", "", "gif", 3},
+		{"/unsafe/20x10/filters:cover()/img/anim.gif", "", "gif", 1},
+		{"/insecure/w:20/plain//img/anim.gif", "", "gif", 1},
+		{"/insecure/w:20/plain//img/anim.gif@webp", "", "webp", 1},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			res, body := get(t, s.tester, s.base+tc.path, "Accept", tc.accept)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("status %d: %s", res.StatusCode, body)
+			}
+			f, w, h := imageSize(t, body)
+			if f != tc.format || w != 20 || h != 10 {
+				t.Fatalf("%s %dx%d, want %s 20x10", f, w, h, tc.format)
+			}
+			if n := frameCount(t, f, body); n != tc.frames {
+				t.Errorf("%d frames, want %d", n, tc.frames)
+			}
+		})
+	}
+	t.Run("bad frame options answer 400 naming them", func(t *testing.T) {
+		s.refused(t, "/img/anim.gif?frame=2", http.StatusBadRequest, "frame")
+		s.refused(t, "/?url=/img/anim.gif&n=2", http.StatusBadRequest, "n")
+		s.refused(t, "/cdn-cgi/image/anim=yes/img/anim.gif", http.StatusBadRequest, "anim")
+	})
+}
