@@ -39,6 +39,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    quality               jpeg|webp|avif <1-100>   # defaults 80, 80, 60
 //	    png_compression       <0-9>        # zlib level; default 4
 //	    avif_effort           <0-9>        # AV1 encoder effort; default 2
+//	    gif_effort            <1-10>       # GIF palette search effort; default 4
 //	    avif_chroma           420|444      # AVIF chroma; default 420 (4:4:4 from quality 90)
 //	    cache_control         <value>      # default "public, max-age=86400"
 //	    server_timing         [on|off]     # Server-Timing header: stage durations, cache outcome; default off
@@ -247,15 +248,18 @@ func (h *Handler) parseLimitOption(o option) (handled bool, err error) {
 			h.Quality = map[string]int{}
 		}
 		h.Quality[args[0]] = q
-	case "png_compression", "avif_effort":
+	case "png_compression", "avif_effort", "gif_effort":
 		v, verr := o.count()
 		if verr != nil {
 			return true, verr
 		}
-		if o.key == "png_compression" {
+		switch o.key {
+		case "png_compression":
 			h.PNGCompression = &v
-		} else {
+		case "avif_effort":
 			h.AVIFEffort = &v
+		default:
+			h.GIFEffort = &v
 		}
 	case "avif_chroma":
 		if err = o.need(1); err != nil {

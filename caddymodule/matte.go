@@ -67,6 +67,9 @@ type Handler struct {
 	PNGCompression *int `json:"png_compression,omitempty"`
 	// AVIFEffort is the AV1 encoder's effort, 0 (fastest) to 9 (default 2).
 	AVIFEffort *int `json:"avif_effort,omitempty"`
+	// GIFEffort is the palette search effort of GIF outputs, 1 (fastest)
+	// to 10 (default 4).
+	GIFEffort *int `json:"gif_effort,omitempty"`
 	// AVIFChroma is the AVIF chroma subsampling: "420" (the default: 4:2:0
 	// below quality 90, 4:4:4 from it) or "444" (always full chroma, as
 	// sharp's default).
@@ -290,6 +293,9 @@ func (h *Handler) Validate() error {
 			return fmt.Errorf("matte: %s %d: want 0-9", name, *v)
 		}
 	}
+	if v := h.GIFEffort; v != nil && (*v < 1 || *v > 10) {
+		return fmt.Errorf("matte: gif_effort %d: want 1-10", *v)
+	}
 	return nil
 }
 
@@ -302,6 +308,9 @@ func (h *Handler) encoding() *transform.Encoding {
 	}
 	if h.AVIFEffort != nil {
 		e.AVIFEffort = *h.AVIFEffort
+	}
+	if h.GIFEffort != nil {
+		e.GIFEffort = *h.GIFEffort
 	}
 	e.AVIFFullChroma = h.AVIFChroma == "444"
 	return &e

@@ -78,7 +78,7 @@ func (h *Handler) useSource(req *imageRequest, memo sourceMemo) {
 // request was answered with the first frame before Matte animated, and
 // those entries must not be served for it.
 func (h *Handler) resultKeyOf(req *imageRequest) string {
-	fingerprint := h.pipeline.Fingerprint() + req.Extras.Key()
+	fingerprint := h.pipeline.Fingerprint(req.Format) + req.Extras.Key()
 	if req.Animated {
 		fingerprint += ";frames"
 	}

@@ -405,10 +405,39 @@ func TestAVIFChroma(t *testing.T) {
 			t.Errorf("full chroma %v, %s: subsampling x=%d y=%d, want %d %d", tc.full, tc.query, x, y, tc.xs, tc.ys)
 		}
 	}
-	a := NewPipeline(Options{}).Fingerprint()
+	a := NewPipeline(Options{}).Fingerprint(params.FormatAVIF)
 	enc := DefaultEncoding
 	enc.AVIFFullChroma = true
-	if b := NewPipeline(Options{Encoding: &enc}).Fingerprint(); a == b || !strings.Contains(b, ",444") {
+	if b := NewPipeline(Options{Encoding: &enc}).Fingerprint(params.FormatAVIF); a == b || !strings.Contains(b, ",444") {
 		t.Errorf("fingerprints %q and %q: want the 4:4:4 setting in the cache key", a, b)
+	}
+}
+
+// TestGIFEffort: gif_effort reaches the GIF encoder (a smooth image's
+// palette comes out otherwise at 4 than at 7), re-keys GIF answers and no
+// others, and defaults to 4.
+func TestGIFEffort(t *testing.T) {
+	src := encodePNG(t, scene(160, 100))
+	encoded := map[int][]byte{}
+	for _, effort := range []int{4, 7} {
+		enc := DefaultEncoding
+		enc.GIFEffort = effort
+		res, _ := run(t, NewPipeline(Options{Encoding: &enc}), src, "w=120&fm=gif", "")
+		encoded[effort] = res.Body
+	}
+	if bytes.Equal(encoded[4], encoded[7]) {
+		t.Error("GIF effort 4 and 7 wrote the same bytes: the setting does not reach the encoder")
+	}
+	four, seven := DefaultEncoding, DefaultEncoding
+	seven.GIFEffort = 7
+	a, b := NewPipeline(Options{Encoding: &four}), NewPipeline(Options{Encoding: &seven})
+	if a.Fingerprint(params.FormatGIF) == b.Fingerprint(params.FormatGIF) || !strings.HasSuffix(a.Fingerprint(params.FormatGIF), ";gif=4") {
+		t.Errorf("GIF fingerprints %q and %q: want the effort in them", a.Fingerprint(params.FormatGIF), b.Fingerprint(params.FormatGIF))
+	}
+	if a.Fingerprint(params.FormatJPEG) != b.Fingerprint(params.FormatJPEG) {
+		t.Error("the GIF effort re-keys JPEG answers")
+	}
+	if DefaultEncoding.GIFEffort != 4 || !strings.HasSuffix(NewPipeline(Options{Encoding: &Encoding{}}).Fingerprint(params.FormatGIF), ";gif=4") {
+		t.Errorf("default GIF effort %d, want 4 (also for an Encoding that leaves it 0)", DefaultEncoding.GIFEffort)
 	}
 }

@@ -98,7 +98,7 @@ func save(img *vips.Image, f params.Format, o saveOptions) ([]byte, error) {
 		}
 		return img.SaveAVIF(o.Quality, o.Lossless, o.Enc.AVIFEffort, subsample)
 	case params.FormatGIF:
-		return img.SaveGIF()
+		return img.SaveGIF(o.Enc.GIFEffort)
 	}
 	return nil, errors.New("no encoder for format")
 }

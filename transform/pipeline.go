@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/jebosio/matte/params"
@@ -35,6 +36,11 @@ func NewPipeline(opts Options) *Pipeline {
 	if q.AVIF == 0 {
 		q.AVIF = DefaultQualities.AVIF
 	}
+	if opts.Encoding != nil && opts.Encoding.GIFEffort == 0 {
+		e := *opts.Encoding
+		e.GIFEffort = DefaultEncoding.GIFEffort
+		opts.Encoding = &e
+	}
 	if opts.Encoding == nil {
 		e := DefaultEncoding
 		opts.Encoding = &e
@@ -45,9 +51,16 @@ func NewPipeline(opts Options) *Pipeline {
 	return &Pipeline{opts: opts, fingerprint: fingerprint(opts)}
 }
 
-// Fingerprint identifies the options that change output bytes, for cache
-// keys. It is computed once (every request's key includes it).
-func (pl *Pipeline) Fingerprint() string { return pl.fingerprint }
+// Fingerprint identifies the options that change the bytes of an output in
+// format f, for cache keys. Every format's includes the same base, computed
+// once; a GIF's adds the GIF effort, so that changing it re-keys GIF
+// answers only.
+func (pl *Pipeline) Fingerprint(f params.Format) string {
+	if f == params.FormatGIF {
+		return pl.fingerprint + ";gif=" + strconv.Itoa(pl.opts.Encoding.GIFEffort)
+	}
+	return pl.fingerprint
+}
 
 func fingerprint(o Options) string {
 	q, e := o.Qualities, o.Encoding

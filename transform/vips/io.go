@@ -231,9 +231,10 @@ func (im *Image) SaveAVIF(q int, lossless bool, effort int, subsample Subsample)
 	})
 }
 
-// SaveGIF encodes a GIF.
-func (im *Image) SaveGIF() ([]byte, error) {
-	return save(func(buf *unsafe.Pointer, n *C.size_t) C.int { return C.matte_gifsave(im.p, buf, n) })
+// SaveGIF encodes a GIF, an animation when the image is a stack of frames
+// (JoinFrames); effort (1-10) is how hard the palette search works.
+func (im *Image) SaveGIF(effort int) ([]byte, error) {
+	return save(func(buf *unsafe.Pointer, n *C.size_t) C.int { return C.matte_gifsave(im.p, buf, n, C.int(effort)) })
 }
 
 func cBool(b bool) C.int {

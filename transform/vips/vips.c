@@ -980,8 +980,9 @@ int matte_avifsave(VipsImage *in, void **buf, size_t *len, int q,
                               "strip", TRUE, NULL);
 }
 
-int matte_gifsave(VipsImage *in, void **buf, size_t *len) {
-  return vips_gifsave_buffer(in, buf, len, "strip", TRUE, NULL);
+int matte_gifsave(VipsImage *in, void **buf, size_t *len, int effort) {
+  return vips_gifsave_buffer(in, buf, len, "strip", TRUE, "effort", effort,
+                             NULL);
 }
 
 // ---- cancellation ----

@@ -118,7 +118,7 @@ int matte_webpsave(VipsImage *in, void **buf, size_t *len, int q,
                    int lossless);
 int matte_avifsave(VipsImage *in, void **buf, size_t *len, int q,
                    int lossless, int effort, int subsample);
-int matte_gifsave(VipsImage *in, void **buf, size_t *len);
+int matte_gifsave(VipsImage *in, void **buf, size_t *len, int effort);
 
 // ---- which libvips (buildinfo.c) ----
 
