@@ -7,6 +7,9 @@ import (
 	"flag"
 	"image"
 	"image/color"
+	"image/color/palette"
+	"image/draw"
+	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"io"
@@ -26,6 +29,7 @@ func main() {
 	write(filepath.Join(*out, "product.jpg"), product(1600, 1200), false)
 	write(filepath.Join(*out, "landscape.jpg"), landscape(2400, 1600), false)
 	write(filepath.Join(*out, "badge.png"), badge(800, 800), true)
+	writeGIF(filepath.Join(*out, "sunset.gif"), sunset(640, 400, 24))
 	if entries, err := os.ReadDir(*shared); err == nil {
 		for _, e := range entries {
 			copyFile(filepath.Join(*shared, e.Name()), filepath.Join(*out, e.Name()))
@@ -53,6 +57,39 @@ func write(path string, img image.Image, asPNG bool) {
 	if err := os.Rename(tmp, path); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// writeGIF writes an animation as write writes a still: through a temporary
+// file, renamed when complete.
+func writeGIF(path string, anim *gif.GIF) {
+	tmp := path + ".part"
+	f, err := os.Create(tmp)
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = gif.EncodeAll(f, anim)
+	if err == nil {
+		err = f.Close()
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// sunset is an animated GIF of n frames: the landscape's sun setting behind
+// the hills, 12 centiseconds a frame, looping.
+func sunset(w, h, n int) *gif.GIF {
+	anim := &gif.GIF{}
+	for i := range n {
+		frame := landscapeAt(w, h, 0.30+0.45*float64(i)/float64(n-1))
+		p := image.NewPaletted(frame.Bounds(), palette.Plan9)
+		draw.FloydSteinberg.Draw(p, p.Bounds(), frame, image.Point{})
+		anim.Image, anim.Delay = append(anim.Image, p), append(anim.Delay, 12)
+	}
+	return anim
 }
 
 func copyFile(src, dst string) {
@@ -108,7 +145,10 @@ func product(w, h int) image.Image {
 	return img
 }
 
-func landscape(w, h int) image.Image {
+func landscape(w, h int) image.Image { return landscapeAt(w, h, 0.45) }
+
+// landscapeAt is the landscape with the sun's centre sunY of the height down.
+func landscapeAt(w, h int, sunY float64) image.Image {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	sky1, sky2 := color.RGBA{40, 90, 170, 255}, color.RGBA{250, 190, 120, 255}
 	hill1, hill2 := color.RGBA{40, 110, 60, 255}, color.RGBA{20, 70, 40, 255}
@@ -116,7 +156,7 @@ func landscape(w, h int) image.Image {
 		for x := 0; x < w; x++ {
 			fx, fy := float64(x)/float64(w), float64(y)/float64(h)
 			c := mix(sky1, sky2, fy*1.6)
-			if math.Hypot(fx-0.7, fy-0.45) < 0.06 {
+			if math.Hypot(fx-0.7, fy-sunY) < 0.06 {
 				c = color.RGBA{255, 240, 200, 255}
 			}
 			if fy > 0.62+0.08*math.Sin(fx*9) {
