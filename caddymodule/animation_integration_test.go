@@ -2,31 +2,23 @@ package caddymodule_test
 
 import (
 	"bytes"
-	"image"
 	"image/color"
-	"image/color/palette"
 	"image/gif"
 	"net/http"
 	"testing"
+
+	"github.com/jebosio/matte/internal/testimages"
 )
 
 // animatedGIF is a 40x20 GIF of three frames, red, green and blue, 10, 20
 // and 30 centiseconds each.
 func animatedGIF(t *testing.T) []byte {
 	t.Helper()
-	anim := &gif.GIF{}
-	for i, c := range []color.Color{color.NRGBA{255, 0, 0, 255}, color.NRGBA{0, 255, 0, 255}, color.NRGBA{0, 0, 255, 255}} {
-		frame := image.NewPaletted(image.Rect(0, 0, 40, 20), palette.Plan9)
-		for p := range frame.Pix {
-			frame.Pix[p] = uint8(frame.Palette.Index(c))
-		}
-		anim.Image, anim.Delay = append(anim.Image, frame), append(anim.Delay, 10*(i+1))
-	}
-	var b bytes.Buffer
-	if err := gif.EncodeAll(&b, anim); err != nil {
+	b, err := testimages.AnimatedGIF(40, 20, []color.Color{color.NRGBA{255, 0, 0, 255}, color.NRGBA{0, 255, 0, 255}, color.NRGBA{0, 0, 255, 255}}, []int{10, 20, 30})
+	if err != nil {
 		t.Fatal(err)
 	}
-	return b.Bytes()
+	return b
 }
 
 // frameCount is the number of frames of a GIF, or of a WebP (one ANMF

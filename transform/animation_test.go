@@ -10,6 +10,7 @@ import (
 	"image/gif"
 	"testing"
 
+	"github.com/jebosio/matte/internal/testimages"
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/transform/vips"
 )
@@ -18,19 +19,11 @@ import (
 // for 10, 20 and 30 centiseconds, looping forever.
 func animatedGIF(t *testing.T) []byte {
 	t.Helper()
-	anim := &gif.GIF{}
-	for i, c := range []color.Color{red, green, blue} {
-		frame := image.NewPaletted(image.Rect(0, 0, 40, 20), palette.Plan9)
-		for p := range frame.Pix {
-			frame.Pix[p] = uint8(frame.Palette.Index(c))
-		}
-		anim.Image, anim.Delay = append(anim.Image, frame), append(anim.Delay, 10*(i+1))
-	}
-	var b bytes.Buffer
-	if err := gif.EncodeAll(&b, anim); err != nil {
+	b, err := testimages.AnimatedGIF(40, 20, []color.Color{red, green, blue}, []int{10, 20, 30})
+	if err != nil {
 		t.Fatal(err)
 	}
-	return b.Bytes()
+	return b
 }
 
 // gifFrames decodes a GIF into the images a viewer shows, each frame drawn

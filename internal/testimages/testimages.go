@@ -4,8 +4,11 @@
 package testimages
 
 import (
+	"bytes"
 	"image"
 	"image/color"
+	"image/color/palette"
+	"image/gif"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -58,4 +61,20 @@ func SplitSynthetic(path string) (*image.NRGBA, *image.Gray, error) {
 		}
 	}
 	return rgb, gt, nil
+}
+
+// AnimatedGIF is a w x h GIF of one solid frame per colour, frame i shown
+// for delays[i] centiseconds, looping forever.
+func AnimatedGIF(w, h int, colours []color.Color, delays []int) ([]byte, error) {
+	anim := &gif.GIF{Delay: delays}
+	for _, c := range colours {
+		frame := image.NewPaletted(image.Rect(0, 0, w, h), palette.Plan9)
+		for p := range frame.Pix {
+			frame.Pix[p] = uint8(frame.Palette.Index(c))
+		}
+		anim.Image = append(anim.Image, frame)
+	}
+	var b bytes.Buffer
+	err := gif.EncodeAll(&b, anim)
+	return b.Bytes(), err
 }

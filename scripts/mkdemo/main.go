@@ -37,39 +37,32 @@ func main() {
 	}
 }
 
+// write encodes img into path: PNG when asPNG, else JPEG.
 func write(path string, img image.Image, asPNG bool) {
-	tmp := path + ".part"
-	f, err := os.Create(tmp)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if asPNG {
-		err = png.Encode(f, img)
-	} else {
-		err = jpeg.Encode(f, img, &jpeg.Options{Quality: 90})
-	}
-	if err == nil {
-		err = f.Close()
-	}
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		log.Fatal(err)
-	}
+	writeFile(path, func(w io.Writer) error {
+		if asPNG {
+			return png.Encode(w, img)
+		}
+		return jpeg.Encode(w, img, &jpeg.Options{Quality: 90})
+	})
 }
 
-// writeGIF writes an animation as write writes a still: through a temporary
-// file, renamed when complete.
+// writeGIF writes an animation into path.
 func writeGIF(path string, anim *gif.GIF) {
+	writeFile(path, func(w io.Writer) error { return gif.EncodeAll(w, anim) })
+}
+
+// writeFile writes path through a temporary file, renamed once encode has
+// written it whole, so a half-written image is never served.
+func writeFile(path string, encode func(io.Writer) error) {
 	tmp := path + ".part"
 	f, err := os.Create(tmp)
 	if err != nil {
 		log.Fatal(err)
 	}
-	err = gif.EncodeAll(f, anim)
-	if err == nil {
-		err = f.Close()
+	err = encode(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
 		log.Fatal(err)
