@@ -2,6 +2,7 @@ package transform
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"image"
 	"image/color"
@@ -236,5 +237,33 @@ func TestAnimationWorkingSetBound(t *testing.T) {
 	var pe *params.Error
 	if !errors.As(err, &pe) || pe.Code != params.CodeOutputTooLarge {
 		t.Fatalf("err %v, want output_too_large", err)
+	}
+}
+
+// A truncated animation is never an internal error: libvips' GIF loader
+// reads what the file holds, as browsers show it (the frames it has, the
+// cut one drawn as far as it goes); a cut within the header is a corrupt
+// source (a client's 4xx).
+func TestAnimationTruncated(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	src := animatedGIF(t)
+	for _, cut := range []int{len(src) - 1, len(src) * 2 / 3, len(src) / 2, len(src) / 4, 20} {
+		s, err := pl.Probe(src[:cut])
+		var res Result
+		if err == nil {
+			p := params.Params{Width: 20, Format: params.FormatGIF}
+			res, err = pl.Process(context.Background(), &Request{Source: src[:cut], Info: s, Params: p, Format: params.FormatGIF})
+		}
+		var pe *params.Error
+		switch {
+		case err == nil:
+			frames, _, _ := gifFrames(t, res.Body)
+			t.Logf("cut at %d of %d bytes: %d frames", cut, len(src), len(frames))
+			if len(frames) == 0 || !near(nrgba(frames[0].At(10, 5)), red, 24) {
+				t.Errorf("cut at %d: %d frames, want the first one red at least", cut, len(frames))
+			}
+		case !errors.As(err, &pe) || pe.Status < 400 || pe.Status >= 500:
+			t.Errorf("cut at %d of %d bytes: %v, want an answer or a 4xx", cut, len(src), err)
+		}
 	}
 }
