@@ -3,14 +3,16 @@ package transform
 import (
 	"context"
 	"image"
+	"image/color"
 	"net/http"
 	"testing"
 
+	"github.com/jebosio/matte/internal/testimages"
 	"github.com/jebosio/matte/params"
 )
 
 // FuzzProbe feeds arbitrary bytes to the header probe and, when it accepts
-// them, to a small transform: neither may panic, and every failure must be
+// them, to a small transform (an animation's when they hold frames): neither may panic, and every failure must be
 // a client error (415, 422 or 413), never an internal one.
 func FuzzProbe(f *testing.F) {
 	jpg := encodeJPEG(f, halves(16, 8, red, blue))
@@ -24,6 +26,12 @@ func FuzzProbe(f *testing.F) {
 	f.Add([]byte("RIFF\x00\x00\x00\x00WEBPVP8 "))
 	f.Add([]byte("\x00\x00\x00\x1cftypavif\x00\x00\x00\x00"))
 	f.Add(encodePNG(f, image.NewGray(image.Rect(0, 0, 3, 3))))
+	anim, err := testimages.AnimatedGIF(12, 6, []color.Color{red, green, blue}, []int{5, 0, 7})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(anim) // the animation path: every frame decoded, resized and encoded
+	f.Add(anim[:len(anim)*3/4])
 	pl := NewPipeline(Options{Limits: Limits{MaxSourceBytes: 1 << 20, MaxSourcePixels: 4_000_000, MaxOutputDimension: 256, MaxFrames: 4}})
 	p := params.Params{Width: 8}
 	f.Fuzz(func(t *testing.T, buf []byte) {
