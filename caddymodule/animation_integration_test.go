@@ -55,6 +55,9 @@ func TestAnimatedURLs(t *testing.T) {
 		{"/img/anim.gif?w=20&auto=format", "image/png", "gif", 3},
 		{"/img/anim.gif?w=20&fm=png", "", "png", 1},
 		{"/img/anim.gif?w=20&frame=1", "", "gif", 1},
+		{"/img/anim.gif?w=20&frame=2&fm=jpg", "", "jpeg", 1},
+		{"/img/anim.gif?w=20&frame=2-3", "", "gif", 2},
+		{"/img/anim.gif?w=20&interval=2&reverse=1&fps=20&loop=1", "", "gif", 2},
 		{"/img/anim.gif?w=20&h=10&fit=crop&crop=entropy", "", "gif", 1},
 		{"/_ipx/w_20/img/anim.gif", "", "gif", 3},
 		{"/_ipx/w_20,f_webp/img/anim.gif", "", "webp", 1},
@@ -83,7 +86,9 @@ func TestAnimatedURLs(t *testing.T) {
 		})
 	}
 	t.Run("bad frame options answer 400 naming them", func(t *testing.T) {
-		s.refused(t, "/img/anim.gif?frame=2", http.StatusBadRequest, "frame")
+		s.refused(t, "/img/anim.gif?frame=0", http.StatusBadRequest, "frame")
+		s.refused(t, "/img/anim.gif?frame=4", http.StatusBadRequest, "frame") // past the last of 3
+		s.refused(t, "/img/anim.gif?skip=2", http.StatusBadRequest, "skip")
 		s.refused(t, "/?url=/img/anim.gif&n=2", http.StatusBadRequest, "n")
 		s.refused(t, "/cdn-cgi/image/anim=yes/img/anim.gif", http.StatusBadRequest, "anim")
 	})

@@ -403,7 +403,7 @@ func (st *apiState) renderAPI(ctx context.Context, name string, in apiInputs, pl
 	if req.Tag == "" {
 		req.Tag = "upload:" + req.Memo.Hash
 	}
-	req.Animated = h.pipeline.Animates(req.Params, in.info, req.Format)
+	req.Frames, req.FramesDecoded = h.pipeline.AnimatedFrames(req.Params, in.info, req.Format)
 	req.Key = h.resultKeyOf(req)
 	req.timings.bytesIn = len(in.src)
 	out, err := h.render(ctx, req, in.src)

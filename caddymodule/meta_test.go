@@ -225,10 +225,10 @@ func TestResultKeyAnimation(t *testing.T) {
 		p.Frames = tc.frames
 		req := &imageRequest{Params: p, Format: params.FormatGIF,
 			Memo: sourceMemo{Hash: hash, Info: transform.Source{Type: params.FormatGIF, Width: 40, Height: 20, Pages: tc.pages}}}
-		req.Animated = h.pipeline.Animates(req.Params, req.Memo.Info, req.Format)
+		req.Frames, req.FramesDecoded = h.pipeline.AnimatedFrames(req.Params, req.Memo.Info, req.Format)
 		before := resultKey(hash, p, params.FormatGIF, h.pipeline.Fingerprint(params.FormatGIF))
-		if req.Animated != tc.animated || (h.resultKeyOf(req) == before) == tc.animated {
-			t.Errorf("%s: animated %v, key kept %v; want animated %v and the key kept only for a still", tc.name, req.Animated, h.resultKeyOf(req) == before, tc.animated)
+		if animated := req.Frames > 0; animated != tc.animated || (h.resultKeyOf(req) == before) == tc.animated {
+			t.Errorf("%s: animated %v, key kept %v; want animated %v and the key kept only for a still", tc.name, animated, h.resultKeyOf(req) == before, tc.animated)
 		}
 	}
 }

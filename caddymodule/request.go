@@ -27,8 +27,10 @@ type imageRequest struct {
 	Memo sourceMemo
 	// Format is the output format, negotiated against the source.
 	Format params.Format
-	// Animated: the answer keeps the source's frames (Pipeline.Animates).
-	Animated bool
+	// Frames is how many frames the answer plays (0: a still), and
+	// FramesDecoded how many of the source's it decodes
+	// (Pipeline.AnimatedFrames).
+	Frames, FramesDecoded int
 	// Key is the result's cache key (its ETag); Tag its purge tag.
 	Key, Tag string
 	// Private: a shared cache may not store the source or the background
@@ -69,7 +71,7 @@ func (req *imageRequest) restrict(s sharing) {
 func (h *Handler) useSource(req *imageRequest, memo sourceMemo) {
 	req.Memo = memo
 	req.Format = transform.NegotiateFormat(req.Params, req.r.Header.Get("Accept"), memo.Info)
-	req.Animated = h.pipeline.Animates(req.Params, memo.Info, req.Format)
+	req.Frames, req.FramesDecoded = h.pipeline.AnimatedFrames(req.Params, memo.Info, req.Format)
 	req.Key = h.resultKeyOf(req)
 }
 
@@ -79,7 +81,7 @@ func (h *Handler) useSource(req *imageRequest, memo sourceMemo) {
 // those entries must not be served for it.
 func (h *Handler) resultKeyOf(req *imageRequest) string {
 	fingerprint := h.pipeline.Fingerprint(req.Format) + req.Extras.Key()
-	if req.Animated {
+	if req.Frames > 0 {
 		fingerprint += ";frames"
 	}
 	return resultKey(req.Memo.Hash, req.Params, req.Format, fingerprint)
@@ -302,11 +304,7 @@ func (h *Handler) transform(ctx context.Context, req *imageRequest, src []byte, 
 	defer func() { tt.total = time.Since(begin) }()
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(h.Timeout))
 	defer cancel()
-	frames := 1
-	if req.Animated {
-		frames = req.Memo.Info.Pages
-	}
-	release, err := h.admit(ctx, req.Memo.Info, frames)
+	release, err := h.admit(ctx, req.Memo.Info, req.FramesDecoded)
 	if err != nil {
 		return cache.Entry{}, false, err
 	}

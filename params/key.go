@@ -156,6 +156,16 @@ func (p Params) Key() string {
 	if p.Frames != FramesKeep {
 		add("frames", p.Frames.String())
 	}
+	if a := p.Animation; a != (Animation{}) {
+		v := strconv.Itoa(a.First) + "-" + strconv.Itoa(a.Last) + ":" + strconv.Itoa(a.Interval) + ":" + strconv.Itoa(a.FPS)
+		if a.Reverse {
+			v += ":reverse"
+		}
+		if a.LoopSet {
+			v += ":loop" + strconv.Itoa(a.Loop)
+		}
+		add("animation", v)
+	}
 	addBool("equalize", p.Equalize)
 	addBool("fill-mean", p.FillMean)
 	addInt("median", p.Median)

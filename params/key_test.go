@@ -292,6 +292,10 @@ func keyVariants() []Params {
 	for f := FramesKeep; f <= FramesFirst; f++ {
 		add(func(p *Params) { p.Frames = f })
 	}
+	for _, a := range []Animation{{First: 1}, {Last: 1}, {First: 2, Last: 2}, {First: 1, Last: 2}, {Interval: 2}, {Reverse: true},
+		{FPS: 10}, {LoopSet: true}, {Loop: 1, LoopSet: true}, {Loop: 2, LoopSet: true}, {First: 12}, {Interval: 12}} {
+		add(func(p *Params) { p.Animation = a })
+	}
 	for v := VariantNone; v <= VariantRGBA; v++ {
 		add(func(p *Params) { p.Variant = v })
 	}

@@ -81,6 +81,9 @@ type Params struct {
 	// Frames is what an animated source (a GIF or WebP of several frames)
 	// becomes: by default an animation, where the output format has one.
 	Frames Frames
+	// Animation picks and times the frames of an animated source (imgix's
+	// frame, interval, reverse, fps and loop).
+	Animation Animation
 	// Variant is an encoding of one format (imgix's fm=pjpg, png8, png32);
 	// it applies when the output is in that format, and is ignored otherwise.
 	Variant Variant
@@ -416,6 +419,32 @@ func (f Frames) Animates(out Format) bool {
 	}
 	return false
 }
+
+// Animation picks an animated source's frames and how they play; the zero
+// value keeps every frame as the source plays it. Frames are numbered from
+// 1, as imgix numbers them; a range past the source's last frame is cut to
+// it.
+type Animation struct {
+	// First and Last bound the frames kept (imgix frame=M-N); 0: from the
+	// first, to the last. First == Last picks one frame: the answer is
+	// that frame, still, in any format.
+	First, Last int
+	// Interval keeps every Interval-th frame of the range, from its first
+	// (imgix interval); 0 or 1: all of them.
+	Interval int
+	// Reverse plays the frames kept last to first.
+	Reverse bool
+	// FPS shows every frame 1000/FPS ms (imgix fps); 0: the source's
+	// delays.
+	FPS int
+	// Loop is how many times the animation plays (1: once), 0 forever,
+	// when LoopSet; else the source's count.
+	Loop    int
+	LoopSet bool
+}
+
+// Single reports whether a picks one frame, and which (from 1).
+func (a Animation) Single() (frame int, ok bool) { return a.First, a.First > 0 && a.First == a.Last }
 
 // TrimBy says what a trim compares with its border.
 type TrimBy uint8

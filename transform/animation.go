@@ -2,6 +2,8 @@ package transform
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/jebosio/matte/params"
@@ -13,46 +15,122 @@ import (
 // keep the frames (params.Frames). Each frame runs through the same steps
 // as a still image, from load to the last before encode, and the results
 // are stacked into one image that the encoder writes frame by frame, with
-// the source's delays and loop count. Everything else is answered with the
-// first frame, as before: other formats, and requests whose steps would
-// give the frames different geometry or tones (see animates).
+// the source's delays and loop count unless params.Animation sets them.
+// Every other answer is a still of one frame: the first of those
+// params.Animation picks (the first of the source by default), decoded as
+// any still source is (see stillFrame).
 
-// Animates reports whether the answer to p over src in format f
-// (FormatSource: as Process negotiates it without an Accept header) is an
-// animation; it is part of the result's identity (a cache key written
-// before Matte animated holds a first frame) and of its cost.
-func (pl *Pipeline) Animates(p params.Params, src Source, f params.Format) bool {
+// framePlan is what an answer makes of an animated source's frames.
+type framePlan struct {
+	// frames are the source's frames an animated answer plays, 0-based, in
+	// playing order; nil for a still answer.
+	frames []int
+	// still is the frame a still answer shows (0-based).
+	still int
+	// first and count are the pages decoded: [first, first+count).
+	first, count int
+}
+
+// AnimatedFrames is how many frames the answer to p over src in format f
+// (FormatSource: as Process negotiates it without an Accept header) plays:
+// 0 for a still answer. Whether an answer is animated is part of its
+// identity (a cache key written before Matte animated holds a first frame)
+// and the frames it decodes are its cost.
+func (pl *Pipeline) AnimatedFrames(p params.Params, src Source, f params.Format) (playing, decoded int) {
 	if f == params.FormatSource {
 		f = NegotiateFormat(p, "", src)
 	}
-	return pl.animates(p, src, f)
-}
-
-// animates is Animates: the source is animatable under p (animatable),
-// p keeps the frames in f, and the frames together fit MaxSourcePixels, as
-// imgproxy counts an animation's resolution.
-func (pl *Pipeline) animates(p params.Params, src Source, f params.Format) bool {
-	if !animatable(p, src) || !p.Frames.Animates(f) {
-		return false
+	plan, err := pl.planFrames(p, src, f)
+	if err != nil || plan.frames == nil {
+		return 0, 1
 	}
-	lim := pl.opts.Limits.MaxSourcePixels
-	return lim <= 0 || int64(src.Pages)*int64(src.Width)*int64(src.Height) <= lim
+	return len(plan.frames), plan.count
 }
 
-// animatable reports whether src has frames to keep and p's steps give
-// every frame the same geometry and tones. Steps that look at the pixels
+// planFrames picks the frames of the answer: params.Animation's selection
+// (every frame by default), played when p keeps an animation in f and its
+// steps can treat every frame alike (animatable) and the frames decoded fit
+// MaxSourcePixels together, as imgproxy counts an animation's resolution;
+// otherwise the selection's first frame, still. A selection that starts
+// past the source's last frame is a 400 on frame.
+func (pl *Pipeline) planFrames(p params.Params, src Source, f params.Format) (framePlan, error) {
+	if !animatedSource(src) {
+		return framePlan{count: 1}, nil
+	}
+	sel, err := selectFrames(p.Animation, src.Pages)
+	if err != nil {
+		return framePlan{}, err
+	}
+	first, last := sel[0], sel[0]
+	for _, i := range sel {
+		first, last = min(first, i), max(last, i)
+	}
+	lim, decoded := pl.opts.Limits.MaxSourcePixels, int64(last-first+1)
+	if len(sel) > 1 && animatable(p) && p.Frames.Animates(f) && (lim <= 0 || decoded*int64(src.Width)*int64(src.Height) <= lim) {
+		return framePlan{frames: sel, first: first, count: last - first + 1}, nil
+	}
+	return framePlan{still: sel[0], first: sel[0], count: 1}, nil
+}
+
+// animatedSource reports whether src has frames to play: a GIF or WebP of
+// more than one.
+func animatedSource(src Source) bool {
+	return src.Pages > 1 && (src.Type == params.FormatGIF || src.Type == params.FormatWebP)
+}
+
+// selectFrames lists the frames a picks from a source of pages frames,
+// 0-based, in playing order.
+func selectFrames(a params.Animation, pages int) ([]int, error) {
+	first, last := max(a.First, 1), a.Last
+	if last == 0 || last > pages {
+		last = pages
+	}
+	if first > pages {
+		return nil, params.BadParam("frame", fmt.Sprintf("The source has %d frames; frame %d is past its last.", pages, first))
+	}
+	step := max(a.Interval, 1)
+	sel := make([]int, 0, (last-first)/step+1)
+	for i := first; i <= last; i += step {
+		sel = append(sel, i-1)
+	}
+	if a.Reverse {
+		slices.Reverse(sel)
+	}
+	return sel, nil
+}
+
+// animatable reports whether p's steps give every frame the same geometry
+// and tones, and p keeps the frames at all. Steps that look at the pixels
 // to decide what to do (background removal, trim, the smart crop,
 // fill(auto)'s mean colour, normalise and equalise) would decide per frame,
-// so the frames would jump in size, place or tone: those requests have the
-// first frame. So does a rect or region, which the first frame's decode
-// cuts.
-func animatable(p params.Params, src Source) bool {
-	if src.Pages < 2 || src.Type != params.FormatGIF && src.Type != params.FormatWebP || p.Frames == params.FramesFirst {
-		return false
-	}
+// so the frames would jump in size, place or tone: those requests have one
+// frame.
+func animatable(p params.Params) bool {
 	smartCrop := (p.Fit == params.FitCrop || p.Fit == params.FitMin) && (p.Crop == params.CropEntropy || p.Crop == params.CropAttention)
-	return !p.Removal.Enabled && !p.Trim && p.Rect.IsZero() && p.Region == (params.Region{}) && !smartCrop &&
-		!p.FillMean && !p.Normalize && !p.Equalize
+	return p.Frames != params.FramesFirst && !p.Removal.Enabled && !p.Trim && !smartCrop && !p.FillMean && !p.Normalize && !p.Equalize
+}
+
+// stillFrame is req with its source replaced by frame i alone (a lossless
+// PNG of that frame as the source decodes it, frames before it drawn
+// under it), so that every step, background removal included, reads
+// that frame as a still source; the source's hash is marked with the frame,
+// since mattes are cached under it.
+func stillFrame(req *Request, i int, c *vips.Canceller) (*Request, error) {
+	frame, err := vips.LoadFrames(req.Source, i, 1, c)
+	if err != nil {
+		return nil, err
+	}
+	defer frame.Close()
+	png, err := frame.SavePNG(1, false)
+	if err != nil {
+		return nil, err
+	}
+	r := *req
+	r.Source, r.Info.Type, r.Info.TypeName, r.Info.Pages, r.Info.HasAlpha = png, params.FormatPNG, "png", 1, frame.HasAlpha()
+	if r.Info.Hash != "" {
+		r.Info.Hash += ";frame=" + strconv.Itoa(i+1)
+	}
+	return &r, nil
 }
 
 // frameSteps are the steps one frame of an animation runs: those of a
@@ -72,36 +150,65 @@ func stepsBefore(name string) []step {
 // encodeSteps are the steps that write the stacked frames.
 var encodeSteps = steps[len(frameSteps):]
 
-// runAnimation is Process for an animated answer: it decodes every frame,
-// runs frameSteps on each in its own job, stacks the results and encodes
-// them. Frames are processed lazily, as still images are: the encoder pulls
-// them in order, so one frame's steps are computed at a time.
-func (j *job) runAnimation() error {
+// runAnimation is Process for an animated answer: it decodes the pages
+// plan names, runs frameSteps on each frame it plays in a job of its own,
+// stacks the results and encodes them. Frames are processed lazily, as
+// still images are: the encoder pulls them in order, so one frame's steps
+// are computed at a time.
+func (j *job) runAnimation(plan framePlan) error {
 	start := time.Now()
-	strip, err := vips.LoadFrames(j.req.Source, j.cancel)
+	strip, err := vips.LoadFrames(j.req.Source, plan.first, plan.count, j.cancel)
 	if err != nil {
 		return j.failed(steps[0], err)
 	}
 	defer strip.Close()
 	pageHeight := strip.PageHeight()
-	n := strip.Height() / pageHeight
+	decoded := strip.Height() / pageHeight // fewer than plan.count when the file ends early
 	// Frames are cut from the decoded stack in any order the steps need,
-	// which a decode cannot serve: it is rendered once, whole. animates
+	// which a decode cannot serve: it is rendered once, whole. planFrames
 	// bounded it by MaxSourcePixels; fits by MaxWorkingPixels.
 	if err := j.toMemory(strip); err != nil {
 		return j.failed(steps[0], err)
 	}
-	delays, loop := strip.Animation(n)
+	// libvips gives the delays of the file's frames, from its first,
+	// whichever pages were decoded.
+	sourceDelays, loop := strip.Animation(plan.first + decoded)
 	j.res.Timings[StageDecode] += time.Since(start)
+	pages := make([]int, 0, len(plan.frames)) // the frames played, as pages of strip
+	for _, f := range plan.frames {
+		if f-plan.first < decoded {
+			pages = append(pages, f-plan.first)
+		}
+	}
+	if len(pages) == 0 {
+		return corrupt(fmt.Errorf("animation: %d of %d pages decoded", decoded, plan.count))
+	}
+	a := j.p.Animation
+	delays := make([]int, 0, len(pages))
+	for _, pg := range pages {
+		switch {
+		case a.FPS > 0:
+			delays = append(delays, (1000+a.FPS/2)/a.FPS)
+		case plan.first+pg < len(sourceDelays):
+			delays = append(delays, sourceDelays[plan.first+pg])
+		}
+	}
+	if len(delays) < len(pages) {
+		delays = nil // the source gave none: the encoder's default
+	}
+	if a.LoopSet {
+		loop = a.Loop
+	}
+	n := len(pages)
 	frames := make([]*vips.Image, 0, n)
 	defer func() {
 		for _, f := range frames {
 			f.Close()
 		}
 	}()
-	for i := range n {
+	for i, pg := range pages {
 		fj := &job{pl: j.pl, ctx: j.ctx, req: j.req, p: j.p, format: j.format, cancel: j.cancel}
-		if fj.frame, err = strip.Page(i, pageHeight); err != nil {
+		if fj.frame, err = strip.Page(pg, pageHeight); err != nil {
 			return j.failed(steps[0], err)
 		}
 		err := fj.runSteps(frameSteps)

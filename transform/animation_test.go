@@ -9,6 +9,7 @@ import (
 	"image/color/palette"
 	"image/draw"
 	"image/gif"
+	"slices"
 	"testing"
 
 	"github.com/jebosio/matte/internal/testimages"
@@ -52,7 +53,7 @@ func webpFrames(t *testing.T, body []byte) (stack *vips.Image, frames, pageHeigh
 	if !bytes.Contains(body[:min(len(body), 64)], []byte("ANIM")) && bytes.Count(body, []byte("ANMF")) == 0 {
 		return nil, 1, 0, nil
 	}
-	stack, err := vips.LoadFrames(body, nil)
+	stack, err := vips.LoadFrames(body, 0, -1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +205,6 @@ func TestAnimatedSourceFirstFrame(t *testing.T) {
 		{"FramesGIF, WebP", wide, params.Params{Width: 20, Format: params.FormatWebP, Frames: params.FramesGIF}, ""},
 		{"smart crop", wide, params.Params{Width: 20, Height: 20, Fit: params.FitCrop, Crop: params.CropEntropy, Format: params.FormatGIF}, ""},
 		{"trim", wide, params.Params{Width: 20, Trim: true, Format: params.FormatGIF}, ""},
-		{"rect", wide, params.Params{Rect: params.Rect{W: 10, H: 10}, Format: params.FormatGIF}, ""},
 		{"normalize", wide, params.Params{Width: 20, Normalize: true, Format: params.FormatGIF}, ""},
 		{"frames over max_source_megapixels", small, params.Params{Width: 20, Format: params.FormatGIF}, ""},
 	} {
@@ -226,6 +226,70 @@ func TestAnimatedSourceFirstFrame(t *testing.T) {
 		if frames != 1 {
 			t.Errorf("%s: %v with %d frames, want the first frame alone", tc.name, res.Format, frames)
 		}
+	}
+}
+
+// params.Animation picks, orders and times the frames (imgix's frame,
+// interval, reverse, fps, loop); a rect cuts every frame alike.
+func TestAnimationSelection(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	src := animatedGIF(t)
+	for _, tc := range []struct {
+		name   string
+		a      params.Animation
+		rect   params.Rect
+		want   []color.NRGBA
+		delays []int // centiseconds
+		loop   int   // Go's LoopCount: 0 forever, -1 once, n: n more times (params' Loop n plays n times)
+	}{
+		{"all", params.Animation{}, params.Rect{}, []color.NRGBA{red, green, blue}, []int{10, 20, 30}, 0},
+		{"rect", params.Animation{}, params.Rect{X: 10, Y: 5, W: 20, H: 10}, []color.NRGBA{red, green, blue}, []int{10, 20, 30}, 0},
+		{"range 2-3", params.Animation{First: 2, Last: 3}, params.Rect{}, []color.NRGBA{green, blue}, []int{20, 30}, 0},
+		{"range 2-", params.Animation{First: 2}, params.Rect{}, []color.NRGBA{green, blue}, []int{20, 30}, 0},
+		{"range -2", params.Animation{Last: 2}, params.Rect{}, []color.NRGBA{red, green}, []int{10, 20}, 0},
+		{"range past the end", params.Animation{First: 2, Last: 9}, params.Rect{}, []color.NRGBA{green, blue}, []int{20, 30}, 0},
+		{"interval 2", params.Animation{Interval: 2}, params.Rect{}, []color.NRGBA{red, blue}, []int{10, 30}, 0},
+		{"reverse", params.Animation{Reverse: true}, params.Rect{}, []color.NRGBA{blue, green, red}, []int{30, 20, 10}, 0},
+		{"fps 25", params.Animation{FPS: 25}, params.Rect{}, []color.NRGBA{red, green, blue}, []int{4, 4, 4}, 0},
+		{"loop 3", params.Animation{Loop: 3, LoopSet: true}, params.Rect{}, []color.NRGBA{red, green, blue}, []int{10, 20, 30}, 2},
+		{"loop 1", params.Animation{Loop: 1, LoopSet: true}, params.Rect{}, []color.NRGBA{red, green, blue}, []int{10, 20, 30}, -1},
+		{"frame 2", params.Animation{First: 2, Last: 2}, params.Rect{}, []color.NRGBA{green}, nil, 0},
+	} {
+		res, err := process(t, pl, src, params.Params{Width: 20, Rect: tc.rect, Format: params.FormatGIF, Animation: tc.a}, "")
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		frames, delays, loop := gifFrames(t, res.Body)
+		if len(frames) != len(tc.want) {
+			t.Fatalf("%s: %d frames, want %d", tc.name, len(frames), len(tc.want))
+		}
+		for i, want := range tc.want {
+			if got := nrgba(frames[i].At(10, 5)); !near(got, want, 24) {
+				t.Errorf("%s: frame %d is %v, want %v", tc.name, i+1, got, want)
+			}
+		}
+		if tc.delays != nil && (!slices.Equal(delays, tc.delays) || loop != tc.loop) {
+			t.Errorf("%s: delays %v, loop %d; want %v, %d", tc.name, delays, loop, tc.delays, tc.loop)
+		}
+	}
+	// One frame picked: a still of it in any format, through every step
+	// (trim reads that frame's own pixels).
+	for _, p := range []params.Params{{Width: 20, Format: params.FormatJPEG, Animation: params.Animation{First: 3, Last: 3}},
+		{Width: 20, Format: params.FormatPNG, Trim: true, Animation: params.Animation{First: 3, Last: 3}},
+		{Width: 20, Format: params.FormatJPEG, Animation: params.Animation{First: 3}}} {
+		res, err := process(t, pl, src, p, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		img := decodeNRGBA(t, res.Body)
+		if got := img.NRGBAAt(img.Bounds().Dx()/2, img.Bounds().Dy()/2); !near(got, blue, 24) {
+			t.Errorf("%s: %v, want frame 3's blue", p.Key(), got)
+		}
+	}
+	_, err := process(t, pl, src, params.Params{Width: 20, Format: params.FormatGIF, Animation: params.Animation{First: 4}}, "")
+	var pe *params.Error
+	if !errors.As(err, &pe) || pe.Status != 400 || pe.Field != "frame" {
+		t.Errorf("frame 4 of 3: %v, want a 400 on frame", err)
 	}
 }
 

@@ -21,7 +21,7 @@ func NegotiateFormat(p params.Params, accept string, src Source) params.Format {
 		return params.FormatPNG
 	}
 	if p.AutoFormat {
-		if animatable(p, src) && p.Frames == params.FramesKeep {
+		if _, one := p.Animation.Single(); animatedSource(src) && animatable(p) && p.Frames == params.FramesKeep && !one {
 			// An animation: Matte's AVIF would be a still.
 			if acceptsType(accept, "image/webp") {
 				return params.FormatWebP

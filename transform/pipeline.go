@@ -219,8 +219,17 @@ func (pl *Pipeline) Process(ctx context.Context, req *Request) (Result, error) {
 		}
 		j.cancel.Release()
 	}()
-	if pl.animates(p, req.Info, format) {
-		err = j.runAnimation()
+	plan, err := pl.planFrames(p, req.Info, format)
+	if err != nil {
+		return Result{}, err
+	}
+	if plan.still > 0 {
+		if j.req, err = stillFrame(req, plan.still, j.cancel); err != nil {
+			return Result{}, j.failed(steps[0], err)
+		}
+	}
+	if plan.frames != nil {
+		err = j.runAnimation(plan)
 	} else {
 		err = j.runSteps(steps)
 	}

@@ -89,7 +89,7 @@ func (j *job) loadRegion() error {
 		}
 	}
 	lw, lh := atLeast1(float64(src.Width)*scale), atLeast1(float64(src.Height)*scale)
-	img, err := vips.Thumbnail(j.req.Source, lw, lh, vips.NoCrop, src.jpegShrink(lw, lh), j.p.Orientation, j.cancel)
+	img, err := j.thumbnail(lw, lh, vips.NoCrop)
 	if err != nil {
 		return err
 	}

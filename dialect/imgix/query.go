@@ -14,9 +14,12 @@ import (
 // Syntactic limits of the query dialect.
 const (
 	maxDimension = 100000
-	maxBlur      = 2000
-	maxSharpen   = 100
-	maxPad       = 10000
+	// maxFrame bounds frame numbers and intervals; imgix processes GIFs
+	// of fewer than 900 frames.
+	maxFrame   = 100000
+	maxBlur    = 2000
+	maxSharpen = 100
+	maxPad     = 10000
 	// maxBorder bounds border's widths (CSS pixels); imgix suggests up to 100.
 	maxBorder   = 1000
 	maxPixelate = 100
@@ -1003,14 +1006,42 @@ var paramSpecs = map[string]paramSpec{
 	}},
 	"q":        intSpec(1, 100, func(p *params.Params) *int { return &p.Quality }),
 	"lossless": boolSpec(func(p *params.Params) *bool { return &p.Lossless }),
-	// frame picks one frame of an animated source; Matte answers the first
-	// (an animation is otherwise kept in a GIF or WebP answer).
-	"frame": {"1, the first frame (Matte answers no other frame)", func(p *params.Params, v string) error {
-		if v != "1" {
-			return params.ErrSyntax
+	// The animation parameters: which frames of an animated source play,
+	// in which order, how fast and how often (params.Animation).
+	"frame": {"a frame number from 1, or a range M-N, M- or -N (M no greater than N)", func(p *params.Params, v string) error {
+		lo, hi, isRange := strings.Cut(v, "-")
+		first, last := 0, 0
+		var err error
+		if lo != "" || !isRange {
+			if first, err = params.ParseInt(lo, 1, maxFrame); err != nil {
+				return err
+			}
 		}
-		p.Frames = params.FramesFirst
+		switch {
+		case !isRange:
+			last = first
+		case hi != "":
+			if last, err = params.ParseInt(hi, max(first, 1), maxFrame); err != nil {
+				return err
+			}
+		case lo == "":
+			return params.ErrSyntax // "-"
+		}
+		p.Animation.First, p.Animation.Last = first, last
 		return nil
+	}},
+	"interval": intSpec(1, maxFrame, func(p *params.Params) *int { return &p.Animation.Interval }),
+	"reverse":  boolSpec(func(p *params.Params) *bool { return &p.Animation.Reverse }),
+	"fps":      intSpec(1, 100, func(p *params.Params) *int { return &p.Animation.FPS }),
+	"loop": {"an integer from 0 (forever) to 65535: how many times the animation plays", func(p *params.Params, v string) (err error) {
+		p.Animation.Loop, err = params.ParseInt(v, 0, 65535)
+		p.Animation.LoopSet = err == nil
+		return err
+	}},
+	// skip drops frames in a way imgix's documentation leaves open; Matte
+	// refuses it rather than guess.
+	"skip": {"left out: Matte does not implement skip (interval keeps every Nth frame)", func(*params.Params, string) error {
+		return params.ErrSyntax
 	}},
 	"chromasub": {"444 or 420 (4:2:2 is not written)", func(p *params.Params, v string) error {
 		switch v {

@@ -11,17 +11,18 @@ import (
 	"unsafe"
 )
 
-// LoadFrames decodes every frame of an animated GIF or WebP in buf as one
-// image, the frames stacked top to bottom, PageHeight rows each; it keeps
-// the source's frame delays and loop count (Animation). Like Thumbnail, the
-// decode is strict. The image is watched by c (nil: not cancellable).
-func LoadFrames(buf []byte, c *Canceller) (*Image, error) {
+// LoadFrames decodes n frames (-1: to the last) from frame page (0-based)
+// of an animated GIF or WebP in buf as one image, the frames stacked top to
+// bottom, PageHeight rows each; it keeps their delays and the loop count
+// (Animation). Like Thumbnail, the decode is strict. The image is watched
+// by c (nil: not cancellable).
+func LoadFrames(buf []byte, page, n int, c *Canceller) (*Image, error) {
 	Init()
 	if len(buf) == 0 {
 		return nil, errors.New("empty buffer")
 	}
 	var out *C.VipsImage
-	if C.matte_load_frames(unsafe.Pointer(&buf[0]), C.size_t(len(buf)), &out) != 0 {
+	if C.matte_load_frames(unsafe.Pointer(&buf[0]), C.size_t(len(buf)), C.int(page), C.int(n), &out) != 0 {
 		return nil, lastError()
 	}
 	return wrap(out, c), nil

@@ -90,7 +90,8 @@ int matte_composite(VipsImage *base, VipsImage *overlay, VipsImage **out,
 
 // ---- animation (frames.c) ----
 
-int matte_load_frames(void *buf, size_t len, VipsImage **out);
+int matte_load_frames(void *buf, size_t len, int page, int n,
+                      VipsImage **out);
 int matte_page_height(VipsImage *in);
 int matte_delays(VipsImage *in, int *out, int max);
 int matte_loop(VipsImage *in);
