@@ -92,4 +92,15 @@ func TestAnimatedURLs(t *testing.T) {
 		s.refused(t, "/?url=/img/anim.gif&n=2", http.StatusBadRequest, "n")
 		s.refused(t, "/cdn-cgi/image/anim=yes/img/anim.gif", http.StatusBadRequest, "anim")
 	})
+	// Last: a new site replaces the test server's config.
+	t.Run("imgproxy's animation_frames keeps that many", func(t *testing.T) {
+		s := newDialectSite(t, allowLoopback, "url_dialect imgproxy {\n\t\t\tanimation_frames 2\n\t\t}")
+		res, body := get(t, s.tester, s.base+"/insecure/w:20/plain//img/anim.gif")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("status %d: %s", res.StatusCode, body)
+		}
+		if n := frameCount(t, "gif", body); n != 2 {
+			t.Errorf("%d frames, want the first 2", n)
+		}
+	})
 }

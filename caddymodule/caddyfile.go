@@ -114,6 +114,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        salt <secret>                 #   hex key and salt; thumbor: key); remote sources need origin allow_hosts
 //	        preset <name> <options>       #   imgproxy: repeat; options as IMGPROXY_PRESETS writes them (rs:fill:100:100/q:80);
 //	        watermark <path or URL>       #   imgproxy: the image wm draws (IMGPROXY_WATERMARK_PATH/_URL)
+//	        animation_frames <n>          #   imgproxy: IMGPROXY_MAX_ANIMATION_FRAMES (default 1: the first frame)
 //	    }]                                #   URLs name presets with pr:<name>; "default" applies to every URL
 //	    playground <path>                 # the browser playground at <path> (/playground/), with uploads; default off
 //	}
@@ -372,7 +373,7 @@ func (h *Handler) parseBlockOption(o option) (handled bool, err error) {
 var _ caddyfile.Unmarshaler = (*Handler)(nil)
 
 // parseURLDialect reads `url_dialect <name> [{ key <v>  salt <v>  preset
-// <name> <options> ...  watermark <image> }]`.
+// <name> <options> ...  watermark <image>  animation_frames <n> }]`.
 func parseURLDialect(d *caddyfile.Dispenser, args []string, h *Handler) error {
 	if len(args) != 1 {
 		return d.ArgErr()
@@ -403,6 +404,12 @@ func parseURLDialect(d *caddyfile.Dispenser, args []string, h *Handler) error {
 			c.Salt = vals[0]
 		case "watermark":
 			c.Watermark = vals[0]
+		case "animation_frames":
+			n, err := strconv.Atoi(vals[0])
+			if err != nil || n < 1 {
+				return d.Errf("animation_frames %q: want a count of 1 or more", vals[0])
+			}
+			c.AnimationFrames = n
 		default:
 			return d.Errf("unrecognized url_dialect option %q", key)
 		}

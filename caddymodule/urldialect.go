@@ -27,15 +27,17 @@ import (
 // URLDialectConfig turns one CDN URL form on (the url_dialect directive).
 // Key and Salt are the dialect's signing secrets, for the dialects that
 // sign their URLs (imgproxy: hex key and salt; thumbor: the key alone).
-// Presets and Watermark are imgproxy's (imgproxy.Site): presets by name,
-// each its options joined by "/" as IMGPROXY_PRESETS writes them
-// ("default" applies to every URL), and the image wm draws.
+// Presets, Watermark and AnimationFrames are imgproxy's (imgproxy.Site):
+// presets by name, each its options joined by "/" as IMGPROXY_PRESETS
+// writes them ("default" applies to every URL), the image wm draws, and
+// IMGPROXY_MAX_ANIMATION_FRAMES.
 type URLDialectConfig struct {
-	Name      string            `json:"name"`
-	Key       string            `json:"key,omitempty"`
-	Salt      string            `json:"salt,omitempty"`
-	Presets   map[string]string `json:"presets,omitempty"`
-	Watermark string            `json:"watermark,omitempty"`
+	Name            string            `json:"name"`
+	Key             string            `json:"key,omitempty"`
+	Salt            string            `json:"salt,omitempty"`
+	Presets         map[string]string `json:"presets,omitempty"`
+	Watermark       string            `json:"watermark,omitempty"`
+	AnimationFrames int               `json:"animation_frames,omitempty"`
 }
 
 // newURLDialect builds a dialect from its url_dialect settings. signed is
@@ -49,7 +51,7 @@ type newURLDialect func(c URLDialectConfig) (d dialect.URLDialect, signed bool, 
 var urlDialects = map[string]newURLDialect{
 	"cloudflare": keyless(cloudflare.New),
 	"imgproxy": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
-		d, err := imgproxy.New(c.Key, c.Salt, imgproxy.Site{Presets: c.Presets, Watermark: c.Watermark})
+		d, err := imgproxy.New(c.Key, c.Salt, imgproxy.Site{Presets: c.Presets, Watermark: c.Watermark, AnimationFrames: c.AnimationFrames})
 		if err != nil {
 			return nil, false, err
 		}
@@ -57,8 +59,8 @@ var urlDialects = map[string]newURLDialect{
 	},
 	"ipx": keyless(ipx.New),
 	"thumbor": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
-		if c.Salt != "" || len(c.Presets) > 0 || c.Watermark != "" {
-			return nil, false, errors.New("takes a key, no salt, presets or watermark")
+		if c.Salt != "" || len(c.Presets) > 0 || c.Watermark != "" || c.AnimationFrames != 0 {
+			return nil, false, errors.New("takes a key, no salt, presets, watermark or animation_frames")
 		}
 		d := thumbor.New(c.Key)
 		return d, d.Signed(), nil
@@ -72,8 +74,8 @@ var urlDialects = map[string]newURLDialect{
 // keyless adapts the constructor of a dialect that takes no secrets.
 func keyless(build func() dialect.URLDialect) newURLDialect {
 	return func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
-		if c.Key != "" || c.Salt != "" || len(c.Presets) > 0 || c.Watermark != "" {
-			return nil, false, errors.New("takes no key, salt, presets or watermark")
+		if c.Key != "" || c.Salt != "" || len(c.Presets) > 0 || c.Watermark != "" || c.AnimationFrames != 0 {
+			return nil, false, errors.New("takes no key, salt, presets, watermark or animation_frames")
 		}
 		return build(), false, nil
 	}

@@ -26,6 +26,9 @@ func TestURLDialectCaddyfile(t *testing.T) {
 			[]URLDialectConfig{{Name: "imgproxy", Presets: map[string]string{"default": "q:80", "thumb": "rs:fill:100:100/sh:0.5"}}}, ""},
 		{"url_dialect imgproxy {\n preset thumb\n}", nil, "wrong argument count"},
 		{"url_dialect imgproxy {\n preset a w:1\n preset a w:2\n}", nil, `preset "a" is given twice`},
+		{"url_dialect imgproxy {\n animation_frames 60\n}", []URLDialectConfig{{Name: "imgproxy", AnimationFrames: 60}}, ""},
+		{"url_dialect imgproxy {\n animation_frames 0\n}", nil, "want a count of 1 or more"},
+		{"url_dialect imgproxy {\n animation_frames many\n}", nil, "want a count of 1 or more"},
 	} {
 		var h Handler
 		err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("matte {\n" + tc.block + "\n}"))
@@ -58,15 +61,16 @@ func TestProvisionURLDialects(t *testing.T) {
 			[]string{"thumbor", "cloudflare", "ipx", "imgproxy"}, []bool{false, false, false, false}, ""},
 		{[]URLDialectConfig{{Name: "imgproxy", Key: "ab", Salt: "cd"}, {Name: "thumbor", Key: "k"}},
 			[]string{"imgproxy", "thumbor"}, []bool{true, true}, ""},
+		{[]URLDialectConfig{{Name: "wsrv", AnimationFrames: 5}}, nil, nil, "wsrv: takes no key, salt, presets, watermark or animation_frames"},
 		{[]URLDialectConfig{{Name: "akamai"}}, nil, nil, `url_dialect "akamai": unknown (want one of cloudflare, imagekit, imgproxy, ipx, netlify, nextjs, thumbor, wsrv)`},
 		{[]URLDialectConfig{{Name: "ipx"}, {Name: "ipx"}}, nil, nil, "given twice"},
-		{[]URLDialectConfig{{Name: "cloudflare", Key: "x"}}, nil, nil, "cloudflare: takes no key, salt, presets or watermark"},
-		{[]URLDialectConfig{{Name: "ipx", Presets: map[string]string{"a": "w:1"}}}, nil, nil, "ipx: takes no key, salt, presets or watermark"},
+		{[]URLDialectConfig{{Name: "cloudflare", Key: "x"}}, nil, nil, "cloudflare: takes no key, salt, presets, watermark or animation_frames"},
+		{[]URLDialectConfig{{Name: "ipx", Presets: map[string]string{"a": "w:1"}}}, nil, nil, "ipx: takes no key, salt, presets, watermark or animation_frames"},
 		{[]URLDialectConfig{{Name: "imgproxy", Presets: map[string]string{"thumb": "w:1"}}}, []string{"imgproxy"}, []bool{false}, ""},
 		{[]URLDialectConfig{{Name: "imgproxy", Presets: map[string]string{"thumb": "w:huge"}}}, nil, nil, `imgproxy: preset "thumb": `},
 		{[]URLDialectConfig{{Name: "imgproxy", Key: "ab"}}, nil, nil, "give both key and salt"},
 		{[]URLDialectConfig{{Name: "imgproxy", Key: "xyz", Salt: "ab"}}, nil, nil, "key is not hex"},
-		{[]URLDialectConfig{{Name: "thumbor", Key: "k", Salt: "s"}}, nil, nil, "takes a key, no salt, presets or watermark"},
+		{[]URLDialectConfig{{Name: "thumbor", Key: "k", Salt: "s"}}, nil, nil, "takes a key, no salt, presets, watermark or animation_frames"},
 	} {
 		h := Handler{URLDialects: tc.cfg}
 		err := h.provisionURLDialects()

@@ -32,11 +32,14 @@ type Dialect struct {
 	key, salt []byte
 	presets   map[string][]string // by name, each its option parts
 	watermark string              // the image wm draws ("": none)
+	// animationFrames is Site.AnimationFrames.
+	animationFrames int
 }
 
 // Site is what an imgproxy server is configured with besides its secrets:
-// its presets (IMGPROXY_PRESETS) and its watermark image
-// (IMGPROXY_WATERMARK_PATH or _URL).
+// its presets (IMGPROXY_PRESETS), its watermark image
+// (IMGPROXY_WATERMARK_PATH or _URL) and how many frames of an animation it
+// processes (IMGPROXY_MAX_ANIMATION_FRAMES).
 type Site struct {
 	// Presets are by name, each written as IMGPROXY_PRESETS writes one:
 	// options joined by "/" ("resizing_type:fill/enlarge:1"). A URL names
@@ -47,6 +50,10 @@ type Site struct {
 	// Watermark is the image wm draws: an absolute path on this site or
 	// an http(s) URL (params.CheckImageRef).
 	Watermark string
+	// AnimationFrames is IMGPROXY_MAX_ANIMATION_FRAMES: above 1, an
+	// animated source keeps at most that many of its first frames (in a
+	// GIF or WebP answer); 0 or 1, imgproxy's default, the first frame.
+	AnimationFrames int
 }
 
 // New returns the imgproxy dialect. key and salt are hex, both given
@@ -79,6 +86,10 @@ func New(key, salt string, site ...Site) (*Dialect, error) {
 		}
 		d.watermark = w
 	}
+	if n := site[0].AnimationFrames; n < 0 {
+		return nil, fmt.Errorf("animation_frames %d: want 1 or more", n)
+	}
+	d.animationFrames = site[0].AnimationFrames
 	if d.presets, err = d.parsePresets(site[0].Presets); err != nil {
 		return nil, err
 	}

@@ -267,3 +267,25 @@ func firstFrame(m map[string]dialect.ImageURL) map[string]dialect.ImageURL {
 	}
 	return m
 }
+
+// TestAnimationFrames: a site's IMGPROXY_MAX_ANIMATION_FRAMES above 1 keeps
+// that many of an animation's first frames; 1, the default, the first.
+func TestAnimationFrames(t *testing.T) {
+	d, err := imgproxy.New("", "", imgproxy.Site{AnimationFrames: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	urltest.CheckParses(t, d, map[string]dialect.ImageURL{
+		"/insecure/w:100/plain//a.gif": {Params: params.Params{Width: 100, Fit: params.FitMax, Animation: params.Animation{Last: 30}}, Source: "/a.gif"},
+	})
+	one, err := imgproxy.New("", "", imgproxy.Site{AnimationFrames: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	urltest.CheckParses(t, one, firstFrame(map[string]dialect.ImageURL{
+		"/insecure/w:100/plain//a.gif": {Params: params.Params{Width: 100, Fit: params.FitMax}, Source: "/a.gif"},
+	}))
+	if _, err := imgproxy.New("", "", imgproxy.Site{AnimationFrames: -1}); err == nil {
+		t.Error("animation_frames -1 was accepted")
+	}
+}

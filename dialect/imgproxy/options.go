@@ -44,8 +44,12 @@ type mark struct {
 // option overrides an earlier one, as in imgproxy.
 func (d *Dialect) parseOptions(parts []string) (params.Params, error) {
 	// imgproxy's default IMGPROXY_MAX_ANIMATION_FRAMES is 1: an animated
-	// source is answered with its first frame.
+	// source is answered with its first frame; a site that allows more
+	// keeps that many of the first frames.
 	p := params.Params{Frames: params.FramesFirst}
+	if d.animationFrames > 1 {
+		p.Frames, p.Animation.Last = params.FramesKeep, d.animationFrames
+	}
 	parts, err := expandPresets(parts, d.presets)
 	if err != nil {
 		return p, err
