@@ -64,7 +64,13 @@ func buildCaddy(t *testing.T) string {
 // start runs bin with p's Caddyfile and waits until its HTTP port answers.
 func (p *proc) start(t *testing.T, bin string) {
 	t.Helper()
-	dir := t.TempDir()
+	// Under dataDir, not t.TempDir(): a node restarted inside a subtest
+	// outlives it, and Caddy keeps writing its autosave and storage here,
+	// which made the subtest's cleanup fail ("directory not empty").
+	dir, err := os.MkdirTemp(p.dataDir, "run-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cf := filepath.Join(dir, "Caddyfile")
 	if err := os.WriteFile(cf, []byte(p.caddyfile), 0o600); err != nil {
 		t.Fatal(err)
