@@ -29,7 +29,7 @@ type proc struct {
 	port      int // HTTP
 	admin     int
 	caddyfile string
-	dataDir   string // the node's data (node3: its disk tier, in cache/)
+	dataDir   string // the process's own folder: its config (start), and a node's data (node3: its disk tier, in cache/)
 	cmd       *exec.Cmd
 	log       *bytes.Buffer
 }
@@ -283,7 +283,7 @@ func startCluster(t *testing.T) *cluster {
 		c.nodes = append(c.nodes, p)
 		upstreams = append(upstreams, fmt.Sprintf("127.0.0.1:%d", p.port))
 	}
-	c.front = &proc{name: "front", port: freePort(t), admin: freePort(t)}
+	c.front = &proc{name: "front", port: freePort(t), admin: freePort(t), dataDir: t.TempDir()}
 	c.front.caddyfile = fmt.Sprintf(`{
 	admin 127.0.0.1:%d
 	auto_https off
