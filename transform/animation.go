@@ -32,10 +32,10 @@ type framePlan struct {
 }
 
 // AnimatedFrames is how many frames the answer to p over src in format f
-// (FormatSource: as Process negotiates it without an Accept header) plays:
-// 0 for a still answer. Whether an answer is animated is part of its
-// identity (a cache key written before Matte animated holds a first frame)
-// and the frames it decodes are its cost.
+// (FormatSource: as Process negotiates it without an Accept header) plays,
+// 0 for a still answer, and how many of the source's it decodes. Whether an
+// answer is animated is part of its identity (a cache key written before
+// Matte animated holds a first frame); the frames decoded are its cost.
 func (pl *Pipeline) AnimatedFrames(p params.Params, src Source, f params.Format) (playing, decoded int) {
 	if f == params.FormatSource {
 		f = NegotiateFormat(p, "", src)
@@ -88,6 +88,7 @@ func selectFrames(a params.Animation, pages int) ([]int, error) {
 	if first > pages {
 		return nil, params.BadParam("frame", fmt.Sprintf("The source has %d frames; frame %d is past its last.", pages, first))
 	}
+	last = max(last, first) // a range the other way round is its first frame
 	step := max(a.Interval, 1)
 	sel := make([]int, 0, (last-first)/step+1)
 	for i := first; i <= last; i += step {
@@ -126,7 +127,7 @@ func stillFrame(req *Request, i int, c *vips.Canceller) (*Request, error) {
 		return nil, err
 	}
 	r := *req
-	r.Source, r.Info.Type, r.Info.TypeName, r.Info.Pages, r.Info.HasAlpha = png, params.FormatPNG, "png", 1, frame.HasAlpha()
+	r.Source, r.Info.Type, r.Info.TypeName, r.Info.Pages = png, params.FormatPNG, "png", 1
 	if r.Info.Hash != "" {
 		r.Info.Hash += ";frame=" + strconv.Itoa(i+1)
 	}

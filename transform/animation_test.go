@@ -331,3 +331,29 @@ func TestAnimationTruncated(t *testing.T) {
 		}
 	}
 }
+
+// selectFrames is a table of imgix's selections over a 10-frame source.
+func TestSelectFrames(t *testing.T) {
+	for _, tc := range []struct {
+		a    params.Animation
+		want []int
+	}{
+		{params.Animation{}, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}},
+		{params.Animation{First: 3, Last: 5}, []int{2, 3, 4}},
+		{params.Animation{First: 8}, []int{7, 8, 9}},
+		{params.Animation{Last: 2}, []int{0, 1}},
+		{params.Animation{Last: 99}, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}},
+		{params.Animation{Interval: 4}, []int{0, 4, 8}},
+		{params.Animation{First: 2, Last: 9, Interval: 3, Reverse: true}, []int{7, 4, 1}},
+		{params.Animation{First: 10, Last: 10}, []int{9}},
+		{params.Animation{First: 5, Last: 2}, []int{4}},
+	} {
+		got, err := selectFrames(tc.a, 10)
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("%+v: %v %v, want %v", tc.a, got, err, tc.want)
+		}
+	}
+	if _, err := selectFrames(params.Animation{First: 11}, 10); err == nil {
+		t.Error("frame 11 of 10 was selected")
+	}
+}
