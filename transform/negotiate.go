@@ -8,9 +8,9 @@ import (
 )
 
 // NegotiateFormat picks the output format: fm wins, then auto=format by
-// Accept (AVIF, then WebP; for an animation WebP, else GIF); a cut-out that keeps transparency is PNG; then
-// the source's own format, else PNG when the source has alpha and JPEG when
-// not. A cut-out on an opaque background colour is opaque, so it keeps the
+// Accept (AVIF, then WebP; for an animation WebP, else GIF); a cut-out
+// that keeps transparency is PNG; then the source's own format, else PNG
+// when the source has alpha and JPEG when not. A cut-out on an opaque background colour is opaque, so it keeps the
 // source's format like any other image (a JPEG stays a JPEG, as imgix does
 // for colorkey and remove.bg for format=auto).
 func NegotiateFormat(p params.Params, accept string, src Source) params.Format {

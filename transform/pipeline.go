@@ -224,9 +224,11 @@ func (pl *Pipeline) Process(ctx context.Context, req *Request) (Result, error) {
 		return Result{}, err
 	}
 	if plan.still > 0 {
+		start := time.Now()
 		if j.req, err = stillFrame(req, plan.still, j.cancel); err != nil {
 			return Result{}, j.failed(steps[0], err)
 		}
+		j.res.Timings[StageDecode] += time.Since(start)
 	}
 	if plan.frames != nil {
 		err = j.runAnimation(plan)
