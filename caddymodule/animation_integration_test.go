@@ -64,6 +64,8 @@ func TestAnimatedURLs(t *testing.T) {
 		{"/_ipx/w_20,f_webp,animated/img/anim.gif", "", "webp", 3},
 		{"/?url=/img/anim.gif&w=20", "", "gif", 1},
 		{"/?url=/img/anim.gif&w=20&n=-1&output=webp", "", "webp", 3},
+		{"/?url=/img/anim.gif&w=20&n=2&page=1", "", "gif", 2},
+		{"/?url=/img/anim.gif&w=20&page=2&output=jpg", "", "jpeg", 1},
 		{"/cdn-cgi/image/width=20/img/anim.gif", "", "gif", 3},
 		{"/cdn-cgi/image/width=20,anim=false/img/anim.gif", "", "gif", 1},
 		{"/unsafe/20x10/img/anim.gif", "", "gif", 3},
@@ -89,7 +91,8 @@ func TestAnimatedURLs(t *testing.T) {
 		s.refused(t, "/img/anim.gif?frame=0", http.StatusBadRequest, "frame")
 		s.refused(t, "/img/anim.gif?frame=4", http.StatusBadRequest, "frame") // past the last of 3
 		s.refused(t, "/img/anim.gif?skip=2", http.StatusBadRequest, "skip")
-		s.refused(t, "/?url=/img/anim.gif&n=2", http.StatusBadRequest, "n")
+		s.refused(t, "/?url=/img/anim.gif&n=0", http.StatusBadRequest, "n")
+		s.refused(t, "/?url=/img/anim.gif&page=3", http.StatusBadRequest, "page") // past the last of 3
 		s.refused(t, "/cdn-cgi/image/anim=yes/img/anim.gif", http.StatusBadRequest, "anim")
 	})
 	// Last: a new site replaces the test server's config.

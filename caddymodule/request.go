@@ -52,11 +52,26 @@ type imageRequest struct {
 	// markField names the watermark's option in errors when the dialect
 	// spells it other than mark (dialect.ImageURL.MarkField).
 	markField string
+	// frameField names the option that picked the frames in errors when
+	// the dialect spells it other than frame (dialect.ImageURL.FrameField).
+	frameField string
 	// cacheControl, when set, replaces the site's cache_control for a
 	// result a shared cache may store (dialect.ImageURL.MaxAge).
 	cacheControl string
 
 	timings requestTimings // where the time went (timing.go)
+}
+
+// inDialect is a transform's error named as req's dialect names its
+// options: an error on frame names the dialect's frameField instead.
+func (req *imageRequest) inDialect(err error) error {
+	var pe *params.Error
+	if req.frameField == "" || !errors.As(err, &pe) || pe.Field != "frame" {
+		return err
+	}
+	renamed := *pe
+	renamed.Field = req.frameField
+	return &renamed
 }
 
 // restrict applies the sharing rules of one response that req's result is
@@ -173,7 +188,7 @@ func (h *Handler) serveResult(req *imageRequest, src []byte) error {
 	}
 	out, err := h.render(req.r.Context(), req, src)
 	if err != nil {
-		return h.writeError(req.w, req.r, err)
+		return h.writeError(req.w, req.r, req.inDialect(err))
 	}
 	h.writeResult(req, out)
 	return nil
@@ -285,7 +300,7 @@ func (h *Handler) joinRender(req *imageRequest) (joined bool, err error) {
 	}
 	req.timings.addFlight(time.Since(start), nil, false)
 	if err != nil {
-		return true, h.writeError(req.w, req.r, err)
+		return true, h.writeError(req.w, req.r, req.inDialect(err))
 	}
 	r, ok := req.flightResult(e, out)
 	if !ok {

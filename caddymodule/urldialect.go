@@ -130,7 +130,7 @@ func (h *Handler) serveURLDialect(w http.ResponseWriter, r *http.Request, rawQue
 		if err != nil {
 			return true, h.writeError(w, r, err)
 		}
-		req := &imageRequest{Params: iu.Params, Dialect: d.Name(), markField: iu.MarkField, cacheControl: maxAgeCacheControl(iu), w: w, r: r}
+		req := &imageRequest{Params: iu.Params, Dialect: d.Name(), markField: iu.MarkField, frameField: iu.FrameField, cacheControl: maxAgeCacheControl(iu), w: w, r: r}
 		if iu.Remote() {
 			if err := h.allowRemote(); err != nil {
 				return true, h.writeError(w, r, err)

@@ -45,6 +45,9 @@ type ImageURL struct {
 	// dialect's own spelling, for an error about that image ("": imgix's
 	// mark).
 	MarkField string
+	// FrameField is the option that picked an animation's frames, in the
+	// dialect's own spelling, for an error about them ("": imgix's frame).
+	FrameField string
 	// MaxAge, when MaxAgeSet, is the max-age in seconds this URL's answers
 	// carry in place of the site's cache_control (Thumbor's max_age
 	// filter): "public, max-age=N", or "no-cache" for 0. Answers a shared

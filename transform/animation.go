@@ -86,7 +86,7 @@ func selectFrames(a params.Animation, pages int) ([]int, error) {
 		last = pages
 	}
 	if first > pages {
-		return nil, params.BadParam("frame", fmt.Sprintf("The source has %d frames; frame %d is past its last.", pages, first))
+		return nil, params.BadParam("frame", fmt.Sprintf("The source has %d frames; the frames asked for start after its last.", pages))
 	}
 	last = max(last, first) // a range the other way round is its first frame
 	step := max(a.Interval, 1)

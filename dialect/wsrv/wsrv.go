@@ -43,9 +43,10 @@
 // PNG and GIF without interlacing whatever it says.
 //
 // Flags (we, flip, flop, trim, il) are true with any value or none. Each
-// parameter is given once. n=-1 keeps an animated source's frames (in a
-// GIF or WebP answer); without it wsrv, and Matte, answer with the first
-// frame. Other parameters (af, page, filename, maxage, ...) are ignored. A bad value is a 400 naming the parameter.
+// parameter is given once. n (-1: all) frames of an animated source from
+// page (0-based) play in a GIF or WebP answer; without them wsrv, and
+// Matte, answer with the first frame (page alone: that frame). Other
+// parameters (af, filename, maxage, ...) are ignored. A bad value is a 400 naming the parameter.
 package wsrv
 
 import (
@@ -62,6 +63,7 @@ import (
 
 const (
 	maxDimension = 100000
+	maxFrames    = 100000
 	maxDPR       = 5
 	maxBlur      = 2000
 )
@@ -98,6 +100,30 @@ type request struct {
 	// duotone is filter=duotone; start and stop its colours when given.
 	duotone     bool
 	start, stop params.Color
+	// page (0-based) and pages (n; 0: unset, -1: to the last) pick an
+	// animation's frames.
+	page, pages int
+}
+
+// frames is what page and n make of an animated source: n frames from
+// page (0-based) played, or one, still (n=1, wsrv's default: page 0, the
+// first frame).
+func frames(page, n int) (params.Frames, params.Animation) {
+	var a params.Animation // from the first frame: First 0, as imgix's frame=-N
+	if page > 0 {
+		a.First = page + 1
+	}
+	switch {
+	case n == -1:
+		return params.FramesKeep, a
+	case n > 1:
+		a.Last = page + n
+		return params.FramesKeep, a
+	case page == 0:
+		return params.FramesFirst, a
+	}
+	a.Last = a.First
+	return params.FramesFirst, a
 }
 
 // wsrv's duotone colours when start and stop are left out: #C83658 and
@@ -108,7 +134,7 @@ var (
 )
 
 // names lists the parameters in the order they are read and reported.
-var names = []string{"url", "w", "h", "dpr", "fit", "we", "a", "fpx", "fpy", "output", "q", "bg", "cbg", "blur", "sharp", "ro", "flip", "flop", "trim", "il", "filter", "start", "stop", "mask", "mbg", "n"}
+var names = []string{"url", "w", "h", "dpr", "fit", "we", "a", "fpx", "fpy", "output", "q", "bg", "cbg", "blur", "sharp", "ro", "flip", "flop", "trim", "il", "filter", "start", "stop", "mask", "mbg", "n", "page"}
 
 const colorForms = "a colour: a CSS name or hex RGB, ARGB, RRGGBB or AARRGGBB (alpha first)"
 
@@ -263,16 +289,17 @@ var specs = map[string]spec{
 	}},
 	"flip": {"a flag (&flip)", true, func(r *request, _ string) error { r.flip = true; return nil }},
 	"flop": {"a flag (&flop)", true, func(r *request, _ string) error { r.flop = true; return nil }},
-	"n": {"-1 (every frame of an animation) or 1 (the first, wsrv's default); Matte does not cut an animation short", false, func(r *request, v string) error {
-		switch v {
-		case "-1":
-			r.p.Frames = params.FramesKeep
-		case "1":
-			r.p.Frames = params.FramesFirst
-		default:
-			return params.ErrSyntax
+	"n": {"-1 (every frame from page on) or a count of frames from 1 to 100000 (1, wsrv's default: one)", false, func(r *request, v string) (err error) {
+		if v == "-1" {
+			r.pages = -1
+			return nil
 		}
-		return nil
+		r.pages, err = params.ParseInt(v, 1, maxFrames)
+		return err
+	}},
+	"page": {"a frame number from 0 (the first) to 99999", false, func(r *request, v string) (err error) {
+		r.page, err = params.ParseInt(v, 0, maxFrames-1)
+		return err
 	}},
 	"il": {"a flag (&il)", true, func(r *request, _ string) error { r.p.Variant = params.VariantProgressive; return nil }},
 	"trim": {"a flag (&trim) or a tolerance from 1 to 254", true, func(r *request, v string) error {
@@ -324,7 +351,7 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		return dialect.ImageURL{}, false, nil
 	}
 	var errs urlform.Errors
-	r := request{p: params.Params{Frames: params.FramesFirst}} // wsrv renders one page unless n says more
+	var r request
 	for _, name := range names {
 		vals, s := q[name], specs[name]
 		switch {
@@ -359,6 +386,7 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		return dialect.ImageURL{}, true, err
 	}
 	p := r.p
+	p.Frames, p.Animation = frames(r.page, r.pages)
 	switch r.fit {
 	case "outside":
 		if p.Width != 0 && p.Height != 0 {
@@ -422,5 +450,9 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	case r.flop:
 		p.Flip = params.FlipH
 	}
-	return dialect.ImageURL{Params: p, Source: r.src, Query: r.qry}, true, nil
+	iu := dialect.ImageURL{Params: p, Source: r.src, Query: r.qry}
+	if r.page > 0 {
+		iu.FrameField = "page" // a page past the last frame is page's error
+	}
+	return iu, true, nil
 }

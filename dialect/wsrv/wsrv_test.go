@@ -72,9 +72,19 @@ func TestParseValid(t *testing.T) {
 		{"/?url=a.example/x.png&blur=1000&sharp=0.5&output=avif", "http://a.example/x.png", "", params.Params{Blur: 2000, Sharpen: 1, Format: params.FormatAVIF}},
 		{"/?url=a.example/x.gif&n=1", "http://a.example/x.gif", "", params.Params{}},
 	}))
-	// n=-1 renders every page: an animation's frames.
+	// n frames from page (0-based): n=-1 every one, page alone that frame.
+	keep, first := params.FramesKeep, params.FramesFirst
 	urltest.CheckValid(t, New(), []urltest.Valid{
-		{"/?url=a.example/x.gif&n=-1&w=100&output=webp", "http://a.example/x.gif", "", params.Params{Width: 100, Format: params.FormatWebP, Frames: params.FramesKeep}},
+		{"/?url=a.example/x.gif&n=-1&w=100&output=webp", "http://a.example/x.gif", "", params.Params{Width: 100, Format: params.FormatWebP, Frames: keep}},
+		{"/?url=a.example/x.gif&n=3", "http://a.example/x.gif", "", params.Params{Frames: keep, Animation: params.Animation{Last: 3}}},
+		{"/?url=a.example/x.gif&page=0&n=1", "http://a.example/x.gif", "", params.Params{Frames: first}},
+	})
+	// A page past the last frame is page's error (FrameField).
+	src := "http://a.example/x.gif"
+	urltest.CheckParses(t, New(), map[string]dialect.ImageURL{
+		"/?url=a.example/x.gif&n=-1&page=2": {Params: params.Params{Frames: keep, Animation: params.Animation{First: 3}}, Source: src, FrameField: "page"},
+		"/?url=a.example/x.gif&n=3&page=4":  {Params: params.Params{Frames: keep, Animation: params.Animation{First: 5, Last: 7}}, Source: src, FrameField: "page"},
+		"/?url=a.example/x.gif&page=4":      {Params: params.Params{Frames: first, Animation: params.Animation{First: 5, Last: 5}}, Source: src, FrameField: "page"},
 	})
 }
 
@@ -113,7 +123,8 @@ func TestParseInvalid(t *testing.T) {
 		{"/?url=a.example/x.png&ro=x", []string{"ro"}, "an angle"},
 		{"/?url=a.example/x.png&trim=255", []string{"trim"}, "1 to 254"},
 		{"/?url=&w=x&q=y", []string{"url", "w", "q"}, ""},
-		{"/?url=a.example/x.gif&n=3", []string{"n"}, "n must be -1 (every frame of an animation) or 1"},
+		{"/?url=a.example/x.gif&n=0", []string{"n"}, "n must be -1 (every frame from page on) or a count"},
+		{"/?url=a.example/x.gif&n=-2&page=-1", []string{"n", "page"}, ""},
 	})
 }
 
