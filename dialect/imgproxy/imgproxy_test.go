@@ -261,11 +261,7 @@ func TestWatermark(t *testing.T) {
 // firstFrame sets imgproxy's default for an animated source, its first
 // frame (IMGPROXY_MAX_ANIMATION_FRAMES is 1), in every expected answer.
 func firstFrame(m map[string]dialect.ImageURL) map[string]dialect.ImageURL {
-	for k, v := range m {
-		v.Params.Frames = params.FramesFirst
-		m[k] = v
-	}
-	return m
+	return urltest.WithFrames(m, params.FramesFirst)
 }
 
 // TestAnimationFrames: a site's IMGPROXY_MAX_ANIMATION_FRAMES above 1 keeps

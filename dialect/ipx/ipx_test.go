@@ -66,11 +66,7 @@ func TestParse(t *testing.T) {
 // stillUnlessGIF sets ipx's default for an animated source, the frames kept
 // in a GIF only (params.FramesGIF), in every expected answer.
 func stillUnlessGIF(m map[string]dialect.ImageURL) map[string]dialect.ImageURL {
-	for k, v := range m {
-		v.Params.Frames = params.FramesGIF
-		m[k] = v
-	}
-	return m
+	return urltest.WithFrames(m, params.FramesGIF)
 }
 
 func TestNotClaimed(t *testing.T) {

@@ -176,3 +176,13 @@ func CheckErrors(t *testing.T, d dialect.URLDialect, cases map[string]string) {
 		}
 	}
 }
+
+// WithFrames sets Params.Frames to f in every expected answer of m: a
+// dialect's default for animated sources, which every URL carries.
+func WithFrames(m map[string]dialect.ImageURL, f params.Frames) map[string]dialect.ImageURL {
+	for k, v := range m {
+		v.Params.Frames = f
+		m[k] = v
+	}
+	return m
+}
