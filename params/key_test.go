@@ -104,6 +104,7 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Fit: FitFill, FillBlur: true, FillBlurStrength: 300, Pad: 2}, "fit=fill,pad=2,fill-blur=1,fill-blur-strength=300"},
 
 		{Params{Format: FormatZIP}, "fm=zip"},
+		{Params{Format: FormatJSON}, "fm=json"},
 		{Params{Removal: Removal{Enabled: true}}, "rembg=1"},
 		{Params{Removal: Removal{Enabled: true, Model: `a",mask=1`}}, `rembg=1,model="a\",mask=1"`},
 		{Params{Removal: Removal{Hard: true}}, "threshold=0"},
@@ -319,6 +320,7 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Background = c })
 	}
 	add(func(p *Params) { p.Format = FormatZIP })
+	add(func(p *Params) { p.Format = FormatJSON })
 
 	// Removal: each field alone, on the zero Params, on richParams, and on
 	// richParams with richRemoval.
@@ -412,7 +414,7 @@ func TestKeyInjective(t *testing.T) {
 // The file extensions a download is named with (dl).
 func TestFormatExtension(t *testing.T) {
 	for f, want := range map[Format]string{
-		FormatJPEG: ".jpg", FormatPNG: ".png", FormatWebP: ".webp", FormatAVIF: ".avif", FormatGIF: ".gif", FormatZIP: ".zip", FormatSource: "",
+		FormatJPEG: ".jpg", FormatPNG: ".png", FormatWebP: ".webp", FormatAVIF: ".avif", FormatGIF: ".gif", FormatZIP: ".zip", FormatJSON: ".json", FormatSource: "",
 	} {
 		if got := f.Extension(); got != want {
 			t.Errorf("%v.Extension() = %q, want %q", f, got, want)

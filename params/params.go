@@ -775,6 +775,9 @@ const (
 	FormatGIF
 	// FormatZIP is remove.bg's ZIP: color.jpg plus alpha.png (removal only).
 	FormatZIP
+	// FormatJSON is imgix's fm=json: what the source's header says, as
+	// JSON, in place of an image.
+	FormatJSON
 )
 
 // Convolution is a kernel of Columns columns whose weights, row by row,
@@ -923,7 +926,8 @@ func (c Crop) String() string { return enumName(cropNames[:], uint8(c), "crop") 
 // therefore stable.
 func (f Flip) String() string { return enumName(flipNames[:], uint8(f), "flip") }
 
-// String returns "source", "jpeg", "png", "webp", "avif", "gif" or "zip".
+// String returns "source", "jpeg", "png", "webp", "avif", "gif", "zip" or
+// "json".
 // The names are part of Key and therefore stable.
 func (f Format) String() string { return enumName(formatNames[:], uint8(f), "format") }
 
@@ -936,7 +940,7 @@ var (
 	}
 	flipNames    = [...]string{FlipNone: "none", FlipH: "h", FlipV: "v", FlipHV: "hv"}
 	variantNames = [...]string{VariantNone: "none", VariantProgressive: "progressive", VariantPalette: "palette", VariantRGBA: "rgba"}
-	formatNames  = [...]string{FormatSource: "source", FormatJPEG: "jpeg", FormatPNG: "png", FormatWebP: "webp", FormatAVIF: "avif", FormatGIF: "gif", FormatZIP: "zip"}
+	formatNames  = [...]string{FormatSource: "source", FormatJPEG: "jpeg", FormatPNG: "png", FormatWebP: "webp", FormatAVIF: "avif", FormatGIF: "gif", FormatZIP: "zip", FormatJSON: "json"}
 )
 
 // enumName returns names[v], or kind(v) for a value outside the enum.
@@ -967,6 +971,8 @@ func (f Format) ContentType() string {
 		return "image/gif"
 	case FormatZIP:
 		return "application/zip"
+	case FormatJSON:
+		return "application/json"
 	}
 	return "application/octet-stream"
 }
@@ -977,7 +983,7 @@ func (f Format) Extension() string {
 	switch f {
 	case FormatJPEG:
 		return ".jpg"
-	case FormatPNG, FormatWebP, FormatAVIF, FormatGIF, FormatZIP:
+	case FormatPNG, FormatWebP, FormatAVIF, FormatGIF, FormatZIP, FormatJSON:
 		return "." + f.String()
 	}
 	return ""
@@ -1003,13 +1009,14 @@ func ParseFormat(s string) (Format, bool) {
 
 // ParseOutputFormat reads the output format names the CDNs' URL forms
 // share: jpg (or jpeg), png, webp, avif, gif. Unlike ParseFormat it takes
-// neither "source" nor "zip", which are not formats a URL can ask for.
+// neither "source" nor "zip", which are not formats a URL can ask for, nor
+// imgix's "json".
 func ParseOutputFormat(s string) (Format, bool) {
 	if s == "jpg" {
 		s = "jpeg"
 	}
 	f, ok := ParseFormat(s)
-	if !ok || f == FormatSource || f == FormatZIP {
+	if !ok || f == FormatSource || f == FormatZIP || f == FormatJSON {
 		return FormatSource, false
 	}
 	return f, true

@@ -184,11 +184,15 @@ var steps = []step{
 	{"zip", (*job).encodeZIP, true, StageEncode},                    // zip.go
 }
 
-// Process runs the pipeline for one probed source. ctx's deadline and
+// Process runs the pipeline for one probed source (for FormatJSON it
+// describes the source's header instead: describe). ctx's deadline and
 // cancellation are checked between steps, and stop the libvips work inside
 // a step within one tile of it (see vips.Canceller): an expired deadline is
 // a 503 timeout (params.Timeout), a cancelled ctx a 499 client_closed.
 func (pl *Pipeline) Process(ctx context.Context, req *Request) (Result, error) {
+	if req.Format == params.FormatJSON {
+		return pl.describe(req)
+	}
 	if o := req.Params.Orientation; o != 0 {
 		info, err := reoriented(req.Source, req.Info, o)
 		if err != nil {

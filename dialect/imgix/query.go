@@ -989,7 +989,7 @@ var paramSpecs = map[string]paramSpec{
 		p.Flip = f
 		return nil
 	}},
-	"fm": {"one of jpg, jpeg, pjpg, png, png8, png32, webp, avif, gif, zip (zip needs rembg=1)", func(p *params.Params, v string) error {
+	"fm": {"one of jpg, jpeg, pjpg, png, png8, png32, webp, avif, gif, json, zip (zip needs rembg=1)", func(p *params.Params, v string) error {
 		if variant, ok := imgixVariants[v]; ok {
 			p.Format, p.Variant = variant.Format(), variant
 			return nil

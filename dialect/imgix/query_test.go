@@ -192,6 +192,7 @@ func TestParseQueryValid(t *testing.T) {
 		{"lossless=true", params.Params{Lossless: true}},
 		{"lossless=0", params.Params{}},
 		// The animation parameters (params.Animation).
+		{"fm=json", params.Params{Format: params.FormatJSON}},
 		{"frame=1", params.Params{Animation: params.Animation{First: 1, Last: 1}}},
 		{"frame=50", params.Params{Animation: params.Animation{First: 50, Last: 50}}},
 		{"frame=20-60", params.Params{Animation: params.Animation{First: 20, Last: 60}}},
@@ -419,7 +420,7 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"flip=h,v", []string{"flip"}, ""},
 
 		{"fm=jp2", []string{"fm"}, "one of jpg, jpeg, pjpg, png, png8, png32, webp, avif, gif"},
-		{"fm=json", []string{"fm"}, ""},
+		{"fm=jp2", []string{"fm"}, ""},
 		{"fm=source", []string{"fm"}, ""},
 		{"fm=JPG", []string{"fm"}, ""},
 
@@ -606,7 +607,7 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"shadow-blur=100.01", []string{"shadow-blur"}, ""},
 		{"shadow-blur=-1", []string{"shadow-blur"}, ""},
 
-		{"fm=ZIP", []string{"fm"}, "one of jpg, jpeg, pjpg, png, png8, png32, webp, avif, gif, zip"},
+		{"fm=ZIP", []string{"fm"}, "one of jpg, jpeg, pjpg, png, png8, png32, webp, avif, gif, json, zip"},
 		{"fm=zip&fm=zip", []string{"fm"}, "given 2 times"},
 
 		// Several bad parameters are all reported, sorted by field; good and

@@ -88,6 +88,17 @@ int matte_mul255(VipsImage *a, VipsImage *b, VipsImage **out);
 int matte_composite(VipsImage *base, VipsImage *overlay, VipsImage **out,
                     int x, int y, int mode);
 
+// ---- what a header says (describe.c) ----
+
+typedef struct {
+  int width, height, orientation, bands, band_format, interpretation, pages,
+      has_alpha;
+  double xres, yres;
+} MatteDescription;
+
+int matte_describe(void *buf, size_t len, MatteDescription *d, void **icc,
+                   size_t *icc_len);
+
 // ---- animation (frames.c) ----
 
 int matte_load_frames(void *buf, size_t len, int page, int n,

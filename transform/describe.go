@@ -1,0 +1,123 @@
+package transform
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"strconv"
+	"unicode/utf16"
+
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform/vips"
+)
+
+// description is imgix's fm=json answer: what the source's header says, in
+// the key names imgix uses (those of Apple's ImageIO properties). Only the
+// header is read; imgix's EXIF, TIFF and JFIF dictionaries are not written.
+type description struct {
+	ContentType   string            `json:"Content-Type"`
+	ContentLength string            `json:"Content-Length"`
+	PixelWidth    int               `json:"PixelWidth"`
+	PixelHeight   int               `json:"PixelHeight"`
+	Orientation   int               `json:"Orientation"`
+	Depth         int               `json:"Depth"`
+	ColorModel    string            `json:"ColorModel"`
+	HasAlpha      bool              `json:"HasAlpha,omitempty"`
+	DPIWidth      int               `json:"DPIWidth,omitempty"`
+	DPIHeight     int               `json:"DPIHeight,omitempty"`
+	ProfileName   string            `json:"ProfileName,omitempty"`
+	Output        descriptionOutput `json:"Output"`
+}
+
+// descriptionOutput is imgix's "Output": the frames of an animation.
+type descriptionOutput struct {
+	Frames int `json:"Frames,omitempty"`
+}
+
+// sourceContentTypes are the MIME types of the sources Matte reads, by
+// vips.Sniff's name.
+var sourceContentTypes = map[string]string{
+	"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif",
+	"avif": "image/avif", "tiff": "image/tiff", "heif": "image/heif",
+}
+
+// describe answers fm=json: the source's header as JSON, whatever else the
+// Params ask (imgix describes the source, not an output). No pixel is
+// decoded.
+func (pl *Pipeline) describe(req *Request) (Result, error) {
+	d, err := vips.Describe(req.Source)
+	if err != nil {
+		return Result{}, corrupt(err)
+	}
+	out := description{
+		ContentType: sourceContentTypes[req.Info.TypeName], ContentLength: strconv.Itoa(len(req.Source)),
+		PixelWidth: d.Width, PixelHeight: d.Height, Orientation: d.Orientation, Depth: d.Depth, ColorModel: d.ColorModel,
+		HasAlpha: d.HasAlpha, DPIWidth: d.DPIX, DPIHeight: d.DPIY, ProfileName: iccDescription(d.ICC),
+	}
+	if d.Pages > 1 && animatedSource(req.Info) {
+		out.Output.Frames = d.Pages
+	}
+	body, err := json.Marshal(out)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Body: body, Format: params.FormatJSON, Width: req.Info.Width, Height: req.Info.Height}, nil
+}
+
+// iccDescription is an ICC profile's description tag ('desc'): the ASCII
+// text of a v2 textDescriptionType, or the first record of a v4
+// multiLocalizedUnicodeType; "" when the profile has none or is malformed.
+func iccDescription(icc []byte) string {
+	const header = 128
+	if len(icc) < header+4 {
+		return ""
+	}
+	be := binary.BigEndian
+	count := int(be.Uint32(icc[header:]))
+	for i := range min(count, 256) {
+		entry := header + 4 + 12*i
+		if entry+12 > len(icc) {
+			return ""
+		}
+		if string(icc[entry:entry+4]) != "desc" {
+			continue
+		}
+		off, size := int(be.Uint32(icc[entry+4:])), int(be.Uint32(icc[entry+8:]))
+		if off < 0 || size < 12 || off > len(icc)-size {
+			return ""
+		}
+		tag := icc[off : off+size]
+		switch string(tag[:4]) {
+		case "desc": // signature, reserved, ASCII count (with its NUL), ASCII
+			n := int(be.Uint32(tag[8:]))
+			if n < 1 || 12+n > len(tag) {
+				return ""
+			}
+			return trimNUL(string(tag[12 : 12+n]))
+		case "mluc": // signature, reserved, records, record size, records: lang, country, length, offset
+			if len(tag) < 28 || be.Uint32(tag[8:]) < 1 {
+				return ""
+			}
+			n, at := int(be.Uint32(tag[20:])), int(be.Uint32(tag[24:]))
+			if n < 2 || at < 0 || at > len(tag)-n {
+				return ""
+			}
+			u := make([]uint16, n/2)
+			for j := range u {
+				u[j] = be.Uint16(tag[at+2*j:])
+			}
+			return trimNUL(string(utf16.Decode(u)))
+		}
+		return ""
+	}
+	return ""
+}
+
+// trimNUL cuts s at its first NUL.
+func trimNUL(s string) string {
+	for i := range len(s) {
+		if s[i] == 0 {
+			return s[:i]
+		}
+	}
+	return s
+}
