@@ -22,8 +22,8 @@ type Description struct {
 	// ColorModel is "RGB", "Gray", "CMYK" or "Lab".
 	ColorModel string
 	HasAlpha   bool
-	// DPIX and DPIY are the stored resolution in dots per inch, 0 when the
-	// file gives none.
+	// DPIX and DPIY are the resolution in dots per inch as libvips reads it
+	// (72 for a JPEG or PNG that gives none), 0 where libvips has none.
 	DPIX, DPIY int
 	Pages      int
 	// ICC is the embedded colour profile, nil when there is none.
