@@ -9,7 +9,11 @@ import (
 	"image/color/palette"
 	"image/draw"
 	"image/gif"
+	"image/jpeg"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/jebosio/matte/internal/testimages"
@@ -355,5 +359,79 @@ func TestSelectFrames(t *testing.T) {
 	}
 	if _, err := selectFrames(params.Animation{First: 11}, 10); err == nil {
 		t.Error("frame 11 of 10 was selected")
+	}
+}
+
+// Each frame of an animated answer is the still answer for that frame
+// (frame=N: the frame alone as a source, through the still path), pixel for
+// pixel in lossless WebP (the colour under alpha 0 aside, which lossless
+// WebP does not keep): the frames path runs the same steps on the same
+// pixels. The frames are a real photo panned, so resampling, rotation, the
+// border's antialiasing and the text all matter.
+func TestAnimationFramesMatchStills(t *testing.T) {
+	dir := testimages.SharedTestdata()
+	if dir == "" {
+		t.Skip("skipping: shared testdata folder absent (set MATTE_TESTDATA, or put it at ../shared/testdata)")
+	}
+	photo, err := os.ReadFile(filepath.Join(dir, "photos", "animal-1.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(photo))
+	if err != nil {
+		t.Fatal(err)
+	}
+	anim := &gif.GIF{}
+	for i := range 4 {
+		frame := image.NewPaletted(image.Rect(0, 0, 120, 80), palette.Plan9)
+		draw.Draw(frame, frame.Bounds(), img, image.Pt(200+40*i, 200), draw.Src)
+		anim.Image, anim.Delay = append(anim.Image, frame), append(anim.Delay, 5)
+	}
+	var src bytes.Buffer
+	if err := gif.EncodeAll(&src, anim); err != nil {
+		t.Fatal(err)
+	}
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	const query = "w=70&rot=17&bg=ffffff&border=3,1e3a8a&border-radius=9&sepia=40&txt=M&txt-size=14&txt-color=fff&fm=webp&lossless=1"
+	res, err := process(t, pl, src.Bytes(), mustParse(t, query), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stack, n, ph, _ := webpFrames(t, res.Body)
+	if n != 4 {
+		t.Fatalf("%d frames, want 4", n)
+	}
+	for i := range n {
+		still, err := process(t, pl, src.Bytes(), mustParse(t, query+"&frame="+strconv.Itoa(i+1)), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := decodeNRGBA(t, still.Body)
+		if want.Bounds().Dx() != stack.Width() || want.Bounds().Dy() != ph {
+			t.Fatalf("frame %d: still %v, animated frames %dx%d", i+1, want.Bounds(), stack.Width(), ph)
+		}
+		worst := 0
+		for y := range ph {
+			for x := range stack.Width() {
+				px, err := stack.Point(x, i*ph+y)
+				if err != nil {
+					t.Fatal(err)
+				}
+				w := want.NRGBAAt(x, y)
+				if len(px) < 4 {
+					t.Fatalf("frame %d has %d bands, want RGBA (the rounded corners)", i+1, len(px))
+				}
+				worst = max(worst, absInt(int(px[3])-int(w.A)))
+				if w.A == 0 {
+					continue // lossless WebP may keep any colour under alpha 0
+				}
+				for c, v := range []uint8{w.R, w.G, w.B} {
+					worst = max(worst, absInt(int(px[c])-int(v)))
+				}
+			}
+		}
+		if worst > 0 {
+			t.Errorf("frame %d differs from its still by up to %d/255", i+1, worst)
+		}
 	}
 }

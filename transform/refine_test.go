@@ -306,21 +306,15 @@ func realModel(t *testing.T) *segment.Session {
 	return r.s
 }
 
-// sharedTestdata is $MATTE_TESTDATA, else ../shared/testdata or
-// shared/testdata next to the repository; it skips t when none exists.
+// sharedTestdata is testimages.SharedTestdata; it skips t when there is
+// none.
 func sharedTestdata(t *testing.T) string {
 	t.Helper()
-	root := repoRoot(t)
-	for _, d := range []string{os.Getenv("MATTE_TESTDATA"), filepath.Join(root, "..", "shared", "testdata"), filepath.Join(root, "shared", "testdata")} {
-		if d == "" {
-			continue
-		}
-		if st, err := os.Stat(filepath.Join(d, "synthetic")); err == nil && st.IsDir() {
-			return d
-		}
+	d := testimages.SharedTestdata()
+	if d == "" {
+		t.Skip("skipping: shared testdata folder absent (set MATTE_TESTDATA, or put it at ../shared/testdata)")
 	}
-	t.Skip("skipping: shared testdata folder absent (set MATTE_TESTDATA, or put it at ../shared/testdata)")
-	return ""
+	return d
 }
 
 // splitSynthetic returns the fixture's colours as an opaque PNG (alpha

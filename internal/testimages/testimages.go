@@ -33,6 +33,25 @@ func RepoRoot() string {
 	}
 }
 
+// SharedTestdata is the shared test images' folder: $MATTE_TESTDATA, else
+// ../shared/testdata or shared/testdata next to the repository; "" when
+// none exists (a test then skips, saying so).
+func SharedTestdata() string {
+	root := RepoRoot()
+	if root == "" {
+		return ""
+	}
+	for _, d := range []string{os.Getenv("MATTE_TESTDATA"), filepath.Join(root, "..", "shared", "testdata"), filepath.Join(root, "shared", "testdata")} {
+		if d == "" {
+			continue
+		}
+		if st, err := os.Stat(filepath.Join(d, "synthetic")); err == nil && st.IsDir() {
+			return d
+		}
+	}
+	return ""
+}
+
 // SplitSynthetic splits a synthetic fixture (a PNG whose alpha is the exact
 // ground truth) into its colours, made opaque but kept as stored (the
 // fixtures keep the real background under alpha 0, and the composite under
