@@ -33,7 +33,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    max_source_bytes      <size>       # default 50MiB
 //	    max_source_megapixels <number>     # default 50
 //	    max_output_dimension  <pixels>     # default 8192
-//	    max_frames            <count>      # default 256
+//	    max_frames            <count>      # default 1000
 //	    max_working_megapixels <number>    # pixels one step may render at once; default max(151, source, (1.5 x output)²)
 //	    max_blur_sigma        <sigma>      # wider blurs run on a reduced copy; default 10
 //	    quality               jpeg|webp|avif <1-100>   # defaults 80, 80, 60
