@@ -44,21 +44,9 @@ const (
 	maxImportBody = 8 << 10
 )
 
-// imageTypes are the source types the pipeline accepts (by the probe's
-// type name), with the extension and Content-Type an upload is served with.
-var imageTypes = map[string]struct{ ext, contentType string }{
-	"jpeg": {"jpg", "image/jpeg"},
-	"png":  {"png", "image/png"},
-	"webp": {"webp", "image/webp"},
-	"gif":  {"gif", "image/gif"},
-	"avif": {"avif", "image/avif"},
-	"tiff": {"tif", "image/tiff"},
-	"heif": {"heic", "image/heic"},
-}
-
 // Probed is what the pipeline read from an image's header.
 type Probed struct {
-	TypeName      string // a key of imageTypes ("jpeg")
+	TypeName      string // a params.SourceType's name ("jpeg")
 	Width, Height int
 }
 
@@ -267,12 +255,12 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t, ok := imageTypes[info.TypeName]
+	t, ok := params.LookupSourceType(info.TypeName)
 	if !ok {
 		return &params.Error{Status: http.StatusUnsupportedMediaType, Code: params.CodeUnknownFormat, Title: "Unsupported source",
 			Detail: "The playground does not keep " + params.QuoteShort(info.TypeName) + " images."}
 	}
-	u, added := s.store.put(data, t.ext, t.contentType, time.Now())
+	u, added := s.store.put(data, t.Ext, t.ContentType, time.Now())
 	body, _ := json.Marshal(uploaded{Path: s.SourcePrefix() + u.name, Type: u.contentType, Width: info.Width, Height: info.Height, Bytes: len(data)})
 	status := http.StatusOK
 	if added {

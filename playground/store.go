@@ -4,9 +4,12 @@ import (
 	"container/list"
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jebosio/matte/params"
 )
 
 // upload is one stored image. Its fields never change once stored, so a
@@ -82,7 +85,8 @@ func (s *store) usage() (count int, bytes int64) {
 }
 
 // validName reports whether name has the form of a stored image's name:
-// 64 lower-case hex digits, a dot and one of the extensions of imageTypes.
+// 64 lower-case hex digits, a dot and one of the extensions of
+// params.SourceTypes.
 // Anything else is not looked up.
 func validName(name string) bool {
 	hash, ext, ok := strings.Cut(name, ".")
@@ -94,10 +98,5 @@ func validName(name string) bool {
 			return false
 		}
 	}
-	for _, t := range imageTypes {
-		if t.ext == ext {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(params.SourceTypes(), func(t params.SourceType) bool { return t.Ext == ext })
 }

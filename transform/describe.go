@@ -33,13 +33,6 @@ type descriptionOutput struct {
 	Frames int `json:"Frames,omitempty"`
 }
 
-// sourceContentTypes are the MIME types of the sources Matte reads, by
-// vips.Sniff's name.
-var sourceContentTypes = map[string]string{
-	"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif",
-	"avif": "image/avif", "tiff": "image/tiff", "heif": "image/heif",
-}
-
 // describe answers fm=json: the source's header as JSON, whatever else the
 // Params ask (imgix describes the source, not an output). No pixel is
 // decoded.
@@ -48,8 +41,9 @@ func (pl *Pipeline) describe(req *Request) (Result, error) {
 	if err != nil {
 		return Result{}, corrupt(err)
 	}
+	t, _ := params.LookupSourceType(req.Info.TypeName)
 	out := description{
-		ContentType: sourceContentTypes[req.Info.TypeName], ContentLength: strconv.Itoa(len(req.Source)),
+		ContentType: t.ContentType, ContentLength: strconv.Itoa(len(req.Source)),
 		PixelWidth: d.Width, PixelHeight: d.Height, Orientation: d.Orientation, Depth: d.Depth, ColorModel: d.ColorModel,
 		HasAlpha: d.HasAlpha, DPIWidth: d.DPIX, DPIHeight: d.DPIY, ProfileName: iccDescription(d.ICC),
 	}

@@ -22,17 +22,6 @@ type Source struct {
 	Hash string
 }
 
-// sourceTypes maps vips.Sniff's names to the source types Matte accepts.
-var sourceTypes = map[string]params.Format{
-	"jpeg": params.FormatJPEG,
-	"png":  params.FormatPNG,
-	"webp": params.FormatWebP,
-	"gif":  params.FormatGIF,
-	"avif": params.FormatAVIF,
-	"tiff": params.FormatSource,
-	"heif": params.FormatSource,
-}
-
 // Probe sniffs buf's type and reads its header, then checks the source
 // limits. No pixels are decoded.
 func (pl *Pipeline) Probe(buf []byte) (Source, error) {
@@ -42,12 +31,12 @@ func (pl *Pipeline) Probe(buf []byte) (Source, error) {
 			Detail: fmt.Sprintf("The source image is larger than %d bytes.", lim.MaxSourceBytes)}
 	}
 	name := vips.Sniff(buf)
-	t, ok := sourceTypes[name]
+	t, ok := params.LookupSourceType(name)
 	if !ok {
 		return Source{}, &params.Error{Status: http.StatusUnsupportedMediaType, Code: params.CodeUnknownFormat, Title: "Unsupported source",
 			Detail: "The source is not a supported image (JPEG, PNG, WebP, GIF, AVIF, HEIF or TIFF)."}
 	}
-	s := Source{Type: t, TypeName: name}
+	s := Source{Type: t.Format, TypeName: name}
 	hd, err := vips.ReadHeader(buf)
 	if err != nil {
 		return Source{}, corrupt(err)
