@@ -229,8 +229,10 @@ func (j *job) runAnimation(plan framePlan) error {
 		if w, h := fj.img.Width(), fj.img.Height(); w != first.Width() || h != first.Height() {
 			return fmt.Errorf("animation: frame %d is %dx%d, frame 1 %dx%d", i+1, w, h, first.Width(), first.Height())
 		}
-		if w, h := first.Width(), first.Height()*n; i == 0 && int64(w)*int64(h) > j.pl.opts.Limits.workingPixels() {
-			return j.tooLarge(w, h) // before n frames' steps run
+		if i == 0 {
+			if err := j.fitsSize(first.Width(), first.Height()*n); err != nil {
+				return err // the stack, before n frames' steps run
+			}
 		}
 	}
 	if j.img, err = vips.JoinFrames(frames, delays, loop); err != nil {

@@ -93,9 +93,12 @@ func (j *job) toMemory(img *vips.Image) error {
 
 // fits checks img against Limits.MaxWorkingPixels before it is rendered
 // whole (to memory, or encoded).
-func (j *job) fits(img *vips.Image) error {
-	if img.Pixels() > j.pl.opts.Limits.workingPixels() {
-		return j.tooLarge(img.Width(), img.Height())
+func (j *job) fits(img *vips.Image) error { return j.fitsSize(img.Width(), img.Height()) }
+
+// fitsSize is fits for a w x h image not made yet.
+func (j *job) fitsSize(w, h int) error {
+	if int64(w)*int64(h) > j.pl.opts.Limits.workingPixels() {
+		return j.tooLarge(w, h)
 	}
 	return nil
 }
