@@ -31,7 +31,10 @@ type Description struct {
 }
 
 // Describe reads buf's header (see Description).
-func Describe(buf []byte) (Description, error) {
+func Describe(buf []byte) (Description, error) { return describe(buf, true) }
+
+// describe is Describe, the ICC profile left out unless withICC.
+func describe(buf []byte, withICC bool) (Description, error) {
 	Init()
 	if len(buf) == 0 {
 		return Description{}, errors.New("empty buffer")
@@ -39,7 +42,11 @@ func Describe(buf []byte) (Description, error) {
 	var d C.MatteDescription
 	var icc unsafe.Pointer
 	var iccLen C.size_t
-	if C.matte_describe(unsafe.Pointer(&buf[0]), C.size_t(len(buf)), &d, &icc, &iccLen) != 0 {
+	iccOut := &icc
+	if !withICC {
+		iccOut = nil
+	}
+	if C.matte_describe(unsafe.Pointer(&buf[0]), C.size_t(len(buf)), &d, iccOut, &iccLen) != 0 {
 		return Description{}, lastError()
 	}
 	out := Description{Width: int(d.width), Height: int(d.height), Orientation: max(int(d.orientation), 1), Bands: int(d.bands),

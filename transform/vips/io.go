@@ -27,15 +27,11 @@ func OnSide(o int) bool { return o >= 5 && o <= 8 }
 
 // ReadHeader parses only the image header of buf: no pixels are decoded.
 func ReadHeader(buf []byte) (Header, error) {
-	Init()
-	if len(buf) == 0 {
-		return Header{}, errors.New("empty buffer")
+	d, err := describe(buf, false)
+	if err != nil {
+		return Header{}, err
 	}
-	var w, h, orient, alpha, pages C.int
-	if C.matte_header(unsafe.Pointer(&buf[0]), C.size_t(len(buf)), &w, &h, &orient, &alpha, &pages) != 0 {
-		return Header{}, lastError()
-	}
-	hd := Header{Width: int(w), Height: int(h), HasAlpha: alpha != 0, Pages: int(pages), Orientation: int(orient)}
+	hd := Header{Width: d.Width, Height: d.Height, HasAlpha: d.HasAlpha, Pages: d.Pages, Orientation: d.Orientation}
 	if OnSide(hd.Orientation) {
 		hd.Width, hd.Height = hd.Height, hd.Width
 	}

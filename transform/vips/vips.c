@@ -5,22 +5,6 @@
 
 // ---- loading ----
 
-// matte_header reads only the header of buf: dimensions before EXIF
-// orientation, the orientation tag, alpha, and the page count.
-int matte_header(void *buf, size_t len, int *width, int *height,
-                 int *orientation, int *has_alpha, int *pages) {
-  VipsImage *img = vips_image_new_from_buffer(buf, len, "", "access",
-                                              VIPS_ACCESS_SEQUENTIAL, NULL);
-  if (!img) return -1;
-  *width = vips_image_get_width(img);
-  *height = vips_image_get_height(img);
-  *has_alpha = vips_image_hasalpha(img);
-  *orientation = vips_image_get_orientation(img);
-  *pages = vips_image_get_n_pages(img);
-  g_object_unref(img);
-  return 0;
-}
-
 // matte_thumbnail loads buf with shrink-on-load, applies the EXIF
 // orientation and resizes to width x height (size and crop as in
 // vips_thumbnail; crop < 0 means none). jpeg_shrink > 1 decodes a JPEG at

@@ -13,8 +13,6 @@
 
 // ---- loading ----
 
-int matte_header(void *buf, size_t len, int *width, int *height,
-                 int *orientation, int *has_alpha, int *pages);
 int matte_thumbnail(void *buf, size_t len, VipsImage **out, int width,
                     int height, int size, int crop, int jpeg_shrink,
                     int is_jpeg, int orientation);
