@@ -223,6 +223,23 @@ http://localhost:9080 {
 		if f, w, h := imageSize(t, body); styled.StatusCode != 200 || f != "png" || w != 100 || h != 50 {
 			t.Fatalf("stylized: status %d, %s %dx%d", styled.StatusCode, f, w, h)
 		}
+		// exp=-50 is one stop down: half the light, so the red half's 255
+		// becomes 188 (the sRGB encoding of 0.5).
+		darker, body := get(t, tester, base+"/photo.jpg?w=100&exp=-50&fm=png")
+		if darker.StatusCode != 200 {
+			t.Fatalf("exp=-50: status %d: %s", darker.StatusCode, body)
+		}
+		if img, err := png.Decode(bytes.NewReader(body)); err != nil {
+			t.Fatal(err)
+		} else if r, g, b, _ := img.At(20, 25).RGBA(); r>>8 < 182 || r>>8 > 194 || g>>8 > 12 || b>>8 > 12 {
+			t.Errorf("exp=-50: red half at (20,25) = %d %d %d, want about 188 0 0", r>>8, g>>8, b>>8)
+		}
+		if toned, body := get(t, tester, base+"/photo.jpg?w=100&exp=-50&vib=20&high=-10&shad=5&gam=-5&fm=png"); toned.StatusCode != 200 || len(body) == 0 {
+			t.Errorf("exp, vib, high, shad and gam together: status %d: %.200s", toned.StatusCode, body)
+		}
+		if bad, body := get(t, tester, base+"/photo.jpg?w=100&high=5"); bad.StatusCode != 400 || !strings.Contains(string(body), `"field":"high"`) {
+			t.Errorf("high=5: status %d: %s", bad.StatusCode, body)
+		}
 		round, body := get(t, tester, base+"/photo.jpg?w=100&h=100&fit=crop&mask=ellipse&fm=png")
 		if f, w, h := imageSize(t, body); round.StatusCode != 200 || f != "png" || w != 100 || h != 100 {
 			t.Fatalf("mask=ellipse: status %d, %s %dx%d", round.StatusCode, f, w, h)

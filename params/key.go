@@ -149,6 +149,10 @@ func (p Params) Key() string {
 	addInt("sat", p.Saturation)
 	addInt("bri", p.Brightness)
 	addInt("con", p.Contrast)
+	addInt("exp", p.Exposure)
+	addInt("high", p.Highlights)
+	addInt("shad", p.Shadows)
+	addInt("vib", p.Vibrance)
 	if c := p.ChannelShift; c != ([3]int{}) {
 		add("rgb", strconv.Itoa(c[0])+":"+strconv.Itoa(c[1])+":"+strconv.Itoa(c[2]))
 	}

@@ -110,6 +110,20 @@ type Params struct {
 	// 1 + Saturation/100 (-100: grey), then each colour sample v becomes
 	// (v - 128) × (1 + Contrast/100) + 128 + 2.55 × Brightness.
 	Saturation, Brightness, Contrast int
+	// Exposure, Highlights, Shadows and Vibrance are imgix's exp (-100 to
+	// 100), high (-100 to 0), shad (0 to 100) and vib (-100 to 100), 0
+	// leaving the image as it is, applied in that order before Saturation.
+	// imgix does not publish its curves; these are Matte's. Exposure
+	// multiplies each colour sample in linear light by 2^(Exposure/50) (±2
+	// stops). Shadows and Highlights change lightness by a gain on each
+	// pixel's Rec. 709 luma y (0-1), so hue is kept: y becomes y + s·2.25·
+	// y·(1-2y)² below 0.5 (s = Shadows/100: the darkest tones lifted most
+	// near y = 1/6, black and mid-grey fixed) and y + h·2.25·u·(1-2u)² above
+	// it (u = 1-y, h = Highlights/100: the brightest tones lowered most near
+	// y = 5/6, white fixed). Vibrance scales the LCh chroma C by 1 +
+	// Vibrance/100·(1 - C/80) below 80 and leaves stronger colours alone:
+	// it strengthens (or mutes) the muted colours most.
+	Exposure, Highlights, Shadows, Vibrance int
 	// ChannelShift adds 2.55 × ChannelShift[i] to the red, green and blue
 	// samples, each -100 to 100 (Thumbor rgb), after Brightness and before
 	// Invert.

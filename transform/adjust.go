@@ -1,17 +1,24 @@
 package transform
 
-import "github.com/jebosio/matte/params"
+import (
+	"math"
 
-// adjust changes the image's own colours (Params.Equalize, Saturation, Hue, Sepia,
-// SepiaClassic, Monochrome, BrightnessFactor, Contrast, Brightness, ChannelShift,
-// Invert, Gamma, in
-// that order), before any
-// pixel is added around it (rotation corners, fit=fill, padding), which
-// keep their colours. Saturation and Hue work in LCh; from Sepia to Invert
-// one affine map of each pixel's colour, composed here; Gamma is a power.
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform/vips"
+)
+
+// adjust changes the image's own colours (Params.Equalize, Exposure,
+// Shadows, Highlights, Vibrance, Saturation, Hue, Sepia, SepiaClassic,
+// Monochrome, BrightnessFactor, Contrast, Brightness, ChannelShift, Invert,
+// Gamma, in that order), before any pixel is added around it (rotation
+// corners, fit=fill, padding), which keep their colours. Exposure is a
+// curve and Shadows and Highlights a gain by luma (tone); Vibrance,
+// Saturation and Hue work in LCh; from Sepia to Invert one affine map of
+// each pixel's colour, composed here; Gamma is a power.
 func (j *job) adjust() error {
 	p := j.p
-	if p.Saturation == 0 && p.Hue == 0 && p.Sepia == 0 && p.Monochrome == (params.Color{}) &&
+	toned := p.Exposure != 0 || p.Shadows != 0 || p.Highlights != 0
+	if !toned && p.Vibrance == 0 && p.Saturation == 0 && p.Hue == 0 && p.Sepia == 0 && p.Monochrome == (params.Color{}) &&
 		p.BrightnessFactor == 0 && p.Brightness == 0 && p.Contrast == 0 && p.ChannelShift == ([3]int{}) && !p.Invert && p.Gamma == 0 && !p.Equalize && !p.SepiaClassic {
 		return nil
 	}
@@ -22,6 +29,11 @@ func (j *job) adjust() error {
 			return err
 		}
 		if err := j.img.Equalize(); err != nil {
+			return err
+		}
+	}
+	if toned {
+		if err := j.img.Tone(exposureCurve(p.Exposure), lightnessGain(p.Shadows, p.Highlights)); err != nil {
 			return err
 		}
 	}
@@ -56,7 +68,74 @@ func (j *job) adjust() error {
 	if p.Invert {
 		m = m.then(scale3(-1), [3]float64{255, 255, 255})
 	}
-	return j.img.Adjust(1+float64(p.Saturation)/100, float64(p.Hue), m.m, m.b, p.Gamma)
+	return j.img.Adjust(vips.Adjustment{
+		Chroma:   1 + float64(p.Saturation)/100,
+		Vibrance: float64(p.Vibrance) / 100,
+		Hue:      float64(p.Hue),
+		Matrix:   m.m,
+		Offset:   m.b,
+		Gamma:    p.Gamma,
+	})
+}
+
+// exposureCurve is Params.Exposure as a table of 8-bit sRGB samples: each
+// sample's linear light times 2^(exposure/50), clipped at white; nil for 0.
+func exposureCurve(exposure int) *[256]uint8 {
+	if exposure == 0 {
+		return nil
+	}
+	k := math.Exp2(float64(exposure) / 50)
+	var t [256]uint8
+	for v := range t {
+		lin := min(srgbToLinear(float64(v)/255)*k, 1)
+		t[v] = uint8(math.Round(255 * linearToSRGB(lin)))
+	}
+	return &t
+}
+
+// lightnessGain is Params.Shadows and Highlights as the factor each pixel's
+// colour samples are multiplied by, indexed by its 8-bit luma: the tone
+// curve's output over its input (params.Params documents the curve); nil
+// when both are 0.
+func lightnessGain(shadows, highlights int) *[256]float64 {
+	if shadows == 0 && highlights == 0 {
+		return nil
+	}
+	const strength = 2.25 // at most 3, or the curve would fold over
+	s, h := float64(shadows)/100, float64(highlights)/100
+	var g [256]float64
+	for i := range g {
+		y := float64(i) / 255
+		out := y
+		if y < 0.5 {
+			out += s * strength * y * (1 - 2*y) * (1 - 2*y)
+		} else {
+			u := 1 - y
+			out += h * strength * u * (1 - 2*u) * (1 - 2*u)
+		}
+		if i == 0 {
+			g[i] = 1 + s*strength // the limit of out/y at black
+		} else {
+			g[i] = out / y
+		}
+	}
+	return &g
+}
+
+// srgbToLinear and linearToSRGB are the sRGB transfer function (IEC
+// 61966-2-1) and its inverse, on 0-1.
+func srgbToLinear(v float64) float64 {
+	if v <= 0.04045 {
+		return v / 12.92
+	}
+	return math.Pow((v+0.055)/1.055, 2.4)
+}
+
+func linearToSRGB(v float64) float64 {
+	if v <= 0.0031308 {
+		return v * 12.92
+	}
+	return 1.055*math.Pow(v, 1/2.4) - 0.055
 }
 
 // colourMap is v → m·v + b on a pixel's three colour samples (m row-major).

@@ -381,3 +381,63 @@ func TestChromaSubsampling(t *testing.T) {
 		}
 	}
 }
+
+// imgix's exp: each sample in linear light times 2^(exp/50). One stop up
+// (exp=50) of (200, 100, 50): 200 clips, 100 → 138.18, 50 → 71.44; one
+// stop down: 146.31, 71.40, 33.94 (the sRGB transfer function by hand).
+func TestExposurePixels(t *testing.T) {
+	checkSolidPixels(t, color.NRGBA{200, 100, 50, 255}, []solidCase{
+		{params.Params{Exposure: 50}, color.NRGBA{255, 138, 71, 255}},
+		{params.Params{Exposure: -50}, color.NRGBA{146, 71, 34, 255}},
+	})
+}
+
+// shad and high: a gain by luma y, so a pixel's ratios of red, green and
+// blue are kept. shad=100 on (60, 30, 20): luma 35.66 → 36, y = 36/255,
+// y + 2.25·y·(1-2y)² = 0.30477, gain 2.1588: (129.5, 64.8, 43.2). On grey
+// 40: y = 0.15686 → 0.32308, gain 2.0597 → 82.4. high=-100 on grey 230:
+// u = 1 - y = 0.09804, y - 2.25·u·(1-2u)² = 0.75940 → 193.7. Mid-grey,
+// black and white stay.
+func TestShadowsHighlightsPixels(t *testing.T) {
+	checkSolidPixels(t, color.NRGBA{60, 30, 20, 255}, []solidCase{
+		{params.Params{Shadows: 100}, color.NRGBA{130, 65, 43, 255}},
+		{params.Params{Highlights: -100}, color.NRGBA{60, 30, 20, 255}},
+	})
+	checkSolidPixels(t, color.NRGBA{40, 40, 40, 255}, []solidCase{
+		{params.Params{Shadows: 100}, color.NRGBA{82, 82, 82, 255}},
+		// Half the lift: 40 + (82.4 - 40)/2.
+		{params.Params{Shadows: 50}, color.NRGBA{61, 61, 61, 255}},
+	})
+	checkSolidPixels(t, color.NRGBA{230, 230, 230, 255}, []solidCase{
+		{params.Params{Highlights: -100}, color.NRGBA{194, 194, 194, 255}},
+		{params.Params{Shadows: 100}, color.NRGBA{230, 230, 230, 255}},
+	})
+	for _, v := range []uint8{0, 128, 255} {
+		checkSolidPixels(t, color.NRGBA{v, v, v, 255}, []solidCase{
+			{params.Params{Shadows: 100, Highlights: -100}, color.NRGBA{v, v, v, 255}},
+		})
+	}
+}
+
+// vib scales the LCh chroma C by 1 + vib/100·(1 - C/80) below 80. Worked
+// with the CIE formulas (D65): (150, 120, 100) has C 17.69; vib=100 makes
+// it 31.46 → (164.9, 115.1, 79.5), vib=-100 3.91 → (131.9, 124.7, 120.2);
+// (200, 100, 50) has C 58.12 → 74.01 (214.4, 89.4, 22.3); pure red (C
+// 104.6) is left as it is.
+func TestVibrancePixels(t *testing.T) {
+	checkSolidPixelsWithin(t, color.NRGBA{150, 120, 100, 255}, []solidCase{
+		{params.Params{Vibrance: 100}, color.NRGBA{165, 115, 80, 255}},
+		{params.Params{Vibrance: -100}, color.NRGBA{132, 125, 120, 255}},
+	}, 2)
+	checkSolidPixelsWithin(t, color.NRGBA{200, 100, 50, 255}, []solidCase{
+		{params.Params{Vibrance: 100}, color.NRGBA{214, 89, 22, 255}},
+	}, 2)
+	checkSolidPixels(t, color.NRGBA{255, 0, 0, 255}, []solidCase{
+		{params.Params{Vibrance: 100}, color.NRGBA{255, 0, 0, 255}},
+		{params.Params{Vibrance: -100}, color.NRGBA{255, 0, 0, 255}},
+	})
+	// Grey has no chroma to scale.
+	checkSolidPixels(t, color.NRGBA{90, 90, 90, 255}, []solidCase{
+		{params.Params{Vibrance: 100}, color.NRGBA{90, 90, 90, 255}},
+	})
+}

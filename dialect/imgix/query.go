@@ -819,14 +819,24 @@ func decimalSpec(lo, hi float64, at func(p *params.Params) *float64) paramSpec {
 // signedIntSpec is an integer parameter from -limit to limit (ASCII digits
 // after an optional sign), stored at the field at returns.
 func signedIntSpec(limit int, at func(p *params.Params) *int) paramSpec {
-	return paramSpec{fmt.Sprintf("an integer from %d to %d", -limit, limit), func(p *params.Params, v string) error {
+	return signedRangeSpec(-limit, limit, at)
+}
+
+// signedRangeSpec is an integer from lo to hi (lo <= 0 <= hi), with an
+// optional sign.
+func signedRangeSpec(lo, hi int, at func(p *params.Params) *int) paramSpec {
+	return paramSpec{fmt.Sprintf("an integer from %d to %d", lo, hi), func(p *params.Params, v string) error {
 		neg := strings.HasPrefix(v, "-")
 		if neg || strings.HasPrefix(v, "+") {
 			v = v[1:]
 		}
-		n, err := params.ParseInt(v, 0, limit)
+		var n int
+		var err error
 		if neg {
+			n, err = params.ParseInt(v, 0, -lo)
 			n = -n
+		} else {
+			n, err = params.ParseInt(v, 0, hi)
 		}
 		*at(p) = n
 		return err
@@ -1104,10 +1114,29 @@ var paramSpecs = map[string]paramSpec{
 		p.FillBlurStrength, err = params.ParseInt(v, 0, maxBlur)
 		return err
 	}},
-	"blur":   intSpec(0, maxBlur, func(p *params.Params) *int { return &p.Blur }),
-	"sat":    signedIntSpec(100, func(p *params.Params) *int { return &p.Saturation }),
-	"bri":    signedIntSpec(100, func(p *params.Params) *int { return &p.Brightness }),
-	"con":    signedIntSpec(100, func(p *params.Params) *int { return &p.Contrast }),
+	"blur": intSpec(0, maxBlur, func(p *params.Params) *int { return &p.Blur }),
+	"sat":  signedIntSpec(100, func(p *params.Params) *int { return &p.Saturation }),
+	"bri":  signedIntSpec(100, func(p *params.Params) *int { return &p.Brightness }),
+	"con":  signedIntSpec(100, func(p *params.Params) *int { return &p.Contrast }),
+	"exp":  signedIntSpec(100, func(p *params.Params) *int { return &p.Exposure }),
+	"vib":  signedIntSpec(100, func(p *params.Params) *int { return &p.Vibrance }),
+	"high": signedRangeSpec(-100, 0, func(p *params.Params) *int { return &p.Highlights }),
+	// imgix lists shad as a number: a decimal is rounded to the integer.
+	"shad": {"a number from 0 to 100", func(p *params.Params, v string) error {
+		f, err := params.ParseDecimalIn(v, 0, 100)
+		p.Shadows = int(math.Round(f))
+		return err
+	}},
+	// gam is Params.Gamma 2^(gam/100): 100 lightens the mid-tones as
+	// Gamma 2 does (v^0.5), -100 darkens them (v^2).
+	"gam": {"an integer from -100 to 100", func(p *params.Params, v string) error {
+		var n int
+		err := signedIntSpec(100, func(*params.Params) *int { return &n }).set(p, v)
+		if n != 0 {
+			p.Gamma = math.Exp2(float64(n) / 100)
+		}
+		return err
+	}},
 	"invert": boolSpec(func(p *params.Params) *bool { return &p.Invert }),
 	"hue":    signedIntSpec(360, func(p *params.Params) *int { return &p.Hue }),
 	"sepia":  intSpec(0, 100, func(p *params.Params) *int { return &p.Sepia }),

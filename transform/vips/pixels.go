@@ -188,16 +188,43 @@ func (im *Image) Linear(a, b float64) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_linear1(im.p, out, C.double(a), C.double(b)) })
 }
 
-// Adjust changes the colours, alpha kept: in LCh the chroma is scaled by
-// chroma (1: unchanged, 0: grey) and hue degrees are added to the hue; then
-// each pixel's colour samples v become m·v + b (m row-major 3x3), rounded
-// and clamped to 8 bits; then, when gamma is not 0, each becomes
-// 255·(v/255)^(1/gamma). A grey image becomes sRGB when m mixes channels.
-// The image is 8-bit sRGB or grey.
-func (im *Image) Adjust(chroma, hue float64, m [9]float64, b [3]float64, gamma float64) error {
+// Adjustment is one pass of colour changes (Image.Adjust), in this order:
+// in LCh the chroma C is scaled by 1 + Vibrance·(1 − C/80) below 80 (muted
+// colours most; Vibrance −1..1), then by Chroma (1: unchanged, 0: grey),
+// and Hue degrees are added to the hue; then each pixel's colour samples v
+// become Matrix·v + Offset (Matrix row-major 3x3), rounded and clamped to
+// 8 bits; then, when Gamma is not 0, each becomes 255·(v/255)^(1/Gamma).
+type Adjustment struct {
+	Chroma, Vibrance, Hue float64
+	Matrix                [9]float64
+	Offset                [3]float64
+	Gamma                 float64
+}
+
+// Adjust applies a, alpha kept. A grey image becomes sRGB when the matrix
+// mixes channels. The image is 8-bit sRGB or grey.
+func (im *Image) Adjust(a Adjustment) error {
 	return im.apply(func(out **C.VipsImage) C.int {
-		return C.matte_adjust(im.p, out, C.double(chroma), C.double(hue), (*C.double)(unsafe.Pointer(&m[0])), (*C.double)(unsafe.Pointer(&b[0])), C.double(gamma))
+		return C.matte_adjust(im.p, out, C.double(a.Chroma), C.double(a.Vibrance), C.double(a.Hue),
+			(*C.double)(unsafe.Pointer(&a.Matrix[0])), (*C.double)(unsafe.Pointer(&a.Offset[0])), C.double(a.Gamma))
 	})
+}
+
+// Tone maps the colour samples, alpha kept: each sample v becomes curve[v]
+// (nil: as it is), then all of a pixel's colour samples are multiplied by
+// gain[y], y its Rec. 709 luma after the curve (nil: none), rounded and
+// clamped to 8 bits, so that the gain changes lightness and keeps hue. The
+// image is 8-bit sRGB or grey.
+func (im *Image) Tone(curve *[256]uint8, gain *[256]float64) error {
+	var c *C.uchar
+	var g *C.double
+	if curve != nil {
+		c = (*C.uchar)(unsafe.Pointer(&curve[0]))
+	}
+	if gain != nil {
+		g = (*C.double)(unsafe.Pointer(&gain[0]))
+	}
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_tone(im.p, out, c, g) })
 }
 
 // ScaleAlpha multiplies the alpha (the last band) by k, 0..1. The image is

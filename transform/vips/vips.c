@@ -621,15 +621,57 @@ int matte_map_grey_lab(VipsImage *in, VipsImage **out, const float *table) {
   return with_alpha_of(recoloured, in, in->Bands - 1, out);
 }
 
+// vibrance_limit is the LCh chroma from which vibrance leaves a colour as
+// it is: about that of a clearly saturated sRGB colour (pure sRGB red is
+// 105, green 120, a skin tone 20-35).
+#define VIBRANCE_LIMIT 80.0
+
+// vibrance_lch scales the chroma C of an LCh image by 1 + v·(1 − C/limit)
+// below limit (VIBRANCE_LIMIT) and leaves it above: v > 0 strengthens
+// muted colours most and saturated ones not at all, v < 0 (down to −1)
+// mutes the muted ones most. Written with |C − limit| (min(C, limit) =
+// (C + limit − |C − limit|)/2), so no operation newer than libvips 8.14 is
+// needed.
+static int vibrance_lch(VipsImage *lch, VipsImage **out, double v) {
+  const double limit = VIBRANCE_LIMIT;
+  VipsImage *band[3] = {NULL, NULL, NULL}, *d = NULL, *ad = NULL, *diff = NULL,
+            *factor = NULL, *scaled = NULL;
+  int r = -1;
+  for (int i = 0; i < 3; i++)
+    if (vips_extract_band(lch, &band[i], i, NULL)) goto done;
+  // factor = 1 + v − v·min(C, limit)/limit = 1 + v/2 − v·(C − |C − limit|)/(2·limit)
+  if (vips_linear1(band[1], &d, 1, -limit, NULL) || vips_abs(d, &ad, NULL) ||
+      vips_subtract(band[1], ad, &diff, NULL) ||
+      vips_linear1(diff, &factor, -v / (2 * limit), 1 + v / 2, NULL) ||
+      vips_multiply(band[1], factor, &scaled, NULL))
+    goto done;
+  VipsImage *joined[3] = {band[0], scaled, band[2]};
+  VipsImage *t;
+  if (vips_bandjoin(joined, &t, 3, NULL)) goto done;
+  r = vips_copy(t, out, "interpretation", VIPS_INTERPRETATION_LCH, NULL);
+  g_object_unref(t);
+done:
+  for (int i = 0; i < 3; i++)
+    if (band[i]) g_object_unref(band[i]);
+  if (d) g_object_unref(d);
+  if (ad) g_object_unref(ad);
+  if (diff) g_object_unref(diff);
+  if (factor) g_object_unref(factor);
+  if (scaled) g_object_unref(scaled);
+  return r;
+}
+
 // matte_adjust changes the colours of an 8-bit sRGB (or grey) image, alpha
-// kept as it is: in LCh, the chroma is scaled by chroma and hue degrees
-// are added to the hue (sRGB only: grey has neither); then every pixel's
+// kept as it is: in LCh, the chroma is changed by vibrance (vibrance_lch),
+// then scaled by chroma, and hue degrees are added to the hue (sRGB only:
+// grey has none of them); then every pixel's
 // colour samples v (a column of 3) become m·v + b, m a row-major 3x3 matrix,
 // then (gamma not 0 or 1) 255·(v/255)^(1/gamma). An m that mixes channels (any off-diagonal entry, or unequal diagonal
 // ones) makes a grey image sRGB first. The result is rounded and clamped to
 // 8 bits.
-int matte_adjust(VipsImage *in, VipsImage **out, double chroma, double hue,
-                 const double *m, const double *b, double gamma) {
+int matte_adjust(VipsImage *in, VipsImage **out, double chroma,
+                 double vibrance, double hue, const double *m, const double *b,
+                 double gamma) {
   int alpha = vips_image_hasalpha(in);
   int colour = in->Bands - (alpha ? 1 : 0);
   int mixes = 0;
@@ -640,12 +682,19 @@ int matte_adjust(VipsImage *in, VipsImage **out, double chroma, double hue,
   if (b[1] != b[0] || b[2] != b[0]) mixes = 1;
   VipsImage *base, *t;
   if (vips_extract_band(in, &base, 0, "n", colour, NULL)) return -1;
-  if ((chroma != 1 || hue != 0) && colour >= 3) {
+  if ((chroma != 1 || vibrance != 0 || hue != 0) && colour >= 3) {
     VipsImage *lch, *turned;
     double ka[3] = {1, chroma, 1}, kb[3] = {0, 0, hue};
     int r = vips_colourspace(base, &lch, VIPS_INTERPRETATION_LCH, NULL);
     g_object_unref(base);
     if (r) return -1;
+    if (vibrance != 0) {
+      VipsImage *vibrant;
+      r = vibrance_lch(lch, &vibrant, vibrance);
+      g_object_unref(lch);
+      if (r) return -1;
+      lch = vibrant;
+    }
     r = vips_linear(lch, &turned, ka, kb, 3, NULL);
     g_object_unref(lch);
     if (r) return -1;
@@ -701,6 +750,84 @@ int matte_adjust(VipsImage *in, VipsImage **out, double chroma, double hue,
     t = tagged;
   }
   return with_alpha_of(t, in, colour, out);
+}
+
+// matte_tone maps the colour samples of an 8-bit sRGB (or grey) image,
+// alpha kept: each sample v first becomes curve[v] (curve NULL: as it is);
+// then every colour sample of a pixel is multiplied by gain[y], y the
+// pixel's Rec. 709 luma (0.2126 R + 0.7152 G + 0.0722 B, rounded; grey: the
+// sample) after the curve (gain NULL: none), and rounded and clamped to 8
+// bits. A gain that depends on the luma alone keeps each pixel's ratios of
+// red, green and blue, so it changes lightness and not hue.
+int matte_tone(VipsImage *in, VipsImage **out, const unsigned char *curve,
+               const double *gain) {
+  int colour = in->Bands - (vips_image_hasalpha(in) ? 1 : 0);
+  if ((colour != 1 && colour != 3) || in->BandFmt != VIPS_FORMAT_UCHAR) {
+    vips_error("matte_tone", "not an 8-bit sRGB or grey image");
+    return -1;
+  }
+  VipsImage *base, *t;
+  if (vips_extract_band(in, &base, 0, "n", colour, NULL)) return -1;
+  if (curve) {
+    int r = map_bytes(base, &t, curve, 1);
+    g_object_unref(base);
+    if (r) return -1;
+    base = t;
+  }
+  if (gain) {
+    VipsImage *luma, *table, *g, *scaled;
+    int r;
+    if (colour == 3) {
+      double weights[3] = {0.2126, 0.7152, 0.0722};
+      VipsImage *matrix = vips_image_new_matrix_from_array(3, 1, weights, 3);
+      if (!matrix) {
+        g_object_unref(base);
+        return -1;
+      }
+      VipsImage *y;
+      r = vips_recomb(base, &y, matrix, NULL);
+      g_object_unref(matrix);
+      if (!r) {
+        r = matte_clamp_uchar(y, &luma);
+        g_object_unref(y);
+      }
+    } else {
+      r = vips_copy(base, &luma, NULL);
+    }
+    if (r) {
+      g_object_unref(base);
+      return -1;
+    }
+    table = vips_image_new_from_memory_copy(gain, 256 * sizeof(double), 256,
+                                            1, 1, VIPS_FORMAT_DOUBLE);
+    if (!table) {
+      g_object_unref(luma);
+      g_object_unref(base);
+      return -1;
+    }
+    r = vips_maplut(luma, &g, table, NULL);
+    g_object_unref(table);
+    g_object_unref(luma);
+    if (r) {
+      g_object_unref(base);
+      return -1;
+    }
+    r = vips_multiply(base, g, &scaled, NULL);
+    g_object_unref(g);
+    g_object_unref(base);
+    if (r) return -1;
+    r = matte_clamp_uchar(scaled, &base);
+    g_object_unref(scaled);
+    if (r) return -1;
+  }
+  VipsImage *typed;
+  int r = vips_copy(base, &typed, "interpretation",
+                    colour == 3 ? VIPS_INTERPRETATION_sRGB
+                                : VIPS_INTERPRETATION_B_W,
+                    NULL);
+  g_object_unref(base);
+  if (r) return -1;
+  return with_alpha_of(typed, in, colour, out);
 }
 
 // matte_scale_alpha multiplies in's alpha (its last band) by k, 0..1.
