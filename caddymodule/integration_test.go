@@ -240,6 +240,13 @@ http://localhost:9080 {
 		if bad, body := get(t, tester, base+"/photo.jpg?w=100&high=5"); bad.StatusCode != 400 || !strings.Contains(string(body), `"field":"high"`) {
 			t.Errorf("high=5: status %d: %s", bad.StatusCode, body)
 		}
+		lettered, body := get(t, tester, base+"/photo.jpg?w=100&txt=Hi&txt-line=1&txt-shad=3&fm=png")
+		if f, w, h := imageSize(t, body); lettered.StatusCode != 200 || f != "png" || w != 100 || h != 50 {
+			t.Errorf("txt with txt-shad: status %d, %s %dx%d", lettered.StatusCode, f, w, h)
+		}
+		if bad, body := get(t, tester, base+"/photo.jpg?w=100&txt=Hi&tsh=11"); bad.StatusCode != 400 || !strings.Contains(string(body), `"field":"tsh"`) {
+			t.Errorf("tsh=11: status %d: %s", bad.StatusCode, body)
+		}
 		round, body := get(t, tester, base+"/photo.jpg?w=100&h=100&fit=crop&mask=ellipse&fm=png")
 		if f, w, h := imageSize(t, body); round.StatusCode != 200 || f != "png" || w != 100 || h != 100 {
 			t.Fatalf("mask=ellipse: status %d, %s %dx%d", round.StatusCode, f, w, h)

@@ -258,6 +258,9 @@ func (p Params) Key() string {
 		if t.Outline != 0 || t.OutlineColor != (Color{}) {
 			v += ":line=" + strconv.Itoa(t.Outline) + ":" + colorKey(t.OutlineColor)
 		}
+		if t.Shadow != 0 {
+			v += ":shad=" + strconv.FormatFloat(t.Shadow, 'g', -1, 64)
+		}
 		add("txt", v)
 	}
 	if p.Download || p.DownloadName != "" {

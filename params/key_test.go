@@ -44,6 +44,7 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Rotate: 0.1}, "rot=0.1"},
 		{Params{Orientation: 6, Rotate: 90}, "or=6,rot=90"},
 		{Params{Text: Text{Text: "a", Size: 12, Outline: 2, OutlineColor: Color{R: 255, G: 255, B: 255, A: 255, Set: true}}}, `txt="a":12:unset:00000000:"":0:center:0:line=2:ffffffff`},
+		{Params{Text: Text{Text: "a", Size: 12, Shadow: 2.5}}, `txt="a":12:unset:00000000:"":0:center:0:shad=2.5`},
 		{Params{Watermark: Watermark{Image: "/m.png", Pad: 5, Alpha: 100}}, `mark="/m.png":0:0:0:0:0:clip:center:5:100`},
 		{Params{Watermark: Watermark{Image: "/m.png", Pad: 5, Alpha: 100, Tile: true, MinWidth: 600}}, `mark="/m.png":0:0:0:0:0:clip:center:5:100:tile:min=600x0`},
 		{Params{Watermark: Watermark{Image: "/m.png", Alpha: 100, Rotate: 22.5, Tile: true}}, `mark="/m.png":0:0:0:0:0:clip:center:0:100:rot=22.5:tile`},
@@ -236,6 +237,7 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Blend = Blend{Color: Color{G: uint8(v), A: 255, Set: true}, Alpha: v % 101} })
 		add(func(p *Params) { p.Blend = Blend{Color: Color{A: 255, Set: true}, Mode: BlendMode(v % 12), Alpha: 100} })
 		add(func(p *Params) { p.Text = Text{Text: "a", Width: v} })
+		add(func(p *Params) { p.Text = Text{Text: "a", Shadow: float64(v%11) / 2} })
 		add(func(p *Params) { p.Text = Text{Text: "a", X: v, XSet: true} })
 		add(func(p *Params) { p.Text = Text{Text: strconv.Itoa(v)} })
 		add(func(p *Params) { p.Watermark = Watermark{Image: "/m.png", Height: v, Alpha: 100} })

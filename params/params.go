@@ -732,6 +732,12 @@ type Text struct {
 	// around the glyphs, under them (imgix txt-line); 0: none.
 	Outline      int
 	OutlineColor Color
+	// Shadow, 0-10 (imgix txt-shad; 0: none), casts a soft black shadow
+	// of the glyphs and their outline, at 80% opacity, Shadow/2 CSS pixels
+	// down and to the right (at least one pixel), blurred by a Gaussian of
+	// sigma Shadow/2 CSS pixels. The text stays where it is placed; the
+	// shadow may reach past the placement.
+	Shadow float64
 }
 
 // Border is a frame of Color drawn inside the output's edges, Sides CSS

@@ -78,5 +78,48 @@ func (j *job) text() error {
 		layer.Replace(under)
 	}
 	x, y := placeLayer(t.Align, t.Pad, t.X, t.XSet, t.Y, t.YSet, layer.Width(), layer.Height(), j.img.Width(), j.img.Height(), dpr)
+	if t.Shadow > 0 {
+		reach := t.Shadow / 2 * dpr
+		margin, err := j.castShadow(layer, max(1, int(math.Round(reach))), reach)
+		if err != nil {
+			return err
+		}
+		x, y = x-margin, y-margin
+	}
 	return j.overlay(layer, x, y)
+}
+
+// castShadow puts a soft black shadow of layer's alpha (80% opaque,
+// offset by offset pixels right and down, Gaussian sigma) under layer,
+// growing it by the returned margin on every side so that nothing of the
+// shadow is cut: place the result margin pixels up and left of where
+// layer was to be.
+func (j *job) castShadow(layer *vips.Image, offset int, sigma float64) (int, error) {
+	margin := offset + int(math.Ceil(3*sigma))
+	w, h := layer.Width()+2*margin, layer.Height()+2*margin
+	a, err := layer.ExtractBand(layer.Bands()-1, 1)
+	if err != nil {
+		return 0, err
+	}
+	defer a.Close()
+	if err := a.Embed(margin+offset, margin+offset, w, h, []float64{0}); err != nil {
+		return 0, err
+	}
+	if err := j.blur(a, sigma); err != nil {
+		return 0, err
+	}
+	shadow, err := tinted(a, params.Color{A: 255, Set: true}, 0.8)
+	if err != nil {
+		return 0, err
+	}
+	defer shadow.Close()
+	if err := layer.Embed(margin, margin, w, h, []float64{0, 0, 0, 0}); err != nil {
+		return 0, err
+	}
+	under, err := vips.Composite(shadow, layer)
+	if err != nil {
+		return 0, err
+	}
+	layer.Replace(under)
+	return margin, nil
 }

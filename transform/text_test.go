@@ -130,3 +130,38 @@ func TestTextOutline(t *testing.T) {
 }
 
 func absInt(v int) int { return max(v, -v) }
+
+// txt-shad casts a soft black shadow down and to the right: at txt-shad=4
+// the shadow is offset 2 px and blurred with sigma 2 px, so just past the
+// glyph's right and bottom edges it is dark, two px past its left and top
+// edges it is white; the glyph itself stays where it was.
+func TestTextShadow(t *testing.T) {
+	needFonts(t)
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	base := encodePNG(t, filled(200, 80, color.NRGBA{255, 255, 255, 255}))
+	const q = "txt=%E2%96%88&txt-color=f00&txt-size=30&txt-align=middle,center&fm=png"
+	_, plain := run(t, pl, base, q, "")
+	_, shadowed := run(t, pl, base, q+"&txt-shad=4", "")
+	box, n := redBox(plain)
+	sbox, sn := redBox(shadowed)
+	// The glyph's anti-aliased right and bottom edges, over the shadow
+	// instead of white, may count as red one pixel further.
+	if n == 0 || sbox.Min != box.Min || sbox.Max.X-box.Max.X > 1 || sbox.Max.Y-box.Max.Y > 1 || sbox.Max.X < box.Max.X || sbox.Max.Y < box.Max.Y {
+		t.Fatalf("red box %v (%d pixels) with the shadow, %v (%d) without: the text moved", sbox, sn, box, n)
+	}
+	midX, midY := (box.Min.X+box.Max.X)/2, (box.Min.Y+box.Max.Y)/2
+	grey := func(img *image.NRGBA, x, y int) uint8 { return img.NRGBAAt(x, y).G }
+	for _, p := range []image.Point{{box.Max.X + 1, midY}, {midX, box.Max.Y + 1}} {
+		if g := grey(plain, p.X, p.Y); g < 250 {
+			t.Errorf("no shadow: %v is %d, want white", p, g)
+		}
+		if g := grey(shadowed, p.X, p.Y); g > 180 {
+			t.Errorf("txt-shad=4: %v just past the glyph is %d, want the shadow's grey", p, g)
+		}
+	}
+	for _, p := range []image.Point{{box.Min.X - 3, midY}, {midX, box.Min.Y - 3}} {
+		if g := grey(shadowed, p.X, p.Y); g < 245 {
+			t.Errorf("txt-shad=4: %v, left of or above the glyph, is %d, want white (the shadow falls down and right)", p, g)
+		}
+	}
+}

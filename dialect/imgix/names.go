@@ -71,6 +71,8 @@ var aliases = map[string]string{
 	"tc":                                   "txt-color",
 	"txtcolor":                             "txt-color",
 	"txtline":                              "txt-line",
+	"txtshad":                              "txt-shad",
+	"tsh":                                  "txt-shad",
 	"tl":                                   "txt-line",
 	"txtlinecolor":                         "txt-line-color",
 	"txt-line-clr":                         "txt-line-color",

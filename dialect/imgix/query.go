@@ -370,7 +370,7 @@ func checkBlend(q url.Values, p *params.Params, errs map[string]string) {
 }
 
 // textOptions are txt's options, sorted.
-var textOptions = []string{"txt-align", "txt-color", "txt-font", "txt-line", "txt-line-color", "txt-pad", "txt-size", "txt-width", "txt-x", "txt-y"}
+var textOptions = []string{"txt-align", "txt-color", "txt-font", "txt-line", "txt-line-color", "txt-pad", "txt-shad", "txt-size", "txt-width", "txt-x", "txt-y"}
 
 // checkText adds to errs a txt option given without txt, and fills in
 // imgix's defaults for a text: 12 px, opaque black, sans (for Helvetica),
@@ -1313,6 +1313,7 @@ var paramSpecs = map[string]paramSpec{
 	"txt-color":      colorSpec(func(p *params.Params) *params.Color { return &p.Text.Color }),
 	"txt-line":       intSpec(0, maxTextLine, func(p *params.Params) *int { return &p.Text.Outline }),
 	"txt-line-color": colorSpec(func(p *params.Params) *params.Color { return &p.Text.OutlineColor }),
+	"txt-shad":       decimalSpec(0, 10, func(p *params.Params) *float64 { return &p.Text.Shadow }),
 	"txt-font": {"a font: up to 4 names or generic families (sans-serif, serif, monospace, cursive, fantasy) and the styles bold and italic, separated by commas, such as avenir,bold; letters, digits, spaces and - only", func(p *params.Params, v string) (err error) {
 		p.Text.Font, err = parseFont(v)
 		return err
