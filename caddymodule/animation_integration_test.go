@@ -72,6 +72,7 @@ func TestAnimatedURLs(t *testing.T) {
 		{"/unsafe/20x10/filters:cover()/img/anim.gif", "", "gif", 1},
 		{"/insecure/w:20/plain//img/anim.gif", "", "gif", 1},
 		{"/insecure/w:20/plain//img/anim.gif@webp", "", "webp", 1},
+		{"/insecure/w:20/pg:2/plain//img/anim.gif", "", "gif", 1},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			res, body := get(t, s.tester, s.base+tc.path, "Accept", tc.accept)
@@ -94,6 +95,16 @@ func TestAnimatedURLs(t *testing.T) {
 		s.refused(t, "/?url=/img/anim.gif&n=0", http.StatusBadRequest, "n")
 		s.refused(t, "/?url=/img/anim.gif&page=3", http.StatusBadRequest, "page") // past the last of 3
 		s.refused(t, "/cdn-cgi/image/anim=yes/img/anim.gif", http.StatusBadRequest, "anim")
+		s.refused(t, "/insecure/pg:3/plain//img/anim.gif", http.StatusBadRequest, "pg") // from 0: past the last of 3
+	})
+	// imgproxy's pg counts from 0: pg:2 is imgix's frame=3, pixel for pixel.
+	t.Run("imgproxy pg picks the frame", func(t *testing.T) {
+		_, pg := get(t, s.tester, s.base+"/insecure/w:20/pg:2/plain//img/anim.gif@png")
+		_, third := get(t, s.tester, s.base+"/img/anim.gif?w=20&frame=3&fm=png")
+		_, first := get(t, s.tester, s.base+"/img/anim.gif?w=20&frame=1&fm=png")
+		if !bytes.Equal(pg, third) || bytes.Equal(pg, first) {
+			t.Errorf("pg:2: %d bytes, equal to frame=3's (%d bytes): %v, to frame=1's: %v", len(pg), len(third), bytes.Equal(pg, third), bytes.Equal(pg, first))
+		}
 	})
 	// Last: a new site replaces the test server's config.
 	t.Run("imgproxy's animation_frames keeps that many", func(t *testing.T) {

@@ -62,6 +62,34 @@ func TestImgproxyURLs(t *testing.T) {
 		s.refused(t, "/insecure/bri:10/plain//img/photo.jpg", http.StatusBadRequest, "bri")
 		s.refused(t, "/insecure/w:x/plain//img/photo.jpg", http.StatusBadRequest, "w")
 	})
+	// photo.jpg is 400x200, red on the left, blue on the right.
+	t.Run("exar pads to the box's aspect ratio", func(t *testing.T) {
+		s.image(t, "/insecure/rs:fit:100:100/exar:1/plain//img/photo.jpg", "jpeg", 100, 100)
+		s.image(t, "/insecure/rs:fit:800:200/exar:1/plain//img/photo.jpg", "jpeg", 800, 200) // 400x200 (never enlarged) padded to 4:1
+	})
+	t.Run("raw answers the source as it is", func(t *testing.T) {
+		res, body := get(t, s.tester, s.base+"/insecure/raw:1/w:100/f:png/plain//img/photo.jpg")
+		if f, w, h := imageSize(t, body); res.StatusCode != http.StatusOK || f != "jpeg" || w != 400 || h != 200 {
+			t.Errorf("raw:1: status %d, %s %dx%d, want the stored 400x200 JPEG", res.StatusCode, f, w, h)
+		}
+	})
+	t.Run("Pro's colour options", func(t *testing.T) {
+		// col:1:00ff00 lays opaque green over the whole image.
+		img := s.png(t, "/insecure/w:100/col:1:00ff00/plain//img/photo.jpg@png", 100, 50)
+		if r, g, b, _ := img.At(10, 25).RGBA(); r > 0x1000 || g < 0xf000 || b > 0x1000 {
+			t.Errorf("col:1:00ff00: pixel (10,25) = %x %x %x, want green", r, g, b)
+		}
+		// sa:0 is greyscale: the red half's channels meet.
+		img = s.png(t, "/insecure/w:100/a:0:1:0/plain//img/photo.jpg@png", 100, 50)
+		if r, g, b, _ := img.At(10, 25).RGBA(); absDiff(r, g) > 0x800 || absDiff(g, b) > 0x800 {
+			t.Errorf("sa:0: pixel (10,25) = %x %x %x, want grey", r, g, b)
+		}
+		s.image(t, "/insecure/w:100/mc:0.8/dt:1:003366:ffcc00/br:20/co:1.2/dpi:144/plain//img/photo.jpg@png", "png", 100, 50)
+		s.refused(t, "/insecure/dt:0.5/plain//img/photo.jpg", http.StatusBadRequest, "dt")
+	})
+	t.Run("security options are refused as imgproxy refuses them", func(t *testing.T) {
+		s.refused(t, "/insecure/msr:100/plain//img/photo.jpg", http.StatusForbidden, "msr")
+	})
 	t.Run("remote plain source through the allowlist", func(t *testing.T) {
 		s.image(t, "/insecure/w:100/plain/"+s.remote+"/photo.jpg@jpg", "jpeg", 100, 50)
 	})

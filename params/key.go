@@ -82,6 +82,7 @@ func (p Params) Key() string {
 	addInt("w", p.Width)
 	addInt("h", p.Height)
 	addInt("min-width", p.MinWidth)
+	addBool("exar", p.ExtendToAspect)
 	addInt("min-height", p.MinHeight)
 	addFloat("w-ratio", p.WidthRatio)
 	addFloat("h-ratio", p.HeightRatio)

@@ -36,6 +36,11 @@ type Params struct {
 	// given in pixels into the other side themselves, and leave it 0 with
 	// both sides or another fit.
 	AspectRatio float64
+	// ExtendToAspect pads the fitted image (FitClip, FitMax) to the aspect
+	// ratio of the Width x Height box, centred, as a fill pads it to the
+	// box itself (imgproxy exar): a 300x200 result of a 400x400 box becomes
+	// 300x300. It needs both sides; other fits are not changed.
+	ExtendToAspect bool
 	// CropLimits bound FitCrop's box, in CSS pixels as Width and Height
 	// (imgix max-w, max-h, min-w, min-h): a side not given is first taken
 	// from the image's aspect ratio (both: the image's size), then each

@@ -121,8 +121,19 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 		}
 	case fit.Fills():
 		g.canvasW, g.canvasH = W, H
+	case p.ExtendToAspect && W > 0 && H > 0 && (fit == params.FitClip || fit == params.FitMax):
+		g.canvasW, g.canvasH = aspectBox(g.resizeW, g.resizeH, float64(W)/float64(H))
 	}
 	return clampGeometry(g, maxDim)
+}
+
+// aspectBox is the smallest box of aspect ratio ar (width ÷ height) that
+// holds a w x h image, one side of it the image's.
+func aspectBox(w, h int, ar float64) (int, int) {
+	if float64(w)/float64(h) > ar {
+		return w, max(h, atLeast1(float64(w)/ar))
+	}
+	return max(w, atLeast1(float64(h)*ar)), h
 }
 
 // atLeastScale raises scale, the factor a w x h image is resized by, so

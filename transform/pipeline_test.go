@@ -731,3 +731,26 @@ func TestMinSizes(t *testing.T) {
 		{params.Params{MinWidth: 9000}, 4000, 2000}, // the output bound still holds
 	})
 }
+
+// imgproxy's exar on a 400x200 source: the fitted image (max: never
+// enlarged) padded to the box's aspect ratio, not to the box itself. One
+// side alone, or a fit that fills or crops the box, is not changed.
+func TestExtendToAspectSizes(t *testing.T) {
+	checkSizes(t, []sizeCase{
+		{params.Params{Width: 400, Height: 400, Fit: params.FitMax, ExtendToAspect: true}, 400, 400},
+		{params.Params{Width: 100, Height: 100, Fit: params.FitMax, ExtendToAspect: true}, 100, 100},
+		// 300x100 box: scale min(0.75, 0.5) = 0.5 → 200x100, ratio 3 → 300x100.
+		{params.Params{Width: 300, Height: 100, Fit: params.FitMax, ExtendToAspect: true}, 300, 100},
+		// 100x300 box: scale 0.25 → 100x50, ratio 1/3 → 100x300.
+		{params.Params{Width: 100, Height: 300, Fit: params.FitMax, ExtendToAspect: true}, 100, 300},
+		// 1000x250 box (4:1) and no enlarging: 400x200 → 800x200.
+		{params.Params{Width: 1000, Height: 250, Fit: params.FitMax, ExtendToAspect: true}, 800, 200},
+		{params.Params{Width: 100, Fit: params.FitMax, ExtendToAspect: true}, 100, 50},
+		{params.Params{Width: 100, Height: 100, Fit: params.FitMin, ExtendToAspect: true}, 100, 100},
+	})
+	// The padding is the background, the image centred: 400x200 in 400x400.
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	src := encodeJPEG(t, halves(400, 200, red, blue))
+	_, img := runParams(t, pl, src, params.Params{Width: 400, Height: 400, Fit: params.FitMax, ExtendToAspect: true, Background: params.Color{G: 255, A: 255, Set: true}, Format: params.FormatPNG})
+	checkSamples(t, img, []sample{{200, 50, green}, {200, 350, green}, {100, 200, red}, {300, 200, blue}}, 8)
+}

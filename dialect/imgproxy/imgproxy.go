@@ -130,7 +130,7 @@ func (d *Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if err != nil {
 		return dialect.ImageURL{}, true, err
 	}
-	p, err := d.parseOptions(parts[:n])
+	p, names, err := d.parseOptions(parts[:n])
 	if err != nil {
 		return dialect.ImageURL{}, true, err
 	}
@@ -141,10 +141,7 @@ func (d *Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		}
 		p.Format = f
 	}
-	iu := dialect.ImageURL{Params: p, Source: src}
-	if p.Watermark.Image != "" {
-		iu.MarkField = "wm"
-	}
+	iu := dialect.ImageURL{Params: p, Source: src, MarkField: names.mark, FrameField: names.frame}
 	if !iu.Remote() {
 		iu.Query = u.RawQuery
 	}

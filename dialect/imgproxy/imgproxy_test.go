@@ -285,3 +285,85 @@ func TestAnimationFrames(t *testing.T) {
 		t.Error("animation_frames -1 was accepted")
 	}
 }
+
+// The OSS options added to the first set: exar, raw, eth, the security
+// options (403, as imgproxy without IMGPROXY_ALLOW_SECURITY_OPTIONS), and
+// Pro's that Matte's steps carry out, each against docs.imgproxy.net's
+// "Processing an image".
+func TestMoreOptions(t *testing.T) {
+	grey := params.Color{R: 0xb3, G: 0xb3, B: 0xb3, A: 255, Set: true}
+	urltest.CheckParses(t, mustNew(t, "", ""), firstFrame(map[string]dialect.ImageURL{
+		"/insecure/rs:fit:400:400/exar:1/plain//a.jpg":        {Params: params.Params{Width: 400, Height: 400, Fit: params.FitMax, ExtendToAspect: true}, Source: "/a.jpg"},
+		"/insecure/extend_ar:1:soea/w:400/h:300/plain//a.jpg": {Params: params.Params{Width: 400, Height: 300, Fit: params.FitMax, ExtendToAspect: true}, Source: "/a.jpg"},
+		// exar changes nothing a fill already pads or crops.
+		"/insecure/rs:fill:400:400/exar:1/plain//a.jpg": {Params: params.Params{Width: 400, Height: 400, Fit: params.FitMin}, Source: "/a.jpg"},
+		"/insecure/exar:0/w:10/eth:1/plain//a.jpg":      {Params: params.Params{Width: 10, Fit: params.FitMax}, Source: "/a.jpg"},
+		// Pro: a:brightness:contrast:saturation; br adds 2.55 per step of bri.
+		"/insecure/a:51:1.5:0/plain//a.jpg":           {Params: params.Params{Brightness: 20, Contrast: 50, Saturation: -100}, Source: "/a.jpg"},
+		"/insecure/br:-255/co:0.25/sa:2/plain//a.jpg": {Params: params.Params{Brightness: -100, Contrast: -75, Saturation: 100}, Source: "/a.jpg"},
+		"/insecure/a::1:/plain//a.jpg":                {Source: "/a.jpg"},
+		"/insecure/mc:0.5/plain//a.jpg":               {Params: params.Params{Monochrome: params.Color{R: 0xb3, G: 0xb3, B: 0xb3, A: 128, Set: true}}, Source: "/a.jpg"},
+		"/insecure/mc:1:ff8000/plain//a.jpg":          {Params: params.Params{Monochrome: params.Color{R: 255, G: 128, A: 255, Set: true}}, Source: "/a.jpg"},
+		"/insecure/mc:0:ff8000/plain//a.jpg":          {Source: "/a.jpg"},
+		"/insecure/dt:1/plain//a.jpg":                 {Params: params.Params{Duotone: params.Duotone{Start: params.Color{A: 255, Set: true}, Stop: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}}}, Source: "/a.jpg"},
+		"/insecure/dt:1:003366:ffcc00/plain//a.jpg":   {Params: params.Params{Duotone: params.Duotone{Start: params.Color{G: 0x33, B: 0x66, A: 255, Set: true}, Stop: params.Color{R: 255, G: 0xcc, A: 255, Set: true}}}, Source: "/a.jpg"},
+		"/insecure/col:0.4:f00:1/plain//a.jpg":        {Params: params.Params{Blend: params.Blend{Color: params.Color{R: 255, A: 255, Set: true}, Mode: params.BlendNormal, Alpha: 40}}, Source: "/a.jpg"},
+		"/insecure/col:0/plain//a.jpg":                {Source: "/a.jpg"},
+		"/insecure/bg:fff/bga:0.5/f:png/plain//a.jpg": {Params: params.Params{Background: params.Color{R: 255, G: 255, B: 255, A: 128, Set: true}, Format: params.FormatPNG}, Source: "/a.jpg"},
+		"/insecure/bga:0.5/plain//a.jpg":              {Source: "/a.jpg"},
+		"/insecure/dpi:300/plain//a.jpg":              {Params: params.Params{DPI: 300}, Source: "/a.jpg"},
+		// pg picks the frame (from 0) of a still answer; pgs:1 is the default.
+		"/insecure/pg:3/pgs:1/plain//a.gif": {Params: params.Params{Animation: params.Animation{First: 4, Last: 4}}, Source: "/a.gif", FrameField: "pg"},
+		"/insecure/mc:1/plain//a.jpg":       {Params: params.Params{Monochrome: grey}, Source: "/a.jpg"},
+		// wmu: the watermark wm draws, in place of the site's.
+		"/insecure/wm:0.5:soea/wmu:aHR0cHM6Ly9leGFtcGxlLmNvbS9sb2dvLnBuZw/plain//a.jpg": {Params: params.Params{Watermark: params.Watermark{Image: "https://example.com/logo.png", Fit: params.FitClip, Alpha: 50, Align: params.CropBottomRight}}, Source: "/a.jpg", MarkField: "wmu"},
+		"/insecure/wm:1/watermark_url:L2ltZy93bS5wbmc/plain//a.jpg":                     {Params: params.Params{Watermark: params.Watermark{Image: "/img/wm.png", Fit: params.FitClip, Alpha: 100, Align: params.CropCenter}}, Source: "/a.jpg", MarkField: "watermark_url"},
+		// wmu without wm draws nothing, as in imgproxy.
+		"/insecure/wmu:L2ltZy93bS5wbmc/plain//a.jpg": {Source: "/a.jpg"},
+	}))
+	// A site that keeps animations: pg is ignored where the answer plays,
+	// and da:1 makes it a still of that frame.
+	anim, err := imgproxy.New("", "", imgproxy.Site{AnimationFrames: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	urltest.CheckParses(t, anim, map[string]dialect.ImageURL{
+		"/insecure/pg:2/plain//a.gif":      {Params: params.Params{Animation: params.Animation{Last: 10}}, Source: "/a.gif", FrameField: "pg"},
+		"/insecure/pg:2/da:1/plain//a.gif": {Params: params.Params{Frames: params.FramesFirst, Animation: params.Animation{First: 3, Last: 3}}, Source: "/a.gif", FrameField: "pg"},
+		"/insecure/da:1/plain//a.gif":      {Params: params.Params{Frames: params.FramesFirst}, Source: "/a.gif"},
+	})
+	// raw: the source as it is, whatever else the URL asks; fn and att
+	// still name it.
+	urltest.CheckParses(t, mustNew(t, "", ""), map[string]dialect.ImageURL{
+		"/insecure/raw:1/w:100/f:webp/plain//a.jpg":   {Source: "/a.jpg"},
+		"/insecure/raw:t/att:1/fn:b.jpg/plain//a.jpg": {Params: params.Params{Download: true, DownloadName: "b.jpg"}, Source: "/a.jpg"},
+		"/insecure/raw:0/plain//a.jpg":                {Params: params.Params{Frames: params.FramesFirst}, Source: "/a.jpg"},
+	})
+	urltest.CheckErrors(t, mustNew(t, "", ""), map[string]string{
+		"/insecure/br:256/plain//a.jpg":                 "br",
+		"/insecure/br:1.5/plain//a.jpg":                 "br",
+		"/insecure/co:-1/plain//a.jpg":                  "co",
+		"/insecure/a:0:1:11/plain//a.jpg":               "a",
+		"/insecure/a:0:1:1:1/plain//a.jpg":              "a",
+		"/insecure/mc:2/plain//a.jpg":                   "mc",
+		"/insecure/mc:1:red/plain//a.jpg":               "mc",
+		"/insecure/dt:0.5/plain//a.jpg":                 "dt",
+		"/insecure/col:1:fff:maybe/plain//a.jpg":        "col",
+		"/insecure/bga:2/plain//a.jpg":                  "bga",
+		"/insecure/dpi:-1/plain//a.jpg":                 "dpi",
+		"/insecure/pg:-1/plain//a.jpg":                  "pg",
+		"/insecure/pgs:2/plain//a.jpg":                  "pgs",
+		"/insecure/exar:2/plain//a.jpg":                 "exar",
+		"/insecure/exar:1:sm/plain//a.jpg":              "exar",
+		"/insecure/wmu:ZnRwOi8veC95LnBuZw/plain//a.jpg": "wmu",
+		"/insecure/wmu:!!/plain//a.jpg":                 "wmu",
+		"/insecure/raw:2/plain//a.jpg":                  "raw",
+	})
+	for _, name := range []string{"msr:50", "max_src_resolution:50", "msfs:1000", "maf:10", "mafr:10", "mrd:10000"} {
+		_, ok, err := urltest.Parse(t, mustNew(t, "", ""), "/insecure/"+name+"/plain//a.jpg")
+		list := params.AsErrors(err)
+		if !ok || len(list) != 1 || list[0].Status != http.StatusForbidden || list[0].Code != "security_options_not_allowed" {
+			t.Errorf("%s: ok %v, errors %+v; want a 403", name, ok, list)
+		}
+	}
+}

@@ -26,7 +26,26 @@ type resize struct {
 	zoom float64
 	// wm is the watermark option's arguments, nil when not given.
 	wm *mark
+	// markURL is wmu's watermark image (a URL or a path on this site),
+	// markURLName wmu as written; "": the site's watermark.
+	markURL, markURLName string
+	// extendAspect is exar's extend.
+	extendAspect bool
+	// raw (raw:1) answers the source as it is, whatever else is asked.
+	raw bool
+	// page is pg's frame (from 0) and pageName pg as written ("": none);
+	// noAnimation is da:1.
+	page        int
+	pageName    string
+	noAnimation bool
+	// backgroundAlpha is bga's opacity of bg (nil: opaque).
+	backgroundAlpha *float64
 }
+
+// fields names the options, as the URL wrote them, that errors found while
+// serving an image should point at (dialect.ImageURL's MarkField and
+// FrameField).
+type fields struct{ mark, frame string }
 
 // mark is wm:%opacity:%position:%x_offset:%y_offset:%scale; name is the
 // option as written (wm or watermark), for errors.
@@ -42,7 +61,7 @@ type mark struct {
 // name expanded (d's: none while d's presets are being parsed), wm drawing
 // d's watermark. Every bad option is reported, in URL order; a later
 // option overrides an earlier one, as in imgproxy.
-func (d *Dialect) parseOptions(parts []string) (params.Params, error) {
+func (d *Dialect) parseOptions(parts []string) (params.Params, fields, error) {
 	// imgproxy's default IMGPROXY_MAX_ANIMATION_FRAMES is 1: an animated
 	// source is answered with its first frame; a site that allows more
 	// keeps that many of the first frames.
@@ -52,7 +71,7 @@ func (d *Dialect) parseOptions(parts []string) (params.Params, error) {
 	}
 	parts, err := expandPresets(parts, d.presets)
 	if err != nil {
-		return p, err
+		return p, fields{}, err
 	}
 	rs := resize{typ: "fit"}
 	var errs params.Errors
@@ -62,7 +81,7 @@ func (d *Dialect) parseOptions(parts []string) (params.Params, error) {
 		canon, known := aliases[name]
 		var err error
 		if !known {
-			err = pathurl.Bad(name, "%s is not an imgproxy processing option Matte supports (rs, s, rt, w, h, z, g, c, q, f, bg, bl, sh, pix, rot, dpr, ex, pd, t, el, fl, ar, sm, scp, cb, fn, att, exp, mb, pr, wm, fq, mw, mh).", params.QuoteShort(name))
+			err = pathurl.Bad(name, "%s is not an imgproxy processing option Matte supports (rs, s, rt, w, h, z, g, c, q, f, bg, bl, sh, pix, rot, dpr, ex, exar, pd, t, el, fl, ar, sm, scp, eth, cb, fn, att, exp, mb, pr, wm, wmu, fq, mw, mh, raw; Pro: a, br, co, sa, mc, dt, col, bga, dpi, pg, pgs, da).", params.QuoteShort(name))
 		} else {
 			err = options[canon](&p, &rs, name, args)
 		}
@@ -71,20 +90,54 @@ func (d *Dialect) parseOptions(parts []string) (params.Params, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return params.Params{}, errs
+		return params.Params{}, fields{}, errs
+	}
+	if rs.raw {
+		// The source as it is: only how it is named and saved applies.
+		return params.Params{Download: p.Download, DownloadName: p.DownloadName}, fields{}, nil
 	}
 	if err := applyZoom(&p, rs); err != nil {
-		return params.Params{}, err
+		return params.Params{}, fields{}, err
 	}
 	applyResize(&p, rs)
 	if err := applyCrop(&p, rs); err != nil {
-		return params.Params{}, err
+		return params.Params{}, fields{}, err
 	}
-	if err := applyMark(&p, rs.wm, d.watermark); err != nil {
-		return params.Params{}, err
+	f := fields{mark: "wm"}
+	markImage := d.watermark
+	if rs.markURL != "" {
+		markImage, f.mark = rs.markURL, rs.markURLName
+	}
+	if err := applyMark(&p, rs.wm, markImage); err != nil {
+		return params.Params{}, fields{}, err
+	}
+	if p.Watermark.Image == "" {
+		f.mark = ""
+	}
+	applyFrames(&p, rs)
+	if k := rs.backgroundAlpha; k != nil && p.Background.Set {
+		p.Background.A = uint8(math.Round(*k * 255))
+	}
+	if rs.pageName != "" {
+		f.frame = rs.pageName
 	}
 	pathurl.Canonical(&p)
-	return p, nil
+	return p, f, nil
+}
+
+// applyFrames: da:1 answers every source as a still; pg:N picks the frame
+// that still is (imgproxy plays every frame instead when the answer
+// animates). exar pads the fitted result to the box's aspect ratio.
+func applyFrames(p *params.Params, rs resize) {
+	if rs.noAnimation {
+		p.Frames, p.Animation = params.FramesFirst, params.Animation{}
+	}
+	if rs.pageName != "" && p.Frames == params.FramesFirst {
+		p.Animation = params.Animation{First: rs.page + 1, Last: rs.page + 1}
+	}
+	if rs.extendAspect && (p.Fit == params.FitMax || p.Fit == params.FitClip) {
+		p.ExtendToAspect = true
+	}
 }
 
 // applyCrop sets the Region c asked for, placed by its own gravity or g's;
@@ -234,6 +287,17 @@ var aliases = map[string]string{
 	"z": "zoom", "zoom": "zoom", "pr": "preset", "preset": "preset", "wm": "watermark", "watermark": "watermark",
 	"fq": "format_quality", "format_quality": "format_quality",
 	"mw": "min-width", "min-width": "min-width", "mh": "min-height", "min-height": "min-height",
+	"exar": "extend_aspect_ratio", "extend_ar": "extend_aspect_ratio", "extend_aspect_ratio": "extend_aspect_ratio",
+	"eth": "ignored", "enforce_thumbnail": "ignored", "raw": "raw",
+	"msr": "security", "max_src_resolution": "security", "msfs": "security", "max_src_file_size": "security",
+	"maf": "security", "max_animation_frames": "security", "mafr": "security", "max_animation_frame_resolution": "security",
+	"mrd": "security", "max_result_dimension": "security",
+	"wmu": "watermark_url", "watermark_url": "watermark_url",
+	// imgproxy Pro's options that Matte's own steps carry out.
+	"a": "adjust", "adjust": "adjust", "br": "brightness", "brightness": "brightness", "co": "contrast", "contrast": "contrast",
+	"sa": "saturation", "saturation": "saturation", "mc": "monochrome", "monochrome": "monochrome", "dt": "duotone", "duotone": "duotone",
+	"col": "colorize", "colorize": "colorize", "bga": "background_alpha", "background_alpha": "background_alpha", "dpi": "dpi",
+	"pg": "page", "page": "page", "pgs": "pages", "pages": "pages", "da": "disable_animation", "disable_animation": "disable_animation",
 }
 
 type option func(p *params.Params, rs *resize, name string, args []string) error
@@ -551,9 +615,211 @@ var options = map[string]option{
 		return nil
 	},
 	// Accepted and ignored: Matte auto-rotates and strips metadata, cache
-	// busters change no pixel, and max_bytes (a size budget met by lowering
-	// the quality) is not implemented: the answer is at the quality asked.
+	// busters change no pixel, max_bytes (a size budget met by lowering
+	// the quality) is not implemented: the answer is at the quality asked,
+	// and enforce_thumbnail is read as no: the main image is decoded, never
+	// a HEIC's or AVIF's embedded thumbnail.
 	"ignored": func(*params.Params, *resize, string, []string) error { return nil },
+	// exar:%extend[:%gravity]: the fitted image padded to the box's aspect
+	// ratio; centred, as ex pads (the gravity is read, not used).
+	"extend_aspect_ratio": func(_ *params.Params, rs *resize, name string, args []string) error {
+		var err error
+		rs.extendAspect, err = boolArg(name, args[:1])
+		if err == nil && len(args) > 1 {
+			var g pathurl.Gravity
+			if g, err = gravity(name, args[1:]); err == nil && (g.Crop == params.CropAttention || g.Crop == params.CropEntropy) {
+				err = pathurl.Bad(name, "%s: the gravity of the padding cannot be sm or obj.", name)
+			}
+		}
+		return err
+	},
+	"raw": func(_ *params.Params, rs *resize, name string, args []string) (err error) {
+		rs.raw, err = boolArg(name, args)
+		return err
+	},
+	// The options that raise imgproxy's security limits per URL are
+	// refused as imgproxy refuses them without
+	// IMGPROXY_ALLOW_SECURITY_OPTIONS: Matte's limits are the site's.
+	"security": func(_ *params.Params, _ *resize, name string, _ []string) error {
+		return &params.Error{Status: http.StatusForbidden, Code: "security_options_not_allowed", Title: "Forbidden", Field: name,
+			Detail: "Security processing options are not allowed: " + name + " would change a limit this site sets (max_source_megapixels, max_source_bytes, max_frames, max_output_dimension)."}
+	},
+	// wmu:%url: the watermark wm draws is this image (URL-safe Base64 of
+	// an http(s) URL or a path on this site) in place of the site's.
+	"watermark_url": func(_ *params.Params, rs *resize, name string, args []string) error {
+		b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(args[0], "="))
+		v := string(b)
+		if err != nil || len(args) != 1 || !(strings.HasPrefix(v, "/") || strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://")) {
+			return pathurl.Bad(name, "%s takes the watermark's URL (http or https) or path on this site, URL-safe Base64-encoded.", name)
+		}
+		rs.markURL, rs.markURLName = v, name
+		return nil
+	},
+	// a:%brightness:%contrast:%saturation, each optional (Pro).
+	"adjust": func(p *params.Params, rs *resize, name string, args []string) error {
+		if len(args) > 3 {
+			return pathurl.Bad(name, "%s takes brightness:contrast:saturation, each optional.", name)
+		}
+		for i, set := range []func(p *params.Params, name string, args []string) error{setBrightness, setContrast, setSaturation} {
+			if i < len(args) && args[i] != "" {
+				if err := set(p, name, args[i:i+1]); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	},
+	// br:%brightness (Pro), -255 to 255 added to each sample: Matte's bri
+	// in steps of 2.55.
+	"brightness": func(p *params.Params, _ *resize, name string, args []string) error {
+		return setBrightness(p, name, args)
+	},
+	"contrast": func(p *params.Params, _ *resize, name string, args []string) error {
+		return setContrast(p, name, args)
+	},
+	"saturation": func(p *params.Params, _ *resize, name string, args []string) error {
+		return setSaturation(p, name, args)
+	},
+	// mc:%intensity[:%color] (Pro): the image toned in one colour
+	// (b3b3b3 by default) at that intensity, as imgix's monochrome.
+	"monochrome": func(p *params.Params, _ *resize, name string, args []string) error {
+		const usage = "%s takes intensity (0 to 1)[:colour (hex)]."
+		k, err := params.ParseDecimalIn(args[0], 0, 1)
+		c := params.Color{R: 0xb3, G: 0xb3, B: 0xb3, A: 255, Set: true}
+		if err == nil && len(args) > 1 && args[1] != "" {
+			c, err = hexColor(args[1])
+		}
+		if err != nil || len(args) > 2 {
+			return pathurl.Bad(name, usage, name)
+		}
+		p.Monochrome = params.Color{}
+		if k > 0 {
+			c.A = uint8(math.Round(k * 255))
+			p.Monochrome = c
+		}
+		return nil
+	},
+	// dt:%intensity[:%color1:%color2] (Pro): black to color1, white to
+	// color2 (000000 and ffffff by default). Matte draws a duotone whole:
+	// intensity 1, or 0 for none.
+	"duotone": func(p *params.Params, _ *resize, name string, args []string) error {
+		const usage = "%s takes intensity (1; 0: none)[:dark colour:light colour (hex)]; Matte draws a duotone at full intensity only."
+		k, err := params.ParseDecimalIn(args[0], 0, 1)
+		d := params.Duotone{Start: params.Color{A: 255, Set: true}, Stop: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}}
+		for i, dst := range []*params.Color{&d.Start, &d.Stop} {
+			if err == nil && len(args) > i+1 && args[i+1] != "" {
+				*dst, err = hexColor(args[i+1])
+			}
+		}
+		if err != nil || len(args) > 3 || (k != 0 && k != 1) {
+			return pathurl.Bad(name, usage, name)
+		}
+		p.Duotone = params.Duotone{}
+		if k == 1 {
+			p.Duotone = d
+		}
+		return nil
+	},
+	// col:%opacity[:%color[:%keep_alpha]] (Pro): a colour (000 by default)
+	// laid over the image at that opacity, as imgix's blend in normal
+	// mode; the image keeps its own alpha either way.
+	"colorize": func(p *params.Params, _ *resize, name string, args []string) error {
+		const usage = "%s takes opacity (0 to 1)[:colour (hex):keep_alpha]."
+		k, err := params.ParseDecimalIn(args[0], 0, 1)
+		c := params.Color{A: 255, Set: true}
+		if err == nil && len(args) > 1 && args[1] != "" {
+			c, err = hexColor(args[1])
+		}
+		if err == nil && len(args) > 2 {
+			_, err = boolArg(name, args[2:3])
+		}
+		if err != nil || len(args) > 3 {
+			return pathurl.Bad(name, usage, name)
+		}
+		p.Blend = params.Blend{}
+		if a := int(math.Round(k * 100)); a > 0 {
+			p.Blend = params.Blend{Color: c, Mode: params.BlendNormal, Alpha: a}
+		}
+		return nil
+	},
+	// bga:%alpha (Pro): bg's opacity, 0 to 1.
+	"background_alpha": func(_ *params.Params, rs *resize, name string, args []string) error {
+		k, err := params.ParseDecimalIn(args[0], 0, 1)
+		if err != nil || len(args) != 1 {
+			return pathurl.Bad(name, "%s must be a number from 0 to 1.", name)
+		}
+		rs.backgroundAlpha = &k
+		return nil
+	},
+	// dpi:%dpi (Pro): the resolution the answer states (0: none).
+	"dpi": func(p *params.Params, _ *resize, name string, args []string) error {
+		n, err := params.ParseInt(args[0], 0, 65535)
+		if err != nil || len(args) != 1 {
+			return pathurl.Bad(name, "%s must be an integer from 0 to 65535.", name)
+		}
+		p.DPI = n
+		return nil
+	},
+	// pg:%page (Pro): the frame (from 0) a still answer shows.
+	"page": func(_ *params.Params, rs *resize, name string, args []string) error {
+		n, err := params.ParseInt(args[0], 0, 100000)
+		if err != nil || len(args) != 1 {
+			return pathurl.Bad(name, "%s must be a frame number from 0.", name)
+		}
+		rs.page, rs.pageName = n, name
+		return nil
+	},
+	// pgs:%pages (Pro): 1 only; Matte does not stack pages.
+	"pages": func(_ *params.Params, _ *resize, name string, args []string) error {
+		if len(args) != 1 || args[0] != "1" {
+			return pathurl.Bad(name, "%s: Matte answers one page (pgs:1); it does not stack pages.", name)
+		}
+		return nil
+	},
+	"disable_animation": func(_ *params.Params, rs *resize, name string, args []string) (err error) {
+		rs.noAnimation, err = boolArg(name, args)
+		return err
+	},
+}
+
+// setBrightness reads br (Pro): -255 to 255 added to each sample, as
+// Matte's bri in steps of 2.55.
+func setBrightness(p *params.Params, name string, args []string) error {
+	b, err := params.ParseDecimalIn(args[0], -255, 255)
+	if err != nil || len(args) != 1 || b != math.Trunc(b) {
+		return pathurl.Bad(name, "%s must be an integer from -255 to 255.", name)
+	}
+	p.Brightness = int(math.Round(b / 2.55))
+	return nil
+}
+
+// setContrast and setSaturation read co and sa (Pro): factors, 1
+// unchanged, as Matte's con and sat, (factor - 1) × 100.
+func setContrast(p *params.Params, name string, args []string) error {
+	return factorPercent(&p.Contrast, name, args)
+}
+
+func setSaturation(p *params.Params, name string, args []string) error {
+	return factorPercent(&p.Saturation, name, args)
+}
+
+// factorPercent reads a factor from 0 to 10 (1: unchanged) into one of
+// Matte's percentages, (factor - 1) × 100.
+func factorPercent(dst *int, name string, args []string) error {
+	f, err := params.ParseDecimalIn(args[0], 0, 10)
+	if err != nil || len(args) != 1 {
+		return pathurl.Bad(name, "%s must be a factor from 0 to 10 (1: unchanged).", name)
+	}
+	*dst = int(math.Round((f - 1) * 100))
+	return nil
+}
+
+// hexColor reads imgproxy's hex colours (3 or 6 digits, no #).
+func hexColor(s string) (params.Color, error) {
+	if strings.Trim(s, "0123456789abcdefABCDEF") != "" {
+		return params.Color{}, params.ErrSyntax
+	}
+	return background([]string{s})
 }
 
 func b2i(b bool) int {
