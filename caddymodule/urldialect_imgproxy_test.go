@@ -87,6 +87,20 @@ func TestImgproxyURLs(t *testing.T) {
 		s.image(t, "/insecure/w:100/mc:0.8/dt:1:003366:ffcc00/br:20/co:1.2/dpi:144/plain//img/photo.jpg@png", "png", 100, 50)
 		s.refused(t, "/insecure/dt:0.5/plain//img/photo.jpg", http.StatusBadRequest, "dt")
 	})
+	// wmu names the watermark: the site's green 10x10 logo, opaque, in the
+	// top-left corner of a 100x50 answer.
+	t.Run("wmu draws the image it names", func(t *testing.T) {
+		logo := base64.RawURLEncoding.EncodeToString([]byte("/img/logo.png"))
+		img := s.png(t, "/insecure/w:100/wm:1:nowe/wmu:"+logo+"/plain//img/photo.jpg@png", 100, 50)
+		if r, g, b, _ := img.At(3, 3).RGBA(); r > 0x2000 || g < 0xe000 || b > 0x2000 {
+			t.Errorf("wmu: pixel (3,3) = %x %x %x, want the logo's green", r, g, b)
+		}
+		if r, g, _, _ := img.At(3, 40).RGBA(); r < 0xe000 || g > 0x2000 {
+			t.Errorf("wmu: pixel (3,40) = %x %x, want the photo's red", r, g)
+		}
+		missing := base64.RawURLEncoding.EncodeToString([]byte("/img/none.png"))
+		s.refused(t, "/insecure/wm:1/wmu:"+missing+"/plain//img/photo.jpg", http.StatusBadRequest, "wmu")
+	})
 	t.Run("security options are refused as imgproxy refuses them", func(t *testing.T) {
 		s.refused(t, "/insecure/msr:100/plain//img/photo.jpg", http.StatusForbidden, "msr")
 	})
