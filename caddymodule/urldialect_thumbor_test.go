@@ -53,6 +53,19 @@ func TestThumborURLs(t *testing.T) {
 		}
 		s.refused(t, "/unsafe/filters:curve("+id+")/img/photo.jpg", http.StatusBadRequest, "filters:curve")
 	})
+	// noise: the blue half is no longer one colour.
+	t.Run("noise", func(t *testing.T) {
+		img := s.png(t, "/unsafe/100x50/filters:noise(60):format(png)/img/photo.jpg", 100, 50)
+		seen := map[uint32]bool{}
+		for x := 60; x < 100; x++ {
+			_, g, _, _ := img.At(x, 25).RGBA()
+			seen[g>>8] = true
+		}
+		if len(seen) < 10 {
+			t.Errorf("noise(60): %d green levels along the blue half, want grain", len(seen))
+		}
+		s.refused(t, "/unsafe/filters:noise(101)/img/photo.jpg", http.StatusBadRequest, "filters:noise")
+	})
 	t.Run("fit-in fits", func(t *testing.T) {
 		s.image(t, "/unsafe/fit-in/100x100/filters:quality(60):format(webp)/img/photo.jpg", "webp", 100, 50)
 	})
@@ -89,7 +102,7 @@ func TestThumborURLs(t *testing.T) {
 		s.image(t, "/unsafe/0x0:200x200/50x50/img/photo.jpg", "jpeg", 50, 50)
 	})
 	t.Run("bad filter answers 400 naming it", func(t *testing.T) {
-		s.refused(t, "/unsafe/filters:noise(10)/img/photo.jpg", http.StatusBadRequest, "filters:noise")
+		s.refused(t, "/unsafe/filters:red_eye()/img/photo.jpg", http.StatusBadRequest, "filters:red_eye")
 		s.refused(t, "/unsafe/filters:quality(500)/img/photo.jpg", http.StatusBadRequest, "filters:quality")
 	})
 	// The photo is red on its left half, blue on its right; the logo a

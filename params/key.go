@@ -187,6 +187,9 @@ func (p Params) Key() string {
 	if c := p.Curves; c != (Curves{}) {
 		add("curves", c.All+"|"+c.Red+"|"+c.Green+"|"+c.Blue)
 	}
+	if p.Noise != 0 || p.NoiseSeed != 0 {
+		add("noise", strconv.Itoa(p.Noise)+":"+strconv.Itoa(p.NoiseSeed))
+	}
 	if d := p.Duotone; d != (Duotone{}) {
 		add("duotone", colorKey(d.Start)+":"+colorKey(d.Stop))
 	}

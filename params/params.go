@@ -164,6 +164,12 @@ type Params struct {
 	// Curves maps the colour samples through Thumbor's curve filter, after
 	// Convolution; the zero Curves is none.
 	Curves Curves
+	// Noise adds grain after Curves (Thumbor noise, 0-100; 0 none): one
+	// value per pixel, added to red, green and blue alike as Thumbor's is,
+	// drawn from libvips' Gaussian noise with the spread of Thumbor's
+	// uniform amount (σ = Noise/√12), seeded by NoiseSeed (Thumbor's seed;
+	// 0: Matte's fixed seed), so that one URL always gives one answer.
+	Noise, NoiseSeed int
 	// Invert negates the colours after those adjustments (v → 255 - v;
 	// imgix invert).
 	Invert bool

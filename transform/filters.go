@@ -1,13 +1,15 @@
 package transform
 
 import (
+	"math"
+
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/transform/vips"
 )
 
 // filters runs sharp's median, threshold, normalise and tint (Params.Median,
 // Threshold, Normalize, Tint), in sharp's order, then wsrv's duotone and
-// Thumbor's convolution and curves (curves.go), after
+// Thumbor's convolution, curves (curves.go) and noise, after
 // adjust: on the resized image and before any pixel is added around it.
 func (j *job) filters() error {
 	p := j.p
@@ -53,10 +55,22 @@ func (j *job) filters() error {
 		}
 	}
 	if p.Curves != (params.Curves{}) {
-		return j.curves()
+		if err := j.curves(); err != nil {
+			return err
+		}
+	}
+	if p.Noise > 0 {
+		seed := p.NoiseSeed
+		if seed == 0 {
+			seed = defaultNoiseSeed
+		}
+		return j.img.AddNoise(float64(p.Noise)/math.Sqrt(12), seed)
 	}
 	return nil
 }
+
+// defaultNoiseSeed seeds Params.Noise when the URL gives no seed.
+const defaultNoiseSeed = 1
 
 // mapGreyLab recolours the image through a grey-level table as it comes
 // from tintTable or duotoneTable.

@@ -1,8 +1,10 @@
 package transform
 
 import (
+	"bytes"
 	"image"
 	"image/color"
+	"math"
 	"strings"
 	"testing"
 
@@ -194,5 +196,39 @@ func TestFiltersAtBounds(t *testing.T) {
 				t.Errorf("%dx%d, %s: %v", size, size, p.Key(), err)
 			}
 		}
+	}
+}
+
+// Thumbor's noise: grain of σ = amount/√12 (28.9 at 100) around the
+// pixel, the same value on red, green and blue, alpha kept; one seed gives
+// one answer, another seed another.
+func TestNoisePixels(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	src := encodePNG(t, filled(64, 64, color.NRGBA{128, 128, 128, 200}))
+	p := params.Params{Noise: 100, Format: params.FormatPNG}
+	res, img := runParams(t, pl, src, p)
+	var sum, sq float64
+	for y := range 64 {
+		for x := range 64 {
+			c := img.NRGBAAt(x, y)
+			if c.R != c.G || c.G != c.B || c.A != 200 {
+				t.Fatalf("pixel (%d,%d) = %v: want equal red, green and blue, alpha 200", x, y, c)
+			}
+			v := float64(c.R)
+			sum += v
+			sq += v * v
+		}
+	}
+	n := 64.0 * 64
+	mean := sum / n
+	sd := math.Sqrt(sq/n - mean*mean)
+	if math.Abs(mean-128) > 3 || sd < 25 || sd > 33 {
+		t.Errorf("noise=100: mean %.1f, σ %.1f; want about 128 and 28.9", mean, sd)
+	}
+	again, _ := runParams(t, pl, src, p)
+	p.NoiseSeed = 7
+	other, _ := runParams(t, pl, src, p)
+	if !bytes.Equal(res.Body, again.Body) || bytes.Equal(res.Body, other.Body) {
+		t.Errorf("same seed gives the same answer: %v; another seed another: %v", bytes.Equal(res.Body, again.Body), !bytes.Equal(res.Body, other.Body))
 	}
 }

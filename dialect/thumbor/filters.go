@@ -25,7 +25,7 @@ func parseFilters(p *params.Params, g *geometry, s string) error {
 		f, ok := filters[name]
 		var err error
 		if !ok {
-			err = pathurl.Bad("filters:"+name, "%s is not a Thumbor filter Matte supports (quality, format, fill, background_color, blur, grayscale, brightness, contrast, saturation, rgb, rotate, round_corner, sharpen, watermark, focal, equalize, proportion, stretch, no_upscale, upscale, strip_icc, strip_exif, max_bytes, max_age, convolution, curve, cover).", params.QuoteShort(name))
+			err = pathurl.Bad("filters:"+name, "%s is not a Thumbor filter Matte supports (quality, format, fill, background_color, blur, grayscale, brightness, contrast, saturation, rgb, rotate, round_corner, sharpen, watermark, focal, equalize, proportion, stretch, no_upscale, upscale, strip_icc, strip_exif, max_bytes, max_age, convolution, curve, cover, noise).", params.QuoteShort(name))
 		} else {
 			err = f(p, g, "filters:"+name, args)
 		}
@@ -284,6 +284,24 @@ var filters = map[string]filter{
 		return nil
 	},
 	"watermark": watermark,
+	// noise(amount[,seed]): grain, amount 0-100 (Params.Noise).
+	"noise": func(p *params.Params, _ *geometry, field, a string) error {
+		const usage = "noise takes amount[,seed]: an integer from 0 to 100, and a seed from 0 to 2147483647."
+		am, sd, hasSeed := strings.Cut(a, ",")
+		n, err := params.ParseInt(am, 0, 100)
+		seed := 0
+		if err == nil && hasSeed {
+			seed, err = params.ParseInt(sd, 0, math.MaxInt32)
+		}
+		if err != nil {
+			return pathurl.Bad(field, usage)
+		}
+		p.Noise, p.NoiseSeed = n, seed
+		if n == 0 {
+			p.NoiseSeed = 0
+		}
+		return nil
+	},
 	// proportion(v), 0 < v <= 1: the result resized by v.
 	"proportion": func(_ *params.Params, g *geometry, field, a string) (err error) {
 		if g.proportion, err = params.ParseDecimalIn(a, 0, 1); err != nil || g.proportion == 0 {

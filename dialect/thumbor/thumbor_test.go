@@ -71,6 +71,9 @@ func TestParse(t *testing.T) {
 		"/unsafe/filters:curve([(0,0),],[(10,20),(200,210),],[(5,5)],[(0,0),(255,255)]):quality(80)/a.jpg": {Params: params.Params{Quality: 80, Curves: params.Curves{
 			All: "0:0", Red: "10:20,200:210", Green: "5:5", Blue: "0:0,255:255"}}, Source: "/a.jpg"},
 		"/unsafe/filters:convolution(0;1;0,1,0)/a.jpg": {Params: params.Params{Convolution: params.Convolution{Columns: 1, Weights: "0;1;0"}}, Source: "/a.jpg"},
+		"/unsafe/filters:noise(40)/a.jpg":              {Params: params.Params{Noise: 40}, Source: "/a.jpg"},
+		"/unsafe/filters:noise(40,7)/a.jpg":            {Params: params.Params{Noise: 40, NoiseSeed: 7}, Source: "/a.jpg"},
+		"/unsafe/filters:noise(0,7)/a.jpg":             {Source: "/a.jpg"},
 
 		// focal: the docs' example; two regions weighed by area (centres
 		// (212, 283) weight 133×154 and (50, 50) weight 100×100: (158.8,
@@ -136,6 +139,9 @@ func TestErrors(t *testing.T) {
 		"/unsafe/meta/300x200/a.jpg":                                           "meta",
 		"/unsafe/filters:grayscale(1)/a.jpg":                                   "filters:grayscale",
 		"/unsafe/filters:equalize(1)/a.jpg":                                    "filters:equalize",
+		"/unsafe/filters:noise(101)/a.jpg":                                     "filters:noise",
+		"/unsafe/filters:noise(5,-1)/a.jpg":                                    "filters:noise",
+		"/unsafe/filters:noise()/a.jpg":                                        "filters:noise",
 		"/unsafe/filters:max_age(-5)/a.jpg":                                    "filters:max_age",
 		"/unsafe/filters:convolution(1;2;1;2,2,true)/a.jpg":                    "filters:convolution",
 		"/unsafe/filters:curve([(0,0)],[(0,0)],[(0,0)])/a.jpg":                 "filters:curve",

@@ -125,6 +125,13 @@ func (im *Image) MapColour(lut *[256][3]uint8) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_map_colour(im.p, out, &t[0]) })
 }
 
+// AddNoise adds one Gaussian value (mean 0, sigma; libvips' gaussnoise
+// from seed) per pixel to each colour sample alike, alpha kept, rounded
+// and clamped to 8 bits. The same seed gives the same noise.
+func (im *Image) AddNoise(sigma float64, seed int) error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_noise(im.p, out, C.double(sigma), C.int(seed)) })
+}
+
 // Median is a size x size median filter on every band.
 func (im *Image) Median(size int) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_median(im.p, out, C.int(size)) })

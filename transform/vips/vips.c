@@ -491,6 +491,37 @@ int matte_map_colour(VipsImage *in, VipsImage **out, const unsigned char *lut) {
   return with_alpha_of(typed, in, in->Bands - 1, out);
 }
 
+// matte_noise adds one value of libvips' Gaussian noise (mean 0, sigma,
+// seeded) per pixel to every colour sample of an 8-bit image alike, alpha
+// kept, rounded and clamped.
+int matte_noise(VipsImage *in, VipsImage **out, double sigma, int seed) {
+  VipsImage *colour, *noise, *sum, *clamped;
+  if (colour_bands(in, &colour)) return -1;
+  if (vips_gaussnoise(&noise, in->Xsize, in->Ysize, "sigma", sigma, "mean",
+                      0.0, "seed", seed, NULL)) {
+    g_object_unref(colour);
+    return -1;
+  }
+  int r = vips_add(colour, noise, &sum, NULL);
+  g_object_unref(noise);
+  if (r) {
+    g_object_unref(colour);
+    return -1;
+  }
+  r = matte_clamp_uchar(sum, &clamped);
+  g_object_unref(sum);
+  if (r) {
+    g_object_unref(colour);
+    return -1;
+  }
+  VipsImage *typed;
+  r = vips_copy(clamped, &typed, "interpretation", colour->Type, NULL);
+  g_object_unref(clamped);
+  g_object_unref(colour);
+  if (r) return -1;
+  return with_alpha_of(typed, in, in->Bands - (vips_image_hasalpha(in) ? 1 : 0), out);
+}
+
 // matte_median is a size x size median filter on every band (sharp's
 // median).
 int matte_median(VipsImage *in, VipsImage **out, int size) {

@@ -62,6 +62,7 @@ int matte_max_filter(VipsImage *in, VipsImage **out, int size);
 int matte_equalize(VipsImage *in, VipsImage **out);
 int matte_band_means(VipsImage *in, double *means, int n);
 int matte_median(VipsImage *in, VipsImage **out, int size);
+int matte_noise(VipsImage *in, VipsImage **out, double sigma, int seed);
 int matte_map_colour(VipsImage *in, VipsImage **out, const unsigned char *lut);
 int matte_convolve(VipsImage *in, VipsImage **out, const double *mask, int w,
                    int h);
