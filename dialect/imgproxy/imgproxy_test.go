@@ -163,7 +163,8 @@ func TestErrors(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"/insecure/rs:fill:300:400:0/g:sm/aHR0cDovL2V4YW1w/bGUuY29tL2ltYWdl/cy9jdXJpb3NpdHku/anBn.png",
-		"/_/w:1/plain/http:%2F%2Fx/a@png", "/x/g:fp:1:1/pd:1:1:1:1/plain//a", "/a/b:/plain/"} {
+		"/_/w:1/plain/http:%2F%2Fx/a@png", "/x/g:fp:1:1/pd:1:1:1:1/plain//a", "/a/b:/plain/",
+		"/_/a:1:2:3/mc:0.5:fff/dt:1:000:fff/col:1:f00:1/bga:0.5/pg:1/da:1/exar:1:ce/wm:1/wmu:L2E/raw:0/msr:1/plain//a"} {
 		f.Add(s)
 	}
 	plain := mustNew(f, "", "")
