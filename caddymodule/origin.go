@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -184,8 +185,11 @@ func (h *Handler) fetchOrigin(req *imageRequest, or *http.Request, rec *sourceRe
 		}
 		return upstreamError(err)
 	}
+	svg := isSVG(res.ContentType)
 	for k, v := range res.Header {
-		rec.header[k] = v
+		if !svg || slices.Contains(passedHeaders, http.CanonicalHeaderKey(k)) {
+			rec.header[k] = v
+		}
 	}
 	if res.NotModified {
 		rec.conditional = true
@@ -222,7 +226,7 @@ func (h *Handler) passOrigin(w http.ResponseWriter, r *http.Request, rawQuery st
 	if err != nil {
 		return h.writeError(w, r, upstreamError(err))
 	}
-	for _, k := range []string{"Content-Type", "Etag", "Last-Modified", "Cache-Control", "Expires"} {
+	for _, k := range passedHeaders {
 		if v := res.Header.Get(k); v != "" {
 			w.Header().Set(k, v)
 		}

@@ -15,9 +15,9 @@ var errSourceTooLarge = errors.New("matte: source exceeds max_source_bytes")
 
 // sourceRecorder stands in for the client's ResponseWriter while the next
 // handler (file_server, reverse_proxy, ...) writes the source. A 200 of type
-// image/* is buffered, up to limit bytes; anything else is written through
-// to the client untouched. Not safe for concurrent use, like any
-// ResponseWriter.
+// image/* is buffered, up to limit bytes; anything else, and an SVG, is
+// written through to the client untouched (an SVG with svgPolicy). Not safe
+// for concurrent use, like any ResponseWriter.
 type sourceRecorder struct {
 	w      http.ResponseWriter
 	header http.Header
@@ -59,7 +59,11 @@ func (r *sourceRecorder) WriteHeader(status int) {
 		r.notModified = true
 		return
 	}
-	if status != http.StatusOK || !isImage(r.header.Get("Content-Type")) {
+	if ct := r.header.Get("Content-Type"); status != http.StatusOK || !isImage(ct) || isSVG(ct) {
+		if status == http.StatusOK && isSVG(ct) {
+			r.header.Set("Content-Security-Policy", svgPolicy)
+			r.header.Set("X-Content-Type-Options", "nosniff")
+		}
 		r.passthrough = true
 		copyHeader(r.w.Header(), r.header)
 		r.w.WriteHeader(status)
@@ -144,3 +148,22 @@ func isImage(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && strings.HasPrefix(mt, "image/")
 }
+
+// isSVG reports an SVG. Matte does not rasterise SVG: a vector image is
+// answered as it is, whatever the URL asks (as Cloudflare and ipx answer
+// one), since the browser scales it itself.
+func isSVG(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "image/svg+xml"
+}
+
+// svgPolicy goes with an SVG passed through: shown by an <img> it changes
+// nothing, but opened on its own (the URL visited) the document runs no
+// script, loads nothing and gets an opaque origin, so an SVG from another
+// host cannot act as this site (Next.js sends the same for SVG).
+const svgPolicy = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+// passedHeaders are the origin's headers an answer passed through from an
+// origin URL keeps; the rest (cookies, the origin's own policies) stay
+// there.
+var passedHeaders = []string{"Content-Type", "Etag", "Last-Modified", "Cache-Control", "Expires"}

@@ -45,10 +45,16 @@ func newDialectSite(t *testing.T, extra string, dialects ...string) *dialectSite
 	dir := t.TempDir()
 	photo := testPhoto(t)
 	writeFiles(t, dir, map[string][]byte{"img/photo.jpg": photo, "img/dir/sub photo.jpg": photo, "img/logo.png": greenSquare(t, 10),
-		"img/anim.gif": animatedGIF(t)})
+		"img/anim.gif": animatedGIF(t), "img/logo.svg": []byte(testSVG)})
 	hits := new(atomic.Int64)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
+		if r.URL.Path == "/logo.svg" {
+			w.Header().Set("Content-Type", "image/svg+xml")
+			w.Header().Set("Set-Cookie", "remote=1")
+			_, _ = w.Write([]byte(testSVG))
+			return
+		}
 		if r.URL.Path != "/photo.jpg" {
 			http.NotFound(w, r)
 			return
