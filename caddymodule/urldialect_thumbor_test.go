@@ -53,6 +53,12 @@ func TestThumborURLs(t *testing.T) {
 		}
 		s.refused(t, "/unsafe/filters:curve("+id+")/img/photo.jpg", http.StatusBadRequest, "filters:curve")
 	})
+	// The logo is an opaque PNG (no alpha band): autojpg answers a JPEG.
+	t.Run("autojpg", func(t *testing.T) {
+		s.image(t, "/unsafe/filters:autojpg()/img/logo.png", "jpeg", 10, 10)
+		s.image(t, "/unsafe/filters:autojpg(false)/img/logo.png", "png", 10, 10)
+		s.image(t, "/unsafe/filters:autojpg():format(png)/img/logo.png", "png", 10, 10)
+	})
 	// noise: the blue half is no longer one colour.
 	t.Run("noise", func(t *testing.T) {
 		img := s.png(t, "/unsafe/100x50/filters:noise(60):format(png)/img/photo.jpg", 100, 50)

@@ -83,6 +83,7 @@ func (p Params) Key() string {
 	addInt("h", p.Height)
 	addInt("min-width", p.MinWidth)
 	addBool("exar", p.ExtendToAspect)
+	addBool("autojpg", p.PNGToJPEG)
 	addInt("min-height", p.MinHeight)
 	addFloat("w-ratio", p.WidthRatio)
 	addFloat("h-ratio", p.HeightRatio)

@@ -36,6 +36,10 @@ type Params struct {
 	// given in pixels into the other side themselves, and leave it 0 with
 	// both sides or another fit.
 	AspectRatio float64
+	// PNGToJPEG answers a PNG source without an alpha band as a JPEG when
+	// no format is asked for (Thumbor's autojpg filter, its
+	// AUTO_PNG_TO_JPG), unless a mask shape would cut it transparent.
+	PNGToJPEG bool
 	// ExtendToAspect pads the fitted image (FitClip, FitMax) to the aspect
 	// ratio of the Width x Height box, centred, as a fill pads it to the
 	// box itself (imgproxy exar): a 300x200 result of a 400x400 box becomes

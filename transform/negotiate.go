@@ -10,7 +10,8 @@ import (
 // NegotiateFormat picks the output format: fm wins, then auto=format by
 // Accept (AVIF, then WebP; for an animation WebP, else GIF); a cut-out
 // that keeps transparency is PNG; then the source's own format, else PNG
-// when the source has alpha and JPEG when not. A cut-out on an opaque background colour is opaque, so it keeps the
+// when the source has alpha and JPEG when not (an opaque PNG becomes a
+// JPEG with PNGToJPEG). A cut-out on an opaque background colour is opaque, so it keeps the
 // source's format like any other image (a JPEG stays a JPEG, as imgix does
 // for colorkey and remove.bg for format=auto).
 func NegotiateFormat(p params.Params, accept string, src Source) params.Format {
@@ -37,6 +38,9 @@ func NegotiateFormat(p params.Params, accept string, src Source) params.Format {
 	}
 	if p.Removal.Enabled && !(p.Background.Set && p.Background.A == 255) {
 		return params.FormatPNG // keeps the cut-out's alpha
+	}
+	if p.PNGToJPEG && src.Type == params.FormatPNG && !src.HasAlpha && p.Mask == params.ShapeNone && !(p.Rotate != 0 && math.Mod(p.Rotate, 90) != 0) {
+		return params.FormatJPEG
 	}
 	if src.Type != params.FormatSource && !(p.AutoFormat && (src.Type == params.FormatGIF || src.Type == params.FormatAVIF || src.Type == params.FormatWebP)) {
 		return src.Type

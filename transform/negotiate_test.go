@@ -38,6 +38,12 @@ func TestNegotiateFormat(t *testing.T) {
 		{"cut-out on an opaque colour, unwritable source", params.Params{Removal: cut, Background: white}, "", tiff, params.FormatJPEG},
 		{"cut-out on an opaque colour with auto=format", params.Params{Removal: cut, Background: white, AutoFormat: true}, browser, jpeg, params.FormatAVIF},
 		{"cut-out with fm=jpg", params.Params{Removal: cut, Format: params.FormatJPEG}, "", png, params.FormatJPEG},
+		{"autojpg: an opaque PNG becomes a JPEG", params.Params{PNGToJPEG: true}, "", Source{Type: params.FormatPNG}, params.FormatJPEG},
+		{"autojpg: a PNG with alpha stays", params.Params{PNGToJPEG: true}, "", png, params.FormatPNG},
+		{"autojpg: fm wins", params.Params{PNGToJPEG: true, Format: params.FormatPNG}, "", Source{Type: params.FormatPNG}, params.FormatPNG},
+		{"autojpg: a mask shape keeps PNG", params.Params{PNGToJPEG: true, Mask: params.ShapeEllipse}, "", Source{Type: params.FormatPNG}, params.FormatPNG},
+		{"autojpg: a JPEG stays", params.Params{PNGToJPEG: true}, "", jpeg, params.FormatJPEG},
+		{"autojpg: a GIF stays", params.Params{PNGToJPEG: true}, "", gif, params.FormatGIF},
 		{"matte alone is PNG", params.Params{Removal: params.Removal{Enabled: true, MaskOnly: true}, Background: white, AutoFormat: true}, browser, jpeg, params.FormatPNG},
 	}
 	for _, tc := range cases {

@@ -25,7 +25,7 @@ func parseFilters(p *params.Params, g *geometry, s string) error {
 		f, ok := filters[name]
 		var err error
 		if !ok {
-			err = pathurl.Bad("filters:"+name, "%s is not a Thumbor filter Matte supports (quality, format, fill, background_color, blur, grayscale, brightness, contrast, saturation, rgb, rotate, round_corner, sharpen, watermark, focal, equalize, proportion, stretch, no_upscale, upscale, strip_icc, strip_exif, max_bytes, max_age, convolution, curve, cover, noise).", params.QuoteShort(name))
+			err = pathurl.Bad("filters:"+name, "%s is not a Thumbor filter Matte supports (quality, format, fill, background_color, blur, grayscale, brightness, contrast, saturation, rgb, rotate, round_corner, sharpen, watermark, focal, equalize, proportion, stretch, no_upscale, upscale, strip_icc, strip_exif, max_bytes, max_age, convolution, curve, cover, noise, autojpg).", params.QuoteShort(name))
 		} else {
 			err = f(p, g, "filters:"+name, args)
 		}
@@ -284,6 +284,19 @@ var filters = map[string]filter{
 		return nil
 	},
 	"watermark": watermark,
+	// autojpg([enabled]): an opaque PNG answered as a JPEG (Thumbor's
+	// AUTO_PNG_TO_JPG for this request; Matte's default is off).
+	"autojpg": func(p *params.Params, _ *geometry, field, a string) error {
+		on, ok := true, true
+		if a != "" {
+			on, ok = thumborBool(a)
+		}
+		if !ok {
+			return pathurl.Bad(field, "autojpg takes true or false (true when left out).")
+		}
+		p.PNGToJPEG = on
+		return nil
+	},
 	// noise(amount[,seed]): grain, amount 0-100 (Params.Noise).
 	"noise": func(p *params.Params, _ *geometry, field, a string) error {
 		const usage = "noise takes amount[,seed]: an integer from 0 to 100, and a seed from 0 to 2147483647."

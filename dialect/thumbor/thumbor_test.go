@@ -72,6 +72,9 @@ func TestParse(t *testing.T) {
 			All: "0:0", Red: "10:20,200:210", Green: "5:5", Blue: "0:0,255:255"}}, Source: "/a.jpg"},
 		"/unsafe/filters:convolution(0;1;0,1,0)/a.jpg": {Params: params.Params{Convolution: params.Convolution{Columns: 1, Weights: "0;1;0"}}, Source: "/a.jpg"},
 		"/unsafe/filters:noise(40)/a.jpg":              {Params: params.Params{Noise: 40}, Source: "/a.jpg"},
+		"/unsafe/filters:autojpg()/a.png":              {Params: params.Params{PNGToJPEG: true}, Source: "/a.png"},
+		"/unsafe/filters:autojpg(True)/a.png":          {Params: params.Params{PNGToJPEG: true}, Source: "/a.png"},
+		"/unsafe/filters:autojpg(false)/a.png":         {Source: "/a.png"},
 		"/unsafe/filters:noise(40,7)/a.jpg":            {Params: params.Params{Noise: 40, NoiseSeed: 7}, Source: "/a.jpg"},
 		"/unsafe/filters:noise(0,7)/a.jpg":             {Source: "/a.jpg"},
 
@@ -140,6 +143,7 @@ func TestErrors(t *testing.T) {
 		"/unsafe/filters:grayscale(1)/a.jpg":                                   "filters:grayscale",
 		"/unsafe/filters:equalize(1)/a.jpg":                                    "filters:equalize",
 		"/unsafe/filters:noise(101)/a.jpg":                                     "filters:noise",
+		"/unsafe/filters:autojpg(yes)/a.png":                                   "filters:autojpg",
 		"/unsafe/filters:noise(5,-1)/a.jpg":                                    "filters:noise",
 		"/unsafe/filters:noise()/a.jpg":                                        "filters:noise",
 		"/unsafe/filters:max_age(-5)/a.jpg":                                    "filters:max_age",
