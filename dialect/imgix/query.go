@@ -1053,6 +1053,19 @@ var paramSpecs = map[string]paramSpec{
 	"skip": {"left out: Matte does not implement skip (interval keeps every Nth frame)", func(*params.Params, string) error {
 		return params.ErrSyntax
 	}},
+	// cs: Matte's answers are sRGB without an embedded profile, which is
+	// srgb's colours and strip's bytes; tinysrgb (a smaller sRGB profile)
+	// is the same colours without one, and origin falls back to srgb as
+	// imgix documents for a space it cannot keep.
+	"cs": {"one of srgb, strip, tinysrgb or origin (Matte writes sRGB)", func(_ *params.Params, v string) error {
+		switch v {
+		case "srgb", "strip", "tinysrgb", "origin":
+			return nil
+		case "adobergb1998":
+			return errors.New("Matte writes sRGB only")
+		}
+		return params.ErrSyntax
+	}},
 	"chromasub": {"444 or 420 (4:2:2 is not written)", func(p *params.Params, v string) error {
 		switch v {
 		case "444":
