@@ -382,8 +382,8 @@ var options = map[string]option{
 		return nil
 	},
 	"quality": func(p *params.Params, _ *resize, name string, args []string) error {
-		q, err := params.ParseInt(args[0], 0, 100)
-		if err != nil || len(args) != 1 {
+		q, ok := oneInt(args, 0, 100)
+		if !ok {
 			return pathurl.Bad(name, "%s must be an integer from 0 (the default) to 100.", name)
 		}
 		p.Quality = q
@@ -512,8 +512,8 @@ var options = map[string]option{
 	},
 	// pix:SIZE: the result pixelated in SIZE x SIZE squares.
 	"pixelate": func(p *params.Params, _ *resize, name string, args []string) error {
-		n, err := params.ParseInt(args[0], 1, 100)
-		if err != nil || len(args) != 1 {
+		n, ok := oneInt(args, 1, 100)
+		if !ok {
 			return pathurl.Bad(name, "%s takes a pixel size from 1 to 100.", name)
 		}
 		p.Pixelate = n
@@ -753,8 +753,8 @@ var options = map[string]option{
 	},
 	// dpi:%dpi (Pro): the resolution the answer states (0: none).
 	"dpi": func(p *params.Params, _ *resize, name string, args []string) error {
-		n, err := params.ParseInt(args[0], 0, 65535)
-		if err != nil || len(args) != 1 {
+		n, ok := oneInt(args, 0, 65535)
+		if !ok {
 			return pathurl.Bad(name, "%s must be an integer from 0 to 65535.", name)
 		}
 		p.DPI = n
@@ -762,8 +762,8 @@ var options = map[string]option{
 	},
 	// pg:%page (Pro): the frame (from 0) a still answer shows.
 	"page": func(_ *params.Params, rs *resize, name string, args []string) error {
-		n, err := params.ParseInt(args[0], 0, 100000)
-		if err != nil || len(args) != 1 {
+		n, ok := oneInt(args, 0, 100000)
+		if !ok {
 			return pathurl.Bad(name, "%s must be a frame number from 0.", name)
 		}
 		rs.page, rs.pageName = n, name
@@ -801,6 +801,12 @@ func setContrast(p *params.Params, name string, args []string) error {
 
 func setSaturation(p *params.Params, name string, args []string) error {
 	return factorPercent(&p.Saturation, name, args)
+}
+
+// oneInt reads an option's one integer argument, from lo to hi.
+func oneInt(args []string, lo, hi int) (int, bool) {
+	n, err := params.ParseInt(args[0], lo, hi)
+	return n, err == nil && len(args) == 1
 }
 
 // factorPercent reads a factor from 0 to 10 (1: unchanged) into one of
