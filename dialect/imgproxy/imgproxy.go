@@ -134,7 +134,7 @@ func (d *Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if err != nil {
 		return dialect.ImageURL{}, true, err
 	}
-	if ext != "" {
+	if ext != "" && !names.raw {
 		f, ok := params.ParseOutputFormat(ext)
 		if !ok {
 			return dialect.ImageURL{}, true, pathurl.Bad("extension", "The extension %s is not an output format; use jpg, png, webp, avif or gif.", params.QuoteShort(ext))

@@ -337,6 +337,7 @@ func TestMoreOptions(t *testing.T) {
 	// still name it.
 	urltest.CheckParses(t, mustNew(t, "", ""), map[string]dialect.ImageURL{
 		"/insecure/raw:1/w:100/f:webp/plain//a.jpg":   {Source: "/a.jpg"},
+		"/insecure/raw:1/plain//a.jpg@png":            {Source: "/a.jpg"},
 		"/insecure/raw:t/att:1/fn:b.jpg/plain//a.jpg": {Params: params.Params{Download: true, DownloadName: "b.jpg"}, Source: "/a.jpg"},
 		"/insecure/raw:0/plain//a.jpg":                {Params: params.Params{Frames: params.FramesFirst}, Source: "/a.jpg"},
 	})

@@ -45,7 +45,12 @@ type resize struct {
 // fields names the options, as the URL wrote them, that errors found while
 // serving an image should point at (dialect.ImageURL's MarkField and
 // FrameField).
-type fields struct{ mark, frame string }
+type fields struct {
+	mark, frame string
+	// raw is raw:1: the answer is the source as it is, the extension
+	// unread too.
+	raw bool
+}
 
 // mark is wm:%opacity:%position:%x_offset:%y_offset:%scale; name is the
 // option as written (wm or watermark), for errors.
@@ -94,7 +99,7 @@ func (d *Dialect) parseOptions(parts []string) (params.Params, fields, error) {
 	}
 	if rs.raw {
 		// The source as it is: only how it is named and saved applies.
-		return params.Params{Download: p.Download, DownloadName: p.DownloadName}, fields{}, nil
+		return params.Params{Download: p.Download, DownloadName: p.DownloadName}, fields{raw: true}, nil
 	}
 	if err := applyZoom(&p, rs); err != nil {
 		return params.Params{}, fields{}, err
