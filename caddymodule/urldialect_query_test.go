@@ -56,6 +56,18 @@ func TestQueryFormURLDialects(t *testing.T) {
 			t.Errorf("filter=duotone black to white: red pixel %x %x %x, blue pixel's red %x; want a grey, the blue darker", r, g, b, br)
 		}
 		s.refused(t, "/?url=/img/photo.jpg&w=100&stop=fff", http.StatusBadRequest, "stop")
+		// Adjustments: bri=-40 takes 102 off the red (255 → 153); sat=0
+		// greys it; hue=180 turns it towards cyan.
+		if r, g, _, _ := s.png(t, "/?url=/img/photo.jpg&w=100&bri=-40&output=png", 100, 50).At(10, 25).RGBA(); absDiff(r>>8, 153) > 6 || g>>8 > 8 {
+			t.Errorf("bri=-40: red pixel = %d %d, want about 153 0", r>>8, g>>8)
+		}
+		if r, g, b, _ := s.png(t, "/?url=/img/photo.jpg&w=100&sat=0&con=20&gam=1.5&output=png", 100, 50).At(10, 25).RGBA(); absDiff(r, g) > 0x300 || absDiff(g, b) > 0x300 {
+			t.Errorf("sat=0: red pixel = %x %x %x, want a grey", r, g, b)
+		}
+		if r, g, b, _ := s.png(t, "/?url=/img/photo.jpg&w=100&hue=180&mod=0.9&tint=ff8000&output=png", 100, 50).At(10, 25).RGBA(); r < g || r < b {
+			t.Errorf("hue=180 then tint=ff8000: pixel = %x %x %x, want the tint's orange to lead", r, g, b)
+		}
+		s.refused(t, "/?url=/img/photo.jpg&w=100&con=500", http.StatusBadRequest, "con")
 	})
 	t.Run("imagekit", func(t *testing.T) {
 		// docs.imagekit.io/features/image-transformations: ?tr=w-,h-,... and /tr:.../path.

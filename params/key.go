@@ -155,6 +155,8 @@ func (p Params) Key() string {
 	addInt("high", p.Highlights)
 	addInt("shad", p.Shadows)
 	addInt("vib", p.Vibrance)
+	addFloat("lightness", p.Lightness)
+	addInt("sigmoid-con", p.SigmoidContrast)
 	if c := p.ChannelShift; c != ([3]int{}) {
 		add("rgb", strconv.Itoa(c[0])+":"+strconv.Itoa(c[1])+":"+strconv.Itoa(c[2]))
 	}
@@ -178,6 +180,7 @@ func (p Params) Key() string {
 	addInt("bw-threshold", p.Threshold)
 	addBool("normalize", p.Normalize)
 	addColor("tint", p.Tint)
+	addBool("tint-even", p.TintEven)
 	if c := p.Convolution; c != (Convolution{}) {
 		v := strconv.Itoa(c.Columns) + ":" + c.Weights
 		if c.Normalize {

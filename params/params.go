@@ -133,6 +133,14 @@ type Params struct {
 	// Vibrance/100·(1 - C/80) below 80 and leaves stronger colours alone:
 	// it strengthens (or mutes) the muted colours most.
 	Exposure, Highlights, Shadows, Vibrance int
+	// Lightness multiplies the LCh lightness with Saturation's chroma and
+	// Hue's turn (wsrv mod; 0: unset), before the affine map.
+	Lightness float64
+	// SigmoidContrast, -100 to 100 (wsrv con; 0: none), maps each colour
+	// sample through wsrv's sigmoid with β = 0.3 × |SigmoidContrast|
+	// around mid-grey (ImageMagick's -sigmoidal-contrast: steeper for
+	// above 0, its inverse below), after the affine map and before Gamma.
+	SigmoidContrast int
 	// ChannelShift adds 2.55 × ChannelShift[i] to the red, green and blue
 	// samples, each -100 to 100 (Thumbor rgb), after Brightness and before
 	// Invert.
@@ -157,6 +165,10 @@ type Params struct {
 	Threshold int
 	Normalize bool
 	Tint      Color
+	// TintEven gives every grey level Tint's a and b in full (wsrv tint:
+	// each pixel keeps its CIELAB lightness and takes the colour's
+	// chroma), in place of sharp's weighting.
+	TintEven bool
 	// Duotone recolours the image from its grey level (libvips' B_W): level
 	// v is v/255 of the way from Duotone.Start to Duotone.Stop in CIELAB
 	// (wsrv filter=duotone), alpha kept; after Tint. The zero Duotone is

@@ -8,17 +8,19 @@ import (
 )
 
 // adjust changes the image's own colours (Params.Equalize, Exposure,
-// Shadows, Highlights, Vibrance, Saturation, Hue, Sepia, SepiaClassic,
-// Monochrome, BrightnessFactor, Contrast, Brightness, ChannelShift, Invert,
-// Gamma, in that order), before any pixel is added around it (rotation
-// corners, fit=fill, padding), which keep their colours. Exposure is a
-// curve and Shadows and Highlights a gain by luma (tone); Vibrance,
-// Saturation and Hue work in LCh; from Sepia to Invert one affine map of
-// each pixel's colour, composed here; Gamma is a power.
+// Shadows, Highlights, Vibrance, Lightness, Saturation, Hue, Sepia,
+// SepiaClassic, Monochrome, BrightnessFactor, Contrast, Brightness,
+// ChannelShift, Invert, SigmoidContrast, Gamma, in that order), before any
+// pixel is added around it (rotation corners, fit=fill, padding), which
+// keep their colours. Exposure is a curve and Shadows and Highlights a
+// gain by luma (tone); Vibrance, Lightness, Saturation and Hue work in LCh;
+// from Sepia to Invert one affine map of each pixel's colour, composed
+// here; SigmoidContrast is a curve, and Gamma a power (one curve with
+// SigmoidContrast).
 func (j *job) adjust() error {
 	p := j.p
 	toned := p.Exposure != 0 || p.Shadows != 0 || p.Highlights != 0
-	if !toned && p.Vibrance == 0 && p.Saturation == 0 && p.Hue == 0 && p.Sepia == 0 && p.Monochrome == (params.Color{}) &&
+	if !toned && p.Vibrance == 0 && p.Lightness == 0 && p.SigmoidContrast == 0 && p.Saturation == 0 && p.Hue == 0 && p.Sepia == 0 && p.Monochrome == (params.Color{}) &&
 		p.BrightnessFactor == 0 && p.Brightness == 0 && p.Contrast == 0 && p.ChannelShift == ([3]int{}) && !p.Invert && p.Gamma == 0 && !p.Equalize && !p.SepiaClassic {
 		return nil
 	}
@@ -68,14 +70,49 @@ func (j *job) adjust() error {
 	if p.Invert {
 		m = m.then(scale3(-1), [3]float64{255, 255, 255})
 	}
-	return j.img.Adjust(vips.Adjustment{
-		Chroma:   1 + float64(p.Saturation)/100,
-		Vibrance: float64(p.Vibrance) / 100,
-		Hue:      float64(p.Hue),
-		Matrix:   m.m,
-		Offset:   m.b,
-		Gamma:    p.Gamma,
-	})
+	a := vips.Adjustment{
+		Lightness: p.Lightness,
+		Chroma:    1 + float64(p.Saturation)/100,
+		Vibrance:  float64(p.Vibrance) / 100,
+		Hue:       float64(p.Hue),
+		Matrix:    m.m,
+		Offset:    m.b,
+		Gamma:     p.Gamma,
+	}
+	if p.SigmoidContrast == 0 {
+		return j.img.Adjust(a)
+	}
+	// The sigmoid comes before the power: both as one curve after the map.
+	a.Gamma = 0
+	if err := j.img.Adjust(a); err != nil {
+		return err
+	}
+	return j.img.Tone(finalCurve(p.SigmoidContrast, p.Gamma), nil)
+}
+
+// finalCurve is Params.SigmoidContrast then Gamma as one table of 8-bit
+// samples: wsrv's sigmoidal contrast (β = 0.3 × |contrast| around 0.5,
+// scaled so that 0 and 1 stay put; below 0 its inverse), then
+// 255·(v/255)^(1/gamma) when gamma is not 0.
+func finalCurve(contrast int, gamma float64) *[256]uint8 {
+	beta := 0.3 * math.Abs(float64(contrast))
+	logistic := func(u float64) float64 { return 1 / (1 + math.Exp(beta*(0.5-u))) }
+	lo, hi := logistic(0), logistic(1)
+	var t [256]uint8
+	for v := range t {
+		u := float64(v) / 255
+		if contrast > 0 {
+			u = (logistic(u) - lo) / (hi - lo)
+		} else {
+			x := u*(hi-lo) + lo
+			u = 0.5 - math.Log((1-x)/x)/beta
+		}
+		if gamma != 0 {
+			u = math.Pow(max(u, 0), 1/gamma)
+		}
+		t[v] = uint8(min(max(math.Round(255*u), 0), 255))
+	}
+	return &t
 }
 
 // exposureCurve is Params.Exposure as a table of 8-bit sRGB samples: each

@@ -36,7 +36,7 @@ func (j *job) filters() error {
 		}
 	}
 	if c := p.Tint; c.Set {
-		if err := j.mapGreyLab(tintTable(c)); err != nil {
+		if err := j.mapGreyLab(tintTable(c, p.TintEven)); err != nil {
 			return err
 		}
 	}
@@ -83,8 +83,9 @@ func (j *job) mapGreyLab(table *[256][3]float64, err error) error {
 
 // tintTable is sharp's tint as a table of grey levels: level v keeps its
 // CIELAB lightness L and takes the tint's a and b weighted by
-// 1 - 4(L/100 - 0.5)², full at mid-grey and none at black and white.
-func tintTable(c params.Color) (*[256][3]float64, error) {
+// 1 - 4(L/100 - 0.5)², full at mid-grey and none at black and white; or,
+// even, in full at every level (wsrv's tint).
+func tintTable(c params.Color, even bool) (*[256][3]float64, error) {
 	colours := make([][3]uint8, 257) // the grey levels, then the tint
 	for v := range 256 {
 		colours[v] = [3]uint8{uint8(v), uint8(v), uint8(v)}
@@ -99,6 +100,9 @@ func tintTable(c params.Color) (*[256][3]float64, error) {
 	for v := range 256 {
 		l := lab[v][0] / 100
 		w := 1 - 4*(l-0.5)*(l-0.5)
+		if even {
+			w = 1
+		}
 		table[v] = [3]float64{lab[v][0], w * tint[1], w * tint[2]}
 	}
 	return &table, nil

@@ -441,3 +441,34 @@ func TestVibrancePixels(t *testing.T) {
 		{params.Params{Vibrance: 100}, color.NRGBA{90, 90, 90, 255}},
 	})
 }
+
+// wsrv's mod multiplies the LCh lightness (chroma and hue kept): (150, 120,
+// 100) at 0.8 is (122.2, 93.9, 74.7) by the CIE formulas.
+func TestLightnessPixels(t *testing.T) {
+	checkSolidPixelsWithin(t, color.NRGBA{150, 120, 100, 255}, []solidCase{
+		{params.Params{Lightness: 0.8}, color.NRGBA{122, 94, 75, 255}},
+	}, 2)
+}
+
+// wsrv's con: its sigmoid, β = 0.3 × |con| around mid-grey, scaled so
+// that black and white stay: at con=50, 200 → 251.6, 100 → 42.1, 128 →
+// 129.4; at con=-50 (the inverse) 200 → 149.4, 100 → 120.1. Gamma comes
+// after it: con=50 then Gamma 0.5 (v²) takes 200 to 248.3 and 100 to 7.0.
+func TestSigmoidContrastPixels(t *testing.T) {
+	checkSolidPixels(t, color.NRGBA{200, 100, 128, 255}, []solidCase{
+		{params.Params{SigmoidContrast: 50}, color.NRGBA{252, 42, 129, 255}},
+		{params.Params{SigmoidContrast: -50}, color.NRGBA{149, 120, 128, 255}},
+		{params.Params{SigmoidContrast: 50, Gamma: 0.5}, color.NRGBA{248, 7, 66, 255}},
+	})
+}
+
+// wsrv's tint keeps each level's CIELAB lightness and gives it the
+// colour's a and b in full: grey 200 under c86432 is (255, 171.5, 116.9);
+// sharp's weighted tint gives (255, 183.2, 148.3).
+func TestTintEvenPixels(t *testing.T) {
+	orange := params.Color{R: 200, G: 100, B: 50, A: 255, Set: true}
+	checkSolidPixelsWithin(t, color.NRGBA{200, 200, 200, 255}, []solidCase{
+		{params.Params{Tint: orange, TintEven: true}, color.NRGBA{255, 172, 117, 255}},
+		{params.Params{Tint: orange}, color.NRGBA{255, 183, 148, 255}},
+	}, 3)
+}

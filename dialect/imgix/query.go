@@ -825,20 +825,8 @@ func signedIntSpec(limit int, at func(p *params.Params) *int) paramSpec {
 // signedRangeSpec is an integer from lo to hi (lo <= 0 <= hi), with an
 // optional sign.
 func signedRangeSpec(lo, hi int, at func(p *params.Params) *int) paramSpec {
-	return paramSpec{fmt.Sprintf("an integer from %d to %d", lo, hi), func(p *params.Params, v string) error {
-		neg := strings.HasPrefix(v, "-")
-		if neg || strings.HasPrefix(v, "+") {
-			v = v[1:]
-		}
-		var n int
-		var err error
-		if neg {
-			n, err = params.ParseInt(v, 0, -lo)
-			n = -n
-		} else {
-			n, err = params.ParseInt(v, 0, hi)
-		}
-		*at(p) = n
+	return paramSpec{fmt.Sprintf("an integer from %d to %d", lo, hi), func(p *params.Params, v string) (err error) {
+		*at(p), err = params.ParseSignedInt(v, lo, hi)
 		return err
 	}}
 }

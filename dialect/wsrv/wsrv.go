@@ -30,6 +30,11 @@
 //     mapped onto Matte's 1 to 100 sharpening (0.5 + sharp/100 is Matte's
 //     sigma).
 //   - ro: an angle in degrees, any sign, taken modulo 360.
+//   - bri (-100 to 100: 2.55 per step added), mod and sat (multipliers of
+//     the LCh lightness and chroma), hue (degrees), con (wsrv's sigmoidal
+//     contrast, -100 to 100), gam (1 to 3, another number 2.2 as wsrv
+//     takes it), tint (a colour whose chroma every pixel takes, lightness
+//     kept), as wsrv's processors make them.
 //   - filter: greyscale, sepia (wsrv's own matrix), negate, or duotone
 //     (start and stop its colours, #C83658 and #D8E74F by default).
 //   - mask: circle (the largest centred circle) or ellipse (inscribed);
@@ -134,7 +139,7 @@ var (
 )
 
 // names lists the parameters in the order they are read and reported.
-var names = []string{"url", "w", "h", "dpr", "fit", "we", "a", "fpx", "fpy", "output", "q", "bg", "cbg", "blur", "sharp", "ro", "flip", "flop", "trim", "il", "filter", "start", "stop", "mask", "mbg", "n", "page"}
+var names = []string{"url", "w", "h", "dpr", "fit", "we", "a", "fpx", "fpy", "output", "q", "bg", "cbg", "bri", "mod", "sat", "hue", "con", "gam", "blur", "sharp", "ro", "flip", "flop", "trim", "il", "filter", "start", "stop", "tint", "mask", "mbg", "n", "page"}
 
 const colorForms = "a colour: a CSS name or hex RGB, ARGB, RRGGBB or AARRGGBB (alpha first)"
 
@@ -257,6 +262,57 @@ var specs = map[string]spec{
 	}},
 	"cbg": {colorForms, false, func(r *request, v string) (err error) {
 		r.cbg, err = parseColor(v)
+		return err
+	}},
+	// The adjustments, as wsrv's processors make them (brightness.cpp,
+	// modulate.cpp, contrast.cpp, gamma.cpp, tint.cpp).
+	"bri": {"an integer from -100 to 100", false, func(r *request, v string) (err error) {
+		r.p.Brightness, err = params.ParseSignedInt(v, -100, 100)
+		return err
+	}},
+	"mod": {"a number above 0 and up to 10000 (the lightness multiplier)", false, func(r *request, v string) error {
+		f, err := params.ParseDecimalIn(v, 0, 10000)
+		if err != nil || f == 0 {
+			return params.ErrSyntax
+		}
+		if f != 1 {
+			r.p.Lightness = f
+		}
+		return nil
+	}},
+	"sat": {"a number from 0 to 10000 (the saturation multiplier, to a hundredth)", false, func(r *request, v string) error {
+		f, err := params.ParseDecimalIn(v, 0, 10000)
+		r.p.Saturation = int(math.Round((f - 1) * 100))
+		return err
+	}},
+	"hue": {"an integer number of degrees, such as 90 or -45", false, func(r *request, v string) error {
+		n, err := params.ParseSignedInt(v, -1<<30, 1<<30)
+		r.p.Hue = ((n % 360) + 360) % 360
+		return err
+	}},
+	"con": {"an integer from -100 to 100", false, func(r *request, v string) (err error) {
+		r.p.SigmoidContrast, err = params.ParseSignedInt(v, -100, 100)
+		return err
+	}},
+	"gam": {"a number (1 to 3; wsrv takes any other as 2.2)", false, func(r *request, v string) error {
+		g, err := params.ParseDecimal(v)
+		if err != nil {
+			return err
+		}
+		switch {
+		case g == 0:
+			return nil
+		case g < 1 || g > 3:
+			g = 2.2 // wsrv's correction for a gamma out of range
+		}
+		r.p.Gamma = 1 / g // wsrv raises to g; Params.Gamma is 1/exponent
+		return nil
+	}},
+	"tint": {colorForms, false, func(r *request, v string) error {
+		c, err := parseColor(v)
+		if err == nil && c.A != 0 {
+			r.p.Tint, r.p.TintEven = c, true
+		}
 		return err
 	}},
 	"blur": {"a number from 0.3 to 1000 (the Gaussian sigma)", false, func(r *request, v string) error {

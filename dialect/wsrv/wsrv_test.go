@@ -32,6 +32,17 @@ func TestParseValid(t *testing.T) {
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&filter=greyscale", lich, "", params.Params{Width: 300, Saturation: -100}},
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&filter=negate", lich, "", params.Params{Width: 300, Invert: true}},
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&filter=sepia", lich, "", params.Params{Width: 300, SepiaClassic: true}},
+		// Adjustments (wsrv.nl/docs/adjustment): bri adds 2.55 per step, mod
+		// and sat multiply the LCh lightness and chroma, hue turns (modulo
+		// 360), con is wsrv's sigmoid, gam raises to the power (out of 1-3:
+		// 2.2), tint keeps the lightness and takes the colour's chroma.
+		{"/?url=images.weserv.nl/lichtenstein.jpg&bri=-40&mod=1.5&sat=0.25&hue=-90&con=30&gam=2", lich, "", params.Params{
+			Brightness: -40, Lightness: 1.5, Saturation: -75, Hue: 270, SigmoidContrast: 30, Gamma: 0.5}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&gam=5", lich, "", params.Params{Gamma: 1 / 2.2}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&mod=1&sat=1&hue=720&gam=0&bri=0&con=0", lich, "", params.Params{}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&sat=0", lich, "", params.Params{Saturation: -100}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&tint=c86432", lich, "", params.Params{Tint: params.Color{R: 200, G: 100, B: 50, A: 255, Set: true}, TintEven: true}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&tint=00ffffff", lich, "", params.Params{}},
 		// duotone: wsrv's default colours, or start and stop (their alpha unused).
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&filter=duotone", lich, "", params.Params{Width: 300, Duotone: params.Duotone{
 			Start: params.Color{R: 0xC8, G: 0x36, B: 0x58, A: 255, Set: true}, Stop: params.Color{R: 0xD8, G: 0xE7, B: 0x4F, A: 255, Set: true}}}},
@@ -122,6 +133,13 @@ func TestParseInvalid(t *testing.T) {
 		{"/?url=a.example/x.png&sharp=0", []string{"sharp"}, "above 0"},
 		{"/?url=a.example/x.png&ro=x", []string{"ro"}, "an angle"},
 		{"/?url=a.example/x.png&trim=255", []string{"trim"}, "1 to 254"},
+		{"/?url=a.example/x.png&bri=101", []string{"bri"}, "from -100 to 100"},
+		{"/?url=a.example/x.png&con=-101", []string{"con"}, "from -100 to 100"},
+		{"/?url=a.example/x.png&mod=0", []string{"mod"}, "above 0"},
+		{"/?url=a.example/x.png&sat=-1", []string{"sat"}, "saturation multiplier"},
+		{"/?url=a.example/x.png&hue=1.5", []string{"hue"}, "degrees"},
+		{"/?url=a.example/x.png&gam=x", []string{"gam"}, "wsrv takes any other as 2.2"},
+		{"/?url=a.example/x.png&tint=nope", []string{"tint"}, "alpha first"},
 		{"/?url=&w=x&q=y", []string{"url", "w", "q"}, ""},
 		{"/?url=a.example/x.gif&n=0", []string{"n"}, "n must be -1 (every frame from page on) or a count"},
 		{"/?url=a.example/x.gif&n=-2&page=-1", []string{"n", "page"}, ""},

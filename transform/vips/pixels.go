@@ -202,6 +202,8 @@ func (im *Image) Linear(a, b float64) error {
 // become Matrix·v + Offset (Matrix row-major 3x3), rounded and clamped to
 // 8 bits; then, when Gamma is not 0, each becomes 255·(v/255)^(1/Gamma).
 type Adjustment struct {
+	// Lightness multiplies the LCh lightness (0 or 1: unchanged).
+	Lightness             float64
 	Chroma, Vibrance, Hue float64
 	Matrix                [9]float64
 	Offset                [3]float64
@@ -212,7 +214,11 @@ type Adjustment struct {
 // mixes channels. The image is 8-bit sRGB or grey.
 func (im *Image) Adjust(a Adjustment) error {
 	return im.apply(func(out **C.VipsImage) C.int {
-		return C.matte_adjust(im.p, out, C.double(a.Chroma), C.double(a.Vibrance), C.double(a.Hue),
+		lightness := a.Lightness
+		if lightness == 0 {
+			lightness = 1
+		}
+		return C.matte_adjust(im.p, out, C.double(lightness), C.double(a.Chroma), C.double(a.Vibrance), C.double(a.Hue),
 			(*C.double)(unsafe.Pointer(&a.Matrix[0])), (*C.double)(unsafe.Pointer(&a.Offset[0])), C.double(a.Gamma))
 	})
 }

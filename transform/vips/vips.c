@@ -694,15 +694,15 @@ done:
 
 // matte_adjust changes the colours of an 8-bit sRGB (or grey) image, alpha
 // kept as it is: in LCh, the chroma is changed by vibrance (vibrance_lch),
-// then scaled by chroma, and hue degrees are added to the hue (sRGB only:
-// grey has none of them); then every pixel's
+// then the lightness and chroma are scaled by lightness and chroma, and hue
+// degrees are added to the hue (sRGB only: grey has none of them); then every pixel's
 // colour samples v (a column of 3) become m·v + b, m a row-major 3x3 matrix,
 // then (gamma not 0 or 1) 255·(v/255)^(1/gamma). An m that mixes channels (any off-diagonal entry, or unequal diagonal
 // ones) makes a grey image sRGB first. The result is rounded and clamped to
 // 8 bits.
-int matte_adjust(VipsImage *in, VipsImage **out, double chroma,
-                 double vibrance, double hue, const double *m, const double *b,
-                 double gamma) {
+int matte_adjust(VipsImage *in, VipsImage **out, double lightness,
+                 double chroma, double vibrance, double hue, const double *m,
+                 const double *b, double gamma) {
   int alpha = vips_image_hasalpha(in);
   int colour = in->Bands - (alpha ? 1 : 0);
   int mixes = 0;
@@ -713,9 +713,10 @@ int matte_adjust(VipsImage *in, VipsImage **out, double chroma,
   if (b[1] != b[0] || b[2] != b[0]) mixes = 1;
   VipsImage *base, *t;
   if (vips_extract_band(in, &base, 0, "n", colour, NULL)) return -1;
-  if ((chroma != 1 || vibrance != 0 || hue != 0) && colour >= 3) {
+  if ((lightness != 1 || chroma != 1 || vibrance != 0 || hue != 0) &&
+      colour >= 3) {
     VipsImage *lch, *turned;
-    double ka[3] = {1, chroma, 1}, kb[3] = {0, 0, hue};
+    double ka[3] = {lightness, chroma, 1}, kb[3] = {0, 0, hue};
     int r = vips_colourspace(base, &lch, VIPS_INTERPRETATION_LCH, NULL);
     g_object_unref(base);
     if (r) return -1;

@@ -72,9 +72,9 @@ int matte_srgb_to_lab(const unsigned char *rgb, int n, float *lab);
 int matte_map_grey_lab(VipsImage *in, VipsImage **out, const float *table);
 int matte_set_resolution(VipsImage *in, VipsImage **out, double res);
 int matte_linear1(VipsImage *in, VipsImage **out, double a, double b);
-int matte_adjust(VipsImage *in, VipsImage **out, double chroma,
-                 double vibrance, double hue, const double *m, const double *b,
-                 double gamma);
+int matte_adjust(VipsImage *in, VipsImage **out, double lightness,
+                 double chroma, double vibrance, double hue, const double *m,
+                 const double *b, double gamma);
 int matte_tone(VipsImage *in, VipsImage **out, const unsigned char *curve,
                const double *gain);
 int matte_pixelate(VipsImage *in, VipsImage **out, int block);
