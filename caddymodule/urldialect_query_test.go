@@ -76,6 +76,8 @@ func TestQueryFormURLDialects(t *testing.T) {
 		s.image(t, "/img/photo.jpg?tr=w-100,h-100,cm-pad_resize,bg-FF0000,f-png", "png", 100, 100)
 		s.image(t, "/img/photo.jpg?tr=w-100,f-webp,q-60", "webp", 100, 50)
 		s.refused(t, "/img/photo.jpg?tr=w-abc", http.StatusBadRequest, "w")
+		s.image(t, "/img/photo.jpg?tr=w-120,ar-4-3,e-contrast,e-usm-2-1.5-0.8-0.024", "jpeg", 120, 90)
+		s.refused(t, "/img/photo.jpg?tr=ar-4-3", http.StatusBadRequest, "ar")
 	})
 	t.Run("imgix aliases other builders emit", func(t *testing.T) {
 		s.image(t, "/img/photo.jpg?w=100&h=100&fit=cover", "jpeg", 100, 100)

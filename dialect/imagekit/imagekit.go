@@ -36,6 +36,9 @@
 //     progressive (other formats ignore it).
 //   - e-bgremove and e-removedotbg: background removal (Matte's own
 //     model). e-sharpen, optionally e-sharpen-N (N 1 to 100): sharpening.
+//     e-usm-radius-sigma-amount-threshold: an unsharp mask (sigma and
+//     amount used). e-contrast: a contrast stretch (sharp's normalise).
+//   - ar-W-H: the side that w or h leaves out, from that aspect ratio.
 //
 // Any other transform, or a transform given twice, is a 400 naming it as
 // ImageKit spells it (the field is the key: "c", "e-grayscale").
@@ -44,6 +47,7 @@ package imagekit
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
 
@@ -55,6 +59,8 @@ import (
 const (
 	maxDimension = 100000
 	maxTr        = 2048
+	// maxUnsharpSigma bounds e-usm's sigma as imgix's usmrad is bounded.
+	maxUnsharpSigma = 500
 )
 
 // Dialect is ImageKit's URL form. It holds no state.
@@ -116,6 +122,8 @@ type transforms struct {
 	focus   params.Crop
 	bgSet   bool
 	removal bool
+	// ar is ar-W-H's width ÷ height (0: none).
+	ar float64
 }
 
 // read parses tr's comma-separated key-value pairs into t, reporting each
@@ -190,6 +198,16 @@ var focuses = map[string]params.Crop{
 }
 
 var handlers = map[string]handler{
+	"ar": {"two positive numbers, width-height, such as 4-3", func(t *transforms, v string) error {
+		ws, hs, ok := strings.Cut(v, "-")
+		w, werr := params.ParseDecimalIn(ws, 0, maxDimension)
+		h, herr := params.ParseDecimalIn(hs, 0, maxDimension)
+		if !ok || werr != nil || herr != nil || w == 0 || h == 0 {
+			return params.ErrSyntax
+		}
+		t.ar = w / h
+		return nil
+	}},
 	"w": {"an integer from 1 to 100000, or a fraction of the image's width between 0 and 1 such as 0.5", func(t *transforms, v string) error {
 		return dimension(v, &t.p.Width, &t.p.WidthRatio)
 	}},
@@ -320,6 +338,38 @@ var handlers = map[string]handler{
 	"e-bgremove":    {"e-bgremove, without a value", flagEffect(func(t *transforms) { t.removal = true })},
 	"e-removedotbg": {"e-removedotbg, without a value", flagEffect(func(t *transforms) { t.removal = true })},
 	"e-grayscale":   {"e-grayscale, without a value", flagEffect(func(t *transforms) { t.p.Saturation = -100 })},
+	// e-contrast: ImageKit's contrast stretch, as sharp's normalise.
+	"e-contrast": {"e-contrast, without a value", flagEffect(func(t *transforms) { t.p.Normalize = true })},
+	// e-usm-radius-sigma-amount-threshold: the blur's sigma and the amount
+	// (Matte's usm = amount × 50, at most 100); libvips sizes the blur from
+	// sigma, so radius is read, not used, and so is threshold. e-usm alone
+	// is amount 1 at Matte's default sigma.
+	"e-usm": {"e-usm, or e-usm-radius-sigma-amount-threshold, four positive numbers with the amount at most 2", func(t *transforms, v string) error {
+		if v == "" {
+			t.p.UnsharpMask = 50
+			return nil
+		}
+		parts := strings.Split(v, "-")
+		if len(parts) != 4 {
+			return params.ErrSyntax
+		}
+		var f [4]float64
+		for i, s := range parts {
+			n, err := params.ParseDecimalIn(s, 0, 1000)
+			if err != nil {
+				return err
+			}
+			f[i] = n
+		}
+		if f[1] == 0 || f[1] > maxUnsharpSigma || f[2] > 2 {
+			return params.ErrSyntax
+		}
+		t.p.UnsharpMask, t.p.UnsharpRadius = int(math.Round(f[2]*50)), f[1]
+		if t.p.UnsharpMask == 0 {
+			t.p.UnsharpRadius = 0
+		}
+		return nil
+	}},
 	"e-sharpen": {"e-sharpen, or e-sharpen-N with N from 1 to 100", func(t *transforms, v string) error {
 		if v == "" {
 			t.p.Sharpen = 50
@@ -370,7 +420,22 @@ func dimension(v string, px *int, ratio *float64) (err error) {
 // at fault.
 func (t *transforms) params() (params.Params, error) {
 	p := t.p
-	both := (p.Width != 0 || p.WidthRatio != 0) && (p.Height != 0 || p.HeightRatio != 0)
+	hasW, hasH := p.Width != 0 || p.WidthRatio != 0, p.Height != 0 || p.HeightRatio != 0
+	if t.ar > 0 {
+		// ar-W-H gives the side w or h leaves out; with both it is not used.
+		switch {
+		case !hasW && !hasH:
+			return params.Params{}, params.BadParam("ar", "ar sets one side from the other; it needs w or h.")
+		case hasW && hasH:
+		case p.Width != 0:
+			p.Height, hasH = max(1, int(math.Round(float64(p.Width)/t.ar))), true
+		case p.Height != 0:
+			p.Width, hasW = max(1, int(math.Round(float64(p.Height)*t.ar))), true
+		default: // a side given as a fraction of the image's: the other from the ratio
+			p.AspectRatio, hasW, hasH = t.ar, true, true
+		}
+	}
+	both := hasW && hasH
 	c := t.c
 	if t.cm == "pad_resize" {
 		if c != "" && c != "maintain_ratio" {
