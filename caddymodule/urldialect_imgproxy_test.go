@@ -101,6 +101,10 @@ func TestImgproxyURLs(t *testing.T) {
 		missing := base64.RawURLEncoding.EncodeToString([]byte("/img/none.png"))
 		s.refused(t, "/insecure/wm:1/wmu:"+missing+"/plain//img/photo.jpg", http.StatusBadRequest, "wmu")
 	})
+	t.Run("ra picks the resampling filter", func(t *testing.T) {
+		s.image(t, "/insecure/ra:nearest/rs:fit:800:800/el:1/plain//img/photo.jpg", "jpeg", 800, 400)
+		s.refused(t, "/insecure/ra:mitchell/plain//img/photo.jpg", http.StatusBadRequest, "ra")
+	})
 	t.Run("security options are refused as imgproxy refuses them", func(t *testing.T) {
 		s.refused(t, "/insecure/msr:100/plain//img/photo.jpg", http.StatusForbidden, "msr")
 	})

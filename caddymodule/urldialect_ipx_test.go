@@ -27,6 +27,16 @@ func TestIpxURLs(t *testing.T) {
 	t.Run("q_ and format negotiation", func(t *testing.T) {
 		s.image(t, "/_ipx/w_100,q_50,f_auto/img/photo.jpg", "webp", 100, 50, "Accept", "image/webp")
 	})
+	// kernel_nearest enlarges the logo (a flat 10x10 green square) 4x:
+	// its corner pixel stays exactly the logo's green.
+	t.Run("kernel", func(t *testing.T) {
+		img := s.png(t, "/_ipx/kernel_nearest,w_40,enlarge,f_png/img/logo.png", 40, 40)
+		if r, g, b, _ := img.At(0, 0).RGBA(); r != 0 || g != 0xffff || b != 0 {
+			t.Errorf("kernel_nearest: corner = %x %x %x, want pure green", r, g, b)
+		}
+		s.image(t, "/_ipx/kernel_cubic,s_100x100/img/photo.jpg", "jpeg", 100, 100)
+		s.refused(t, "/_ipx/kernel_box/img/photo.jpg", http.StatusBadRequest, "kernel")
+	})
 	t.Run("bad modifiers answer 400 naming them", func(t *testing.T) {
 		s.refused(t, "/_ipx/w_abc/img/photo.jpg", http.StatusBadRequest, "w")
 		s.refused(t, "/_ipx/tint_nocolour/img/photo.jpg", http.StatusBadRequest, "tint")

@@ -83,6 +83,9 @@ func (p Params) Key() string {
 	addInt("h", p.Height)
 	addInt("min-width", p.MinWidth)
 	addBool("exar", p.ExtendToAspect)
+	if p.Kernel != KernelDefault {
+		add("kernel", p.Kernel.String())
+	}
 	addBool("autojpg", p.PNGToJPEG)
 	addInt("min-height", p.MinHeight)
 	addFloat("w-ratio", p.WidthRatio)

@@ -70,6 +70,10 @@ type Params struct {
 	// the box landscape, or the other way round (Thumbor's adaptive-fit-in):
 	// the pipeline resolves it once the (oriented) source is known.
 	AdaptiveBox bool
+	// Kernel is the resampling filter of the resize (ipx kernel, imgproxy
+	// Pro's resizing_algorithm); KernelDefault is libvips' thumbnail, a
+	// Lanczos 3 after the JPEG shrink-on-load.
+	Kernel Kernel
 
 	// Rotate is a clockwise angle in degrees in [0, 360). Uncovered corners
 	// take Background (transparent where the output keeps alpha and no bg
@@ -784,6 +788,30 @@ type Border struct {
 type Corners struct {
 	TopLeft, TopRight, BottomRight, BottomLeft int
 	Set                                        bool
+}
+
+// Kernel is a resampling filter, as sharp and libvips name them.
+type Kernel uint8
+
+const (
+	KernelDefault Kernel = iota // Lanczos 3, as libvips' thumbnail resamples
+	KernelNearest
+	KernelLinear
+	KernelCubic
+	KernelMitchell
+	KernelLanczos2
+)
+
+var kernelNames = [...]string{KernelDefault: "lanczos3", KernelNearest: "nearest", KernelLinear: "linear",
+	KernelCubic: "cubic", KernelMitchell: "mitchell", KernelLanczos2: "lanczos2"}
+
+func (k Kernel) String() string { return enumName(kernelNames[:], uint8(k), "kernel") }
+
+// ParseKernel reads a filter's name: nearest, linear, cubic, mitchell,
+// lanczos2 or lanczos3 (KernelDefault).
+func ParseKernel(s string) (Kernel, bool) {
+	i, ok := lookupName(kernelNames[:], s)
+	return Kernel(i), ok
 }
 
 type Flip uint8

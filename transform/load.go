@@ -46,7 +46,54 @@ func (j *job) load() error {
 			return err
 		}
 	}
-	return img.Resize(g.resizeW, g.resizeH, vips.NoCrop)
+	return j.resample(img, g.resizeW, g.resizeH)
+}
+
+// resample resizes img to width x height with Params.Kernel (libvips'
+// thumbnail resampling for the default).
+func (j *job) resample(img *vips.Image, width, height int) error {
+	if k := j.p.Kernel; k != params.KernelDefault {
+		return img.ResizeKernel(width, height, k.String())
+	}
+	return img.Resize(width, height, vips.NoCrop)
+}
+
+// resizeCrop resizes img to width x height, a smart crop choosing the box
+// when crop is not NoCrop; with Params.Kernel the image is resampled to
+// the size covering the box first and cut at scale 1.
+func (j *job) resizeCrop(img *vips.Image, width, height int, crop vips.Interesting) error {
+	if j.p.Kernel == params.KernelDefault || crop == vips.NoCrop {
+		if crop == vips.NoCrop {
+			return j.resample(img, width, height)
+		}
+		return img.Resize(width, height, crop)
+	}
+	w, h := coverSize(img.Width(), img.Height(), width, height)
+	if err := j.resample(img, w, h); err != nil {
+		return err
+	}
+	return img.Resize(width, height, crop)
+}
+
+// thumbnailKernel is thumbnail with Params.Kernel: the source decoded at
+// the largest JPEG shrink-on-load that keeps at least the size asked (a
+// smart crop's: the size covering its box), then resizeCrop.
+func (j *job) thumbnailKernel(width, height int, crop vips.Interesting) (*vips.Image, error) {
+	src := j.req.Info
+	w, h := width, height
+	if crop != vips.NoCrop {
+		w, h = coverSize(src.Width, src.Height, width, height)
+	}
+	shrink := src.jpegShrink(w, h)
+	img, err := vips.Thumbnail(j.req.Source, (src.Width+shrink-1)/shrink, (src.Height+shrink-1)/shrink, vips.NoCrop, shrink, j.p.Orientation, j.cancel)
+	if err != nil {
+		return nil, err
+	}
+	if err := j.resizeCrop(img, width, height, crop); err != nil {
+		img.Close()
+		return nil, err
+	}
+	return img, nil
 }
 
 // thumbnail decodes the source straight to width x height (see
@@ -60,6 +107,9 @@ func (j *job) thumbnail(width, height int, crop vips.Interesting) (*vips.Image, 
 			return nil, err
 		}
 		return f, nil
+	}
+	if j.p.Kernel != params.KernelDefault {
+		return j.thumbnailKernel(width, height, crop)
 	}
 	src := j.req.Info
 	return vips.Thumbnail(j.req.Source, width, height, crop, src.jpegShrink(width, height), j.p.Orientation, j.cancel)
@@ -129,12 +179,12 @@ func (j *job) planAndResize() error {
 	}
 	j.geo = g
 	if bw, bh, ok := unenlargedBox(img.Width(), img.Height(), g); ok {
-		if err := img.Resize(bw, bh, g.interesting); err != nil {
+		if err := j.resizeCrop(img, bw, bh, g.interesting); err != nil {
 			return err
 		}
-		return img.Resize(g.resizeW, g.resizeH, vips.NoCrop)
+		return j.resample(img, g.resizeW, g.resizeH)
 	}
-	return img.Resize(g.resizeW, g.resizeH, g.interesting)
+	return j.resizeCrop(img, g.resizeW, g.resizeH, g.interesting)
 }
 
 // swapGeometry maps the resize of a plan made for the quarter-turned image

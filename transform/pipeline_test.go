@@ -754,3 +754,47 @@ func TestExtendToAspectSizes(t *testing.T) {
 	_, img := runParams(t, pl, src, params.Params{Width: 400, Height: 400, Fit: params.FitMax, ExtendToAspect: true, Background: params.Color{G: 255, A: 255, Set: true}, Format: params.FormatPNG})
 	checkSamples(t, img, []sample{{200, 50, green}, {200, 350, green}, {100, 200, red}, {300, 200, blue}}, 8)
 }
+
+// Params.Kernel: nearest enlarges a 2x2 checkerboard into four flat 4x4
+// blocks, where the default (Lanczos 3) blends them at the seams; a JPEG
+// shrunk on load, a smart crop and a rect keep their sizes with it.
+func TestKernelPixels(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	board := image.NewNRGBA(image.Rect(0, 0, 2, 2))
+	board.SetNRGBA(0, 0, red)
+	board.SetNRGBA(1, 1, red)
+	board.SetNRGBA(1, 0, blue)
+	board.SetNRGBA(0, 1, blue)
+	src := encodePNG(t, board)
+	_, img := runParams(t, pl, src, params.Params{Width: 8, Fit: params.FitClip, Kernel: params.KernelNearest, Format: params.FormatPNG})
+	for y := range 8 {
+		for x := range 8 {
+			want := red
+			if (x < 4) != (y < 4) {
+				want = blue
+			}
+			if got := img.NRGBAAt(x, y); got != want {
+				t.Fatalf("kernel=nearest: pixel (%d,%d) = %v, want %v", x, y, got, want)
+			}
+		}
+	}
+	_, smooth := runParams(t, pl, src, params.Params{Width: 8, Fit: params.FitClip, Format: params.FormatPNG})
+	if c := smooth.NRGBAAt(3, 1); c == red || c == blue {
+		t.Errorf("default kernel: pixel (3,1) = %v, want red and blue blended at the seam", c)
+	}
+	jpg := encodeJPEG(t, halves(400, 200, red, blue))
+	checkSize := func(p params.Params, w, h int) {
+		t.Helper()
+		res, err := process(t, pl, jpg, p, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Width != w || res.Height != h {
+			t.Errorf("%s: %dx%d, want %dx%d", p.Key(), res.Width, res.Height, w, h)
+		}
+	}
+	checkSize(params.Params{Width: 50, Kernel: params.KernelCubic}, 50, 25)
+	checkSize(params.Params{Width: 60, Height: 60, Fit: params.FitCrop, Crop: params.CropAttention, Kernel: params.KernelMitchell}, 60, 60)
+	checkSize(params.Params{Width: 100, Height: 30, Fit: params.FitScale, Kernel: params.KernelLinear}, 100, 30)
+	checkSize(params.Params{Rect: params.Rect{X: 10, Y: 10, W: 100, H: 100}, Width: 300, Kernel: params.KernelNearest}, 300, 300)
+}

@@ -86,7 +86,7 @@ func (d *Dialect) parseOptions(parts []string) (params.Params, fields, error) {
 		canon, known := aliases[name]
 		var err error
 		if !known {
-			err = pathurl.Bad(name, "%s is not an imgproxy processing option Matte supports (rs, s, rt, w, h, z, g, c, q, f, bg, bl, sh, pix, rot, dpr, ex, exar, pd, t, el, fl, ar, sm, scp, eth, cb, fn, att, exp, mb, pr, wm, wmu, fq, mw, mh, raw; Pro: a, br, co, sa, mc, dt, col, bga, dpi, pg, pgs, da).", params.QuoteShort(name))
+			err = pathurl.Bad(name, "%s is not an imgproxy processing option Matte supports (rs, s, rt, w, h, z, g, c, q, f, bg, bl, sh, pix, rot, dpr, ex, exar, pd, t, el, fl, ar, sm, scp, eth, cb, fn, att, exp, mb, pr, wm, wmu, fq, mw, mh, raw; Pro: a, br, co, sa, mc, dt, col, bga, dpi, ra, pg, pgs, da).", params.QuoteShort(name))
 		} else {
 			err = options[canon](&p, &rs, name, args)
 		}
@@ -302,6 +302,7 @@ var aliases = map[string]string{
 	"a": "adjust", "adjust": "adjust", "br": "brightness", "brightness": "brightness", "co": "contrast", "contrast": "contrast",
 	"sa": "saturation", "saturation": "saturation", "mc": "monochrome", "monochrome": "monochrome", "dt": "duotone", "duotone": "duotone",
 	"col": "colorize", "colorize": "colorize", "bga": "background_alpha", "background_alpha": "background_alpha", "dpi": "dpi",
+	"ra": "resizing_algorithm", "resizing_algorithm": "resizing_algorithm",
 	"pg": "page", "page": "page", "pgs": "pages", "pages": "pages", "da": "disable_animation", "disable_animation": "disable_animation",
 }
 
@@ -763,6 +764,15 @@ var options = map[string]option{
 			return pathurl.Bad(name, "%s must be an integer from 0 to 65535.", name)
 		}
 		p.DPI = n
+		return nil
+	},
+	// ra:%algorithm (Pro): nearest, linear, cubic, lanczos2, lanczos3.
+	"resizing_algorithm": func(p *params.Params, _ *resize, name string, args []string) error {
+		k, ok := params.ParseKernel(args[0])
+		if !ok || len(args) != 1 || k == params.KernelMitchell {
+			return pathurl.Bad(name, "%s takes nearest, linear, cubic, lanczos2 or lanczos3.", name)
+		}
+		p.Kernel = k
 		return nil
 	},
 	// pg:%page (Pro): the frame (from 0) a still answer shows.

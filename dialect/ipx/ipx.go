@@ -128,7 +128,7 @@ var aliases = map[string]string{
 	"trim": "trim", "enlarge": "enlarge", "animated": "animated", "a": "animated",
 	"extract": "extract", "crop": "extract", "extend": "extend", "flatten": "flatten", "grayscale": "grayscale",
 	"negate": "negate", "modulate": "modulate", "gamma": "ignored",
-	"median": "median", "threshold": "threshold", "normalize": "normalize", "tint": "tint",
+	"median": "median", "threshold": "threshold", "normalize": "normalize", "tint": "tint", "kernel": "kernel",
 }
 
 type modifier func(p *params.Params, m *mods, name, v string) error
@@ -284,6 +284,16 @@ var modifiers = map[string]modifier{
 		if f != 1 {
 			p.BrightnessFactor = f
 		}
+		return nil
+	},
+	// kernel_K: sharp's resize kernel (nearest, linear, cubic, mitchell,
+	// lanczos2, lanczos3; sharp's mks2013 and mks2021 are not libvips 8.14's).
+	"kernel": func(p *params.Params, _ *mods, name, v string) error {
+		k, ok := params.ParseKernel(v)
+		if !ok {
+			return pathurl.Bad(name, "%s=%s is not valid; %s takes nearest, linear, cubic, mitchell, lanczos2 or lanczos3.", name, params.QuoteShort(v), name)
+		}
+		p.Kernel = k
 		return nil
 	},
 	// median_N: sharp's N x N median filter, 3 when N is left out.
