@@ -237,6 +237,14 @@ http://localhost:9080 {
 		if toned, body := get(t, tester, base+"/photo.jpg?w=100&exp=-50&vib=20&high=-10&shad=5&gam=-5&fm=png"); toned.StatusCode != 200 || len(body) == 0 {
 			t.Errorf("exp, vib, high, shad and gam together: status %d: %.200s", toned.StatusCode, body)
 		}
+		if denoised, body := get(t, tester, base+"/photo.jpg?w=100&nr=40&nrs=10&fm=png"); denoised.StatusCode != 200 {
+			t.Errorf("nr, nrs: status %d: %.200s", denoised.StatusCode, body)
+		} else if f, w, h := imageSize(t, body); f != "png" || w != 100 || h != 50 {
+			t.Errorf("nr, nrs: %s %dx%d", f, w, h)
+		}
+		if bad, body := get(t, tester, base+"/photo.jpg?w=100&nr=101"); bad.StatusCode != 400 || !strings.Contains(string(body), `"field":"nr"`) {
+			t.Errorf("nr=101: status %d: %s", bad.StatusCode, body)
+		}
 		if bad, body := get(t, tester, base+"/photo.jpg?w=100&high=5"); bad.StatusCode != 400 || !strings.Contains(string(body), `"field":"high"`) {
 			t.Errorf("high=5: status %d: %s", bad.StatusCode, body)
 		}

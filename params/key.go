@@ -208,6 +208,9 @@ func (p Params) Key() string {
 	addColor("mono", p.Monochrome)
 	addFloat("bri-x", p.BrightnessFactor)
 	addFloat("gamma", p.Gamma)
+	if d := p.Denoise; d.Set {
+		add("nr", strconv.Itoa(d.Bound)+":"+strconv.Itoa(d.Sharpen))
+	}
 	addInt("px", p.Pixelate)
 	addInt("usm", p.UnsharpMask)
 	addFloat("usmrad", p.UnsharpRadius)

@@ -87,6 +87,7 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Lightness: 1.5, SigmoidContrast: -30, Tint: Color{R: 255, A: 255, Set: true}, TintEven: true}, "lightness=1.5,sigmoid-con=-30,tint=ff0000ff,tint-even=1"},
 		{Params{PNGToJPEG: true, ExtendToAspect: true}, "exar=1,autojpg=1"},
 		{Params{Width: 8, Kernel: KernelNearest}, "w=8,kernel=nearest"},
+		{Params{Denoise: Denoise{Bound: 20, Sharpen: -5, Set: true}}, "nr=20:-5"},
 		{Params{Exposure: -40, Highlights: -60, Shadows: 33, Vibrance: 25, Contrast: 5}, "con=5,exp=-40,high=-60,shad=33,vib=25"},
 		{Params{Hue: 90, Sepia: 80, Monochrome: Color{R: 255, G: 128, A: 255, Set: true}, Contrast: 5}, "con=5,hue=90,sepia=80,mono=ff8000ff"},
 		{Params{Pixelate: 8, UnsharpMask: -40, UnsharpRadius: 4.5, Sharpen: 3}, "sharp=3,px=8,usm=-40,usmrad=4.5"},
@@ -201,6 +202,7 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Exposure = v % 101 })
 		add(func(p *Params) { p.Noise = v % 101 })
 		add(func(p *Params) { p.Kernel = Kernel(v % 6) })
+		add(func(p *Params) { p.Denoise = Denoise{Bound: v % 101, Sharpen: 20, Set: true} })
 		add(func(p *Params) { p.Lightness = float64(v) / 7 })
 		add(func(p *Params) { p.SigmoidContrast = -(v % 101) })
 		add(func(p *Params) { p.Tint, p.TintEven = Color{R: uint8(v), A: 255, Set: true}, true })

@@ -137,6 +137,9 @@ type Params struct {
 	// Vibrance/100·(1 - C/80) below 80 and leaves stronger colours alone:
 	// it strengthens (or mutes) the muted colours most.
 	Exposure, Highlights, Shadows, Vibrance int
+	// Denoise is imgix's nr and nrs: noise reduction before blur and
+	// sharpening.
+	Denoise Denoise
 	// Lightness multiplies the LCh lightness with Saturation's chroma and
 	// Hue's turn (wsrv mod; 0: unset), before the affine map.
 	Lightness float64
@@ -912,6 +915,18 @@ func CurvePoints(s string) ([][2]int, error) {
 		pts = append(pts, [2]int{x, y})
 	}
 	return pts, nil
+}
+
+// Denoise smooths noise and sharpens detail against a Gaussian blur of
+// sigma 1 (imgix nr, nrs; Set when either is given): a colour sample
+// within Bound/4 levels of its blurred value takes that value (noise); any
+// other moves Sharpen/100 times its difference from it further away
+// (detail). Bound and Sharpen are -100 to 100, imgix's 20 when left out;
+// at or below 0 that part is off. imgix does not publish its filter: this
+// is Matte's.
+type Denoise struct {
+	Bound, Sharpen int
+	Set            bool
 }
 
 // Duotone is a gradient from Start (black's colour) to Stop (white's).

@@ -6,10 +6,20 @@ import (
 	"github.com/jebosio/matte/transform/vips"
 )
 
-// effects blurs (sigma = blur/10), applies the unsharp mask (usm, usmrad), sharpens (sigma = 0.5 + sharp/100,
+// effects reduces noise (Params.Denoise), blurs (sigma = blur/10), applies the unsharp mask (usm, usmrad), sharpens (sigma = 0.5 + sharp/100,
 // at most 1.5, so its cost per pixel is fixed), then pixelates (px), in
 // output pixels.
 func (j *job) effects() error {
+	if d := j.p.Denoise; d.Set && (d.Bound > 0 || d.Sharpen > 0) {
+		blurred := j.img.Clone()
+		defer blurred.Close()
+		if err := j.blurAt(blurred, 1, true); err != nil {
+			return err
+		}
+		if err := j.img.Denoise(blurred, float64(max(d.Bound, 0))/4, float64(max(d.Sharpen, 0))/100); err != nil {
+			return err
+		}
+	}
 	if j.p.Blur > 0 {
 		if err := j.blur(j.img, float64(j.p.Blur)/10); err != nil {
 			return err

@@ -472,3 +472,52 @@ func TestTintEvenPixels(t *testing.T) {
 		{params.Params{Tint: orange}, color.NRGBA{255, 183, 148, 255}},
 	}, 3)
 }
+
+// imgix's nr and nrs (Matte's filter, params.Denoise): a ±3 checker of
+// grain on mid-grey is within nr=20's bound (5 levels) of its blur and is
+// smoothed flat; a 100|150 edge is beyond it and, with nrs=20, steepened
+// (overshoot on both sides); nr and nrs at or below 0 change nothing.
+func TestDenoisePixels(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	grain := image.NewNRGBA(image.Rect(0, 0, 32, 32))
+	for y := range 32 {
+		for x := range 32 {
+			v := uint8(125)
+			if (x+y)%2 == 0 {
+				v = 131
+			}
+			grain.SetNRGBA(x, y, color.NRGBA{v, v, v, 255})
+		}
+	}
+	src := encodePNG(t, grain)
+	spread := func(img *image.NRGBA) (lo, hi uint8) {
+		lo, hi = 255, 0
+		for y := 4; y < 28; y++ {
+			for x := 4; x < 28; x++ {
+				v := img.NRGBAAt(x, y).R
+				lo, hi = min(lo, v), max(hi, v)
+			}
+		}
+		return lo, hi
+	}
+	_, plain := runParams(t, pl, src, params.Params{Format: params.FormatPNG})
+	_, smooth := runParams(t, pl, src, params.Params{Format: params.FormatPNG, Denoise: params.Denoise{Bound: 20, Sharpen: 20, Set: true}})
+	if lo, hi := spread(plain); hi-lo != 6 {
+		t.Fatalf("source grain spans %d-%d, want 125-131", lo, hi)
+	}
+	if lo, hi := spread(smooth); hi-lo > 1 {
+		t.Errorf("nr=20: grain spans %d-%d, want flat", lo, hi)
+	}
+	_, off := runParams(t, pl, src, params.Params{Format: params.FormatPNG, Denoise: params.Denoise{Bound: -1, Sharpen: -1, Set: true}})
+	if lo, hi := spread(off); hi-lo != 6 {
+		t.Errorf("nr=-1&nrs=-1: grain spans %d-%d, want it kept", lo, hi)
+	}
+	step := encodePNG(t, halves(40, 10, color.NRGBA{100, 100, 100, 255}, color.NRGBA{150, 150, 150, 255}))
+	_, edge := runParams(t, pl, step, params.Params{Format: params.FormatPNG, Denoise: params.Denoise{Bound: 20, Sharpen: 20, Set: true}})
+	if l, r := edge.NRGBAAt(19, 5).R, edge.NRGBAAt(20, 5).R; l >= 100 || r <= 150 {
+		t.Errorf("nrs=20: edge pixels %d | %d, want below 100 and above 150", l, r)
+	}
+	if v := edge.NRGBAAt(5, 5).R; v != 100 {
+		t.Errorf("nr=20: flat side %d, want 100", v)
+	}
+}

@@ -212,6 +212,19 @@ func ParseQuery(q url.Values) (params.Params, error) {
 	checkStylize(q, &p, errs)
 	checkWatermark(q, &p, errs)
 	checkTrim(q, &p, errs)
+	if givenOnce(q, "nr") || givenOnce(q, "nrs") {
+		d := &p.Denoise
+		d.Set = true
+		if !givenOnce(q, "nr") {
+			d.Bound = 20 // imgix's default
+		}
+		if !givenOnce(q, "nrs") {
+			d.Sharpen = 20
+		}
+		if d.Bound <= 0 && d.Sharpen <= 0 {
+			*d = params.Denoise{} // both parts off: nothing to do, nothing to key
+		}
+	}
 	checkText(q, &p, errs)
 	checkBlend(q, &p, errs)
 	checkBorder(q, &p, errs)
@@ -1120,6 +1133,8 @@ var paramSpecs = map[string]paramSpec{
 	"bri":  signedIntSpec(100, func(p *params.Params) *int { return &p.Brightness }),
 	"con":  signedIntSpec(100, func(p *params.Params) *int { return &p.Contrast }),
 	"exp":  signedIntSpec(100, func(p *params.Params) *int { return &p.Exposure }),
+	"nr":   signedIntSpec(100, func(p *params.Params) *int { return &p.Denoise.Bound }),
+	"nrs":  signedIntSpec(100, func(p *params.Params) *int { return &p.Denoise.Sharpen }),
 	"vib":  signedIntSpec(100, func(p *params.Params) *int { return &p.Vibrance }),
 	"high": signedRangeSpec(-100, 0, func(p *params.Params) *int { return &p.Highlights }),
 	// imgix lists shad as a number: a decimal is rounded to the integer.

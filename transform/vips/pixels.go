@@ -259,6 +259,17 @@ func (im *Image) Unsharp(blurred *Image, amount float64) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_unsharp(im.p, blurred.p, out, C.double(amount)) })
 }
 
+// Denoise smooths and sharpens the colour samples against blurred (the
+// same image blurred, same size and bands), alpha kept: a sample within
+// bound of its blurred value takes the blurred value (noise), any other
+// moves amount times its difference further from it (detail); rounded and
+// clamped. The image is 8-bit.
+func (im *Image) Denoise(blurred *Image, bound, amount float64) error {
+	return im.apply(func(out **C.VipsImage) C.int {
+		return C.matte_denoise(im.p, blurred.p, out, C.double(bound), C.double(amount))
+	})
+}
+
 // ClampUchar rounds and clamps to 8-bit 0-255.
 func (im *Image) ClampUchar() error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_clamp_uchar(im.p, out) })

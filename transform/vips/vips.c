@@ -982,6 +982,56 @@ int matte_unsharp(VipsImage *in, VipsImage *blurred, VipsImage **out,
   return with_alpha_of(tagged, in, colour, out);
 }
 
+// matte_denoise smooths and sharpens an 8-bit image against blurred (the
+// same image blurred, same size and bands), alpha kept: each colour sample
+// v, with b its blurred value, becomes b where |v - b| < bound (a
+// deviation that small is taken as noise) and v + amount·(v - b) elsewhere
+// (detail, sharpened; amount 0: kept), rounded and clamped.
+int matte_denoise(VipsImage *in, VipsImage *blurred, VipsImage **out,
+                  double bound, double amount) {
+  int alpha = vips_image_hasalpha(in);
+  int colour = in->Bands - (alpha ? 1 : 0);
+  VipsImage *v = NULL, *bv = NULL, *d = NULL, *ad = NULL, *noise = NULL,
+            *kept = NULL, *vf = NULL, *bf = NULL, *pick = NULL, *t = NULL;
+  int r = -1;
+  if (vips_extract_band(in, &v, 0, "n", colour, NULL) ||
+      vips_extract_band(blurred, &bv, 0, "n", colour, NULL) ||
+      vips_cast(v, &vf, VIPS_FORMAT_FLOAT, NULL) ||
+      vips_cast(bv, &bf, VIPS_FORMAT_FLOAT, NULL) ||
+      vips_subtract(vf, bf, &d, NULL) || vips_abs(d, &ad, NULL) ||
+      vips_relational_const1(ad, &noise, VIPS_OPERATION_RELATIONAL_LESS,
+                             bound, NULL))
+    goto done;
+  {
+    VipsImage *scaled;
+    if (vips_linear1(d, &scaled, amount, 0, NULL)) goto done;
+    r = vips_add(vf, scaled, &kept, NULL);
+    g_object_unref(scaled);
+    if (r) goto done;
+    r = -1;
+  }
+  if (vips_ifthenelse(noise, bf, kept, &pick, NULL) ||
+      matte_clamp_uchar(pick, &t))
+    goto done;
+  {
+    VipsImage *tagged;
+    if (vips_copy(t, &tagged, "interpretation", in->Type, NULL)) goto done;
+    r = with_alpha_of(tagged, in, colour, out);
+  }
+done:
+  if (v) g_object_unref(v);
+  if (bv) g_object_unref(bv);
+  if (vf) g_object_unref(vf);
+  if (bf) g_object_unref(bf);
+  if (d) g_object_unref(d);
+  if (ad) g_object_unref(ad);
+  if (noise) g_object_unref(noise);
+  if (kept) g_object_unref(kept);
+  if (pick) g_object_unref(pick);
+  if (t) g_object_unref(t);
+  return r;
+}
+
 // matte_clamp_uchar rounds and clamps to 0-255 8-bit.
 int matte_clamp_uchar(VipsImage *in, VipsImage **out) {
   VipsImage *t;

@@ -84,6 +84,8 @@ int matte_scale_alpha(VipsImage *in, VipsImage **out, double k);
 int matte_unsharp(VipsImage *in, VipsImage *blurred, VipsImage **out,
                   double amount);
 int matte_clamp_uchar(VipsImage *in, VipsImage **out);
+int matte_denoise(VipsImage *in, VipsImage *blurred, VipsImage **out,
+                  double bound, double amount);
 int matte_bandjoin2(VipsImage *a, VipsImage *b, VipsImage **out);
 int matte_bandjoin_const_rgb(VipsImage *alpha, VipsImage **out, double *rgb);
 int matte_mul255(VipsImage *a, VipsImage *b, VipsImage **out);
