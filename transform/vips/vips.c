@@ -1,4 +1,5 @@
 // The libvips calls behind package vips; vips.h documents the conventions.
+#include <math.h>
 #include <string.h>
 
 #include "vips.h"
@@ -692,6 +693,55 @@ done:
   return r;
 }
 
+// srgb_encode16 maps a linear value quantised to 16 bits (i/65535) to its
+// 8-bit sRGB encoding (IEC 61966-2-1), rounded. Filled once.
+static unsigned char srgb_encode16[65536];
+
+static gpointer fill_srgb_encode16(gpointer data) {
+  (void)data;
+  for (int i = 0; i < 65536; i++) {
+    double v = i / 65535.0;
+    v = v <= 0.0031308 ? v * 12.92 : 1.055 * pow(v, 1 / 2.4) - 0.055;
+    srgb_encode16[i] = (unsigned char)(v * 255 + 0.5);
+  }
+  return NULL;
+}
+
+// luminance_grey is the 1-band 8-bit grey of an 8-bit sRGB image's
+// luminance: Y = 0.2126 R + 0.7152 G + 0.0722 B of the linear samples,
+// sRGB-encoded (the grey of the same CIE lightness, as an LCh chroma of 0
+// gives), the same in every libvips version.
+static int luminance_grey(VipsImage *in, VipsImage **out) {
+  static GOnce once = G_ONCE_INIT;
+  g_once(&once, fill_srgb_encode16, NULL);
+  VipsImage *lin = NULL, *y = NULL, *scaled = NULL, *y16 = NULL,
+            *table = NULL;
+  double weights[3] = {0.2126, 0.7152, 0.0722};
+  VipsImage *matrix = vips_image_new_matrix_from_array(3, 1, weights, 3);
+  int r = -1;
+  if (!matrix) return -1;
+  if (vips_colourspace(in, &lin, VIPS_INTERPRETATION_scRGB, NULL) ||
+      vips_recomb(lin, &y, matrix, NULL) ||
+      vips_linear1(y, &scaled, 65535, 0.5, NULL) ||
+      vips_cast(scaled, &y16, VIPS_FORMAT_USHORT, NULL))
+    goto done;
+  table = vips_image_new_from_memory(srgb_encode16, sizeof(srgb_encode16),
+                                     65536, 1, 1, VIPS_FORMAT_UCHAR);
+  if (!table) goto done;
+  VipsImage *mapped;
+  if (vips_maplut(y16, &mapped, table, NULL)) goto done;
+  r = vips_copy(mapped, out, "interpretation", VIPS_INTERPRETATION_B_W, NULL);
+  g_object_unref(mapped);
+done:
+  g_object_unref(matrix);
+  if (lin) g_object_unref(lin);
+  if (y) g_object_unref(y);
+  if (scaled) g_object_unref(scaled);
+  if (y16) g_object_unref(y16);
+  if (table) g_object_unref(table);
+  return r;
+}
+
 // matte_adjust changes the colours of an 8-bit sRGB (or grey) image, alpha
 // kept as it is: in LCh, the chroma is changed by vibrance (vibrance_lch),
 // then the lightness and chroma are scaled by lightness and chroma, and hue
@@ -713,8 +763,55 @@ int matte_adjust(VipsImage *in, VipsImage **out, double lightness,
   if (b[1] != b[0] || b[2] != b[0]) mixes = 1;
   VipsImage *base, *t;
   if (vips_extract_band(in, &base, 0, "n", colour, NULL)) return -1;
-  if ((lightness != 1 || chroma != 1 || vibrance != 0 || hue != 0) &&
-      colour >= 3) {
+  if (chroma == 0 && lightness == 1 && colour >= 3) {
+    // No chroma left (greyscale): the LCh round trip would give each pixel
+    // the grey of its own lightness, which is the sRGB encoding of its
+    // luminance Y; luminance_grey computes that directly, at a fraction of
+    // the cost (no cube roots, atan2 or sines). Hue and vibrance have
+    // nothing to act on.
+    VipsImage *grey;
+    int r = luminance_grey(base, &grey);
+    g_object_unref(base);
+    if (r) return -1;
+    VipsImage *bands[3] = {grey, grey, grey}, *joined;
+    r = vips_bandjoin(bands, &joined, 3, NULL);
+    g_object_unref(grey);
+    if (r) return -1;
+    r = vips_copy(joined, &base, "interpretation", VIPS_INTERPRETATION_sRGB,
+                  NULL);
+    g_object_unref(joined);
+    if (r) return -1;
+  } else if ((lightness != 1 || chroma != 1 || hue != 0) && vibrance == 0 &&
+             colour >= 3) {
+    // Scaling L and C and turning h in LCh is, in Lab, one matrix: L times
+    // lightness, and (a, b) turned by hue and scaled by chroma. Lab skips
+    // the LCh conversion's atan2, hypot and sines both ways.
+    double rad = hue * M_PI / 180, c = cos(rad) * chroma, s = sin(rad) * chroma;
+    double k[9] = {lightness, 0, 0, 0, c, -s, 0, s, c};
+    VipsImage *matrix = vips_image_new_matrix_from_array(3, 3, k, 9);
+    if (!matrix) {
+      g_object_unref(base);
+      return -1;
+    }
+    VipsImage *lab, *turned;
+    int r = vips_colourspace(base, &lab, VIPS_INTERPRETATION_LAB, NULL);
+    g_object_unref(base);
+    if (!r) {
+      r = vips_recomb(lab, &turned, matrix, NULL);
+      g_object_unref(lab);
+    }
+    g_object_unref(matrix);
+    if (r) return -1;
+    VipsImage *tagged;
+    r = vips_copy(turned, &tagged, "interpretation", VIPS_INTERPRETATION_LAB,
+                  NULL);
+    g_object_unref(turned);
+    if (r) return -1;
+    r = vips_colourspace(tagged, &base, VIPS_INTERPRETATION_sRGB, NULL);
+    g_object_unref(tagged);
+    if (r) return -1;
+  } else if ((lightness != 1 || chroma != 1 || vibrance != 0 || hue != 0) &&
+             colour >= 3) {
     VipsImage *lch, *turned;
     double ka[3] = {lightness, chroma, 1}, kb[3] = {0, 0, hue};
     int r = vips_colourspace(base, &lch, VIPS_INTERPRETATION_LCH, NULL);

@@ -16,6 +16,7 @@ package vips
 
 /*
 #cgo pkg-config: vips
+#cgo LDFLAGS: -lm
 #include <malloc.h>
 #include "vips.h"
 */
