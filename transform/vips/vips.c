@@ -365,6 +365,22 @@ static int colour_bands(VipsImage *in, VipsImage **out) {
   return vips_extract_band(in, out, 0, "n", colour, NULL);
 }
 
+// finish_colour turns sum, new colour samples of in (any format; its
+// reference is taken), into in's 8-bit result: rounded and clamped, tagged
+// with interpretation, in's alpha joined back.
+static int finish_colour(VipsImage *sum, VipsImage *in,
+                         VipsInterpretation interpretation, VipsImage **out) {
+  VipsImage *clamped, *typed;
+  int r = matte_clamp_uchar(sum, &clamped);
+  g_object_unref(sum);
+  if (r) return -1;
+  r = vips_copy(clamped, &typed, "interpretation", interpretation, NULL);
+  g_object_unref(clamped);
+  if (r) return -1;
+  return with_alpha_of(typed, in,
+                       in->Bands - (vips_image_hasalpha(in) ? 1 : 0), out);
+}
+
 // map_bytes maps in (8-bit, bands bands) through lut: 256 entries of
 // bands bytes, one table per band.
 static int map_bytes(VipsImage *in, VipsImage **out, const unsigned char *lut,
@@ -496,31 +512,19 @@ int matte_map_colour(VipsImage *in, VipsImage **out, const unsigned char *lut) {
 // seeded) per pixel to every colour sample of an 8-bit image alike, alpha
 // kept, rounded and clamped.
 int matte_noise(VipsImage *in, VipsImage **out, double sigma, int seed) {
-  VipsImage *colour, *noise, *sum, *clamped;
+  VipsImage *colour, *noise, *sum;
   if (colour_bands(in, &colour)) return -1;
   if (vips_gaussnoise(&noise, in->Xsize, in->Ysize, "sigma", sigma, "mean",
                       0.0, "seed", seed, NULL)) {
     g_object_unref(colour);
     return -1;
   }
+  VipsInterpretation type = colour->Type;
   int r = vips_add(colour, noise, &sum, NULL);
   g_object_unref(noise);
-  if (r) {
-    g_object_unref(colour);
-    return -1;
-  }
-  r = matte_clamp_uchar(sum, &clamped);
-  g_object_unref(sum);
-  if (r) {
-    g_object_unref(colour);
-    return -1;
-  }
-  VipsImage *typed;
-  r = vips_copy(clamped, &typed, "interpretation", colour->Type, NULL);
-  g_object_unref(clamped);
   g_object_unref(colour);
   if (r) return -1;
-  return with_alpha_of(typed, in, in->Bands - (vips_image_hasalpha(in) ? 1 : 0), out);
+  return finish_colour(sum, in, type, out);
 }
 
 // matte_median is a size x size median filter on every band (sharp's
@@ -1047,7 +1051,7 @@ int matte_unsharp(VipsImage *in, VipsImage *blurred, VipsImage **out,
                   double amount) {
   int alpha = vips_image_hasalpha(in);
   int colour = in->Bands - (alpha ? 1 : 0);
-  VipsImage *v, *bv, *a, *b, *sum, *t;
+  VipsImage *v, *bv, *a, *b, *sum;
   if (vips_extract_band(in, &v, 0, "n", colour, NULL)) return -1;
   if (vips_extract_band(blurred, &bv, 0, "n", colour, NULL)) {
     g_object_unref(v);
@@ -1069,14 +1073,7 @@ int matte_unsharp(VipsImage *in, VipsImage *blurred, VipsImage **out,
   g_object_unref(a);
   g_object_unref(b);
   if (r) return -1;
-  r = matte_clamp_uchar(sum, &t);
-  g_object_unref(sum);
-  if (r) return -1;
-  VipsImage *tagged;
-  r = vips_copy(t, &tagged, "interpretation", in->Type, NULL);
-  g_object_unref(t);
-  if (r) return -1;
-  return with_alpha_of(tagged, in, colour, out);
+  return finish_colour(sum, in, in->Type, out);
 }
 
 // matte_denoise smooths and sharpens an 8-bit image against blurred (the
@@ -1089,7 +1086,7 @@ int matte_denoise(VipsImage *in, VipsImage *blurred, VipsImage **out,
   int alpha = vips_image_hasalpha(in);
   int colour = in->Bands - (alpha ? 1 : 0);
   VipsImage *v = NULL, *bv = NULL, *d = NULL, *ad = NULL, *noise = NULL,
-            *kept = NULL, *vf = NULL, *bf = NULL, *pick = NULL, *t = NULL;
+            *kept = NULL, *vf = NULL, *bf = NULL, *pick = NULL;
   int r = -1;
   if (vips_extract_band(in, &v, 0, "n", colour, NULL) ||
       vips_extract_band(blurred, &bv, 0, "n", colour, NULL) ||
@@ -1107,14 +1104,9 @@ int matte_denoise(VipsImage *in, VipsImage *blurred, VipsImage **out,
     if (r) goto done;
     r = -1;
   }
-  if (vips_ifthenelse(noise, bf, kept, &pick, NULL) ||
-      matte_clamp_uchar(pick, &t))
-    goto done;
-  {
-    VipsImage *tagged;
-    if (vips_copy(t, &tagged, "interpretation", in->Type, NULL)) goto done;
-    r = with_alpha_of(tagged, in, colour, out);
-  }
+  if (vips_ifthenelse(noise, bf, kept, &pick, NULL)) goto done;
+  r = finish_colour(pick, in, in->Type, out);
+  pick = NULL; // finish_colour took it
 done:
   if (v) g_object_unref(v);
   if (bv) g_object_unref(bv);
@@ -1125,7 +1117,6 @@ done:
   if (noise) g_object_unref(noise);
   if (kept) g_object_unref(kept);
   if (pick) g_object_unref(pick);
-  if (t) g_object_unref(t);
   return r;
 }
 

@@ -87,11 +87,9 @@ func TestView(t *testing.T) {
 	}
 }
 
-// With no chroma left (greyscale), Adjust takes libvips' B_W conversion in
-// place of the LCh round trip: the same grey, the sRGB encoding of each
-// pixel's luminance, within one level of the LCh path's (taken here with a
-// chroma too small to show) on every colour of a 64x64 ramp.
-func TestAdjustGreyscaleMatchesLCh(t *testing.T) {
+// rampPixels is a 64x64 RGB ramp: red across, green down, blue their
+// product, so that most colours of the cube's faces appear.
+func rampPixels() []byte {
 	const n = 64
 	pix := make([]byte, 0, n*n*3)
 	for y := range n {
@@ -99,33 +97,52 @@ func TestAdjustGreyscaleMatchesLCh(t *testing.T) {
 			pix = append(pix, byte(x*4), byte(y*4), byte((x*y)%256))
 		}
 	}
-	grey := func(chroma float64) []byte {
-		img, err := FromPixels(pix, n, n, 3, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer img.Close()
-		if err := img.Adjust(Adjustment{Chroma: chroma, Matrix: [9]float64{1, 0, 0, 0, 1, 0, 0, 0, 1}}); err != nil {
-			t.Fatal(err)
-		}
-		out, err := img.Bytes()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(out) != n*n*3 {
-			t.Fatalf("chroma %g: %d bytes, want %d (three bands)", chroma, len(out), n*n*3)
-		}
-		return out
+	return pix
+}
+
+// adjustRamp is rampPixels through Adjust(a) with an identity matrix.
+func adjustRamp(t *testing.T, a Adjustment) []byte {
+	t.Helper()
+	img, err := FromPixels(rampPixels(), 64, 64, 3, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	fast, lch := grey(0), grey(1e-9)
+	defer img.Close()
+	a.Matrix = [9]float64{1, 0, 0, 0, 1, 0, 0, 0, 1}
+	if err := img.Adjust(a); err != nil {
+		t.Fatal(err)
+	}
+	out, err := img.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 64*64*3 {
+		t.Fatalf("%+v: %d bytes, want %d (three bands)", a, len(out), 64*64*3)
+	}
+	return out
+}
+
+// maxDiff is the largest difference between two images' samples.
+func maxDiff(a, b []byte) int {
 	worst := 0
+	for i := range a {
+		worst = max(worst, abs(int(a[i])-int(b[i])))
+	}
+	return worst
+}
+
+// With no chroma left (greyscale), Adjust takes luminance_grey in place of
+// the LCh round trip: the same grey, the sRGB encoding of each pixel's
+// luminance, within one level of the LCh path's (taken here with a chroma
+// too small to show) on every colour of the ramp.
+func TestAdjustGreyscaleMatchesLCh(t *testing.T) {
+	fast, lch := adjustRamp(t, Adjustment{Chroma: 0}), adjustRamp(t, Adjustment{Chroma: 1e-9})
 	for i := range fast {
-		worst = max(worst, abs(int(fast[i])-int(lch[i])))
 		if i%3 != 0 && fast[i] != fast[i-i%3] {
 			t.Fatalf("pixel %d: bands %v are not one grey", i/3, fast[i-i%3:i-i%3+3])
 		}
 	}
-	if worst > 1 {
+	if worst := maxDiff(fast, lch); worst > 1 {
 		t.Errorf("greyscale fast path differs from the LCh round trip by up to %d levels, want at most 1", worst)
 	}
 }
@@ -140,40 +157,12 @@ func abs(v int) int {
 // Lightness, chroma and hue without vibrance take Lab and one matrix in
 // place of the LCh round trip: the same colours, within one level of the
 // LCh path's (taken here with a vibrance too small to show) on every
-// colour of a 64x64 ramp.
+// colour of the ramp.
 func TestAdjustLabMatchesLCh(t *testing.T) {
-	const n = 64
-	pix := make([]byte, 0, n*n*3)
-	for y := range n {
-		for x := range n {
-			pix = append(pix, byte(x*4), byte(y*4), byte((x*y)%256))
-		}
-	}
-	adjust := func(a Adjustment) []byte {
-		img, err := FromPixels(pix, n, n, 3, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer img.Close()
-		a.Matrix = [9]float64{1, 0, 0, 0, 1, 0, 0, 0, 1}
-		if err := img.Adjust(a); err != nil {
-			t.Fatal(err)
-		}
-		out, err := img.Bytes()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
 	for _, a := range []Adjustment{{Chroma: 1.3, Hue: 40}, {Chroma: 0.5, Hue: 200}, {Lightness: 0.8, Chroma: 1, Hue: 0}} {
-		lab := adjust(a)
+		lab := adjustRamp(t, a)
 		a.Vibrance = 1e-12
-		lch := adjust(a)
-		worst := 0
-		for i := range lab {
-			worst = max(worst, abs(int(lab[i])-int(lch[i])))
-		}
-		if worst > 1 {
+		if worst := maxDiff(lab, adjustRamp(t, a)); worst > 1 {
 			t.Errorf("%+v: the Lab path differs from the LCh round trip by up to %d levels, want at most 1", a, worst)
 		}
 	}
