@@ -1146,8 +1146,7 @@ var paramSpecs = map[string]paramSpec{
 	// gam is Params.Gamma 2^(gam/100): 100 lightens the mid-tones as
 	// Gamma 2 does (v^0.5), -100 darkens them (v^2).
 	"gam": {"an integer from -100 to 100", func(p *params.Params, v string) error {
-		var n int
-		err := signedIntSpec(100, func(*params.Params) *int { return &n }).set(p, v)
+		n, err := params.ParseSignedInt(v, -100, 100)
 		if n != 0 {
 			p.Gamma = math.Exp2(float64(n) / 100)
 		}

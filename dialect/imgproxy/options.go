@@ -132,16 +132,13 @@ func (d *Dialect) parseOptions(parts []string) (params.Params, fields, error) {
 
 // applyFrames: da:1 answers every source as a still; pg:N picks the frame
 // that still is (imgproxy plays every frame instead when the answer
-// animates). exar pads the fitted result to the box's aspect ratio.
+// animates).
 func applyFrames(p *params.Params, rs resize) {
 	if rs.noAnimation {
 		p.Frames, p.Animation = params.FramesFirst, params.Animation{}
 	}
 	if rs.pageName != "" && p.Frames == params.FramesFirst {
 		p.Animation = params.Animation{First: rs.page + 1, Last: rs.page + 1}
-	}
-	if rs.extendAspect && (p.Fit == params.FitMax || p.Fit == params.FitClip) {
-		p.ExtendToAspect = true
 	}
 }
 
@@ -274,6 +271,8 @@ func applyResize(p *params.Params, rs resize) {
 			if rs.enlarge {
 				p.Fit = params.FitFill
 			}
+		} else if rs.extendAspect {
+			p.ExtendToAspect = true // exar: padded to the box's aspect ratio
 		}
 	}
 }
@@ -655,7 +654,7 @@ var options = map[string]option{
 	"watermark_url": func(_ *params.Params, rs *resize, name string, args []string) error {
 		b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(args[0], "="))
 		v := string(b)
-		if err != nil || len(args) != 1 || !(strings.HasPrefix(v, "/") || strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://")) {
+		if err != nil || len(args) != 1 || params.CheckImageRef(v) != nil {
 			return pathurl.Bad(name, "%s takes the watermark's URL (http or https) or path on this site, URL-safe Base64-encoded.", name)
 		}
 		rs.markURL, rs.markURLName = v, name
