@@ -62,15 +62,14 @@ func (j *job) resample(img *vips.Image, width, height int) error {
 // when crop is not NoCrop; with Params.Kernel the image is resampled to
 // the size covering the box first and cut at scale 1.
 func (j *job) resizeCrop(img *vips.Image, width, height int, crop vips.Interesting) error {
-	if j.p.Kernel == params.KernelDefault || crop == vips.NoCrop {
-		if crop == vips.NoCrop {
-			return j.resample(img, width, height)
-		}
-		return img.Resize(width, height, crop)
+	if crop == vips.NoCrop {
+		return j.resample(img, width, height)
 	}
-	w, h := coverSize(img.Width(), img.Height(), width, height)
-	if err := j.resample(img, w, h); err != nil {
-		return err
+	if j.p.Kernel != params.KernelDefault {
+		w, h := coverSize(img.Width(), img.Height(), width, height)
+		if err := j.resample(img, w, h); err != nil {
+			return err
+		}
 	}
 	return img.Resize(width, height, crop)
 }

@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"math"
 	"strings"
 
 	"github.com/jebosio/matte/params"
@@ -39,13 +38,14 @@ func NegotiateFormat(p params.Params, accept string, src Source) params.Format {
 	if p.Removal.Enabled && !(p.Background.Set && p.Background.A == 255) {
 		return params.FormatPNG // keeps the cut-out's alpha
 	}
-	if p.PNGToJPEG && src.Type == params.FormatPNG && !src.HasAlpha && p.Mask == params.ShapeNone && !(p.Rotate != 0 && math.Mod(p.Rotate, 90) != 0) {
+	_, rightAngle := p.QuarterTurns() // any other turn leaves transparent corners
+	if p.PNGToJPEG && src.Type == params.FormatPNG && !src.HasAlpha && p.Mask == params.ShapeNone && rightAngle {
 		return params.FormatJPEG
 	}
 	if src.Type != params.FormatSource && !(p.AutoFormat && (src.Type == params.FormatGIF || src.Type == params.FormatAVIF || src.Type == params.FormatWebP)) {
 		return src.Type
 	}
-	if src.HasAlpha || p.Rotate != 0 && math.Mod(p.Rotate, 90) != 0 {
+	if src.HasAlpha || !rightAngle {
 		return params.FormatPNG
 	}
 	return params.FormatJPEG

@@ -96,26 +96,15 @@ func (j *job) text() error {
 // layer was to be.
 func (j *job) castShadow(layer *vips.Image, offset int, sigma float64) (int, error) {
 	margin := offset + int(math.Ceil(3*sigma))
-	w, h := layer.Width()+2*margin, layer.Height()+2*margin
-	a, err := layer.ExtractBand(layer.Bands()-1, 1)
-	if err != nil {
+	if err := layer.Embed(margin, margin, layer.Width()+2*margin, layer.Height()+2*margin, []float64{0, 0, 0, 0}); err != nil {
 		return 0, err
 	}
-	defer a.Close()
-	if err := a.Embed(margin+offset, margin+offset, w, h, []float64{0}); err != nil {
-		return 0, err
-	}
-	if err := j.blur(a, sigma); err != nil {
-		return 0, err
-	}
-	shadow, err := tinted(a, params.Color{A: 255, Set: true}, 0.8)
+	shadow, err := j.shadowLayer(layer, params.Shadow{Color: params.Color{A: 255, Set: true}, Opacity: 0.8,
+		OffsetX: offset, OffsetY: offset, OffsetSet: true, Blur: sigma})
 	if err != nil {
 		return 0, err
 	}
 	defer shadow.Close()
-	if err := layer.Embed(margin, margin, w, h, []float64{0, 0, 0, 0}); err != nil {
-		return 0, err
-	}
 	under, err := vips.Composite(shadow, layer)
 	if err != nil {
 		return 0, err
