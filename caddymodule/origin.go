@@ -185,7 +185,8 @@ func (h *Handler) fetchOrigin(req *imageRequest, or *http.Request, rec *sourceRe
 		}
 		return upstreamError(err)
 	}
-	svg := isSVG(res.ContentType)
+	mt := mediaType(res.ContentType)
+	svg := mt == svgType
 	for k, v := range res.Header {
 		if !svg || slices.Contains(passedHeaders, http.CanonicalHeaderKey(k)) {
 			rec.header[k] = v
@@ -196,7 +197,7 @@ func (h *Handler) fetchOrigin(req *imageRequest, or *http.Request, rec *sourceRe
 		rec.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	if !isImage(res.ContentType) {
+	if !isImage(mt) {
 		return &params.Error{Status: http.StatusBadGateway, Code: params.CodeUpstream, Title: "Bad gateway",
 			Detail: "The origin did not answer with an image."}
 	}

@@ -59,8 +59,10 @@ func (r *sourceRecorder) WriteHeader(status int) {
 		r.notModified = true
 		return
 	}
-	if ct := r.header.Get("Content-Type"); status != http.StatusOK || !isImage(ct) || isSVG(ct) {
-		if status == http.StatusOK && isSVG(ct) {
+	mt := mediaType(r.header.Get("Content-Type"))
+	svg := status == http.StatusOK && mt == svgType
+	if status != http.StatusOK || !isImage(mt) || svg {
+		if svg {
 			r.header.Set("Content-Security-Policy", svgPolicy)
 			r.header.Set("X-Content-Type-Options", "nosniff")
 		}
@@ -144,18 +146,23 @@ func copyHeader(dst, src http.Header) {
 	}
 }
 
-func isImage(contentType string) bool {
+// mediaType is a Content-Type's media type, lower case ("" when it does
+// not parse), read once per response.
+func mediaType(contentType string) string {
 	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && strings.HasPrefix(mt, "image/")
+	if err != nil {
+		return ""
+	}
+	return mt
 }
 
-// isSVG reports an SVG. Matte does not rasterise SVG: a vector image is
-// answered as it is, whatever the URL asks (as Cloudflare and ipx answer
+// isImage reports an image media type.
+func isImage(mediaType string) bool { return strings.HasPrefix(mediaType, "image/") }
+
+// svgType is SVG's media type. Matte does not rasterise SVG: a vector image
+// is answered as it is, whatever the URL asks (as Cloudflare and ipx answer
 // one), since the browser scales it itself.
-func isSVG(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && mt == "image/svg+xml"
-}
+const svgType = "image/svg+xml"
 
 // svgPolicy goes with an SVG passed through: shown by an <img> it changes
 // nothing, but opened on its own (the URL visited) the document runs no
