@@ -435,3 +435,61 @@ func TestAnimationFramesMatchStills(t *testing.T) {
 		}
 	}
 }
+
+// TestKernelAnimationFrames: Params.Kernel resamples every frame of an
+// animation, as it does a still. Two frames, each a 2x2 checkerboard of red
+// and blue (the second the first's opposite), enlarged to 8x8: with nearest
+// each frame is four flat 4x4 blocks in its own order; with the default
+// (Lanczos 3) the colours blend at the seams.
+func TestKernelAnimationFrames(t *testing.T) {
+	pal := color.Palette{red, blue}
+	board := func(first uint8) *image.Paletted {
+		img := image.NewPaletted(image.Rect(0, 0, 2, 2), pal)
+		img.SetColorIndex(0, 0, first)
+		img.SetColorIndex(1, 1, first)
+		img.SetColorIndex(1, 0, 1-first)
+		img.SetColorIndex(0, 1, 1-first)
+		return img
+	}
+	var buf bytes.Buffer
+	if err := gif.EncodeAll(&buf, &gif.GIF{Image: []*image.Paletted{board(0), board(1)}, Delay: []int{10, 10}}); err != nil {
+		t.Fatal(err)
+	}
+	pl := NewPipeline(Options{})
+	near := func(c color.Color, want color.NRGBA) bool {
+		r, g, b, _ := c.RGBA()
+		d := func(a uint32, w uint8) int { return max(int(a>>8)-int(w), int(w)-int(a>>8)) }
+		return d(r, want.R) <= 8 && d(g, want.G) <= 8 && d(b, want.B) <= 8
+	}
+	res, err := process(t, pl, buf.Bytes(), params.Params{Width: 8, Fit: params.FitClip, Kernel: params.KernelNearest, Format: params.FormatGIF}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames, _, _ := gifFrames(t, res.Body)
+	if len(frames) != 2 || frames[0].Bounds().Dx() != 8 || frames[0].Bounds().Dy() != 8 {
+		t.Fatalf("got %d frames of %v, want 2 of 8x8", len(frames), frames[0].Bounds())
+	}
+	for i, f := range frames {
+		for y := range 8 {
+			for x := range 8 {
+				want := red
+				if ((x < 4) != (y < 4)) != (i == 1) {
+					want = blue
+				}
+				if got := f.At(x, y); !near(got, want) {
+					t.Fatalf("kernel=nearest, frame %d: pixel (%d,%d) = %v, want %v", i, x, y, got, want)
+				}
+			}
+		}
+	}
+	res, err = process(t, pl, buf.Bytes(), params.Params{Width: 8, Fit: params.FitClip, Format: params.FormatGIF}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames, _, _ = gifFrames(t, res.Body)
+	for i, f := range frames {
+		if c := f.At(3, 1); near(c, red) || near(c, blue) {
+			t.Errorf("default kernel, frame %d: pixel (3,1) = %v, want red and blue blended at the seam", i, c)
+		}
+	}
+}

@@ -101,7 +101,7 @@ func (j *job) thumbnailKernel(width, height int, crop vips.Interesting) (*vips.I
 func (j *job) thumbnail(width, height int, crop vips.Interesting) (*vips.Image, error) {
 	if f := j.frame; f != nil {
 		j.frame = nil
-		if err := f.ThumbnailFrame(width, height, crop, j.p.Orientation); err != nil {
+		if err := j.resizeFrame(f, width, height, crop); err != nil {
 			f.Close()
 			return nil, err
 		}
@@ -112,6 +112,19 @@ func (j *job) thumbnail(width, height int, crop vips.Interesting) (*vips.Image, 
 	}
 	src := j.req.Info
 	return vips.Thumbnail(j.req.Source, width, height, crop, src.jpegShrink(width, height), j.p.Orientation, j.cancel)
+}
+
+// resizeFrame resizes one decoded frame of an animation as thumbnail
+// resizes a source: with Params.Kernel, turned upright at full size and
+// then resampled with that kernel (resizeCrop).
+func (j *job) resizeFrame(f *vips.Image, width, height int, crop vips.Interesting) error {
+	if j.p.Kernel == params.KernelDefault {
+		return f.ThumbnailFrame(width, height, crop, j.p.Orientation)
+	}
+	if err := f.OrientFrame(j.p.Orientation); err != nil {
+		return err
+	}
+	return j.resizeCrop(f, width, height, crop)
 }
 
 // planSize is the size a plan is made for from a w x h region: swapped

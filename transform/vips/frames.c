@@ -46,6 +46,17 @@ int matte_thumbnail_frame(VipsImage *in, VipsImage **out, int width,
   return r;
 }
 
+// matte_orient turns in upright by its EXIF orientation, replaced first by
+// orientation (1-8; 0 keeps in's own), as matte_thumbnail_frame would
+// before it resizes.
+int matte_orient(VipsImage *in, VipsImage **out, int orientation) {
+  VipsImage *t;
+  if (matte_with_orientation(in, &t, orientation)) return -1;
+  int r = vips_autorot(t, out, NULL);
+  g_object_unref(t);
+  return r;
+}
+
 // matte_join_frames stacks n frames of one size top to bottom as an
 // animation the GIF and WebP savers write frame by frame: page-height is a
 // frame's height, and delays (n_delays of them, milliseconds) and loop are

@@ -67,6 +67,14 @@ func (im *Image) ThumbnailFrame(width, height int, crop Interesting, orientation
 	})
 }
 
+// OrientFrame turns a decoded frame upright as ThumbnailFrame does before
+// it resizes, after replacing its orientation (1-8; 0 keeps its own).
+func (im *Image) OrientFrame(orientation int) error {
+	return im.apply(func(out **C.VipsImage) C.int {
+		return C.matte_orient(im.p, out, C.int(orientation))
+	})
+}
+
 // JoinFrames stacks frames (at least one, all of one size) top to bottom as
 // an animation that SaveGIF and SaveWebP write frame by frame, with delays
 // (milliseconds per frame; none: the encoder's default) and loop (0:

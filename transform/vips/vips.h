@@ -17,6 +17,7 @@ int matte_thumbnail(void *buf, size_t len, VipsImage **out, int width,
                     int height, int size, int crop, int jpeg_shrink,
                     int is_jpeg, int orientation);
 int matte_with_orientation(VipsImage *in, VipsImage **out, int orientation);
+int matte_orient(VipsImage *in, VipsImage **out, int orientation);
 int matte_thumbnail_image(VipsImage *in, VipsImage **out, int width,
                           int height, int size, int crop);
 VipsImage *matte_from_pixels(void *buf, size_t len, int width, int height,
