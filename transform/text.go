@@ -4,6 +4,7 @@ import (
 	"html"
 	"math"
 	"strconv"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/jebosio/matte/params"
@@ -34,11 +35,12 @@ func outline(mask *vips.Image, n int, c params.Color) (*vips.Image, error) {
 // is never Pango markup. Its rendering is bounded: the size is at most
 // the output's height, and a text whose glyphs would cover more than four
 // times the output (about runes × size² × 0.6) is set smaller until they
-// would not, since it is cut to the output anyway. A ZIP answer is left
-// as it is.
+// would not, since it is cut to the output anyway. A text with nothing to
+// see (spaces, format characters) draws nothing, as a ZIP answer gets
+// nothing.
 func (j *job) text() error {
 	t := j.p.Text
-	if t.Text == "" || j.format == params.FormatZIP {
+	if !visible(t.Text) || j.format == params.FormatZIP {
 		return nil
 	}
 	W, H := float64(j.img.Width()), float64(j.img.Height())
@@ -111,4 +113,16 @@ func (j *job) castShadow(layer *vips.Image, offset int, sigma float64) (int, err
 	}
 	layer.Replace(under)
 	return margin, nil
+}
+
+// visible reports whether s has a character that draws ink: a graphic one
+// other than a space. libvips refuses to render a text without one ("no
+// text to render"), which is no fault of the image.
+func visible(s string) bool {
+	for _, r := range s {
+		if unicode.IsGraphic(r) && !unicode.IsSpace(r) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,180 @@
+package transform
+
+import (
+	"context"
+	"image/color"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/dialect/cloudflare"
+	"github.com/jebosio/matte/dialect/imagekit"
+	"github.com/jebosio/matte/dialect/imgix"
+	"github.com/jebosio/matte/dialect/imgproxy"
+	"github.com/jebosio/matte/dialect/ipx"
+	"github.com/jebosio/matte/dialect/netlify"
+	"github.com/jebosio/matte/dialect/nextjs"
+	"github.com/jebosio/matte/dialect/thumbor"
+	"github.com/jebosio/matte/dialect/wsrv"
+	"github.com/jebosio/matte/internal/testimages"
+	"github.com/jebosio/matte/params"
+)
+
+// FuzzPipelineParams runs the whole pipeline under arbitrary imgix queries
+// (the dialect that reaches nearly every field of params.Params) on small
+// sources of each kind: an opaque JPEG, a PNG with transparency and an
+// animated GIF, answered as the client's Accept header picks. Whatever
+// the parser accepts must transform without a panic, and a failure must
+// be a client error (400, 413, 415 or 422): a combination of steps that
+// libvips refuses is Matte's mistake, a 500 the client would see.
+// Background removal is left out (it needs a model); a watermark or
+// background image is given as the caddymodule gives it, in Extras.
+func FuzzPipelineParams(f *testing.F) {
+	fuzz := newPipelineFuzz(f)
+	for _, q := range []string{
+		"w=40&h=40&fit=crop&crop=entropy",
+		"w=50&fit=fill&fill=blur&bg=8f00",
+		"rot=33&flip=hv&orient=6&trim=auto&trim-pad=3",
+		"rect=2,2,10,10&pad=4&border=2,ff0000&border-radius=3",
+		"blur=300&sharp=80&usm=40&nr=30&nrs=50&px=4",
+		"exp=-40&high=-50&shad=60&vib=40&gam=30&con=20&bri=-10&sat=-100&hue=90",
+		"duotone=000080,ffcc00&duotone-alpha=70&sepia=50&monochrome=00ff00&invert=true",
+		"blend-color=ff000080&blend-mode=multiply&mask=corners&corner-radius=4,0,9,2",
+		"txt=Hi&txt-size=10&txt-color=fff&txt-line=1&txt-shad=4&txt-align=middle,center",
+		"mark=/m.png&mark-scale=50&mark-alpha=60&mark-rot=45&mark-tile=grid",
+		"fm=png8&q=40&dpr=2&w=30",
+		"fm=avif&lossless=1&chromasub=444",
+		"fm=gif&frame=2&loop=3&fps=10",
+		"ar=16:9&fit=crop&crop=focalpoint&fp-x=0.9&fp-y=0.1&fp-z=3",
+		"w=1&h=1&fit=clamp&crop=top,left",
+		"pad-left=5&pad-top=200&bg=fff&fit=fillmax&w=60",
+		"cs=tinysrgb&dpi=300&ch=Width,DPR",
+		"txt=%E2%80%8B&txt-size=30", "txt=%CC%81", "txt=%C2%AD%E2%80%A8", "txt=%F0%9F%98%80&txt-font=serif",
+	} {
+		for i := range 3 {
+			f.Add(q, uint8(i))
+		}
+	}
+	f.Fuzz(func(t *testing.T, query string, pick uint8) {
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			return
+		}
+		p, err := imgix.ParseQuery(q)
+		if err != nil {
+			return
+		}
+		fuzz.run(t, query, p, pick)
+	})
+}
+
+// FuzzURLDialectPipeline is FuzzPipelineParams for the path dialects: an
+// arbitrary URL is offered to imgproxy, Thumbor, wsrv, ipx, ImageKit,
+// Cloudflare, Netlify and Next.js in turn, and the request the first one
+// to claim it reads runs through the pipeline.
+func FuzzURLDialectPipeline(f *testing.F) {
+	fuzz := newPipelineFuzz(f)
+	imgproxyDialect, err := imgproxy.New("", "")
+	if err != nil {
+		f.Fatal(err)
+	}
+	dialects := []dialect.URLDialect{
+		imgproxyDialect, thumbor.New(""), wsrv.New(), ipx.New(), imagekit.New(), cloudflare.New(), netlify.New(), nextjs.New(),
+	}
+	for _, u := range []string{
+		"/insecure/rs:fill:40:30/g:sm/bl:2/sh:1/plain/local:///a.jpg@webp",
+		"/insecure/w:50/exar:1/ex:1/c:10:10/pd:3/rot:90/fl:1:0/plain/local:///a.jpg",
+		"/insecure/a:10:1.2:0.5/mc:0.5:ff0000/dt:1:000000:ffffff/col:0.5:00ff00/pix:3/plain/local:///a.jpg@png",
+		"/insecure/wm:0.5:re:0:0:0.3/wmu:L20ucG5n/t:10/bg:ffffff/plain/local:///a.jpg",
+		"/unsafe/10x20:30x40/fit-in/-50x-60/smart/filters:blur(3):rgb(10,-20,30):round_corner(5,255,0,0):noise(40):format(webp)/a.jpg",
+		"/unsafe/filters:watermark(/m.png,-10,20p,50,30,20):fill(blur):convolution(1;2;1;2;4;2;1;2;1,3,true):equalize():sharpen(2,1,true)/a.jpg",
+		"/unsafe/trim:bottom-right:20/adaptive-fit-in/30x30/filters:brightness(40):contrast(-30):saturation(2):grayscale()/a.jpg",
+		"/?url=/a.jpg&w=30&h=30&fit=cover&a=attention&bri=20&con=30&gam=2&tint=red&mod=1.5&sat=0.3&hue=90&mask=circle&mbg=blue",
+		"/?url=/a.jpg&w=40&trim=20&filter=duotone&start=red&stop=blue&sharp=2&blur=3&flip&flop&ro=45&bg=0f0&output=png",
+		"/_ipx/w_30,h_20,fit_cover,kernel_nearest,blur_2,rotate_90,flip,grayscale,tint_ff0000,median_3,threshold_128/a.jpg",
+		"/_ipx/s_30x30,pos_top,b_ff0000,extend_5_5_5_5,trim_10,normalize,negate,gamma_2.2,modulate_1.2_0.8_90,f_webp/a.jpg",
+		"/tr:w-40,h-30,c-maintain_ratio,fo-top_left,bl-5,r-10,e-grayscale,e-sharpen-20,e-usm-2-2-0.8-0.024/a.jpg",
+		"/tr:w-40,h-40,cm-pad_resize,bg-FF0000,rt-90,fl-h_v,t-20,ar-4-3,e-contrast/a.jpg",
+		"/cdn-cgi/image/width=40,height=30,fit=pad,background=red,gravity=left,rotate=90,blur=10,sharpen=2,brightness=1.5,contrast=0.5,gamma=2,saturation=0,format=png/a.jpg",
+		"/cdn-cgi/image/width=40,fit=crop,gravity=0.2x0.8,trim=2;3;4;5,segment=foreground,anim=false/a.jpg",
+		"/.netlify/images?url=/a.jpg&w=40&h=20&fit=cover&position=top&fm=webp&q=40",
+		"/_next/image?url=%2Fa.jpg&w=64&q=75",
+	} {
+		for i := range 3 {
+			f.Add(u, uint8(i))
+		}
+	}
+	f.Fuzz(func(t *testing.T, raw string, pick uint8) {
+		u, err := url.ParseRequestURI(raw)
+		if err != nil {
+			return
+		}
+		for _, d := range dialects {
+			img, claimed, err := d.Parse(u)
+			if !claimed {
+				continue
+			}
+			if err == nil {
+				fuzz.run(t, raw, img.Params, pick)
+			}
+			return
+		}
+	})
+}
+
+// pipelineFuzz is what the pipeline fuzz targets share: a pipeline with
+// small limits, sources of each kind and a watermark image.
+type pipelineFuzz struct {
+	pl      *Pipeline
+	sources [][]byte
+	accepts []string
+	mark    []byte
+}
+
+func newPipelineFuzz(f *testing.F) *pipelineFuzz {
+	jpg := encodeJPEG(f, halves(24, 16, red, blue))
+	png := encodePNG(f, halves(20, 30, green, clear))
+	anim, err := testimages.AnimatedGIF(12, 8, []color.Color{red, green, blue}, []int{5, 0, 7})
+	if err != nil {
+		f.Fatal(err)
+	}
+	return &pipelineFuzz{
+		pl: NewPipeline(Options{Limits: Limits{
+			MaxSourceBytes: 1 << 20, MaxSourcePixels: 4_000_000, MaxOutputDimension: 256, MaxFrames: 4,
+		}}),
+		sources: [][]byte{jpg, png, anim},
+		accepts: []string{"", "image/webp", "image/avif,image/webp", "image/png"},
+		mark:    encodePNG(f, halves(6, 4, blue, clear)),
+	}
+}
+
+// run transforms the source pick names (and answers the Accept header it
+// names) with p: a failure must be a client error.
+func (fz *pipelineFuzz) run(t *testing.T, input string, p params.Params, pick uint8) {
+	p.Removal = params.Removal{}
+	var extras params.Extras
+	if p.Watermark.Image != "" {
+		p.Watermark.Image, extras.Mark = params.BgImageRef(fz.mark), fz.mark
+	}
+	n := int(pick) % len(fz.sources)
+	src := fz.sources[n]
+	info, err := fz.pl.Probe(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accept := fz.accepts[int(pick/4)%len(fz.accepts)]
+	req := &Request{Source: src, Info: info, Params: p, Extras: extras, Format: NegotiateFormat(p, accept, info)}
+	res, err := fz.pl.Process(context.Background(), req)
+	if err != nil {
+		switch s := params.AsErrors(err).Status(); s {
+		case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity:
+		default:
+			t.Fatalf("%q on source %d: status %d: %v", input, n, s, err)
+		}
+		return
+	}
+	if len(res.Body) == 0 && req.Format != params.FormatJSON {
+		t.Fatalf("%q: an empty answer", input)
+	}
+}
