@@ -51,6 +51,24 @@ func greenSquare(t testing.TB, size int) []byte {
 	return b.Bytes()
 }
 
+// framedChecker is a 60x40 PNG: a 10 px white frame around a checkerboard
+// of black and white pixels.
+func framedChecker(t testing.TB) []byte {
+	img := image.NewGray(image.Rect(0, 0, 60, 40))
+	for y := range 40 {
+		for x := range 60 {
+			if x < 10 || x >= 50 || y < 10 || y >= 30 || (x+y)%2 == 0 {
+				img.SetGray(x, y, color.Gray{255})
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
 func testPhoto(t testing.TB) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, 400, 200))
 	for y := 0; y < 200; y++ {
@@ -157,6 +175,7 @@ func TestFileServerOrigin(t *testing.T) {
 		"big.jpg":     append(append([]byte{}, photo...), make([]byte, 300<<10)...),
 		"hevc.heic":   readTestdata(t, "../transform/vips/hevc-64x48.heic"),
 		"logo.png":    greenSquare(t, 10),
+		"framed.png":  framedChecker(t),
 	}
 	writeFiles(t, dir, files)
 	tester := caddytest.NewTester(t)
@@ -254,6 +273,18 @@ http://localhost:9080 {
 		}
 		if bad, body := get(t, tester, base+"/photo.jpg?w=100&txt=Hi&tsh=11"); bad.StatusCode != 400 || !strings.Contains(string(body), `"field":"tsh"`) {
 			t.Errorf("tsh=11: status %d: %s", bad.StatusCode, body)
+		}
+		// A text of spaces draws nothing; it is no error (it was a 500).
+		if blank, body := get(t, tester, base+"/photo.jpg?w=100&txt=%20%20&fm=png"); blank.StatusCode != 200 {
+			t.Errorf("txt of spaces: status %d: %s", blank.StatusCode, body)
+		}
+		// trim-md walks framed.png's white frame away (10 px a side).
+		trimmed, body := get(t, tester, base+"/framed.png?trim=auto&trim-md=11&fm=png")
+		if f, w, h := imageSize(t, body); trimmed.StatusCode != 200 || f != "png" || w != 40 || h != 20 {
+			t.Errorf("trim-md: status %d, %s %dx%d, want png 40x20", trimmed.StatusCode, f, w, h)
+		}
+		if bad, body := get(t, tester, base+"/framed.png?trim=color&trim-sd=3"); bad.StatusCode != 400 || !strings.Contains(string(body), `"field":"trim-sd"`) {
+			t.Errorf("trim-sd with trim=color: status %d: %s", bad.StatusCode, body)
 		}
 		round, body := get(t, tester, base+"/photo.jpg?w=100&h=100&fit=crop&mask=ellipse&fm=png")
 		if f, w, h := imageSize(t, body); round.StatusCode != 200 || f != "png" || w != 100 || h != 100 {

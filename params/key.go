@@ -291,6 +291,8 @@ func (p Params) Key() string {
 	if p.TrimBy != TrimByColour {
 		add("trim-by", p.TrimBy.String())
 	}
+	addFloat("trim-md", p.TrimMeanDiff)
+	addFloat("trim-sd", p.TrimStdDev)
 	addInt("pad", p.Pad)
 	if s := p.Padding; s != (Sides{}) {
 		add("padding", sidesKey(s))

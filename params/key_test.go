@@ -63,6 +63,7 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Region: Region{W: 100, H: 50, Focus: Focus{X: 0.25, Y: 1, Set: true}}}, "region=cut=0:0:0:0:area=100:50:0:0:center:focus=0.25:1"},
 		{Params{Trim: true, TrimBy: TrimByAlpha}, "trim=1,trim-by=alpha"},
 		{Params{Trim: true, TrimBy: TrimByAlphaOrColour, TrimPad: 2}, "trim=1,trim-pad=2,trim-by=alpha-or-colour"},
+		{Params{Trim: true, TrimBy: TrimByRows, TrimMeanDiff: 11, TrimStdDev: 4.5}, "trim=1,trim-by=rows,trim-md=11,trim-sd=4.5"},
 		{Params{Border: Border{Color: Color{R: 255, A: 255, Set: true}, Sides: Sides{4, 4, 4, 4}}}, "border=4:4:4:4:ff0000ff"},
 		{Params{Border: Border{Color: Color{A: 128, Set: true}, Sides: Sides{1, 2, 3, 4}, Radius: Corners{5, 5, 0, 0, true}, InnerRadius: Corners{2, 2, 2, 2, true}}}, "border=1:2:3:4:00000080:r=5:5:0:0:ri=2:2:2:2"},
 		{Params{Background: Color{Set: true}}, "bg=00000000"},
@@ -245,6 +246,8 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Download, p.DownloadName = true, strconv.Itoa(v) })
 		add(func(p *Params) { p.Trim, p.TrimTolerance, p.TrimToleranceSet = true, float64(v)/3, true })
 		add(func(p *Params) { p.Trim, p.TrimPad = true, v%401-200 })
+		add(func(p *Params) { p.Trim, p.TrimBy, p.TrimMeanDiff, p.TrimStdDev = true, TrimByRows, float64(v)/3, 10 })
+		add(func(p *Params) { p.Trim, p.TrimBy, p.TrimMeanDiff, p.TrimStdDev = true, TrimByRows, 11, float64(v)/3 })
 		add(func(p *Params) { p.Watermark = Watermark{Image: "/m.png", Width: v, Alpha: 100} })
 		add(func(p *Params) { p.Text = Text{Text: "a", Size: v % 1001} })
 		add(func(p *Params) { p.Blend = Blend{Color: Color{G: uint8(v), A: 255, Set: true}, Alpha: v % 101} })

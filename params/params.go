@@ -272,8 +272,16 @@ type Params struct {
 	TrimPad          int
 	// TrimBy is what Trim compares: the colour (the zero value), or the
 	// alpha (TrimByAlpha: the transparent edges are cut, pixels of alpha
-	// above TrimTolerance kept, 0 unless TrimToleranceSet).
+	// above TrimTolerance kept, 0 unless TrimToleranceSet), or rows
+	// (TrimByRows, with TrimMeanDiff and TrimStdDev).
 	TrimBy TrimBy
+	// TrimMeanDiff and TrimStdDev are TrimByRows' thresholds (imgix
+	// trim-md and trim-sd), in 8-bit levels: walking in from each edge,
+	// a row (a column, from the left and right) is border while the
+	// standard deviation of its pixels is at most TrimStdDev and it
+	// differs from the row before it by at most TrimMeanDiff on average.
+	// Unused by the other TrimBy.
+	TrimMeanDiff, TrimStdDev float64
 	// Pad adds this many CSS pixels on every side, filled with Background.
 	Pad int
 	// Padding is uneven padding (CSS pixels per side); parsers set it only
@@ -505,12 +513,23 @@ const (
 	// TrimByAlphaOrColour is TrimByAlpha for an image with an alpha band,
 	// TrimByColour for one without (imgix trim=colorunlessalpha).
 	TrimByAlphaOrColour
+	// TrimByRows cuts the edge rows and columns that are uniform and
+	// change little from one to the next (imgix trim=auto with trim-md
+	// or trim-sd; see Params.TrimMeanDiff).
+	TrimByRows
 )
 
-// String is "colour", "alpha" or "alpha-or-colour"; part of Key.
+// DefaultTrimMeanDiff and DefaultTrimStdDev are imgix's trim-md and
+// trim-sd defaults, for TrimByRows when only one is given.
+const (
+	DefaultTrimMeanDiff = 11
+	DefaultTrimStdDev   = 10
+)
+
+// String is "colour", "alpha", "alpha-or-colour" or "rows"; part of Key.
 func (t TrimBy) String() string { return enumName(trimByNames[:], uint8(t), "trim-by") }
 
-var trimByNames = [...]string{TrimByColour: "colour", TrimByAlpha: "alpha", TrimByAlphaOrColour: "alpha-or-colour"}
+var trimByNames = [...]string{TrimByColour: "colour", TrimByAlpha: "alpha", TrimByAlphaOrColour: "alpha-or-colour", TrimByRows: "rows"}
 
 // DefaultTrimTolerance is Trim's colour distance when none is given.
 const DefaultTrimTolerance = 10

@@ -309,6 +309,12 @@ func TestPipelineGolden(t *testing.T) {
 		// The white edge is opaque: by alpha there is nothing to cut (trim=auto would take 30 px).
 		{"trim=colorunlessalpha with alpha trims the alpha", encodePNG(t, holed(bordered(300, 300, 30, color.NRGBA{255, 255, 255, 255}))), "trim=colorunlessalpha", "", params.FormatPNG, 300, 300, nil},
 		{"trim=auto on the same image trims the colour", encodePNG(t, holed(bordered(300, 300, 30, color.NRGBA{255, 255, 255, 255}))), "trim=auto", "", params.FormatPNG, 240, 240, nil},
+		// driftTop's first 50 rows are flat greys one level apart: walked
+		// away under trim-md 11, kept from the second under trim-md 0.5;
+		// the checkerboard below stops every walk at once.
+		{"trim-md walks a drifting border", encodePNG(t, driftTop(300, 300, 50)), "trim=auto&trim-md=11", "", params.FormatPNG, 300, 250, []sample{{5, 5, red}, {15, 5, blue}}},
+		{"trim-md below the drift keeps it", encodePNG(t, driftTop(300, 300, 50)), "trim=auto&trim-md=0.5", "", params.FormatPNG, 300, 299, []sample{{150, 0, color.NRGBA{254, 254, 254, 255}}}},
+		{"trim-sd=0 takes only flat rows", encodePNG(t, driftTop(300, 300, 50)), "trim=auto&trim-sd=0&trim-pad=2", "", params.FormatPNG, 300, 252, []sample{{150, 0, color.NRGBA{207, 207, 207, 255}}}},
 		{"blur", jpg, "w=100&blur=20", "", params.FormatJPEG, 100, 50, nil},
 		{"sharp", jpg, "w=100&sharp=50", "", params.FormatJPEG, 100, 50, nil},
 		{"output limit scales down", jpg, "w=3000&h=3000&fit=fill", "", params.FormatJPEG, 3000, 3000, nil},
@@ -358,6 +364,27 @@ func bordered(w, h, border int, edge color.NRGBA) *image.NRGBA {
 			c := edge
 			if x >= border && x < w-border && y >= border && y < h-border {
 				c = red
+			}
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	return img
+}
+
+// driftTop is w x h: its top border rows (border of them) flat greys from
+// 255 down one level a row, the rest a checkerboard of red and blue 10 px
+// squares, red at its top left.
+func driftTop(w, h, border int) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			c := red
+			switch {
+			case y < border:
+				v := uint8(255 - y)
+				c = color.NRGBA{v, v, v, 255}
+			case (x/10+(y-border)/10)%2 == 1:
+				c = blue
 			}
 			img.SetNRGBA(x, y, c)
 		}

@@ -121,10 +121,14 @@ func (j *job) loadRegion() error {
 // trim cuts img (in memory) to the box that differs from the trim colour
 // (p.TrimColor, or the top-left pixel's), by more than p.TrimTolerance
 // (10 by default), grown by p.TrimPad pixels on every side within img;
-// or, by p.TrimBy, to the box that is not transparent (trimAlpha).
+// or, by p.TrimBy, to the box that is not transparent (trimAlpha) or that
+// the border rows leave (trimRows).
 func trim(img *vips.Image, p params.Params) error {
 	if p.TrimBy == params.TrimByAlpha || p.TrimBy == params.TrimByAlphaOrColour && img.HasAlpha() {
 		return trimAlpha(img, p)
+	}
+	if p.TrimBy == params.TrimByRows {
+		return trimRows(img, p)
 	}
 	var bg []float64
 	if c := p.TrimColor; c.Set {

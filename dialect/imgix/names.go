@@ -91,6 +91,8 @@ var aliases = map[string]string{
 	"trimcolor":                            "trim-color",
 	"trimpad":                              "trim-pad",
 	"trimtol":                              "trim-tol",
+	"trimmd":                               "trim-md",
+	"trimsd":                               "trim-sd",
 	"background-remove":                    "bg-remove",
 	"background-removal-semi-transparency": "bg-remove-semi-transparency",
 }

@@ -32,6 +32,8 @@ const (
 	// trim-pad follows imgix's range.
 	maxTrimTolerance = 442
 	maxTrimPad       = 200
+	// trim-md and trim-sd are differences and spreads of 8-bit levels.
+	maxTrimStat = 255
 	// maxUnsharpRadius bounds usmrad; the blur behind it costs no more per
 	// pixel than blur's limit (transform.Limits.MaxBlurSigma) whatever it is.
 	maxUnsharpRadius = 500
@@ -465,8 +467,12 @@ func parseFont(v string) (string, error) {
 	return strings.TrimSpace(strings.Join(families, ",") + " " + strings.Join(styles, " ")), nil
 }
 
-// checkTrim adds to errs trim-tol or trim-pad given without trim, and
-// trim-color without trim=color (trim=auto takes the top-left pixel's).
+// checkTrim adds to errs trim-tol or trim-pad given without trim,
+// trim-color without trim=color (trim=auto takes the top-left pixel's),
+// and trim-md or trim-sd without trim=auto. With trim=auto, either of
+// those makes the trim walk the border rows (params.TrimByRows), the other
+// at imgix's default; trim-tol, the colour distance of the top-left
+// pixel's match, has no part in that walk.
 func checkTrim(q url.Values, p *params.Params, errs map[string]string) {
 	if errs["trim"] != "" {
 		return
@@ -476,8 +482,34 @@ func checkTrim(q url.Values, p *params.Params, errs map[string]string) {
 			errs[name] = name + " shapes trim; it needs trim=auto or trim=color."
 		}
 	}
-	if givenOnce(q, "trim-color") && errs["trim-color"] == "" && (!givenOnce(q, "trim") || q["trim"][0] != "color") {
+	trim := ""
+	if givenOnce(q, "trim") {
+		trim = q["trim"][0]
+	}
+	if givenOnce(q, "trim-color") && errs["trim-color"] == "" && trim != "color" {
 		errs["trim-color"] = "trim-color is the colour trim=color cuts away; it needs trim=color."
+	}
+	md, sd := givenOnce(q, "trim-md"), givenOnce(q, "trim-sd")
+	if !md && !sd {
+		return
+	}
+	for _, name := range []string{"trim-md", "trim-sd"} {
+		if givenOnce(q, name) && errs[name] == "" && trim != "auto" {
+			errs[name] = name + " is a threshold of trim=auto; it needs trim=auto."
+		}
+	}
+	if trim != "auto" {
+		return
+	}
+	if givenOnce(q, "trim-tol") && errs["trim-tol"] == "" {
+		errs["trim-tol"] = "trim-tol is the colour distance of trim=color (and of trim=auto without trim-md and trim-sd); with trim-md or trim-sd it has no part."
+	}
+	p.TrimBy = params.TrimByRows
+	if !md {
+		p.TrimMeanDiff = params.DefaultTrimMeanDiff
+	}
+	if !sd {
+		p.TrimStdDev = params.DefaultTrimStdDev
 	}
 }
 
@@ -1188,7 +1220,17 @@ var paramSpecs = map[string]paramSpec{
 		return err
 	}},
 	"trim-pad": signedIntSpec(maxTrimPad, func(p *params.Params) *int { return &p.TrimPad }),
-	"pad":      intSpec(0, maxPad, func(p *params.Params) *int { return &p.Pad }),
+	// trim-md, trim-sd: trim=auto's thresholds; checkTrim makes them
+	// TrimByRows and fills in imgix's default for the one left out.
+	"trim-md": {fmt.Sprintf("a number from 0 to %d (8-bit levels; imgix's default is 11)", maxTrimStat), func(p *params.Params, v string) (err error) {
+		p.TrimMeanDiff, err = params.ParseDecimalIn(v, 0, maxTrimStat)
+		return err
+	}},
+	"trim-sd": {fmt.Sprintf("a number from 0 to %d (8-bit levels; imgix's default is 10)", maxTrimStat), func(p *params.Params, v string) (err error) {
+		p.TrimStdDev, err = params.ParseDecimalIn(v, 0, maxTrimStat)
+		return err
+	}},
+	"pad": intSpec(0, maxPad, func(p *params.Params) *int { return &p.Pad }),
 	// pad-*: read into Padding here; applyPadding combines them with pad.
 	"pad-top":    intSpec(0, maxPad, func(p *params.Params) *int { return &p.Padding.Top }),
 	"pad-right":  intSpec(0, maxPad, func(p *params.Params) *int { return &p.Padding.Right }),

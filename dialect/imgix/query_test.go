@@ -864,7 +864,7 @@ func TestIsParam(t *testing.T) {
 		"erode", "exp", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "fps", "frame", "gam", "h", "high", "hue", "interval", "invert", "jpg-progressive", "loop", "lossless", "mark", "mark-align", "mark-alpha", "mark-base", "mark-fit", "mark-h", "mark-if-min-height", "mark-if-min-width", "mark-pad", "mark-rot", "mark-scale", "mark-tile", "mark-w", "mark-x", "mark-y", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome", "nr", "nrs", "orient",
 		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "px", "q", "rect", "refine", "rembg", "reverse", "rot", "sat", "scale", "semitransparency", "sepia",
 		"shad", "shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp", "skip",
-		"threshold", "trim", "trim-color", "trim-pad", "trim-tol", "txt", "txt-align", "txt-color", "txt-font", "txt-line", "txt-line-color", "txt-pad", "txt-shad", "txt-size", "txt-width", "txt-x", "txt-y", "usm", "usmrad", "vib", "w",
+		"threshold", "trim", "trim-color", "trim-md", "trim-pad", "trim-sd", "trim-tol", "txt", "txt-align", "txt-color", "txt-font", "txt-line", "txt-line-color", "txt-pad", "txt-shad", "txt-size", "txt-width", "txt-x", "txt-y", "usm", "usmrad", "vib", "w",
 	}
 	got := ParamNames()
 	if !slices.Equal(got, want) {
@@ -879,7 +879,7 @@ func TestIsParam(t *testing.T) {
 			t.Errorf("IsParam(%q) = false", name)
 		}
 	}
-	for _, name := range []string{"", "W", "Fm", "Width", "w64x", "auto64", "format", "s", "trim-md", "txt-clip", "ixlib", "w ", "foo",
+	for _, name := range []string{"", "W", "Fm", "Width", "w64x", "auto64", "format", "s", "trim-mean", "txt-clip", "ixlib", "w ", "foo",
 		"Rembg", "bg_remove", "bgremove", "remove", "type", "channels", "size", "crop_margin", "bg_color", "bg-color", "shadow_type", "fg_pad", "semi_transparency"} {
 		if IsParam(name) {
 			t.Errorf("IsParam(%q) = true", name)
@@ -1432,6 +1432,9 @@ func TestParseQueryStylize(t *testing.T) {
 		{"trim=auto&trim-tol=10", params.Params{Trim: true}},
 		{"trim=alpha", params.Params{Trim: true, TrimBy: params.TrimByAlpha}},
 		{"trim=colorunlessalpha&trim-pad=3", params.Params{Trim: true, TrimBy: params.TrimByAlphaOrColour, TrimPad: 3}},
+		{"trim=auto&trim-md=4.5", params.Params{Trim: true, TrimBy: params.TrimByRows, TrimMeanDiff: 4.5, TrimStdDev: 10}},
+		{"trim=auto&trimsd=0&trim-pad=2", params.Params{Trim: true, TrimBy: params.TrimByRows, TrimMeanDiff: 11, TrimPad: 2}},
+		{"trim=auto&trim-md=255&trim-sd=30", params.Params{Trim: true, TrimBy: params.TrimByRows, TrimMeanDiff: 255, TrimStdDev: 30}},
 	})
 	checkOneError(t, []errorCase{
 		{"hue=361", "hue", `hue="361" is not valid; hue must be an integer from -360 to 360.`},
@@ -1462,6 +1465,11 @@ func TestParseQueryStylize(t *testing.T) {
 		{"dl=a%0Ab", "dl", `dl="a\nb" is not valid (control character); dl must be a file name of 1 to 255 bytes without / or \ or control characters, or nothing (the source's name).`},
 		{"trim=auto&trim-color=red", "trim-color", "trim-color is the colour trim=color cuts away; it needs trim=color."},
 		{"trim-pad=3", "trim-pad", "trim-pad shapes trim; it needs trim=auto or trim=color."},
+		{"trim=color&trim-md=3", "trim-md", "trim-md is a threshold of trim=auto; it needs trim=auto."},
+		{"trim-sd=3", "trim-sd", "trim-sd is a threshold of trim=auto; it needs trim=auto."},
+		{"trim=auto&trim-sd=3&trim-tol=5", "trim-tol", "trim-tol is the colour distance of trim=color (and of trim=auto without trim-md and trim-sd); with trim-md or trim-sd it has no part."},
+		{"trim=auto&trim-md=256", "trim-md", `trim-md="256" is not valid; trim-md must be a number from 0 to 255 (8-bit levels; imgix's default is 11).`},
+		{"trim=auto&trim-sd=-1", "trim-sd", `trim-sd="-1" is not valid; trim-sd must be a number from 0 to 255 (8-bit levels; imgix's default is 10).`},
 		{"trim=color&trim-tol=443", "trim-tol", `trim-tol="443" is not valid; trim-tol must be a number from 0 to 442 (a colour distance; Matte's default is 10).`},
 		{"dl=a&dl=b", "dl", `dl is given 2 times; give it once, as a file name of 1 to 255 bytes without / or \ or control characters, or nothing (the source's name).`},
 	})
