@@ -117,6 +117,20 @@ func Gradient(width, height int, top, bottom [4]float64, c *Canceller) (*Image, 
 	return wrap(out, c), nil
 }
 
+// LinearGradient is a width x height RGBA image: at pixel (x, y), u =
+// kx·x + ky·y + k0 clamped to [0, 1] picks the colour from + u·(to -
+// from), mixed premultiplied by alpha (each colour R, G, B, A, 0-255;
+// the result is not premultiplied).
+func LinearGradient(width, height int, kx, ky, k0 float64, from, to [4]float64, c *Canceller) (*Image, error) {
+	Init()
+	var out *C.VipsImage
+	if C.matte_linear_gradient(&out, C.int(width), C.int(height), C.double(kx), C.double(ky), C.double(k0),
+		(*C.double)(unsafe.Pointer(&from[0])), (*C.double)(unsafe.Pointer(&to[0]))) != 0 {
+		return nil, lastError()
+	}
+	return wrap(out, c), nil
+}
+
 // Point reads the pixel at (x, y), up to 4 bands.
 func (im *Image) Point(x, y int) ([]float64, error) {
 	var v [4]C.double

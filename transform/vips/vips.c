@@ -142,6 +142,47 @@ int matte_gradient(VipsImage **out, int width, int height, double *top,
   return uchar_as(lin, out, VIPS_INTERPRETATION_sRGB);
 }
 
+// matte_linear_gradient is a width x height RGBA gradient: at pixel (x, y)
+// u = kx x + ky y + k0, clamped to [0, 1] (through a 16-bit cast, which
+// clips), picks the colour from + u (to - from) of the premultiplied
+// colours from and to (4 bands each, alpha 0-255), unpremultiplied and
+// rounded to 8 bits.
+int matte_linear_gradient(VipsImage **out, int width, int height, double kx,
+                          double ky, double k0, double *from, double *to) {
+  VipsImage *xy, *m, *t, *u, *u16, *pre, *rgba;
+  if (vips_xyz(&xy, width, height, NULL)) return -1;
+  m = vips_image_new_matrixv(2, 1, kx, ky);
+  int r = vips_recomb(xy, &t, m, NULL);
+  g_object_unref(xy);
+  g_object_unref(m);
+  if (r) return -1;
+  r = vips_linear1(t, &u, 65535, k0 * 65535 + 0.5, NULL);
+  g_object_unref(t);
+  if (r) return -1;
+  r = vips_cast(u, &u16, VIPS_FORMAT_USHORT, NULL);
+  g_object_unref(u);
+  if (r) return -1;
+  double a[4], b[4];
+  for (int i = 0; i < 4; i++) {
+    double f = i < 3 ? from[i] * from[3] / 255 : from[3];
+    double g = i < 3 ? to[i] * to[3] / 255 : to[3];
+    a[i] = (g - f) / 65535;
+    b[i] = f;
+  }
+  r = vips_linear(u16, &pre, a, b, 4, NULL);
+  g_object_unref(u16);
+  if (r) return -1;
+  r = vips_unpremultiply(pre, &rgba, "max_alpha", 255.0, NULL);
+  g_object_unref(pre);
+  if (r) return -1;
+  double half[4] = {0.5, 0.5, 0.5, 0.5}, one[4] = {1, 1, 1, 1};
+  VipsImage *rounded;
+  r = vips_linear(rgba, &rounded, one, half, 4, NULL);
+  g_object_unref(rgba);
+  if (r) return -1;
+  return uchar_as(rounded, out, VIPS_INTERPRETATION_sRGB);
+}
+
 // ---- geometry and colour ----
 
 // matte_copy_memory renders in to memory so later steps may read it in any
