@@ -1,6 +1,7 @@
 package caddymodule_test
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -86,6 +87,46 @@ func TestImgproxyURLs(t *testing.T) {
 		}
 		s.image(t, "/insecure/w:100/mc:0.8/dt:1:003366:ffcc00/br:20/co:1.2/dpi:144/plain//img/photo.jpg@png", "png", 100, 50)
 		s.refused(t, "/insecure/dt:0.5/plain//img/photo.jpg", http.StatusBadRequest, "dt")
+	})
+	// The encoder options reach the encoder (the marker or chunk each
+	// setting writes), and gr lays its gradient: photo.jpg is red on the
+	// left half, blue on the right; gr:1:ffffff:right is transparent at the
+	// left edge and opaque white at the right.
+	t.Run("Pro's encoder options and gradient", func(t *testing.T) {
+		const src = "/plain//img/photo.jpg"
+		body := func(path string) []byte {
+			res, b := get(t, s.tester, s.base+path)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("GET %s: status %d: %s", path, res.StatusCode, b)
+			}
+			return b
+		}
+		sof2 := []byte{0xFF, 0xC2} // a progressive frame; 0xFF is stuffed in scan data
+		if b := body("/insecure/w:100/jpgo:1" + src); !bytes.Contains(b, sof2) {
+			t.Error("jpgo:1: no SOF2 (progressive) marker")
+		}
+		if b := body("/insecure/w:100" + src); bytes.Contains(b, sof2) {
+			t.Error("a plain JPEG answer is progressive")
+		}
+		if b := body("/insecure/w:100/pngo:1:1:16" + src + "@png"); len(b) < 29 || b[24] != 4 || b[25] != 3 || b[28] != 1 {
+			t.Errorf("pngo:1:1:16: IHDR %x, want bit depth 4, colour type 3 (palette), Adam7", b[16:min(len(b), 29)])
+		}
+		if b := body("/insecure/w:100/webpo:lossless" + src + "@webp"); !bytes.Contains(b[:min(len(b), 64)], []byte("VP8L")) {
+			t.Error("webpo:lossless: no VP8L bitstream")
+		}
+		if b := body("/insecure/w:100/avifo:off" + src + "@avif"); !bytes.Contains(b[:min(len(b), 32)], []byte("ftypavif")) {
+			t.Error("avifo:off: not an AVIF answer")
+		}
+		s.refused(t, "/insecure/jpgo::1/avifo:on"+src, http.StatusBadRequest, "avifo")
+		s.refused(t, "/insecure/webpo:lossier"+src, http.StatusBadRequest, "webpo")
+		img := s.png(t, "/insecure/w:100/gr:1:ffffff:right"+src+"@png", 100, 50)
+		if r, g, _, _ := img.At(1, 25).RGBA(); r < 0xe000 || g > 0x1000 {
+			t.Errorf("gr: pixel (1,25) = %x %x, want the photo's red", r, g)
+		}
+		if r, g, b, _ := img.At(98, 25).RGBA(); r < 0xf000 || g < 0xf000 || b < 0xf000 {
+			t.Errorf("gr: pixel (98,25) = %x %x %x, want white", r, g, b)
+		}
+		s.refused(t, "/insecure/gr:1::down:0.9:0.1"+src, http.StatusBadRequest, "gr")
 	})
 	// wmu names the watermark: the site's green 10x10 logo, opaque, in the
 	// top-left corner of a 100x50 answer.

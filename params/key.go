@@ -25,9 +25,13 @@ import (
 //	erode=3,crop-fg=1,fg-pad=10%,scale=0.8,position=50:100,bg-blur=20,
 //	bg-gradient=ffffffff:000000ff,bg-image="https://x/y.jpg",shadow=drop,
 //	shadow-color=ff0000ff,shadow-opacity=0.3,shadow-offset=-5:20,
-//	shadow-blur=4
+//	shadow-blur=4,
+//	jpeg-options=3:trellis:deringing:scans,png-options=16:interlace,
+//	webp-options=near_lossless:photo:smart-subsample,
+//	gradient=00000000:000000cc:180:0.25:1
 //
-// (one line in fact; the second part is Removal's). Enums use their String
+// (one line in fact; the second part is Removal's, the third the encoder
+// options and the gradient). Enums use their String
 // names, floats strconv's 'g' with precision -1 (-0 as 0), colours Color.Hex,
 // strings (model, bg-image, dl) strconv.Quote. fg-pad ends in "px" or "%";
 // threshold is printed whenever Removal.Hard (also 0), and shadow-offset
@@ -346,6 +350,36 @@ func (p Params) Key() string {
 		addSet("shadow-offset", v, s.OffsetSet)
 	}
 	addFloat("shadow-blur", s.Blur)
+
+	if o := p.JPEGOptions; o != (JPEGOptions{}) {
+		v := strconv.Itoa(o.QuantTable)
+		for _, f := range []struct {
+			on   bool
+			name string
+		}{{o.TrellisQuant, ":trellis"}, {o.OvershootDeringing, ":deringing"}, {o.OptimizeScans, ":scans"}} {
+			if f.on {
+				v += f.name
+			}
+		}
+		add("jpeg-options", v)
+	}
+	if o := p.PNGOptions; o != (PNGOptions{}) {
+		v := strconv.Itoa(o.PaletteColors)
+		if o.Interlace {
+			v += ":interlace"
+		}
+		add("png-options", v)
+	}
+	if o := p.WebPOptions; o != (WebPOptions{}) {
+		v := o.Compression.String() + ":" + o.Preset.String()
+		if o.SmartSubsample {
+			v += ":smart-subsample"
+		}
+		add("webp-options", v)
+	}
+	if g := p.Gradient; g != (Gradient{}) {
+		add("gradient", colorKey(g.From)+":"+colorKey(g.To)+":"+floatKey(g.Angle)+":"+floatKey(g.Start)+":"+floatKey(g.Stop))
+	}
 	return b.String()
 }
 

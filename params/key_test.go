@@ -130,6 +130,21 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Removal: Removal{Shadow: Shadow{OffsetSet: true}}}, "shadow-offset=0:0"},
 		{Params{Removal: Removal{Shadow: Shadow{OffsetY: 10}}}, "shadow-offset=unset:0:10"},
 		{Params{Removal: Removal{Shadow: Shadow{Color: Color{A: 255}}}}, "shadow-color=unset:000000ff"},
+		// The encoder options and the gradient come last.
+		{Params{JPEGOptions: JPEGOptions{TrellisQuant: true, OvershootDeringing: true, OptimizeScans: true, QuantTable: 3}, Variant: VariantProgressive},
+			"variant=progressive,jpeg-options=3:trellis:deringing:scans"},
+		{Params{JPEGOptions: JPEGOptions{QuantTable: 8}}, "jpeg-options=8"},
+		{Params{JPEGOptions: JPEGOptions{OvershootDeringing: true}, Quality: 90}, "q=90,jpeg-options=0:deringing"},
+		{Params{PNGOptions: PNGOptions{Interlace: true, PaletteColors: 16}}, "png-options=16:interlace"},
+		{Params{PNGOptions: PNGOptions{Interlace: true}}, "png-options=0:interlace"},
+		{Params{PNGOptions: PNGOptions{PaletteColors: 256}}, "png-options=256"},
+		{Params{WebPOptions: WebPOptions{Compression: WebPNearLossless, Preset: WebPPresetPhoto, SmartSubsample: true}}, "webp-options=near_lossless:photo:smart-subsample"},
+		{Params{WebPOptions: WebPOptions{Compression: WebPLossless}}, "webp-options=lossless:default"},
+		{Params{WebPOptions: WebPOptions{Preset: WebPPresetText}}, "webp-options=lossy:text"},
+		{Params{Gradient: Gradient{From: Color{Set: true}, To: Color{A: 0xcc, Set: true}, Angle: 180, Start: 0.25, Stop: 1}}, "gradient=00000000:000000cc:180:0.25:1"},
+		{Params{Gradient: Gradient{To: Color{R: 255, A: 255, Set: true}, Stop: 0.5}}, "gradient=unset:00000000:ff0000ff:0:0:0.5"},
+		{Params{Width: 10, Gradient: Gradient{From: Color{Set: true}, To: Color{A: 255, Set: true}, Angle: 90, Stop: 1}, PNGOptions: PNGOptions{PaletteColors: 4}},
+			"w=10,png-options=4,gradient=00000000:000000ff:90:0:1"},
 	}
 	for _, tt := range tests {
 		if got := tt.p.Key(); got != tt.want {
@@ -344,6 +359,33 @@ func keyVariants() []Params {
 	}
 	add(func(p *Params) { p.Format = FormatZIP })
 	add(func(p *Params) { p.Format = FormatJSON })
+	for q := 0; q <= 8; q++ {
+		add(func(p *Params) { p.JPEGOptions = JPEGOptions{QuantTable: q} })
+		add(func(p *Params) { p.JPEGOptions = JPEGOptions{QuantTable: q, TrellisQuant: true} })
+	}
+	for _, o := range []JPEGOptions{{OvershootDeringing: true}, {OptimizeScans: true}, {TrellisQuant: true, OptimizeScans: true},
+		{OvershootDeringing: true, OptimizeScans: true}, {TrellisQuant: true, OvershootDeringing: true, OptimizeScans: true}} {
+		add(func(p *Params) { p.JPEGOptions = o })
+	}
+	for _, n := range []int{0, 2, 4, 16, 256} {
+		add(func(p *Params) { p.PNGOptions = PNGOptions{PaletteColors: n, Interlace: true} })
+		add(func(p *Params) { p.PNGOptions = PNGOptions{PaletteColors: n} })
+	}
+	for c := WebPLossy; c <= WebPLossless; c++ {
+		for pr := WebPPresetDefault; pr <= WebPPresetText; pr++ {
+			add(func(p *Params) { p.WebPOptions = WebPOptions{Compression: c, Preset: pr} })
+			add(func(p *Params) { p.WebPOptions = WebPOptions{Compression: c, Preset: pr, SmartSubsample: true} })
+		}
+	}
+	for _, c := range colors {
+		add(func(p *Params) { p.Gradient = Gradient{From: c, To: Color{A: 255, Set: true}, Stop: 1} })
+		add(func(p *Params) { p.Gradient = Gradient{From: Color{Set: true}, To: c, Stop: 1} })
+	}
+	for _, v := range []float64{0, 0.25, 1, 90, 180.5, 270} {
+		add(func(p *Params) { p.Gradient = Gradient{To: Color{A: 255, Set: true}, Angle: v, Stop: 1} })
+		add(func(p *Params) { p.Gradient = Gradient{To: Color{A: 255, Set: true}, Start: v / 360, Stop: 1} })
+		add(func(p *Params) { p.Gradient = Gradient{To: Color{A: 255, Set: true}, Stop: v / 360} })
+	}
 
 	// Removal: each field alone, on the zero Params, on richParams, and on
 	// richParams with richRemoval.

@@ -304,6 +304,142 @@ type Params struct {
 
 	// Removal is the background-removal part (rembg=1 and its options).
 	Removal Removal
+
+	// JPEGOptions, PNGOptions and WebPOptions are encoder settings of one
+	// output format each (imgproxy Pro's jpgo, pngo, webpo), ignored when
+	// the output is in another format; their zero values are Matte's
+	// defaults (a baseline JPEG, a truecolour PNG, a lossy WebP).
+	JPEGOptions JPEGOptions
+	PNGOptions  PNGOptions
+	WebPOptions WebPOptions
+	// Gradient is laid over the output after Blend and under the
+	// watermark; the zero Gradient is none.
+	Gradient Gradient
+}
+
+// JPEGOptions are mozjpeg's settings of libvips' jpegsave (imgproxy Pro's
+// jpgo), which change a JPEG's size and encoding time, not what it shows.
+// Only a libvips built with mozjpeg (Matte's npm build) has them; another
+// (Debian's, with libjpeg-turbo) ignores them, and the answer is the JPEG
+// it writes without them. The zero value is libvips' default: a baseline
+// JPEG at mozjpeg's fastest profile.
+type JPEGOptions struct {
+	// TrellisQuant chooses each 8x8 block's quantised coefficients by a
+	// trellis search (smaller, slower).
+	TrellisQuant bool
+	// OvershootDeringing lets samples at the ends of the range overshoot,
+	// which lessens ringing (black text on white).
+	OvershootDeringing bool
+	// OptimizeScans splits the DCT coefficients into the scans that make
+	// the smallest file; it needs a progressive JPEG (VariantProgressive),
+	// and parsers leave it unset without one.
+	OptimizeScans bool
+	// QuantTable is mozjpeg's quantisation table, 0-8 (0: JPEG Annex K's,
+	// 1 flat, 2 MSSIM-tuned, 3 ImageMagick's, 4 PSNR-HVS-M-tuned, 5-8 the
+	// tables of Klein 1992, Watson 1997, Ahumada 1993, Peterson 1993).
+	QuantTable int
+}
+
+// PNGOptions are settings of libvips' pngsave (imgproxy pngo). Interlace
+// writes an Adam7-interlaced PNG. PaletteColors, when not 0, quantises the
+// image to an 8-bit-or-less palette of at most that many colours (alpha
+// included; libimagequant, dithered): 2, 4, 16 or 256, the counts of a
+// palette PNG's bit depths 1, 2, 4 and 8 (parsers round a count up to one
+// of them, as imgproxy does). VariantPalette is PaletteColors 256.
+type PNGOptions struct {
+	Interlace     bool
+	PaletteColors int
+}
+
+// WebPOptions are settings of libvips' webpsave (imgproxy Pro's webpo).
+// Compression is lossy (at the quality), near-lossless (lossless coding
+// of pixels first moved by at most what the quality allows: VP8L) or
+// lossless (VP8L; Lossless also makes a WebP lossless). SmartSubsample
+// picks the subsampled chroma that best keeps sharp colour edges.
+// Preset tunes libwebp's filters for a kind of picture.
+type WebPOptions struct {
+	Compression    WebPCompression
+	SmartSubsample bool
+	Preset         WebPPreset
+}
+
+// WebPCompression is how a WebP is coded.
+type WebPCompression uint8
+
+const (
+	WebPLossy WebPCompression = iota
+	WebPNearLossless
+	WebPLossless
+)
+
+// String is "lossy", "near_lossless" or "lossless" (imgproxy's names);
+// part of Key.
+func (c WebPCompression) String() string {
+	return enumName(webpCompressionNames[:], uint8(c), "webp-compression")
+}
+
+// ParseWebPCompression reads lossy, near_lossless or lossless.
+func ParseWebPCompression(s string) (WebPCompression, bool) {
+	i, ok := lookupName(webpCompressionNames[:], s)
+	return WebPCompression(i), ok
+}
+
+var webpCompressionNames = [...]string{WebPLossy: "lossy", WebPNearLossless: "near_lossless", WebPLossless: "lossless"}
+
+// WebPPreset is libwebp's preset (a hint of what the picture is).
+type WebPPreset uint8
+
+const (
+	WebPPresetDefault WebPPreset = iota
+	WebPPresetPhoto
+	WebPPresetPicture
+	WebPPresetDrawing
+	WebPPresetIcon
+	WebPPresetText
+)
+
+// String is libwebp's name of the preset ("default", "photo", "picture",
+// "drawing", "icon", "text"); part of Key.
+func (p WebPPreset) String() string { return enumName(webpPresetNames[:], uint8(p), "webp-preset") }
+
+// ParseWebPPreset reads a preset's name.
+func ParseWebPPreset(s string) (WebPPreset, bool) {
+	i, ok := lookupName(webpPresetNames[:], s)
+	return WebPPreset(i), ok
+}
+
+var webpPresetNames = [...]string{WebPPresetDefault: "default", WebPPresetPhoto: "photo", WebPPresetPicture: "picture",
+	WebPPresetDrawing: "drawing", WebPPresetIcon: "icon", WebPPresetText: "text"}
+
+// Gradient is a linear gradient laid over the output (imgproxy Pro's gr),
+// after Blend and under the watermark, as CSS's linear-gradient paints
+// one; the output keeps its own alpha. The gradient line runs through the
+// output's centre at Angle, in degrees clockwise from "to the top", [0,
+// 360) (0: From at the bottom, To at the top; 90: left to right; 180: top
+// to bottom; 270: right to left), and is |W·sin Angle| + |H·cos Angle|
+// pixels long, so that its ends touch the corners it points from and to.
+// A pixel (its centre) at the fraction t of that line takes From up to
+// Start, To from Stop, and in between the mix (t - Start) / (Stop -
+// Start) of the way from From to To, premultiplied by alpha as CSS mixes
+// (0 <= Start <= Stop <= 1; Start == Stop is a hard edge, To from it on).
+// The zero Gradient (neither colour Set) is none.
+//
+// imgproxy's gr:%opacity:%color:%direction:%start:%stop is From = color
+// at alpha 0, To = color at alpha opacity, Angle = its direction + 180
+// (imgproxy's angles start from "down": down 180, up 0, right 90, left
+// 270), Start and Stop as given. ImageKit's e-gradient-ld-<direction or
+// angle>_from-<colour>_to-<colour>_sp-<stop> is meant to map as: ld's
+// angle as Angle, as is (both are CSS's: top 0, right 90, bottom 180,
+// left 270; a corner such as top_right is CSS's "to top right", whose
+// angle depends on the output's aspect ratio, so its parser cannot
+// resolve it to a number: it needs the corner case added here first),
+// from and to as From and To (ImageKit's defaults filled in by its
+// parser), sp as Stop (a fraction; sp in pixels is not expressible), Start
+// 0.
+type Gradient struct {
+	From, To    Color
+	Angle       float64
+	Start, Stop float64
 }
 
 // Sides are per-side amounts, in CSS order.

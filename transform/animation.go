@@ -122,7 +122,7 @@ func stillFrame(req *Request, i int, c *vips.Canceller) (*Request, error) {
 		return nil, err
 	}
 	defer frame.Close()
-	png, err := frame.SavePNG(1, false)
+	png, err := frame.SavePNG(1, false, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -29,8 +29,15 @@ func (j *job) blend() error {
 		return err
 	}
 	defer layer.Close()
+	return j.layOver(layer, blendModes[b.Mode])
+}
+
+// layOver composites layer (RGBA, the output's size) over the output with
+// mode; the output keeps its own alpha, and its colour bands (at least 3).
+func (j *job) layOver(layer *vips.Image, mode vips.BlendMode) error {
 	n := j.img.Bands()
 	var alpha *vips.Image
+	var err error
 	if j.img.HasAlpha() {
 		if alpha, err = j.img.ExtractBand(n-1, 1); err != nil {
 			return err
@@ -38,7 +45,7 @@ func (j *job) blend() error {
 		defer alpha.Close()
 		n--
 	}
-	out, err := vips.CompositeAt(j.img, layer, 0, 0, blendModes[b.Mode])
+	out, err := vips.CompositeAt(j.img, layer, 0, 0, mode)
 	if err != nil {
 		return err
 	}

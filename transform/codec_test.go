@@ -301,7 +301,7 @@ func TestJPEGBytesAsLibjpeg(t *testing.T) {
 		80: "0803658f542251fe",
 		95: "e6b20381e2174425",
 	} {
-		out, err := im.SaveJPEG(q, false, vips.SubsampleAuto)
+		out, err := im.SaveJPEG(q, false, vips.SubsampleAuto, vips.MozJPEGOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -48,7 +48,8 @@ func (j *job) encode() error {
 			return err
 		}
 	}
-	body, err := save(j.img, j.format, saveOptions{j.quality(), j.p.Lossless, variant, j.p.Chroma, j.pl.opts.Encoding})
+	body, err := save(j.img, j.format, saveOptions{Quality: j.quality(), Lossless: j.p.Lossless, Variant: variant, Chroma: j.p.Chroma,
+		JPEG: j.p.JPEGOptions, PNG: j.p.PNGOptions, WebP: j.p.WebPOptions, Enc: j.pl.opts.Encoding})
 	if err != nil {
 		return err
 	}
@@ -66,14 +67,25 @@ func (j *job) setResult(body []byte) {
 
 // saveOptions are an encode's settings: Quality 1-100, Lossless (WebP,
 // AVIF), Variant (see params.Variant; VariantRGBA needs the image to have
-// alpha already), Chroma (params.Params.Chroma), and the configured
+// alpha already), Chroma (params.Params.Chroma), the per-format options
+// (params.JPEGOptions, PNGOptions, WebPOptions) and the configured
 // Encoding.
 type saveOptions struct {
 	Quality  int
 	Lossless bool
 	Variant  params.Variant
 	Chroma   int
+	JPEG     params.JPEGOptions
+	PNG      params.PNGOptions
+	WebP     params.WebPOptions
 	Enc      *Encoding
+}
+
+// webpPresets are libvips' numbers of params' WebP presets.
+var webpPresets = [...]vips.WebPPreset{
+	params.WebPPresetDefault: vips.WebPPresetDefault, params.WebPPresetPhoto: vips.WebPPresetPhoto,
+	params.WebPPresetPicture: vips.WebPPresetPicture, params.WebPPresetDrawing: vips.WebPPresetDrawing,
+	params.WebPPresetIcon: vips.WebPPresetIcon, params.WebPPresetText: vips.WebPPresetText,
 }
 
 // save encodes img in format f.
@@ -87,11 +99,25 @@ func save(img *vips.Image, f params.Format, o saveOptions) ([]byte, error) {
 	}
 	switch f {
 	case params.FormatJPEG:
-		return img.SaveJPEG(o.Quality, o.Variant == params.VariantProgressive, subsample)
+		progressive := o.Variant == params.VariantProgressive
+		j := o.JPEG
+		moz := vips.MozJPEGOptions{TrellisQuant: j.TrellisQuant, OvershootDeringing: j.OvershootDeringing,
+			OptimizeScans: j.OptimizeScans && progressive, QuantTable: j.QuantTable}
+		return img.SaveJPEG(o.Quality, progressive, subsample, moz)
 	case params.FormatPNG:
-		return img.SavePNG(o.Enc.PNGCompression, o.Variant == params.VariantPalette)
+		colours := o.PNG.PaletteColors
+		if o.Variant == params.VariantPalette && colours == 0 {
+			colours = 256
+		}
+		return img.SavePNG(o.Enc.PNGCompression, o.PNG.Interlace, colours)
 	case params.FormatWebP:
-		return img.SaveWebP(o.Quality, o.Lossless)
+		w := o.WebP
+		wo := vips.WebPOptions{Lossless: o.Lossless || w.Compression == params.WebPLossless,
+			NearLossless: w.Compression == params.WebPNearLossless, SmartSubsample: w.SmartSubsample}
+		if int(w.Preset) < len(webpPresets) {
+			wo.Preset = webpPresets[w.Preset]
+		}
+		return img.SaveWebP(o.Quality, wo)
 	case params.FormatAVIF:
 		if o.Chroma == 0 && o.Enc.AVIFFullChroma {
 			subsample = vips.SubsampleOff

@@ -176,6 +176,7 @@ var steps = []step{
 	{"removal-layers", (*job).removalLayers, false, StageComposite}, // layers.go
 	{"background", (*job).background, false, StageComposite},        // background.go
 	{"blend", (*job).blend, false, StageComposite},                  // blend.go
+	{"gradient", (*job).gradient, false, StageComposite},            // gradient.go
 	{"watermark", (*job).watermark, false, StageComposite},          // watermark.go
 	{"text", (*job).text, false, StageComposite},                    // text.go
 	{"border", (*job).border, false, StageComposite},                // border.go

@@ -130,16 +130,9 @@ func (d *Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if err != nil {
 		return dialect.ImageURL{}, true, err
 	}
-	p, names, err := d.parseOptions(parts[:n])
+	p, names, err := d.parseOptions(parts[:n], ext)
 	if err != nil {
 		return dialect.ImageURL{}, true, err
-	}
-	if ext != "" && !names.raw {
-		f, ok := params.ParseOutputFormat(ext)
-		if !ok {
-			return dialect.ImageURL{}, true, pathurl.Bad("extension", "The extension %s is not an output format; use jpg, png, webp, avif or gif.", params.QuoteShort(ext))
-		}
-		p.Format = f
 	}
 	iu := dialect.ImageURL{Params: p, Source: src, MarkField: names.mark, FrameField: names.frame}
 	if !iu.Remote() {

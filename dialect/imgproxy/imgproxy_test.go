@@ -164,7 +164,9 @@ func TestErrors(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"/insecure/rs:fill:300:400:0/g:sm/aHR0cDovL2V4YW1w/bGUuY29tL2ltYWdl/cy9jdXJpb3NpdHku/anBn.png",
 		"/_/w:1/plain/http:%2F%2Fx/a@png", "/x/g:fp:1:1/pd:1:1:1:1/plain//a", "/a/b:/plain/",
-		"/_/a:1:2:3/mc:0.5:fff/dt:1:000:fff/col:1:f00:1/bga:0.5/pg:1/da:1/exar:1:ce/wm:1/wmu:L2E/raw:0/msr:1/plain//a"} {
+		"/_/a:1:2:3/mc:0.5:fff/dt:1:000:fff/col:1:f00:1/bga:0.5/pg:1/da:1/exar:1:ce/wm:1/wmu:L2E/raw:0/msr:1/plain//a",
+		"/_/jpgo:1:1:1:1:1:8/pngo:1:1:3/webpo:near_lossless:1:icon/avifo:off/gr:0.5:f80:-45.5:0.2:0.9/plain//a@avif",
+		"/_/jpgo::1/avifo:on/gr:1::left/plain//a"} {
 		f.Add(s)
 	}
 	plain := mustNew(f, "", "")
@@ -374,4 +376,112 @@ func TestMoreOptions(t *testing.T) {
 			t.Errorf("%s: ok %v, errors %+v; want a 403", name, ok, list)
 		}
 	}
+}
+
+// The encoder options of docs.imgproxy.net "Processing an image" (jpgo,
+// pngo, webpo, avifo: Pro), each argument optional, with the meanings of
+// its "Advanced JPEG/PNG/WebP/AVIF compression" settings.
+func TestEncoderOptions(t *testing.T) {
+	urltest.CheckParses(t, mustNew(t, "", ""), firstFrame(map[string]dialect.ImageURL{
+		// jpgo: progressive, no_subsample (4:4:4), trellis, deringing,
+		// optimize_scans (kept with progressive), quant_table.
+		"/insecure/jpgo:1:1:1:1:1:3/plain//a.jpg": {Params: params.Params{Variant: params.VariantProgressive, Chroma: 444,
+			JPEGOptions: params.JPEGOptions{TrellisQuant: true, OvershootDeringing: true, OptimizeScans: true, QuantTable: 3}}, Source: "/a.jpg"},
+		"/insecure/jpeg_options:true/f:jpg/plain//a.png": {Params: params.Params{Variant: params.VariantProgressive, Format: params.FormatJPEG}, Source: "/a.png"},
+		"/insecure/jpgo::1/plain//a.jpg":                 {Params: params.Params{Chroma: 444}, Source: "/a.jpg"},
+		"/insecure/jpgo:::t::f:8/plain//a.jpg":           {Params: params.Params{JPEGOptions: params.JPEGOptions{TrellisQuant: true, QuantTable: 8}}, Source: "/a.jpg"},
+		"/insecure/jpgo:0:0:0:0:0:0/plain//a.jpg":        {Source: "/a.jpg"},
+		// optimize_scans needs a progressive JPEG.
+		"/insecure/jpgo:0::::1/plain//a.jpg": {Source: "/a.jpg"},
+		// A later jpgo replaces an earlier one.
+		"/insecure/jpgo:1:1:1/jpgo:::0:1/plain//a.jpg": {Params: params.Params{JPEGOptions: params.JPEGOptions{OvershootDeringing: true}}, Source: "/a.jpg"},
+		// Another output format drops them.
+		"/insecure/jpgo:1:1:1:1:1:3/plain//a.jpg@png": {Params: params.Params{Variant: params.VariantProgressive, Format: params.FormatPNG}, Source: "/a.jpg"},
+		// pngo: interlaced, quantize, quantization_colors (256 by default,
+		// rounded up to 2, 4, 16 or 256).
+		"/insecure/pngo:1/plain//a.png":           {Params: params.Params{PNGOptions: params.PNGOptions{Interlace: true}}, Source: "/a.png"},
+		"/insecure/pngo:0:1/plain//a.png":         {Params: params.Params{PNGOptions: params.PNGOptions{PaletteColors: 256}}, Source: "/a.png"},
+		"/insecure/pngo:1:1:16/plain//a.png":      {Params: params.Params{PNGOptions: params.PNGOptions{Interlace: true, PaletteColors: 16}}, Source: "/a.png"},
+		"/insecure/pngo::1:2/plain//a.png":        {Params: params.Params{PNGOptions: params.PNGOptions{PaletteColors: 2}}, Source: "/a.png"},
+		"/insecure/pngo::1:3/plain//a.png":        {Params: params.Params{PNGOptions: params.PNGOptions{PaletteColors: 4}}, Source: "/a.png"},
+		"/insecure/pngo::1:5/plain//a.png":        {Params: params.Params{PNGOptions: params.PNGOptions{PaletteColors: 16}}, Source: "/a.png"},
+		"/insecure/pngo::1:17/plain//a.png":       {Params: params.Params{PNGOptions: params.PNGOptions{PaletteColors: 256}}, Source: "/a.png"},
+		"/insecure/png_options::0:8/plain//a.png": {Source: "/a.png"},
+		"/insecure/pngo:1:1/f:webp/plain//a.png":  {Params: params.Params{Format: params.FormatWebP}, Source: "/a.png"},
+		// webpo: compression, smart_subsample, preset.
+		"/insecure/webpo:lossless/plain//a.webp":                    {Params: params.Params{WebPOptions: params.WebPOptions{Compression: params.WebPLossless}}, Source: "/a.webp"},
+		"/insecure/webpo:near_lossless:1:photo/f:webp/plain//a.jpg": {Params: params.Params{Format: params.FormatWebP, WebPOptions: params.WebPOptions{Compression: params.WebPNearLossless, SmartSubsample: true, Preset: params.WebPPresetPhoto}}, Source: "/a.jpg"},
+		"/insecure/webp_options:::text/plain//a.webp":               {Params: params.Params{WebPOptions: params.WebPOptions{Preset: params.WebPPresetText}}, Source: "/a.webp"},
+		"/insecure/webpo:lossy:0:default/plain//a.webp":             {Source: "/a.webp"},
+		"/insecure/webpo:lossless/plain//a.jpg@jpg":                 {Params: params.Params{Format: params.FormatJPEG}, Source: "/a.jpg"},
+		// avifo: auto, on (4:2:0), off (4:4:4).
+		"/insecure/avifo:off/plain//a.avif":             {Params: params.Params{Chroma: 444}, Source: "/a.avif"},
+		"/insecure/avif_options:on/f:avif/plain//a.jpg": {Params: params.Params{Chroma: 420, Format: params.FormatAVIF}, Source: "/a.jpg"},
+		"/insecure/avifo:auto/plain//a.avif":            {Source: "/a.avif"},
+		// One chroma for JPEG and AVIF: the output format's, when named.
+		"/insecure/jpgo::1/avifo:on/f:avif/plain//a.jpg": {Params: params.Params{Chroma: 420, Format: params.FormatAVIF}, Source: "/a.jpg"},
+		"/insecure/jpgo::1/avifo:on/plain//a.jpg@jpg":    {Params: params.Params{Chroma: 444, Format: params.FormatJPEG}, Source: "/a.jpg"},
+		"/insecure/jpgo::1/avifo:off/plain//a.jpg":       {Params: params.Params{Chroma: 444}, Source: "/a.jpg"},
+		"/insecure/jpgo::1/f:png/plain//a.jpg":           {Params: params.Params{Format: params.FormatPNG}, Source: "/a.jpg"},
+		"/insecure/avifo:off/f:jpg/plain//a.jpg":         {Params: params.Params{Format: params.FormatJPEG}, Source: "/a.jpg"},
+	}))
+	urltest.CheckErrors(t, mustNew(t, "", ""), map[string]string{
+		"/insecure/jpgo:2/plain//a.jpg":                      "jpgo",
+		"/insecure/jpgo:1:1:1:1:1:9/plain//a.jpg":            "jpgo",
+		"/insecure/jpeg_options:1:1:1:1:1:1:1/plain//a.jpg":  "jpeg_options",
+		"/insecure/jpgo:::::x/plain//a.jpg":                  "jpgo",
+		"/insecure/pngo:1:1:1/plain//a.png":                  "pngo",
+		"/insecure/pngo:1:1:257/plain//a.png":                "pngo",
+		"/insecure/pngo:yes/plain//a.png":                    "pngo",
+		"/insecure/png_options:1:1:16:1/plain//a.png":        "png_options",
+		"/insecure/webpo:lossier/plain//a.png":               "webpo",
+		"/insecure/webpo:lossy:2/plain//a.png":               "webpo",
+		"/insecure/webpo:lossy:1:portrait/plain//a.png":      "webpo",
+		"/insecure/webp_options:lossy:1:text:4/plain//a.png": "webp_options",
+		"/insecure/avifo:medium/plain//a.jpg":                "avifo",
+		"/insecure/avif_options:off:on/plain//a.jpg":         "avif_options",
+		// The two chroma settings differ, and no format says which applies.
+		"/insecure/jpgo::1/avifo:on/plain//a.jpg":           "avifo",
+		"/insecure/avifo:auto/jpeg_options::1/plain//a.jpg": "jpeg_options",
+	})
+}
+
+// gr (Pro, docs.imgproxy.net "Gradient"): from transparent to the colour
+// (000) at the opacity, towards the direction (down; or an angle from
+// down, clockwise), between start and stop (0 and 1). params.Gradient's
+// angle is CSS's: imgproxy's plus 180.
+func TestGradient(t *testing.T) {
+	grad := func(c params.Color, alpha uint8, angle, start, stop float64) dialect.ImageURL {
+		from, to := c, c
+		from.A, to.A = 0, alpha
+		return dialect.ImageURL{Params: params.Params{Gradient: params.Gradient{From: from, To: to, Angle: angle, Start: start, Stop: stop}}, Source: "/a.jpg"}
+	}
+	black := params.Color{A: 255, Set: true}
+	orange := params.Color{R: 255, G: 0x80, A: 255, Set: true}
+	urltest.CheckParses(t, mustNew(t, "", ""), firstFrame(map[string]dialect.ImageURL{
+		"/insecure/gr:1/plain//a.jpg":                 grad(black, 255, 180, 0, 1),
+		"/insecure/gr:0.5:ff8000/plain//a.jpg":        grad(orange, 128, 180, 0, 1),
+		"/insecure/gradient:0.8:f80:up/plain//a.jpg":  grad(params.Color{R: 255, G: 0x88, A: 255, Set: true}, 204, 0, 0, 1),
+		"/insecure/gr:1::right/plain//a.jpg":          grad(black, 255, 90, 0, 1),
+		"/insecure/gr:1::left:0.25:0.75/plain//a.jpg": grad(black, 255, 270, 0.25, 0.75),
+		"/insecure/gr:1::down/plain//a.jpg":           grad(black, 255, 180, 0, 1),
+		"/insecure/gr:1::90/plain//a.jpg":             grad(black, 255, 270, 0, 1),
+		"/insecure/gr:1::-90/plain//a.jpg":            grad(black, 255, 90, 0, 1),
+		"/insecure/gr:1::45.5:0.5:0.5/plain//a.jpg":   grad(black, 255, 225.5, 0.5, 0.5),
+		"/insecure/gr:1::180/plain//a.jpg":            grad(black, 255, 0, 0, 1),
+		"/insecure/gr:1::360::0.6/plain//a.jpg":       grad(black, 255, 180, 0, 0.6),
+		"/insecure/gr:0/plain//a.jpg":                 {Source: "/a.jpg"},
+		"/insecure/gr:0.001:fff/plain//a.jpg":         {Source: "/a.jpg"},
+		"/insecure/gr:1/gr:0/plain//a.jpg":            {Source: "/a.jpg"},
+	}))
+	urltest.CheckErrors(t, mustNew(t, "", ""), map[string]string{
+		"/insecure/gr:/plain//a.jpg":                    "gr",
+		"/insecure/gr:1.5/plain//a.jpg":                 "gr",
+		"/insecure/gr:1:red/plain//a.jpg":               "gr",
+		"/insecure/gr:1::sideways/plain//a.jpg":         "gr",
+		"/insecure/gr:1::400/plain//a.jpg":              "gr",
+		"/insecure/gr:1::down:0.8:0.2/plain//a.jpg":     "gr",
+		"/insecure/gr:1::down:0:1.5/plain//a.jpg":       "gr",
+		"/insecure/gradient:1::down:0:1:0/plain//a.jpg": "gradient",
+	})
 }

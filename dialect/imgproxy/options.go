@@ -40,6 +40,13 @@ type resize struct {
 	noAnimation bool
 	// backgroundAlpha is bga's opacity of bg (nil: opaque).
 	backgroundAlpha *float64
+	// jpegChroma and avifChroma are jpgo's no_subsample and avifo's
+	// subsample as a Chroma (0: the encoder's rule), given when
+	// jpegChromaName, avifChromaName (the option as written) are not "";
+	// laterChroma is the name of the later of the two.
+	jpegChroma, avifChroma         int
+	jpegChromaName, avifChromaName string
+	laterChroma                    string
 }
 
 // fields names the options, as the URL wrote them, that errors found while
@@ -64,9 +71,10 @@ type mark struct {
 
 // parseOptions reads the option parts (name:arg:...), the presets they
 // name expanded (d's: none while d's presets are being parsed), wm drawing
-// d's watermark. Every bad option is reported, in URL order; a later
-// option overrides an earlier one, as in imgproxy.
-func (d *Dialect) parseOptions(parts []string) (params.Params, fields, error) {
+// d's watermark, and the URL's extension ext ("": none), which names the
+// output format as f does and wins over it. Every bad option is reported,
+// in URL order; a later option overrides an earlier one, as in imgproxy.
+func (d *Dialect) parseOptions(parts []string, ext string) (params.Params, fields, error) {
 	// imgproxy's default IMGPROXY_MAX_ANIMATION_FRAMES is 1: an animated
 	// source is answered with its first frame; a site that allows more
 	// keeps that many of the first frames.
@@ -86,7 +94,7 @@ func (d *Dialect) parseOptions(parts []string) (params.Params, fields, error) {
 		canon, known := aliases[name]
 		var err error
 		if !known {
-			err = pathurl.Bad(name, "%s is not an imgproxy processing option Matte supports (rs, s, rt, w, h, z, g, c, q, f, bg, bl, sh, pix, rot, dpr, ex, exar, pd, t, el, fl, ar, sm, scp, eth, cb, fn, att, exp, mb, pr, wm, wmu, fq, mw, mh, raw; Pro: a, br, co, sa, mc, dt, col, bga, dpi, ra, pg, pgs, da).", params.QuoteShort(name))
+			err = pathurl.Bad(name, "%s is not an imgproxy processing option Matte supports (rs, s, rt, w, h, z, g, c, q, f, bg, bl, sh, pix, rot, dpr, ex, exar, pd, t, el, fl, ar, sm, scp, eth, cb, fn, att, exp, mb, pr, wm, wmu, fq, mw, mh, raw; Pro: a, br, co, sa, mc, dt, col, gr, bga, dpi, ra, pg, pgs, da, jpgo, pngo, webpo, avifo).", params.QuoteShort(name))
 		} else {
 			err = options[canon](&p, &rs, name, args)
 		}
@@ -98,8 +106,19 @@ func (d *Dialect) parseOptions(parts []string) (params.Params, fields, error) {
 		return params.Params{}, fields{}, errs
 	}
 	if rs.raw {
-		// The source as it is: only how it is named and saved applies.
+		// The source as it is: only how it is named and saved applies
+		// (the extension unread too).
 		return params.Params{Download: p.Download, DownloadName: p.DownloadName}, fields{raw: true}, nil
+	}
+	if ext != "" {
+		f, ok := params.ParseOutputFormat(ext)
+		if !ok {
+			return params.Params{}, fields{}, pathurl.Bad("extension", "The extension %s is not an output format; use jpg, png, webp, avif or gif.", params.QuoteShort(ext))
+		}
+		p.Format = f
+	}
+	if err := applyEncoderOptions(&p, rs); err != nil {
+		return params.Params{}, fields{}, err
 	}
 	if err := applyZoom(&p, rs); err != nil {
 		return params.Params{}, fields{}, err
@@ -140,6 +159,48 @@ func applyFrames(p *params.Params, rs resize) {
 	if rs.pageName != "" && p.Frames == params.FramesFirst {
 		p.Animation = params.Animation{First: rs.page + 1, Last: rs.page + 1}
 	}
+}
+
+// applyEncoderOptions settles jpgo's, pngo's, webpo's and avifo's
+// settings once the output format is known. Each format's settings are
+// dropped when the URL names another output format (f or the extension),
+// and optimize_scans without a progressive JPEG. Matte has one chroma
+// subsampling for JPEG and AVIF answers (Chroma): jpgo's no_subsample
+// sets it for a JPEG answer, avifo's subsample for an AVIF one; when the
+// URL names neither format, the one given applies to both, and two that
+// differ are a 400 naming the later.
+func applyEncoderOptions(p *params.Params, rs resize) error {
+	f := p.Format
+	if f != params.FormatSource {
+		if f != params.FormatJPEG {
+			p.JPEGOptions = params.JPEGOptions{}
+		}
+		if f != params.FormatPNG {
+			p.PNGOptions = params.PNGOptions{}
+		}
+		if f != params.FormatWebP {
+			p.WebPOptions = params.WebPOptions{}
+		}
+	}
+	if p.Variant != params.VariantProgressive {
+		p.JPEGOptions.OptimizeScans = false
+	}
+	jpeg, avif := rs.jpegChromaName != "", rs.avifChromaName != ""
+	switch {
+	case f == params.FormatJPEG && jpeg:
+		p.Chroma = rs.jpegChroma
+	case f == params.FormatAVIF && avif:
+		p.Chroma = rs.avifChroma
+	case f != params.FormatSource:
+	case jpeg && avif && rs.jpegChroma != rs.avifChroma:
+		return pathurl.Bad(rs.laterChroma, "%s: Matte has one chroma subsampling for JPEG and AVIF answers, and %s's no_subsample and %s's subsample differ; make them agree, or name the output format (f or the extension).",
+			rs.laterChroma, rs.jpegChromaName, rs.avifChromaName)
+	case jpeg:
+		p.Chroma = rs.jpegChroma
+	case avif:
+		p.Chroma = rs.avifChroma
+	}
+	return nil
 }
 
 // applyCrop sets the Region c asked for, placed by its own gravity or g's;
@@ -303,6 +364,9 @@ var aliases = map[string]string{
 	"col": "colorize", "colorize": "colorize", "bga": "background_alpha", "background_alpha": "background_alpha", "dpi": "dpi",
 	"ra": "resizing_algorithm", "resizing_algorithm": "resizing_algorithm",
 	"pg": "page", "page": "page", "pgs": "pages", "pages": "pages", "da": "disable_animation", "disable_animation": "disable_animation",
+	"gr": "gradient", "gradient": "gradient",
+	"jpgo": "jpeg_options", "jpeg_options": "jpeg_options", "pngo": "png_options", "png_options": "png_options",
+	"webpo": "webp_options", "webp_options": "webp_options", "avifo": "avif_options", "avif_options": "avif_options",
 }
 
 type option func(p *params.Params, rs *resize, name string, args []string) error
@@ -794,6 +858,165 @@ var options = map[string]option{
 		rs.noAnimation, err = boolArg(name, args)
 		return err
 	},
+	// gr:%opacity[:%color[:%direction[:%start[:%stop]]]] (Pro): a
+	// gradient from transparent to the colour (000 by default) at that
+	// opacity, towards the direction: down (the default), up, right, left,
+	// or an angle in degrees clockwise from down (90 towards the left);
+	// start and stop (0 and 1) are where along it the ramp begins and
+	// ends. params.Gradient says how it maps.
+	"gradient": func(p *params.Params, _ *resize, name string, args []string) error {
+		const usage = "%s takes opacity (0 to 1)[:colour (hex):direction (down, up, right, left or degrees from -360 to 360):start:stop (0 to 1, start not above stop)]."
+		k, err := params.ParseDecimalIn(args[0], 0, 1)
+		c := params.Color{A: 255, Set: true}
+		if err == nil && len(args) > 1 && args[1] != "" {
+			c, err = hexColor(args[1])
+		}
+		angle := 0.0 // imgproxy's, from down
+		if err == nil && len(args) > 2 && args[2] != "" {
+			angle, err = gradientDirection(args[2])
+		}
+		ends := [2]float64{0, 1}
+		for i := range ends {
+			if err == nil && len(args) > i+3 && args[i+3] != "" {
+				ends[i], err = params.ParseDecimalIn(args[i+3], 0, 1)
+			}
+		}
+		if err != nil || len(args) > 5 || ends[0] > ends[1] {
+			return pathurl.Bad(name, usage, name)
+		}
+		p.Gradient = params.Gradient{}
+		if a := uint8(math.Round(k * 255)); a > 0 {
+			from, to := c, c
+			from.A, to.A = 0, a
+			p.Gradient = params.Gradient{From: from, To: to, Angle: math.Mod(angle+180, 360), Start: ends[0], Stop: ends[1]}
+		}
+		return nil
+	},
+	// jpgo:%progressive:%no_subsample:%trellis_quant:%overshoot_deringing:
+	// %optimize_scans:%quant_table (Pro), each optional (left out: Matte's
+	// default, off and table 0): progressive is Matte's progressive
+	// variant, no_subsample 4:4:4 chroma (applyEncoderOptions), the rest
+	// mozjpeg's settings (params.JPEGOptions).
+	"jpeg_options": func(p *params.Params, rs *resize, name string, args []string) error {
+		const usage = "%s takes progressive:no_subsample:trellis_quant:overshoot_deringing:optimize_scans:quant_table, each optional: five booleans (1, t, true, 0, f, false) and a table from 0 to 8."
+		if len(args) > 6 {
+			return pathurl.Bad(name, usage, name)
+		}
+		var flags [5]bool
+		for i := range flags {
+			if i < len(args) {
+				var err error
+				if flags[i], err = boolArg(name, args[i:i+1]); err != nil {
+					return pathurl.Bad(name, usage, name)
+				}
+			}
+		}
+		o := params.JPEGOptions{TrellisQuant: flags[2], OvershootDeringing: flags[3], OptimizeScans: flags[4]}
+		if len(args) > 5 && args[5] != "" {
+			var err error
+			if o.QuantTable, err = params.ParseInt(args[5], 0, 8); err != nil {
+				return pathurl.Bad(name, usage, name)
+			}
+		}
+		p.JPEGOptions, p.Variant = o, params.VariantNone
+		if flags[0] {
+			p.Variant = params.VariantProgressive
+		}
+		rs.jpegChroma, rs.jpegChromaName, rs.laterChroma = 0, name, name
+		if flags[1] {
+			rs.jpegChroma = 444
+		}
+		return nil
+	},
+	// pngo:%interlaced:%quantize:%quantization_colors, each optional
+	// (off, off, 256): Adam7 interlacing, and a palette of at most that
+	// many colours, 2 to 256, rounded up to a bit depth's count (2, 4, 16
+	// or 256) as imgproxy rounds it.
+	"png_options": func(p *params.Params, _ *resize, name string, args []string) error {
+		const usage = "%s takes interlaced:quantize:quantization_colors, each optional: two booleans (1, t, true, 0, f, false) and a number of colours from 2 to 256."
+		var flags [2]bool
+		for i := range flags {
+			if i < len(args) {
+				var err error
+				if flags[i], err = boolArg(name, args[i:i+1]); err != nil {
+					return pathurl.Bad(name, usage, name)
+				}
+			}
+		}
+		colours := 256
+		if len(args) > 2 && args[2] != "" {
+			var err error
+			if colours, err = params.ParseInt(args[2], 2, 256); err != nil {
+				return pathurl.Bad(name, usage, name)
+			}
+		}
+		if len(args) > 3 {
+			return pathurl.Bad(name, usage, name)
+		}
+		p.PNGOptions = params.PNGOptions{Interlace: flags[0]}
+		if flags[1] {
+			p.PNGOptions.PaletteColors = paletteSize(colours)
+		}
+		return nil
+	},
+	// webpo:%compression:%smart_subsample:%preset (Pro), each optional
+	// (lossy, off, default).
+	"webp_options": func(p *params.Params, _ *resize, name string, args []string) error {
+		const usage = "%s takes compression (lossy, near_lossless or lossless):smart_subsample (1, t, true, 0, f, false):preset (default, photo, picture, drawing, icon or text), each optional."
+		var o params.WebPOptions
+		ok := len(args) <= 3
+		if ok && args[0] != "" {
+			o.Compression, ok = params.ParseWebPCompression(args[0])
+		}
+		if ok && len(args) > 1 {
+			var err error
+			o.SmartSubsample, err = boolArg(name, args[1:2])
+			ok = err == nil
+		}
+		if ok && len(args) > 2 && args[2] != "" {
+			o.Preset, ok = params.ParseWebPPreset(args[2])
+		}
+		if !ok {
+			return pathurl.Bad(name, usage, name)
+		}
+		p.WebPOptions = o
+		return nil
+	},
+	// avifo:%subsample (Pro): auto (4:2:0 below quality 90, the default),
+	// on (4:2:0) or off (4:4:4), as Matte's chroma (applyEncoderOptions).
+	"avif_options": func(_ *params.Params, rs *resize, name string, args []string) error {
+		chroma, ok := map[string]int{"": 0, "auto": 0, "on": 420, "off": 444}[args[0]]
+		if !ok || len(args) != 1 {
+			return pathurl.Bad(name, "%s takes the chroma subsampling: auto, on or off.", name)
+		}
+		rs.avifChroma, rs.avifChromaName, rs.laterChroma = chroma, name, name
+		return nil
+	},
+}
+
+// gradientDirection reads gr's direction as imgproxy's angle, degrees
+// clockwise from down: down 0, left 90, up 180, right 270, or a number
+// from -360 to 360, in [0, 360).
+func gradientDirection(s string) (float64, error) {
+	if a, ok := map[string]float64{"down": 0, "left": 90, "up": 180, "right": 270}[s]; ok {
+		return a, nil
+	}
+	a, err := params.ParseDecimalIn(s, -360, 360)
+	if err != nil {
+		return 0, err
+	}
+	return math.Mod(a+360, 360), nil
+}
+
+// paletteSize is the number of colours of the smallest palette PNG bit
+// depth (1, 2, 4 or 8) that holds n: 2, 4, 16 or 256.
+func paletteSize(n int) int {
+	for _, size := range []int{2, 4, 16} {
+		if n <= size {
+			return size
+		}
+	}
+	return 256
 }
 
 // setBrightness reads br (Pro): -255 to 255 added to each sample, as

@@ -28,7 +28,7 @@ func (d *Dialect) parsePresets(defs map[string]string) (map[string][]string, err
 				return nil, fmt.Errorf("preset %q: a preset cannot name presets (%s)", name, part)
 			}
 		}
-		if _, _, err := d.parseOptions(parts); err != nil {
+		if _, _, err := d.parseOptions(parts, ""); err != nil {
 			return nil, fmt.Errorf("preset %q: %w", name, err)
 		}
 		presets[name] = parts

@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"errors"
+	"sync"
 	"unsafe"
 )
 
@@ -116,6 +117,20 @@ func Gradient(width, height int, top, bottom [4]float64, c *Canceller) (*Image, 
 	return wrap(out, c), nil
 }
 
+// LinearGradient is a width x height RGBA image: at pixel (x, y), u =
+// kx·x + ky·y + k0 clamped to [0, 1] picks the colour from + u·(to -
+// from), mixed premultiplied by alpha (each colour R, G, B, A, 0-255;
+// the result is not premultiplied).
+func LinearGradient(width, height int, kx, ky, k0 float64, from, to [4]float64, c *Canceller) (*Image, error) {
+	Init()
+	var out *C.VipsImage
+	if C.matte_linear_gradient(&out, C.int(width), C.int(height), C.double(kx), C.double(ky), C.double(k0),
+		(*C.double)(unsafe.Pointer(&from[0])), (*C.double)(unsafe.Pointer(&to[0]))) != 0 {
+		return nil, lastError()
+	}
+	return wrap(out, c), nil
+}
+
 // Point reads the pixel at (x, y), up to 4 bands.
 func (im *Image) Point(x, y int) ([]float64, error) {
 	var v [4]C.double
@@ -186,11 +201,40 @@ func save(f func(buf *unsafe.Pointer, n *C.size_t) C.int) ([]byte, error) {
 }
 
 // SaveJPEG encodes at quality q (1-100), without metadata: baseline, or
-// progressive, with chroma subsampling subsample.
-func (im *Image) SaveJPEG(q int, progressive bool, subsample Subsample) ([]byte, error) {
+// progressive, with chroma subsampling subsample and mozjpeg's settings
+// moz, which are dropped where MozJPEG is false (a libvips without mozjpeg
+// would warn of each and ignore it).
+func (im *Image) SaveJPEG(q int, progressive bool, subsample Subsample, moz MozJPEGOptions) ([]byte, error) {
+	if !MozJPEG() {
+		moz = MozJPEGOptions{}
+	}
 	return save(func(buf *unsafe.Pointer, n *C.size_t) C.int {
-		return C.matte_jpegsave(im.p, buf, n, C.int(q), cBool(progressive), C.int(subsample))
+		return C.matte_jpegsave(im.p, buf, n, C.int(q), cBool(progressive), C.int(subsample),
+			cBool(moz.TrellisQuant), cBool(moz.OvershootDeringing), cBool(moz.OptimizeScans), C.int(moz.QuantTable))
 	})
+}
+
+// MozJPEGOptions are jpegsave's mozjpeg settings (params.JPEGOptions);
+// OptimizeScans takes effect in a progressive JPEG only.
+type MozJPEGOptions struct {
+	TrellisQuant, OvershootDeringing, OptimizeScans bool
+	QuantTable                                      int
+}
+
+var mozjpeg struct {
+	once sync.Once
+	ok   bool
+}
+
+// MozJPEG reports whether this libvips' jpegsave honours MozJPEGOptions
+// (it is built with mozjpeg, as the npm libvips is; Debian's, with
+// libjpeg-turbo, is not). Probed once, by encoding a tiny image.
+func MozJPEG() bool {
+	mozjpeg.once.Do(func() {
+		Init()
+		mozjpeg.ok = C.matte_jpeg_mozjpeg() != 0
+	})
+	return mozjpeg.ok
 }
 
 // Subsample is the chroma subsampling of a JPEG or AVIF: SubsampleAuto
@@ -204,18 +248,48 @@ const (
 )
 
 // SavePNG encodes at zlib level compression (0-9), unfiltered, without
-// metadata; palette quantises to an 8-bit palette of at most 256 colours
-// (alpha included), dithered.
-func (im *Image) SavePNG(compression int, palette bool) ([]byte, error) {
+// metadata, Adam7-interlaced when interlace; paletteColors, when not 0,
+// quantises to a palette of at most that many colours (alpha included),
+// dithered: the palette of the smallest bit depth (1, 2, 4 or 8) that
+// holds them, so at most 2, 4, 16 or 256.
+func (im *Image) SavePNG(compression int, interlace bool, paletteColors int) ([]byte, error) {
+	bitdepth := 0
+	if paletteColors > 0 {
+		bitdepth = 1
+		for 1<<bitdepth < paletteColors && bitdepth < 8 {
+			bitdepth *= 2
+		}
+	}
 	return save(func(buf *unsafe.Pointer, n *C.size_t) C.int {
-		return C.matte_pngsave(im.p, buf, n, C.int(compression), cBool(palette))
+		return C.matte_pngsave(im.p, buf, n, C.int(compression), cBool(interlace), C.int(bitdepth))
 	})
 }
 
-// SaveWebP encodes at quality q, or losslessly.
-func (im *Image) SaveWebP(q int, lossless bool) ([]byte, error) {
+// WebPOptions are webpsave's settings besides the quality: Lossless codes
+// VP8L; NearLossless too, after moving each pixel by at most what the
+// quality allows; SmartSubsample chooses the subsampled chroma that keeps
+// sharp colour edges; Preset is libwebp's.
+type WebPOptions struct {
+	Lossless, NearLossless, SmartSubsample bool
+	Preset                                 WebPPreset
+}
+
+// WebPPreset is libwebp's preset, as libvips numbers them.
+type WebPPreset int
+
+const (
+	WebPPresetDefault WebPPreset = C.VIPS_FOREIGN_WEBP_PRESET_DEFAULT
+	WebPPresetPicture WebPPreset = C.VIPS_FOREIGN_WEBP_PRESET_PICTURE
+	WebPPresetPhoto   WebPPreset = C.VIPS_FOREIGN_WEBP_PRESET_PHOTO
+	WebPPresetDrawing WebPPreset = C.VIPS_FOREIGN_WEBP_PRESET_DRAWING
+	WebPPresetIcon    WebPPreset = C.VIPS_FOREIGN_WEBP_PRESET_ICON
+	WebPPresetText    WebPPreset = C.VIPS_FOREIGN_WEBP_PRESET_TEXT
+)
+
+// SaveWebP encodes at quality q with o.
+func (im *Image) SaveWebP(q int, o WebPOptions) ([]byte, error) {
 	return save(func(buf *unsafe.Pointer, n *C.size_t) C.int {
-		return C.matte_webpsave(im.p, buf, n, C.int(q), cBool(lossless))
+		return C.matte_webpsave(im.p, buf, n, C.int(q), cBool(o.Lossless), cBool(o.NearLossless), cBool(o.SmartSubsample), C.int(o.Preset))
 	})
 }
 

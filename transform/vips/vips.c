@@ -142,6 +142,47 @@ int matte_gradient(VipsImage **out, int width, int height, double *top,
   return uchar_as(lin, out, VIPS_INTERPRETATION_sRGB);
 }
 
+// matte_linear_gradient is a width x height RGBA gradient: at pixel (x, y)
+// u = kx x + ky y + k0, clamped to [0, 1] (through a 16-bit cast, which
+// clips), picks the colour from + u (to - from) of the premultiplied
+// colours from and to (4 bands each, alpha 0-255), unpremultiplied and
+// rounded to 8 bits.
+int matte_linear_gradient(VipsImage **out, int width, int height, double kx,
+                          double ky, double k0, double *from, double *to) {
+  VipsImage *xy, *m, *t, *u, *u16, *pre, *rgba;
+  if (vips_xyz(&xy, width, height, NULL)) return -1;
+  m = vips_image_new_matrixv(2, 1, kx, ky);
+  int r = vips_recomb(xy, &t, m, NULL);
+  g_object_unref(xy);
+  g_object_unref(m);
+  if (r) return -1;
+  r = vips_linear1(t, &u, 65535, k0 * 65535 + 0.5, NULL);
+  g_object_unref(t);
+  if (r) return -1;
+  r = vips_cast(u, &u16, VIPS_FORMAT_USHORT, NULL);
+  g_object_unref(u);
+  if (r) return -1;
+  double a[4], b[4];
+  for (int i = 0; i < 4; i++) {
+    double f = i < 3 ? from[i] * from[3] / 255 : from[3];
+    double g = i < 3 ? to[i] * to[3] / 255 : to[3];
+    a[i] = (g - f) / 65535;
+    b[i] = f;
+  }
+  r = vips_linear(u16, &pre, a, b, 4, NULL);
+  g_object_unref(u16);
+  if (r) return -1;
+  r = vips_unpremultiply(pre, &rgba, "max_alpha", 255.0, NULL);
+  g_object_unref(pre);
+  if (r) return -1;
+  double half[4] = {0.5, 0.5, 0.5, 0.5}, one[4] = {1, 1, 1, 1};
+  VipsImage *rounded;
+  r = vips_linear(rgba, &rounded, one, half, 4, NULL);
+  g_object_unref(rgba);
+  if (r) return -1;
+  return uchar_as(rounded, out, VIPS_INTERPRETATION_sRGB);
+}
+
 // ---- geometry and colour ----
 
 // matte_copy_memory renders in to memory so later steps may read it in any
@@ -1227,27 +1268,76 @@ const void *matte_memory_view(VipsImage *in, size_t *len) {
 // ---- saving ----
 
 // matte_jpegsave: subsample is a VipsForeignSubsample (auto: 4:2:0 below
-// Q 90).
+// Q 90). trellis, deringing, scans and quant_table are mozjpeg's settings:
+// a libvips without mozjpeg warns of each that is set and ignores it, so
+// the caller sets them only where matte_jpeg_mozjpeg says they work.
 int matte_jpegsave(VipsImage *in, void **buf, size_t *len, int q,
-                   int progressive, int subsample) {
-  return vips_jpegsave_buffer(in, buf, len, "Q", q, "interlace", progressive,
-                              "subsample_mode", subsample, "strip", TRUE,
-                              NULL);
+                   int progressive, int subsample, int trellis, int deringing,
+                   int scans, int quant_table) {
+  return vips_jpegsave_buffer(
+      in, buf, len, "Q", q, "interlace", progressive, "subsample_mode",
+      subsample, "trellis_quant", trellis, "overshoot_deringing", deringing,
+      "optimize_scans", scans, "quant_table", quant_table, "strip", TRUE, NULL);
 }
 
-// matte_pngsave: palette quantises to at most 256 colours (libimagequant,
-// dithered) and writes an 8-bit palette PNG.
+static void matte_quiet_log(const gchar *domain, GLogLevelFlags level,
+                            const gchar *message, gpointer data) {}
+
+// matte_jpeg_mozjpeg says whether this libvips' jpegsave honours mozjpeg's
+// settings (1) or not (0): it encodes a 16x16 ramp with the Annex K and
+// the flat quantisation tables, which give different bytes only where
+// quant_table is honoured. The "ignoring quant_table" warning of a libvips
+// without mozjpeg is dropped while it runs.
+int matte_jpeg_mozjpeg(void) {
+  VipsImage *ramp, *img;
+  if (vips_xyz(&ramp, 16, 16, NULL)) return 0;
+  int r = vips_cast(ramp, &img, VIPS_FORMAT_UCHAR, NULL);
+  g_object_unref(ramp);
+  if (r) {
+    vips_error_clear();
+    return 0;
+  }
+  guint quiet =
+      g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, matte_quiet_log, NULL);
+  void *a = NULL, *b = NULL;
+  size_t alen = 0, blen = 0;
+  int ok = matte_jpegsave(img, &a, &alen, 75, 0, VIPS_FOREIGN_SUBSAMPLE_AUTO,
+                          0, 0, 0, 0) == 0 &&
+           matte_jpegsave(img, &b, &blen, 75, 0, VIPS_FOREIGN_SUBSAMPLE_AUTO,
+                          0, 0, 0, 1) == 0;
+  g_log_remove_handler("VIPS", quiet);
+  g_object_unref(img);
+  int differ = ok && (alen != blen || memcmp(a, b, alen) != 0);
+  g_free(a);
+  g_free(b);
+  vips_error_clear();
+  return differ;
+}
+
+// matte_pngsave: bitdepth 0 writes truecolour (or grey) PNG; 1, 2, 4 or 8
+// quantises to a palette of at most 2^bitdepth colours (libimagequant,
+// dithered). interlace writes Adam7.
 int matte_pngsave(VipsImage *in, void **buf, size_t *len, int compression,
-                  int palette) {
+                  int interlace, int bitdepth) {
+  if (bitdepth == 0)
+    return vips_pngsave_buffer(in, buf, len, "compression", compression,
+                               "filter", VIPS_FOREIGN_PNG_FILTER_NONE,
+                               "interlace", interlace, "strip", TRUE, NULL);
   return vips_pngsave_buffer(in, buf, len, "compression", compression, "filter",
-                             VIPS_FOREIGN_PNG_FILTER_NONE, "palette", palette,
+                             VIPS_FOREIGN_PNG_FILTER_NONE, "interlace",
+                             interlace, "palette", TRUE, "bitdepth", bitdepth,
                              "strip", TRUE, NULL);
 }
 
+// matte_webpsave: near_lossless codes losslessly after moving pixels by at
+// most what Q allows; preset is a VipsForeignWebpPreset.
 int matte_webpsave(VipsImage *in, void **buf, size_t *len, int q,
-                   int lossless) {
+                   int lossless, int near_lossless, int smart_subsample,
+                   int preset) {
   return vips_webpsave_buffer(in, buf, len, "Q", q, "lossless", lossless,
-                              "strip", TRUE, NULL);
+                              "near_lossless", near_lossless, "smart_subsample",
+                              smart_subsample, "preset", preset, "strip", TRUE,
+                              NULL);
 }
 
 // matte_avifsave: full_chroma keeps 4:4:4; otherwise libvips decides

@@ -23,6 +23,8 @@ int matte_thumbnail_image(VipsImage *in, VipsImage **out, int width,
 VipsImage *matte_from_pixels(void *buf, size_t len, int width, int height,
                              int bands);
 int matte_solid(VipsImage **out, int width, int height, double *c, int n);
+int matte_linear_gradient(VipsImage **out, int width, int height, double kx,
+                          double ky, double k0, double *from, double *to);
 int matte_gradient(VipsImage **out, int width, int height, double *top,
                    double *bottom);
 
@@ -128,11 +130,14 @@ const void *matte_memory_view(VipsImage *in, size_t *len);
 // ---- saving (the buffer is the caller's to g_free) ----
 
 int matte_jpegsave(VipsImage *in, void **buf, size_t *len, int q,
-                   int progressive, int subsample);
+                   int progressive, int subsample, int trellis, int deringing,
+                   int scans, int quant_table);
+int matte_jpeg_mozjpeg(void);
 int matte_pngsave(VipsImage *in, void **buf, size_t *len, int compression,
-                  int palette);
+                  int interlace, int bitdepth);
 int matte_webpsave(VipsImage *in, void **buf, size_t *len, int q,
-                   int lossless);
+                   int lossless, int near_lossless, int smart_subsample,
+                   int preset);
 int matte_avifsave(VipsImage *in, void **buf, size_t *len, int q,
                    int lossless, int effort, int subsample);
 int matte_gifsave(VipsImage *in, void **buf, size_t *len, int effort);
