@@ -96,6 +96,18 @@ func TestImageKitURLs(t *testing.T) {
 		}
 		want(t, "l-text", img, 150, 80, blue)
 	})
+	t.Run("e-shadow casts the opaque pixels' shadow", func(t *testing.T) {
+		// The 10x10 logo padded to 20x10 with transparency (x 5-14), its
+		// shadow 25% of 20 px to the right at st 50: half black at x 15-19.
+		img := s.png(t, "/img/logo.png?tr=w-20,h-10,cm-pad_resize,bg-FFFFFF00,e-shadow-bl-0_st-50_x-25_y-0,f-png", 20, 10)
+		if _, _, _, a := img.At(17, 5).RGBA(); absDiff(a>>8, 128) > 8 {
+			t.Errorf("e-shadow: pixel (17,5) alpha %d, want 128", a>>8)
+		}
+		if _, _, _, a := img.At(2, 5).RGBA(); a != 0 {
+			t.Errorf("e-shadow: pixel (2,5) alpha %d, want 0", a>>8)
+		}
+		want(t, "e-shadow", img, 10, 5, green)
+	})
 	t.Run("what Matte does not do is a 400 naming it", func(t *testing.T) {
 		s.refused(t, "/img/photo.jpg?tr=md-true", http.StatusBadRequest, "md")
 		s.refused(t, "/img/photo.jpg?tr=di-other.jpg", http.StatusBadRequest, "di")

@@ -298,6 +298,9 @@ func (p Params) Key() string {
 	addColor("fill-color", p.FillColor)
 	addBool("fill-blur", p.FillBlur)
 	addInt("fill-blur-strength", p.FillBlurStrength)
+	if d := p.DropShadow; d != (DropShadow{}) {
+		add("drop-shadow", floatKey(d.Opacity)+":"+floatKey(d.Blur)+":"+strconv.Itoa(d.X)+":"+strconv.Itoa(d.Y))
+	}
 
 	r := p.Removal
 	addBool("rembg", r.Enabled)

@@ -296,6 +296,23 @@ type Params struct {
 
 	// Removal is the background-removal part (rembg=1 and its options).
 	Removal Removal
+
+	// DropShadow lays a shadow of the image's own opaque pixels under it
+	// (ImageKit e-shadow).
+	DropShadow DropShadow
+}
+
+// DropShadow is a shadow cast by the output's opaque pixels onto what
+// lies under the image (ImageKit's e-shadow), after the padding and
+// before the background: the output's alpha, moved X and Y percent of the
+// output's width and height (right and down; negative: left and up; what
+// moves past the output's edges is cut), blurred by a Gaussian of sigma
+// Blur output pixels (0: not blurred), in black at Opacity (0-1), is laid
+// under the image. An output without alpha casts none. The zero value
+// (Opacity 0) is none.
+type DropShadow struct {
+	Opacity, Blur float64
+	X, Y          int
 }
 
 // Sides are per-side amounts, in CSS order.

@@ -174,6 +174,7 @@ var steps = []step{
 	{"pad", (*job).pad, false, StageResize},                         // pad.go
 	{"crop-margins", (*job).cropMargins, false, StageResize},        // margins.go
 	{"removal-layers", (*job).removalLayers, false, StageComposite}, // layers.go
+	{"drop-shadow", (*job).dropShadow, false, StageComposite},       // dropshadow.go
 	{"background", (*job).background, false, StageComposite},        // background.go
 	{"blend", (*job).blend, false, StageComposite},                  // blend.go
 	{"watermark", (*job).watermark, false, StageComposite},          // watermark.go

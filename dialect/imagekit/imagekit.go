@@ -61,6 +61,12 @@
 //     model). e-sharpen, optionally e-sharpen-N (N 1 to 100): sharpening.
 //     e-usm-radius-sigma-amount-threshold: an unsharp mask (sigma and
 //     amount used). e-contrast: a contrast stretch (sharp's normalise).
+//     e-shadow, or e-shadow-bl-B_st-S_x-X_y-Y (any of them, joined by _):
+//     a shadow of an image with alpha under its opaque pixels (Matte's
+//     DropShadow), blur B 0 to 15 (sigma in pixels; 10), st S 0 to 100
+//     (read as the shadow's opacity in percent, as ImageKit does not say
+//     what its saturation is; 30), offsets X, Y 0 to 100 percent of the
+//     width and height (2), N for left or up.
 //   - ar-W-H: the side that w or h leaves out, from that aspect ratio.
 //   - Layers, at most one of each kind, not nested: l-image,...,l-end
 //     draws an image of this site over the output (Matte's watermark):
@@ -77,7 +83,7 @@
 //     negative; pa is added to them).
 //
 // Any other transform (lm- layer modes, l-video, solid-colour
-// i-ik_canvas layers, o-, e-shadow, e-gradient, di-, ...), or a transform
+// i-ik_canvas layers, o-, e-gradient, di-, ...), or a transform
 // given twice, is a 400 naming it as ImageKit spells it (the field is the
 // key: "c", "e-grayscale", "l" for a layer Matte cannot draw).
 package imagekit
@@ -494,6 +500,50 @@ var handlers = map[string]handler{
 		if t.p.UnsharpMask == 0 {
 			t.p.UnsharpRadius = 0
 		}
+		return nil
+	}},
+	// e-shadow[-bl-B_st-S_x-X_y-Y]: a shadow under the opaque pixels of an
+	// image with alpha (Matte's DropShadow): blur B 0 to 15 (10; Matte's
+	// sigma in pixels), st S 0 to 100 (30; read as the shadow's opacity,
+	// S/100), offsets X and Y 0 to 100 (2) percent of the width and height,
+	// N for left or up.
+	"e-shadow": {"e-shadow, or e-shadow- and any of bl-<0 to 15>, st-<0 to 100>, x-<[N]0 to 100>, y-<[N]0 to 100> joined by _", func(t *transforms, v string) error {
+		d := params.DropShadow{Blur: 10, Opacity: 0.3, X: 2, Y: 2}
+		if v != "" {
+			seen := map[string]bool{}
+			for part := range strings.SplitSeq(v, "_") {
+				name, val, _ := strings.Cut(part, "-")
+				if seen[name] {
+					return params.ErrSyntax
+				}
+				seen[name] = true
+				neg := false
+				if name == "x" || name == "y" {
+					val, neg = strings.CutPrefix(val, "N")
+				}
+				n, err := params.ParseInt(val, 0, map[string]int{"bl": 15, "st": 100, "x": 100, "y": 100}[name])
+				if err != nil || !(name == "bl" || name == "st" || name == "x" || name == "y") {
+					return params.ErrSyntax
+				}
+				if neg {
+					n = -n
+				}
+				switch name {
+				case "bl":
+					d.Blur = float64(n)
+				case "st":
+					d.Opacity = float64(n) / 100
+				case "x":
+					d.X = n
+				case "y":
+					d.Y = n
+				}
+			}
+		}
+		if d.Opacity == 0 {
+			d = params.DropShadow{} // st-0 casts nothing
+		}
+		t.p.DropShadow = d
 		return nil
 	}},
 	"e-sharpen": {"e-sharpen, or e-sharpen-N with N from 1 to 100", func(t *transforms, v string) error {

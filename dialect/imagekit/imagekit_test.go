@@ -97,6 +97,11 @@ func TestParseValid(t *testing.T) {
 		// w-auto and dpr-auto read the client hints.
 		{img + "?tr=w-auto,dpr-auto", img, "", params.Params{ClientHints: params.HintWidth | params.HintDPR}},
 		{img + "?tr=w-auto,h-300", img, "", params.Params{Height: 300, ClientHints: params.HintWidth}},
+		// e-shadow (docs: blur 10, saturation 30, offsets 2% by default).
+		{img + "?tr=e-shadow", img, "", params.Params{DropShadow: params.DropShadow{Opacity: 0.3, Blur: 10, X: 2, Y: 2}}},
+		{img + "?tr=e-shadow-bl-15_st-40_x-10_y-N5", img, "", params.Params{DropShadow: params.DropShadow{Opacity: 0.4, Blur: 15, X: 10, Y: -5}}},
+		{img + "?tr=e-shadow-x-N10", img, "", params.Params{DropShadow: params.DropShadow{Opacity: 0.3, Blur: 10, X: -10, Y: 2}}},
+		{img + "?tr=e-shadow-st-0", img, "", params.Params{}},
 		// Matte strips metadata and writes sRGB, as md-false and cp-false ask.
 		{img + "?tr=w-10,md-false,cp-false", img, "", params.Params{Width: 10}},
 		// The query minus tr goes with the source.
@@ -173,7 +178,12 @@ func TestParseInvalid(t *testing.T) {
 		{"/a.jpg?tr=e-bgremove-1", []string{"e-bgremove"}, "without a value"},
 		{"/a.jpg?tr=e-grayscale-1", []string{"e-grayscale"}, ""},
 		{"/a.jpg?tr=r-round", []string{"r"}, "an integer radius from 0 to 10000, or max"},
-		{"/a.jpg?tr=e-shadow", []string{"e-shadow"}, "not a transform Matte supports"},
+		{"/a.jpg?tr=e-shadow-bl-16", []string{"e-shadow"}, "bl-<0 to 15>"},
+		{"/a.jpg?tr=e-shadow-st-10_st-20", []string{"e-shadow"}, "joined by _"},
+		{"/a.jpg?tr=e-shadow-z-1", []string{"e-shadow"}, "joined by _"},
+		{"/a.jpg?tr=e-shadow-bl-N1", []string{"e-shadow"}, "joined by _"},
+		{"/a.jpg?tr=e-shadow-x-101", []string{"e-shadow"}, "joined by _"},
+		{"/a.jpg?tr=e-dropshadow", []string{"e-dropshadow"}, "not a transform Matte supports"},
 		{"/a.jpg?tr=ar-4-3", []string{"ar"}, "it needs w or h"},
 		{"/a.jpg?tr=w-100,ar-4", []string{"ar"}, "width-height"},
 		{"/a.jpg?tr=w-100,ar-0-3", []string{"ar"}, "width-height"},
