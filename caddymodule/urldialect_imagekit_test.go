@@ -45,6 +45,8 @@ func TestImageKitURLs(t *testing.T) {
 		// Larger than the source: the part inside it.
 		s.image(t, "/img/photo.jpg?tr=w-500,h-300,cm-extract", "jpeg", 400, 200)
 		s.refused(t, "/img/photo.jpg?tr=w-100,h-100,cm-extract,xc-10,yc-60", http.StatusBadRequest, "xc")
+		// A region starting outside the source: the error names x, not rect.
+		s.refused(t, "/img/photo.jpg?tr=w-100,h-100,cm-extract,x-400", http.StatusBadRequest, "x")
 	})
 	t.Run("cm-pad_extract pads a region larger than the source", func(t *testing.T) {
 		img := s.png(t, "/img/photo.jpg?tr=w-500,h-300,cm-pad_extract,bg-00FF00,f-png", 500, 300)

@@ -207,7 +207,9 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Lightness = float64(v) / 7 })
 		add(func(p *Params) { p.SigmoidContrast = -(v % 101) })
 		add(func(p *Params) { p.Tint, p.TintEven = Color{R: uint8(v), A: 255, Set: true}, true })
-		add(func(p *Params) { p.DropShadow = DropShadow{Opacity: 0.3, Blur: float64(v % 16), X: v % 101, Y: -(v % 101)} })
+		add(func(p *Params) {
+			p.DropShadow = DropShadow{Opacity: 0.3, Blur: float64(v % 16), X: v % 101, Y: -(v % 101)}
+		})
 		add(func(p *Params) { p.DropShadow = DropShadow{Opacity: float64(v%101) / 100, X: 1, Y: 2} })
 		add(func(p *Params) { p.PNGToJPEG, p.ExtendToAspect = v%2 == 0, v%3 == 0 })
 		add(func(p *Params) { p.Noise, p.NoiseSeed = 5, v })

@@ -25,7 +25,8 @@
 //     scale (w and h both needed, in pixels or fractions of the source's
 //     sides): centred, at the edge or corner fo names, with its top-left
 //     corner at x, y, or centred at xc, yc (a region reaching past the top
-//     or left edge that way is refused, as ImageKit fails it); what falls
+//     or left edge that way is refused, as ImageKit fails it, and one
+//     starting outside the source is a 400 on x, y, xc or yc); what falls
 //     outside the source is left out. pad_extract is extract padded to w x h
 //     with bg (white by default), the region centred. Neither takes c, dpr,
 //     fo-auto or fo-face.
@@ -160,6 +161,9 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	out.Params = p
 	if p.Watermark.Image != "" {
 		out.MarkField = "i" // the l-image layer's input
+	}
+	if !p.Rect.IsZero() {
+		out.RectField = t.positionGiven() // x, y, xc or yc placed cm-extract's region
 	}
 	return out, true, nil
 }

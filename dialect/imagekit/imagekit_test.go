@@ -71,17 +71,12 @@ func TestParseValid(t *testing.T) {
 		// source's scale, centred, by fo, at x, y or centred at xc, yc.
 		{img + "?tr=w-200,h-200,cm-extract", img, "", params.Params{Region: params.Region{W: 200, H: 200}}},
 		{img + "?tr=w-300,h-300,cm-extract,fo-bottom_right", img, "", params.Params{Region: params.Region{W: 300, H: 300, Anchor: params.CropBottomRight}}},
-		{img + "?tr=w-300,h-300,cm-extract,x-100,y-300", img, "", params.Params{Rect: params.Rect{X: 100, Y: 300, W: 300, H: 300}}},
-		{img + "?tr=w-300,h-300,cm-extract,y-20", img, "", params.Params{Rect: params.Rect{Y: 20, W: 300, H: 300}}},
-		{img + "?tr=w-300,h-300,cm-extract,xc-300,yc-500", img, "", params.Params{Rect: params.Rect{X: 150, Y: 350, W: 300, H: 300}}},
 		{img + "?tr=w-0.5,h-0.25,cm-extract,fo-top", img, "", params.Params{Region: params.Region{WRatio: 0.5, HRatio: 0.25, Anchor: params.CropTop}}},
 		{img + "?tr=w-0.5,h-0.25,cm-pad_extract", img, "", params.Params{Region: params.Region{WRatio: 0.5, HRatio: 0.25}}},
 		// cm-pad_extract (docs: a 600x600 image at w-700,h-700 is 700x700):
 		// the region padded to w x h with bg, white by default.
 		{img + "?tr=w-700,h-700,cm-pad_extract,bg-F3F3F3", img, "", params.Params{Width: 700, Height: 700, Fit: params.FitFillMax,
 			Region: params.Region{W: 700, H: 700}, Background: params.Color{R: 0xf3, G: 0xf3, B: 0xf3, A: 255, Set: true}}},
-		{img + "?tr=w-50,h-40,cm-pad_extract,x-10,y-20", img, "", params.Params{Width: 50, Height: 40, Fit: params.FitFillMax,
-			Rect: params.Rect{X: 10, Y: 20, W: 50, H: 40}, Background: white}},
 		// orig-true: the source as it is, whatever else is asked.
 		{img + "?tr=orig-true,w-100,f-png", img, "", params.Params{}},
 		{img + "?tr=orig-false,w-100", img, "", params.Params{Width: 100}},
@@ -255,6 +250,33 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("bad result %+v", got)
 		}
 	})
+}
+
+// cm-extract placed by pixels (docs: plant.jpeg 640x865, x-100,y-300 and
+// xc-300,yc-500) cuts a Rect, whose errors name the option that placed it.
+func TestParseExtractAt(t *testing.T) {
+	const img = "/img/plant.jpeg"
+	white := params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}
+	for _, tt := range []struct {
+		raw       string
+		want      params.Params
+		rectField string
+	}{
+		{img + "?tr=w-300,h-300,cm-extract,x-100,y-300", params.Params{Rect: params.Rect{X: 100, Y: 300, W: 300, H: 300}}, "x"},
+		{img + "?tr=w-300,h-300,cm-extract,y-20", params.Params{Rect: params.Rect{Y: 20, W: 300, H: 300}}, "y"},
+		{img + "?tr=w-300,h-300,cm-extract,xc-300,yc-500", params.Params{Rect: params.Rect{X: 150, Y: 350, W: 300, H: 300}}, "xc"},
+		{img + "?tr=w-50,h-40,cm-pad_extract,x-10,y-20", params.Params{Width: 50, Height: 40, Fit: params.FitFillMax,
+			Rect: params.Rect{X: 10, Y: 20, W: 50, H: 40}, Background: white}, "x"},
+	} {
+		u, err := url.ParseRequestURI(tt.raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok, err := New().Parse(u)
+		if want := (dialect.ImageURL{Source: img, Params: tt.want, RectField: tt.rectField}); !ok || err != nil || got != want {
+			t.Errorf("%s: ok=%v err=%v\n got %+v\nwant %+v", tt.raw, ok, err, got, want)
+		}
+	}
 }
 
 // Layers (imagekit.io/docs, Overlay using layers), as the SDKs write them:
