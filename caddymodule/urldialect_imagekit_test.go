@@ -70,6 +70,10 @@ func TestImageKitURLs(t *testing.T) {
 		if v := strings.Join(res.Header.Values("Vary"), ","); !strings.Contains(v, "Sec-CH-Width") {
 			t.Errorf("w-auto: Vary %q, want Sec-CH-Width", v)
 		}
+		// With h, the hinted width is c-maintain_ratio's box; without the
+		// hint, h alone sizes the image.
+		s.image(t, "/img/photo.jpg?tr=w-auto,h-80", "jpeg", 60, 80, "Sec-CH-Width", "60")
+		s.image(t, "/img/photo.jpg?tr=w-auto,h-80", "jpeg", 160, 80)
 		s.image(t, "/img/photo.jpg?tr=w-100,dpr-auto", "jpeg", 200, 100, "Sec-CH-DPR", "2")
 		s.image(t, "/img/photo.jpg?tr=w-100,dpr-auto", "jpeg", 100, 50)
 	})

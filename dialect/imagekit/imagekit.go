@@ -677,7 +677,12 @@ func (t *transforms) params() (params.Params, error) {
 		return params.Params{}, nil // the source as it is; the rest is ignored, as ImageKit does
 	}
 	p := t.p
-	hasW, hasH := p.Width != 0 || p.WidthRatio != 0, p.Height != 0 || p.HeightRatio != 0
+	// w-auto is a width the Sec-CH-Width hint gives later.
+	autoW := p.ClientHints&params.HintWidth != 0
+	hasW, hasH := p.Width != 0 || p.WidthRatio != 0 || autoW, p.Height != 0 || p.HeightRatio != 0
+	if t.ar > 0 && autoW {
+		return params.Params{}, params.BadParam("ar", "ar cannot be combined with w-auto; give w in pixels, or h.")
+	}
 	if t.ar > 0 {
 		// ar-W-H gives the side w or h leaves out; with both it is not used.
 		switch {

@@ -91,7 +91,8 @@ func TestParseValid(t *testing.T) {
 		{img + "?tr=w-300,h-200,cm-pad_resize,bg-navy", img, "", params.Params{Width: 300, Height: 200, Fit: params.FitFill, Background: params.Color{B: 128, A: 255, Set: true}}},
 		// w-auto and dpr-auto read the client hints.
 		{img + "?tr=w-auto,dpr-auto", img, "", params.Params{ClientHints: params.HintWidth | params.HintDPR}},
-		{img + "?tr=w-auto,h-300", img, "", params.Params{Height: 300, ClientHints: params.HintWidth}},
+		{img + "?tr=w-auto,h-300", img, "", params.Params{Height: 300, Fit: params.FitCrop, ClientHints: params.HintWidth}},
+		{img + "?tr=w-auto,h-300,c-at_max", img, "", params.Params{Height: 300, Fit: params.FitMax, ClientHints: params.HintWidth}},
 		// e-shadow (docs: blur 10, saturation 30, offsets 2% by default).
 		{img + "?tr=e-shadow", img, "", params.Params{DropShadow: params.DropShadow{Opacity: 0.3, Blur: 10, X: 2, Y: 2}}},
 		{img + "?tr=e-shadow-bl-15_st-40_x-10_y-N5", img, "", params.Params{DropShadow: params.DropShadow{Opacity: 0.4, Blur: 15, X: 10, Y: -5}}},
@@ -182,6 +183,7 @@ func TestParseInvalid(t *testing.T) {
 		{"/a.jpg?tr=ar-4-3", []string{"ar"}, "it needs w or h"},
 		{"/a.jpg?tr=w-100,ar-4", []string{"ar"}, "width-height"},
 		{"/a.jpg?tr=w-100,ar-0-3", []string{"ar"}, "width-height"},
+		{"/a.jpg?tr=w-auto,ar-4-3", []string{"ar"}, "w-auto"},
 		{"/a.jpg?tr=e-contrast-5", []string{"e-contrast"}, "without a value"},
 		{"/a.jpg?tr=e-usm-2-2-0.8", []string{"e-usm"}, "four positive numbers"},
 		{"/a.jpg?tr=e-usm-2-0-0.8-0", []string{"e-usm"}, "four positive numbers"},
