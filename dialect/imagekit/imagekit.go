@@ -511,44 +511,9 @@ var handlers = map[string]handler{
 	// sigma in pixels), st S 0 to 100 (30; read as the shadow's opacity,
 	// S/100), offsets X and Y 0 to 100 (2) percent of the width and height,
 	// N for left or up.
-	"e-shadow": {"e-shadow, or e-shadow- and any of bl-<0 to 15>, st-<0 to 100>, x-<[N]0 to 100>, y-<[N]0 to 100> joined by _", func(t *transforms, v string) error {
-		d := params.DropShadow{Blur: 10, Opacity: 0.3, X: 2, Y: 2}
-		if v != "" {
-			seen := map[string]bool{}
-			for part := range strings.SplitSeq(v, "_") {
-				name, val, _ := strings.Cut(part, "-")
-				if seen[name] {
-					return params.ErrSyntax
-				}
-				seen[name] = true
-				neg := false
-				if name == "x" || name == "y" {
-					val, neg = strings.CutPrefix(val, "N")
-				}
-				n, err := params.ParseInt(val, 0, map[string]int{"bl": 15, "st": 100, "x": 100, "y": 100}[name])
-				if err != nil || !(name == "bl" || name == "st" || name == "x" || name == "y") {
-					return params.ErrSyntax
-				}
-				if neg {
-					n = -n
-				}
-				switch name {
-				case "bl":
-					d.Blur = float64(n)
-				case "st":
-					d.Opacity = float64(n) / 100
-				case "x":
-					d.X = n
-				case "y":
-					d.Y = n
-				}
-			}
-		}
-		if d.Opacity == 0 {
-			d = params.DropShadow{} // st-0 casts nothing
-		}
-		t.p.DropShadow = d
-		return nil
+	"e-shadow": {"e-shadow, or e-shadow- and any of bl-<0 to 15>, st-<0 to 100>, x-<[N]0 to 100>, y-<[N]0 to 100> joined by _", func(t *transforms, v string) (err error) {
+		t.p.DropShadow, err = parseShadow(v)
+		return err
 	}},
 	"e-sharpen": {"e-sharpen, or e-sharpen-N with N from 1 to 100", func(t *transforms, v string) error {
 		if v == "" {
@@ -559,6 +524,47 @@ var handlers = map[string]handler{
 		t.p.Sharpen = n
 		return err
 	}},
+}
+
+// parseShadow reads what follows e-shadow- ("" for ImageKit's defaults:
+// blur 10, saturation 30, offsets 2): bl-B, st-S, x-X and y-Y joined by _,
+// each at most once, X and Y N-prefixed for left or up. st-0 is none.
+func parseShadow(v string) (params.DropShadow, error) {
+	d := params.DropShadow{X: 2, Y: 2}
+	blur, saturation := 10, 30
+	if v != "" {
+		fields := map[string]struct {
+			at     *int
+			max    int
+			signed bool
+		}{"bl": {&blur, 15, false}, "st": {&saturation, 100, false}, "x": {&d.X, 100, true}, "y": {&d.Y, 100, true}}
+		seen := map[string]bool{}
+		for part := range strings.SplitSeq(v, "_") {
+			name, val, _ := strings.Cut(part, "-")
+			f, ok := fields[name]
+			if !ok || seen[name] {
+				return params.DropShadow{}, params.ErrSyntax
+			}
+			seen[name] = true
+			neg := false
+			if f.signed {
+				val, neg = strings.CutPrefix(val, "N")
+			}
+			n, err := params.ParseInt(val, 0, f.max)
+			if err != nil {
+				return params.DropShadow{}, err
+			}
+			if neg {
+				n = -n
+			}
+			*f.at = n
+		}
+	}
+	if saturation == 0 {
+		return params.DropShadow{}, nil // casts nothing
+	}
+	d.Blur, d.Opacity = float64(blur), float64(saturation)/100
+	return d, nil
 }
 
 // coordinate is x, y, xc or yc: a pixel position, stored at the field at
