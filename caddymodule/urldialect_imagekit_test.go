@@ -87,6 +87,15 @@ func TestImageKitURLs(t *testing.T) {
 		s.refused(t, "/img/photo.jpg?tr=l-image,i-img@@none.png,l-end", http.StatusBadRequest, "i")
 		s.refused(t, "/img/photo.jpg?tr=l-image,i-a.png,l-image,i-b.png,l-end,l-end", http.StatusBadRequest, "l")
 	})
+	t.Run("a solid-colour block layer", func(t *testing.T) {
+		// 40x20 of green, 10 px from the right edge and 5 from the top of
+		// the 200x100 image: x 150-189, y 5-24.
+		img := s.png(t, "/img/photo.jpg?tr=w-200,l-image,i-ik_canvas,bg-00FF00,w-40,h-20,lx-N10,ly-5,l-end,f-png", 200, 100)
+		want(t, "ik_canvas", img, 151, 6, green)
+		want(t, "ik_canvas", img, 188, 23, green)
+		want(t, "ik_canvas", img, 192, 10, blue)
+		want(t, "ik_canvas", img, 160, 28, blue)
+	})
 	t.Run("a text layer", func(t *testing.T) {
 		img := s.png(t, "/img/photo.jpg?tr=w-200,l-text,i-Hi,fs-40,co-00FF00,lfo-top_left,l-end,f-png", 200, 100)
 		greens := 0

@@ -300,6 +300,24 @@ type Params struct {
 	// DropShadow lays a shadow of the image's own opaque pixels under it
 	// (ImageKit e-shadow).
 	DropShadow DropShadow
+	// Block draws a rectangle of one colour over the output (ImageKit's
+	// i-ik_canvas layer).
+	Block Block
+}
+
+// Block is a rectangle of Color (its alpha kept), Width x Height CSS
+// pixels (times the DPR; at most the output's sides), drawn over the
+// output after the watermark and before the text: flush with the edges or
+// corner Align names (CropCenter: centred), or at X, Y CSS pixels from the
+// left and top when XSet, YSet (from the right or bottom edge to its far
+// edge with XFromEnd, YFromEnd), kept inside the output. The zero Block
+// (Color not Set) is none.
+type Block struct {
+	Color                          Color
+	Width, Height                  int
+	Align                          Crop
+	X, Y                           int
+	XSet, YSet, XFromEnd, YFromEnd bool
 }
 
 // DropShadow is a shadow cast by the output's opaque pixels onto what

@@ -178,6 +178,7 @@ var steps = []step{
 	{"background", (*job).background, false, StageComposite},        // background.go
 	{"blend", (*job).blend, false, StageComposite},                  // blend.go
 	{"watermark", (*job).watermark, false, StageComposite},          // watermark.go
+	{"block", (*job).block, false, StageComposite},                  // block.go
 	{"text", (*job).text, false, StageComposite},                    // text.go
 	{"border", (*job).border, false, StageComposite},                // border.go
 	{"shape", (*job).shape, false, StageComposite},                  // shape.go

@@ -76,15 +76,18 @@
 //     Matte cannot crop it as c-maintain_ratio would), centred or flush
 //     with the edge or corner lfo names, or at lx, ly pixels (N: from the
 //     right or bottom edge), opaque; t-false is accepted (Matte does not
-//     trim it, as ImageKit does by default). l-text,...,l-end draws text
+//     trim it, as ImageKit does by default). l-image,i-ik_canvas,...,l-end
+//     in its place draws a block of one colour (Matte's Block): bg (a
+//     colour as above), w and h in pixels, placed as an image is.
+//     l-text,...,l-end draws text
 //     (Matte's text): i-<text> or ie-<Base64 text>, fs (pixels, 45 by
 //     default), co (a colour as bg; black by default), ff (an installed
 //     font family; sans by default), tg (b, i, b_i), w (the width it wraps
 //     at), pa (even padding), placed as an image layer is (lx, ly not
 //     negative; pa is added to them).
 //
-// Any other transform (lm- layer modes, l-video, solid-colour
-// i-ik_canvas layers, o-, e-gradient, di-, ...), or a transform
+// Any other transform (lm- layer modes, l-video, al-, r- in a layer, o-,
+// e-gradient, di-, ...), or a transform
 // given twice, is a 400 naming it as ImageKit spells it (the field is the
 // key: "c", "e-grayscale", "l" for a layer Matte cannot draw).
 package imagekit
@@ -749,7 +752,10 @@ func (t *transforms) params() (params.Params, error) {
 		p.Pad = t.border
 		p.Border = params.Border{Color: t.borderColor, Sides: params.Sides{Top: t.border, Right: t.border, Bottom: t.border, Left: t.border}}
 	}
-	if t.image != nil {
+	switch {
+	case t.image != nil && t.image.input == canvas:
+		p.Block = t.image.block()
+	case t.image != nil:
 		p.Watermark = t.image.watermark()
 	}
 	if t.text != nil {

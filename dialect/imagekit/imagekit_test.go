@@ -313,6 +313,12 @@ func TestParseLayers(t *testing.T) {
 		// At lx, ly, the padding moves the text in.
 		{"/tr:l-text,i-Hi,lx-10,pa-5_5,tg-i,l-end" + img, params.Params{Text: params.Text{
 			Text: "Hi", Size: 45, Color: black, Font: "sans italic", Align: params.CropCenter, Pad: 5, X: 15, Y: 5, XSet: true, YSet: true}}, ""},
+		// A solid-colour block (docs: bg-FF0000,w-300,h-100), centred by
+		// default, or placed as an image layer is.
+		{img + "?tr=l-image,i-ik_canvas,bg-FF0000,w-300,h-100,l-end", params.Params{Block: params.Block{
+			Color: params.Color{R: 255, A: 255, Set: true}, Width: 300, Height: 100, Align: params.CropCenter}}, ""},
+		{"/tr:l-image,i-ik_canvas,bg-00000050,w-50,h-20,ly-N10,l-end" + img, params.Params{Block: params.Block{
+			Color: params.Color{A: 128, Set: true}, Width: 50, Height: 20, Align: params.CropCenter, XSet: true, Y: 10, YSet: true, YFromEnd: true}}, ""},
 		// One of each kind, with the base image's own transforms around them.
 		{img + "?tr=w-400,l-text,i-Sale,co-white,l-end,l-image,i-logo.png,l-end,q-80", params.Params{Width: 400, Quality: 80,
 			Text:      params.Text{Text: "Sale", Size: 45, Color: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}, Font: "sans", Align: params.CropCenter},
@@ -338,8 +344,12 @@ func TestParseLayers(t *testing.T) {
 		{"/a.jpg?tr=l-text,i-a,l-end,l-text,i-b,l-end", []string{"l"}, "one l-text layer"},
 		{"/a.jpg?tr=l-image,w-10,l-end", []string{"i"}, "i-<path>"},
 		{"/a.jpg?tr=l-text,fs-10,l-end", []string{"i"}, "i-<text>"},
-		{"/a.jpg?tr=l-image,i-ik_canvas,w-10,h-10,l-end", []string{"i"}, "solid-colour layers"},
-		{"/a.jpg?tr=l-image,i-ik_canvas,bg-red,l-end", []string{"bg", "i"}, ""},
+		{"/a.jpg?tr=l-image,i-ik_canvas,w-10,h-10,l-end", []string{"bg"}, "needs its colour"},
+		{"/a.jpg?tr=l-image,i-ik_canvas,bg-red,w-10,l-end", []string{"w"}, "needs its size"},
+		{"/a.jpg?tr=l-image,i-ik_canvas,bg-red,w-10,h-10,c-force,l-end", []string{"c"}, "w x h"},
+		{"/a.jpg?tr=l-image,i-ik_canvas,bg-red,w-10,h-10,al-5,r-4,l-end", []string{"al", "r"}, "in an l-image layer"},
+		{"/a.jpg?tr=l-image,i-logo.png,bg-red,l-end", []string{"bg"}, "without a background"},
+		{"/a.jpg?tr=l-image,i-ik_canvas,bg-red,w-10,h-10,l-end,l-image,i-logo.png,l-end", []string{"l"}, "one l-image layer"},
 		{"/a.jpg?tr=l-image,i-a.png,lm-multiply,l-end", []string{"lm"}, "layer modes"},
 		{"/a.jpg?tr=l-image,i-@@..@@a.png,l-end", []string{"i"}, "not a path on this site"},
 		{"/a.jpg?tr=l-image,ie-Ly9ldmlsLmV4YW1wbGUvYS5wbmc,l-end", []string{"ie"}, "not a path on this site"}, // "//evil.example/a.png"

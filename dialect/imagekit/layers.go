@@ -37,9 +37,10 @@ type layer struct {
 	xSet, ySet         bool
 	xFromEnd, yFromEnd bool
 	align              params.Crop // lfo; centred by default
+	// color is a text's co, or an i-ik_canvas block's bg.
+	color params.Color
 	// The text's own transforms.
 	size  int
-	color params.Color
 	font  string
 	style string
 	pad   int
@@ -141,8 +142,19 @@ func (l *layer) check() error {
 		}
 		return nil
 	}
-	if l.input == "ik_canvas" {
-		return params.BadParam(l.inputKey, "solid-colour layers (ik_canvas) are not supported.")
+	if l.input == canvas {
+		switch {
+		case l.w == 0 || l.h == 0:
+			return params.BadParam("w", "an i-ik_canvas block needs its size: w and h in pixels.")
+		case !l.color.Set:
+			return params.BadParam("bg", "an i-ik_canvas block needs its colour: bg-<colour>.")
+		case l.c != "":
+			return params.BadParam("c", "c sizes a layer's image; an i-ik_canvas block is w x h.")
+		}
+		return nil
+	}
+	if l.color.Set {
+		return params.BadParam("bg", "bg colours an i-ik_canvas block; Matte draws a layer's image without a background.")
 	}
 	// The path is on this site: ImageKit writes its / as @@.
 	l.input = "/" + strings.TrimPrefix(strings.ReplaceAll(l.input, "@@", "/"), "/")
@@ -153,6 +165,19 @@ func (l *layer) check() error {
 		return params.BadParam("h", "an l-image layer with both w and h is cropped to them by c-maintain_ratio, and Matte's layer image cannot be cropped; give one side, or c-at_max, c-at_max_enlarge or c-force.")
 	}
 	return nil
+}
+
+// canvas is the input of a solid-colour block layer.
+const canvas = "ik_canvas"
+
+// block is an i-ik_canvas layer as Matte's colour block: w x h of bg,
+// placed as an image layer is.
+func (l *layer) block() params.Block {
+	b := params.Block{Color: l.color, Width: l.w, Height: l.h, Align: l.align}
+	if l.xSet || l.ySet {
+		b.X, b.Y, b.XSet, b.YSet, b.XFromEnd, b.YFromEnd = l.x, l.y, true, true, l.xFromEnd, l.yFromEnd
+	}
+	return b
 }
 
 // watermark is the image layer as Matte's watermark: at its own size, or
@@ -218,6 +243,10 @@ var imageLayerHandlers = map[string]layerHandler{
 			return nil
 		}
 		return params.ErrSyntax
+	}},
+	"bg": {"a colour: hex RRGGBB, RRGGBB followed by an opacity 00 to 99, or a CSS colour name", func(l *layer, v string) (err error) {
+		l.color, err = parseColor(v)
+		return err
 	}},
 	// ImageKit trims a layer's image by default; Matte draws it whole, as
 	// t-false asks.
