@@ -219,6 +219,7 @@ func FuzzParse(f *testing.F) {
 		"/a.jpg?tr=orig-true", "/a.jpg?tr=w-3,h-2,cm-pad_resize,bg-blurred_25_N0,dpr-auto,w-auto", "/a.jpg?tr=md-false,cp-true,di-x.jpg",
 		"/a.jpg?tr=l-image,i-a@@b.png,w-10,lx-N5,ly-3,lfo-top,l-end,l-text,ie-aGk=,fs-9,co-red,ff-Roboto,tg-b_i,pa-2_2,l-end",
 		"/tr:l-image,i-a.png,l-image,i-b.png,l-end,l-end,l-end,l-/x.jpg", "/a.jpg?tr=l-text,i-,l-end,l-video,l-end",
+		"/a.jpg?tr=e-shadow-bl-5_st-40_x-N10,l-image,i-ik_canvas,bg-FF000050,w-10,h-5,lfo-top,l-end", "/a.jpg?tr=w-auto,h-9,cm-extract,x-3",
 	} {
 		f.Add(s)
 	}
