@@ -43,7 +43,8 @@
 //     blurred fill has none).
 //   - b-<width>_<colour>: a border of that many pixels (1 to 1000) around
 //     the image, which grows by twice the width: Matte pads by the width
-//     and draws its border over the padding.
+//     and draws its border over the padding (ImageKit documents that b
+//     "adds a border", not whether the image grows; Matte reads it so).
 //   - bl: blur radius 1 to 100 (Matte's blur is radius times 10).
 //   - r: rounded corners of that radius (Matte's mask=corners), or max for
 //     the inscribed circle or oval (mask=ellipse); outside them the image
