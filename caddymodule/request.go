@@ -55,6 +55,9 @@ type imageRequest struct {
 	// frameField names the option that picked the frames in errors when
 	// the dialect spells it other than frame (dialect.ImageURL.FrameField).
 	frameField string
+	// rectField names the option that placed Params.Rect in errors when
+	// the dialect spells it other than rect (dialect.ImageURL.RectField).
+	rectField string
 	// cacheControl, when set, replaces the site's cache_control for a
 	// result a shared cache may store (dialect.ImageURL.MaxAge).
 	cacheControl string
@@ -63,14 +66,19 @@ type imageRequest struct {
 }
 
 // inDialect is a transform's error named as req's dialect names its
-// options: an error on frame names the dialect's frameField instead.
+// options: an error on frame names the dialect's frameField instead, one
+// on rect its rectField.
 func (req *imageRequest) inDialect(err error) error {
 	var pe *params.Error
-	if req.frameField == "" || !errors.As(err, &pe) || pe.Field != "frame" {
+	if !errors.As(err, &pe) {
+		return err
+	}
+	field := map[string]string{"frame": req.frameField, "rect": req.rectField}[pe.Field]
+	if field == "" {
 		return err
 	}
 	renamed := *pe
-	renamed.Field = req.frameField
+	renamed.Field = field
 	return &renamed
 }
 

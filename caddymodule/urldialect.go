@@ -14,6 +14,7 @@ import (
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/cloudflare"
 	"github.com/jebosio/matte/dialect/imagekit"
+	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/dialect/imgproxy"
 	"github.com/jebosio/matte/dialect/ipx"
 	"github.com/jebosio/matte/dialect/netlify"
@@ -130,7 +131,10 @@ func (h *Handler) serveURLDialect(w http.ResponseWriter, r *http.Request, rawQue
 		if err != nil {
 			return true, h.writeError(w, r, err)
 		}
-		req := &imageRequest{Params: iu.Params, Dialect: d.Name(), markField: iu.MarkField, frameField: iu.FrameField, cacheControl: maxAgeCacheControl(iu), w: w, r: r}
+		// A dialect's client hints (ImageKit's w-auto, dpr-auto) apply as
+		// imgix's ch does.
+		imgix.ApplyClientHints(&iu.Params, r.Header)
+		req := &imageRequest{Params: iu.Params, Dialect: d.Name(), markField: iu.MarkField, frameField: iu.FrameField, rectField: iu.RectField, cacheControl: maxAgeCacheControl(iu), w: w, r: r}
 		if iu.Remote() {
 			if err := h.allowRemote(); err != nil {
 				return true, h.writeError(w, r, err)

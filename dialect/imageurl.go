@@ -48,6 +48,9 @@ type ImageURL struct {
 	// FrameField is the option that picked an animation's frames, in the
 	// dialect's own spelling, for an error about them ("": imgix's frame).
 	FrameField string
+	// RectField is the option that placed Params.Rect, in the dialect's
+	// own spelling, for an error about the region ("": imgix's rect).
+	RectField string
 	// MaxAge, when MaxAgeSet, is the max-age in seconds this URL's answers
 	// carry in place of the site's cache_control (Thumbor's max_age
 	// filter): "public, max-age=N", or "no-cache" for 0. Answers a shared

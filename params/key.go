@@ -304,6 +304,19 @@ func (p Params) Key() string {
 	addColor("fill-color", p.FillColor)
 	addBool("fill-blur", p.FillBlur)
 	addInt("fill-blur-strength", p.FillBlurStrength)
+	if d := p.DropShadow; d != (DropShadow{}) {
+		add("drop-shadow", floatKey(d.Opacity)+":"+floatKey(d.Blur)+":"+strconv.Itoa(d.X)+":"+strconv.Itoa(d.Y))
+	}
+	if b := p.Block; b != (Block{}) {
+		v := colorKey(b.Color) + ":" + strconv.Itoa(b.Width) + ":" + strconv.Itoa(b.Height) + ":" + b.Align.String() + offsetsKey(b.X, b.XSet, b.Y, b.YSet)
+		if b.XFromEnd {
+			v += ":x-end"
+		}
+		if b.YFromEnd {
+			v += ":y-end"
+		}
+		add("block", v)
+	}
 
 	r := p.Removal
 	addBool("rembg", r.Enabled)

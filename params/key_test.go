@@ -58,6 +58,9 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Median: 3, Threshold: 128, Normalize: true, Tint: Color{R: 255, A: 255, Set: true}}, "median=3,bw-threshold=128,normalize=1,tint=ff0000ff"},
 		{Params{Width: 300, Height: 200, Fit: FitOutside, AdaptiveBox: true}, "w=300,h=200,fit=outside,adaptive=1"},
 		{Params{Width: 300, Fit: FitOutsideMax}, "w=300,fit=outsidemax"},
+		{Params{DropShadow: DropShadow{Opacity: 0.3, Blur: 10, X: 2, Y: -2}}, "drop-shadow=0.3:10:2:-2"},
+		{Params{Block: Block{Color: Color{R: 255, A: 255, Set: true}, Width: 300, Height: 100, Align: CropBottom}}, "block=ff0000ff:300:100:bottom"},
+		{Params{Block: Block{Color: Color{R: 255, A: 255, Set: true}, Width: 3, Height: 1, X: 5, XSet: true, YSet: true, XFromEnd: true}}, "block=ff0000ff:3:1:center:x5:y0:x-end"},
 		{Params{Region: Region{Cut: Sides{1, 2, 3, 4}}}, "region=cut=1:2:3:4:area=0:0:0:0:center"},
 		{Params{Region: Region{W: 100, HRatio: 0.5, Anchor: CropBottomRight}}, "region=cut=0:0:0:0:area=100:0:0:0.5:bottom-right"},
 		{Params{Region: Region{W: 100, H: 50, Focus: Focus{X: 0.25, Y: 1, Set: true}}}, "region=cut=0:0:0:0:area=100:50:0:0:center:focus=0.25:1"},
@@ -222,6 +225,14 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Lightness = float64(v) / 7 })
 		add(func(p *Params) { p.SigmoidContrast = -(v % 101) })
 		add(func(p *Params) { p.Tint, p.TintEven = Color{R: uint8(v), A: 255, Set: true}, true })
+		add(func(p *Params) {
+			p.DropShadow = DropShadow{Opacity: 0.3, Blur: float64(v % 16), X: v % 101, Y: -(v % 101)}
+		})
+		add(func(p *Params) { p.DropShadow = DropShadow{Opacity: float64(v%101) / 100, X: 1, Y: 2} })
+		add(func(p *Params) { p.Block = Block{Color: Color{G: uint8(v), A: 255, Set: true}, Width: v, Height: 1} })
+		add(func(p *Params) {
+			p.Block = Block{Color: Color{A: 255, Set: true}, Width: 1, Height: v, X: v % 7, XSet: true, YSet: v%2 == 0, YFromEnd: v%3 == 0}
+		})
 		add(func(p *Params) { p.PNGToJPEG, p.ExtendToAspect = v%2 == 0, v%3 == 0 })
 		add(func(p *Params) { p.Noise, p.NoiseSeed = 5, v })
 		add(func(p *Params) { p.Highlights = -(v % 101) })

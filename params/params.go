@@ -315,6 +315,12 @@ type Params struct {
 	// Gradient is laid over the output after Blend and under the
 	// watermark; the zero Gradient is none.
 	Gradient Gradient
+	// DropShadow lays a shadow of the image's own opaque pixels under it
+	// (ImageKit e-shadow).
+	DropShadow DropShadow
+	// Block draws a rectangle of one colour over the output (ImageKit's
+	// i-ik_canvas layer).
+	Block Block
 }
 
 // JPEGOptions are mozjpeg's settings of libvips' jpegsave (imgproxy Pro's
@@ -440,6 +446,34 @@ type Gradient struct {
 	From, To    Color
 	Angle       float64
 	Start, Stop float64
+}
+
+// Block is a rectangle of Color (its alpha kept), Width x Height CSS
+// pixels (times the DPR; at most the output's sides), drawn over the
+// output after the watermark and before the text: flush with the edges or
+// corner Align names (CropCenter: centred), or at X, Y CSS pixels from the
+// left and top when XSet, YSet (from the right or bottom edge to its far
+// edge with XFromEnd, YFromEnd), kept inside the output. The zero Block
+// (Color not Set) is none.
+type Block struct {
+	Color                          Color
+	Width, Height                  int
+	Align                          Crop
+	X, Y                           int
+	XSet, YSet, XFromEnd, YFromEnd bool
+}
+
+// DropShadow is a shadow cast by the output's opaque pixels onto what
+// lies under the image (ImageKit's e-shadow), after the padding and
+// before the background: the output's alpha, moved X and Y percent of the
+// output's width and height (right and down; negative: left and up; what
+// moves past the output's edges is cut), blurred by a Gaussian of sigma
+// Blur output pixels (0: not blurred), in black at Opacity (0-1), is laid
+// under the image. An output without alpha casts none. The zero value
+// (Opacity 0) is none.
+type DropShadow struct {
+	Opacity, Blur float64
+	X, Y          int
 }
 
 // Sides are per-side amounts, in CSS order.

@@ -174,10 +174,12 @@ var steps = []step{
 	{"pad", (*job).pad, false, StageResize},                         // pad.go
 	{"crop-margins", (*job).cropMargins, false, StageResize},        // margins.go
 	{"removal-layers", (*job).removalLayers, false, StageComposite}, // layers.go
+	{"drop-shadow", (*job).dropShadow, false, StageComposite},       // dropshadow.go
 	{"background", (*job).background, false, StageComposite},        // background.go
 	{"blend", (*job).blend, false, StageComposite},                  // blend.go
 	{"gradient", (*job).gradient, false, StageComposite},            // gradient.go
 	{"watermark", (*job).watermark, false, StageComposite},          // watermark.go
+	{"block", (*job).block, false, StageComposite},                  // block.go
 	{"text", (*job).text, false, StageComposite},                    // text.go
 	{"border", (*job).border, false, StageComposite},                // border.go
 	{"shape", (*job).shape, false, StageComposite},                  // shape.go

@@ -8,40 +8,89 @@
 // this site (the query, minus tr, goes with it). Transforms are "key-value"
 // pairs separated by commas; chained transforms (":" inside tr) are
 // refused. The transforms Matte reads, as ImageKit documents them
-// (imagekit.io/docs, Image resize and crop, Image enhancement):
+// (imagekit.io/docs, Image resize and crop, Image enhancement, Overlay
+// using layers):
 //
-//   - w, h: output size in pixels, integers 1 to 100000 (ImageKit's
-//     fractions of the original, such as w-0.5, and w-auto are refused).
+//   - w, h: output size in pixels, integers 1 to 100000, or fractions of
+//     the original between 0 and 1 (w-0.5). w-auto reads the width from
+//     the Sec-CH-Width (or Width) client hint, as imgix's ch=width does;
+//     h-auto and expressions are refused.
 //   - c (crop strategy): maintain_ratio (default: with w and h, cover the
 //     box and crop by fo), force (stretch to the box), at_max (fit inside,
 //     never enlarge), at_max_enlarge (fit inside), at_least (cover without
 //     cropping: only with one side given, where it fits to that side).
 //     pad_resize is taken as c- too, though ImageKit spells it cm-.
 //   - cm (crop mode): pad_resize (fit inside and pad with bg, white by
-//     default). extract and pad_extract are refused.
+//     default). extract cuts a w x h region out of the source at its own
+//     scale (w and h both needed, in pixels or fractions of the source's
+//     sides): centred, at the edge or corner fo names, with its top-left
+//     corner at x, y, or centred at xc, yc (a region reaching past the top
+//     or left edge that way is refused, as ImageKit fails it, and one
+//     starting outside the source is a 400 on x, y, xc or yc); what falls
+//     outside the source is left out. pad_extract is extract padded to w x h
+//     with bg (white by default), the region centred. Neither takes c, dpr,
+//     fo-auto or fo-face.
 //   - fo (focus): center, top, bottom, left, right, top_left, top_right,
 //     bottom_left, bottom_right, auto (libvips' attention crop), face (read
 //     as auto: Matte has no face detector).
 //   - q: 1 to 100. f: auto (AVIF or WebP by the Accept header), jpg, jpeg,
 //     png, webp, avif, gif, orig (the source's format).
-//   - bg: a colour, hex RRGGBB (or RGB, RRGGBBAA) or a CSS name.
+//   - bg: a colour, hex RRGGBB or RGB, RRGGBB and two decimal digits of
+//     opacity (00 to 99: FFAABB50 is half opaque), or a CSS name. With
+//     cm-pad_resize, bg-blurred fills the padding with the image blurred
+//     (Matte's fill=blur), bg-blurred_N at blur N, 1 to 100 (Matte's
+//     strength N x 10), or auto; a brightness after it must be 0 (Matte's
+//     blurred fill has none).
+//   - b-<width>_<colour>: a border of that many pixels (1 to 1000) around
+//     the image, which grows by twice the width: Matte pads by the width
+//     and draws its border over the padding (ImageKit documents that b
+//     "adds a border", not whether the image grows; Matte reads it so).
 //   - bl: blur radius 1 to 100 (Matte's blur is radius times 10).
 //   - r: rounded corners of that radius (Matte's mask=corners), or max for
 //     the inscribed circle or oval (mask=ellipse); outside them the image
 //     is transparent, or white for a format without alpha.
-//   - rt: rotation in degrees (any integer, clockwise) or auto (EXIF, which
-//     Matte always applies). fl: h, v, h_v (or v_h) to flip.
-//   - dpr: 1 to 5. lo: true/false (lossless). t: true, or a tolerance 1 to
-//     99 (trim; the colour distance, 10 by default). pr-true: a JPEG answer is
-//     progressive (other formats ignore it).
+//   - rt: rotation in degrees (any integer, clockwise; N40 or -40 turns
+//     counter-clockwise) or auto (EXIF, which Matte always applies). fl: h,
+//     v, h_v (or v_h) to flip.
+//   - dpr: 1 to 5, or auto (the Sec-CH-DPR or DPR client hint). lo:
+//     true/false (lossless). t: true, or a tolerance 1 to 99 (trim; the
+//     colour distance, 10 by default). pr-true: a JPEG answer is progressive
+//     (other formats ignore it).
+//   - orig-true: the source as it is; every other transform is ignored, as
+//     in ImageKit. md-false and cp-false are what Matte does anyway (it
+//     strips metadata and writes sRGB); md-true and cp-true are refused.
 //   - e-bgremove and e-removedotbg: background removal (Matte's own
 //     model). e-sharpen, optionally e-sharpen-N (N 1 to 100): sharpening.
 //     e-usm-radius-sigma-amount-threshold: an unsharp mask (sigma and
 //     amount used). e-contrast: a contrast stretch (sharp's normalise).
+//     e-shadow, or e-shadow-bl-B_st-S_x-X_y-Y (any of them, joined by _):
+//     a shadow of an image with alpha under its opaque pixels (Matte's
+//     DropShadow), blur B 0 to 15 (sigma in pixels; 10), st S 0 to 100
+//     (read as the shadow's opacity in percent, as ImageKit does not say
+//     what its saturation is; 30), offsets X, Y 0 to 100 percent of the
+//     width and height (2), N for left or up.
 //   - ar-W-H: the side that w or h leaves out, from that aspect ratio.
+//   - Layers, at most one of each kind, not nested: l-image,...,l-end
+//     draws an image of this site over the output (Matte's watermark):
+//     i-<path> with its / written as @@ (or ie-<Base64 path>), sized by w
+//     and h (one side, or both with c-at_max, c-at_max_enlarge or c-force:
+//     Matte cannot crop it as c-maintain_ratio would), centred or flush
+//     with the edge or corner lfo names, or at lx, ly pixels (N: from the
+//     right or bottom edge), opaque; t-false is accepted (Matte does not
+//     trim it, as ImageKit does by default). l-image,i-ik_canvas,...,l-end
+//     in its place draws a block of one colour (Matte's Block): bg (a
+//     colour as above), w and h in pixels, placed as an image is.
+//     l-text,...,l-end draws text
+//     (Matte's text): i-<text> or ie-<Base64 text>, fs (pixels, 45 by
+//     default), co (a colour as bg; black by default), ff (an installed
+//     font family; sans by default), tg (b, i, b_i), w (the width it wraps
+//     at), pa (even padding), placed as an image layer is (lx, ly not
+//     negative; pa is added to them).
 //
-// Any other transform, or a transform given twice, is a 400 naming it as
-// ImageKit spells it (the field is the key: "c", "e-grayscale").
+// Any other transform (lm- layer modes, l-video, al-, r- in a layer, o-,
+// e-gradient, di-, ...), or a transform
+// given twice, is a 400 naming it as ImageKit spells it (the field is the
+// key: "c", "e-grayscale", "l" for a layer Matte cannot draw).
 package imagekit
 
 import (
@@ -61,6 +110,8 @@ const (
 	maxTr        = 2048
 	// maxUnsharpSigma bounds e-usm's sigma as imgix's usmrad is bounded.
 	maxUnsharpSigma = 500
+	// maxBorder bounds b's width in pixels.
+	maxBorder = 1000
 )
 
 // Dialect is ImageKit's URL form. It holds no state.
@@ -112,6 +163,12 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		return dialect.ImageURL{}, true, err
 	}
 	out.Params = p
+	if p.Watermark.Image != "" {
+		out.MarkField = "i" // the l-image layer's input
+	}
+	if !p.Rect.IsZero() {
+		out.RectField = t.positionGiven() // x, y, xc or yc placed cm-extract's region
+	}
 	return out, true, nil
 }
 
@@ -120,10 +177,26 @@ type transforms struct {
 	p       params.Params
 	c, cm   string
 	focus   params.Crop
+	focusAt string // fo's value as written ("": none)
 	bgSet   bool
 	removal bool
 	// ar is ar-W-H's width ÷ height (0: none).
 	ar float64
+	// orig is orig-true: the source as it is.
+	orig bool
+	// x, y (the region's top-left corner) or xc, yc (its centre) place
+	// cm-extract's region, in source pixels; set says which were given.
+	x, y, xc, yc             int
+	xSet, ySet, xcSet, ycSet bool
+	// border is b's width in pixels (0: none), borderColor its colour.
+	border      int
+	borderColor params.Color
+	// fillBlur is bg-blurred: cm-pad_resize fills with the image blurred,
+	// at fillBlurStrength (Matte's FillBlurStrength; 0: automatic).
+	fillBlur         bool
+	fillBlurStrength int
+	// image and text are the l-image and l-text layers (nil: none).
+	image, text *layer
 }
 
 // read parses tr's comma-separated key-value pairs into t, reporting each
@@ -141,8 +214,25 @@ func (t *transforms) read(tr string, errs *urlform.Errors) {
 		errs.Add("tr", "chained transformations (separated by :) are not supported; give one set of transforms.")
 		return
 	}
+	items := strings.Split(tr, ",")
 	seen := map[string]bool{}
-	for item := range strings.SplitSeq(tr, ",") {
+	for i := 0; i < len(items); i++ {
+		item := items[i]
+		if kind, ok := strings.CutPrefix(item, "l-"); ok {
+			// A layer: its transforms up to the l-end that closes it.
+			if kind == "end" {
+				errs.Add("l", "l-end closes no layer; a layer starts with l-image or l-text.")
+				continue
+			}
+			end := layerEnd(items, i)
+			if end < 0 {
+				errs.Add("l", fmt.Sprintf("the layer %s has no l-end; close each layer with l-end.", params.QuoteShort(item)))
+				return
+			}
+			t.readLayer(kind, items[i+1:end], errs)
+			i = end
+			continue
+		}
 		key, val := splitItem(item)
 		if key == "" {
 			errs.Add("tr", fmt.Sprintf("tr holds an empty or malformed transform %s; give key-value pairs such as w-400.", params.QuoteShort(item)))
@@ -158,13 +248,19 @@ func (t *transforms) read(tr string, errs *urlform.Errors) {
 			errs.Add(key, fmt.Sprintf("%s is not a transform Matte supports.", params.QuoteShort(item)))
 			continue
 		}
-		if err := h.set(t, val); err != nil {
-			detail := fmt.Sprintf("%s is not valid", params.QuoteShort(item))
-			if !errors.Is(err, params.ErrSyntax) {
-				detail += " (" + err.Error() + ")"
-			}
-			errs.Add(key, detail+fmt.Sprintf("; %s must be %s.", key, h.allowed))
+		apply(h.allowed, key, item, func() error { return h.set(t, val) }, errs)
+	}
+}
+
+// apply runs a transform's setter on its value, reporting a failure on
+// key with what the transform allows.
+func apply(allowed, key, item string, set func() error, errs *urlform.Errors) {
+	if err := set(); err != nil {
+		detail := fmt.Sprintf("%s is not valid", params.QuoteShort(item))
+		if !errors.Is(err, params.ErrSyntax) {
+			detail += " (" + err.Error() + ")"
 		}
+		errs.Add(key, detail+fmt.Sprintf("; %s must be %s.", key, allowed))
 	}
 }
 
@@ -208,7 +304,11 @@ var handlers = map[string]handler{
 		t.ar = w / h
 		return nil
 	}},
-	"w": {"an integer from 1 to 100000, or a fraction of the image's width between 0 and 1 such as 0.5", func(t *transforms, v string) error {
+	"w": {"an integer from 1 to 100000, a fraction of the image's width between 0 and 1 such as 0.5, or auto (the Sec-CH-Width client hint)", func(t *transforms, v string) error {
+		if v == "auto" {
+			t.p.ClientHints |= params.HintWidth
+			return nil
+		}
 		return dimension(v, &t.p.Width, &t.p.WidthRatio)
 	}},
 	"h": {"an integer from 1 to 100000, or a fraction of the image's height between 0 and 1 such as 0.5", func(t *transforms, v string) error {
@@ -222,22 +322,24 @@ var handlers = map[string]handler{
 		}
 		return params.ErrSyntax
 	}},
-	"cm": {"pad_resize", func(t *transforms, v string) error {
+	"cm": {"one of pad_resize, extract, pad_extract", func(t *transforms, v string) error {
 		switch v {
-		case "pad_resize":
+		case "pad_resize", "extract", "pad_extract":
 			t.cm = v
 			return nil
-		case "extract", "pad_extract":
-			return errors.New(v + " is not supported")
 		}
 		return params.ErrSyntax
 	}},
+	"x":  {"an integer from 0 to 100000 (pixels)", coordinate(func(t *transforms) (*int, *bool) { return &t.x, &t.xSet })},
+	"y":  {"an integer from 0 to 100000 (pixels)", coordinate(func(t *transforms) (*int, *bool) { return &t.y, &t.ySet })},
+	"xc": {"an integer from 0 to 100000 (pixels)", coordinate(func(t *transforms) (*int, *bool) { return &t.xc, &t.xcSet })},
+	"yc": {"an integer from 0 to 100000 (pixels)", coordinate(func(t *transforms) (*int, *bool) { return &t.yc, &t.ycSet })},
 	"fo": {"one of auto, face, center, top, bottom, left, right, top_left, top_right, bottom_left, bottom_right", func(t *transforms, v string) error {
 		c, ok := focuses[v]
 		if !ok {
 			return params.ErrSyntax
 		}
-		t.focus = c
+		t.focus, t.focusAt = c, v
 		return nil
 	}},
 	"q": {"an integer from 1 to 100", func(t *transforms, v string) (err error) {
@@ -255,13 +357,44 @@ var handlers = map[string]handler{
 		}
 		return nil
 	}},
-	"bg": {"a colour: hex RRGGBB, RGB or RRGGBBAA, or a CSS colour name", func(t *transforms, v string) error {
-		c, err := params.ParseColor(v)
-		if err != nil || strings.HasPrefix(v, "#") {
-			return params.ErrSyntax
+	"bg": {"a colour (hex RRGGBB, RGB, or RRGGBB followed by an opacity 00 to 99; or a CSS colour name), or blurred, blurred_<blur 1 to 100 or auto>, blurred_<blur>_0", func(t *transforms, v string) error {
+		if rest, ok := strings.CutPrefix(v, "blurred"); ok {
+			return t.blurredFill(rest)
+		}
+		c, err := parseColor(v)
+		if err != nil {
+			return err
 		}
 		t.p.Background, t.bgSet = c, true
 		return nil
+	}},
+	// b-<width>_<colour>: a border around the image (see params).
+	"b": {"<width>_<colour>: an integer width from 1 to 1000 pixels, an underscore and a colour such as FF0000 or red", func(t *transforms, v string) error {
+		ws, cs, ok := strings.Cut(v, "_")
+		if !ok {
+			return params.ErrSyntax
+		}
+		n, err := params.ParseInt(ws, 1, maxBorder)
+		if err != nil {
+			return err
+		}
+		c, err := parseColor(cs)
+		if err != nil {
+			return err
+		}
+		t.border, t.borderColor = n, c
+		return nil
+	}},
+	"orig": {"true or false", func(t *transforms, v string) (err error) {
+		t.orig, err = parseBool(v)
+		return err
+	}},
+	// Matte strips metadata and writes sRGB: md-false and cp-false are
+	// what it does anyway.
+	"md": {"false (Matte does not keep metadata)", onlyFalse},
+	"cp": {"false (Matte converts to sRGB and does not keep colour profiles)", onlyFalse},
+	"di": {"not given: Matte has no default image for a missing source", func(*transforms, string) error {
+		return errors.New("a default image is not supported")
 	}},
 	"r": {"an integer radius from 0 to 10000, or max (a circle or oval)", func(t *transforms, v string) error {
 		if v == "max" {
@@ -280,9 +413,12 @@ var handlers = map[string]handler{
 		t.p.Blur = n * 10
 		return err
 	}},
-	"rt": {"an integer angle in degrees, or auto", func(t *transforms, v string) error {
+	"rt": {"an integer angle in degrees (clockwise; N40 or -40 counter-clockwise), or auto", func(t *transforms, v string) error {
 		if v == "auto" {
 			return nil
+		}
+		if ccw, ok := strings.CutPrefix(v, "N"); ok {
+			v = "-" + ccw
 		}
 		n, err := params.ParseSignedInt(v, -360000, 360000)
 		if err != nil {
@@ -304,7 +440,11 @@ var handlers = map[string]handler{
 		}
 		return nil
 	}},
-	"dpr": {"a number from 1 to 5", func(t *transforms, v string) error {
+	"dpr": {"a number from 1 to 5, or auto (the Sec-CH-DPR client hint)", func(t *transforms, v string) error {
+		if v == "auto" {
+			t.p.ClientHints |= params.HintDPR
+			return nil
+		}
 		f, err := params.ParseDecimalIn(v, 1, 5)
 		if f == 1 {
 			f = 0
@@ -370,6 +510,15 @@ var handlers = map[string]handler{
 		}
 		return nil
 	}},
+	// e-shadow[-bl-B_st-S_x-X_y-Y]: a shadow under the opaque pixels of an
+	// image with alpha (Matte's DropShadow): blur B 0 to 15 (10; Matte's
+	// sigma in pixels), st S 0 to 100 (30; read as the shadow's opacity,
+	// S/100), offsets X and Y 0 to 100 (2) percent of the width and height,
+	// N for left or up.
+	"e-shadow": {"e-shadow, or e-shadow- and any of bl-<0 to 15>, st-<0 to 100>, x-<[N]0 to 100>, y-<[N]0 to 100> joined by _", func(t *transforms, v string) (err error) {
+		t.p.DropShadow, err = parseShadow(v)
+		return err
+	}},
 	"e-sharpen": {"e-sharpen, or e-sharpen-N with N from 1 to 100", func(t *transforms, v string) error {
 		if v == "" {
 			t.p.Sharpen = 50
@@ -379,6 +528,121 @@ var handlers = map[string]handler{
 		t.p.Sharpen = n
 		return err
 	}},
+}
+
+// parseShadow reads what follows e-shadow- ("" for ImageKit's defaults:
+// blur 10, saturation 30, offsets 2): bl-B, st-S, x-X and y-Y joined by _,
+// each at most once, X and Y N-prefixed for left or up. st-0 is none.
+func parseShadow(v string) (params.DropShadow, error) {
+	d := params.DropShadow{X: 2, Y: 2}
+	blur, saturation := 10, 30
+	if v != "" {
+		fields := map[string]struct {
+			at     *int
+			max    int
+			signed bool
+		}{"bl": {&blur, 15, false}, "st": {&saturation, 100, false}, "x": {&d.X, 100, true}, "y": {&d.Y, 100, true}}
+		seen := map[string]bool{}
+		for part := range strings.SplitSeq(v, "_") {
+			name, val, _ := strings.Cut(part, "-")
+			f, ok := fields[name]
+			if !ok || seen[name] {
+				return params.DropShadow{}, params.ErrSyntax
+			}
+			seen[name] = true
+			neg := false
+			if f.signed {
+				val, neg = strings.CutPrefix(val, "N")
+			}
+			n, err := params.ParseInt(val, 0, f.max)
+			if err != nil {
+				return params.DropShadow{}, err
+			}
+			if neg {
+				n = -n
+			}
+			*f.at = n
+		}
+	}
+	if saturation == 0 {
+		return params.DropShadow{}, nil // casts nothing
+	}
+	d.Blur, d.Opacity = float64(blur), float64(saturation)/100
+	return d, nil
+}
+
+// coordinate is x, y, xc or yc: a pixel position, stored at the field at
+// returns.
+func coordinate(at func(t *transforms) (*int, *bool)) func(t *transforms, v string) error {
+	return func(t *transforms, v string) (err error) {
+		n, set := at(t)
+		*n, err = params.ParseInt(v, 0, maxDimension)
+		*set = true
+		return err
+	}
+}
+
+// onlyFalse accepts false and refuses true.
+func onlyFalse(_ *transforms, v string) error {
+	switch v {
+	case "false":
+		return nil
+	case "true":
+		return errors.New("Matte does not keep it")
+	}
+	return params.ErrSyntax
+}
+
+// blurredFill reads what follows bg-blurred: "", "_<blur>" or
+// "_<blur>_<brightness>", blur 1 to 100 (Matte's strength 10 to 1000, as
+// bl) or auto, brightness only 0 (N for a negative value; Matte's blurred
+// fill has no brightness).
+func (t *transforms) blurredFill(rest string) error {
+	t.fillBlur = true
+	if rest == "" {
+		return nil
+	}
+	rest, ok := strings.CutPrefix(rest, "_")
+	if !ok {
+		return params.ErrSyntax
+	}
+	blur, bright, hasBright := strings.Cut(rest, "_")
+	if blur != "auto" {
+		n, err := params.ParseInt(blur, 1, 100)
+		if err != nil {
+			return err
+		}
+		t.fillBlurStrength = n * 10
+	}
+	if hasBright && strings.TrimPrefix(bright, "N") != "0" {
+		return errors.New("Matte's blurred fill has no brightness; leave it out or give 0")
+	}
+	return nil
+}
+
+// parseColor reads an ImageKit colour: hex RRGGBB or RGB, RRGGBB followed
+// by two decimal digits of opacity (00 to 99: that many hundredths), or a
+// CSS colour name; no "#".
+func parseColor(v string) (params.Color, error) {
+	if strings.HasPrefix(v, "#") {
+		return params.Color{}, params.ErrSyntax
+	}
+	if len(v) == 8 && strings.Trim(v[:6], "0123456789abcdefABCDEF") == "" {
+		c, err := params.ParseColor(v[:6])
+		o, oerr := params.ParseInt(v[6:], 0, 99)
+		if err != nil || oerr != nil {
+			return params.Color{}, params.ErrSyntax
+		}
+		if c.A = uint8(math.Round(float64(o) * 255 / 100)); c.A == 0 {
+			c = params.Color{Set: true} // transparent, as ParseColor keeps it
+		}
+		return c, nil
+	}
+	c, err := params.ParseColor(v)
+	if err != nil || len(v) == 4 && strings.Trim(v, "0123456789abcdefABCDEF") == "" {
+		return params.Color{}, params.ErrSyntax // ImageKit has no RGBA shorthand
+	}
+	return c, nil
 }
 
 // flagEffect is an e- transform without a value.
@@ -419,8 +683,16 @@ func dimension(v string, px *int, ratio *float64) (err error) {
 // params combines the transforms; the error is a *params.Error on the key
 // at fault.
 func (t *transforms) params() (params.Params, error) {
+	if t.orig {
+		return params.Params{}, nil // the source as it is; the rest is ignored, as ImageKit does
+	}
 	p := t.p
-	hasW, hasH := p.Width != 0 || p.WidthRatio != 0, p.Height != 0 || p.HeightRatio != 0
+	// w-auto is a width the Sec-CH-Width hint gives later.
+	autoW := p.ClientHints&params.HintWidth != 0
+	hasW, hasH := p.Width != 0 || p.WidthRatio != 0 || autoW, p.Height != 0 || p.HeightRatio != 0
+	if t.ar > 0 && autoW {
+		return params.Params{}, params.BadParam("ar", "ar cannot be combined with w-auto; give w in pixels, or h.")
+	}
 	if t.ar > 0 {
 		// ar-W-H gives the side w or h leaves out; with both it is not used.
 		switch {
@@ -437,6 +709,14 @@ func (t *transforms) params() (params.Params, error) {
 	}
 	both := hasW && hasH
 	c := t.c
+	extracting := t.cm == "extract" || t.cm == "pad_extract"
+	if extracting {
+		if err := t.extract(&p, both); err != nil {
+			return params.Params{}, err
+		}
+	} else if key := t.positionGiven(); key != "" {
+		return params.Params{}, params.BadParam(key, key+" places the region cm-extract or cm-pad_extract cuts; give one of them with w and h.")
+	}
 	if t.cm == "pad_resize" {
 		if c != "" && c != "maintain_ratio" {
 			return params.Params{}, params.BadParam("cm", "cm-pad_resize cannot be combined with c-"+c+".")
@@ -445,7 +725,7 @@ func (t *transforms) params() (params.Params, error) {
 	}
 	switch c {
 	case "", "maintain_ratio":
-		if both {
+		if both && !extracting {
 			p.Fit, p.Crop = params.FitCrop, t.focus
 		}
 	case "force":
@@ -459,10 +739,101 @@ func (t *transforms) params() (params.Params, error) {
 		}
 	case "pad_resize":
 		p.Fit = params.FitFill
-		if !t.bgSet {
-			p.Background = params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}
+		p.FillBlur, p.FillBlurStrength = t.fillBlur, t.fillBlurStrength
+		if !t.bgSet && !t.fillBlur {
+			p.Background = white
 		}
+	}
+	if t.fillBlur && c != "pad_resize" {
+		return params.Params{}, params.BadParam("bg", "bg-blurred fills the padding of cm-pad_resize; give it with cm-pad_resize, w and h.")
+	}
+	if t.border > 0 {
+		// ImageKit's border adds to the image: Matte pads by its width and
+		// draws the frame over the padding.
+		p.Pad = t.border
+		p.Border = params.Border{Color: t.borderColor, Sides: params.Sides{Top: t.border, Right: t.border, Bottom: t.border, Left: t.border}}
+	}
+	switch {
+	case t.image != nil && t.image.input == canvas:
+		p.Block = t.image.block()
+	case t.image != nil:
+		p.Watermark = t.image.watermark()
+	}
+	if t.text != nil {
+		p.Text = t.text.textParams()
 	}
 	p.Removal.Enabled = t.removal
 	return p, nil
+}
+
+var white = params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}
+
+// positionGiven is the first of x, y, xc and yc given ("": none).
+func (t *transforms) positionGiven() string {
+	for _, k := range []struct {
+		key string
+		set bool
+	}{{"x", t.xSet}, {"y", t.ySet}, {"xc", t.xcSet}, {"yc", t.ycSet}} {
+		if k.set {
+			return k.key
+		}
+	}
+	return ""
+}
+
+// extract sets p for cm-extract and cm-pad_extract: the w x h region (in
+// source pixels, or fractions of the source's sides) at x, y (its top-left
+// corner), centred at xc, yc, or placed by fo (an edge or corner; centred
+// by default), cut without resizing. cm-extract answers the part of the
+// region inside the source; cm-pad_extract pads it to w x h with bg (white
+// by default), centred.
+func (t *transforms) extract(p *params.Params, both bool) error {
+	switch {
+	case t.c != "":
+		return params.BadParam("cm", "cm-"+t.cm+" cannot be combined with c-"+t.c+".")
+	case !both || p.ClientHints&params.HintWidth != 0:
+		return params.BadParam("cm", "cm-"+t.cm+" cuts a w x h region out of the image; give both w and h (not auto).")
+	case p.DPR != 0 || p.ClientHints&params.HintDPR != 0:
+		return params.BadParam("dpr", "dpr cannot be combined with cm-"+t.cm+", whose region is in the image's own pixels.")
+	case p.AspectRatio != 0:
+		return params.BadParam("ar", "ar with a fraction of the image's side cannot be combined with cm-"+t.cm+"; give w and h.")
+	case t.focusAt == "auto" || t.focusAt == "face":
+		return params.BadParam("fo", "cm-"+t.cm+" takes fo as an edge or a corner (center, top, top_left, ...), not "+t.focusAt+".")
+	}
+	pos := t.positionGiven()
+	if pos != "" && t.focusAt != "" {
+		return params.BadParam("fo", "fo places the region by an edge or a corner, "+pos+" by pixels; give one of them.")
+	}
+	if pos != "" && (p.WidthRatio != 0 || p.HeightRatio != 0) {
+		return params.BadParam(pos, pos+" places a region given in pixels; give w and h as integers.")
+	}
+	switch {
+	case (t.xSet || t.ySet) && (t.xcSet || t.ycSet):
+		return params.BadParam(pos, "give the region's corner (x, y) or its centre (xc, yc), not both.")
+	case t.xcSet != t.ycSet:
+		missing := map[bool]string{true: "yc", false: "xc"}[t.xcSet]
+		return params.BadParam(missing, "xc and yc give the region's centre together; give both.")
+	case t.xcSet:
+		x, y := t.xc-p.Width/2, t.yc-p.Height/2
+		if x < 0 || y < 0 {
+			key := map[bool]string{true: "xc", false: "yc"}[x < 0]
+			return params.BadParam(key, fmt.Sprintf("the %dx%d region centred at %d,%d reaches past the image's top or left edge.", p.Width, p.Height, t.xc, t.yc))
+		}
+		p.Rect = params.Rect{X: x, Y: y, W: p.Width, H: p.Height}
+	case t.xSet || t.ySet:
+		p.Rect = params.Rect{X: t.x, Y: t.y, W: p.Width, H: p.Height}
+	default:
+		p.Region = params.Region{W: p.Width, H: p.Height, WRatio: p.WidthRatio, HRatio: p.HeightRatio, Anchor: t.focus}
+	}
+	if t.cm == "pad_extract" && p.WidthRatio == 0 && p.HeightRatio == 0 {
+		// A fraction of the source always fits in it: nothing to pad.
+		p.Fit = params.FitFillMax
+		if !t.bgSet {
+			p.Background = white
+		}
+	} else {
+		p.Width, p.Height = 0, 0
+	}
+	p.WidthRatio, p.HeightRatio = 0, 0
+	return nil
 }

@@ -59,6 +59,47 @@ func TestParseValid(t *testing.T) {
 		// Background removal.
 		{img + "?tr=e-bgremove", img, "", params.Params{Removal: params.Removal{Enabled: true}}},
 		{"/tr:e-removedotbg,w-200/a/b.png", "/a/b.png", "", params.Params{Width: 200, Removal: params.Removal{Enabled: true}}},
+		// rt-N<deg> turns counter-clockwise.
+		{img + "?tr=rt-N40", img, "", params.Params{Rotate: 320}},
+		{"/tr:rt-N90" + img, img, "", params.Params{Rotate: 270}},
+		// b-<width>_<colour> (docs: w-300,b-5_FFF000) adds a border: padding
+		// of its width with the frame drawn over it.
+		{img + "?tr=w-300,b-5_FFF000", img, "", params.Params{Width: 300, Pad: 5, Border: params.Border{
+			Color: params.Color{R: 255, G: 240, A: 255, Set: true}, Sides: params.Sides{Top: 5, Right: 5, Bottom: 5, Left: 5}}}},
+		{img + "?tr=b-10_red", img, "", params.Params{Pad: 10, Border: params.Border{Color: red, Sides: params.Sides{Top: 10, Right: 10, Bottom: 10, Left: 10}}}},
+		// cm-extract (docs: plant.jpeg 640x865): a w x h region at the
+		// source's scale, centred, by fo, at x, y or centred at xc, yc.
+		{img + "?tr=w-200,h-200,cm-extract", img, "", params.Params{Region: params.Region{W: 200, H: 200}}},
+		{img + "?tr=w-300,h-300,cm-extract,fo-bottom_right", img, "", params.Params{Region: params.Region{W: 300, H: 300, Anchor: params.CropBottomRight}}},
+		{img + "?tr=w-0.5,h-0.25,cm-extract,fo-top", img, "", params.Params{Region: params.Region{WRatio: 0.5, HRatio: 0.25, Anchor: params.CropTop}}},
+		{img + "?tr=w-0.5,h-0.25,cm-pad_extract", img, "", params.Params{Region: params.Region{WRatio: 0.5, HRatio: 0.25}}},
+		// cm-pad_extract (docs: a 600x600 image at w-700,h-700 is 700x700):
+		// the region padded to w x h with bg, white by default.
+		{img + "?tr=w-700,h-700,cm-pad_extract,bg-F3F3F3", img, "", params.Params{Width: 700, Height: 700, Fit: params.FitFillMax,
+			Region: params.Region{W: 700, H: 700}, Background: params.Color{R: 0xf3, G: 0xf3, B: 0xf3, A: 255, Set: true}}},
+		// orig-true: the source as it is, whatever else is asked.
+		{img + "?tr=orig-true,w-100,f-png", img, "", params.Params{}},
+		{img + "?tr=orig-false,w-100", img, "", params.Params{Width: 100}},
+		// bg-blurred fills cm-pad_resize's padding with the image blurred.
+		{img + "?tr=w-300,h-200,cm-pad_resize,bg-blurred", img, "", params.Params{Width: 300, Height: 200, Fit: params.FitFill, FillBlur: true}},
+		{img + "?tr=w-300,h-200,cm-pad_resize,bg-blurred_25", img, "", params.Params{Width: 300, Height: 200, Fit: params.FitFill, FillBlur: true, FillBlurStrength: 250}},
+		{img + "?tr=w-300,h-200,cm-pad_resize,bg-blurred_auto_N0", img, "", params.Params{Width: 300, Height: 200, Fit: params.FitFill, FillBlur: true}},
+		// The last two digits of an 8-digit colour are an opacity, 00-99.
+		{img + "?tr=w-300,h-200,cm-pad_resize,bg-FFAABB50", img, "", params.Params{Width: 300, Height: 200, Fit: params.FitFill,
+			Background: params.Color{R: 255, G: 0xaa, B: 0xbb, A: 128, Set: true}}},
+		{img + "?tr=w-300,h-200,cm-pad_resize,bg-FFAABB00", img, "", params.Params{Width: 300, Height: 200, Fit: params.FitFill, Background: params.Color{Set: true}}},
+		{img + "?tr=w-300,h-200,cm-pad_resize,bg-navy", img, "", params.Params{Width: 300, Height: 200, Fit: params.FitFill, Background: params.Color{B: 128, A: 255, Set: true}}},
+		// w-auto and dpr-auto read the client hints.
+		{img + "?tr=w-auto,dpr-auto", img, "", params.Params{ClientHints: params.HintWidth | params.HintDPR}},
+		{img + "?tr=w-auto,h-300", img, "", params.Params{Height: 300, Fit: params.FitCrop, ClientHints: params.HintWidth}},
+		{img + "?tr=w-auto,h-300,c-at_max", img, "", params.Params{Height: 300, Fit: params.FitMax, ClientHints: params.HintWidth}},
+		// e-shadow (docs: blur 10, saturation 30, offsets 2% by default).
+		{img + "?tr=e-shadow", img, "", params.Params{DropShadow: params.DropShadow{Opacity: 0.3, Blur: 10, X: 2, Y: 2}}},
+		{img + "?tr=e-shadow-bl-15_st-40_x-10_y-N5", img, "", params.Params{DropShadow: params.DropShadow{Opacity: 0.4, Blur: 15, X: 10, Y: -5}}},
+		{img + "?tr=e-shadow-x-N10", img, "", params.Params{DropShadow: params.DropShadow{Opacity: 0.3, Blur: 10, X: -10, Y: 2}}},
+		{img + "?tr=e-shadow-st-0", img, "", params.Params{}},
+		// Matte strips metadata and writes sRGB, as md-false and cp-false ask.
+		{img + "?tr=w-10,md-false,cp-false", img, "", params.Params{Width: 10}},
 		// The query minus tr goes with the source.
 		{"/a.jpg?v=1&tr=w-10&x=%20y", "/a.jpg", "v=1&x=%20y", params.Params{Width: 10}},
 		{"/tr:w-10/a.jpg?v=1", "/a.jpg", "v=1", params.Params{Width: 10}},
@@ -75,11 +116,49 @@ func TestParseInvalid(t *testing.T) {
 		{"/a.jpg?tr=w-1,w-2", []string{"w"}, "more than once"},
 		{"/a.jpg?tr=w-1.0", []string{"w"}, "fraction of the image's width"},
 		{"/a.jpg?tr=h--0.5", []string{"h"}, ""},
-		{"/a.jpg?tr=w-auto", []string{"w"}, "not auto or expressions"},
+		{"/a.jpg?tr=h-auto", []string{"h"}, "not auto or expressions"},
 		{"/a.jpg?tr=w-iw_div_2", []string{"w"}, "not auto or expressions"},
 		{"/a.jpg?tr=h-100001", []string{"h"}, "from 1 to 100000"},
 		{"/a.jpg?tr=c-fill", []string{"c"}, "maintain_ratio"},
-		{"/a.jpg?tr=cm-extract", []string{"cm"}, "not supported"},
+		{"/a.jpg?tr=cm-fill", []string{"cm"}, "one of pad_resize, extract, pad_extract"},
+		// cm-extract and cm-pad_extract.
+		{"/a.jpg?tr=cm-extract", []string{"cm"}, "give both w and h"},
+		{"/a.jpg?tr=w-100,cm-pad_extract", []string{"cm"}, "give both w and h"},
+		{"/a.jpg?tr=w-auto,h-100,cm-extract", []string{"cm"}, "not auto"},
+		{"/a.jpg?tr=w-100,h-100,cm-extract,c-force", []string{"cm"}, "cannot be combined with c-force"},
+		{"/a.jpg?tr=w-100,h-100,cm-extract,dpr-2", []string{"dpr"}, "own pixels"},
+		{"/a.jpg?tr=w-100,h-100,cm-extract,dpr-auto", []string{"dpr"}, "own pixels"},
+		{"/a.jpg?tr=w-0.5,ar-1-1,cm-extract", []string{"ar"}, "give w and h"},
+		{"/a.jpg?tr=w-100,h-100,cm-extract,fo-auto", []string{"fo"}, "not auto"},
+		{"/a.jpg?tr=w-100,h-100,cm-extract,fo-top,x-5", []string{"fo"}, "give one of them"},
+		{"/a.jpg?tr=w-0.5,h-100,cm-extract,y-5", []string{"y"}, "integers"},
+		{"/a.jpg?tr=w-100,h-100,cm-extract,x-10,xc-50,yc-50", []string{"x"}, "not both"},
+		{"/a.jpg?tr=w-100,h-100,cm-extract,xc-60", []string{"yc"}, "give both"},
+		{"/a.jpg?tr=w-100,h-100,cm-extract,xc-49,yc-60", []string{"xc"}, "past the image's top or left edge"},
+		{"/a.jpg?tr=w-100,h-100,cm-extract,xc-60,yc-49", []string{"yc"}, "past the image's top or left edge"},
+		{"/a.jpg?tr=w-100,h-100,xc-60", []string{"xc"}, "give one of them with w and h"},
+		{"/a.jpg?tr=w-100,h-100,cm-extract,x-N1", []string{"x"}, "0 to 100000"},
+		// rt, b, orig, bg-blurred, md, cp, di, o.
+		{"/a.jpg?tr=rt-Nx", []string{"rt"}, "N40"},
+		{"/a.jpg?tr=rt-N-40", []string{"rt"}, "N40"},
+		{"/a.jpg?tr=b-5", []string{"b"}, "<width>_<colour>"},
+		{"/a.jpg?tr=b-0_red", []string{"b"}, "<width>_<colour>"},
+		{"/a.jpg?tr=b-5_%23FF0000", []string{"b"}, "<width>_<colour>"},
+		{"/a.jpg?tr=b-5_F00F", []string{"b"}, "<width>_<colour>"},
+		{"/a.jpg?tr=b-ih_div_20_FF00FF", []string{"b"}, "<width>_<colour>"},
+		{"/a.jpg?tr=orig-1", []string{"orig"}, "true or false"},
+		{"/a.jpg?tr=w-100,h-100,bg-blurred", []string{"bg"}, "with cm-pad_resize"},
+		{"/a.jpg?tr=w-1,h-1,cm-pad_resize,bg-blurred_25_N15", []string{"bg"}, "no brightness"},
+		{"/a.jpg?tr=w-1,h-1,cm-pad_resize,bg-blurred_101", []string{"bg"}, "blurred_<blur 1 to 100 or auto>"},
+		{"/a.jpg?tr=w-1,h-1,cm-pad_resize,bg-blurredx", []string{"bg"}, "blurred_"},
+		{"/a.jpg?tr=bg-FFAABBCC", []string{"bg"}, "opacity 00 to 99"},
+		{"/a.jpg?tr=md-true", []string{"md"}, "Matte does not keep"},
+		{"/a.jpg?tr=cp-true", []string{"cp"}, "Matte does not keep"},
+		{"/a.jpg?tr=cp-yes", []string{"cp"}, "false"},
+		{"/a.jpg?tr=di-default.jpg", []string{"di"}, "not supported"},
+		{"/a.jpg?tr=o-50", []string{"o"}, "not a transform Matte supports"},
+		{"/a.jpg?tr=e-gradient", []string{"e-gradient"}, "not a transform Matte supports"},
+		{"/a.jpg?tr=e-changebg-prompt-snow", []string{"e-changebg"}, "not a transform Matte supports"},
 		{"/a.jpg?tr=cm-pad_resize,c-force", []string{"cm"}, "cannot be combined"},
 		{"/a.jpg?tr=w-1,h-1,c-at_least", []string{"c"}, "c-at_least with both"},
 		{"/a.jpg?tr=fo-middle", []string{"fo"}, "fo must be one of"},
@@ -95,11 +174,16 @@ func TestParseInvalid(t *testing.T) {
 		{"/a.jpg?tr=e-bgremove-1", []string{"e-bgremove"}, "without a value"},
 		{"/a.jpg?tr=e-grayscale-1", []string{"e-grayscale"}, ""},
 		{"/a.jpg?tr=r-round", []string{"r"}, "an integer radius from 0 to 10000, or max"},
-		{"/a.jpg?tr=e-shadow", []string{"e-shadow"}, "not a transform Matte supports"},
-		{"/a.jpg?tr=b-5_FF0000", []string{"b"}, "not a transform Matte supports"},
+		{"/a.jpg?tr=e-shadow-bl-16", []string{"e-shadow"}, "bl-<0 to 15>"},
+		{"/a.jpg?tr=e-shadow-st-10_st-20", []string{"e-shadow"}, "joined by _"},
+		{"/a.jpg?tr=e-shadow-z-1", []string{"e-shadow"}, "joined by _"},
+		{"/a.jpg?tr=e-shadow-bl-N1", []string{"e-shadow"}, "joined by _"},
+		{"/a.jpg?tr=e-shadow-x-101", []string{"e-shadow"}, "joined by _"},
+		{"/a.jpg?tr=e-dropshadow", []string{"e-dropshadow"}, "not a transform Matte supports"},
 		{"/a.jpg?tr=ar-4-3", []string{"ar"}, "it needs w or h"},
 		{"/a.jpg?tr=w-100,ar-4", []string{"ar"}, "width-height"},
 		{"/a.jpg?tr=w-100,ar-0-3", []string{"ar"}, "width-height"},
+		{"/a.jpg?tr=w-auto,ar-4-3", []string{"ar"}, "w-auto"},
 		{"/a.jpg?tr=e-contrast-5", []string{"e-contrast"}, "without a value"},
 		{"/a.jpg?tr=e-usm-2-2-0.8", []string{"e-usm"}, "four positive numbers"},
 		{"/a.jpg?tr=e-usm-2-0-0.8-0", []string{"e-usm"}, "four positive numbers"},
@@ -131,6 +215,11 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"/a.jpg?tr=w-400,h-300,c-maintain_ratio,fo-auto", "/tr:w-300,h-300/a.jpg", "/a.jpg?tr=e-bgremove,f-auto,q-80",
 		"/a.jpg?tr=cm-pad_resize,bg-FF0000,w-1,h-1", "/tr:/", "/a.jpg?tr=w-1:h-2", "/a.jpg?tr=e-,-,w-", "/tr:e-sharpen-5,rt--450,fl-v_h/x",
+		"/a.jpg?tr=rt-N40,b-5_FFF000", "/a.jpg?tr=w-300,h-300,cm-extract,xc-300,yc-500", "/a.jpg?tr=w-700,h-700,cm-pad_extract,x-1,y-2,bg-FFAABB50",
+		"/a.jpg?tr=orig-true", "/a.jpg?tr=w-3,h-2,cm-pad_resize,bg-blurred_25_N0,dpr-auto,w-auto", "/a.jpg?tr=md-false,cp-true,di-x.jpg",
+		"/a.jpg?tr=l-image,i-a@@b.png,w-10,lx-N5,ly-3,lfo-top,l-end,l-text,ie-aGk=,fs-9,co-red,ff-Roboto,tg-b_i,pa-2_2,l-end",
+		"/tr:l-image,i-a.png,l-image,i-b.png,l-end,l-end,l-end,l-/x.jpg", "/a.jpg?tr=l-text,i-,l-end,l-video,l-end",
+		"/a.jpg?tr=e-shadow-bl-5_st-40_x-N10,l-image,i-ik_canvas,bg-FF000050,w-10,h-5,lfo-top,l-end", "/a.jpg?tr=w-auto,h-9,cm-extract,x-3",
 	} {
 		f.Add(s)
 	}
@@ -156,9 +245,127 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		p := got.Params
+		if m := p.Watermark.Image; m != "" && (params.CheckImageRef(m) != nil || !strings.HasPrefix(m, "/") || got.MarkField != "i") {
+			t.Fatalf("bad layer image %+v", got)
+		}
 		if p.Width < 0 || p.Width > maxDimension || p.Height < 0 || p.Height > maxDimension || p.Blur < 0 || p.Blur > 1000 ||
 			p.Rotate < 0 || p.Rotate >= 360 || (p.DPR != 0 && (p.DPR <= 1 || p.DPR > 5)) || !strings.HasPrefix(got.Source, "/") {
 			t.Fatalf("bad result %+v", got)
 		}
+	})
+}
+
+// cm-extract placed by pixels (docs: plant.jpeg 640x865, x-100,y-300 and
+// xc-300,yc-500) cuts a Rect, whose errors name the option that placed it.
+func TestParseExtractAt(t *testing.T) {
+	const img = "/img/plant.jpeg"
+	white := params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}
+	for _, tt := range []struct {
+		raw       string
+		want      params.Params
+		rectField string
+	}{
+		{img + "?tr=w-300,h-300,cm-extract,x-100,y-300", params.Params{Rect: params.Rect{X: 100, Y: 300, W: 300, H: 300}}, "x"},
+		{img + "?tr=w-300,h-300,cm-extract,y-20", params.Params{Rect: params.Rect{Y: 20, W: 300, H: 300}}, "y"},
+		{img + "?tr=w-300,h-300,cm-extract,xc-300,yc-500", params.Params{Rect: params.Rect{X: 150, Y: 350, W: 300, H: 300}}, "xc"},
+		{img + "?tr=w-50,h-40,cm-pad_extract,x-10,y-20", params.Params{Width: 50, Height: 40, Fit: params.FitFillMax,
+			Rect: params.Rect{X: 10, Y: 20, W: 50, H: 40}, Background: white}, "x"},
+	} {
+		u, err := url.ParseRequestURI(tt.raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok, err := New().Parse(u)
+		if want := (dialect.ImageURL{Source: img, Params: tt.want, RectField: tt.rectField}); !ok || err != nil || got != want {
+			t.Errorf("%s: ok=%v err=%v\n got %+v\nwant %+v", tt.raw, ok, err, got, want)
+		}
+	}
+}
+
+// Layers (imagekit.io/docs, Overlay using layers), as the SDKs write them:
+// l-image,i-<path, / as @@>,...,l-end and l-text,i-<text>|ie-<Base64>,...,l-end.
+func TestParseLayers(t *testing.T) {
+	const img = "/medium_cafe_B1iTdD0C.jpg"
+	black := params.Color{A: 255, Set: true}
+	for _, tt := range []struct {
+		raw       string
+		want      params.Params
+		markField string
+	}{
+		// Centred at its own size by default.
+		{img + "?tr=l-image,i-logo-white_SJwqB4Nfe.png,l-end", params.Params{Watermark: params.Watermark{
+			Image: "/logo-white_SJwqB4Nfe.png", Fit: params.FitClip, Align: params.CropCenter, Alpha: 100}}, "i"},
+		// lx-N35: 35 pixels from the right edge; the unset ly is 0.
+		{"/tr:w-300,l-image,i-img@@logo.png,w-100,lx-N35,l-end" + img, params.Params{Width: 300, Watermark: params.Watermark{
+			Image: "/img/logo.png", Width: 100, Fit: params.FitClip, Align: params.CropCenter, Alpha: 100,
+			X: 35, XSet: true, YSet: true, XFromEnd: true}}, "i"},
+		// ie: the path Base64-encoded ("img/logo.png"); lfo places it flush.
+		{img + "?tr=l-image,ie-aW1nL2xvZ28ucG5n,h-40,c-at_max,lfo-bottom_left,l-end", params.Params{Watermark: params.Watermark{
+			Image: "/img/logo.png", Height: 40, Fit: params.FitMax, Align: params.CropBottomLeft, Alpha: 100}}, "i"},
+		{img + "?tr=l-image,i-logo.png,w-50,h-20,c-force,lx-10,ly-20,t-false,l-end", params.Params{Watermark: params.Watermark{
+			Image: "/logo.png", Width: 50, Height: 20, Fit: params.FitScale, Align: params.CropCenter, Alpha: 100,
+			X: 10, Y: 20, XSet: true, YSet: true}}, "i"},
+		// Text: 45 px black sans, centred, by default (docs: "a font size of 45").
+		{img + "?tr=l-text,ie-aGVsbG8%3D,l-end", params.Params{Text: params.Text{
+			Text: "hello", Size: 45, Color: black, Font: "sans", Align: params.CropCenter}}, ""},
+		{img + "?tr=l-text,i-overlay%20made%20easy,fs-30,co-FF000050,ff-Roboto,tg-b_i,pa-10,w-300,lfo-bottom_right,l-end", params.Params{Text: params.Text{
+			Text: "overlay made easy", Size: 30, Color: params.Color{R: 255, A: 128, Set: true}, Font: "Roboto bold italic", Width: 300,
+			Align: params.CropBottomRight, Pad: 10}}, ""},
+		// At lx, ly, the padding moves the text in.
+		{"/tr:l-text,i-Hi,lx-10,pa-5_5,tg-i,l-end" + img, params.Params{Text: params.Text{
+			Text: "Hi", Size: 45, Color: black, Font: "sans italic", Align: params.CropCenter, Pad: 5, X: 15, Y: 5, XSet: true, YSet: true}}, ""},
+		// A solid-colour block (docs: bg-FF0000,w-300,h-100), centred by
+		// default, or placed as an image layer is.
+		{img + "?tr=l-image,i-ik_canvas,bg-FF0000,w-300,h-100,l-end", params.Params{Block: params.Block{
+			Color: params.Color{R: 255, A: 255, Set: true}, Width: 300, Height: 100, Align: params.CropCenter}}, ""},
+		{"/tr:l-image,i-ik_canvas,bg-00000050,w-50,h-20,ly-N10,l-end" + img, params.Params{Block: params.Block{
+			Color: params.Color{A: 128, Set: true}, Width: 50, Height: 20, Align: params.CropCenter, XSet: true, Y: 10, YSet: true, YFromEnd: true}}, ""},
+		// One of each kind, with the base image's own transforms around them.
+		{img + "?tr=w-400,l-text,i-Sale,co-white,l-end,l-image,i-logo.png,l-end,q-80", params.Params{Width: 400, Quality: 80,
+			Text:      params.Text{Text: "Sale", Size: 45, Color: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}, Font: "sans", Align: params.CropCenter},
+			Watermark: params.Watermark{Image: "/logo.png", Fit: params.FitClip, Align: params.CropCenter, Alpha: 100}}, "i"},
+	} {
+		u, err := url.ParseRequestURI(tt.raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok, err := New().Parse(u)
+		want := dialect.ImageURL{Source: img, Params: tt.want, MarkField: tt.markField}
+		if !ok || err != nil || got != want {
+			t.Errorf("%s: ok=%v err=%v\n got %+v\nwant %+v", tt.raw, ok, err, got, want)
+		}
+	}
+	urltest.CheckInvalid(t, New(), []urltest.Invalid{
+		{"/a.jpg?tr=l-image,i-a.png", []string{"l"}, "has no l-end"},
+		{"/a.jpg?tr=w-10,l-end", []string{"l"}, "closes no layer"},
+		{"/a.jpg?tr=l-video,i-a.mp4,l-end", []string{"l"}, "l-video layers are not supported"},
+		{"/a.jpg?tr=l-subtitles,i-a.srt,l-end", []string{"l"}, "not supported"},
+		{"/a.jpg?tr=l-image,i-a.png,l-image,i-b.png,l-end,l-end", []string{"l"}, "nested layers"},
+		{"/a.jpg?tr=l-image,i-a.png,l-end,l-image,i-b.png,l-end", []string{"l"}, "one l-image layer"},
+		{"/a.jpg?tr=l-text,i-a,l-end,l-text,i-b,l-end", []string{"l"}, "one l-text layer"},
+		{"/a.jpg?tr=l-image,w-10,l-end", []string{"i"}, "i-<path>"},
+		{"/a.jpg?tr=l-text,fs-10,l-end", []string{"i"}, "i-<text>"},
+		{"/a.jpg?tr=l-image,i-ik_canvas,w-10,h-10,l-end", []string{"bg"}, "needs its colour"},
+		{"/a.jpg?tr=l-image,i-ik_canvas,bg-red,w-10,l-end", []string{"w"}, "needs its size"},
+		{"/a.jpg?tr=l-image,i-ik_canvas,bg-red,w-10,h-10,c-force,l-end", []string{"c"}, "w x h"},
+		{"/a.jpg?tr=l-image,i-ik_canvas,bg-red,w-10,h-10,al-5,r-4,l-end", []string{"al", "r"}, "in an l-image layer"},
+		{"/a.jpg?tr=l-image,i-logo.png,bg-red,l-end", []string{"bg"}, "without a background"},
+		{"/a.jpg?tr=l-image,i-ik_canvas,bg-red,w-10,h-10,l-end,l-image,i-logo.png,l-end", []string{"l"}, "one l-image layer"},
+		{"/a.jpg?tr=l-image,i-a.png,lm-multiply,l-end", []string{"lm"}, "layer modes"},
+		{"/a.jpg?tr=l-image,i-@@..@@a.png,l-end", []string{"i"}, "not a path on this site"},
+		{"/a.jpg?tr=l-image,ie-Ly9ldmlsLmV4YW1wbGUvYS5wbmc,l-end", []string{"ie"}, "not a path on this site"}, // "//evil.example/a.png"
+		{"/a.jpg?tr=l-image,i-a.png,w-10,h-10,l-end", []string{"h"}, "cannot be cropped"},
+		{"/a.jpg?tr=l-image,i-a.png,t-true,l-end", []string{"t"}, "does not trim"},
+		{"/a.jpg?tr=l-image,i-a.png,o-50,e-grayscale,l-end", []string{"o", "e-grayscale"}, "in an l-image layer"},
+		{"/a.jpg?tr=l-image,i-a.png,lx-x,ly-N,lfo-auto,l-end", []string{"lx", "ly", "lfo"}, ""},
+		{"/a.jpg?tr=l-image,i-a.png,lx-1,lx-2,l-end", []string{"lx"}, "more than once in the l-image layer"},
+		{"/a.jpg?tr=l-image,i-a.png,,l-end", []string{"tr"}, "malformed"},
+		{"/a.jpg?tr=l-text,i-hi,lx-N10,l-end", []string{"lx"}, "from the left and top"},
+		{"/a.jpg?tr=l-text,i-hi,pa-10_20,l-end", []string{"pa"}, "evenly"},
+		{"/a.jpg?tr=l-text,i-hi,ff-Lacquer-Regular_nGqtVsBJT.ttf,l-end", []string{"ff"}, "custom font files"},
+		{"/a.jpg?tr=l-text,i-hi,tg-u,l-end", []string{"tg"}, "b_i"},
+		{"/a.jpg?tr=l-text,ie-!!!,l-end", []string{"ie"}, "not Base64"},
+		{"/a.jpg?tr=l-text,i-hi,bg-white,l-end", []string{"bg"}, "in an l-text layer"},
+		{"/a.jpg?tr=l-text,i-hi,fs-0,co-%23fff,l-end", []string{"fs", "co"}, ""},
 	})
 }
