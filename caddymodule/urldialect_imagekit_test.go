@@ -123,9 +123,17 @@ func TestImageKitURLs(t *testing.T) {
 		}
 		want(t, "e-shadow", img, 10, 5, green)
 	})
+	t.Run("e-gradient lays a gradient over the image", func(t *testing.T) {
+		// 100x50, down (ld-180) from transparent to opaque green by row 25
+		// (sp-25, in pixels): row 0 keeps the photo, rows 25 on are green.
+		img := s.png(t, "/img/photo.jpg?tr=w-100,e-gradient-ld-bottom_from-FFFFFF00_to-00FF00_sp-25,f-png", 100, 50)
+		want(t, "e-gradient start", img, 10, 0, red)
+		want(t, "e-gradient stop", img, 80, 30, green)
+		s.refused(t, "/img/photo.jpg?tr=e-gradient-sp-ih_div_2", http.StatusBadRequest, "e-gradient")
+	})
 	t.Run("what Matte does not do is a 400 naming it", func(t *testing.T) {
 		s.refused(t, "/img/photo.jpg?tr=md-true", http.StatusBadRequest, "md")
 		s.refused(t, "/img/photo.jpg?tr=di-other.jpg", http.StatusBadRequest, "di")
-		s.refused(t, "/img/photo.jpg?tr=e-gradient", http.StatusBadRequest, "e-gradient")
+		s.refused(t, "/img/photo.jpg?tr=l-image,i-ik_canvas,bg-red,e-gradient,w-10,h-10,l-end", http.StatusBadRequest, "e-gradient")
 	})
 }

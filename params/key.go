@@ -391,7 +391,11 @@ func (p Params) Key() string {
 		add("webp-options", v)
 	}
 	if g := p.Gradient; g != (Gradient{}) {
-		add("gradient", colorKey(g.From)+":"+colorKey(g.To)+":"+floatKey(g.Angle)+":"+floatKey(g.Start)+":"+floatKey(g.Stop))
+		v := colorKey(g.From) + ":" + colorKey(g.To) + ":" + floatKey(g.Angle) + ":" + floatKey(g.Start) + ":" + floatKey(g.Stop)
+		if g.StopPixels != 0 {
+			v += ":stop-px=" + strconv.Itoa(g.StopPixels)
+		}
+		add("gradient", v)
 	}
 	return b.String()
 }

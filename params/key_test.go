@@ -146,6 +146,7 @@ func TestKeyGolden(t *testing.T) {
 		{Params{WebPOptions: WebPOptions{Preset: WebPPresetText}}, "webp-options=lossy:text"},
 		{Params{Gradient: Gradient{From: Color{Set: true}, To: Color{A: 0xcc, Set: true}, Angle: 180, Start: 0.25, Stop: 1}}, "gradient=00000000:000000cc:180:0.25:1"},
 		{Params{Gradient: Gradient{To: Color{R: 255, A: 255, Set: true}, Stop: 0.5}}, "gradient=unset:00000000:ff0000ff:0:0:0.5"},
+		{Params{Gradient: Gradient{From: Color{Set: true}, To: Color{A: 255, Set: true}, Angle: 45, StopPixels: 120}}, "gradient=00000000:000000ff:45:0:0:stop-px=120"},
 		{Params{Width: 10, Gradient: Gradient{From: Color{Set: true}, To: Color{A: 255, Set: true}, Angle: 90, Stop: 1}, PNGOptions: PNGOptions{PaletteColors: 4}},
 			"w=10,png-options=4,gradient=00000000:000000ff:90:0:1"},
 	}
@@ -390,6 +391,7 @@ func keyVariants() []Params {
 	}
 	for _, c := range colors {
 		add(func(p *Params) { p.Gradient = Gradient{From: c, To: Color{A: 255, Set: true}, Stop: 1} })
+		add(func(p *Params) { p.Gradient = Gradient{From: c, To: Color{A: 255, Set: true}, StopPixels: 7} })
 		add(func(p *Params) { p.Gradient = Gradient{From: Color{Set: true}, To: c, Stop: 1} })
 	}
 	for _, v := range []float64{0, 0.25, 1, 90, 180.5, 270} {

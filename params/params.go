@@ -440,12 +440,17 @@ var webpPresetNames = [...]string{WebPPresetDefault: "default", WebPPresetPhoto:
 // angle depends on the output's aspect ratio, so its parser cannot
 // resolve it to a number: it needs the corner case added here first),
 // from and to as From and To (ImageKit's defaults filled in by its
-// parser), sp as Stop (a fraction; sp in pixels is not expressible), Start
-// 0.
+// parser), sp as Stop (a fraction) or StopPixels (sp above 1), Start 0.
+// ImageKit's named directions are fixed angles (top_right is 45), not
+// CSS's corner-to-corner ones.
 type Gradient struct {
 	From, To    Color
 	Angle       float64
 	Start, Stop float64
+	// StopPixels, when not 0, places Stop that many output pixels along
+	// the gradient line from its start (at most its length), for ImageKit's
+	// sp given in pixels.
+	StopPixels int
 }
 
 // Block is a rectangle of Color (its alpha kept), Width x Height CSS

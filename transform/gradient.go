@@ -31,7 +31,8 @@ func (j *job) gradient() error {
 // gradientPlane is g's mix u = kx·x + ky·y + k0 at pixel (x, y) of a w x h
 // output (before clamping to [0, 1]): the pixel's centre projected on the
 // gradient line (see params.Gradient) as the fraction t of it, then
-// (t - Start) / (Stop - Start). A hard edge (Start == Stop) is a slope of
+// (t - Start) / (Stop - Start), Stop being StopPixels / the line's length
+// when StopPixels is set. A hard edge (Start == Stop) is a slope of
 // 10⁹ per unit of t through 1 at Start: pixel centres, at least 1/(w+h)
 // apart in t, land on 0 before it and 1 from it on.
 func gradientPlane(g params.Gradient, w, h int) (kx, ky, k0 float64) {
@@ -40,6 +41,9 @@ func gradientPlane(g params.Gradient, w, h int) (kx, ky, k0 float64) {
 	// t = ((x + 0.5 - w/2)·sin + (y + 0.5 - h/2)·(-cos)) / length + 0.5
 	tx, ty := sin/length, -cos/length
 	t0 := ((0.5-float64(w)/2)*sin-(0.5-float64(h)/2)*cos)/length + 0.5
+	if g.StopPixels > 0 {
+		g.Stop = math.Min(1, float64(g.StopPixels)/length)
+	}
 	scale, shift := 1e9, 1.0
 	if g.Stop > g.Start {
 		scale, shift = 1/(g.Stop-g.Start), 0

@@ -20,7 +20,9 @@ import (
 // 0.105) white, give x = 49 (t 0.495) the mix (0.495 - 0.25)/0.5 = 0.49,
 // alpha 62.7, so green and blue 255 - 62.7 = 192.3, and x = 90 all of it:
 // 255 - 128 = 127. Start = Stop = 0.5 is a hard edge between rows 49 (t
-// 0.495) and 50 (t 0.505). A translucent output keeps its alpha. The
+// 0.495) and 50 (t 0.505). StopPixels 40 down the 4x100 image is Stop
+// 0.4: row 9 (t 0.095) takes 0.095/0.4 = 0.2375 of the black, 194.4;
+// row 40 on all of it. A translucent output keeps its alpha. The
 // gradient's alpha is rounded to 8 bits, and libvips' composite truncates
 // its result: 127.5 lands on 126 (alpha 128, 255·127/255 = 126.99...), so
 // the samples are checked within 2 levels.
@@ -47,6 +49,8 @@ func TestGradientPixels(t *testing.T) {
 			[]sample{{10, 1, white}, {24, 1, white}, {49, 2, color.NRGBA{255, 192, 192, 255}}, {90, 3, color.NRGBA{255, 127, 127, 255}}}},
 		{"hard edge", 4, 100, white, params.Gradient{From: clear, To: black, Angle: 180, Start: 0.5, Stop: 0.5},
 			[]sample{{0, 49, white}, {0, 50, grey(0)}, {3, 99, grey(0)}}},
+		{"stop in pixels", 4, 100, white, params.Gradient{From: clear, To: black, Angle: 180, StopPixels: 40},
+			[]sample{{1, 9, grey(194)}, {1, 40, grey(0)}, {2, 99, grey(0)}}},
 		{"alpha kept", 4, 100, color.NRGBA{255, 255, 255, 128}, params.Gradient{From: clear, To: black, Angle: 180, Stop: 1},
 			[]sample{{0, 0, color.NRGBA{254, 254, 254, 128}}, {0, 99, color.NRGBA{1, 1, 1, 128}}}},
 	}

@@ -69,6 +69,15 @@
 //     (read as the shadow's opacity in percent, as ImageKit does not say
 //     what its saturation is; 30), offsets X, Y 0 to 100 percent of the
 //     width and height (2), N for left or up.
+//   - e-gradient, or e-gradient-ld-D_from-C_to-C_sp-S (any of them, joined
+//     by _): a linear gradient over the output (Matte's Gradient), from the
+//     colour from (FFFFFF) where the direction ld starts to the colour to
+//     (00000000) at sp along it and beyond. ld is 0 to 359 degrees (0 up,
+//     90 right; 180 by default) or top, top_right, right, bottom_right,
+//     bottom, bottom_left, left, top_left at those fixed angles, as
+//     ImageKit documents them; sp is 0.01 to 1 of the gradient line, or
+//     whole pixels above 1 (1 by default); expressions are refused. Inside
+//     a layer, and as a chained underlay, it is refused.
 //   - ar-W-H: the side that w or h leaves out, from that aspect ratio.
 //   - Layers, at most one of each kind, not nested: l-image,...,l-end
 //     draws an image of this site over the output (Matte's watermark):
@@ -88,9 +97,9 @@
 //     negative; pa is added to them).
 //
 // Any other transform (lm- layer modes, l-video, al-, r- in a layer, o-,
-// e-gradient, di-, ...), or a transform
-// given twice, is a 400 naming it as ImageKit spells it (the field is the
-// key: "c", "e-grayscale", "l" for a layer Matte cannot draw).
+// di-, ...), or a transform given twice, is a 400 naming it as ImageKit
+// spells it (the field is the key: "c", "e-grayscale", "l" for a layer
+// Matte cannot draw).
 package imagekit
 
 import (
@@ -519,6 +528,13 @@ var handlers = map[string]handler{
 		t.p.DropShadow, err = parseShadow(v)
 		return err
 	}},
+	// e-gradient[-ld-D_from-C_to-C_sp-S]: a linear gradient over the
+	// output (Matte's Gradient), from the colour from at the start of the
+	// direction ld to the colour to at sp along it and beyond.
+	"e-gradient": {"e-gradient, or e-gradient- and any of ld-<0 to 359, or top, top_right, right, bottom_right, bottom, bottom_left, left, top_left>, from-<colour>, to-<colour>, sp-<0.01 to 1, or pixels from 1> joined by _", func(t *transforms, v string) (err error) {
+		t.p.Gradient, err = parseGradient(v)
+		return err
+	}},
 	"e-sharpen": {"e-sharpen, or e-sharpen-N with N from 1 to 100", func(t *transforms, v string) error {
 		if v == "" {
 			t.p.Sharpen = 50
@@ -569,6 +585,77 @@ func parseShadow(v string) (params.DropShadow, error) {
 	}
 	d.Blur, d.Opacity = float64(blur), float64(saturation)/100
 	return d, nil
+}
+
+// gradientDirections are e-gradient's named directions: fixed angles, as
+// ImageKit documents them (top_right is 45, whatever the image's shape).
+var gradientDirections = map[string]float64{
+	"top": 0, "top_right": 45, "right": 90, "bottom_right": 135,
+	"bottom": 180, "bottom_left": 225, "left": 270, "top_left": 315,
+}
+
+// parseGradient reads what follows e-gradient- ("" for ImageKit's
+// defaults: ld 180, from FFFFFF, to 00000000, sp 1): ld-, from-, to- and
+// sp- joined by _, each at most once (a named direction's own _, as in
+// top_right, stays with it). sp up to 1 is a fraction of the gradient
+// line, above 1 whole pixels along it.
+func parseGradient(v string) (params.Gradient, error) {
+	g := params.Gradient{
+		From: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}, To: params.Color{Set: true},
+		Angle: 180, Stop: 1,
+	}
+	if v == "" {
+		return g, nil
+	}
+	var parts []string
+	for part := range strings.SplitSeq(v, "_") {
+		name, _, _ := strings.Cut(part, "-")
+		switch name {
+		case "ld", "from", "to", "sp":
+			parts = append(parts, part)
+		default: // the second word of a direction such as top_right
+			if len(parts) == 0 {
+				return params.Gradient{}, params.ErrSyntax
+			}
+			parts[len(parts)-1] += "_" + part
+		}
+	}
+	seen := map[string]bool{}
+	for _, part := range parts {
+		name, val, _ := strings.Cut(part, "-")
+		if seen[name] || val == "" {
+			return params.Gradient{}, params.ErrSyntax
+		}
+		seen[name] = true
+		var err error
+		switch name {
+		case "ld":
+			if a, ok := gradientDirections[val]; ok {
+				g.Angle = a
+			} else {
+				var n int
+				n, err = params.ParseInt(val, 0, 359)
+				g.Angle = float64(n)
+			}
+		case "from":
+			g.From, err = parseColor(val)
+		case "to":
+			g.To, err = parseColor(val)
+		case "sp":
+			if strings.Contains(val, ".") {
+				g.Stop, err = params.ParseDecimalIn(val, 0.01, 1)
+			} else {
+				var n int
+				if n, err = params.ParseInt(val, 1, maxDimension); n > 1 {
+					g.Stop, g.StopPixels = 0, n
+				}
+			}
+		}
+		if err != nil {
+			return params.Gradient{}, err
+		}
+	}
+	return g, nil
 }
 
 // coordinate is x, y, xc or yc: a pixel position, stored at the field at

@@ -98,6 +98,14 @@ func TestParseValid(t *testing.T) {
 		{img + "?tr=e-shadow-bl-15_st-40_x-10_y-N5", img, "", params.Params{DropShadow: params.DropShadow{Opacity: 0.4, Blur: 15, X: 10, Y: -5}}},
 		{img + "?tr=e-shadow-x-N10", img, "", params.Params{DropShadow: params.DropShadow{Opacity: 0.3, Blur: 10, X: -10, Y: 2}}},
 		{img + "?tr=e-shadow-st-0", img, "", params.Params{}},
+		// e-gradient (docs: ld 180, from FFFFFF, to 00000000, sp 1; named
+		// directions at fixed angles, top_right 45; sp above 1 in pixels).
+		{img + "?tr=e-gradient", img, "", params.Params{Gradient: params.Gradient{From: white, To: params.Color{Set: true}, Angle: 180, Stop: 1}}},
+		{img + "?tr=e-gradient-ld-top_right_from-FF000040_to-00FF0040_sp-0.9", img, "", params.Params{Gradient: params.Gradient{
+			From: params.Color{R: 255, A: 102, Set: true}, To: params.Color{G: 255, A: 102, Set: true}, Angle: 45, Stop: 0.9}}},
+		{img + "?tr=e-gradient-sp-100_ld-45_to-green", img, "", params.Params{Gradient: params.Gradient{
+			From: white, To: params.Color{G: 128, A: 255, Set: true}, Angle: 45, StopPixels: 100}}},
+		{img + "?tr=e-gradient-ld-bottom_left_sp-1", img, "", params.Params{Gradient: params.Gradient{From: white, To: params.Color{Set: true}, Angle: 225, Stop: 1}}},
 		// Matte strips metadata and writes sRGB, as md-false and cp-false ask.
 		{img + "?tr=w-10,md-false,cp-false", img, "", params.Params{Width: 10}},
 		// The query minus tr goes with the source.
@@ -157,7 +165,13 @@ func TestParseInvalid(t *testing.T) {
 		{"/a.jpg?tr=cp-yes", []string{"cp"}, "false"},
 		{"/a.jpg?tr=di-default.jpg", []string{"di"}, "not supported"},
 		{"/a.jpg?tr=o-50", []string{"o"}, "not a transform Matte supports"},
-		{"/a.jpg?tr=e-gradient", []string{"e-gradient"}, "not a transform Matte supports"},
+		{"/a.jpg?tr=e-gradient-ld-360", []string{"e-gradient"}, "ld-<0 to 359"},
+		{"/a.jpg?tr=e-gradient-ld-top_middle", []string{"e-gradient"}, "ld-<0 to 359"},
+		{"/a.jpg?tr=e-gradient-sp-0.001", []string{"e-gradient"}, "sp-<0.01 to 1"},
+		{"/a.jpg?tr=e-gradient-sp-ih_div_2", []string{"e-gradient"}, "sp-<0.01 to 1"},
+		{"/a.jpg?tr=e-gradient-from-red_from-blue", []string{"e-gradient"}, "joined by _"},
+		{"/a.jpg?tr=e-gradient-to-FFAABBCC", []string{"e-gradient"}, "colour"},
+		{"/a.jpg?tr=e-gradient-right", []string{"e-gradient"}, "joined by _"},
 		{"/a.jpg?tr=e-changebg-prompt-snow", []string{"e-changebg"}, "not a transform Matte supports"},
 		{"/a.jpg?tr=cm-pad_resize,c-force", []string{"cm"}, "cannot be combined"},
 		{"/a.jpg?tr=w-1,h-1,c-at_least", []string{"c"}, "c-at_least with both"},
