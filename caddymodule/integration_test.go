@@ -278,6 +278,16 @@ http://localhost:9080 {
 		if blank, body := get(t, tester, base+"/photo.jpg?w=100&txt=%20%20&fm=png"); blank.StatusCode != 200 {
 			t.Errorf("txt of spaces: status %d: %s", blank.StatusCode, body)
 		}
+		// txt-fit and txt-clip keep a long line inside the region.
+		for _, q := range []string{"txt-fit=max", "txt-clip=middle,ellipsis"} {
+			fitted, body := get(t, tester, base+"/photo.jpg?w=100&fm=png&txt-size=40&txt=Every+URL+people+already+write&"+q)
+			if f, w, h := imageSize(t, body); fitted.StatusCode != 200 || f != "png" || w != 100 || h != 50 {
+				t.Errorf("%s: status %d, %s %dx%d", q, fitted.StatusCode, f, w, h)
+			}
+		}
+		if bad, body := get(t, tester, base+"/photo.jpg?w=100&txt=Hi&txt-clip=left"); bad.StatusCode != 400 || !strings.Contains(string(body), `"field":"txt-clip"`) {
+			t.Errorf("txt-clip=left: status %d: %s", bad.StatusCode, body)
+		}
 		// trim-md walks framed.png's white frame away (10 px a side).
 		trimmed, body := get(t, tester, base+"/framed.png?trim=auto&trim-md=11&fm=png")
 		if f, w, h := imageSize(t, body); trimmed.StatusCode != 200 || f != "png" || w != 40 || h != 20 {

@@ -279,6 +279,15 @@ func (p Params) Key() string {
 		if t.Shadow != 0 {
 			v += ":shad=" + strconv.FormatFloat(t.Shadow, 'g', -1, 64)
 		}
+		if t.Fit {
+			v += ":fit"
+		}
+		if t.Clip != TextClipNone || t.Ellipsis {
+			v += ":clip=" + t.Clip.String()
+			if t.Ellipsis {
+				v += ",ellipsis"
+			}
+		}
 		add("txt", v)
 	}
 	if p.Download || p.DownloadName != "" {

@@ -45,6 +45,8 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Orientation: 6, Rotate: 90}, "or=6,rot=90"},
 		{Params{Text: Text{Text: "a", Size: 12, Outline: 2, OutlineColor: Color{R: 255, G: 255, B: 255, A: 255, Set: true}}}, `txt="a":12:unset:00000000:"":0:center:0:line=2:ffffffff`},
 		{Params{Text: Text{Text: "a", Size: 12, Shadow: 2.5}}, `txt="a":12:unset:00000000:"":0:center:0:shad=2.5`},
+		{Params{Text: Text{Text: "a", Size: 12, Fit: true, Clip: TextClipMiddle, Ellipsis: true}}, `txt="a":12:unset:00000000:"":0:center:0:fit:clip=middle,ellipsis`},
+		{Params{Text: Text{Text: "a", Size: 12, Clip: TextClipStart}}, `txt="a":12:unset:00000000:"":0:center:0:clip=start`},
 		{Params{Watermark: Watermark{Image: "/m.png", Pad: 5, Alpha: 100}}, `mark="/m.png":0:0:0:0:0:clip:center:5:100`},
 		{Params{Watermark: Watermark{Image: "/m.png", Pad: 5, Alpha: 100, Tile: true, MinWidth: 600}}, `mark="/m.png":0:0:0:0:0:clip:center:5:100:tile:min=600x0`},
 		{Params{Watermark: Watermark{Image: "/m.png", Alpha: 100, Rotate: 22.5, Tile: true}}, `mark="/m.png":0:0:0:0:0:clip:center:0:100:rot=22.5:tile`},
@@ -352,6 +354,12 @@ func keyVariants() []Params {
 	}
 	for f := FormatSource; f <= FormatGIF; f++ {
 		add(func(p *Params) { p.Format = f })
+	}
+	for _, c := range []TextClip{TextClipNone, TextClipEnd, TextClipStart, TextClipMiddle} {
+		for _, b := range []bool{false, true} {
+			add(func(p *Params) { p.Text = Text{Text: "a", Clip: c, Ellipsis: b} })
+			add(func(p *Params) { p.Text = Text{Text: "a", Clip: c, Fit: b, Size: 1} })
+		}
 	}
 	for _, b := range []bool{false, true} {
 		add(func(p *Params) { p.AutoFormat = b })

@@ -966,7 +966,37 @@ type Text struct {
 	// sigma Shadow/2 CSS pixels. The text stays where it is placed; the
 	// shadow may reach past the placement.
 	Shadow float64
+	// Fit and Clip set the text on one line (Width then wraps nothing)
+	// within its region: Width CSS pixels when set, else the output's
+	// width less Pad on either side. Fit shrinks the font until the line
+	// fits (imgix txt-fit=max); Clip, when the line is still longer, drops
+	// whole characters from its end, start or middle until it fits, with
+	// Ellipsis putting "…" where they were (imgix txt-clip).
+	Fit      bool
+	Clip     TextClip
+	Ellipsis bool
 }
+
+// TextClip is where a text too long for its region loses characters.
+type TextClip uint8
+
+const (
+	TextClipNone TextClip = iota
+	TextClipEnd
+	TextClipStart
+	TextClipMiddle
+)
+
+// String is imgix's name ("end", "start", "middle"; "none"); part of Key.
+func (c TextClip) String() string { return enumName(textClipNames[:], uint8(c), "txt-clip") }
+
+// ParseTextClip reads imgix's start, middle or end.
+func ParseTextClip(s string) (TextClip, bool) {
+	i, ok := lookupName(textClipNames[:], s)
+	return TextClip(i), ok && i != 0
+}
+
+var textClipNames = [...]string{TextClipNone: "none", TextClipEnd: "end", TextClipStart: "start", TextClipMiddle: "middle"}
 
 // Border is a frame of Color drawn inside the output's edges, Sides CSS
 // pixels wide (times the DPR), without growing the output (imgix border,

@@ -51,6 +51,8 @@ func FuzzPipelineParams(f *testing.F) {
 		"pad-left=5&pad-top=200&bg=fff&fit=fillmax&w=60",
 		"cs=tinysrgb&dpi=300&ch=Width,DPR",
 		"txt=%E2%80%8B&txt-size=30", "txt=%CC%81", "txt=%C2%AD%E2%80%A8", "txt=%F0%9F%98%80&txt-font=serif",
+		"txt=abcdefghijklmnop&txt-size=40&txt-fit=max&txt-clip=middle,ellipsis&txt-pad=2",
+		"txt=++++ab&txt-clip=start&txt-width=3", "trim=auto&trim-md=3&trim-sd=1&trim-pad=-2",
 	} {
 		for i := range 3 {
 			f.Add(q, uint8(i))

@@ -49,15 +49,28 @@ func (j *job) text() error {
 	if runes := float64(utf8.RuneCountInString(t.Text)); runes*size*size*0.6 > 4*W*H {
 		size = math.Sqrt(4 * W * H / (0.6 * runes))
 	}
+	oneLine := t.Fit || t.Clip != params.TextClipNone
 	wrap := 0
-	if t.Width > 0 {
+	if t.Width > 0 && !oneLine {
 		wrap = int(math.Min(math.Round(float64(t.Width)*dpr), W))
 	}
 	fx, _ := gravityOffset(t.Align, 2, 0) // 0 left, 1 centre, 2 right: the lines' alignment
-	font := t.Font + " " + strconv.Itoa(max(1, int(math.Round(size))))
-	mask, err := vips.Text(html.EscapeString(t.Text), font, wrap, fx, j.img.Canceller())
+	render := func(text string, size float64) (*vips.Image, error) {
+		font := t.Font + " " + strconv.Itoa(max(1, int(math.Round(size))))
+		return vips.Text(html.EscapeString(text), font, wrap, fx, j.img.Canceller())
+	}
+	mask, err := render(t.Text, size)
 	if err != nil {
 		return err
+	}
+	if oneLine {
+		region := W - 2*float64(t.Pad)*dpr
+		if t.Width > 0 {
+			region = float64(t.Width) * dpr
+		}
+		if mask, err = fitLine(mask, t, size, max(1, int(math.Round(region))), render); err != nil || mask == nil {
+			return err
+		}
 	}
 	defer mask.Close()
 	var line *vips.Image

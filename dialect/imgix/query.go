@@ -385,7 +385,7 @@ func checkBlend(q url.Values, p *params.Params, errs map[string]string) {
 }
 
 // textOptions are txt's options, sorted.
-var textOptions = []string{"txt-align", "txt-color", "txt-font", "txt-line", "txt-line-color", "txt-pad", "txt-shad", "txt-size", "txt-width", "txt-x", "txt-y"}
+var textOptions = []string{"txt-align", "txt-clip", "txt-color", "txt-fit", "txt-font", "txt-line", "txt-line-color", "txt-pad", "txt-shad", "txt-size", "txt-width", "txt-x", "txt-y"}
 
 // checkText adds to errs a txt option given without txt, and fills in
 // imgix's defaults for a text: 12 px, opaque black, sans (for Helvetica),
@@ -1376,6 +1376,33 @@ var paramSpecs = map[string]paramSpec{
 		return err
 	}},
 	"txt-width": intSpec(1, maxDimension, func(p *params.Params) *int { return &p.Text.Width }),
+	// txt-clip: start, middle or end (the default), and ellipsis, joined by
+	// a comma (ellipsis alone clips the end).
+	"txt-clip": {"start, middle or end, and/or ellipsis, joined by a comma (end,ellipsis)", func(p *params.Params, v string) error {
+		t := &p.Text
+		for part := range strings.SplitSeq(v, ",") {
+			c, ok := params.ParseTextClip(part)
+			switch {
+			case part == "ellipsis" && !t.Ellipsis:
+				t.Ellipsis = true
+			case ok && t.Clip == params.TextClipNone:
+				t.Clip = c
+			default:
+				return params.ErrSyntax
+			}
+		}
+		if t.Clip == params.TextClipNone {
+			t.Clip = params.TextClipEnd
+		}
+		return nil
+	}},
+	"txt-fit": {"max", func(p *params.Params, v string) error {
+		if v != "max" {
+			return params.ErrSyntax
+		}
+		p.Text.Fit = true
+		return nil
+	}},
 	"txt-align": alignSpec(func(p *params.Params) *params.Crop { return &p.Text.Align }),
 	"txt-pad":   intSpec(0, maxPad, func(p *params.Params) *int { return &p.Text.Pad }),
 	"txt-x":     intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Text.X }),

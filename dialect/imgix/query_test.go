@@ -864,7 +864,7 @@ func TestIsParam(t *testing.T) {
 		"erode", "exp", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "fps", "frame", "gam", "h", "high", "hue", "interval", "invert", "jpg-progressive", "loop", "lossless", "mark", "mark-align", "mark-alpha", "mark-base", "mark-fit", "mark-h", "mark-if-min-height", "mark-if-min-width", "mark-pad", "mark-rot", "mark-scale", "mark-tile", "mark-w", "mark-x", "mark-y", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome", "nr", "nrs", "orient",
 		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "px", "q", "rect", "refine", "rembg", "reverse", "rot", "sat", "scale", "semitransparency", "sepia",
 		"shad", "shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp", "skip",
-		"threshold", "trim", "trim-color", "trim-md", "trim-pad", "trim-sd", "trim-tol", "txt", "txt-align", "txt-color", "txt-font", "txt-line", "txt-line-color", "txt-pad", "txt-shad", "txt-size", "txt-width", "txt-x", "txt-y", "usm", "usmrad", "vib", "w",
+		"threshold", "trim", "trim-color", "trim-md", "trim-pad", "trim-sd", "trim-tol", "txt", "txt-align", "txt-clip", "txt-color", "txt-fit", "txt-font", "txt-line", "txt-line-color", "txt-pad", "txt-shad", "txt-size", "txt-width", "txt-x", "txt-y", "usm", "usmrad", "vib", "w",
 	}
 	got := ParamNames()
 	if !slices.Equal(got, want) {
@@ -879,7 +879,7 @@ func TestIsParam(t *testing.T) {
 			t.Errorf("IsParam(%q) = false", name)
 		}
 	}
-	for _, name := range []string{"", "W", "Fm", "Width", "w64x", "auto64", "format", "s", "trim-mean", "txt-clip", "ixlib", "w ", "foo",
+	for _, name := range []string{"", "W", "Fm", "Width", "w64x", "auto64", "format", "s", "trim-mean", "txt-lead", "ixlib", "w ", "foo",
 		"Rembg", "bg_remove", "bgremove", "remove", "type", "channels", "size", "crop_margin", "bg_color", "bg-color", "shadow_type", "fg_pad", "semi_transparency"} {
 		if IsParam(name) {
 			t.Errorf("IsParam(%q) = true", name)
@@ -1568,6 +1568,10 @@ func TestParseQueryText(t *testing.T) {
 		{"txt=a&txt-shad=2.5", text(params.Text{Text: "a", Shadow: 2.5})},
 		{"txt=a&tsh=10", text(params.Text{Text: "a", Shadow: 10})},
 		{"txt=a&txtshad=0", text(params.Text{Text: "a"})},
+		{"txt=a&txt-fit=max", text(params.Text{Text: "a", Fit: true})},
+		{"txt=a&txt-clip=start", text(params.Text{Text: "a", Clip: params.TextClipStart})},
+		{"txt=a&tcl=ellipsis", text(params.Text{Text: "a", Clip: params.TextClipEnd, Ellipsis: true})},
+		{"txt=a&txtclip=ellipsis,middle&txtfit=max", text(params.Text{Text: "a", Clip: params.TextClipMiddle, Ellipsis: true, Fit: true})},
 	})
 	checkOneError(t, []errorCase{
 		{"txt-size=20", "txt-size", "txt-size shapes the text; it needs txt."},
@@ -1580,6 +1584,11 @@ func TestParseQueryText(t *testing.T) {
 		{"txt-line=2", "txt-line", "txt-line shapes the text; it needs txt."},
 		{"txt=a&txt-line-color=f00", "txt-line-color", "txt-line-color colours the text's outline; it needs txt-line."},
 		{"txt=a&txt-line=21", "txt-line", `txt-line="21" is not valid; txt-line must be an integer from 0 to 20.`},
+		{"txt=a&txt-clip=start,end", "txt-clip", `txt-clip="start,end" is not valid; txt-clip must be start, middle or end, and/or ellipsis, joined by a comma (end,ellipsis).`},
+		{"txt=a&txt-clip=ellipsis,ellipsis", "txt-clip", `txt-clip="ellipsis,ellipsis" is not valid; txt-clip must be start, middle or end, and/or ellipsis, joined by a comma (end,ellipsis).`},
+		{"txt=a&txt-clip=none", "txt-clip", `txt-clip="none" is not valid; txt-clip must be start, middle or end, and/or ellipsis, joined by a comma (end,ellipsis).`},
+		{"txt=a&txt-fit=wrap", "txt-fit", `txt-fit="wrap" is not valid; txt-fit must be max.`},
+		{"txt-fit=max", "txt-fit", "txt-fit shapes the text; it needs txt."},
 		{"txt-shad=2", "txt-shad", "txt-shad shapes the text; it needs txt."},
 		{"txt=a&tsh=10.5", "tsh", `tsh="10.5" is not valid; tsh must be a number from 0 to 10.`},
 	})
