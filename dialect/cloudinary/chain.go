@@ -33,6 +33,7 @@ const (
 	rankBlackWhite  = 67
 	rankAngle       = 70 // other angles turn the sized image
 	rankFlip        = 71
+	rankCanvas      = 72 // the padding of c_pad and c_lpad
 	rankBlur        = 80
 	rankSharpen     = 81
 	rankUnsharp     = 82
@@ -150,11 +151,14 @@ func (ch *chain) component(i int, comp string) {
 	if g.any {
 		g.firstKey = first
 		ch.geoms = append(ch.geoms, g)
-		rank := rankResize
-		if g.c == "crop" {
-			rank = rankCrop
+		rank, last := rankResize, rankResize
+		switch g.c {
+		case "crop":
+			rank, last = rankCrop, rankCrop
+		case "pad", "lpad":
+			last = rankCanvas // Matte pads after the colour steps and turns
 		}
-		lo, hi = min(lo, rank), max(hi, rank)
+		lo, hi = min(lo, rank), max(hi, last)
 	}
 	if hi == rankFree {
 		return

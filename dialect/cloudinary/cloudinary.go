@@ -164,7 +164,7 @@ func (d Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	}
 	out, err := parse(delivery, prefix, segs, u.RawQuery)
 	if err != nil {
-		return dialect.ImageURL{}, true, err
+		return dialect.ImageURL{}, true, params.AsErrors(err)
 	}
 	return out, true, nil
 }

@@ -1,6 +1,7 @@
 package cloudinary
 
 import (
+	"net/url"
 	"testing"
 
 	"github.com/jebosio/matte/dialect"
@@ -191,6 +192,9 @@ func TestParseInvalid(t *testing.T) {
 		{up + "w_100/a_90/sample.jpg", []string{"a"}, "reorder"},
 		{up + "a_45/w_100/sample.jpg", []string{"w"}, "reorder"},
 		{up + "w_100/c_fill,w_50,h_50/sample.jpg", []string{"c"}, "resizes again"},
+		// Matte pads after its colour steps: a colour effect on the padded
+		// image would leave the padding as it is.
+		{up + "c_pad,w_10,h_10,b_red/e_grayscale/sample.jpg", []string{"e_grayscale"}, "reorder"},
 		{up + "e_grayscale/e_saturation:20/sample.jpg", []string{"e_saturation"}, "once"},
 		{up + "f_png/f_jpg/sample.jpg", []string{"f"}, "once"},
 		// Sources.
@@ -226,4 +230,38 @@ func TestNewRefusesBadClouds(t *testing.T) {
 			t.Errorf("New(%v) accepted", clouds)
 		}
 	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"/demo/image/upload/w_400,h_300,c_fill/v1712345/folder/shoe.jpg", "/image/upload/c_pad,w_10,h_10,b_blurred:300/a.png",
+		"/demo/image/upload/c_crop,w_30,h_20,g_xy_center,x_9,y_9/c_scale,w_10,r_max/e_sepia:40/e_blur:50/a.jpg",
+		"/demo/image/upload/c_crop,ar_16:9,g_south_east/e_trim:5:rgb:ffffff/a_-450/fl_progressive:semi.attachment:x/a",
+		"/demo/image/upload/e_colorize:30,co_%23ff000080/e_pixelate:3/bo_2px_solid_rgb:00ff00/r_1:2:3/q_80:444/f_auto/a.jpg",
+		"/demo/image/upload/e_background_removal/dpr_auto,w_auto,c_limit/e_gamma:-50/t_x/l_y/$v_1,if_w_gt_1/a.jpg",
+		"/demo/image/fetch/w_10,e_negate/https%3A%2F%2Fexample.com%2Fa.jpg", "/demo/image/fetch/https:/example.com/a.jpg?x=1",
+		"/demo/image/upload/s--abc--/w_1/a.jpg", "/demo/image/upload/w_0.5,ar_2/x", "/demo/image/upload/", "/demo/image/upload/w_/v1/",
+		"/demo/image/upload/e_blur/e_grayscale/w_10/a_90/a.jpg", "/demo/image/upload/c_crop,w_1,h_1,x_1/dpr_2/b_blurred/co_red/a.jpg",
+	} {
+		f.Add(s)
+	}
+	d, err := New(nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, err := url.ParseRequestURI(raw)
+		if err != nil {
+			return
+		}
+		got, ok, err := d.Parse(u)
+		if err != nil {
+			if !ok {
+				t.Fatalf("an error %v on an unclaimed URL", err)
+			}
+			urltest.FuzzError(t, got, err, func(field string) bool { return field != "" })
+			return
+		}
+		urltest.CheckURLDialect(t, d, raw)
+	})
 }
