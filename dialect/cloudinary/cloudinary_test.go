@@ -224,6 +224,18 @@ func TestNotClaimed(t *testing.T) {
 	})
 }
 
+// The URLs unpic and @unpic/core built (test/clients/builders): c_lfill
+// with both sides is Matte's fit=min; with one side, limit.
+func TestParseBuilderURLs(t *testing.T) {
+	src := "/img/builders.jpg"
+	want := map[string]dialect.ImageURL{
+		"/demo/image/upload/w_400,h_300,f_auto,c_lfill/v1712345/img/builders.jpg": {Source: src, Params: params.Params{Width: 400, Height: 300, Fit: params.FitMin, AutoFormat: true}},
+		"/demo/image/upload/w_320,f_png,c_lfill/v1712345/img/builders.jpg":        {Source: src, Params: params.Params{Width: 320, Fit: params.FitMax, Format: params.FormatPNG}},
+		"/demo/image/upload/w_200,h_150,f_auto,c_lfill/v1712345/img/builders.jpg": {Source: src, Params: params.Params{Width: 200, Height: 150, Fit: params.FitMin, AutoFormat: true}},
+	}
+	urltest.CheckBuilderURLs(t, newDialect(t, nil), "cloudinary", want)
+}
+
 func TestNewRefusesBadClouds(t *testing.T) {
 	for _, clouds := range []map[string]string{{"a b": ""}, {"shop": "img"}, {"shop": "/img/../x"}} {
 		if _, err := New(clouds); err == nil {
