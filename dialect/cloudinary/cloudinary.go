@@ -76,12 +76,14 @@
 //     by the width on every side.
 //
 // A chain of components is read as one Matte request when Matte's fixed
-// order of steps does what the chain says: at most a c_crop region, then
-// one resize; colour effects after the resize and in the order Matte
-// applies them (vibrance, saturation, sepia, contrast, brightness, negate,
-// gamma, blackwhite), then blur, sharpen, unsharp_mask, pixelate, colorize,
-// bo and r; right-angle turns before the resize, other angles and flips
-// after it. f, q, fl, dpr and e_background_removal may stand in any
+// order of steps does what the chain says: e_trim first, at most a c_crop
+// region, then one resize; colour effects after the resize and in the
+// order Matte applies them (vibrance, saturation, sepia, contrast,
+// brightness, negate, gamma, blackwhite), then blur, sharpen,
+// unsharp_mask, pixelate, colorize, bo and r; right-angle turns before the
+// resize, other angles and flips after the colour effects, and the padding
+// of pad and lpad after those. Within a component the parameters apply in
+// that order. f, q, fl, dpr and e_background_removal may stand in any
 // component. A chain in another order is a 400 naming the component's
 // first parameter. Every other parameter (t_ named transformations, l_
 // and u_ layers, o_, if_, variables, video parameters, ...) and every
