@@ -23,7 +23,7 @@ const (
 )
 
 // TestBuilderURLs asks the real npm URL builders (test/clients/builders:
-// unpic, @unpic/core, next/image's getImageProps, @imgproxy/imgproxy-node
+// unpic and @unpic/core (Cloudinary's provider included), next/image's getImageProps, @imgproxy/imgproxy-node
 // signed and unsigned) for URLs of one 1200x900 JPEG, requests each through
 // the server with every URL dialect on, and checks the answer's width,
 // height and format against what the script expects.
@@ -66,6 +66,7 @@ func TestBuilderURLs(t *testing.T) {
 		url_dialect wsrv
 		url_dialect imagekit
 		url_dialect thumbor
+		url_dialect cloudinary
 		origin {
 			allow_hosts 127.0.0.1
 			allow_loopback
@@ -90,7 +91,7 @@ func TestBuilderURLs(t *testing.T) {
 			checkBuiltImage(t, tester, site+c.Request, built.Accept, "built "+c.URL, c.Format, c.Width, c.Height)
 		})
 	}
-	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy"} {
+	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary"} {
 		if !seen[p] {
 			t.Errorf("build.mjs built no %s URL", p)
 		}

@@ -110,11 +110,13 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    api_improve_dir <path>            # where remove.bg's POST /v1.0/improve stores images; default <caddy data>/matte/improve
 //	    api_improve_max <n>               # submissions that folder may hold (then 429); default 1000
 //	    url_dialect <name> [{             # repeat; tried in order before the imgix query: cloudflare, imgproxy,
-//	        key  <secret>                 #   ipx, thumbor, nextjs, netlify, wsrv, imagekit; signing key (imgproxy:
+//	        key  <secret>                 #   ipx, thumbor, nextjs, netlify, wsrv, imagekit, cloudinary; signing key (imgproxy:
 //	        salt <secret>                 #   hex key and salt; thumbor: key); remote sources need origin allow_hosts
 //	        preset <name> <options>       #   imgproxy: repeat; options as IMGPROXY_PRESETS writes them (rs:fill:100:100/q:80);
 //	        watermark <path or URL>       #   imgproxy: the image wm draws (IMGPROXY_WATERMARK_PATH/_URL)
 //	        animation_frames <n>          #   imgproxy: IMGPROXY_MAX_ANIMATION_FRAMES (default 1: the first frame)
+//	        cloud <name> <path prefix>    #   cloudinary: repeat; only these cloud names are claimed, their public IDs
+//	                                      #   under the prefix (default: any cloud name, public IDs at the root)
 //	    }]                                #   URLs name presets with pr:<name>; "default" applies to every URL
 //	    playground <path>                 # the browser playground at <path> (/playground/), with uploads; default off
 //	}
@@ -373,7 +375,8 @@ func (h *Handler) parseBlockOption(o option) (handled bool, err error) {
 var _ caddyfile.Unmarshaler = (*Handler)(nil)
 
 // parseURLDialect reads `url_dialect <name> [{ key <v>  salt <v>  preset
-// <name> <options> ...  watermark <image>  animation_frames <n> }]`.
+// <name> <options> ...  watermark <image>  animation_frames <n>  cloud
+// <name> <path prefix> ... }]`.
 func parseURLDialect(d *caddyfile.Dispenser, args []string, h *Handler) error {
 	if len(args) != 1 {
 		return d.ArgErr()
@@ -381,6 +384,19 @@ func parseURLDialect(d *caddyfile.Dispenser, args []string, h *Handler) error {
 	c := URLDialectConfig{Name: args[0]}
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		key, vals := d.Val(), d.RemainingArgs()
+		if key == "cloud" {
+			if len(vals) != 2 {
+				return d.ArgErr()
+			}
+			if _, dup := c.Clouds[vals[0]]; dup {
+				return d.Errf("cloud %q is given twice", vals[0])
+			}
+			if c.Clouds == nil {
+				c.Clouds = map[string]string{}
+			}
+			c.Clouds[vals[0]] = vals[1]
+			continue
+		}
 		if key == "preset" {
 			if len(vals) != 2 {
 				return d.ArgErr()

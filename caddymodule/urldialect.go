@@ -13,6 +13,7 @@ import (
 
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/cloudflare"
+	"github.com/jebosio/matte/dialect/cloudinary"
 	"github.com/jebosio/matte/dialect/imagekit"
 	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/dialect/imgproxy"
@@ -31,7 +32,9 @@ import (
 // Presets, Watermark and AnimationFrames are imgproxy's (imgproxy.Site):
 // presets by name, each its options joined by "/" as IMGPROXY_PRESETS
 // writes them ("default" applies to every URL), the image wm draws, and
-// IMGPROXY_MAX_ANIMATION_FRAMES.
+// IMGPROXY_MAX_ANIMATION_FRAMES. Clouds are Cloudinary's: each cloud name
+// the site answers for, and the path prefix of its public IDs
+// (cloudinary.New).
 type URLDialectConfig struct {
 	Name            string            `json:"name"`
 	Key             string            `json:"key,omitempty"`
@@ -39,6 +42,7 @@ type URLDialectConfig struct {
 	Presets         map[string]string `json:"presets,omitempty"`
 	Watermark       string            `json:"watermark,omitempty"`
 	AnimationFrames int               `json:"animation_frames,omitempty"`
+	Clouds          map[string]string `json:"clouds,omitempty"`
 }
 
 // newURLDialect builds a dialect from its url_dialect settings. signed is
@@ -63,6 +67,9 @@ var urlDialects = map[string]newURLDialect{
 		if c.Salt != "" || len(c.Presets) > 0 || c.Watermark != "" || c.AnimationFrames != 0 {
 			return nil, false, errors.New("takes a key, no salt, presets, watermark or animation_frames")
 		}
+		if len(c.Clouds) > 0 {
+			return nil, false, errNoClouds
+		}
 		d := thumbor.New(c.Key)
 		return d, d.Signed(), nil
 	},
@@ -70,13 +77,26 @@ var urlDialects = map[string]newURLDialect{
 	"netlify":  keyless(netlify.New),
 	"wsrv":     keyless(wsrv.New),
 	"imagekit": keyless(imagekit.New),
+	"cloudinary": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
+		if c.Key != "" || c.Salt != "" || len(c.Presets) > 0 || c.Watermark != "" || c.AnimationFrames != 0 {
+			return nil, false, errors.New("takes cloud lines only, no key, salt, presets, watermark or animation_frames")
+		}
+		d, err := cloudinary.New(c.Clouds)
+		return d, false, err
+	},
 }
+
+// errNoClouds refuses cloud lines outside the cloudinary dialect.
+var errNoClouds = errors.New("takes no cloud lines (they are cloudinary's)")
 
 // keyless adapts the constructor of a dialect that takes no secrets.
 func keyless(build func() dialect.URLDialect) newURLDialect {
 	return func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
 		if c.Key != "" || c.Salt != "" || len(c.Presets) > 0 || c.Watermark != "" || c.AnimationFrames != 0 {
 			return nil, false, errors.New("takes no key, salt, presets, watermark or animation_frames")
+		}
+		if len(c.Clouds) > 0 {
+			return nil, false, errNoClouds
 		}
 		return build(), false, nil
 	}

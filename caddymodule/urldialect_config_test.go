@@ -29,6 +29,10 @@ func TestURLDialectCaddyfile(t *testing.T) {
 		{"url_dialect imgproxy {\n animation_frames 60\n}", []URLDialectConfig{{Name: "imgproxy", AnimationFrames: 60}}, ""},
 		{"url_dialect imgproxy {\n animation_frames 0\n}", nil, "want a count of 1 or more"},
 		{"url_dialect imgproxy {\n animation_frames many\n}", nil, "want a count of 1 or more"},
+		{"url_dialect cloudinary {\n cloud shop /img\n cloud blog /\n}",
+			[]URLDialectConfig{{Name: "cloudinary", Clouds: map[string]string{"shop": "/img", "blog": "/"}}}, ""},
+		{"url_dialect cloudinary {\n cloud shop\n}", nil, "wrong argument count"},
+		{"url_dialect cloudinary {\n cloud shop /a\n cloud shop /b\n}", nil, `cloud "shop" is given twice`},
 	} {
 		var h Handler
 		err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("matte {\n" + tc.block + "\n}"))
@@ -62,7 +66,7 @@ func TestProvisionURLDialects(t *testing.T) {
 		{[]URLDialectConfig{{Name: "imgproxy", Key: "ab", Salt: "cd"}, {Name: "thumbor", Key: "k"}},
 			[]string{"imgproxy", "thumbor"}, []bool{true, true}, ""},
 		{[]URLDialectConfig{{Name: "wsrv", AnimationFrames: 5}}, nil, nil, "wsrv: takes no key, salt, presets, watermark or animation_frames"},
-		{[]URLDialectConfig{{Name: "akamai"}}, nil, nil, `url_dialect "akamai": unknown (want one of cloudflare, imagekit, imgproxy, ipx, netlify, nextjs, thumbor, wsrv)`},
+		{[]URLDialectConfig{{Name: "akamai"}}, nil, nil, `url_dialect "akamai": unknown (want one of cloudflare, cloudinary, imagekit, imgproxy, ipx, netlify, nextjs, thumbor, wsrv)`},
 		{[]URLDialectConfig{{Name: "ipx"}, {Name: "ipx"}}, nil, nil, "given twice"},
 		{[]URLDialectConfig{{Name: "cloudflare", Key: "x"}}, nil, nil, "cloudflare: takes no key, salt, presets, watermark or animation_frames"},
 		{[]URLDialectConfig{{Name: "ipx", Presets: map[string]string{"a": "w:1"}}}, nil, nil, "ipx: takes no key, salt, presets, watermark or animation_frames"},
@@ -71,6 +75,10 @@ func TestProvisionURLDialects(t *testing.T) {
 		{[]URLDialectConfig{{Name: "imgproxy", Key: "ab"}}, nil, nil, "give both key and salt"},
 		{[]URLDialectConfig{{Name: "imgproxy", Key: "xyz", Salt: "ab"}}, nil, nil, "key is not hex"},
 		{[]URLDialectConfig{{Name: "thumbor", Key: "k", Salt: "s"}}, nil, nil, "takes a key, no salt, presets, watermark or animation_frames"},
+		{[]URLDialectConfig{{Name: "cloudinary", Clouds: map[string]string{"shop": "/img"}}}, []string{"cloudinary"}, []bool{false}, ""},
+		{[]URLDialectConfig{{Name: "cloudinary", Clouds: map[string]string{"shop": "img"}}}, nil, nil, `cloudinary: cloud shop: prefix "img" is not a path`},
+		{[]URLDialectConfig{{Name: "cloudinary", Key: "k"}}, nil, nil, "cloudinary: takes cloud lines only"},
+		{[]URLDialectConfig{{Name: "ipx", Clouds: map[string]string{"shop": "/img"}}}, nil, nil, "ipx: takes no cloud lines"},
 	} {
 		h := Handler{URLDialects: tc.cfg}
 		err := h.provisionURLDialects()

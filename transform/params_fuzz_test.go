@@ -9,6 +9,7 @@ import (
 
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/cloudflare"
+	"github.com/jebosio/matte/dialect/cloudinary"
 	"github.com/jebosio/matte/dialect/imagekit"
 	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/dialect/imgproxy"
@@ -73,8 +74,8 @@ func FuzzPipelineParams(f *testing.F) {
 
 // FuzzURLDialectPipeline is FuzzPipelineParams for the path dialects: an
 // arbitrary URL is offered to imgproxy, Thumbor, wsrv, ipx, ImageKit,
-// Cloudflare, Netlify and Next.js in turn, and the request the first one
-// to claim it reads runs through the pipeline.
+// Cloudflare, Netlify, Next.js and Cloudinary in turn, and the request the
+// first one to claim it reads runs through the pipeline.
 func FuzzURLDialectPipeline(f *testing.F) {
 	fuzz := newPipelineFuzz(f)
 	imgproxyDialect, err := imgproxy.New("", "")
@@ -84,6 +85,11 @@ func FuzzURLDialectPipeline(f *testing.F) {
 	dialects := []dialect.URLDialect{
 		imgproxyDialect, thumbor.New(""), wsrv.New(), ipx.New(), imagekit.New(), cloudflare.New(), netlify.New(), nextjs.New(),
 	}
+	cloudinaryDialect, err := cloudinary.New(nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	dialects = append(dialects, cloudinaryDialect)
 	for _, u := range []string{
 		"/insecure/rs:fill:40:30/g:sm/bl:2/sh:1/plain/local:///a.jpg@webp",
 		"/insecure/w:50/exar:1/ex:1/c:10:10/pd:3/rot:90/fl:1:0/plain/local:///a.jpg",
@@ -108,6 +114,11 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		"/cdn-cgi/image/width=40,fit=crop,gravity=0.2x0.8,trim=2;3;4;5,segment=foreground,anim=false/a.jpg",
 		"/.netlify/images?url=/a.jpg&w=40&h=20&fit=cover&position=top&fm=webp&q=40",
 		"/_next/image?url=%2Fa.jpg&w=64&q=75",
+		"/demo/image/upload/c_fill,g_north_east,w_40,h_30/e_saturation:50/a_45/e_blur:200/bo_2px_solid_red/r_5/f_png/a.jpg",
+		"/demo/image/upload/c_crop,w_30,h_20,x_3,y_4/c_pad,w_40,h_40,b_blurred:300/e_unsharp_mask:300/e_colorize:40,co_rgb:00ff00/a.jpg",
+		"/image/upload/c_lpad,ar_16:9,w_0.5,b_%23ff000080/e_pixelate:4/q_60:444/a.jpg",
+		"/demo/image/upload/w_30/e_sepia/e_blackwhite:30/a_hflip/e_background_removal/fl_attachment/a.jpg",
+		"/demo/image/upload/e_trim:20/a_90/c_lfill,w_30,h_40,g_auto/e_vibrance/e_contrast:-30/e_gamma:80/e_sharpen:800/fl_png8/a.jpg",
 	} {
 		for i := range 3 {
 			f.Add(u, uint8(i))

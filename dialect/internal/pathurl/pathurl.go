@@ -1,7 +1,7 @@
 // Package pathurl holds what the path-style URL dialects (Cloudflare,
-// imgproxy, ipx, Thumbor) share: reading the source named at the end of a
-// path, the 400 they answer, and the mapping of a focal point onto Matte's
-// nine crop anchors. Its functions are pure and safe for concurrent use.
+// imgproxy, ipx, Thumbor, Cloudinary) share: reading the source named at
+// the end of a path, the 400 they answer, and the mapping of a focal point
+// onto Matte's nine crop anchors. Its functions are pure and safe for concurrent use.
 package pathurl
 
 import (

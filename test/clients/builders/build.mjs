@@ -63,6 +63,12 @@ for (const [provider, url, extra, want] of unpicCases) {
 add('netlify', 'unpic', transformUrl({ url: src, provider: 'netlify', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('wsrv', 'unpic', transformUrl({ url: abs, provider: 'wsrv', width: 320, format: 'webp' }), { ...fitWidth(320), format: 'webp' });
 add('imagekit', 'unpic', transformUrl({ url: abs, provider: 'imagekit', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+// Cloudinary: unpic rewrites only res.cloudinary.com URLs (or a private
+// CDN's without a port); the request is the URL's path on Matte:
+// /demo/image/upload/w_400,h_300,f_auto,c_lfill/v1712345/img/builders.jpg.
+const cloudinarySrc = 'https://res.cloudinary.com/demo/image/upload/v1712345' + src;
+add('cloudinary', 'unpic', transformUrl({ url: cloudinarySrc, provider: 'cloudinary', ...box }), { ...box, format: 'webp' });
+add('cloudinary', 'unpic', transformUrl({ url: cloudinarySrc, provider: 'cloudinary', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 
 // @unpic/core: the props a framework component renders (fixed layout).
 for (const [cdn, url, fmt] of [
@@ -71,6 +77,11 @@ for (const [cdn, url, fmt] of [
 ]) {
   const props = transformProps({ src: url, cdn, width: 200, height: 150, layout: 'fixed' });
   add(cdn, '@unpic/core', props.src, { width: 200, height: 150, format: fmt });
+}
+{
+  // Cloudinary through @unpic/core: c_lfill at 200x150, f_auto.
+  const props = transformProps({ src: cloudinarySrc, cdn: 'cloudinary', width: 200, height: 150, layout: 'fixed' });
+  add('cloudinary', '@unpic/core', props.src, { width: 200, height: 150, format: 'webp' });
 }
 {
   // Next.js through @unpic/core: width only.

@@ -1,0 +1,279 @@
+package cloudinary
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/dialect/internal/urltest"
+	"github.com/jebosio/matte/params"
+)
+
+func newDialect(t *testing.T, clouds map[string]string) dialect.URLDialect {
+	t.Helper()
+	d, err := New(clouds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestName(t *testing.T) {
+	if newDialect(t, nil).Name() != "cloudinary" {
+		t.Fatal(newDialect(t, nil).Name())
+	}
+}
+
+func TestParseValid(t *testing.T) {
+	white := params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}
+	red := params.Color{R: 255, A: 255, Set: true}
+	const up = "/demo/image/upload/"
+	urltest.CheckValid(t, newDialect(t, nil), []urltest.Valid{
+		// The brief's example and the docs' sample: public ID with folders,
+		// a version, the extension kept on the file name.
+		{up + "w_400,h_300,c_fill/v1712345/folder/shoe.jpg", "/folder/shoe.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop}},
+		{up + "sample.jpg", "/sample.jpg", "", params.Params{}},
+		{up + "v1/sample", "/sample", "", params.Params{}},
+		// A custom domain's form, without the cloud name.
+		{"/image/upload/w_100/sample.png", "/sample.png", "", params.Params{Width: 100}},
+		// c_scale (the default) stretches with both sides.
+		{up + "w_150,h_150/sample.jpg", "/sample.jpg", "", params.Params{Width: 150, Height: 150, Fit: params.FitScale}},
+		{up + "c_scale,w_0.25/sample.jpg", "/sample.jpg", "", params.Params{WidthRatio: 0.25}},
+		{up + "c_scale,w_100,ar_1:2/sample.jpg", "/sample.jpg", "", params.Params{Width: 100, Height: 200, Fit: params.FitScale}},
+		{up + "c_fit,w_250,h_250/sample.jpg", "/sample.jpg", "", params.Params{Width: 250, Height: 250}},
+		{up + "c_limit,w_250,h_250/sample.jpg", "/sample.jpg", "", params.Params{Width: 250, Height: 250, Fit: params.FitMax}},
+		{up + "c_fill,g_north_east,w_250,h_250/sample.jpg", "/sample.jpg", "", params.Params{Width: 250, Height: 250, Fit: params.FitCrop, Crop: params.CropTopRight}},
+		{up + "c_fill,g_auto,w_400,h_300/sample.jpg", "/sample.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Crop: params.CropAttention}},
+		{up + "c_thumb,g_face,w_150,h_150/sample.jpg", "/sample.jpg", "", params.Params{Width: 150, Height: 150, Fit: params.FitCrop, Crop: params.CropAttention}},
+		{up + "c_fill,h_300,ar_16:9/sample.jpg", "/sample.jpg", "", params.Params{Width: 533, Height: 300, Fit: params.FitCrop}},
+		{up + "c_fill,ar_1.5/sample.jpg", "/sample.jpg", "", params.Params{Fit: params.FitCrop, AspectRatio: 1.5}},
+		{up + "c_lfill,w_400,h_300/sample.jpg", "/sample.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin}},
+		{up + "c_lfill,w_400/sample.jpg", "/sample.jpg", "", params.Params{Width: 400, Fit: params.FitMax}},
+		{up + "c_fill,w_400/sample.jpg", "/sample.jpg", "", params.Params{Width: 400}},
+		{up + "c_pad,w_250,h_250,b_rgb:6b3f1b/sample.jpg", "/sample.jpg", "", params.Params{Width: 250, Height: 250, Fit: params.FitFill,
+			Background: params.Color{R: 0x6b, G: 0x3f, B: 0x1b, A: 255, Set: true}}},
+		{up + "c_lpad,w_250,h_250,b_white/sample.jpg", "/sample.jpg", "", params.Params{Width: 250, Height: 250, Fit: params.FitFillMax, Background: white}},
+		{up + "c_pad,h_150,ar_2:1,b_%23ff000080/sample.jpg", "/sample.jpg", "", params.Params{Width: 300, Height: 150, Fit: params.FitFill,
+			Background: params.Color{R: 255, A: 128, Set: true}}},
+		{up + "c_pad,w_300,h_200,b_blurred:400/sample.jpg", "/sample.jpg", "", params.Params{Width: 300, Height: 200, Fit: params.FitFill, FillBlur: true, FillBlurStrength: 400}},
+		// c_crop: a region at the source's scale.
+		{up + "c_crop,w_200,h_100,g_south/sample.jpg", "/sample.jpg", "", params.Params{Region: params.Region{W: 200, H: 100, Anchor: params.CropBottom}}},
+		{up + "c_crop,w_0.5,h_0.5/sample.jpg", "/sample.jpg", "", params.Params{Region: params.Region{WRatio: 0.5, HRatio: 0.5}}},
+		{up + "c_crop,ar_1:1,g_west/sample.jpg", "/sample.jpg", "", params.Params{Fit: params.FitCrop, AspectRatio: 1, Crop: params.CropLeft}},
+		// The docs' chain: crop 300x300, then scale to a 150-wide circle.
+		{up + "c_crop,w_300,h_300/c_scale,w_150,r_max/sample.jpg", "/sample.jpg", "", params.Params{Width: 150, Region: params.Region{W: 300, H: 300}, Mask: params.ShapeEllipse}},
+		// Resize, then effects, then delivery, one per component.
+		{up + "c_fill,w_400,h_300/e_grayscale/e_blur:300/f_auto/q_auto/sample.jpg", "/sample.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop,
+			Saturation: -100, Blur: 300, AutoFormat: true}},
+		{up + "f_auto,q_auto:good,w_400/sample.jpg", "/sample.jpg", "", params.Params{Width: 400, AutoFormat: true}},
+		{up + "q_80:444,f_webp/sample.jpg", "/sample.jpg", "", params.Params{Quality: 80, Chroma: 444, Format: params.FormatWebP}},
+		{up + "dpr_2.0,w_100/sample.jpg", "/sample.jpg", "", params.Params{Width: 100, DPR: 2}},
+		{up + "dpr_auto,w_auto,c_limit/sample.jpg", "/sample.jpg", "", params.Params{Fit: params.FitMax, ClientHints: params.HintWidth | params.HintDPR}},
+		// a_: right angles, other angles, flips, ignore.
+		{up + "a_90/sample.jpg", "/sample.jpg", "", params.Params{Rotate: 90}},
+		{up + "a_-20/sample.jpg", "/sample.jpg", "", params.Params{Rotate: 340}},
+		{up + "a_hflip/sample.jpg", "/sample.jpg", "", params.Params{Flip: params.FlipH}},
+		{up + "a_vflip.hflip/sample.jpg", "/sample.jpg", "", params.Params{Flip: params.FlipHV}},
+		{up + "a_ignore/sample.jpg", "/sample.jpg", "", params.Params{Orientation: 1}},
+		{up + "a_90/w_100/sample.jpg", "/sample.jpg", "", params.Params{Rotate: 90, Width: 100}},
+		{up + "w_100/a_45/sample.jpg", "/sample.jpg", "", params.Params{Rotate: 45, Width: 100}},
+		// r_: one radius, CSS's shorthands, max.
+		{up + "r_20/sample.jpg", "/sample.jpg", "", params.Params{Mask: params.ShapeCorners, CornerRadius: params.Corners{TopLeft: 20, TopRight: 20, BottomRight: 20, BottomLeft: 20, Set: true}}},
+		{up + "r_10:40/sample.jpg", "/sample.jpg", "", params.Params{Mask: params.ShapeCorners, CornerRadius: params.Corners{TopLeft: 10, TopRight: 40, BottomRight: 10, BottomLeft: 40, Set: true}}},
+		{up + "r_1:2:3/sample.jpg", "/sample.jpg", "", params.Params{Mask: params.ShapeCorners, CornerRadius: params.Corners{TopLeft: 1, TopRight: 2, BottomRight: 3, BottomLeft: 2, Set: true}}},
+		// Flags.
+		{up + "fl_progressive.strip_profile/sample.jpg", "/sample.jpg", "", params.Params{Variant: params.VariantProgressive}},
+		{up + "fl_attachment:shoes/sample.jpg", "/sample.jpg", "", params.Params{Download: true, DownloadName: "shoes"}},
+		{up + "fl_png8/sample.png", "/sample.png", "", params.Params{Variant: params.VariantPalette}},
+		{up + "fl_lossy/sample.png", "/sample.png", "", params.Params{PNGToJPEG: true}},
+		// Effects, with their documented defaults.
+		{up + "e_sepia/sample.jpg", "/sample.jpg", "", params.Params{Sepia: 80}},
+		{up + "e_sepia:50/sample.jpg", "/sample.jpg", "", params.Params{Sepia: 50}},
+		{up + "e_blackwhite/sample.jpg", "/sample.jpg", "", params.Params{Threshold: 128}},
+		{up + "e_blackwhite:20/sample.jpg", "/sample.jpg", "", params.Params{Threshold: 51}},
+		{up + "e_blur/sample.jpg", "/sample.jpg", "", params.Params{Blur: 100}},
+		{up + "e_sharpen/sample.jpg", "/sample.jpg", "", params.Params{Sharpen: 5}},
+		{up + "e_sharpen:2000/sample.jpg", "/sample.jpg", "", params.Params{Sharpen: 100}},
+		{up + "e_unsharp_mask:500/sample.jpg", "/sample.jpg", "", params.Params{UnsharpMask: 25}},
+		{up + "e_brightness/sample.jpg", "/sample.jpg", "", params.Params{Brightness: 80}},
+		{up + "e_brightness:-30/sample.jpg", "/sample.jpg", "", params.Params{Brightness: -30}},
+		{up + "e_contrast:50/sample.jpg", "/sample.jpg", "", params.Params{Contrast: 50}},
+		{up + "e_saturation/sample.jpg", "/sample.jpg", "", params.Params{Saturation: 80}},
+		{up + "e_vibrance/sample.jpg", "/sample.jpg", "", params.Params{Vibrance: 20}},
+		{up + "e_gamma:50/sample.jpg", "/sample.jpg", "", params.Params{Gamma: 1.5}},
+		{up + "e_negate/sample.jpg", "/sample.jpg", "", params.Params{Invert: true}},
+		{up + "e_pixelate:20/sample.jpg", "/sample.jpg", "", params.Params{Pixelate: 20}},
+		{up + "e_trim/sample.jpg", "/sample.jpg", "", params.Params{Trim: true}},
+		{up + "e_trim:25:white/sample.jpg", "/sample.jpg", "", params.Params{Trim: true, TrimTolerance: 25, TrimToleranceSet: true, TrimColor: white}},
+		{up + "e_background_removal/f_png/sample.jpg", "/sample.jpg", "", params.Params{Removal: params.Removal{Enabled: true}, Format: params.FormatPNG}},
+		{up + "c_scale,w_400/e_background_removal/sample.jpg", "/sample.jpg", "", params.Params{Width: 400, Removal: params.Removal{Enabled: true}}},
+		{up + "e_colorize:40,co_red/sample.jpg", "/sample.jpg", "", params.Params{Blend: params.Blend{Color: red, Mode: params.BlendNormal, Alpha: 40}}},
+		{up + "e_colorize,co_rgb:ff0000/sample.jpg", "/sample.jpg", "", params.Params{Blend: params.Blend{Color: red, Mode: params.BlendNormal, Alpha: 100}}},
+		// Colour effects in Matte's order, then blur, border and corners.
+		{up + "w_200/e_saturation:50/e_contrast:20/e_brightness:10/e_sharpen:400/bo_4px_solid_red/r_10/sample.jpg", "/sample.jpg", "", params.Params{Width: 200,
+			Saturation: 50, Contrast: 20, Brightness: 10, Sharpen: 20, Pad: 4, Border: params.Border{Color: red, Sides: params.Sides{Top: 4, Right: 4, Bottom: 4, Left: 4}},
+			Mask: params.ShapeCorners, CornerRadius: params.Corners{TopLeft: 10, TopRight: 10, BottomRight: 10, BottomLeft: 10, Set: true}}},
+		// The query goes with the source, without the SDKs' _a.
+		{up + "w_10/a.jpg?_a=BAMAK%2BGW0&v=1", "/a.jpg", "v=1", params.Params{Width: 10}},
+		// A folder whose name has an underscore but no known key is part
+		// of the public ID.
+		{up + "w_10/my_folder/a.jpg", "/my_folder/a.jpg", "", params.Params{Width: 10}},
+		{up + "w_10/a%20b.jpg", "/a b.jpg", "", params.Params{Width: 10}},
+		// fetch: a remote source, escaped or not.
+		{"/demo/image/fetch/w_300/https://example.com/a.jpg", "https://example.com/a.jpg", "", params.Params{Width: 300}},
+		{"/demo/image/fetch/f_auto/https%3A%2F%2Fexample.com%2Fa.jpg", "https://example.com/a.jpg", "", params.Params{AutoFormat: true}},
+		{"/demo/image/fetch/https:/example.com/a.jpg", "https://example.com/a.jpg", "", params.Params{}},
+	})
+}
+
+// TestParseRect checks c_crop at x, y: the region is Rect, and errors
+// about it name x.
+func TestParseRect(t *testing.T) {
+	d := newDialect(t, nil)
+	for raw, want := range map[string]params.Rect{
+		"/demo/image/upload/c_crop,w_200,h_100,x_10,y_20/sample.jpg":               {X: 10, Y: 20, W: 200, H: 100},
+		"/demo/image/upload/c_crop,w_200,h_100,y_20/sample.jpg":                    {X: 0, Y: 20, W: 200, H: 100},
+		"/demo/image/upload/c_crop,w_200,h_100,g_xy_center,x_300,y_200/sample.jpg": {X: 200, Y: 150, W: 200, H: 100},
+		"/demo/image/upload/c_crop,w_200,h_100,x_10,y_20/w_50/sample.jpg":          {X: 10, Y: 20, W: 200, H: 100},
+	} {
+		got, ok, err := urltest.Parse(t, d, raw)
+		if !ok || err != nil || got.Params.Rect != want || got.RectField != "x" || got.Source != "/sample.jpg" {
+			t.Errorf("%s: ok=%v err=%v rect %+v field %q, want %+v", raw, ok, err, got.Params.Rect, got.RectField, want)
+		}
+	}
+}
+
+func TestParseInvalid(t *testing.T) {
+	const up = "/demo/image/upload/"
+	urltest.CheckInvalid(t, newDialect(t, nil), []urltest.Invalid{
+		{up + "t_thumbnail/sample.jpg", []string{"t"}, "named transformations"},
+		{up + "l_logo/fl_layer_apply/sample.jpg", []string{"l", "fl"}, "layers"},
+		{up + "l_text:Arial_40:Hi/sample.jpg", []string{"l"}, "layers"},
+		{up + "o_50/sample.jpg", []string{"o"}, "opacity"},
+		{up + "e_vignette/sample.jpg", []string{"e_vignette"}, "no such effect"},
+		{up + "c_mfit,w_100/sample.jpg", []string{"c"}, "no mfit mode"},
+		{up + "c_mpad,w_100/sample.jpg", []string{"c"}, "no mpad mode"},
+		{up + "c_fill_pad,g_auto,w_100,h_100/sample.jpg", []string{"c"}, "no fill_pad mode"},
+		{up + "c_imagga_crop,w_100/sample.jpg", []string{"c"}, "imagga_crop"},
+		{up + "c_squash,w_100/sample.jpg", []string{"c"}, "one of scale"},
+		{up + "w_0/sample.jpg", []string{"w"}, "w must be"},
+		{up + "w_1.5/sample.jpg", []string{"w"}, "between 0 and 1"},
+		{up + "h_abc/sample.jpg", []string{"h"}, "h must be"},
+		{up + "ar_0:1,w_10/sample.jpg", []string{"ar"}, "16:9"},
+		{up + "g_up,w_10,h_10,c_fill/sample.jpg", []string{"g"}, "north_east"},
+		{up + "z_2,c_thumb,g_face,w_10,h_10/sample.jpg", []string{"z"}, "focal point"},
+		{up + "x_10,w_10/sample.jpg", []string{"x"}, "c_crop"},
+		{up + "c_crop,g_auto,w_10,h_10/sample.jpg", []string{"g"}, "c_fill"},
+		{up + "c_crop,w_10,h_10,g_east,x_5/sample.jpg", []string{"g"}, "g_north_west"},
+		{up + "c_crop,w_10,h_10,x_5/dpr_2/sample.jpg", []string{"dpr"}, "source's own pixels"},
+		{up + "c_pad,w_10,h_10,g_north/sample.jpg", []string{"g"}, "centres"},
+		{up + "b_blurred,w_10/sample.jpg", []string{"b"}, "c_pad"},
+		{up + "b_ff0000/sample.jpg", []string{"b"}, "rgb:RRGGBB"},
+		{up + "b_rgb:zz0000/sample.jpg", []string{"b"}, "b must be"},
+		{up + "dpr_6/sample.jpg", []string{"dpr"}, "1 to 5"},
+		{up + "f_heic/sample.jpg", []string{"f"}, "one of auto"},
+		{up + "q_0/sample.jpg", []string{"q"}, "1 to 100"},
+		{up + "q_80:411/sample.jpg", []string{"q"}, ":420"},
+		{up + "fl_keep_iptc/sample.jpg", []string{"fl"}, "metadata"},
+		{up + "fl_tiled/sample.jpg", []string{"fl"}, "tiled"},
+		{up + "a_auto_right/sample.jpg", []string{"a"}, "box's shape"},
+		{up + "r_1:2:3:4:5/sample.jpg", []string{"r"}, "r must be"},
+		{up + "bo_4px_dashed_red/sample.jpg", []string{"bo"}, "solid"},
+		{up + "e_pixelate/sample.jpg", []string{"e_pixelate"}, "square size"},
+		{up + "e_blur:0/sample.jpg", []string{"e_blur"}, "1 to 2000"},
+		{up + "e_brightness:-100/sample.jpg", []string{"e_brightness"}, "-99 to 100"},
+		{up + "e_colorize:50/sample.jpg", []string{"e_colorize"}, "co_"},
+		{up + "co_red/sample.jpg", []string{"co"}, "e_colorize"},
+		{up + "e_grayscale,e_blur/sample.jpg", []string{"e_blur"}, "one e_ per component"},
+		{up + "w_10,w_20/sample.jpg", []string{"w"}, "twice"},
+		// Chains Matte cannot read as one request.
+		{up + "e_blur/e_grayscale/sample.jpg", []string{"e_grayscale"}, "reorder"},
+		{up + "e_grayscale/w_100/sample.jpg", []string{"w"}, "reorder"},
+		{up + "w_100/a_90/sample.jpg", []string{"a"}, "reorder"},
+		{up + "a_45/w_100/sample.jpg", []string{"w"}, "reorder"},
+		{up + "w_100/c_fill,w_50,h_50/sample.jpg", []string{"c"}, "resizes again"},
+		// Matte pads after its colour steps: a colour effect on the padded
+		// image would leave the padding as it is.
+		{up + "c_pad,w_10,h_10,b_red/e_grayscale/sample.jpg", []string{"e_grayscale"}, "reorder"},
+		{up + "e_grayscale/e_saturation:20/sample.jpg", []string{"e_saturation"}, "once"},
+		{up + "f_png/f_jpg/sample.jpg", []string{"f"}, "once"},
+		// Sources.
+		{up + "w_10/", []string{"source"}, "public ID"},
+		{up + "w_10/a/../b.jpg", []string{"source"}, ". or .."},
+		{up + "s--abcdefgh--/w_10/a.jpg", []string{"s"}, "Signed"},
+		{"/demo/image/fetch/w_10/img/a.jpg", []string{"source"}, "absolute"},
+		{"/demo/image/fetch/w_10/https://u:p@example.com/a.jpg", []string{"source"}, "user info"},
+	})
+}
+
+func TestNotClaimed(t *testing.T) {
+	urltest.CheckNotClaimed(t, newDialect(t, nil),
+		"/img/photo.jpg?w=100",
+		"/demo/video/upload/w_100/clip.mp4",
+		"/demo/image/private/w_100/a.jpg",
+		"/demo/image/upload",
+		"/cdn-cgi/image/width=100/a.jpg",
+	)
+	// With clouds configured, only theirs are claimed, and the form
+	// without a cloud name is not.
+	d := newDialect(t, map[string]string{"shop": "/img", "blog": "/"})
+	urltest.CheckNotClaimed(t, d, "/demo/image/upload/w_100/a.jpg", "/image/upload/w_100/a.jpg")
+	urltest.CheckValid(t, d, []urltest.Valid{
+		{"/shop/image/upload/w_100/v3/shoes/a.jpg", "/img/shoes/a.jpg", "", params.Params{Width: 100}},
+		{"/blog/image/upload/a.jpg", "/a.jpg", "", params.Params{}},
+	})
+}
+
+// The URLs unpic and @unpic/core built (test/clients/builders): c_lfill
+// with both sides is Matte's fit=min; with one side, limit.
+func TestParseBuilderURLs(t *testing.T) {
+	src := "/img/builders.jpg"
+	want := map[string]dialect.ImageURL{
+		"/demo/image/upload/w_400,h_300,f_auto,c_lfill/v1712345/img/builders.jpg": {Source: src, Params: params.Params{Width: 400, Height: 300, Fit: params.FitMin, AutoFormat: true}},
+		"/demo/image/upload/w_320,f_png,c_lfill/v1712345/img/builders.jpg":        {Source: src, Params: params.Params{Width: 320, Fit: params.FitMax, Format: params.FormatPNG}},
+		"/demo/image/upload/w_200,h_150,f_auto,c_lfill/v1712345/img/builders.jpg": {Source: src, Params: params.Params{Width: 200, Height: 150, Fit: params.FitMin, AutoFormat: true}},
+	}
+	urltest.CheckBuilderURLs(t, newDialect(t, nil), "cloudinary", want)
+}
+
+func TestNewRefusesBadClouds(t *testing.T) {
+	for _, clouds := range []map[string]string{{"a b": ""}, {"shop": "img"}, {"shop": "/img/../x"}} {
+		if _, err := New(clouds); err == nil {
+			t.Errorf("New(%v) accepted", clouds)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"/demo/image/upload/w_400,h_300,c_fill/v1712345/folder/shoe.jpg", "/image/upload/c_pad,w_10,h_10,b_blurred:300/a.png",
+		"/demo/image/upload/c_crop,w_30,h_20,g_xy_center,x_9,y_9/c_scale,w_10,r_max/e_sepia:40/e_blur:50/a.jpg",
+		"/demo/image/upload/c_crop,ar_16:9,g_south_east/e_trim:5:rgb:ffffff/a_-450/fl_progressive:semi.attachment:x/a",
+		"/demo/image/upload/e_colorize:30,co_%23ff000080/e_pixelate:3/bo_2px_solid_rgb:00ff00/r_1:2:3/q_80:444/f_auto/a.jpg",
+		"/demo/image/upload/e_background_removal/dpr_auto,w_auto,c_limit/e_gamma:-50/t_x/l_y/$v_1,if_w_gt_1/a.jpg",
+		"/demo/image/fetch/w_10,e_negate/https%3A%2F%2Fexample.com%2Fa.jpg", "/demo/image/fetch/https:/example.com/a.jpg?x=1",
+		"/demo/image/upload/s--abc--/w_1/a.jpg", "/demo/image/upload/w_0.5,ar_2/x", "/demo/image/upload/", "/demo/image/upload/w_/v1/",
+		"/demo/image/upload/e_blur/e_grayscale/w_10/a_90/a.jpg", "/demo/image/upload/c_crop,w_1,h_1,x_1/dpr_2/b_blurred/co_red/a.jpg",
+	} {
+		f.Add(s)
+	}
+	d, err := New(nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, err := url.ParseRequestURI(raw)
+		if err != nil {
+			return
+		}
+		got, ok, err := d.Parse(u)
+		if err != nil {
+			if !ok {
+				t.Fatalf("an error %v on an unclaimed URL", err)
+			}
+			urltest.FuzzError(t, got, err, func(field string) bool { return field != "" })
+			return
+		}
+		urltest.CheckURLDialect(t, d, raw)
+	})
+}
