@@ -13,12 +13,14 @@ import (
 
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/cloudflare"
+	"github.com/jebosio/matte/dialect/directus"
 	"github.com/jebosio/matte/dialect/imagekit"
 	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/dialect/imgproxy"
 	"github.com/jebosio/matte/dialect/ipx"
 	"github.com/jebosio/matte/dialect/netlify"
 	"github.com/jebosio/matte/dialect/nextjs"
+	"github.com/jebosio/matte/dialect/supabase"
 	"github.com/jebosio/matte/dialect/thumbor"
 	"github.com/jebosio/matte/dialect/wsrv"
 	"github.com/jebosio/matte/params"
@@ -31,7 +33,8 @@ import (
 // Presets, Watermark and AnimationFrames are imgproxy's (imgproxy.Site):
 // presets by name, each its options joined by "/" as IMGPROXY_PRESETS
 // writes them ("default" applies to every URL), the image wm draws, and
-// IMGPROXY_MAX_ANIMATION_FRAMES.
+// IMGPROXY_MAX_ANIMATION_FRAMES. Directus takes Presets too: its key=
+// presets, each a query of its parameters.
 type URLDialectConfig struct {
 	Name            string            `json:"name"`
 	Key             string            `json:"key,omitempty"`
@@ -70,6 +73,15 @@ var urlDialects = map[string]newURLDialect{
 	"netlify":  keyless(netlify.New),
 	"wsrv":     keyless(wsrv.New),
 	"imagekit": keyless(imagekit.New),
+	"vercel":   keyless(nextjs.NewVercel),
+	"supabase": keyless(supabase.New),
+	"directus": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
+		if c.Key != "" || c.Salt != "" || c.Watermark != "" || c.AnimationFrames != 0 {
+			return nil, false, errors.New("takes presets only, no key, salt, watermark or animation_frames")
+		}
+		d, err := directus.New(c.Presets)
+		return d, false, err
+	},
 }
 
 // keyless adapts the constructor of a dialect that takes no secrets.
