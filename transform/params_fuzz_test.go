@@ -9,12 +9,14 @@ import (
 
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/cloudflare"
+	"github.com/jebosio/matte/dialect/directus"
 	"github.com/jebosio/matte/dialect/imagekit"
 	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/dialect/imgproxy"
 	"github.com/jebosio/matte/dialect/ipx"
 	"github.com/jebosio/matte/dialect/netlify"
 	"github.com/jebosio/matte/dialect/nextjs"
+	"github.com/jebosio/matte/dialect/supabase"
 	"github.com/jebosio/matte/dialect/thumbor"
 	"github.com/jebosio/matte/dialect/wsrv"
 	"github.com/jebosio/matte/internal/testimages"
@@ -71,7 +73,7 @@ func FuzzPipelineParams(f *testing.F) {
 
 // FuzzURLDialectPipeline is FuzzPipelineParams for the path dialects: an
 // arbitrary URL is offered to imgproxy, Thumbor, wsrv, ipx, ImageKit,
-// Cloudflare, Netlify and Next.js in turn, and the request the first one
+// Cloudflare, Netlify, Next.js, Vercel, Supabase and Directus in turn, and the request the first one
 // to claim it reads runs through the pipeline.
 func FuzzURLDialectPipeline(f *testing.F) {
 	fuzz := newPipelineFuzz(f)
@@ -79,8 +81,13 @@ func FuzzURLDialectPipeline(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	directusDialect, err := directus.New(map[string]string{"card": "width=20&height=10&fit=contain&format=png"})
+	if err != nil {
+		f.Fatal(err)
+	}
 	dialects := []dialect.URLDialect{
 		imgproxyDialect, thumbor.New(""), wsrv.New(), ipx.New(), imagekit.New(), cloudflare.New(), netlify.New(), nextjs.New(),
+		nextjs.NewVercel(), supabase.New(), directusDialect,
 	}
 	for _, u := range []string{
 		"/insecure/rs:fill:40:30/g:sm/bl:2/sh:1/plain/local:///a.jpg@webp",
@@ -106,6 +113,13 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		"/cdn-cgi/image/width=40,fit=crop,gravity=0.2x0.8,trim=2;3;4;5,segment=foreground,anim=false/a.jpg",
 		"/.netlify/images?url=/a.jpg&w=40&h=20&fit=cover&position=top&fm=webp&q=40",
 		"/_next/image?url=%2Fa.jpg&w=64&q=75",
+		"/_vercel/image?url=%2Fa.jpg&w=48&q=90",
+		"/storage/v1/render/image/public/b/a.jpg?width=40&height=30&resize=contain&quality=20&format=origin",
+		"/storage/v1/render/image/public/b/a.jpg?width=9000&height=20&resize=fill&format=avif",
+		"/assets/a.jpg?width=40&height=30&fit=contain&withoutEnlargement=true&quality=50&format=webp",
+		`/assets/a.jpg/x.png?fit=outside&width=30&height=30&transforms=[["blur",2],["negate"],["flip"],["rotate",90],["greyscale"]]`,
+		`/assets/a.jpg?transforms=[["resize",{"width":30,"height":20,"fit":"cover"}],["normalize"],["flop",true]]&format=auto`,
+		"/assets/a.jpg?key=card",
 	} {
 		for i := range 3 {
 			f.Add(u, uint8(i))

@@ -132,8 +132,8 @@ func TestParseNotClaimed(t *testing.T) {
 // these requests.
 func TestParseBuilderURLs(t *testing.T) {
 	want := map[string]dialect.ImageURL{
-		"/assets/builders.jpg?width=400&height=300&withoutEnlargement=true&fit=cover":  {Source: "/assets/builders.jpg", Params: params.Params{Width: 400, Height: 300, Fit: params.FitMin}},
-		"/assets/builders.jpg?width=200&height=150&withoutEnlargement=true&fit=cover":  {Source: "/assets/builders.jpg", Params: params.Params{Width: 200, Height: 150, Fit: params.FitMin}},
+		"/assets/builders.jpg?width=400&height=300&withoutEnlargement=true&fit=cover": {Source: "/assets/builders.jpg", Params: params.Params{Width: 400, Height: 300, Fit: params.FitMin}},
+		"/assets/builders.jpg?width=200&height=150&withoutEnlargement=true&fit=cover": {Source: "/assets/builders.jpg", Params: params.Params{Width: 200, Height: 150, Fit: params.FitMin}},
 		"/assets/builders.jpg?width=320&format=png&withoutEnlargement=true&fit=cover": {Source: "/assets/builders.jpg", Params: params.Params{Width: 320, Fit: params.FitMax, Format: params.FormatPNG}},
 	}
 	urltest.CheckBuilderURLs(t, mustNew(t, nil), "directus", want)

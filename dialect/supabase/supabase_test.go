@@ -89,8 +89,8 @@ func TestParseNotClaimed(t *testing.T) {
 // these requests.
 func TestParseBuilderURLs(t *testing.T) {
 	want := map[string]dialect.ImageURL{
-		"/storage/v1/render/image/public/img/builders.jpg?width=400&height=300": {Source: "/img/builders.jpg", Params: params.Params{Width: 400, Height: 300, Fit: params.FitMin, AutoFormat: true}},
-		"/storage/v1/render/image/public/img/builders.jpg?width=200&height=150": {Source: "/img/builders.jpg", Params: params.Params{Width: 200, Height: 150, Fit: params.FitMin, AutoFormat: true}},
+		"/storage/v1/render/image/public/img/builders.jpg?width=400&height=300":    {Source: "/img/builders.jpg", Params: params.Params{Width: 400, Height: 300, Fit: params.FitMin, AutoFormat: true}},
+		"/storage/v1/render/image/public/img/builders.jpg?width=200&height=150":    {Source: "/img/builders.jpg", Params: params.Params{Width: 200, Height: 150, Fit: params.FitMin, AutoFormat: true}},
 		"/storage/v1/render/image/public/img/builders.jpg?width=320&format=origin": {Source: "/img/builders.jpg", Params: params.Params{Width: 320, Fit: params.FitMax}},
 	}
 	urltest.CheckBuilderURLs(t, New(), "supabase", want)
