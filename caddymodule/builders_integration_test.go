@@ -49,7 +49,9 @@ func TestBuilderURLs(t *testing.T) {
 	}
 
 	siteDir := t.TempDir()
-	writeFiles(t, siteDir, map[string][]byte{"img/builders.jpg": builderPhoto(t, 1200, 900)})
+	photo := builderPhoto(t, 1200, 900)
+	// Directus's asset builders.jpg is /assets/builders.jpg on the site.
+	writeFiles(t, siteDir, map[string][]byte{"img/builders.jpg": photo, "assets/builders.jpg": photo})
 	// Two sites on one port: 127.0.0.1 verifies imgproxy signatures (the
 	// key and salt the script signs with), localhost takes imgproxy's
 	// unsigned form, as imgproxy itself does only without a key. Both allow
@@ -67,6 +69,9 @@ func TestBuilderURLs(t *testing.T) {
 		url_dialect imagekit
 		url_dialect thumbor
 		url_dialect cloudinary
+		url_dialect vercel
+		url_dialect supabase
+		url_dialect directus
 		origin {
 			allow_hosts 127.0.0.1
 			allow_loopback
@@ -91,7 +96,7 @@ func TestBuilderURLs(t *testing.T) {
 			checkBuiltImage(t, tester, site+c.Request, built.Accept, "built "+c.URL, c.Format, c.Width, c.Height)
 		})
 	}
-	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary"} {
+	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus"} {
 		if !seen[p] {
 			t.Errorf("build.mjs built no %s URL", p)
 		}

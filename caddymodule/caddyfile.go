@@ -110,9 +110,11 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    api_improve_dir <path>            # where remove.bg's POST /v1.0/improve stores images; default <caddy data>/matte/improve
 //	    api_improve_max <n>               # submissions that folder may hold (then 429); default 1000
 //	    url_dialect <name> [{             # repeat; tried in order before the imgix query: cloudflare, imgproxy,
-//	        key  <secret>                 #   ipx, thumbor, nextjs, netlify, wsrv, imagekit, cloudinary; signing key (imgproxy:
-//	        salt <secret>                 #   hex key and salt; thumbor: key); remote sources need origin allow_hosts
+//	        key  <secret>                 #   ipx, thumbor, nextjs, netlify, wsrv, imagekit, cloudinary, vercel,
+//	        salt <secret>                 #   supabase, directus; signing key (imgproxy: hex key and salt; thumbor:
+//	                                      #   key); remote sources need origin allow_hosts
 //	        preset <name> <options>       #   imgproxy: repeat; options as IMGPROXY_PRESETS writes them (rs:fill:100:100/q:80);
+//	                                      #   directus: key=<name>, options a query ("width=200&height=200&fit=cover")
 //	        watermark <path or URL>       #   imgproxy: the image wm draws (IMGPROXY_WATERMARK_PATH/_URL)
 //	        animation_frames <n>          #   imgproxy: IMGPROXY_MAX_ANIMATION_FRAMES (default 1: the first frame)
 //	        cloud <name> <path prefix>    #   cloudinary: repeat; only these cloud names are claimed, their public IDs

@@ -14,12 +14,14 @@ import (
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/cloudflare"
 	"github.com/jebosio/matte/dialect/cloudinary"
+	"github.com/jebosio/matte/dialect/directus"
 	"github.com/jebosio/matte/dialect/imagekit"
 	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/dialect/imgproxy"
 	"github.com/jebosio/matte/dialect/ipx"
 	"github.com/jebosio/matte/dialect/netlify"
 	"github.com/jebosio/matte/dialect/nextjs"
+	"github.com/jebosio/matte/dialect/supabase"
 	"github.com/jebosio/matte/dialect/thumbor"
 	"github.com/jebosio/matte/dialect/wsrv"
 	"github.com/jebosio/matte/params"
@@ -35,6 +37,8 @@ import (
 // IMGPROXY_MAX_ANIMATION_FRAMES. Clouds are Cloudinary's: each cloud name
 // the site answers for, and the path prefix of its public IDs
 // (cloudinary.New).
+// Directus takes Presets too: its key=
+// presets, each a query of its parameters.
 type URLDialectConfig struct {
 	Name            string            `json:"name"`
 	Key             string            `json:"key,omitempty"`
@@ -82,6 +86,18 @@ var urlDialects = map[string]newURLDialect{
 			return nil, false, errors.New("takes cloud lines only, no key, salt, presets, watermark or animation_frames")
 		}
 		d, err := cloudinary.New(c.Clouds)
+		return d, false, err
+	},
+	"vercel":   keyless(nextjs.NewVercel),
+	"supabase": keyless(supabase.New),
+	"directus": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
+		if c.Key != "" || c.Salt != "" || c.Watermark != "" || c.AnimationFrames != 0 {
+			return nil, false, errors.New("takes presets only, no key, salt, watermark or animation_frames")
+		}
+		if len(c.Clouds) > 0 {
+			return nil, false, errNoClouds
+		}
+		d, err := directus.New(c.Presets)
 		return d, false, err
 	},
 }

@@ -10,12 +10,14 @@ import (
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/cloudflare"
 	"github.com/jebosio/matte/dialect/cloudinary"
+	"github.com/jebosio/matte/dialect/directus"
 	"github.com/jebosio/matte/dialect/imagekit"
 	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/dialect/imgproxy"
 	"github.com/jebosio/matte/dialect/ipx"
 	"github.com/jebosio/matte/dialect/netlify"
 	"github.com/jebosio/matte/dialect/nextjs"
+	"github.com/jebosio/matte/dialect/supabase"
 	"github.com/jebosio/matte/dialect/thumbor"
 	"github.com/jebosio/matte/dialect/wsrv"
 	"github.com/jebosio/matte/internal/testimages"
@@ -74,16 +76,22 @@ func FuzzPipelineParams(f *testing.F) {
 
 // FuzzURLDialectPipeline is FuzzPipelineParams for the path dialects: an
 // arbitrary URL is offered to imgproxy, Thumbor, wsrv, ipx, ImageKit,
-// Cloudflare, Netlify, Next.js and Cloudinary in turn, and the request the
-// first one to claim it reads runs through the pipeline.
+// Cloudflare, Netlify, Next.js, Vercel, Supabase, Directus and Cloudinary in
+// turn, and the request the first one to claim it reads runs through the
+// pipeline.
 func FuzzURLDialectPipeline(f *testing.F) {
 	fuzz := newPipelineFuzz(f)
 	imgproxyDialect, err := imgproxy.New("", "")
 	if err != nil {
 		f.Fatal(err)
 	}
+	directusDialect, err := directus.New(map[string]string{"card": "width=20&height=10&fit=contain&format=png"})
+	if err != nil {
+		f.Fatal(err)
+	}
 	dialects := []dialect.URLDialect{
 		imgproxyDialect, thumbor.New(""), wsrv.New(), ipx.New(), imagekit.New(), cloudflare.New(), netlify.New(), nextjs.New(),
+		nextjs.NewVercel(), supabase.New(), directusDialect,
 	}
 	cloudinaryDialect, err := cloudinary.New(nil)
 	if err != nil {
@@ -119,6 +127,13 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		"/image/upload/c_lpad,ar_16:9,w_0.5,b_%23ff000080/e_pixelate:4/q_60:444/a.jpg",
 		"/demo/image/upload/w_30/e_sepia/e_blackwhite:30/a_hflip/e_background_removal/fl_attachment/a.jpg",
 		"/demo/image/upload/e_trim:20/a_90/c_lfill,w_30,h_40,g_auto/e_vibrance/e_contrast:-30/e_gamma:80/e_sharpen:800/fl_png8/a.jpg",
+		"/_vercel/image?url=%2Fa.jpg&w=48&q=90",
+		"/storage/v1/render/image/public/b/a.jpg?width=40&height=30&resize=contain&quality=20&format=origin",
+		"/storage/v1/render/image/public/b/a.jpg?width=9000&height=20&resize=fill&format=avif",
+		"/assets/a.jpg?width=40&height=30&fit=contain&withoutEnlargement=true&quality=50&format=webp",
+		`/assets/a.jpg/x.png?fit=outside&width=30&height=30&transforms=[["blur",2],["negate"],["flip"],["rotate",90],["greyscale"]]`,
+		`/assets/a.jpg?transforms=[["resize",{"width":30,"height":20,"fit":"cover"}],["normalize"],["flop",true]]&format=auto`,
+		"/assets/a.jpg?key=card",
 	} {
 		for i := range 3 {
 			f.Add(u, uint8(i))

@@ -1,6 +1,10 @@
 // Package nextjs reads the URLs of the Next.js image optimizer,
 // /_next/image?url=&w=&q=, which next/image's default loader writes, so that
-// a Next.js site keeps working when Matte answers its images.
+// a Next.js site keeps working when Matte answers its images; and, with the
+// same rules under its own prefix, those of Vercel's image optimization,
+// /_vercel/image?url=&w=&q= (NewVercel), which Vercel serves for next/image
+// and which the Vercel adapters of Nuxt, Astro and SvelteKit and unpic's
+// vercel provider write.
 //
 // As in Next.js (next/dist/server/image-optimizer.js, validateParams):
 //
@@ -14,11 +18,16 @@
 //     the Accept header (AVIF, then WebP, else the source's format).
 //
 // The error details are Next's own texts ('"w" parameter (width) is
-// required'), each on the field it names. Deviations: Next only allows the
-// widths of its deviceSizes and imageSizes and the qualities of
-// images.qualities (default 75); Matte has no such lists and takes any w up
-// to 100000 and any q from 1 to 100. Next's default formats list is WebP
-// only; Matte also offers AVIF when the client accepts it.
+// required'), each on the field it names; Vercel answers the same mistakes
+// with a 400 whose code is INVALID_IMAGE_OPTIMIZE_REQUEST, and Matte gives
+// the vercel dialect the same 400s as the nextjs one, in its own error
+// shape. A url naming either optimizer (/_next/image or /_vercel/image) is
+// refused as recursive by both. Deviations: Next and Vercel only allow the
+// widths of the configured sizes (deviceSizes and imageSizes; Vercel's
+// images.sizes) and the qualities of images.qualities (default 75); Matte
+// has no such lists and takes any w up to 100000 and any q from 1 to 100.
+// Their default formats list is WebP only; Matte also offers AVIF when the
+// client accepts it.
 package nextjs
 
 import (
@@ -31,8 +40,11 @@ import (
 	"github.com/jebosio/matte/params"
 )
 
-// Path is the optimizer's route.
-const Path = "/_next/image"
+// Path is the Next.js optimizer's route; VercelPath is Vercel's.
+const (
+	Path       = "/_next/image"
+	VercelPath = "/_vercel/image"
+)
 
 // Limits, as Next.js has them (maxURL) or as Matte caps a side (maxWidth).
 const (
@@ -40,23 +52,32 @@ const (
 	maxWidth = 100000
 )
 
-// Dialect is the Next.js image optimizer's URL form. It holds no state.
-type Dialect struct{}
+// Dialect is the optimizer's URL form under one route: Next.js's or
+// Vercel's. It holds no other state.
+type Dialect struct {
+	path, name string
+}
 
-// New returns the dialect; it needs no settings.
-func New() dialect.URLDialect { return Dialect{} }
+// New returns the Next.js dialect (/_next/image); it needs no settings.
+func New() dialect.URLDialect { return Dialect{path: Path, name: "nextjs"} }
 
-// Name is "nextjs".
-func (Dialect) Name() string { return "nextjs" }
+// NewVercel returns the Vercel dialect (/_vercel/image); it needs no
+// settings.
+func NewVercel() dialect.URLDialect { return Dialect{path: VercelPath, name: "vercel"} }
+
+// Name is "nextjs" or "vercel".
+func (d Dialect) Name() string { return d.name }
 
 var digits = regexp.MustCompile(`^[0-9]+$`)
 
-// recursive matches a path that is the optimizer itself, as Next checks.
-var recursive = regexp.MustCompile(`/_next/image($|/)`)
+// recursive matches a path that is an optimizer itself, as Next checks
+// for its own route.
+var recursive = regexp.MustCompile(`/_(next|vercel)/image($|/)`)
 
-// Parse claims u when its path is exactly /_next/image.
-func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
-	if u.Path != Path {
+// Parse claims u when its path is exactly the dialect's route
+// (/_next/image or /_vercel/image).
+func (d Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
+	if u.Path != d.path {
 		return dialect.ImageURL{}, false, nil
 	}
 	q, _ := url.ParseQuery(u.RawQuery)

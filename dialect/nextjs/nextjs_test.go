@@ -136,3 +136,43 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// Vercel's /_vercel/image reads as /_next/image does, under its own name
+// and route; each dialect claims its own route only.
+func TestVercel(t *testing.T) {
+	if NewVercel().Name() != "vercel" {
+		t.Fatal(NewVercel().Name())
+	}
+	auto := func(w, q int) params.Params {
+		return params.Params{Width: w, Quality: q, Fit: params.FitMax, AutoFormat: true}
+	}
+	urltest.CheckValid(t, NewVercel(), []urltest.Valid{
+		// Vercel's documented form, as the Build Output API and the Nuxt and
+		// Astro adapters write it.
+		{"/_vercel/image?url=%2Fimg%2Fa.jpg&w=3840&q=75", "/img/a.jpg", "", auto(3840, 75)},
+		{"/_vercel/image?w=640&q=100&url=https%3A%2F%2Fcdn.example.com%2Fa.png", "https://cdn.example.com/a.png", "", auto(640, 100)},
+	})
+	urltest.CheckInvalid(t, NewVercel(), []urltest.Invalid{
+		{"/_vercel/image", []string{"url", "w", "q"}, "parameter"},
+		{"/_vercel/image?url=%2Fa.jpg&w=0&q=75", []string{"w"}, `"w" parameter (width) must be an integer greater than 0`},
+		{"/_vercel/image?url=%2Fa.jpg&w=10&q=101", []string{"q"}, `"q" parameter (quality) must be an integer between 1 and 100`},
+		{"/_vercel/image?url=%2F_vercel%2Fimage%3Furl%3D%252Fa.jpg&w=1&q=1", []string{"url"}, `"url" parameter cannot be recursive`},
+		{"/_vercel/image?url=%2F_next%2Fimage%3Furl%3D%252Fa.jpg&w=1&q=1", []string{"url"}, `"url" parameter cannot be recursive`},
+	})
+	urltest.CheckNotClaimed(t, NewVercel(), "/_next/image?url=%2Fa.jpg&w=1&q=1", "/_vercel/image/", "/_vercel/images?url=/a&w=1&q=1", "/img/a.jpg?url=/a.jpg&w=1&q=1")
+	urltest.CheckNotClaimed(t, New(), "/_vercel/image?url=%2Fa.jpg&w=1&q=1")
+	// Next's own check, kept for nextjs: a url naming Vercel's route too.
+	urltest.CheckInvalid(t, New(), []urltest.Invalid{
+		{"/_next/image?url=%2F_vercel%2Fimage&w=1&q=1", []string{"url"}, `"url" parameter cannot be recursive`},
+	})
+}
+
+// The URLs that unpic and @unpic/core built for Vercel parse to these
+// requests.
+func TestVercelBuilderURLs(t *testing.T) {
+	want := map[string]dialect.ImageURL{
+		"/_vercel/image?w=400&q=75&url=%2Fimg%2Fbuilders.jpg": {Source: "/img/builders.jpg", Params: params.Params{Width: 400, Quality: 75, Fit: params.FitMax, AutoFormat: true}},
+		"/_vercel/image?w=200&q=75&url=%2Fimg%2Fbuilders.jpg": {Source: "/img/builders.jpg", Params: params.Params{Width: 200, Quality: 75, Fit: params.FitMax, AutoFormat: true}},
+	}
+	urltest.CheckBuilderURLs(t, NewVercel(), "vercel", want)
+}

@@ -37,6 +37,12 @@ const fitWidth = (w) => ({ width: w, height: Math.round((sh * w) / sw) });
 const cases = [];
 const add = (provider, builder, url, want) => cases.push({ provider, builder, url, ...want });
 
+// The source as Supabase Storage (bucket img) and Directus (asset id
+// builders.jpg) name it: Matte reads them as /img/builders.jpg and
+// /assets/builders.jpg on its site.
+const supabaseObject = base + '/storage/v1/object/public' + src;
+const directusAsset = base + '/assets/builders.jpg';
+
 // unpic, one URL per provider it knows: 400x300 from a 4:3 source.
 const box = { width: 400, height: 300 };
 const unpicCases = [
@@ -54,6 +60,13 @@ const unpicCases = [
   ['wsrv', abs, {}, { ...box, format: 'jpeg' }],
   // ImageKit: ?tr=w-400,h-300,c-maintain_ratio,fo-auto; the source's format.
   ['imagekit', abs, {}, { ...box, format: 'jpeg' }],
+  // Vercel: /_vercel/image?w=&q=75&url=, width only, format by Accept.
+  ['vercel', src, { height: undefined }, { ...fitWidth(400), format: 'webp' }],
+  // Supabase: the object URL becomes /storage/v1/render/image/public/img/
+  // builders.jpg?width=&height= (resize cover, format by Accept).
+  ['supabase', supabaseObject, {}, { ...box, format: 'webp' }],
+  // Directus: /assets/<id>?width=&height=&withoutEnlargement=true&fit=cover.
+  ['directus', directusAsset, {}, { ...box, format: 'jpeg' }],
 ];
 for (const [provider, url, extra, want] of unpicCases) {
   const built = transformUrl({ url, provider, ...box, ...extra });
@@ -69,11 +82,13 @@ add('imagekit', 'unpic', transformUrl({ url: abs, provider: 'imagekit', width: 3
 const cloudinarySrc = 'https://res.cloudinary.com/demo/image/upload/v1712345' + src;
 add('cloudinary', 'unpic', transformUrl({ url: cloudinarySrc, provider: 'cloudinary', ...box }), { ...box, format: 'webp' });
 add('cloudinary', 'unpic', transformUrl({ url: cloudinarySrc, provider: 'cloudinary', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('supabase', 'unpic', transformUrl({ url: supabaseObject, provider: 'supabase', width: 320, format: 'origin' }), { ...fitWidth(320), format: 'jpeg' });
+add('directus', 'unpic', transformUrl({ url: directusAsset, provider: 'directus', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 
 // @unpic/core: the props a framework component renders (fixed layout).
 for (const [cdn, url, fmt] of [
   ['imgix', abs, 'webp'], ['cloudflare', src, 'webp'], ['ipx', src, 'webp'], ['netlify', src, 'webp'],
-  ['wsrv', abs, 'jpeg'], ['imagekit', abs, 'jpeg'],
+  ['wsrv', abs, 'jpeg'], ['imagekit', abs, 'jpeg'], ['supabase', supabaseObject, 'webp'], ['directus', directusAsset, 'jpeg'],
 ]) {
   const props = transformProps({ src: url, cdn, width: 200, height: 150, layout: 'fixed' });
   add(cdn, '@unpic/core', props.src, { width: 200, height: 150, format: fmt });
@@ -87,6 +102,11 @@ for (const [cdn, url, fmt] of [
   // Next.js through @unpic/core: width only.
   const props = transformProps({ src, cdn: 'nextjs', width: 200, height: 150, layout: 'fixed' });
   add('nextjs', '@unpic/core', props.src, { ...fitWidth(200), format: 'webp' });
+}
+{
+  // Vercel through @unpic/core: width only.
+  const props = transformProps({ src, cdn: 'vercel', width: 200, height: 150, layout: 'fixed' });
+  add('vercel', '@unpic/core', props.src, { ...fitWidth(200), format: 'webp' });
 }
 
 // next/image's getImageProps with the default loader: w is the next device
