@@ -12,6 +12,7 @@ import (
 
 	"github.com/jebosio/matte/fetch"
 	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform"
 )
 
 // subrequestKey marks the context of a bg-image subrequest. A matte handler
@@ -42,7 +43,7 @@ func (li layerImage) error(status int, detail string, cause error) error {
 // for the pipeline (loadLayerImage).
 func (h *Handler) loadLayerImages(req *imageRequest) error {
 	if ref := req.Params.Removal.BgImage; ref != "" {
-		data, err := h.loadLayerImage(req, backgroundLayer, ref)
+		data, _, err := h.loadLayerImage(req, backgroundLayer, ref)
 		if err != nil {
 			return err
 		}
@@ -53,7 +54,7 @@ func (h *Handler) loadLayerImages(req *imageRequest) error {
 		if req.markField != "" {
 			li.field = req.markField
 		}
-		data, err := h.loadLayerImage(req, li, ref)
+		data, _, err := h.loadLayerImage(req, li, ref)
 		if err != nil {
 			return err
 		}
@@ -65,20 +66,21 @@ func (h *Handler) loadLayerImages(req *imageRequest) error {
 // loadLayerImage loads the image ref names (a URL on a host the origin
 // block's allow_hosts lists, through the SSRF-safe fetcher: with no list,
 // 403 remote_source_denied; or a path on this site, through the site's own
-// routes) and checks that it is a supported image. The caller puts the
+// routes) and checks that it is a supported image, returning its bytes and
+// header. The caller puts the
 // bytes in req.Extras and their content reference (params.BgImageRef) in
 // the Params, so the cache key follows the image's content. An image that
 // a shared cache may not store makes the result private, as a private
 // source does.
-func (h *Handler) loadLayerImage(req *imageRequest, li layerImage, ref string) ([]byte, error) {
+func (h *Handler) loadLayerImage(req *imageRequest, li layerImage, ref string) ([]byte, transform.Source, error) {
 	var data []byte
 	var share sharing
 	var err error
-	if strings.HasPrefix(ref, "http://") || strings.HasPrefix(ref, "https://") {
+	if isRemoteRef(ref) {
 		if h.allowRemote() != nil {
 			// As for a dialect's remote source: without an allowlist the
 			// fetcher would take any public host (an open image proxy).
-			return nil, &params.Error{Status: http.StatusForbidden, Code: errRemoteNotAllowed.Code, Title: errRemoteNotAllowed.Title, Field: li.field,
+			return nil, transform.Source{}, &params.Error{Status: http.StatusForbidden, Code: errRemoteNotAllowed.Code, Title: errRemoteNotAllowed.Title, Field: li.field,
 				Detail: "A " + li.field + " URL is fetched only from the hosts the origin block's allow_hosts lists, and none are listed; give a path on this site, or list the host."}
 		}
 		data, share, err = h.fetchLayerURL(req.r.Context(), li, ref)
@@ -86,13 +88,14 @@ func (h *Handler) loadLayerImage(req *imageRequest, li layerImage, ref string) (
 		data, share, err = h.fetchLayerPath(req.r, li, ref)
 	}
 	if err != nil {
-		return nil, err
+		return nil, transform.Source{}, err
 	}
 	req.restrict(share)
-	if _, err := h.pipeline.Probe(data); err != nil {
-		return nil, li.error(http.StatusUnprocessableEntity, "The "+li.noun+" is not a supported image.", err)
+	info, err := h.pipeline.Probe(data)
+	if err != nil {
+		return nil, transform.Source{}, li.error(http.StatusUnprocessableEntity, "The "+li.noun+" is not a supported image.", err)
 	}
-	return data, nil
+	return data, info, nil
 }
 
 // fetchLayerURL downloads a remote layer image (the fetcher sends none of

@@ -42,6 +42,9 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    gif_effort            <1-10>       # GIF palette search effort; default 4
 //	    avif_chroma           420|444      # AVIF chroma; default 420 (4:4:4 from quality 90)
 //	    cache_control         <value>      # default "public, max-age=86400"
+//	    fallback_image        <path or URL>  # answered, transformed, for a source that is 404 or 410; default none
+//	    fallback_status       <code>       # its status: 200 or 400-599; default 200
+//	    fallback_ttl          <duration>   # its max-age (0: no-cache); default 1m
 //	    server_timing         [on|off]     # Server-Timing header: stage durations, cache outcome; default off
 //	    workers               <count>      # concurrent libvips pipelines; default: CPUs + 1 per 8
 //	    timeout               <duration>   # per transform; default 30s
@@ -276,6 +279,17 @@ func (h *Handler) parseLimitOption(o option) (handled bool, err error) {
 			return true, err
 		}
 		h.CacheControl = args[0]
+	case "fallback_image":
+		if err = o.need(1); err != nil {
+			return true, err
+		}
+		h.FallbackImage = args[0]
+	case "fallback_status":
+		h.FallbackStatus, err = o.count()
+	case "fallback_ttl":
+		var ttl caddy.Duration
+		ttl, err = o.duration()
+		h.FallbackTTL = &ttl
 	case "workers":
 		h.Workers, err = o.count()
 	case "timeout":

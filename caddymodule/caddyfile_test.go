@@ -12,6 +12,7 @@ import (
 
 func TestUnmarshalCaddyfile(t *testing.T) {
 	five, three := 5, 3
+	fiveMinutes, noTTL := caddy.Duration(5*time.Minute), caddy.Duration(0)
 	for _, tc := range []struct {
 		name, block string
 		want        Handler // compared field by field, zero fields included
@@ -25,6 +26,14 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 			Handler{Quality: map[string]int{"webp": 70, "avif": 50}, PNGCompression: &five, AVIFEffort: &three}, ""},
 		{"response and work", "cache_control \"public, max-age=60\"\nworkers 3\ntimeout 10s\nsource_ttl 1m\nqueue_megapixels 75",
 			Handler{CacheControl: "public, max-age=60", Workers: 3, Timeout: caddy.Duration(10 * time.Second), SourceTTL: caddy.Duration(time.Minute), QueueMegapixels: 75}, ""},
+		{"fallback", "fallback_image /img/missing.png\nfallback_status 404\nfallback_ttl 5m",
+			Handler{FallbackImage: "/img/missing.png", FallbackStatus: 404, FallbackTTL: &fiveMinutes}, ""},
+		{"fallback URL, no TTL", "fallback_image https://cdn.example.com/missing.png\nfallback_ttl 0",
+			Handler{FallbackImage: "https://cdn.example.com/missing.png", FallbackTTL: &noTTL}, ""},
+		{"fallback_image without a path", "fallback_image", Handler{}, "wrong argument count"},
+		{"fallback_image twice over", "fallback_image /a.png /b.png", Handler{}, "wrong argument count"},
+		{"fallback_status not a number", "fallback_status ok", Handler{}, `fallback_status: "ok" is not a non-negative integer`},
+		{"fallback_ttl not a duration", "fallback_ttl soon", Handler{}, `fallback_ttl: "soon" is not a duration`},
 		{"cache", "cache_memory 64MiB\ncache_disk /var/cache/matte 2GiB",
 			Handler{CacheMemory: 64 << 20, CacheDisk: "/var/cache/matte", CacheDiskSize: 2 << 30}, ""},
 		{"cache off", "cache off", Handler{CacheOff: true}, ""},
@@ -74,6 +83,43 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 				t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
 			case tc.wantErr == "" && !reflect.DeepEqual(h, tc.want):
 				t.Fatalf("got %+v\nwant %+v", h, tc.want)
+			}
+		})
+	}
+}
+
+// TestValidateFallback: fallback_status is 200 or 400-599, fallback_ttl
+// not negative, and fallback_image a path on this site or a URL on a host
+// the origin block allows.
+func TestValidateFallback(t *testing.T) {
+	minusOne := caddy.Duration(-time.Second)
+	allowed := &Origin{AllowHosts: []string{"cdn.example.com"}}
+	for _, tc := range []struct {
+		name    string
+		h       Handler
+		wantErr string // "" when accepted
+	}{
+		{"none", Handler{}, ""},
+		{"a path", Handler{FallbackImage: "/img/missing.png", FallbackStatus: 200}, ""},
+		{"a 404", Handler{FallbackImage: "/img/missing.png", FallbackStatus: 404}, ""},
+		{"a 599", Handler{FallbackStatus: 599}, ""},
+		{"an allowed URL", Handler{FallbackImage: "https://cdn.example.com/missing.png", Origin: allowed}, ""},
+		{"a 302", Handler{FallbackStatus: 302}, "fallback_status 302: want 200 or 400-599"},
+		{"a 204", Handler{FallbackStatus: 204}, "fallback_status 204: want 200 or 400-599"},
+		{"a 600", Handler{FallbackStatus: 600}, "fallback_status 600"},
+		{"a negative TTL", Handler{FallbackTTL: &minusOne}, "fallback_ttl must not be negative"},
+		{"a relative path", Handler{FallbackImage: "img/missing.png"}, `fallback_image "img/missing.png": want an absolute path`},
+		{"a dot-dot path", Handler{FallbackImage: "/img/../secret.png"}, "want an absolute path on this site"},
+		{"a URL without allow_hosts", Handler{FallbackImage: "https://cdn.example.com/missing.png"}, "allow_hosts"},
+		{"a URL with an empty origin block", Handler{FallbackImage: "http://cdn.example.com/m.png", Origin: &Origin{}}, "allow_hosts"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.h.Validate()
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
 			}
 		})
 	}

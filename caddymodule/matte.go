@@ -19,6 +19,7 @@ import (
 	"github.com/jebosio/matte/cache"
 	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/fetch"
+	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/playground"
 	"github.com/jebosio/matte/signature"
 	"github.com/jebosio/matte/transform"
@@ -80,6 +81,18 @@ type Handler struct {
 	AVIFChroma string `json:"avif_chroma,omitempty"`
 	// CacheControl is sent with every transformed image.
 	CacheControl string `json:"cache_control,omitempty"`
+	// FallbackImage is answered, transformed as the request asks, in place
+	// of a source whose origin answers 404 or 410 (fallback.go): a path on
+	// this site or an http(s) URL on a host the origin block's allow_hosts
+	// lists. A URL's own (ImageKit's di-, imgproxy's fiu) replaces it. "":
+	// none, the 404 passes through.
+	FallbackImage string `json:"fallback_image,omitempty"`
+	// FallbackStatus is the status of a fallback answer: 200 (the default,
+	// as imgproxy's) or 400-599.
+	FallbackStatus int `json:"fallback_status,omitempty"`
+	// FallbackTTL is the max-age of a fallback answer that a shared cache
+	// may store (default DefaultFallbackTTL; 0: no-cache).
+	FallbackTTL *caddy.Duration `json:"fallback_ttl,omitempty"`
 	// ServerTiming adds a Server-Timing header with the stage timings and
 	// the cache outcome to every transformed image (timing.go).
 	ServerTiming bool `json:"server_timing,omitempty"`
@@ -247,6 +260,9 @@ func (h *Handler) fillDefaults() {
 	if h.CacheControl == "" {
 		h.CacheControl = DefaultCacheControl
 	}
+	if h.FallbackStatus == 0 {
+		h.FallbackStatus = http.StatusOK
+	}
 	if h.Workers == 0 {
 		h.Workers = DefaultWorkers(runtime.NumCPU())
 	}
@@ -299,6 +315,24 @@ func (h *Handler) Validate() error {
 	}
 	if v := h.GIFEffort; v != nil && (*v < 1 || *v > 10) {
 		return fmt.Errorf("matte: gif_effort %d: want 1-10", *v)
+	}
+	return h.validateFallback()
+}
+
+// validateFallback checks fallback_image, fallback_status and fallback_ttl.
+func (h *Handler) validateFallback() error {
+	if s := h.FallbackStatus; s != 0 && s != http.StatusOK && (s < 400 || s > 599) {
+		return fmt.Errorf("matte: fallback_status %d: want 200 or 400-599", s)
+	}
+	if v := h.FallbackTTL; v != nil && *v < 0 {
+		return errors.New("matte: fallback_ttl must not be negative")
+	}
+	switch ref := h.FallbackImage; {
+	case ref == "":
+	case params.CheckImageRef(ref) != nil:
+		return fmt.Errorf("matte: fallback_image %q: want an absolute path on this site (without . or .. segments) or an http(s) URL", ref)
+	case isRemoteRef(ref) && h.allowRemote() != nil:
+		return fmt.Errorf("matte: fallback_image %q: a URL is fetched only from the hosts the origin block's allow_hosts lists; list its host, or give a path on this site", ref)
 	}
 	return nil
 }

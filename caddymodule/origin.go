@@ -113,7 +113,8 @@ func (h *Handler) sentHeader(req *imageRequest) http.Header {
 // fetch gets req's source into rec, from the next handler (which serves the
 // playground's uploads) or the origin URL, with the request or (req.origin, or a conditional copy of it). done means
 // the response is already settled (passed through, or an error written),
-// with err for Caddy.
+// with err for Caddy; not done, rec holds the source, a 304, or a missing
+// source's 404 or 410 (rec.missing, held for the request's fallback).
 func (h *Handler) fetch(req *imageRequest, next caddyhttp.Handler, rec *sourceRecorder, or *http.Request) (done bool, err error) {
 	var nextErr error
 	var aborted bool
@@ -128,18 +129,32 @@ func (h *Handler) fetch(req *imageRequest, next caddyhttp.Handler, rec *sourceRe
 	case rec.overflow:
 		return true, h.writeError(req.w, req.r, &params.Error{Status: http.StatusRequestEntityTooLarge, Code: params.CodeSourceTooLarge,
 			Title: "Source too large", Detail: fmt.Sprintf("The source image is larger than %d bytes.", h.MaxSourceBytes)})
-	case aborted && (rec.buffered() || rec.notModified):
+	case aborted && (rec.buffered() || rec.notModified || rec.missing):
 		return true, h.writeError(req.w, req.r, &params.Error{Status: http.StatusBadGateway, Code: params.CodeUpstream,
 			Title: "Bad gateway", Detail: "The origin sent an incomplete image."})
 	case aborted:
 		panic(http.ErrAbortHandler)
+	case nextErr != nil && rec.holdMissingError(handlerStatus(nextErr), missingError{handler: nextErr}):
+		// file_server reports a missing file as an error, which Caddy
+		// answers (handle_errors): held for the fallback.
+		return false, nil
 	case nextErr != nil:
 		return true, nextErr
-	case rec.notModified || rec.buffered():
+	case rec.notModified || rec.buffered() || rec.missing:
 		return false, nil
 	}
 	// Passed through: not a 200 image (or nothing was written at all).
 	return true, nil
+}
+
+// handlerStatus is the status of a handler's error (caddyhttp.HandlerError),
+// 0 for another error.
+func handlerStatus(err error) int {
+	var he caddyhttp.HandlerError
+	if errors.As(err, &he) {
+		return he.StatusCode
+	}
+	return 0
 }
 
 // serveNext runs the next handler into rec. reverse_proxy aborts a body it
@@ -179,8 +194,11 @@ func (h *Handler) fetchOrigin(req *imageRequest, or *http.Request, rec *sourceRe
 		IfNoneMatch: or.Header.Get("If-None-Match"), IfModifiedSince: or.Header.Get("If-Modified-Since")})
 	if err != nil {
 		var fe *fetch.FetchError
-		if errors.As(err, &fe) && fe.Kind == fetch.KindTooLarge {
+		switch {
+		case errors.As(err, &fe) && fe.Kind == fetch.KindTooLarge:
 			rec.overflow = true
+			return nil
+		case fe != nil && fe.Kind == fetch.KindUpstream && rec.holdMissingError(fe.Status, missingError{answer: upstreamError(err)}):
 			return nil
 		}
 		return upstreamError(err)

@@ -16,8 +16,9 @@ var errSourceTooLarge = errors.New("matte: source exceeds max_source_bytes")
 // sourceRecorder stands in for the client's ResponseWriter while the next
 // handler (file_server, reverse_proxy, ...) writes the source. A 200 of type
 // image/* is buffered, up to limit bytes; anything else, and an SVG, is
-// written through to the client untouched (an SVG with svgPolicy). Not safe
-// for concurrent use, like any ResponseWriter.
+// written through to the client untouched (an SVG with svgPolicy), except
+// a 404 or 410 when holdMissing is set, which is held back (missing). Not
+// safe for concurrent use, like any ResponseWriter.
 type sourceRecorder struct {
 	w      http.ResponseWriter
 	header http.Header
@@ -31,7 +32,17 @@ type sourceRecorder struct {
 	// Matte's to read (notModified), not the client's.
 	conditional bool
 	notModified bool
-	buf         bytes.Buffer
+	// holdMissing: the request has a fallback image (fallback.go), so a
+	// 404 or 410 is held instead of passed through (missing), its body in
+	// buf: the handler answers with the fallback instead, or replays it
+	// (missingAnswer). A held body that passes limit goes through after
+	// all: what was held, then the rest.
+	holdMissing bool
+	missing     bool
+	// missingErr is how a missing source was reported without a response
+	// (holdMissingError); nil when the 404 or 410 was written.
+	missingErr *missingError
+	buf        bytes.Buffer
 }
 
 func newSourceRecorder(w http.ResponseWriter, limit int64) *sourceRecorder {
@@ -41,7 +52,9 @@ func newSourceRecorder(w http.ResponseWriter, limit int64) *sourceRecorder {
 func (r *sourceRecorder) Header() http.Header { return r.header }
 
 // buffered reports whether the response was captured as a source image.
-func (r *sourceRecorder) buffered() bool { return r.wroteHeader && !r.passthrough && !r.notModified }
+func (r *sourceRecorder) buffered() bool {
+	return r.wroteHeader && !r.passthrough && !r.notModified && !r.missing
+}
 
 func (r *sourceRecorder) WriteHeader(status int) {
 	if r.wroteHeader {
@@ -57,6 +70,10 @@ func (r *sourceRecorder) WriteHeader(status int) {
 	r.status = status
 	if status == http.StatusNotModified && r.conditional {
 		r.notModified = true
+		return
+	}
+	if r.holdMissing && isMissing(status) {
+		r.missing = true
 		return
 	}
 	mt := mediaType(r.header.Get("Content-Type"))
@@ -89,6 +106,13 @@ func (r *sourceRecorder) Write(p []byte) (int, error) {
 	if r.notModified {
 		return len(p), nil
 	}
+	if r.missing {
+		if r.limit > 0 && int64(r.buf.Len()+len(p)) > r.limit {
+			r.releaseMissing()
+			return r.w.Write(p)
+		}
+		return r.buf.Write(p)
+	}
 	if r.overflow || r.limit > 0 && int64(r.buf.Len()+len(p)) > r.limit {
 		r.overflow = true
 		return 0, errSourceTooLarge
@@ -106,7 +130,7 @@ func (r *sourceRecorder) ReadFrom(src io.Reader) (int64, error) {
 			return rf.ReadFrom(src)
 		}
 	}
-	if r.notModified || r.overflow || r.passthrough {
+	if r.notModified || r.overflow || r.passthrough || r.missing {
 		return io.Copy(writerOnly{r}, src)
 	}
 	// A source being buffered is read straight into the buffer (sized from
@@ -130,6 +154,33 @@ func (r *sourceRecorder) Flush() {
 	if r.passthrough {
 		_ = http.NewResponseController(r.w).Flush()
 	}
+}
+
+// isMissing reports a status that says the source does not exist: 404 Not
+// Found or 410 Gone.
+func isMissing(status int) bool {
+	return status == http.StatusNotFound || status == http.StatusGone
+}
+
+// holdMissingError holds a source's 404 or 410 that came as an error
+// instead of a response (see missingError), when holdMissing is set and
+// nothing was written; it reports whether it did.
+func (r *sourceRecorder) holdMissingError(status int, e missingError) bool {
+	if !r.holdMissing || r.wroteHeader || !isMissing(status) {
+		return false
+	}
+	r.wroteHeader, r.status, r.missing, r.missingErr = true, status, true, &e
+	return true
+}
+
+// releaseMissing passes a held 404 or 410 through after all: its header,
+// the body held so far, and from then on the rest.
+func (r *sourceRecorder) releaseMissing() {
+	r.missing, r.passthrough = false, true
+	copyHeader(r.w.Header(), r.header)
+	r.w.WriteHeader(r.status)
+	_, _ = r.w.Write(r.buf.Bytes())
+	r.buf.Reset()
 }
 
 // writerOnly hides ReadFrom so io.Copy does not recurse into it.

@@ -50,3 +50,52 @@ func TestSourceRecorderReadFrom(t *testing.T) {
 		})
 	}
 }
+
+// TestSourceRecorderHoldsMissing: with holdMissing, a 404 or 410 is held
+// (nothing reaches the client) with its header and body; one whose body
+// passes the limit goes through after all, whole; other statuses, and a
+// 404 without holdMissing, pass through as before.
+func TestSourceRecorderHoldsMissing(t *testing.T) {
+	const limit = 10
+	for _, tc := range []struct {
+		name        string
+		hold        bool
+		status      int
+		body        string
+		wantMissing bool
+	}{
+		{"a 404, held", true, 404, "no such", true},
+		{"a 410, held", true, 410, "gone", true},
+		{"a 404 without a fallback", false, 404, "no such", false},
+		{"a 403", true, 403, "denied", false},
+		{"a 500", true, 500, "broken", false},
+		{"a 404 past the limit", true, 404, "a long page that says no such image", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			client := httptest.NewRecorder()
+			rec := newSourceRecorder(client, limit)
+			rec.holdMissing = tc.hold
+			rec.Header().Set("Content-Type", "text/plain")
+			rec.WriteHeader(tc.status)
+			// Two writes: the limit may be passed on the second.
+			_, err1 := rec.Write([]byte(tc.body[:3]))
+			_, err2 := rec.ReadFrom(strings.NewReader(tc.body[3:]))
+			if err1 != nil || err2 != nil {
+				t.Fatalf("write: %v, %v", err1, err2)
+			}
+			if rec.missing != tc.wantMissing || rec.buffered() {
+				t.Fatalf("missing %v (want %v), buffered %v", rec.missing, tc.wantMissing, rec.buffered())
+			}
+			if tc.wantMissing {
+				m := rec.missingAnswer()
+				if client.Body.Len() != 0 || m.status != tc.status || string(m.body) != tc.body || m.header.Get("Content-Type") != "text/plain" {
+					t.Fatalf("held %d %q %v; the client got %q", m.status, m.body, m.header, client.Body)
+				}
+				return
+			}
+			if client.Code != tc.status || client.Body.String() != tc.body || client.Header().Get("Content-Type") != "text/plain" {
+				t.Fatalf("the client got %d %q %v", client.Code, client.Body, client.Header())
+			}
+		})
+	}
+}

@@ -61,6 +61,12 @@ type imageRequest struct {
 	// cacheControl, when set, replaces the site's cache_control for a
 	// result a shared cache may store (dialect.ImageURL.MaxAge).
 	cacheControl string
+	// fallback is the image answered in place of a missing source
+	// (fallback.go): the URL's own (dialect.ImageURL.Fallback), else the
+	// site's fallback_image; "" for none. fallbackField names it in
+	// errors. isFallback: the answer is the fallback's.
+	fallback, fallbackField string
+	isFallback              bool
 
 	timings requestTimings // where the time went (timing.go)
 }
@@ -121,8 +127,13 @@ func (req *imageRequest) fromSite(or *http.Request) {
 // serveImage answers a URL request (the imgix query or a URL dialect)
 // whose Params, origin request and source identity are set: it loads the
 // bg-image and watermark the Params name, then answers from the result cache when the
-// source's memo is fresh, else after (re)validating or fetching the source.
+// source's memo is fresh, else after (re)validating or fetching the source;
+// a missing source with its fallback image (serveFallback).
 func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
+	h.useSiteFallback(req)
+	if err := h.checkFallback(req); err != nil {
+		return h.writeError(req.w, req.r, err)
+	}
 	if err := h.loadLayerImages(req); err != nil {
 		return h.writeError(req.w, req.r, err)
 	}
@@ -166,6 +177,9 @@ func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
 	}
 	if done {
 		return err
+	}
+	if got.missing != nil {
+		return h.serveFallback(req, got)
 	}
 	req.restrict(got.share)
 	h.useSource(req, got.memo)

@@ -36,11 +36,19 @@ func (h *Handler) setResultHeaders(req *imageRequest) {
 		hdr.Del(k)
 	}
 	hdr.Set("ETag", etagFor(req.Key))
+	if req.isFallback {
+		hdr.Set(fallbackHeader, "1")
+		if h.FallbackStatus != http.StatusOK {
+			hdr.Del("ETag") // a validator goes with a 200 only
+		}
+	}
 	switch {
 	case req.NoStore:
 		hdr.Set("Cache-Control", noStoreCacheControl)
 	case req.Private:
 		hdr.Set("Cache-Control", privateCacheControl)
+	case req.isFallback:
+		hdr.Set("Cache-Control", h.fallbackCacheControl())
 	case req.cacheControl != "":
 		hdr.Set("Cache-Control", req.cacheControl)
 	default:
@@ -108,7 +116,11 @@ func (h *Handler) writeResult(req *imageRequest, out rendered) {
 	}
 	req.timings.outcome = out.Tier.CacheStatus()
 	h.served(req.w, req.r, req, servedImage{ContentType: e.ContentType, Bytes: out.size(), Model: out.Meta.Model, Width: out.Meta.Width, Height: out.Meta.Height})
-	req.w.WriteHeader(http.StatusOK)
+	status := http.StatusOK
+	if req.isFallback {
+		status = h.FallbackStatus
+	}
+	req.w.WriteHeader(status)
 	switch {
 	case req.r.Method == http.MethodHead:
 	case out.Body != nil:

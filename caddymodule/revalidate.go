@@ -92,7 +92,7 @@ func (h *Handler) askOrigin(req *imageRequest, next caddyhttp.Handler, memo sour
 		cond.Header.Set("If-Modified-Since", memo.LastModified)
 	}
 	rec = newSourceRecorder(req.w, h.MaxSourceBytes)
-	rec.conditional = true
+	rec.conditional, rec.holdMissing = true, req.fallback != ""
 	done, err = h.fetch(req, next, rec, cond)
 	return rec, done, err
 }

@@ -18,6 +18,9 @@ type fetchedSource struct {
 	// probeErr is the client's error when src is not an image Matte
 	// decodes (already written to the fetching request's client).
 	probeErr error
+	// missing, when not nil, is the origin's 404 or 410, held for the
+	// fetching request's fallback image; src is then nil.
+	missing *missingAnswer
 }
 
 // serves reports whether s, fetched with header s.sent, answers req as
@@ -48,7 +51,10 @@ func (s *fetchedSource) serves(h *Handler, req *imageRequest) bool {
 // fetch gave no source (the leader's client went away, the origin's own
 // error or non-image answer went to the leader's client, the queue was
 // full), the waiters try once more together, then each on its own: a
-// waiter never fails because of another request. Requests that send
+// waiter never fails because of another request. A missing source, held
+// for the leader's fallback image, is shared as a source is: each waiter
+// answers with its own fallback, or with the source's own answer when it
+// has none (serveFallback). Requests that send
 // credentials (Authorization, Cookie) to the origin fetch on their own, so
 // that each one's access is checked (sharesFetch).
 func (h *Handler) sharedFetch(req *imageRequest, next caddyhttp.Handler, old *sourceMemo, now time.Time) (_ *fetchedSource, done bool, err error) {
@@ -86,7 +92,9 @@ func (h *Handler) sharedFetch(req *imageRequest, next caddyhttp.Handler, old *so
 // the request found, if any) already says the same and the response grants
 // no freshness: no write per request. done means the response is settled
 // (an error, or the origin's own answer, was written), with err for Caddy;
-// a probe error also returns the source, with probeErr set.
+// a probe error also returns the source, with probeErr set. A missing
+// source (a 404 or 410 held for req's fallback) is returned not done, with
+// missing set: nothing of it is stored.
 func (h *Handler) fetchSource(req *imageRequest, next caddyhttp.Handler, rec *sourceRecorder, old *sourceMemo, now time.Time) (_ *fetchedSource, done bool, err error) {
 	if h.queueFull() {
 		return nil, true, h.writeError(req.w, req.r, overloaded(h.guard.admit.RetryAfter()))
@@ -96,12 +104,17 @@ func (h *Handler) fetchSource(req *imageRequest, next caddyhttp.Handler, rec *so
 	defer fetched()
 	if rec == nil {
 		rec = newSourceRecorder(req.w, h.MaxSourceBytes)
+		rec.holdMissing = req.fallback != ""
 		if done, err := h.fetch(req, next, rec, req.origin); done {
 			return nil, true, err
 		}
 	}
 	s := &fetchedSource{src: rec.buf.Bytes(), sent: h.sentHeader(req)}
 	s.share = shareability(s.sent, rec.header)
+	if rec.missing {
+		s.src, s.missing = nil, rec.missingAnswer()
+		return s, false, nil
+	}
 	info, err := h.pipeline.Probe(s.src)
 	if err != nil {
 		s.probeErr = err

@@ -171,6 +171,7 @@ func (h *Handler) serveURLDialect(w http.ResponseWriter, r *http.Request, rawQue
 		// imgix's ch does.
 		imgix.ApplyClientHints(&iu.Params, r.Header)
 		req := &imageRequest{Params: iu.Params, Dialect: d.Name(), markField: iu.MarkField, frameField: iu.FrameField, rectField: iu.RectField, cacheControl: maxAgeCacheControl(iu), w: w, r: r}
+		req.fallback, req.fallbackField = iu.Fallback, iu.FallbackField
 		if iu.Remote() {
 			if err := h.allowRemote(); err != nil {
 				return true, h.writeError(w, r, err)

@@ -57,6 +57,13 @@ type ImageURL struct {
 	// cache may not store stay private or no-store.
 	MaxAge    int
 	MaxAgeSet bool
+	// Fallback, when not "", is the image answered in place of a missing
+	// source (its origin answers 404 or 410), transformed as this URL asks:
+	// a path on this site or an absolute http(s) URL (params.CheckImageRef),
+	// in place of the site's fallback_image (ImageKit's di-, imgproxy's
+	// fiu). FallbackField is the option that named it, in the dialect's own
+	// spelling, for an error about that image.
+	Fallback, FallbackField string
 }
 
 // Remote reports whether the source is an absolute URL, not a path on

@@ -57,7 +57,12 @@
 //     colour distance, 10 by default). pr-true: a JPEG answer is progressive
 //     (other formats ignore it).
 //   - orig-true: the source as it is; every other transform is ignored, as
-//     in ImageKit. md-false and cp-false are what Matte does anyway (it
+//     in ImageKit (di- aside).
+//   - di-<path>: the default image, answered in place of a source that is
+//     missing (its origin answers 404 or 410), transformed as the URL asks:
+//     a path on this site from its root, its / written as @@ as ImageKit's
+//     SDKs write it (di-folder@@default.jpg is /folder/default.jpg), in
+//     place of the site's fallback_image. md-false and cp-false are what Matte does anyway (it
 //     strips metadata and writes sRGB); md-true and cp-true are refused.
 //   - e-bgremove and e-removedotbg: background removal (Matte's own
 //     model). e-sharpen, optionally e-sharpen-N (N 1 to 100): sharpening.
@@ -97,7 +102,7 @@
 //     negative; pa is added to them).
 //
 // Any other transform (lm- layer modes, l-video, al-, r- in a layer, o-,
-// di-, ...), or a transform given twice, is a 400 naming it as ImageKit
+// ...), or a transform given twice, is a 400 naming it as ImageKit
 // spells it (the field is the key: "c", "e-grayscale", "l" for a layer
 // Matte cannot draw).
 package imagekit
@@ -172,6 +177,9 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		return dialect.ImageURL{}, true, err
 	}
 	out.Params = p
+	if t.fallback != "" {
+		out.Fallback, out.FallbackField = t.fallback, "di"
+	}
 	if p.Watermark.Image != "" {
 		out.MarkField = "i" // the l-image layer's input
 	}
@@ -206,6 +214,8 @@ type transforms struct {
 	fillBlurStrength int
 	// image and text are the l-image and l-text layers (nil: none).
 	image, text *layer
+	// fallback is di's default image, a path on this site ("": none).
+	fallback string
 }
 
 // read parses tr's comma-separated key-value pairs into t, reporting each
@@ -402,8 +412,18 @@ var handlers = map[string]handler{
 	// what it does anyway.
 	"md": {"false (Matte does not keep metadata)", onlyFalse},
 	"cp": {"false (Matte converts to sRGB and does not keep colour profiles)", onlyFalse},
-	"di": {"not given: Matte has no default image for a missing source", func(*transforms, string) error {
-		return errors.New("a default image is not supported")
+	// di-<path>: the default image, a path on this site with its / written
+	// as @@, as ImageKit's SDKs write it (leading and trailing / dropped).
+	"di": {"a path on this site, / written as @@, such as di-folder@@default.jpg", func(t *transforms, v string) error {
+		path := "/" + strings.Trim(strings.ReplaceAll(v, "@@", "/"), "/")
+		if path == "/" {
+			return params.ErrSyntax
+		}
+		if err := params.CheckImageRef(path); err != nil {
+			return err
+		}
+		t.fallback = path
+		return nil
 	}},
 	"r": {"an integer radius from 0 to 10000, or max (a circle or oval)", func(t *transforms, v string) error {
 		if v == "max" {

@@ -163,7 +163,9 @@ func TestParseInvalid(t *testing.T) {
 		{"/a.jpg?tr=md-true", []string{"md"}, "Matte does not keep"},
 		{"/a.jpg?tr=cp-true", []string{"cp"}, "Matte does not keep"},
 		{"/a.jpg?tr=cp-yes", []string{"cp"}, "false"},
-		{"/a.jpg?tr=di-default.jpg", []string{"di"}, "not supported"},
+		{"/a.jpg?tr=di-@@", []string{"di"}, "a path on this site"},
+		{"/a.jpg?tr=di-a@@..@@secret.jpg", []string{"di"}, ". and .. segments"},
+		{"/a.jpg?tr=di-a.jpg,di-b.jpg", []string{"di"}, "more than once"},
 		{"/a.jpg?tr=o-50", []string{"o"}, "not a transform Matte supports"},
 		{"/a.jpg?tr=e-gradient-ld-360", []string{"e-gradient"}, "ld-<0 to 359"},
 		{"/a.jpg?tr=e-gradient-ld-top_middle", []string{"e-gradient"}, "ld-<0 to 359"},
@@ -234,6 +236,7 @@ func FuzzParse(f *testing.F) {
 		"/a.jpg?tr=l-image,i-a@@b.png,w-10,lx-N5,ly-3,lfo-top,l-end,l-text,ie-aGk=,fs-9,co-red,ff-Roboto,tg-b_i,pa-2_2,l-end",
 		"/tr:l-image,i-a.png,l-image,i-b.png,l-end,l-end,l-end,l-/x.jpg", "/a.jpg?tr=l-text,i-,l-end,l-video,l-end",
 		"/a.jpg?tr=e-shadow-bl-5_st-40_x-N10,l-image,i-ik_canvas,bg-FF000050,w-10,h-5,lfo-top,l-end", "/a.jpg?tr=w-auto,h-9,cm-extract,x-3",
+		"/a.jpg?tr=di-@@img@@d.png@@,w-5", "/tr:di-a@@@@..@@b,orig-true/x.jpg", "/a.jpg?tr=di-%00,di-@@",
 	} {
 		f.Add(s)
 	}
@@ -261,6 +264,9 @@ func FuzzParse(f *testing.F) {
 		p := got.Params
 		if m := p.Watermark.Image; m != "" && (params.CheckImageRef(m) != nil || !strings.HasPrefix(m, "/") || got.MarkField != "i") {
 			t.Fatalf("bad layer image %+v", got)
+		}
+		if f := got.Fallback; f != "" && (params.CheckImageRef(f) != nil || !strings.HasPrefix(f, "/") || got.FallbackField != "di") {
+			t.Fatalf("bad default image %+v", got)
 		}
 		if p.Width < 0 || p.Width > maxDimension || p.Height < 0 || p.Height > maxDimension || p.Blur < 0 || p.Blur > 1000 ||
 			p.Rotate < 0 || p.Rotate >= 360 || (p.DPR != 0 && (p.DPR <= 1 || p.DPR > 5)) || !strings.HasPrefix(got.Source, "/") {
@@ -382,4 +388,26 @@ func TestParseLayers(t *testing.T) {
 		{"/a.jpg?tr=l-text,i-hi,bg-white,l-end", []string{"bg"}, "in an l-text layer"},
 		{"/a.jpg?tr=l-text,i-hi,fs-0,co-%23fff,l-end", []string{"fs", "co"}, ""},
 	})
+}
+
+// TestDefaultImage: di-<path> names the image answered in place of a
+// missing source, a path from the site's root with its / written as @@, as
+// ImageKit's SDKs write it (leading and trailing / dropped).
+func TestDefaultImage(t *testing.T) {
+	for raw, want := range map[string]string{
+		"/a.jpg?tr=di-default.jpg":                 "/default.jpg",
+		"/a.jpg?tr=w-100,di-folder@@default.jpg":   "/folder/default.jpg",
+		"/tr:di-@@img@@sub@@d-1.png,w-10/a.jpg":    "/img/sub/d-1.png",
+		"/a.jpg?tr=di-img@@default.jpg@@":          "/img/default.jpg",
+		"/a.jpg?tr=orig-true,di-img@@missing.jpg":  "/img/missing.jpg",
+		"/a.jpg?tr=di-img%40%40percent%20name.jpg": "/img/percent name.jpg",
+	} {
+		got, ok, err := urltest.Parse(t, New(), raw)
+		if !ok || err != nil || got.Fallback != want || got.FallbackField != "di" || got.Source != "/a.jpg" {
+			t.Errorf("%s: ok %v, err %v, fallback %q (%q), source %q; want %q (di)", raw, ok, err, got.Fallback, got.FallbackField, got.Source, want)
+		}
+	}
+	if got, _, _ := urltest.Parse(t, New(), "/a.jpg?tr=w-10"); got.Fallback != "" || got.FallbackField != "" {
+		t.Errorf("no di: fallback %q (%q)", got.Fallback, got.FallbackField)
+	}
 }

@@ -166,7 +166,7 @@ func FuzzParse(f *testing.F) {
 		"/_/w:1/plain/http:%2F%2Fx/a@png", "/x/g:fp:1:1/pd:1:1:1:1/plain//a", "/a/b:/plain/",
 		"/_/a:1:2:3/mc:0.5:fff/dt:1:000:fff/col:1:f00:1/bga:0.5/pg:1/da:1/exar:1:ce/wm:1/wmu:L2E/raw:0/msr:1/plain//a",
 		"/_/jpgo:1:1:1:1:1:8/pngo:1:1:3/webpo:near_lossless:1:icon/avifo:off/gr:0.5:f80:-45.5:0.2:0.9/plain//a@avif",
-		"/_/jpgo::1/avifo:on/gr:1::left/plain//a"} {
+		"/_/jpgo::1/avifo:on/gr:1::left/plain//a", "/_/fiu:L2E/raw:1/plain//a", "/_/fallback_image_url:aHR0cDovL3g=/w:5/plain//a"} {
 		f.Add(s)
 	}
 	plain := mustNew(f, "", "")
@@ -483,5 +483,31 @@ func TestGradient(t *testing.T) {
 		"/insecure/gr:1::down:0.8:0.2/plain//a.jpg":     "gr",
 		"/insecure/gr:1::down:0:1.5/plain//a.jpg":       "gr",
 		"/insecure/gradient:1::down:0:1:0/plain//a.jpg": "gradient",
+	})
+}
+
+// TestFallbackImageURL: Pro's fiu (fallback_image_url) names the image
+// answered in place of a missing source, URL-safe Base64 of an http(s) URL
+// or a path on this site (padded or not), in place of the site's; raw:1
+// keeps it.
+func TestFallbackImageURL(t *testing.T) {
+	frames := params.Params{Frames: params.FramesFirst}
+	urltest.CheckParses(t, mustNew(t, "", ""), map[string]dialect.ImageURL{
+		"/insecure/fiu:aHR0cHM6Ly9leGFtcGxlLmNvbS9taXNzaW5nLnBuZw/plain//a.jpg": {Params: frames, Source: "/a.jpg",
+			Fallback: "https://example.com/missing.png", FallbackField: "fiu"},
+		"/insecure/w:10/fallback_image_url:L2ltZy9ub25lLnBuZw==/plain//a.jpg": {Params: params.Params{Width: 10, Fit: params.FitMax, Frames: params.FramesFirst}, Source: "/a.jpg",
+			Fallback: "/img/none.png", FallbackField: "fallback_image_url"},
+		// A later fiu overrides an earlier one, as every option does.
+		"/insecure/fiu:aHR0cHM6Ly9leGFtcGxlLmNvbS9taXNzaW5nLnBuZw/fiu:L2ltZy9ub25lLnBuZw/plain//a.jpg": {Params: frames, Source: "/a.jpg",
+			Fallback: "/img/none.png", FallbackField: "fiu"},
+		"/insecure/raw:1/fiu:L2ltZy9ub25lLnBuZw/plain//a.jpg": {Source: "/a.jpg", Fallback: "/img/none.png", FallbackField: "fiu"},
+	})
+	urltest.CheckErrors(t, mustNew(t, "", ""), map[string]string{
+		"/insecure/fiu:ZnRwOi8veC95LnBuZw/plain//a.jpg":                "fiu", // ftp://x/y.png
+		"/insecure/fiu:Ly9ldmlsLmV4YW1wbGUveC5wbmc/plain//a.jpg":       "fiu", // //evil.example/x.png
+		"/insecure/fallback_image_url:L2ltZy8uLi94LnBuZw/plain//a.jpg": "fallback_image_url",
+		"/insecure/fiu:!!/plain//a.jpg":                                "fiu",
+		"/insecure/fiu:L2ltZy9ub25lLnBuZw:1/plain//a.jpg":              "fiu",
+		"/insecure/fiu:/plain//a.jpg":                                  "fiu",
 	})
 }

@@ -29,6 +29,9 @@ type resize struct {
 	// markURL is wmu's watermark image (a URL or a path on this site),
 	// markURLName wmu as written; "": the site's watermark.
 	markURL, markURLName string
+	// fallback is fiu's fallback image (a URL or a path on this site),
+	// fallbackName fiu as written; "": the site's fallback_image.
+	fallback, fallbackName string
 	// extendAspect is exar's extend.
 	extendAspect bool
 	// raw (raw:1) answers the source as it is, whatever else is asked.
@@ -54,6 +57,8 @@ type resize struct {
 // FrameField).
 type fields struct {
 	mark, frame string
+	// fallback is fiu's image and fallbackName fiu as written ("": none).
+	fallback, fallbackName string
 	// raw is raw:1: the answer is the source as it is, the extension
 	// unread too.
 	raw bool
@@ -94,7 +99,7 @@ func (d *Dialect) parseOptions(parts []string, ext string) (params.Params, field
 		canon, known := aliases[name]
 		var err error
 		if !known {
-			err = pathurl.Bad(name, "%s is not an imgproxy processing option Matte supports (rs, s, rt, w, h, z, g, c, q, f, bg, bl, sh, pix, rot, dpr, ex, exar, pd, t, el, fl, ar, sm, scp, eth, cb, fn, att, exp, mb, pr, wm, wmu, fq, mw, mh, raw; Pro: a, br, co, sa, mc, dt, col, gr, bga, dpi, ra, pg, pgs, da, jpgo, pngo, webpo, avifo).", params.QuoteShort(name))
+			err = pathurl.Bad(name, "%s is not an imgproxy processing option Matte supports (rs, s, rt, w, h, z, g, c, q, f, bg, bl, sh, pix, rot, dpr, ex, exar, pd, t, el, fl, ar, sm, scp, eth, cb, fn, att, exp, mb, pr, wm, wmu, fq, mw, mh, raw; Pro: a, br, co, sa, mc, dt, col, gr, bga, dpi, ra, pg, pgs, da, jpgo, pngo, webpo, avifo, fiu).", params.QuoteShort(name))
 		} else {
 			err = options[canon](&p, &rs, name, args)
 		}
@@ -108,7 +113,7 @@ func (d *Dialect) parseOptions(parts []string, ext string) (params.Params, field
 	if rs.raw {
 		// The source as it is: only how it is named and saved applies
 		// (the extension unread too).
-		return params.Params{Download: p.Download, DownloadName: p.DownloadName}, fields{raw: true}, nil
+		return params.Params{Download: p.Download, DownloadName: p.DownloadName}, fields{raw: true, fallback: rs.fallback, fallbackName: rs.fallbackName}, nil
 	}
 	if ext != "" {
 		f, ok := params.ParseOutputFormat(ext)
@@ -127,7 +132,7 @@ func (d *Dialect) parseOptions(parts []string, ext string) (params.Params, field
 	if err := applyCrop(&p, rs); err != nil {
 		return params.Params{}, fields{}, err
 	}
-	f := fields{mark: "wm"}
+	f := fields{mark: "wm", fallback: rs.fallback, fallbackName: rs.fallbackName}
 	markImage := d.watermark
 	if rs.markURL != "" {
 		markImage, f.mark = rs.markURL, rs.markURLName
@@ -357,7 +362,7 @@ var aliases = map[string]string{
 	"msr": "security", "max_src_resolution": "security", "msfs": "security", "max_src_file_size": "security",
 	"maf": "security", "max_animation_frames": "security", "mafr": "security", "max_animation_frame_resolution": "security",
 	"mrd": "security", "max_result_dimension": "security",
-	"wmu": "watermark_url", "watermark_url": "watermark_url",
+	"wmu": "watermark_url", "watermark_url": "watermark_url", "fiu": "fallback_image_url", "fallback_image_url": "fallback_image_url",
 	// imgproxy Pro's options that Matte's own steps carry out.
 	"a": "adjust", "adjust": "adjust", "br": "brightness", "brightness": "brightness", "co": "contrast", "contrast": "contrast",
 	"sa": "saturation", "saturation": "saturation", "mc": "monochrome", "monochrome": "monochrome", "dt": "duotone", "duotone": "duotone",
@@ -722,6 +727,18 @@ var options = map[string]option{
 			return pathurl.Bad(name, "%s takes the watermark's URL (http or https) or path on this site, URL-safe Base64-encoded.", name)
 		}
 		rs.markURL, rs.markURLName = v, name
+		return nil
+	},
+	// fiu:%url: the image answered in place of a missing source (URL-safe
+	// Base64 of an http(s) URL or a path on this site), in place of the
+	// site's fallback_image (Pro).
+	"fallback_image_url": func(_ *params.Params, rs *resize, name string, args []string) error {
+		b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(args[0], "="))
+		v := string(b)
+		if err != nil || len(args) != 1 || params.CheckImageRef(v) != nil {
+			return pathurl.Bad(name, "%s takes the fallback image's URL (http or https) or path on this site, URL-safe Base64-encoded.", name)
+		}
+		rs.fallback, rs.fallbackName = v, name
 		return nil
 	},
 	// a:%brightness:%contrast:%saturation, each optional (Pro).

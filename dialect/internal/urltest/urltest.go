@@ -143,6 +143,9 @@ func CheckURLDialect(t *testing.T, d dialect.URLDialect, raw string) {
 			t.Fatalf("%q: local source %q", raw, s)
 		}
 	}
+	if f := iu.Fallback; ok && err == nil && f != "" && (params.CheckImageRef(f) != nil || iu.FallbackField == "") {
+		t.Fatalf("%q: fallback image %q named by %q", raw, f, iu.FallbackField)
+	}
 }
 
 // CheckParses checks that d claims each URL of cases and reads what it
