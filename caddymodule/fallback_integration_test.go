@@ -68,8 +68,8 @@ func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s
 // TestFallbackImage: a source that is missing (404 or 410, from
 // file_server, reverse_proxy or the origin URL) is answered with the
 // fallback image, transformed as the request asks, marked Fallback-Image: 1
-// under fallback_status and fallback_ttl; ImageKit's di- and imgproxy's fiu
-// name their own; everything else is answered as without a fallback.
+// under fallback_status and fallback_ttl; ImageKit's di-, imgproxy's fiu and
+// Cloudinary's d_ name their own; everything else is answered as without a fallback.
 func TestFallbackImage(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string][]byte{
@@ -111,6 +111,7 @@ http://localhost:9082 {
 	matte {
 		url_dialect imagekit
 		url_dialect imgproxy
+		url_dialect cloudinary
 	}
 	file_server
 }
@@ -188,6 +189,10 @@ http://localhost:9085 {
 		fallback(t, "http://localhost:9080/tr:w-30,di-@@fb@@other.jpg/fb/none.jpg", 200, "public, max-age=60", "jpeg", 30, 15)
 		// On a site without fallback_image too.
 		fallback(t, "http://localhost:9082/fb/none.jpg?tr=w-20,di-fb@@ph.png", 200, "public, max-age=60", "png", 20, 20)
+	})
+	t.Run("Cloudinary d_ names its own", func(t *testing.T) {
+		fallback(t, "http://localhost:9082/demo/image/upload/w_20/d_fb:ph.png/fb/none.jpg", 200, "public, max-age=60", "png", 20, 20)
+		notFallback(t, "http://localhost:9082/demo/image/upload/w_20,d_fb:ph.png/fb/photo.jpg", 200)
 	})
 	t.Run("imgproxy fiu names its own: a path or an allowed URL", func(t *testing.T) {
 		fallback(t, "http://localhost:9080/insecure/w:20/fiu:"+b64("/fb/other.jpg")+"/plain//fb/none.jpg", 200, "public, max-age=60", "jpeg", 20, 10)

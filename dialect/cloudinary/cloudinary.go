@@ -72,6 +72,9 @@
 //     vibrance[:-100 to 100], gamma[:-50 to 150], negate, pixelate:<1 to
 //     100>, trim[:tolerance[:colour]], background_removal (Matte's own
 //     model), colorize[:0 to 100] with co_<colour>.
+//   - d_<public ID>: the default image answered in place of a missing
+//     source (dialect.ImageURL.Fallback), in any component; its folders
+//     are joined by ":".
 //   - bo: <width>px_solid_<colour>: a border around the image, which grows
 //     by the width on every side.
 //
@@ -194,11 +197,18 @@ func parse(delivery, prefix string, segs []string, rawQuery string) (dialect.Ima
 		i++
 	}
 	rest := strings.Join(segs[i:], "/")
+	comps, fallback, err := defaultImage(comps, prefix)
+	if err != nil {
+		return dialect.ImageURL{}, err
+	}
 	p, err := readChain(comps)
 	if err != nil {
 		return dialect.ImageURL{}, err
 	}
 	out := dialect.ImageURL{Params: p, RectField: rectField(p)}
+	if fallback != "" {
+		out.Fallback, out.FallbackField = fallback, "d"
+	}
 	query := urlform.Without(rawQuery, func(name string) bool { return name == "_a" })
 	if delivery == "fetch" {
 		if lower := strings.ToLower(rest); strings.HasPrefix(lower, "http%3a") || strings.HasPrefix(lower, "https%3a") {
@@ -224,6 +234,37 @@ func parse(delivery, prefix string, segs []string, rawQuery string) (dialect.Ima
 	}
 	out.Query = query
 	return out, nil
+}
+
+// defaultImage takes d_<public ID> (the placeholder answered when the
+// source is missing) out of comps, wherever it stands: it is the path of
+// that public ID on this site, as a source's (prefix, then the ID with its
+// folders' ":" written as "/"), for dialect.ImageURL.Fallback. A component
+// left empty is dropped. d_ given twice, or a public ID that is not a
+// path, is a 400 on d.
+func defaultImage(comps []string, prefix string) (rest []string, fallback string, err error) {
+	for _, c := range comps {
+		var kept []string
+		for item := range strings.SplitSeq(c, ",") {
+			id, ok := strings.CutPrefix(item, "d_")
+			if !ok {
+				kept = append(kept, item)
+				continue
+			}
+			if fallback != "" {
+				return nil, "", params.Errors{params.BadParam("d", "d (the default image) is given twice; give it once.")}
+			}
+			path := prefix + "/" + strings.ReplaceAll(id, ":", "/")
+			if id == "" || strings.Contains(id, "/") || params.CheckImageRef(path) != nil {
+				return nil, "", params.Errors{params.BadParam("d", fmt.Sprintf("d_%s is not a default image: give the public ID of an image on this site, its folders joined by : (d_placeholders:avatar.png).", params.QuoteShort(id)))}
+			}
+			fallback = path
+		}
+		if len(kept) > 0 {
+			rest = append(rest, strings.Join(kept, ","))
+		}
+	}
+	return rest, fallback, nil
 }
 
 // rectField names the parameter that placed a source region: x (or y).

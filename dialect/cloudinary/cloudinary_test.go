@@ -277,3 +277,37 @@ func FuzzParse(f *testing.F) {
 		urltest.CheckURLDialect(t, d, raw)
 	})
 }
+
+// TestDefaultImage: d_<public ID> names the placeholder for a missing
+// source (Cloudinary's default image), its folders joined by ":", in any
+// component, under the cloud's prefix like a source.
+func TestDefaultImage(t *testing.T) {
+	const up = "/demo/image/upload/"
+	cases := []struct {
+		d        dialect.URLDialect
+		raw      string
+		fallback string
+		p        params.Params
+	}{
+		{newDialect(t, nil), up + "d_avatar.png/sample.jpg", "/avatar.png", params.Params{}},
+		{newDialect(t, nil), up + "w_100,d_docs:placeholders:avatar.png/sample.jpg", "/docs/placeholders/avatar.png", params.Params{Width: 100}},
+		{newDialect(t, nil), up + "w_100/d_avatar.png,e_grayscale/v3/sample.jpg", "/avatar.png", params.Params{Width: 100, Saturation: -100}},
+		{newDialect(t, map[string]string{"demo": "/media"}), up + "d_avatar.png/sample.jpg", "/media/avatar.png", params.Params{}},
+		{newDialect(t, nil), "/demo/image/fetch/d_avatar.png/https://example.com/a.jpg", "/avatar.png", params.Params{}},
+	}
+	for _, c := range cases {
+		got, ok, err := urltest.Parse(t, c.d, c.raw)
+		if !ok || err != nil || got.Fallback != c.fallback || got.FallbackField != "d" || got.Params != c.p {
+			t.Errorf("%s: ok %v, err %v, fallback %q (%q), params %s; want %q (d), %s", c.raw, ok, err, got.Fallback, got.FallbackField, got.Params.Key(), c.fallback, c.p.Key())
+		}
+	}
+	if got, _, _ := urltest.Parse(t, newDialect(t, nil), up+"w_10/sample.jpg"); got.Fallback != "" || got.FallbackField != "" {
+		t.Errorf("no d: fallback %q (%q)", got.Fallback, got.FallbackField)
+	}
+	urltest.CheckInvalid(t, newDialect(t, nil), []urltest.Invalid{
+		{up + "d_/sample.jpg", []string{"d"}, "not a default image"},
+		{up + "d_..:secret.png/sample.jpg", []string{"d"}, "not a default image"},
+		{up + "d_a.png,d_b.png/sample.jpg", []string{"d"}, "given twice"},
+		{up + "d_a.png/d_b.png/sample.jpg", []string{"d"}, "given twice"},
+	})
+}
