@@ -201,11 +201,14 @@ func parse(delivery, prefix string, segs []string, rawQuery string) (dialect.Ima
 	if err != nil {
 		return dialect.ImageURL{}, err
 	}
-	p, err := readChain(comps)
+	p, err := readChain(comps, prefix)
 	if err != nil {
 		return dialect.ImageURL{}, err
 	}
 	out := dialect.ImageURL{Params: p, RectField: rectField(p)}
+	if p.Watermark.Image != "" {
+		out.MarkField = "l"
+	}
 	if fallback != "" {
 		out.Fallback, out.FallbackField = fallback, "d"
 	}
