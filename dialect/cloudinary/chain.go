@@ -39,9 +39,10 @@ const (
 	rankUnsharp     = 82
 	rankPixelate    = 83
 	rankColorize    = 90
-	rankLayer       = 91 // l_: Matte's watermark and text
-	rankBorder      = 92
-	rankRadius      = 93
+	rankImageLayer  = 91 // l_<public ID>: Matte's watermark
+	rankTextLayer   = 92 // l_text: Matte's text, drawn over the watermark
+	rankBorder      = 93
+	rankRadius      = 94
 )
 
 // geometry is the resize or crop one component asks for.

@@ -254,6 +254,10 @@ func FuzzParse(f *testing.F) {
 		"/demo/image/fetch/w_10,e_negate/https%3A%2F%2Fexample.com%2Fa.jpg", "/demo/image/fetch/https:/example.com/a.jpg?x=1",
 		"/demo/image/upload/s--abc--/w_1/a.jpg", "/demo/image/upload/w_0.5,ar_2/x", "/demo/image/upload/", "/demo/image/upload/w_/v1/",
 		"/demo/image/upload/e_blur/e_grayscale/w_10/a_90/a.jpg", "/demo/image/upload/c_crop,w_1,h_1,x_1/dpr_2/b_blurred/co_red/a.jpg",
+		"/demo/image/upload/w_40/l_brand:logo.png/c_scale,w_10/o_50/a_45/fl_layer_apply,g_south_east,x_3,y_4/r_max/a.jpg",
+		"/demo/image/upload/l_logo.png,fl_relative,w_0.5,h_0.25,c_limit,g_north,y_2/l_text:Arial_20_bold_italic:Hi%252C%20you,co_white,o_40,g_south_west,y_3/a.jpg",
+		"/demo/image/upload/co_rgb:ff000080,l_text:serif_8:%2525/c_fit,w_30/fl_layer_apply,g_east,x_1/l_fetch:eA==/fl_layer_apply/a.jpg",
+		"/demo/image/upload/l_a::b/l_text:x_1:/fl_layer_apply.tiled,g_center,x_1/u_a/bo_1px_solid_red/l_c/e_blur/a.jpg",
 	} {
 		f.Add(s)
 	}
@@ -365,7 +369,7 @@ func TestLayers(t *testing.T) {
 			Text: "Hi", Size: 20, Font: "Arial", Color: black, Align: params.CropBottomLeft, Pad: 12, XSet: true}}},
 		{up + "l_text:sans-serif_20:Hi,c_fit,w_150/sample.jpg", params.Params{Text: params.Text{
 			Text: "Hi", Size: 20, Font: "sans", Color: black, Width: 150, Align: params.CropCenter}}},
-		// One of each.
+		// One of each, the text over the image, as Matte draws them.
 		{up + "l_logo.png,g_north_east/l_text:Arial_20:Hi/fl_layer_apply,g_south/sample.jpg", params.Params{
 			Watermark: params.Watermark{Image: "/logo.png", Fit: params.FitClip, Align: params.CropTopRight, Alpha: 100},
 			Text:      params.Text{Text: "Hi", Size: 20, Font: "Arial", Color: black, Align: params.CropBottom}}},
@@ -431,6 +435,7 @@ func TestLayers(t *testing.T) {
 		{up + "l_logo.png/fl_layer_apply/w_100/sample.jpg", []string{"w"}, "reorder"},
 		{up + "l_logo.png,g_south/e_blur/sample.jpg", []string{"e_blur"}, "reorder"},
 		{up + "r_10/l_logo.png/fl_layer_apply/sample.jpg", []string{"l"}, "give the layer first"},
+		{up + "l_text:Arial_20:Hi/l_logo.png/sample.jpg", []string{"l"}, "draws text over its image layer"},
 		{up + "l_logo.png/fl_layer_apply/bo_2px_solid_red/sample.jpg", []string{"bo"}, "grown by the border"},
 	})
 }

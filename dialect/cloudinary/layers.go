@@ -122,11 +122,12 @@ func (ch *chain) layer(start int, comps []string, prefix string) {
 	if failed {
 		return
 	}
-	if ch.maxRank > rankLayer {
-		ch.fail(params.BadParam("l", fmt.Sprintf("The layer %s comes after a step that Matte's pipeline applies after its layers (a border or rounded corners), so the chain cannot be read as one request; give the layer first.", params.QuoteShort(strings.Join(comps, "/")))))
+	rank := map[bool]int{false: rankImageLayer, true: rankTextLayer}[l.text]
+	if ch.maxRank > rank {
+		ch.fail(params.BadParam("l", fmt.Sprintf("The layer %s comes after a step that Matte's pipeline applies after it (a border, rounded corners, or, for an image layer, the text layer: Matte draws text over its image layer), so the chain cannot be read as one request; give the layer first.", params.QuoteShort(strings.Join(comps, "/")))))
 		return
 	}
-	ch.maxRank = rankLayer
+	ch.maxRank = rank
 	if err := l.check(); err != nil {
 		ch.fail(err)
 		return
