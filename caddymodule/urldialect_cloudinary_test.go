@@ -101,10 +101,63 @@ func TestCloudinaryURLs(t *testing.T) {
 		s.image(t, "/demo/image/fetch/w_50/"+strings.ReplaceAll(s.remote, ":", "%3A")+"%2Fphoto.jpg", "jpeg", 50, 25)
 		s.refused(t, "/demo/image/fetch/w_100/img/photo.jpg", http.StatusBadRequest, "source")
 	})
+	t.Run("an image layer is Matte's watermark", func(t *testing.T) {
+		// The 10x10 logo scaled to 20x20, 10 px from the right edge and 5
+		// from the bottom of the 200x100 image: x 170-189, y 75-94.
+		img := s.png(t, up+"w_200/l_img:logo.png/c_scale,w_20/fl_layer_apply,g_south_east,x_10,y_5/f_png/img/photo.jpg", 200, 100)
+		want(t, "fl_layer_apply", img, 172, 77, green)
+		want(t, "fl_layer_apply", img, 187, 92, green)
+		want(t, "fl_layer_apply", img, 193, 85, blue)
+		want(t, "fl_layer_apply", img, 180, 97, blue)
+		want(t, "fl_layer_apply", img, 165, 85, blue)
+		// The one-component form: w is the layer's; 10x10 at 5,5.
+		img = s.png(t, up+"w_200/l_img:logo.png,g_north_west,x_5,y_5,w_10/f_png/img/photo.jpg", 200, 100)
+		want(t, "one component", img, 10, 10, green)
+		want(t, "one component", img, 2, 2, red)
+		want(t, "one component", img, 17, 10, red)
+		// o_50: green half over red, at the west edge (x 0-19, y 40-59).
+		img = s.png(t, up+"w_200/l_img:logo.png,w_20,o_50,g_west/f_png/img/photo.jpg", 200, 100)
+		want(t, "o_50", img, 10, 50, [3]uint32{128, 128, 0})
+		// fl_relative: half the image's width, 100x100, centred (x 50-149).
+		img = s.png(t, up+"w_200/l_img:logo.png,fl_relative,w_0.5/f_png/img/photo.jpg", 200, 100)
+		want(t, "fl_relative", img, 55, 50, green)
+		want(t, "fl_relative", img, 145, 50, green)
+		want(t, "fl_relative", img, 45, 50, red)
+		want(t, "fl_relative", img, 155, 50, blue)
+		s.refused(t, up+"l_img:none.png/img/photo.jpg", http.StatusBadRequest, "l")
+		s.refused(t, up+"l_img:logo.png/fl_layer_apply/w_100/img/photo.jpg", http.StatusBadRequest, "w")
+	})
+	t.Run("a text layer is Matte's text", func(t *testing.T) {
+		greens := func(img image.Image, x0, y0, x1, y1 int) int {
+			n := 0
+			for y := y0; y < y1; y++ {
+				for x := x0; x < x1; x++ {
+					if r, g, _, _ := img.At(x, y).RGBA(); g>>8 > 200 && r>>8 < 60 {
+						n++
+					}
+				}
+			}
+			return n
+		}
+		img := s.png(t, up+"w_200/l_text:Arial_40_bold:Hi,co_rgb:00ff00,g_north_west/f_png/img/photo.jpg", 200, 100)
+		if n := greens(img, 0, 0, 60, 50); n < 20 {
+			t.Errorf("g_north_west: %d green pixels in the top left, want the text's", n)
+		}
+		want(t, "l_text", img, 150, 80, blue)
+		img = s.png(t, up+"w_200/l_text:Arial_40:Hi/co_rgb:00ff00/fl_layer_apply,g_south_east,x_10,y_10/f_png/img/photo.jpg", 200, 100)
+		if n := greens(img, 120, 40, 190, 90); n < 20 {
+			t.Errorf("g_south_east: %d green pixels in the bottom right, want the text's", n)
+		}
+		if n := greens(img, 190, 0, 200, 100) + greens(img, 0, 90, 200, 100) + greens(img, 0, 0, 100, 100); n != 0 {
+			t.Errorf("g_south_east: %d green pixels outside the bottom right less 10 px, want none", n)
+		}
+		s.refused(t, up+"l_text:Arial_20:Hi,b_white/img/photo.jpg", http.StatusBadRequest, "b")
+	})
 	t.Run("what Matte does not do is a 400 naming it", func(t *testing.T) {
 		s.refused(t, up+"t_thumbnail/img/photo.jpg", http.StatusBadRequest, "t")
 		s.refused(t, up+"e_vignette/img/photo.jpg", http.StatusBadRequest, "e_vignette")
-		s.refused(t, up+"l_logo/fl_layer_apply/img/photo.jpg", http.StatusBadRequest, "l")
+		s.refused(t, up+"l_fetch:aHR0cHM6Ly9leGFtcGxlLmNvbS9hLnBuZw==/fl_layer_apply/img/photo.jpg", http.StatusBadRequest, "l")
+		s.refused(t, up+"u_img:logo.png/img/photo.jpg", http.StatusBadRequest, "u")
 		s.refused(t, up+"c_mfit,w_100/img/photo.jpg", http.StatusBadRequest, "c")
 		s.refused(t, up+"e_blur/e_grayscale/img/photo.jpg", http.StatusBadRequest, "e_grayscale")
 	})

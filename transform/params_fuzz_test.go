@@ -127,6 +127,7 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		"/image/upload/c_lpad,ar_16:9,w_0.5,b_%23ff000080/e_pixelate:4/q_60:444/a.jpg",
 		"/demo/image/upload/w_30/e_sepia/e_blackwhite:30/a_hflip/e_background_removal/fl_attachment/a.jpg",
 		"/demo/image/upload/e_trim:20/a_90/c_lfill,w_30,h_40,g_auto/e_vibrance/e_contrast:-30/e_gamma:80/e_sharpen:800/fl_png8/a.jpg",
+		"/demo/image/upload/w_40/l_a.jpg/c_scale,w_10,h_30/o_50/a_30/fl_layer_apply,g_south_east,x_3,y_40/l_text:serif_12_bold:Hi%252C%20there,co_white,g_north_west,x_2/r_max/a.jpg",
 		"/_vercel/image?url=%2Fa.jpg&w=48&q=90",
 		"/storage/v1/render/image/public/b/a.jpg?width=40&height=30&resize=contain&quality=20&format=origin",
 		"/storage/v1/render/image/public/b/a.jpg?width=9000&height=20&resize=fill&format=avif",

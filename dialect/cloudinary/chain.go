@@ -39,8 +39,10 @@ const (
 	rankUnsharp     = 82
 	rankPixelate    = 83
 	rankColorize    = 90
-	rankBorder      = 91
-	rankRadius      = 92
+	rankImageLayer  = 91 // l_<public ID>: Matte's watermark
+	rankTextLayer   = 92 // l_text: Matte's text, drawn over the watermark
+	rankBorder      = 93
+	rankRadius      = 94
 )
 
 // geometry is the resize or crop one component asks for.
@@ -75,14 +77,21 @@ type chain struct {
 	coSet    bool
 }
 
-// readChain reads the components into one Params.
-func readChain(comps []string) (params.Params, error) {
+// readChain reads the components into one Params; prefix is the cloud's,
+// for the path of an image layer.
+func readChain(comps []string, prefix string) (params.Params, error) {
 	ch := chain{seen: map[string]int{}, maxRank: rankFree, colorize: -1}
 	if len(comps) > maxChain {
 		return params.Params{}, params.Errors{params.BadParam("transformation", fmt.Sprintf("The URL chains %d components; Matte reads at most %d.", len(comps), maxChain))}
 	}
-	for i, c := range comps {
-		ch.component(i, c)
+	for i := 0; i < len(comps); i++ {
+		if opensLayer(comps[i]) {
+			end := layerEnd(comps, i)
+			ch.layer(i, comps[i:end+1], prefix)
+			i = end
+			continue
+		}
+		ch.component(i, comps[i])
 	}
 	if len(ch.errs) == 0 {
 		ch.finish()
@@ -175,8 +184,8 @@ func refused(key, item string) *params.Error {
 	switch {
 	case key == "t":
 		why = "named transformations are defined in a Cloudinary account, which Matte does not have; spell the transformation out"
-	case key == "l" || key == "u":
-		why = "layers (overlays and underlays) are not supported"
+	case key == "u":
+		why = "underlays are not supported: Matte draws its layers over the image"
 	case key == "o":
 		why = "Matte has no opacity step"
 	case key == "co":
@@ -312,6 +321,9 @@ func (ch *chain) finish() {
 	}
 	if len(ch.errs) > 0 {
 		return
+	}
+	if (ch.p.Watermark.Image != "" || ch.p.Text.Text != "") && ch.p.Border.Sides != (params.Sides{}) {
+		ch.fail(params.BadParam("bo", "bo with a layer is not supported: Matte would place the layer on the image grown by the border."))
 	}
 	if ch.bgBlurred && !ch.p.Fit.Fills() {
 		ch.fail(params.BadParam("b", "b_blurred fills the padding of c_pad or c_lpad; give it with one of them, w and h."))

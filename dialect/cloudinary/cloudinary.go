@@ -65,6 +65,7 @@
 //     preserve_transparency and animated (what Matte does anyway),
 //     attachment[:name], png8, png24, png32, lossy (a PNG without alpha is
 //     answered as a JPEG; a GIF stays lossless). Several join with ".".
+//     layer_apply and relative only in a layer (l, below).
 //   - e (one per component, as in Cloudinary): grayscale, blackwhite[:0
 //     to 100], sepia[:1 to 100], blur[:1 to 2000], sharpen[:1 to 2000],
 //     unsharp_mask[:1 to 2000], brightness[:-99 to 100],
@@ -77,21 +78,46 @@
 //     are joined by ":".
 //   - bo: <width>px_solid_<colour>: a border around the image, which grows
 //     by the width on every side.
+//   - l: a layer drawn over the image, as Matte's watermark (an image) or
+//     text: l_<public ID> (its folders joined by ":"; the path on this site
+//     a source's would be, under the cloud's prefix, access-checked as
+//     other image references; errors about that image name l), or
+//     l_text:<font>_<size>[_bold][_italic][_normal]:<text> (a font family
+//     installed on the server, CSS's generic names mapped onto Pango's; 1
+//     to 1000 pixels; the text URL-escaped with ",", "/" and "%" escaped
+//     twice: %252C, %252F, %2525). The layer's parameters stand in the
+//     component with l_ and those after it, up to one with
+//     fl_layer_apply; without one, in the component with l_ alone (the
+//     older form). An image layer reads w and h (pixels, or with
+//     fl_relative fractions of the image's sides), c_scale (the default:
+//     both sides stretch), c_fit and c_limit, o (opacity 1 to 100) and a
+//     (degrees); a text layer reads co (black by default), o, and w with
+//     c_fit (the width it wraps at). g (compass points, center by
+//     default) with x and y (0 to 100000 pixels in from the edges g
+//     names) place it, in the component with fl_layer_apply (or the
+//     layer's only one); an offset along an axis g centres is refused, and
+//     so is text with different x and y from the right and bottom edges
+//     (Matte pads text evenly there). One image layer and one text layer
+//     per URL, the text drawn over the image (an image layer after the
+//     text layer is refused). Anything else in a layer (e_ effects, b, fl_tiled, fetch,
+//     video and other layer sources, text styles other than bold and
+//     italic) and u_ underlays are 400s naming it.
 //
 // A chain of components is read as one Matte request when Matte's fixed
 // order of steps does what the chain says: e_trim first, at most a c_crop
 // region, then one resize; colour effects after the resize and in the
 // order Matte applies them (vibrance, saturation, sepia, contrast,
 // brightness, negate, gamma, blackwhite), then blur, sharpen,
-// unsharp_mask, pixelate, colorize, bo and r; right-angle turns before the
+// unsharp_mask, pixelate, colorize, the layers (not with bo, which would
+// grow the image under them), bo and r; right-angle turns before the
 // resize, other angles and flips after the colour effects, and the padding
 // of pad and lpad after those. Within a component the parameters apply in
 // that order. f, q, fl, dpr and e_background_removal may stand in any
 // component. A chain in another order is a 400 naming the component's
-// first parameter. Every other parameter (t_ named transformations, l_
-// and u_ layers, o_, if_, variables, video parameters, ...) and every
-// other effect is a 400 naming it as Cloudinary spells it ("t", "o",
-// "e_vignette").
+// first parameter (a layer after a border or corners: l). Every other
+// parameter (t_ named transformations, u_ underlays, o_ outside a layer,
+// if_, variables, video parameters, ...) and every other effect is a 400
+// naming it as Cloudinary spells it ("t", "o", "e_vignette").
 package cloudinary
 
 import (
@@ -201,11 +227,14 @@ func parse(delivery, prefix string, segs []string, rawQuery string) (dialect.Ima
 	if err != nil {
 		return dialect.ImageURL{}, err
 	}
-	p, err := readChain(comps)
+	p, err := readChain(comps, prefix)
 	if err != nil {
 		return dialect.ImageURL{}, err
 	}
 	out := dialect.ImageURL{Params: p, RectField: rectField(p)}
+	if p.Watermark.Image != "" {
+		out.MarkField = "l"
+	}
 	if fallback != "" {
 		out.Fallback, out.FallbackField = fallback, "d"
 	}

@@ -147,8 +147,8 @@ func TestParseInvalid(t *testing.T) {
 	const up = "/demo/image/upload/"
 	urltest.CheckInvalid(t, newDialect(t, nil), []urltest.Invalid{
 		{up + "t_thumbnail/sample.jpg", []string{"t"}, "named transformations"},
-		{up + "l_logo/fl_layer_apply/sample.jpg", []string{"l", "fl"}, "layers"},
-		{up + "l_text:Arial_40:Hi/sample.jpg", []string{"l"}, "layers"},
+		{up + "u_logo/sample.jpg", []string{"u"}, "underlays"},
+		{up + "fl_layer_apply/sample.jpg", []string{"fl"}, "none is open"},
 		{up + "o_50/sample.jpg", []string{"o"}, "opacity"},
 		{up + "e_vignette/sample.jpg", []string{"e_vignette"}, "no such effect"},
 		{up + "c_mfit,w_100/sample.jpg", []string{"c"}, "no mfit mode"},
@@ -254,6 +254,10 @@ func FuzzParse(f *testing.F) {
 		"/demo/image/fetch/w_10,e_negate/https%3A%2F%2Fexample.com%2Fa.jpg", "/demo/image/fetch/https:/example.com/a.jpg?x=1",
 		"/demo/image/upload/s--abc--/w_1/a.jpg", "/demo/image/upload/w_0.5,ar_2/x", "/demo/image/upload/", "/demo/image/upload/w_/v1/",
 		"/demo/image/upload/e_blur/e_grayscale/w_10/a_90/a.jpg", "/demo/image/upload/c_crop,w_1,h_1,x_1/dpr_2/b_blurred/co_red/a.jpg",
+		"/demo/image/upload/w_40/l_brand:logo.png/c_scale,w_10/o_50/a_45/fl_layer_apply,g_south_east,x_3,y_4/r_max/a.jpg",
+		"/demo/image/upload/l_logo.png,fl_relative,w_0.5,h_0.25,c_limit,g_north,y_2/l_text:Arial_20_bold_italic:Hi%252C%20you,co_white,o_40,g_south_west,y_3/a.jpg",
+		"/demo/image/upload/co_rgb:ff000080,l_text:serif_8:%2525/c_fit,w_30/fl_layer_apply,g_east,x_1/l_fetch:eA==/fl_layer_apply/a.jpg",
+		"/demo/image/upload/l_a::b/l_text:x_1:/fl_layer_apply.tiled,g_center,x_1/u_a/bo_1px_solid_red/l_c/e_blur/a.jpg",
 	} {
 		f.Add(s)
 	}
@@ -309,5 +313,129 @@ func TestDefaultImage(t *testing.T) {
 		{up + "d_..:secret.png/sample.jpg", []string{"d"}, "not a default image"},
 		{up + "d_a.png,d_b.png/sample.jpg", []string{"d"}, "given twice"},
 		{up + "d_a.png/d_b.png/sample.jpg", []string{"d"}, "given twice"},
+	})
+}
+
+// TestLayers: l_ image and text layers are Matte's watermark and text,
+// in the components-and-fl_layer_apply form and the older one-component
+// form, placed by g (centred by default) x and y in from its edges.
+func TestLayers(t *testing.T) {
+	const up = "/demo/image/upload/"
+	black := params.Color{A: 255, Set: true}
+	white := params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}
+	cases := []struct {
+		raw  string
+		want params.Params
+	}{
+		// The docs' forms: the layer's own size and opacity in its
+		// components, its placement with fl_layer_apply.
+		{up + "l_logo.png/c_scale,w_100/o_50/fl_layer_apply,g_south_east,x_10,y_10/sample.jpg", params.Params{Watermark: params.Watermark{
+			Image: "/logo.png", Width: 100, Fit: params.FitClip, Align: params.CropBottomRight, Alpha: 50, X: 10, Y: 10, XSet: true, YSet: true, XFromEnd: true, YFromEnd: true}}},
+		{up + "l_logo.png,g_south_east,x_10,y_10,w_100/sample.jpg", params.Params{Watermark: params.Watermark{
+			Image: "/logo.png", Width: 100, Fit: params.FitClip, Align: params.CropBottomRight, Alpha: 100, X: 10, Y: 10, XSet: true, YSet: true, XFromEnd: true, YFromEnd: true}}},
+		// Centred by default; folders joined by ":".
+		{up + "w_400/l_brand:logo.png/fl_layer_apply/sample.jpg", params.Params{Width: 400, Watermark: params.Watermark{
+			Image: "/brand/logo.png", Fit: params.FitClip, Align: params.CropCenter, Alpha: 100}}},
+		// The near edges: x, y from the left and top; g_north along the
+		// vertical axis only.
+		{up + "l_logo.png,g_north_west,x_5,y_7/sample.jpg", params.Params{Watermark: params.Watermark{
+			Image: "/logo.png", Fit: params.FitClip, Align: params.CropTopLeft, Alpha: 100, X: 5, Y: 7, XSet: true, YSet: true}}},
+		{up + "l_logo.png,g_north,y_7/sample.jpg", params.Params{Watermark: params.Watermark{
+			Image: "/logo.png", Fit: params.FitClip, Align: params.CropTop, Alpha: 100, Y: 7, YSet: true}}},
+		// c_scale with both sides stretches, c_fit keeps the ratio, c_limit
+		// does not enlarge; fl_relative: fractions of the image's sides.
+		{up + "l_logo.png,w_40,h_20/sample.jpg", params.Params{Watermark: params.Watermark{
+			Image: "/logo.png", Width: 40, Height: 20, Fit: params.FitScale, Align: params.CropCenter, Alpha: 100}}},
+		{up + "l_logo.png,c_fit,w_40,h_20/sample.jpg", params.Params{Watermark: params.Watermark{
+			Image: "/logo.png", Width: 40, Height: 20, Fit: params.FitClip, Align: params.CropCenter, Alpha: 100}}},
+		{up + "l_logo.png/c_limit,h_20/fl_layer_apply/sample.jpg", params.Params{Watermark: params.Watermark{
+			Image: "/logo.png", Height: 20, Fit: params.FitMax, Align: params.CropCenter, Alpha: 100}}},
+		{up + "l_logo.png,fl_relative,w_0.25/sample.jpg", params.Params{Watermark: params.Watermark{
+			Image: "/logo.png", WidthRatio: 0.25, Fit: params.FitClip, Align: params.CropCenter, Alpha: 100}}},
+		{up + "l_logo.png/a_-90/fl_layer_apply,g_east/sample.jpg", params.Params{Watermark: params.Watermark{
+			Image: "/logo.png", Fit: params.FitClip, Align: params.CropRight, Alpha: 100, Rotate: 270}}},
+		// After the colour steps, before the corners; f anywhere.
+		{up + "w_200/e_grayscale/l_logo.png/fl_layer_apply,g_south/r_max/f_png/sample.jpg", params.Params{Width: 200, Saturation: -100,
+			Mask: params.ShapeEllipse, Format: params.FormatPNG, Watermark: params.Watermark{Image: "/logo.png", Fit: params.FitClip, Align: params.CropBottom, Alpha: 100}}},
+		// Text: font, size, styles; the text escaped twice for , and /.
+		{up + "l_text:Arial_40:Hello%20World/sample.jpg", params.Params{Text: params.Text{
+			Text: "Hello World", Size: 40, Font: "Arial", Color: black, Align: params.CropCenter}}},
+		{up + "co_white,l_text:Open%20Sans_60_bold_italic:Hi%252C%20a%252Fb%2525/fl_layer_apply,g_north_west,x_20,y_30/sample.jpg", params.Params{Text: params.Text{
+			Text: "Hi, a/b%", Size: 60, Font: "Open Sans bold italic", Color: white, Align: params.CropTopLeft, X: 20, Y: 30, XSet: true, YSet: true}}},
+		// From the far edges: one padding; a near edge then set at 0.
+		{up + "l_text:serif_20_normal:Hi,co_rgb:ff0000,o_50,g_south_east,x_8,y_8/sample.jpg", params.Params{Text: params.Text{
+			Text: "Hi", Size: 20, Font: "serif", Color: params.Color{R: 255, A: 128, Set: true}, Align: params.CropBottomRight, Pad: 8}}},
+		{up + "l_text:Arial_20:Hi,g_south_west,y_12/sample.jpg", params.Params{Text: params.Text{
+			Text: "Hi", Size: 20, Font: "Arial", Color: black, Align: params.CropBottomLeft, Pad: 12, XSet: true}}},
+		{up + "l_text:sans-serif_20:Hi,c_fit,w_150/sample.jpg", params.Params{Text: params.Text{
+			Text: "Hi", Size: 20, Font: "sans", Color: black, Width: 150, Align: params.CropCenter}}},
+		// One of each, the text over the image, as Matte draws them.
+		{up + "l_logo.png,g_north_east/l_text:Arial_20:Hi/fl_layer_apply,g_south/sample.jpg", params.Params{
+			Watermark: params.Watermark{Image: "/logo.png", Fit: params.FitClip, Align: params.CropTopRight, Alpha: 100},
+			Text:      params.Text{Text: "Hi", Size: 20, Font: "Arial", Color: black, Align: params.CropBottom}}},
+	}
+	d := newDialect(t, nil)
+	for _, c := range cases {
+		got, ok, err := urltest.Parse(t, d, c.raw)
+		markField := ""
+		if c.want.Watermark.Image != "" {
+			markField = "l"
+		}
+		want := dialect.ImageURL{Source: "/sample.jpg", Params: c.want, MarkField: markField}
+		if !ok || err != nil || got != want {
+			t.Errorf("%s: ok %v, err %v\n got %+v\nwant %+v", c.raw, ok, err, got, want)
+		}
+	}
+	// Under the cloud's prefix, as a source.
+	got, _, err := urltest.Parse(t, newDialect(t, map[string]string{"demo": "/media"}), up+"l_brand:logo.png/sample.jpg")
+	if err != nil || got.Params.Watermark.Image != "/media/brand/logo.png" {
+		t.Errorf("prefix: %v, watermark %q", err, got.Params.Watermark.Image)
+	}
+	urltest.CheckInvalid(t, d, []urltest.Invalid{
+		{up + "l_..:secret.png/sample.jpg", []string{"l"}, "not an image layer"},
+		{up + "l_/sample.jpg", []string{"l"}, "not an image layer"},
+		{up + "l_a::b.png/sample.jpg", []string{"l"}, "not an image layer"},
+		{up + "l_fetch:aHR0cHM6Ly9leGFtcGxlLmNvbS9hLnBuZw==/sample.jpg", []string{"l"}, "from this site"},
+		{up + "l_video:clip/sample.jpg", []string{"l"}, "from this site"},
+		{up + "l_a.png/l_b.png/sample.jpg", []string{"l"}, "second"},
+		{up + "l_text:Arial_20:a/l_text:Arial_20:b/sample.jpg", []string{"l"}, "second"},
+		{up + "l_text:Arial:Hi/sample.jpg", []string{"l"}, "l_text:<font>_<size>:<text>"},
+		{up + "l_text:my_style:Hi/sample.jpg", []string{"l"}, "font size"},
+		{up + "l_text:Roboto.ttf_20:Hi/sample.jpg", []string{"l"}, "font files"},
+		{up + "l_text:Arial_20_underline:Hi/sample.jpg", []string{"l"}, "underline"},
+		{up + "l_text:Arial_20_letter_spacing_4:Hi/sample.jpg", []string{"l"}, "letter"},
+		{up + "l_text:Arial_20:/sample.jpg", []string{"l"}, "1 to 500 bytes"},
+		{up + "l_text:Arial_20:100%25/sample.jpg", []string{"l"}, "escaped twice"},
+		{up + "l_text:Arial_2000:Hi/sample.jpg", []string{"l"}, "1 to 1000"},
+		{up + "l_text:Arial_20:Hi,b_white/sample.jpg", []string{"b"}, "background"},
+		{up + "l_text:Arial_20:Hi,a_45/sample.jpg", []string{"a"}, "does not turn text"},
+		{up + "l_text:Arial_20:Hi,h_10/sample.jpg", []string{"h"}, "no height"},
+		{up + "l_text:Arial_20:Hi,w_10/sample.jpg", []string{"w"}, "c_fit"},
+		{up + "l_text:Arial_20:Hi,g_south_east,x_5,y_10/sample.jpg", []string{"y"}, "same distance"},
+		{up + "l_logo.png,co_red/sample.jpg", []string{"co"}, "text layer"},
+		{up + "l_logo.png,c_fill,w_10,h_10/sample.jpg", []string{"c"}, "scale, fit or limit"},
+		{up + "l_logo.png,w_0.5/sample.jpg", []string{"w"}, "fl_relative"},
+		{up + "l_logo.png,fl_relative,w_50/sample.jpg", []string{"w"}, "fractions"},
+		{up + "l_logo.png,fl_relative/sample.jpg", []string{"fl"}, "fraction"},
+		{up + "l_logo.png,fl_tiled/sample.jpg", []string{"fl"}, "fl_tiled"},
+		{up + "l_logo.png,o_0/sample.jpg", []string{"o"}, "1 to 100"},
+		{up + "l_logo.png,a_hflip/sample.jpg", []string{"a"}, "flips"},
+		{up + "l_logo.png/e_grayscale/fl_layer_apply/sample.jpg", []string{"e_grayscale"}, "without effects"},
+		{up + "l_logo.png,f_png/sample.jpg", []string{"f"}, "outside the layer"},
+		{up + "l_logo.png/g_south/fl_layer_apply/sample.jpg", []string{"g"}, "fl_layer_apply"},
+		{up + "l_logo.png,g_auto/sample.jpg", []string{"g"}, "south_west"},
+		{up + "l_logo.png,g_north,x_10/sample.jpg", []string{"x"}, "centre"},
+		{up + "l_logo.png,g_west,y_10/sample.jpg", []string{"y"}, "centre"},
+		{up + "l_logo.png,x_-10,g_west/sample.jpg", []string{"x"}, "0 to 100000"},
+		{up + "l_logo.png,w_10,w_20/sample.jpg", []string{"w"}, "twice"},
+		{up + "l_logo.png,w_10/c_scale,w_20/fl_layer_apply/sample.jpg", []string{"w"}, "twice"},
+		{up + "l_logo.png,u_x/sample.jpg", []string{"u"}, "not under it"},
+		// The chain's order: nothing Matte applies before its layers may
+		// follow one, and a border or corners may not come before it.
+		{up + "l_logo.png/fl_layer_apply/w_100/sample.jpg", []string{"w"}, "reorder"},
+		{up + "l_logo.png,g_south/e_blur/sample.jpg", []string{"e_blur"}, "reorder"},
+		{up + "r_10/l_logo.png/fl_layer_apply/sample.jpg", []string{"l"}, "give the layer first"},
+		{up + "l_text:Arial_20:Hi/l_logo.png/sample.jpg", []string{"l"}, "draws text over its image layer"},
+		{up + "l_logo.png/fl_layer_apply/bo_2px_solid_red/sample.jpg", []string{"bo"}, "grown by the border"},
 	})
 }

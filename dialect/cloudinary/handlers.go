@@ -316,7 +316,7 @@ func (ch *chain) flags(v string) (int, error) {
 		case name == "keep_iptc" || name == "keep_attribution":
 			return 0, errors.New("Matte does not keep metadata")
 		case name == "layer_apply":
-			return 0, errors.New("layers are not supported")
+			return 0, errors.New("fl_layer_apply closes a layer that l_ opens, and none is open")
 		default:
 			return 0, errors.New(params.QuoteShort(f) + " is not a flag Matte supports")
 		}
