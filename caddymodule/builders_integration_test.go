@@ -51,7 +51,9 @@ func TestBuilderURLs(t *testing.T) {
 	siteDir := t.TempDir()
 	photo := builderPhoto(t, 1200, 900)
 	// Directus's asset builders.jpg is /assets/builders.jpg on the site.
-	writeFiles(t, siteDir, map[string][]byte{"img/builders.jpg": photo, "assets/builders.jpg": photo})
+	// Shopify's files are their paths; Uploadcare's is its UUID.
+	writeFiles(t, siteDir, map[string][]byte{"img/builders.jpg": photo, "assets/builders.jpg": photo,
+		"cdn/shop/files/builders.jpg": photo, "s/files/1/0/1/files/builders.jpg": photo, "0f2d1c1a-8c3e-4a2b-9f1e-3c2b1a0d9e8f": photo})
 	// Two sites on one port: 127.0.0.1 verifies imgproxy signatures (the
 	// key and salt the script signs with), localhost takes imgproxy's
 	// unsigned form, as imgproxy itself does only without a key. Both allow
@@ -72,6 +74,8 @@ func TestBuilderURLs(t *testing.T) {
 		url_dialect vercel
 		url_dialect supabase
 		url_dialect directus
+		url_dialect shopify
+		url_dialect uploadcare
 		origin {
 			allow_hosts 127.0.0.1
 			allow_loopback
@@ -96,7 +100,7 @@ func TestBuilderURLs(t *testing.T) {
 			checkBuiltImage(t, tester, site+c.Request, built.Accept, "built "+c.URL, c.Format, c.Width, c.Height)
 		})
 	}
-	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus"} {
+	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus", "shopify", "uploadcare"} {
 		if !seen[p] {
 			t.Errorf("build.mjs built no %s URL", p)
 		}
