@@ -61,28 +61,34 @@ func TestBuilderURLs(t *testing.T) {
 	const site = `
 %s {
 	root * %s
-	matte {
-		url_dialect cloudflare
-		url_dialect imgproxy%s
-		url_dialect ipx
-		url_dialect nextjs
-		url_dialect netlify
-		url_dialect wsrv
-		url_dialect imagekit
-		url_dialect thumbor
-		url_dialect cloudinary
-		url_dialect vercel
-		url_dialect supabase
-		url_dialect directus
-		url_dialect shopify
-		url_dialect uploadcare
-		origin {
-			allow_hosts 127.0.0.1
-			allow_loopback
+	route {
+		matte {
+			url_dialect cloudflare
+			url_dialect imgproxy%s
+			url_dialect ipx
+			url_dialect nextjs
+			url_dialect netlify
+			url_dialect wsrv
+			url_dialect imagekit
+			url_dialect thumbor
+			url_dialect cloudinary
+			url_dialect vercel
+			url_dialect supabase
+			url_dialect directus
+			url_dialect shopify
+			url_dialect uploadcare
+			origin {
+				allow_hosts 127.0.0.1
+				allow_loopback
+			}
+			rembg off
 		}
-		rembg off
+		# Uploadcare's file is its UUID, a name without an extension, for
+		# which file_server sends no Content-Type: the site names one.
+		@uuid path /0f2d1c1a-8c3e-4a2b-9f1e-3c2b1a0d9e8f
+		header @uuid Content-Type image/jpeg
+		file_server
 	}
-	file_server
 }`
 	signing := fmt.Sprintf(" {\n\t\t\tkey %s\n\t\t\tsalt %s\n\t\t}", buildersImgproxyKey, buildersImgproxySalt)
 	config := globalOptions + fmt.Sprintf(site, "http://127.0.0.1:9080", siteDir, signing) + fmt.Sprintf(site, "http://localhost:9080", siteDir, "")
