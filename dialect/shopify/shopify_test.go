@@ -92,8 +92,8 @@ func TestParseNotClaimed(t *testing.T) {
 func TestParseBuilderURLs(t *testing.T) {
 	const src = "/cdn/shop/files/builders.jpg"
 	want := map[string]dialect.ImageURL{
-		src + "?width=400&height=300": {Source: src, Params: params.Params{Width: 400, Height: 300, Fit: params.FitMax, AutoFormat: true}},
-		src + "?width=200&height=150": {Source: src, Params: params.Params{Width: 200, Height: 150, Fit: params.FitMax, AutoFormat: true}},
+		src + "?width=400&height=300":                                        {Source: src, Params: params.Params{Width: 400, Height: 300, Fit: params.FitMax, AutoFormat: true}},
+		src + "?width=200&height=150":                                        {Source: src, Params: params.Params{Width: 200, Height: 150, Fit: params.FitMax, AutoFormat: true}},
 		"/s/files/1/0/1/files/builders.jpg?width=400&height=300&crop=center": {Source: "/s/files/1/0/1/files/builders.jpg", Params: params.Params{Width: 400, Height: 300, Fit: params.FitMin, AutoFormat: true}},
 	}
 	urltest.CheckBuilderURLs(t, New(), "shopify", want)
