@@ -22,6 +22,7 @@ import (
 	"github.com/jebosio/matte/dialect/netlify"
 	"github.com/jebosio/matte/dialect/nextjs"
 	"github.com/jebosio/matte/dialect/shopify"
+	"github.com/jebosio/matte/dialect/storyblok"
 	"github.com/jebosio/matte/dialect/supabase"
 	"github.com/jebosio/matte/dialect/thumbor"
 	"github.com/jebosio/matte/dialect/uploadcare"
@@ -94,6 +95,7 @@ var urlDialects = map[string]newURLDialect{
 	"supabase":   keyless(supabase.New),
 	"shopify":    keyless(shopify.New),
 	"uploadcare": keyless(uploadcare.New),
+	"storyblok":  keyless(storyblok.New),
 	"directus": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
 		if c.Key != "" || c.Salt != "" || c.Watermark != "" || c.AnimationFrames != 0 {
 			return nil, false, errors.New("takes presets only, no key, salt, watermark or animation_frames")
