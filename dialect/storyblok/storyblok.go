@@ -21,7 +21,7 @@
 //   - [-]<W>x[-]<H>: the size; 0 for a side keeps the aspect ratio, a minus
 //     flips that axis.
 //   - smart: the crop keeps the most salient part (Matte's attention crop).
-//   - filters:<name>(<args>):...: format(webp|jpeg|png|avif), quality(0-100),
+//   - filters:<name>(<args>):...: format(webp|jpeg|png|avif, and Thumbor's gif), quality(0-100),
 //     fill(<colour>|transparent) with fit-in, focal(<left>x<top>:<right>x<bottom>),
 //     grayscale(), blur(<radius>[,<sigma>]), rotate(90|180|270) and
 //     brightness(-100..100), as Thumbor reads them.
