@@ -35,7 +35,8 @@
 // device pixel ratio). The suffix is always removed from the source.
 //
 // Each parameter is given once and never empty; a bad value is a 400
-// naming it. Any other path under the prefixes is a 400 on path.
+// naming it; a path that names no file, or a bad size suffix, is a 400 on
+// path.
 package shopify
 
 import (
@@ -132,8 +133,8 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 
 	q, _ := url.ParseQuery(u.RawQuery)
 	crop, pad := "", params.Color{}
-	var region [4]int // crop_left, crop_top, crop_width, crop_height
-	for _, name := range names {
+	var region [4]int // crop_left, crop_top, crop_width, crop_height: names[3:7]
+	for i, name := range names {
 		vals := q[name]
 		switch {
 		case len(vals) == 0:
@@ -174,7 +175,7 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 			if err != nil {
 				bad()
 			}
-			region[map[string]int{"crop_left": 0, "crop_top": 1, "crop_width": 2, "crop_height": 3}[name]] = n
+			region[i-3] = n
 		case "pad_color":
 			c, err := params.ParseColor(v)
 			if err != nil || strings.HasPrefix(v, "#") || (len(v) != 3 && len(v) != 6) || !isHex(v) {
