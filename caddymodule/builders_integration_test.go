@@ -51,7 +51,11 @@ func TestBuilderURLs(t *testing.T) {
 	siteDir := t.TempDir()
 	photo := builderPhoto(t, 1200, 900)
 	// Directus's asset builders.jpg is /assets/builders.jpg on the site.
-	writeFiles(t, siteDir, map[string][]byte{"img/builders.jpg": photo, "assets/builders.jpg": photo})
+	// Shopify's and Storyblok's files are their paths; Uploadcare's is its
+	// UUID.
+	writeFiles(t, siteDir, map[string][]byte{"img/builders.jpg": photo, "assets/builders.jpg": photo,
+		"cdn/shop/files/builders.jpg": photo, "s/files/1/0/1/files/builders.jpg": photo, "0f2d1c1a-8c3e-4a2b-9f1e-3c2b1a0d9e8f": photo,
+		"f/39898/1200x900/e4ec08624e/builders.jpg": photo})
 	// Two sites on one port: 127.0.0.1 verifies imgproxy signatures (the
 	// key and salt the script signs with), localhost takes imgproxy's
 	// unsigned form, as imgproxy itself does only without a key. Both allow
@@ -59,26 +63,35 @@ func TestBuilderURLs(t *testing.T) {
 	const site = `
 %s {
 	root * %s
-	matte {
-		url_dialect cloudflare
-		url_dialect imgproxy%s
-		url_dialect ipx
-		url_dialect nextjs
-		url_dialect netlify
-		url_dialect wsrv
-		url_dialect imagekit
-		url_dialect thumbor
-		url_dialect cloudinary
-		url_dialect vercel
-		url_dialect supabase
-		url_dialect directus
-		origin {
-			allow_hosts 127.0.0.1
-			allow_loopback
+	route {
+		matte {
+			url_dialect cloudflare
+			url_dialect imgproxy%s
+			url_dialect ipx
+			url_dialect nextjs
+			url_dialect netlify
+			url_dialect wsrv
+			url_dialect imagekit
+			url_dialect thumbor
+			url_dialect cloudinary
+			url_dialect vercel
+			url_dialect supabase
+			url_dialect directus
+			url_dialect shopify
+			url_dialect uploadcare
+			url_dialect storyblok
+			origin {
+				allow_hosts 127.0.0.1
+				allow_loopback
+			}
+			rembg off
 		}
-		rembg off
+		# Uploadcare's file is its UUID, a name without an extension, for
+		# which file_server sends no Content-Type: the site names one.
+		@uuid path /0f2d1c1a-8c3e-4a2b-9f1e-3c2b1a0d9e8f
+		header @uuid Content-Type image/jpeg
+		file_server
 	}
-	file_server
 }`
 	signing := fmt.Sprintf(" {\n\t\t\tkey %s\n\t\t\tsalt %s\n\t\t}", buildersImgproxyKey, buildersImgproxySalt)
 	config := globalOptions + fmt.Sprintf(site, "http://127.0.0.1:9080", siteDir, signing) + fmt.Sprintf(site, "http://localhost:9080", siteDir, "")
@@ -96,7 +109,7 @@ func TestBuilderURLs(t *testing.T) {
 			checkBuiltImage(t, tester, site+c.Request, built.Accept, "built "+c.URL, c.Format, c.Width, c.Height)
 		})
 	}
-	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus"} {
+	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus", "shopify", "uploadcare", "storyblok"} {
 		if !seen[p] {
 			t.Errorf("build.mjs built no %s URL", p)
 		}

@@ -21,8 +21,11 @@ import (
 	"github.com/jebosio/matte/dialect/ipx"
 	"github.com/jebosio/matte/dialect/netlify"
 	"github.com/jebosio/matte/dialect/nextjs"
+	"github.com/jebosio/matte/dialect/shopify"
+	"github.com/jebosio/matte/dialect/storyblok"
 	"github.com/jebosio/matte/dialect/supabase"
 	"github.com/jebosio/matte/dialect/thumbor"
+	"github.com/jebosio/matte/dialect/uploadcare"
 	"github.com/jebosio/matte/dialect/wsrv"
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/signature"
@@ -88,8 +91,11 @@ var urlDialects = map[string]newURLDialect{
 		d, err := cloudinary.New(c.Clouds)
 		return d, false, err
 	},
-	"vercel":   keyless(nextjs.NewVercel),
-	"supabase": keyless(supabase.New),
+	"vercel":     keyless(nextjs.NewVercel),
+	"supabase":   keyless(supabase.New),
+	"shopify":    keyless(shopify.New),
+	"uploadcare": keyless(uploadcare.New),
+	"storyblok":  keyless(storyblok.New),
 	"directus": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
 		if c.Key != "" || c.Salt != "" || c.Watermark != "" || c.AnimationFrames != 0 {
 			return nil, false, errors.New("takes presets only, no key, salt, watermark or animation_frames")

@@ -17,8 +17,11 @@ import (
 	"github.com/jebosio/matte/dialect/ipx"
 	"github.com/jebosio/matte/dialect/netlify"
 	"github.com/jebosio/matte/dialect/nextjs"
+	"github.com/jebosio/matte/dialect/shopify"
+	"github.com/jebosio/matte/dialect/storyblok"
 	"github.com/jebosio/matte/dialect/supabase"
 	"github.com/jebosio/matte/dialect/thumbor"
+	"github.com/jebosio/matte/dialect/uploadcare"
 	"github.com/jebosio/matte/dialect/wsrv"
 	"github.com/jebosio/matte/internal/testimages"
 	"github.com/jebosio/matte/params"
@@ -76,9 +79,9 @@ func FuzzPipelineParams(f *testing.F) {
 
 // FuzzURLDialectPipeline is FuzzPipelineParams for the path dialects: an
 // arbitrary URL is offered to imgproxy, Thumbor, wsrv, ipx, ImageKit,
-// Cloudflare, Netlify, Next.js, Vercel, Supabase, Directus and Cloudinary in
-// turn, and the request the first one to claim it reads runs through the
-// pipeline.
+// Cloudflare, Netlify, Next.js, Vercel, Supabase, Directus, Cloudinary,
+// Shopify, Uploadcare and Storyblok in turn, and the request the first one
+// to claim it reads runs through the pipeline.
 func FuzzURLDialectPipeline(f *testing.F) {
 	fuzz := newPipelineFuzz(f)
 	imgproxyDialect, err := imgproxy.New("", "")
@@ -98,6 +101,7 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		f.Fatal(err)
 	}
 	dialects = append(dialects, cloudinaryDialect)
+	dialects = append(dialects, shopify.New(), uploadcare.New(), storyblok.New())
 	for _, u := range []string{
 		"/insecure/rs:fill:40:30/g:sm/bl:2/sh:1/plain/local:///a.jpg@webp",
 		"/insecure/w:50/exar:1/ex:1/c:10:10/pd:3/rot:90/fl:1:0/plain/local:///a.jpg",
@@ -130,6 +134,13 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		"/demo/image/upload/w_40/l_a.jpg/c_scale,w_10,h_30/o_50/a_30/fl_layer_apply,g_south_east,x_3,y_40/l_text:serif_12_bold:Hi%252C%20there,co_white,g_north_west,x_2/r_max/a.jpg",
 		"/_vercel/image?url=%2Fa.jpg&w=48&q=90",
 		"/storage/v1/render/image/public/b/a.jpg?width=40&height=30&resize=contain&quality=20&format=origin",
+		"/cdn/shop/files/a.jpg?width=40&height=30&crop=left&format=pjpg",
+		"/cdn/shop/files/a.jpg?width=40&height=40&pad_color=f00&format=png",
+		"/s/files/1/2/files/a_30x20_crop_top@2x.jpg?crop=region&crop_left=1&crop_top=2&crop_width=20&crop_height=10",
+		"/u/-/scale_crop/30x20/25p,75p/-/setfill/0f0/-/format/webp/-/quality/lighter/-/grayscale/-/blur/4/-/sharp/3/a.jpg",
+		"/u/-/crop/20x10/3,4/-/resize/40x30/-/rotate/90/-/flip/-/mirror/-/progressive/yes/-/autorotate/no/a.jpg",
+		"/f/1/2x3/h/a.jpg/m/2x2:30x30/fit-in/-40x30/filters:fill(ff0000):format(png):quality(60):grayscale():blur(2):rotate(90):brightness(20)",
+		"/f/1/2x3/h/a.jpg/m/40x30/smart/filters:focal(5x5:10x10):format(webp)",
 		"/storage/v1/render/image/public/b/a.jpg?width=9000&height=20&resize=fill&format=avif",
 		"/assets/a.jpg?width=40&height=30&fit=contain&withoutEnlargement=true&quality=50&format=webp",
 		`/assets/a.jpg/x.png?fit=outside&width=30&height=30&transforms=[["blur",2],["negate"],["flip"],["rotate",90],["greyscale"]]`,

@@ -42,6 +42,15 @@ const add = (provider, builder, url, want) => cases.push({ provider, builder, ur
 // /assets/builders.jpg on its site.
 const supabaseObject = base + '/storage/v1/object/public' + src;
 const directusAsset = base + '/assets/builders.jpg';
+// Shopify's file URL, and its older /s/files/ form with img_url's size
+// suffix (which unpic removes): Matte reads the file's path on its site.
+const shopifyFile = base + '/cdn/shop/files/builders.jpg';
+const shopifyOld = base + '/s/files/1/0/1/files/builders_200x100_crop_center.jpg';
+// Uploadcare's file by its UUID: unpic drops the file name, so Matte reads
+// /<uuid> on its site.
+const uploadcareFile = base + '/0f2d1c1a-8c3e-4a2b-9f1e-3c2b1a0d9e8f/builders.jpg';
+// A Storyblok asset: Matte reads the path before /m/ on its site.
+const storyblokAsset = base + '/f/39898/1200x900/e4ec08624e/builders.jpg';
 
 // unpic, one URL per provider it knows: 400x300 from a 4:3 source.
 const box = { width: 400, height: 300 };
@@ -67,6 +76,15 @@ const unpicCases = [
   ['supabase', supabaseObject, {}, { ...box, format: 'webp' }],
   // Directus: /assets/<id>?width=&height=&withoutEnlargement=true&fit=cover.
   ['directus', directusAsset, {}, { ...box, format: 'jpeg' }],
+  // Shopify: ?width=&height= (fitted inside the box), format by Accept.
+  ['shopify', shopifyFile, {}, { ...box, format: 'webp' }],
+  // The old size suffix's crop=center stays in the query.
+  ['shopify', shopifyOld, {}, { ...box, format: 'webp' }],
+  // Uploadcare: /<uuid>/-/resize/400x300/-/format/auto/ (stretched to the
+  // box, format by Accept).
+  ['uploadcare', uploadcareFile, {}, { ...box, format: 'webp' }],
+  // Storyblok: <asset>/m/400x300 (cropped to the box), WebP by Accept.
+  ['storyblok', storyblokAsset, {}, { ...box, format: 'webp' }],
 ];
 for (const [provider, url, extra, want] of unpicCases) {
   const built = transformUrl({ url, provider, ...box, ...extra });
@@ -84,11 +102,14 @@ add('cloudinary', 'unpic', transformUrl({ url: cloudinarySrc, provider: 'cloudin
 add('cloudinary', 'unpic', transformUrl({ url: cloudinarySrc, provider: 'cloudinary', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('supabase', 'unpic', transformUrl({ url: supabaseObject, provider: 'supabase', width: 320, format: 'origin' }), { ...fitWidth(320), format: 'jpeg' });
 add('directus', 'unpic', transformUrl({ url: directusAsset, provider: 'directus', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('uploadcare', 'unpic', transformUrl({ url: uploadcareFile, provider: 'uploadcare', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('storyblok', 'unpic', transformUrl({ url: storyblokAsset, provider: 'storyblok', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 
 // @unpic/core: the props a framework component renders (fixed layout).
 for (const [cdn, url, fmt] of [
   ['imgix', abs, 'webp'], ['cloudflare', src, 'webp'], ['ipx', src, 'webp'], ['netlify', src, 'webp'],
   ['wsrv', abs, 'jpeg'], ['imagekit', abs, 'jpeg'], ['supabase', supabaseObject, 'webp'], ['directus', directusAsset, 'jpeg'],
+  ['shopify', shopifyFile, 'webp'], ['uploadcare', uploadcareFile, 'webp'], ['storyblok', storyblokAsset, 'webp'],
 ]) {
   const props = transformProps({ src: url, cdn, width: 200, height: 150, layout: 'fixed' });
   add(cdn, '@unpic/core', props.src, { width: 200, height: 150, format: fmt });
