@@ -82,22 +82,14 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	var out dialect.ImageURL
 	var p params.Params
 	crop := params.CropCenter
+	if _, ok := q["url"]; !ok {
+		errs.Add("url", "url is required: "+allowed["url"]+".")
+	}
 	for _, name := range names {
-		vals := q[name]
-		switch {
-		case len(vals) == 0:
-			if name == "url" {
-				errs.Add(name, "url is required: "+allowed[name]+".")
-			}
-			continue
-		case len(vals) > 1:
-			errs.Add(name, fmt.Sprintf("%s is given %d times; give it once, as %s.", name, len(vals), allowed[name]))
-			continue
-		case vals[0] == "":
-			errs.Add(name, fmt.Sprintf("%s is empty; leave it out, or give %s.", name, allowed[name]))
+		v, given := errs.One(q, name, allowed[name], false)
+		if !given {
 			continue
 		}
-		v := vals[0]
 		bad := func(hint string) {
 			errs.Add(name, fmt.Sprintf("%s=%s is not valid%s; %s must be %s.", name, params.QuoteShort(v), hint, name, allowed[name]))
 		}

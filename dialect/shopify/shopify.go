@@ -135,21 +135,11 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	crop, pad := "", params.Color{}
 	var region [4]int // crop_left, crop_top, crop_width, crop_height: names[3:7]
 	for i, name := range names {
-		vals := q[name]
-		switch {
-		case len(vals) == 0:
-			continue
-		case len(vals) > 1:
-			errs.Add(name, fmt.Sprintf("%s is given %d times; give it once, as %s.", name, len(vals), allowed[name]))
-			continue
-		case vals[0] == "":
-			errs.Add(name, fmt.Sprintf("%s is empty; leave it out, or give %s.", name, allowed[name]))
+		v, given := errs.One(q, name, allowed[name], false)
+		if !given {
 			continue
 		}
-		v := vals[0]
-		bad := func() {
-			errs.Add(name, fmt.Sprintf("%s=%s is not valid; %s must be %s.", name, params.QuoteShort(v), name, allowed[name]))
-		}
+		bad := func() { errs.Invalid(name, v, allowed[name], nil) }
 		switch name {
 		case "width", "height":
 			n, err := params.ParseInt(v, 1, maxSide)

@@ -56,7 +56,6 @@ package wsrv
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"net/url"
 	"strings"
@@ -409,23 +408,13 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	var errs urlform.Errors
 	var r request
 	for _, name := range names {
-		vals, s := q[name], specs[name]
-		switch {
-		case len(vals) == 0:
-			continue
-		case len(vals) > 1:
-			errs.Add(name, fmt.Sprintf("%s is given %d times; give it once, as %s.", name, len(vals), s.allowed))
-			continue
-		case vals[0] == "" && !s.flag:
-			errs.Add(name, fmt.Sprintf("%s is empty; leave it out, or give %s.", name, s.allowed))
+		s := specs[name]
+		v, given := errs.One(q, name, s.allowed, s.flag)
+		if !given {
 			continue
 		}
-		if err := s.set(&r, vals[0]); err != nil {
-			detail := fmt.Sprintf("%s=%s is not valid", name, params.QuoteShort(vals[0]))
-			if !errors.Is(err, params.ErrSyntax) {
-				detail += " (" + err.Error() + ")"
-			}
-			errs.Add(name, detail+fmt.Sprintf("; %s must be %s.", name, s.allowed))
+		if err := s.set(&r, v); err != nil {
+			errs.Invalid(name, v, s.allowed, err)
 		}
 	}
 	for _, name := range []string{"fpx", "fpy"} {

@@ -1,12 +1,13 @@
 // Package urlform holds what the query-style URL dialects (nextjs, netlify,
-// wsrv, imagekit) share: reading the image source a URL names, dropping a
-// dialect's own parameters from a raw query, and collecting one public
-// error per option. It keeps no state; everything is safe for concurrent
+// wsrv, imagekit, supabase, shopify, ...) share: reading the image source a
+// URL names, dropping a dialect's own parameters from a raw query, reading
+// a parameter given once, and collecting one public error per option. It keeps no state; everything is safe for concurrent
 // use.
 package urlform
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -107,6 +108,36 @@ func (e *Errors) Add(field, detail string) {
 	if !e.Has(field) {
 		e.list = append(e.list, params.BadParam(field, detail))
 	}
+}
+
+// One is the value of the query parameter name when q gives it exactly
+// once, and not empty unless mayBeEmpty; given is false otherwise. A
+// parameter given twice, or empty, is reported on e, allowed saying what a
+// valid value is ("give it once, as <allowed>"); an absent one is not.
+func (e *Errors) One(q url.Values, name, allowed string, mayBeEmpty bool) (v string, given bool) {
+	vals := q[name]
+	switch {
+	case len(vals) == 0:
+		return "", false
+	case len(vals) > 1:
+		e.Add(name, fmt.Sprintf("%s is given %d times; give it once, as %s.", name, len(vals), allowed))
+		return "", false
+	case vals[0] == "" && !mayBeEmpty:
+		e.Add(name, fmt.Sprintf("%s is empty; leave it out, or give %s.", name, allowed))
+		return "", false
+	}
+	return vals[0], true
+}
+
+// Invalid reports name=v as not valid: why, when it says more than
+// params.ErrSyntax (nil: nothing), in brackets, then what allowed says a
+// valid value is.
+func (e *Errors) Invalid(name, v, allowed string, why error) {
+	detail := fmt.Sprintf("%s=%s is not valid", name, params.QuoteShort(v))
+	if why != nil && !errors.Is(why, params.ErrSyntax) {
+		detail += " (" + why.Error() + ")"
+	}
+	e.Add(name, detail+fmt.Sprintf("; %s must be %s.", name, allowed))
 }
 
 // Has reports whether field has an error.
