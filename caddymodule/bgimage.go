@@ -39,6 +39,14 @@ func (li layerImage) error(status int, detail string, cause error) error {
 	return &params.Error{Status: status, Code: params.CodeInvalidParameter, Title: "Invalid parameter", Field: li.field, Detail: detail, Cause: cause}
 }
 
+// remoteDenied refuses a URL for this layer image on a site whose origin
+// block lists no allow_hosts (a 403 remote_source_denied naming the field),
+// as a dialect's remote source is refused.
+func (li layerImage) remoteDenied() error {
+	return &params.Error{Status: http.StatusForbidden, Code: errRemoteNotAllowed.Code, Title: errRemoteNotAllowed.Title, Field: li.field,
+		Detail: "A " + li.field + " URL is fetched only from the hosts the origin block's allow_hosts lists, and none are listed; give a path on this site, or list the host."}
+}
+
 // loadLayerImages loads the bg-image and the watermark req's Params name,
 // for the pipeline (loadLayerImage).
 func (h *Handler) loadLayerImages(req *imageRequest) error {
@@ -80,8 +88,7 @@ func (h *Handler) loadLayerImage(req *imageRequest, li layerImage, ref string) (
 		if h.allowRemote() != nil {
 			// As for a dialect's remote source: without an allowlist the
 			// fetcher would take any public host (an open image proxy).
-			return nil, transform.Source{}, &params.Error{Status: http.StatusForbidden, Code: errRemoteNotAllowed.Code, Title: errRemoteNotAllowed.Title, Field: li.field,
-				Detail: "A " + li.field + " URL is fetched only from the hosts the origin block's allow_hosts lists, and none are listed; give a path on this site, or list the host."}
+			return nil, transform.Source{}, li.remoteDenied()
 		}
 		data, share, err = h.fetchLayerURL(req.r.Context(), li, ref)
 	} else {

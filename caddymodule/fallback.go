@@ -78,8 +78,7 @@ func (h *Handler) checkFallback(req *imageRequest) error {
 	if req.fallbackField == siteFallbackField || !isRemoteRef(req.fallback) || h.allowRemote() == nil {
 		return nil
 	}
-	li := layerImage{field: req.fallbackField, noun: "fallback image"}
-	return li.error(http.StatusForbidden, "A "+li.field+" URL is fetched only from the hosts the origin block's allow_hosts lists, and none are listed; give a path on this site, or list the host.", nil)
+	return layerImage{field: req.fallbackField, noun: "fallback image"}.remoteDenied()
 }
 
 // isRemoteRef reports whether an image reference is an http(s) URL rather
