@@ -37,11 +37,10 @@ import (
 // Presets, Watermark and AnimationFrames are imgproxy's (imgproxy.Site):
 // presets by name, each its options joined by "/" as IMGPROXY_PRESETS
 // writes them ("default" applies to every URL), the image wm draws, and
-// IMGPROXY_MAX_ANIMATION_FRAMES. Clouds are Cloudinary's: each cloud name
-// the site answers for, and the path prefix of its public IDs
-// (cloudinary.New).
-// Directus takes Presets too: its key=
-// presets, each a query of its parameters.
+// IMGPROXY_MAX_ANIMATION_FRAMES. Directus takes Presets too: its key=
+// presets, each a query of its parameters. Clouds are Cloudinary's alone
+// (the other dialects refuse them): each cloud name the site answers for,
+// and the path prefix of its public IDs (cloudinary.New).
 type URLDialectConfig struct {
 	Name            string            `json:"name"`
 	Key             string            `json:"key,omitempty"`
@@ -74,9 +73,6 @@ var urlDialects = map[string]newURLDialect{
 		if c.Salt != "" || len(c.Presets) > 0 || c.Watermark != "" || c.AnimationFrames != 0 {
 			return nil, false, errors.New("takes a key, no salt, presets, watermark or animation_frames")
 		}
-		if len(c.Clouds) > 0 {
-			return nil, false, errNoClouds
-		}
 		d := thumbor.New(c.Key)
 		return d, d.Signed(), nil
 	},
@@ -100,15 +96,13 @@ var urlDialects = map[string]newURLDialect{
 		if c.Key != "" || c.Salt != "" || c.Watermark != "" || c.AnimationFrames != 0 {
 			return nil, false, errors.New("takes presets only, no key, salt, watermark or animation_frames")
 		}
-		if len(c.Clouds) > 0 {
-			return nil, false, errNoClouds
-		}
 		d, err := directus.New(c.Presets)
 		return d, false, err
 	},
 }
 
-// errNoClouds refuses cloud lines outside the cloudinary dialect.
+// errNoClouds refuses cloud lines outside the cloudinary dialect
+// (provisionURLDialects).
 var errNoClouds = errors.New("takes no cloud lines (they are cloudinary's)")
 
 // keyless adapts the constructor of a dialect that takes no secrets.
@@ -116,9 +110,6 @@ func keyless(build func() dialect.URLDialect) newURLDialect {
 	return func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
 		if c.Key != "" || c.Salt != "" || len(c.Presets) > 0 || c.Watermark != "" || c.AnimationFrames != 0 {
 			return nil, false, errors.New("takes no key, salt, presets, watermark or animation_frames")
-		}
-		if len(c.Clouds) > 0 {
-			return nil, false, errNoClouds
 		}
 		return build(), false, nil
 	}
@@ -142,6 +133,9 @@ func (h *Handler) provisionURLDialects() error {
 			return fmt.Errorf("matte: url_dialect %q is given twice", c.Name)
 		}
 		seen[c.Name] = true
+		if len(c.Clouds) > 0 && c.Name != "cloudinary" {
+			return fmt.Errorf("matte: url_dialect %s: %w", c.Name, errNoClouds)
+		}
 		d, signed, err := build(c)
 		if err != nil {
 			return fmt.Errorf("matte: url_dialect %s: %w", c.Name, err)

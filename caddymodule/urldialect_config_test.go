@@ -83,6 +83,8 @@ func TestProvisionURLDialects(t *testing.T) {
 		{[]URLDialectConfig{{Name: "cloudinary", Clouds: map[string]string{"shop": "img"}}}, nil, nil, `cloudinary: cloud shop: prefix "img" is not a path`},
 		{[]URLDialectConfig{{Name: "cloudinary", Key: "k"}}, nil, nil, "cloudinary: takes cloud lines only"},
 		{[]URLDialectConfig{{Name: "ipx", Clouds: map[string]string{"shop": "/img"}}}, nil, nil, "ipx: takes no cloud lines"},
+		{[]URLDialectConfig{{Name: "imgproxy", Clouds: map[string]string{"shop": "/img"}}}, nil, nil, "imgproxy: takes no cloud lines"},
+		{[]URLDialectConfig{{Name: "directus", Clouds: map[string]string{"shop": "/img"}}}, nil, nil, "directus: takes no cloud lines"},
 	} {
 		h := Handler{URLDialects: tc.cfg}
 		err := h.provisionURLDialects()
