@@ -283,8 +283,8 @@ func defaultImage(comps []string, prefix string) (rest []string, fallback string
 			if fallback != "" {
 				return nil, "", params.Errors{params.BadParam("d", "d (the default image) is given twice; give it once.")}
 			}
-			path := prefix + "/" + strings.ReplaceAll(id, ":", "/")
-			if id == "" || strings.Contains(id, "/") || params.CheckImageRef(path) != nil {
+			path, ok := publicIDPath(prefix, id)
+			if !ok {
 				return nil, "", params.Errors{params.BadParam("d", fmt.Sprintf("d_%s is not a default image: give the public ID of an image on this site, its folders joined by : (d_placeholders:avatar.png).", params.QuoteShort(id)))}
 			}
 			fallback = path
@@ -294,6 +294,18 @@ func defaultImage(comps []string, prefix string) (rest []string, fallback string
 		}
 	}
 	return rest, fallback, nil
+}
+
+// publicIDPath is the path on this site of the image whose public ID (its
+// folders joined by ":", as d_ and l_ write it) is id: prefix, then id
+// with ":" as "/". ok is false for an empty ID or folder, a "/", or a path
+// params.CheckImageRef refuses (. or .. folders).
+func publicIDPath(prefix, id string) (path string, ok bool) {
+	path = prefix + "/" + strings.ReplaceAll(id, ":", "/")
+	if id == "" || strings.HasPrefix(id, ":") || strings.HasSuffix(id, ":") || strings.Contains(id, "::") || strings.Contains(id, "/") || params.CheckImageRef(path) != nil {
+		return "", false
+	}
+	return path, true
 }
 
 // rectField names the parameter that placed a source region: x (or y).

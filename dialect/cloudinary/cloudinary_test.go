@@ -311,6 +311,8 @@ func TestDefaultImage(t *testing.T) {
 	urltest.CheckInvalid(t, newDialect(t, nil), []urltest.Invalid{
 		{up + "d_/sample.jpg", []string{"d"}, "not a default image"},
 		{up + "d_..:secret.png/sample.jpg", []string{"d"}, "not a default image"},
+		{up + "d_a::b.png/sample.jpg", []string{"d"}, "not a default image"},
+		{up + "d_a.png:/sample.jpg", []string{"d"}, "not a default image"},
 		{up + "d_a.png,d_b.png/sample.jpg", []string{"d"}, "given twice"},
 		{up + "d_a.png/d_b.png/sample.jpg", []string{"d"}, "given twice"},
 	})

@@ -289,8 +289,8 @@ func (l *overlay) source(v, item, prefix string) *params.Error {
 	case "fetch", "video", "audio", "subtitles", "lut", "raw":
 		return params.BadParam("l", params.QuoteShort(item)+" is not supported: Matte draws image layers from this site and text layers (l_<public ID>, l_text:<font>_<size>:<text>).")
 	}
-	path := prefix + "/" + strings.ReplaceAll(v, ":", "/")
-	if v == "" || strings.HasPrefix(v, ":") || strings.HasSuffix(v, ":") || strings.Contains(v, "::") || strings.Contains(v, "/") || params.CheckImageRef(path) != nil {
+	path, ok := publicIDPath(prefix, v)
+	if !ok {
 		return params.BadParam("l", fmt.Sprintf("%s is not an image layer: give the public ID of an image on this site, its folders joined by : (l_brand:logo.png), without . or .. folders.", params.QuoteShort(item)))
 	}
 	l.image = path
