@@ -1,8 +1,6 @@
 package transform
 
 import (
-	"bytes"
-
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/transform/vips"
 )
@@ -25,12 +23,8 @@ func (j *job) block() error {
 		y = markOffset(b.Y, false, b.YFromEnd, h, H, dpr)
 	}
 	x, y = min(max(x, 0), W-w), min(max(y, 0), H-h)
-	alpha, err := vips.FromPixels(bytes.Repeat([]byte{b.Color.A}, w*h), w, h, 1, j.img.Canceller())
-	if err != nil {
-		return err
-	}
-	defer alpha.Close()
-	layer, err := alpha.ColourLayer([3]float64{float64(b.Color.R), float64(b.Color.G), float64(b.Color.B)})
+	c := b.Color
+	layer, err := vips.Solid(w, h, []float64{float64(c.R), float64(c.G), float64(c.B), float64(c.A)}, j.img.Canceller())
 	if err != nil {
 		return err
 	}
