@@ -49,3 +49,34 @@ func TestParseFraction(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSideAndRatio(t *testing.T) {
+	for _, tt := range []struct {
+		in       string
+		px       int
+		fraction float64
+		ok       bool
+	}{
+		{"400", 400, 0, true}, {"1", 1, 0, true}, {"100000", 100000, 0, true}, {"0.5", 0, 0.5, true},
+		{"0", 0, 0, false}, {"100001", 0, 0, false}, {"1.5", 0, 0, false}, {"-1", 0, 0, false}, {"", 0, 0, false}, {"auto", 0, 0, false},
+	} {
+		px, f, err := ParseSide(tt.in, 100000)
+		if px != tt.px || f != tt.fraction || (err == nil) != tt.ok {
+			t.Errorf("ParseSide(%q) = %v, %v, %v; want %v, %v, ok %v", tt.in, px, f, err, tt.px, tt.fraction, tt.ok)
+		}
+	}
+	for _, tt := range []struct {
+		in, sep string
+		want    float64
+		ok      bool
+	}{
+		{"16:9", ":", 16.0 / 9, true}, {"1.91:1", ":", 1.91, true}, {"4-3", "-", 4.0 / 3, true}, {"100000:1", ":", 100000, true},
+		{"16-9", ":", 0, false}, {"0:1", ":", 0, false}, {"1:0", ":", 0, false}, {"-1:1", ":", 0, false}, {"100001:1", ":", 0, false},
+		{"16:", ":", 0, false}, {"16", ":", 0, false}, {"a:b", ":", 0, false},
+	} {
+		got, err := ParseRatio(tt.in, tt.sep, 100000)
+		if got != tt.want || (err == nil) != tt.ok {
+			t.Errorf("ParseRatio(%q, %q) = %v, %v; want %v, ok %v", tt.in, tt.sep, got, err, tt.want, tt.ok)
+		}
+	}
+}

@@ -83,6 +83,31 @@ func ParseFraction(s string) (float64, error) {
 	return f, nil
 }
 
+// ParseSide parses a width or height as the CDNs write one (imgix w=400
+// or w=0.5, ImageKit w-400, Cloudinary w_0.5): with a ".", a fraction of
+// the image's side (ParseFraction), else whole pixels from 1 to max; the
+// other result is 0.
+func ParseSide(s string, max int) (px int, fraction float64, err error) {
+	if strings.Contains(s, ".") {
+		fraction, err = ParseFraction(s)
+		return 0, fraction, err
+	}
+	px, err = ParseInt(s, 1, max)
+	return px, 0, err
+}
+
+// ParseRatio parses an aspect ratio W<sep>H (imgix 16:9, ImageKit 16-9):
+// two decimals above 0 and up to max; the result is W ÷ H.
+func ParseRatio(s, sep string, max float64) (float64, error) {
+	ws, hs, ok := strings.Cut(s, sep)
+	w, werr := ParseDecimalIn(ws, 0, max)
+	h, herr := ParseDecimalIn(hs, 0, max)
+	if !ok || werr != nil || herr != nil || w == 0 || h == 0 {
+		return 0, ErrSyntax
+	}
+	return w / h, nil
+}
+
 // ParsePercent parses a decimal from 0 to 100 with an optional trailing "%".
 func ParsePercent(s string) (float64, error) {
 	return ParseDecimalIn(strings.TrimSuffix(s, "%"), 0, 100)

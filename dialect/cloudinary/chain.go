@@ -269,23 +269,14 @@ func (g *geometry) read(key, val, item string) *params.Error {
 // dimension reads w or h into px (whole pixels) or ratio (a fraction of
 // the source's side).
 func dimension(v string, px *int, ratio *float64) (err error) {
-	if strings.Contains(v, ".") {
-		*ratio, err = params.ParseFraction(v)
-		return err
-	}
-	*px, err = params.ParseInt(v, 1, pathurl.MaxDimension)
+	*px, *ratio, err = params.ParseSide(v, pathurl.MaxDimension)
 	return err
 }
 
 // aspectRatio reads ar: W:H or a decimal.
 func aspectRatio(v string) (float64, error) {
-	if ws, hs, ok := strings.Cut(v, ":"); ok {
-		w, werr := params.ParseDecimalIn(ws, 0, pathurl.MaxDimension)
-		h, herr := params.ParseDecimalIn(hs, 0, pathurl.MaxDimension)
-		if werr != nil || herr != nil || w == 0 || h == 0 {
-			return 0, errSyntax
-		}
-		return w / h, nil
+	if strings.Contains(v, ":") {
+		return params.ParseRatio(v, ":", pathurl.MaxDimension)
 	}
 	f, err := params.ParseDecimalIn(v, 0, pathurl.MaxDimension)
 	if err != nil || f == 0 {

@@ -314,14 +314,9 @@ var focuses = map[string]params.Crop{
 
 var handlers = map[string]handler{
 	"ar": {"two positive numbers, width-height, such as 4-3", func(t *transforms, v string) error {
-		ws, hs, ok := strings.Cut(v, "-")
-		w, werr := params.ParseDecimalIn(ws, 0, maxDimension)
-		h, herr := params.ParseDecimalIn(hs, 0, maxDimension)
-		if !ok || werr != nil || herr != nil || w == 0 || h == 0 {
-			return params.ErrSyntax
-		}
-		t.ar = w / h
-		return nil
+		ar, err := params.ParseRatio(v, "-", maxDimension)
+		t.ar = ar
+		return err
 	}},
 	"w": {"an integer from 1 to 100000, a fraction of the image's width between 0 and 1 such as 0.5, or auto (the Sec-CH-Width client hint)", func(t *transforms, v string) error {
 		if v == "auto" {
@@ -776,14 +771,10 @@ func parseBool(v string) (bool, error) {
 // dimension reads w or h into px (whole pixels) or ratio (a fraction of
 // the image's side).
 func dimension(v string, px *int, ratio *float64) (err error) {
-	switch {
-	case v == "auto" || strings.Contains(v, "_"):
+	if v == "auto" || strings.Contains(v, "_") {
 		return errors.New("Matte takes pixels or fractions, not auto or expressions")
-	case strings.Contains(v, "."):
-		*ratio, err = params.ParseFraction(v)
-		return err
 	}
-	*px, err = params.ParseInt(v, 1, maxDimension)
+	*px, *ratio, err = params.ParseSide(v, maxDimension)
 	return err
 }
 

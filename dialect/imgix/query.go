@@ -806,11 +806,7 @@ func intSpec(lo, hi int, at func(p *params.Params) *int) paramSpec {
 func sideSpec(at func(p *params.Params) (*int, *float64)) paramSpec {
 	return paramSpec{"an integer from 1 to 100000, or a fraction of the image's size between 0 and 1 such as 0.5", func(p *params.Params, v string) (err error) {
 		px, ratio := at(p)
-		if strings.Contains(v, ".") {
-			*ratio, err = params.ParseFraction(v)
-			return err
-		}
-		*px, err = params.ParseInt(v, 1, maxDimension)
+		*px, *ratio, err = params.ParseSide(v, maxDimension)
 		return err
 	}}
 }
@@ -950,17 +946,9 @@ var paramSpecs = map[string]paramSpec{
 		return nil
 	}},
 	"ar": {"an aspect ratio W:H of two numbers above 0 and up to 100000, such as 16:9 or 1.91:1", func(p *params.Params, v string) error {
-		ws, hs, ok := strings.Cut(v, ":")
-		if !ok {
-			return params.ErrSyntax
-		}
-		w, err1 := params.ParseDecimal(ws)
-		h, err2 := params.ParseDecimal(hs)
-		if err1 != nil || err2 != nil || w <= 0 || h <= 0 || w > maxDimension || h > maxDimension {
-			return params.ErrSyntax
-		}
-		p.AspectRatio = w / h
-		return nil
+		ar, err := params.ParseRatio(v, ":", maxDimension)
+		p.AspectRatio = ar
+		return err
 	}},
 	"crop": {"one of center, top, bottom, left, right, entropy, attention, focalpoint (with fp-x, fp-y, fp-z), or a pair of top or bottom and left or right such as top,left, or fg (crop to the foreground; needs rembg=1)", func(p *params.Params, v string) error {
 		switch v {
