@@ -80,3 +80,12 @@ func TestParseSideAndRatio(t *testing.T) {
 		}
 	}
 }
+
+func TestGenericFontFamily(t *testing.T) {
+	for in, want := range map[string]string{"sans-serif": "sans", "Sans-Serif": "sans", "serif": "serif", "MONOSPACE": "monospace", "cursive": "cursive", "fantasy": "fantasy", "sans": "", "Arial": "", "": ""} {
+		got, ok := GenericFontFamily(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("GenericFontFamily(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}

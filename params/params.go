@@ -977,6 +977,16 @@ type Text struct {
 	Ellipsis bool
 }
 
+// GenericFontFamily is the Pango (fontconfig) name of one of CSS's generic
+// font families (sans-serif, serif, monospace, cursive, fantasy; any case),
+// as Text.Font takes it; ok is false for any other name.
+func GenericFontFamily(name string) (family string, ok bool) {
+	family, ok = genericFontFamilies[asciiLower(name)]
+	return family, ok
+}
+
+var genericFontFamilies = map[string]string{"sans-serif": "sans", "serif": "serif", "monospace": "monospace", "cursive": "cursive", "fantasy": "fantasy"}
+
 // TextClip is where a text too long for its region loses characters.
 type TextClip uint8
 

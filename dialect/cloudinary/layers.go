@@ -297,9 +297,6 @@ func (l *overlay) source(v, item, prefix string) *params.Error {
 	return nil
 }
 
-// genericFonts are CSS's generic families as Pango (fontconfig) names them.
-var genericFonts = map[string]string{"sans-serif": "sans", "serif": "serif", "monospace": "monospace", "cursive": "cursive", "fantasy": "fantasy"}
-
 // readText reads <font>_<size>[_<style>...]:<text>, the text escaped once
 // more than the URL (Cloudinary writes "," as %252C and "/" as %252F).
 func (l *overlay) readText(v, item string) *params.Error {
@@ -312,7 +309,7 @@ func (l *overlay) readText(v, item string) *params.Error {
 	if font == "" || len(font) > maxFont || strings.Trim(font, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -") != "" {
 		return params.BadParam("l", fmt.Sprintf("The font %s is not a font family Matte reads: give the name of a family installed on the server (letters, digits, spaces and -, at most %d bytes); font files are not supported.", params.QuoteShort(font), maxFont))
 	}
-	if g, ok := genericFonts[strings.ToLower(font)]; ok {
+	if g, ok := params.GenericFontFamily(font); ok {
 		font = g
 	}
 	size, err := params.ParseInt(tokens[1], 1, maxFontSize)

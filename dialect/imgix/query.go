@@ -421,9 +421,6 @@ func checkText(q url.Values, p *params.Params, errs map[string]string) {
 	}
 }
 
-// genericFonts are CSS's generic families as Pango (fontconfig) names them.
-var genericFonts = map[string]string{"sans-serif": "sans", "serif": "serif", "monospace": "monospace", "cursive": "cursive", "fantasy": "fantasy"}
-
 // parseFont turns imgix's txt-font (names and styles separated by commas)
 // into a Pango font description without a size: "Family1,Family2 bold
 // italic". A name's hyphens become spaces (Avenir-Black is "Avenir Black").
@@ -443,13 +440,14 @@ func parseFont(v string) (string, error) {
 				return "", params.ErrSyntax
 			}
 		}
+		generic, isGeneric := params.GenericFontFamily(part)
 		switch lower := strings.ToLower(part); {
 		case lower == "bold" || lower == "italic":
 			if !slices.Contains(styles, lower) {
 				styles = append(styles, lower)
 			}
-		case genericFonts[lower] != "":
-			families = append(families, genericFonts[lower])
+		case isGeneric:
+			families = append(families, generic)
 		default:
 			// Hyphens stand for spaces (Open-Sans); a name of hyphens alone
 			// names nothing.
