@@ -920,13 +920,8 @@ var options = map[string]option{
 			return pathurl.Bad(name, usage, name)
 		}
 		var flags [5]bool
-		for i := range flags {
-			if i < len(args) {
-				var err error
-				if flags[i], err = boolArg(name, args[i:i+1]); err != nil {
-					return pathurl.Bad(name, usage, name)
-				}
-			}
+		if !leadingBools(args, flags[:]) {
+			return pathurl.Bad(name, usage, name)
 		}
 		o := params.JPEGOptions{TrellisQuant: flags[2], OvershootDeringing: flags[3], OptimizeScans: flags[4]}
 		if len(args) > 5 && args[5] != "" {
@@ -952,13 +947,8 @@ var options = map[string]option{
 	"png_options": func(p *params.Params, _ *resize, name string, args []string) error {
 		const usage = "%s takes interlaced:quantize:quantization_colors, each optional: two booleans (1, t, true, 0, f, false) and a number of colours from 2 to 256."
 		var flags [2]bool
-		for i := range flags {
-			if i < len(args) {
-				var err error
-				if flags[i], err = boolArg(name, args[i:i+1]); err != nil {
-					return pathurl.Bad(name, usage, name)
-				}
-			}
+		if !leadingBools(args, flags[:]) {
+			return pathurl.Bad(name, usage, name)
 		}
 		colours := 256
 		if len(args) > 2 && args[2] != "" {
@@ -1134,6 +1124,19 @@ func dimension(dst *int, name string, args []string) error {
 }
 
 // boolArg reads imgproxy's booleans: 1, t, true (and 0, f, false).
+// leadingBools reads the first len(flags) of args, those given, as
+// boolArg's booleans into flags (an empty one is false); false when one
+// is not a boolean.
+func leadingBools(args []string, flags []bool) bool {
+	for i := range min(len(args), len(flags)) {
+		var err error
+		if flags[i], err = boolArg("", args[i:i+1]); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
 func boolArg(name string, args []string) (bool, error) {
 	if len(args) == 1 {
 		switch args[0] {
