@@ -18,10 +18,7 @@ func TestCloudinaryURLs(t *testing.T) {
 	// levels a sample (JPEG sources).
 	want := func(t *testing.T, what string, img image.Image, x, y int, c [3]uint32) {
 		t.Helper()
-		r, g, b, _ := img.At(x, y).RGBA()
-		if absDiff(r>>8, c[0]) > 32 || absDiff(g>>8, c[1]) > 32 || absDiff(b>>8, c[2]) > 32 {
-			t.Errorf("%s: pixel (%d,%d) = %d %d %d, want %v", what, x, y, r>>8, g>>8, b>>8, c)
-		}
+		wantPixel(t, what, img, x, y, c, 32)
 	}
 	red, blue, green := [3]uint32{255, 0, 0}, [3]uint32{0, 0, 255}, [3]uint32{0, 255, 0}
 	const up = "/demo/image/upload/"

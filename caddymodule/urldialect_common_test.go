@@ -113,6 +113,17 @@ func (s *dialectSite) png(t *testing.T, path string, w, h int) image.Image {
 	return img
 }
 
+// wantPixel checks img's pixel (x, y) against the 8-bit colour c, within
+// tol levels a sample (the dialect tests' sources are JPEGs); what names
+// the check in the error.
+func wantPixel(t *testing.T, what string, img image.Image, x, y int, c [3]uint32, tol uint32) {
+	t.Helper()
+	r, g, b, _ := img.At(x, y).RGBA()
+	if absDiff(r>>8, c[0]) > tol || absDiff(g>>8, c[1]) > tol || absDiff(b>>8, c[2]) > tol {
+		t.Errorf("%s: pixel (%d,%d) = %d %d %d, want %v", what, x, y, r>>8, g>>8, b>>8, c)
+	}
+}
+
 // refused GETs path and checks an error answer in Matte's JSON shape, of
 // the status given, with an error on field (when field is not empty).
 func (s *dialectSite) refused(t *testing.T, path string, status int, field string) errorsBody {

@@ -34,10 +34,7 @@ http://localhost:9080 {
 	red, blue, black, cyan := [3]uint32{255, 0, 0}, [3]uint32{0, 0, 255}, [3]uint32{0, 0, 0}, [3]uint32{0, 255, 255}
 	near := func(t *testing.T, what string, img image.Image, x, y int, c [3]uint32) {
 		t.Helper()
-		r, g, b, _ := img.At(x, y).RGBA()
-		if absDiff(r>>8, c[0]) > 40 || absDiff(g>>8, c[1]) > 40 || absDiff(b>>8, c[2]) > 40 {
-			t.Errorf("%s: pixel (%d,%d) = %d %d %d, want %v", what, x, y, r>>8, g>>8, b>>8, c)
-		}
+		wantPixel(t, what, img, x, y, c, 40)
 	}
 	// fit=contain pads the 100x50 image to the box with sharp's opaque
 	// black: 25 rows above and below.

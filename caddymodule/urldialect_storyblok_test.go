@@ -29,10 +29,7 @@ http://localhost:9080 {
 	red, blue := [3]uint32{255, 0, 0}, [3]uint32{0, 0, 255}
 	near := func(t *testing.T, path string, x, y int, c [3]uint32, w, h int) {
 		t.Helper()
-		r, g, b, _ := s.png(t, path, w, h).At(x, y).RGBA()
-		if absDiff(r>>8, c[0]) > 40 || absDiff(g>>8, c[1]) > 40 || absDiff(b>>8, c[2]) > 40 {
-			t.Errorf("%s: pixel (%d,%d) = %d %d %d, want %v", path, x, y, r>>8, g>>8, b>>8, c)
-		}
+		wantPixel(t, path, s.png(t, path, w, h), x, y, c, 40)
 	}
 	// A size crops the centre: 400x200 to 100x100 is half red, half blue.
 	near(t, a+"/100x100/filters:format(png)", 25, 50, red, 100, 100)

@@ -30,10 +30,7 @@ func TestSupabaseURLs(t *testing.T) {
 	}
 	near := func(t *testing.T, what string, img image.Image, x, y int, c [3]uint32) {
 		t.Helper()
-		r, g, b, _ := img.At(x, y).RGBA()
-		if absDiff(r>>8, c[0]) > 40 || absDiff(g>>8, c[1]) > 40 || absDiff(b>>8, c[2]) > 40 {
-			t.Errorf("%s: pixel (%d,%d) = %d %d %d, want %v", what, x, y, r>>8, g>>8, b>>8, c)
-		}
+		wantPixel(t, what, img, x, y, c, 40)
 	}
 	// The default, resize=cover: the 400x200 source scaled to 200x100 and
 	// its centre 100x100 cut, half red, half blue.
