@@ -3,7 +3,10 @@ package caddymodule
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
@@ -35,6 +38,9 @@ func (h *Handler) provisionPlayground() error {
 	page := playground.PageConfig{Removal: h.matter != nil, Signed: h.Signature != nil && h.Signature.Required}
 	for _, d := range h.URLDialects {
 		page.Dialects = append(page.Dialects, d.Name)
+		if d.Name == "cloudinary" && len(d.Clouds) > 0 {
+			page.Cloudinary = playgroundCloud(d.Clouds, p.Path)
+		}
 	}
 	if h.matter != nil {
 		page.Models = append([]string{h.Rembg.Model}, h.Rembg.Allow...)
@@ -99,4 +105,26 @@ func (h *Handler) servePlayground(w http.ResponseWriter, r *http.Request, next c
 		}
 		return nil
 	}), nil
+}
+
+// playgroundCloud picks the cloud line whose public IDs cover the
+// playground's uploads (under path): the longest such prefix, then the
+// first name; when none covers them, the first name (the page then says
+// the image is outside its prefix).
+func playgroundCloud(clouds map[string]string, path string) *playground.CloudinaryCloud {
+	var best *playground.CloudinaryCloud
+	covers := func(prefix string) bool {
+		prefix = strings.TrimSuffix(prefix, "/")
+		return prefix == "" || strings.HasPrefix(path, prefix+"/")
+	}
+	for _, name := range slices.Sorted(maps.Keys(clouds)) {
+		c := &playground.CloudinaryCloud{Name: name, Prefix: strings.TrimSuffix(clouds[name], "/")}
+		switch {
+		case best == nil:
+			best = c
+		case covers(c.Prefix) && (!covers(best.Prefix) || len(c.Prefix) > len(best.Prefix)):
+			best = c
+		}
+	}
+	return best
 }

@@ -141,11 +141,12 @@ func TestPlaygroundInBrowser(t *testing.T) {
 		t.Errorf("curl: %q", shown.Curl)
 	}
 	// Only the dialects the site answers (url_dialect cloudflare, wsrv, and
-	// the query, always on) are offered; the page names the six others.
+	// the query, always on) are offered; the page names the others.
 	if len(shown.Dialects) != 3 || strings.Join(shown.Offered, " ") != "query cloudflare wsrv" {
 		t.Errorf("dialect URLs: %q; offered %q", shown.Dialects, shown.Offered)
 	}
-	for _, off := range []string{"url_dialect imgproxy", "url_dialect ipx", "url_dialect nextjs", "url_dialect netlify", "url_dialect imagekit", "url_dialect thumbor"} {
+	for _, off := range []string{"url_dialect imgproxy", "url_dialect ipx", "url_dialect nextjs", "url_dialect netlify", "url_dialect imagekit", "url_dialect thumbor",
+		"url_dialect cloudinary", "url_dialect vercel", "url_dialect supabase"} {
 		if !strings.Contains(shown.Off, off) {
 			t.Errorf("the off note %q does not name %s", shown.Off, off)
 		}
@@ -228,6 +229,9 @@ func checkDialectURLs(ctx context.Context, t *testing.T) {
 		"wsrv":       "/?url=/p/src/a.jpg&w=320&h=240&fit=cover&output=webp&q=80&bg=ffffff",
 		"imagekit":   "/p/src/a.jpg?tr=w-320,h-240,f-webp,q-80,bg-FFFFFF,e-bgremove",
 		"thumbor":    "/unsafe/320x240/filters:format(webp):quality(80):fill(ffffff)/p/src/a.jpg",
+		"cloudinary": "/image/upload/e_background_removal/c_fill,w_320,h_240,b_rgb:ffffff/f_webp,q_80/p/src/a.jpg",
+		"vercel":     "/_vercel/image?url=%2Fp%2Fsrc%2Fa.jpg&w=320&q=80",
+		"supabase":   "/storage/v1/render/image/public/p/src/a.jpg?width=320&height=240&quality=80",
 	}
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`import('./dialects.js').then((m) => {
 		const s = {src: '/p/src/a.jpg', w: 320, h: 240, fit: 'crop', fm: 'webp', q: 80, rembg: true, model: '', refine: false,

@@ -150,6 +150,43 @@ func TestPlaygroundThroughServer(t *testing.T) {
 	})
 }
 
+// TestPlaygroundCloudinaryCloud: with cloud lines, the page is told the
+// cloud whose public IDs hold its uploads, and a URL in the form it writes
+// (/<cloud>/image/upload/<components>/<public ID>) answers the upload.
+func TestPlaygroundCloudinaryCloud(t *testing.T) {
+	startSite(t, "rembg off\nurl_dialect cloudinary {\n\tcloud demo /img\n\tcloud shop /tools\n}\nplayground /tools/play/")
+	const base = "http://localhost:9080"
+	res, err := http.Get(base + "/tools/play/config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(cfg), `"dialects":["cloudinary"]`) || !strings.Contains(string(cfg), `"cloudinary":{"name":"shop","prefix":"/tools"}`) {
+		t.Fatalf("config: %s", cfg)
+	}
+	res, err = http.Post(base+"/tools/play/", "image/jpeg", bytes.NewReader(testPhoto(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var up struct{ Path string }
+	err = json.NewDecoder(res.Body).Decode(&up)
+	res.Body.Close()
+	if err != nil || res.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %d %v", res.StatusCode, err)
+	}
+	u := "/shop/image/upload/c_fill,w_40,h_40/f_jpg/" + strings.TrimPrefix(up.Path, "/tools/")
+	res, err = http.Get(base + u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if img, err := jpeg.Decode(bytes.NewReader(body)); res.StatusCode != 200 || err != nil || img.Bounds().Dx() != 40 || img.Bounds().Dy() != 40 {
+		t.Fatalf("GET %s: %d (%v): %.200s", u, res.StatusCode, err, body)
+	}
+}
+
 // The playground is off unless configured, and refuses the site root.
 func TestPlaygroundOffByDefault(t *testing.T) {
 	startSite(t, "rembg off")

@@ -92,6 +92,17 @@ type PageConfig struct {
 	// offers only these and Matte's query, which is always on, and says
 	// which of the others are off. Nil is sent as [] (none).
 	Dialects []string `json:"dialects"`
+	// Cloudinary is the cloud line the page writes Cloudinary URLs for,
+	// when the site's cloudinary dialect has cloud lines; nil when it has
+	// none (its URLs then carry no cloud name) or is off.
+	Cloudinary *CloudinaryCloud `json:"cloudinary,omitempty"`
+}
+
+// CloudinaryCloud is one cloud line: the cloud's name and the path prefix
+// of its public IDs on this site ("" for the site's root).
+type CloudinaryCloud struct {
+	Name   string `json:"name"`
+	Prefix string `json:"prefix"`
 }
 
 // pageConfig is the JSON of <path>/config.json.

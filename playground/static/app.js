@@ -104,6 +104,7 @@ function settings() {
     shadowOpacity: num("#shadow-opacity"),
     bg, bgColor: hex("#bg-color"), bgImage: $("#bg-image").value.trim(), bgBlur: num("#bg-blur"),
     gradTop: hex("#grad-top"), gradBottom: hex("#grad-bottom"),
+    cloud: cfg.cloudinary || null,
   };
 }
 

@@ -7,6 +7,8 @@
 //   rembg, model ("" = the default), refine, cropFg, fgPad, shadow, shadowOpacity (5-100)
 //   bg       none | color | image | blur | gradient, with bgColor, bgImage,
 //            bgBlur, gradTop, gradBottom (colours as "rrggbb")
+//   cloud    the Cloudinary cloud line the page writes URLs for, {name,
+//            prefix}, or null (the site has none)
 // Each builder returns {url, lost}: lost names the settings the dialect
 // cannot spell, which its URL therefore leaves out.
 
@@ -147,6 +149,62 @@ function wsrv(s) {
   return { url: "/?" + p.join("&"), lost };
 }
 
+// vercel is Next.js's optimizer under Vercel's route.
+function vercel(s) {
+  const { url, lost } = nextjs(s);
+  return { url: url.replace("/_next/image?", "/_vercel/image?"), lost };
+}
+
+// supabase: the render URL of the object /<bucket>/<path> (the source's path
+// on this site). Supabase never enlarges, and without format it negotiates
+// by Accept, as Matte's auto does.
+function supabase(s) {
+  const p = [], lost = [];
+  if (s.w) p.push("width=" + s.w);
+  if (s.h) p.push("height=" + s.h);
+  const resize = { clip: "contain", max: "contain", crop: "cover", min: "cover", scale: "fill" }[s.fit];
+  if (!resize) lost.push("fit=" + s.fit);
+  else if ((s.w || s.h) && resize !== "cover") p.push("resize=" + resize);
+  if ((s.w || s.h) && ["clip", "crop", "scale"].includes(s.fit)) lost.push("enlarging (Supabase never enlarges)");
+  if (s.fm === "") p.push("format=origin");
+  else if (s.fm === "avif") p.push("format=avif");
+  else if (s.fm !== "auto") lost.push("format " + s.fm + " (Supabase: the source's, avif, or by Accept)");
+  if (s.q >= 20) p.push("quality=" + s.q);
+  else if (s.q) lost.push("quality below 20");
+  if (s.bg === "color") lost.push("background colour");
+  lost.push(...removalLost(s, []));
+  return { url: "/storage/v1/render/image/public/" + bare(s.src) + (p.length ? "?" + p.join("&") : ""), lost };
+}
+
+// cloudinary: an upload URL whose public ID is the source's path. s.cloud
+// is the site's cloud line the page uses ({name, prefix}), or null when the
+// site has none (then the URL carries no cloud name).
+function cloudinary(s) {
+  const lost = [], comps = [];
+  let id = bare(s.src), base = "/image/upload/";
+  if (s.cloud) {
+    base = "/" + s.cloud.name + "/image/upload/";
+    const prefix = s.cloud.prefix ? bare(s.cloud.prefix) + "/" : "";
+    if (id.startsWith(prefix)) id = id.slice(prefix.length);
+    else lost.push("the image (outside cloud " + s.cloud.name + "'s prefix " + s.cloud.prefix + ")");
+  }
+  if (s.rembg) comps.push("e_background_removal");
+  const size = [];
+  if (s.w || s.h) {
+    size.push("c_" + { clip: "fit", max: "limit", crop: "fill", min: "lfill", fill: "pad", scale: "scale" }[s.fit]);
+    if (s.w) size.push("w_" + s.w);
+    if (s.h) size.push("h_" + s.h);
+  }
+  if (s.bg === "color") size.push("b_rgb:" + s.bgColor);
+  if (size.length) comps.push(size.join(","));
+  const out = [];
+  if (s.fm) out.push("f_" + s.fm);
+  if (s.q) out.push("q_" + s.q);
+  if (out.length) comps.push(out.join(","));
+  lost.push(...removalLost(s, ["rembg"]));
+  return { url: base + comps.map((c) => c + "/").join("") + id, lost };
+}
+
 function imagekit(s) {
   const t = [], lost = [];
   if (s.w) t.push("w-" + s.w);
@@ -188,6 +246,9 @@ export const DIALECTS = [
   { id: "wsrv", label: "wsrv.nl", build: wsrv },
   { id: "imagekit", label: "ImageKit", build: imagekit },
   { id: "thumbor", label: "Thumbor", build: thumbor },
+  { id: "cloudinary", label: "Cloudinary", build: cloudinary },
+  { id: "vercel", label: "Vercel", build: vercel },
+  { id: "supabase", label: "Supabase Storage", build: supabase },
 ];
 
 export function build(id, s) {
