@@ -46,17 +46,20 @@
 //     (Contentstack answers WebP to a browser that takes it).
 //   - blur: 1 to 200, the Gaussian's sigma in pixels (Contentstack takes up
 //     to 1000).
-//   - saturation, contrast, brightness: integers from -100 to 100, read on
-//     imgix's scale as Matte's sat, con and bri.
+//   - saturation, contrast, brightness: -100 to 100 (decimals rounded to
+//     the nearest whole step, the finest Matte's scale has), read on imgix's
+//     scale as Matte's sat, con and bri.
 //   - frame=1: the first frame of an animation.
 //
-// sharpen, canvas and the overlay options are a 400 naming them. Each
+// sharpen, canvas and the overlay options are a 400 naming them, as are
+// trim's and pad's percentages (Matte reads pixels only). Each
 // option is given once and never empty; a bad value is a 400 naming it; a
 // path that names no asset is a 400 on path.
 package contentstack
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
 
@@ -107,14 +110,14 @@ var allowed = map[string]string{
 	"format":        "one of jpg, pjpg, png, gif, webp, webply, webpll, avif, auto",
 	"auto":          "webp",
 	"blur":          "a number from 1 to 200",
-	"saturation":    "an integer from -100 to 100",
-	"contrast":      "an integer from -100 to 100",
-	"brightness":    "an integer from -100 to 100",
+	"saturation":    "a number from -100 to 100",
+	"contrast":      "a number from -100 to 100",
+	"brightness":    "a number from -100 to 100",
 	"frame":         "1 (the first frame)",
 }
 
 // refused are the options Contentstack documents that Matte does not read.
-var refused = []string{"sharpen", "canvas", "overlay", "overlay-align", "overlay-repeat", "overlay-width", "overlay-height"}
+var refused = []string{"sharpen", "canvas", "overlay", "overlay-align", "overlay-repeat", "overlay-width", "overlay-height", "overlay-pad"}
 
 // known reports whether name is one of Contentstack's image options.
 func known(name string) bool {
@@ -270,10 +273,11 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 			}
 			p.Blur = int(f*10 + 0.5)
 		case "saturation", "contrast", "brightness":
-			n, err := params.ParseSignedInt(v, -100, 100)
+			f, err := params.ParseDecimalIn(v, -100, 100)
 			if err != nil {
 				bad(nil)
 			}
+			n := int(math.Round(f))
 			switch name {
 			case "saturation":
 				p.Saturation = n

@@ -78,6 +78,8 @@ func TestParseValid(t *testing.T) {
 		{owl + "?auto=webp&format=pjpg", owl, "", params.Params{Format: params.FormatJPEG, Variant: params.VariantProgressive}},
 		{owl + "?blur=40", owl, "", params.Params{Blur: 400}},
 		{owl + "?saturation=-100&contrast=20&brightness=-5", owl, "", params.Params{Saturation: -100, Contrast: 20, Brightness: -5}},
+		// Decimals are documented; Matte's scale is whole steps.
+		{owl + "?saturation=-99.5&contrast=20.25&brightness=100.00", owl, "", params.Params{Saturation: -100, Contrast: 20, Brightness: 100}},
 		{owl + "?frame=1&resize-filter=bicubic", owl, "", params.Params{Frames: params.FramesFirst, Kernel: params.KernelCubic}},
 		{owl + "?resize-filter=lanczos3", owl, "", params.Params{}},
 		// The academy's shorter form: api_key/asset_uid/file_name.
@@ -117,9 +119,10 @@ func TestParseInvalid(t *testing.T) {
 		{owl + "?format=tiff", []string{"format"}, "webpll"},
 		{owl + "?auto=avif", []string{"auto"}, "auto must be webp"},
 		{owl + "?blur=1000", []string{"blur"}, "from 1 to 200"},
-		{owl + "?saturation=101&contrast=x&brightness=1.5", []string{"saturation", "contrast", "brightness"}, "from -100 to 100"},
+		{owl + "?saturation=101&contrast=x&brightness=-100.5", []string{"saturation", "contrast", "brightness"}, "from -100 to 100"},
 		{owl + "?frame=2", []string{"frame"}, "first frame"},
 		{owl + "?sharpen=a5,r2,t1", []string{"sharpen"}, "not a Contentstack option Matte supports"},
+		{owl + "?overlay-pad=10", []string{"overlay-pad"}, "not a Contentstack option Matte supports"},
 		{owl + "?canvas=300,400&overlay=/v3/assets/a/b/c.png&width=x", []string{"canvas", "overlay", "width"}, "is not"},
 		{"/v3/assets/blt1/owl.jpg", []string{"path"}, "names no asset"},
 		{"/v3/assets/", []string{"path"}, "names no asset"},
