@@ -31,7 +31,9 @@
 //   - quality: 1-100 (Builder's default is 85, Matte's its configured
 //     per-format quality).
 //   - sharp: true or false, read and ignored: it asks Builder for its
-//     sharp-based renderer, and Matte has one renderer (libvips).
+//     sharp-based renderer (undocumented; unpic notes Builder crops only
+//     with it, or with format=webp), and Matte has one renderer, which
+//     applies fit and position either way.
 //
 // Each parameter is given once and never empty; a bad value is a 400
 // naming it; a path that names no asset is a 400 on path.

@@ -41,9 +41,10 @@
 //   - format: jpg, pjpg (progressive), png, gif, webp, webply (lossy WebP),
 //     webpll (lossless WebP), avif, auto (AVIF or WebP by the Accept
 //     header). Without it the image keeps its format.
-//   - auto=webp: the format is picked by the Accept header: Matte answers
-//     AVIF where the browser takes it, then WebP. With format, format wins
-//     (Contentstack answers WebP to a browser that takes it).
+//   - auto=webp, auto=avif: the format is picked by the Accept header:
+//     Matte answers AVIF where the browser takes it, then WebP, for either
+//     (Contentstack offers the one named). With format, format wins
+//     (Contentstack answers the auto format to a browser that takes it).
 //   - blur: 1 to 200, the Gaussian's sigma in pixels (Contentstack takes up
 //     to 1000).
 //   - saturation, contrast, brightness: -100 to 100 (decimals rounded to
@@ -108,7 +109,7 @@ var allowed = map[string]string{
 	"resize-filter": "one of nearest, bilinear, bicubic, lanczos2, lanczos3",
 	"quality":       "an integer from 1 to 100",
 	"format":        "one of jpg, pjpg, png, gif, webp, webply, webpll, avif, auto",
-	"auto":          "webp",
+	"auto":          "webp or avif",
 	"blur":          "a number from 1 to 200",
 	"saturation":    "a number from -100 to 100",
 	"contrast":      "a number from -100 to 100",
@@ -262,7 +263,7 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 				p.Lossless = true
 			}
 		case "auto":
-			if v != "webp" {
+			if v != "webp" && v != "avif" {
 				bad(nil)
 			}
 			p.AutoFormat = true

@@ -74,6 +74,7 @@ func TestParseValid(t *testing.T) {
 		{owl + "?format=avif", owl, "", params.Params{Format: params.FormatAVIF}},
 		{owl + "?format=auto", owl, "", params.Params{AutoFormat: true}},
 		{owl + "?auto=webp", owl, "", params.Params{AutoFormat: true}},
+		{owl + "?auto=avif", owl, "", params.Params{AutoFormat: true}},
 		// With format, format wins.
 		{owl + "?auto=webp&format=pjpg", owl, "", params.Params{Format: params.FormatJPEG, Variant: params.VariantProgressive}},
 		{owl + "?blur=40", owl, "", params.Params{Blur: 400}},
@@ -117,7 +118,7 @@ func TestParseInvalid(t *testing.T) {
 		{owl + "?resize-filter=lanczos", []string{"resize-filter"}, "lanczos3"},
 		{owl + "?quality=0", []string{"quality"}, "from 1 to 100"},
 		{owl + "?format=tiff", []string{"format"}, "webpll"},
-		{owl + "?auto=avif", []string{"auto"}, "auto must be webp"},
+		{owl + "?auto=jxl", []string{"auto"}, "auto must be webp or avif"},
 		{owl + "?blur=1000", []string{"blur"}, "from 1 to 200"},
 		{owl + "?saturation=101&contrast=x&brightness=-100.5", []string{"saturation", "contrast", "brightness"}, "from -100 to 100"},
 		{owl + "?frame=2", []string{"frame"}, "first frame"},
