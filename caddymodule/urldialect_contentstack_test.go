@@ -43,7 +43,10 @@ http://localhost:9080 {
 	s.image(t, a+"?width=800", "jpeg", 800, 400)
 	s.image(t, a+"?width=800&disable=upscale", "jpeg", 400, 200)
 	s.image(t, a+"?width=0.5&dpr=2", "jpeg", 400, 200)
-	// crop: an area by its top-left corner; trim: pixels off the sides.
+	// crop: an area, centred (x 100-300: red, then blue), or by its
+	// top-left corner; trim: pixels off the sides.
+	near(t, a+"?crop=200,200&format=png", 50, 100, red, 200, 200)
+	near(t, a+"?crop=0.5,100p&format=png", 150, 100, blue, 200, 200)
 	near(t, a+"?crop=200,200,x200,y0&format=png", 100, 100, blue, 200, 200)
 	near(t, a+"?trim=0,200,0,0&format=png", 100, 100, red, 200, 200)
 	near(t, a+"?crop=1:1&width=100&format=png", 80, 50, blue, 100, 100)

@@ -21,8 +21,8 @@
 //     the box, centred crop), cover (covers the box, not cropped).
 //   - disable=upscale: never larger than the image (with both sides and no
 //     fit, a 400: Matte cannot stretch without enlarging).
-//   - crop: W,H (pixels or parts of the side: that area, centred, cut
-//     first), W,H,xX,yY (pixels: that area from its top-left corner) or W:H
+//   - crop: W,H (pixels or parts of the side, 100p the whole side: that
+//     area, centred, cut first), W,H,xX,yY (pixels: that area from its top-left corner) or W:H
 //     (the largest centred area of that ratio, with at most one of width and
 //     height). Its offset-x/offset-y, safe and smart forms are a 400.
 //   - trim: pixels cut off top,right,bottom,left (CSS's 1-4 value
@@ -362,6 +362,14 @@ func side(v string) (int, float64, error) {
 	return params.ParseSide(v, maxSide)
 }
 
+// cropSide is side, or 100p: the whole side (0).
+func cropSide(v string) (int, float64, error) {
+	if v == "100p" {
+		return 0, 0, nil
+	}
+	return side(v)
+}
+
 // readCrop reads crop into p's Region or Rect and returns the aspect ratio
 // of its W:H form (0 for the others).
 func readCrop(v string, p *params.Params) (float64, error) {
@@ -371,8 +379,8 @@ func readCrop(v string, p *params.Params) (float64, error) {
 	parts := strings.Split(v, ",")
 	switch {
 	case len(parts) == 2:
-		w, wf, werr := side(parts[0])
-		h, hf, herr := side(parts[1])
+		w, wf, werr := cropSide(parts[0])
+		h, hf, herr := cropSide(parts[1])
 		if werr != nil || herr != nil {
 			return 0, params.ErrSyntax
 		}

@@ -42,6 +42,7 @@ func TestParseValid(t *testing.T) {
 		{owl + "?crop=300,400", owl, "", params.Params{Region: params.Region{W: 300, H: 400}}},
 		{owl + "?crop=0.50,0.60", owl, "", params.Params{Region: params.Region{WRatio: 0.5, HRatio: 0.6}}},
 		{owl + "?crop=300,0.60", owl, "", params.Params{Region: params.Region{W: 300, HRatio: 0.6}}},
+		{owl + "?crop=50p,100p", owl, "", params.Params{Region: params.Region{WRatio: 0.5}}},
 		{owl + "?crop=300,400,x150,y75", owl, "", params.Params{Rect: params.Rect{X: 150, Y: 75, W: 300, H: 400}}},
 		{owl + "?crop=1:3", owl, "", params.Params{Fit: params.FitCrop, AspectRatio: 1.0 / 3}},
 		{owl + "?crop=4:3&width=400", owl, "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop}},
