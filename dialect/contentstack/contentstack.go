@@ -62,6 +62,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/jebosio/matte/dialect"
@@ -74,7 +75,7 @@ import (
 const Prefix = "/v3/assets/"
 
 // maxSide is Contentstack's size limit; maxBlur the largest blur Matte
-// reads (its Blur of 2000, sigma 200).
+// reads (its Blur of 2000, sigma 200); maxPad bounds trim and pad.
 const (
 	maxSide = 8192
 	maxBlur = 200
@@ -100,7 +101,7 @@ var allowed = map[string]string{
 	"height":        "pixels from 1 to 8192, or a part of the image's height (0.5, or 50p, below 100%)",
 	"fit":           "one of bounds, crop, cover",
 	"disable":       "upscale",
-	"crop":          "W,H (pixels or parts of the side), W,H,xX,yY (pixels) or W:H",
+	"crop":          "W,H (pixels or parts of the side, 100p the whole side), W,H,xX,yY (pixels) or W:H",
 	"trim":          "1 to 4 comma-separated pixel counts (top,right,bottom,left), each from 0 to 10000",
 	"pad":           "1 to 4 comma-separated pixel counts (top,right,bottom,left), each from 0 to 10000",
 	"bg-color":      "a hex colour RGB or RRGGBB, r,g,b (0-255) or r,g,b,a (alpha 0-1)",
@@ -122,12 +123,7 @@ var refused = []string{"sharpen", "canvas", "overlay", "overlay-align", "overlay
 
 // known reports whether name is one of Contentstack's image options.
 func known(name string) bool {
-	for _, r := range refused {
-		if name == r {
-			return true
-		}
-	}
-	return allowed[name] != ""
+	return allowed[name] != "" || slices.Contains(refused, name)
 }
 
 var formats = map[string]params.Format{
