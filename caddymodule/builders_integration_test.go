@@ -51,11 +51,13 @@ func TestBuilderURLs(t *testing.T) {
 	siteDir := t.TempDir()
 	photo := builderPhoto(t, 1200, 900)
 	// Directus's asset builders.jpg is /assets/builders.jpg on the site.
-	// Shopify's and Storyblok's files are their paths; Uploadcare's is its
-	// UUID.
+	// Shopify's, Storyblok's, Contentstack's and Builder.io's files are
+	// their paths; Uploadcare's is its UUID.
 	writeFiles(t, siteDir, map[string][]byte{"img/builders.jpg": photo, "assets/builders.jpg": photo,
 		"cdn/shop/files/builders.jpg": photo, "s/files/1/0/1/files/builders.jpg": photo, "0f2d1c1a-8c3e-4a2b-9f1e-3c2b1a0d9e8f": photo,
-		"f/39898/1200x900/e4ec08624e/builders.jpg": photo})
+		"f/39898/1200x900/e4ec08624e/builders.jpg":                                               photo,
+		"v3/assets/blt0123456789abcdef/blt0123456789abcde/64f5a3c2d1b0e9f8a7c6b5d4/builders.jpg": photo,
+		"api/v1/image/assets/YJIGb4i01jvw0SRdL5Bt/0c3b2a1f9e8d4c7b6a5f4e3d2c1b0a99":              photo})
 	// Two sites on one port: 127.0.0.1 verifies imgproxy signatures (the
 	// key and salt the script signs with), localhost takes imgproxy's
 	// unsigned form, as imgproxy itself does only without a key. Both allow
@@ -80,6 +82,8 @@ func TestBuilderURLs(t *testing.T) {
 			url_dialect shopify
 			url_dialect uploadcare
 			url_dialect storyblok
+			url_dialect contentstack
+			url_dialect builderio
 			origin {
 				allow_hosts 127.0.0.1
 				allow_loopback
@@ -90,6 +94,9 @@ func TestBuilderURLs(t *testing.T) {
 		# which file_server sends no Content-Type: the site names one.
 		@uuid path /0f2d1c1a-8c3e-4a2b-9f1e-3c2b1a0d9e8f
 		header @uuid Content-Type image/jpeg
+		# So is Builder.io's asset id.
+		@builder path /api/v1/image/assets/*
+		header @builder Content-Type image/jpeg
 		file_server
 	}
 }`
@@ -109,7 +116,7 @@ func TestBuilderURLs(t *testing.T) {
 			checkBuiltImage(t, tester, site+c.Request, built.Accept, "built "+c.URL, c.Format, c.Width, c.Height)
 		})
 	}
-	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus", "shopify", "uploadcare", "storyblok"} {
+	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus", "shopify", "uploadcare", "storyblok", "contentstack", "builder.io"} {
 		if !seen[p] {
 			t.Errorf("build.mjs built no %s URL", p)
 		}

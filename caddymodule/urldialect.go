@@ -12,8 +12,10 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/dialect/builderio"
 	"github.com/jebosio/matte/dialect/cloudflare"
 	"github.com/jebosio/matte/dialect/cloudinary"
+	"github.com/jebosio/matte/dialect/contentstack"
 	"github.com/jebosio/matte/dialect/directus"
 	"github.com/jebosio/matte/dialect/imagekit"
 	"github.com/jebosio/matte/dialect/imgix"
@@ -87,11 +89,13 @@ var urlDialects = map[string]newURLDialect{
 		d, err := cloudinary.New(c.Clouds)
 		return d, false, err
 	},
-	"vercel":     keyless(nextjs.NewVercel),
-	"supabase":   keyless(supabase.New),
-	"shopify":    keyless(shopify.New),
-	"uploadcare": keyless(uploadcare.New),
-	"storyblok":  keyless(storyblok.New),
+	"vercel":       keyless(nextjs.NewVercel),
+	"supabase":     keyless(supabase.New),
+	"shopify":      keyless(shopify.New),
+	"uploadcare":   keyless(uploadcare.New),
+	"storyblok":    keyless(storyblok.New),
+	"contentstack": keyless(contentstack.New),
+	"builderio":    keyless(builderio.New),
 	"directus": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
 		if c.Key != "" || c.Salt != "" || c.Watermark != "" || c.AnimationFrames != 0 {
 			return nil, false, errors.New("takes presets only, no key, salt, watermark or animation_frames")

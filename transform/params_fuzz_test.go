@@ -8,8 +8,10 @@ import (
 	"testing"
 
 	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/dialect/builderio"
 	"github.com/jebosio/matte/dialect/cloudflare"
 	"github.com/jebosio/matte/dialect/cloudinary"
+	"github.com/jebosio/matte/dialect/contentstack"
 	"github.com/jebosio/matte/dialect/directus"
 	"github.com/jebosio/matte/dialect/imagekit"
 	"github.com/jebosio/matte/dialect/imgix"
@@ -101,7 +103,7 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		f.Fatal(err)
 	}
 	dialects = append(dialects, cloudinaryDialect)
-	dialects = append(dialects, shopify.New(), uploadcare.New(), storyblok.New())
+	dialects = append(dialects, shopify.New(), uploadcare.New(), storyblok.New(), contentstack.New(), builderio.New())
 	for _, u := range []string{
 		"/insecure/rs:fill:40:30/g:sm/bl:2/sh:1/plain/local:///a.jpg@webp",
 		"/insecure/w:50/exar:1/ex:1/c:10:10/pd:3/rot:90/fl:1:0/plain/local:///a.jpg",
@@ -146,6 +148,11 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		`/assets/a.jpg/x.png?fit=outside&width=30&height=30&transforms=[["blur",2],["negate"],["flip"],["rotate",90],["greyscale"]]`,
 		`/assets/a.jpg?transforms=[["resize",{"width":30,"height":20,"fit":"cover"}],["normalize"],["flop",true]]&format=auto`,
 		"/assets/a.jpg?key=card",
+		"/v3/assets/k/u/v/a.jpg?width=40&height=30&fit=crop&disable=upscale&auto=webp&orient=5&blur=2&saturation=-50",
+		"/v3/assets/k/u/v/a.jpg?crop=20,10,x3,y4&pad=1,2,3&bg-color=0,255,0,0.5&trim=1&format=webpll&dpr=2&width=0.5",
+		"/v3/assets/k/u/v/a.jpg?crop=4:3&height=20&resize-filter=nearest&frame=1&contrast=30&brightness=-10&format=pjpg",
+		"/api/v1/image/assets/s/a?width=40&height=30&fit=contain&position=left%20top&format=png&quality=60&sharp=true",
+		"/api/v1/image/assets/s/a?width=40&height=30&fit=outside&format=webp",
 	} {
 		for i := range 3 {
 			f.Add(u, uint8(i))

@@ -51,6 +51,10 @@ const shopifyOld = base + '/s/files/1/0/1/files/builders_200x100_crop_center.jpg
 const uploadcareFile = base + '/0f2d1c1a-8c3e-4a2b-9f1e-3c2b1a0d9e8f/builders.jpg';
 // A Storyblok asset: Matte reads the path before /m/ on its site.
 const storyblokAsset = base + '/f/39898/1200x900/e4ec08624e/builders.jpg';
+// A Contentstack asset and a Builder.io one: Matte reads their paths on its
+// site.
+const contentstackAsset = base + '/v3/assets/blt0123456789abcdef/blt0123456789abcde/64f5a3c2d1b0e9f8a7c6b5d4/builders.jpg';
+const builderAsset = base + '/api/v1/image/assets/YJIGb4i01jvw0SRdL5Bt/0c3b2a1f9e8d4c7b6a5f4e3d2c1b0a99';
 
 // unpic, one URL per provider it knows: 400x300 from a 4:3 source.
 const box = { width: 400, height: 300 };
@@ -85,6 +89,10 @@ const unpicCases = [
   ['uploadcare', uploadcareFile, {}, { ...box, format: 'webp' }],
   // Storyblok: <asset>/m/400x300 (cropped to the box), WebP by Accept.
   ['storyblok', storyblokAsset, {}, { ...box, format: 'webp' }],
+  // Contentstack: auto=webp&disable=upscale, fit=crop with both sides.
+  ['contentstack', contentstackAsset, {}, { ...box, format: 'webp' }],
+  // Builder.io: fit=cover&format=webp&sharp=true.
+  ['builder.io', builderAsset, {}, { ...box, format: 'webp' }],
 ];
 for (const [provider, url, extra, want] of unpicCases) {
   const built = transformUrl({ url, provider, ...box, ...extra });
@@ -104,12 +112,15 @@ add('supabase', 'unpic', transformUrl({ url: supabaseObject, provider: 'supabase
 add('directus', 'unpic', transformUrl({ url: directusAsset, provider: 'directus', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('uploadcare', 'unpic', transformUrl({ url: uploadcareFile, provider: 'uploadcare', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('storyblok', 'unpic', transformUrl({ url: storyblokAsset, provider: 'storyblok', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('contentstack', 'unpic', transformUrl({ url: contentstackAsset, provider: 'contentstack', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('builder.io', 'unpic', transformUrl({ url: builderAsset, provider: 'builder.io', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 
 // @unpic/core: the props a framework component renders (fixed layout).
 for (const [cdn, url, fmt] of [
   ['imgix', abs, 'webp'], ['cloudflare', src, 'webp'], ['ipx', src, 'webp'], ['netlify', src, 'webp'],
   ['wsrv', abs, 'jpeg'], ['imagekit', abs, 'jpeg'], ['supabase', supabaseObject, 'webp'], ['directus', directusAsset, 'jpeg'],
   ['shopify', shopifyFile, 'webp'], ['uploadcare', uploadcareFile, 'webp'], ['storyblok', storyblokAsset, 'webp'],
+  ['contentstack', contentstackAsset, 'webp'], ['builder.io', builderAsset, 'webp'],
 ]) {
   const props = transformProps({ src: url, cdn, width: 200, height: 150, layout: 'fixed' });
   add(cdn, '@unpic/core', props.src, { width: 200, height: 150, format: fmt });
