@@ -177,7 +177,7 @@ var modifiers = map[string]modifier{
 		return pathurl.Bad(name, "fit=%s is not valid; fit must be one of cover, contain, fill, inside, outside.", params.QuoteShort(v))
 	},
 	"position": func(_ *params.Params, m *mods, name, v string) error {
-		c, ok := positions[strings.Join(strings.Fields(strings.ToLower(v)), " ")]
+		c, ok := Position(v)
 		if !ok {
 			return pathurl.Bad(name, "%s=%s is not valid; %s must be centre, top, right, bottom, left, a pair such as left top, a compass point such as northeast, entropy or attention.", name, params.QuoteShort(v), name)
 		}
@@ -391,6 +391,14 @@ func dimension(dst *int, name, v string) error {
 	}
 	*dst = n
 	return nil
+}
+
+// Position reads one of sharp's positions, gravities or strategies (as
+// positions lists them: "left top", "northeast", "attention"), in any case
+// and with any spacing between two words.
+func Position(v string) (params.Crop, bool) {
+	c, ok := positions[strings.Join(strings.Fields(strings.ToLower(v)), " ")]
+	return c, ok
 }
 
 // positions are sharp's positions, gravities and strategies.
