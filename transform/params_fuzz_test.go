@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/dialect/astro"
 	"github.com/jebosio/matte/dialect/cloudflare"
 	"github.com/jebosio/matte/dialect/cloudinary"
 	"github.com/jebosio/matte/dialect/directus"
@@ -80,7 +81,7 @@ func FuzzPipelineParams(f *testing.F) {
 // FuzzURLDialectPipeline is FuzzPipelineParams for the path dialects: an
 // arbitrary URL is offered to imgproxy, Thumbor, wsrv, ipx, ImageKit,
 // Cloudflare, Netlify, Next.js, Vercel, Supabase, Directus, Cloudinary,
-// Shopify, Uploadcare and Storyblok in turn, and the request the first one
+// Shopify, Uploadcare, Storyblok and Astro in turn, and the request the first one
 // to claim it reads runs through the pipeline.
 func FuzzURLDialectPipeline(f *testing.F) {
 	fuzz := newPipelineFuzz(f)
@@ -101,7 +102,7 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		f.Fatal(err)
 	}
 	dialects = append(dialects, cloudinaryDialect)
-	dialects = append(dialects, shopify.New(), uploadcare.New(), storyblok.New())
+	dialects = append(dialects, shopify.New(), uploadcare.New(), storyblok.New(), astro.New())
 	for _, u := range []string{
 		"/insecure/rs:fill:40:30/g:sm/bl:2/sh:1/plain/local:///a.jpg@webp",
 		"/insecure/w:50/exar:1/ex:1/c:10:10/pd:3/rot:90/fl:1:0/plain/local:///a.jpg",
@@ -146,6 +147,10 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		`/assets/a.jpg/x.png?fit=outside&width=30&height=30&transforms=[["blur",2],["negate"],["flip"],["rotate",90],["greyscale"]]`,
 		`/assets/a.jpg?transforms=[["resize",{"width":30,"height":20,"fit":"cover"}],["normalize"],["flop",true]]&format=auto`,
 		"/assets/a.jpg?key=card",
+		"/_image?href=%2Fa.jpg&w=40&h=30&f=png&fit=cover&position=center+top&q=mid",
+		"/_image?href=%2Fa.jpg&w=40&h=40&fit=fill&background=%23ff0000&f=jpeg",
+		"/_image?href=%2Fa.jpg&w=30&h=60&fit=outside&f=avif&q=max",
+		"/_image?href=%2Fa.svg&w=10&f=svg",
 	} {
 		for i := range 3 {
 			f.Add(u, uint8(i))
