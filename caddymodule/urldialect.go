@@ -16,6 +16,7 @@ import (
 	"github.com/jebosio/matte/dialect/cloudflare"
 	"github.com/jebosio/matte/dialect/cloudinary"
 	"github.com/jebosio/matte/dialect/directus"
+	"github.com/jebosio/matte/dialect/imageengine"
 	"github.com/jebosio/matte/dialect/imagekit"
 	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/dialect/imgproxy"
@@ -88,12 +89,13 @@ var urlDialects = map[string]newURLDialect{
 		d, err := cloudinary.New(c.Clouds)
 		return d, false, err
 	},
-	"vercel":     keyless(nextjs.NewVercel),
-	"supabase":   keyless(supabase.New),
-	"shopify":    keyless(shopify.New),
-	"uploadcare": keyless(uploadcare.New),
-	"storyblok":  keyless(storyblok.New),
-	"astro":      keyless(astro.New),
+	"vercel":      keyless(nextjs.NewVercel),
+	"supabase":    keyless(supabase.New),
+	"shopify":     keyless(shopify.New),
+	"uploadcare":  keyless(uploadcare.New),
+	"storyblok":   keyless(storyblok.New),
+	"astro":       keyless(astro.New),
+	"imageengine": keyless(imageengine.New),
 	"directus": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
 		if c.Key != "" || c.Salt != "" || c.Watermark != "" || c.AnimationFrames != 0 {
 			return nil, false, errors.New("takes presets only, no key, salt, watermark or animation_frames")
