@@ -87,6 +87,8 @@ const unpicCases = [
   ['storyblok', storyblokAsset, {}, { ...box, format: 'webp' }],
   // Astro: /_image?w=&h=&fit=cover&href=<path>; no f is Astro's WebP.
   ['astro', src, {}, { ...box, format: 'webp' }],
+  // ImageEngine: <source>?imgeng=w_400/h_300/m_cropbox, format by Accept.
+  ['imageengine', abs, {}, { ...box, format: 'webp' }],
 ];
 for (const [provider, url, extra, want] of unpicCases) {
   const built = transformUrl({ url, provider, ...box, ...extra });
@@ -107,6 +109,7 @@ add('directus', 'unpic', transformUrl({ url: directusAsset, provider: 'directus'
 add('uploadcare', 'unpic', transformUrl({ url: uploadcareFile, provider: 'uploadcare', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('storyblok', 'unpic', transformUrl({ url: storyblokAsset, provider: 'storyblok', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('astro', 'unpic', transformUrl({ url: src, provider: 'astro', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('imageengine', 'unpic', transformUrl({ url: abs, provider: 'imageengine', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 // Astro's endpoint on the site itself, with a remote href (allow_hosts).
 add('astro', 'unpic', transformUrl({ url: abs, provider: 'astro', ...box }, {}, { astro: { baseUrl: base } }), { ...box, format: 'webp' });
 
@@ -115,7 +118,7 @@ for (const [cdn, url, fmt] of [
   ['imgix', abs, 'webp'], ['cloudflare', src, 'webp'], ['ipx', src, 'webp'], ['netlify', src, 'webp'],
   ['wsrv', abs, 'jpeg'], ['imagekit', abs, 'jpeg'], ['supabase', supabaseObject, 'webp'], ['directus', directusAsset, 'jpeg'],
   ['shopify', shopifyFile, 'webp'], ['uploadcare', uploadcareFile, 'webp'], ['storyblok', storyblokAsset, 'webp'],
-  ['astro', src, 'webp'],
+  ['astro', src, 'webp'], ['imageengine', abs, 'webp'],
 ]) {
   const props = transformProps({ src: url, cdn, width: 200, height: 150, layout: 'fixed' });
   add(cdn, '@unpic/core', props.src, { width: 200, height: 150, format: fmt });
