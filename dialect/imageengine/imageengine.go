@@ -160,7 +160,7 @@ func init() {
 			return nil
 		}},
 		"dl": {"true or false", func(d *directives, v string) error {
-			b, err := boolean(v)
+			b, err := urlform.Bool(v)
 			d.p.Download = b
 			return err
 		}},
@@ -173,22 +173,12 @@ func init() {
 // off is a boolean directive Matte takes only as false.
 func off(why string) func(*directives, string) error {
 	return func(_ *directives, v string) error {
-		b, err := boolean(v)
+		b, err := urlform.Bool(v)
 		if err == nil && b {
 			return errors.New(why)
 		}
 		return err
 	}
-}
-
-func boolean(v string) (bool, error) {
-	switch v {
-	case "true":
-		return true, nil
-	case "false":
-		return false, nil
-	}
-	return false, params.ErrSyntax
 }
 
 func side(dst *int, v string) (err error) {

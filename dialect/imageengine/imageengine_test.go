@@ -97,7 +97,7 @@ func TestParseBuilderURLs(t *testing.T) {
 	want := map[string]dialect.ImageURL{
 		"/img/builders.jpg?imgeng=w_400%2Fh_300%2Fm_cropbox": {Source: "/img/builders.jpg", Params: params.Params{Width: 400, Height: 300, Fit: params.FitCrop, AutoFormat: true}},
 		"/img/builders.jpg?imgeng=w_200%2Fh_150%2Fm_cropbox": {Source: "/img/builders.jpg", Params: params.Params{Width: 200, Height: 150, Fit: params.FitCrop, AutoFormat: true}},
-		"/img/builders.jpg?imgeng=w_320%2Ff_png%2Fm_cropbox":  {Source: "/img/builders.jpg", Params: params.Params{Width: 320, Format: params.FormatPNG}},
+		"/img/builders.jpg?imgeng=w_320%2Ff_png%2Fm_cropbox": {Source: "/img/builders.jpg", Params: params.Params{Width: 320, Format: params.FormatPNG}},
 	}
 	urltest.CheckBuilderURLs(t, New(), "imageengine", want)
 }
