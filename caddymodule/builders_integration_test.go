@@ -84,6 +84,8 @@ func TestBuilderURLs(t *testing.T) {
 			url_dialect storyblok
 			url_dialect contentstack
 			url_dialect builderio
+			url_dialect astro
+			url_dialect imageengine
 			origin {
 				allow_hosts 127.0.0.1
 				allow_loopback
@@ -116,7 +118,7 @@ func TestBuilderURLs(t *testing.T) {
 			checkBuiltImage(t, tester, site+c.Request, built.Accept, "built "+c.URL, c.Format, c.Width, c.Height)
 		})
 	}
-	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus", "shopify", "uploadcare", "storyblok", "contentstack", "builder.io"} {
+	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus", "shopify", "uploadcare", "storyblok", "contentstack", "builder.io", "astro", "imageengine"} {
 		if !seen[p] {
 			t.Errorf("build.mjs built no %s URL", p)
 		}

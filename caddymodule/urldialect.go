@@ -12,11 +12,13 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/dialect/astro"
 	"github.com/jebosio/matte/dialect/builderio"
 	"github.com/jebosio/matte/dialect/cloudflare"
 	"github.com/jebosio/matte/dialect/cloudinary"
 	"github.com/jebosio/matte/dialect/contentstack"
 	"github.com/jebosio/matte/dialect/directus"
+	"github.com/jebosio/matte/dialect/imageengine"
 	"github.com/jebosio/matte/dialect/imagekit"
 	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/dialect/imgproxy"
@@ -96,6 +98,8 @@ var urlDialects = map[string]newURLDialect{
 	"storyblok":    keyless(storyblok.New),
 	"contentstack": keyless(contentstack.New),
 	"builderio":    keyless(builderio.New),
+	"astro":        keyless(astro.New),
+	"imageengine":  keyless(imageengine.New),
 	"directus": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
 		if c.Key != "" || c.Salt != "" || c.Watermark != "" || c.AnimationFrames != 0 {
 			return nil, false, errors.New("takes presets only, no key, salt, watermark or animation_frames")

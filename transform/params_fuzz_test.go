@@ -8,11 +8,13 @@ import (
 	"testing"
 
 	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/dialect/astro"
 	"github.com/jebosio/matte/dialect/builderio"
 	"github.com/jebosio/matte/dialect/cloudflare"
 	"github.com/jebosio/matte/dialect/cloudinary"
 	"github.com/jebosio/matte/dialect/contentstack"
 	"github.com/jebosio/matte/dialect/directus"
+	"github.com/jebosio/matte/dialect/imageengine"
 	"github.com/jebosio/matte/dialect/imagekit"
 	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/dialect/imgproxy"
@@ -82,7 +84,7 @@ func FuzzPipelineParams(f *testing.F) {
 // FuzzURLDialectPipeline is FuzzPipelineParams for the path dialects: an
 // arbitrary URL is offered to imgproxy, Thumbor, wsrv, ipx, ImageKit,
 // Cloudflare, Netlify, Next.js, Vercel, Supabase, Directus, Cloudinary,
-// Shopify, Uploadcare and Storyblok in turn, and the request the first one
+// Shopify, Uploadcare, Storyblok, Astro and ImageEngine in turn, and the request the first one
 // to claim it reads runs through the pipeline.
 func FuzzURLDialectPipeline(f *testing.F) {
 	fuzz := newPipelineFuzz(f)
@@ -103,7 +105,7 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		f.Fatal(err)
 	}
 	dialects = append(dialects, cloudinaryDialect)
-	dialects = append(dialects, shopify.New(), uploadcare.New(), storyblok.New(), contentstack.New(), builderio.New())
+	dialects = append(dialects, shopify.New(), uploadcare.New(), storyblok.New(), contentstack.New(), builderio.New(), astro.New(), imageengine.New())
 	for _, u := range []string{
 		"/insecure/rs:fill:40:30/g:sm/bl:2/sh:1/plain/local:///a.jpg@webp",
 		"/insecure/w:50/exar:1/ex:1/c:10:10/pd:3/rot:90/fl:1:0/plain/local:///a.jpg",
@@ -153,6 +155,13 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		"/v3/assets/k/u/v/a.jpg?crop=4:3&height=20&resize-filter=nearest&frame=1&contrast=30&brightness=-10&format=pjpg",
 		"/api/v1/image/assets/s/a?width=40&height=30&fit=contain&position=left%20top&format=png&quality=60&sharp=true",
 		"/api/v1/image/assets/s/a?width=40&height=30&fit=outside&format=webp",
+		"/_image?href=%2Fa.jpg&w=40&h=30&f=png&fit=cover&position=center+top&q=mid",
+		"/_image?href=%2Fa.jpg&w=40&h=40&fit=fill&background=%23ff0000&f=jpeg",
+		"/_image?href=%2Fa.jpg&w=30&h=60&fit=outside&f=avif&q=max",
+		"/_image?href=%2Fa.svg&w=10&f=svg",
+		"/a.jpg?imgeng=/w_40/h_30/m_cropbox/cmpr_20/s_30/r_-90/f_webp",
+		"/a.jpg?imgeng=w_40%2Fh_40%2Fm_letterbox%2Ff_png%2Fcr_10,8,2,2",
+		"/a.jpg?imgeng=/w_auto,30/h_20/m_stretch/dl_true",
 	} {
 		for i := range 3 {
 			f.Add(u, uint8(i))

@@ -400,7 +400,7 @@ var handlers = map[string]handler{
 		return nil
 	}},
 	"orig": {"true or false", func(t *transforms, v string) (err error) {
-		t.orig, err = parseBool(v)
+		t.orig, err = urlform.Bool(v)
 		return err
 	}},
 	// Matte strips metadata and writes sRGB: md-false and cp-false are
@@ -477,12 +477,12 @@ var handlers = map[string]handler{
 		return err
 	}},
 	"lo": {"true or false", func(t *transforms, v string) error {
-		b, err := parseBool(v)
+		b, err := urlform.Bool(v)
 		t.p.Lossless = b
 		return err
 	}},
 	"pr": {"true or false", func(t *transforms, v string) error {
-		b, err := parseBool(v)
+		b, err := urlform.Bool(v)
 		if b {
 			t.p.Variant = params.VariantProgressive // a JPEG answer is progressive
 		}
@@ -756,16 +756,6 @@ func flagEffect(set func(t *transforms)) func(t *transforms, v string) error {
 		set(t)
 		return nil
 	}
-}
-
-func parseBool(v string) (bool, error) {
-	switch v {
-	case "true":
-		return true, nil
-	case "false":
-		return false, nil
-	}
-	return false, params.ErrSyntax
 }
 
 // dimension reads w or h into px (whole pixels) or ratio (a fraction of

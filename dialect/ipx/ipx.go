@@ -393,9 +393,10 @@ func dimension(dst *int, name, v string) error {
 	return nil
 }
 
-// Position reads sharp's position (as ipx and Builder.io's image API pass
-// it): a side or corner ("left top", any case and spacing), a compass
-// gravity ("northeast"), or a strategy (entropy, attention).
+// Position reads sharp's position (as ipx, Astro's image endpoint and
+// Builder.io's image API pass it): a side or corner ("left top", any case
+// and spacing), a compass gravity ("northeast"), or a strategy (entropy,
+// attention).
 func Position(v string) (params.Crop, bool) {
 	c, ok := positions[strings.Join(strings.Fields(strings.ToLower(v)), " ")]
 	return c, ok

@@ -150,3 +150,15 @@ func (e *Errors) Err() error {
 	}
 	return e.list
 }
+
+// Bool reads exactly "true" or "false" (ImageKit's and ImageEngine's
+// flags); anything else is params.ErrSyntax.
+func Bool(v string) (bool, error) {
+	switch v {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, params.ErrSyntax
+}

@@ -93,6 +93,10 @@ const unpicCases = [
   ['contentstack', contentstackAsset, {}, { ...box, format: 'webp' }],
   // Builder.io: fit=cover&format=webp&sharp=true.
   ['builder.io', builderAsset, {}, { ...box, format: 'webp' }],
+  // Astro: /_image?w=&h=&fit=cover&href=<path>; no f is Astro's WebP.
+  ['astro', src, {}, { ...box, format: 'webp' }],
+  // ImageEngine: <source>?imgeng=w_400/h_300/m_cropbox, format by Accept.
+  ['imageengine', abs, {}, { ...box, format: 'webp' }],
 ];
 for (const [provider, url, extra, want] of unpicCases) {
   const built = transformUrl({ url, provider, ...box, ...extra });
@@ -114,6 +118,10 @@ add('uploadcare', 'unpic', transformUrl({ url: uploadcareFile, provider: 'upload
 add('storyblok', 'unpic', transformUrl({ url: storyblokAsset, provider: 'storyblok', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('contentstack', 'unpic', transformUrl({ url: contentstackAsset, provider: 'contentstack', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('builder.io', 'unpic', transformUrl({ url: builderAsset, provider: 'builder.io', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('astro', 'unpic', transformUrl({ url: src, provider: 'astro', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('imageengine', 'unpic', transformUrl({ url: abs, provider: 'imageengine', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+// Astro's endpoint on the site itself, with a remote href (allow_hosts).
+add('astro', 'unpic', transformUrl({ url: abs, provider: 'astro', ...box }, {}, { astro: { baseUrl: base } }), { ...box, format: 'webp' });
 
 // @unpic/core: the props a framework component renders (fixed layout).
 for (const [cdn, url, fmt] of [
@@ -121,6 +129,7 @@ for (const [cdn, url, fmt] of [
   ['wsrv', abs, 'jpeg'], ['imagekit', abs, 'jpeg'], ['supabase', supabaseObject, 'webp'], ['directus', directusAsset, 'jpeg'],
   ['shopify', shopifyFile, 'webp'], ['uploadcare', uploadcareFile, 'webp'], ['storyblok', storyblokAsset, 'webp'],
   ['contentstack', contentstackAsset, 'webp'], ['builder.io', builderAsset, 'webp'],
+  ['astro', src, 'webp'], ['imageengine', abs, 'webp'],
 ]) {
   const props = transformProps({ src: url, cdn, width: 200, height: 150, layout: 'fixed' });
   add(cdn, '@unpic/core', props.src, { width: 200, height: 150, format: fmt });
