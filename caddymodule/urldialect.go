@@ -12,6 +12,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/dialect/bunny"
 	"github.com/jebosio/matte/dialect/cloudflare"
 	"github.com/jebosio/matte/dialect/cloudinary"
 	"github.com/jebosio/matte/dialect/directus"
@@ -92,6 +93,7 @@ var urlDialects = map[string]newURLDialect{
 	"shopify":    keyless(shopify.New),
 	"uploadcare": keyless(uploadcare.New),
 	"storyblok":  keyless(storyblok.New),
+	"bunny":      keyless(bunny.New),
 	"directus": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
 		if c.Key != "" || c.Salt != "" || c.Watermark != "" || c.AnimationFrames != 0 {
 			return nil, false, errors.New("takes presets only, no key, salt, watermark or animation_frames")
