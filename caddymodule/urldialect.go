@@ -20,6 +20,7 @@ import (
 	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/dialect/imgproxy"
 	"github.com/jebosio/matte/dialect/ipx"
+	"github.com/jebosio/matte/dialect/keycdn"
 	"github.com/jebosio/matte/dialect/netlify"
 	"github.com/jebosio/matte/dialect/nextjs"
 	"github.com/jebosio/matte/dialect/shopify"
@@ -94,6 +95,7 @@ var urlDialects = map[string]newURLDialect{
 	"uploadcare": keyless(uploadcare.New),
 	"storyblok":  keyless(storyblok.New),
 	"bunny":      keyless(bunny.New),
+	"keycdn":     keyless(keycdn.New),
 	"directus": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
 		if c.Key != "" || c.Salt != "" || c.Watermark != "" || c.AnimationFrames != 0 {
 			return nil, false, errors.New("takes presets only, no key, salt, watermark or animation_frames")
