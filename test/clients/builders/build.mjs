@@ -51,6 +51,10 @@ const shopifyOld = base + '/s/files/1/0/1/files/builders_200x100_crop_center.jpg
 const uploadcareFile = base + '/0f2d1c1a-8c3e-4a2b-9f1e-3c2b1a0d9e8f/builders.jpg';
 // A Storyblok asset: Matte reads the path before /m/ on its site.
 const storyblokAsset = base + '/f/39898/1200x900/e4ec08624e/builders.jpg';
+// Bunny Optimizer and KeyCDN read their query on any path: the builders
+// site turns each on only under its own prefix, where the source is.
+const bunnyFile = base + '/bunny/builders.jpg';
+const keycdnFile = base + '/keycdn/builders.jpg';
 
 // unpic, one URL per provider it knows: 400x300 from a 4:3 source.
 const box = { width: 400, height: 300 };
@@ -85,6 +89,11 @@ const unpicCases = [
   ['uploadcare', uploadcareFile, {}, { ...box, format: 'webp' }],
   // Storyblok: <asset>/m/400x300 (cropped to the box), WebP by Accept.
   ['storyblok', storyblokAsset, {}, { ...box, format: 'webp' }],
+  // Bunny: ?width=&height=&aspect_ratio=W:H (the centred area of that
+  // ratio, fitted to the box); the source's format.
+  ['bunny', bunnyFile, {}, { ...box, format: 'jpeg' }],
+  // KeyCDN: ?width=&height=&fit=cover; the source's format.
+  ['keycdn', keycdnFile, {}, { ...box, format: 'jpeg' }],
 ];
 for (const [provider, url, extra, want] of unpicCases) {
   const built = transformUrl({ url, provider, ...box, ...extra });
@@ -104,12 +113,15 @@ add('supabase', 'unpic', transformUrl({ url: supabaseObject, provider: 'supabase
 add('directus', 'unpic', transformUrl({ url: directusAsset, provider: 'directus', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('uploadcare', 'unpic', transformUrl({ url: uploadcareFile, provider: 'uploadcare', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('storyblok', 'unpic', transformUrl({ url: storyblokAsset, provider: 'storyblok', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('bunny', 'unpic', transformUrl({ url: bunnyFile, provider: 'bunny', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('keycdn', 'unpic', transformUrl({ url: keycdnFile, provider: 'keycdn', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 
 // @unpic/core: the props a framework component renders (fixed layout).
 for (const [cdn, url, fmt] of [
   ['imgix', abs, 'webp'], ['cloudflare', src, 'webp'], ['ipx', src, 'webp'], ['netlify', src, 'webp'],
   ['wsrv', abs, 'jpeg'], ['imagekit', abs, 'jpeg'], ['supabase', supabaseObject, 'webp'], ['directus', directusAsset, 'jpeg'],
   ['shopify', shopifyFile, 'webp'], ['uploadcare', uploadcareFile, 'webp'], ['storyblok', storyblokAsset, 'webp'],
+  ['bunny', bunnyFile, 'jpeg'], ['keycdn', keycdnFile, 'jpeg'],
 ]) {
   const props = transformProps({ src: url, cdn, width: 200, height: 150, layout: 'fixed' });
   add(cdn, '@unpic/core', props.src, { width: 200, height: 150, format: fmt });
