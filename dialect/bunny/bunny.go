@@ -141,22 +141,12 @@ var formats = map[string]params.Format{
 
 // Parse claims u when its query holds a Bunny parameter.
 func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
-	q, _ := url.ParseQuery(u.RawQuery)
-	claimed := false
-	for _, n := range names {
-		claimed = claimed || q.Has(n)
-	}
+	var errs urlform.Errors
+	q, src, query, claimed := errs.OnAnyPath(u, names, isParam)
 	if !claimed {
 		return dialect.ImageURL{}, false, nil
 	}
-	var errs urlform.Errors
-	var out dialect.ImageURL
-	if src, err := pathurl.Local(u.Path, "path"); err != nil {
-		errs.Add("path", params.AsErrors(err)[0].Detail)
-	} else {
-		out.Source = src
-		out.Query = urlform.Without(u.RawQuery, isParam)
-	}
+	out := dialect.ImageURL{Source: src, Query: query}
 
 	var p params.Params
 	var ratio float64

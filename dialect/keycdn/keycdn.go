@@ -65,7 +65,6 @@ import (
 	"strings"
 
 	"github.com/jebosio/matte/dialect"
-	"github.com/jebosio/matte/dialect/internal/pathurl"
 	"github.com/jebosio/matte/dialect/internal/urlform"
 	"github.com/jebosio/matte/params"
 )
@@ -163,22 +162,12 @@ type request struct {
 
 // Parse claims u when its query holds a KeyCDN parameter.
 func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
-	q, _ := url.ParseQuery(u.RawQuery)
-	claimed := false
-	for _, n := range names {
-		claimed = claimed || q.Has(n)
-	}
+	var errs urlform.Errors
+	q, src, query, claimed := errs.OnAnyPath(u, names, isParam)
 	if !claimed {
 		return dialect.ImageURL{}, false, nil
 	}
-	var errs urlform.Errors
-	var out dialect.ImageURL
-	if src, err := pathurl.Local(u.Path, "path"); err != nil {
-		errs.Add("path", params.AsErrors(err)[0].Detail)
-	} else {
-		out.Source = src
-		out.Query = urlform.Without(u.RawQuery, isParam)
-	}
+	out := dialect.ImageURL{Source: src, Query: query}
 	var r request
 	for _, name := range names {
 		if !q.Has(name) {
