@@ -25,7 +25,8 @@ const (
 // TestBuilderURLs asks the real npm URL builders (test/clients/builders:
 // unpic and @unpic/core (Cloudinary's provider included), next/image's getImageProps, @imgproxy/imgproxy-node
 // signed and unsigned) for URLs of one 1200x900 JPEG, requests each through
-// the server with every URL dialect on, and checks the answer's width,
+// the server with every URL dialect on (bunny and keycdn under their own
+// prefixes), and checks the answer's width,
 // height and format against what the script expects.
 func TestBuilderURLs(t *testing.T) {
 	_, dir, node := nodeBuilders(t, "unpic")
@@ -57,14 +58,31 @@ func TestBuilderURLs(t *testing.T) {
 		"cdn/shop/files/builders.jpg": photo, "s/files/1/0/1/files/builders.jpg": photo, "0f2d1c1a-8c3e-4a2b-9f1e-3c2b1a0d9e8f": photo,
 		"f/39898/1200x900/e4ec08624e/builders.jpg":                                               photo,
 		"v3/assets/blt0123456789abcdef/blt0123456789abcde/64f5a3c2d1b0e9f8a7c6b5d4/builders.jpg": photo,
-		"api/v1/image/assets/YJIGb4i01jvw0SRdL5Bt/0c3b2a1f9e8d4c7b6a5f4e3d2c1b0a99":              photo})
+		"api/v1/image/assets/YJIGb4i01jvw0SRdL5Bt/0c3b2a1f9e8d4c7b6a5f4e3d2c1b0a99":              photo,
+		"bunny/builders.jpg": photo, "keycdn/builders.jpg": photo})
 	// Two sites on one port: 127.0.0.1 verifies imgproxy signatures (the
 	// key and salt the script signs with), localhost takes imgproxy's
 	// unsigned form, as imgproxy itself does only without a key. Both allow
-	// the loopback origin the remote-source URLs name.
+	// the loopback origin the remote-source URLs name. Bunny's and KeyCDN's
+	// queries claim any path with their parameters (width, fit, ...), so
+	// each is on only under its own prefix, in a handle block of its own.
 	const site = `
 %s {
 	root * %s
+	handle /bunny/* {
+		matte {
+			url_dialect bunny
+			rembg off
+		}
+		file_server
+	}
+	handle /keycdn/* {
+		matte {
+			url_dialect keycdn
+			rembg off
+		}
+		file_server
+	}
 	route {
 		matte {
 			url_dialect cloudflare
@@ -118,7 +136,7 @@ func TestBuilderURLs(t *testing.T) {
 			checkBuiltImage(t, tester, site+c.Request, built.Accept, "built "+c.URL, c.Format, c.Width, c.Height)
 		})
 	}
-	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus", "shopify", "uploadcare", "storyblok", "contentstack", "builder.io", "astro", "imageengine"} {
+	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus", "shopify", "uploadcare", "storyblok", "contentstack", "builder.io", "astro", "imageengine", "bunny", "keycdn"} {
 		if !seen[p] {
 			t.Errorf("build.mjs built no %s URL", p)
 		}

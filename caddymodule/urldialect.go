@@ -14,6 +14,7 @@ import (
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/astro"
 	"github.com/jebosio/matte/dialect/builderio"
+	"github.com/jebosio/matte/dialect/bunny"
 	"github.com/jebosio/matte/dialect/cloudflare"
 	"github.com/jebosio/matte/dialect/cloudinary"
 	"github.com/jebosio/matte/dialect/contentstack"
@@ -23,6 +24,7 @@ import (
 	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/dialect/imgproxy"
 	"github.com/jebosio/matte/dialect/ipx"
+	"github.com/jebosio/matte/dialect/keycdn"
 	"github.com/jebosio/matte/dialect/netlify"
 	"github.com/jebosio/matte/dialect/nextjs"
 	"github.com/jebosio/matte/dialect/shopify"
@@ -100,6 +102,8 @@ var urlDialects = map[string]newURLDialect{
 	"builderio":    keyless(builderio.New),
 	"astro":        keyless(astro.New),
 	"imageengine":  keyless(imageengine.New),
+	"bunny":        keyless(bunny.New),
+	"keycdn":       keyless(keycdn.New),
 	"directus": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
 		if c.Key != "" || c.Salt != "" || c.Watermark != "" || c.AnimationFrames != 0 {
 			return nil, false, errors.New("takes presets only, no key, salt, watermark or animation_frames")

@@ -10,6 +10,7 @@ import (
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/astro"
 	"github.com/jebosio/matte/dialect/builderio"
+	"github.com/jebosio/matte/dialect/bunny"
 	"github.com/jebosio/matte/dialect/cloudflare"
 	"github.com/jebosio/matte/dialect/cloudinary"
 	"github.com/jebosio/matte/dialect/contentstack"
@@ -19,6 +20,7 @@ import (
 	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/dialect/imgproxy"
 	"github.com/jebosio/matte/dialect/ipx"
+	"github.com/jebosio/matte/dialect/keycdn"
 	"github.com/jebosio/matte/dialect/netlify"
 	"github.com/jebosio/matte/dialect/nextjs"
 	"github.com/jebosio/matte/dialect/shopify"
@@ -84,8 +86,10 @@ func FuzzPipelineParams(f *testing.F) {
 // FuzzURLDialectPipeline is FuzzPipelineParams for the path dialects: an
 // arbitrary URL is offered to imgproxy, Thumbor, wsrv, ipx, ImageKit,
 // Cloudflare, Netlify, Next.js, Vercel, Supabase, Directus, Cloudinary,
-// Shopify, Uploadcare, Storyblok, Astro and ImageEngine in turn, and the request the first one
-// to claim it reads runs through the pipeline.
+// Shopify, Uploadcare, Storyblok, Contentstack, Builder.io, Astro, ImageEngine
+// and last, as they claim any path with their query parameters, one of
+// Bunny and KeyCDN (by pick, as their names overlap) in turn, and the
+// request the first one to claim it reads runs through the pipeline.
 func FuzzURLDialectPipeline(f *testing.F) {
 	fuzz := newPipelineFuzz(f)
 	imgproxyDialect, err := imgproxy.New("", "")
@@ -106,6 +110,7 @@ func FuzzURLDialectPipeline(f *testing.F) {
 	}
 	dialects = append(dialects, cloudinaryDialect)
 	dialects = append(dialects, shopify.New(), uploadcare.New(), storyblok.New(), contentstack.New(), builderio.New(), astro.New(), imageengine.New())
+	anyPath := []dialect.URLDialect{bunny.New(), keycdn.New()}
 	for _, u := range []string{
 		"/insecure/rs:fill:40:30/g:sm/bl:2/sh:1/plain/local:///a.jpg@webp",
 		"/insecure/w:50/exar:1/ex:1/c:10:10/pd:3/rot:90/fl:1:0/plain/local:///a.jpg",
@@ -162,6 +167,12 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		"/a.jpg?imgeng=/w_40/h_30/m_cropbox/cmpr_20/s_30/r_-90/f_webp",
 		"/a.jpg?imgeng=w_40%2Fh_40%2Fm_letterbox%2Ff_png%2Fcr_10,8,2,2",
 		"/a.jpg?imgeng=/w_auto,30/h_20/m_stretch/dl_true",
+		"/a.jpg?width=40&height=30&aspect_ratio=16:9&upscaling=resampling&sharpen=true&blur=5&hue=33&sepia=40&format=png",
+		"/a.jpg?crop=20,10&crop_gravity=southeast&brightness=-20&contrast=30&saturation=-100&flip=true&flop=true&output=webp&quality=50",
+		"/a.jpg?focus_crop=30,20,0.8,0.2&width=9000&v=2",
+		"/a.jpg?trim=10&width=40&height=30&fit=contain&bg=255,0,0,0.5&enlarge=1&rotate=-90&negate=1&format=webp&lossless=1",
+		"/a.jpg?crop=fp,0.2,0.8,3&width=30&height=30&threshold=100&tint=ff0000&extend=1,2,3,4&progressive=1&format=jpeg",
+		"/a.jpg?crop=smart&width=20&height=40&blur=0.5&sharpen=80&grayscale=1&normalize=1&nearlossless=1",
 	} {
 		for i := range 3 {
 			f.Add(u, uint8(i))
@@ -172,7 +183,7 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, d := range dialects {
+		for _, d := range append(dialects[:len(dialects):len(dialects)], anyPath[int(pick)%len(anyPath)]) {
 			img, claimed, err := d.Parse(u)
 			if !claimed {
 				continue

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/jebosio/matte/dialect/internal/pathurl"
 	"github.com/jebosio/matte/params"
 )
 
@@ -161,4 +162,25 @@ func Bool(v string) (bool, error) {
 		return false, nil
 	}
 	return false, params.ErrSyntax
+}
+
+// OnAnyPath reads u for a dialect whose query names are its only mark
+// (bunny, keycdn): claimed is false unless u's query has one of names.
+// When claimed, source is u's path on this site (a bad one is reported on
+// e as "path") and query is u's raw query without the parameters isParam
+// names, for the origin; q is the query parsed.
+func (e *Errors) OnAnyPath(u *url.URL, names []string, isParam func(string) bool) (q url.Values, source, query string, claimed bool) {
+	q, _ = url.ParseQuery(u.RawQuery)
+	for _, n := range names {
+		claimed = claimed || q.Has(n)
+	}
+	if !claimed {
+		return nil, "", "", false
+	}
+	src, err := pathurl.Local(u.Path, "path")
+	if err != nil {
+		e.Add("path", params.AsErrors(err)[0].Detail)
+		return q, "", "", true
+	}
+	return q, src, Without(u.RawQuery, isParam), true
 }

@@ -2,6 +2,7 @@ package urlform
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -108,4 +109,33 @@ func FuzzSource(f *testing.F) {
 			t.Fatalf("source %q", s)
 		}
 	})
+}
+
+func TestOnAnyPath(t *testing.T) {
+	names := []string{"width", "fit"}
+	isParam := func(n string) bool { return n == "width" || n == "fit" || n == "gamma" }
+	cases := []struct {
+		raw, source, query string
+		claimed            bool
+		pathErr            bool
+	}{
+		{"/img/a.jpg?v=2", "", "", false, false},
+		{"/img/a.jpg?gamma=2", "", "", false, false}, // a parameter, but not a mark
+		{"/img/a.jpg?Width=2", "", "", false, false},
+		{"/img/a%20b.jpg?v=2&width=10&gamma=1&x=%2F", "/img/a b.jpg", "v=2&x=%2F", true, false},
+		{"/img/a.jpg?fit=", "/img/a.jpg", "", true, false},
+		{"/?width=1", "", "", true, true},
+		{"/a/../b.jpg?width=1", "", "", true, true},
+	}
+	for _, tt := range cases {
+		u, err := url.ParseRequestURI(tt.raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e Errors
+		_, src, query, claimed := e.OnAnyPath(u, names, isParam)
+		if src != tt.source || query != tt.query || claimed != tt.claimed || e.Has("path") != tt.pathErr {
+			t.Errorf("%s: %q %q %v path error %v; want %q %q %v %v", tt.raw, src, query, claimed, e.Has("path"), tt.source, tt.query, tt.claimed, tt.pathErr)
+		}
+	}
 }

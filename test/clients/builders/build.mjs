@@ -55,6 +55,10 @@ const storyblokAsset = base + '/f/39898/1200x900/e4ec08624e/builders.jpg';
 // site.
 const contentstackAsset = base + '/v3/assets/blt0123456789abcdef/blt0123456789abcde/64f5a3c2d1b0e9f8a7c6b5d4/builders.jpg';
 const builderAsset = base + '/api/v1/image/assets/YJIGb4i01jvw0SRdL5Bt/0c3b2a1f9e8d4c7b6a5f4e3d2c1b0a99';
+// Bunny Optimizer and KeyCDN read their query on any path: the builders
+// site turns each on only under its own prefix, where the source is.
+const bunnyFile = base + '/bunny/builders.jpg';
+const keycdnFile = base + '/keycdn/builders.jpg';
 
 // unpic, one URL per provider it knows: 400x300 from a 4:3 source.
 const box = { width: 400, height: 300 };
@@ -97,6 +101,11 @@ const unpicCases = [
   ['astro', src, {}, { ...box, format: 'webp' }],
   // ImageEngine: <source>?imgeng=w_400/h_300/m_cropbox, format by Accept.
   ['imageengine', abs, {}, { ...box, format: 'webp' }],
+  // Bunny: ?width=&height=&aspect_ratio=W:H (the centred area of that
+  // ratio, fitted to the box); the source's format.
+  ['bunny', bunnyFile, {}, { ...box, format: 'jpeg' }],
+  // KeyCDN: ?width=&height=&fit=cover; the source's format.
+  ['keycdn', keycdnFile, {}, { ...box, format: 'jpeg' }],
 ];
 for (const [provider, url, extra, want] of unpicCases) {
   const built = transformUrl({ url, provider, ...box, ...extra });
@@ -122,6 +131,8 @@ add('astro', 'unpic', transformUrl({ url: src, provider: 'astro', width: 320, fo
 add('imageengine', 'unpic', transformUrl({ url: abs, provider: 'imageengine', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 // Astro's endpoint on the site itself, with a remote href (allow_hosts).
 add('astro', 'unpic', transformUrl({ url: abs, provider: 'astro', ...box }, {}, { astro: { baseUrl: base } }), { ...box, format: 'webp' });
+add('bunny', 'unpic', transformUrl({ url: bunnyFile, provider: 'bunny', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('keycdn', 'unpic', transformUrl({ url: keycdnFile, provider: 'keycdn', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 
 // @unpic/core: the props a framework component renders (fixed layout).
 for (const [cdn, url, fmt] of [
@@ -130,6 +141,7 @@ for (const [cdn, url, fmt] of [
   ['shopify', shopifyFile, 'webp'], ['uploadcare', uploadcareFile, 'webp'], ['storyblok', storyblokAsset, 'webp'],
   ['contentstack', contentstackAsset, 'webp'], ['builder.io', builderAsset, 'webp'],
   ['astro', src, 'webp'], ['imageengine', abs, 'webp'],
+  ['bunny', bunnyFile, 'jpeg'], ['keycdn', keycdnFile, 'jpeg'],
 ]) {
   const props = transformProps({ src: url, cdn, width: 200, height: 150, layout: 'fixed' });
   add(cdn, '@unpic/core', props.src, { width: 200, height: 150, format: fmt });
