@@ -51,6 +51,11 @@ const shopifyOld = base + '/s/files/1/0/1/files/builders_200x100_crop_center.jpg
 const uploadcareFile = base + '/0f2d1c1a-8c3e-4a2b-9f1e-3c2b1a0d9e8f/builders.jpg';
 // A Storyblok asset: Matte reads the path before /m/ on its site.
 const storyblokAsset = base + '/f/39898/1200x900/e4ec08624e/builders.jpg';
+// A Contentful asset (space, asset id, token, file name) and a Kontent.ai
+// one (project and asset UUIDs, file name): Matte reads each path on its
+// site.
+const contentfulAsset = base + '/yadj1kx9rmg0/4x2ZTaKgBqTTJbbZWzbVQA/cf6f68efdcf625fdc060607df0f3baef/builders.jpg';
+const kontentAsset = base + '/8c150fae-fba4-0115-ef12-b10a8a4e2715/916fe268-2655-44dd-966d-b09a913bbbf2/builders.jpg';
 
 // unpic, one URL per provider it knows: 400x300 from a 4:3 source.
 const box = { width: 400, height: 300 };
@@ -85,6 +90,10 @@ const unpicCases = [
   ['uploadcare', uploadcareFile, {}, { ...box, format: 'webp' }],
   // Storyblok: <asset>/m/400x300 (cropped to the box), WebP by Accept.
   ['storyblok', storyblokAsset, {}, { ...box, format: 'webp' }],
+  // Contentful: ?w=&h=&fit=fill (cropped to the box), the source's format.
+  ['contentful', contentfulAsset, {}, { ...box, format: 'jpeg' }],
+  // Kontent.ai: ?w=&h=&fit=crop, the source's format.
+  ['kontent.ai', kontentAsset, {}, { ...box, format: 'jpeg' }],
 ];
 for (const [provider, url, extra, want] of unpicCases) {
   const built = transformUrl({ url, provider, ...box, ...extra });
@@ -104,12 +113,15 @@ add('supabase', 'unpic', transformUrl({ url: supabaseObject, provider: 'supabase
 add('directus', 'unpic', transformUrl({ url: directusAsset, provider: 'directus', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('uploadcare', 'unpic', transformUrl({ url: uploadcareFile, provider: 'uploadcare', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('storyblok', 'unpic', transformUrl({ url: storyblokAsset, provider: 'storyblok', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('contentful', 'unpic', transformUrl({ url: contentfulAsset, provider: 'contentful', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('kontent.ai', 'unpic', transformUrl({ url: kontentAsset, provider: 'kontent.ai', width: 320, format: 'webp' }), { ...fitWidth(320), format: 'webp' });
 
 // @unpic/core: the props a framework component renders (fixed layout).
 for (const [cdn, url, fmt] of [
   ['imgix', abs, 'webp'], ['cloudflare', src, 'webp'], ['ipx', src, 'webp'], ['netlify', src, 'webp'],
   ['wsrv', abs, 'jpeg'], ['imagekit', abs, 'jpeg'], ['supabase', supabaseObject, 'webp'], ['directus', directusAsset, 'jpeg'],
   ['shopify', shopifyFile, 'webp'], ['uploadcare', uploadcareFile, 'webp'], ['storyblok', storyblokAsset, 'webp'],
+  ['contentful', contentfulAsset, 'jpeg'], ['kontent.ai', kontentAsset, 'jpeg'],
 ]) {
   const props = transformProps({ src: url, cdn, width: 200, height: 150, layout: 'fixed' });
   add(cdn, '@unpic/core', props.src, { width: 200, height: 150, format: fmt });
