@@ -30,8 +30,9 @@
 //     image is enlarged; Matte enlarges it to the "specified dimensions"
 //     the reference names.
 //   - f, with fit=fill, crop or thumb: center (default), top, right, left,
-//     bottom, top_right, top_left, bottom_right, bottom_left. face and
-//     faces are a 400 (Matte detects no faces).
+//     bottom, top_right, top_left, bottom_right, bottom_left; face and
+//     faces crop fill and thumb by attention (Matte has no face detector:
+//     the part libvips judges most interesting), and are a 400 with crop.
 //   - r: a corner radius in pixels, 0 to 4000, or max (a circle or an
 //     ellipse); outside it the image is transparent, or bg, or white in a
 //     format without alpha.
@@ -83,7 +84,7 @@ var allowed = map[string]string{
 	"w":   "an integer from 1 to 4000",
 	"h":   "an integer from 1 to 4000",
 	"fit": "one of pad, fill, scale, crop, thumb",
-	"f":   "one of center, top, right, left, bottom, top_right, top_left, bottom_right, bottom_left (face and faces are not a Contentful option Matte supports)",
+	"f":   "one of center, top, right, left, bottom, top_right, top_left, bottom_right, bottom_left, face, faces (face and faces not with fit=crop)",
 	"r":   "an integer radius from 0 to 4000, or max",
 	"bg":  "a colour as rgb:RRGGBB, such as rgb:9090ff",
 	"q":   "an integer from 1 to 100",
@@ -96,6 +97,7 @@ var focus = map[string]params.Crop{
 	"center": params.CropCenter, "top": params.CropTop, "right": params.CropRight, "left": params.CropLeft,
 	"bottom": params.CropBottom, "top_right": params.CropTopRight, "top_left": params.CropTopLeft,
 	"bottom_right": params.CropBottomRight, "bottom_left": params.CropBottomLeft,
+	"face": params.CropAttention, "faces": params.CropAttention,
 }
 
 // formats maps fm to Matte's format.
@@ -171,6 +173,8 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	}
 	both := p.Width > 0 && p.Height > 0
 	switch fit := v["fit"]; {
+	case fit == "crop" && focus[v["f"]] == params.CropAttention:
+		errs.Add("f", fmt.Sprintf("f=%s finds faces, which Matte reads as attention; fit=crop cuts an area of the original, which Matte places by an edge or corner only: give fit=fill or thumb, or another f.", v["f"]))
 	case fit == "crop":
 		// A w x h area of the original, placed by f; no resize.
 		p.Region = params.Region{W: p.Width, H: p.Height, Anchor: focus[v["f"]]}
