@@ -14,11 +14,13 @@ import (
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/cloudflare"
 	"github.com/jebosio/matte/dialect/cloudinary"
+	"github.com/jebosio/matte/dialect/contentful"
 	"github.com/jebosio/matte/dialect/directus"
 	"github.com/jebosio/matte/dialect/imagekit"
 	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/dialect/imgproxy"
 	"github.com/jebosio/matte/dialect/ipx"
+	"github.com/jebosio/matte/dialect/kontent"
 	"github.com/jebosio/matte/dialect/netlify"
 	"github.com/jebosio/matte/dialect/nextjs"
 	"github.com/jebosio/matte/dialect/shopify"
@@ -92,6 +94,8 @@ var urlDialects = map[string]newURLDialect{
 	"shopify":    keyless(shopify.New),
 	"uploadcare": keyless(uploadcare.New),
 	"storyblok":  keyless(storyblok.New),
+	"contentful": keyless(contentful.New),
+	"kontent":    keyless(kontent.New),
 	"directus": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
 		if c.Key != "" || c.Salt != "" || c.Watermark != "" || c.AnimationFrames != 0 {
 			return nil, false, errors.New("takes presets only, no key, salt, watermark or animation_frames")
