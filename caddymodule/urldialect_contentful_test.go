@@ -36,26 +36,22 @@ func TestContentfulURLs(t *testing.T) {
 	const a = "/yadj1kx9rmg0/wtrHxeu3zEoEce2MokCSi/cf6f68efdcf625fdc060607df0f3baef/photo.jpg"
 	s := cmsSite(t, []string{a[1:], "img/photo.jpg"}, "url_dialect contentful")
 	red, blue, green := [3]uint32{255, 0, 0}, [3]uint32{0, 0, 255}, [3]uint32{0, 255, 0}
-	near := func(t *testing.T, path string, x, y int, c [3]uint32, w, h int) {
-		t.Helper()
-		wantPixel(t, path, s.png(t, path, w, h), x, y, c, 40)
-	}
 	// fill covers the box and crops the centre: half red, half blue.
-	near(t, a+"?w=100&h=100&fit=fill&fm=png", 25, 50, red, 100, 100)
-	near(t, a+"?w=100&h=100&fit=fill&fm=png", 75, 50, blue, 100, 100)
+	s.pixel(t, a+"?w=100&h=100&fit=fill&fm=png", 25, 50, red, 100, 100)
+	s.pixel(t, a+"?w=100&h=100&fit=fill&fm=png", 75, 50, blue, 100, 100)
 	// f=left keeps the left of the covered 200x100: all red.
-	near(t, a+"?w=100&h=100&fit=fill&f=left&fm=png", 75, 50, red, 100, 100)
+	s.pixel(t, a+"?w=100&h=100&fit=fill&f=left&fm=png", 75, 50, red, 100, 100)
 	// pad fits 100x50 and pads the box with bg, centred.
-	near(t, a+"?w=100&h=100&fit=pad&bg=rgb:00ff00&fm=png", 50, 10, green, 100, 100)
-	near(t, a+"?w=100&h=100&fit=pad&bg=rgb:00ff00&fm=png", 25, 50, red, 100, 100)
+	s.pixel(t, a+"?w=100&h=100&fit=pad&bg=rgb:00ff00&fm=png", 50, 10, green, 100, 100)
+	s.pixel(t, a+"?w=100&h=100&fit=pad&bg=rgb:00ff00&fm=png", 25, 50, red, 100, 100)
 	// crop cuts 100x100 of the original at f, unscaled: the blue right.
-	near(t, a+"?w=100&h=100&fit=crop&f=right&fm=png", 10, 50, blue, 100, 100)
+	s.pixel(t, a+"?w=100&h=100&fit=crop&f=right&fm=png", 10, 50, blue, 100, 100)
 	// scale stretches to the box.
-	near(t, a+"?w=100&h=100&fit=scale&fm=png", 10, 90, red, 100, 100)
-	near(t, a+"?w=100&h=100&fit=scale&fm=png", 90, 10, blue, 100, 100)
+	s.pixel(t, a+"?w=100&h=100&fit=scale&fm=png", 10, 90, red, 100, 100)
+	s.pixel(t, a+"?w=100&h=100&fit=scale&fm=png", 90, 10, blue, 100, 100)
 	// r=max cuts an ellipse; its corners take bg.
-	near(t, a+"?w=100&r=max&bg=rgb:00ff00&fm=png", 1, 1, green, 100, 50)
-	near(t, a+"?w=100&r=max&bg=rgb:00ff00&fm=png", 25, 25, red, 100, 50)
+	s.pixel(t, a+"?w=100&r=max&bg=rgb:00ff00&fm=png", 1, 1, green, 100, 50)
+	s.pixel(t, a+"?w=100&r=max&bg=rgb:00ff00&fm=png", 25, 25, red, 100, 50)
 	// Without fm, the source's format; w alone keeps the ratio.
 	s.image(t, a+"?w=200", "jpeg", 200, 100)
 	s.image(t, a+"?w=200&fm=webp&q=60", "webp", 200, 100)

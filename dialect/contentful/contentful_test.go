@@ -1,7 +1,6 @@
 package contentful
 
 import (
-	"net/url"
 	"testing"
 
 	"github.com/jebosio/matte/dialect"
@@ -132,16 +131,8 @@ func FuzzParse(f *testing.F) {
 	f.Add("/abcdefghij12/a/0123456789abcdef0123456789abcdef/a.jpg", "")
 	f.Fuzz(func(t *testing.T, path, query string) {
 		raw := path + "?" + query
-		urltest.CheckURLDialect(t, New(), raw)
-		u, err := url.ParseRequestURI(raw)
-		if err != nil {
-			return
-		}
-		got, ok, err := New().Parse(u)
-		if !ok || err != nil {
-			if ok {
-				urltest.FuzzError(t, got, err, func(f string) bool { return f == "path" || allowed[f] != "" })
-			}
+		got, u, ok := urltest.FuzzParsed(t, New(), raw, func(f string) bool { return f == "path" || allowed[f] != "" })
+		if !ok {
 			return
 		}
 		p := got.Params

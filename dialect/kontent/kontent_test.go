@@ -1,7 +1,6 @@
 package kontent
 
 import (
-	"net/url"
 	"testing"
 
 	"github.com/jebosio/matte/dialect"
@@ -116,16 +115,8 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, path, query string) {
 		raw := path + "?" + query
-		urltest.CheckURLDialect(t, New(), raw)
-		u, err := url.ParseRequestURI(raw)
-		if err != nil {
-			return
-		}
-		got, ok, err := New().Parse(u)
-		if !ok || err != nil {
-			if ok {
-				urltest.FuzzError(t, got, err, func(f string) bool { return f == "path" || isParam(f) })
-			}
+		got, u, ok := urltest.FuzzParsed(t, New(), raw, func(f string) bool { return f == "path" || isParam(f) })
+		if !ok {
 			return
 		}
 		if got.Source != u.Path || got.Remote() || got.Params.Watermark.Image != "" || got.Params.Blur != 0 {
