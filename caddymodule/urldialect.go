@@ -17,6 +17,7 @@ import (
 	"github.com/jebosio/matte/dialect/bunny"
 	"github.com/jebosio/matte/dialect/cloudflare"
 	"github.com/jebosio/matte/dialect/cloudinary"
+	"github.com/jebosio/matte/dialect/contentful"
 	"github.com/jebosio/matte/dialect/contentstack"
 	"github.com/jebosio/matte/dialect/directus"
 	"github.com/jebosio/matte/dialect/imageengine"
@@ -25,6 +26,7 @@ import (
 	"github.com/jebosio/matte/dialect/imgproxy"
 	"github.com/jebosio/matte/dialect/ipx"
 	"github.com/jebosio/matte/dialect/keycdn"
+	"github.com/jebosio/matte/dialect/kontent"
 	"github.com/jebosio/matte/dialect/netlify"
 	"github.com/jebosio/matte/dialect/nextjs"
 	"github.com/jebosio/matte/dialect/shopify"
@@ -104,6 +106,8 @@ var urlDialects = map[string]newURLDialect{
 	"imageengine":  keyless(imageengine.New),
 	"bunny":        keyless(bunny.New),
 	"keycdn":       keyless(keycdn.New),
+	"contentful":   keyless(contentful.New),
+	"kontent":      keyless(kontent.New),
 	"directus": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
 		if c.Key != "" || c.Salt != "" || c.Watermark != "" || c.AnimationFrames != 0 {
 			return nil, false, errors.New("takes presets only, no key, salt, watermark or animation_frames")

@@ -124,6 +124,13 @@ func wantPixel(t *testing.T, what string, img image.Image, x, y int, c [3]uint32
 	}
 }
 
+// pixel GETs path as png does and checks its pixel (x, y) against c
+// within 40 levels (wantPixel).
+func (s *dialectSite) pixel(t *testing.T, path string, x, y int, c [3]uint32, w, h int) {
+	t.Helper()
+	wantPixel(t, path, s.png(t, path, w, h), x, y, c, 40)
+}
+
 // refused GETs path and checks an error answer in Matte's JSON shape, of
 // the status given, with an error on field (when field is not empty).
 func (s *dialectSite) refused(t *testing.T, path string, status int, field string) errorsBody {

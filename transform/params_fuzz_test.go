@@ -13,6 +13,7 @@ import (
 	"github.com/jebosio/matte/dialect/bunny"
 	"github.com/jebosio/matte/dialect/cloudflare"
 	"github.com/jebosio/matte/dialect/cloudinary"
+	"github.com/jebosio/matte/dialect/contentful"
 	"github.com/jebosio/matte/dialect/contentstack"
 	"github.com/jebosio/matte/dialect/directus"
 	"github.com/jebosio/matte/dialect/imageengine"
@@ -21,6 +22,7 @@ import (
 	"github.com/jebosio/matte/dialect/imgproxy"
 	"github.com/jebosio/matte/dialect/ipx"
 	"github.com/jebosio/matte/dialect/keycdn"
+	"github.com/jebosio/matte/dialect/kontent"
 	"github.com/jebosio/matte/dialect/netlify"
 	"github.com/jebosio/matte/dialect/nextjs"
 	"github.com/jebosio/matte/dialect/shopify"
@@ -86,10 +88,11 @@ func FuzzPipelineParams(f *testing.F) {
 // FuzzURLDialectPipeline is FuzzPipelineParams for the path dialects: an
 // arbitrary URL is offered to imgproxy, Thumbor, wsrv, ipx, ImageKit,
 // Cloudflare, Netlify, Next.js, Vercel, Supabase, Directus, Cloudinary,
-// Shopify, Uploadcare, Storyblok, Contentstack, Builder.io, Astro, ImageEngine
-// and last, as they claim any path with their query parameters, one of
-// Bunny and KeyCDN (by pick, as their names overlap) in turn, and the
-// request the first one to claim it reads runs through the pipeline.
+// Shopify, Uploadcare, Storyblok, Contentstack, Builder.io, Astro, ImageEngine,
+// Contentful, Kontent.ai and last, as they claim any path with their query
+// parameters, one of Bunny and KeyCDN (by pick, as their names overlap) in
+// turn, and the request the first one to claim it reads runs through the
+// pipeline.
 func FuzzURLDialectPipeline(f *testing.F) {
 	fuzz := newPipelineFuzz(f)
 	imgproxyDialect, err := imgproxy.New("", "")
@@ -109,7 +112,8 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		f.Fatal(err)
 	}
 	dialects = append(dialects, cloudinaryDialect)
-	dialects = append(dialects, shopify.New(), uploadcare.New(), storyblok.New(), contentstack.New(), builderio.New(), astro.New(), imageengine.New())
+	dialects = append(dialects, shopify.New(), uploadcare.New(), storyblok.New(), contentstack.New(), builderio.New(), astro.New(), imageengine.New(),
+		contentful.New(), kontent.New())
 	anyPath := []dialect.URLDialect{bunny.New(), keycdn.New()}
 	for _, u := range []string{
 		"/insecure/rs:fill:40:30/g:sm/bl:2/sh:1/plain/local:///a.jpg@webp",
@@ -150,6 +154,11 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		"/u/-/crop/20x10/3,4/-/resize/40x30/-/rotate/90/-/flip/-/mirror/-/progressive/yes/-/autorotate/no/a.jpg",
 		"/f/1/2x3/h/a.jpg/m/2x2:30x30/fit-in/-40x30/filters:fill(ff0000):format(png):quality(60):grayscale():blur(2):rotate(90):brightness(20)",
 		"/f/1/2x3/h/a.jpg/m/40x30/smart/filters:focal(5x5:10x10):format(webp)",
+		"/abcdefghij12/a1/0123456789abcdef0123456789abcdef/a.jpg?w=40&h=30&fit=fill&f=bottom_right&fm=png&fl=png8&r=5&bg=rgb:ff0000",
+		"/abcdefghij12/a1/0123456789abcdef0123456789abcdef/a.jpg?w=20&h=20&fit=crop&f=top_left&fm=jpg&fl=progressive&q=50",
+		"/abcdefghij12/a1/0123456789abcdef0123456789abcdef/a.jpg?w=40&h=30&fit=pad&bg=rgb:00ff00&r=max&fm=webp",
+		"/00000000-0000-0000-0000-000000000000/11111111-1111-1111-1111-111111111111/a.jpg?w=40&h=30&fit=crop&crop=focalpoint&fp-x=0.2&fp-y=0.8&fp-z=2&fm=png8",
+		"/00000000-0000-0000-0000-000000000000/11111111-1111-1111-1111-111111111111/a.jpg?rect=1,2,20,20&w=0.5&dpr=2&bg=80ff0000&fm=webp&lossless=1",
 		"/storage/v1/render/image/public/b/a.jpg?width=9000&height=20&resize=fill&format=avif",
 		"/assets/a.jpg?width=40&height=30&fit=contain&withoutEnlargement=true&quality=50&format=webp",
 		`/assets/a.jpg/x.png?fit=outside&width=30&height=30&transforms=[["blur",2],["negate"],["flip"],["rotate",90],["greyscale"]]`,

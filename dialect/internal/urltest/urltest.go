@@ -148,6 +148,24 @@ func CheckURLDialect(t *testing.T, d dialect.URLDialect, raw string) {
 	}
 }
 
+// FuzzParsed runs a fuzz target's raw request URI through d: the
+// URLDialect contract (CheckURLDialect), then, for a URL d claims and
+// refuses, FuzzError with known. ok is true only for a URL d claims and
+// reads, which it returns with the URL parsed.
+func FuzzParsed(t *testing.T, d dialect.URLDialect, raw string, known func(field string) bool) (got dialect.ImageURL, u *url.URL, ok bool) {
+	t.Helper()
+	CheckURLDialect(t, d, raw)
+	u, err := url.ParseRequestURI(raw)
+	if err != nil {
+		return dialect.ImageURL{}, nil, false
+	}
+	got, claimed, err := d.Parse(u)
+	if claimed && err != nil {
+		FuzzError(t, got, err, known)
+	}
+	return got, u, claimed && err == nil
+}
+
 // CheckParses checks that d claims each URL of cases and reads what it
 // maps to.
 func CheckParses(t *testing.T, d dialect.URLDialect, cases map[string]dialect.ImageURL) {

@@ -59,6 +59,11 @@ const builderAsset = base + '/api/v1/image/assets/YJIGb4i01jvw0SRdL5Bt/0c3b2a1f9
 // site turns each on only under its own prefix, where the source is.
 const bunnyFile = base + '/bunny/builders.jpg';
 const keycdnFile = base + '/keycdn/builders.jpg';
+// A Contentful asset (space, asset id, token, file name) and a Kontent.ai
+// one (project and asset UUIDs, file name): Matte reads each path on its
+// site.
+const contentfulAsset = base + '/yadj1kx9rmg0/4x2ZTaKgBqTTJbbZWzbVQA/cf6f68efdcf625fdc060607df0f3baef/builders.jpg';
+const kontentAsset = base + '/8c150fae-fba4-0115-ef12-b10a8a4e2715/916fe268-2655-44dd-966d-b09a913bbbf2/builders.jpg';
 
 // unpic, one URL per provider it knows: 400x300 from a 4:3 source.
 const box = { width: 400, height: 300 };
@@ -106,6 +111,10 @@ const unpicCases = [
   ['bunny', bunnyFile, {}, { ...box, format: 'jpeg' }],
   // KeyCDN: ?width=&height=&fit=cover; the source's format.
   ['keycdn', keycdnFile, {}, { ...box, format: 'jpeg' }],
+  // Contentful: ?w=&h=&fit=fill (cropped to the box), the source's format.
+  ['contentful', contentfulAsset, {}, { ...box, format: 'jpeg' }],
+  // Kontent.ai: ?w=&h=&fit=crop, the source's format.
+  ['kontent.ai', kontentAsset, {}, { ...box, format: 'jpeg' }],
 ];
 for (const [provider, url, extra, want] of unpicCases) {
   const built = transformUrl({ url, provider, ...box, ...extra });
@@ -133,6 +142,8 @@ add('imageengine', 'unpic', transformUrl({ url: abs, provider: 'imageengine', wi
 add('astro', 'unpic', transformUrl({ url: abs, provider: 'astro', ...box }, {}, { astro: { baseUrl: base } }), { ...box, format: 'webp' });
 add('bunny', 'unpic', transformUrl({ url: bunnyFile, provider: 'bunny', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('keycdn', 'unpic', transformUrl({ url: keycdnFile, provider: 'keycdn', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('contentful', 'unpic', transformUrl({ url: contentfulAsset, provider: 'contentful', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('kontent.ai', 'unpic', transformUrl({ url: kontentAsset, provider: 'kontent.ai', width: 320, format: 'webp' }), { ...fitWidth(320), format: 'webp' });
 
 // @unpic/core: the props a framework component renders (fixed layout).
 for (const [cdn, url, fmt] of [
@@ -142,6 +153,7 @@ for (const [cdn, url, fmt] of [
   ['contentstack', contentstackAsset, 'webp'], ['builder.io', builderAsset, 'webp'],
   ['astro', src, 'webp'], ['imageengine', abs, 'webp'],
   ['bunny', bunnyFile, 'jpeg'], ['keycdn', keycdnFile, 'jpeg'],
+  ['contentful', contentfulAsset, 'jpeg'], ['kontent.ai', kontentAsset, 'jpeg'],
 ]) {
   const props = transformProps({ src: url, cdn, width: 200, height: 150, layout: 'fixed' });
   add(cdn, '@unpic/core', props.src, { width: 200, height: 150, format: fmt });
