@@ -1,7 +1,6 @@
 package contentstack
 
 import (
-	"net/url"
 	"strings"
 	"testing"
 
@@ -159,16 +158,8 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, tail string) {
-		u, err := url.ParseRequestURI(Prefix + tail)
-		if err != nil {
-			return
-		}
-		got, ok, err := New().Parse(u)
+		got, ok := urltest.FuzzClaimed(t, New(), Prefix+tail, func(f string) bool { return f == "path" || known(f) })
 		if !ok {
-			t.Fatal("not claimed")
-		}
-		if err != nil {
-			urltest.FuzzError(t, got, err, func(f string) bool { return f == "path" || known(f) })
 			return
 		}
 		p := got.Params

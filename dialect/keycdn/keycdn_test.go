@@ -1,7 +1,6 @@
 package keycdn
 
 import (
-	"net/url"
 	"strings"
 	"testing"
 
@@ -132,17 +131,8 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		urltest.CheckURLDialect(t, New(), raw)
-		u, err := url.ParseRequestURI(raw)
-		if err != nil {
-			return
-		}
-		got, ok, err := New().Parse(u)
+		got, _, ok := urltest.FuzzParsed(t, New(), raw, func(f string) bool { return f == "path" || isParam(f) })
 		if !ok {
-			return
-		}
-		if err != nil {
-			urltest.FuzzError(t, got, err, func(f string) bool { return f == "path" || isParam(f) })
 			return
 		}
 		p := got.Params

@@ -1,7 +1,6 @@
 package shopify
 
 import (
-	"net/url"
 	"strings"
 	"testing"
 
@@ -107,16 +106,8 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, tail string) {
-		u, err := url.ParseRequestURI(Prefixes[0] + tail)
-		if err != nil {
-			return
-		}
-		got, ok, err := New().Parse(u)
+		got, ok := urltest.FuzzClaimed(t, New(), Prefixes[0]+tail, func(f string) bool { return f == "path" || allowed[f] != "" })
 		if !ok {
-			t.Fatal("not claimed")
-		}
-		if err != nil {
-			urltest.FuzzError(t, got, err, func(f string) bool { return f == "path" || allowed[f] != "" })
 			return
 		}
 		p := got.Params

@@ -1,7 +1,6 @@
 package storyblok
 
 import (
-	"net/url"
 	"strings"
 	"testing"
 
@@ -84,16 +83,8 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, tail string) {
-		u, err := url.ParseRequestURI(asset + "/m/" + tail)
-		if err != nil {
-			return
-		}
-		got, ok, err := New().Parse(u)
+		got, ok := urltest.FuzzClaimed(t, New(), asset+"/m/"+tail, func(f string) bool { return f != "" })
 		if !ok {
-			t.Fatal("not claimed")
-		}
-		if err != nil {
-			urltest.FuzzError(t, got, err, func(f string) bool { return f != "" })
 			return
 		}
 		if !strings.HasPrefix(got.Source, "/f/") || got.Remote() || got.Params.Width < 0 || got.Params.Height < 0 {

@@ -166,6 +166,21 @@ func FuzzParsed(t *testing.T, d dialect.URLDialect, raw string, known func(field
 	return got, u, claimed && err == nil
 }
 
+// FuzzClaimed is FuzzParsed for a fuzz target that builds raw inside d's
+// URL shape (a fixed prefix and a fuzzed tail): d must claim every such URL
+// that parses as a request URI. ok is true for one it also reads.
+func FuzzClaimed(t *testing.T, d dialect.URLDialect, raw string, known func(field string) bool) (got dialect.ImageURL, ok bool) {
+	t.Helper()
+	if _, err := url.ParseRequestURI(raw); err != nil {
+		return dialect.ImageURL{}, false
+	}
+	got, u, ok := FuzzParsed(t, d, raw, known)
+	if _, claimed, _ := d.Parse(u); !claimed {
+		t.Fatalf("%q: not claimed", raw)
+	}
+	return got, ok
+}
+
 // CheckParses checks that d claims each URL of cases and reads what it
 // maps to.
 func CheckParses(t *testing.T, d dialect.URLDialect, cases map[string]dialect.ImageURL) {
