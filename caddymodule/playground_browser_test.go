@@ -146,7 +146,7 @@ func TestPlaygroundInBrowser(t *testing.T) {
 		t.Errorf("dialect URLs: %q; offered %q", shown.Dialects, shown.Offered)
 	}
 	for _, off := range []string{"url_dialect imgproxy", "url_dialect ipx", "url_dialect nextjs", "url_dialect netlify", "url_dialect imagekit", "url_dialect thumbor",
-		"url_dialect cloudinary", "url_dialect vercel", "url_dialect supabase"} {
+		"url_dialect cloudinary", "url_dialect vercel", "url_dialect supabase", "url_dialect astro", "url_dialect imageengine"} {
 		if !strings.Contains(shown.Off, off) {
 			t.Errorf("the off note %q does not name %s", shown.Off, off)
 		}
@@ -220,18 +220,20 @@ func setField(sel, value string) chromedp.Action[chromedp.Void] {
 func checkDialectURLs(ctx context.Context, t *testing.T) {
 	t.Helper()
 	want := map[string]string{
-		"query":      "/p/src/a.jpg?w=320&h=240&fit=crop&fm=webp&q=80&rembg=1&bg=ffffff",
-		"cloudflare": "/cdn-cgi/image/width=320,height=240,fit=cover,format=webp,quality=80,background=%23ffffff,segment=foreground/p/src/a.jpg",
-		"imgproxy":   "/insecure/rs:fill:320:240:1:0/q:80/bg:ffffff/plain/p/src/a.jpg@webp",
-		"ipx":        "/_ipx/w_320,h_240,fit_cover,f_webp,q_80,b_ffffff/p/src/a.jpg",
-		"nextjs":     "/_next/image?url=%2Fp%2Fsrc%2Fa.jpg&w=320&q=80",
-		"netlify":    "/.netlify/images?url=/p/src/a.jpg&w=320&h=240&fit=cover&fm=webp&q=80",
-		"wsrv":       "/?url=/p/src/a.jpg&w=320&h=240&fit=cover&output=webp&q=80&bg=ffffff",
-		"imagekit":   "/p/src/a.jpg?tr=w-320,h-240,f-webp,q-80,bg-FFFFFF,e-bgremove",
-		"thumbor":    "/unsafe/320x240/filters:format(webp):quality(80):fill(ffffff)/p/src/a.jpg",
-		"cloudinary": "/image/upload/e_background_removal/c_fill,w_320,h_240,b_rgb:ffffff/f_webp,q_80/p/src/a.jpg",
-		"vercel":     "/_vercel/image?url=%2Fp%2Fsrc%2Fa.jpg&w=320&q=80",
-		"supabase":   "/storage/v1/render/image/public/p/src/a.jpg?width=320&height=240&quality=80",
+		"query":       "/p/src/a.jpg?w=320&h=240&fit=crop&fm=webp&q=80&rembg=1&bg=ffffff",
+		"cloudflare":  "/cdn-cgi/image/width=320,height=240,fit=cover,format=webp,quality=80,background=%23ffffff,segment=foreground/p/src/a.jpg",
+		"imgproxy":    "/insecure/rs:fill:320:240:1:0/q:80/bg:ffffff/plain/p/src/a.jpg@webp",
+		"ipx":         "/_ipx/w_320,h_240,fit_cover,f_webp,q_80,b_ffffff/p/src/a.jpg",
+		"nextjs":      "/_next/image?url=%2Fp%2Fsrc%2Fa.jpg&w=320&q=80",
+		"netlify":     "/.netlify/images?url=/p/src/a.jpg&w=320&h=240&fit=cover&fm=webp&q=80",
+		"wsrv":        "/?url=/p/src/a.jpg&w=320&h=240&fit=cover&output=webp&q=80&bg=ffffff",
+		"imagekit":    "/p/src/a.jpg?tr=w-320,h-240,f-webp,q-80,bg-FFFFFF,e-bgremove",
+		"thumbor":     "/unsafe/320x240/filters:format(webp):quality(80):fill(ffffff)/p/src/a.jpg",
+		"cloudinary":  "/image/upload/e_background_removal/c_fill,w_320,h_240,b_rgb:ffffff/f_webp,q_80/p/src/a.jpg",
+		"vercel":      "/_vercel/image?url=%2Fp%2Fsrc%2Fa.jpg&w=320&q=80",
+		"supabase":    "/storage/v1/render/image/public/p/src/a.jpg?width=320&height=240&quality=80",
+		"astro":       "/_image?href=%2Fp%2Fsrc%2Fa.jpg&w=320&h=240&fit=cover&f=webp&q=80&background=%23ffffff",
+		"imageengine": "/p/src/a.jpg?imgeng=/w_320/h_240/m_cropbox/f_webp/cmpr_20",
 	}
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`import('./dialects.js').then((m) => {
 		const s = {src: '/p/src/a.jpg', w: 320, h: 240, fit: 'crop', fm: 'webp', q: 80, rembg: true, model: '', refine: false,

@@ -205,6 +205,41 @@ function cloudinary(s) {
   return { url: base + comps.map((c) => c + "/").join("") + id, lost };
 }
 
+// astro: Astro's image endpoint. It never enlarges, and answers WebP
+// unless f names a format.
+function astro(s) {
+  const p = ["href=" + encodeURIComponent(s.src)], lost = [];
+  if (s.w) p.push("w=" + s.w);
+  if (s.h) p.push("h=" + s.h);
+  const fit = { clip: "inside", max: "inside", crop: "cover", min: "cover", scale: "fill" }[s.fit];
+  if (!fit) lost.push("fit=" + s.fit);
+  else if (s.w && s.h) p.push("fit=" + fit);
+  if ((s.w || s.h) && ["clip", "crop"].includes(s.fit)) lost.push("enlarging (Astro never enlarges)");
+  if (["webp", "avif", "png", "jpg", "gif"].includes(s.fm)) p.push("f=" + s.fm);
+  else lost.push("format " + (s.fm || "as the source") + " (Astro answers WebP without f)");
+  if (s.q) p.push("q=" + s.q);
+  if (s.bg === "color") p.push("background=" + enc("#" + s.bgColor));
+  lost.push(...removalLost(s, []));
+  return { url: "/_image?" + p.join("&"), lost };
+}
+
+// imageengine: the imgeng directives on the source's own URL; without f
+// the format follows the browser, and cmpr is 100 - quality.
+function imageengine(s) {
+  const d = [], lost = [];
+  if (s.w) d.push("w_" + s.w);
+  if (s.h) d.push("h_" + s.h);
+  const m = { clip: "box", crop: "cropbox", fill: "letterbox", scale: "stretch" }[s.fit];
+  if (!m) lost.push("fit=" + s.fit + " (never larger)");
+  else if (s.w && s.h && m !== "box") d.push("m_" + m);
+  if (s.fm && s.fm !== "auto") d.push("f_" + s.fm);
+  else if (!s.fm) lost.push("format as the source (ImageEngine picks one per browser)");
+  if (s.q) d.push("cmpr_" + (100 - s.q));
+  if (s.bg === "color") lost.push("background colour");
+  lost.push(...removalLost(s, []));
+  return { url: s.src + (d.length ? "?imgeng=/" + d.join("/") : ""), lost };
+}
+
 function imagekit(s) {
   const t = [], lost = [];
   if (s.w) t.push("w-" + s.w);
@@ -249,6 +284,8 @@ export const DIALECTS = [
   { id: "cloudinary", label: "Cloudinary", build: cloudinary },
   { id: "vercel", label: "Vercel", build: vercel },
   { id: "supabase", label: "Supabase Storage", build: supabase },
+  { id: "astro", label: "Astro image endpoint", build: astro },
+  { id: "imageengine", label: "ImageEngine", build: imageengine },
 ];
 
 export function build(id, s) {
