@@ -188,10 +188,10 @@ func side(dst *int, v string) (err error) {
 
 // Parse claims u when its query has an imgeng parameter.
 func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
-	q, _ := url.ParseQuery(u.RawQuery)
-	if !q.Has(Param) {
+	if !urlform.HasAny(u.RawQuery, Param) {
 		return dialect.ImageURL{}, false, nil
 	}
+	q, _ := url.ParseQuery(u.RawQuery)
 	var errs urlform.Errors
 	out := dialect.ImageURL{Query: urlform.Without(u.RawQuery, func(name string) bool { return name == Param })}
 	src, query, err := urlform.Source(u.Path)

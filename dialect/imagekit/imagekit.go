@@ -139,6 +139,9 @@ func (Dialect) Name() string { return "imagekit" }
 
 // Parse claims u when it has a tr parameter or a /tr:... first segment.
 func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
+	if !strings.HasPrefix(u.Path, "/tr:") && !urlform.HasAny(u.RawQuery, "tr") {
+		return dialect.ImageURL{}, false, nil
+	}
 	q, _ := url.ParseQuery(u.RawQuery)
 	var tr, path string
 	var errs urlform.Errors

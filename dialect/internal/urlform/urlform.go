@@ -97,6 +97,35 @@ func Without(rawQuery string, drop func(name string) bool) string {
 	return strings.Join(kept, "&")
 }
 
+// HasAny reports whether url.ParseQuery(rawQuery) would hold one of names,
+// without building the map: a dialect that claims URLs by a query
+// parameter asks it of every request the server answers.
+func HasAny(rawQuery string, names ...string) bool {
+	for rawQuery != "" {
+		var pair string
+		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
+		if pair == "" || strings.Contains(pair, ";") {
+			continue // url.ParseQuery skips these
+		}
+		key, value, _ := strings.Cut(pair, "=")
+		if strings.ContainsAny(key, "%+") {
+			k, err := url.QueryUnescape(key)
+			if err != nil {
+				continue
+			}
+			key = k
+		}
+		for _, name := range names {
+			if key == name {
+				if _, err := url.QueryUnescape(value); err == nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // Errors collects a URL's bad options: one 400 invalid_parameter error per
 // field (the first reported wins), in the order they were reported. The
 // zero value is ready to use.
@@ -170,13 +199,11 @@ func Bool(v string) (bool, error) {
 // e as "path") and query is u's raw query without the parameters isParam
 // names, for the origin; q is the query parsed.
 func (e *Errors) OnAnyPath(u *url.URL, names []string, isParam func(string) bool) (q url.Values, source, query string, claimed bool) {
-	q, _ = url.ParseQuery(u.RawQuery)
-	for _, n := range names {
-		claimed = claimed || q.Has(n)
-	}
-	if !claimed {
+	if !HasAny(u.RawQuery, names...) {
 		return nil, "", "", false
 	}
+	q, _ = url.ParseQuery(u.RawQuery)
+	claimed = true
 	src, err := pathurl.Local(u.Path, "path")
 	if err != nil {
 		e.Add("path", params.AsErrors(err)[0].Detail)

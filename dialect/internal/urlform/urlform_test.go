@@ -139,3 +139,44 @@ func TestOnAnyPath(t *testing.T) {
 		}
 	}
 }
+
+// HasAny answers as url.ParseQuery's map would, pairs it skips included.
+func TestHasAny(t *testing.T) {
+	for _, c := range []struct {
+		query string
+		names []string
+		want  bool
+	}{
+		{"", []string{"tr"}, false},
+		{"tr=w-10", []string{"tr"}, true},
+		{"a=1&tr", []string{"tr"}, true},
+		{"a=1&&tr=", []string{"x", "tr"}, true},
+		{"t%72=w-10", []string{"tr"}, true},
+		{"tr+=1", []string{"tr"}, false},
+		{"tr;x=1", []string{"tr"}, false},
+		{"tr=1;x", []string{"tr"}, false},
+		{"tr=%zz", []string{"tr"}, false},
+		{"t%zzr=1", []string{"tr"}, false},
+		{"trx=1&xtr=2&TR=3", []string{"tr"}, false},
+		{"w=1&imgeng=/w_10", []string{"imgeng"}, true},
+	} {
+		if got := HasAny(c.query, c.names...); got != c.want {
+			t.Errorf("HasAny(%q, %q) = %v, want %v", c.query, c.names, got, c.want)
+		}
+	}
+}
+
+// FuzzHasAny: HasAny and url.ParseQuery agree on every query.
+func FuzzHasAny(f *testing.F) {
+	for _, s := range []string{"tr=1", "a=1&t%72=2", "tr;=1", "tr=%zz&tr=1", "+tr=1", "tr"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, query string) {
+		q, _ := url.ParseQuery(query)
+		for _, name := range []string{"tr", "imgeng", "a b", ""} {
+			if got, want := HasAny(query, name), q.Has(name); got != want {
+				t.Fatalf("HasAny(%q, %q) = %v; url.ParseQuery says %v", query, name, got, want)
+			}
+		}
+	})
+}
