@@ -30,8 +30,9 @@
 //     another fit.
 //   - q: 1 to 100, or Astro's presets low (25), mid (50), high (80), max
 //     (100).
-//   - f: avif, webp, png, jpeg, jpg, gif; without it, WebP (Astro's default
-//     output). f=svg passes an SVG source through as it is, and needs an
+//   - f: avif, webp, png, jpeg, jpg, gif; without it, the source's format
+//     (Astro's sharp service encodes only when f names a format; getImage
+//     always writes one, WebP by default). f=svg passes an SVG source through as it is, and needs an
 //     href ending in .svg (Astro answers any other source 403).
 //   - background: the colour transparency is flattened onto (sharp's
 //     flatten): hex, with or without # (%23), or a CSS colour name; its
@@ -102,7 +103,7 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	q, _ := url.ParseQuery(u.RawQuery)
 	var errs urlform.Errors
 	var out dialect.ImageURL
-	p := params.Params{Format: params.FormatWebP}
+	var p params.Params
 	fit, crop := "cover", params.CropCenter
 	svg := false
 	if len(q["href"]) == 0 {

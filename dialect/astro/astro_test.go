@@ -26,7 +26,7 @@ func TestParseValid(t *testing.T) {
 		{"/_image?href=%2F_astro%2Fshoe.Ab12Cd34.jpg&w=800&h=600&f=webp", shoe, "", params.Params{Width: 800, Height: 600, Fit: params.FitMin, Format: webp}},
 		// One side keeps the ratio, never enlarged.
 		{"/_image?href=%2F_astro%2Fshoe.Ab12Cd34.jpg&w=400&f=avif", shoe, "", params.Params{Width: 400, Fit: params.FitMax, Format: params.FormatAVIF}},
-		{"/_image?href=%2F_astro%2Fshoe.Ab12Cd34.jpg&h=300", shoe, "", params.Params{Height: 300, Fit: params.FitMax, Format: webp}},
+		{"/_image?href=%2F_astro%2Fshoe.Ab12Cd34.jpg&h=300", shoe, "", params.Params{Height: 300, Fit: params.FitMax}},
 		// w=0 is no width, as parseInt's 0 is falsy in Astro.
 		{"/_image?href=%2Fa.png&w=0&h=300&f=png", "/a.png", "", params.Params{Height: 300, Fit: params.FitMax, Format: params.FormatPNG}},
 		// No size: re-encoded only.
@@ -34,30 +34,30 @@ func TestParseValid(t *testing.T) {
 		{"/_image?href=%2Fa.png&f=jpeg&q=85", "/a.png", "", params.Params{Format: params.FormatJPEG, Quality: 85}},
 		{"/_image?href=%2Fa.gif&f=gif", "/a.gif", "", params.Params{Format: params.FormatGIF}},
 		// Astro's quality presets.
-		{"/_image?href=%2Fa.jpg&q=low", "/a.jpg", "", params.Params{Format: webp, Quality: 25}},
-		{"/_image?href=%2Fa.jpg&q=mid", "/a.jpg", "", params.Params{Format: webp, Quality: 50}},
-		{"/_image?href=%2Fa.jpg&q=high", "/a.jpg", "", params.Params{Format: webp, Quality: 80}},
-		{"/_image?href=%2Fa.jpg&q=max", "/a.jpg", "", params.Params{Format: webp, Quality: 100}},
+		{"/_image?href=%2Fa.jpg&q=low", "/a.jpg", "", params.Params{Quality: 25}},
+		{"/_image?href=%2Fa.jpg&q=mid", "/a.jpg", "", params.Params{Quality: 50}},
+		{"/_image?href=%2Fa.jpg&q=high", "/a.jpg", "", params.Params{Quality: 80}},
+		{"/_image?href=%2Fa.jpg&q=max", "/a.jpg", "", params.Params{Quality: 100}},
 		// fit with both sides, as the sharp service maps it.
-		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=cover&position=top", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropTop, Format: webp}},
-		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=cover&position=center+top", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropTop, Format: webp}},
-		{"/_image?href=%2Fa.jpg&w=400&h=300&position=bottom%20left", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropBottomLeft, Format: webp}},
-		{"/_image?href=%2Fa.jpg&w=400&h=300&position=left+center", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropLeft, Format: webp}},
-		{"/_image?href=%2Fa.jpg&w=400&h=300&position=center+center", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Format: webp}},
-		{"/_image?href=%2Fa.jpg&w=400&h=300&position=northeast", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropTopRight, Format: webp}},
-		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=cover&position=attention", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropAttention, Format: webp}},
-		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=contain", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMax, Format: webp}},
-		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=scale-down&position=top", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMax, Format: webp}},
-		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=inside", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMax, Format: webp}},
-		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=none", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitOutsideMax, Format: webp}},
-		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=outside", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitOutsideMax, Format: webp}},
-		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=fill", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitScale, Format: webp}},
+		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=cover&position=top", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropTop}},
+		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=cover&position=center+top", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropTop}},
+		{"/_image?href=%2Fa.jpg&w=400&h=300&position=bottom%20left", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropBottomLeft}},
+		{"/_image?href=%2Fa.jpg&w=400&h=300&position=left+center", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropLeft}},
+		{"/_image?href=%2Fa.jpg&w=400&h=300&position=center+center", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin}},
+		{"/_image?href=%2Fa.jpg&w=400&h=300&position=northeast", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropTopRight}},
+		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=cover&position=attention", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropAttention}},
+		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=contain", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMax}},
+		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=scale-down&position=top", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMax}},
+		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=inside", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMax}},
+		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=none", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitOutsideMax}},
+		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=outside", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitOutsideMax}},
+		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=fill", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitScale}},
 		// fit and position with one side: checked, no effect.
-		{"/_image?href=%2Fa.jpg&w=400&fit=fill&position=top", "/a.jpg", "", params.Params{Width: 400, Fit: params.FitMax, Format: webp}},
+		{"/_image?href=%2Fa.jpg&w=400&fit=fill&position=top", "/a.jpg", "", params.Params{Width: 400, Fit: params.FitMax}},
 		// background: sharp's flatten, its alpha unused.
 		{"/_image?href=%2Fa.png&f=jpeg&background=%23fff", "/a.png", "", params.Params{Format: params.FormatJPEG, Background: white}},
 		{"/_image?href=%2Fa.png&f=jpeg&background=white", "/a.png", "", params.Params{Format: params.FormatJPEG, Background: white}},
-		{"/_image?href=%2Fa.png&background=ff000080", "/a.png", "", params.Params{Format: webp, Background: params.Color{R: 255, A: 255, Set: true}}},
+		{"/_image?href=%2Fa.png&background=ff000080", "/a.png", "", params.Params{Background: params.Color{R: 255, A: 255, Set: true}}},
 		// A remote href (allowed by the origin block's allow_hosts).
 		{"/_image?href=https%3A%2F%2Fcdn.example.com%2Fa.jpg&w=800&h=600&f=webp", "https://cdn.example.com/a.jpg", "", params.Params{Width: 800, Height: 600, Fit: params.FitMin, Format: webp}},
 		// A local href's query is dropped, as Astro's endpoint drops it;
@@ -108,7 +108,7 @@ func TestParseNotClaimed(t *testing.T) {
 // parse to these requests.
 func TestParseBuilderURLs(t *testing.T) {
 	cover := func(w, h int) params.Params {
-		return params.Params{Width: w, Height: h, Fit: params.FitMin, Format: params.FormatWebP}
+		return params.Params{Width: w, Height: h, Fit: params.FitMin}
 	}
 	want := map[string]dialect.ImageURL{
 		"/_image?w=400&h=300&fit=cover&href=%2Fimg%2Fbuilders.jpg":                              {Source: "/img/builders.jpg", Params: cover(400, 300)},

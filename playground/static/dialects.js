@@ -205,8 +205,8 @@ function cloudinary(s) {
   return { url: base + comps.map((c) => c + "/").join("") + id, lost };
 }
 
-// astro: Astro's image endpoint. It never enlarges, and answers WebP
-// unless f names a format.
+// astro: Astro's image endpoint. It never enlarges, and without f answers
+// in the source's format (it has no negotiation by Accept).
 function astro(s) {
   const p = ["href=" + encodeURIComponent(s.src)], lost = [];
   if (s.w) p.push("w=" + s.w);
@@ -215,8 +215,8 @@ function astro(s) {
   if (!fit) lost.push("fit=" + s.fit);
   else if (s.w && s.h) p.push("fit=" + fit);
   if ((s.w || s.h) && ["clip", "crop"].includes(s.fit)) lost.push("enlarging (Astro never enlarges)");
-  if (["webp", "avif", "png", "jpg", "gif"].includes(s.fm)) p.push("f=" + s.fm);
-  else lost.push("format " + (s.fm || "as the source") + " (Astro answers WebP without f)");
+  if (s.fm === "auto") lost.push("format auto (Astro does not negotiate by Accept)");
+  else if (s.fm) p.push("f=" + s.fm);
   if (s.q) p.push("q=" + s.q);
   if (s.bg === "color") p.push("background=" + enc("#" + s.bgColor));
   lost.push(...removalLost(s, []));

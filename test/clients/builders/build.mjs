@@ -102,8 +102,8 @@ const unpicCases = [
   ['contentstack', contentstackAsset, {}, { ...box, format: 'webp' }],
   // Builder.io: fit=cover&format=webp&sharp=true.
   ['builder.io', builderAsset, {}, { ...box, format: 'webp' }],
-  // Astro: /_image?w=&h=&fit=cover&href=<path>; no f is Astro's WebP.
-  ['astro', src, {}, { ...box, format: 'webp' }],
+  // Astro: /_image?w=&h=&fit=cover&href=<path>; without f, the source's format.
+  ['astro', src, {}, { ...box, format: 'jpeg' }],
   // ImageEngine: <source>?imgeng=w_400/h_300/m_cropbox, format by Accept.
   ['imageengine', abs, {}, { ...box, format: 'webp' }],
   // Bunny: ?width=&height=&aspect_ratio=W:H (the centred area of that
@@ -139,7 +139,7 @@ add('builder.io', 'unpic', transformUrl({ url: builderAsset, provider: 'builder.
 add('astro', 'unpic', transformUrl({ url: src, provider: 'astro', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('imageengine', 'unpic', transformUrl({ url: abs, provider: 'imageengine', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 // Astro's endpoint on the site itself, with a remote href (allow_hosts).
-add('astro', 'unpic', transformUrl({ url: abs, provider: 'astro', ...box }, {}, { astro: { baseUrl: base } }), { ...box, format: 'webp' });
+add('astro', 'unpic', transformUrl({ url: abs, provider: 'astro', ...box }, {}, { astro: { baseUrl: base } }), { ...box, format: 'jpeg' });
 add('bunny', 'unpic', transformUrl({ url: bunnyFile, provider: 'bunny', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('keycdn', 'unpic', transformUrl({ url: keycdnFile, provider: 'keycdn', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('contentful', 'unpic', transformUrl({ url: contentfulAsset, provider: 'contentful', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
@@ -151,7 +151,7 @@ for (const [cdn, url, fmt] of [
   ['wsrv', abs, 'jpeg'], ['imagekit', abs, 'jpeg'], ['supabase', supabaseObject, 'webp'], ['directus', directusAsset, 'jpeg'],
   ['shopify', shopifyFile, 'webp'], ['uploadcare', uploadcareFile, 'webp'], ['storyblok', storyblokAsset, 'webp'],
   ['contentstack', contentstackAsset, 'webp'], ['builder.io', builderAsset, 'webp'],
-  ['astro', src, 'webp'], ['imageengine', abs, 'webp'],
+  ['astro', src, 'jpeg'], ['imageengine', abs, 'webp'],
   ['bunny', bunnyFile, 'jpeg'], ['keycdn', keycdnFile, 'jpeg'],
   ['contentful', contentfulAsset, 'jpeg'], ['kontent.ai', kontentAsset, 'jpeg'],
 ]) {
