@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/dialect/appwrite"
 	"github.com/jebosio/matte/dialect/astro"
 	"github.com/jebosio/matte/dialect/builderio"
 	"github.com/jebosio/matte/dialect/bunny"
@@ -114,7 +115,7 @@ func FuzzURLDialectPipeline(f *testing.F) {
 	}
 	dialects = append(dialects, cloudinaryDialect)
 	dialects = append(dialects, shopify.New(), uploadcare.New(), storyblok.New(), contentstack.New(), builderio.New(), astro.New(), imageengine.New(),
-		contentful.New(), kontent.New(), wordpress.New())
+		contentful.New(), kontent.New(), wordpress.New(), appwrite.New())
 	anyPath := []dialect.URLDialect{bunny.New(), keycdn.New()}
 	for _, u := range []string{
 		"/insecure/rs:fill:40:30/g:sm/bl:2/sh:1/plain/local:///a.jpg@webp",
@@ -187,6 +188,9 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		"/wp-content/uploads/a.jpg?crop=2px,3px,20px,10px&lb=40,30&colorize=10,-20,30&filter=negate&strip=all",
 		"/wp-content/uploads/a.jpg?fit=40,40&h=50%25&resize=30,20&filter=blurgaussian&smooth=3",
 		"/wp-content/uploads/a.jpg?resize=30,20&zoom=2&filter=meanremoval",
+		"/v1/storage/buckets/b/files/f/preview?width=40&height=30&gravity=top-left&rotation=90&borderRadius=6&output=png&project=p",
+		"/v1/storage/buckets/b/files/f/preview?width=40&borderWidth=3&borderColor=0f0&background=f00&quality=50&output=webp",
+		"/v1/storage/buckets/b/files/f/preview?height=30&rotation=-45&output=avif",
 	} {
 		for i := range 3 {
 			f.Add(u, uint8(i))
