@@ -29,9 +29,10 @@
 //     (white in a format without alpha); with borderWidth → 400 (Appwrite
 //     then strokes a rounded border inside the image, which Matte cannot).
 //   - background: 3 or 6 hex digits: transparent areas filled with it.
-//   - rotation: -360 to 360 degrees clockwise. Matte turns a quarter turn
-//     before it cuts, so for 90 and 270 it swaps width and height and turns
-//     gravity with the image, which gives Appwrite's image; any other angle
+//   - rotation: -360 to 360 degrees clockwise. Matte makes quarter turns
+//     before it cuts, so for 90, 180 and 270 it turns gravity with the
+//     image (and swaps width and height for 90 and 270), which gives
+//     Appwrite's image; any other angle
 //     turns the finished image as Appwrite does, and with borderWidth or
 //     borderRadius → 400 (Matte pads and rounds after it turns). Where an
 //     angle uncovers corners, Matte fills them with background when given
