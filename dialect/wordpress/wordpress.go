@@ -47,8 +47,8 @@
 //     Matte's grey is LCh lightness, GD's Rec. 601 luma), sepia (grey, then
 //     red +90, green +60, blue +40 as Photon's), blurgaussian and
 //     meanremoval (GD's 3x3 kernels, after the resize: they must come after
-//     any resize in the URL). edgedetect, emboss (GD adds 127 to the
-//     kernel's sum, which Matte's kernel has no offset for) and
+//     any resize in the URL). edgedetect and emboss (GD adds 127 to each
+//     sample after their kernels; Matte's kernel has no offset) and
 //     blurselective → 400.
 //   - brightness: -255 to 255, added to red, green and blue; colorize=R,G,B:
 //     each -255 to 255, added to its channel; contrast: -100 to 41 (GD's
