@@ -53,6 +53,10 @@ http://localhost:9080 {
 	s.pixel(t, p+"?w=100&filter=negate", 25, 25, cyan, 100, 50)
 	s.pixel(t, p+"?w=100&brightness=-255", 75, 25, black, 100, 50)
 	s.pixel(t, p+"?w=100&colorize=0,255,0", 25, 25, yellow, 100, 50)
+	// grayscale and sepia on red: GD's grey is 76 (0.299 x 255), sepia adds
+	// 90, 60, 40; Matte's Rec. 709 grey is 54, within the tolerance.
+	s.pixel(t, p+"?w=100&filter=grayscale", 25, 25, [3]uint32{76, 76, 76}, 100, 50)
+	s.pixel(t, p+"?w=100&filter=sepia", 25, 25, [3]uint32{166, 136, 116}, 100, 50)
 	// w, h and fit never enlarge and compose; zoom multiplies them.
 	const j = dir + "photo.jpg"
 	s.image(t, j+"?w=1000", "jpeg", 400, 200)

@@ -43,9 +43,10 @@
 //   - quality: 1-100.
 //   - strip: info, color or all: what Matte does anyway (metadata stripped,
 //     sRGB without a profile).
-//   - filter: negate (invert), grayscale or greyscale (saturation -100:
-//     Matte's grey is LCh lightness, GD's Rec. 601 luma), sepia (grey, then
-//     red +90, green +60, blue +40 as Photon's), blurgaussian and
+//   - filter: negate (invert), grayscale or greyscale (monochrome white:
+//     each pixel its Rec. 709 luma, where GD weighs Rec. 601's 0.299, 0.587,
+//     0.114), sepia (grey, then red +90, green +60, blue +40 as Photon's),
+//     blurgaussian and
 //     meanremoval (GD's 3x3 kernels, after the resize: they must come after
 //     any resize in the URL). edgedetect and emboss (GD adds 127 to each
 //     sample after their kernels; Matte's kernel has no offset) and
@@ -412,6 +413,9 @@ func (s *state) crop(v string, bad func(error)) {
 	}
 }
 
+// white is the monochrome colour that turns each pixel to its luma.
+var white = params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}
+
 // sepiaTint is what Photon's sepia adds to the grey image (GD's colorize).
 var sepiaTint = [3]float64{90, 60, 40}
 
@@ -473,7 +477,7 @@ func (s *state) finish() params.Params {
 		p.DPR = s.zoom
 	}
 	if s.grey {
-		p.Saturation = -100
+		p.Monochrome = white
 	}
 	if s.factor != 1 {
 		p.Contrast = int(math.Round(100 * (s.factor - 1)))

@@ -21,6 +21,9 @@ const img = "/wp-content/uploads/sites/2/2021/02/VIP-Team-2020.jpg"
 
 var black = params.Color{A: 255, Set: true}
 
+// lumaGrey is the monochrome colour of grayscale: each pixel its luma.
+var lumaGrey = params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}
+
 func TestParseValid(t *testing.T) {
 	urltest.CheckValid(t, New(), []urltest.Valid{
 		// VIP's examples: w=600; fit=500,500&w=400 (each bound kept).
@@ -64,10 +67,10 @@ func TestParseValid(t *testing.T) {
 		{img + "?w=100&w=200", img, "", params.Params{Width: 200, Fit: params.FitMax}},
 		// Filters.
 		{img + "?filter=negate", img, "", params.Params{Invert: true}},
-		{img + "?filter=grayscale", img, "", params.Params{Saturation: -100}},
-		{img + "?filter=greyscale", img, "", params.Params{Saturation: -100}},
+		{img + "?filter=grayscale", img, "", params.Params{Monochrome: lumaGrey}},
+		{img + "?filter=greyscale", img, "", params.Params{Monochrome: lumaGrey}},
 		// sepia: grey, then +90, +60, +40 (35, 24 and 16 steps of 2.55).
-		{img + "?filter=sepia", img, "", params.Params{Saturation: -100, ChannelShift: [3]int{35, 24, 16}}},
+		{img + "?filter=sepia", img, "", params.Params{Monochrome: lumaGrey, ChannelShift: [3]int{35, 24, 16}}},
 		{img + "?w=200&filter=blurgaussian", img, "", params.Params{Width: 200, Fit: params.FitMax, Convolution: params.Convolution{Columns: 3, Weights: "1;2;1;2;4;2;1;2;1", Normalize: true}}},
 		{img + "?filter=meanremoval", img, "", params.Params{Convolution: params.Convolution{Columns: 3, Weights: "-1;-1;-1;-1;9;-1;-1;-1;-1"}}},
 		{img + "?smooth=2.5", img, "", params.Params{Convolution: params.Convolution{Columns: 3, Weights: "1;1;1;1;2.5;1;1;1;1", Normalize: true}}},
@@ -85,7 +88,7 @@ func TestParseValid(t *testing.T) {
 		{img + "?contrast=20&brightness=51", img, "", params.Params{Contrast: 44, ChannelShift: [3]int{20, 20, 20}}},
 		{img + "?filter=negate&brightness=51", img, "", params.Params{Invert: true, ChannelShift: [3]int{-20, -20, -20}}},
 		{img + "?brightness=51&filter=negate", img, "", params.Params{Invert: true, ChannelShift: [3]int{20, 20, 20}}},
-		{img + "?filter=grayscale&colorize=51,0,0", img, "", params.Params{Saturation: -100, ChannelShift: [3]int{20, 0, 0}}},
+		{img + "?filter=grayscale&colorize=51,0,0", img, "", params.Params{Monochrome: lumaGrey, ChannelShift: [3]int{20, 0, 0}}},
 		// Any other query goes with the source.
 		{img + "?w=100&ver=6.4", img, "ver=6.4", params.Params{Width: 100, Fit: params.FitMax}},
 	})
