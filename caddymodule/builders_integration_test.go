@@ -61,7 +61,9 @@ func TestBuilderURLs(t *testing.T) {
 		"api/v1/image/assets/YJIGb4i01jvw0SRdL5Bt/0c3b2a1f9e8d4c7b6a5f4e3d2c1b0a99":              photo,
 		"yadj1kx9rmg0/4x2ZTaKgBqTTJbbZWzbVQA/cf6f68efdcf625fdc060607df0f3baef/builders.jpg":      photo,
 		"8c150fae-fba4-0115-ef12-b10a8a4e2715/916fe268-2655-44dd-966d-b09a913bbbf2/builders.jpg": photo,
-		"bunny/builders.jpg": photo, "keycdn/builders.jpg": photo})
+		"bunny/builders.jpg": photo, "keycdn/builders.jpg": photo,
+		"wp-content/uploads/2024/01/builders.jpg":                   photo,
+		"v1/storage/buckets/photos/files/66f1a2b3c4d5e6f7a8b9/view": photo})
 	// Two sites on one port: 127.0.0.1 verifies imgproxy signatures (the
 	// key and salt the script signs with), localhost takes imgproxy's
 	// unsigned form, as imgproxy itself does only without a key. Both allow
@@ -108,6 +110,8 @@ func TestBuilderURLs(t *testing.T) {
 			url_dialect imageengine
 			url_dialect contentful
 			url_dialect kontent
+			url_dialect wordpress
+			url_dialect appwrite
 			origin {
 				allow_hosts 127.0.0.1
 				allow_loopback
@@ -121,6 +125,9 @@ func TestBuilderURLs(t *testing.T) {
 		# So is Builder.io's asset id.
 		@builder path /api/v1/image/assets/*
 		header @builder Content-Type image/jpeg
+		# And Appwrite's file id.
+		@appwrite path /v1/storage/buckets/*
+		header @appwrite Content-Type image/jpeg
 		file_server
 	}
 }`
@@ -140,7 +147,7 @@ func TestBuilderURLs(t *testing.T) {
 			checkBuiltImage(t, tester, site+c.Request, built.Accept, "built "+c.URL, c.Format, c.Width, c.Height)
 		})
 	}
-	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus", "shopify", "uploadcare", "storyblok", "contentstack", "builder.io", "astro", "imageengine", "bunny", "keycdn", "contentful", "kontent.ai"} {
+	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus", "shopify", "uploadcare", "storyblok", "contentstack", "builder.io", "astro", "imageengine", "bunny", "keycdn", "contentful", "kontent.ai", "wordpress", "appwrite"} {
 		if !seen[p] {
 			t.Errorf("build.mjs built no %s URL", p)
 		}

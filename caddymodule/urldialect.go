@@ -12,6 +12,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/dialect/appwrite"
 	"github.com/jebosio/matte/dialect/astro"
 	"github.com/jebosio/matte/dialect/builderio"
 	"github.com/jebosio/matte/dialect/bunny"
@@ -34,6 +35,7 @@ import (
 	"github.com/jebosio/matte/dialect/supabase"
 	"github.com/jebosio/matte/dialect/thumbor"
 	"github.com/jebosio/matte/dialect/uploadcare"
+	"github.com/jebosio/matte/dialect/wordpress"
 	"github.com/jebosio/matte/dialect/wsrv"
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/signature"
@@ -108,6 +110,8 @@ var urlDialects = map[string]newURLDialect{
 	"keycdn":       keyless(keycdn.New),
 	"contentful":   keyless(contentful.New),
 	"kontent":      keyless(kontent.New),
+	"wordpress":    keyless(wordpress.New),
+	"appwrite":     keyless(appwrite.New),
 	"directus": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
 		if c.Key != "" || c.Salt != "" || c.Watermark != "" || c.AnimationFrames != 0 {
 			return nil, false, errors.New("takes presets only, no key, salt, watermark or animation_frames")

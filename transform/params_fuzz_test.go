@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/dialect/appwrite"
 	"github.com/jebosio/matte/dialect/astro"
 	"github.com/jebosio/matte/dialect/builderio"
 	"github.com/jebosio/matte/dialect/bunny"
@@ -30,6 +31,7 @@ import (
 	"github.com/jebosio/matte/dialect/supabase"
 	"github.com/jebosio/matte/dialect/thumbor"
 	"github.com/jebosio/matte/dialect/uploadcare"
+	"github.com/jebosio/matte/dialect/wordpress"
 	"github.com/jebosio/matte/dialect/wsrv"
 	"github.com/jebosio/matte/internal/testimages"
 	"github.com/jebosio/matte/params"
@@ -113,7 +115,7 @@ func FuzzURLDialectPipeline(f *testing.F) {
 	}
 	dialects = append(dialects, cloudinaryDialect)
 	dialects = append(dialects, shopify.New(), uploadcare.New(), storyblok.New(), contentstack.New(), builderio.New(), astro.New(), imageengine.New(),
-		contentful.New(), kontent.New())
+		contentful.New(), kontent.New(), wordpress.New(), appwrite.New())
 	anyPath := []dialect.URLDialect{bunny.New(), keycdn.New()}
 	for _, u := range []string{
 		"/insecure/rs:fill:40:30/g:sm/bl:2/sh:1/plain/local:///a.jpg@webp",
@@ -182,6 +184,13 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		"/a.jpg?trim=10&width=40&height=30&fit=contain&bg=255,0,0,0.5&enlarge=1&rotate=-90&negate=1&format=webp&lossless=1",
 		"/a.jpg?crop=fp,0.2,0.8,3&width=30&height=30&threshold=100&tint=ff0000&extend=1,2,3,4&progressive=1&format=jpeg",
 		"/a.jpg?crop=smart&width=20&height=40&blur=0.5&sharpen=80&grayscale=1&normalize=1&nearlossless=1",
+		"/wp-content/uploads/a.jpg?crop=10,20,50,60&w=40&h=30&crop=1&zoom=1.5&filter=sepia&contrast=30&brightness=-20&quality=50",
+		"/wp-content/uploads/a.jpg?crop=2px,3px,20px,10px&lb=40,30&colorize=10,-20,30&filter=negate&strip=all",
+		"/wp-content/uploads/a.jpg?fit=40,40&h=50%25&resize=30,20&filter=blurgaussian&smooth=3",
+		"/wp-content/uploads/a.jpg?resize=30,20&zoom=2&filter=meanremoval",
+		"/v1/storage/buckets/b/files/f/preview?width=40&height=30&gravity=top-left&rotation=90&borderRadius=6&output=png&project=p",
+		"/v1/storage/buckets/b/files/f/preview?width=40&borderWidth=3&borderColor=0f0&background=f00&quality=50&output=webp",
+		"/v1/storage/buckets/b/files/f/preview?height=30&rotation=-45&output=avif",
 	} {
 		for i := range 3 {
 			f.Add(u, uint8(i))

@@ -64,6 +64,11 @@ const keycdnFile = base + '/keycdn/builders.jpg';
 // site.
 const contentfulAsset = base + '/yadj1kx9rmg0/4x2ZTaKgBqTTJbbZWzbVQA/cf6f68efdcf625fdc060607df0f3baef/builders.jpg';
 const kontentAsset = base + '/8c150fae-fba4-0115-ef12-b10a8a4e2715/916fe268-2655-44dd-966d-b09a913bbbf2/builders.jpg';
+// A WordPress upload: Matte reads its path on the site.
+const wordpressUpload = base + '/wp-content/uploads/2024/01/builders.jpg';
+// An Appwrite file's view URL: Matte reads the preview's source as that
+// view path on the site, project= kept.
+const appwriteFile = base + '/v1/storage/buckets/photos/files/66f1a2b3c4d5e6f7a8b9/view?project=matte-demo';
 
 // unpic, one URL per provider it knows: 400x300 from a 4:3 source.
 const box = { width: 400, height: 300 };
@@ -115,6 +120,12 @@ const unpicCases = [
   ['contentful', contentfulAsset, {}, { ...box, format: 'jpeg' }],
   // Kontent.ai: ?w=&h=&fit=crop, the source's format.
   ['kontent.ai', kontentAsset, {}, { ...box, format: 'jpeg' }],
+  // WordPress (Photon): ?w=&h=&crop=1 (the centre of the box), the
+  // source's format.
+  ['wordpress', wordpressUpload, {}, { ...box, format: 'jpeg' }],
+  // Appwrite: /preview?width=&height=&project= (covered and cut at the
+  // centre), the source's format.
+  ['appwrite', appwriteFile, {}, { ...box, format: 'jpeg' }],
 ];
 for (const [provider, url, extra, want] of unpicCases) {
   const built = transformUrl({ url, provider, ...box, ...extra });
@@ -144,6 +155,9 @@ add('bunny', 'unpic', transformUrl({ url: bunnyFile, provider: 'bunny', width: 3
 add('keycdn', 'unpic', transformUrl({ url: keycdnFile, provider: 'keycdn', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('contentful', 'unpic', transformUrl({ url: contentfulAsset, provider: 'contentful', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('kontent.ai', 'unpic', transformUrl({ url: kontentAsset, provider: 'kontent.ai', width: 320, format: 'webp' }), { ...fitWidth(320), format: 'webp' });
+// One side: crop=1 changes nothing, the width is fitted.
+add('wordpress', 'unpic', transformUrl({ url: wordpressUpload, provider: 'wordpress', width: 320 }), { ...fitWidth(320), format: 'jpeg' });
+add('appwrite', 'unpic', transformUrl({ url: appwriteFile, provider: 'appwrite', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 
 // @unpic/core: the props a framework component renders (fixed layout).
 for (const [cdn, url, fmt] of [
@@ -154,6 +168,7 @@ for (const [cdn, url, fmt] of [
   ['astro', src, 'jpeg'], ['imageengine', abs, 'webp'],
   ['bunny', bunnyFile, 'jpeg'], ['keycdn', keycdnFile, 'jpeg'],
   ['contentful', contentfulAsset, 'jpeg'], ['kontent.ai', kontentAsset, 'jpeg'],
+  ['wordpress', wordpressUpload, 'jpeg'], ['appwrite', appwriteFile, 'jpeg'],
 ]) {
   const props = transformProps({ src: url, cdn, width: 200, height: 150, layout: 'fixed' });
   add(cdn, '@unpic/core', props.src, { width: 200, height: 150, format: fmt });
