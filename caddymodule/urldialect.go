@@ -20,6 +20,7 @@ import (
 	"github.com/jebosio/matte/dialect/contentful"
 	"github.com/jebosio/matte/dialect/contentstack"
 	"github.com/jebosio/matte/dialect/directus"
+	"github.com/jebosio/matte/dialect/filestack"
 	"github.com/jebosio/matte/dialect/imageengine"
 	"github.com/jebosio/matte/dialect/imagekit"
 	"github.com/jebosio/matte/dialect/imgix"
@@ -108,6 +109,7 @@ var urlDialects = map[string]newURLDialect{
 	"keycdn":       keyless(keycdn.New),
 	"contentful":   keyless(contentful.New),
 	"kontent":      keyless(kontent.New),
+	"filestack":    keyless(filestack.New),
 	"directus": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
 		if c.Key != "" || c.Salt != "" || c.Watermark != "" || c.AnimationFrames != 0 {
 			return nil, false, errors.New("takes presets only, no key, salt, watermark or animation_frames")
