@@ -64,6 +64,10 @@ const keycdnFile = base + '/keycdn/builders.jpg';
 // site.
 const contentfulAsset = base + '/yadj1kx9rmg0/4x2ZTaKgBqTTJbbZWzbVQA/cf6f68efdcf625fdc060607df0f3baef/builders.jpg';
 const kontentAsset = base + '/8c150fae-fba4-0115-ef12-b10a8a4e2715/916fe268-2655-44dd-966d-b09a913bbbf2/builders.jpg';
+// A Hygraph asset: unpic rewrites only <region>.graphassets.com URLs; the
+// request is the URL's path on Matte, /<env id>/<tasks>/<handle>, whose
+// source is /<env id>/<handle> on its site.
+const hygraphAsset = 'https://eu-central-1.graphassets.com/clxyz0123abcd/AbCdEf0123456789XyZw';
 
 // unpic, one URL per provider it knows: 400x300 from a 4:3 source.
 const box = { width: 400, height: 300 };
@@ -115,6 +119,8 @@ const unpicCases = [
   ['contentful', contentfulAsset, {}, { ...box, format: 'jpeg' }],
   // Kontent.ai: ?w=&h=&fit=crop, the source's format.
   ['kontent.ai', kontentAsset, {}, { ...box, format: 'jpeg' }],
+  // Hygraph: resize=fit:crop,width:,height:/auto_image (format by Accept).
+  ['hygraph', hygraphAsset, {}, { ...box, format: 'webp' }],
 ];
 for (const [provider, url, extra, want] of unpicCases) {
   const built = transformUrl({ url, provider, ...box, ...extra });
@@ -144,6 +150,7 @@ add('bunny', 'unpic', transformUrl({ url: bunnyFile, provider: 'bunny', width: 3
 add('keycdn', 'unpic', transformUrl({ url: keycdnFile, provider: 'keycdn', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('contentful', 'unpic', transformUrl({ url: contentfulAsset, provider: 'contentful', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('kontent.ai', 'unpic', transformUrl({ url: kontentAsset, provider: 'kontent.ai', width: 320, format: 'webp' }), { ...fitWidth(320), format: 'webp' });
+add('hygraph', 'unpic', transformUrl({ url: hygraphAsset, provider: 'hygraph', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 
 // @unpic/core: the props a framework component renders (fixed layout).
 for (const [cdn, url, fmt] of [
@@ -154,6 +161,7 @@ for (const [cdn, url, fmt] of [
   ['astro', src, 'webp'], ['imageengine', abs, 'webp'],
   ['bunny', bunnyFile, 'jpeg'], ['keycdn', keycdnFile, 'jpeg'],
   ['contentful', contentfulAsset, 'jpeg'], ['kontent.ai', kontentAsset, 'jpeg'],
+  ['hygraph', hygraphAsset, 'webp'],
 ]) {
   const props = transformProps({ src: url, cdn, width: 200, height: 150, layout: 'fixed' });
   add(cdn, '@unpic/core', props.src, { width: 200, height: 150, format: fmt });
