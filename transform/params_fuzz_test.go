@@ -16,6 +16,7 @@ import (
 	"github.com/jebosio/matte/dialect/contentful"
 	"github.com/jebosio/matte/dialect/contentstack"
 	"github.com/jebosio/matte/dialect/directus"
+	"github.com/jebosio/matte/dialect/filestack"
 	"github.com/jebosio/matte/dialect/imageengine"
 	"github.com/jebosio/matte/dialect/imagekit"
 	"github.com/jebosio/matte/dialect/imgix"
@@ -113,7 +114,7 @@ func FuzzURLDialectPipeline(f *testing.F) {
 	}
 	dialects = append(dialects, cloudinaryDialect)
 	dialects = append(dialects, shopify.New(), uploadcare.New(), storyblok.New(), contentstack.New(), builderio.New(), astro.New(), imageengine.New(),
-		contentful.New(), kontent.New())
+		contentful.New(), kontent.New(), filestack.New())
 	anyPath := []dialect.URLDialect{bunny.New(), keycdn.New()}
 	for _, u := range []string{
 		"/insecure/rs:fill:40:30/g:sm/bl:2/sh:1/plain/local:///a.jpg@webp",
@@ -182,6 +183,9 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		"/a.jpg?trim=10&width=40&height=30&fit=contain&bg=255,0,0,0.5&enlarge=1&rotate=-90&negate=1&format=webp&lossless=1",
 		"/a.jpg?crop=fp,0.2,0.8,3&width=30&height=30&threshold=100&tint=ff0000&extend=1,2,3,4&progressive=1&format=jpeg",
 		"/a.jpg?crop=smart&width=20&height=40&blur=0.5&sharpen=80&grayscale=1&normalize=1&nearlossless=1",
+		"/resize=width:40,height:30,fit:crop,align:[top,left]/rotate=deg:45,background:red/flip/flop/blur=amount:2/sharpen/sepia=tone:50/output=format:png/abc",
+		"/env/crop=dim:[1,2,20,10]/pixelate=amount:3/circle=background:blue/monochrome/negative/auto_image/abc",
+		"/resize=width:30,fit:max/output=format:pjpg,quality:40,background:00ff0080/compress/abc",
 	} {
 		for i := range 3 {
 			f.Add(u, uint8(i))
