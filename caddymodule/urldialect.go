@@ -30,6 +30,7 @@ import (
 	"github.com/jebosio/matte/dialect/kontent"
 	"github.com/jebosio/matte/dialect/netlify"
 	"github.com/jebosio/matte/dialect/nextjs"
+	"github.com/jebosio/matte/dialect/scene7"
 	"github.com/jebosio/matte/dialect/shopify"
 	"github.com/jebosio/matte/dialect/storyblok"
 	"github.com/jebosio/matte/dialect/supabase"
@@ -110,6 +111,7 @@ var urlDialects = map[string]newURLDialect{
 	"contentful":   keyless(contentful.New),
 	"kontent":      keyless(kontent.New),
 	"filestack":    keyless(filestack.New),
+	"scene7":       keyless(scene7.New),
 	"directus": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
 		if c.Key != "" || c.Salt != "" || c.Watermark != "" || c.AnimationFrames != 0 {
 			return nil, false, errors.New("takes presets only, no key, salt, watermark or animation_frames")
