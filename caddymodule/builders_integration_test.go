@@ -54,7 +54,7 @@ func TestBuilderURLs(t *testing.T) {
 	// Directus's asset builders.jpg is /assets/builders.jpg on the site.
 	// Shopify's, Storyblok's, Contentstack's, Builder.io's, Contentful's and
 	// Kontent.ai's files are their paths; Uploadcare's is its UUID; Hygraph's
-	// is /<env id>/<handle>.
+	// is /<env id>/<handle>; Scene7's is its /is/image/<company>/<image>.
 	writeFiles(t, siteDir, map[string][]byte{"img/builders.jpg": photo, "assets/builders.jpg": photo,
 		"cdn/shop/files/builders.jpg": photo, "s/files/1/0/1/files/builders.jpg": photo, "0f2d1c1a-8c3e-4a2b-9f1e-3c2b1a0d9e8f": photo,
 		"f/39898/1200x900/e4ec08624e/builders.jpg":                                               photo,
@@ -63,7 +63,7 @@ func TestBuilderURLs(t *testing.T) {
 		"yadj1kx9rmg0/4x2ZTaKgBqTTJbbZWzbVQA/cf6f68efdcf625fdc060607df0f3baef/builders.jpg":      photo,
 		"8c150fae-fba4-0115-ef12-b10a8a4e2715/916fe268-2655-44dd-966d-b09a913bbbf2/builders.jpg": photo,
 		"bunny/builders.jpg": photo, "keycdn/builders.jpg": photo,
-		"clxyz0123abcd/AbCdEf0123456789XyZw": photo})
+		"clxyz0123abcd/AbCdEf0123456789XyZw": photo, "is/image/matte/builders": photo})
 	// Two sites on one port: 127.0.0.1 verifies imgproxy signatures (the
 	// key and salt the script signs with), localhost takes imgproxy's
 	// unsigned form, as imgproxy itself does only without a key. Both allow
@@ -111,6 +111,7 @@ func TestBuilderURLs(t *testing.T) {
 			url_dialect contentful
 			url_dialect kontent
 			url_dialect filestack
+			url_dialect scene7
 			origin {
 				allow_hosts 127.0.0.1
 				allow_loopback
@@ -127,6 +128,9 @@ func TestBuilderURLs(t *testing.T) {
 		# So is Hygraph's handle.
 		@hygraph path /clxyz0123abcd/AbCdEf0123456789XyZw
 		header @hygraph Content-Type image/jpeg
+		# And Scene7's image id.
+		@scene7 path /is/image/*
+		header @scene7 Content-Type image/jpeg
 		file_server
 	}
 }`
@@ -146,7 +150,7 @@ func TestBuilderURLs(t *testing.T) {
 			checkBuiltImage(t, tester, site+c.Request, built.Accept, "built "+c.URL, c.Format, c.Width, c.Height)
 		})
 	}
-	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus", "shopify", "uploadcare", "storyblok", "contentstack", "builder.io", "astro", "imageengine", "bunny", "keycdn", "contentful", "kontent.ai", "hygraph"} {
+	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus", "shopify", "uploadcare", "storyblok", "contentstack", "builder.io", "astro", "imageengine", "bunny", "keycdn", "contentful", "kontent.ai", "hygraph", "scene7"} {
 		if !seen[p] {
 			t.Errorf("build.mjs built no %s URL", p)
 		}

@@ -68,6 +68,9 @@ const kontentAsset = base + '/8c150fae-fba4-0115-ef12-b10a8a4e2715/916fe268-2655
 // request is the URL's path on Matte, /<env id>/<tasks>/<handle>, whose
 // source is /<env id>/<handle> on its site.
 const hygraphAsset = 'https://eu-central-1.graphassets.com/clxyz0123abcd/AbCdEf0123456789XyZw';
+// A Scene7 (Adobe Dynamic Media) image: Matte reads /is/image/<company>/
+// <image> on its site.
+const scene7Image = base + '/is/image/matte/builders';
 
 // unpic, one URL per provider it knows: 400x300 from a 4:3 source.
 const box = { width: 400, height: 300 };
@@ -121,6 +124,8 @@ const unpicCases = [
   ['kontent.ai', kontentAsset, {}, { ...box, format: 'jpeg' }],
   // Hygraph: resize=fit:crop,width:,height:/auto_image (format by Accept).
   ['hygraph', hygraphAsset, {}, { ...box, format: 'webp' }],
+  // Scene7: ?wid=&hei=&fit=crop,0 (cropped, never enlarged); the source's format.
+  ['scene7', scene7Image, {}, { ...box, format: 'jpeg' }],
 ];
 for (const [provider, url, extra, want] of unpicCases) {
   const built = transformUrl({ url, provider, ...box, ...extra });
@@ -151,6 +156,7 @@ add('keycdn', 'unpic', transformUrl({ url: keycdnFile, provider: 'keycdn', width
 add('contentful', 'unpic', transformUrl({ url: contentfulAsset, provider: 'contentful', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('kontent.ai', 'unpic', transformUrl({ url: kontentAsset, provider: 'kontent.ai', width: 320, format: 'webp' }), { ...fitWidth(320), format: 'webp' });
 add('hygraph', 'unpic', transformUrl({ url: hygraphAsset, provider: 'hygraph', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('scene7', 'unpic', transformUrl({ url: scene7Image, provider: 'scene7', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 
 // @unpic/core: the props a framework component renders (fixed layout).
 for (const [cdn, url, fmt] of [
@@ -161,7 +167,7 @@ for (const [cdn, url, fmt] of [
   ['astro', src, 'webp'], ['imageengine', abs, 'webp'],
   ['bunny', bunnyFile, 'jpeg'], ['keycdn', keycdnFile, 'jpeg'],
   ['contentful', contentfulAsset, 'jpeg'], ['kontent.ai', kontentAsset, 'jpeg'],
-  ['hygraph', hygraphAsset, 'webp'],
+  ['hygraph', hygraphAsset, 'webp'], ['scene7', scene7Image, 'jpeg'],
 ]) {
   const props = transformProps({ src: url, cdn, width: 200, height: 150, layout: 'fixed' });
   add(cdn, '@unpic/core', props.src, { width: 200, height: 150, format: fmt });
