@@ -26,6 +26,7 @@ import (
 	"github.com/jebosio/matte/dialect/kontent"
 	"github.com/jebosio/matte/dialect/netlify"
 	"github.com/jebosio/matte/dialect/nextjs"
+	"github.com/jebosio/matte/dialect/scene7"
 	"github.com/jebosio/matte/dialect/shopify"
 	"github.com/jebosio/matte/dialect/storyblok"
 	"github.com/jebosio/matte/dialect/supabase"
@@ -114,7 +115,7 @@ func FuzzURLDialectPipeline(f *testing.F) {
 	}
 	dialects = append(dialects, cloudinaryDialect)
 	dialects = append(dialects, shopify.New(), uploadcare.New(), storyblok.New(), contentstack.New(), builderio.New(), astro.New(), imageengine.New(),
-		contentful.New(), kontent.New(), filestack.New())
+		contentful.New(), kontent.New(), filestack.New(), scene7.New())
 	anyPath := []dialect.URLDialect{bunny.New(), keycdn.New()}
 	for _, u := range []string{
 		"/insecure/rs:fill:40:30/g:sm/bl:2/sh:1/plain/local:///a.jpg@webp",
@@ -186,6 +187,8 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		"/resize=width:40,height:30,fit:crop,align:[top,left]/rotate=deg:45,background:red/flip/flop/blur=amount:2/sharpen/sepia=tone:50/output=format:png/abc",
 		"/env/crop=dim:[1,2,20,10]/pixelate=amount:3/circle=background:blue/monochrome/negative/auto_image/abc",
 		"/resize=width:30,fit:max/output=format:pjpg,quality:40,background:00ff0080/compress/abc",
+		"/is/image/a/b?wid=40&hei=30&fit=crop,0&align=-1,1&fmt=webp-alpha,rgb,lossless&qlt=60,1&bgc=ff0000",
+		"/is/image/a/b?wid=40&hei=30&fit=fit&fmt=png8&crop=1,2,30,20&flip=lrud&resMode=bilin",
 	} {
 		for i := range 3 {
 			f.Add(u, uint8(i))
