@@ -33,8 +33,9 @@
 //   - crop=dim:[x,y,w,h]: that area, in source pixels.
 //   - rotate=deg:D,background:C: D 0-359 clockwise, or exif (the EXIF
 //     orientation, which Matte applies anyway); background fills the
-//     corners a rotation uncovers (without it Matte leaves them
-//     transparent where the format has alpha, else white, as Filestack).
+//     corners a rotation uncovers, and, Matte having one background, the
+//     image's transparent areas too (without it Matte leaves the corners
+//     transparent where the format has alpha, else white).
 //   - flip (upside down), flop (left to right).
 //   - output=format:F,quality:Q,background:C,compress:B,strip:B: F jpg,
 //     pjpg (progressive JPEG), png or webp; Q 1-100; background fills
