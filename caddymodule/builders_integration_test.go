@@ -53,7 +53,8 @@ func TestBuilderURLs(t *testing.T) {
 	photo := builderPhoto(t, 1200, 900)
 	// Directus's asset builders.jpg is /assets/builders.jpg on the site.
 	// Shopify's, Storyblok's, Contentstack's, Builder.io's, Contentful's and
-	// Kontent.ai's files are their paths; Uploadcare's is its UUID.
+	// Kontent.ai's files are their paths; Uploadcare's is its UUID; Hygraph's
+	// is /<env id>/<handle>; Scene7's is its /is/image/<company>/<image>.
 	writeFiles(t, siteDir, map[string][]byte{"img/builders.jpg": photo, "assets/builders.jpg": photo,
 		"cdn/shop/files/builders.jpg": photo, "s/files/1/0/1/files/builders.jpg": photo, "0f2d1c1a-8c3e-4a2b-9f1e-3c2b1a0d9e8f": photo,
 		"f/39898/1200x900/e4ec08624e/builders.jpg":                                               photo,
@@ -63,7 +64,8 @@ func TestBuilderURLs(t *testing.T) {
 		"8c150fae-fba4-0115-ef12-b10a8a4e2715/916fe268-2655-44dd-966d-b09a913bbbf2/builders.jpg": photo,
 		"bunny/builders.jpg": photo, "keycdn/builders.jpg": photo,
 		"wp-content/uploads/2024/01/builders.jpg":                   photo,
-		"v1/storage/buckets/photos/files/66f1a2b3c4d5e6f7a8b9/view": photo})
+		"v1/storage/buckets/photos/files/66f1a2b3c4d5e6f7a8b9/view": photo,
+		"clxyz0123abcd/AbCdEf0123456789XyZw":                        photo, "is/image/matte/builders": photo})
 	// Two sites on one port: 127.0.0.1 verifies imgproxy signatures (the
 	// key and salt the script signs with), localhost takes imgproxy's
 	// unsigned form, as imgproxy itself does only without a key. Both allow
@@ -112,6 +114,8 @@ func TestBuilderURLs(t *testing.T) {
 			url_dialect kontent
 			url_dialect wordpress
 			url_dialect appwrite
+			url_dialect filestack
+			url_dialect scene7
 			origin {
 				allow_hosts 127.0.0.1
 				allow_loopback
@@ -128,6 +132,12 @@ func TestBuilderURLs(t *testing.T) {
 		# And Appwrite's file id.
 		@appwrite path /v1/storage/buckets/*
 		header @appwrite Content-Type image/jpeg
+		# So is Hygraph's handle.
+		@hygraph path /clxyz0123abcd/AbCdEf0123456789XyZw
+		header @hygraph Content-Type image/jpeg
+		# And Scene7's image id.
+		@scene7 path /is/image/*
+		header @scene7 Content-Type image/jpeg
 		file_server
 	}
 }`
@@ -147,7 +157,7 @@ func TestBuilderURLs(t *testing.T) {
 			checkBuiltImage(t, tester, site+c.Request, built.Accept, "built "+c.URL, c.Format, c.Width, c.Height)
 		})
 	}
-	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus", "shopify", "uploadcare", "storyblok", "contentstack", "builder.io", "astro", "imageengine", "bunny", "keycdn", "contentful", "kontent.ai", "wordpress", "appwrite"} {
+	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus", "shopify", "uploadcare", "storyblok", "contentstack", "builder.io", "astro", "imageengine", "bunny", "keycdn", "contentful", "kontent.ai", "wordpress", "appwrite", "hygraph", "scene7"} {
 		if !seen[p] {
 			t.Errorf("build.mjs built no %s URL", p)
 		}

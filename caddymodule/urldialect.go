@@ -21,6 +21,7 @@ import (
 	"github.com/jebosio/matte/dialect/contentful"
 	"github.com/jebosio/matte/dialect/contentstack"
 	"github.com/jebosio/matte/dialect/directus"
+	"github.com/jebosio/matte/dialect/filestack"
 	"github.com/jebosio/matte/dialect/imageengine"
 	"github.com/jebosio/matte/dialect/imagekit"
 	"github.com/jebosio/matte/dialect/imgix"
@@ -30,6 +31,7 @@ import (
 	"github.com/jebosio/matte/dialect/kontent"
 	"github.com/jebosio/matte/dialect/netlify"
 	"github.com/jebosio/matte/dialect/nextjs"
+	"github.com/jebosio/matte/dialect/scene7"
 	"github.com/jebosio/matte/dialect/shopify"
 	"github.com/jebosio/matte/dialect/storyblok"
 	"github.com/jebosio/matte/dialect/supabase"
@@ -112,6 +114,8 @@ var urlDialects = map[string]newURLDialect{
 	"kontent":      keyless(kontent.New),
 	"wordpress":    keyless(wordpress.New),
 	"appwrite":     keyless(appwrite.New),
+	"filestack":    keyless(filestack.New),
+	"scene7":       keyless(scene7.New),
 	"directus": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
 		if c.Key != "" || c.Salt != "" || c.Watermark != "" || c.AnimationFrames != 0 {
 			return nil, false, errors.New("takes presets only, no key, salt, watermark or animation_frames")

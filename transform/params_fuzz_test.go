@@ -17,6 +17,7 @@ import (
 	"github.com/jebosio/matte/dialect/contentful"
 	"github.com/jebosio/matte/dialect/contentstack"
 	"github.com/jebosio/matte/dialect/directus"
+	"github.com/jebosio/matte/dialect/filestack"
 	"github.com/jebosio/matte/dialect/imageengine"
 	"github.com/jebosio/matte/dialect/imagekit"
 	"github.com/jebosio/matte/dialect/imgix"
@@ -26,6 +27,7 @@ import (
 	"github.com/jebosio/matte/dialect/kontent"
 	"github.com/jebosio/matte/dialect/netlify"
 	"github.com/jebosio/matte/dialect/nextjs"
+	"github.com/jebosio/matte/dialect/scene7"
 	"github.com/jebosio/matte/dialect/shopify"
 	"github.com/jebosio/matte/dialect/storyblok"
 	"github.com/jebosio/matte/dialect/supabase"
@@ -91,7 +93,7 @@ func FuzzPipelineParams(f *testing.F) {
 // arbitrary URL is offered to imgproxy, Thumbor, wsrv, ipx, ImageKit,
 // Cloudflare, Netlify, Next.js, Vercel, Supabase, Directus, Cloudinary,
 // Shopify, Uploadcare, Storyblok, Contentstack, Builder.io, Astro, ImageEngine,
-// Contentful, Kontent.ai and last, as they claim any path with their query
+// Contentful, Kontent.ai, WordPress, Appwrite, Filestack, Scene7 and last, as they claim any path with their query
 // parameters, one of Bunny and KeyCDN (by pick, as their names overlap) in
 // turn, and the request the first one to claim it reads runs through the
 // pipeline.
@@ -115,7 +117,7 @@ func FuzzURLDialectPipeline(f *testing.F) {
 	}
 	dialects = append(dialects, cloudinaryDialect)
 	dialects = append(dialects, shopify.New(), uploadcare.New(), storyblok.New(), contentstack.New(), builderio.New(), astro.New(), imageengine.New(),
-		contentful.New(), kontent.New(), wordpress.New(), appwrite.New())
+		contentful.New(), kontent.New(), wordpress.New(), appwrite.New(), filestack.New(), scene7.New())
 	anyPath := []dialect.URLDialect{bunny.New(), keycdn.New()}
 	for _, u := range []string{
 		"/insecure/rs:fill:40:30/g:sm/bl:2/sh:1/plain/local:///a.jpg@webp",
@@ -191,6 +193,11 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		"/v1/storage/buckets/b/files/f/preview?width=40&height=30&gravity=top-left&rotation=90&borderRadius=6&output=png&project=p",
 		"/v1/storage/buckets/b/files/f/preview?width=40&borderWidth=3&borderColor=0f0&background=f00&quality=50&output=webp",
 		"/v1/storage/buckets/b/files/f/preview?height=30&rotation=-45&output=avif",
+		"/resize=width:40,height:30,fit:crop,align:[top,left]/rotate=deg:45,background:red/flip/flop/blur=amount:2/sharpen/sepia=tone:50/output=format:png/abc",
+		"/env/crop=dim:[1,2,20,10]/pixelate=amount:3/circle=background:blue/monochrome/negative/auto_image/abc",
+		"/resize=width:30,fit:max/output=format:pjpg,quality:40,background:00ff0080/compress/abc",
+		"/is/image/a/b?wid=40&hei=30&fit=crop,0&align=-1,1&fmt=webp-alpha,rgb,lossless&qlt=60,1&bgc=ff0000",
+		"/is/image/a/b?wid=40&hei=30&fit=fit&fmt=png8&crop=1,2,30,20&flip=lrud&resMode=bilin",
 	} {
 		for i := range 3 {
 			f.Add(u, uint8(i))

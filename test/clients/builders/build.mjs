@@ -69,6 +69,13 @@ const wordpressUpload = base + '/wp-content/uploads/2024/01/builders.jpg';
 // An Appwrite file's view URL: Matte reads the preview's source as that
 // view path on the site, project= kept.
 const appwriteFile = base + '/v1/storage/buckets/photos/files/66f1a2b3c4d5e6f7a8b9/view?project=matte-demo';
+// A Hygraph asset: unpic rewrites only <region>.graphassets.com URLs; the
+// request is the URL's path on Matte, /<env id>/<tasks>/<handle>, whose
+// source is /<env id>/<handle> on its site.
+const hygraphAsset = 'https://eu-central-1.graphassets.com/clxyz0123abcd/AbCdEf0123456789XyZw';
+// A Scene7 (Adobe Dynamic Media) image: Matte reads /is/image/<company>/
+// <image> on its site.
+const scene7Image = base + '/is/image/matte/builders';
 
 // unpic, one URL per provider it knows: 400x300 from a 4:3 source.
 const box = { width: 400, height: 300 };
@@ -126,6 +133,10 @@ const unpicCases = [
   // Appwrite: /preview?width=&height=&project= (covered and cut at the
   // centre), the source's format.
   ['appwrite', appwriteFile, {}, { ...box, format: 'jpeg' }],
+  // Hygraph: resize=fit:crop,width:,height:/auto_image (format by Accept).
+  ['hygraph', hygraphAsset, {}, { ...box, format: 'webp' }],
+  // Scene7: ?wid=&hei=&fit=crop,0 (cropped, never enlarged); the source's format.
+  ['scene7', scene7Image, {}, { ...box, format: 'jpeg' }],
 ];
 for (const [provider, url, extra, want] of unpicCases) {
   const built = transformUrl({ url, provider, ...box, ...extra });
@@ -158,6 +169,8 @@ add('kontent.ai', 'unpic', transformUrl({ url: kontentAsset, provider: 'kontent.
 // One side: crop=1 changes nothing, the width is fitted.
 add('wordpress', 'unpic', transformUrl({ url: wordpressUpload, provider: 'wordpress', width: 320 }), { ...fitWidth(320), format: 'jpeg' });
 add('appwrite', 'unpic', transformUrl({ url: appwriteFile, provider: 'appwrite', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('hygraph', 'unpic', transformUrl({ url: hygraphAsset, provider: 'hygraph', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('scene7', 'unpic', transformUrl({ url: scene7Image, provider: 'scene7', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 
 // @unpic/core: the props a framework component renders (fixed layout).
 for (const [cdn, url, fmt] of [
@@ -169,6 +182,7 @@ for (const [cdn, url, fmt] of [
   ['bunny', bunnyFile, 'jpeg'], ['keycdn', keycdnFile, 'jpeg'],
   ['contentful', contentfulAsset, 'jpeg'], ['kontent.ai', kontentAsset, 'jpeg'],
   ['wordpress', wordpressUpload, 'jpeg'], ['appwrite', appwriteFile, 'jpeg'],
+  ['hygraph', hygraphAsset, 'webp'], ['scene7', scene7Image, 'jpeg'],
 ]) {
   const props = transformProps({ src: url, cdn, width: 200, height: 150, layout: 'fixed' });
   add(cdn, '@unpic/core', props.src, { width: 200, height: 150, format: fmt });

@@ -1,0 +1,164 @@
+package filestack
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/dialect/internal/urltest"
+	"github.com/jebosio/matte/params"
+)
+
+func TestName(t *testing.T) {
+	if New().Name() != "filestack" {
+		t.Fatal(New().Name())
+	}
+}
+
+// handle is a Filestack file handle (20 letters and digits).
+const handle = "pdn7PhZdT02GoYZCVYeF"
+
+var white = params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}
+
+func TestParseValid(t *testing.T) {
+	h := "/" + handle
+	urltest.CheckValid(t, New(), []urltest.Valid{
+		// The brief's (and Filestack's) chained example.
+		{"/resize=width:400,height:300,fit:crop/output=format:webp/compress" + h, h, "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Format: params.FormatWebP}},
+		// Hygraph: the environment id first, then the tasks.
+		{"/cl0abc123/resize=width:400/auto_image" + h, "/cl0abc123" + h, "", params.Params{Width: 400, AutoFormat: true}},
+		{"/resize=width:300,height:200" + h + "?policy=p&signature=s", h, "policy=p&signature=s", params.Params{Width: 300, Height: 200}},
+		{"/resize=width:300,height:200,fit:scale" + h, h, "", params.Params{Width: 300, Height: 200, Fit: params.FitScale}},
+		{"/resize=width:300,height:200,fit:max" + h, h, "", params.Params{Width: 300, Height: 200, Fit: params.FitMax}},
+		{"/resize=height:200,fit:max" + h, h, "", params.Params{Height: 200, Fit: params.FitMax}},
+		{"/resize=width:300,fit:crop,align:top" + h, h, "", params.Params{Width: 300}},
+		{"/resize=width:300,height:200,fit:crop,align:[top,left]" + h, h, "", params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropTopLeft}},
+		{"/resize=width:300,height:200,fit:crop,align:[right,bottom]" + h, h, "", params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropBottomRight}},
+		{"/resize=width:300,height:200,fit:clip,align:left" + h, h, "", params.Params{Width: 300, Height: 200}},
+		{"/crop=dim:[10,20,200,250]" + h, h, "", params.Params{Rect: params.Rect{X: 10, Y: 20, W: 200, H: 250}}},
+		{"/rotate=deg:90" + h, h, "", params.Params{Rotate: 90}},
+		{"/rotate=deg:45,background:red" + h, h, "", params.Params{Rotate: 45, Background: params.Color{R: 255, A: 255, Set: true}}},
+		{"/rotate=deg:exif" + h, h, "", params.Params{}},
+		{"/flip/flop/no_metadata" + h, h, "", params.Params{Flip: params.FlipHV}},
+		{"/flop/auto_image" + h, h, "", params.Params{Flip: params.FlipH, AutoFormat: true}},
+		{"/output=format:jpg,quality:80,compress:true,strip:true" + h, h, "", params.Params{Format: params.FormatJPEG, Quality: 80}},
+		{"/output=format:pjpg" + h, h, "", params.Params{Format: params.FormatJPEG, Variant: params.VariantProgressive}},
+		{"/output=format:png,background:FFFFFF" + h, h, "", params.Params{Format: params.FormatPNG, Background: white}},
+		{"/quality=value:75" + h, h, "", params.Params{Quality: 75}},
+		{"/pjpg=quality:70" + h, h, "", params.Params{Format: params.FormatJPEG, Variant: params.VariantProgressive, Quality: 70}},
+		{"/compress=metadata:false/no_metadata" + h, h, "", params.Params{}},
+		{"/blur=amount:4" + h, h, "", params.Params{Blur: 40}},
+		{"/blur/no_metadata" + h, h, "", params.Params{Blur: 20}},
+		{"/sharpen=amount:20" + h, h, "", params.Params{Sharpen: 100}},
+		{"/sharpen/no_metadata" + h, h, "", params.Params{Sharpen: 10}},
+		{"/env/monochrome/negative/no_metadata" + h, "/env" + h, "", params.Params{Saturation: -100, Invert: true}},
+		{"/sepia/auto_image" + h, h, "", params.Params{Sepia: 80, AutoFormat: true}},
+		{"/sepia=tone:30" + h, h, "", params.Params{Sepia: 30}},
+		{"/pixelate=amount:12" + h, h, "", params.Params{Pixelate: 12}},
+		{"/circle/no_metadata" + h, h, "", params.Params{Mask: params.ShapeCircle}},
+		{"/circle=background:FFFFFFFF" + h, h, "", params.Params{Mask: params.ShapeCircle, MaskBackground: white}},
+	})
+}
+
+// The fields are the task, or the task and its key, as Filestack spells
+// them.
+func TestParseInvalid(t *testing.T) {
+	h := "/" + handle
+	urltest.CheckInvalid(t, New(), []urltest.Invalid{
+		{"/resize=width:0" + h, []string{"resize.width"}, "an integer from 1 to 10000"},
+		{"/resize=width:10001,height:x" + h, []string{"resize.width", "resize.height"}, "is not valid"},
+		{"/resize=fit:crop" + h, []string{"resize"}, "needs width or height"},
+		{"/resize=width:10,fit:fill" + h, []string{"resize.fit"}, "one of clip, crop, scale, max"},
+		{"/resize=width:10,align:faces" + h, []string{"resize.align"}, "a pair such as [top,left]"},
+		{"/resize=width:10,align:[center,left]" + h, []string{"resize.align"}, "a pair such as [top,left]"},
+		{"/resize=w:10" + h, []string{"resize.w"}, "not a Filestack resize option Matte supports (width, height, fit, align)"},
+		{"/resize=width:10,width:20" + h, []string{"resize.width"}, "given twice"},
+		{"/resize=width:" + h, []string{"resize.width"}, "is empty"},
+		{"/resize=width" + h, []string{"resize"}, "<key>:<value>"},
+		{"/resize=" + h, []string{"resize"}, "has no options"},
+		{"/resize=width:10/resize=width:20" + h, []string{"resize"}, "given twice"},
+		{"/crop=dim:[0,0,0,10]" + h, []string{"crop.dim"}, "[x,y,width,height]"},
+		{"/crop=dim:10,20,30,40" + h, []string{"crop"}, "<key>:<value>"},
+		{"/crop/no_metadata" + h, []string{"crop"}, "needs dim"},
+		{"/rotate=deg:360" + h, []string{"rotate.deg"}, "from 0 to 359, or exif"},
+		{"/rotate=exif:true" + h, []string{"rotate.exif"}, "not a Filestack rotate option"},
+		{"/rotate=deg:10,background:%23fff" + h, []string{"rotate.background"}, "hex colour"},
+		{"/output=format:pdf" + h, []string{"output.format"}, "one of jpg, pjpg, png, webp"},
+		{"/output=quality:input" + h, []string{"output.quality"}, "an integer from 1 to 100"},
+		{"/output=colorspace:cmyk" + h, []string{"output.colorspace"}, "not a Filestack output option"},
+		{"/output=compress:yes" + h, []string{"output.compress"}, "true or false"},
+		{"/quality=value:0" + h, []string{"quality.value"}, "from 1 to 100"},
+		{"/quality=value:50/output=quality:60" + h, []string{"quality"}, "give it once"},
+		{"/output=format:webp/auto_image" + h, []string{"auto_image"}, "not both"},
+		{"/compress=metadata:true" + h, []string{"compress.metadata"}, "Matte always strips metadata"},
+		{"/flip=x:1" + h, []string{"flip.x"}, "(none)"},
+		{"/blur=amount:21" + h, []string{"blur.amount"}, "from 0 to 20"},
+		{"/pixelate=amount:1" + h, []string{"pixelate.amount"}, "from 2 to 100"},
+		{"/sepia=tone:101" + h, []string{"sepia.tone"}, "from 0 to 100"},
+		{"/circle=background:nocolour" + h, []string{"circle.background"}, "hex colour"},
+		{"/rounded_corners=radius:10" + h, []string{"rounded_corners"}, "not a Filestack task Matte supports"},
+		{"/watermark=file:abc/resize=width:10" + h, []string{"watermark"}, "not a Filestack task Matte supports"},
+		{"/security=policy:p,signature:s/resize=width:10" + h, []string{"security"}, "not a Filestack task"},
+	})
+}
+
+// A site's own paths stay its own: a file name with an extension, a path
+// without a Filestack task, and Filestack's external-URL and storage-alias
+// sources are not claimed.
+func TestParseNotClaimed(t *testing.T) {
+	urltest.CheckNotClaimed(t, New(),
+		"/"+handle, "/img/"+handle, "/resize=width:10/photo.jpg", "/img/flip/photo.jpg", "/a/b/flip/"+handle,
+		"/resize=width:10/https://example.com/a.jpg", "/resize=width:10/src:alias", "/foo=bar/"+handle,
+		"/resize=width:10/", "/resize=width:10", "/",
+		"/resize=width:10/img/"+handle, "/env-id/resize=width:10/"+handle,
+		// Bare common-word tasks alone are a site's own paths.
+		"/tags/golang", "/blur/"+handle, "/env/flip/flop/"+handle, "/cache/abc",
+	)
+}
+
+// The URLs unpic's hygraph provider built (test/clients/builders) parse
+// to these requests.
+func TestParseBuilderURLs(t *testing.T) {
+	const env, src = "/clxyz0123abcd", "/clxyz0123abcd/AbCdEf0123456789XyZw"
+	h := "/AbCdEf0123456789XyZw"
+	want := map[string]dialect.ImageURL{
+		env + "/resize=fit:crop,width:400,height:300/auto_image" + h: {Source: src, Params: params.Params{Width: 400, Height: 300, Fit: params.FitCrop, AutoFormat: true}},
+		env + "/resize=fit:crop,width:200,height:150/auto_image" + h: {Source: src, Params: params.Params{Width: 200, Height: 150, Fit: params.FitCrop, AutoFormat: true}},
+		env + "/resize=width:320/output=format:png" + h:              {Source: src, Params: params.Params{Width: 320, Format: params.FormatPNG}},
+	}
+	urltest.CheckBuilderURLs(t, New(), "hygraph", want)
+}
+
+// known accepts the fields the dialect reports on.
+func known(f string) bool {
+	task, key, dotted := strings.Cut(f, ".")
+	_, ok := keys[task]
+	if dotted {
+		return ok && key != ""
+	}
+	return f == "path" || ok || unsupported[task]
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"/resize=width:400,height:300,fit:crop,align:[top,left]/output=format:webp/compress/" + handle,
+		"/env/crop=dim:[1,2,3,4]/rotate=deg:45,background:red/flip/flop/" + handle,
+		"/blur=amount:3/sharpen/sepia=tone:1/pixelate/circle=background:fff/" + handle,
+		"/resize=width:1,width:2/" + handle, "/quality=value:9/auto_image/" + handle, "/resize=/a",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got, _, ok := urltest.FuzzParsed(t, New(), raw, known)
+		if !ok {
+			return
+		}
+		p := got.Params
+		if p.Width < 0 || p.Width > maxSide || p.Height < 0 || p.Height > maxSide || p.Rotate < 0 || p.Rotate >= 360 {
+			t.Fatalf("params out of range: %+v", p)
+		}
+		if strings.Contains(got.Source[1:], "=") || strings.Count(got.Source, "/") > 2 {
+			t.Fatalf("source %q", got.Source)
+		}
+	})
+}
