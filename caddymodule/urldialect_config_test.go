@@ -66,7 +66,7 @@ func TestProvisionURLDialects(t *testing.T) {
 		{[]URLDialectConfig{{Name: "imgproxy", Key: "ab", Salt: "cd"}, {Name: "thumbor", Key: "k"}},
 			[]string{"imgproxy", "thumbor"}, []bool{true, true}, ""},
 		{[]URLDialectConfig{{Name: "wsrv", AnimationFrames: 5}}, nil, nil, "wsrv: takes no key, salt, presets, watermark or animation_frames"},
-		{[]URLDialectConfig{{Name: "akamai"}}, nil, nil, `url_dialect "akamai": unknown (want one of astro, builderio, bunny, cloudflare, cloudinary, contentful, contentstack, directus, imageengine, imagekit, imgproxy, ipx, keycdn, kontent, netlify, nextjs, shopify, storyblok, supabase, thumbor, uploadcare, vercel, wsrv)`},
+		{[]URLDialectConfig{{Name: "akamai"}}, nil, nil, `url_dialect "akamai": unknown (want one of astro, builderio, bunny, cloudflare, cloudflare_images, cloudinary, contentful, contentstack, directus, imageengine, imagekit, imgproxy, ipx, keycdn, kontent, netlify, nextjs, shopify, storyblok, supabase, thumbor, uploadcare, vercel, wsrv)`},
 		{[]URLDialectConfig{{Name: "directus", Presets: map[string]string{"card": "width=10&fit=inside"}}, {Name: "vercel"}, {Name: "supabase"}}, []string{"directus", "vercel", "supabase"}, []bool{false, false, false}, ""},
 		{[]URLDialectConfig{{Name: "directus", Presets: map[string]string{"card": "fit=fill"}}}, nil, nil, `directus: preset "card": `},
 		{[]URLDialectConfig{{Name: "directus", Key: "k"}}, nil, nil, "directus: takes presets only, no key, salt, watermark or animation_frames"},
