@@ -53,7 +53,8 @@ func TestBuilderURLs(t *testing.T) {
 	photo := builderPhoto(t, 1200, 900)
 	// Directus's asset builders.jpg is /assets/builders.jpg on the site.
 	// Shopify's, Storyblok's, Contentstack's, Builder.io's, Contentful's and
-	// Kontent.ai's files are their paths; Uploadcare's is its UUID.
+	// Kontent.ai's files are their paths; Uploadcare's is its UUID;
+	// Cloudflare Images' is its image id.
 	writeFiles(t, siteDir, map[string][]byte{"img/builders.jpg": photo, "assets/builders.jpg": photo,
 		"cdn/shop/files/builders.jpg": photo, "s/files/1/0/1/files/builders.jpg": photo, "0f2d1c1a-8c3e-4a2b-9f1e-3c2b1a0d9e8f": photo,
 		"f/39898/1200x900/e4ec08624e/builders.jpg":                                               photo,
@@ -61,7 +62,7 @@ func TestBuilderURLs(t *testing.T) {
 		"api/v1/image/assets/YJIGb4i01jvw0SRdL5Bt/0c3b2a1f9e8d4c7b6a5f4e3d2c1b0a99":              photo,
 		"yadj1kx9rmg0/4x2ZTaKgBqTTJbbZWzbVQA/cf6f68efdcf625fdc060607df0f3baef/builders.jpg":      photo,
 		"8c150fae-fba4-0115-ef12-b10a8a4e2715/916fe268-2655-44dd-966d-b09a913bbbf2/builders.jpg": photo,
-		"bunny/builders.jpg": photo, "keycdn/builders.jpg": photo})
+		"bunny/builders.jpg": photo, "keycdn/builders.jpg": photo, "083eb7b2-5392-4565-b69e-aff66acddd00": photo})
 	// Two sites on one port: 127.0.0.1 verifies imgproxy signatures (the
 	// key and salt the script signs with), localhost takes imgproxy's
 	// unsigned form, as imgproxy itself does only without a key. Both allow
@@ -108,6 +109,7 @@ func TestBuilderURLs(t *testing.T) {
 			url_dialect imageengine
 			url_dialect contentful
 			url_dialect kontent
+			url_dialect cloudflare_images
 			origin {
 				allow_hosts 127.0.0.1
 				allow_loopback
@@ -121,6 +123,10 @@ func TestBuilderURLs(t *testing.T) {
 		# So is Builder.io's asset id.
 		@builder path /api/v1/image/assets/*
 		header @builder Content-Type image/jpeg
+		# And Cloudflare Images' image id, /<id> on the site (in this route
+		# the header matcher sees the source's path, as for the two above).
+		@cfimages path /083eb7b2-5392-4565-b69e-aff66acddd00
+		header @cfimages Content-Type image/jpeg
 		file_server
 	}
 }`
@@ -140,7 +146,7 @@ func TestBuilderURLs(t *testing.T) {
 			checkBuiltImage(t, tester, site+c.Request, built.Accept, "built "+c.URL, c.Format, c.Width, c.Height)
 		})
 	}
-	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus", "shopify", "uploadcare", "storyblok", "contentstack", "builder.io", "astro", "imageengine", "bunny", "keycdn", "contentful", "kontent.ai"} {
+	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus", "shopify", "uploadcare", "storyblok", "contentstack", "builder.io", "astro", "imageengine", "bunny", "keycdn", "contentful", "kontent.ai", "cloudflare_images"} {
 		if !seen[p] {
 			t.Errorf("build.mjs built no %s URL", p)
 		}

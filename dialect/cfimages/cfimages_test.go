@@ -153,3 +153,12 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseBuilderURLs(t *testing.T) {
+	const src = "/083eb7b2-5392-4565-b69e-aff66acddd00"
+	want := map[string]dialect.ImageURL{
+		Prefix + "ZWd9g1K7eljCn_KDTu_MWA" + src + "/w=400,h=300,fit=cover": {Source: src, Params: params.Params{Width: 400, Height: 300, Fit: params.FitCrop, AutoFormat: true}},
+		Prefix + "ZWd9g1K7eljCn_KDTu_MWA" + src + "/w=320,f=png,fit=cover": {Source: src, Params: params.Params{Width: 320, Fit: params.FitCrop, Format: params.FormatPNG}},
+	}
+	urltest.CheckBuilderURLs(t, mustNew(t, nil, nil), "cloudflare_images", want)
+}

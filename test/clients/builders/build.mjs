@@ -64,6 +64,11 @@ const keycdnFile = base + '/keycdn/builders.jpg';
 // site.
 const contentfulAsset = base + '/yadj1kx9rmg0/4x2ZTaKgBqTTJbbZWzbVQA/cf6f68efdcf625fdc060607df0f3baef/builders.jpg';
 const kontentAsset = base + '/8c150fae-fba4-0115-ef12-b10a8a4e2715/916fe268-2655-44dd-966d-b09a913bbbf2/builders.jpg';
+// A Cloudflare Images delivery URL on the site's own domain (account hash,
+// image id; unpic writes the variant): Matte reads the image id as /<id>
+// on its site. (unpic 4.2.2 reads a named variant such as public as an
+// option, public=undefined, so the URL it is given has none.)
+const cfImage = base + '/cdn-cgi/imagedelivery/ZWd9g1K7eljCn_KDTu_MWA/083eb7b2-5392-4565-b69e-aff66acddd00';
 
 // unpic, one URL per provider it knows: 400x300 from a 4:3 source.
 const box = { width: 400, height: 300 };
@@ -115,6 +120,9 @@ const unpicCases = [
   ['contentful', contentfulAsset, {}, { ...box, format: 'jpeg' }],
   // Kontent.ai: ?w=&h=&fit=crop, the source's format.
   ['kontent.ai', kontentAsset, {}, { ...box, format: 'jpeg' }],
+  // Cloudflare Images: a flexible variant w=400,h=300,fit=cover; AVIF or
+  // WebP by Accept.
+  ['cloudflare_images', cfImage, {}, { ...box, format: 'webp' }],
 ];
 for (const [provider, url, extra, want] of unpicCases) {
   const built = transformUrl({ url, provider, ...box, ...extra });
@@ -144,6 +152,7 @@ add('bunny', 'unpic', transformUrl({ url: bunnyFile, provider: 'bunny', width: 3
 add('keycdn', 'unpic', transformUrl({ url: keycdnFile, provider: 'keycdn', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('contentful', 'unpic', transformUrl({ url: contentfulAsset, provider: 'contentful', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('kontent.ai', 'unpic', transformUrl({ url: kontentAsset, provider: 'kontent.ai', width: 320, format: 'webp' }), { ...fitWidth(320), format: 'webp' });
+add('cloudflare_images', 'unpic', transformUrl({ url: cfImage, provider: 'cloudflare_images', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 
 // @unpic/core: the props a framework component renders (fixed layout).
 for (const [cdn, url, fmt] of [
