@@ -11,6 +11,7 @@ import (
 	"github.com/jebosio/matte/dialect/astro"
 	"github.com/jebosio/matte/dialect/builderio"
 	"github.com/jebosio/matte/dialect/bunny"
+	"github.com/jebosio/matte/dialect/cfimages"
 	"github.com/jebosio/matte/dialect/cloudflare"
 	"github.com/jebosio/matte/dialect/cloudinary"
 	"github.com/jebosio/matte/dialect/contentful"
@@ -114,6 +115,11 @@ func FuzzURLDialectPipeline(f *testing.F) {
 	dialects = append(dialects, cloudinaryDialect)
 	dialects = append(dialects, shopify.New(), uploadcare.New(), storyblok.New(), contentstack.New(), builderio.New(), astro.New(), imageengine.New(),
 		contentful.New(), kontent.New())
+	cfimagesDialect, err := cfimages.New(map[string]string{"card": "w=20,h=10,fit=pad,background=red,format=png"}, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	dialects = append(dialects, cfimagesDialect)
 	anyPath := []dialect.URLDialect{bunny.New(), keycdn.New()}
 	for _, u := range []string{
 		"/insecure/rs:fill:40:30/g:sm/bl:2/sh:1/plain/local:///a.jpg@webp",
@@ -182,6 +188,10 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		"/a.jpg?trim=10&width=40&height=30&fit=contain&bg=255,0,0,0.5&enlarge=1&rotate=-90&negate=1&format=webp&lossless=1",
 		"/a.jpg?crop=fp,0.2,0.8,3&width=30&height=30&threshold=100&tint=ff0000&extend=1,2,3,4&progressive=1&format=jpeg",
 		"/a.jpg?crop=smart&width=20&height=40&blur=0.5&sharpen=80&grayscale=1&normalize=1&nearlossless=1",
+		"/cdn-cgi/imagedelivery/ZWd9g1K7eljCn_KDTu_MWA/a.jpg/w=30,h=20,fit=crop,gravity=0.2x0.8,sharpen=3,rotate=90",
+		"/cdn-cgi/imagedelivery/ZWd9g1K7eljCn_KDTu_MWA/a.jpg/card",
+		"/cdn-cgi/imagedelivery/ZWd9g1K7eljCn_KDTu_MWA/a.jpg/public",
+		"/cdn-cgi/imagedelivery/h/a.jpg/width=40,trim=2;2;2;2,dpr=2,blur=10,saturation=0,format=webp,anim=false",
 	} {
 		for i := range 3 {
 			f.Add(u, uint8(i))
