@@ -110,6 +110,7 @@ func TestBuilderURLs(t *testing.T) {
 			url_dialect contentful
 			url_dialect kontent
 			url_dialect cloudflare_images
+			url_dialect cloudimage
 			origin {
 				allow_hosts 127.0.0.1
 				allow_loopback
@@ -146,7 +147,7 @@ func TestBuilderURLs(t *testing.T) {
 			checkBuiltImage(t, tester, site+c.Request, built.Accept, "built "+c.URL, c.Format, c.Width, c.Height)
 		})
 	}
-	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus", "shopify", "uploadcare", "storyblok", "contentstack", "builder.io", "astro", "imageengine", "bunny", "keycdn", "contentful", "kontent.ai", "cloudflare_images"} {
+	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus", "shopify", "uploadcare", "storyblok", "contentstack", "builder.io", "astro", "imageengine", "bunny", "keycdn", "contentful", "kontent.ai", "cloudflare_images", "cloudimage"} {
 		if !seen[p] {
 			t.Errorf("build.mjs built no %s URL", p)
 		}

@@ -116,7 +116,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        key  <secret>                 #   ipx, thumbor, nextjs, netlify, wsrv, imagekit, cloudinary, vercel,
 //	        salt <secret>                 #   supabase, directus, shopify, uploadcare, storyblok,
 //	                                      #   contentstack, builderio, astro, imageengine, bunny, keycdn,
-//	                                      #   contentful, kontent, cloudflare_images;
+//	                                      #   contentful, kontent, cloudflare_images, cloudimage;
 //	                                      #   signing key (imgproxy: hex key and salt; thumbor:
 //	                                      #   key); remote sources need origin allow_hosts
 //	        preset <name> <options>       #   imgproxy: repeat; options as IMGPROXY_PRESETS writes them (rs:fill:100:100/q:80);

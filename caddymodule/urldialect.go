@@ -17,6 +17,7 @@ import (
 	"github.com/jebosio/matte/dialect/bunny"
 	"github.com/jebosio/matte/dialect/cfimages"
 	"github.com/jebosio/matte/dialect/cloudflare"
+	"github.com/jebosio/matte/dialect/cloudimage"
 	"github.com/jebosio/matte/dialect/cloudinary"
 	"github.com/jebosio/matte/dialect/contentful"
 	"github.com/jebosio/matte/dialect/contentstack"
@@ -126,6 +127,7 @@ var urlDialects = map[string]newURLDialect{
 		d, err := cfimages.New(c.Presets, c.Clouds)
 		return d, false, err
 	},
+	"cloudimage": keyless(cloudimage.New),
 }
 
 // errNoClouds refuses cloud lines outside the cloudinary and

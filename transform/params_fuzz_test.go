@@ -13,6 +13,7 @@ import (
 	"github.com/jebosio/matte/dialect/bunny"
 	"github.com/jebosio/matte/dialect/cfimages"
 	"github.com/jebosio/matte/dialect/cloudflare"
+	"github.com/jebosio/matte/dialect/cloudimage"
 	"github.com/jebosio/matte/dialect/cloudinary"
 	"github.com/jebosio/matte/dialect/contentful"
 	"github.com/jebosio/matte/dialect/contentstack"
@@ -119,7 +120,7 @@ func FuzzURLDialectPipeline(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	dialects = append(dialects, cfimagesDialect)
+	dialects = append(dialects, cfimagesDialect, cloudimage.New())
 	anyPath := []dialect.URLDialect{bunny.New(), keycdn.New()}
 	for _, u := range []string{
 		"/insecure/rs:fill:40:30/g:sm/bl:2/sh:1/plain/local:///a.jpg@webp",
@@ -192,6 +193,9 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		"/cdn-cgi/imagedelivery/ZWd9g1K7eljCn_KDTu_MWA/a.jpg/card",
 		"/cdn-cgi/imagedelivery/ZWd9g1K7eljCn_KDTu_MWA/a.jpg/public",
 		"/cdn-cgi/imagedelivery/h/a.jpg/width=40,trim=2;2;2;2,dpr=2,blur=10,saturation=0,format=webp,anim=false",
+		"/v7/a.jpg?w=40&h=30&func=fit&bg_color=ff0000&force_format=png&r=90",
+		"/v7/a.jpg?w=30&h=30&gravity=southeast&org_if_sml=1&flip=hv&grey=1&q=50",
+		"/v7/a.jpg?w=20&h=40&func=cover&dpr=2&force_format=webp",
 	} {
 		for i := range 3 {
 			f.Add(u, uint8(i))

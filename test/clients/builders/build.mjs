@@ -69,6 +69,9 @@ const kontentAsset = base + '/8c150fae-fba4-0115-ef12-b10a8a4e2715/916fe268-2655
 // on its site. (unpic 4.2.2 reads a named variant such as public as an
 // option, public=undefined, so the URL it is given has none.)
 const cfImage = base + '/cdn-cgi/imagedelivery/ZWd9g1K7eljCn_KDTu_MWA/083eb7b2-5392-4565-b69e-aff66acddd00';
+// A Cloudimage v7 URL whose origin is a path on the site (unpic keeps the
+// /v7/ of the URL it is given; the token's host is dropped as any host is).
+const cloudimageSrc = 'https://demo.cloudimg.io/v7' + src;
 
 // unpic, one URL per provider it knows: 400x300 from a 4:3 source.
 const box = { width: 400, height: 300 };
@@ -123,6 +126,9 @@ const unpicCases = [
   // Cloudflare Images: a flexible variant w=400,h=300,fit=cover; AVIF or
   // WebP by Accept.
   ['cloudflare_images', cfImage, {}, { ...box, format: 'webp' }],
+  // Cloudimage: ?w=&h=&org_if_sml=1, func=crop by default; the source's
+  // format.
+  ['cloudimage', cloudimageSrc, {}, { ...box, format: 'jpeg' }],
 ];
 for (const [provider, url, extra, want] of unpicCases) {
   const built = transformUrl({ url, provider, ...box, ...extra });
@@ -153,6 +159,7 @@ add('keycdn', 'unpic', transformUrl({ url: keycdnFile, provider: 'keycdn', width
 add('contentful', 'unpic', transformUrl({ url: contentfulAsset, provider: 'contentful', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('kontent.ai', 'unpic', transformUrl({ url: kontentAsset, provider: 'kontent.ai', width: 320, format: 'webp' }), { ...fitWidth(320), format: 'webp' });
 add('cloudflare_images', 'unpic', transformUrl({ url: cfImage, provider: 'cloudflare_images', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('cloudimage', 'unpic', transformUrl({ url: cloudimageSrc, provider: 'cloudimage', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 
 // @unpic/core: the props a framework component renders (fixed layout).
 for (const [cdn, url, fmt] of [
