@@ -54,7 +54,8 @@ func TestBuilderURLs(t *testing.T) {
 	// Directus's asset builders.jpg is /assets/builders.jpg on the site.
 	// Shopify's, Storyblok's, Contentstack's, Builder.io's, Contentful's and
 	// Kontent.ai's files are their paths; Uploadcare's is its UUID; Hygraph's
-	// is /<env id>/<handle>; Scene7's is its /is/image/<company>/<image>.
+	// is /<env id>/<handle>; Scene7's is its /is/image/<company>/<image>;
+	// Cloudflare Images' is its image id.
 	writeFiles(t, siteDir, map[string][]byte{"img/builders.jpg": photo, "assets/builders.jpg": photo,
 		"cdn/shop/files/builders.jpg": photo, "s/files/1/0/1/files/builders.jpg": photo, "0f2d1c1a-8c3e-4a2b-9f1e-3c2b1a0d9e8f": photo,
 		"f/39898/1200x900/e4ec08624e/builders.jpg":                                               photo,
@@ -65,7 +66,8 @@ func TestBuilderURLs(t *testing.T) {
 		"bunny/builders.jpg": photo, "keycdn/builders.jpg": photo,
 		"wp-content/uploads/2024/01/builders.jpg":                   photo,
 		"v1/storage/buckets/photos/files/66f1a2b3c4d5e6f7a8b9/view": photo,
-		"clxyz0123abcd/AbCdEf0123456789XyZw":                        photo, "is/image/matte/builders": photo})
+		"clxyz0123abcd/AbCdEf0123456789XyZw":                        photo, "is/image/matte/builders": photo,
+		"083eb7b2-5392-4565-b69e-aff66acddd00": photo})
 	// Two sites on one port: 127.0.0.1 verifies imgproxy signatures (the
 	// key and salt the script signs with), localhost takes imgproxy's
 	// unsigned form, as imgproxy itself does only without a key. Both allow
@@ -116,6 +118,8 @@ func TestBuilderURLs(t *testing.T) {
 			url_dialect appwrite
 			url_dialect filestack
 			url_dialect scene7
+			url_dialect cloudflare_images
+			url_dialect cloudimage
 			origin {
 				allow_hosts 127.0.0.1
 				allow_loopback
@@ -138,6 +142,10 @@ func TestBuilderURLs(t *testing.T) {
 		# And Scene7's image id.
 		@scene7 path /is/image/*
 		header @scene7 Content-Type image/jpeg
+		# And Cloudflare Images' image id, /<id> on the site (in this route
+		# the header matcher sees the source's path, as for the two above).
+		@cfimages path /083eb7b2-5392-4565-b69e-aff66acddd00
+		header @cfimages Content-Type image/jpeg
 		file_server
 	}
 }`
@@ -157,7 +165,7 @@ func TestBuilderURLs(t *testing.T) {
 			checkBuiltImage(t, tester, site+c.Request, built.Accept, "built "+c.URL, c.Format, c.Width, c.Height)
 		})
 	}
-	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus", "shopify", "uploadcare", "storyblok", "contentstack", "builder.io", "astro", "imageengine", "bunny", "keycdn", "contentful", "kontent.ai", "wordpress", "appwrite", "hygraph", "scene7"} {
+	for _, p := range []string{"imgix", "cloudflare", "ipx", "nextjs", "netlify", "wsrv", "imagekit", "imgproxy", "cloudinary", "vercel", "supabase", "directus", "shopify", "uploadcare", "storyblok", "contentstack", "builder.io", "astro", "imageengine", "bunny", "keycdn", "contentful", "kontent.ai", "wordpress", "appwrite", "hygraph", "scene7", "cloudflare_images", "cloudimage"} {
 		if !seen[p] {
 			t.Errorf("build.mjs built no %s URL", p)
 		}

@@ -116,15 +116,19 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        key  <secret>                 #   ipx, thumbor, nextjs, netlify, wsrv, imagekit, cloudinary, vercel,
 //	        salt <secret>                 #   supabase, directus, shopify, uploadcare, storyblok,
 //	                                      #   contentstack, builderio, astro, imageengine, bunny, keycdn,
-//	                                      #   contentful, kontent, wordpress, appwrite, filestack, scene7;
+//	                                      #   contentful, kontent, wordpress, appwrite, filestack, scene7,
+//	                                      #   cloudflare_images, cloudimage;
 //	                                      #   signing key (imgproxy: hex key and salt; thumbor:
 //	                                      #   key); remote sources need origin allow_hosts
 //	        preset <name> <options>       #   imgproxy: repeat; options as IMGPROXY_PRESETS writes them (rs:fill:100:100/q:80);
 //	                                      #   directus: key=<name>, options a query ("width=200&height=200&fit=cover")
+//	                                      #   cloudflare_images: a named variant, options as a flexible variant's (w=400,fit=cover)
 //	        watermark <path or URL>       #   imgproxy: the image wm draws (IMGPROXY_WATERMARK_PATH/_URL)
 //	        animation_frames <n>          #   imgproxy: IMGPROXY_MAX_ANIMATION_FRAMES (default 1: the first frame)
 //	        cloud <name> <path prefix>    #   cloudinary: repeat; only these cloud names are claimed, their public IDs
 //	                                      #   under the prefix (default: any cloud name, public IDs at the root)
+//	                                      #   cloudflare_images: cloud <account hash> <path prefix>: only these hashes are
+//	                                      #   claimed, imagedelivery.net's /<hash>/ form too (default: any hash, ids at the root)
 //	    }]                                #   URLs name presets with pr:<name>; "default" applies to every URL
 //	    playground <path>                 # the browser playground at <path> (/playground/), with uploads; default off
 //	}

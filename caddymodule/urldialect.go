@@ -16,7 +16,9 @@ import (
 	"github.com/jebosio/matte/dialect/astro"
 	"github.com/jebosio/matte/dialect/builderio"
 	"github.com/jebosio/matte/dialect/bunny"
+	"github.com/jebosio/matte/dialect/cfimages"
 	"github.com/jebosio/matte/dialect/cloudflare"
+	"github.com/jebosio/matte/dialect/cloudimage"
 	"github.com/jebosio/matte/dialect/cloudinary"
 	"github.com/jebosio/matte/dialect/contentful"
 	"github.com/jebosio/matte/dialect/contentstack"
@@ -50,9 +52,12 @@ import (
 // presets by name, each its options joined by "/" as IMGPROXY_PRESETS
 // writes them ("default" applies to every URL), the image wm draws, and
 // IMGPROXY_MAX_ANIMATION_FRAMES. Directus takes Presets too: its key=
-// presets, each a query of its parameters. Clouds are Cloudinary's alone
-// (the other dialects refuse them): each cloud name the site answers for,
-// and the path prefix of its public IDs (cloudinary.New).
+// presets, each a query of its parameters; so does cloudflare_images: its
+// named variants, each in flexible-variant options. Clouds are Cloudinary's
+// (each cloud name the site answers for, and the path prefix of its public
+// IDs: cloudinary.New) and cloudflare_images' (each account hash, and the
+// path prefix of its image ids: cfimages.New); the other dialects refuse
+// them.
 type URLDialectConfig struct {
 	Name            string            `json:"name"`
 	Key             string            `json:"key,omitempty"`
@@ -123,11 +128,19 @@ var urlDialects = map[string]newURLDialect{
 		d, err := directus.New(c.Presets)
 		return d, false, err
 	},
+	"cloudflare_images": func(c URLDialectConfig) (dialect.URLDialect, bool, error) {
+		if c.Key != "" || c.Salt != "" || c.Watermark != "" || c.AnimationFrames != 0 {
+			return nil, false, errors.New("takes preset and cloud lines only, no key, salt, watermark or animation_frames")
+		}
+		d, err := cfimages.New(c.Presets, c.Clouds)
+		return d, false, err
+	},
+	"cloudimage": keyless(cloudimage.New),
 }
 
-// errNoClouds refuses cloud lines outside the cloudinary dialect
-// (provisionURLDialects).
-var errNoClouds = errors.New("takes no cloud lines (they are cloudinary's)")
+// errNoClouds refuses cloud lines outside the cloudinary and
+// cloudflare_images dialects (provisionURLDialects).
+var errNoClouds = errors.New("takes no cloud lines (they are cloudinary's and cloudflare_images')")
 
 // keyless adapts the constructor of a dialect that takes no secrets.
 func keyless(build func() dialect.URLDialect) newURLDialect {
@@ -157,7 +170,7 @@ func (h *Handler) provisionURLDialects() error {
 			return fmt.Errorf("matte: url_dialect %q is given twice", c.Name)
 		}
 		seen[c.Name] = true
-		if len(c.Clouds) > 0 && c.Name != "cloudinary" {
+		if len(c.Clouds) > 0 && c.Name != "cloudinary" && c.Name != "cloudflare_images" {
 			return fmt.Errorf("matte: url_dialect %s: %w", c.Name, errNoClouds)
 		}
 		d, signed, err := build(c)

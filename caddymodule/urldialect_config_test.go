@@ -66,7 +66,7 @@ func TestProvisionURLDialects(t *testing.T) {
 		{[]URLDialectConfig{{Name: "imgproxy", Key: "ab", Salt: "cd"}, {Name: "thumbor", Key: "k"}},
 			[]string{"imgproxy", "thumbor"}, []bool{true, true}, ""},
 		{[]URLDialectConfig{{Name: "wsrv", AnimationFrames: 5}}, nil, nil, "wsrv: takes no key, salt, presets, watermark or animation_frames"},
-		{[]URLDialectConfig{{Name: "akamai"}}, nil, nil, `url_dialect "akamai": unknown (want one of appwrite, astro, builderio, bunny, cloudflare, cloudinary, contentful, contentstack, directus, filestack, imageengine, imagekit, imgproxy, ipx, keycdn, kontent, netlify, nextjs, scene7, shopify, storyblok, supabase, thumbor, uploadcare, vercel, wordpress, wsrv)`},
+		{[]URLDialectConfig{{Name: "akamai"}}, nil, nil, `url_dialect "akamai": unknown (want one of appwrite, astro, builderio, bunny, cloudflare, cloudflare_images, cloudimage, cloudinary, contentful, contentstack, directus, filestack, imageengine, imagekit, imgproxy, ipx, keycdn, kontent, netlify, nextjs, scene7, shopify, storyblok, supabase, thumbor, uploadcare, vercel, wordpress, wsrv)`},
 		{[]URLDialectConfig{{Name: "directus", Presets: map[string]string{"card": "width=10&fit=inside"}}, {Name: "vercel"}, {Name: "supabase"}}, []string{"directus", "vercel", "supabase"}, []bool{false, false, false}, ""},
 		{[]URLDialectConfig{{Name: "directus", Presets: map[string]string{"card": "fit=fill"}}}, nil, nil, `directus: preset "card": `},
 		{[]URLDialectConfig{{Name: "directus", Key: "k"}}, nil, nil, "directus: takes presets only, no key, salt, watermark or animation_frames"},
@@ -85,6 +85,13 @@ func TestProvisionURLDialects(t *testing.T) {
 		{[]URLDialectConfig{{Name: "ipx", Clouds: map[string]string{"shop": "/img"}}}, nil, nil, "ipx: takes no cloud lines"},
 		{[]URLDialectConfig{{Name: "imgproxy", Clouds: map[string]string{"shop": "/img"}}}, nil, nil, "imgproxy: takes no cloud lines"},
 		{[]URLDialectConfig{{Name: "directus", Clouds: map[string]string{"shop": "/img"}}}, nil, nil, "directus: takes no cloud lines"},
+		{[]URLDialectConfig{{Name: "cloudflare_images", Clouds: map[string]string{"ZWd9g1K7eljCn_KDTu_MWA": "/images"}, Presets: map[string]string{"hero": "w=1366,h=768,fit=scale-down"}}, {Name: "cloudimage"}},
+			[]string{"cloudflare_images", "cloudimage"}, []bool{false, false}, ""},
+		{[]URLDialectConfig{{Name: "cloudflare_images", Presets: map[string]string{"hero": "w=huge"}}}, nil, nil, "cloudflare_images: preset hero: "},
+		{[]URLDialectConfig{{Name: "cloudflare_images", Clouds: map[string]string{"h": "images"}}}, nil, nil, `cloudflare_images: cloud h: prefix "images" is not a path`},
+		{[]URLDialectConfig{{Name: "cloudflare_images", Key: "k"}}, nil, nil, "cloudflare_images: takes preset and cloud lines only"},
+		{[]URLDialectConfig{{Name: "cloudimage", Clouds: map[string]string{"h": "/img"}}}, nil, nil, "cloudimage: takes no cloud lines (they are cloudinary's and cloudflare_images')"},
+		{[]URLDialectConfig{{Name: "cloudimage", Presets: map[string]string{"a": "w=1"}}}, nil, nil, "cloudimage: takes no key, salt, presets"},
 	} {
 		h := Handler{URLDialects: tc.cfg}
 		err := h.provisionURLDialects()

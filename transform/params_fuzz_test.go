@@ -12,7 +12,9 @@ import (
 	"github.com/jebosio/matte/dialect/astro"
 	"github.com/jebosio/matte/dialect/builderio"
 	"github.com/jebosio/matte/dialect/bunny"
+	"github.com/jebosio/matte/dialect/cfimages"
 	"github.com/jebosio/matte/dialect/cloudflare"
+	"github.com/jebosio/matte/dialect/cloudimage"
 	"github.com/jebosio/matte/dialect/cloudinary"
 	"github.com/jebosio/matte/dialect/contentful"
 	"github.com/jebosio/matte/dialect/contentstack"
@@ -118,6 +120,11 @@ func FuzzURLDialectPipeline(f *testing.F) {
 	dialects = append(dialects, cloudinaryDialect)
 	dialects = append(dialects, shopify.New(), uploadcare.New(), storyblok.New(), contentstack.New(), builderio.New(), astro.New(), imageengine.New(),
 		contentful.New(), kontent.New(), wordpress.New(), appwrite.New(), filestack.New(), scene7.New())
+	cfimagesDialect, err := cfimages.New(map[string]string{"card": "w=20,h=10,fit=pad,background=red,format=png"}, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	dialects = append(dialects, cfimagesDialect, cloudimage.New())
 	anyPath := []dialect.URLDialect{bunny.New(), keycdn.New()}
 	for _, u := range []string{
 		"/insecure/rs:fill:40:30/g:sm/bl:2/sh:1/plain/local:///a.jpg@webp",
@@ -198,6 +205,13 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		"/resize=width:30,fit:max/output=format:pjpg,quality:40,background:00ff0080/compress/abc",
 		"/is/image/a/b?wid=40&hei=30&fit=crop,0&align=-1,1&fmt=webp-alpha,rgb,lossless&qlt=60,1&bgc=ff0000",
 		"/is/image/a/b?wid=40&hei=30&fit=fit&fmt=png8&crop=1,2,30,20&flip=lrud&resMode=bilin",
+		"/cdn-cgi/imagedelivery/ZWd9g1K7eljCn_KDTu_MWA/a.jpg/w=30,h=20,fit=crop,gravity=0.2x0.8,sharpen=3,rotate=90",
+		"/cdn-cgi/imagedelivery/ZWd9g1K7eljCn_KDTu_MWA/a.jpg/card",
+		"/cdn-cgi/imagedelivery/ZWd9g1K7eljCn_KDTu_MWA/a.jpg/public",
+		"/cdn-cgi/imagedelivery/h/a.jpg/width=40,trim=2;2;2;2,dpr=2,blur=10,saturation=0,format=webp,anim=false",
+		"/v7/a.jpg?w=40&h=30&func=fit&bg_color=ff0000&force_format=png&r=90",
+		"/v7/a.jpg?w=30&h=30&gravity=southeast&org_if_sml=1&flip=hv&grey=1&q=50",
+		"/v7/a.jpg?w=20&h=40&func=cover&dpr=2&force_format=webp",
 	} {
 		for i := range 3 {
 			f.Add(u, uint8(i))

@@ -32,13 +32,15 @@ func (Dialect) Name() string { return "cloudflare" }
 // documents is read or refused by name; see the README's Cloudflare
 // section for the mapping and its deviations.
 func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
-	return pathurl.PrefixParse(u, Prefix, "options", parseOptions)
+	return pathurl.PrefixParse(u, Prefix, "options", ParseOptions)
 }
 
-// parseOptions reads the comma-separated options. Every bad option is
-// reported (a params.Errors, in URL order); an option given twice is an
-// error, under either of its names.
-func parseOptions(s string) (params.Params, error) {
+// ParseOptions reads the comma-separated options (w=400,fit=cover), as
+// /cdn-cgi/image/ and Cloudflare Images' flexible variants write them.
+// Every bad option is reported (a params.Errors, in URL order, each named
+// as the URL spells it); an option given twice is an error, under either
+// of its names.
+func ParseOptions(s string) (params.Params, error) {
 	var p params.Params
 	var errs params.Errors
 	if s == "" {

@@ -76,6 +76,14 @@ const hygraphAsset = 'https://eu-central-1.graphassets.com/clxyz0123abcd/AbCdEf0
 // A Scene7 (Adobe Dynamic Media) image: Matte reads /is/image/<company>/
 // <image> on its site.
 const scene7Image = base + '/is/image/matte/builders';
+// A Cloudflare Images delivery URL on the site's own domain (account hash,
+// image id; unpic writes the variant): Matte reads the image id as /<id>
+// on its site. (unpic 4.2.2 reads a named variant such as public as an
+// option, public=undefined, so the URL it is given has none.)
+const cfImage = base + '/cdn-cgi/imagedelivery/ZWd9g1K7eljCn_KDTu_MWA/083eb7b2-5392-4565-b69e-aff66acddd00';
+// A Cloudimage v7 URL whose origin is a path on the site (unpic keeps the
+// /v7/ of the URL it is given; the token's host is dropped as any host is).
+const cloudimageSrc = 'https://demo.cloudimg.io/v7' + src;
 
 // unpic, one URL per provider it knows: 400x300 from a 4:3 source.
 const box = { width: 400, height: 300 };
@@ -137,6 +145,12 @@ const unpicCases = [
   ['hygraph', hygraphAsset, {}, { ...box, format: 'webp' }],
   // Scene7: ?wid=&hei=&fit=crop,0 (cropped, never enlarged); the source's format.
   ['scene7', scene7Image, {}, { ...box, format: 'jpeg' }],
+  // Cloudflare Images: a flexible variant w=400,h=300,fit=cover; AVIF or
+  // WebP by Accept.
+  ['cloudflare_images', cfImage, {}, { ...box, format: 'webp' }],
+  // Cloudimage: ?w=&h=&org_if_sml=1, func=crop by default; the source's
+  // format.
+  ['cloudimage', cloudimageSrc, {}, { ...box, format: 'jpeg' }],
 ];
 for (const [provider, url, extra, want] of unpicCases) {
   const built = transformUrl({ url, provider, ...box, ...extra });
@@ -171,6 +185,8 @@ add('wordpress', 'unpic', transformUrl({ url: wordpressUpload, provider: 'wordpr
 add('appwrite', 'unpic', transformUrl({ url: appwriteFile, provider: 'appwrite', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('hygraph', 'unpic', transformUrl({ url: hygraphAsset, provider: 'hygraph', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 add('scene7', 'unpic', transformUrl({ url: scene7Image, provider: 'scene7', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('cloudflare_images', 'unpic', transformUrl({ url: cfImage, provider: 'cloudflare_images', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
+add('cloudimage', 'unpic', transformUrl({ url: cloudimageSrc, provider: 'cloudimage', width: 320, format: 'png' }), { ...fitWidth(320), format: 'png' });
 
 // @unpic/core: the props a framework component renders (fixed layout).
 for (const [cdn, url, fmt] of [
