@@ -152,8 +152,12 @@ func isID(s string) bool {
 
 // Parse claims u when its path is /[<prefix>/]<task>/.../<handle>.
 func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
+	// The handle first, without splitting: most paths end in a file name.
+	if i := strings.LastIndexByte(u.Path, '/'); i <= 0 || !isID(u.Path[i+1:]) {
+		return dialect.ImageURL{}, false, nil
+	}
 	segs := strings.Split(strings.TrimPrefix(u.Path, "/"), "/")
-	if !strings.HasPrefix(u.Path, "/") || len(segs) < 2 || !isID(segs[len(segs)-1]) {
+	if !strings.HasPrefix(u.Path, "/") || len(segs) < 2 {
 		return dialect.ImageURL{}, false, nil
 	}
 	handle, tasks := segs[len(segs)-1], segs[:len(segs)-1]
