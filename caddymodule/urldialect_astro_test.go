@@ -47,6 +47,7 @@ http://localhost:9080 {
 	s.image(t, photo+"&w=100&h=100&f=png&fit=contain", "png", 100, 50)
 	// Without f, the source's format (JPEG), whatever the Accept header says.
 	s.image(t, photo+"&w=100", "jpeg", 100, 50, "Accept", "image/webp,*/*")
+	s.image(t, photo, "jpeg", 400, 200)
 	s.image(t, photo+"&w=100&f=gif&q=low", "gif", 100, 50)
 	s.image(t, photo+"&h=50&f=jpg&q=80", "jpeg", 100, 50)
 	// Never enlarged.
