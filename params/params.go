@@ -785,6 +785,27 @@ func (f Fit) Fills() bool { return f == FitFill || f == FitFillMax || f == FitCl
 // space of f (FitFill, FitFillMax; FitClamp fills with the edges).
 func (f Fit) Filled() bool { return f == FitFill || f == FitFillMax }
 
+// Enlarging is f when enlarge is true, else f's form that never enlarges
+// the image: clip → max, crop → min, fill → fillmax, outside → outsidemax.
+// The never-enlarging fits, scale and clamp are returned as they are
+// (scale and clamp have no such form).
+func (f Fit) Enlarging(enlarge bool) Fit {
+	if enlarge {
+		return f
+	}
+	switch f {
+	case FitClip:
+		return FitMax
+	case FitCrop:
+		return FitMin
+	case FitFill:
+		return FitFillMax
+	case FitOutside:
+		return FitOutsideMax
+	}
+	return f
+}
+
 // Crop is the focus FitCrop and FitMin keep (imgix crop=).
 type Crop uint8
 

@@ -297,18 +297,11 @@ func resize(p *params.Params, ratio float64, upscale bool) bool {
 			return false
 		}
 		p.Width, p.Height = int(fw), int(fh)
-		p.Fit = pick(upscale, params.FitCrop, params.FitMin)
+		p.Fit = params.FitCrop.Enlarging(upscale)
 	case w != 0 || h != 0:
-		p.Fit = pick(upscale, params.FitClip, params.FitMax)
+		p.Fit = params.FitClip.Enlarging(upscale)
 	}
 	return true
-}
-
-func pick(upscale bool, yes, no params.Fit) params.Fit {
-	if upscale {
-		return yes
-	}
-	return no
 }
 
 // ints reads a comma-separated list of lo to hi integers: the first two

@@ -320,29 +320,21 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	}
 	switch {
 	case cropRatio != 0:
-		p.Fit = pick(noUpscale, params.FitCrop, params.FitMin)
+		p.Fit = params.FitCrop.Enlarging(!noUpscale)
 	case hasW && hasH && fit == "":
 		p.Fit = params.FitScale
 	case hasW && hasH && fit == "crop":
-		p.Fit = pick(noUpscale, params.FitCrop, params.FitMin)
+		p.Fit = params.FitCrop.Enlarging(!noUpscale)
 	case hasW && hasH && fit == "cover":
-		p.Fit = pick(noUpscale, params.FitOutside, params.FitOutsideMax)
+		p.Fit = params.FitOutside.Enlarging(!noUpscale)
 	case hasW || hasH:
-		p.Fit = pick(noUpscale, params.FitClip, params.FitMax)
+		p.Fit = params.FitClip.Enlarging(!noUpscale)
 	}
 	if !hasW && !hasH {
 		p.DPR = 0
 	}
 	out.Params = p
 	return out, true, nil
-}
-
-// pick is a when Contentstack may enlarge, b with disable=upscale.
-func pick(noUpscale bool, a, b params.Fit) params.Fit {
-	if noUpscale {
-		return b
-	}
-	return a
 }
 
 // side reads a width or height: pixels, a fraction with a ".", or a

@@ -456,14 +456,14 @@ func (t transformation) params() params.Params {
 	switch {
 	case r.width == 0 && r.height == 0:
 	case !both || r.fit == "inside":
-		p.Fit = pick(r.withoutEnlargement, params.FitMax, params.FitClip)
+		p.Fit = params.FitClip.Enlarging(!r.withoutEnlargement)
 	case r.fit == "" || r.fit == "cover":
-		p.Fit = pick(r.withoutEnlargement, params.FitMin, params.FitCrop)
+		p.Fit = params.FitCrop.Enlarging(!r.withoutEnlargement)
 	case r.fit == "contain":
-		p.Fit = pick(r.withoutEnlargement, params.FitFillMax, params.FitFill)
+		p.Fit = params.FitFill.Enlarging(!r.withoutEnlargement)
 		p.FillColor = params.Color{A: 255, Set: true} // sharp's default background: opaque black
 	case r.fit == "outside":
-		p.Fit = pick(r.withoutEnlargement, params.FitOutsideMax, params.FitOutside)
+		p.Fit = params.FitOutside.Enlarging(!r.withoutEnlargement)
 	}
 	switch t.format {
 	case "auto":
@@ -478,11 +478,4 @@ func (t transformation) params() params.Params {
 		p.Format = params.FormatAVIF
 	}
 	return p
-}
-
-func pick(without bool, no, yes params.Fit) params.Fit {
-	if without {
-		return no
-	}
-	return yes
 }

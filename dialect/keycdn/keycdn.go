@@ -380,11 +380,11 @@ func (r request) params() params.Params {
 	switch {
 	case p.Width == 0 && p.Height == 0:
 	case !both || r.fit == "inside":
-		p.Fit = pick(r.enlarge, params.FitClip, params.FitMax)
+		p.Fit = params.FitClip.Enlarging(r.enlarge)
 	case r.fit == "" || r.fit == "cover":
-		p.Fit = pick(r.enlarge, params.FitCrop, params.FitMin)
+		p.Fit = params.FitCrop.Enlarging(r.enlarge)
 	case r.fit == "contain":
-		p.Fit = pick(r.enlarge, params.FitFill, params.FitFillMax)
+		p.Fit = params.FitFill.Enlarging(r.enlarge)
 		p.FillColor = params.Color{A: 255, Set: true} // sharp's default background: opaque black
 		if r.bg.Set {
 			p.FillColor = r.bg
@@ -392,7 +392,7 @@ func (r request) params() params.Params {
 	case r.fit == "fill":
 		p.Fit = params.FitScale
 	case r.fit == "outside":
-		p.Fit = pick(r.enlarge, params.FitOutside, params.FitOutsideMax)
+		p.Fit = params.FitOutside.Enlarging(r.enlarge)
 	}
 	if p.Focus.Zoom != 0 {
 		p.Fit = params.FitCrop // a zoom enlarges (Matte's zoom is FitCrop's)
@@ -401,13 +401,6 @@ func (r request) params() params.Params {
 		p.Background = r.bg
 	}
 	return p
-}
-
-func pick(enlarge bool, yes, no params.Fit) params.Fit {
-	if enlarge {
-		return yes
-	}
-	return no
 }
 
 func readFlag(v string) (bool, error) {
