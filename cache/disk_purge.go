@@ -135,9 +135,19 @@ func (d *diskTier) removeTrash(trash string) {
 		if h := d.hooks.beforeTrashRemoval; h != nil {
 			h(trash)
 		}
-		if err := os.RemoveAll(trash); err != nil {
-			d.report(&DiskError{Op: "purge", Path: trash, Err: err})
+		// A write whose path lookup began before the namespace was renamed
+		// can still create a directory or temporary file inside the trash
+		// (the kernel resolves the old directory's inode), after RemoveAll
+		// has listed it: its rmdir then fails with ENOTEMPTY. Such late
+		// entries are orphans; a few more passes take them, and the next
+		// scan deletes whatever a crash leaves.
+		var err error
+		for range 3 {
+			if err = os.RemoveAll(trash); err == nil {
+				return
+			}
 		}
+		d.report(&DiskError{Op: "purge", Path: trash, Err: err})
 	}()
 }
 

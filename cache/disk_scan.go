@@ -2,6 +2,8 @@ package cache
 
 import (
 	"encoding/hex"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -68,8 +70,11 @@ func (d *diskTier) scan() {
 		if !ValidNamespace(name) {
 			continue
 		}
-		// A namespace directory made by an older version may be 0755.
-		if err := tightenDir(filepath.Join(d.root, name)); err != nil {
+		// A namespace directory made by an older version may be 0755. One
+		// a purge has renamed to the trash since it was listed is gone.
+		if err := tightenDir(filepath.Join(d.root, name)); errors.Is(err, fs.ErrNotExist) {
+			continue
+		} else if err != nil {
 			d.report(&DiskError{Op: "chmod", Path: filepath.Join(d.root, name), Err: err})
 		}
 		found = d.scanNS(name, cutoff, found)
