@@ -31,18 +31,14 @@ http://localhost:9080 {
 	s := &dialectSite{tester: tester, base: "http://localhost:9080"}
 	const photo = "/_image?href=%2Fimg%2Fphoto.jpg"
 	red, blue := [3]uint32{255, 0, 0}, [3]uint32{0, 0, 255}
-	near := func(t *testing.T, path string, x, y int, c [3]uint32, w, h int) {
-		t.Helper()
-		wantPixel(t, path, s.png(t, path, w, h), x, y, c, 40)
-	}
 	// Both sides, no fit: sharp's cover, the centre cut.
-	near(t, photo+"&w=100&h=100&f=png", 25, 50, red, 100, 100)
-	near(t, photo+"&w=100&h=100&f=png", 75, 50, blue, 100, 100)
+	s.pixel(t, photo+"&w=100&h=100&f=png", 25, 50, red, 100, 100)
+	s.pixel(t, photo+"&w=100&h=100&f=png", 75, 50, blue, 100, 100)
 	// position=left keeps the left (red) part; CSS's "center right" the right.
-	near(t, photo+"&w=100&h=100&f=png&fit=cover&position=left", 75, 50, red, 100, 100)
-	near(t, photo+"&w=100&h=100&f=png&position=center+right", 25, 50, blue, 100, 100)
+	s.pixel(t, photo+"&w=100&h=100&f=png&fit=cover&position=left", 75, 50, red, 100, 100)
+	s.pixel(t, photo+"&w=100&h=100&f=png&position=center+right", 25, 50, blue, 100, 100)
 	// fill stretches to the box: the left half still red.
-	near(t, photo+"&w=100&h=100&f=png&fit=fill", 40, 50, red, 100, 100)
+	s.pixel(t, photo+"&w=100&h=100&f=png&fit=fill", 40, 50, red, 100, 100)
 	// contain fits inside the box.
 	s.image(t, photo+"&w=100&h=100&f=png&fit=contain", "png", 100, 50)
 	// Without f, the source's format (JPEG), whatever the Accept header says.
@@ -53,7 +49,7 @@ http://localhost:9080 {
 	// Never enlarged.
 	s.image(t, photo+"&w=800&h=400&f=jpeg", "jpeg", 400, 200)
 	// background flattens transparency onto the colour.
-	near(t, "/_image?href=%2Fimg%2Fclear.png&f=png&background=%2300ff00", 10, 10, [3]uint32{0, 255, 0}, 20, 20)
+	s.pixel(t, "/_image?href=%2Fimg%2Fclear.png&f=png&background=%2300ff00", 10, 10, [3]uint32{0, 255, 0}, 20, 20)
 	s.refused(t, photo+"&w=100&q=101", http.StatusBadRequest, "q")
 	s.refused(t, photo+"&f=tiff", http.StatusBadRequest, "f")
 	s.refused(t, photo+"&f=svg", http.StatusBadRequest, "f")

@@ -13,20 +13,16 @@ import (
 func TestImageEngineURLs(t *testing.T) {
 	s := newDialectSite(t, "", "url_dialect imageengine")
 	red, blue := [3]uint32{255, 0, 0}, [3]uint32{0, 0, 255}
-	near := func(t *testing.T, path string, x, y int, c [3]uint32, w, h int) {
-		t.Helper()
-		wantPixel(t, path, s.png(t, path, w, h), x, y, c, 40)
-	}
 	const photo = "/img/photo.jpg?imgeng="
 	// cropbox covers the box and cuts the centre: half red, half blue.
-	near(t, photo+"/w_100/h_100/m_cropbox/f_png", 25, 50, red, 100, 100)
-	near(t, photo+"/w_100/h_100/m_cropbox/f_png", 75, 50, blue, 100, 100)
+	s.pixel(t, photo+"/w_100/h_100/m_cropbox/f_png", 25, 50, red, 100, 100)
+	s.pixel(t, photo+"/w_100/h_100/m_cropbox/f_png", 75, 50, blue, 100, 100)
 	// stretch: the left 40% is still red.
-	near(t, photo+"/w_100/h_100/m_stretch/f_png", 35, 50, red, 100, 100)
+	s.pixel(t, photo+"/w_100/h_100/m_stretch/f_png", 35, 50, red, 100, 100)
 	// cr (width, height, left, top) cuts the right half first: all blue.
-	near(t, photo+"/cr_200,200,200,0/w_50/f_png", 10, 10, blue, 50, 50)
+	s.pixel(t, photo+"/cr_200,200,200,0/w_50/f_png", 10, 10, blue, 50, 50)
 	// r_90 turns it clockwise: red on top.
-	near(t, photo+"/r_90/w_100/f_png", 50, 20, red, 100, 200)
+	s.pixel(t, photo+"/r_90/w_100/f_png", 50, 20, red, 100, 200)
 	// box (the default) fits inside; letterbox pads to the box.
 	s.image(t, photo+"/w_100/h_100/f_jpg", "jpeg", 100, 50)
 	s.image(t, photo+"/w_100/h_100/m_letterbox/f_jpg/cmpr_30", "jpeg", 100, 100)

@@ -12,26 +12,22 @@ import (
 func TestUploadcareURLs(t *testing.T) {
 	s := newDialectSite(t, "", "url_dialect uploadcare")
 	red, blue := [3]uint32{255, 0, 0}, [3]uint32{0, 0, 255}
-	near := func(t *testing.T, path string, x, y int, c [3]uint32, w, h int) {
-		t.Helper()
-		wantPixel(t, path, s.png(t, path, w, h), x, y, c, 40)
-	}
 	// resize stretches to both sides: 400x200 to 100x100, half and half.
-	near(t, "/img/-/resize/100x100/-/format/png/photo.jpg", 10, 50, red, 100, 100)
-	near(t, "/img/-/resize/100x100/-/format/png/photo.jpg", 90, 50, blue, 100, 100)
+	s.pixel(t, "/img/-/resize/100x100/-/format/png/photo.jpg", 10, 50, red, 100, 100)
+	s.pixel(t, "/img/-/resize/100x100/-/format/png/photo.jpg", 90, 50, blue, 100, 100)
 	// One side keeps the ratio; resize enlarges, preview never does.
 	s.image(t, "/img/-/resize/800x/-/format/jpeg/photo.jpg", "jpeg", 800, 400)
 	s.image(t, "/img/-/preview/800x800/photo.jpg", "jpeg", 400, 200)
 	s.image(t, "/img/-/preview/100x100/photo.jpg", "jpeg", 100, 50)
 	// scale_crop covers the box; left keeps the red half.
-	near(t, "/img/-/scale_crop/100x100/left/-/format/png/photo.jpg", 50, 50, red, 100, 100)
-	near(t, "/img/-/scale_crop/100x100/right/-/format/png/photo.jpg", 50, 50, blue, 100, 100)
+	s.pixel(t, "/img/-/scale_crop/100x100/left/-/format/png/photo.jpg", 50, 50, red, 100, 100)
+	s.pixel(t, "/img/-/scale_crop/100x100/right/-/format/png/photo.jpg", 50, 50, blue, 100, 100)
 	// rotate is counterclockwise: the red left half goes to the bottom.
-	near(t, "/img/-/rotate/90/-/format/png/photo.jpg", 100, 350, red, 200, 400)
-	near(t, "/img/-/rotate/90/-/format/png/photo.jpg", 100, 50, blue, 200, 400)
+	s.pixel(t, "/img/-/rotate/90/-/format/png/photo.jpg", 100, 350, red, 200, 400)
+	s.pixel(t, "/img/-/rotate/90/-/format/png/photo.jpg", 100, 50, blue, 200, 400)
 	// mirror swaps left and right; crop cuts at X,Y.
-	near(t, "/img/-/mirror/-/format/png/photo.jpg", 50, 100, blue, 400, 200)
-	near(t, "/img/-/crop/100x100/300,50/-/format/png/photo.jpg", 50, 50, blue, 100, 100)
+	s.pixel(t, "/img/-/mirror/-/format/png/photo.jpg", 50, 100, blue, 400, 200)
+	s.pixel(t, "/img/-/crop/100x100/300,50/-/format/png/photo.jpg", 50, 50, blue, 100, 100)
 	// format/auto picks by Accept.
 	s.image(t, "/img/-/resize/100x/-/format/auto/photo.jpg", "webp", 100, 50, "Accept", "image/avif;q=0,image/webp,*/*")
 	s.refused(t, "/img/-/smart_resize/100x100/photo.jpg", http.StatusBadRequest, "smart_resize")
