@@ -92,11 +92,9 @@ func New(presets, accounts map[string]string) (dialect.URLDialect, error) {
 		if !accountHash.MatchString(hash) {
 			return nil, fmt.Errorf("cloud %q: an account hash is letters, digits, _ and -", hash)
 		}
-		prefix = strings.TrimSuffix(prefix, "/")
-		if prefix != "" {
-			if _, err := pathurl.Local(prefix, "prefix"); err != nil {
-				return nil, fmt.Errorf("cloud %s: prefix %q is not a path on this site (absolute, without . or .. segments)", hash, prefix)
-			}
+		prefix, err := pathurl.ConfigPrefix("cloud "+hash, prefix)
+		if err != nil {
+			return nil, err
 		}
 		d.accounts[hash] = prefix
 	}

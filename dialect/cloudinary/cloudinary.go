@@ -159,11 +159,9 @@ func New(clouds map[string]string) (dialect.URLDialect, error) {
 		if !cloudName.MatchString(name) {
 			return nil, fmt.Errorf("cloud name %q: use letters, digits, _ and -", name)
 		}
-		prefix = strings.TrimSuffix(prefix, "/")
-		if prefix != "" {
-			if _, err := pathurl.Local(prefix, "prefix"); err != nil {
-				return nil, fmt.Errorf("cloud %s: prefix %q is not a path on this site (absolute, without . or .. segments)", name, prefix)
-			}
+		prefix, err := pathurl.ConfigPrefix("cloud "+name, prefix)
+		if err != nil {
+			return nil, err
 		}
 		d.clouds[name] = prefix
 	}

@@ -105,6 +105,21 @@ func Local(p, field string) (string, error) {
 	return p, nil
 }
 
+// ConfigPrefix checks a path prefix that a site's configuration puts its
+// sources under (a `cloud` line's): "" or "/" is the root (""); otherwise an
+// absolute path on this site, returned without its trailing slash. owner
+// names the line in the error (e.g. "cloud demo").
+func ConfigPrefix(owner, prefix string) (string, error) {
+	prefix = strings.TrimSuffix(prefix, "/")
+	if prefix == "" {
+		return "", nil
+	}
+	if _, err := Local(prefix, "prefix"); err != nil {
+		return "", fmt.Errorf("%s: prefix %q is not a path on this site (absolute, without . or .. segments)", owner, prefix)
+	}
+	return prefix, nil
+}
+
 func hasControl(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x20 || s[i] == 0x7f {

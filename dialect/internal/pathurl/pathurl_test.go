@@ -45,3 +45,29 @@ func TestGravityApply(t *testing.T) {
 		t.Errorf("left: crop %v, focus %+v", p.Crop, p.Focus)
 	}
 }
+
+func TestConfigPrefix(t *testing.T) {
+	for _, tc := range []struct {
+		in, want, err string
+	}{
+		{"", "", ""},
+		{"/", "", ""},
+		{"/media/", "/media", ""},
+		{"/media/cloud", "/media/cloud", ""},
+		{"media", "", `cloud shop: prefix "media" is not a path on this site (absolute, without . or .. segments)`},
+		{"/a/../b", "", `cloud shop: prefix "/a/../b" is not a path on this site (absolute, without . or .. segments)`},
+		{"//host/x", "", `cloud shop: prefix "//host/x" is not a path on this site (absolute, without . or .. segments)`},
+	} {
+		got, err := ConfigPrefix("cloud shop", tc.in)
+		if msg := fmtErr(err); got != tc.want || msg != tc.err {
+			t.Errorf("ConfigPrefix(%q) = %q, %q; want %q, %q", tc.in, got, msg, tc.want, tc.err)
+		}
+	}
+}
+
+func fmtErr(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
