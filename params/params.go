@@ -55,6 +55,9 @@ type Params struct {
 	// Focus, when Set, is the point FitCrop and FitMin keep in view in
 	// place of Crop's anchors (which is then CropCenter).
 	Focus Focus
+	// Faces asks for the faces in the image to decide the crop (imgix
+	// crop=faces, fit=facearea and the face gravities of other dialects).
+	Faces Faces
 	// Rect is a source region (in source pixels, after EXIF orientation)
 	// cut before any resizing.
 	Rect Rect
@@ -519,6 +522,35 @@ type Focus struct {
 	Set        bool
 	Pixels     bool
 }
+
+// Faces is how the faces found in the image place the crop. The pipeline
+// looks for them only when a crop is cut (FitCrop or FitMin with both
+// sides, or Area); where it finds none, or has no face detector, the rest
+// of Params applies as if Faces were zero.
+type Faces struct {
+	// Crop centres the cut of FitCrop and FitMin on the faces (the middle
+	// of the box around them all), in place of Crop and Focus (imgix
+	// crop=faces; Crop holds the fallback, as in crop=faces,top,left).
+	Crop bool
+	// Area crops the image to the faces, grown by Pad and to the output's
+	// aspect ratio, before it is scaled to the box (imgix fit=facearea;
+	// Fit holds the fallback, FitCrop unless another is given, as in
+	// fit=facearea,fill).
+	Area bool
+	// Pad is the area's size as a multiple of the faces' box (imgix
+	// facepad, above 0); 0 means DefaultFacePad.
+	Pad float64
+	// Index picks one face for Area, counted from 1 left to right (by its
+	// left edge; imgix faceindex); 0 is every face. A face that is not
+	// there is no face.
+	Index int
+}
+
+// DefaultFacePad is Faces.Pad's value when it is 0.
+const DefaultFacePad = 1.0
+
+// Enabled reports whether f asks for faces at all.
+func (f Faces) Enabled() bool { return f.Crop || f.Area }
 
 // Removal describes background removal. The zero value means none; every
 // other field is only meaningful when Enabled.

@@ -102,13 +102,13 @@ func selectFrames(a params.Animation, pages int) ([]int, error) {
 
 // animatable reports whether p's steps give every frame the same geometry
 // and tones, and p keeps the frames at all. Steps that look at the pixels
-// to decide what to do (background removal, trim, the smart crop,
+// to decide what to do (background removal, faces, trim, the smart crop,
 // fill(auto)'s mean colour, normalise and equalise) would decide per frame,
 // so the frames would jump in size, place or tone: those requests have one
 // frame.
 func animatable(p params.Params) bool {
 	smartCrop := (p.Fit == params.FitCrop || p.Fit == params.FitMin) && (p.Crop == params.CropEntropy || p.Crop == params.CropAttention)
-	return p.Frames != params.FramesFirst && !p.Removal.Enabled && !p.Trim && !smartCrop && !p.FillMean && !p.Normalize && !p.Equalize
+	return p.Frames != params.FramesFirst && !p.Removal.Enabled && !p.Faces.Enabled() && !p.Trim && !smartCrop && !p.FillMean && !p.Normalize && !p.Equalize
 }
 
 // stillFrame is req with its source replaced by frame i alone (a lossless

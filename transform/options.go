@@ -91,4 +91,7 @@ type Options struct {
 	Encoding  *Encoding // nil: DefaultEncoding
 	// Matter supplies mattes for background removal; nil disables it.
 	Matter Matter
+	// Faces finds faces for Params.Faces; nil leaves those requests to
+	// their fallback (see params.Faces).
+	Faces FaceFinder
 }

@@ -154,6 +154,7 @@ type step struct {
 // steps run in order, with a deadline check between each. Background
 // removal replaces load by its own steps up to removal-resize.
 var steps = []step{
+	{"faces", (*job).findFaces, false, StageDecode},                 // faces.go
 	{"load", (*job).load, true, StageDecode},                        // load.go, region.go
 	{"removal-load", (*job).loadForRemoval, true, StageDecode},      // removal.go
 	{"shape-matte", (*job).shapeMatte, true, StageComposite},        // matte.go

@@ -1,0 +1,202 @@
+package transform
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform/vips"
+)
+
+// FaceFinder finds the faces Params.Faces asks for. It is safe for
+// concurrent use.
+type FaceFinder interface {
+	// ID names the detector, its weights and settings, for cache keys.
+	ID() string
+	// InputSize is the longer side of the images Faces looks at.
+	InputSize() int
+	// Faces returns the faces in rgb, packed 8-bit RGB of width x height
+	// pixels with a longer side of InputSize: boxes in fractions of the
+	// image, ordered left to right by their left edge.
+	Faces(ctx context.Context, rgb []byte, width, height int) ([]FaceBox, error)
+}
+
+// FaceBox is a face's box in fractions of the image, from its top-left
+// corner.
+type FaceBox struct{ Left, Top, Right, Bottom float64 }
+
+// FacesID is the ID of the pipeline's face detector, "none" without one:
+// part of the cache key of a request with Params.Faces, since what is
+// found decides the crop.
+func (pl *Pipeline) FacesID() string {
+	if pl.opts.Faces == nil {
+		return "none"
+	}
+	return pl.opts.Faces.ID()
+}
+
+// findFaces is the first step: for Params.Faces it looks for faces in the
+// source (decoded small, upright) and turns what it finds into the crop
+// the later steps cut: a Focus for Faces.Crop, a Rect with FitCrop for
+// Faces.Area. With no face, or no detector, it leaves the fallback that the
+// rest of Params holds. Either way Faces is cleared, so nothing later
+// reads it.
+func (j *job) findFaces() error {
+	f := j.p.Faces
+	if !f.Enabled() {
+		return nil
+	}
+	j.p.Faces = params.Faces{}
+	cropping := f.Area || j.p.Fit == params.FitCrop || j.p.Fit == params.FitMin
+	if !cropping || j.pl.opts.Faces == nil {
+		return nil
+	}
+	boxes, err := j.detectFaces()
+	if err != nil {
+		return err
+	}
+	src := j.req.Info
+	if f.Area {
+		if f.Index > 0 {
+			if f.Index > len(boxes) {
+				return nil
+			}
+			boxes = boxes[f.Index-1 : f.Index]
+		}
+		if len(boxes) > 0 {
+			j.p.Rect = faceArea(union(boxes), src.Width, src.Height, f.Pad, j.outputAspect(union(boxes), src.Width, src.Height, f.Pad))
+			j.p.Region, j.p.Fit, j.p.Crop, j.p.Focus = params.Region{}, params.FitCrop, params.CropCenter, params.Focus{}
+		}
+		return nil
+	}
+	if len(boxes) == 0 {
+		return nil
+	}
+	u := union(boxes)
+	x, y := (u.Left+u.Right)/2, (u.Top+u.Bottom)/2
+	if r, err := clampRect(j.p.Rect, src.Width, src.Height); err == nil && !j.p.Rect.IsZero() {
+		x = clamp01((x*float64(src.Width) - float64(r.X)) / float64(r.W))
+		y = clamp01((y*float64(src.Height) - float64(r.Y)) / float64(r.H))
+	}
+	x, y = turnPoint(x, y, j.p)
+	j.p.Focus = params.Focus{X: x, Y: y, Zoom: j.p.Focus.Zoom, Set: true}
+	j.p.Crop = params.CropCenter
+	return nil
+}
+
+// detectFaces decodes the source upright at the detector's size (its
+// longer side InputSize) and asks the detector.
+func (j *job) detectFaces() ([]FaceBox, error) {
+	finder, src := j.pl.opts.Faces, j.req.Info
+	n := finder.InputSize()
+	s := float64(n) / float64(max(src.Width, src.Height))
+	w, h := min(n, atLeast1(float64(src.Width)*s)), min(n, atLeast1(float64(src.Height)*s))
+	if src.Width >= src.Height {
+		w = n
+	} else {
+		h = n
+	}
+	// A libvips failure here is the source's (it does not decode, or this
+	// libvips lacks its codec); the detector's own is the server's.
+	decoding := step{name: "faces", decodes: true, stage: StageDecode}
+	img, err := vips.Thumbnail(j.req.Source, w, h, vips.NoCrop, src.jpegShrink(w, h), j.p.Orientation, j.cancel)
+	if err != nil {
+		return nil, j.failed(decoding, err)
+	}
+	defer img.Close()
+	if err := img.ToSRGB(); err != nil {
+		return nil, j.failed(decoding, err)
+	}
+	rgb, err := img.RawRGB()
+	if err != nil {
+		return nil, j.failed(decoding, err)
+	}
+	if len(rgb) != w*h*3 {
+		return nil, fmt.Errorf("faces: the %dx%d image has %d bytes of RGB", w, h, len(rgb))
+	}
+	start := time.Now()
+	boxes, err := finder.Faces(j.ctx, rgb, w, h)
+	j.timeApart(StageInference, time.Since(start))
+	if err != nil {
+		return nil, fmt.Errorf("faces: %w", err)
+	}
+	return boxes, nil
+}
+
+// union is the box around every box in bs (at least one).
+func union(bs []FaceBox) FaceBox {
+	u := bs[0]
+	for _, b := range bs[1:] {
+		u.Left, u.Top = math.Min(u.Left, b.Left), math.Min(u.Top, b.Top)
+		u.Right, u.Bottom = math.Max(u.Right, b.Right), math.Max(u.Bottom, b.Bottom)
+	}
+	return u
+}
+
+// outputAspect is the width ÷ height of the area Faces.Area cuts from the
+// upright source: the output box's (turned back when the request turns
+// the image a quarter), else Params.AspectRatio's, else the padded faces'
+// own.
+func (j *job) outputAspect(b FaceBox, srcW, srcH int, pad float64) float64 {
+	W, H := j.p.DeviceBox()
+	ar := 0.0
+	switch {
+	case W > 0 && H > 0:
+		ar = float64(W) / float64(H)
+	case j.p.AspectRatio > 0:
+		ar = j.p.AspectRatio
+	default:
+		return (b.Right - b.Left) * float64(srcW) / ((b.Bottom - b.Top) * float64(srcH))
+	}
+	if turns, quarter := j.p.QuarterTurns(); quarter && turns%2 == 1 {
+		ar = 1 / ar
+	}
+	return ar
+}
+
+// faceArea is the Rect of a w x h source that Faces.Area cuts around b:
+// b grown about its centre to pad times its size (0: DefaultFacePad), then
+// to aspect ratio ar on its shorter side, then made to fit the source
+// (scaled down, keeping ar, where it is larger; moved inside where it
+// reaches past an edge).
+func faceArea(b FaceBox, w, h int, pad, ar float64) params.Rect {
+	if pad <= 0 {
+		pad = params.DefaultFacePad
+	}
+	cx, cy := (b.Left+b.Right)/2*float64(w), (b.Top+b.Bottom)/2*float64(h)
+	bw, bh := (b.Right-b.Left)*float64(w)*pad, (b.Bottom-b.Top)*float64(h)*pad
+	if bw/bh < ar {
+		bw = bh * ar
+	} else {
+		bh = bw / ar
+	}
+	if s := math.Min(float64(w)/bw, float64(h)/bh); s < 1 {
+		bw, bh = bw*s, bh*s
+	}
+	rw, rh := min(w, atLeast1(bw)), min(h, atLeast1(bh))
+	x := min(max(0, int(math.Round(cx-float64(rw)/2))), w-rw)
+	y := min(max(0, int(math.Round(cy-float64(rh)/2))), h-rh)
+	return params.Rect{X: x, Y: y, W: rw, H: rh}
+}
+
+// turnPoint maps a point of the upright image into the frame after the
+// request's quarter turns (Focus is given in that frame).
+func turnPoint(x, y float64, p params.Params) (float64, float64) {
+	turns, quarter := p.QuarterTurns()
+	if !quarter {
+		return x, y
+	}
+	switch turns % 4 {
+	case 1: // 90° clockwise: the left edge becomes the top
+		return 1 - y, x
+	case 2:
+		return 1 - x, 1 - y
+	case 3:
+		return y, 1 - x
+	}
+	return x, y
+}
+
+func clamp01(v float64) float64 { return math.Max(0, math.Min(1, v)) }

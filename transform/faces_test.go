@@ -1,0 +1,205 @@
+package transform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"testing"
+
+	"github.com/jebosio/matte/params"
+)
+
+// stubFaces reports fixed boxes, and checks that it is shown the upright
+// source at its input size.
+type stubFaces struct {
+	t            *testing.T
+	boxes        []FaceBox
+	err          error
+	wantW, wantH int
+	calls        int
+}
+
+func (s *stubFaces) ID() string     { return "stub@1" }
+func (s *stubFaces) InputSize() int { return 256 }
+func (s *stubFaces) Faces(_ context.Context, rgb []byte, w, h int) ([]FaceBox, error) {
+	s.calls++
+	if w != s.wantW || h != s.wantH || len(rgb) != w*h*3 {
+		s.t.Errorf("detector shown %dx%d in %d bytes, want %dx%d RGB", w, h, len(rgb), s.wantW, s.wantH)
+	}
+	return s.boxes, s.err
+}
+
+// thirds is a w x h image: red, green and blue thirds from left to right.
+func thirds(w, h int) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			c := green
+			switch {
+			case x < w/3:
+				c = red
+			case x >= 2*w/3:
+				c = blue
+			}
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	return img
+}
+
+func faceBox(l, t, r, b float64) FaceBox { return FaceBox{Left: l, Top: t, Right: r, Bottom: b} }
+
+// The source is 400x200 (red, green, blue thirds); the detector is shown it
+// at 256x128. Each case's samples are read off that layout.
+func TestFacesPlaceTheCrop(t *testing.T) {
+	src := encodePNG(t, thirds(400, 200))
+	right := faceBox(0.85, 0.4, 0.95, 0.6) // in the blue third
+	middle := faceBox(0.4, 0.4, 0.5, 0.6)  // 160-200 x 80-120 px: green
+	left := faceBox(0.05, 0.4, 0.15, 0.6)  // red
+	crop := params.Params{Width: 100, Height: 100, Fit: params.FitCrop, Format: params.FormatPNG}
+	with := func(p params.Params, f params.Faces) params.Params { p.Faces = f; return p }
+	for _, tc := range []struct {
+		name  string
+		p     params.Params
+		boxes []FaceBox
+		want  []sample
+	}{
+		// Resized to 200x100, the crop's 100 columns are centred on the
+		// face at x = 180 as far as the image allows: 100-200, green then
+		// blue from 33.
+		{"crop on a face", with(crop, params.Faces{Crop: true}), []FaceBox{right}, []sample{{5, 50, green}, {28, 50, green}, {40, 50, blue}, {95, 50, blue}}},
+		// No face: the fallback, the centre (50-150: red to 16, blue from 84).
+		{"crop, no face", with(crop, params.Faces{Crop: true}), nil, []sample{{5, 50, red}, {50, 50, green}, {95, 50, blue}}},
+		// No face, crop=faces,left: the left edge.
+		{"crop, no face, left", func() params.Params { p := with(crop, params.Faces{Crop: true}); p.Crop = params.CropLeft; return p }(), nil, []sample{{5, 50, red}, {60, 50, red}, {90, 50, green}}},
+		// Several faces: the middle of the box around them all (0.05-0.95):
+		// the centre.
+		{"crop on every face", with(crop, params.Faces{Crop: true}), []FaceBox{left, right}, []sample{{5, 50, red}, {50, 50, green}, {95, 50, blue}}},
+		// A quarter turn: the right edge becomes the bottom; the crop's
+		// rows are 100-200 of the 100x200 turned image, source columns
+		// 200-400.
+		{"crop on a face, turned", func() params.Params { p := with(crop, params.Faces{Crop: true}); p.Rotate = 90; return p }(), []FaceBox{right}, []sample{{50, 5, green}, {50, 95, blue}}},
+		// The area: the face's 40x40 px, square, scaled to 100x100: green.
+		{"area", with(crop, params.Faces{Area: true}), []FaceBox{middle}, []sample{{2, 2, green}, {50, 50, green}, {97, 97, green}}},
+		// Padded four times: 160x160 px about (180, 100), 100-260: red
+		// for the first 33/160 of it.
+		{"area, padded", with(crop, params.Faces{Area: true, Pad: 4}), []FaceBox{middle}, []sample{{5, 50, red}, {40, 50, green}, {95, 50, green}}},
+		// Every face: 0.05-0.95 wide is 360 px, a square of it 360 px
+		// tall, scaled into the source: 200x200 about x = 200 (100-300).
+		{"area, every face", with(crop, params.Faces{Area: true}), []FaceBox{left, right}, []sample{{5, 50, red}, {50, 50, green}, {95, 50, blue}}},
+		{"area, face 2", with(crop, params.Faces{Area: true, Index: 2}), []FaceBox{left, right}, []sample{{2, 2, blue}, {97, 97, blue}}},
+		{"area, face 1", with(crop, params.Faces{Area: true, Index: 1}), []FaceBox{left, right}, []sample{{2, 2, red}, {97, 97, red}}},
+		// No third face: the fallback, a centred crop.
+		{"area, no face 3", with(crop, params.Faces{Area: true, Index: 3}), []FaceBox{left, right}, []sample{{5, 50, red}, {50, 50, green}, {95, 50, blue}}},
+		// fit=facearea,fill with no face: the fill (the whole image in the
+		// box, padded).
+		{"area, no face, fill", func() params.Params { p := with(crop, params.Faces{Area: true}); p.Fit = params.FitFill; return p }(), nil, []sample{{2, 50, red}, {50, 50, green}, {97, 50, blue}, {50, 5, color.NRGBA{}}}},
+		// The area's aspect ratio is the output's: 200x100 of a 40x40 face
+		// is 80x40 px, 140-220: green.
+		{"area, wide", func() params.Params { p := with(crop, params.Faces{Area: true}); p.Width = 200; return p }(), []FaceBox{middle}, []sample{{2, 50, green}, {197, 50, green}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stub := &stubFaces{t: t, boxes: tc.boxes, wantW: 256, wantH: 128}
+			pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: stub})
+			res, img := runParams(t, pl, src, tc.p)
+			if stub.calls != 1 {
+				t.Errorf("detector called %d times", stub.calls)
+			}
+			if res.Width != tc.p.Width || res.Height != tc.p.Height {
+				t.Errorf("%dx%d, want %dx%d", res.Width, res.Height, tc.p.Width, tc.p.Height)
+			}
+			checkSamples(t, img, tc.want, 40)
+		})
+	}
+}
+
+// Without a crop there is nothing to place: the detector is not asked.
+// Without a detector the fallback applies.
+func TestFacesNotAsked(t *testing.T) {
+	src := encodePNG(t, thirds(400, 200))
+	stub := &stubFaces{t: t, boxes: []FaceBox{faceBox(0.85, 0.4, 0.95, 0.6)}, wantW: 256, wantH: 128}
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: stub})
+	for _, p := range []params.Params{
+		{Width: 100, Faces: params.Faces{Crop: true}, Format: params.FormatPNG},
+		{Width: 100, Height: 100, Fit: params.FitFill, Faces: params.Faces{Crop: true}, Format: params.FormatPNG},
+	} {
+		runParams(t, pl, src, p)
+	}
+	if stub.calls != 0 {
+		t.Errorf("detector called %d times", stub.calls)
+	}
+	none := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	_, img := runParams(t, none, src, params.Params{Width: 100, Height: 100, Fit: params.FitCrop, Faces: params.Faces{Crop: true}, Format: params.FormatPNG})
+	checkSamples(t, img, []sample{{5, 50, red}, {50, 50, green}, {95, 50, blue}}, 40)
+	if got := none.FacesID(); got != "none" {
+		t.Errorf("FacesID without a detector: %q", got)
+	}
+	if got := pl.FacesID(); got != "stub@1" {
+		t.Errorf("FacesID: %q", got)
+	}
+}
+
+// A detector's failure is the request's (an internal error, not a 400).
+func TestFacesError(t *testing.T) {
+	src := encodePNG(t, thirds(400, 200))
+	stub := &stubFaces{t: t, err: errors.New("boom"), wantW: 256, wantH: 128}
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: stub})
+	_, err := process(t, pl, src, params.Params{Width: 100, Height: 100, Fit: params.FitCrop, Faces: params.Faces{Crop: true}}, "")
+	var pub *params.Error
+	if err == nil || errors.As(err, &pub) || !errors.Is(err, stub.err) {
+		t.Errorf("got %v, want the detector's error, not a public one", err)
+	}
+	// A source that does not decode is the client's, as without faces.
+	jpg := encodeJPEG(t, thirds(400, 200))
+	stub.err = nil
+	s, err := pl.Probe(jpg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = pl.Process(context.Background(), &Request{Source: jpg[:len(jpg)/2], Info: s, Params: params.Params{Width: 100, Height: 100, Fit: params.FitCrop, Faces: params.Faces{Crop: true}}, Format: params.FormatJPEG})
+	if !errors.As(err, &pub) || pub.Code != "corrupt_source" {
+		t.Errorf("truncated source: %v, want corrupt_source", err)
+	}
+}
+
+func TestFaceArea(t *testing.T) {
+	for _, tc := range []struct {
+		b       FaceBox
+		w, h    int
+		pad, ar float64
+		want    params.Rect
+	}{
+		{faceBox(0.4, 0.4, 0.5, 0.6), 400, 200, 0, 1, params.Rect{X: 160, Y: 80, W: 40, H: 40}},
+		{faceBox(0.4, 0.4, 0.5, 0.6), 400, 200, 2, 1, params.Rect{X: 140, Y: 60, W: 80, H: 80}},
+		{faceBox(0.4, 0.4, 0.5, 0.6), 400, 200, 1, 2, params.Rect{X: 140, Y: 80, W: 80, H: 40}},
+		{faceBox(0.4, 0.4, 0.5, 0.6), 400, 200, 1, 0.5, params.Rect{X: 160, Y: 60, W: 40, H: 80}},
+		// At the corner: moved inside.
+		{faceBox(0, 0, 0.1, 0.2), 400, 200, 3, 1, params.Rect{X: 0, Y: 0, W: 120, H: 120}},
+		{faceBox(0.9, 0.8, 1, 1), 400, 200, 3, 1, params.Rect{X: 280, Y: 80, W: 120, H: 120}},
+		// Larger than the source: scaled down to fit, keeping the ratio.
+		{faceBox(0.3, 0.3, 0.7, 0.7), 400, 200, 4, 1, params.Rect{X: 100, Y: 0, W: 200, H: 200}},
+	} {
+		if got := faceArea(tc.b, tc.w, tc.h, tc.pad, tc.ar); got != tc.want {
+			t.Errorf("faceArea(%+v, %dx%d, pad %g, ar %g) = %+v, want %+v", tc.b, tc.w, tc.h, tc.pad, tc.ar, got, tc.want)
+		}
+	}
+}
+
+func TestTurnPoint(t *testing.T) {
+	for _, tc := range []struct {
+		rot, x, y, wx, wy float64
+	}{
+		{0, 0.2, 0.1, 0.2, 0.1},
+		{90, 0.2, 0.1, 0.9, 0.2},
+		{180, 0.2, 0.1, 0.8, 0.9},
+		{270, 0.2, 0.1, 0.1, 0.8},
+		{45, 0.2, 0.1, 0.2, 0.1}, // not a quarter turn: applied after the crop
+	} {
+		x, y := turnPoint(tc.x, tc.y, params.Params{Rotate: tc.rot})
+		if fmt.Sprintf("%.3f %.3f", x, y) != fmt.Sprintf("%.3f %.3f", tc.wx, tc.wy) {
+			t.Errorf("rot %g: (%g, %g) → (%g, %g), want (%g, %g)", tc.rot, tc.x, tc.y, x, y, tc.wx, tc.wy)
+		}
+	}
+}
