@@ -37,7 +37,8 @@ var shared = struct {
 	// clusters: SharedCache.poolKey -> *clusterNode (the process-wide Redis
 	// client and cluster node of cache_shared; shared.go)
 	clusters *caddy.UsagePool
-}{caddy.NewUsagePool(), caddy.NewUsagePool(), caddy.NewUsagePool(), caddy.NewUsagePool()}
+	faces    *caddy.UsagePool // model path and threshold -> detectorEntry
+}{caddy.NewUsagePool(), caddy.NewUsagePool(), caddy.NewUsagePool(), caddy.NewUsagePool(), caddy.NewUsagePool()}
 
 // App is the `matte` app: the one owner of Matte's process-wide state. Every
 // matte handler (and the admin purge route) fetches it with

@@ -76,6 +76,11 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        timeout        <duration>
 //	        max_redirects  <n>
 //	    }
+//	    faces off                          # crop=faces, fit=facearea: their fallback crop
+//	    faces {
+//	        model     <path>              # default runtime/models/blazeface-back.onnx
+//	        threshold <0-1>               # least score of a face; default 0.75
+//	    }
 //	    rembg off
 //	    rembg {
 //	        runtime            <path>     # libonnxruntime.so; default runtime/lib/...
@@ -381,6 +386,15 @@ func (h *Handler) parseBlockOption(o option) (handled bool, err error) {
 			return true, d.ArgErr()
 		}
 		return true, parseRembg(d, &h.Rembg)
+	case "faces":
+		if len(args) == 1 && args[0] == "off" {
+			h.Faces.Off = true
+			return true, nil
+		}
+		if len(args) != 0 {
+			return true, d.ArgErr()
+		}
+		return true, parseFaces(d, &h.Faces)
 	case "url_dialect":
 		return true, parseURLDialect(d, args, h)
 	case "playground":
@@ -454,6 +468,30 @@ func parseURLDialect(d *caddyfile.Dispenser, args []string, h *Handler) error {
 		}
 	}
 	h.URLDialects = append(h.URLDialects, c)
+	return nil
+}
+
+// parseFaces reads the `faces { model <path>  threshold <0-1> }` block.
+func parseFaces(d *caddyfile.Dispenser, f *Faces) error {
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		key := d.Val()
+		args := d.RemainingArgs()
+		if len(args) != 1 {
+			return d.ArgErr()
+		}
+		switch key {
+		case "model":
+			f.Model = args[0]
+		case "threshold":
+			v, err := strconv.ParseFloat(args[0], 64)
+			if err != nil || !(v > 0 && v < 1) {
+				return d.Errf("faces threshold %q: want a number between 0 and 1", args[0])
+			}
+			f.Threshold = v
+		default:
+			return d.Errf("faces: unknown option %q (model, threshold)", key)
+		}
+	}
 	return nil
 }
 

@@ -55,6 +55,11 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 			Handler{Origin: &Origin{URL: "https://img.example.com", AllowHosts: []string{"a.example.com", "*.b.example.com"}, AllowPrivate: true,
 				Timeout: caddy.Duration(5 * time.Second), MaxRedirects: 2}}, ""},
 		{"rembg off", "rembg off", Handler{Rembg: Removal{Off: true}}, ""},
+		{"faces off", "faces off", Handler{Faces: Faces{Off: true}}, ""},
+		{"faces", "faces {\nmodel /m/face.onnx\nthreshold 0.6\n}", Handler{Faces: Faces{Model: "/m/face.onnx", Threshold: 0.6}}, ""},
+		{"faces threshold 1", "faces {\nthreshold 1\n}", Handler{}, `faces threshold "1": want a number between 0 and 1`},
+		{"faces option", "faces {\nsize 128\n}", Handler{}, `faces: unknown option "size"`},
+		{"faces on", "faces on", Handler{}, "wrong argument count"},
 		{"playground", "playground /playground/", Handler{Playground: &Playground{Path: "/playground/"}}, ""},
 		{"playground without a path", "playground", Handler{}, "wrong argument count"},
 

@@ -117,6 +117,8 @@ type Handler struct {
 	CacheShared *SharedCache `json:"cache_shared,omitempty"`
 	// Rembg configures background removal (rembg=1).
 	Rembg Removal `json:"rembg,omitempty"`
+	// Faces configures face detection (crop=faces, fit=facearea).
+	Faces Faces `json:"faces,omitempty"`
 	// APIs serves the hosted background-removal API dialects (api.go).
 	APIs APIConfig `json:"apis,omitempty"`
 	// Signature configures signed URLs; nil means none are checked.
@@ -224,6 +226,20 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 			mt = h.matter
 		}
 	}
+	var ff transform.FaceFinder
+	if !h.Faces.Off {
+		h.Faces.fillDefaults()
+		lib := h.Rembg.Runtime
+		if lib == "" {
+			lib = defaultRuntimeLibrary()
+		}
+		d, err := h.app.FaceDetector(&h.Faces, lib)
+		if err != nil {
+			h.logger.Warn("face detection unavailable (crop=faces and fit=facearea take their fallback crop); run `make runtime`, or set `faces off`", zap.Error(err))
+		} else {
+			ff = faceFinder{d}
+		}
+	}
 	h.pipeline = transform.NewPipeline(transform.Options{
 		Limits: transform.Limits{
 			MaxSourceBytes:     h.MaxSourceBytes,
@@ -236,6 +252,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		Qualities: transform.Qualities{JPEG: h.Quality["jpeg"], WebP: h.Quality["webp"], AVIF: h.Quality["avif"]},
 		Encoding:  h.encoding(),
 		Matter:    mt,
+		Faces:     ff,
 	})
 	if err := h.APIs.provision(h); err != nil {
 		return err
@@ -304,6 +321,9 @@ func (h *Handler) Validate() error {
 		if q < 1 || q > 100 {
 			return fmt.Errorf("matte: quality %s %d: want 1-100", f, q)
 		}
+	}
+	if err := h.Faces.validate(); err != nil {
+		return err
 	}
 	if h.AVIFChroma != "" && h.AVIFChroma != "420" && h.AVIFChroma != "444" {
 		return fmt.Errorf("matte: avif_chroma %q: want 420 or 444", h.AVIFChroma)

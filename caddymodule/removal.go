@@ -69,6 +69,12 @@ func runtimeDir() string {
 	return "runtime"
 }
 
+// defaultRuntimeLibrary is the ONNX Runtime library rembg and faces load
+// unless rembg names another.
+func defaultRuntimeLibrary() string {
+	return filepath.Join(runtimeDir(), "lib", "libonnxruntime.so")
+}
+
 // models is the shared segmentation state of one Removal configuration:
 // one session per allowed model and one inference pool. App.Engines keeps
 // it in a UsagePool, so a config reload reuses loaded sessions.
@@ -89,7 +95,7 @@ func (m *models) Destruct() error {
 // fillDefaults sets the defaults of the unset fields.
 func (r *Removal) fillDefaults() {
 	if r.Runtime == "" {
-		r.Runtime = filepath.Join(runtimeDir(), "lib", "libonnxruntime.so")
+		r.Runtime = defaultRuntimeLibrary()
 	}
 	if r.ModelsDir == "" {
 		r.ModelsDir = filepath.Join(runtimeDir(), "models")

@@ -113,6 +113,10 @@ func (h *Handler) resultKeyOf(req *imageRequest) string {
 	if req.Frames > 0 {
 		fingerprint += ";frames"
 	}
+	if req.Params.Faces.Enabled() {
+		// What the detector finds decides the crop.
+		fingerprint += ";faces=" + h.pipeline.FacesID()
+	}
 	return resultKey(req.Memo.Hash, req.Params, req.Format, fingerprint)
 }
 

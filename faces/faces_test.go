@@ -64,7 +64,7 @@ func newDetector(t *testing.T) *Detector {
 
 // photo decodes a shared test photo scaled so that its longer side is
 // InputSize, as packed RGB.
-func photo(t *testing.T, name string) ([]byte, int, int) {
+func photo(t testing.TB, name string) ([]byte, int, int) {
 	t.Helper()
 	dir := testimages.SharedTestdata()
 	if dir == "" {
@@ -238,6 +238,26 @@ func TestMerge(t *testing.T) {
 				t.Errorf("box %d: %+v, want %+v", i, g, w)
 				break
 			}
+		}
+	}
+}
+
+// BenchmarkDetect is one look at a 256x171 photo: letterboxing, the
+// inference (one thread) and decoding the boxes.
+func BenchmarkDetect(b *testing.B) {
+	if setupErr != nil {
+		b.Skipf("skipping: %v", setupErr)
+	}
+	d, err := New(Options{Model: modelPath})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	rgb, w, h := photo(b, "girl-1.jpg")
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := d.Detect(context.Background(), rgb, w, h); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -211,6 +211,7 @@ func ParseQuery(q url.Values) (params.Params, error) {
 	checkFill(q, &p, errs)
 	checkFocus(q, &p, errs)
 	checkCropLimits(&p, errs)
+	checkFaces(&p)
 	checkStylize(q, &p, errs)
 	checkWatermark(q, &p, errs)
 	checkTrim(q, &p, errs)
@@ -932,7 +933,14 @@ var paramSpecs = map[string]paramSpec{
 		}
 		return nil
 	}},
-	"fit": {"one of " + strings.Join(params.FitNames(), ", ") + " (or cover, contain, inside, outside, read as crop, fill, max, min)", func(p *params.Params, v string) error {
+	"fit": {"one of " + strings.Join(params.FitNames(), ", ") + " (or cover, contain, inside, outside, read as crop, fill, max, min), or facearea, alone or with the fit used where no face is found (facearea,fill)", func(p *params.Params, v string) error {
+		if rest, ok := strings.CutPrefix(v, "facearea"); ok && (rest == "" || rest[0] == ',') {
+			p.Faces.Area, p.Fit = true, params.FitCrop
+			if rest == "" {
+				return nil
+			}
+			v = rest[1:]
+		}
 		if alias, ok := fitAliases[v]; ok {
 			v = alias
 		}
@@ -943,12 +951,21 @@ var paramSpecs = map[string]paramSpec{
 		p.Fit = f
 		return nil
 	}},
+	"facepad":   {"a number above 0 and up to 100 (the area around the faces, in face sizes)", parseFacePad},
+	"faceindex": intSpec(1, 100, func(p *params.Params) *int { return &p.Faces.Index }),
 	"ar": {"an aspect ratio W:H of two numbers above 0 and up to 100000, such as 16:9 or 1.91:1", func(p *params.Params, v string) error {
 		ar, err := params.ParseRatio(v, ":", maxDimension)
 		p.AspectRatio = ar
 		return err
 	}},
-	"crop": {"one of center, top, bottom, left, right, entropy, attention, focalpoint (with fp-x, fp-y, fp-z), or a pair of top or bottom and left or right such as top,left, or fg (crop to the foreground; needs rembg=1)", func(p *params.Params, v string) error {
+	"crop": {"one of center, top, bottom, left, right, entropy, attention, focalpoint (with fp-x, fp-y, fp-z), or a pair of top or bottom and left or right such as top,left, or fg (crop to the foreground; needs rembg=1); faces before any of them (faces,top,left) crops on the faces found, and on the rest where there are none", func(p *params.Params, v string) error {
+		if rest, ok := strings.CutPrefix(v, "faces"); ok && (rest == "" || rest[0] == ',') {
+			p.Faces.Crop = true
+			if rest == "" {
+				return nil
+			}
+			v = rest[1:]
+		}
 		switch v {
 		case "fg":
 			p.Removal.CropToForeground = true
@@ -1664,6 +1681,24 @@ var paramNames = func() []string {
 	slices.Sort(names)
 	return names
 }()
+
+// parseFacePad reads facepad: a decimal above 0, at most 100.
+func parseFacePad(p *params.Params, v string) error {
+	f, err := params.ParseDecimalIn(v, 0, 100)
+	if err != nil || f == 0 {
+		return params.ErrSyntax
+	}
+	p.Faces.Pad = f
+	return nil
+}
+
+// checkFaces drops facepad and faceindex without fit=facearea: they size
+// and pick its area only, as in imgix.
+func checkFaces(p *params.Params) {
+	if !p.Faces.Area {
+		p.Faces.Pad, p.Faces.Index = 0, 0
+	}
+}
 
 // parseCrop parses imgix crop=: a single keyword, or a vertical and a
 // horizontal edge in either order ("top,left" and "left,top" are CropTopLeft).

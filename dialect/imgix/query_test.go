@@ -55,6 +55,17 @@ func TestParseQueryValid(t *testing.T) {
 
 		{"fit=clip", params.Params{}},
 		{"fit=crop", params.Params{Fit: params.FitCrop}},
+		// Faces (imgix's documented forms; Tailwind UI's avatars write
+		// fit=facearea&facepad=2&w=256&h=256).
+		{"fit=facearea&facepad=2&w=256&h=256", params.Params{Width: 256, Height: 256, Fit: params.FitCrop, Faces: params.Faces{Area: true, Pad: 2}}},
+		{"fit=facearea&faceindex=2&facepad=1.5&w=300&h=300", params.Params{Width: 300, Height: 300, Fit: params.FitCrop, Faces: params.Faces{Area: true, Pad: 1.5, Index: 2}}},
+		{"fit=facearea,fill&w=300&h=200", params.Params{Width: 300, Height: 200, Fit: params.FitFill, Faces: params.Faces{Area: true}}},
+		{"fit=facearea,cover", params.Params{Fit: params.FitCrop, Faces: params.Faces{Area: true}}},
+		{"fit=crop&facepad=2&faceindex=1", params.Params{Fit: params.FitCrop}}, // facearea's only
+		{"fit=crop&crop=faces&w=300&h=300", params.Params{Width: 300, Height: 300, Fit: params.FitCrop, Faces: params.Faces{Crop: true}}},
+		{"fit=crop&crop=faces,top,right", params.Params{Fit: params.FitCrop, Crop: params.CropTopRight, Faces: params.Faces{Crop: true}}},
+		{"fit=crop&crop=faces,entropy", params.Params{Fit: params.FitCrop, Crop: params.CropEntropy, Faces: params.Faces{Crop: true}}},
+		{"fit=crop&crop=faces,focalpoint&fp-x=0.2", params.Params{Fit: params.FitCrop, Focus: params.Focus{X: 0.2, Y: 0.5, Set: true}, Faces: params.Faces{Crop: true}}},
 		{"fit=fill", params.Params{Fit: params.FitFill}},
 		{"fit=max", params.Params{Fit: params.FitMax}},
 		{"fit=min", params.Params{Fit: params.FitMin}},
@@ -378,14 +389,25 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"dpr=1..5", []string{"dpr"}, ""},
 		{"dpr=1_0", []string{"dpr"}, ""},
 
-		{"fit=facearea", []string{"fit"}, "one of clip, crop, fill, max, min, scale"},
+		{"fit=facearea,", []string{"fit"}, "one of clip, crop, fill, max, min, scale"},
+		{"fit=facearea,facearea", []string{"fit"}, ""},
+		{"fit=fill,facearea", []string{"fit"}, ""},
+		{"fit=faceareafill", []string{"fit"}, ""},
+		{"facepad=0", []string{"facepad"}, "a number above 0 and up to 100"},
+		{"facepad=-1", []string{"facepad"}, ""},
+		{"facepad=100.5", []string{"facepad"}, ""},
+		{"facepad=x", []string{"facepad"}, ""},
+		{"faceindex=0", []string{"faceindex"}, "an integer from 1 to 100"},
+		{"faceindex=1.5", []string{"faceindex"}, ""},
 		{"fit=CROP", []string{"fit"}, ""},
 
-		{"crop=faces", []string{"crop"}, "faces is not supported"},
+		{"crop=faces,", []string{"crop"}, ""},
+		{"crop=faces,faces", []string{"crop"}, "faces is not supported"},
+		{"crop=facesx", []string{"crop"}, ""},
 		{"crop=edges", []string{"crop"}, "edges is not supported"},
 		{"crop=focalpoint,faces", []string{"crop"}, "focalpoint goes alone here"},
 		{"crop=top,focalpoint", []string{"crop"}, "focalpoint goes alone here"},
-		{"crop=faces,center", []string{"crop"}, "faces is not supported"},
+		{"crop=faces,edges", []string{"crop"}, "edges is not supported"},
 		{"crop=top,faces", []string{"crop"}, "one of center, top, bottom"},
 		{"crop=top,bottom", []string{"crop"}, ""},
 		{"crop=left,right", []string{"crop"}, ""},
@@ -614,7 +636,7 @@ func TestParseQueryInvalid(t *testing.T) {
 		// foreign ones are not.
 		{"w=0&h=-1&fm=bmp&q=80&foo=bar", []string{"fm", "h", "w"}, ""},
 		{
-			"w=0&h=0&dpr=9&fit=x&crop=faces&rect=1&rot=x&flip=x&fm=x&q=0&lossless=x&auto=x&bg=x&blur=x&sharp=x&trim=x&pad=x",
+			"w=0&h=0&dpr=9&fit=x&crop=edges&rect=1&rot=x&flip=x&fm=x&q=0&lossless=x&auto=x&bg=x&blur=x&sharp=x&trim=x&pad=x",
 			[]string{"auto", "bg", "blur", "crop", "dpr", "fit", "flip", "fm", "h", "lossless", "pad", "q", "rect", "rot", "sharp", "trim", "w"},
 			"",
 		},
@@ -861,7 +883,7 @@ func TestIsParam(t *testing.T) {
 		"ar", "auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
 		"bg-remove-semi-transparency", "blend", "blend-alpha", "blend-color", "blend-mode", "blur",
 		"border", "border-bottom", "border-left", "border-radius", "border-radius-inner", "border-right", "border-top", "bri", "ch", "chromasub", "con", "corner-radius", "crop", "cs", "dl", "dpi", "dpr",
-		"erode", "exp", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "fps", "frame", "gam", "h", "high", "hue", "interval", "invert", "jpg-progressive", "loop", "lossless", "mark", "mark-align", "mark-alpha", "mark-base", "mark-fit", "mark-h", "mark-if-min-height", "mark-if-min-width", "mark-pad", "mark-rot", "mark-scale", "mark-tile", "mark-w", "mark-x", "mark-y", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome", "nr", "nrs", "orient",
+		"erode", "exp", "faceindex", "facepad", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "fps", "frame", "gam", "h", "high", "hue", "interval", "invert", "jpg-progressive", "loop", "lossless", "mark", "mark-align", "mark-alpha", "mark-base", "mark-fit", "mark-h", "mark-if-min-height", "mark-if-min-width", "mark-pad", "mark-rot", "mark-scale", "mark-tile", "mark-w", "mark-x", "mark-y", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome", "nr", "nrs", "orient",
 		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "px", "q", "rect", "refine", "rembg", "reverse", "rot", "sat", "scale", "semitransparency", "sepia",
 		"shad", "shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp", "skip",
 		"threshold", "trim", "trim-color", "trim-md", "trim-pad", "trim-sd", "trim-tol", "txt", "txt-align", "txt-clip", "txt-color", "txt-fit", "txt-font", "txt-line", "txt-line-color", "txt-pad", "txt-shad", "txt-size", "txt-width", "txt-x", "txt-y", "usm", "usmrad", "vib", "w",
@@ -905,7 +927,7 @@ func FuzzParseQuery(f *testing.F) {
 	for _, s := range []string{
 		"", "w=800&h=600&fit=crop&crop=top,left", "dpr=2.5&rot=-90&flip=vh",
 		"fm=webp&q=80&lossless=1&auto=format,compress", "bg=%23ff000080&blur=20&sharp=5&trim=auto&pad=10",
-		"rect=1,2,3,4", "w=&w=1", "crop=faces", "bg=transparent", "rot=1e400",
+		"rect=1,2,3,4", "w=&w=1", "crop=edges", "bg=transparent", "rot=1e400",
 		"rembg=1&model=u2net&mask=1&threshold=0.5&refine=1&feather=2.5&erode=3",
 		"bg-remove=true&crop=fg&fg-pad=10%25&scale=50%25&position=30%25,70%25&bg-blur=20",
 		"rembg=1&bg-gradient=white,%23000&shadow=drop&shadow-color=red&shadow-opacity=0.3&shadow-offset=-5,20&shadow-blur=4",
@@ -1233,7 +1255,7 @@ func TestParseQueryRemovalRules(t *testing.T) {
 		{"rembg=1&shadow=x&shadow-blur=3", map[string]string{"shadow": "one of drop, none"}},
 		{"rembg=1&fg-pad=5", map[string]string{"fg-pad": "fg-pad is the margin around the foreground crop; it needs crop=fg."}},
 		{"rembg=1&crop=top&fit=crop&fg-pad=5%25", map[string]string{"fg-pad": "needs crop=fg"}},
-		{"rembg=1&crop=faces&fg-pad=5", map[string]string{"crop": "faces is not supported"}},
+		{"rembg=1&crop=edges&fg-pad=5", map[string]string{"crop": "edges is not supported"}},
 
 		// mask=1 returns the matte alone.
 		{"rembg=1&mask=1&bg=white", map[string]string{

@@ -1,0 +1,86 @@
+package caddymodule
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/caddyserver/caddy/v2"
+
+	"github.com/jebosio/matte/faces"
+	"github.com/jebosio/matte/segment"
+	"github.com/jebosio/matte/transform"
+)
+
+// Faces configures face detection (the `faces` directive): crop=faces,
+// fit=facearea and the face gravities of the URL dialects. It runs on the
+// ONNX Runtime library that rembg names (one library per process).
+type Faces struct {
+	// Off turns detection off: those requests take their fallback crop.
+	Off bool `json:"off,omitempty"`
+	// Model is the BlazeFace ONNX file (default
+	// $MATTE_RUNTIME/models/blazeface-back.onnx, else runtime/models/...).
+	Model string `json:"model,omitempty"`
+	// Threshold is the least score a face is kept at, in (0, 1); 0 means
+	// faces.DefaultThreshold.
+	Threshold float64 `json:"threshold,omitempty"`
+}
+
+func (f *Faces) fillDefaults() {
+	if f.Model == "" {
+		f.Model = filepath.Join(runtimeDir(), "models", "blazeface-back.onnx")
+	}
+}
+
+func (f *Faces) validate() error {
+	if f.Threshold < 0 || f.Threshold >= 1 {
+		return fmt.Errorf("matte: faces threshold %g: want a number from 0 to 1 (exclusive)", f.Threshold)
+	}
+	return nil
+}
+
+// detectorEntry adapts *faces.Detector to caddy.Destructor for the pool.
+type detectorEntry struct{ d *faces.Detector }
+
+func (e detectorEntry) Destruct() error { return e.d.Close() }
+
+// FaceDetector returns the detector of f, loading it on first use with the
+// ONNX Runtime library at lib. Handlers with the same model and threshold,
+// in this generation or the next, share it.
+func (a *App) FaceDetector(f *Faces, lib string) (*faces.Detector, error) {
+	key := fmt.Sprintf("%s;t=%g", f.Model, f.Threshold)
+	v, err := a.hold(shared.faces, key, func() (caddy.Destructor, error) {
+		if err := segment.InitRuntime(lib); err != nil {
+			return nil, err
+		}
+		d, err := faces.New(faces.Options{Model: f.Model, Threshold: f.Threshold})
+		if err != nil {
+			return nil, err
+		}
+		return detectorEntry{d}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(detectorEntry).d, nil
+}
+
+// faceFinder is the transform.FaceFinder of a detector.
+type faceFinder struct{ d *faces.Detector }
+
+var _ transform.FaceFinder = faceFinder{}
+
+func (f faceFinder) ID() string     { return f.d.ID() }
+func (f faceFinder) InputSize() int { return faces.InputSize }
+
+func (f faceFinder) Faces(ctx context.Context, rgb []byte, width, height int) ([]transform.FaceBox, error) {
+	found, err := f.d.Detect(ctx, rgb, width, height)
+	if err != nil {
+		return nil, err
+	}
+	boxes := make([]transform.FaceBox, len(found))
+	for i, c := range found {
+		boxes[i] = transform.FaceBox{Left: c.Left, Top: c.Top, Right: c.Right, Bottom: c.Bottom}
+	}
+	return boxes, nil
+}

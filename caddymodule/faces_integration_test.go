@@ -1,0 +1,136 @@
+package caddymodule_test
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/png"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
+
+	"github.com/jebosio/matte/internal/testimages"
+)
+
+// facesSite serves the shared test photos under /photos/ with the real
+// face detector (make runtime), or skips.
+func facesSite(t *testing.T) (*caddytest.Tester, string) {
+	t.Helper()
+	dir := os.Getenv("MATTE_RUNTIME")
+	if dir == "" {
+		dir, _ = filepath.Abs(filepath.Join("..", "runtime"))
+	}
+	lib, model := filepath.Join(dir, "lib", "libonnxruntime.so"), filepath.Join(dir, "models", "blazeface-back.onnx")
+	for _, f := range []string{lib, model} {
+		if _, err := os.Stat(f); err != nil {
+			t.Skipf("face detector not fetched (%v); run `make runtime`", err)
+		}
+	}
+	data := testimages.SharedTestdata()
+	if data == "" {
+		t.Skip("shared test data (../shared/testdata) not found")
+	}
+	tester := caddytest.NewTester(t)
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	root * %s
+	matte {
+		rembg {
+			runtime %s
+		}
+		faces {
+			model %s
+		}
+	}
+	file_server
+}`, data, lib, model), "caddyfile")
+	return tester, "http://localhost:9080"
+}
+
+// facePNG GETs url, checks a 200 PNG of w x h and decodes it.
+func facePNG(t *testing.T, tester *caddytest.Tester, url string, w, h int) image.Image {
+	t.Helper()
+	res, body := get(t, tester, url)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", url, res.StatusCode, body)
+	}
+	img, err := png.Decode(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+
+	if b := img.Bounds(); b.Dx() != w || b.Dy() != h {
+		t.Fatalf("GET %s: %dx%d, want %dx%d", url, b.Dx(), b.Dy(), w, h)
+	}
+	return img
+}
+
+// blockDiff is the mean absolute difference of the 8-bit RGB means of two
+// images' n x n blocks (same size): a shift of a few pixels, which a crop
+// placed by a detector may make against one placed by eye, barely moves
+// it; another part of the photo does.
+func blockDiff(a, b image.Image, n int) float64 {
+	r := a.Bounds()
+	var sum float64
+	blocks := 0
+	for by := r.Min.Y; by+n <= r.Max.Y; by += n {
+		for bx := r.Min.X; bx+n <= r.Max.X; bx += n {
+			var ma, mb [3]float64
+			for y := by; y < by+n; y++ {
+				for x := bx; x < bx+n; x++ {
+					ar, ag, ab, _ := a.At(x, y).RGBA()
+					br, bg, bb, _ := b.At(x, y).RGBA()
+					for i, v := range [3][2]uint32{{ar, br}, {ag, bg}, {ab, bb}} {
+						ma[i] += float64(v[0] >> 8)
+						mb[i] += float64(v[1] >> 8)
+					}
+				}
+			}
+			for i := range ma {
+				sum += math.Abs(ma[i]-mb[i]) / float64(n*n)
+			}
+			blocks++
+		}
+	}
+	return sum / float64(3*blocks)
+}
+
+// Real pixels through the server. girl-1.jpg (600x399) has one face,
+// read off the photo by eye at about (222, 189) px, some 60 px wide: the
+// expected crops are written from those numbers, not from the detector.
+func TestFacesThroughServer(t *testing.T) {
+	tester, base := facesSite(t)
+	girl := base + "/photos/girl-1.jpg"
+
+	// crop=faces: a 100x300 strip of the photo scaled to 451x300, centred
+	// on the face (x = 0.37), where the centre crop would show the sky to
+	// its right.
+	faces := facePNG(t, tester, girl+"?fit=crop&crop=faces&w=100&h=300&fm=png", 100, 300)
+	byEye := facePNG(t, tester, girl+"?fit=crop&crop=focalpoint&fp-x=0.37&fp-y=0.47&w=100&h=300&fm=png", 100, 300)
+	centre := facePNG(t, tester, girl+"?fit=crop&w=100&h=300&fm=png", 100, 300)
+	if d, c := blockDiff(faces, byEye, 20), blockDiff(faces, centre, 20); d > 5 || c < 20 {
+		t.Errorf("crop=faces: mean block difference %.1f from the crop on the face by eye (want ≤ 5), %.1f from the centre crop (want ≥ 20)", d, c)
+	}
+
+	// fit=facearea&facepad=2 (Tailwind UI's avatar URL): the face's box
+	// doubled, about 120 px square around it.
+	area := facePNG(t, tester, girl+"?fit=facearea&facepad=2&w=128&h=128&fm=png", 128, 128)
+	byEye = facePNG(t, tester, girl+"?rect=162,129,120,120&fit=crop&w=128&h=128&fm=png", 128, 128)
+	centre = facePNG(t, tester, girl+"?fit=crop&w=128&h=128&fm=png", 128, 128)
+	if d, c := blockDiff(area, byEye, 16), blockDiff(area, centre, 16); d > 12 || c < 30 {
+		t.Errorf("fit=facearea: mean block difference %.1f from the face's area by eye (want ≤ 12), %.1f from the centre crop (want ≥ 30)", d, c)
+	}
+
+	// girl-2.jpg shows the back of a head: no face, so fit=facearea is its
+	// fallback, fit=crop, pixel for pixel.
+	back := base + "/photos/girl-2.jpg"
+	none := facePNG(t, tester, back+"?fit=facearea&w=100&h=100&fm=png", 100, 100)
+	crop := facePNG(t, tester, back+"?fit=crop&w=100&h=100&fm=png", 100, 100)
+	if d := blockDiff(none, crop, 1); d != 0 {
+		t.Errorf("no face: fit=facearea differs from fit=crop by %.2f", d)
+	}
+}
