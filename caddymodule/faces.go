@@ -79,8 +79,16 @@ func (f faceFinder) Faces(ctx context.Context, rgb []byte, width, height int) ([
 		return nil, err
 	}
 	boxes := make([]transform.FaceBox, len(found))
+	pt := func(p faces.Point) transform.FacePoint { return transform.FacePoint{X: p.X, Y: p.Y} }
 	for i, c := range found {
-		boxes[i] = transform.FaceBox{Left: c.Left, Top: c.Top, Right: c.Right, Bottom: c.Bottom}
+		// imgix names the eyes as the image shows them: left_eye is the
+		// one on the left, whichever way the face turns.
+		left, right := c.Points[faces.RightEye], c.Points[faces.LeftEye]
+		if left.X > right.X {
+			left, right = right, left
+		}
+		boxes[i] = transform.FaceBox{Left: c.Left, Top: c.Top, Right: c.Right, Bottom: c.Bottom,
+			LeftEye: pt(left), RightEye: pt(right), Mouth: pt(c.Points[faces.Mouth])}
 	}
 	return boxes, nil
 }

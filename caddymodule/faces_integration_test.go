@@ -2,6 +2,7 @@ package caddymodule_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/png"
@@ -123,6 +124,31 @@ func TestFacesThroughServer(t *testing.T) {
 	centre = facePNG(t, tester, girl+"?fit=crop&w=128&h=128&fm=png", 128, 128)
 	if d, c := blockDiff(area, byEye, 16), blockDiff(area, centre, 16); d > 12 || c < 30 {
 		t.Errorf("fit=facearea: mean block difference %.1f from the face's area by eye (want ≤ 12), %.1f from the centre crop (want ≥ 30)", d, c)
+	}
+
+	// fm=json&faces=1: the face in imgix's shape, in pixels. By eye: the
+	// box around (222, 189), the eyes on either side of x = 222 above the
+	// mouth.
+	res, body := get(t, tester, girl+"?fm=json&faces=1")
+	var desc struct {
+		Faces []struct {
+			Bounds struct{ X, Y, Width, Height int }
+			L      struct{ X, Y int } `json:"left_eye"`
+			R      struct{ X, Y int } `json:"right_eye"`
+			Mouth  struct{ X, Y int }
+		}
+	}
+	if err := json.Unmarshal(body, &desc); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("fm=json&faces=1: %d %s (%v)", res.StatusCode, body, err)
+	}
+	if len(desc.Faces) != 1 {
+		t.Fatalf("fm=json&faces=1: %s, want one face", body)
+	}
+	f := desc.Faces[0]
+	cx, cy := f.Bounds.X+f.Bounds.Width/2, f.Bounds.Y+f.Bounds.Height/2
+	if cx < 202 || cx > 242 || cy < 169 || cy > 209 || f.Bounds.Width < 40 || f.Bounds.Width > 90 ||
+		!(f.L.X < 222 && f.R.X > 222 && f.L.Y < f.Mouth.Y && f.R.Y < f.Mouth.Y) {
+		t.Errorf("fm=json&faces=1: %s", body)
 	}
 
 	// girl-2.jpg shows the back of a head: no face, so fit=facearea is its

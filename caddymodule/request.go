@@ -266,7 +266,7 @@ func (h *Handler) cachedResult(key string) (rendered, bool) {
 // (unless Private). The run is detached from ctx: coalesced waiters keep
 // it alive when this caller goes away, and the handler's timeout bounds it.
 func (h *Handler) render(ctx context.Context, req *imageRequest, src []byte) (rendered, error) {
-	req.timings.removal = req.Params.Removal.Enabled
+	req.timings.inference = req.Params.Removal.Enabled || req.Params.Faces.Enabled()
 	for attempt := 0; ; attempt++ {
 		// tt is written by the flight's goroutine, and read only once Do
 		// has returned this caller's own run (Executed).
@@ -332,7 +332,7 @@ func (h *Handler) joinRender(req *imageRequest) (joined bool, err error) {
 	if !ok {
 		return false, nil
 	}
-	req.timings.removal = req.Params.Removal.Enabled
+	req.timings.inference = req.Params.Removal.Enabled || req.Params.Faces.Enabled()
 	h.writeResult(req, r)
 	return true, nil
 }

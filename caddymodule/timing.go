@@ -35,9 +35,9 @@ type requestTimings struct {
 	fetch, queue, cache time.Duration
 	pipeline            transform.Timings
 	// fetched: the source was read or revalidated (fetch is set). ran: this
-	// request ran the pipeline (queue and pipeline are set). removal: it
-	// asked for background removal (the inference stage is shown).
-	fetched, ran, removal bool
+	// request ran the pipeline (queue and pipeline are set). inference: it
+	// asked for background removal or faces (the inference stage is shown).
+	fetched, ran, inference bool
 	// bytesIn is the source's size; 0 when it was not read.
 	bytesIn int
 	// outcome is X-Cache's value: MISS, HIT-MEMORY, HIT-DISK, ...
@@ -76,7 +76,7 @@ func (t *requestTimings) addFlight(elapsed time.Duration, tt *transformTimings, 
 
 // each calls fn for every stage this request went through, in
 // timingStages' order: fetch when the source was read, the transform's
-// stages when it ran here (inference only for a removal), cache always.
+// stages when it ran here (inference only for a removal or faces), cache always.
 func (t *requestTimings) each(fn func(stage string, d time.Duration)) {
 	if t.fetched {
 		fn(stageFetch, t.fetch)
@@ -84,7 +84,7 @@ func (t *requestTimings) each(fn func(stage string, d time.Duration)) {
 	if t.ran {
 		fn(stageQueue, t.queue)
 		for s := range transform.NumStages {
-			if s != transform.StageInference || t.removal {
+			if s != transform.StageInference || t.inference {
 				fn(s.String(), t.pipeline[s])
 			}
 		}

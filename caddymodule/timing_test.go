@@ -15,7 +15,7 @@ func TestServerTimingHeader(t *testing.T) {
 	ran := requestTimings{fetch: ms(1.5), queue: ms(0.25), cache: ms(0.126), fetched: true, ran: true, outcome: "MISS",
 		pipeline: transform.Timings{ms(2), ms(300), ms(0.5), ms(4), ms(12.345)}}
 	removal := ran
-	removal.removal = true
+	removal.inference = true
 	for _, tc := range []struct {
 		name string
 		t    requestTimings

@@ -59,11 +59,30 @@ const (
 var outputNames = []string{"Identity:0", "Identity_1:0", "Identity_2:0", "Identity_3:0"}
 
 // Face is a face's box in fractions of the image's width and height, from
-// its top-left corner, and the model's score for it (0-1).
+// its top-left corner, its key points in the same fractions, and the
+// model's score for it (0-1).
 type Face struct {
 	Left, Top, Right, Bottom float64
-	Score                    float64
+	// Points are MediaPipe's six key points, in its order: the subject's
+	// right eye, left eye, nose tip, mouth centre, right ear tragion, left
+	// ear tragion (for a face towards the camera, the subject's right eye
+	// is on the image's left).
+	Points [6]Point
+	Score  float64
 }
+
+// Key points of Face.Points.
+const (
+	RightEye = iota
+	LeftEye
+	NoseTip
+	Mouth
+	RightEar
+	LeftEar
+)
+
+// Point is a point in fractions of the image's width and height.
+type Point struct{ X, Y float64 }
 
 // CentreX and CentreY are the box's centre.
 func (f Face) CentreX() float64 { return (f.Left + f.Right) / 2 }
@@ -238,12 +257,11 @@ func (d *Detector) Detect(ctx context.Context, rgb []byte, width, height int) ([
 	found := merge(cands)
 	faces := make([]Face, 0, len(found))
 	for _, c := range found {
-		f := Face{
-			Left:   clamp01((float64(c.x0)*InputSize - float64(ox)) / float64(width)),
-			Top:    clamp01((float64(c.y0)*InputSize - float64(oy)) / float64(height)),
-			Right:  clamp01((float64(c.x1)*InputSize - float64(ox)) / float64(width)),
-			Bottom: clamp01((float64(c.y1)*InputSize - float64(oy)) / float64(height)),
-			Score:  float64(c.score),
+		fx := func(v float32) float64 { return clamp01((float64(v)*InputSize - float64(ox)) / float64(width)) }
+		fy := func(v float32) float64 { return clamp01((float64(v)*InputSize - float64(oy)) / float64(height)) }
+		f := Face{Left: fx(c.x0), Top: fy(c.y0), Right: fx(c.x1), Bottom: fy(c.y1), Score: float64(c.score)}
+		for k, p := range c.kp {
+			f.Points[k] = Point{fx(p[0]), fy(p[1])}
 		}
 		if f.Right > f.Left && f.Bottom > f.Top {
 			faces = append(faces, f)
@@ -280,12 +298,14 @@ func letterbox(rgb []byte, width, height int) (input []float32, ox, oy int) {
 // box is a detection in fractions of the model's input square.
 type box struct {
 	x0, y0, x1, y1, score float32
+	kp                    [6][2]float32
 }
 
 func (b box) area() float32 { return (b.x1 - b.x0) * (b.y1 - b.y0) }
 
 // decode reads one grid of cells x cells with n anchors a cell: the anchor
-// at a cell's centre, offset and sized by the regressors in input pixels.
+// at a cell's centre, offset and sized by the regressors in input pixels;
+// the key points are offsets from the anchor too.
 // Detections scoring under threshold are dropped.
 func decode(scores, regs []float32, cells, n int, threshold float32) []box {
 	var out []box
@@ -304,7 +324,12 @@ func decode(scores, regs []float32, cells, n int, threshold float32) []box {
 				if !(w > 0 && h > 0) || isInf(cx) || isInf(cy) || isInf(w) || isInf(h) {
 					continue
 				}
-				out = append(out, box{cx - w/2, cy - h/2, cx + w/2, cy + h/2, s})
+				b := box{x0: cx - w/2, y0: cy - h/2, x1: cx + w/2, y1: cy + h/2, score: s}
+				ax, ay := (float32(x)+0.5)/float32(cells), (float32(y)+0.5)/float32(cells)
+				for k := range b.kp {
+					b.kp[k] = [2]float32{ax + r[4+2*k]/InputSize, ay + r[5+2*k]/InputSize}
+				}
+				out = append(out, b)
 			}
 		}
 	}
@@ -313,8 +338,8 @@ func decode(scores, regs []float32, cells, n int, threshold float32) []box {
 
 // merge is weighted non-maximum suppression: from the best-scoring
 // detection down, the detections overlapping it by iouMerge or more are
-// blended into one box (their mean weighted by score) that keeps the best
-// score. At most maxFaces boxes come out.
+// blended into one box (their mean, key points too, weighted by score)
+// that keeps the best score. At most maxFaces boxes come out.
 func merge(cands []box) []box {
 	slices.SortStableFunc(cands, func(a, b box) int {
 		switch {
@@ -343,9 +368,17 @@ func merge(cands []box) []box {
 			sum.y0 += o.y0 * w
 			sum.x1 += o.x1 * w
 			sum.y1 += o.y1 * w
+			for k := range sum.kp {
+				sum.kp[k][0] += o.kp[k][0] * w
+				sum.kp[k][1] += o.kp[k][1] * w
+			}
 			weight += w
 		}
-		out = append(out, box{sum.x0 / weight, sum.y0 / weight, sum.x1 / weight, sum.y1 / weight, c.score})
+		m := box{x0: sum.x0 / weight, y0: sum.y0 / weight, x1: sum.x1 / weight, y1: sum.y1 / weight, score: c.score}
+		for k := range m.kp {
+			m.kp[k] = [2]float32{sum.kp[k][0] / weight, sum.kp[k][1] / weight}
+		}
+		out = append(out, m)
 	}
 	return out
 }

@@ -129,6 +129,14 @@ func TestDetectPhotos(t *testing.T) {
 		if cx, cy, fw := f.CentreX(), f.CentreY(), f.Right-f.Left; cx < tc.cx0 || cx > tc.cx1 || cy < tc.cy0 || cy > tc.cy1 || fw < tc.minW || fw > tc.maxW || f.Score < DefaultThreshold {
 			t.Errorf("%s: face %+v (centre %.3f, %.3f, width %.3f)", tc.name, f, cx, cy, fw)
 		}
+		// The key points of a face towards the camera: the subject's
+		// right eye on the image's left, both above the mouth, all three
+		// inside the box.
+		re, le, m := f.Points[RightEye], f.Points[LeftEye], f.Points[Mouth]
+		in := func(p Point) bool { return p.X > f.Left && p.X < f.Right && p.Y > f.Top && p.Y < f.Bottom }
+		if !(re.X < le.X && re.Y < m.Y && le.Y < m.Y && in(re) && in(le) && in(m)) {
+			t.Errorf("%s: key points %+v in box %+v", tc.name, f.Points, f)
+		}
 	}
 }
 
@@ -192,13 +200,14 @@ func TestDecode(t *testing.T) {
 	regs := make([]float32, cells*cells*n*regressed)
 	r := regs[3*regressed:]
 	r[0], r[1], r[2], r[3] = 25.6, -12.8, 51.2, 25.6 // +0.1, -0.05, 0.2 x 0.1 of the input
+	r[4], r[5] = -12.8, 25.6 // the first key point: -0.05, +0.1 from the anchor
 	got := decode(scores, regs, cells, n, 0.75)
 	if len(got) != 1 {
 		t.Fatalf("got %+v", got)
 	}
-	want := box{0.75 + 0.1 - 0.1, 0.25 - 0.05 - 0.05, 0.75 + 0.1 + 0.1, 0.25 - 0.05 + 0.05, 0.8808}
+	want := box{x0: 0.75 + 0.1 - 0.1, y0: 0.25 - 0.05 - 0.05, x1: 0.75 + 0.1 + 0.1, y1: 0.25 - 0.05 + 0.05, score: 0.8808}
 	b := got[0]
-	for i, v := range [][2]float32{{b.x0, want.x0}, {b.y0, want.y0}, {b.x1, want.x1}, {b.y1, want.y1}, {b.score, want.score}} {
+	for i, v := range [][2]float32{{b.x0, want.x0}, {b.y0, want.y0}, {b.x1, want.x1}, {b.y1, want.y1}, {b.score, want.score}, {b.kp[0][0], 0.7}, {b.kp[0][1], 0.35}, {b.kp[1][0], 0.75}} {
 		if math.Abs(float64(v[0]-v[1])) > 1e-4 {
 			t.Errorf("value %d: %v, want %v (box %+v)", i, v[0], v[1], b)
 		}
@@ -221,19 +230,22 @@ func TestDecode(t *testing.T) {
 // merge blends overlapping boxes by score and keeps apart the ones that
 // do not overlap.
 func TestMerge(t *testing.T) {
+	bx := func(x0, y0, x1, y1, s float32) box {
+		return box{x0: x0, y0: y0, x1: x1, y1: y1, score: s, kp: [6][2]float32{{x0, y0}}}
+	}
 	got := merge([]box{
-		{0.1, 0.1, 0.3, 0.3, 0.9},
-		{0.6, 0.6, 0.8, 0.8, 0.8},
-		{0.2, 0.1, 0.4, 0.3, 0.9},   // IoU with the first: 1/3
-		{0.14, 0.1, 0.34, 0.3, 0.0}, // a zero weight adds nothing
+		bx(0.1, 0.1, 0.3, 0.3, 0.9),
+		bx(0.6, 0.6, 0.8, 0.8, 0.8),
+		bx(0.2, 0.1, 0.4, 0.3, 0.9),   // IoU with the first: 1/3
+		bx(0.14, 0.1, 0.34, 0.3, 0.0), // a zero weight adds nothing
 	})
-	want := []box{{0.15, 0.1, 0.35, 0.3, 0.9}, {0.6, 0.6, 0.8, 0.8, 0.8}}
+	want := []box{bx(0.15, 0.1, 0.35, 0.3, 0.9), bx(0.6, 0.6, 0.8, 0.8, 0.8)}
 	if len(got) != len(want) {
 		t.Fatalf("got %+v", got)
 	}
 	for i := range want {
 		g, w := got[i], want[i]
-		for _, v := range [][2]float32{{g.x0, w.x0}, {g.y0, w.y0}, {g.x1, w.x1}, {g.y1, w.y1}, {g.score, w.score}} {
+		for _, v := range [][2]float32{{g.x0, w.x0}, {g.y0, w.y0}, {g.x1, w.x1}, {g.y1, w.y1}, {g.score, w.score}, {g.kp[0][0], w.kp[0][0]}, {g.kp[0][1], w.kp[0][1]}} {
 			if math.Abs(float64(v[0]-v[1])) > 1e-5 {
 				t.Errorf("box %d: %+v, want %+v", i, g, w)
 				break

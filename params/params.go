@@ -544,13 +544,15 @@ type Faces struct {
 	// left edge; imgix faceindex); 0 is every face. A face that is not
 	// there is no face.
 	Index int
+	// List adds the faces found to FormatJSON's answer (imgix faces=1).
+	List bool
 }
 
 // DefaultFacePad is Faces.Pad's value when it is 0.
 const DefaultFacePad = 1.0
 
 // Enabled reports whether f asks for faces at all.
-func (f Faces) Enabled() bool { return f.Crop || f.Area }
+func (f Faces) Enabled() bool { return f.Crop || f.Area || f.List }
 
 // Removal describes background removal. The zero value means none; every
 // other field is only meaningful when Enabled.

@@ -1,9 +1,13 @@
 package transform
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
+	"math"
+	"runtime"
 	"strconv"
+	"time"
 	"unicode/utf16"
 
 	"github.com/jebosio/matte/params"
@@ -26,6 +30,31 @@ type description struct {
 	DPIHeight     int               `json:"DPIHeight,omitempty"`
 	ProfileName   string            `json:"ProfileName,omitempty"`
 	Output        descriptionOutput `json:"Output"`
+	// Faces, with faces=1 and a detector, lists the faces found (none:
+	// an empty list), in pixels of the upright image.
+	Faces *[]describedFace `json:"Faces,omitempty"`
+}
+
+// describedFace is one face in imgix's shape: its box and the centres of
+// its eyes (left_eye on the image's left) and mouth, in pixels from the
+// top-left corner.
+type describedFace struct {
+	Bounds   faceRect  `json:"bounds"`
+	LeftEye  facePixel `json:"left_eye"`
+	RightEye facePixel `json:"right_eye"`
+	Mouth    facePixel `json:"mouth"`
+}
+
+type faceRect struct {
+	X      int `json:"x"`
+	Y      int `json:"y"`
+	Width  int `json:"width"`
+	Height int `json:"height"`
+}
+
+type facePixel struct {
+	X int `json:"x"`
+	Y int `json:"y"`
 }
 
 // descriptionOutput is imgix's "Output": the frames of an animation.
@@ -35,8 +64,9 @@ type descriptionOutput struct {
 
 // describe answers fm=json: the source's header as JSON, whatever else the
 // Params ask (imgix describes the source, not an output). No pixel is
-// decoded.
-func (pl *Pipeline) describe(req *Request) (Result, error) {
+// decoded, but for faces=1 (Faces.List), with a detector: then the faces
+// found are listed too.
+func (pl *Pipeline) describe(ctx context.Context, req *Request) (Result, error) {
 	d, err := vips.Describe(req.Source)
 	if err != nil {
 		return Result{}, corrupt(err)
@@ -50,11 +80,30 @@ func (pl *Pipeline) describe(req *Request) (Result, error) {
 	if d.Pages > 1 && animatedSource(req.Info) {
 		out.Output.Frames = d.Pages
 	}
+	var timings Timings
+	if req.Params.Faces.List && pl.opts.Faces != nil {
+		boxes, t, err := pl.facesOf(ctx, req)
+		if err != nil {
+			return Result{}, err
+		}
+		timings = t
+		list := make([]describedFace, len(boxes))
+		w, h := float64(req.Info.Width), float64(req.Info.Height)
+		px := func(p FacePoint) facePixel { return facePixel{int(math.Round(p.X * w)), int(math.Round(p.Y * h))} }
+		for i, b := range boxes {
+			x, y := int(math.Round(b.Left*w)), int(math.Round(b.Top*h))
+			list[i] = describedFace{
+				Bounds:  faceRect{X: x, Y: y, Width: int(math.Round(b.Right*w)) - x, Height: int(math.Round(b.Bottom*h)) - y},
+				LeftEye: px(b.LeftEye), RightEye: px(b.RightEye), Mouth: px(b.Mouth),
+			}
+		}
+		out.Faces = &list
+	}
 	body, err := json.Marshal(out)
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Body: body, Format: params.FormatJSON, Width: req.Info.Width, Height: req.Info.Height}, nil
+	return Result{Body: body, Format: params.FormatJSON, Width: req.Info.Width, Height: req.Info.Height, Timings: timings}, nil
 }
 
 // iccDescription is an ICC profile's description tag ('desc'): the ASCII
@@ -114,4 +163,24 @@ func trimNUL(s string) string {
 		}
 	}
 	return s
+}
+
+// facesOf runs the detector on req's source for describe, as the faces
+// step does (on a locked OS thread, cancellable), and returns what it spent.
+func (pl *Pipeline) facesOf(ctx context.Context, req *Request) ([]FaceBox, Timings, error) {
+	j := &job{pl: pl, ctx: ctx, req: req, p: req.Params, cancel: vips.NewCanceller()}
+	runtime.LockOSThread()
+	defer vips.EndThread()
+	stop := cancelOnDone(ctx, j.cancel)
+	defer func() {
+		stop()
+		j.cancel.Release()
+	}()
+	start := time.Now()
+	boxes, err := j.detectFaces()
+	j.res.Timings[StageDecode] += time.Since(start) - j.apart
+	if err != nil {
+		return nil, Timings{}, err
+	}
+	return boxes, j.res.Timings, nil
 }

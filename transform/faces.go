@@ -24,8 +24,15 @@ type FaceFinder interface {
 }
 
 // FaceBox is a face's box in fractions of the image, from its top-left
-// corner.
-type FaceBox struct{ Left, Top, Right, Bottom float64 }
+// corner, and its eyes (the one on the image's left first) and mouth in the
+// same fractions.
+type FaceBox struct {
+	Left, Top, Right, Bottom float64
+	LeftEye, RightEye, Mouth FacePoint
+}
+
+// FacePoint is a point in fractions of the image.
+type FacePoint struct{ X, Y float64 }
 
 // FacesID is the ID of the pipeline's face detector, "none" without one:
 // part of the cache key of a request with Params.Faces, since what is

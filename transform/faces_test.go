@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -201,5 +202,36 @@ func TestTurnPoint(t *testing.T) {
 		if fmt.Sprintf("%.3f %.3f", x, y) != fmt.Sprintf("%.3f %.3f", tc.wx, tc.wy) {
 			t.Errorf("rot %g: (%g, %g) → (%g, %g), want (%g, %g)", tc.rot, tc.x, tc.y, x, y, tc.wx, tc.wy)
 		}
+	}
+}
+
+// fm=json&faces=1 lists the faces found in imgix's shape, in pixels of
+// the 400x200 source; with none, an empty list; without a detector, no
+// list at all.
+func TestDescribeFaces(t *testing.T) {
+	src := encodePNG(t, thirds(400, 200))
+	f := faceBox(0.4, 0.4, 0.5, 0.6)
+	f.LeftEye, f.RightEye, f.Mouth = FacePoint{0.42, 0.45}, FacePoint{0.48, 0.45}, FacePoint{0.45, 0.55}
+	p := params.Params{Format: params.FormatJSON, Faces: params.Faces{List: true}}
+	for _, tc := range []struct {
+		boxes []FaceBox
+		want  string
+	}{
+		{[]FaceBox{f}, `"Faces":[{"bounds":{"x":160,"y":80,"width":40,"height":40},"left_eye":{"x":168,"y":90},"right_eye":{"x":192,"y":90},"mouth":{"x":180,"y":110}}]`},
+		{nil, `"Faces":[]`},
+	} {
+		stub := &stubFaces{t: t, boxes: tc.boxes, wantW: 256, wantH: 128}
+		pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: stub})
+		res, err := process(t, pl, src, p, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(res.Body, []byte(tc.want)) || stub.calls != 1 {
+			t.Errorf("got %s (%d calls), want it to hold %s", res.Body, stub.calls, tc.want)
+		}
+	}
+	res, err := process(t, NewPipeline(Options{}), src, p, "")
+	if err != nil || bytes.Contains(res.Body, []byte("Faces")) {
+		t.Errorf("without a detector: %s, %v", res.Body, err)
 	}
 }

@@ -195,7 +195,7 @@ var steps = []step{
 // a 503 timeout (params.Timeout), a cancelled ctx a 499 client_closed.
 func (pl *Pipeline) Process(ctx context.Context, req *Request) (Result, error) {
 	if req.Format == params.FormatJSON {
-		return pl.describe(req)
+		return pl.describe(ctx, req)
 	}
 	if o := req.Params.Orientation; o != 0 {
 		info, err := reoriented(req.Source, req.Info, o)

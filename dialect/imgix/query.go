@@ -952,6 +952,7 @@ var paramSpecs = map[string]paramSpec{
 		return nil
 	}},
 	"facepad":   {"a number above 0 and up to 100 (the area around the faces, in face sizes)", parseFacePad},
+	"faces":     boolSpec(func(p *params.Params) *bool { return &p.Faces.List }),
 	"faceindex": intSpec(1, 100, func(p *params.Params) *int { return &p.Faces.Index }),
 	"ar": {"an aspect ratio W:H of two numbers above 0 and up to 100000, such as 16:9 or 1.91:1", func(p *params.Params, v string) error {
 		ar, err := params.ParseRatio(v, ":", maxDimension)
@@ -1692,11 +1693,15 @@ func parseFacePad(p *params.Params, v string) error {
 	return nil
 }
 
-// checkFaces drops facepad and faceindex without fit=facearea: they size
-// and pick its area only, as in imgix.
+// checkFaces drops facepad and faceindex without fit=facearea, and faces
+// without fm=json: they size and pick its area, and list the faces in the
+// JSON answer, only, as in imgix.
 func checkFaces(p *params.Params) {
 	if !p.Faces.Area {
 		p.Faces.Pad, p.Faces.Index = 0, 0
+	}
+	if p.Format != params.FormatJSON {
+		p.Faces.List = false
 	}
 }
 

@@ -62,6 +62,9 @@ func TestParseQueryValid(t *testing.T) {
 		{"fit=facearea,fill&w=300&h=200", params.Params{Width: 300, Height: 200, Fit: params.FitFill, Faces: params.Faces{Area: true}}},
 		{"fit=facearea,cover", params.Params{Fit: params.FitCrop, Faces: params.Faces{Area: true}}},
 		{"fit=crop&facepad=2&faceindex=1", params.Params{Fit: params.FitCrop}}, // facearea's only
+		{"fm=json&faces=1", params.Params{Format: params.FormatJSON, Faces: params.Faces{List: true}}},
+		{"fm=json&faces=0", params.Params{Format: params.FormatJSON}},
+		{"fm=png&faces=1", params.Params{Format: params.FormatPNG}}, // fm=json's only
 		{"fit=crop&crop=faces&w=300&h=300", params.Params{Width: 300, Height: 300, Fit: params.FitCrop, Faces: params.Faces{Crop: true}}},
 		{"fit=crop&crop=faces,top,right", params.Params{Fit: params.FitCrop, Crop: params.CropTopRight, Faces: params.Faces{Crop: true}}},
 		{"fit=crop&crop=faces,entropy", params.Params{Fit: params.FitCrop, Crop: params.CropEntropy, Faces: params.Faces{Crop: true}}},
@@ -883,7 +886,7 @@ func TestIsParam(t *testing.T) {
 		"ar", "auto", "bg", "bg-blur", "bg-gradient", "bg-image", "bg-remove", "bg-remove-fg-type",
 		"bg-remove-semi-transparency", "blend", "blend-alpha", "blend-color", "blend-mode", "blur",
 		"border", "border-bottom", "border-left", "border-radius", "border-radius-inner", "border-right", "border-top", "bri", "ch", "chromasub", "con", "corner-radius", "crop", "cs", "dl", "dpi", "dpr",
-		"erode", "exp", "faceindex", "facepad", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "fps", "frame", "gam", "h", "high", "hue", "interval", "invert", "jpg-progressive", "loop", "lossless", "mark", "mark-align", "mark-alpha", "mark-base", "mark-fit", "mark-h", "mark-if-min-height", "mark-if-min-width", "mark-pad", "mark-rot", "mark-scale", "mark-tile", "mark-w", "mark-x", "mark-y", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome", "nr", "nrs", "orient",
+		"erode", "exp", "faceindex", "facepad", "faces", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "fps", "frame", "gam", "h", "high", "hue", "interval", "invert", "jpg-progressive", "loop", "lossless", "mark", "mark-align", "mark-alpha", "mark-base", "mark-fit", "mark-h", "mark-if-min-height", "mark-if-min-width", "mark-pad", "mark-rot", "mark-scale", "mark-tile", "mark-w", "mark-x", "mark-y", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome", "nr", "nrs", "orient",
 		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "px", "q", "rect", "refine", "rembg", "reverse", "rot", "sat", "scale", "semitransparency", "sepia",
 		"shad", "shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp", "skip",
 		"threshold", "trim", "trim-color", "trim-md", "trim-pad", "trim-sd", "trim-tol", "txt", "txt-align", "txt-clip", "txt-color", "txt-fit", "txt-font", "txt-line", "txt-line-color", "txt-pad", "txt-shad", "txt-size", "txt-width", "txt-x", "txt-y", "usm", "usmrad", "vib", "w",
