@@ -2,11 +2,13 @@ package caddymodule
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 
 	"github.com/caddyserver/caddy/v2"
 
+	"github.com/jebosio/matte/cache"
 	"github.com/jebosio/matte/faces"
 	"github.com/jebosio/matte/segment"
 	"github.com/jebosio/matte/transform"
@@ -65,15 +67,53 @@ func (a *App) FaceDetector(f *Faces, lib string) (*faces.Detector, error) {
 	return v.(detectorEntry).d, nil
 }
 
-// faceFinder is the transform.FaceFinder of a detector.
-type faceFinder struct{ d *faces.Detector }
+// faceFinder is the transform.FaceFinder of a detector, keeping what it
+// finds in the cache (nil: none) under the source's content hash and the
+// detector's ID, so that the widths of one srcset look once.
+type faceFinder struct {
+	d       *faces.Detector
+	cache   *cache.Cache
+	metrics *metrics
+}
 
 var _ transform.FaceFinder = faceFinder{}
 
 func (f faceFinder) ID() string     { return f.d.ID() }
 func (f faceFinder) InputSize() int { return faces.InputSize }
 
-func (f faceFinder) Faces(ctx context.Context, rgb []byte, width, height int) ([]transform.FaceBox, error) {
+func (f faceFinder) Faces(ctx context.Context, key string, private bool, input func() ([]byte, int, int, error)) ([]transform.FaceBox, error) {
+	find := func(ctx context.Context) (cache.Entry, bool, error) {
+		rgb, w, h, err := input()
+		if err != nil {
+			return cache.Entry{}, false, err
+		}
+		boxes, err := f.detect(ctx, rgb, w, h)
+		if err != nil {
+			return cache.Entry{}, false, err
+		}
+		f.metrics.observeFaceDetection()
+		body, err := json.Marshal(boxes)
+		return cache.Entry{Value: body, ContentType: "application/json"}, !private && err == nil, err
+	}
+	var e cache.Entry
+	var err error
+	if key == "" {
+		e, _, err = find(ctx)
+	} else {
+		e, _, err = f.cache.Do(ctx, nsFaces, hashKey(key, f.d.ID()), find)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var boxes []transform.FaceBox
+	if err := json.Unmarshal(e.Value, &boxes); err != nil {
+		return nil, fmt.Errorf("faces: cached entry: %w", err)
+	}
+	return boxes, nil
+}
+
+// detect runs the detector on rgb and turns its faces into FaceBoxes.
+func (f faceFinder) detect(ctx context.Context, rgb []byte, width, height int) ([]transform.FaceBox, error) {
 	found, err := f.d.Detect(ctx, rgb, width, height)
 	if err != nil {
 		return nil, err

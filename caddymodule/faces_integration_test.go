@@ -151,6 +151,14 @@ func TestFacesThroughServer(t *testing.T) {
 		t.Errorf("fm=json&faces=1: %s", body)
 	}
 
+	// Another size of the same photo finds its faces in the face cache:
+	// the detector does not run again.
+	before := metricValue(t, "matte_face_detections_total")
+	facePNG(t, tester, girl+"?fit=crop&crop=faces&w=50&h=150&fm=png", 50, 150)
+	if after := metricValue(t, "matte_face_detections_total"); after != before || before < 1 {
+		t.Errorf("matte_face_detections_total went from %g to %g for another size of a photo looked at already", before, after)
+	}
+
 	// girl-2.jpg shows the back of a head: no face, so fit=facearea is its
 	// fallback, fit=crop, pixel for pixel.
 	back := base + "/photos/girl-2.jpg"

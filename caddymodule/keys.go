@@ -16,6 +16,7 @@ const (
 	nsResult = "result" // encoded outputs, keyed by resultKey
 	nsSource = "source" // source memos (and Vary indexes), keyed by memoKey
 	nsMask   = "mask"   // mattes, keyed by source content and model fingerprint
+	nsFaces  = "faces"  // the faces found, keyed by source content and detector ID
 )
 
 // sourceID names a source: the host and the request URI the origin sees.

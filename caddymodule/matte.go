@@ -237,7 +237,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		if err != nil {
 			h.logger.Warn("face detection unavailable (crop=faces and fit=facearea take their fallback crop); run `make runtime`, or set `faces off`", zap.Error(err))
 		} else {
-			ff = faceFinder{d}
+			ff = faceFinder{d: d, cache: h.cache, metrics: h.metrics}
 		}
 	}
 	h.pipeline = transform.NewPipeline(transform.Options{

@@ -16,6 +16,7 @@ type metrics struct {
 	transforms       *prometheus.CounterVec
 	transformSeconds prometheus.Histogram
 	inferences       prometheus.Counter
+	faceDetections   prometheus.Counter
 	// stageSeconds{stage, dialect} and requests{dialect, cache}: the
 	// labels take values from fixed sets (timingStages, the dialects'
 	// names, cache.Tier's CacheStatus), never from a request.
@@ -30,7 +31,7 @@ func registerMetrics(reg *prometheus.Registry, app *App) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.transforms, m.transformSeconds, m.inferences, m.stageSeconds, m.requests, appCollector{app}} {
+	for _, c := range []prometheus.Collector{m.transforms, m.transformSeconds, m.inferences, m.faceDetections, m.stageSeconds, m.requests, appCollector{app}} {
 		if err := reg.Register(c); err != nil {
 			if _, dup := err.(prometheus.AlreadyRegisteredError); !dup {
 				return nil, err
@@ -47,6 +48,9 @@ func newMetrics() *metrics {
 		}, []string{"result"}),
 		inferences: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "matte", Name: "inferences_total", Help: "Segmentation model runs (mask cache misses).",
+		}),
+		faceDetections: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "matte", Name: "face_detections_total", Help: "Face detector runs (face cache misses).",
 		}),
 		transformSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: "matte", Name: "transform_seconds", Help: "Time spent in the transform pipeline.",
@@ -76,6 +80,12 @@ func (m *metrics) observeRequest(dialect string, t *requestTimings) {
 func (m *metrics) observeInference() {
 	if m != nil {
 		m.inferences.Inc()
+	}
+}
+
+func (m *metrics) observeFaceDetection() {
+	if m != nil {
+		m.faceDetections.Inc()
 	}
 }
 

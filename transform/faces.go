@@ -2,6 +2,7 @@ package transform
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -17,10 +18,16 @@ type FaceFinder interface {
 	ID() string
 	// InputSize is the longer side of the images Faces looks at.
 	InputSize() int
-	// Faces returns the faces in rgb, packed 8-bit RGB of width x height
-	// pixels with a longer side of InputSize: boxes in fractions of the
-	// image, ordered left to right by their left edge.
-	Faces(ctx context.Context, rgb []byte, width, height int) ([]FaceBox, error)
+	// Faces returns the faces of a source: boxes in fractions of the
+	// upright image, ordered left to right by their left edge. input
+	// renders the source upright as packed 8-bit RGB of width x height
+	// pixels, the longer side InputSize; implementations call it only
+	// when they have no answer cached under key (the source's content
+	// hash, Info.Hash, which names an orientation asked for too; "" is
+	// not to be cached), from any goroutine.
+	// private means the source may not be kept in a shared cache
+	// (Request.Private): neither may its faces.
+	Faces(ctx context.Context, key string, private bool, input func() (rgb []byte, width, height int, err error)) ([]FaceBox, error)
 }
 
 // FaceBox is a face's box in fractions of the image, from its top-left
@@ -93,8 +100,10 @@ func (j *job) findFaces() error {
 	return nil
 }
 
-// detectFaces decodes the source upright at the detector's size (its
-// longer side InputSize) and asks the detector.
+// detectFaces asks the detector for the faces of the source upright; the
+// detector calls input, which decodes it at the detector's size (its
+// longer side InputSize), only when it has no answer cached for the
+// source's content and orientation.
 func (j *job) detectFaces() ([]FaceBox, error) {
 	finder, src := j.pl.opts.Faces, j.req.Info
 	n := finder.InputSize()
@@ -108,25 +117,36 @@ func (j *job) detectFaces() ([]FaceBox, error) {
 	// A libvips failure here is the source's (it does not decode, or this
 	// libvips lacks its codec); the detector's own is the server's.
 	decoding := step{name: "faces", decodes: true, stage: StageDecode}
-	img, err := vips.Thumbnail(j.req.Source, w, h, vips.NoCrop, src.jpegShrink(w, h), j.p.Orientation, j.cancel)
-	if err != nil {
-		return nil, j.failed(decoding, err)
-	}
-	defer img.Close()
-	if err := img.ToSRGB(); err != nil {
-		return nil, j.failed(decoding, err)
-	}
-	rgb, err := img.RawRGB()
-	if err != nil {
-		return nil, j.failed(decoding, err)
-	}
-	if len(rgb) != w*h*3 {
-		return nil, fmt.Errorf("faces: the %dx%d image has %d bytes of RGB", w, h, len(rgb))
+	var decoded time.Duration
+	input := func() ([]byte, int, int, error) {
+		start := time.Now()
+		defer func() { decoded += time.Since(start) }()
+		img, err := vips.Thumbnail(j.req.Source, w, h, vips.NoCrop, src.jpegShrink(w, h), j.p.Orientation, j.cancel)
+		if err != nil {
+			return nil, 0, 0, j.failed(decoding, err)
+		}
+		defer img.Close()
+		if err := img.ToSRGB(); err != nil {
+			return nil, 0, 0, j.failed(decoding, err)
+		}
+		rgb, err := img.RawRGB()
+		if err != nil {
+			return nil, 0, 0, j.failed(decoding, err)
+		}
+		if len(rgb) != w*h*3 {
+			return nil, 0, 0, fmt.Errorf("faces: the %dx%d image has %d bytes of RGB", w, h, len(rgb))
+		}
+		return rgb, w, h, nil
 	}
 	start := time.Now()
-	boxes, err := finder.Faces(j.ctx, rgb, w, h)
-	j.timeApart(StageInference, time.Since(start))
+	// Info.Hash names an orientation asked for too (reoriented).
+	boxes, err := finder.Faces(j.ctx, src.Hash, j.req.Private, input)
+	j.timeApart(StageInference, time.Since(start)-decoded)
 	if err != nil {
+		var pub *params.Error
+		if errors.As(err, &pub) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("faces: %w", err)
 	}
 	return boxes, nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"slices"
 	"testing"
 
 	"github.com/jebosio/matte/params"
@@ -20,12 +21,18 @@ type stubFaces struct {
 	err          error
 	wantW, wantH int
 	calls        int
+	keys         []string
 }
 
 func (s *stubFaces) ID() string     { return "stub@1" }
 func (s *stubFaces) InputSize() int { return 256 }
-func (s *stubFaces) Faces(_ context.Context, rgb []byte, w, h int) ([]FaceBox, error) {
+func (s *stubFaces) Faces(_ context.Context, key string, _ bool, input func() ([]byte, int, int, error)) ([]FaceBox, error) {
 	s.calls++
+	s.keys = append(s.keys, key)
+	rgb, w, h, err := input()
+	if err != nil {
+		return nil, err
+	}
 	if w != s.wantW || h != s.wantH || len(rgb) != w*h*3 {
 		s.t.Errorf("detector shown %dx%d in %d bytes, want %dx%d RGB", w, h, len(rgb), s.wantW, s.wantH)
 	}
@@ -233,5 +240,32 @@ func TestDescribeFaces(t *testing.T) {
 	res, err := process(t, NewPipeline(Options{}), src, p, "")
 	if err != nil || bytes.Contains(res.Body, []byte("Faces")) {
 		t.Errorf("without a detector: %s, %v", res.Body, err)
+	}
+}
+
+// The detector's cache key is the source's content hash, which names an
+// orientation asked for too; a source without a hash is not cached.
+func TestFacesKey(t *testing.T) {
+	src := encodePNG(t, thirds(400, 200))
+	stub := &stubFaces{t: t, wantW: 256, wantH: 128}
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: stub})
+	info, err := pl.Probe(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := params.Params{Width: 100, Height: 100, Fit: params.FitCrop, Faces: params.Faces{Crop: true}, Format: params.FormatPNG}
+	for _, hash := range []string{"", "abc"} {
+		info.Hash = hash
+		if _, err := pl.Process(context.Background(), &Request{Source: src, Info: info, Params: p, Format: params.FormatPNG}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stub.wantW, stub.wantH = 128, 256 // turned a quarter: portrait
+	p.Orientation = 6
+	if _, err := pl.Process(context.Background(), &Request{Source: src, Info: info, Params: p, Format: params.FormatPNG}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"", "abc", "abc;or=6"}; !slices.Equal(stub.keys, want) {
+		t.Errorf("keys %q, want %q", stub.keys, want)
 	}
 }
