@@ -318,18 +318,26 @@ func decode(scores, regs []float32, cells, n int, threshold float32) []box {
 					continue
 				}
 				r := regs[i*regressed:]
-				cx := (float32(x)+0.5)/float32(cells) + r[0]/InputSize
-				cy := (float32(y)+0.5)/float32(cells) + r[1]/InputSize
+				ax, ay := (float32(x)+0.5)/float32(cells), (float32(y)+0.5)/float32(cells)
+				cx, cy := ax+r[0]/InputSize, ay+r[1]/InputSize
 				w, h := r[2]/InputSize, r[3]/InputSize
-				if !(w > 0 && h > 0) || isInf(cx) || isInf(cy) || isInf(w) || isInf(h) {
+				// A box or key point far off the input (or NaN) is not a
+				// face but a broken model's output: dropped, so that the
+				// merge's sums stay finite.
+				if !(w > 0 && h > 0 && w <= 2 && h <= 2 && sane(cx) && sane(cy)) {
 					continue
 				}
 				b := box{x0: cx - w/2, y0: cy - h/2, x1: cx + w/2, y1: cy + h/2, score: s}
-				ax, ay := (float32(x)+0.5)/float32(cells), (float32(y)+0.5)/float32(cells)
+				ok := b.x1 > b.x0 && b.y1 > b.y0 // a size float32 cannot tell from none
+
 				for k := range b.kp {
-					b.kp[k] = [2]float32{ax + r[4+2*k]/InputSize, ay + r[5+2*k]/InputSize}
+					px, py := ax+r[4+2*k]/InputSize, ay+r[5+2*k]/InputSize
+					ok = ok && sane(px) && sane(py)
+					b.kp[k] = [2]float32{px, py}
 				}
-				out = append(out, b)
+				if ok {
+					out = append(out, b)
+				}
 			}
 		}
 	}
@@ -359,7 +367,7 @@ func merge(cands []box) []box {
 		var sum box
 		var weight float32
 		for j := i; j < len(cands); j++ {
-			if used[j] || iou(c, cands[j]) < iouMerge {
+			if used[j] || j > i && iou(c, cands[j]) < iouMerge {
 				continue
 			}
 			used[j] = true
@@ -396,6 +404,7 @@ func iou(a, b box) float32 {
 
 func sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
 
-func isInf(f float32) bool { return math.IsInf(float64(f), 0) || math.IsNaN(float64(f)) }
+// sane reports a coordinate within a side of the input square (NaN: no).
+func sane(v float32) bool { return v >= -1 && v <= 2 }
 
 func clamp01(v float64) float64 { return max(0, min(1, v)) }

@@ -200,7 +200,7 @@ func TestDecode(t *testing.T) {
 	regs := make([]float32, cells*cells*n*regressed)
 	r := regs[3*regressed:]
 	r[0], r[1], r[2], r[3] = 25.6, -12.8, 51.2, 25.6 // +0.1, -0.05, 0.2 x 0.1 of the input
-	r[4], r[5] = -12.8, 25.6 // the first key point: -0.05, +0.1 from the anchor
+	r[4], r[5] = -12.8, 25.6                         // the first key point: -0.05, +0.1 from the anchor
 	got := decode(scores, regs, cells, n, 0.75)
 	if len(got) != 1 {
 		t.Fatalf("got %+v", got)
@@ -272,4 +272,40 @@ func BenchmarkDetect(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzDecodeMerge feeds the post-processing any model output, NaN and
+// infinities included (a corrupt or foreign model file): no panic, at most
+// maxFaces boxes, each with a positive size and a score at or above the
+// threshold.
+func FuzzDecodeMerge(f *testing.F) {
+	f.Add([]byte{0, 0, 0x80, 0x7f, 1, 2, 3, 4}, uint8(3))
+	f.Add([]byte{0, 0, 0xc0, 0x7f, 0, 0, 0x80, 0xff}, uint8(200))
+	f.Fuzz(func(t *testing.T, raw []byte, seed uint8) {
+		const cells, n = 2, 2
+		floats := func(count int, from int) []float32 {
+			out := make([]float32, count)
+			for i := range out {
+				var b [4]byte
+				for k := range b {
+					if len(raw) > 0 {
+						b[k] = raw[(from+i*4+k)%len(raw)] ^ seed
+					}
+				}
+				out[i] = math.Float32frombits(uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24)
+			}
+			return out
+		}
+		scores := floats(cells*cells*n, 0)
+		regs := floats(cells*cells*n*regressed, 7)
+		boxes := merge(decode(scores, regs, cells, n, DefaultThreshold))
+		if len(boxes) > maxFaces {
+			t.Fatalf("%d boxes", len(boxes))
+		}
+		for _, b := range boxes {
+			if !(b.x1 > b.x0 && b.y1 > b.y0 && b.score >= DefaultThreshold) {
+				t.Fatalf("box %+v", b)
+			}
+		}
+	})
 }
