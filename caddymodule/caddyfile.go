@@ -378,23 +378,9 @@ func (h *Handler) parseBlockOption(o option) (handled bool, err error) {
 		}
 		return true, parseOrigin(d, h.Origin)
 	case "rembg":
-		if len(args) == 1 && args[0] == "off" {
-			h.Rembg.Off = true
-			return true, nil
-		}
-		if len(args) != 0 {
-			return true, d.ArgErr()
-		}
-		return true, parseRembg(d, &h.Rembg)
+		return true, offOrBlock(d, args, &h.Rembg.Off, func() error { return parseRembg(d, &h.Rembg) })
 	case "faces":
-		if len(args) == 1 && args[0] == "off" {
-			h.Faces.Off = true
-			return true, nil
-		}
-		if len(args) != 0 {
-			return true, d.ArgErr()
-		}
-		return true, parseFaces(d, &h.Faces)
+		return true, offOrBlock(d, args, &h.Faces.Off, func() error { return parseFaces(d, &h.Faces) })
 	case "url_dialect":
 		return true, parseURLDialect(d, args, h)
 	case "playground":
@@ -469,6 +455,19 @@ func parseURLDialect(d *caddyfile.Dispenser, args []string, h *Handler) error {
 	}
 	h.URLDialects = append(h.URLDialects, c)
 	return nil
+}
+
+// offOrBlock reads a subdirective that is either `<name> off` (setting
+// *off) or `<name> { ... }` (read by block).
+func offOrBlock(d *caddyfile.Dispenser, args []string, off *bool, block func() error) error {
+	if len(args) == 1 && args[0] == "off" {
+		*off = true
+		return nil
+	}
+	if len(args) != 0 {
+		return d.ArgErr()
+	}
+	return block()
 }
 
 // parseFaces reads the `faces { model <path>  threshold <0-1> }` block.

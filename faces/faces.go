@@ -10,6 +10,7 @@
 package faces
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -267,15 +268,7 @@ func (d *Detector) Detect(ctx context.Context, rgb []byte, width, height int) ([
 			faces = append(faces, f)
 		}
 	}
-	slices.SortStableFunc(faces, func(a, b Face) int {
-		switch {
-		case a.Left < b.Left:
-			return -1
-		case a.Left > b.Left:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(faces, func(a, b Face) int { return cmp.Compare(a.Left, b.Left) })
 	return faces, nil
 }
 
@@ -349,15 +342,7 @@ func decode(scores, regs []float32, cells, n int, threshold float32) []box {
 // blended into one box (their mean, key points too, weighted by score)
 // that keeps the best score. At most maxFaces boxes come out.
 func merge(cands []box) []box {
-	slices.SortStableFunc(cands, func(a, b box) int {
-		switch {
-		case a.score > b.score:
-			return -1
-		case a.score < b.score:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(cands, func(a, b box) int { return cmp.Compare(b.score, a.score) })
 	used := make([]bool, len(cands))
 	var out []box
 	for i, c := range cands {

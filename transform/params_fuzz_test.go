@@ -73,6 +73,8 @@ func FuzzPipelineParams(f *testing.F) {
 		"txt=%E2%80%8B&txt-size=30", "txt=%CC%81", "txt=%C2%AD%E2%80%A8", "txt=%F0%9F%98%80&txt-font=serif",
 		"txt=abcdefghijklmnop&txt-size=40&txt-fit=max&txt-clip=middle,ellipsis&txt-pad=2",
 		"txt=++++ab&txt-clip=start&txt-width=3", "trim=auto&trim-md=3&trim-sd=1&trim-pad=-2",
+		"w=30&h=60&fit=crop&crop=faces,bottom&rot=90", "fit=facearea&facepad=7.5&faceindex=2&w=17&h=5&rect=1,1,9,9",
+		"fit=facearea,fill&faceindex=3&ar=3:1", "fm=json&faces=1&orient=6", "fit=min&crop=faces,entropy&w=9&h=90&fp-z=4",
 	} {
 		for i := range 3 {
 			f.Add(q, uint8(i))
@@ -254,11 +256,25 @@ func newPipelineFuzz(f *testing.F) *pipelineFuzz {
 	return &pipelineFuzz{
 		pl: NewPipeline(Options{Limits: Limits{
 			MaxSourceBytes: 1 << 20, MaxSourcePixels: 4_000_000, MaxOutputDimension: 256, MaxFrames: 4,
-		}}),
+		}, Faces: fuzzFaces{}}),
 		sources: [][]byte{jpg, png, anim},
 		accepts: []string{"", "image/webp", "image/avif,image/webp", "image/png"},
 		mark:    encodePNG(f, halves(6, 4, blue, clear)),
 	}
+}
+
+// fuzzFaces reports two fixed faces, one of them at the image's corner, so
+// that the fuzz reaches the crop placement of every face parameter (what a
+// real detector finds is tested in faces/ and caddymodule/).
+type fuzzFaces struct{}
+
+func (fuzzFaces) ID() string     { return "fuzz" }
+func (fuzzFaces) InputSize() int { return 16 }
+func (fuzzFaces) Faces(_ context.Context, _ string, _ bool, input func() ([]byte, int, int, error)) ([]FaceBox, error) {
+	if _, _, _, err := input(); err != nil {
+		return nil, err
+	}
+	return []FaceBox{{Left: 0, Top: 0, Right: 0.1, Bottom: 0.3}, {Left: 0.4, Top: 0.5, Right: 0.9, Bottom: 0.8}}, nil
 }
 
 // run transforms the source pick names (and answers the Accept header it
