@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
@@ -18,8 +19,9 @@ import (
 )
 
 // facesSite serves the shared test photos under /photos/ with the real
-// face detector (make runtime), or skips.
-func facesSite(t *testing.T) (*caddytest.Tester, string) {
+// face detector (make runtime), or skips; directives go in the matte
+// block (url_dialect lines).
+func facesSite(t *testing.T, directives ...string) (*caddytest.Tester, string) {
 	t.Helper()
 	dir := os.Getenv("MATTE_RUNTIME")
 	if dir == "" {
@@ -46,9 +48,10 @@ http://localhost:9080 {
 		faces {
 			model %s
 		}
+		%s
 	}
 	file_server
-}`, data, lib, model), "caddyfile")
+}`, data, lib, model, strings.Join(directives, "\n\t\t")), "caddyfile")
 	return tester, "http://localhost:9080"
 }
 
@@ -166,5 +169,37 @@ func TestFacesThroughServer(t *testing.T) {
 	crop := facePNG(t, tester, back+"?fit=crop&w=100&h=100&fm=png", 100, 100)
 	if d := blockDiff(none, crop, 1); d != 0 {
 		t.Errorf("no face: fit=facearea differs from fit=crop by %.2f", d)
+	}
+}
+
+// The dialects' face gravities reach the detector. Each URL below cuts
+// girl-1.jpg to a 300x60 strip: centred on the face (at y = 0.47, read by
+// eye) it is close to the imgix crop placed there by hand, and far from
+// the same dialect's attention crop, which picks a lower strip. On
+// girl-2.jpg (no face) each answers as its attention crop, pixel for
+// pixel: the fallback is what the face gravity gave before.
+func TestDialectFacesThroughServer(t *testing.T) {
+	tester, base := facesSite(t, "url_dialect cloudflare", "url_dialect cloudinary", "url_dialect imagekit",
+		"url_dialect thumbor", "url_dialect imgproxy", "url_dialect cloudimage")
+	byEye := facePNG(t, tester, base+"/photos/girl-1.jpg?fit=crop&crop=focalpoint&fp-x=0.37&fp-y=0.47&w=300&h=60&fm=png", 300, 60)
+	for _, tc := range []struct{ face, attention string }{
+		{"/cdn-cgi/image/fit=cover,w=300,h=60,gravity=face,f=png/photos/%s", "/cdn-cgi/image/fit=cover,w=300,h=60,gravity=auto,f=png/photos/%s"},
+		{"/demo/image/upload/c_fill,g_face,w_300,h_60,f_png/photos/%s", "/demo/image/upload/c_fill,g_auto,w_300,h_60,f_png/photos/%s"},
+		{"/demo/image/upload/c_thumb,g_faces,w_300,h_60,f_png/photos/%s", "/demo/image/upload/c_thumb,g_auto,w_300,h_60,f_png/photos/%s"},
+		{"/photos/%s?tr=w-300,h-60,fo-face,f-png", "/photos/%s?tr=w-300,h-60,fo-auto,f-png"},
+		{"/unsafe/300x60/smart/filters:format(png)/photos/%s", "/photos/%s?fit=crop&crop=attention&w=300&h=60&fm=png"},
+		{"/insecure/rs:fill:300:60/g:obj:face/plain//photos/%s@png", "/insecure/rs:fill:300:60/g:sm/plain//photos/%s@png"},
+		{"/v7/photos/%s?w=300&h=60&func=face&force_format=png", "/photos/%s?fit=crop&crop=attention&w=300&h=60&fm=png"},
+	} {
+		got := facePNG(t, tester, base+fmt.Sprintf(tc.face, "girl-1.jpg"), 300, 60)
+		attention := facePNG(t, tester, base+fmt.Sprintf(tc.attention, "girl-1.jpg"), 300, 60)
+		if d, a := blockDiff(got, byEye, 12), blockDiff(got, attention, 12); d > 6 || a < 15 {
+			t.Errorf("%s: mean block difference %.1f from the crop on the face by eye (want ≤ 6), %.1f from the attention crop (want ≥ 15)", tc.face, d, a)
+		}
+		none := facePNG(t, tester, base+fmt.Sprintf(tc.face, "girl-2.jpg"), 300, 60)
+		attention = facePNG(t, tester, base+fmt.Sprintf(tc.attention, "girl-2.jpg"), 300, 60)
+		if d := blockDiff(none, attention, 1); d != 0 {
+			t.Errorf("%s on a photo without a face differs from its attention crop by %.2f", tc.face, d)
+		}
 	}
 }

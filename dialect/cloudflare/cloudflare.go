@@ -305,13 +305,17 @@ func dimension(name, v string) (int, error) {
 	return n, nil
 }
 
-// gravities are Cloudflare's named gravities.
-var gravities = map[string]params.Crop{"auto": params.CropAttention, "face": params.CropAttention,
+// gravities are Cloudflare's named gravities but face.
+var gravities = map[string]params.Crop{"auto": params.CropAttention,
 	"left": params.CropLeft, "right": params.CropRight, "top": params.CropTop, "bottom": params.CropBottom}
 
 // parseGravity reads auto, face, a side, or a focal point XxY (fractions
-// from the top-left corner).
+// from the top-left corner). face centres the crop on the faces found,
+// and by attention (auto) where there are none.
 func parseGravity(name, v string) (pathurl.Gravity, error) {
+	if v == "face" {
+		return pathurl.Gravity{Crop: params.CropAttention, Faces: true}, nil
+	}
 	if c, ok := gravities[v]; ok {
 		return pathurl.Gravity{Crop: c}, nil
 	}

@@ -16,7 +16,8 @@
 //
 //   - w, width, h, height: pixels, 1 to 100000. One side keeps the ratio.
 //   - func (with both sides): crop (the default) covers the box and cuts
-//     it at gravity; face is crop at Matte's attention (no face detector);
+//     it at gravity; face is crop centred on the faces found (Params.Faces),
+//     at Matte's attention where there are none;
 //     fit pads the box with bg_color without enlarging (fit_enlarge=1
 //     enlarges); bound fits inside; cover stretches to the box. cropfit
 //     and boundmin are refused.
@@ -200,7 +201,9 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	case fn == "crop", fn == "face":
 		p.Fit, p.Crop = params.FitCrop, gravities[v["gravity"]]
 		if fn == "face" {
-			p.Crop = params.CropAttention
+			// The cut centred on the faces found, by attention where
+			// there are none.
+			p.Crop, p.Faces.Crop = params.CropAttention, true
 		}
 		if noEnlarge {
 			p.Fit = params.FitMin

@@ -26,7 +26,10 @@ func TestParseValid(t *testing.T) {
 		{"/v7/img/a.jpg?w=400&h=300", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop}},
 		{"/v7/img/a.jpg?width=400&height=300&func=crop&gravity=northeast", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Crop: params.CropTopRight}},
 		{"/v7/img/a.jpg?w=400&h=300&gravity=smart&org_if_sml=1", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropAttention}},
-		{"/v7/img/a.jpg?w=400&h=300&func=face", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Crop: params.CropAttention}},
+		// func=face: the cut centred on the faces found, attention where there are none.
+		{"/v7/img/a.jpg?w=400&h=300&func=face", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}},
+		{"/v7/img/a.jpg?w=400&h=300&func=face&org_if_sml=1", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}},
+		{"/v7/img/a.jpg?w=400&func=face", "/img/a.jpg", "", params.Params{Width: 400}}, // one side: nothing is cut
 		{"/v7/img/a.jpg?w=400&h=300&func=bound", "/img/a.jpg", "", params.Params{Width: 400, Height: 300}},
 		{"/v7/img/a.jpg?w=400&h=300&func=bound&org_if_sml=1", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMax}},
 		{"/v7/img/a.jpg?w=400&h=300&func=cover", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitScale}},

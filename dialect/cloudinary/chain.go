@@ -203,7 +203,9 @@ var geometryKeys = map[string]bool{"w": true, "h": true, "c": true, "ar": true, 
 // cropModes are the c_ values Matte reads.
 var cropModes = map[string]bool{"scale": true, "fit": true, "limit": true, "fill": true, "lfill": true, "thumb": true, "pad": true, "lpad": true, "crop": true}
 
-// gravities are g's compass points.
+// gravities are g's compass points; auto, face and faces are Matte's
+// attention crop, which face and faces fall back to where no face is
+// found (geometry sets Params.Faces for them).
 var gravities = map[string]params.Crop{
 	"center": params.CropCenter, "north": params.CropTop, "south": params.CropBottom, "west": params.CropLeft, "east": params.CropRight,
 	"north_west": params.CropTopLeft, "north_east": params.CropTopRight, "south_west": params.CropBottomLeft, "south_east": params.CropBottomRight,
@@ -339,7 +341,7 @@ func (ch *chain) finish() {
 // nothing and are reset.
 func canonical(p *params.Params) {
 	if p.Width == 0 && p.Height == 0 && p.WidthRatio == 0 && p.HeightRatio == 0 && p.AspectRatio == 0 && p.ClientHints&params.HintWidth == 0 {
-		p.Fit, p.Crop = params.FitClip, params.CropCenter
+		p.Fit, p.Crop, p.Faces = params.FitClip, params.CropCenter, params.Faces{}
 	}
 	if !p.Fit.Fills() {
 		p.FillBlur, p.FillBlurStrength = false, 0
@@ -418,6 +420,9 @@ func (ch *chain) geometry(g geometry) {
 		case both || arOnly:
 			p.Fit = map[bool]params.Fit{false: params.FitCrop, true: params.FitMin}[limited]
 			p.Crop = anchor
+			// g_face and g_faces centre the cut on the faces found, and
+			// by attention where there are none.
+			p.Faces.Crop = g.g == "face" || g.g == "faces"
 		case limited:
 			p.Fit = params.FitMax
 		}
@@ -440,6 +445,16 @@ func (ch *chain) geometry(g geometry) {
 	}
 }
 
+// cropGravity refuses c_crop with g_auto, g_face or g_faces: Matte's
+// attention crop resizes, and its faces centre a resize's cut, not a
+// region at the source's scale.
+func cropGravity(g string) *params.Error {
+	if g == "face" || g == "faces" {
+		return params.BadParam("g", "c_crop with g_"+g+" is not supported: Matte centres the cut of a resize on the faces, not a region at the source's scale; use c_fill or c_thumb.")
+	}
+	return params.BadParam("g", "c_crop with g_"+g+" is not supported: Matte's attention crop resizes; use c_fill.")
+}
+
 // cropRegion applies c_crop: a region of the source at its own scale.
 func (ch *chain) cropRegion(g geometry, w, h int, arOnly bool) {
 	p := &ch.p
@@ -453,7 +468,7 @@ func (ch *chain) cropRegion(g geometry, w, h int, arOnly bool) {
 			return
 		}
 		if anchor == params.CropAttention {
-			ch.fail(params.BadParam("g", "c_crop with g_"+g.g+" is not supported: Matte's attention crop resizes; use c_fill."))
+			ch.fail(cropGravity(g.g))
 			return
 		}
 		p.Fit, p.AspectRatio, p.Crop = params.FitCrop, g.ar, anchor
@@ -479,7 +494,7 @@ func (ch *chain) cropRegion(g geometry, w, h int, arOnly bool) {
 		}
 		p.Rect = params.Rect{X: x, Y: y, W: w, H: h}
 	case anchor == params.CropAttention:
-		ch.fail(params.BadParam("g", "c_crop with g_"+g.g+" is not supported: Matte's attention crop resizes; use c_fill."))
+		ch.fail(cropGravity(g.g))
 	default:
 		p.Region = params.Region{W: w, H: h, WRatio: g.wRatio, HRatio: g.hRatio, Anchor: anchor}
 	}

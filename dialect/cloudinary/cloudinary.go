@@ -32,7 +32,7 @@
 //     between 0 and 1 (w_0.5); w_auto is the Sec-CH-Width client hint.
 //   - c: scale (the default: both sides stretch, one keeps the aspect
 //     ratio), fit, limit (fit without enlarging), fill and thumb (cover and
-//     cut at g; thumb has no face detector), lfill (fill without
+//     cut at g), lfill (fill without
 //     enlarging: Matte's fit=min), pad and lpad (fit and pad to the box
 //     with b; lpad without enlarging), crop (a w x h region of the source at
 //     its scale: at x, y, centred at x, y with g_xy_center, or placed by g;
@@ -42,8 +42,10 @@
 //   - ar: width:height (16:9) or a decimal (1.5): the side w or h leaves
 //     out; with neither, the box of fill, lfill, thumb, crop, pad and lpad.
 //   - g: center, north, south, east, west, north_east, north_west,
-//     south_east, south_west; auto, face and faces read as Matte's
-//     attention crop (no face detector); xy_center only with c_crop.
+//     south_east, south_west; auto reads as Matte's attention crop;
+//     face and faces centre the cut on the faces found (Params.Faces), by
+//     attention where there are none (not with c_crop); xy_center only
+//     with c_crop.
 //   - x, y: pixels, with c_crop. z: 1 only (Matte's zoom needs a focal
 //     point Cloudinary's URL does not give).
 //   - dpr: 1 to 5, or auto (the Sec-CH-DPR client hint).

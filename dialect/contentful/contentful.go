@@ -31,8 +31,9 @@
 //     the reference names.
 //   - f, with fit=fill, crop or thumb: center (default), top, right, left,
 //     bottom, top_right, top_left, bottom_right, bottom_left; face and
-//     faces crop fill and thumb by attention (Matte has no face detector:
-//     the part libvips judges most interesting), and are a 400 with crop.
+//     faces centre fill's and thumb's cut on the faces found (Params.Faces;
+//     attention, the part libvips judges most interesting, where there are
+//     none), and are a 400 with crop.
 //   - r: a corner radius in pixels, 0 to 4000, or max (a circle or an
 //     ellipse); outside it the image is transparent, or bg, or white in a
 //     format without alpha.
@@ -92,7 +93,8 @@ var allowed = map[string]string{
 	"fl":  "progressive (with fm=jpg) or png8 (with fm=png)",
 }
 
-// focus maps f to Matte's crop anchor.
+// focus maps f to Matte's crop anchor: face and faces to attention, their
+// fallback where no face is found.
 var focus = map[string]params.Crop{
 	"center": params.CropCenter, "top": params.CropTop, "right": params.CropRight, "left": params.CropLeft,
 	"bottom": params.CropBottom, "top_right": params.CropTopRight, "top_left": params.CropTopLeft,
@@ -174,7 +176,7 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	both := p.Width > 0 && p.Height > 0
 	switch fit := v["fit"]; {
 	case fit == "crop" && focus[v["f"]] == params.CropAttention:
-		errs.Add("f", fmt.Sprintf("f=%s finds faces, which Matte reads as attention; fit=crop cuts an area of the original, which Matte places by an edge or corner only: give fit=fill or thumb, or another f.", v["f"]))
+		errs.Add("f", fmt.Sprintf("f=%s finds faces; fit=crop cuts an area of the original at its own scale, which Matte places by an edge or corner only (its faces centre a resize's cut): give fit=fill or thumb, or another f.", v["f"]))
 	case fit == "crop":
 		// A w x h area of the original, placed by f; no resize.
 		p.Region = params.Region{W: p.Width, H: p.Height, Anchor: focus[v["f"]]}
@@ -184,6 +186,9 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		p.Fit = params.FitFill
 	case fit == "fill", fit == "thumb":
 		p.Fit, p.Crop = params.FitCrop, focus[v["f"]]
+		// face and faces centre the cut on the faces found, by attention
+		// where there are none.
+		p.Faces.Crop = v["f"] == "face" || v["f"] == "faces"
 	case fit == "scale":
 		p.Fit = params.FitScale
 	}

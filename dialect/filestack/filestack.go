@@ -29,7 +29,9 @@
 //     max (fitted inside, never enlarged). With one side only the aspect
 //     ratio is kept (max still never enlarges). align center (default),
 //     top, bottom, left, right or a pair such as [top,left]; it places
-//     crop's crop and changes nothing for the other fits.
+//     crop's crop and changes nothing for the other fits. align faces
+//     centres crop's crop on the faces found (Params.Faces), and in the
+//     image's centre where there are none.
 //   - crop=dim:[x,y,w,h]: that area, in source pixels.
 //   - rotate=deg:D,background:C: D 0-359 clockwise, or exif (the EXIF
 //     orientation, which Matte applies anyway); background fills the
@@ -119,7 +121,7 @@ const supported = "resize, crop, rotate, flip, flop, output, quality, auto_image
 var allowed = map[string]string{
 	"resize.width": "an integer from 1 to 10000", "resize.height": "an integer from 1 to 10000",
 	"resize.fit":   "one of clip, crop, scale, max",
-	"resize.align": "one of center, top, bottom, left, right, or a pair such as [top,left]",
+	"resize.align": "one of center, top, bottom, left, right, faces, or a pair such as [top,left]",
 	"crop.dim":     "[x,y,width,height], integers from 0 to 100000 (width and height from 1)",
 	"rotate.deg":   "an integer from 0 to 359, or exif", "rotate.background": colour,
 	"output.format": "one of jpg, pjpg, png, webp", "output.quality": "an integer from 1 to 100",
@@ -443,8 +445,12 @@ func (r *reader) resize(errs *urlform.Errors, vals map[string]string) {
 			errs.Invalid("resize.fit", v, allowed["resize.fit"], nil)
 		}
 	}
-	crop := params.CropCenter
-	if v, given := vals["align"]; given {
+	crop, faces := params.CropCenter, false
+	if v, given := vals["align"]; given && v == "faces" {
+		// The crop centred on the faces found; centred, Filestack's
+		// default align, where there are none.
+		faces = true
+	} else if given {
 		c, ok := align(v)
 		if !ok {
 			errs.Invalid("resize.align", v, allowed["resize.align"], nil)
@@ -458,7 +464,7 @@ func (r *reader) resize(errs *urlform.Errors, vals map[string]string) {
 		r.p.Fit = fit
 	}
 	if r.p.Fit == params.FitCrop {
-		r.p.Crop = crop
+		r.p.Crop, r.p.Faces.Crop = crop, faces
 	}
 }
 

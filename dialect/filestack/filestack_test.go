@@ -35,6 +35,10 @@ func TestParseValid(t *testing.T) {
 		{"/resize=width:300,height:200,fit:crop,align:[top,left]" + h, h, "", params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropTopLeft}},
 		{"/resize=width:300,height:200,fit:crop,align:[right,bottom]" + h, h, "", params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropBottomRight}},
 		{"/resize=width:300,height:200,fit:clip,align:left" + h, h, "", params.Params{Width: 300, Height: 200}},
+		// align:faces: crop's crop centred on the faces found, centred (the default align) where there are none.
+		{"/resize=width:300,height:200,fit:crop,align:faces" + h, h, "", params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Faces: params.Faces{Crop: true}}},
+		{"/resize=width:300,height:200,align:faces" + h, h, "", params.Params{Width: 300, Height: 200}}, // clip: nothing is cut
+		{"/resize=width:10,align:faces" + h, h, "", params.Params{Width: 10}},
 		{"/crop=dim:[10,20,200,250]" + h, h, "", params.Params{Rect: params.Rect{X: 10, Y: 20, W: 200, H: 250}}},
 		{"/rotate=deg:90" + h, h, "", params.Params{Rotate: 90}},
 		{"/rotate=deg:45,background:red" + h, h, "", params.Params{Rotate: 45, Background: params.Color{R: 255, A: 255, Set: true}}},
@@ -69,7 +73,7 @@ func TestParseInvalid(t *testing.T) {
 		{"/resize=width:10001,height:x" + h, []string{"resize.width", "resize.height"}, "is not valid"},
 		{"/resize=fit:crop" + h, []string{"resize"}, "needs width or height"},
 		{"/resize=width:10,fit:fill" + h, []string{"resize.fit"}, "one of clip, crop, scale, max"},
-		{"/resize=width:10,align:faces" + h, []string{"resize.align"}, "a pair such as [top,left]"},
+		{"/resize=width:10,align:face" + h, []string{"resize.align"}, "faces, or a pair such as [top,left]"},
 		{"/resize=width:10,align:[center,left]" + h, []string{"resize.align"}, "a pair such as [top,left]"},
 		{"/resize=w:10" + h, []string{"resize.w"}, "not a Filestack resize option Matte supports (width, height, fit, align)"},
 		{"/resize=width:10,width:20" + h, []string{"resize.width"}, "given twice"},

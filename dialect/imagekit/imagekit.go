@@ -29,10 +29,12 @@
 //     starting outside the source is a 400 on x, y, xc or yc); what falls
 //     outside the source is left out. pad_extract is extract padded to w x h
 //     with bg (white by default), the region centred. Neither takes c, dpr,
-//     fo-auto or fo-face.
+//     fo-auto or fo-face (Matte's faces place a resize's cut, not a region
+//     at the source's scale).
 //   - fo (focus): center, top, bottom, left, right, top_left, top_right,
-//     bottom_left, bottom_right, auto (libvips' attention crop), face (read
-//     as auto: Matte has no face detector).
+//     bottom_left, bottom_right, auto (libvips' attention crop), face (the
+//     crop centred on the faces found, Params.Faces; auto where there are
+//     none).
 //   - q: 1 to 100. f: auto (AVIF or WebP by the Accept header), jpg, jpeg,
 //     png, webp, avif, gif, orig (the source's format).
 //   - bg: a colour, hex RRGGBB or RGB, RRGGBB and two decimal digits of
@@ -818,6 +820,9 @@ func (t *transforms) params() (params.Params, error) {
 	case "", "maintain_ratio":
 		if both && !extracting {
 			p.Fit, p.Crop = params.FitCrop, t.focus
+			// fo-face centres the cut on the faces found, by attention
+			// where there are none.
+			p.Faces.Crop = t.focusAt == "face"
 		}
 	case "force":
 		p.Fit = params.FitScale

@@ -36,6 +36,11 @@ func TestParseValid(t *testing.T) {
 		{img + "?tr=e-usm-2-2-0.8-0.024", img, "", params.Params{UnsharpMask: 40, UnsharpRadius: 2}},
 		{img + "?tr=e-usm", img, "", params.Params{UnsharpMask: 50}},
 		{img + "?tr=w-400,h-300,c-maintain_ratio,fo-auto", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Crop: params.CropAttention}},
+		// fo-face: the crop centred on the faces found, attention where there are none.
+		{img + "?tr=w-400,h-300,fo-face", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}},
+		{img + "?tr=w-400,ar-1-1,c-maintain_ratio,fo-face", img, "", params.Params{Width: 400, Height: 400, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}},
+		{img + "?tr=w-400,fo-face", img, "", params.Params{Width: 400}}, // one side: nothing is cut
+		{img + "?tr=w-400,h-300,c-at_max,fo-face", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitMax}},
 		{img + "?tr=w-400,h-300,fo-top_left", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Crop: params.CropTopLeft}},
 		{img + "?tr=w-400,h-300,c-force", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitScale}},
 		{img + "?tr=w-400,h-300,c-at_max", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitMax}},
@@ -138,6 +143,7 @@ func TestParseInvalid(t *testing.T) {
 		{"/a.jpg?tr=w-100,h-100,cm-extract,dpr-auto", []string{"dpr"}, "own pixels"},
 		{"/a.jpg?tr=w-0.5,ar-1-1,cm-extract", []string{"ar"}, "give w and h"},
 		{"/a.jpg?tr=w-100,h-100,cm-extract,fo-auto", []string{"fo"}, "not auto"},
+		{"/a.jpg?tr=w-100,h-100,cm-extract,fo-face", []string{"fo"}, "not face"},
 		{"/a.jpg?tr=w-100,h-100,cm-extract,fo-top,x-5", []string{"fo"}, "give one of them"},
 		{"/a.jpg?tr=w-0.5,h-100,cm-extract,y-5", []string{"y"}, "integers"},
 		{"/a.jpg?tr=w-100,h-100,cm-extract,x-10,xc-50,yc-50", []string{"x"}, "not both"},

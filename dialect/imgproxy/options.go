@@ -1155,10 +1155,18 @@ var gravities = map[string]params.Crop{
 	"ce": params.CropCenter, "sm": params.CropAttention, "obj": params.CropAttention,
 }
 
-// gravity reads g:%type[:%x_offset:%y_offset] and g:fp:%x:%y (a focal
-// point). Offsets other than 0 are refused: Matte does not shift an
+// gravity reads g:%type[:%x_offset:%y_offset], g:fp:%x:%y (a focal
+// point) and g:obj:face (imgproxy Pro's object gravity with the class
+// face: the crop centred on the faces found, attention where there are
+// none). Offsets other than 0 are refused: Matte does not shift an
 // anchor.
 func gravity(name string, args []string) (pathurl.Gravity, error) {
+	if args[0] == "obj" && len(args) > 1 {
+		if len(args) == 2 && args[1] == "face" {
+			return pathurl.Gravity{Crop: params.CropAttention, Faces: true}, nil
+		}
+		return pathurl.Gravity{}, pathurl.Bad(name, "%s:obj: Matte detects faces only; give obj alone (attention) or obj:face.", name)
+	}
 	if args[0] == "fp" {
 		if len(args) == 3 {
 			x, xerr := params.ParseDecimalIn(args[1], 0, 1)

@@ -20,7 +20,8 @@
 //     the default crop to the exact size.
 //   - [-]<W>x[-]<H>: the size; 0 for a side keeps the aspect ratio, a minus
 //     flips that axis.
-//   - smart: the crop keeps the most salient part (Matte's attention crop).
+//   - smart: the crop centred on the faces found (Storyblok's "focal point
+//     via face detection"), by Matte's attention crop where there are none.
 //   - filters:<name>(<args>):...: format(webp|jpeg|png|avif, and Thumbor's gif), quality(0-100),
 //     fill(<colour>|transparent) with fit-in, focal(<left>x<top>:<right>x<bottom>),
 //     grayscale(), blur(<radius>[,<sigma>]), rotate(90|180|270) and

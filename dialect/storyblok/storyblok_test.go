@@ -29,7 +29,8 @@ func TestParseValid(t *testing.T) {
 		{asset + "/m", asset, "", params.Params{AutoFormat: true}},
 		{asset + "/m/fit-in/500x300/filters:fill(ff0000)", asset, "", params.Params{Width: 500, Height: 300, Fit: params.FitFill, Background: red, AutoFormat: true}},
 		{asset + "/m/fit-in/500x300", asset, "", params.Params{Width: 500, Height: 300, AutoFormat: true}},
-		{asset + "/m/500x300/smart", asset, "", params.Params{Width: 500, Height: 300, Fit: params.FitCrop, Crop: params.CropAttention, AutoFormat: true}},
+		// smart: "a focal point via face detection" (Storyblok's Crop page); attention where no face is found.
+		{asset + "/m/500x300/smart", asset, "", params.Params{Width: 500, Height: 300, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}, AutoFormat: true}},
 		{asset + "/m/-500x300", asset, "", params.Params{Width: 500, Height: 300, Fit: params.FitCrop, Flip: params.FlipH, AutoFormat: true}},
 		{asset + "/m/10x20:110x220/50x0", asset, "", params.Params{Width: 50, Rect: params.Rect{X: 10, Y: 20, W: 100, H: 200}, AutoFormat: true}},
 		{asset + "/m/500x300/filters:format(webp):quality(80)", asset, "", params.Params{Width: 500, Height: 300, Fit: params.FitCrop, Format: params.FormatWebP, Quality: 80}},

@@ -242,9 +242,12 @@ func applyGeometry(p *params.Params, g geometry) {
 			p.Fit = params.FitMin
 		}
 		p.Crop = align(g)
+		// smart looks for faces first, as Thumbor's detectors do, then
+		// by attention (Thumbor's features) where there are none.
+		p.Faces.Crop = g.smart
 		// Explicit focal points replace the alignment and smart detection.
 		if x, y, ok := g.focalCentre(p.Rect); ok {
-			p.Crop, p.Focus = params.CropCenter, params.Focus{X: x, Y: y, Set: true, Pixels: true}
+			p.Crop, p.Focus, p.Faces = params.CropCenter, params.Focus{X: x, Y: y, Set: true, Pixels: true}, params.Faces{}
 		}
 	}
 }

@@ -13,8 +13,12 @@ import (
 func TestParse(t *testing.T) {
 	urltest.CheckParses(t, thumbor.New(""), map[string]dialect.ImageURL{
 		// thumbor.readthedocs.io "Usage" examples.
-		"/unsafe/300x200/smart/s.glbimg.com/et/bb/f/original/2011/03/24/VN0JiwzmOw0b0lg.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropAttention},
+		// smart: faces first, then attention (Thumbor's features) where there are none.
+		"/unsafe/300x200/smart/s.glbimg.com/et/bb/f/original/2011/03/24/VN0JiwzmOw0b0lg.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}},
 			Source: "/s.glbimg.com/et/bb/f/original/2011/03/24/VN0JiwzmOw0b0lg.jpg"},
+		"/unsafe/300x200/smart/filters:no_upscale()/a.jpg":    {Params: params.Params{Width: 300, Height: 200, Fit: params.FitMin, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}, Source: "/a.jpg"},
+		"/unsafe/fit-in/300x200/smart/a.jpg":                  {Params: params.Params{Width: 300, Height: 200}, Source: "/a.jpg"}, // fitted: nothing is cut
+		"/unsafe/300x0/smart/a.jpg":                           {Params: params.Params{Width: 300}, Source: "/a.jpg"},              // one side: nothing is cut
 		"/unsafe/fit-in/300x200/filters:fill(blue)/img/a.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFill, Background: params.Color{B: 255, A: 255, Set: true}}, Source: "/img/a.jpg"},
 		"/unsafe/300x200/filters:grayscale()/img/a.jpg":       dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Saturation: -100}, Source: "/img/a.jpg"},
 		"/unsafe/300x200/filters:round_corner(20,255,255,255)/img/a.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Mask: params.ShapeCorners,

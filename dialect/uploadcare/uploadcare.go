@@ -20,6 +20,9 @@
 //   - scale_crop/<W>x<H>[/<alignment>]: covers the box and crops it,
 //     enlarging; alignment is center (default), top, bottom, left, right,
 //     or <X>p,<Y>p (the point kept in view, in percent of the image).
+//     scale_crop/<W>x<H>/smart_faces[/<alignment>] centres the crop on the
+//     faces found (Params.Faces), and places it by the alignment where
+//     there are none, as Uploadcare falls back to its offsets.
 //   - crop/<W>x<H>[/<X>,<Y> | /center]: cuts that area (source pixels) at
 //     X, Y from the top-left corner (default 0,0) or centred.
 //   - stretch/on|off: off stops resize (one side only; with both sides it
@@ -44,7 +47,7 @@
 // colour, blur and sharpen, then encoding), not in the URL's order, so
 // each operation is given once and only one of preview, resize and
 // scale_crop. A bad value, an operation given twice and one Matte lacks
-// (smart_resize, the smart alignments, overlays, enhance, filter,
+// (smart_resize, the smart types but smart_faces, overlays, enhance, filter,
 // stretch/fill, ...) are a 400 naming the operation.
 package uploadcare
 
@@ -76,7 +79,7 @@ const previewSide = 2048
 
 // arity is how many values each operation takes at most, and at least.
 var arity = map[string][2]int{
-	"preview": {0, 1}, "resize": {1, 1}, "scale_crop": {1, 2}, "crop": {1, 2}, "stretch": {1, 1},
+	"preview": {0, 1}, "resize": {1, 1}, "scale_crop": {1, 3}, "crop": {1, 2}, "stretch": {1, 1},
 	"setfill": {1, 1}, "format": {1, 1}, "quality": {1, 1}, "progressive": {1, 1}, "grayscale": {0, 0},
 	"blur": {0, 1}, "sharp": {0, 1}, "rotate": {1, 1}, "flip": {0, 0}, "mirror": {0, 0}, "autorotate": {1, 1},
 }
@@ -161,7 +164,7 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 var usage = map[string]string{
 	"preview":     "no value or a size, <W>x<H>",
 	"resize":      "a size, <W>x<H>, <W>x or x<H>",
-	"scale_crop":  "a size, <W>x<H>, then an optional alignment: center, top, bottom, left, right or <X>p,<Y>p",
+	"scale_crop":  "a size, <W>x<H>, then an optional alignment: center, top, bottom, left, right or <X>p,<Y>p; or smart_faces, optionally followed by one of those alignments (Matte's only smart type)",
 	"crop":        "a size, <W>x<H>, then an optional position: <X>,<Y> or center",
 	"stretch":     "on or off",
 	"setfill":     "a hex colour, RGB or RRGGBB",
@@ -184,6 +187,7 @@ type reader struct {
 	w, h             int
 	anchor           params.Crop
 	focus            params.Focus
+	faces            bool // scale_crop's smart_faces
 	noStretch        bool
 	crop             [4]int // x, y, w, h
 	cropSet, cropCtr bool
@@ -212,8 +216,14 @@ func (r *reader) read(name string, args []string) string {
 		if r.w, r.h, ok = dimensions(arg, name == "resize"); !ok {
 			return bad()
 		}
-		if name == "scale_crop" && len(args) == 2 {
-			if !r.alignment(args[1]) {
+		if name == "scale_crop" && len(args) > 1 {
+			// smart_faces centres the crop on the faces found; the
+			// alignment after it (center by default) is where none are.
+			align := args[1:]
+			if args[1] == "smart_faces" {
+				r.faces, align = true, args[2:]
+			}
+			if len(align) > 1 || len(align) == 1 && !r.alignment(align[0]) {
 				return bad()
 			}
 		}
@@ -351,6 +361,7 @@ func (r *reader) params() params.Params {
 		}
 	case "scale_crop":
 		p.Fit, p.Crop, p.Focus = params.FitCrop, r.anchor, r.focus
+		p.Faces.Crop = r.faces
 		if r.noStretch {
 			p.Fit = params.FitMin
 		}

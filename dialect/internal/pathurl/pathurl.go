@@ -130,10 +130,12 @@ func hasControl(s string) bool {
 }
 
 // Gravity is what a dialect's gravity option gives: a crop anchor or
-// focus, or a focal point.
+// focus, or a focal point; Faces asks for the cut centred on the faces
+// found (params.Faces.Crop), Crop being the fallback where there are none.
 type Gravity struct {
 	Crop  params.Crop
 	Focus params.Focus
+	Faces bool
 }
 
 // FocalPoint is the gravity of a focal point, x and y in [0, 1] from the
@@ -143,7 +145,9 @@ func FocalPoint(x, y float64) Gravity {
 }
 
 // Apply sets p's crop focus to g.
-func (g Gravity) Apply(p *params.Params) { p.Crop, p.Focus = g.Crop, g.Focus }
+func (g Gravity) Apply(p *params.Params) {
+	p.Crop, p.Focus, p.Faces.Crop = g.Crop, g.Focus, g.Faces
+}
 
 // AnchorAt is the crop anchor of row (0 top, 1 middle, 2 bottom) and col
 // (0 left, 1 centre, 2 right).
@@ -202,11 +206,11 @@ func RightAngle(v string) (float64, bool) {
 }
 
 // Canonical makes Params that mean the same equal: without a width or a
-// height, the fit and the crop focus change nothing and are reset, and
-// the fill options only shape fit=fill.
+// height, the fit, the crop focus and the faces change nothing and are
+// reset, and the fill options only shape fit=fill.
 func Canonical(p *params.Params) {
 	if p.Width == 0 && p.Height == 0 {
-		p.Fit, p.Crop, p.Focus = params.FitClip, params.CropCenter, params.Focus{}
+		p.Fit, p.Crop, p.Focus, p.Faces = params.FitClip, params.CropCenter, params.Focus{}, params.Faces{}
 	}
 	if !p.Fit.Fills() {
 		p.FillColor, p.FillBlur, p.FillBlurStrength = params.Color{}, false, 0

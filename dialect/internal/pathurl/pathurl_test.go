@@ -40,9 +40,26 @@ func TestGravityApply(t *testing.T) {
 	if p.Crop != params.CropCenter || p.Focus != (params.Focus{X: 0.9, Y: 0.1, Set: true}) {
 		t.Errorf("focal point 0.9, 0.1: crop %v, focus %+v", p.Crop, p.Focus)
 	}
+	Gravity{Crop: params.CropAttention, Faces: true}.Apply(&p)
+	if p.Crop != params.CropAttention || p.Focus != (params.Focus{}) || p.Faces != (params.Faces{Crop: true}) {
+		t.Errorf("faces: crop %v, focus %+v, faces %+v", p.Crop, p.Focus, p.Faces)
+	}
 	Gravity{Crop: params.CropLeft}.Apply(&p)
-	if p.Crop != params.CropLeft || p.Focus != (params.Focus{}) {
-		t.Errorf("left: crop %v, focus %+v", p.Crop, p.Focus)
+	if p.Crop != params.CropLeft || p.Focus != (params.Focus{}) || p.Faces != (params.Faces{}) {
+		t.Errorf("left: crop %v, focus %+v, faces %+v", p.Crop, p.Focus, p.Faces)
+	}
+}
+
+func TestCanonicalDropsFacesWithoutABox(t *testing.T) {
+	p := params.Params{Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}
+	Canonical(&p)
+	if p != (params.Params{}) {
+		t.Errorf("no width or height: %+v, want the zero Params", p)
+	}
+	p = params.Params{Width: 10, Height: 10, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}
+	Canonical(&p)
+	if p.Faces != (params.Faces{Crop: true}) || p.Crop != params.CropAttention {
+		t.Errorf("10x10: %+v, want the faces and attention kept", p)
 	}
 }
 
