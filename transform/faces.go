@@ -63,8 +63,7 @@ func (j *job) findFaces() error {
 		return nil
 	}
 	j.p.Faces = params.Faces{}
-	cropping := f.Area || j.p.Fit == params.FitCrop || j.p.Fit == params.FitMin
-	if !cropping || j.pl.opts.Faces == nil {
+	if !(f.Area || j.cuts()) || j.pl.opts.Faces == nil {
 		return nil
 	}
 	boxes, err := j.detectFaces()
@@ -98,6 +97,19 @@ func (j *job) findFaces() error {
 	j.p.Focus = params.Focus{X: x, Y: y, Zoom: j.p.Focus.Zoom, Set: true}
 	j.p.Crop = params.CropCenter
 	return nil
+}
+
+// cuts reports whether the plan may cut a crop that a focus places:
+// FitCrop or FitMin with a box of both sides (given, from an aspect ratio
+// or bounded by crop limits). With one side the image keeps its ratio and
+// nothing is cut.
+func (j *job) cuts() bool {
+	p := j.p
+	if p.Fit != params.FitCrop && p.Fit != params.FitMin {
+		return false
+	}
+	W, H := p.DeviceBox()
+	return (W > 0 || p.WidthRatio > 0) && (H > 0 || p.HeightRatio > 0) || p.AspectRatio > 0 || p.CropLimits != (params.CropLimits{})
 }
 
 // detectFaces asks the detector for the faces of the source upright; the

@@ -131,6 +131,8 @@ func TestFacesNotAsked(t *testing.T) {
 	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: stub})
 	for _, p := range []params.Params{
 		{Width: 100, Faces: params.Faces{Crop: true}, Format: params.FormatPNG},
+		{Width: 100, Fit: params.FitCrop, Faces: params.Faces{Crop: true}, Format: params.FormatPNG},
+		{Height: 50, Fit: params.FitMin, Faces: params.Faces{Crop: true}, Format: params.FormatPNG},
 		{Width: 100, Height: 100, Fit: params.FitFill, Faces: params.Faces{Crop: true}, Format: params.FormatPNG},
 	} {
 		runParams(t, pl, src, p)
