@@ -79,7 +79,8 @@ func (j *job) findFaces() error {
 			boxes = boxes[f.Index-1 : f.Index]
 		}
 		if len(boxes) > 0 {
-			j.p.Rect = faceArea(union(boxes), src.Width, src.Height, f.Pad, j.outputAspect(union(boxes), src.Width, src.Height, f.Pad))
+			u := union(boxes)
+			j.p.Rect = faceArea(u, src.Width, src.Height, f.Pad, j.outputAspect(u, src.Width, src.Height))
 			j.p.Region, j.p.Fit, j.p.Crop, j.p.Focus = params.Region{}, params.FitCrop, params.CropCenter, params.Focus{}
 		}
 		return nil
@@ -176,9 +177,9 @@ func union(bs []FaceBox) FaceBox {
 
 // outputAspect is the width ÷ height of the area Faces.Area cuts from the
 // upright source: the output box's (turned back when the request turns
-// the image a quarter), else Params.AspectRatio's, else the padded faces'
-// own.
-func (j *job) outputAspect(b FaceBox, srcW, srcH int, pad float64) float64 {
+// the image a quarter), else Params.AspectRatio's, else the faces' own
+// (which padding keeps).
+func (j *job) outputAspect(b FaceBox, srcW, srcH int) float64 {
 	W, H := j.p.DeviceBox()
 	ar := 0.0
 	switch {
