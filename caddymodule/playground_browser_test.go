@@ -252,6 +252,38 @@ func checkDialectURLs(ctx context.Context, t *testing.T) {
 			t.Errorf("%s URL:\n got %s\nwant %s", id, got[id], url)
 		}
 	}
+	// The same crop centred on the faces, without removal: each
+	// dialect's face gravity ([Faces] in the README), or "faces" lost.
+	faces := map[string]string{
+		"query":      "/p/src/a.jpg?w=320&h=240&fit=crop&crop=faces&fm=webp",
+		"cloudflare": "/cdn-cgi/image/width=320,height=240,fit=cover,gravity=face,format=webp/p/src/a.jpg",
+		"imgproxy":   "/insecure/rs:fill:320:240:1:0/g:obj:face/plain/p/src/a.jpg@webp",
+		"imagekit":   "/p/src/a.jpg?tr=w-320,h-240,fo-face,f-webp",
+		"thumbor":    "/unsafe/320x240/smart/filters:format(webp)/p/src/a.jpg",
+		"cloudinary": "/image/upload/c_fill,w_320,h_240,g_faces/f_webp/p/src/a.jpg",
+		"ipx lost":   "faces",
+		"astro lost": "enlarging (Astro never enlarges); faces",
+	}
+	gotFaces, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`import('./dialects.js').then((m) => {
+		const s = {src: '/p/src/a.jpg', w: 320, h: 240, fit: 'crop', faces: true, fm: 'webp', q: 0, rembg: false, model: '', refine: false,
+			cropFg: false, fgPad: 0, shadow: false, shadowOpacity: 50, bg: 'none', bgColor: 'ffffff', bgImage: '', bgBlur: 20,
+			gradTop: 'ffffff', gradBottom: '000000'};
+		const out = {};
+		for (const d of m.DIALECTS) {
+			const r = d.build(s);
+			out[d.id] = r.url;
+			out[d.id + ' lost'] = r.lost.join('; ');
+		}
+		return out;
+	})`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("dialects.js with faces: %v", err)
+	}
+	for id, want := range faces {
+		if gotFaces[id] != want {
+			t.Errorf("faces, %s:\n got %s\nwant %s", id, gotFaces[id], want)
+		}
+	}
 	const curl = "curl \\\n     -H 'X-Api-Key: YOUR_KEY' \\\n     -F image_file=@'a.jpg' \\\n     -F size=auto \\\n     -F format=webp \\\n" +
 		"     -F bg_color=ffffff \\\n     'http://localhost:9080/v1.0/removebg' \\\n     -o cutout.webp"
 	if got["curl"] != curl {

@@ -95,6 +95,7 @@ function settings() {
   return {
     src: source ? source.path : "",
     w: num("#w"), h: num("#h"), fit: $("#fit").value, fm: $("#fm").value, q: num("#q"),
+    faces: $("#faces").checked,
     rembg: removal,
     model: removal && $("#model").value !== cfg.models[0] ? $("#model").value : "",
     refine: removal && $("#refine").checked,

@@ -2,6 +2,8 @@
 // the settings s:
 //   src      a path on this site ("/playground/src/<hash>.jpg")
 //   w, h     integers or 0; fit: clip|max|crop|min|fill|scale (imgix's)
+//   faces    centre the cut on the faces found (with crop or min and both
+//            sides: cuts(s); otherwise nothing to place)
 //   fm       "" (as the source) | auto | webp | avif | png | jpg | gif
 //   q        0 (the server's default) or 1-100
 //   rembg, model ("" = the default), refine, cropFg, fgPad, shadow, shadowOpacity (5-100)
@@ -16,6 +18,9 @@
 // well and mean nothing special there.
 const enc = (v) => encodeURIComponent(String(v)).replace(/%2C/gi, ",").replace(/%2F/gi, "/").replace(/%3A/gi, ":");
 const bare = (path) => path.replace(/^\/+/, "");
+
+// cuts reports whether s cuts a crop that faces could place.
+const cuts = (s) => s.faces && s.w > 0 && s.h > 0 && (s.fit === "crop" || s.fit === "min");
 
 // The removal extras only Matte's query spells.
 function removalLost(s, spelled) {
@@ -37,6 +42,7 @@ function query(s) {
   if (s.w) p.push(["w", s.w]);
   if (s.h) p.push(["h", s.h]);
   if (s.fit !== "clip") p.push(["fit", s.fit]);
+  if (cuts(s)) p.push(["crop", "faces"]);
   if (s.fm === "auto") p.push(["auto", "format"]);
   else if (s.fm) p.push(["fm", s.fm]);
   if (s.q) p.push(["q", s.q]);
@@ -68,6 +74,7 @@ function cloudflare(s) {
   const fit = { clip: "contain", max: "scale-down", crop: "cover", min: "crop", fill: "pad" }[s.fit];
   if (fit) o.push("fit=" + fit);
   else lost.push("fit=" + s.fit);
+  if (cuts(s)) o.push("gravity=face");
   const fm = { auto: "auto", webp: "webp", avif: "avif", jpg: "jpeg" }[s.fm];
   if (fm) o.push("format=" + fm);
   else if (s.fm) lost.push("format " + s.fm);
@@ -86,6 +93,7 @@ function imgproxy(s) {
     }[s.fit];
     o.push(["rs", rs[0], s.w || 0, s.h || 0, rs[1], rs[2]].join(":"));
   }
+  if (cuts(s)) o.push("g:obj:face");
   if (s.q) o.push("q:" + s.q);
   if (s.bg === "color") o.push("bg:" + s.bgColor);
   if (s.fm === "auto") lost.push("format auto (imgproxy negotiates by its own settings)");
@@ -100,6 +108,7 @@ function ipx(s) {
   if (s.h) o.push("h_" + s.h);
   if (s.w && s.h) o.push("fit_" + { clip: "inside", max: "inside", crop: "cover", min: "cover", fill: "contain", scale: "fill" }[s.fit]);
   if (s.fit === "max" || s.fit === "min") lost.push("fit=" + s.fit + " (never larger)");
+  if (cuts(s)) lost.push("faces");
   if (s.fm === "auto") lost.push("format auto");
   else if (s.fm) o.push("f_" + s.fm);
   if (s.q) o.push("q_" + s.q);
@@ -113,6 +122,7 @@ function nextjs(s) {
   if (!s.w) lost.push("no width (Next.js needs one: 640 is used)");
   if (s.h) lost.push("height");
   if (s.fit !== "clip") lost.push("fit=" + s.fit);
+  if (cuts(s)) lost.push("faces");
   if (s.fm && s.fm !== "auto") lost.push("format " + s.fm + " (Next.js negotiates by Accept)");
   if (s.bg === "color") lost.push("background colour");
   lost.push(...removalLost(s, []));
@@ -127,6 +137,7 @@ function netlify(s) {
   if (fit) {
     if (s.fit !== "clip") p.push("fit=" + fit);
   } else lost.push("fit=" + s.fit);
+  if (cuts(s)) lost.push("faces");
   if (s.fm && s.fm !== "auto") p.push("fm=" + s.fm);
   if (s.q) p.push("q=" + s.q);
   if (s.bg === "color") lost.push("background colour");
@@ -141,6 +152,7 @@ function wsrv(s) {
   const fit = { clip: "inside", max: "inside", crop: "cover", min: "cover", fill: "contain", scale: "fill" }[s.fit];
   if (s.fit !== "clip") p.push("fit=" + fit);
   if (s.fit === "max" || s.fit === "min") p.push("we");
+  if (cuts(s)) lost.push("faces");
   if (s.fm === "auto") lost.push("format auto");
   else if (s.fm) p.push("output=" + s.fm);
   if (s.q) p.push("q=" + s.q);
@@ -166,6 +178,7 @@ function supabase(s) {
   if (!resize) lost.push("fit=" + s.fit);
   else if ((s.w || s.h) && resize !== "cover") p.push("resize=" + resize);
   if ((s.w || s.h) && ["clip", "crop", "scale"].includes(s.fit)) lost.push("enlarging (Supabase never enlarges)");
+  if (cuts(s)) lost.push("faces");
   if (s.fm === "") p.push("format=origin");
   else if (s.fm === "avif") p.push("format=avif");
   else if (s.fm !== "auto") lost.push("format " + s.fm + " (Supabase: the source's, avif, or by Accept)");
@@ -194,6 +207,7 @@ function cloudinary(s) {
     size.push("c_" + { clip: "fit", max: "limit", crop: "fill", min: "lfill", fill: "pad", scale: "scale" }[s.fit]);
     if (s.w) size.push("w_" + s.w);
     if (s.h) size.push("h_" + s.h);
+    if (cuts(s)) size.push("g_faces");
   }
   if (s.bg === "color") size.push("b_rgb:" + s.bgColor);
   if (size.length) comps.push(size.join(","));
@@ -215,6 +229,7 @@ function astro(s) {
   if (!fit) lost.push("fit=" + s.fit);
   else if (s.w && s.h) p.push("fit=" + fit);
   if ((s.w || s.h) && ["clip", "crop"].includes(s.fit)) lost.push("enlarging (Astro never enlarges)");
+  if (cuts(s)) lost.push("faces");
   if (s.fm === "auto") lost.push("format auto (Astro does not negotiate by Accept)");
   else if (s.fm) p.push("f=" + s.fm);
   if (s.q) p.push("q=" + s.q);
@@ -232,6 +247,7 @@ function imageengine(s) {
   const m = { clip: "box", crop: "cropbox", fill: "letterbox", scale: "stretch" }[s.fit];
   if (!m) lost.push("fit=" + s.fit + " (never larger)");
   else if (s.w && s.h && m !== "box") d.push("m_" + m);
+  if (cuts(s)) lost.push("faces");
   if (s.fm && s.fm !== "auto") d.push("f_" + s.fm);
   else if (!s.fm) lost.push("format as the source (ImageEngine picks one per browser)");
   if (s.q) d.push("cmpr_" + (100 - s.q));
@@ -247,6 +263,7 @@ function imagekit(s) {
   const c = { clip: "c-at_max_enlarge", max: "c-at_max", crop: "", min: "", fill: "cm-pad_resize", scale: "c-force" }[s.fit];
   if (c) t.push(c);
   if (s.fit === "min") lost.push("fit=min (never larger)");
+  if (cuts(s)) t.push("fo-face");
   if (s.fm) t.push("f-" + s.fm);
   if (s.q) t.push("q-" + s.q);
   if (s.bg === "color") t.push("bg-" + s.bgColor.toUpperCase());
@@ -260,6 +277,7 @@ function thumbor(s) {
   if (["clip", "max", "fill"].includes(s.fit)) parts.push("fit-in");
   if (s.fit === "scale") lost.push("fit=scale");
   if (s.w || s.h) parts.push((s.w || 0) + "x" + (s.h || 0));
+  if (cuts(s)) parts.push("smart");
   if (s.fit === "clip") f.push("upscale()");
   if (s.fm === "auto") lost.push("format auto");
   else if (s.fm) f.push("format(" + (s.fm === "jpg" ? "jpeg" : s.fm) + ")");
