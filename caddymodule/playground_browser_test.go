@@ -214,6 +214,28 @@ func setField(sel, value string) chromedp.Action[chromedp.Void] {
 	})()`, sel, value))
 }
 
+// buildURLs runs every builder of dialects.js on the settings object
+// settings (JavaScript): "<id>" is each URL, "<id> lost" what it cannot
+// spell (joined by "; "), "curl" the remove.bg command.
+func buildURLs(ctx context.Context, t *testing.T, settings string) map[string]string {
+	t.Helper()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`import('./dialects.js').then((m) => {
+		const s = `+settings+`;
+		const out = {};
+		for (const d of m.DIALECTS) {
+			const r = d.build(s);
+			out[d.id] = r.url;
+			out[d.id + ' lost'] = r.lost.join('; ');
+		}
+		out.curl = m.removeBgCurl(s, {name: 'a.jpg'}, 'http://localhost:9080/v1.0/removebg', true).cmd;
+		return out;
+	})`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("dialects.js on %s: %v", settings, err)
+	}
+	return got
+}
+
 // checkDialectURLs pins the page's URL builders (dialects.js) to each
 // dialect's documented spelling of one transform: 320x240 cropped to cover,
 // WebP at quality 80, on white, background removed.
@@ -235,18 +257,9 @@ func checkDialectURLs(ctx context.Context, t *testing.T) {
 		"astro":       "/_image?href=%2Fp%2Fsrc%2Fa.jpg&w=320&h=240&fit=cover&f=webp&q=80&background=%23ffffff",
 		"imageengine": "/p/src/a.jpg?imgeng=/w_320/h_240/m_cropbox/f_webp/cmpr_20",
 	}
-	got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`import('./dialects.js').then((m) => {
-		const s = {src: '/p/src/a.jpg', w: 320, h: 240, fit: 'crop', fm: 'webp', q: 80, rembg: true, model: '', refine: false,
-			cropFg: false, fgPad: 0, shadow: false, shadowOpacity: 50, bg: 'color', bgColor: 'ffffff', bgImage: '', bgBlur: 20,
-			gradTop: 'ffffff', gradBottom: '000000'};
-		const out = {};
-		for (const d of m.DIALECTS) out[d.id] = d.build(s).url;
-		out.curl = m.removeBgCurl(s, {name: 'a.jpg'}, 'http://localhost:9080/v1.0/removebg', true).cmd;
-		return out;
-	})`, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("dialects.js: %v", err)
-	}
+	got := buildURLs(ctx, t, `{src: '/p/src/a.jpg', w: 320, h: 240, fit: 'crop', fm: 'webp', q: 80, rembg: true, model: '', refine: false,
+		cropFg: false, fgPad: 0, shadow: false, shadowOpacity: 50, bg: 'color', bgColor: 'ffffff', bgImage: '', bgBlur: 20,
+		gradTop: 'ffffff', gradBottom: '000000'}`)
 	for id, url := range want {
 		if got[id] != url {
 			t.Errorf("%s URL:\n got %s\nwant %s", id, got[id], url)
@@ -264,21 +277,9 @@ func checkDialectURLs(ctx context.Context, t *testing.T) {
 		"ipx lost":   "faces",
 		"astro lost": "enlarging (Astro never enlarges); faces",
 	}
-	gotFaces, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`import('./dialects.js').then((m) => {
-		const s = {src: '/p/src/a.jpg', w: 320, h: 240, fit: 'crop', faces: true, fm: 'webp', q: 0, rembg: false, model: '', refine: false,
-			cropFg: false, fgPad: 0, shadow: false, shadowOpacity: 50, bg: 'none', bgColor: 'ffffff', bgImage: '', bgBlur: 20,
-			gradTop: 'ffffff', gradBottom: '000000'};
-		const out = {};
-		for (const d of m.DIALECTS) {
-			const r = d.build(s);
-			out[d.id] = r.url;
-			out[d.id + ' lost'] = r.lost.join('; ');
-		}
-		return out;
-	})`, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("dialects.js with faces: %v", err)
-	}
+	gotFaces := buildURLs(ctx, t, `{src: '/p/src/a.jpg', w: 320, h: 240, fit: 'crop', faces: true, fm: 'webp', q: 0, rembg: false, model: '',
+		refine: false, cropFg: false, fgPad: 0, shadow: false, shadowOpacity: 50, bg: 'none', bgColor: 'ffffff', bgImage: '', bgBlur: 20,
+		gradTop: 'ffffff', gradBottom: '000000'}`)
 	for id, want := range faces {
 		if gotFaces[id] != want {
 			t.Errorf("faces, %s:\n got %s\nwant %s", id, gotFaces[id], want)
