@@ -203,3 +203,22 @@ func TestDialectFacesThroughServer(t *testing.T) {
 		}
 	}
 }
+
+// Bunny's face_crop=W,H cuts a W x H area of the source centred on the
+// faces: on girl-1 the 200x200 px around (222, 189) (by eye), where the
+// area left centred would be the sky; on girl-2 (no face) the centred
+// area, pixel for pixel.
+func TestBunnyFaceCropThroughServer(t *testing.T) {
+	tester, base := facesSite(t, "url_dialect bunny")
+	got := facePNG(t, tester, base+"/photos/girl-1.jpg?face_crop=200,200&format=png", 200, 200)
+	byEye := facePNG(t, tester, base+"/photos/girl-1.jpg?rect=122,89,200,200&fm=png", 200, 200)
+	centred := facePNG(t, tester, base+"/photos/girl-1.jpg?rect=200,100,200,200&fm=png", 200, 200)
+	if d, c := blockDiff(got, byEye, 20), blockDiff(got, centred, 20); d > 6 || c < 15 {
+		t.Errorf("face_crop: mean block difference %.1f from the area by eye (want ≤ 6), %.1f from the centred area (want ≥ 15)", d, c)
+	}
+	none := facePNG(t, tester, base+"/photos/girl-2.jpg?face_crop=200,200&format=png", 200, 200)
+	centred = facePNG(t, tester, base+"/photos/girl-2.jpg?rect=259,139,200,200&fm=png", 200, 200)
+	if d := blockDiff(none, centred, 1); d != 0 {
+		t.Errorf("face_crop on a photo without a face differs from the centred area by %.2f", d)
+	}
+}

@@ -37,6 +37,6 @@ func TestBunnyURLs(t *testing.T) {
 		t.Fatalf("?v=2 alone: status %d, %d bytes", res.StatusCode, len(body))
 	}
 	s.refused(t, a+"?width=0", http.StatusBadRequest, "width")
-	s.refused(t, a+"?face_crop=600,600", http.StatusBadRequest, "face_crop")
+	s.refused(t, a+"?face_crop=true", http.StatusBadRequest, "face_crop")
 	s.refused(t, a+"?width=100&format=tiff", http.StatusBadRequest, "format")
 }

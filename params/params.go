@@ -546,13 +546,17 @@ type Faces struct {
 	Index int
 	// List adds the faces found to FormatJSON's answer (imgix faces=1).
 	List bool
+	// Place moves the source region Rect (or Region), its size kept, to be
+	// centred on the mean of the faces' centres as far as the image allows
+	// (Bunny face_crop=W,H); where none is found it stays as placed.
+	Place bool
 }
 
 // DefaultFacePad is Faces.Pad's value when it is 0.
 const DefaultFacePad = 1.0
 
 // Enabled reports whether f asks for faces at all.
-func (f Faces) Enabled() bool { return f.Crop || f.Area || f.List }
+func (f Faces) Enabled() bool { return f.Crop || f.Area || f.List || f.Place }
 
 // Removal describes background removal. The zero value means none; every
 // other field is only meaningful when Enabled.

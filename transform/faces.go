@@ -53,8 +53,8 @@ func (pl *Pipeline) FacesID() string {
 
 // findFaces is the first step: for Params.Faces it looks for faces in the
 // source (decoded small, upright) and turns what it finds into the crop
-// the later steps cut: a Focus for Faces.Crop, a Rect with FitCrop for
-// Faces.Area. With no face, or no detector, it leaves the fallback that the
+// the later steps cut: the Rect's place for Faces.Place, a Focus for
+// Faces.Crop, a Rect with FitCrop for Faces.Area. With no face, or no detector, it leaves the fallback that the
 // rest of Params holds. Either way Faces is cleared, so nothing later
 // reads it.
 func (j *job) findFaces() error {
@@ -63,7 +63,7 @@ func (j *job) findFaces() error {
 		return nil
 	}
 	j.p.Faces = params.Faces{}
-	if !(f.Area || j.cuts()) || j.pl.opts.Faces == nil {
+	if !(f.Area || f.Place && !j.p.Rect.IsZero() || f.Crop && j.cuts()) || j.pl.opts.Faces == nil {
 		return nil
 	}
 	boxes, err := j.detectFaces()
@@ -71,6 +71,11 @@ func (j *job) findFaces() error {
 		return err
 	}
 	src := j.req.Info
+	if f.Place && len(boxes) > 0 {
+		if r, err := clampRect(j.p.Rect, src.Width, src.Height); err == nil && !j.p.Rect.IsZero() {
+			j.p.Rect = placeRect(r, meanCentre(boxes), src.Width, src.Height)
+		}
+	}
 	if f.Area {
 		if f.Index > 0 {
 			if f.Index > len(boxes) {
@@ -85,7 +90,7 @@ func (j *job) findFaces() error {
 		}
 		return nil
 	}
-	if len(boxes) == 0 {
+	if !f.Crop || !j.cuts() || len(boxes) == 0 { // Place alone, or no face
 		return nil
 	}
 	u := union(boxes)
@@ -163,6 +168,25 @@ func (j *job) detectFaces() ([]FaceBox, error) {
 		return nil, fmt.Errorf("faces: %w", err)
 	}
 	return boxes, nil
+}
+
+// meanCentre is the mean of the boxes' centres (at least one box).
+func meanCentre(bs []FaceBox) FacePoint {
+	var c FacePoint
+	for _, b := range bs {
+		c.X += (b.Left + b.Right) / 2
+		c.Y += (b.Top + b.Bottom) / 2
+	}
+	n := float64(len(bs))
+	return FacePoint{X: c.X / n, Y: c.Y / n}
+}
+
+// placeRect moves r (inside a w x h image) to be centred on c, a point in
+// fractions of the image, as far as the image allows.
+func placeRect(r params.Rect, c FacePoint, w, h int) params.Rect {
+	r.X = min(max(0, int(math.Round(c.X*float64(w)-float64(r.W)/2))), w-r.W)
+	r.Y = min(max(0, int(math.Round(c.Y*float64(h)-float64(r.H)/2))), h-r.H)
+	return r
 }
 
 // union is the box around every box in bs (at least one).

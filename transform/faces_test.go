@@ -271,3 +271,47 @@ func TestFacesKey(t *testing.T) {
 		t.Errorf("keys %q, want %q", stub.keys, want)
 	}
 }
+
+// Faces.Place moves a source region, its size kept, onto the mean of the
+// faces' centres (Bunny face_crop=W,H); with no face it stays centred.
+func TestFacesPlaceTheRegion(t *testing.T) {
+	src := encodePNG(t, thirds(400, 200))
+	p := params.Params{Region: params.Region{W: 100, H: 100}, Faces: params.Faces{Place: true}, Format: params.FormatPNG}
+	for _, tc := range []struct {
+		boxes []FaceBox
+		want  []sample
+	}{
+		// Faces centred at x = 0.1 and 0.6: the mean, 0.35 of 400 = 140
+		// px, puts the region at 90-190, red up to 43 (the middle of the
+		// box around both, 0.4, would put it at 110-210, red up to 23).
+		{[]FaceBox{faceBox(0.05, 0.4, 0.15, 0.6), faceBox(0.45, 0.4, 0.75, 0.6)}, []sample{{5, 50, red}, {35, 50, red}, {50, 50, green}, {95, 50, green}}},
+		// At the right edge: 300-400, blue.
+		{[]FaceBox{faceBox(0.9, 0.4, 1, 0.6)}, []sample{{2, 50, blue}, {97, 50, blue}}},
+		// None: centred, 150-250, green.
+		{nil, []sample{{2, 50, green}, {97, 50, green}}},
+	} {
+		stub := &stubFaces{t: t, boxes: tc.boxes, wantW: 256, wantH: 128}
+		pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: stub})
+		res, img := runParams(t, pl, src, p)
+		if res.Width != 100 || res.Height != 100 || stub.calls != 1 {
+			t.Fatalf("%dx%d, %d calls", res.Width, res.Height, stub.calls)
+		}
+		checkSamples(t, img, tc.want, 40)
+	}
+}
+
+func TestPlaceRect(t *testing.T) {
+	for _, tc := range []struct {
+		r    params.Rect
+		c    FacePoint
+		want params.Rect
+	}{
+		{params.Rect{X: 150, Y: 50, W: 100, H: 100}, FacePoint{0.2, 0.5}, params.Rect{X: 30, Y: 50, W: 100, H: 100}},
+		{params.Rect{X: 150, Y: 50, W: 100, H: 100}, FacePoint{0, 0}, params.Rect{X: 0, Y: 0, W: 100, H: 100}},
+		{params.Rect{X: 150, Y: 50, W: 100, H: 100}, FacePoint{1, 1}, params.Rect{X: 300, Y: 100, W: 100, H: 100}},
+	} {
+		if got := placeRect(tc.r, tc.c, 400, 200); got != tc.want {
+			t.Errorf("placeRect(%+v, %+v) = %+v, want %+v", tc.r, tc.c, got, tc.want)
+		}
+	}
+}

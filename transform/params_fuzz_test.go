@@ -191,7 +191,7 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		"/a.jpg?imgeng=/w_auto,30/h_20/m_stretch/dl_true",
 		"/a.jpg?width=40&height=30&aspect_ratio=16:9&upscaling=resampling&sharpen=true&blur=5&hue=33&sepia=40&format=png",
 		"/a.jpg?crop=20,10&crop_gravity=southeast&brightness=-20&contrast=30&saturation=-100&flip=true&flop=true&output=webp&quality=50",
-		"/a.jpg?focus_crop=30,20,0.8,0.2&width=9000&v=2",
+		"/a.jpg?focus_crop=30,20,0.8,0.2&width=9000&v=2", "/a.jpg?face_crop=12,30&height=7&format=webp",
 		"/a.jpg?trim=10&width=40&height=30&fit=contain&bg=255,0,0,0.5&enlarge=1&rotate=-90&negate=1&format=webp&lossless=1",
 		"/a.jpg?crop=fp,0.2,0.8,3&width=30&height=30&threshold=100&tint=ff0000&extend=1,2,3,4&progressive=1&format=jpeg",
 		"/a.jpg?crop=smart&width=20&height=40&blur=0.5&sharpen=80&grayscale=1&normalize=1&nearlossless=1",

@@ -28,6 +28,11 @@
 //     (default), north, south, east, west, northeast, northwest,
 //     southeast, southwest) or W,H,X,Y (the area at X, Y), source pixels,
 //     cut before the resize.
+//   - face_crop: W,H: the W x H area (source pixels, cut before the
+//     resize) centred on the mean of the faces' centres, as far as the
+//     image allows, and on the middle where none is found (Bunny's "centers
+//     the crop at the average position"). face_crop=true (faces in frame
+//     "with appropriate padding", which Bunny does not quantify) is a 400.
 //   - focus_crop: W,H,X,Y with X and Y decimals from 0 to 1: the W x H
 //     area centred on that point as far as the image allows. Absolute
 //     pixel coordinates are a 400 (Matte places a region's focus only as a
@@ -51,10 +56,10 @@
 //     transform of its own).
 //
 // Each parameter is given once and never empty; a bad value is a 400
-// naming it. Bunny's face_crop, tint, auto_optimize and class (image
-// classes set in Bunny's dashboard) are a 400 naming them, as is
-// crop_gravity without crop=W,H, and aspect_ratio with crop or
-// focus_crop.
+// naming it. Bunny's tint, auto_optimize and class (image classes set in
+// Bunny's dashboard) are a 400 naming them, as is crop_gravity without
+// crop=W,H, face_crop with crop or focus_crop, and aspect_ratio with any
+// of the three.
 package bunny
 
 import (
@@ -98,6 +103,7 @@ var allowed = map[string]string{
 	"upscaling":    "off or resampling",
 	"aspect_ratio": "W:H, two numbers above 0 (16:9)",
 	"crop":         "W,H or W,H,X,Y in pixels",
+	"face_crop":    "W,H in pixels (the area centred on the faces found; face_crop=true, whose padding Bunny does not publish, is not supported)",
 	"crop_gravity": "one of center, north, south, east, west, northeast, northwest, southeast, southwest",
 	"focus_crop":   "W,H,X,Y with W and H in pixels and X and Y decimals from 0 to 1",
 	"quality":      "an integer from 1 to 100",
@@ -118,7 +124,6 @@ var allowed = map[string]string{
 
 // refused says why Matte cannot do a Bunny parameter.
 var refused = map[string]string{
-	"face_crop":     "face_crop (face detection) is not a Bunny option Matte supports; use crop or focus_crop.",
 	"tint":          "tint (Bunny's subtractive tint) is not a Bunny option Matte supports.",
 	"auto_optimize": "auto_optimize (Bunny's unpublished optimisation levels) is not a Bunny option Matte supports; give quality.",
 	"class":         "class (an image class set in Bunny's dashboard) is not a Bunny option Matte supports; write its parameters in the URL.",
@@ -192,6 +197,11 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 			if _, ok := gravities[v]; !ok {
 				bad()
 			}
+		case "face_crop":
+			var n []int
+			if n, err = ints(v, 2, 2); err == nil {
+				p.Region, p.Faces.Place = params.Region{W: n[0], H: n[1]}, true
+			}
 		case "focus_crop":
 			if r, ok := focusCrop(v); ok {
 				p.Region = r
@@ -263,7 +273,10 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if q.Has("crop") && q.Has("focus_crop") {
 		errs.Add("focus_crop", "crop and focus_crop each cut an area; give one of them.")
 	}
-	if ratio != 0 && (q.Has("crop") || q.Has("focus_crop")) {
+	if q.Has("face_crop") && (q.Has("crop") || q.Has("focus_crop")) {
+		errs.Add("face_crop", "face_crop cuts an area as crop and focus_crop do; give one of them.")
+	}
+	if ratio != 0 && (q.Has("crop") || q.Has("focus_crop") || q.Has("face_crop")) {
 		errs.Add("aspect_ratio", "aspect_ratio crops the image as crop and focus_crop do; give one of them.")
 	}
 	if errs.Err() == nil && !resize(&p, ratio, upscale) {

@@ -40,6 +40,9 @@ func TestParseValid(t *testing.T) {
 		{img + "?crop=3500,3500&crop_gravity=southwest", img, "", params.Params{Region: params.Region{W: 3500, H: 3500, Anchor: params.CropBottomLeft}}},
 		{img + "?crop=3500,3500,250,300&width=500", img, "", params.Params{Rect: params.Rect{X: 250, Y: 300, W: 3500, H: 3500}, Width: 500, Fit: params.FitMax}},
 		{img + "?focus_crop=400,300,0.25,0.5", img, "", params.Params{Region: params.Region{W: 400, H: 300, Focus: params.Focus{X: 0.25, Y: 0.5, Set: true}}}},
+		// Bunny's documented example: face_crop=800,1000.
+		{img + "?face_crop=800,1000", img, "", params.Params{Region: params.Region{W: 800, H: 1000}, Faces: params.Faces{Place: true}}},
+		{img + "?face_crop=400,300&width=200", img, "", params.Params{Width: 200, Fit: params.FitMax, Region: params.Region{W: 400, H: 300}, Faces: params.Faces{Place: true}}},
 		// Colour.
 		{img + "?brightness=10&contrast=5&saturation=15", img, "", params.Params{Brightness: 10, Contrast: 5, Saturation: 15}},
 		{img + "?saturation=-100&contrast=-20&brightness=-15", img, "", params.Params{Saturation: -100, Contrast: -20, Brightness: -15}},
@@ -86,7 +89,12 @@ func TestParseInvalid(t *testing.T) {
 		{img + "?focus_crop=400,300,0.5,1.5", []string{"focus_crop"}, "decimals from 0 to 1"},
 		{img + "?crop=1,1&focus_crop=1,1,0.5,0.5", []string{"focus_crop"}, "give one of them"},
 		{img + "?crop=1,1&aspect_ratio=1:1", []string{"aspect_ratio"}, "give one of them"},
-		{img + "?face_crop=600,600", []string{"face_crop"}, "not a Bunny option Matte supports"},
+		{img + "?face_crop=true", []string{"face_crop"}, "W,H in pixels (the area centred on the faces found; face_crop=true"},
+		{img + "?face_crop=600", []string{"face_crop"}, "W,H in pixels"},
+		{img + "?face_crop=600,0", []string{"face_crop"}, "W,H in pixels"},
+		{img + "?face_crop=1,1&crop=1,1", []string{"face_crop"}, "give one of them"},
+		{img + "?face_crop=1,1&focus_crop=1,1,0.5,0.5", []string{"face_crop"}, "give one of them"},
+		{img + "?face_crop=1,1&aspect_ratio=1:1", []string{"aspect_ratio"}, "give one of them"},
 		{img + "?tint=aaffff", []string{"tint"}, "not a Bunny option Matte supports"},
 		{img + "?auto_optimize=medium", []string{"auto_optimize"}, "not a Bunny option Matte supports"},
 		{img + "?class=thumbnail", []string{"class"}, "not a Bunny option Matte supports"},
