@@ -222,3 +222,42 @@ func TestBunnyFaceCropThroughServer(t *testing.T) {
 		t.Errorf("face_crop on a photo without a face differs from the centred area by %.2f", d)
 	}
 }
+
+// regionDiff is the mean absolute difference of two images' 8-bit RGB
+// samples within r.
+func regionDiff(a, b image.Image, r image.Rectangle) float64 {
+	var sum, n float64
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			ar, ag, ab, _ := a.At(x, y).RGBA()
+			br, bg, bb, _ := b.At(x, y).RGBA()
+			for _, d := range [][2]uint32{{ar, br}, {ag, bg}, {ab, bb}} {
+				sum += float64(absDiff(d[0]>>8, d[1]>>8))
+				n++
+			}
+		}
+	}
+	return sum / n
+}
+
+// Cloudinary's e_pixelate_faces and e_blur_faces obscure the face of
+// girl-1 (around (222, 189), by eye) and nothing else; girl-2 (no face)
+// comes back as it would without them.
+func TestCloudinaryFacesObscuredThroughServer(t *testing.T) {
+	tester, base := facesSite(t, "url_dialect cloudinary")
+	up := base + "/demo/image/upload/"
+	plain := facePNG(t, tester, up+"f_png/photos/girl-1.jpg", 600, 399)
+	face := image.Rect(207, 174, 237, 204) // the middle of the face
+	away := image.Rect(420, 0, 600, 399)   // mountains and sky
+	for _, e := range []string{"e_pixelate_faces:12", "e_blur_faces"} {
+		got := facePNG(t, tester, up+e+"/f_png/photos/girl-1.jpg", 600, 399)
+		if d, a := regionDiff(got, plain, face), regionDiff(got, plain, away); d < 8 || a != 0 {
+			t.Errorf("%s: mean difference %.1f on the face (want ≥ 8), %.2f away from it (want 0)", e, d, a)
+		}
+		none := facePNG(t, tester, up+e+"/f_png/photos/girl-2.jpg", 718, 478)
+		orig := facePNG(t, tester, up+"f_png/photos/girl-2.jpg", 718, 478)
+		if d := blockDiff(none, orig, 1); d != 0 {
+			t.Errorf("%s on a photo without a face changed it by %.2f", e, d)
+		}
+	}
+}

@@ -11,7 +11,7 @@ import (
 //
 //	w=800,h=600,w-ratio=0.5,h-ratio=0.25,dpr=2,ch=width+dpr,fit=crop,ar=1.5,
 //	crop-limits=0:1200:100:0,crop=top-left,focus=0.3:0.6:2,
-//	faces=true:false:2:1:false:false,rect=10:20:300:200,rot=90,flip=hv,fm=webp,auto=format,
+//	faces=true:false:2:1:false:false:0:0,rect=10:20:300:200,rot=90,flip=hv,fm=webp,auto=format,
 //	variant=progressive,q=80,lossless=1,chromasub=444,bg=ffffffff,blur=20,
 //	sharp=10,
 //	sat=-100,bri=10,con=-5,invert=1,hue=90,sepia=80,mono=ff8000ff,
@@ -119,7 +119,7 @@ func (p Params) Key() string {
 		addSet("focus", v, f.Set)
 	}
 	if f := p.Faces; f != (Faces{}) {
-		add("faces", strconv.FormatBool(f.Crop)+":"+strconv.FormatBool(f.Area)+":"+floatKey(f.Pad)+":"+strconv.Itoa(f.Index)+":"+strconv.FormatBool(f.List)+":"+strconv.FormatBool(f.Place))
+		add("faces", strconv.FormatBool(f.Crop)+":"+strconv.FormatBool(f.Area)+":"+floatKey(f.Pad)+":"+strconv.Itoa(f.Index)+":"+strconv.FormatBool(f.List)+":"+strconv.FormatBool(f.Place)+":"+floatKey(f.Blur)+":"+strconv.Itoa(f.Pixelate))
 	}
 	if r := p.Rect; r != (Rect{}) {
 		add("rect", strconv.Itoa(r.X)+":"+strconv.Itoa(r.Y)+":"+strconv.Itoa(r.W)+":"+strconv.Itoa(r.H))

@@ -84,9 +84,10 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Fit: FitCrop, Focus: Focus{X: 0, Y: 0.5, Zoom: 2.5, Set: true}}, "fit=crop,focus=0:0.5:2.5"},
 		{Params{Fit: FitCrop, Focus: Focus{X: 212, Y: 283, Set: true, Pixels: true}}, "fit=crop,focus=212:283:px"},
 		{Params{Focus: Focus{X: 0.5}}, "focus=unset:0.5:0"},
-		{Params{Fit: FitCrop, Faces: Faces{Crop: true}}, "fit=crop,faces=true:false:0:0:false:false"},
-		{Params{Fit: FitFill, Faces: Faces{Area: true, Pad: 2, Index: 3}}, "fit=fill,faces=false:true:2:3:false:false"},
-		{Params{Format: FormatJSON, Faces: Faces{List: true}}, "faces=false:false:0:0:true:false,fm=json"},
+		{Params{Fit: FitCrop, Faces: Faces{Crop: true}}, "fit=crop,faces=true:false:0:0:false:false:0:0"},
+		{Params{Fit: FitFill, Faces: Faces{Area: true, Pad: 2, Index: 3}}, "fit=fill,faces=false:true:2:3:false:false:0:0"},
+		{Params{Faces: Faces{Blur: 12.5, Pixelate: 8}}, "faces=false:false:0:0:false:false:12.5:8"},
+		{Params{Format: FormatJSON, Faces: Faces{List: true}}, "faces=false:false:0:0:true:false:0:0,fm=json"},
 		{Params{Height: 200, Fit: FitCrop, CropLimits: CropLimits{MaxW: 1200, MinH: 3}}, "h=200,fit=crop,crop-limits=0:1200:3:0"},
 		{Params{Padding: Sides{Top: 1, Left: 4}}, "padding=1:0:0:4"},
 		{Params{WidthRatio: 0.5, HeightRatio: 0.25, DPR: 2}, "w-ratio=0.5,h-ratio=0.25,dpr=2"},
@@ -222,6 +223,8 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Faces = Faces{Area: true, Pad: float64(v) / 4} })
 		add(func(p *Params) { p.Faces = Faces{List: true, Index: v} })
 		add(func(p *Params) { p.Faces = Faces{Place: true, Index: v} })
+		add(func(p *Params) { p.Faces = Faces{Pixelate: v} })
+		add(func(p *Params) { p.Faces = Faces{Blur: float64(v) / 3} })
 		add(func(p *Params) { p.Rect = Rect{v, 1, 1, 1} })
 		add(func(p *Params) { p.Rect = Rect{1, v, 1, 1} })
 		add(func(p *Params) { p.Rect = Rect{1, 1, v, 1} })

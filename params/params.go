@@ -550,13 +550,26 @@ type Faces struct {
 	// centred on the mean of the faces' centres as far as the image allows
 	// (Bunny face_crop=W,H); where none is found it stays as placed.
 	Place bool
+	// Blur blurs each face found in the output, a Gaussian of that sigma
+	// in output pixels (Cloudinary e_blur_faces); Pixelate pixelates each
+	// with squares of that many output pixels (e_pixelate_faces). Unlike
+	// the crops these have no fallback: without a detector the request
+	// fails (501), as an answer with the faces shown would not be the one
+	// asked for.
+	Blur     float64
+	Pixelate int
 }
 
 // DefaultFacePad is Faces.Pad's value when it is 0.
 const DefaultFacePad = 1.0
 
 // Enabled reports whether f asks for faces at all.
-func (f Faces) Enabled() bool { return f.Crop || f.Area || f.List || f.Place }
+func (f Faces) Enabled() bool {
+	return f.Crop || f.Area || f.List || f.Place || f.Obscures()
+}
+
+// Obscures reports whether f blurs or pixelates the faces.
+func (f Faces) Obscures() bool { return f.Blur > 0 || f.Pixelate > 0 }
 
 // Removal describes background removal. The zero value means none; every
 // other field is only meaningful when Enabled.

@@ -55,14 +55,15 @@ func (pl *Pipeline) FacesID() string {
 // source (decoded small, upright) and turns what it finds into the crop
 // the later steps cut: the Rect's place for Faces.Place, a Focus for
 // Faces.Crop, a Rect with FitCrop for Faces.Area. With no face, or no detector, it leaves the fallback that the
-// rest of Params holds. Either way Faces is cleared, so nothing later
-// reads it.
+// rest of Params holds. Either way the placing fields of Faces are
+// cleared, so nothing later reads them.
 func (j *job) findFaces() error {
 	f := j.p.Faces
 	if !f.Enabled() {
 		return nil
 	}
-	j.p.Faces = params.Faces{}
+	// What obscureFaces reads stays; the rest is decided here.
+	j.p.Faces = params.Faces{Blur: f.Blur, Pixelate: f.Pixelate}
 	if !(f.Area || f.Place && !j.p.Rect.IsZero() || f.Crop && j.cuts()) || j.pl.opts.Faces == nil {
 		return nil
 	}

@@ -315,3 +315,47 @@ func TestPlaceRect(t *testing.T) {
 		}
 	}
 }
+
+// Faces.Pixelate and Blur obscure each face found in the output, grown by
+// faceMargin, and nothing else; without a detector the request is a 501.
+func TestObscureFaces(t *testing.T) {
+	// A 200x100 source: left half red, right half a red/blue checker of
+	// 2-pixel squares, which a blur or a pixelation turns to purple.
+	img := image.NewNRGBA(image.Rect(0, 0, 200, 100))
+	for y := range 100 {
+		for x := range 200 {
+			c := red
+			if x >= 100 && (x/2+y/2)%2 == 1 {
+				c = blue
+			}
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	src := encodePNG(t, img)
+	// A face at 0.6-0.8 x 0.4-0.6 of the output: 120-160 x 40-60 px,
+	// grown by a quarter a side: 110-170 x 35-65.
+	face := faceBox(0.6, 0.4, 0.8, 0.6)
+	for _, f := range []params.Faces{{Pixelate: 10}, {Blur: 3}} {
+		stub := &stubFaces{t: t, boxes: []FaceBox{face}, wantW: 256, wantH: 128}
+		pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: stub})
+		_, out := runParams(t, pl, src, params.Params{Faces: f, Format: params.FormatPNG})
+		if stub.calls != 1 || len(stub.keys) != 1 || stub.keys[0] != "" {
+			t.Errorf("%+v: detector calls %d, keys %q (the output's faces are not cached)", f, stub.calls, stub.keys)
+		}
+		purple := func(c color.NRGBA) bool { return c.R > 60 && c.B > 60 }
+		for _, p := range []struct {
+			x, y   int
+			inside bool
+		}{{140, 50, true}, {115, 38, true}, {165, 62, true}, {105, 50, false}, {175, 50, false}, {140, 30, false}, {140, 70, false}, {50, 50, false}} {
+			c := out.NRGBAAt(p.x, p.y)
+			if p.inside != purple(c) {
+				t.Errorf("%+v: pixel (%d,%d) = %v; inside the face: %v", f, p.x, p.y, c, p.inside)
+			}
+		}
+	}
+	_, err := process(t, NewPipeline(Options{}), src, params.Params{Faces: params.Faces{Blur: 3}}, "")
+	var pub *params.Error
+	if !errors.As(err, &pub) || pub.Status != 501 || pub.Code != "faces_unavailable" {
+		t.Errorf("without a detector: %v, want a 501 faces_unavailable", err)
+	}
+}

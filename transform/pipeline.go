@@ -170,6 +170,7 @@ var steps = []step{
 	{"rotate", (*job).rotateAny, false, StageResize},                // rotate.go
 	{"keep-canvas", (*job).keepCanvas, false, StageResize},          // rotate.go
 	{"flip", (*job).flip, false, StageResize},                       // flip.go
+	{"obscure-faces", (*job).obscureFaces, false, StageComposite},   // obscure.go
 	{"canvas", (*job).canvas, false, StageResize},                   // canvas.go
 	{"effects", (*job).effects, false, StageComposite},              // effects.go
 	{"pad", (*job).pad, false, StageResize},                         // pad.go

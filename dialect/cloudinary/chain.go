@@ -33,7 +33,8 @@ const (
 	rankBlackWhite  = 67
 	rankAngle       = 70 // other angles turn the sized image
 	rankFlip        = 71
-	rankCanvas      = 72 // the padding of c_pad and c_lpad
+	rankFaces       = 72 // e_blur_faces, e_pixelate_faces: on the sized image
+	rankCanvas      = 73 // the padding of c_pad and c_lpad
 	rankBlur        = 80
 	rankSharpen     = 81
 	rankUnsharp     = 82
@@ -341,7 +342,7 @@ func (ch *chain) finish() {
 // nothing and are reset.
 func canonical(p *params.Params) {
 	if p.Width == 0 && p.Height == 0 && p.WidthRatio == 0 && p.HeightRatio == 0 && p.AspectRatio == 0 && p.ClientHints&params.HintWidth == 0 {
-		p.Fit, p.Crop, p.Faces = params.FitClip, params.CropCenter, params.Faces{}
+		p.Fit, p.Crop, p.Faces.Crop = params.FitClip, params.CropCenter, false
 	}
 	if !p.Fit.Fills() {
 		p.FillBlur, p.FillBlurStrength = false, 0

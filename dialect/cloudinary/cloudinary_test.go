@@ -112,6 +112,12 @@ func TestParseValid(t *testing.T) {
 		{up + "e_gamma:50/sample.jpg", "/sample.jpg", "", params.Params{Gamma: 1.5}},
 		{up + "e_negate/sample.jpg", "/sample.jpg", "", params.Params{Invert: true}},
 		{up + "e_pixelate:20/sample.jpg", "/sample.jpg", "", params.Params{Pixelate: 20}},
+		// Cloudinary's face-obscuring effects; e_blur_faces' default
+		// strength is 500 (sigma 50).
+		{up + "e_blur_faces/sample.jpg", "/sample.jpg", "", params.Params{Faces: params.Faces{Blur: 50}}},
+		{up + "e_blur_faces:100/sample.jpg", "/sample.jpg", "", params.Params{Faces: params.Faces{Blur: 10}}},
+		{up + "e_pixelate_faces:25/sample.jpg", "/sample.jpg", "", params.Params{Faces: params.Faces{Pixelate: 25}}},
+		{up + "c_fill,w_300,h_200/e_pixelate_faces:8/sample.jpg", "/sample.jpg", "", params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Faces: params.Faces{Pixelate: 8}}},
 		{up + "e_trim/sample.jpg", "/sample.jpg", "", params.Params{Trim: true}},
 		{up + "e_trim:25:white/sample.jpg", "/sample.jpg", "", params.Params{Trim: true, TrimTolerance: 25, TrimToleranceSet: true, TrimColor: white}},
 		{up + "e_background_removal/f_png/sample.jpg", "/sample.jpg", "", params.Params{Removal: params.Removal{Enabled: true}, Format: params.FormatPNG}},
@@ -191,6 +197,9 @@ func TestParseInvalid(t *testing.T) {
 		{up + "r_1:2:3:4:5/sample.jpg", []string{"r"}, "r must be"},
 		{up + "bo_4px_dashed_red/sample.jpg", []string{"bo"}, "solid"},
 		{up + "e_pixelate/sample.jpg", []string{"e_pixelate"}, "square size"},
+		{up + "e_pixelate_faces/sample.jpg", []string{"e_pixelate_faces"}, "square size from 1 to 200"},
+		{up + "e_pixelate_faces:201/sample.jpg", []string{"e_pixelate_faces"}, "square size from 1 to 200"},
+		{up + "e_blur_faces:0/sample.jpg", []string{"e_blur_faces"}, "from 1 to 2000"},
 		{up + "e_blur:0/sample.jpg", []string{"e_blur"}, "1 to 2000"},
 		{up + "e_brightness:-100/sample.jpg", []string{"e_brightness"}, "-99 to 100"},
 		{up + "e_colorize:50/sample.jpg", []string{"e_colorize"}, "co_"},

@@ -201,6 +201,15 @@ func init() {
 		"e_blackwhite": levelEffect(rankBlackWhite, 0, 100, 50, func(ch *chain, n int) {
 			ch.p.Threshold = max(1, (n*255+50)/100)
 		}),
+		// e_blur_faces and e_pixelate_faces obscure each face found in
+		// the sized image (params.Faces.Blur, Pixelate); e_blur_faces'
+		// default strength is Cloudinary's documented 500.
+		"e_blur_faces": levelEffect(rankFaces, 1, 2000, 500, func(ch *chain, n int) { ch.p.Faces.Blur = float64(n) / 10 }),
+		"e_pixelate_faces": {allowed: "e_pixelate_faces:<square size from 1 to 200 pixels> (Matte does not pick a size itself)", set: func(ch *chain, v string) (int, error) {
+			n, err := params.ParseInt(v, 1, 200)
+			ch.p.Faces.Pixelate = n
+			return rankFaces, err
+		}},
 		"e_pixelate": {allowed: "e_pixelate:<square size from 1 to 100 pixels> (Matte does not pick a size itself)", set: func(ch *chain, v string) (int, error) {
 			n, err := params.ParseInt(v, 1, 100)
 			if n > 1 {

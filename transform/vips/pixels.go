@@ -246,6 +246,12 @@ func (im *Image) ScaleAlpha(k float64) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_scale_alpha(im.p, out, C.double(k)) })
 }
 
+// Insert places sub over the image with its top-left corner at (x, y); the
+// image keeps its size.
+func (im *Image) Insert(sub *Image, x, y int) error {
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_insert(im.p, sub.p, out, C.int(x), C.int(y)) })
+}
+
 // Pixelate replaces each block x block square (from the top left) by its
 // mean colour, weighted by alpha. The image is 8-bit.
 func (im *Image) Pixelate(block int) error {

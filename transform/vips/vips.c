@@ -1399,3 +1399,10 @@ void matte_watch(VipsImage *im, MatteCancel *c) {
   g_signal_connect_data(im, "eval", G_CALLBACK(matte_cancel_eval), c,
                         matte_cancel_drop, 0);
 }
+
+// matte_insert places sub over main with its top-left corner at (x, y);
+// out has main's size and bands (sub is cast to them).
+int matte_insert(VipsImage *main, VipsImage *sub, VipsImage **out, int x,
+                 int y) {
+  return vips_insert(main, sub, out, x, y, NULL);
+}

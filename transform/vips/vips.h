@@ -81,6 +81,8 @@ int matte_adjust(VipsImage *in, VipsImage **out, double lightness,
 int matte_tone(VipsImage *in, VipsImage **out, const unsigned char *curve,
                const double *gain);
 int matte_pixelate(VipsImage *in, VipsImage **out, int block);
+int matte_insert(VipsImage *main, VipsImage *sub, VipsImage **out, int x,
+                 int y);
 int matte_text(VipsImage **out, const char *markup, const char *font,
                int width, int align);
 int matte_scale_alpha(VipsImage *in, VipsImage **out, double k);

@@ -210,7 +210,7 @@ func RightAngle(v string) (float64, bool) {
 // reset, and the fill options only shape fit=fill.
 func Canonical(p *params.Params) {
 	if p.Width == 0 && p.Height == 0 {
-		p.Fit, p.Crop, p.Focus, p.Faces = params.FitClip, params.CropCenter, params.Focus{}, params.Faces{}
+		p.Fit, p.Crop, p.Focus, p.Faces.Crop = params.FitClip, params.CropCenter, params.Focus{}, false
 	}
 	if !p.Fit.Fills() {
 		p.FillColor, p.FillBlur, p.FillBlurStrength = params.Color{}, false, 0

@@ -1,0 +1,108 @@
+package transform
+
+import (
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/jebosio/matte/params"
+)
+
+// faceMargin grows a detected face box by this share of its size on every
+// side before it is obscured: BlazeFace's box holds the eyes, nose and
+// mouth, not the forehead, chin and ears.
+const faceMargin = 0.25
+
+// obscureFaces blurs or pixelates each face found in the image as it now
+// stands (cut, resized, turned and flipped, before any padding):
+// Params.Faces.Blur and Pixelate (Cloudinary e_blur_faces and
+// e_pixelate_faces). The detector looks at this very image, so its boxes
+// need no mapping; what it finds is not cached (the image is this
+// request's). Without a detector the request fails with a 501: an answer
+// that showed the faces would not be the one asked for.
+func (j *job) obscureFaces() error {
+	f := j.p.Faces
+	if !f.Obscures() {
+		return nil
+	}
+	finder := j.pl.opts.Faces
+	if finder == nil {
+		return &params.Error{Status: http.StatusNotImplemented, Code: "faces_unavailable", Title: "Face detection unavailable",
+			Detail: "This server has no face detector configured, so it cannot blur or pixelate the faces.", Field: "faces"}
+	}
+	// The boxes are cut out and put back: the image is read in pieces.
+	if err := j.toMemory(j.img); err != nil {
+		return err
+	}
+	w, h := j.img.Width(), j.img.Height()
+	input := func() ([]byte, int, int, error) {
+		n := finder.InputSize()
+		s := float64(n) / float64(max(w, h))
+		iw, ih := min(n, atLeast1(float64(w)*s)), min(n, atLeast1(float64(h)*s))
+		if w >= h {
+			iw = n
+		} else {
+			ih = n
+		}
+		small := j.img.Clone()
+		defer small.Close()
+		if err := small.ResizeKernel(iw, ih, "linear"); err != nil {
+			return nil, 0, 0, err
+		}
+		rgb, err := small.RawRGB()
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		if small.Bands() < 3 { // grey: spread to RGB
+			grey := rgb
+			rgb = make([]byte, 0, len(grey)*3)
+			for _, v := range grey {
+				rgb = append(rgb, v, v, v)
+			}
+		}
+		return rgb, iw, ih, nil
+	}
+	start := time.Now()
+	boxes, err := finder.Faces(j.ctx, "", j.req.Private, input)
+	j.timeApart(StageInference, time.Since(start))
+	if err != nil {
+		return err
+	}
+	for _, b := range boxes {
+		if err := j.ctx.Err(); err != nil {
+			return err
+		}
+		bw, bh := (b.Right-b.Left)*float64(w), (b.Bottom-b.Top)*float64(h)
+		x0 := max(0, int(math.Floor(b.Left*float64(w)-faceMargin*bw)))
+		y0 := max(0, int(math.Floor(b.Top*float64(h)-faceMargin*bh)))
+		x1 := min(w, int(math.Ceil(b.Right*float64(w)+faceMargin*bw)))
+		y1 := min(h, int(math.Ceil(b.Bottom*float64(h)+faceMargin*bh)))
+		if x1 <= x0 || y1 <= y0 {
+			continue
+		}
+		if err := j.obscure(x0, y0, x1-x0, y1-y0, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// obscure blurs or pixelates the rw x rh region of j.img at (x, y).
+func (j *job) obscure(x, y, rw, rh int, f params.Faces) error {
+	region := j.img.Clone()
+	defer region.Close()
+	if err := region.Extract(x, y, rw, rh); err != nil {
+		return err
+	}
+	if f.Pixelate > 0 {
+		if err := region.Pixelate(f.Pixelate); err != nil {
+			return err
+		}
+	} else if err := j.blur(region, f.Blur); err != nil {
+		return err
+	}
+	if err := region.CopyMemory(); err != nil {
+		return err
+	}
+	return j.img.Insert(region, x, y)
+}
