@@ -103,6 +103,16 @@ func blockDiff(a, b image.Image, n int) float64 {
 	return sum / float64(3*blocks)
 }
 
+// placedByEye checks that got, a crop placed on faces, is within near
+// (mean block difference, n x n blocks) of byEye, the same crop placed by
+// eye, and at least far from other, the crop it must not be.
+func placedByEye(t *testing.T, what string, got, byEye, other image.Image, n int, near, far float64) {
+	t.Helper()
+	if d, o := blockDiff(got, byEye, n), blockDiff(got, other, n); d > near || o < far {
+		t.Errorf("%s: mean block difference %.1f from the crop placed by eye (want ≤ %g), %.1f from the one it must not be (want ≥ %g)", what, d, near, o, far)
+	}
+}
+
 // Real pixels through the server. girl-1.jpg (600x399) has one face,
 // read off the photo by eye at about (222, 189) px, some 60 px wide: the
 // expected crops are written from those numbers, not from the detector.
@@ -116,18 +126,14 @@ func TestFacesThroughServer(t *testing.T) {
 	faces := facePNG(t, tester, girl+"?fit=crop&crop=faces&w=100&h=300&fm=png", 100, 300)
 	byEye := facePNG(t, tester, girl+"?fit=crop&crop=focalpoint&fp-x=0.37&fp-y=0.47&w=100&h=300&fm=png", 100, 300)
 	centre := facePNG(t, tester, girl+"?fit=crop&w=100&h=300&fm=png", 100, 300)
-	if d, c := blockDiff(faces, byEye, 20), blockDiff(faces, centre, 20); d > 5 || c < 20 {
-		t.Errorf("crop=faces: mean block difference %.1f from the crop on the face by eye (want ≤ 5), %.1f from the centre crop (want ≥ 20)", d, c)
-	}
+	placedByEye(t, "crop=faces (against the centre crop)", faces, byEye, centre, 20, 5, 20)
 
 	// fit=facearea&facepad=2 (Tailwind UI's avatar URL): the face's box
 	// doubled, about 120 px square around it.
 	area := facePNG(t, tester, girl+"?fit=facearea&facepad=2&w=128&h=128&fm=png", 128, 128)
 	byEye = facePNG(t, tester, girl+"?rect=162,129,120,120&fit=crop&w=128&h=128&fm=png", 128, 128)
 	centre = facePNG(t, tester, girl+"?fit=crop&w=128&h=128&fm=png", 128, 128)
-	if d, c := blockDiff(area, byEye, 16), blockDiff(area, centre, 16); d > 12 || c < 30 {
-		t.Errorf("fit=facearea: mean block difference %.1f from the face's area by eye (want ≤ 12), %.1f from the centre crop (want ≥ 30)", d, c)
-	}
+	placedByEye(t, "fit=facearea (against the centre crop)", area, byEye, centre, 16, 12, 30)
 
 	// fm=json&faces=1: the face in imgix's shape, in pixels. By eye: the
 	// box around (222, 189), the eyes on either side of x = 222 above the
@@ -193,9 +199,7 @@ func TestDialectFacesThroughServer(t *testing.T) {
 	} {
 		got := facePNG(t, tester, base+fmt.Sprintf(tc.face, "girl-1.jpg"), 300, 60)
 		attention := facePNG(t, tester, base+fmt.Sprintf(tc.attention, "girl-1.jpg"), 300, 60)
-		if d, a := blockDiff(got, byEye, 12), blockDiff(got, attention, 12); d > 6 || a < 15 {
-			t.Errorf("%s: mean block difference %.1f from the crop on the face by eye (want ≤ 6), %.1f from the attention crop (want ≥ 15)", tc.face, d, a)
-		}
+		placedByEye(t, tc.face+" (against the attention crop)", got, byEye, attention, 12, 6, 15)
 		none := facePNG(t, tester, base+fmt.Sprintf(tc.face, "girl-2.jpg"), 300, 60)
 		attention = facePNG(t, tester, base+fmt.Sprintf(tc.attention, "girl-2.jpg"), 300, 60)
 		if d := blockDiff(none, attention, 1); d != 0 {
@@ -213,9 +217,7 @@ func TestBunnyFaceCropThroughServer(t *testing.T) {
 	got := facePNG(t, tester, base+"/photos/girl-1.jpg?face_crop=200,200&format=png", 200, 200)
 	byEye := facePNG(t, tester, base+"/photos/girl-1.jpg?rect=122,89,200,200&fm=png", 200, 200)
 	centred := facePNG(t, tester, base+"/photos/girl-1.jpg?rect=200,100,200,200&fm=png", 200, 200)
-	if d, c := blockDiff(got, byEye, 20), blockDiff(got, centred, 20); d > 6 || c < 15 {
-		t.Errorf("face_crop: mean block difference %.1f from the area by eye (want ≤ 6), %.1f from the centred area (want ≥ 15)", d, c)
-	}
+	placedByEye(t, "face_crop (against the centred area)", got, byEye, centred, 20, 6, 15)
 	none := facePNG(t, tester, base+"/photos/girl-2.jpg?face_crop=200,200&format=png", 200, 200)
 	centred = facePNG(t, tester, base+"/photos/girl-2.jpg?rect=259,139,200,200&fm=png", 200, 200)
 	if d := blockDiff(none, centred, 1); d != 0 {
