@@ -242,24 +242,27 @@ func regionDiff(a, b image.Image, r image.Rectangle) float64 {
 	return sum / n
 }
 
-// Cloudinary's e_pixelate_faces and e_blur_faces obscure the face of
-// girl-1 (around (222, 189), by eye) and nothing else; girl-2 (no face)
-// comes back as it would without them.
-func TestCloudinaryFacesObscuredThroughServer(t *testing.T) {
-	tester, base := facesSite(t, "url_dialect cloudinary")
-	up := base + "/demo/image/upload/"
-	plain := facePNG(t, tester, up+"f_png/photos/girl-1.jpg", 600, 399)
+// Cloudinary's e_pixelate_faces and e_blur_faces and imgproxy's
+// bd:<sigma>:face obscure the face of girl-1 (around (222, 189), by eye)
+// and nothing else; girl-2 (no face) comes back as it would without them.
+func TestFacesObscuredThroughServer(t *testing.T) {
+	tester, base := facesSite(t, "url_dialect cloudinary", "url_dialect imgproxy")
 	face := image.Rect(207, 174, 237, 204) // the middle of the face
 	away := image.Rect(420, 0, 600, 399)   // mountains and sky
-	for _, e := range []string{"e_pixelate_faces:12", "e_blur_faces"} {
-		got := facePNG(t, tester, up+e+"/f_png/photos/girl-1.jpg", 600, 399)
+	for _, tc := range []struct{ obscured, plain string }{
+		{"/demo/image/upload/e_pixelate_faces:12/f_png/photos/%s", "/demo/image/upload/f_png/photos/%s"},
+		{"/demo/image/upload/e_blur_faces/f_png/photos/%s", "/demo/image/upload/f_png/photos/%s"},
+		{"/insecure/bd:20:face/plain//photos/%s@png", "/insecure/plain//photos/%s@png"},
+	} {
+		got := facePNG(t, tester, base+fmt.Sprintf(tc.obscured, "girl-1.jpg"), 600, 399)
+		plain := facePNG(t, tester, base+fmt.Sprintf(tc.plain, "girl-1.jpg"), 600, 399)
 		if d, a := regionDiff(got, plain, face), regionDiff(got, plain, away); d < 8 || a != 0 {
-			t.Errorf("%s: mean difference %.1f on the face (want ≥ 8), %.2f away from it (want 0)", e, d, a)
+			t.Errorf("%s: mean difference %.1f on the face (want ≥ 8), %.2f away from it (want 0)", tc.obscured, d, a)
 		}
-		none := facePNG(t, tester, up+e+"/f_png/photos/girl-2.jpg", 718, 478)
-		orig := facePNG(t, tester, up+"f_png/photos/girl-2.jpg", 718, 478)
-		if d := blockDiff(none, orig, 1); d != 0 {
-			t.Errorf("%s on a photo without a face changed it by %.2f", e, d)
+		none := facePNG(t, tester, base+fmt.Sprintf(tc.obscured, "girl-2.jpg"), 718, 478)
+		plain = facePNG(t, tester, base+fmt.Sprintf(tc.plain, "girl-2.jpg"), 718, 478)
+		if d := blockDiff(none, plain, 1); d != 0 {
+			t.Errorf("%s on a photo without a face changed it by %.2f", tc.obscured, d)
 		}
 	}
 }

@@ -154,6 +154,7 @@ func FuzzURLDialectPipeline(f *testing.F) {
 		"/_next/image?url=%2Fa.jpg&w=64&q=75",
 		"/demo/image/upload/c_fill,g_north_east,w_40,h_30/e_saturation:50/a_45/e_blur:200/bo_2px_solid_red/r_5/f_png/a.jpg",
 		"/demo/image/upload/c_crop,w_30,h_20,x_3,y_4/c_pad,w_40,h_40,b_blurred:300/e_unsharp_mask:300/e_colorize:40,co_rgb:00ff00/a.jpg",
+		"/insecure/rs:fill:30:20/bd:4:face/plain/local:///a.jpg@png",
 		"/demo/image/upload/c_fill,g_faces,w_30,h_20/e_pixelate_faces:3/e_blur_faces:40/a.jpg", "/demo/image/upload/a_90/e_blur_faces:2000/a.jpg",
 		"/image/upload/c_lpad,ar_16:9,w_0.5,b_%23ff000080/e_pixelate:4/q_60:444/a.jpg",
 		"/demo/image/upload/w_30/e_sepia/e_blackwhite:30/a_hflip/e_background_removal/fl_attachment/a.jpg",

@@ -55,7 +55,10 @@ func TestParse(t *testing.T) {
 		"/insecure/c:0:0/plain//a.jpg":                      {Source: "/a.jpg"},
 		// pixelate, filename (escaped and Base64), expires in 2100, max_bytes.
 		"/insecure/pix:8/fn:my%20photo.jpg/exp:4102444800/mb:50000/plain//a.jpg": {Params: params.Params{Pixelate: 8, DownloadName: "my photo.jpg"}, Source: "/a.jpg"},
-		"/insecure/pixelate:1/filename:c2hvZS53ZWJw:1/att:1/plain//a.jpg":        {Params: params.Params{DownloadName: "shoe.webp", Download: true}, Source: "/a.jpg"},
+		// Pro's blur_detections with the class face: the faces found, blurred at that sigma.
+		"/insecure/bd:15:face/plain//a.jpg":                               {Params: params.Params{Faces: params.Faces{Blur: 15}}, Source: "/a.jpg"},
+		"/insecure/blur_detections:2.5:face/plain//a.jpg":                 {Params: params.Params{Faces: params.Faces{Blur: 2.5}}, Source: "/a.jpg"},
+		"/insecure/pixelate:1/filename:c2hvZS53ZWJw:1/att:1/plain//a.jpg": {Params: params.Params{DownloadName: "shoe.webp", Download: true}, Source: "/a.jpg"},
 		// zoom: the box times z (before dpr); without one, z below 1 scales
 		// the image and z above 1 without el does nothing (no enlarging).
 		"/insecure/rs:fill:300:200/z:1.5/dpr:2/plain//a.jpg":          {Params: params.Params{Width: 450, Height: 300, Fit: params.FitMin, DPR: 2}, Source: "/a.jpg"},
@@ -146,6 +149,10 @@ func TestErrors(t *testing.T) {
 		"/insecure/fq:webp:101/plain//a.jpg":          "fq",
 		"/insecure/fq:tiff:50/plain//a.jpg":           "fq",
 		"/insecure/pix:0/pix:101/plain//a.jpg":        "pix pix",
+		"/insecure/bd:10/plain//a.jpg":                "bd",
+		"/insecure/bd:10:face:cat/plain//a.jpg":       "bd",
+		"/insecure/bd:0:face/plain//a.jpg":            "bd",
+		"/insecure/bd:x:face/plain//a.jpg":            "bd",
 		"/insecure/fn:/plain//a.jpg":                  "fn",
 		"/insecure/fn:a%2Fb.jpg/plain//a.jpg":         "fn",
 		"/insecure/fn:Li4:1/plain//a.jpg":             "fn",

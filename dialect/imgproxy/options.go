@@ -356,6 +356,7 @@ var aliases = map[string]string{
 	"att": "return_attachment", "return_attachment": "return_attachment", "kcr": "ignored", "keep_copyright": "ignored",
 	"z": "zoom", "zoom": "zoom", "pr": "preset", "preset": "preset", "wm": "watermark", "watermark": "watermark",
 	"fq": "format_quality", "format_quality": "format_quality",
+	"bd": "blur_detections", "blur_detections": "blur_detections",
 	"mw": "min-width", "min-width": "min-width", "mh": "min-height", "min-height": "min-height",
 	"exar": "extend_aspect_ratio", "extend_ar": "extend_aspect_ratio", "extend_aspect_ratio": "extend_aspect_ratio",
 	"eth": "ignored", "enforce_thumbnail": "ignored", "raw": "raw",
@@ -485,6 +486,19 @@ var options = map[string]option{
 			return pathurl.Bad(name, "%s must be a Gaussian sigma from 0 to 200.", name)
 		}
 		p.Blur = int(math.Round(sigma * 10)) // Matte's blur is sigma x 10
+		return nil
+	},
+	// blur_detections (Pro): blurs the detected objects of the classes
+	// named, with sigma as blur's; Matte detects faces only.
+	"blur_detections": func(p *params.Params, _ *resize, name string, args []string) error {
+		sigma, err := params.ParseDecimalIn(args[0], 0, 200)
+		if err != nil || sigma == 0 {
+			return pathurl.Bad(name, "%s must start with a Gaussian sigma above 0, up to 200.", name)
+		}
+		if len(args) != 2 || args[1] != "face" {
+			return pathurl.Bad(name, "%s blurs the objects of the classes named; Matte detects faces only: write %s:%s:face.", name, name, args[0])
+		}
+		p.Faces.Blur = sigma
 		return nil
 	},
 	"sharpen": func(p *params.Params, _ *resize, name string, args []string) error {
