@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"math"
-	"runtime"
 	"strconv"
 	"time"
 	"unicode/utf16"
@@ -168,14 +167,8 @@ func trimNUL(s string) string {
 // facesOf runs the detector on req's source for describe, as the faces
 // step does (on a locked OS thread, cancellable), and returns what it spent.
 func (pl *Pipeline) facesOf(ctx context.Context, req *Request) ([]FaceBox, Timings, error) {
-	j := &job{pl: pl, ctx: ctx, req: req, p: req.Params, cancel: vips.NewCanceller()}
-	runtime.LockOSThread()
-	defer vips.EndThread()
-	stop := cancelOnDone(ctx, j.cancel)
-	defer func() {
-		stop()
-		j.cancel.Release()
-	}()
+	j, end := pl.startJob(ctx, req, req.Params, params.FormatJSON)
+	defer end()
 	start := time.Now()
 	boxes, err := j.detectFaces()
 	j.res.Timings[StageDecode] += time.Since(start) - j.apart

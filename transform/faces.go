@@ -41,6 +41,21 @@ type FaceBox struct {
 // FacePoint is a point in fractions of the image.
 type FacePoint struct{ X, Y float64 }
 
+// Centre is the middle of b.
+func (b FaceBox) Centre() FacePoint {
+	return FacePoint{X: (b.Left + b.Right) / 2, Y: (b.Top + b.Bottom) / 2}
+}
+
+// detectorSize is the size of a w x h image scaled so that its longer side
+// is n, the shorter at least 1 and at most n.
+func detectorSize(w, h, n int) (int, int) {
+	s := float64(n) / float64(max(w, h))
+	if w >= h {
+		return n, min(n, atLeast1(float64(h)*s))
+	}
+	return min(n, atLeast1(float64(w)*s)), n
+}
+
 // FacesID is the ID of the pipeline's face detector, "none" without one:
 // part of the cache key of a request with Params.Faces, since what is
 // found decides the crop.
@@ -54,8 +69,8 @@ func (pl *Pipeline) FacesID() string {
 // findFaces is the first step: for Params.Faces it looks for faces in the
 // source (decoded small, upright) and turns what it finds into the crop
 // the later steps cut: the Rect's place for Faces.Place, a Focus for
-// Faces.Crop, a Rect with FitCrop for Faces.Area. With no face, or no detector, it leaves the fallback that the
-// rest of Params holds. Either way the placing fields of Faces are
+// Faces.Crop, a Rect with FitCrop for Faces.Area. With no face, or no
+// detector, it leaves the fallback that the rest of Params holds. Either way the placing fields of Faces are
 // cleared, so nothing later reads them.
 func (j *job) findFaces() error {
 	f := j.p.Faces
@@ -94,8 +109,8 @@ func (j *job) findFaces() error {
 	if !f.Crop || !j.cuts() || len(boxes) == 0 { // Place alone, or no face
 		return nil
 	}
-	u := union(boxes)
-	x, y := (u.Left+u.Right)/2, (u.Top+u.Bottom)/2
+	c := union(boxes).Centre()
+	x, y := c.X, c.Y
 	if r, err := clampRect(j.p.Rect, src.Width, src.Height); err == nil && !j.p.Rect.IsZero() {
 		x = clamp01((x*float64(src.Width) - float64(r.X)) / float64(r.W))
 		y = clamp01((y*float64(src.Height) - float64(r.Y)) / float64(r.H))
@@ -125,14 +140,7 @@ func (j *job) cuts() bool {
 // source's content and orientation.
 func (j *job) detectFaces() ([]FaceBox, error) {
 	finder, src := j.pl.opts.Faces, j.req.Info
-	n := finder.InputSize()
-	s := float64(n) / float64(max(src.Width, src.Height))
-	w, h := min(n, atLeast1(float64(src.Width)*s)), min(n, atLeast1(float64(src.Height)*s))
-	if src.Width >= src.Height {
-		w = n
-	} else {
-		h = n
-	}
+	w, h := detectorSize(src.Width, src.Height, finder.InputSize())
 	// A libvips failure here is the source's (it does not decode, or this
 	// libvips lacks its codec); the detector's own is the server's.
 	decoding := step{name: "faces", decodes: true, stage: StageDecode}
@@ -175,8 +183,9 @@ func (j *job) detectFaces() ([]FaceBox, error) {
 func meanCentre(bs []FaceBox) FacePoint {
 	var c FacePoint
 	for _, b := range bs {
-		c.X += (b.Left + b.Right) / 2
-		c.Y += (b.Top + b.Bottom) / 2
+		bc := b.Centre()
+		c.X += bc.X
+		c.Y += bc.Y
 	}
 	n := float64(len(bs))
 	return FacePoint{X: c.X / n, Y: c.Y / n}
@@ -230,7 +239,6 @@ func faceArea(b FaceBox, w, h int, pad, ar float64) params.Rect {
 	if pad <= 0 {
 		pad = params.DefaultFacePad
 	}
-	cx, cy := (b.Left+b.Right)/2*float64(w), (b.Top+b.Bottom)/2*float64(h)
 	bw, bh := (b.Right-b.Left)*float64(w)*pad, (b.Bottom-b.Top)*float64(h)*pad
 	if bw/bh < ar {
 		bw = bh * ar
@@ -240,10 +248,7 @@ func faceArea(b FaceBox, w, h int, pad, ar float64) params.Rect {
 	if s := math.Min(float64(w)/bw, float64(h)/bh); s < 1 {
 		bw, bh = bw*s, bh*s
 	}
-	rw, rh := min(w, atLeast1(bw)), min(h, atLeast1(bh))
-	x := min(max(0, int(math.Round(cx-float64(rw)/2))), w-rw)
-	y := min(max(0, int(math.Round(cy-float64(rh)/2))), h-rh)
-	return params.Rect{X: x, Y: y, W: rw, H: rh}
+	return placeRect(params.Rect{W: min(w, atLeast1(bw)), H: min(h, atLeast1(bh))}, b.Centre(), w, h)
 }
 
 // turnPoint maps a point of the upright image into the frame after the

@@ -36,31 +36,17 @@ func (j *job) obscureFaces() error {
 	}
 	w, h := j.img.Width(), j.img.Height()
 	input := func() ([]byte, int, int, error) {
-		n := finder.InputSize()
-		s := float64(n) / float64(max(w, h))
-		iw, ih := min(n, atLeast1(float64(w)*s)), min(n, atLeast1(float64(h)*s))
-		if w >= h {
-			iw = n
-		} else {
-			ih = n
-		}
+		iw, ih := detectorSize(w, h, finder.InputSize())
 		small := j.img.Clone()
 		defer small.Close()
 		if err := small.ResizeKernel(iw, ih, "linear"); err != nil {
 			return nil, 0, 0, err
 		}
-		rgb, err := small.RawRGB()
-		if err != nil {
+		if err := small.ToSRGB(); err != nil {
 			return nil, 0, 0, err
 		}
-		if small.Bands() < 3 { // grey: spread to RGB
-			grey := rgb
-			rgb = make([]byte, 0, len(grey)*3)
-			for _, v := range grey {
-				rgb = append(rgb, v, v, v)
-			}
-		}
-		return rgb, iw, ih, nil
+		rgb, err := small.RawRGB()
+		return rgb, iw, ih, err
 	}
 	start := time.Now()
 	boxes, err := finder.Faces(j.ctx, "", j.req.Private, input)

@@ -214,20 +214,8 @@ func (pl *Pipeline) Process(ctx context.Context, req *Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	j := &job{pl: pl, ctx: ctx, req: req, p: p, format: format, cancel: vips.NewCanceller()}
-	runtime.LockOSThread()
-	defer vips.EndThread()
-	stop := cancelOnDone(ctx, j.cancel)
-	defer func() {
-		stop()
-		if j.img != nil {
-			j.img.Close()
-		}
-		if j.alpha != nil {
-			j.alpha.Close()
-		}
-		j.cancel.Release()
-	}()
+	j, end := pl.startJob(ctx, req, p, format)
+	defer end()
 	plan, err := pl.planFrames(p, req.Info, format)
 	if err != nil {
 		return Result{}, err
@@ -248,6 +236,28 @@ func (pl *Pipeline) Process(ctx context.Context, req *Request) (Result, error) {
 		return Result{}, err
 	}
 	return j.res, nil
+}
+
+// startJob makes a job for req with p and format, locks the goroutine to
+// its OS thread for the job's libvips work and watches ctx for it. end,
+// called on that thread when the work is over, stops the watch, closes the
+// job's images, releases its canceller and ends the thread's libvips
+// state (unlocking it).
+func (pl *Pipeline) startJob(ctx context.Context, req *Request, p params.Params, format params.Format) (j *job, end func()) {
+	j = &job{pl: pl, ctx: ctx, req: req, p: p, format: format, cancel: vips.NewCanceller()}
+	runtime.LockOSThread()
+	stop := cancelOnDone(ctx, j.cancel)
+	return j, func() {
+		stop()
+		if j.img != nil {
+			j.img.Close()
+		}
+		if j.alpha != nil {
+			j.alpha.Close()
+		}
+		j.cancel.Release()
+		vips.EndThread()
+	}
 }
 
 // runSteps runs list in order on j, adding each step's time to j's
