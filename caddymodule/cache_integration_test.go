@@ -359,6 +359,38 @@ http://localhost:9080 {
 	})
 }
 
+// TestStrippedPrefixesKeepSourcesApart: two handle_path routes of one host
+// whose origins serve different images at the same path never answer with
+// each other's, even while the sources are fresh.
+func TestStrippedPrefixesKeepSourcesApart(t *testing.T) {
+	red, blue := solidJPEG(t, 40, 20, color.RGBA{255, 0, 0, 255}), solidJPEG(t, 40, 20, color.RGBA{0, 0, 255, 255})
+	redSrv := httptest.NewServer(&versionedOrigin{cacheControl: "max-age=600", images: [][]byte{red}})
+	blueSrv := httptest.NewServer(&versionedOrigin{cacheControl: "max-age=600", images: [][]byte{blue}})
+	defer redSrv.Close()
+	defer blueSrv.Close()
+	tester := caddytest.NewTester(t)
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	handle_path /red/* {
+		matte
+		reverse_proxy %s
+	}
+	handle_path /blue/* {
+		matte
+		reverse_proxy %s
+	}
+}`, redSrv.Listener.Addr(), blueSrv.Listener.Addr()), "caddyfile")
+	for range 2 {
+		for _, route := range []string{"red", "blue"} {
+			res, body := get(t, tester, "http://localhost:9080/"+route+"/a.jpg?w=20")
+			c := centre(t, body)
+			if got := map[bool]string{true: "red", false: "blue"}[c.R > c.B]; res.StatusCode != 200 || got != route {
+				t.Fatalf("/%s/a.jpg: %d, X-Cache %q, a %s image", route, res.StatusCode, res.Header.Get("X-Cache"), got)
+			}
+		}
+	}
+}
+
 func TestCacheOff(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "p.jpg"), solidJPEG(t, 100, 100, color.RGBA{9, 9, 9, 255}), time.Now())

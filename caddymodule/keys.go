@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"github.com/zeebo/blake3"
 
 	"github.com/jebosio/matte/params"
@@ -19,9 +20,29 @@ const (
 	nsFaces  = "faces"  // the faces found, keyed by source content and detector ID
 )
 
-// sourceID names a source: the host and the request URI the origin sees.
+// sourceID names a source: the host, the prefix the route stripped from
+// the client's path (routePrefix), and the request URI the origin sees.
 func sourceID(r *http.Request, originURI string) string {
-	return r.Host + originURI
+	return r.Host + routePrefix(r) + originURI
+}
+
+// routePrefix is the part of the client's path that the route stripped
+// before Matte saw r (handle_path, uri strip_prefix): "/a" for /a/x.jpg
+// seen as /x.jpg. Two routes of one host that strip different prefixes
+// send the same remaining path to different origins, so the prefix is
+// part of a source's identity: without it /a/x.jpg's memo and results
+// would answer /b/x.jpg. "" when nothing was stripped, or the path was
+// rewritten otherwise (then the rewritten path tells the routes apart).
+func routePrefix(r *http.Request) string {
+	orig, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request)
+	if !ok || orig.URL == nil {
+		return ""
+	}
+	prefix, ok := strings.CutSuffix(orig.URL.Path, r.URL.Path)
+	if !ok {
+		return ""
+	}
+	return prefix
 }
 
 // sourceTag is the purge tag of a source's memo and of every result derived
