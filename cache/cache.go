@@ -313,6 +313,26 @@ func (c *Cache) Set(ns, key string, e Entry) {
 	c.store(ns, key, e, nil)
 }
 
+// SetMemory stores the entry in the memory tier only (ristretto may still
+// decline it), for an entry worth keeping for seconds, whose copy in the
+// other tiers differs from it in nothing they need: a disk or shared write
+// for it would cost more than it saves. As Set, it never fails.
+func (c *Cache) SetMemory(ns, key string, e Entry) {
+	if c == nil || c.mem == nil {
+		return
+	}
+	if err := c.validate(ns, key, &e); err != nil {
+		c.invalid.Add(1)
+		c.report(err)
+		return
+	}
+	if !c.begin() {
+		return
+	}
+	defer c.end()
+	c.mem.set(ns, key, e)
+}
+
 func (c *Cache) validate(ns, key string, e *Entry) error {
 	if err := checkKey(ns, key); err != nil {
 		return err

@@ -158,6 +158,33 @@ func TestMemoryRoundTrip(t *testing.T) {
 	}
 }
 
+// TestSetMemory: an entry stored with SetMemory is served from memory and
+// written to no other tier, and it leaves the disk tier's copy as it was.
+func TestSetMemory(t *testing.T) {
+	dir := t.TempDir()
+	c := newCache(t, Options{DiskPath: dir, DiskMaxBytes: 1 << 20})
+	c.SetMemory("source", "fresh", mkEntry(3, "t"))
+	c.Set("source", "both", mkEntry(4, "t"))
+	c.SetMemory("source", "both", mkEntry(5, "t"))
+	c.Flush()
+	if e, tier, ok := c.Get("source", "fresh"); !ok || tier != TierMemory || len(e.Value) != 3 {
+		t.Fatalf("SetMemory entry: ok=%v tier=%v", ok, tier)
+	}
+	if e, _, ok := c.Get("source", "both"); !ok || len(e.Value) != 5 {
+		t.Fatalf("memory copy after SetMemory: ok=%v, %d bytes, want 5", ok, len(e.Value))
+	}
+	if _, err := os.Stat(entryFile(c, "source", "fresh")); !os.IsNotExist(err) {
+		t.Fatalf("SetMemory wrote a disk entry: %v", err)
+	}
+	c.Close()
+	c2 := newCache(t, Options{DiskPath: dir, DiskMaxBytes: 1 << 20})
+	if e, tier, ok := c2.Get("source", "both"); !ok || tier != TierDisk || len(e.Value) != 4 {
+		t.Fatalf("disk copy after SetMemory: ok=%v tier=%v, %d bytes, want Set's 4", ok, tier, len(e.Value))
+	}
+	var nilCache *Cache
+	nilCache.SetMemory("source", "x", mkEntry(1, "")) // no panic
+}
+
 func TestMemoryEvictionBounded(t *testing.T) {
 	const maxBytes = 1 << 20
 	c := newCache(t, Options{MemoryMaxBytes: maxBytes})
