@@ -98,8 +98,9 @@ http://localhost:9080 {
 	if n := transformsDone(t); n != before {
 		t.Fatalf("a hit ran %d transforms", n-before)
 	}
-	// Hits revalidate the source with file_server (a 304 that grants no
-	// freshness): nothing about them is worth a disk write.
+	// Hits reuse the source for a second, then revalidate it with
+	// file_server (a 304 that grants another heuristic second, kept in
+	// memory): nothing about them is worth a disk write.
 	writes := settledMetricSum(t, "matte_cache_disk_writes_total")
 	if writes < 2 {
 		t.Fatalf("%v disk writes after a miss, want the result and the source memo", writes)
@@ -142,8 +143,12 @@ http://localhost:9080 {
 		}
 	})
 
-	t.Run("a changed file is picked up", func(t *testing.T) {
+	t.Run("a changed file is picked up within a second", func(t *testing.T) {
+		// The file changed an hour before its last fetch: file_server sends
+		// no freshness, so the heuristic lets Matte reuse it for a second
+		// (source_heuristic_ttl's default) before it asks again.
 		writeFile(t, photo, solidJPEG(t, 300, 200, color.RGBA{0, 0, 255, 255}), time.Now())
+		time.Sleep(1100 * time.Millisecond)
 		res, body := get(t, tester, base+"/photo.jpg?w=30")
 		if c := centre(t, body); c.B < 200 || c.R > 60 || res.Header.Get("X-Cache") != "MISS" {
 			t.Fatalf("after change: centre %v, X-Cache %q", c, res.Header.Get("X-Cache"))
@@ -288,12 +293,15 @@ http://localhost:9080 {
 }
 
 // versionedOrigin serves one image whose content and ETag change with
-// version, with the given Cache-Control, and counts its requests.
+// version, with the given Cache-Control (none when empty) and a
+// Last-Modified modifiedAgo before each answer (none when zero), and
+// counts its requests.
 type versionedOrigin struct {
 	version      atomic.Int32
 	requests     atomic.Int32
 	conditional  atomic.Int32
 	cacheControl string
+	modifiedAgo  time.Duration
 	images       [][]byte
 }
 
@@ -302,7 +310,12 @@ func (o *versionedOrigin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	v := o.version.Load()
 	etag := fmt.Sprintf(`"v%d"`, v)
 	w.Header().Set("ETag", etag)
-	w.Header().Set("Cache-Control", o.cacheControl)
+	if o.cacheControl != "" {
+		w.Header().Set("Cache-Control", o.cacheControl)
+	}
+	if o.modifiedAgo > 0 {
+		w.Header().Set("Last-Modified", time.Now().Add(-o.modifiedAgo).UTC().Format(http.TimeFormat))
+	}
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
 		o.conditional.Add(1)
 		if inm == etag {
@@ -357,6 +370,74 @@ http://localhost:9080 {
 			t.Fatalf("after the origin changed: centre %v, X-Cache %q", c, res.Header.Get("X-Cache"))
 		}
 	})
+}
+
+// TestHeuristicSourceFreshness: an origin that sends Last-Modified and no
+// freshness of its own (as file_server does) is asked again after a tenth
+// of the source's age, at most source_heuristic_ttl; explicit no-cache and
+// source_heuristic_ttl 0 ask on every hit, and a source fetched with
+// credentials gets no heuristic freshness.
+func TestHeuristicSourceFreshness(t *testing.T) {
+	red := solidJPEG(t, 40, 20, color.RGBA{255, 0, 0, 255})
+	origins := map[string]*versionedOrigin{
+		"old":     {modifiedAgo: time.Hour, images: [][]byte{red}},
+		"recent":  {modifiedAgo: 3 * time.Second, images: [][]byte{red}},
+		"nocache": {modifiedAgo: time.Hour, cacheControl: "no-cache", images: [][]byte{red}},
+		"public":  {modifiedAgo: time.Hour, cacheControl: "public", images: [][]byte{red}},
+		"never":   {modifiedAgo: time.Hour, images: [][]byte{red}},
+	}
+	routes := ""
+	for name, o := range origins {
+		srv := httptest.NewServer(o)
+		t.Cleanup(srv.Close)
+		block := ""
+		if name == "never" {
+			block = " {\n\t\t\tsource_heuristic_ttl 0\n\t\t}"
+		}
+		routes += fmt.Sprintf("\thandle_path /%s/* {\n\t\tmatte%s\n\t\treverse_proxy %s\n\t}\n", name, block, srv.Listener.Addr())
+	}
+	tester := caddytest.NewTester(t)
+	tester.InitServer(globalOptions+"\nhttp://localhost:9080 {\n"+routes+"}", "caddyfile")
+	// hits requests url once to fill the cache (with headers), then n times
+	// more without, and reports the conditional requests those n made.
+	hits := func(t *testing.T, name string, n int, pause time.Duration, headers ...string) int32 {
+		t.Helper()
+		url := "http://localhost:9080/" + name + "/a.jpg?w=10"
+		if res, _ := get(t, tester, url, headers...); res.StatusCode != 200 {
+			t.Fatalf("%s: miss answered %d", name, res.StatusCode)
+		}
+		before := origins[name].conditional.Load()
+		for range n {
+			time.Sleep(pause)
+			if res, _ := get(t, tester, url); res.Header.Get("X-Cache") != "HIT-MEMORY" {
+				t.Fatalf("%s: X-Cache %q, want HIT-MEMORY", name, res.Header.Get("X-Cache"))
+			}
+		}
+		return origins[name].conditional.Load() - before
+	}
+	// A source unchanged for an hour is fresh for the default second: hits
+	// made within it ask nothing. Requests here take milliseconds; should
+	// the machine stall past the second, one may ask once.
+	if asked := hits(t, "old", 3, 0); asked > 1 {
+		t.Errorf("a source changed an hour ago: %d conditional requests for 3 hits at once, want none", asked)
+	}
+	// Changed 3 s (up to 4 s, as Last-Modified counts whole seconds) before
+	// each answer: fresh for 0.3-0.4 s, not the second.
+	if asked := hits(t, "recent", 2, 450*time.Millisecond); asked != 2 {
+		t.Errorf("a source changed 3 s ago: %d conditional requests for 2 hits 0.45 s apart, want 2", asked)
+	}
+	if asked := hits(t, "nocache", 3, 0); asked != 3 {
+		t.Errorf("Cache-Control: no-cache: %d conditional requests for 3 hits, want 3", asked)
+	}
+	if asked := hits(t, "never", 3, 0); asked != 3 {
+		t.Errorf("source_heuristic_ttl 0: %d conditional requests for 3 hits, want 3", asked)
+	}
+	// Stored (public) from a request with Authorization, but not fresh on a
+	// guess: the next request asks the origin, and its 304 (to a request
+	// without credentials) makes the source fresh for the one after.
+	if asked := hits(t, "public", 2, 0, "Authorization", "Bearer alice"); asked != 1 {
+		t.Errorf("a source fetched with Authorization: %d conditional requests for 2 hits, want 1", asked)
+	}
 }
 
 // TestStrippedPrefixesKeepSourcesApart: two handle_path routes of one host

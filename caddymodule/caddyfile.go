@@ -48,7 +48,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    server_timing         [on|off]     # Server-Timing header: stage durations, cache outcome; default off
 //	    workers               <count>      # concurrent libvips pipelines; default: CPUs + 1 per 8
 //	    timeout               <duration>   # per transform; default 30s
-//	    source_ttl            <duration>   # reuse sources without asking the origin; default 0
+//	    source_ttl            <duration>   # reuse sources without asking the origin, whatever it says; default 0
+//	    source_heuristic_ttl  <duration>   # without origin freshness: a tenth of the age since Last-Modified, at most this; default 1s
 //	    cache                 off          # no result, source or mask cache
 //	    cache_memory          <size>       # memory tier; default 256MiB
 //	    cache_disk            <path> [<size>]   # disk tier; size default 1GiB
@@ -308,6 +309,10 @@ func (h *Handler) parseLimitOption(o option) (handled bool, err error) {
 		h.Timeout, err = o.duration()
 	case "source_ttl":
 		h.SourceTTL, err = o.duration()
+	case "source_heuristic_ttl":
+		var ttl caddy.Duration
+		ttl, err = o.duration()
+		h.SourceHeuristicTTL = &ttl
 	case "queue_megapixels":
 		h.QueueMegapixels, err = o.count()
 	case "server_timing":

@@ -298,8 +298,11 @@ http://localhost:9085 {
 		if err := os.Remove(path); err != nil {
 			t.Fatal(err)
 		}
-		// source_ttl 0: the memo is revalidated, and file_server's 404 is
-		// answered with the fallback, not the result cached before.
+		// Once the source's heuristic freshness (at most a second: file_server
+		// sends none of its own) has run out, the memo is revalidated, and
+		// file_server's 404 is answered with the fallback, not the result
+		// cached before.
+		time.Sleep(1100 * time.Millisecond)
 		fallback(t, "http://localhost:9080/fb/vanish.jpg?w=50", 200, "public, max-age=60", "png", 50, 50)
 	})
 	t.Run("a source created later is served, not the fallback", func(t *testing.T) {

@@ -23,10 +23,16 @@ func cacheControl(h http.Header) map[string]string {
 	return d
 }
 
-// freshness is how long the origin lets its response be reused, from
-// Cache-Control (s-maxage, max-age, no-cache, no-store) or Expires, and at
-// least floor.
-func freshness(h http.Header, now time.Time, floor time.Duration) time.Duration {
+// freshness is how long a shared cache may reuse the origin's response
+// without asking again (RFC 9111 §4.2.1), and at least floor (the
+// operator's source_ttl, whatever the origin says):
+//   - explicit: s-maxage, else max-age (less Age), else Expires − Date;
+//     no-cache, no-store and private grant none;
+//   - heuristic (§4.2.2), only where the origin says nothing of freshness
+//     and sends Last-Modified: a tenth of the time since it, at most
+//     heuristicMax. A source that changed a minute ago is asked about
+//     again after 6 s at most, one unchanged for years after heuristicMax.
+func freshness(h http.Header, now time.Time, floor, heuristicMax time.Duration) time.Duration {
 	cc := cacheControl(h)
 	for _, k := range []string{"no-cache", "no-store", "private"} {
 		if _, ok := cc[k]; ok {
@@ -40,17 +46,22 @@ func freshness(h http.Header, now time.Time, floor time.Duration) time.Duration 
 	} else if n, err := strconv.Atoi(cc["max-age"]); err == nil {
 		maxAge = n
 	}
+	base := now
+	if d, err := http.ParseTime(h.Get("Date")); err == nil {
+		base = d
+	}
 	switch {
 	case maxAge >= 0:
 		age, _ := strconv.Atoi(h.Get("Age"))
 		ttl = time.Duration(maxAge-age) * time.Second
 	case h.Get("Expires") != "":
+		// An Expires that does not parse means already expired (§5.3).
 		if exp, err := http.ParseTime(h.Get("Expires")); err == nil {
-			base := now
-			if d, err := http.ParseTime(h.Get("Date")); err == nil {
-				base = d
-			}
 			ttl = exp.Sub(base)
+		}
+	case heuristicMax > 0:
+		if lm, err := http.ParseTime(h.Get("Last-Modified")); err == nil && lm.Before(base) {
+			ttl = min(base.Sub(lm)/10, heuristicMax)
 		}
 	}
 	return max(ttl, floor)
@@ -111,4 +122,27 @@ func shareability(req, res http.Header) sharing {
 	}
 	slices.Sort(s.vary)
 	return s
+}
+
+// DefaultSourceHeuristicTTL is the most a source whose origin says nothing
+// of freshness is reused without asking again (source_heuristic_ttl): long
+// enough that a popular image costs its origin one conditional request a
+// second instead of one per hit, short enough that nobody sees an edit
+// late.
+const DefaultSourceHeuristicTTL = time.Second
+
+// sourceFreshness is how long req's source, answered with header, is
+// reused without asking the origin. A request that sends credentials to
+// the origin gets no heuristic freshness: its answer is reused only where
+// the origin or the operator (source_ttl) grants freshness explicitly, so
+// the origin's access check is not skipped on a guess.
+func (h *Handler) sourceFreshness(req *imageRequest, header http.Header, now time.Time) time.Duration {
+	heuristic := DefaultSourceHeuristicTTL
+	if h.SourceHeuristicTTL != nil {
+		heuristic = time.Duration(*h.SourceHeuristicTTL)
+	}
+	if sendsCredentials(h.sentHeader(req)) {
+		heuristic = 0
+	}
+	return freshness(header, now, time.Duration(h.SourceTTL), heuristic)
 }

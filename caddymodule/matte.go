@@ -101,9 +101,13 @@ type Handler struct {
 	// Timeout is the deadline for one transform (default 30s).
 	Timeout caddy.Duration `json:"timeout,omitempty"`
 	// SourceTTL is the least time a source is reused without asking the
-	// origin again, for origins that send no freshness of their own
-	// (default 0: always revalidate, which for file_server is a stat).
+	// origin again, whatever the origin's Cache-Control says (default 0).
 	SourceTTL caddy.Duration `json:"source_ttl,omitempty"`
+	// SourceHeuristicTTL caps the heuristic freshness of a source whose
+	// origin sends Last-Modified and no freshness of its own (file_server):
+	// a tenth of its age, at most this (default DefaultSourceHeuristicTTL;
+	// 0: ask the origin on every use, which for file_server is a stat).
+	SourceHeuristicTTL *caddy.Duration `json:"source_heuristic_ttl,omitempty"`
 	// CacheOff disables the result, source and mask caches.
 	CacheOff bool `json:"cache_off,omitempty"`
 	// CacheMemory is the memory tier's size in bytes (default 256 MiB).
@@ -321,6 +325,9 @@ func (h *Handler) Validate() error {
 		if q < 1 || q > 100 {
 			return fmt.Errorf("matte: quality %s %d: want 1-100", f, q)
 		}
+	}
+	if h.SourceTTL < 0 || h.SourceHeuristicTTL != nil && *h.SourceHeuristicTTL < 0 {
+		return errors.New("matte: source_ttl and source_heuristic_ttl must not be negative")
 	}
 	if err := h.Faces.validate(); err != nil {
 		return err

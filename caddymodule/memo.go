@@ -46,6 +46,27 @@ func (h *Handler) lookupMemo(req *imageRequest) (sourceMemo, bool) {
 	return *m.Source, true
 }
 
+// durableFreshness is the least freshness worth a disk (and shared tier)
+// write when a memo is only refreshed: a heuristic second is kept in
+// memory, an origin's max-age of minutes everywhere.
+const durableFreshness = time.Minute
+
+// refreshMemo stores memo again after the origin confirmed the source it
+// names (a 304, or the same bytes fetched again) with new freshness: only
+// its FreshUntil differs from the copy already stored, and a short one is
+// kept in memory only (a write per hot source per second would cost the
+// disk tier more than the revalidations it saves). The caller has checked
+// shareability.
+func (h *Handler) refreshMemo(req *imageRequest, memo sourceMemo, now time.Time) {
+	e := cache.Entry{Meta: encodeMeta(entryMeta{Source: &memo}), Tag: sourceTag(req.srcID)}
+	key := memoKey(req.srcID, memo.Vary, h.sentHeader(req))
+	if memo.FreshUntil.Sub(now) < durableFreshness {
+		h.cache.SetMemory(nsSource, key, e)
+		return
+	}
+	h.cache.Set(nsSource, key, e)
+}
+
 // storeMemo stores the memo of req's source (with a Vary index first when
 // the origin's response varies). The caller has checked shareability.
 func (h *Handler) storeMemo(req *imageRequest, memo sourceMemo) {

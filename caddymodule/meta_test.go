@@ -153,6 +153,40 @@ func TestShareability(t *testing.T) {
 	}
 }
 
+func TestFreshness(t *testing.T) {
+	hdr := headerOf
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	ago := func(d time.Duration) string { return now.Add(-d).Format(http.TimeFormat) }
+	const sec = time.Second
+	for _, tc := range []struct {
+		name             string
+		res              http.Header
+		floor, heuristic time.Duration
+		want             time.Duration
+	}{
+		{"nothing", hdr(), 0, sec, 0},
+		{"max-age", hdr("Cache-Control", "max-age=60"), 0, sec, 60 * sec},
+		{"max-age less Age", hdr("Cache-Control", "max-age=60", "Age", "15"), 0, sec, 45 * sec},
+		{"s-maxage over max-age", hdr("Cache-Control", "max-age=60, s-maxage=5"), 0, sec, 5 * sec},
+		{"max-age=0 is explicit: no heuristic", hdr("Cache-Control", "max-age=0", "Last-Modified", ago(time.Hour)), 0, sec, 0},
+		{"no-cache", hdr("Cache-Control", "no-cache, max-age=60", "Last-Modified", ago(time.Hour)), 0, sec, 0},
+		{"no-cache, floor", hdr("Cache-Control", "no-cache"), 30 * sec, sec, 30 * sec},
+		{"Expires against Date", hdr("Expires", "Sun, 06 Dec 2026 12:10:00 GMT", "Date", "Sun, 06 Dec 2026 12:00:00 GMT"), 0, sec, 10 * time.Minute},
+		{"Expires that does not parse: expired, no heuristic", hdr("Expires", "0", "Last-Modified", ago(time.Hour)), 0, sec, 0},
+		{"heuristic: an old file, capped", hdr("Last-Modified", ago(time.Hour)), 0, sec, sec},
+		{"heuristic: a tenth of the age", hdr("Last-Modified", ago(5*sec)), 0, sec, 500 * time.Millisecond},
+		{"heuristic against the origin's Date", hdr("Last-Modified", "Sun, 06 Dec 2026 11:59:00 GMT", "Date", "Sun, 06 Dec 2026 11:59:02 GMT"), 0, time.Minute, 200 * time.Millisecond},
+		{"heuristic off", hdr("Last-Modified", ago(time.Hour)), 0, 0, 0},
+		{"heuristic under the floor", hdr("Last-Modified", ago(time.Hour)), 10 * sec, sec, 10 * sec},
+		{"Last-Modified in the future", hdr("Last-Modified", "Sun, 06 Dec 2026 13:00:00 GMT"), 0, sec, 0},
+		{"Last-Modified that does not parse", hdr("Last-Modified", "yesterday"), 0, sec, 0},
+	} {
+		if got := freshness(tc.res, now, tc.floor, tc.heuristic); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
 func TestMemoKey(t *testing.T) {
 	h := headerOf
 	vary := []string{"Accept-Language"}

@@ -18,7 +18,7 @@ import (
 // Concurrent revalidations of one memo are coalesced: while one request's
 // conditional request is in flight, others for the same memo, validators
 // and varied header values wait for it, and its 304 answers them all (a
-// popular image under source_ttl 0 costs the origin one conditional
+// popular image that is never fresh costs the origin one conditional
 // request at a time instead of one per hit). A waiter that gets anything
 // but a 304 from it (a changed source, an error, a leader that went away)
 // asks the origin itself. Requests that carry credentials (Authorization,
@@ -63,10 +63,10 @@ func (h *Handler) revalidate(req *imageRequest, next caddyhttp.Handler, memo sou
 	share := shareability(h.sentHeader(req), header)
 	req.restrict(share)
 	// Store the memo again only when the 304 grants freshness: the rest of
-	// it is unchanged, and with none (source_ttl 0, no Cache-Control) a
-	// store per hit would be a disk write per hit.
-	if memo.FreshUntil = now.Add(freshness(header, now, time.Duration(h.SourceTTL))); share.store && memo.FreshUntil.After(now) {
-		h.storeMemo(req, memo)
+	// it is unchanged, and with none (no-cache, or source_ttl and
+	// source_heuristic_ttl 0) a store per hit would be a write per hit.
+	if memo.FreshUntil = now.Add(h.sourceFreshness(req, header, now)); share.store && memo.FreshUntil.After(now) {
+		h.refreshMemo(req, memo, now)
 	}
 	switch {
 	case h.writeNotModified(req):

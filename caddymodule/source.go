@@ -89,8 +89,8 @@ func (h *Handler) sharedFetch(req *imageRequest, next caddyhttp.Handler, old *so
 // holds the origin's full answer, else by fetching it, refused with a 503
 // before any byte is buffered when the transform queue is spoken for. It
 // probes and hashes the source and stores its memo, unless old (the memo
-// the request found, if any) already says the same and the response grants
-// no freshness: no write per request. done means the response is settled
+// the request found, if any) already says the same and is fresh, or the
+// response grants no freshness: no write per request. done means the response is settled
 // (an error, or the origin's own answer, was written), with err for Caddy;
 // a probe error also returns the source, with probeErr set. A missing
 // source (a 404 or 410 held for req's fallback) is returned not done, with
@@ -121,15 +121,21 @@ func (h *Handler) fetchSource(req *imageRequest, next caddyhttp.Handler, rec *so
 		return s, true, h.writeError(req.w, req.r, err)
 	}
 	s.memo = sourceMemo{Hash: sourceHash(s.src), Info: info, ETag: rec.header.Get("ETag"), LastModified: rec.header.Get("Last-Modified"),
-		FreshUntil: now.Add(freshness(rec.header, now, time.Duration(h.SourceTTL))), Vary: s.share.vary}
+		FreshUntil: now.Add(h.sourceFreshness(req, rec.header, now)), Vary: s.share.vary}
 	fetched()
 	req.timings.addFetch(start)
 	req.timings.bytesIn = len(s.src)
-	if s.share.store && (old == nil || !s.memo.sameSource(*old) || s.memo.FreshUntil.After(now)) {
-		storeStart := time.Now()
+	storeStart := time.Now()
+	switch {
+	case !s.share.store:
+	case old == nil || !s.memo.sameSource(*old):
 		h.storeMemo(req, s.memo)
-		req.timings.addCache(storeStart)
+	case s.memo.FreshUntil.After(now) && !old.fresh(now):
+		// The same source fetched again (a new variant's miss over a
+		// stale memo): only its freshness is new.
+		h.refreshMemo(req, s.memo, now)
 	}
+	req.timings.addCache(storeStart)
 	return s, false, nil
 }
 
