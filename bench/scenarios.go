@@ -49,7 +49,8 @@ type Scenario struct {
 	Target  float64 // a-e: least Matte ÷ best peer req/s when not 1.2; f, g: least Matte ÷ file_server req/s; h: most request ÷ inference time; i: transforms
 	// MatteBlock, when set, is added to the matte block of the Matte
 	// servers that run this scenario (the harness starts them afresh for
-	// it): d444 runs d at sharp's AVIF settings, like for like with ipx.
+	// it): d444 runs d at sharp's AVIF settings, like for like with ipx;
+	// f0 runs f with a conditional request to the origin on every hit.
 	MatteBlock string
 }
 
@@ -67,6 +68,7 @@ var Scenarios = []Scenario{
 	{ID: "e400", Title: "photo-alpha.png → 400w PNG (reference's e)", File: "perf/photo-alpha.png", Width: 400, Format: "png"},
 	{ID: "pass", Title: "passthrough: photo-4mp.jpg as stored", File: "perf/photo-4mp.jpg"},
 	{ID: "f", Title: "cache hit, memory tier: a's request (photo-4mp.jpg → 800w JPEG q80)", File: "perf/photo-4mp.jpg", Width: 800, Format: "jpg", Quality: 80, Kind: KindHitMemory, Target: 1.3},
+	{ID: "f0", Title: "f with every hit revalidated (`source_heuristic_ttl 0`: a conditional request to file_server per hit, as before the heuristic)", File: "perf/photo-4mp.jpg", Width: 800, Format: "jpg", Quality: 80, Kind: KindHitMemory, Target: 1.3, MatteBlock: "source_heuristic_ttl 0"},
 	{ID: "g", Title: "cache hit, disk tier: a's request (photo-4mp.jpg → 800w JPEG q80)", File: "perf/photo-4mp.jpg", Width: 800, Format: "jpg", Quality: 80, Kind: KindHitDisk, Target: 1.0},
 	{ID: "h", Title: "background removal: photos/animal-1.jpg (1000×667) → PNG cut-out", File: "photos/animal-1.jpg", Format: "png", Rembg: true, Kind: KindRembg, Target: 1.10},
 	{ID: "i", Title: "50 concurrent identical misses, cache on: b's request (photo-12mp.jpg → 800w JPEG q80)", File: "perf/photo-12mp.jpg", Width: 800, Format: "jpg", Quality: 80, Kind: KindCoalesce, Target: 1},

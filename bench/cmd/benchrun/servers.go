@@ -171,6 +171,20 @@ http {
 }
 `
 
+// withMatteBlock adds a scenario's own matte settings (Scenario.MatteBlock)
+// to a Matte server's block and to the note that heads its Caddyfile.
+func withMatteBlock(block, note, matteBlock string) (string, string) {
+	if strings.TrimSpace(matteBlock) == "" {
+		return block, note
+	}
+	for _, line := range strings.Split(matteBlock, "\n") {
+		if line != "" {
+			block += "\t\t" + line + "\n"
+		}
+	}
+	return block, strings.TrimSuffix(note, ".") + ", and " + strings.ReplaceAll(strings.TrimSpace(matteBlock), "\n", ", ") + " for this scenario."
+}
+
 // startServers starts every server named in names; matteBlock is added to
 // the matte block of the transform servers (matte, matte-system).
 func startServers(p *procs, cfg *config, names []string, matteBlock string) ([]*server, error) {
@@ -201,6 +215,7 @@ func startServers(p *procs, cfg *config, names []string, matteBlock string) ([]*
 				note = "result cache on, disk tier only: the Caddyfile has no disk-only form\n# (`cache_memory 0` is refused), so a 1-byte memory tier declines every entry\n# and each hit is read from the disk tier (X-Cache: HIT-DISK)."
 				s.Label = "Matte, cache on (disk tier)"
 			}
+			block, note = withMatteBlock(block, note, matteBlock)
 			s.Config = fmt.Sprintf(matteCaddyfile, port, cfg.root, admin, block, note)
 			file := filepath.Join(cfg.tmp, name+".Caddyfile")
 			if err := os.WriteFile(file, []byte(s.Config), 0o644); err != nil {
@@ -244,13 +259,7 @@ func startServers(p *procs, cfg *config, names []string, matteBlock string) ([]*
 			file := filepath.Join(cfg.tmp, name+".Caddyfile")
 			// `cache off` where this Matte has the option; older builds have
 			// no result cache at all.
-			block, note := "\t\tcache off\n", "result cache off (`cache off`)."
-			for _, line := range strings.Split(matteBlock, "\n") {
-				if line != "" {
-					block += "\t\t" + line + "\n"
-					note = "result cache off (`cache off`), and " + strings.ReplaceAll(matteBlock, "\n", ", ") + " for this scenario."
-				}
-			}
+			block, note := withMatteBlock("\t\tcache off\n", "result cache off (`cache off`).", matteBlock)
 			s.Config = fmt.Sprintf(matteCaddyfile, port, cfg.root, admin, block, note)
 			cfg.matteCache = "off (`cache off` in the matte block)"
 			if err := os.WriteFile(file, []byte(s.Config), 0o644); err != nil {

@@ -33,7 +33,7 @@ func (res *results) methodExtra(w writer) {
 	if len(res.selected(bench.KindHitMemory, bench.KindHitDisk)) > 0 {
 		w("- Cache hits (f, g): Matte with its result cache on — *matte-cache*: the default memory tier (256 MiB), no disk tier; *matte-disk*: `cache_memory 1B` and `cache_disk` (the Caddyfile has no disk-only form, `cache_memory 0` is refused; a 1-byte memory tier declines every entry, so each hit is read from the disk tier). " +
 			"Each fresh Matte is requested until its `X-Cache` says `HIT-MEMORY` (f) or `HIT-DISK` (g); that answer's body is written to a temporary folder served by a second Caddy file_server (same binary and config as the passthrough baseline), so both serve the same bytes. " +
-			"`matte_transforms_total` is read after the warming and after the runs: it must not move. As in production without `source_ttl`, each Matte hit still costs a conditional request to its file_server origin (a stat) and the cache-key computation.\n")
+			"`matte_transforms_total` is read after the warming and after the runs: it must not move. Matte's source freshness is its default: file_server sends `Last-Modified` and no `Cache-Control`, so a source is reused for a second (`source_heuristic_ttl`) and then revalidated with a conditional request (a stat); f0 repeats f with `source_heuristic_ttl 0`, a conditional request on every hit. Every hit still computes its cache key.\n")
 	}
 	if len(res.selected(bench.KindRembg)) > 0 {
 		w("- Background removal (h): `?rembg=1&fm=png` on a real photo, PNG cut-out at the source size; Matte with its cache off (no result or mask cache: every request runs the model), rembg defaults (ISNet fp16, intra-op threads = CPUs up to 4, one inference at a time on 2 cores). "+
