@@ -76,6 +76,7 @@ http://localhost:9080 {
 	matte {
 		cache_memory %s
 		cache_disk %s 64MiB
+		server_timing
 	}
 	file_server
 }`, dir, memory, diskDir)
@@ -115,8 +116,9 @@ http://localhost:9080 {
 	}
 
 	t.Run("another variant of a known source", func(t *testing.T) {
-		// The source memo is known (not fresh): a conditional request, a
-		// 304, a result-cache miss, then the whole source again.
+		// The source memo is known: a result-cache miss, then the whole
+		// source again (after a conditional request and its 304 when the
+		// memo is no longer fresh).
 		res, body := get(t, tester, base+"/photo.jpg?w=31")
 		if res.StatusCode != 200 || res.Header.Get("X-Cache") != "MISS" || len(body) == 0 {
 			t.Fatalf("second variant: %d, X-Cache %q, %d bytes", res.StatusCode, res.Header.Get("X-Cache"), len(body))
@@ -140,6 +142,25 @@ http://localhost:9080 {
 		}
 		if n := settledMetricSum(t, "matte_cache_disk_writes_total"); n != writes {
 			t.Fatalf("three requests for a broken source wrote %v disk entries", n-writes)
+		}
+	})
+
+	t.Run("file_server's 304 renews the heuristic second", func(t *testing.T) {
+		// Go's file server sends no Last-Modified with a 304 that has an
+		// ETag; the memo's own still dates the file. A hit past the second
+		// revalidates (Server-Timing names the fetch), and the hits after
+		// it, within the next second, do not.
+		url := base + "/photo.jpg?w=30"
+		time.Sleep(1100 * time.Millisecond)
+		res, _ := get(t, tester, url)
+		if res.Header.Get("X-Cache") != "HIT-MEMORY" || !strings.Contains(res.Header.Get("Server-Timing"), "fetch") {
+			t.Fatalf("a hit past the second: X-Cache %q, Server-Timing %q; want a revalidated hit", res.Header.Get("X-Cache"), res.Header.Get("Server-Timing"))
+		}
+		for i := range 3 {
+			res, _ := get(t, tester, url)
+			if res.Header.Get("X-Cache") != "HIT-MEMORY" || strings.Contains(res.Header.Get("Server-Timing"), "fetch") {
+				t.Fatalf("hit %d after the 304: X-Cache %q, Server-Timing %q; want a hit that asked nothing", i, res.Header.Get("X-Cache"), res.Header.Get("Server-Timing"))
+			}
 		}
 	})
 

@@ -60,6 +60,13 @@ func (h *Handler) revalidate(req *imageRequest, next caddyhttp.Handler, memo sou
 		}
 		header = rec.header
 	}
+	// A 304 updates the stored response's header (RFC 9111 §4.3.4): what
+	// it leaves out still holds. Go's file server drops Last-Modified from
+	// a 304 that carries an ETag, and the heuristic needs it.
+	if header.Get("Last-Modified") == "" && memo.LastModified != "" {
+		header = header.Clone()
+		header.Set("Last-Modified", memo.LastModified)
+	}
 	share := shareability(h.sentHeader(req), header)
 	req.restrict(share)
 	// Store the memo again only when the 304 grants freshness: the rest of
