@@ -298,15 +298,7 @@ func (c *Cache) lookupBody(ns, key string, count, shared, body bool) (Entry, *Fi
 // later. A zero e.Created is set to time.Now(). The cache owns e.Value and
 // e.Meta afterwards.
 func (c *Cache) Set(ns, key string, e Entry) {
-	if c == nil {
-		return
-	}
-	if err := c.validate(ns, key, &e); err != nil {
-		c.invalid.Add(1)
-		c.report(err)
-		return
-	}
-	if !c.begin() {
+	if c == nil || !c.admit(ns, key, &e) {
 		return
 	}
 	defer c.end()
@@ -318,19 +310,23 @@ func (c *Cache) Set(ns, key string, e Entry) {
 // other tiers differs from it in nothing they need: a disk or shared write
 // for it would cost more than it saves. As Set, it never fails.
 func (c *Cache) SetMemory(ns, key string, e Entry) {
-	if c == nil || c.mem == nil {
-		return
-	}
-	if err := c.validate(ns, key, &e); err != nil {
-		c.invalid.Add(1)
-		c.report(err)
-		return
-	}
-	if !c.begin() {
+	if c == nil || c.mem == nil || !c.admit(ns, key, &e) {
 		return
 	}
 	defer c.end()
 	c.mem.set(ns, key, e)
+}
+
+// admit validates an entry to store (filling in Created) and takes the
+// close lock: false when the entry is invalid (counted and reported) or
+// the cache is closed. A true answer must be paired with end.
+func (c *Cache) admit(ns, key string, e *Entry) bool {
+	if err := c.validate(ns, key, e); err != nil {
+		c.invalid.Add(1)
+		c.report(err)
+		return false
+	}
+	return c.begin()
 }
 
 func (c *Cache) validate(ns, key string, e *Entry) error {
