@@ -30,8 +30,9 @@ func cacheControl(h http.Header) map[string]string {
 //     no-cache, no-store and private grant none;
 //   - heuristic (§4.2.2), only where the origin says nothing of freshness
 //     and sends Last-Modified: a tenth of the time since it, at most
-//     heuristicMax. A source that changed a minute ago is asked about
-//     again after 6 s at most, one unchanged for years after heuristicMax.
+//     heuristicMax, so a file edited moments before it was fetched is
+//     asked about again soon, and one unchanged for a year after
+//     heuristicMax.
 func freshness(h http.Header, now time.Time, floor, heuristicMax time.Duration) time.Duration {
 	cc := cacheControl(h)
 	for _, k := range []string{"no-cache", "no-store", "private"} {

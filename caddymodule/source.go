@@ -90,11 +90,11 @@ func (h *Handler) sharedFetch(req *imageRequest, next caddyhttp.Handler, old *so
 // before any byte is buffered when the transform queue is spoken for. It
 // probes and hashes the source and stores its memo, unless old (the memo
 // the request found, if any) already says the same and is fresh, or the
-// response grants no freshness: no write per request. done means the response is settled
-// (an error, or the origin's own answer, was written), with err for Caddy;
-// a probe error also returns the source, with probeErr set. A missing
-// source (a 404 or 410 held for req's fallback) is returned not done, with
-// missing set: nothing of it is stored.
+// response grants no freshness: no write per request. done means the
+// response is settled (an error, or the origin's own answer, was written),
+// with err for Caddy; a probe error also returns the source, with probeErr
+// set. A missing source (a 404 or 410 held for req's fallback) is returned
+// not done, with missing set: nothing of it is stored.
 func (h *Handler) fetchSource(req *imageRequest, next caddyhttp.Handler, rec *sourceRecorder, old *sourceMemo, now time.Time) (_ *fetchedSource, done bool, err error) {
 	if h.queueFull() {
 		return nil, true, h.writeError(req.w, req.r, overloaded(h.guard.admit.RetryAfter()))
