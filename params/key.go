@@ -119,7 +119,13 @@ func (p Params) Key() string {
 		addSet("focus", v, f.Set)
 	}
 	if f := p.Faces; f != (Faces{}) {
-		add("faces", strconv.FormatBool(f.Crop)+":"+strconv.FormatBool(f.Area)+":"+floatKey(f.Pad)+":"+strconv.Itoa(f.Index)+":"+strconv.FormatBool(f.List)+":"+strconv.FormatBool(f.Place)+":"+floatKey(f.Blur)+":"+strconv.Itoa(f.Pixelate))
+		v := strconv.FormatBool(f.Crop) + ":" + strconv.FormatBool(f.Area) + ":" + floatKey(f.Pad) + ":" + strconv.Itoa(f.Index) + ":" + strconv.FormatBool(f.List) + ":" + strconv.FormatBool(f.Place) + ":" + floatKey(f.Blur) + ":" + strconv.Itoa(f.Pixelate)
+		if f.Largest {
+			// A ninth field only when set: the keys cached before it
+			// existed stay valid.
+			v += ":largest"
+		}
+		add("faces", v)
 	}
 	if r := p.Rect; r != (Rect{}) {
 		add("rect", strconv.Itoa(r.X)+":"+strconv.Itoa(r.Y)+":"+strconv.Itoa(r.W)+":"+strconv.Itoa(r.H))

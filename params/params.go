@@ -544,6 +544,10 @@ type Faces struct {
 	// left edge; imgix faceindex); 0 is every face. A face that is not
 	// there is no face.
 	Index int
+	// Largest makes Crop and Area use the largest face found (by its box's
+	// area) instead of the box around them all (Cloudinary g_face and
+	// Contentful f=face; their g_faces and f=faces take every face).
+	Largest bool
 	// List adds the faces found to FormatJSON's answer (imgix faces=1).
 	List bool
 	// Place moves the source region Rect (or Region), its size kept, to be

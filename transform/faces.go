@@ -1,10 +1,12 @@
 package transform
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/jebosio/matte/params"
@@ -91,6 +93,9 @@ func (j *job) findFaces() error {
 		if r, err := clampRect(j.p.Rect, src.Width, src.Height); err == nil && !j.p.Rect.IsZero() {
 			j.p.Rect = placeRect(r, meanCentre(boxes), src.Width, src.Height)
 		}
+	}
+	if f.Largest && len(boxes) > 1 {
+		boxes = []FaceBox{largestFace(boxes)}
 	}
 	if f.Area {
 		if f.Index > 0 {
@@ -197,6 +202,13 @@ func placeRect(r params.Rect, c FacePoint, w, h int) params.Rect {
 	r.X = min(max(0, int(math.Round(c.X*float64(w)-float64(r.W)/2))), w-r.W)
 	r.Y = min(max(0, int(math.Round(c.Y*float64(h)-float64(r.H)/2))), h-r.H)
 	return r
+}
+
+// largestFace is the box of bs (at least one) with the largest area; the
+// leftmost of equals.
+func largestFace(bs []FaceBox) FaceBox {
+	area := func(b FaceBox) float64 { return (b.Right - b.Left) * (b.Bottom - b.Top) }
+	return slices.MaxFunc(bs, func(a, b FaceBox) int { return cmp.Compare(area(a), area(b)) })
 }
 
 // union is the box around every box in bs (at least one).

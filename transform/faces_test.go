@@ -85,6 +85,10 @@ func TestFacesPlaceTheCrop(t *testing.T) {
 		// Several faces: the middle of the box around them all (0.05-0.95):
 		// the centre.
 		{"crop on every face", with(crop, params.Faces{Crop: true}), []FaceBox{left, right}, []sample{{5, 50, red}, {50, 50, green}, {95, 50, blue}}},
+		// The largest face only (g_face): the right one, twice the left's
+		// size, as "crop on a face".
+		{"crop on the largest face", with(crop, params.Faces{Crop: true, Largest: true}), []FaceBox{left, faceBox(0.8, 0.35, 0.95, 0.65)}, []sample{{5, 50, green}, {28, 50, green}, {40, 50, blue}, {95, 50, blue}}},
+		{"area, the largest face", with(crop, params.Faces{Area: true, Largest: true}), []FaceBox{faceBox(0.05, 0.3, 0.2, 0.7), middle}, []sample{{2, 2, red}, {97, 97, red}}},
 		// A quarter turn: the right edge becomes the bottom; the crop's
 		// rows are 100-200 of the 100x200 turned image, source columns
 		// 200-400.

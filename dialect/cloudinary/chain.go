@@ -421,9 +421,10 @@ func (ch *chain) geometry(g geometry) {
 		case both || arOnly:
 			p.Fit = map[bool]params.Fit{false: params.FitCrop, true: params.FitMin}[limited]
 			p.Crop = anchor
-			// g_face and g_faces centre the cut on the faces found, and
-			// by attention where there are none.
+			// g_face centres the cut on the largest face found, g_faces on
+			// them all, and both by attention where there are none.
 			p.Faces.Crop = g.g == "face" || g.g == "faces"
+			p.Faces.Largest = g.g == "face"
 		case limited:
 			p.Fit = params.FitMax
 		}

@@ -44,16 +44,16 @@ func TestParseValid(t *testing.T) {
 		{up + "c_limit,w_250,h_250/sample.jpg", "/sample.jpg", "", params.Params{Width: 250, Height: 250, Fit: params.FitMax}},
 		{up + "c_fill,g_north_east,w_250,h_250/sample.jpg", "/sample.jpg", "", params.Params{Width: 250, Height: 250, Fit: params.FitCrop, Crop: params.CropTopRight}},
 		{up + "c_fill,g_auto,w_400,h_300/sample.jpg", "/sample.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Crop: params.CropAttention}},
-		// g_face and g_faces centre the cut on the faces found; attention
-		// is the fallback where there are none.
-		{up + "c_thumb,g_face,w_150,h_150/sample.jpg", "/sample.jpg", "", params.Params{Width: 150, Height: 150, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}},
+		// g_face centres the cut on the largest face found, g_faces on
+		// them all; attention is the fallback where there are none.
+		{up + "c_thumb,g_face,w_150,h_150/sample.jpg", "/sample.jpg", "", params.Params{Width: 150, Height: 150, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true, Largest: true}}},
 		{up + "c_fill,g_faces,w_400,h_300/sample.jpg", "/sample.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}},
-		{up + "c_lfill,g_face,w_400,h_300/sample.jpg", "/sample.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}},
-		{up + "c_fill,g_face,ar_1:1/sample.jpg", "/sample.jpg", "", params.Params{Fit: params.FitCrop, AspectRatio: 1, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}},
+		{up + "c_lfill,g_face,w_400,h_300/sample.jpg", "/sample.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropAttention, Faces: params.Faces{Crop: true, Largest: true}}},
+		{up + "c_fill,g_face,ar_1:1/sample.jpg", "/sample.jpg", "", params.Params{Fit: params.FitCrop, AspectRatio: 1, Crop: params.CropAttention, Faces: params.Faces{Crop: true, Largest: true}}},
 		// With one side nothing is cut, so there is nothing to place.
 		{up + "c_fill,g_face,w_400/sample.jpg", "/sample.jpg", "", params.Params{Width: 400}},
 		{up + "c_crop,w_300,h_200/c_fill,g_face,w_150,h_150/sample.jpg", "/sample.jpg", "", params.Params{Width: 150, Height: 150, Fit: params.FitCrop, Crop: params.CropAttention,
-			Region: params.Region{W: 300, H: 200}, Faces: params.Faces{Crop: true}}},
+			Region: params.Region{W: 300, H: 200}, Faces: params.Faces{Crop: true, Largest: true}}},
 		{up + "c_fill,h_300,ar_16:9/sample.jpg", "/sample.jpg", "", params.Params{Width: 533, Height: 300, Fit: params.FitCrop}},
 		{up + "c_fill,ar_1.5/sample.jpg", "/sample.jpg", "", params.Params{Fit: params.FitCrop, AspectRatio: 1.5}},
 		{up + "c_lfill,w_400,h_300/sample.jpg", "/sample.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin}},

@@ -189,6 +189,7 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		// face and faces centre the cut on the faces found, by attention
 		// where there are none.
 		p.Faces.Crop = v["f"] == "face" || v["f"] == "faces"
+		p.Faces.Largest = v["f"] == "face"
 	case fit == "scale":
 		p.Fit = params.FitScale
 	}

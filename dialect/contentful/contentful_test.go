@@ -36,8 +36,9 @@ func TestParseValid(t *testing.T) {
 		{asset + "?fit=pad&w=100&h=100&bg=rgb:9090ff", asset, "", params.Params{Width: 100, Height: 100, Fit: params.FitFill, FillColor: blue}},
 		{asset + "?fit=fill&w=100&h=100&f=top_right", asset, "", params.Params{Width: 100, Height: 100, Fit: params.FitCrop, Crop: params.CropTopRight}},
 		{asset + "?fit=thumb&w=100&h=100&f=bottom", asset, "", params.Params{Width: 100, Height: 100, Fit: params.FitCrop, Crop: params.CropBottom}},
-		// face and faces: the cut centred on the faces found, attention where there are none.
-		{asset + "?fit=thumb&w=100&h=100&f=face", asset, "", params.Params{Width: 100, Height: 100, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}},
+		// face: the cut centred on the largest face found, faces: on them
+		// all; attention where there are none.
+		{asset + "?fit=thumb&w=100&h=100&f=face", asset, "", params.Params{Width: 100, Height: 100, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true, Largest: true}}},
 		{asset + "?fit=fill&w=100&h=100&f=faces", asset, "", params.Params{Width: 100, Height: 100, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}},
 		{asset + "?fit=fill&w=100&f=face", asset, "", params.Params{Width: 100}}, // one side: nothing is cut
 		{asset + "?fit=scale&w=100&h=50", asset, "", params.Params{Width: 100, Height: 50, Fit: params.FitScale}},
