@@ -113,6 +113,15 @@ func placedByEye(t *testing.T, what string, got, byEye, other image.Image, n int
 	}
 }
 
+// asWithoutFaces checks that url, over a photo without a face, answers
+// pixel for pixel what fallback, its fallback URL, answers (both w x h).
+func asWithoutFaces(t *testing.T, tester *caddytest.Tester, url, fallback string, w, h int) {
+	t.Helper()
+	if d := blockDiff(facePNG(t, tester, url, w, h), facePNG(t, tester, fallback, w, h), 1); d != 0 {
+		t.Errorf("no face: %s differs from %s by %.2f", url, fallback, d)
+	}
+}
+
 // Real pixels through the server. girl-1.jpg (600x399) has one face,
 // read off the photo by eye at about (222, 189) px, some 60 px wide: the
 // expected crops are written from those numbers, not from the detector.
@@ -171,11 +180,7 @@ func TestFacesThroughServer(t *testing.T) {
 	// girl-2.jpg shows the back of a head: no face, so fit=facearea is its
 	// fallback, fit=crop, pixel for pixel.
 	back := base + "/photos/girl-2.jpg"
-	none := facePNG(t, tester, back+"?fit=facearea&w=100&h=100&fm=png", 100, 100)
-	crop := facePNG(t, tester, back+"?fit=crop&w=100&h=100&fm=png", 100, 100)
-	if d := blockDiff(none, crop, 1); d != 0 {
-		t.Errorf("no face: fit=facearea differs from fit=crop by %.2f", d)
-	}
+	asWithoutFaces(t, tester, back+"?fit=facearea&w=100&h=100&fm=png", back+"?fit=crop&w=100&h=100&fm=png", 100, 100)
 }
 
 // The dialects' face gravities reach the detector. Each URL below cuts
@@ -200,11 +205,7 @@ func TestDialectFacesThroughServer(t *testing.T) {
 		got := facePNG(t, tester, base+fmt.Sprintf(tc.face, "girl-1.jpg"), 300, 60)
 		attention := facePNG(t, tester, base+fmt.Sprintf(tc.attention, "girl-1.jpg"), 300, 60)
 		placedByEye(t, tc.face+" (against the attention crop)", got, byEye, attention, 12, 6, 15)
-		none := facePNG(t, tester, base+fmt.Sprintf(tc.face, "girl-2.jpg"), 300, 60)
-		attention = facePNG(t, tester, base+fmt.Sprintf(tc.attention, "girl-2.jpg"), 300, 60)
-		if d := blockDiff(none, attention, 1); d != 0 {
-			t.Errorf("%s on a photo without a face differs from its attention crop by %.2f", tc.face, d)
-		}
+		asWithoutFaces(t, tester, base+fmt.Sprintf(tc.face, "girl-2.jpg"), base+fmt.Sprintf(tc.attention, "girl-2.jpg"), 300, 60)
 	}
 }
 
@@ -218,11 +219,7 @@ func TestBunnyFaceCropThroughServer(t *testing.T) {
 	byEye := facePNG(t, tester, base+"/photos/girl-1.jpg?rect=122,89,200,200&fm=png", 200, 200)
 	centred := facePNG(t, tester, base+"/photos/girl-1.jpg?rect=200,100,200,200&fm=png", 200, 200)
 	placedByEye(t, "face_crop (against the centred area)", got, byEye, centred, 20, 6, 15)
-	none := facePNG(t, tester, base+"/photos/girl-2.jpg?face_crop=200,200&format=png", 200, 200)
-	centred = facePNG(t, tester, base+"/photos/girl-2.jpg?rect=259,139,200,200&fm=png", 200, 200)
-	if d := blockDiff(none, centred, 1); d != 0 {
-		t.Errorf("face_crop on a photo without a face differs from the centred area by %.2f", d)
-	}
+	asWithoutFaces(t, tester, base+"/photos/girl-2.jpg?face_crop=200,200&format=png", base+"/photos/girl-2.jpg?rect=259,139,200,200&fm=png", 200, 200)
 }
 
 // regionDiff is the mean absolute difference of two images' 8-bit RGB
@@ -259,10 +256,6 @@ func TestFacesObscuredThroughServer(t *testing.T) {
 		if d, a := regionDiff(got, plain, face), regionDiff(got, plain, away); d < 8 || a != 0 {
 			t.Errorf("%s: mean difference %.1f on the face (want ≥ 8), %.2f away from it (want 0)", tc.obscured, d, a)
 		}
-		none := facePNG(t, tester, base+fmt.Sprintf(tc.obscured, "girl-2.jpg"), 718, 478)
-		plain = facePNG(t, tester, base+fmt.Sprintf(tc.plain, "girl-2.jpg"), 718, 478)
-		if d := blockDiff(none, plain, 1); d != 0 {
-			t.Errorf("%s on a photo without a face changed it by %.2f", tc.obscured, d)
-		}
+		asWithoutFaces(t, tester, base+fmt.Sprintf(tc.obscured, "girl-2.jpg"), base+fmt.Sprintf(tc.plain, "girl-2.jpg"), 718, 478)
 	}
 }

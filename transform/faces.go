@@ -72,8 +72,9 @@ func (pl *Pipeline) FacesID() string {
 // source (decoded small, upright) and turns what it finds into the crop
 // the later steps cut: the Rect's place for Faces.Place, a Focus for
 // Faces.Crop, a Rect with FitCrop for Faces.Area. With no face, or no
-// detector, it leaves the fallback that the rest of Params holds. Either way the placing fields of Faces are
-// cleared, so nothing later reads them.
+// detector, it leaves the fallback that the rest of Params holds. Either
+// way the placing fields of Faces are cleared, so nothing later reads
+// them.
 func (j *job) findFaces() error {
 	f := j.p.Faces
 	if !f.Enabled() {
