@@ -572,6 +572,10 @@ func (f Faces) Enabled() bool {
 	return f.Crop || f.Area || f.List || f.Place || f.Obscures()
 }
 
+// NoCut drops what places a resize's cut (Crop, Largest), for a request
+// that cuts nothing: its other face work stays.
+func (f *Faces) NoCut() { f.Crop, f.Largest = false, false }
+
 // Obscures reports whether f blurs or pixelates the faces.
 func (f Faces) Obscures() bool { return f.Blur > 0 || f.Pixelate > 0 }
 

@@ -342,7 +342,8 @@ func (ch *chain) finish() {
 // nothing and are reset.
 func canonical(p *params.Params) {
 	if p.Width == 0 && p.Height == 0 && p.WidthRatio == 0 && p.HeightRatio == 0 && p.AspectRatio == 0 && p.ClientHints&params.HintWidth == 0 {
-		p.Fit, p.Crop, p.Faces.Crop = params.FitClip, params.CropCenter, false
+		p.Fit, p.Crop = params.FitClip, params.CropCenter
+		p.Faces.NoCut()
 	}
 	if !p.Fit.Fills() {
 		p.FillBlur, p.FillBlurStrength = false, 0

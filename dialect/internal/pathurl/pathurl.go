@@ -206,11 +206,12 @@ func RightAngle(v string) (float64, bool) {
 }
 
 // Canonical makes Params that mean the same equal: without a width or a
-// height, the fit, the crop focus and the faces change nothing and are
-// reset, and the fill options only shape fit=fill.
+// height, the fit, the crop focus and the faces' placing of the cut change
+// nothing and are reset, and the fill options only shape fit=fill.
 func Canonical(p *params.Params) {
 	if p.Width == 0 && p.Height == 0 {
-		p.Fit, p.Crop, p.Focus, p.Faces.Crop = params.FitClip, params.CropCenter, params.Focus{}, false
+		p.Fit, p.Crop, p.Focus = params.FitClip, params.CropCenter, params.Focus{}
+		p.Faces.NoCut()
 	}
 	if !p.Fit.Fills() {
 		p.FillColor, p.FillBlur, p.FillBlurStrength = params.Color{}, false, 0
