@@ -317,16 +317,22 @@ func (c *Cache) SetMemory(ns, key string, e Entry) {
 	c.mem.set(ns, key, e)
 }
 
-// admit validates an entry to store (filling in Created) and takes the
-// close lock: false when the entry is invalid (counted and reported) or
-// the cache is closed. A true answer must be paired with end.
+// admit validates an entry to store (valid) and takes the close lock:
+// false when the entry is invalid or the cache is closed. A true answer
+// must be paired with end.
 func (c *Cache) admit(ns, key string, e *Entry) bool {
+	return c.valid(ns, key, e) && c.begin()
+}
+
+// valid validates an entry to store, filling in Created; an invalid one is
+// counted and reported.
+func (c *Cache) valid(ns, key string, e *Entry) bool {
 	if err := c.validate(ns, key, e); err != nil {
 		c.invalid.Add(1)
 		c.report(err)
 		return false
 	}
-	return c.begin()
+	return true
 }
 
 func (c *Cache) validate(ns, key string, e *Entry) error {

@@ -227,9 +227,7 @@ func (c *Cache) runFlight(ctx context.Context, f *flight, fk, ns, key string, fn
 		f.entry, f.err = Entry{}, err
 		return
 	}
-	if verr := c.validate(ns, key, &e); verr != nil {
-		c.invalid.Add(1)
-		c.report(verr)
+	if !c.valid(ns, key, &e) {
 		store = false
 	}
 	f.entry, f.err = e, nil

@@ -186,7 +186,8 @@ func withMatteBlock(block, note, matteBlock string) (string, string) {
 }
 
 // startServers starts every server named in names; matteBlock is added to
-// the matte block of the transform servers (matte, matte-system).
+// the matte block of every Matte server (matte, matte-system, matte-cache,
+// matte-disk).
 func startServers(p *procs, cfg *config, names []string, matteBlock string) ([]*server, error) {
 	var out []*server
 	for _, name := range names {
