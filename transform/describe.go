@@ -2,14 +2,13 @@ package transform
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"math"
 	"strconv"
 	"time"
-	"unicode/utf16"
 
 	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform/icc"
 	"github.com/jebosio/matte/transform/vips"
 )
 
@@ -74,7 +73,7 @@ func (pl *Pipeline) describe(ctx context.Context, req *Request) (Result, error) 
 	out := description{
 		ContentType: t.ContentType, ContentLength: strconv.Itoa(len(req.Source)),
 		PixelWidth: d.Width, PixelHeight: d.Height, Orientation: d.Orientation, Depth: d.Depth, ColorModel: d.ColorModel,
-		HasAlpha: d.HasAlpha, DPIWidth: d.DPIX, DPIHeight: d.DPIY, ProfileName: iccDescription(d.ICC),
+		HasAlpha: d.HasAlpha, DPIWidth: d.DPIX, DPIHeight: d.DPIY, ProfileName: icc.Description(d.ICC),
 	}
 	if d.Pages > 1 && animatedSource(req.Info) {
 		out.Output.Frames = d.Pages
@@ -103,65 +102,6 @@ func (pl *Pipeline) describe(ctx context.Context, req *Request) (Result, error) 
 		return Result{}, err
 	}
 	return Result{Body: body, Format: params.FormatJSON, Width: req.Info.Width, Height: req.Info.Height, Timings: timings}, nil
-}
-
-// iccDescription is an ICC profile's description tag ('desc'): the ASCII
-// text of a v2 textDescriptionType, or the first record of a v4
-// multiLocalizedUnicodeType; "" when the profile has none or is malformed.
-func iccDescription(icc []byte) string {
-	const header = 128
-	if len(icc) < header+4 {
-		return ""
-	}
-	be := binary.BigEndian
-	count := int(be.Uint32(icc[header:]))
-	for i := range min(count, 256) {
-		entry := header + 4 + 12*i
-		if entry+12 > len(icc) {
-			return ""
-		}
-		if string(icc[entry:entry+4]) != "desc" {
-			continue
-		}
-		off, size := int(be.Uint32(icc[entry+4:])), int(be.Uint32(icc[entry+8:]))
-		if off < 0 || size < 12 || off > len(icc)-size {
-			return ""
-		}
-		tag := icc[off : off+size]
-		switch string(tag[:4]) {
-		case "desc": // signature, reserved, ASCII count (with its NUL), ASCII
-			n := int(be.Uint32(tag[8:]))
-			if n < 1 || 12+n > len(tag) {
-				return ""
-			}
-			return trimNUL(string(tag[12 : 12+n]))
-		case "mluc": // signature, reserved, records, record size, records: lang, country, length, offset
-			if len(tag) < 28 || be.Uint32(tag[8:]) < 1 {
-				return ""
-			}
-			n, at := int(be.Uint32(tag[20:])), int(be.Uint32(tag[24:]))
-			if n < 2 || at < 0 || at > len(tag)-n {
-				return ""
-			}
-			u := make([]uint16, n/2)
-			for j := range u {
-				u[j] = be.Uint16(tag[at+2*j:])
-			}
-			return trimNUL(string(utf16.Decode(u)))
-		}
-		return ""
-	}
-	return ""
-}
-
-// trimNUL cuts s at its first NUL.
-func trimNUL(s string) string {
-	for i := range len(s) {
-		if s[i] == 0 {
-			return s[:i]
-		}
-	}
-	return s
 }
 
 // facesOf runs the detector on req's source for describe, as the faces

@@ -7,6 +7,8 @@ import "C"
 
 import (
 	"unsafe"
+
+	"github.com/jebosio/matte/transform/icc"
 )
 
 // Image owns one reference to a VipsImage. Operations replace the image in
@@ -167,12 +169,17 @@ func (im *Image) CopyMemory() error {
 }
 
 // ToSRGB converts to 8-bit sRGB (through an embedded ICC profile when there
-// is one) unless it already is; alpha is kept.
+// is one, unless that profile is sRGB's: icc.IsSRGB) unless it already is;
+// alpha is kept. The result carries no profile.
 func (im *Image) ToSRGB() error {
 	if C.matte_is_srgb8(im.p) != 0 {
 		return nil
 	}
-	if err := im.apply(func(out **C.VipsImage) C.int { return C.matte_to_srgb(im.p, out) }); err != nil {
+	isSRGB := C.int(0)
+	if icc.IsSRGB(im.iccProfile()) {
+		isSRGB = 1
+	}
+	if err := im.apply(func(out **C.VipsImage) C.int { return C.matte_to_srgb(im.p, out, isSRGB) }); err != nil {
 		return err
 	}
 	if im.p.BandFmt != C.VIPS_FORMAT_UCHAR {
@@ -225,4 +232,15 @@ func (im *Image) Embed(x, y, width, height int, bg []float64) error {
 	return im.apply(func(out **C.VipsImage) C.int {
 		return C.matte_embed(im.p, out, C.int(x), C.int(y), C.int(width), C.int(height), (*C.double)(unsafe.Pointer(&bg[0])), C.int(len(bg)))
 	})
+}
+
+// iccProfile is the embedded ICC profile, nil when there is none. It
+// aliases memory the image owns: read it before the image changes.
+func (im *Image) iccProfile() []byte {
+	var data unsafe.Pointer
+	n := C.matte_icc_profile(im.p, &data)
+	if n == 0 || data == nil {
+		return nil
+	}
+	return unsafe.Slice((*byte)(data), int(n))
 }

@@ -210,17 +210,39 @@ int matte_is_srgb8(VipsImage *in) {
 
 // matte_to_srgb converts to 8-bit sRGB: through the embedded ICC profile
 // when there is one, else by colourspace conversion. Alpha is kept.
-int matte_to_srgb(VipsImage *in, VipsImage **out) {
-  if (vips_image_get_typeof(in, VIPS_META_ICC_NAME)) {
-    VipsImage *t;
-    if (vips_icc_transform(in, &t, "srgb", "embedded", TRUE, "intent",
-                           VIPS_INTENT_PERCEPTUAL, "depth", 8, NULL))
-      return -1;
+// profile_is_srgb says the embedded profile is sRGB itself (the caller has
+// read it: icc.IsSRGB): a 3- or 4-band RGB image is then already in sRGB,
+// and the profile is dropped without an lcms pass, which would only add
+// its rounding.
+int matte_to_srgb(VipsImage *in, VipsImage **out, int profile_is_srgb) {
+  if (!vips_image_get_typeof(in, VIPS_META_ICC_NAME))
+    return vips_colourspace(in, out, VIPS_INTERPRETATION_sRGB, NULL);
+  VipsInterpretation i = vips_image_get_interpretation(in);
+  VipsImage *t;
+  if (profile_is_srgb && (in->Bands == 3 || in->Bands == 4) &&
+      (i == VIPS_INTERPRETATION_sRGB || i == VIPS_INTERPRETATION_RGB16)) {
+    if (vips_copy(in, &t, NULL)) return -1;
     vips_image_remove(t, VIPS_META_ICC_NAME);
-    *out = t;
-    return 0;
+    int r = vips_colourspace(t, out, VIPS_INTERPRETATION_sRGB, NULL);
+    g_object_unref(t);
+    return r;
   }
-  return vips_colourspace(in, out, VIPS_INTERPRETATION_sRGB, NULL);
+  if (vips_icc_transform(in, &t, "srgb", "embedded", TRUE, "intent",
+                         VIPS_INTENT_PERCEPTUAL, "depth", 8, NULL))
+    return -1;
+  vips_image_remove(t, VIPS_META_ICC_NAME);
+  *out = t;
+  return 0;
+}
+
+// matte_icc_profile points *data at in's embedded ICC profile (owned by
+// in) and returns its length; 0 when there is none.
+size_t matte_icc_profile(VipsImage *in, const void **data) {
+  size_t n = 0;
+  if (!vips_image_get_typeof(in, VIPS_META_ICC_NAME) ||
+      vips_image_get_blob(in, VIPS_META_ICC_NAME, data, &n))
+    return 0;
+  return n;
 }
 
 int matte_cast_uchar(VipsImage *in, VipsImage **out) {

@@ -35,7 +35,8 @@ int matte_extract(VipsImage *in, VipsImage **out, int left, int top,
                   int width, int height);
 int matte_extract_band(VipsImage *in, VipsImage **out, int band, int n);
 int matte_is_srgb8(VipsImage *in);
-int matte_to_srgb(VipsImage *in, VipsImage **out);
+int matte_to_srgb(VipsImage *in, VipsImage **out, int profile_is_srgb);
+size_t matte_icc_profile(VipsImage *in, const void **data);
 int matte_cast_uchar(VipsImage *in, VipsImage **out);
 int matte_rot(VipsImage *in, VipsImage **out, int quarter_turns);
 int matte_rotate(VipsImage *in, VipsImage **out, double angle, double *bg,
