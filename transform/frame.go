@@ -6,13 +6,19 @@ import (
 	"github.com/jebosio/matte/transform/vips"
 )
 
-// foregroundBox is the box of pixels whose alpha passes 10 of 255, or false
-// when there is none. It renders the alpha band to memory.
+// foregroundBox is the box of pixels whose alpha passes 10 of 255 (after a
+// 3x3 median, which drops specks), or false when there is none. An image
+// held in memory at one byte per sample is read in place (alphaBox);
+// another has its alpha band rendered and searched by libvips, the same way.
 func foregroundBox(img *vips.Image) (Box, bool, error) {
 	if img.Width() < 3 || img.Height() < 3 {
 		// libvips' trim detection filters with a 3x3 window: call a tiny
 		// image its own box.
 		return Box{Width: img.Width(), Height: img.Height()}, true, nil
+	}
+	if px, ok := eightBitPixels(img); ok {
+		box, found := alphaBox(px, img.Width(), img.Height(), img.Bands(), 10)
+		return box, found, nil
 	}
 	a, err := img.ExtractBand(img.Bands()-1, 1)
 	if err != nil {
