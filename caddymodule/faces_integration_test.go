@@ -209,6 +209,19 @@ func TestDialectFacesThroughServer(t *testing.T) {
 	}
 }
 
+// Cloudflare's zoom with gravity=face: zoom=0.5 cuts the face's box (some
+// 60 px, by eye about (222, 189) on girl-1.jpg) grown twice, the ~120 px
+// square of the facearea&facepad=2 check above; zoom=0 is the face
+// gravity's crop of as much of the photo as the square allows.
+func TestCloudflareZoomThroughServer(t *testing.T) {
+	tester, base := facesSite(t, "url_dialect cloudflare")
+	girl := "/photos/girl-1.jpg"
+	zoomed := facePNG(t, tester, base+"/cdn-cgi/image/fit=cover,w=128,h=128,gravity=face,zoom=0.5,f=png"+girl, 128, 128)
+	wide := facePNG(t, tester, base+"/cdn-cgi/image/fit=cover,w=128,h=128,gravity=face,zoom=0,f=png"+girl, 128, 128)
+	byEye := facePNG(t, tester, base+girl+"?rect=162,129,120,120&fit=crop&w=128&h=128&fm=png", 128, 128)
+	placedByEye(t, "zoom=0.5 (against zoom=0)", zoomed, byEye, wide, 16, 12, 30)
+}
+
 // Bunny's face_crop=W,H cuts a W x H area of the source centred on the
 // faces: on girl-1 the 200x200 px around (222, 189) (by eye), where the
 // area left centred would be the sky; on girl-2 (no face) the centred

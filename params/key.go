@@ -125,6 +125,9 @@ func (p Params) Key() string {
 			// existed stay valid.
 			v += ":largest"
 		}
+		if f.Zoom != 0 {
+			v += ":zoom=" + floatKey(f.Zoom) // the same: only when set
+		}
 		add("faces", v)
 	}
 	if r := p.Rect; r != (Rect{}) {

@@ -548,6 +548,13 @@ type Faces struct {
 	// area) instead of the box around them all (Cloudinary g_face and
 	// Contentful f=face; their g_faces and f=faces take every face).
 	Largest bool
+	// Zoom (0 to 1) frames the faces closer for Crop (Cloudflare's zoom
+	// with gravity=face): the cut is taken from the faces' box grown to
+	// 1/Zoom times its size and to the output's shape (as far as the image
+	// allows), so 1 is as close to the faces as possible and 0, Crop alone,
+	// keeps as much of the image as the output's shape allows. Not with a
+	// Rect or Region, which place the cut themselves.
+	Zoom float64
 	// List adds the faces found to FormatJSON's answer (imgix faces=1).
 	List bool
 	// Place moves the source region Rect (or Region), its size kept, to be
@@ -572,9 +579,9 @@ func (f Faces) Enabled() bool {
 	return f.Crop || f.Area || f.List || f.Place || f.Obscures()
 }
 
-// NoCut drops what places a resize's cut (Crop, Largest), for a request
-// that cuts nothing: its other face work stays.
-func (f *Faces) NoCut() { f.Crop, f.Largest = false, false }
+// NoCut drops what places a resize's cut (Crop, Largest, Zoom), for a
+// request that cuts nothing: its other face work stays.
+func (f *Faces) NoCut() { f.Crop, f.Largest, f.Zoom = false, false, 0 }
 
 // Obscures reports whether f blurs or pixelates the faces.
 func (f Faces) Obscures() bool { return f.Blur > 0 || f.Pixelate > 0 }

@@ -115,7 +115,14 @@ func (j *job) findFaces() error {
 	if !f.Crop || !j.cuts() || len(boxes) == 0 { // Place alone, or no face
 		return nil
 	}
-	c := union(boxes).Centre()
+	u := union(boxes)
+	c := u.Centre()
+	if f.Zoom > 0 && j.p.Rect.IsZero() && j.p.Region == (params.Region{}) {
+		// The cut comes from the faces' box grown to 1/Zoom of its size:
+		// the resize then fills the box with that region, or with as much
+		// of it as the fit allows (a fit that never enlarges keeps it).
+		j.p.Rect = faceArea(u, src.Width, src.Height, 1/f.Zoom, j.outputAspect(u, src.Width, src.Height))
+	}
 	x, y := c.X, c.Y
 	if r, err := clampRect(j.p.Rect, src.Width, src.Height); err == nil && !j.p.Rect.IsZero() {
 		x = clamp01((x*float64(src.Width) - float64(r.X)) / float64(r.W))

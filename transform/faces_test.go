@@ -88,6 +88,12 @@ func TestFacesPlaceTheCrop(t *testing.T) {
 		// The largest face only (g_face): the right one, twice the left's
 		// size, as "crop on a face".
 		{"crop on the largest face", with(crop, params.Faces{Crop: true, Largest: true}), []FaceBox{left, faceBox(0.8, 0.35, 0.95, 0.65)}, []sample{{5, 50, green}, {28, 50, green}, {40, 50, blue}, {95, 50, blue}}},
+		// zoom=1 (Cloudflare): the cut is the face's own 40x40 px, scaled
+		// to 100x100: green; zoom=0.25 takes 4 times the face (as "area,
+		// padded"); with no face, the fallback.
+		{"crop, zoom 1", with(crop, params.Faces{Crop: true, Zoom: 1}), []FaceBox{middle}, []sample{{2, 2, green}, {50, 50, green}, {97, 97, green}}},
+		{"crop, zoom 0.25", with(crop, params.Faces{Crop: true, Zoom: 0.25}), []FaceBox{middle}, []sample{{5, 50, red}, {40, 50, green}, {95, 50, green}}},
+		{"crop, zoom, no face", with(crop, params.Faces{Crop: true, Zoom: 1}), nil, []sample{{5, 50, red}, {50, 50, green}, {95, 50, blue}}},
 		{"area, the largest face", with(crop, params.Faces{Area: true, Largest: true}), []FaceBox{faceBox(0.05, 0.3, 0.2, 0.7), middle}, []sample{{2, 2, red}, {97, 97, red}}},
 		// A quarter turn: the right edge becomes the bottom; the crop's
 		// rows are 100-200 of the 100x200 turned image, source columns

@@ -48,19 +48,24 @@ func ParseOptions(s string) (params.Params, error) {
 	}
 	seen := map[string]bool{}
 	var gravity pathurl.Gravity
+	var zoom float64 // with gravity=face only, as in Cloudflare
 	for item := range strings.SplitSeq(s, ",") {
 		name, value, hasValue := strings.Cut(item, "=")
 		canon, known := aliases[name]
 		var err error
 		switch {
 		case !known:
-			err = pathurl.Bad(name, "%s is not a Cloudflare image option Matte knows (width, height, fit, gravity, quality, format, dpr, background, blur, sharpen, rotate, flip, trim, segment, anim, metadata, onerror, ...).", params.QuoteShort(name))
+			err = pathurl.Bad(name, "%s is not a Cloudflare image option Matte knows (width, height, fit, gravity, zoom, quality, format, dpr, background, blur, sharpen, rotate, flip, trim, segment, anim, metadata, onerror, ...).", params.QuoteShort(name))
 		case seen[canon]:
 			err = pathurl.Bad(name, "%s is given twice.", canon)
 		case !hasValue || value == "":
 			err = pathurl.Bad(name, "%s needs a value, as %s=<value>.", name, name)
 		case canon == "gravity":
 			gravity, err = parseGravity(name, value)
+		case canon == "zoom":
+			if zoom, err = params.ParseDecimalIn(value, 0, 1); err != nil {
+				err = pathurl.Bad(name, "zoom=%s is not valid; zoom must be a number from 0 (as much of the image as the crop allows) to 1 (as close to the face as possible).", params.QuoteShort(value))
+			}
 		default:
 			err = options[canon](&p, name, value)
 		}
@@ -76,6 +81,9 @@ func ParseOptions(s string) (params.Params, error) {
 	}
 	if p.Fit == params.FitCrop || p.Fit == params.FitMin {
 		gravity.Apply(&p)
+		if gravity.Faces {
+			p.Faces.Zoom = zoom
+		}
 	}
 	if c := &p.Region.Cut; p.DPR > 1 {
 		dpr := func(v int) int { return int(math.Round(float64(v) * p.DPR)) }
@@ -95,6 +103,7 @@ var aliases = map[string]string{
 	"anim": "anim", "metadata": "metadata", "onerror": "onerror",
 	"compression": "compression", "slow-connection-quality": "slow-connection-quality",
 	"brightness": "brightness", "contrast": "contrast", "gamma": "gamma", "saturation": "saturation",
+	"zoom": "zoom",
 }
 
 type option func(p *params.Params, name, v string) error

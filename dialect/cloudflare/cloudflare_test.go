@@ -28,9 +28,15 @@ func TestParse(t *testing.T) {
 		"/cdn-cgi/image/fit=pad,w=200,h=100,background=%23FF0000/img.png":                dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitFill, Background: red}, Source: "/img.png"},
 		"/cdn-cgi/image/gravity=face,w=10/img.png":                                       dialect.ImageURL{Params: params.Params{Width: 10}, Source: "/img.png"}, // no crop: gravity unused
 		// gravity=face: the crop centred on the faces found, attention where there are none.
-		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=face/img.png":   dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}, Source: "/img.png"},
-		"/cdn-cgi/image/fit=crop,w=200,h=100,g=face/img.png":          dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitMin, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}, Source: "/img.png"},
-		"/cdn-cgi/image/fit=contain,w=200,h=100,gravity=face/img.png": dialect.ImageURL{Params: params.Params{Width: 200, Height: 100}, Source: "/img.png"}, // no crop: gravity unused
+		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=face/img.png": dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}, Source: "/img.png"},
+		"/cdn-cgi/image/fit=crop,w=200,h=100,g=face/img.png":        dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitMin, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}, Source: "/img.png"},
+		// zoom frames the faces closer (1: their own box), with gravity=face only.
+		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=face,zoom=0.5/img.png": dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true, Zoom: 0.5}}, Source: "/img.png"},
+		"/cdn-cgi/image/zoom=1,fit=crop,w=200,h=100,g=face/img.png":          dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitMin, Crop: params.CropAttention, Faces: params.Faces{Crop: true, Zoom: 1}}, Source: "/img.png"},
+		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=face,zoom=0/img.png":   dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}, Source: "/img.png"},
+		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=left,zoom=0.5/img.png": dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropLeft}, Source: "/img.png"},
+		"/cdn-cgi/image/fit=contain,w=200,h=100,gravity=face,zoom=1/img.png": dialect.ImageURL{Params: params.Params{Width: 200, Height: 100}, Source: "/img.png"},
+		"/cdn-cgi/image/fit=contain,w=200,h=100,gravity=face/img.png":        dialect.ImageURL{Params: params.Params{Width: 200, Height: 100}, Source: "/img.png"}, // no crop: gravity unused
 		"/cdn-cgi/image/f=webp,dpr=2,blur=10,sharpen=1.5,rotate=270,flip=hv,trim=border/a/b.jpg?v=3": dialect.ImageURL{Params: params.Params{Format: params.FormatWebP, DPR: 2, Blur: 50, Sharpen: 15, Rotate: 270, Flip: params.FlipHV, Trim: true},
 			Source: "/a/b.jpg", Query: "v=3"},
 		"/cdn-cgi/image/segment=foreground,format=png/p.jpg":                                    dialect.ImageURL{Params: params.Params{Removal: params.Removal{Enabled: true}, Format: params.FormatPNG}, Source: "/p.jpg"},
@@ -59,6 +65,8 @@ func TestErrors(t *testing.T) {
 		"/cdn-cgi/image/brightness=11/a.jpg":                "brightness",
 		"/cdn-cgi/image/gamma=-1/a.jpg":                     "gamma",
 		"/cdn-cgi/image/w=1,zoom=2/a.jpg":                   "zoom",
+		"/cdn-cgi/image/w=1,zoom=-0.1/a.jpg":                "zoom",
+		"/cdn-cgi/image/w=1,zoom=near/a.jpg":                "zoom",
 		"/cdn-cgi/image/format=json/a.jpg":                  "format",
 		"/cdn-cgi/image/fit=fill,q=0/a.jpg":                 "fit q",
 		"/cdn-cgi/image/width=1,w=2/a.jpg":                  "w",
