@@ -55,7 +55,8 @@ http://localhost:9080 {
 	return tester, "http://localhost:9080"
 }
 
-// facePNG GETs url, checks a 200 PNG of w x h and decodes it.
+// facePNG GETs url, checks a 200 PNG of w x h (any size for 0 x 0) and
+// decodes it.
 func facePNG(t *testing.T, tester *caddytest.Tester, url string, w, h int) image.Image {
 	t.Helper()
 	res, body := get(t, tester, url)
@@ -67,7 +68,7 @@ func facePNG(t *testing.T, tester *caddytest.Tester, url string, w, h int) image
 		t.Fatalf("GET %s: %v", url, err)
 	}
 
-	if b := img.Bounds(); b.Dx() != w || b.Dy() != h {
+	if b := img.Bounds(); (w > 0 || h > 0) && (b.Dx() != w || b.Dy() != h) {
 		t.Fatalf("GET %s: %dx%d, want %dx%d", url, b.Dx(), b.Dy(), w, h)
 	}
 	return img
@@ -233,6 +234,24 @@ func TestBunnyFaceCropThroughServer(t *testing.T) {
 	centred := facePNG(t, tester, base+"/photos/girl-1.jpg?rect=200,100,200,200&fm=png", 200, 200)
 	placedByEye(t, "face_crop (against the centred area)", got, byEye, centred, 20, 6, 15)
 	asWithoutFaces(t, tester, base+"/photos/girl-2.jpg?face_crop=200,200&format=png", base+"/photos/girl-2.jpg?rect=259,139,200,200&fm=png", 200, 200)
+}
+
+// Bunny's face_crop=true cuts the face's box grown twice (FaceCropPad), in
+// its own shape, at the source's scale: on girl-1 about 120 px around
+// (222, 189) (by eye), not the area of that size in the middle; on girl-2
+// (no face) the whole photo, uncut.
+func TestBunnyFaceCropTrueThroughServer(t *testing.T) {
+	tester, base := facesSite(t, "url_dialect bunny")
+	got := facePNG(t, tester, base+"/photos/girl-1.jpg?face_crop=true&format=png", 0, 0)
+	w, h := got.Bounds().Dx(), got.Bounds().Dy()
+	if w < 90 || w > 180 || h < 90 || h > 180 {
+		t.Fatalf("face_crop=true: %dx%d, want the face's box doubled (about 120 px, 90-180 each way)", w, h)
+	}
+	byEye := facePNG(t, tester, base+fmt.Sprintf("/photos/girl-1.jpg?rect=%d,%d,%d,%d&fm=png", 222-w/2, 189-h/2, w, h), w, h)
+	centred := facePNG(t, tester, base+fmt.Sprintf("/photos/girl-1.jpg?rect=%d,%d,%d,%d&fm=png", 300-w/2, 200-h/2, w, h), w, h)
+	placedByEye(t, "face_crop=true (against the centred area)", got, byEye, centred, 16, 12, 25)
+	whole := facePNG(t, tester, base+"/photos/girl-2.jpg?fm=png", 0, 0).Bounds()
+	asWithoutFaces(t, tester, base+"/photos/girl-2.jpg?face_crop=true&format=png", base+"/photos/girl-2.jpg?fm=png", whole.Dx(), whole.Dy())
 }
 
 // regionDiff is the mean absolute difference of two images' 8-bit RGB

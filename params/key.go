@@ -128,6 +128,9 @@ func (p Params) Key() string {
 		if f.Zoom != 0 {
 			v += ":zoom=" + floatKey(f.Zoom) // the same: only when set
 		}
+		if f.Frame {
+			v += ":frame"
+		}
 		add("faces", v)
 	}
 	if r := p.Rect; r != (Rect{}) {

@@ -89,6 +89,7 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Faces: Faces{Blur: 12.5, Pixelate: 8}}, "faces=false:false:0:0:false:false:12.5:8"},
 		{Params{Fit: FitCrop, Faces: Faces{Crop: true, Largest: true}}, "fit=crop,faces=true:false:0:0:false:false:0:0:largest"},
 		{Params{Fit: FitCrop, Faces: Faces{Crop: true, Zoom: 0.5}}, "fit=crop,faces=true:false:0:0:false:false:0:0:zoom=0.5"},
+		{Params{Faces: Faces{Frame: true, Pad: 2}}, "faces=false:false:2:0:false:false:0:0:frame"},
 		{Params{Format: FormatJSON, Faces: Faces{List: true}}, "faces=false:false:0:0:true:false:0:0,fm=json"},
 		{Params{Height: 200, Fit: FitCrop, CropLimits: CropLimits{MaxW: 1200, MinH: 3}}, "h=200,fit=crop,crop-limits=0:1200:3:0"},
 		{Params{Padding: Sides{Top: 1, Left: 4}}, "padding=1:0:0:4"},

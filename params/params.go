@@ -537,7 +537,7 @@ type Faces struct {
 	// Fit holds the fallback, FitCrop unless another is given, as in
 	// fit=facearea,fill).
 	Area bool
-	// Pad is the area's size as a multiple of the faces' box (imgix
+	// Pad is Area's or Frame's size as a multiple of the faces' box (imgix
 	// facepad, above 0); 0 means DefaultFacePad.
 	Pad float64
 	// Index picks one face for Area, counted from 1 left to right (by its
@@ -555,6 +555,13 @@ type Faces struct {
 	// keeps as much of the image as the output's shape allows. Not with a
 	// Rect or Region, which place the cut themselves.
 	Zoom float64
+	// Frame cuts the source to the faces' box grown to Pad times its size,
+	// in the box's own shape, as far as the image allows (Bunny
+	// face_crop=true): unlike Area the rest of Params (size, fit) then
+	// applies to that region as to a whole image, so a fit that never
+	// enlarges keeps it. With no face the image stays whole. Not with a
+	// Rect or Region.
+	Frame bool
 	// List adds the faces found to FormatJSON's answer (imgix faces=1).
 	List bool
 	// Place moves the source region Rect (or Region), its size kept, to be
@@ -576,7 +583,7 @@ const DefaultFacePad = 1.0
 
 // Enabled reports whether f asks for faces at all.
 func (f Faces) Enabled() bool {
-	return f.Crop || f.Area || f.List || f.Place || f.Obscures()
+	return f.Crop || f.Area || f.Frame || f.List || f.Place || f.Obscures()
 }
 
 // NoCut drops what places a resize's cut (Crop, Largest, Zoom), for a

@@ -71,7 +71,8 @@ func (pl *Pipeline) FacesID() string {
 // findFaces is the first step: for Params.Faces it looks for faces in the
 // source (decoded small, upright) and turns what it finds into the crop
 // the later steps cut: the Rect's place for Faces.Place, a Focus for
-// Faces.Crop, a Rect with FitCrop for Faces.Area. With no face, or no
+// Faces.Crop (and a Rect for its Zoom), a Rect with FitCrop for
+// Faces.Area, a Rect alone for Faces.Frame. With no face, or no
 // detector, it leaves the fallback that the rest of Params holds. Either
 // way the placing fields of Faces are cleared, so nothing later reads
 // them.
@@ -82,7 +83,7 @@ func (j *job) findFaces() error {
 	}
 	// What obscureFaces reads stays; the rest is decided here.
 	j.p.Faces = params.Faces{Blur: f.Blur, Pixelate: f.Pixelate}
-	if !(f.Area || f.Place && !j.p.Rect.IsZero() || f.Crop && j.cuts()) || j.pl.opts.Faces == nil {
+	if !(f.Area || f.Frame || f.Place && !j.p.Rect.IsZero() || f.Crop && j.cuts()) || j.pl.opts.Faces == nil {
 		return nil
 	}
 	boxes, err := j.detectFaces()
@@ -97,6 +98,15 @@ func (j *job) findFaces() error {
 	}
 	if f.Largest && len(boxes) > 1 {
 		boxes = []FaceBox{largestFace(boxes)}
+	}
+	if f.Frame {
+		if len(boxes) > 0 && j.p.Rect.IsZero() && j.p.Region == (params.Region{}) {
+			u := union(boxes)
+			if w, h := (u.Right-u.Left)*float64(src.Width), (u.Bottom-u.Top)*float64(src.Height); w > 0 && h > 0 {
+				j.p.Rect = faceArea(u, src.Width, src.Height, f.Pad, w/h) // the faces' own shape
+			}
+		}
+		return nil
 	}
 	if f.Area {
 		if f.Index > 0 {

@@ -94,6 +94,12 @@ func TestFacesPlaceTheCrop(t *testing.T) {
 		{"crop, zoom 1", with(crop, params.Faces{Crop: true, Zoom: 1}), []FaceBox{middle}, []sample{{2, 2, green}, {50, 50, green}, {97, 97, green}}},
 		{"crop, zoom 0.25", with(crop, params.Faces{Crop: true, Zoom: 0.25}), []FaceBox{middle}, []sample{{5, 50, red}, {40, 50, green}, {95, 50, green}}},
 		{"crop, zoom, no face", with(crop, params.Faces{Crop: true, Zoom: 1}), nil, []sample{{5, 50, red}, {50, 50, green}, {95, 50, blue}}},
+		// Frame (Bunny face_crop=true), padded four times: the 160x160 px
+		// about (180, 100), at its own size as nothing sizes it: red for
+		// the first 33 columns, then green.
+		{"frame", func() params.Params {
+			return params.Params{Width: 160, Height: 160, Fit: params.FitMax, Format: params.FormatPNG, Faces: params.Faces{Frame: true, Pad: 4}}
+		}(), []FaceBox{middle}, []sample{{5, 80, red}, {28, 80, red}, {40, 80, green}, {155, 80, green}}},
 		{"area, the largest face", with(crop, params.Faces{Area: true, Largest: true}), []FaceBox{faceBox(0.05, 0.3, 0.2, 0.7), middle}, []sample{{2, 2, red}, {97, 97, red}}},
 		// A quarter turn: the right edge becomes the bottom; the crop's
 		// rows are 100-200 of the 100x200 turned image, source columns
@@ -129,6 +135,31 @@ func TestFacesPlaceTheCrop(t *testing.T) {
 				t.Errorf("%dx%d, want %dx%d", res.Width, res.Height, tc.p.Width, tc.p.Height)
 			}
 			checkSamples(t, img, tc.want, 40)
+		})
+	}
+}
+
+// Frame keeps the fit: a region smaller than the box is not enlarged by a
+// fit that never enlarges, and with no face the image stays whole.
+func TestFacesFrame(t *testing.T) {
+	src := encodePNG(t, thirds(400, 200))
+	p := params.Params{Width: 300, Height: 300, Fit: params.FitMax, Format: params.FormatPNG, Faces: params.Faces{Frame: true, Pad: 4}}
+	for _, tc := range []struct {
+		name   string
+		boxes  []FaceBox
+		w, h   int
+		sample []sample
+	}{
+		{"a face: its 160x160 px area, not enlarged", []FaceBox{faceBox(0.4, 0.4, 0.5, 0.6)}, 160, 160, []sample{{5, 80, red}, {100, 80, green}}},
+		{"no face: the whole image, fitted", nil, 300, 150, []sample{{5, 75, red}, {150, 75, green}, {295, 75, blue}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: &stubFaces{t: t, boxes: tc.boxes, wantW: 256, wantH: 128}})
+			res, img := runParams(t, pl, src, p)
+			if res.Width != tc.w || res.Height != tc.h {
+				t.Errorf("%dx%d, want %dx%d", res.Width, res.Height, tc.w, tc.h)
+			}
+			checkSamples(t, img, tc.sample, 40)
 		})
 	}
 }

@@ -31,8 +31,12 @@
 //   - face_crop: W,H: the W x H area (source pixels, cut before the
 //     resize) centred on the mean of the faces' centres, as far as the
 //     image allows, and on the middle where none is found (Bunny's "centers
-//     the crop at the average position"). face_crop=true (faces in frame
-//     "with appropriate padding", which Bunny does not quantify) is a 400.
+//     the crop at the average position"). face_crop=true keeps every face
+//     in frame "with appropriate padding", which Bunny does not quantify:
+//     Matte cuts the box around the faces grown to FaceCropPad times its
+//     size, in its own shape, before the resize (params.Faces.Frame), and
+//     leaves the image whole where none is found, as Bunny does.
+//     face_crop=false is no crop.
 //   - focus_crop: W,H,X,Y with X and Y decimals from 0 to 1: the W x H
 //     area centred on that point as far as the image allows. Absolute
 //     pixel coordinates are a 400 (Matte places a region's focus only as a
@@ -87,6 +91,12 @@ func New() dialect.URLDialect { return Dialect{} }
 // Name is "bunny".
 func (Dialect) Name() string { return "bunny" }
 
+// FaceCropPad is face_crop=true's padding, Matte's choice where Bunny
+// publishes none: the faces' box twice its size (a head and a little of
+// the shoulders for one face), as Tailwind UI's avatars ask imgix with
+// facepad=2.
+const FaceCropPad = 2.0
+
 // names lists Bunny's parameters in the order they are read and reported;
 // a query with any of them is claimed.
 var names = []string{
@@ -103,7 +113,7 @@ var allowed = map[string]string{
 	"upscaling":    "off or resampling",
 	"aspect_ratio": "W:H, two numbers above 0 (16:9)",
 	"crop":         "W,H or W,H,X,Y in pixels",
-	"face_crop":    "W,H in pixels (the area centred on the faces found; face_crop=true, whose padding Bunny does not publish, is not supported)",
+	"face_crop":    "true, false, or W,H in pixels (the area centred on the faces found)",
 	"crop_gravity": "one of center, north, south, east, west, northeast, northwest, southeast, southwest",
 	"focus_crop":   "W,H,X,Y with W and H in pixels and X and Y decimals from 0 to 1",
 	"quality":      "an integer from 1 to 100",
@@ -198,9 +208,15 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 				bad()
 			}
 		case "face_crop":
-			var n []int
-			if n, err = ints(v, 2, 2); err == nil {
-				p.Region, p.Faces.Place = params.Region{W: n[0], H: n[1]}, true
+			switch v {
+			case "true":
+				p.Faces.Frame, p.Faces.Pad = true, FaceCropPad
+			case "false":
+			default:
+				var n []int
+				if n, err = ints(v, 2, 2); err == nil {
+					p.Region, p.Faces.Place = params.Region{W: n[0], H: n[1]}, true
+				}
 			}
 		case "focus_crop":
 			if r, ok := focusCrop(v); ok {

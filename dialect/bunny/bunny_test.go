@@ -43,6 +43,10 @@ func TestParseValid(t *testing.T) {
 		// Bunny's documented example: face_crop=800,1000.
 		{img + "?face_crop=800,1000", img, "", params.Params{Region: params.Region{W: 800, H: 1000}, Faces: params.Faces{Place: true}}},
 		{img + "?face_crop=400,300&width=200", img, "", params.Params{Width: 200, Fit: params.FitMax, Region: params.Region{W: 400, H: 300}, Faces: params.Faces{Place: true}}},
+		// face_crop=true: the faces in frame, padded (FaceCropPad = 2), then the resize.
+		{img + "?face_crop=true", img, "", params.Params{Faces: params.Faces{Frame: true, Pad: 2}}},
+		{img + "?face_crop=true&width=200", img, "", params.Params{Width: 200, Fit: params.FitMax, Faces: params.Faces{Frame: true, Pad: 2}}},
+		{img + "?face_crop=false&width=200", img, "", params.Params{Width: 200, Fit: params.FitMax}},
 		// Colour.
 		{img + "?brightness=10&contrast=5&saturation=15", img, "", params.Params{Brightness: 10, Contrast: 5, Saturation: 15}},
 		{img + "?saturation=-100&contrast=-20&brightness=-15", img, "", params.Params{Saturation: -100, Contrast: -20, Brightness: -15}},
@@ -89,7 +93,8 @@ func TestParseInvalid(t *testing.T) {
 		{img + "?focus_crop=400,300,0.5,1.5", []string{"focus_crop"}, "decimals from 0 to 1"},
 		{img + "?crop=1,1&focus_crop=1,1,0.5,0.5", []string{"focus_crop"}, "give one of them"},
 		{img + "?crop=1,1&aspect_ratio=1:1", []string{"aspect_ratio"}, "give one of them"},
-		{img + "?face_crop=true", []string{"face_crop"}, "W,H in pixels (the area centred on the faces found; face_crop=true"},
+		{img + "?face_crop=yes", []string{"face_crop"}, "true, false, or W,H in pixels"},
+		{img + "?face_crop=true&crop=1,1", []string{"face_crop"}, "give one of them"},
 		{img + "?face_crop=600", []string{"face_crop"}, "W,H in pixels"},
 		{img + "?face_crop=600,0", []string{"face_crop"}, "W,H in pixels"},
 		{img + "?face_crop=1,1&crop=1,1", []string{"face_crop"}, "give one of them"},
