@@ -15,6 +15,7 @@ package icc
 import (
 	"encoding/binary"
 	"math"
+	"sync"
 	"unicode/utf16"
 )
 
@@ -126,7 +127,47 @@ var lutTags = []string{"A2B0", "A2B1", "A2B2", "B2A0", "B2A1", "B2A2", "D2B0", "
 // through it to sRGB would leave its 8-bit values where they are, give or
 // take lcms' rounding, so the conversion can be skipped. False for
 // anything else, malformed profiles included.
+//
+// The answer for each distinct profile is remembered (a few hundred bytes
+// to a few kilobytes each, up to memoSize of them): a site's images share a
+// handful of profiles, and reading one costs tens of microseconds, paid on
+// every decode of every image that carries it. Safe for concurrent use.
 func IsSRGB(p []byte) bool {
+	if len(p) > maxMemoProfile {
+		return isSRGB(p)
+	}
+	memo.RLock()
+	v, ok := memo.m[string(p)]
+	memo.RUnlock()
+	if ok {
+		return v
+	}
+	v = isSRGB(p)
+	memo.Lock()
+	if len(memo.m) >= memoSize {
+		clear(memo.m) // a stream of distinct profiles: start again rather than grow
+	}
+	memo.m[string(p)] = v
+	memo.Unlock()
+	return v
+}
+
+// memo holds IsSRGB's answers by profile bytes.
+var memo = struct {
+	sync.RWMutex
+	m map[string]bool
+}{m: map[string]bool{}}
+
+// memoSize bounds memo's entries, maxMemoProfile the size of a profile it
+// keeps (larger ones, LUT profiles of tens of kilobytes, are read each
+// time; they fail fast on their LUT tags).
+const (
+	memoSize       = 64
+	maxMemoProfile = 16 << 10
+)
+
+// isSRGB is IsSRGB without the memo.
+func isSRGB(p []byte) bool {
 	if len(p) < headerSize+4 || string(p[16:20]) != "RGB " || string(p[20:24]) != "XYZ " {
 		return false
 	}

@@ -123,9 +123,27 @@ func TestIsSRGB(t *testing.T) {
 		{"truncated", rgbProfile(srgbR, srgbG, srgbB, srgbPara)[:200], false},
 		{"nil", nil, false},
 	} {
-		if got := IsSRGB(tc.p); got != tc.want {
-			t.Errorf("%s: IsSRGB %v, want %v", tc.name, got, tc.want)
+		for _, pass := range []string{"read", "remembered"} {
+			if got := IsSRGB(tc.p); got != tc.want {
+				t.Errorf("%s (%s): IsSRGB %v, want %v", tc.name, pass, got, tc.want)
+			}
 		}
+	}
+}
+
+// The memo of answers stays bounded under a stream of distinct profiles.
+func TestIsSRGBMemoBounded(t *testing.T) {
+	for i := range 3 * memoSize {
+		p := rgbProfile(srgbR, srgbG, srgbB, srgbPara, [2]string{"desc", "desc\x00\x00\x00\x00\x00\x00\x00\x04" + string(rune('a'+i%26)) + string(rune('a'+i/26)) + "x\x00"})
+		if !IsSRGB(p) {
+			t.Fatalf("profile %d: IsSRGB false", i)
+		}
+	}
+	memo.RLock()
+	n := len(memo.m)
+	memo.RUnlock()
+	if n > memoSize {
+		t.Errorf("memo holds %d profiles, more than %d", n, memoSize)
 	}
 }
 
