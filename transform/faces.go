@@ -100,10 +100,10 @@ func (j *job) findFaces() error {
 		boxes = []FaceBox{largestFace(boxes)}
 	}
 	if f.Frame {
-		if len(boxes) > 0 && j.p.Rect.IsZero() && j.p.Region == (params.Region{}) {
+		if len(boxes) > 0 && j.cutUnplaced() {
 			u := union(boxes)
-			if w, h := (u.Right-u.Left)*float64(src.Width), (u.Bottom-u.Top)*float64(src.Height); w > 0 && h > 0 {
-				j.p.Rect = faceArea(u, src.Width, src.Height, f.Pad, w/h) // the faces' own shape
+			if ar := faceAspect(u, src.Width, src.Height); ar > 0 && !math.IsInf(ar, 1) {
+				j.p.Rect = faceArea(u, src.Width, src.Height, f.Pad, ar) // the faces' own shape
 			}
 		}
 		return nil
@@ -127,7 +127,7 @@ func (j *job) findFaces() error {
 	}
 	u := union(boxes)
 	c := u.Centre()
-	if f.Zoom > 0 && j.p.Rect.IsZero() && j.p.Region == (params.Region{}) {
+	if f.Zoom > 0 && j.cutUnplaced() {
 		// The cut comes from the faces' box grown to 1/Zoom of its size:
 		// the resize then fills the box with that region, or with as much
 		// of it as the fit allows (a fit that never enlarges keeps it).
@@ -239,6 +239,15 @@ func union(bs []FaceBox) FaceBox {
 	return u
 }
 
+// cutUnplaced reports whether neither a Rect nor a Region places the cut
+// (Faces.Zoom and Faces.Frame place it then).
+func (j *job) cutUnplaced() bool { return j.p.Rect.IsZero() && j.p.Region == (params.Region{}) }
+
+// faceAspect is b's own width ÷ height in pixels of a w x h source.
+func faceAspect(b FaceBox, w, h int) float64 {
+	return (b.Right - b.Left) * float64(w) / ((b.Bottom - b.Top) * float64(h))
+}
+
 // outputAspect is the width ÷ height of the area Faces.Area cuts from the
 // upright source: the output box's (turned back when the request turns
 // the image a quarter), else Params.AspectRatio's, else the faces' own
@@ -252,7 +261,7 @@ func (j *job) outputAspect(b FaceBox, srcW, srcH int) float64 {
 	case j.p.AspectRatio > 0:
 		ar = j.p.AspectRatio
 	default:
-		return (b.Right - b.Left) * float64(srcW) / ((b.Bottom - b.Top) * float64(srcH))
+		return faceAspect(b, srcW, srcH)
 	}
 	if turns, quarter := j.p.QuarterTurns(); quarter && turns%2 == 1 {
 		ar = 1 / ar
