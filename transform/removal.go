@@ -146,14 +146,7 @@ func (j *job) loadForRemoval() error {
 			return err
 		}
 	}
-	if j.alpha, err = vips.FromPixels(mask, spec.Width, spec.Height, 1, j.cancel); err != nil {
-		return err
-	}
-	maskKernel := spec.MaskKernel
-	if maskKernel == "" {
-		maskKernel = "linear"
-	}
-	if err := j.alpha.ResizeKernel(img.Width(), img.Height(), maskKernel); err != nil {
+	if j.alpha, err = resizedMask(mask, spec, img.Width(), img.Height(), j.cancel); err != nil {
 		return err
 	}
 	// Output pixels per loaded pixel, for the edge options given in output pixels.
@@ -197,7 +190,14 @@ func modelInputFrom(decoded *vips.Image, spec ModelSpec) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("model input: the %dx%d decode is not held in memory at one byte per sample", decoded.Width(), decoded.Height())
 	}
-	in, err := vips.FromPixels(px, decoded.Width(), decoded.Height(), decoded.Bands(), nil)
+	w, h, bands := decoded.Width(), decoded.Height(), decoded.Bands()
+	if bands >= 3 && upsizesLinear(spec.Kernel, w, h, spec.Width, spec.Height) && spec.Width >= w && spec.Height >= h {
+		// Only growing: read in place, no libvips operation.
+		rgb := make([]byte, spec.Width*spec.Height*3)
+		upsampleLinear(rgb, spec.Width, spec.Height, 3, px, w, h, bands, upsampleWorkers())
+		return rgb, nil
+	}
+	in, err := vips.FromPixels(px, w, h, bands, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -212,11 +212,68 @@ func eightBitPixels(img *vips.Image) ([]byte, bool) {
 	return px, err == nil && len(px) == img.Width()*img.Height()*img.Bands()
 }
 
+// resizedRGB is in resized to the model's input with its kernel, as packed
+// RGB. It may replace in.
 func resizedRGB(in *vips.Image, spec ModelSpec) ([]byte, error) {
-	if err := in.ResizeKernel(spec.Width, spec.Height, spec.Kernel); err != nil {
+	if !upsizesLinear(spec.Kernel, in.Width(), in.Height(), spec.Width, spec.Height) {
+		if err := in.ResizeKernel(spec.Width, spec.Height, spec.Kernel); err != nil {
+			return nil, err
+		}
+		return in.RawRGB()
+	}
+	if err := shrinkAxesLinear(in, spec.Width, spec.Height); err != nil {
 		return nil, err
 	}
-	return in.RawRGB()
+	px, err := in.RawRGB()
+	if err != nil {
+		return nil, err
+	}
+	rgb := make([]byte, spec.Width*spec.Height*3)
+	upsampleLinear(rgb, spec.Width, spec.Height, 3, px, in.Width(), in.Height(), 3, upsampleWorkers())
+	return rgb, nil
+}
+
+// resizedMask is the model's mask (spec.Width×spec.Height, one byte per
+// pixel) resized to w×h with the model's mask kernel (linear by default),
+// as an image held in memory watched by c.
+func resizedMask(mask []byte, spec ModelSpec, w, h int, c *vips.Canceller) (*vips.Image, error) {
+	kernel := spec.MaskKernel
+	if kernel == "" {
+		kernel = "linear"
+	}
+	mw, mh := spec.Width, spec.Height
+	if !upsizesLinear(kernel, mw, mh, w, h) {
+		img, err := vips.FromPixels(mask, mw, mh, 1, c)
+		if err != nil {
+			return nil, err
+		}
+		if err := img.ResizeKernel(w, h, kernel); err != nil {
+			img.Close()
+			return nil, err
+		}
+		return img, nil
+	}
+	if w < mw || h < mh { // one axis shrinks: libvips' reduce first
+		shrunk, err := vips.FromPixels(mask, mw, mh, 1, c)
+		if err != nil {
+			return nil, err
+		}
+		err = shrinkAxesLinear(shrunk, w, h)
+		if err == nil {
+			mw, mh = shrunk.Width(), shrunk.Height()
+			mask, err = shrunk.Bytes()
+		}
+		shrunk.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	img, px, err := vips.NewPixels(w, h, 1, c)
+	if err != nil {
+		return nil, err
+	}
+	upsampleLinear(px, w, h, 1, mask, mw, mh, 1, upsampleWorkers())
+	return img, nil
 }
 
 // lentImage lends a job's decoded image to its model input, which the

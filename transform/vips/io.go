@@ -97,6 +97,21 @@ func FromPixels(pix []byte, width, height, bands int, c *Canceller) (*Image, err
 	return wrap(p, c), nil
 }
 
+// NewPixels makes a width x height image of packed 8-bit pixels with bands
+// bands (tagged as FromPixels tags them), held in memory, and returns its
+// pixels for the caller to fill: a FromPixels without the copy. The slice
+// belongs to the image; fill it before any operation reads the image, and
+// use it only while the image is open and not replaced.
+func NewPixels(width, height, bands int, c *Canceller) (*Image, []byte, error) {
+	Init()
+	var data unsafe.Pointer
+	p := C.matte_new_pixels(C.int(width), C.int(height), C.int(bands), &data)
+	if p == nil {
+		return nil, nil, lastError()
+	}
+	return wrap(p, c), unsafe.Slice((*byte)(data), width*height*bands), nil
+}
+
 // Solid is a width x height image of one colour, one band per value of c.
 func Solid(width, height int, colour []float64, c *Canceller) (*Image, error) {
 	Init()

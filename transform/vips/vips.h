@@ -22,6 +22,7 @@ int matte_thumbnail_image(VipsImage *in, VipsImage **out, int width,
                           int height, int size, int crop);
 VipsImage *matte_from_pixels(void *buf, size_t len, int width, int height,
                              int bands);
+VipsImage *matte_new_pixels(int width, int height, int bands, void **data);
 int matte_solid(VipsImage **out, int width, int height, double *c, int n);
 int matte_linear_gradient(VipsImage **out, int width, int height, double kx,
                           double ky, double k0, double *from, double *to);

@@ -87,6 +87,51 @@ func TestView(t *testing.T) {
 	}
 }
 
+// NewPixels is FromPixels without the copy: the same tags, and the pixels
+// written through its slice are the image's, read by the next operation.
+func TestNewPixels(t *testing.T) {
+	runtime.LockOSThread()
+	defer EndThread()
+	for bands := 1; bands <= 4; bands++ {
+		want := make([]byte, 5*3*bands)
+		for i := range want {
+			want[i] = byte(i * 37)
+		}
+		from, err := FromPixels(want, 5, 3, bands, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, px, err := NewPixels(5, 3, bands, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(px) != len(want) {
+			t.Fatalf("%d bands: %d bytes to fill, want %d", bands, len(px), len(want))
+		}
+		copy(px, want)
+		if img.p.Type != from.p.Type || img.p.BandFmt != from.p.BandFmt || img.HasAlpha() != from.HasAlpha() {
+			t.Errorf("%d bands: interpretation %d, format %d, alpha %v; FromPixels': %d, %d, %v", bands,
+				img.p.Type, img.p.BandFmt, img.HasAlpha(), from.p.Type, from.p.BandFmt, from.HasAlpha())
+		}
+		if err := img.Flip(false); err != nil {
+			t.Fatal(err)
+		}
+		if err := from.Flip(false); err != nil {
+			t.Fatal(err)
+		}
+		got, err := img.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		flipped, _ := from.Bytes()
+		if string(got) != string(flipped) || got[0] != want[4*bands] {
+			t.Errorf("%d bands: flipped %v, want %v", bands, got, flipped)
+		}
+		img.Close()
+		from.Close()
+	}
+}
+
 // rampPixels is a 64x64 RGB ramp: red across, green down, blue their
 // product, so that most colours of the cube's faces appear.
 func rampPixels() []byte {
