@@ -10,8 +10,8 @@ import (
 )
 
 // decontaminate joins the shaped matte (j.alpha) to the source's colours as
-// their alpha, after replacing the colours of the edge (decontaminateEdge),
-// and renders the cut-out to memory for the steps that read it more than
+// their alpha, after replacing the colours of the edge (decontaminatedCutout),
+// and leaves the cut-out in memory for the steps that read it more than
 // once. A transparent source stays transparent where the model sees a
 // subject.
 func (j *job) decontaminate() error {
@@ -19,11 +19,6 @@ func (j *job) decontaminate() error {
 		return nil
 	}
 	img, alpha := j.img, j.alpha
-	rgb, err := img.ExtractBand(0, 3)
-	if err != nil {
-		return err
-	}
-	defer rgb.Close()
 	if img.HasAlpha() {
 		own, err := img.ExtractBand(3, 1)
 		if err != nil {
@@ -36,25 +31,46 @@ func (j *job) decontaminate() error {
 		}
 		alpha.Replace(combined)
 	}
+	var cutout *vips.Image
 	if !j.p.Removal.MaskOnly { // a mask-only answer never shows the colours
-		if err := decontaminateEdge(rgb, alpha); err != nil {
+		// The colours are read in place: rendered once (for most
+		// sources, this is their decode).
+		if err := j.toMemory(img); err != nil {
+			return err
+		}
+		var err error
+		if cutout, err = decontaminatedCutout(img, alpha, decontaminateWorkers()); err != nil {
 			return err
 		}
 	}
-	joined, err := vips.BandJoin(rgb, alpha)
-	if err != nil {
-		return err
+	if cutout == nil { // no edge to clean, or no colours shown: join as they are
+		rgb, err := img.ExtractBand(0, 3)
+		if err != nil {
+			return err
+		}
+		cutout, err = vips.BandJoin(rgb, alpha)
+		rgb.Close()
+		if err != nil {
+			return err
+		}
 	}
-	img.Replace(joined)
+	img.Replace(cutout)
 	alpha.Close()
 	j.alpha = nil
 	return j.toMemory(img)
 }
 
-// decontaminateEdge replaces the colours of semi-transparent edge pixels by an
-// estimate of the foreground colour, so the old background does not bleed
-// into the edge. It is approximate fast foreground colour estimation
-// (Forte & Pitié, 2021): with local means F̄ = blur(F·a)/blur(a) and
+// decontaminatedCutout returns the cut-out, an 8-bit sRGB image with alpha
+// held in memory: img's colours (its first three bands) with those of the
+// semi-transparent edge replaced by an estimate of the foreground colour,
+// so the old background does not bleed into the edge, and alpha as the
+// fourth band. It returns nil where the matte has no edge (no value
+// strictly between 0 and 255). img must be held in memory at one byte per
+// sample (8-bit, 3 or 4 bands); alpha is 8-bit, 1 band, and is left
+// rendered to memory.
+//
+// The estimate is approximate fast foreground colour estimation (Forte &
+// Pitié, 2021): with local means F̄ = blur(F·a)/blur(a) and
 // B̄ = blur(B·(1-a))/blur(1-a),
 //
 //	F = F̄ + a·(I − a·F̄ − (1−a)·B̄),   B = B̄ + (1−a)·(I − a·F̄ − (1−a)·B̄)
@@ -63,35 +79,22 @@ func (j *job) decontaminate() error {
 // so they are estimated on a copy at most decontaminateSide pixels long
 // (box-filter blurs); the last update, which brings back the image's
 // detail, runs at full size on the semi-transparent pixels only, the others
-// keep their colour. rgb is 8-bit, 3 bands; alpha 8-bit, 1 band. Both are
-// left rendered to memory, as each is read more than once here (and alpha
-// again by the caller's join): computed once, read in place.
-func decontaminateEdge(rgb, alpha *vips.Image) error {
-	return decontaminateEdgeOn(rgb, alpha, decontaminateWorkers())
-}
-
-// decontaminateWorkers is how many goroutines share decontaminateEdge's
-// blurs and its last update: the cores, up to the three colour planes' six
-// blurs' worth that can use them. At low load this shortens a removal's
-// composite stage (the model's threads have finished, and the cores are
-// free); under load the goroutines take turns like any other work. The
-// answer does not depend on the count: each blur and each row is computed
-// by one goroutine, the same way.
-func decontaminateWorkers() int { return min(runtime.GOMAXPROCS(0), 3) }
-
-// decontaminateEdgeOn is decontaminateEdge on workers goroutines.
-func decontaminateEdgeOn(rgb, alpha *vips.Image, workers int) error {
+// keep their colour, and is written straight into the cut-out with its
+// alpha: one pass over the full-size pixels, no further copy or join.
+// The work is shared among workers goroutines; the answer does not depend
+// on how many.
+func decontaminatedCutout(img, alpha *vips.Image, workers int) (*vips.Image, error) {
 	workers = max(1, workers)
-	w, h := rgb.Width(), rgb.Height()
+	w, h, bands := img.Width(), img.Height(), img.Bands()
 	if err := alpha.CopyMemory(); err != nil {
-		return err
+		return nil, err
 	}
 	ab, err := alpha.View()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(ab) != w*h {
-		return fmt.Errorf("decontaminate: matte is %d bytes for %dx%d", len(ab), w, h)
+		return nil, fmt.Errorf("decontaminate: matte is %d bytes for %dx%d", len(ab), w, h)
 	}
 	partial := false
 	for _, v := range ab {
@@ -101,42 +104,46 @@ func decontaminateEdgeOn(rgb, alpha *vips.Image, workers int) error {
 		}
 	}
 	if !partial { // a hard matte has no edge to clean
-		return nil
+		return nil, nil
 	}
-	if err := rgb.CopyMemory(); err != nil {
-		return err
-	}
-	px, err := rgb.View()
+	px, err := img.View()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if len(px) != 3*w*h {
-		return fmt.Errorf("decontaminate: image is %d bytes for %dx%dx3", len(px), w, h)
+	if bands < 3 || len(px) != w*h*bands {
+		return nil, fmt.Errorf("decontaminate: image is %d bytes for %dx%dx%d, not 8-bit colour", len(px), w, h, bands)
 	}
 
 	// The working copy: 8-bit pixels scaled down by libvips, then float
 	// planes (colours 0-255, alpha 0-1).
 	scale := math.Min(1, decontaminateSide/float64(max(w, h)))
 	sw, sh := atLeast1(float64(w)*scale), atLeast1(float64(h)*scale)
-	small := func(full *vips.Image) ([]byte, error) {
+	small := func(full *vips.Image, n int) ([]byte, error) {
 		im := full.Clone()
 		defer im.Close()
+		if im.Bands() > n {
+			part, err := im.ExtractBand(0, n)
+			if err != nil {
+				return nil, err
+			}
+			im.Replace(part)
+		}
 		if err := im.ResizeKernel(sw, sh, "linear"); err != nil {
 			return nil, err
 		}
 		return im.Bytes()
 	}
-	sa, err := small(alpha)
+	sa, err := small(alpha, 1)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	si, err := small(rgb)
+	si, err := small(img, 3)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	n := sw * sh
 	if len(sa) != n || len(si) != 3*n {
-		return fmt.Errorf("decontaminate: working copy is %d and %d bytes for %dx%d", len(sa), len(si), sw, sh)
+		return nil, fmt.Errorf("decontaminate: working copy is %d and %d bytes for %dx%d", len(sa), len(si), sw, sh)
 	}
 	// float32 planes: the working copy is 8-bit, and the blurs stream
 	// through the planes (see boxFilter).
@@ -184,49 +191,66 @@ func decontaminateEdgeOn(rgb, alpha *vips.Image, workers int) error {
 		F, B = nf, nb
 	}
 
-	// px belongs to rgb (and to any clone of it): update a copy.
-	fg := make([]byte, len(px))
-	copy(fg, px)
-	parallelRows(h, workers, func(y0, y1 int) { finalUpdate(fg, ab, w, y0, y1, fm, bm, sw, sh) })
-	out, err := vips.FromPixels(fg, w, h, 3, rgb.Canceller())
+	out, rgba, err := vips.NewPixels(w, h, 4, img.Canceller())
 	if err != nil {
-		return err
+		return nil, err
 	}
-	rgb.Replace(out)
-	return nil
+	means := edgeMeans{fm: fm, bm: bm, sw: sw, sh: sh, kx: float64(sw) / float64(w), ky: float64(sh) / float64(h)}
+	parallelRows(h, workers, func(y0, y1 int) { cutoutRows(rgba, px, bands, ab, w, y0, y1, &means) })
+	return out, nil
 }
 
-// finalUpdate is decontaminateEdge's last update, at full size (w x h),
-// on rows y0 to y1 (exclusive) where 0 < a < 1, on px in place: the local
-// means fm and bm (sw x sh) sampled bilinearly, F = F̄ + a·(I − a·F̄ − (1−a)·B̄).
-// Calls on disjoint rows may run concurrently.
-func finalUpdate(px, ab []byte, w, y0, y1 int, fm, bm [3][]float32, sw, sh int) {
-	h := len(ab) / w
-	kx, ky := float64(sw)/float64(w), float64(sh)/float64(h)
+// edgeMeans are the local means F̄ (fm) and B̄ (bm) on the sw x sh working
+// copy, and the working copy's pixels per full-size pixel (kx, ky).
+type edgeMeans struct {
+	fm, bm [3][]float32
+	sw, sh int
+	kx, ky float64
+}
+
+// cutoutRows writes rows y0 to y1 (exclusive) of the w-wide RGBA cut-out:
+// each pixel's colour from px (bands per pixel, the first three read) and
+// its alpha from ab; where 0 < a < 1, the colour is the last update,
+// F = F̄ + a·(I − a·F̄ − (1−a)·B̄), with the means sampled bilinearly at
+// that pixel. Calls on disjoint rows may run concurrently.
+func cutoutRows(rgba, px []byte, bands int, ab []byte, w, y0, y1 int, m *edgeMeans) {
 	for y := y0; y < y1; y++ {
-		fy := math.Max(0, math.Min(float64(sh-1), (float64(y)+0.5)*ky-0.5))
+		fy := math.Max(0, math.Min(float64(m.sh-1), (float64(y)+0.5)*m.ky-0.5))
 		sy0 := int(fy)
-		sy1, wy := min(sy0+1, sh-1), fy-float64(sy0)
+		sy1, wy := min(sy0+1, m.sh-1), fy-float64(sy0)
 		for x := 0; x < w; x++ {
 			i := y*w + x
+			src, dst := px[i*bands:i*bands+3], rgba[4*i:4*i+4]
 			a8 := ab[i]
+			dst[3] = a8
 			if a8 == 0 || a8 == 255 {
+				dst[0], dst[1], dst[2] = src[0], src[1], src[2]
 				continue
 			}
-			fx := math.Max(0, math.Min(float64(sw-1), (float64(x)+0.5)*kx-0.5))
+			fx := math.Max(0, math.Min(float64(m.sw-1), (float64(x)+0.5)*m.kx-0.5))
 			x0 := int(fx)
-			x1, wx := min(x0+1, sw-1), fx-float64(x0)
-			p00, p01, p10, p11 := sy0*sw+x0, sy0*sw+x1, sy1*sw+x0, sy1*sw+x1
+			x1, wx := min(x0+1, m.sw-1), fx-float64(x0)
+			p00, p01, p10, p11 := sy0*m.sw+x0, sy0*m.sw+x1, sy1*m.sw+x0, sy1*m.sw+x1
 			a := float64(a8) / 255
 			for c := 0; c < 3; c++ {
-				f := bilerp(fm[c][p00], fm[c][p01], fm[c][p10], fm[c][p11], wx, wy)
-				b := bilerp(bm[c][p00], bm[c][p01], bm[c][p10], bm[c][p11], wx, wy)
-				v := f + a*(float64(px[3*i+c])-a*f-(1-a)*b)
-				px[3*i+c] = uint8(max(0, min(255, v+0.5)))
+				fm, bm := m.fm[c], m.bm[c]
+				f := bilerp(fm[p00], fm[p01], fm[p10], fm[p11], wx, wy)
+				b := bilerp(bm[p00], bm[p01], bm[p10], bm[p11], wx, wy)
+				v := f + a*(float64(src[c])-a*f-(1-a)*b)
+				dst[c] = uint8(max(0, min(255, v+0.5)))
 			}
 		}
 	}
 }
+
+// decontaminateWorkers is how many goroutines share decontaminatedCutout's
+// blurs and its last update: the cores, up to the three colour planes' six
+// blurs' worth that can use them. At low load this shortens a removal's
+// composite stage (the model's threads have finished, and the cores are
+// free); under load the goroutines take turns like any other work. The
+// answer does not depend on the count: each blur and each row is computed
+// by one goroutine, the same way.
+func decontaminateWorkers() int { return min(runtime.GOMAXPROCS(0), 3) }
 
 func bilerp(v00, v01, v10, v11 float32, wx, wy float64) float64 {
 	top := float64(v00) + float64(v01-v00)*wx

@@ -61,10 +61,27 @@ func TestDecontaminate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer am.Close()
-	if err := decontaminateEdge(img, am); err != nil {
+	if err := img.CopyMemory(); err != nil {
 		t.Fatal(err)
 	}
-	out, err := img.RawRGB()
+	cutout, err := decontaminatedCutout(img, am, decontaminateWorkers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cutout.Close()
+	if cutout.Bands() != 4 || !cutout.HasAlpha() {
+		t.Fatalf("cut-out has %d bands (alpha: %v), want RGBA", cutout.Bands(), cutout.HasAlpha())
+	}
+	rgba, err := cutout.View()
+	if err != nil {
+		t.Fatalf("cut-out not held in memory: %v", err)
+	}
+	for i, a8 := range alpha {
+		if rgba[4*i+3] != a8 {
+			t.Fatalf("alpha at pixel %d is %d, the matte's %d", i, rgba[4*i+3], a8)
+		}
+	}
+	out, err := cutout.RawRGB()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,10 +147,12 @@ func TestDecontaminateWorkers(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer am.Close()
-		if err := decontaminateEdgeOn(img, am, workers); err != nil {
+		cutout, err := decontaminatedCutout(img, am, workers)
+		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := img.RawRGB()
+		defer cutout.Close()
+		out, err := cutout.RawRGB()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,5 +166,61 @@ func TestDecontaminateWorkers(t *testing.T) {
 		if !bytes.Equal(run(workers), one) {
 			t.Errorf("%d workers answer differently from one", workers)
 		}
+	}
+}
+
+// The colours of an RGBA source are its first three bands, read in place
+// at their stride; a hard matte (no value strictly between 0 and 255) has
+// no edge to clean, and no cut-out is made for it.
+func TestDecontaminatedCutoutReadsBands(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	vips.Init()
+	const W, H = 64, 48
+	rgba := make([]byte, 4*W*H)
+	alpha := make([]byte, W*H)
+	for i := range alpha {
+		x := i % W
+		rgba[4*i], rgba[4*i+1], rgba[4*i+2], rgba[4*i+3] = byte(4*x), 90, byte(200-4*x), 17
+		alpha[i] = byte(min(255, max(0, (x-20)*255/24)))
+	}
+	img, err := vips.FromPixels(rgba, W, H, 4, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	am, err := vips.FromPixels(alpha, W, H, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer am.Close()
+	cutout, err := decontaminatedCutout(img, am, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cutout.Close()
+	got, err := cutout.View()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a8 := range alpha {
+		if a8 != 0 && a8 != 255 {
+			continue
+		}
+		if want := [4]byte{rgba[4*i], rgba[4*i+1], rgba[4*i+2], a8}; [4]byte(got[4*i:4*i+4]) != want {
+			t.Fatalf("pixel %d: %v, want the source's colour and the matte's alpha %v", i, got[4*i:4*i+4], want)
+		}
+	}
+	hard := make([]byte, W*H)
+	for i := range hard {
+		hard[i] = byte(255 * (i % 2))
+	}
+	hm, err := vips.FromPixels(hard, W, H, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hm.Close()
+	if c, err := decontaminatedCutout(img, hm, 2); c != nil || err != nil {
+		t.Errorf("hard matte: a cut-out (%v), %v; want none", c != nil, err)
 	}
 }

@@ -77,14 +77,10 @@ func BenchmarkStage(b *testing.B) {
 		return a
 	}
 	cutout := func() *vips.Image {
-		rgb := cut.Clone()
 		a := alpha()
 		defer a.Close()
-		must(decontaminateEdge(rgb, a))
-		joined, err := vips.BandJoin(rgb, a)
-		rgb.Close()
+		joined, err := decontaminatedCutout(cut, a, decontaminateWorkers())
 		must(err)
-		must(joined.CopyMemory())
 		return joined
 	}
 	stage := func(name string, fn func()) {

@@ -98,8 +98,10 @@ func FromPixels(pix []byte, width, height, bands int, c *Canceller) (*Image, err
 }
 
 // NewPixels makes a width x height image of packed 8-bit pixels with bands
-// bands (tagged as FromPixels tags them), held in memory, and returns its
-// pixels for the caller to fill: a FromPixels without the copy. The slice
+// bands, held in memory, and returns its pixels for the caller to fill: a
+// FromPixels without the copy. It is tagged sRGB for 3 or 4 bands (the
+// fourth is alpha) and grey for 1 or 2 (the second is alpha), as FromPixels
+// tags 3 and 1 and libvips' band joins tag the others. The slice
 // belongs to the image; fill it before any operation reads the image, and
 // use it only while the image is open and not replaced.
 func NewPixels(width, height, bands int, c *Canceller) (*Image, []byte, error) {

@@ -89,17 +89,15 @@ VipsImage *matte_from_pixels(void *buf, size_t len, int width, int height,
 }
 
 // matte_new_pixels makes a width x height image of packed 8-bit pixels
-// with bands bands, tagged as matte_from_pixels tags them, held in memory
-// that the image owns: *data, for the caller to fill before the image is
-// read.
+// with bands bands (sRGB for 3 or 4, the fourth being alpha; grey for 1 or
+// 2), held in memory that the image owns: *data, for the caller to fill
+// before the image is read.
 VipsImage *matte_new_pixels(int width, int height, int bands, void **data) {
   VipsImage *im = vips_image_new_memory();
-  vips_image_init_fields(im, width, height, bands, VIPS_FORMAT_UCHAR,
-                         VIPS_CODING_NONE,
-                         bands == 3   ? VIPS_INTERPRETATION_sRGB
-                         : bands == 1 ? VIPS_INTERPRETATION_B_W
-                                      : VIPS_INTERPRETATION_MULTIBAND,
-                         1.0, 1.0);
+  vips_image_init_fields(
+      im, width, height, bands, VIPS_FORMAT_UCHAR, VIPS_CODING_NONE,
+      bands >= 3 ? VIPS_INTERPRETATION_sRGB : VIPS_INTERPRETATION_B_W, 1.0,
+      1.0);
   if (vips_image_write_prepare(im)) {
     g_object_unref(im);
     return NULL;

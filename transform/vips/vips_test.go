@@ -87,11 +87,14 @@ func TestView(t *testing.T) {
 	}
 }
 
-// NewPixels is FromPixels without the copy: the same tags, and the pixels
-// written through its slice are the image's, read by the next operation.
+// NewPixels is FromPixels without the copy: the same tags for 1 and 3
+// bands, and for 2 and 4 those of a grey or sRGB image with alpha; the
+// pixels written through its slice are the image's, read by the next
+// operation.
 func TestNewPixels(t *testing.T) {
 	runtime.LockOSThread()
 	defer EndThread()
+	var fromType [5]int64
 	for bands := 1; bands <= 4; bands++ {
 		want := make([]byte, 5*3*bands)
 		for i := range want {
@@ -109,9 +112,17 @@ func TestNewPixels(t *testing.T) {
 			t.Fatalf("%d bands: %d bytes to fill, want %d", bands, len(px), len(want))
 		}
 		copy(px, want)
-		if img.p.Type != from.p.Type || img.p.BandFmt != from.p.BandFmt || img.HasAlpha() != from.HasAlpha() {
-			t.Errorf("%d bands: interpretation %d, format %d, alpha %v; FromPixels': %d, %d, %v", bands,
-				img.p.Type, img.p.BandFmt, img.HasAlpha(), from.p.Type, from.p.BandFmt, from.HasAlpha())
+		fromType[bands] = int64(from.p.Type)
+		wantType, wantAlpha := int64(from.p.Type), from.HasAlpha()
+		switch bands {
+		case 2: // grey with alpha
+			wantType, wantAlpha = fromType[1], true
+		case 4: // sRGB with alpha
+			wantType, wantAlpha = fromType[3], true
+		}
+		if int64(img.p.Type) != wantType || img.p.BandFmt != from.p.BandFmt || img.HasAlpha() != wantAlpha {
+			t.Errorf("%d bands: interpretation %d, format %d, alpha %v; want %d, %d, %v", bands,
+				img.p.Type, img.p.BandFmt, img.HasAlpha(), wantType, from.p.BandFmt, wantAlpha)
 		}
 		if err := img.Flip(false); err != nil {
 			t.Fatal(err)
