@@ -23,6 +23,18 @@ import (
 // block (url_dialect lines).
 func facesSite(t *testing.T, directives ...string) (*caddytest.Tester, string) {
 	t.Helper()
+	data := testimages.SharedTestdata()
+	if data == "" {
+		t.Skip("shared test data (../shared/testdata) not found")
+	}
+	return facesSiteServing(t, data, "", directives...)
+}
+
+// facesSiteServing is facesSite serving root, with routes (Caddyfile
+// lines) between matte and file_server: where a header a route sets
+// applies to Matte's request for the source too.
+func facesSiteServing(t *testing.T, root, routes string, directives ...string) (*caddytest.Tester, string) {
+	t.Helper()
 	dir := os.Getenv("MATTE_RUNTIME")
 	if dir == "" {
 		dir, _ = filepath.Abs(filepath.Join("..", "runtime"))
@@ -33,25 +45,24 @@ func facesSite(t *testing.T, directives ...string) (*caddytest.Tester, string) {
 			t.Skipf("face detector not fetched (%v); run `make runtime`", err)
 		}
 	}
-	data := testimages.SharedTestdata()
-	if data == "" {
-		t.Skip("shared test data (../shared/testdata) not found")
-	}
 	tester := caddytest.NewTester(t)
 	tester.InitServer(globalOptions+fmt.Sprintf(`
 http://localhost:9080 {
 	root * %s
-	matte {
-		rembg {
-			runtime %s
-		}
-		faces {
-			model %s
+	route {
+		matte {
+			rembg {
+				runtime %s
+			}
+			faces {
+				model %s
+			}
+			%s
 		}
 		%s
+		file_server
 	}
-	file_server
-}`, data, lib, model, strings.Join(directives, "\n\t\t")), "caddyfile")
+}`, root, lib, model, strings.Join(directives, "\n\t\t\t"), routes), "caddyfile")
 	return tester, "http://localhost:9080"
 }
 
@@ -289,5 +300,38 @@ func TestFacesObscuredThroughServer(t *testing.T) {
 			t.Errorf("%s: mean difference %.1f on the face (want ≥ 8), %.2f away from it (want 0)", tc.obscured, d, a)
 		}
 		asWithoutFaces(t, tester, base+fmt.Sprintf(tc.obscured, "girl-2.jpg"), base+fmt.Sprintf(tc.plain, "girl-2.jpg"), 718, 478)
+	}
+}
+
+// Filestack's pixelate_faces and blur_faces obscure girl-1's face and
+// nothing else, as Cloudinary's effects do; girl-2 (no face) comes back as
+// it would without them. The photos are served under handles, as Filestack
+// names files (no extension: a route names their Content-Type).
+func TestFilestackFacesObscuredThroughServer(t *testing.T) {
+	data := testimages.SharedTestdata()
+	if data == "" {
+		t.Skip("shared test data (../shared/testdata) not found")
+	}
+	root := t.TempDir()
+	for handle, name := range map[string]string{"girl1": "girl-1.jpg", "girl2": "girl-2.jpg"} {
+		b, err := os.ReadFile(filepath.Join(data, "photos", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, handle), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tester, base := facesSiteServing(t, root, "@handle path /girl1 /girl2\n\t\theader @handle Content-Type image/jpeg", "url_dialect filestack")
+	face := image.Rect(207, 174, 237, 204) // the middle of the face
+	away := image.Rect(420, 0, 600, 399)   // mountains and sky
+	const plain = "/output=format:png/%s"
+	for _, obscured := range []string{"/pixelate_faces=amount:12/output=format:png/%s", "/blur_faces/output=format:png/%s"} {
+		got := facePNG(t, tester, base+fmt.Sprintf(obscured, "girl1"), 600, 399)
+		want := facePNG(t, tester, base+fmt.Sprintf(plain, "girl1"), 600, 399)
+		if d, a := regionDiff(got, want, face), regionDiff(got, want, away); d < 8 || a != 0 {
+			t.Errorf("%s: mean difference %.1f on the face (want ≥ 8), %.2f away from it (want 0)", obscured, d, a)
+		}
+		asWithoutFaces(t, tester, base+fmt.Sprintf(obscured, "girl2"), base+fmt.Sprintf(plain, "girl2"), 718, 478)
 	}
 }

@@ -57,14 +57,24 @@
 //   - pixelate=amount:A (2-100, default 2): squares of A pixels.
 //   - circle=background:C: cut to the largest centred circle, C outside it
 //     (without it transparent, or white for a format without alpha).
+//   - pixelate_faces=amount:A (2-100, default 10): each face found in the
+//     output pixelated with squares of A pixels (Params.Faces.Pixelate).
+//     blur_faces=amount:A (0-20, default 10): each face blurred, a Gaussian
+//     of sigma A (Params.Faces.Blur). For both, faces:all and type:rect
+//     (their defaults) are accepted; Matte obscures every face it finds,
+//     each by its box grown by a quarter on every side. Filestack's blur
+//     key (a further blur of the obscured faces, 4 by default there, which
+//     Matte does not apply), faces:<n>, type:oval, buffer, minsize and
+//     maxsize are a 400. Without a face detector the request is a 501;
+//     one image takes one of the two.
 //
 // Colours are hex RGB, RRGGBB or RRGGBBAA (no #) or CSS colour names.
 // Matte runs its pipeline in a fixed order, not in the URL's, so each task
-// is given once. Every other Filestack task (watermark, the face tasks,
-// rounded_corners, border, shadow, modulate, enhance, upscale, security,
-// cache, ...) and every key not above is a 400 naming it, as is a bad
-// value: the field is the task ("resize"), or the task and key
-// ("resize.width").
+// is given once. Every other Filestack task (watermark, crop_faces,
+// detect_faces, rounded_corners, border, shadow, modulate, enhance,
+// upscale, security, cache, ...) and every key not above is a 400 naming
+// it, as is a bad value: the field is the task ("resize"), or the task and
+// key ("resize.width").
 package filestack
 
 import (
@@ -93,6 +103,14 @@ const maxSide = 10000
 // maxCrop bounds crop's numbers, as Filestack does.
 const maxCrop = 100000
 
+// pixelate_faces' and blur_faces' amounts when none is given, 10 for both,
+// as Filestack's JavaScript SDK's transform schema gives them (filestack-js
+// 4.3.5, build/main/schema/transforms.schema.js).
+const (
+	facesPixelate = 10
+	facesBlur     = 10.0
+)
+
 // keys lists each supported task's keys, in the order they are read.
 var keys = map[string][]string{
 	"resize": {"width", "height", "fit", "align"}, "crop": {"dim"}, "rotate": {"deg", "background"},
@@ -100,11 +118,12 @@ var keys = map[string][]string{
 	"quality": {"value"}, "auto_image": nil, "pjpg": {"quality"}, "compress": {"metadata"}, "no_metadata": nil,
 	"blur": {"amount"}, "sharpen": {"amount"}, "monochrome": nil, "negative": nil, "sepia": {"tone"},
 	"pixelate": {"amount"}, "circle": {"background"},
+	"pixelate_faces": {"amount", "faces", "type"}, "blur_faces": {"amount", "faces", "type"},
 }
 
 // unsupported are Filestack's other task names: claimed, and refused.
 var unsupported = map[string]bool{
-	"watermark": true, "detect_faces": true, "crop_faces": true, "pixelate_faces": true, "blur_faces": true,
+	"watermark": true, "detect_faces": true, "crop_faces": true,
 	"rounded_corners": true, "vignette": true, "polaroid": true, "torn_edges": true, "shadow": true,
 	"border": true, "blackwhite": true, "oil_paint": true, "modulate": true, "partial_pixelate": true,
 	"partial_blur": true, "collage": true, "upscale": true, "enhance": true, "redeye": true, "ascii": true,
@@ -115,7 +134,7 @@ var unsupported = map[string]bool{
 }
 
 // supported lists the task names for the 400 on another task.
-const supported = "resize, crop, rotate, flip, flop, output, quality, auto_image, pjpg, compress, no_metadata, blur, sharpen, monochrome, negative, sepia, pixelate, circle"
+const supported = "resize, crop, rotate, flip, flop, output, quality, auto_image, pjpg, compress, no_metadata, blur, sharpen, monochrome, negative, sepia, pixelate, circle, pixelate_faces, blur_faces"
 
 // allowed completes "<task>.<key> must be ...".
 var allowed = map[string]string{
@@ -130,7 +149,10 @@ var allowed = map[string]string{
 	"compress.metadata": "false (Matte always strips metadata)",
 	"blur.amount":       "an integer from 0 to 20", "sharpen.amount": "an integer from 0 to 20",
 	"sepia.tone": "an integer from 0 to 100", "pixelate.amount": "an integer from 2 to 100",
-	"circle.background": colour,
+	"circle.background":     colour,
+	"pixelate_faces.amount": "an integer from 2 to 100", "blur_faces.amount": "a number from 0 to 20",
+	"pixelate_faces.faces": "all (Matte obscures every face it finds)", "blur_faces.faces": "all (Matte obscures every face it finds)",
+	"pixelate_faces.type": "rect (Matte obscures each face's box)", "blur_faces.type": "rect (Matte obscures each face's box)",
 }
 
 const colour = "a hex colour (RGB, RRGGBB or RRGGBBAA, no #) or a CSS colour name"
@@ -212,6 +234,9 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	}
 	if seen["quality"] && r.quality {
 		errs.Add("quality", "quality is given twice (quality=value and output=quality or pjpg=quality); give it once.")
+	}
+	if seen["pixelate_faces"] && seen["blur_faces"] {
+		errs.Add("blur_faces", "pixelate_faces and blur_faces both obscure the faces; give one.")
 	}
 	if seen["pjpg"] && r.format {
 		errs.Add("pjpg", "pjpg and output=format both pick the format; give one.")
@@ -371,6 +396,22 @@ func (r *reader) read(errs *urlform.Errors, task string, vals map[string]string)
 			r.p.Sepia = intIn(0, 100)
 		case "pixelate.amount":
 			r.p.Pixelate = intIn(2, 100)
+		case "pixelate_faces.amount":
+			r.p.Faces.Pixelate = intIn(2, 100)
+		case "blur_faces.amount":
+			sigma, err := params.ParseDecimalIn(v, 0, 20)
+			if err != nil {
+				bad(err)
+			}
+			r.p.Faces.Blur = sigma
+		case "pixelate_faces.faces", "blur_faces.faces":
+			if v != "all" {
+				bad(nil)
+			}
+		case "pixelate_faces.type", "blur_faces.type":
+			if v != "rect" {
+				bad(nil)
+			}
 		}
 	}
 	switch task {
@@ -406,6 +447,14 @@ func (r *reader) read(errs *urlform.Errors, task string, vals map[string]string)
 		}
 	case "circle":
 		r.p.Mask = params.ShapeCircle
+	case "pixelate_faces":
+		if _, given := vals["amount"]; !given {
+			r.p.Faces.Pixelate = facesPixelate
+		}
+	case "blur_faces":
+		if _, given := vals["amount"]; !given {
+			r.p.Faces.Blur = facesBlur
+		}
 	case "crop":
 		if _, given := vals["dim"]; !given {
 			errs.Add("crop", "crop needs dim:[x,y,width,height].")

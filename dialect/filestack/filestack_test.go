@@ -61,6 +61,13 @@ func TestParseValid(t *testing.T) {
 		{"/pixelate=amount:12" + h, h, "", params.Params{Pixelate: 12}},
 		{"/circle/no_metadata" + h, h, "", params.Params{Mask: params.ShapeCircle}},
 		{"/circle=background:FFFFFFFF" + h, h, "", params.Params{Mask: params.ShapeCircle, MaskBackground: white}},
+		// The face tasks: Filestack's default amounts (10), and the
+		// defaults of faces and type written out.
+		{"/pixelate_faces" + h, h, "", params.Params{Faces: params.Faces{Pixelate: 10}}},
+		{"/pixelate_faces=amount:25,faces:all,type:rect" + h, h, "", params.Params{Faces: params.Faces{Pixelate: 25}}},
+		{"/blur_faces" + h, h, "", params.Params{Faces: params.Faces{Blur: 10}}},
+		{"/resize=width:400/blur_faces=amount:4.5" + h, h, "", params.Params{Width: 400, Faces: params.Faces{Blur: 4.5}}},
+		{"/blur_faces=amount:0,type:rect" + h, h, "", params.Params{}},
 	})
 }
 
@@ -100,6 +107,15 @@ func TestParseInvalid(t *testing.T) {
 		{"/pixelate=amount:1" + h, []string{"pixelate.amount"}, "from 2 to 100"},
 		{"/sepia=tone:101" + h, []string{"sepia.tone"}, "from 0 to 100"},
 		{"/circle=background:nocolour" + h, []string{"circle.background"}, "hex colour"},
+		{"/pixelate_faces=amount:1" + h, []string{"pixelate_faces.amount"}, "from 2 to 100"},
+		{"/blur_faces=amount:21" + h, []string{"blur_faces.amount"}, "a number from 0 to 20"},
+		{"/pixelate_faces=faces:2" + h, []string{"pixelate_faces.faces"}, "obscures every face it finds"},
+		{"/blur_faces=faces:[1,2]" + h, []string{"blur_faces.faces"}, "obscures every face it finds"},
+		{"/blur_faces=type:oval" + h, []string{"blur_faces.type"}, "each face's box"},
+		{"/pixelate_faces=blur:4" + h, []string{"pixelate_faces.blur"}, "(amount, faces, type)"},
+		{"/blur_faces=buffer:20" + h, []string{"blur_faces.buffer"}, "(amount, faces, type)"},
+		{"/pixelate_faces/blur_faces" + h, []string{"blur_faces"}, "give one"},
+		{"/crop_faces=mode:thumb" + h, []string{"crop_faces"}, "not a Filestack task Matte supports"},
 		{"/rounded_corners=radius:10" + h, []string{"rounded_corners"}, "not a Filestack task Matte supports"},
 		{"/watermark=file:abc/resize=width:10" + h, []string{"watermark"}, "not a Filestack task Matte supports"},
 		{"/security=policy:p,signature:s/resize=width:10" + h, []string{"security"}, "not a Filestack task"},
