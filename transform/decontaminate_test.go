@@ -137,17 +137,7 @@ func TestDecontaminateWorkers(t *testing.T) {
 		}
 	}
 	run := func(workers int) []byte {
-		img, err := vips.FromPixels(rgb, W, H, 3, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer img.Close()
-		am, err := vips.FromPixels(alpha, W, H, 1, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer am.Close()
-		cutout, err := decontaminatedCutout(img, am, workers)
+		cutout, err := decontaminatedCutout(pixelImage(t, rgb, W, H, 3), pixelImage(t, alpha, W, H, 1), workers)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,17 +174,8 @@ func TestDecontaminatedCutoutReadsBands(t *testing.T) {
 		rgba[4*i], rgba[4*i+1], rgba[4*i+2], rgba[4*i+3] = byte(4*x), 90, byte(200-4*x), 17
 		alpha[i] = byte(min(255, max(0, (x-20)*255/24)))
 	}
-	img, err := vips.FromPixels(rgba, W, H, 4, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer img.Close()
-	am, err := vips.FromPixels(alpha, W, H, 1, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer am.Close()
-	cutout, err := decontaminatedCutout(img, am, 2)
+	img := pixelImage(t, rgba, W, H, 4)
+	cutout, err := decontaminatedCutout(img, pixelImage(t, alpha, W, H, 1), 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,12 +196,18 @@ func TestDecontaminatedCutoutReadsBands(t *testing.T) {
 	for i := range hard {
 		hard[i] = byte(255 * (i % 2))
 	}
-	hm, err := vips.FromPixels(hard, W, H, 1, nil)
+	if c, err := decontaminatedCutout(img, pixelImage(t, hard, W, H, 1), 2); c != nil || err != nil {
+		t.Errorf("hard matte: a cut-out (%v), %v; want none", c != nil, err)
+	}
+}
+
+// pixelImage is FromPixels of px, closed when the test ends.
+func pixelImage(t *testing.T, px []byte, w, h, bands int) *vips.Image {
+	t.Helper()
+	img, err := vips.FromPixels(px, w, h, bands, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer hm.Close()
-	if c, err := decontaminatedCutout(img, hm, 2); c != nil || err != nil {
-		t.Errorf("hard matte: a cut-out (%v), %v; want none", c != nil, err)
-	}
+	t.Cleanup(img.Close)
+	return img
 }
