@@ -262,7 +262,7 @@ func bilerp(v00, v01, v10, v11 float32, wx, wy float64) float64 {
 // estimates local colour means.
 const decontaminateSide = 384
 
-// edgeBlur computes decontaminateEdge's weighted local means, with a
+// edgeBlur computes decontaminatedCutout's weighted local means, with a
 // Gaussian of sigma approximated by two box filters, on one goroutine per
 // scratch. Its planes are w*h each: weights holds blur(A), and each
 // scratch's planes belong to one goroutine at a time.

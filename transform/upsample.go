@@ -15,8 +15,8 @@ import (
 // vips_reduce, which is fast, as vips_resize does them first.
 
 // upsizesLinear reports whether a linear-kernel resize from sw×sh to
-// dw×dh grows an axis (and shrinks none further than the caller lets
-// libvips): where it does, upsampleLinear does the growing.
+// dw×dh grows an axis: where it does, upsampleLinear does the growing,
+// after libvips' reduce has done any shrinking (shrinkAxesLinear).
 func upsizesLinear(kernel string, sw, sh, dw, dh int) bool {
 	return kernel == "linear" && (dw > sw || dh > sh)
 }
