@@ -12,9 +12,8 @@ import (
 // not keep is sent without being checksummed again once this process has
 // verified its file: a small one read whole, header and value, with one
 // pread into a pooled buffer and written with one Write; a large one from
-// its file, as Caddy's file_server sends a file (http.ResponseWriter's
-// ReadFrom: sendfile where the connection and every wrapper allow it, else
-// a pooled 32 KiB buffer). Either way it is not read into a fresh buffer
+// its file (http.ResponseWriter's ReadFrom: sendfile where the connection
+// allows it, else a pooled 32 KiB buffer). Either way it is not read into a fresh buffer
 // per request.
 //
 // Contract: a streamed hit never sends a corrupt or truncated entry, under
@@ -88,10 +87,12 @@ var bodyPool = sync.Pool{New: func() any { b := make([]byte, smallBody); return 
 func (b *FileBody) Len() int64 { return b.n }
 
 // WriteTo writes the value to w: a small body in one Write; a large one
-// through w's io.ReaderFrom, as http.ServeContent does: sendfile where the
-// connection and every wrapper allow it (with Caddy's default chain on
-// this project's machine they do not, for file_server either), else a
-// pooled 32 KiB buffer.
+// through w's io.ReaderFrom as the bare file from the value's offset, so
+// that sendfile takes it even through writers that copy it on in chunks
+// of io.LimitReader (Caddy's write-idle writer: a LimitedReader over a
+// LimitedReader is not a form sendfile takes); else a pooled 32 KiB
+// buffer. The value is the file's tail and the file is immutable (the
+// disk tier's contract), so reading to EOF sends exactly Len bytes.
 func (b *FileBody) WriteTo(w io.Writer) (int64, error) {
 	if b.buf != nil {
 		n, err := w.Write((*b.buf)[b.off : b.off+b.n])
@@ -100,8 +101,7 @@ func (b *FileBody) WriteTo(w io.Writer) (int64, error) {
 	if _, err := b.f.Seek(b.off, io.SeekStart); err != nil {
 		return 0, err
 	}
-	// *io.LimitedReader over *os.File is the form net's sendfile takes.
-	return io.Copy(w, &io.LimitedReader{R: b.f, N: b.n})
+	return io.Copy(w, b.f)
 }
 
 // Close releases the file or the buffer. Safe on a nil body and more than

@@ -3,9 +3,12 @@ package cache
 import (
 	"bytes"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -177,6 +180,71 @@ func TestGetBodyKeepsPromotion(t *testing.T) {
 	for i := range 2 {
 		if _, body, tier, ok := readBody(t, small, "result", "k"); !ok || body != (i == 1) || tier != TierDisk {
 			t.Fatalf("small memory tier, hit %d: ok %v, body %v, tier %v", i, ok, body, tier)
+		}
+	}
+}
+
+// sendfileForm reports whether net's TCPConn.ReadFrom would hand r to
+// sendfile(2): at most one *io.LimitedReader, around something with a
+// descriptor (net/sendfile.go).
+func sendfileForm(r io.Reader) bool {
+	if lr, ok := r.(*io.LimitedReader); ok {
+		r = lr.R
+	}
+	_, ok := r.(syscall.Conn)
+	return ok
+}
+
+// chunkingWriter copies as Caddy's write-idle writer does (its ReadFrom
+// hands each chunk on as io.LimitReader(r, chunk)) into a connection that
+// notes, per chunk, whether sendfile would take it.
+type chunkingWriter struct {
+	bytes.Buffer
+	forms []bool
+}
+
+func (w *chunkingWriter) ReadFrom(r io.Reader) (int64, error) {
+	var total int64
+	for {
+		chunk := io.LimitReader(r, 64<<10)
+		w.forms = append(w.forms, sendfileForm(chunk))
+		n, err := w.Buffer.ReadFrom(chunk)
+		total += n
+		if err != nil || n < 64<<10 {
+			return total, err
+		}
+	}
+}
+
+// A large body goes to the writer as its file, so that a writer which
+// chunks it still reaches sendfile, and exactly its value is sent.
+func TestFileBodyReachesSendfileThroughAChunkingWriter(t *testing.T) {
+	c, _ := diskOnly(t, t.TempDir(), 4<<20, nil)
+	want := mkEntry(smallBody*2+12345, "t")
+	for i := range want.Value {
+		want.Value[i] = byte(i * 13)
+	}
+	c.Set("result", "k", want)
+	c.Flush()
+	for i := range 2 { // verified in full, then streamed
+		e, b, _, ok := c.GetBody("result", "k")
+		if !ok || (b != nil) != (i == 1) {
+			t.Fatalf("hit %d: ok %v, body %v", i, ok, b != nil)
+		}
+		if b == nil {
+			if !bytes.Equal(e.Value, want.Value) {
+				t.Fatal("first hit's value differs")
+			}
+			continue
+		}
+		w := &chunkingWriter{}
+		n, err := b.WriteTo(w)
+		b.Close()
+		if err != nil || n != int64(len(want.Value)) || !bytes.Equal(w.Bytes(), want.Value) {
+			t.Fatalf("WriteTo: %d bytes, %v; identical: %v", n, err, bytes.Equal(w.Bytes(), want.Value))
+		}
+		if len(w.forms) < 8 || slices.Contains(w.forms, false) {
+			t.Fatalf("chunks in sendfile's form: %v", w.forms)
 		}
 	}
 }

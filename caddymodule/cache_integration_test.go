@@ -7,8 +7,10 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"image/png"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -63,12 +65,29 @@ func writeFile(t *testing.T, path string, data []byte, mtime time.Time) {
 	}
 }
 
+// noisePNG is an opaque PNG of pseudo-random pixels (a fixed seed): it
+// hardly compresses, so a PNG of it keeps about 3 bytes per pixel.
+func noisePNG(t testing.TB, w, h int) []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < len(img.Pix); i += 4 {
+		v := rng.Uint32()
+		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = byte(v), byte(v>>8), byte(v>>16), 255
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
 func TestCacheWithFileServer(t *testing.T) {
 	dir := t.TempDir()
 	diskDir := filepath.Join(t.TempDir(), "cache")
 	photo := filepath.Join(dir, "photo.jpg")
 	writeFile(t, photo, solidJPEG(t, 300, 200, color.RGBA{255, 0, 0, 255}), time.Now().Add(-time.Hour))
 	writeFile(t, filepath.Join(dir, "big.jpg"), solidJPEG(t, 3000, 3000, color.RGBA{0, 128, 0, 255}), time.Now())
+	writeFile(t, filepath.Join(dir, "noise.png"), noisePNG(t, 400, 400), time.Now().Add(-time.Hour))
 	config := func(memory string) string {
 		return globalOptions + fmt.Sprintf(`
 http://localhost:9080 {
@@ -268,11 +287,22 @@ http://localhost:9080 {
 	t.Run("disk hits from the file", func(t *testing.T) {
 		url := base + "/photo.jpg?w=33"
 		_, want := get(t, tester, url)
+		// A value over the disk tier's 256 KiB read-whole limit is sent
+		// from its file (sendfile through Caddy's write-idle writer).
+		largeURL := base + "/noise.png?w=399&fm=png"
+		_, large := get(t, tester, largeURL)
+		if len(large) <= 256<<10 {
+			t.Fatalf("the large answer is %d bytes, want over 256 KiB", len(large))
+		}
 		tester.InitServer(config("1B"), "caddyfile")
 		for i := range 3 {
 			res, body := get(t, tester, url)
 			if res.Header.Get("X-Cache") != "HIT-DISK" || !bytes.Equal(body, want) || res.ContentLength != int64(len(want)) {
 				t.Fatalf("hit %d: X-Cache %q, %d bytes (Content-Length %d), want %d", i, res.Header.Get("X-Cache"), len(body), res.ContentLength, len(want))
+			}
+			res, body = get(t, tester, largeURL)
+			if res.Header.Get("X-Cache") != "HIT-DISK" || !bytes.Equal(body, large) || res.ContentLength != int64(len(large)) {
+				t.Fatalf("large hit %d: X-Cache %q, %d bytes (Content-Length %d), want %d", i, res.Header.Get("X-Cache"), len(body), res.ContentLength, len(large))
 			}
 		}
 		req, _ := http.NewRequest(http.MethodHead, url, nil)

@@ -200,6 +200,30 @@ http://localhost:9080 {
 			t.Fatal("a pass-through response got Matte's Cache-Control")
 		}
 	})
+	t.Run("a large file passes through whole and by range", func(t *testing.T) {
+		// Sent from the file in 64 KiB chunks through Caddy's write-idle
+		// writer (sendfileWriter); a range short of the end is copied.
+		big := files["big.jpg"]
+		for _, tc := range []struct {
+			rangeHeader string
+			status      int
+			want        []byte
+		}{
+			{"", 200, big},
+			{"bytes=1000-199999", 206, big[1000:200000]},
+			{"bytes=200000-", 206, big[200000:]},
+			{"bytes=-70000", 206, big[len(big)-70000:]},
+		} {
+			var hdr []string
+			if tc.rangeHeader != "" {
+				hdr = []string{"Range", tc.rangeHeader}
+			}
+			res, body := get(t, tester, base+"/big.jpg", hdr...)
+			if res.StatusCode != tc.status || !bytes.Equal(body, tc.want) || res.Header.Get("Content-Length") != fmt.Sprint(len(tc.want)) {
+				t.Errorf("Range %q: status %d, %d bytes, Content-Length %s; want %d, %d identical", tc.rangeHeader, res.StatusCode, len(body), res.Header.Get("Content-Length"), tc.status, len(tc.want))
+			}
+		}
+	})
 	t.Run("resize", func(t *testing.T) {
 		res, body := get(t, tester, base+"/photo.jpg?w=100")
 		if res.StatusCode != 200 {

@@ -401,7 +401,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		if h.fromOrigin(r.URL.Path) {
 			return h.passOrigin(w, r, r.URL.RawQuery)
 		}
-		return next.ServeHTTP(w, r)
+		return next.ServeHTTP(newSendfileWriter(w), r)
 	}
 	if handled, err := h.APIs.serve(h, w, r); handled {
 		return err
@@ -429,7 +429,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	if opts.IsZero() {
 		if !h.fromOrigin(r.URL.Path) {
-			return next.ServeHTTP(w, r)
+			return next.ServeHTTP(newSendfileWriter(w), r)
 		}
 		return h.passOrigin(w, r, rawQuery)
 	}

@@ -120,15 +120,14 @@ func (r *sourceRecorder) Write(p []byte) (int, error) {
 	return r.buf.Write(p)
 }
 
-// ReadFrom keeps sendfile and large copies fast when passing through.
+// ReadFrom keeps sendfile (sendfileWriter) and large copies fast when
+// passing through.
 func (r *sourceRecorder) ReadFrom(src io.Reader) (int64, error) {
 	if !r.wroteHeader {
 		r.WriteHeader(http.StatusOK)
 	}
 	if r.passthrough {
-		if rf, ok := r.w.(io.ReaderFrom); ok {
-			return rf.ReadFrom(src)
-		}
+		return newSendfileWriter(r.w).ReadFrom(src)
 	}
 	if r.notModified || r.overflow || r.passthrough || r.missing {
 		return io.Copy(writerOnly{r}, src)
