@@ -213,8 +213,18 @@ func eightBitPixels(img *vips.Image) ([]byte, bool) {
 }
 
 // resizedRGB is in resized to the model's input with its kernel, as packed
-// RGB. It may replace in.
+// RGB. It may replace in. Alpha is dropped first: the model sees the
+// colours as stored, each resampled on its own (as upsampleLinear does),
+// whether or not in is tagged as having alpha (a lent decode read through
+// FromPixels is not), rather than mixed premultiplied.
 func resizedRGB(in *vips.Image, spec ModelSpec) ([]byte, error) {
+	if in.HasAlpha() {
+		colour, err := in.ExtractBand(0, in.Bands()-1)
+		if err != nil {
+			return nil, err
+		}
+		in.Replace(colour)
+	}
 	if !upsizesLinear(spec.Kernel, in.Width(), in.Height(), spec.Width, spec.Height) {
 		if err := in.ResizeKernel(spec.Width, spec.Height, spec.Kernel); err != nil {
 			return nil, err

@@ -521,3 +521,43 @@ func TestDenoisePixels(t *testing.T) {
 		t.Errorf("nr=20: flat side %d, want 100", v)
 	}
 }
+
+// A blur (small and wide: the wide one runs on a reduced copy) and a kernel
+// resize of an image whose transparent half hides black keep the visible
+// edge red: the hidden black weighs nothing (premultiplied mixing), where
+// mixed as stored it would darken the fringe toward half its red.
+func TestMixingIgnoresHiddenColours(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	src := encodePNG(t, halves(80, 40, color.NRGBA{255, 0, 0, 255}, color.NRGBA{0, 0, 0, 0}))
+	for _, tc := range []struct {
+		name string
+		p    params.Params
+	}{
+		{"blur=40", mustParse(t, "blur=40&fm=png")},
+		{"blur=2000", mustParse(t, "blur=2000&fm=png")},
+		{"linear resize", params.Params{Width: 33, Kernel: params.KernelLinear, Format: params.FormatPNG}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, out := runParams(t, pl, src, tc.p)
+			fringe := 0
+			b := out.Bounds()
+			for y := b.Min.Y; y < b.Max.Y; y++ {
+				for x := b.Min.X; x < b.Max.X; x++ {
+					c := out.NRGBAAt(x, y)
+					if c.A == 0 {
+						continue
+					}
+					if c.R < 250 || c.G > 5 || c.B > 5 {
+						t.Fatalf("(%d,%d) = %v: a visible pixel mixed with the hidden black", x, y, c)
+					}
+					if c.A < 250 {
+						fringe++
+					}
+				}
+			}
+			if fringe == 0 {
+				t.Fatal("no partly transparent pixel: nothing was mixed")
+			}
+		})
+	}
+}

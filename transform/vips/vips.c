@@ -277,8 +277,68 @@ int matte_rot(VipsImage *in, VipsImage **out, int quarter_turns) {
   return vips_rot(in, out, a, NULL);
 }
 
+// ---- mixing neighbours with alpha ----
+//
+// An operation that mixes neighbouring pixels (a blur, a resize) must
+// weight each colour by its alpha: mixed as they are, the colours of
+// transparent pixels, invisible in the source (black in most exported PNGs,
+// the old background in a cut-out), bleed into the edge of what is visible
+// as a dark or off-colour fringe. vips_thumbnail and vips_affine (so
+// vips_rotate) premultiply by themselves; vips_resize and vips_gaussblur do
+// not, and run through premultiplied(), as sharp and imgproxy do around
+// theirs.
+
+typedef int (*mixing_op)(VipsImage *in, VipsImage **out, void *arg);
+
+// premultiplied runs op on in with its colours premultiplied by its alpha
+// when in is 8-bit with an alpha band, and returns op's result
+// unpremultiplied with in's interpretation; otherwise it runs op on in as
+// it is. With in_float, op gets the premultiplied image in float and its
+// result stays float; otherwise op gets it rounded to 8 bits (libvips'
+// integer paths, several times faster than float for a blur) and the
+// result is rounded to 8 bits. That rounding moves a colour by up to
+// 128/alpha levels, which shows, weighted by its alpha, as at most half a
+// level over any background.
+static int premultiplied(VipsImage *in, VipsImage **out, mixing_op op,
+                         void *arg, int in_float) {
+  if (!vips_image_hasalpha(in) || in->BandFmt != VIPS_FORMAT_UCHAR)
+    return op(in, out, arg);
+  VipsImage *pre, *mixed, *un, *t;
+  if (vips_premultiply(in, &pre, "max_alpha", 255.0, NULL)) return -1;
+  if (!in_float) {
+    int r = matte_clamp_uchar(pre, &t);
+    g_object_unref(pre);
+    if (r) return -1;
+    pre = t;
+  }
+  // A blur or resize reads each input line several times (its window's
+  // overlap): without the cache the point operations above, and anything
+  // lazy before them, would run again for each read (a 600x400 blur after
+  // a thumbnail took 20 ms more; with it, 2 ms more than the plain blur).
+  int r = vips_linecache(pre, &t, "access", VIPS_ACCESS_SEQUENTIAL,
+                         "threaded", TRUE, NULL);
+  g_object_unref(pre);
+  if (r) return -1;
+  pre = t;
+  r = op(pre, &mixed, arg);
+  g_object_unref(pre);
+  if (r) return -1;
+  r = vips_unpremultiply(mixed, &un, "max_alpha", 255.0, NULL);
+  g_object_unref(mixed);
+  if (r) return -1;
+  if (!in_float) {
+    r = matte_clamp_uchar(un, &t);
+    g_object_unref(un);
+    if (r) return -1;
+    un = t;
+  }
+  r = vips_copy(un, out, "interpretation", in->Type, NULL);
+  g_object_unref(un);
+  return r;
+}
+
 // matte_rotate rotates clockwise by angle degrees; the uncovered corners
-// take bg (one value per band, n values).
+// take bg (one value per band, n values). vips_rotate mixes premultiplied.
 int matte_rotate(VipsImage *in, VipsImage **out, double angle, double *bg,
                  int n) {
   VipsArrayDouble *background = vips_array_double_new(bg, n);
@@ -318,10 +378,23 @@ int matte_embed_edges(VipsImage *in, VipsImage **out, int x, int y, int width,
                     NULL);
 }
 
+struct resize_args {
+  double hscale, vscale;
+  int kernel;
+};
+
+static int resize_op(VipsImage *in, VipsImage **out, void *arg) {
+  struct resize_args *a = arg;
+  return vips_resize(in, out, a->hscale, "vscale", a->vscale, "kernel",
+                     a->kernel, NULL);
+}
+
+// matte_resize_kernel scales by hscale x vscale with kernel, premultiplied
+// (see premultiplied).
 int matte_resize_kernel(VipsImage *in, VipsImage **out, double hscale,
                         double vscale, int kernel) {
-  return vips_resize(in, out, hscale, "vscale", vscale, "kernel", kernel,
-                     NULL);
+  struct resize_args a = {hscale, vscale, kernel};
+  return premultiplied(in, out, resize_op, &a, 0);
 }
 
 // ---- pixels ----
@@ -360,15 +433,28 @@ int matte_over(VipsImage *in, VipsImage **out, double *rgba) {
   return r;
 }
 
+struct blur_args {
+  double sigma;
+  int precise;
+};
+
+static int gaussblur_op(VipsImage *in, VipsImage **out, void *arg) {
+  struct blur_args *a = arg;
+  if (a->precise)
+    return vips_gaussblur(in, out, a->sigma, "precision",
+                          VIPS_PRECISION_FLOAT, NULL);
+  return vips_gaussblur(in, out, a->sigma, NULL);
+}
+
 // matte_gaussblur blurs an 8-bit image with libvips' integer path, or in
 // float when precise (the integer mask's rounding can shift a flat area by
-// a level or two, which an unsharp mask would double).
+// a level or two, which an unsharp mask would double; the result stays in
+// float); one with alpha is blurred premultiplied (see premultiplied), in
+// float when precise.
 int matte_gaussblur(VipsImage *in, VipsImage **out, double sigma,
                     int precise) {
-  if (precise)
-    return vips_gaussblur(in, out, sigma, "precision", VIPS_PRECISION_FLOAT,
-                          NULL);
-  return vips_gaussblur(in, out, sigma, NULL);
+  struct blur_args a = {sigma, precise};
+  return premultiplied(in, out, gaussblur_op, &a, precise);
 }
 
 int matte_sharpen(VipsImage *in, VipsImage **out, double sigma) {
