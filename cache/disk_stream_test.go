@@ -7,10 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jebosio/matte/internal/sendfiletest"
 )
 
 // readBody returns what GetBody answered as bytes, and whether it came as
@@ -184,31 +184,19 @@ func TestGetBodyKeepsPromotion(t *testing.T) {
 	}
 }
 
-// sendfileForm reports whether net's TCPConn.ReadFrom would hand r to
-// sendfile(2): at most one *io.LimitedReader, around something with a
-// descriptor (net/sendfile.go).
-func sendfileForm(r io.Reader) bool {
-	if lr, ok := r.(*io.LimitedReader); ok {
-		r = lr.R
-	}
-	_, ok := r.(syscall.Conn)
-	return ok
-}
-
 // chunkingWriter copies as Caddy's write-idle writer does (its ReadFrom
 // hands each chunk on as io.LimitReader(r, chunk)) into a connection that
 // notes, per chunk, whether sendfile would take it.
 type chunkingWriter struct {
 	bytes.Buffer
-	forms []bool
+	conn sendfiletest.Conn
 }
 
 func (w *chunkingWriter) ReadFrom(r io.Reader) (int64, error) {
+	w.conn.W = &w.Buffer
 	var total int64
 	for {
-		chunk := io.LimitReader(r, 64<<10)
-		w.forms = append(w.forms, sendfileForm(chunk))
-		n, err := w.Buffer.ReadFrom(chunk)
+		n, err := w.conn.ReadFrom(io.LimitReader(r, 64<<10))
 		total += n
 		if err != nil || n < 64<<10 {
 			return total, err
@@ -243,8 +231,8 @@ func TestFileBodyReachesSendfileThroughAChunkingWriter(t *testing.T) {
 		if err != nil || n != int64(len(want.Value)) || !bytes.Equal(w.Bytes(), want.Value) {
 			t.Fatalf("WriteTo: %d bytes, %v; identical: %v", n, err, bytes.Equal(w.Bytes(), want.Value))
 		}
-		if len(w.forms) < 8 || slices.Contains(w.forms, false) {
-			t.Fatalf("chunks in sendfile's form: %v", w.forms)
+		if len(w.conn.Forms) < 8 || !w.conn.AllSendfile() {
+			t.Fatalf("chunks in sendfile's form: %v", w.conn.Forms)
 		}
 	}
 }

@@ -8,35 +8,25 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
+
+	"github.com/jebosio/matte/internal/sendfiletest"
 )
 
-// sendfileForm reports whether net's TCPConn.ReadFrom would hand r to
-// sendfile(2): at most one *io.LimitedReader, around something with a
-// descriptor (net/sendfile.go: an *os.File, or os's fileWithoutWriteTo).
-func sendfileForm(r io.Reader) bool {
-	if lr, ok := r.(*io.LimitedReader); ok {
-		r = lr.R
-	}
-	_, ok := r.(syscall.Conn)
-	return ok
-}
-
-// connWriter stands in for net/http's response over a TCP connection: its
-// ReadFrom notes, per call, whether the reader is in sendfile's form.
+// connWriter stands in for net/http's response over a TCP connection:
+// its ReadFrom notes, per call, whether the reader is in sendfile's form.
 type connWriter struct {
-	httptest.ResponseRecorder
-	forms []bool
+	*httptest.ResponseRecorder
+	sendfiletest.Conn
 }
 
-func (c *connWriter) ReadFrom(r io.Reader) (int64, error) {
-	c.forms = append(c.forms, sendfileForm(r))
-	return io.Copy(&c.ResponseRecorder, r)
+func newConnWriter() *connWriter {
+	rec := httptest.NewRecorder()
+	return &connWriter{ResponseRecorder: rec, Conn: sendfiletest.Conn{W: rec.Body}}
 }
 
 // behindIdleWriter is the chain Caddy's server puts in front of every
@@ -72,53 +62,44 @@ func TestSendfileWriterLetsFileServerReachSendfile(t *testing.T) {
 		}
 		http.ServeContent(w, r, "big.jpg", time.Time{}, f)
 	}
-	allSendfile := func(forms []bool) bool {
-		for _, ok := range forms {
-			if !ok {
-				return false
-			}
-		}
-		return len(forms) > 0
-	}
-
 	t.Run("whole file", func(t *testing.T) {
-		conn := &connWriter{ResponseRecorder: *httptest.NewRecorder()}
+		conn := newConnWriter()
 		serve(newSendfileWriter(behindIdleWriter(conn)), "")
 		if conn.Code != 200 || !bytes.Equal(conn.Body.Bytes(), data) {
 			t.Fatalf("status %d, %d bytes, want %d identical", conn.Code, conn.Body.Len(), len(data))
 		}
-		if len(conn.forms) < 5 || !allSendfile(conn.forms) {
-			t.Fatalf("copies reaching the connection, sendfile's form or not: %v; want every one of the 64 KiB chunks", conn.forms)
+		if len(conn.Forms) < 5 || !conn.AllSendfile() {
+			t.Fatalf("copies reaching the connection, sendfile's form or not: %v; want every one of the 64 KiB chunks", conn.Forms)
 		}
 	})
 	t.Run("without it, Caddy's chain declines sendfile", func(t *testing.T) {
 		// The reason sendfileWriter exists. Should this fail after a Caddy
 		// upgrade, Caddy passes files on in sendfile's form itself and the
 		// wrapper can go.
-		conn := &connWriter{ResponseRecorder: *httptest.NewRecorder()}
+		conn := newConnWriter()
 		serve(behindIdleWriter(conn), "")
 		if !bytes.Equal(conn.Body.Bytes(), data) {
 			t.Fatalf("%d bytes, want %d identical", conn.Body.Len(), len(data))
 		}
-		if allSendfile(conn.forms) {
-			t.Fatalf("forms %v: Caddy's idle writer now keeps sendfile's form", conn.forms)
+		if conn.AllSendfile() {
+			t.Fatalf("forms %v: Caddy's idle writer now keeps sendfile's form", conn.Forms)
 		}
 	})
 	t.Run("a range is copied as asked", func(t *testing.T) {
-		conn := &connWriter{ResponseRecorder: *httptest.NewRecorder()}
+		conn := newConnWriter()
 		serve(newSendfileWriter(behindIdleWriter(conn)), "bytes=1000-199999")
 		if conn.Code != http.StatusPartialContent || !bytes.Equal(conn.Body.Bytes(), data[1000:200000]) {
 			t.Fatalf("status %d, %d bytes, want 199000 identical", conn.Code, conn.Body.Len())
 		}
 	})
 	t.Run("a range that ends the file is sent from the file", func(t *testing.T) {
-		conn := &connWriter{ResponseRecorder: *httptest.NewRecorder()}
+		conn := newConnWriter()
 		serve(newSendfileWriter(behindIdleWriter(conn)), "bytes=200000-")
 		if conn.Code != http.StatusPartialContent || !bytes.Equal(conn.Body.Bytes(), data[200000:]) {
 			t.Fatalf("status %d, %d bytes, want %d identical", conn.Code, conn.Body.Len(), len(data)-200000)
 		}
-		if !allSendfile(conn.forms) {
-			t.Fatalf("forms %v", conn.forms)
+		if !conn.AllSendfile() {
+			t.Fatalf("forms %v", conn.Forms)
 		}
 	})
 }
@@ -172,12 +153,12 @@ func TestSendfileWriterChargesTheLimit(t *testing.T) {
 	defer f.Close()
 	f.Seek(3, io.SeekStart)
 	lr := &io.LimitedReader{R: f, N: 7}
-	conn := &connWriter{ResponseRecorder: *httptest.NewRecorder()}
+	conn := newConnWriter()
 	n, err := newSendfileWriter(conn).ReadFrom(lr)
 	if err != nil || n != 7 || lr.N != 0 || conn.Body.String() != "3456789" {
 		t.Fatalf("ReadFrom: %d, %v; limit left %d; body %q", n, err, lr.N, conn.Body.String())
 	}
-	if len(conn.forms) != 1 || !conn.forms[0] {
-		t.Fatalf("forms %v", conn.forms)
+	if len(conn.Forms) != 1 || !conn.Forms[0] {
+		t.Fatalf("forms %v", conn.Forms)
 	}
 }
