@@ -13,8 +13,8 @@ import (
 // verified its file: a small one read whole, header and value, with one
 // pread into a pooled buffer and written with one Write; a large one from
 // its file (http.ResponseWriter's ReadFrom: sendfile where the connection
-// allows it, else a pooled 32 KiB buffer). Either way it is not read into a fresh buffer
-// per request.
+// allows it, else a pooled 32 KiB buffer). Either way it is not read into
+// a fresh buffer per request.
 //
 // Contract: a streamed hit never sends a corrupt or truncated entry, under
 // these assumptions, which every writer of the disk tier keeps (write's

@@ -129,7 +129,7 @@ func (r *sourceRecorder) ReadFrom(src io.Reader) (int64, error) {
 	if r.passthrough {
 		return newSendfileWriter(r.w).ReadFrom(src)
 	}
-	if r.notModified || r.overflow || r.passthrough || r.missing {
+	if r.notModified || r.overflow || r.missing {
 		return io.Copy(writerOnly{r}, src)
 	}
 	// A source being buffered is read straight into the buffer (sized from
