@@ -1167,44 +1167,36 @@ int matte_text(VipsImage **out, const char *markup, const char *font,
   return vips_text(out, markup, "font", font, "dpi", 72, NULL);
 }
 
-// matte_pixelate replaces every block x block square of in (from the top
-// left; the last row and column of blocks may be cut by the image's edge,
-// and average what they cover) by its mean colour, weighted by alpha when
-// there is one. in is 8-bit; so is the result.
-int matte_pixelate(VipsImage *in, VipsImage **out, int block) {
+static int pixelate_op(VipsImage *in, VipsImage **out, void *arg) {
+  int block = *(int *)arg;
   int w = in->Xsize, h = in->Ysize;
   int bw = (w + block - 1) / block, bh = (h + block - 1) / block;
-  int alpha = vips_image_hasalpha(in);
   VipsImage *t, *u;
   // Repeat the edge so that partial blocks average only the image's pixels
   // (exactly for a constant edge, nearly otherwise).
   if (vips_embed(in, &t, 0, 0, bw * block, bh * block, "extend",
                  VIPS_EXTEND_COPY, NULL))
     return -1;
-  if (alpha) {
-    int r = vips_premultiply(t, &u, NULL);
-    g_object_unref(t);
-    if (r) return -1;
-    t = u;
-  }
   int r = vips_shrink(t, &u, block, block, NULL);
   g_object_unref(t);
   if (r) return -1;
   r = vips_zoom(u, &t, block, block, NULL);
   g_object_unref(u);
   if (r) return -1;
-  r = vips_extract_area(t, &u, 0, 0, w, h, NULL);
+  r = vips_extract_area(t, out, 0, 0, w, h, NULL);
   g_object_unref(t);
-  if (r) return -1;
-  if (alpha) {
-    r = vips_unpremultiply(u, &t, NULL);
-    g_object_unref(u);
-    if (r) return -1;
-    u = t;
-  }
-  VipsImage *clamped;
-  r = matte_clamp_uchar(u, &clamped);
-  g_object_unref(u);
+  return r;
+}
+
+// matte_pixelate replaces every block x block square of in (from the top
+// left; the last row and column of blocks may be cut by the image's edge,
+// and average what they cover) by its mean colour, weighted by alpha when
+// there is one (premultiplied, in float). in is 8-bit; so is the result.
+int matte_pixelate(VipsImage *in, VipsImage **out, int block) {
+  VipsImage *mixed, *clamped;
+  if (premultiplied(in, &mixed, pixelate_op, &block, 1)) return -1;
+  int r = matte_clamp_uchar(mixed, &clamped);
+  g_object_unref(mixed);
   if (r) return -1;
   r = vips_copy(clamped, out, "interpretation", in->Type, NULL);
   g_object_unref(clamped);
