@@ -223,7 +223,7 @@ func TestRateDebt(t *testing.T) {
 
 func TestEncoderSettingsCaddyfile(t *testing.T) {
 	var h Handler
-	if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("matte {\n png_compression 0\n avif_effort 9\n gif_effort 10\n avif_chroma 444\n vips_cache_memory 64MiB\n vips_concurrency 2\n free_memory_interval 30s\n}")); err != nil {
+	if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("matte {\n png_compression 0\n png_filter adaptive\n avif_effort 9\n gif_effort 10\n avif_chroma 444\n vips_cache_memory 64MiB\n vips_concurrency 2\n free_memory_interval 30s\n}")); err != nil {
 		t.Fatal(err)
 	}
 	if h.VipsCacheMemory != 64<<20 || h.VipsConcurrency != 2 || time.Duration(h.FreeMemoryInterval) != 30*time.Second {
@@ -232,14 +232,14 @@ func TestEncoderSettingsCaddyfile(t *testing.T) {
 	if err := h.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if e := h.encoding(); e.PNGCompression != 0 || e.AVIFEffort != 9 || e.GIFEffort != 10 || !e.AVIFFullChroma {
+	if e := h.encoding(); e.PNGCompression != 0 || e.PNGFilter != "adaptive" || e.AVIFEffort != 9 || e.GIFEffort != 10 || !e.AVIFFullChroma {
 		t.Fatalf("encoding %+v", e)
 	}
 	var unset Handler
 	if e := unset.encoding(); *e != transform.DefaultEncoding {
 		t.Fatalf("defaults %+v", e)
 	}
-	for _, bad := range []string{"png_compression 10", "avif_effort -1", "avif_effort fast", "png_compression", "gif_effort 0", "gif_effort 11",
+	for _, bad := range []string{"png_compression 10", "png_filter all", "png_filter", "png_filter up sub", "avif_effort -1", "avif_effort fast", "png_compression", "gif_effort 0", "gif_effort 11",
 		"avif_chroma 422", "avif_chroma", "avif_chroma 444 420",
 		"vips_cache_memory lots", "vips_concurrency -1", "free_memory_interval soon", "free_memory_interval -1s"} {
 		var h Handler

@@ -7,7 +7,6 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
-	"image/png"
 	"io"
 	"io/fs"
 	"math/rand/v2"
@@ -74,11 +73,7 @@ func noisePNG(t testing.TB, w, h int) []byte {
 		v := rng.Uint32()
 		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = byte(v), byte(v>>8), byte(v>>16), 255
 	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return encodeTestPNG(t, img)
 }
 
 func TestCacheWithFileServer(t *testing.T) {

@@ -38,6 +38,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    max_blur_sigma        <sigma>      # wider blurs run on a reduced copy; default 10
 //	    quality               jpeg|webp|avif <1-100>   # defaults 80, 80, 60
 //	    png_compression       <0-9>        # zlib level; default 4
+//	    png_filter            none|sub|up|avg|paeth|adaptive   # row filter of truecolour PNGs; default up
 //	    avif_effort           <0-9>        # AV1 encoder effort; default 2
 //	    gif_effort            <1-10>       # GIF palette search effort; default 4
 //	    avif_chroma           420|444      # AVIF chroma; default 420 (4:4:4 from quality 90)
@@ -287,6 +288,11 @@ func (h *Handler) parseLimitOption(o option) (handled bool, err error) {
 			return true, err
 		}
 		h.AVIFChroma = args[0]
+	case "png_filter":
+		if err = o.need(1); err != nil {
+			return true, err
+		}
+		h.PNGFilter = args[0]
 	case "cache_control":
 		if err = o.need(1); err != nil {
 			return true, err

@@ -23,6 +23,7 @@ import (
 
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 	_ "github.com/jebosio/matte/caddymodule"
+	"github.com/jebosio/matte/internal/pngtest"
 	"github.com/jebosio/matte/transform/vips"
 	_ "golang.org/x/image/webp"
 )
@@ -44,6 +45,12 @@ func greenSquare(t testing.TB, size int) []byte {
 	for i := 0; i < len(img.Pix); i += 4 {
 		img.Pix[i+1], img.Pix[i+3] = 255, 255
 	}
+	return encodeTestPNG(t, img)
+}
+
+// encodeTestPNG is img as a PNG.
+func encodeTestPNG(t testing.TB, img image.Image) []byte {
+	t.Helper()
 	var b bytes.Buffer
 	if err := png.Encode(&b, img); err != nil {
 		t.Fatal(err)
@@ -692,6 +699,66 @@ http://localhost:9080 {
 	}
 	if r, g, bb, _ := jp.At(40, 10).RGBA(); r>>8 < 240 || g>>8 < 240 || bb>>8 < 240 {
 		t.Fatalf("transparent area should be white in JPEG, got %d %d %d", r>>8, g>>8, bb>>8)
+	}
+}
+
+// TestPNGFilterThroughServer: a PNG answer's rows are up-filtered by
+// default and unfiltered on a site with png_filter none; both decode to the
+// same pixels, under different ETags (the filter is in the cache key).
+func TestPNGFilterThroughServer(t *testing.T) {
+	dir := t.TempDir()
+	img := image.NewNRGBA(image.Rect(0, 0, 120, 90))
+	for y := range 90 {
+		for x := range 120 {
+			img.SetNRGBA(x, y, color.NRGBA{uint8(2 * x), uint8(3 * y), uint8(x + y), uint8(255 - y)})
+		}
+	}
+	writeFiles(t, dir, map[string][]byte{"g.png": encodeTestPNG(t, img)})
+	tester := caddytest.NewTester(t)
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	root * %[1]s
+	matte
+	file_server
+}
+http://localhost:9081 {
+	root * %[1]s
+	matte {
+		png_filter none
+	}
+	file_server
+}`, dir), "caddyfile")
+	var pixels [][]byte
+	var etags []string
+	for _, tc := range []struct {
+		url  string
+		want byte
+	}{{"http://localhost:9080/g.png?w=100&fm=png", 2}, {"http://localhost:9081/g.png?w=100&fm=png", 0}} {
+		res, body := get(t, tester, tc.url)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d %s", tc.url, res.StatusCode, body)
+		}
+		types, err := pngtest.RowFilters(body)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.url, err)
+		}
+		for i, f := range types {
+			if f != tc.want {
+				t.Fatalf("%s: row %d has filter type %d, want %d on every row", tc.url, i, f, tc.want)
+			}
+		}
+		dec, err := png.Decode(bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pixels = append(pixels, dec.(*image.NRGBA).Pix)
+		etags = append(etags, res.Header.Get("ETag"))
+	}
+	if !bytes.Equal(pixels[0], pixels[1]) {
+		t.Error("the two filters decode to different pixels")
+	}
+	if etags[0] == "" || etags[0] == etags[1] {
+		t.Errorf("ETags %q and %q: want both set and different", etags[0], etags[1])
 	}
 }
 

@@ -122,7 +122,7 @@ func stillFrame(req *Request, i int, c *vips.Canceller) (*Request, error) {
 		return nil, err
 	}
 	defer frame.Close()
-	png, err := frame.SavePNG(1, false, 0)
+	png, err := frame.SavePNG(1, vips.PNGFilterNone, false, 0) // read back at once: the cheapest encode
 	if err != nil {
 		return nil, err
 	}

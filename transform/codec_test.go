@@ -441,3 +441,26 @@ func TestGIFEffort(t *testing.T) {
 		t.Errorf("default GIF effort %d, want 4 (also for an Encoding that leaves it 0)", DefaultEncoding.GIFEffort)
 	}
 }
+
+// TestPNGFilterRekeysPNGAndZIPOnly: the PNG filter is in the cache key of
+// PNG answers and of ZIP ones (whose matte is a PNG), and of no others, so
+// that changing it (or its default, none before up) never serves PNG bytes
+// written the other way under the new setting's key.
+func TestPNGFilterRekeysPNGAndZIPOnly(t *testing.T) {
+	up, none := DefaultEncoding, DefaultEncoding
+	none.PNGFilter = PNGFilterNone
+	a, b := NewPipeline(Options{Encoding: &up}), NewPipeline(Options{Encoding: &none})
+	for _, f := range []params.Format{params.FormatPNG, params.FormatZIP} {
+		if fa, fb := a.Fingerprint(f), b.Fingerprint(f); fa == fb || !strings.HasSuffix(fa, ";png=up") || !strings.HasSuffix(fb, ";png=none") {
+			t.Errorf("%v fingerprints %q and %q: want the filter in them", f, fa, fb)
+		}
+	}
+	for _, f := range []params.Format{params.FormatJPEG, params.FormatWebP, params.FormatAVIF, params.FormatGIF} {
+		if a.Fingerprint(f) != b.Fingerprint(f) {
+			t.Errorf("the PNG filter re-keys %v answers", f)
+		}
+	}
+	if !strings.HasSuffix(NewPipeline(Options{Encoding: &Encoding{PNGCompression: 4}}).Fingerprint(params.FormatPNG), ";png=up") {
+		t.Error("an Encoding that leaves the filter empty does not get the default, up")
+	}
+}

@@ -88,6 +88,12 @@ var webpPresets = [...]vips.WebPPreset{
 	params.WebPPresetIcon: vips.WebPPresetIcon, params.WebPPresetText: vips.WebPPresetText,
 }
 
+// pngFilters are libvips' filter sets for PNGFilter's names.
+var pngFilters = map[PNGFilter]vips.PNGFilter{
+	PNGFilterNone: vips.PNGFilterNone, PNGFilterSub: vips.PNGFilterSub, PNGFilterUp: vips.PNGFilterUp,
+	PNGFilterAvg: vips.PNGFilterAvg, PNGFilterPaeth: vips.PNGFilterPaeth, PNGFilterAdaptive: vips.PNGFilterAll,
+}
+
 // save encodes img in format f.
 func save(img *vips.Image, f params.Format, o saveOptions) ([]byte, error) {
 	subsample := vips.SubsampleAuto
@@ -109,7 +115,7 @@ func save(img *vips.Image, f params.Format, o saveOptions) ([]byte, error) {
 		if o.Variant == params.VariantPalette && colours == 0 {
 			colours = 256
 		}
-		return img.SavePNG(o.Enc.PNGCompression, o.PNG.Interlace, colours)
+		return img.SavePNG(o.Enc.PNGCompression, pngFilters[o.Enc.PNGFilter], o.PNG.Interlace, colours)
 	case params.FormatWebP:
 		w := o.WebP
 		wo := vips.WebPOptions{Lossless: o.Lossless || w.Compression == params.WebPLossless,

@@ -36,10 +36,15 @@ func NewPipeline(opts Options) *Pipeline {
 	if q.AVIF == 0 {
 		q.AVIF = DefaultQualities.AVIF
 	}
-	if opts.Encoding != nil && opts.Encoding.GIFEffort == 0 {
-		e := *opts.Encoding
-		e.GIFEffort = DefaultEncoding.GIFEffort
-		opts.Encoding = &e
+	if e := opts.Encoding; e != nil && (e.GIFEffort == 0 || e.PNGFilter == "") {
+		c := *e
+		if c.GIFEffort == 0 {
+			c.GIFEffort = DefaultEncoding.GIFEffort
+		}
+		if c.PNGFilter == "" {
+			c.PNGFilter = DefaultEncoding.PNGFilter
+		}
+		opts.Encoding = &c
 	}
 	if opts.Encoding == nil {
 		e := DefaultEncoding
@@ -53,11 +58,14 @@ func NewPipeline(opts Options) *Pipeline {
 
 // Fingerprint identifies the options that change the bytes of an output in
 // format f, for cache keys. Every format's includes the same base, computed
-// once; a GIF's adds the GIF effort, so that changing it re-keys GIF
-// answers only.
+// once; a GIF's adds the GIF effort, and a PNG's and a ZIP's (its matte is
+// a PNG) the PNG filter, so that changing either re-keys those answers only.
 func (pl *Pipeline) Fingerprint(f params.Format) string {
-	if f == params.FormatGIF {
+	switch f {
+	case params.FormatGIF:
 		return pl.fingerprint + ";gif=" + strconv.Itoa(pl.opts.Encoding.GIFEffort)
+	case params.FormatPNG, params.FormatZIP:
+		return pl.fingerprint + ";png=" + string(pl.opts.Encoding.PNGFilter)
 	}
 	return pl.fingerprint
 }

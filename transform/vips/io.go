@@ -264,12 +264,27 @@ const (
 	SubsampleOff  Subsample = C.VIPS_FOREIGN_SUBSAMPLE_OFF
 )
 
-// SavePNG encodes at zlib level compression (0-9), unfiltered, without
-// metadata, Adam7-interlaced when interlace; paletteColors, when not 0,
-// quantises to a palette of at most that many colours (alpha included),
-// dithered: the palette of the smallest bit depth (1, 2, 4 or 8) that
-// holds them, so at most 2, 4, 16 or 256.
-func (im *Image) SavePNG(compression int, interlace bool, paletteColors int) ([]byte, error) {
+// PNGFilter is the set of PNG row filters (PNG specification, section 9)
+// a truecolour or grey PNG is written with: one filter for every row, or
+// several, for libpng to choose per row the one whose filtered bytes sum
+// smallest.
+type PNGFilter int
+
+const (
+	PNGFilterNone  PNGFilter = C.VIPS_FOREIGN_PNG_FILTER_NONE
+	PNGFilterSub   PNGFilter = C.VIPS_FOREIGN_PNG_FILTER_SUB
+	PNGFilterUp    PNGFilter = C.VIPS_FOREIGN_PNG_FILTER_UP
+	PNGFilterAvg   PNGFilter = C.VIPS_FOREIGN_PNG_FILTER_AVG
+	PNGFilterPaeth PNGFilter = C.VIPS_FOREIGN_PNG_FILTER_PAETH
+	PNGFilterAll   PNGFilter = C.VIPS_FOREIGN_PNG_FILTER_ALL
+)
+
+// SavePNG encodes at zlib level compression (0-9) without metadata, each
+// row filtered by filter, Adam7-interlaced when interlace; paletteColors,
+// when not 0, quantises to a palette of at most that many colours (alpha
+// included), dithered and unfiltered: the palette of the smallest bit
+// depth (1, 2, 4 or 8) that holds them, so at most 2, 4, 16 or 256.
+func (im *Image) SavePNG(compression int, filter PNGFilter, interlace bool, paletteColors int) ([]byte, error) {
 	bitdepth := 0
 	if paletteColors > 0 {
 		bitdepth = 1
@@ -278,7 +293,7 @@ func (im *Image) SavePNG(compression int, interlace bool, paletteColors int) ([]
 		}
 	}
 	return save(func(buf *unsafe.Pointer, n *C.size_t) C.int {
-		return C.matte_pngsave(im.p, buf, n, C.int(compression), cBool(interlace), C.int(bitdepth))
+		return C.matte_pngsave(im.p, buf, n, C.int(compression), C.int(filter), cBool(interlace), C.int(bitdepth))
 	})
 }
 

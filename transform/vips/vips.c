@@ -1432,15 +1432,17 @@ int matte_jpeg_mozjpeg(void) {
   return differ;
 }
 
-// matte_pngsave: bitdepth 0 writes truecolour (or grey) PNG; 1, 2, 4 or 8
-// quantises to a palette of at most 2^bitdepth colours (libimagequant,
-// dithered). interlace writes Adam7.
+// matte_pngsave: bitdepth 0 writes truecolour (or grey) PNG with each row
+// filtered by filter (a VipsForeignPngFilter set: one filter, or libpng's
+// per-row choice among several); 1, 2, 4 or 8 quantises to a palette of at
+// most 2^bitdepth colours (libimagequant, dithered), unfiltered, as
+// libpng advises for palette images. interlace writes Adam7.
 int matte_pngsave(VipsImage *in, void **buf, size_t *len, int compression,
-                  int interlace, int bitdepth) {
+                  int filter, int interlace, int bitdepth) {
   if (bitdepth == 0)
     return vips_pngsave_buffer(in, buf, len, "compression", compression,
-                               "filter", VIPS_FOREIGN_PNG_FILTER_NONE,
-                               "interlace", interlace, "strip", TRUE, NULL);
+                               "filter", filter, "interlace", interlace,
+                               "strip", TRUE, NULL);
   return vips_pngsave_buffer(in, buf, len, "compression", compression, "filter",
                              VIPS_FOREIGN_PNG_FILTER_NONE, "interlace",
                              interlace, "palette", TRUE, "bitdepth", bitdepth,

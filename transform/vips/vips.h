@@ -138,7 +138,7 @@ int matte_jpegsave(VipsImage *in, void **buf, size_t *len, int q,
                    int scans, int quant_table);
 int matte_jpeg_mozjpeg(void);
 int matte_pngsave(VipsImage *in, void **buf, size_t *len, int compression,
-                  int interlace, int bitdepth);
+                  int filter, int interlace, int bitdepth);
 int matte_webpsave(VipsImage *in, void **buf, size_t *len, int q,
                    int lossless, int near_lossless, int smart_subsample,
                    int preset);
