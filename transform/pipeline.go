@@ -36,23 +36,20 @@ func NewPipeline(opts Options) *Pipeline {
 	if q.AVIF == 0 {
 		q.AVIF = DefaultQualities.AVIF
 	}
-	if e := opts.Encoding; e != nil && (e.GIFEffort == 0 || e.PNGFilter == "") {
-		c := *e
-		if c.GIFEffort == 0 {
-			c.GIFEffort = DefaultEncoding.GIFEffort
+	// A copy: the caller's later changes reach neither the output nor the
+	// fingerprint.
+	e := DefaultEncoding
+	if opts.Encoding != nil {
+		e = *opts.Encoding
+		if e.GIFEffort == 0 {
+			e.GIFEffort = DefaultEncoding.GIFEffort
 		}
-		if c.PNGFilter == "" {
-			c.PNGFilter = DefaultEncoding.PNGFilter
+		if e.PNGFilter == "" {
+			e.PNGFilter = DefaultEncoding.PNGFilter
 		}
-		opts.Encoding = &c
 	}
-	if opts.Encoding == nil {
-		e := DefaultEncoding
-		opts.Encoding = &e
-	}
-	vips.Init()
-	e := *opts.Encoding // a copy: the caller's later changes reach neither the output nor the fingerprint
 	opts.Encoding = &e
+	vips.Init()
 	return &Pipeline{opts: opts, fingerprint: fingerprint(opts)}
 }
 
