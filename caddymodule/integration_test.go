@@ -69,11 +69,7 @@ func framedChecker(t testing.TB) []byte {
 			}
 		}
 	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return encodeTestPNG(t, img)
 }
 
 func testPhoto(t testing.TB) []byte {
@@ -674,9 +670,7 @@ func TestAlphaSourceThroughServer(t *testing.T) {
 			img.SetNRGBA(x, y, color.NRGBA{0, 255, 0, 255})
 		}
 	}
-	var b bytes.Buffer
-	png.Encode(&b, img)
-	os.WriteFile(filepath.Join(dir, "a.png"), b.Bytes(), 0o644)
+	writeFiles(t, dir, map[string][]byte{"a.png": encodeTestPNG(t, img)})
 	tester := caddytest.NewTester(t)
 	tester.InitServer(globalOptions+fmt.Sprintf(`
 http://localhost:9080 {
