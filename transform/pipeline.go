@@ -20,8 +20,10 @@ const PipelineVersion = "matte-3"
 // for concurrent use; each Process call holds one OS thread for its libvips
 // work and does not bound concurrency itself.
 type Pipeline struct {
-	opts        Options
-	fingerprint string // Fingerprint's answer, fixed by NewPipeline
+	opts Options
+	// Fingerprint's answers, fixed by NewPipeline: every format's, and
+	// those of the formats that add their own settings to it.
+	fingerprint, fingerprintGIF, fingerprintPNG string
 }
 
 // NewPipeline returns a pipeline with opts (zero qualities take the defaults).
@@ -50,19 +52,21 @@ func NewPipeline(opts Options) *Pipeline {
 	}
 	opts.Encoding = &e
 	vips.Init()
-	return &Pipeline{opts: opts, fingerprint: fingerprint(opts)}
+	base := fingerprint(opts)
+	return &Pipeline{opts: opts, fingerprint: base,
+		fingerprintGIF: base + ";gif=" + strconv.Itoa(e.GIFEffort), fingerprintPNG: base + ";png=" + string(e.PNGFilter)}
 }
 
 // Fingerprint identifies the options that change the bytes of an output in
-// format f, for cache keys. Every format's includes the same base, computed
-// once; a GIF's adds the GIF effort, and a PNG's and a ZIP's (its matte is
+// format f, for cache keys. Every format's includes the same base; a
+// GIF's adds the GIF effort, and a PNG's and a ZIP's (its matte is
 // a PNG) the PNG filter, so that changing either re-keys those answers only.
 func (pl *Pipeline) Fingerprint(f params.Format) string {
 	switch f {
 	case params.FormatGIF:
-		return pl.fingerprint + ";gif=" + strconv.Itoa(pl.opts.Encoding.GIFEffort)
+		return pl.fingerprintGIF
 	case params.FormatPNG, params.FormatZIP:
-		return pl.fingerprint + ";png=" + string(pl.opts.Encoding.PNGFilter)
+		return pl.fingerprintPNG
 	}
 	return pl.fingerprint
 }
