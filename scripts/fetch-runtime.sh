@@ -75,7 +75,7 @@ reassemble() {
 
 # GPU=1: ONNX Runtime 1.29.0 with the CUDA and TensorRT providers, from the
 # npm packages com.github.asus4.onnxruntime(.linux-x64-gpu). The providers
-# need the host's CUDA 12 / cuDNN 9 (and TensorRT) libraries; Matte uses this
+# need the host's CUDA 13 / cuDNN 9 (and TensorRT 10) libraries; Matte uses this
 # build when the Caddyfile says `rembg { runtime runtime/gpu/lib/libonnxruntime.so }`.
 ASUS4_VERSION=0.4.9
 ASUS4_CORE_SHA256=e59788788818fdde1b2e522e766a21ba0f7d8391de55737abf81e32cc801785d
