@@ -114,6 +114,19 @@ func (s Scenario) SourceFormat() string {
 	return ""
 }
 
+// ContentType is the media type of s's answer (its output format's; the
+// source's for a passthrough).
+func (s Scenario) ContentType() string {
+	f := s.Format
+	if f == "" {
+		f = s.SourceFormat()
+	}
+	if f == "jpg" {
+		f = "jpeg"
+	}
+	return "image/" + f
+}
+
 // MatteQuery is s as Matte's imgix-style query (w, fm, q); empty for a
 // passthrough.
 func (s Scenario) MatteQuery() url.Values {

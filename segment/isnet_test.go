@@ -362,12 +362,19 @@ func cpuTime() time.Duration {
 // post-processing) per model and intra-op thread count:
 //
 //	go test -run '^$' -bench ISNet -benchtime 3x ./segment/
+//
+// On the CPU by default; $MATTE_SEGMENT_PROVIDER (cuda, tensorrt) runs it
+// on that execution provider instead, strictly: a provider that cannot be
+// used fails the benchmark rather than falling back to the CPU
+// (bench/gpu.sh uses it on a GPU machine).
 func BenchmarkISNet(b *testing.B) {
+	provider := os.Getenv("MATTE_SEGMENT_PROVIDER")
 	for _, name := range []string{"isnet", "isnet-int8"} {
 		for _, threads := range []int{1, 2} {
 			b.Run(name+"/threads="+string(rune('0'+threads)), func(b *testing.B) {
 				p := needModel(b, name)
-				s, err := NewSession(p, Options{ModelsDir: modelsDir, IntraOpThreads: threads})
+				s, err := NewSession(p, Options{ModelsDir: modelsDir, IntraOpThreads: threads,
+					Provider: provider, Strict: provider != ""})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -375,6 +382,7 @@ func BenchmarkISNet(b *testing.B) {
 				if err := s.Load(); err != nil {
 					b.Fatal(err)
 				}
+				b.Logf("execution provider: %s", s.Info().Provider)
 				rgb := make([]byte, p.InputWidth*p.InputHeight*3)
 				for i := range rgb {
 					rgb[i] = byte(i * 7 % 251)

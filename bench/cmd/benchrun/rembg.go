@@ -10,11 +10,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/jebosio/matte/bench"
 )
 
 // Scenario h's in-process figure: the raw inference time of Matte's
@@ -54,15 +54,13 @@ func (ri rawInference) merge(prev *rawInference) *rawInference {
 	return out
 }
 
-var reISNet = regexp.MustCompile(`(?m)^BenchmarkISNet/isnet/threads=(\d+)(?:-\d+)?\s+(\d+)\s+([0-9.]+) ns/op(?:\s+([0-9.]+) cpu-s/op)?`)
-
 // runRawInference runs BenchmarkISNet/isnet at Matte's default thread count
 // (min(CPUs, 4), as segment.DefaultIntraOpThreads; the benchmark has 1 and
-// 2 threads, so at most 2).
+// 2 threads, so at most 2: bench.ISNetBenchThreads).
 func runRawInference(cfg *config) rawInference {
 	want := min(max(runtime.NumCPU(), 1), 4)
-	threads := min(want, 2)
-	args := []string{"test", "-run", "^$", "-bench", fmt.Sprintf("^BenchmarkISNet$/^isnet$/^threads=%d$", threads),
+	threads := bench.ISNetBenchThreads(runtime.NumCPU())
+	args := []string{"test", "-run", "^$", "-bench", bench.ISNetBenchPattern(threads),
 		"-benchtime", cfg.inferenceBenchtime, "./segment"}
 	ri := rawInference{Command: "CGO_ENABLED=1 go " + strings.Join(args, " "), Threads: threads, Want: want}
 	cmd := exec.CommandContext(context.Background(), cfg.goBin, args...)
@@ -74,20 +72,15 @@ func runRawInference(cfg *config) rawInference {
 		ri.Err = fmt.Sprintf("go test: %v", err)
 		return ri
 	}
-	m := reISNet.FindStringSubmatch(ri.Raw)
-	if m == nil {
+	r, ok := bench.ParseISNet(ri.Raw)
+	if !ok {
 		ri.Err = "no BenchmarkISNet/isnet result (skipped? " + lastLine(ri.Raw) + ")"
 		if strings.Contains(ri.Raw, "SKIP") {
 			ri.Err = "BenchmarkISNet skipped: " + firstLine(ri.Raw[strings.Index(ri.Raw, "SKIP"):])
 		}
 		return ri
 	}
-	ri.N, _ = strconv.Atoi(m[2])
-	ns, _ := strconv.ParseFloat(m[3], 64)
-	ri.MsPerOp = ns / 1e6
-	if m[4] != "" {
-		ri.CPUsPerOp, _ = strconv.ParseFloat(m[4], 64)
-	}
+	ri.N, ri.MsPerOp, ri.CPUsPerOp = r.N, r.MsPerOp, r.CPUsPerOp
 	return ri
 }
 
