@@ -101,6 +101,15 @@ bin-caddy-system:
 	$(if $(filter system,$(VIPS)),,$(error bin-caddy-system is built by `make build-system`))
 	$(GO) build -o bin/caddy-system ./cmd/caddy
 
+# `make gpu-stage` packs what a lent GPU machine runs for scenario h on
+# CUDA and the many-core workers sweep (bench/gpu.sh, bench/README.md): it
+# fetches ONNX Runtime's GPU build (GPU=1) and splits the payload into
+# .gpu-stage/NN/, one piece per device call; it prints the calls.
+.PHONY: gpu-stage
+gpu-stage: build
+	@GPU=1 scripts/fetch-runtime.sh
+	@GO="$(GO)" bench/gpu.sh stage
+
 # `make loadtest` runs the load and fault test (bench/loadtest/main.go) against
 # ./bin/caddy on 127.0.0.1 and writes bench/loadtest/REPORT.md; not part of
 # `make test`. Flags go in LOADTEST_FLAGS, e.g. LOADTEST_FLAGS="-phase 8s".
