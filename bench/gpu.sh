@@ -48,6 +48,7 @@ pack() {
 	cp -a "$gpu/libonnxruntime.so" "$gpu/libonnxruntime_providers_cuda.so" "$gpu/libonnxruntime_providers_shared.so" "$dir/runtime/lib/"
 	cp -a "$root/runtime/models/isnet-fp16.onnx" "$dir/runtime/models/"
 	cp -a "$root/runtime/vips/lib" "$dir/runtime/vips/"
+	cp -a "$root/runtime/vips/versions.json" "$dir/runtime/vips/"
 	rm -rf "$dir/runtime/vips/lib/pkgconfig"
 	cp -a "$td/photos/animal-1.jpg" "$dir/images/photos/"
 	cp -a "$td/perf/photo-1mp.jpg" "$td/perf/photo-4mp.jpg" "$dir/images/perf/"

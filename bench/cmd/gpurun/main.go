@@ -178,6 +178,7 @@ http://127.0.0.1:%d {
 type server struct {
 	cmd  *exec.Cmd
 	port int
+	dir  string // Caddyfile, log, Caddy's data; removed by stop
 	log  string
 	done chan error
 }
@@ -198,7 +199,7 @@ func startMatte(root, block string) (*server, error) {
 	if err := os.WriteFile(conf, fmt.Appendf(nil, caddyfile, port, block, filepath.Join(root, "images")), 0o644); err != nil {
 		return nil, err
 	}
-	s := &server{port: port, log: filepath.Join(dir, "caddy.log"), done: make(chan error, 1)}
+	s := &server{port: port, dir: dir, log: filepath.Join(dir, "caddy.log"), done: make(chan error, 1)}
 	logf, err := os.Create(s.log)
 	if err != nil {
 		return nil, err
@@ -216,6 +217,7 @@ func startMatte(root, block string) (*server, error) {
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-s.done:
+			defer os.RemoveAll(dir)
 			return nil, fmt.Errorf("bin/caddy exited (%v): %s", err, s.logTail())
 		default:
 		}
@@ -244,6 +246,7 @@ func (s *server) stop() {
 		_ = s.cmd.Process.Kill()
 		<-s.done
 	}
+	os.RemoveAll(s.dir)
 }
 
 // cpuTime is the server process's user+system time, every thread.
@@ -463,6 +466,16 @@ func (r *report) header(root string) {
 	}
 	if out, err := exec.Command(filepath.Join(root, "bin", "caddy"), "version").Output(); err == nil {
 		r.printf("- Matte: `bin/caddy version`: %s\n", firstLine(string(out)))
+	}
+	if out, err := exec.Command(filepath.Join(root, "bin", "caddy"), "matte-version").Output(); err == nil {
+		r.printf("- `bin/caddy matte-version`: %s\n", firstLine(string(out)))
+	}
+	if libs, _ := filepath.Glob(filepath.Join(root, "runtime", "lib", "libonnxruntime*.so*")); len(libs) > 0 {
+		names := make([]string, len(libs))
+		for i, l := range libs {
+			names[i] = filepath.Base(l)
+		}
+		r.printf("- ONNX Runtime: %s\n", strings.Join(names, ", "))
 	}
 	r.printf("- Command: `gpurun %s`\n", strings.Join(os.Args[1:], " "))
 }
