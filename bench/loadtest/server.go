@@ -6,7 +6,6 @@ import (
 	"fmt"
 	_ "image/gif"
 	_ "image/png"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,16 +15,9 @@ import (
 	"time"
 
 	_ "golang.org/x/image/webp"
-)
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+	"github.com/jebosio/matte/internal/loopback"
+)
 
 type server struct {
 	cmd    *exec.Cmd
@@ -81,11 +73,11 @@ func (sc serverConf) matteOptions(cacheShown string) []string {
 }
 
 func startServer(dir string, sc serverConf) (*server, error) {
-	port, err := freePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	admin, err := freePort()
+	admin, err := loopback.FreePort()
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/jebosio/matte/internal/loopback"
 )
 
 // Server is one redis-server process.
@@ -29,13 +31,11 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Skip("redis-server is not installed (scripts/setup-system.sh installs it): skipping the Redis-backed test")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := loopback.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := l.Addr().String()
-	_ = l.Close()
-	s := &Server{Addr: addr, t: t, bin: bin}
+	s := &Server{Addr: "127.0.0.1:" + strconv.Itoa(port), t: t, bin: bin}
 	s.Restart()
 	t.Cleanup(s.Stop)
 	return s

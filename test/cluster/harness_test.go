@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jebosio/matte/internal/loopback"
 	"github.com/jebosio/matte/internal/redistest"
 	"github.com/jebosio/matte/internal/testimages"
 )
@@ -38,12 +39,11 @@ func (p *proc) url(path string) string { return fmt.Sprintf("http://127.0.0.1:%d
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := loopback.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return p
 }
 
 // buildCaddy builds ./cmd/caddy once into a temp dir.

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jebosio/matte/bench"
+	"github.com/jebosio/matte/internal/loopback"
 )
 
 // server is one HTTP server under test.
@@ -69,16 +69,6 @@ func (s *server) dead() (bool, string) {
 	}
 	log, _ := os.ReadFile(s.LogPath)
 	return true, fmt.Sprintf("%s exited (%v); log %s ends:\n%s", s.Label, s.exitErr, s.LogPath, tail(string(log), 3000))
-}
-
-// freePort asks the kernel for an unused 127.0.0.1 port.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // waitReady polls url until it answers (any status) or the process exits.
@@ -191,7 +181,7 @@ func withMatteBlock(block, note, matteBlock string) (string, string) {
 func startServers(p *procs, cfg *config, names []string, matteBlock string) ([]*server, error) {
 	var out []*server
 	for _, name := range names {
-		port, err := freePort()
+		port, err := loopback.FreePort()
 		if err != nil {
 			return out, err
 		}
@@ -201,7 +191,7 @@ func startServers(p *procs, cfg *config, names []string, matteBlock string) ([]*
 		readyWithin := 30 * time.Second
 		switch name {
 		case "matte-cache", "matte-disk":
-			admin, err := freePort()
+			admin, err := loopback.FreePort()
 			if err != nil {
 				return out, err
 			}
@@ -240,7 +230,7 @@ func startServers(p *procs, cfg *config, names []string, matteBlock string) ([]*
 			cmd = exec.Command("node", cfg.imglyServer, cfg.root, fmt.Sprint(port))
 			readyWithin = 5 * time.Minute // it loads the model and runs it once before listening
 		case "matte", "matte-system":
-			admin, err := freePort()
+			admin, err := loopback.FreePort()
 			if err != nil {
 				return out, err
 			}

@@ -27,7 +27,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -45,6 +44,8 @@ import (
 	"time"
 
 	"github.com/jebosio/matte/bench"
+	"github.com/jebosio/matte/internal/loopback"
+	"github.com/jebosio/matte/internal/procstat"
 )
 
 var (
@@ -187,7 +188,7 @@ type server struct {
 // until it accepts connections; a server that exits first is an error with
 // its log's tail.
 func startMatte(root, block string) (*server, error) {
-	port, err := freePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -250,20 +251,7 @@ func (s *server) stop() {
 }
 
 // cpuTime is the server process's user+system time, every thread.
-func (s *server) cpuTime() time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	// Fields after the command name, which ends at the last ')'.
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * time.Second / 100 // USER_HZ
-}
+func (s *server) cpuTime() time.Duration { return procstat.CPUTime(s.cmd.Process.Pid) }
 
 // ---- load ----
 
@@ -540,15 +528,6 @@ func parseInts(s string) ([]int, error) {
 		out = append(out, n)
 	}
 	return out, nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func cpuModel() string {
