@@ -117,9 +117,17 @@ device | local)
 		# CUDA 13 and cuDNN 9 for the provider: the image's CUDA toolkit,
 		# the nvidia-* Python wheels beside PyTorch and the driver's
 		# libcuda (under /usr/local/nvidia, its own mount: no -xdev).
+		libs="libcuda.so.1 libcudart.so.13 libcublas.so.13 libcublasLt.so.13 libcurand.so.10 libcudnn.so.9"
+		names=()
+		for lib in $libs; do
+			[ ${#names[@]} -eq 0 ] || names+=(-o)
+			names+=(-name "$lib*")
+		done
+		# One walk of the likely roots (the Python wheels are many files).
+		found=$(find /usr/local /usr/lib /opt \( "${names[@]}" \) 2>/dev/null || true)
 		libdirs=""
-		for lib in libcuda.so.1 libcudart.so.13 libcublas.so.13 libcublasLt.so.13 libcurand.so.10 libcudnn.so.9; do
-			f=$(find /usr/local /usr/lib /opt -name "$lib*" -print -quit 2>/dev/null || true)
+		for lib in $libs; do
+			f=$(printf '%s\n' "$found" | grep -m1 -F "/$lib" || true)
 			if [ -n "$f" ]; then
 				case ":$libdirs:" in *":$(dirname "$f"):"*) ;; *) libdirs=${libdirs:+$libdirs:}$(dirname "$f") ;; esac
 			else
