@@ -241,6 +241,8 @@ func (res *results) targets(w writer) {
 			w("| %s | %s | > ×1 (faster) | ×%.2f (%s vs %s req/s; p50 %s vs %s ms; CPU/req imgly ÷ Matte ×%.2f) | %s |\n", sc.ID, what, r,
 				fmtRate(m.rps), fmtRate(p.rps), fmtMs(m.p50), fmtMs(p.p50), p.cpuPerReq/m.cpuPerReq, verdict)
 		}
+		na(sc, "on a GPU (`execution_provider cuda`): images/s and the overhead ratio", "whenever a GPU machine is lent",
+			"`make bench` runs on the CPU only; `make gpu-stage` prepares the run for a GPU machine (bench/README.md, *On a GPU machine*)")
 	}
 	for _, sc := range res.selected(bench.KindCoalesce) {
 		what := fmt.Sprintf("transforms for %d concurrent identical misses", bench.CoalesceClients)
