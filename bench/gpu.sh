@@ -45,7 +45,7 @@ pack() {
 	done
 	mkdir -p "$dir/bin" "$dir/runtime/lib" "$dir/runtime/models" "$dir/runtime/vips" "$dir/images/perf" "$dir/images/photos"
 	strip --strip-debug -o "$dir/bin/caddy" "$root/bin/caddy"
-	cp -a "$gpu/libonnxruntime.so" "$gpu/libonnxruntime_providers_cuda.so" "$gpu/libonnxruntime_providers_shared.so" "$dir/runtime/lib/"
+	cp -L "$gpu/libonnxruntime.so" "$gpu/libonnxruntime_providers_cuda.so" "$gpu/libonnxruntime_providers_shared.so" "$dir/runtime/lib/"
 	cp -a "$root/runtime/models/isnet-fp16.onnx" "$dir/runtime/models/"
 	cp -a "$root/runtime/vips/lib" "$dir/runtime/vips/"
 	cp -a "$root/runtime/vips/versions.json" "$dir/runtime/vips/"

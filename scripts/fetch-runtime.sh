@@ -73,28 +73,50 @@ reassemble() {
   mv "$out.part" "$out"
 }
 
-# GPU=1: ONNX Runtime 1.29.0 with the CUDA and TensorRT providers, from the
-# npm packages com.github.asus4.onnxruntime(.linux-x64-gpu). The providers
-# need the host's CUDA 13 / cuDNN 9 (and TensorRT 10) libraries; Matte uses this
-# build when the Caddyfile says `rembg { runtime runtime/gpu/lib/libonnxruntime.so }`.
+# GPU=1: ONNX Runtime 1.29.0 with its CUDA and TensorRT providers in
+# runtime/gpu/lib, paired as onnxruntime-node pairs them: the core library of
+# npm onnxruntime-node@1.29.0 (built with the CUDA provider interface) and the
+# providers of NuGet's Microsoft.ML.OnnxRuntime.Gpu.Linux 1.29.0, which
+# onnxruntime-node's install script downloads and npm
+# com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9 redistributes. (That
+# package's sibling core, NuGet's CPU build, answers "CUDA execution provider
+# is not enabled in this build".) The providers need the host's CUDA 13 and
+# cuDNN 9 (and TensorRT 10) libraries; Matte uses this build when the
+# Caddyfile says `rembg { runtime runtime/gpu/lib/libonnxruntime.so }`.
+ORT_GPU_VERSION=1.29.0
+ORT_GPU_TGZ_SHA256=cfdfb45ec4044b1fdca43e5d2e180fb6817e649ff8ad1e0dfc90e18e51b67037
+ORT_GPU_LIB_SHA256=89688f5cf51c7e31befbb7b9101bc027799009b18d1baa9a5b1146a72e69538d
 ASUS4_VERSION=0.4.9
-ASUS4_CORE_SHA256=e59788788818fdde1b2e522e766a21ba0f7d8391de55737abf81e32cc801785d
 ASUS4_GPU_SHA256=2b459e0c17f340c92970c10ed86de4f37a3009f93c14053e6ad4334cbb6be412
-if [ "${GPU:-0}" = "1" ] && [ ! -f "$rt/gpu/lib/libonnxruntime_providers_cuda.so" ]; then
-  mkdir -p "$rt/gpu/lib"
-  for pkg in com.github.asus4.onnxruntime com.github.asus4.onnxruntime.linux-x64-gpu; do
-    sum=$ASUS4_CORE_SHA256
-    [ "$pkg" = com.github.asus4.onnxruntime.linux-x64-gpu ] && sum=$ASUS4_GPU_SHA256
-    npm_pack "$pkg@$ASUS4_VERSION" "$pkg-$ASUS4_VERSION.tgz" "$sum"
+if [ "${GPU:-0}" = "1" ]; then
+  gpu="$rt/gpu/lib"
+  mkdir -p "$gpu"
+  core="$gpu/libonnxruntime.so.$ORT_GPU_VERSION"
+  if ! sha_ok "$core" "$ORT_GPU_LIB_SHA256"; then
+    npm_pack "onnxruntime-node@$ORT_GPU_VERSION" "onnxruntime-node-$ORT_GPU_VERSION.tgz" "$ORT_GPU_TGZ_SHA256"
+    gtmp="$(mktemp -d)"
+    tar -xzf "$dl/onnxruntime-node-$ORT_GPU_VERSION.tgz" -C "$gtmp" package/bin/napi-v6/linux/x64/libonnxruntime.so.1
+    mv "$gtmp/package/bin/napi-v6/linux/x64/libonnxruntime.so.1" "$core.part"
+    rm -rf "$gtmp" "$dl/onnxruntime-node-$ORT_GPU_VERSION.tgz"
+    if ! sha_ok "$core.part" "$ORT_GPU_LIB_SHA256"; then
+      log "checksum mismatch for $core"; rm -f "$core.part"; exit 1
+    fi
+    mv "$core.part" "$core"
+  fi
+  # Replaces the NuGet CPU core that earlier setups put here as a file.
+  ln -sfn "$(basename "$core")" "$gpu/libonnxruntime.so.tmp" && mv -T "$gpu/libonnxruntime.so.tmp" "$gpu/libonnxruntime.so"
+  if [ ! -f "$gpu/libonnxruntime_providers_cuda.so" ]; then
+    pkg=com.github.asus4.onnxruntime.linux-x64-gpu
+    npm_pack "$pkg@$ASUS4_VERSION" "$pkg-$ASUS4_VERSION.tgz" "$ASUS4_GPU_SHA256"
     gtmp="$(mktemp -d)"
     tar -xzf "$dl/$pkg-$ASUS4_VERSION.tgz" -C "$gtmp" package/Plugins/Linux/x64
     for f in "$gtmp"/package/Plugins/Linux/x64/*.so; do
-      mv "$f" "$rt/gpu/lib/$(basename "$f").part"
-      mv "$rt/gpu/lib/$(basename "$f").part" "$rt/gpu/lib/$(basename "$f")"
+      mv "$f" "$gpu/$(basename "$f").part"
+      mv "$gpu/$(basename "$f").part" "$gpu/$(basename "$f")"
     done
     rm -rf "$gtmp" "$dl/$pkg-$ASUS4_VERSION.tgz"
-  done
-  log "GPU build of ONNX Runtime in $rt/gpu/lib"
+  fi
+  log "GPU build of ONNX Runtime $ORT_GPU_VERSION in $gpu"
 fi
 
 # libvips 8.18 from npm, unless the build uses the system's (Makefile, VIPS).
