@@ -82,6 +82,8 @@ func fatal(err error) {
 	os.Exit(1)
 }
 
+// run measures the phases in turn. A phase that fails is reported and the
+// next runs all the same (the sweep needs no GPU); the errors are joined.
 func run(root string, r *report) error {
 	h, ok := bench.Lookup("h")
 	if !ok {
@@ -90,31 +92,38 @@ func run(root string, r *report) error {
 	if _, err := os.Stat(filepath.Join(root, "images", h.File)); err != nil {
 		return fmt.Errorf("h's image: %w", err)
 	}
-
-	raw, err := rawInference(root, *flagProvider)
-	r.rawInference(*flagProvider, raw, err)
-
 	conc, err := parseInts(*flagConc)
 	if err != nil {
 		return fmt.Errorf("-conc: %w", err)
 	}
-	rows, err := rembgRuns(root, *flagProvider, h, conc)
-	r.rembg(*flagProvider, h, rows, raw, err)
-	if err != nil {
-		return err
-	}
-
-	if *flagCPUCompare && *flagProvider != "cpu" {
-		cpuRaw, err := rawInference(root, "cpu")
-		r.rawInference("cpu", cpuRaw, err)
-		rows, err := rembgRuns(root, "cpu", h, conc)
-		r.rembg("cpu", h, rows, cpuRaw, err)
-	}
-
+	var pairs [][2]int
+	var scenarios []bench.Scenario
 	if *flagSweep != "" {
-		return sweep(root, r)
+		if pairs, err = parsePairs(*flagSweep); err != nil {
+			return fmt.Errorf("-sweep: %w", err)
+		}
+		if scenarios, err = sweepScenarios(*flagSweepIDs); err != nil {
+			return fmt.Errorf("-sweep-scenarios: %w", err)
+		}
 	}
-	return nil
+
+	var errs []error
+	providers := []string{*flagProvider}
+	if *flagCPUCompare && *flagProvider != "cpu" {
+		providers = append(providers, "cpu")
+	}
+	for _, provider := range providers {
+		raw, err := rawInference(root, provider)
+		r.rawInference(provider, raw, err)
+		errs = append(errs, err)
+		rows, err := rembgRuns(root, provider, h, conc)
+		r.rembg(provider, h, rows, raw, err)
+		errs = append(errs, err)
+	}
+	if len(pairs) > 0 {
+		sweep(root, r, pairs, scenarios)
+	}
+	return errors.Join(errs...)
 }
 
 // ---- raw inference ----
@@ -392,19 +401,22 @@ func parsePairs(s string) ([][2]int, error) {
 	return pairs, nil
 }
 
-func sweep(root string, r *report) error {
-	pairs, err := parsePairs(*flagSweep)
-	if err != nil {
-		return fmt.Errorf("-sweep: %w", err)
-	}
-	var scenarios []bench.Scenario
-	for _, id := range strings.Split(*flagSweepIDs, ",") {
+// sweepScenarios reads -sweep-scenarios: IDs of plain transform scenarios.
+func sweepScenarios(ids string) ([]bench.Scenario, error) {
+	var out []bench.Scenario
+	for _, id := range strings.Split(ids, ",") {
 		sc, ok := bench.Lookup(strings.TrimSpace(id))
 		if !ok || !sc.InProcess() {
-			return fmt.Errorf("-sweep-scenarios: %q is not a plain transform scenario", id)
+			return nil, fmt.Errorf("%q is not a plain transform scenario", id)
 		}
-		scenarios = append(scenarios, sc)
+		out = append(out, sc)
 	}
+	return out, nil
+}
+
+// sweep times each scenario on a fresh Matte per workers:vips_concurrency
+// pair; a cell whose server does not start is reported as such.
+func sweep(root string, r *report, pairs [][2]int, scenarios []bench.Scenario) {
 	conc := *flagSweepConc
 	if conc <= 0 {
 		conc = 2 * runtime.NumCPU()
@@ -415,7 +427,8 @@ func sweep(root string, r *report) error {
 			block := fmt.Sprintf("\t\trembg off\n\t\tworkers %d\n\t\tvips_concurrency %d\n", p[0], p[1])
 			s, err := startMatte(root, block)
 			if err != nil {
-				return err
+				r.sweepRow(sc, p[0], p[1], result{Conc: conc, Bad: 1, Elapsed: time.Second, FirstBad: err.Error()})
+				continue
 			}
 			url := "http://" + s.addr() + sc.MattePath()
 			want := sc.ContentType()
@@ -427,7 +440,6 @@ func sweep(root string, r *report) error {
 			r.sweepRow(sc, p[0], p[1], res)
 		}
 	}
-	return nil
 }
 
 // ---- report ----
