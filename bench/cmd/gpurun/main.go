@@ -205,6 +205,12 @@ func startMatte(root, block string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	started := false
+	defer func() {
+		if !started {
+			os.RemoveAll(dir)
+		}
+	}()
 	conf := filepath.Join(dir, "Caddyfile")
 	if err := os.WriteFile(conf, fmt.Appendf(nil, caddyfile, port, block, filepath.Join(root, "images")), 0o644); err != nil {
 		return nil, err
@@ -227,18 +233,19 @@ func startMatte(root, block string) (*server, error) {
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-s.done:
-			defer os.RemoveAll(dir)
 			return nil, fmt.Errorf("bin/caddy exited (%v): %s", err, s.logTail())
 		default:
 		}
 		if c, err := net.DialTimeout("tcp", s.addr(), time.Second); err == nil {
 			c.Close()
+			started = true
 			return s, nil
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	why := fmt.Errorf("bin/caddy did not listen within 3 minutes: %s", s.logTail()) // before stop removes the log
 	s.stop()
-	return nil, fmt.Errorf("bin/caddy did not listen within 3 minutes: %s", s.logTail())
+	return nil, why
 }
 
 func (s *server) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
