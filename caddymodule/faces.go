@@ -46,13 +46,14 @@ type detectorEntry struct{ d *faces.Detector }
 
 func (e detectorEntry) Destruct() error { return e.d.Close() }
 
-// FaceDetector returns the detector of f, loading it on first use with the
-// ONNX Runtime library at lib. Handlers with the same model and threshold,
-// in this generation or the next, share it.
+// FaceDetector returns the detector of f, made on first use with the ONNX
+// Runtime library at lib named (segment.UseRuntime): the detector's session,
+// and the library with it, load on its first Detect. Handlers with the same
+// model and threshold, in this generation or the next, share it.
 func (a *App) FaceDetector(f *Faces, lib string) (*faces.Detector, error) {
 	key := fmt.Sprintf("%s;t=%g", f.Model, f.Threshold)
 	v, err := a.hold(shared.faces, key, func() (caddy.Destructor, error) {
-		if err := segment.InitRuntime(lib); err != nil {
+		if err := segment.UseRuntime(lib); err != nil {
 			return nil, err
 		}
 		d, err := faces.New(faces.Options{Model: f.Model, Threshold: f.Threshold})
@@ -74,6 +75,8 @@ type faceFinder struct {
 	d       *faces.Detector
 	cache   *cache.Cache
 	metrics *metrics
+	// unavailable logs, once, that the detector cannot be loaded.
+	unavailable func(error)
 }
 
 var _ transform.FaceFinder = faceFinder{}
@@ -82,6 +85,13 @@ func (f faceFinder) ID() string     { return f.d.ID() }
 func (f faceFinder) InputSize() int { return faces.InputSize }
 
 func (f faceFinder) Faces(ctx context.Context, key string, private bool, input func() ([]byte, int, int, error)) ([]transform.FaceBox, error) {
+	// The detector (and, the first time, ONNX Runtime) loads on first
+	// use. A server that cannot load it finds no faces, as one without a
+	// detector: crop=faces and fit=facearea take their fallback crop.
+	if err := f.d.Load(); err != nil {
+		f.unavailable(err)
+		return nil, nil
+	}
 	find := func(ctx context.Context) (cache.Entry, bool, error) {
 		rgb, w, h, err := input()
 		if err != nil {

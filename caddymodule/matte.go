@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -245,7 +246,12 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		if err != nil {
 			h.logger.Warn("face detection unavailable (crop=faces and fit=facearea take their fallback crop); run `make runtime`, or set `faces off`", zap.Error(err))
 		} else {
-			ff = faceFinder{d: d, cache: h.cache, metrics: h.metrics}
+			var once sync.Once
+			ff = faceFinder{d: d, cache: h.cache, metrics: h.metrics, unavailable: func(err error) {
+				once.Do(func() {
+					h.logger.Warn("face detection unavailable (crop=faces and fit=facearea take their fallback crop)", zap.Error(err))
+				})
+			}}
 		}
 	}
 	h.pipeline = transform.NewPipeline(transform.Options{

@@ -108,11 +108,13 @@ func (r *Removal) fillDefaults() {
 	}
 }
 
-// open initialises the runtime and opens one session per allowed model
-// (loading them when Preload is set). App.Engines calls it once per
-// configuration.
+// open names the runtime and opens one session per allowed model. With
+// Preload the sessions, and ONNX Runtime with them, are loaded now; without
+// it the first removal loads both (segment.UseRuntime), so a server that
+// removes no background never maps the library. App.Engines calls it once
+// per configuration.
 func (r *Removal) open(logger *zap.Logger) (*models, error) {
-	if err := segment.InitRuntime(r.Runtime); err != nil {
+	if err := segment.UseRuntime(r.Runtime); err != nil {
 		return nil, err
 	}
 	queue := -1
@@ -210,6 +212,12 @@ func (mt *matter) Matte(ctx context.Context, model, sourceHash string, private b
 	p := s.Preset()
 	key := hashKey(sourceHash, s.Info().Fingerprint)
 	e, _, err := mt.cache.Do(ctx, nsMask, key, func(ctx context.Context) (cache.Entry, bool, error) {
+		// The model (and, the first time, ONNX Runtime: UseRuntime) is
+		// loaded before its input is made: a server that cannot load
+		// them answers as one without a model, and decodes nothing.
+		if err := s.Load(); err != nil {
+			return cache.Entry{}, false, removalUnavailable(err)
+		}
 		rgb, err := input()
 		if err != nil {
 			return cache.Entry{}, false, err
@@ -246,6 +254,14 @@ func (mt *matter) Ready(model, sourceHash string) error {
 	}
 	mt.m.pool.Refused()
 	return overloadedRemoval(mt.m.pool)
+}
+
+// removalUnavailable is the 501 of a model that cannot be loaded (the
+// answer of a server without one, transform's loadForRemoval), with the
+// reason as its Cause for the log.
+func removalUnavailable(cause error) error {
+	return &params.Error{Status: http.StatusNotImplemented, Code: "removal_unavailable", Title: "Background removal unavailable",
+		Detail: "This server cannot load its segmentation model.", Field: "rembg", Cause: cause}
 }
 
 // overloadedRemoval is the 503 for an inference pool cannot queue, with

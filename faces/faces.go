@@ -4,9 +4,11 @@
 // The pipeline crops on what it finds (imgix crop=faces and fit=facearea,
 // and the face gravities of the other URL dialects).
 //
-// The runtime is segment's process-wide environment: segment.InitRuntime
-// must have succeeded before New. A Detector is safe for concurrent use;
-// Close waits for the calls in flight.
+// The runtime is segment's process-wide environment: segment.InitRuntime or
+// segment.UseRuntime must have named the library before the first Detect
+// (or Load), which makes the detector's session, loading the library if
+// need be. A Detector is safe for concurrent use; Close waits for the calls
+// in flight.
 package faces
 
 import (
@@ -102,17 +104,21 @@ type Options struct {
 // decoding the image it looks at.
 type Detector struct {
 	id        string
+	model     string
 	threshold float32
 
-	mu      sync.RWMutex // held for reading by Detect, for writing by Close
+	mu      sync.RWMutex // held for reading by Detect, for writing by Load and Close
 	session *ort.DynamicAdvancedSession
+	closed  bool
 }
 
 // ErrClosed is returned by Detect after Close.
 var ErrClosed = errors.New("faces: detector closed")
 
-// New loads the model at o.Model. It fails when the runtime is not
-// initialised, the file is missing, or its tensors are not BlazeFace's.
+// New checks o and names the detector after the model file's hash; the
+// ONNX Runtime session is made by Load or the first Detect, so a server
+// that never looks for faces never loads the runtime. It fails when the
+// file is missing or the threshold is out of range.
 func New(o Options) (*Detector, error) {
 	if o.Threshold < 0 || o.Threshold >= 1 {
 		return nil, fmt.Errorf("faces: threshold %g is not in [0, 1)", o.Threshold)
@@ -124,16 +130,42 @@ func New(o Options) (*Detector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("faces: model: %w", err)
 	}
-	if err := segment.AcquireRuntime(); err != nil {
-		return nil, err
+	name := strings.TrimSuffix(filepath.Base(o.Model), filepath.Ext(o.Model))
+	return &Detector{id: fmt.Sprintf("%s@%s;t=%g", name, sum[:12], o.Threshold), model: o.Model, threshold: float32(o.Threshold)}, nil
+}
+
+// Load makes the ONNX Runtime session now; Detect makes it on first use
+// otherwise. It fails when the runtime cannot be loaded or the model's
+// tensors are not BlazeFace's; a failed Load is tried again by the next
+// call.
+func (d *Detector) Load() error {
+	d.mu.RLock()
+	closed, loaded := d.closed, d.session != nil
+	d.mu.RUnlock()
+	switch {
+	case closed:
+		return ErrClosed
+	case loaded:
+		return nil
 	}
-	s, err := newSession(o.Model)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	switch {
+	case d.closed:
+		return ErrClosed
+	case d.session != nil:
+		return nil
+	}
+	if err := segment.AcquireRuntime(); err != nil {
+		return err
+	}
+	s, err := newSession(d.model)
 	if err != nil {
 		segment.ReleaseRuntime()
-		return nil, fmt.Errorf("faces: model %s: %w", o.Model, err)
+		return fmt.Errorf("faces: model %s: %w", d.model, err)
 	}
-	name := strings.TrimSuffix(filepath.Base(o.Model), filepath.Ext(o.Model))
-	return &Detector{id: fmt.Sprintf("%s@%s;t=%g", name, sum[:12], o.Threshold), threshold: float32(o.Threshold), session: s}, nil
+	d.session = s
+	return nil
 }
 
 func fileSHA256(path string) (string, error) {
@@ -209,6 +241,7 @@ func (d *Detector) ID() string { return d.id }
 func (d *Detector) Close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.closed = true
 	if d.session == nil {
 		return nil
 	}
@@ -229,6 +262,9 @@ func (d *Detector) Detect(ctx context.Context, rgb []byte, width, height int) ([
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := d.Load(); err != nil {
+		return nil, err
+	}
 	input, ox, oy := letterbox(rgb, width, height)
 	in, err := ort.NewTensor(ort.NewShape(1, InputSize, InputSize, 3), input)
 	if err != nil {
@@ -238,7 +274,7 @@ func (d *Detector) Detect(ctx context.Context, rgb []byte, width, height int) ([
 	outs := make([]ort.Value, len(outputNames))
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	if d.session == nil {
+	if d.session == nil { // closed since Load
 		return nil, ErrClosed
 	}
 	if err := d.session.Run([]ort.Value{in}, outs); err != nil {

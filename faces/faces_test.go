@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"golang.org/x/image/draw"
@@ -169,6 +170,39 @@ func TestDetectAfterClose(t *testing.T) {
 	}
 	if err := d.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
+	}
+	if err := d.Load(); !errors.Is(err, ErrClosed) {
+		t.Errorf("Load after Close: %v, want ErrClosed", err)
+	}
+}
+
+// TestLoadChecksTheModel: New only hashes the file; the session, and with
+// it the check that the tensors are BlazeFace's, comes with Load (or the
+// first Detect), and a failed Load is reported again by the next call.
+func TestLoadChecksTheModel(t *testing.T) {
+	if setupErr != nil {
+		t.Skipf("skipping: %v", setupErr)
+	}
+	other := filepath.Join(filepath.Dir(modelPath), "isnet-int8.onnx")
+	if _, err := os.Stat(other); err != nil {
+		t.Skipf("skipping: no other ONNX model to offer (%v)", err)
+	}
+	d, err := New(Options{Model: other})
+	if err != nil {
+		t.Fatalf("New of a model that is not BlazeFace: %v (the tensors are checked by Load)", err)
+	}
+	defer d.Close()
+	for range 2 {
+		if err := d.Load(); err == nil || !strings.Contains(err.Error(), "not a BlazeFace model") {
+			t.Fatalf("Load: %v, want the tensor check's refusal", err)
+		}
+	}
+	if _, err := d.Detect(context.Background(), make([]byte, 256*256*3), 256, 256); err == nil {
+		t.Error("Detect with a model that does not load: no error")
+	}
+	good := newDetector(t)
+	if err := good.Load(); err != nil {
+		t.Fatalf("Load of BlazeFace: %v", err)
 	}
 }
 

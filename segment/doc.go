@@ -7,7 +7,7 @@
 //
 // Typical use:
 //
-//	if err := segment.InitRuntime(libPath); err != nil { ... } // once per process
+//	if err := segment.UseRuntime(libPath); err != nil { ... } // loaded by the first Load
 //	p, _ := segment.Lookup("isnet")
 //	pool := segment.NewPool(0, -1)                             // shared by all sessions
 //	s, err := segment.NewSession(p, segment.Options{ModelsDir: dir, Pool: pool})
@@ -36,9 +36,10 @@
 //
 // # Lifetime
 //
-// The ONNX Runtime environment is process-wide: InitRuntime is idempotent
-// and survives Caddy config reloads; ShutdownRuntime is optional and refuses
-// while sessions are loaded. Session.Close waits for running inferences.
+// The ONNX Runtime environment is process-wide: InitRuntime (load now) and
+// UseRuntime (load with the first session) are idempotent and survive Caddy
+// config reloads; ShutdownRuntime is optional and refuses while sessions are
+// loaded. Session.Close waits for running inferences.
 //
 // # Batching
 //

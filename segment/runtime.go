@@ -20,13 +20,14 @@ var rt struct {
 	mu       sync.Mutex
 	lib      string // the path that was loaded, once initialised
 	ready    bool
-	sessions int // loaded ORT sessions
+	pending  string // UseRuntime's path, loaded by the first acquireRuntime
+	sessions int    // loaded ORT sessions
 }
 
 var (
-	// ErrRuntimeNotInitialized is returned by Load and Segment before
-	// InitRuntime succeeded.
-	ErrRuntimeNotInitialized = errors.New("segment: ONNX Runtime not initialised (call InitRuntime with the library path first)")
+	// ErrRuntimeNotInitialized is returned by Load and Segment when
+	// neither InitRuntime nor UseRuntime named the library.
+	ErrRuntimeNotInitialized = errors.New("segment: ONNX Runtime not initialised (call InitRuntime or UseRuntime with the library path first)")
 	// ErrRuntimeBusy is returned by ShutdownRuntime while sessions are loaded.
 	ErrRuntimeBusy = errors.New("segment: ONNX Runtime still has loaded sessions")
 )
@@ -38,20 +39,65 @@ var (
 // failed attempt (missing or wrong library) is not remembered, so a config
 // reload with a corrected path can try again.
 func InitRuntime(libPath string) error {
-	if libPath == "" {
-		return errors.New("segment: no ONNX Runtime library path given")
-	}
-	abs, err := filepath.Abs(libPath)
+	abs, err := runtimePath(libPath)
 	if err != nil {
-		return fmt.Errorf("segment: ONNX Runtime library path %q: %w", libPath, err)
+		return err
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return initLocked(abs)
+}
+
+// UseRuntime names the library that the first session to load (Load, the
+// first Segment, or another package's AcquireRuntime) loads, and checks
+// that the file is there; nothing is loaded now. A server that never runs a
+// model thus never maps the library (some 18 MB resident) nor creates the
+// environment; the price is that a library that is present but cannot be
+// loaded is reported by that first load rather than here (InitRuntime, or
+// Session.Load at start, reports it at once). Once the library is loaded,
+// UseRuntime behaves as InitRuntime: the same path is a no-op, another an
+// error; until then a later call's path replaces the earlier one, so a
+// config reload with a corrected path takes effect.
+func UseRuntime(libPath string) error {
+	abs, err := runtimePath(libPath)
+	if err != nil {
+		return err
 	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if rt.ready {
-		if rt.lib != abs {
-			return fmt.Errorf("segment: ONNX Runtime already loaded from %q; cannot switch to %q without a restart", rt.lib, abs)
-		}
-		return nil
+		return sameLibrary(abs)
+	}
+	if err := checkLibrary(abs); err != nil {
+		return err
+	}
+	rt.pending = abs
+	return nil
+}
+
+func runtimePath(libPath string) (string, error) {
+	if libPath == "" {
+		return "", errors.New("segment: no ONNX Runtime library path given")
+	}
+	abs, err := filepath.Abs(libPath)
+	if err != nil {
+		return "", fmt.Errorf("segment: ONNX Runtime library path %q: %w", libPath, err)
+	}
+	return abs, nil
+}
+
+func sameLibrary(abs string) error {
+	if rt.lib != abs {
+		return fmt.Errorf("segment: ONNX Runtime already loaded from %q; cannot switch to %q without a restart", rt.lib, abs)
+	}
+	return nil
+}
+
+// initLocked loads the library at abs and creates the environment, unless
+// it is loaded already. rt.mu is held.
+func initLocked(abs string) error {
+	if rt.ready {
+		return sameLibrary(abs)
 	}
 	if err := checkLibrary(abs); err != nil {
 		return err
@@ -64,7 +110,7 @@ func InitRuntime(libPath string) error {
 	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {
 		return fmt.Errorf("segment: loading ONNX Runtime from %q: %w", abs, err)
 	}
-	rt.lib, rt.ready = abs, true
+	rt.lib, rt.ready, rt.pending = abs, true, ""
 	return nil
 }
 
@@ -114,13 +160,19 @@ func ShutdownRuntime() error {
 	return nil
 }
 
-// acquireRuntime is called with a new ORT session about to be created; it
-// fails when the runtime is not ready and otherwise counts the session.
+// acquireRuntime is called with a new ORT session about to be created: it
+// loads the library UseRuntime named when none is loaded yet, fails when
+// none can be, and otherwise counts the session.
 func acquireRuntime() error {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if !rt.ready {
-		return ErrRuntimeNotInitialized
+		if rt.pending == "" {
+			return ErrRuntimeNotInitialized
+		}
+		if err := initLocked(rt.pending); err != nil {
+			return err
+		}
 	}
 	rt.sessions++
 	return nil
@@ -134,9 +186,10 @@ func releaseRuntime() {
 
 // AcquireRuntime counts an ORT session that another package (faces) is
 // about to create on this package's environment, so that ShutdownRuntime
-// refuses while it lives; it fails with ErrRuntimeNotInitialized before
-// InitRuntime. Every successful call is paired with one ReleaseRuntime
-// after that session is destroyed.
+// refuses while it lives; it loads the library UseRuntime named, if none
+// is loaded yet, and fails with ErrRuntimeNotInitialized when neither
+// InitRuntime nor UseRuntime named one. Every successful call is paired
+// with one ReleaseRuntime after that session is destroyed.
 func AcquireRuntime() error { return acquireRuntime() }
 
 // ReleaseRuntime undoes one AcquireRuntime.

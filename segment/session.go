@@ -264,7 +264,8 @@ func (s *Session) Runs() uint64 { return s.runs.Load() }
 
 // Load creates the ONNX Runtime session now (eager loading); Segment calls
 // it on first use otherwise. It is idempotent, and a failed Load is retried
-// by the next call. InitRuntime must have succeeded.
+// by the next call. InitRuntime or UseRuntime must have named the library;
+// the first Load loads it (UseRuntime).
 func (s *Session) Load() error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()

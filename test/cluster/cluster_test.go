@@ -68,6 +68,12 @@ func TestCluster(t *testing.T) {
 		if !c.rembg {
 			t.Skip("the ONNX runtime is not installed (make runtime): rembg=1 cannot run")
 		}
+		// ONNX Runtime is loaded by a node's first inference, not at start.
+		for i, n := range c.nodes {
+			if ortMapped(t, n.cmd.Process.Pid) {
+				t.Fatalf("node%d mapped ONNX Runtime before any background removal", i+1)
+			}
+		}
 		before := c.sum(t, "matte_inferences_total", "")
 		rs := concurrently(3, func(i int) reply {
 			return get(c.nodes[i].url(fmt.Sprintf("/shape.jpg?rembg=1&w=%d&fm=png", 100+10*i)))
@@ -79,6 +85,15 @@ func TestCluster(t *testing.T) {
 		}
 		if d := c.sum(t, "matte_inferences_total", ""); d-before != 1 {
 			t.Fatalf("%v inferences cluster-wide for one photo on three nodes, want 1", d-before)
+		}
+		loaded := 0
+		for _, n := range c.nodes {
+			if ortMapped(t, n.cmd.Process.Pid) {
+				loaded++
+			}
+		}
+		if loaded == 0 {
+			t.Fatal("no node mapped ONNX Runtime, yet one ran the inference")
 		}
 	})
 
@@ -346,4 +361,15 @@ func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// ortMapped reports whether process pid has mapped the ONNX Runtime
+// library.
+func ortMapped(t *testing.T, pid int) bool {
+	t.Helper()
+	maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
+	if err != nil {
+		t.Fatalf("reading the maps of node process %d: %v", pid, err)
+	}
+	return strings.Contains(string(maps), "libonnxruntime")
 }
