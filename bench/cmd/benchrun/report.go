@@ -371,6 +371,7 @@ func renderReport(res *results) string {
 
 	ref, haveRef := loadReference(cfg.refPath)
 	res.transformTargets(w, ref, haveRef)
+	res.rssTargets(w)
 	res.targets(w)
 
 	// In-process pipeline.

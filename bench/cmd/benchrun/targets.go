@@ -309,3 +309,44 @@ func (res *results) coalesceTable(w writer) {
 	}
 	w("\n")
 }
+
+// filedRSS is Matte's peak RSS (MiB) per scenario and concurrency in the
+// run issue 15 was filed against: RESULTS.md at dbd9587 (2026-11-23, the
+// system libvips 8.14, `workers` then the CPU count), measured as this
+// harness measures it (a fresh server per cell, VmRSS of the tree polled
+// every 100 ms). The issue asks for no higher a peak at the same
+// concurrency.
+var filedRSS = map[int]map[string]float64{
+	2: {"a": 150, "b": 153, "c": 126, "d": 192, "e": 189, "e400": 183, "pass": 118},
+	8: {"a": 165, "b": 210, "c": 131, "d": 210, "e": 227, "e400": 222, "pass": 121},
+}
+
+// rssTargets is the verdict on peak memory: Matte's peak RSS in each cell
+// that the filed run also measured, against that run's figure.
+func (res *results) rssTargets(w writer) {
+	type row struct {
+		id        string
+		conns     int
+		got, want float64
+	}
+	var rows []row
+	for _, sc := range res.selected(bench.KindTransform) {
+		for _, conns := range res.cfg.connsOf(sc.ID) {
+			want, ok := filedRSS[conns][sc.ID]
+			m := aggregate(res.cells[key(conns, sc.ID, "matte")])
+			if ok && m.ok {
+				rows = append(rows, row{sc.ID, conns, m.rssMiB, want})
+			}
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	w("## Target: peak memory\n\n")
+	w("Asked: Matte's peak RSS no higher than in the run the issue was filed against (RESULTS.md at dbd9587, 2026-11-23: the system libvips 8.14, `workers` then the CPU count, 2), at the same concurrency, measured the same way (a fresh server per cell). Where the memory goes: PROFILE.md, *Peak memory*.\n\n")
+	w("| scenario | c | Matte peak RSS MiB | filed run MiB | Matte ÷ filed (≤ ×1.00) |\n|---|---|---|---|---|\n")
+	for _, r := range rows {
+		w("| %s | %d | %.0f | %.0f | ×%.2f: %s |\n", r.id, r.conns, r.got, r.want, r.got/r.want, verdictAtMostRatio(r.got/r.want, 1))
+	}
+	w("\n")
+}
