@@ -2,7 +2,6 @@ package segment
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,14 +45,9 @@ func TestGPURuntimeReachesCUDA(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cmd := exec.Command(os.Args[0], "-test.run", "^TestGPURuntimeReachesCUDA$", "-test.v", "-test.count", "1")
-	cmd.Env = append(os.Environ(), "MATTE_GPU_PROBE=1", "MATTE_RUNTIME="+child)
-	out, err := cmd.CombinedOutput()
+	out := runInChild(t, "TestGPURuntimeReachesCUDA", "MATTE_GPU_PROBE=1", "MATTE_RUNTIME="+child)
 	t.Logf("child with the GPU build:\n%s", out)
-	if err != nil {
-		t.Fatalf("child: %v", err)
-	}
-	if !strings.Contains(string(out), "CUDA session loaded") && !strings.Contains(string(out), "CUDA reached") {
+	if !strings.Contains(out, "CUDA session loaded") && !strings.Contains(out, "CUDA reached") {
 		t.Fatal("the child did not run the check")
 	}
 }

@@ -2,7 +2,6 @@ package segment
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,13 +46,8 @@ func TestUseRuntimeLoadsOnFirstLoad(t *testing.T) {
 		return
 	}
 	needModel(t, "isnet") // the child's model comes from the same folder
-	cmd := exec.Command(os.Args[0], "-test.run", "^TestUseRuntimeLoadsOnFirstLoad$", "-test.v", "-test.count", "1")
-	cmd.Env = append(os.Environ(), "MATTE_LAZY_PROBE=1", "MATTE_RUNTIME="+runtimeDir)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("child: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "loaded on first Load") {
+	out := runInChild(t, "TestUseRuntimeLoadsOnFirstLoad", "MATTE_LAZY_PROBE=1", "MATTE_RUNTIME="+runtimeDir)
+	if !strings.Contains(out, "loaded on first Load") {
 		t.Fatalf("the child did not run the check:\n%s", out)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -86,4 +87,19 @@ func testdataDir(t testing.TB) string {
 	}
 	t.Skip("skipping: shared testdata folder absent (set MATTE_TESTDATA)")
 	return ""
+}
+
+// runInChild runs the test name alone in a child process of this test
+// binary, with env added to its environment, and returns its output: ONNX
+// Runtime loads once per process, so a test of how it loads needs a fresh
+// one. A failing child fails t.
+func runInChild(t *testing.T, name string, env ...string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run", "^"+name+"$", "-test.v", "-test.count", "1")
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	return string(out)
 }
