@@ -235,3 +235,44 @@ func flatten(img image.Image) []byte {
 	png.Encode(&buf, out)
 	return buf.Bytes()
 }
+
+// TestModelThatCannotLoad: the runtime and the model are loaded by the
+// first removal, not at start, so a model file that is there but is not a
+// model passes provisioning and is found out then. It is answered as a
+// server without a model (501 removal_unavailable on the rembg field), the
+// next request gets the same answer, and requests without rembg are served.
+func TestModelThatCannotLoad(t *testing.T) {
+	rt := runtimeDir(t)
+	dir := t.TempDir()
+	models := filepath.Join(dir, "models")
+	os.Mkdir(models, 0o755)
+	os.WriteFile(filepath.Join(models, "broken.onnx"), []byte("not an ONNX model"), 0o644)
+	os.WriteFile(filepath.Join(dir, "bg.jpg"), solidJPEG(t, 64, 64, color.RGBA{0, 200, 0, 255}), 0o644)
+	tester := caddytest.NewTester(t)
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	root * %s
+	matte {
+		rembg {
+			runtime %s/lib/libonnxruntime.so
+			models_dir %s
+			model broken
+			custom_model broken %s/broken.onnx {
+				input 320 320
+				mean 0.5 0.5 0.5
+				std 1 1 1
+			}
+		}
+	}
+	file_server
+}`, dir, rt, models, models), "caddyfile")
+	for range 2 {
+		res, body := get(t, tester, "http://localhost:9080/bg.jpg?rembg=1")
+		if res.StatusCode != 501 || !strings.Contains(string(body), `"code":"removal_unavailable"`) || !strings.Contains(string(body), `"field":"rembg"`) {
+			t.Fatalf("rembg=1 with a model that cannot load: %d %s", res.StatusCode, body)
+		}
+	}
+	if res, body := get(t, tester, "http://localhost:9080/bg.jpg?w=32&fm=png"); res.StatusCode != 200 {
+		t.Fatalf("a resize beside it: %d %.200s", res.StatusCode, body)
+	}
+}
