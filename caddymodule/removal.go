@@ -216,7 +216,7 @@ func (mt *matter) Matte(ctx context.Context, model, sourceHash string, private b
 		// loaded before its input is made: a server that cannot load
 		// them answers as one without a model, and decodes nothing.
 		if err := s.Load(); err != nil {
-			return cache.Entry{}, false, removalUnavailable(err)
+			return cache.Entry{}, false, transform.RemovalUnavailable("This server cannot load its segmentation model.", err)
 		}
 		rgb, err := input()
 		if err != nil {
@@ -254,14 +254,6 @@ func (mt *matter) Ready(model, sourceHash string) error {
 	}
 	mt.m.pool.Refused()
 	return overloadedRemoval(mt.m.pool)
-}
-
-// removalUnavailable is the 501 of a model that cannot be loaded (the
-// answer of a server without one, transform's loadForRemoval), with the
-// reason as its Cause for the log.
-func removalUnavailable(cause error) error {
-	return &params.Error{Status: http.StatusNotImplemented, Code: "removal_unavailable", Title: "Background removal unavailable",
-		Detail: "This server cannot load its segmentation model.", Field: "rembg", Cause: cause}
 }
 
 // overloadedRemoval is the 503 for an inference pool cannot queue, with

@@ -54,6 +54,14 @@ type Matter interface {
 // Box is a rectangle in output pixels.
 type Box struct{ Left, Top, Width, Height int }
 
+// RemovalUnavailable is the 501 of a server that cannot remove
+// backgrounds (no model configured, or one that cannot be loaded): detail
+// says which, cause (if any) is kept for the log.
+func RemovalUnavailable(detail string, cause error) error {
+	return &params.Error{Status: http.StatusNotImplemented, Code: "removal_unavailable", Title: "Background removal unavailable",
+		Detail: detail, Field: "rembg", Cause: cause}
+}
+
 // removalLoadScale is how finely a removal request decodes the source,
 // relative to the planned output: crop=fg and subject scaling enlarge a part
 // of the image, so they keep twice the resolution.
@@ -75,8 +83,7 @@ func (j *job) loadForRemoval() error {
 		return nil
 	}
 	if j.pl.opts.Matter == nil {
-		return &params.Error{Status: http.StatusNotImplemented, Code: "removal_unavailable", Title: "Background removal unavailable",
-			Detail: "This server has no segmentation model configured.", Field: "rembg"}
+		return RemovalUnavailable("This server has no segmentation model configured.", nil)
 	}
 	spec, err := j.pl.opts.Matter.Spec(p.Removal.Model)
 	if err != nil {
