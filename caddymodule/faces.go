@@ -41,6 +41,9 @@ func (f *Faces) validate() error {
 	return nil
 }
 
+// facesUnavailable is the log message of a server that cannot detect faces.
+const facesUnavailable = "face detection unavailable (crop=faces and fit=facearea take their fallback crop)"
+
 // detectorEntry adapts *faces.Detector to caddy.Destructor for the pool.
 type detectorEntry struct{ d *faces.Detector }
 
@@ -85,14 +88,16 @@ func (f faceFinder) ID() string     { return f.d.ID() }
 func (f faceFinder) InputSize() int { return faces.InputSize }
 
 func (f faceFinder) Faces(ctx context.Context, key string, private bool, input func() ([]byte, int, int, error)) ([]transform.FaceBox, error) {
-	// The detector (and, the first time, ONNX Runtime) loads on first
-	// use. A server that cannot load it finds no faces, as one without a
-	// detector: crop=faces and fit=facearea take their fallback crop.
-	if err := f.d.Load(); err != nil {
-		f.unavailable(err)
-		return nil, nil
-	}
 	find := func(ctx context.Context) (cache.Entry, bool, error) {
+		// The detector (and, the first time, ONNX Runtime) loads on the
+		// first miss, before anything is decoded; faces already cached need
+		// neither. A server that cannot load it finds no faces, as one
+		// without a detector (crop=faces and fit=facearea take their
+		// fallback crop), and keeps no such answer.
+		if err := f.d.Load(); err != nil {
+			f.unavailable(err)
+			return cache.Entry{Value: []byte("[]"), ContentType: "application/json"}, false, nil
+		}
 		rgb, w, h, err := input()
 		if err != nil {
 			return cache.Entry{}, false, err

@@ -35,11 +35,21 @@ func facesSite(t *testing.T, directives ...string) (*caddytest.Tester, string) {
 // applies to Matte's request for the source too.
 func facesSiteServing(t *testing.T, root, routes string, directives ...string) (*caddytest.Tester, string) {
 	t.Helper()
+	return facesSiteModel(t, root, "", routes, directives...)
+}
+
+// facesSiteModel is facesSiteServing with the face model at model (""
+// for the fetched BlazeFace).
+func facesSiteModel(t *testing.T, root, model, routes string, directives ...string) (*caddytest.Tester, string) {
+	t.Helper()
 	dir := os.Getenv("MATTE_RUNTIME")
 	if dir == "" {
 		dir, _ = filepath.Abs(filepath.Join("..", "runtime"))
 	}
-	lib, model := filepath.Join(dir, "lib", "libonnxruntime.so"), filepath.Join(dir, "models", "blazeface-back.onnx")
+	lib := filepath.Join(dir, "lib", "libonnxruntime.so")
+	if model == "" {
+		model = filepath.Join(dir, "models", "blazeface-back.onnx")
+	}
 	for _, f := range []string{lib, model} {
 		if _, err := os.Stat(f); err != nil {
 			t.Skipf("face detector not fetched (%v); run `make runtime`", err)
@@ -200,6 +210,26 @@ func TestFacesThroughServer(t *testing.T) {
 // eye) it is close to the imgix crop placed there by hand, and far from
 // the same dialect's attention crop, which picks a lower strip. On
 // girl-2.jpg (no face) each answers as its attention crop, pixel for
+
+// TestFaceModelThatCannotLoad: the detector loads on the first face crop
+// that needs it, not at start, so a face model file that is there but is
+// not a model passes provisioning and is found out then. The server then
+// finds no faces, as one without a detector: crop=faces on a photo with a
+// face answers the centre crop, pixel for pixel, and again the next time.
+func TestFaceModelThatCannotLoad(t *testing.T) {
+	data := testimages.SharedTestdata()
+	if data == "" {
+		t.Skip("shared test data (../shared/testdata) not found")
+	}
+	broken := filepath.Join(t.TempDir(), "broken.onnx")
+	os.WriteFile(broken, []byte("not an ONNX model"), 0o644)
+	tester, base := facesSiteModel(t, data, broken, "")
+	girl := base + "/photos/girl-1.jpg"
+	for range 2 {
+		asWithoutFaces(t, tester, girl+"?fit=crop&crop=faces&w=100&h=300&fm=png", girl+"?fit=crop&w=100&h=300&fm=png", 100, 300)
+	}
+}
+
 // pixel: the fallback is what the face gravity gave before.
 func TestDialectFacesThroughServer(t *testing.T) {
 	tester, base := facesSite(t, "url_dialect cloudflare", "url_dialect cloudinary", "url_dialect imagekit",

@@ -244,12 +244,12 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		}
 		d, err := h.app.FaceDetector(&h.Faces, lib)
 		if err != nil {
-			h.logger.Warn("face detection unavailable (crop=faces and fit=facearea take their fallback crop); run `make runtime`, or set `faces off`", zap.Error(err))
+			h.logger.Warn(facesUnavailable+"; run `make runtime`, or set `faces off`", zap.Error(err))
 		} else {
 			var once sync.Once
 			ff = faceFinder{d: d, cache: h.cache, metrics: h.metrics, unavailable: func(err error) {
 				once.Do(func() {
-					h.logger.Warn("face detection unavailable (crop=faces and fit=facearea take their fallback crop)", zap.Error(err))
+					h.logger.Warn(facesUnavailable, zap.Error(err))
 				})
 			}}
 		}
