@@ -72,10 +72,18 @@ type Cache struct {
 	closeMu sync.RWMutex // read-held by every operation; Close takes it exclusively
 	closed  bool
 
-	// purgeMu orders purges against stores of Do results: a result whose
-	// flight started before a purge (epoch changed) is not stored.
-	purgeMu sync.RWMutex
-	epoch   atomic.Uint64
+	// purgeMu orders purges against the writes that could undo them: a Do
+	// result, computed perhaps from purged data, and a hit read from a lower
+	// tier being copied into the tiers above it. Each such writer reads
+	// epoch before it reads or computes anything, and writes under purgeMu's
+	// read lock only if epoch is unchanged and no shared purge is running
+	// (current). A purge bumps epoch under the write lock, purges the local
+	// tiers, and releases the lock before the shared tier's network calls;
+	// sharedPurges keeps those writers out until the shared purge is done,
+	// and epoch is bumped again after it.
+	purgeMu      sync.RWMutex
+	epoch        atomic.Uint64
+	sharedPurges atomic.Int32
 
 	flightMu sync.Mutex
 	flights  map[string]*flight // running flights by memKey, guarded by flightMu
@@ -244,6 +252,7 @@ func (c *Cache) lookup(ns, key string, count, shared bool) (Entry, Tier, bool) {
 // lookupBody is lookup that, with body, may return a disk hit as a body
 // (GetBody).
 func (c *Cache) lookupBody(ns, key string, count, shared, body bool) (Entry, *FileBody, Tier, bool) {
+	epoch := c.epoch.Load() // before any tier is read: see promote
 	if c.mem != nil {
 		if e, ok := c.mem.get(ns, key); ok {
 			if count {
@@ -268,8 +277,8 @@ func (c *Cache) lookupBody(ns, key string, count, shared, body bool) (Entry, *Fi
 			if count {
 				c.diskHits.Add(1)
 			}
-			if c.mem != nil && b == nil {
-				c.mem.set(ns, key, e)
+			if b == nil {
+				c.promote(epoch, ns, key, e, false)
 			}
 			return e, b, TierDisk, true
 		}
@@ -282,7 +291,7 @@ func (c *Cache) lookupBody(ns, key string, count, shared, body bool) (Entry, *Fi
 			if count {
 				c.sharedHits.Add(1)
 			}
-			c.promote(ns, key, e)
+			c.promote(epoch, ns, key, e, true)
 			return e, nil, TierShared, true
 		}
 		if count {
@@ -290,6 +299,37 @@ func (c *Cache) lookupBody(ns, key string, count, shared, body bool) (Entry, *Fi
 		}
 	}
 	return Entry{}, nil, TierNone, false
+}
+
+// promote copies a hit read from a lower tier into the memory tier, and
+// with toDisk (a shared hit) into the disk tier too, unless a purge began
+// after epoch was read (before the read): the entry may be one that purge
+// removed, and copying it up would bring it back for as long as the memory
+// or disk tier keeps it.
+func (c *Cache) promote(epoch uint64, ns, key string, e Entry, toDisk bool) {
+	if c.mem == nil && (!toDisk || c.disk == nil) {
+		return
+	}
+	if h := c.hooks.beforePromote; h != nil {
+		h()
+	}
+	c.purgeMu.RLock()
+	defer c.purgeMu.RUnlock()
+	if !c.current(epoch) {
+		return
+	}
+	if c.mem != nil {
+		c.mem.set(ns, key, e)
+	}
+	if toDisk && c.disk != nil {
+		c.disk.enqueue(ns, key, e)
+	}
+}
+
+// current reports whether no purge has begun since epoch was read; the
+// caller holds purgeMu's read lock, so none can begin before it writes.
+func (c *Cache) current(epoch uint64) bool {
+	return c.epoch.Load() == epoch && c.sharedPurges.Load() == 0
 }
 
 // Set stores the entry in memory (synchronously; ristretto may still decline
@@ -364,16 +404,37 @@ func (c *Cache) store(ns, key string, e Entry, after func()) {
 	}
 }
 
-// purge runs fn under the exclusive purge lock after bumping the epoch.
-func (c *Cache) purge(fn func() error) error {
+// purge purges the local tiers with local under the exclusive purge lock,
+// after bumping the epoch, then the shared tier (if there is one) with
+// shared (may be nil) outside the lock, so that the misses finishing
+// meanwhile are not held up by its network calls: they are answered but
+// not stored, and no hit is promoted, until the shared purge is done
+// (sharedPurges). The error joins both.
+func (c *Cache) purge(local func() error, shared func(Shared) error) error {
 	if c == nil || !c.begin() {
 		return nil
 	}
 	defer c.end()
+	if shared != nil && c.shared != nil {
+		c.sharedPurges.Add(1)
+		defer func() {
+			// A writer that read epoch while the shared tier still
+			// held the purged entries must find it changed once
+			// sharedPurges lets it write again.
+			c.epoch.Add(1)
+			c.sharedPurges.Add(-1)
+		}()
+	} else {
+		shared = nil
+	}
 	c.purgeMu.Lock()
-	defer c.purgeMu.Unlock()
 	c.epoch.Add(1)
-	return fn()
+	err := local()
+	c.purgeMu.Unlock()
+	if shared != nil {
+		err = errors.Join(err, shared(c.shared))
+	}
+	return err
 }
 
 // Delete removes one entry from every tier (and cancels its queued disk
@@ -384,9 +445,7 @@ func (c *Cache) Delete(ns, key string) error {
 	if checkKey(ns, key) != nil {
 		return nil
 	}
-	return c.purge(func() error {
-		return errors.Join(c.localDelete(ns, key), c.sharedDo(func(s Shared) error { return s.Delete(ns, key) }))
-	})
+	return c.purge(func() error { return c.localDelete(ns, key) }, func(s Shared) error { return s.Delete(ns, key) })
 }
 
 func (c *Cache) localDelete(ns, key string) error {
@@ -406,9 +465,7 @@ func (c *Cache) Purge(ns string) error {
 	if !ValidNamespace(ns) {
 		return fmt.Errorf("%w: namespace %q", ErrInvalid, ns)
 	}
-	return c.purge(func() error {
-		return errors.Join(c.localPurgeNS(ns), c.sharedDo(func(s Shared) error { return s.PurgeNamespace(ns) }))
-	})
+	return c.purge(func() error { return c.localPurgeNS(ns) }, func(s Shared) error { return s.PurgeNamespace(ns) })
 }
 
 func (c *Cache) localPurgeNS(ns string) error {
@@ -423,9 +480,7 @@ func (c *Cache) localPurgeNS(ns string) error {
 
 // PurgeAll removes everything.
 func (c *Cache) PurgeAll() error {
-	return c.purge(func() error {
-		return errors.Join(c.localPurgeAll(), c.sharedDo(Shared.PurgeAll))
-	})
+	return c.purge(c.localPurgeAll, Shared.PurgeAll)
 }
 
 func (c *Cache) localPurgeAll() error {
@@ -448,9 +503,7 @@ func (c *Cache) PurgeTag(tag string) error {
 	if tag == "" {
 		return nil
 	}
-	return c.purge(func() error {
-		return errors.Join(c.localPurgeTag(tag), c.sharedDo(func(s Shared) error { return s.PurgeTag(tag) }))
-	})
+	return c.purge(func() error { return c.localPurgeTag(tag) }, func(s Shared) error { return s.PurgeTag(tag) })
 }
 
 func (c *Cache) localPurgeTag(tag string) error {
@@ -461,14 +514,6 @@ func (c *Cache) localPurgeTag(tag string) error {
 		return c.disk.purgeTag(tag)
 	}
 	return nil
-}
-
-// sharedDo runs fn on the shared tier, if any.
-func (c *Cache) sharedDo(fn func(Shared) error) error {
-	if c.shared == nil {
-		return nil
-	}
-	return fn(c.shared)
 }
 
 // Stats is a point-in-time snapshot of counters (monotonic, since New) and

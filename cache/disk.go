@@ -91,6 +91,7 @@ type testHooks struct {
 	beforeWrite        func(ns, key string) error // called by the writer before creating the temp file
 	beforeScanInsert   func()                     // called by the scan before it inserts what it found
 	beforeFlight       func()                     // called by Do between the outer miss and joining a flight
+	beforePromote      func()                     // called by a lookup between reading a lower tier's hit and promoting it
 	beforeRename       func(tmp string)           // called by the writer once the temp file is complete, before the rename
 	beforeTrashRemoval func(trash string)         // called by the purge goroutine before it deletes a trash directory
 	tempMaxAge         time.Duration              // override of tempMaxAge (0: default)

@@ -46,9 +46,12 @@
 // Lookups go memory, then disk; a disk hit is promoted to memory. GetBody
 // hands a disk hit that memory would not keep to the caller as an open file
 // (FileBody) once this process has verified that file (disk_stream.go). Stores go
-// to every enabled tier. Purges run on every tier under the Cache's purge
-// lock, after bumping the purge epoch that makes Do drop results computed
-// from data the purge removed.
+// to every enabled tier. Purges run on the local tiers under the Cache's
+// purge lock, after bumping the purge epoch that makes Do drop results
+// computed from data the purge removed and stops a lookup that read a lower
+// tier before the purge from promoting what it read; the shared tier's part
+// of a purge runs after the lock is released, and until it is done no
+// result is stored and no hit promoted (Cache.purge).
 //
 // # The shared tier
 //

@@ -203,7 +203,7 @@ func (c *Cache) runFlight(ctx context.Context, f *flight, fk, ns, key string, fn
 	// Cluster-wide: win the lease, or wait for its holder's entry.
 	release := func() {}
 	if c.shared != nil {
-		e, ok, rel, err := c.clusterFlight(ctx, ns, key)
+		e, ok, rel, err := c.clusterFlight(ctx, epoch, ns, key)
 		switch {
 		case err != nil:
 			f.err = err
@@ -249,7 +249,7 @@ func (c *Cache) storeFlight(ns, key string, e Entry, epoch uint64, release func(
 	defer c.end()
 	c.purgeMu.RLock()
 	defer c.purgeMu.RUnlock()
-	if c.epoch.Load() != epoch {
+	if !c.current(epoch) {
 		c.staleSkipped.Add(1)
 		release()
 		return

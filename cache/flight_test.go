@@ -358,6 +358,35 @@ func TestDoResultNotStoredAfterPurge(t *testing.T) {
 	}
 }
 
+// A disk hit read before a purge is served to its caller but not copied
+// into memory after the purge.
+func TestPurgeDuringDiskReadIsNotUndone(t *testing.T) {
+	hooks := &testHooks{}
+	c := newCache(t, Options{DiskPath: t.TempDir(), hooks: hooks})
+	g := newGate()
+	t.Cleanup(g.open) // before the cache's Close, which a blocked Get holds up
+	c.Set("result", "k", Entry{Value: []byte("old"), Tag: "src"})
+	c.Flush()
+	c.mem.del("result", "k")
+	hooks.beforePromote = g.wait
+	got := make(chan Tier)
+	go func() {
+		_, tier, _ := c.Get("result", "k")
+		got <- tier
+	}()
+	<-g.reached
+	if err := c.PurgeTag("src"); err != nil {
+		t.Fatal(err)
+	}
+	g.open()
+	if tier := <-got; tier != TierDisk {
+		t.Fatalf("the read that began before the purge: %v, want its disk hit", tier)
+	}
+	if e, tier, ok := c.Get("result", "k"); ok {
+		t.Fatalf("after the purge: %q from %v; the purged entry was promoted back", e.Value, tier)
+	}
+}
+
 func TestDoCancelledBeforeStart(t *testing.T) {
 	c := newCache(t, Options{})
 	ctx, cancel := context.WithCancel(bg())

@@ -104,23 +104,13 @@ func (c *Cache) sharedPut(ns, key string, e Entry, after func()) {
 	c.shared.Put(ns, key, e.Tag, blob, after)
 }
 
-// promote copies a shared hit into the local tiers.
-func (c *Cache) promote(ns, key string, e Entry) {
-	if c.mem != nil {
-		c.mem.set(ns, key, e)
-	}
-	if c.disk != nil {
-		c.disk.enqueue(ns, key, e)
-	}
-}
-
 // clusterFlight runs before a flight's fn when a shared tier is set: it
 // wins the cluster lease on ns/key (release is then non-nil: the caller
 // computes, stores and releases) or waits for the holder and returns its
 // entry (ok). A holder that dies lets its lease expire and a waiter take
 // over. release nil with ok false means the cluster cannot coordinate:
 // compute locally. err is ctx's when the callers gave up while waiting.
-func (c *Cache) clusterFlight(ctx context.Context, ns, key string) (e Entry, ok bool, release func(), err error) {
+func (c *Cache) clusterFlight(ctx context.Context, epoch uint64, ns, key string) (e Entry, ok bool, release func(), err error) {
 	waited := false
 	for {
 		release, err := c.shared.Acquire(ctx, ns, key)
@@ -138,7 +128,7 @@ func (c *Cache) clusterFlight(ctx context.Context, ns, key string) (e Entry, ok 
 			if e, ok := c.sharedGet(ns, key); ok {
 				release()
 				c.sharedHits.Add(1)
-				c.promote(ns, key, e)
+				c.promote(epoch, ns, key, e, true)
 				return e, true, nil, nil
 			}
 			if waited {
@@ -156,7 +146,7 @@ func (c *Cache) clusterFlight(ctx context.Context, ns, key string) (e Entry, ok 
 		}
 		if e, ok := c.sharedGet(ns, key); ok {
 			c.sharedHits.Add(1)
-			c.promote(ns, key, e)
+			c.promote(epoch, ns, key, e, true)
 			return e, true, nil, nil
 		}
 		// Announced without an entry (the holder failed, or its result
@@ -169,15 +159,15 @@ func (c *Cache) remotePurge(p SharedPurge) {
 	var err error
 	switch {
 	case p.All:
-		err = c.purge(c.localPurgeAll)
+		err = c.purge(c.localPurgeAll, nil)
 	case p.Tag != "":
-		err = c.purge(func() error { return c.localPurgeTag(p.Tag) })
+		err = c.purge(func() error { return c.localPurgeTag(p.Tag) }, nil)
 	case p.Key != "":
 		if checkKey(p.NS, p.Key) == nil {
-			err = c.purge(func() error { return c.localDelete(p.NS, p.Key) })
+			err = c.purge(func() error { return c.localDelete(p.NS, p.Key) }, nil)
 		}
 	case ValidNamespace(p.NS):
-		err = c.purge(func() error { return c.localPurgeNS(p.NS) })
+		err = c.purge(func() error { return c.localPurgeNS(p.NS) }, nil)
 	}
 	if err != nil && !errors.Is(err, ErrInvalid) {
 		c.report(err)

@@ -3,6 +3,7 @@ package cache
 import (
 	"bytes"
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,6 +18,9 @@ type fakeShared struct {
 	leases  map[string]chan struct{} // closed at release
 	deleted atomic.Int32
 	onPurge func(SharedPurge)
+	// Set before use, if at all: called by Get after it reads, before it
+	// returns, and by PurgeAll before it deletes.
+	afterGet, beforePurgeAll func()
 }
 
 func newFakeShared() *fakeShared {
@@ -25,8 +29,12 @@ func newFakeShared() *fakeShared {
 
 func (f *fakeShared) Get(ns, key string) ([]byte, error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.blobs[ns+"/"+key], nil
+	blob := f.blobs[ns+"/"+key]
+	f.mu.Unlock()
+	if f.afterGet != nil {
+		f.afterGet()
+	}
+	return blob, nil
 }
 
 func (f *fakeShared) Put(ns, key, _ string, blob []byte, after func()) {
@@ -48,9 +56,18 @@ func (f *fakeShared) Delete(ns, key string) error {
 	return nil
 }
 
-func (f *fakeShared) PurgeNamespace(string) error  { return nil }
-func (f *fakeShared) PurgeAll() error              { return nil }
-func (f *fakeShared) PurgeTag(string) error        { return nil }
+func (f *fakeShared) PurgeNamespace(string) error { return nil }
+func (f *fakeShared) PurgeTag(string) error       { return nil }
+
+func (f *fakeShared) PurgeAll() error {
+	if f.beforePurgeAll != nil {
+		f.beforePurgeAll()
+	}
+	f.mu.Lock()
+	clear(f.blobs)
+	f.mu.Unlock()
+	return nil
+}
 func (f *fakeShared) OnPurge(fn func(SharedPurge)) { f.onPurge = fn }
 
 func (f *fakeShared) Acquire(_ context.Context, ns, key string) (func(), error) {
@@ -164,4 +181,87 @@ func FuzzSharedBlob(f *testing.F) {
 			t.Fatalf("served a blob that is not the entry's encoding (%v)", err)
 		}
 	})
+}
+
+// A lookup that read the shared tier before a purge must not copy what it
+// read into memory after the purge: the purged entry would come back.
+func TestPurgeDuringSharedReadIsNotUndone(t *testing.T) {
+	fs := newFakeShared()
+	a := newCache(t, Options{Shared: fs})
+	b := newCache(t, Options{Shared: fs})
+	a.Set("result", "k", Entry{Value: []byte("old")})
+	g := newGate()
+	t.Cleanup(g.open)
+	fs.afterGet = g.wait
+	got := make(chan Tier)
+	go func() {
+		_, tier, _ := b.Get("result", "k")
+		got <- tier
+	}()
+	<-g.reached
+	if err := b.PurgeAll(); err != nil {
+		t.Fatal(err)
+	}
+	g.open()
+	if tier := <-got; tier != TierShared {
+		t.Fatalf("the read that began before the purge: %v, want its shared hit", tier)
+	}
+	if e, tier, ok := b.Get("result", "k"); ok {
+		t.Fatalf("after the purge: %q from %v; the purged entry was promoted back", e.Value, tier)
+	}
+}
+
+// While the shared tier's part of a purge is running, outside the purge
+// lock, a miss's result is answered at once (not held until the purge is
+// done) but not stored, and a shared hit read meanwhile is not promoted.
+func TestSharedPurgeHoldsNoMissBack(t *testing.T) {
+	fs := newFakeShared()
+	a := newCache(t, Options{Shared: fs})
+	b := newCache(t, Options{Shared: fs})
+	a.Set("result", "old", Entry{Value: []byte("old")})
+	g := newGate()
+	t.Cleanup(g.open)
+	fs.beforePurgeAll = g.wait
+	purged := make(chan error)
+	go func() { purged <- b.PurgeAll() }()
+	<-g.reached
+
+	// The shared store still holds "old": a lookup now reads it, and must
+	// not copy it into memory.
+	if _, tier, ok := b.Get("result", "old"); !ok || tier != TierShared {
+		t.Fatalf("read during the shared purge: %v %v", tier, ok)
+	}
+	done := make(chan error)
+	go func() {
+		_, out, err := b.Do(bg(), "result", "new", func(context.Context) (Entry, bool, error) {
+			return Entry{Value: []byte("new")}, true, nil
+		})
+		if err == nil && !out.Executed {
+			err = errors.New("fn did not run")
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a miss waited for the shared tier's purge")
+	}
+	g.open()
+	if err := <-purged; err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := b.mem.get("result", "old"); ok {
+		t.Fatal("an entry read during the shared purge was promoted")
+	}
+	if _, tier, ok := b.Get("result", "new"); ok {
+		t.Fatalf("a result computed during the shared purge was stored (%v)", tier)
+	}
+	// Once the purge is done, stores and promotions go on.
+	b.Set("result", "later", Entry{Value: []byte("v")})
+	if _, tier, _ := b.Get("result", "later"); tier != TierMemory {
+		t.Fatalf("after the purge: %v", tier)
+	}
 }
