@@ -192,7 +192,9 @@ func (t *Tier) Close() {
 }
 
 // Stats are the tier's counters. Retracted counts writes deleted again
-// because a purge may have run before they landed; LostPurges counts
+// because a purge may have run before they landed, or because they failed
+// and may have landed all the same (those count in WriteErrors too);
+// LostPurges counts
 // purge messages taken as lost (each a local purge of everything).
 type Stats struct {
 	Writes, Dropped, WriteErrors, Retracted, LostPurges uint64
@@ -295,7 +297,12 @@ func (t *Tier) write(p *put) {
 		return err
 	})
 	if err != nil {
+		// The SET may have been applied all the same (its reply lost to
+		// the timeout, or the tag's SADD refused on another cluster
+		// slot): an entry no purge check has vouched for, perhaps
+		// missing from its tag's set. Retracted, best effort.
 		t.writeErrors.Add(1)
+		t.retract(k)
 		return
 	}
 	t.writes.Add(1)
@@ -310,6 +317,11 @@ func (t *Tier) write(p *put) {
 			return
 		}
 	}
+	t.retract(k)
+}
+
+// retract deletes entry key k that this tier wrote but cannot vouch for.
+func (t *Tier) retract(k string) {
 	t.retracted.Add(1)
 	if err := t.n.Run(context.Background(), func(ctx context.Context) error { return t.n.Client().Del(ctx, k).Err() }); err != nil {
 		t.writeErrors.Add(1)

@@ -331,6 +331,28 @@ func (n *node) holdWrites(t *testing.T) (taken chan string, release chan struct{
 	return taken, release
 }
 
+// TestFailedWriteRetracted: a write whose pipeline fails after its SET was
+// applied (here the tag's SADD meets a key of another type, as it may meet
+// another cluster slot's refusal) would leave an entry missing from its
+// tag's set, out of PurgeTag's reach: it is deleted again.
+func TestFailedWriteRetracted(t *testing.T) {
+	srv := redistest.Start(t)
+	a := newNode(t, srv.Addr, cluster.Options{}, Options{})
+	ctx := context.Background()
+	if err := a.rdb.Set(ctx, a.tier.tagKey("src"), "not a set", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	a.c.Set("result", "k", cache.Entry{Value: []byte("v"), Tag: "src"})
+	a.c.Flush()
+	n, err := a.rdb.Exists(ctx, a.tier.entryKey("result", "k")).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := a.tier.Stats(); n != 0 || st.WriteErrors != 1 || st.Retracted != 1 || st.Writes != 0 {
+		t.Fatalf("after a failed write: entry exists %d, stats %+v; want it deleted, 1 write error, 1 retracted", n, st)
+	}
+}
+
 // TestLateWriteRetracted: a write that b's writer had taken from its queue
 // when a purge ran on a lands after the purge's delete. It is deleted again
 // when the purge covers it (heard or not), and kept when it does not.
