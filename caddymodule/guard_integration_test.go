@@ -78,9 +78,13 @@ http://localhost:9080 {
 
 func TestOriginURL(t *testing.T) {
 	var hits atomic.Int32
+	var outside atomic.Value // the last path requested outside /assets/
 	photo := solidJPEG(t, 300, 200, color.RGBA{0, 0, 200, 255})
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
+		if !strings.HasPrefix(r.URL.Path, "/assets/") || strings.Contains(r.URL.Path, "..") {
+			outside.Store(r.URL.RawPath + " " + r.URL.Path)
+		}
 		if r.URL.Path != "/assets/p.jpg" {
 			http.NotFound(w, r)
 			return
@@ -117,9 +121,26 @@ http://localhost:9080 {
 	if res.StatusCode != 200 || !bytes.Equal(body, photo) {
 		t.Fatalf("origin pass-through: %d, %d bytes", res.StatusCode, len(body))
 	}
-	res, _ = get(t, tester, "http://localhost:9080/missing.jpg?w=30")
-	if res.StatusCode != http.StatusBadGateway {
-		t.Fatalf("origin 404: %d", res.StatusCode)
+	// The origin's 404 is the client's, not a 502 (README, Errors).
+	for _, path := range []string{"/missing.jpg?w=30", "/missing.jpg"} {
+		res, body = get(t, tester, "http://localhost:9080"+path)
+		if res.StatusCode != http.StatusNotFound || !bytes.Contains(body, []byte(`"code":"source_not_found"`)) {
+			t.Fatalf("origin 404 for %s: %d %s", path, res.StatusCode, body)
+		}
+	}
+
+	// A dot segment, however it is written, would leave /assets once the
+	// origin resolves it: refused before anything is fetched.
+	before := hits.Load()
+	for _, path := range []string{"/..%2Fsecret.jpg?w=30", "/..%2Fsecret.jpg", "/%2e%2e/secret.jpg?w=30",
+		"/x/%2E%2E%2F%2E%2E%2Fsecret.jpg", "/..%5Csecret.jpg?w=30"} {
+		res, body = get(t, tester, "http://localhost:9080"+path)
+		if res.StatusCode != http.StatusBadRequest || !bytes.Contains(body, []byte("segment")) {
+			t.Errorf("%s: %d %s, want a 400", path, res.StatusCode, body)
+		}
+	}
+	if n := hits.Load() - before; n != 0 {
+		t.Errorf("the origin was asked %d times for paths with dot segments (last outside /assets/: %v)", n, outside.Load())
 	}
 }
 

@@ -185,10 +185,10 @@ func catchAbort(serve func() error) (err error, aborted bool) {
 func (h *Handler) fetchOrigin(req *imageRequest, or *http.Request, rec *sourceRecorder) error {
 	src := req.remote
 	if src == "" {
-		u := *h.guard.origin
-		u.Path = strings.TrimSuffix(u.Path, "/") + or.URL.Path
-		u.RawQuery = or.URL.RawQuery
-		src = u.String()
+		var err error
+		if src, err = h.originURL(or.URL.Path, or.URL.RawQuery); err != nil {
+			return err
+		}
 	}
 	res, err := h.guard.fetcher.Fetch(req.r.Context(), fetch.Request{URL: src, Accept: "image/*",
 		IfNoneMatch: or.Header.Get("If-None-Match"), IfModifiedSince: or.Header.Get("If-Modified-Since")})
@@ -224,11 +224,39 @@ func (h *Handler) fetchOrigin(req *imageRequest, or *http.Request, rec *sourceRe
 	return err
 }
 
+// originURL is the origin URL's resource for a request's (decoded) path:
+// the origin's path joined with it, the query replaced by rawQuery. A path
+// with a . or .. segment is refused with a 400: joined as it is, the origin
+// (or a proxy on the way) would resolve it against the origin's own path and
+// could leave that path, as `/..%2Fadmin%2Fconfig.json` would. Browsers
+// resolve dot segments before they send a URL, so only a hand-made request
+// carries one. A backslash separates segments too, as some servers read it.
+func (h *Handler) originURL(reqPath, rawQuery string) (string, error) {
+	for seg := range strings.FieldsFuncSeq(reqPath, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if seg == "." || seg == ".." {
+			return "", &params.Error{Status: http.StatusBadRequest, Code: params.CodeInvalidParameter, Title: "Invalid path",
+				Detail: "The path has a . or .. segment; the origin's images are named without them."}
+		}
+	}
+	u := *h.guard.origin
+	u.Path = strings.TrimSuffix(u.Path, "/") + reqPath
+	u.RawPath = ""
+	u.RawQuery = rawQuery
+	return u.String(), nil
+}
+
 // upstreamError is the public error of a failed origin fetch.
 func upstreamError(err error) error {
 	var fe *fetch.FetchError
 	if !errors.As(err, &fe) {
 		return err
+	}
+	if fe.Kind == fetch.KindUpstream && isMissing(fe.Status) {
+		// The origin has no such image: its 404 or 410 is the client's
+		// answer too, as when the next handler serves the source, not a
+		// 502 that would read as the origin failing.
+		return &params.Error{Status: fe.Status, Code: params.CodeSourceNotFound, Title: http.StatusText(fe.Status),
+			Detail: fmt.Sprintf("The origin answered %d %s for the source.", fe.Status, http.StatusText(fe.Status)), Cause: err}
 	}
 	status := fe.Kind.HTTPStatus()
 	return &params.Error{Status: status, Code: params.CodeUpstream, Title: http.StatusText(status), Detail: fe.Detail(), Cause: err}
@@ -237,10 +265,11 @@ func upstreamError(err error) error {
 // passOrigin answers a request without Matte parameters from the origin
 // URL, bytes untouched.
 func (h *Handler) passOrigin(w http.ResponseWriter, r *http.Request, rawQuery string) error {
-	u := *h.guard.origin
-	u.Path = strings.TrimSuffix(u.Path, "/") + r.URL.Path
-	u.RawQuery = rawQuery
-	res, err := h.guard.fetcher.Fetch(r.Context(), fetch.Request{URL: u.String(),
+	src, err := h.originURL(r.URL.Path, rawQuery)
+	if err != nil {
+		return h.writeError(w, r, err)
+	}
+	res, err := h.guard.fetcher.Fetch(r.Context(), fetch.Request{URL: src,
 		IfNoneMatch: r.Header.Get("If-None-Match"), IfModifiedSince: r.Header.Get("If-Modified-Since")})
 	if err != nil {
 		return h.writeError(w, r, upstreamError(err))

@@ -91,6 +91,7 @@ const (
 	CodeOutputTooLarge    = "output_too_large"
 	CodeTimeout           = "timeout"
 	CodeUpstream          = "upstream_error"
+	CodeSourceNotFound    = "source_not_found"
 )
 
 // BadParam builds the 400 for one bad parameter.

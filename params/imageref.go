@@ -15,8 +15,9 @@ const MaxImageRef = 2048
 // CheckImageRef accepts an image reference as a URL may give it: an
 // http(s) URL with a host and without user info or fragment (the handler
 // still fetches it only from allowed hosts), or an absolute path starting
-// with a single / without . or .. segments (served by the next handler);
-// at most MaxImageRef bytes, printable UTF-8.
+// with a single / without . or .. segments, as written or percent-decoded,
+// / and \ both separating them (served by the next handler); at most
+// MaxImageRef bytes, printable UTF-8.
 func CheckImageRef(v string) error {
 	if err := CheckPrintable(v, MaxImageRef); err != nil {
 		return err
@@ -25,9 +26,18 @@ func CheckImageRef(v string) error {
 		if strings.HasPrefix(v, "//") {
 			return errors.New("a path starts with a single /")
 		}
-		for seg := range strings.SplitSeq(v[1:], "/") {
-			if seg == "." || seg == ".." {
-				return errors.New(". and .. segments are not allowed")
+		// The path is checked as written and decoded: the handler
+		// requests it decoded, so /%2e%2e/ would be a .. segment there.
+		p, _, _ := strings.Cut(v, "?")
+		decoded, err := url.PathUnescape(p)
+		if err != nil {
+			return ErrSyntax
+		}
+		for _, s := range []string{v, decoded} {
+			for seg := range strings.FieldsFuncSeq(s, func(r rune) bool { return r == '/' || r == '\\' }) {
+				if seg == "." || seg == ".." {
+					return errors.New(". and .. segments are not allowed")
+				}
 			}
 		}
 		return nil
