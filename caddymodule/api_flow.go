@@ -273,14 +273,18 @@ func (c *apiCall) inputs(req dialect.Request) (apiInputs, bool) {
 	if c.api.BMPInput && dialect.IsBMP(in.src) {
 		png, perr := dialect.BMPToPNG(in.src, int64(c.st.h.MaxSourceMegapixels*1e6))
 		if perr != nil {
-			c.fail(dialect.Failure{Kind: dialect.FailProbe, Field: source.Field, Err: perr})
+			if !c.refusedSize(req, perr) {
+				c.fail(dialect.Failure{Kind: dialect.FailProbe, Field: source.Field, Err: perr})
+			}
 			return in, false
 		}
 		in.src = png
 	}
 	info, err := c.st.h.pipeline.Probe(in.src)
 	if err != nil {
-		c.fail(dialect.Failure{Kind: dialect.FailProbe, Field: source.Field, Err: err})
+		if !c.refusedSize(req, err) {
+			c.fail(dialect.Failure{Kind: dialect.FailProbe, Field: source.Field, Err: err})
+		}
 		return in, false
 	}
 	in.info = info
@@ -295,6 +299,25 @@ func (c *apiCall) inputs(req dialect.Request) (apiInputs, bool) {
 		return in, false
 	}
 	return in, true
+}
+
+// refusedSize answers a source that err refuses for its resolution with
+// the dialect's own refusal of its size, where the API documents one
+// (dialect.SizeChecker: rembg.com's per-side limit and message), and
+// reports whether it did. Matte's megapixel limit is checked first, from the
+// header, so without this a source over both would get Matte's wording.
+func (c *apiCall) refusedSize(req dialect.Request, err error) bool {
+	sc, ok := req.(dialect.SizeChecker)
+	var size *params.SourceSize
+	if !ok || !errors.As(err, &size) {
+		return false
+	}
+	errs := sc.CheckSize(size.Width, size.Height)
+	if errs == nil {
+		return false
+	}
+	c.writeErrors(errs, c.caller.rate())
+	return true
 }
 
 // image returns img's bytes, downloading a URL through the SSRF-safe

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -26,6 +27,7 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
+	"golang.org/x/image/bmp"
 )
 
 // The hosted-API dialects through the real server: remove.bg v1.0,
@@ -238,6 +240,19 @@ func solidPNG(t testing.TB, w, h int) []byte {
 	return b.Bytes()
 }
 
+// lyingBMP is an 8x8 BMP whose header claims w x h.
+func lyingBMP(t *testing.T, w, h int) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := bmp.Encode(&b, image.NewNRGBA(image.Rect(0, 0, 8, 8))); err != nil {
+		t.Fatal(err)
+	}
+	data := b.Bytes()
+	binary.LittleEndian.PutUint32(data[18:22], uint32(w))
+	binary.LittleEndian.PutUint32(data[22:26], uint32(h))
+	return data
+}
+
 // TestAPIValidation answers every validation error of the three dialects
 // through the server. None of them runs the model.
 func TestAPIValidation(t *testing.T) {
@@ -377,6 +392,12 @@ func TestAPIValidation(t *testing.T) {
 		// Line 307.
 		res, body := named("setup.exe", photo)
 		rembgComError(t, res, body, 400, "image", "File type '.exe' is not supported. Allowed formats: webp, bmp, png, jpg, jpeg")
+		// Lines 319-324 for a source over max_source_megapixels too:
+		// rembg.com's message, not Matte's, whichever limit is checked first.
+		res, body = named("wide.jpg", lyingJPEG(t, 12000, 6000))
+		rembgComError(t, res, body, 400, "image", "Image width (12000px) exceeds the maximum allowed width of 10000px.")
+		res, body = named("tall.bmp", lyingBMP(t, 6000, 15000))
+		rembgComError(t, res, body, 400, "image", "Image height (15000px) exceeds the maximum allowed height of 10000px.")
 		// Line 316: 400, not 413; the file limit here is max_source_bytes 600KB.
 		res, body = postParts(t, tester, "/rmbg", nil, file("image", make([]byte, 700_000)))
 		rembgComError(t, res, body, 400, "image", "")

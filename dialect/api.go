@@ -138,6 +138,15 @@ type Request interface {
 	Respond(w http.ResponseWriter, r *http.Request, res Result)
 }
 
+// SizeChecker is a Request whose API documents its own refusal of a
+// source's size: CheckSize returns those errors for a w x h source (nil
+// when the API takes it). The flow asks it before answering Matte's own
+// resolution error (params.SourceSize), so that a source over both limits
+// gets the API's documented message; Plan still checks the size itself.
+type SizeChecker interface {
+	CheckSize(w, h int) params.Errors
+}
+
 // AsRequest hands a dialect's parse result to the flow: nil with errs, so
 // that a nil *T never becomes a non-nil Request.
 func AsRequest[R Request](r R, errs params.Errors) (Request, params.Errors) {

@@ -33,7 +33,8 @@ func BMPToPNG(data []byte, maxPixels int64) ([]byte, *params.Error) {
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); maxPixels > 0 && px > maxPixels {
 		return nil, &params.Error{Status: http.StatusBadRequest, Code: params.CodeResolutionTooHigh, Title: "Resolution too high",
-			Detail: fmt.Sprintf("The image is %dx%d pixels, more than the %d this server takes.", cfg.Width, cfg.Height, maxPixels)}
+			Detail: fmt.Sprintf("The image is %dx%d pixels, more than the %d this server takes.", cfg.Width, cfg.Height, maxPixels),
+			Cause:  &params.SourceSize{Width: cfg.Width, Height: cfg.Height}}
 	}
 	// The decoder allocates the whole image before it reads a pixel: a
 	// file shorter than its pixel rows (x/image/bmp reads only

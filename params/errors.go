@@ -2,6 +2,7 @@ package params
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 )
@@ -93,6 +94,13 @@ const (
 	CodeUpstream          = "upstream_error"
 	CodeSourceNotFound    = "source_not_found"
 )
+
+// SourceSize is the Cause of a CodeResolutionTooHigh error: the source's
+// size, as its header gives it, for a caller that answers with a limit of
+// its own before Matte's (dialect.SizeChecker).
+type SourceSize struct{ Width, Height int }
+
+func (s *SourceSize) Error() string { return fmt.Sprintf("the source is %dx%d", s.Width, s.Height) }
 
 // BadParam builds the 400 for one bad parameter.
 func BadParam(field, detail string) *Error {

@@ -47,7 +47,8 @@ func (pl *Pipeline) Probe(buf []byte) (Source, error) {
 	}
 	if lim.MaxSourcePixels > 0 && int64(s.Width)*int64(s.Height) > lim.MaxSourcePixels {
 		return Source{}, &params.Error{Status: http.StatusRequestEntityTooLarge, Code: params.CodeResolutionTooHigh, Title: "Resolution too high",
-			Detail: fmt.Sprintf("The source is %dx%d; at most %.1f megapixels are allowed.", s.Width, s.Height, float64(lim.MaxSourcePixels)/1e6)}
+			Detail: fmt.Sprintf("The source is %dx%d; at most %.1f megapixels are allowed.", s.Width, s.Height, float64(lim.MaxSourcePixels)/1e6),
+			Cause:  &params.SourceSize{Width: s.Width, Height: s.Height}}
 	}
 	if lim.MaxFrames > 0 && s.Pages > lim.MaxFrames {
 		return Source{}, &params.Error{Status: http.StatusRequestEntityTooLarge, Code: params.CodeSourceTooLarge, Title: "Too many frames",

@@ -251,8 +251,9 @@ func MsgFileTooLarge(size, limit int64) string {
 // Images is the source; rembg.com has no background image.
 func (r *Request) Images() (dialect.Image, *dialect.Image) { return r.Source, nil }
 
-// Plan refuses a source wider or taller than rembg.com's 10000 px.
-func (r *Request) Plan(w, h int, _ []byte) (dialect.Plan, params.Errors) {
+// CheckSize refuses a source wider or taller than rembg.com's 10000 px
+// (dialect.SizeChecker).
+func (r *Request) CheckSize(w, h int) params.Errors {
 	var errs params.Errors
 	if w > MaxDimension {
 		errs = append(errs, invalid("image", MsgSideTooLarge("width", w)))
@@ -260,7 +261,12 @@ func (r *Request) Plan(w, h int, _ []byte) (dialect.Plan, params.Errors) {
 	if h > MaxDimension {
 		errs = append(errs, invalid("image", MsgSideTooLarge("height", h)))
 	}
-	if errs != nil {
+	return errs
+}
+
+// Plan refuses a source wider or taller than rembg.com's 10000 px.
+func (r *Request) Plan(w, h int, _ []byte) (dialect.Plan, params.Errors) {
+	if errs := r.CheckSize(w, h); errs != nil {
 		return dialect.Plan{}, errs
 	}
 	return dialect.Plan{Params: r.Params, Format: r.Params.Format, Extras: r.Extras, Credits: 1}, nil
