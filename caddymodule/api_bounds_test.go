@@ -292,24 +292,26 @@ func TestAPIRateBounds(t *testing.T) {
 		}
 	})
 	t.Run("an image over the whole budget pays its full weight", func(t *testing.T) {
-		// 1.5 MP on a 1-unit key: it waits for a full bucket, then leaves
-		// it 0.5 in debt, so the next request waits 1.5 minutes, not 1.
+		// 1.5 MP, 2 units (megapixels rounded up, as remove.bg's table
+		// has 1600 x 1200 at 2), on a 1-unit key: it waits for a full
+		// bucket, then leaves it 1 in debt, so the next request waits 2
+		// minutes, not 1.
 		wide := solidPNG(t, 1500, 1000)
 		start := time.Now()
 		res, body := postParts(t, tester, "/v1.0/removebg", []string{"X-Api-Key", "one"}, file("image_file", wide))
 		removeBGError(t, res, body, http.StatusBadRequest, "unknown_foreground")
 		res, body = postParts(t, tester, "/v1.0/removebg", []string{"X-Api-Key", "one"}, file("image_file", blank))
 		removeBGError(t, res, body, http.StatusTooManyRequests, "rate_limit_exceeded")
-		// The bucket refills while the first image runs: 90s less that.
+		// The bucket refills while the first image runs: 120s less that.
 		// Capped at the bucket's size, the image would leave a wait of 60s
-		// at most.
+		// at most; weighed at 1.5 units, 90s.
 		elapsed := int(time.Since(start).Seconds())
-		if ra, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || ra < 90-elapsed-1 || ra > 90 || ra <= 60 {
-			t.Errorf("Retry-After %q %ds after a 1.5 MP image on a 1 MP/min key, want about %d", res.Header.Get("Retry-After"), elapsed, 90-elapsed)
+		if ra, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || ra < 120-elapsed-1 || ra > 120 || ra <= 90 {
+			t.Errorf("Retry-After %q %ds after a 1.5 MP image on a 1 MP/min key, want about %d", res.Header.Get("Retry-After"), elapsed, 120-elapsed)
 		}
 		reset, _ := strconv.ParseInt(res.Header.Get("X-RateLimit-Reset"), 10, 64)
-		if wait := int(reset - time.Now().Unix()); wait < 90-elapsed-2 || wait > 91 {
-			t.Errorf("X-RateLimit-Reset in %ds, want about %d", wait, 90-elapsed)
+		if wait := int(reset - time.Now().Unix()); wait < 120-elapsed-2 || wait > 121 {
+			t.Errorf("X-RateLimit-Reset in %ds, want about %d", wait, 120-elapsed)
 		}
 	})
 }
