@@ -39,7 +39,8 @@ type APIKey struct {
 	// remove.bg's preview sizes); nil means none.
 	Credits *float64 `json:"credits,omitempty"`
 	// Rate is the per-minute budget in megapixel units: an image costs
-	// max(1, its megapixels). 0 means DefaultAPIRate.
+	// rateUnits (its megapixels rounded up, at least 1). 0 means
+	// DefaultAPIRate.
 	Rate float64 `json:"rate,omitempty"`
 }
 

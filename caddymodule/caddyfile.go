@@ -113,7 +113,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	                                      # routes match as a path suffix, or exactly under <prefix>
 //	    api_key <key> [{                  # repeat per key; with no api_key the APIs are open
 //	        credits <n>                   # monthly quota (1 per image, 0.25 for preview sizes); default none
-//	        rate    <n>                   # megapixels per minute (max(1, MP) per image); default 500
+//	        rate    <n>                   # megapixels per minute (MP rounded up, at least 1, per image); default 500
 //	    }]
 //	    api_usage_file <path>             # monthly usage per key; default <caddy data>/matte/api-usage.json
 //	    api_body_timeout <duration>       # time an API request body may take to arrive; default 30s
