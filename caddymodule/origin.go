@@ -232,11 +232,9 @@ func (h *Handler) fetchOrigin(req *imageRequest, or *http.Request, rec *sourceRe
 // resolve dot segments before they send a URL, so only a hand-made request
 // carries one. A backslash separates segments too, as some servers read it.
 func (h *Handler) originURL(reqPath, rawQuery string) (string, error) {
-	for seg := range strings.FieldsFuncSeq(reqPath, func(r rune) bool { return r == '/' || r == '\\' }) {
-		if seg == "." || seg == ".." {
-			return "", &params.Error{Status: http.StatusBadRequest, Code: params.CodeInvalidParameter, Title: "Invalid path",
-				Detail: "The path has a . or .. segment; the origin's images are named without them."}
-		}
+	if params.HasDotSegment(reqPath) {
+		return "", &params.Error{Status: http.StatusBadRequest, Code: params.CodeInvalidParameter, Title: "Invalid path",
+			Detail: "The path has a . or .. segment; the origin's images are named without them."}
 	}
 	u := *h.guard.origin
 	u.Path = strings.TrimSuffix(u.Path, "/") + reqPath

@@ -33,12 +33,8 @@ func CheckImageRef(v string) error {
 		if err != nil {
 			return ErrSyntax
 		}
-		for _, s := range []string{v, decoded} {
-			for seg := range strings.FieldsFuncSeq(s, func(r rune) bool { return r == '/' || r == '\\' }) {
-				if seg == "." || seg == ".." {
-					return errors.New(". and .. segments are not allowed")
-				}
-			}
+		if HasDotSegment(v) || HasDotSegment(decoded) {
+			return errors.New(". and .. segments are not allowed")
 		}
 		return nil
 	}
@@ -56,6 +52,17 @@ func CheckImageRef(v string) error {
 		return errors.New("user info is not allowed")
 	}
 	return nil
+}
+
+// HasDotSegment reports whether path p has a "." or ".." segment, "/" and
+// "\" both separating segments (some servers read a backslash as one).
+func HasDotSegment(p string) bool {
+	for seg := range strings.FieldsFuncSeq(p, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // MaxFileName bounds a file name a URL gives for a download (a common
