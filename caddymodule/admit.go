@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"sync"
@@ -34,8 +35,49 @@ func (h *Handler) provisionQueue() error {
 	}
 	h.guard.admit = pool
 	h.guard.load = &fetchLoad{}
-	h.app.TrackAdmission(pool)
+	h.guard.buffered = admission.NewBudget(h.MaxBufferedBytes)
+	h.app.TrackAdmission(pool, h.guard.buffered)
 	return nil
+}
+
+// errBuffersFull ends a read that would take the handler's requests past
+// max_buffered_bytes; the request is answered with buffersFull's 503.
+var errBuffersFull = errors.New("matte: max_buffered_bytes reached")
+
+// holdBytes starts a request's share of max_buffered_bytes. The caller
+// releases it when the request ends, and passes it to every read that
+// buffers a source, an API body or a layer image for the request.
+func (h *Handler) holdBytes() *admission.Hold { return h.guard.buffered.Hold() }
+
+// buffersFull is the 503 of a request refused because the handler's
+// requests hold max_buffered_bytes already: the queue's own answer, as
+// both say the server has more work in hand than it takes.
+func (h *Handler) buffersFull() error { return overloaded(h.guard.admit.RetryAfter()) }
+
+// reserveFor is a fetch.Request.Reserve that takes the body's bytes from
+// hold, refusing with buffersFull past the budget.
+func (h *Handler) reserveFor(hold *admission.Hold) func(int64) error {
+	return func(n int64) error {
+		if hold.Take(n) {
+			return nil
+		}
+		return h.buffersFull()
+	}
+}
+
+// budgetReader reads r, taking what it reads from hold; a read past the
+// budget fails with errBuffersFull.
+type budgetReader struct {
+	r    io.Reader
+	hold *admission.Hold
+}
+
+func (b budgetReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if !b.hold.Take(int64(n)) {
+		return n, errBuffersFull
+	}
+	return n, err
 }
 
 // admit reserves a megapixel-weighted slot in the transform queue (an

@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/jebosio/matte/admission"
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/fetch"
 	"github.com/jebosio/matte/params"
@@ -21,7 +22,8 @@ import (
 //
 //	authenticate → refuse a declared Content-Length over the body limit →
 //	rate budget pre-check → transform queue check → read the body (bounded
-//	in bytes, per field and in time) → parse → fetch image_url → probe →
+//	in bytes, per field and in time, and by max_buffered_bytes with the
+//	downloads) → parse → fetch image_url → probe →
 //	plan → admit (rate units, credits) → render → settle → respond
 //
 // Nothing is read from the body before the key, the declared length, the
@@ -42,6 +44,9 @@ type apiCall struct {
 	w      http.ResponseWriter
 	r      *http.Request
 	caller apiCaller
+	// hold is the call's share of max_buffered_bytes: its body and the
+	// images it downloads (serveImage releases it).
+	hold *admission.Hold
 }
 
 // apiInputs are a request's images, read and probed.
@@ -136,6 +141,8 @@ func (c *apiCall) serveImage() {
 	// fills the queue's estimate before they are admitted.
 	fetched := c.st.h.startFetch()
 	defer fetched()
+	c.hold = c.st.h.holdBytes()
+	defer c.hold.Release()
 	req, ok := c.parse(limit)
 	if !ok {
 		return
@@ -200,6 +207,10 @@ func (c *apiCall) body(limit int64) (*dialect.Body, bool) {
 		be = &dialect.BodyError{Msg: "The request body could not be read.", Err: err}
 	}
 	switch {
+	case errors.Is(err, errBuffersFull):
+		c.w.Header().Set("Connection", "close")
+		c.fail(dialect.Failure{Kind: dialect.FailTransform, Err: c.st.h.buffersFull()})
+		return nil, false
 	case be.TooLarge:
 		c.w.Header().Set("Connection", "close")
 		c.fail(dialect.Failure{Kind: dialect.FailBodyTooLarge, Limit: limit, FileLimit: c.st.maxFile(c.api)})
@@ -231,7 +242,7 @@ func (c *apiCall) bodyTimeout() time.Duration {
 // (up to 256 KiB, after the answer) stops at it too.
 func (c *apiCall) readBody(limit int64) (*dialect.Body, error) {
 	deadline := time.Now().Add(c.bodyTimeout())
-	var body io.Reader = http.MaxBytesReader(c.w, c.r.Body, limit)
+	var body io.Reader = budgetReader{r: http.MaxBytesReader(c.w, c.r.Body, limit), hold: c.hold}
 	rc := http.NewResponseController(c.w)
 	onConn := rc.SetReadDeadline(deadline) == nil
 	if !onConn {
@@ -327,10 +338,15 @@ func (c *apiCall) image(img dialect.Image, background bool) ([]byte, bool) {
 	if img.URL == "" {
 		return img.Data, true
 	}
-	data, fe := c.st.fetchImage(c.r.Context(), img.URL)
-	if fe != nil {
+	data, err := c.st.fetchImage(c.r.Context(), img.URL, c.hold)
+	var fe *fetch.FetchError
+	switch {
+	case errors.As(err, &fe):
 		c.fail(dialect.Failure{Kind: dialect.FailFetch, Field: img.Field, Detail: fe.Detail(),
 			Denied: fe.Kind == fetch.KindInvalidURL || fe.Kind == fetch.KindDenied})
+		return nil, false
+	case err != nil: // max_buffered_bytes
+		c.fail(dialect.Failure{Kind: dialect.FailTransform, Err: err})
 		return nil, false
 	}
 	if max := c.st.maxFile(c.api); int64(len(data)) > max {
@@ -401,11 +417,15 @@ func (st *apiState) bodyLimit(api *dialect.API) int64 {
 
 // fetchImage downloads an image_url (or bg_image_url) through the
 // SSRF-safe fetcher.
-func (st *apiState) fetchImage(ctx context.Context, rawURL string) ([]byte, *fetch.FetchError) {
-	res, err := st.h.guard.fetcher.Fetch(ctx, fetch.Request{URL: rawURL})
+func (st *apiState) fetchImage(ctx context.Context, rawURL string, hold *admission.Hold) ([]byte, error) {
+	res, err := st.h.guard.fetcher.Fetch(ctx, fetch.Request{URL: rawURL, Reserve: st.h.reserveFor(hold)})
 	if err != nil {
 		var fe *fetch.FetchError
-		if !errors.As(err, &fe) {
+		var pe *params.Error
+		switch {
+		case errors.As(err, &pe): // the buffer budget's refusal
+			return nil, err
+		case !errors.As(err, &fe):
 			fe = &fetch.FetchError{Kind: fetch.KindNetwork, Err: err}
 		}
 		st.logger.Debug("image download failed", zap.Error(err))

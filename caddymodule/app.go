@@ -66,6 +66,7 @@ type App struct {
 	caches     map[string]*cache.Cache    // by cachePoolKey
 	tiers      map[string]*redistier.Tier // shared tiers of caches, by cachePoolKey
 	admission  []*admission.Pool
+	buffered   []*admission.Budget // the handlers' max_buffered_bytes
 	inference  map[*segment.Pool]bool
 	stopFree   chan struct{} // closed by Stop; nil without free_memory_interval
 
@@ -348,10 +349,12 @@ func (a *App) Usage(path string, open func() (caddy.Destructor, error)) (caddy.D
 	return a.hold(shared.usage, path, open)
 }
 
-// TrackAdmission adds a handler's transform queue to the metrics.
-func (a *App) TrackAdmission(p *admission.Pool) {
+// TrackAdmission adds a handler's transform queue and buffer budget to the
+// metrics.
+func (a *App) TrackAdmission(p *admission.Pool, b *admission.Budget) {
 	a.mu.Lock()
 	a.admission = append(a.admission, p)
+	a.buffered = append(a.buffered, b)
 	a.mu.Unlock()
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
+	"github.com/jebosio/matte/admission"
 	"github.com/jebosio/matte/fetch"
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/transform"
@@ -90,9 +91,9 @@ func (h *Handler) loadLayerImage(req *imageRequest, li layerImage, ref string) (
 			// fetcher would take any public host (an open image proxy).
 			return nil, transform.Source{}, li.remoteDenied()
 		}
-		data, share, err = h.fetchLayerURL(req.r.Context(), li, ref)
+		data, share, err = h.fetchLayerURL(req.r.Context(), li, ref, req.hold)
 	} else {
-		data, share, err = h.fetchLayerPath(req.r, li, ref)
+		data, share, err = h.fetchLayerPath(req.r, li, ref, req.hold)
 	}
 	if err != nil {
 		return nil, transform.Source{}, err
@@ -107,8 +108,8 @@ func (h *Handler) loadLayerImage(req *imageRequest, li layerImage, ref string) (
 
 // fetchLayerURL downloads a remote layer image (the fetcher sends none of
 // the client's headers).
-func (h *Handler) fetchLayerURL(ctx context.Context, li layerImage, ref string) ([]byte, sharing, error) {
-	res, err := h.guard.fetcher.Fetch(ctx, fetch.Request{URL: ref, Accept: "image/*"})
+func (h *Handler) fetchLayerURL(ctx context.Context, li layerImage, ref string, hold *admission.Hold) ([]byte, sharing, error) {
+	res, err := h.guard.fetcher.Fetch(ctx, fetch.Request{URL: ref, Accept: "image/*", Reserve: h.reserveFor(hold)})
 	if err != nil {
 		var fe *fetch.FetchError
 		if errors.As(err, &fe) {
@@ -125,7 +126,7 @@ func (h *Handler) fetchLayerURL(ctx context.Context, li layerImage, ref string) 
 // forward_auth, file_server's hide, matchers and every other handler decide
 // as they would for a direct request. Only a 200 image answer, within
 // max_source_bytes, is used; anything else is the client's 400.
-func (h *Handler) fetchLayerPath(r *http.Request, li layerImage, ref string) ([]byte, sharing, error) {
+func (h *Handler) fetchLayerPath(r *http.Request, li layerImage, ref string, hold *admission.Hold) ([]byte, sharing, error) {
 	srv, ok := r.Context().Value(caddyhttp.ServerCtxKey).(http.Handler)
 	if !ok {
 		return nil, sharing{}, li.error(http.StatusBadRequest, "A "+li.field+" path needs Caddy's HTTP server; give a URL instead.", nil)
@@ -144,11 +145,13 @@ func (h *Handler) fetchLayerPath(r *http.Request, li layerImage, ref string) ([]
 	}
 	sanitizeSourceHeader(sub.Header)
 
-	rec := newSourceRecorder(discardWriter{header: http.Header{}}, h.MaxSourceBytes)
+	rec := newSourceRecorder(discardWriter{header: http.Header{}}, h.MaxSourceBytes, hold)
 	_, aborted := catchAbort(func() error { srv.ServeHTTP(rec, sub); return nil })
 	switch {
 	case rec.overflow:
 		return nil, sharing{}, li.error(http.StatusRequestEntityTooLarge, "The "+li.noun+" is over max_source_bytes.", nil)
+	case rec.overloaded:
+		return nil, sharing{}, h.buffersFull()
 	case aborted:
 		return nil, sharing{}, li.error(http.StatusBadGateway, "The "+li.noun+" could not be read completely.", nil)
 	case !rec.buffered():

@@ -61,6 +61,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        timeout        <duration>     # per Redis operation, then the breaker counts a failure; default 250ms
 //	    }
 //	    queue_megapixels      <n>          # megapixels of transforms waiting; past it 503
+//	    max_buffered_bytes    <size>       # source bytes held in memory at once; past it 503; default 4 x workers x max_source_bytes
 //	    vips_cache_memory     <size>       # libvips operation cache; default 0 (off)     } process-wide: handlers
 //	    vips_concurrency      <n>          # libvips threads per operation; default 1     } that set them must
 //	    free_memory_interval  <duration>   # malloc_trim the C heap this often; default off } agree
@@ -321,6 +322,10 @@ func (h *Handler) parseLimitOption(o option) (handled bool, err error) {
 		h.SourceHeuristicTTL = &ttl
 	case "queue_megapixels":
 		h.QueueMegapixels, err = o.count()
+	case "max_buffered_bytes":
+		if err = o.need(1); err == nil {
+			h.MaxBufferedBytes, err = o.size(args[0], false)
+		}
 	case "server_timing":
 		h.ServerTiming, err = o.onOff()
 	default:

@@ -141,6 +141,14 @@ type Handler struct {
 	// QueueMegapixels bounds the megapixels of transforms waiting for a
 	// worker (default 4 x workers x 25); past it, 503 with Retry-After.
 	QueueMegapixels int `json:"queue_megapixels,omitempty"`
+	// MaxBufferedBytes bounds the bytes of sources, hosted-API bodies and
+	// layer images this handler's requests hold in memory at once, from
+	// their first byte read to the end of the request (default 4 x workers
+	// x max_source_bytes). The transform queue counts megapixels and is
+	// known only once a source is read: without this, many small images
+	// padded to max_source_bytes would each hold that much. Past it, 503
+	// with Retry-After, before more is read.
+	MaxBufferedBytes int64 `json:"max_buffered_bytes,omitempty"`
 	// VipsCacheMemory bounds libvips' operation cache in bytes (default 0:
 	// off). VipsConcurrency is libvips' threads per operation (default 1).
 	// FreeMemoryInterval, when set, periodically hands memory that libvips
@@ -169,11 +177,13 @@ type Handler struct {
 
 // guard is the per-handler state of the request-gating features.
 type guard struct {
-	policy  *signature.Policy // nil: no signature checks
-	admit   *admission.Pool
-	load    *fetchLoad
-	fetcher *fetch.Fetcher
-	origin  *url.URL // nil: sources come from the next handler
+	policy *signature.Policy // nil: no signature checks
+	admit  *admission.Pool
+	load   *fetchLoad
+	// buffered bounds the bytes requests hold (MaxBufferedBytes).
+	buffered *admission.Budget
+	fetcher  *fetch.Fetcher
+	origin   *url.URL // nil: sources come from the next handler
 }
 
 // CaddyModule returns the Caddy module information.
@@ -303,6 +313,9 @@ func (h *Handler) fillDefaults() {
 	if h.QueueMegapixels == 0 {
 		h.QueueMegapixels = 4 * h.Workers * 25
 	}
+	if h.MaxBufferedBytes == 0 {
+		h.MaxBufferedBytes = 4 * int64(h.Workers) * h.MaxSourceBytes
+	}
 }
 
 // DefaultWorkers is the default pipeline count on cpus cores: one more
@@ -320,7 +333,7 @@ func DefaultWorkers(cpus int) int {
 // Validate checks the configuration.
 func (h *Handler) Validate() error {
 	if h.MaxSourceBytes < 0 || h.MaxSourceMegapixels < 0 || h.MaxOutputDimension < 0 || h.MaxFrames < 0 || h.Workers < 0 ||
-		h.MaxWorkingMegapixels < 0 || h.MaxBlurSigma < 0 {
+		h.MaxWorkingMegapixels < 0 || h.MaxBlurSigma < 0 || h.MaxBufferedBytes < 0 {
 		return errors.New("matte: limits and workers must not be negative")
 	}
 	if h.VipsCacheMemory < 0 || h.VipsConcurrency < 0 || h.FreeMemoryInterval < 0 {

@@ -49,3 +49,22 @@ func TestDefaultWorkers(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultMaxBufferedBytes pins the documented default (README: "4 ×
+// workers × max_source_bytes, 600 MiB with the defaults on 2 cores").
+func TestDefaultMaxBufferedBytes(t *testing.T) {
+	for _, tc := range []struct {
+		h    Handler
+		want int64
+	}{
+		{Handler{Workers: 3}, 600 << 20},
+		{Handler{Workers: 2, MaxSourceBytes: 10 << 20}, 80 << 20},
+		{Handler{Workers: 3, MaxBufferedBytes: 1 << 30}, 1 << 30},
+	} {
+		h := tc.h
+		h.fillDefaults()
+		if h.MaxBufferedBytes != tc.want {
+			t.Errorf("%d workers, max_source_bytes %d: max_buffered_bytes %d, want %d", tc.h.Workers, tc.h.MaxSourceBytes, h.MaxBufferedBytes, tc.want)
+		}
+	}
+}

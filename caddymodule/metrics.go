@@ -127,6 +127,8 @@ var (
 	descQueueInFlight = prometheus.NewDesc("matte_queue_inflight_megapixels", "Megapixels of transforms running.", nil, nil)
 	descQueueRejected = prometheus.NewDesc("matte_queue_rejected_total", "Transforms refused with 503 because the queue was full.", nil, nil)
 	descQueueDepth    = prometheus.NewDesc("matte_queue_depth", "Transforms waiting for a worker.", nil, nil)
+	descBuffered      = prometheus.NewDesc("matte_buffered_bytes", "Bytes of sources, API bodies and layer images held in memory by requests (max_buffered_bytes bounds them).", nil, nil)
+	descBufRejected   = prometheus.NewDesc("matte_buffered_rejected_total", "Requests refused with 503 because max_buffered_bytes was held already.", nil, nil)
 	descInferBatch    = prometheus.NewDesc("matte_inference_batch_size", "Images per segmentation model run (above 1 only with rembg batch).", nil, nil)
 	descInferQueued   = prometheus.NewDesc("matte_inference_queue_depth", "Inferences waiting for a slot.", nil, nil)
 	descInferRunning  = prometheus.NewDesc("matte_inference_running", "Inferences running.", nil, nil)
@@ -140,13 +142,13 @@ type appCollector struct{ app *App }
 func (appCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descHits, descMisses, descEvictions, descBytes, descEntries, descCoalesced, descWrites, descWriteErrs, descCorrupt,
 		descSharedCorrupt, descSharedErrors, descSharedDropped, descRetracted, descLostPurges, descLeaseWaits, descTakeovers, descBreakerOpen,
-		descQueueCost, descQueueInFlight, descQueueRejected, descQueueDepth, descInferQueued, descInferRunning, descInferRejected, descInferBatch} {
+		descQueueCost, descQueueInFlight, descQueueRejected, descQueueDepth, descBuffered, descBufRejected, descInferQueued, descInferRunning, descInferRejected, descInferBatch} {
 		ch <- d
 	}
 }
 
 func (c appCollector) Collect(ch chan<- prometheus.Metric) {
-	var queued, inflight, rejected, depth, iq, ir, irej float64
+	var queued, inflight, rejected, depth, buffered, bufRejected, iq, ir, irej float64
 	var batches segment.BatchSizes
 	a := c.app
 	a.mu.Lock()
@@ -156,6 +158,11 @@ func (c appCollector) Collect(ch chan<- prometheus.Metric) {
 		inflight += float64(st.InFlight)
 		rejected += float64(st.Rejected)
 		depth += float64(st.Queued)
+	}
+	for _, b := range a.buffered {
+		st := b.Stats()
+		buffered += float64(st.Used)
+		bufRejected += float64(st.Refused)
 	}
 	for p := range a.inference {
 		st := p.Stats()
@@ -175,6 +182,8 @@ func (c appCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descQueueCost, prometheus.GaugeValue, queued)
 	ch <- prometheus.MustNewConstMetric(descQueueInFlight, prometheus.GaugeValue, inflight)
 	ch <- prometheus.MustNewConstMetric(descQueueRejected, prometheus.CounterValue, rejected)
+	ch <- prometheus.MustNewConstMetric(descBuffered, prometheus.GaugeValue, buffered)
+	ch <- prometheus.MustNewConstMetric(descBufRejected, prometheus.CounterValue, bufRejected)
 	ch <- prometheus.MustNewConstMetric(descInferQueued, prometheus.GaugeValue, iq)
 	ch <- prometheus.MustNewConstMetric(descInferRunning, prometheus.GaugeValue, ir)
 	ch <- prometheus.MustNewConstMetric(descInferRejected, prometheus.CounterValue, irej)

@@ -129,6 +129,8 @@ func (h *Handler) fetch(req *imageRequest, next caddyhttp.Handler, rec *sourceRe
 	case rec.overflow:
 		return true, h.writeError(req.w, req.r, &params.Error{Status: http.StatusRequestEntityTooLarge, Code: params.CodeSourceTooLarge,
 			Title: "Source too large", Detail: fmt.Sprintf("The source image is larger than %d bytes.", h.MaxSourceBytes)})
+	case rec.overloaded:
+		return true, h.writeError(req.w, req.r, h.buffersFull())
 	case aborted && (rec.buffered() || rec.notModified || rec.missing):
 		return true, h.writeError(req.w, req.r, &params.Error{Status: http.StatusBadGateway, Code: params.CodeUpstream,
 			Title: "Bad gateway", Detail: "The origin sent an incomplete image."})
@@ -191,7 +193,17 @@ func (h *Handler) fetchOrigin(req *imageRequest, or *http.Request, rec *sourceRe
 		}
 	}
 	res, err := h.guard.fetcher.Fetch(req.r.Context(), fetch.Request{URL: src, Accept: "image/*",
-		IfNoneMatch: or.Header.Get("If-None-Match"), IfModifiedSince: or.Header.Get("If-Modified-Since")})
+		IfNoneMatch: or.Header.Get("If-None-Match"), IfModifiedSince: or.Header.Get("If-Modified-Since"),
+		Reserve: func(n int64) error {
+			if rec.reserve(rec.taken + n) {
+				return nil
+			}
+			rec.overloaded = true
+			return errBuffersFull
+		}})
+	if errors.Is(err, errBuffersFull) {
+		return nil // rec.overloaded: fetch answers
+	}
 	if err != nil {
 		var fe *fetch.FetchError
 		switch {
@@ -219,9 +231,7 @@ func (h *Handler) fetchOrigin(req *imageRequest, or *http.Request, rec *sourceRe
 		return &params.Error{Status: http.StatusBadGateway, Code: params.CodeUpstream, Title: "Bad gateway",
 			Detail: "The origin did not answer with an image."}
 	}
-	rec.WriteHeader(http.StatusOK)
-	_, err = rec.Write(res.Body)
-	return err
+	return rec.writeFetched(res.Body)
 }
 
 // originURL is the origin URL's resource for a request's (decoded) path:
@@ -267,8 +277,10 @@ func (h *Handler) passOrigin(w http.ResponseWriter, r *http.Request, rawQuery st
 	if err != nil {
 		return h.writeError(w, r, err)
 	}
+	hold := h.holdBytes()
+	defer hold.Release()
 	res, err := h.guard.fetcher.Fetch(r.Context(), fetch.Request{URL: src,
-		IfNoneMatch: r.Header.Get("If-None-Match"), IfModifiedSince: r.Header.Get("If-Modified-Since")})
+		IfNoneMatch: r.Header.Get("If-None-Match"), IfModifiedSince: r.Header.Get("If-Modified-Since"), Reserve: h.reserveFor(hold)})
 	if err != nil {
 		return h.writeError(w, r, upstreamError(err))
 	}

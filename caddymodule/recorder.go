@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/jebosio/matte/admission"
 )
 
 // errSourceTooLarge aborts the next handler's body once it passes the limit.
@@ -43,10 +45,34 @@ type sourceRecorder struct {
 	// (holdMissingError); nil when the 404 or 410 was written.
 	missingErr *missingError
 	buf        bytes.Buffer
+	// hold is the request's share of max_buffered_bytes: the buffer's
+	// bytes are taken from it (taken so far) before they are kept, the
+	// declared Content-Length at once. Past the budget the body is
+	// refused (overloaded), as one over limit is (overflow); a held 404
+	// goes through instead.
+	hold       *admission.Hold
+	taken      int64
+	overloaded bool
+	// fetched: the body comes whole from the fetcher (writeFetched), so
+	// WriteHeader does not size a buffer for it.
+	fetched bool
 }
 
-func newSourceRecorder(w http.ResponseWriter, limit int64) *sourceRecorder {
-	return &sourceRecorder{w: w, header: w.Header().Clone(), limit: limit}
+func newSourceRecorder(w http.ResponseWriter, limit int64, hold *admission.Hold) *sourceRecorder {
+	return &sourceRecorder{w: w, header: w.Header().Clone(), limit: limit, hold: hold}
+}
+
+// reserve takes from the hold what a buffer of total bytes needs beyond
+// what the recorder took already, and reports whether it could.
+func (r *sourceRecorder) reserve(total int64) bool {
+	if total <= r.taken {
+		return true
+	}
+	if !r.hold.Take(total - r.taken) {
+		return false
+	}
+	r.taken = total
+	return true
 }
 
 func (r *sourceRecorder) Header() http.Header { return r.header }
@@ -88,9 +114,14 @@ func (r *sourceRecorder) WriteHeader(status int) {
 		r.w.WriteHeader(status)
 		return
 	}
-	if cl, err := strconv.ParseInt(r.header.Get("Content-Length"), 10, 64); err == nil && r.limit > 0 && cl > r.limit {
+	cl, err := strconv.ParseInt(r.header.Get("Content-Length"), 10, 64)
+	switch {
+	case err != nil || cl <= 0:
+	case r.limit > 0 && cl > r.limit:
 		r.overflow = true
-	} else if err == nil && cl > 0 {
+	case !r.reserve(cl):
+		r.overloaded = true
+	case !r.fetched:
 		// The extra MinRead lets ReadFrom see EOF without growing.
 		r.buf.Grow(int(cl) + bytes.MinRead)
 	}
@@ -106,18 +137,37 @@ func (r *sourceRecorder) Write(p []byte) (int, error) {
 	if r.notModified {
 		return len(p), nil
 	}
+	total := int64(r.buf.Len() + len(p))
 	if r.missing {
-		if r.limit > 0 && int64(r.buf.Len()+len(p)) > r.limit {
+		if r.limit > 0 && total > r.limit || !r.reserve(total) {
 			r.releaseMissing()
 			return r.w.Write(p)
 		}
 		return r.buf.Write(p)
 	}
-	if r.overflow || r.limit > 0 && int64(r.buf.Len()+len(p)) > r.limit {
+	if r.overflow || r.limit > 0 && total > r.limit {
 		r.overflow = true
 		return 0, errSourceTooLarge
 	}
+	if r.overloaded || !r.reserve(total) {
+		r.overloaded = true
+		return 0, errBuffersFull
+	}
 	return r.buf.Write(p)
+}
+
+// writeFetched writes a 200 whose body the fetcher read whole, having
+// taken its bytes with reserve (fetch.Request.Reserve): a buffered body
+// becomes the buffer as it is, not a copy.
+func (r *sourceRecorder) writeFetched(body []byte) error {
+	r.fetched = true
+	r.WriteHeader(http.StatusOK)
+	if r.buffered() && !r.overflow && !r.overloaded && r.buf.Len() == 0 && r.reserve(int64(len(body))) {
+		r.buf = *bytes.NewBuffer(body)
+		return nil
+	}
+	_, err := r.Write(body)
+	return err
 }
 
 // ReadFrom keeps sendfile (sendfileWriter) and large copies fast when
@@ -129,21 +179,40 @@ func (r *sourceRecorder) ReadFrom(src io.Reader) (int64, error) {
 	if r.passthrough {
 		return newSendfileWriter(r.w).ReadFrom(src)
 	}
-	if r.notModified || r.overflow || r.missing {
+	if r.notModified || r.overflow || r.overloaded || r.missing {
 		return io.Copy(writerOnly{r}, src)
 	}
 	// A source being buffered is read straight into the buffer (sized from
 	// Content-Length by WriteHeader): from file_server, one read of the
 	// whole file instead of a 32 KiB copy loop. One byte past the limit
 	// tells an oversized body.
-	from := src
+	var from io.Reader = &reservingReader{r: src, rec: r, total: int64(r.buf.Len())}
 	if r.limit > 0 {
-		from = io.LimitReader(src, r.limit-int64(r.buf.Len())+1)
+		from = io.LimitReader(from, r.limit-int64(r.buf.Len())+1)
 	}
 	n, err := r.buf.ReadFrom(from)
 	if r.limit > 0 && int64(r.buf.Len()) > r.limit {
 		r.overflow = true
 		return n, errSourceTooLarge
+	}
+	return n, err
+}
+
+// reservingReader reserves what ReadFrom reads into the recorder's buffer,
+// after each read (a read's worth past the budget at most); past the
+// budget it fails with errBuffersFull.
+type reservingReader struct {
+	r     io.Reader
+	rec   *sourceRecorder
+	total int64
+}
+
+func (rr *reservingReader) Read(p []byte) (int, error) {
+	n, err := rr.r.Read(p)
+	rr.total += int64(n)
+	if !rr.rec.reserve(rr.total) {
+		rr.rec.overloaded = true
+		return n, errBuffersFull
 	}
 	return n, err
 }

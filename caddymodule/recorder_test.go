@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/jebosio/matte/admission"
 )
 
 // TestSourceRecorderReadFrom: a buffered source read through ReadFrom (as
@@ -27,7 +29,7 @@ func TestSourceRecorderReadFrom(t *testing.T) {
 		{"far past the limit, no Content-Length", 5 * limit, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := newSourceRecorder(httptest.NewRecorder(), limit)
+			rec := newSourceRecorder(httptest.NewRecorder(), limit, nil)
 			rec.Header().Set("Content-Type", "image/png")
 			if tc.contentLength {
 				rec.Header().Set("Content-Length", strconv.Itoa(tc.size))
@@ -73,7 +75,7 @@ func TestSourceRecorderHoldsMissing(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			client := httptest.NewRecorder()
-			rec := newSourceRecorder(client, limit)
+			rec := newSourceRecorder(client, limit, nil)
 			rec.holdMissing = tc.hold
 			rec.Header().Set("Content-Type", "text/plain")
 			rec.WriteHeader(tc.status)
@@ -98,4 +100,95 @@ func TestSourceRecorderHoldsMissing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSourceRecorderBudget: a buffered source's bytes are taken from the
+// request's hold (max_buffered_bytes); a declared length past the budget
+// is refused before anything is read, an undeclared one at the read that
+// passes it, and a held 404 goes through to the client instead.
+func TestSourceRecorderBudget(t *testing.T) {
+	const limit = 1000
+	for _, tc := range []struct {
+		name           string
+		budget         int64
+		size           int
+		contentLength  bool
+		viaWrite       bool
+		wantOverloaded bool
+	}{
+		{"declared, within", 700, 700, true, false, false},
+		{"declared, past", 699, 700, true, false, true},
+		{"undeclared, within", 700, 700, false, false, false},
+		{"undeclared, past", 699, 700, false, false, true},
+		{"written, within", 700, 700, false, true, false},
+		{"written, past", 699, 700, false, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			budget := admission.NewBudget(tc.budget)
+			hold := budget.Hold()
+			rec := newSourceRecorder(httptest.NewRecorder(), limit, hold)
+			rec.Header().Set("Content-Type", "image/png")
+			if tc.contentLength {
+				rec.Header().Set("Content-Length", strconv.Itoa(tc.size))
+			}
+			rec.WriteHeader(200)
+			body := bytes.Repeat([]byte("x"), tc.size)
+			var err error
+			if tc.viaWrite {
+				for i := 0; i < tc.size && err == nil; i += 100 {
+					_, err = rec.Write(body[i : i+100])
+				}
+			} else {
+				_, err = rec.ReadFrom(strings.NewReader(string(body)))
+			}
+			if rec.overloaded != tc.wantOverloaded {
+				t.Fatalf("overloaded %v, want %v (err %v)", rec.overloaded, tc.wantOverloaded, err)
+			}
+			used := budget.Stats().Used
+			if !tc.wantOverloaded {
+				if err != nil || rec.buf.Len() != tc.size || used != int64(tc.size) {
+					t.Fatalf("err %v, buffered %d, budget used %d; want %d of each", err, rec.buf.Len(), used, tc.size)
+				}
+			} else if !errors.Is(err, errBuffersFull) && !(tc.contentLength && rec.buf.Len() == 0) || used > tc.budget {
+				t.Fatalf("err %v, buffered %d, budget used %d of %d", err, rec.buf.Len(), used, tc.budget)
+			}
+			hold.Release()
+			if used := budget.Stats().Used; used != 0 {
+				t.Fatalf("budget used %d after the release", used)
+			}
+		})
+	}
+
+	t.Run("a held 404 past the budget goes through", func(t *testing.T) {
+		client := httptest.NewRecorder()
+		rec := newSourceRecorder(client, limit, admission.NewBudget(5).Hold())
+		rec.holdMissing = true
+		rec.Header().Set("Content-Type", "text/plain")
+		rec.WriteHeader(404)
+		for _, part := range []string{"no ", "such image"} {
+			if _, err := rec.Write([]byte(part)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if rec.missing || client.Code != 404 || client.Body.String() != "no such image" {
+			t.Fatalf("missing %v; the client got %d %q", rec.missing, client.Code, client.Body)
+		}
+	})
+
+	t.Run("a fetched body is adopted, not copied", func(t *testing.T) {
+		budget := admission.NewBudget(100)
+		rec := newSourceRecorder(httptest.NewRecorder(), limit, budget.Hold())
+		rec.Header().Set("Content-Type", "image/png")
+		rec.Header().Set("Content-Length", "60")
+		body := bytes.Repeat([]byte("x"), 60)
+		if !rec.reserve(60) { // as fetchOrigin's Reserve does
+			t.Fatal("reserve refused")
+		}
+		if err := rec.writeFetched(body); err != nil {
+			t.Fatal(err)
+		}
+		if &rec.buf.Bytes()[0] != &body[0] || budget.Stats().Used != 60 {
+			t.Fatalf("buffer copied (%v) or budget used %d, want 60", &rec.buf.Bytes()[0] != &body[0], budget.Stats().Used)
+		}
+	})
 }

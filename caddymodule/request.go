@@ -8,6 +8,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
+	"github.com/jebosio/matte/admission"
 	"github.com/jebosio/matte/cache"
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/transform"
@@ -40,6 +41,12 @@ type imageRequest struct {
 	// Dialect is the URL form the request came in: "imgix", "cloudflare",
 	// "imgproxy", ..., or the hosted API's name ("removebg").
 	Dialect string
+
+	// hold is the request's share of max_buffered_bytes (holdBytes):
+	// its source and layer images. sharedHold, when set, is another
+	// request's, whose source this one uses (sharedFetch). Both are
+	// released when serveImage returns.
+	hold, sharedHold *admission.Hold
 
 	// The query dialect's HTTP side.
 	w      http.ResponseWriter
@@ -134,6 +141,11 @@ func (req *imageRequest) fromSite(or *http.Request) {
 // source's memo is fresh, else after (re)validating or fetching the source;
 // a missing source with its fallback image (serveFallback).
 func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
+	req.hold = h.holdBytes()
+	defer func() {
+		req.hold.Release()
+		req.sharedHold.Release()
+	}()
 	h.useSiteFallback(req)
 	if err := h.checkFallback(req); err != nil {
 		return h.writeError(req.w, req.r, err)

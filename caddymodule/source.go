@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/jebosio/matte/admission"
 )
 
 // fetchedSource is a source as one fetch got it, to be used by the request
@@ -21,6 +23,9 @@ type fetchedSource struct {
 	// missing, when not nil, is the origin's 404 or 410, held for the
 	// fetching request's fallback image; src is then nil.
 	missing *missingAnswer
+	// hold is the fetching request's share of max_buffered_bytes, which
+	// holds src's bytes: a request that uses src retains it.
+	hold *admission.Hold
 }
 
 // serves reports whether s, fetched with header s.sent, answers req as
@@ -78,6 +83,10 @@ func (h *Handler) sharedFetch(req *imageRequest, next caddyhttp.Handler, old *so
 		case got.probeErr != nil:
 			return nil, true, h.writeError(req.w, req.r, got.probeErr)
 		}
+		// The source's bytes stay counted while this request uses them,
+		// whenever the fetching request ends.
+		got.hold.Retain()
+		req.sharedHold = got.hold
 		req.timings.addFetch(start)
 		req.timings.bytesIn = len(got.src)
 		return got, false, nil
@@ -103,13 +112,13 @@ func (h *Handler) fetchSource(req *imageRequest, next caddyhttp.Handler, rec *so
 	fetched := h.startFetch()
 	defer fetched()
 	if rec == nil {
-		rec = newSourceRecorder(req.w, h.MaxSourceBytes)
+		rec = newSourceRecorder(req.w, h.MaxSourceBytes, req.hold)
 		rec.holdMissing = req.fallback != ""
 		if done, err := h.fetch(req, next, rec, req.origin); done {
 			return nil, true, err
 		}
 	}
-	s := &fetchedSource{src: rec.buf.Bytes(), sent: h.sentHeader(req)}
+	s := &fetchedSource{src: rec.buf.Bytes(), sent: h.sentHeader(req), hold: req.hold}
 	s.share = shareability(s.sent, rec.header)
 	if rec.missing {
 		s.src, s.missing = nil, rec.missingAnswer()

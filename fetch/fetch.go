@@ -111,6 +111,12 @@ type Request struct {
 	IfModifiedSince string
 	// Accept overrides DefaultAccept.
 	Accept string
+	// Reserve, when set, is asked for the body's bytes before they are
+	// kept: the declared Content-Length before any is read, then what the
+	// body grows by beyond it. Its error ends the fetch, and Fetch returns
+	// it as it is (not a *FetchError): the caller's own refusal, such as a
+	// memory budget's.
+	Reserve func(n int64) error
 }
 
 // Response is a successful fetch: a 2xx with its body, or a 304 to a
@@ -514,8 +520,24 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 	if resp.ContentLength > f.maxBody {
 		return nil, &FetchError{Kind: KindTooLarge, Limit: f.maxBody, URL: final, Reason: "content_length"}
 	}
+	var reserved int64
+	var refused error
+	grow := func(total int64) error {
+		if req.Reserve == nil || total <= reserved {
+			return nil
+		}
+		refused = req.Reserve(total - reserved)
+		reserved = total
+		return refused
+	}
+	if err := grow(resp.ContentLength); err != nil {
+		return nil, err
+	}
 	buf := make([]byte, 0, min(max(resp.ContentLength, 0)+1, f.maxBody+1, 1<<20))
-	body, err := readAll(io.LimitReader(resp.Body, f.maxBody+1), buf)
+	body, err := readAll(io.LimitReader(resp.Body, f.maxBody+1), buf, grow)
+	if refused != nil {
+		return nil, refused
+	}
 	if err != nil {
 		return nil, classify(ctx, err, final)
 	}
@@ -526,14 +548,20 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 	return out, nil
 }
 
-// readAll is io.ReadAll into a caller-sized buffer.
-func readAll(r io.Reader, b []byte) ([]byte, error) {
+// readAll is io.ReadAll into a caller-sized buffer, telling grow the
+// length after every read that added bytes; grow's error stops it.
+func readAll(r io.Reader, b []byte, grow func(total int64) error) ([]byte, error) {
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
 		}
 		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
+		if n > 0 {
+			if gerr := grow(int64(len(b))); gerr != nil {
+				return b, gerr
+			}
+		}
 		if err != nil {
 			if err == io.EOF {
 				err = nil

@@ -438,6 +438,65 @@ func TestSizeLimit(t *testing.T) {
 	}
 }
 
+// Reserve is asked for the declared length before any byte is read, then
+// for each read's growth past it; its error is Fetch's, unwrapped.
+func TestReserve(t *testing.T) {
+	srv := imageServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/declared":
+			io.WriteString(w, strings.Repeat("x", 60)) // one write: Content-Length 60
+		case "/chunked":
+			for range 3 {
+				io.WriteString(w, strings.Repeat("x", 20))
+				w.(http.Flusher).Flush()
+				time.Sleep(5 * time.Millisecond) // a read each
+			}
+		}
+	})
+	e := newEnv(t, Options{IPPolicy: IPPolicy{AllowLoopback: true}, MaxBodyBytes: 100}, map[string][]string{"origin.test": {"127.0.0.1"}})
+	base := "http://origin.test:" + port(t, srv)
+	errFull := errors.New("budget full")
+	for _, tc := range []struct {
+		path      string
+		allow     int64 // what Reserve grants in all
+		wantAsked int64 // what it was asked for in all (at most, when refused)
+		wantErr   error
+	}{
+		{"/declared", 100, 60, nil},
+		{"/declared", 59, 60, errFull}, // refused before the body is read
+		{"/chunked", 100, 60, nil},
+		{"/chunked", 30, 40, errFull}, // the second read passes the budget
+	} {
+		var asked, granted int64
+		calls := 0
+		res, err := e.f.Fetch(context.Background(), Request{URL: base + tc.path, Reserve: func(n int64) error {
+			calls++
+			asked += n
+			if granted+n > tc.allow {
+				return errFull
+			}
+			granted += n
+			return nil
+		}})
+		if err != tc.wantErr {
+			t.Errorf("%s allowing %d: err %v, want %v", tc.path, tc.allow, err, tc.wantErr)
+			continue
+		}
+		// Reads of a chunked body come in sizes of the transport's choosing:
+		// a refusal stops at the first read past the budget, before the
+		// next chunk.
+		if err == nil && asked != tc.wantAsked || err != nil && (asked <= tc.allow || asked > tc.wantAsked) || granted > tc.allow {
+			t.Errorf("%s allowing %d: asked for %d bytes in %d calls (granted %d), want %d", tc.path, tc.allow, asked, calls, granted, tc.wantAsked)
+		}
+		if err == nil && len(res.Body) != 60 {
+			t.Errorf("%s: body of %d bytes, want 60", tc.path, len(res.Body))
+		}
+		if tc.path == "/declared" && calls != 1 {
+			t.Errorf("%s allowing %d: %d calls, want one for the declared length", tc.path, tc.allow, calls)
+		}
+	}
+}
+
 func TestUpstreamStatus(t *testing.T) {
 	srv := imageServer(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {

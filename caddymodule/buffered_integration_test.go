@@ -1,0 +1,173 @@
+package caddymodule_test
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
+)
+
+// paddedJPEG is a 16x16 JPEG carrying pad bytes of comments: a source that
+// costs one megapixel in the transform queue however many bytes it holds.
+func paddedJPEG(t *testing.T, pad int) []byte {
+	t.Helper()
+	img := solidJPEG(t, 16, 16, color.RGBA{200, 30, 30, 255})
+	out := append([]byte{}, img[:2]...) // SOI
+	for pad > 0 {
+		n := min(pad, 65000)
+		out = append(out, 0xFF, 0xFE, byte((n+2)>>8), byte(n+2))
+		out = append(out, bytes.Repeat([]byte{'x'}, n)...)
+		pad -= n
+	}
+	return append(out, img[2:]...)
+}
+
+// waitMetric polls the admin /metrics until the unlabelled series name
+// satisfies ok, and fails after 5 s.
+func waitMetric(t *testing.T, name string, ok func(float64) bool) float64 {
+	t.Helper()
+	var v float64
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if v = metricValue(t, name); ok(v) {
+			return v
+		}
+	}
+	t.Fatalf("%s stayed at %v", name, v)
+	return v
+}
+
+// TestBufferedBytesBound: the sources requests hold are bounded in bytes
+// (max_buffered_bytes), not only in megapixels: small images padded to a
+// large size would otherwise each pass the queue at one megapixel and hold
+// all their bytes. With one source held by a request that waits for the
+// rest of it, a second source that does not fit is refused with a 503
+// before it is read whole, declared (Content-Length, refused before any
+// byte) or not (refused at the read that passes the budget); once the first
+// is served the budget is free again.
+func TestBufferedBytesBound(t *testing.T) {
+	padded := paddedJPEG(t, 300_000)
+	var release atomic.Pointer[chan struct{}] // what a slow answer waits for
+	tester := behindCaddy(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wait := release.Load()
+		w.Header().Set("Content-Type", "image/jpeg")
+		chunked := strings.HasPrefix(r.URL.Path, "/chunked")
+		if !chunked {
+			w.Header().Set("Content-Length", strconv.Itoa(len(padded)))
+		}
+		half := len(padded) / 2
+		w.Write(padded[:half])
+		w.(http.Flusher).Flush()
+		if strings.Contains(r.URL.Path, "slow") {
+			<-*wait
+		}
+		w.Write(padded[half:])
+	}), `
+http://localhost:9080 {
+	matte {
+		cache off
+		max_buffered_bytes 400KB
+	}
+	reverse_proxy {origin}
+}`)
+	// Alone, a padded source is served: it fits the budget.
+	if res, body := get(t, tester, "http://localhost:9080/alone.jpg?w=8"); res.StatusCode != 200 {
+		t.Fatalf("a source within the budget: %d %s", res.StatusCode, body)
+	}
+	waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v == 0 })
+
+	// Requests for one source share its fetch, and its bytes count once:
+	// five variants of it at once fit a budget that holds one.
+	ch := make(chan struct{})
+	release.Store(&ch)
+	counts := make(chan [3]int32, 1)
+	go func() {
+		ok, busy, other, _ := concurrentGets(t, tester, 5, func(i int) string {
+			return fmt.Sprintf("http://localhost:9080/shared-slow.jpg?w=%d", 8+i)
+		})
+		counts <- [3]int32{ok, busy, other}
+	}()
+	waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v >= float64(len(padded)) })
+	time.Sleep(200 * time.Millisecond) // the other four join the fetch
+	close(ch)
+	if c := <-counts; c[0] != 5 {
+		t.Fatalf("five variants of one source: %d served, %d refused, %d other", c[0], c[1], c[2])
+	}
+	waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v == 0 })
+
+	for _, first := range []string{"/slow.jpg", "/chunked-slow.jpg"} {
+		t.Run(first, func(t *testing.T) {
+			ch := make(chan struct{})
+			release.Store(&ch)
+			var once sync.Once
+			unblock := func() { once.Do(func() { close(ch) }) }
+			defer unblock()
+			done := make(chan int, 1)
+			go func() {
+				res, err := tester.Client.Get("http://localhost:9080" + first + "?w=8")
+				if err != nil {
+					done <- 0
+					return
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				done <- res.StatusCode
+			}()
+			// The first request holds at least the half it has read.
+			waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v >= float64(len(padded)/2) })
+			rejected := metricValue(t, "matte_buffered_rejected_total")
+			for _, second := range []string{"/other.jpg?w=8", "/chunked-other.jpg?w=8"} {
+				res, body := get(t, tester, "http://localhost:9080"+second)
+				if res.StatusCode != http.StatusServiceUnavailable || !bytes.Contains(body, []byte(`"code":"overloaded"`)) || res.Header.Get("Retry-After") == "" {
+					t.Fatalf("%s while %s holds the budget: %d (Retry-After %q) %s, want a 503 overloaded",
+						second, first, res.StatusCode, res.Header.Get("Retry-After"), body)
+				}
+			}
+			if got := metricValue(t, "matte_buffered_rejected_total"); got < rejected+2 {
+				t.Errorf("matte_buffered_rejected_total %v, want at least %v", got, rejected+2)
+			}
+			unblock()
+			if status := <-done; status != 200 {
+				t.Fatalf("%s: %d, want 200 once its source arrived", first, status)
+			}
+			waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v == 0 })
+			if res, body := get(t, tester, "http://localhost:9080/other.jpg?w=8"); res.StatusCode != 200 {
+				t.Fatalf("after the first was served: %d %s", res.StatusCode, body)
+			}
+		})
+	}
+}
+
+// TestAPIBufferedBytesBound: a hosted API's body counts against
+// max_buffered_bytes as it is read. With a stalled upload holding most of
+// the budget, another upload is refused in the API's own words (remove.bg's
+// 503 service_unavailable, with Retry-After); once the stalled one is gone,
+// the same upload is read and answered for what it is.
+func TestAPIBufferedBytesBound(t *testing.T) {
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: time.Minute})
+	tester.InitServer(apiCaddyfile(t.TempDir(), "", "max_buffered_bytes 300KB"), "caddyfile")
+	conn, _ := rawRequest(t, "POST /v1.0/removebg HTTP/1.1\r\nHost: localhost:9080\r\nContent-Type: application/json\r\nContent-Length: 600000")
+	io.WriteString(conn, `{"image_file_b64":"`+strings.Repeat("A", 250_000))
+	waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v >= 250_000 })
+
+	ct, upload := multipartOf(t, part{name: "image_file", data: paddedJPEG(t, 100_000), file: true})
+	res, body := post(t, tester, "/v1.0/removebg", ct, upload)
+	removeBGError(t, res, body, http.StatusServiceUnavailable, "service_unavailable")
+	if res.Header.Get("Retry-After") == "" {
+		t.Error("503 without Retry-After")
+	}
+
+	conn.Close()
+	waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v == 0 })
+	res, body = post(t, tester, "/v1.0/removebg", ct, upload)
+	// This server has no model: the upload, read and probed, gets the 501.
+	removeBGError(t, res, body, http.StatusNotImplemented, "removal_unavailable")
+}
