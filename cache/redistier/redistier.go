@@ -1,8 +1,14 @@
 // Package redistier is the shared cache tier on Redis: a cache.Shared
 // built on a cluster.Node. Entries are stored as the cache's own encoded
 // blobs (the disk tier's format, checksummed; the cache verifies them), with
-// a TTL, under <prefix>e:<namespace>:<sha256(key)>; each tag has a set of
-// its entries' keys for PurgeTag. Writes are queued and done by background
+// a TTL, under <prefix>e:<namespace>:<sha256(key)>; each tag has an index
+// of its entries' keys for PurgeTag, under <prefix>tz:<sha256(tag)>: a
+// sorted set scored by each entry's expiry, from which every write drops
+// the entries expired since, so that a tag written to for ever (a popular
+// source) indexes its live entries, not every variant it ever had. (Before
+// it, <prefix>t:<sha256(tag)> was a plain set that only grew; PurgeTag and
+// PurgeAll still empty those until their TTL ends them.) Writes are
+// queued and done by background
 // writers (bounded in bytes; a full queue drops and counts), so a store
 // never waits for the network. Every Redis call goes through the node's
 // breaker and timeout.
@@ -35,6 +41,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"strconv"
@@ -215,7 +222,11 @@ func hashKey(key string) string {
 func name(ns, key string) string { return ns + ":" + hashKey(key) }
 
 func (t *Tier) entryKey(ns, key string) string { return t.n.Prefix() + "e:" + name(ns, key) }
-func (t *Tier) tagKey(tag string) string       { return t.n.Prefix() + "t:" + hashKey(tag) }
+func (t *Tier) tagKey(tag string) string       { return t.n.Prefix() + "tz:" + hashKey(tag) }
+
+// legacyTagKey is the plain set that indexed a tag before tagKey's sorted
+// set; purges still empty it.
+func (t *Tier) legacyTagKey(tag string) string { return t.n.Prefix() + "t:" + hashKey(tag) }
 
 // Get implements cache.Shared.
 func (t *Tier) Get(ns, key string) ([]byte, error) {
@@ -290,7 +301,9 @@ func (t *Tier) write(p *put) {
 		pipe.Set(ctx, k, p.blob, t.o.TTL)
 		if p.tag != "" {
 			tk := t.tagKey(p.tag)
-			pipe.SAdd(ctx, tk, k)
+			now := time.Now()
+			pipe.ZAdd(ctx, tk, redis.Z{Score: float64(now.Add(t.o.TTL).UnixMilli()), Member: k})
+			pipe.ZRemRangeByScore(ctx, tk, "-inf", "("+strconv.FormatInt(now.UnixMilli(), 10))
 			pipe.Expire(ctx, tk, t.o.TTL)
 		}
 		_, err := pipe.Exec(ctx)
@@ -625,7 +638,7 @@ func (t *Tier) PurgeNamespace(ns string) error {
 // PurgeAll implements cache.Shared.
 func (t *Tier) PurgeAll() error {
 	return t.purge(cluster.PurgeMsg{All: true}, func() error {
-		return errors.Join(t.deleteMatching(t.n.Prefix()+"e:*"), t.deleteMatching(t.n.Prefix()+"t:*"))
+		return errors.Join(t.deleteMatching(t.n.Prefix()+"e:*"), t.deleteMatching(t.n.Prefix()+"tz:*"), t.deleteMatching(t.n.Prefix()+"t:*"))
 	})
 }
 
@@ -634,22 +647,70 @@ func (t *Tier) PurgeTag(tag string) error {
 	return t.purge(cluster.PurgeMsg{Tag: tag}, func() error { return t.deleteTag(tag) })
 }
 
+// tagBatch is how many of a tag's entries deleteTag deletes per round
+// trip; each batch has the node's timeout to itself.
+const tagBatch = 500
+
+// deleteTag deletes the entries tag indexes, a batch at a time, and only
+// then takes them out of the index, so a failed batch is left for the next
+// purge of the tag. It stops after maxTagBatches (entries written to the
+// tag while it runs are retracted by their writers: package comment).
 func (t *Tier) deleteTag(tag string) error {
-	return t.n.Run(context.Background(), func(ctx context.Context) error {
-		tk := t.tagKey(tag)
-		keys, err := t.n.Client().SMembers(ctx, tk).Result()
-		if err != nil {
-			return err
+	for _, idx := range []struct {
+		key    string
+		page   func(ctx context.Context, c redis.UniversalClient, key string) ([]string, error)
+		remove func(ctx context.Context, pipe redis.Pipeliner, key string, members []any)
+	}{
+		{t.tagKey(tag), func(ctx context.Context, c redis.UniversalClient, key string) ([]string, error) {
+			return c.ZRange(ctx, key, 0, tagBatch-1).Result()
+		}, func(ctx context.Context, pipe redis.Pipeliner, key string, members []any) {
+			pipe.ZRem(ctx, key, members...)
+		}},
+		{t.legacyTagKey(tag), func(ctx context.Context, c redis.UniversalClient, key string) ([]string, error) {
+			return c.SRandMemberN(ctx, key, tagBatch).Result()
+		}, func(ctx context.Context, pipe redis.Pipeliner, key string, members []any) {
+			pipe.SRem(ctx, key, members...)
+		}},
+	} {
+		done := false
+		for range maxTagBatches {
+			err := t.n.Run(context.Background(), func(ctx context.Context) error {
+				keys, err := idx.page(ctx, t.n.Client(), idx.key)
+				if err != nil || len(keys) == 0 {
+					done = true
+					return err
+				}
+				pipe := t.n.Client().Pipeline()
+				members := make([]any, len(keys))
+				for i, k := range keys {
+					pipe.Del(ctx, k) // one key per DEL: keys of one tag may live in different cluster slots
+					members[i] = k
+				}
+				if _, err := pipe.Exec(ctx); err != nil {
+					return err
+				}
+				pipe = t.n.Client().Pipeline()
+				idx.remove(ctx, pipe, idx.key, members)
+				_, err = pipe.Exec(ctx)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if done {
+				break
+			}
 		}
-		pipe := t.n.Client().Pipeline()
-		for _, k := range keys {
-			pipe.Del(ctx, k) // one key per DEL: keys of one tag may live in different cluster slots
+		if !done {
+			return fmt.Errorf("redistier: tag index %s still not empty after %d entries", idx.key, tagBatch*maxTagBatches)
 		}
-		pipe.Del(ctx, tk)
-		_, err = pipe.Exec(ctx)
-		return err
-	})
+	}
+	return nil
 }
+
+// maxTagBatches bounds one purge of a tag: tagBatch x maxTagBatches
+// entries, far more than a source has variants alive.
+const maxTagBatches = 2000
 
 // deleteMatching SCANs every master for pattern and deletes what matches.
 // It runs under the node's breaker but with a longer deadline (a scan is

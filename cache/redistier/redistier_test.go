@@ -3,6 +3,7 @@ package redistier
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -350,6 +351,79 @@ func TestFailedWriteRetracted(t *testing.T) {
 	}
 	if st := a.tier.Stats(); n != 0 || st.WriteErrors != 1 || st.Retracted != 1 || st.Writes != 0 {
 		t.Fatalf("after a failed write: entry exists %d, stats %+v; want it deleted, 1 write error, 1 retracted", n, st)
+	}
+}
+
+// TestTagIndexKeepsLiveEntries: a tag's index drops the entries that have
+// expired whenever the tag is written to again, so a source written to for
+// ever indexes its live variants only (a plain set kept every key it ever
+// had, for as long as the tag was written to within the TTL).
+func TestTagIndexKeepsLiveEntries(t *testing.T) {
+	srv := redistest.Start(t)
+	a := newNode(t, srv.Addr, cluster.Options{}, Options{TTL: time.Second})
+	ctx := context.Background()
+	for i := range 20 {
+		a.c.Set("result", fmt.Sprintf("old-%d", i), cache.Entry{Value: []byte("v"), Tag: "src"})
+	}
+	a.c.Flush()
+	if n, err := a.rdb.ZCard(ctx, a.tier.tagKey("src")).Result(); err != nil || n != 20 {
+		t.Fatalf("index of 20 entries: %d (%v)", n, err)
+	}
+	time.Sleep(1100 * time.Millisecond) // the 20 expire
+	a.c.Set("result", "new", cache.Entry{Value: []byte("v"), Tag: "src"})
+	a.c.Flush()
+	members, err := a.rdb.ZRange(ctx, a.tier.tagKey("src"), 0, -1).Result()
+	if err != nil || len(members) != 1 || members[0] != a.tier.entryKey("result", "new") {
+		t.Fatalf("index after the 20 expired and one write: %v (%v), want the new entry alone", members, err)
+	}
+	if ttl, err := a.rdb.PTTL(ctx, a.tier.tagKey("src")).Result(); err != nil || ttl <= 0 || ttl > time.Second {
+		t.Fatalf("index TTL %v (%v), want the entries' TTL", ttl, err)
+	}
+}
+
+// TestPurgeTagInBatches: a tag with more entries than one batch is purged
+// whole, and so is an index in the earlier format (a plain set) left by a
+// node that ran before it.
+func TestPurgeTagInBatches(t *testing.T) {
+	srv := redistest.Start(t)
+	a := newNode(t, srv.Addr, cluster.Options{}, Options{})
+	ctx := context.Background()
+	const n = 2*tagBatch + 7
+	for i := range n {
+		a.c.Set("result", fmt.Sprintf("k%d", i), cache.Entry{Value: []byte("v"), Tag: "src"})
+	}
+	a.c.Set("result", "other", cache.Entry{Value: []byte("v"), Tag: "other"})
+	a.c.Flush()
+	legacy := a.tier.entryKey("result", "legacy")
+	if err := a.rdb.Set(ctx, legacy, "an entry an older node indexed", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.rdb.SAdd(ctx, a.tier.legacyTagKey("src"), legacy).Err(); err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		keys, err := a.rdb.Keys(ctx, "t:e:*").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(keys)
+	}
+	if got := count(); got != n+2 {
+		t.Fatalf("%d entries stored, want %d", got, n+2)
+	}
+	if err := a.c.PurgeTag("src"); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(); got != 1 {
+		t.Fatalf("%d entries left after the purge of src, want 1 (other)", got)
+	}
+	for _, k := range []string{a.tier.tagKey("src"), a.tier.legacyTagKey("src")} {
+		if n, _ := a.rdb.Exists(ctx, k).Result(); n != 0 {
+			t.Errorf("index %s left after the purge", k)
+		}
+	}
+	if _, _, ok := a.c.Get("result", "other"); !ok {
+		t.Fatal("another tag's entry was purged")
 	}
 }
 
