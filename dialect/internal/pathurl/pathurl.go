@@ -92,15 +92,14 @@ func Remote(abs, field string) (src, query string, err error) {
 }
 
 // Local checks a source path on this site: absolute, without "." or ".."
-// segments, empty segments or control characters.
+// segments ("/" and "\" separating, params.HasDotSegment), empty segments
+// or control characters.
 func Local(p, field string) (string, error) {
 	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || hasControl(p) || p == "/" {
 		return "", Bad(field, "The source path %s is not a path on this site.", params.QuoteShort(p))
 	}
-	for seg := range strings.SplitSeq(p[1:], "/") {
-		if seg == "." || seg == ".." {
-			return "", Bad(field, "The source path %s has a . or .. segment.", params.QuoteShort(p))
-		}
+	if params.HasDotSegment(p) {
+		return "", Bad(field, "The source path %s has a . or .. segment.", params.QuoteShort(p))
 	}
 	return p, nil
 }

@@ -20,6 +20,8 @@ func TestSource(t *testing.T) {
 		{"", "", "", "", true},
 		{"a/../b.jpg", "", "", "", true},
 		{"a/./b.jpg", "", "", "", true},
+		{"a%5C..%5Cb.jpg", "", "", "", true}, // decoded, a backslash separates
+		{"a..b/c..jpg", "", "/a..b/c..jpg", "", false},
 		{"/etc/passwd", "", "", "", true}, // "//etc/passwd": not a site path
 		{"a%zz", "", "", "", true},
 		{"a%00b", "", "", "", true},

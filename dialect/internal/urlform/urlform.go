@@ -55,10 +55,8 @@ func Source(ref string) (source, query string, err error) {
 		if u.Path == "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
 			return "", "", errors.New("it is not a valid path")
 		}
-		for seg := range strings.SplitSeq(u.Path[1:], "/") {
-			if seg == "." || seg == ".." {
-				return "", "", errors.New(". and .. segments are not allowed")
-			}
+		if params.HasDotSegment(u.Path) { // a decoded %5C separates too
+			return "", "", errors.New(". and .. segments are not allowed")
 		}
 		return u.Path, u.RawQuery, nil
 	}

@@ -34,6 +34,7 @@ func TestSource(t *testing.T) {
 		"//evil.example/a.jpg":          "protocol-relative",
 		"/img/../secret":                ". and ..",
 		"/./a":                          ". and ..",
+		"/img/%5C..%5Csecret":           ". and ..", // decoded, a backslash separates
 		"img/a.jpg":                     "neither a path",
 		"ftp://example.com/a.jpg":       "neither a path",
 		"http:///a.jpg":                 "no host",
