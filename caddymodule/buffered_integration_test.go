@@ -74,6 +74,7 @@ func TestBufferedBytesBound(t *testing.T) {
 http://localhost:9080 {
 	matte {
 		cache off
+		max_source_bytes 400KB
 		max_buffered_bytes 400KB
 	}
 	reverse_proxy {origin}
@@ -153,10 +154,10 @@ http://localhost:9080 {
 // the same upload is read and answered for what it is.
 func TestAPIBufferedBytesBound(t *testing.T) {
 	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: time.Minute})
-	tester.InitServer(apiCaddyfile(t.TempDir(), "", "max_buffered_bytes 300KB"), "caddyfile")
-	conn, _ := rawRequest(t, "POST /v1.0/removebg HTTP/1.1\r\nHost: localhost:9080\r\nContent-Type: application/json\r\nContent-Length: 600000")
-	io.WriteString(conn, `{"image_file_b64":"`+strings.Repeat("A", 250_000))
-	waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v >= 250_000 })
+	tester.InitServer(apiCaddyfile(t.TempDir(), "", "max_buffered_bytes 600KB"), "caddyfile") // max_source_bytes 600KB
+	conn, _ := rawRequest(t, "POST /v1.0/removebg HTTP/1.1\r\nHost: localhost:9080\r\nContent-Type: application/json\r\nContent-Length: 800000")
+	io.WriteString(conn, `{"image_file_b64":"`+strings.Repeat("A", 550_000))
+	waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v >= 550_000 })
 
 	ct, upload := multipartOf(t, part{name: "image_file", data: paddedJPEG(t, 100_000), file: true})
 	res, body := post(t, tester, "/v1.0/removebg", ct, upload)

@@ -123,6 +123,10 @@ func TestValidateFallback(t *testing.T) {
 		{"a dot-dot path", Handler{FallbackImage: "/img/../secret.png"}, "want an absolute path on this site"},
 		{"a URL without allow_hosts", Handler{FallbackImage: "https://cdn.example.com/missing.png"}, "allow_hosts"},
 		{"a URL with an empty origin block", Handler{FallbackImage: "http://cdn.example.com/m.png", Origin: &Origin{}}, "allow_hosts"},
+		// Not a fallback's, but validated beside it.
+		{"max_buffered_bytes at max_source_bytes", Handler{MaxSourceBytes: 1 << 20, MaxBufferedBytes: 1 << 20}, ""},
+		{"max_buffered_bytes under max_source_bytes", Handler{MaxSourceBytes: 1 << 20, MaxBufferedBytes: 1<<20 - 1},
+			"max_buffered_bytes (1048575) must be at least max_source_bytes (1048576)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.h.Validate()

@@ -147,7 +147,7 @@ type Handler struct {
 	// x max_source_bytes). The transform queue counts megapixels and is
 	// known only once a source is read: without this, many small images
 	// padded to max_source_bytes would each hold that much. Past it, 503
-	// with Retry-After, before more is read.
+	// with Retry-After, before more is read. At least MaxSourceBytes.
 	MaxBufferedBytes int64 `json:"max_buffered_bytes,omitempty"`
 	// VipsCacheMemory bounds libvips' operation cache in bytes (default 0:
 	// off). VipsConcurrency is libvips' threads per operation (default 1).
@@ -335,6 +335,11 @@ func (h *Handler) Validate() error {
 	if h.MaxSourceBytes < 0 || h.MaxSourceMegapixels < 0 || h.MaxOutputDimension < 0 || h.MaxFrames < 0 || h.Workers < 0 ||
 		h.MaxWorkingMegapixels < 0 || h.MaxBlurSigma < 0 || h.MaxBufferedBytes < 0 {
 		return errors.New("matte: limits and workers must not be negative")
+	}
+	if h.MaxBufferedBytes > 0 && h.MaxBufferedBytes < h.MaxSourceBytes {
+		// A source the limits allow would be refused with a 503 on an idle
+		// server, for ever.
+		return fmt.Errorf("matte: max_buffered_bytes (%d) must be at least max_source_bytes (%d)", h.MaxBufferedBytes, h.MaxSourceBytes)
 	}
 	if h.VipsCacheMemory < 0 || h.VipsConcurrency < 0 || h.FreeMemoryInterval < 0 {
 		return errors.New("matte: vips_cache_memory, vips_concurrency and free_memory_interval must not be negative")
