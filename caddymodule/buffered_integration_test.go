@@ -14,21 +14,15 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
+
+	"github.com/jebosio/matte/internal/testimages"
 )
 
 // paddedJPEG is a 16x16 JPEG carrying pad bytes of comments: a source that
 // costs one megapixel in the transform queue however many bytes it holds.
 func paddedJPEG(t *testing.T, pad int) []byte {
 	t.Helper()
-	img := solidJPEG(t, 16, 16, color.RGBA{200, 30, 30, 255})
-	out := append([]byte{}, img[:2]...) // SOI
-	for pad > 0 {
-		n := min(pad, 65000)
-		out = append(out, 0xFF, 0xFE, byte((n+2)>>8), byte(n+2))
-		out = append(out, bytes.Repeat([]byte{'x'}, n)...)
-		pad -= n
-	}
-	return append(out, img[2:]...)
+	return testimages.PaddedJPEG(solidJPEG(t, 16, 16, color.RGBA{200, 30, 30, 255}), pad)
 }
 
 // waitMetric polls the admin /metrics until the unlabelled series name

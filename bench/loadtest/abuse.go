@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jebosio/matte/internal/procstat"
@@ -28,6 +29,8 @@ import (
 //   - bodies: an API body over the limit is refused as it is declared or
 //     as it streams in, and a body that trickles in is cut off at
 //     api_body_timeout;
+//   - buffered sources: small images padded to 45 MB (one megapixel each
+//     in the queue) hold at most max_buffered_bytes, the rest answered 503;
 //   - the probe (a cached variant, every 200 ms) answers within 1 s
 //     throughout.
 //
@@ -186,6 +189,22 @@ func runAbuse(dir string, phases *[]*phaseStats) {
 			}()
 		}
 		wg.Wait()
+	}))
+
+	rn.phase(newPhase("9f padded sources", "200 or 503 with Retry-After, RSS bounded", 200, 503), bounded(func(p *phaseStats) {
+		// A 16x16 JPEG padded to 45 MB: one megapixel in the transform
+		// queue, 45 MB to buffer. Distinct paths, so that no two requests
+		// share a fetch, and a new width each time, so that each is a miss.
+		var seq atomic.Int64
+		runN(p, *flagPadded, 2*abuseTimeout, 400, func(i int) (string, result) {
+			src := fmt.Sprintf("/img/padded-%d.jpg", i%paddedCopies)
+			q := fmt.Sprintf("w=%d&fm=jpg", 8+seq.Add(1)%4000)
+			r := do(src, q, 0, 0)
+			inTime(p, src+"?"+q, r)
+			return src + "?" + q, r
+		})
+		p.note("%d clients, each a miss of a 16x16 JPEG padded to %d MiB (distinct paths); max_buffered_bytes at its default, 4 x workers x max_source_bytes = 400 MiB; %d answered 503",
+			*flagPadded, paddedBytes>>20, len(p.lat503))
 	}))
 }
 

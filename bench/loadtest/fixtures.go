@@ -14,9 +14,18 @@ import (
 	"slices"
 
 	_ "golang.org/x/image/webp"
+
+	"github.com/jebosio/matte/internal/testimages"
 )
 
 var goodJPEG = []string{"/img/photo-1mp.jpg", "/img/photo-4mp.jpg"}
+
+// paddedBytes is the size of the padded-sources phase's JPEG (under the
+// default max_source_bytes, 50 MiB), served under paddedCopies paths.
+const (
+	paddedBytes  = 45 << 20
+	paddedCopies = 64
+)
 
 func prepare(dir string) error {
 	img := filepath.Join(dir, "site", "img")
@@ -51,6 +60,19 @@ func prepare(dir string) error {
 			if err := os.WriteFile(filepath.Join(img, "corrupt.jpg"), c2, 0o644); err != nil {
 				return err
 			}
+		}
+	}
+	// The padded-sources phase's source, under paddedCopies names.
+	var small bytes.Buffer
+	if err := jpeg.Encode(&small, image.NewGray(image.Rect(0, 0, 16, 16)), nil); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(img, "padded.jpg"), testimages.PaddedJPEG(small.Bytes(), paddedBytes-small.Len()), 0o644); err != nil {
+		return err
+	}
+	for i := range paddedCopies {
+		if err := os.Symlink("padded.jpg", filepath.Join(img, fmt.Sprintf("padded-%d.jpg", i))); err != nil {
+			return err
 		}
 	}
 	rng := rand.New(rand.NewPCG(3, 4))

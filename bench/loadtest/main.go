@@ -40,7 +40,9 @@
 //     background removal and the remove.bg API on: a memory bomb within the
 //     limits, heavy blurs waited for and abandoned, API body bombs and slow
 //     uploads, each against its stated bound (RSS above idle, answer time
-//     past the timeout, CPU after the last client left, probe latency).
+//     past the timeout, CPU after the last client left, probe latency), and
+//     sources padded to 45 MB that cost one megapixel each (RSS bounded by
+//     max_buffered_bytes, the rest refused with 503).
 //
 // A probe requests a known-good transform every 200 ms throughout. Every
 // response is checked: a 200 must decode as the requested format and match
@@ -85,6 +87,7 @@ var (
 	flagMaxReq  = flag.Int("max-requests", 20000, "upper bound on requests per phase")
 	flagConc    = flag.Int("concurrency", 4, "concurrent clients in the warm, bad-params, bad-sources and cache-broken phases")
 	flagBurst   = flag.Int("burst", 40, "concurrent distinct 12 MP misses per burst wave")
+	flagPadded  = flag.Int("padded", 16, "concurrent clients of the padded-sources phase (45 MB each)")
 	flagOut     = flag.String("out", "bench/loadtest/REPORT.md", "report path ('' for stdout only)")
 	flagKeep    = flag.Bool("keep", false, "keep the temporary folder (site, cache, server log)")
 	flagTimeout = flag.Duration("client-timeout", 30*time.Second, "per-request client timeout")

@@ -97,3 +97,19 @@ func AnimatedGIF(w, h int, colours []color.Color, delays []int) ([]byte, error) 
 	err := gif.EncodeAll(&b, anim)
 	return b.Bytes(), err
 }
+
+// PaddedJPEG returns jpeg (a JPEG starting with its SOI marker) with pad
+// bytes of comment segments after the SOI: the same pixels, as many bytes
+// as a test wants, valid for every decoder. It is how a client makes a
+// source that costs little to decode but much to buffer.
+func PaddedJPEG(jpeg []byte, pad int) []byte {
+	out := make([]byte, 0, len(jpeg)+pad+pad/65000*4+4)
+	out = append(out, jpeg[:2]...)
+	for pad > 0 {
+		n := min(pad, 65000) // a segment's length field counts itself: at most 65535
+		out = append(out, 0xFF, 0xFE, byte((n+2)>>8), byte(n+2))
+		out = append(out, make([]byte, n)...)
+		pad -= n
+	}
+	return append(out, jpeg[2:]...)
+}
