@@ -61,7 +61,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        timeout        <duration>     # per Redis operation, then the breaker counts a failure; default 250ms
 //	    }
 //	    queue_megapixels      <n>          # megapixels of transforms waiting; past it 503
-//	    max_buffered_bytes    <size>       # source bytes held in memory at once; past it 503; default 4 x workers x max_source_bytes
+//	    max_buffered_bytes    <size>       # source bytes held in memory at once; past it 503; default 2 x workers x max_source_bytes
 //	    vips_cache_memory     <size>       # libvips operation cache; default 0 (off)     } process-wide: handlers
 //	    vips_concurrency      <n>          # libvips threads per operation; default 1     } that set them must
 //	    free_memory_interval  <duration>   # malloc_trim the C heap this often; default off } agree

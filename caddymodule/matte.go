@@ -143,8 +143,10 @@ type Handler struct {
 	QueueMegapixels int `json:"queue_megapixels,omitempty"`
 	// MaxBufferedBytes bounds the bytes of sources, hosted-API bodies and
 	// layer images this handler's requests hold in memory at once, from
-	// their first byte read to the end of the request (default 4 x workers
-	// x max_source_bytes). The transform queue counts megapixels and is
+	// their first byte read to the end of the request (default 2 x workers
+	// x max_source_bytes: a source for each pipeline and one waiting; RSS
+	// can rise by two to two and a half times it, as Go frees a finished
+	// request's buffers at its next collection). The transform queue counts megapixels and is
 	// known only once a source is read: without this, many small images
 	// padded to max_source_bytes would each hold that much. Past it, 503
 	// with Retry-After, before more is read. At least MaxSourceBytes.
@@ -314,7 +316,7 @@ func (h *Handler) fillDefaults() {
 		h.QueueMegapixels = 4 * h.Workers * 25
 	}
 	if h.MaxBufferedBytes == 0 {
-		h.MaxBufferedBytes = 4 * int64(h.Workers) * h.MaxSourceBytes
+		h.MaxBufferedBytes = 2 * int64(h.Workers) * h.MaxSourceBytes
 	}
 }
 

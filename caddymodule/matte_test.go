@@ -51,14 +51,14 @@ func TestDefaultWorkers(t *testing.T) {
 }
 
 // TestDefaultMaxBufferedBytes pins the documented default (README: "4 ×
-// workers × max_source_bytes, 600 MiB with the defaults on 2 cores").
+// workers × max_source_bytes, 300 MiB with the defaults on 2 cores").
 func TestDefaultMaxBufferedBytes(t *testing.T) {
 	for _, tc := range []struct {
 		h    Handler
 		want int64
 	}{
-		{Handler{Workers: 3}, 600 << 20},
-		{Handler{Workers: 2, MaxSourceBytes: 10 << 20}, 80 << 20},
+		{Handler{Workers: 3}, 300 << 20},
+		{Handler{Workers: 2, MaxSourceBytes: 10 << 20}, 40 << 20},
 		{Handler{Workers: 3, MaxBufferedBytes: 1 << 30}, 1 << 30},
 	} {
 		h := tc.h

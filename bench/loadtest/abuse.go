@@ -203,8 +203,12 @@ func runAbuse(dir string, phases *[]*phaseStats) {
 			inTime(p, src+"?"+q, r)
 			return src + "?" + q, r
 		})
-		p.note("%d clients, each a miss of a 16x16 JPEG padded to %d MiB (distinct paths); max_buffered_bytes at its default, 4 x workers x max_source_bytes = 400 MiB; %d answered 503",
-			*flagPadded, paddedBytes>>20, len(p.lat503))
+		budget := "its default, 2 x workers x max_source_bytes = 200 MiB"
+		if *flagBuffered != "" {
+			budget = *flagBuffered + " (-max-buffered-bytes)"
+		}
+		p.note("%d clients, each a miss of a 16x16 JPEG padded to %d MiB (distinct paths); max_buffered_bytes %s; %d answered 503",
+			*flagPadded, paddedBytes>>20, budget, len(p.lat503))
 	}))
 }
 

@@ -104,6 +104,7 @@ var (
 	flagAbuse        = flag.Bool("abuse", true, "run the abuse phases (issue 16) on a fresh server with background removal and the remove.bg API")
 	flagAbuseIdleCPU = flag.Float64("abuse-idle-cpu", 0.25, "cores the server may still use 1 s after every client of a heavy transform left")
 	flagVipsConc     = flag.Int("vips-concurrency", 0, "vips_concurrency for every server (0 = Matte's default)")
+	flagBuffered     = flag.String("max-buffered-bytes", "", "max_buffered_bytes for every server ('' = Matte's default; a size far above the padded phase's 16 x 45 MB shows it unbounded)")
 )
 
 var (

@@ -66,6 +66,9 @@ func (sc serverConf) matteOptions(cacheShown string) []string {
 	if *flagVipsConc > 0 {
 		o = append(o, fmt.Sprintf("vips_concurrency %d", *flagVipsConc))
 	}
+	if *flagBuffered != "" {
+		o = append(o, "max_buffered_bytes "+*flagBuffered)
+	}
 	if sc.abuse {
 		return append(o, "removebg", "api_body_timeout "+abuseBodyTimeout.String(), "max_blur_sigma 1000")
 	}
