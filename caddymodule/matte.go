@@ -145,7 +145,7 @@ type Handler struct {
 	// layer images this handler's requests hold in memory at once, from
 	// their first byte read to the end of the request (default 2 x workers
 	// x max_source_bytes: a source for each pipeline and one waiting; RSS
-	// can rise by two to two and a half times it, as Go frees a finished
+	// can rise by up to two and a half times it, as Go frees a finished
 	// request's buffers at its next collection). The transform queue counts megapixels and is
 	// known only once a source is read: without this, many small images
 	// padded to max_source_bytes would each hold that much. Past it, 503
