@@ -11,6 +11,18 @@ import (
 	"github.com/jebosio/matte/admission"
 )
 
+// imageRecorder is a recorder that has taken a 200 image/png header
+// (declaring size bytes when contentLength), and a body of size bytes.
+func imageRecorder(limit int64, hold *admission.Hold, size int, contentLength bool) (*sourceRecorder, []byte) {
+	rec := newSourceRecorder(httptest.NewRecorder(), limit, hold)
+	rec.Header().Set("Content-Type", "image/png")
+	if contentLength {
+		rec.Header().Set("Content-Length", strconv.Itoa(size))
+	}
+	rec.WriteHeader(200)
+	return rec, bytes.Repeat([]byte("x"), size)
+}
+
 // TestSourceRecorderReadFrom: a buffered source read through ReadFrom (as
 // file_server's ServeContent writes) keeps every byte up to the limit and
 // refuses one more, with or without a Content-Length.
@@ -29,13 +41,7 @@ func TestSourceRecorderReadFrom(t *testing.T) {
 		{"far past the limit, no Content-Length", 5 * limit, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := newSourceRecorder(httptest.NewRecorder(), limit, nil)
-			rec.Header().Set("Content-Type", "image/png")
-			if tc.contentLength {
-				rec.Header().Set("Content-Length", strconv.Itoa(tc.size))
-			}
-			rec.WriteHeader(200)
-			body := bytes.Repeat([]byte("x"), tc.size)
+			rec, body := imageRecorder(limit, nil, tc.size, tc.contentLength)
 			n, err := rec.ReadFrom(strings.NewReader(string(body)))
 			if rec.overflow != tc.wantOverflow {
 				t.Fatalf("overflow %v, want %v (read %d, err %v)", rec.overflow, tc.wantOverflow, n, err)
@@ -126,13 +132,7 @@ func TestSourceRecorderBudget(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			budget := admission.NewBudget(tc.budget)
 			hold := budget.Hold()
-			rec := newSourceRecorder(httptest.NewRecorder(), limit, hold)
-			rec.Header().Set("Content-Type", "image/png")
-			if tc.contentLength {
-				rec.Header().Set("Content-Length", strconv.Itoa(tc.size))
-			}
-			rec.WriteHeader(200)
-			body := bytes.Repeat([]byte("x"), tc.size)
+			rec, body := imageRecorder(limit, hold, tc.size, tc.contentLength)
 			var err error
 			if tc.viaWrite {
 				for i := 0; i < tc.size && err == nil; i += 100 {
