@@ -49,6 +49,15 @@ var errBuffersFull = errors.New("matte: max_buffered_bytes reached")
 // buffers a source, an API body or a layer image for the request.
 func (h *Handler) holdBytes() *admission.Hold { return h.guard.buffered.Hold() }
 
+// bytesHold is req's hold, started at its first use (serveImage releases
+// it): a request served from the cache reads nothing and makes none.
+func (h *Handler) bytesHold(req *imageRequest) *admission.Hold {
+	if req.hold == nil {
+		req.hold = h.holdBytes()
+	}
+	return req.hold
+}
+
 // buffersFull is the 503 of a request refused because the handler's
 // requests hold max_buffered_bytes already: the queue's own answer, as
 // both say the server has more work in hand than it takes.

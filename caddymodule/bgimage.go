@@ -91,9 +91,9 @@ func (h *Handler) loadLayerImage(req *imageRequest, li layerImage, ref string) (
 			// fetcher would take any public host (an open image proxy).
 			return nil, transform.Source{}, li.remoteDenied()
 		}
-		data, share, err = h.fetchLayerURL(req.r.Context(), li, ref, req.hold)
+		data, share, err = h.fetchLayerURL(req.r.Context(), li, ref, h.bytesHold(req))
 	} else {
-		data, share, err = h.fetchLayerPath(req.r, li, ref, req.hold)
+		data, share, err = h.fetchLayerPath(req.r, li, ref, h.bytesHold(req))
 	}
 	if err != nil {
 		return nil, transform.Source{}, err

@@ -42,10 +42,10 @@ type imageRequest struct {
 	// "imgproxy", ..., or the hosted API's name ("removebg").
 	Dialect string
 
-	// hold is the request's share of max_buffered_bytes (holdBytes):
-	// its source and layer images. sharedHold, when set, is another
-	// request's, whose source this one uses (sharedFetch). Both are
-	// released when serveImage returns.
+	// hold is the request's share of max_buffered_bytes (bytesHold, made
+	// at its first read: a hit has none): its source and layer images.
+	// sharedHold, when set, is another request's, whose source this one
+	// uses (sharedFetch). Both are released when serveImage returns.
 	hold, sharedHold *admission.Hold
 
 	// The query dialect's HTTP side.
@@ -141,7 +141,6 @@ func (req *imageRequest) fromSite(or *http.Request) {
 // source's memo is fresh, else after (re)validating or fetching the source;
 // a missing source with its fallback image (serveFallback).
 func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
-	req.hold = h.holdBytes()
 	defer func() {
 		req.hold.Release()
 		req.sharedHold.Release()

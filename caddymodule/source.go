@@ -112,13 +112,13 @@ func (h *Handler) fetchSource(req *imageRequest, next caddyhttp.Handler, rec *so
 	fetched := h.startFetch()
 	defer fetched()
 	if rec == nil {
-		rec = newSourceRecorder(req.w, h.MaxSourceBytes, req.hold)
+		rec = newSourceRecorder(req.w, h.MaxSourceBytes, h.bytesHold(req))
 		rec.holdMissing = req.fallback != ""
 		if done, err := h.fetch(req, next, rec, req.origin); done {
 			return nil, true, err
 		}
 	}
-	s := &fetchedSource{src: rec.buf.Bytes(), sent: h.sentHeader(req), hold: req.hold}
+	s := &fetchedSource{src: rec.buf.Bytes(), sent: h.sentHeader(req), hold: h.bytesHold(req)}
 	s.share = shareability(s.sent, rec.header)
 	if rec.missing {
 		s.src, s.missing = nil, rec.missingAnswer()
