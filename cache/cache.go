@@ -448,6 +448,21 @@ func (c *Cache) Delete(ns, key string) error {
 	return c.purge(func() error { return c.localDelete(ns, key) }, func(s Shared) error { return s.Delete(ns, key) })
 }
 
+// Discard removes ns/key from this process's tiers and the shared store,
+// without a purge: for an entry the caller found it cannot use (another
+// format's), which other processes may read as good. A copy promoted
+// concurrently may come back; the caller discards it again.
+func (c *Cache) Discard(ns, key string) error {
+	if checkKey(ns, key) != nil {
+		return nil
+	}
+	err := c.localDelete(ns, key)
+	if c.shared != nil {
+		err = errors.Join(err, c.shared.Discard(ns, key))
+	}
+	return err
+}
+
 func (c *Cache) localDelete(ns, key string) error {
 	if c.mem != nil {
 		c.mem.del(ns, key)

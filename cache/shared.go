@@ -28,6 +28,12 @@ type Shared interface {
 	// shared store (cancelling queued Puts they cover) and tell the other
 	// processes, whose handler (OnPurge) then drops their local copies.
 	Delete(ns, key string) error
+	// Discard removes ns/key from the shared store alone: no purge, no
+	// message. It is for an entry this process cannot use (a corrupt
+	// blob, an entry of another format), which the other processes have no
+	// reason to drop: a purge would make every node drop its good copy and
+	// check its writes in flight.
+	Discard(ns, key string) error
 	PurgeNamespace(ns string) error
 	PurgeAll() error
 	PurgeTag(tag string) error
@@ -67,7 +73,7 @@ func (e *SharedError) Error() string {
 func (e *SharedError) Unwrap() error { return e.Err }
 
 // sharedGet reads and verifies ns/key from the shared tier. A blob that
-// does not decode, or decodes to another key, is deleted and counted.
+// does not decode, or decodes to another key, is discarded and counted.
 func (c *Cache) sharedGet(ns, key string) (Entry, bool) {
 	blob, err := c.shared.Get(ns, key)
 	if err != nil {
@@ -84,7 +90,7 @@ func (c *Cache) sharedGet(ns, key string) (Entry, bool) {
 	if err != nil {
 		c.sharedCorrupt.Add(1)
 		c.report(&SharedError{Op: "corrupt", NS: ns, Key: key, Err: err})
-		_ = c.shared.Delete(ns, key)
+		_ = c.shared.Discard(ns, key)
 		return Entry{}, false
 	}
 	return rec.entry, true

@@ -293,8 +293,9 @@ func (h *Handler) render(ctx context.Context, req *imageRequest, src []byte) (re
 		r, ok := req.flightResult(e, out)
 		if !ok {
 			if attempt == 0 {
-				// An entry of another metadata version: a miss.
-				_ = h.cache.Delete(nsResult, req.Key)
+				// An entry of another metadata version: a miss. Discarded,
+				// not purged: nodes of that version use it as it is.
+				_ = h.cache.Discard(nsResult, req.Key)
 				continue
 			}
 			return rendered{}, errUndecodableResult

@@ -630,6 +630,13 @@ func (t *Tier) Delete(ns, key string) error {
 	})
 }
 
+// Discard implements cache.Shared: a plain DEL, no purge number, no message.
+func (t *Tier) Discard(ns, key string) error {
+	return t.n.Run(context.Background(), func(ctx context.Context) error {
+		return t.n.Client().Del(ctx, t.entryKey(ns, key)).Err()
+	})
+}
+
 // PurgeNamespace implements cache.Shared.
 func (t *Tier) PurgeNamespace(ns string) error {
 	return t.purge(cluster.PurgeMsg{NS: ns}, func() error { return t.deleteMatching(t.n.Prefix() + "e:" + ns + ":*") })

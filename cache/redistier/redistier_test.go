@@ -94,8 +94,10 @@ func TestSharedHitPromotedAndCorruptDropped(t *testing.T) {
 		t.Fatalf("SharedHits %d, want 1", st.SharedHits)
 	}
 
-	// A truncated blob and a foreign one are deleted, never served.
+	// A truncated blob and a foreign one are deleted, never served, and
+	// without a purge: the cluster's purge counter does not move.
 	ctx := context.Background()
+	purgesBefore, _ := a.rdb.Get(ctx, "t:purges").Int64()
 	blob, err := a.rdb.Get(ctx, a.tier.entryKey("result", "k1")).Bytes()
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +119,9 @@ func TestSharedHitPromotedAndCorruptDropped(t *testing.T) {
 	}
 	if st := b.c.Stats(); st.SharedCorruptDropped != 4 {
 		t.Fatalf("SharedCorruptDropped %d, want 4", st.SharedCorruptDropped)
+	}
+	if purges, _ := a.rdb.Get(ctx, "t:purges").Int64(); purges != purgesBefore {
+		t.Fatalf("the purge counter went from %d to %d: a corrupt blob was purged cluster-wide", purgesBefore, purges)
 	}
 }
 
