@@ -8,6 +8,10 @@
 // fit yet, the jobs behind it wait too, even small ones that would fit, so a
 // big job is never starved by a stream of small ones. A job costlier than
 // the capacity is clamped to it: it runs alone.
+//
+// A Budget bounds what the jobs hold before and while they run (the bytes
+// of their sources), which their cost cannot say until a source is read:
+// nothing waits for it, a Take past its limit is refused at once.
 package admission
 
 import (
