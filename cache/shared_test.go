@@ -52,14 +52,15 @@ func (f *fakeShared) Flush() {}
 
 func (f *fakeShared) Delete(ns, key string) error {
 	f.deleted.Add(1)
-	f.mu.Lock()
-	delete(f.blobs, ns+"/"+key)
-	f.mu.Unlock()
-	return nil
+	return f.drop(ns, key)
 }
 
 func (f *fakeShared) Discard(ns, key string) error {
 	f.discarded.Add(1)
+	return f.drop(ns, key)
+}
+
+func (f *fakeShared) drop(ns, key string) error {
 	f.mu.Lock()
 	delete(f.blobs, ns+"/"+key)
 	f.mu.Unlock()
