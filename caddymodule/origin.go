@@ -194,13 +194,7 @@ func (h *Handler) fetchOrigin(req *imageRequest, or *http.Request, rec *sourceRe
 	}
 	res, err := h.guard.fetcher.Fetch(req.r.Context(), fetch.Request{URL: src, Accept: "image/*",
 		IfNoneMatch: or.Header.Get("If-None-Match"), IfModifiedSince: or.Header.Get("If-Modified-Since"),
-		Reserve: func(n int64) error {
-			if rec.reserve(rec.taken + n) {
-				return nil
-			}
-			rec.overloaded = true
-			return errBuffersFull
-		}})
+		Reserve: func(n int64) error { return rec.take(rec.taken + n) }})
 	if errors.Is(err, errBuffersFull) {
 		return nil // rec.overloaded: fetch answers
 	}

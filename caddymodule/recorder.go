@@ -75,6 +75,16 @@ func (r *sourceRecorder) reserve(total int64) bool {
 	return true
 }
 
+// take is reserve for a body being buffered: past the budget it marks the
+// body overloaded and returns errBuffersFull, as it does once overloaded.
+func (r *sourceRecorder) take(total int64) error {
+	if r.overloaded || !r.reserve(total) {
+		r.overloaded = true
+		return errBuffersFull
+	}
+	return nil
+}
+
 func (r *sourceRecorder) Header() http.Header { return r.header }
 
 // buffered reports whether the response was captured as a source image.
@@ -119,8 +129,7 @@ func (r *sourceRecorder) WriteHeader(status int) {
 	case err != nil || cl <= 0:
 	case r.limit > 0 && cl > r.limit:
 		r.overflow = true
-	case !r.reserve(cl):
-		r.overloaded = true
+	case r.take(cl) != nil:
 	case !r.fetched:
 		// The extra MinRead lets ReadFrom see EOF without growing.
 		r.buf.Grow(int(cl) + bytes.MinRead)
@@ -149,9 +158,8 @@ func (r *sourceRecorder) Write(p []byte) (int, error) {
 		r.overflow = true
 		return 0, errSourceTooLarge
 	}
-	if r.overloaded || !r.reserve(total) {
-		r.overloaded = true
-		return 0, errBuffersFull
+	if err := r.take(total); err != nil {
+		return 0, err
 	}
 	return r.buf.Write(p)
 }
@@ -210,9 +218,8 @@ type reservingReader struct {
 func (rr *reservingReader) Read(p []byte) (int, error) {
 	n, err := rr.r.Read(p)
 	rr.total += int64(n)
-	if !rr.rec.reserve(rr.total) {
-		rr.rec.overloaded = true
-		return n, errBuffersFull
+	if terr := rr.rec.take(rr.total); terr != nil {
+		return n, terr
 	}
 	return n, err
 }
