@@ -311,9 +311,9 @@ func (t *Tier) write(p *put) {
 	})
 	if err != nil {
 		// The SET may have been applied all the same (its reply lost to
-		// the timeout, or the tag's SADD refused on another cluster
-		// slot): an entry no purge check has vouched for, perhaps
-		// missing from its tag's set. Retracted, best effort.
+		// the timeout, or the tag index's update refused on another
+		// cluster slot): an entry no purge check has vouched for, perhaps
+		// missing from its tag's index. Retracted, best effort.
 		t.writeErrors.Add(1)
 		t.retract(k)
 		return
@@ -336,9 +336,14 @@ func (t *Tier) write(p *put) {
 // retract deletes entry key k that this tier wrote but cannot vouch for.
 func (t *Tier) retract(k string) {
 	t.retracted.Add(1)
-	if err := t.n.Run(context.Background(), func(ctx context.Context) error { return t.n.Client().Del(ctx, k).Err() }); err != nil {
+	if err := t.del(k); err != nil {
 		t.writeErrors.Add(1)
 	}
+}
+
+// del deletes key k: one DEL, under the node's breaker and timeout.
+func (t *Tier) del(k string) error {
+	return t.n.Run(context.Background(), func(ctx context.Context) error { return t.n.Client().Del(ctx, k).Err() })
 }
 
 // untouched reports whether every purge numbered above p.heard and up to
@@ -623,19 +628,11 @@ func (t *Tier) cancel(match func(*put) bool) {
 
 // Delete implements cache.Shared.
 func (t *Tier) Delete(ns, key string) error {
-	return t.purge(cluster.PurgeMsg{NS: ns, Key: key}, func() error {
-		return t.n.Run(context.Background(), func(ctx context.Context) error {
-			return t.n.Client().Del(ctx, t.entryKey(ns, key)).Err()
-		})
-	})
+	return t.purge(cluster.PurgeMsg{NS: ns, Key: key}, func() error { return t.Discard(ns, key) })
 }
 
 // Discard implements cache.Shared: a plain DEL, no purge number, no message.
-func (t *Tier) Discard(ns, key string) error {
-	return t.n.Run(context.Background(), func(ctx context.Context) error {
-		return t.n.Client().Del(ctx, t.entryKey(ns, key)).Err()
-	})
-}
+func (t *Tier) Discard(ns, key string) error { return t.del(t.entryKey(ns, key)) }
 
 // PurgeNamespace implements cache.Shared.
 func (t *Tier) PurgeNamespace(ns string) error {
