@@ -369,18 +369,27 @@ func TestPurgeDuringDiskReadIsNotUndone(t *testing.T) {
 	c.Flush()
 	c.mem.del("result", "k")
 	hooks.beforePromote = g.wait
+	readAcrossPurge(t, c, g, func() error { return c.PurgeTag("src") }, TierDisk)
+}
+
+// readAcrossPurge reads result/k from c on another goroutine, which g stops
+// between reading a lower tier and promoting what it read; purges with
+// purge meanwhile; and checks that the read got its hit from want and that
+// what it read was not promoted back over the purge.
+func readAcrossPurge(t *testing.T, c *Cache, g *gate, purge func() error, want Tier) {
+	t.Helper()
 	got := make(chan Tier)
 	go func() {
 		_, tier, _ := c.Get("result", "k")
 		got <- tier
 	}()
 	<-g.reached
-	if err := c.PurgeTag("src"); err != nil {
+	if err := purge(); err != nil {
 		t.Fatal(err)
 	}
 	g.open()
-	if tier := <-got; tier != TierDisk {
-		t.Fatalf("the read that began before the purge: %v, want its disk hit", tier)
+	if tier := <-got; tier != want {
+		t.Fatalf("the read that began before the purge: %v, want its hit from %v", tier, want)
 	}
 	if e, tier, ok := c.Get("result", "k"); ok {
 		t.Fatalf("after the purge: %q from %v; the purged entry was promoted back", e.Value, tier)

@@ -204,22 +204,7 @@ func TestPurgeDuringSharedReadIsNotUndone(t *testing.T) {
 	g := newGate()
 	t.Cleanup(g.open)
 	fs.afterGet = g.wait
-	got := make(chan Tier)
-	go func() {
-		_, tier, _ := b.Get("result", "k")
-		got <- tier
-	}()
-	<-g.reached
-	if err := b.PurgeAll(); err != nil {
-		t.Fatal(err)
-	}
-	g.open()
-	if tier := <-got; tier != TierShared {
-		t.Fatalf("the read that began before the purge: %v, want its shared hit", tier)
-	}
-	if e, tier, ok := b.Get("result", "k"); ok {
-		t.Fatalf("after the purge: %q from %v; the purged entry was promoted back", e.Value, tier)
-	}
+	readAcrossPurge(t, b, g, b.PurgeAll, TierShared)
 }
 
 // While the shared tier's part of a purge is running, outside the purge
