@@ -45,7 +45,8 @@ type apiCall struct {
 	r      *http.Request
 	caller apiCaller
 	// hold is the call's share of max_buffered_bytes: its body and the
-	// images it downloads (serveImage releases it).
+	// images it downloads (serveImage and serveSubmit take it before the
+	// body is read, and release it when they return).
 	hold *admission.Hold
 }
 

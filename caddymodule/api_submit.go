@@ -138,12 +138,15 @@ func writeAtomic(path string, data []byte) error {
 // Content-Length over the body limit and an empty rate budget, read and
 // parse the body, fetch an image_url (SSRF-safe, as for an image route),
 // probe the image (only images are kept), store it and answer its id. It
-// charges no credits and spends no rate units.
+// charges no credits and spends no rate units. Its body and download count
+// against max_buffered_bytes, as an image route's do.
 func (c *apiCall) serveSubmit() {
 	limit, ok := c.open()
 	if !ok {
 		return
 	}
+	c.hold = c.st.h.holdBytes()
+	defer c.hold.Release()
 	body, ok := c.body(limit)
 	if !ok {
 		return

@@ -6,6 +6,9 @@ import (
 	"image/color"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -165,4 +168,44 @@ func TestAPIBufferedBytesBound(t *testing.T) {
 	res, body = post(t, tester, "/v1.0/removebg", ct, upload)
 	// This server has no model: the upload, read and probed, gets the 501.
 	removeBGError(t, res, body, http.StatusNotImplemented, "removal_unavailable")
+}
+
+// TestAPIImproveBufferedBytesBound: remove.bg's POST /v1.0/improve holds
+// its body and its image_url download against max_buffered_bytes as the
+// image route does. With a stalled upload holding most of the budget, an
+// uploaded submission and one by image_url are both refused with remove.bg's
+// 503 service_unavailable (with Retry-After) and nothing is stored; once
+// the stalled upload is gone the same submission is stored.
+func TestAPIImproveBufferedBytesBound(t *testing.T) {
+	img := paddedJPEG(t, 100_000)
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Write(img)
+	}))
+	defer origin.Close()
+	store := filepath.Join(t.TempDir(), "improve")
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: time.Minute})
+	tester.InitServer(apiCaddyfile(t.TempDir(), "", "max_buffered_bytes 600KB\n\t\tapi_improve_dir "+store), "caddyfile")
+	conn, _ := rawRequest(t, "POST /v1.0/removebg HTTP/1.1\r\nHost: localhost:9080\r\nContent-Type: application/json\r\nContent-Length: 800000")
+	io.WriteString(conn, `{"image_file_b64":"`+strings.Repeat("A", 550_000))
+	waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v >= 550_000 })
+
+	ct, upload := multipartOf(t, part{name: "image_file", data: img, file: true})
+	res, body := post(t, tester, "/v1.0/improve", ct, upload)
+	removeBGError(t, res, body, http.StatusServiceUnavailable, "service_unavailable")
+	if res.Header.Get("Retry-After") == "" {
+		t.Error("upload: 503 without Retry-After")
+	}
+	res, body = post(t, tester, "/v1.0/improve", "application/x-www-form-urlencoded", formOf("image_url", origin.URL+"/a.jpg"))
+	removeBGError(t, res, body, http.StatusServiceUnavailable, "service_unavailable")
+	if entries, _ := os.ReadDir(store); len(entries) != 0 {
+		t.Fatalf("refused submissions stored %d files", len(entries))
+	}
+
+	conn.Close()
+	waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v == 0 })
+	res, body = post(t, tester, "/v1.0/improve", ct, upload)
+	if res.StatusCode != http.StatusOK || !bytes.Contains(body, []byte(`"id"`)) {
+		t.Fatalf("after the stalled upload left: %d %s, want 200 {\"id\"}", res.StatusCode, body)
+	}
 }
