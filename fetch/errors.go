@@ -21,7 +21,8 @@ const (
 	// allowlist, a redirect to a refused scheme or host, or a host that
 	// resolves to (or is) a refused address. Reason says which.
 	KindDenied
-	// KindTooLarge: Content-Length or the body read exceeds MaxBodyBytes.
+	// KindTooLarge: Content-Length or the body read exceeds MaxBodyBytes
+	// (or the Request's smaller MaxBytes).
 	KindTooLarge
 	// KindTimeout: connect, response-header or total timeout.
 	KindTimeout
@@ -92,7 +93,8 @@ type FetchError struct {
 	// denied. Never show it to clients: it would turn the fetcher into a
 	// DNS oracle for internal names.
 	Addr netip.Addr
-	// Limit is MaxBodyBytes for KindTooLarge, MaxRedirects for
+	// Limit is the body limit for KindTooLarge (MaxBodyBytes, or the
+	// Request's MaxBytes when smaller), MaxRedirects for
 	// KindRedirects.
 	Limit int64
 	// Err is the underlying error, if any.

@@ -111,6 +111,11 @@ type Request struct {
 	IfModifiedSince string
 	// Accept overrides DefaultAccept.
 	Accept string
+	// MaxBytes, when positive, bounds this fetch's body below the
+	// Fetcher's MaxBodyBytes (the smaller of the two applies): a body over
+	// it fails as KindTooLarge with Limit MaxBytes, and no more than
+	// MaxBytes+1 bytes of it are read.
+	MaxBytes int64
 	// Reserve, when set, is asked for the body's bytes before they are
 	// kept: the declared Content-Length before any is read, then what the
 	// body grows by beyond it. Its error ends the fetch, and Fetch returns
@@ -517,8 +522,12 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
 		return nil, &FetchError{Kind: KindUpstream, Status: resp.StatusCode, URL: final}
 	}
-	if resp.ContentLength > f.maxBody {
-		return nil, &FetchError{Kind: KindTooLarge, Limit: f.maxBody, URL: final, Reason: "content_length"}
+	limit := f.maxBody
+	if req.MaxBytes > 0 && req.MaxBytes < limit {
+		limit = req.MaxBytes
+	}
+	if resp.ContentLength > limit {
+		return nil, &FetchError{Kind: KindTooLarge, Limit: limit, URL: final, Reason: "content_length"}
 	}
 	var reserved int64
 	var refused error
@@ -533,16 +542,16 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 	if err := grow(resp.ContentLength); err != nil {
 		return nil, err
 	}
-	buf := make([]byte, 0, min(max(resp.ContentLength, 0)+1, f.maxBody+1, 1<<20))
-	body, err := readAll(io.LimitReader(resp.Body, f.maxBody+1), buf, grow)
+	buf := make([]byte, 0, min(max(resp.ContentLength, 0)+1, limit+1, 1<<20))
+	body, err := readAll(io.LimitReader(resp.Body, limit+1), buf, grow)
 	if refused != nil {
 		return nil, refused
 	}
 	if err != nil {
 		return nil, classify(ctx, err, final)
 	}
-	if int64(len(body)) > f.maxBody {
-		return nil, &FetchError{Kind: KindTooLarge, Limit: f.maxBody, URL: final, Reason: "body"}
+	if int64(len(body)) > limit {
+		return nil, &FetchError{Kind: KindTooLarge, Limit: limit, URL: final, Reason: "body"}
 	}
 	out.Body = body
 	return out, nil

@@ -438,6 +438,54 @@ func TestSizeLimit(t *testing.T) {
 	}
 }
 
+// A Request's MaxBytes bounds that fetch below the Fetcher's MaxBodyBytes:
+// a body over it, declared or not, is KindTooLarge with MaxBytes as its
+// Limit, and no more than MaxBytes+1 bytes are read; a MaxBytes above the
+// Fetcher's limit does not raise it.
+func TestRequestMaxBytes(t *testing.T) {
+	srv := imageServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/declared":
+			io.WriteString(w, strings.Repeat("x", 60)) // one write: Content-Length 60
+		case "/chunked":
+			for range 20 {
+				io.WriteString(w, strings.Repeat("x", 10))
+				w.(http.Flusher).Flush() // no Content-Length
+			}
+		case "/exact":
+			io.WriteString(w, strings.Repeat("x", 50))
+		case "/over-fetcher":
+			io.WriteString(w, strings.Repeat("x", 101))
+		}
+	})
+	e := newEnv(t, Options{IPPolicy: IPPolicy{AllowLoopback: true}, MaxBodyBytes: 100}, map[string][]string{"origin.test": {"127.0.0.1"}})
+	base := "http://origin.test:" + port(t, srv)
+	for _, tc := range []struct {
+		path     string
+		maxBytes int64
+		reason   string
+		limit    int64
+	}{
+		{"/declared", 50, "content_length", 50},
+		{"/chunked", 50, "body", 50},
+		{"/over-fetcher", 200, "content_length", 100},
+	} {
+		var read int64
+		_, err := e.f.Fetch(context.Background(), Request{URL: base + tc.path, MaxBytes: tc.maxBytes,
+			Reserve: func(n int64) error { read += n; return nil }})
+		if fe := wantKind(t, err, KindTooLarge); fe.Reason != tc.reason || fe.Limit != tc.limit {
+			t.Errorf("%s with MaxBytes %d: %v, want %s over %d", tc.path, tc.maxBytes, fe, tc.reason, tc.limit)
+		}
+		if tc.reason == "body" && read > tc.limit+1 {
+			t.Errorf("%s with MaxBytes %d: read %d bytes, want at most %d", tc.path, tc.maxBytes, read, tc.limit+1)
+		}
+	}
+	res, err := e.f.Fetch(context.Background(), Request{URL: base + "/exact", MaxBytes: 50})
+	if err != nil || len(res.Body) != 50 {
+		t.Fatalf("exact: %v", err)
+	}
+}
+
 // Reserve is asked for the declared length before any byte is read, then
 // for each read's growth past it; its error is Fetch's, unwrapped.
 func TestReserve(t *testing.T) {
