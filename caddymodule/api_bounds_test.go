@@ -2,6 +2,7 @@ package caddymodule_test
 
 import (
 	"bufio"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -314,4 +316,48 @@ func TestAPIRateBounds(t *testing.T) {
 			t.Errorf("X-RateLimit-Reset in %ds, want about %d", wait, 120-elapsed)
 		}
 	})
+}
+
+// TestAPIImageURLFileLimit: an image_url or bg_image_url over remove.bg's
+// file limit (max_file, here 500KB, below max_source_bytes 600KB) is the
+// upload's error, 400 file_too_large stating that limit and naming the
+// field, whether the origin declares its 2 MB or streams it. (That the
+// download stops at the limit is fetch's TestRequestMaxBytes.)
+func TestAPIImageURLFileLimit(t *testing.T) {
+	const size = 2_000_000
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/jpeg")
+		if r.URL.Path == "/declared.jpg" {
+			w.Header().Set("Content-Length", strconv.Itoa(size))
+		}
+		chunk := make([]byte, 16<<10)
+		for sent := 0; sent < size; sent += len(chunk) {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+		}
+	}))
+	defer origin.Close()
+	tester := caddytest.NewTester(t)
+	tester.InitServer(apiCaddyfile(t.TempDir(), "", "removebg max_file 500KB"), "caddyfile")
+	photo := base64.StdEncoding.EncodeToString(testPhoto(t))
+	for _, tc := range []struct{ name, field, detail string }{
+		{"declared.jpg", "image_url", "image_url: The image is larger than 500000 bytes."},
+		{"chunked.jpg", "image_url", "image_url: The image is larger than 500000 bytes."},
+		{"declared.jpg", "bg_image_url", "bg_image_url: The image is larger than 500000 bytes."},
+		{"chunked.jpg", "bg_image_url", "bg_image_url: The image is larger than 500000 bytes."},
+	} {
+		form := formOf(tc.field, origin.URL+"/"+tc.name)
+		if tc.field == "bg_image_url" {
+			form = formOf("image_file_b64", photo, tc.field, origin.URL+"/"+tc.name)
+		}
+		res, body := post(t, tester, "/v1.0/removebg", "application/x-www-form-urlencoded", form)
+		removeBGError(t, res, body, http.StatusBadRequest, "file_too_large")
+		var v struct{ Errors []struct{ Detail string } }
+		json.Unmarshal(body, &v)
+		if got := v.Errors[0].Detail; got != tc.detail {
+			t.Errorf("%s=%s: detail %q, want %q", tc.field, tc.name, got, tc.detail)
+		}
+	}
 }

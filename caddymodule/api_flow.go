@@ -333,15 +333,26 @@ func (c *apiCall) refusedSize(req dialect.Request, err error) bool {
 }
 
 // image returns img's bytes, downloading a URL through the SSRF-safe
-// fetcher; a download over the dialect's file limit is refused as an
-// upload would be.
+// fetcher. The download stops at the dialect's file limit (maxFile), and
+// one over it is refused as an upload over it is: FailProbe with a
+// params.CodeSourceTooLarge error stating that limit, whatever the
+// fetcher's own limit.
 func (c *apiCall) image(img dialect.Image, background bool) ([]byte, bool) {
 	if img.URL == "" {
 		return img.Data, true
 	}
-	data, err := c.st.fetchImage(c.r.Context(), img.URL, c.hold)
+	limit := c.st.maxFile(c.api)
+	tooLarge := func() {
+		err := &params.Error{Status: http.StatusRequestEntityTooLarge, Code: params.CodeSourceTooLarge, Title: "Source too large",
+			Field: img.Field, Detail: fmt.Sprintf("%s: The image is larger than %d bytes.", img.Field, limit)}
+		c.fail(dialect.Failure{Kind: dialect.FailProbe, Field: img.Field, Err: err, Background: background, FileLimit: limit})
+	}
+	data, err := c.st.fetchImage(c.r.Context(), img.URL, limit, c.hold)
 	var fe *fetch.FetchError
 	switch {
+	case errors.As(err, &fe) && fe.Kind == fetch.KindTooLarge:
+		tooLarge()
+		return nil, false
 	case errors.As(err, &fe):
 		c.fail(dialect.Failure{Kind: dialect.FailFetch, Field: img.Field, Detail: fe.Detail(),
 			Denied: fe.Kind == fetch.KindInvalidURL || fe.Kind == fetch.KindDenied})
@@ -350,10 +361,8 @@ func (c *apiCall) image(img dialect.Image, background bool) ([]byte, bool) {
 		c.fail(dialect.Failure{Kind: dialect.FailTransform, Err: err})
 		return nil, false
 	}
-	if max := c.st.maxFile(c.api); int64(len(data)) > max {
-		err := &params.Error{Status: http.StatusRequestEntityTooLarge, Code: params.CodeSourceTooLarge, Title: "Source too large",
-			Detail: fmt.Sprintf("The image is larger than %d bytes.", max)}
-		c.fail(dialect.Failure{Kind: dialect.FailProbe, Field: img.Field, Err: err, Background: background, FileLimit: max})
+	if int64(len(data)) > limit { // the fetcher stops at limit; kept as a guard
+		tooLarge()
 		return nil, false
 	}
 	return data, true
@@ -417,9 +426,10 @@ func (st *apiState) bodyLimit(api *dialect.API) int64 {
 }
 
 // fetchImage downloads an image_url (or bg_image_url) through the
-// SSRF-safe fetcher.
-func (st *apiState) fetchImage(ctx context.Context, rawURL string, hold *admission.Hold) ([]byte, error) {
-	res, err := st.h.guard.fetcher.Fetch(ctx, fetch.Request{URL: rawURL, Reserve: st.h.reserveFor(hold)})
+// SSRF-safe fetcher, reading at most maxBytes+1 bytes of it: a body over
+// maxBytes is a fetch.KindTooLarge *fetch.FetchError.
+func (st *apiState) fetchImage(ctx context.Context, rawURL string, maxBytes int64, hold *admission.Hold) ([]byte, error) {
+	res, err := st.h.guard.fetcher.Fetch(ctx, fetch.Request{URL: rawURL, MaxBytes: maxBytes, Reserve: st.h.reserveFor(hold)})
 	if err != nil {
 		var fe *fetch.FetchError
 		var pe *params.Error
