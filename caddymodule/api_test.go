@@ -260,12 +260,16 @@ func TestAPIValidation(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "page.txt"), []byte("plain file"), 0o644)
 	photo := testPhoto(t) // 400x200 JPEG
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/a.jpg" {
+		switch r.URL.Path {
+		case "/a.jpg":
 			w.Header().Set("Content-Type", "image/jpeg")
 			w.Write(photo)
-			return
+		case "/junk.jpg": // a 200 that is no image
+			w.Header().Set("Content-Type", "image/jpeg")
+			io.WriteString(w, "this is not an image at all, whatever its name says")
+		default:
+			http.NotFound(w, r)
 		}
-		http.NotFound(w, r)
 	}))
 	defer origin.Close()
 	tester := caddytest.NewTester(t)
@@ -325,6 +329,9 @@ func TestAPIValidation(t *testing.T) {
 		{"invalid bg_color", "/v1.0/removebg", form, formOf("image_file_b64", b64, "bg_color", "nope"), 400, "invalid_bg_color"},
 		{"invalid bg_image_url", "/v1.0/removebg", form, formOf("image_file_b64", b64, "bg_image_url", "nope"), 400, "invalid_bg_image_url"},
 		{"failed bg image download", "/v1.0/removebg", form, formOf("image_file_b64", b64, "bg_image_url", origin.URL+"/gone.jpg"), 400, "failed_image_download"},
+		// A refused or non-image bg_image_url is bg_image_url's code, as a malformed one is.
+		{"denied bg_image_url", "/v1.0/removebg", form, formOf("image_file_b64", b64, "bg_image_url", "http://169.254.169.254/latest/meta-data"), 400, "invalid_bg_image_url"},
+		{"bg_image_url not an image", "/v1.0/removebg", form, formOf("image_file_b64", b64, "bg_image_url", origin.URL+"/junk.jpg"), 400, "invalid_bg_image_url"},
 		{"invalid bg_image_file", "/v1.0/removebg", "", nil, 400, "invalid_bg_image_file"},
 		{"multiple backgrounds", "/v1.0/removebg", form, formOf("image_file_b64", b64, "bg_color", "fff", "bg_image_url", "https://e.com/b.jpg"), 400, "multiple_backgrounds"},
 		{"invalid add_shadow", "/v1.0/removebg", form, formOf("image_file_b64", b64, "add_shadow", "maybe"), 400, "invalid_add_shadow"},

@@ -125,8 +125,14 @@ func Fail(f dialect.Failure) params.Errors {
 	case dialect.FailBody:
 		return one(http.StatusBadRequest, CodeInvalidBody, "", f.Detail)
 	case dialect.FailFetch:
+		// A refused URL is its field's invalid_ code (bg_image_url's own,
+		// as the parser answers a malformed one); a failed download is
+		// failed_image_download for either field.
 		code := CodeFailedImageDownload
-		if f.Denied {
+		switch {
+		case f.Denied && f.Field == "bg_image_url":
+			code = CodeInvalidBgImageURL
+		case f.Denied:
 			code = CodeInvalidImageURL
 		}
 		return one(http.StatusBadRequest, code, f.Field, f.Field+": "+f.Detail)
@@ -172,8 +178,14 @@ func probeError(f dialect.Failure) params.Errors {
 		return transformError(f.Err)
 	}
 	if f.Background && errs[0].Code == CodeInvalidFileType {
-		errs[0].Code, errs[0].Title = CodeInvalidBgImageFile, "Invalid bg_image_file"
+		// The background field's own code: bg_image_url for a download,
+		// bg_image_file for an upload.
+		errs[0].Code, errs[0].Title = CodeInvalidBgImageFile, title(CodeInvalidBgImageFile)
 		errs[0].Detail = "The background image is not a supported image (JPEG, PNG, WebP, GIF, AVIF, HEIF or TIFF)."
+		if f.Field == "bg_image_url" {
+			errs[0].Code, errs[0].Title = CodeInvalidBgImageURL, title(CodeInvalidBgImageURL)
+			errs[0].Detail = "bg_image_url: the downloaded file is not a supported image (JPEG, PNG, WebP, GIF, AVIF, HEIF or TIFF)."
+		}
 	}
 	return errs
 }
