@@ -219,7 +219,7 @@ func (c *apiCall) body(limit int64) (*dialect.Body, bool) {
 		c.w.Header().Set("Connection", "close")
 		c.fail(dialect.Failure{Kind: dialect.FailBodyTimeout, Detail: fmt.Sprintf("The request body did not arrive within %s.", c.bodyTimeout())})
 	default:
-		c.fail(dialect.Failure{Kind: dialect.FailBody, Detail: be.Msg})
+		c.fail(dialect.Failure{Kind: dialect.FailBody, Field: be.Field, Detail: be.Msg})
 	}
 	c.st.logger.Debug("API body refused", zap.String("uri", c.r.RequestURI), zap.Error(err), zap.NamedError("cause", be.Err))
 	return nil, false

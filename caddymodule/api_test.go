@@ -920,3 +920,29 @@ func TestAPIOpenAccount(t *testing.T) {
 		t.Fatalf("open API credits %v", c)
 	}
 }
+
+// TestAPIBodyFieldErrors: a body refused for one of its fields (a text
+// value over the 64 KiB field limit, a JSON array) names that field in the
+// dialect's words: rembg.com's "field" (rembg-com-api.txt: "Use the field
+// property to map errors to specific request parameters"), fapihub's
+// invalid_parameter with its field (invalid_image is the image's fault).
+func TestAPIBodyFieldErrors(t *testing.T) {
+	tester := caddytest.NewTester(t)
+	tester.InitServer(apiCaddyfile(t.TempDir(), "", ""), "caddyfile")
+	photo := testPhoto(t)
+	long := strings.Repeat("f", 70_000)
+
+	res, body := postParts(t, tester, "/rmbg", nil, file("image", photo), field("bg_color", long))
+	rembgComError(t, res, body, 400, "bg_color", `The field "bg_color" is larger than 65536 bytes.`)
+	res, body = post(t, tester, "/rmbg", "application/json", []byte(`{"w":[1]}`))
+	rembgComError(t, res, body, 400, "w", `The JSON field "w" must be a string, number or boolean.`)
+
+	res, body = postParts(t, tester, "/v2/rembg/color/", nil, file("image", photo), field("bgcolor", long))
+	if e := fapiHubError(t, res, body, 400, "invalid_parameter"); e["field"] != "bgcolor" {
+		t.Errorf("fapihub long bgcolor: field %v, want bgcolor: %s", e["field"], body)
+	}
+	res, body = post(t, tester, "/v2/rembg/blur/", "application/json", []byte(`{"radius":{"x":1}}`))
+	if e := fapiHubError(t, res, body, 400, "invalid_parameter"); e["field"] != "radius" {
+		t.Errorf("fapihub JSON object radius: field %v, want radius: %s", e["field"], body)
+	}
+}

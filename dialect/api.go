@@ -203,7 +203,9 @@ const (
 	FailBodyTooLarge
 	// FailBodyTimeout: the body did not arrive within the body timeout.
 	FailBodyTimeout
-	// FailBody: the body cannot be read as fields (Detail says why).
+	// FailBody: the body cannot be read as fields (Detail says why);
+	// Field names the field refused, when the fault is one field's
+	// (BodyError.Field).
 	FailBody
 	// FailFetch: downloading the image at Field's URL failed (Detail);
 	// Denied when the URL itself is refused rather than failing.

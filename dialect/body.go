@@ -99,8 +99,12 @@ type Limits struct {
 type BodyError struct {
 	TooLarge bool // over Limits.MaxBytes
 	Timeout  bool // the body did not arrive in time (a read deadline passed)
-	Msg      string
-	Err      error
+	// Field names the one field the body is refused for (a value over
+	// MaxFieldBytes, a JSON array or object); "" when the fault is the
+	// body's as a whole. Msg names it too.
+	Field string
+	Msg   string
+	Err   error
 }
 
 func (e *BodyError) Error() string { return e.Msg }
@@ -245,7 +249,7 @@ func (b *Body) add(name string, v value, lim Limits) error {
 
 func checkField(name string, v value, lim Limits) error {
 	if v.file == nil && lim.MaxFieldBytes > 0 && int64(len(v.text)) > lim.MaxFieldBytes && !slices.Contains(lim.LargeFields, name) {
-		return &BodyError{Msg: fmt.Sprintf("The field %s is larger than %d bytes.", Quote(name), lim.MaxFieldBytes)}
+		return &BodyError{Field: name, Msg: fmt.Sprintf("The field %s is larger than %d bytes.", Quote(name), lim.MaxFieldBytes)}
 	}
 	return nil
 }
@@ -354,7 +358,7 @@ func readMultipart(r io.Reader, boundary string, lim Limits) (*Body, error) {
 		case err != nil:
 			return nil, malformed
 		case int64(len(content)) > max:
-			return nil, &BodyError{Msg: fmt.Sprintf("The field %s is larger than %d bytes.", Quote(name), max)}
+			return nil, &BodyError{Field: name, Msg: fmt.Sprintf("The field %s is larger than %d bytes.", Quote(name), max)}
 		case name == "":
 			continue
 		}

@@ -94,15 +94,17 @@ func TestReadBodyErrors(t *testing.T) {
 		name, ct string
 		body     string
 		tooLarge bool
+		field    string // the one field refused, if any
 	}{
-		{"malformed json", "application/json", `{"size":`, false},
-		{"json array", "application/json", `["size"]`, false},
-		{"json nested object", "application/json", `{"roi":{"x":1}}`, false},
-		{"json trailing data", "application/json", `{"a":"b"} {}`, false},
-		{"malformed form", "application/x-www-form-urlencoded", "size=%zz", false},
-		{"malformed multipart", "multipart/form-data; boundary=xyz", "--xyz\r\nbroken", false},
-		{"multipart without any boundary", "multipart/form-data", "no boundary here", false},
-		{"too large", "application/x-www-form-urlencoded", "a=" + strings.Repeat("x", 100), true},
+		{"malformed json", "application/json", `{"size":`, false, ""},
+		{"json array", "application/json", `["size"]`, false, ""},
+		{"json nested object", "application/json", `{"roi":{"x":1}}`, false, "roi"},
+		{"json array member", "application/json", `{"w":[1]}`, false, "w"},
+		{"json trailing data", "application/json", `{"a":"b"} {}`, false, ""},
+		{"malformed form", "application/x-www-form-urlencoded", "size=%zz", false, ""},
+		{"malformed multipart", "multipart/form-data; boundary=xyz", "--xyz\r\nbroken", false, ""},
+		{"multipart without any boundary", "multipart/form-data", "no boundary here", false, ""},
+		{"too large", "application/x-www-form-urlencoded", "a=" + strings.Repeat("x", 100), true, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -113,6 +115,9 @@ func TestReadBodyErrors(t *testing.T) {
 			}
 			if be.TooLarge != tc.tooLarge {
 				t.Fatalf("TooLarge %v", be.TooLarge)
+			}
+			if be.Field != tc.field {
+				t.Fatalf("Field %q, want %q", be.Field, tc.field)
 			}
 		})
 	}
@@ -245,14 +250,15 @@ func TestReadBodyFieldLimit(t *testing.T) {
 	for _, tc := range []struct {
 		name, ct, body string
 		ok             bool
+		field          string // the BodyError's Field
 	}{
-		{"json value", "application/json", `{"size":"` + long + `"}`, false},
-		{"json large field", "application/json", `{"image":"` + long + `"}`, true},
-		{"json number", "application/json", `{"n":1234567890}`, false},
-		{"form value", "", "size=" + long, false},
-		{"form large field", "", "image=" + long, true},
-		{"multipart text part", "", "", false},
-		{"multipart large field and file part", ct, string(body), true},
+		{"json value", "application/json", `{"size":"` + long + `"}`, false, "size"},
+		{"json large field", "application/json", `{"image":"` + long + `"}`, true, ""},
+		{"json number", "application/json", `{"n":1234567890}`, false, "n"},
+		{"form value", "", "size=" + long, false, "size"},
+		{"form large field", "", "image=" + long, true, ""},
+		{"multipart text part", "", "", false, "size"},
+		{"multipart large field and file part", ct, string(body), true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.name == "multipart text part" {
@@ -267,6 +273,11 @@ func TestReadBodyFieldLimit(t *testing.T) {
 			}
 			if err != nil && !strings.Contains(err.Error(), "larger than 8 bytes") {
 				t.Fatalf("message %q", err)
+			}
+			if be := (*dialect.BodyError)(nil); err != nil && !errors.As(err, &be) {
+				t.Fatalf("got %v, want a *dialect.BodyError", err)
+			} else if err != nil && be.Field != tc.field {
+				t.Fatalf("%v: Field %q, want %q", err, be.Field, tc.field)
 			}
 		})
 	}

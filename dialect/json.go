@@ -56,7 +56,7 @@ func (w *jsonWalker) member() (name, text string, set, done bool, err error) {
 	case json.Number:
 		return name, v.String(), true, false, nil
 	}
-	return "", "", false, false, &BodyError{Msg: fmt.Sprintf("The JSON field %s must be a string, number or boolean.", Quote(name))}
+	return "", "", false, false, &BodyError{Field: name, Msg: fmt.Sprintf("The JSON field %s must be a string, number or boolean.", Quote(name))}
 }
 
 // end checks that nothing but space follows the object.

@@ -3,6 +3,7 @@ package fapihub
 import (
 	"testing"
 
+	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/internal/dialecttest"
 	"github.com/jebosio/matte/params"
 )
@@ -146,4 +147,22 @@ func shadowWith(field, value string) map[string]string {
 		m[field] = value
 	}
 	return m
+}
+
+// A body refused for one field (dialect.BodyError.Field: a value over the
+// field limit, a JSON array) names it: invalid_parameter for a parameter,
+// invalid_image for the image ("The uploaded file is corrupted or not a
+// supported image format"), and invalid_image without a field for a body
+// refused as a whole.
+func TestFAPIHubBodyFieldError(t *testing.T) {
+	for _, tc := range []struct{ field, code string }{
+		{"bgcolor", "invalid_parameter"},
+		{"image", "invalid_image"},
+		{"", "invalid_image"},
+	} {
+		errs := Fail(dialect.Failure{Kind: dialect.FailBody, Field: tc.field, Detail: "refused"})
+		if len(errs) != 1 || errs[0].Status != 400 || errs[0].Code != tc.code || errs[0].Field != tc.field || errs[0].Detail != "refused" {
+			t.Errorf("field %q: got %v, want 400 %s on %q", tc.field, errs, tc.code, tc.field)
+		}
+	}
 }

@@ -66,7 +66,15 @@ func Fail(f dialect.Failure) params.Errors {
 		return one(http.StatusPaymentRequired, CodeInsufficientCredits, "", "Insufficient credits for this billing month.")
 	case dialect.FailBodyTooLarge:
 		return one(http.StatusBadRequest, CodeInvalidImage, "image", fmt.Sprintf("The image is larger than %d bytes.", f.FileLimit))
-	case dialect.FailBodyTimeout, dialect.FailBody:
+	case dialect.FailBody:
+		// invalid_image is the image's fault ("corrupted or not a
+		// supported image format"); any other field refused on its own
+		// is a bad parameter, named.
+		if f.Field != "" && f.Field != "image" {
+			return one(http.StatusBadRequest, CodeInvalidParameter, f.Field, f.Detail)
+		}
+		return one(http.StatusBadRequest, CodeInvalidImage, f.Field, f.Detail)
+	case dialect.FailBodyTimeout:
 		return one(http.StatusBadRequest, CodeInvalidImage, "", f.Detail)
 	case dialect.FailFetch:
 		return one(http.StatusBadRequest, CodeInvalidImage, "image", f.Detail)

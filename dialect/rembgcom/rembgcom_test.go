@@ -241,3 +241,16 @@ func TestRembgComPlan(t *testing.T) {
 		t.Fatal(errs)
 	}
 }
+
+// A body refused for one field (dialect.BodyError.Field) names it in
+// "field", as rembg.com's reference asks ("Use the field property to map
+// errors to specific request parameters"); a body refused as a whole has
+// none.
+func TestRembgComBodyFieldError(t *testing.T) {
+	for _, field := range []string{"bg_color", "w", ""} {
+		errs := Fail(dialect.Failure{Kind: dialect.FailBody, Field: field, Detail: "refused"})
+		if len(errs) != 1 || errs[0].Status != 400 || errs[0].Field != field || errs[0].Detail != "refused" {
+			t.Errorf("field %q: got %v, want a 400 on it", field, errs)
+		}
+	}
+}

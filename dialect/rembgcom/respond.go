@@ -74,7 +74,9 @@ func Fail(f dialect.Failure) params.Errors {
 	case dialect.FailBodyTimeout:
 		return one(http.StatusRequestTimeout, "", f.Detail)
 	case dialect.FailBody:
-		return one(http.StatusBadRequest, "", f.Detail)
+		// "Use the field property to map errors to specific request
+		// parameters": the field refused, when one is.
+		return one(http.StatusBadRequest, f.Field, f.Detail)
 	case dialect.FailFetch:
 		return one(http.StatusBadRequest, "image", f.Detail)
 	case dialect.FailProbe, dialect.FailTransform:

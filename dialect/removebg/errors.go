@@ -123,7 +123,8 @@ func Fail(f dialect.Failure) params.Errors {
 	case dialect.FailBodyTimeout:
 		return one(http.StatusRequestTimeout, CodeRequestTimeout, "", f.Detail)
 	case dialect.FailBody:
-		return one(http.StatusBadRequest, CodeInvalidBody, "", f.Detail)
+		// The detail names the field refused, when one is.
+		return one(http.StatusBadRequest, CodeInvalidBody, f.Field, f.Detail)
 	case dialect.FailFetch:
 		// A refused URL is its field's invalid_ code (bg_image_url's own,
 		// as the parser answers a malformed one); a failed download is
