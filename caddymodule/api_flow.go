@@ -24,7 +24,8 @@ import (
 //	rate budget pre-check → transform queue check → read the body (bounded
 //	in bytes, per field and in time, and by max_buffered_bytes with the
 //	downloads) → parse → fetch image_url → probe →
-//	plan → admit (rate units, credits) → render → settle → respond
+//	plan → admit (rate units, credits) → render → finalize → settle →
+//	respond
 //
 // Nothing is read from the body before the key, the declared length, the
 // rate budget and the queue have been checked. A failure at any step is a
@@ -394,6 +395,23 @@ func (c *apiCall) render(req dialect.Request, in apiInputs, plan dialect.Plan) {
 		adm.done(false, true, c.st.logger)
 		c.fail(dialect.Failure{Kind: dialect.FailNoForeground})
 		return
+	}
+	c.deliver(req, res, adm, ireq)
+}
+
+// deliver answers a rendered request: it finalizes the answer
+// (dialect.Finalizer) before anything is charged, then charges the credits
+// and responds. A finalize failure is answered in the dialect's words and
+// charges nothing; its rate units stay spent, as the pipeline ran.
+func (c *apiCall) deliver(req dialect.Request, res dialect.Result, adm *apiAdmission, ireq *imageRequest) {
+	if f, ok := req.(dialect.Finalizer); ok {
+		var errs params.Errors
+		if res, errs = f.Finalize(res); len(errs) > 0 {
+			adm.done(false, true, c.st.logger)
+			c.st.logger.Error("API answer could not be finalized", zap.String("uri", c.r.RequestURI), zap.Error(errs))
+			c.writeErrors(errs, c.caller.rate())
+			return
+		}
 	}
 	adm.done(true, true, c.st.logger)
 	res.Credits = adm.charged()

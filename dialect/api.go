@@ -21,7 +21,8 @@ import (
 // declared Content-Length over the body limit, check the key's rate budget
 // and the transform queue, read the body (bounded in size and time),
 // Parse, fetch a URL source, probe the source and background, Plan, admit
-// (rate units and credits), render, settle and Request.Respond. Every
+// (rate units and credits), render, finalize (Finalizer), settle and
+// Request.Respond. Every
 // failure on the way is a Failure that Fail turns into the dialect's
 // errors and WriteErrors writes. An Account route answers the key's
 // credit balance with Account; a Submit route authenticates, reads and
@@ -136,6 +137,15 @@ type Request interface {
 	// Respond writes the successful answer. The flow has set the rate
 	// headers; Respond sets the rest.
 	Respond(w http.ResponseWriter, r *http.Request, res Result)
+}
+
+// Finalizer is a Request whose answer needs one more step on the rendered
+// image, one that can fail (rembg.com re-encodes format=bmp's PNG as BMP).
+// The flow calls Finalize after the render and before it charges the
+// credits: the Result it returns is the one Respond gets; when it fails
+// (errs not empty) the flow answers errs instead and charges nothing.
+type Finalizer interface {
+	Finalize(res Result) (Result, params.Errors)
 }
 
 // SizeChecker is a Request whose API documents its own refusal of a

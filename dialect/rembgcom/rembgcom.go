@@ -94,7 +94,7 @@ type Request struct {
 	ReturnBase64 bool
 	// Extras carries expand=false (KeepCanvas).
 	Extras params.Extras
-	// BMP is format=bmp: the pipeline renders a PNG that Respond
+	// BMP is format=bmp: the pipeline renders a PNG that Finalize
 	// re-encodes as BMP.
 	BMP bool
 }
@@ -124,7 +124,7 @@ func Parse(b *dialect.Body, maxSourceBytes int64) (*Request, params.Errors) {
 		case "JPEG", "JPG":
 			p.Format = params.FormatJPEG
 		case "BMP":
-			// Rendered as PNG, re-encoded by Respond (libvips writes no BMP).
+			// Rendered as PNG, re-encoded by Finalize (libvips writes no BMP).
 			p.Format, r.BMP = params.FormatPNG, true
 		default:
 			bad("format", fmt.Sprintf("Invalid format '%s'. %s", echo(s), MsgAllowedFormats))

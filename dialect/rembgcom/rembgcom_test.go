@@ -2,6 +2,9 @@ package rembgcom
 
 import (
 	"bytes"
+	"image"
+	"image/png"
+	"io"
 	"mime/multipart"
 	"strings"
 	"testing"
@@ -253,4 +256,32 @@ func TestRembgComBodyFieldError(t *testing.T) {
 			t.Errorf("field %q: got %v, want a 400 on it", field, errs)
 		}
 	}
+}
+
+// Finalize re-encodes format=bmp's PNG as BMP before the flow charges; a
+// PNG that does not decode is rembg.com's 500, and a request without bmp
+// passes the image through untouched.
+func TestRembgComFinalize(t *testing.T) {
+	var buf bytes.Buffer
+	if err := pngEncode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	bmpReq := &Request{BMP: true}
+	res, errs := bmpReq.Finalize(dialect.Result{Image: buf.Bytes(), ContentType: "image/png"})
+	if errs != nil || res.ContentType != "image/bmp" || !dialect.IsBMP(res.Image) {
+		t.Fatalf("bmp: %v %q", errs, res.ContentType)
+	}
+	_, errs = bmpReq.Finalize(dialect.Result{Image: []byte("not a png"), ContentType: "image/png"})
+	if len(errs) != 1 || errs[0].Status != 500 || errs[0].Field != "" || errs[0].Detail != "The image could not be processed" {
+		t.Fatalf("bad png: %v", errs)
+	}
+	res, errs = (&Request{}).Finalize(dialect.Result{Image: []byte("webp bytes"), ContentType: "image/webp"})
+	if errs != nil || string(res.Image) != "webp bytes" || res.ContentType != "image/webp" {
+		t.Fatalf("webp: %v %q", errs, res.ContentType)
+	}
+}
+
+// pngEncode writes a 2x2 transparent PNG.
+func pngEncode(w io.Writer) error {
+	return png.Encode(w, image.NewNRGBA(image.Rect(0, 0, 2, 2)))
 }

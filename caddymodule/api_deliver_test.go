@@ -1,0 +1,83 @@
+package caddymodule
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"go.uber.org/zap"
+
+	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/dialect/rembgcom"
+	"github.com/jebosio/matte/params"
+)
+
+// finalizeStub is a dialect.Request whose Finalize fails with errs, or
+// (errs nil) marks the image; it records what Respond got.
+type finalizeStub struct {
+	errs      params.Errors
+	responded *dialect.Result
+}
+
+func (s *finalizeStub) Images() (dialect.Image, *dialect.Image) { return dialect.Image{}, nil }
+func (s *finalizeStub) Plan(int, int, []byte) (dialect.Plan, params.Errors) {
+	return dialect.Plan{}, nil
+}
+func (s *finalizeStub) Respond(w http.ResponseWriter, _ *http.Request, res dialect.Result) {
+	s.responded = &res
+	dialect.WriteImage(w, res)
+}
+func (s *finalizeStub) Finalize(res dialect.Result) (dialect.Result, params.Errors) {
+	if s.errs != nil {
+		return res, s.errs
+	}
+	res.Image, res.ContentType = []byte("finalized"), "image/bmp"
+	return res, nil
+}
+
+// TestDeliverFinalizesBeforeCharging: a rendered answer whose Finalize
+// fails (rembg.com's format=bmp re-encoding) is answered with the
+// dialect's error and charges no credit; one that succeeds is charged its
+// credit and Respond gets the finalized image.
+func TestDeliverFinalizesBeforeCharging(t *testing.T) {
+	store, err := openUsage(filepath.Join(t.TempDir(), "usage.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	quota := 10.0
+	keys := &apiKeys{keys: []APIKey{{Key: "k", Credits: &quota}}, store: store}
+	caller := apiCaller{keys: keys, key: &keys.keys[0], id: keyID("k")}
+	st := &apiState{h: &Handler{logger: zap.NewNop()}, logger: zap.NewNop()}
+	deliver := func(stub *finalizeStub) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		c := &apiCall{st: st, api: rembgcom.API, w: rec, r: httptest.NewRequest(http.MethodPost, "/rmbg", nil), caller: caller}
+		adm, refused, _ := caller.admit(100, 100, 1)
+		if refused != nil {
+			t.Fatalf("admit refused: %+v", refused)
+		}
+		c.deliver(stub, dialect.Result{Image: []byte("png"), ContentType: "image/png"}, adm, &imageRequest{Dialect: "rembg_com"})
+		return rec
+	}
+
+	failing := &finalizeStub{errs: params.Errors{{Status: http.StatusInternalServerError, Code: "error", Detail: "The image could not be processed"}}}
+	rec := deliver(failing)
+	if rec.Code != 500 || rec.Body.String() != `{"error":"The image could not be processed","field":"","status":500}` || failing.responded != nil {
+		t.Fatalf("failed finalize: %d %s (responded %v)", rec.Code, rec.Body, failing.responded != nil)
+	}
+	if left := store.remaining(caller.id, &quota); left != 10 {
+		t.Fatalf("a failed finalize charged: %v credits left, want 10", left)
+	}
+
+	ok := &finalizeStub{}
+	rec = deliver(ok)
+	if rec.Code != 200 || rec.Body.String() != "finalized" || rec.Header().Get("Content-Type") != "image/bmp" {
+		t.Fatalf("finalized answer: %d %s %q", rec.Code, rec.Body, rec.Header().Get("Content-Type"))
+	}
+	if ok.responded == nil || ok.responded.Credits != 1 {
+		t.Fatalf("Respond got %+v, want the finalized image charged 1", ok.responded)
+	}
+	if left := store.remaining(caller.id, &quota); left != 9 {
+		t.Fatalf("%v credits left, want 9", left)
+	}
+}
