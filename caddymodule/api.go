@@ -195,8 +195,9 @@ func (c *APIConfig) provisionKeys(app *App) (*apiKeys, error) {
 			return nil, errors.New("matte: api_key: a key is configured twice")
 		}
 		seen[k.Key] = true
-		if k.Credits != nil && (*k.Credits < 0 || math.IsNaN(*k.Credits)) || k.Rate < 0 {
-			return nil, errors.New("matte: api_key: credits and rate must not be negative")
+		if k.Credits != nil && (*k.Credits < 0 || math.IsNaN(*k.Credits) || math.IsInf(*k.Credits, 0)) ||
+			k.Rate < 0 || math.IsNaN(k.Rate) || math.IsInf(k.Rate, 0) {
+			return nil, errors.New("matte: api_key: credits and rate must be finite and not negative")
 		}
 	}
 	path := c.UsageFile

@@ -17,8 +17,8 @@ import (
 //	rembg_com [on|off] [<prefix>] [max_file <size>]  # default 50MiB, as rembg.com documents
 //	fapihub   [on|off] [<prefix>] [max_file <size>]  # default max_source_bytes (fapihub documents none)
 //	api_key <key> [{
-//	    credits <n>     # monthly quota; default none
-//	    rate    <n>     # megapixels per minute; default 500
+//	    credits <n>     # monthly quota, finite and >= 0; default none
+//	    rate    <n>     # megapixels per minute, finite and > 0; default 500
 //	}]
 //	api_usage_file <path>
 //	api_body_timeout <duration>  # time a request body may take to arrive; default 30s
@@ -68,9 +68,11 @@ func parseAPIDirective(d *caddyfile.Dispenser, key string, args []string, c *API
 			if len(vals) != 1 {
 				return d.ArgErr()
 			}
+			// ParseFloat takes "inf" and "NaN": neither is a quota or a
+			// rate (an account would answer +Inf, which JSON cannot hold).
 			v, err := strconv.ParseFloat(vals[0], 64)
-			if err != nil || v < 0 {
-				return d.Errf("api_key %s: %q is not a non-negative number", opt, vals[0])
+			if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+				return d.Errf("api_key %s: %q is not a finite, non-negative number", opt, vals[0])
 			}
 			switch opt {
 			case "credits":

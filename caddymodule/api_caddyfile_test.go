@@ -2,7 +2,9 @@ package caddymodule
 
 import (
 	"encoding/json"
+	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,6 +63,33 @@ func TestAPICaddyfile(t *testing.T) {
 		var h Handler
 		if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser(bad)); err == nil {
 			t.Errorf("accepted %q", bad)
+		}
+	}
+	// strconv.ParseFloat reads these: none is a quota or a rate, and the
+	// error says why.
+	for _, bad := range []string{
+		"matte {\n api_key a {\n credits inf\n }\n}",
+		"matte {\n api_key a {\n credits +Inf\n }\n}",
+		"matte {\n api_key a {\n credits NaN\n }\n}",
+		"matte {\n api_key a {\n rate inf\n }\n}",
+		"matte {\n api_key a {\n rate infinity\n }\n}",
+		"matte {\n api_key a {\n rate nan\n }\n}",
+	} {
+		var h Handler
+		err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser(bad))
+		if err == nil || !strings.Contains(err.Error(), "is not a finite, non-negative number") {
+			t.Errorf("%q: %v, want a refusal of a non-finite number", bad, err)
+		}
+	}
+	// The same from JSON config (or code), at provision.
+	inf, nan := math.Inf(1), math.NaN()
+	for _, k := range []APIKey{{Key: "a", Credits: &inf}, {Key: "a", Credits: &nan}, {Key: "a", Rate: inf}, {Key: "a", Rate: nan}} {
+		c := &APIConfig{Keys: []APIKey{k}, UsageFile: filepath.Join(t.TempDir(), "usage.json")}
+		app := &App{}
+		_, err := c.provisionKeys(app)
+		app.Cleanup()
+		if err == nil || !strings.Contains(err.Error(), "must be finite") {
+			t.Errorf("key %+v: %v, want a refusal of a non-finite number", k, err)
 		}
 	}
 }

@@ -36,11 +36,12 @@ const unlimitedCredits = 1e9
 type APIKey struct {
 	Key string `json:"key"`
 	// Credits is the monthly quota (1 credit per image, 0.25 for
-	// remove.bg's preview sizes); nil means none.
+	// remove.bg's preview sizes); nil means none. Finite and not
+	// negative (provision refuses others).
 	Credits *float64 `json:"credits,omitempty"`
 	// Rate is the per-minute budget in megapixel units: an image costs
 	// rateUnits (its megapixels rounded up, at least 1). 0 means
-	// DefaultAPIRate.
+	// DefaultAPIRate; finite and not negative.
 	Rate float64 `json:"rate,omitempty"`
 }
 

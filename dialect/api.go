@@ -2,6 +2,7 @@ package dialect
 
 import (
 	"encoding/json"
+	"log"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -254,10 +255,20 @@ type Failure struct {
 	FileLimit int64
 }
 
+// jsonEncodeFailed is WriteJSON's answer when v does not encode.
+const jsonEncodeFailed = `{"error":"internal error: the answer could not be encoded","status":500}`
+
 // WriteJSON writes v as an uncacheable JSON answer. A 503 gets
-// Retry-After: 1 unless the caller set one.
+// Retry-After: 1 unless the caller set one. A v that does not encode (a
+// server bug, such as a NaN or infinite number) is never sent as an empty
+// body with status: it is answered 500 with a fixed JSON body and logged
+// through the standard logger (which Caddy sends to its own).
 func WriteJSON(w http.ResponseWriter, status int, v any) {
-	buf, _ := json.Marshal(v)
+	buf, err := json.Marshal(v)
+	if err != nil {
+		log.Printf("matte: a %d answer could not be encoded as JSON: %v", status, err)
+		status, buf = http.StatusInternalServerError, []byte(jsonEncodeFailed)
+	}
 	hdr := w.Header()
 	hdr.Set("Content-Type", "application/json; charset=utf-8")
 	hdr.Set("Content-Length", strconv.Itoa(len(buf)))
