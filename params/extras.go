@@ -26,6 +26,12 @@ type Extras struct {
 	// Params.Removal.CropToForeground; leave Removal.FGPad zero with them.
 	Margins    [4]Length
 	MarginsSet bool
+	// MaxMegapixels caps the output with its Margins (remove.bg's size and
+	// PNG caps, which the output geometry, planned before the subject is
+	// cropped and the margins added, cannot hold): a larger image is
+	// scaled down, margins with it, to at most this many megapixels.
+	// 0: no cap. It applies where the Margins do.
+	MaxMegapixels float64
 	// BgImage is a background image's encoded bytes. Params.Removal.BgImage
 	// must be BgImageRef(BgImage): the key names the content, the bytes
 	// ride here. The image is scaled to cover the output and centred
@@ -57,7 +63,7 @@ func BgImageRef(data []byte) string {
 
 // IsZero reports whether e changes nothing.
 func (e Extras) IsZero() bool {
-	return e.ROI == (Rect{}) && !e.MarginsSet && e.Margins == [4]Length{} && len(e.BgImage) == 0 && len(e.Mark) == 0 && !e.KeepCanvas
+	return e.ROI == (Rect{}) && !e.MarginsSet && e.Margins == [4]Length{} && e.MaxMegapixels == 0 && len(e.BgImage) == 0 && len(e.Mark) == 0 && !e.KeepCanvas
 }
 
 // Key is a canonical string for e's effect on the output, "" for the zero
@@ -78,6 +84,9 @@ func (e Extras) Key() string {
 			m[i] = floatKey(l.Value) + unit
 		}
 		parts = append(parts, "margins="+strings.Join(m, ":"))
+	}
+	if e.MaxMegapixels > 0 {
+		parts = append(parts, "max-mp="+floatKey(e.MaxMegapixels))
 	}
 	if e.KeepCanvas {
 		parts = append(parts, "keep-canvas=1")

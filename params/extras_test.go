@@ -16,6 +16,8 @@ func TestExtrasKey(t *testing.T) {
 		{MarginsSet: true},
 		{MarginsSet: true, Margins: [4]Length{{Value: 1}}},
 		{MarginsSet: true, Margins: [4]Length{{Value: 1, Percent: true}}},
+		{MarginsSet: true, Margins: [4]Length{{Value: 1, Percent: true}}, MaxMegapixels: 10},
+		{MarginsSet: true, Margins: [4]Length{{Value: 1, Percent: true}}, MaxMegapixels: 0.25},
 		{KeepCanvas: true},
 	} {
 		k := e.Key()

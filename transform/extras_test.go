@@ -86,11 +86,24 @@ func TestExtras(t *testing.T) {
 		})
 	}
 
+	// Margins under a megapixel cap: the 100x100 subject with 40 px a side
+	// would be 180x180 (0.0324 MP); under 0.01 MP the subject and its
+	// margins are scaled down together, the area kept within the cap.
+	capped := params.Extras{ROI: params.Rect{W: 200, H: 200}, MarginsSet: true,
+		Margins: [4]params.Length{{Value: 40}, {Value: 40}, {Value: 40}, {Value: 40}}, MaxMegapixels: 0.01}
+	s, _ := pl.Probe(src)
+	res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: cropped, Extras: capped, Format: params.FormatPNG})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Width*res.Height > 10_000 || !within(res.Width, 99, 2) || !within(res.Height, 99, 2) || !boxNear(res.Foreground, Box{22, 22, 55, 55}, 4) {
+		t.Errorf("capped margins: %dx%d, foreground %+v; want about 99x99 (at most 10000 pixels), the subject about 55 px at 22", res.Width, res.Height, res.Foreground)
+	}
+
 	// A background image that is not the request's (another hash) is not used.
 	other := on
 	other.Removal.BgImage = params.BgImageRef([]byte("something else"))
-	s, _ := pl.Probe(src)
-	res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: other, Extras: params.Extras{BgImage: bg}, Format: params.FormatPNG})
+	res, err = pl.Process(context.Background(), &Request{Source: src, Info: s, Params: other, Extras: params.Extras{BgImage: bg}, Format: params.FormatPNG})
 	if err != nil {
 		t.Fatal(err)
 	}

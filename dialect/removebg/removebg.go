@@ -129,7 +129,9 @@ func (r *Request) Extras(w, h int, bg []byte) (params.Extras, bool) {
 		}
 	}
 	if r.MarginsSet && r.Params.Removal.CropToForeground {
-		e.Margins, e.MarginsSet = r.Margins, true
+		// The output's cap is planned on the source's shape; the margins
+		// come after it, so they carry it too.
+		e.Margins, e.MarginsSet, e.MaxMegapixels = r.Margins, true, r.MaxMegapixels()
 	}
 	return e, true
 }

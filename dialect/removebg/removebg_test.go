@@ -417,3 +417,33 @@ func TestOutputCaps(t *testing.T) {
 		}
 	}
 }
+
+// TestMarginsCarryTheCap: crop margins are added after the output box is
+// planned on the source's shape, so the plan hands the documented cap to
+// them: 10 MP for a PNG (overview line 54, "PNG images above 10 megapixels
+// are not supported"), the size's own when smaller (preview 0.25), and
+// nothing without crop, where no margin applies.
+func TestMarginsCarryTheCap(t *testing.T) {
+	for _, tc := range []struct {
+		kv []string
+		mp float64
+	}{
+		{[]string{"crop", "true", "crop_margin", "500px", "format", "png"}, 10},
+		{[]string{"crop", "true", "crop_margin", "500px", "format", "png", "size", "50MP"}, 10},
+		{[]string{"crop", "true", "crop_margin", "500px", "size", "preview"}, 0.25},
+		{[]string{"crop", "true", "crop_margin", "10%", "format", "jpg", "size", "50MP"}, 50},
+		{[]string{"crop_margin", "500px", "format", "png"}, 0},
+	} {
+		r, errs := rb(t, tc.kv...)
+		if errs != nil {
+			t.Fatal(errs)
+		}
+		plan, errs := r.Plan(4000, 2500, nil)
+		if errs != nil {
+			t.Fatal(errs)
+		}
+		if plan.Extras.MaxMegapixels != tc.mp {
+			t.Errorf("%v: the margins' cap is %v MP, want %v", tc.kv, plan.Extras.MaxMegapixels, tc.mp)
+		}
+	}
+}
