@@ -101,6 +101,9 @@ func (p Params) Key() string {
 	if p.Fit != FitClip {
 		add("fit", p.Fit.String())
 	}
+	if f := p.SourceFit; f.When != FitWhenNever {
+		add("fit-if", f.When.String()+":"+f.Fit.String())
+	}
 	addFloat("ar", p.AspectRatio)
 	if l := p.CropLimits; l != (CropLimits{}) {
 		add("crop-limits", strconv.Itoa(l.MinW)+":"+strconv.Itoa(l.MaxW)+":"+strconv.Itoa(l.MinH)+":"+strconv.Itoa(l.MaxH))

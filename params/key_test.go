@@ -60,6 +60,8 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Median: 3, Threshold: 128, Normalize: true, Tint: Color{R: 255, A: 255, Set: true}}, "median=3,bw-threshold=128,normalize=1,tint=ff0000ff"},
 		{Params{Width: 300, Height: 200, Fit: FitOutside, AdaptiveBox: true}, "w=300,h=200,fit=outside,adaptive=1"},
 		{Params{Width: 300, Fit: FitOutsideMax}, "w=300,fit=outsidemax"},
+		{Params{Width: 300, Height: 200, Fit: FitMin, SourceFit: SourceFit{When: FitWhenSmaller, Fit: FitMax}}, "w=300,h=200,fit=min,fit-if=smaller:max"},
+		{Params{Width: 300, Height: 200, Fit: FitCrop, SourceFit: SourceFit{When: FitWhenCrossed, Fit: FitFill}}, "w=300,h=200,fit=crop,fit-if=crossed:fill"},
 		{Params{DropShadow: DropShadow{Opacity: 0.3, Blur: 10, X: 2, Y: -2}}, "drop-shadow=0.3:10:2:-2"},
 		{Params{Block: Block{Color: Color{R: 255, A: 255, Set: true}, Width: 300, Height: 100, Align: CropBottom}}, "block=ff0000ff:300:100:bottom"},
 		{Params{Block: Block{Color: Color{R: 255, A: 255, Set: true}, Width: 3, Height: 1, X: 5, XSet: true, YSet: true, XFromEnd: true}}, "block=ff0000ff:3:1:center:x5:y0:x-end"},
@@ -346,6 +348,9 @@ func keyVariants() []Params {
 	for f := FitClip; f <= FitOutsideMax; f++ {
 		add(func(p *Params) { p.Fit = f })
 	}
+	add(func(p *Params) { p.Fit, p.SourceFit = FitMin, SourceFit{When: FitWhenSmaller, Fit: FitMax} })
+	add(func(p *Params) { p.Fit, p.SourceFit = FitMin, SourceFit{When: FitWhenCrossed, Fit: FitMax} })
+	add(func(p *Params) { p.Fit, p.SourceFit = FitMin, SourceFit{When: FitWhenCrossed, Fit: FitFillMax} })
 	for c := CropCenter; c <= CropAttention; c++ {
 		add(func(p *Params) { p.Crop = c })
 	}

@@ -73,6 +73,11 @@ type Params struct {
 	// the box landscape, or the other way round (Thumbor's adaptive-fit-in):
 	// the pipeline resolves it once the (oriented) source is known.
 	AdaptiveBox bool
+	// SourceFit makes Fit depend on the source's size (Cloudflare's
+	// fit=crop, imgproxy's rt:auto): the pipeline resolves it once the
+	// source is known (ResolveSourceFit). The zero SourceFit changes
+	// nothing.
+	SourceFit SourceFit
 	// Kernel is the resampling filter of the resize (ipx kernel, imgproxy
 	// Pro's resizing_algorithm); KernelDefault is libvips' thumbnail, a
 	// Lanczos 3 after the JPEG shrink-on-load.

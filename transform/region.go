@@ -12,7 +12,8 @@ import (
 // the Region into Rect, a focus in pixels into fractions of the region it
 // counts from, and the adaptive box turned to that region's orientation
 // (Thumbor's test: a portrait region in a landscape box, or the other way
-// round; a square on either side swaps nothing).
+// round; a square on either side swaps nothing), and the fit that depends
+// on that region (params.SourceFit) chosen.
 func forSource(p params.Params, w, h int) (params.Params, error) {
 	if r := p.Region; r != (params.Region{}) {
 		rect, err := resolveRegion(r, w, h)
@@ -33,7 +34,7 @@ func forSource(p params.Params, w, h int) (params.Params, error) {
 		}
 		p.AdaptiveBox = false
 	}
-	return p, nil
+	return p.ResolveSourceFit(w, h), nil
 }
 
 // resolveRegion is r (params.Region) as the Rect it names in a w x h source:
