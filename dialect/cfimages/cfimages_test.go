@@ -53,6 +53,8 @@ func TestParseValid(t *testing.T) {
 		{Prefix + hash + "/blog/2024/cat%25.png/public?v=2", "/blog/2024/cat%.png", "v=2", auto},
 		// The flexible variant's options may come escaped.
 		{Prefix + hash + "/" + id + "/w%3D400%2Ch%3D300", "/" + id, "", params.Params{Width: 400, Height: 300, AutoFormat: true}},
+		// A CSS colour's commas stay in its value.
+		{Prefix + hash + "/" + id + "/w=400,background=rgb%28240%2C40%2C145%29", "/" + id, "", params.Params{Width: 400, Background: params.Color{R: 240, G: 40, B: 145, A: 255, Set: true}, AutoFormat: true}},
 	})
 }
 

@@ -32,14 +32,30 @@ func (Dialect) Name() string { return "cloudflare" }
 // documents is read or refused by name; see the README's Cloudflare
 // section for the mapping and its deviations.
 func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
-	return pathurl.PrefixParse(u, Prefix, "options", ParseOptions)
+	iu, ok, err := pathurl.PrefixParse(u, Prefix, "options", ParseOptions)
+	iu.RectField = RectField(iu.Params)
+	return iu, ok, err
+}
+
+// RectField is the option that placed p's Rect, for an error about it (a
+// region that starts outside the source): trim.left, or trim.top where
+// the region has no left offset; "" without a Rect.
+func RectField(p params.Params) string {
+	switch {
+	case p.Rect == (params.Rect{}):
+		return ""
+	case p.Rect.X > 0:
+		return "trim.left"
+	}
+	return "trim.top"
 }
 
 // ParseOptions reads the comma-separated options (w=400,fit=cover), as
 // /cdn-cgi/image/ and Cloudflare Images' flexible variants write them.
 // Every bad option is reported (a params.Errors, in URL order, each named
 // as the URL spells it); an option given twice is an error, under either
-// of its names.
+// of its names. Commas inside parentheses belong to the value, as in
+// background=rgb(240,40,145).
 func ParseOptions(s string) (params.Params, error) {
 	var p params.Params
 	var errs params.Errors
@@ -49,13 +65,14 @@ func ParseOptions(s string) (params.Params, error) {
 	seen := map[string]bool{}
 	var gravity pathurl.Gravity
 	var zoom float64 // with gravity=face only, as in Cloudflare
-	for item := range strings.SplitSeq(s, ",") {
+	var trims trimParts
+	for _, item := range pathurl.SplitOutsideParens(s, ',') {
 		name, value, hasValue := strings.Cut(item, "=")
 		canon, known := aliases[name]
 		var err error
 		switch {
 		case !known:
-			err = pathurl.Bad(name, "%s is not a Cloudflare image option Matte knows (width, height, fit, gravity, zoom, quality, format, dpr, background, blur, sharpen, rotate, flip, trim, segment, anim, metadata, onerror, ...).", params.QuoteShort(name))
+			err = pathurl.Bad(name, "%s is not a Cloudflare image option Matte knows (width, height, fit, gravity, zoom, quality, format, dpr, background, blur, sharpen, rotate, flip, trim, trim.left, trim.border.color, segment, anim, metadata, onerror, ...).", params.QuoteShort(name))
 		case seen[canon]:
 			err = pathurl.Bad(name, "%s is given twice.", canon)
 		case !hasValue || value == "":
@@ -64,8 +81,10 @@ func ParseOptions(s string) (params.Params, error) {
 			gravity, err = parseGravity(name, value)
 		case canon == "zoom":
 			if zoom, err = params.ParseDecimalIn(value, 0, 1); err != nil {
-				err = pathurl.Bad(name, "zoom=%s is not valid; zoom must be a number from 0 (as much of the image as the crop allows) to 1 (as close to the face as possible).", params.QuoteShort(value))
+				err = pathurl.Bad(name, "%s=%s is not valid; %s must be a number from 0 (as much of the image as the crop allows) to 1 (as close to the face as possible).", name, params.QuoteShort(value), name)
 			}
+		case strings.HasPrefix(canon, "trim."):
+			err = trims.read(canon, name, value)
 		default:
 			err = options[canon](&p, name, value)
 		}
@@ -76,6 +95,9 @@ func ParseOptions(s string) (params.Params, error) {
 			errs = append(errs, params.AsErrors(err)...)
 		}
 	}
+	if err := trims.apply(&p); err != nil {
+		errs = append(errs, params.AsErrors(err)...)
+	}
 	if len(errs) > 0 {
 		return params.Params{}, errs
 	}
@@ -85,12 +107,114 @@ func ParseOptions(s string) (params.Params, error) {
 			p.Faces.Zoom = zoom
 		}
 	}
-	if c := &p.Region.Cut; p.DPR > 1 {
+	both := p.Width > 0 && p.Height > 0
+	if p.Fit == params.FitMin && both {
+		// fit=crop: "For images smaller than the given dimensions, it is
+		// the same as scale-down. For images larger than the given
+		// dimensions, it is the same as cover" (never enlarged).
+		p.SourceFit = params.SourceFit{When: params.FitWhenSmaller, Fit: params.FitMax}
+	}
+	if p.Fit == params.FitFill && both && !p.Background.Set {
+		// fit=pad fills "with a background color (white by default)".
+		p.FillColor = params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}
+	}
+	if p.Rotate == 90 || p.Rotate == 270 {
+		// Cloudflare flips before it rotates, Matte after: a quarter turn
+		// exchanges the two mirrors.
+		switch p.Flip {
+		case params.FlipH:
+			p.Flip = params.FlipV
+		case params.FlipV:
+			p.Flip = params.FlipH
+		}
+	}
+	if p.DPR > 1 {
+		// Trim counts pixels times dpr, as Cloudflare documents.
 		dpr := func(v int) int { return int(math.Round(float64(v) * p.DPR)) }
+		c := &p.Region.Cut
 		*c = params.Sides{Top: dpr(c.Top), Right: dpr(c.Right), Bottom: dpr(c.Bottom), Left: dpr(c.Left)}
+		r := &p.Rect
+		r.X, r.Y, r.W, r.H = dpr(r.X), dpr(r.Y), min(dpr(r.W), toEdge), min(dpr(r.H), toEdge)
+		p.TrimPad = dpr(p.TrimPad)
 	}
 	pathurl.Canonical(&p)
 	return p, nil
+}
+
+// toEdge is the size of a trim.width or trim.height not given: the rest of
+// the source (the pipeline clamps a Rect to it).
+const toEdge = math.MaxInt32
+
+// trimParts gathers trim's separate options, which combine once all are
+// read: trim.left, trim.top, trim.width and trim.height (a region of the
+// source, the offsets cut off the left and top, the size kept from there
+// to the right and down), and trim.border.color and trim.border.keep
+// (trim=border's colour, and the pixels of border left).
+type trimParts struct {
+	left, top, width, height int
+	// region and border are the options of each kind given, as written.
+	region, border []string
+	color          params.Color
+	keep           int
+}
+
+// read reads one trim.<part> option.
+func (t *trimParts) read(canon, name, v string) error {
+	var err error
+	switch canon {
+	case "trim.left", "trim.top", "trim.width", "trim.height":
+		lo := 0
+		dst := map[string]*int{"trim.left": &t.left, "trim.top": &t.top, "trim.width": &t.width, "trim.height": &t.height}[canon]
+		if canon == "trim.width" || canon == "trim.height" {
+			lo = 1
+		}
+		if *dst, err = params.ParseInt(v, lo, pathurl.MaxDimension); err != nil {
+			return pathurl.Bad(name, "%s=%s is not valid; %s must be an integer number of pixels from %d to %d.", name, params.QuoteShort(v), name, lo, pathurl.MaxDimension)
+		}
+		t.region = append(t.region, name)
+	case "trim.border.color":
+		if t.color, err = params.ParseCSSColor(v); err != nil {
+			return pathurl.Bad(name, "%s=%s is not valid; %s must be a CSS colour such as %%23RRGGBB, rgb(255 255 0) or white.", name, params.QuoteShort(v), name)
+		}
+		t.border = append(t.border, name)
+	case "trim.border.keep":
+		if t.keep, err = params.ParseInt(v, 0, pathurl.MaxDimension); err != nil {
+			return pathurl.Bad(name, "%s=%s is not valid; %s must be an integer number of pixels from 0 to %d.", name, params.QuoteShort(v), name, pathurl.MaxDimension)
+		}
+		t.border = append(t.border, name)
+	case "trim.border.tolerance":
+		return pathurl.Bad(name, "%s is not supported by Matte: Cloudflare documents its scale both as a matching tolerance and as how closely colours must match (0: not at all, 255: exactly), so it has no exact counterpart in Matte's colour distance; leave it out (Matte's border trim allows a distance of 10).", name)
+	}
+	return nil
+}
+
+// apply sets p's region or border trim from t; each combines with nothing
+// else trim gives (trim=top;right;bottom;left, trim=border, the other
+// kind), as Cloudflare does not say in which order they would apply.
+func (t trimParts) apply(p *params.Params) error {
+	cut := p.Region.Cut != (params.Sides{})
+	if len(t.border) > 0 {
+		if cut || len(t.region) > 0 {
+			return pathurl.Bad(t.border[0], "%s tunes trim=border, which Matte does not combine with a region cut by trim=top;right;bottom;left, trim.left, trim.top, trim.width or trim.height.", t.border[0])
+		}
+		p.Trim, p.TrimColor, p.TrimPad = true, t.color, t.keep
+	}
+	if len(t.region) == 0 {
+		return nil
+	}
+	if cut || p.Trim {
+		return pathurl.Bad(t.region[0], "%s cuts a region, which Matte does not combine with trim=top;right;bottom;left or trim=border; give the region one way.", t.region[0])
+	}
+	// A Rect, not Region.Cut, so that a region that starts outside the
+	// source is a 400 on the option (RectField).
+	p.Rect = params.Rect{X: t.left, Y: t.top, W: t.width, H: t.height}
+	if t.width == 0 {
+		p.Rect.W = toEdge
+	}
+	if t.height == 0 {
+		p.Rect.H = toEdge
+	}
+	return nil
 }
 
 // aliases maps every accepted spelling to its option's full name.
@@ -103,7 +227,9 @@ var aliases = map[string]string{
 	"anim": "anim", "metadata": "metadata", "onerror": "onerror",
 	"compression": "compression", "slow-connection-quality": "slow-connection-quality",
 	"brightness": "brightness", "contrast": "contrast", "gamma": "gamma", "saturation": "saturation",
-	"zoom": "zoom",
+	"zoom": "zoom", "face-zoom": "zoom", "scq": "slow-connection-quality",
+	"trim.left": "trim.left", "trim.top": "trim.top", "trim.width": "trim.width", "trim.height": "trim.height",
+	"trim.border.color": "trim.border.color", "trim.border.tolerance": "trim.border.tolerance", "trim.border.keep": "trim.border.keep",
 }
 
 type option func(p *params.Params, name, v string) error
@@ -125,17 +251,9 @@ var options = map[string]option{
 		p.Fit = f
 		return nil
 	},
-	"quality": func(p *params.Params, name, v string) error {
-		q, err := params.ParseInt(v, 1, 100)
-		if err != nil {
-			if q, ok := qualityWords[v]; ok {
-				p.Quality = q
-				return nil
-			}
-			return pathurl.Bad(name, "%s=%s is not valid; %s must be an integer from 1 to 100, or high, medium-high, medium-low, low.", name, params.QuoteShort(v), name)
-		}
-		p.Quality = q
-		return nil
+	"quality": func(p *params.Params, name, v string) (err error) {
+		p.Quality, err = quality(name, v)
+		return err
 	},
 	"format": func(p *params.Params, name, v string) error {
 		switch v {
@@ -165,9 +283,9 @@ var options = map[string]option{
 		return nil
 	},
 	"background": func(p *params.Params, name, v string) error {
-		c, err := params.ParseColor(v)
+		c, err := params.ParseCSSColor(v)
 		if err != nil {
-			return pathurl.Bad(name, "background=%s is not valid; background must be a CSS colour such as %%23RRGGBB or white.", params.QuoteShort(v))
+			return pathurl.Bad(name, "background=%s is not valid; background must be a CSS colour such as %%23RRGGBB, rgb(240,40,145), rgba(240,40,145,0.5) or white.", params.QuoteShort(v))
 		}
 		p.Background = c
 		return nil
@@ -243,25 +361,46 @@ var options = map[string]option{
 	},
 	// Accepted and ignored: they change no pixel Matte would make
 	// differently (Matte strips metadata, serves an error as JSON, and has
-	// no slow-connection signal).
-	"metadata":                ignore("keep", "copyright", "none"),
-	"onerror":                 ignore("redirect"),
-	"compression":             ignore("fast"),
-	"slow-connection-quality": func(*params.Params, string, string) error { return nil },
-	"brightness":              multiplier(func(p *params.Params, f float64) { p.BrightnessFactor = f }),
-	"contrast":                factor(func(p *params.Params, n int) { p.Contrast = n }),
-	"gamma":                   multiplier(func(p *params.Params, f float64) { p.Gamma = f }),
-	"saturation":              factor(func(p *params.Params, n int) { p.Saturation = n }),
+	// no slow-connection signal: slow-connection-quality is checked as
+	// quality is, then unused).
+	"metadata":    ignore("keep", "copyright", "none"),
+	"onerror":     ignore("redirect"),
+	"compression": ignore("fast"),
+	"slow-connection-quality": func(_ *params.Params, name, v string) error {
+		_, err := quality(name, v)
+		return err
+	},
+	"brightness": multiplier(func(p *params.Params, f float64) { p.BrightnessFactor = f }),
+	"contrast":   factor(true, func(p *params.Params, n int) { p.Contrast = n }),
+	"gamma":      multiplier(func(p *params.Params, f float64) { p.Gamma = f }),
+	"saturation": factor(false, func(p *params.Params, n int) { p.Saturation = n }),
+}
+
+// quality reads quality or slow-connection-quality: 1 to 100, or one of
+// the perceptual levels.
+func quality(name, v string) (int, error) {
+	q, err := params.ParseInt(v, 1, 100)
+	if err != nil {
+		if q, ok := qualityWords[v]; ok {
+			return q, nil
+		}
+		return 0, pathurl.Bad(name, "%s=%s is not valid; %s must be an integer from 1 to 100, or high, medium-high, medium-low, low.", name, params.QuoteShort(v), name)
+	}
+	return q, nil
 }
 
 // factor reads Cloudflare's saturation and contrast, a factor from 0 to 2
-// (1: unchanged; saturation 0: grey), as Matte's -100 to 100 (rounded to
-// whole per cents).
-func factor(set func(p *params.Params, n int)) option {
+// (1: unchanged), as Matte's -100 to 100 (rounded to whole per cents).
+// saturation=0 is grey; contrast=0 is ignored (zeroIgnored), as Cloudflare
+// documents ("0 is ignored"), not a flat grey.
+func factor(zeroIgnored bool, set func(p *params.Params, n int)) option {
 	return func(p *params.Params, name, v string) error {
 		f, err := params.ParseDecimalIn(v, 0, 2)
 		if err != nil {
 			return pathurl.Bad(name, "%s=%s is not valid; %s must be a factor from 0 to 2 (1 leaves the image as it is).", name, params.QuoteShort(v), name)
+		}
+		if f == 0 && zeroIgnored {
+			f = 1
 		}
 		set(p, int(math.Round((f-1)*100)))
 		return nil

@@ -3,6 +3,8 @@ package cloudflare_test
 import (
 	"testing"
 
+	"math"
+
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/cloudflare"
 	"github.com/jebosio/matte/dialect/internal/urltest"
@@ -11,6 +13,9 @@ import (
 
 func TestParse(t *testing.T) {
 	red := params.Color{R: 255, A: 255, Set: true}
+	white := params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}
+	// fit=crop: scale-down for a source no larger than the box, else cover.
+	cropFit := params.SourceFit{When: params.FitWhenSmaller, Fit: params.FitMax}
 	urltest.CheckParses(t, cloudflare.New(), map[string]dialect.ImageURL{
 		// The examples of developers.cloudflare.com/images/transform-images/transform-via-url/.
 		"/cdn-cgi/image/width=80,saturation=0,contrast=1.25/a.jpg":                       dialect.ImageURL{Params: params.Params{Width: 80, Saturation: -100, Contrast: 25}, Source: "/a.jpg"},
@@ -23,16 +28,16 @@ func TestParse(t *testing.T) {
 		"/cdn-cgi/image/fit=scale-down,width=200/img.png":                                dialect.ImageURL{Params: params.Params{Width: 200, Fit: params.FitMax}, Source: "/img.png"},
 		"/cdn-cgi/image/fit=contain,w=200/img.png":                                       dialect.ImageURL{Params: params.Params{Width: 200}, Source: "/img.png"},
 		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=left/img.png":                      dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropLeft}, Source: "/img.png"},
-		"/cdn-cgi/image/fit=crop,w=200,h=100,g=auto/img.png":                             dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitMin, Crop: params.CropAttention}, Source: "/img.png"},
+		"/cdn-cgi/image/fit=crop,w=200,h=100,g=auto/img.png":                             dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitMin, SourceFit: cropFit, Crop: params.CropAttention}, Source: "/img.png"},
 		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=0.9x0.1/img.png":                   dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Focus: params.Focus{X: 0.9, Y: 0.1, Set: true}}, Source: "/img.png"},
 		"/cdn-cgi/image/fit=pad,w=200,h=100,background=%23FF0000/img.png":                dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitFill, Background: red}, Source: "/img.png"},
 		"/cdn-cgi/image/gravity=face,w=10/img.png":                                       dialect.ImageURL{Params: params.Params{Width: 10}, Source: "/img.png"}, // no crop: gravity unused
 		// gravity=face: the crop centred on the faces found, attention where there are none.
 		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=face/img.png": dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}, Source: "/img.png"},
-		"/cdn-cgi/image/fit=crop,w=200,h=100,g=face/img.png":        dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitMin, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}, Source: "/img.png"},
+		"/cdn-cgi/image/fit=crop,w=200,h=100,g=face/img.png":        dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitMin, SourceFit: cropFit, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}, Source: "/img.png"},
 		// zoom frames the faces closer (1: their own box), with gravity=face only.
 		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=face,zoom=0.5/img.png": dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true, Zoom: 0.5}}, Source: "/img.png"},
-		"/cdn-cgi/image/zoom=1,fit=crop,w=200,h=100,g=face/img.png":          dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitMin, Crop: params.CropAttention, Faces: params.Faces{Crop: true, Zoom: 1}}, Source: "/img.png"},
+		"/cdn-cgi/image/zoom=1,fit=crop,w=200,h=100,g=face/img.png":          dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitMin, SourceFit: cropFit, Crop: params.CropAttention, Faces: params.Faces{Crop: true, Zoom: 1}}, Source: "/img.png"},
 		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=face,zoom=0/img.png":   dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}, Source: "/img.png"},
 		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=left,zoom=0.5/img.png": dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropLeft}, Source: "/img.png"},
 		"/cdn-cgi/image/fit=contain,w=200,h=100,gravity=face,zoom=1/img.png": dialect.ImageURL{Params: params.Params{Width: 200, Height: 100}, Source: "/img.png"},
@@ -49,6 +54,43 @@ func TestParse(t *testing.T) {
 		// trim widths (developers.cloudflare.com "trim": top;right;bottom;left, times dpr).
 		"/cdn-cgi/image/trim=20;30;20;0,w=100/a.jpg": {Params: params.Params{Width: 100, Region: params.Region{Cut: params.Sides{Top: 20, Right: 30, Bottom: 20}}}, Source: "/a.jpg"},
 		"/cdn-cgi/image/dpr=2,trim=1;2;3;4/a.jpg":    {Params: params.Params{DPR: 2, Region: params.Region{Cut: params.Sides{Top: 2, Right: 4, Bottom: 6, Left: 8}}}, Source: "/a.jpg"},
+		// fit=crop on a source smaller than the box both ways is scale-down
+		// (developers.cloudflare.com: width=1296,height=1296,fit=crop
+		// leaves a 1080x720 image as it is); one side only is scale-down.
+		"/cdn-cgi/image/width=1296,height=1296,fit=crop/a.jpg": {Params: params.Params{Width: 1296, Height: 1296, Fit: params.FitMin, SourceFit: cropFit}, Source: "/a.jpg"},
+		"/cdn-cgi/image/width=1296,fit=crop/a.jpg":             {Params: params.Params{Width: 1296, Fit: params.FitMin}, Source: "/a.jpg"},
+		// fit=pad fills with white unless background is given.
+		"/cdn-cgi/image/fit=pad,w=200,h=100/img.png": {Params: params.Params{Width: 200, Height: 100, Fit: params.FitFill, FillColor: white}, Source: "/img.png"},
+		"/cdn-cgi/image/fit=pad,w=200/img.png":       {Params: params.Params{Width: 200, Fit: params.FitFill}, Source: "/img.png"},
+		// Cloudflare flips, then rotates; Matte rotates, then flips: a
+		// quarter turn exchanges h and v.
+		"/cdn-cgi/image/flip=h,rotate=90/a.jpg":  {Params: params.Params{Rotate: 90, Flip: params.FlipV}, Source: "/a.jpg"},
+		"/cdn-cgi/image/rotate=270,flip=v/a.jpg": {Params: params.Params{Rotate: 270, Flip: params.FlipH}, Source: "/a.jpg"},
+		"/cdn-cgi/image/flip=h,rotate=180/a.jpg": {Params: params.Params{Rotate: 180, Flip: params.FlipH}, Source: "/a.jpg"},
+		"/cdn-cgi/image/flip=v/a.jpg":            {Params: params.Params{Flip: params.FlipV}, Source: "/a.jpg"},
+		// brightness, contrast and gamma: "0 is ignored"; saturation=0 is grey.
+		"/cdn-cgi/image/w=9,contrast=0,brightness=0/a.jpg":   {Params: params.Params{Width: 9}, Source: "/a.jpg"},
+		"/cdn-cgi/image/w=9,contrast=0.5,saturation=0/a.jpg": {Params: params.Params{Width: 9, Contrast: -50, Saturation: -100}, Source: "/a.jpg"},
+		// background: "any CSS color, such as #RRGGBB and rgba(…)", escaped or not.
+		"/cdn-cgi/image/w=100,background=rgb%28240%2C40%2C145%29/a.jpg": {Params: params.Params{Width: 100, Background: params.Color{R: 240, G: 40, B: 145, A: 255, Set: true}}, Source: "/a.jpg"},
+		"/cdn-cgi/image/background=rgba(240,40,145,0.5),w=100/a.jpg":    {Params: params.Params{Width: 100, Background: params.Color{R: 240, G: 40, B: 145, A: 128, Set: true}}, Source: "/a.jpg"},
+		"/cdn-cgi/image/background=rgb(0%20128%200),w=100/a.jpg":        {Params: params.Params{Width: 100, Background: params.Color{G: 128, A: 255, Set: true}}, Source: "/a.jpg"},
+		// scq and face-zoom are slow-connection-quality's and zoom's short names.
+		"/cdn-cgi/image/w=10,scq=50/a.jpg":                                      {Params: params.Params{Width: 10}, Source: "/a.jpg"},
+		"/cdn-cgi/image/w=10,slow-connection-quality=low/a.jpg":                 {Params: params.Params{Width: 10}, Source: "/a.jpg"},
+		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=face,face-zoom=0.5/a.jpg": {Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true, Zoom: 0.5}}, Source: "/a.jpg"},
+		// trim.left and trim.top cut off the sides; with trim.width or
+		// trim.height, the region kept from there (to the edge where not
+		// given); times dpr.
+		"/cdn-cgi/image/trim.left=30,trim.top=40/a.jpg":                                {Params: params.Params{Rect: params.Rect{X: 30, Y: 40, W: math.MaxInt32, H: math.MaxInt32}}, Source: "/a.jpg", RectField: "trim.left"},
+		"/cdn-cgi/image/trim.top=40/a.jpg":                                             {Params: params.Params{Rect: params.Rect{Y: 40, W: math.MaxInt32, H: math.MaxInt32}}, Source: "/a.jpg", RectField: "trim.top"},
+		"/cdn-cgi/image/trim.width=678,trim.height=600,trim.left=30,trim.top=40/a.jpg": {Params: params.Params{Rect: params.Rect{X: 30, Y: 40, W: 678, H: 600}}, Source: "/a.jpg", RectField: "trim.left"},
+		"/cdn-cgi/image/trim.height=800/a.jpg":                                         {Params: params.Params{Rect: params.Rect{W: math.MaxInt32, H: 800}}, Source: "/a.jpg", RectField: "trim.top"},
+		"/cdn-cgi/image/dpr=2,trim.left=10,trim.width=100/a.jpg":                       {Params: params.Params{DPR: 2, Rect: params.Rect{X: 20, W: 200, H: math.MaxInt32}}, Source: "/a.jpg", RectField: "trim.left"},
+		// trim.border.color and trim.border.keep tune trim=border.
+		"/cdn-cgi/image/trim=border,trim.border.color=%23000000,trim.border.keep=10/a.jpg": {Params: params.Params{Trim: true, TrimColor: params.Color{A: 255, Set: true}, TrimPad: 10}, Source: "/a.jpg"},
+		"/cdn-cgi/image/trim.border.color=rgb(255%20255%200)/a.jpg":                        {Params: params.Params{Trim: true, TrimColor: params.Color{R: 255, G: 255, A: 255, Set: true}}, Source: "/a.jpg"},
+		"/cdn-cgi/image/dpr=2,trim.border.keep=3/a.jpg":                                    {Params: params.Params{DPR: 2, Trim: true, TrimPad: 6}, Source: "/a.jpg"},
 	})
 }
 
@@ -80,6 +122,24 @@ func TestErrors(t *testing.T) {
 		"/cdn-cgi/image/w=1/https://user@example.com/a.jpg": "source",
 		"/cdn-cgi/image//a.jpg":                             "options",
 		"/cdn-cgi/image/width/a.jpg":                        "width",
+		// Commas inside parentheses belong to the value.
+		"/cdn-cgi/image/w=100,background=rgb(1,2)/a.jpg":           "background",
+		"/cdn-cgi/image/w=100,background=rgb(1,2,3,w=9/a.jpg":      "background",
+		"/cdn-cgi/image/w=100,background=hsl(0,0%25,0%25)/a.jpg":   "background",
+		"/cdn-cgi/image/scq=200/a.jpg":                             "scq",
+		"/cdn-cgi/image/slow-connection-quality=x/a.jpg":           "slow-connection-quality",
+		"/cdn-cgi/image/zoom=0.5,face-zoom=0.5/a.jpg":              "face-zoom",
+		"/cdn-cgi/image/face-zoom=2/a.jpg":                         "face-zoom",
+		"/cdn-cgi/image/trim.border.tolerance=5/a.jpg":             "trim.border.tolerance",
+		"/cdn-cgi/image/trim=1;2;3;4,trim.left=5/a.jpg":            "trim.left",
+		"/cdn-cgi/image/trim=border,trim.width=5/a.jpg":            "trim.width",
+		"/cdn-cgi/image/trim=1;2;3;4,trim.border.keep=1/a.jpg":     "trim.border.keep",
+		"/cdn-cgi/image/trim.top=1,trim.border.color=red/a.jpg":    "trim.border.color",
+		"/cdn-cgi/image/trim.width=0/a.jpg":                        "trim.width",
+		"/cdn-cgi/image/trim.left=-1/a.jpg":                        "trim.left",
+		"/cdn-cgi/image/trim.height=x,trim.top=1,trim.top=2/a.jpg": "trim.height trim.top",
+		"/cdn-cgi/image/trim.border.color=nope/a.jpg":              "trim.border.color",
+		"/cdn-cgi/image/trim.border.keep=-1/a.jpg":                 "trim.border.keep",
 	})
 }
 
