@@ -316,7 +316,8 @@ func applyMark(p *params.Params, m *mark, image string) error {
 // applyResize sets Fit and Crop from imgproxy's resizing type: fit is
 // Matte's max (clip when enlarging), fill and fill-down its min (crop when
 // enlarging), force its scale; extend pads to the box (fillmax; fill when
-// enlarging). auto is read as fill.
+// enlarging). auto is fill where the source and the box have the same
+// orientation and fit where not, decided per source (params.SourceFit).
 func applyResize(p *params.Params, rs resize) {
 	switch rs.typ {
 	case "fill", "fill-down", "auto":
@@ -325,6 +326,14 @@ func applyResize(p *params.Params, rs resize) {
 			p.Fit = params.FitCrop
 		}
 		rs.gravity.Apply(p)
+		if rs.typ == "auto" && p.Width > 0 && p.Height > 0 {
+			// With one side, fill and fit scale alike.
+			var fit params.Params
+			rs.typ = "fit"
+			applyResize(&fit, rs)
+			p.SourceFit = params.SourceFit{When: params.FitWhenCrossed, Fit: fit.Fit}
+			p.ExtendToAspect = fit.ExtendToAspect // used by fit only
+		}
 	case "force":
 		p.Fit = params.FitScale
 	default:
