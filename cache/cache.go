@@ -305,7 +305,7 @@ func (c *Cache) lookupBody(ns, key string, count, shared, body bool) (Entry, *Fi
 // with toDisk (a shared hit) into the disk tier too, unless a purge began
 // after epoch was read (before the read): the entry may be one that purge
 // removed, and copying it up would bring it back for as long as the memory
-// or disk tier keeps it.
+// or disk tier keeps it. The caller holds the close lock (begin).
 func (c *Cache) promote(epoch uint64, ns, key string, e Entry, toDisk bool) {
 	if c.mem == nil && (!toDisk || c.disk == nil) {
 		return
@@ -451,12 +451,17 @@ func (c *Cache) Delete(ns, key string) error {
 // Discard removes ns/key from this process's tiers and the shared store,
 // without a purge: for an entry the caller found it cannot use (another
 // format's), which other processes may read as good. A copy promoted
-// concurrently may come back; the caller discards it again.
+// concurrently may come back; the caller discards it again. After Close it
+// leaves the local tiers alone (they are closed), as purges do.
 func (c *Cache) Discard(ns, key string) error {
-	if checkKey(ns, key) != nil {
+	if c == nil || checkKey(ns, key) != nil {
 		return nil
 	}
-	err := c.localDelete(ns, key)
+	var err error
+	if c.begin() { // the local tiers must not be touched while Close closes them
+		err = c.localDelete(ns, key)
+		c.end()
+	}
 	if c.shared != nil {
 		err = errors.Join(err, c.shared.Discard(ns, key))
 	}

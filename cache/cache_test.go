@@ -821,3 +821,21 @@ func TestCloseFinishesQueuedWritesAndDisables(t *testing.T) {
 		t.Fatalf("%d of 20 queued writes persisted by Close", s.DiskEntries)
 	}
 }
+
+// After Close, Discard leaves the local tiers alone, as purges do: they
+// are closed, and a memory-tier delete racing ristretto's Close can panic
+// on its closed buffer.
+func TestDiscardAfterClose(t *testing.T) {
+	c, _ := diskOnly(t, t.TempDir(), 0, nil)
+	c.Set("result", "k", mkEntry(10, ""))
+	c.Flush()
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Discard("result", "k"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(entryFile(c, "result", "k")); err != nil {
+		t.Fatalf("Discard after Close deleted from the disk tier: %v", err)
+	}
+}

@@ -134,7 +134,7 @@ func (c *Cache) clusterFlight(ctx context.Context, epoch uint64, ns, key string)
 			if e, ok := c.sharedGet(ns, key); ok {
 				release()
 				c.sharedHits.Add(1)
-				c.promote(epoch, ns, key, e, true)
+				c.promoteOpen(epoch, ns, key, e)
 				return e, true, nil, nil
 			}
 			if waited {
@@ -152,11 +152,25 @@ func (c *Cache) clusterFlight(ctx context.Context, epoch uint64, ns, key string)
 		}
 		if e, ok := c.sharedGet(ns, key); ok {
 			c.sharedHits.Add(1)
-			c.promote(epoch, ns, key, e, true)
+			c.promoteOpen(epoch, ns, key, e)
 			return e, true, nil, nil
 		}
 		// Announced without an entry (the holder failed, or its result
 		// was private or dropped), or the lease expired: try to take over.
+	}
+}
+
+// promoteOpen promotes a shared hit read by clusterFlight, which runs in
+// the flight's goroutine without the close lock (a lease wait may last as
+// long as the flight): the lock is taken here, around the write, so that
+// Close waits for it and no tier is written while Close closes it. After
+// Close nothing is promoted. promote itself does not take the lock: the
+// lookups that call it hold it already, and a read lock taken twice by one
+// goroutine can deadlock against a waiting Close.
+func (c *Cache) promoteOpen(epoch uint64, ns, key string, e Entry) {
+	if c.begin() {
+		c.promote(epoch, ns, key, e, true)
+		c.end()
 	}
 }
 

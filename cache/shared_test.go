@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jebosio/matte/internal/testwait"
 )
 
 // fakeShared is an in-process Shared: a map of blobs and of leases. Its
@@ -259,5 +262,57 @@ func TestSharedPurgeHoldsNoMissBack(t *testing.T) {
 	b.Set("result", "later", Entry{Value: []byte("v")})
 	if _, tier, _ := b.Get("result", "later"); tier != TierMemory {
 		t.Fatalf("after the purge: %v", tier)
+	}
+}
+
+// A flight that waited for another process's lease promotes the entry it
+// then reads from the shared tier outside any lookup. Close, started while
+// that promotion is pending, must wait for it: a memory-tier write racing
+// ristretto's Close panics in the flight's goroutine, which nothing
+// recovers, and kills the process.
+func TestCloseWaitsForClusterFlightPromote(t *testing.T) {
+	fs := newFakeShared()
+	a := newCache(t, Options{Shared: fs})
+	g := newGate()
+	t.Cleanup(g.open)
+	b, err := New(Options{Shared: fs, hooks: &testHooks{beforePromote: g.wait}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	release, _ := fs.Acquire(bg(), "result", "k")
+	done := make(chan error, 1)
+	go func() {
+		e, out, err := b.Do(bg(), "result", "k", func(context.Context) (Entry, bool, error) {
+			return Entry{}, false, errors.New("fn ran while another process held the lease")
+		})
+		if err == nil && (out.Tier != TierShared || string(e.Value) != "v") {
+			err = fmt.Errorf("got %q from %v, want the shared entry", e.Value, out.Tier)
+		}
+		done <- err
+	}()
+	testwait.For(t, "the flight to wait for the lease", func() bool { return b.Stats().LeaseWaits == 1 })
+	a.Set("result", "k", Entry{Value: []byte("v")})
+	release()
+	<-g.reached // the flight read the entry and is about to promote it
+
+	closed := make(chan struct{})
+	go func() {
+		b.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+		t.Fatal("Close returned while a flight's promotion into the memory tier was pending")
+	case <-time.After(100 * time.Millisecond):
+	}
+	g.open()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return once the promotion was done")
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
