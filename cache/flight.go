@@ -202,6 +202,7 @@ func (c *Cache) runFlight(ctx context.Context, f *flight, fk, ns, key string, fn
 
 	// Cluster-wide: win the lease, or wait for its holder's entry.
 	release := func() {}
+	exited := true // until fn returns
 	if c.shared != nil {
 		e, ok, rel, err := c.clusterFlight(ctx, epoch, ns, key)
 		switch {
@@ -213,12 +214,23 @@ func (c *Cache) runFlight(ctx context.Context, f *flight, fk, ns, key string, fn
 			return
 		case rel != nil:
 			release = rel
+			// When fn calls runtime.Goexit only deferred calls run: this
+			// one releases the lease, which would otherwise be renewed
+			// for as long as the process lives. Once fn has returned,
+			// the code below releases it, exactly once, on each path
+			// (after the shared write, when the result is stored).
+			defer func() {
+				if exited {
+					rel()
+				}
+			}()
 		}
 	}
 
 	c.executions.Add(1)
 	f.executed = true
 	e, store, panicked, err := safeCall(ctx, fn)
+	exited = false
 	if panicked {
 		c.panics.Add(1)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -314,5 +315,26 @@ func TestCloseWaitsForClusterFlightPromote(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A flight whose fn calls runtime.Goexit releases the cluster lease it
+// won: a lease never released is renewed for as long as the process lives,
+// and every other process's flight for the key waits on it.
+func TestGoexitReleasesLease(t *testing.T) {
+	fs := newFakeShared()
+	c := newCache(t, Options{Shared: fs})
+	_, _, err := c.Do(bg(), "result", "k", func(context.Context) (Entry, bool, error) {
+		runtime.Goexit()
+		return Entry{}, false, nil
+	})
+	if !errors.Is(err, ErrFillExited) {
+		t.Fatalf("err %v, want ErrFillExited", err)
+	}
+	fs.mu.Lock()
+	_, held := fs.leases["result/k"]
+	fs.mu.Unlock()
+	if held {
+		t.Fatal("the lease of a flight whose fn called runtime.Goexit is still held")
 	}
 }
