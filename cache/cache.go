@@ -73,8 +73,9 @@ type Cache struct {
 	closed  bool
 
 	// purgeMu orders purges against the writes that could undo them: a Do
-	// result, computed perhaps from purged data, and a hit read from a lower
-	// tier being copied into the tiers above it. Each such writer reads
+	// result, computed perhaps from purged data, a hit read from a lower
+	// tier being copied into the tiers above it, and a SetSince entry
+	// derived from data read outside the cache. Each such writer reads
 	// epoch before it reads or computes anything, and writes under purgeMu's
 	// read lock only if epoch is unchanged and no shared purge is running
 	// (current). A purge bumps epoch under the write lock, purges the local
@@ -357,6 +358,55 @@ func (c *Cache) SetMemory(ns, key string, e Entry) {
 	c.mem.set(ns, key, e)
 }
 
+// Generation returns the purge generation: a number that changes whenever
+// a purge (Delete, Purge, PurgeAll, PurgeTag, or another process's purge
+// through the shared tier) begins. A caller that derives an entry from
+// data it reads outside the cache (an origin's answer) takes it before it
+// starts reading, and stores the entry with SetSince or SetMemorySince
+// under that generation, so that a purge made while it read does not get
+// undone by its write. 0 on a nil *Cache.
+func (c *Cache) Generation() uint64 {
+	if c == nil {
+		return 0
+	}
+	return c.epoch.Load()
+}
+
+// SetSince is Set, unless a purge has begun since gen was taken
+// (Generation) or a shared-tier purge is running: then nothing is stored
+// (counted in Stats.StaleSkipped), as the entry may describe data that
+// purge was meant to remove. The check and the write are one step under
+// the purge lock, as for Do's results: a purge either comes before the
+// write and refuses it, or after it and removes it.
+func (c *Cache) SetSince(gen uint64, ns, key string, e Entry) {
+	if c == nil || !c.admit(ns, key, &e) {
+		return
+	}
+	defer c.end()
+	c.purgeMu.RLock()
+	defer c.purgeMu.RUnlock()
+	if !c.current(gen) {
+		c.staleSkipped.Add(1)
+		return
+	}
+	c.store(ns, key, e, nil)
+}
+
+// SetMemorySince is SetMemory with SetSince's purge check.
+func (c *Cache) SetMemorySince(gen uint64, ns, key string, e Entry) {
+	if c == nil || c.mem == nil || !c.admit(ns, key, &e) {
+		return
+	}
+	defer c.end()
+	c.purgeMu.RLock()
+	defer c.purgeMu.RUnlock()
+	if !c.current(gen) {
+		c.staleSkipped.Add(1)
+		return
+	}
+	c.mem.set(ns, key, e)
+}
+
 // admit validates an entry to store (valid) and takes the close lock:
 // false when the entry is invalid or the cache is closed. A true answer
 // must be paired with end.
@@ -563,7 +613,7 @@ type Stats struct {
 	Coalesced       uint64 // Do callers that waited for another caller's fn
 	FlightCacheHits uint64 // flights answered by the re-check instead of fn
 	Panics          uint64 // fn panics turned into *PanicError
-	StaleSkipped    uint64 // Do results not stored because a purge ran meanwhile
+	StaleSkipped    uint64 // Do results and SetSince/SetMemorySince entries not stored because a purge ran meanwhile
 	InvalidSets     uint64 // Set calls rejected by validation
 
 	SharedHits, SharedMisses uint64 // lookups of the shared tier (a lease wait that finds the entry is a hit)

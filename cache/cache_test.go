@@ -822,6 +822,51 @@ func TestCloseFinishesQueuedWritesAndDisables(t *testing.T) {
 	}
 }
 
+// SetSince and SetMemorySince store nothing when a purge began after the
+// generation they are given was taken: an entry derived from data read
+// before the purge (a source's memo, fetched while the operator replaced
+// the file and purged it) would bring back what the purge removed. Under a
+// generation taken after the purge, they store as Set and SetMemory do.
+func TestSetSinceRefusedAcrossPurge(t *testing.T) {
+	c := newCache(t, Options{DiskPath: t.TempDir()})
+	waitIndex(t, c)
+	memo := func() Entry { return Entry{Meta: map[string]string{"hash": "old"}, Tag: "/img/a.jpg"} }
+	gen := c.Generation()
+	if err := c.PurgeTag("/img/a.jpg"); err != nil {
+		t.Fatal(err)
+	}
+	c.SetSince(gen, "source", "m", memo())
+	c.SetMemorySince(gen, "source", "short", memo())
+	c.Flush()
+	for _, key := range []string{"m", "short"} {
+		if _, tier, ok := c.Get("source", key); ok {
+			t.Errorf("%s, written under a generation from before the purge, was stored (%v)", key, tier)
+		}
+	}
+	if _, err := os.Stat(entryFile(c, "source", "m")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("SetSince across a purge wrote the disk tier: %v", err)
+	}
+	if n := c.Stats().StaleSkipped; n != 2 {
+		t.Errorf("StaleSkipped %d, want 2", n)
+	}
+
+	gen = c.Generation()
+	c.SetSince(gen, "source", "m", memo())
+	c.SetMemorySince(gen, "source", "short", memo())
+	c.Flush()
+	for _, key := range []string{"m", "short"} {
+		if _, tier, ok := c.Get("source", key); !ok || tier != TierMemory {
+			t.Errorf("%s under a current generation: %v %v, want a memory hit", key, tier, ok)
+		}
+	}
+	if _, err := os.Stat(entryFile(c, "source", "m")); err != nil {
+		t.Errorf("SetSince did not write the disk tier: %v", err)
+	}
+	if _, err := os.Stat(entryFile(c, "source", "short")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("SetMemorySince wrote the disk tier: %v", err)
+	}
+}
+
 // After Close, Discard leaves the local tiers alone, as purges do: they
 // are closed, and a memory-tier delete racing ristretto's Close can panic
 // on its closed buffer.

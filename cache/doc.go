@@ -29,7 +29,8 @@
 //     read) but only indexed ones count towards the limit. Files are 0600
 //     and directories 0700: cached transforms may be private.
 //   - Purges take effect at once for Get and also cancel queued disk writes
-//     and discard Do results computed across them.
+//     and discard Do results computed across them, and SetSince entries
+//     derived across them (Generation).
 //
 // # Tiers
 //
