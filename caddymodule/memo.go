@@ -56,23 +56,27 @@ const durableFreshness = time.Minute
 // its FreshUntil differs from the copy already stored, and a short one is
 // kept in memory only (a write per hot source per second would cost the
 // disk tier more than the revalidations it saves). The caller has checked
-// shareability.
+// shareability. As storeMemo, it stores nothing when a purge began since
+// req.gen was taken.
 func (h *Handler) refreshMemo(req *imageRequest, memo sourceMemo, now time.Time) {
 	e := cache.Entry{Meta: encodeMeta(entryMeta{Source: &memo}), Tag: sourceTag(req.srcID)}
 	key := memoKey(req.srcID, memo.Vary, h.sentHeader(req))
 	if memo.FreshUntil.Sub(now) < durableFreshness {
-		h.cache.SetMemory(nsSource, key, e)
+		h.cache.SetMemorySince(req.gen, nsSource, key, e)
 		return
 	}
-	h.cache.Set(nsSource, key, e)
+	h.cache.SetSince(req.gen, nsSource, key, e)
 }
 
 // storeMemo stores the memo of req's source (with a Vary index first when
 // the origin's response varies). The caller has checked shareability.
+// Nothing is stored when a purge began since req.gen was taken (before
+// the source was asked for): the memo may name the bytes the purge was
+// made to forget, and a fresh one would serve them until it expires.
 func (h *Handler) storeMemo(req *imageRequest, memo sourceMemo) {
 	tag := sourceTag(req.srcID)
 	if len(memo.Vary) > 0 {
-		h.cache.Set(nsSource, memoKey(req.srcID, nil, nil), cache.Entry{Meta: encodeMeta(entryMeta{VaryOn: memo.Vary}), Tag: tag})
+		h.cache.SetSince(req.gen, nsSource, memoKey(req.srcID, nil, nil), cache.Entry{Meta: encodeMeta(entryMeta{VaryOn: memo.Vary}), Tag: tag})
 	}
-	h.cache.Set(nsSource, memoKey(req.srcID, memo.Vary, h.sentHeader(req)), cache.Entry{Meta: encodeMeta(entryMeta{Source: &memo}), Tag: tag})
+	h.cache.SetSince(req.gen, nsSource, memoKey(req.srcID, memo.Vary, h.sentHeader(req)), cache.Entry{Meta: encodeMeta(entryMeta{Source: &memo}), Tag: tag})
 }

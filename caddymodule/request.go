@@ -48,6 +48,13 @@ type imageRequest struct {
 	// uses (sharedFetch). Both are released when serveImage returns.
 	hold, sharedHold *admission.Hold
 
+	// gen is the cache's purge generation (cache.Cache.Generation), taken
+	// before the request looked its source's memo up or asked the origin
+	// anything: every memo it writes is stored under it (SetSince), so a
+	// purge made while it fetched or revalidated the source is not undone
+	// by a memo of what it got before the purge.
+	gen uint64
+
 	// The query dialect's HTTP side.
 	w      http.ResponseWriter
 	r      *http.Request
@@ -153,6 +160,7 @@ func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
 		return h.writeError(req.w, req.r, err)
 	}
 	now := time.Now()
+	req.gen = h.cache.Generation()
 	memo, haveMemo := h.lookupMemo(req)
 	req.timings.addCache(now)
 	if haveMemo && memo.fresh(now) {

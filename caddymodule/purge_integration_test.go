@@ -1,0 +1,113 @@
+package caddymodule_test
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// gatedOrigin serves one image per version, with the version's ETag and a
+// minute of freshness, and counts its requests. While gate is set, the
+// next request picks the version it serves, says so on reached, and waits
+// for the gate to close before it answers.
+type gatedOrigin struct {
+	images   [][]byte
+	version  atomic.Int32
+	requests atomic.Int32
+	gate     atomic.Pointer[chan struct{}]
+	reached  chan struct{}
+}
+
+func newGatedOrigin(images ...[]byte) *gatedOrigin {
+	return &gatedOrigin{images: images, reached: make(chan struct{}, 1)}
+}
+
+func (o *gatedOrigin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	o.requests.Add(1)
+	v := o.version.Load()
+	if g := o.gate.Swap(nil); g != nil {
+		o.reached <- struct{}{}
+		<-*g
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"v%d"`, v))
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Write(o.images[v])
+}
+
+// purgeSource posts body to the admin purge route and expects a 200.
+func purgeSource(t *testing.T, body string) {
+	t.Helper()
+	res, err := http.Post("http://localhost:2999/matte/purge", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("purge %s: %v", body, err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(res.Body)
+		t.Fatalf("purge %s: %d %s", body, res.StatusCode, b)
+	}
+}
+
+// wantBlue checks a MISS whose image is the blue (new) version, and the
+// number of requests the origin has had.
+func wantBlue(t *testing.T, what string, res *http.Response, body []byte, o *gatedOrigin, requests int32) {
+	t.Helper()
+	c := centre(t, body)
+	if res.Header.Get("X-Cache") != "MISS" || c.B < 200 || c.R > 60 || o.requests.Load() != requests {
+		t.Fatalf("%s: X-Cache %q, centre %v, %d origin requests; want a MISS with the new (blue) image after %d",
+			what, res.Header.Get("X-Cache"), c, o.requests.Load(), requests)
+	}
+}
+
+// TestPurgeDuringSourceFetchIsNotUndone: a request that fetched a source
+// before a purge of it, and finished after, must not store the memo of what
+// it fetched: fresh for the origin's minute, it would answer every later
+// request with the purged image.
+func TestPurgeDuringSourceFetchIsNotUndone(t *testing.T) {
+	red, blue := solidJPEG(t, 200, 100, color.RGBA{255, 0, 0, 255}), solidJPEG(t, 200, 100, color.RGBA{0, 0, 255, 255})
+	o := newGatedOrigin(red, blue)
+	tester := behindCaddy(t, o, `
+http://localhost:9080 {
+	matte
+	reverse_proxy {origin}
+}`)
+	gate := make(chan struct{})
+	var once sync.Once
+	open := func() { once.Do(func() { close(gate) }) }
+	t.Cleanup(open)
+	o.gate.Store(&gate)
+	url := "http://localhost:9080/a.jpg?w=20"
+	first := make(chan string, 1)
+	go func() {
+		res, err := tester.Client.Get(url)
+		if err != nil {
+			first <- err.Error()
+			return
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		first <- res.Status
+	}()
+	select {
+	case <-o.reached:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first request's source fetch did not reach the origin")
+	}
+	// The operator replaces the file and purges it while the first request
+	// is still reading the old one.
+	o.version.Store(1)
+	purgeSource(t, `{"source":"/a.jpg"}`)
+	open()
+	if s := <-first; !strings.HasPrefix(s, "200") {
+		t.Fatalf("the request that overlapped the purge: %s", s)
+	}
+	res, body := get(t, tester, url)
+	wantBlue(t, "after the purge", res, body, o, 2)
+}
