@@ -26,6 +26,11 @@ func init() {
 //	{"key": "<ETag of a result, quoted or not>"}
 //	{"source": "/img/shoe.jpg"}   // or a full URL: every variant of that source
 //	{"all": true}
+//
+// A source named by an absolute http(s) URL is purged both as that URL (a
+// remote source: a URL dialect's, a hosted API's image URL, a
+// fallback_image) and as its path and query (a site's source named by its
+// full URL); a URL of another scheme with a host by its path and query.
 type AdminAPI struct {
 	app *App
 }
@@ -72,11 +77,14 @@ func (a AdminAPI) purge(w http.ResponseWriter, r *http.Request) error {
 		key := strings.Trim(req.Key, `"`)
 		op = func(c *cache.Cache) error { return c.Delete(nsResult, key) }
 	case req.Source != "":
-		tag := req.Source
-		if u, err := url.Parse(req.Source); err == nil && u.Host != "" {
-			tag = u.RequestURI()
+		tags := sourceTags(req.Source)
+		op = func(c *cache.Cache) error {
+			var errs []error
+			for _, tag := range tags {
+				errs = append(errs, c.PurgeTag(tag))
+			}
+			return errors.Join(errs...)
 		}
-		op = func(c *cache.Cache) error { return c.PurgeTag(tag) }
 	default:
 		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: errors.New(`give one of "key", "source" or "all": true`)}
 	}
@@ -95,6 +103,20 @@ func (a AdminAPI) purge(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	return json.NewEncoder(w).Encode(map[string]int{"caches": n})
+}
+
+// sourceTags are the purge tags that a purge of source reaches (see
+// sourceTag): a path as it is; an absolute http(s) URL as a remote
+// source's tag and as a site's path; another URL with a host as a path.
+func sourceTags(source string) []string {
+	u, err := url.Parse(source)
+	switch {
+	case err != nil || u.Host == "":
+		return []string{source}
+	case isRemoteRef(source):
+		return []string{source, u.RequestURI()}
+	}
+	return []string{u.RequestURI()}
 }
 
 var (

@@ -46,9 +46,17 @@ func routePrefix(r *http.Request) string {
 }
 
 // sourceTag is the purge tag of a source's memo and of every result derived
-// from it: the origin request URI, so a purge by path reaches every host
-// that serves it (over-purging is harmless).
+// from it (the fallback image's included), given its srcID: for a site's
+// source (sourceID) the origin request URI, so a purge by path reaches
+// every host that serves it (over-purging is harmless); for a remote
+// source (an absolute http(s) URL, isRemoteRef) the URL itself, which the
+// admin purge takes as given (sourceTags). Results, memos and fallbacks
+// take their tags from here; the hosted APIs tag an image they download
+// with its URL, which is the same.
 func sourceTag(srcID string) string {
+	if isRemoteRef(srcID) {
+		return srcID
+	}
 	if i := strings.IndexByte(srcID, '/'); i >= 0 {
 		return srcID[i:]
 	}

@@ -5,11 +5,16 @@ import (
 	"image/color"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
 )
 
 // gatedOrigin serves one image per version, with the version's ETag and a
@@ -110,4 +115,49 @@ http://localhost:9080 {
 	}
 	res, body := get(t, tester, url)
 	wantBlue(t, "after the purge", res, body, o, 2)
+}
+
+// TestPurgeRemoteSourceByURL: a remote source (a URL dialect's absolute
+// URL) is purged by that URL, its results and its memo both.
+func TestPurgeRemoteSourceByURL(t *testing.T) {
+	red, blue := solidJPEG(t, 200, 100, color.RGBA{255, 0, 0, 255}), solidJPEG(t, 200, 100, color.RGBA{0, 0, 255, 255})
+	o := newGatedOrigin(red, blue)
+	srv := httptest.NewServer(o)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.jpg"), red, time.Now().Add(-time.Hour))
+	tester := caddytest.NewTester(t)
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	root * %s
+	matte {
+		url_dialect wsrv
+		origin {
+			allow_hosts 127.0.0.1
+			allow_loopback
+		}
+	}
+	file_server
+}`, dir), "caddyfile")
+	source := srv.URL + "/a.jpg"
+	remote := "http://localhost:9080/?url=" + url.QueryEscape(source) + "&w=20"
+	if res, body := get(t, tester, remote); res.StatusCode != 200 || res.Header.Get("X-Cache") != "MISS" || centre(t, body).R < 200 {
+		t.Fatalf("first: %d, X-Cache %q; want a red MISS", res.StatusCode, res.Header.Get("X-Cache"))
+	}
+	if res, _ := get(t, tester, remote); res.Header.Get("X-Cache") != "HIT-MEMORY" || o.requests.Load() != 1 {
+		t.Fatalf("second: X-Cache %q after %d origin requests; want a hit that asked nothing", res.Header.Get("X-Cache"), o.requests.Load())
+	}
+	purgeSource(t, `{"source":"`+source+`"}`)
+
+	// The same bytes as a site source make the same result key: the
+	// purge must have removed that result.
+	if res, _ := get(t, tester, "http://localhost:9080/?url=/a.jpg&w=20"); res.Header.Get("X-Cache") != "MISS" {
+		t.Fatalf("the same result over a site source after the purge: X-Cache %q, want MISS", res.Header.Get("X-Cache"))
+	}
+	// The site's request stored the old bytes' result again, under the key
+	// that the remote source's memo, if it survived, would name: only
+	// without it is the changed origin asked.
+	o.version.Store(1)
+	res, body := get(t, tester, remote)
+	wantBlue(t, "the remote source after the purge", res, body, o, 2)
 }

@@ -218,7 +218,8 @@ func (h *Handler) serveURLDialect(w http.ResponseWriter, r *http.Request, rawQue
 			sanitizeSourceHeader(req.origin.Header)
 			// An absolute URL cannot collide with a local source's
 			// Host+URI, which has no "://".
-			req.srcID, req.Tag = iu.Source, iu.Source
+			req.srcID = iu.Source
+			req.Tag = sourceTag(req.srcID)
 		} else {
 			req.fromSite(siteSourceRequest(r, iu.Source, "", iu.Query))
 		}
