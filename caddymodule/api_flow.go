@@ -381,7 +381,7 @@ func (c *apiCall) render(req dialect.Request, in apiInputs, plan dialect.Plan) {
 		c.writeErrors(c.api.Fail(*refused), rl)
 		return
 	}
-	res, ireq, err := c.st.renderAPI(c.r.Context(), c.api.Name, in, plan)
+	res, ireq, err := c.st.renderAPI(c.r.Context(), c.api.Name, in, plan, c.hold)
 	if err != nil {
 		// A request refused by a full queue did no work; any other
 		// failure ran the pipeline and keeps its rate units.
@@ -467,11 +467,12 @@ func (st *apiState) fetchImage(ctx context.Context, rawURL string, maxBytes int6
 // matte cached per source content), keyed like the query dialect's results:
 // the source's content hash (sourceHash), Params, the format and the
 // pipeline fingerprint (plus the Extras, when there are any). The request
-// it returns holds the timings; its Dialect is name.
-func (st *apiState) renderAPI(ctx context.Context, name string, in apiInputs, plan dialect.Plan) (dialect.Result, *imageRequest, error) {
+// it returns holds the timings; its Dialect is name. hold counts in's
+// images: the transform retains it while it runs (render).
+func (st *apiState) renderAPI(ctx context.Context, name string, in apiInputs, plan dialect.Plan, hold *admission.Hold) (dialect.Result, *imageRequest, error) {
 	h := st.h
 	req := &imageRequest{Params: plan.Params, Dialect: name, Extras: plan.Extras, Format: plan.Format,
-		Memo: sourceMemo{Hash: sourceHash(in.src), Info: in.info}, Tag: in.tag}
+		Memo: sourceMemo{Hash: sourceHash(in.src), Info: in.info}, Tag: in.tag, hold: hold}
 	if req.Tag == "" {
 		req.Tag = "upload:" + req.Memo.Hash
 	}

@@ -2,6 +2,7 @@ package caddymodule_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image/color"
 	"io"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2/caddytest"
 
+	"github.com/jebosio/matte/caddymodule"
 	"github.com/jebosio/matte/internal/testimages"
 )
 
@@ -208,4 +210,89 @@ func TestAPIImproveBufferedBytesBound(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !bytes.Contains(body, []byte(`"id"`)) {
 		t.Fatalf("after the stalled upload left: %d %s, want 200 {\"id\"}", res.StatusCode, body)
 	}
+}
+
+// TestBufferedBytesHeldByTransform: a transform keeps its source counted
+// in max_buffered_bytes for as long as it runs, which may be after the
+// request that fetched the source is gone: another request waiting for
+// the same result keeps it running, over the same bytes.
+func TestBufferedBytesHeldByTransform(t *testing.T) {
+	padded := paddedJPEG(t, 300_017) // bytes no other test caches: its result must not be a hit
+	tester := behindCaddy(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=60") // the waiter trusts the memo: no fetch of its own
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Write(padded)
+	}), `
+http://localhost:9080 {
+	matte {
+		max_source_bytes 400KB
+		max_buffered_bytes 400KB
+	}
+	reverse_proxy {origin}
+}`)
+	started, release := make(chan struct{}, 1), make(chan struct{})
+	t.Cleanup(caddymodule.SetBeforeTransform(func(ctx context.Context) {
+		select {
+		case started <- struct{}{}:
+		default:
+		}
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+	}))
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(open) // before the hook is removed
+
+	url := "http://localhost:9080/held.jpg?w=8"
+	ctx, leave := context.WithCancel(context.Background())
+	defer leave()
+	leader := make(chan struct{})
+	go func() {
+		defer close(leader)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if res, err := tester.Client.Do(req); err == nil {
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+		}
+	}()
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the transform did not start")
+	}
+	waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v >= float64(len(padded)) })
+
+	coalesced := metricSum(t, "matte_cache_coalesced_total")
+	waiter := make(chan string, 1)
+	go func() {
+		res, err := tester.Client.Get(url)
+		if err != nil {
+			waiter <- err.Error()
+			return
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		waiter <- res.Status
+	}()
+	for deadline := time.Now().Add(5 * time.Second); metricSum(t, "matte_cache_coalesced_total") <= coalesced; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the second request did not join the transform")
+		}
+	}
+	leave()
+	<-leader
+	// The first request's handler returns at once; the transform goes on
+	// for the second, over the first's source.
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if v := metricValue(t, "matte_buffered_bytes"); v < float64(len(padded)) {
+			t.Fatalf("matte_buffered_bytes %v while a transform still holds the %d-byte source", v, len(padded))
+		}
+	}
+	open()
+	if s := <-waiter; !strings.HasPrefix(s, "200") {
+		t.Fatalf("the request that waited for the transform: %s", s)
+	}
+	waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v == 0 })
 }

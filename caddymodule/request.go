@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -45,7 +46,10 @@ type imageRequest struct {
 	// hold is the request's share of max_buffered_bytes (bytesHold, made
 	// at its first read: a hit has none): its source and layer images.
 	// sharedHold, when set, is another request's, whose source this one
-	// uses (sharedFetch). Both are released when serveImage returns.
+	// uses (sharedFetch). Both are released when serveImage returns, and
+	// retained by the transform this request starts (render) until it
+	// ends, which may be later. A hosted API's request sets hold to its
+	// call's (renderAPI), which the call releases.
 	hold, sharedHold *admission.Hold
 
 	// gen is the cache's purge generation (cache.Cache.Generation), taken
@@ -284,6 +288,8 @@ func (h *Handler) cachedResult(key string) (rendered, bool) {
 // transform once for all concurrent callers of the same key and stores it
 // (unless Private). The run is detached from ctx: coalesced waiters keep
 // it alive when this caller goes away, and the handler's timeout bounds it.
+// While it runs it retains req's holds of max_buffered_bytes, which count
+// src.
 func (h *Handler) render(ctx context.Context, req *imageRequest, src []byte) (rendered, error) {
 	req.timings.inference = req.Params.Removal.Enabled || req.Params.Faces.Enabled()
 	for attempt := 0; ; attempt++ {
@@ -292,6 +298,12 @@ func (h *Handler) render(ctx context.Context, req *imageRequest, src []byte) (re
 		var tt transformTimings
 		start := time.Now()
 		e, out, err := h.cache.Do(ctx, nsResult, req.Key, func(ctx context.Context) (cache.Entry, bool, error) {
+			// The transform outlives this request when others wait for
+			// it: src stays counted in max_buffered_bytes until it ends.
+			req.hold.Retain()
+			defer req.hold.Release()
+			req.sharedHold.Retain()
+			defer req.sharedHold.Release()
 			return h.transform(ctx, req, src, &tt)
 		})
 		if err != nil {
@@ -357,10 +369,18 @@ func (h *Handler) joinRender(req *imageRequest) (joined bool, err error) {
 	return true, nil
 }
 
+// testBeforeTransform, when set (by tests, through export_test.go), is
+// called by every transform with its context before anything else: a test
+// holds a transform in flight with it. Nil in production.
+var testBeforeTransform atomic.Pointer[func(context.Context)]
+
 // transform runs the pipeline for req within the handler's timeout, a queue
 // slot and a worker, and returns the entry to store (store is false for a
 // private source). It records its time in tt.
 func (h *Handler) transform(ctx context.Context, req *imageRequest, src []byte, tt *transformTimings) (e cache.Entry, store bool, err error) {
+	if hook := testBeforeTransform.Load(); hook != nil {
+		(*hook)(ctx)
+	}
 	begin := time.Now()
 	defer func() { tt.total = time.Since(begin) }()
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(h.Timeout))

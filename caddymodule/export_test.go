@@ -1,0 +1,11 @@
+package caddymodule
+
+import "context"
+
+// SetBeforeTransform makes every transform call f with its context before
+// it starts (to hold it in flight), until the returned restore is called.
+// Tests that use it must not run in parallel with others.
+func SetBeforeTransform(f func(ctx context.Context)) (restore func()) {
+	testBeforeTransform.Store(&f)
+	return func() { testBeforeTransform.Store(nil) }
+}
