@@ -76,7 +76,9 @@ func wantBlue(t *testing.T, what string, res *http.Response, body []byte, o *gat
 // it fetched: fresh for the origin's minute, it would answer every later
 // request with the purged image.
 func TestPurgeDuringSourceFetchIsNotUndone(t *testing.T) {
-	red, blue := solidJPEG(t, 200, 100, color.RGBA{255, 0, 0, 255}), solidJPEG(t, 200, 100, color.RGBA{0, 0, 255, 255})
+	// Sizes no other test uses: results are keyed by content, and the
+	// process's cache outlives a test.
+	red, blue := solidJPEG(t, 211, 105, color.RGBA{255, 0, 0, 255}), solidJPEG(t, 211, 105, color.RGBA{0, 0, 255, 255})
 	o := newGatedOrigin(red, blue)
 	tester := behindCaddy(t, o, `
 http://localhost:9080 {
@@ -120,7 +122,7 @@ http://localhost:9080 {
 // TestPurgeRemoteSourceByURL: a remote source (a URL dialect's absolute
 // URL) is purged by that URL, its results and its memo both.
 func TestPurgeRemoteSourceByURL(t *testing.T) {
-	red, blue := solidJPEG(t, 200, 100, color.RGBA{255, 0, 0, 255}), solidJPEG(t, 200, 100, color.RGBA{0, 0, 255, 255})
+	red, blue := solidJPEG(t, 213, 107, color.RGBA{255, 0, 0, 255}), solidJPEG(t, 213, 107, color.RGBA{0, 0, 255, 255})
 	o := newGatedOrigin(red, blue)
 	srv := httptest.NewServer(o)
 	t.Cleanup(srv.Close)
