@@ -22,8 +22,13 @@ const (
 
 // sourceID names a source: the host, the prefix the route stripped from
 // the client's path (routePrefix), and the request URI the origin sees.
+// An empty port is dropped from the host (RFC 3986: it is the default
+// port): a site's source ID then never reads as a remote source's, an
+// absolute URL (isRemoteRef), which would share its memo and purge tag —
+// Host "http:" with the path "//h/a.jpg" would otherwise name
+// http://h/a.jpg.
 func sourceID(r *http.Request, originURI string) string {
-	return r.Host + routePrefix(r) + originURI
+	return strings.TrimSuffix(r.Host, ":") + routePrefix(r) + originURI
 }
 
 // routePrefix is the part of the client's path that the route stripped

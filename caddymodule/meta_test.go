@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"testing"
@@ -204,6 +205,25 @@ func TestMemoKey(t *testing.T) {
 	}
 	if memoKey("h/a.jpg", vary, h("Accept-Language", "en", "Cookie", "a")) != en {
 		t.Fatal("a header outside Vary changes the key")
+	}
+}
+
+// TestSourceIDNeverRemote: a site's source, whatever its Host, is never
+// named like a remote source (an absolute URL), whose memo and purge tag it
+// would share; an empty port is the default one.
+func TestSourceIDNeverRemote(t *testing.T) {
+	for _, tc := range []struct{ host, uri, want string }{
+		{"http:", "//127.0.0.1/a.jpg", "http//127.0.0.1/a.jpg"},
+		{"https:", "//cdn.example/a.jpg", "https//cdn.example/a.jpg"},
+		{"example.com:", "/a.jpg", "example.com/a.jpg"},
+		{"example.com:8080", "/a.jpg", "example.com:8080/a.jpg"},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Host = tc.host
+		got := sourceID(r, tc.uri)
+		if got != tc.want || isRemoteRef(got) {
+			t.Errorf("Host %q, %q: source ID %q (remote %v), want %q", tc.host, tc.uri, got, isRemoteRef(got), tc.want)
+		}
 	}
 }
 

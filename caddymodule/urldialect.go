@@ -217,7 +217,7 @@ func (h *Handler) serveURLDialect(w http.ResponseWriter, r *http.Request, rawQue
 			req.origin = r.Clone(r.Context())
 			sanitizeSourceHeader(req.origin.Header)
 			// An absolute URL cannot collide with a local source's
-			// Host+URI, which has no "://".
+			// Host+URI, which has no "://" (sourceID).
 			req.srcID = iu.Source
 			req.Tag = sourceTag(req.srcID)
 		} else {
