@@ -297,6 +297,10 @@ func TestPipelineGolden(t *testing.T) {
 		{"trim-color other than the border keeps all", encodePNG(t, bordered(300, 300, 50, color.NRGBA{255, 255, 255, 255})), "trim=color&trim-color=000", "", params.FormatPNG, 300, 300, nil},
 		{"trim-pad grows the box", encodePNG(t, bordered(300, 300, 50, color.NRGBA{255, 255, 255, 255})), "trim=auto&trim-pad=10", "", params.FormatPNG, 220, 220, []sample{{5, 5, color.NRGBA{255, 255, 255, 255}}, {110, 110, red}}},
 		{"negative trim-pad shrinks it", encodePNG(t, bordered(300, 300, 50, color.NRGBA{255, 255, 255, 255})), "trim=auto&trim-pad=-10", "", params.FormatPNG, 180, 180, []sample{{5, 5, red}}},
+		// Shrunk past nothing (imgix allows trim-pad down to -200): the
+		// content's centre pixel is kept.
+		{"trim-pad shrinking past nothing keeps the centre pixel", encodePNG(t, bordered(300, 300, 50, color.NRGBA{255, 255, 255, 255})), "trim=auto&trim-pad=-150", "", params.FormatPNG, 1, 1, []sample{{0, 0, red}}},
+		{"trim-pad shrinking one side away keeps the centre row", encodePNG(t, bordered(300, 100, 40, color.NRGBA{255, 255, 255, 255})), "trim=auto&trim-pad=-30", "", params.FormatPNG, 160, 1, []sample{{80, 0, red}}},
 		// (250,250,250) is 8.7 from white: within the default tolerance (10), not within 0.
 		{"trim-tol default", encodePNG(t, bordered(300, 300, 50, color.NRGBA{250, 250, 250, 255})), "trim=color&trim-color=fff", "", params.FormatPNG, 200, 200, nil},
 		{"trim-tol=0 is exact", encodePNG(t, bordered(300, 300, 50, color.NRGBA{250, 250, 250, 255})), "trim=color&trim-color=fff&trim-tol=0", "", params.FormatPNG, 300, 300, nil},

@@ -183,17 +183,23 @@ func trimAlpha(img *vips.Image, p params.Params) error {
 }
 
 // cutTrimmed cuts img to the trimmed box (l, t, w, h) grown by pad pixels
-// on every side (negative: shrunk) within img; an empty box (nothing but
-// border) leaves img whole.
+// on every side (negative: shrunk, a side shrunk away to the box's centre
+// column or row) within img; an empty box (nothing but border) leaves img
+// whole.
 func cutTrimmed(img *vips.Image, l, t, w, h, pad int) error {
 	if w <= 0 || h <= 0 {
 		return nil
 	}
 	if d := pad; d != 0 {
+		cx, cy := l+w/2, t+h/2 // the trimmed box's centre, before the pad moves it
 		r, b := min(l+w+d, img.Width()), min(t+h+d, img.Height())
 		l, t = max(l-d, 0), max(t-d, 0)
-		if r-l < 1 || b-t < 1 { // shrunk away: keep the centre pixel
-			l, t, r, b = l+w/2, t+h/2, l+w/2+1, t+h/2+1
+		// A side shrunk away keeps the centre column (row) of the box.
+		if r-l < 1 {
+			l, r = cx, cx+1
+		}
+		if b-t < 1 {
+			t, b = cy, cy+1
 		}
 		w, h = r-l, b-t
 	}
