@@ -72,6 +72,25 @@ func TestThumborURLs(t *testing.T) {
 		}
 		s.refused(t, "/unsafe/filters:noise(101)/img/photo.jpg", http.StatusBadRequest, "filters:noise")
 	})
+	// rotate(90) turns the resized, cropped image counter-clockwise, as
+	// Thumbor's PIL engine does: the red left half ends at the bottom, and
+	// a crop anchored right stays the blue right half.
+	t.Run("rotate turns the result counter-clockwise", func(t *testing.T) {
+		img := s.png(t, "/unsafe/100x50/filters:rotate(90):format(png)/img/photo.jpg", 50, 100)
+		if r, _, b, _ := img.At(25, 90).RGBA(); r < 0xe000 || b > 0x2000 {
+			t.Errorf("rotate(90): pixel (25,90) = %x %x, want red", r, b)
+		}
+		if r, _, b, _ := img.At(25, 10).RGBA(); r > 0x2000 || b < 0xe000 {
+			t.Errorf("rotate(90): pixel (25,10) = %x %x, want blue", r, b)
+		}
+		img = s.png(t, "/unsafe/50x50/right/filters:rotate(-90):format(png)/img/photo.jpg", 50, 50)
+		for _, y := range []int{5, 45} {
+			if r, _, b, _ := img.At(25, y).RGBA(); r > 0x2000 || b < 0xe000 {
+				t.Errorf("right, rotate(-90): pixel (25,%d) = %x %x, want blue", y, r, b)
+			}
+		}
+		s.refused(t, "/unsafe/filters:rotate(45)/img/photo.jpg", http.StatusBadRequest, "filters:rotate")
+	})
 	t.Run("fit-in fits", func(t *testing.T) {
 		s.image(t, "/unsafe/fit-in/100x100/filters:quality(60):format(webp)/img/photo.jpg", "webp", 100, 50)
 	})

@@ -643,6 +643,14 @@ func TestFocusInPixels(t *testing.T) {
 		_, img := runParams(t, pl, src, p)
 		checkSamples(t, img, want, 40)
 	}
+	// The point is the source's when the image turns (Thumbor's focal
+	// with rotate(90): Rotate 270): (300, 180) is in the blue half, which
+	// the counter-clockwise turn puts on top, so the square cut around
+	// it is blue; read unturned, its y (0.9) would cut the red bottom.
+	p := params.Params{Width: 100, Height: 100, Fit: params.FitCrop, Format: params.FormatPNG, Rotate: 270,
+		Focus: params.Focus{X: 300, Y: 180, Set: true, Pixels: true}}
+	_, img := runParams(t, pl, src, p)
+	checkSamples(t, img, []sample{{50, 5, blue}, {50, 95, blue}}, 40)
 }
 
 // A Region resolves against the source's size: cut widths, an area by its
@@ -712,6 +720,10 @@ func TestOutsideAndAdaptiveSizes(t *testing.T) {
 		{params.Params{Width: 100, Height: 300, AdaptiveBox: true}, 200, 100},
 		{params.Params{Width: 300, Height: 100, AdaptiveBox: true}, 200, 100},
 		{params.Params{Width: 100, Height: 300, AdaptiveBox: true, Rect: params.Rect{W: 100, H: 200}}, 100, 200},
+		// Turned a quarter, the source is portrait (200x400): a portrait box
+		// stays as it is, a landscape one turns.
+		{params.Params{Width: 100, Height: 300, AdaptiveBox: true, Rotate: 90}, 100, 200},
+		{params.Params{Width: 300, Height: 100, AdaptiveBox: true, Rotate: 270}, 100, 200},
 	})
 }
 

@@ -9,8 +9,10 @@ import (
 )
 
 // forSource resolves what p leaves to the w x h (oriented) source's size:
-// the Region into Rect, a focus in pixels into fractions of the region it
-// counts from, and the adaptive box turned to that region's orientation
+// the Region into Rect, a focus in pixels of the region it counts from
+// into fractions of it (turned with the image when Rotate turns it by
+// quarters, as the plan is made in the turned frame), and the adaptive
+// box turned to the orientation of that region as Rotate leaves it
 // (Thumbor's test: a portrait region in a landscape box, or the other way
 // round; a square on either side swaps nothing), and the fit that depends
 // on that region (params.SourceFit) chosen.
@@ -27,6 +29,16 @@ func forSource(p params.Params, w, h int) (params.Params, error) {
 	}
 	if f := &p.Focus; f.Pixels {
 		f.X, f.Y, f.Pixels = f.X/float64(max(w, 1)), f.Y/float64(max(h, 1)), false
+		// The point is the source's; a quarter-turned plan reads the focus
+		// in the turned frame (j.planSize).
+		if turns, ok := p.QuarterTurns(); ok {
+			for range turns {
+				f.X, f.Y = 1-f.Y, f.X // a clockwise quarter turn
+			}
+		}
+	}
+	if turns, ok := p.QuarterTurns(); ok && turns%2 == 1 {
+		w, h = h, w // the adaptive box fits the turned region
 	}
 	if p.AdaptiveBox {
 		if w < h && p.Width > p.Height || w > h && p.Width < p.Height {

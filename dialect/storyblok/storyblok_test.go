@@ -35,7 +35,7 @@ func TestParseValid(t *testing.T) {
 		{asset + "/m/10x20:110x220/50x0", asset, "", params.Params{Width: 50, Rect: params.Rect{X: 10, Y: 20, W: 100, H: 200}, AutoFormat: true}},
 		{asset + "/m/500x300/filters:format(webp):quality(80)", asset, "", params.Params{Width: 500, Height: 300, Fit: params.FitCrop, Format: params.FormatWebP, Quality: 80}},
 		{asset + "/m/filters:format(png)", asset, "", params.Params{Format: params.FormatPNG}},
-		{asset + "/m/filters:grayscale():blur(3):rotate(90):brightness(10)", asset, "", params.Params{Saturation: -100, Blur: 30, Rotate: 90, Brightness: 10, AutoFormat: true}},
+		{asset + "/m/filters:grayscale():blur(3):rotate(90):brightness(10)", asset, "", params.Params{Saturation: -100, Blur: 30, Rotate: 270, Brightness: 10, AutoFormat: true}},
 		{"/f/1/a%20b.png/m/10x10?v=2", "/f/1/a b.png", "v=2", params.Params{Width: 10, Height: 10, Fit: params.FitCrop, AutoFormat: true}},
 	})
 }

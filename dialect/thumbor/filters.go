@@ -177,12 +177,16 @@ var filters = map[string]filter{
 		p.Blur = int(math.Round(sigma * 10))
 		return nil
 	},
-	"rotate": func(p *params.Params, _ *geometry, field, a string) error {
-		angle, ok := pathurl.RightAngle(a)
-		if !ok {
-			return pathurl.Bad(field, "rotate takes 0, 90, 180 or 270.")
+	// rotate(angle): an integer, any sign, taken modulo 360 (Thumbor's
+	// Number); Thumbor turns by multiples of 90 only, counter-clockwise
+	// (PIL's direction), after the resize (see turn). It ignores other
+	// angles; Matte refuses them.
+	"rotate": func(_ *params.Params, g *geometry, field, a string) error {
+		deg, ok := angleMod360(a)
+		if !ok || deg%90 != 0 {
+			return pathurl.Bad(field, "rotate takes an integer multiple of 90 (degrees counter-clockwise, any sign, taken modulo 360), such as rotate(90) or rotate(-90).")
 		}
-		p.Rotate = angle
+		g.rotate = deg
 		return nil
 	},
 	"sharpen": func(p *params.Params, _ *geometry, field, a string) error {
@@ -419,6 +423,26 @@ func color(p *params.Params, field, a string) error {
 	}
 	p.Background = c
 	return nil
+}
+
+// angleMod360 reads an integer of any size and sign (Thumbor's Number,
+// [-]digits) as its angle modulo 360, in [0, 360).
+func angleMod360(s string) (int, bool) {
+	digits, neg := strings.CutPrefix(s, "-")
+	if digits == "" {
+		return 0, false
+	}
+	m := 0
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return 0, false
+		}
+		m = (m*10 + int(digits[i]-'0')) % 360
+	}
+	if neg {
+		m = (360 - m) % 360
+	}
+	return m, true
 }
 
 // signedInt parses an optionally negative integer in [-limit, limit].

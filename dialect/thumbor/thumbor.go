@@ -123,6 +123,9 @@ type geometry struct {
 	// focal are the focal filters' regions, as Thumbor weighs them: each
 	// its centre (rounded down), weighted by its area.
 	focal []focalPoint
+	// rotate is the rotate filter's angle, counter-clockwise, 0, 90, 180
+	// or 270.
+	rotate int
 }
 
 type focalPoint struct{ x, y, weight int }
@@ -202,6 +205,7 @@ func parsePath(path string) (params.Params, geometry, string, error) {
 		}
 	}
 	applyGeometry(&p, g)
+	turn(&p, g.rotate)
 	applyProportion(&p, g.proportion)
 	pathurl.Canonical(&p)
 	return p, g, strings.Join(parts[i:], "/"), nil
@@ -250,6 +254,43 @@ func applyGeometry(p *params.Params, g geometry) {
 			p.Crop, p.Focus, p.Faces = params.CropCenter, params.Focus{X: x, Y: y, Set: true, Pixels: true}, params.Faces{}
 		}
 	}
+}
+
+// turn sets Rotate for Thumbor's rotate filter, deg counter-clockwise:
+// Matte's clockwise 360 - deg. Thumbor turns the finished image, after
+// the resize and its crop; Matte turns the source first and plans the
+// box in the turned frame (a focus in pixels, the focal filter's, is
+// turned by the pipeline). So for the same image, for each quarter turn
+// the box's sides are swapped, the crop's anchor turns with the image,
+// and a flip (made before Thumbor's turn, after Matte's) changes axis.
+func turn(p *params.Params, deg int) {
+	p.Rotate = float64((360 - deg) % 360)
+	turns, _ := p.QuarterTurns()
+	if turns%2 == 1 {
+		p.Width, p.Height = p.Height, p.Width
+		if p.Flip == params.FlipH || p.Flip == params.FlipV {
+			p.Flip ^= params.FlipHV
+		}
+	}
+	if row, col, ok := anchorCell(p.Crop); ok {
+		for range turns {
+			row, col = col, 2-row // a clockwise quarter turn
+		}
+		p.Crop = pathurl.AnchorAt(row, col)
+	}
+}
+
+// anchorCell is the row and column (0-2) of anchor c in
+// pathurl.AnchorAt's grid; ok is false for a crop that is not an anchor.
+func anchorCell(c params.Crop) (row, col int, ok bool) {
+	for row := range 3 {
+		for col := range 3 {
+			if pathurl.AnchorAt(row, col) == c {
+				return row, col, true
+			}
+		}
+	}
+	return 0, 0, false
 }
 
 // applyProportion scales the output by v (0 < v <= 1; 0: unset), as

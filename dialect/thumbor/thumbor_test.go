@@ -31,10 +31,32 @@ func TestParse(t *testing.T) {
 		"/unsafe/300x200/filters:fill(blur)/img/a.jpg":                    dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop}, Source: "/img/a.jpg"},
 		"/unsafe/-300x-200/left/top/img/a.jpg":                            dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropTopLeft, Flip: params.FlipHV}, Source: "/img/a.jpg"},
 		"/unsafe/trim/10x20:110x220/300x0/img/a.jpg":                      dialect.ImageURL{Params: params.Params{Width: 300, Trim: true, Rect: params.Rect{X: 10, Y: 20, W: 100, H: 200}}, Source: "/img/a.jpg"},
-		"/unsafe/fit-in/300x200/filters:quality(80):format(webp):blur(7):rotate(90):no_upscale():strip_icc()/img/a.jpg?v=1": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitMax, Quality: 80, Format: params.FormatWebP, Blur: 70, Rotate: 90},
+		// rotate(90) turns the resized image counter-clockwise (PIL's
+		// direction, thumbor.readthedocs.io "rotate"): Matte turns the
+		// source clockwise by 270 and fits the turned box, 200x300.
+		"/unsafe/fit-in/300x200/filters:quality(80):format(webp):blur(7):rotate(90):no_upscale():strip_icc()/img/a.jpg?v=1": dialect.ImageURL{Params: params.Params{Width: 200, Height: 300, Fit: params.FitMax, Quality: 80, Format: params.FormatWebP, Blur: 70, Rotate: 270},
 			Source: "/img/a.jpg", Query: "v=1"},
 		"/unsafe/filters:background_color(ff0000):blur(5,2)/https://example.com/a.jpg?x=1": dialect.ImageURL{Params: params.Params{Background: params.Color{R: 255, A: 255, Set: true}, Blur: 20}, Source: "https://example.com/a.jpg?x=1"},
 		"/unsafe/100x100/https%3A%2F%2Fexample.com%2Fa.jpg":                                dialect.ImageURL{Params: params.Params{Width: 100, Height: 100, Fit: params.FitCrop}, Source: "https://example.com/a.jpg"},
+
+		// rotate(angle): any integer, modulo 360, multiples of 90 only;
+		// after the crop in Thumbor, so the box, the anchor and a flip turn
+		// with the image in Matte's turn-first plan.
+		"/unsafe/300x200/filters:rotate(90)/a.jpg":                 {Params: params.Params{Width: 200, Height: 300, Fit: params.FitCrop, Rotate: 270}, Source: "/a.jpg"},
+		"/unsafe/300x200/filters:rotate(450)/a.jpg":                {Params: params.Params{Width: 200, Height: 300, Fit: params.FitCrop, Rotate: 270}, Source: "/a.jpg"},
+		"/unsafe/300x200/filters:rotate(-90)/a.jpg":                {Params: params.Params{Width: 200, Height: 300, Fit: params.FitCrop, Rotate: 90}, Source: "/a.jpg"},
+		"/unsafe/300x200/filters:rotate(180)/a.jpg":                {Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Rotate: 180}, Source: "/a.jpg"},
+		"/unsafe/300x200/filters:rotate(-720)/a.jpg":               {Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop}, Source: "/a.jpg"},
+		"/unsafe/300x200/filters:rotate(0)/a.jpg":                  {Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop}, Source: "/a.jpg"},
+		"/unsafe/300x0/filters:rotate(270)/a.jpg":                  {Params: params.Params{Height: 300, Rotate: 90}, Source: "/a.jpg"},
+		"/unsafe/300x200/left/top/filters:rotate(90)/a.jpg":        {Params: params.Params{Width: 200, Height: 300, Fit: params.FitCrop, Crop: params.CropBottomLeft, Rotate: 270}, Source: "/a.jpg"},
+		"/unsafe/300x200/left/top/filters:rotate(-90)/a.jpg":       {Params: params.Params{Width: 200, Height: 300, Fit: params.FitCrop, Crop: params.CropTopRight, Rotate: 90}, Source: "/a.jpg"},
+		"/unsafe/300x200/right/filters:rotate(180)/a.jpg":          {Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropLeft, Rotate: 180}, Source: "/a.jpg"},
+		"/unsafe/300x200/bottom/filters:rotate(90)/a.jpg":          {Params: params.Params{Width: 200, Height: 300, Fit: params.FitCrop, Crop: params.CropRight, Rotate: 270}, Source: "/a.jpg"},
+		"/unsafe/-300x200/filters:rotate(90)/a.jpg":                {Params: params.Params{Width: 200, Height: 300, Fit: params.FitCrop, Flip: params.FlipV, Rotate: 270}, Source: "/a.jpg"},
+		"/unsafe/-300x-200/filters:rotate(90)/a.jpg":               {Params: params.Params{Width: 200, Height: 300, Fit: params.FitCrop, Flip: params.FlipHV, Rotate: 270}, Source: "/a.jpg"},
+		"/unsafe/300x200/smart/filters:rotate(90)/a.jpg":           {Params: params.Params{Width: 200, Height: 300, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}, Rotate: 270}, Source: "/a.jpg"},
+		"/unsafe/adaptive-fit-in/300x200/filters:rotate(90)/a.jpg": {Params: params.Params{Width: 200, Height: 300, AdaptiveBox: true, Rotate: 270}, Source: "/a.jpg"},
 
 		// thumbor.readthedocs.io "Watermark": the examples, then each form
 		// of x and y, the ratios, and an image URL holding commas.
@@ -186,6 +208,11 @@ func TestErrors(t *testing.T) {
 		"/unsafe/filters:proportion(1.5)/a.jpg":                                "filters:proportion",
 		"/unsafe/10x10/filters:focal(146x206)/a.jpg":                           "filters:focal",
 		"/unsafe/10x10/filters:focal(279x360:146x206)/a.jpg":                   "filters:focal",
+		"/unsafe/filters:rotate(45)/a.jpg":                                     "filters:rotate",
+		"/unsafe/filters:rotate(exif)/a.jpg":                                   "filters:rotate",
+		"/unsafe/filters:rotate(90.0)/a.jpg":                                   "filters:rotate",
+		"/unsafe/filters:rotate(-)/a.jpg":                                      "filters:rotate",
+		"/unsafe/filters:rotate()/a.jpg":                                       "filters:rotate",
 	})
 }
 
