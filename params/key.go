@@ -19,7 +19,8 @@ import (
 //	usm=40,usmrad=4,mask=corners,corner-radius=8:8:0:0,mask-bg=ffffffff,
 //	blend=ff0000ff:multiply:50,mark="sha256:ab…":0:0:0:0.25:0:clip:bottom-right:5:100:x10,
 //	txt="Sale":24:ffffffff:"sans bold":0:bottom-right:10,dl="shoe.jpg",
-//	trim=1,trim-color=ffffffff,trim-tol=20,trim-pad=-2,pad=4,padding=0:4:8:4,
+//	trim=1,trim-color=ffffffff,trim-tol=20,trim-pad=-2,trim-by=distance,
+//	trim-br=1,pad=4,padding=0:4:8:4,
 //	fill-color=ff0000ff,fill-blur=1,fill-blur-strength=300,
 //	rembg=1,model="u2net",mask=1,threshold=0.5,refine=1,feather=2.5,
 //	erode=3,crop-fg=1,fg-pad=10%,scale=0.8,position=50:100,bg-blur=20,
@@ -322,6 +323,7 @@ func (p Params) Key() string {
 	if p.TrimBy != TrimByColour {
 		add("trim-by", p.TrimBy.String())
 	}
+	addBool("trim-br", p.TrimBottomRight)
 	addFloat("trim-md", p.TrimMeanDiff)
 	addFloat("trim-sd", p.TrimStdDev)
 	addInt("pad", p.Pad)

@@ -71,6 +71,7 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Trim: true, TrimBy: TrimByAlpha}, "trim=1,trim-by=alpha"},
 		{Params{Trim: true, TrimBy: TrimByAlphaOrColour, TrimPad: 2}, "trim=1,trim-pad=2,trim-by=alpha-or-colour"},
 		{Params{Trim: true, TrimBy: TrimByRows, TrimMeanDiff: 11, TrimStdDev: 4.5}, "trim=1,trim-by=rows,trim-md=11,trim-sd=4.5"},
+		{Params{Trim: true, TrimBy: TrimByDistance, TrimTolerance: 50, TrimToleranceSet: true, TrimBottomRight: true}, "trim=1,trim-tol=50,trim-by=distance,trim-br=1"},
 		{Params{Border: Border{Color: Color{R: 255, A: 255, Set: true}, Sides: Sides{4, 4, 4, 4}}}, "border=4:4:4:4:ff0000ff"},
 		{Params{Border: Border{Color: Color{A: 128, Set: true}, Sides: Sides{1, 2, 3, 4}, Radius: Corners{5, 5, 0, 0, true}, InnerRadius: Corners{2, 2, 2, 2, true}}}, "border=1:2:3:4:00000080:r=5:5:0:0:ri=2:2:2:2"},
 		{Params{Background: Color{Set: true}}, "bg=00000000"},
@@ -390,6 +391,9 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Trim = b })
 		add(func(p *Params) { p.Trim, p.TrimBy = true, TrimByAlpha })
 		add(func(p *Params) { p.Trim, p.TrimBy = b, TrimByAlphaOrColour })
+		add(func(p *Params) { p.Trim, p.TrimBy = b, TrimByDistance })
+		add(func(p *Params) { p.Trim, p.TrimBottomRight = true, b })
+		add(func(p *Params) { p.Trim, p.TrimBy, p.TrimBottomRight = true, TrimByDistance, b })
 	}
 	colors := []Color{{}, {Set: true}, {A: 255, Set: true}, {R: 1, A: 255, Set: true}, {G: 1, A: 255, Set: true}, {B: 1, A: 255, Set: true}, {A: 1, Set: true}, {A: 255}, {R: 255, G: 255, B: 255, A: 255, Set: true}}
 	for _, c := range colors {

@@ -281,8 +281,14 @@ type Params struct {
 	// TrimBy is what Trim compares: the colour (the zero value), or the
 	// alpha (TrimByAlpha: the transparent edges are cut, pixels of alpha
 	// above TrimTolerance kept, 0 unless TrimToleranceSet), or rows
-	// (TrimByRows, with TrimMeanDiff and TrimStdDev).
+	// (TrimByRows, with TrimMeanDiff and TrimStdDev), or the colour's
+	// euclidean distance (TrimByDistance, TrimTolerance 0 unless
+	// TrimToleranceSet).
 	TrimBy TrimBy
+	// TrimBottomRight takes the colour a trim compares with from the
+	// bottom-right pixel instead of the top-left one (Thumbor's
+	// trim:bottom-right), when TrimColor is not Set.
+	TrimBottomRight bool
 	// TrimMeanDiff and TrimStdDev are TrimByRows' thresholds (imgix
 	// trim-md and trim-sd), in 8-bit levels: walking in from each edge,
 	// a row (a column, from the left and right) is border while the
@@ -770,6 +776,12 @@ const (
 	// change little from one to the next (imgix trim=auto with trim-md
 	// or trim-sd; see Params.TrimMeanDiff).
 	TrimByRows
+	// TrimByDistance cuts to the box of the pixels whose colour is
+	// farther than TrimTolerance from the corner pixel's: the euclidean
+	// distance between their 8-bit sRGB samples, alpha included, a grey
+	// level counting as three equal channels, without smoothing (Thumbor's
+	// trim).
+	TrimByDistance
 )
 
 // DefaultTrimMeanDiff and DefaultTrimStdDev are imgix's trim-md and
@@ -779,10 +791,11 @@ const (
 	DefaultTrimStdDev   = 10
 )
 
-// String is "colour", "alpha", "alpha-or-colour" or "rows"; part of Key.
+// String is "colour", "alpha", "alpha-or-colour", "rows" or "distance";
+// part of Key.
 func (t TrimBy) String() string { return enumName(trimByNames[:], uint8(t), "trim-by") }
 
-var trimByNames = [...]string{TrimByColour: "colour", TrimByAlpha: "alpha", TrimByAlphaOrColour: "alpha-or-colour", TrimByRows: "rows"}
+var trimByNames = [...]string{TrimByColour: "colour", TrimByAlpha: "alpha", TrimByAlphaOrColour: "alpha-or-colour", TrimByRows: "rows", TrimByDistance: "distance"}
 
 // DefaultTrimTolerance is Trim's colour distance when none is given.
 const DefaultTrimTolerance = 10

@@ -132,16 +132,20 @@ func (j *job) loadRegion() error {
 }
 
 // trim cuts img (in memory) to the box that differs from the trim colour
-// (p.TrimColor, or the top-left pixel's), by more than p.TrimTolerance
-// (10 by default), grown by p.TrimPad pixels on every side within img;
-// or, by p.TrimBy, to the box that is not transparent (trimAlpha) or that
-// the border rows leave (trimRows).
+// (p.TrimColor, or the top-left pixel's, or the bottom-right's with
+// p.TrimBottomRight), by more than p.TrimTolerance (10 by default), grown
+// by p.TrimPad pixels on every side within img; or, by p.TrimBy, to the
+// box that is not transparent (trimAlpha), that the border rows leave
+// (trimRows), or that is farther from the corner's colour (trimDistance).
 func trim(img *vips.Image, p params.Params) error {
 	if p.TrimBy == params.TrimByAlpha || p.TrimBy == params.TrimByAlphaOrColour && img.HasAlpha() {
 		return trimAlpha(img, p)
 	}
 	if p.TrimBy == params.TrimByRows {
 		return trimRows(img, p)
+	}
+	if p.TrimBy == params.TrimByDistance {
+		return trimDistance(img, p)
 	}
 	var bg []float64
 	if c := p.TrimColor; c.Set {
@@ -150,8 +154,9 @@ func trim(img *vips.Image, p params.Params) error {
 			bg = []float64{0.2126*bg[0] + 0.7152*bg[1] + 0.0722*bg[2]} // a grey image's level
 		}
 	} else {
+		x, y := trimCorner(img, p)
 		var err error
-		if bg, err = img.Point(0, 0); err != nil {
+		if bg, err = img.Point(x, y); err != nil {
 			return err
 		}
 		if img.HasAlpha() {
@@ -169,6 +174,73 @@ func trim(img *vips.Image, p params.Params) error {
 		return err
 	}
 	return cutTrimmed(img, l, t, w, h, p.TrimPad)
+}
+
+// trimCorner is the pixel whose colour a trim compares with: the
+// top-left, or the bottom-right with p.TrimBottomRight.
+func trimCorner(img *vips.Image, p params.Params) (x, y int) {
+	if p.TrimBottomRight {
+		return img.Width() - 1, img.Height() - 1
+	}
+	return 0, 0
+}
+
+// trimDistance cuts img (in memory) to the box of the pixels farther
+// than p.TrimTolerance (0 unless set) from the corner pixel's colour
+// (trimCorner), grown by p.TrimPad: Thumbor's trim (params.TrimByDistance),
+// on an 8-bit sRGB copy, alpha included. An image that is all border
+// stays whole, as Thumbor leaves it.
+func trimDistance(img *vips.Image, p params.Params) error {
+	px := img.Clone()
+	defer px.Close()
+	if err := px.ToSRGB(); err != nil {
+		return err
+	}
+	buf, err := px.Bytes()
+	if err != nil {
+		return err
+	}
+	x, y := trimCorner(px, p)
+	tol := 0.0
+	if p.TrimToleranceSet {
+		tol = p.TrimTolerance
+	}
+	l, t, w, h := distanceBox(buf, px.Width(), px.Height(), px.Bands(), x, y, tol)
+	return cutTrimmed(img, l, t, w, h, p.TrimPad)
+}
+
+// distanceBox is the bounding box of the pixels of a w x h image of
+// packed 8-bit pixels with n bands whose euclidean distance from the
+// pixel at (cx, cy) is greater than tol; width 0 when there is none. One
+// or two bands are a grey level (and alpha): the level counts three
+// times, as the red, green and blue Thumbor measures a grey image by.
+func distanceBox(buf []byte, w, h, n, cx, cy int, tol float64) (left, top, width, height int) {
+	ref := buf[(cy*w+cx)*n : (cy*w+cx+1)*n]
+	grey := n <= 2
+	limit := tol * tol
+	x0, y0, x1, y1 := w, h, -1, -1 // the box: [x0, x1] x [y0, y1]
+	for y := range h {
+		row := buf[y*w*n : (y+1)*w*n]
+		for x := range w {
+			var d2 float64
+			for b := range n {
+				v := float64(int(row[x*n+b]) - int(ref[b]))
+				if b == 0 && grey {
+					v *= v * 3
+				} else {
+					v *= v
+				}
+				d2 += v
+			}
+			if d2 > limit {
+				x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+			}
+		}
+	}
+	if x1 < 0 {
+		return 0, 0, 0, 0
+	}
+	return x0, y0, x1 - x0 + 1, y1 - y0 + 1
 }
 
 // trimAlpha cuts img (in memory) to the box of pixels whose alpha is above

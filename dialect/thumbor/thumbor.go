@@ -168,8 +168,10 @@ func parsePath(path string) (params.Params, geometry, string, error) {
 	if _, ok := next(func(s string) bool { return s == "meta" }); ok {
 		return p, g, "", pathurl.Bad("meta", "meta (the image's metadata as JSON) is not supported by Matte.")
 	}
-	if _, ok := next(func(s string) bool { return s == "trim" || strings.HasPrefix(s, "trim:") }); ok {
-		p.Trim = true
+	if s, ok := next(func(s string) bool { return s == "trim" || strings.HasPrefix(s, "trim:") }); ok {
+		if err := setTrim(&p, s); err != nil {
+			return p, g, "", err
+		}
 	}
 	if s, ok := next(isCrop); ok {
 		p.Rect = cropRect(s)
@@ -330,6 +332,36 @@ func align(g geometry) params.Crop {
 		col = 2
 	}
 	return pathurl.AnchorAt(row, col)
+}
+
+// setTrim reads trim[:top-left|:bottom-right][:tolerance] (Thumbor's URL
+// pattern): the border that matches the top-left (default) or the
+// bottom-right pixel's colour, within the tolerance, the euclidean
+// distance between the colours (0 by default; 0-442 covers RGB), is cut,
+// as Thumbor measures it (params.TrimByDistance).
+func setTrim(p *params.Params, s string) error {
+	var parts []string // what follows "trim:", split at ":"
+	if rest := strings.TrimPrefix(s, "trim"); rest != "" {
+		parts = strings.Split(rest[1:], ":")
+	}
+	corner := "top-left"
+	if len(parts) > 0 && (parts[0] == "top-left" || parts[0] == "bottom-right") {
+		corner, parts = parts[0], parts[1:]
+	}
+	tol, ok := 0, len(parts) <= 1
+	if ok && len(parts) == 1 {
+		var err error
+		tol, err = params.ParseInt(parts[0], 0, math.MaxInt32)
+		ok = err == nil
+	}
+	if !ok {
+		return pathurl.Bad("trim", "trim takes trim, trim:top-left or trim:bottom-right (the pixel whose colour is cut), then optionally :tolerance, an integer (the euclidean distance between colours, 0 by default; 0-442 for RGB), such as trim:bottom-right:50.")
+	}
+	p.Trim, p.TrimBy, p.TrimBottomRight = true, params.TrimByDistance, corner == "bottom-right"
+	if tol > 0 {
+		p.TrimTolerance, p.TrimToleranceSet = float64(tol), true
+	}
+	return nil
 }
 
 // isCrop matches AxB:CxD (integers).

@@ -30,7 +30,16 @@ func TestParse(t *testing.T) {
 		"/unsafe/fit-in/300x200/filters:fill(red):no_upscale()/img/a.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFillMax, Background: params.Color{R: 255, A: 255, Set: true}}, Source: "/img/a.jpg"},
 		"/unsafe/300x200/filters:fill(blur)/img/a.jpg":                    dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop}, Source: "/img/a.jpg"},
 		"/unsafe/-300x-200/left/top/img/a.jpg":                            dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropTopLeft, Flip: params.FlipHV}, Source: "/img/a.jpg"},
-		"/unsafe/trim/10x20:110x220/300x0/img/a.jpg":                      dialect.ImageURL{Params: params.Params{Width: 300, Trim: true, Rect: params.Rect{X: 10, Y: 20, W: 100, H: 200}}, Source: "/img/a.jpg"},
+		"/unsafe/trim/10x20:110x220/300x0/img/a.jpg":                      dialect.ImageURL{Params: params.Params{Width: 300, Trim: true, TrimBy: params.TrimByDistance, Rect: params.Rect{X: 10, Y: 20, W: 100, H: 200}}, Source: "/img/a.jpg"},
+		// trim[:top-left|:bottom-right][:tolerance]: the corner pixel's colour
+		// and the euclidean distance from it (0 unless given), as Thumbor
+		// measures it.
+		"/unsafe/trim:top-left/a.jpg":                 {Params: params.Params{Trim: true, TrimBy: params.TrimByDistance}, Source: "/a.jpg"},
+		"/unsafe/trim:bottom-right/a.jpg":             {Params: params.Params{Trim: true, TrimBy: params.TrimByDistance, TrimBottomRight: true}, Source: "/a.jpg"},
+		"/unsafe/trim:top-left:50/a.jpg":              {Params: params.Params{Trim: true, TrimBy: params.TrimByDistance, TrimTolerance: 50, TrimToleranceSet: true}, Source: "/a.jpg"},
+		"/unsafe/trim:50/a.jpg":                       {Params: params.Params{Trim: true, TrimBy: params.TrimByDistance, TrimTolerance: 50, TrimToleranceSet: true}, Source: "/a.jpg"},
+		"/unsafe/trim:bottom-right:442/300x200/a.jpg": {Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Trim: true, TrimBy: params.TrimByDistance, TrimBottomRight: true, TrimTolerance: 442, TrimToleranceSet: true}, Source: "/a.jpg"},
+		"/unsafe/trim:0/a.jpg":                        {Params: params.Params{Trim: true, TrimBy: params.TrimByDistance}, Source: "/a.jpg"},
 		// rotate(90) turns the resized image counter-clockwise (PIL's
 		// direction, thumbor.readthedocs.io "rotate"): Matte turns the
 		// source clockwise by 270 and fits the turned box, 200x300.
@@ -208,6 +217,14 @@ func TestErrors(t *testing.T) {
 		"/unsafe/filters:proportion(1.5)/a.jpg":                                "filters:proportion",
 		"/unsafe/10x10/filters:focal(146x206)/a.jpg":                           "filters:focal",
 		"/unsafe/10x10/filters:focal(279x360:146x206)/a.jpg":                   "filters:focal",
+		"/unsafe/trim:/a.jpg":                                                  "trim",
+		"/unsafe/trim:middle/a.jpg":                                            "trim",
+		"/unsafe/trim:top-left:/a.jpg":                                         "trim",
+		"/unsafe/trim:-5/a.jpg":                                                "trim",
+		"/unsafe/trim:1.5/a.jpg":                                               "trim",
+		"/unsafe/trim:50:top-left/a.jpg":                                       "trim",
+		"/unsafe/trim:top-left:bottom-right/a.jpg":                             "trim",
+		"/unsafe/trim:bottom-right:5:5/a.jpg":                                  "trim",
 		"/unsafe/filters:rotate(45)/a.jpg":                                     "filters:rotate",
 		"/unsafe/filters:rotate(exif)/a.jpg":                                   "filters:rotate",
 		"/unsafe/filters:rotate(90.0)/a.jpg":                                   "filters:rotate",
