@@ -2,6 +2,7 @@ package transform
 
 import (
 	"bytes"
+	"cmp"
 	"compress/zlib"
 	"context"
 	"encoding/binary"
@@ -186,9 +187,10 @@ func TestWorkingPixelsLimit(t *testing.T) {
 			t.Errorf("%s: got %v, want 400 %s", q, err, params.CodeOutputTooLarge)
 		}
 	}
-	// The default leaves room for the largest output turned by 45 degrees.
+	// A turned output at the cap is made (scaled down into it: see
+	// TestFreeTurnWithinOutputCap).
 	small := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 200}})
-	if res, _ := run(t, small, src, "w=200&h=200&fit=scale&rot=45&fm=png", ""); res.Width < 282 {
+	if res, _ := run(t, small, src, "w=200&h=200&fit=scale&rot=45&fm=png", ""); res.Width > 200 || res.Width < 190 {
 		t.Errorf("turned output %dx%d", res.Width, res.Height)
 	}
 	if got := (Limits{}).workingPixels(); got != 12288*12288 {
@@ -199,6 +201,45 @@ func TestWorkingPixelsLimit(t *testing.T) {
 	}
 	if got := (Limits{MaxSourcePixels: 200e6}).workingPixels(); got != 200e6 {
 		t.Errorf("MaxWorkingPixels below the source limit: %d", got)
+	}
+}
+
+// TestFreeTurnWithinOutputCap: a turn by an angle that is not a quarter
+// grows the output to the turned bounding box, which stays within
+// MaxOutputDimension (README: output sides are capped), the whole result
+// scaled down to fit as a size over the cap is; the fit=fill canvas keeps
+// its size, and Extras.KeepCanvas, which brings the image back to its
+// size before the turn, is not shrunk.
+func TestFreeTurnWithinOutputCap(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 300}})
+	src := encodeJPEG(t, halves(400, 200, red, blue))
+	for _, tc := range []struct {
+		query      string
+		extras     params.Extras
+		minW, minH int // the result is at most 300 a side, at least these
+		maxW, maxH int // 0: 300
+	}{
+		{query: "w=300&h=300&fit=scale&rot=45", minW: 290, minH: 290},
+		{query: "w=300&h=300&fit=scale&rot=315", minW: 290, minH: 290},
+		{query: "w=300&h=100&fit=crop&rot=30", minW: 290},
+		{query: "w=300&rot=0.5", minW: 290},
+		{query: "w=300&h=300&fit=fill&rot=45", minW: 300, minH: 300},
+		{query: "w=300&h=300&fit=scale&rot=45", extras: params.Extras{KeepCanvas: true}, minW: 300, minH: 300},
+		{query: "w=300&rot=45", extras: params.Extras{KeepCanvas: true}, minW: 300, minH: 150, maxH: 150},
+		// Well under the cap: nothing is scaled.
+		{query: "w=100&h=100&fit=scale&rot=45", minW: 141, minH: 141, maxW: 143, maxH: 143},
+	} {
+		p := mustParse(t, tc.query+"&fm=png")
+		s, _ := pl.Probe(src)
+		res, err := pl.Process(context.Background(), &Request{Source: src, Info: s, Params: p, Extras: tc.extras, Format: params.FormatPNG})
+		if err != nil {
+			t.Errorf("%s %+v: %v", tc.query, tc.extras, err)
+			continue
+		}
+		maxW, maxH := cmp.Or(tc.maxW, 300), cmp.Or(tc.maxH, 300)
+		if res.Width > maxW || res.Height > maxH || res.Width < tc.minW || res.Height < tc.minH {
+			t.Errorf("%s %+v: %dx%d, want at least %dx%d, at most %dx%d", tc.query, tc.extras, res.Width, res.Height, tc.minW, tc.minH, maxW, maxH)
+		}
 	}
 }
 

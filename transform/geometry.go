@@ -39,8 +39,19 @@ func atLeast1(v float64) int {
 
 // planGeometry works out how a region of rw x rh is resized and cropped for
 // p, never producing a side over maxDim (the whole result is scaled down to
-// fit instead, as imgix does).
-func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
+// fit instead, as imgix does), the bounding box that p.Rotate turns the
+// result to included, unless keepCanvas (Extras.KeepCanvas: the turned
+// image goes back to its size before the turn).
+func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geometry {
+	// The free turn's angle (a quarter turn is planned for in the turned
+	// frame); none when keepCanvas will bring the turned image back (it
+	// does when nothing is cropped).
+	angle := func(g geometry) float64 {
+		if _, quarter := p.QuarterTurns(); quarter || keepCanvas && g.cropW == 0 {
+			return 0
+		}
+		return p.Rotate
+	}
 	W, H := p.DeviceBox()
 	if p.WidthRatio > 0 || p.HeightRatio > 0 {
 		W, H = ratioSides(W, H, rw, rh, p.WidthRatio, p.HeightRatio, p.DevicePixelRatio())
@@ -86,7 +97,7 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 		case params.FitScale:
 			f := atLeastScale(1, W, H, p)
 			g.resizeW, g.resizeH = atLeast1(float64(W)*f), atLeast1(float64(H)*f)
-			return clampGeometry(g, maxDim)
+			return clampGeometry(g, maxDim, angle(g))
 		}
 	}
 	if (fit == params.FitMax || fit == params.FitFillMax || fit == params.FitOutsideMax) && scale > 1 {
@@ -124,7 +135,7 @@ func planGeometry(rw, rh int, p params.Params, maxDim int) geometry {
 	case p.ExtendToAspect && W > 0 && H > 0 && (fit == params.FitClip || fit == params.FitMax):
 		g.canvasW, g.canvasH = aspectBox(g.resizeW, g.resizeH, float64(W)/float64(H))
 	}
-	return clampGeometry(g, maxDim)
+	return clampGeometry(g, maxDim, angle(g))
 }
 
 // aspectBox is the smallest box of aspect ratio ar (width ÷ height) that
@@ -228,37 +239,63 @@ func gravityOffset(c params.Crop, dx, dy int) (x, y int) {
 	return x, y
 }
 
-// clampGeometry scales a plan down so no side exceeds maxDim (0: no limit).
-func clampGeometry(g geometry, maxDim int) geometry {
+// clampGeometry scales a plan down so no side exceeds maxDim (0: no
+// limit), nor a side of the bounding box of the image turned by angle
+// degrees (the turn comes after the crop, before the canvas).
+func clampGeometry(g geometry, maxDim int, angle float64) geometry {
 	if maxDim <= 0 {
 		return g
 	}
-	outW, outH := g.resizeW, g.resizeH
+	imgW, imgH := g.resizeW, g.resizeH
 	if g.cropW > 0 {
-		outW, outH = g.cropW, g.cropH
+		imgW, imgH = g.cropW, g.cropH
 	}
+	outW, outH := imgW, imgH
 	if g.canvasW > 0 {
 		outW, outH = g.canvasW, g.canvasH
 	}
-	if outW <= maxDim && outH <= maxDim {
+	// f scales the whole result, canvas included, into the limit; the
+	// image alone may shrink further (fi) for its turn.
+	f := 1.0
+	if outW > maxDim || outH > maxDim {
+		f = math.Min(float64(maxDim)/float64(outW), float64(maxDim)/float64(outH))
+	}
+	fi := f
+	if angle != 0 {
+		// libvips' turned image spans the box's corners rounded outwards,
+		// under 2 px over the exact box; rounding the scaled sides adds
+		// under 1 more. A box 2 px inside the limit keeps to it.
+		tw, th := turnedBox(imgW, imgH, angle)
+		if side := math.Max(tw, th); side*fi > float64(maxDim-2) {
+			fi = float64(maxDim-2) / side
+		}
+	}
+	if fi == 1 {
 		return g
 	}
-	f := math.Min(float64(maxDim)/float64(outW), float64(maxDim)/float64(outH))
-	scale := func(v int) int {
+	scale := func(v int, f float64) int {
 		if v == 0 {
 			return 0
 		}
 		return min(maxDim, atLeast1(float64(v)*f))
 	}
-	g.resizeW, g.resizeH = scale(g.resizeW), scale(g.resizeH)
-	g.cropX, g.cropY = int(float64(g.cropX)*f), int(float64(g.cropY)*f)
-	g.cropW, g.cropH = scale(g.cropW), scale(g.cropH)
+	g.resizeW, g.resizeH = scale(g.resizeW, fi), scale(g.resizeH, fi)
+	g.cropX, g.cropY = int(float64(g.cropX)*fi), int(float64(g.cropY)*fi)
+	g.cropW, g.cropH = scale(g.cropW, fi), scale(g.cropH, fi)
 	if g.cropW > 0 {
 		g.cropX = min(g.cropX, g.resizeW-g.cropW)
 		g.cropY = min(g.cropY, g.resizeH-g.cropH)
 	}
-	g.canvasW, g.canvasH = scale(g.canvasW), scale(g.canvasH)
+	g.canvasW, g.canvasH = scale(g.canvasW, f), scale(g.canvasH, f)
 	return g
+}
+
+// turnedBox is the exact bounding box of a w x h image turned by angle
+// degrees.
+func turnedBox(w, h int, angle float64) (bw, bh float64) {
+	rad := angle * math.Pi / 180
+	c, s := math.Abs(math.Cos(rad)), math.Abs(math.Sin(rad))
+	return float64(w)*c + float64(h)*s, float64(w)*s + float64(h)*c
 }
 
 // devicePx is css CSS pixels in output pixels at dpr, rounded.

@@ -25,7 +25,7 @@ func (j *job) load() error {
 		return j.loadRegion()
 	}
 	planW, planH, swap := j.planSize(src.Width, src.Height)
-	g := planGeometry(planW, planH, p, j.pl.opts.Limits.MaxOutputDimension)
+	g := planGeometry(planW, planH, p, j.pl.opts.Limits.MaxOutputDimension, j.req.Extras.KeepCanvas)
 	if swap {
 		g = swapGeometry(g)
 	}
@@ -185,7 +185,7 @@ func unenlargedBox(w, h int, g geometry) (bw, bh int, ok bool) {
 func (j *job) planAndResize() error {
 	img := j.img
 	planW, planH, swap := j.planSize(img.Width(), img.Height())
-	g := planGeometry(planW, planH, j.p, j.pl.opts.Limits.MaxOutputDimension)
+	g := planGeometry(planW, planH, j.p, j.pl.opts.Limits.MaxOutputDimension, j.req.Extras.KeepCanvas)
 	if swap {
 		g = swapGeometry(g)
 	}

@@ -95,7 +95,7 @@ func (j *job) loadRegion() error {
 	scale := 1.0
 	if !p.Trim {
 		planW, planH, swap := j.planSize(rw, rh)
-		g := planGeometry(planW, planH, p, j.pl.opts.Limits.MaxOutputDimension)
+		g := planGeometry(planW, planH, p, j.pl.opts.Limits.MaxOutputDimension, j.req.Extras.KeepCanvas)
 		scale = math.Min(1, math.Max(float64(g.resizeW)/float64(planW), float64(g.resizeH)/float64(planH)))
 		if swap {
 			scale = math.Min(1, math.Max(float64(g.resizeH)/float64(planW), float64(g.resizeW)/float64(planH)))

@@ -94,7 +94,7 @@ func (j *job) loadForRemoval() error {
 		return err
 	}
 	planW, planH, swap := j.planSize(src.Width, src.Height)
-	g := planGeometry(planW, planH, p, j.pl.opts.Limits.MaxOutputDimension)
+	g := planGeometry(planW, planH, p, j.pl.opts.Limits.MaxOutputDimension, j.req.Extras.KeepCanvas)
 	scale := removalLoadScale(p, math.Max(float64(g.resizeW)/float64(planW), float64(g.resizeH)/float64(planH)))
 	lw, lh := atLeast1(float64(src.Width)*scale), atLeast1(float64(src.Height)*scale)
 
