@@ -434,3 +434,42 @@ func TestTruncatedSourcesAreCorrupt(t *testing.T) {
 		})
 	}
 }
+
+// TestZoomCutsBeforeEnlarging: a focal-point zoom (fp-z up to 100)
+// enlarges the whole image around the point, and a box of one shape over
+// a far narrower image enlarges it past the box; the plan cuts the part
+// the crop shows first (cutFirst), so neither resize grows without bound.
+// Resizing a 6000x1 strip 800 x 100 times (4,800,000 x 80,000), or a
+// 1x60000 column 2000 times, passes libvips' coordinate limit
+// (100,000,000): a 422 corrupt_source for a valid request.
+func TestZoomCutsBeforeEnlarging(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 2000}})
+	strip := encodePNG(t, halves(6000, 1, red, blue))
+	for _, tc := range []struct {
+		query string
+		w, h  int
+		c     color.NRGBA
+	}{
+		{"w=800&h=800&fit=crop&crop=focalpoint&fp-x=0.7&fp-z=100", 800, 800, blue},
+		{"w=800&h=800&fit=crop&crop=focalpoint&fp-x=0.2&fp-y=0.9&fp-z=100", 800, 800, red},
+		// The point is in the turned frame: turned 90 clockwise, 0.2 down is
+		// 0.2 from the source's left (red); turned 270, from its right.
+		{"w=800&h=800&fit=crop&crop=focalpoint&fp-y=0.2&fp-z=100&rot=90", 800, 800, red},
+		{"w=800&h=800&fit=crop&crop=focalpoint&fp-y=0.2&fp-z=100&rot=270", 800, 800, blue},
+		{"w=2000&h=20&fit=crop&crop=focalpoint&fp-x=0.3&fp-z=50&rect=0,0,3000,1", 2000, 20, red},
+	} {
+		res, img := run(t, pl, strip, tc.query+"&fm=png", "")
+		if res.Width != tc.w || res.Height != tc.h {
+			t.Errorf("%s: %dx%d, want %dx%d", tc.query, res.Width, res.Height, tc.w, tc.h)
+			continue
+		}
+		checkSamples(t, img, []sample{{0, 0, tc.c}, {tc.w / 2, tc.h / 2, tc.c}, {tc.w - 1, tc.h - 1, tc.c}}, 40)
+	}
+	// A 1x60000 column in a 2000x1 box: the resize would be 2000 x 120,000,000.
+	col := encodePNG(t, halves(1, 60000, red, red))
+	if res, img := run(t, pl, col, "w=2000&h=1&fit=crop&fm=png", ""); res.Width != 2000 || res.Height != 1 {
+		t.Errorf("column in a row: %dx%d, want 2000x1", res.Width, res.Height)
+	} else {
+		checkSamples(t, img, []sample{{0, 0, red}, {1999, 0, red}}, 40)
+	}
+}

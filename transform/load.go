@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/transform/vips"
@@ -26,6 +27,9 @@ func (j *job) load() error {
 	}
 	planW, planH, swap := j.planSize(src.Width, src.Height)
 	g := planGeometry(planW, planH, p, j.pl.opts.Limits.MaxOutputDimension, j.req.Extras.KeepCanvas)
+	if cutFirst(g, p) {
+		return j.loadRegion() // which cuts the part shown (planAndResize)
+	}
 	if swap {
 		g = swapGeometry(g)
 	}
@@ -181,11 +185,24 @@ func unenlargedBox(w, h int, g geometry) (bw, bh int, ok bool) {
 }
 
 // planAndResize plans the output geometry on the decoded region in j.img
-// and resizes it (see load for the smart crop).
+// and resizes it (see load for the smart crop). A plan that would enlarge
+// the image far past its crop (cutFirst) cuts the part the crop shows
+// first, and plans again on that part alone.
 func (j *job) planAndResize() error {
 	img := j.img
 	planW, planH, swap := j.planSize(img.Width(), img.Height())
 	g := planGeometry(planW, planH, j.p, j.pl.opts.Limits.MaxOutputDimension, j.req.Extras.KeepCanvas)
+	if cutFirst(g, j.p) {
+		turns, _ := j.p.QuarterTurns()
+		r := unturnRect(shownRect(g, planW, planH), turns, img.Width(), img.Height())
+		if err := img.Extract(r.X, r.Y, r.W, r.H); err != nil {
+			return err
+		}
+		p := j.p // the part shown is the whole crop now: centred, unzoomed
+		p.Focus, p.Crop = params.Focus{}, params.CropCenter
+		planW, planH, swap = j.planSize(img.Width(), img.Height())
+		g = planGeometry(planW, planH, p, j.pl.opts.Limits.MaxOutputDimension, j.req.Extras.KeepCanvas)
+	}
 	if swap {
 		g = swapGeometry(g)
 	}
@@ -197,6 +214,49 @@ func (j *job) planAndResize() error {
 		return j.resample(img, g.resizeW, g.resizeH)
 	}
 	return j.resizeCrop(img, g.resizeW, g.resizeH, g.interesting)
+}
+
+// cutFirstSide is the longest side a plan resizes an image to before its
+// crop is cut; past it the part the crop shows is cut first (cutFirst).
+// libvips refuses sides past VIPS_MAX_COORD (100,000,000), and the C int
+// its sizes pass through ends at 2^31.
+const cutFirstSide = 1 << 16
+
+// cutFirst reports whether plan g, for p, cuts its crop from an enlarged
+// image that is better cut before it is enlarged: a focal-point zoom
+// (Focus.Zoom, which enlarges the whole image around the point, without
+// bound as the zoom grows), or a resize past cutFirstSide (a box of one
+// shape over an image of another, far narrower one).
+func cutFirst(g geometry, p params.Params) bool {
+	if g.cropW == 0 || g.interesting != vips.NoCrop {
+		return false
+	}
+	return p.Focus.Set && p.Focus.Zoom > 1 || max(g.resizeW, g.resizeH) > cutFirstSide
+}
+
+// shownRect is the part of a planW x planH image (in the plan's frame)
+// that plan g's crop shows, rounded outwards, within the image.
+func shownRect(g geometry, planW, planH int) params.Rect {
+	fx, fy := float64(planW)/float64(g.resizeW), float64(planH)/float64(g.resizeH)
+	x0, y0 := int(math.Floor(float64(g.cropX)*fx)), int(math.Floor(float64(g.cropY)*fy))
+	x1 := min(planW, int(math.Ceil(float64(g.cropX+g.cropW)*fx)))
+	y1 := min(planH, int(math.Ceil(float64(g.cropY+g.cropH)*fy)))
+	x0, y0 = min(x0, x1-1), min(y0, y1-1)
+	return params.Rect{X: x0, Y: y0, W: x1 - x0, H: y1 - y0}
+}
+
+// unturnRect maps r, in the frame of a w x h image turned clockwise by
+// turns quarter turns, back to the w x h image.
+func unturnRect(r params.Rect, turns, w, h int) params.Rect {
+	switch turns % 4 {
+	case 1: // a clockwise turn: the turned x runs down the image, the turned y leftwards
+		return params.Rect{X: r.Y, Y: h - r.X - r.W, W: r.H, H: r.W}
+	case 2:
+		return params.Rect{X: w - r.X - r.W, Y: h - r.Y - r.H, W: r.W, H: r.H}
+	case 3:
+		return params.Rect{X: w - r.Y - r.H, Y: r.X, W: r.H, H: r.W}
+	}
+	return r
 }
 
 // swapGeometry maps the resize of a plan made for the quarter-turned image
