@@ -31,11 +31,7 @@ func forSource(p params.Params, w, h int) (params.Params, error) {
 		f.X, f.Y, f.Pixels = f.X/float64(max(w, 1)), f.Y/float64(max(h, 1)), false
 		// The point is the source's; a quarter-turned plan reads the focus
 		// in the turned frame (j.planSize).
-		if turns, ok := p.QuarterTurns(); ok {
-			for range turns {
-				f.X, f.Y = 1-f.Y, f.X // a clockwise quarter turn
-			}
-		}
+		f.X, f.Y = turnPoint(f.X, f.Y, p)
 	}
 	if turns, ok := p.QuarterTurns(); ok && turns%2 == 1 {
 		w, h = h, w // the adaptive box fits the turned region
