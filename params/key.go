@@ -149,6 +149,12 @@ func (p Params) Key() string {
 				v += ":unset"
 			}
 		}
+		if r.At != [2]Place{} || r.AtSet {
+			v += ":at=" + placeKey(r.At[0]) + ":" + placeKey(r.At[1])
+			if !r.AtSet {
+				v += ":unset"
+			}
+		}
 		add("region", v)
 	}
 	addInt("or", p.Orientation)
@@ -435,6 +441,27 @@ func floatKey(v float64) string {
 		return "0"
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// placeKey is a Place: "px" and the pixels, "f" and the fraction, or "a"
+// and the alignment; a value its By does not read (which no parser sets)
+// is printed after, so that every Place keys apart.
+func placeKey(pl Place) string {
+	var v string
+	switch pl.By {
+	case PlacePixels:
+		v, pl.Px = "px"+strconv.Itoa(pl.Px), 0
+	case PlaceFraction:
+		v, pl.F = "f"+floatKey(pl.F), 0
+	case PlaceAlign:
+		v, pl.F = "a"+floatKey(pl.F), 0
+	default:
+		v = "by" + strconv.Itoa(int(pl.By))
+	}
+	if pl.Px != 0 || pl.F != 0 {
+		v += "/" + strconv.Itoa(pl.Px) + "/" + floatKey(pl.F)
+	}
+	return v
 }
 
 // sidesKey is s as top:right:bottom:left.

@@ -68,6 +68,8 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Region: Region{Cut: Sides{1, 2, 3, 4}}}, "region=cut=1:2:3:4:area=0:0:0:0:center"},
 		{Params{Region: Region{W: 100, HRatio: 0.5, Anchor: CropBottomRight}}, "region=cut=0:0:0:0:area=100:0:0:0.5:bottom-right"},
 		{Params{Region: Region{W: 100, H: 50, Focus: Focus{X: 0.25, Y: 1, Set: true}}}, "region=cut=0:0:0:0:area=100:50:0:0:center:focus=0.25:1"},
+		{Params{Region: Region{W: 100, H: 50, At: [2]Place{{By: PlaceFraction, F: 0.5}, {By: PlaceAlign, F: 1}}, AtSet: true}}, "region=cut=0:0:0:0:area=100:50:0:0:center:at=f0.5:a1"},
+		{Params{Region: Region{W: 100, H: 50, At: [2]Place{{Px: 7}, {By: PlaceAlign, F: 0.5}}, AtSet: true}}, "region=cut=0:0:0:0:area=100:50:0:0:center:at=px7:a0.5"},
 		{Params{Trim: true, TrimBy: TrimByAlpha}, "trim=1,trim-by=alpha"},
 		{Params{Trim: true, TrimBy: TrimByAlphaOrColour, TrimPad: 2}, "trim=1,trim-pad=2,trim-by=alpha-or-colour"},
 		{Params{Trim: true, TrimBy: TrimByRows, TrimMeanDiff: 11, TrimStdDev: 4.5}, "trim=1,trim-by=rows,trim-md=11,trim-sd=4.5"},
@@ -312,6 +314,14 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Region = Region{W: v} })
 		add(func(p *Params) { p.Region = Region{H: v, Anchor: CropTop} })
 		add(func(p *Params) { p.Region = Region{W: 1, Focus: Focus{X: float64(v%100) / 100, Set: true}} })
+		add(func(p *Params) { p.Region = Region{W: 1, At: [2]Place{{Px: v}}, AtSet: true} })
+		add(func(p *Params) {
+			p.Region = Region{W: 1, At: [2]Place{{}, {By: PlaceFraction, F: float64(v%100) / 100}}, AtSet: true}
+		})
+		add(func(p *Params) {
+			p.Region = Region{W: 1, At: [2]Place{{By: PlaceAlign, F: float64(v%100) / 100}}, AtSet: true}
+		})
+		add(func(p *Params) { p.Region = Region{W: 1, At: [2]Place{{By: PlaceFraction, Px: v}}, AtSet: true} })
 		add(func(p *Params) { p.Border = Border{Color: Color{A: 255, Set: true}, Sides: Sides{Top: v}} })
 		add(func(p *Params) { p.Border = Border{Color: Color{A: 255, Set: true}, Sides: Sides{Left: v}} })
 		add(func(p *Params) {

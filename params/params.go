@@ -1329,16 +1329,41 @@ type Rect struct{ X, Y, W, H int }
 // trim=top;right;bottom;left), or an area W x H pixels (0: the whole
 // side; WRatio or HRatio, in (0, 1): that fraction of it), within the
 // source, placed by Anchor, or centred on Focus as far as the source
-// allows when Focus.Set (imgproxy crop:W:H:gravity). Both are in source
-// pixels after the EXIF orientation. The zero Region is none; a parser
-// sets Rect or Region, not both.
+// allows when Focus.Set (imgproxy crop:W:H:gravity), or by each axis on
+// its own when AtSet (At[0] along the width, At[1] along the height:
+// imgix rect=x,y,w,h with x or y a keyword or a fraction). Both are in
+// source pixels after the EXIF orientation. The zero Region is none; a
+// parser sets Rect or Region, not both.
 type Region struct {
 	Cut            Sides
 	W, H           int
 	WRatio, HRatio float64
 	Anchor         Crop
 	Focus          Focus
+	At             [2]Place
+	AtSet          bool
 }
+
+// Place is where a Region's area starts along one axis (Region.At), as
+// By says: Px pixels in (PlacePixels), F times the side in
+// (PlaceFraction: imgix rect's 0-1 x and y, 0.5 the left edge at the
+// middle), or F of the room the area leaves before it (PlaceAlign: 0
+// the start, 0.5 the centre, 1 the end; imgix's left, center, right and
+// top, middle, bottom).
+type Place struct {
+	By PlaceBy
+	Px int
+	F  float64
+}
+
+// PlaceBy says how a Place measures.
+type PlaceBy uint8
+
+const (
+	PlacePixels PlaceBy = iota
+	PlaceFraction
+	PlaceAlign
+)
 
 // IsZero reports whether r is unset.
 func (r Rect) IsZero() bool { return r.W == 0 || r.H == 0 }

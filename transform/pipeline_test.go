@@ -668,6 +668,11 @@ func TestResolveRegion(t *testing.T) {
 		{params.Region{W: 100, H: 100, Focus: params.Focus{X: 0.9, Y: 0.5, Set: true}}, params.Rect{X: 300, Y: 50, W: 100, H: 100}},
 		{params.Region{W: 100, H: 100, Focus: params.Focus{X: 0.5, Y: 0.1, Set: true}}, params.Rect{X: 150, Y: 0, W: 100, H: 100}},
 		{params.Region{W: 5000, H: 5000}, params.Rect{W: 400, H: 200}},
+		// Each axis placed on its own (imgix rect's keywords and fractions).
+		{params.Region{W: 100, H: 50, AtSet: true, At: [2]params.Place{{By: params.PlaceAlign, F: 0.5}, {By: params.PlaceAlign, F: 0.5}}}, params.Rect{X: 150, Y: 75, W: 100, H: 50}},
+		{params.Region{W: 100, H: 50, AtSet: true, At: [2]params.Place{{By: params.PlaceAlign, F: 1}, {By: params.PlaceAlign, F: 1}}}, params.Rect{X: 300, Y: 150, W: 100, H: 50}},
+		{params.Region{W: 300, H: 50, AtSet: true, At: [2]params.Place{{By: params.PlaceFraction, F: 0.5}, {Px: 10}}}, params.Rect{X: 200, Y: 10, W: 300, H: 50}},
+		{params.Region{W: 5000, H: 50, AtSet: true, At: [2]params.Place{{By: params.PlaceAlign, F: 1}, {By: params.PlaceFraction, F: 0.25}}}, params.Rect{X: 0, Y: 50, W: 400, H: 50}},
 	} {
 		got, err := resolveRegion(tc.r, 400, 200)
 		if err != nil || got != tc.want {
@@ -692,6 +697,10 @@ func TestRegionPixels(t *testing.T) {
 	}{
 		{params.Region{Cut: params.Sides{Left: 250}}, 150, 200, []sample{{2, 100, blue}, {147, 100, blue}}},
 		{params.Region{W: 100, Anchor: params.CropLeft}, 100, 200, []sample{{2, 100, red}, {97, 100, red}}},
+		// imgix rect=right,middle,100,100: the right edge, blue.
+		{params.Region{W: 100, H: 100, AtSet: true, At: [2]params.Place{{By: params.PlaceAlign, F: 1}, {By: params.PlaceAlign, F: 0.5}}}, 100, 100, []sample{{2, 50, blue}, {97, 50, blue}}},
+		// rect=0.45,0,40,200: from 180 px in, 20 red then 20 blue.
+		{params.Region{W: 40, H: 200, AtSet: true, At: [2]params.Place{{By: params.PlaceFraction, F: 0.45}}}, 40, 200, []sample{{2, 100, red}, {37, 100, blue}}},
 	} {
 		_, img := runParams(t, pl, src, params.Params{Region: tc.r, Format: params.FormatPNG})
 		if b := img.Bounds(); b.Dx() != tc.w || b.Dy() != tc.h {
@@ -702,6 +711,11 @@ func TestRegionPixels(t *testing.T) {
 	_, err := process(t, pl, src, params.Params{Region: params.Region{Cut: params.Sides{Top: 100, Bottom: 100}}}, "")
 	if e := params.AsErrors(err); err == nil || e[0].Status != 400 {
 		t.Errorf("a cut to nothing: %v", err)
+	}
+	// rect=1.0,...: the area starts at the right edge, past every pixel.
+	_, err = process(t, pl, src, params.Params{Region: params.Region{W: 10, H: 10, AtSet: true, At: [2]params.Place{{By: params.PlaceFraction, F: 1}}}}, "")
+	if e := params.AsErrors(err); err == nil || e[0].Status != 400 || e[0].Field != "rect" {
+		t.Errorf("an area placed past the edge: %v", err)
 	}
 }
 

@@ -47,7 +47,9 @@ func forSource(p params.Params, w, h int) (params.Params, error) {
 
 // resolveRegion is r (params.Region) as the Rect it names in a w x h source:
 // the source less the cut widths, or the area, clamped to the source,
-// placed by its anchor or centred on its focus. Widths that leave no pixel
+// placed by its anchor, centred on its focus, or placed by each axis on
+// its own (At: an area placed past the source is left for clampRect to
+// refuse, as a Rect would be). Widths that leave no pixel
 // are a 400 on trim (the Cloudflare option that cuts them).
 func resolveRegion(r params.Region, w, h int) (params.Rect, error) {
 	if c := r.Cut; c != (params.Sides{}) {
@@ -71,7 +73,23 @@ func resolveRegion(r params.Region, w, h int) (params.Rect, error) {
 	if f := r.Focus; f.Set {
 		x, y = focusOffset(f.X, w, rw), focusOffset(f.Y, h, rh)
 	}
+	if r.AtSet {
+		x, y = placeAt(r.At[0], w, rw), placeAt(r.At[1], h, rh)
+	}
 	return params.Rect{X: x, Y: y, W: rw, H: rh}, nil
+}
+
+// placeAt is where an area of size spans along a side of whole pixels,
+// placed by pl (params.Place): at or past whole when pl puts it there
+// (clampRect refuses it).
+func placeAt(pl params.Place, whole, size int) int {
+	switch pl.By {
+	case params.PlaceFraction:
+		return int(math.Floor(pl.F * float64(whole)))
+	case params.PlaceAlign:
+		return int(math.Round(pl.F * float64(whole-size)))
+	}
+	return pl.Px
 }
 
 // loadRegion is load for a rect or trim: it decodes at the largest scale

@@ -986,24 +986,32 @@ var paramSpecs = map[string]paramSpec{
 	"fp-x":  decimalSpec(0, 1, func(p *params.Params) *float64 { return &p.Focus.X }),
 	"fp-y":  decimalSpec(0, 1, func(p *params.Params) *float64 { return &p.Focus.Y }),
 	"fp-z":  decimalSpec(1, 100, func(p *params.Params) *float64 { return &p.Focus.Zoom }),
-	"rect": {"x,y,w,h: four integers, x and y from 0 to 100000, w and h from 1 to 100000", func(p *params.Params, v string) error {
+	"rect": {"x,y,w,h: x an integer from 0 to 100000, left, center or right, or a fraction from 0 to 1 (of the width, where the left edge goes); y likewise with top, middle or bottom; w and h integers from 1 to 100000", func(p *params.Params, v string) error {
 		parts := strings.Split(v, ",")
 		if len(parts) != 4 {
 			return params.ErrSyntax
 		}
-		var r [4]int
-		for i, s := range parts {
-			lo := 0
-			if i >= 2 {
-				lo = 1
+		var at [2]params.Place
+		for i, kw := range [2][3]string{{"left", "center", "right"}, {"top", "middle", "bottom"}} {
+			pl, ok := rectPlace(parts[i], kw)
+			if !ok {
+				return params.ErrSyntax
 			}
-			n, err := params.ParseInt(s, lo, maxDimension)
+			at[i] = pl
+		}
+		var size [2]int
+		for i, s := range parts[2:] {
+			n, err := params.ParseInt(s, 1, maxDimension)
 			if err != nil {
 				return params.ErrSyntax
 			}
-			r[i] = n
+			size[i] = n
 		}
-		p.Rect = params.Rect{X: r[0], Y: r[1], W: r[2], H: r[3]}
+		if at[0].By == params.PlacePixels && at[1].By == params.PlacePixels {
+			p.Rect = params.Rect{X: at[0].Px, Y: at[1].Px, W: size[0], H: size[1]}
+		} else {
+			p.Region = params.Region{W: size[0], H: size[1], At: at, AtSet: true}
+		}
 		return nil
 	}},
 	"rot":      angleSpec(func(p *params.Params) *float64 { return &p.Rotate }),
@@ -1588,6 +1596,33 @@ var paramSpecs = map[string]paramSpec{
 }
 
 // fitAliases are the CSS object-fit (and sharp) names other builders put in
+// rectPlace reads rect's x or y (imgix-url-params: an integer from 0, one
+// of the axis's keywords kw (start, centre, end), or a unit scalar from 0
+// to 1): an integer is pixels, a keyword an alignment in the room the
+// area leaves, a decimal a fraction of the side. What places the area at
+// 0 is pixels, so that rect=0.0,top,w,h is the Rect rect=0,0,w,h.
+func rectPlace(s string, kw [3]string) (params.Place, bool) {
+	if n, err := params.ParseInt(s, 0, maxDimension); err == nil {
+		return params.Place{Px: n}, true
+	}
+	for i, k := range kw {
+		if s == k {
+			if i == 0 {
+				return params.Place{}, true
+			}
+			return params.Place{By: params.PlaceAlign, F: float64(i) / 2}, true
+		}
+	}
+	f, err := params.ParseDecimalIn(s, 0, 1)
+	if err != nil || strings.HasPrefix(s, "-") || strings.HasPrefix(s, "+") {
+		return params.Place{}, false
+	}
+	if f == 0 {
+		return params.Place{}, true
+	}
+	return params.Place{By: params.PlaceFraction, F: f}, true
+}
+
 // fit=, mapped as Nuxt Image's and Directus's imgix providers map them:
 // cover crops, contain pads (imgix's fill), inside fits without enlarging
 // (max), outside is max's covering twin (min). imgix's own fill (fit and

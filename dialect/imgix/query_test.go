@@ -154,6 +154,23 @@ func TestParseQueryValid(t *testing.T) {
 		{"rect=0,0,1,1", params.Params{Rect: params.Rect{X: 0, Y: 0, W: 1, H: 1}}},
 		{"rect=10,20,300,200", params.Params{Rect: params.Rect{X: 10, Y: 20, W: 300, H: 200}}},
 		{"rect=100000,100000,100000,100000", params.Params{Rect: params.Rect{X: 100000, Y: 100000, W: 100000, H: 100000}}},
+		// imgix-url-params' rect: x an integer, left, center, right or a
+		// unit scalar; y an integer, top, middle, bottom or a unit scalar;
+		// w and h integers. Placed by the source's size (a Region).
+		{"rect=center,middle,300,200", params.Params{Region: params.Region{W: 300, H: 200, AtSet: true,
+			At: [2]params.Place{{By: params.PlaceAlign, F: 0.5}, {By: params.PlaceAlign, F: 0.5}}}}},
+		{"rect=right,bottom,300,200", params.Params{Region: params.Region{W: 300, H: 200, AtSet: true,
+			At: [2]params.Place{{By: params.PlaceAlign, F: 1}, {By: params.PlaceAlign, F: 1}}}}},
+		{"rect=0.5,10,300,200", params.Params{Region: params.Region{W: 300, H: 200, AtSet: true,
+			At: [2]params.Place{{By: params.PlaceFraction, F: 0.5}, {Px: 10}}}}},
+		{"rect=20,.25,300,200", params.Params{Region: params.Region{W: 300, H: 200, AtSet: true,
+			At: [2]params.Place{{Px: 20}, {By: params.PlaceFraction, F: 0.25}}}}},
+		{"rect=1.0,middle,1,1", params.Params{Region: params.Region{W: 1, H: 1, AtSet: true,
+			At: [2]params.Place{{By: params.PlaceFraction, F: 1}, {By: params.PlaceAlign, F: 0.5}}}}},
+		// What places the area at 0 is pixels: the Rect itself.
+		{"rect=left,top,300,200", params.Params{Rect: params.Rect{W: 300, H: 200}}},
+		{"rect=0.0,top,300,200", params.Params{Rect: params.Rect{W: 300, H: 200}}},
+		{"rect=1,0,300,200", params.Params{Rect: params.Rect{X: 1, W: 300, H: 200}}},
 
 		{"rot=0", params.Params{}},
 		{"rot=360", params.Params{}},
@@ -428,7 +445,14 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"rect=0,0,0,10", []string{"rect"}, ""},
 		{"rect=0,0,10,0", []string{"rect"}, ""},
 		{"rect=0,0,100001,10", []string{"rect"}, ""},
-		{"rect=0.5,0,10,10", []string{"rect"}, ""},
+		{"rect=1.5,0,10,10", []string{"rect"}, ""},
+		{"rect=-0.5,0,10,10", []string{"rect"}, ""},
+		{"rect=0,+0.5,10,10", []string{"rect"}, ""},
+		{"rect=top,left,10,10", []string{"rect"}, ""},
+		{"rect=middle,center,10,10", []string{"rect"}, ""},
+		{"rect=0,0,0.5,10", []string{"rect"}, ""},
+		{"rect=0,0,10,full", []string{"rect"}, ""},
+		{"rect=Center,0,10,10", []string{"rect"}, ""},
 		{"rect=0,0,10,10,", []string{"rect"}, ""},
 		{"rect=0%3B0%3B10%3B10", []string{"rect"}, ""},
 

@@ -44,6 +44,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strings"
 
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/imgix"
@@ -78,6 +79,18 @@ var only = map[string]struct {
 	"crop": {[]string{"focalpoint"}, "focalpoint (with fit=crop, fp-x, fp-y and fp-z)"},
 	"fm":   {[]string{"gif", "png", "png8", "jpg", "pjpg", "webp", "avif"}, "one of gif, png, png8, jpg, pjpg, webp, avif"},
 	"auto": {[]string{"format"}, "format"},
+}
+
+// pixelRect reports whether rect's value is four comma-separated
+// integers (imgix's reader checks their ranges).
+func pixelRect(v string) bool {
+	parts := strings.Split(v, ",")
+	for _, s := range parts {
+		if s == "" || strings.Trim(s, "0123456789") != "" {
+			return false
+		}
+	}
+	return len(parts) == 4
 }
 
 func isParam(name string) bool {
@@ -120,6 +133,11 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		if !known {
 			errs.Invalid(name, v, o.allowed, nil)
 		}
+	}
+	if v := q.Get("rect"); q.Has("rect") && !errs.Has("rect") && !pixelRect(v) {
+		// imgix also places x and y by keyword or fraction; Kontent.ai
+		// documents pixels.
+		errs.Add("rect", fmt.Sprintf("rect=%s is not valid; rect takes x,y,w,h: four integers (source pixels), w and h from 1.", params.QuoteShort(v)))
 	}
 	switch {
 	case q.Has("crop") && q.Get("fit") != "crop":

@@ -62,6 +62,8 @@ func TestParseInvalid(t *testing.T) {
 		{asset + "?w=10&h=10&fit=crop&crop=focalpoint&fp-x=2", []string{"fp-x"}, ""},
 		{asset + "?w=10&h=10&fit=crop&crop=focalpoint&fp-z=0.5", []string{"fp-z"}, ""},
 		{asset + "?rect=0.1,0.1,0.5,0.5", []string{"rect"}, "four integers"},
+		{asset + "?rect=center,middle,10,10", []string{"rect"}, "four integers"},
+		{asset + "?rect=0.5,0,10,10", []string{"rect"}, "four integers"},
 		{asset + "?bg=red0", []string{"bg"}, ""},
 		{asset + "?fm=jpeg", []string{"fm"}, "one of gif, png, png8, jpg, pjpg, webp, avif"},
 		{asset + "?fm=png32", []string{"fm"}, "one of gif"},
