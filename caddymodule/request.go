@@ -76,6 +76,9 @@ type imageRequest struct {
 	// rectField names the option that placed Params.Rect in errors when
 	// the dialect spells it other than rect (dialect.ImageURL.RectField).
 	rectField string
+	// padField names the option that padded the image in errors when the
+	// dialect spells it other than pad (dialect.ImageURL.PadField).
+	padField string
 	// cacheControl, when set, replaces the site's cache_control for a
 	// result a shared cache may store (dialect.ImageURL.MaxAge).
 	cacheControl string
@@ -91,13 +94,13 @@ type imageRequest struct {
 
 // inDialect is a transform's error named as req's dialect names its
 // options: an error on frame names the dialect's frameField instead, one
-// on rect its rectField.
+// on rect its rectField, one on pad its padField.
 func (req *imageRequest) inDialect(err error) error {
 	var pe *params.Error
 	if !errors.As(err, &pe) {
 		return err
 	}
-	field := map[string]string{"frame": req.frameField, "rect": req.rectField}[pe.Field]
+	field := map[string]string{"frame": req.frameField, "rect": req.rectField, "pad": req.padField}[pe.Field]
 	if field == "" {
 		return err
 	}

@@ -22,6 +22,11 @@ func TestImgproxyURLs(t *testing.T) {
 		src := base64.RawURLEncoding.EncodeToString([]byte(s.remote + "/photo.jpg"))
 		s.image(t, "/_/w:100/"+src[:10]+"/"+src[10:]+".webp", "webp", 100, 50)
 	})
+	// A padded size past max_output_dimension names pd as written.
+	t.Run("serving errors name pd", func(t *testing.T) {
+		s.refused(t, "/insecure/pd:5000/plain//img/photo.jpg", http.StatusBadRequest, "pd")
+		s.refused(t, "/insecure/padding:0:5000/plain//img/photo.jpg", http.StatusBadRequest, "padding")
+	})
 	t.Run("fit never enlarges without el", func(t *testing.T) {
 		s.image(t, "/insecure/rs:fit:800:800/plain//img/photo.jpg", "jpeg", 400, 200)
 		s.image(t, "/insecure/rs:fit:800:800/el:1/plain//img/photo.jpg", "jpeg", 800, 400)

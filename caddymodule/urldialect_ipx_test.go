@@ -12,6 +12,13 @@ func TestIpxURLs(t *testing.T) {
 	t.Run("w_ and f_", func(t *testing.T) {
 		s.image(t, "/_ipx/w_200,f_webp/img/photo.jpg", "webp", 200, 100)
 	})
+	// Errors found while serving name the modifier as written: a region
+	// past the 400x200 photo, a padded size past max_output_dimension.
+	t.Run("serving errors name extract and extend", func(t *testing.T) {
+		s.refused(t, "/_ipx/extract_500_0_10_10/img/photo.jpg", http.StatusBadRequest, "extract")
+		s.refused(t, "/_ipx/crop_0_300_10_10/img/photo.jpg", http.StatusBadRequest, "crop")
+		s.refused(t, "/_ipx/extend_5000_0_5000_0/img/photo.jpg", http.StatusBadRequest, "extend")
+	})
 	t.Run("s_WxH covers and crops", func(t *testing.T) {
 		s.image(t, "/_ipx/s_100x100/img/photo.jpg", "jpeg", 100, 100)
 	})

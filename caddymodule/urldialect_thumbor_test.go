@@ -91,6 +91,10 @@ func TestThumborURLs(t *testing.T) {
 		}
 		s.refused(t, "/unsafe/filters:rotate(45)/img/photo.jpg", http.StatusBadRequest, "filters:rotate")
 	})
+	// The manual crop past the 400x200 photo is an error on crop.
+	t.Run("a manual crop outside the image", func(t *testing.T) {
+		s.refused(t, "/unsafe/500x0:600x100/img/photo.jpg", http.StatusBadRequest, "crop")
+	})
 	t.Run("fit-in fits", func(t *testing.T) {
 		s.image(t, "/unsafe/fit-in/100x100/filters:quality(60):format(webp)/img/photo.jpg", "webp", 100, 50)
 	})

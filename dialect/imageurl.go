@@ -51,6 +51,10 @@ type ImageURL struct {
 	// RectField is the option that placed Params.Rect, in the dialect's
 	// own spelling, for an error about the region ("": imgix's rect).
 	RectField string
+	// PadField is the option that padded the image (Params.Pad, Padding),
+	// in the dialect's own spelling, for an error about the padded size
+	// ("": imgix's pad).
+	PadField string
 	// MaxAge, when MaxAgeSet, is the max-age in seconds this URL's answers
 	// carry in place of the site's cache_control (Thumbor's max_age
 	// filter): "public, max-age=N", or "no-cache" for 0. Answers a shared

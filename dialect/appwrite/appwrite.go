@@ -213,6 +213,9 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		p.CornerRadius = params.Corners{TopLeft: radius, TopRight: radius, BottomRight: radius, BottomLeft: radius, Set: true}
 	}
 	out.Params = p
+	if out.Params.PadSides() != (params.Sides{}) {
+		out.PadField = "borderWidth" // for an error about the padded size
+	}
 	return out, true, nil
 }
 

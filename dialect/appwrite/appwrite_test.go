@@ -129,3 +129,12 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// The options that placed a region or padded the image, as this dialect
+// spells them, name the errors the pipeline finds with them (a region
+// that starts past the source, a padded size past the output limit).
+func TestFieldNames(t *testing.T) {
+	urltest.CheckFields(t, New(), map[string][2]string{
+		file + "?borderWidth=5&borderColor=00ff00": {"", "borderWidth"},
+	})
+}

@@ -302,6 +302,9 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		return dialect.ImageURL{}, true, err
 	}
 	out.Params = p
+	if !out.Params.Rect.IsZero() {
+		out.RectField = "crop" // for an error about the region (it starts past the source)
+	}
 	return out, true, nil
 }
 

@@ -159,3 +159,14 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// The options that placed a region or padded the image, as this dialect
+// spells them, name the errors the pipeline finds with them (a region
+// that starts past the source, a padded size past the output limit).
+func TestFieldNames(t *testing.T) {
+	urltest.CheckFields(t, New(), map[string][2]string{
+		"/image.jpg?crop=3500,3500,250,300&width=500": {"crop", ""},
+		"/image.jpg?crop=300,200":                     {"", ""},
+		"/image.jpg?width=500":                        {"", ""},
+	})
+}

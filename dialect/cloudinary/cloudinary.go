@@ -232,6 +232,9 @@ func parse(delivery, prefix string, segs []string, rawQuery string) (dialect.Ima
 		return dialect.ImageURL{}, err
 	}
 	out := dialect.ImageURL{Params: p, RectField: rectField(p)}
+	if out.Params.PadSides() != (params.Sides{}) {
+		out.PadField = "bo" // for an error about the padded size
+	}
 	if p.Watermark.Image != "" {
 		out.MarkField = "l"
 	}

@@ -461,3 +461,12 @@ func TestLayers(t *testing.T) {
 		{up + "l_logo.png/fl_layer_apply/bo_2px_solid_red/sample.jpg", []string{"bo"}, "grown by the border"},
 	})
 }
+
+// The options that placed a region or padded the image, as this dialect
+// spells them, name the errors the pipeline finds with them (a region
+// that starts past the source, a padded size past the output limit).
+func TestFieldNames(t *testing.T) {
+	urltest.CheckFields(t, newDialect(t, nil), map[string][2]string{
+		"/demo/image/upload/w_200/bo_4px_solid_red/sample.jpg": {"", "bo"},
+	})
+}

@@ -334,6 +334,12 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		p.DPR = 0
 	}
 	out.Params = p
+	if !out.Params.Rect.IsZero() {
+		out.RectField = "crop" // for an error about the region (it starts past the source)
+	}
+	if out.Params.PadSides() != (params.Sides{}) {
+		out.PadField = "pad" // for an error about the padded size
+	}
 	return out, true, nil
 }
 

@@ -171,3 +171,13 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// The options that placed a region or padded the image, as this dialect
+// spells them, name the errors the pipeline finds with them (a region
+// that starts past the source, a padded size past the output limit).
+func TestFieldNames(t *testing.T) {
+	urltest.CheckFields(t, New(), map[string][2]string{
+		owl + "?crop=300,400,x150,y75": {"crop", ""},
+		owl + "?pad=25,50,75,100":      {"", "pad"},
+	})
+}

@@ -250,6 +250,9 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		return dialect.ImageURL{}, true, err
 	}
 	out.Source, out.Query, out.Params = s, u.RawQuery, r.p
+	if !out.Params.Rect.IsZero() {
+		out.RectField = "crop.dim" // for an error about the region (it starts past the source)
+	}
 	return out, true, nil
 }
 

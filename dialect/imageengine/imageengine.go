@@ -259,5 +259,8 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		}
 	}
 	out.Params = p
+	if !out.Params.Rect.IsZero() {
+		out.RectField = "cr" // for an error about the region (it starts past the source)
+	}
 	return out, true, nil
 }

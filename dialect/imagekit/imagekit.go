@@ -191,6 +191,9 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if !p.Rect.IsZero() {
 		out.RectField = t.positionGiven() // x, y, xc or yc placed cm-extract's region
 	}
+	if p.PadSides() != (params.Sides{}) {
+		out.PadField = "b" // the border, which pads the image
+	}
 	return out, true, nil
 }
 

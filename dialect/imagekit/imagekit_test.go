@@ -417,3 +417,12 @@ func TestDefaultImage(t *testing.T) {
 		t.Errorf("no di: fallback %q (%q)", got.Fallback, got.FallbackField)
 	}
 }
+
+// The options that placed a region or padded the image, as this dialect
+// spells them, name the errors the pipeline finds with them (a region
+// that starts past the source, a padded size past the output limit).
+func TestFieldNames(t *testing.T) {
+	urltest.CheckFields(t, New(), map[string][2]string{
+		"/medium_cafe_B1iTdD0C.jpg?tr=b-10_red": {"", "b"},
+	})
+}

@@ -134,7 +134,7 @@ func (d *Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if err != nil {
 		return dialect.ImageURL{}, true, err
 	}
-	iu := dialect.ImageURL{Params: p, Source: src, MarkField: names.mark, FrameField: names.frame, Fallback: names.fallback, FallbackField: names.fallbackName}
+	iu := dialect.ImageURL{Params: p, Source: src, MarkField: names.mark, FrameField: names.frame, PadField: names.pad, Fallback: names.fallback, FallbackField: names.fallbackName}
 	if !iu.Remote() {
 		iu.Query = u.RawQuery
 	}

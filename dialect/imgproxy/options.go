@@ -36,6 +36,8 @@ type resize struct {
 	extendAspect bool
 	// raw (raw:1) answers the source as it is, whatever else is asked.
 	raw bool
+	// padName is pd as written ("": none), for errors about the padding.
+	padName string
 	// page is pg's frame (from 0) and pageName pg as written ("": none);
 	// noAnimation is da:1.
 	page        int
@@ -57,6 +59,8 @@ type resize struct {
 // FrameField).
 type fields struct {
 	mark, frame string
+	// pad is pd as written ("": none).
+	pad string
 	// fallback is fiu's image and fallbackName fiu as written ("": none).
 	fallback, fallbackName string
 	// raw is raw:1: the answer is the source as it is, the extension
@@ -132,7 +136,7 @@ func (d *Dialect) parseOptions(parts []string, ext string) (params.Params, field
 	if err := applyCrop(&p, rs); err != nil {
 		return params.Params{}, fields{}, err
 	}
-	f := fields{mark: "wm", fallback: rs.fallback, fallbackName: rs.fallbackName}
+	f := fields{mark: "wm", pad: rs.padName, fallback: rs.fallback, fallbackName: rs.fallbackName}
 	markImage := d.watermark
 	if rs.markURL != "" {
 		markImage, f.mark = rs.markURL, rs.markURLName
@@ -532,7 +536,8 @@ var options = map[string]option{
 		}
 		return nil
 	},
-	"padding": func(p *params.Params, _ *resize, name string, args []string) error {
+	"padding": func(p *params.Params, rs *resize, name string, args []string) error {
+		rs.padName = name
 		// CSS order (top, right, bottom, left), missing sides as in CSS.
 		var sides []int
 		for _, a := range args {

@@ -39,8 +39,19 @@ func (Dialect) Name() string { return "ipx" }
 
 // Parse reads /_ipx/<modifiers>/<source>.
 func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
-	return pathurl.PrefixParse(u, Prefix, "modifiers", parseModifiers)
+	var names fieldNames
+	iu, ok, err := pathurl.PrefixParse(u, Prefix, "modifiers", func(s string) (params.Params, error) {
+		p, n, err := parseModifiers(s)
+		names = n
+		return p, err
+	})
+	iu.RectField, iu.PadField = names.rect, names.pad
+	return iu, ok, err
 }
+
+// fieldNames are extract's and extend's names as written (extract or
+// crop; "": not given), for errors about the region and the padding.
+type fieldNames struct{ rect, pad string }
 
 // mods gathers what decides the fit: sharp's fit (cover by default) and
 // ipx's enlarge (off by default: no upscaling).
@@ -54,14 +65,15 @@ type mods struct {
 
 // parseModifiers reads the modifiers; every bad one is reported, in URL
 // order.
-func parseModifiers(s string) (params.Params, error) {
+func parseModifiers(s string) (params.Params, fieldNames, error) {
 	// sharp keeps an animated source's frames in a GIF, or in any format
 	// that holds them when asked (animated); otherwise the first frame.
 	p := params.Params{Frames: params.FramesGIF}
 	if s == "_" || s == "" {
-		return p, nil
+		return p, fieldNames{}, nil
 	}
 	m := mods{fit: "cover"}
+	var names fieldNames
 	var errs params.Errors
 	for item := range strings.FieldsFuncSeq(s, func(r rune) bool { return r == ',' || r == '&' }) {
 		i := strings.IndexAny(item, "_=:")
@@ -75,13 +87,19 @@ func parseModifiers(s string) (params.Params, error) {
 			err = pathurl.Bad(name, "%s is not an ipx modifier Matte supports (w, h, s, f, q, fit, pos, b, blur, sharpen, rotate, flip, flop, trim, extract, extend, flatten, grayscale, negate, modulate, gamma, median, threshold, normalize, tint, enlarge).", params.QuoteShort(name))
 		} else {
 			err = modifiers[canon](&p, &m, name, value)
+			switch canon {
+			case "extract":
+				names.rect = name
+			case "extend":
+				names.pad = name
+			}
 		}
 		if err != nil {
 			errs = append(errs, params.AsErrors(err)...)
 		}
 	}
 	if len(errs) > 0 {
-		return params.Params{}, errs
+		return params.Params{}, fieldNames{}, errs
 	}
 	if m.flatten && !p.Background.Set {
 		p.Background = params.Color{A: 255, Set: true} // sharp flattens onto black
@@ -117,7 +135,7 @@ func parseModifiers(s string) (params.Params, error) {
 		}
 	}
 	pathurl.Canonical(&p)
-	return p, nil
+	return p, names, nil
 }
 
 var aliases = map[string]string{

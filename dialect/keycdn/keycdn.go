@@ -194,6 +194,12 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		return dialect.ImageURL{}, true, err
 	}
 	out.Params = r.params()
+	if !out.Params.Rect.IsZero() {
+		out.RectField = "crop" // for an error about the region (it starts past the source)
+	}
+	if out.Params.PadSides() != (params.Sides{}) {
+		out.PadField = "extend" // for an error about the padded size
+	}
 	return out, true, nil
 }
 

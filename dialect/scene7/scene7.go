@@ -319,6 +319,9 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		p.Background = white
 	}
 	out.Params = p
+	if !out.Params.Rect.IsZero() {
+		out.RectField = "crop" // for an error about the region (it starts past the source)
+	}
 	return out, true, nil
 }
 

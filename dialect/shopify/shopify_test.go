@@ -119,3 +119,12 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// The options that placed a region or padded the image, as this dialect
+// spells them, name the errors the pipeline finds with them (a region
+// that starts past the source, a padded size past the output limit).
+func TestFieldNames(t *testing.T) {
+	urltest.CheckFields(t, New(), map[string][2]string{
+		"/cdn/shop/files/shoe.jpg?crop=region&crop_left=10&crop_top=20&crop_width=30&crop_height=40&width=15": {"crop", ""},
+	})
+}

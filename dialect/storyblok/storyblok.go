@@ -151,7 +151,11 @@ func parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if p.Format == params.FormatSource {
 		p.AutoFormat = true
 	}
-	return dialect.ImageURL{Params: p, Source: src, Query: u.RawQuery}, true, nil
+	out := dialect.ImageURL{Params: p, Source: src, Query: u.RawQuery}
+	if !p.Rect.IsZero() {
+		out.RectField = "crop" // the area cut first, <left>x<top>:<right>x<bottom>
+	}
+	return out, true, nil
 }
 
 // checkFilters refuses a filter Storyblok documents that Matte does not

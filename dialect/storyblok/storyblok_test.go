@@ -93,3 +93,12 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// The options that placed a region or padded the image, as this dialect
+// spells them, name the errors the pipeline finds with them (a region
+// that starts past the source, a padded size past the output limit).
+func TestFieldNames(t *testing.T) {
+	urltest.CheckFields(t, New(), map[string][2]string{
+		asset + "/m/10x20:110x220/50x0": {"crop", ""},
+	})
+}

@@ -64,6 +64,9 @@ func (d *Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if p.Watermark.Image != "" {
 		iu.MarkField = "filters:watermark"
 	}
+	if !p.Rect.IsZero() {
+		iu.RectField = "crop" // the manual crop, AxB:CxD
+	}
 	return iu, true, nil
 }
 

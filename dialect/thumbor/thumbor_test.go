@@ -30,7 +30,7 @@ func TestParse(t *testing.T) {
 		"/unsafe/fit-in/300x200/filters:fill(red):no_upscale()/img/a.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFillMax, Background: params.Color{R: 255, A: 255, Set: true}}, Source: "/img/a.jpg"},
 		"/unsafe/300x200/filters:fill(blur)/img/a.jpg":                    dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop}, Source: "/img/a.jpg"},
 		"/unsafe/-300x-200/left/top/img/a.jpg":                            dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropTopLeft, Flip: params.FlipHV}, Source: "/img/a.jpg"},
-		"/unsafe/trim/10x20:110x220/300x0/img/a.jpg":                      dialect.ImageURL{Params: params.Params{Width: 300, Trim: true, TrimBy: params.TrimByDistance, Rect: params.Rect{X: 10, Y: 20, W: 100, H: 200}}, Source: "/img/a.jpg"},
+		"/unsafe/trim/10x20:110x220/300x0/img/a.jpg":                      dialect.ImageURL{Params: params.Params{Width: 300, Trim: true, TrimBy: params.TrimByDistance, Rect: params.Rect{X: 10, Y: 20, W: 100, H: 200}}, Source: "/img/a.jpg", RectField: "crop"},
 		// trim[:top-left|:bottom-right][:tolerance]: the corner pixel's colour
 		// and the euclidean distance from it (0 unless given), as Thumbor
 		// measures it.
@@ -123,7 +123,7 @@ func TestParse(t *testing.T) {
 		"/unsafe/400x100/smart/filters:focal(146x206:279x360):focal(0x0:100x100)/a.jpg": {Params: params.Params{Width: 400, Height: 100, Fit: params.FitCrop,
 			Focus: params.Focus{X: 158, Y: 206, Set: true, Pixels: true}}, Source: "/a.jpg"},
 		"/unsafe/100x200:500x600/400x100/filters:focal(146x206:279x360):focal(0x0:10x10)/a.jpg": {Params: params.Params{Width: 400, Height: 100, Fit: params.FitCrop,
-			Rect: params.Rect{X: 100, Y: 200, W: 400, H: 400}, Focus: params.Focus{X: 112, Y: 83, Set: true, Pixels: true}}, Source: "/a.jpg"},
+			Rect: params.Rect{X: 100, Y: 200, W: 400, H: 400}, Focus: params.Focus{X: 112, Y: 83, Set: true, Pixels: true}}, Source: "/a.jpg", RectField: "crop"},
 		"/unsafe/fit-in/400x100/filters:focal(146x206:279x360)/a.jpg": {Params: params.Params{Width: 400, Height: 100, Fit: params.FitClip}, Source: "/a.jpg"},
 
 		// full-fit-in covers the box without cropping; the adaptive forms

@@ -189,3 +189,13 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// The options that placed a region or padded the image, as this dialect
+// spells them, name the errors the pipeline finds with them (a region
+// that starts past the source, a padded size past the output limit).
+func TestFieldNames(t *testing.T) {
+	urltest.CheckFields(t, New(), map[string][2]string{
+		img + "?crop=160px,160px,788px,788px&w=300": {"crop", ""},
+		img + "?crop=10,10,50,50":                   {"", ""},
+	})
+}

@@ -29,14 +29,30 @@ type Valid = struct {
 	Want          params.Params
 }
 
-// CheckValid fails t for every case d does not read as it says.
+// CheckValid fails t for every case d does not read as it says. The
+// names a dialect gives the options that placed a region or padded the
+// image (RectField, PadField: for errors found while serving) are not
+// compared; CheckFields checks them.
 func CheckValid(t *testing.T, d dialect.URLDialect, cases []Valid) {
 	t.Helper()
 	for _, tt := range cases {
 		got, ok, err := Parse(t, d, tt.Raw)
+		got.RectField, got.PadField = "", ""
 		want := dialect.ImageURL{Params: tt.Want, Source: tt.Source, Query: tt.Query}
 		if !ok || err != nil || got != want {
 			t.Errorf("%.80s: ok=%v err=%v\n got %+v\nwant %+v", tt.Raw, ok, err, got, want)
+		}
+	}
+}
+
+// CheckFields fails t for every URL of cases that d does not read with
+// the RectField and PadField given ([2]string{rect, pad}).
+func CheckFields(t *testing.T, d dialect.URLDialect, cases map[string][2]string) {
+	t.Helper()
+	for raw, want := range cases {
+		got, ok, err := Parse(t, d, raw)
+		if !ok || err != nil || got.RectField != want[0] || got.PadField != want[1] {
+			t.Errorf("%.80s: ok=%v err=%v, RectField %q PadField %q, want %q %q", raw, ok, err, got.RectField, got.PadField, want[0], want[1])
 		}
 	}
 }
