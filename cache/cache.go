@@ -379,22 +379,22 @@ func (c *Cache) Generation() uint64 {
 // the purge lock, as for Do's results: a purge either comes before the
 // write and refuses it, or after it and removes it.
 func (c *Cache) SetSince(gen uint64, ns, key string, e Entry) {
-	if c == nil || !c.admit(ns, key, &e) {
+	if c == nil {
 		return
 	}
-	defer c.end()
-	c.purgeMu.RLock()
-	defer c.purgeMu.RUnlock()
-	if !c.current(gen) {
-		c.staleSkipped.Add(1)
-		return
-	}
-	c.store(ns, key, e, nil)
+	c.setSince(gen, ns, key, e, false)
 }
 
 // SetMemorySince is SetMemory with SetSince's purge check.
 func (c *Cache) SetMemorySince(gen uint64, ns, key string, e Entry) {
-	if c == nil || c.mem == nil || !c.admit(ns, key, &e) {
+	if c == nil || c.mem == nil {
+		return
+	}
+	c.setSince(gen, ns, key, e, true)
+}
+
+func (c *Cache) setSince(gen uint64, ns, key string, e Entry, memoryOnly bool) {
+	if !c.admit(ns, key, &e) {
 		return
 	}
 	defer c.end()
@@ -404,7 +404,11 @@ func (c *Cache) SetMemorySince(gen uint64, ns, key string, e Entry) {
 		c.staleSkipped.Add(1)
 		return
 	}
-	c.mem.set(ns, key, e)
+	if memoryOnly {
+		c.mem.set(ns, key, e)
+		return
+	}
+	c.store(ns, key, e, nil)
 }
 
 // admit validates an entry to store (valid) and takes the close lock:

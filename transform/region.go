@@ -205,21 +205,16 @@ func trimCorner(img *vips.Image, p params.Params) (x, y int) {
 // on an 8-bit sRGB copy, alpha included. An image that is all border
 // stays whole, as Thumbor leaves it.
 func trimDistance(img *vips.Image, p params.Params) error {
-	px := img.Clone()
-	defer px.Close()
-	if err := px.ToSRGB(); err != nil {
-		return err
-	}
-	buf, err := px.Bytes()
+	buf, bands, err := srgbPixels(img)
 	if err != nil {
 		return err
 	}
-	x, y := trimCorner(px, p)
+	x, y := trimCorner(img, p)
 	tol := 0.0
 	if p.TrimToleranceSet {
 		tol = p.TrimTolerance
 	}
-	l, t, w, h := distanceBox(buf, px.Width(), px.Height(), px.Bands(), x, y, tol)
+	l, t, w, h := distanceBox(buf, img.Width(), img.Height(), bands, x, y, tol)
 	return cutTrimmed(img, l, t, w, h, p.TrimPad)
 }
 

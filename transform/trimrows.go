@@ -12,17 +12,24 @@ import (
 // with trim-md and trim-sd (params.TrimByRows). The walk reads an 8-bit
 // sRGB copy, alpha included, so a transparent border counts as one too.
 func trimRows(img *vips.Image, p params.Params) error {
-	px := img.Clone()
-	defer px.Close()
-	if err := px.ToSRGB(); err != nil {
-		return err
-	}
-	buf, err := px.Bytes()
+	buf, bands, err := srgbPixels(img)
 	if err != nil {
 		return err
 	}
-	l, t, w, h := edgeBox(buf, px.Width(), px.Height(), px.Bands(), p.TrimMeanDiff, p.TrimStdDev)
+	l, t, w, h := edgeBox(buf, img.Width(), img.Height(), bands, p.TrimMeanDiff, p.TrimStdDev)
 	return cutTrimmed(img, l, t, w, h, p.TrimPad)
+}
+
+// srgbPixels returns img's pixels as packed 8-bit sRGB (alpha kept), in
+// Go memory, with their band count: what the trims walk. img is unchanged.
+func srgbPixels(img *vips.Image) (buf []byte, bands int, err error) {
+	px := img.Clone()
+	defer px.Close()
+	if err := px.ToSRGB(); err != nil {
+		return nil, 0, err
+	}
+	buf, err = px.Bytes()
+	return buf, px.Bands(), err
 }
 
 // edgeBox walks in from the top, then the bottom, the left and the right
