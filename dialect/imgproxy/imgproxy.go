@@ -135,7 +135,11 @@ func (d *Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		return dialect.ImageURL{}, true, err
 	}
 	iu := dialect.ImageURL{Params: p, Source: src, MarkField: names.mark, FrameField: names.frame, PadField: names.pad, Fallback: names.fallback, FallbackField: names.fallbackName}
-	if !iu.Remote() {
+	if !iu.Remote() && !d.Signed() {
+		// With a key the query is dropped: the signature covers the path
+		// only (imgproxy itself ignores the query), so a signed URL cannot
+		// be made to ask the site for other sources, or to miss the cache
+		// at will, by appending one.
 		iu.Query = u.RawQuery
 	}
 	return iu, true, nil

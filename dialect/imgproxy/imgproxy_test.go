@@ -1,6 +1,9 @@
 package imgproxy_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
 	"testing"
 
@@ -122,6 +125,25 @@ func TestSignature(t *testing.T) {
 	}
 	if !doc.Signed() || mustNew(t, "", "").Signed() {
 		t.Fatal("Signed")
+	}
+	// The signature covers the path only: with a key, a query appended to
+	// a signed URL does not reach the site's source; without one it does.
+	// Signed as imgproxy documents it: base64url(HMAC-SHA256(key, salt+path)).
+	const local = "/w:10/plain/local:///img/a.jpg"
+	mac := hmac.New(sha256.New, []byte("secret"))
+	mac.Write([]byte("hello" + local))
+	signedLocal := "/" + base64.RawURLEncoding.EncodeToString(mac.Sum(nil)) + local
+	for _, tc := range []struct {
+		d          *imgproxy.Dialect
+		url, query string
+	}{
+		{doc, signedLocal + "?v=2", ""},
+		{mustNew(t, "", ""), "/insecure" + local + "?v=2", "v=2"},
+	} {
+		iu, ok, err := urltest.Parse(t, tc.d, tc.url)
+		if !ok || err != nil || iu.Source != "/img/a.jpg" || iu.Query != tc.query {
+			t.Errorf("%s: source %q query %q (%v %v), want /img/a.jpg %q", tc.url, iu.Source, iu.Query, ok, err, tc.query)
+		}
 	}
 	for _, kv := range [][2]string{{"ab", ""}, {"", "ab"}, {"zz", "ab"}, {"ab", "zz"}} {
 		if _, err := imgproxy.New(kv[0], kv[1]); err == nil {

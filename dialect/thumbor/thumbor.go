@@ -56,7 +56,7 @@ func (d *Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if err != nil {
 		return dialect.ImageURL{}, true, err
 	}
-	src, query, err := source(rest, u.RawQuery)
+	src, query, err := source(rest, d.unsignedQuery(u.RawQuery))
 	if err != nil {
 		return dialect.ImageURL{}, true, err
 	}
@@ -80,6 +80,17 @@ func isSignature(s string) bool {
 
 // verify checks the signature over signed, the path after it, as sent or
 // unescaped (URL builders sign the unescaped form).
+// unsignedQuery is the request's query as it goes on to the source: none
+// with a key, as the signature covers the path only (Thumbor itself
+// ignores the query), so a signed URL cannot be pointed at other source
+// URLs, or made to miss the cache at will, by appending one.
+func (d *Dialect) unsignedQuery(rawQuery string) string {
+	if d.Signed() {
+		return ""
+	}
+	return rawQuery
+}
+
 func (d *Dialect) verify(sig, signed string) error {
 	if len(d.key) == 0 {
 		return nil

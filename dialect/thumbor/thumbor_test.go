@@ -166,6 +166,21 @@ func TestSignature(t *testing.T) {
 	if _, ok, err := urltest.Parse(t, thumbor.New(""), "/8ammJH8D-7tXy6kU3lTvoXlhu4o=/300x200/a.jpg"); !ok || err != nil {
 		t.Errorf("no key: %v %v", ok, err)
 	}
+	// The signature covers the path only: with a key, a query appended to
+	// a signed URL does not reach the source; without one it does.
+	for _, tc := range []struct {
+		d                *thumbor.Dialect
+		url, src, query string
+	}{
+		{d, "/8ammJH8D-7tXy6kU3lTvoXlhu4o=/300x200/my.server.com/some/path/to/image.jpg?v=2", "/my.server.com/some/path/to/image.jpg", ""},
+		{thumbor.New(""), "/unsafe/300x200/my.server.com/some/path/to/image.jpg?v=2", "/my.server.com/some/path/to/image.jpg", "v=2"},
+		{thumbor.New(""), "/unsafe/300x200/https://img.example/a.jpg?v=2", "https://img.example/a.jpg?v=2", ""},
+	} {
+		iu, ok, err := urltest.Parse(t, tc.d, tc.url)
+		if !ok || err != nil || iu.Source != tc.src || iu.Query != tc.query {
+			t.Errorf("%s: source %q query %q (%v %v), want %q %q", tc.url, iu.Source, iu.Query, ok, err, tc.src, tc.query)
+		}
+	}
 }
 
 func TestNotClaimed(t *testing.T) {
