@@ -442,6 +442,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if handled, err := h.APIs.serve(h, w, r); handled {
 		return err
 	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return h.passMethod(w, r, next)
+	}
 	rawQuery, err := h.checkSignature(r)
 	if err != nil {
 		return h.writeError(w, r, err)
@@ -473,6 +476,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	req := &imageRequest{Params: opts, Dialect: "imgix", w: w, r: r}
 	req.fromSite(originRequest(r, rawQuery))
 	return h.serveImage(req, next)
+}
+
+// passMethod answers a request of another method than GET or HEAD, which
+// is never transformed, whatever its query or path says: a POST to an
+// application behind reverse_proxy is the application's, and a source
+// fetched with another method (and a body) must not become the memo that
+// GETs of that URL are answered from. The next handler gets it untouched;
+// the origin URL, fetched with GET only, refuses it (405).
+func (h *Handler) passMethod(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if !h.fromOrigin(r.URL.Path) {
+		return next.ServeHTTP(w, r)
+	}
+	w.Header().Set("Allow", "GET, HEAD")
+	return h.writeError(w, r, &params.Error{Status: http.StatusMethodNotAllowed, Code: params.CodeMethodNotAllowed, Title: "Method not allowed",
+		Detail: "Images are served to GET and HEAD requests only."})
 }
 
 // matteQuery extracts Matte's parameters from a raw query. Unlike

@@ -93,6 +93,7 @@ const (
 	CodeTimeout           = "timeout"
 	CodeUpstream          = "upstream_error"
 	CodeSourceNotFound    = "source_not_found"
+	CodeMethodNotAllowed  = "method_not_allowed"
 )
 
 // SourceSize is the Cause of a CodeResolutionTooHigh error: the source's
