@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -111,7 +112,8 @@ func (h *Handler) sentHeader(req *imageRequest) http.Header {
 }
 
 // fetch gets req's source into rec, from the next handler (which serves the
-// playground's uploads) or the origin URL, with the request or (req.origin, or a conditional copy of it). done means
+// playground's uploads), the site's routes (req.viaRoutes) or the origin
+// URL, with the request or (req.origin, or a conditional copy of it). done means
 // the response is already settled (passed through, or an error written),
 // with err for Caddy; not done, rec holds the source, a 304, or a missing
 // source's 404 or 410 (rec.missing, held for the request's fallback).
@@ -122,6 +124,8 @@ func (h *Handler) fetch(req *imageRequest, next caddyhttp.Handler, rec *sourceRe
 		if err := h.fetchOrigin(req, or, rec); err != nil {
 			return true, h.writeError(req.w, req.r, err)
 		}
+	} else if req.viaRoutes {
+		nextErr, aborted = fetchViaRoutes(next, rec, or, routePrefix(req.r))
 	} else {
 		nextErr, aborted = serveNext(next, rec, or)
 	}
@@ -165,6 +169,37 @@ func handlerStatus(err error) int {
 // client yet when rec was buffering.
 func serveNext(next caddyhttp.Handler, rec *sourceRecorder, r *http.Request) (err error, aborted bool) {
 	return catchAbort(func() error { return next.ServeHTTP(rec, r) })
+}
+
+// fetchViaRoutes gets the source or asks for as a subrequest through the
+// site's routes, as a client's request for its path would be (a layer
+// path's is alike, fetchLayerPath): the handlers before Matte (basic_auth,
+// forward_auth, matchers on the path or client) decide on it with the
+// client's headers, address and TLS state, and a matte handler on its way
+// serves it untransformed (isSubrequest). The prefix the route stripped
+// from the client's path (routePrefix) is put back, so the path reaches
+// the same handlers. The server answers a handler's error (a 401,
+// file_server's 404) itself, into rec: no handler error comes back.
+// Without Caddy's server (unit tests) it falls back to next.
+func fetchViaRoutes(next caddyhttp.Handler, rec *sourceRecorder, or *http.Request, prefix string) (err error, aborted bool) {
+	srv, ok := or.Context().Value(caddyhttp.ServerCtxKey).(http.Handler)
+	if !ok {
+		return serveNext(next, rec, or)
+	}
+	sub := or.Clone(context.WithValue(or.Context(), subrequestKey{}, true))
+	if prefix != "" {
+		u := *or.URL
+		u.Path = prefix + or.URL.Path
+		if or.URL.RawPath != "" {
+			u.RawPath = (&url.URL{Path: prefix}).EscapedPath() + or.URL.RawPath
+		}
+		sub.URL = &u
+		sub.RequestURI = u.RequestURI()
+	}
+	// The routes set their headers afresh: what the client's response
+	// has so far would be doubled (header +Name).
+	rec.header = http.Header{}
+	return catchAbort(func() error { srv.ServeHTTP(rec, sub); return nil })
 }
 
 // catchAbort runs serve, reporting a panic with http.ErrAbortHandler as

@@ -67,6 +67,14 @@ type imageRequest struct {
 	// remote is the absolute URL of a source a URL dialect named, fetched
 	// by the SSRF-safe fetcher instead of the next handler or origin.
 	remote string
+	// viaRoutes: the source is a path on this site other than the one the
+	// client asked for (a URL dialect's), which the handlers before Matte
+	// (basic_auth, forward_auth, matchers) never judged. It is fetched as
+	// a subrequest through the site's routes (fetchViaRoutes), as a
+	// request for that path would be, on every request: never from a
+	// fresh memo, nor from another request's fetch, so that each
+	// request's own access to it is checked.
+	viaRoutes bool
 	// markField names the watermark's option in errors when the dialect
 	// spells it other than mark (dialect.ImageURL.MarkField).
 	markField string
@@ -170,7 +178,7 @@ func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
 	req.gen = h.cache.Generation()
 	memo, haveMemo := h.lookupMemo(req)
 	req.timings.addCache(now)
-	if haveMemo && memo.fresh(now) {
+	if haveMemo && memo.fresh(now) && !req.viaRoutes {
 		h.useSource(req, memo)
 		if h.serveCached(req) {
 			return nil

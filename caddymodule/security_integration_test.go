@@ -345,3 +345,92 @@ http://localhost:9080, http://127.0.0.1:9080 {
 		t.Error("SignURLForHost signed a path without a host")
 	}
 }
+
+// TestDialectSourceUnderAccessControl: a URL dialect's source path is
+// requested through the site's routes as a request for that path would
+// be, so basic_auth on /private/* guards /cdn-cgi/image/.../private/a.png
+// and /_next/image?url=/private/a.png as it guards /private/a.png (the
+// client's 401, not the image), on every request, the cached ones
+// included; a fallback answers only a source that is missing, never one
+// the client may not see. Under handle_path the stripped prefix is put
+// back, so the source is the one that route serves.
+func TestDialectSourceUnderAccessControl(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{
+		"private/a.png": solidPNG(t, 32, 32),
+		"img/b.png":     solidPNG(t, 32, 32),
+		"fb/ph.png":     solidPNG(t, 16, 16),
+		"cdn/only.png":  solidPNG(t, 32, 32),
+	})
+	tester := caddytest.NewTester(t)
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	root * %[1]s
+	@private path /private/* /cdn/private/*
+	basic_auth @private {
+		alice %[2]s
+	}
+	handle_path /cdn/* {
+		root * %[1]s/cdn
+		matte {
+			url_dialect cloudflare
+		}
+		file_server
+	}
+	matte {
+		url_dialect cloudflare
+		url_dialect nextjs
+		fallback_image /fb/ph.png
+	}
+	file_server
+}`, dir, aliceHash), "caddyfile")
+	base := "http://localhost:9080"
+	alice := basicAuth("alice", "alice-secret")
+
+	for _, u := range []string{
+		"/cdn-cgi/image/width=10/private/a.png",
+		"/cdn-cgi/image/format=png/private/a.png",
+		"/_next/image?url=/private/a.png&w=16&q=75",
+		"/_next/image?url=%2Fprivate%2Fa.png&w=16&q=75",
+		"/cdn-cgi/image/width=10/private/none.png", // missing: still the 401, not the fallback
+	} {
+		// Twice: the second finds the source's memo and result cached.
+		for i := range 2 {
+			res, body := get(t, tester, base+u)
+			if res.StatusCode != 401 || res.Header.Get("WWW-Authenticate") == "" || strings.HasPrefix(res.Header.Get("Content-Type"), "image/") {
+				t.Errorf("%s without credentials (%d): %d %q %.60q, want basic_auth's 401", u, i, res.StatusCode, res.Header.Get("Content-Type"), body)
+			}
+			res, body = get(t, tester, base+u, "Authorization", basicAuth("alice", "guess"))
+			if res.StatusCode != 401 {
+				t.Errorf("%s with wrong credentials (%d): %d %.60q, want 401", u, i, res.StatusCode, body)
+			}
+			if strings.Contains(u, "none") {
+				continue
+			}
+			res, body = get(t, tester, base+u, "Authorization", alice)
+			if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "image/") {
+				t.Errorf("%s with alice's credentials (%d): %d %q %.60q, want the image", u, i, res.StatusCode, res.Header.Get("Content-Type"), body)
+			}
+		}
+	}
+
+	// Public sources: served, a missing one with the fallback.
+	for _, u := range []string{"/cdn-cgi/image/width=10/img/b.png", "/_next/image?url=/img/b.png&w=16&q=75"} {
+		if res, body := get(t, tester, base+u); res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "image/") {
+			t.Errorf("%s: %d %.60q, want the image", u, res.StatusCode, body)
+		}
+	}
+	res, body := get(t, tester, base+"/cdn-cgi/image/width=10/img/none.png")
+	if res.StatusCode != 200 || res.Header.Get("Fallback-Image") != "1" {
+		t.Errorf("missing public source: %d %v %.60q, want the fallback", res.StatusCode, res.Header, body)
+	}
+
+	// Under handle_path /cdn/*: the source /only.png is /cdn/only.png, which
+	// that route serves from its own root; /cdn/private/ is guarded too.
+	if res, body := get(t, tester, base+"/cdn/cdn-cgi/image/width=10/only.png"); res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "image/") {
+		t.Errorf("/cdn/cdn-cgi/image/width=10/only.png: %d %.60q, want the image /cdn/only.png", res.StatusCode, body)
+	}
+	if res, body := get(t, tester, base+"/cdn/cdn-cgi/image/width=10/private/x.png"); res.StatusCode != 401 {
+		t.Errorf("/cdn/cdn-cgi/image/width=10/private/x.png: %d %.60q, want 401", res.StatusCode, body)
+	}
+}

@@ -153,7 +153,7 @@ func (h *Handler) fetchSource(req *imageRequest, next caddyhttp.Handler, rec *so
 // method is that method's answer; a remote source is always fetched with
 // GET).
 func (h *Handler) sharesFetch(req *imageRequest) bool {
-	if req.remote == "" && req.origin.Method != http.MethodGet {
+	if req.viaRoutes || req.remote == "" && req.origin.Method != http.MethodGet {
 		return false
 	}
 	return !sendsCredentials(h.sentHeader(req))

@@ -187,9 +187,11 @@ func urlDialectNames() []string { return slices.Sorted(maps.Keys(urlDialects)) }
 
 // serveURLDialect answers r when one of the handler's URL dialects claims
 // it (handled); rawQuery is the query after Matte's signature check. A local
-// source is served exactly as a query-dialect request for its path; a
-// remote one is fetched by the SSRF-safe fetcher, only when the origin
-// block names the hosts allowed (allowRemote).
+// source is requested through the site's routes as a request for its path
+// would be (viaRoutes: auth and matchers apply), unless it is the path the
+// client asked for, which went through them already, or comes from the
+// origin URL; a remote one is fetched by the SSRF-safe fetcher, only when
+// the origin block names the hosts allowed (allowRemote).
 func (h *Handler) serveURLDialect(w http.ResponseWriter, r *http.Request, rawQuery string, next caddyhttp.Handler) (handled bool, err error) {
 	u := *r.URL
 	u.RawQuery = rawQuery
@@ -222,6 +224,7 @@ func (h *Handler) serveURLDialect(w http.ResponseWriter, r *http.Request, rawQue
 			req.Tag = sourceTag(req.srcID)
 		} else {
 			req.fromSite(siteSourceRequest(r, iu.Source, "", iu.Query))
+			req.viaRoutes = iu.Source != r.URL.Path && !h.fromOrigin(iu.Source)
 		}
 		return true, h.serveImage(req, next)
 	}

@@ -11,9 +11,9 @@ import (
 // TestCloudflareImagesURLs runs Cloudflare Images' delivery URLs through
 // the server. The account hash's images are under /images/ on the site:
 // the image id 083eb7b2 is /images/083eb7b2 (no extension, as Cloudflare
-// names them, so the site names its Content-Type: on the delivery URLs'
-// paths, which the header directive sees, not the source's), 400x200, red
-// on the left half and blue on the right.
+// names them, so the site names its Content-Type on the sources' paths,
+// which are requested through the site's routes), 400x200, red on the left
+// half and blue on the right.
 func TestCloudflareImagesURLs(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string][]byte{"images/083eb7b2": testPhoto(t), "images/blog/cat": testPhoto(t)})
@@ -27,7 +27,7 @@ http://localhost:9080 {
 			preset thumbnail w=100,h=50,fit=cover,format=png
 		}
 	}
-	@images path /cdn-cgi/imagedelivery/* /ZWd9g1K7eljCn_KDTu_MWA/*
+	@images path /images/*
 	header @images Content-Type image/jpeg
 	file_server
 }`, dir), "caddyfile")
