@@ -17,6 +17,9 @@ func TestCloudflareDocumentedBehaviour(t *testing.T) {
 		s.image(t, "/cdn-cgi/image/width=100,height=100,fit=crop/img/photo.jpg", "jpeg", 100, 100)
 		// Smaller one way only: cut to the box's shape, never enlarged.
 		s.image(t, "/cdn-cgi/image/width=800,height=100,fit=crop/img/photo.jpg", "jpeg", 400, 50)
+		// Turned a quarter, the source (200x400) fits a 250x450 box: left
+		// as it is.
+		s.image(t, "/cdn-cgi/image/width=250,height=450,fit=crop,rotate=90/img/photo.jpg", "jpeg", 200, 400)
 	})
 	t.Run("fit=pad fills with white by default", func(t *testing.T) {
 		img := s.png(t, "/cdn-cgi/image/width=100,height=100,fit=pad,format=png/img/photo.jpg", 100, 100)

@@ -741,6 +741,26 @@ func TestOutsideAndAdaptiveSizes(t *testing.T) {
 	})
 }
 
+// A fit decided per source (params.SourceFit) on a 400x200 source that
+// Rotate turns a quarter to 200x400: the source is turned once, so the
+// decision follows the turned orientation and size.
+func TestSourceFitTurnedSizes(t *testing.T) {
+	crop := params.SourceFit{When: params.FitWhenSmaller, Fit: params.FitMax} // Cloudflare fit=crop
+	auto := params.SourceFit{When: params.FitWhenCrossed, Fit: params.FitMax} // imgproxy rt:auto
+	checkSizes(t, []sizeCase{
+		// Turned, 200x400 fits a 250x450 box: scale-down leaves it as it is.
+		{params.Params{Width: 250, Height: 450, Fit: params.FitMin, Rotate: 90, SourceFit: crop}, 200, 400},
+		// Unturned, 400x200 is wider than the box: cut to its shape, never
+		// enlarged.
+		{params.Params{Width: 250, Height: 450, Fit: params.FitMin, SourceFit: crop}, 111, 200},
+		// Turned, the portrait source crosses a landscape box: fit.
+		{params.Params{Width: 300, Height: 200, Fit: params.FitMin, Rotate: 90, SourceFit: auto}, 100, 200},
+		{params.Params{Width: 300, Height: 200, Fit: params.FitMin, Rotate: 270, SourceFit: auto}, 100, 200},
+		// Unturned, both landscape: fill.
+		{params.Params{Width: 300, Height: 200, Fit: params.FitMin, SourceFit: auto}, 300, 200},
+	})
+}
+
 // sizeCase is Params and the output size expected of the 400x200
 // red-blue source.
 type sizeCase struct {

@@ -15,7 +15,8 @@ import (
 // box turned to the orientation of that region as Rotate leaves it
 // (Thumbor's test: a portrait region in a landscape box, or the other way
 // round; a square on either side swaps nothing), and the fit that depends
-// on that region (params.SourceFit) chosen.
+// on that region (params.SourceFit) chosen: ResolveSourceFit is given the
+// region unturned and turns it itself, so it is turned once.
 func forSource(p params.Params, w, h int) (params.Params, error) {
 	if r := p.Region; r != (params.Region{}) {
 		rect, err := resolveRegion(r, w, h)
@@ -33,15 +34,17 @@ func forSource(p params.Params, w, h int) (params.Params, error) {
 		// in the turned frame (j.planSize).
 		f.X, f.Y = turnPoint(f.X, f.Y, p)
 	}
-	if turns, ok := p.QuarterTurns(); ok && turns%2 == 1 {
-		w, h = h, w // the adaptive box fits the turned region
-	}
 	if p.AdaptiveBox {
-		if w < h && p.Width > p.Height || w > h && p.Width < p.Height {
+		tw, th := w, h
+		if turns, ok := p.QuarterTurns(); ok && turns%2 == 1 {
+			tw, th = h, w // the adaptive box fits the turned region
+		}
+		if tw < th && p.Width > p.Height || tw > th && p.Width < p.Height {
 			p.Width, p.Height = p.Height, p.Width
 		}
 		p.AdaptiveBox = false
 	}
+	// ResolveSourceFit takes the region before Rotate and turns it itself.
 	return p.ResolveSourceFit(w, h), nil
 }
 
