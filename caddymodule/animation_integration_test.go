@@ -88,6 +88,20 @@ func TestAnimatedURLs(t *testing.T) {
 			}
 		})
 	}
+	t.Run("fit=crop,gravity=auto over a smaller animation keeps it", func(t *testing.T) {
+		// Smaller than the box, the 40x20 GIF is scale-down: no smart crop,
+		// so the frames play, and format=auto picks WebP over AVIF (a still).
+		res, body := get(t, s.tester, s.base+"/cdn-cgi/image/width=1000,height=1000,fit=crop,gravity=auto,format=auto/img/anim.gif", "Accept", "image/avif,image/webp")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("status %d: %s", res.StatusCode, body)
+		}
+		if f, w, h := imageSize(t, body); f != "webp" || w != 40 || h != 20 {
+			t.Fatalf("%s %dx%d, want webp 40x20", f, w, h)
+		}
+		if n := frameCount(t, "webp", body); n != 3 {
+			t.Errorf("%d frames, want 3", n)
+		}
+	})
 	t.Run("bad frame options answer 400 naming them", func(t *testing.T) {
 		s.refused(t, "/img/anim.gif?frame=0", http.StatusBadRequest, "frame")
 		s.refused(t, "/img/anim.gif?frame=4", http.StatusBadRequest, "frame") // past the last of 3

@@ -36,7 +36,12 @@ type framePlan struct {
 // 0 for a still answer, and how many of the source's it decodes. Whether an
 // answer is animated is part of its identity (a cache key written before
 // Matte animated holds a first frame); the frames decoded are its cost.
+//
+// The fit that depends on the source (params.SourceFit) is decided for src
+// as Process decides it, so the answer planned here is the one Process
+// makes.
 func (pl *Pipeline) AnimatedFrames(p params.Params, src Source, f params.Format) (playing, decoded int) {
+	p = sourceFitted(p, src)
 	if f == params.FormatSource {
 		f = NegotiateFormat(p, "", src)
 	}
@@ -70,6 +75,21 @@ func (pl *Pipeline) planFrames(p params.Params, src Source, f params.Format) (fr
 		return framePlan{frames: sel, first: first, count: last - first + 1}, nil
 	}
 	return framePlan{still: sel[0], first: sel[0], count: 1}, nil
+}
+
+// sourceFitted is p with its fit that depends on the source
+// (params.SourceFit) decided for src (oriented) as Process decides it
+// (forSource), for what is planned from the source before Process: the
+// format and the frames. A request that forSource refuses is left as it
+// is; Process answers the error.
+func sourceFitted(p params.Params, src Source) params.Params {
+	if p.SourceFit.When == params.FitWhenNever {
+		return p
+	}
+	if q, err := forSource(p, src.Width, src.Height); err == nil {
+		p.Fit, p.SourceFit = q.Fit, q.SourceFit
+	}
+	return p
 }
 
 // animatedSource reports whether src has frames to play: a GIF or WebP of

@@ -102,6 +102,37 @@ func TestAnimatedGIF(t *testing.T) {
 	}
 }
 
+// TestAnimatedFramesSourceFit: what the handler plans before Process
+// (AnimatedFrames) decides the fit that depends on the source as Process
+// does. Cloudflare fit=crop,gravity=auto over a 40x20 animation of three
+// frames: in a 1000x1000 box it is scale-down, no smart crop, and plays
+// every frame; in a 10x10 box it is cover with the smart crop, one frame.
+func TestAnimatedFramesSourceFit(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	src := animatedGIF(t)
+	info, err := pl.Probe(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		box, playing, decoded, w, h int
+	}{{1000, 3, 3, 40, 20}, {10, 0, 1, 10, 10}} {
+		p := cfCropAuto(tc.box)
+		p.Format, p.AutoFormat = params.FormatWebP, false
+		if playing, decoded := pl.AnimatedFrames(p, info, p.Format); playing != tc.playing || decoded != tc.decoded {
+			t.Errorf("%dx%d box: AnimatedFrames = %d playing, %d decoded; want %d, %d", tc.box, tc.box, playing, decoded, tc.playing, tc.decoded)
+		}
+		res, err := pl.Process(context.Background(), &Request{Source: src, Info: info, Params: p, Format: p.Format})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, frames, _, _ := webpFrames(t, res.Body)
+		if want := max(tc.playing, 1); frames != want || res.Width != tc.w || res.Height != tc.h {
+			t.Errorf("%dx%d box: Process answers %d frames %dx%d; want %d frames %dx%d", tc.box, tc.box, frames, res.Width, res.Height, want, tc.w, tc.h)
+		}
+	}
+}
+
 func TestAnimatedWebP(t *testing.T) {
 	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
 	src := animatedGIF(t)

@@ -12,11 +12,13 @@ import (
 // when the source has alpha and JPEG when not (an opaque PNG becomes a
 // JPEG with PNGToJPEG). A cut-out on an opaque background colour is opaque, so it keeps the
 // source's format like any other image (a JPEG stays a JPEG, as imgix does
-// for colorkey and remove.bg for format=auto).
+// for colorkey and remove.bg for format=auto). Whether an answer animates
+// follows the fit decided for src (params.SourceFit), as in Process.
 func NegotiateFormat(p params.Params, accept string, src Source) params.Format {
 	if p.Format != params.FormatSource {
 		return p.Format
 	}
+	p = sourceFitted(p, src)
 	if p.Removal.Enabled && p.Removal.MaskOnly {
 		return params.FormatPNG
 	}

@@ -11,6 +11,7 @@ func TestNegotiateFormat(t *testing.T) {
 	png := Source{Type: params.FormatPNG, HasAlpha: true}
 	tiff := Source{Type: params.FormatSource} // a type Matte reads but does not write
 	gif := Source{Type: params.FormatGIF}
+	animGIF := Source{Type: params.FormatGIF, Width: 40, Height: 20, Pages: 3}
 	white := params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}
 	halfWhite := params.Color{R: 255, G: 255, B: 255, A: 128, Set: true}
 	cut := params.Removal{Enabled: true}
@@ -44,6 +45,11 @@ func TestNegotiateFormat(t *testing.T) {
 		{"autojpg: a mask shape keeps PNG", params.Params{PNGToJPEG: true, Mask: params.ShapeEllipse}, "", Source{Type: params.FormatPNG}, params.FormatPNG},
 		{"autojpg: a JPEG stays", params.Params{PNGToJPEG: true}, "", jpeg, params.FormatJPEG},
 		{"autojpg: a GIF stays", params.Params{PNGToJPEG: true}, "", gif, params.FormatGIF},
+		// Cloudflare fit=crop,gravity=auto over an animated GIF: smaller
+		// than the box, it is scale-down (no smart crop) and animates;
+		// larger, it is cover with the smart crop, a still.
+		{"fit=crop over a smaller animation animates", cfCropAuto(1000), browser, animGIF, params.FormatWebP},
+		{"fit=crop over a larger animation is a still", cfCropAuto(10), browser, animGIF, params.FormatAVIF},
 		{"matte alone is PNG", params.Params{Removal: params.Removal{Enabled: true, MaskOnly: true}, Background: white, AutoFormat: true}, browser, jpeg, params.FormatPNG},
 	}
 	for _, tc := range cases {
@@ -53,4 +59,12 @@ func TestNegotiateFormat(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cfCropAuto is Cloudflare's width=n,height=n,fit=crop,gravity=auto with
+// format=auto: a smart crop where the source is larger than the box,
+// scale-down where it is not (params.SourceFit).
+func cfCropAuto(n int) params.Params {
+	return params.Params{Width: n, Height: n, Fit: params.FitMin, Crop: params.CropAttention, AutoFormat: true,
+		SourceFit: params.SourceFit{When: params.FitWhenSmaller, Fit: params.FitMax}}
 }
