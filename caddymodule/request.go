@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -84,6 +85,9 @@ type imageRequest struct {
 	// rectField names the option that placed Params.Rect in errors when
 	// the dialect spells it other than rect (dialect.ImageURL.RectField).
 	rectField string
+	// rectYField names the option that placed Params.Rect's top
+	// (dialect.ImageURL.RectYField), for an error on its y axis.
+	rectYField string
 	// padField names the option that padded the image in errors when the
 	// dialect spells it other than pad (dialect.ImageURL.PadField).
 	padField string
@@ -102,13 +106,15 @@ type imageRequest struct {
 
 // inDialect is a transform's error named as req's dialect names its
 // options: an error on frame names the dialect's frameField instead, one
-// on rect its rectField, one on pad its padField.
+// on rect its rectField, one on rect's y axis (transform.RectYField) its
+// rectYField or else its rectField (rect where neither is set), one on pad
+// its padField.
 func (req *imageRequest) inDialect(err error) error {
 	var pe *params.Error
 	if !errors.As(err, &pe) {
 		return err
 	}
-	field := map[string]string{"frame": req.frameField, "rect": req.rectField, "pad": req.padField}[pe.Field]
+	field := map[string]string{"frame": req.frameField, "rect": req.rectField, transform.RectYField: cmp.Or(req.rectYField, req.rectField, "rect"), "pad": req.padField}[pe.Field]
 	if field == "" {
 		return err
 	}

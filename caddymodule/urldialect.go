@@ -209,7 +209,7 @@ func (h *Handler) serveURLDialect(w http.ResponseWriter, r *http.Request, rawQue
 		// A dialect's client hints (ImageKit's w-auto, dpr-auto) apply as
 		// imgix's ch does.
 		imgix.ApplyClientHints(&iu.Params, r.Header)
-		req := &imageRequest{Params: iu.Params, Dialect: d.Name(), markField: iu.MarkField, frameField: iu.FrameField, rectField: iu.RectField, padField: iu.PadField, cacheControl: maxAgeCacheControl(iu), w: w, r: r}
+		req := &imageRequest{Params: iu.Params, Dialect: d.Name(), markField: iu.MarkField, frameField: iu.FrameField, rectField: iu.RectField, rectYField: iu.RectYField, padField: iu.PadField, cacheControl: maxAgeCacheControl(iu), w: w, r: r}
 		req.fallback, req.fallbackField = iu.Fallback, iu.FallbackField
 		if iu.Remote() {
 			if err := h.allowRemote(); err != nil {

@@ -50,6 +50,11 @@ func TestCloudflareDocumentedBehaviour(t *testing.T) {
 		s.png(t, "/cdn-cgi/image/trim.height=80,format=png/img/photo.jpg", 400, 80)
 		s.refused(t, "/cdn-cgi/image/trim.left=400/img/photo.jpg", http.StatusBadRequest, "trim.left")
 		s.refused(t, "/cdn-cgi/image/trim.top=250,trim.width=10/img/photo.jpg", http.StatusBadRequest, "trim.top")
+		// With both offsets, the one past the source is named.
+		s.refused(t, "/cdn-cgi/image/trim.left=10,trim.top=300/img/photo.jpg", http.StatusBadRequest, "trim.top")
+		s.refused(t, "/cdn-cgi/image/trim.left=400,trim.top=10/img/photo.jpg", http.StatusBadRequest, "trim.left")
+		// imgix places both axes with its one rect.
+		s.refused(t, "/img/photo.jpg?rect=10,300,10,10", http.StatusBadRequest, "rect")
 		s.refused(t, "/cdn-cgi/image/trim.border.tolerance=5/img/photo.jpg", http.StatusBadRequest, "trim.border.tolerance")
 	})
 }

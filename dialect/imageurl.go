@@ -51,6 +51,10 @@ type ImageURL struct {
 	// RectField is the option that placed Params.Rect, in the dialect's
 	// own spelling, for an error about the region ("": imgix's rect).
 	RectField string
+	// RectYField is the option that placed Params.Rect's top, where the
+	// dialect places each axis by an option of its own, for an error about
+	// a region whose top is past the source ("": RectField).
+	RectYField string
 	// PadField is the option that padded the image (Params.Pad, Padding),
 	// in the dialect's own spelling, for an error about the padded size
 	// ("": imgix's pad).

@@ -267,10 +267,21 @@ func swapGeometry(g geometry) geometry {
 	return g
 }
 
+// RectYField is the Field of the error on a Rect whose top is past the
+// source's bottom (its left inside the source); a Rect that starts right
+// of the source is an error on rect. A server names either as its URL
+// does, and RectYField as rect where the URL has one option for both.
+const RectYField = "rect.y"
+
 // clampRect intersects r with the image; a rect fully outside is an error.
 func clampRect(r params.Rect, w, h int) (params.Rect, error) {
-	if r.X >= w || r.Y >= h {
+	if r.X >= w {
 		return params.Rect{}, params.BadParam("rect", fmt.Sprintf("The region starts outside the %dx%d source.", w, h))
+	}
+	if r.Y >= h {
+		// Its top is past the source's bottom: rect.y, for a dialect that
+		// places each axis by an option of its own (dialect.ImageURL.RectYField).
+		return params.Rect{}, params.BadParam(RectYField, fmt.Sprintf("The region starts outside the %dx%d source.", w, h))
 	}
 	r.W = min(r.W, w-r.X)
 	r.H = min(r.H, h-r.Y)

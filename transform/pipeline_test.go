@@ -717,6 +717,11 @@ func TestRegionPixels(t *testing.T) {
 	if e := params.AsErrors(err); err == nil || e[0].Status != 400 || e[0].Field != "rect" {
 		t.Errorf("an area placed past the edge: %v", err)
 	}
+	// Placed past the bottom edge only: an error on rect's y axis.
+	_, err = process(t, pl, src, params.Params{Region: params.Region{W: 10, H: 10, AtSet: true, At: [2]params.Place{{}, {By: params.PlaceFraction, F: 1}}}}, "")
+	if e := params.AsErrors(err); err == nil || e[0].Status != 400 || e[0].Field != "rect.y" {
+		t.Errorf("an area placed past the bottom edge: %v", err)
+	}
 }
 
 // FitOutside covers the box without cropping (sharp's outside, Thumbor's

@@ -150,7 +150,7 @@ func (d Dialect) parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if err != nil {
 		return dialect.ImageURL{}, true, err
 	}
-	return dialect.ImageURL{Params: p, Source: src, Query: u.RawQuery, RectField: cloudflare.RectField(p)}, true, nil
+	return dialect.ImageURL{Params: p, Source: src, Query: u.RawQuery, RectField: cloudflare.RectField(p), RectYField: cloudflare.RectYField(p)}, true, nil
 }
 
 // variant reads the last segment: a flexible variant's options or a

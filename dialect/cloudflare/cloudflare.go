@@ -33,19 +33,29 @@ func (Dialect) Name() string { return "cloudflare" }
 // section for the mapping and its deviations.
 func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	iu, ok, err := pathurl.PrefixParse(u, Prefix, "options", ParseOptions)
-	iu.RectField = RectField(iu.Params)
+	iu.RectField, iu.RectYField = RectField(iu.Params), RectYField(iu.Params)
 	return iu, ok, err
 }
 
 // RectField is the option that placed p's Rect, for an error about it (a
 // region that starts outside the source): trim.left, or trim.top where
-// the region has no left offset; "" without a Rect.
+// the region has no left offset (its left cannot be past the source);
+// "" without a Rect.
 func RectField(p params.Params) string {
 	switch {
 	case p.Rect == (params.Rect{}):
 		return ""
 	case p.Rect.X > 0:
 		return "trim.left"
+	}
+	return "trim.top"
+}
+
+// RectYField is the option that placed p's Rect's top, for an error about
+// a region whose top is past the source: trim.top; "" without a Rect.
+func RectYField(p params.Params) string {
+	if p.Rect == (params.Rect{}) {
+		return ""
 	}
 	return "trim.top"
 }

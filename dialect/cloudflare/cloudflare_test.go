@@ -75,6 +75,8 @@ func TestParse(t *testing.T) {
 		"/cdn-cgi/image/w=100,background=rgb%28240%2C40%2C145%29/a.jpg": {Params: params.Params{Width: 100, Background: params.Color{R: 240, G: 40, B: 145, A: 255, Set: true}}, Source: "/a.jpg"},
 		"/cdn-cgi/image/background=rgba(240,40,145,0.5),w=100/a.jpg":    {Params: params.Params{Width: 100, Background: params.Color{R: 240, G: 40, B: 145, A: 128, Set: true}}, Source: "/a.jpg"},
 		"/cdn-cgi/image/background=rgb(0%20128%200),w=100/a.jpg":        {Params: params.Params{Width: 100, Background: params.Color{G: 128, A: 255, Set: true}}, Source: "/a.jpg"},
+		// rgb(240 40 145 / 50%) in a path: / sent as %2F, % as %25.
+		"/cdn-cgi/image/background=rgb(240%2040%20145%20%2F%2050%25),w=100/a.jpg": {Params: params.Params{Width: 100, Background: params.Color{R: 240, G: 40, B: 145, A: 128, Set: true}}, Source: "/a.jpg"},
 		// scq and face-zoom are slow-connection-quality's and zoom's short names.
 		"/cdn-cgi/image/w=10,scq=50/a.jpg":                                      {Params: params.Params{Width: 10}, Source: "/a.jpg"},
 		"/cdn-cgi/image/w=10,slow-connection-quality=low/a.jpg":                 {Params: params.Params{Width: 10}, Source: "/a.jpg"},
@@ -82,11 +84,11 @@ func TestParse(t *testing.T) {
 		// trim.left and trim.top cut off the sides; with trim.width or
 		// trim.height, the region kept from there (to the edge where not
 		// given); times dpr.
-		"/cdn-cgi/image/trim.left=30,trim.top=40/a.jpg":                                {Params: params.Params{Rect: params.Rect{X: 30, Y: 40, W: math.MaxInt32, H: math.MaxInt32}}, Source: "/a.jpg", RectField: "trim.left"},
-		"/cdn-cgi/image/trim.top=40/a.jpg":                                             {Params: params.Params{Rect: params.Rect{Y: 40, W: math.MaxInt32, H: math.MaxInt32}}, Source: "/a.jpg", RectField: "trim.top"},
-		"/cdn-cgi/image/trim.width=678,trim.height=600,trim.left=30,trim.top=40/a.jpg": {Params: params.Params{Rect: params.Rect{X: 30, Y: 40, W: 678, H: 600}}, Source: "/a.jpg", RectField: "trim.left"},
-		"/cdn-cgi/image/trim.height=800/a.jpg":                                         {Params: params.Params{Rect: params.Rect{W: math.MaxInt32, H: 800}}, Source: "/a.jpg", RectField: "trim.top"},
-		"/cdn-cgi/image/dpr=2,trim.left=10,trim.width=100/a.jpg":                       {Params: params.Params{DPR: 2, Rect: params.Rect{X: 20, W: 200, H: math.MaxInt32}}, Source: "/a.jpg", RectField: "trim.left"},
+		"/cdn-cgi/image/trim.left=30,trim.top=40/a.jpg":                                {Params: params.Params{Rect: params.Rect{X: 30, Y: 40, W: math.MaxInt32, H: math.MaxInt32}}, Source: "/a.jpg", RectField: "trim.left", RectYField: "trim.top"},
+		"/cdn-cgi/image/trim.top=40/a.jpg":                                             {Params: params.Params{Rect: params.Rect{Y: 40, W: math.MaxInt32, H: math.MaxInt32}}, Source: "/a.jpg", RectField: "trim.top", RectYField: "trim.top"},
+		"/cdn-cgi/image/trim.width=678,trim.height=600,trim.left=30,trim.top=40/a.jpg": {Params: params.Params{Rect: params.Rect{X: 30, Y: 40, W: 678, H: 600}}, Source: "/a.jpg", RectField: "trim.left", RectYField: "trim.top"},
+		"/cdn-cgi/image/trim.height=800/a.jpg":                                         {Params: params.Params{Rect: params.Rect{W: math.MaxInt32, H: 800}}, Source: "/a.jpg", RectField: "trim.top", RectYField: "trim.top"},
+		"/cdn-cgi/image/dpr=2,trim.left=10,trim.width=100/a.jpg":                       {Params: params.Params{DPR: 2, Rect: params.Rect{X: 20, W: 200, H: math.MaxInt32}}, Source: "/a.jpg", RectField: "trim.left", RectYField: "trim.top"},
 		// trim.border.color and trim.border.keep tune trim=border.
 		"/cdn-cgi/image/trim=border,trim.border.color=%23000000,trim.border.keep=10/a.jpg": {Params: params.Params{Trim: true, TrimColor: params.Color{A: 255, Set: true}, TrimPad: 10}, Source: "/a.jpg"},
 		"/cdn-cgi/image/trim.border.color=rgb(255%20255%200)/a.jpg":                        {Params: params.Params{Trim: true, TrimColor: params.Color{R: 255, G: 255, A: 255, Set: true}}, Source: "/a.jpg"},

@@ -31,13 +31,13 @@ type Valid = struct {
 
 // CheckValid fails t for every case d does not read as it says. The
 // names a dialect gives the options that placed a region or padded the
-// image (RectField, PadField: for errors found while serving) are not
+// image (RectField, RectYField, PadField: for errors found while serving) are not
 // compared; CheckFields checks them.
 func CheckValid(t *testing.T, d dialect.URLDialect, cases []Valid) {
 	t.Helper()
 	for _, tt := range cases {
 		got, ok, err := Parse(t, d, tt.Raw)
-		got.RectField, got.PadField = "", ""
+		got.RectField, got.RectYField, got.PadField = "", "", ""
 		want := dialect.ImageURL{Params: tt.Want, Source: tt.Source, Query: tt.Query}
 		if !ok || err != nil || got != want {
 			t.Errorf("%.80s: ok=%v err=%v\n got %+v\nwant %+v", tt.Raw, ok, err, got, want)
