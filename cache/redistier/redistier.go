@@ -516,9 +516,11 @@ func (t *Tier) syncPurges(now time.Time) {
 	t.advance()
 	t.applying++
 	t.mu.Unlock()
-	t.lostPurges.Add(1)
 	t.cancel(all)
 	t.notify(cache.SharedPurge{All: true})
+	// Counted once the local tiers are purged: a reader of Stats that sees
+	// the loss sees its purge done.
+	t.lostPurges.Add(1)
 	t.applied()
 }
 
