@@ -119,6 +119,60 @@ http://localhost:9080 {
 	wantBlue(t, "after the purge", res, body, o, 2)
 }
 
+// TestPurgeSplitsASharedFetch: a request that begins after a purge of a
+// source does not wait for a fetch of it begun before the purge (which is
+// reading the purged bytes): it fetches the source itself, and answers
+// with the new image while the old fetch is still held.
+func TestPurgeSplitsASharedFetch(t *testing.T) {
+	red, blue := solidJPEG(t, 215, 109, color.RGBA{255, 0, 0, 255}), solidJPEG(t, 215, 109, color.RGBA{0, 0, 255, 255})
+	o := newGatedOrigin(red, blue)
+	tester := behindCaddy(t, o, `
+http://localhost:9080 {
+	matte
+	reverse_proxy {origin}
+}`)
+	gate := make(chan struct{})
+	var once sync.Once
+	open := func() { once.Do(func() { close(gate) }) }
+	t.Cleanup(open)
+	o.gate.Store(&gate)
+	first := make(chan string, 1)
+	go func() {
+		res, err := tester.Client.Get("http://localhost:9080/s.jpg?w=20")
+		if err != nil {
+			first <- err.Error()
+			return
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		first <- res.Status
+	}()
+	select {
+	case <-o.reached:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first request's source fetch did not reach the origin")
+	}
+	o.version.Store(1)
+	purgeSource(t, `{"source":"/s.jpg"}`)
+	// The first request's fetch is still held at the origin: a request
+	// that joined it would wait for the gate, which opens only after.
+	quick := &http.Client{Timeout: 10 * time.Second}
+	res, err := quick.Get("http://localhost:9080/s.jpg?w=21")
+	if err != nil {
+		t.Fatalf("a request after the purge, the old fetch still held: %v", err)
+	}
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantBlue(t, "a request after the purge, the old fetch still held", res, body, o, 2)
+	open()
+	if s := <-first; !strings.HasPrefix(s, "200") {
+		t.Fatalf("the request that overlapped the purge: %s", s)
+	}
+}
+
 // TestPurgeRemoteSourceByURL: a remote source (a URL dialect's absolute
 // URL) is purged by that URL, its results and its memo both.
 func TestPurgeRemoteSourceByURL(t *testing.T) {

@@ -2,6 +2,7 @@ package caddymodule
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -68,7 +69,7 @@ func (h *Handler) sharedFetch(req *imageRequest, next caddyhttp.Handler, old *so
 	}
 	start := time.Now()
 	for range 2 {
-		got, led, _ := h.fetches.do(req.r.Context(), req.srcID, func() *fetchedSource {
+		got, led, _ := h.fetches.do(req.r.Context(), sharedFetchKey(req), func() *fetchedSource {
 			var s *fetchedSource
 			s, done, err = h.fetchSource(req, next, nil, old, now)
 			return s
@@ -92,6 +93,14 @@ func (h *Handler) sharedFetch(req *imageRequest, next caddyhttp.Handler, old *so
 		return got, false, nil
 	}
 	return h.fetchSource(req, next, nil, old, now)
+}
+
+// sharedFetchKey names the fetch req may share: its source, in the cache's
+// purge generation req took (req.gen). A request that begins after a purge
+// of the source does not join a fetch begun before it, which may be
+// reading the bytes the purge was made to forget.
+func sharedFetchKey(req *imageRequest) string {
+	return req.srcID + "\x00" + strconv.FormatUint(req.gen, 10)
 }
 
 // fetchSource gets req's source: from rec when a revalidation already
