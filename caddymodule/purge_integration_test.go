@@ -46,6 +46,36 @@ func (o *gatedOrigin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(o.images[v])
 }
 
+// heldAtOrigin sends a GET for url in the background and returns once its
+// source fetch has reached o, where it is held until open is called (at
+// the latest when the test ends); first then receives the answer's status
+// line, or the client's error.
+func heldAtOrigin(t *testing.T, tester *caddytest.Tester, o *gatedOrigin, url string) (open func(), first <-chan string) {
+	t.Helper()
+	gate := make(chan struct{})
+	var once sync.Once
+	open = func() { once.Do(func() { close(gate) }) }
+	t.Cleanup(open)
+	o.gate.Store(&gate)
+	status := make(chan string, 1)
+	go func() {
+		res, err := tester.Client.Get(url)
+		if err != nil {
+			status <- err.Error()
+			return
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		status <- res.Status
+	}()
+	select {
+	case <-o.reached:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first request's source fetch did not reach the origin")
+	}
+	return open, status
+}
+
 // purgeSource posts body to the admin purge route and expects a 200.
 func purgeSource(t *testing.T, body string) {
 	t.Helper()
@@ -85,28 +115,8 @@ http://localhost:9080 {
 	matte
 	reverse_proxy {origin}
 }`)
-	gate := make(chan struct{})
-	var once sync.Once
-	open := func() { once.Do(func() { close(gate) }) }
-	t.Cleanup(open)
-	o.gate.Store(&gate)
 	url := "http://localhost:9080/a.jpg?w=20"
-	first := make(chan string, 1)
-	go func() {
-		res, err := tester.Client.Get(url)
-		if err != nil {
-			first <- err.Error()
-			return
-		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		first <- res.Status
-	}()
-	select {
-	case <-o.reached:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the first request's source fetch did not reach the origin")
-	}
+	open, first := heldAtOrigin(t, tester, o, url)
 	// The operator replaces the file and purges it while the first request
 	// is still reading the old one.
 	o.version.Store(1)
@@ -131,27 +141,7 @@ http://localhost:9080 {
 	matte
 	reverse_proxy {origin}
 }`)
-	gate := make(chan struct{})
-	var once sync.Once
-	open := func() { once.Do(func() { close(gate) }) }
-	t.Cleanup(open)
-	o.gate.Store(&gate)
-	first := make(chan string, 1)
-	go func() {
-		res, err := tester.Client.Get("http://localhost:9080/s.jpg?w=20")
-		if err != nil {
-			first <- err.Error()
-			return
-		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		first <- res.Status
-	}()
-	select {
-	case <-o.reached:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the first request's source fetch did not reach the origin")
-	}
+	open, first := heldAtOrigin(t, tester, o, "http://localhost:9080/s.jpg?w=20")
 	o.version.Store(1)
 	purgeSource(t, `{"source":"/s.jpg"}`)
 	// The first request's fetch is still held at the origin: a request
