@@ -23,8 +23,8 @@ const (
 	// every request is a memory-tier hit, against Caddy's file_server
 	// serving the same bytes.
 	KindHitMemory Kind = "hit-memory"
-	// KindHitDisk (g): the same from the disk tier, the memory tier
-	// bypassed.
+	// KindHitDisk (g, g0): the same with every result read from the disk
+	// tier: the memory tier is too small to hold it.
 	KindHitDisk Kind = "hit-disk"
 	// KindRembg (h): background removal end to end, against the imgly
 	// Node peer on the same model and the raw inference time.
@@ -50,7 +50,9 @@ type Scenario struct {
 	// MatteBlock, when set, is added to the matte block of the Matte
 	// servers that run this scenario (the harness starts them afresh for
 	// it): d444 runs d at sharp's AVIF settings, like for like with ipx;
-	// f0 runs f with a conditional request to the origin on every hit.
+	// f0 runs f with a conditional request to the origin on every hit; g
+	// sets the memory tier beside the disk tier (a block without
+	// cache_memory gets a 1-byte one: g0).
 	MatteBlock string
 }
 
@@ -69,7 +71,8 @@ var Scenarios = []Scenario{
 	{ID: "pass", Title: "passthrough: photo-4mp.jpg as stored", File: "perf/photo-4mp.jpg"},
 	{ID: "f", Title: "cache hit, memory tier: a's request (photo-4mp.jpg → 800w JPEG q80)", File: "perf/photo-4mp.jpg", Width: 800, Format: "jpg", Quality: 80, Kind: KindHitMemory, Target: 1.3},
 	{ID: "f0", Title: "f with every hit revalidated (`source_heuristic_ttl 0`: a conditional request to file_server per hit, as before the heuristic)", File: "perf/photo-4mp.jpg", Width: 800, Format: "jpg", Quality: 80, Kind: KindHitMemory, Target: 1.3, MatteBlock: "source_heuristic_ttl 0"},
-	{ID: "g", Title: "cache hit, disk tier: a's request (photo-4mp.jpg → 800w JPEG q80)", File: "perf/photo-4mp.jpg", Width: 800, Format: "jpg", Quality: 80, Kind: KindHitDisk, Target: 1.0},
+	{ID: "g", Title: "cache hit, disk tier: a's request (photo-4mp.jpg → 800w JPEG q80); a 64 KiB memory tier keeps the source's memo, never the 91 KB result, as a deployment whose memory tier has evicted the result", File: "perf/photo-4mp.jpg", Width: 800, Format: "jpg", Quality: 80, Kind: KindHitDisk, Target: 1.0, MatteBlock: "cache_memory 64KiB"},
+	{ID: "g0", Title: "g with nothing in memory (`cache_memory 1B`): the source's memo is read from the disk tier too, as after a restart", File: "perf/photo-4mp.jpg", Width: 800, Format: "jpg", Quality: 80, Kind: KindHitDisk, Target: 1.0},
 	{ID: "h", Title: "background removal: photos/animal-1.jpg (1000×667) → PNG cut-out", File: "photos/animal-1.jpg", Format: "png", Rembg: true, Kind: KindRembg, Target: 1.10},
 	{ID: "i", Title: "50 concurrent identical misses, cache on: b's request (photo-12mp.jpg → 800w JPEG q80)", File: "perf/photo-12mp.jpg", Width: 800, Format: "jpg", Quality: 80, Kind: KindCoalesce, Target: 1},
 }

@@ -93,8 +93,9 @@ func waitReady(s *server, url string, timeout time.Duration) error {
 // raised so that queued AVIF requests at concurrency 8 are not answered 503,
 // and the result cache (%[4]s): off for "matte", so that every request
 // decodes and encodes, as it does in ipx and nginx; on for "matte-cache"
-// (the defaults: a 256 MiB memory tier) and "matte-disk" (disk tier, memory
-// tier bypassed) in the cache scenarios f, g and i.
+// (the defaults: a 256 MiB memory tier) and "matte-disk" (a disk tier and a
+// memory tier too small for the result: the scenario's, else 1 byte) in the
+// cache scenarios f, g and i.
 const matteCaddyfile = `# Matte under test: defaults, timeout raised for queued AVIF requests,
 # %[5]s
 {
@@ -202,8 +203,12 @@ func startServers(p *procs, cfg *config, names []string, matteBlock string) ([]*
 				// A fresh disk tier per start: the warm-up fills it.
 				logSeq++
 				dir := filepath.Join(cfg.tmp, fmt.Sprintf("matte-disk-%03d", logSeq))
-				block = fmt.Sprintf("\t\tcache_memory 1B\n\t\tcache_disk %s 1GiB\n", dir)
-				note = "result cache on, disk tier only: the Caddyfile has no disk-only form\n# (`cache_memory 0` is refused), so a 1-byte memory tier declines every entry\n# and each hit is read from the disk tier (X-Cache: HIT-DISK)."
+				block = fmt.Sprintf("\t\tcache_disk %s 1GiB\n", dir)
+				note = "result cache on, a disk tier and the scenario's memory tier, too small for the result,\n# so each hit reads it from the disk tier (X-Cache: HIT-DISK)."
+				if !strings.Contains(matteBlock, "cache_memory") {
+					block = "\t\tcache_memory 1B\n" + block
+					note = "result cache on, disk tier only: the Caddyfile has no disk-only form\n# (`cache_memory 0` is refused), so a 1-byte memory tier declines every entry\n# and each hit is read from the disk tier (X-Cache: HIT-DISK)."
+				}
 				s.Label = "Matte, cache on (disk tier)"
 			}
 			block, note = withMatteBlock(block, note, matteBlock)
