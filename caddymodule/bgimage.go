@@ -8,17 +8,16 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
-
 	"github.com/jebosio/matte/admission"
 	"github.com/jebosio/matte/fetch"
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/transform"
 )
 
-// subrequestKey marks the context of a bg-image subrequest. A matte handler
-// serves such a request untransformed: no recursion, and no signature
-// check (the signed request that named the image was checked).
+// subrequestKey marks the context of Matte's own subrequests (subrequest:
+// layer images, dialect sources). A matte handler serves such a request
+// untransformed: no recursion, and no signature check (the signed request
+// that named the image was checked).
 type subrequestKey struct{}
 
 func isSubrequest(r *http.Request) bool {
@@ -127,7 +126,7 @@ func (h *Handler) fetchLayerURL(ctx context.Context, li layerImage, ref string, 
 // as they would for a direct request. Only a 200 image answer, within
 // max_source_bytes, is used; anything else is the client's 400.
 func (h *Handler) fetchLayerPath(r *http.Request, li layerImage, ref string, hold *admission.Hold) ([]byte, sharing, error) {
-	srv, ok := r.Context().Value(caddyhttp.ServerCtxKey).(http.Handler)
+	sub, srv, ok := subrequest(r)
 	if !ok {
 		return nil, sharing{}, li.error(http.StatusBadRequest, "A "+li.field+" path needs Caddy's HTTP server; give a URL instead.", nil)
 	}
@@ -135,7 +134,6 @@ func (h *Handler) fetchLayerPath(r *http.Request, li layerImage, ref string, hol
 	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(u.Path, "/") {
 		return nil, sharing{}, li.error(http.StatusBadRequest, "A "+li.field+" path must be an absolute path on this site.", err)
 	}
-	sub := r.Clone(context.WithValue(r.Context(), subrequestKey{}, true))
 	sub.Method = http.MethodGet
 	sub.URL = &url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery}
 	sub.RequestURI = sub.URL.RequestURI()
@@ -146,7 +144,7 @@ func (h *Handler) fetchLayerPath(r *http.Request, li layerImage, ref string, hol
 	sanitizeSourceHeader(sub.Header)
 
 	rec := newSourceRecorder(discardWriter{header: http.Header{}}, h.MaxSourceBytes, hold)
-	_, aborted := catchAbort(func() error { srv.ServeHTTP(rec, sub); return nil })
+	_, aborted := serveRoutes(srv, rec, sub)
 	switch {
 	case rec.overflow:
 		return nil, sharing{}, li.error(http.StatusRequestEntityTooLarge, "The "+li.noun+" is over max_source_bytes.", nil)

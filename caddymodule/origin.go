@@ -182,11 +182,10 @@ func serveNext(next caddyhttp.Handler, rec *sourceRecorder, r *http.Request) (er
 // file_server's 404) itself, into rec: no handler error comes back.
 // Without Caddy's server (unit tests) it falls back to next.
 func fetchViaRoutes(next caddyhttp.Handler, rec *sourceRecorder, or *http.Request, prefix string) (err error, aborted bool) {
-	srv, ok := or.Context().Value(caddyhttp.ServerCtxKey).(http.Handler)
+	sub, srv, ok := subrequest(or)
 	if !ok {
 		return serveNext(next, rec, or)
 	}
-	sub := or.Clone(context.WithValue(or.Context(), subrequestKey{}, true))
 	if prefix != "" {
 		u := *or.URL
 		u.Path = prefix + or.URL.Path
@@ -199,7 +198,26 @@ func fetchViaRoutes(next caddyhttp.Handler, rec *sourceRecorder, or *http.Reques
 	// The routes set their headers afresh: what the client's response
 	// has so far would be doubled (header +Name).
 	rec.header = http.Header{}
-	return catchAbort(func() error { srv.ServeHTTP(rec, sub); return nil })
+	return serveRoutes(srv, rec, sub)
+}
+
+// subrequest clones r for a request of Matte's own through the routes of
+// srv, the Caddy server serving r, marked so that a matte handler on its way
+// passes it untransformed (isSubrequest). ok is false outside Caddy's
+// server (unit tests).
+func subrequest(r *http.Request) (sub *http.Request, srv http.Handler, ok bool) {
+	srv, ok = r.Context().Value(caddyhttp.ServerCtxKey).(http.Handler)
+	if !ok {
+		return nil, nil, false
+	}
+	return r.Clone(context.WithValue(r.Context(), subrequestKey{}, true)), srv, true
+}
+
+// serveRoutes runs sub through srv into w. The server answers a handler's
+// error itself (a 401, file_server's 404), so err is always nil; aborted
+// reports a handler's http.ErrAbortHandler (catchAbort).
+func serveRoutes(srv http.Handler, w http.ResponseWriter, sub *http.Request) (err error, aborted bool) {
+	return catchAbort(func() error { srv.ServeHTTP(w, sub); return nil })
 }
 
 // catchAbort runs serve, reporting a panic with http.ErrAbortHandler as
