@@ -31,23 +31,26 @@ func init() {
 // remote source: a URL dialect's, a hosted API's image URL, a
 // fallback_image) and as its path and query (a site's source named by its
 // full URL); a URL of another scheme with a host by its path and query.
-type AdminAPI struct {
-	app *App
-}
+//
+// The caches are those of the running config, looked up at each call:
+// Caddy replaces the admin endpoint, this module with it, before a new
+// config's apps load, so after a reload that failed this module belongs to
+// the refused config while the old one goes on serving.
+type AdminAPI struct{}
 
 // CaddyModule returns the Caddy module information.
 func (AdminAPI) CaddyModule() caddy.ModuleInfo {
 	return caddy.ModuleInfo{ID: "admin.api.matte", New: func() caddy.Module { return new(AdminAPI) }}
 }
 
-// Provision fetches the config's matte app, whose caches the route purges.
-func (a *AdminAPI) Provision(ctx caddy.Context) error {
-	app, err := appFrom(ctx)
+// runningApp is the matte app of the running config; nil where it has none.
+func runningApp() *App {
+	v, err := caddy.ActiveContext().AppIfConfigured(AppName)
 	if err != nil {
-		return err
+		return nil
 	}
-	a.app = app
-	return nil
+	app, _ := v.(*App)
+	return app
 }
 
 // Routes returns the admin routes.
@@ -90,8 +93,8 @@ func (a AdminAPI) purge(w http.ResponseWriter, r *http.Request) error {
 	}
 	var errs []error
 	n := 0
-	if a.app != nil {
-		a.app.eachCache(func(_ string, c *cache.Cache) {
+	if app := runningApp(); app != nil {
+		app.eachCache(func(_ string, c *cache.Cache) {
 			n++
 			if err := op(c); err != nil && !errors.Is(err, cache.ErrInvalid) {
 				errs = append(errs, err)
@@ -119,7 +122,4 @@ func sourceTags(source string) []string {
 	return []string{u.RequestURI()}
 }
 
-var (
-	_ caddy.AdminRouter = AdminAPI{}
-	_ caddy.Provisioner = (*AdminAPI)(nil)
-)
+var _ caddy.AdminRouter = AdminAPI{}

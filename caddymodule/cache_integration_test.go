@@ -257,6 +257,42 @@ http://localhost:9080 {
 		}
 	})
 
+	// Caddy replaces the admin endpoint before a new config's apps load:
+	// after a refused reload the old config serves on, and the purge route
+	// must reach its caches, not the refused config's.
+	t.Run("purge after a refused reload", func(t *testing.T) {
+		get(t, tester, base+"/photo.jpg?w=34")
+		if res, _ := get(t, tester, base+"/photo.jpg?w=34"); res.Header.Get("X-Cache") != "HIT-MEMORY" {
+			t.Fatalf("X-Cache %q", res.Header.Get("X-Cache"))
+		}
+		refused := globalOptions +
+			"http://localhost:9080 {\n\tmatte {\n\t\tworkers 4\n\t\tqueue_megapixels 50\n\t}\n\tfile_server\n}\n"
+		lres, err := http.Post("http://localhost:2999/load", "text/caddyfile", strings.NewReader(refused))
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, _ := io.ReadAll(lres.Body)
+		lres.Body.Close()
+		if lres.StatusCode == http.StatusOK || !strings.Contains(string(msg), "queue_megapixels 50") {
+			t.Fatalf("the refused config loaded: %d %s", lres.StatusCode, msg)
+		}
+		if res, _ := get(t, tester, base+"/photo.jpg?w=34"); res.Header.Get("X-Cache") != "HIT-MEMORY" {
+			t.Fatalf("the old config after the refused reload: X-Cache %q", res.Header.Get("X-Cache"))
+		}
+		pres, err := http.Post("http://localhost:2999/matte/purge", "application/json", strings.NewReader(`{"all":true}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		answer, _ := io.ReadAll(pres.Body)
+		pres.Body.Close()
+		if pres.StatusCode != 200 || strings.TrimSpace(string(answer)) != `{"caches":1}` {
+			t.Fatalf("purge: %d %s, want 200 {\"caches\":1}", pres.StatusCode, answer)
+		}
+		if res, _ := get(t, tester, base+"/photo.jpg?w=34"); res.Header.Get("X-Cache") != "MISS" {
+			t.Fatalf("after the purge X-Cache %q, want MISS", res.Header.Get("X-Cache"))
+		}
+	})
+
 	t.Run("disk tier survives a new cache instance", func(t *testing.T) {
 		res, _ := get(t, tester, base+"/photo.jpg?w=32")
 		if res.Header.Get("X-Cache") != "MISS" {
