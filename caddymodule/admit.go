@@ -29,7 +29,14 @@ type fetchLoad struct {
 // provisionQueue builds the handler's transform queue: Workers x 25
 // megapixels in flight, QueueMegapixels waiting.
 func (h *Handler) provisionQueue() error {
-	pool, err := admission.New(admission.Config{Capacity: int64(h.Workers) * 25, MaxQueueCost: int64(h.QueueMegapixels)})
+	running := h.Workers * 25
+	if h.QueueMegapixels < running {
+		// The queue must hold what the workers may run at once, or a
+		// request the limits allow could never wait for a worker.
+		return fmt.Errorf("matte: queue_megapixels %d is below what %d workers run at once (%d workers × 25 MP = %d): raise it to at least %d or lower workers",
+			h.QueueMegapixels, h.Workers, h.Workers, running, running)
+	}
+	pool, err := admission.New(admission.Config{Capacity: int64(running), MaxQueueCost: int64(h.QueueMegapixels)})
 	if err != nil {
 		return fmt.Errorf("matte: queue: %w", err)
 	}

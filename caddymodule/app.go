@@ -65,10 +65,13 @@ type App struct {
 	held       []heldRef                  // pool references to release at Cleanup
 	caches     map[string]*cache.Cache    // by cachePoolKey
 	tiers      map[string]*redistier.Tier // shared tiers of caches, by cachePoolKey
-	admission  []*admission.Pool
-	buffered   []*admission.Budget // the handlers' max_buffered_bytes
-	inference  map[*segment.Pool]bool
-	stopFree   chan struct{} // closed by Stop; nil without free_memory_interval
+	// diskFolders: the cachePoolKey of each disk folder this generation's
+	// caches use, by absolute path.
+	diskFolders map[string]string
+	admission   []*admission.Pool
+	buffered    []*admission.Budget // the handlers' max_buffered_bytes
+	inference   map[*segment.Pool]bool
+	stopFree    chan struct{} // closed by Stop; nil without free_memory_interval
 
 	metricsOnce sync.Once
 	metrics     *metrics
@@ -248,6 +251,9 @@ func (e cachePoolEntry) Destruct() error {
 	return err
 }
 
+// cachePoolKey names the cache o and sc describe: options that differ only
+// in spelling (a default written out or left out, a folder written two
+// ways) name one cache.
 func cachePoolKey(o cache.Options, sc *SharedCache) string {
 	k := fmt.Sprintf("mem=%d;disk=%s;diskmax=%d", o.MemoryMaxBytes, o.DiskPath, o.DiskMaxBytes)
 	if sc != nil {
@@ -259,8 +265,40 @@ func cachePoolKey(o cache.Options, sc *SharedCache) string {
 // Cache returns the shared cache for o (with the shared tier sc, when not
 // nil), opening it on first use. Handlers with the same options, in this
 // generation or the next, share it.
+//
+// Two caches of one generation cannot share a disk folder: each would
+// keep its own index and size total and delete the other's files. (A
+// reload that changes a cache's other settings opens the folder again
+// while the old generation still has it; the old one closes at Cleanup.)
 func (a *App) Cache(o cache.Options, sc *SharedCache) (*cache.Cache, error) {
+	if o.MemoryMaxBytes == 0 {
+		o.MemoryMaxBytes = cache.DefaultMemoryMaxBytes
+	}
+	if o.DiskPath != "" {
+		abs, err := filepath.Abs(o.DiskPath)
+		if err != nil {
+			return nil, err
+		}
+		o.DiskPath = abs
+		if o.DiskMaxBytes == 0 {
+			o.DiskMaxBytes = cache.DefaultDiskMaxBytes
+		}
+	}
 	key := cachePoolKey(o, sc)
+	if o.DiskPath != "" {
+		a.mu.Lock()
+		if a.diskFolders == nil {
+			a.diskFolders = map[string]string{}
+		}
+		other, taken := a.diskFolders[o.DiskPath]
+		if !taken {
+			a.diskFolders[o.DiskPath] = key
+		}
+		a.mu.Unlock()
+		if taken && other != key {
+			return nil, fmt.Errorf("cache_disk %s is also another matte handler's, with other cache settings (%s, here %s): give each its own folder, or both the same cache_memory, cache_disk size and cache_shared", o.DiskPath, other, key)
+		}
+	}
 	logger := a.logger
 	v, err := a.hold(shared.caches, key, func() (caddy.Destructor, error) {
 		// A full or read-only disk fails every write: log the first few

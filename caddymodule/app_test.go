@@ -105,3 +105,67 @@ func TestEnginesPoolKeyFollowsValues(t *testing.T) {
 		t.Fatal("different queues share an engine key")
 	}
 }
+
+// TestProvisionRefusesBadNumbers: Caddy provisions a handler before it
+// validates it, so what JSON can say and the Caddyfile cannot (a negative
+// workers, which would size a channel) is refused by Provision with an
+// error, not a panic; a queue_megapixels below what the workers run at once
+// names the option and the least it may be, for this workers count.
+func TestProvisionRefusesBadNumbers(t *testing.T) {
+	for _, tc := range []struct {
+		name, handler, wantErr string
+	}{
+		{"negative workers", `"workers": -1`, "limits, workers and queue_megapixels must not be negative"},
+		{"negative timeout", `"timeout": -1000000000`, "timeout, source_ttl and source_heuristic_ttl must not be negative"},
+		{"queue under the workers", `"workers": 4, "queue_megapixels": 50`, "queue_megapixels 50 is below what 4 workers run at once (4 workers × 25 MP = 100): raise it to at least 100 or lower workers"},
+		{"queue at the workers", `"workers": 4, "queue_megapixels": 100`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			raw := `{"apps": {"http": {"servers": {"s": {"listen": ["127.0.0.1:0"], "routes": [{"handle": [{"handler": "matte", "cache_off": true, "rembg": {"off": true}, "faces": {"off": true}, ` +
+				tc.handler + `}]}]}}}}}`
+			var cfg caddy.Config
+			if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
+				t.Fatal(err)
+			}
+			err := caddy.Validate(&cfg)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestDiskFolderOfOneCache: two sites of one config may name one cache_disk
+// folder only for one cache: the same settings, however spelled (a default
+// written out, a trailing slash), share it; other settings are refused
+// rather than opening the folder twice, each tier deleting the other's
+// files to keep its own size.
+func TestDiskFolderOfOneCache(t *testing.T) {
+	dir := t.TempDir()
+	site := func(port int, opts string) string {
+		return fmt.Sprintf("http://127.0.0.1:%d {\n\tmatte {\n\t\trembg off\n\t\tfaces off\n\t\t%s\n\t}\n\trespond 404\n}\n", port, opts)
+	}
+	for _, tc := range []struct {
+		name, a, b string
+		wantErr    string
+	}{
+		{"same settings", "cache_disk " + dir, "cache_disk " + dir, ""},
+		{"defaults written out", "cache_disk " + dir, "cache_memory 256MiB\n\t\tcache_disk " + dir + "/ 1GiB", ""},
+		{"another memory tier", "cache_disk " + dir, "cache_memory 64MiB\n\t\tcache_disk " + dir, "cache_disk " + dir + " is also another matte handler's, with other cache settings"},
+		{"another size", "cache_disk " + dir + " 1GiB", "cache_disk " + dir + " 2GiB", "give each its own folder"},
+		{"own folders", "cache_disk " + dir + "/a", "cache_memory 64MiB\n\t\tcache_disk " + dir + "/b", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := validateCaddyfile(t, site(9501, tc.a)+site(9502, tc.b))
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}

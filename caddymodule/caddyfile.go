@@ -60,7 +60,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        key_prefix     <prefix>       # default matte:
 //	        timeout        <duration>     # per Redis operation, then the breaker counts a failure; default 250ms
 //	    }
-//	    queue_megapixels      <n>          # megapixels of transforms waiting; past it 503
+//	    queue_megapixels      <n>          # megapixels of transforms waiting; past it 503 (≥ workers × 25)
 //	    max_buffered_bytes    <size>       # source bytes held in memory at once; past it 503; default 2 x workers x max_source_bytes
 //	    vips_cache_memory     <size>       # libvips operation cache; default 0 (off)     } process-wide: handlers
 //	    vips_concurrency      <n>          # libvips threads per operation; default 1     } that set them must
@@ -96,14 +96,15 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        spinning
 //	        execution_provider cpu|cuda|tensorrt
 //	        device_id          <n>
-//	        strict                        # no CPU fallback
+//	        strict                        # no CPU fallback: a GPU provider's models load at start, or it fails
 //	        preload                       # load models at start, fail if they cannot load
 //	        batch              <n>        # batch up to n concurrent inferences (dynamic-batch models); default 1
 //	        batch_wait         <duration> # how long a batch waits to fill; default 5ms
 //	        custom_model <name> <path> {
 //	            base <preset>  input <w> <h>  mean <r> <g> <b>  std <r> <g> <b>
 //	            pixel_scale <s>  divide_by_max  sigmoid  min_max  output <name>
-//	            channel_order rgb|bgr  resize_kernel <k>  sha256 <hex>  license <text>
+//	            channel_order rgb|bgr  layout nchw|nhwc  input_type auto|float32|float16
+//	            resize_kernel <k>  mask_kernel <k>  sha256 <hex>  license <text>
 //	        }
 //	    }
 //	    removebg  [on|off] [<prefix>]     # remove.bg v1.0: POST /v1.0/removebg, GET /v1.0/account, POST /v1.0/improve
@@ -473,6 +474,17 @@ func parseURLDialect(d *caddyfile.Dispenser, args []string, h *Handler) error {
 	return nil
 }
 
+// flagOn sets *on for a subdirective that is a flag: present turns it on.
+// A flag takes no argument, so `allow_private off` is refused rather than
+// read as its opposite.
+func flagOn(d *caddyfile.Dispenser, key string, args []string, on *bool) error {
+	if len(args) != 0 {
+		return d.Errf("%s takes no argument (write %s alone to turn it on, leave it out to keep it off), not %q", key, key, strings.Join(args, " "))
+	}
+	*on = true
+	return nil
+}
+
 // offOrBlock reads a subdirective that is either `<name> off` (setting
 // *off) or `<name> { ... }` (read by block).
 func offOrBlock(d *caddyfile.Dispenser, args []string, off *bool, block func() error) error {
@@ -554,7 +566,7 @@ func parseRembg(d *caddyfile.Dispenser, r *Removal) error {
 				r.Queue = &q
 			}
 		case "spinning":
-			r.Spinning = true
+			err = flagOn(d, key, args, &r.Spinning)
 		case "execution_provider":
 			if r.Provider, err = one(); err == nil && r.Provider != "cpu" && r.Provider != "cuda" && r.Provider != "tensorrt" {
 				return d.Errf("execution_provider: want cpu, cuda or tensorrt, not %q", r.Provider)
@@ -562,9 +574,9 @@ func parseRembg(d *caddyfile.Dispenser, r *Removal) error {
 		case "device_id":
 			r.DeviceID, err = num()
 		case "strict":
-			r.Strict = true
+			err = flagOn(d, key, args, &r.Strict)
 		case "preload":
-			r.Preload = true
+			err = flagOn(d, key, args, &r.Preload)
 		case "batch":
 			if r.Batch, err = num(); err == nil && r.Batch < 1 {
 				return d.Errf("batch: want at least 1, not %d", r.Batch)
@@ -598,7 +610,6 @@ func parseRembg(d *caddyfile.Dispenser, r *Removal) error {
 }
 
 func parseCustomModel(d *caddyfile.Dispenser, c *segment.CustomModel) error {
-	yes := true
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		key := d.Val()
 		args := d.RemainingArgs()
@@ -653,12 +664,19 @@ func parseCustomModel(d *caddyfile.Dispenser, c *segment.CustomModel) error {
 				return ferr
 			}
 			c.PixelScale = v[0]
-		case "divide_by_max":
-			c.DivideByMax = &yes
-		case "sigmoid":
-			c.ApplySigmoid = &yes
-		case "min_max":
-			c.MinMax = &yes
+		case "divide_by_max", "sigmoid", "min_max":
+			var on bool
+			if err := flagOn(d, key, args, &on); err != nil {
+				return err
+			}
+			switch key {
+			case "divide_by_max":
+				c.DivideByMax = &on
+			case "sigmoid":
+				c.ApplySigmoid = &on
+			default:
+				c.MinMax = &on
+			}
 		case "output":
 			c.Output, err = one()
 		case "channel_order":
@@ -699,12 +717,13 @@ func parseSignature(d *caddyfile.Dispenser, s *Signature) error {
 			}
 			s.Keys = append(s.Keys, args[0])
 		case "required":
-			s.Required = true
-		case "bind_host":
-			if len(args) != 0 {
-				return d.ArgErr()
+			if err := flagOn(d, key, args, &s.Required); err != nil {
+				return err
 			}
-			s.BindHost = true
+		case "bind_host":
+			if err := flagOn(d, key, args, &s.BindHost); err != nil {
+				return err
+			}
 		case "unsigned":
 			s.Unsigned = append(s.Unsigned, args...)
 		case "preset":
@@ -730,9 +749,13 @@ func parseOrigin(d *caddyfile.Dispenser, o *Origin) error {
 		case "allow_hosts":
 			o.AllowHosts = append(o.AllowHosts, args...)
 		case "allow_private":
-			o.AllowPrivate = true
+			if err := flagOn(d, key, args, &o.AllowPrivate); err != nil {
+				return err
+			}
 		case "allow_loopback":
-			o.AllowLoopback = true
+			if err := flagOn(d, key, args, &o.AllowLoopback); err != nil {
+				return err
+			}
 		case "timeout":
 			if len(args) != 1 {
 				return d.ArgErr()

@@ -79,7 +79,15 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{"cache on", "cache on", Handler{}, "the only form is `cache off`"},
 		{"zero cache memory", "cache_memory 0", Handler{}, `cache_memory: "0" is not a size`},
 		{"cache_disk arity", "cache_disk a 1GiB extra", Handler{}, "wrong argument count"},
-		{"bind_host with an argument", "signature {\nbind_host yes\n}", Handler{}, "wrong argument count"},
+		{"bind_host with an argument", "signature {\nbind_host yes\n}", Handler{}, `bind_host takes no argument (write bind_host alone to turn it on, leave it out to keep it off), not "yes"`},
+		// A flag followed by off must not turn it on.
+		{"allow_private off", "origin https://o.example.com {\nallow_private off\n}", Handler{}, `allow_private takes no argument`},
+		{"allow_loopback no", "origin https://o.example.com {\nallow_loopback no\n}", Handler{}, `allow_loopback takes no argument`},
+		{"required false", "signature {\nkey 0123456789abcdef0\nrequired false\n}", Handler{}, `required takes no argument`},
+		{"strict off", "rembg {\nstrict off\n}", Handler{}, `strict takes no argument`},
+		{"preload off", "rembg {\npreload off\n}", Handler{}, `preload takes no argument`},
+		{"spinning off", "rembg {\nspinning off\n}", Handler{}, `spinning takes no argument`},
+		{"custom_model sigmoid off", "rembg {\ncustom_model m /m.onnx {\nbase isnet\nsigmoid off\n}\n}", Handler{}, `sigmoid takes no argument`},
 		{"unknown signature option", "signature {\nbind_path\n}", Handler{}, `unrecognized signature option "bind_path"`},
 		{"signature with an argument", "signature x {\n}", Handler{}, "wrong argument count"},
 		{"rembg with an argument", "rembg on", Handler{}, "wrong argument count"},
@@ -127,6 +135,10 @@ func TestValidateFallback(t *testing.T) {
 		{"max_buffered_bytes at max_source_bytes", Handler{MaxSourceBytes: 1 << 20, MaxBufferedBytes: 1 << 20}, ""},
 		{"max_buffered_bytes under max_source_bytes", Handler{MaxSourceBytes: 1 << 20, MaxBufferedBytes: 1<<20 - 1},
 			"max_buffered_bytes (1048575) must be at least max_source_bytes (1048576)"},
+		// JSON can say what the Caddyfile cannot.
+		{"a negative timeout", Handler{Timeout: caddy.Duration(-time.Second)}, "timeout, source_ttl and source_heuristic_ttl must not be negative"},
+		{"negative workers", Handler{Workers: -1}, "limits, workers and queue_megapixels must not be negative"},
+		{"a negative queue", Handler{QueueMegapixels: -1}, "limits, workers and queue_megapixels must not be negative"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.h.Validate()

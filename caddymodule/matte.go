@@ -200,6 +200,11 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 // and builds the pipeline.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
+	// Caddy validates after provisioning, and Provision sizes channels and
+	// pools from these: a negative one from JSON would panic here first.
+	if err := h.checkSigns(); err != nil {
+		return err
+	}
 	var err error
 	if h.app, err = appFrom(ctx); err != nil {
 		return err
@@ -334,17 +339,13 @@ func DefaultWorkers(cpus int) int {
 
 // Validate checks the configuration.
 func (h *Handler) Validate() error {
-	if h.MaxSourceBytes < 0 || h.MaxSourceMegapixels < 0 || h.MaxOutputDimension < 0 || h.MaxFrames < 0 || h.Workers < 0 ||
-		h.MaxWorkingMegapixels < 0 || h.MaxBlurSigma < 0 || h.MaxBufferedBytes < 0 {
-		return errors.New("matte: limits and workers must not be negative")
+	if err := h.checkSigns(); err != nil {
+		return err
 	}
 	if h.MaxBufferedBytes > 0 && h.MaxBufferedBytes < h.MaxSourceBytes {
 		// A source the limits allow would be refused with a 503 on an idle
 		// server, for ever.
 		return fmt.Errorf("matte: max_buffered_bytes (%d) must be at least max_source_bytes (%d)", h.MaxBufferedBytes, h.MaxSourceBytes)
-	}
-	if h.VipsCacheMemory < 0 || h.VipsConcurrency < 0 || h.FreeMemoryInterval < 0 {
-		return errors.New("matte: vips_cache_memory, vips_concurrency and free_memory_interval must not be negative")
 	}
 	for f, q := range h.Quality {
 		switch f {
@@ -355,9 +356,6 @@ func (h *Handler) Validate() error {
 		if q < 1 || q > 100 {
 			return fmt.Errorf("matte: quality %s %d: want 1-100", f, q)
 		}
-	}
-	if h.SourceTTL < 0 || h.SourceHeuristicTTL != nil && *h.SourceHeuristicTTL < 0 {
-		return errors.New("matte: source_ttl and source_heuristic_ttl must not be negative")
 	}
 	if err := h.Faces.validate(); err != nil {
 		return err
@@ -377,6 +375,22 @@ func (h *Handler) Validate() error {
 		return fmt.Errorf("matte: gif_effort %d: want 1-10", *v)
 	}
 	return h.validateFallback()
+}
+
+// checkSigns refuses the negative sizes, counts and durations that the
+// Caddyfile cannot express but JSON can.
+func (h *Handler) checkSigns() error {
+	if h.MaxSourceBytes < 0 || h.MaxSourceMegapixels < 0 || h.MaxOutputDimension < 0 || h.MaxFrames < 0 || h.Workers < 0 ||
+		h.MaxWorkingMegapixels < 0 || h.MaxBlurSigma < 0 || h.MaxBufferedBytes < 0 || h.QueueMegapixels < 0 {
+		return errors.New("matte: limits, workers and queue_megapixels must not be negative")
+	}
+	if h.VipsCacheMemory < 0 || h.VipsConcurrency < 0 || h.FreeMemoryInterval < 0 {
+		return errors.New("matte: vips_cache_memory, vips_concurrency and free_memory_interval must not be negative")
+	}
+	if h.Timeout < 0 || h.SourceTTL < 0 || h.SourceHeuristicTTL != nil && *h.SourceHeuristicTTL < 0 {
+		return errors.New("matte: timeout, source_ttl and source_heuristic_ttl must not be negative")
+	}
+	return nil
 }
 
 // validateFallback checks fallback_image, fallback_status and fallback_ttl.

@@ -47,7 +47,8 @@ type Removal struct {
 	Spinning    bool `json:"spinning,omitempty"`
 	// Provider is cpu (default), cuda or tensorrt, on DeviceID. Strict
 	// makes an unavailable provider a startup error instead of a CPU
-	// fallback.
+	// fallback: with a GPU provider the allowed models load at provision,
+	// as with Preload.
 	Provider string `json:"execution_provider,omitempty"`
 	DeviceID int    `json:"device_id,omitempty"`
 	Strict   bool   `json:"strict,omitempty"`
@@ -160,7 +161,9 @@ func (r *Removal) open(logger *zap.Logger) (*models, error) {
 			return nil, fmt.Errorf("model %q: %w", name, err)
 		}
 		m.sessions[name] = s
-		if r.Preload {
+		// strict promises a startup error where the provider is missing:
+		// only creating the session finds out, so it loads now.
+		if r.Preload || r.Strict && r.Provider != "" && r.Provider != segment.ProviderCPU {
 			if err := s.Load(); err != nil {
 				_ = m.Destruct()
 				return nil, fmt.Errorf("model %q: %w", name, err)

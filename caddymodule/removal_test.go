@@ -6,8 +6,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/jebosio/matte/cache"
 	"github.com/jebosio/matte/params"
@@ -94,5 +97,31 @@ func TestRemovalRefusedBeforeDecode(t *testing.T) {
 
 	if err := mt.Ready("nope", "new"); !errors.As(err, &pe) || pe.Field != "model" {
 		t.Errorf("unknown model with the pool full: %v, want the model error", err)
+	}
+}
+
+// TestRemovalStrictProviderCheckedAtStart: strict promises a startup error
+// where the GPU provider is missing, so a strict cuda configuration loads
+// its models when it opens: on a machine without CUDA the open fails naming
+// the provider; with it the session is loaded on cuda. Never a lazy session
+// that would fail every removal later.
+func TestRemovalStrictProviderCheckedAtStart(t *testing.T) {
+	r := &Removal{Provider: "cuda", Strict: true}
+	r.fillDefaults()
+	for _, f := range []string{r.Runtime, filepath.Join(r.ModelsDir, "isnet-fp16.onnx")} {
+		if _, err := os.Stat(f); err != nil {
+			t.Skipf("background-removal runtime not fetched (%v); run `make runtime`", err)
+		}
+	}
+	m, err := r.open(zap.NewNop())
+	if err != nil {
+		if !strings.Contains(err.Error(), "cuda") {
+			t.Fatalf("strict cuda without CUDA: error %q does not name the provider", err)
+		}
+		return
+	}
+	defer m.Destruct()
+	if info := m.sessions["isnet"].Info(); !info.Loaded || info.Provider != "cuda" {
+		t.Fatalf("strict cuda opened without checking the provider: %+v", info)
 	}
 }
