@@ -211,3 +211,51 @@ func TestSubscribedHearsTheNextPurge(t *testing.T) {
 	case <-time.After(300 * time.Millisecond):
 	}
 }
+
+// TestPurgeSubsOfOneNode: a purge published through one registration of a
+// node reaches the node's other registrations, not its own, and does so
+// with Redis down too.
+func TestPurgeSubsOfOneNode(t *testing.T) {
+	srv := redistest.Start(t)
+	n := newTestNode(t, srv.Addr)
+	h1, h2 := make(chan PurgeMsg, 4), make(chan PurgeMsg, 4)
+	s1 := n.OnPurge(func(p PurgeMsg) { h1 <- p })
+	s2 := n.OnPurge(func(p PurgeMsg) { h2 <- p })
+	heard := func(h chan PurgeMsg, tag string) {
+		t.Helper()
+		select {
+		case p := <-h:
+			if p.Tag != tag || p.Node != n.ID() {
+				t.Fatalf("heard %+v, want tag %q from node %s", p, tag, n.ID())
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("the purge of %q did not reach the node's other handler", tag)
+		}
+	}
+	if err := s1.Publish(context.Background(), PurgeMsg{Seq: 1, Tag: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	heard(h2, "a")
+	srv.Stop()
+	if err := s2.Publish(context.Background(), PurgeMsg{Seq: 2, Tag: "b"}); err == nil {
+		t.Fatal("publish succeeded with Redis down")
+	}
+	heard(h1, "b")
+	// Neither heard its own: "a" and "b" were the first messages each got.
+	select {
+	case p := <-h1:
+		t.Fatalf("the first handler heard %+v too", p)
+	case p := <-h2:
+		t.Fatalf("the second handler heard %+v too", p)
+	case <-time.After(200 * time.Millisecond):
+	}
+	s2.Unregister()
+	if err := s1.Publish(context.Background(), PurgeMsg{Tag: "c"}); err == nil {
+		t.Fatal("publish succeeded with Redis down")
+	}
+	select {
+	case p := <-h2:
+		t.Fatalf("an unregistered handler heard %+v", p)
+	case <-time.After(200 * time.Millisecond):
+	}
+}

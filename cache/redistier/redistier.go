@@ -15,8 +15,10 @@
 //
 // # Purges and late writes
 //
-// A purge deletes entries in Redis and tells the other nodes, which drop
-// their local copies and the matching writes still queued. A write another
+// A purge deletes entries in Redis and tells the other nodes, and the other
+// tiers on its own node (local caches of other sizes share one
+// cluster.Node), which drop their local copies and the matching writes
+// still queued. A write another
 // node had already taken from its queue, or queued before the message
 // reached it, would land after the purge and outlive it. So every purge is
 // numbered by the cluster's counter (cluster.Node.NextPurge) before it
@@ -109,7 +111,8 @@ type Tier struct {
 	gapSeq        uint64    // heard+1 when the counter was first seen ahead; 0: no gap
 	gapSince      time.Time // when gapSeq was noted
 	handlers      []func(cache.SharedPurge)
-	unsubscribe   func() // the node's registrations, undone by Close
+	sub           *cluster.PurgeSub // fixed after New: hears the purges of the other nodes and of this node's other tiers, publishes this tier's
+	unsubscribe   func()            // the node's registrations, undone by Close
 	testBeforeSet func(*put)
 
 	// StateFile: restored is the number read at New (hasRestored: a file
@@ -159,11 +162,14 @@ func New(n *cluster.Node, o Options) *Tier {
 	t := &Tier{n: n, o: o, purges: map[uint64]func(*put) bool{}, stop: make(chan struct{})}
 	t.cond = sync.NewCond(&t.mu)
 	t.restoreState()
-	unPurge := n.OnPurge(t.heardPurge)
+	// Other tiers on n (local caches of other sizes) take purge numbers
+	// too: the node hands their purges to this tier as it does the other
+	// nodes', or this tier would take each of those numbers as lost.
+	t.sub = n.OnPurge(t.heardPurge)
 	// A node that could not read the counter at start drops its writes
 	// until it can: read it again as soon as Redis is back.
 	unUp := n.OnReconnect(func() { t.syncPurges(time.Now()) })
-	t.unsubscribe = func() { unPurge(); unUp() }
+	t.unsubscribe = func() { t.sub.Unregister(); unUp() }
 	t.syncPurges(time.Now()) // bounded by the node's timeout; retried by watchPurges
 	for range o.Writers {
 		t.wg.Add(1)
@@ -431,7 +437,8 @@ func (t *Tier) advance() {
 	}
 }
 
-// heardPurge is the node's handler of other nodes' purges.
+// heardPurge is the node's handler of the purges of other nodes and of the
+// node's other tiers.
 func (t *Tier) heardPurge(m cluster.PurgeMsg) {
 	t.apply(m, true)
 	t.notify(cache.SharedPurge{All: m.All, NS: m.NS, Key: m.Key, Tag: m.Tag})
@@ -465,7 +472,7 @@ func (t *Tier) purge(m cluster.PurgeMsg, del func() error) error {
 	m.Seq = seq
 	t.apply(m, false)
 	t.saveState() // the cache purged its local tiers before calling
-	return errors.Join(err, del(), t.n.PublishPurge(context.Background(), m))
+	return errors.Join(err, del(), t.sub.Publish(context.Background(), m))
 }
 
 // syncPurges reads the purge counter: the first read sets heard; later

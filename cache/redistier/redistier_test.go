@@ -491,6 +491,51 @@ func TestLateWriteRetracted(t *testing.T) {
 	}
 }
 
+// TestPurgeReachesOtherTiersOfTheNode: two tiers on one cluster node (two
+// sites whose local caches differ) hear each other's purges: the other
+// tier's cache drops its copy of the purged key, counts its purge number
+// as heard, and takes nothing as lost, so its other entries stay.
+func TestPurgeReachesOtherTiersOfTheNode(t *testing.T) {
+	srv := redistest.Start(t)
+	a := newNode(t, srv.Addr, cluster.Options{}, Options{})
+	bt := New(a.n, Options{})
+	bc, err := cache.New(cache.Options{Shared: bt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = bc.Close(); bt.Close() })
+	b := &node{rdb: a.rdb, n: a.n, tier: bt, c: bc}
+	bc.Set("result", "x", cache.Entry{Value: []byte("x")})
+	bc.Set("result", "y", cache.Entry{Value: []byte("y")})
+	bc.Flush()
+	if err := a.c.Delete("result", "x"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the other tier applying the purge", func() bool { return b.heard() == 1 })
+	if _, _, ok := bc.Get("result", "x"); ok {
+		t.Fatal("the other tier's cache kept its copy of the purged key")
+	}
+	now := time.Now()
+	bt.syncPurges(now)
+	bt.syncPurges(now.Add(2 * time.Minute)) // past LostPurgeAfter
+	if st := bt.Stats(); st.LostPurges != 0 {
+		t.Fatalf("the other tier took %d purge(s) of its own node as lost", st.LostPurges)
+	}
+	if _, tier, ok := bc.Get("result", "y"); !ok || tier != cache.TierMemory {
+		t.Fatalf("y: %v %v, want the other tier's memory copy kept", tier, ok)
+	}
+	// The purging tier does not hear its own purge back (nor count it).
+	if st := a.tier.Stats(); st.LostPurges != 0 || a.heard() != 1 {
+		t.Fatalf("purging tier: heard %d, %d lost; want 1 and 0", a.heard(), st.LostPurges)
+	}
+	// A write of the other tier queued after the purge stays.
+	bc.Set("result", "z", cache.Entry{Value: []byte("z")})
+	bc.Flush()
+	if n, _ := a.rdb.Exists(context.Background(), bt.entryKey("result", "z")).Result(); n != 1 || bt.Stats().Retracted != 0 {
+		t.Fatalf("a later write of the other tier: exists %d, retracted %d; want kept", n, bt.Stats().Retracted)
+	}
+}
+
 // TestQueuedWritesAndPurges: a purge drops the queued writes it covers
 // and none other: a write still queued when another tag is purged is
 // stored.
