@@ -259,3 +259,83 @@ func TestPurgeSubsOfOneNode(t *testing.T) {
 	case <-time.After(200 * time.Millisecond):
 	}
 }
+
+// lateSettle is a redis.Hook that, while armed, lets the next EVALSHA of
+// the settle script run and then fails it as a timeout would: Redis applied
+// it, the caller does not know. (The test loads the script first, so that
+// no EVAL follows a NOSCRIPT.)
+type lateSettle struct{ armed atomic.Bool }
+
+func (h *lateSettle) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *lateSettle) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		args := cmd.Args()
+		if err == nil && cmd.Name() == "evalsha" && len(args) > 1 && args[1] == settleScript.Hash() && h.armed.CompareAndSwap(true, false) {
+			return context.DeadlineExceeded
+		}
+		return err
+	}
+}
+
+func (h *lateSettle) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// TestSettleLateReplyChargedOnce: a charged settle that Redis applied but
+// whose reply was lost is journalled, and the journal's merge does not
+// charge it a second time; a journalled settle Redis never ran is charged.
+func TestSettleLateReplyChargedOnce(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1,
+		DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second})
+	hook := &lateSettle{}
+	rdb.AddHook(hook)
+	n := NewNode(rdb, Options{Prefix: "q:", ProbeInterval: 50 * time.Millisecond, Timeout: 2 * time.Second})
+	t.Cleanup(func() { n.Close(); _ = rdb.Close() })
+	ctx := context.Background()
+	if err := settleScript.Load(ctx, rdb).Err(); err != nil {
+		t.Fatal(err)
+	}
+	q := n.Quota()
+	j, err := OpenJournal(filepath.Join(t.TempDir(), "usage.json.journal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What the caddymodule's settle does when Settle fails.
+	settle := func(token string, cost float64) {
+		t.Helper()
+		if _, err := q.Settle(ctx, "k", "2026-12", token, cost, true); err != nil {
+			if err := j.Add(Charge{ID: "k", Month: "2026-12", Cost: cost, Token: token}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if ok, _, err := q.Reserve(ctx, "k", "2026-12", 10, 1.5, "late", time.Minute); !ok || err != nil {
+		t.Fatalf("reserve: %v %v", ok, err)
+	}
+	hook.armed.Store(true)
+	settle("late", 1.5)
+	if hook.armed.Load() || j.Len() != 1 {
+		t.Fatalf("the settle's reply was not lost (armed %v, %d journalled)", hook.armed.Load(), j.Len())
+	}
+	// A settle that never reached Redis (its reservation still held).
+	if ok, _, err := q.Reserve(ctx, "k", "2026-12", 10, 2, "lost", time.Minute); !ok || err != nil {
+		t.Fatalf("reserve: %v %v", ok, err)
+	}
+	if err := j.Add(Charge{ID: "k", Month: "2026-12", Cost: 2, Token: "lost"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Merge(ctx, q); err != nil || j.Len() != 0 {
+		t.Fatalf("merge: %v, %d left", err, j.Len())
+	}
+	months, held, err := q.Usage(ctx, "k")
+	if err != nil || months["2026-12"] != 3.5 || held != 0 {
+		t.Fatalf("usage %v, held %v (%v); want 3.5 charged (1.5 once, 2), nothing held", months, held, err)
+	}
+	// A settle of the same token again charges nothing either.
+	if used, err := q.Settle(ctx, "k", "2026-12", "late", 1.5, true); err != nil || used != 3.5 {
+		t.Fatalf("settling again: used %v (%v), want 3.5", used, err)
+	}
+}
