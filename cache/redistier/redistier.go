@@ -138,7 +138,7 @@ type Tier struct {
 type put struct {
 	ns, key, tag string
 	blob         []byte
-	after        func()
+	after        func(stored bool)
 	heard        uint64 // Tier.heard when queued
 }
 
@@ -199,7 +199,7 @@ func (t *Tier) Close() {
 	t.cond.Broadcast()
 	t.mu.Unlock()
 	for _, p := range q {
-		t.done(p)
+		t.done(p, false)
 	}
 	t.wg.Wait()
 }
@@ -247,14 +247,24 @@ func (t *Tier) Get(ns, key string) ([]byte, error) {
 	return b, err
 }
 
+// Admit implements cache.Shared: a blob over MaxEntrySize is dropped
+// (counted) before it is encoded.
+func (t *Tier) Admit(size int64) bool {
+	if size > t.o.MaxEntrySize {
+		t.dropped.Add(1)
+		return false
+	}
+	return true
+}
+
 // Put implements cache.Shared.
-func (t *Tier) Put(ns, key, tag string, blob []byte, after func()) {
+func (t *Tier) Put(ns, key, tag string, blob []byte, after func(stored bool)) {
 	p := &put{ns: ns, key: key, tag: tag, blob: blob, after: after}
 	t.mu.Lock()
 	if t.closed || !t.synced || int64(len(blob)) > t.o.MaxEntrySize || t.queued+int64(len(blob)) > t.o.QueueMaxBytes || !t.n.Breaker().Allow() {
 		t.mu.Unlock()
 		t.dropped.Add(1)
-		t.done(p)
+		t.done(p, false)
 		return
 	}
 	p.heard = t.heard
@@ -264,9 +274,10 @@ func (t *Tier) Put(ns, key, tag string, blob []byte, after func()) {
 	t.mu.Unlock()
 }
 
-func (t *Tier) done(p *put) {
+// done runs p's after: stored when p is in Redis and vouched for.
+func (t *Tier) done(p *put, stored bool) {
 	if p.after != nil {
-		p.after()
+		p.after(stored)
 	}
 }
 
@@ -287,8 +298,7 @@ func (t *Tier) writer() {
 		t.inflight++
 		t.mu.Unlock()
 
-		t.write(p)
-		t.done(p)
+		t.done(p, t.write(p))
 
 		t.mu.Lock()
 		t.inflight--
@@ -297,7 +307,8 @@ func (t *Tier) writer() {
 	}
 }
 
-func (t *Tier) write(p *put) {
+// write stores p and reports whether it stayed (was not retracted).
+func (t *Tier) write(p *put) bool {
 	if t.testBeforeSet != nil {
 		t.testBeforeSet(p)
 	}
@@ -322,7 +333,7 @@ func (t *Tier) write(p *put) {
 		// missing from its tag's index. Retracted, best effort.
 		t.writeErrors.Add(1)
 		t.retract(k)
-		return
+		return false
 	}
 	t.writes.Add(1)
 	// Read only after the write was stored (package comment). On an error
@@ -333,10 +344,11 @@ func (t *Tier) write(p *put) {
 		ok := t.untouched(p, seq, time.Now())
 		t.mu.Unlock()
 		if ok {
-			return
+			return true
 		}
 	}
 	t.retract(k)
+	return false
 }
 
 // retract deletes entry key k that this tier wrote but cannot vouch for.
@@ -631,7 +643,7 @@ func (t *Tier) cancel(match func(*put) bool) {
 	t.queue = kept
 	t.mu.Unlock()
 	for _, p := range dropped {
-		t.done(p)
+		t.done(p, false)
 	}
 }
 
@@ -760,13 +772,23 @@ func (t *Tier) OnPurge(fn func(cache.SharedPurge)) {
 	t.saveState()
 }
 
-// Acquire implements cache.Shared.
-func (t *Tier) Acquire(ctx context.Context, ns, key string) (func(), error) {
+// Acquire implements cache.Shared on the node's lease of ns/key; a lease
+// released unshared is cluster.Lease.ReleaseUnshared.
+func (t *Tier) Acquire(ctx context.Context, ns, key string) (func(unshared bool), error) {
 	l, err := t.n.Acquire(ctx, name(ns, key))
+	if errors.Is(err, cluster.ErrUnshared) {
+		return nil, cache.ErrNotShared
+	}
 	if err != nil || l == nil {
 		return nil, err
 	}
-	return l.Release, nil
+	return func(unshared bool) {
+		if unshared {
+			l.ReleaseUnshared()
+		} else {
+			l.Release()
+		}
+	}, nil
 }
 
 // Wait implements cache.Shared.

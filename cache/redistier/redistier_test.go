@@ -125,6 +125,78 @@ func TestSharedHitPromotedAndCorruptDropped(t *testing.T) {
 	}
 }
 
+// TestUnsharedResultNotWaitedFor: when the lease holder's result will not
+// be in Redis (over MaxEntrySize, or not to be stored), the nodes that
+// waited for it compute theirs at once, side by side, instead of taking
+// the lease over one after another. b's and c's fns each wait (up to 5 s)
+// for the other to start: taking turns, the first of them fails.
+func TestUnsharedResultNotWaitedFor(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		store bool
+	}{{"too large", true}, {"not to be stored", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := redistest.Start(t)
+			o, to := cluster.Options{LeaseTTL: 10 * time.Second}, Options{MaxEntrySize: 16}
+			a, b, c := newNode(t, srv.Addr, o, to), newNode(t, srv.Addr, o, to), newNode(t, srv.Addr, o, to)
+			big := cache.Entry{Value: make([]byte, 1024)}
+			ctx := context.Background()
+			holding, finish := make(chan struct{}), make(chan struct{})
+			aDone := make(chan error, 1)
+			go func() {
+				_, out, err := a.c.Do(ctx, "result", "big", func(context.Context) (cache.Entry, bool, error) {
+					close(holding)
+					<-finish
+					return big, tc.store, nil
+				})
+				if err == nil && !out.Executed {
+					err = fmt.Errorf("a: outcome %+v, want executed", out)
+				}
+				aDone <- err
+			}()
+			<-holding // a holds the lease
+			var running atomic.Int32
+			both := make(chan struct{})
+			fill := func(context.Context) (cache.Entry, bool, error) {
+				if running.Add(1) == 2 {
+					close(both)
+				}
+				select {
+				case <-both:
+					return big, tc.store, nil
+				case <-time.After(5 * time.Second):
+					return cache.Entry{}, false, errors.New("the other waiter did not compute meanwhile: they took turns")
+				}
+			}
+			errs := make(chan error, 2)
+			for _, n := range []*node{b, c} {
+				go func() {
+					_, out, err := n.c.Do(ctx, "result", "big", fill)
+					if err == nil && !out.Executed {
+						err = fmt.Errorf("outcome %+v, want executed", out)
+					}
+					errs <- err
+				}()
+			}
+			waitFor(t, "b and c waiting for a's lease", func() bool {
+				return b.c.Stats().LeaseWaits == 1 && c.c.Stats().LeaseWaits == 1
+			})
+			close(finish)
+			for range 2 {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := <-aDone; err != nil {
+				t.Fatal(err)
+			}
+			if sb, sc := b.c.Stats(), c.c.Stats(); sb.Takeovers+sc.Takeovers != 0 {
+				t.Fatalf("takeovers %d and %d, want none: the lease was released unshared", sb.Takeovers, sc.Takeovers)
+			}
+		})
+	}
+}
+
 func TestMaxEntrySizeAndTTL(t *testing.T) {
 	srv := redistest.Start(t)
 	a := newNode(t, srv.Addr, cluster.Options{}, Options{MaxEntrySize: 200, TTL: time.Hour})
@@ -218,7 +290,7 @@ func TestWaitBoundedByCallerContext(t *testing.T) {
 	if err != nil || release == nil {
 		t.Fatal(err)
 	}
-	defer release()
+	defer release(false)
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
 	defer cancel()
 	start := time.Now()
