@@ -737,18 +737,33 @@ func (t *Tier) deleteTag(tag string) error {
 // entries, far more than a source has variants alive.
 const maxTagBatches = 2000
 
-// deleteMatching SCANs every master for pattern and deletes what matches.
-// It runs under the node's breaker but with a longer deadline (a scan is
-// proportional to the keyspace).
+// deleteMatching SCANs every master for pattern and deletes what matches:
+// each page of the scan is unlinked in one round trip (a pipeline of
+// single-key UNLINKs: a master of a Redis Cluster refuses a command whose
+// keys are in different slots). It runs under the node's breaker but with a
+// longer deadline (a scan is proportional to the keyspace).
 func (t *Tier) deleteMatching(pattern string) error {
 	scan := func(ctx context.Context, c redis.UniversalClient) error {
-		it := c.Scan(ctx, 0, pattern, 1000).Iterator()
-		for it.Next(ctx) {
-			if err := c.Del(ctx, it.Val()).Err(); err != nil {
+		var cursor uint64
+		for {
+			keys, next, err := c.Scan(ctx, cursor, pattern, 1000).Result()
+			if err != nil {
 				return err
 			}
+			if len(keys) > 0 {
+				pipe := c.Pipeline()
+				for _, k := range keys {
+					pipe.Unlink(ctx, k)
+				}
+				if _, err := pipe.Exec(ctx); err != nil {
+					return err
+				}
+			}
+			if next == 0 {
+				return nil
+			}
+			cursor = next
 		}
-		return it.Err()
 	}
 	if !t.n.Breaker().Allow() {
 		return cluster.ErrUnavailable

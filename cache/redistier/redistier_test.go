@@ -26,15 +26,18 @@ type node struct {
 	c    *cache.Cache
 }
 
-func newNode(t *testing.T, addr string, o cluster.Options, to Options) *node {
+func newNode(t *testing.T, addr string, o cluster.Options, to Options, hooks ...redis.Hook) *node {
 	t.Helper()
-	return newNodeTB(t, addr, o, to)
+	return newNodeTB(t, addr, o, to, hooks...)
 }
 
-func newNodeTB(t testing.TB, addr string, o cluster.Options, to Options) *node {
+func newNodeTB(t testing.TB, addr string, o cluster.Options, to Options, hooks ...redis.Hook) *node {
 	t.Helper()
 	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{addr}, MaxRetries: -1,
 		DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second})
+	for _, h := range hooks {
+		rdb.AddHook(h)
+	}
 	if o.Prefix == "" {
 		o.Prefix = "t:"
 	}
@@ -829,5 +832,73 @@ func TestStartsWithRedisDown(t *testing.T) {
 	b.c.Flush()
 	if n, _ := b.rdb.Exists(context.Background(), b.tier.entryKey("result", "late")).Result(); n != 1 {
 		t.Fatal("a write after Redis came back was not stored")
+	}
+}
+
+// roundTrips is a redis.Hook counting the commands and pipelines a client
+// sends (a pipeline is one round trip).
+type roundTrips struct{ n atomic.Int64 }
+
+func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		r.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		r.n.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+// TestPurgeNamespaceUnlinksPages: a purge of a namespace (and PurgeAll)
+// deletes thousands of entries in a few round trips (one per SCAN page),
+// not one per key, and leaves the other namespaces alone.
+func TestPurgeNamespaceUnlinksPages(t *testing.T) {
+	srv := redistest.Start(t)
+	rt := &roundTrips{}
+	a := newNode(t, srv.Addr, cluster.Options{}, Options{}, rt)
+	ctx := context.Background()
+	const entries = 3000
+	pipe := a.rdb.Pipeline()
+	for i := range entries {
+		pipe.Set(ctx, a.tier.entryKey("result", fmt.Sprint(i)), "x", time.Hour)
+	}
+	for i := range 10 {
+		pipe.Set(ctx, a.tier.entryKey("mask", fmt.Sprint(i)), "x", time.Hour)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	count := func(pattern string) int {
+		t.Helper()
+		keys, err := a.rdb.Keys(ctx, pattern).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(keys)
+	}
+	before := rt.n.Load()
+	if err := a.tier.PurgeNamespace("result"); err != nil {
+		t.Fatal(err)
+	}
+	if n := rt.n.Load() - before; n > 50 {
+		t.Fatalf("the purge of %d entries took %d round trips, want a few per SCAN page", entries, n)
+	}
+	if n := count("t:e:result:*"); n != 0 {
+		t.Fatalf("%d entries of the namespace left after its purge", n)
+	}
+	if n := count("t:e:mask:*"); n != 10 {
+		t.Fatalf("%d of 10 entries of another namespace left after the purge", n)
+	}
+	if err := a.tier.PurgeAll(); err != nil {
+		t.Fatal(err)
+	}
+	if n := count("t:e:*"); n != 0 {
+		t.Fatalf("%d entries left after PurgeAll", n)
 	}
 }
