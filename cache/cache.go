@@ -444,7 +444,7 @@ func (c *Cache) validate(ns, key string, e *Entry) error {
 
 // store writes e to every tier; after (may be nil) runs once the shared
 // tier's write is done or dropped, or at once without a shared tier.
-func (c *Cache) store(ns, key string, e Entry, after func()) {
+func (c *Cache) store(ns, key string, e Entry, after func(stored bool)) {
 	if c.mem != nil {
 		c.mem.set(ns, key, e)
 	}
@@ -454,7 +454,7 @@ func (c *Cache) store(ns, key string, e Entry, after func()) {
 	if c.shared != nil {
 		c.sharedPut(ns, key, e, after)
 	} else if after != nil {
-		after()
+		after(false)
 	}
 }
 

@@ -73,8 +73,11 @@
 //     cluster lease on the key (then fn runs, the result is stored and the
 //     lease released once the shared write is done) or waits for its
 //     holder's announcement and reads the shared entry; a lease that
-//     expires (its holder died) is taken over by a waiter. Waiting ends
-//     with the flight's context, i.e. when every caller has given up.
+//     expires (its holder died) is taken over by a waiter, and a holder
+//     whose result will not be in the shared tier (too large, not to be
+//     stored, dropped) says so, and its waiters compute their own at once.
+//     Waiting ends with the flight's context, i.e. when every caller has
+//     given up.
 //   - Errors never reach the request path: a failing Shared is a miss, and
 //     a flight that cannot coordinate computes locally.
 //

@@ -201,7 +201,8 @@ func (c *Cache) runFlight(ctx context.Context, f *flight, fk, ns, key string, fn
 	}
 
 	// Cluster-wide: win the lease, or wait for its holder's entry.
-	release := func() {}
+	// release(unshared): see Shared.Acquire.
+	release := func(bool) {}
 	exited := true // until fn returns
 	if c.shared != nil {
 		e, ok, rel, err := c.clusterFlight(ctx, epoch, ns, key)
@@ -221,7 +222,7 @@ func (c *Cache) runFlight(ctx context.Context, f *flight, fk, ns, key string, fn
 			// (after the shared write, when the result is stored).
 			defer func() {
 				if exited {
-					rel()
+					rel(false)
 				}
 			}()
 		}
@@ -235,7 +236,7 @@ func (c *Cache) runFlight(ctx context.Context, f *flight, fk, ns, key string, fn
 		c.panics.Add(1)
 	}
 	if err != nil {
-		release()
+		release(false) // a waiter takes over: it may succeed
 		f.entry, f.err = Entry{}, err
 		return
 	}
@@ -246,16 +247,19 @@ func (c *Cache) runFlight(ctx context.Context, f *flight, fk, ns, key string, fn
 	if store {
 		c.storeFlight(ns, key, e, epoch, release)
 	} else {
-		release()
+		release(true) // not to be stored: every waiter computes its own
 	}
 }
 
 // storeFlight stores a flight's result unless a purge ran since the flight
 // began (the result may have been computed from purged data). release runs
-// once the shared write is done (or at once when nothing is stored).
-func (c *Cache) storeFlight(ns, key string, e Entry, epoch uint64, release func()) {
+// once the shared write is done (or at once when nothing is stored), told
+// whether the result stayed out of the shared tier: not when it was not
+// written because of a purge or Close (a waiter takes over and computes a
+// result that is stored).
+func (c *Cache) storeFlight(ns, key string, e Entry, epoch uint64, release func(unshared bool)) {
 	if !c.begin() {
-		release()
+		release(false)
 		return
 	}
 	defer c.end()
@@ -263,10 +267,10 @@ func (c *Cache) storeFlight(ns, key string, e Entry, epoch uint64, release func(
 	defer c.purgeMu.RUnlock()
 	if !c.current(epoch) {
 		c.staleSkipped.Add(1)
-		release()
+		release(false)
 		return
 	}
-	c.store(ns, key, e, release)
+	c.store(ns, key, e, func(stored bool) { release(!stored) })
 }
 
 func safeCall(ctx context.Context, fn FillFunc) (e Entry, store, panicked bool, err error) {

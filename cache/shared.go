@@ -18,10 +18,16 @@ import (
 type Shared interface {
 	// Get returns the blob stored under ns/key; nil and no error on a miss.
 	Get(ns, key string) ([]byte, error)
+	// Admit is asked before an entry is encoded for Put, with a lower
+	// bound of its blob's size: false means Put would drop a blob that
+	// large (the tier counts the write as dropped), and the Cache neither
+	// encodes nor puts it.
+	Admit(size int64) bool
 	// Put queues blob for storage under ns/key (tagged) and returns at
-	// once; after, if not nil, is called once the write is done or dropped
-	// (it releases the flight's lease).
-	Put(ns, key, tag string, blob []byte, after func())
+	// once; after, if not nil, is called once the write is done (stored
+	// true: the entry is in the shared store) or dropped, cancelled or
+	// failed (false). It releases the flight's lease.
+	Put(ns, key, tag string, blob []byte, after func(stored bool))
 	// Flush waits until no Put is queued or in progress.
 	Flush()
 	// Delete, PurgeNamespace, PurgeAll and PurgeTag remove entries from the
@@ -43,12 +49,24 @@ type Shared interface {
 	OnPurge(fn func(SharedPurge))
 	// Acquire tries to win the right to compute ns/key for the cluster:
 	// release (non-nil) when won, nil and no error when another process
-	// holds it, an error when the cluster cannot tell.
-	Acquire(ctx context.Context, ns, key string) (release func(), err error)
+	// holds it, ErrNotShared while the last holder's result is known not
+	// to be in the shared tier, another error when the cluster cannot
+	// tell. release(unshared) gives it up: unshared true says the holder
+	// has a result that will not be in the shared tier (too large,
+	// private, dropped), so that the waiting processes compute their own
+	// at once instead of taking the lease over one after another; false
+	// after a stored result or a failure (a waiter that finds no entry
+	// then takes over). Only the first call counts.
+	Acquire(ctx context.Context, ns, key string) (release func(unshared bool), err error)
 	// Wait blocks until the holder of ns/key's lease announces it, or the
 	// lease is gone, or ctx ends.
 	Wait(ctx context.Context, ns, key string) error
 }
+
+// ErrNotShared is returned by Shared.Acquire while the last holder of the
+// key's lease has released it saying its result will not be in the shared
+// tier: the flight computes on its own, without a lease.
+var ErrNotShared = errors.New("cache: the lease holder's result is not in the shared tier")
 
 // SharedPurge is a purge made by another process: All, or NS (with Key
 // for one entry), or Tag.
@@ -97,13 +115,20 @@ func (c *Cache) sharedGet(ns, key string) (Entry, bool) {
 }
 
 // sharedPut encodes e and queues it for the shared tier; after (may be nil)
-// runs when the write is done or dropped.
-func (c *Cache) sharedPut(ns, key string, e Entry, after func()) {
+// runs when the write is done or dropped (Shared.Put). An entry whose value
+// alone is larger than the tier admits is not encoded (a copy of it).
+func (c *Cache) sharedPut(ns, key string, e Entry, after func(stored bool)) {
+	if !c.shared.Admit(int64(len(e.Value))) {
+		if after != nil {
+			after(false)
+		}
+		return
+	}
 	blob, err := encodeEntry(ns, key, &e)
 	if err != nil {
 		c.report(err)
 		if after != nil {
-			after()
+			after(false)
 		}
 		return
 	}
@@ -114,12 +139,17 @@ func (c *Cache) sharedPut(ns, key string, e Entry, after func()) {
 // wins the cluster lease on ns/key (release is then non-nil: the caller
 // computes, stores and releases) or waits for the holder and returns its
 // entry (ok). A holder that dies lets its lease expire and a waiter take
-// over. release nil with ok false means the cluster cannot coordinate:
-// compute locally. err is ctx's when the callers gave up while waiting.
-func (c *Cache) clusterFlight(ctx context.Context, epoch uint64, ns, key string) (e Entry, ok bool, release func(), err error) {
+// over; one whose result is not shared says so (release(true)) and its
+// waiters compute at once. release nil with ok false means the cluster
+// cannot or need not coordinate: compute locally. err is ctx's when the
+// callers gave up while waiting.
+func (c *Cache) clusterFlight(ctx context.Context, epoch uint64, ns, key string) (e Entry, ok bool, release func(unshared bool), err error) {
 	waited := false
 	for {
 		release, err := c.shared.Acquire(ctx, ns, key)
+		if errors.Is(err, ErrNotShared) {
+			return Entry{}, false, nil, nil
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return Entry{}, false, nil, ctx.Err()
@@ -132,7 +162,7 @@ func (c *Cache) clusterFlight(ctx context.Context, epoch uint64, ns, key string)
 			// between our lookup and the lease: look again before
 			// computing it a second time.
 			if e, ok := c.sharedGet(ns, key); ok {
-				release()
+				release(false)
 				c.sharedHits.Add(1)
 				c.promoteOpen(epoch, ns, key, e)
 				return e, true, nil, nil
@@ -156,7 +186,8 @@ func (c *Cache) clusterFlight(ctx context.Context, epoch uint64, ns, key string)
 			return e, true, nil, nil
 		}
 		// Announced without an entry (the holder failed, or its result
-		// was private or dropped), or the lease expired: try to take over.
+		// was private or dropped: then Acquire says so), or the lease
+		// expired: try to take over.
 	}
 }
 

@@ -17,10 +17,11 @@ import (
 // fakeShared is an in-process Shared: a map of blobs and of leases. Its
 // Put is synchronous (after runs at once).
 type fakeShared struct {
-	mu      sync.Mutex
-	blobs   map[string][]byte
-	leases  map[string]chan struct{} // closed at release
-	deleted atomic.Int32             // Delete calls (purges of one entry)
+	mu       sync.Mutex
+	blobs    map[string][]byte
+	leases   map[string]chan struct{} // closed at release
+	unshared map[string]bool          // released unshared (for good: no TTL here)
+	deleted  atomic.Int32             // Delete calls (purges of one entry)
 	// discarded counts Discard calls.
 	discarded atomic.Int32
 	onPurge   func(SharedPurge)
@@ -30,7 +31,7 @@ type fakeShared struct {
 }
 
 func newFakeShared() *fakeShared {
-	return &fakeShared{blobs: map[string][]byte{}, leases: map[string]chan struct{}{}}
+	return &fakeShared{blobs: map[string][]byte{}, leases: map[string]chan struct{}{}, unshared: map[string]bool{}}
 }
 
 func (f *fakeShared) Get(ns, key string) ([]byte, error) {
@@ -43,12 +44,14 @@ func (f *fakeShared) Get(ns, key string) ([]byte, error) {
 	return blob, nil
 }
 
-func (f *fakeShared) Put(ns, key, _ string, blob []byte, after func()) {
+func (f *fakeShared) Admit(int64) bool { return true }
+
+func (f *fakeShared) Put(ns, key, _ string, blob []byte, after func(bool)) {
 	f.mu.Lock()
 	f.blobs[ns+"/"+key] = blob
 	f.mu.Unlock()
 	if after != nil {
-		after()
+		after(true)
 	}
 }
 
@@ -85,21 +88,28 @@ func (f *fakeShared) PurgeAll() error {
 }
 func (f *fakeShared) OnPurge(fn func(SharedPurge)) { f.onPurge = fn }
 
-func (f *fakeShared) Acquire(_ context.Context, ns, key string) (func(), error) {
+func (f *fakeShared) Acquire(_ context.Context, ns, key string) (func(bool), error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	k := ns + "/" + key
+	if f.unshared[k] {
+		return nil, ErrNotShared
+	}
 	if _, held := f.leases[k]; held {
 		return nil, nil
 	}
 	ch := make(chan struct{})
 	f.leases[k] = ch
-	return sync.OnceFunc(func() {
-		f.mu.Lock()
-		delete(f.leases, k)
-		f.mu.Unlock()
-		close(ch)
-	}), nil
+	var once sync.Once
+	return func(unshared bool) {
+		once.Do(func() {
+			f.mu.Lock()
+			delete(f.leases, k)
+			f.unshared[k] = unshared
+			f.mu.Unlock()
+			close(ch)
+		})
+	}, nil
 }
 
 func (f *fakeShared) Wait(ctx context.Context, ns, key string) error {
@@ -156,7 +166,7 @@ func TestSharedLeaseWait(t *testing.T) {
 	}()
 	time.Sleep(20 * time.Millisecond)
 	a.Set("result", "k", Entry{Value: []byte("v")})
-	release()
+	release(false)
 	if out := <-done; out.Tier != TierShared || out.Executed {
 		t.Fatalf("outcome %+v, want a shared hit", out)
 	}
@@ -294,7 +304,7 @@ func TestCloseWaitsForClusterFlightPromote(t *testing.T) {
 	}()
 	testwait.For(t, "the flight to wait for the lease", func() bool { return b.Stats().LeaseWaits == 1 })
 	a.Set("result", "k", Entry{Value: []byte("v")})
-	release()
+	release(false)
 	<-g.reached // the flight read the entry and is about to promote it
 
 	closed := make(chan struct{})

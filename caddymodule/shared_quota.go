@@ -198,12 +198,14 @@ func (u *redisUsage) settle(id string, quota *float64, cost float64, charged boo
 			return nil
 		}
 		// Redis went away since the reservation (which expires there by
-		// itself): account the charge locally and in the journal.
+		// itself), or answered too late: account the charge locally and
+		// in the journal, with the token, whose merge settles it again
+		// (a settle Redis did apply is not charged twice).
 		if !charged {
 			return nil
 		}
 		u.local.mirror(id, u.localUsed(id)+cost)
-		return u.journal.Add(cluster.Charge{ID: id, Month: m, Cost: cost})
+		return u.journal.Add(cluster.Charge{ID: id, Month: m, Cost: cost, Token: h.token})
 	}
 	err := u.local.settle(id, quota, cost, charged)
 	if charged {

@@ -211,3 +211,131 @@ func TestSubscribedHearsTheNextPurge(t *testing.T) {
 	case <-time.After(300 * time.Millisecond):
 	}
 }
+
+// TestPurgeSubsOfOneNode: a purge published through one registration of a
+// node reaches the node's other registrations, not its own, and does so
+// with Redis down too.
+func TestPurgeSubsOfOneNode(t *testing.T) {
+	srv := redistest.Start(t)
+	n := newTestNode(t, srv.Addr)
+	h1, h2 := make(chan PurgeMsg, 4), make(chan PurgeMsg, 4)
+	s1 := n.OnPurge(func(p PurgeMsg) { h1 <- p })
+	s2 := n.OnPurge(func(p PurgeMsg) { h2 <- p })
+	heard := func(h chan PurgeMsg, tag string) {
+		t.Helper()
+		select {
+		case p := <-h:
+			if p.Tag != tag || p.Node != n.ID() {
+				t.Fatalf("heard %+v, want tag %q from node %s", p, tag, n.ID())
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("the purge of %q did not reach the node's other handler", tag)
+		}
+	}
+	if err := s1.Publish(context.Background(), PurgeMsg{Seq: 1, Tag: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	heard(h2, "a")
+	srv.Stop()
+	if err := s2.Publish(context.Background(), PurgeMsg{Seq: 2, Tag: "b"}); err == nil {
+		t.Fatal("publish succeeded with Redis down")
+	}
+	heard(h1, "b")
+	// Neither heard its own: "a" and "b" were the first messages each got.
+	select {
+	case p := <-h1:
+		t.Fatalf("the first handler heard %+v too", p)
+	case p := <-h2:
+		t.Fatalf("the second handler heard %+v too", p)
+	case <-time.After(200 * time.Millisecond):
+	}
+	s2.Unregister()
+	if err := s1.Publish(context.Background(), PurgeMsg{Tag: "c"}); err == nil {
+		t.Fatal("publish succeeded with Redis down")
+	}
+	select {
+	case p := <-h2:
+		t.Fatalf("an unregistered handler heard %+v", p)
+	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+// lateSettle is a redis.Hook that, while armed, lets the next EVALSHA of
+// the settle script run and then fails it as a timeout would: Redis applied
+// it, the caller does not know. (The test loads the script first, so that
+// no EVAL follows a NOSCRIPT.)
+type lateSettle struct{ armed atomic.Bool }
+
+func (h *lateSettle) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *lateSettle) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		args := cmd.Args()
+		if err == nil && cmd.Name() == "evalsha" && len(args) > 1 && args[1] == settleScript.Hash() && h.armed.CompareAndSwap(true, false) {
+			return context.DeadlineExceeded
+		}
+		return err
+	}
+}
+
+func (h *lateSettle) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// TestSettleLateReplyChargedOnce: a charged settle that Redis applied but
+// whose reply was lost is journalled, and the journal's merge does not
+// charge it a second time; a journalled settle Redis never ran is charged.
+func TestSettleLateReplyChargedOnce(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1,
+		DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second})
+	hook := &lateSettle{}
+	rdb.AddHook(hook)
+	n := NewNode(rdb, Options{Prefix: "q:", ProbeInterval: 50 * time.Millisecond, Timeout: 2 * time.Second})
+	t.Cleanup(func() { n.Close(); _ = rdb.Close() })
+	ctx := context.Background()
+	if err := settleScript.Load(ctx, rdb).Err(); err != nil {
+		t.Fatal(err)
+	}
+	q := n.Quota()
+	j, err := OpenJournal(filepath.Join(t.TempDir(), "usage.json.journal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What the caddymodule's settle does when Settle fails.
+	settle := func(token string, cost float64) {
+		t.Helper()
+		if _, err := q.Settle(ctx, "k", "2026-12", token, cost, true); err != nil {
+			if err := j.Add(Charge{ID: "k", Month: "2026-12", Cost: cost, Token: token}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if ok, _, err := q.Reserve(ctx, "k", "2026-12", 10, 1.5, "late", time.Minute); !ok || err != nil {
+		t.Fatalf("reserve: %v %v", ok, err)
+	}
+	hook.armed.Store(true)
+	settle("late", 1.5)
+	if hook.armed.Load() || j.Len() != 1 {
+		t.Fatalf("the settle's reply was not lost (armed %v, %d journalled)", hook.armed.Load(), j.Len())
+	}
+	// A settle that never reached Redis (its reservation still held).
+	if ok, _, err := q.Reserve(ctx, "k", "2026-12", 10, 2, "lost", time.Minute); !ok || err != nil {
+		t.Fatalf("reserve: %v %v", ok, err)
+	}
+	if err := j.Add(Charge{ID: "k", Month: "2026-12", Cost: 2, Token: "lost"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Merge(ctx, q); err != nil || j.Len() != 0 {
+		t.Fatalf("merge: %v, %d left", err, j.Len())
+	}
+	months, held, err := q.Usage(ctx, "k")
+	if err != nil || months["2026-12"] != 3.5 || held != 0 {
+		t.Fatalf("usage %v, held %v (%v); want 3.5 charged (1.5 once, 2), nothing held", months, held, err)
+	}
+	// A settle of the same token again charges nothing either.
+	if used, err := q.Settle(ctx, "k", "2026-12", "late", 1.5, true); err != nil || used != 3.5 {
+		t.Fatalf("settling again: used %v (%v), want 3.5", used, err)
+	}
+}

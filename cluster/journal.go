@@ -12,19 +12,25 @@ import (
 	"sync"
 )
 
-// Charge is one credit charge made while Redis was unreachable.
+// Charge is one credit charge made while Redis was unreachable. Token is
+// the reservation's when the charge settles one (Quota.Settle failed: Redis
+// may have applied it all the same); "" for a charge made without Redis.
 type Charge struct {
 	ID    string  `json:"id"`
 	Month string  `json:"month"`
 	Cost  float64 `json:"cost"`
+	Token string  `json:"token,omitempty"`
 }
 
 // Journal records charges that could not reach Redis, in a file (one JSON
 // object a line, appended and fsynced before Add returns), and merges them
-// into the Quota when Redis is back. A charge is removed from the file only
-// after Redis has accepted it, so none is lost across an outage or a
-// restart; a crash between the two can count a charge twice (never zero
-// times). Safe for concurrent use.
+// into the Quota when Redis is back: a charge with a Token by settling its
+// reservation again (Quota.Settle, which charges a token once within
+// SettledKeep), one without by Quota.Charge. A charge is removed from the
+// file only after Redis has accepted it, so none is lost across an outage
+// or a restart; a crash between the two can count a tokenless charge twice,
+// as can a merge later than SettledKeep (never zero times). Safe for
+// concurrent use.
 type Journal struct {
 	path string
 
@@ -111,7 +117,12 @@ func (j *Journal) Merge(ctx context.Context, q *Quota) error {
 	done := 0
 	var err error
 	for _, c := range todo {
-		if err = q.Charge(ctx, c.ID, c.Month, c.Cost); err != nil {
+		if c.Token != "" {
+			_, err = q.Settle(ctx, c.ID, c.Month, c.Token, c.Cost, true)
+		} else {
+			err = q.Charge(ctx, c.ID, c.Month, c.Cost)
+		}
+		if err != nil {
 			break
 		}
 		done++

@@ -50,7 +50,8 @@ func (o *Options) fill() {
 	}
 }
 
-// PurgeMsg tells the other nodes to drop local copies. Exactly one of All,
+// PurgeMsg tells the other nodes (and the publishing node's other purge
+// handlers: PurgeSub) to drop local copies. Exactly one of All,
 // NS (with or without Key) and Tag is set. Seq is the purge's number from
 // NextPurge (0 from a node that had none: Redis failed it).
 type PurgeMsg struct {
@@ -64,8 +65,8 @@ type PurgeMsg struct {
 
 // Node is one process's view of the cluster. See the package contract.
 //
-// Locks: mu guards waiters and the handler maps and is never held while
-// calling Redis or a handler.
+// Locks: mu guards waiters, the handler maps and the local purge queue, and
+// is never held while calling Redis or a handler.
 type Node struct {
 	rdb redis.UniversalClient
 	o   Options
@@ -84,6 +85,11 @@ type Node struct {
 	purgeFns map[int]func(PurgeMsg)
 	onUp     map[int]func()
 	nextFn   int
+	// local holds the purges published through a PurgeSub, in order, for
+	// deliverLocal to hand to this node's other purge handlers; kick (cap
+	// 1) wakes it.
+	local []localPurge
+	kick  chan struct{}
 
 	errors atomic.Uint64
 }
@@ -96,15 +102,18 @@ func NewNode(rdb redis.UniversalClient, o Options) *Node {
 	_, _ = rand.Read(id[:])
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &Node{rdb: rdb, o: o, id: hex.EncodeToString(id[:]), ctx: ctx, cancel: cancel, subscribed: make(chan struct{}),
-		waiters: map[string]map[chan struct{}]struct{}{}, purgeFns: map[int]func(PurgeMsg){}, onUp: map[int]func(){}}
+		waiters: map[string]map[chan struct{}]struct{}{}, purgeFns: map[int]func(PurgeMsg){}, onUp: map[int]func(){},
+		kick: make(chan struct{}, 1)}
 	n.br = newBreaker(o.FailureThreshold, o.ProbeInterval, o.Timeout, func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
 	n.br.onClose = n.up
-	n.wg.Add(1)
+	n.wg.Add(2)
 	go n.listen()
+	go n.deliverLocal()
 	return n
 }
 
-// Close stops the listener, the breaker's prober and lease renewals.
+// Close stops the listener, the breaker's prober and lease renewals. Own
+// purges not yet handed to the node's other handlers are dropped.
 func (n *Node) Close() {
 	n.cancel()
 	n.br.close()
@@ -143,12 +152,18 @@ func (n *Node) OnReconnect(fn func()) (unregister func()) {
 
 // register adds fn to m under n.mu and returns its removal.
 func register[F any](n *Node, m map[int]F, fn F) func() {
+	_, unregister := registerID(n, m, fn)
+	return unregister
+}
+
+// registerID is register, also returning fn's id in m.
+func registerID[F any](n *Node, m map[int]F, fn F) (id int, unregister func()) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	id := n.nextFn
+	id = n.nextFn
 	n.nextFn++
 	m[id] = fn
-	return func() {
+	return id, func() {
 		n.mu.Lock()
 		delete(m, id)
 		n.mu.Unlock()
@@ -157,11 +172,18 @@ func register[F any](n *Node, m map[int]F, fn F) func() {
 
 // handlers is a snapshot of m's functions, taken under n.mu.
 func handlers[F any](n *Node, m map[int]F) []F {
+	return handlersExcept(n, m, -1)
+}
+
+// handlersExcept is handlers without the one registered as skip (-1: none).
+func handlersExcept[F any](n *Node, m map[int]F, skip int) []F {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	out := make([]F, 0, len(m))
-	for _, fn := range m {
-		out = append(out, fn)
+	for id, fn := range m {
+		if id != skip {
+			out = append(out, fn)
+		}
 	}
 	return out
 }
@@ -197,9 +219,11 @@ func (n *Node) Run(ctx context.Context, fn func(ctx context.Context) error) erro
 func (n *Node) annChannel() string   { return n.o.Prefix + "announce" }
 func (n *Node) purgeChannel() string { return n.o.Prefix + "purge" }
 
-// listen dispatches announcements and purges until Close. go-redis
-// resubscribes by itself after a lost connection; messages published
-// meanwhile are lost, which Wait's polling and the TTLs cover.
+// listen dispatches announcements and other nodes' purges until Close
+// (this node's own purges reach its other handlers through deliverLocal,
+// not through Redis). go-redis resubscribes by itself after a lost
+// connection; messages published meanwhile are lost, which Wait's polling
+// and the TTLs cover.
 func (n *Node) listen() {
 	defer n.wg.Done()
 	ps := n.rdb.Subscribe(n.ctx, n.annChannel(), n.purgeChannel())
@@ -242,11 +266,94 @@ func (n *Node) listen() {
 // redistier does). It stays open when Redis was down at the start.
 func (n *Node) Subscribed() <-chan struct{} { return n.subscribed }
 
-// OnPurge registers fn for purge messages published by other nodes. fn runs
-// in the listener goroutine and must not block for long. The returned func
-// unregisters it.
-func (n *Node) OnPurge(fn func(PurgeMsg)) (unregister func()) {
-	return register(n, n.purgeFns, fn)
+// PurgeSub is one OnPurge registration. Several users of one node (two
+// shared cache tiers of different local caches, say) each publish through
+// their own, so that each hears what the others purge.
+type PurgeSub struct {
+	n          *Node
+	id         int
+	unregister func()
+}
+
+// OnPurge registers fn for purge messages published by other nodes, and by
+// this node's other PurgeSubs (handed over in-process, without Redis). fn
+// runs in the listener goroutine or in the node's local delivery goroutine
+// (so it may run concurrently with itself), holding none of the node's
+// locks, and must not block for long. It does not hear what its own
+// PurgeSub publishes.
+func (n *Node) OnPurge(fn func(PurgeMsg)) *PurgeSub {
+	id, unregister := registerID(n, n.purgeFns, fn)
+	return &PurgeSub{n: n, id: id, unregister: unregister}
+}
+
+// Unregister removes the handler (a delivery already under way may still
+// call it once). Safe to call more than once.
+func (s *PurgeSub) Unregister() { s.unregister() }
+
+// Publish tells the other nodes to apply p (its Node is set here) and
+// queues it for this node's other OnPurge handlers. The local delivery does
+// not depend on Redis: it happens (in order, after Publish returns) even
+// when the PUBLISH fails, so a purge number this node took is always heard
+// by its other handlers.
+func (s *PurgeSub) Publish(ctx context.Context, p PurgeMsg) error {
+	return s.n.publish(ctx, p, s.id)
+}
+
+// PublishPurge publishes p like PurgeSub.Publish, from none of the node's
+// registrations: every OnPurge handler of this node gets it too.
+func (n *Node) PublishPurge(ctx context.Context, p PurgeMsg) error {
+	return n.publish(ctx, p, -1)
+}
+
+// localPurge is one of this node's purges, for every handler but from's.
+type localPurge struct {
+	p    PurgeMsg
+	from int
+}
+
+func (n *Node) publish(ctx context.Context, p PurgeMsg, from int) error {
+	p.Node = n.id
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	err = n.Run(ctx, func(ctx context.Context) error { return n.rdb.Publish(ctx, n.purgeChannel(), b).Err() })
+	n.mu.Lock()
+	n.local = append(n.local, localPurge{p: p, from: from})
+	n.mu.Unlock()
+	select {
+	case n.kick <- struct{}{}:
+	default:
+	}
+	return err
+}
+
+// deliverLocal hands this node's own purges to its other handlers, in the
+// order they were published, until Close. It runs apart from listen so that
+// a handler never runs in the publisher's goroutine (which may hold locks
+// of its own cache) and a stalled subscription does not hold them up.
+func (n *Node) deliverLocal() {
+	defer n.wg.Done()
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-n.kick:
+		}
+		for n.ctx.Err() == nil {
+			n.mu.Lock()
+			if len(n.local) == 0 {
+				n.mu.Unlock()
+				break
+			}
+			m := n.local[0]
+			n.local = n.local[1:]
+			n.mu.Unlock()
+			for _, fn := range handlersExcept(n, n.purgeFns, m.from) {
+				fn(m.p)
+			}
+		}
+	}
 }
 
 func (n *Node) purgeSeqKey() string { return n.o.Prefix + "purges" }
@@ -274,14 +381,4 @@ func (n *Node) PurgeSeq(ctx context.Context) (seq uint64, err error) {
 		return err
 	})
 	return seq, err
-}
-
-// PublishPurge tells the other nodes to apply p (its Node is set here).
-func (n *Node) PublishPurge(ctx context.Context, p PurgeMsg) error {
-	p.Node = n.id
-	b, err := json.Marshal(p)
-	if err != nil {
-		return err
-	}
-	return n.Run(ctx, func(ctx context.Context) error { return n.rdb.Publish(ctx, n.purgeChannel(), b).Err() })
 }

@@ -20,8 +20,14 @@ import (
 //	<prefix>q:{id}:used   hash  month ("2006-01") -> credits charged
 //	<prefix>q:{id}:held   zset  "<token>|<cost>" -> expiry (ms): reservations in flight
 //	<prefix>q:{id}:rate   hash  tokens, last (ms): the megapixel token bucket
+//	<prefix>q:{id}:settled zset token -> expiry (ms): charged settles, kept SettledKeep
 //
 // A reservation left by a node that died expires after its hold time.
+//
+// Settling a reservation with a charge is idempotent for SettledKeep: a
+// settle whose reply was lost (a timeout after Redis ran it) is journalled
+// with its token (Charge.Token), and the journal's merge runs the same
+// settle again, which charges nothing if the first one did.
 type Quota struct{ n *Node }
 
 // Quota is the node's quota store.
@@ -48,8 +54,14 @@ redis.call('ZADD', KEYS[2], now + tonumber(ARGV[5]), ARGV[4] .. '|' .. ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 return {1, tostring(used), tostring(held + cost)}`)
 
-	settleScript = redis.NewScript(`redis.call('ZREM', KEYS[2], ARGV[2] .. '|' .. ARGV[3])
-if ARGV[4] == '1' then
+	// settleScript ends reservation ARGV[2] (of cost ARGV[3]) and, when
+	// ARGV[4] is '1', charges it to month ARGV[1] once: a token in the
+	// settled set (for ARGV[5] ms) is not charged again.
+	settleScript = redis.NewScript(luaNow + `redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+redis.call('ZREM', KEYS[2], ARGV[2] .. '|' .. ARGV[3])
+if ARGV[4] == '1' and not redis.call('ZSCORE', KEYS[3], ARGV[2]) then
+  redis.call('ZADD', KEYS[3], now + tonumber(ARGV[5]), ARGV[2])
+  redis.call('PEXPIRE', KEYS[3], ARGV[5])
   return tostring(redis.call('HINCRBYFLOAT', KEYS[1], ARGV[1], ARGV[3]))
 end
 return tostring(redis.call('HGET', KEYS[1], ARGV[1]) or '0')`)
@@ -115,15 +127,25 @@ func (q *Quota) Reserve(ctx context.Context, id, month string, quota, cost float
 	return ok, used, err
 }
 
+// SettledKeep is how long Redis remembers a reservation settled with a
+// charge: a settle of the same token within it charges nothing. A settle
+// journalled after a lost reply and merged later than that is charged
+// twice (the Journal's "never zero times").
+const SettledKeep = time.Hour
+
 // Settle ends the reservation token (of cost) and, when charged, adds cost
-// to the month. It returns the month's charged credits.
+// to the month, unless a charged settle of token ran within SettledKeep
+// (then it changes nothing): after an error, which may have come after
+// Redis ran it, settling again cannot charge twice. It returns the month's
+// charged credits.
 func (q *Quota) Settle(ctx context.Context, id, month, token string, cost float64, charged bool) (used float64, err error) {
 	flag := "0"
 	if charged {
 		flag = "1"
 	}
 	err = q.n.Run(ctx, func(ctx context.Context) error {
-		r, err := settleScript.Run(ctx, q.n.rdb, []string{q.key(id, "used"), q.key(id, "held")}, month, token, fmtF(cost), flag).Result()
+		r, err := settleScript.Run(ctx, q.n.rdb, []string{q.key(id, "used"), q.key(id, "held"), q.key(id, "settled")},
+			month, token, fmtF(cost), flag, SettledKeep.Milliseconds()).Result()
 		if err != nil {
 			return err
 		}
@@ -133,7 +155,8 @@ func (q *Quota) Settle(ctx context.Context, id, month, token string, cost float6
 	return used, err
 }
 
-// Charge adds cost to id's month (the journal's merge).
+// Charge adds cost to id's month (the journal's merge of a charge made
+// without a reservation in Redis).
 func (q *Quota) Charge(ctx context.Context, id, month string, cost float64) error {
 	return q.n.Run(ctx, func(ctx context.Context) error {
 		return q.n.rdb.HIncrByFloat(ctx, q.key(id, "used"), month, cost).Err()

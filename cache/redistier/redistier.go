@@ -15,8 +15,10 @@
 //
 // # Purges and late writes
 //
-// A purge deletes entries in Redis and tells the other nodes, which drop
-// their local copies and the matching writes still queued. A write another
+// A purge deletes entries in Redis and tells the other nodes, and the other
+// tiers on its own node (local caches of other sizes share one
+// cluster.Node), which drop their local copies and the matching writes
+// still queued. A write another
 // node had already taken from its queue, or queued before the message
 // reached it, would land after the purge and outlive it. So every purge is
 // numbered by the cluster's counter (cluster.Node.NextPurge) before it
@@ -109,7 +111,8 @@ type Tier struct {
 	gapSeq        uint64    // heard+1 when the counter was first seen ahead; 0: no gap
 	gapSince      time.Time // when gapSeq was noted
 	handlers      []func(cache.SharedPurge)
-	unsubscribe   func() // the node's registrations, undone by Close
+	sub           *cluster.PurgeSub // fixed after New: hears the purges of the other nodes and of this node's other tiers, publishes this tier's
+	unsubscribe   func()            // the node's registrations, undone by Close
 	testBeforeSet func(*put)
 
 	// StateFile: restored is the number read at New (hasRestored: a file
@@ -135,7 +138,7 @@ type Tier struct {
 type put struct {
 	ns, key, tag string
 	blob         []byte
-	after        func()
+	after        func(stored bool)
 	heard        uint64 // Tier.heard when queued
 }
 
@@ -159,11 +162,14 @@ func New(n *cluster.Node, o Options) *Tier {
 	t := &Tier{n: n, o: o, purges: map[uint64]func(*put) bool{}, stop: make(chan struct{})}
 	t.cond = sync.NewCond(&t.mu)
 	t.restoreState()
-	unPurge := n.OnPurge(t.heardPurge)
+	// Other tiers on n (local caches of other sizes) take purge numbers
+	// too: the node hands their purges to this tier as it does the other
+	// nodes', or this tier would take each of those numbers as lost.
+	t.sub = n.OnPurge(t.heardPurge)
 	// A node that could not read the counter at start drops its writes
 	// until it can: read it again as soon as Redis is back.
 	unUp := n.OnReconnect(func() { t.syncPurges(time.Now()) })
-	t.unsubscribe = func() { unPurge(); unUp() }
+	t.unsubscribe = func() { t.sub.Unregister(); unUp() }
 	t.syncPurges(time.Now()) // bounded by the node's timeout; retried by watchPurges
 	for range o.Writers {
 		t.wg.Add(1)
@@ -193,7 +199,7 @@ func (t *Tier) Close() {
 	t.cond.Broadcast()
 	t.mu.Unlock()
 	for _, p := range q {
-		t.done(p)
+		t.done(p, false)
 	}
 	t.wg.Wait()
 }
@@ -241,14 +247,24 @@ func (t *Tier) Get(ns, key string) ([]byte, error) {
 	return b, err
 }
 
+// Admit implements cache.Shared: a blob over MaxEntrySize is dropped
+// (counted) before it is encoded.
+func (t *Tier) Admit(size int64) bool {
+	if size > t.o.MaxEntrySize {
+		t.dropped.Add(1)
+		return false
+	}
+	return true
+}
+
 // Put implements cache.Shared.
-func (t *Tier) Put(ns, key, tag string, blob []byte, after func()) {
+func (t *Tier) Put(ns, key, tag string, blob []byte, after func(stored bool)) {
 	p := &put{ns: ns, key: key, tag: tag, blob: blob, after: after}
 	t.mu.Lock()
 	if t.closed || !t.synced || int64(len(blob)) > t.o.MaxEntrySize || t.queued+int64(len(blob)) > t.o.QueueMaxBytes || !t.n.Breaker().Allow() {
 		t.mu.Unlock()
 		t.dropped.Add(1)
-		t.done(p)
+		t.done(p, false)
 		return
 	}
 	p.heard = t.heard
@@ -258,9 +274,10 @@ func (t *Tier) Put(ns, key, tag string, blob []byte, after func()) {
 	t.mu.Unlock()
 }
 
-func (t *Tier) done(p *put) {
+// done runs p's after: stored when p is in Redis and vouched for.
+func (t *Tier) done(p *put, stored bool) {
 	if p.after != nil {
-		p.after()
+		p.after(stored)
 	}
 }
 
@@ -281,8 +298,7 @@ func (t *Tier) writer() {
 		t.inflight++
 		t.mu.Unlock()
 
-		t.write(p)
-		t.done(p)
+		t.done(p, t.write(p))
 
 		t.mu.Lock()
 		t.inflight--
@@ -291,7 +307,8 @@ func (t *Tier) writer() {
 	}
 }
 
-func (t *Tier) write(p *put) {
+// write stores p and reports whether it stayed (was not retracted).
+func (t *Tier) write(p *put) bool {
 	if t.testBeforeSet != nil {
 		t.testBeforeSet(p)
 	}
@@ -316,7 +333,7 @@ func (t *Tier) write(p *put) {
 		// missing from its tag's index. Retracted, best effort.
 		t.writeErrors.Add(1)
 		t.retract(k)
-		return
+		return false
 	}
 	t.writes.Add(1)
 	// Read only after the write was stored (package comment). On an error
@@ -327,10 +344,11 @@ func (t *Tier) write(p *put) {
 		ok := t.untouched(p, seq, time.Now())
 		t.mu.Unlock()
 		if ok {
-			return
+			return true
 		}
 	}
 	t.retract(k)
+	return false
 }
 
 // retract deletes entry key k that this tier wrote but cannot vouch for.
@@ -431,7 +449,8 @@ func (t *Tier) advance() {
 	}
 }
 
-// heardPurge is the node's handler of other nodes' purges.
+// heardPurge is the node's handler of the purges of other nodes and of the
+// node's other tiers.
 func (t *Tier) heardPurge(m cluster.PurgeMsg) {
 	t.apply(m, true)
 	t.notify(cache.SharedPurge{All: m.All, NS: m.NS, Key: m.Key, Tag: m.Tag})
@@ -465,7 +484,7 @@ func (t *Tier) purge(m cluster.PurgeMsg, del func() error) error {
 	m.Seq = seq
 	t.apply(m, false)
 	t.saveState() // the cache purged its local tiers before calling
-	return errors.Join(err, del(), t.n.PublishPurge(context.Background(), m))
+	return errors.Join(err, del(), t.sub.Publish(context.Background(), m))
 }
 
 // syncPurges reads the purge counter: the first read sets heard; later
@@ -624,7 +643,7 @@ func (t *Tier) cancel(match func(*put) bool) {
 	t.queue = kept
 	t.mu.Unlock()
 	for _, p := range dropped {
-		t.done(p)
+		t.done(p, false)
 	}
 }
 
@@ -718,18 +737,33 @@ func (t *Tier) deleteTag(tag string) error {
 // entries, far more than a source has variants alive.
 const maxTagBatches = 2000
 
-// deleteMatching SCANs every master for pattern and deletes what matches.
-// It runs under the node's breaker but with a longer deadline (a scan is
-// proportional to the keyspace).
+// deleteMatching SCANs every master for pattern and deletes what matches:
+// each page of the scan is unlinked in one round trip (a pipeline of
+// single-key UNLINKs: a master of a Redis Cluster refuses a command whose
+// keys are in different slots). It runs under the node's breaker but with a
+// longer deadline (a scan is proportional to the keyspace).
 func (t *Tier) deleteMatching(pattern string) error {
 	scan := func(ctx context.Context, c redis.UniversalClient) error {
-		it := c.Scan(ctx, 0, pattern, 1000).Iterator()
-		for it.Next(ctx) {
-			if err := c.Del(ctx, it.Val()).Err(); err != nil {
+		var cursor uint64
+		for {
+			keys, next, err := c.Scan(ctx, cursor, pattern, 1000).Result()
+			if err != nil {
 				return err
 			}
+			if len(keys) > 0 {
+				pipe := c.Pipeline()
+				for _, k := range keys {
+					pipe.Unlink(ctx, k)
+				}
+				if _, err := pipe.Exec(ctx); err != nil {
+					return err
+				}
+			}
+			if next == 0 {
+				return nil
+			}
+			cursor = next
 		}
-		return it.Err()
 	}
 	if !t.n.Breaker().Allow() {
 		return cluster.ErrUnavailable
@@ -753,13 +787,23 @@ func (t *Tier) OnPurge(fn func(cache.SharedPurge)) {
 	t.saveState()
 }
 
-// Acquire implements cache.Shared.
-func (t *Tier) Acquire(ctx context.Context, ns, key string) (func(), error) {
+// Acquire implements cache.Shared on the node's lease of ns/key; a lease
+// released unshared is cluster.Lease.ReleaseUnshared.
+func (t *Tier) Acquire(ctx context.Context, ns, key string) (func(unshared bool), error) {
 	l, err := t.n.Acquire(ctx, name(ns, key))
+	if errors.Is(err, cluster.ErrUnshared) {
+		return nil, cache.ErrNotShared
+	}
 	if err != nil || l == nil {
 		return nil, err
 	}
-	return l.Release, nil
+	return func(unshared bool) {
+		if unshared {
+			l.ReleaseUnshared()
+		} else {
+			l.Release()
+		}
+	}, nil
 }
 
 // Wait implements cache.Shared.

@@ -26,15 +26,18 @@ type node struct {
 	c    *cache.Cache
 }
 
-func newNode(t *testing.T, addr string, o cluster.Options, to Options) *node {
+func newNode(t *testing.T, addr string, o cluster.Options, to Options, hooks ...redis.Hook) *node {
 	t.Helper()
-	return newNodeTB(t, addr, o, to)
+	return newNodeTB(t, addr, o, to, hooks...)
 }
 
-func newNodeTB(t testing.TB, addr string, o cluster.Options, to Options) *node {
+func newNodeTB(t testing.TB, addr string, o cluster.Options, to Options, hooks ...redis.Hook) *node {
 	t.Helper()
 	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{addr}, MaxRetries: -1,
 		DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second})
+	for _, h := range hooks {
+		rdb.AddHook(h)
+	}
 	if o.Prefix == "" {
 		o.Prefix = "t:"
 	}
@@ -122,6 +125,78 @@ func TestSharedHitPromotedAndCorruptDropped(t *testing.T) {
 	}
 	if purges, _ := a.rdb.Get(ctx, "t:purges").Int64(); purges != purgesBefore {
 		t.Fatalf("the purge counter went from %d to %d: a corrupt blob was purged cluster-wide", purgesBefore, purges)
+	}
+}
+
+// TestUnsharedResultNotWaitedFor: when the lease holder's result will not
+// be in Redis (over MaxEntrySize, or not to be stored), the nodes that
+// waited for it compute theirs at once, side by side, instead of taking
+// the lease over one after another. b's and c's fns each wait (up to 5 s)
+// for the other to start: taking turns, the first of them fails.
+func TestUnsharedResultNotWaitedFor(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		store bool
+	}{{"too large", true}, {"not to be stored", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := redistest.Start(t)
+			o, to := cluster.Options{LeaseTTL: 10 * time.Second}, Options{MaxEntrySize: 16}
+			a, b, c := newNode(t, srv.Addr, o, to), newNode(t, srv.Addr, o, to), newNode(t, srv.Addr, o, to)
+			big := cache.Entry{Value: make([]byte, 1024)}
+			ctx := context.Background()
+			holding, finish := make(chan struct{}), make(chan struct{})
+			aDone := make(chan error, 1)
+			go func() {
+				_, out, err := a.c.Do(ctx, "result", "big", func(context.Context) (cache.Entry, bool, error) {
+					close(holding)
+					<-finish
+					return big, tc.store, nil
+				})
+				if err == nil && !out.Executed {
+					err = fmt.Errorf("a: outcome %+v, want executed", out)
+				}
+				aDone <- err
+			}()
+			<-holding // a holds the lease
+			var running atomic.Int32
+			both := make(chan struct{})
+			fill := func(context.Context) (cache.Entry, bool, error) {
+				if running.Add(1) == 2 {
+					close(both)
+				}
+				select {
+				case <-both:
+					return big, tc.store, nil
+				case <-time.After(5 * time.Second):
+					return cache.Entry{}, false, errors.New("the other waiter did not compute meanwhile: they took turns")
+				}
+			}
+			errs := make(chan error, 2)
+			for _, n := range []*node{b, c} {
+				go func() {
+					_, out, err := n.c.Do(ctx, "result", "big", fill)
+					if err == nil && !out.Executed {
+						err = fmt.Errorf("outcome %+v, want executed", out)
+					}
+					errs <- err
+				}()
+			}
+			waitFor(t, "b and c waiting for a's lease", func() bool {
+				return b.c.Stats().LeaseWaits == 1 && c.c.Stats().LeaseWaits == 1
+			})
+			close(finish)
+			for range 2 {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := <-aDone; err != nil {
+				t.Fatal(err)
+			}
+			if sb, sc := b.c.Stats(), c.c.Stats(); sb.Takeovers+sc.Takeovers != 0 {
+				t.Fatalf("takeovers %d and %d, want none: the lease was released unshared", sb.Takeovers, sc.Takeovers)
+			}
+		})
 	}
 }
 
@@ -218,7 +293,7 @@ func TestWaitBoundedByCallerContext(t *testing.T) {
 	if err != nil || release == nil {
 		t.Fatal(err)
 	}
-	defer release()
+	defer release(false)
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -491,6 +566,51 @@ func TestLateWriteRetracted(t *testing.T) {
 	}
 }
 
+// TestPurgeReachesOtherTiersOfTheNode: two tiers on one cluster node (two
+// sites whose local caches differ) hear each other's purges: the other
+// tier's cache drops its copy of the purged key, counts its purge number
+// as heard, and takes nothing as lost, so its other entries stay.
+func TestPurgeReachesOtherTiersOfTheNode(t *testing.T) {
+	srv := redistest.Start(t)
+	a := newNode(t, srv.Addr, cluster.Options{}, Options{})
+	bt := New(a.n, Options{})
+	bc, err := cache.New(cache.Options{Shared: bt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = bc.Close(); bt.Close() })
+	b := &node{rdb: a.rdb, n: a.n, tier: bt, c: bc}
+	bc.Set("result", "x", cache.Entry{Value: []byte("x")})
+	bc.Set("result", "y", cache.Entry{Value: []byte("y")})
+	bc.Flush()
+	if err := a.c.Delete("result", "x"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the other tier applying the purge", func() bool { return b.heard() == 1 })
+	if _, _, ok := bc.Get("result", "x"); ok {
+		t.Fatal("the other tier's cache kept its copy of the purged key")
+	}
+	now := time.Now()
+	bt.syncPurges(now)
+	bt.syncPurges(now.Add(2 * time.Minute)) // past LostPurgeAfter
+	if st := bt.Stats(); st.LostPurges != 0 {
+		t.Fatalf("the other tier took %d purge(s) of its own node as lost", st.LostPurges)
+	}
+	if _, tier, ok := bc.Get("result", "y"); !ok || tier != cache.TierMemory {
+		t.Fatalf("y: %v %v, want the other tier's memory copy kept", tier, ok)
+	}
+	// The purging tier does not hear its own purge back (nor count it).
+	if st := a.tier.Stats(); st.LostPurges != 0 || a.heard() != 1 {
+		t.Fatalf("purging tier: heard %d, %d lost; want 1 and 0", a.heard(), st.LostPurges)
+	}
+	// A write of the other tier queued after the purge stays.
+	bc.Set("result", "z", cache.Entry{Value: []byte("z")})
+	bc.Flush()
+	if n, _ := a.rdb.Exists(context.Background(), bt.entryKey("result", "z")).Result(); n != 1 || bt.Stats().Retracted != 0 {
+		t.Fatalf("a later write of the other tier: exists %d, retracted %d; want kept", n, bt.Stats().Retracted)
+	}
+}
+
 // TestQueuedWritesAndPurges: a purge drops the queued writes it covers
 // and none other: a write still queued when another tag is purged is
 // stored.
@@ -712,5 +832,73 @@ func TestStartsWithRedisDown(t *testing.T) {
 	b.c.Flush()
 	if n, _ := b.rdb.Exists(context.Background(), b.tier.entryKey("result", "late")).Result(); n != 1 {
 		t.Fatal("a write after Redis came back was not stored")
+	}
+}
+
+// roundTrips is a redis.Hook counting the commands and pipelines a client
+// sends (a pipeline is one round trip).
+type roundTrips struct{ n atomic.Int64 }
+
+func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		r.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		r.n.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+// TestPurgeNamespaceUnlinksPages: a purge of a namespace (and PurgeAll)
+// deletes thousands of entries in a few round trips (one per SCAN page),
+// not one per key, and leaves the other namespaces alone.
+func TestPurgeNamespaceUnlinksPages(t *testing.T) {
+	srv := redistest.Start(t)
+	rt := &roundTrips{}
+	a := newNode(t, srv.Addr, cluster.Options{}, Options{}, rt)
+	ctx := context.Background()
+	const entries = 3000
+	pipe := a.rdb.Pipeline()
+	for i := range entries {
+		pipe.Set(ctx, a.tier.entryKey("result", fmt.Sprint(i)), "x", time.Hour)
+	}
+	for i := range 10 {
+		pipe.Set(ctx, a.tier.entryKey("mask", fmt.Sprint(i)), "x", time.Hour)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	count := func(pattern string) int {
+		t.Helper()
+		keys, err := a.rdb.Keys(ctx, pattern).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(keys)
+	}
+	before := rt.n.Load()
+	if err := a.tier.PurgeNamespace("result"); err != nil {
+		t.Fatal(err)
+	}
+	if n := rt.n.Load() - before; n > 50 {
+		t.Fatalf("the purge of %d entries took %d round trips, want a few per SCAN page", entries, n)
+	}
+	if n := count("t:e:result:*"); n != 0 {
+		t.Fatalf("%d entries of the namespace left after its purge", n)
+	}
+	if n := count("t:e:mask:*"); n != 10 {
+		t.Fatalf("%d of 10 entries of another namespace left after the purge", n)
+	}
+	if err := a.tier.PurgeAll(); err != nil {
+		t.Fatal(err)
+	}
+	if n := count("t:e:*"); n != 0 {
+		t.Fatalf("%d entries left after PurgeAll", n)
 	}
 }
