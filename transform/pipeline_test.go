@@ -724,6 +724,46 @@ func TestRegionPixels(t *testing.T) {
 	}
 }
 
+// stripes is a w x h image of 1-px lines alternating between a and b:
+// rows when across, else columns.
+func stripes(w, h int, across bool, a, b color.NRGBA) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			c, i := a, x
+			if across {
+				i = y
+			}
+			if i%2 == 1 {
+				c = b
+			}
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	return img
+}
+
+// A region turned a quarter is decoded at the scale its plan, made in the
+// turned frame, needs: the 200x100 rows, turned to 100 columns and
+// stretched to 100x10, need every row, so the decode keeps the source's
+// size and the 1-px lines survive (decoded at half size, they would be
+// grey).
+func TestTurnedRegionDecodeScale(t *testing.T) {
+	pl := NewPipeline(Options{})
+	black, white := color.NRGBA{0, 0, 0, 255}, color.NRGBA{255, 255, 255, 255}
+	src := encodePNG(t, stripes(200, 100, true, black, white))
+	for _, rotate := range []float64{90, 270} {
+		p := params.Params{Rect: params.Rect{W: 200, H: 100}, Rotate: rotate, Fit: params.FitScale, Width: 100, Height: 10, Format: params.FormatPNG}
+		res, img := runParams(t, pl, src, p)
+		if res.Width != 100 || res.Height != 10 {
+			t.Fatalf("rot=%v: %dx%d, want 100x10", rotate, res.Width, res.Height)
+		}
+		if a, b := int(img.NRGBAAt(0, 5).R), int(img.NRGBAAt(1, 5).R); a-b <= 128 && b-a <= 128 {
+			t.Errorf("rot=%v: columns 0 and 1 are %d and %d, want black and white", rotate, a, b)
+		}
+	}
+}
+
 // FitOutside covers the box without cropping (sharp's outside, Thumbor's
 // full-fit-in), FitOutsideMax without enlarging; AdaptiveBox turns the box
 // to the source's orientation (Thumbor's adaptive-fit-in). On a 400x200
