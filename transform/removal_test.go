@@ -311,6 +311,38 @@ func TestRemovalRect(t *testing.T) {
 	}
 }
 
+// Erosion by a window larger than the matte (a 40x30 cut-out eroded by 15
+// px: a 31 px window) erodes as on a larger image, the matte's edges
+// repeated: the red right half's edge near x=20 moves to 35; eroded by
+// 100 px, nothing is left.
+func TestRemovalErodeSmallMatte(t *testing.T) {
+	pl := NewPipeline(Options{Matter: &redMatter{}})
+	src := encodePNG(t, halves(1000, 750, color.NRGBA{255, 255, 255, 255}, red))
+	for _, tc := range []struct {
+		erode         int
+		opaque, clear []image.Point
+	}{
+		{15, []image.Point{{38, 15}, {39, 0}, {39, 29}}, []image.Point{{30, 15}, {0, 0}}},
+		{100, nil, []image.Point{{38, 15}, {39, 29}}},
+	} {
+		p := params.Params{Width: 40, Removal: params.Removal{Enabled: true, Erode: tc.erode}, Format: params.FormatPNG}
+		res, img := runParams(t, pl, src, p)
+		if res.Width != 40 || res.Height != 30 {
+			t.Fatalf("erode=%d: %dx%d, want 40x30", tc.erode, res.Width, res.Height)
+		}
+		for _, pt := range tc.opaque {
+			if a := img.NRGBAAt(pt.X, pt.Y).A; a < 250 {
+				t.Errorf("erode=%d: alpha at %v is %d, want opaque", tc.erode, pt, a)
+			}
+		}
+		for _, pt := range tc.clear {
+			if a := img.NRGBAAt(pt.X, pt.Y).A; a > 5 {
+				t.Errorf("erode=%d: alpha at %v is %d, want clear", tc.erode, pt, a)
+			}
+		}
+	}
+}
+
 // TestRemovalTinySource covers sources smaller than libvips' 3x3 trim window.
 func TestRemovalTinySource(t *testing.T) {
 	pl := NewPipeline(Options{Matter: &redMatter{}})
