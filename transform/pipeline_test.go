@@ -764,6 +764,40 @@ func TestTurnedRegionDecodeScale(t *testing.T) {
 	}
 }
 
+// A trim of an image, or a rect, under 3 px on a side (too small for
+// libvips' 3x3 median) compares every pixel with the border's colour or
+// alpha.
+func TestTrimTinyImages(t *testing.T) {
+	pl := NewPipeline(Options{})
+	white := color.NRGBA{255, 255, 255, 255}
+	for _, tc := range []struct {
+		name    string
+		src     *image.NRGBA
+		p       params.Params
+		w, h    int
+		samples []sample
+	}{
+		{"2x2 of one colour stays whole", halves(2, 2, white, white), params.Params{Trim: true}, 2, 2, []sample{{1, 1, white}}},
+		{"2x2 white and red", halves(2, 2, white, red), params.Params{Trim: true}, 1, 2, []sample{{0, 0, red}, {0, 1, red}}},
+		{"1x1", halves(1, 1, red, red), params.Params{Trim: true}, 1, 1, []sample{{0, 0, red}}},
+		{"2x2 by alpha", halves(2, 2, clear, red), params.Params{Trim: true, TrimBy: params.TrimByAlpha}, 1, 2, []sample{{0, 0, red}}},
+		{"a 2 px wide rect", halves(200, 100, white, red), params.Params{Trim: true, Rect: params.Rect{X: 99, W: 2, H: 100}}, 1, 100, []sample{{0, 50, red}}},
+	} {
+		tc.p.Format = params.FormatPNG
+		res, err := process(t, pl, encodePNG(t, tc.src), tc.p, "")
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		img := decodeNRGBA(t, res.Body)
+		if b := img.Bounds(); b.Dx() != tc.w || b.Dy() != tc.h {
+			t.Errorf("%s: %dx%d, want %dx%d", tc.name, b.Dx(), b.Dy(), tc.w, tc.h)
+			continue
+		}
+		checkSamples(t, img, tc.samples, 2)
+	}
+}
+
 // FitOutside covers the box without cropping (sharp's outside, Thumbor's
 // full-fit-in), FitOutsideMax without enlarging; AdaptiveBox turns the box
 // to the source's orientation (Thumbor's adaptive-fit-in). On a 400x200

@@ -1369,12 +1369,16 @@ int matte_getpoint(VipsImage *in, int x, int y, double *out, int *n) {
   return 0;
 }
 
-// matte_find_trim_bg finds the box that differs from background bg.
+// matte_find_trim_bg finds the box that differs from background bg. An
+// image under 3 pixels on a side is searched as line art: find_trim's 3x3
+// median, which libvips refuses for a window larger than the image, is
+// left out, so every pixel counts.
 int matte_find_trim_bg(VipsImage *in, double *bg, int n, double threshold,
                        int *left, int *top, int *width, int *height) {
   VipsArrayDouble *background = vips_array_double_new(bg, n);
+  gboolean tiny = in->Xsize < 3 || in->Ysize < 3;
   int r = vips_find_trim(in, left, top, width, height, "threshold", threshold,
-                         "background", background, NULL);
+                         "background", background, "line_art", tiny, NULL);
   vips_area_unref(VIPS_AREA(background));
   return r;
 }
