@@ -299,6 +299,15 @@ func (im *Image) SavePNG(compression int, filter PNGFilter, interlace bool, pale
 	})
 }
 
+// SavePNGProfile encodes losslessly at zlib level compression, unfiltered,
+// with the image's ICC profile and no other metadata: a copy whose colours
+// convert (ToSRGB) as the image's do.
+func (im *Image) SavePNGProfile(compression int) ([]byte, error) {
+	return save(func(buf *unsafe.Pointer, n *C.size_t) C.int {
+		return C.matte_pngsave_icc(im.p, buf, n, C.int(compression))
+	})
+}
+
 // WebPOptions are webpsave's settings besides the quality: Lossless codes
 // VP8L; NearLossless too, after moving each pixel by at most what the
 // quality allows; SmartSubsample chooses the subsampled chroma that keeps

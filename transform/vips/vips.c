@@ -1479,6 +1479,15 @@ int matte_pngsave(VipsImage *in, void **buf, size_t *len, int compression,
                              "strip", TRUE, NULL);
 }
 
+// matte_pngsave_icc writes truecolour (or grey) PNG, unfiltered, at zlib
+// level compression, with in's ICC profile, if any, and no other metadata.
+int matte_pngsave_icc(VipsImage *in, void **buf, size_t *len,
+                      int compression) {
+  return vips_pngsave_buffer(in, buf, len, "compression", compression,
+                             "filter", VIPS_FOREIGN_PNG_FILTER_NONE, "keep",
+                             VIPS_FOREIGN_KEEP_ICC, NULL);
+}
+
 // matte_webpsave: near_lossless codes losslessly after moving pixels by at
 // most what Q allows; preset is a VipsForeignWebpPreset.
 int matte_webpsave(VipsImage *in, void **buf, size_t *len, int q,
