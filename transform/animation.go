@@ -133,7 +133,8 @@ func animatable(p params.Params) bool {
 
 // stillFrame is req with its source replaced by frame i alone (a lossless
 // PNG of that frame as the source decodes it, frames before it drawn
-// under it), so that every step, background removal included, reads
+// under it, with the source's ICC profile, so its colours convert as the
+// first frame's do), so that every step, background removal included, reads
 // that frame as a still source; the source's hash is marked with the frame,
 // since mattes are cached under it.
 func stillFrame(req *Request, i int, c *vips.Canceller) (*Request, error) {
@@ -142,7 +143,7 @@ func stillFrame(req *Request, i int, c *vips.Canceller) (*Request, error) {
 		return nil, err
 	}
 	defer frame.Close()
-	png, err := frame.SavePNG(1, vips.PNGFilterNone, false, 0) // read back at once: the cheapest encode
+	png, err := frame.SavePNGProfile(1) // read back at once: the cheapest encode
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package transform
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"image"
 	"image/color"
@@ -10,6 +11,7 @@ import (
 	"image/draw"
 	"image/gif"
 	"image/jpeg"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -521,6 +523,101 @@ func TestKernelAnimationFrames(t *testing.T) {
 	for i, f := range frames {
 		if c := f.At(3, 1); near(c, red) || near(c, blue) {
 			t.Errorf("default kernel, frame %d: pixel (3,1) = %v, want red and blue blended at the seam", i, c)
+		}
+	}
+}
+
+// p3AnimatedWebP is a 16x8 lossless animated WebP of two frames of c (the
+// top-left pixel's red apart), tagged with a Display P3 profile (animal-1.jpg's sRGB profile given P3's
+// colourants); it skips without the shared test data.
+func p3AnimatedWebP(t *testing.T, c color.NRGBA) []byte {
+	t.Helper()
+	dir := testimages.SharedTestdata()
+	if dir == "" {
+		t.Skip("skipping: shared testdata folder absent (set MATTE_TESTDATA, or put it at ../shared/testdata)")
+	}
+	photo, err := os.ReadFile(filepath.Join(dir, "photos", "animal-1.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app2 := bytes.Index(photo, []byte("\xff\xe2"))
+	if app2 < 0 || !bytes.HasPrefix(photo[app2+4:], []byte("ICC_PROFILE\x00")) {
+		t.Fatal("animal-1.jpg: no ICC_PROFILE segment")
+	}
+	profile := bytes.Clone(photo[app2+4+14 : app2+2+int(binary.BigEndian.Uint16(photo[app2+2:]))])
+	for sig, xyz := range map[string][3]float64{
+		"rXYZ": {0.5151, 0.2412, -0.0011}, "gXYZ": {0.2920, 0.6922, 0.0419}, "bXYZ": {0.1571, 0.0666, 0.7841},
+	} {
+		found := false
+		for i := range int(binary.BigEndian.Uint32(profile[128:])) {
+			entry := profile[132+12*i:]
+			if string(entry[:4]) != sig {
+				continue
+			}
+			off := binary.BigEndian.Uint32(entry[4:])
+			for k, v := range xyz {
+				binary.BigEndian.PutUint32(profile[off+8+4*uint32(k):], uint32(int32(math.Round(v*65536))))
+			}
+			found = true
+		}
+		if !found {
+			t.Fatalf("animal-1.jpg's profile has no %s tag", sig)
+		}
+	}
+	vips.Init()
+	pix := bytes.Repeat([]byte{c.R, c.G, c.B}, 16*8)
+	var frames []*vips.Image
+	for i := range 2 {
+		pix[0] = uint8(i) // frames that differ, which libwebp keeps apart
+		f, err := vips.FromPixels(pix, 16, 8, 3, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		frames = append(frames, f)
+	}
+	stack, err := vips.JoinFrames(frames, []int{100, 100}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stack.Close()
+	webp, err := stack.SaveWebP(100, vips.WebPOptions{Lossless: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// RIFF chunks: VP8X first, whose flags get the ICC bit (0x20), then
+	// ICCP, which must follow it.
+	if string(webp[12:16]) != "VP8X" {
+		t.Fatalf("the animated WebP starts with %q, want VP8X", webp[12:16])
+	}
+	vp8x := webp[:12+8+10]
+	vp8x[20] |= 0x20
+	iccp := binary.LittleEndian.AppendUint32([]byte("ICCP"), uint32(len(profile)))
+	iccp = append(iccp, profile...)
+	if len(profile)%2 == 1 {
+		iccp = append(iccp, 0)
+	}
+	out := append(append(append([]byte{}, vp8x...), iccp...), webp[len(vp8x):]...)
+	binary.LittleEndian.PutUint32(out[4:], uint32(len(out)-8))
+	return out
+}
+
+// A still of a later frame converts its colours through the source's
+// profile, as one of the first frame does: the two frames of a Display P3
+// animated WebP, both P3 (200, 100, 50), come out alike, as that colour's
+// sRGB (not the P3 numbers read as sRGB).
+func TestStillFrameKeepsProfile(t *testing.T) {
+	src := p3AnimatedWebP(t, color.NRGBA{200, 100, 50, 255})
+	pl := NewPipeline(Options{})
+	want := color.NRGBA{215, 93, 31, 255} // P3 (200, 100, 50) in sRGB
+	for _, frame := range []int{1, 2} {
+		p := params.Params{Format: params.FormatPNG, Animation: params.Animation{First: frame, Last: frame}}
+		res, img := runParams(t, pl, src, p)
+		if res.Width != 16 || res.Height != 8 {
+			t.Fatalf("frame %d: %dx%d, want 16x8", frame, res.Width, res.Height)
+		}
+		if got := img.NRGBAAt(8, 4); !near(got, want, 2) {
+			t.Errorf("frame %d: %v, want %v", frame, got, want)
 		}
 	}
 }

@@ -724,6 +724,80 @@ func TestRegionPixels(t *testing.T) {
 	}
 }
 
+// stripes is a w x h image of 1-px lines alternating between a and b:
+// rows when across, else columns.
+func stripes(w, h int, across bool, a, b color.NRGBA) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			c, i := a, x
+			if across {
+				i = y
+			}
+			if i%2 == 1 {
+				c = b
+			}
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	return img
+}
+
+// A region turned a quarter is decoded at the scale its plan, made in the
+// turned frame, needs: the 200x100 rows, turned to 100 columns and
+// stretched to 100x10, need every row, so the decode keeps the source's
+// size and the 1-px lines survive (decoded at half size, they would be
+// grey).
+func TestTurnedRegionDecodeScale(t *testing.T) {
+	pl := NewPipeline(Options{})
+	black, white := color.NRGBA{0, 0, 0, 255}, color.NRGBA{255, 255, 255, 255}
+	src := encodePNG(t, stripes(200, 100, true, black, white))
+	for _, rotate := range []float64{90, 270} {
+		p := params.Params{Rect: params.Rect{W: 200, H: 100}, Rotate: rotate, Fit: params.FitScale, Width: 100, Height: 10, Format: params.FormatPNG}
+		res, img := runParams(t, pl, src, p)
+		if res.Width != 100 || res.Height != 10 {
+			t.Fatalf("rot=%v: %dx%d, want 100x10", rotate, res.Width, res.Height)
+		}
+		if a, b := int(img.NRGBAAt(0, 5).R), int(img.NRGBAAt(1, 5).R); a-b <= 128 && b-a <= 128 {
+			t.Errorf("rot=%v: columns 0 and 1 are %d and %d, want black and white", rotate, a, b)
+		}
+	}
+}
+
+// A trim of an image, or a rect, under 3 px on a side (too small for
+// libvips' 3x3 median) compares every pixel with the border's colour or
+// alpha.
+func TestTrimTinyImages(t *testing.T) {
+	pl := NewPipeline(Options{})
+	white := color.NRGBA{255, 255, 255, 255}
+	for _, tc := range []struct {
+		name    string
+		src     *image.NRGBA
+		p       params.Params
+		w, h    int
+		samples []sample
+	}{
+		{"2x2 of one colour stays whole", halves(2, 2, white, white), params.Params{Trim: true}, 2, 2, []sample{{1, 1, white}}},
+		{"2x2 white and red", halves(2, 2, white, red), params.Params{Trim: true}, 1, 2, []sample{{0, 0, red}, {0, 1, red}}},
+		{"1x1", halves(1, 1, red, red), params.Params{Trim: true}, 1, 1, []sample{{0, 0, red}}},
+		{"2x2 by alpha", halves(2, 2, clear, red), params.Params{Trim: true, TrimBy: params.TrimByAlpha}, 1, 2, []sample{{0, 0, red}}},
+		{"a 2 px wide rect", halves(200, 100, white, red), params.Params{Trim: true, Rect: params.Rect{X: 99, W: 2, H: 100}}, 1, 100, []sample{{0, 50, red}}},
+	} {
+		tc.p.Format = params.FormatPNG
+		res, err := process(t, pl, encodePNG(t, tc.src), tc.p, "")
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		img := decodeNRGBA(t, res.Body)
+		if b := img.Bounds(); b.Dx() != tc.w || b.Dy() != tc.h {
+			t.Errorf("%s: %dx%d, want %dx%d", tc.name, b.Dx(), b.Dy(), tc.w, tc.h)
+			continue
+		}
+		checkSamples(t, img, tc.samples, 2)
+	}
+}
+
 // FitOutside covers the box without cropping (sharp's outside, Thumbor's
 // full-fit-in), FitOutsideMax without enlarging; AdaptiveBox turns the box
 // to the source's orientation (Thumbor's adaptive-fit-in). On a 400x200

@@ -111,12 +111,11 @@ func (j *job) loadRegion() error {
 	}
 	scale := 1.0
 	if !p.Trim {
-		planW, planH, swap := j.planSize(rw, rh)
+		// The plan and its sizes are both in the turned frame: each side
+		// of the resize is over the same side of the plan.
+		planW, planH, _ := j.planSize(rw, rh)
 		g := planGeometry(planW, planH, p, j.pl.opts.Limits.MaxOutputDimension, j.req.Extras.KeepCanvas)
 		scale = math.Min(1, math.Max(float64(g.resizeW)/float64(planW), float64(g.resizeH)/float64(planH)))
-		if swap {
-			scale = math.Min(1, math.Max(float64(g.resizeH)/float64(planW), float64(g.resizeW)/float64(planH)))
-		}
 	}
 	lw, lh := atLeast1(float64(src.Width)*scale), atLeast1(float64(src.Height)*scale)
 	img, err := j.thumbnail(lw, lh, vips.NoCrop)

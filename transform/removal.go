@@ -93,7 +93,18 @@ func (j *job) loadForRemoval() error {
 	if err := j.pl.opts.Matter.Ready(p.Removal.Model, src.Hash); err != nil {
 		return err
 	}
-	planW, planH, swap := j.planSize(src.Width, src.Height)
+	// The output is planned on the rect (frameSubject cuts it from the
+	// whole decode, which the matte and the ROI cover): the whole source
+	// is decoded at the scale the rect needs.
+	rw, rh := src.Width, src.Height
+	if !p.Rect.IsZero() {
+		rect, err := clampRect(p.Rect, src.Width, src.Height)
+		if err != nil {
+			return err
+		}
+		rw, rh = rect.W, rect.H
+	}
+	planW, planH, swap := j.planSize(rw, rh)
 	g := planGeometry(planW, planH, p, j.pl.opts.Limits.MaxOutputDimension, j.req.Extras.KeepCanvas)
 	scale := removalLoadScale(p, math.Max(float64(g.resizeW)/float64(planW), float64(g.resizeH)/float64(planH)))
 	lw, lh := atLeast1(float64(src.Width)*scale), atLeast1(float64(src.Height)*scale)
@@ -156,11 +167,14 @@ func (j *job) loadForRemoval() error {
 	if j.alpha, err = resizedMask(mask, spec, img.Width(), img.Height(), j.cancel); err != nil {
 		return err
 	}
-	// Output pixels per loaded pixel, for the edge options given in output pixels.
-	j.outPerLoad = float64(g.resizeW) / float64(max(1, img.Width()))
+	// Output pixels per loaded pixel, for the edge options given in output
+	// pixels: the plan's width over the side of the rect (or source) it
+	// turns into, as loaded.
+	loaded := float64(rw) * float64(img.Width()) / float64(src.Width)
 	if swap {
-		j.outPerLoad = float64(g.resizeW) / float64(max(1, img.Height()))
+		loaded = float64(rh) * float64(img.Height()) / float64(src.Height)
 	}
+	j.outPerLoad = float64(g.resizeW) / math.Max(1, loaded)
 	return nil
 }
 

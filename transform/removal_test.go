@@ -254,6 +254,95 @@ func TestRemovalWithoutMatter(t *testing.T) {
 	}
 }
 
+// A cut-out of a rect is decoded at the scale the rect needs, not the whole
+// source's, and its edge options count in output pixels: erode=4 moves the
+// edge 4 px into the subject (the red right half of the source, whose
+// matte edge ramps over about 197-203 in source pixels), however the rect
+// is scaled or turned.
+func TestRemovalRect(t *testing.T) {
+	pl := NewPipeline(Options{Matter: &redMatter{}})
+	white := color.NRGBA{255, 255, 255, 255}
+	cut := func(rect params.Rect, w int, mod func(p *params.Params)) params.Params {
+		p := params.Params{Rect: rect, Width: w, Removal: params.Removal{Enabled: true}, Format: params.FormatPNG}
+		if mod != nil {
+			mod(&p)
+		}
+		return p
+	}
+	erode := func(p *params.Params) { p.Removal.Erode = 4 }
+	cases := []struct {
+		name          string
+		src           *image.NRGBA
+		p             params.Params
+		w, h          int
+		samples       []sample // colour and alpha
+		opaque, clear []image.Point
+	}{
+		// 1-px columns of two reds, both subject: kept as they are, not
+		// a quarter-size decode enlarged 4x (a flat 207).
+		{"sharp", stripes(400, 300, false, color.NRGBA{255, 0, 0, 255}, color.NRGBA{160, 0, 0, 255}), cut(params.Rect{W: 100, H: 75}, 100, nil), 100, 75,
+			[]sample{{0, 30, color.NRGBA{255, 0, 0, 255}}, {1, 30, color.NRGBA{160, 0, 0, 255}}, {98, 30, color.NRGBA{255, 0, 0, 255}}, {99, 30, color.NRGBA{160, 0, 0, 255}}}, nil, nil},
+		// Source x 150-250 at scale 1: the edge near 50, eroded to 54.
+		{"eroded", halves(400, 300, white, red), cut(params.Rect{X: 150, W: 100, H: 75}, 100, erode), 100, 75,
+			nil, []image.Point{{62, 30}, {99, 30}}, []image.Point{{50, 30}, {10, 30}}},
+		// The same at half scale, from a source twice the size.
+		{"eroded, halved", halves(800, 600, white, red), cut(params.Rect{X: 300, W: 200, H: 150}, 100, erode), 100, 75,
+			nil, []image.Point{{62, 30}}, []image.Point{{50, 30}}},
+		// Turned clockwise: the source's x runs down the output.
+		{"eroded, turned", halves(400, 300, white, red), cut(params.Rect{X: 150, W: 100, H: 75}, 75, func(p *params.Params) { erode(p); p.Rotate = 90 }), 75, 100,
+			nil, []image.Point{{37, 62}}, []image.Point{{37, 50}}},
+	}
+	for _, tc := range cases {
+		res, img := runParams(t, pl, encodePNG(t, tc.src), tc.p)
+		if res.Width != tc.w || res.Height != tc.h {
+			t.Errorf("%s: %dx%d, want %dx%d", tc.name, res.Width, res.Height, tc.w, tc.h)
+		}
+		checkSamples(t, img, tc.samples, 8)
+		for _, pt := range tc.opaque {
+			if a := img.NRGBAAt(pt.X, pt.Y).A; a < 250 {
+				t.Errorf("%s: alpha at %v is %d, want opaque", tc.name, pt, a)
+			}
+		}
+		for _, pt := range tc.clear {
+			if a := img.NRGBAAt(pt.X, pt.Y).A; a > 5 {
+				t.Errorf("%s: alpha at %v is %d, want clear", tc.name, pt, a)
+			}
+		}
+	}
+}
+
+// Erosion by a window larger than the matte (a 40x30 cut-out eroded by 15
+// px: a 31 px window) erodes as on a larger image, the matte's edges
+// repeated: the red right half's edge near x=20 moves to 35; eroded by
+// 100 px, nothing is left.
+func TestRemovalErodeSmallMatte(t *testing.T) {
+	pl := NewPipeline(Options{Matter: &redMatter{}})
+	src := encodePNG(t, halves(1000, 750, color.NRGBA{255, 255, 255, 255}, red))
+	for _, tc := range []struct {
+		erode         int
+		opaque, clear []image.Point
+	}{
+		{15, []image.Point{{38, 15}, {39, 0}, {39, 29}}, []image.Point{{30, 15}, {0, 0}}},
+		{100, nil, []image.Point{{38, 15}, {39, 29}}},
+	} {
+		p := params.Params{Width: 40, Removal: params.Removal{Enabled: true, Erode: tc.erode}, Format: params.FormatPNG}
+		res, img := runParams(t, pl, src, p)
+		if res.Width != 40 || res.Height != 30 {
+			t.Fatalf("erode=%d: %dx%d, want 40x30", tc.erode, res.Width, res.Height)
+		}
+		for _, pt := range tc.opaque {
+			if a := img.NRGBAAt(pt.X, pt.Y).A; a < 250 {
+				t.Errorf("erode=%d: alpha at %v is %d, want opaque", tc.erode, pt, a)
+			}
+		}
+		for _, pt := range tc.clear {
+			if a := img.NRGBAAt(pt.X, pt.Y).A; a > 5 {
+				t.Errorf("erode=%d: alpha at %v is %d, want clear", tc.erode, pt, a)
+			}
+		}
+	}
+}
+
 // TestRemovalTinySource covers sources smaller than libvips' 3x3 trim window.
 func TestRemovalTinySource(t *testing.T) {
 	pl := NewPipeline(Options{Matter: &redMatter{}})

@@ -162,8 +162,10 @@ func (im *Image) Point(x, y int) ([]float64, error) {
 	return out, nil
 }
 
-// FindTrim returns the box that differs from bg by more than threshold. It
-// reads the whole image, several times: render it to memory first.
+// FindTrim returns the box that differs from bg by more than threshold,
+// after a 3x3 median that drops specks; an image under 3 pixels on a side
+// has no median, each of its pixels counts. It reads the whole image,
+// several times: render it to memory first.
 func (im *Image) FindTrim(bg []float64, threshold float64) (left, top, width, height int, err error) {
 	var l, t, w, h C.int
 	if C.matte_find_trim_bg(im.p, (*C.double)(unsafe.Pointer(&bg[0])), C.int(len(bg)), C.double(threshold), &l, &t, &w, &h) != 0 {
@@ -294,6 +296,15 @@ func (im *Image) SavePNG(compression int, filter PNGFilter, interlace bool, pale
 	}
 	return save(func(buf *unsafe.Pointer, n *C.size_t) C.int {
 		return C.matte_pngsave(im.p, buf, n, C.int(compression), C.int(filter), cBool(interlace), C.int(bitdepth))
+	})
+}
+
+// SavePNGProfile encodes losslessly at zlib level compression, unfiltered,
+// with the image's ICC profile and no other metadata: a copy whose colours
+// convert (ToSRGB) as the image's do.
+func (im *Image) SavePNGProfile(compression int) ([]byte, error) {
+	return save(func(buf *unsafe.Pointer, n *C.size_t) C.int {
+		return C.matte_pngsave_icc(im.p, buf, n, C.int(compression))
 	})
 }
 

@@ -64,12 +64,14 @@ func (im *Image) Threshold(t float64) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_threshold(im.p, out, C.double(t)) })
 }
 
-// MinFilter is a size x size minimum filter (erosion).
+// MinFilter is a size x size (odd) minimum filter (erosion), the image's
+// edge pixels repeated past its edges: a window of any size, the image's
+// own or larger.
 func (im *Image) MinFilter(size int) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_min_filter(im.p, out, C.int(size)) })
 }
 
-// MaxFilter is a size x size maximum filter (dilation).
+// MaxFilter is a size x size (odd) maximum filter (dilation), as MinFilter.
 func (im *Image) MaxFilter(size int) error {
 	return im.apply(func(out **C.VipsImage) C.int { return C.matte_max_filter(im.p, out, C.int(size)) })
 }

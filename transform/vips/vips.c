@@ -493,14 +493,40 @@ int matte_threshold(VipsImage *in, VipsImage **out, double t) {
                                 NULL);
 }
 
+// rank_extreme is a size x size (odd) minimum filter, or maximum with max,
+// on an image of any size, its edge pixels repeated past it as vips_rank
+// repeats them. vips_rank refuses a window larger than the image: a
+// smaller image is first given those edges itself, and cut back after.
+// Repeated pixels change no minimum or maximum, so a window wider than
+// twice the image's longer side, which sees the whole image from every
+// pixel, is narrowed to that.
+static int rank_extreme(VipsImage *in, VipsImage **out, int size, int max) {
+  int longer = VIPS_MAX(in->Xsize, in->Ysize);
+  if (size > 2 * longer - 1) size = 2 * longer - 1;
+  int index = max ? size * size - 1 : 0;
+  if (size <= in->Xsize && size <= in->Ysize)
+    return vips_rank(in, out, size, size, index, NULL);
+  int m = size / 2;
+  VipsImage *wide, *ranked;
+  if (vips_embed(in, &wide, m, m, in->Xsize + 2 * m, in->Ysize + 2 * m,
+                 "extend", VIPS_EXTEND_COPY, NULL))
+    return -1;
+  int r = vips_rank(wide, &ranked, size, size, index, NULL);
+  g_object_unref(wide);
+  if (r) return -1;
+  r = vips_extract_area(ranked, out, m, m, in->Xsize, in->Ysize, NULL);
+  g_object_unref(ranked);
+  return r;
+}
+
 // matte_min_filter is a size x size minimum filter (erosion of a matte).
 int matte_min_filter(VipsImage *in, VipsImage **out, int size) {
-  return vips_rank(in, out, size, size, 0, NULL);
+  return rank_extreme(in, out, size, 0);
 }
 
 // matte_max_filter is a size x size maximum filter (dilation).
 int matte_max_filter(VipsImage *in, VipsImage **out, int size) {
-  return vips_rank(in, out, size, size, size * size - 1, NULL);
+  return rank_extreme(in, out, size, 1);
 }
 
 int matte_linear1(VipsImage *in, VipsImage **out, double a, double b) {
@@ -1343,12 +1369,16 @@ int matte_getpoint(VipsImage *in, int x, int y, double *out, int *n) {
   return 0;
 }
 
-// matte_find_trim_bg finds the box that differs from background bg.
+// matte_find_trim_bg finds the box that differs from background bg. An
+// image under 3 pixels on a side is searched as line art: find_trim's 3x3
+// median, which libvips refuses for a window larger than the image, is
+// left out, so every pixel counts.
 int matte_find_trim_bg(VipsImage *in, double *bg, int n, double threshold,
                        int *left, int *top, int *width, int *height) {
   VipsArrayDouble *background = vips_array_double_new(bg, n);
+  gboolean tiny = in->Xsize < 3 || in->Ysize < 3;
   int r = vips_find_trim(in, left, top, width, height, "threshold", threshold,
-                         "background", background, NULL);
+                         "background", background, "line_art", tiny, NULL);
   vips_area_unref(VIPS_AREA(background));
   return r;
 }
@@ -1447,6 +1477,15 @@ int matte_pngsave(VipsImage *in, void **buf, size_t *len, int compression,
                              VIPS_FOREIGN_PNG_FILTER_NONE, "interlace",
                              interlace, "palette", TRUE, "bitdepth", bitdepth,
                              "strip", TRUE, NULL);
+}
+
+// matte_pngsave_icc writes truecolour (or grey) PNG, unfiltered, at zlib
+// level compression, with in's ICC profile, if any, and no other metadata.
+int matte_pngsave_icc(VipsImage *in, void **buf, size_t *len,
+                      int compression) {
+  return vips_pngsave_buffer(in, buf, len, "compression", compression,
+                             "filter", VIPS_FOREIGN_PNG_FILTER_NONE, "keep",
+                             VIPS_FOREIGN_KEEP_ICC, NULL);
 }
 
 // matte_webpsave: near_lossless codes losslessly after moving pixels by at

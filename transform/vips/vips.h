@@ -139,6 +139,8 @@ int matte_jpegsave(VipsImage *in, void **buf, size_t *len, int q,
 int matte_jpeg_mozjpeg(void);
 int matte_pngsave(VipsImage *in, void **buf, size_t *len, int compression,
                   int filter, int interlace, int bitdepth);
+int matte_pngsave_icc(VipsImage *in, void **buf, size_t *len,
+                      int compression);
 int matte_webpsave(VipsImage *in, void **buf, size_t *len, int q,
                    int lossless, int near_lossless, int smart_subsample,
                    int preset);
