@@ -84,7 +84,7 @@ func collectEnv(cfg *config) envInfo {
 			files = append(files, strings.TrimSpace(l[3:]))
 		}
 	}
-	e.MatteDirty = strings.Join(files, ", ")
+	e.MatteDirty = measuredChanges(strings.Join(files, ", "))
 	e.Caddy = firstLine(cmdOut(cfg.caddy, "version"))
 	e.vipsInfo(cfg.caddy)
 	if slices.Contains(cfg.servers, "matte-system") {
@@ -185,4 +185,16 @@ func (e envInfo) vipsCodecs() string {
 		parts[i] = filepath.Base(o)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// measuredChanges is dirty, a list of changed files, without the report a
+// run writes (bench/RESULTS.md): a run after another measures the same code.
+func measuredChanges(dirty string) string {
+	var files []string
+	for _, f := range strings.Split(dirty, ", ") {
+		if f != "" && f != "bench/RESULTS.md" {
+			files = append(files, f)
+		}
+	}
+	return strings.Join(files, ", ")
 }

@@ -43,6 +43,7 @@ type config struct {
 	pipeline, restart                                                          bool
 	pipelineBenchtime, inferenceBenchtime                                      string
 	pidFile, render                                                            string
+	retime                                                                     []string // -retime: later runs whose cells replace the rendered run's
 	matteAdmin                                                                 int
 	matteCache                                                                 string
 	args                                                                       []string
@@ -98,6 +99,10 @@ func parseFlags() (*config, error) {
 	flag.BoolVar(&cfg.pipeline, "pipeline", true, "also run the in-process pipeline benchmarks (go test -bench in ./bench)")
 	flag.StringVar(&cfg.pipelineBenchtime, "pipeline-benchtime", "2s", "-benchtime for the pipeline benchmarks")
 	flag.StringVar(&cfg.render, "render", "", "only re-render the report (-out) from a run saved as JSON under bench/out/; times nothing")
+	flag.Func("retime", "with -render: a later run saved as JSON, of the same commit, whose cells replace the rendered run's (time again with -scenarios/-conns the cells another process disturbed); the report lists them; repeatable", func(v string) error {
+		cfg.retime = append(cfg.retime, v)
+		return nil
+	})
 	flag.StringVar(&cfg.pidFile, "pidfile", "", "append the process group of every started process here (for a shell trap)")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -252,6 +257,14 @@ type run struct {
 	Wall       time.Duration
 }
 
+// retimedCells names the cells (keys) a later run, saved as From and
+// started at Start, timed again (-retime).
+type retimedCells struct {
+	From  string
+	Start time.Time
+	Cells []string
+}
+
 // cell is one server x scenario x concurrency.
 type cell struct {
 	Conns    int
@@ -284,6 +297,7 @@ type results struct {
 	raw      *rawInference     // scenario h: BenchmarkISNet
 	coalesce *coalesceResult   // scenario i
 	model    string            // scenario h: is imgly's model Matte's file?
+	retimed  []retimedCells    // cells replaced by a later run's (-retime)
 }
 
 func key(conns int, sc, srv string) string { return fmt.Sprintf("%d/%s/%s", conns, sc, srv) }
@@ -302,6 +316,15 @@ func main() {
 			}
 		})
 		res, err := loadRun(cfg.render, refFlag)
+		for _, later := range cfg.retime {
+			if err == nil {
+				err = retime(res, later)
+			}
+		}
+		if err == nil && len(cfg.retime) > 0 {
+			// The merged run is the one to render again later.
+			err = saveRun(res, strings.TrimSuffix(cfg.render, ".json")+"-retimed.json")
+		}
 		if err == nil {
 			err = os.WriteFile(cfg.out, []byte(renderReport(res)), 0o644)
 		}

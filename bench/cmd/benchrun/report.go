@@ -210,6 +210,10 @@ func renderReport(res *results) string {
 		w("- Matte's result cache in a–e, pass and h: %s. Every request is decoded and encoded, as in ipx (no result cache; sharp's operation cache turned off) and nginx image_filter (no cache).\n", cfg.matteCache)
 	}
 	res.methodExtra(w)
+	for _, rt := range res.retimed {
+		w("- Timed again in a later run of the same commit (`benchrun -render <this run> -retime %s`, started %s UTC), because a process outside the bench took CPU while the first run timed them: %s. The tables, and the load line above, show the later run's figures for these cells; every other cell is this run's.\n",
+			rt.From, rt.Start.UTC().Format("2006-01-02 15:04"), strings.Join(cellNames(rt.Cells), ", "))
+	}
 	w("\n")
 	w("Example commands (concurrency and duration vary per cell):\n\n```\n")
 	for _, s := range res.servers {
@@ -599,4 +603,17 @@ func (res *results) bothBuilds(w func(string, ...any)) {
 		w("\n")
 	}
 	w("\n")
+}
+
+// cellNames are cell keys (conns/scenario/server) as the log names them:
+// "c2 a ipx".
+func cellNames(keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = k
+		if f := strings.SplitN(k, "/", 3); len(f) == 3 {
+			out[i] = "c" + f[0] + " " + f[1] + " " + f[2]
+		}
+	}
+	return out
 }

@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -38,6 +40,7 @@ type savedRun struct {
 	Raw      *rawInference
 	Coalesce *coalesceResult
 	Model    string
+	Retimed  []retimedCells `json:",omitempty"`
 }
 
 func saveRun(res *results, path string) error {
@@ -47,7 +50,7 @@ func saveRun(res *results, path string) error {
 		ConnsFor: cfg.connsFor, InferBench: cfg.inferenceBenchtime,
 		Repeats: cfg.repeats, Env: res.env, Start: res.start, End: res.end, EndLoad: res.endLoad, Servers: res.servers,
 		Cells: res.cells, Checks: res.checks, Pipeline: res.pipeline, IdleRSS: res.idleRSS, WrkLines: res.wrkLines,
-		Raw: res.raw, Coalesce: res.coalesce, Model: res.model}
+		Raw: res.raw, Coalesce: res.coalesce, Model: res.model, Retimed: res.retimed}
 	b, err := json.MarshalIndent(s, "", " ")
 	if err != nil {
 		return err
@@ -83,5 +86,34 @@ func loadRun(path string, refPath string) (*results, error) {
 	}
 	return &results{cfg: cfg, env: s.Env, start: s.Start, end: s.End, endLoad: s.EndLoad, servers: s.Servers, cells: s.Cells,
 		checks: s.Checks, pipeline: s.Pipeline, idleRSS: s.IdleRSS, wrkLines: s.WrkLines,
-		raw: s.Raw, coalesce: s.Coalesce, model: s.Model}, nil
+		raw: s.Raw, coalesce: s.Coalesce, model: s.Model, retimed: s.Retimed}, nil
+}
+
+// retime replaces res's cells with those of the later run saved at path
+// (the same commit, servers and settings; `-scenarios` and `-conns` pick the
+// cells to time again, for instance those another process disturbed), and
+// notes which, so that the report says so. A cell the later run has and res
+// lacks is refused: the tables are res's.
+func retime(res *results, path string) error {
+	later, err := loadRun(path, "")
+	if err != nil {
+		return err
+	}
+	if later.env.MatteCommit != res.env.MatteCommit || measuredChanges(later.env.MatteDirty) != measuredChanges(res.env.MatteDirty) {
+		return fmt.Errorf("%s timed Matte at %s%s, the run at %s%s", path, later.env.MatteCommit, later.env.MatteDirty, res.env.MatteCommit, res.env.MatteDirty)
+	}
+	var keys []string
+	for k, c := range later.cells {
+		if _, ok := res.cells[k]; !ok {
+			return fmt.Errorf("%s has cell %s, which the run lacks", path, k)
+		}
+		res.cells[k] = c
+		keys = append(keys, k)
+	}
+	for k, c := range later.checks {
+		res.checks[k] = c
+	}
+	slices.Sort(keys)
+	res.retimed = append(res.retimed, retimedCells{From: filepath.Base(path), Start: later.start, Cells: keys})
+	return nil
 }
