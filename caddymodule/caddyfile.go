@@ -669,14 +669,7 @@ func parseCustomModel(d *caddyfile.Dispenser, c *segment.CustomModel) error {
 			if err := flagOn(d, key, args, &on); err != nil {
 				return err
 			}
-			switch key {
-			case "divide_by_max":
-				c.DivideByMax = &on
-			case "sigmoid":
-				c.ApplySigmoid = &on
-			default:
-				c.MinMax = &on
-			}
+			*map[string]**bool{"divide_by_max": &c.DivideByMax, "sigmoid": &c.ApplySigmoid, "min_max": &c.MinMax}[key] = &on
 		case "output":
 			c.Output, err = one()
 		case "channel_order":

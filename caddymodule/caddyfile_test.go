@@ -8,11 +8,14 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+
+	"github.com/jebosio/matte/segment"
 )
 
 func TestUnmarshalCaddyfile(t *testing.T) {
 	five, three := 5, 3
 	fiveMinutes, noTTL := caddy.Duration(5*time.Minute), caddy.Duration(0)
+	yes := true
 	for _, tc := range []struct {
 		name, block string
 		want        Handler // compared field by field, zero fields included
@@ -87,6 +90,12 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{"strict off", "rembg {\nstrict off\n}", Handler{}, `strict takes no argument`},
 		{"preload off", "rembg {\npreload off\n}", Handler{}, `preload takes no argument`},
 		{"spinning off", "rembg {\nspinning off\n}", Handler{}, `spinning takes no argument`},
+		{"custom_model sigmoid", "rembg {\ncustom_model m /m.onnx {\nbase isnet\nsigmoid\n}\n}",
+			Handler{Rembg: Removal{Custom: []segment.CustomModel{{Name: "m", Path: "/m.onnx", Base: "isnet", ApplySigmoid: &yes}}}}, ""},
+		{"custom_model min_max", "rembg {\ncustom_model m /m.onnx {\nbase isnet\nmin_max\n}\n}",
+			Handler{Rembg: Removal{Custom: []segment.CustomModel{{Name: "m", Path: "/m.onnx", Base: "isnet", MinMax: &yes}}}}, ""},
+		{"custom_model divide_by_max", "rembg {\ncustom_model m /m.onnx {\nbase isnet\ndivide_by_max\n}\n}",
+			Handler{Rembg: Removal{Custom: []segment.CustomModel{{Name: "m", Path: "/m.onnx", Base: "isnet", DivideByMax: &yes}}}}, ""},
 		{"custom_model sigmoid off", "rembg {\ncustom_model m /m.onnx {\nbase isnet\nsigmoid off\n}\n}", Handler{}, `sigmoid takes no argument`},
 		{"unknown signature option", "signature {\nbind_path\n}", Handler{}, `unrecognized signature option "bind_path"`},
 		{"signature with an argument", "signature x {\n}", Handler{}, "wrong argument count"},

@@ -402,14 +402,7 @@ func TestSelectFrames(t *testing.T) {
 // pixels. The frames are a real photo panned, so resampling, rotation, the
 // border's antialiasing and the text all matter.
 func TestAnimationFramesMatchStills(t *testing.T) {
-	dir := testimages.SharedTestdata()
-	if dir == "" {
-		t.Skip("skipping: shared testdata folder absent (set MATTE_TESTDATA, or put it at ../shared/testdata)")
-	}
-	photo, err := os.ReadFile(filepath.Join(dir, "photos", "animal-1.jpg"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	photo := animalPhoto(t)
 	img, err := jpeg.Decode(bytes.NewReader(photo))
 	if err != nil {
 		t.Fatal(err)
@@ -532,14 +525,7 @@ func TestKernelAnimationFrames(t *testing.T) {
 // colourants); it skips without the shared test data.
 func p3AnimatedWebP(t *testing.T, c color.NRGBA) []byte {
 	t.Helper()
-	dir := testimages.SharedTestdata()
-	if dir == "" {
-		t.Skip("skipping: shared testdata folder absent (set MATTE_TESTDATA, or put it at ../shared/testdata)")
-	}
-	photo, err := os.ReadFile(filepath.Join(dir, "photos", "animal-1.jpg"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	photo := animalPhoto(t)
 	app2 := bytes.Index(photo, []byte("\xff\xe2"))
 	if app2 < 0 || !bytes.HasPrefix(photo[app2+4:], []byte("ICC_PROFILE\x00")) {
 		t.Fatal("animal-1.jpg: no ICC_PROFILE segment")
@@ -620,4 +606,19 @@ func TestStillFrameKeepsProfile(t *testing.T) {
 			t.Errorf("frame %d: %v, want %v", frame, got, want)
 		}
 	}
+}
+
+// animalPhoto is the shared test data's photos/animal-1.jpg (1000x667, with
+// an sRGB profile); it skips without the shared test data.
+func animalPhoto(t *testing.T) []byte {
+	t.Helper()
+	dir := testimages.SharedTestdata()
+	if dir == "" {
+		t.Skip("skipping: shared testdata folder absent (set MATTE_TESTDATA, or put it at ../shared/testdata)")
+	}
+	photo, err := os.ReadFile(filepath.Join(dir, "photos", "animal-1.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return photo
 }

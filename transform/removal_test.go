@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"io"
@@ -298,15 +299,22 @@ func TestRemovalRect(t *testing.T) {
 			t.Errorf("%s: %dx%d, want %dx%d", tc.name, res.Width, res.Height, tc.w, tc.h)
 		}
 		checkSamples(t, img, tc.samples, 8)
-		for _, pt := range tc.opaque {
-			if a := img.NRGBAAt(pt.X, pt.Y).A; a < 250 {
-				t.Errorf("%s: alpha at %v is %d, want opaque", tc.name, pt, a)
-			}
+		checkAlpha(t, tc.name, img, tc.opaque, tc.clear)
+	}
+}
+
+// checkAlpha checks that img is opaque (alpha ≥ 250) at every point of
+// opaque and clear (alpha ≤ 5) at every point of clear.
+func checkAlpha(t *testing.T, name string, img *image.NRGBA, opaque, clear []image.Point) {
+	t.Helper()
+	for _, pt := range opaque {
+		if a := img.NRGBAAt(pt.X, pt.Y).A; a < 250 {
+			t.Errorf("%s: alpha at %v is %d, want opaque", name, pt, a)
 		}
-		for _, pt := range tc.clear {
-			if a := img.NRGBAAt(pt.X, pt.Y).A; a > 5 {
-				t.Errorf("%s: alpha at %v is %d, want clear", tc.name, pt, a)
-			}
+	}
+	for _, pt := range clear {
+		if a := img.NRGBAAt(pt.X, pt.Y).A; a > 5 {
+			t.Errorf("%s: alpha at %v is %d, want clear", name, pt, a)
 		}
 	}
 }
@@ -330,16 +338,7 @@ func TestRemovalErodeSmallMatte(t *testing.T) {
 		if res.Width != 40 || res.Height != 30 {
 			t.Fatalf("erode=%d: %dx%d, want 40x30", tc.erode, res.Width, res.Height)
 		}
-		for _, pt := range tc.opaque {
-			if a := img.NRGBAAt(pt.X, pt.Y).A; a < 250 {
-				t.Errorf("erode=%d: alpha at %v is %d, want opaque", tc.erode, pt, a)
-			}
-		}
-		for _, pt := range tc.clear {
-			if a := img.NRGBAAt(pt.X, pt.Y).A; a > 5 {
-				t.Errorf("erode=%d: alpha at %v is %d, want clear", tc.erode, pt, a)
-			}
-		}
+		checkAlpha(t, fmt.Sprintf("erode=%d", tc.erode), img, tc.opaque, tc.clear)
 	}
 }
 
