@@ -72,6 +72,9 @@ type App struct {
 	buffered    []*admission.Budget // the handlers' max_buffered_bytes
 	inference   map[*segment.Pool]bool
 	stopFree    chan struct{} // closed by Stop; nil without free_memory_interval
+	// vipsBefore is the config whose libvips settings this one's Start
+	// replaced (vipsApplied); nil after Stop.
+	vipsBefore *App
 
 	metricsOnce sync.Once
 	metrics     *metrics
@@ -151,6 +154,13 @@ func agree[T comparable](name string, have *T, v T) error {
 	return nil
 }
 
+// vipsApplied records which config's Start last set libvips' process-wide
+// settings, and what that config found set before it.
+var vipsApplied struct {
+	sync.Mutex
+	by *App
+}
+
 // Start applies the process settings of this config's handlers; without
 // any matte handler it leaves libvips alone (and does not load it).
 func (a *App) Start() error {
@@ -160,7 +170,11 @@ func (a *App) Start() error {
 		return nil
 	}
 	s := a.process
+	vipsApplied.Lock()
+	a.vipsBefore = vipsApplied.by
+	vipsApplied.by = a
 	transform.ConfigureVips(transform.VipsSettings{CacheMemory: s.VipsCacheMemory, Concurrency: s.VipsConcurrency})
+	vipsApplied.Unlock()
 	if s.FreeMemoryInterval > 0 {
 		a.stopFree = make(chan struct{})
 		go releaseFreeMemory(s.FreeMemoryInterval, a.stopFree)
@@ -168,11 +182,23 @@ func (a *App) Start() error {
 	return nil
 }
 
-// Stop ends the malloc_trim ticker. The settings stay: the next config's
-// Start (which runs before this Stop on a reload) has applied its own.
+// Stop ends the malloc_trim ticker. On a reload the next config's Start
+// has run before this Stop and applied its own settings, which stay. Where
+// no Start has run since this one's, Caddy is rolling this config back (an
+// app after it failed to start) or shutting down: the settings of the
+// config that applied them before are put back, as that one serves on.
 func (a *App) Stop() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	vipsApplied.Lock()
+	if vipsApplied.by == a {
+		vipsApplied.by = a.vipsBefore
+		if b := a.vipsBefore; b != nil {
+			transform.ConfigureVips(transform.VipsSettings{CacheMemory: b.process.VipsCacheMemory, Concurrency: b.process.VipsConcurrency})
+		}
+	}
+	a.vipsBefore = nil
+	vipsApplied.Unlock()
 	if a.stopFree != nil {
 		close(a.stopFree)
 		a.stopFree = nil

@@ -11,6 +11,8 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 	_ "github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
+
+	"github.com/jebosio/matte/transform"
 )
 
 func TestUseProcessSettings(t *testing.T) {
@@ -168,4 +170,34 @@ func TestDiskFolderOfOneCache(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRolledBackStartRestoresVipsSettings: on a reload the new config starts
+// before the old one stops, and its libvips settings stay; where Caddy
+// rolls a started config back (another app of it failed to start), the
+// settings of the config that serves on are put back.
+func TestRolledBackStartRestoresVipsSettings(t *testing.T) {
+	app := func(concurrency int) *App {
+		return &App{processSet: true, process: processSettings{VipsConcurrency: concurrency}}
+	}
+	running := app(2)
+	if err := running.Start(); err != nil {
+		t.Fatal(err)
+	}
+	refused := app(3)
+	refused.Start()
+	if got := transform.VipsConcurrency(); got != 3 {
+		t.Fatalf("after the new config's Start: concurrency %d, want 3", got)
+	}
+	refused.Stop() // rolled back
+	if got := transform.VipsConcurrency(); got != 2 {
+		t.Fatalf("after the rollback: concurrency %d, want the running config's 2", got)
+	}
+	next := app(4)
+	next.Start()
+	running.Stop() // the reload went through
+	if got := transform.VipsConcurrency(); got != 4 {
+		t.Fatalf("after a reload: concurrency %d, want the new config's 4", got)
+	}
+	next.Stop()
 }

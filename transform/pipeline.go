@@ -86,6 +86,9 @@ type VipsSettings = vips.Settings
 // ConfigureVips applies s process-wide; the last call wins.
 func ConfigureVips(s VipsSettings) { vips.Configure(s) }
 
+// VipsConcurrency is libvips' worker-thread count as last configured.
+func VipsConcurrency() int { return vips.Concurrency() }
+
 // ReleaseFreeMemory returns the C heap's free pages to the kernel (see
 // vips.ReleaseFreeMemory).
 func ReleaseFreeMemory() { vips.ReleaseFreeMemory() }

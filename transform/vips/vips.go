@@ -81,6 +81,13 @@ func Configure(s Settings) {
 	C.vips_concurrency_set(C.int(max(1, s.Concurrency)))
 }
 
+// Concurrency is libvips' worker-thread count per operation, as Configure
+// last set it.
+func Concurrency() int {
+	Init()
+	return int(C.vips_concurrency_get())
+}
+
 // ReleaseFreeMemory hands memory that C code (libvips, its codecs, ONNX
 // Runtime) has freed back to the kernel: glibc's malloc_trim(0), which also
 // returns the free pages inside every arena. Safe to call concurrently with
