@@ -139,7 +139,10 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	                                      #   cloudflare_images: cloud <account hash> <path prefix>: only these hashes are
 //	                                      #   claimed, imagedelivery.net's /<hash>/ form too (default: any hash, ids at the root)
 //	    }]                                #   URLs name presets with pr:<name>; "default" applies to every URL
-//	    playground <path>                 # the browser playground at <path> (/playground/), with uploads; default off
+//	    playground <path> {               # the browser playground at <path> (/playground/), with uploads; default off
+//	        max_uploads       <n>         # uploads kept in memory; default 64
+//	        max_upload_bytes  <size>      # their bytes together; default 128MiB
+//	    }
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
@@ -405,7 +408,7 @@ func (h *Handler) parseBlockOption(o option) (handled bool, err error) {
 			return true, err
 		}
 		h.Playground = &Playground{Path: args[0]}
-		return true, nil
+		return true, parsePlayground(d, h.Playground)
 	case "removebg", "rembg_com", "fapihub", "api_key", "api_usage_file", "api_body_timeout", "api_improve_dir", "api_improve_max":
 		return true, parseAPIDirective(d, o.key, args, &h.APIs)
 	}
@@ -499,6 +502,37 @@ func offOrBlock(d *caddyfile.Dispenser, args []string, off *bool, block func() e
 }
 
 // parseFaces reads the `faces { model <path>  threshold <0-1> }` block.
+// parsePlayground reads playground's optional block: the bounds of the
+// uploads it keeps.
+func parsePlayground(d *caddyfile.Dispenser, p *Playground) error {
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		o := option{d: d, key: d.Val(), args: d.RemainingArgs()}
+		switch o.key {
+		case "max_uploads":
+			n, err := o.count()
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return d.Errf("max_uploads: want at least 1")
+			}
+			p.MaxUploads = n
+		case "max_upload_bytes":
+			if err := o.need(1); err != nil {
+				return err
+			}
+			n, err := o.size(o.args[0], false)
+			if err != nil {
+				return err
+			}
+			p.MaxUploadBytes = n
+		default:
+			return d.Errf("playground: unknown option %q (max_uploads, max_upload_bytes)", o.key)
+		}
+	}
+	return nil
+}
+
 func parseFaces(d *caddyfile.Dispenser, f *Faces) error {
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		key := d.Val()

@@ -71,6 +71,10 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{"faces on", "faces on", Handler{}, "wrong argument count"},
 		{"playground", "playground /playground/", Handler{Playground: &Playground{Path: "/playground/"}}, ""},
 		{"playground without a path", "playground", Handler{}, "wrong argument count"},
+		{"playground bounds", "playground /playground/ {\nmax_uploads 8\nmax_upload_bytes 16MiB\n}",
+			Handler{Playground: &Playground{Path: "/playground/", MaxUploads: 8, MaxUploadBytes: 16 << 20}}, ""},
+		{"playground no uploads", "playground /p/ {\nmax_uploads 0\n}", Handler{}, "max_uploads: want at least 1"},
+		{"playground unknown option", "playground /p/ {\nuploads 3\n}", Handler{}, `playground: unknown option "uploads"`},
 
 		{"unknown option", "colour red", Handler{}, `unrecognized matte subdirective "colour"`},
 		{"negative count", "workers -1", Handler{}, `workers: "-1" is not a non-negative integer`},
