@@ -790,6 +790,18 @@ func TestTrimTinyImages(t *testing.T) {
 			continue
 		}
 		img := decodeNRGBA(t, res.Body)
+		if !vips.LineArtTrim() {
+			// libvips before 8.15 (the system build on bookworm) cannot
+			// search without its 3x3 median: the image is left whole.
+			whole := tc.src.Bounds()
+			if !tc.p.Rect.IsZero() {
+				whole = image.Rect(0, 0, tc.p.Rect.W, tc.p.Rect.H)
+			}
+			if b := img.Bounds(); b.Dx() != whole.Dx() || b.Dy() != whole.Dy() {
+				t.Errorf("%s: %dx%d, want it whole, %dx%d, on libvips %s", tc.name, b.Dx(), b.Dy(), whole.Dx(), whole.Dy(), vips.Info().Version)
+			}
+			continue
+		}
 		if b := img.Bounds(); b.Dx() != tc.w || b.Dy() != tc.h {
 			t.Errorf("%s: %dx%d, want %dx%d", tc.name, b.Dx(), b.Dy(), tc.w, tc.h)
 			continue

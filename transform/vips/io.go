@@ -162,6 +162,11 @@ func (im *Image) Point(x, y int) ([]float64, error) {
 	return out, nil
 }
 
+// LineArtTrim reports whether FindTrim can search an image under 3 pixels
+// on a side (libvips 8.15 and later, as compiled); without it such an image
+// comes back as an empty box, left whole.
+func LineArtTrim() bool { return C.matte_line_art_trim() != 0 }
+
 // FindTrim returns the box that differs from bg by more than threshold,
 // after a 3x3 median that drops specks; an image under 3 pixels on a side
 // has no median, each of its pixels counts. It reads the whole image,

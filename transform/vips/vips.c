@@ -1369,16 +1369,37 @@ int matte_getpoint(VipsImage *in, int x, int y, double *out, int *n) {
   return 0;
 }
 
+int matte_line_art_trim(void) {
+#if VIPS_MAJOR_VERSION == 8 && VIPS_MINOR_VERSION < 15
+  return 0;
+#else
+  return 1;
+#endif
+}
+
 // matte_find_trim_bg finds the box that differs from background bg. An
 // image under 3 pixels on a side is searched as line art: find_trim's 3x3
 // median, which libvips refuses for a window larger than the image, is
-// left out, so every pixel counts.
+// left out, so every pixel counts. libvips before 8.15 has no line art
+// mode: there such an image is left whole.
 int matte_find_trim_bg(VipsImage *in, double *bg, int n, double threshold,
                        int *left, int *top, int *width, int *height) {
-  VipsArrayDouble *background = vips_array_double_new(bg, n);
   gboolean tiny = in->Xsize < 3 || in->Ysize < 3;
+#if VIPS_MAJOR_VERSION == 8 && VIPS_MINOR_VERSION < 15
+  // Before 8.15 there is no line_art, and the median cannot run: a tiny
+  // image is left whole (an empty box).
+  if (tiny) {
+    *left = *top = *width = *height = 0;
+    return 0;
+  }
+  VipsArrayDouble *background = vips_array_double_new(bg, n);
+  int r = vips_find_trim(in, left, top, width, height, "threshold", threshold,
+                         "background", background, NULL);
+#else
+  VipsArrayDouble *background = vips_array_double_new(bg, n);
   int r = vips_find_trim(in, left, top, width, height, "threshold", threshold,
                          "background", background, "line_art", tiny, NULL);
+#endif
   vips_area_unref(VIPS_AREA(background));
   return r;
 }
@@ -1483,9 +1504,32 @@ int matte_pngsave(VipsImage *in, void **buf, size_t *len, int compression,
 // level compression, with in's ICC profile, if any, and no other metadata.
 int matte_pngsave_icc(VipsImage *in, void **buf, size_t *len,
                       int compression) {
+#if VIPS_MAJOR_VERSION > 8 || (VIPS_MAJOR_VERSION == 8 && VIPS_MINOR_VERSION >= 15)
   return vips_pngsave_buffer(in, buf, len, "compression", compression,
                              "filter", VIPS_FOREIGN_PNG_FILTER_NONE, "keep",
                              VIPS_FOREIGN_KEEP_ICC, NULL);
+#else
+  // libvips before 8.15 has no "keep": save unstripped a copy that holds
+  // no metadata a PNG saver writes but the ICC profile.
+  VipsImage *copy;
+  if (vips_copy(in, &copy, NULL))
+    return -1;
+  gchar **fields = vips_image_get_fields(copy);
+  for (int i = 0; fields[i]; i++) {
+    const char *f = fields[i];
+    if (vips_isprefix("exif-", f) || vips_isprefix("png-comment-", f) ||
+        strcmp(f, VIPS_META_XMP_NAME) == 0 ||
+        strcmp(f, VIPS_META_IPTC_NAME) == 0 ||
+        strcmp(f, VIPS_META_ORIENTATION) == 0)
+      vips_image_remove(copy, f);
+  }
+  g_strfreev(fields);
+  int r = vips_pngsave_buffer(copy, buf, len, "compression", compression,
+                              "filter", VIPS_FOREIGN_PNG_FILTER_NONE, "strip",
+                              FALSE, NULL);
+  g_object_unref(copy);
+  return r;
+#endif
 }
 
 // matte_webpsave: near_lossless codes losslessly after moving pixels by at

@@ -125,6 +125,7 @@ int matte_join_frames(VipsImage **in, int n, VipsImage **out, int *delays,
 // ---- reading pixels back ----
 
 int matte_getpoint(VipsImage *in, int x, int y, double *out, int *n);
+int matte_line_art_trim(void);
 int matte_find_trim_bg(VipsImage *in, double *bg, int n, double threshold,
                        int *left, int *top, int *width, int *height);
 void *matte_raw_rgb(VipsImage *in, size_t *len);
