@@ -180,7 +180,7 @@ func TestBreakerOpensAndProbes(t *testing.T) {
 // the start it stays open.
 func TestSubscribedHearsTheNextPurge(t *testing.T) {
 	srv := redistest.Start(t)
-	pub := newTestNode(t, srv.Addr)
+	pub := newTestNode(t, srv.Addr).OnPurge(func(PurgeMsg) {})
 	for i := range 20 {
 		n := newTestNode(t, srv.Addr)
 		heard := make(chan PurgeMsg, 1)
@@ -190,7 +190,7 @@ func TestSubscribedHearsTheNextPurge(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatalf("node %d: subscription not confirmed", i)
 		}
-		if err := pub.PublishPurge(context.Background(), PurgeMsg{Tag: fmt.Sprint(i)}); err != nil {
+		if err := pub.Publish(context.Background(), PurgeMsg{Tag: fmt.Sprint(i)}); err != nil {
 			t.Fatal(err)
 		}
 		select {

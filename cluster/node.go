@@ -296,22 +296,7 @@ func (s *PurgeSub) Unregister() { s.unregister() }
 // when the PUBLISH fails, so a purge number this node took is always heard
 // by its other handlers.
 func (s *PurgeSub) Publish(ctx context.Context, p PurgeMsg) error {
-	return s.n.publish(ctx, p, s.id)
-}
-
-// PublishPurge publishes p like PurgeSub.Publish, from none of the node's
-// registrations: every OnPurge handler of this node gets it too.
-func (n *Node) PublishPurge(ctx context.Context, p PurgeMsg) error {
-	return n.publish(ctx, p, -1)
-}
-
-// localPurge is one of this node's purges, for every handler but from's.
-type localPurge struct {
-	p    PurgeMsg
-	from int
-}
-
-func (n *Node) publish(ctx context.Context, p PurgeMsg, from int) error {
+	n := s.n
 	p.Node = n.id
 	b, err := json.Marshal(p)
 	if err != nil {
@@ -319,13 +304,19 @@ func (n *Node) publish(ctx context.Context, p PurgeMsg, from int) error {
 	}
 	err = n.Run(ctx, func(ctx context.Context) error { return n.rdb.Publish(ctx, n.purgeChannel(), b).Err() })
 	n.mu.Lock()
-	n.local = append(n.local, localPurge{p: p, from: from})
+	n.local = append(n.local, localPurge{p: p, from: s.id})
 	n.mu.Unlock()
 	select {
 	case n.kick <- struct{}{}:
 	default:
 	}
 	return err
+}
+
+// localPurge is one of this node's purges, for every handler but from's.
+type localPurge struct {
+	p    PurgeMsg
+	from int
 }
 
 // deliverLocal hands this node's own purges to its other handlers, in the
