@@ -155,7 +155,7 @@ func agree[T comparable](name string, have *T, v T) error {
 }
 
 // vipsApplied records which config's Start last set libvips' process-wide
-// settings, and what that config found set before it.
+// settings (each App keeps the one whose settings it replaced: vipsBefore).
 var vipsApplied struct {
 	sync.Mutex
 	by *App
