@@ -504,6 +504,23 @@ static int rank_extreme(VipsImage *in, VipsImage **out, int size, int max) {
   int longer = VIPS_MAX(in->Xsize, in->Ysize);
   if (size > 2 * longer - 1) size = 2 * longer - 1;
   int index = max ? size * size - 1 : 0;
+#if VIPS_MAJOR_VERSION == 8 && (VIPS_MINOR_VERSION < 17 || \
+                                (VIPS_MINOR_VERSION == 17 && VIPS_MICRO_VERSION < 2))
+  // Before 8.17.2 the rolling histogram vips_rank keeps for uchar windows
+  // wider than 10 pixels dropped the wrong column (libvips PR 4610): an
+  // erosion of a 0/255 matte came out all 0, a dilation a column short.
+  // Ranking a ushort copy takes the plain path, with the same extremes.
+  if (in->BandFmt == VIPS_FORMAT_UCHAR) {
+    VipsImage *wide, *ranked;
+    if (vips_cast(in, &wide, VIPS_FORMAT_USHORT, NULL)) return -1;
+    int r = rank_extreme(wide, &ranked, size, max);
+    g_object_unref(wide);
+    if (r) return -1;
+    r = vips_cast(ranked, out, VIPS_FORMAT_UCHAR, NULL);
+    g_object_unref(ranked);
+    return r;
+  }
+#endif
   if (size <= in->Xsize && size <= in->Ysize)
     return vips_rank(in, out, size, size, index, NULL);
   int m = size / 2;

@@ -223,3 +223,64 @@ func TestAdjustLabMatchesLCh(t *testing.T) {
 		}
 	}
 }
+
+// A min or max filter of a matte whose left half is 0 and right half 255
+// moves the edge by exactly half the window: size 51 erodes the right half
+// by 25 columns and dilates it by 25. libvips before 8.17.2 got both wrong
+// for uchar windows wider than 10 (all 0, and a column short).
+func TestRankExtremesMoveTheEdgeByHalfTheWindow(t *testing.T) {
+	runtime.LockOSThread()
+	defer EndThread()
+	const w, h = 200, 60
+	for _, tc := range []struct {
+		size     int
+		max      bool
+		firstOne int // the first column of 255s after filtering
+	}{
+		{3, false, 101}, {3, true, 99},
+		{11, false, 105}, {11, true, 95},
+		{51, false, 125}, {51, true, 75},
+		{81, false, 140}, {81, true, 60}, // window wider than the image is tall
+		{301, false, 200}, {301, true, 0}, // window sees the whole image
+	} {
+		px := make([]byte, w*h)
+		for y := 0; y < h; y++ {
+			for x := w / 2; x < w; x++ {
+				px[y*w+x] = 255
+			}
+		}
+		img, err := FromPixels(px, w, h, 1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.max {
+			err = img.MaxFilter(tc.size)
+		} else {
+			err = img.MinFilter(tc.size)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := img.Bytes()
+		img.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != w*h {
+			t.Fatalf("size %d max %v: %d bytes, want %d", tc.size, tc.max, len(got), w*h)
+		}
+	rows:
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				want := byte(0)
+				if x >= tc.firstOne {
+					want = 255
+				}
+				if v := got[y*w+x]; v != want {
+					t.Errorf("size %d max %v: (%d,%d) is %d, want %d", tc.size, tc.max, x, y, v, want)
+					break rows
+				}
+			}
+		}
+	}
+}
