@@ -308,6 +308,18 @@ func (s *Session) load() error {
 	if err != nil {
 		return fmt.Errorf("segment: preset %q: creating %s session for %s: %w", p.Name, provider, s.path, err)
 	}
+	// NewSession hashed the file (and checked its pin) at provision; a
+	// lazy load reads it later. Weights replaced in between would run
+	// under the old hash, which the pin, X-Matte-Model and the matte
+	// cache's key (Fingerprint) all stand for: hashed again after ONNX
+	// Runtime has read the file, they must still be the same.
+	if sum, _, err := hashFile(s.path, false); err != nil || !strings.EqualFold(sum, s.info.SHA256) {
+		sess.Destroy()
+		if err == nil {
+			err = fmt.Errorf("its sha256 is now %s, was %s at start; reload the config to use the new file", sum, s.info.SHA256)
+		}
+		return fmt.Errorf("segment: preset %q: model file %s changed since the session was made: %w", p.Name, s.path, err)
+	}
 	s.sess = sess
 	s.infoMu.Lock()
 	s.info.Provider = provider

@@ -533,3 +533,39 @@ func TestHashCacheNoticesChanges(t *testing.T) {
 		t.Fatalf("stale hash after rewrite: %s then %s", s1.Info().SHA256, s2.Info().SHA256)
 	}
 }
+
+// A session made at provision loads its model later (lazily): weights
+// written over the file in between are refused, since the session's hash,
+// and the cache keys and header made from it, describe the first file. The
+// file put back, the next Load succeeds.
+func TestLoadRefusesAFileChangedSinceNewSession(t *testing.T) {
+	needRuntime(t)
+	first := tinyModel{W: 4, H: 4, Channel: 0} // red → 255
+	path := first.write(t)
+	s, err := NewSession(tinyPreset(path, first), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	other := tinyModel{W: 4, H: 4, Channel: 2} // red → 0
+	if err := os.WriteFile(path, other.bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Load(); err == nil || !strings.Contains(err.Error(), "changed since the session was made") {
+		t.Fatalf("Load of a replaced file: %v, want a refusal", err)
+	}
+	if err := os.WriteFile(path, first.bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	red := make([]byte, 4*4*3)
+	for i := 0; i < len(red); i += 3 {
+		red[i] = 255
+	}
+	mask, err := s.Segment(context.Background(), red, 4, 4)
+	if err != nil {
+		t.Fatalf("Segment after the file was put back: %v", err)
+	}
+	if mask[0] != 255 {
+		t.Errorf("mask[0] = %d, want 255 (the first model's red channel)", mask[0])
+	}
+}
