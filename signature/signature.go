@@ -49,7 +49,9 @@
 //
 // Policy decides what a request may do without a signature (Unsigned names,
 // presets), verifies s and expires, expands preset= and returns the
-// effective query that the transform should see.
+// effective query that the transform should see: for a signed request, in
+// canonical order, since that is what the signature covers (a dialect that
+// applies parameters in URL order then makes one image per signature).
 package signature
 
 import (
@@ -462,6 +464,14 @@ func (p *Policy) Check(host, escapedPath, rawQuery string) (Result, error) {
 	}
 	res.Query = q
 	res.RawQuery = strings.Join(kept, "&")
+	if res.Signed {
+		// The signature covers the parameters in canonical order, not in
+		// the order sent: a dialect that applies them in order (WordPress)
+		// or lets a repeated one win by place would otherwise make another
+		// image of a reordered URL under the same signature. A signed
+		// request is transformed as signed: in canonical order.
+		res.RawQuery = CanonicalQuery(q)
+	}
 	return res, nil
 }
 
