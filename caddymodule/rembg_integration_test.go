@@ -276,3 +276,42 @@ http://localhost:9080 {
 		t.Fatalf("a resize beside it: %d %.200s", res.StatusCode, body)
 	}
 }
+
+// A cut-out's cache key names the model that made it: after a reload that
+// changes the default model, the same URL is cut out again by the new
+// model, not answered from the cache (which outlives the reload) with the
+// old model's image and X-Matte-Model.
+func TestDefaultModelChangeIsNotAnsweredFromCache(t *testing.T) {
+	rt := runtimeDir(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "bg.jpg"), solidJPEG(t, 64, 64, color.RGBA{0, 200, 0, 255}), 0o644)
+	site := func(model string) string {
+		return globalOptions + fmt.Sprintf(`
+http://localhost:9080 {
+	root * %s
+	matte {
+		rembg {
+			runtime %s/lib/libonnxruntime.so
+			models_dir %s/models
+			model %s
+		}
+	}
+	file_server
+}`, dir, rt, rt, model)
+	}
+	tester := caddytest.NewTester(t)
+	for i, model := range []string{"isnet", "isnet-int8", "isnet"} {
+		tester.InitServer(site(model), "caddyfile")
+		res, body := get(t, tester, "http://localhost:9080/bg.jpg?rembg=1")
+		if res.StatusCode != 200 {
+			t.Fatalf("default model %s: %d %.200s", model, res.StatusCode, body)
+		}
+		if got := res.Header.Get("X-Matte-Model"); !strings.HasPrefix(got, model+"@") {
+			t.Errorf("default model %s: X-Matte-Model %q (X-Cache %q)", model, got, res.Header.Get("X-Cache"))
+		}
+		// Back to the first model, its cut-out is still in the cache.
+		if hit := strings.HasPrefix(res.Header.Get("X-Cache"), "HIT"); hit != (i == 2) {
+			t.Errorf("default model %s, request %d: X-Cache %q", model, i, res.Header.Get("X-Cache"))
+		}
+	}
+}

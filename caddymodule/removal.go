@@ -204,7 +204,7 @@ func (mt *matter) Spec(model string) (transform.ModelSpec, error) {
 	}
 	p, info := s.Preset(), s.Info()
 	return transform.ModelSpec{ID: info.String(), Width: p.InputWidth, Height: p.InputHeight,
-		Kernel: string(p.ResizeKernel), MaskKernel: string(p.MaskKernel)}, nil
+		Kernel: string(p.ResizeKernel), MaskKernel: string(p.MaskKernel), Fingerprint: info.Fingerprint}, nil
 }
 
 func (mt *matter) Matte(ctx context.Context, model, sourceHash string, private bool, input func() ([]byte, error)) ([]byte, error) {

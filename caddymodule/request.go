@@ -152,6 +152,10 @@ func (h *Handler) resultKeyOf(req *imageRequest) string {
 		// What the detector finds decides the crop.
 		fingerprint += ";faces=" + h.pipeline.FacesID()
 	}
+	if req.Params.Removal.Enabled {
+		// Which model cuts it out, and how (see RemovalID).
+		fingerprint += ";rembg=" + h.pipeline.RemovalID(req.Params.Removal.Model)
+	}
 	return resultKey(req.Memo.Hash, req.Params, req.Format, fingerprint)
 }
 

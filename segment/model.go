@@ -76,9 +76,10 @@ func hashFile(path string, withMD5 bool) (sha string, md string, err error) {
 
 func fingerprint(fileSHA string, p *Preset) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "segment/v%d\n%s\n%dx%d %s %s %s in=%q scale=%v max=%v mean=%v std=%v out=%q/%d sig=%v mm=%v",
+	fmt.Fprintf(h, "segment/v%d\n%s\n%dx%d %s %s %s in=%q scale=%v max=%v mean=%v std=%v out=%q/%d sig=%v mm=%v rk=%s mk=%s",
 		PipelineVersion, fileSHA, p.InputWidth, p.InputHeight, p.ChannelOrder, p.Layout, p.InputType,
-		p.InputName, p.PixelScale, p.DivideByMax, p.Mean, p.Std, p.Output, p.OutputIndex, p.ApplySigmoid, p.MinMax)
+		p.InputName, p.PixelScale, p.DivideByMax, p.Mean, p.Std, p.Output, p.OutputIndex, p.ApplySigmoid, p.MinMax,
+		p.ResizeKernel, p.MaskKernel)
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 

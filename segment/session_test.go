@@ -214,17 +214,24 @@ func TestSessionInfoAndLazyLoad(t *testing.T) {
 		t.Fatalf("runs %d", s.Runs())
 	}
 
-	// The fingerprint follows the processing fields, not just the file.
-	p2 := p
-	p2.Mean[1] = 0.25
-	s2, err := NewSession(p2, Options{})
-	if err != nil {
-		t.Fatal(err)
+	// The fingerprint follows the processing fields, not just the file:
+	// the kernels too, which shape the model's input and the cut-out.
+	for _, change := range []func(*Preset){
+		func(p *Preset) { p.Mean[1] = 0.25 },
+		func(p *Preset) { p.ResizeKernel = KernelLanczos3 },
+		func(p *Preset) { p.MaskKernel = KernelLanczos3 },
+	} {
+		p2 := p
+		change(&p2)
+		s2, err := NewSession(p2, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s2.Info().SHA256 != info.SHA256 || s2.Info().Fingerprint == info.Fingerprint {
+			t.Fatalf("fingerprints %s %s", s2.Info().Fingerprint, info.Fingerprint)
+		}
+		s2.Close()
 	}
-	if s2.Info().SHA256 != info.SHA256 || s2.Info().Fingerprint == info.Fingerprint {
-		t.Fatalf("fingerprints %s %s", s2.Info().Fingerprint, info.Fingerprint)
-	}
-	s2.Close()
 
 	if err := ShutdownRuntime(); !errors.Is(err, ErrRuntimeBusy) {
 		t.Fatalf("ShutdownRuntime with a loaded session: %v", err)

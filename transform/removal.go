@@ -30,6 +30,10 @@ type ModelSpec struct {
 	Kernel        string
 	// MaskKernel resizes the matte back (default "linear").
 	MaskKernel string
+	// Fingerprint changes with anything that changes a cut-out: the
+	// weights and every option of the model's processing, kernels
+	// included. A cut-out's cache key holds it (Pipeline.RemovalID).
+	Fingerprint string
 }
 
 // Matter supplies alpha mattes. It is safe for concurrent use.
@@ -49,6 +53,23 @@ type Matter interface {
 	// now; nil otherwise. The pipeline asks before it decodes anything, so
 	// a refusal costs no decode. Matte still decides.
 	Ready(model, sourceHash string) error
+}
+
+// RemovalID identifies the model a removal with Params.Removal.Model
+// ("" the default) runs, as ModelSpec.Fingerprint: part of the cache key
+// of every cut-out, since the default model, its file or its options may
+// change under the same URL, and two sites sharing a cache may default to
+// different models. "none" without a Matter; for a model Spec refuses,
+// the name given (such a request fails, and nothing is stored).
+func (pl *Pipeline) RemovalID(model string) string {
+	if pl.opts.Matter == nil {
+		return "none"
+	}
+	spec, err := pl.opts.Matter.Spec(model)
+	if err != nil {
+		return "unknown:" + model
+	}
+	return spec.ID + "/" + spec.Fingerprint
 }
 
 // Box is a rectangle in output pixels.
