@@ -22,13 +22,15 @@ type pendingWrite struct {
 	cancelled bool
 }
 
-// enqueue queues an asynchronous write. It never blocks: when the queue is
-// full (by count or bytes) the write is dropped and counted.
+// enqueue queues an asynchronous write. It never blocks on the disk: when
+// the queue is full (by count or bytes), or the entry is larger than the
+// tier, the write is dropped and counted, and the key's older value (queued
+// or on disk) is deleted with it (dropSuperseded).
 func (d *diskTier) enqueue(ns, key string, e Entry) {
 	k := idxKey{ns: ns, h: hashKey(key)}
 	size := int64(fixedHdrLen+len(ns)+len(key)+len(e.ContentType)+len(e.Tag)+metaEncodedLen(e.Meta)) + int64(len(e.Value))
 	if size > d.maxBytes {
-		d.writesDropped.Add(1)
+		d.dropSuperseded(ns, key)
 		return
 	}
 	d.closeMu.RLock()
@@ -38,7 +40,7 @@ func (d *diskTier) enqueue(ns, key string, e Entry) {
 	}
 	if d.queued.Add(size) > d.queueLimit {
 		d.queued.Add(-size)
-		d.writesDropped.Add(1)
+		d.dropSuperseded(ns, key)
 		return
 	}
 	p := &pendingWrite{k: k, ns: ns, key: key, entry: e, size: size}
@@ -60,8 +62,17 @@ func (d *diskTier) enqueue(ns, key string, e Entry) {
 		}
 		d.unlock()
 		d.finished(p)
-		d.writesDropped.Add(1)
+		d.dropSuperseded(ns, key)
 	}
+}
+
+// dropSuperseded counts a dropped write of key and deletes the value it
+// was to replace, pending or on disk: the memory tier holds the new value,
+// and the disk must not answer the old one once memory evicts it, nor after
+// a restart. The delete is one unlink, and only under backpressure.
+func (d *diskTier) dropSuperseded(ns, key string) {
+	d.writesDropped.Add(1)
+	_ = d.del(ns, key) // reported by del
 }
 
 // finished accounts for the end of one enqueued write; it is called exactly

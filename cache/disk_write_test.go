@@ -114,3 +114,45 @@ func TestDiskCancelledWriteNotInstalled(t *testing.T) {
 		t.Fatal(errs)
 	}
 }
+
+// A write dropped by the queue's byte limit supersedes the key's older
+// value all the same: neither the older write still queued nor an older
+// entry already on disk is answered after it (the memory tier, when there
+// is one, holds the new value; the disk must not bring back the old one).
+func TestDroppedWriteSupersedesTheOlderValue(t *testing.T) {
+	g := newGate()
+	sink := &errSink{}
+	c := newCache(t, Options{MemoryMaxBytes: -1, DiskPath: t.TempDir(), DiskWriters: 1, DiskQueueMaxBytes: 150 << 10, OnError: sink.add,
+		hooks: &testHooks{beforeWrite: func(_, key string) error {
+			if key == "blocker" {
+				g.wait()
+			}
+			return nil
+		}}})
+	t.Cleanup(g.open)
+	waitIndex(t, c)
+	c.Set("result", "on-disk", mkEntry(1000, "v0"))
+	c.Flush()
+	if _, _, ok := c.Get("result", "on-disk"); !ok {
+		t.Fatal("first value not written")
+	}
+
+	c.Set("result", "blocker", mkEntry(100, ""))
+	<-g.reached                                        // the only writer holds the blocker
+	c.Set("result", "queued", mkEntry(60<<10, "v1"))   // queued behind it
+	c.Set("result", "queued", mkEntry(100<<10, "v2"))  // over the byte limit: dropped
+	c.Set("result", "on-disk", mkEntry(100<<10, "v2")) // dropped too
+	g.open()
+	c.Flush()
+	for _, key := range []string{"queued", "on-disk"} {
+		if e, _, ok := c.Get("result", key); ok {
+			t.Errorf("%s: answered %q (%d bytes) after a newer write of it was dropped", key, e.Tag, len(e.Value))
+		}
+	}
+	if s := c.Stats(); s.DiskWritesDropped != 2 {
+		t.Errorf("DiskWritesDropped %d, want 2", s.DiskWritesDropped)
+	}
+	for _, err := range sink.list() {
+		t.Errorf("unexpected error: %v", err)
+	}
+}
