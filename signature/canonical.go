@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // The signed string is
@@ -55,13 +58,31 @@ func CanonicalPath(escapedPath string) string {
 
 // CanonicalHost returns the host part of a Host header (or URL host) as a
 // host-bound signature covers it: the port, IPv6 brackets and a trailing
-// dot removed, lower-cased. "" means there is no host.
+// dot removed, an internationalised name in its ASCII (punycode) form, as
+// browsers send it in Host, lower-cased. "" means there is no host.
 func CanonicalHost(host string) string {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
 	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	return strings.ToLower(strings.TrimSuffix(host, "."))
+	host = strings.TrimSuffix(host, ".")
+	if !isASCII(host) {
+		// url.Parse keeps "bücher.example" as written; the request for it
+		// says "xn--bcher-kva.example". A name IDNA refuses stays as given.
+		if a, err := idna.Lookup.ToASCII(host); err == nil {
+			host = a
+		}
+	}
+	return strings.ToLower(host)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // HostPath is what a host-bound signature covers in place of the path:

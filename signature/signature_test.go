@@ -317,6 +317,10 @@ func TestCanonicalHost(t *testing.T) {
 		{"[::1]:9080", "::1"},
 		{"[::1]", "::1"},
 		{"", ""},
+		// An internationalised name as browsers send it in Host (RFC 5891).
+		{"bücher.example", "xn--bcher-kva.example"},
+		{"Bücher.Example:443", "xn--bcher-kva.example"},
+		{"xn--bcher-kva.example", "xn--bcher-kva.example"},
 	} {
 		if got := CanonicalHost(tc.in); got != tc.want {
 			t.Errorf("CanonicalHost(%q) = %q, want %q", tc.in, got, tc.want)
@@ -471,5 +475,28 @@ func TestCheckSignedOrderDoesNotChangeTheQuery(t *testing.T) {
 				t.Errorf("%s: effective query %q, but %q for %s under the same signature", q, res.RawQuery, want, orders[0])
 			}
 		}
+	}
+}
+
+// A URL signed for an internationalised host, written in Unicode as
+// url.Parse keeps it, verifies for the punycode Host a browser sends.
+func TestHostBoundSignatureForAnInternationalisedHost(t *testing.T) {
+	key := []byte("secret")
+	signed, err := SignURLForHost(key, "https://bücher.example/a.jpg?w=100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Policy{Required: true, BindHost: true, Verifier: Verifier{Keys: [][]byte{key}}}
+	for _, host := range []string{"xn--bcher-kva.example", "bücher.example"} {
+		if _, err := p.Check(host, u.EscapedPath(), u.RawQuery); err != nil {
+			t.Errorf("Host %s: %v", host, err)
+		}
+	}
+	if _, err := p.Check("other.example", u.EscapedPath(), u.RawQuery); err == nil {
+		t.Error("verified for another host")
 	}
 }
