@@ -74,6 +74,20 @@ http://localhost:9080 {
 	if f, w, _ := imageSize(t, body); f != "png" || w != 50 || res.Header.Get("Content-Type") != "image/png" {
 		t.Fatalf("preset gave %s %d", f, w)
 	}
+	// A URL valid for ten more minutes is not kept for the site's day by
+	// a cache in front (default cache_control: public, max-age=86400).
+	for _, path := range []string{sign("/p.jpg?w=30&fm=png", 10*time.Minute, time.Now()), sign("/p.jpg?w=30&fm=png", 0, time.Now())} {
+		res, _ := get(t, tester, base+path)
+		cc := res.Header.Get("Cache-Control")
+		var maxAge int
+		if _, err := fmt.Sscanf(cc[strings.Index(cc, "max-age="):], "max-age=%d", &maxAge); err != nil {
+			t.Fatalf("%s: Cache-Control %q", path, cc)
+		}
+		expiring := strings.Contains(path, "expires=")
+		if expiring && (maxAge > 600 || maxAge < 590) || !expiring && maxAge != 86400 {
+			t.Errorf("%s: Cache-Control %q", path, cc)
+		}
+	}
 }
 
 func TestOriginURL(t *testing.T) {

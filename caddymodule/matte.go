@@ -459,12 +459,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return h.passMethod(w, r, next)
 	}
-	rawQuery, err := h.checkSignature(r)
+	rawQuery, expires, err := h.checkSignature(r)
 	if err != nil {
 		return h.writeError(w, r, err)
 	}
 	if len(h.dialects) > 0 {
-		if handled, err := h.serveURLDialect(w, r, rawQuery, next); handled {
+		if handled, err := h.serveURLDialect(w, r, rawQuery, expires, next); handled {
 			return err
 		}
 	}
@@ -487,7 +487,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.passOrigin(w, r, rawQuery)
 	}
 	imgix.ApplyClientHints(&opts, r.Header)
-	req := &imageRequest{Params: opts, Dialect: "imgix", w: w, r: r}
+	req := &imageRequest{Params: opts, Dialect: "imgix", expires: expires, w: w, r: r}
 	req.fromSite(originRequest(r, rawQuery))
 	return h.serveImage(req, next)
 }

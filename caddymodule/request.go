@@ -94,6 +94,10 @@ type imageRequest struct {
 	// cacheControl, when set, replaces the site's cache_control for a
 	// result a shared cache may store (dialect.ImageURL.MaxAge).
 	cacheControl string
+	// expires, when not zero, is when the URL stops being answered (a
+	// signature's expires=, imgproxy's exp): the answer's max-age is cut
+	// to the time left (capMaxAge).
+	expires time.Time
 	// fallback is the image answered in place of a missing source
 	// (fallback.go): the URL's own (dialect.ImageURL.Fallback), else the
 	// site's fallback_image; "" for none. fallbackField names it in

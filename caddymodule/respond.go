@@ -54,6 +54,9 @@ func (h *Handler) setResultHeaders(req *imageRequest) {
 	default:
 		hdr.Set("Cache-Control", h.CacheControl)
 	}
+	if !req.expires.IsZero() {
+		hdr.Set("Cache-Control", capMaxAge(hdr.Get("Cache-Control"), time.Until(req.expires)))
+	}
 	// A downstream cache must key the result as Matte keyed its source.
 	vary := slices.Clone(req.Memo.Vary)
 	if req.Params.AutoFormat {
@@ -65,6 +68,48 @@ func (h *Handler) setResultHeaders(req *imageRequest) {
 			hdr.Add("Vary", name)
 		}
 	}
+}
+
+// capMaxAge is Cache-Control cc for an answer that must not be reused
+// after left has passed (an expiring URL: a cache that kept it for the
+// site's day would serve the URL past its end). max-age and s-maxage are
+// cut to left, whole seconds down; one is added when cc has neither and
+// allows storing. no-store, and no-cache alone, are kept as they are.
+func capMaxAge(cc string, left time.Duration) string {
+	secs := max(int64(left/time.Second), 0)
+	parts := strings.Split(cc, ",")
+	capped, noStore := false, false
+	for i, p := range parts {
+		name, val, hasVal := strings.Cut(strings.TrimSpace(p), "=")
+		switch strings.ToLower(name) {
+		case "no-store":
+			noStore = true
+		case "max-age", "s-maxage":
+			capped = true
+			if n, err := strconv.ParseInt(strings.Trim(val, `"`), 10, 64); hasVal && err == nil && n <= secs {
+				continue
+			}
+			parts[i] = strings.ToLower(name) + "=" + strconv.FormatInt(secs, 10)
+			if i > 0 {
+				parts[i] = " " + parts[i]
+			}
+		}
+	}
+	if noStore || capped || strings.TrimSpace(cc) == "no-cache" {
+		return strings.Join(parts, ",")
+	}
+	if strings.TrimSpace(cc) == "" {
+		return "max-age=" + strconv.FormatInt(secs, 10)
+	}
+	return cc + ", max-age=" + strconv.FormatInt(secs, 10)
+}
+
+// earliest is the earlier of two times, zero meaning none.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
 }
 
 // maxAgeCacheControl is the Cache-Control a URL's own max-age asks for,

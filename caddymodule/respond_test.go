@@ -1,6 +1,9 @@
 package caddymodule
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestAttachment(t *testing.T) {
 	tests := []struct{ name, source, ext, want string }{
@@ -16,6 +19,32 @@ func TestAttachment(t *testing.T) {
 	for _, tt := range tests {
 		if got := attachment(tt.name, tt.source, tt.ext); got != tt.want {
 			t.Errorf("attachment(%q, %q, %q) = %s, want %s", tt.name, tt.source, tt.ext, got, tt.want)
+		}
+	}
+}
+
+// An expiring URL's answer may not be kept past its end: max-age and
+// s-maxage are cut to the seconds left, one is added where none is given,
+// and what forbids storing stays as it is.
+func TestCapMaxAge(t *testing.T) {
+	for _, tc := range []struct {
+		cc   string
+		left time.Duration
+		want string
+	}{
+		{"public, max-age=86400", time.Hour, "public, max-age=3600"},
+		{"public, max-age=60", time.Hour, "public, max-age=60"},
+		{"public, max-age=86400, s-maxage=604800", 90*time.Second + 500*time.Millisecond, "public, max-age=90, s-maxage=90"},
+		{"public, MAX-AGE=86400, immutable", time.Minute, "public, max-age=60, immutable"},
+		{"public, immutable", time.Minute, "public, immutable, max-age=60"},
+		{"", time.Minute, "max-age=60"},
+		{"public, max-age=86400", -time.Second, "public, max-age=0"},
+		{"no-store", time.Hour, "no-store"},
+		{"private, no-cache", time.Hour, "private, no-cache, max-age=3600"},
+		{"no-cache", time.Hour, "no-cache"},
+	} {
+		if got := capMaxAge(tc.cc, tc.left); got != tc.want {
+			t.Errorf("capMaxAge(%q, %v) = %q, want %q", tc.cc, tc.left, got, tc.want)
 		}
 	}
 }

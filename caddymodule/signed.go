@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
@@ -57,11 +58,11 @@ func (s *Signature) policy() (*signature.Policy, error) {
 
 // checkSignature applies the signature policy to r. It returns the query
 // Matte should act on (signature, expiry and preset names removed, the
-// preset expanded), or a client error.
-func (h *Handler) checkSignature(r *http.Request) (string, error) {
+// preset expanded) and the URL's expiry (zero: none), or a client error.
+func (h *Handler) checkSignature(r *http.Request) (string, time.Time, error) {
 	p := h.guard.policy
 	if p == nil {
-		return r.URL.RawQuery, nil
+		return r.URL.RawQuery, time.Time{}, nil
 	}
 	// What the signer saw: the path before handle_path and rewrites (they
 	// leave the Host alone).
@@ -73,9 +74,9 @@ func (h *Handler) checkSignature(r *http.Request) (string, error) {
 	if err != nil {
 		var se *signature.Error
 		if errors.As(err, &se) {
-			return "", &params.Error{Status: se.Status, Code: se.Code, Title: http.StatusText(se.Status), Detail: se.Detail, Field: se.Field}
+			return "", time.Time{}, &params.Error{Status: se.Status, Code: se.Code, Title: http.StatusText(se.Status), Detail: se.Detail, Field: se.Field}
 		}
-		return "", err
+		return "", time.Time{}, err
 	}
-	return res.RawQuery, nil
+	return res.RawQuery, res.Expires, nil
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
@@ -192,7 +193,7 @@ func urlDialectNames() []string { return slices.Sorted(maps.Keys(urlDialects)) }
 // client asked for, which went through them already, or comes from the
 // origin URL; a remote one is fetched by the SSRF-safe fetcher, only when
 // the origin block names the hosts allowed (allowRemote).
-func (h *Handler) serveURLDialect(w http.ResponseWriter, r *http.Request, rawQuery string, next caddyhttp.Handler) (handled bool, err error) {
+func (h *Handler) serveURLDialect(w http.ResponseWriter, r *http.Request, rawQuery string, signedExpires time.Time, next caddyhttp.Handler) (handled bool, err error) {
 	u := *r.URL
 	u.RawQuery = rawQuery
 	for _, d := range h.dialects {
@@ -211,6 +212,7 @@ func (h *Handler) serveURLDialect(w http.ResponseWriter, r *http.Request, rawQue
 		imgix.ApplyClientHints(&iu.Params, r.Header)
 		req := &imageRequest{Params: iu.Params, Dialect: d.Name(), markField: iu.MarkField, frameField: iu.FrameField, rectField: iu.RectField, rectYField: iu.RectYField, padField: iu.PadField, cacheControl: maxAgeCacheControl(iu), w: w, r: r}
 		req.fallback, req.fallbackField = iu.Fallback, iu.FallbackField
+		req.expires = earliest(signedExpires, iu.Expires)
 		if iu.Remote() {
 			if err := h.allowRemote(); err != nil {
 				return true, h.writeError(w, r, err)

@@ -6,9 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"image"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestImgproxyURLs runs imgproxy URLs (docs.imgproxy.net "Generating the
@@ -190,6 +193,13 @@ func TestImgproxyURLs(t *testing.T) {
 			t.Errorf("pix: pixel (24,24) = %x %x, want red", r, g)
 		}
 		s.image(t, "/insecure/exp:4102444800/w:100/plain//img/photo.jpg", "jpeg", 100, 50)
+		// An answer is not kept past its URL's end (imgproxy caps its TTL
+		// the same way).
+		soon := time.Now().Add(5 * time.Minute).Unix()
+		res = s.image(t, fmt.Sprintf("/insecure/exp:%d/w:100/plain//img/photo.jpg", soon), "jpeg", 100, 50)
+		if cc := res.Header.Get("Cache-Control"); !strings.Contains(cc, "max-age=29") && !strings.Contains(cc, "max-age=30") {
+			t.Errorf("exp five minutes ahead: Cache-Control %q", cc)
+		}
 		s.refused(t, "/insecure/exp:946684800/w:100/plain//img/photo.jpg", http.StatusNotFound, "exp")
 	})
 }

@@ -3,6 +3,7 @@ package dialect
 import (
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/jebosio/matte/params"
 )
@@ -65,6 +66,9 @@ type ImageURL struct {
 	// cache may not store stay private or no-store.
 	MaxAge    int
 	MaxAgeSet bool
+	// Expires, when not zero, is when this URL stops being answered
+	// (imgproxy's exp): its answers' max-age does not reach past it.
+	Expires time.Time
 	// Fallback, when not "", is the image answered in place of a missing
 	// source (its origin answers 404 or 410), transformed as this URL asks:
 	// a path on this site or an absolute http(s) URL (params.CheckImageRef),

@@ -29,6 +29,8 @@ type resize struct {
 	// markURL is wmu's watermark image (a URL or a path on this site),
 	// markURLName wmu as written; "": the site's watermark.
 	markURL, markURLName string
+	// expires is exp's time (zero: none).
+	expires time.Time
 	// fallback is fiu's fallback image (a URL or a path on this site),
 	// fallbackName fiu as written; "": the site's fallback_image.
 	fallback, fallbackName string
@@ -66,6 +68,8 @@ type fields struct {
 	// raw is raw:1: the answer is the source as it is, the extension
 	// unread too.
 	raw bool
+	// expires is exp's time (zero: none).
+	expires time.Time
 }
 
 // mark is wm:%opacity:%position:%x_offset:%y_offset:%scale; name is the
@@ -117,7 +121,7 @@ func (d *Dialect) parseOptions(parts []string, ext string) (params.Params, field
 	if rs.raw {
 		// The source as it is: only how it is named and saved applies
 		// (the extension unread too).
-		return params.Params{Download: p.Download, DownloadName: p.DownloadName}, fields{raw: true, fallback: rs.fallback, fallbackName: rs.fallbackName}, nil
+		return params.Params{Download: p.Download, DownloadName: p.DownloadName}, fields{raw: true, fallback: rs.fallback, fallbackName: rs.fallbackName, expires: rs.expires}, nil
 	}
 	if ext != "" {
 		f, ok := params.ParseOutputFormat(ext)
@@ -136,7 +140,7 @@ func (d *Dialect) parseOptions(parts []string, ext string) (params.Params, field
 	if err := applyCrop(&p, rs); err != nil {
 		return params.Params{}, fields{}, err
 	}
-	f := fields{mark: "wm", pad: rs.padName, fallback: rs.fallback, fallbackName: rs.fallbackName}
+	f := fields{mark: "wm", pad: rs.padName, fallback: rs.fallback, fallbackName: rs.fallbackName, expires: rs.expires}
 	markImage := d.watermark
 	if rs.markURL != "" {
 		markImage, f.mark = rs.markURL, rs.markURLName
@@ -626,7 +630,7 @@ var options = map[string]option{
 	},
 	// exp:TIMESTAMP: past that Unix time the URL answers 404, as imgproxy's
 	// does (a signed URL's signature covers it).
-	"expires": func(_ *params.Params, _ *resize, name string, args []string) error {
+	"expires": func(_ *params.Params, rs *resize, name string, args []string) error {
 		ts, err := strconv.ParseInt(args[0], 10, 64)
 		if err != nil || len(args) != 1 {
 			return pathurl.Bad(name, "%s takes a Unix timestamp in seconds.", name)
@@ -635,6 +639,7 @@ var options = map[string]option{
 			return &params.Error{Status: http.StatusNotFound, Code: "url_expired", Title: "Not Found", Field: name,
 				Detail: "This URL expired at " + time.Unix(ts, 0).UTC().Format(time.RFC3339) + "."}
 		}
+		rs.expires = time.Unix(ts, 0)
 		return nil
 	},
 	// z:%zoom or z:%zoom_x:%zoom_y: the result's size times zoom; Matte

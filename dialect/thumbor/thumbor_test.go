@@ -169,7 +169,7 @@ func TestSignature(t *testing.T) {
 	// The signature covers the path only: with a key, a query appended to
 	// a signed URL does not reach the source; without one it does.
 	for _, tc := range []struct {
-		d                *thumbor.Dialect
+		d               *thumbor.Dialect
 		url, src, query string
 	}{
 		{d, "/8ammJH8D-7tXy6kU3lTvoXlhu4o=/300x200/my.server.com/some/path/to/image.jpg?v=2", "/my.server.com/some/path/to/image.jpg", ""},
