@@ -129,8 +129,19 @@ func (h *Handler) queueFull() bool {
 	}
 	st := h.guard.admit.Stats()
 	l := h.guard.load
-	expected := st.QueuedCost + l.fetching.Load()*l.avgCost.Load()>>10
-	if expected < int64(h.QueueMegapixels) {
+	// Each request fetching ahead of this one is counted as a job of the
+	// recent average cost (at least 1, at most Capacity: the pool clamps
+	// it). The first of them take what the workers have free, whole jobs
+	// only, as the pool runs a job at once when it fits; the rest wait. This
+	// request is refused when it would wait too, and its cost would take
+	// the queue past its limit, as the pool's Acquire would decide.
+	avg := max(min(l.avgCost.Load()>>10, st.Capacity), 1)
+	runsAtOnce := int64(0)
+	if st.Queued == 0 { // else the queue's head takes what frees first
+		runsAtOnce = max(st.Capacity-st.InFlight, 0) / avg
+	}
+	ahead := l.fetching.Load()
+	if ahead < runsAtOnce || st.QueuedCost+(ahead-runsAtOnce+1)*avg <= int64(h.QueueMegapixels) {
 		return false
 	}
 	h.guard.admit.Refused()

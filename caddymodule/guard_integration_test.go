@@ -236,6 +236,12 @@ http://localhost:9080 {
 	if fetched >= burst {
 		t.Fatalf("all %d sources were fetched; the burst should be refused before fetching once the queue is spoken for", fetched)
 	}
+	// What an idle pool takes, and no more: 25 MP running (two 9 MP jobs)
+	// and 25 MP waiting (two more). Each of those four is fetched and
+	// served; no source is fetched only to be refused at admission.
+	if ok != 4 || fetched != 4 {
+		t.Fatalf("%d served of %d fetched, want the 4 the queue holds", ok, fetched)
+	}
 }
 
 // concurrentGets sends n GETs at once (url(i) for the i-th) and counts the
