@@ -300,9 +300,15 @@ func (s *Session) load() error {
 	}
 	provider := s.opts.Provider
 	sess, err := s.createSession(provider, inName, outName)
-	if err != nil && provider != ProviderCPU && !s.opts.Strict {
-		s.logf("segment: model %s: execution provider %s unavailable (%v); falling back to cpu", p.Name, provider, err)
-		provider = ProviderCPU
+	for err != nil && provider != ProviderCPU && !s.opts.Strict {
+		// TensorRT needs its own libraries beside CUDA's: without them the
+		// GPU is still there for CUDA. CUDA falls back to the CPU.
+		next := ProviderCPU
+		if provider == ProviderTensorRT {
+			next = ProviderCUDA
+		}
+		s.logf("segment: model %s: execution provider %s unavailable (%v); falling back to %s", p.Name, provider, err, next)
+		provider = next
 		sess, err = s.createSession(provider, inName, outName)
 	}
 	if err != nil {
