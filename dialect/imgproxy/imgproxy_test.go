@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/imgproxy"
@@ -58,7 +59,7 @@ func TestParse(t *testing.T) {
 		"/insecure/c:100:100:ce/rs:fill:50:50/plain//a.jpg": {Params: params.Params{Width: 50, Height: 50, Fit: params.FitMin, Region: params.Region{W: 100, H: 100}}, Source: "/a.jpg"},
 		"/insecure/c:0:0/plain//a.jpg":                      {Source: "/a.jpg"},
 		// pixelate, filename (escaped and Base64), expires in 2100, max_bytes.
-		"/insecure/pix:8/fn:my%20photo.jpg/exp:4102444800/mb:50000/plain//a.jpg": {Params: params.Params{Pixelate: 8, DownloadName: "my photo.jpg"}, Source: "/a.jpg"},
+		"/insecure/pix:8/fn:my%20photo.jpg/exp:4102444800/mb:50000/plain//a.jpg": {Params: params.Params{Pixelate: 8, DownloadName: "my photo.jpg"}, Source: "/a.jpg", Expires: time.Unix(4102444800, 0)},
 		// Pro's blur_detections with the class face: the faces found, blurred at that sigma.
 		"/insecure/bd:15:face/plain//a.jpg":                               {Params: params.Params{Faces: params.Faces{Blur: 15}}, Source: "/a.jpg"},
 		"/insecure/blur_detections:2.5:face/plain//a.jpg":                 {Params: params.Params{Faces: params.Faces{Blur: 2.5}}, Source: "/a.jpg"},
