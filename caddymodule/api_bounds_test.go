@@ -213,9 +213,11 @@ func TestAPIQueueBeforeBody(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	// Three uploads that stall after their headers: 27 MP expected.
+	// Four uploads that stall after their headers, 9 MP expected each:
+	// two would run at once (25 MP of workers), two would wait (18 of the
+	// queue's 25 MP). A fifth would take the queue past its limit.
 	var stalled []net.Conn
-	for i := 0; i < 3; i++ {
+	for i := 0; i < 4; i++ {
 		conn, _ := rawRequest(t, "POST /v1.0/removebg HTTP/1.1\r\nHost: localhost:9080\r\nContent-Type: application/json\r\nContent-Length: 10000")
 		io.WriteString(conn, `{"image_file_b64":"`)
 		stalled = append(stalled, conn)
