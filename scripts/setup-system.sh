@@ -3,6 +3,7 @@
 # Runs apt-get as root, or through sudo when it is available.
 set -euo pipefail
 pkgs=(libvips-dev pkg-config)
+pkgs+=(gcc libc6-dev)  # every build is cgo (CGO_ENABLED=1): the C compiler and libc's headers
 pkgs+=(libheif1)     # HEIC on the npm libvips build (transform/vips/heif.c opens it at run time)
 pkgs+=(chromium)      # the playground's browser test (caddymodule/playground_browser_test.go)
 pkgs+=(redis-server)  # the shared tier's tests and `make cluster`
