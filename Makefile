@@ -35,16 +35,18 @@ FUZZTIME ?= 10s
 
 setup: system runtime clients
 
+# system (apt) runs first and once: runtime needs the node and npm it
+# installs, and two apt-gets at once (make -j) fail on apt's lock.
 system:
 	@scripts/setup-system.sh
 
-runtime:
+runtime: system
 	@scripts/fetch-runtime.sh
 
 # clients installs the npm packages the client tests drive: the official API
 # clients and the URL builders (test/clients/*, pinned by their
 # package-lock.json; no install scripts).
-clients:
+clients: system
 	@scripts/setup-clients.sh
 
 build: setup
