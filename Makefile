@@ -52,10 +52,15 @@ clients: system
 build: setup
 	$(GO) build -o bin/caddy ./cmd/caddy
 
-demo: var/demo/img/product.jpg
+# mkdemo writes the images one by one (each through a temporary file); the
+# stamp, written once it has finished, tells make that all of them are there,
+# so an interrupted run is run again. It lies outside var/demo, which the
+# demo's origin serves.
+demo: var/demo.stamp
 
-var/demo/img/product.jpg: scripts/mkdemo/main.go
+var/demo.stamp: scripts/mkdemo/main.go
 	$(GO) run ./scripts/mkdemo -out var/demo/img
+	touch $@
 
 run: build demo
 	./bin/caddy run --config Caddyfile.example --adapter caddyfile
