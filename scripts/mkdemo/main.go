@@ -85,20 +85,18 @@ func sunset(w, h, n int) *gif.GIF {
 	return anim
 }
 
+// copyFile copies src into dst through writeFile; a src it cannot open is
+// skipped.
 func copyFile(src, dst string) {
 	in, err := os.Open(src)
 	if err != nil {
 		return
 	}
 	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		log.Fatal(err)
-	}
-	out.Close()
+	writeFile(dst, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
+		return err
+	})
 }
 
 func mix(a, b color.RGBA, t float64) color.RGBA {
