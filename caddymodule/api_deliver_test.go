@@ -1,6 +1,8 @@
 package caddymodule
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -24,9 +26,9 @@ func (s *finalizeStub) Images() (dialect.Image, *dialect.Image) { return dialect
 func (s *finalizeStub) Plan(int, int, []byte) (dialect.Plan, params.Errors) {
 	return dialect.Plan{}, nil
 }
-func (s *finalizeStub) Respond(w http.ResponseWriter, _ *http.Request, res dialect.Result) {
+func (s *finalizeStub) Respond(w http.ResponseWriter, _ *http.Request, res dialect.Result) error {
 	s.responded = &res
-	dialect.WriteImage(w, res)
+	return dialect.WriteImage(w, res)
 }
 func (s *finalizeStub) Finalize(res dialect.Result) (dialect.Result, params.Errors) {
 	if s.errs != nil {
@@ -49,9 +51,13 @@ func TestDeliverFinalizesBeforeCharging(t *testing.T) {
 	keys := &apiKeys{keys: []APIKey{{Key: "k", Credits: &quota}}, store: store}
 	caller := apiCaller{keys: keys, key: &keys.keys[0], id: keyID("k")}
 	st := &apiState{h: &Handler{logger: zap.NewNop()}, logger: zap.NewNop()}
+	var deliverTo func(w http.ResponseWriter, r *http.Request, stub *finalizeStub) *httptest.ResponseRecorder
 	deliver := func(stub *finalizeStub) *httptest.ResponseRecorder {
-		rec := httptest.NewRecorder()
-		c := &apiCall{st: st, api: rembgcom.API, w: rec, r: httptest.NewRequest(http.MethodPost, "/rmbg", nil), caller: caller}
+		return deliverTo(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/rmbg", nil), stub)
+	}
+	deliverTo = func(w http.ResponseWriter, r *http.Request, stub *finalizeStub) *httptest.ResponseRecorder {
+		rec, _ := w.(*httptest.ResponseRecorder)
+		c := &apiCall{st: st, api: rembgcom.API, w: w, r: r, caller: caller}
 		adm, refused, _ := caller.admit(100, 100, 1)
 		if refused != nil {
 			t.Fatalf("admit refused: %+v", refused)
@@ -80,4 +86,20 @@ func TestDeliverFinalizesBeforeCharging(t *testing.T) {
 	if left := store.remaining(caller.id, &quota); left != 9 {
 		t.Fatalf("%v credits left, want 9", left)
 	}
+
+	// An answer not delivered is not charged: the client left before it
+	// was written, or the write failed.
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	deliverTo(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/rmbg", nil).WithContext(gone), &finalizeStub{})
+	deliverTo(failingWriter{httptest.NewRecorder()}, httptest.NewRequest(http.MethodPost, "/rmbg", nil), &finalizeStub{})
+	if left := store.remaining(caller.id, &quota); left != 9 {
+		t.Fatalf("answers never delivered were charged: %v credits left, want 9", left)
+	}
 }
+
+// failingWriter is a ResponseWriter whose client has gone: every body
+// write fails.
+type failingWriter struct{ *httptest.ResponseRecorder }
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("write: broken pipe") }

@@ -383,10 +383,11 @@ func (c *apiCall) render(req dialect.Request, in apiInputs, plan dialect.Plan) {
 	}
 	res, ireq, err := c.st.renderAPI(c.r.Context(), c.api.Name, in, plan, c.hold)
 	if err != nil {
-		// A request refused by a full queue did no work; any other
-		// failure ran the pipeline and keeps its rate units.
+		// A request refused by a full queue did no work, and one whose
+		// client left is answered to nobody: both get their rate units
+		// back. Any other failure ran the pipeline and keeps them.
 		var oe overloadError
-		adm.done(false, !errors.As(err, &oe), c.st.logger)
+		adm.done(false, !errors.As(err, &oe) && c.r.Context().Err() == nil, c.st.logger)
 		c.st.failed(c.w, c.r, err)
 		c.fail(dialect.Failure{Kind: dialect.FailTransform, Err: err})
 		return
@@ -400,9 +401,11 @@ func (c *apiCall) render(req dialect.Request, in apiInputs, plan dialect.Plan) {
 }
 
 // deliver answers a rendered request: it finalizes the answer
-// (dialect.Finalizer) before anything is charged, then charges the credits
-// and responds. A finalize failure is answered in the dialect's words and
-// charges nothing; its rate units stay spent, as the pipeline ran.
+// (dialect.Finalizer), responds, and then settles: the credits the answer
+// says it charged (X-Credits-Charged) are charged only when it was written
+// to a client still there, and refunded otherwise. A finalize failure is
+// answered in the dialect's words and charges nothing; its rate units stay
+// spent, as the pipeline ran.
 func (c *apiCall) deliver(req dialect.Request, res dialect.Result, adm *apiAdmission, ireq *imageRequest) {
 	if f, ok := req.(dialect.Finalizer); ok {
 		var errs params.Errors
@@ -413,13 +416,17 @@ func (c *apiCall) deliver(req dialect.Request, res dialect.Result, adm *apiAdmis
 			return
 		}
 	}
-	adm.done(true, true, c.st.logger)
 	res.Credits = adm.charged()
 	if rl := c.caller.rate(); rl != nil {
 		setRateHeaders(c.w, *rl)
 	}
 	c.st.h.served(c.w, c.r, ireq, servedImage{ContentType: res.ContentType, Bytes: len(res.Image), Model: res.Model, Width: res.Width, Height: res.Height})
-	req.Respond(c.w, c.r, res)
+	err := req.Respond(c.w, c.r, res)
+	delivered := err == nil && c.r.Context().Err() == nil
+	if !delivered {
+		c.st.logger.Debug("API answer not delivered; its credits are refunded", zap.String("uri", c.r.RequestURI), zap.Error(err))
+	}
+	adm.done(delivered, true, c.st.logger)
 }
 
 // maxFile is the largest image a dialect takes: its max_file, else the
@@ -495,7 +502,9 @@ func (st *apiState) failed(w http.ResponseWriter, r *http.Request, err error) {
 	if list.Status() == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", retryAfterSeconds(err))
 	}
-	if list.Status() >= 500 {
+	if r.Context().Err() != nil {
+		st.logger.Debug("API client left before its answer", zap.String("uri", r.RequestURI), zap.Error(err))
+	} else if list.Status() >= 500 {
 		st.logger.Error("API transform failed", zap.String("uri", r.RequestURI), zap.Error(err))
 	} else {
 		st.logger.Debug("API client error", zap.String("uri", r.RequestURI), zap.Error(err))

@@ -136,8 +136,9 @@ type Request interface {
 	// source makes the request fail with.
 	Plan(w, h int, background []byte) (Plan, params.Errors)
 	// Respond writes the successful answer. The flow has set the rate
-	// headers; Respond sets the rest.
-	Respond(w http.ResponseWriter, r *http.Request, res Result)
+	// headers; Respond sets the rest. It returns the write's error: the
+	// flow charges only an answer that was written.
+	Respond(w http.ResponseWriter, r *http.Request, res Result) error
 }
 
 // Finalizer is a Request whose answer needs one more step on the rendered
@@ -263,7 +264,9 @@ const jsonEncodeFailed = `{"error":"internal error: the answer could not be enco
 // server bug, such as a NaN or infinite number) is never sent as an empty
 // body with status: it is answered 500 with a fixed JSON body and logged
 // through the standard logger (which Caddy sends to its own).
-func WriteJSON(w http.ResponseWriter, status int, v any) {
+// It returns the body's write error (a client gone), which callers that
+// charge for the answer check.
+func WriteJSON(w http.ResponseWriter, status int, v any) error {
 	buf, err := json.Marshal(v)
 	if err != nil {
 		log.Printf("matte: a %d answer could not be encoded as JSON: %v", status, err)
@@ -277,17 +280,20 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 		hdr.Set("Retry-After", "1")
 	}
 	w.WriteHeader(status)
-	_, _ = w.Write(buf)
+	_, err = w.Write(buf)
+	return err
 }
 
-// WriteImage writes a result's image as an uncacheable 200.
-func WriteImage(w http.ResponseWriter, res Result) {
+// WriteImage writes a result's image as an uncacheable 200, returning the
+// write's error.
+func WriteImage(w http.ResponseWriter, res Result) error {
 	hdr := w.Header()
 	hdr.Set("Content-Type", res.ContentType)
 	hdr.Set("Content-Length", strconv.Itoa(len(res.Image)))
 	hdr.Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(res.Image)
+	_, err := w.Write(res.Image)
+	return err
 }
 
 // MethodNotAllowed is the 405 every dialect answers for FailMethod.

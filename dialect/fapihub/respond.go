@@ -146,8 +146,8 @@ func requestID() string {
 }
 
 // Respond writes the PNG.
-func (r *Request) Respond(w http.ResponseWriter, _ *http.Request, res dialect.Result) {
-	dialect.WriteImage(w, res)
+func (r *Request) Respond(w http.ResponseWriter, _ *http.Request, res dialect.Result) error {
+	return dialect.WriteImage(w, res)
 }
 
 // Images is the source; fapihub takes no background image.

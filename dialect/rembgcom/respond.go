@@ -162,9 +162,9 @@ func (r *Request) Finalize(res dialect.Result) (dialect.Result, params.Errors) {
 // Respond writes the image with X-Width and X-Height, return_base64 or
 // not: the client encodes the body itself (see Request.ReturnBase64). A
 // format=bmp image is already BMP (Finalize).
-func (r *Request) Respond(w http.ResponseWriter, _ *http.Request, res dialect.Result) {
+func (r *Request) Respond(w http.ResponseWriter, _ *http.Request, res dialect.Result) error {
 	hdr := w.Header()
 	hdr.Set("X-Width", strconv.Itoa(res.Width))
 	hdr.Set("X-Height", strconv.Itoa(res.Height))
-	dialect.WriteImage(w, res)
+	return dialect.WriteImage(w, res)
 }

@@ -41,7 +41,7 @@ var API = &dialect.API{
 
 // Respond writes the image with remove.bg's headers, or with Accept:
 // application/json {"data":{"result_b64","foreground_top",...}}.
-func (r *Request) Respond(w http.ResponseWriter, req *http.Request, res dialect.Result) {
+func (r *Request) Respond(w http.ResponseWriter, req *http.Request, res dialect.Result) error {
 	hdr := w.Header()
 	fg := res.Foreground
 	hdr.Set("X-Width", strconv.Itoa(res.Width))
@@ -56,8 +56,7 @@ func (r *Request) Respond(w http.ResponseWriter, req *http.Request, res dialect.
 		hdr.Set("X-Matte-Model", res.Model)
 	}
 	if !acceptsJSON(req.Header.Get("Accept")) {
-		dialect.WriteImage(w, res)
-		return
+		return dialect.WriteImage(w, res)
 	}
 	type data struct {
 		ResultB64        string `json:"result_b64"`
@@ -66,7 +65,7 @@ func (r *Request) Respond(w http.ResponseWriter, req *http.Request, res dialect.
 		ForegroundWidth  int    `json:"foreground_width"`
 		ForegroundHeight int    `json:"foreground_height"`
 	}
-	dialect.WriteJSON(w, http.StatusOK, struct {
+	return dialect.WriteJSON(w, http.StatusOK, struct {
 		Data data `json:"data"`
 	}{data{base64.StdEncoding.EncodeToString(res.Image), fg.Y, fg.X, fg.W, fg.H}})
 }
