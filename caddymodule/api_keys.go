@@ -93,6 +93,8 @@ type quotaStore interface {
 	reserve(id string, quota *float64, cost float64) bool
 	settle(id string, quota *float64, cost float64, charged bool) error
 	take(id string, rate, cost float64) (rateState, bool)
+	// check answers as take would, spending nothing.
+	check(id string, rate, cost float64) (rateState, bool)
 	peek(id string, rate float64) rateState
 	refund(id string, rate, cost float64)
 }
@@ -291,13 +293,28 @@ func (s *usageStore) take(id string, rate, cost float64) (rateState, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := s.refill(id, rate)
-	if need := math.Min(cost, rate); b.tokens+1e-9 < need {
-		st := s.state(b, rate)
-		st.retry = time.Duration(math.Ceil((need - b.tokens) / rate * 60 * float64(time.Second)))
+	if st, ok := s.affords(b, rate, cost); !ok {
 		return st, false
 	}
 	b.tokens -= cost
 	return s.state(b, rate), true
+}
+
+func (s *usageStore) check(id string, rate, cost float64) (rateState, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.affords(s.refill(id, rate), rate, cost)
+}
+
+// affords reports whether b holds min(cost, rate) units, with the state
+// (and, refused, the wait) to show; s.mu is held.
+func (s *usageStore) affords(b *bucket, rate, cost float64) (rateState, bool) {
+	st := s.state(b, rate)
+	if need := math.Min(cost, rate); b.tokens+1e-9 < need {
+		st.retry = time.Duration(math.Ceil((need - b.tokens) / rate * 60 * float64(time.Second)))
+		return st, false
+	}
+	return st, true
 }
 
 // peek is id's rate state without spending.
@@ -380,16 +397,13 @@ func (c apiCaller) rate() *rateState {
 
 // precheck refuses a caller whose rate budget cannot pay one unit, before
 // the body is read (the real cost, by megapixels, is taken once the
-// source is probed).
+// source is probed). It spends nothing: a take and a refund would show
+// concurrent requests of the key a unit short in between.
 func (c apiCaller) precheck() (*rateState, bool) {
 	if c.key == nil {
 		return nil, true
 	}
-	rs, ok := c.keys.store.take(c.id, c.key.rate(), 1)
-	if ok {
-		c.keys.store.refund(c.id, c.key.rate(), 1)
-		rs = c.keys.store.peek(c.id, c.key.rate())
-	}
+	rs, ok := c.keys.store.check(c.id, c.key.rate(), 1)
 	return &rs, ok
 }
 

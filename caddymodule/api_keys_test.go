@@ -1,6 +1,11 @@
 package caddymodule
 
-import "testing"
+import (
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
 
 // TestRateUnits pins remove.bg's rate-limit table (its API reference, Rate
 // Limit: "Input image, Megapixels, Effective Rate Limit" at 500 a minute).
@@ -24,5 +29,49 @@ func TestRateUnits(t *testing.T) {
 		if got != tc.units || int(500/got) != tc.perMinute {
 			t.Errorf("rateUnits(%d, %d) = %v (%d a minute of 500), want %v (%d)", tc.w, tc.h, got, int(500/got), tc.units, tc.perMinute)
 		}
+	}
+}
+
+// precheck spends nothing, not even for a moment: while other requests of
+// the key precheck without pause, an image the full 1-unit bucket can pay
+// is never refused.
+func TestPrecheckSpendsNothing(t *testing.T) {
+	store, err := openUsage(filepath.Join(t.TempDir(), "usage.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := &apiKeys{keys: []APIKey{{Key: "k", Rate: 1}}, store: store}
+	caller := apiCaller{keys: keys, key: &keys.keys[0], id: keyID("k")}
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				caller.precheck()
+			}
+		}()
+	}
+	refused := 0
+	for range 20000 {
+		adm, f, _ := caller.admit(100, 100, 0)
+		if f != nil {
+			refused++
+			continue
+		}
+		store.refund(caller.id, 1, adm.units) // the bucket stays full
+	}
+	stop.Store(true)
+	wg.Wait()
+	if refused > 0 {
+		t.Fatalf("%d of 20000 admissions of a 1-unit image on a full 1-unit bucket were refused while others prechecked", refused)
+	}
+	if _, ok := caller.precheck(); !ok {
+		t.Fatal("precheck refused a full bucket")
+	}
+	caller.admit(100, 100, 0) // spends the unit
+	if rs, ok := caller.precheck(); ok || rs.retry <= 0 {
+		t.Fatalf("precheck of an empty bucket: ok %v, retry %v", ok, rs.retry)
 	}
 }

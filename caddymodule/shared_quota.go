@@ -244,6 +244,17 @@ func (u *redisUsage) take(id string, rate, cost float64) (rateState, bool) {
 	return bucketState(b, rate, 0), true
 }
 
+func (u *redisUsage) check(id string, rate, cost float64) (rateState, bool) {
+	b, err := u.q.Peek(ctxQuota(), id, rate)
+	if err != nil {
+		return u.local.check(id, rate, cost)
+	}
+	if need := math.Min(cost, rate); b.Tokens+1e-9 < need {
+		return bucketState(b, rate, need), false
+	}
+	return bucketState(b, rate, 0), true
+}
+
 func (u *redisUsage) peek(id string, rate float64) rateState {
 	b, err := u.q.Peek(ctxQuota(), id, rate)
 	if err != nil {

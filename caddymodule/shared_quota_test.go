@@ -87,3 +87,25 @@ func TestRedisUsageSharedAndJournalled(t *testing.T) {
 		t.Fatalf("node b sees %+v, want the 2 journalled credits", m)
 	}
 }
+
+// check reads the shared bucket as take would decide, spending nothing:
+// a full bucket passes as often as asked, one that another node emptied
+// is refused with the wait until a unit is back.
+func TestRedisUsageCheckSpendsNothing(t *testing.T) {
+	srv := redistest.Start(t)
+	dir := t.TempDir()
+	a, _ := newRedisUsage(t, srv.Addr, filepath.Join(dir, "a.json"))
+	b, _ := newRedisUsage(t, srv.Addr, filepath.Join(dir, "b.json"))
+	for range 5 {
+		if _, ok := a.check("k", 2, 1); !ok {
+			t.Fatal("check refused a full bucket")
+		}
+	}
+	if st, ok := b.take("k", 2, 2); !ok || st.remaining != 0 {
+		t.Fatalf("node b took the whole bucket: %+v %v (check spent some of it)", st, ok)
+	}
+	st, ok := a.check("k", 2, 1)
+	if ok || st.retry <= 0 || st.retry > 31*time.Second {
+		t.Fatalf("check of the bucket node b emptied: %+v %v, want a refusal with a wait of up to 30 s", st, ok)
+	}
+}
