@@ -109,6 +109,19 @@ func (c *APIConfig) dialects() []struct {
 
 func (c *APIConfig) enabled() bool { return c.RemoveBG != nil || c.RembgCom != nil || c.FAPIHub != nil }
 
+// largestBody is the largest request body an enabled API takes
+// (apiBodyLimit), 0 with none: a body is held whole against
+// max_buffered_bytes while it is read, so the budget must hold one.
+func (c *APIConfig) largestBody(maxSource int64) int64 {
+	var largest int64
+	for _, d := range c.dialects() {
+		if d.endpoint != nil {
+			largest = max(largest, apiBodyLimit(d.api, apiFileLimit(d.api, max(d.endpoint.MaxFileBytes, 0), maxSource)))
+		}
+	}
+	return largest
+}
+
 func (c *APIConfig) provision(h *Handler) error {
 	if !c.enabled() {
 		return nil

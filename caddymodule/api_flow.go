@@ -429,24 +429,34 @@ func (c *apiCall) deliver(req dialect.Request, res dialect.Result, adm *apiAdmis
 	adm.done(delivered, true, c.st.logger)
 }
 
-// maxFile is the largest image a dialect takes: its max_file, else the
-// limit it documents, or the server's max_source_bytes when smaller.
+// maxFile is the largest image a dialect takes (apiFileLimit).
 func (st *apiState) maxFile(api *dialect.API) int64 {
-	limit := api.MaxFileBytes
-	if v := st.fileLimits[api]; v > 0 {
-		limit = v
-	}
-	if limit > 0 && limit < st.h.MaxSourceBytes {
-		return limit
-	}
-	return st.h.MaxSourceBytes
+	return apiFileLimit(api, st.fileLimits[api], st.h.MaxSourceBytes)
 }
 
-// bodyLimit bounds a dialect's request body: one image as base64 (4/3 of
-// the file limit), its other images as raw file parts, and 1 MiB of fields
-// and multipart framing.
+// bodyLimit bounds a dialect's request body (apiBodyLimit).
 func (st *apiState) bodyLimit(api *dialect.API) int64 {
-	file := st.maxFile(api)
+	return apiBodyLimit(api, st.maxFile(api))
+}
+
+// apiFileLimit is the largest image api takes: its max_file (configured,
+// 0: unset), else the limit it documents, or the server's
+// max_source_bytes (maxSource) when smaller.
+func apiFileLimit(api *dialect.API, configured, maxSource int64) int64 {
+	limit := api.MaxFileBytes
+	if configured > 0 {
+		limit = configured
+	}
+	if limit > 0 && limit < maxSource {
+		return limit
+	}
+	return maxSource
+}
+
+// apiBodyLimit bounds a request body of api whose images are at most file
+// bytes: one image as base64 (4/3 of it), its other images as raw file
+// parts, and 1 MiB of fields and multipart framing.
+func apiBodyLimit(api *dialect.API, file int64) int64 {
 	return dialect.Base64Len(file) + int64(max(api.Images-1, 0))*file + 1<<20
 }
 

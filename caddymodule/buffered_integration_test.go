@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -153,10 +154,11 @@ http://localhost:9080 {
 // the same upload is read and answered for what it is.
 func TestAPIBufferedBytesBound(t *testing.T) {
 	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: time.Minute})
-	tester.InitServer(apiCaddyfile(t.TempDir(), "", "max_buffered_bytes 600KB"), "caddyfile") // max_source_bytes 600KB
-	conn, _ := rawRequest(t, "POST /v1.0/removebg HTTP/1.1\r\nHost: localhost:9080\r\nContent-Type: application/json\r\nContent-Length: 800000")
-	io.WriteString(conn, `{"image_file_b64":"`+strings.Repeat("A", 550_000))
-	waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v >= 550_000 })
+	// max_source_bytes 600KB: remove.bg's largest body is 2 448 576 bytes
+	// (800 000 of base64, a 600 000-byte background, 1 MiB of fields),
+	// which the budget must hold (Validate).
+	tester.InitServer(apiCaddyfile(t.TempDir(), "", "max_buffered_bytes 2500KB"), "caddyfile")
+	conn := stallUpload(t, 2_420_000)
 
 	ct, upload := multipartOf(t, part{name: "image_file", data: paddedJPEG(t, 100_000), file: true})
 	res, body := post(t, tester, "/v1.0/removebg", ct, upload)
@@ -187,10 +189,8 @@ func TestAPIImproveBufferedBytesBound(t *testing.T) {
 	defer origin.Close()
 	store := filepath.Join(t.TempDir(), "improve")
 	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: time.Minute})
-	tester.InitServer(apiCaddyfile(t.TempDir(), "", "max_buffered_bytes 600KB\n\t\tapi_improve_dir "+store), "caddyfile")
-	conn, _ := rawRequest(t, "POST /v1.0/removebg HTTP/1.1\r\nHost: localhost:9080\r\nContent-Type: application/json\r\nContent-Length: 800000")
-	io.WriteString(conn, `{"image_file_b64":"`+strings.Repeat("A", 550_000))
-	waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v >= 550_000 })
+	tester.InitServer(apiCaddyfile(t.TempDir(), "", "max_buffered_bytes 2500KB\n\t\tapi_improve_dir "+store), "caddyfile")
+	conn := stallUpload(t, 2_420_000)
 
 	ct, upload := multipartOf(t, part{name: "image_file", data: img, file: true})
 	res, body := post(t, tester, "/v1.0/improve", ct, upload)
@@ -295,4 +295,15 @@ http://localhost:9080 {
 		t.Fatalf("the request that waited for the transform: %s", s)
 	}
 	waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v == 0 })
+}
+
+// stallUpload starts a remove.bg upload that sends its headers and n bytes
+// of its base64 image, then stalls, and waits until the server holds them
+// against max_buffered_bytes. Closing the connection ends it.
+func stallUpload(t *testing.T, n int) net.Conn {
+	t.Helper()
+	conn, _ := rawRequest(t, fmt.Sprintf("POST /v1.0/removebg HTTP/1.1\r\nHost: localhost:9080\r\nContent-Type: application/json\r\nContent-Length: %d", n+20_000))
+	io.WriteString(conn, `{"image_file_b64":"`+strings.Repeat("A", n))
+	waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v >= float64(n) })
+	return conn
 }

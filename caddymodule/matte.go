@@ -321,7 +321,7 @@ func (h *Handler) fillDefaults() {
 		h.QueueMegapixels = 4 * h.Workers * 25
 	}
 	if h.MaxBufferedBytes == 0 {
-		h.MaxBufferedBytes = 2 * int64(h.Workers) * h.MaxSourceBytes
+		h.MaxBufferedBytes = max(2*int64(h.Workers)*h.MaxSourceBytes, h.APIs.largestBody(h.MaxSourceBytes))
 	}
 }
 
@@ -346,6 +346,11 @@ func (h *Handler) Validate() error {
 		// A source the limits allow would be refused with a 503 on an idle
 		// server, for ever.
 		return fmt.Errorf("matte: max_buffered_bytes (%d) must be at least max_source_bytes (%d)", h.MaxBufferedBytes, h.MaxSourceBytes)
+	}
+	if body := h.APIs.largestBody(h.MaxSourceBytes); h.MaxBufferedBytes > 0 && h.MaxBufferedBytes < body {
+		// A hosted-API upload the limits allow (an image as base64, a
+		// background, the fields) would be a 503 on an idle server.
+		return fmt.Errorf("matte: max_buffered_bytes (%d) must hold the largest hosted-API request body (%d: a max-size image as base64, any background image, 1 MiB of fields)", h.MaxBufferedBytes, body)
 	}
 	for f, q := range h.Quality {
 		switch f {

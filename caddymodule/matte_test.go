@@ -50,8 +50,9 @@ func TestDefaultWorkers(t *testing.T) {
 	}
 }
 
-// TestDefaultMaxBufferedBytes pins the documented default (README: "4 ×
-// workers × max_source_bytes, 300 MiB with the defaults on 2 cores").
+// TestDefaultMaxBufferedBytes pins the documented default (README: "2 ×
+// workers × max_source_bytes", 300 MiB with the defaults on 2 cores, and
+// at least the largest hosted-API body).
 func TestDefaultMaxBufferedBytes(t *testing.T) {
 	for _, tc := range []struct {
 		h    Handler
@@ -60,6 +61,12 @@ func TestDefaultMaxBufferedBytes(t *testing.T) {
 		{Handler{Workers: 3}, 300 << 20},
 		{Handler{Workers: 2, MaxSourceBytes: 10 << 20}, 40 << 20},
 		{Handler{Workers: 3, MaxBufferedBytes: 1 << 30}, 1 << 30},
+		// remove.bg with 5 MiB sources: a 5 MiB image as base64 (6 990 508
+		// bytes), a 5 MiB background part and 1 MiB of fields, above the
+		// 10 MiB that 2 × 1 × 5 MiB gives.
+		{Handler{Workers: 1, MaxSourceBytes: 5 << 20, APIs: APIConfig{RemoveBG: &APIEndpoint{}}}, 6990508 + 5<<20 + 1<<20},
+		// fapihub's one image (8 039 084 bytes with its fields) fits the 10 MiB.
+		{Handler{Workers: 1, MaxSourceBytes: 5 << 20, APIs: APIConfig{FAPIHub: &APIEndpoint{}}}, 10 << 20},
 	} {
 		h := tc.h
 		h.fillDefaults()
