@@ -61,6 +61,12 @@ func (h *Handler) provisionPlayground() error {
 	if h.Origin != nil && len(h.Origin.AllowHosts) > 0 {
 		opts.Fetch = h.playgroundFetch
 	}
+	// An upload in flight holds its bytes against max_buffered_bytes, as a
+	// source or a hosted-API body does.
+	opts.Buffer = func() (func(int64) error, func()) {
+		hold := h.guard.buffered.Hold()
+		return h.reserveFor(hold), hold.Release
+	}
 	var err error
 	h.play, err = playground.New(opts)
 	return err
@@ -68,8 +74,8 @@ func (h *Handler) provisionPlayground() error {
 
 // playgroundFetch downloads a URL to import through the SSRF-safe fetcher;
 // its failures are the client's, worded by the fetcher.
-func (h *Handler) playgroundFetch(ctx context.Context, rawURL string) ([]byte, error) {
-	res, err := h.guard.fetcher.Fetch(ctx, fetch.Request{URL: rawURL, Accept: "image/*"})
+func (h *Handler) playgroundFetch(ctx context.Context, rawURL string, reserve func(int64) error) ([]byte, error) {
+	res, err := h.guard.fetcher.Fetch(ctx, fetch.Request{URL: rawURL, Accept: "image/*", Reserve: reserve})
 	if err != nil {
 		var fe *fetch.FetchError
 		if errors.As(err, &fe) {

@@ -68,9 +68,16 @@ type Options struct {
 	// limits; its error is answered as it is (a params.Error).
 	Probe func(data []byte) (Probed, error)
 	// Fetch downloads an absolute URL for import, under the server's
-	// rules for remote sources; nil turns URL import off. Its error is
-	// answered as it is.
-	Fetch func(ctx context.Context, rawURL string) ([]byte, error)
+	// rules for remote sources, taking the bytes it reads with reserve
+	// (nil: none); nil turns URL import off. Its error is answered as it
+	// is.
+	Fetch func(ctx context.Context, rawURL string, reserve func(n int64) error) ([]byte, error)
+	// Buffer, when set, is asked once per upload or import before its
+	// body is read: reserve takes the bytes from the server's in-memory
+	// budget as they arrive (its error, a 503, refuses the upload), and
+	// release gives them back once the upload is stored or refused. The
+	// store then bounds what is kept; Buffer bounds what is in flight.
+	Buffer func() (reserve func(n int64) error, release func())
 	// Page is what the page is told of the server, besides the paths.
 	Page PageConfig
 }
@@ -245,13 +252,19 @@ type uploaded struct {
 // visitor's browser.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var reserve func(int64) error
+	if s.opts.Buffer != nil {
+		var release func()
+		reserve, release = s.opts.Buffer()
+		defer release()
+	}
 	var data []byte
 	var err error
 	switch {
 	case mt == "application/json":
-		data, err = s.importURL(w, r)
+		data, err = s.importURL(w, r, reserve)
 	case strings.HasPrefix(mt, "image/") || mt == "application/octet-stream":
-		data, err = s.readBody(w, r, s.opts.MaxFileBytes)
+		data, err = s.readBody(w, r, s.opts.MaxFileBytes, reserve)
 	default:
 		return &params.Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Title: "Unsupported media type",
 			Detail: `Send the image itself as the body, with its image/* Content-Type, or JSON {"url":"https://..."}.`}
@@ -286,8 +299,9 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// readBody reads r's body, at most limit bytes, within bodyTimeout.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+// readBody reads r's body, at most limit bytes, within bodyTimeout,
+// taking what it reads with reserve (nil: none).
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64, reserve func(int64) error) ([]byte, error) {
 	tooLarge := &params.Error{Status: http.StatusRequestEntityTooLarge, Code: params.CodeSourceTooLarge, Title: "Source too large",
 		Detail: fmt.Sprintf("The upload is larger than %d bytes.", limit)}
 	if r.ContentLength > limit {
@@ -296,8 +310,16 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) (
 	// Not every ResponseWriter supports deadlines; without one the
 	// server's own read timeout bounds the body.
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyTimeout))
-	data, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	var body io.Reader = io.LimitReader(r.Body, limit+1)
+	if reserve != nil {
+		body = &reservingReader{r: body, reserve: reserve}
+	}
+	data, err := io.ReadAll(body)
+	var refused *reserveError
 	switch {
+	case errors.As(err, &refused):
+		w.Header().Set("Connection", "close") // the rest of the body is not read
+		return nil, refused.err
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		w.Header().Set("Connection", "close")
 		return nil, &params.Error{Status: http.StatusRequestTimeout, Code: "request_timeout", Title: "Request timeout",
@@ -311,13 +333,34 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) (
 	return data, nil
 }
 
+// reservingReader reads r, taking each chunk it reads with reserve first;
+// a refusal ends the read with a *reserveError.
+type reservingReader struct {
+	r       io.Reader
+	reserve func(int64) error
+}
+
+type reserveError struct{ err error }
+
+func (e *reserveError) Error() string { return e.err.Error() }
+
+func (b *reservingReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if n > 0 {
+		if rerr := b.reserve(int64(n)); rerr != nil {
+			return 0, &reserveError{rerr}
+		}
+	}
+	return n, err
+}
+
 // importURL reads {"url": "..."} and fetches that URL with Options.Fetch.
-func (s *Server) importURL(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+func (s *Server) importURL(w http.ResponseWriter, r *http.Request, reserve func(int64) error) ([]byte, error) {
 	if s.opts.Fetch == nil {
 		return nil, &params.Error{Status: http.StatusForbidden, Code: "import_disabled", Title: "Import disabled", Field: "url",
 			Detail: "This server imports no remote URL: its origin block names no allow_hosts. Upload the image, or give a path on this site."}
 	}
-	body, err := s.readBody(w, r, maxImportBody)
+	body, err := s.readBody(w, r, maxImportBody, reserve)
 	if err != nil {
 		return nil, err
 	}
@@ -330,7 +373,7 @@ func (s *Server) importURL(w http.ResponseWriter, r *http.Request) ([]byte, erro
 	if !strings.HasPrefix(req.URL, "http://") && !strings.HasPrefix(req.URL, "https://") {
 		return nil, params.BadParam("url", "url="+params.QuoteShort(req.URL)+" is not an http(s) URL.")
 	}
-	return s.opts.Fetch(r.Context(), req.URL)
+	return s.opts.Fetch(r.Context(), req.URL, reserve)
 }
 
 func notFound(detail string) error {

@@ -297,7 +297,7 @@ func TestUploadBrokenBody(t *testing.T) {
 func TestImportURL(t *testing.T) {
 	var asked []string
 	s := newTest(t, func(o *Options) {
-		o.Fetch = func(_ context.Context, u string) ([]byte, error) {
+		o.Fetch = func(_ context.Context, u string, _ func(int64) error) ([]byte, error) {
 			asked = append(asked, u)
 			if strings.Contains(u, "denied") {
 				return nil, &params.Error{Status: http.StatusForbidden, Code: "failed_image_download", Field: "url"}
@@ -400,4 +400,48 @@ func FuzzServeSource(f *testing.F) {
 			t.Fatalf("name %q: %v", name, err)
 		}
 	})
+}
+
+// An upload in flight holds its bytes with Options.Buffer: past what the
+// budget allows it is refused with the budget's own error (the server's
+// 503), and every upload gives its bytes back once answered, refused or
+// not. An import hands the same reserve to Fetch.
+func TestUploadHoldsItsBytes(t *testing.T) {
+	var held, budget, holds, releases int64 = 0, 45, 0, 0 // uploads may be 64 bytes
+	full := &params.Error{Status: http.StatusServiceUnavailable, Code: "overloaded"}
+	var fetchReserve func(int64) error
+	s := newTest(t, func(o *Options) {
+		o.Buffer = func() (func(int64) error, func()) {
+			holds++
+			mine := int64(0)
+			return func(n int64) error {
+					if held+n > budget {
+						return full
+					}
+					held += n
+					mine += n
+					return nil
+				}, func() {
+					releases++
+					held -= mine
+				}
+		}
+		o.Fetch = func(_ context.Context, _ string, reserve func(int64) error) ([]byte, error) {
+			fetchReserve = reserve
+			return fakePNG(9), nil
+		}
+	})
+	if w := do(s, req("POST", "/playground/", "image/png", fakePNG(1))); w.Code != http.StatusCreated {
+		t.Fatalf("upload within the budget: %d %s", w.Code, w.Body)
+	}
+	big := append(fakePNG(2), bytes.Repeat([]byte{0}, 45)...)
+	if w := do(s, req("POST", "/playground/", "image/png", big)); w.Code != http.StatusServiceUnavailable || code(t, w) != "overloaded" {
+		t.Fatalf("upload past the budget: %d %s, want the budget's 503", w.Code, w.Body)
+	}
+	if w := do(s, req("POST", "/playground/", "application/json", []byte(`{"url":"https://img.example.com/a.png"}`))); w.Code != http.StatusCreated || fetchReserve == nil {
+		t.Fatalf("import: %d %s (reserve handed to Fetch: %v)", w.Code, w.Body, fetchReserve != nil)
+	}
+	if holds != 3 || releases != 3 || held != 0 {
+		t.Fatalf("%d holds, %d releases, %d bytes still held; want 3, 3, 0", holds, releases, held)
+	}
 }
