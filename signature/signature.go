@@ -49,9 +49,10 @@
 //
 // Policy decides what a request may do without a signature (Unsigned names,
 // presets), verifies s and expires, expands preset= and returns the
-// effective query that the transform should see: for a signed request, in
-// canonical order, since that is what the signature covers (a dialect that
-// applies parameters in URL order then makes one image per signature).
+// effective query that the transform should see, in the order sent. The
+// signature covers the pairs, not their order: a signed query that gives
+// one parameter two values is refused, and a dialect that applies its
+// options in URL order (WordPress) is not held to the signer's order.
 package signature
 
 import (
@@ -409,6 +410,16 @@ func (p *Policy) Check(host, escapedPath, rawQuery string) (Result, error) {
 		if err := p.Verify(signedPath, q); err != nil {
 			return Result{}, err
 		}
+		// The signature covers the pairs, not their order: a parameter
+		// given twice with two values would let whichever comes first
+		// (or last) win, two images under one signature.
+		for name, vals := range q {
+			for _, v := range vals[1:] {
+				if v != vals[0] {
+					return Result{}, newErr(ErrInvalid, name, "A signed URL gives "+strconv.Quote(clip(name))+" once: its signature covers the values, not which one comes first.")
+				}
+			}
+		}
 		res.Signed = true
 	} else {
 		if p.Required {
@@ -464,14 +475,6 @@ func (p *Policy) Check(host, escapedPath, rawQuery string) (Result, error) {
 	}
 	res.Query = q
 	res.RawQuery = strings.Join(kept, "&")
-	if res.Signed {
-		// The signature covers the parameters in canonical order, not in
-		// the order sent: a dialect that applies them in order (WordPress)
-		// or lets a repeated one win by place would otherwise make another
-		// image of a reordered URL under the same signature. A signed
-		// request is transformed as signed: in canonical order.
-		res.RawQuery = CanonicalQuery(q)
-	}
 	return res, nil
 }
 
