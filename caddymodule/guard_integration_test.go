@@ -75,12 +75,15 @@ http://localhost:9080 {
 		t.Fatalf("preset gave %s %d", f, w)
 	}
 	// A URL valid for ten more minutes is not kept for the site's day by
-	// a cache in front (default cache_control: public, max-age=86400).
-	for _, path := range []string{sign("/p.jpg?w=30&fm=png", 10*time.Minute, time.Now()), sign("/p.jpg?w=30&fm=png", 0, time.Now())} {
+	// a cache in front (default cache_control: public, max-age=86400), nor
+	// is the original it links to (file_server's answer, no Cache-Control).
+	for _, path := range []string{sign("/p.jpg?w=30&fm=png", 10*time.Minute, time.Now()), sign("/p.jpg?w=30&fm=png", 0, time.Now()), sign("/p.jpg", 10*time.Minute, time.Now())} {
 		res, _ := get(t, tester, base+path)
 		cc := res.Header.Get("Cache-Control")
 		var maxAge int
-		if _, err := fmt.Sscanf(cc[strings.Index(cc, "max-age="):], "max-age=%d", &maxAge); err != nil {
+		if i := strings.Index(cc, "max-age="); i < 0 {
+			t.Fatalf("%s: Cache-Control %q has no max-age", path, cc)
+		} else if _, err := fmt.Sscanf(cc[i:], "max-age=%d", &maxAge); err != nil {
 			t.Fatalf("%s: Cache-Control %q", path, cc)
 		}
 		expiring := strings.Contains(path, "expires=")

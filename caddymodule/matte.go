@@ -486,6 +486,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		}
 	}
 	if opts.IsZero() {
+		// The source as it is; an expiring URL still may not be kept
+		// past its end.
+		w = untilExpiry(w, expires)
 		if !h.fromOrigin(r.URL.Path) {
 			return next.ServeHTTP(newSendfileWriter(w), r)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"mime"
 	"net/http"
 	"path"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
 	"github.com/jebosio/matte/cache"
@@ -102,6 +104,51 @@ func capMaxAge(cc string, left time.Duration) string {
 		return "max-age=" + strconv.FormatInt(secs, 10)
 	}
 	return cc + ", max-age=" + strconv.FormatInt(secs, 10)
+}
+
+// untilExpiry wraps w, the writer of an answer passed through untransformed
+// (the source itself), so that its Cache-Control is capped as
+// setResultHeaders caps a transformed answer's (capMaxAge) and its Expires
+// dropped, whatever the next handler or the origin set; w itself when
+// expires is zero. The cap is applied before the first byte or status.
+func untilExpiry(w http.ResponseWriter, expires time.Time) http.ResponseWriter {
+	if expires.IsZero() {
+		return w
+	}
+	return &expiringWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, expires: expires}
+}
+
+type expiringWriter struct {
+	caddyhttp.ResponseWriterWrapper
+	expires time.Time
+	capped  bool
+}
+
+func (w *expiringWriter) capHeaders() {
+	if w.capped {
+		return
+	}
+	w.capped = true
+	hdr := w.Header()
+	hdr.Set("Cache-Control", capMaxAge(hdr.Get("Cache-Control"), time.Until(w.expires)))
+	hdr.Del("Expires")
+}
+
+func (w *expiringWriter) WriteHeader(code int) {
+	if code >= 200 {
+		w.capHeaders()
+	}
+	w.ResponseWriterWrapper.WriteHeader(code)
+}
+
+func (w *expiringWriter) Write(p []byte) (int, error) {
+	w.capHeaders()
+	return w.ResponseWriterWrapper.Write(p)
+}
+
+func (w *expiringWriter) ReadFrom(r io.Reader) (int64, error) {
+	w.capHeaders()
+	return w.ResponseWriterWrapper.ReadFrom(r)
 }
 
 // earliest is the earlier of two times, zero meaning none.
