@@ -383,11 +383,12 @@ func (c *apiCall) render(req dialect.Request, in apiInputs, plan dialect.Plan) {
 	}
 	res, ireq, err := c.st.renderAPI(c.r.Context(), c.api.Name, in, plan, c.hold)
 	if err != nil {
-		// A request refused by a full queue did no work, and one whose
-		// client left is answered to nobody: both get their rate units
-		// back. Any other failure ran the pipeline and keeps them.
+		// A request refused by a full queue did no work and gets its rate
+		// units back. Any other failure may have run the pipeline and
+		// keeps them, a client that left included: the rate bounds the
+		// work a key causes, and leaving near the end must not dodge it.
 		var oe overloadError
-		adm.done(false, !errors.As(err, &oe) && c.r.Context().Err() == nil, c.st.logger)
+		adm.done(false, !errors.As(err, &oe), c.st.logger)
 		c.st.failed(c.w, c.r, err)
 		c.fail(dialect.Failure{Kind: dialect.FailTransform, Err: err})
 		return
