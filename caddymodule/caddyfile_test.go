@@ -148,11 +148,6 @@ func TestValidateFallback(t *testing.T) {
 		{"max_buffered_bytes at max_source_bytes", Handler{MaxSourceBytes: 1 << 20, MaxBufferedBytes: 1 << 20}, ""},
 		{"max_buffered_bytes under max_source_bytes", Handler{MaxSourceBytes: 1 << 20, MaxBufferedBytes: 1<<20 - 1},
 			"max_buffered_bytes (1048575) must be at least max_source_bytes (1048576)"},
-		// rembg.com's largest body with 1 MiB sources: 1 398 104 bytes of
-		// base64 and 1 MiB of fields.
-		{"max_buffered_bytes under a hosted-API body", Handler{MaxSourceBytes: 1 << 20, MaxBufferedBytes: 2 << 20, APIs: APIConfig{RembgCom: &APIEndpoint{}}},
-			"max_buffered_bytes (2097152) must hold the largest hosted-API request body (2446680"},
-		{"max_buffered_bytes holding a hosted-API body", Handler{MaxSourceBytes: 1 << 20, MaxBufferedBytes: 2446680, APIs: APIConfig{RembgCom: &APIEndpoint{}}}, ""},
 		// JSON can say what the Caddyfile cannot.
 		{"a negative timeout", Handler{Timeout: caddy.Duration(-time.Second)}, "timeout, source_ttl and source_heuristic_ttl must not be negative"},
 		{"negative workers", Handler{Workers: -1}, "limits, workers and queue_megapixels must not be negative"},

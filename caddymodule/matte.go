@@ -210,6 +210,12 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	h.fillDefaults()
+	if body := h.APIs.largestBody(h.MaxSourceBytes); h.MaxBufferedBytes < body {
+		// Not refused: such a config loaded before the default covered
+		// API bodies, and only the largest uploads are affected.
+		h.logger.Warn("max_buffered_bytes is below the largest hosted-API request body (a max-size image as base64, a background image, 1 MiB of fields): uploads that large are refused with 503 even on an idle server",
+			zap.Int64("max_buffered_bytes", h.MaxBufferedBytes), zap.Int64("largest_body", body))
+	}
 	if err := h.app.UseProcessSettings(processSettings{VipsCacheMemory: h.VipsCacheMemory, VipsConcurrency: h.VipsConcurrency,
 		FreeMemoryInterval: time.Duration(h.FreeMemoryInterval)}); err != nil {
 		return err
@@ -346,11 +352,6 @@ func (h *Handler) Validate() error {
 		// A source the limits allow would be refused with a 503 on an idle
 		// server, for ever.
 		return fmt.Errorf("matte: max_buffered_bytes (%d) must be at least max_source_bytes (%d)", h.MaxBufferedBytes, h.MaxSourceBytes)
-	}
-	if body := h.APIs.largestBody(h.MaxSourceBytes); h.MaxBufferedBytes > 0 && h.MaxBufferedBytes < body {
-		// A hosted-API upload the limits allow (an image as base64, a
-		// background, the fields) would be a 503 on an idle server.
-		return fmt.Errorf("matte: max_buffered_bytes (%d) must hold the largest hosted-API request body (%d: a max-size image as base64, any background image, 1 MiB of fields)", h.MaxBufferedBytes, body)
 	}
 	for f, q := range h.Quality {
 		switch f {
