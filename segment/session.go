@@ -318,7 +318,9 @@ func (s *Session) load() error {
 	// lazy load reads it later. Weights replaced in between would run
 	// under the old hash, which the pin, X-Matte-Model and the matte
 	// cache's key (Fingerprint) all stand for: hashed again after ONNX
-	// Runtime has read the file, they must still be the same.
+	// Runtime has read the file, they must still be the same. (The hash
+	// is memoised only while the file's size, mtime, inode and ctime
+	// stay the same: hashFile.)
 	if sum, _, err := hashFile(s.path, false); err != nil || !strings.EqualFold(sum, s.info.SHA256) {
 		sess.Destroy()
 		if err == nil {
