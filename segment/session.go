@@ -294,6 +294,9 @@ func (s *Session) load() error {
 		}
 	}()
 	p := &s.preset
+	if err := s.unchanged(); err != nil {
+		return err
+	}
 	inName, outName, err := s.inspect()
 	if err != nil {
 		return fmt.Errorf("segment: preset %q: %s: %w", p.Name, s.path, err)
@@ -314,19 +317,11 @@ func (s *Session) load() error {
 	if err != nil {
 		return fmt.Errorf("segment: preset %q: creating %s session for %s: %w", p.Name, provider, s.path, err)
 	}
-	// NewSession hashed the file (and checked its pin) at provision; a
-	// lazy load reads it later. Weights replaced in between would run
-	// under the old hash, which the pin, X-Matte-Model and the matte
-	// cache's key (Fingerprint) all stand for: hashed again after ONNX
-	// Runtime has read the file, they must still be the same. (The hash
-	// is memoised only while the file's size, mtime, inode and ctime
-	// stay the same: hashFile.)
-	if sum, _, err := hashFile(s.path, false); err != nil || !strings.EqualFold(sum, s.info.SHA256) {
+	// Checked before too (no session is built for a file already
+	// replaced), and again once ONNX Runtime has read it.
+	if err := s.unchanged(); err != nil {
 		sess.Destroy()
-		if err == nil {
-			err = fmt.Errorf("its sha256 is now %s, was %s at start; reload the config to use the new file", sum, s.info.SHA256)
-		}
-		return fmt.Errorf("segment: preset %q: model file %s changed since the session was made: %w", p.Name, s.path, err)
+		return err
 	}
 	s.sess = sess
 	s.infoMu.Lock()
@@ -337,6 +332,24 @@ func (s *Session) load() error {
 	s.infoMu.Unlock()
 	s.loaded.Store(true)
 	ok = true
+	return nil
+}
+
+// unchanged checks that the model file still hashes as NewSession found
+// it. NewSession hashed the file (and checked its pin) at provision; a
+// lazy load reads it later. Weights replaced in between would run under
+// the old hash, which the pin, X-Matte-Model and the matte cache's key
+// (Fingerprint) all stand for. The hash is memoised only while the file's
+// size, mtime, inode and ctime stay the same (hashFile), so an unchanged
+// file costs a stat.
+func (s *Session) unchanged() error {
+	sum, _, err := hashFile(s.path, false)
+	if err == nil && !strings.EqualFold(sum, s.info.SHA256) {
+		err = fmt.Errorf("its sha256 is now %s, was %s at start; reload the config to use the new file", sum, s.info.SHA256)
+	}
+	if err != nil {
+		return fmt.Errorf("segment: preset %q: model file %s changed since the session was made: %w", s.preset.Name, s.path, err)
+	}
 	return nil
 }
 
