@@ -3,11 +3,13 @@ package transform
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/jebosio/matte/params"
@@ -398,5 +400,107 @@ func TestObscureFaces(t *testing.T) {
 	var pub *params.Error
 	if !errors.As(err, &pub) || pub.Status != 501 || pub.Code != "faces_unavailable" {
 		t.Errorf("without a detector: %v, want a 501 faces_unavailable", err)
+	}
+}
+
+// redFaces "finds" one face: the box around the red pixels of the image it
+// is shown, and keeps what it finds under the key, as the server's face
+// cache does.
+type redFaces struct {
+	mu    sync.Mutex
+	found map[string][]FaceBox
+	keys  []string // the keys looked at by input, in order
+}
+
+func (s *redFaces) ID() string     { return "red@1" }
+func (s *redFaces) InputSize() int { return 256 }
+func (s *redFaces) Faces(_ context.Context, key string, _ bool, input func() ([]byte, int, int, error)) ([]FaceBox, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b, ok := s.found[key]; ok && key != "" {
+		return b, nil
+	}
+	rgb, w, h, err := input()
+	if err != nil {
+		return nil, err
+	}
+	s.keys = append(s.keys, key)
+	l, t, r, b := w, h, -1, -1
+	for y := range h {
+		for x := range w {
+			if p := rgb[3*(y*w+x):]; p[0] > 150 && p[1] < 100 && p[2] < 100 {
+				l, t, r, b = min(l, x), min(t, y), max(r, x+1), max(b, y+1)
+			}
+		}
+	}
+	var boxes []FaceBox
+	if r > l {
+		boxes = []FaceBox{faceBox(float64(l)/float64(w), float64(t)/float64(h), float64(r)/float64(w), float64(b)/float64(h))}
+	}
+	if s.found == nil {
+		s.found = map[string][]FaceBox{}
+	}
+	s.found[key] = boxes
+	return boxes, nil
+}
+
+// fm=json&faces=1 describes the source itself, whatever orient asks: its
+// faces are those of the source upright (its EXIF orientation applied),
+// found and kept under the source's plain hash, so that a later crop=faces
+// or fm=json&faces=1 of that source reads what a fresh server finds. The
+// source is 400x200 as stored, red left and blue right, turned upright by
+// its EXIF orientation 6 to 200x400, red on top: PixelWidth and
+// PixelHeight are as stored, the faces in pixels of the upright image.
+func TestDescribeFacesIgnoresOrient(t *testing.T) {
+	src := withOrientation(encodeJPEG(t, halves(400, 200, red, blue)), 6)
+	crop := params.Params{Width: 100, Height: 100, Fit: params.FitCrop, Faces: params.Faces{Crop: true}, Format: params.FormatPNG}
+	describe := params.Params{Format: params.FormatJSON, Faces: params.Faces{List: true}}
+	run := func(pl *Pipeline, p params.Params) []byte {
+		t.Helper()
+		info, err := pl.Probe(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info.Hash = "abc"
+		res, err := pl.Process(context.Background(), &Request{Source: src, Info: info, Params: p, Format: p.Format})
+		if err != nil {
+			t.Fatalf("%s: %v", p.Key(), err)
+		}
+		return res.Body
+	}
+	fresh := func(p params.Params) []byte {
+		return run(NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: &redFaces{}}), p)
+	}
+	want := fresh(describe)
+	var got struct {
+		PixelWidth, PixelHeight, Orientation int
+		Faces                                []struct {
+			Bounds struct{ X, Y, Width, Height int }
+		}
+	}
+	if err := json.Unmarshal(want, &got); err != nil {
+		t.Fatal(err)
+	}
+	if b := got.Faces; got.PixelWidth != 400 || got.PixelHeight != 200 || got.Orientation != 6 || len(b) != 1 ||
+		b[0].Bounds.X != 0 || b[0].Bounds.Y != 0 || b[0].Bounds.Width != 200 || absInt(b[0].Bounds.Height-200) > 4 {
+		t.Errorf("fm=json&faces=1: %s, want 400x200 as stored, orientation 6, the face 200x200 at the top of the upright 200x400", want)
+	}
+	for _, o := range []int{1, 6, 8} {
+		finder := &redFaces{}
+		pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: finder})
+		p := describe
+		p.Orientation = o
+		if got := run(pl, p); !bytes.Equal(got, want) {
+			t.Errorf("orient=%d: %s, want %s (as without orient)", o, got, want)
+		}
+		if got := run(pl, describe); !bytes.Equal(got, want) {
+			t.Errorf("after orient=%d: %s, want %s (as a fresh server)", o, got, want)
+		}
+		if got := run(pl, crop); !bytes.Equal(got, fresh(crop)) {
+			t.Errorf("after orient=%d: crop=faces differs from a fresh server's", o)
+		}
+		if !slices.Equal(finder.keys, []string{"abc"}) {
+			t.Errorf("after orient=%d: the detector looked for keys %q, want once for %q", o, finder.keys, "abc")
+		}
 	}
 }
