@@ -87,7 +87,11 @@ var _ transform.FaceFinder = faceFinder{}
 func (f faceFinder) ID() string     { return f.d.ID() }
 func (f faceFinder) InputSize() int { return faces.InputSize }
 
-func (f faceFinder) Faces(ctx context.Context, key string, private bool, input func() ([]byte, int, int, error)) ([]transform.FaceBox, error) {
+// Faces looks once per key for all its concurrent callers: a cache
+// flight, whose context (cancelled only when every caller has left) both
+// input and the detector run under, so that a caller leaving does not
+// fail the others. Without a key it looks within the call, under ctx.
+func (f faceFinder) Faces(ctx context.Context, key string, private bool, input func(context.Context) ([]byte, int, int, error)) ([]transform.FaceBox, error) {
 	find := func(ctx context.Context) (cache.Entry, bool, error) {
 		// The detector (and, the first time, ONNX Runtime) loads on the
 		// first miss, before anything is decoded; faces already cached need
@@ -98,7 +102,7 @@ func (f faceFinder) Faces(ctx context.Context, key string, private bool, input f
 			f.unavailable(err)
 			return cache.Entry{Value: []byte("[]"), ContentType: "application/json"}, false, nil
 		}
-		rgb, w, h, err := input()
+		rgb, w, h, err := input(ctx)
 		if err != nil {
 			return cache.Entry{}, false, err
 		}

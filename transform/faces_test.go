@@ -28,10 +28,10 @@ type stubFaces struct {
 
 func (s *stubFaces) ID() string     { return "stub@1" }
 func (s *stubFaces) InputSize() int { return 256 }
-func (s *stubFaces) Faces(_ context.Context, key string, _ bool, input func() ([]byte, int, int, error)) ([]FaceBox, error) {
+func (s *stubFaces) Faces(ctx context.Context, key string, _ bool, input func(context.Context) ([]byte, int, int, error)) ([]FaceBox, error) {
 	s.calls++
 	s.keys = append(s.keys, key)
-	rgb, w, h, err := input()
+	rgb, w, h, err := input(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -414,13 +414,13 @@ type redFaces struct {
 
 func (s *redFaces) ID() string     { return "red@1" }
 func (s *redFaces) InputSize() int { return 256 }
-func (s *redFaces) Faces(_ context.Context, key string, _ bool, input func() ([]byte, int, int, error)) ([]FaceBox, error) {
+func (s *redFaces) Faces(ctx context.Context, key string, _ bool, input func(context.Context) ([]byte, int, int, error)) ([]FaceBox, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if b, ok := s.found[key]; ok && key != "" {
 		return b, nil
 	}
-	rgb, w, h, err := input()
+	rgb, w, h, err := input(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -501,6 +501,71 @@ func TestDescribeFacesIgnoresOrient(t *testing.T) {
 		}
 		if !slices.Equal(finder.keys, []string{"abc"}) {
 			t.Errorf("after orient=%d: the detector looked for keys %q, want once for %q", o, finder.keys, "abc")
+		}
+	}
+}
+
+// leavingFaces plays a face cache flight whose first caller gives up:
+// Faces hands input to a goroutine of its own (the flight), cancels the
+// caller's context (leave) and returns as cache.Do does for a caller that
+// left. The flight then carries on for the other callers, under a context
+// of its own: after (wait) or while the first caller's job ends.
+type leavingFaces struct {
+	leave  context.CancelFunc
+	wait   chan struct{} // the flight starts input once this is closed; nil: at once
+	result chan error    // input's outcome
+}
+
+func (s *leavingFaces) ID() string     { return "leaving@1" }
+func (s *leavingFaces) InputSize() int { return 256 }
+func (s *leavingFaces) Faces(ctx context.Context, _ string, _ bool, input func(context.Context) ([]byte, int, int, error)) ([]FaceBox, error) {
+	go func() {
+		if s.wait != nil {
+			<-s.wait
+		}
+		rgb, w, h, err := input(context.Background())
+		if err == nil && (w != 256 || h != 128 || len(rgb) != w*h*3) {
+			err = fmt.Errorf("input gave %dx%d in %d bytes, want 256x128 RGB", w, h, len(rgb))
+		}
+		s.result <- err
+	}()
+	s.leave()
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// The detector's input may run for other requests after the request that
+// started it has left and its job has ended (a face cache flight shared by
+// the sizes of one source): it decodes under the context it is given, not
+// the job's (whose end would kill the decode, failing every other caller
+// with client_closed) nor with the job's canceller (released when the job
+// ends). Run with -race: the time input spends is recorded concurrently
+// with the job reading it.
+func TestFacesInputOutlivesItsJob(t *testing.T) {
+	src := encodePNG(t, thirds(400, 200))
+	p := params.Params{Width: 100, Height: 100, Fit: params.FitCrop, Faces: params.Faces{Crop: true}, Format: params.FormatPNG}
+	for _, after := range []bool{true, false} {
+		ctx, cancel := context.WithCancel(context.Background())
+		stub := &leavingFaces{leave: cancel, result: make(chan error, 1)}
+		if after {
+			stub.wait = make(chan struct{})
+		}
+		pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: stub})
+		info, err := pl.Probe(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info.Hash = "abc"
+		_, err = pl.Process(ctx, &Request{Source: src, Info: info, Params: p, Format: params.FormatPNG})
+		var pub *params.Error
+		if !errors.As(err, &pub) || pub.Code != "client_closed" {
+			t.Errorf("the caller that left: %v, want client_closed", err)
+		}
+		if after {
+			close(stub.wait)
+		}
+		if err := <-stub.result; err != nil {
+			t.Errorf("input run after the job ended (%v): %v, want the detector's input", after, err)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"context"
 	"math"
 	"net/http"
 	"time"
@@ -35,7 +36,9 @@ func (j *job) obscureFaces() error {
 		return err
 	}
 	w, h := j.img.Width(), j.img.Height()
-	input := func() ([]byte, int, int, error) {
+	// The key "" keeps the detector from sharing or caching this look, so
+	// input, which reads the job's image, runs within this call.
+	input := func(context.Context) ([]byte, int, int, error) {
 		iw, ih := detectorSize(w, h, finder.InputSize())
 		small := j.img.Clone()
 		defer small.Close()

@@ -312,8 +312,12 @@ func cancelOnDone(ctx context.Context, c *vips.Canceller) (stop func()) {
 // failed maps a step's error to what the client sees: public errors as
 // they are, the context's end as a timeout, a codec this libvips lacks as
 // an unsupported source, decode failures as a corrupt source, anything else as an internal error naming the step.
-func (j *job) failed(s step, err error) error {
-	if ctxErr := j.ctx.Err(); ctxErr != nil {
+func (j *job) failed(s step, err error) error { return failedIn(j.ctx, s, err) }
+
+// failedIn is failed for work that runs under ctx rather than a job's
+// context (the face detector's shared decode, detectorInput).
+func failedIn(ctx context.Context, s step, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
 		// A killed libvips computation fails with its own message.
 		return contextError(ctxErr)
 	}
