@@ -211,17 +211,18 @@ func TestFacesThroughServer(t *testing.T) {
 	asWithoutFaces(t, tester, back+"?fit=facearea&w=100&h=100&fm=png", back+"?fit=crop&w=100&h=100&fm=png", 100, 100)
 }
 
-// The dialects' face gravities reach the detector. Each URL below cuts
-// girl-1.jpg to a 300x60 strip: centred on the face (at y = 0.47, read by
-// eye) it is close to the imgix crop placed there by hand, and far from
-// the same dialect's attention crop, which picks a lower strip. On
-// girl-2.jpg (no face) each answers as its attention crop, pixel for
-
-// TestFaceModelThatCannotLoad: the detector loads on the first face crop
-// that needs it, not at start, so a face model file that is there but is
-// not a model passes provisioning and is found out then. The server then
-// finds no faces, as one without a detector: crop=faces on a photo with a
-// face answers the centre crop, pixel for pixel, and again the next time.
+// TestFaceModelThatCannotLoad: the detector loads on the first face
+// request that needs it, not at start, so a face model file that is there
+// but is not a model passes provisioning and is found out then. That is
+// not "no faces": crop=faces on a photo with a face answers its fallback,
+// the centre crop, pixel for pixel (a face URL does not fail for want of
+// the detector), but no cache keeps it (no-store, no ETag, not in the
+// result cache: the next request is a MISS), since its key names the
+// detector and must not keep serving the fallback once the detector
+// loads; obscuring the faces (Cloudinary e_blur_faces, imgproxy
+// bd:N:face) and listing them (fm=json&faces=1) are a 501
+// faces_unavailable, since an answer that showed the faces, or said there
+// are none, would be wrong.
 func TestFaceModelThatCannotLoad(t *testing.T) {
 	data := testimages.SharedTestdata()
 	if data == "" {
@@ -229,13 +230,34 @@ func TestFaceModelThatCannotLoad(t *testing.T) {
 	}
 	broken := filepath.Join(t.TempDir(), "broken.onnx")
 	os.WriteFile(broken, []byte("not an ONNX model"), 0o644)
-	tester, base := facesSiteModel(t, data, broken, "")
+	tester, base := facesSiteModel(t, data, broken, "", "url_dialect cloudinary", "url_dialect imgproxy")
 	girl := base + "/photos/girl-1.jpg"
-	for range 2 {
-		asWithoutFaces(t, tester, girl+"?fit=crop&crop=faces&w=100&h=300&fm=png", girl+"?fit=crop&w=100&h=300&fm=png", 100, 300)
+	faces := girl + "?fit=crop&crop=faces&w=100&h=300&fm=png"
+	for i := range 2 {
+		asWithoutFaces(t, tester, faces, girl+"?fit=crop&w=100&h=300&fm=png", 100, 300)
+		res, _ := get(t, tester, faces)
+		if cc, etag, xc := res.Header.Get("Cache-Control"), res.Header.Get("ETag"), res.Header.Get("X-Cache"); cc != "no-store" || etag != "" || xc != "MISS" {
+			t.Errorf("%d: crop=faces without a loadable detector: Cache-Control %q, ETag %q, X-Cache %q; want no-store, none, MISS", i, cc, etag, xc)
+		}
+	}
+	for _, u := range []string{
+		girl + "?fm=json&faces=1",
+		base + "/demo/image/upload/e_blur_faces/f_png/photos/girl-1.jpg",
+		base + "/demo/image/upload/e_pixelate_faces:12/f_png/photos/girl-1.jpg",
+		base + "/insecure/bd:20:face/plain//photos/girl-1.jpg@png",
+	} {
+		res, body := get(t, tester, u)
+		if res.StatusCode != http.StatusNotImplemented || !strings.Contains(string(body), `"faces_unavailable"`) || res.Header.Get("Cache-Control") == "public, max-age=86400" {
+			t.Errorf("GET %s without a loadable detector: %d %s (Cache-Control %q), want a 501 faces_unavailable", u, res.StatusCode, body, res.Header.Get("Cache-Control"))
+		}
 	}
 }
 
+// The dialects' face gravities reach the detector. Each URL below cuts
+// girl-1.jpg to a 300x60 strip: centred on the face (at y = 0.47, read by
+// eye) it is close to the imgix crop placed there by hand, and far from
+// the same dialect's attention crop, which picks a lower strip. On
+// girl-2.jpg (no face) each answers as its attention crop, pixel for
 // pixel: the fallback is what the face gravity gave before.
 func TestDialectFacesThroughServer(t *testing.T) {
 	tester, base := facesSite(t, "url_dialect cloudflare", "url_dialect cloudinary", "url_dialect imagekit",

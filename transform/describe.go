@@ -29,7 +29,8 @@ type description struct {
 	ProfileName   string            `json:"ProfileName,omitempty"`
 	Output        descriptionOutput `json:"Output"`
 	// Faces, with faces=1 and a detector, lists the faces found (none:
-	// an empty list), in pixels of the upright image: the source with its
+	// an empty list; a detector that cannot be loaded fails the request
+	// with FacesUnavailable, where no detector leaves the key out), in pixels of the upright image: the source with its
 	// EXIF orientation applied (orient is not read), Source's Width x
 	// Height. PixelWidth and PixelHeight are as stored: for an Orientation
 	// of 5 to 8 the upright image is PixelHeight wide.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -41,6 +42,26 @@ type FaceFinder interface {
 	// private means the source may not be kept in a shared cache
 	// (Request.Private): neither may its faces.
 	Faces(ctx context.Context, key string, private bool, input func(ctx context.Context) (rgb []byte, width, height int, err error)) ([]FaceBox, error)
+}
+
+// FacesUnavailable is the 501 of a server that cannot detect faces: no
+// detector configured, or one that cannot be loaded (its model file is not
+// a model, ONNX Runtime does not load). detail says which; cause (if any)
+// is kept for the log. A FaceFinder whose detector cannot be loaded
+// returns it from Faces. Obscuring faces and listing them (fm=json) fail
+// with it; the face crops take their fallback instead, and mark their
+// answer Provisional (findFaces).
+func FacesUnavailable(detail string, cause error) error {
+	return &params.Error{Status: http.StatusNotImplemented, Code: codeFacesUnavailable, Title: "Face detection unavailable",
+		Detail: detail, Field: "faces", Cause: cause}
+}
+
+const codeFacesUnavailable = "faces_unavailable"
+
+// facesUnavailable reports whether err is FacesUnavailable's.
+func facesUnavailable(err error) bool {
+	var pub *params.Error
+	return errors.As(err, &pub) && pub.Code == codeFacesUnavailable
 }
 
 // FaceBox is a face's box in fractions of the image, from its top-left
@@ -86,7 +107,9 @@ func (pl *Pipeline) FacesID() string {
 // Faces.Area, a Rect alone for Faces.Frame. With no face, or no
 // detector, it leaves the fallback that the rest of Params holds. Either
 // way the placing fields of Faces are cleared, so nothing later reads
-// them.
+// them. A detector that cannot be loaded (FacesUnavailable) also leaves
+// the fallback, but marks the answer Provisional: it is not the one the
+// request's cache key, which names the detector, stands for.
 func (j *job) findFaces() error {
 	f := j.p.Faces
 	if !f.Enabled() {
@@ -98,6 +121,10 @@ func (j *job) findFaces() error {
 		return nil
 	}
 	boxes, err := j.detectFaces()
+	if facesUnavailable(err) {
+		j.res.Provisional = true
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -569,3 +569,38 @@ func TestFacesInputOutlivesItsJob(t *testing.T) {
 		}
 	}
 }
+
+// A detector that cannot be loaded (FacesUnavailable from Faces) is not
+// "no faces": a face crop takes its fallback, as without a detector, but
+// marks its answer Provisional (not the one its cache key, which names the
+// detector, stands for); obscuring the faces and listing them fail with
+// the 501, since an answer that showed the faces, or said there are none,
+// would be wrong.
+func TestFacesUnavailable(t *testing.T) {
+	src := encodePNG(t, thirds(400, 200))
+	broken := &stubFaces{t: t, err: FacesUnavailable("This server cannot load its face detector.", errors.New("not a model")), wantW: 256, wantH: 128}
+	working := &stubFaces{t: t, boxes: []FaceBox{faceBox(0.85, 0.4, 0.95, 0.6)}, wantW: 256, wantH: 128}
+	crop := params.Params{Width: 100, Height: 100, Fit: params.FitCrop, Faces: params.Faces{Crop: true}, Format: params.FormatPNG}
+	res, img := runParams(t, NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: broken}), src, crop)
+	checkSamples(t, img, []sample{{5, 50, red}, {50, 50, green}, {95, 50, blue}}, 40) // the centre crop
+	if !res.Provisional {
+		t.Errorf("crop=faces with a detector that cannot load: not Provisional")
+	}
+	if res, _ := runParams(t, NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: working}), src, crop); res.Provisional {
+		t.Errorf("crop=faces with a working detector: Provisional")
+	}
+	if res, _ := runParams(t, NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}}), src, crop); res.Provisional {
+		t.Errorf("crop=faces without a detector: Provisional (its key names none)")
+	}
+	for _, p := range []params.Params{
+		{Faces: params.Faces{Blur: 3}, Format: params.FormatPNG},
+		{Faces: params.Faces{Pixelate: 10}, Format: params.FormatPNG},
+		{Faces: params.Faces{List: true}, Format: params.FormatJSON},
+	} {
+		_, err := process(t, NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: broken}), src, p, "")
+		var pub *params.Error
+		if !errors.As(err, &pub) || pub.Status != 501 || pub.Code != "faces_unavailable" || pub.Field != "faces" {
+			t.Errorf("%+v with a detector that cannot load: %v, want a 501 faces_unavailable", p.Faces, err)
+		}
+	}
+}

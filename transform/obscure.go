@@ -3,7 +3,6 @@ package transform
 import (
 	"context"
 	"math"
-	"net/http"
 	"time"
 
 	"github.com/jebosio/matte/params"
@@ -19,8 +18,9 @@ const faceMargin = 0.25
 // Params.Faces.Blur and Pixelate (Cloudinary e_blur_faces and
 // e_pixelate_faces). The detector looks at this very image, so its boxes
 // need no mapping; what it finds is not cached (the image is this
-// request's). Without a detector the request fails with a 501: an answer
-// that showed the faces would not be the one asked for.
+// request's). Without a detector, or with one that cannot be loaded, the
+// request fails with a 501 (FacesUnavailable): an answer that showed the
+// faces would not be the one asked for.
 func (j *job) obscureFaces() error {
 	f := j.p.Faces
 	if !f.Obscures() {
@@ -28,8 +28,7 @@ func (j *job) obscureFaces() error {
 	}
 	finder := j.pl.opts.Faces
 	if finder == nil {
-		return &params.Error{Status: http.StatusNotImplemented, Code: "faces_unavailable", Title: "Face detection unavailable",
-			Detail: "This server has no face detector configured, so it cannot blur or pixelate the faces.", Field: "faces"}
+		return FacesUnavailable("This server has no face detector configured, so it cannot blur or pixelate the faces.", nil)
 	}
 	// The boxes are cut out and put back: the image is read in pieces.
 	if err := j.toMemory(j.img); err != nil {

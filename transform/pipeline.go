@@ -123,6 +123,12 @@ type Result struct {
 	Foreground Box
 	// Model is the ModelSpec.ID that made the matte (removal only).
 	Model string
+	// Provisional marks an answer that is not the one its cache key
+	// stands for: a face crop's fallback because the detector the key
+	// names could not be loaded (FacesUnavailable). The caller hands it
+	// to the requests that waited for it, but neither stores it nor lets
+	// a client or shared cache keep it, so that it ends with its cause.
+	Provisional bool
 	// Timings is the time spent per stage.
 	Timings Timings
 }
