@@ -42,7 +42,7 @@ func (f *Faces) validate() error {
 }
 
 // facesUnavailable is the log message of a server that cannot detect faces.
-const facesUnavailable = "face detection unavailable (crop=faces and fit=facearea take their fallback crop)"
+const facesUnavailable = "face detection unavailable (crop=faces and fit=facearea take their fallback crop; blurring or pixelating faces, and fm=json&faces=1, answer 501)"
 
 // detectorEntry adapts *faces.Detector to caddy.Destructor for the pool.
 type detectorEntry struct{ d *faces.Detector }
@@ -87,18 +87,24 @@ var _ transform.FaceFinder = faceFinder{}
 func (f faceFinder) ID() string     { return f.d.ID() }
 func (f faceFinder) InputSize() int { return faces.InputSize }
 
-func (f faceFinder) Faces(ctx context.Context, key string, private bool, input func() ([]byte, int, int, error)) ([]transform.FaceBox, error) {
+// Faces looks once per key for all its concurrent callers: a cache
+// flight, whose context (cancelled only when every caller has left) both
+// input and the detector run under, so that a caller leaving does not
+// fail the others. Without a key it looks within the call, under ctx.
+func (f faceFinder) Faces(ctx context.Context, key string, private bool, input func(context.Context) ([]byte, int, int, error)) ([]transform.FaceBox, error) {
 	find := func(ctx context.Context) (cache.Entry, bool, error) {
 		// The detector (and, the first time, ONNX Runtime) loads on the
 		// first miss, before anything is decoded; faces already cached need
-		// neither. A server that cannot load it finds no faces, as one
-		// without a detector (crop=faces and fit=facearea take their
-		// fallback crop), and keeps no such answer.
+		// neither. A server that cannot load it answers FacesUnavailable
+		// (an error: nothing is cached, and the next miss tries to load
+		// it again), not "no faces": obscuring faces then fails rather
+		// than show them, and a face crop's fallback is not kept under
+		// the key of this detector's answers (transform.Result.Provisional).
 		if err := f.d.Load(); err != nil {
 			f.unavailable(err)
-			return cache.Entry{Value: []byte("[]"), ContentType: "application/json"}, false, nil
+			return cache.Entry{}, false, transform.FacesUnavailable("This server cannot load its face detector.", err)
 		}
-		rgb, w, h, err := input()
+		rgb, w, h, err := input(ctx)
 		if err != nil {
 			return cache.Entry{}, false, err
 		}

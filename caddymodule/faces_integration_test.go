@@ -2,16 +2,22 @@ package caddymodule_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/png"
+	"io"
 	"math"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
 
@@ -205,17 +211,18 @@ func TestFacesThroughServer(t *testing.T) {
 	asWithoutFaces(t, tester, back+"?fit=facearea&w=100&h=100&fm=png", back+"?fit=crop&w=100&h=100&fm=png", 100, 100)
 }
 
-// The dialects' face gravities reach the detector. Each URL below cuts
-// girl-1.jpg to a 300x60 strip: centred on the face (at y = 0.47, read by
-// eye) it is close to the imgix crop placed there by hand, and far from
-// the same dialect's attention crop, which picks a lower strip. On
-// girl-2.jpg (no face) each answers as its attention crop, pixel for
-
-// TestFaceModelThatCannotLoad: the detector loads on the first face crop
-// that needs it, not at start, so a face model file that is there but is
-// not a model passes provisioning and is found out then. The server then
-// finds no faces, as one without a detector: crop=faces on a photo with a
-// face answers the centre crop, pixel for pixel, and again the next time.
+// TestFaceModelThatCannotLoad: the detector loads on the first face
+// request that needs it, not at start, so a face model file that is there
+// but is not a model passes provisioning and is found out then. That is
+// not "no faces": crop=faces on a photo with a face answers its fallback,
+// the centre crop, pixel for pixel (a face URL does not fail for want of
+// the detector), but no cache keeps it (no-store, no ETag, not in the
+// result cache: the next request is a MISS), since its key names the
+// detector and must not keep serving the fallback once the detector
+// loads; obscuring the faces (Cloudinary e_blur_faces, imgproxy
+// bd:N:face) and listing them (fm=json&faces=1) are a 501
+// faces_unavailable, since an answer that showed the faces, or said there
+// are none, would be wrong.
 func TestFaceModelThatCannotLoad(t *testing.T) {
 	data := testimages.SharedTestdata()
 	if data == "" {
@@ -223,13 +230,34 @@ func TestFaceModelThatCannotLoad(t *testing.T) {
 	}
 	broken := filepath.Join(t.TempDir(), "broken.onnx")
 	os.WriteFile(broken, []byte("not an ONNX model"), 0o644)
-	tester, base := facesSiteModel(t, data, broken, "")
+	tester, base := facesSiteModel(t, data, broken, "", "url_dialect cloudinary", "url_dialect imgproxy")
 	girl := base + "/photos/girl-1.jpg"
-	for range 2 {
-		asWithoutFaces(t, tester, girl+"?fit=crop&crop=faces&w=100&h=300&fm=png", girl+"?fit=crop&w=100&h=300&fm=png", 100, 300)
+	faces := girl + "?fit=crop&crop=faces&w=100&h=300&fm=png"
+	for i := range 2 {
+		asWithoutFaces(t, tester, faces, girl+"?fit=crop&w=100&h=300&fm=png", 100, 300)
+		res, _ := get(t, tester, faces)
+		if cc, etag, xc := res.Header.Get("Cache-Control"), res.Header.Get("ETag"), res.Header.Get("X-Cache"); cc != "no-store" || etag != "" || xc != "MISS" {
+			t.Errorf("%d: crop=faces without a loadable detector: Cache-Control %q, ETag %q, X-Cache %q; want no-store, none, MISS", i, cc, etag, xc)
+		}
+	}
+	for _, u := range []string{
+		girl + "?fm=json&faces=1",
+		base + "/demo/image/upload/e_blur_faces/f_png/photos/girl-1.jpg",
+		base + "/demo/image/upload/e_pixelate_faces:12/f_png/photos/girl-1.jpg",
+		base + "/insecure/bd:20:face/plain//photos/girl-1.jpg@png",
+	} {
+		res, body := get(t, tester, u)
+		if res.StatusCode != http.StatusNotImplemented || !strings.Contains(string(body), `"faces_unavailable"`) || res.Header.Get("Cache-Control") == "public, max-age=86400" {
+			t.Errorf("GET %s without a loadable detector: %d %s (Cache-Control %q), want a 501 faces_unavailable", u, res.StatusCode, body, res.Header.Get("Cache-Control"))
+		}
 	}
 }
 
+// The dialects' face gravities reach the detector. Each URL below cuts
+// girl-1.jpg to a 300x60 strip: centred on the face (at y = 0.47, read by
+// eye) it is close to the imgix crop placed there by hand, and far from
+// the same dialect's attention crop, which picks a lower strip. On
+// girl-2.jpg (no face) each answers as its attention crop, pixel for
 // pixel: the fallback is what the face gravity gave before.
 func TestDialectFacesThroughServer(t *testing.T) {
 	tester, base := facesSite(t, "url_dialect cloudflare", "url_dialect cloudinary", "url_dialect imagekit",
@@ -363,5 +391,90 @@ func TestFilestackFacesObscuredThroughServer(t *testing.T) {
 			t.Errorf("%s: mean difference %.1f on the face (want ≥ 8), %.2f away from it (want 0)", obscured, d, a)
 		}
 		asWithoutFaces(t, tester, base+fmt.Sprintf(obscured, "girl2"), base+fmt.Sprintf(plain, "girl2"), 718, 478)
+	}
+}
+
+// withTextChunk is the PNG b with a tEXt chunk holding text after its
+// header: the same pixels under another content hash, so that each use
+// is a fresh source to the caches.
+func withTextChunk(b []byte, text string) []byte {
+	const ihdrEnd = 8 + 4 + 4 + 13 + 4 // signature, then IHDR's length, type, data and CRC
+	data := append([]byte("Comment\x00"), text...)
+	chunk := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+	chunk = append(chunk, "tEXt"...)
+	chunk = append(chunk, data...)
+	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(chunk[4:]))
+	out := append(slices.Clip(b[:ihdrEnd]), chunk...)
+	return append(out, b[ihdrEnd:]...)
+}
+
+// The sizes of one source share one face detection (a face cache flight):
+// when the request that started it leaves (its client gives up), the
+// detection carries on for the others, which get their answer. A's client
+// gives up about midway through the detection's decode of a 6500x6500 PNG
+// (some 40 MP to inflate: long enough to be caught in the act); B, another
+// size, arrives just after A, joins the detection and must get a 200. The
+// timings come from a first request over the same pixels, so that the
+// test keeps its shape on a slow or busy machine; it runs a few times,
+// each over a fresh source, since a busy machine may still miss the
+// moment (then B runs a detection of its own and passes anyway).
+func TestFacesDetectionOutlivesItsFirstClient(t *testing.T) {
+	if testing.Short() {
+		t.Skip("decodes a 40-megapixel PNG several times")
+	}
+	root := t.TempDir()
+	const side = 6500
+	img := image.NewNRGBA(image.Rect(0, 0, side, side))
+	for y := range side {
+		row := img.Pix[y*img.Stride:]
+		for x := range side {
+			row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = uint8(x), uint8(y), uint8(x^y), 255
+		}
+	}
+	var enc bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&enc, img); err != nil {
+		t.Fatal(err)
+	}
+	img = nil
+	// The caches outlive a test (-count=2): each run's sources are new.
+	run := strconv.FormatInt(time.Now().UnixNano(), 10)
+	const rounds = 3
+	for i := range rounds + 1 {
+		if err := os.WriteFile(filepath.Join(root, fmt.Sprintf("big-%d.png", i)), withTextChunk(enc.Bytes(), run+"/"+strconv.Itoa(i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Room for both transforms at once (2 CPUs default to 3 workers, 75
+	// MP: one 42 MP transform would hold B in the queue until A ended).
+	tester, base := facesSiteServing(t, root, "", "workers 4", "queue_megapixels 200")
+	url := func(i, size int) string {
+		return fmt.Sprintf("%s/big-%d.png?fit=crop&crop=faces&w=%d&h=%d&fm=png", base, i, size, size)
+	}
+	// The first request times the whole: fetch, detection, crop.
+	start := time.Now()
+	facePNG(t, tester, url(0, 64), 64, 64)
+	whole := time.Since(start)
+	t.Logf("a face crop of the %dx%d PNG takes %v", side, side, whole)
+	for i := 1; i <= rounds; i++ {
+		// The detection decodes the source as the crop then does: it runs
+		// over about the first half of the whole, after the fetch.
+		leave, join := whole*3/10, whole/20
+		a := &http.Client{Timeout: leave}
+		aDone := make(chan error, 1)
+		go func() {
+			res, err := a.Get(url(i, 100))
+			if err == nil {
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				err = fmt.Errorf("answered %d", res.StatusCode)
+			}
+			aDone <- err
+		}()
+		time.Sleep(join)
+		res, body := get(t, tester, url(i, 120))
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("round %d: B, which joined A's detection, got %d %s once A's client left (after %v)", i, res.StatusCode, body, leave)
+		}
+		t.Logf("round %d: A %v", i, <-aDone)
 	}
 }

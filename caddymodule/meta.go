@@ -44,6 +44,11 @@ type resultMeta struct {
 	// only; zero when no subject was found).
 	Foreground    transform.Box
 	HasForeground bool // background removal ran: Foreground is meaningful
+	// Provisional: the result is not the one its key stands for
+	// (transform.Result.Provisional). It is never stored; the flag
+	// travels to the requests that shared its flight, which answer it
+	// no-store and without a validator.
+	Provisional bool
 }
 
 // wireMeta is entryMeta as stored: explicit names, so that renaming a Go
@@ -60,6 +65,7 @@ type wireResult struct {
 	H     int     `json:"h"`
 	Model string  `json:"model,omitempty"`
 	FG    *[4]int `json:"fg,omitempty"` // left, top, width, height
+	Prov  bool    `json:"provisional,omitempty"`
 }
 
 type wireSource struct {
@@ -80,7 +86,7 @@ type wireSource struct {
 func encodeMeta(m entryMeta) map[string]string {
 	w := wireMeta{V: metaVersion, VaryOn: m.VaryOn}
 	if r := m.Result; r != nil {
-		w.Result = &wireResult{W: r.Width, H: r.Height, Model: r.Model}
+		w.Result = &wireResult{W: r.Width, H: r.Height, Model: r.Model, Prov: r.Provisional}
 		if r.HasForeground {
 			fg := r.Foreground
 			w.Result.FG = &[4]int{fg.Left, fg.Top, fg.Width, fg.Height}
@@ -140,7 +146,7 @@ func decodeMetaJSON(enc string) (entryMeta, bool) {
 	parts := 0
 	if r := w.Result; r != nil {
 		parts++
-		m.Result = &resultMeta{Width: r.W, Height: r.H, Model: r.Model}
+		m.Result = &resultMeta{Width: r.W, Height: r.H, Model: r.Model, Provisional: r.Prov}
 		if r.FG != nil {
 			m.Result.HasForeground = true
 			m.Result.Foreground = transform.Box{Left: r.FG[0], Top: r.FG[1], Width: r.FG[2], Height: r.FG[3]}

@@ -20,6 +20,7 @@ func TestMetaRoundTrip(t *testing.T) {
 		"result":         {Result: &resultMeta{Width: 300, Height: 200}},
 		"removal result": {Result: &resultMeta{Width: 300, Height: 200, Model: "isnet@abc", Foreground: transform.Box{Left: 1, Top: 2, Width: 30, Height: 40}, HasForeground: true}},
 		"nothing found":  {Result: &resultMeta{Width: 10, Height: 10, Model: "isnet@abc", HasForeground: true}},
+		"provisional":    {Result: &resultMeta{Width: 100, Height: 300, Provisional: true}},
 		"memo": {Source: &sourceMemo{Hash: hash, ETag: `"e"`, LastModified: "Mon, 02 Jan 2006 15:04:05 GMT", FreshUntil: time.Unix(1_700_000_000, 5),
 			Info: transform.Source{Type: params.FormatPNG, TypeName: "png", Width: 640, Height: 480, HasAlpha: true, Pages: 1}, Vary: []string{"Accept-Language"}}},
 		"vary index": {VaryOn: []string{"Accept-Language", "X-Tenant"}},

@@ -401,7 +401,8 @@ var testBeforeTransform atomic.Pointer[func(context.Context)]
 
 // transform runs the pipeline for req within the handler's timeout, a queue
 // slot and a worker, and returns the entry to store (store is false for a
-// private source). It records its time in tt.
+// private source, and for a Provisional result, which its meta marks so
+// that every request it answers says no-store). It records its time in tt.
 func (h *Handler) transform(ctx context.Context, req *imageRequest, src []byte, tt *transformTimings) (e cache.Entry, store bool, err error) {
 	if hook := testBeforeTransform.Load(); hook != nil {
 		(*hook)(ctx)
@@ -431,10 +432,10 @@ func (h *Handler) transform(ctx context.Context, req *imageRequest, src []byte, 
 	if err != nil {
 		return cache.Entry{}, false, err
 	}
-	meta := resultMeta{Width: res.Width, Height: res.Height}
+	meta := resultMeta{Width: res.Width, Height: res.Height, Provisional: res.Provisional}
 	if req.Params.Removal.Enabled {
 		meta.Model, meta.Foreground, meta.HasForeground = res.Model, res.Foreground, true
 	}
 	return cache.Entry{Value: res.Body, ContentType: res.Format.ContentType(), Created: time.Now(), Tag: req.Tag,
-		Meta: encodeMeta(entryMeta{Result: &meta})}, !req.Private, nil
+		Meta: encodeMeta(entryMeta{Result: &meta})}, !req.Private && !res.Provisional, nil
 }

@@ -185,6 +185,14 @@ func (h *Handler) writeResult(req *imageRequest, out rendered) {
 	h.setResultHeaders(req)
 	e := out.Entry
 	hdr := req.w.Header()
+	if out.Meta.Provisional {
+		// Not the answer the key stands for (a face crop's fallback while
+		// the detector cannot be loaded): no cache may keep it, and no
+		// validator names it, since a later 304 for that key's ETag would
+		// confirm this answer in place of the real one.
+		hdr.Set("Cache-Control", noStoreCacheControl)
+		hdr.Del("ETag")
+	}
 	hdr.Set("Content-Type", e.ContentType)
 	hdr.Set("Content-Length", strconv.Itoa(out.size()))
 	switch {

@@ -29,7 +29,11 @@ type description struct {
 	ProfileName   string            `json:"ProfileName,omitempty"`
 	Output        descriptionOutput `json:"Output"`
 	// Faces, with faces=1 and a detector, lists the faces found (none:
-	// an empty list), in pixels of the upright image.
+	// an empty list; a detector that cannot be loaded fails the request
+	// with FacesUnavailable, where no detector leaves the key out), in pixels of the upright image: the source with its
+	// EXIF orientation applied (orient is not read), Source's Width x
+	// Height. PixelWidth and PixelHeight are as stored: for an Orientation
+	// of 5 to 8 the upright image is PixelHeight wide.
 	Faces *[]describedFace `json:"Faces,omitempty"`
 }
 
@@ -63,7 +67,8 @@ type descriptionOutput struct {
 // describe answers fm=json: the source's header as JSON, whatever else the
 // Params ask (imgix describes the source, not an output). No pixel is
 // decoded, but for faces=1 (Faces.List), with a detector: then the faces
-// found are listed too.
+// found are listed too. orient is one of the parameters not read: the
+// source is described as it is stored and tagged.
 func (pl *Pipeline) describe(ctx context.Context, req *Request) (Result, error) {
 	d, err := vips.Describe(req.Source)
 	if err != nil {
@@ -106,8 +111,14 @@ func (pl *Pipeline) describe(ctx context.Context, req *Request) (Result, error) 
 
 // facesOf runs the detector on req's source for describe, as the faces
 // step does (on a locked OS thread, cancellable), and returns what it spent.
+// describe reports the source, not an output: the faces are looked for in
+// the source upright by its own EXIF orientation, whatever orient asks
+// (req.Info's size and plain Hash are that image's), so that what is kept
+// under the plain hash is what crop=faces of the source would find there.
 func (pl *Pipeline) facesOf(ctx context.Context, req *Request) ([]FaceBox, Timings, error) {
-	j, end := pl.startJob(ctx, req, req.Params, params.FormatJSON)
+	p := req.Params
+	p.Orientation = 0
+	j, end := pl.startJob(ctx, req, p, params.FormatJSON)
 	defer end()
 	start := time.Now()
 	boxes, err := j.detectFaces()

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/jebosio/matte/params"
@@ -27,9 +29,39 @@ type FaceFinder interface {
 	// when they have no answer cached under key (the source's content
 	// hash, Info.Hash, which names an orientation asked for too; "" is
 	// not to be cached), from any goroutine.
+	//
+	// input is given the context its work runs under, which may outlive
+	// ctx: an implementation that shares one detection between the
+	// callers of a key (a cache flight) passes the shared work's context,
+	// cancelled only when no caller waits for the answer any more. input
+	// stops its decode when that context ends, and decides its errors
+	// from it alone; for a key other than "" it holds nothing of the
+	// request that made it but the source's bytes, so it may still run
+	// after that request has returned.
+	//
 	// private means the source may not be kept in a shared cache
 	// (Request.Private): neither may its faces.
-	Faces(ctx context.Context, key string, private bool, input func() (rgb []byte, width, height int, err error)) ([]FaceBox, error)
+	Faces(ctx context.Context, key string, private bool, input func(ctx context.Context) (rgb []byte, width, height int, err error)) ([]FaceBox, error)
+}
+
+// FacesUnavailable is the 501 of a server that cannot detect faces: no
+// detector configured, or one that cannot be loaded (its model file is not
+// a model, ONNX Runtime does not load). detail says which; cause (if any)
+// is kept for the log. A FaceFinder whose detector cannot be loaded
+// returns it from Faces. Obscuring faces and listing them (fm=json) fail
+// with it; the face crops take their fallback instead, and mark their
+// answer Provisional (findFaces).
+func FacesUnavailable(detail string, cause error) error {
+	return &params.Error{Status: http.StatusNotImplemented, Code: codeFacesUnavailable, Title: "Face detection unavailable",
+		Detail: detail, Field: "faces", Cause: cause}
+}
+
+const codeFacesUnavailable = "faces_unavailable"
+
+// facesUnavailable reports whether err is FacesUnavailable's.
+func facesUnavailable(err error) bool {
+	var pub *params.Error
+	return errors.As(err, &pub) && pub.Code == codeFacesUnavailable
 }
 
 // FaceBox is a face's box in fractions of the image, from its top-left
@@ -75,7 +107,9 @@ func (pl *Pipeline) FacesID() string {
 // Faces.Area, a Rect alone for Faces.Frame. With no face, or no
 // detector, it leaves the fallback that the rest of Params holds. Either
 // way the placing fields of Faces are cleared, so nothing later reads
-// them.
+// them. A detector that cannot be loaded (FacesUnavailable) also leaves
+// the fallback, but marks the answer Provisional: it is not the one the
+// request's cache key, which names the detector, stands for.
 func (j *job) findFaces() error {
 	f := j.p.Faces
 	if !f.Enabled() {
@@ -87,6 +121,10 @@ func (j *job) findFaces() error {
 		return nil
 	}
 	boxes, err := j.detectFaces()
+	if facesUnavailable(err) {
+		j.res.Provisional = true
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -161,45 +199,73 @@ func (j *job) cuts() bool {
 // detector calls input, which decodes it at the detector's size (its
 // longer side InputSize), only when it has no answer cached for the
 // source's content and orientation.
+//
+// The detector may share that decode with other requests for the source
+// (other sizes of one srcset) and run it in a goroutine of its own, under
+// a context that outlives this job when others still wait: input
+// therefore uses none of the job's state (its canceller, which the job
+// releases when it ends, nor its context, whose end is this request's
+// alone), but a canceller of its own tied to the context it is given, and
+// maps its failures by that context.
 func (j *job) detectFaces() ([]FaceBox, error) {
 	finder, src := j.pl.opts.Faces, j.req.Info
 	w, h := detectorSize(src.Width, src.Height, finder.InputSize())
-	// A libvips failure here is the source's (it does not decode, or this
-	// libvips lacks its codec); the detector's own is the server's.
-	decoding := step{name: "faces", decodes: true, stage: StageDecode}
-	var decoded time.Duration
-	input := func() ([]byte, int, int, error) {
+	source, shrink, orientation := j.req.Source, src.jpegShrink(w, h), j.p.Orientation
+	// The time input spends decoding, counted under StageDecode rather
+	// than StageInference. Written by whichever goroutine runs input,
+	// which may still be running when Faces returns (this caller gave
+	// up): hence atomic.
+	var decoded atomic.Int64
+	input := func(ctx context.Context) ([]byte, int, int, error) {
 		start := time.Now()
-		defer func() { decoded += time.Since(start) }()
-		img, err := vips.Thumbnail(j.req.Source, w, h, vips.NoCrop, src.jpegShrink(w, h), j.p.Orientation, j.cancel)
-		if err != nil {
-			return nil, 0, 0, j.failed(decoding, err)
-		}
-		defer img.Close()
-		if err := img.ToSRGB(); err != nil {
-			return nil, 0, 0, j.failed(decoding, err)
-		}
-		rgb, err := img.RawRGB()
-		if err != nil {
-			return nil, 0, 0, j.failed(decoding, err)
-		}
-		if len(rgb) != w*h*3 {
-			return nil, 0, 0, fmt.Errorf("faces: the %dx%d image has %d bytes of RGB", w, h, len(rgb))
-		}
-		return rgb, w, h, nil
+		defer func() { decoded.Add(int64(time.Since(start))) }()
+		return detectorInput(ctx, source, w, h, shrink, orientation)
 	}
 	start := time.Now()
 	// Info.Hash names an orientation asked for too (reoriented).
 	boxes, err := finder.Faces(j.ctx, src.Hash, j.req.Private, input)
-	j.timeApart(StageInference, time.Since(start)-decoded)
+	j.timeApart(StageInference, time.Since(start)-time.Duration(decoded.Load()))
 	if err != nil {
 		var pub *params.Error
 		if errors.As(err, &pub) {
 			return nil, err
 		}
+		if ctxErr := j.ctx.Err(); ctxErr != nil {
+			return nil, contextError(ctxErr)
+		}
 		return nil, fmt.Errorf("faces: %w", err)
 	}
 	return boxes, nil
+}
+
+// detectorInput decodes source upright (orientation, 0 for its EXIF one)
+// to w x h packed 8-bit sRGB, the detector's input, on the calling
+// goroutine. The decode has a canceller of its own, killed when ctx ends
+// and released before it returns. A libvips failure is the source's (it
+// does not decode, or this libvips lacks its codec), unless ctx has ended:
+// then it is ctx's error (a timeout or client_closed, see failedIn).
+func detectorInput(ctx context.Context, source []byte, w, h, shrink, orientation int) ([]byte, int, int, error) {
+	decoding := step{name: "faces", decodes: true, stage: StageDecode}
+	c := vips.NewCanceller()
+	defer c.Release()
+	stop := cancelOnDone(ctx, c)
+	defer stop() // before Release: no Cancel after it
+	img, err := vips.Thumbnail(source, w, h, vips.NoCrop, shrink, orientation, c)
+	if err != nil {
+		return nil, 0, 0, failedIn(ctx, decoding, err)
+	}
+	defer img.Close()
+	if err := img.ToSRGB(); err != nil {
+		return nil, 0, 0, failedIn(ctx, decoding, err)
+	}
+	rgb, err := img.RawRGB()
+	if err != nil {
+		return nil, 0, 0, failedIn(ctx, decoding, err)
+	}
+	if len(rgb) != w*h*3 {
+		return nil, 0, 0, fmt.Errorf("faces: the %dx%d image has %d bytes of RGB", w, h, len(rgb))
+	}
+	return rgb, w, h, nil
 }
 
 // meanCentre is the mean of the boxes' centres (at least one box).

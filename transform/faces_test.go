@@ -3,11 +3,13 @@ package transform
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/jebosio/matte/params"
@@ -26,10 +28,10 @@ type stubFaces struct {
 
 func (s *stubFaces) ID() string     { return "stub@1" }
 func (s *stubFaces) InputSize() int { return 256 }
-func (s *stubFaces) Faces(_ context.Context, key string, _ bool, input func() ([]byte, int, int, error)) ([]FaceBox, error) {
+func (s *stubFaces) Faces(ctx context.Context, key string, _ bool, input func(context.Context) ([]byte, int, int, error)) ([]FaceBox, error) {
 	s.calls++
 	s.keys = append(s.keys, key)
-	rgb, w, h, err := input()
+	rgb, w, h, err := input(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -398,5 +400,207 @@ func TestObscureFaces(t *testing.T) {
 	var pub *params.Error
 	if !errors.As(err, &pub) || pub.Status != 501 || pub.Code != "faces_unavailable" {
 		t.Errorf("without a detector: %v, want a 501 faces_unavailable", err)
+	}
+}
+
+// redFaces "finds" one face: the box around the red pixels of the image it
+// is shown, and keeps what it finds under the key, as the server's face
+// cache does.
+type redFaces struct {
+	mu    sync.Mutex
+	found map[string][]FaceBox
+	keys  []string // the keys looked at by input, in order
+}
+
+func (s *redFaces) ID() string     { return "red@1" }
+func (s *redFaces) InputSize() int { return 256 }
+func (s *redFaces) Faces(ctx context.Context, key string, _ bool, input func(context.Context) ([]byte, int, int, error)) ([]FaceBox, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b, ok := s.found[key]; ok && key != "" {
+		return b, nil
+	}
+	rgb, w, h, err := input(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.keys = append(s.keys, key)
+	l, t, r, b := w, h, -1, -1
+	for y := range h {
+		for x := range w {
+			if p := rgb[3*(y*w+x):]; p[0] > 150 && p[1] < 100 && p[2] < 100 {
+				l, t, r, b = min(l, x), min(t, y), max(r, x+1), max(b, y+1)
+			}
+		}
+	}
+	var boxes []FaceBox
+	if r > l {
+		boxes = []FaceBox{faceBox(float64(l)/float64(w), float64(t)/float64(h), float64(r)/float64(w), float64(b)/float64(h))}
+	}
+	if s.found == nil {
+		s.found = map[string][]FaceBox{}
+	}
+	s.found[key] = boxes
+	return boxes, nil
+}
+
+// fm=json&faces=1 describes the source itself, whatever orient asks: its
+// faces are those of the source upright (its EXIF orientation applied),
+// found and kept under the source's plain hash, so that a later crop=faces
+// or fm=json&faces=1 of that source reads what a fresh server finds. The
+// source is 400x200 as stored, red left and blue right, turned upright by
+// its EXIF orientation 6 to 200x400, red on top: PixelWidth and
+// PixelHeight are as stored, the faces in pixels of the upright image.
+func TestDescribeFacesIgnoresOrient(t *testing.T) {
+	src := withOrientation(encodeJPEG(t, halves(400, 200, red, blue)), 6)
+	crop := params.Params{Width: 100, Height: 100, Fit: params.FitCrop, Faces: params.Faces{Crop: true}, Format: params.FormatPNG}
+	describe := params.Params{Format: params.FormatJSON, Faces: params.Faces{List: true}}
+	run := func(pl *Pipeline, p params.Params) []byte {
+		t.Helper()
+		info, err := pl.Probe(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info.Hash = "abc"
+		res, err := pl.Process(context.Background(), &Request{Source: src, Info: info, Params: p, Format: p.Format})
+		if err != nil {
+			t.Fatalf("%s: %v", p.Key(), err)
+		}
+		return res.Body
+	}
+	fresh := func(p params.Params) []byte {
+		return run(NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: &redFaces{}}), p)
+	}
+	want := fresh(describe)
+	var got struct {
+		PixelWidth, PixelHeight, Orientation int
+		Faces                                []struct {
+			Bounds struct{ X, Y, Width, Height int }
+		}
+	}
+	if err := json.Unmarshal(want, &got); err != nil {
+		t.Fatal(err)
+	}
+	if b := got.Faces; got.PixelWidth != 400 || got.PixelHeight != 200 || got.Orientation != 6 || len(b) != 1 ||
+		b[0].Bounds.X != 0 || b[0].Bounds.Y != 0 || b[0].Bounds.Width != 200 || absInt(b[0].Bounds.Height-200) > 4 {
+		t.Errorf("fm=json&faces=1: %s, want 400x200 as stored, orientation 6, the face 200x200 at the top of the upright 200x400", want)
+	}
+	for _, o := range []int{1, 6, 8} {
+		finder := &redFaces{}
+		pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: finder})
+		p := describe
+		p.Orientation = o
+		if got := run(pl, p); !bytes.Equal(got, want) {
+			t.Errorf("orient=%d: %s, want %s (as without orient)", o, got, want)
+		}
+		if got := run(pl, describe); !bytes.Equal(got, want) {
+			t.Errorf("after orient=%d: %s, want %s (as a fresh server)", o, got, want)
+		}
+		if got := run(pl, crop); !bytes.Equal(got, fresh(crop)) {
+			t.Errorf("after orient=%d: crop=faces differs from a fresh server's", o)
+		}
+		if !slices.Equal(finder.keys, []string{"abc"}) {
+			t.Errorf("after orient=%d: the detector looked for keys %q, want once for %q", o, finder.keys, "abc")
+		}
+	}
+}
+
+// leavingFaces plays a face cache flight whose first caller gives up:
+// Faces hands input to a goroutine of its own (the flight), cancels the
+// caller's context (leave) and returns as cache.Do does for a caller that
+// left. The flight then carries on for the other callers, under a context
+// of its own: after (wait) or while the first caller's job ends.
+type leavingFaces struct {
+	leave  context.CancelFunc
+	wait   chan struct{} // the flight starts input once this is closed; nil: at once
+	result chan error    // input's outcome
+}
+
+func (s *leavingFaces) ID() string     { return "leaving@1" }
+func (s *leavingFaces) InputSize() int { return 256 }
+func (s *leavingFaces) Faces(ctx context.Context, _ string, _ bool, input func(context.Context) ([]byte, int, int, error)) ([]FaceBox, error) {
+	go func() {
+		if s.wait != nil {
+			<-s.wait
+		}
+		rgb, w, h, err := input(context.Background())
+		if err == nil && (w != 256 || h != 128 || len(rgb) != w*h*3) {
+			err = fmt.Errorf("input gave %dx%d in %d bytes, want 256x128 RGB", w, h, len(rgb))
+		}
+		s.result <- err
+	}()
+	s.leave()
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// The detector's input may run for other requests after the request that
+// started it has left and its job has ended (a face cache flight shared by
+// the sizes of one source): it decodes under the context it is given, not
+// the job's (whose end would kill the decode, failing every other caller
+// with client_closed) nor with the job's canceller (released when the job
+// ends). Run with -race: the time input spends is recorded concurrently
+// with the job reading it.
+func TestFacesInputOutlivesItsJob(t *testing.T) {
+	src := encodePNG(t, thirds(400, 200))
+	p := params.Params{Width: 100, Height: 100, Fit: params.FitCrop, Faces: params.Faces{Crop: true}, Format: params.FormatPNG}
+	for _, after := range []bool{true, false} {
+		ctx, cancel := context.WithCancel(context.Background())
+		stub := &leavingFaces{leave: cancel, result: make(chan error, 1)}
+		if after {
+			stub.wait = make(chan struct{})
+		}
+		pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: stub})
+		info, err := pl.Probe(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info.Hash = "abc"
+		_, err = pl.Process(ctx, &Request{Source: src, Info: info, Params: p, Format: params.FormatPNG})
+		var pub *params.Error
+		if !errors.As(err, &pub) || pub.Code != "client_closed" {
+			t.Errorf("the caller that left: %v, want client_closed", err)
+		}
+		if after {
+			close(stub.wait)
+		}
+		if err := <-stub.result; err != nil {
+			t.Errorf("input run after the job ended (%v): %v, want the detector's input", after, err)
+		}
+	}
+}
+
+// A detector that cannot be loaded (FacesUnavailable from Faces) is not
+// "no faces": a face crop takes its fallback, as without a detector, but
+// marks its answer Provisional (not the one its cache key, which names the
+// detector, stands for); obscuring the faces and listing them fail with
+// the 501, since an answer that showed the faces, or said there are none,
+// would be wrong.
+func TestFacesUnavailable(t *testing.T) {
+	src := encodePNG(t, thirds(400, 200))
+	broken := &stubFaces{t: t, err: FacesUnavailable("This server cannot load its face detector.", errors.New("not a model")), wantW: 256, wantH: 128}
+	working := &stubFaces{t: t, boxes: []FaceBox{faceBox(0.85, 0.4, 0.95, 0.6)}, wantW: 256, wantH: 128}
+	crop := params.Params{Width: 100, Height: 100, Fit: params.FitCrop, Faces: params.Faces{Crop: true}, Format: params.FormatPNG}
+	res, img := runParams(t, NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: broken}), src, crop)
+	checkSamples(t, img, []sample{{5, 50, red}, {50, 50, green}, {95, 50, blue}}, 40) // the centre crop
+	if !res.Provisional {
+		t.Errorf("crop=faces with a detector that cannot load: not Provisional")
+	}
+	if res, _ := runParams(t, NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: working}), src, crop); res.Provisional {
+		t.Errorf("crop=faces with a working detector: Provisional")
+	}
+	if res, _ := runParams(t, NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}}), src, crop); res.Provisional {
+		t.Errorf("crop=faces without a detector: Provisional (its key names none)")
+	}
+	for _, p := range []params.Params{
+		{Faces: params.Faces{Blur: 3}, Format: params.FormatPNG},
+		{Faces: params.Faces{Pixelate: 10}, Format: params.FormatPNG},
+		{Faces: params.Faces{List: true}, Format: params.FormatJSON},
+	} {
+		_, err := process(t, NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: broken}), src, p, "")
+		var pub *params.Error
+		if !errors.As(err, &pub) || pub.Status != 501 || pub.Code != "faces_unavailable" || pub.Field != "faces" {
+			t.Errorf("%+v with a detector that cannot load: %v, want a 501 faces_unavailable", p.Faces, err)
+		}
 	}
 }

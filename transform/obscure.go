@@ -1,8 +1,8 @@
 package transform
 
 import (
+	"context"
 	"math"
-	"net/http"
 	"time"
 
 	"github.com/jebosio/matte/params"
@@ -18,8 +18,9 @@ const faceMargin = 0.25
 // Params.Faces.Blur and Pixelate (Cloudinary e_blur_faces and
 // e_pixelate_faces). The detector looks at this very image, so its boxes
 // need no mapping; what it finds is not cached (the image is this
-// request's). Without a detector the request fails with a 501: an answer
-// that showed the faces would not be the one asked for.
+// request's). Without a detector, or with one that cannot be loaded, the
+// request fails with a 501 (FacesUnavailable): an answer that showed the
+// faces would not be the one asked for.
 func (j *job) obscureFaces() error {
 	f := j.p.Faces
 	if !f.Obscures() {
@@ -27,15 +28,16 @@ func (j *job) obscureFaces() error {
 	}
 	finder := j.pl.opts.Faces
 	if finder == nil {
-		return &params.Error{Status: http.StatusNotImplemented, Code: "faces_unavailable", Title: "Face detection unavailable",
-			Detail: "This server has no face detector configured, so it cannot blur or pixelate the faces.", Field: "faces"}
+		return FacesUnavailable("This server has no face detector configured, so it cannot blur or pixelate the faces.", nil)
 	}
 	// The boxes are cut out and put back: the image is read in pieces.
 	if err := j.toMemory(j.img); err != nil {
 		return err
 	}
 	w, h := j.img.Width(), j.img.Height()
-	input := func() ([]byte, int, int, error) {
+	// The key "" keeps the detector from sharing or caching this look, so
+	// input, which reads the job's image, runs within this call.
+	input := func(context.Context) ([]byte, int, int, error) {
 		iw, ih := detectorSize(w, h, finder.InputSize())
 		small := j.img.Clone()
 		defer small.Close()

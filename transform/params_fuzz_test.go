@@ -272,8 +272,8 @@ type fuzzFaces struct{}
 
 func (fuzzFaces) ID() string     { return "fuzz" }
 func (fuzzFaces) InputSize() int { return 16 }
-func (fuzzFaces) Faces(_ context.Context, _ string, _ bool, input func() ([]byte, int, int, error)) ([]FaceBox, error) {
-	if _, _, _, err := input(); err != nil {
+func (fuzzFaces) Faces(_ context.Context, _ string, _ bool, input func(context.Context) ([]byte, int, int, error)) ([]FaceBox, error) {
+	if _, _, _, err := input(context.Background()); err != nil {
 		return nil, err
 	}
 	return []FaceBox{{Left: 0, Top: 0, Right: 0.1, Bottom: 0.3}, {Left: 0.4, Top: 0.5, Right: 0.9, Bottom: 0.8}}, nil

@@ -123,6 +123,12 @@ type Result struct {
 	Foreground Box
 	// Model is the ModelSpec.ID that made the matte (removal only).
 	Model string
+	// Provisional marks an answer that is not the one its cache key
+	// stands for: a face crop's fallback because the detector the key
+	// names could not be loaded (FacesUnavailable). The caller hands it
+	// to the requests that waited for it, but neither stores it nor lets
+	// a client or shared cache keep it, so that it ends with its cause.
+	Provisional bool
 	// Timings is the time spent per stage.
 	Timings Timings
 }
@@ -312,8 +318,12 @@ func cancelOnDone(ctx context.Context, c *vips.Canceller) (stop func()) {
 // failed maps a step's error to what the client sees: public errors as
 // they are, the context's end as a timeout, a codec this libvips lacks as
 // an unsupported source, decode failures as a corrupt source, anything else as an internal error naming the step.
-func (j *job) failed(s step, err error) error {
-	if ctxErr := j.ctx.Err(); ctxErr != nil {
+func (j *job) failed(s step, err error) error { return failedIn(j.ctx, s, err) }
+
+// failedIn is failed for work that runs under ctx rather than a job's
+// context (the face detector's shared decode, detectorInput).
+func failedIn(ctx context.Context, s step, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
 		// A killed libvips computation fails with its own message.
 		return contextError(ctxErr)
 	}
