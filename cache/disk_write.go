@@ -69,10 +69,20 @@ func (d *diskTier) enqueue(ns, key string, e Entry) {
 // dropSuperseded counts a dropped write of key and deletes the value it
 // was to replace, pending or on disk: the memory tier holds the new value,
 // and the disk must not answer the old one once memory evicts it, nor after
-// a restart. The delete is one unlink, and only under backpressure.
+// a restart. The delete, an unlink under d.mu, is made only when there is
+// something to delete (a pending write, an indexed entry, or a scan still
+// finding entries), so a backlogged disk is not also asked to unlink files
+// that are not there.
 func (d *diskTier) dropSuperseded(ns, key string) {
 	d.writesDropped.Add(1)
-	_ = d.del(ns, key) // reported by del
+	k := idxKey{ns: ns, h: hashKey(key)}
+	d.mu.Lock()
+	_, indexed := d.idx[k]
+	older := indexed || d.pending[k] != nil || d.scanning
+	d.unlock()
+	if older {
+		_ = d.del(ns, key) // reported by del
+	}
 }
 
 // finished accounts for the end of one enqueued write; it is called exactly
