@@ -75,35 +75,36 @@ func (h *Handler) setResultHeaders(req *imageRequest) {
 // capMaxAge is Cache-Control cc for an answer that must not be reused
 // after left has passed (an expiring URL: a cache that kept it for the
 // site's day would serve the URL past its end). max-age and s-maxage are
-// cut to left, whole seconds down; one is added when cc has neither and
-// allows storing. no-store, and no-cache alone, are kept as they are.
+// cut to left, whole seconds down, and one is added when cc has neither
+// and allows storing; stale-while-revalidate and stale-if-error, which let
+// a cache serve it past its freshness, are dropped. no-store, and no-cache
+// alone, are kept as they are.
 func capMaxAge(cc string, left time.Duration) string {
 	secs := max(int64(left/time.Second), 0)
-	parts := strings.Split(cc, ",")
+	var out []string
 	capped, noStore := false, false
-	for i, p := range parts {
-		name, val, hasVal := strings.Cut(strings.TrimSpace(p), "=")
+	for _, d := range strings.Split(cc, ",") {
+		d = strings.TrimSpace(d)
+		name, val, hasVal := strings.Cut(d, "=")
 		switch strings.ToLower(name) {
+		case "":
+			continue
 		case "no-store":
 			noStore = true
+		case "stale-while-revalidate", "stale-if-error":
+			continue
 		case "max-age", "s-maxage":
 			capped = true
-			if n, err := strconv.ParseInt(strings.Trim(val, `"`), 10, 64); hasVal && err == nil && n <= secs {
-				continue
-			}
-			parts[i] = strings.ToLower(name) + "=" + strconv.FormatInt(secs, 10)
-			if i > 0 {
-				parts[i] = " " + parts[i]
+			if n, err := strconv.ParseInt(strings.Trim(val, `"`), 10, 64); !hasVal || err != nil || n > secs {
+				d = strings.ToLower(name) + "=" + strconv.FormatInt(secs, 10)
 			}
 		}
+		out = append(out, d)
 	}
-	if noStore || capped || strings.TrimSpace(cc) == "no-cache" {
-		return strings.Join(parts, ",")
+	if !noStore && !capped && !(len(out) == 1 && strings.EqualFold(out[0], "no-cache")) {
+		out = append(out, "max-age="+strconv.FormatInt(secs, 10))
 	}
-	if strings.TrimSpace(cc) == "" {
-		return "max-age=" + strconv.FormatInt(secs, 10)
-	}
-	return cc + ", max-age=" + strconv.FormatInt(secs, 10)
+	return strings.Join(out, ", ")
 }
 
 // untilExpiry wraps w, the writer of an answer passed through untransformed

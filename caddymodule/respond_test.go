@@ -42,6 +42,8 @@ func TestCapMaxAge(t *testing.T) {
 		{"no-store", time.Hour, "no-store"},
 		{"private, no-cache", time.Hour, "private, no-cache, max-age=3600"},
 		{"no-cache", time.Hour, "no-cache"},
+		{"public, max-age=86400, stale-while-revalidate=600, stale-if-error=86400", time.Minute, "public, max-age=60"},
+		{"public,max-age=86400", time.Minute, "public, max-age=60"},
 	} {
 		if got := capMaxAge(tc.cc, tc.left); got != tc.want {
 			t.Errorf("capMaxAge(%q, %v) = %q, want %q", tc.cc, tc.left, got, tc.want)
