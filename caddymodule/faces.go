@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -109,6 +110,12 @@ func (f faceFinder) Faces(ctx context.Context, key string, private bool, input f
 			return cache.Entry{}, false, err
 		}
 		boxes, err := f.detect(ctx, rgb, w, h)
+		if errors.Is(err, faces.ErrClosed) {
+			// A reload replaced the detector while this request of the
+			// old configuration ran: unavailable for it (a face crop's
+			// fallback, not kept), never a 500, nor faces left unblurred.
+			return cache.Entry{}, false, transform.FacesUnavailable("The face detector was replaced by a configuration reload; try again.", err)
+		}
 		if err != nil {
 			return cache.Entry{}, false, err
 		}

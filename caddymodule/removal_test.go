@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/jebosio/matte/cache"
+	"github.com/jebosio/matte/faces"
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/segment"
 )
@@ -123,5 +124,38 @@ func TestRemovalStrictProviderCheckedAtStart(t *testing.T) {
 	defer m.Destruct()
 	if info := m.sessions["isnet"].Info(); !info.Loaded || info.Provider != "cuda" {
 		t.Fatalf("strict cuda opened without checking the provider: %+v", info)
+	}
+}
+
+// A reload can close the face detector while a request of the old
+// configuration is between its Load and its Detect: that request gets
+// FacesUnavailable (a face crop's fallback, not kept; a 501 for obscuring
+// faces), never an internal error. The input closes it at that point.
+func TestFacesDetectorClosedMidRequest(t *testing.T) {
+	dir := os.Getenv("MATTE_RUNTIME")
+	if dir == "" {
+		dir = filepath.Join("..", "runtime")
+	}
+	lib, model := filepath.Join(dir, "lib", "libonnxruntime.so"), filepath.Join(dir, "models", "blazeface-back.onnx")
+	for _, f := range []string{lib, model} {
+		if _, err := os.Stat(f); err != nil {
+			t.Skipf("face detector runtime not fetched (%v); run `make runtime`", err)
+		}
+	}
+	if err := segment.UseRuntime(lib); err != nil {
+		t.Fatal(err)
+	}
+	d, err := faces.New(faces.Options{Model: model})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := faceFinder{d: d, metrics: newMetrics(), unavailable: func(error) {}}
+	_, err = f.Faces(context.Background(), "", false, func(context.Context) ([]byte, int, int, error) {
+		d.Close() // the reload's cleanup of the old configuration
+		return make([]byte, 256*256*3), 256, 256, nil
+	})
+	var pub *params.Error
+	if !errors.As(err, &pub) || pub.Code != "faces_unavailable" || pub.Status != http.StatusNotImplemented {
+		t.Fatalf("Faces with the detector closed after its Load: %v, want FacesUnavailable", err)
 	}
 }
