@@ -15,10 +15,8 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -106,6 +104,10 @@ type Detector struct {
 	id        string
 	model     string
 	threshold float32
+	// onnx is the model file as New read and hashed it (about 600 KB):
+	// the session is made from these bytes, so the weights it runs are
+	// the ones id names, whatever becomes of the file later.
+	onnx []byte
 
 	mu      sync.RWMutex // held for reading by Detect, for writing by Load and Close
 	session *ort.DynamicAdvancedSession
@@ -126,12 +128,13 @@ func New(o Options) (*Detector, error) {
 	if o.Threshold == 0 {
 		o.Threshold = DefaultThreshold
 	}
-	sum, err := fileSHA256(o.Model)
+	onnx, err := os.ReadFile(o.Model)
 	if err != nil {
 		return nil, fmt.Errorf("faces: model: %w", err)
 	}
+	sum := sha256.Sum256(onnx)
 	name := strings.TrimSuffix(filepath.Base(o.Model), filepath.Ext(o.Model))
-	return &Detector{id: fmt.Sprintf("%s@%s;t=%g", name, sum[:12], o.Threshold), model: o.Model, threshold: float32(o.Threshold)}, nil
+	return &Detector{id: fmt.Sprintf("%s@%x;t=%g", name, sum[:6], o.Threshold), model: o.Model, threshold: float32(o.Threshold), onnx: onnx}, nil
 }
 
 // Load makes the ONNX Runtime session now; Detect makes it on first use
@@ -159,7 +162,7 @@ func (d *Detector) Load() error {
 	if err := segment.AcquireRuntime(); err != nil {
 		return err
 	}
-	s, err := newSession(d.model)
+	s, err := newSession(d.onnx)
 	if err != nil {
 		segment.ReleaseRuntime()
 		return fmt.Errorf("faces: model %s: %w", d.model, err)
@@ -168,21 +171,8 @@ func (d *Detector) Load() error {
 	return nil
 }
 
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-func newSession(path string) (*ort.DynamicAdvancedSession, error) {
-	ins, outs, err := ort.GetInputOutputInfo(path)
+func newSession(onnx []byte) (*ort.DynamicAdvancedSession, error) {
+	ins, outs, err := ort.GetInputOutputInfoWithONNXData(onnx)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +193,7 @@ func newSession(path string) (*ort.DynamicAdvancedSession, error) {
 	if err := so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0"); err != nil {
 		return nil, err
 	}
-	return ort.NewDynamicAdvancedSession(path, []string{inputName}, outputNames, so)
+	return ort.NewDynamicAdvancedSessionWithONNXData(onnx, []string{inputName}, outputNames, so)
 }
 
 // checkTensors accepts BlazeFace's tensors only: another model would be

@@ -226,6 +226,36 @@ func TestNewRefuses(t *testing.T) {
 	}
 }
 
+// The detector runs the model New read and named, not whatever the file
+// holds when it first loads: written over in between, it still loads.
+func TestDetectorLoadsTheBytesItNamed(t *testing.T) {
+	if setupErr != nil {
+		t.Skipf("skipping: %v", setupErr)
+	}
+	onnx, err := os.ReadFile(modelPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "blazeface-back.onnx")
+	if err := os.WriteFile(path, onnx, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, err := New(Options{Model: path, Threshold: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := os.WriteFile(path, []byte("not a model"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Load(); err != nil {
+		t.Fatalf("Load after the file was written over: %v", err)
+	}
+	if got, want := d.ID(), "blazeface-back@427cbbe0fc41;t=0.5"; got != want {
+		t.Errorf("ID %q, want %q", got, want)
+	}
+}
+
 // decode places each anchor at its cell's centre, offset and sized in
 // input pixels; a cell's anchors come one after the other, rows first.
 func TestDecode(t *testing.T) {
