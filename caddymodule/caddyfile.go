@@ -61,7 +61,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        timeout        <duration>     # per Redis operation, then the breaker counts a failure; default 250ms
 //	    }
 //	    queue_megapixels      <n>          # megapixels of transforms waiting; past it 503 (≥ workers × 25)
-//	    max_buffered_bytes    <size>       # source bytes held in memory at once; past it 503; default 2 x workers x max_source_bytes
+//	    max_buffered_bytes    <size>       # source bytes held in memory at once; past it 503; default 2 x workers x max_source_bytes (at least a hosted API's largest body)
 //	    vips_cache_memory     <size>       # libvips operation cache; default 0 (off)     } process-wide: handlers
 //	    vips_concurrency      <n>          # libvips threads per operation; default 1     } that set them must
 //	    free_memory_interval  <duration>   # malloc_trim the C heap this often; default off } agree
@@ -96,7 +96,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        spinning
 //	        execution_provider cpu|cuda|tensorrt
 //	        device_id          <n>
-//	        strict                        # no CPU fallback: a GPU provider's models load at start, or it fails
+//	        strict                        # no fallback (else tensorrt → cuda → cpu): a GPU provider's models load at start, or it fails
 //	        preload                       # load models at start, fail if they cannot load
 //	        batch              <n>        # batch up to n concurrent inferences (dynamic-batch models); default 1
 //	        batch_wait         <duration> # how long a batch waits to fill; default 5ms
@@ -141,7 +141,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    }]                                #   URLs name presets with pr:<name>; "default" applies to every URL
 //	    playground <path> {               # the browser playground at <path> (/playground/), with uploads; default off
 //	        max_uploads       <n>         # uploads kept in memory; default 64
-//	        max_upload_bytes  <size>      # their bytes together; default 128MiB
+//	        max_upload_bytes  <size>      # their bytes together (at least max_source_bytes); default 128MiB
 //	    }
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {

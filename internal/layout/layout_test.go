@@ -20,6 +20,8 @@ type pkg struct {
 	ImportPath string
 	Deps       []string
 	CgoFiles   []string
+	GoFiles    []string
+	Imports    []string
 }
 
 // goList runs `go list -json` on patterns from the module root
@@ -30,7 +32,7 @@ func goList(t *testing.T, env []string, patterns ...string) []pkg {
 	if _, err := os.Stat(goTool); err != nil {
 		goTool = "go"
 	}
-	cmd := exec.Command(goTool, append([]string{"list", "-json=ImportPath,Deps,CgoFiles"}, patterns...)...)
+	cmd := exec.Command(goTool, append([]string{"list", "-json=ImportPath,Deps,CgoFiles,GoFiles,Imports"}, patterns...)...)
 	cmd.Dir = "../.."
 	cmd.Env = append(os.Environ(), env...)
 	var stderr bytes.Buffer
@@ -82,12 +84,20 @@ func TestModelAndDialectsNeedNoCgo(t *testing.T) {
 	}
 }
 
-// Only the Caddy glue (caddymodule) and the binary (cmd/caddy) import
-// Caddy; every other package of the module is usable without it.
+// Only the Caddy glue (caddymodule), the binary (cmd/caddy) and the root
+// package, which exists for xcaddy and does nothing but import
+// caddymodule, import Caddy; every other package of the module is usable
+// without it.
 func TestOnlyCaddymoduleImportsCaddy(t *testing.T) {
 	pkgs := goList(t, nil, "./...")
 	for _, p := range pkgs {
 		if p.ImportPath == module+"/caddymodule" || strings.HasPrefix(p.ImportPath, module+"/cmd/") {
+			continue
+		}
+		if p.ImportPath == module {
+			if len(p.Imports) != 1 || p.Imports[0] != module+"/caddymodule" || len(p.GoFiles) != 1 {
+				t.Errorf("the root package imports %v from %v; it should only import %s/caddymodule, from one file", p.Imports, p.GoFiles, module)
+			}
 			continue
 		}
 		for _, d := range p.Deps {
