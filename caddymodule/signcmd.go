@@ -75,12 +75,9 @@ func signURL(key []byte, rawURL string, validity time.Duration, now time.Time, b
 	if err != nil {
 		return "", err
 	}
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil {
-		return "", err
-	}
+	var set url.Values
 	if validity > 0 {
-		q.Set(signature.ParamExpires, strconv.FormatInt(now.Add(validity).Unix(), 10))
+		set = url.Values{signature.ParamExpires: {strconv.FormatInt(now.Add(validity).Unix(), 10)}}
 	}
 	signed := u.EscapedPath()
 	if bindHost {
@@ -89,6 +86,11 @@ func signURL(key []byte, rawURL string, validity time.Duration, now time.Time, b
 		}
 		signed = signature.HostPath(u.Host, signed)
 	}
-	u.RawQuery = signature.Sign(key, signed, q)
+	// The URL's own order is kept (SignQuery): WordPress applies its
+	// options in that order.
+	if u.RawQuery, err = signature.SignQuery(key, signed, u.RawQuery, set); err != nil {
+		return "", err
+	}
+	u.ForceQuery = false
 	return u.String(), nil
 }

@@ -50,9 +50,10 @@
 // Policy decides what a request may do without a signature (Unsigned names,
 // presets), verifies s and expires, expands preset= and returns the
 // effective query that the transform should see, in the order sent. The
-// signature covers the pairs, not their order: a signed query that gives
-// one parameter two values is refused, and a dialect that applies its
-// options in URL order (WordPress) is not held to the signer's order.
+// signature covers the pairs, not their order, so every dialect refuses a
+// parameter given twice with different values (whichever came first could
+// win), and SignURL keeps the order it is given, for a dialect that
+// applies its options in URL order (WordPress).
 package signature
 
 import (
@@ -174,22 +175,51 @@ func Sign(key []byte, escapedPath string, query url.Values) string {
 	return cq + "&" + ParamSignature + "=" + sig
 }
 
-// SignURL signs a whole URL (absolute, or a path with a query): its query is
-// replaced by Sign's result, any previous s being dropped; scheme, host and
-// fragment are kept. It fails on an unparsable URL or a query part that
-// ParseQueryStrict refuses.
+// SignURL signs a whole URL (absolute, or a path with a query): its query
+// keeps its parameters in the order given, any previous s dropped, and
+// gains s= last (SignQuery); scheme, host and fragment are kept. It fails
+// on an unparsable URL or a query part that ParseQueryStrict refuses.
 func SignURL(key []byte, rawURL string) (string, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return "", err
 	}
-	q, err := ParseQueryStrict(u.RawQuery)
+	if u.RawQuery, err = SignQuery(key, u.EscapedPath(), u.RawQuery, nil); err != nil {
+		return "", err
+	}
+	u.ForceQuery = false
+	return u.String(), nil
+}
+
+// SignQuery signs rawQuery for signedPath (an escaped path, or HostPath's
+// for a host-bound signature) and returns it with its parameters in the
+// order given: any s dropped, the parameters of set (expires=, say)
+// replacing any of the same name and added at the end, and s= last. The
+// signature is over the canonical form, as Sign's, so the order stays the
+// URL's own: a dialect that applies options in URL order (WordPress) gets
+// them as written. It fails on a query part ParseQueryStrict refuses.
+func SignQuery(key []byte, signedPath, rawQuery string, set url.Values) (string, error) {
+	var kept []string
+	for _, part := range strings.Split(rawQuery, "&") {
+		name, _, _ := strings.Cut(part, "=")
+		if n, err := url.QueryUnescape(name); part == "" || err == nil && (n == ParamSignature || set.Has(n)) {
+			continue
+		}
+		kept = append(kept, part)
+	}
+	if extra := set.Encode(); extra != "" {
+		kept = append(kept, extra)
+	}
+	raw := strings.Join(kept, "&")
+	q, err := ParseQueryStrict(raw)
 	if err != nil {
 		return "", err
 	}
-	u.RawQuery = Sign(key, u.EscapedPath(), q)
-	u.ForceQuery = false
-	return u.String(), nil
+	sig := ParamSignature + "=" + sigEncoding.EncodeToString(mac(key, CanonicalPath(signedPath)+"?"+CanonicalQuery(q)))
+	if raw == "" {
+		return sig, nil
+	}
+	return raw + "&" + sig, nil
 }
 
 // SignURLForHost is SignURL with the signature bound to the URL's host (see
@@ -202,11 +232,9 @@ func SignURLForHost(key []byte, rawURL string) (string, error) {
 	if CanonicalHost(u.Host) == "" {
 		return "", errors.New("signature: a host-bound URL needs a host (give an absolute URL)")
 	}
-	q, err := ParseQueryStrict(u.RawQuery)
-	if err != nil {
+	if u.RawQuery, err = SignQuery(key, HostPath(u.Host, u.EscapedPath()), u.RawQuery, nil); err != nil {
 		return "", err
 	}
-	u.RawQuery = Sign(key, HostPath(u.Host, u.EscapedPath()), q)
 	u.ForceQuery = false
 	return u.String(), nil
 }
@@ -409,16 +437,6 @@ func (p *Policy) Check(host, escapedPath, rawQuery string) (Result, error) {
 		}
 		if err := p.Verify(signedPath, q); err != nil {
 			return Result{}, err
-		}
-		// The signature covers the pairs, not their order: a parameter
-		// given twice with two values would let whichever comes first
-		// (or last) win, two images under one signature.
-		for name, vals := range q {
-			for _, v := range vals[1:] {
-				if v != vals[0] {
-					return Result{}, newErr(ErrInvalid, name, "A signed URL gives "+strconv.Quote(clip(name))+" once: its signature covers the values, not which one comes first.")
-				}
-			}
 		}
 		res.Signed = true
 	} else {

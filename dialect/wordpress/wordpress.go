@@ -115,9 +115,15 @@ var allowed = map[string]string{
 // sizing are the options that resize.
 var sizing = []string{"w", "h", "resize", "fit", "lb"}
 
-// option is one option as Photon reads it: the last value, at the place of
-// the first.
-type option struct{ name, value string }
+// option is one option at the place of its first occurrence. values
+// counts the different values it was given: Photon (PHP) reads the last,
+// Matte refuses more than one, as its other dialects refuse a parameter
+// given twice; which one wins by place would otherwise make two images of
+// one signed URL, whose signature covers the pairs, not their order.
+type option struct {
+	name, value string
+	values      int
+}
 
 // options reads rawQuery's options in Photon's order; claimed is false when
 // it has none.
@@ -134,9 +140,11 @@ func options(rawQuery string) (opts []option, claimed bool) {
 			v = "\x00" + v // not validly escaped: refused as a bad value
 		}
 		if i := slices.IndexFunc(opts, func(o option) bool { return o.name == name }); i >= 0 {
-			opts[i].value = v
+			if opts[i].value != v {
+				opts[i].values++
+			}
 		} else {
-			opts = append(opts, option{name, v})
+			opts = append(opts, option{name, v, 1})
 		}
 	}
 	return opts, len(opts) > 0
@@ -179,6 +187,10 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		out.Query = urlform.Without(u.RawQuery, func(name string) bool { return allowed[name] != "" })
 	}
 	for _, o := range opts {
+		if o.values > 1 {
+			s.errs.Add(o.name, fmt.Sprintf("%s is given %d times with different values; give it once, as %s.", o.name, o.values, allowed[o.name]))
+			continue
+		}
 		s.read(o.name, o.value)
 	}
 	if err := s.errs.Err(); err != nil {
