@@ -181,6 +181,10 @@ func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
 		req.hold.Release()
 		req.sharedHold.Release()
 	}()
+	// What is passed on untransformed (an SVG, a non-image, the origin's
+	// error) is capped for an expiring URL too; setResultHeaders caps a
+	// transform's own headers the same way.
+	req.w = untilExpiry(req.w, req.expires)
 	h.useSiteFallback(req)
 	if err := h.checkFallback(req); err != nil {
 		return h.writeError(req.w, req.r, err)

@@ -57,7 +57,7 @@ func (h *Handler) setResultHeaders(req *imageRequest) {
 		hdr.Set("Cache-Control", h.CacheControl)
 	}
 	if !req.expires.IsZero() {
-		hdr.Set("Cache-Control", capMaxAge(hdr.Get("Cache-Control"), time.Until(req.expires)))
+		hdr.Set("Cache-Control", capMaxAge(strings.Join(hdr.Values("Cache-Control"), ", "), time.Until(req.expires), true))
 	}
 	// A downstream cache must key the result as Matte keyed its source.
 	vary := slices.Clone(req.Memo.Vary)
@@ -75,14 +75,15 @@ func (h *Handler) setResultHeaders(req *imageRequest) {
 // capMaxAge is Cache-Control cc for an answer that must not be reused
 // after left has passed (an expiring URL: a cache that kept it for the
 // site's day would serve the URL past its end). max-age and s-maxage are
-// cut to left, whole seconds down, and one is added when cc has neither
-// and allows storing; stale-while-revalidate and stale-if-error, which let
-// a cache serve it past its freshness, are dropped. no-store, and no-cache
-// alone, are kept as they are.
-func capMaxAge(cc string, left time.Duration) string {
+// cut to left, whole seconds down; with add, a max-age is added when cc
+// has none and allows storing (s-maxage binds shared caches only, and a
+// browser would otherwise apply its heuristic); stale-while-revalidate and
+// stale-if-error, which let a cache serve it past its freshness, are
+// dropped. no-store, and no-cache alone, are kept as they are.
+func capMaxAge(cc string, left time.Duration, add bool) string {
 	secs := max(int64(left/time.Second), 0)
 	var out []string
-	capped, noStore := false, false
+	hasMaxAge, noStore := false, false
 	for _, d := range strings.Split(cc, ",") {
 		d = strings.TrimSpace(d)
 		name, val, hasVal := strings.Cut(d, "=")
@@ -94,14 +95,14 @@ func capMaxAge(cc string, left time.Duration) string {
 		case "stale-while-revalidate", "stale-if-error":
 			continue
 		case "max-age", "s-maxage":
-			capped = true
+			hasMaxAge = hasMaxAge || strings.EqualFold(name, "max-age")
 			if n, err := strconv.ParseInt(strings.Trim(val, `"`), 10, 64); !hasVal || err != nil || n > secs {
 				d = strings.ToLower(name) + "=" + strconv.FormatInt(secs, 10)
 			}
 		}
 		out = append(out, d)
 	}
-	if !noStore && !capped && !(len(out) == 1 && strings.EqualFold(out[0], "no-cache")) {
+	if add && !noStore && !hasMaxAge && !(len(out) == 1 && strings.EqualFold(out[0], "no-cache")) {
 		out = append(out, "max-age="+strconv.FormatInt(secs, 10))
 	}
 	return strings.Join(out, ", ")
@@ -125,30 +126,40 @@ type expiringWriter struct {
 	capped  bool
 }
 
-func (w *expiringWriter) capHeaders() {
+// capHeaders caps the headers once, for the answer's status: a max-age is
+// added, where none is given, to a success only (a 502 or a 404 must not
+// become cacheable until the URL ends); other answers only have theirs
+// shortened. Every Cache-Control line is read (a second one may say
+// private).
+func (w *expiringWriter) capHeaders(code int) {
 	if w.capped {
 		return
 	}
 	w.capped = true
 	hdr := w.Header()
-	hdr.Set("Cache-Control", capMaxAge(hdr.Get("Cache-Control"), time.Until(w.expires)))
+	add := code == http.StatusOK || code == http.StatusNonAuthoritativeInfo || code == http.StatusPartialContent || code == http.StatusNotModified
+	if cc := capMaxAge(strings.Join(hdr.Values("Cache-Control"), ", "), time.Until(w.expires), add); cc != "" {
+		hdr.Set("Cache-Control", cc)
+	} else {
+		hdr.Del("Cache-Control")
+	}
 	hdr.Del("Expires")
 }
 
 func (w *expiringWriter) WriteHeader(code int) {
 	if code >= 200 {
-		w.capHeaders()
+		w.capHeaders(code)
 	}
 	w.ResponseWriterWrapper.WriteHeader(code)
 }
 
 func (w *expiringWriter) Write(p []byte) (int, error) {
-	w.capHeaders()
+	w.capHeaders(http.StatusOK)
 	return w.ResponseWriterWrapper.Write(p)
 }
 
 func (w *expiringWriter) ReadFrom(r io.Reader) (int64, error) {
-	w.capHeaders()
+	w.capHeaders(http.StatusOK)
 	return w.ResponseWriterWrapper.ReadFrom(r)
 }
 

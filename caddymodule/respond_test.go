@@ -1,6 +1,8 @@
 package caddymodule
 
 import (
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -44,9 +46,45 @@ func TestCapMaxAge(t *testing.T) {
 		{"no-cache", time.Hour, "no-cache"},
 		{"public, max-age=86400, stale-while-revalidate=600, stale-if-error=86400", time.Minute, "public, max-age=60"},
 		{"public,max-age=86400", time.Minute, "public, max-age=60"},
+		// s-maxage binds shared caches only: a browser gets a max-age too.
+		{"public, s-maxage=86400", time.Minute, "public, s-maxage=60, max-age=60"},
 	} {
-		if got := capMaxAge(tc.cc, tc.left); got != tc.want {
+		if got := capMaxAge(tc.cc, tc.left, true); got != tc.want {
 			t.Errorf("capMaxAge(%q, %v) = %q, want %q", tc.cc, tc.left, got, tc.want)
+		}
+	}
+}
+
+// A pass-through answer to an expiring URL (the original itself): every
+// Cache-Control line is read, Expires goes, a success without freshness
+// gets a max-age, and an error only has its own shortened, never one
+// added (a 502 must not become cacheable until the URL ends).
+func TestExpiringWriter(t *testing.T) {
+	in := 10 * time.Minute
+	for _, tc := range []struct {
+		code   int
+		cc     []string
+		expiry string
+		want   string
+	}{
+		{200, nil, "", "max-age=599"},
+		{200, []string{"public, max-age=31536000"}, "Wed, 21 Oct 2099 07:28:00 GMT", "public, max-age=599"},
+		{200, []string{"max-age=31536000", "private"}, "", "max-age=599, private"},
+		{502, nil, "", ""},
+		{404, []string{"public, max-age=3600"}, "", "public, max-age=599"},
+		{404, []string{"public, max-age=60"}, "", "public, max-age=60"},
+	} {
+		rec := httptest.NewRecorder()
+		for _, v := range tc.cc {
+			rec.Header().Add("Cache-Control", v)
+		}
+		if tc.expiry != "" {
+			rec.Header().Set("Expires", tc.expiry)
+		}
+		w := untilExpiry(rec, time.Now().Add(in))
+		w.WriteHeader(tc.code)
+		if got := strings.Join(rec.Header().Values("Cache-Control"), ", "); got != tc.want || rec.Header().Get("Expires") != "" {
+			t.Errorf("%d %q: Cache-Control %q, Expires %q; want %q and none", tc.code, tc.cc, got, rec.Header().Get("Expires"), tc.want)
 		}
 	}
 }
