@@ -168,11 +168,18 @@ func mac(key []byte, msg string) []byte {
 // query's "expires" to the unix time in seconds before signing.
 func Sign(key []byte, escapedPath string, query url.Values) string {
 	cq := CanonicalQuery(query)
-	sig := sigEncoding.EncodeToString(mac(key, CanonicalPath(escapedPath)+"?"+cq))
-	if cq == "" {
-		return ParamSignature + "=" + sig
+	return withSignature(key, CanonicalPath(escapedPath)+"?"+cq, cq)
+}
+
+// withSignature is rawQuery, the query as it will be sent, followed by
+// s=<the signature of signed, the string to sign>: "&s=..." ("s=..." alone
+// when rawQuery is empty).
+func withSignature(key []byte, signed, rawQuery string) string {
+	s := ParamSignature + "=" + sigEncoding.EncodeToString(mac(key, signed))
+	if rawQuery == "" {
+		return s
 	}
-	return cq + "&" + ParamSignature + "=" + sig
+	return rawQuery + "&" + s
 }
 
 // SignURL signs a whole URL (absolute, or a path with a query): its query
@@ -215,11 +222,7 @@ func SignQuery(key []byte, signedPath, rawQuery string, set url.Values) (string,
 	if err != nil {
 		return "", err
 	}
-	sig := ParamSignature + "=" + sigEncoding.EncodeToString(mac(key, CanonicalPath(signedPath)+"?"+CanonicalQuery(q)))
-	if raw == "" {
-		return sig, nil
-	}
-	return raw + "&" + sig, nil
+	return withSignature(key, StringToSign(signedPath, q), raw), nil
 }
 
 // SignURLForHost is SignURL with the signature bound to the URL's host (see
