@@ -95,8 +95,8 @@ type imageRequest struct {
 	// result a shared cache may store (dialect.ImageURL.MaxAge).
 	cacheControl string
 	// expires, when not zero, is when the URL stops being answered (a
-	// signature's expires=, imgproxy's exp): the answer's max-age is cut
-	// to the time left (capMaxAge).
+	// signature's expires=, imgproxy's exp): serveImage wraps w so that
+	// the answer's max-age is cut to the time left (untilExpiry).
 	expires time.Time
 	// fallback is the image answered in place of a missing source
 	// (fallback.go): the URL's own (dialect.ImageURL.Fallback), else the
@@ -181,9 +181,9 @@ func (h *Handler) serveImage(req *imageRequest, next caddyhttp.Handler) error {
 		req.hold.Release()
 		req.sharedHold.Release()
 	}()
-	// What is passed on untransformed (an SVG, a non-image, the origin's
-	// error) is capped for an expiring URL too; setResultHeaders caps a
-	// transform's own headers the same way.
+	// Every answer to an expiring URL, a transform's or what is passed on
+	// untransformed (an SVG, a non-image, the origin's error), is capped
+	// on its way out.
 	req.w = untilExpiry(req.w, req.expires)
 	h.useSiteFallback(req)
 	if err := h.checkFallback(req); err != nil {

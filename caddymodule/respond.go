@@ -56,9 +56,6 @@ func (h *Handler) setResultHeaders(req *imageRequest) {
 	default:
 		hdr.Set("Cache-Control", h.CacheControl)
 	}
-	if !req.expires.IsZero() {
-		hdr.Set("Cache-Control", capMaxAge(strings.Join(hdr.Values("Cache-Control"), ", "), time.Until(req.expires), true))
-	}
 	// A downstream cache must key the result as Matte keyed its source.
 	vary := slices.Clone(req.Memo.Vary)
 	if req.Params.AutoFormat {
@@ -108,11 +105,11 @@ func capMaxAge(cc string, left time.Duration, add bool) string {
 	return strings.Join(out, ", ")
 }
 
-// untilExpiry wraps w, the writer of an answer passed through untransformed
-// (the source itself), so that its Cache-Control is capped as
-// setResultHeaders caps a transformed answer's (capMaxAge) and its Expires
-// dropped, whatever the next handler or the origin set; w itself when
-// expires is zero. The cap is applied before the first byte or status.
+// untilExpiry wraps w, the writer of an answer to an expiring URL, so that
+// its Cache-Control is capped (capMaxAge) and its Expires dropped,
+// whatever set them: setResultHeaders for a transform, the next handler or
+// the origin for what is passed on untransformed; w itself when expires is
+// zero. The cap is applied before the first byte or status.
 func untilExpiry(w http.ResponseWriter, expires time.Time) http.ResponseWriter {
 	if expires.IsZero() {
 		return w
