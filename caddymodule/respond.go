@@ -81,8 +81,7 @@ func capMaxAge(cc string, left time.Duration, add bool) string {
 	secs := max(int64(left/time.Second), 0)
 	var out []string
 	hasMaxAge, noStore := false, false
-	for _, d := range strings.Split(cc, ",") {
-		d = strings.TrimSpace(d)
+	for _, d := range splitDirectives(cc) {
 		name, val, hasVal := strings.Cut(d, "=")
 		switch strings.ToLower(name) {
 		case "":
@@ -103,6 +102,27 @@ func capMaxAge(cc string, left time.Duration, add bool) string {
 		out = append(out, "max-age="+strconv.FormatInt(secs, 10))
 	}
 	return strings.Join(out, ", ")
+}
+
+// splitDirectives splits a Cache-Control value at the commas between its
+// directives, trimmed, keeping a quoted-string argument whole: the comma in
+// private="Set-Cookie, Authorization" is the argument's (RFC 9111 5.2, RFC
+// 9110 5.6.4, backslash escapes included).
+func splitDirectives(cc string) []string {
+	var out []string
+	start, quoted := 0, false
+	for i := 0; i < len(cc); i++ {
+		switch c := cc[i]; {
+		case quoted && c == '\\':
+			i++
+		case c == '"':
+			quoted = !quoted
+		case c == ',' && !quoted:
+			out = append(out, strings.TrimSpace(cc[start:i]))
+			start = i + 1
+		}
+	}
+	return append(out, strings.TrimSpace(cc[start:]))
 }
 
 // untilExpiry wraps w, the writer of an answer to an expiring URL, so that
@@ -159,6 +179,18 @@ func (w *expiringWriter) ReadFrom(r io.Reader) (int64, error) {
 	w.capHeaders(http.StatusOK)
 	return w.ResponseWriterWrapper.ReadFrom(r)
 }
+
+// FlushError caps the headers before a flush sends them (a handler that
+// flushes before its first write sends a 200's headers); without it
+// http.ResponseController would unwrap past this writer and flush the
+// uncapped headers.
+func (w *expiringWriter) FlushError() error {
+	w.capHeaders(http.StatusOK)
+	return http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Flush is FlushError for callers that assert http.Flusher.
+func (w *expiringWriter) Flush() { _ = w.FlushError() }
 
 // earliest is the earlier of two times, zero meaning none.
 func earliest(a, b time.Time) time.Time {

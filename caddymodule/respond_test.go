@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -48,6 +49,10 @@ func TestCapMaxAge(t *testing.T) {
 		{"public,max-age=86400", time.Minute, "public, max-age=60"},
 		// s-maxage binds shared caches only: a browser gets a max-age too.
 		{"public, s-maxage=86400", time.Minute, "public, s-maxage=60, max-age=60"},
+		// A quoted argument's commas are its own (RFC 9111 5.2.2.7): the
+		// field names are not read as directives.
+		{`private="Set-Cookie, max-age=5"`, time.Minute, `private="Set-Cookie, max-age=5", max-age=60`},
+		{`no-cache="Set-Cookie, X-A\", stale-if-error=1", public`, time.Minute, `no-cache="Set-Cookie, X-A\", stale-if-error=1", public, max-age=60`},
 	} {
 		if got := capMaxAge(tc.cc, tc.left, true); got != tc.want {
 			t.Errorf("capMaxAge(%q, %v) = %q, want %q", tc.cc, tc.left, got, tc.want)
@@ -85,6 +90,27 @@ func TestExpiringWriter(t *testing.T) {
 		w.WriteHeader(tc.code)
 		if got := strings.Join(rec.Header().Values("Cache-Control"), ", "); got != tc.want || rec.Header().Get("Expires") != "" {
 			t.Errorf("%d %q: Cache-Control %q, Expires %q; want %q and none", tc.code, tc.cc, got, rec.Header().Get("Expires"), tc.want)
+		}
+	}
+}
+
+// A handler that flushes before it writes (a streaming proxy) sends a
+// 200's headers with the flush: they are capped first, whether the flush
+// comes through http.ResponseController or an http.Flusher assertion.
+func TestExpiringWriterFlushFirst(t *testing.T) {
+	for name, flush := range map[string]func(http.ResponseWriter){
+		"ResponseController": func(w http.ResponseWriter) { _ = http.NewResponseController(w).Flush() },
+		"Flusher":            func(w http.ResponseWriter) { w.(http.Flusher).Flush() },
+	} {
+		rec := httptest.NewRecorder()
+		rec.Header().Set("Cache-Control", "public, max-age=31536000")
+		rec.Header().Set("Expires", "Wed, 21 Oct 2099 07:28:00 GMT")
+		flush(untilExpiry(rec, time.Now().Add(10*time.Minute)))
+		if !rec.Flushed {
+			t.Errorf("%s: not flushed", name)
+		}
+		if got := rec.Result().Header; got.Get("Cache-Control") != "public, max-age=599" || got.Get("Expires") != "" {
+			t.Errorf("%s: flushed headers Cache-Control %q, Expires %q; want public, max-age=599 and none", name, got.Get("Cache-Control"), got.Get("Expires"))
 		}
 	}
 }
