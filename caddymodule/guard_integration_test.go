@@ -280,3 +280,51 @@ func concurrentGets(t *testing.T, tester *caddytest.Tester, n int, url func(int)
 	wg.Wait()
 	return okN.Load(), busyN.Load(), otherN.Load(), noRetry.Load()
 }
+
+// A signature covers what the client sent; a site's rewrite that adds a
+// parameter (here fm=png under /small/) is the operator's: a signed URL
+// still verifies, an unsigned one using only unsigned parameters is still
+// accepted, and the added parameter is acted on.
+func TestSignedURLsUnderQueryRewrite(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "p.jpg"), solidJPEG(t, 200, 100, color.RGBA{200, 0, 0, 255}), 0o644)
+	tester := caddytest.NewTester(t)
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	root * %s
+	handle_path /small/* {
+		rewrite * {path}?{query}&fm=png
+		matte {
+			signature {
+				key %s
+				required
+				unsigned w
+			}
+		}
+		file_server
+	}
+}`, dir, signKey), "caddyfile")
+	signed, err := caddymodule.SignURL([]byte(signKey), "/small/p.jpg?w=40&blur=2", 0, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path   string
+		status int
+		code   string
+	}{
+		{signed, 200, ""},
+		{"/small/p.jpg?w=40", 200, ""},
+		{"/small/p.jpg?w=40&blur=2", 403, "signature_missing"},
+	} {
+		res, body := get(t, tester, "http://localhost:9080"+tc.path)
+		if res.StatusCode != tc.status || (tc.code != "" && !bytes.Contains(body, []byte(`"code":"`+tc.code+`"`))) {
+			t.Fatalf("%s: %d %s, want %d %s", tc.path, res.StatusCode, body, tc.status, tc.code)
+		}
+		if tc.status == 200 {
+			if f, w, _ := imageSize(t, body); f != "png" || w != 40 {
+				t.Fatalf("%s: %s %d px, want png 40 px", tc.path, f, w)
+			}
+		}
+	}
+}

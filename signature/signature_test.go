@@ -496,3 +496,44 @@ func TestHostBoundSignatureForAnInternationalisedHost(t *testing.T) {
 		t.Error("verified for another host")
 	}
 }
+
+// A site's rewrite may change the query after the client sent it: what the
+// client sent is judged (signature, Required, expiry), and what the site
+// rewrote to is acted on, reserved parameters removed and its preset
+// expanded.
+func TestCheckRewritten(t *testing.T) {
+	p := policy()
+	path, sent := signed(keyNew, "/a.jpg", "h=300")
+	for _, tc := range []struct {
+		name, sent, rewritten string
+		want                  string // effective RawQuery; "" with wantErr
+		wantErr               error
+	}{
+		// The site adds a parameter to a signed URL: it stays signed.
+		{"signed, site adds", sent, sent + "&fm=webp&q=70", "h=300&fm=webp&q=70", nil},
+		// The site adds a parameter that needs a signature to an unsigned
+		// request: the client sent none.
+		{"unsigned, site adds", "w=100", "w=100&blur=10", "w=100&blur=10", nil},
+		// The site applies a preset by its rewrite.
+		{"site's preset", "w=100", "w=100&preset=thumb", "w=100&fit=crop&h=200", nil},
+		{"site's unknown preset", "w=100", "w=100&preset=nope", "", ErrUnknownPreset},
+		// What the client sent is still judged.
+		{"client's unsigned blur", "blur=10", "blur=10&fm=webp", "", ErrMissing},
+		{"client's forged signature", "h=300&s=AAAA", "h=300&s=AAAA&fm=webp", "", ErrInvalid},
+		// Unchanged, the result is Check's.
+		{"unchanged", sent, sent, "h=300", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := p.CheckRewritten("", path, tc.sent, tc.rewritten)
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("CheckRewritten(%q, %q) = %v, want %v", tc.sent, tc.rewritten, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || res.RawQuery != tc.want {
+				t.Fatalf("CheckRewritten(%q, %q) = %q, %v; want %q", tc.sent, tc.rewritten, res.RawQuery, err, tc.want)
+			}
+		})
+	}
+}
