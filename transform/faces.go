@@ -216,10 +216,11 @@ func (j *job) detectFaces() ([]FaceBox, error) {
 	// which may still be running when Faces returns (this caller gave
 	// up): hence atomic.
 	var decoded atomic.Int64
-	input := func(ctx context.Context) ([]byte, int, int, error) {
+	input := func(ctx context.Context) (rgb []byte, width, height int, err error) {
 		start := time.Now()
 		defer func() { decoded.Add(int64(time.Since(start))) }()
-		return detectorInput(ctx, source, w, h, shrink, orientation)
+		onOwnThread(func() { rgb, width, height, err = detectorInput(ctx, source, w, h, shrink, orientation) })
+		return rgb, width, height, err
 	}
 	start := time.Now()
 	// Info.Hash names an orientation asked for too (reoriented).
@@ -240,7 +241,7 @@ func (j *job) detectFaces() ([]FaceBox, error) {
 
 // detectorInput decodes source upright (orientation, 0 for its EXIF one)
 // to w x h packed 8-bit sRGB, the detector's input, on the calling
-// goroutine. The decode has a canceller of its own, killed when ctx ends
+// goroutine, which onOwnThread has locked to its thread. The decode has a canceller of its own, killed when ctx ends
 // and released before it returns. A libvips failure is the source's (it
 // does not decode, or this libvips lacks its codec), unless ctx has ended:
 // then it is ctx's error (a timeout or client_closed, see failedIn).

@@ -142,7 +142,7 @@ func (j *job) loadForRemoval() error {
 	// the same size: commonly a cut-out at the source's size of a source
 	// within twice the model's side), the decode is rendered once, to
 	// memory, and lent to the model input, which then only resizes it.
-	input := func() ([]byte, error) { return modelInput(j.req.Source, src, p.Orientation, spec) }
+	render := func() ([]byte, error) { return modelInput(j.req.Source, src, p.Orientation, spec) }
 	var lent *lentImage
 	rendered := false
 	if iw, ih := modelInputBox(src, spec); lw == iw && lh == ih {
@@ -152,7 +152,7 @@ func (j *job) loadForRemoval() error {
 		rendered = true
 		if _, ok := eightBitPixels(img); ok {
 			lent = newLentImage(img.Clone())
-			input = func() ([]byte, error) {
+			render = func() ([]byte, error) {
 				if im := lent.take(); im != nil {
 					defer im.Close()
 					return modelInputFrom(im, spec)
@@ -160,6 +160,11 @@ func (j *job) loadForRemoval() error {
 				return modelInput(j.req.Source, src, p.Orientation, spec)
 			}
 		}
+	}
+	// The Matter may run the input in a cache flight's goroutine.
+	input := func() (rgb []byte, err error) {
+		onOwnThread(func() { rgb, err = render() })
+		return rgb, err
 	}
 
 	start := time.Now()
