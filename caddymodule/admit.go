@@ -96,6 +96,33 @@ func (b budgetReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// sourceHoldsKey is the context key of withSourceHolds.
+type sourceHoldsKey struct{}
+
+// withSourceHolds is ctx carrying the holds that count a transform's
+// source in max_buffered_bytes. A detector's or model's input made from
+// that source may run in a cache flight that outlives the transform (its
+// request left; another waits for the same faces or matte): the flight's
+// context keeps ctx's values, and retainSourceHolds keeps the bytes counted
+// while the input reads them.
+func withSourceHolds(ctx context.Context, holds ...*admission.Hold) context.Context {
+	return context.WithValue(ctx, sourceHoldsKey{}, holds)
+}
+
+// retainSourceHolds retains the holds ctx carries (withSourceHolds; none:
+// nothing) and returns their release, to be called once.
+func retainSourceHolds(ctx context.Context) (release func()) {
+	holds, _ := ctx.Value(sourceHoldsKey{}).([]*admission.Hold)
+	for _, h := range holds {
+		h.Retain()
+	}
+	return func() {
+		for _, h := range holds {
+			h.Release()
+		}
+	}
+}
+
 // admit reserves a megapixel-weighted slot in the transform queue (an
 // animation weighs all its frames); past the queue limit it answers 503
 // with Retry-After at once.

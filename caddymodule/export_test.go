@@ -9,3 +9,11 @@ func SetBeforeTransform(f func(ctx context.Context)) (restore func()) {
 	testBeforeTransform.Store(&f)
 	return func() { testBeforeTransform.Store(nil) }
 }
+
+// SetBeforeFaceInput makes every face detection call f with its context
+// before it makes the detector's input, until restore is called. Tests
+// that use it must not run in parallel with others.
+func SetBeforeFaceInput(f func(ctx context.Context)) (restore func()) {
+	testBeforeFaceInput.Store(&f)
+	return func() { testBeforeFaceInput.Store(nil) }
+}

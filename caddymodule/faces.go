@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/caddyserver/caddy/v2"
 
@@ -88,6 +89,11 @@ var _ transform.FaceFinder = faceFinder{}
 func (f faceFinder) ID() string     { return f.d.ID() }
 func (f faceFinder) InputSize() int { return faces.InputSize }
 
+// testBeforeFaceInput, when set (by tests, through export_test.go), is
+// called by a face detection with its context before it makes its input.
+// Nil in production.
+var testBeforeFaceInput atomic.Pointer[func(context.Context)]
+
 // Faces looks once per key for all its concurrent callers: a cache
 // flight, whose context (cancelled only when every caller has left) both
 // input and the detector run under, so that a caller leaving does not
@@ -105,7 +111,12 @@ func (f faceFinder) Faces(ctx context.Context, key string, private bool, input f
 			f.unavailable(err)
 			return cache.Entry{}, false, transform.FacesUnavailable("This server cannot load its face detector.", err)
 		}
+		release := retainSourceHolds(ctx)
+		if hook := testBeforeFaceInput.Load(); hook != nil {
+			(*hook)(ctx)
+		}
 		rgb, w, h, err := input(ctx)
+		release()
 		if err != nil {
 			return cache.Entry{}, false, err
 		}

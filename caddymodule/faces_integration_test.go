@@ -2,6 +2,7 @@ package caddymodule_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -16,11 +17,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
 
+	"github.com/jebosio/matte/caddymodule"
 	"github.com/jebosio/matte/internal/testimages"
 )
 
@@ -477,4 +480,88 @@ func TestFacesDetectionOutlivesItsFirstClient(t *testing.T) {
 		}
 		t.Logf("round %d: A %v", i, <-aDone)
 	}
+}
+
+// A face detection shared by two sizes of one photo runs in a flight that
+// outlives the request that started it: when that request leaves, the
+// detector's input is still made from its source, which stays counted in
+// max_buffered_bytes until the input is made.
+func TestFaceInputKeepsSourceCounted(t *testing.T) {
+	data := testimages.SharedTestdata()
+	if data == "" {
+		t.Skip("shared test data (../shared/testdata) not found")
+	}
+	photo, err := os.ReadFile(filepath.Join(data, "photos", "girl-1.jpg"))
+	if err != nil {
+		t.Skipf("shared test photo: %v", err)
+	}
+	root := t.TempDir()
+	// Bytes no other test has seen: neither the faces nor the results
+	// may be cached hits.
+	src := testimages.PaddedJPEG(photo, 200_003)
+	os.WriteFile(filepath.Join(root, "held.jpg"), src, 0o644)
+	tester, base := facesSiteServing(t, root, "")
+
+	started, release := make(chan struct{}, 1), make(chan struct{})
+	t.Cleanup(caddymodule.SetBeforeFaceInput(func(ctx context.Context) {
+		select {
+		case started <- struct{}{}:
+		default:
+		}
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+	}))
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(open)
+
+	ctx, leave := context.WithCancel(context.Background())
+	defer leave()
+	leader := make(chan struct{})
+	go func() {
+		defer close(leader)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/held.jpg?fit=crop&crop=faces&w=100&h=300", nil)
+		if res, err := tester.Client.Do(req); err == nil {
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+		}
+	}()
+	select {
+	case <-started:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the face detection did not start")
+	}
+	coalesced := metricSum(t, "matte_cache_coalesced_total")
+	waiter := make(chan string, 1)
+	go func() {
+		res, err := tester.Client.Get(base + "/held.jpg?fit=crop&crop=faces&w=101&h=300")
+		if err != nil {
+			waiter <- err.Error()
+			return
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		waiter <- res.Status
+	}()
+	for deadline := time.Now().Add(10 * time.Second); metricSum(t, "matte_cache_coalesced_total") <= coalesced; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the second size did not join the face detection")
+		}
+	}
+	// Both requests hold a copy of the source (the second fetched its own).
+	held := waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v >= float64(2*len(src)) })
+	leave()
+	<-leader
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if v := metricValue(t, "matte_buffered_bytes"); v < held {
+			t.Fatalf("matte_buffered_bytes %v (was %v) while the face detection still reads the first request's %d-byte source", v, held, len(src))
+		}
+	}
+	open()
+	if s := <-waiter; !strings.HasPrefix(s, "200") {
+		t.Fatalf("the request that waited for the face detection: %s", s)
+	}
+	waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v == 0 })
 }

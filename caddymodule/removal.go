@@ -221,7 +221,9 @@ func (mt *matter) Matte(ctx context.Context, model, sourceHash string, private b
 		if err := s.Load(); err != nil {
 			return cache.Entry{}, false, transform.RemovalUnavailable("This server cannot load its segmentation model.", err)
 		}
+		release := retainSourceHolds(ctx)
 		rgb, err := input()
+		release()
 		if err != nil {
 			return cache.Entry{}, false, err
 		}

@@ -333,7 +333,7 @@ func (h *Handler) render(ctx context.Context, req *imageRequest, src []byte) (re
 			defer req.hold.Release()
 			req.sharedHold.Retain()
 			defer req.sharedHold.Release()
-			return h.transform(ctx, req, src, &tt)
+			return h.transform(withSourceHolds(ctx, req.hold, req.sharedHold), req, src, &tt)
 		})
 		if err != nil {
 			return rendered{}, err
