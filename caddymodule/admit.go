@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"sync"
@@ -81,19 +80,15 @@ func (h *Handler) reserveFor(hold *admission.Hold) func(int64) error {
 	}
 }
 
-// budgetReader reads r, taking what it reads from hold; a read past the
-// budget fails with errBuffersFull.
-type budgetReader struct {
-	r    io.Reader
-	hold *admission.Hold
-}
-
-func (b budgetReader) Read(p []byte) (int, error) {
-	n, err := b.r.Read(p)
-	if !b.hold.Take(int64(n)) {
-		return n, errBuffersFull
+// takeOrFull takes n bytes from hold, or fails with errBuffersFull past
+// the budget: an admission.Reader's Take.
+func takeOrFull(hold *admission.Hold) func(n int64) error {
+	return func(n int64) error {
+		if !hold.Take(n) {
+			return errBuffersFull
+		}
+		return nil
 	}
-	return n, err
 }
 
 // sourceHoldsKey is the context key of withSourceHolds.

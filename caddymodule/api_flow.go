@@ -244,7 +244,7 @@ func (c *apiCall) bodyTimeout() time.Duration {
 // (up to 256 KiB, after the answer) stops at it too.
 func (c *apiCall) readBody(limit int64) (*dialect.Body, error) {
 	deadline := time.Now().Add(c.bodyTimeout())
-	var body io.Reader = budgetReader{r: http.MaxBytesReader(c.w, c.r.Body, limit), hold: c.hold}
+	var body io.Reader = admission.Reader{R: http.MaxBytesReader(c.w, c.r.Body, limit), Take: takeOrFull(c.hold)}
 	rc := http.NewResponseController(c.w)
 	onConn := rc.SetReadDeadline(deadline) == nil
 	if !onConn {

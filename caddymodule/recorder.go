@@ -194,7 +194,14 @@ func (r *sourceRecorder) ReadFrom(src io.Reader) (int64, error) {
 	// Content-Length by WriteHeader): from file_server, one read of the
 	// whole file instead of a 32 KiB copy loop. One byte past the limit
 	// tells an oversized body.
-	var from io.Reader = &reservingReader{r: src, rec: r, total: int64(r.buf.Len())}
+	// Each read is reserved after it (a read's worth past the budget at
+	// most): the total the buffer will hold, over what WriteHeader may
+	// have taken for a declared length already.
+	total := int64(r.buf.Len())
+	var from io.Reader = admission.Reader{R: src, Take: func(n int64) error {
+		total += n
+		return r.take(total)
+	}}
 	if r.limit > 0 {
 		from = io.LimitReader(from, r.limit-int64(r.buf.Len())+1)
 	}
@@ -202,24 +209,6 @@ func (r *sourceRecorder) ReadFrom(src io.Reader) (int64, error) {
 	if r.limit > 0 && int64(r.buf.Len()) > r.limit {
 		r.overflow = true
 		return n, errSourceTooLarge
-	}
-	return n, err
-}
-
-// reservingReader reserves what ReadFrom reads into the recorder's buffer,
-// after each read (a read's worth past the budget at most); past the
-// budget it fails with errBuffersFull.
-type reservingReader struct {
-	r     io.Reader
-	rec   *sourceRecorder
-	total int64
-}
-
-func (rr *reservingReader) Read(p []byte) (int, error) {
-	n, err := rr.r.Read(p)
-	rr.total += int64(n)
-	if terr := rr.rec.take(rr.total); terr != nil {
-		return n, terr
 	}
 	return n, err
 }

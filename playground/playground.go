@@ -28,6 +28,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jebosio/matte/admission"
 	"github.com/jebosio/matte/params"
 )
 
@@ -312,14 +313,14 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64, r
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyTimeout))
 	var body io.Reader = io.LimitReader(r.Body, limit+1)
 	if reserve != nil {
-		body = &reservingReader{r: body, reserve: reserve}
+		body = admission.Reader{R: body, Take: reserve}
 	}
 	data, err := io.ReadAll(body)
-	var refused *reserveError
+	var refused *admission.Refused
 	switch {
 	case errors.As(err, &refused):
 		w.Header().Set("Connection", "close") // the rest of the body is not read
-		return nil, refused.err
+		return nil, refused.Err
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		w.Header().Set("Connection", "close")
 		return nil, &params.Error{Status: http.StatusRequestTimeout, Code: "request_timeout", Title: "Request timeout",
@@ -331,27 +332,6 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64, r
 		return nil, tooLarge
 	}
 	return data, nil
-}
-
-// reservingReader reads r, taking each chunk it reads with reserve first;
-// a refusal ends the read with a *reserveError.
-type reservingReader struct {
-	r       io.Reader
-	reserve func(int64) error
-}
-
-type reserveError struct{ err error }
-
-func (e *reserveError) Error() string { return e.err.Error() }
-
-func (b *reservingReader) Read(p []byte) (int, error) {
-	n, err := b.r.Read(p)
-	if n > 0 {
-		if rerr := b.reserve(int64(n)); rerr != nil {
-			return 0, &reserveError{rerr}
-		}
-	}
-	return n, err
 }
 
 // importURL reads {"url": "..."} and fetches that URL with Options.Fetch.
