@@ -20,6 +20,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/internal/durable"
 )
 
 // DefaultAPIRate is the megapixel-weighted per-minute budget of a key that
@@ -239,7 +240,7 @@ func (s *usageStore) settle(id string, quota *float64, cost float64, charged boo
 	return s.saveLocked()
 }
 
-// saveLocked writes the usage file atomically (writeAtomic).
+// saveLocked writes the usage file atomically and durably (durable.WriteFile).
 func (s *usageStore) saveLocked() error {
 	if s.path == "" {
 		return nil
@@ -251,7 +252,7 @@ func (s *usageStore) saveLocked() error {
 	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return err
 	}
-	return writeAtomic(s.path, append(data, '\n'))
+	return durable.WriteFile(s.path, append(data, '\n'), 0o600)
 }
 
 // rateState is a key's rate limit as the X-RateLimit headers tell it.

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/internal/durable"
 )
 
 // DefaultImproveMax is how many submissions the improvement store keeps
@@ -76,11 +77,11 @@ func (s *improveStore) save(data []byte, rec submissionRecord) (string, error) {
 	}
 	rec.ID = newUUID()
 	rec.Image = rec.ID + "." + rec.Type
-	if err := writeAtomic(filepath.Join(s.dir, rec.Image), data); err != nil {
+	if err := durable.WriteFile(filepath.Join(s.dir, rec.Image), data, 0o600); err != nil {
 		return "", err
 	}
 	meta, _ := json.MarshalIndent(rec, "", "\t")
-	if err := writeAtomic(filepath.Join(s.dir, rec.ID+".json"), append(meta, '\n')); err != nil {
+	if err := durable.WriteFile(filepath.Join(s.dir, rec.ID+".json"), append(meta, '\n'), 0o600); err != nil {
 		os.Remove(filepath.Join(s.dir, rec.Image))
 		return "", err
 	}
@@ -102,36 +103,6 @@ func fileType(name string) string {
 		return "bin"
 	}
 	return name
-}
-
-// writeAtomic writes data to path through a hidden temporary file in the
-// same folder: written, synced, renamed over path, then the folder synced.
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(name, path)
-	}
-	if err != nil {
-		os.Remove(name)
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
 }
 
 // serveSubmit runs a Submit route: authenticate, refuse a declared

@@ -1,0 +1,109 @@
+// Package durable holds the file operations whose effect must survive a
+// crash, in one place: replacing a file atomically and durably (WriteFile)
+// and making a directory entry change (create, rename, unlink) durable
+// (SyncDir). A rename or unlink is only in the page cache until the
+// directory that holds the name is fsynced; a crash before that can bring
+// back the old name or lose the new one, whatever fsync the file had.
+//
+// FS is the one seam for faults: the zero value, and a nil *FS, use the
+// operating system; a test sets a field to inject a failure or to record
+// the calls. Safe for concurrent use as long as the fields are not changed
+// meanwhile (set them before handing the FS to the code under test).
+package durable
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// FS performs the operations below. Each field, when set, replaces the
+// operating system's call of the same name.
+type FS struct {
+	RemoveFunc  func(name string) error             // os.Remove
+	RenameFunc  func(oldpath, newpath string) error // os.Rename
+	SyncDirFunc func(dir string) error              // fsync of the directory
+}
+
+// Remove removes the named file or empty directory (os.Remove). It does not
+// make the removal durable: the caller calls SyncDir on the parent when
+// that matters.
+func (f *FS) Remove(name string) error {
+	if f != nil && f.RemoveFunc != nil {
+		return f.RemoveFunc(name)
+	}
+	return os.Remove(name)
+}
+
+// Rename renames oldpath to newpath (os.Rename). It does not make the
+// rename durable: the caller calls SyncDir on the parent (both parents, if
+// they differ) when that matters.
+func (f *FS) Rename(oldpath, newpath string) error {
+	if f != nil && f.RenameFunc != nil {
+		return f.RenameFunc(oldpath, newpath)
+	}
+	return os.Rename(oldpath, newpath)
+}
+
+// SyncDir fsyncs the directory dir, so that the names created, renamed or
+// removed in it so far survive a crash.
+func (f *FS) SyncDir(dir string) error {
+	if f != nil && f.SyncDirFunc != nil {
+		return f.SyncDirFunc(dir)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("fsync dir: %w", err)
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("fsync dir: %w", err)
+	}
+	return nil
+}
+
+// WriteFile replaces name by a file holding data, with mode perm exactly
+// (whatever the umask), atomically and durably: the data goes to a hidden
+// temporary file in the same directory (".<base>.*.tmp"), which is
+// fsynced, closed and renamed over name, and then the directory is
+// fsynced. A reader sees the old file or the new one, never a part; after
+// a crash name holds the old data or the new. On an error before the
+// rename the temporary file is removed and name is untouched; an error of
+// the final SyncDir is returned too (name then holds data, but may not
+// after a crash). Concurrent calls on one name are safe (each has its own
+// temporary file); the last rename wins.
+func (f *FS) WriteFile(name string, data []byte, perm fs.FileMode) error {
+	dir := filepath.Dir(name)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmpName := tmp.Name()
+	err = tmp.Chmod(perm)
+	if err == nil {
+		_, err = tmp.Write(data)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = f.Rename(tmpName, name)
+	}
+	if err != nil {
+		os.Remove(tmpName)
+		return err
+	}
+	return f.SyncDir(dir)
+}
+
+// WriteFile is (*FS)(nil).WriteFile: the operating system's calls.
+func WriteFile(name string, data []byte, perm fs.FileMode) error {
+	return (*FS)(nil).WriteFile(name, data, perm)
+}
