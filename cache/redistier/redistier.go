@@ -56,6 +56,7 @@ import (
 
 	"github.com/jebosio/matte/cache"
 	"github.com/jebosio/matte/cluster"
+	"github.com/jebosio/matte/internal/durable"
 )
 
 // Options configures New. Zero values take the defaults.
@@ -77,7 +78,12 @@ type Options struct {
 	// StateFile, when set, keeps the number of the last purge applied to
 	// the local tiers across restarts (the disk tier's directory is the
 	// place for it; without a disk tier nothing local outlives a restart).
+	// It is replaced atomically and durably (durable.WriteFile: temporary
+	// file fsynced, renamed, directory fsynced), so a crash leaves the
+	// number before or after a save, never a lost or torn file.
 	StateFile string
+
+	fs *durable.FS // tests only: faults and recorded fsyncs (nil: the OS)
 }
 
 // purgeLog is how many purge numbers below heard keep their scope: a write
@@ -574,7 +580,7 @@ func (t *Tier) purgeMissed() {
 	t.notify(cache.SharedPurge{All: true})
 }
 
-// saveState writes heard to StateFile (temporary file, then rename), once
+// saveState writes heard to StateFile (durable.WriteFile), once
 // a handler is registered, a missed purge has been applied and no purge's
 // handlers are running: before that the local tiers are not known to be as
 // fresh as heard. Errors are
@@ -591,12 +597,9 @@ func (t *Tier) saveState() {
 	if !ready || (t.savedOK && seq == t.saved) {
 		return
 	}
-	tmp := t.o.StateFile + ".tmp"
-	err := os.WriteFile(tmp, []byte(strconv.FormatUint(seq, 10)+"\n"), 0o600)
-	if err == nil {
-		err = os.Rename(tmp, t.o.StateFile)
-	}
-	if err != nil {
+	// Saved only once the file and its directory entry are on disk: a
+	// number not known to survive a crash is written again next time.
+	if err := t.o.fs.WriteFile(t.o.StateFile, []byte(strconv.FormatUint(seq, 10)+"\n"), 0o600); err != nil {
 		t.writeErrors.Add(1)
 		return
 	}

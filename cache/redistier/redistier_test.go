@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/jebosio/matte/cache"
 	"github.com/jebosio/matte/cluster"
+	"github.com/jebosio/matte/internal/durable"
 	"github.com/jebosio/matte/internal/redistest"
 )
 
@@ -900,5 +902,42 @@ func TestPurgeNamespaceUnlinksPages(t *testing.T) {
 	}
 	if n := count("t:e:*"); n != 0 {
 		t.Fatalf("%d entries left after PurgeAll", n)
+	}
+}
+
+// TestStateFileSynced: every save of the StateFile fsyncs its directory
+// after the rename, so that the number survives a crash (the rename alone
+// lives in the page cache until then). A crash cannot be staged in a
+// test: the recorded fsyncs, and what the file held at each, stand in.
+func TestStateFileSynced(t *testing.T) {
+	srv := redistest.Start(t)
+	dir := t.TempDir()
+	state := filepath.Join(dir, ".matte-shared-purges")
+	var mu sync.Mutex
+	var seen []string // the file's content at each fsync of dir
+	fs := &durable.FS{SyncDirFunc: func(d string) error {
+		b, err := os.ReadFile(state)
+		mu.Lock()
+		if d == dir && err == nil {
+			seen = append(seen, string(b))
+		}
+		mu.Unlock()
+		return (*durable.FS)(nil).SyncDir(d)
+	}}
+	synced := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), seen...)
+	}
+	b := newNode(t, srv.Addr, cluster.Options{}, Options{StateFile: state, fs: fs})
+	waitFor(t, "the first save", func() bool { return len(synced()) > 0 })
+	if s := synced(); s[0] != "0\n" {
+		t.Fatalf("directory synced with %q in the state file, want 0", s[0])
+	}
+	if err := b.c.Delete("result", "k"); err != nil { // number 1
+		t.Fatal(err)
+	}
+	if s := synced(); s[len(s)-1] != "1\n" {
+		t.Fatalf("after purge 1 the directory was synced with %q in the state file, want 1", s)
 	}
 }
