@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jebosio/matte/internal/durable"
 )
 
 // diskTier is the on-disk tier: one file per entry under root (layout in
@@ -96,6 +98,9 @@ type testHooks struct {
 	beforeTrashRemoval func(trash string)         // called by the purge goroutine before it deletes a trash directory
 	tempMaxAge         time.Duration              // override of tempMaxAge (0: default)
 	touchInterval      time.Duration              // override of touchInterval (0: default)
+	// fs performs the removals of entry files and the directory fsyncs;
+	// tests set its fields to make unlinks fail or to record the fsyncs.
+	fs durable.FS
 }
 
 const (
@@ -247,7 +252,7 @@ func (d *diskTier) touch(k idxKey, p string, fi os.FileInfo, e *Entry) bool {
 			if dead || nsGone || (tagGone && e.Tag != "") || d.purgedAll {
 				// An old file that a purge during the scan covered.
 				if cur, err := os.Lstat(p); err == nil && os.SameFile(cur, fi) {
-					os.Remove(p)
+					d.hooks.fs.Remove(p)
 				}
 				d.unlock()
 				return false
@@ -315,7 +320,7 @@ func (d *diskTier) dropCorrupt(k idxKey, ns, key, p string, fi os.FileInfo, caus
 	if err != nil || !os.SameFile(cur, fi) {
 		return
 	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := d.hooks.fs.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		d.reportLocked(&DiskError{Op: "delete", Namespace: ns, Key: key, Path: p, Err: err})
 	}
 	if n := d.idx[k]; n != nil {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"hash/maphash"
 	"io/fs"
-	"os"
 )
 
 // idxKey identifies an entry in the index.
@@ -81,7 +80,7 @@ func (d *diskTier) removeLocked(k idxKey) error {
 	} else if d.scanning {
 		d.tombstones[k] = struct{}{}
 	}
-	if err := os.Remove(d.path(k)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := d.hooks.fs.Remove(d.path(k)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	return nil
@@ -94,7 +93,7 @@ func (d *diskTier) evictLocked() {
 		n := d.lru.prev
 		d.dropLocked(n)
 		d.evictions.Add(1)
-		if err := os.Remove(d.path(n.k)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := d.hooks.fs.Remove(d.path(n.k)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			d.reportLocked(&DiskError{Op: "delete", Namespace: n.k.ns, Path: d.path(n.k), Err: err})
 		}
 	}

@@ -111,7 +111,7 @@ func (d *diskTier) trashLocked(ns string) (string, error) {
 	var rnd [8]byte
 	rand.Read(rnd[:])
 	trash := filepath.Join(d.root, trashPrefix+hex.EncodeToString(rnd[:]))
-	if err := os.Rename(filepath.Join(d.root, ns), trash); err != nil {
+	if err := d.hooks.fs.Rename(filepath.Join(d.root, ns), trash); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", nil
 		}

@@ -111,7 +111,7 @@ func (d *diskTier) scan() {
 			}
 			if _, ok := d.purgedTags[s.tag]; ok && s.tag != 0 {
 				// Purged while we were scanning: delete instead of indexing.
-				os.Remove(d.path(s.k))
+				d.hooks.fs.Remove(d.path(s.k))
 				continue
 			}
 			n := &node{k: s.k, size: s.size, atime: s.mtime, persisted: s.mtime, tag: s.tag}
