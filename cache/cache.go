@@ -602,8 +602,8 @@ type Stats struct {
 	MemoryDropped            uint64 // sets dropped or rejected by ristretto
 
 	DiskHits, DiskMisses uint64
-	DiskEntries          int64 // gauge: indexed entries
-	DiskBytes            int64 // gauge: size of indexed entry files
+	DiskEntries          int64 // gauge: indexed entry files (removed ones whose unlink failed included)
+	DiskBytes            int64 // gauge: size of indexed entry files (likewise)
 	DiskMaxBytes         int64
 	DiskIndexReady       bool // the startup scan has finished
 	DiskEvictions        uint64

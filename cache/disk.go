@@ -40,6 +40,10 @@ import (
 // once stop is closed and closes ready when done) and one per purge that
 // deletes a trash directory. The counters are atomics and need no lock.
 //
+// The index counts every entry file known to be on disk: a removed entry
+// whose unlink failed keeps a dead node until a retry succeeds
+// (removeLocked), so total never undercounts what the tier holds.
+//
 // Until the scan finishes (ready is closed) the size limit only covers
 // entries written or read since start, and removals are remembered
 // (tombstones, purged namespaces and tags, purgedAll) so that the scan does
@@ -98,8 +102,9 @@ type testHooks struct {
 	beforeTrashRemoval func(trash string)         // called by the purge goroutine before it deletes a trash directory
 	tempMaxAge         time.Duration              // override of tempMaxAge (0: default)
 	touchInterval      time.Duration              // override of touchInterval (0: default)
-	// fs performs the removals of entry files and the directory fsyncs;
-	// tests set its fields to make unlinks fail or to record the fsyncs.
+	// fs performs the removals of entry files, the renames of namespace
+	// directories to the trash and the directory fsyncs; tests set its
+	// fields to make them fail or to record them.
 	fs durable.FS
 }
 
@@ -252,7 +257,9 @@ func (d *diskTier) touch(k idxKey, p string, fi os.FileInfo, e *Entry) bool {
 			if dead || nsGone || (tagGone && e.Tag != "") || d.purgedAll {
 				// An old file that a purge during the scan covered.
 				if cur, err := os.Lstat(p); err == nil && os.SameFile(cur, fi) {
-					d.hooks.fs.Remove(p)
+					if err := d.removeLocked(k); err != nil {
+						d.reportLocked(&DiskError{Op: "purge", Namespace: k.ns, Path: p, Err: err})
+					}
 				}
 				d.unlock()
 				return false
@@ -269,6 +276,10 @@ func (d *diskTier) touch(k idxKey, p string, fi os.FileInfo, e *Entry) bool {
 		}
 		d.unlock()
 		return true
+	}
+	if n.dead { // removed, but its unlink failed (removeLocked)
+		d.unlock()
+		return false
 	}
 	n.atime = now
 	d.moveToFront(n)
@@ -320,11 +331,8 @@ func (d *diskTier) dropCorrupt(k idxKey, ns, key, p string, fi os.FileInfo, caus
 	if err != nil || !os.SameFile(cur, fi) {
 		return
 	}
-	if err := d.hooks.fs.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := d.removeLocked(k); err != nil {
 		d.reportLocked(&DiskError{Op: "delete", Namespace: ns, Key: key, Path: p, Err: err})
-	}
-	if n := d.idx[k]; n != nil {
-		d.dropLocked(n)
 	}
 }
 

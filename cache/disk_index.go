@@ -4,6 +4,7 @@ import (
 	"errors"
 	"hash/maphash"
 	"io/fs"
+	"os"
 )
 
 // idxKey identifies an entry in the index.
@@ -22,7 +23,10 @@ type node struct {
 	tag       uint64 // tagHash of the entry's Tag (0: untagged)
 	// verified is the identity of the file at the entry's path whose value
 	// checksum this process has verified (getStream); zero: none yet.
-	verified   fileID
+	verified fileID
+	// dead: the entry was removed from the cache but unlinking its file
+	// failed, so the file is still on disk and counted (removeLocked).
+	dead       bool
 	prev, next *node
 }
 
@@ -73,28 +77,69 @@ func (d *diskTier) dropLocked(n *node) {
 	}
 }
 
-// removeLocked removes the entry's file and index node, if any.
+// removeLocked removes the entry file of k and, once it is gone, its index
+// node. Every removal of an entry file (delete, purge, eviction, a corrupt
+// or purged file found by a read or the scan) goes through it, so that the
+// index accounts for every entry file still on disk:
+//
+//   - The file is removed, or was not there (ENOENT): k's node, if any, is
+//     dropped (and k tombstoned while the scan runs).
+//   - Any other failure: the file is still there, so k keeps a node, or
+//     gets one sized by an lstat of the file if it had none (an unindexed
+//     file), marked dead and moved to the LRU tail, its bytes still in
+//     total; the error is returned for the caller to report. A dead node's
+//     file is never served (touch and touchVerified refuse it), the scan
+//     does not index it again, and the removal is retried by the next
+//     eviction (which starts at the tail), Delete or purge of k; a new
+//     write of k renames a live file over it. So a failing unlink cannot
+//     make the tier exceed its byte limit unnoticed, nor serve what was
+//     removed.
 func (d *diskTier) removeLocked(k idxKey) error {
-	if n := d.idx[k]; n != nil {
-		d.dropLocked(n)
-	} else if d.scanning {
-		d.tombstones[k] = struct{}{}
+	p := d.path(k)
+	err := d.hooks.fs.Remove(p)
+	n := d.idx[k]
+	if err == nil || errors.Is(err, fs.ErrNotExist) {
+		if n != nil {
+			d.dropLocked(n)
+		} else if d.scanning {
+			d.tombstones[k] = struct{}{}
+		}
+		return nil
 	}
-	if err := d.hooks.fs.Remove(d.path(k)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
+	if n == nil {
+		fi, lerr := os.Lstat(p)
+		if lerr != nil {
+			// Gone after all, or unknowable: nothing to account.
+			if d.scanning {
+				d.tombstones[k] = struct{}{}
+			}
+			return err
+		}
+		n = &node{k: k, size: fi.Size()}
+		d.idx[k] = n
+		d.total += n.size
+	} else {
+		d.unlink(n)
 	}
-	return nil
+	d.pushBack(n)
+	n.dead = true
+	n.verified = fileID{}
+	return err
 }
 
 // evictLocked removes least recently used entries until the total is within
-// the limit.
+// the limit. One pass tries each node at most once, from the tail: a node
+// whose file cannot be removed stays (dead, removeLocked) and the pass goes
+// on with the next one, so it ends even when no unlink succeeds; the total
+// then stays over the limit until a later pass succeeds.
 func (d *diskTier) evictLocked() {
-	for d.total > d.maxBytes && d.lru.prev != &d.lru {
-		n := d.lru.prev
-		d.dropLocked(n)
-		d.evictions.Add(1)
-		if err := d.hooks.fs.Remove(d.path(n.k)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	for n := d.lru.prev; d.total > d.maxBytes && n != &d.lru; {
+		prev := n.prev // removeLocked moves n, if it stays, behind the cursor
+		if err := d.removeLocked(n.k); err != nil {
 			d.reportLocked(&DiskError{Op: "delete", Namespace: n.k.ns, Path: d.path(n.k), Err: err})
+		} else {
+			d.evictions.Add(1) // files removed by eviction, dead ones included
 		}
+		n = prev
 	}
 }

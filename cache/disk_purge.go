@@ -43,20 +43,29 @@ func (d *diskTier) del(ns, key string) error {
 
 // purgeNS removes a namespace: its directory is renamed into the trash
 // (O(1) on disk) and deleted in the background; the index pass is O(entries).
+// If the rename fails, the directory is still there: the indexed entries are
+// removed one by one instead (removeLocked), so that none of them is served
+// or leaves the index while its file is on disk, and the error is returned.
 func (d *diskTier) purgeNS(ns string) error {
 	d.mu.Lock()
 	d.cancelPendingLocked(func(p *pendingWrite) bool { return p.ns == ns })
-	for k, n := range d.idx {
-		if k.ns == ns {
-			d.dropLocked(n)
-		}
-	}
 	if d.scanning {
 		d.purgedNS[ns] = struct{}{}
 	}
 	trash, err := d.trashLocked(ns)
+	errs := []error{err}
+	for k, n := range d.idx {
+		if k.ns != ns {
+			continue
+		}
+		if err == nil {
+			d.dropLocked(n) // its file went with the directory
+		} else {
+			errs = append(errs, d.removeLocked(k))
+		}
+	}
 	d.unlock()
-	if err != nil {
+	if err := errors.Join(errs...); err != nil {
 		err = &DiskError{Op: "purge", Path: filepath.Join(d.root, ns), Err: err}
 		d.report(err)
 		return err
@@ -65,22 +74,22 @@ func (d *diskTier) purgeNS(ns string) error {
 	return nil
 }
 
-// purgeAll removes every namespace directory.
+// purgeAll removes every namespace directory, as purgeNS does each one
+// (indexed entries of a namespace whose directory cannot be renamed, or of
+// every namespace if root cannot be listed, are removed one by one).
 func (d *diskTier) purgeAll() error {
 	d.mu.Lock()
 	d.cancelPendingLocked(func(*pendingWrite) bool { return true })
-	for _, n := range d.idx {
-		d.dropLocked(n)
-	}
 	if d.scanning {
 		d.purgedAll = true
 	}
 	var trashes []string
 	var errs []error
-	ents, err := os.ReadDir(d.root)
-	if err != nil {
-		errs = append(errs, err)
+	ents, listErr := os.ReadDir(d.root)
+	if listErr != nil {
+		errs = append(errs, listErr)
 	}
+	stuck := make(map[string]bool) // namespaces whose directory is still there
 	for _, e := range ents {
 		if !e.IsDir() || !ValidNamespace(e.Name()) {
 			continue
@@ -88,9 +97,17 @@ func (d *diskTier) purgeAll() error {
 		t, err := d.trashLocked(e.Name())
 		if err != nil {
 			errs = append(errs, err)
+			stuck[e.Name()] = true
 		}
 		if t != "" {
 			trashes = append(trashes, t)
+		}
+	}
+	for k, n := range d.idx {
+		if listErr == nil && !stuck[k.ns] {
+			d.dropLocked(n)
+		} else if err := d.removeLocked(k); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	d.unlock()
@@ -125,6 +142,9 @@ func (d *diskTier) trashLocked(ns string) (string, error) {
 
 // removeTrash deletes a trash directory in a goroutine counted in d.wg, so
 // that close waits for it. Leftovers of a crash are deleted by the next scan.
+// The trash is outside the index: its bytes stop counting when the
+// namespace is renamed into it, and a trash that cannot be deleted (reported)
+// stays on disk, uncounted, until the next scan deletes it.
 func (d *diskTier) removeTrash(trash string) {
 	if trash == "" {
 		return

@@ -111,7 +111,9 @@ func (d *diskTier) scan() {
 			}
 			if _, ok := d.purgedTags[s.tag]; ok && s.tag != 0 {
 				// Purged while we were scanning: delete instead of indexing.
-				d.hooks.fs.Remove(d.path(s.k))
+				if err := d.removeLocked(s.k); err != nil {
+					d.reportLocked(&DiskError{Op: "purge", Namespace: s.k.ns, Path: d.path(s.k), Err: err})
+				}
 				continue
 			}
 			n := &node{k: s.k, size: s.size, atime: s.mtime, persisted: s.mtime, tag: s.tag}

@@ -192,7 +192,7 @@ func (d *diskTier) getStream(ns, key string, stream func(size int64) bool) (Entr
 func (d *diskTier) isVerified(k idxKey, id fileID) bool {
 	d.mu.Lock()
 	n := d.idx[k]
-	ok := n != nil && n.verified == id
+	ok := n != nil && !n.dead && n.verified == id
 	d.unlock()
 	return ok
 }
@@ -204,7 +204,7 @@ func (d *diskTier) markVerified(k idxKey, p string, fi os.FileInfo, id fileID) {
 	d.mu.Lock()
 	defer d.unlock()
 	n := d.idx[k]
-	if n == nil {
+	if n == nil || n.dead {
 		return
 	}
 	if cur, err := os.Lstat(p); err == nil && os.SameFile(cur, fi) {

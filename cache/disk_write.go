@@ -255,6 +255,7 @@ func (d *diskTier) install(p *pendingWrite, tmp string) (bool, error) {
 	}
 	n.size, n.atime, n.persisted, n.tag = p.size, now, now, tagHash(p.entry.Tag)
 	n.verified = fileID{} // a new file: not read back by getStream yet
+	n.dead = false        // the rename replaced a file whose unlink had failed
 	d.total += n.size
 	d.evictLocked()
 	d.unlock()

@@ -1,0 +1,157 @@
+package cache
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+	"testing"
+)
+
+// unlinkFaults makes the disk tier's unlinks of chosen paths, and while
+// renames is set every rename of a namespace directory, fail with EACCES.
+type unlinkFaults struct {
+	mu      sync.Mutex
+	paths   map[string]bool
+	renames bool
+}
+
+func (f *unlinkFaults) set(renames bool, paths ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.renames = renames
+	f.paths = make(map[string]bool)
+	for _, p := range paths {
+		f.paths[p] = true
+	}
+}
+
+func (f *unlinkFaults) hooks() *testHooks {
+	h := &testHooks{}
+	h.fs.RemoveFunc = func(p string) error {
+		f.mu.Lock()
+		fail := f.paths[p]
+		f.mu.Unlock()
+		if fail {
+			return &os.PathError{Op: "remove", Path: p, Err: syscall.EACCES}
+		}
+		return os.Remove(p)
+	}
+	h.fs.RenameFunc = func(from, to string) error {
+		f.mu.Lock()
+		fail := f.renames
+		f.mu.Unlock()
+		if fail {
+			return &os.LinkError{Op: "rename", Old: from, New: to, Err: syscall.EACCES}
+		}
+		return os.Rename(from, to)
+	}
+	return h
+}
+
+// checkAccounted fails t unless the tier counts exactly the entry files on
+// disk.
+func checkAccounted(t *testing.T, c *Cache, dir string) {
+	t.Helper()
+	total, n := diskUsage(t, dir)
+	if s := c.Stats(); s.DiskBytes != total || s.DiskEntries != int64(n) {
+		t.Fatalf("the index counts %d files, %d bytes; %d files, %d bytes on disk", s.DiskEntries, s.DiskBytes, n, total)
+	}
+}
+
+// TestDiskFailedUnlinkOnEviction: an evicted entry whose unlink fails stays
+// counted (its file is still on disk), the eviction goes on with the next
+// entry, and the next eviction removes it.
+func TestDiskFailedUnlinkOnEviction(t *testing.T) {
+	dir := t.TempDir()
+	e := mkEntry(1000, "")
+	b, _ := encodeEntry("result", "k0", &e)
+	fileSize := int64(len(b))
+	limit := 2*fileSize + fileSize/2 // room for two entries
+	var f unlinkFaults
+	c, sink := diskOnly(t, dir, limit, f.hooks())
+	for i := range 2 {
+		c.Set("result", fmt.Sprintf("k%d", i), e)
+		c.Flush()
+	}
+	f.set(false, entryFile(c, "result", "k0"))
+	c.Set("result", "k2", e) // evicts k0, which stays, so k1 too
+	c.Flush()
+	checkAccounted(t, c, dir)
+	if _, err := os.Stat(entryFile(c, "result", "k1")); err == nil {
+		t.Fatal("k1 not evicted while k0's file could not be removed")
+	}
+	if len(sink.list()) == 0 {
+		t.Fatal("the failed unlink was not reported")
+	}
+	f.set(false)
+	c.Set("result", "k3", e) // evicts k0 (for good now); k2 and k3 stay
+	c.Flush()
+	checkAccounted(t, c, dir)
+	if _, err := os.Stat(entryFile(c, "result", "k0")); err == nil {
+		t.Fatal("k0's file outlived the next eviction")
+	}
+	if s := c.Stats(); s.DiskBytes > limit || s.DiskEntries != 2 || s.DiskEvictions != 2 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+// TestDiskFailedUnlinkOnRemoval: when a delete, a purge or the removal of
+// a corrupt file cannot unlink the entry's file, the entry is not served,
+// its bytes stay counted, and the next removal that succeeds ends it.
+func TestDiskFailedUnlinkOnRemoval(t *testing.T) {
+	cases := []struct {
+		name    string
+		renames bool // namespace renames fail too
+		remove  func(c *Cache) error
+		wantErr bool
+	}{
+		{"delete", false, func(c *Cache) error { return c.Delete("result", "k") }, true},
+		{"purge tag", false, func(c *Cache) error { return c.PurgeTag("t") }, true},
+		{"purge, rename failing", true, func(c *Cache) error { return c.Purge("result") }, true},
+		{"purge all, rename failing", true, func(c *Cache) error { return c.PurgeAll() }, true},
+		{"corrupt", false, func(c *Cache) error {
+			p := entryFile(c, "result", "k")
+			b, _ := os.ReadFile(p)
+			b[len(b)-1] ^= 1
+			if err := os.WriteFile(p, b, 0o600); err != nil {
+				return err
+			}
+			if _, _, ok := c.Get("result", "k"); ok {
+				return errors.New("corrupt entry served")
+			}
+			return nil
+		}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var f unlinkFaults
+			c, _ := diskOnly(t, dir, 1<<20, f.hooks())
+			c.Set("result", "k", mkEntry(100, "t"))
+			c.Set("result", "other", mkEntry(100, ""))
+			c.Flush()
+			p := entryFile(c, "result", "k")
+			f.set(tc.renames, p)
+			if err := tc.remove(c); (err != nil) != tc.wantErr {
+				t.Fatalf("removal: error %v, want one: %v", err, tc.wantErr)
+			}
+			if _, err := os.Stat(p); err != nil {
+				t.Fatalf("the file whose unlink failed is gone: %v", err)
+			}
+			if _, _, ok := c.Get("result", "k"); ok {
+				t.Fatal("a removed entry whose unlink failed is served")
+			}
+			checkAccounted(t, c, dir)
+			f.set(false)
+			if err := c.Delete("result", "k"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(p); err == nil {
+				t.Fatal("the file outlived a Delete that could unlink it")
+			}
+			checkAccounted(t, c, dir)
+		})
+	}
+}
