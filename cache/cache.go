@@ -570,7 +570,7 @@ func (c *Cache) localPurgeAll() error {
 // PurgeTag removes every entry, in any namespace, whose Tag equals tag
 // (an empty tag purges nothing). Cost: one pass over the memory entries and
 // one over the disk index (in memory; no directory scan), plus one unlink
-// per matching file. Disk entries not yet indexed by the startup scan are
+// per matching file and one fsync per directory unlinked in. Disk entries not yet indexed by the startup scan are
 // covered as well: they are deleted when the scan or a Get reaches them.
 // The shared tier keeps a set of keys per tag.
 func (c *Cache) PurgeTag(tag string) error {

@@ -257,7 +257,7 @@ func (d *diskTier) touch(k idxKey, p string, fi os.FileInfo, e *Entry) bool {
 			if dead || nsGone || (tagGone && e.Tag != "") || d.purgedAll {
 				// An old file that a purge during the scan covered.
 				if cur, err := os.Lstat(p); err == nil && os.SameFile(cur, fi) {
-					if err := d.removeLocked(k); err != nil {
+					if err := d.removeLocked(k, nil); err != nil {
 						d.reportLocked(&DiskError{Op: "purge", Namespace: k.ns, Path: p, Err: err})
 					}
 				}
@@ -331,7 +331,7 @@ func (d *diskTier) dropCorrupt(k idxKey, ns, key, p string, fi os.FileInfo, caus
 	if err != nil || !os.SameFile(cur, fi) {
 		return
 	}
-	if err := d.removeLocked(k); err != nil {
+	if err := d.removeLocked(k, nil); err != nil {
 		d.reportLocked(&DiskError{Op: "delete", Namespace: ns, Key: key, Path: p, Err: err})
 	}
 }

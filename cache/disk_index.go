@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"io/fs"
 	"os"
+	"path/filepath"
 )
 
 // idxKey identifies an entry in the index.
@@ -94,9 +95,16 @@ func (d *diskTier) dropLocked(n *node) {
 //     write of k renames a live file over it. So a failing unlink cannot
 //     make the tier exceed its byte limit unnoticed, nor serve what was
 //     removed.
-func (d *diskTier) removeLocked(k idxKey) error {
+//
+// The unlink is not made durable here: if toSync is not nil, the shard
+// directory of a file removed is added to it, for the caller to fsync once
+// it has released mu (syncDirs).
+func (d *diskTier) removeLocked(k idxKey, toSync map[string]struct{}) error {
 	p := d.path(k)
 	err := d.hooks.fs.Remove(p)
+	if err == nil && toSync != nil {
+		toSync[filepath.Dir(p)] = struct{}{}
+	}
 	n := d.idx[k]
 	if err == nil || errors.Is(err, fs.ErrNotExist) {
 		if n != nil {
@@ -135,7 +143,7 @@ func (d *diskTier) removeLocked(k idxKey) error {
 func (d *diskTier) evictLocked() {
 	for n := d.lru.prev; d.total > d.maxBytes && n != &d.lru; {
 		prev := n.prev // removeLocked moves n, if it stays, behind the cursor
-		if err := d.removeLocked(n.k); err != nil {
+		if err := d.removeLocked(n.k, nil); err != nil {
 			d.reportLocked(&DiskError{Op: "delete", Namespace: n.k.ns, Path: d.path(n.k), Err: err})
 		} else {
 			d.evictions.Add(1) // files removed by eviction, dead ones included

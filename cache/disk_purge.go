@@ -14,6 +14,18 @@ import (
 // that no write queued before it is renamed into place after it; the files
 // themselves are removed under d.mu (one entry) or renamed to the trash
 // under d.mu and deleted afterwards by a goroutine of their own.
+//
+// Durability: a delete or purge returns once its removals would survive a
+// crash: the shard directories of the files it unlinked, and root after it
+// renamed namespace directories to the trash, are fsynced (syncDirs,
+// without d.mu) before it returns; a failed fsync is reported and returned.
+// The shared tier's StateFile, written after the local purge, relies on
+// this: it must never record a purge that a crash could undo on the disk.
+// Not fsynced: evictions and corrupt files (back after a crash, such a
+// file is a valid entry or caught by its checksum), and the files that a
+// purge during the startup scan covers, which are removed when the scan or
+// a Get reaches them (that part of such a purge is in memory only anyway:
+// purgedNS, purgedTags).
 
 // cancelPendingLocked cancels every pending write that match selects.
 func (d *diskTier) cancelPendingLocked(match func(*pendingWrite) bool) {
@@ -25,17 +37,34 @@ func (d *diskTier) cancelPendingLocked(match func(*pendingWrite) bool) {
 	}
 }
 
+// syncDirs fsyncs each directory of dirs, so that the unlinks and renames
+// made in them survive a crash. Called without d.mu: an fsync may take long,
+// and nothing it covers can change meaning meanwhile (a later rename into
+// one of the directories is fsynced by its own writer). A directory gone
+// meanwhile (its namespace purged since) needs no fsync.
+func (d *diskTier) syncDirs(dirs map[string]struct{}) error {
+	var errs []error
+	for dir := range dirs {
+		if err := d.hooks.fs.SyncDir(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 func (d *diskTier) del(ns, key string) error {
 	k := idxKey{ns: ns, h: hashKey(key)}
+	toSync := make(map[string]struct{}, 1)
 	d.mu.Lock()
-	defer d.unlock()
 	if p := d.pending[k]; p != nil {
 		p.cancelled = true
 		delete(d.pending, k)
 	}
-	if err := d.removeLocked(k); err != nil {
+	err := d.removeLocked(k, toSync)
+	d.unlock()
+	if err = errors.Join(err, d.syncDirs(toSync)); err != nil {
 		err = &DiskError{Op: "delete", Namespace: ns, Key: key, Path: d.path(k), Err: err}
-		d.reportLocked(err)
+		d.report(err)
 		return err
 	}
 	return nil
@@ -47,6 +76,7 @@ func (d *diskTier) del(ns, key string) error {
 // removed one by one instead (removeLocked), so that none of them is served
 // or leaves the index while its file is on disk, and the error is returned.
 func (d *diskTier) purgeNS(ns string) error {
+	toSync := make(map[string]struct{})
 	d.mu.Lock()
 	d.cancelPendingLocked(func(p *pendingWrite) bool { return p.ns == ns })
 	if d.scanning {
@@ -54,6 +84,9 @@ func (d *diskTier) purgeNS(ns string) error {
 	}
 	trash, err := d.trashLocked(ns)
 	errs := []error{err}
+	if trash != "" {
+		toSync[d.root] = struct{}{}
+	}
 	for k, n := range d.idx {
 		if k.ns != ns {
 			continue
@@ -61,16 +94,17 @@ func (d *diskTier) purgeNS(ns string) error {
 		if err == nil {
 			d.dropLocked(n) // its file went with the directory
 		} else {
-			errs = append(errs, d.removeLocked(k))
+			errs = append(errs, d.removeLocked(k, toSync))
 		}
 	}
 	d.unlock()
+	errs = append(errs, d.syncDirs(toSync))
+	d.removeTrash(trash)
 	if err := errors.Join(errs...); err != nil {
 		err = &DiskError{Op: "purge", Path: filepath.Join(d.root, ns), Err: err}
 		d.report(err)
 		return err
 	}
-	d.removeTrash(trash)
 	return nil
 }
 
@@ -78,6 +112,7 @@ func (d *diskTier) purgeNS(ns string) error {
 // (indexed entries of a namespace whose directory cannot be renamed, or of
 // every namespace if root cannot be listed, are removed one by one).
 func (d *diskTier) purgeAll() error {
+	toSync := make(map[string]struct{})
 	d.mu.Lock()
 	d.cancelPendingLocked(func(*pendingWrite) bool { return true })
 	if d.scanning {
@@ -101,16 +136,18 @@ func (d *diskTier) purgeAll() error {
 		}
 		if t != "" {
 			trashes = append(trashes, t)
+			toSync[d.root] = struct{}{}
 		}
 	}
 	for k, n := range d.idx {
 		if listErr == nil && !stuck[k.ns] {
 			d.dropLocked(n)
-		} else if err := d.removeLocked(k); err != nil {
+		} else if err := d.removeLocked(k, toSync); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	d.unlock()
+	errs = append(errs, d.syncDirs(toSync))
 	for _, t := range trashes {
 		d.removeTrash(t)
 	}
@@ -172,13 +209,14 @@ func (d *diskTier) removeTrash(trash string) {
 }
 
 // purgeTag removes every indexed entry with the tag: O(indexed entries) in
-// memory plus one unlink per match. Entries the background scan has not
-// indexed yet are covered too: the tag is remembered until the scan ends,
-// and such files are deleted rather than indexed or served.
+// memory plus one unlink per match and one fsync per shard directory
+// unlinked in. Entries the background scan has not indexed yet are covered
+// too: the tag is remembered until the scan ends, and such files are
+// deleted rather than indexed or served.
 func (d *diskTier) purgeTag(tag string) error {
 	th := tagHash(tag)
+	toSync := make(map[string]struct{})
 	d.mu.Lock()
-	defer d.unlock()
 	d.cancelPendingLocked(func(p *pendingWrite) bool { return p.entry.Tag == tag })
 	if d.scanning {
 		d.purgedTags[th] = struct{}{}
@@ -186,14 +224,16 @@ func (d *diskTier) purgeTag(tag string) error {
 	var errs []error
 	for k, n := range d.idx {
 		if n.tag == th {
-			if err := d.removeLocked(k); err != nil {
+			if err := d.removeLocked(k, toSync); err != nil {
 				errs = append(errs, err)
 			}
 		}
 	}
+	d.unlock()
+	errs = append(errs, d.syncDirs(toSync))
 	if err := errors.Join(errs...); err != nil {
 		err = &DiskError{Op: "purge", Path: d.root, Err: err}
-		d.reportLocked(err)
+		d.report(err)
 		return err
 	}
 	return nil

@@ -111,7 +111,7 @@ func (d *diskTier) scan() {
 			}
 			if _, ok := d.purgedTags[s.tag]; ok && s.tag != 0 {
 				// Purged while we were scanning: delete instead of indexing.
-				if err := d.removeLocked(s.k); err != nil {
+				if err := d.removeLocked(s.k, nil); err != nil {
 					d.reportLocked(&DiskError{Op: "purge", Namespace: s.k.ns, Path: d.path(s.k), Err: err})
 				}
 				continue

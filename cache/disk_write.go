@@ -3,7 +3,6 @@ package cache
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -182,12 +181,8 @@ func (d *diskTier) write(p *pendingWrite) (err error) {
 
 	// Make the rename durable. A failure here is reported, but the entry
 	// stays: it is readable now and at worst lost after a crash.
-	if df, err := os.Open(dir); err == nil {
-		err = df.Sync()
-		df.Close()
-		if err != nil {
-			d.report(&DiskError{Op: "write", Namespace: p.ns, Key: p.key, Path: dir, Err: fmt.Errorf("fsync dir: %w", err)})
-		}
+	if err := d.hooks.fs.SyncDir(dir); err != nil {
+		d.report(&DiskError{Op: "write", Namespace: p.ns, Key: p.key, Path: dir, Err: err})
 	}
 	return nil
 }

@@ -30,7 +30,11 @@
 //     and directories 0700: cached transforms may be private.
 //   - Purges take effect at once for Get and also cancel queued disk writes
 //     and discard Do results computed across them, and SetSince entries
-//     derived across them (Generation).
+//     derived across them (Generation). On disk, Delete and the purges
+//     fsync the directories they unlinked or renamed in before they
+//     return, so a crash does not bring back what they removed; a disk
+//     entry whose unlink fails stays counted and is not served until a
+//     retry removes it.
 //
 // # Tiers
 //
