@@ -374,12 +374,18 @@ func diskUsage(t *testing.T, dir string) (total int64, n int) {
 	return total, n
 }
 
+// roomFor is a DiskMaxBytes with room for n files of e (under keys of the
+// length of "k0" in "result") and not for n+1.
+func roomFor(n int, e Entry) int64 {
+	b, _ := encodeEntry("result", "k0", &e)
+	size := int64(len(b))
+	return int64(n)*size + size/2
+}
+
 func TestDiskEvictionLRU(t *testing.T) {
 	dir := t.TempDir()
 	e := mkEntry(1000, "")
-	b, _ := encodeEntry("result", "k0", &e)
-	fileSize := int64(len(b))
-	limit := 4*fileSize + fileSize/2 // room for four entries
+	limit := roomFor(4, e)
 	c, _ := diskOnly(t, dir, limit, nil)
 
 	for i := range 4 {

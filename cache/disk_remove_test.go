@@ -66,9 +66,7 @@ func checkAccounted(t *testing.T, c *Cache, dir string) {
 func TestDiskFailedUnlinkOnEviction(t *testing.T) {
 	dir := t.TempDir()
 	e := mkEntry(1000, "")
-	b, _ := encodeEntry("result", "k0", &e)
-	fileSize := int64(len(b))
-	limit := 2*fileSize + fileSize/2 // room for two entries
+	limit := roomFor(2, e)
 	var f unlinkFaults
 	c, sink := diskOnly(t, dir, limit, f.hooks())
 	for i := range 2 {

@@ -1,11 +1,10 @@
 package cache
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/jebosio/matte/internal/durable"
 )
 
 // pendingWrite is a queued asynchronous write. Its fields are set by
@@ -126,8 +125,8 @@ func (d *diskTier) writer() {
 // another instance) never sees a half-written entry and a crash leaves
 // either the old file, the new one or none:
 //
-//  1. writeTemp: create a temp file (O_EXCL, 0600) in the entry's shard
-//     directory, write header and value, fsync, close;
+//  1. durable.WriteTemp: create a temp file (O_EXCL, 0600) in the
+//     entry's shard directory, write header and value, fsync, close;
 //  2. install: under mu, unless the write was cancelled, rename it over the
 //     final path (atomic within one directory) and update the index;
 //  3. fsync the directory so that the rename survives a crash.
@@ -167,7 +166,7 @@ func (d *diskTier) write(p *pendingWrite) (err error) {
 	if err := mkdirAllPrivate(dir); err != nil {
 		return err
 	}
-	tmp, err := writeTemp(dir, hdr, p.entry.Value)
+	tmp, err := durable.WriteTemp(dir, tmpPrefix+"*", privateFileMode, hdr, p.entry.Value)
 	if err != nil {
 		return err
 	}
@@ -185,37 +184,6 @@ func (d *diskTier) write(p *pendingWrite) (err error) {
 		d.report(&DiskError{Op: "write", Namespace: p.ns, Key: p.key, Path: dir, Err: err})
 	}
 	return nil
-}
-
-// writeTemp writes hdr and value to a fresh temp file in dir, mode 0600,
-// and fsyncs and closes it. It returns the temp file's path; on failure it
-// removes the file and returns "".
-func writeTemp(dir string, hdr, value []byte) (string, error) {
-	var rnd [8]byte
-	rand.Read(rnd[:])
-	tmp := filepath.Join(dir, tmpPrefix+hex.EncodeToString(rnd[:]))
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, privateFileMode)
-	if err != nil {
-		return "", err
-	}
-	err = f.Chmod(privateFileMode) // exact, whatever the umask; before any data
-	if err == nil {
-		_, err = f.Write(hdr)
-	}
-	if err == nil {
-		_, err = f.Write(value)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return "", err
-	}
-	return tmp, nil
 }
 
 // install renames the complete temp file over p's final path and indexes

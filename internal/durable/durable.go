@@ -68,39 +68,54 @@ func (f *FS) SyncDir(dir string) error {
 
 // WriteFile replaces name by a file holding data, with mode perm exactly
 // (whatever the umask), atomically and durably: the data goes to a hidden
-// temporary file in the same directory (".<base>.*.tmp"), which is
-// fsynced, closed and renamed over name, and then the directory is
-// fsynced. A reader sees the old file or the new one, never a part; after
-// a crash name holds the old data or the new. On an error before the
-// rename the temporary file is removed and name is untouched; an error of
-// the final SyncDir is returned too (name then holds data, but may not
-// after a crash). Concurrent calls on one name are safe (each has its own
-// temporary file); the last rename wins.
+// temporary file in the same directory (WriteTemp, ".<base>.*.tmp"), which
+// is renamed over name, and then the directory is fsynced. A reader sees
+// the old file or the new one, never a part; after a crash name holds the
+// old data or the new. On an error before the rename the temporary file is
+// removed and name is untouched; an error of the final SyncDir is returned
+// too (name then holds data, but may not after a crash). Concurrent calls
+// on one name are safe (each has its own temporary file); the last rename
+// wins.
 func (f *FS) WriteFile(name string, data []byte, perm fs.FileMode) error {
 	dir := filepath.Dir(name)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*.tmp")
+	tmp, err := WriteTemp(dir, "."+filepath.Base(name)+".*.tmp", perm, data)
 	if err != nil {
 		return err
 	}
-	tmpName := tmp.Name()
-	err = tmp.Chmod(perm)
-	if err == nil {
-		_, err = tmp.Write(data)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = f.Rename(tmpName, name)
-	}
-	if err != nil {
-		os.Remove(tmpName)
+	if err := f.Rename(tmp, name); err != nil {
+		os.Remove(tmp)
 		return err
 	}
 	return f.SyncDir(dir)
+}
+
+// WriteTemp creates a new file in dir, named by pattern as os.CreateTemp
+// does (O_EXCL), sets its mode to perm exactly (whatever the umask) before
+// any data, writes parts in order, fsyncs and closes it, and returns its
+// path, for the caller to rename into place and then SyncDir. On failure
+// the file is removed and the path is "".
+func WriteTemp(dir, pattern string, perm fs.FileMode, parts ...[]byte) (string, error) {
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return "", err
+	}
+	err = f.Chmod(perm)
+	for _, p := range parts {
+		if err == nil {
+			_, err = f.Write(p)
+		}
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }
 
 // WriteFile is (*FS)(nil).WriteFile: the operating system's calls.
