@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/jebosio/matte/internal/durable"
 )
 
 // Charge is one credit charge made while Redis was unreachable. Token is
@@ -33,6 +35,8 @@ type Charge struct {
 // concurrent use.
 type Journal struct {
 	path string
+	fs   *durable.FS // nil: the operating system's calls; tests record them
+
 
 	mu      sync.Mutex // guards pending and the file
 	pending []Charge
@@ -71,13 +75,21 @@ func (j *Journal) Add(c Charge) error {
 	if err := os.MkdirAll(filepath.Dir(j.path), 0o700); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(j.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	f, err := os.OpenFile(j.path, os.O_WRONLY|os.O_APPEND, 0o600)
+	created := errors.Is(err, os.ErrNotExist)
+	if created {
+		f, err = os.OpenFile(j.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	}
 	if err != nil {
 		return err
 	}
 	_, werr := f.Write(append(b, '\n'))
 	serr := f.Sync()
-	return errors.Join(werr, serr, f.Close())
+	if err := errors.Join(werr, serr, f.Close()); err != nil || !created {
+		return err
+	}
+	// A new file's name survives a crash only once its folder is synced.
+	return j.fs.SyncDir(filepath.Dir(j.path))
 }
 
 // Pending is the credits journalled for id and month, not yet merged.
@@ -141,29 +153,24 @@ func (j *Journal) Merge(ctx context.Context, q *Quota) error {
 	return nil
 }
 
-// rewriteLocked replaces the file with the pending charges (atomically).
+// rewriteLocked replaces the file with the pending charges, atomically
+// and durably: a merged charge that came back after a crash would be
+// charged again, one lost would never be.
 func (j *Journal) rewriteLocked() error {
 	if len(j.pending) == 0 {
-		err := os.Remove(j.path)
+		err := j.fs.Remove(j.path)
 		if errors.Is(err, os.ErrNotExist) {
 			return nil
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return j.fs.SyncDir(filepath.Dir(j.path))
 	}
 	var buf bytes.Buffer
 	for _, c := range j.pending {
 		b, _ := json.Marshal(c)
 		buf.Write(append(b, '\n'))
 	}
-	tmp := j.path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	_, werr := f.Write(buf.Bytes())
-	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, j.path)
+	return j.fs.WriteFile(j.path, buf.Bytes(), 0o600)
 }

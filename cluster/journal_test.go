@@ -1,0 +1,54 @@
+package cluster
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/jebosio/matte/internal/durable"
+)
+
+// The journal's folder is synced whenever its name changes (created,
+// replaced, removed): a charge journalled into a new file must not vanish
+// with a crash, nor a merged one come back to be charged twice.
+func TestJournalSyncsItsFolder(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "usage.json.journal")
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var synced []string
+	j.fs = &durable.FS{SyncDirFunc: func(d string) error {
+		synced = append(synced, d)
+		return nil
+	}}
+	step := func(what string, do func() error, want int) {
+		t.Helper()
+		if err := do(); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if len(synced) != want || !slices.ContainsFunc(synced, func(d string) bool { return d == dir }) {
+			t.Fatalf("%s: folder synced %v, want %d syncs of %s", what, synced, want, dir)
+		}
+	}
+	step("first charge (file created)", func() error { return j.Add(Charge{ID: "k", Month: "2026-12", Cost: 1}) }, 1)
+	step("second charge (appended)", func() error { return j.Add(Charge{ID: "k", Month: "2026-12", Cost: 2}) }, 1)
+	rewrite := func(keep int) func() error {
+		return func() error {
+			j.mu.Lock()
+			defer j.mu.Unlock()
+			j.pending = j.pending[len(j.pending)-keep:]
+			return j.rewriteLocked()
+		}
+	}
+	step("one merged (file replaced)", rewrite(1), 2)
+	if j2, err := OpenJournal(path); err != nil || j2.Pending("k", "2026-12") != 2 {
+		t.Fatalf("after the rewrite the file holds %v (%v), want the 2 not merged", j2.Pending("k", "2026-12"), err)
+	}
+	step("all merged (file removed)", rewrite(0), 3)
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("journal file after the last merge: %v", err)
+	}
+}
