@@ -142,10 +142,12 @@ func (h *Handler) admit(ctx context.Context, info transform.Source, frames int) 
 
 // queueFull reports, before the source is fetched, that the transform queue
 // is past its limit, counting the requests still fetching their sources at
-// the recent average cost, so the request is refused without buffering. A
-// true answer is a refusal: it is counted in the pool's Rejected, so the
-// caller must answer 503.
-func (h *Handler) queueFull() bool {
+// the recent average cost, so the request is refused without buffering.
+// cost is this request's own when known before the fetch (a memo of the
+// source: admission.Cost of its size, one frame), 0 when not: it is then
+// counted at the average too. A true answer is a refusal: it is counted in
+// the pool's Rejected, so the caller must answer 503.
+func (h *Handler) queueFull(cost int64) bool {
 	if h.QueueMegapixels <= 0 {
 		return false
 	}
@@ -162,8 +164,12 @@ func (h *Handler) queueFull() bool {
 	if st.Queued == 0 { // else the queue's head takes what frees first
 		runsAtOnce = max(st.Capacity-st.InFlight, 0) / avg
 	}
+	own := avg
+	if cost > 0 {
+		own = max(min(cost, st.Capacity), 1)
+	}
 	ahead := l.fetching.Load()
-	if ahead < runsAtOnce || st.QueuedCost+(ahead-runsAtOnce+1)*avg <= int64(h.QueueMegapixels) {
+	if ahead < runsAtOnce || st.QueuedCost+(ahead-runsAtOnce)*avg+own <= int64(h.QueueMegapixels) {
 		return false
 	}
 	h.guard.admit.Refused()

@@ -528,7 +528,7 @@ func (st *apiState) unavailable() bool { return st.h.matter == nil }
 // queueFull is the 503 of a transform queue already past its limit (nil
 // when there is room), so the body is not even read.
 func (st *apiState) queueFull(w http.ResponseWriter) error {
-	if !st.h.queueFull() {
+	if !st.h.queueFull(0) {
 		return nil
 	}
 	err := overloaded(st.h.guard.admit.RetryAfter())

@@ -114,7 +114,11 @@ func sharedFetchKey(req *imageRequest) string {
 // set. A missing source (a 404 or 410 held for req's fallback) is returned
 // not done, with missing set: nothing of it is stored.
 func (h *Handler) fetchSource(req *imageRequest, next caddyhttp.Handler, rec *sourceRecorder, old *sourceMemo, now time.Time) (_ *fetchedSource, done bool, err error) {
-	if h.queueFull() {
+	var cost int64 // unknown until probed, unless a memo of the source says
+	if old != nil {
+		cost = admission.Cost(old.Info.Width, old.Info.Height)
+	}
+	if h.queueFull(cost) {
 		return nil, true, h.writeError(req.w, req.r, overloaded(h.guard.admit.RetryAfter()))
 	}
 	start := time.Now()
