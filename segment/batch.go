@@ -2,6 +2,7 @@ package segment
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -11,9 +12,12 @@ import (
 // The first call to arrive opens a batch and waits up to BatchWait for
 // others; the batch closes when it is full or the wait ends, and runs as
 // one inference in one Pool slot. Every call then waits for its own result
-// or its own context, whichever comes first. A call that gives up is
-// dropped from the batch's output (its mask is never written after it
-// returned); the inference itself is aborted only when every call of the
+// or its own context, whichever comes first: a call whose context ends
+// returns ctx.Err() at once, whether or not the runner has claimed its item
+// yet. The runner works on copies (it copies the image when it claims the
+// item and the mask when it delivers, each under the item's lock), so a
+// call that has returned is never read or written again; its result is
+// discarded. The inference itself is aborted only when every call of the
 // batch has given up.
 //
 // On CPU, one batch of n costs about n single runs (ORT already spreads
@@ -27,23 +31,61 @@ type batch struct {
 	full  chan struct{} // closed when the batch reached MaxBatch
 }
 
-// batchItem is one Segment call in a batch.
+// batchItem is one Segment call in a batch. The caller's rgb and mask are
+// touched by the runner only under mu and only while left is false; the
+// caller sets left, under mu, when it returns without a result.
 type batchItem struct {
-	ctx  context.Context
-	rgb  []byte
-	mask []byte
-	// state: itemWaiting, then itemClaimed by the runner (which will write
-	// mask and send on done) or itemAbandoned by the caller (which has
-	// returned and must not be written to).
-	state atomic.Int32
-	done  chan error // buffered: the runner never blocks
+	ctx context.Context
+
+	mu        sync.Mutex
+	rgb, mask []byte     // the caller's
+	claimed   bool       // the runner copied rgb: the item is in the run
+	left      bool       // the caller returned without a result
+	done      chan error // buffered, sent on once (under mu): the runner never blocks
 }
 
-const (
-	itemWaiting int32 = iota
-	itemClaimed
-	itemAbandoned
-)
+// claim copies the image of a caller still waiting and reports whether it
+// takes part in the run.
+func (it *batchItem) claim() ([]byte, bool) {
+	it.mu.Lock()
+	defer it.mu.Unlock()
+	if it.left || it.claimed {
+		return nil, false
+	}
+	it.claimed = true
+	return append([]byte(nil), it.rgb...), true
+}
+
+// deliver hands err and, when err is nil, mask to a caller that has not
+// left; it reports whether the caller was there.
+func (it *batchItem) deliver(mask []byte, err error) bool {
+	it.mu.Lock()
+	defer it.mu.Unlock()
+	if it.left {
+		return false
+	}
+	if err == nil {
+		copy(it.mask, mask)
+	}
+	it.left = true // delivered: nothing more is sent or written
+	it.done <- err
+	return true
+}
+
+// leave is the caller giving up: after it, the runner neither reads nor
+// writes the caller's buffers. It returns the result instead when the
+// runner delivered first.
+func (it *batchItem) leave(cause error) error {
+	it.mu.Lock()
+	defer it.mu.Unlock()
+	select {
+	case err := <-it.done:
+		return err
+	default:
+	}
+	it.left = true
+	return cause
+}
 
 // segmentBatched joins (or opens) the pending batch and waits for its mask.
 func (s *Session) segmentBatched(ctx context.Context, mask, rgb []byte) error {
@@ -72,11 +114,7 @@ func (s *Session) segmentBatched(ctx context.Context, mask, rgb []byte) error {
 	case err := <-it.done:
 		return err
 	case <-ctx.Done():
-		if it.state.CompareAndSwap(itemWaiting, itemAbandoned) {
-			return ctx.Err()
-		}
-		// The runner claimed the item first: it is writing the mask now.
-		return <-it.done
+		return it.leave(ctx.Err())
 	}
 }
 
@@ -111,22 +149,27 @@ func (s *Session) collect(b *batch) {
 
 	err := s.pooled(ctx, func() error {
 		// Claim the callers still waiting; only they are run.
-		live := items[:0:0]
+		var live []*batchItem
+		var rgbs [][]byte
 		for _, it := range items {
-			if it.state.CompareAndSwap(itemWaiting, itemClaimed) {
-				live = append(live, it)
+			if rgb, ok := it.claim(); ok {
+				live, rgbs = append(live, it), append(rgbs, rgb)
 			}
 		}
 		if len(live) == 0 {
 			return context.Canceled
 		}
-		masks, rgbs := make([][]byte, len(live)), make([][]byte, len(live))
+		masks := make([][]byte, len(live))
 		for i, it := range live {
-			masks[i], rgbs[i] = it.mask, it.rgb
+			masks[i] = make([]byte, len(it.mask)) // len is fixed at the call
 		}
-		err := s.run(ctx, masks, rgbs)
-		for _, it := range live {
-			it.done <- err
+		run := s.run
+		if s.runBatch != nil {
+			run = s.runBatch
+		}
+		err := run(ctx, masks, rgbs)
+		for i, it := range live {
+			it.deliver(masks[i], err)
 		}
 		return nil
 	})
@@ -134,9 +177,7 @@ func (s *Session) collect(b *batch) {
 		// The pool refused or the wait ended before the run: nobody was
 		// claimed, so every caller still waiting gets err.
 		for _, it := range items {
-			if it.state.CompareAndSwap(itemWaiting, itemClaimed) {
-				it.done <- err
-			}
+			it.deliver(nil, err)
 		}
 	}
 }

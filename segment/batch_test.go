@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -282,5 +283,79 @@ func BenchmarkBatch(b *testing.B) {
 				b.ReportMetric(float64(n*b.N)/time.Since(start).Seconds(), "img/s")
 			})
 		}
+	}
+}
+
+// fakeBatchSession is a batching session without a model: its batches run
+// on run, so a test can hold a batch mid-run.
+func fakeBatchSession(maxBatch int, run func(ctx context.Context, masks, rgbs [][]byte) error) *Session {
+	return &Session{preset: Preset{Name: "fake"}, opts: Options{MaxBatch: maxBatch, BatchWait: time.Minute},
+		batchable: true, runBatch: run}
+}
+
+// TestBatchClaimedCallerLeavesPromptly: a caller whose item a running batch
+// has claimed returns with its own context's error at once, not when the
+// run ends; the run still completes for the others and never writes the
+// mask of the caller that left (which may be reused by then).
+func TestBatchClaimedCallerLeavesPromptly(t *testing.T) {
+	running, release, finished := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	s := fakeBatchSession(2, func(ctx context.Context, masks, rgbs [][]byte) error {
+		close(running)
+		<-release
+		for i := range masks {
+			for j := range masks[i] {
+				masks[i][j] = rgbs[i][3*j] // the image's own red channel
+			}
+		}
+		close(finished)
+		return nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	masks := [][]byte{make([]byte, 4), make([]byte, 4)}
+	rgbs := [][]byte{bytes.Repeat([]byte{7}, 12), bytes.Repeat([]byte{9}, 12)}
+	leaving := make(chan error, 1)
+	go func() { leaving <- s.segmentBatched(ctx, masks[0], rgbs[0]) }()
+	for { // the first caller opens the batch; the second fills it
+		s.batchMu.Lock()
+		n := 0
+		if s.pending != nil {
+			n = len(s.pending.items)
+		}
+		s.batchMu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	staying := make(chan error, 1)
+	go func() { staying <- s.segmentBatched(context.Background(), masks[1], rgbs[1]) }()
+	<-running // both items are claimed
+	cancel()
+	select {
+	case err := <-leaving:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("the caller that left got %v, want context.Canceled", err)
+		}
+	case <-time.After(2 * time.Second):
+		close(release)
+		t.Fatal("a caller whose item was claimed waited for the run past its context")
+	}
+	// The caller that left reuses its buffers; the run must not touch them.
+	for i := range masks[0] {
+		masks[0][i] = 1
+	}
+	for i := range rgbs[0] {
+		rgbs[0][i] = 2
+	}
+	close(release)
+	if err := <-staying; err != nil {
+		t.Fatalf("the caller that stayed: %v", err)
+	}
+	<-finished
+	if !bytes.Equal(masks[1], []byte{9, 9, 9, 9}) {
+		t.Fatalf("the caller that stayed got %v, want its own image's mask", masks[1])
+	}
+	if !bytes.Equal(masks[0], []byte{1, 1, 1, 1}) {
+		t.Fatalf("the run wrote %v into the mask of the caller that left", masks[0])
 	}
 }

@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
@@ -141,6 +142,10 @@ type Session struct {
 
 	batchMu sync.Mutex
 	pending *batch // the batch still taking calls, if any
+	// runBatch runs a closed batch (nil: s.run). Tests put a fake runner
+	// here; it must write masks[i] only, and read rgbs[i] only, until it
+	// returns.
+	runBatch func(ctx context.Context, masks, rgbs [][]byte) error
 
 	infoMu sync.Mutex
 	info   ModelInfo
