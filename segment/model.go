@@ -181,40 +181,82 @@ func (s *Session) inspect() (inName, outName string, err error) {
 	if !ok {
 		return "", "", fmt.Errorf("output %q has element type %v; only float32 and float16 are supported", out.Name, out.DataType)
 	}
-	// Fix dynamic output dimensions: batch 1, the last two (or, for a
-	// channels-last [N,H,W,1] output, the middle two) the input size, any
-	// other 1. The output is preallocated (onnxruntime_go cannot copy
-	// float16 outputs it allocates itself) and ORT rejects a wrong guess.
-	oshape := out.Dimensions.Clone()
-	r := len(oshape)
-	if r < 2 {
-		return "", "", fmt.Errorf("output %q has shape %v; want a mask of %dx%d", out.Name, oshape, W, H)
-	}
-	hi, wi := r-2, r-1
-	if r == 4 && p.Layout == NHWC && (oshape[3] == 1 || oshape[1] == H && oshape[2] == W) {
-		hi, wi = 1, 2
-	}
-	for i := range oshape {
-		if oshape[i] > 0 {
-			continue
+	oshape, outBatch, err := maskShape(out.Dimensions, p.Layout, W, H)
+	if err != nil {
+		err = fmt.Errorf("output %q: %w", out.Name, err)
+		if len(outs) > 1 {
+			all := make([]string, len(outs))
+			for i, o := range outs {
+				all[i] = fmt.Sprintf("%q %v", o.Name, o.Dimensions)
+			}
+			err = fmt.Errorf("%w; the model's outputs: %s (a custom_model picks one with output <name>)", err, strings.Join(all, ", "))
 		}
-		switch i {
-		case hi:
-			oshape[i] = H
-		case wi:
-			oshape[i] = W
-		default:
-			oshape[i] = 1
-		}
-	}
-	if oshape[hi] != H || oshape[wi] != W || oshape.FlattenedSize() != H*W {
-		return "", "", fmt.Errorf("output %q has shape %v; want one %dx%d plane (e.g. [1 1 %d %d])", out.Name, out.Dimensions, W, H, H, W)
+		return "", "", err
 	}
 
 	s.inType, s.outType = it, ot
-	s.inShape, s.outShape = want, oshape
-	s.batchable = in.Dimensions[0] < 0 && out.Dimensions[0] < 0
+	s.inShape, s.outShape, s.outBatch = want, oshape, outBatch
+	s.batchable = in.Dimensions[0] <= 0 && outBatch && out.Dimensions[0] <= 0
 	return in.Name, out.Name, nil
+}
+
+// maskShape reads the declared dimensions of a model output (d <= 0:
+// dynamic) as one h×w mask plane per image. It returns the shape of the
+// output tensor for one image, every dimension fixed, and whether its
+// first dimension is the batch (false for [H W], [H W 1]).
+//
+// The plane is two adjacent dimensions, h then w; every other dimension
+// must be 1 or dynamic (read as 1), and the first is the batch unless the
+// plane starts there: [N 1 H W], [N H W 1], [N H W], [H W] and the like.
+// When dynamic dimensions allow more than one reading, the input's layout
+// picks: the last two dimensions for NCHW ([N 1 H W], [N H W]), the two
+// before the last (the channel) for NHWC ([N H W 1]), else the other of
+// these two. An output with no reading, or only readings that neither
+// picks, is refused: the output tensor is preallocated in this shape, so
+// a wrong guess would fail every run instead of the load.
+func maskShape(dims []int64, layout Layout, w, h int64) (ort.Shape, bool, error) {
+	r := len(dims)
+	readings := map[int]ort.Shape{} // by the dimension the plane starts at
+	for p := 0; p+1 < r; p++ {
+		shape := make(ort.Shape, r)
+		for i, d := range dims {
+			want := int64(1)
+			switch i {
+			case p:
+				want = h
+			case p + 1:
+				want = w
+			}
+			if d > 0 && d != want {
+				shape = nil
+				break
+			}
+			shape[i] = want
+		}
+		if shape != nil {
+			readings[p] = shape
+		}
+	}
+	if len(readings) == 1 {
+		for p, shape := range readings {
+			return shape, p > 0, nil
+		}
+	}
+	order := []int{r - 2, r - 3}
+	if layout == NHWC {
+		order = []int{r - 3, r - 2}
+	}
+	for _, p := range order {
+		if shape, ok := readings[p]; ok && p > 0 {
+			return shape, true, nil
+		}
+	}
+	why := "is not"
+	if len(readings) > 1 {
+		why = "may be read in more than one way as"
+	}
+	return nil, false, fmt.Errorf("shape %v %s one %dx%d mask per image (want [N 1 %d %d], [N %d %d 1], [N %d %d] or [%d %d]; N is 1 or dynamic)",
+		ort.Shape(dims), why, w, h, h, w, h, w, h, w, h, w)
 }
 
 func names(infos []ort.InputOutputInfo) string {

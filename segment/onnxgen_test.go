@@ -87,7 +87,8 @@ func node(op string, ins, outs []string, attrs ...attr) []byte {
 // input (float32 or float16, NCHW [1,3,H,W] or NHWC [1,H,W,3], batch
 // symbolic when dynamic) goes through Gather(channel) to "output" (float32
 // or float16, [1,1,H,W] or [1,H,W,1]); a second output "neg" is its
-// negation.
+// negation. Reshape, when set, reshapes "output" to those dimensions,
+// which OutDims declares (default: Reshape itself; < 0 is symbolic).
 type tinyModel struct {
 	W, H     int64
 	Channel  int64
@@ -96,6 +97,8 @@ type tinyModel struct {
 	NHWC     bool
 	Dynamic  bool // symbolic batch, height and width
 	OutFirst string
+	Reshape  []int64
+	OutDims  []int64
 }
 
 func (m tinyModel) bytes() []byte {
@@ -125,12 +128,32 @@ func (m tinyModel) bytes() []byte {
 		x = "x"
 	}
 	g.bytes(1, node("Gather", []string{x, "idx"}, []string{"g"}, attr{"axis", axis}))
+	y := "output"
+	if m.Reshape != nil {
+		y = "pre" // reshaped into "output" below
+	}
 	if m.OutF16 {
-		g.bytes(1, node("Cast", []string{"g"}, []string{"output"}, attr{"to", onnxFloat16}))
-		g.bytes(1, node("Neg", []string{"output"}, []string{"neg"}))
+		g.bytes(1, node("Cast", []string{"g"}, []string{y}, attr{"to", onnxFloat16}))
+		g.bytes(1, node("Neg", []string{y}, []string{"neg"}))
 	} else {
-		g.bytes(1, node("Identity", []string{"g"}, []string{"output"}))
+		g.bytes(1, node("Identity", []string{"g"}, []string{y}))
 		g.bytes(1, node("Neg", []string{"g"}, []string{"neg"}))
+	}
+	negDims := outDims
+	if m.Reshape != nil {
+		g.bytes(1, node("Reshape", []string{y, "rshape"}, []string{"output"}))
+		var rs pbuf
+		rs.varint(1, int64(len(m.Reshape)))
+		rs.varint(2, onnxInt64)
+		for _, d := range m.Reshape {
+			rs.varint(7, d)
+		}
+		rs.str(8, "rshape")
+		g.bytes(5, rs)
+		outDims = m.Reshape
+		if m.OutDims != nil {
+			outDims = m.OutDims
+		}
 	}
 	g.str(2, "tiny")
 	var idx pbuf
@@ -140,7 +163,7 @@ func (m tinyModel) bytes() []byte {
 	idx.str(8, "idx")
 	g.bytes(5, idx)
 	g.bytes(11, valueInfo("input", int(inElem), inDims...))
-	outs := [][]byte{valueInfo("output", int(outElem), outDims...), valueInfo("neg", int(outElem), outDims...)}
+	outs := [][]byte{valueInfo("output", int(outElem), outDims...), valueInfo("neg", int(outElem), negDims...)}
 	if m.OutFirst == "neg" {
 		outs[0], outs[1] = outs[1], outs[0]
 	}

@@ -28,7 +28,9 @@ func (c ChannelOrder) String() string {
 	return fmt.Sprintf("ChannelOrder(%d)", uint8(c))
 }
 
-// Layout is the memory layout of the input tensor.
+// Layout is the memory layout of the input tensor. It also settles how an
+// output whose dynamic dimensions leave the mask's place open is read
+// (maskShape).
 type Layout uint8
 
 const (

@@ -63,7 +63,10 @@ func (s *Session) newBuf(n int) (_ *runBuf, err error) {
 		}
 	}()
 	inShape, outShape := s.inShape.Clone(), s.outShape.Clone()
-	inShape[0], outShape[0] = int64(n), int64(n)
+	inShape[0] = int64(n)
+	if s.outBatch { // else n is 1: only a batchable model runs batches
+		outShape[0] = int64(n)
+	}
 	size := inShape.FlattenedSize()
 	if s.inType == Float16 {
 		b.in16 = make([]uint16, size)

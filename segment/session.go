@@ -138,6 +138,7 @@ type Session struct {
 	loaded            atomic.Bool
 	inType, outType   ElemType
 	inShape, outShape ort.Shape // batch 1
+	outBatch          bool      // outShape[0] is the batch (maskShape)
 	batchable         bool      // input and output batch dimensions are dynamic
 
 	batchMu sync.Mutex
