@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -304,21 +305,47 @@ func (s *Session) createSession(provider, inName, outName string) (*ort.DynamicA
 	if err := so.SetGraphOptimizationLevel(lvl); err != nil {
 		return nil, err
 	}
-	if err := appendProvider(so, provider, s.opts.DeviceID); err != nil {
+	if err := appendProvider(so, provider, &s.opts, s.info.ShortHash); err != nil {
 		return nil, err
 	}
 	return ort.NewDynamicAdvancedSession(s.path, []string{inName}, []string{outName}, so)
 }
 
-func appendProvider(so *ort.SessionOptions, provider string, device int) error {
-	dev := map[string]string{"device_id": strconv.Itoa(device)}
+// providerOptions are the ONNX Runtime options of provider for a model
+// whose file has the short hash modelHash: for "cuda" the CUDA provider's,
+// for "tensorrt" the TensorRT provider's (the CUDA provider behind it
+// takes providerOptions("cuda", …)); nil for "cpu".
+func (o *Options) providerOptions(provider, modelHash string) map[string]string {
+	m := map[string]string{"device_id": strconv.Itoa(o.DeviceID)}
+	switch provider {
+	case ProviderCUDA:
+		if o.GPUMemLimit > 0 {
+			m["gpu_mem_limit"] = strconv.FormatInt(o.GPUMemLimit, 10)
+		}
+	case ProviderTensorRT:
+		if o.TensorRTCache != "" {
+			m["trt_engine_cache_enable"] = "1"
+			m["trt_engine_cache_path"] = filepath.Join(o.TensorRTCache, modelHash)
+			m["trt_timing_cache_enable"] = "1"
+			m["trt_timing_cache_path"] = o.TensorRTCache
+		}
+	default:
+		return nil
+	}
+	return m
+}
+
+// appendProvider appends provider to so, with o.providerOptions: for
+// "tensorrt", TensorRT and then CUDA for the nodes TensorRT does not take,
+// after making the engine cache folder when there is one.
+func appendProvider(so *ort.SessionOptions, provider string, o *Options, modelHash string) error {
 	appendCUDA := func() error {
 		co, err := ort.NewCUDAProviderOptions()
 		if err != nil {
 			return fmt.Errorf("CUDA provider options: %w", err)
 		}
 		defer co.Destroy()
-		if err := co.Update(dev); err != nil {
+		if err := co.Update(o.providerOptions(ProviderCUDA, modelHash)); err != nil {
 			return fmt.Errorf("CUDA provider options: %w", err)
 		}
 		if err := so.AppendExecutionProviderCUDA(co); err != nil {
@@ -332,13 +359,20 @@ func appendProvider(so *ort.SessionOptions, provider string, device int) error {
 	case ProviderCUDA:
 		return appendCUDA()
 	case ProviderTensorRT:
+		opts := o.providerOptions(ProviderTensorRT, modelHash)
 		to, err := ort.NewTensorRTProviderOptions()
 		if err != nil {
 			return fmt.Errorf("TensorRT provider options: %w", err)
 		}
 		defer to.Destroy()
-		if err := to.Update(dev); err != nil {
+		if err := to.Update(opts); err != nil {
 			return fmt.Errorf("TensorRT provider options: %w", err)
+		}
+		// Made once the runtime has TensorRT: a CPU build leaves no folder.
+		if dir := opts["trt_engine_cache_path"]; dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return fmt.Errorf("TensorRT engine cache: %w", err)
+			}
 		}
 		if err := so.AppendExecutionProviderTensorRT(to); err != nil {
 			return fmt.Errorf("appending TensorRT provider: %w", err)

@@ -2,6 +2,10 @@ package segment
 
 import (
 	"context"
+	"errors"
+	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -106,5 +110,77 @@ func TestOutputShapeRefusedAtLoad(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %s", err, want)
 		}
+	}
+}
+
+// TestProviderOptions pins the ONNX Runtime options each provider gets.
+func TestProviderOptions(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		opts     Options
+		provider string
+		want     map[string]string
+	}{
+		{"cpu", Options{GPUMemLimit: 1 << 30, TensorRTCache: "/c"}, ProviderCPU, nil},
+		{"cuda", Options{}, ProviderCUDA, map[string]string{"device_id": "0"}},
+		{"cuda, device and limit", Options{DeviceID: 2, GPUMemLimit: 6 << 30, TensorRTCache: "/c"}, ProviderCUDA,
+			map[string]string{"device_id": "2", "gpu_mem_limit": "6442450944"}},
+		{"tensorrt", Options{GPUMemLimit: 1 << 30}, ProviderTensorRT, map[string]string{"device_id": "0"}},
+		{"tensorrt, cache", Options{DeviceID: 1, TensorRTCache: "/var/lib/caddy/matte/tensorrt"}, ProviderTensorRT,
+			map[string]string{
+				"device_id":               "1",
+				"trt_engine_cache_enable": "1",
+				"trt_engine_cache_path":   "/var/lib/caddy/matte/tensorrt/b6e8497ba978",
+				"trt_timing_cache_enable": "1",
+				"trt_timing_cache_path":   "/var/lib/caddy/matte/tensorrt",
+			}},
+		{"tensorrt, relative cache", Options{TensorRTCache: "trt"}, ProviderTensorRT,
+			map[string]string{
+				"device_id":               "0",
+				"trt_engine_cache_enable": "1",
+				"trt_engine_cache_path":   "trt/b6e8497ba978",
+				"trt_timing_cache_enable": "1",
+				"trt_timing_cache_path":   "trt",
+			}},
+	} {
+		if got := tc.opts.providerOptions(tc.provider, "b6e8497ba978"); !maps.Equal(got, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestGPUOptionsWithoutGPU: the GPU options pass through provider setup
+// on a runtime without the GPU providers: a tensorrt session falls back
+// to the CPU and runs (strict: refused), and no engine folder is made.
+func TestGPUOptionsWithoutGPU(t *testing.T) {
+	const W, H = 8, 8
+	cacheDir := filepath.Join(t.TempDir(), "trt")
+	opts := Options{IntraOpThreads: 1, Provider: ProviderTensorRT, GPUMemLimit: 1 << 30, TensorRTCache: cacheDir,
+		Logf: func(string, ...any) {}}
+	s, p := openTiny(t, tinyModel{W: W, H: H, Channel: 2}, nil, opts)
+	if err := s.Load(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Info().Provider != ProviderCPU {
+		t.Skipf("skipping: this runtime has %s; the test is for one without GPU providers", s.Info().Provider)
+	}
+	rgb := randomRGB(W, H, 1, 255)
+	mask, err := s.Segment(context.Background(), rgb, W, H)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := maxDiff(mask, refMask(p, rgb, 2, false)); d != 0 {
+		t.Fatal("wrong mask")
+	}
+	if _, err := os.Stat(cacheDir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a runtime without TensorRT made the engine cache folder (%v)", err)
+	}
+	opts.Strict = true
+	strict, _ := openTiny(t, tinyModel{W: W, H: H, Channel: 2}, nil, opts)
+	if err := strict.Load(); err == nil || !strings.Contains(err.Error(), "tensorrt") {
+		t.Fatalf("strict tensorrt on a runtime without it: %v", err)
+	}
+	if _, err := NewSession(p, Options{GPUMemLimit: -1}); err == nil {
+		t.Fatal("a negative GPU memory limit was accepted")
 	}
 }

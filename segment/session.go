@@ -60,6 +60,18 @@ type Options struct {
 	Provider string
 	DeviceID int
 	Strict   bool
+	// GPUMemLimit caps, in bytes, the memory arena of the CUDA provider
+	// (ORT's gpu_mem_limit), the CUDA behind "tensorrt" included; TensorRT's
+	// own workspace is not in it. 0 leaves ORT's default: no cap.
+	GPUMemLimit int64
+	// TensorRTCache, for "tensorrt", is a folder where TensorRT keeps the
+	// engines it builds, in a subfolder per model file (its short hash, so
+	// a replaced file never meets the engines of the old one), and its
+	// timing cache, shared by all: a restart loads the engines instead of
+	// building them, which takes minutes for the large models. The
+	// subfolder is made (0700) when a TensorRT session is created. ""
+	// means no cache. See providerOptions.
+	TensorRTCache string
 
 	// MemPattern turns on ONNX Runtime's memory-pattern planning. It is off
 	// by default: with it, steady-state memory of an ISNet session doubles
@@ -235,6 +247,9 @@ func (o *Options) normalize() error {
 	}
 	if o.DeviceID < 0 {
 		return fmt.Errorf("segment: device id %d < 0", o.DeviceID)
+	}
+	if o.GPUMemLimit < 0 {
+		return fmt.Errorf("segment: GPU memory limit %d < 0", o.GPUMemLimit)
 	}
 	if o.MaxIdleBuffers <= 0 {
 		o.MaxIdleBuffers = 2
