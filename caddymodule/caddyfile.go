@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -96,6 +97,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        spinning
 //	        execution_provider cpu|cuda|tensorrt
 //	        device_id          <n>
+//	        gpu_mem_limit      <size>     # cap of the CUDA provider's memory arena (cuda, tensorrt); default none
+//	        tensorrt_cache     <path>|off # TensorRT's engines and timing cache; default <caddy data>/matte/tensorrt
 //	        strict                        # no fallback (else tensorrt → cuda → cpu): a GPU provider's models load at start, or it fails
 //	        preload                       # load models at start, fail if they cannot load
 //	        batch              <n>        # batch up to n concurrent inferences (dynamic-batch models); default 1
@@ -607,6 +610,23 @@ func parseRembg(d *caddyfile.Dispenser, r *Removal) error {
 			}
 		case "device_id":
 			r.DeviceID, err = num()
+		case "gpu_mem_limit":
+			var v string
+			if v, err = one(); err == nil {
+				n, perr := humanize.ParseBytes(v)
+				if perr != nil || n == 0 || n > math.MaxInt64 {
+					return d.Errf("gpu_mem_limit: %q is not a size", v)
+				}
+				r.GPUMemLimit = int64(n)
+			}
+		case "tensorrt_cache":
+			var v string
+			if v, err = one(); err == nil {
+				r.TensorRTCache, r.TensorRTCacheOff = v, v == "off"
+				if r.TensorRTCacheOff {
+					r.TensorRTCache = ""
+				}
+			}
 		case "strict":
 			err = flagOn(d, key, args, &r.Strict)
 		case "preload":

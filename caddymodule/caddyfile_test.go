@@ -1,7 +1,10 @@
 package caddymodule
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +97,17 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{"strict off", "rembg {\nstrict off\n}", Handler{}, `strict takes no argument`},
 		{"preload off", "rembg {\npreload off\n}", Handler{}, `preload takes no argument`},
 		{"spinning off", "rembg {\nspinning off\n}", Handler{}, `spinning takes no argument`},
+		{"rembg GPU options", "rembg {\nexecution_provider tensorrt\ndevice_id 1\ngpu_mem_limit 6GiB\ntensorrt_cache /var/cache/matte/trt\n}",
+			Handler{Rembg: Removal{Provider: "tensorrt", DeviceID: 1, GPUMemLimit: 6 << 30, TensorRTCache: "/var/cache/matte/trt"}}, ""},
+		{"tensorrt_cache relative", "rembg {\ntensorrt_cache trt\n}", Handler{Rembg: Removal{TensorRTCache: "trt"}}, ""},
+		{"tensorrt_cache off", "rembg {\ntensorrt_cache off\n}", Handler{Rembg: Removal{TensorRTCacheOff: true}}, ""},
+		{"gpu_mem_limit not a size", "rembg {\ngpu_mem_limit lots\n}", Handler{}, `gpu_mem_limit: "lots" is not a size`},
+		{"gpu_mem_limit zero", "rembg {\ngpu_mem_limit 0\n}", Handler{}, `gpu_mem_limit: "0" is not a size`},
+		{"gpu_mem_limit negative", "rembg {\ngpu_mem_limit -1GiB\n}", Handler{}, `gpu_mem_limit: "-1GiB" is not a size`},
+		{"gpu_mem_limit too large", "rembg {\ngpu_mem_limit 16EiB\n}", Handler{}, `gpu_mem_limit: "16EiB" is not a size`},
+		{"gpu_mem_limit without a size", "rembg {\ngpu_mem_limit\n}", Handler{}, "wrong argument count or unexpected line ending after 'gpu_mem_limit'"},
+		{"tensorrt_cache without a path", "rembg {\ntensorrt_cache\n}", Handler{}, "wrong argument count or unexpected line ending after 'tensorrt_cache'"},
+		{"tensorrt_cache two paths", "rembg {\ntensorrt_cache /a /b\n}", Handler{}, "wrong argument count"},
 		{"custom_model sigmoid", "rembg {\ncustom_model m /m.onnx {\nbase isnet\nsigmoid\n}\n}",
 			Handler{Rembg: Removal{Custom: []segment.CustomModel{{Name: "m", Path: "/m.onnx", Base: "isnet", ApplySigmoid: &yes}}}}, ""},
 		{"custom_model min_max", "rembg {\ncustom_model m /m.onnx {\nbase isnet\nmin_max\n}\n}",
@@ -162,5 +176,57 @@ func TestValidateFallback(t *testing.T) {
 				t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+// TestValidateRembgGPU: gpu_mem_limit is for cuda and tensorrt,
+// tensorrt_cache for tensorrt, a cache path is a directory if it exists,
+// and tensorrt caches in Caddy's data folder unless told otherwise.
+func TestValidateRembgGPU(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		r       Removal
+		wantErr string
+	}{
+		{"cuda limit", Removal{Provider: "cuda", GPUMemLimit: 1 << 30}, ""},
+		{"tensorrt limit and cache", Removal{Provider: "tensorrt", GPUMemLimit: 1 << 30, TensorRTCache: dir}, ""},
+		{"tensorrt cache to make", Removal{Provider: "tensorrt", TensorRTCache: filepath.Join(dir, "new", "trt")}, ""},
+		{"tensorrt cache off", Removal{Provider: "tensorrt", TensorRTCacheOff: true}, ""},
+		{"negative limit", Removal{Provider: "cuda", GPUMemLimit: -1}, "rembg gpu_mem_limit -1: must not be negative"},
+		{"limit on cpu", Removal{GPUMemLimit: 1 << 30}, "rembg gpu_mem_limit: for execution_provider cuda or tensorrt, not cpu"},
+		{"cache on cuda", Removal{Provider: "cuda", TensorRTCache: dir}, "rembg tensorrt_cache: for execution_provider tensorrt, not cuda"},
+		{"cache off on cpu", Removal{Provider: "cpu", TensorRTCacheOff: true}, "rembg tensorrt_cache: for execution_provider tensorrt, not cpu"},
+		{"cache and off", Removal{Provider: "tensorrt", TensorRTCache: dir, TensorRTCacheOff: true}, "rembg tensorrt_cache: both a path"},
+		{"cache is a file", Removal{Provider: "tensorrt", TensorRTCache: file}, "rembg tensorrt_cache " + strconv.Quote(file) + ": not a directory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := (&Handler{Rembg: tc.r}).Validate()
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+			}
+		})
+	}
+	for provider, want := range map[string]string{
+		"tensorrt": filepath.Join(caddy.AppDataDir(), "matte", "tensorrt"),
+		"cuda":     "",
+		"":         "",
+	} {
+		r := Removal{Provider: provider}
+		r.fillDefaults()
+		if r.TensorRTCache != want {
+			t.Errorf("%q: default tensorrt_cache %q, want %q", provider, r.TensorRTCache, want)
+		}
+	}
+	off := Removal{Provider: "tensorrt", TensorRTCacheOff: true}
+	if off.fillDefaults(); off.TensorRTCache != "" {
+		t.Errorf("tensorrt_cache off got the default %q", off.TensorRTCache)
 	}
 }

@@ -366,6 +366,9 @@ func (h *Handler) Validate() error {
 	if err := h.Faces.validate(); err != nil {
 		return err
 	}
+	if err := h.Rembg.validate(); err != nil {
+		return err
+	}
 	if h.AVIFChroma != "" && h.AVIFChroma != "420" && h.AVIFChroma != "444" {
 		return fmt.Errorf("matte: avif_chroma %q: want 420 or 444", h.AVIFChroma)
 	}

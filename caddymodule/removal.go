@@ -52,6 +52,16 @@ type Removal struct {
 	Provider string `json:"execution_provider,omitempty"`
 	DeviceID int    `json:"device_id,omitempty"`
 	Strict   bool   `json:"strict,omitempty"`
+	// GPUMemLimit caps, in bytes, the memory arena of the CUDA provider
+	// (cuda, and the CUDA behind tensorrt); 0 means no cap.
+	GPUMemLimit int64 `json:"gpu_mem_limit,omitempty"`
+	// TensorRTCache is where tensorrt keeps the engines it builds (a
+	// subfolder per model file) and its timing cache, so that a restart
+	// loads them instead of building them for minutes: a path as given, or
+	// by default <caddy data>/matte/tensorrt. TensorRTCacheOff keeps none.
+	// Both are for tensorrt only.
+	TensorRTCache    string `json:"tensorrt_cache,omitempty"`
+	TensorRTCacheOff bool   `json:"tensorrt_cache_off,omitempty"`
 	// Preload loads every allowed model at provision (and fails the config
 	// when one cannot load) instead of on first use.
 	Preload bool `json:"preload,omitempty"`
@@ -107,6 +117,34 @@ func (r *Removal) fillDefaults() {
 	if r.Provider == "" {
 		r.Provider = "cpu"
 	}
+	if r.Provider == segment.ProviderTensorRT && r.TensorRTCache == "" && !r.TensorRTCacheOff {
+		r.TensorRTCache = filepath.Join(caddy.AppDataDir(), "matte", "tensorrt")
+	}
+}
+
+// validate refuses GPU settings that the provider would not use, and
+// what the Caddyfile cannot express but JSON can.
+func (r *Removal) validate() error {
+	provider := r.Provider
+	if provider == "" {
+		provider = segment.ProviderCPU
+	}
+	switch {
+	case r.GPUMemLimit < 0:
+		return fmt.Errorf("matte: rembg gpu_mem_limit %d: must not be negative", r.GPUMemLimit)
+	case r.GPUMemLimit > 0 && provider != segment.ProviderCUDA && provider != segment.ProviderTensorRT:
+		return fmt.Errorf("matte: rembg gpu_mem_limit: for execution_provider cuda or tensorrt, not %s", provider)
+	case r.TensorRTCache != "" && r.TensorRTCacheOff:
+		return fmt.Errorf("matte: rembg tensorrt_cache: both a path (%q) and off", r.TensorRTCache)
+	case (r.TensorRTCache != "" || r.TensorRTCacheOff) && provider != segment.ProviderTensorRT:
+		return fmt.Errorf("matte: rembg tensorrt_cache: for execution_provider tensorrt, not %s", provider)
+	}
+	if r.TensorRTCache != "" {
+		if st, err := os.Stat(r.TensorRTCache); err == nil && !st.IsDir() {
+			return fmt.Errorf("matte: rembg tensorrt_cache %q: not a directory", r.TensorRTCache)
+		}
+	}
+	return nil
 }
 
 // open names the runtime and opens one session per allowed model. With
@@ -153,6 +191,7 @@ func (r *Removal) open(logger *zap.Logger) (*models, error) {
 		s, err := segment.NewSession(p, segment.Options{
 			ModelsDir: r.ModelsDir, IntraOpThreads: threads, AllowSpinning: r.Spinning,
 			Provider: r.Provider, DeviceID: r.DeviceID, Strict: r.Strict, Pool: m.pool,
+			GPUMemLimit: r.GPUMemLimit, TensorRTCache: r.TensorRTCache,
 			MaxBatch: r.Batch, BatchWait: time.Duration(r.BatchWait),
 			Logf: func(format string, args ...any) { logger.Warn(fmt.Sprintf(format, args...)) },
 		})
