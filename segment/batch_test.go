@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jebosio/matte/internal/testwait"
 )
 
 // segmentAll runs one Segment per rgbs[i] concurrently, each with ctxs[i].
@@ -315,18 +317,12 @@ func TestBatchClaimedCallerLeavesPromptly(t *testing.T) {
 	rgbs := [][]byte{bytes.Repeat([]byte{7}, 12), bytes.Repeat([]byte{9}, 12)}
 	leaving := make(chan error, 1)
 	go func() { leaving <- s.segmentBatched(ctx, masks[0], rgbs[0]) }()
-	for { // the first caller opens the batch; the second fills it
+	// The first caller opens the batch; the second fills it.
+	testwait.For(t, "the first caller in the batch", func() bool {
 		s.batchMu.Lock()
-		n := 0
-		if s.pending != nil {
-			n = len(s.pending.items)
-		}
-		s.batchMu.Unlock()
-		if n == 1 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+		defer s.batchMu.Unlock()
+		return s.pending != nil && len(s.pending.items) == 1
+	})
 	staying := make(chan error, 1)
 	go func() { staying <- s.segmentBatched(context.Background(), masks[1], rgbs[1]) }()
 	<-running // both items are claimed
