@@ -32,15 +32,16 @@ type batch struct {
 }
 
 // batchItem is one Segment call in a batch. The caller's rgb and mask are
-// touched by the runner only under mu and only while left is false; the
-// caller sets left, under mu, when it returns without a result.
+// touched by the runner only under mu and only while over is false; over
+// is set, under mu, by the runner when it delivers and by the caller when
+// it returns without a result.
 type batchItem struct {
 	ctx context.Context
 
 	mu        sync.Mutex
 	rgb, mask []byte     // the caller's
 	claimed   bool       // the runner copied rgb: the item is in the run
-	left      bool       // the caller returned without a result
+	over      bool       // delivered, or the caller has gone
 	done      chan error // buffered, sent on once (under mu): the runner never blocks
 }
 
@@ -49,7 +50,7 @@ type batchItem struct {
 func (it *batchItem) claim() ([]byte, bool) {
 	it.mu.Lock()
 	defer it.mu.Unlock()
-	if it.left || it.claimed {
+	if it.over || it.claimed {
 		return nil, false
 	}
 	it.claimed = true
@@ -57,19 +58,18 @@ func (it *batchItem) claim() ([]byte, bool) {
 }
 
 // deliver hands err and, when err is nil, mask to a caller that has not
-// left; it reports whether the caller was there.
-func (it *batchItem) deliver(mask []byte, err error) bool {
+// gone; a caller that has gone drops them.
+func (it *batchItem) deliver(mask []byte, err error) {
 	it.mu.Lock()
 	defer it.mu.Unlock()
-	if it.left {
-		return false
+	if it.over {
+		return
 	}
 	if err == nil {
 		copy(it.mask, mask)
 	}
-	it.left = true // delivered: nothing more is sent or written
+	it.over = true
 	it.done <- err
-	return true
 }
 
 // leave is the caller giving up: after it, the runner neither reads nor
@@ -83,7 +83,7 @@ func (it *batchItem) leave(cause error) error {
 		return err
 	default:
 	}
-	it.left = true
+	it.over = true
 	return cause
 }
 
