@@ -2,12 +2,17 @@ package caddymodule_test
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
 	"image/color"
+	"image/draw"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -16,11 +21,17 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
+	"golang.org/x/image/bmp"
+
+	"github.com/jebosio/matte/caddymodule"
+	"github.com/jebosio/matte/dialect/rembgcom"
 )
 
 // The hosted APIs' resource bounds (issue 16, findings 5 to 7), through the
@@ -361,5 +372,146 @@ func TestAPIImageURLFileLimit(t *testing.T) {
 		if got := v.Errors[0].Detail; got != tc.detail {
 			t.Errorf("%s=%s: detail %q, want %q", tc.field, tc.name, got, tc.detail)
 		}
+	}
+}
+
+// TestAPIBMPConvertedInQueue: rembg.com's BMP uploads are turned into PNG
+// by their job, under its queue slot and worker, not before admission, so
+// a flood of BMPs decodes and encodes no more at once than the workers
+// run. With the one worker held by a conversion, a second BMP is admitted
+// and waits for the worker without converting; once the first is let go
+// both are answered, and no two conversions ran at once. A BMP whose
+// pixels do not decode (found by the job) is answered with rembg.com's
+// message and charges no credit.
+func TestAPIBMPConvertedInQueue(t *testing.T) {
+	rt := apiRuntime()
+	if rt == "" {
+		t.Skip("background-removal runtime not fetched; run `make runtime`")
+	}
+	keys := fmt.Sprintf("api_key bmp-key {\n\t\t\tcredits 5\n\t\t}\n\t\tapi_usage_file %s", filepath.Join(t.TempDir(), "usage.json"))
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 2 * time.Minute})
+	tester.InitServer(apiCaddyfile(t.TempDir(), rt, "workers 1\n\t\tqueue_megapixels 25\n\t\t"+keys), "caddyfile")
+
+	var running, most, converted atomic.Int32
+	started, release := make(chan struct{}, 8), make(chan struct{})
+	t.Cleanup(caddymodule.SetBeforeConvert(func(ctx context.Context) {
+		n := running.Add(1)
+		defer running.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		converted.Add(1)
+		select {
+		case started <- struct{}{}:
+		default:
+		}
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+	}))
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(open) // before the hook is removed
+
+	bmpBody := func(img image.Image, cut int) (string, []byte) {
+		var file, body bytes.Buffer
+		if err := bmp.Encode(&file, img); err != nil {
+			t.Fatal(err)
+		}
+		mw := multipart.NewWriter(&body)
+		w, _ := mw.CreateFormFile("image", "input.bmp")
+		w.Write(file.Bytes()[:file.Len()-cut])
+		mw.Close()
+		return mw.FormDataContentType(), body.Bytes()
+	}
+	type answer struct {
+		status int
+		ct     string
+		body   []byte
+		err    error
+	}
+	send := func(ct string, body []byte) <-chan answer {
+		out := make(chan answer, 1)
+		go func() {
+			req, _ := http.NewRequest(http.MethodPost, apiBase+"/rmbg", bytes.NewReader(body))
+			req.Header.Set("Content-Type", ct)
+			req.Header.Set("x-api-key", "bmp-key")
+			res, err := tester.Client.Do(req)
+			if err != nil {
+				out <- answer{err: err}
+				return
+			}
+			defer res.Body.Close()
+			b, err := io.ReadAll(res.Body)
+			out <- answer{res.StatusCode, res.Header.Get("Content-Type"), b, err}
+		}()
+		return out
+	}
+	solid := func(c color.RGBA) image.Image {
+		img := image.NewRGBA(image.Rect(0, 0, 40, 30))
+		draw.Draw(img, img.Bounds(), image.NewUniform(c), image.Point{}, draw.Src)
+		return img
+	}
+
+	first := send(bmpBody(solid(color.RGBA{200, 10, 10, 255}), 0))
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the first BMP's conversion did not start")
+	}
+	second := send(bmpBody(solid(color.RGBA{10, 10, 200, 255}), 0))
+	// The second is admitted (1 MP beside the first's 1 MP in flight) and
+	// waits for the worker the first holds.
+	for deadline := time.Now().Add(10 * time.Second); metricValue(t, "matte_queue_inflight_megapixels") < 2; time.Sleep(20 * time.Millisecond) {
+		if n := converted.Load(); n != 1 {
+			t.Fatalf("%d BMPs converted while the one worker was held by the first", n)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the second BMP was not admitted beside the first")
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := converted.Load(); n != 1 {
+		t.Fatalf("%d BMPs converted while the one worker was held by the first", n)
+	}
+	open()
+	for i, ch := range []<-chan answer{first, second} {
+		select {
+		case a := <-ch:
+			if a.err != nil || a.status != 200 || a.ct != "image/webp" { // rembg.com answers WebP by default
+				t.Fatalf("BMP %d: %d %q %v %.200s", i+1, a.status, a.ct, a.err, a.body)
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("BMP %d: no answer", i+1)
+		}
+	}
+	if n, m := converted.Load(), most.Load(); n != 2 || m != 1 {
+		t.Fatalf("%d conversions, at most %d at once; want 2, one at a time", n, m)
+	}
+
+	// An 8-bit BMP keeps its header and palette but loses most of its
+	// pixel rows: its header passes, its pixels do not decode.
+	a := <-send(bmpBody(image.NewGray(image.Rect(0, 0, 40, 30)), 1000))
+	if want := `{"error":"` + rembgcom.MsgCorrupt + `","field":"image","status":400}`; a.err != nil || a.status != 400 || string(a.body) != want {
+		t.Fatalf("a BMP that does not decode: %d %v %s, want 400 %s", a.status, a.err, a.body, want)
+	}
+	if n := converted.Load(); n != 3 {
+		t.Fatalf("%d conversions, want the job's third", n)
+	}
+	res, body := get(t, tester, apiBase+"/v1.0/account", "X-Api-Key", "bmp-key")
+	var acct struct {
+		Data struct {
+			Attributes struct {
+				Credits struct {
+					Total float64 `json:"total"`
+				} `json:"credits"`
+			} `json:"attributes"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &acct); err != nil || res.StatusCode != 200 {
+		t.Fatalf("account: %d %v %s", res.StatusCode, err, body)
+	}
+	if got := acct.Data.Attributes.Credits.Total; got != 3 {
+		t.Fatalf("%v credits left of 5 after two images and a BMP that did not decode, want 3", got)
 	}
 }

@@ -23,8 +23,9 @@ import (
 //	authenticate → refuse a declared Content-Length over the body limit →
 //	rate budget pre-check → transform queue check → read the body (bounded
 //	in bytes, per field and in time, and by max_buffered_bytes with the
-//	downloads) → parse → fetch image_url → probe →
-//	plan → admit (rate units, credits) → render → finalize → settle →
+//	downloads) → parse → fetch image_url → probe (a BMP: its header) →
+//	plan → admit (rate units, credits) → render (the job: queue slot,
+//	worker, a BMP's conversion, the pipeline) → finalize → settle →
 //	respond
 //
 // Nothing is read from the body before the key, the declared length, the
@@ -57,6 +58,11 @@ type apiInputs struct {
 	info transform.Source
 	bg   []byte // nil: no background image
 	tag  string // the source URL; "" for an upload
+	// convert, when set, turns src into a source the pipeline loads (a
+	// BMP upload into PNG); info then holds only what src's header says
+	// (its size), which is all that planning and admission read. The job
+	// runs it (imageRequest.convert).
+	convert func([]byte) ([]byte, error)
 }
 
 // fail answers f in the dialect's words, with the caller's rate headers.
@@ -283,24 +289,18 @@ func (c *apiCall) inputs(req dialect.Request) (apiInputs, bool) {
 		return in, false
 	}
 	in.tag = source.URL
+	var err error
 	if c.api.BMPInput && dialect.IsBMP(in.src) {
-		png, perr := dialect.BMPToPNG(in.src, int64(c.st.h.MaxSourceMegapixels*1e6))
-		if perr != nil {
-			if !c.refusedSize(req, perr) {
-				c.fail(dialect.Failure{Kind: dialect.FailProbe, Field: source.Field, Err: perr})
-			}
-			return in, false
-		}
-		in.src = png
+		in.info, in.convert, err = c.bmpSource(in.src)
+	} else {
+		in.info, err = c.st.h.pipeline.Probe(in.src)
 	}
-	info, err := c.st.h.pipeline.Probe(in.src)
 	if err != nil {
 		if !c.refusedSize(req, err) {
 			c.fail(dialect.Failure{Kind: dialect.FailProbe, Field: source.Field, Err: err})
 		}
 		return in, false
 	}
-	in.info = info
 	if background == nil {
 		return in, true
 	}
@@ -312,6 +312,28 @@ func (c *apiCall) inputs(req dialect.Request) (apiInputs, bool) {
 		return in, false
 	}
 	return in, true
+}
+
+// bmpSource probes a BMP upload from its header alone (dialect.BMPSize),
+// refusing before admission what that finds, and returns its conversion to
+// PNG for the job to run under its queue slot and worker: decoding and
+// encoding the pixels is work the queue bounds, as the pipeline's is, so a
+// flood of BMPs does no more at once than the workers run. The Source is
+// the PNG's to be, as far as the header tells (Type, size, one page).
+func (c *apiCall) bmpSource(src []byte) (transform.Source, func([]byte) ([]byte, error), error) {
+	maxPixels := int64(c.st.h.MaxSourceMegapixels * 1e6)
+	w, h, perr := dialect.BMPSize(src, maxPixels)
+	if perr != nil {
+		return transform.Source{}, nil, perr
+	}
+	convert := func(b []byte) ([]byte, error) {
+		out, perr := dialect.BMPToPNG(b, maxPixels)
+		if perr != nil {
+			return nil, perr
+		}
+		return out, nil
+	}
+	return transform.Source{Type: params.FormatPNG, TypeName: "png", Width: w, Height: h, Pages: 1}, convert, nil
 }
 
 // refusedSize answers a source that err refuses for its resolution with
@@ -483,14 +505,15 @@ func (st *apiState) fetchImage(ctx context.Context, rawURL string, maxBytes int6
 
 // renderAPI runs one API request through the result cache (coalesced, the
 // matte cached per source content), keyed like the query dialect's results:
-// the source's content hash (sourceHash), Params, the format and the
-// pipeline fingerprint (plus the Extras, when there are any). The request
+// the source's content hash (sourceHash: of the bytes sent, a BMP's before
+// its conversion), Params, the format and the pipeline fingerprint (plus
+// the Extras, when there are any). The request
 // it returns holds the timings; its Dialect is name. hold counts in's
 // images: the transform retains it while it runs (render).
 func (st *apiState) renderAPI(ctx context.Context, name string, in apiInputs, plan dialect.Plan, hold *admission.Hold) (dialect.Result, *imageRequest, error) {
 	h := st.h
 	req := &imageRequest{Params: plan.Params, Dialect: name, Extras: plan.Extras, Format: plan.Format,
-		Memo: sourceMemo{Hash: sourceHash(in.src), Info: in.info}, Tag: in.tag, hold: hold}
+		Memo: sourceMemo{Hash: sourceHash(in.src), Info: in.info}, Tag: in.tag, hold: hold, convert: in.convert}
 	if req.Tag == "" {
 		req.Tag = "upload:" + req.Memo.Hash
 	}

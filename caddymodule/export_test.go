@@ -17,3 +17,11 @@ func SetBeforeFaceInput(f func(ctx context.Context)) (restore func()) {
 	testBeforeFaceInput.Store(&f)
 	return func() { testBeforeFaceInput.Store(nil) }
 }
+
+// SetBeforeConvert makes every conversion of an API's source (rembg.com's
+// BMP uploads) call f with its context first, until the returned restore
+// is called. Tests that use it must not run in parallel with others.
+func SetBeforeConvert(f func(ctx context.Context)) (restore func()) {
+	testBeforeConvert.Store(&f)
+	return func() { testBeforeConvert.Store(nil) }
+}

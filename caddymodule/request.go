@@ -52,6 +52,11 @@ type imageRequest struct {
 	// ends, which may be later. A hosted API's request sets hold to its
 	// call's (renderAPI), which the call releases.
 	hold, sharedHold *admission.Hold
+	// convert, when set, turns the source into one the pipeline loads (a
+	// hosted API's BMP upload: apiInputs.convert). The transform runs it
+	// under the job's queue slot and worker, then probes its output for the
+	// pipeline; Memo.Info until then holds only the size.
+	convert func([]byte) ([]byte, error)
 
 	// gen is the cache's purge generation (cache.Cache.Generation), taken
 	// before the request looked its source's memo up or asked the origin
@@ -403,10 +408,33 @@ func (h *Handler) joinRender(req *imageRequest) (joined bool, err error) {
 // holds a transform in flight with it. Nil in production.
 var testBeforeTransform atomic.Pointer[func(context.Context)]
 
-// transform runs the pipeline for req within the handler's timeout, a queue
-// slot and a worker, and returns the entry to store (store is false for a
-// private source, and for a Provisional result, which its meta marks so
-// that every request it answers says no-store). It records its time in tt.
+// testBeforeConvert, when set (by tests, through export_test.go), is
+// called with the job's context before a source is converted for the
+// pipeline (imageRequest.convert): a test counts conversions and holds
+// one on its worker with it. Nil in production.
+var testBeforeConvert atomic.Pointer[func(context.Context)]
+
+// convertSource runs convert on src, on the caller's queue slot and
+// worker, and probes what it makes; the probe's Source carries hash, the
+// original source's, under which mattes are cached.
+func (h *Handler) convertSource(ctx context.Context, convert func([]byte) ([]byte, error), src []byte, hash string) ([]byte, transform.Source, error) {
+	if hook := testBeforeConvert.Load(); hook != nil {
+		(*hook)(ctx)
+	}
+	out, err := convert(src)
+	if err != nil {
+		return nil, transform.Source{}, err
+	}
+	info, err := h.pipeline.Probe(out)
+	info.Hash = hash
+	return out, info, err
+}
+
+// transform runs the pipeline for req (req.convert first, where set)
+// within the handler's timeout, a queue slot and a worker, and returns the
+// entry to store (store is false for a private source, and for a
+// Provisional result, which its meta marks so that every request it
+// answers says no-store). It records its time in tt.
 func (h *Handler) transform(ctx context.Context, req *imageRequest, src []byte, tt *transformTimings) (e cache.Entry, store bool, err error) {
 	if hook := testBeforeTransform.Load(); hook != nil {
 		(*hook)(ctx)
@@ -430,6 +458,11 @@ func (h *Handler) transform(ctx context.Context, req *imageRequest, src []byte, 
 	tt.queue = start.Sub(begin)
 	info := req.Memo.Info
 	info.Hash = req.Memo.Hash
+	if req.convert != nil {
+		if src, info, err = h.convertSource(ctx, req.convert, src, info.Hash); err != nil {
+			return cache.Entry{}, false, err
+		}
+	}
 	res, err := h.pipeline.Process(ctx, &transform.Request{Source: src, Info: info, Params: req.Params, Extras: req.Extras, Format: req.Format, Private: req.Private})
 	h.metrics.observeTransform(time.Since(start), err)
 	tt.pipeline = res.Timings

@@ -44,8 +44,9 @@ type API struct {
 	// MaxFileBytes is the upload size the API documents (0: none): the
 	// server's max_source_bytes applies when it is smaller.
 	MaxFileBytes int64
-	// BMPInput: the API takes BMP sources, which the flow decodes into PNG
-	// (BMPToPNG) before the pipeline probes them.
+	// BMPInput: the API takes BMP sources, which the flow checks from
+	// their header (BMPSize) before admission, and which their job decodes
+	// into PNG (BMPToPNG) under its queue slot and worker.
 	BMPInput bool
 	// Images is how many images one body may carry (a source and a
 	// background: 2); with the file limit it sizes the body limit.

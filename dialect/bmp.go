@@ -17,22 +17,22 @@ import (
 // IsBMP reports whether data starts with a BMP file header.
 func IsBMP(data []byte) bool { return len(data) >= 2 && data[0] == 'B' && data[1] == 'M' }
 
-// BMPToPNG decodes a BMP upload (which libvips cannot load) into a PNG the
-// pipeline probes like any other source. Its header's size is checked
-// against maxPixels (0: no bound) before any pixel is decoded, so a BMP
-// costs no more memory than the pipeline would allow another image. A
-// header that does not decode is CodeCorruptSource; too many pixels is
-// CodeResolutionTooHigh. Safe for concurrent use.
-func BMPToPNG(data []byte, maxPixels int64) ([]byte, *params.Error) {
+// BMPSize reads a BMP upload's header: its size, checked against
+// maxPixels (0: no bound), and that the file is long enough for its pixel
+// rows. No pixel is decoded, so a caller may call it before the work is
+// admitted, and BMPToPNG's decoding and encoding after. A header that does
+// not decode is CodeCorruptSource; too many pixels is
+// CodeResolutionTooHigh (its Cause a *params.SourceSize).
+func BMPSize(data []byte, maxPixels int64) (width, height int, _ *params.Error) {
 	cfg, err := bmp.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return nil, corruptBMP()
+		return 0, 0, corruptBMP()
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, corruptBMP()
+		return 0, 0, corruptBMP()
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); maxPixels > 0 && px > maxPixels {
-		return nil, &params.Error{Status: http.StatusBadRequest, Code: params.CodeResolutionTooHigh, Title: "Resolution too high",
+		return 0, 0, &params.Error{Status: http.StatusBadRequest, Code: params.CodeResolutionTooHigh, Title: "Resolution too high",
 			Detail: fmt.Sprintf("The image is %dx%d pixels, more than the %d this server takes.", cfg.Width, cfg.Height, maxPixels),
 			Cause:  &params.SourceSize{Width: cfg.Width, Height: cfg.Height}}
 	}
@@ -42,7 +42,20 @@ func BMPToPNG(data []byte, maxPixels int64) ([]byte, *params.Error) {
 	// claim max_source_megapixels of memory.
 	bpp := int64(binary.LittleEndian.Uint16(data[28:30]))
 	if stride := (int64(cfg.Width)*bpp + 31) / 32 * 4; int64(len(data)) < 54+stride*int64(cfg.Height) {
-		return nil, corruptBMP()
+		return 0, 0, corruptBMP()
+	}
+	return cfg.Width, cfg.Height, nil
+}
+
+// BMPToPNG decodes a BMP upload (which libvips cannot load) into a PNG the
+// pipeline probes like any other source. Its header is checked first
+// (BMPSize, with the same errors), so a BMP costs no more memory than the
+// pipeline would allow another image; pixels that do not decode are
+// CodeCorruptSource. It is CPU work in proportion to the pixels: a server
+// runs it where its work is bounded. Safe for concurrent use.
+func BMPToPNG(data []byte, maxPixels int64) ([]byte, *params.Error) {
+	if _, _, perr := BMPSize(data, maxPixels); perr != nil {
+		return nil, perr
 	}
 	img, err := bmp.Decode(bytes.NewReader(data))
 	if err != nil {

@@ -39,6 +39,12 @@ func TestBMPToPNG(t *testing.T) {
 	if r, _, _, _ := img.At(1, 1).RGBA(); r>>8 != 200 {
 		t.Errorf("pixel (1,1) red %d, want 200", r>>8)
 	}
+	if w, h, perr := BMPSize(src, 600); perr != nil || w != 30 || h != 20 {
+		t.Errorf("BMPSize: %dx%d %v, want 30x20", w, h, perr)
+	}
+	if _, _, perr := BMPSize(src[:len(src)-1], 0); perr == nil || perr.Code != params.CodeCorruptSource {
+		t.Errorf("BMPSize of a short file: %v, want corrupt_source", perr)
+	}
 	// 600 pixels over a 599-pixel bound: refused from the header alone.
 	if _, perr := BMPToPNG(src, 599); perr == nil || perr.Code != params.CodeResolutionTooHigh {
 		t.Errorf("over the bound: %v", perr)
