@@ -21,6 +21,20 @@ import (
 // its node dies before settling it.
 const reservationHold = 10 * time.Minute
 
+// A settle that did not reach Redis is retried in the background
+// (redisUsage.retrySettles): first settleRetryMin after the failure, the
+// wait doubling up to settleRetryMax, and at once when the breaker closes.
+// A reservation's retries stop settleRetrySlack after its hold has ended
+// (Redis has dropped it by then, whatever the clocks of node and server).
+const (
+	settleRetryMin   = 100 * time.Millisecond
+	settleRetryMax   = 5 * time.Second
+	settleRetrySlack = time.Minute
+	// maxUnsettled bounds the uncharged settles kept for retrying; past it
+	// the oldest is dropped (its reservation then ends with its hold).
+	maxUnsettled = 10_000
+)
+
 // redisUsage is the quotaStore of a cluster: credits and rate buckets in
 // Redis (cluster.Quota), one budget per key for every node.
 //
@@ -32,6 +46,22 @@ const reservationHold = 10 * time.Minute
 // reconnect, and after any later successful call): none is lost. During an
 // outage a key can therefore overspend by up to what it had left times the
 // number of nodes, and its rate is enforced per node.
+//
+// Settling (settle) ends a reservation made in Redis exactly once, and
+// charges it only when the answer was delivered. When Redis cannot be
+// reached at settle time (or answers too late, perhaps after running it):
+//   - a settle without a charge (a failed or undelivered request) is kept
+//     in memory and retried in the background (retrySettles) until Redis
+//     answers, so a short outage does not lock a key out of its own credits
+//     for reservationHold. The retry charges nothing, and releasing a
+//     released token changes nothing. The retries end with the
+//     reservation's hold (plus settleRetrySlack), or at Destruct: Redis
+//     then drops the reservation when its hold ends.
+//   - a settle with a charge is charged locally and journalled with its
+//     token (durable), and the same retries merge the journal, as do the
+//     breaker's reconnect and any later successful call. Redis charges a
+//     token once (cluster.Quota.Settle), so a retry after a lost reply
+//     does not charge twice.
 type redisUsage struct {
 	q       *cluster.Quota
 	local   *usageStore
@@ -40,20 +70,67 @@ type redisUsage struct {
 	node    string // shared.clusters key, released at Destruct
 	unsub   func() // the OnReconnect registration
 
+	// ctx ends the background retries (cancelled at Destruct); wake,
+	// signalled when the breaker closes, cuts a retry's wait short.
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wake    chan struct{}
+	retries sync.WaitGroup
+
 	mu   sync.Mutex
 	held map[string][]heldCredits // by key id: reservations to settle
+	// unsettled are the uncharged settles that did not reach Redis yet;
+	// retryUntil is when the retries stop (the latest hold of a failed
+	// settle, charged or not, plus settleRetrySlack); retrying: the retry
+	// goroutine runs (at most one); stopped: Destruct ran, none starts.
+	unsettled  []unsettled
+	retryUntil time.Time
+	retrying   bool
+	stopped    bool
 }
 
 // heldCredits is one reservation; token "" means it was made locally.
+// until is when Redis drops it by itself.
 type heldCredits struct {
 	cost  float64
 	token string
+	until time.Time
 }
 
+// unsettled is a reservation of id whose uncharged settle did not reach
+// Redis: it is released again until Redis answers or until has passed.
+type unsettled struct {
+	id, month, token string
+	cost             float64
+	until            time.Time
+}
+
+// newRedisUsageStore is the cluster store over q, local and journal. Its
+// retries run until Destruct.
+func newRedisUsageStore(q *cluster.Quota, local *usageStore, journal *cluster.Journal, logger *zap.Logger) *redisUsage {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &redisUsage{q: q, local: local, journal: journal, logger: logger, ctx: ctx, cancel: cancel,
+		wake: make(chan struct{}, 1), held: map[string][]heldCredits{}, unsub: func() {}}
+}
+
+// Destruct stops the retries and waits for them (an uncharged settle not
+// yet retried is left to expire in Redis; a charge stays in the journal
+// file), then releases the node.
 func (u *redisUsage) Destruct() error {
 	u.unsub()
+	u.stopRetries()
 	_, err := shared.clusters.Delete(u.node)
 	return err
+}
+
+// stopRetries ends the retries, an attempt in flight included, and waits
+// for them; none starts after it.
+func (u *redisUsage) stopRetries() {
+	u.mu.Lock()
+	u.stopped = true
+	u.mu.Unlock()
+	u.cancel()
+	u.retries.Wait()
 }
 
 // sharedUsage returns the cluster quota store for keys' usage file (pooled
@@ -74,8 +151,9 @@ func (a *App) sharedUsage(sc *SharedCache, keys *apiKeys) (quotaStore, error) {
 			_, _ = shared.clusters.Delete(sc.poolKey())
 			return nil, err
 		}
-		u := &redisUsage{q: n.Quota(), local: local, journal: j, logger: logger, node: sc.poolKey(), held: map[string][]heldCredits{}}
-		u.unsub = n.OnReconnect(u.merge)
+		u := newRedisUsageStore(n.Quota(), local, j, logger)
+		u.node = sc.poolKey()
+		u.unsub = n.OnReconnect(u.reconnected)
 		go u.merge()
 		return u, nil
 	})
@@ -94,6 +172,16 @@ func (u *redisUsage) merge() {
 	}
 	if err := u.journal.Merge(ctxQuota(), u.q); err != nil {
 		u.logger.Warn("API usage journal not merged yet", zap.Error(err))
+	}
+}
+
+// reconnected runs when the breaker closes: the journal is merged and the
+// retries of unsettled reservations are woken.
+func (u *redisUsage) reconnected() {
+	u.merge()
+	select {
+	case u.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -145,7 +233,7 @@ func (u *redisUsage) reserve(id string, quota *float64, cost float64) bool {
 	}
 	var tok [12]byte
 	_, _ = rand.Read(tok[:])
-	h := heldCredits{cost: cost, token: hex.EncodeToString(tok[:])}
+	h := heldCredits{cost: cost, token: hex.EncodeToString(tok[:]), until: time.Now().Add(reservationHold)}
 	m := u.month()
 	ok, used, err := u.q.Reserve(ctxQuota(), id, m, *quota-u.journal.Pending(id, m), cost, h.token, reservationHold)
 	if err != nil {
@@ -197,15 +285,18 @@ func (u *redisUsage) settle(id string, quota *float64, cost float64, charged boo
 			u.local.mirror(id, used+u.journal.Pending(id, m))
 			return nil
 		}
-		// Redis went away since the reservation (which expires there by
-		// itself), or answered too late: account the charge locally and
-		// in the journal, with the token, whose merge settles it again
-		// (a settle Redis did apply is not charged twice).
+		// Redis went away since the reservation, or answered too late
+		// (see redisUsage for the contract): an uncharged settle is
+		// retried; a charge is accounted locally and journalled with the
+		// token, and the retries merge it.
 		if !charged {
+			u.retry(unsettled{id: id, month: m, token: h.token, cost: cost, until: h.until.Add(settleRetrySlack)})
 			return nil
 		}
 		u.local.mirror(id, u.localUsed(id)+cost)
-		return u.journal.Add(cluster.Charge{ID: id, Month: m, Cost: cost, Token: h.token})
+		err = u.journal.Add(cluster.Charge{ID: id, Month: m, Cost: cost, Token: h.token})
+		u.retry(unsettled{until: h.until.Add(settleRetrySlack)})
+		return err
 	}
 	err := u.local.settle(id, quota, cost, charged)
 	if charged {
@@ -214,6 +305,93 @@ func (u *redisUsage) settle(id string, quota *float64, cost float64, charged boo
 		}
 	}
 	return err
+}
+
+// retry schedules a failed settle's retries: r itself when it has a token
+// (an uncharged settle), and the journal's merge until r.until either way.
+// It starts the retry goroutine unless it runs or Destruct has run.
+func (u *redisUsage) retry(r unsettled) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.stopped {
+		return
+	}
+	if r.token != "" {
+		if len(u.unsettled) >= maxUnsettled {
+			u.unsettled = slices.Delete(u.unsettled, 0, 1)
+		}
+		u.unsettled = append(u.unsettled, r)
+	}
+	if r.until.After(u.retryUntil) {
+		u.retryUntil = r.until
+	}
+	if !u.retrying {
+		u.retrying = true
+		u.retries.Add(1)
+		go u.retrySettles()
+	}
+}
+
+// retrySettles retries the failed settles, with a growing wait between
+// rounds, until none is left or all are past their hold, or Destruct.
+func (u *redisUsage) retrySettles() {
+	defer u.retries.Done()
+	wait := settleRetryMin
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	for {
+		select {
+		case <-u.ctx.Done():
+			return
+		case <-u.wake:
+		case <-t.C:
+		}
+		if !u.retryRound() {
+			return
+		}
+		wait = min(wait*2, settleRetryMax)
+		t.Reset(wait)
+	}
+}
+
+// retryRound releases each unsettled reservation still within its hold,
+// in order, up to the first failure, and merges the journal. It reports whether anything is left to retry;
+// when not, it has marked the goroutine ended (under mu, so that a failure
+// queued meanwhile starts a new one).
+func (u *redisUsage) retryRound() bool {
+	u.mu.Lock()
+	todo := u.unsettled
+	u.unsettled = nil
+	u.mu.Unlock()
+
+	now := time.Now()
+	var left []unsettled
+	var failed error
+	for _, r := range todo {
+		switch {
+		case now.After(r.until): // Redis has dropped it
+		case failed != nil: // Redis is still away: next round
+			left = append(left, r)
+		default:
+			if _, failed = u.q.Settle(u.ctx, r.id, r.month, r.token, r.cost, false); failed != nil {
+				left = append(left, r)
+			}
+		}
+	}
+	if u.journal.Len() > 0 {
+		if err := u.journal.Merge(u.ctx, u.q); err != nil {
+			u.logger.Debug("API usage journal not merged yet", zap.Error(err))
+		}
+	}
+
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.unsettled = append(left, u.unsettled...)
+	if len(u.unsettled) > 0 || u.journal.Len() > 0 && now.Before(u.retryUntil) {
+		return u.ctx.Err() == nil
+	}
+	u.retrying = false
+	return false
 }
 
 func (u *redisUsage) localUsed(id string) float64 {

@@ -1,6 +1,8 @@
 package caddymodule
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"path/filepath"
 	"testing"
@@ -27,8 +29,9 @@ func newRedisUsage(t *testing.T, addr, path string) (*redisUsage, *cluster.Node)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := &redisUsage{q: n.Quota(), local: local, journal: j, logger: zap.NewNop(), held: map[string][]heldCredits{}}
-	n.OnReconnect(u.merge)
+	u := newRedisUsageStore(n.Quota(), local, j, zap.NewNop())
+	u.unsub = n.OnReconnect(u.reconnected)
+	t.Cleanup(func() { u.unsub(); u.stopRetries() })
 	return u, n
 }
 
@@ -107,5 +110,94 @@ func TestRedisUsageCheckSpendsNothing(t *testing.T) {
 	st, ok := a.check("k", 2, 1)
 	if ok || st.retry <= 0 || st.retry > 31*time.Second {
 		t.Fatalf("check of the bucket node b emptied: %+v %v, want a refusal with a wait of up to 30 s", st, ok)
+	}
+}
+
+// A settle that Redis does not answer (paused across it, as in a stall or
+// a partition) is retried once Redis answers again: an uncharged one
+// releases its reservation, a charged one charges it once, within seconds
+// rather than the reservation's 10-minute hold.
+func TestRedisUsageSettleRetriedAfterOutage(t *testing.T) {
+	srv := redistest.Start(t)
+	dir := t.TempDir()
+	a, _ := newRedisUsage(t, srv.Addr, filepath.Join(dir, "a.json"))
+	b, _ := newRedisUsage(t, srv.Addr, filepath.Join(dir, "b.json"))
+	quota := 2.0
+	// usage reads Redis directly (node b's Quota): no call of a's that
+	// would merge its journal on success.
+	usage := func() (used, held float64, err error) {
+		months, held, err := b.q.Usage(context.Background(), "k")
+		return months[b.month()], held, err
+	}
+	for _, charged := range []bool{false, true} {
+		if !a.reserve("k", &quota, 1) {
+			t.Fatalf("reservation refused (charged %v)", charged)
+		}
+		if _, held, err := usage(); err != nil || held != 1 {
+			t.Fatalf("held %v %v, want the reservation's 1", held, err)
+		}
+		srv.Pause()
+		err := a.settle("k", &quota, 1, charged)
+		srv.Resume()
+		if err != nil {
+			t.Fatalf("settle (charged %v) with Redis paused: %v", charged, err)
+		}
+		testwait.For(t, fmt.Sprintf("the reservation to be settled (charged %v)", charged), func() bool {
+			_, held, err := usage()
+			return err == nil && held == 0
+		})
+		if used, _, _ := usage(); used != map[bool]float64{false: 0, true: 1}[charged] {
+			t.Fatalf("used %v after the settle (charged %v)", used, charged)
+		}
+	}
+	testwait.For(t, "the retries to end", func() bool {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return !a.retrying
+	})
+	if n := a.journal.Len(); n != 0 {
+		t.Fatalf("%d charges left in the journal", n)
+	}
+	if used, held, err := usage(); err != nil || used != 1 || held != 0 {
+		t.Fatalf("used %v, held %v (%v): want the one charge, once, and nothing held", used, held, err)
+	}
+	// The credit the uncharged settle released is the key's again.
+	if !b.reserve("k", &quota, 1) || b.reserve("k", &quota, 1) {
+		t.Fatal("want one credit left of 2, after one charge")
+	}
+}
+
+// Destruct's stopRetries ends the retries of a settle that Redis never
+// answered, at once, and none starts after it.
+func TestRedisUsageRetriesStopAtDestruct(t *testing.T) {
+	srv := redistest.Start(t)
+	u, _ := newRedisUsage(t, srv.Addr, filepath.Join(t.TempDir(), "u.json"))
+	quota := 2.0
+	retrying := func() bool {
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		return u.retrying
+	}
+	if !u.reserve("k", &quota, 1) || !u.reserve("k", &quota, 1) {
+		t.Fatal("reservations refused")
+	}
+	srv.Stop()
+	if err := u.settle("k", &quota, 1, false); err != nil || !retrying() {
+		t.Fatalf("settle with Redis down: %v, retrying %v", err, retrying())
+	}
+	done := make(chan struct{})
+	go func() { u.stopRetries(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		t.Fatal("stopRetries did not return")
+	}
+	if err := u.settle("k", &quota, 1, false); err != nil {
+		t.Fatal(err)
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if len(u.unsettled) > 1 {
+		t.Fatalf("%d settles kept after stopRetries, want none added", len(u.unsettled))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os/exec"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,6 +22,8 @@ type Server struct {
 	t    testing.TB
 	bin  string
 	cmd  *exec.Cmd
+	// paused: Pause sent SIGSTOP and Resume has not sent SIGCONT.
+	paused bool
 }
 
 // Start runs redis-server on a free 127.0.0.1 port and stops it at the end
@@ -53,9 +56,30 @@ func (s *Server) Stop() {
 	if s.cmd == nil {
 		return
 	}
+	s.Resume()
 	_ = s.cmd.Process.Kill()
 	_ = s.cmd.Wait()
 	s.cmd = nil
+}
+
+// Pause stops the server's process (SIGSTOP) without ending it: its
+// connections stay open and its data stays, but nothing is answered until
+// Resume, as in a network partition or a stalled server. Stop (and the end
+// of the test) resumes it first.
+func (s *Server) Pause() {
+	s.t.Helper()
+	if s.cmd == nil || s.cmd.Process.Signal(syscall.SIGSTOP) != nil {
+		s.t.Fatal("redistest: no server to pause")
+	}
+	s.paused = true
+}
+
+// Resume lets a paused server answer again (SIGCONT).
+func (s *Server) Resume() {
+	if s.cmd != nil && s.paused {
+		_ = s.cmd.Process.Signal(syscall.SIGCONT)
+	}
+	s.paused = false
 }
 
 // Restart starts the server again on the same port (empty: no persistence)
