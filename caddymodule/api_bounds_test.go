@@ -21,7 +21,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -393,24 +392,16 @@ func TestAPIBMPConvertedInQueue(t *testing.T) {
 	tester.InitServer(apiCaddyfile(t.TempDir(), rt, "workers 1\n\t\tqueue_megapixels 25\n\t\t"+keys), "caddyfile")
 
 	var running, most, converted atomic.Int32
-	started, release := make(chan struct{}, 8), make(chan struct{})
+	g := newGate()
+	started, open := g.started, g.open
 	t.Cleanup(caddymodule.SetBeforeConvert(func(ctx context.Context) {
 		n := running.Add(1)
 		defer running.Add(-1)
 		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
 		}
 		converted.Add(1)
-		select {
-		case started <- struct{}{}:
-		default:
-		}
-		select {
-		case <-release:
-		case <-ctx.Done():
-		}
+		g.hold(ctx)
 	}))
-	var once sync.Once
-	open := func() { once.Do(func() { close(release) }) }
 	t.Cleanup(open) // before the hook is removed
 
 	bmpBody := func(img image.Image, cut int) (string, []byte) {

@@ -212,6 +212,30 @@ func TestAPIImproveBufferedBytesBound(t *testing.T) {
 	}
 }
 
+// gate holds a test hook's work in flight: hold says so on started (once
+// at least, never blocking) and returns when open is called (any number
+// of times) or ctx ends.
+type gate struct {
+	started chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func newGate() *gate { return &gate{started: make(chan struct{}, 1), release: make(chan struct{})} }
+
+func (g *gate) hold(ctx context.Context) {
+	select {
+	case g.started <- struct{}{}:
+	default:
+	}
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+	}
+}
+
+func (g *gate) open() { g.once.Do(func() { close(g.release) }) }
+
 // TestBufferedBytesHeldByTransform: a transform keeps its source counted
 // in max_buffered_bytes for as long as it runs, which may be after the
 // request that fetched the source is gone: another request waiting for
@@ -230,19 +254,9 @@ http://localhost:9080 {
 	}
 	reverse_proxy {origin}
 }`)
-	started, release := make(chan struct{}, 1), make(chan struct{})
-	t.Cleanup(caddymodule.SetBeforeTransform(func(ctx context.Context) {
-		select {
-		case started <- struct{}{}:
-		default:
-		}
-		select {
-		case <-release:
-		case <-ctx.Done():
-		}
-	}))
-	var once sync.Once
-	open := func() { once.Do(func() { close(release) }) }
+	g := newGate()
+	started, open := g.started, g.open
+	t.Cleanup(caddymodule.SetBeforeTransform(g.hold))
 	t.Cleanup(open) // before the hook is removed
 
 	url := "http://localhost:9080/held.jpg?w=8"

@@ -16,6 +16,16 @@ import (
 	"github.com/jebosio/matte/internal/testwait"
 )
 
+// twoNodes starts a redis-server and two nodes' stores on it, each with
+// its usage file in a temporary folder.
+func twoNodes(t *testing.T) (srv *redistest.Server, a *redisUsage, na *cluster.Node, b *redisUsage) {
+	srv = redistest.Start(t)
+	dir := t.TempDir()
+	a, na = newRedisUsage(t, srv.Addr, filepath.Join(dir, "a.json"))
+	b, _ = newRedisUsage(t, srv.Addr, filepath.Join(dir, "b.json"))
+	return srv, a, na, b
+}
+
 func newRedisUsage(t *testing.T, addr, path string) (*redisUsage, *cluster.Node) {
 	t.Helper()
 	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{addr}, MaxRetries: -1, DialTimeout: time.Second, ReadTimeout: time.Second})
@@ -38,10 +48,7 @@ func newRedisUsage(t *testing.T, addr, path string) (*redisUsage, *cluster.Node)
 // Two nodes share one key's credits; with Redis down a node charges
 // locally and journals, and the journal reaches Redis when it returns.
 func TestRedisUsageSharedAndJournalled(t *testing.T) {
-	srv := redistest.Start(t)
-	dir := t.TempDir()
-	a, na := newRedisUsage(t, srv.Addr, filepath.Join(dir, "a.json"))
-	b, _ := newRedisUsage(t, srv.Addr, filepath.Join(dir, "b.json"))
+	srv, a, na, b := twoNodes(t)
 	quota := 3.0
 	for i, u := range []*redisUsage{a, b, a} {
 		if !u.reserve("k", &quota, 1) {
@@ -95,10 +102,7 @@ func TestRedisUsageSharedAndJournalled(t *testing.T) {
 // a full bucket passes as often as asked, one that another node emptied
 // is refused with the wait until a unit is back.
 func TestRedisUsageCheckSpendsNothing(t *testing.T) {
-	srv := redistest.Start(t)
-	dir := t.TempDir()
-	a, _ := newRedisUsage(t, srv.Addr, filepath.Join(dir, "a.json"))
-	b, _ := newRedisUsage(t, srv.Addr, filepath.Join(dir, "b.json"))
+	_, a, _, b := twoNodes(t)
 	for range 5 {
 		if _, ok := a.check("k", 2, 1); !ok {
 			t.Fatal("check refused a full bucket")
@@ -118,10 +122,7 @@ func TestRedisUsageCheckSpendsNothing(t *testing.T) {
 // releases its reservation, a charged one charges it once, within seconds
 // rather than the reservation's 10-minute hold.
 func TestRedisUsageSettleRetriedAfterOutage(t *testing.T) {
-	srv := redistest.Start(t)
-	dir := t.TempDir()
-	a, _ := newRedisUsage(t, srv.Addr, filepath.Join(dir, "a.json"))
-	b, _ := newRedisUsage(t, srv.Addr, filepath.Join(dir, "b.json"))
+	srv, a, _, b := twoNodes(t)
 	quota := 2.0
 	// usage reads Redis directly (node b's Quota): no call of a's that
 	// would merge its journal on success.
