@@ -17,7 +17,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -502,20 +501,10 @@ func TestFaceInputKeepsSourceCounted(t *testing.T) {
 	os.WriteFile(filepath.Join(root, "held.jpg"), src, 0o644)
 	tester, base := facesSiteServing(t, root, "")
 
-	started, release := make(chan struct{}, 1), make(chan struct{})
-	t.Cleanup(caddymodule.SetBeforeFaceInput(func(ctx context.Context) {
-		select {
-		case started <- struct{}{}:
-		default:
-		}
-		select {
-		case <-release:
-		case <-ctx.Done():
-		}
-	}))
-	var once sync.Once
-	open := func() { once.Do(func() { close(release) }) }
-	t.Cleanup(open)
+	g := newGate()
+	started, open := g.started, g.open
+	t.Cleanup(caddymodule.SetBeforeFaceInput(g.hold))
+	t.Cleanup(open) // before the hook is removed
 
 	ctx, leave := context.WithCancel(context.Background())
 	defer leave()
