@@ -97,7 +97,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        spinning
 //	        execution_provider cpu|cuda|tensorrt
 //	        device_id          <n>
-//	        gpu_mem_limit      <size>     # cap of the CUDA provider's memory arena (cuda, tensorrt); default none
+//	        gpu_mem_limit      <size>     # cap of each model's CUDA memory arena (cuda, tensorrt); default none
 //	        tensorrt_cache     <path>|off # TensorRT's engines and timing cache; default <caddy data>/matte/tensorrt
 //	        strict                        # no fallback (else tensorrt → cuda → cpu): a GPU provider's models load at start, or it fails
 //	        preload                       # load models at start, fail if they cannot load

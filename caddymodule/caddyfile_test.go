@@ -203,6 +203,9 @@ func TestValidateRembgGPU(t *testing.T) {
 		{"cache off on cpu", Removal{Provider: "cpu", TensorRTCacheOff: true}, "rembg tensorrt_cache: for execution_provider tensorrt, not cpu"},
 		{"cache and off", Removal{Provider: "tensorrt", TensorRTCache: dir, TensorRTCacheOff: true}, "rembg tensorrt_cache: both a path"},
 		{"cache is a file", Removal{Provider: "tensorrt", TensorRTCache: file}, "rembg tensorrt_cache " + strconv.Quote(file) + ": not a directory"},
+		// JSON may spell a provider in capitals, which segment accepts.
+		{"CUDA limit", Removal{Provider: "CUDA", GPUMemLimit: 1 << 30}, ""},
+		{"TensorRT cache", Removal{Provider: "TensorRT", TensorRTCache: dir}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := (&Handler{Rembg: tc.r}).Validate()
@@ -216,6 +219,7 @@ func TestValidateRembgGPU(t *testing.T) {
 	}
 	for provider, want := range map[string]string{
 		"tensorrt": filepath.Join(caddy.AppDataDir(), "matte", "tensorrt"),
+		"TensorRT": filepath.Join(caddy.AppDataDir(), "matte", "tensorrt"),
 		"cuda":     "",
 		"":         "",
 	} {

@@ -114,6 +114,9 @@ func (r *Removal) fillDefaults() {
 	if r.Model == "" {
 		r.Model = "isnet"
 	}
+	// segment reads the provider in any case (JSON may say "CUDA"); the
+	// checks here and the pool key read it lower-cased.
+	r.Provider = strings.ToLower(r.Provider)
 	if r.Provider == "" {
 		r.Provider = "cpu"
 	}
@@ -125,7 +128,7 @@ func (r *Removal) fillDefaults() {
 // validate refuses GPU settings that the provider would not use, and
 // what the Caddyfile cannot express but JSON can.
 func (r *Removal) validate() error {
-	provider := r.Provider
+	provider := strings.ToLower(r.Provider)
 	if provider == "" {
 		provider = segment.ProviderCPU
 	}

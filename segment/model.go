@@ -305,17 +305,43 @@ func (s *Session) createSession(provider, inName, outName string) (*ort.DynamicA
 	if err := so.SetGraphOptimizationLevel(lvl); err != nil {
 		return nil, err
 	}
-	if err := appendProvider(so, provider, &s.opts, s.info.ShortHash); err != nil {
+	if err := appendProvider(so, provider, &s.opts, engineFolder(s.info.ShortHash, ort.GetVersion()), s.logf); err != nil {
 		return nil, err
 	}
 	return ort.NewDynamicAdvancedSession(s.path, []string{inName}, []string{outName}, so)
 }
 
+// engineFolder names a model's TensorRT engines under the cache folder:
+// the model file's short hash and the ONNX Runtime version, so that
+// neither a replaced model file nor an upgraded runtime (whose engines
+// ORT asks to be rebuilt) reads engines built for another.
+func engineFolder(modelHash, ortVersion string) string {
+	return modelHash + "-ort" + ortVersion
+}
+
 // providerOptions are the ONNX Runtime options of provider for a model
-// whose file has the short hash modelHash: for "cuda" the CUDA provider's,
-// for "tensorrt" the TensorRT provider's (the CUDA provider behind it
-// takes providerOptions("cuda", …)); nil for "cpu".
-func (o *Options) providerOptions(provider, modelHash string) map[string]string {
+// whose engines go in engines (engineFolder): for "cuda" the CUDA
+// provider's, for "tensorrt" the TensorRT provider's (the CUDA provider
+// behind it takes providerOptions("cuda", …)); nil for "cpu".
+// newTensorRTOptions makes TensorRT provider options holding opts; the
+// caller destroys them.
+func newTensorRTOptions(opts map[string]string) (*ort.TensorRTProviderOptions, error) {
+	to, err := ort.NewTensorRTProviderOptions()
+	if err != nil {
+		return nil, fmt.Errorf("TensorRT provider options: %w", err)
+	}
+	if err := to.Update(opts); err != nil {
+		to.Destroy()
+		return nil, fmt.Errorf("TensorRT provider options: %w", err)
+	}
+	return to, nil
+}
+
+// tensorRTCacheOptions are the TensorRT options of its engine and timing
+// caches.
+var tensorRTCacheOptions = []string{"trt_engine_cache_enable", "trt_engine_cache_path", "trt_timing_cache_enable", "trt_timing_cache_path"}
+
+func (o *Options) providerOptions(provider, engines string) map[string]string {
 	m := map[string]string{"device_id": strconv.Itoa(o.DeviceID)}
 	switch provider {
 	case ProviderCUDA:
@@ -325,7 +351,7 @@ func (o *Options) providerOptions(provider, modelHash string) map[string]string 
 	case ProviderTensorRT:
 		if o.TensorRTCache != "" {
 			m["trt_engine_cache_enable"] = "1"
-			m["trt_engine_cache_path"] = filepath.Join(o.TensorRTCache, modelHash)
+			m["trt_engine_cache_path"] = filepath.Join(o.TensorRTCache, engines)
 			m["trt_timing_cache_enable"] = "1"
 			m["trt_timing_cache_path"] = o.TensorRTCache
 		}
@@ -337,15 +363,17 @@ func (o *Options) providerOptions(provider, modelHash string) map[string]string 
 
 // appendProvider appends provider to so, with o.providerOptions: for
 // "tensorrt", TensorRT and then CUDA for the nodes TensorRT does not take,
-// after making the engine cache folder when there is one.
-func appendProvider(so *ort.SessionOptions, provider string, o *Options, modelHash string) error {
+// after making the engine cache folder when there is one. A cache folder
+// that cannot be made costs the cache (logged), not TensorRT: engines are
+// then built at every start, as without a cache.
+func appendProvider(so *ort.SessionOptions, provider string, o *Options, engines string, logf func(string, ...any)) error {
 	appendCUDA := func() error {
 		co, err := ort.NewCUDAProviderOptions()
 		if err != nil {
 			return fmt.Errorf("CUDA provider options: %w", err)
 		}
 		defer co.Destroy()
-		if err := co.Update(o.providerOptions(ProviderCUDA, modelHash)); err != nil {
+		if err := co.Update(o.providerOptions(ProviderCUDA, engines)); err != nil {
 			return fmt.Errorf("CUDA provider options: %w", err)
 		}
 		if err := so.AppendExecutionProviderCUDA(co); err != nil {
@@ -359,21 +387,26 @@ func appendProvider(so *ort.SessionOptions, provider string, o *Options, modelHa
 	case ProviderCUDA:
 		return appendCUDA()
 	case ProviderTensorRT:
-		opts := o.providerOptions(ProviderTensorRT, modelHash)
-		to, err := ort.NewTensorRTProviderOptions()
+		opts := o.providerOptions(ProviderTensorRT, engines)
+		to, err := newTensorRTOptions(opts)
 		if err != nil {
-			return fmt.Errorf("TensorRT provider options: %w", err)
+			return err
 		}
-		defer to.Destroy()
-		if err := to.Update(opts); err != nil {
-			return fmt.Errorf("TensorRT provider options: %w", err)
-		}
-		// Made once the runtime has TensorRT: a CPU build leaves no folder.
+		// Made once the runtime took the options: a build without
+		// TensorRT leaves no folder.
 		if dir := opts["trt_engine_cache_path"]; dir != "" {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return fmt.Errorf("TensorRT engine cache: %w", err)
+				logf("segment: TensorRT engine cache off for this model: %v", err)
+				to.Destroy()
+				for _, k := range tensorRTCacheOptions {
+					delete(opts, k)
+				}
+				if to, err = newTensorRTOptions(opts); err != nil {
+					return err
+				}
 			}
 		}
+		defer to.Destroy()
 		if err := so.AppendExecutionProviderTensorRT(to); err != nil {
 			return fmt.Errorf("appending TensorRT provider: %w", err)
 		}

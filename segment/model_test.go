@@ -130,7 +130,7 @@ func TestProviderOptions(t *testing.T) {
 			map[string]string{
 				"device_id":               "1",
 				"trt_engine_cache_enable": "1",
-				"trt_engine_cache_path":   "/var/lib/caddy/matte/tensorrt/b6e8497ba978",
+				"trt_engine_cache_path":   "/var/lib/caddy/matte/tensorrt/b6e8497ba978-ort1.24.3",
 				"trt_timing_cache_enable": "1",
 				"trt_timing_cache_path":   "/var/lib/caddy/matte/tensorrt",
 			}},
@@ -138,12 +138,12 @@ func TestProviderOptions(t *testing.T) {
 			map[string]string{
 				"device_id":               "0",
 				"trt_engine_cache_enable": "1",
-				"trt_engine_cache_path":   "trt/b6e8497ba978",
+				"trt_engine_cache_path":   "trt/b6e8497ba978-ort1.24.3",
 				"trt_timing_cache_enable": "1",
 				"trt_timing_cache_path":   "trt",
 			}},
 	} {
-		if got := tc.opts.providerOptions(tc.provider, "b6e8497ba978"); !maps.Equal(got, tc.want) {
+		if got := tc.opts.providerOptions(tc.provider, engineFolder("b6e8497ba978", "1.24.3")); !maps.Equal(got, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
