@@ -64,14 +64,13 @@ func (h *Handler) checkSignature(r *http.Request) (string, time.Time, error) {
 	if p == nil {
 		return r.URL.RawQuery, time.Time{}, nil
 	}
-	// What the signer saw: the path and query before handle_path and
-	// rewrites (they leave the Host alone). What is acted on: the query
-	// they rewrote to.
-	path, query := r.URL.EscapedPath(), r.URL.RawQuery
+	// What the signer saw: the path before handle_path and rewrites (they
+	// leave the Host alone).
+	path := r.URL.EscapedPath()
 	if or, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && or.URL != nil {
-		path, query = or.URL.EscapedPath(), or.URL.RawQuery
+		path = or.URL.EscapedPath()
 	}
-	res, err := p.CheckRewritten(r.Host, path, query, r.URL.RawQuery)
+	res, err := p.Check(r.Host, path, r.URL.RawQuery)
 	if err != nil {
 		var se *signature.Error
 		if errors.As(err, &se) {

@@ -460,51 +460,14 @@ func (p *Policy) Check(host, escapedPath, rawQuery string) (Result, error) {
 		res.Expires = exp
 	}
 
-	if err := p.effective(&res, parts, q); err != nil {
-		return Result{}, err
-	}
-	return res, nil
-}
-
-// CheckRewritten is Check for a request whose query a rewrite may have
-// changed after the client sent it. The signature, Required and the
-// expiry are judged on what the client sent and the signer saw (sentPath,
-// sentQuery); the result's query is the one the site rewrote to
-// (rawQuery), reserved parameters removed and its preset expanded. A
-// parameter the site's rewrite adds is the operator's, so it needs no
-// signature, and it cannot make a signed URL fail; a parameter the client
-// sent and the rewrite kept was judged as sent.
-func (p *Policy) CheckRewritten(host, sentPath, sentQuery, rawQuery string) (Result, error) {
-	res, err := p.Check(host, sentPath, sentQuery)
-	if err != nil || rawQuery == sentQuery {
-		return res, err
-	}
-	parts, _ := splitAll(rawQuery)
-	q := make(url.Values, len(parts))
-	for _, pt := range parts {
-		if pt.ok {
-			q[pt.name] = append(q[pt.name], pt.val)
-		}
-	}
-	res.Preset = ""
-	if err := p.effective(&res, parts, q); err != nil {
-		return Result{}, err
-	}
-	return res, nil
-}
-
-// effective sets res's Query, RawQuery and Preset from a query's parts
-// and their values q (which it takes over): s, expires and preset removed,
-// the preset's parameters that the query does not give itself added.
-func (p *Policy) effective(res *Result, parts []part, q url.Values) error {
 	var preset url.Values
 	if names, ok := q[ParamPreset]; ok {
 		if len(names) > 1 {
-			return newErr(ErrUnknownPreset, ParamPreset, "preset is given more than once.")
+			return Result{}, newErr(ErrUnknownPreset, ParamPreset, "preset is given more than once.")
 		}
 		vals, found := p.Presets[names[0]]
 		if names[0] == "" || !found {
-			return newErr(ErrUnknownPreset, ParamPreset, "preset="+strconv.Quote(clip(names[0]))+" is not a known preset.")
+			return Result{}, newErr(ErrUnknownPreset, ParamPreset, "preset="+strconv.Quote(clip(names[0]))+" is not a known preset.")
 		}
 		preset, res.Preset = vals, names[0]
 	}
@@ -533,7 +496,7 @@ func (p *Policy) effective(res *Result, parts []part, q url.Values) error {
 	}
 	res.Query = q
 	res.RawQuery = strings.Join(kept, "&")
-	return nil
+	return res, nil
 }
 
 // ExpandPreset returns q with preset= replaced by the preset's parameters
