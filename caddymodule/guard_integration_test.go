@@ -280,3 +280,48 @@ func concurrentGets(t *testing.T, tester *caddytest.Tester, n int, url func(int)
 	wg.Wait()
 	return okN.Load(), busyN.Load(), otherN.Load(), noRetry.Load()
 }
+
+// The signature covers the path as the client sent it and the query Matte
+// acts on, after the site's rewrites: a rewrite may copy what the client
+// sent into the query (a "pretty URL" whose options are path segments),
+// so what it adds needs a signature like the rest. Neither an option
+// moved from the path nor an s= moved there by a rewrite passes unsigned.
+func TestRewrittenQueryStaysSigned(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "p.jpg"), solidJPEG(t, 200, 100, color.RGBA{200, 0, 0, 255}), 0o644)
+	tester := caddytest.NewTester(t)
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	root * %s
+	@opts path_regexp opts ^/o/([a-z]+)-([a-z0-9]+)/(.+)$
+	rewrite @opts /{re.opts.3}?{query}&{re.opts.1}={re.opts.2}
+	matte {
+		url_dialect cloudflare
+		signature {
+			key %s
+			required
+			unsigned w
+		}
+	}
+	file_server
+}`, dir, signKey), "caddyfile")
+	signed, err := caddymodule.SignURL([]byte(signKey), "/o/fm-png/p.jpg?w=40&fm=png", 0, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path   string
+		status int
+	}{
+		{"/p.jpg?w=40", 200},
+		{"/o/fm-png/p.jpg?w=40", 403},
+		{"/o/s-x/cdn-cgi/image/width=40,format=png/p.jpg", 403},
+		// Signed over the query Matte acts on, the pretty URL is served.
+		{strings.Replace(signed, "&fm=png", "", 1), 200},
+	} {
+		res, body := get(t, tester, "http://localhost:9080"+tc.path)
+		if res.StatusCode != tc.status {
+			t.Errorf("%s: %d %s, want %d", tc.path, res.StatusCode, body, tc.status)
+		}
+	}
+}
