@@ -98,24 +98,26 @@ type sourceHoldsKey struct{}
 // source in max_buffered_bytes. A detector's or model's input made from
 // that source may run in a cache flight that outlives the transform (its
 // request left; another waits for the same faces or matte): the flight's
-// context keeps ctx's values, and retainSourceHolds keeps the bytes counted
+// context keeps ctx's values, and holdingSource keeps the bytes counted
 // while the input reads them.
 func withSourceHolds(ctx context.Context, holds ...*admission.Hold) context.Context {
 	return context.WithValue(ctx, sourceHoldsKey{}, holds)
 }
 
-// retainSourceHolds retains the holds ctx carries (withSourceHolds; none:
-// nothing) and returns their release, to be called once.
-func retainSourceHolds(ctx context.Context) (release func()) {
+// holdingSource runs fn with the holds ctx carries (withSourceHolds;
+// none: nothing) retained, and releases them however fn ends, a panic
+// included (a cache flight recovers it; the bytes must not stay counted).
+func holdingSource(ctx context.Context, fn func() error) error {
 	holds, _ := ctx.Value(sourceHoldsKey{}).([]*admission.Hold)
 	for _, h := range holds {
 		h.Retain()
 	}
-	return func() {
+	defer func() {
 		for _, h := range holds {
 			h.Release()
 		}
-	}
+	}()
+	return fn()
 }
 
 // admit reserves a megapixel-weighted slot in the transform queue (an

@@ -111,12 +111,15 @@ func (f faceFinder) Faces(ctx context.Context, key string, private bool, input f
 			f.unavailable(err)
 			return cache.Entry{}, false, transform.FacesUnavailable("This server cannot load its face detector.", err)
 		}
-		release := retainSourceHolds(ctx)
-		if hook := testBeforeFaceInput.Load(); hook != nil {
-			(*hook)(ctx)
-		}
-		rgb, w, h, err := input(ctx)
-		release()
+		var rgb []byte
+		var w, h int
+		err := holdingSource(ctx, func() (err error) {
+			if hook := testBeforeFaceInput.Load(); hook != nil {
+				(*hook)(ctx)
+			}
+			rgb, w, h, err = input(ctx)
+			return err
+		})
 		if err != nil {
 			return cache.Entry{}, false, err
 		}

@@ -554,3 +554,31 @@ func TestFaceInputKeepsSourceCounted(t *testing.T) {
 	}
 	waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v == 0 })
 }
+
+// A face input that panics (the flight recovers it: a 500) still gives
+// its source's bytes back to max_buffered_bytes.
+func TestFaceInputPanicReleasesSource(t *testing.T) {
+	data := testimages.SharedTestdata()
+	if data == "" {
+		t.Skip("shared test data (../shared/testdata) not found")
+	}
+	photo, err := os.ReadFile(filepath.Join(data, "photos", "girl-1.jpg"))
+	if err != nil {
+		t.Skipf("shared test photo: %v", err)
+	}
+	root := t.TempDir()
+	src := testimages.PaddedJPEG(photo, 200_011) // bytes no other test caches
+	os.WriteFile(filepath.Join(root, "boom.jpg"), src, 0o644)
+	tester, base := facesSiteServing(t, root, "")
+	t.Cleanup(caddymodule.SetBeforeFaceInput(func(context.Context) { panic("input panicked") }))
+	res, err := tester.Client.Get(base + "/boom.jpg?fit=crop&crop=faces&w=100&h=300")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusInternalServerError {
+		t.Errorf("a panicking face input: %d, want 500", res.StatusCode)
+	}
+	waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v == 0 })
+}

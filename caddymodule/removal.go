@@ -263,9 +263,11 @@ func (mt *matter) Matte(ctx context.Context, model, sourceHash string, private b
 		if err := s.Load(); err != nil {
 			return cache.Entry{}, false, transform.RemovalUnavailable("This server cannot load its segmentation model.", err)
 		}
-		release := retainSourceHolds(ctx)
-		rgb, err := input()
-		release()
+		var rgb []byte
+		err := holdingSource(ctx, func() (err error) {
+			rgb, err = input()
+			return err
+		})
 		if err != nil {
 			return cache.Entry{}, false, err
 		}
