@@ -76,13 +76,25 @@ func (h *Handler) setResultHeaders(req *imageRequest) {
 // has none and allows storing (s-maxage binds shared caches only, and a
 // browser would otherwise apply its heuristic); stale-while-revalidate and
 // stale-if-error, which let a cache serve it past its freshness, are
-// dropped. no-store, and no-cache alone, are kept as they are.
+// dropped. no-store, and no-cache alone, are kept as they are. A quoted
+// argument that names a freshness directive is not kept (hidesFreshness).
 func capMaxAge(cc string, left time.Duration, add bool) string {
 	secs := max(int64(left/time.Second), 0)
 	var out []string
 	hasMaxAge, noStore := false, false
 	for _, d := range splitDirectives(cc) {
 		name, val, hasVal := strings.Cut(d, "=")
+		name = strings.TrimSpace(name)
+		if hidesFreshness(d) {
+			// private="…" and no-cache="…" become their stricter bare
+			// form; another directive's argument is dropped with it.
+			switch strings.ToLower(name) {
+			case "private", "no-cache":
+				d, val, hasVal = strings.ToLower(name), "", false
+			default:
+				continue
+			}
+		}
 		switch strings.ToLower(name) {
 		case "":
 			continue
@@ -107,7 +119,10 @@ func capMaxAge(cc string, left time.Duration, add bool) string {
 // splitDirectives splits a Cache-Control value at the commas between its
 // directives, trimmed, keeping a quoted-string argument whole: the comma in
 // private="Set-Cookie, Authorization" is the argument's (RFC 9111 5.2, RFC
-// 9110 5.6.4, backslash escapes included).
+// 9110 5.6.4, backslash escapes included). A quote opens a quoted string
+// only right after a directive's "=". A value whose quoted string is never
+// closed is malformed: it is split at every comma, so that no max-age in
+// it escapes capMaxAge.
 func splitDirectives(cc string) []string {
 	var out []string
 	start, quoted := 0, false
@@ -115,14 +130,35 @@ func splitDirectives(cc string) []string {
 		switch c := cc[i]; {
 		case quoted && c == '\\':
 			i++
-		case c == '"':
-			quoted = !quoted
+		case quoted && c == '"':
+			quoted = false
+		case !quoted && c == '"' && strings.HasSuffix(strings.TrimRight(cc[start:i], " \t"), "="):
+			quoted = true
 		case c == ',' && !quoted:
 			out = append(out, strings.TrimSpace(cc[start:i]))
 			start = i + 1
 		}
 	}
+	if quoted {
+		out = strings.Split(cc, ",")
+		for i := range out {
+			out[i] = strings.TrimSpace(out[i])
+		}
+		return out
+	}
 	return append(out, strings.TrimSpace(cc[start:]))
+}
+
+// hidesFreshness reports a quoted argument (d's, after its "=") that names
+// a freshness directive: a cache that looks for "max-age=" anywhere in the
+// field (nginx does) would read it as the answer's own.
+func hidesFreshness(d string) bool {
+	_, val, ok := strings.Cut(d, "=")
+	if !ok || !strings.HasPrefix(strings.TrimSpace(val), `"`) {
+		return false
+	}
+	val = strings.ToLower(val)
+	return strings.Contains(val, "max-age") || strings.Contains(val, "maxage") || strings.Contains(val, "stale-")
 }
 
 // untilExpiry wraps w, the writer of an answer to an expiring URL, so that

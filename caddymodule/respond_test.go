@@ -51,8 +51,18 @@ func TestCapMaxAge(t *testing.T) {
 		{"public, s-maxage=86400", time.Minute, "public, s-maxage=60, max-age=60"},
 		// A quoted argument's commas are its own (RFC 9111 5.2.2.7): the
 		// field names are not read as directives.
-		{`private="Set-Cookie, max-age=5"`, time.Minute, `private="Set-Cookie, max-age=5", max-age=60`},
-		{`no-cache="Set-Cookie, X-A\", stale-if-error=1", public`, time.Minute, `no-cache="Set-Cookie, X-A\", stale-if-error=1", public, max-age=60`},
+		{`private="Set-Cookie, X-A", max-age=86400`, time.Minute, `private="Set-Cookie, X-A", max-age=60`},
+		{`no-cache="Set-Cookie, X-A\", B", public`, time.Minute, `no-cache="Set-Cookie, X-A\", B", public, max-age=60`},
+		// A quoted argument that names a freshness directive is not kept:
+		// a cache that finds "max-age=" anywhere would read it. private
+		// and no-cache keep their stricter bare form.
+		{`private="Set-Cookie, max-age=5"`, time.Minute, `private, max-age=60`},
+		{`no-cache="X, stale-if-error=86400", public`, time.Minute, `no-cache, public, max-age=60`},
+		{`public, ext="max-age=31536000"`, time.Minute, `public, max-age=60`},
+		// Malformed quoting: a stray quote inside a token opens nothing,
+		// and an unterminated quoted string is split at every comma.
+		{`public, x"y, max-age=31536000`, time.Minute, `public, x"y, max-age=60`},
+		{`private="Set-Cookie, max-age=31536000`, time.Minute, `private="Set-Cookie, max-age=60`},
 	} {
 		if got := capMaxAge(tc.cc, tc.left, true); got != tc.want {
 			t.Errorf("capMaxAge(%q, %v) = %q, want %q", tc.cc, tc.left, got, tc.want)
