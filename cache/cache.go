@@ -459,12 +459,18 @@ func (c *Cache) store(ns, key string, e Entry, after func(stored bool)) {
 }
 
 // purge purges the local tiers with local under the exclusive purge lock,
-// after bumping the epoch, then the shared tier (if there is one) with
-// shared (may be nil) outside the lock, so that the misses finishing
-// meanwhile are not held up by its network calls: they are answered but
-// not stored, and no hit is promoted, until the shared purge is done
-// (sharedPurges). The error joins both.
-func (c *Cache) purge(local func() error, shared func(Shared) error) error {
+// after bumping the epoch, then finishes the disk tier's part (the removal
+// local returns: its directory fsyncs) and then purges the shared tier (if
+// there is one) with shared (may be nil), both outside the lock, so that
+// the stores and promotions waiting for it are not held up by the disk's
+// fsyncs or the shared tier's network calls. The purge is in effect for
+// every reader once the lock is released; the fsyncs only make it
+// durable, and are done before purge returns and before the shared tier
+// numbers the purge (its StateFile must not record a purge a crash could
+// undo). The misses finishing during the shared part are answered but not
+// stored, and no hit is promoted, until it is done (sharedPurges). The
+// error joins both.
+func (c *Cache) purge(local func() *removal, shared func(Shared) error) error {
 	if c == nil || !c.begin() {
 		return nil
 	}
@@ -483,8 +489,9 @@ func (c *Cache) purge(local func() error, shared func(Shared) error) error {
 	}
 	c.purgeMu.Lock()
 	c.epoch.Add(1)
-	err := local()
+	r := local()
 	c.purgeMu.Unlock()
+	err := r.finish()
 	if shared != nil {
 		err = errors.Join(err, shared(c.shared))
 	}
@@ -499,7 +506,7 @@ func (c *Cache) Delete(ns, key string) error {
 	if checkKey(ns, key) != nil {
 		return nil
 	}
-	return c.purge(func() error { return c.localDelete(ns, key) }, func(s Shared) error { return s.Delete(ns, key) })
+	return c.purge(func() *removal { return c.localDelete(ns, key) }, func(s Shared) error { return s.Delete(ns, key) })
 }
 
 // Discard removes ns/key from this process's tiers and the shared store,
@@ -513,7 +520,7 @@ func (c *Cache) Discard(ns, key string) error {
 	}
 	var err error
 	if c.begin() { // the local tiers must not be touched while Close closes them
-		err = c.localDelete(ns, key)
+		err = c.localDelete(ns, key).finish()
 		c.end()
 	}
 	if c.shared != nil {
@@ -522,12 +529,15 @@ func (c *Cache) Discard(ns, key string) error {
 	return err
 }
 
-func (c *Cache) localDelete(ns, key string) error {
+// localDelete, localPurgeNS, localPurgeAll and localPurgeTag purge the
+// memory tier and make the disk tier's part of the purge under d.mu; the
+// caller finishes the removal they return (nil without a disk tier).
+func (c *Cache) localDelete(ns, key string) *removal {
 	if c.mem != nil {
 		c.mem.del(ns, key)
 	}
 	if c.disk != nil {
-		return c.disk.del(ns, key)
+		return c.disk.del(ns, key, true)
 	}
 	return nil
 }
@@ -539,10 +549,10 @@ func (c *Cache) Purge(ns string) error {
 	if !ValidNamespace(ns) {
 		return fmt.Errorf("%w: namespace %q", ErrInvalid, ns)
 	}
-	return c.purge(func() error { return c.localPurgeNS(ns) }, func(s Shared) error { return s.PurgeNamespace(ns) })
+	return c.purge(func() *removal { return c.localPurgeNS(ns) }, func(s Shared) error { return s.PurgeNamespace(ns) })
 }
 
-func (c *Cache) localPurgeNS(ns string) error {
+func (c *Cache) localPurgeNS(ns string) *removal {
 	if c.mem != nil {
 		c.mem.purge(func(it *memItem) bool { return it.ns == ns })
 	}
@@ -557,7 +567,7 @@ func (c *Cache) PurgeAll() error {
 	return c.purge(c.localPurgeAll, Shared.PurgeAll)
 }
 
-func (c *Cache) localPurgeAll() error {
+func (c *Cache) localPurgeAll() *removal {
 	if c.mem != nil {
 		c.mem.purge(func(*memItem) bool { return true })
 	}
@@ -577,10 +587,10 @@ func (c *Cache) PurgeTag(tag string) error {
 	if tag == "" {
 		return nil
 	}
-	return c.purge(func() error { return c.localPurgeTag(tag) }, func(s Shared) error { return s.PurgeTag(tag) })
+	return c.purge(func() *removal { return c.localPurgeTag(tag) }, func(s Shared) error { return s.PurgeTag(tag) })
 }
 
-func (c *Cache) localPurgeTag(tag string) error {
+func (c *Cache) localPurgeTag(tag string) *removal {
 	if c.mem != nil {
 		c.mem.purge(func(it *memItem) bool { return it.entry.Tag == tag })
 	}

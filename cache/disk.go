@@ -22,7 +22,7 @@ import (
 //     the queue without a concurrent enqueue sending on a closed channel.
 //   - mu guards the index (idx, lru, total, every node), pending and the
 //     cancelled flag of every pendingWrite, the scan state (scanning,
-//     tombstones, purgedNS, purgedTags, purgedAll) and deferred. Every change
+//     tombstones, purgedNS, purgedTags, purgedAll), trashSeq and deferred. Every change
 //     of a final entry path (rename into place, remove, rename of a
 //     namespace directory to the trash) happens under mu together with the
 //     index update, so the index never points at a file that a concurrent
@@ -82,6 +82,7 @@ type diskTier struct {
 	purgedNS   map[string]struct{} // purged while scanning
 	purgedTags map[uint64]struct{} // purged while scanning
 	purgedAll  bool                // PurgeAll while scanning
+	trashSeq   uint64              // namespace directories renamed to the trash so far (syncDirs)
 	deferred   []error             // reported by unlock
 
 	evictions       atomic.Uint64

@@ -15,17 +15,25 @@ import (
 // themselves are removed under d.mu (one entry) or renamed to the trash
 // under d.mu and deleted afterwards by a goroutine of their own.
 //
+// Each is made in two parts: del, purgeNS, purgeAll and purgeTag do the
+// part under d.mu and return a removal, whose finish the Cache calls once
+// it has released its purge lock (Cache.purge), before the delete or purge
+// returns: the directory fsyncs (a PurgeTag may fsync thousands of shard
+// directories) must not hold up every store and promotion of the cache.
+//
 // Durability: a delete or purge returns once its removals would survive a
 // crash: the shard directories of the files it unlinked, and root after it
-// renamed namespace directories to the trash, are fsynced (syncDirs,
-// without d.mu) before it returns; a failed fsync is reported and returned.
-// The shared tier's StateFile, written after the local purge, relies on
-// this: it must never record a purge that a crash could undo on the disk.
-// Not fsynced: evictions and corrupt files (back after a crash, such a
-// file is a valid entry or caught by its checksum), and the files that a
-// purge during the startup scan covers, which are removed when the scan or
-// a Get reaches them (that part of such a purge is in memory only anyway:
-// purgedNS, purgedTags).
+// renamed namespace directories to the trash, are fsynced, each directory
+// once, by finish (syncDirs) before it returns; a failed fsync is reported
+// and returned. The shared tier's StateFile, written after the local purge,
+// relies on this: it must never record a purge that a crash could undo on
+// the disk.
+// Not fsynced: evictions, corrupt files and the older value of a dropped
+// write (dropSuperseded): back after a crash, such a file is a valid
+// entry or caught by its checksum, and no purge depends on its removal.
+// Nor are the files that a purge during the startup scan covers, which are
+// removed when the scan or a Get reaches them (that part of such a purge
+// is in memory only anyway: purgedNS, purgedTags).
 
 // cancelPendingLocked cancels every pending write that match selects.
 func (d *diskTier) cancelPendingLocked(match func(*pendingWrite) bool) {
@@ -37,37 +45,103 @@ func (d *diskTier) cancelPendingLocked(match func(*pendingWrite) bool) {
 	}
 }
 
+// removal is what a delete or purge leaves to do once d.mu (and the
+// Cache's purge lock) is released: fsync the directories it changed, start
+// the deletion of its trash directories, report its errors. Made under
+// d.mu by the operation; finish is called once, by the goroutine that made
+// it. A nil *removal (no disk tier) finishes with nothing to do.
+type removal struct {
+	d       *diskTier
+	op      *DiskError          // the operation (Op, Namespace, Key, Path); Err is set by finish
+	dirs    map[string]struct{} // directories to fsync; nil: the removal need not be durable
+	trashes []string            // renamed under d.mu, deleted by finish after the fsyncs
+	errs    []error
+	// trashSeq is d.trashSeq when d.mu was released: a namespace renamed
+	// to the trash since then takes the shard directories fsynced by
+	// finish out of root, so that root must be fsynced too (syncDirs).
+	trashSeq uint64
+}
+
+func (d *diskTier) newRemoval(op *DiskError, durable bool) *removal {
+	r := &removal{d: d, op: op}
+	if durable {
+		r.dirs = make(map[string]struct{})
+	}
+	return r
+}
+
+// unlockWith releases d.mu after the locked part of r.
+func (d *diskTier) unlockWith(r *removal) {
+	r.trashSeq = d.trashSeq
+	d.unlock()
+}
+
+// finish fsyncs r's directories (syncDirs), then hands its trash
+// directories to removeTrash (a trash must not be deleted before the
+// rename that made it is durable: a crash could bring back the namespace
+// half deleted), and reports and returns r's error, if any. Called
+// without d.mu and without the Cache's purge lock.
+func (r *removal) finish() error {
+	if r == nil {
+		return nil
+	}
+	d := r.d
+	errs := append(r.errs, d.syncDirs(r.dirs, r.trashSeq))
+	for _, t := range r.trashes {
+		d.removeTrash(t)
+	}
+	if err := errors.Join(errs...); err != nil {
+		r.op.Err = err
+		d.report(r.op)
+		return r.op
+	}
+	return nil
+}
+
 // syncDirs fsyncs each directory of dirs, so that the unlinks and renames
 // made in them survive a crash. Called without d.mu: an fsync may take long,
 // and nothing it covers can change meaning meanwhile (a later rename into
-// one of the directories is fsynced by its own writer). A directory gone
-// meanwhile (its namespace purged since) needs no fsync.
-func (d *diskTier) syncDirs(dirs map[string]struct{}) error {
+// one of the directories is fsynced by its own writer), except that a
+// namespace renamed to the trash since d.mu was released (trashSeq moved)
+// takes its shard directories with it: an fsync by path then reaches a
+// directory made since, or none (ErrNotExist, ignored), not the one the
+// unlink changed. root is fsynced then as well, so that the rename is
+// durable: after a crash the unlinked files are in a trash (deleted by the
+// scan), not back at their paths.
+func (d *diskTier) syncDirs(dirs map[string]struct{}, trashSeq uint64) error {
+	if len(dirs) == 0 {
+		return nil
+	}
 	var errs []error
 	for dir := range dirs {
 		if err := d.hooks.fs.SyncDir(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}
 	}
+	d.mu.Lock()
+	moved := d.trashSeq != trashSeq
+	d.unlock()
+	if moved {
+		if err := d.hooks.fs.SyncDir(d.root); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
 }
 
-func (d *diskTier) del(ns, key string) error {
+// del removes one entry (and cancels its pending write). With durable, the
+// removal fsyncs the entry's directory when finished.
+func (d *diskTier) del(ns, key string, durable bool) *removal {
 	k := idxKey{ns: ns, h: hashKey(key)}
-	toSync := make(map[string]struct{}, 1)
+	r := d.newRemoval(&DiskError{Op: "delete", Namespace: ns, Key: key, Path: d.path(k)}, durable)
 	d.mu.Lock()
 	if p := d.pending[k]; p != nil {
 		p.cancelled = true
 		delete(d.pending, k)
 	}
-	err := d.removeLocked(k, toSync)
-	d.unlock()
-	if err = errors.Join(err, d.syncDirs(toSync)); err != nil {
-		err = &DiskError{Op: "delete", Namespace: ns, Key: key, Path: d.path(k), Err: err}
-		d.report(err)
-		return err
-	}
-	return nil
+	r.errs = append(r.errs, d.removeLocked(k, r.dirs))
+	d.unlockWith(r)
+	return r
 }
 
 // purgeNS removes a namespace: its directory is renamed into the trash
@@ -75,17 +149,18 @@ func (d *diskTier) del(ns, key string) error {
 // If the rename fails, the directory is still there: the indexed entries are
 // removed one by one instead (removeLocked), so that none of them is served
 // or leaves the index while its file is on disk, and the error is returned.
-func (d *diskTier) purgeNS(ns string) error {
-	toSync := make(map[string]struct{})
+func (d *diskTier) purgeNS(ns string) *removal {
+	r := d.newRemoval(&DiskError{Op: "purge", Path: filepath.Join(d.root, ns)}, true)
 	d.mu.Lock()
 	d.cancelPendingLocked(func(p *pendingWrite) bool { return p.ns == ns })
 	if d.scanning {
 		d.purgedNS[ns] = struct{}{}
 	}
 	trash, err := d.trashLocked(ns)
-	errs := []error{err}
+	r.errs = append(r.errs, err)
 	if trash != "" {
-		toSync[d.root] = struct{}{}
+		r.trashes = append(r.trashes, trash)
+		r.dirs[d.root] = struct{}{}
 	}
 	for k, n := range d.idx {
 		if k.ns != ns {
@@ -94,35 +169,26 @@ func (d *diskTier) purgeNS(ns string) error {
 		if err == nil {
 			d.dropLocked(n) // its file went with the directory
 		} else {
-			errs = append(errs, d.removeLocked(k, toSync))
+			r.errs = append(r.errs, d.removeLocked(k, r.dirs))
 		}
 	}
-	d.unlock()
-	errs = append(errs, d.syncDirs(toSync))
-	d.removeTrash(trash)
-	if err := errors.Join(errs...); err != nil {
-		err = &DiskError{Op: "purge", Path: filepath.Join(d.root, ns), Err: err}
-		d.report(err)
-		return err
-	}
-	return nil
+	d.unlockWith(r)
+	return r
 }
 
 // purgeAll removes every namespace directory, as purgeNS does each one
 // (indexed entries of a namespace whose directory cannot be renamed, or of
 // every namespace if root cannot be listed, are removed one by one).
-func (d *diskTier) purgeAll() error {
-	toSync := make(map[string]struct{})
+func (d *diskTier) purgeAll() *removal {
+	r := d.newRemoval(&DiskError{Op: "purge", Path: d.root}, true)
 	d.mu.Lock()
 	d.cancelPendingLocked(func(*pendingWrite) bool { return true })
 	if d.scanning {
 		d.purgedAll = true
 	}
-	var trashes []string
-	var errs []error
 	ents, listErr := os.ReadDir(d.root)
 	if listErr != nil {
-		errs = append(errs, listErr)
+		r.errs = append(r.errs, listErr)
 	}
 	stuck := make(map[string]bool) // namespaces whose directory is still there
 	for _, e := range ents {
@@ -131,32 +197,23 @@ func (d *diskTier) purgeAll() error {
 		}
 		t, err := d.trashLocked(e.Name())
 		if err != nil {
-			errs = append(errs, err)
+			r.errs = append(r.errs, err)
 			stuck[e.Name()] = true
 		}
 		if t != "" {
-			trashes = append(trashes, t)
-			toSync[d.root] = struct{}{}
+			r.trashes = append(r.trashes, t)
+			r.dirs[d.root] = struct{}{}
 		}
 	}
 	for k, n := range d.idx {
 		if listErr == nil && !stuck[k.ns] {
 			d.dropLocked(n)
-		} else if err := d.removeLocked(k, toSync); err != nil {
-			errs = append(errs, err)
+		} else {
+			r.errs = append(r.errs, d.removeLocked(k, r.dirs))
 		}
 	}
-	d.unlock()
-	errs = append(errs, d.syncDirs(toSync))
-	for _, t := range trashes {
-		d.removeTrash(t)
-	}
-	if err := errors.Join(errs...); err != nil {
-		err = &DiskError{Op: "purge", Path: d.root, Err: err}
-		d.report(err)
-		return err
-	}
-	return nil
+	d.unlockWith(r)
+	return r
 }
 
 // trashLocked renames <root>/<ns> to a fresh trash directory. It returns ""
@@ -171,6 +228,7 @@ func (d *diskTier) trashLocked(ns string) (string, error) {
 		}
 		return "", err
 	}
+	d.trashSeq++
 	// The trash has the mode of the namespace directory; one made by an
 	// older version may be 0755. Best effort: root is 0700 as well.
 	os.Chmod(trash, privateDirMode)
@@ -210,31 +268,22 @@ func (d *diskTier) removeTrash(trash string) {
 
 // purgeTag removes every indexed entry with the tag: O(indexed entries) in
 // memory plus one unlink per match and one fsync per shard directory
-// unlinked in. Entries the background scan has not indexed yet are covered
-// too: the tag is remembered until the scan ends, and such files are
-// deleted rather than indexed or served.
-func (d *diskTier) purgeTag(tag string) error {
+// unlinked in (by finish). Entries the background scan has not indexed yet
+// are covered too: the tag is remembered until the scan ends, and such
+// files are deleted rather than indexed or served.
+func (d *diskTier) purgeTag(tag string) *removal {
 	th := tagHash(tag)
-	toSync := make(map[string]struct{})
+	r := d.newRemoval(&DiskError{Op: "purge", Path: d.root}, true)
 	d.mu.Lock()
 	d.cancelPendingLocked(func(p *pendingWrite) bool { return p.entry.Tag == tag })
 	if d.scanning {
 		d.purgedTags[th] = struct{}{}
 	}
-	var errs []error
 	for k, n := range d.idx {
 		if n.tag == th {
-			if err := d.removeLocked(k, toSync); err != nil {
-				errs = append(errs, err)
-			}
+			r.errs = append(r.errs, d.removeLocked(k, r.dirs))
 		}
 	}
-	d.unlock()
-	errs = append(errs, d.syncDirs(toSync))
-	if err := errors.Join(errs...); err != nil {
-		err = &DiskError{Op: "purge", Path: d.root, Err: err}
-		d.report(err)
-		return err
-	}
-	return nil
+	d.unlockWith(r)
+	return r
 }

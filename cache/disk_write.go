@@ -79,7 +79,7 @@ func (d *diskTier) dropSuperseded(ns, key string) {
 	older := indexed || d.pending[k] != nil || d.scanning
 	d.unlock()
 	if older {
-		_ = d.del(ns, key) // reported by del
+		_ = d.del(ns, key, false).finish() // reported by finish; not fsynced (disk_purge.go)
 	}
 }
 

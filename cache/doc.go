@@ -54,9 +54,10 @@
 // to every enabled tier. Purges run on the local tiers under the Cache's
 // purge lock, after bumping the purge epoch that makes Do drop results
 // computed from data the purge removed and stops a lookup that read a lower
-// tier before the purge from promoting what it read; the shared tier's part
-// of a purge runs after the lock is released, and until it is done no
-// result is stored and no hit promoted (Cache.purge).
+// tier before the purge from promoting what it read; the disk's directory
+// fsyncs and then the shared tier's part of a purge run after the lock is
+// released (before the purge returns), and until the shared part is done
+// no result is stored and no hit promoted (Cache.purge).
 //
 // # The shared tier
 //

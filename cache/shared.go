@@ -212,13 +212,13 @@ func (c *Cache) remotePurge(p SharedPurge) {
 	case p.All:
 		err = c.purge(c.localPurgeAll, nil)
 	case p.Tag != "":
-		err = c.purge(func() error { return c.localPurgeTag(p.Tag) }, nil)
+		err = c.purge(func() *removal { return c.localPurgeTag(p.Tag) }, nil)
 	case p.Key != "":
 		if checkKey(p.NS, p.Key) == nil {
-			err = c.purge(func() error { return c.localDelete(p.NS, p.Key) }, nil)
+			err = c.purge(func() *removal { return c.localDelete(p.NS, p.Key) }, nil)
 		}
 	case ValidNamespace(p.NS):
-		err = c.purge(func() error { return c.localPurgeNS(p.NS) }, nil)
+		err = c.purge(func() *removal { return c.localPurgeNS(p.NS) }, nil)
 	}
 	if err != nil && !errors.Is(err, ErrInvalid) {
 		c.report(err)
