@@ -153,3 +153,44 @@ func TestDiskFailedUnlinkOnRemoval(t *testing.T) {
 		})
 	}
 }
+
+// TestPurgeDuringScanRenameFails: a namespace purged during the startup
+// scan whose directory could not be renamed to the trash still has its
+// files at their paths; the scan removes those it found instead of
+// skipping them, so none is served (indexed by a Get) once the scan is
+// over.
+func TestPurgeDuringScanRenameFails(t *testing.T) {
+	for _, all := range []bool{false, true} {
+		t.Run(fmt.Sprintf("all=%v", all), func(t *testing.T) {
+			dir := t.TempDir()
+			c0 := newCache(t, Options{MemoryMaxBytes: -1, DiskPath: dir, DiskMaxBytes: 1 << 20})
+			waitIndex(t, c0)
+			c0.Set("result", "k", mkEntry(100, ""))
+			c0.Flush()
+			c0.Close()
+			g := newGate()
+			h := &testHooks{beforeScanInsert: g.wait}
+			h.fs.RenameFunc = func(from, to string) error {
+				return &os.LinkError{Op: "rename", Old: from, New: to, Err: syscall.EACCES}
+			}
+			c := newCache(t, Options{MemoryMaxBytes: -1, DiskPath: dir, DiskMaxBytes: 1 << 20, hooks: h})
+			t.Cleanup(g.open)
+			<-g.reached
+			purge := func() error { return c.Purge("result") }
+			if all {
+				purge = c.PurgeAll
+			}
+			if err := purge(); err == nil {
+				t.Fatal("purge with a failing rename returned no error")
+			}
+			g.open()
+			waitIndex(t, c)
+			if _, _, ok := c.Get("result", "k"); ok {
+				t.Fatal("an entry purged (rename failed) during the scan is served after the scan")
+			}
+			if _, err := os.Lstat(entryFile(c, "result", "k")); !os.IsNotExist(err) {
+				t.Fatalf("the purged entry's file is still there (%v)", err)
+			}
+		})
+	}
+}

@@ -100,17 +100,26 @@ func (d *diskTier) scan() {
 	for i := 0; i < len(found); i += scanBatch {
 		d.mu.Lock()
 		for _, s := range found[i:min(i+scanBatch, len(found))] {
-			if d.idx[s.k] != nil || d.purgedAll {
+			if d.idx[s.k] != nil {
 				continue
 			}
 			if _, ok := d.tombstones[s.k]; ok {
 				continue
 			}
-			if _, ok := d.purgedNS[s.k.ns]; ok {
-				continue
-			}
-			if _, ok := d.purgedTags[s.tag]; ok && s.tag != 0 {
-				// Purged while we were scanning: delete instead of indexing.
+			_, nsGone := d.purgedNS[s.k.ns]
+			_, tagGone := d.purgedTags[s.tag]
+			if d.purgedAll || nsGone || (tagGone && s.tag != 0) {
+				// Purged while we were scanning: delete instead of
+				// indexing. A file found before a purge that is not
+				// indexed is the one the purge covered (a later write
+				// is indexed, a Get since then deleted it). After a
+				// namespace's rename to the trash the file is gone
+				// (ENOENT, nothing to do), but the rename may have
+				// failed (purgeNS, purgeAll): then the file is still
+				// there, and skipping it would leave it unindexed, so
+				// that a Get after the scan would index and serve it.
+				// One that cannot be unlinked stays counted and is not
+				// served (removeLocked).
 				if err := d.removeLocked(s.k, nil); err != nil {
 					d.reportLocked(&DiskError{Op: "purge", Namespace: s.k.ns, Path: d.path(s.k), Err: err})
 				}
