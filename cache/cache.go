@@ -467,7 +467,7 @@ func (c *Cache) store(ns, key string, e Entry, after func(stored bool)) {
 // every reader once the lock is released; the fsyncs only make it
 // durable, and are done before purge returns and before the shared tier
 // numbers the purge (its StateFile must not record a purge a crash could
-// undo). The misses finishing during the shared part are answered but not
+// undo; nor one that failed locally: Shared.PurgePending). The misses finishing during the shared part are answered but not
 // stored, and no hit is promoted, until it is done (sharedPurges). The
 // error joins both.
 func (c *Cache) purge(local func() *removal, shared func(Shared) error) error {
@@ -492,6 +492,16 @@ func (c *Cache) purge(local func() *removal, shared func(Shared) error) error {
 	r := local()
 	c.purgeMu.Unlock()
 	err := r.finish()
+	if c.shared != nil {
+		// Not applied on the disk, or not durably yet: the shared tier
+		// must not record it as applied until it is, whoever made it
+		// (Shared.PurgePending).
+		if err != nil {
+			c.shared.PurgePending()(false)
+		} else if r.waitsForScan() {
+			c.disk.afterScan(c.shared.PurgePending())
+		}
+	}
 	if shared != nil {
 		err = errors.Join(err, shared(c.shared))
 	}

@@ -22,7 +22,8 @@ import (
 //     the queue without a concurrent enqueue sending on a closed channel.
 //   - mu guards the index (idx, lru, total, every node), pending and the
 //     cancelled flag of every pendingWrite, the scan state (scanning,
-//     tombstones, purgedNS, purgedTags, purgedAll), trashSeq and deferred. Every change
+//     tombstones, purgedNS, purgedTags, purgedAll, scanSync and the
+//     fields after it), trashSeq and deferred. Every change
 //     of a final entry path (rename into place, remove, rename of a
 //     namespace directory to the trash) happens under mu together with the
 //     index update, so the index never points at a file that a concurrent
@@ -85,6 +86,16 @@ type diskTier struct {
 	trashSeq   uint64              // namespace directories renamed to the trash so far (syncDirs)
 	deferred   []error             // reported by unlock
 
+	// The removals of purged files by the scan and by get while the scan
+	// runs (disk_purge.go): the directories to fsync at its end, whether
+	// one failed, and the callbacks of the purges waiting for them
+	// (afterScan); settled once they are durable (scanOK: all went well).
+	scanSync    map[string]struct{}
+	scanFailed  bool
+	scanWaiters []func(ok bool)
+	settled     bool
+	scanOK      bool
+
 	evictions       atomic.Uint64
 	writeErrors     atomic.Uint64
 	writes          atomic.Uint64 // writes that did not fail (cancelled ones included)
@@ -138,6 +149,7 @@ func newDiskTier(root string, maxBytes int64, writers int, queueLimit int64, onE
 		tombstones: make(map[idxKey]struct{}),
 		purgedNS:   make(map[string]struct{}),
 		purgedTags: make(map[uint64]struct{}),
+		scanSync:   make(map[string]struct{}),
 	}
 	if d.hooks == nil {
 		d.hooks = &testHooks{}
@@ -258,9 +270,7 @@ func (d *diskTier) touch(k idxKey, p string, fi os.FileInfo, e *Entry) bool {
 			if dead || nsGone || (tagGone && e.Tag != "") || d.purgedAll {
 				// An old file that a purge during the scan covered.
 				if cur, err := os.Lstat(p); err == nil && os.SameFile(cur, fi) {
-					if err := d.removeLocked(k, nil); err != nil {
-						d.reportLocked(&DiskError{Op: "purge", Namespace: k.ns, Path: p, Err: err})
-					}
+					d.removePurgedLocked(k)
 				}
 				d.unlock()
 				return false

@@ -32,8 +32,11 @@ import (
 // write (dropSuperseded): back after a crash, such a file is a valid
 // entry or caught by its checksum, and no purge depends on its removal.
 // Nor are the files that a purge during the startup scan covers, which are
-// removed when the scan or a Get reaches them (that part of such a purge
-// is in memory only anyway: purgedNS, purgedTags).
+// removed when the scan or a Get reaches them, and fsynced at the end of
+// the scan (settleScan): such a purge (a PurgeTag: removal.scanPending) is
+// durable only then, and the Cache tells the shared tier so
+// (Shared.PurgePending). A purge of a namespace during the scan is durable
+// at once if its rename to the trash succeeded, and failed if not.
 
 // cancelPendingLocked cancels every pending write that match selects.
 func (d *diskTier) cancelPendingLocked(match func(*pendingWrite) bool) {
@@ -56,6 +59,10 @@ type removal struct {
 	dirs    map[string]struct{} // directories to fsync; nil: the removal need not be durable
 	trashes []string            // renamed under d.mu, deleted by finish after the fsyncs
 	errs    []error
+	// scanPending: the purge covers files the startup scan has not
+	// indexed yet, which are removed when the scan or get reaches them;
+	// it is durable only once the scan has settled (afterScan).
+	scanPending bool
 	// trashSeq is d.trashSeq when d.mu was released: a namespace renamed
 	// to the trash since then takes the shard directories fsynced by
 	// finish out of root, so that root must be fsynced too (syncDirs).
@@ -75,6 +82,10 @@ func (d *diskTier) unlockWith(r *removal) {
 	r.trashSeq = d.trashSeq
 	d.unlock()
 }
+
+// waitsForScan reports whether r is durable only once the startup scan
+// has settled (scanPending); false for a nil r.
+func (r *removal) waitsForScan() bool { return r != nil && r.scanPending }
 
 // finish fsyncs r's directories (syncDirs), then hands its trash
 // directories to removeTrash (a trash must not be deleted before the
@@ -278,6 +289,7 @@ func (d *diskTier) purgeTag(tag string) *removal {
 	d.cancelPendingLocked(func(p *pendingWrite) bool { return p.entry.Tag == tag })
 	if d.scanning {
 		d.purgedTags[th] = struct{}{}
+		r.scanPending = true
 	}
 	for k, n := range d.idx {
 		if n.tag == th {

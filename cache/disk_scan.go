@@ -83,6 +83,7 @@ func (d *diskTier) scan() {
 		}
 	}
 
+	walked := !d.stopped() // every file there was at start was found
 	if h := d.hooks.beforeScanInsert; h != nil {
 		h()
 	}
@@ -120,9 +121,7 @@ func (d *diskTier) scan() {
 				// that a Get after the scan would index and serve it.
 				// One that cannot be unlinked stays counted and is not
 				// served (removeLocked).
-				if err := d.removeLocked(s.k, nil); err != nil {
-					d.reportLocked(&DiskError{Op: "purge", Namespace: s.k.ns, Path: d.path(s.k), Err: err})
-				}
+				d.removePurgedLocked(s.k)
 				continue
 			}
 			n := &node{k: s.k, size: s.size, atime: s.mtime, persisted: s.mtime, tag: s.tag}
@@ -136,7 +135,57 @@ func (d *diskTier) scan() {
 	d.scanning = false
 	d.tombstones, d.purgedNS, d.purgedTags, d.purgedAll = nil, nil, nil, false
 	d.evictLocked()
+	dirs, failed := d.scanSync, d.scanFailed
+	d.scanSync = nil
+	seq := d.trashSeq
 	d.unlock()
+	d.settleScan(walked && !failed, dirs, seq)
+}
+
+// removePurgedLocked removes the unindexed file of k, found by the scan or
+// read by get while the scan runs, that a purge made during the scan
+// covers. Its directory is fsynced at the end of the scan (settleScan); a
+// failure is reported and makes the scan's purges fail (scanFailed).
+func (d *diskTier) removePurgedLocked(k idxKey) {
+	if err := d.removeLocked(k, d.scanSync); err != nil {
+		d.scanFailed = true
+		d.reportLocked(&DiskError{Op: "purge", Namespace: k.ns, Path: d.path(k), Err: err})
+	}
+}
+
+// settleScan makes the scan's removals of purged files durable (fsyncs
+// dirs, without mu), then settles the purges made during the scan: ok
+// (every purged file the scan found, or get read, is removed; the walk
+// was not stopped by close, which leaves files unreached) and the fsyncs
+// succeeded. The purges waiting (afterScan) are told, and later ones are
+// told at once.
+func (d *diskTier) settleScan(ok bool, dirs map[string]struct{}, trashSeq uint64) {
+	if err := d.syncDirs(dirs, trashSeq); err != nil {
+		ok = false
+		d.report(&DiskError{Op: "purge", Path: d.root, Err: err})
+	}
+	d.mu.Lock()
+	d.settled, d.scanOK = true, ok
+	waiters := d.scanWaiters
+	d.scanWaiters = nil
+	d.unlock()
+	for _, fn := range waiters {
+		fn(ok)
+	}
+}
+
+// afterScan calls fn once the purges made during the scan are settled
+// (settleScan), with their outcome: at once if they are.
+func (d *diskTier) afterScan(fn func(ok bool)) {
+	d.mu.Lock()
+	if !d.settled {
+		d.scanWaiters = append(d.scanWaiters, fn)
+		d.unlock()
+		return
+	}
+	ok := d.scanOK
+	d.unlock()
+	fn(ok)
 }
 
 func (d *diskTier) scanNS(ns string, cutoff time.Time, found []scanned) []scanned {

@@ -73,7 +73,10 @@
 //   - Cache.store: Shared.Put queues the write and returns at once.
 //   - Delete, Purge, PurgeAll and PurgeTag purge it too, and it tells the
 //     other processes, whose OnPurge handler (remotePurge) purges their
-//     local tiers only.
+//     local tiers only. A purge that fails on the local tiers, or is not
+//     durable yet (a PurgeTag during the startup scan), is told to it
+//     (Shared.PurgePending), so that it records no purge as applied that a
+//     crash could undo.
 //   - Do: inside a flight, after the local re-check, clusterFlight wins the
 //     cluster lease on the key (then fn runs, the result is stored and the
 //     lease released once the shared write is done) or waits for its

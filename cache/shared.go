@@ -47,6 +47,17 @@ type Shared interface {
 	// (or missed by this one: then a purge of everything). It may call fn
 	// before it returns.
 	OnPurge(fn func(SharedPurge))
+	// PurgePending is called by the Cache when a purge it has just made
+	// on its local tiers (its own, before it calls the purge method
+	// above; or one it got through OnPurge's handler, before the handler
+	// returns) failed there, or is not yet durable there. The tier must
+	// not record that purge, nor any later one, as applied (redistier's
+	// StateFile) until done is called: done(true) once the purge is
+	// applied and durable, done(false) if it will not be (a failure:
+	// then no later purge may be recorded either, until a restart, which
+	// takes every purge after the recorded one as missed). done must be
+	// called exactly once; it may be called from any goroutine.
+	PurgePending() (done func(applied bool))
 	// Acquire tries to win the right to compute ns/key for the cluster:
 	// release (non-nil) when won, nil and no error when another process
 	// holds it, ErrNotShared while the last holder's result is known not
@@ -205,7 +216,8 @@ func (c *Cache) promoteOpen(epoch uint64, ns, key string, e Entry) {
 	}
 }
 
-// remotePurge applies another process's purge to the local tiers only.
+// remotePurge applies another process's purge to the local tiers only; a
+// failure is told to the shared tier (Cache.purge) before it returns.
 func (c *Cache) remotePurge(p SharedPurge) {
 	var err error
 	switch {

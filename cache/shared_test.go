@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -25,6 +26,9 @@ type fakeShared struct {
 	// discarded counts Discard calls.
 	discarded atomic.Int32
 	onPurge   func(SharedPurge)
+	// holds counts the PurgePending holds not done yet, failed those done
+	// with applied false; guarded by mu.
+	holds, failed int
 	// Set before use, if at all: called by Get after it reads, before it
 	// returns, and by PurgeAll before it deletes.
 	afterGet, beforePurgeAll func()
@@ -87,6 +91,21 @@ func (f *fakeShared) PurgeAll() error {
 	return nil
 }
 func (f *fakeShared) OnPurge(fn func(SharedPurge)) { f.onPurge = fn }
+
+// PurgePending counts the holds taken and their outcomes.
+func (f *fakeShared) PurgePending() func(bool) {
+	f.mu.Lock()
+	f.holds++
+	f.mu.Unlock()
+	return func(applied bool) {
+		f.mu.Lock()
+		f.holds--
+		if !applied {
+			f.failed++
+		}
+		f.mu.Unlock()
+	}
+}
 
 func (f *fakeShared) Acquire(_ context.Context, ns, key string) (func(bool), error) {
 	f.mu.Lock()
@@ -346,5 +365,56 @@ func TestGoexitReleasesLease(t *testing.T) {
 	fs.mu.Unlock()
 	if held {
 		t.Fatal("the lease of a flight whose fn called runtime.Goexit is still held")
+	}
+}
+
+func (f *fakeShared) pending() (holds, failed int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.holds, f.failed
+}
+
+// TestPurgeDuringScanPending: a PurgeTag made during the startup scan
+// (the node's own, or another node's through OnPurge) covers files the
+// scan has not indexed yet, which are removed only when the scan reaches
+// them: the shared tier is told the purge is pending (so its StateFile
+// does not record it) until the scan has removed them and fsynced their
+// directories. A purge that failed locally is told as failed.
+func TestPurgeDuringScanPending(t *testing.T) {
+	for _, remote := range []bool{false, true} {
+		t.Run(fmt.Sprintf("remote=%v", remote), func(t *testing.T) {
+			dir := t.TempDir()
+			c0 := newCache(t, Options{MemoryMaxBytes: -1, DiskPath: dir, DiskMaxBytes: 1 << 20})
+			waitIndex(t, c0)
+			c0.Set("result", "k", mkEntry(100, "t"))
+			c0.Flush()
+			c0.Close()
+			fs := newFakeShared()
+			g := newGate()
+			var r syncRecorder
+			h := r.hooks()
+			h.beforeScanInsert = g.wait
+			c := newCache(t, Options{MemoryMaxBytes: -1, DiskPath: dir, DiskMaxBytes: 1 << 20, Shared: fs, hooks: h})
+			t.Cleanup(g.open)
+			<-g.reached
+			p := entryFile(c, "result", "k")
+			r.start(p)
+			if remote {
+				fs.onPurge(SharedPurge{Tag: "t"})
+			} else if err := c.PurgeTag("t"); err != nil {
+				t.Fatal(err)
+			}
+			if holds, failed := fs.pending(); holds != 1 || failed != 0 {
+				t.Fatalf("after a PurgeTag during the scan: %d holds, %d failed; want 1, 0", holds, failed)
+			}
+			g.open()
+			waitIndex(t, c)
+			if holds, failed := fs.pending(); holds != 0 || failed != 0 {
+				t.Fatalf("after the scan: %d holds, %d failed; want 0, 0", holds, failed)
+			}
+			if !r.synced(filepath.Dir(p), false) {
+				t.Fatal("the scan did not fsync the directory of the purged file it removed")
+			}
+		})
 	}
 }

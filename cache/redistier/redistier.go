@@ -82,6 +82,9 @@ type Options struct {
 	// file fsynced, renamed, directory fsynced), so a crash leaves the
 	// number before or after a save, never a lost or torn file.
 	StateFile string
+	// OnError, if set, is told why the StateFile stops advancing (a purge
+	// failed on the local tiers: PurgePending). It must not block.
+	OnError func(error)
 
 	fs *durable.FS // tests only: faults and recorded fsyncs (nil: the OS)
 }
@@ -133,6 +136,12 @@ type Tier struct {
 	// have not returned yet: the file is not written meanwhile, so it never
 	// holds a purge the local tiers have not had.
 	applying int
+	// pendings (under mu) counts the PurgePending holds not done yet: the
+	// file is not written meanwhile. stuck (under mu) is set for good by
+	// the first done(false): the file then stays at the last number saved
+	// before, until restart.
+	pendings int
+	stuck    bool
 
 	stateMu sync.Mutex
 	saved   uint64
@@ -581,9 +590,10 @@ func (t *Tier) purgeMissed() {
 }
 
 // saveState writes heard to StateFile (durable.WriteFile), once
-// a handler is registered, a missed purge has been applied and no purge's
-// handlers are running: before that the local tiers are not known to be as
-// fresh as heard. Errors are
+// a handler is registered, a missed purge has been applied, no purge's
+// handlers are running and no cache has a purge pending (PurgePending):
+// before that the local tiers are not known to be as fresh as heard. Never
+// again once a purge failed locally (stuck). Errors are
 // counted as write errors; the next purge tries again.
 func (t *Tier) saveState() {
 	if t.o.StateFile == "" {
@@ -592,7 +602,7 @@ func (t *Tier) saveState() {
 	t.stateMu.Lock()
 	defer t.stateMu.Unlock()
 	t.mu.Lock()
-	seq, ready := t.heard, t.synced && !t.missed && t.applying == 0 && len(t.handlers) > 0
+	seq, ready := t.heard, t.synced && !t.missed && t.applying == 0 && t.pendings == 0 && !t.stuck && len(t.handlers) > 0
 	t.mu.Unlock()
 	if !ready || (t.savedOK && seq == t.saved) {
 		return
@@ -604,6 +614,43 @@ func (t *Tier) saveState() {
 		return
 	}
 	t.saved, t.savedOK = seq, true
+}
+
+// PurgePending implements cache.Shared: until done, the StateFile is not
+// written; done(false) stops it for good (stuck), so that it keeps the
+// number of a purge before the one that failed. On restart the counter is
+// then ahead of that number, and the node purges its local tiers whole
+// before serving (purgeMissed): the purges after the recorded number,
+// whatever they were, are all covered by that one purge of everything,
+// which is idempotent (a purge that had been applied before the crash
+// removes nothing more).
+func (t *Tier) PurgePending() func(applied bool) {
+	t.mu.Lock()
+	t.pendings++
+	t.mu.Unlock()
+	var once sync.Once
+	return func(applied bool) {
+		once.Do(func() {
+			t.mu.Lock()
+			t.pendings--
+			first := !applied && !t.stuck
+			if !applied {
+				t.stuck = true
+			}
+			t.mu.Unlock()
+			if first && t.o.StateFile != "" && t.o.OnError != nil {
+				t.stateMu.Lock()
+				saved, ok := t.saved, t.savedOK
+				t.stateMu.Unlock()
+				at := "no number"
+				if ok {
+					at = "purge " + strconv.FormatUint(saved, 10)
+				}
+				t.o.OnError(fmt.Errorf("redistier: a purge failed on the local tiers: %s keeps %s until restart, which then purges the local tiers whole", t.o.StateFile, at))
+			}
+			t.saveState()
+		})
+	}
 }
 
 // watchPurges runs syncPurges every LostPurgeAfter/5 until Close, and

@@ -941,3 +941,86 @@ func TestStateFileSynced(t *testing.T) {
 		t.Fatalf("after purge 1 the directory was synced with %q in the state file, want 1", s)
 	}
 }
+
+// diskNode is node b of the StateFile tests: a cache with a disk tier on
+// dir (index ready) and a tier saving its StateFile there.
+func diskNode(t *testing.T, addr, dir string) (*cache.Cache, *Tier) {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	n := cluster.NewNode(rdb, cluster.Options{Prefix: "t:", Timeout: time.Second})
+	select {
+	case <-n.Subscribed():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the node's subscription was not confirmed in 5 s")
+	}
+	tier := New(n, Options{StateFile: filepath.Join(dir, stateName)})
+	c, err := cache.New(cache.Options{MemoryMaxBytes: -1, DiskPath: dir, Shared: tier})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close(); tier.Close(); n.Close(); _ = rdb.Close() })
+	waitFor(t, "the disk index", func() bool { return c.Stats().DiskIndexReady })
+	return c, tier
+}
+
+const stateName = ".matte-shared-purges"
+
+// blockEntry puts a non-empty directory at ns/key's entry path under the
+// disk tier's root dir, so that the entry's unlink fails (ENOTEMPTY, even
+// for root) and a Delete of it is not applied.
+func blockEntry(t *testing.T, dir, ns, key string) {
+	t.Helper()
+	h := hashKey(key)
+	p := filepath.Join(dir, ns, h[0:2], h[2:4], h)
+	if err := os.MkdirAll(filepath.Join(p, "x"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestStateStopsAtFailedPurge: once a purge fails on the local tiers, the
+// node's own or another node's, the StateFile no longer advances (until
+// restart, which then purges everything: every purge after the recorded
+// number is taken as missed).
+func TestStateStopsAtFailedPurge(t *testing.T) {
+	for _, remote := range []bool{false, true} {
+		t.Run(fmt.Sprintf("remote=%v", remote), func(t *testing.T) {
+			srv := redistest.Start(t)
+			a := newNode(t, srv.Addr, cluster.Options{}, Options{})
+			dir := t.TempDir()
+			c, tier := diskNode(t, srv.Addr, dir)
+			read := func() string {
+				t.Helper()
+				s, err := os.ReadFile(filepath.Join(dir, stateName))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return string(s)
+			}
+			if err := c.Delete("result", "fine"); err != nil { // number 1
+				t.Fatal(err)
+			}
+			if s := read(); s != "1\n" {
+				t.Fatalf("state %q after purge 1, want 1", s)
+			}
+			blockEntry(t, dir, "result", "stuck")
+			if remote {
+				if err := a.c.Delete("result", "stuck"); err != nil { // number 2
+					t.Fatal(err)
+				}
+				waitFor(t, "purge 2 heard", func() bool {
+					tier.mu.Lock()
+					defer tier.mu.Unlock()
+					return tier.heard == 2 && tier.applying == 0
+				})
+			} else if err := c.Delete("result", "stuck"); err == nil { // number 2
+				t.Fatal("a Delete whose unlink fails returned no error")
+			}
+			if err := c.Delete("result", "fine"); err != nil { // number 3
+				t.Fatal(err)
+			}
+			if s := read(); s != "1\n" {
+				t.Fatalf("state %q after purge 2 failed on the disk, want 1", s)
+			}
+		})
+	}
+}
