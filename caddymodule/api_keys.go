@@ -122,6 +122,11 @@ type usageFile struct {
 // matte app calls it once per path and shares the store (App.Usage).
 func openUsage(path string) (*usageStore, error) {
 	s := &usageStore{path: path, now: time.Now, usage: map[string]*keyUsage{}, buckets: map[string]*bucket{}}
+	// Temporary files of saves that a crash left behind: stale ones only
+	// (durable.RemoveStaleTemps), as another config generation's store
+	// may be saving the file meanwhile. Best effort: a failure leaves them
+	// for the next open.
+	_ = durable.RemoveStaleTemps(path)
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/jebosio/matte/internal/durable/durabletest"
 )
 
 // TestRateUnits pins remove.bg's rate-limit table (its API reference, Rate
@@ -74,4 +76,29 @@ func TestPrecheckSpendsNothing(t *testing.T) {
 	if rs, ok := caller.precheck(); ok || rs.retry <= 0 {
 		t.Fatalf("precheck of an empty bucket: ok %v, retry %v", ok, rs.retry)
 	}
+}
+
+// TestOpenUsageRemovesStaleTemps: a temporary file of the usage file's
+// that a crash left behind is removed when the store is opened; a fresh
+// one, perhaps another config generation's save in progress, is kept.
+func TestOpenUsageRemovesStaleTemps(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "usage.json")
+	check := durabletest.Temps(t, path)
+	if _, err := openUsage(path); err != nil {
+		t.Fatal(err)
+	}
+	check()
+}
+
+// TestImproveStoreRemovesStaleTemps: a save into the improvement store
+// removes the temporary files a crash left in its folder (of any name:
+// each submission has its own), and keeps a fresh one.
+func TestImproveStoreRemovesStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	check := durabletest.Temps(t, filepath.Join(dir, "0b2d-x.json"))
+	s := &improveStore{dir: dir, max: 10}
+	if _, err := s.save([]byte("img"), submissionRecord{Type: "png"}); err != nil {
+		t.Fatal(err)
+	}
+	check()
 }

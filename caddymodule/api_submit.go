@@ -62,6 +62,12 @@ func (s *improveStore) save(data []byte, rec submissionRecord) (string, error) {
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return "", err
 	}
+	// Temporary files of saves that a crash left behind (every name is
+	// new, so they are looked for by folder): stale ones only
+	// (durable.RemoveStaleTempsIn), as a save of another config
+	// generation, or of another process on the folder, may be writing
+	// one. Best effort: a failure leaves them for the next save.
+	_ = durable.RemoveStaleTempsIn(s.dir)
 	entries, err := os.ReadDir(s.dir)
 	if err != nil {
 		return "", err

@@ -37,7 +37,6 @@ type Journal struct {
 	path string
 	fs   *durable.FS // nil: the operating system's calls; tests record them
 
-
 	mu      sync.Mutex // guards pending and the file
 	pending []Charge
 	merging bool
@@ -46,6 +45,11 @@ type Journal struct {
 // OpenJournal reads the charges left in path (none: an empty journal).
 func OpenJournal(path string) (*Journal, error) {
 	j := &Journal{path: path}
+	// Temporary files of the journal's rewrites that a crash left behind:
+	// stale ones only (durable.RemoveStaleTemps), as another generation
+	// may be rewriting it. Best effort: a failure leaves them for the next
+	// open.
+	_ = durable.RemoveStaleTemps(path)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return j, nil

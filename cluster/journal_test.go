@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/jebosio/matte/internal/durable"
+	"github.com/jebosio/matte/internal/durable/durabletest"
 )
 
 // The journal's folder is synced whenever its name changes (created,
@@ -51,4 +52,16 @@ func TestJournalSyncsItsFolder(t *testing.T) {
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Fatalf("journal file after the last merge: %v", err)
 	}
+}
+
+// TestOpenJournalRemovesStaleTemps: a temporary file of the journal's that
+// a crash left behind is removed when the journal is opened; a fresh one,
+// perhaps another generation's write in progress, is kept.
+func TestOpenJournalRemovesStaleTemps(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "usage.json.journal")
+	check := durabletest.Temps(t, path)
+	if _, err := OpenJournal(path); err != nil {
+		t.Fatal(err)
+	}
+	check()
 }

@@ -559,11 +559,16 @@ func (t *Tier) syncPurges(now time.Time) {
 }
 
 // restoreState reads StateFile. A file that cannot be read or parsed
-// counts as a number no counter has, so the first sync purges.
+// counts as a number no counter has, so the first sync purges. It first
+// removes the temporary files of the StateFile a crash left behind
+// (durable.RemoveStaleTemps: stale ones only, as another generation's
+// tier may be saving the file meanwhile); best effort, a failure leaves
+// them for the next start.
 func (t *Tier) restoreState() {
 	if t.o.StateFile == "" {
 		return
 	}
+	_ = durable.RemoveStaleTemps(t.o.StateFile)
 	b, err := os.ReadFile(t.o.StateFile)
 	if errors.Is(err, os.ErrNotExist) {
 		return

@@ -16,6 +16,7 @@ import (
 	"github.com/jebosio/matte/cache"
 	"github.com/jebosio/matte/cluster"
 	"github.com/jebosio/matte/internal/durable"
+	"github.com/jebosio/matte/internal/durable/durabletest"
 	"github.com/jebosio/matte/internal/redistest"
 )
 
@@ -1023,4 +1024,15 @@ func TestStateStopsAtFailedPurge(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStateFileStaleTemps: a temporary file of the StateFile's that a
+// crash left behind is removed when the tier starts; a fresh one, perhaps
+// another generation's write in progress, is kept.
+func TestStateFileStaleTemps(t *testing.T) {
+	srv := redistest.Start(t)
+	state := filepath.Join(t.TempDir(), stateName)
+	check := durabletest.Temps(t, state)
+	newNode(t, srv.Addr, cluster.Options{}, Options{StateFile: state})
+	check()
 }

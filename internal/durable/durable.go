@@ -12,10 +12,13 @@
 package durable
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 )
 
 // FS performs the operations below. Each field, when set, replaces the
@@ -121,4 +124,88 @@ func WriteTemp(dir, pattern string, perm fs.FileMode, parts ...[]byte) (string, 
 // WriteFile is (*FS)(nil).WriteFile: the operating system's calls.
 func WriteFile(name string, data []byte, perm fs.FileMode) error {
 	return (*FS)(nil).WriteFile(name, data, perm)
+}
+
+// StaleTempAge is how long ago a temporary file of WriteFile must have
+// been last modified for RemoveStaleTemps to take it for a crash's
+// leftover. A WriteFile's temporary file lives for one write (a small
+// file's write and fsync: milliseconds); one older than this was left by
+// a process that died before its rename.
+//
+// Why an age rather than "everything, at open, before any writer runs":
+// a configuration reload overlaps two generations of the server, and the
+// new one opens its files while the old one may still be saving the same
+// name; removing that temporary file would fail the old generation's
+// write (its rename finds no file). A file fresher than this is left for
+// the next open.
+const StaleTempAge = time.Minute
+
+// RemoveStaleTemps removes the temporary files that WriteFile on name
+// left behind (".<base>.<random digits>.tmp" in name's directory, not
+// those of another name) and that were last modified more than
+// StaleTempAge ago. Meant for the code that opens name at start. The
+// removals are not fsynced: a temporary file back after a crash is removed
+// again by the next open. A name already gone (removed by another
+// generation meanwhile) is no error; other errors are joined.
+func RemoveStaleTemps(name string) error {
+	prefix := "." + filepath.Base(name) + "."
+	return removeStaleTemps(filepath.Dir(name), func(mid string) bool {
+		rest, ok := strings.CutPrefix(mid, prefix)
+		return ok && isDigits(rest)
+	})
+}
+
+// RemoveStaleTempsIn is RemoveStaleTemps for every name in dir: for a
+// folder whose files are all written by WriteFile under names that are
+// not known in advance.
+func RemoveStaleTempsIn(dir string) error {
+	return removeStaleTemps(dir, func(mid string) bool {
+		base, rnd, ok := cutLast(strings.TrimPrefix(mid, "."), ".")
+		return strings.HasPrefix(mid, ".") && ok && base != "" && isDigits(rnd)
+	})
+}
+
+// removeStaleTemps removes the regular files of dir named "<mid>.tmp"
+// with match(mid), last modified more than StaleTempAge ago.
+func removeStaleTemps(dir string, match func(mid string) bool) error {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	cutoff := time.Now().Add(-StaleTempAge)
+	var errs []error
+	for _, e := range ents {
+		mid, ok := strings.CutSuffix(e.Name(), ".tmp")
+		if !ok || !e.Type().IsRegular() || !match(mid) {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || !fi.ModTime().Before(cutoff) {
+			continue // gone meanwhile, or perhaps a write in progress
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// cutLast is strings.Cut at the last sep.
+func cutLast(s, sep string) (before, after string, found bool) {
+	if i := strings.LastIndex(s, sep); i >= 0 {
+		return s[:i], s[i+len(sep):], true
+	}
+	return s, "", false
 }

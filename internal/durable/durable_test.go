@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // TestWriteFileSyncsDirAfterRename: the directory is fsynced once the new
@@ -61,5 +62,46 @@ func TestWriteFileErrors(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(name); string(b) != "newer" {
 		t.Fatalf("%s holds %q", name, b)
+	}
+}
+
+// TestRemoveStaleTemps: only WriteFile's temporary files of the name, and
+// only stale ones, are removed; RemoveStaleTempsIn takes those of any name.
+func TestRemoveStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "usage.json")
+	old := time.Now().Add(-2 * StaleTempAge)
+	mk := func(base string, stale bool) string {
+		p := filepath.Join(dir, base)
+		if err := os.WriteFile(p, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if stale {
+			os.Chtimes(p, old, old)
+		}
+		return p
+	}
+	mine := mk(".usage.json.123.tmp", true)
+	fresh := mk(".usage.json.456.tmp", false)
+	other := mk(".usage.json.journal.789.tmp", true) // another name's
+	notOurs := mk(".usage.json.x1.tmp", true)        // not a WriteFile temp
+	target := mk("usage.json", true)
+	if err := RemoveStaleTemps(name); err != nil {
+		t.Fatal(err)
+	}
+	exists := func(p string) bool { _, err := os.Lstat(p); return err == nil }
+	if exists(mine) || !exists(fresh) || !exists(other) || !exists(notOurs) || !exists(target) {
+		t.Fatalf("after RemoveStaleTemps: stale %v fresh %v other name's %v not a temp %v the file %v; want false true true true true",
+			exists(mine), exists(fresh), exists(other), exists(notOurs), exists(target))
+	}
+	if err := RemoveStaleTempsIn(dir); err != nil {
+		t.Fatal(err)
+	}
+	if exists(other) || !exists(fresh) || !exists(notOurs) || !exists(target) {
+		t.Fatalf("after RemoveStaleTempsIn: other name's %v fresh %v not a temp %v the file %v; want false true true true",
+			exists(other), exists(fresh), exists(notOurs), exists(target))
+	}
+	if err := RemoveStaleTemps(filepath.Join(dir, "missing", "x")); err != nil {
+		t.Fatalf("a missing directory: %v", err)
 	}
 }
