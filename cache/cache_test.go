@@ -86,14 +86,28 @@ func (g *gate) wait() {
 func (g *gate) open() { g.once.Do(func() { close(g.release) }) }
 
 // scanBlocked returns a cache whose index scan blocks before inserting what
-// it found, until the gate is opened (at the latest at cleanup).
+// it found, until the gate is opened (at the latest at cleanup). The
+// other hooks of o.hooks, if set, are kept.
 func scanBlocked(t *testing.T, o Options) (*Cache, *gate) {
 	t.Helper()
 	g := newGate()
-	o.hooks = &testHooks{beforeScanInsert: g.wait}
+	if o.hooks == nil {
+		o.hooks = &testHooks{}
+	}
+	o.hooks.beforeScanInsert = g.wait
 	c := newCache(t, o)
 	t.Cleanup(g.open) // runs before the Close registered by newCache
 	return c, g
+}
+
+// seeded stores e as result/k in a disk tier on dir, and closes it, for a
+// test to start a cache on dir with an entry it has not indexed yet.
+func seeded(t *testing.T, dir string, e Entry) {
+	t.Helper()
+	c, _ := diskOnly(t, dir, 1<<20, nil)
+	c.Set("result", "k", e)
+	c.Flush()
+	c.Close()
 }
 
 func TestNilAndDisabledCache(t *testing.T) {

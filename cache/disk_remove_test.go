@@ -163,18 +163,12 @@ func TestPurgeDuringScanRenameFails(t *testing.T) {
 	for _, all := range []bool{false, true} {
 		t.Run(fmt.Sprintf("all=%v", all), func(t *testing.T) {
 			dir := t.TempDir()
-			c0 := newCache(t, Options{MemoryMaxBytes: -1, DiskPath: dir, DiskMaxBytes: 1 << 20})
-			waitIndex(t, c0)
-			c0.Set("result", "k", mkEntry(100, ""))
-			c0.Flush()
-			c0.Close()
-			g := newGate()
-			h := &testHooks{beforeScanInsert: g.wait}
+			seeded(t, dir, mkEntry(100, ""))
+			h := &testHooks{}
 			h.fs.RenameFunc = func(from, to string) error {
 				return &os.LinkError{Op: "rename", Old: from, New: to, Err: syscall.EACCES}
 			}
-			c := newCache(t, Options{MemoryMaxBytes: -1, DiskPath: dir, DiskMaxBytes: 1 << 20, hooks: h})
-			t.Cleanup(g.open)
+			c, g := scanBlocked(t, Options{MemoryMaxBytes: -1, DiskPath: dir, DiskMaxBytes: 1 << 20, hooks: h})
 			<-g.reached
 			purge := func() error { return c.Purge("result") }
 			if all {

@@ -384,18 +384,10 @@ func TestPurgeDuringScanPending(t *testing.T) {
 	for _, remote := range []bool{false, true} {
 		t.Run(fmt.Sprintf("remote=%v", remote), func(t *testing.T) {
 			dir := t.TempDir()
-			c0 := newCache(t, Options{MemoryMaxBytes: -1, DiskPath: dir, DiskMaxBytes: 1 << 20})
-			waitIndex(t, c0)
-			c0.Set("result", "k", mkEntry(100, "t"))
-			c0.Flush()
-			c0.Close()
+			seeded(t, dir, mkEntry(100, "t"))
 			fs := newFakeShared()
-			g := newGate()
 			var r syncRecorder
-			h := r.hooks()
-			h.beforeScanInsert = g.wait
-			c := newCache(t, Options{MemoryMaxBytes: -1, DiskPath: dir, DiskMaxBytes: 1 << 20, Shared: fs, hooks: h})
-			t.Cleanup(g.open)
+			c, g := scanBlocked(t, Options{MemoryMaxBytes: -1, DiskPath: dir, DiskMaxBytes: 1 << 20, Shared: fs, hooks: r.hooks()})
 			<-g.reached
 			p := entryFile(c, "result", "k")
 			r.start(p)
