@@ -438,9 +438,21 @@ func TestAPIBMPConvertedInQueue(t *testing.T) {
 		}()
 		return out
 	}
+	// The result cache is pooled across the Caddy instances of one process
+	// (other tests, -count=2): a BMP answered from it would never reach
+	// the conversion. Each solid image therefore carries this run's nonce
+	// (the clock, and which image) in its first row.
+	nonce := uint64(time.Now().UnixNano())
+	var made uint64
 	solid := func(c color.RGBA) image.Image {
 		img := image.NewRGBA(image.Rect(0, 0, 40, 30))
 		draw.Draw(img, img.Bounds(), image.NewUniform(c), image.Point{}, draw.Src)
+		made++
+		for i, v := range []uint64{nonce, made} {
+			for b := range 8 {
+				img.Pix[4*(8*i+b)] = uint8(v >> (8 * b)) // red of pixel 8i+b: the alpha stays 255
+			}
+		}
 		return img
 	}
 
