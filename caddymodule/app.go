@@ -38,7 +38,10 @@ var shared = struct {
 	// client and cluster node of cache_shared; shared.go)
 	clusters *caddy.UsagePool
 	faces    *caddy.UsagePool // model path and threshold -> detectorEntry
-}{caddy.NewUsagePool(), caddy.NewUsagePool(), caddy.NewUsagePool(), caddy.NewUsagePool(), caddy.NewUsagePool()}
+	// journals: absolute journal path -> journalEntry, the one journal of
+	// each file, shared by every redisUsage over it (shared_quota.go)
+	journals *caddy.UsagePool
+}{caddy.NewUsagePool(), caddy.NewUsagePool(), caddy.NewUsagePool(), caddy.NewUsagePool(), caddy.NewUsagePool(), caddy.NewUsagePool()}
 
 // App is the `matte` app: the one owner of Matte's process-wide state. Every
 // matte handler (and the admin purge route) fetches it with

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"maps"
 	"math"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -63,12 +65,15 @@ const (
 //     token once (cluster.Quota.Settle), so a retry after a lost reply
 //     does not charge twice.
 type redisUsage struct {
-	q       *cluster.Quota
-	local   *usageStore
-	journal *cluster.Journal
-	logger  *zap.Logger
-	node    string // shared.clusters key, released at Destruct
-	unsub   func() // the OnReconnect registration
+	q     *cluster.Quota
+	local *usageStore
+	// journal is shared with every other store over the same file (the
+	// previous config generation's, during a reload): journalEntry.
+	journal    *cluster.Journal
+	journalKey string // shared.journals key, released at Destruct
+	logger     *zap.Logger
+	node       string // shared.clusters key, released at Destruct
+	unsub      func() // the OnReconnect registration
 
 	// ctx ends the background retries (cancelled at Destruct); wake,
 	// signalled when the breaker closes, cuts a retry's wait short.
@@ -105,22 +110,63 @@ type unsettled struct {
 	until            time.Time
 }
 
-// newRedisUsageStore is the cluster store over q, local and journal. Its
-// retries run until Destruct.
-func newRedisUsageStore(q *cluster.Quota, local *usageStore, journal *cluster.Journal, logger *zap.Logger) *redisUsage {
+// newRedisUsageStore is the cluster store over q and local, journalling to
+// journalPath through the process's one journal of that file
+// (loadJournal). Its retries run until Destruct, which releases the
+// journal.
+func newRedisUsageStore(q *cluster.Quota, local *usageStore, journalPath string, logger *zap.Logger) (*redisUsage, error) {
+	j, key, err := loadJournal(journalPath)
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &redisUsage{q: q, local: local, journal: journal, logger: logger, ctx: ctx, cancel: cancel,
-		wake: make(chan struct{}, 1), held: map[string][]heldCredits{}, unsub: func() {}}
+	return &redisUsage{q: q, local: local, journal: j, journalKey: key, logger: logger, ctx: ctx, cancel: cancel,
+		wake: make(chan struct{}, 1), held: map[string][]heldCredits{}, unsub: func() {}}, nil
+}
+
+// journalEntry is the one cluster.Journal of a journal file in the process
+// (shared.journals, keyed by the file's absolute path). Every redisUsage
+// over the file shares it: a reload that changes the shared cache's Redis
+// settings but keeps the usage file holds the old and the new store at
+// once, and two Journals over one file would each merge the same pending
+// charges (charging a tokenless one twice). One Journal merges a charge
+// once, whichever store calls Merge (cluster.Journal: one merge at a time).
+type journalEntry struct{ j *cluster.Journal }
+
+// Destruct does nothing: a Journal holds no open file between calls, and
+// its charges stay in the file for the next one.
+func (journalEntry) Destruct() error { return nil }
+
+// loadJournal takes a reference on the journal at path (opening it on first
+// use in the process) and returns it with its pool key; the caller releases
+// it with shared.journals.Delete(key).
+func loadJournal(path string) (*cluster.Journal, string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, "", err
+	}
+	v, _, err := shared.journals.LoadOrNew(abs, func() (caddy.Destructor, error) {
+		j, err := cluster.OpenJournal(abs)
+		if err != nil {
+			return nil, err
+		}
+		return journalEntry{j}, nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return v.(journalEntry).j, abs, nil
 }
 
 // Destruct stops the retries and waits for them (an uncharged settle not
 // yet retried is left to expire in Redis; a charge stays in the journal
-// file), then releases the node.
+// file), then releases the journal and the node.
 func (u *redisUsage) Destruct() error {
 	u.unsub()
 	u.stopRetries()
+	_, jerr := shared.journals.Delete(u.journalKey)
 	_, err := shared.clusters.Delete(u.node)
-	return err
+	return errors.Join(jerr, err)
 }
 
 // stopRetries ends the retries, an attempt in flight included, and waits
@@ -146,12 +192,11 @@ func (a *App) sharedUsage(sc *SharedCache, keys *apiKeys) (quotaStore, error) {
 		if err != nil {
 			return nil, err
 		}
-		j, err := cluster.OpenJournal(keys.path + ".journal")
+		u, err := newRedisUsageStore(n.Quota(), local, keys.path+".journal", logger)
 		if err != nil {
 			_, _ = shared.clusters.Delete(sc.poolKey())
 			return nil, err
 		}
-		u := newRedisUsageStore(n.Quota(), local, j, logger)
 		u.node = sc.poolKey()
 		u.unsub = n.OnReconnect(u.reconnected)
 		go u.merge()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,14 +36,21 @@ func newRedisUsage(t *testing.T, addr, path string) (*redisUsage, *cluster.Node)
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := cluster.OpenJournal(path + ".journal")
+	return newRedisUsageOn(t, n, local, path+".journal"), n
+}
+
+// newRedisUsageOn is a store of node n over local and journalPath, like
+// sharedUsage's (without the node's pool reference); Destruct runs at the
+// end of the test.
+func newRedisUsageOn(t *testing.T, n *cluster.Node, local *usageStore, journalPath string) *redisUsage {
+	t.Helper()
+	u, err := newRedisUsageStore(n.Quota(), local, journalPath, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := newRedisUsageStore(n.Quota(), local, j, zap.NewNop())
 	u.unsub = n.OnReconnect(u.reconnected)
-	t.Cleanup(func() { u.unsub(); u.stopRetries() })
-	return u, n
+	t.Cleanup(func() { _ = u.Destruct() })
+	return u
 }
 
 // Two nodes share one key's credits; with Redis down a node charges
@@ -200,5 +208,54 @@ func TestRedisUsageRetriesStopAtDestruct(t *testing.T) {
 	defer u.mu.Unlock()
 	if len(u.unsettled) > 1 {
 		t.Fatalf("%d settles kept after stopRetries, want none added", len(u.unsettled))
+	}
+}
+
+// A reload that changes the shared cache's Redis settings (its pool key)
+// but keeps the usage file holds the old and the new store at once, over
+// one journal file: a charge journalled without a token (it has none to
+// make Redis charge it once) is merged once whichever store merges, and
+// however many times they try.
+func TestRedisUsageReloadMergesJournalOnce(t *testing.T) {
+	srv := redistest.Start(t)
+	path := filepath.Join(t.TempDir(), "usage.json")
+	local, err := openUsage(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := local.month()
+	// The outage's charge, left in the file by a previous run.
+	j, err := cluster.OpenJournal(path + ".journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Add(cluster.Charge{ID: "k", Month: m, Cost: 1}); err != nil {
+		t.Fatal(err)
+	}
+	node := func(timeout time.Duration) *cluster.Node {
+		rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{srv.Addr}, MaxRetries: -1, DialTimeout: timeout, ReadTimeout: timeout})
+		n := cluster.NewNode(rdb, cluster.Options{Prefix: "uq:", Timeout: timeout, ProbeInterval: 50 * time.Millisecond})
+		t.Cleanup(func() { n.Close(); _ = rdb.Close() })
+		return n
+	}
+	// The generations differ in their timeout: two nodes, one Redis.
+	old := newRedisUsageOn(t, node(time.Second), local, path+".journal")
+	cur := newRedisUsageOn(t, node(2*time.Second), local, path+".journal")
+	if old.journal.Pending("k", m) != 1 || cur.journal.Pending("k", m) != 1 {
+		t.Fatal("the journalled charge is not pending in both generations")
+	}
+	var wg sync.WaitGroup
+	for _, u := range []*redisUsage{old, cur, old, cur} {
+		wg.Go(u.merge)
+	}
+	wg.Wait()
+	old.merge()
+	cur.merge()
+	months, _, err := cur.q.Usage(context.Background(), "k")
+	if err != nil || months[m] != 1 {
+		t.Fatalf("used %v (%v) after both generations merged, want the one charge once", months[m], err)
+	}
+	if old.journal.Len() != 0 || cur.journal.Len() != 0 {
+		t.Fatalf("charges left in the journal: %d and %d", old.journal.Len(), cur.journal.Len())
 	}
 }
