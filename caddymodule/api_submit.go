@@ -25,12 +25,14 @@ const DefaultImproveMax = 1000
 // /v1.0/improve) in one folder, for the operator: <id>.<type> holds the
 // image as received and <id>.json its record (submissionRecord), written
 // after the image, so a record always names a complete image. Both are
-// written atomically (a temporary file, then a rename). The folder holds at
+// written atomically and durably (durable.WriteFile); a save that fails
+// leaves neither (save). The folder holds at
 // most max records: past that, a submission is refused (never an older one
 // dropped), until the operator moves or deletes some.
 type improveStore struct {
 	dir string
 	max int
+	fs  *durable.FS // nil: the operating system's calls; tests inject faults
 }
 
 // improveMu serializes the count-then-write of every improvement store
@@ -56,6 +58,8 @@ type submissionRecord struct {
 var errStoreFull = errors.New("improvement store full")
 
 // save stores data under a new id with rec's labels, and returns the id.
+// It leaves both files (the submission counted) or, when it returns an
+// error, neither (unless removing them failed too: that error is joined).
 func (s *improveStore) save(data []byte, rec submissionRecord) (string, error) {
 	improveMu.Lock()
 	defer improveMu.Unlock()
@@ -83,15 +87,34 @@ func (s *improveStore) save(data []byte, rec submissionRecord) (string, error) {
 	}
 	rec.ID = newUUID()
 	rec.Image = rec.ID + "." + rec.Type
-	if err := durable.WriteFile(filepath.Join(s.dir, rec.Image), data, 0o600); err != nil {
-		return "", err
+	image, record := filepath.Join(s.dir, rec.Image), filepath.Join(s.dir, rec.ID+".json")
+	// A write can fail after its rename put the file in place (the
+	// directory's fsync, durable.WriteFile): on any error both names are
+	// removed again, so that no image is left uncounted and no record
+	// names a missing image.
+	if err := s.fs.WriteFile(image, data, 0o600); err != nil {
+		return "", s.unsave(err, image)
 	}
 	meta, _ := json.MarshalIndent(rec, "", "\t")
-	if err := durable.WriteFile(filepath.Join(s.dir, rec.ID+".json"), append(meta, '\n'), 0o600); err != nil {
-		os.Remove(filepath.Join(s.dir, rec.Image))
-		return "", err
+	if err := s.fs.WriteFile(record, append(meta, '\n'), 0o600); err != nil {
+		return "", s.unsave(err, record, image)
 	}
 	return rec.ID, nil
+}
+
+// unsave removes names, in order (a record before its image), after err
+// failed a save, and syncs the folder; it returns err with any failure of
+// its own (the operator then finds what is left named in the log).
+func (s *improveStore) unsave(err error, names ...string) error {
+	for _, name := range names {
+		if rerr := s.fs.Remove(name); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+			err = errors.Join(err, rerr)
+		}
+	}
+	if serr := s.fs.SyncDir(s.dir); serr != nil {
+		err = errors.Join(err, serr)
+	}
+	return err
 }
 
 // newUUID is a random (version 4) UUID, the form of remove.bg's ids.
