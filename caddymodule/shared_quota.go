@@ -32,8 +32,9 @@ const (
 	settleRetryMin   = 100 * time.Millisecond
 	settleRetryMax   = 5 * time.Second
 	settleRetrySlack = time.Minute
-	// maxUnsettled bounds the uncharged settles kept for retrying; past it
-	// the oldest is dropped (its reservation then ends with its hold).
+	// maxUnsettled bounds the uncharged settles kept for retrying, the
+	// one a round is trying included; past it the oldest is dropped (its
+	// reservation then ends with its hold).
 	maxUnsettled = 10_000
 )
 
@@ -76,7 +77,9 @@ type redisUsage struct {
 	unsub      func() // the OnReconnect registration
 
 	// ctx ends the background retries (cancelled at Destruct); wake,
-	// signalled when the breaker closes, cuts a retry's wait short.
+	// signalled when the breaker closes while the retry goroutine runs
+	// (reconnected), cuts its wait short. It is sent and drained under mu,
+	// and empty whenever retrying is not set.
 	ctx     context.Context
 	cancel  context.CancelFunc
 	wake    chan struct{}
@@ -84,7 +87,8 @@ type redisUsage struct {
 
 	mu   sync.Mutex
 	held map[string][]heldCredits // by key id: reservations to settle
-	// unsettled are the uncharged settles that did not reach Redis yet;
+	// unsettled are the uncharged settles that did not reach Redis yet,
+	// oldest first (a round tries them in place: retryRound);
 	// retryUntil is when the retries stop (the latest hold of a failed
 	// settle, charged or not, plus settleRetrySlack); retrying: the retry
 	// goroutine runs (at most one); stopped: Destruct ran, none starts.
@@ -221,12 +225,18 @@ func (u *redisUsage) merge() {
 }
 
 // reconnected runs when the breaker closes: the journal is merged and the
-// retries of unsettled reservations are woken.
+// retries of unsettled reservations, if they run, are woken. The wake is
+// sent under mu only while retrying is set, and retryRound drains it when
+// it clears retrying: no goroutine starts with a stale wake.
 func (u *redisUsage) reconnected() {
 	u.merge()
-	select {
-	case u.wake <- struct{}{}:
-	default:
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.retrying {
+		select {
+		case u.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -363,7 +373,7 @@ func (u *redisUsage) retry(r unsettled) {
 	}
 	if r.token != "" {
 		if len(u.unsettled) >= maxUnsettled {
-			u.unsettled = slices.Delete(u.unsettled, 0, 1)
+			u.dropOldestLocked()
 		}
 		u.unsettled = append(u.unsettled, r)
 	}
@@ -375,6 +385,14 @@ func (u *redisUsage) retry(r unsettled) {
 		u.retries.Add(1)
 		go u.retrySettles()
 	}
+}
+
+// dropOldestLocked removes u.unsettled's first (oldest) settle, in
+// constant time (the backing array is reclaimed when append grows it).
+// u.mu is held.
+func (u *redisUsage) dropOldestLocked() {
+	u.unsettled[0] = unsettled{}
+	u.unsettled = u.unsettled[1:]
 }
 
 // retrySettles retries the failed settles, with a growing wait between
@@ -400,28 +418,36 @@ func (u *redisUsage) retrySettles() {
 }
 
 // retryRound releases each unsettled reservation still within its hold,
-// in order, up to the first failure, and merges the journal. It reports whether anything is left to retry;
-// when not, it has marked the goroutine ended (under mu, so that a failure
-// queued meanwhile starts a new one).
+// in order, up to the first failure, and merges the journal. It reports
+// whether anything is left to retry; when not, it has marked the goroutine
+// ended (under mu, so that a failure queued meanwhile starts a new one).
+//
+// The settles stay in u.unsettled while they are tried (the head is read
+// under mu, settled without it, and removed after success only if it is
+// still the head), so that retry's bound holds during a round too: a
+// failure queued meanwhile may drop the settle being tried, which is then
+// tried once more and forgotten.
 func (u *redisUsage) retryRound() bool {
-	u.mu.Lock()
-	todo := u.unsettled
-	u.unsettled = nil
-	u.mu.Unlock()
-
 	now := time.Now()
-	var left []unsettled
-	var failed error
-	for _, r := range todo {
-		switch {
-		case now.After(r.until): // Redis has dropped it
-		case failed != nil: // Redis is still away: next round
-			left = append(left, r)
-		default:
-			if _, failed = u.q.Settle(u.ctx, r.id, r.month, r.token, r.cost, false); failed != nil {
-				left = append(left, r)
-			}
+	u.mu.Lock()
+	u.unsettled = slices.DeleteFunc(u.unsettled, func(r unsettled) bool { return now.After(r.until) }) // Redis has dropped them
+	u.mu.Unlock()
+	for {
+		u.mu.Lock()
+		if len(u.unsettled) == 0 {
+			u.mu.Unlock()
+			break
 		}
+		r := u.unsettled[0]
+		u.mu.Unlock()
+		if _, err := u.q.Settle(u.ctx, r.id, r.month, r.token, r.cost, false); err != nil {
+			break // Redis is still away: next round
+		}
+		u.mu.Lock()
+		if len(u.unsettled) > 0 && u.unsettled[0].token == r.token {
+			u.dropOldestLocked()
+		}
+		u.mu.Unlock()
 	}
 	if u.journal.Len() > 0 {
 		if err := u.journal.Merge(u.ctx, u.q); err != nil {
@@ -431,11 +457,17 @@ func (u *redisUsage) retryRound() bool {
 
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	u.unsettled = append(left, u.unsettled...)
 	if len(u.unsettled) > 0 || u.journal.Len() > 0 && now.Before(u.retryUntil) {
 		return u.ctx.Err() == nil
 	}
 	u.retrying = false
+	// A wake is only sent while a goroutine runs (reconnected); one sent
+	// after this round's last Settle is not left for the next goroutine,
+	// which would skip its first wait.
+	select {
+	case <-u.wake:
+	default:
+	}
 	return false
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -257,5 +258,67 @@ func TestRedisUsageReloadMergesJournalOnce(t *testing.T) {
 	}
 	if old.journal.Len() != 0 || cur.journal.Len() != 0 {
 		t.Fatalf("charges left in the journal: %d and %d", old.journal.Len(), cur.journal.Len())
+	}
+}
+
+// The uncharged settles kept for retrying never number more than
+// maxUnsettled, even while a round is retrying them (here stuck on a
+// paused Redis) and new failures queue meanwhile: the oldest are dropped,
+// so the newest maxUnsettled are what is left.
+func TestRedisUsageUnsettledBoundedDuringRound(t *testing.T) {
+	srv := redistest.Start(t)
+	u, _ := newRedisUsage(t, srv.Addr, filepath.Join(t.TempDir(), "u.json"))
+	until := time.Now().Add(time.Minute)
+	queue := func(tag string) {
+		for i := range maxUnsettled {
+			u.retry(unsettled{id: "k", month: u.month(), token: fmt.Sprintf("%s%d", tag, i), cost: 1, until: until})
+		}
+	}
+	kept := func() []unsettled {
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		return slices.Clone(u.unsettled)
+	}
+	srv.Pause()
+	queue("old")
+	// The first round starts settleRetryMin later and waits on the paused
+	// Redis (the node's 1 s timeout) for its first settle.
+	time.Sleep(settleRetryMin + 300*time.Millisecond)
+	queue("new")
+	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if n := len(kept()); n > maxUnsettled {
+			t.Fatalf("%d settles kept, want at most %d", n, maxUnsettled)
+		}
+	}
+	k := kept()
+	if len(k) != maxUnsettled || k[0].token != "new0" || k[len(k)-1].token != fmt.Sprintf("new%d", maxUnsettled-1) {
+		t.Fatalf("kept %d settles, from %q to %q: want the %d newest", len(k), k[0].token, k[len(k)-1].token, maxUnsettled)
+	}
+}
+
+// A wake left by a breaker close while no retry ran does not cut short
+// the first wait of the next retries: a failed settle is retried
+// settleRetryMin after it, not at once.
+func TestRedisUsageStaleWakeIgnored(t *testing.T) {
+	srv := redistest.Start(t)
+	u, _ := newRedisUsage(t, srv.Addr, filepath.Join(t.TempDir(), "u.json"))
+	quota := 1.0
+	if !u.reserve("k", &quota, 1) {
+		t.Fatal("reservation refused")
+	}
+	h, _ := u.popHeld("k", 1)
+	u.reconnected() // nothing to retry: no goroutine takes the wake
+	start := time.Now()
+	u.retry(unsettled{id: "k", month: u.month(), token: h.token, cost: 1, until: h.until})
+	testwait.For(t, "the retry to release the reservation", func() bool {
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		return !u.retrying
+	})
+	if d := time.Since(start); d < settleRetryMin {
+		t.Fatalf("the first retry ran %v after the failure, before settleRetryMin (%v)", d, settleRetryMin)
+	}
+	if _, held, err := u.q.Usage(context.Background(), "k"); err != nil || held != 0 {
+		t.Fatalf("held %v (%v) after the retry, want 0", held, err)
 	}
 }
