@@ -30,14 +30,28 @@ func twoNodes(t *testing.T) (srv *redistest.Server, a *redisUsage, na *cluster.N
 
 func newRedisUsage(t *testing.T, addr, path string) (*redisUsage, *cluster.Node) {
 	t.Helper()
-	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{addr}, MaxRetries: -1, DialTimeout: time.Second, ReadTimeout: time.Second})
-	n := cluster.NewNode(rdb, cluster.Options{Prefix: "uq:", Timeout: time.Second, ProbeInterval: 50 * time.Millisecond})
-	t.Cleanup(func() { n.Close(); _ = rdb.Close() })
+	n := testNode(t, addr, time.Second)
 	local, err := openUsage(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return newRedisUsageOn(t, n, local, path+".journal"), n
+}
+
+// testNode is a node on the Redis at addr (prefix "uq:") with an
+// operation timeout, closed at the end of the test.
+func testNode(t *testing.T, addr string, timeout time.Duration) *cluster.Node {
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{addr}, MaxRetries: -1, DialTimeout: timeout, ReadTimeout: timeout})
+	n := cluster.NewNode(rdb, cluster.Options{Prefix: "uq:", Timeout: timeout, ProbeInterval: 50 * time.Millisecond})
+	t.Cleanup(func() { n.Close(); _ = rdb.Close() })
+	return n
+}
+
+// retrying reports whether u's retry goroutine runs.
+func retrying(u *redisUsage) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.retrying
 }
 
 // newRedisUsageOn is a store of node n over local and journalPath, like
@@ -160,11 +174,7 @@ func TestRedisUsageSettleRetriedAfterOutage(t *testing.T) {
 			t.Fatalf("used %v after the settle (charged %v)", used, charged)
 		}
 	}
-	testwait.For(t, "the retries to end", func() bool {
-		a.mu.Lock()
-		defer a.mu.Unlock()
-		return !a.retrying
-	})
+	testwait.For(t, "the retries to end", func() bool { return !retrying(a) })
 	if n := a.journal.Len(); n != 0 {
 		t.Fatalf("%d charges left in the journal", n)
 	}
@@ -183,17 +193,12 @@ func TestRedisUsageRetriesStopAtDestruct(t *testing.T) {
 	srv := redistest.Start(t)
 	u, _ := newRedisUsage(t, srv.Addr, filepath.Join(t.TempDir(), "u.json"))
 	quota := 2.0
-	retrying := func() bool {
-		u.mu.Lock()
-		defer u.mu.Unlock()
-		return u.retrying
-	}
 	if !u.reserve("k", &quota, 1) || !u.reserve("k", &quota, 1) {
 		t.Fatal("reservations refused")
 	}
 	srv.Stop()
-	if err := u.settle("k", &quota, 1, false); err != nil || !retrying() {
-		t.Fatalf("settle with Redis down: %v, retrying %v", err, retrying())
+	if err := u.settle("k", &quota, 1, false); err != nil || !retrying(u) {
+		t.Fatalf("settle with Redis down: %v, retrying %v", err, retrying(u))
 	}
 	done := make(chan struct{})
 	go func() { u.stopRetries(); close(done) }()
@@ -233,15 +238,9 @@ func TestRedisUsageReloadMergesJournalOnce(t *testing.T) {
 	if err := j.Add(cluster.Charge{ID: "k", Month: m, Cost: 1}); err != nil {
 		t.Fatal(err)
 	}
-	node := func(timeout time.Duration) *cluster.Node {
-		rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{srv.Addr}, MaxRetries: -1, DialTimeout: timeout, ReadTimeout: timeout})
-		n := cluster.NewNode(rdb, cluster.Options{Prefix: "uq:", Timeout: timeout, ProbeInterval: 50 * time.Millisecond})
-		t.Cleanup(func() { n.Close(); _ = rdb.Close() })
-		return n
-	}
 	// The generations differ in their timeout: two nodes, one Redis.
-	old := newRedisUsageOn(t, node(time.Second), local, path+".journal")
-	cur := newRedisUsageOn(t, node(2*time.Second), local, path+".journal")
+	old := newRedisUsageOn(t, testNode(t, srv.Addr, time.Second), local, path+".journal")
+	cur := newRedisUsageOn(t, testNode(t, srv.Addr, 2*time.Second), local, path+".journal")
 	if old.journal.Pending("k", m) != 1 || cur.journal.Pending("k", m) != 1 {
 		t.Fatal("the journalled charge is not pending in both generations")
 	}
@@ -310,11 +309,7 @@ func TestRedisUsageStaleWakeIgnored(t *testing.T) {
 	u.reconnected() // nothing to retry: no goroutine takes the wake
 	start := time.Now()
 	u.retry(unsettled{id: "k", month: u.month(), token: h.token, cost: 1, until: h.until})
-	testwait.For(t, "the retry to release the reservation", func() bool {
-		u.mu.Lock()
-		defer u.mu.Unlock()
-		return !u.retrying
-	})
+	testwait.For(t, "the retry to release the reservation", func() bool { return !retrying(u) })
 	if d := time.Since(start); d < settleRetryMin {
 		t.Fatalf("the first retry ran %v after the failure, before settleRetryMin (%v)", d, settleRetryMin)
 	}
