@@ -217,6 +217,11 @@ func (c *APIConfig) provisionKeys(app *App) (*apiKeys, error) {
 	if path == "" {
 		path = filepath.Join(caddy.AppDataDir(), "matte", "api-usage.json")
 	}
+	// One store per file, however its path is written: two stores on one
+	// file would each write their own counts over the other's.
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
 	v, err := app.Usage(path, func() (caddy.Destructor, error) { return openUsage(path) })
 	if err != nil {
 		return nil, fmt.Errorf("matte: api_usage_file: %w", err)

@@ -367,3 +367,26 @@ func TestEndpointLike(t *testing.T) {
 		}
 	}
 }
+
+// One usage file is one store, however its path is written (relative or
+// absolute), in every handler and generation.
+func TestAPIUsageFileOneStorePerFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	abs, err := filepath.Abs("usage.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := &App{}
+	defer app.Cleanup()
+	var stores []quotaStore
+	for _, path := range []string{"usage.json", "./usage.json", abs} {
+		k, err := (&APIConfig{Keys: []APIKey{{Key: "a"}}, UsageFile: path}).provisionKeys(app)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stores = append(stores, k.store)
+	}
+	if stores[0] != stores[1] || stores[0] != stores[2] {
+		t.Fatalf("usage.json, ./usage.json and %s opened %p, %p, %p: want one store", abs, stores[0], stores[1], stores[2])
+	}
+}
