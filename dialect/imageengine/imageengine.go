@@ -194,7 +194,7 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	q, _ := url.ParseQuery(u.RawQuery)
 	var errs urlform.Errors
 	out := dialect.ImageURL{Query: urlform.Without(u.RawQuery, func(name string) bool { return name == Param })}
-	src, query, err := urlform.Source(u.Path)
+	src, query, err := urlform.Source(u.EscapedPath()) // decoded once, by Source
 	switch {
 	case err != nil || u.Path == "/" || query != "":
 		errs.Add("path", fmt.Sprintf("%s is not a valid image path.", params.QuoteShort(u.Path)))

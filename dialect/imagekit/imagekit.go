@@ -148,14 +148,18 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	var tr, path string
 	var errs urlform.Errors
 	switch {
+	// path stays escaped: urlform.Source decodes it, once.
 	case q.Has("tr"):
 		if len(q["tr"]) > 1 {
 			errs.Add("tr", "tr is given more than once; give every transform in one tr, separated by commas.")
 		}
-		tr, path = q.Get("tr"), u.Path
+		tr, path = q.Get("tr"), u.EscapedPath()
 	case strings.HasPrefix(u.Path, "/tr:"):
-		first, rest, _ := strings.Cut(u.Path[1:], "/")
-		tr, path = first[len("tr:"):], "/"+rest
+		first, rest, _ := strings.Cut(u.EscapedPath()[1:], "/")
+		if dec, err := url.PathUnescape(first); err == nil && strings.HasPrefix(dec, "tr:") {
+			first = dec
+		}
+		tr, path = strings.TrimPrefix(first, "tr:"), "/"+rest
 	default:
 		return dialect.ImageURL{}, false, nil
 	}

@@ -58,6 +58,9 @@ func Source(ref string) (source, query string, err error) {
 		if params.HasDotSegment(u.Path) { // a decoded %5C separates too
 			return "", "", errors.New(". and .. segments are not allowed")
 		}
+		if strings.ContainsFunc(u.Path, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+			return "", "", errors.New("it holds an escaped control character")
+		}
 		return u.Path, u.RawQuery, nil
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
