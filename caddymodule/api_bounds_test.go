@@ -265,17 +265,26 @@ func TestAPIQueueBeforeBody(t *testing.T) {
 	removeBGError(t, res, body, http.StatusBadRequest, "missing_source")
 }
 
-// TestAPIRateBounds: every request that reaches the pipeline spends its
-// rate units, whatever its outcome, and an image that weighs more than a
-// key's whole per-minute budget costs its full weight.
-func TestAPIRateBounds(t *testing.T) {
+// apiKeysServer serves the hosted APIs with the model runtime (or skips)
+// and directives (api_key blocks, workers, ...) in the matte block, over a
+// usage file of the test's own.
+func apiKeysServer(t *testing.T, directives string) *caddytest.Tester {
+	t.Helper()
 	rt := apiRuntime()
 	if rt == "" {
 		t.Skip("background-removal runtime not fetched; run `make runtime`")
 	}
-	keys := fmt.Sprintf("api_key three {\n\t\t\trate 3\n\t\t}\n\t\tapi_key one {\n\t\t\trate 1\n\t\t}\n\t\tapi_usage_file %s", filepath.Join(t.TempDir(), "usage.json"))
+	directives += fmt.Sprintf("\n\t\tapi_usage_file %s", filepath.Join(t.TempDir(), "usage.json"))
 	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 2 * time.Minute})
-	tester.InitServer(apiCaddyfile(t.TempDir(), rt, keys), "caddyfile")
+	tester.InitServer(apiCaddyfile(t.TempDir(), rt, directives), "caddyfile")
+	return tester
+}
+
+// TestAPIRateBounds: every request that reaches the pipeline spends its
+// rate units, whatever its outcome, and an image that weighs more than a
+// key's whole per-minute budget costs its full weight.
+func TestAPIRateBounds(t *testing.T) {
+	tester := apiKeysServer(t, "api_key three {\n\t\t\trate 3\n\t\t}\n\t\tapi_key one {\n\t\t\trate 1\n\t\t}")
 	blank := solidPNG(t, 64, 64) // no subject: 400 unknown_foreground
 
 	t.Run("failed inferences count", func(t *testing.T) {
@@ -383,13 +392,7 @@ func TestAPIImageURLFileLimit(t *testing.T) {
 // pixels do not decode (found by the job) is answered with rembg.com's
 // message and charges no credit.
 func TestAPIBMPConvertedInQueue(t *testing.T) {
-	rt := apiRuntime()
-	if rt == "" {
-		t.Skip("background-removal runtime not fetched; run `make runtime`")
-	}
-	keys := fmt.Sprintf("api_key bmp-key {\n\t\t\tcredits 5\n\t\t}\n\t\tapi_usage_file %s", filepath.Join(t.TempDir(), "usage.json"))
-	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 2 * time.Minute})
-	tester.InitServer(apiCaddyfile(t.TempDir(), rt, "workers 1\n\t\tqueue_megapixels 25\n\t\t"+keys), "caddyfile")
+	tester := apiKeysServer(t, "workers 1\n\t\tqueue_megapixels 25\n\t\tapi_key bmp-key {\n\t\t\tcredits 5\n\t\t}")
 
 	var running, most, converted atomic.Int32
 	g := newGate()

@@ -236,6 +236,50 @@ func (g *gate) hold(ctx context.Context) {
 
 func (g *gate) open() { g.once.Do(func() { close(g.release) }) }
 
+// getLeaving sends a GET of url that the test abandons: leave cancels it
+// and returns once the client has given up (at most once takes effect).
+func getLeaving(tester *caddytest.Tester, url string) (leave func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	gone := make(chan struct{})
+	go func() {
+		defer close(gone)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if res, err := tester.Client.Do(req); err == nil {
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+		}
+	}()
+	return sync.OnceFunc(func() {
+		cancel()
+		<-gone
+	})
+}
+
+// joinFlight sends a GET of url that is to join a flight already running
+// (what), waits until the cache counts it as coalesced, and returns where
+// its status (or error) arrives once it is answered.
+func joinFlight(t *testing.T, tester *caddytest.Tester, url, what string) <-chan string {
+	t.Helper()
+	coalesced := metricSum(t, "matte_cache_coalesced_total")
+	answer := make(chan string, 1)
+	go func() {
+		res, err := tester.Client.Get(url)
+		if err != nil {
+			answer <- err.Error()
+			return
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		answer <- res.Status
+	}()
+	for deadline := time.Now().Add(10 * time.Second); metricSum(t, "matte_cache_coalesced_total") <= coalesced; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the request did not join %s", what)
+		}
+	}
+	return answer
+}
+
 // TestBufferedBytesHeldByTransform: a transform keeps its source counted
 // in max_buffered_bytes for as long as it runs, which may be after the
 // request that fetched the source is gone: another request waiting for
@@ -260,17 +304,8 @@ http://localhost:9080 {
 	t.Cleanup(open) // before the hook is removed
 
 	url := "http://localhost:9080/held.jpg?w=8"
-	ctx, leave := context.WithCancel(context.Background())
+	leave := getLeaving(tester, url)
 	defer leave()
-	leader := make(chan struct{})
-	go func() {
-		defer close(leader)
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if res, err := tester.Client.Do(req); err == nil {
-			io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-		}
-	}()
 	select {
 	case <-started:
 	case <-time.After(10 * time.Second):
@@ -278,25 +313,7 @@ http://localhost:9080 {
 	}
 	waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v >= float64(len(padded)) })
 
-	coalesced := metricSum(t, "matte_cache_coalesced_total")
-	waiter := make(chan string, 1)
-	go func() {
-		res, err := tester.Client.Get(url)
-		if err != nil {
-			waiter <- err.Error()
-			return
-		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		waiter <- res.Status
-	}()
-	for deadline := time.Now().Add(5 * time.Second); metricSum(t, "matte_cache_coalesced_total") <= coalesced; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the second request did not join the transform")
-		}
-	}
-	leave()
-	<-leader
+	waiter := joinFlight(t, tester, url, "the transform")
 	// The first request's handler returns at once; the transform goes on
 	// for the second, over the first's source.
 	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {

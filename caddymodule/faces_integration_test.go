@@ -481,11 +481,11 @@ func TestFacesDetectionOutlivesItsFirstClient(t *testing.T) {
 	}
 }
 
-// A face detection shared by two sizes of one photo runs in a flight that
-// outlives the request that started it: when that request leaves, the
-// detector's input is still made from its source, which stays counted in
-// max_buffered_bytes until the input is made.
-func TestFaceInputKeepsSourceCounted(t *testing.T) {
+// facesSiteUniquePhoto is facesSite serving only name: the shared girl-1.jpg
+// (one face) padded with pad bytes of comments, bytes no other test has
+// seen, so that neither its faces nor its results are cached hits.
+func facesSiteUniquePhoto(t *testing.T, name string, pad int) (tester *caddytest.Tester, base string, src []byte) {
+	t.Helper()
 	data := testimages.SharedTestdata()
 	if data == "" {
 		t.Skip("shared test data (../shared/testdata) not found")
@@ -495,54 +495,37 @@ func TestFaceInputKeepsSourceCounted(t *testing.T) {
 		t.Skipf("shared test photo: %v", err)
 	}
 	root := t.TempDir()
-	// Bytes no other test has seen: neither the faces nor the results
-	// may be cached hits.
-	src := testimages.PaddedJPEG(photo, 200_003)
-	os.WriteFile(filepath.Join(root, "held.jpg"), src, 0o644)
-	tester, base := facesSiteServing(t, root, "")
+	src = testimages.PaddedJPEG(photo, pad)
+	if err := os.WriteFile(filepath.Join(root, name), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tester, base = facesSiteServing(t, root, "")
+	return tester, base, src
+}
+
+// A face detection shared by two sizes of one photo runs in a flight that
+// outlives the request that started it: when that request leaves, the
+// detector's input is still made from its source, which stays counted in
+// max_buffered_bytes until the input is made.
+func TestFaceInputKeepsSourceCounted(t *testing.T) {
+	tester, base, src := facesSiteUniquePhoto(t, "held.jpg", 200_003)
 
 	g := newGate()
 	started, open := g.started, g.open
 	t.Cleanup(caddymodule.SetBeforeFaceInput(g.hold))
 	t.Cleanup(open) // before the hook is removed
 
-	ctx, leave := context.WithCancel(context.Background())
+	leave := getLeaving(tester, base+"/held.jpg?fit=crop&crop=faces&w=100&h=300")
 	defer leave()
-	leader := make(chan struct{})
-	go func() {
-		defer close(leader)
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/held.jpg?fit=crop&crop=faces&w=100&h=300", nil)
-		if res, err := tester.Client.Do(req); err == nil {
-			io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-		}
-	}()
 	select {
 	case <-started:
 	case <-time.After(20 * time.Second):
 		t.Fatal("the face detection did not start")
 	}
-	coalesced := metricSum(t, "matte_cache_coalesced_total")
-	waiter := make(chan string, 1)
-	go func() {
-		res, err := tester.Client.Get(base + "/held.jpg?fit=crop&crop=faces&w=101&h=300")
-		if err != nil {
-			waiter <- err.Error()
-			return
-		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		waiter <- res.Status
-	}()
-	for deadline := time.Now().Add(10 * time.Second); metricSum(t, "matte_cache_coalesced_total") <= coalesced; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the second size did not join the face detection")
-		}
-	}
+	waiter := joinFlight(t, tester, base+"/held.jpg?fit=crop&crop=faces&w=101&h=300", "the face detection")
 	// Both requests hold a copy of the source (the second fetched its own).
 	held := waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v >= float64(2*len(src)) })
 	leave()
-	<-leader
 	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if v := metricValue(t, "matte_buffered_bytes"); v < held {
 			t.Fatalf("matte_buffered_bytes %v (was %v) while the face detection still reads the first request's %d-byte source", v, held, len(src))
@@ -558,18 +541,7 @@ func TestFaceInputKeepsSourceCounted(t *testing.T) {
 // A face input that panics (the flight recovers it: a 500) still gives
 // its source's bytes back to max_buffered_bytes.
 func TestFaceInputPanicReleasesSource(t *testing.T) {
-	data := testimages.SharedTestdata()
-	if data == "" {
-		t.Skip("shared test data (../shared/testdata) not found")
-	}
-	photo, err := os.ReadFile(filepath.Join(data, "photos", "girl-1.jpg"))
-	if err != nil {
-		t.Skipf("shared test photo: %v", err)
-	}
-	root := t.TempDir()
-	src := testimages.PaddedJPEG(photo, 200_011) // bytes no other test caches
-	os.WriteFile(filepath.Join(root, "boom.jpg"), src, 0o644)
-	tester, base := facesSiteServing(t, root, "")
+	tester, base, _ := facesSiteUniquePhoto(t, "boom.jpg", 200_011)
 	t.Cleanup(caddymodule.SetBeforeFaceInput(func(context.Context) { panic("input panicked") }))
 	res, err := tester.Client.Get(base + "/boom.jpg?fit=crop&crop=faces&w=100&h=300")
 	if err != nil {

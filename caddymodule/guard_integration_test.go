@@ -21,11 +21,21 @@ import (
 
 const signKey = "0123456789abcdef-test-key"
 
-func TestSignedURLs(t *testing.T) {
+// redPhotoSite serves site, a Caddyfile site block whose %s verbs are
+// the served folder, then signKey; the folder holds p.jpg, 200x100 red.
+func redPhotoSite(t *testing.T, site string) *caddytest.Tester {
+	t.Helper()
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "p.jpg"), solidJPEG(t, 200, 100, color.RGBA{200, 0, 0, 255}), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "p.jpg"), solidJPEG(t, 200, 100, color.RGBA{200, 0, 0, 255}), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tester := caddytest.NewTester(t)
-	tester.InitServer(globalOptions+fmt.Sprintf(`
+	tester.InitServer(globalOptions+fmt.Sprintf(site, dir, signKey), "caddyfile")
+	return tester
+}
+
+func TestSignedURLs(t *testing.T) {
+	tester := redPhotoSite(t, `
 http://localhost:9080 {
 	root * %s
 	matte {
@@ -38,7 +48,7 @@ http://localhost:9080 {
 		}
 	}
 	file_server
-}`, dir, signKey), "caddyfile")
+}`)
 	base := "http://localhost:9080"
 	sign := func(path string, validity time.Duration, now time.Time) string {
 		s, err := caddymodule.SignURL([]byte(signKey), path, validity, now)
@@ -287,10 +297,7 @@ func concurrentGets(t *testing.T, tester *caddytest.Tester, n int, url func(int)
 // so what it adds needs a signature like the rest. Neither an option
 // moved from the path nor an s= moved there by a rewrite passes unsigned.
 func TestRewrittenQueryStaysSigned(t *testing.T) {
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "p.jpg"), solidJPEG(t, 200, 100, color.RGBA{200, 0, 0, 255}), 0o644)
-	tester := caddytest.NewTester(t)
-	tester.InitServer(globalOptions+fmt.Sprintf(`
+	tester := redPhotoSite(t, `
 http://localhost:9080 {
 	root * %s
 	@opts path_regexp opts ^/o/([a-z]+)-([a-z0-9]+)/(.+)$
@@ -304,7 +311,7 @@ http://localhost:9080 {
 		}
 	}
 	file_server
-}`, dir, signKey), "caddyfile")
+}`)
 	signed, err := caddymodule.SignURL([]byte(signKey), "/o/fm-png/p.jpg?w=40&fm=png", 0, time.Now())
 	if err != nil {
 		t.Fatal(err)
