@@ -149,22 +149,10 @@ func TestFieldNames(t *testing.T) {
 // name, and %2500 names one with "%00" (an escaped NUL decoded twice was
 // a NUL in the source, found by FuzzParse).
 func TestParsePathDecodedOnce(t *testing.T) {
-	for raw, want := range map[string]string{
+	urltest.CheckSources(t, New(), map[string]string{
 		"/a%2520b.jpg?imgeng=/w_10": "/a%20b.jpg",
 		"/a%20b.jpg?imgeng=/w_10":   "/a b.jpg",
 		"/%2500?imgeng=":            "/%00",
-	} {
-		u, err := url.ParseRequestURI(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, ok, err := New().Parse(u)
-		if !ok || err != nil || got.Source != want {
-			t.Errorf("%s: source %q (%v, %v), want %q", raw, got.Source, ok, err, want)
-		}
-	}
-	u, _ := url.ParseRequestURI("/a%00.jpg?imgeng=/w_10")
-	if got, _, err := New().Parse(u); err == nil {
-		t.Errorf("an escaped NUL in the path: source %q, want a refusal", got.Source)
-	}
+	})
+	urltest.CheckErrors(t, New(), map[string]string{"/a%00.jpg?imgeng=/w_10": "path"})
 }

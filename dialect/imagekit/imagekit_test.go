@@ -430,26 +430,12 @@ func TestFieldNames(t *testing.T) {
 // The image path is decoded once, in both forms: %2520 names a file with
 // "%20" in its name; an escaped control character is refused.
 func TestParsePathDecodedOnce(t *testing.T) {
-	for raw, want := range map[string]string{
+	urltest.CheckSources(t, New(), map[string]string{
 		"/a%2520b.jpg?tr=w-10":   "/a%20b.jpg",
 		"/tr:w-10/a%2520b.jpg":   "/a%20b.jpg",
 		"/tr%3Aw-10/a%20b.jpg":   "/a b.jpg",
 		"/tr:w-10/a%20b.jpg":     "/a b.jpg",
 		"/dir%2500/a.jpg?tr=w-1": "/dir%00/a.jpg",
-	} {
-		u, err := url.ParseRequestURI(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, ok, err := New().Parse(u)
-		if !ok || err != nil || got.Source != want {
-			t.Errorf("%s: source %q (%v, %v), want %q", raw, got.Source, ok, err, want)
-		}
-	}
-	for _, raw := range []string{"/a%00.jpg?tr=w-10", "/tr:w-10/a%0A.jpg"} {
-		u, _ := url.ParseRequestURI(raw)
-		if got, _, err := New().Parse(u); err == nil {
-			t.Errorf("%s: source %q, want a refusal", raw, got.Source)
-		}
-	}
+	})
+	urltest.CheckErrors(t, New(), map[string]string{"/a%00.jpg?tr=w-10": "tr", "/tr:w-10/a%0A.jpg": "tr"})
 }

@@ -209,6 +209,18 @@ func CheckParses(t *testing.T, d dialect.URLDialect, cases map[string]dialect.Im
 	}
 }
 
+// CheckSources checks that d claims and reads each URL of cases, with
+// the source it maps to.
+func CheckSources(t *testing.T, d dialect.URLDialect, cases map[string]string) {
+	t.Helper()
+	for raw, want := range cases {
+		got, ok, err := Parse(t, d, raw)
+		if !ok || err != nil || got.Source != want {
+			t.Errorf("%s: source %q (%v, %v), want %q", raw, got.Source, ok, err, want)
+		}
+	}
+}
+
 // CheckErrors checks that d claims each URL of cases and refuses it with
 // 400s that have a detail, on the fields it maps to (in order,
 // space-separated).
