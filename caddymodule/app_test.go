@@ -201,3 +201,19 @@ func TestRolledBackStartRestoresVipsSettings(t *testing.T) {
 	}
 	next.Stop()
 }
+
+// A rembg block that Validate refuses is refused before its models load:
+// Caddy provisions before it validates, and preload would load them (here
+// the missing runtime library would be the error instead).
+func TestRembgRefusedBeforeLoading(t *testing.T) {
+	raw := `{"apps": {"http": {"servers": {"s": {"listen": ["127.0.0.1:0"], "routes": [{"handle": [{"handler": "matte", "cache_off": true, "faces": {"off": true},
+		"rembg": {"runtime": "/nonexistent/libonnxruntime.so", "preload": true, "gpu_mem_limit": 1073741824}}]}]}}}}}`
+	var cfg caddy.Config
+	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	const want = "rembg gpu_mem_limit: for execution_provider cuda or tensorrt, not cpu"
+	if err := caddy.Validate(&cfg); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want one containing %q", err, want)
+	}
+}

@@ -246,6 +246,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	var mt transform.Matter
 	if !h.Rembg.Off {
+		// Refused before anything loads: Caddy validates after
+		// provisioning, and preload would load the models first.
+		if err := h.Rembg.validate(); err != nil {
+			return err
+		}
 		h.Rembg.fillDefaults()
 		models, err := h.app.Engines(&h.Rembg)
 		switch {
