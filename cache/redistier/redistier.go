@@ -582,6 +582,8 @@ func (t *Tier) restoreState() {
 
 // purgeMissed has the handlers purge everything once, if the first sync
 // found purges made while the node was down and a handler is registered.
+// The purge counts as applying until the handlers return, so that no
+// saveState records the counter before the local tiers are purged.
 func (t *Tier) purgeMissed() {
 	t.mu.Lock()
 	if !t.missed || len(t.handlers) == 0 {
@@ -589,9 +591,11 @@ func (t *Tier) purgeMissed() {
 		return
 	}
 	t.missed = false
+	t.applying++
 	t.mu.Unlock()
 	t.lostPurges.Add(1)
 	t.notify(cache.SharedPurge{All: true})
+	t.applied()
 }
 
 // saveState writes heard to StateFile (durable.WriteFile), once

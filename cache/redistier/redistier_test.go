@@ -1036,3 +1036,49 @@ func TestStateFileStaleTemps(t *testing.T) {
 	newNode(t, srv.Addr, cluster.Options{}, Options{StateFile: state})
 	check()
 }
+
+// TestStateWaitsForMissedPurge: a node that finds purges made while it was
+// down purges its local tiers whole (purgeMissed); until those handlers
+// return, the StateFile does not record the counter, whoever saves it
+// meanwhile.
+func TestStateWaitsForMissedPurge(t *testing.T) {
+	srv := redistest.Start(t)
+	a := newNode(t, srv.Addr, cluster.Options{}, Options{})
+	state := t.TempDir() + "/.matte-shared-purges"
+	if err := os.WriteFile(state, []byte("0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.c.PurgeAll(); err != nil { // number 1, made while b is down
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer rdb.Close()
+	n := cluster.NewNode(rdb, cluster.Options{Prefix: "t:", Timeout: time.Second})
+	defer n.Close()
+	tier := New(n, Options{StateFile: state})
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	defer tier.Close()
+	defer open() // before Close: Close waits for the handler
+	go tier.OnPurge(func(p cache.SharedPurge) {
+		if p.All {
+			close(entered)
+			<-release
+		}
+	})
+	select {
+	case <-entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the missed purge never reached the handler")
+	}
+	tier.saveState()
+	if b, err := os.ReadFile(state); err != nil || string(b) != "0\n" {
+		t.Fatalf("state %q (%v) while the missed purge's handler runs, want 0", b, err)
+	}
+	open()
+	waitFor(t, "the state saved", func() bool {
+		b, _ := os.ReadFile(state)
+		return string(b) == "1\n"
+	})
+}
