@@ -625,6 +625,11 @@ func (t *Tier) saveState() {
 	t.saved, t.savedOK = seq, true
 }
 
+// stuckState is what the StateFile says when a purge failed on the local
+// tiers before any number was saved: not a number, so restoreState takes
+// it as one no counter has, and the first sync after a restart purges.
+const stuckState = "failed-purge"
+
 // PurgePending implements cache.Shared: until done, the StateFile is not
 // written; done(false) stops it for good (stuck), so that it keeps the
 // number of a purge before the one that failed. On restart the counter is
@@ -647,15 +652,25 @@ func (t *Tier) PurgePending() func(applied bool) {
 				t.stuck = true
 			}
 			t.mu.Unlock()
-			if first && t.o.StateFile != "" && t.o.OnError != nil {
+			if first && t.o.StateFile != "" {
 				t.stateMu.Lock()
 				saved, ok := t.saved, t.savedOK
+				if !ok {
+					// No number saved yet: without a file a restart
+					// would take the disk as fresh and forget this
+					// purge. A number no counter has makes it purge.
+					if err := t.o.fs.WriteFile(t.o.StateFile, []byte(stuckState+"\n"), 0o600); err != nil {
+						t.writeErrors.Add(1)
+					}
+				}
 				t.stateMu.Unlock()
-				at := "no number"
+				at := stuckState
 				if ok {
 					at = "purge " + strconv.FormatUint(saved, 10)
 				}
-				t.o.OnError(fmt.Errorf("redistier: a purge failed on the local tiers: %s keeps %s until restart, which then purges the local tiers whole", t.o.StateFile, at))
+				if t.o.OnError != nil {
+					t.o.OnError(fmt.Errorf("redistier: a purge failed on the local tiers: %s keeps %s until restart, which then purges the local tiers whole", t.o.StateFile, at))
+				}
 			}
 			t.saveState()
 		})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -1081,4 +1082,24 @@ func TestStateWaitsForMissedPurge(t *testing.T) {
 		b, _ := os.ReadFile(state)
 		return string(b) == "1\n"
 	})
+}
+
+// TestStateFailedBeforeAnySave: a purge that fails on the local tiers
+// before the StateFile holds any number (Redis down since the start)
+// leaves a file that the next start takes as purges missed, not as a
+// fresh disk.
+func TestStateFailedBeforeAnySave(t *testing.T) {
+	srv := redistest.Start(t)
+	srv.Stop()
+	state := filepath.Join(t.TempDir(), stateName)
+	b := newNode(t, srv.Addr, cluster.Options{Timeout: 100 * time.Millisecond}, Options{StateFile: state})
+	if _, err := os.Stat(state); !os.IsNotExist(err) {
+		t.Fatalf("a state file before the first sync: %v", err)
+	}
+	b.tier.PurgePending()(false)
+	again := New(b.n, Options{StateFile: state})
+	defer again.Close()
+	if !again.hasRestored || again.restored != math.MaxUint64 {
+		t.Fatalf("restored %d (file: %v), want the number no counter has", again.restored, again.hasRestored)
+	}
 }
