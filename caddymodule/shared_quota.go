@@ -292,6 +292,14 @@ func (u *redisUsage) reserve(id string, quota *float64, cost float64) bool {
 	m := u.month()
 	ok, used, err := u.q.Reserve(ctxQuota(), id, m, *quota-u.journal.Pending(id, m), cost, h.token, reservationHold)
 	if err != nil {
+		if !errors.Is(err, cluster.ErrUnavailable) {
+			// The call went out: Redis may have made the reservation and
+			// its answer been lost. It is released (an uncharged settle
+			// of the token, which changes nothing if it was never made)
+			// by the retries, so that it does not hold the key's credits
+			// for the whole hold while the local store answers.
+			u.retry(unsettled{id: id, month: m, token: h.token, cost: cost, until: h.until.Add(settleRetrySlack)})
+		}
 		if !u.local.reserve(id, quota, cost) {
 			return false
 		}

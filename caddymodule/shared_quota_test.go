@@ -317,3 +317,35 @@ func TestRedisUsageStaleWakeIgnored(t *testing.T) {
 		t.Fatalf("held %v (%v) after the retry, want 0", held, err)
 	}
 }
+
+// A reservation whose answer Redis never gave (paused past the timeout)
+// may have been made all the same: it is released once Redis is back, so
+// it does not hold the key's credits for the whole hold.
+func TestRedisUsageLostReserveReleased(t *testing.T) {
+	srv, a, _, b := twoNodes(t)
+	quota := 2.0
+	// A connection of a's open before the pause, and the scripts loaded:
+	// the reservation goes out on it and is run when Redis resumes, its
+	// answer long given up.
+	if !a.reserve("k", &quota, 1) || a.settle("k", &quota, 1, false) != nil {
+		t.Fatal("a reservation and its release with Redis up failed")
+	}
+	srv.Pause()
+	ok := a.reserve("k", &quota, 1) // answered by the local store
+	srv.Resume()
+	if !ok {
+		t.Fatal("reservation refused with Redis paused")
+	}
+	testwait.For(t, "the lost reservation to be released", func() bool {
+		_, held, err := b.q.Usage(context.Background(), "k")
+		return err == nil && held == 0 && !retrying(a)
+	})
+	if err := a.settle("k", &quota, 1, true); err != nil {
+		t.Fatal(err)
+	}
+	testwait.For(t, "the local charge to reach Redis", func() bool {
+		a.merge()
+		months, held, err := b.q.Usage(context.Background(), "k")
+		return err == nil && held == 0 && months[b.month()] == 1
+	})
+}
