@@ -6,6 +6,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/jebosio/matte/internal/fileid"
 )
 
 // Streamed disk hits (Cache.GetBody): a disk hit that the memory tier would
@@ -54,12 +56,9 @@ import (
 // path, and the body still sends the entry it verified (as a buffered hit
 // read just before the purge would).
 
-// fileID identifies a file's contents as of one fstat: device, inode, size
-// and change time (Unix ns). Zero means unknown.
-type fileID struct {
-	dev, ino    uint64
-	size, ctime int64
-}
+// fileID identifies a file's contents as of one fstat (fileid.ID). Zero
+// means unknown.
+type fileID = fileid.ID
 
 // FileBody is a disk hit's value, sent without being checksummed again:
 // Len bytes of a verified entry file, either left in the open file (a large
@@ -134,7 +133,7 @@ func (d *diskTier) getStream(ns, key string, stream func(size int64) bool) (Entr
 		return Entry{}, nil, false
 	}
 	size := fi.Size()
-	id, haveID := fileIDOf(fi)
+	id, haveID := fileid.Of(fi)
 	if !haveID || !stream(size) {
 		defer f.Close()
 		e, ok := d.readVerified(f, fi, k, ns, key, p)
@@ -238,7 +237,7 @@ func (d *diskTier) touchVerified(k idxKey, p string, f *os.File, id fileID) bool
 		// and the mark stays as it was.
 		os.Chtimes(p, t, t)
 		if fi, err := f.Stat(); err == nil {
-			if nid, ok := fileIDOf(fi); ok && nid != id {
+			if nid, ok := fileid.Of(fi); ok && nid != id {
 				d.mu.Lock()
 				if n := d.idx[k]; n != nil && n.verified == id {
 					n.verified = nid

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/jebosio/matte/internal/fileid"
 )
 
 // Model files: hashing and fingerprints, reading the graph's inputs and
@@ -32,13 +34,20 @@ func graphOptLevel(s string) (ort.GraphOptimizationLevel, error) {
 	return 0, fmt.Errorf("segment: graph optimisation %q: want disable, basic, extended or all", s)
 }
 
+// changeOf is st's fileid.ID, zero where the system gives none (the size
+// and modification time are then all a hashEntry keys on).
+func changeOf(st os.FileInfo) fileid.ID {
+	id, _ := fileid.Of(st)
+	return id
+}
+
 // hashEntry memoises a file's hashes while its size, modification time and
-// change identity (fileChange) stay the same: a file written over in
+// change identity (fileid.ID) stay the same: a file written over in
 // place, renamed over the path or given back its old mtime is hashed anew.
 type hashEntry struct {
 	size    int64
 	modTime int64
-	change  [3]int64
+	change  fileid.ID
 	sha     string
 	md5     string // "" when not computed
 }
@@ -58,7 +67,7 @@ func hashFile(path string, withMD5 bool) (sha string, md string, err error) {
 	}
 	if v, ok := hashes.Load(path); ok {
 		e := v.(hashEntry)
-		if e.size == st.Size() && e.modTime == st.ModTime().UnixNano() && e.change == fileChange(st) && (!withMD5 || e.md5 != "") {
+		if e.size == st.Size() && e.modTime == st.ModTime().UnixNano() && e.change == changeOf(st) && (!withMD5 || e.md5 != "") {
 			return e.sha, e.md5, nil
 		}
 	}
@@ -75,7 +84,7 @@ func hashFile(path string, withMD5 bool) (sha string, md string, err error) {
 	if withMD5 {
 		md = hex.EncodeToString(m.Sum(nil))
 	}
-	hashes.Store(path, hashEntry{size: st.Size(), modTime: st.ModTime().UnixNano(), change: fileChange(st), sha: sha, md5: md})
+	hashes.Store(path, hashEntry{size: st.Size(), modTime: st.ModTime().UnixNano(), change: changeOf(st), sha: sha, md5: md})
 	return sha, md, nil
 }
 
