@@ -8,13 +8,14 @@ import (
 	"time"
 )
 
-// cacheControl parses a Cache-Control header into its directives, names
+// cacheControl parses a Cache-Control header into its directives (split
+// as capMaxAge splits them: splitDirectives), names
 // lower-cased, values unquoted ("" when a directive has none).
 func cacheControl(h http.Header) map[string]string {
 	d := map[string]string{}
 	for _, line := range h.Values("Cache-Control") {
-		for _, part := range strings.Split(line, ",") {
-			k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		for _, part := range splitDirectives(line) {
+			k, v, _ := strings.Cut(part, "=")
 			if k = strings.ToLower(strings.TrimSpace(k)); k != "" {
 				d[k] = strings.Trim(strings.TrimSpace(v), `"`)
 			}

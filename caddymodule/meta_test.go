@@ -170,6 +170,9 @@ func TestFreshness(t *testing.T) {
 		{"max-age", hdr("Cache-Control", "max-age=60"), 0, sec, 60 * sec},
 		{"max-age less Age", hdr("Cache-Control", "max-age=60", "Age", "15"), 0, sec, 45 * sec},
 		{"s-maxage over max-age", hdr("Cache-Control", "max-age=60, s-maxage=5"), 0, sec, 5 * sec},
+		// A quoted argument's commas are its own: what it holds is not a
+		// directive of the answer's (splitDirectives, as capMaxAge reads).
+		{"quoted argument", hdr("Cache-Control", `ext="a, s-maxage=9999", max-age=60`), 0, sec, 60 * sec},
 		{"max-age=0 is explicit: no heuristic", hdr("Cache-Control", "max-age=0", "Last-Modified", ago(time.Hour)), 0, sec, 0},
 		{"no-cache", hdr("Cache-Control", "no-cache, max-age=60", "Last-Modified", ago(time.Hour)), 0, sec, 0},
 		{"no-cache, floor", hdr("Cache-Control", "no-cache"), 30 * sec, sec, 30 * sec},
