@@ -328,10 +328,6 @@ func engineFolder(modelHash, ortVersion string) string {
 	return modelHash + "-ort" + ortVersion
 }
 
-// providerOptions are the ONNX Runtime options of provider for a model
-// whose engines go in engines (engineFolder): for "cuda" the CUDA
-// provider's, for "tensorrt" the TensorRT provider's (the CUDA provider
-// behind it takes providerOptions("cuda", …)); nil for "cpu".
 // newTensorRTOptions makes TensorRT provider options holding opts; the
 // caller destroys them.
 func newTensorRTOptions(opts map[string]string) (*ort.TensorRTProviderOptions, error) {
@@ -350,6 +346,10 @@ func newTensorRTOptions(opts map[string]string) (*ort.TensorRTProviderOptions, e
 // caches.
 var tensorRTCacheOptions = []string{"trt_engine_cache_enable", "trt_engine_cache_path", "trt_timing_cache_enable", "trt_timing_cache_path"}
 
+// providerOptions are the ONNX Runtime options of provider for a model
+// whose engines go in engines (engineFolder): for "cuda" the CUDA
+// provider's, for "tensorrt" the TensorRT provider's (the CUDA provider
+// behind it takes providerOptions("cuda", …)); nil for "cpu".
 func (o *Options) providerOptions(provider, engines string) map[string]string {
 	m := map[string]string{"device_id": strconv.Itoa(o.DeviceID)}
 	switch provider {
