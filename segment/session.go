@@ -65,12 +65,14 @@ type Options struct {
 	// own workspace is not in it. 0 leaves ORT's default: no cap.
 	GPUMemLimit int64
 	// TensorRTCache, for "tensorrt", is a folder where TensorRT keeps the
-	// engines it builds, in a subfolder per model file (its short hash, so
-	// a replaced file never meets the engines of the old one), and its
-	// timing cache, shared by all: a restart loads the engines instead of
-	// building them, which takes minutes for the large models. The
-	// subfolder is made (0700) when a TensorRT session is created. ""
-	// means no cache. See providerOptions.
+	// engines it builds, in a subfolder per model file and ONNX Runtime
+	// version (engineFolder, so a replaced file or an upgraded runtime
+	// never meets old engines), and its timing cache, shared by all: a
+	// restart loads the engines instead of building them, which takes
+	// minutes for the large models. The subfolder is made (0700) when a
+	// TensorRT session is created; one that cannot be made turns the cache
+	// off for that session (logged). "" means no cache. See
+	// providerOptions.
 	TensorRTCache string
 
 	// MemPattern turns on ONNX Runtime's memory-pattern planning. It is off
