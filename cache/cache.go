@@ -467,9 +467,9 @@ func (c *Cache) store(ns, key string, e Entry, after func(stored bool)) {
 // every reader once the lock is released; the fsyncs only make it
 // durable, and are done before purge returns and before the shared tier
 // numbers the purge (its StateFile must not record a purge a crash could
-// undo; nor one that failed locally: Shared.PurgePending). The misses finishing during the shared part are answered but not
-// stored, and no hit is promoted, until it is done (sharedPurges). The
-// error joins both.
+// undo; nor one that failed locally: Shared.PurgePending). The misses
+// finishing during the shared part are answered but not stored, and no
+// hit is promoted, until it is done (sharedPurges). The error joins both.
 func (c *Cache) purge(local func() *removal, shared func(Shared) error) error {
 	if c == nil || !c.begin() {
 		return nil

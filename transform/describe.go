@@ -30,10 +30,11 @@ type description struct {
 	Output        descriptionOutput `json:"Output"`
 	// Faces, with faces=1 and a detector, lists the faces found (none:
 	// an empty list; a detector that cannot be loaded fails the request
-	// with FacesUnavailable, where no detector leaves the key out), in pixels of the upright image: the source with its
-	// EXIF orientation applied (orient is not read), Source's Width x
-	// Height. PixelWidth and PixelHeight are as stored: for an Orientation
-	// of 5 to 8 the upright image is PixelHeight wide.
+	// with FacesUnavailable, where no detector leaves the key out), in
+	// pixels of the upright image: the source with its EXIF orientation
+	// applied (orient is not read), Source's Width x Height. PixelWidth
+	// and PixelHeight are as stored: for an Orientation of 5 to 8 the
+	// upright image is PixelHeight wide.
 	Faces *[]describedFace `json:"Faces,omitempty"`
 }
 

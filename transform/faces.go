@@ -241,8 +241,9 @@ func (j *job) detectFaces() ([]FaceBox, error) {
 
 // detectorInput decodes source upright (orientation, 0 for its EXIF one)
 // to w x h packed 8-bit sRGB, the detector's input, on the calling
-// goroutine, which onOwnThread has locked to its thread. The decode has a canceller of its own, killed when ctx ends
-// and released before it returns. A libvips failure is the source's (it
+// goroutine, which onOwnThread has locked to its thread. The decode has a
+// canceller of its own, killed when ctx ends and released before it
+// returns. A libvips failure is the source's (it
 // does not decode, or this libvips lacks its codec), unless ctx has ended:
 // then it is ctx's error (a timeout or client_closed, see failedIn).
 func detectorInput(ctx context.Context, source []byte, w, h, shrink, orientation int) ([]byte, int, int, error) {
