@@ -399,6 +399,11 @@ func (c *apiCall) render(req dialect.Request, in apiInputs, plan dialect.Plan) {
 		return
 	}
 	adm, refused, rl := c.caller.admit(in.info.Width, in.info.Height, plan.Credits)
+	if refused != nil && refused.Kind == dialect.FailCredits && plan.Cheaper != nil {
+		// admit gave the rate units back with the refusal.
+		plan = *plan.Cheaper
+		adm, refused, rl = c.caller.admit(in.info.Width, in.info.Height, plan.Credits)
+	}
 	if refused != nil {
 		c.writeErrors(c.api.Fail(*refused), rl)
 		return

@@ -486,7 +486,7 @@ func TestAPIImages(t *testing.T) {
 	ref := mustPNG(t, pngBody)
 
 	t.Run("remove.bg JSON answer", func(t *testing.T) {
-		res, body := postParts(t, tester, "/v1.0/removebg", []string{"Accept", "application/json"}, file("image_file", photo), field("format", "png"))
+		res, body := postParts(t, tester, "/v1.0/removebg", []string{"Accept", "application/json"}, file("image_file", photo), field("format", "png"), field("size", "auto"))
 		var v map[string]any
 		if err := json.Unmarshal(body, &v); err != nil || res.StatusCode != 200 {
 			t.Fatalf("%d %.300s", res.StatusCode, body)
@@ -500,7 +500,7 @@ func TestAPIImages(t *testing.T) {
 		}
 	})
 	t.Run("remove.bg ZIP recomposes to the PNG", func(t *testing.T) {
-		res, body := postParts(t, tester, "/v1.0/removebg", nil, file("image_file", photo), field("format", "zip"))
+		res, body := postParts(t, tester, "/v1.0/removebg", nil, file("image_file", photo), field("format", "zip"), field("size", "auto"))
 		if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/zip" {
 			t.Fatalf("%d %s", res.StatusCode, res.Header.Get("Content-Type"))
 		}
@@ -545,7 +545,7 @@ func TestAPIImages(t *testing.T) {
 	})
 	t.Run("remove.bg image_url, crop, margins, roi, bg image, shadow", func(t *testing.T) {
 		res, body := post(t, tester, "/v1.0/removebg", "application/json",
-			[]byte(fmt.Sprintf(`{"image_url":%q,"crop":true,"crop_margin":"10px","format":"png"}`, origin.URL+"/photo")))
+			[]byte(fmt.Sprintf(`{"image_url":%q,"crop":true,"crop_margin":"10px","format":"png","size":"auto"}`, origin.URL+"/photo")))
 		if res.StatusCode != 200 {
 			t.Fatalf("%d %.300s", res.StatusCode, body)
 		}
@@ -555,7 +555,7 @@ func TestAPIImages(t *testing.T) {
 		// An ROI over the left half of the subject keeps that half only.
 		half := fg["Left"] + fg["Width"]/2
 		roi := fmt.Sprintf("%dpx 0px %dpx 100%%", fg["Left"], half)
-		res, body = postParts(t, tester, "/v1.0/removebg", nil, file("image_file", photo), field("roi", roi), field("format", "png"))
+		res, body = postParts(t, tester, "/v1.0/removebg", nil, file("image_file", photo), field("roi", roi), field("format", "png"), field("size", "auto"))
 		if res.StatusCode != 200 {
 			t.Fatalf("roi %s: %d %.300s", roi, res.StatusCode, body)
 		}
@@ -565,7 +565,7 @@ func TestAPIImages(t *testing.T) {
 			t.Errorf("roi %s: foreground left %d width %d", roi, left, width)
 		}
 		bg := solidPNG(t, 50, 40)
-		res, body = postParts(t, tester, "/v1.0/removebg", nil, file("image_file", photo), file("bg_image_file", bg), field("add_shadow", "true"))
+		res, body = postParts(t, tester, "/v1.0/removebg", nil, file("image_file", photo), file("bg_image_file", bg), field("add_shadow", "true"), field("size", "auto"))
 		if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/jpeg" {
 			t.Fatalf("%d %s %.300s", res.StatusCode, res.Header.Get("Content-Type"), body)
 		}
@@ -798,7 +798,7 @@ func TestAPIKeys(t *testing.T) {
 		if c := credits("quota-key"); c != 2 {
 			t.Fatalf("start: %v", c)
 		}
-		res, body := removeBG("quota-key")
+		res, body := removeBG("quota-key", field("size", "full"))
 		if res.StatusCode != 200 || res.Header.Get("X-Credits-Charged") != "1" {
 			t.Fatalf("%d charged %q: %.200s", res.StatusCode, res.Header.Get("X-Credits-Charged"), body)
 		}
@@ -828,9 +828,17 @@ func TestAPIKeys(t *testing.T) {
 		if c := credits("quota-key"); c != 0.75 {
 			t.Fatalf("%v credits left, want 0.75", c)
 		}
-		// 0.75 left: a full image does not fit, a preview does.
-		res, body = removeBG("quota-key")
+		// 0.75 left: a full image does not fit; size=auto, "based on ...
+		// available credits", is a preview then.
+		res, body = removeBG("quota-key", field("size", "full"))
 		removeBGError(t, res, body, 402, "insufficient_credits")
+		res, body = removeBG("quota-key", field("size", "auto"))
+		if res.StatusCode != 200 || res.Header.Get("X-Credits-Charged") != "0.25" || res.Header.Get("X-Width") != "612" {
+			t.Fatalf("auto with 0.75 credits: %d charged %q, %s wide: %.200s", res.StatusCode, res.Header.Get("X-Credits-Charged"), res.Header.Get("X-Width"), body)
+		}
+		if c := credits("quota-key"); c != 0.5 {
+			t.Fatalf("%v credits left, want 0.5", c)
+		}
 	})
 	t.Run("rate limit answers 429 with Retry-After", func(t *testing.T) {
 		res, body := removeBG("slow-key")
@@ -880,7 +888,7 @@ func TestAPIKeys(t *testing.T) {
 			t.Fatalf("%v: %s", err, data)
 		}
 		id := sha256.Sum256([]byte("quota-key"))
-		if u := f.Keys[hex.EncodeToString(id[:])]; u.Used != 1.25 || u.Month != time.Now().UTC().Format("2006-01") {
+		if u := f.Keys[hex.EncodeToString(id[:])]; u.Used != 1.5 || u.Month != time.Now().UTC().Format("2006-01") {
 			t.Fatalf("quota-key's usage %+v: %s", u, data)
 		}
 		matches, _ := filepath.Glob(filepath.Join(filepath.Dir(usageFile), ".*tmp"))
@@ -890,7 +898,7 @@ func TestAPIKeys(t *testing.T) {
 	})
 	t.Run("usage survives a reload and a restart", func(t *testing.T) {
 		tester.InitServer(apiCaddyfile(site, rt, keys), "caddyfile")
-		if c := credits("quota-key"); c != 0.75 {
+		if c := credits("quota-key"); c != 0.5 {
 			t.Fatalf("after a reload: %v", c)
 		}
 		// A config without the APIs drops the shared usage store; loading
@@ -901,7 +909,7 @@ func TestAPIKeys(t *testing.T) {
 			t.Fatal("removebg off still answers")
 		}
 		tester.InitServer(apiCaddyfile(site, rt, keys), "caddyfile")
-		if c := credits("quota-key"); c != 0.75 {
+		if c := credits("quota-key"); c != 0.5 {
 			t.Fatalf("after a restart: %v", c)
 		}
 	})

@@ -20,6 +20,7 @@ func removeBGCases(photo []byte) []confCase {
 		"X-Foreground-Top": "*", "X-Foreground-Left": "*", "X-Foreground-Width": "*", "X-Foreground-Height": "*",
 		"X-RateLimit-Limit": "500", "X-RateLimit-Remaining": "*", "X-RateLimit-Reset": "*",
 	}
+	preview := map[string]string{"X-Width": "612", "X-Height": "408", "X-Credits-Charged": "0.25"} // 1000 x 667 at 0.25 MP
 	rateErr := `{"errors":[{"title":"Rate limit exceeded","code":"rate_limit_exceeded","detail":"*"}]}`
 	return []confCase{
 		// Sample Code: curl, Node, Python, Ruby, PHP, Java, Objective-C,
@@ -36,14 +37,28 @@ func removeBGCases(photo []byte) []confCase {
 			status: 200, image: "image/png", headers: image, model: true},
 		{seed: ref + "312-320", name: "image_url form-encoded", path: "/v1.0/removebg", key: "good",
 			ctype: "application/x-www-form-urlencoded", body: "image_url=" + strings.ReplaceAll(photoURL, ":", "%3A"),
-			status: 200, image: "image/png", headers: image, model: true},
-		// The rate-limit samples post JSON.
-		{seed: ref + "487-489", name: "JSON image_url", path: "/v1.0/removebg", key: "good",
+			status: 200, image: "image/png", headers: preview, model: true}, // it sends no size
+		// The rate-limit samples post JSON, and no size: a preview
+		// ("preview / small / regular (default) = Resize image to 0.25
+		// megapixels ... 0.25 credits per image", remove.bg's reference
+		// text for size; the seeds are silent on the default).
+		{seed: ref + "487-489", name: "JSON image_url, no size", path: "/v1.0/removebg", key: "good",
 			ctype: "application/json", body: `{"image_url":"` + photoURL + `"}`,
+			status: 200, image: "image/png", headers: preview, model: true},
+		// axios's default Accept names JSON first, but the usual Node
+		// client (responseType arraybuffer) saves the body as the PNG.
+		{seed: ref + "19-20", name: "axios's default Accept", path: "/v1.0/removebg", key: "good",
+			parts:  []confPart{upload("image_file", "file.jpg", photo), text("size", "auto")},
+			header: []string{"Accept", "application/json, text/plain, */*"},
 			status: 200, image: "image/png", headers: image, model: true},
+		// size=auto is "the highest available resolution (based on image
+		// size and available credits)": half a credit buys a preview.
+		{seed: ref + "40-202", name: "size=auto with half a credit left", path: "/v1.0/removebg", key: "half-credit",
+			parts:  []confPart{upload("image_file", "file.jpg", photo), text("size", "auto")},
+			status: 200, image: "image/png", headers: preview, model: true},
 		{seed: ref + "19-20", name: "JSON-encoded result", path: "/v1.0/removebg", key: "good",
 			parts: []confPart{upload("image_file", "file.jpg", photo)}, header: []string{"Accept", "application/json"},
-			status: 200, headers: map[string]string{"Content-Type": "application/json*", "X-Credits-Charged": "1"},
+			status: 200, headers: map[string]string{"Content-Type": "application/json*", "X-Credits-Charged": "0.25"},
 			json: `{"data":{"result_b64":"*","foreground_top":"#","foreground_left":"#","foreground_width":"#","foreground_height":"#"}}`, model: true},
 		{seed: ref + "23", name: "no foreground", path: "/v1.0/removebg", key: "good",
 			parts:  []confPart{upload("image_file", "blank.png", solidPNG(nil, 64, 64))},

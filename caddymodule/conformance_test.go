@@ -95,6 +95,9 @@ http://localhost:9080 {
 		api_key broke {
 			credits 0
 		}
+		api_key half-credit {
+			credits 0.5
+		}
 		api_key slow-removebg {
 			rate 1
 		}

@@ -176,6 +176,10 @@ type Plan struct {
 	Extras params.Extras
 	// Credits is what a successful image costs.
 	Credits float64
+	// Cheaper, when set, is the plan to render instead when the caller's
+	// credits cannot pay Credits (remove.bg's size=auto falls back to a
+	// preview); it has no Cheaper of its own.
+	Cheaper *Plan
 	// NeedForeground: a result in which no subject was found is an error
 	// (FailNoForeground), not an image, and costs no credits.
 	NeedForeground bool

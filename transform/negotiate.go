@@ -1,8 +1,7 @@
 package transform
 
 import (
-	"strings"
-
+	"github.com/jebosio/matte/internal/accept"
 	"github.com/jebosio/matte/params"
 )
 
@@ -14,7 +13,7 @@ import (
 // source's format like any other image (a JPEG stays a JPEG, as imgix does
 // for colorkey and remove.bg for format=auto). Whether an answer animates
 // follows the fit decided for src (params.SourceFit), as in Process.
-func NegotiateFormat(p params.Params, accept string, src Source) params.Format {
+func NegotiateFormat(p params.Params, acceptHeader string, src Source) params.Format {
 	if p.Format != params.FormatSource {
 		return p.Format
 	}
@@ -25,15 +24,15 @@ func NegotiateFormat(p params.Params, accept string, src Source) params.Format {
 	if p.AutoFormat {
 		if _, one := p.Animation.Single(); animatedSource(src) && animatable(p) && p.Frames == params.FramesKeep && !one {
 			// An animation: Matte's AVIF would be a still.
-			if acceptsType(accept, "image/webp") {
+			if accept.Listed(acceptHeader, "image/webp") {
 				return params.FormatWebP
 			}
 			return params.FormatGIF
 		}
-		if acceptsType(accept, "image/avif") {
+		if accept.Listed(acceptHeader, "image/avif") {
 			return params.FormatAVIF
 		}
-		if acceptsType(accept, "image/webp") {
+		if accept.Listed(acceptHeader, "image/webp") {
 			return params.FormatWebP
 		}
 	}
@@ -51,24 +50,4 @@ func NegotiateFormat(p params.Params, accept string, src Source) params.Format {
 		return params.FormatPNG
 	}
 	return params.FormatJPEG
-}
-
-// acceptsType reports whether an Accept header lists mime with q > 0.
-func acceptsType(accept, mime string) bool {
-	for _, part := range strings.Split(accept, ",") {
-		fields := strings.Split(part, ";")
-		if !strings.EqualFold(strings.TrimSpace(fields[0]), mime) {
-			continue
-		}
-		for _, f := range fields[1:] {
-			if k, v, ok := strings.Cut(strings.TrimSpace(f), "="); ok && strings.TrimSpace(k) == "q" {
-				v = strings.TrimSpace(v)
-				if v == "0" || v == "0.0" || v == "0.00" || v == "0.000" {
-					return false
-				}
-			}
-		}
-		return true
-	}
-	return false
 }

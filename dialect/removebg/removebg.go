@@ -151,7 +151,20 @@ func (r *Request) MaxMegapixels() float64 {
 
 // Plan caps the output at MaxMegapixels (never an upscale), names the
 // background bytes in the params, and resolves the ROI on the source.
+// size=auto, "the highest available resolution (based on image size and
+// available credits)", carries the preview's plan as its Cheaper one.
 func (r *Request) Plan(w, h int, bg []byte) (dialect.Plan, params.Errors) {
+	plan, errs := r.plan(w, h, bg)
+	if errs == nil && r.Size == "auto" {
+		preview := *r
+		preview.Size, preview.Megapixels, preview.Credits = "preview", Sizes["preview"].Megapixels, Sizes["preview"].Credits
+		cheaper, _ := preview.plan(w, h, bg)
+		plan.Cheaper = &cheaper
+	}
+	return plan, errs
+}
+
+func (r *Request) plan(w, h int, bg []byte) (dialect.Plan, params.Errors) {
 	po := r.Params
 	if mp := r.MaxMegapixels(); mp > 0 {
 		bw, bh := SizeBox(w, h, mp)
@@ -190,7 +203,12 @@ func SizeBox(w, h int, maxMP float64) (int, int) {
 // Parse parses remove.bg's fields. maxSourceBytes bounds decoded images
 // (0: no bound). Errors are reported per field, all of them.
 func Parse(b *dialect.Body, maxSourceBytes int64) (*Request, params.Errors) {
-	p := &parser{b: b, max: maxSourceBytes, r: &Request{Size: "auto", Megapixels: Sizes["auto"].Megapixels, Type: "auto", Credits: 1}}
+	// Without size, a preview: "preview / small / regular (default)" in
+	// remove.bg's reference text for the field (the seeds are silent; the
+	// remove.bg npm client quotes it: "The cheaper 'preview' option is
+	// default").
+	def := Sizes["preview"]
+	p := &parser{b: b, max: maxSourceBytes, r: &Request{Size: "preview", Megapixels: def.Megapixels, Type: "auto", Credits: def.Credits}}
 	p.r.Params.Removal.Enabled = true
 	p.source()
 	p.options()
@@ -218,11 +236,25 @@ func (p *parser) bad(code, field, format string, args ...any) {
 	p.errs = append(p.errs, NewError(400, code, field, format, args...))
 }
 
+// file is the file part name, if one was sent. A part with no file name
+// and no bytes is what a form's file input sends when no file was chosen:
+// the field is unset, as an empty text field is (Rack drops such a part,
+// PHP reports it as UPLOAD_ERR_NO_FILE), so that a form offering both an
+// upload and image_url can send the URL. A named but empty file is a file,
+// and an error.
+func file(b *dialect.Body, name string) (*dialect.File, bool) {
+	f, ok := b.File(name)
+	if ok && f.Filename == "" && len(f.Data) == 0 {
+		return nil, false
+	}
+	return f, ok
+}
+
 // source takes exactly one of image_file, image_file_b64, image_url.
 func (p *parser) source() {
 	b, r := p.b, p.r
 	var given []string
-	if f, ok := b.File("image_file"); ok {
+	if f, ok := file(b, "image_file"); ok {
 		if len(f.Data) == 0 {
 			p.bad(CodeMissingSource, "image_file", "image_file is an empty file.")
 		} else {
@@ -400,7 +432,7 @@ func (p *parser) background() {
 			r.BgImage = &dialect.Image{URL: s, Field: "bg_image_url"}
 		}
 	}
-	if f, ok := b.File("bg_image_file"); ok {
+	if f, ok := file(b, "bg_image_file"); ok {
 		bgs = append(bgs, "bg_image_file")
 		switch {
 		case len(f.Data) == 0:

@@ -2,9 +2,11 @@ package removebg
 
 import (
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/internal/dialecttest"
 	"github.com/jebosio/matte/params"
 )
@@ -34,7 +36,9 @@ func TestRemoveBGDefaults(t *testing.T) {
 		t.Fatal(errs)
 	}
 	want := params.Params{Removal: params.Removal{Enabled: true}}
-	if r.Params != want || r.Size != "auto" || r.Megapixels != 25 || r.Credits != 1 || !r.FormatAuto || r.XType() != "other" {
+	// size: "preview / small / regular (default) = Resize image to 0.25
+	// megapixels ... – 0.25 credits per image" (remove.bg's reference).
+	if r.Params != want || r.Size != "preview" || r.Megapixels != 0.25 || r.Credits != 0.25 || !r.FormatAuto || r.XType() != "other" {
 		t.Fatalf("defaults: %+v", r)
 	}
 	if r.OutputFormat() != params.FormatPNG {
@@ -354,7 +358,7 @@ func TestRemoveBGJSONBooleans(t *testing.T) {
 		t.Fatal(errs)
 	}
 	rm := r.Params.Removal
-	if !rm.CropToForeground || !rm.Hard || !rm.Shadow.Enabled || rm.Shadow.Opacity != 0.3 || !r.FormatAuto || r.Size != "auto" {
+	if !rm.CropToForeground || !rm.Hard || !rm.Shadow.Enabled || rm.Shadow.Opacity != 0.3 || !r.FormatAuto || r.Size != "preview" {
 		t.Fatalf("%+v", r)
 	}
 }
@@ -394,14 +398,15 @@ func TestOutputCaps(t *testing.T) {
 		bw, bh int // the planned box (0: no resize)
 		format params.Format
 	}{
-		{nil, 8000, 6250, 3577, 2795, params.FormatPNG},                                       // auto, transparent: a PNG, 10 MP
+		{nil, 8000, 6250, 565, 441, params.FormatPNG},                                         // no size: a preview, 0.25 MP
+		{[]string{"size", "auto"}, 8000, 6250, 3577, 2795, params.FormatPNG},                  // format auto, transparent: a PNG, 10 MP
 		{[]string{"format", "png", "size", "50MP"}, 8000, 6250, 3577, 2795, params.FormatPNG}, // 10 MP with PNG
-		{[]string{"format", "jpg"}, 8000, 6250, 5656, 4419, params.FormatJPEG},                // auto: 25 MP
+		{[]string{"format", "jpg", "size", "auto"}, 8000, 6250, 5656, 4419, params.FormatJPEG}, // auto: 25 MP
 		{[]string{"format", "zip", "size", "full"}, 8000, 6250, 5656, 4419, params.FormatZIP},
 		{[]string{"format", "jpg", "size", "50MP"}, 8000, 6250, 0, 0, params.FormatJPEG}, // 50 MP fits
-		{[]string{"bg_color", "fff"}, 8000, 6250, 5656, 4419, params.FormatJPEG},         // auto, opaque: a JPG
+		{[]string{"bg_color", "fff", "size", "auto"}, 8000, 6250, 5656, 4419, params.FormatJPEG}, // format auto, opaque: a JPG
 		{[]string{"channels", "alpha", "size", "4k"}, 8000, 6250, 3577, 2795, params.FormatPNG},
-		{nil, 4000, 2500, 0, 0, params.FormatPNG}, // exactly 10 MP
+		{[]string{"size", "auto"}, 4000, 2500, 0, 0, params.FormatPNG}, // exactly 10 MP
 		{[]string{"size", "hd"}, 4000, 2500, 2529, 1581, params.FormatPNG},
 	} {
 		r, errs := rb(t, tc.kv...)
@@ -428,11 +433,12 @@ func TestMarginsCarryTheCap(t *testing.T) {
 		kv []string
 		mp float64
 	}{
-		{[]string{"crop", "true", "crop_margin", "500px", "format", "png"}, 10},
+		{[]string{"crop", "true", "crop_margin", "500px", "format", "png", "size", "full"}, 10},
+		{[]string{"crop", "true", "crop_margin", "500px", "format", "png"}, 0.25}, // no size: a preview
 		{[]string{"crop", "true", "crop_margin", "500px", "format", "png", "size", "50MP"}, 10},
 		{[]string{"crop", "true", "crop_margin", "500px", "size", "preview"}, 0.25},
 		{[]string{"crop", "true", "crop_margin", "10%", "format", "jpg", "size", "50MP"}, 50},
-		{[]string{"crop_margin", "500px", "format", "png"}, 0},
+		{[]string{"crop_margin", "500px", "format", "png", "size", "auto"}, 0},
 	} {
 		r, errs := rb(t, tc.kv...)
 		if errs != nil {
@@ -446,4 +452,56 @@ func TestMarginsCarryTheCap(t *testing.T) {
 			t.Errorf("%v: the margins' cap is %v MP, want %v", tc.kv, plan.Extras.MaxMegapixels, tc.mp)
 		}
 	}
+}
+
+// TestAutoFallsBackToPreview: size=auto is "the highest available
+// resolution (based on image size and available credits)", so its plan
+// carries the preview's (0.25 MP, 0.25 credits) for a caller who cannot
+// pay a credit; any other size has no fallback.
+func TestAutoFallsBackToPreview(t *testing.T) {
+	r, errs := rb(t, "size", "auto", "format", "jpg")
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	plan, errs := r.Plan(2000, 1500, nil)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	if plan.Credits != 1 || plan.Params.Width != 0 || plan.Cheaper == nil {
+		t.Fatalf("auto: %v credits, box %dx%d, cheaper %v", plan.Credits, plan.Params.Width, plan.Params.Height, plan.Cheaper)
+	}
+	c := plan.Cheaper
+	if c.Credits != 0.25 || c.Params.Width != 577 || c.Params.Height != 433 || c.Cheaper != nil || c.Format != params.FormatJPEG {
+		t.Errorf("auto's fallback: %v credits, box %dx%d %v, cheaper %v", c.Credits, c.Params.Width, c.Params.Height, c.Format, c.Cheaper)
+	}
+	for _, size := range []string{"full", "preview", "50MP"} {
+		r, _ := rb(t, "size", size)
+		if plan, _ := r.Plan(2000, 1500, nil); plan.Cheaper != nil {
+			t.Errorf("size=%s has a fallback plan", size)
+		}
+	}
+}
+
+// TestUnselectedFileInputIsUnset: a form's file input with no file chosen
+// sends a part with an empty file name and no bytes; with image_url (or
+// bg_color) beside it, the URL (or colour) is the one source given.
+func TestUnselectedFileInputIsUnset(t *testing.T) {
+	const unselected = "--b\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"\"\r\nContent-Type: application/octet-stream\r\n\r\n\r\n"
+	form := func(parts ...string) *dialect.Body {
+		return dialecttest.MustRead(t, "multipart/form-data; boundary=b", []byte(strings.Join(parts, "")+"--b--\r\n"))
+	}
+	text := func(name, v string) string {
+		return "--b\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + v + "\r\n"
+	}
+	r, errs := Parse(form(fmt.Sprintf(unselected, "image_file"), text("image_url", "https://example.com/a.jpg")), 0)
+	if errs != nil || r.Source.URL != "https://example.com/a.jpg" {
+		t.Fatalf("unselected image_file beside image_url: %+v, %v", r, errs)
+	}
+	r, errs = Parse(form(text("image_url", "https://example.com/a.jpg"), fmt.Sprintf(unselected, "bg_image_file"), text("bg_color", "fff")), 0)
+	if errs != nil || r.BgImage != nil || !r.Params.Background.Set {
+		t.Fatalf("unselected bg_image_file beside bg_color: %+v, %v", r, errs)
+	}
+	// Alone, it is no source at all.
+	_, errs = Parse(form(fmt.Sprintf(unselected, "image_file")), 0)
+	checkErr(t, errs, CodeMissingSource, "")
 }

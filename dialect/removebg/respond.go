@@ -4,9 +4,9 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/jebosio/matte/dialect"
+	"github.com/jebosio/matte/internal/accept"
 	"github.com/jebosio/matte/params"
 )
 
@@ -55,7 +55,7 @@ func (r *Request) Respond(w http.ResponseWriter, req *http.Request, res dialect.
 	if res.Model != "" {
 		hdr.Set("X-Matte-Model", res.Model)
 	}
-	if !acceptsJSON(req.Header.Get("Accept")) {
+	if !prefersJSON(req.Header.Get("Accept"), res.ContentType) {
 		return dialect.WriteImage(w, res)
 	}
 	type data struct {
@@ -70,16 +70,13 @@ func (r *Request) Respond(w http.ResponseWriter, req *http.Request, res dialect.
 	}{data{base64.StdEncoding.EncodeToString(res.Image), fg.Y, fg.X, fg.W, fg.H}})
 }
 
-// acceptsJSON reports whether Accept asks for JSON rather than the image
-// (remove.bg answers JSON for Accept: application/json).
-func acceptsJSON(accept string) bool {
-	for _, part := range strings.Split(accept, ",") {
-		mt, _, _ := strings.Cut(part, ";")
-		if strings.EqualFold(strings.TrimSpace(mt), "application/json") {
-			return true
-		}
-	}
-	return false
+// prefersJSON reports whether Accept asks for JSON rather than the image of
+// type imageType: JSON must weigh more than the image. A tie is the image,
+// remove.bg's default answer, so that a client sending axios's default
+// "application/json, text/plain, */*" while saving the body as a PNG (the
+// usual Node client) gets the PNG, and "Accept: application/json" gets JSON.
+func prefersJSON(header, imageType string) bool {
+	return accept.Quality(header, "application/json") > accept.Quality(header, imageType)
 }
 
 // WriteAccount answers GET /v1.0/account with exactly remove.bg's keys:
