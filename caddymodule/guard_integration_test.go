@@ -112,7 +112,17 @@ func TestOriginURL(t *testing.T) {
 		if !strings.HasPrefix(r.URL.Path, "/assets/") || strings.Contains(r.URL.Path, "..") {
 			outside.Store(r.URL.RawPath + " " + r.URL.Path)
 		}
-		if r.URL.Path != "/assets/p.jpg" {
+		switch r.URL.Path {
+		case "/assets/p.jpg":
+		case "/assets/x.svg":
+			w.Header().Set("Content-Type", "image/svg+xml")
+			w.Write([]byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`))
+			return
+		case "/assets/page":
+			w.Header()["Content-Type"] = nil // no type: Go's server would sniff text/html
+			w.Write([]byte(`<html><script>alert(1)</script></html>`))
+			return
+		default:
 			http.NotFound(w, r)
 			return
 		}
@@ -145,8 +155,22 @@ http://localhost:9080 {
 		t.Fatalf("origin transform: %d %s %d", res.StatusCode, f, w)
 	}
 	res, body = get(t, tester, "http://localhost:9080/p.jpg")
-	if res.StatusCode != 200 || !bytes.Equal(body, photo) {
-		t.Fatalf("origin pass-through: %d, %d bytes", res.StatusCode, len(body))
+	if res.StatusCode != 200 || !bytes.Equal(body, photo) || res.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatalf("origin pass-through: %d, %d bytes, nosniff %q", res.StatusCode, len(body), res.Header.Get("X-Content-Type-Options"))
+	}
+	if csp := res.Header.Get("Content-Security-Policy"); csp != "" {
+		t.Errorf("a JPEG passed through got Content-Security-Policy %q", csp)
+	}
+	// The origin's SVG or HTML, opened on its own under this site's name,
+	// runs no script as the site: sandboxed and never sniffed (README, SVG).
+	for path, ct := range map[string]string{"/x.svg": "image/svg+xml", "/page": "application/octet-stream"} {
+		res, _ = get(t, tester, "http://localhost:9080"+path)
+		if res.StatusCode != 200 || res.Header.Get("Content-Type") != ct ||
+			res.Header.Get("Content-Security-Policy") != "default-src 'none'; style-src 'unsafe-inline'; sandbox" ||
+			res.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s passed through: %d, Content-Type %q, CSP %q, nosniff %q", path, res.StatusCode,
+				res.Header.Get("Content-Type"), res.Header.Get("Content-Security-Policy"), res.Header.Get("X-Content-Type-Options"))
+		}
 	}
 	// The origin's 404 is the client's, not a 502 (README, Errors).
 	for _, path := range []string{"/missing.jpg?w=30", "/missing.jpg"} {

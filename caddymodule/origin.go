@@ -317,8 +317,24 @@ func upstreamError(err error) error {
 	return &params.Error{Status: status, Code: params.CodeUpstream, Title: http.StatusText(status), Detail: fe.Detail(), Cause: err}
 }
 
+// confineOriginBytes makes an origin's file, served untouched under this
+// site's name, unable to act as the site: the type is never sniffed
+// (nosniff, and an untyped file is application/octet-stream rather than
+// what Go's server would guess from its bytes), and whatever is not a
+// raster image (an SVG, an HTML page) gets svgPolicy, so that opened on its
+// own it runs no script here, as an SVG the recorder passes through.
+func confineOriginBytes(hdr http.Header) {
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	if hdr.Get("Content-Type") == "" {
+		hdr.Set("Content-Type", "application/octet-stream")
+	}
+	if mt := mediaType(hdr.Get("Content-Type")); mt == svgType || !isImage(mt) {
+		hdr.Set("Content-Security-Policy", svgPolicy)
+	}
+}
+
 // passOrigin answers a request without Matte parameters from the origin
-// URL, bytes untouched.
+// URL, bytes untouched (confineOriginBytes).
 func (h *Handler) passOrigin(w http.ResponseWriter, r *http.Request, rawQuery string) error {
 	src, err := h.originURL(r.URL.Path, rawQuery)
 	if err != nil {
@@ -336,6 +352,7 @@ func (h *Handler) passOrigin(w http.ResponseWriter, r *http.Request, rawQuery st
 			w.Header().Set(k, v)
 		}
 	}
+	confineOriginBytes(w.Header())
 	if res.NotModified {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
