@@ -16,7 +16,6 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
-	"github.com/jebosio/matte/cache"
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/params"
@@ -288,9 +287,12 @@ func (h *Handler) writeResult(req *imageRequest, out rendered) {
 			hdr.Set(name, strconv.Itoa(v))
 		}
 	}
-	if out.Tier != cache.TierNone {
-		hdr.Set("Age", strconv.Itoa(int(e.Age(time.Now()).Seconds())))
-	}
+	// No Age, on a hit either: Matte is the origin of the transformed
+	// answer and gives each one its cache_control afresh. An Age counted
+	// from the transform (kept for days in the disk and shared tiers) would
+	// pass the max-age sent with it, and a browser or CDN would take the
+	// answer as stale on arrival (RFC 9111, 4.2.3): every fallback a minute
+	// after the first, every result after a day.
 	req.timings.outcome = out.Tier.CacheStatus()
 	h.served(req.w, req.r, req, servedImage{ContentType: e.ContentType, Bytes: out.size(), Model: out.Meta.Model, Width: out.Meta.Width, Height: out.Meta.Height})
 	status := http.StatusOK
