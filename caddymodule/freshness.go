@@ -10,30 +10,58 @@ import (
 
 // cacheControl parses a Cache-Control header into its directives (split
 // as capMaxAge splits them: splitDirectives), names
-// lower-cased, values unquoted ("" when a directive has none).
+// lower-cased, values unquoted ("" when a directive has none). A directive
+// given twice keeps its first value (RFC 9111 §4.2.1: "use the first
+// occurrence"), so a later max-age=86400 cannot lengthen a max-age=0.
 func cacheControl(h http.Header) map[string]string {
 	d := map[string]string{}
 	for _, line := range h.Values("Cache-Control") {
 		for _, part := range splitDirectives(line) {
 			k, v, _ := strings.Cut(part, "=")
 			if k = strings.ToLower(strings.TrimSpace(k)); k != "" {
-				d[k] = strings.Trim(strings.TrimSpace(v), `"`)
+				if _, seen := d[k]; !seen {
+					d[k] = strings.Trim(strings.TrimSpace(v), `"`)
+				}
 			}
 		}
 	}
 	return d
 }
 
+// maxDeltaSeconds is the largest delta-seconds a cache need handle (RFC
+// 9111 §1.2.2: a larger one is taken as 2^31); a lifetime in seconds up to
+// it fits time.Duration.
+const maxDeltaSeconds = 1 << 31
+
+// deltaSeconds reads a delta-seconds value (a max-age, an Age), clamped to
+// maxDeltaSeconds; false when it is not a non-negative integer.
+func deltaSeconds(v string) (time.Duration, bool) {
+	if v == "" || strings.TrimLeft(v, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n > maxDeltaSeconds { // only a range error is left
+		n = maxDeltaSeconds
+	}
+	return time.Duration(n) * time.Second, true
+}
+
 // freshness is how long a shared cache may reuse the origin's response
 // without asking again (RFC 9111 §4.2.1), and at least floor (the
 // operator's source_ttl, whatever the origin says):
-//   - explicit: s-maxage, else max-age (less Age), else Expires − Date;
-//     no-cache, no-store and private grant none;
+//   - explicit: s-maxage, else max-age, else Expires − Date; no-cache,
+//     no-store and private grant none;
 //   - heuristic (§4.2.2), only where the origin says nothing of freshness
 //     and sends Last-Modified: a tenth of the time since it, at most
 //     heuristicMax, so a file edited moments before it was fetched is
 //     asked about again soon, and one unchanged for a year after
 //     heuristicMax.
+//
+// What is left of any of them is less the Age the response arrived with
+// (a CDN in front of the origin keeps the origin's Date and says how long
+// it held the response in Age). The apparent age, now − Date, is not
+// added: it would charge an origin's clock skew to its lifetime, as
+// Varnish does not either.
 func freshness(h http.Header, now time.Time, floor, heuristicMax time.Duration) time.Duration {
 	cc := cacheControl(h)
 	for _, k := range []string{"no-cache", "no-store", "private"} {
@@ -41,32 +69,30 @@ func freshness(h http.Header, now time.Time, floor, heuristicMax time.Duration) 
 			return floor
 		}
 	}
-	ttl := time.Duration(0)
-	maxAge := -1
-	if n, err := strconv.Atoi(cc["s-maxage"]); err == nil {
-		maxAge = n
-	} else if n, err := strconv.Atoi(cc["max-age"]); err == nil {
-		maxAge = n
+	maxAge, explicit := deltaSeconds(cc["s-maxage"])
+	if !explicit {
+		maxAge, explicit = deltaSeconds(cc["max-age"])
 	}
 	base := now
 	if d, err := http.ParseTime(h.Get("Date")); err == nil {
 		base = d
 	}
+	lifetime := time.Duration(0)
 	switch {
-	case maxAge >= 0:
-		age, _ := strconv.Atoi(h.Get("Age"))
-		ttl = time.Duration(maxAge-age) * time.Second
+	case explicit:
+		lifetime = maxAge
 	case h.Get("Expires") != "":
 		// An Expires that does not parse means already expired (§5.3).
 		if exp, err := http.ParseTime(h.Get("Expires")); err == nil {
-			ttl = exp.Sub(base)
+			lifetime = exp.Sub(base)
 		}
 	case heuristicMax > 0:
 		if lm, err := http.ParseTime(h.Get("Last-Modified")); err == nil && lm.Before(base) {
-			ttl = min(base.Sub(lm)/10, heuristicMax)
+			lifetime = min(base.Sub(lm)/10, heuristicMax)
 		}
 	}
-	return max(ttl, floor)
+	age, _ := deltaSeconds(strings.TrimSpace(h.Get("Age")))
+	return max(lifetime-age, floor)
 }
 
 // sharing is what a shared cache may do with one origin response.

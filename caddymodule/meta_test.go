@@ -182,6 +182,17 @@ func TestFreshness(t *testing.T) {
 		{"heuristic: a tenth of the age", hdr("Last-Modified", ago(5*sec)), 0, sec, 500 * time.Millisecond},
 		{"heuristic against the origin's Date", hdr("Last-Modified", "Sun, 06 Dec 2026 11:59:00 GMT", "Date", "Sun, 06 Dec 2026 11:59:02 GMT"), 0, time.Minute, 200 * time.Millisecond},
 		{"heuristic off", hdr("Last-Modified", ago(time.Hour)), 0, 0, 0},
+		// Age counts against every lifetime (§4.2.3): a CDN that held the
+		// response 50 minutes keeps the origin's Date and says so in Age.
+		{"Expires less Age", hdr("Date", ago(50*time.Minute), "Expires", now.Add(10*time.Minute).Format(http.TimeFormat), "Age", "3000"), 0, sec, 10 * time.Minute},
+		{"heuristic less Age", hdr("Date", ago(0), "Last-Modified", ago(100*sec), "Age", "4"), 0, time.Minute, 6 * sec},
+		{"Age past the lifetime", hdr("Cache-Control", "max-age=60", "Age", "600"), 0, sec, 0},
+		{"an Age that does not parse is none", hdr("Cache-Control", "max-age=60", "Age", "-5"), 0, sec, 60 * sec},
+		// "use the first occurrence" of a directive given twice (§4.2.1).
+		{"max-age twice: the first", hdr("Cache-Control", "max-age=0", "Cache-Control", "max-age=86400"), 0, sec, 0},
+		// A delta-seconds past 2^31 is 2^31 (§1.2.2), not an overflow to none.
+		{"max-age past 2^31", hdr("Cache-Control", "max-age=10000000000"), 0, sec, (1 << 31) * sec},
+		{"max-age past int64", hdr("Cache-Control", "max-age=99999999999999999999999"), 0, sec, (1 << 31) * sec},
 		{"heuristic under the floor", hdr("Last-Modified", ago(time.Hour)), 10 * sec, sec, 10 * sec},
 		{"Last-Modified in the future", hdr("Last-Modified", "Sun, 06 Dec 2026 13:00:00 GMT"), 0, sec, 0},
 		{"Last-Modified that does not parse", hdr("Last-Modified", "yesterday"), 0, sec, 0},
