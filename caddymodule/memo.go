@@ -19,6 +19,10 @@ type sourceMemo struct {
 	LastModified string
 	FreshUntil   time.Time
 	Vary         []string // canonical header names (see shareability)
+	// CacheControl and Expires are the origin's, kept for a 304 that
+	// leaves them out: what a 304 does not send still holds (RFC 9111
+	// §4.3.4), and the freshness it grants is read from them.
+	CacheControl, Expires string
 }
 
 func (m sourceMemo) fresh(now time.Time) bool { return now.Before(m.FreshUntil) }

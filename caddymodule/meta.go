@@ -80,6 +80,8 @@ type wireSource struct {
 	LastModified string   `json:"last_modified,omitempty"`
 	FreshUntil   int64    `json:"fresh_until"` // unix nanoseconds
 	Vary         []string `json:"vary,omitempty"`
+	CacheControl string   `json:"cache_control,omitempty"`
+	Expires      string   `json:"expires,omitempty"`
 }
 
 // encodeMeta is the cache.Entry.Meta of m.
@@ -95,7 +97,8 @@ func encodeMeta(m entryMeta) map[string]string {
 	if s := m.Source; s != nil {
 		i := s.Info
 		w.Source = &wireSource{Hash: s.Hash, Type: int(i.Type), TypeName: i.TypeName, W: i.Width, H: i.Height, Alpha: i.HasAlpha, Pages: i.Pages,
-			ETag: s.ETag, LastModified: s.LastModified, FreshUntil: s.FreshUntil.UnixNano(), Vary: s.Vary}
+			ETag: s.ETag, LastModified: s.LastModified, FreshUntil: s.FreshUntil.UnixNano(), Vary: s.Vary,
+			CacheControl: s.CacheControl, Expires: s.Expires}
 	}
 	b, _ := json.Marshal(w) // cannot fail: plain fields
 	return map[string]string{metaField: string(b)}
@@ -158,6 +161,7 @@ func decodeMetaJSON(enc string) (entryMeta, bool) {
 			return entryMeta{}, false
 		}
 		m.Source = &sourceMemo{Hash: s.Hash, ETag: s.ETag, LastModified: s.LastModified, FreshUntil: time.Unix(0, s.FreshUntil), Vary: s.Vary,
+			CacheControl: s.CacheControl, Expires: s.Expires,
 			Info: transform.Source{Type: params.Format(s.Type), TypeName: s.TypeName, Width: s.W, Height: s.H, HasAlpha: s.Alpha, Pages: s.Pages}}
 	}
 	if len(w.VaryOn) > 0 {

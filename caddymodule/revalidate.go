@@ -2,6 +2,7 @@ package caddymodule
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -60,13 +61,8 @@ func (h *Handler) revalidate(req *imageRequest, next caddyhttp.Handler, memo sou
 		}
 		header = rec.header
 	}
-	// A 304 updates the stored response's header (RFC 9111 §4.3.4): what
-	// it leaves out still holds. Go's file server drops Last-Modified from
-	// a 304 that carries an ETag, and the heuristic needs it.
-	if header.Get("Last-Modified") == "" && memo.LastModified != "" {
-		header = header.Clone()
-		header.Set("Last-Modified", memo.LastModified)
-	}
+	header = updatedHeader(header, memo)
+	memo.CacheControl, memo.Expires = strings.Join(header.Values("Cache-Control"), ", "), header.Get("Expires")
 	share := shareability(h.sentHeader(req), header)
 	req.restrict(share)
 	// Store the memo again only when the 304 grants freshness: the rest of
@@ -86,6 +82,26 @@ func (h *Handler) revalidate(req *imageRequest, next caddyhttp.Handler, memo sou
 		return nil, joined, err
 	}
 	return nil, true, nil
+}
+
+// updatedHeader is the stored response's header as a 304 with header
+// updates it (RFC 9111 §4.3.4): what the 304 leaves out still holds. Go's
+// file server drops Last-Modified from a 304 that carries an ETag, and the
+// heuristic needs it; an origin that sends only its ETag in a 304 keeps
+// the freshness its 200 granted (Cache-Control, Expires). header is not
+// written.
+func updatedHeader(header http.Header, memo sourceMemo) http.Header {
+	out, cloned := header, false
+	for _, kv := range [][2]string{{"Last-Modified", memo.LastModified}, {"Cache-Control", memo.CacheControl}, {"Expires", memo.Expires}} {
+		if kv[1] == "" || len(header.Values(kv[0])) > 0 {
+			continue
+		}
+		if !cloned {
+			out, cloned = header.Clone(), true
+		}
+		out.Set(kv[0], kv[1])
+	}
+	return out
 }
 
 // askOrigin sends req's origin request made conditional on memo's

@@ -135,3 +135,44 @@ http://localhost:9080 {
 		}
 	})
 }
+
+// TestNotModifiedKeepsStoredFreshness: an origin whose 304 carries only
+// its ETag (RFC 9110 §15.4.5 asks for Cache-Control too; many send only
+// the validator) leaves the 200's max-age in force (RFC 9111 §4.3.4: what
+// a 304 leaves out still holds), so once revalidated the source is fresh
+// again for that max-age, not asked about on every hit.
+func TestNotModifiedKeepsStoredFreshness(t *testing.T) {
+	var conditional atomic.Int32
+	photo := solidJPEG(t, 64, 48, color.RGBA{30, 30, 200, 255})
+	origin := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"v1"`)
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			conditional.Add(1)
+			w.WriteHeader(http.StatusNotModified) // the ETag alone
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=2")
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Write(photo)
+	})
+	tester := behindCaddy(t, origin, `
+http://localhost:9080 {
+	matte {
+		source_heuristic_ttl 0
+	}
+	reverse_proxy {origin}
+}`)
+	const url = "http://localhost:9080/a.jpg?w=32"
+	if res, _ := get(t, tester, url); res.StatusCode != 200 {
+		t.Fatalf("miss: %d", res.StatusCode)
+	}
+	time.Sleep(2100 * time.Millisecond) // the 200's max-age=2 runs out
+	for i := range 5 {
+		if res, _ := get(t, tester, url); res.StatusCode != 200 || res.Header.Get("X-Cache") != "HIT-MEMORY" {
+			t.Fatalf("hit %d: %d %q", i, res.StatusCode, res.Header.Get("X-Cache"))
+		}
+	}
+	if n := conditional.Load(); n != 1 {
+		t.Fatalf("%d conditional requests for 5 hits after the max-age ran out, want 1: the 304 renewed max-age=2", n)
+	}
+}

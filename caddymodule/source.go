@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -143,7 +144,8 @@ func (h *Handler) fetchSource(req *imageRequest, next caddyhttp.Handler, rec *so
 		return s, true, h.writeError(req.w, req.r, err)
 	}
 	s.memo = sourceMemo{Hash: sourceHash(s.src), Info: info, ETag: rec.header.Get("ETag"), LastModified: rec.header.Get("Last-Modified"),
-		FreshUntil: now.Add(h.sourceFreshness(req, rec.header, now)), Vary: s.share.vary}
+		FreshUntil: now.Add(h.sourceFreshness(req, rec.header, now)), Vary: s.share.vary,
+		CacheControl: strings.Join(rec.header.Values("Cache-Control"), ", "), Expires: rec.header.Get("Expires")}
 	fetched()
 	req.timings.addFetch(start)
 	req.timings.bytesIn = len(s.src)
