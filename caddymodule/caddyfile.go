@@ -78,7 +78,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        allow_private                 # private ranges (loopback and link-local stay denied)
 //	        allow_loopback
 //	        timeout        <duration>
-//	        max_redirects  <n>
+//	        max_redirects  <n>            # default 5; 0 follows none
 //	    }
 //	    faces off                          # crop=faces, fit=facearea: their fallback crop
 //	    faces {
@@ -389,11 +389,19 @@ func (h *Handler) parseBlockOption(o option) (handled bool, err error) {
 		if len(args) != 0 {
 			return true, d.ArgErr()
 		}
+		if h.Signature != nil {
+			// A second block would replace the first, dropping its
+			// `required` without a word: unsigned URLs would be served.
+			return true, d.Err("signature is given twice: put every key, preset and option in one block")
+		}
 		h.Signature = &Signature{}
 		return true, parseSignature(d, h.Signature)
 	case "origin":
 		if len(args) > 1 {
 			return true, d.ArgErr()
+		}
+		if h.Origin != nil {
+			return true, d.Err("origin is given twice: put its URL and every option in one block")
 		}
 		h.Origin = &Origin{}
 		if len(args) == 1 {
@@ -817,10 +825,12 @@ func parseOrigin(d *caddyfile.Dispenser, o *Origin) error {
 				return d.ArgErr()
 			}
 			n, err := strconv.Atoi(args[0])
-			if err != nil {
-				return d.Errf("max_redirects: %v", err)
+			if err != nil || n < 0 {
+				return d.Errf("max_redirects: want a number of redirects, 0 or more, not %q", args[0])
 			}
-			o.MaxRedirects = n
+			if o.MaxRedirects = n; n == 0 {
+				o.MaxRedirects = -1 // none; 0 in JSON is the default
+			}
 		default:
 			return d.Errf("unrecognized origin option %q", key)
 		}

@@ -66,6 +66,13 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{"origin", "origin https://img.example.com {\nallow_hosts a.example.com *.b.example.com\nallow_private\ntimeout 5s\nmax_redirects 2\n}",
 			Handler{Origin: &Origin{URL: "https://img.example.com", AllowHosts: []string{"a.example.com", "*.b.example.com"}, AllowPrivate: true,
 				Timeout: caddy.Duration(5 * time.Second), MaxRedirects: 2}}, ""},
+		// 0 follows none; JSON's 0 (unset) is fetch's default of 5.
+		{"origin max_redirects 0", "origin {\nmax_redirects 0\n}", Handler{Origin: &Origin{MaxRedirects: -1}}, ""},
+		{"origin max_redirects negative", "origin {\nmax_redirects -1\n}", Handler{}, `max_redirects: want a number of redirects, 0 or more, not "-1"`},
+		// A second block would silently replace the first (and its required).
+		{"signature twice", "signature {\nkey 0123456789abcdef0\nrequired\n}\nsignature {\nkey fedcba98765432100\n}", Handler{},
+			"signature is given twice: put every key, preset and option in one block"},
+		{"origin twice", "origin https://img.example.com\norigin {\nallow_loopback\n}", Handler{}, "origin is given twice: put its URL and every option in one block"},
 		{"rembg off", "rembg off", Handler{Rembg: Removal{Off: true}}, ""},
 		{"faces off", "faces off", Handler{Faces: Faces{Off: true}}, ""},
 		{"faces", "faces {\nmodel /m/face.onnx\nthreshold 0.6\n}", Handler{Faces: Faces{Model: "/m/face.onnx", Threshold: 0.6}}, ""},

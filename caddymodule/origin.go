@@ -31,7 +31,10 @@ type Origin struct {
 	AllowPrivate  bool           `json:"allow_private,omitempty"`
 	AllowLoopback bool           `json:"allow_loopback,omitempty"`
 	Timeout       caddy.Duration `json:"timeout,omitempty"`
-	MaxRedirects  int            `json:"max_redirects,omitempty"`
+	// MaxRedirects is the most redirects followed: 0 (unset) is
+	// fetch.DefaultMaxRedirects, a negative value none (the Caddyfile's
+	// `max_redirects 0`).
+	MaxRedirects int `json:"max_redirects,omitempty"`
 }
 
 // provisionFetcher builds the SSRF-safe fetcher (origin URL, remote
