@@ -356,3 +356,40 @@ http://localhost:9080 {
 		}
 	}
 }
+
+// TestPlainSignedRequestHidesSignature: a signed URL without a Matte
+// parameter is passed to the next handler with the query Matte acts on,
+// as a transform's source request is: s and expires removed and a preset
+// expanded, never the signature itself (signature.go's contract).
+func TestPlainSignedRequestHidesSignature(t *testing.T) {
+	seen := make(chan string, 4)
+	photo := solidJPEG(t, 20, 10, color.RGBA{0, 200, 0, 255})
+	origin := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.URL.RawQuery
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Write(photo)
+	})
+	tester := behindCaddy(t, origin, fmt.Sprintf(`
+http://localhost:9080 {
+	matte {
+		signature {
+			key %s
+			preset v2 "v=2"
+		}
+	}
+	reverse_proxy {origin}
+}`, signKey))
+	signed, err := caddymodule.SignURL([]byte(signKey), "/a.jpg?v=2", time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{signed: "v=2", "/a.jpg?preset=v2": "v=2"} {
+		res, body := get(t, tester, "http://localhost:9080"+path)
+		if res.StatusCode != 200 || !bytes.Equal(body, photo) {
+			t.Fatalf("%s: %d, %d bytes", path, res.StatusCode, len(body))
+		}
+		if got := <-seen; got != want {
+			t.Errorf("%s: the next handler saw the query %q, want %q", path, got, want)
+		}
+	}
+}

@@ -203,6 +203,23 @@ http://localhost:9080 {
 			t.Fatal("a pass-through response got Matte's Cache-Control")
 		}
 	})
+	t.Run("a Matte parameter at its default is still Matte's answer", func(t *testing.T) {
+		// Only a URL naming no Matte parameter is the file as it is
+		// (README, request path): cs=strip, dpr=1 or fit=clip ask for the
+		// metadata-stripped sRGB answer, not the origin's bytes.
+		for _, q := range []string{"cs=strip", "dpr=1", "fit=clip", "auto=compress"} {
+			res, body := get(t, tester, base+"/photo.jpg?"+q)
+			if res.StatusCode != 200 || bytes.Equal(body, photo) || res.Header.Get("X-Cache") == "" ||
+				res.Header.Get("Cache-Control") != "public, max-age=60" {
+				t.Errorf("?%s: %d, X-Cache %q, Cache-Control %q, the source's bytes %v", q, res.StatusCode,
+					res.Header.Get("X-Cache"), res.Header.Get("Cache-Control"), bytes.Equal(body, photo))
+			}
+		}
+		// A name that is not Matte's (a cache buster) leaves it untouched.
+		if res, body := get(t, tester, base+"/photo.jpg?v=3"); res.StatusCode != 200 || !bytes.Equal(body, photo) {
+			t.Errorf("?v=3: %d, %d bytes", res.StatusCode, len(body))
+		}
+	})
 	t.Run("a large file passes through whole and by range", func(t *testing.T) {
 		// Sent from the file in 64 KiB chunks through Caddy's write-idle
 		// writer (sendfileWriter); a range short of the end is copied.

@@ -482,24 +482,29 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 			return err
 		}
 	}
-	opts, err := imgix.ParseQuery(matteQuery(rawQuery))
+	mq := matteQuery(rawQuery)
+	opts, err := imgix.ParseQuery(mq)
 	if err != nil {
 		return h.writeError(w, r, err)
 	}
-	if plain := opts; plain.Download {
+	// Only a URL that names no Matte parameter is the source as it is: one
+	// whose every parameter is at its default (cs=strip, dpr=1, fit=clip)
+	// still asked for Matte's answer, metadata stripped and sRGB.
+	asIs := len(mq) == 0
+	if plain := opts; plain.Download && len(mq) == 1 && len(mq["dl"]) == 1 {
 		// dl alone downloads the source as it is (no re-encoding).
 		plain.Download, plain.DownloadName = false, ""
 		if plain.IsZero() {
 			w.Header().Set("Content-Disposition", attachment(opts.DownloadName, r.URL.Path, ""))
-			opts = plain
+			opts, asIs = plain, true
 		}
 	}
-	if opts.IsZero() {
+	if asIs {
 		// The source as it is; an expiring URL still may not be kept
 		// past its end.
 		w = untilExpiry(w, expires)
 		if !h.fromOrigin(r.URL.Path) {
-			return next.ServeHTTP(newSendfileWriter(w), r)
+			return next.ServeHTTP(newSendfileWriter(w), withQuery(r, rawQuery))
 		}
 		return h.passOrigin(w, r, rawQuery)
 	}
@@ -507,6 +512,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	req := &imageRequest{Params: opts, Dialect: "imgix", expires: expires, w: w, r: r}
 	req.fromSite(originRequest(r, rawQuery))
 	return h.serveImage(req, next)
+}
+
+// withQuery is r with rawQuery in place of its own: the query a signature
+// check leaves (s and expires removed, presets expanded), which the next
+// handler sees, as the transform's source request and passOrigin do. r
+// itself when they are the same.
+func withQuery(r *http.Request, rawQuery string) *http.Request {
+	if rawQuery == r.URL.RawQuery {
+		return r
+	}
+	r2 := r.Clone(r.Context())
+	r2.URL.RawQuery = rawQuery
+	r2.RequestURI = r2.URL.RequestURI()
+	return r2
 }
 
 // passMethod answers a request of another method than GET or HEAD, which
