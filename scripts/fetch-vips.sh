@@ -21,6 +21,11 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 rt="${MATTE_RUNTIME:-$root/runtime}"
+mkdir -p "$rt"
+# The physical path: a runtime folder reached through a symlink (a second
+# checkout linking the first's) is the same folder, not a moved one that
+# must be fetched again, and its vips.pc keeps naming a path that exists.
+rt="$(cd "$rt" && pwd -P)"
 dest="$rt/vips"
 dl="$rt/download"
 
