@@ -23,6 +23,11 @@ type sourceMemo struct {
 	// leaves them out: what a 304 does not send still holds (RFC 9111
 	// §4.3.4), and the freshness it grants is read from them.
 	CacheControl, Expires string
+	// Sharing holds the source's sharingHeaders, which its transformed
+	// answers carry. The memo is keyed by the request headers the origin
+	// varied on (an S3 answer with Vary: Origin), so each Origin gets its
+	// own Access-Control-Allow-Origin. Read only: it may be shared.
+	Sharing map[string]string
 }
 
 func (m sourceMemo) fresh(now time.Time) bool { return now.Before(m.FreshUntil) }

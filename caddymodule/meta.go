@@ -69,19 +69,20 @@ type wireResult struct {
 }
 
 type wireSource struct {
-	Hash         string   `json:"hash"`
-	Type         int      `json:"type"`
-	TypeName     string   `json:"type_name"`
-	W            int      `json:"w"`
-	H            int      `json:"h"`
-	Alpha        bool     `json:"alpha,omitempty"`
-	Pages        int      `json:"pages"`
-	ETag         string   `json:"etag,omitempty"`
-	LastModified string   `json:"last_modified,omitempty"`
-	FreshUntil   int64    `json:"fresh_until"` // unix nanoseconds
-	Vary         []string `json:"vary,omitempty"`
-	CacheControl string   `json:"cache_control,omitempty"`
-	Expires      string   `json:"expires,omitempty"`
+	Hash         string            `json:"hash"`
+	Type         int               `json:"type"`
+	TypeName     string            `json:"type_name"`
+	W            int               `json:"w"`
+	H            int               `json:"h"`
+	Alpha        bool              `json:"alpha,omitempty"`
+	Pages        int               `json:"pages"`
+	ETag         string            `json:"etag,omitempty"`
+	LastModified string            `json:"last_modified,omitempty"`
+	FreshUntil   int64             `json:"fresh_until"` // unix nanoseconds
+	Vary         []string          `json:"vary,omitempty"`
+	CacheControl string            `json:"cache_control,omitempty"`
+	Expires      string            `json:"expires,omitempty"`
+	Sharing      map[string]string `json:"sharing,omitempty"`
 }
 
 // encodeMeta is the cache.Entry.Meta of m.
@@ -98,7 +99,7 @@ func encodeMeta(m entryMeta) map[string]string {
 		i := s.Info
 		w.Source = &wireSource{Hash: s.Hash, Type: int(i.Type), TypeName: i.TypeName, W: i.Width, H: i.Height, Alpha: i.HasAlpha, Pages: i.Pages,
 			ETag: s.ETag, LastModified: s.LastModified, FreshUntil: s.FreshUntil.UnixNano(), Vary: s.Vary,
-			CacheControl: s.CacheControl, Expires: s.Expires}
+			CacheControl: s.CacheControl, Expires: s.Expires, Sharing: s.Sharing}
 	}
 	b, _ := json.Marshal(w) // cannot fail: plain fields
 	return map[string]string{metaField: string(b)}
@@ -161,7 +162,7 @@ func decodeMetaJSON(enc string) (entryMeta, bool) {
 			return entryMeta{}, false
 		}
 		m.Source = &sourceMemo{Hash: s.Hash, ETag: s.ETag, LastModified: s.LastModified, FreshUntil: time.Unix(0, s.FreshUntil), Vary: s.Vary,
-			CacheControl: s.CacheControl, Expires: s.Expires,
+			CacheControl: s.CacheControl, Expires: s.Expires, Sharing: s.Sharing,
 			Info: transform.Source{Type: params.Format(s.Type), TypeName: s.TypeName, Width: s.W, Height: s.H, HasAlpha: s.Alpha, Pages: s.Pages}}
 	}
 	if len(w.VaryOn) > 0 {

@@ -288,4 +288,25 @@ const svgPolicy = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 // passedHeaders are the origin's headers an answer passed through from an
 // origin URL keeps; the rest (cookies, the origin's own policies) stay
 // there.
-var passedHeaders = []string{"Content-Type", "Etag", "Last-Modified", "Cache-Control", "Expires"}
+var passedHeaders = append([]string{"Content-Type", "Etag", "Last-Modified", "Cache-Control", "Expires"}, sharingHeaders...)
+
+// sharingHeaders are the source's answers to who may read it from another
+// origin (CORS, Resource Timing, CORP). A transformed answer carries the
+// source's (sourceMemo.Sharing), so that <img crossorigin>, a canvas or
+// fetch() may use the result wherever they may use the source.
+var sharingHeaders = []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Credentials", "Access-Control-Expose-Headers",
+	"Timing-Allow-Origin", "Cross-Origin-Resource-Policy"}
+
+// sharingOf is the sharingHeaders h holds (nil: none).
+func sharingOf(h http.Header) map[string]string {
+	var out map[string]string
+	for _, k := range sharingHeaders {
+		if v := strings.Join(h.Values(k), ", "); v != "" {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[k] = v
+		}
+	}
+	return out
+}

@@ -55,6 +55,13 @@ func (h *Handler) setResultHeaders(req *imageRequest) {
 	default:
 		hdr.Set("Cache-Control", h.CacheControl)
 	}
+	// The source's CORS answer is the result's, unless the site set its
+	// own (a header directive runs before matte).
+	for k, v := range req.Memo.Sharing {
+		if hdr.Get(k) == "" {
+			hdr.Set(k, v)
+		}
+	}
 	// A downstream cache must key the result as Matte keyed its source.
 	vary := slices.Clone(req.Memo.Vary)
 	if req.Params.AutoFormat {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -174,5 +175,50 @@ http://localhost:9080 {
 	}
 	if n := conditional.Load(); n != 1 {
 		t.Fatalf("%d conditional requests for 5 hits after the max-age ran out, want 1: the 304 renewed max-age=2", n)
+	}
+}
+
+// TestSourceCORSHeadersCarryToResults: a source whose origin answers with
+// CORS headers (an S3 bucket's CORS rules, with Vary: Origin) gives them
+// to its transformed answers, on the miss and on hits, per Origin, so that
+// <img crossorigin>, a canvas or fetch() may use the result as they may use
+// the source.
+func TestSourceCORSHeadersCarryToResults(t *testing.T) {
+	photo := solidJPEG(t, 64, 48, color.RGBA{30, 160, 30, 255})
+	origin := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Vary", "Origin")
+		if o := r.Header.Get("Origin"); o == "https://shop.example" {
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			w.Header().Set("Timing-Allow-Origin", o)
+		}
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Write(photo)
+	})
+	tester := behindCaddy(t, origin, `
+http://localhost:9080 {
+	matte
+	reverse_proxy {origin}
+}`)
+	const url = "http://localhost:9080/a.jpg?w=32"
+	for i, tc := range []struct{ origin, xcache, acao string }{
+		{"https://shop.example", "MISS", "https://shop.example"},
+		{"https://shop.example", "HIT-MEMORY", "https://shop.example"},
+		{"https://other.example", "HIT-MEMORY", ""}, // the same result, its own memo
+		{"", "HIT-MEMORY", ""},
+	} {
+		var res *http.Response
+		if tc.origin == "" {
+			res, _ = get(t, tester, url)
+		} else {
+			res, _ = get(t, tester, url, "Origin", tc.origin)
+		}
+		if res.StatusCode != 200 || (i != 2 && res.Header.Get("X-Cache") != tc.xcache) ||
+			res.Header.Get("Access-Control-Allow-Origin") != tc.acao || res.Header.Get("Timing-Allow-Origin") != tc.acao {
+			t.Errorf("Origin %q: %d %s, Access-Control-Allow-Origin %q, Timing-Allow-Origin %q, want %q", tc.origin, res.StatusCode,
+				res.Header.Get("X-Cache"), res.Header.Get("Access-Control-Allow-Origin"), res.Header.Get("Timing-Allow-Origin"), tc.acao)
+		}
+		if !slices.Contains(res.Header.Values("Vary"), "Origin") {
+			t.Errorf("Origin %q: Vary %q lacks Origin", tc.origin, res.Header.Values("Vary"))
+		}
 	}
 }

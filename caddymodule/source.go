@@ -145,7 +145,8 @@ func (h *Handler) fetchSource(req *imageRequest, next caddyhttp.Handler, rec *so
 	}
 	s.memo = sourceMemo{Hash: sourceHash(s.src), Info: info, ETag: rec.header.Get("ETag"), LastModified: rec.header.Get("Last-Modified"),
 		FreshUntil: now.Add(h.sourceFreshness(req, rec.header, now)), Vary: s.share.vary,
-		CacheControl: strings.Join(rec.header.Values("Cache-Control"), ", "), Expires: rec.header.Get("Expires")}
+		CacheControl: strings.Join(rec.header.Values("Cache-Control"), ", "), Expires: rec.header.Get("Expires"),
+		Sharing: sharingOf(rec.header)}
 	fetched()
 	req.timings.addFetch(start)
 	req.timings.bytesIn = len(s.src)
