@@ -12,7 +12,7 @@ const (
 	ClassPublic        Class = iota
 	ClassUnspecified         // 0.0.0.0/8, ::
 	ClassLoopback            // 127.0.0.0/8, ::1
-	ClassPrivate             // 10/8, 172.16/12, 192.168/16, fc00::/7, fec0::/10, 64:ff9b:1::/48
+	ClassPrivate             // 10/8, 172.16/12, 192.168/16, fc00::/7, fec0::/10, 64:ff9b:1::/48 (see Classify)
 	ClassLinkLocal           // 169.254/16 (cloud metadata), fe80::/10
 	ClassCGNAT               // 100.64.0.0/10 (shared address space)
 	ClassMulticast           // 224/4, ff00::/8
@@ -79,9 +79,8 @@ var v4Ranges = []rangeClass{
 var v6Ranges = []rangeClass{
 	row("::/128", ClassUnspecified),
 	row("::1/128", ClassLoopback),
-	row("64:ff9b:1::/48", ClassPrivate), // local-use IPv4/IPv6 translation (RFC 8215)
-	row("100::/64", ClassReserved),      // discard-only
-	row("2001::/23", ClassReserved),     // IETF protocol assignments (Teredo 2001::/32 is decoded first)
+	row("100::/64", ClassReserved),  // discard-only
+	row("2001::/23", ClassReserved), // IETF protocol assignments (Teredo 2001::/32 is decoded first)
 	row("2001:db8::/32", ClassDocumentation),
 	row("3fff::/20", ClassDocumentation), // RFC 9637
 	row("5f00::/16", ClassReserved),      // SRv6 SIDs
@@ -94,6 +93,7 @@ var v6Ranges = []rangeClass{
 var (
 	globalUnicast = netip.MustParsePrefix("2000::/3")
 	nat64         = netip.MustParsePrefix("64:ff9b::/96")
+	localNAT64    = netip.MustParsePrefix("64:ff9b:1::/48") // RFC 8215 local-use translation
 	sixToFour     = netip.MustParsePrefix("2002::/16")
 	teredo        = netip.MustParsePrefix("2001::/32")
 	v4Compatible  = netip.MustParsePrefix("::/96")
@@ -103,9 +103,12 @@ var (
 // EmbeddedIPv4 returns the IPv4 addresses an IPv6 address stands for: the
 // IPv4-mapped form ::ffff:a.b.c.d, the IPv4-compatible form ::a.b.c.d
 // (other than :: and ::1), the IPv4-translated form ::ffff:0:a.b.c.d, NAT64
-// 64:ff9b::a.b.c.d, 6to4 2002:aabb:ccdd::/48, and Teredo 2001:0::/32 (both
-// the server address and the de-obfuscated client address). It returns nil
-// for an IPv4 address or any other IPv6 address.
+// 64:ff9b::a.b.c.d, local-use NAT64 64:ff9b:1::/48 read as a /96 prefix
+// (the last 32 bits; RFC 8215 lets an operator use other RFC 6052 prefix
+// lengths inside the /48, which are not decoded), 6to4 2002:aabb:ccdd::/48,
+// and Teredo 2001:0::/32 (both the server address and the de-obfuscated
+// client address). It returns nil for an IPv4 address or any other IPv6
+// address.
 func EmbeddedIPv4(ip netip.Addr) []netip.Addr {
 	if !ip.Is6() {
 		return nil
@@ -121,7 +124,7 @@ func EmbeddedIPv4(ip netip.Addr) []netip.Addr {
 			return nil
 		}
 		return []netip.Addr{last4}
-	case v4Translated.Contains(ip), nat64.Contains(ip):
+	case v4Translated.Contains(ip), nat64.Contains(ip), localNAT64.Contains(ip):
 		return []netip.Addr{last4}
 	case sixToFour.Contains(ip):
 		return []netip.Addr{netip.AddrFrom4([4]byte(b[2:6]))}
@@ -135,9 +138,11 @@ func EmbeddedIPv4(ip netip.Addr) []netip.Addr {
 
 // Classify returns the class of ip. An IPv6 address that embeds IPv4
 // addresses (see EmbeddedIPv4) has the class of the first embedded address
-// that is not public, or ClassPublic when all are. Other IPv6 addresses
-// outside 2000::/3 (global unicast) are ClassReserved unless listed. The zone
-// is ignored.
+// that is not public, or ClassPublic when all are; but one in the local-use
+// NAT64 prefix 64:ff9b:1::/48 is at least ClassPrivate (its translator is
+// an operator's own), so 64:ff9b:1::8.8.8.8 is private while
+// 64:ff9b:1::127.0.0.1 is loopback. Other IPv6 addresses outside 2000::/3
+// (global unicast) are ClassReserved unless listed. The zone is ignored.
 func Classify(ip netip.Addr) Class {
 	if !ip.IsValid() {
 		return ClassInvalid
@@ -151,6 +156,9 @@ func Classify(ip netip.Addr) Class {
 			if c := classify4(v4); c != ClassPublic {
 				return c
 			}
+		}
+		if localNAT64.Contains(ip) {
+			return ClassPrivate
 		}
 		return ClassPublic
 	}
@@ -217,6 +225,9 @@ func (p *IPPolicy) allowed(ip netip.Addr) (Class, bool) {
 				if c, ok := p.allowed(v4); !ok {
 					return c, false
 				}
+			}
+			if localNAT64.Contains(ip) {
+				return Classify(ip), p.AllowPrivate
 			}
 			return ClassPublic, true
 		}

@@ -53,8 +53,15 @@ var deniedAddrs = []struct {
 	{"2001:2::1", ClassReserved},
 	{"2001:10::1", ClassReserved},
 	{"5f00::1", ClassReserved},
-	{"64:ff9b:1::1", ClassPrivate},
-	{"4000::1", ClassReserved}, // outside 2000::/3
+	// Local-use NAT64 (RFC 8215) read as a /96 prefix: private, or the
+	// embedded address's class when that is worse.
+	{"64:ff9b:1::808:808", ClassPrivate},     // 8.8.8.8 through an operator's translator
+	{"64:ff9b:1::a00:1", ClassPrivate},       // 10.0.0.1
+	{"64:ff9b:1::7f00:1", ClassLoopback},     // 127.0.0.1
+	{"64:ff9b:1::a9fe:a9fe", ClassLinkLocal}, // 169.254.169.254
+	{"64:ff9b:1:ffff::6440:1", ClassCGNAT},   // 100.64.0.1, another /96 inside the /48
+	{"64:ff9b:1::1", ClassUnspecified},       // 0.0.0.1
+	{"4000::1", ClassReserved},               // outside 2000::/3
 	{"::2:0:0:1", ClassReserved},
 	// IPv6 forms embedding an IPv4 address take the IPv4 address's class.
 	{"::ffff:127.0.0.1", ClassLoopback},
@@ -121,6 +128,8 @@ func TestEmbeddedIPv4(t *testing.T) {
 		{"::1.2.3.4", []string{"1.2.3.4"}},
 		{"::ffff:0:1.2.3.4", []string{"1.2.3.4"}},
 		{"64:ff9b::1.2.3.4", []string{"1.2.3.4"}},
+		{"64:ff9b:1::1.2.3.4", []string{"1.2.3.4"}},
+		{"64:ff9b:1:abcd:ef01:2345:1.2.3.4", []string{"1.2.3.4"}},
 		{"2002:102:304:5::6", []string{"1.2.3.4"}},
 		{"2001:0:4136:e378:8000:63bf:3fff:fdd2", []string{"65.54.227.120", "192.0.2.45"}}, // RFC 4380 example
 		{"::", nil}, {"::1", nil}, {"2606:4700::1", nil}, {"1.2.3.4", nil},
@@ -157,9 +166,22 @@ func TestIPPolicyOptions(t *testing.T) {
 			t.Errorf("AllowPrivate refuses %s", s)
 		}
 	}
-	for _, s := range []string{"127.0.0.1", "169.254.169.254", "fe80::1", "100.64.0.1", "0.0.0.0", "224.0.0.1"} {
+	for _, s := range []string{"127.0.0.1", "169.254.169.254", "fe80::1", "100.64.0.1", "0.0.0.0", "224.0.0.1",
+		"64:ff9b:1::7f00:1", "64:ff9b:1::a9fe:a9fe", "64:ff9b:1::1"} {
 		if check(priv, s) {
 			t.Errorf("AllowPrivate allows %s", s)
+		}
+	}
+	// A local-use NAT64 address needs AllowPrivate whatever it embeds, and
+	// AllowLoopback too when it embeds a loopback address.
+	for _, s := range []string{"64:ff9b:1::a00:1", "64:ff9b:1::808:808"} {
+		if !check(priv, s) {
+			t.Errorf("AllowPrivate refuses %s", s)
+		}
+	}
+	for _, s := range []string{"64:ff9b:1::808:808", "64:ff9b:1::7f00:1"} {
+		if check(lo, s) {
+			t.Errorf("AllowLoopback allows %s", s)
 		}
 	}
 	nets := IPPolicy{AllowNets: []netip.Prefix{netip.MustParsePrefix("10.1.2.0/24"), netip.MustParsePrefix("fd00:1::/32")}}
