@@ -397,8 +397,11 @@ func (hl hostList) match(host string) bool {
 
 // checkRedirect is the client's redirect hook: the limit, then the static
 // checks on the target (a failure there is KindDenied: the URL the client
-// gave was fine, where it leads is not).
+// gave was fine, where it leads is not). The Referer http.Client adds to a
+// redirected request is removed: it is the previous URL, query (tokens,
+// signatures) included, and the target may be another party's host.
 func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
+	req.Header.Del("Referer")
 	if len(via) > f.maxRedirects {
 		return &FetchError{Kind: KindRedirects, Limit: int64(f.maxRedirects), URL: req.URL.String()}
 	}

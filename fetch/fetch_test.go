@@ -406,6 +406,30 @@ func TestRedirectLimit(t *testing.T) {
 	}
 }
 
+// TestRedirectSendsNoReferer: a redirect from one origin to another (two
+// servers on 127.0.0.1, named through the fake resolver) does not tell the
+// second the first's URL and its token, as http.Client's Referer would.
+func TestRedirectSendsNoReferer(t *testing.T) {
+	var referer atomic.Value
+	referer.Store("(no request)")
+	target := imageServer(t, func(w http.ResponseWriter, r *http.Request) {
+		referer.Store(r.Header.Get("Referer"))
+		io.WriteString(w, "img")
+	})
+	first := imageServer(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://b.test:"+port(t, target)+"/img.png", http.StatusFound)
+	})
+	e := newEnv(t, Options{IPPolicy: IPPolicy{AllowLoopback: true}},
+		map[string][]string{"a.test": {"127.0.0.1"}, "b.test": {"127.0.0.1"}})
+	res, err := e.f.Fetch(context.Background(), Request{URL: "http://a.test:" + port(t, first) + "/x?token=secret"})
+	if err != nil || string(res.Body) != "img" {
+		t.Fatalf("%v %+v", err, res)
+	}
+	if r := referer.Load(); r != "" {
+		t.Errorf("the redirect target got Referer %q", r)
+	}
+}
+
 func TestSizeLimit(t *testing.T) {
 	srv := imageServer(t, func(w http.ResponseWriter, r *http.Request) {
 		body := strings.Repeat("x", 100)
