@@ -48,6 +48,9 @@ const (
 	maxURLLen = 8192
 )
 
+// defaultHeaderTimeout is DefaultHeaderTimeout; tests shorten it.
+var defaultHeaderTimeout = DefaultHeaderTimeout
+
 // Resolver resolves host names; *net.Resolver satisfies it.
 type Resolver interface {
 	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
@@ -78,7 +81,9 @@ type Options struct {
 	// all together.
 	ConnectTimeout time.Duration
 	// HeaderTimeout bounds the wait for the response headers once the
-	// request is sent; 0 means DefaultHeaderTimeout.
+	// request is sent; 0 means DefaultHeaderTimeout, or TotalTimeout when
+	// that is set larger (so a long TotalTimeout alone lets a slow origin
+	// take that long to answer; TotalTimeout still bounds the whole).
 	HeaderTimeout time.Duration
 	// TotalTimeout bounds a whole Fetch, redirects and body included; 0
 	// means DefaultTotalTimeout.
@@ -183,7 +188,7 @@ func New(o Options) (*Fetcher, error) {
 		f.connect = DefaultConnectTimeout
 	}
 	if header == 0 {
-		header = DefaultHeaderTimeout
+		header = max(defaultHeaderTimeout, o.TotalTimeout)
 	}
 	if f.total == 0 {
 		f.total = DefaultTotalTimeout

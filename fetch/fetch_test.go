@@ -676,6 +676,38 @@ func TestTimeouts(t *testing.T) {
 	wantKind(t, err, KindCanceled)
 }
 
+// TestTotalTimeoutLiftsHeaderTimeout: with only TotalTimeout set (as
+// origin { timeout } sets it), the wait for the headers is not cut at the
+// default header timeout. The default is shortened to 200ms here, and the
+// origin answers after 600ms.
+func TestTotalTimeoutLiftsHeaderTimeout(t *testing.T) {
+	saved := defaultHeaderTimeout
+	defaultHeaderTimeout = 200 * time.Millisecond
+	t.Cleanup(func() { defaultHeaderTimeout = saved })
+	srv := imageServer(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(600 * time.Millisecond):
+		case <-r.Context().Done():
+		}
+		io.WriteString(w, "late")
+	})
+	names := map[string][]string{"origin.test": {"127.0.0.1"}}
+	u := "http://origin.test:" + port(t, srv) + "/slow"
+
+	e := newEnv(t, Options{IPPolicy: IPPolicy{AllowLoopback: true}, TotalTimeout: 3 * time.Second}, names)
+	if res, err := e.f.Fetch(context.Background(), Request{URL: u}); err != nil || string(res.Body) != "late" {
+		t.Fatalf("TotalTimeout 3s: %v", err)
+	}
+	// Without TotalTimeout the (shortened) default applies, and an
+	// explicit HeaderTimeout is kept whatever the total.
+	e = newEnv(t, Options{IPPolicy: IPPolicy{AllowLoopback: true}}, names)
+	_, err := e.f.Fetch(context.Background(), Request{URL: u})
+	wantKind(t, err, KindTimeout)
+	e = newEnv(t, Options{IPPolicy: IPPolicy{AllowLoopback: true}, HeaderTimeout: 200 * time.Millisecond, TotalTimeout: 3 * time.Second}, names)
+	_, err = e.f.Fetch(context.Background(), Request{URL: u})
+	wantKind(t, err, KindTimeout)
+}
+
 func TestDNSFailure(t *testing.T) {
 	e := newEnv(t, Options{}, nil)
 	_, err := e.f.Fetch(context.Background(), Request{URL: "http://nxdomain.test/"})
