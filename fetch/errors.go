@@ -27,7 +27,9 @@ const (
 	// KindTimeout: connect, response-header or total timeout.
 	KindTimeout
 	// KindUpstream: the origin answered with a non-2xx status (Status), or a
-	// 304 to an unconditional request.
+	// 304 to an unconditional request, or a body in a Content-Encoding other
+	// than gzip and deflate (Reason "content_encoding") or one that does not
+	// decode (Reason "decoding").
 	KindUpstream
 	// KindRedirects: more redirects than MaxRedirects.
 	KindRedirects
@@ -143,6 +145,12 @@ func (e *FetchError) Detail() string {
 	case KindTimeout:
 		return "The source took too long to download."
 	case KindUpstream:
+		switch e.Reason {
+		case "content_encoding":
+			return "The source's server sent it in a Content-Encoding other than gzip or deflate."
+		case "decoding":
+			return "The source's server sent it compressed, and it does not decompress."
+		}
 		return fmt.Sprintf("The source's server answered with status %d.", e.Status)
 	case KindRedirects:
 		return "The source URL redirects too many times."

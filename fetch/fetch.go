@@ -16,12 +16,26 @@
 // target's scheme, credentials, host syntax and allowlist are checked before
 // the request is made, and the dial-time check applies to the new host as to
 // the first. No proxy is used, whatever the environment says.
+//
+// # Content codings
+//
+// Every request asks for the body as stored (Accept-Encoding: identity).
+// An origin that sends a Content-Encoding anyway (an object stored gzipped,
+// as S3 serves one with that metadata) has its gzip (x-gzip) or deflate
+// body decoded here, within the same byte limit as an unencoded body, and
+// the Response's Header has no Content-Encoding or Content-Length: callers
+// only ever see decoded bytes. Any other coding is refused as KindUpstream.
 package fetch
 
 import (
+	"bufio"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -135,8 +149,10 @@ type Response struct {
 	StatusCode  int
 	NotModified bool
 	Body        []byte
-	// Header is the final response's header (a copy). The fields below are
-	// taken from it.
+	// Header is the final response's header (a copy), without
+	// Content-Encoding and Content-Length when the origin sent a
+	// Content-Encoding (Body is decoded). The fields below are taken
+	// from it.
 	Header       http.Header
 	ContentType  string
 	ETag         string
@@ -494,6 +510,9 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 		accept = DefaultAccept
 	}
 	hreq.Header.Set("Accept", accept)
+	// Explicit: with DisableCompression Go sends no Accept-Encoding, which
+	// RFC 9110 §12.5.3 reads as "any coding is acceptable".
+	hreq.Header.Set("Accept-Encoding", "identity")
 	conditional := false
 	if req.IfNoneMatch != "" {
 		hreq.Header.Set("If-None-Match", req.IfNoneMatch)
@@ -512,6 +531,12 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 	}
 	defer resp.Body.Close()
 	final := resp.Request.URL.String()
+	codings, encoded := contentCodings(resp.Header)
+	if encoded {
+		// The caller gets the decoded bytes: these described the others.
+		resp.Header.Del("Content-Encoding")
+		resp.Header.Del("Content-Length")
+	}
 	out := &Response{
 		StatusCode:   resp.StatusCode,
 		Header:       resp.Header.Clone(),
@@ -530,12 +555,25 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
 		return nil, &FetchError{Kind: KindUpstream, Status: resp.StatusCode, URL: final}
 	}
+	for _, c := range codings {
+		if !supportedCoding(c) || len(codings) > maxCodings {
+			return nil, &FetchError{Kind: KindUpstream, Status: resp.StatusCode, Reason: "content_encoding", URL: final,
+				Err: fmt.Errorf("Content-Encoding %q is not gzip or deflate (or more than %d of them)", strings.Join(codings, ", "), maxCodings)}
+		}
+	}
 	limit := f.maxBody
 	if req.MaxBytes > 0 && req.MaxBytes < limit {
 		limit = req.MaxBytes
 	}
+	// An encoded body is bounded by limit too, before and after decoding:
+	// past it, either is the same KindTooLarge as an unencoded body.
 	if resp.ContentLength > limit {
 		return nil, &FetchError{Kind: KindTooLarge, Limit: limit, URL: final, Reason: "content_length"}
+	}
+	decoding := len(codings) > 0
+	declared := resp.ContentLength // what will be kept, when known
+	if decoding {
+		declared = -1
 	}
 	var reserved int64
 	var refused error
@@ -547,15 +585,29 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 		reserved = total
 		return refused
 	}
-	if err := grow(resp.ContentLength); err != nil {
+	if err := grow(declared); err != nil {
 		return nil, err
 	}
-	buf := make([]byte, 0, min(max(resp.ContentLength, 0)+1, limit+1, 1<<20))
-	body, err := readAll(io.LimitReader(resp.Body, limit+1), buf, grow)
-	if refused != nil {
-		return nil, refused
+	hint := max(declared, 0)
+	if decoding {
+		hint = 64 << 10
 	}
-	if err != nil {
+	raw := &countingReader{r: io.LimitReader(resp.Body, limit+1)}
+	var body []byte
+	var decoded io.Reader
+	if decoded, err = decode(raw, codings); err == nil {
+		body, err = readAll(io.LimitReader(decoded, limit+1), make([]byte, 0, min(hint+1, limit+1, 1<<20)), grow)
+	}
+	switch {
+	case refused != nil:
+		return nil, refused
+	case raw.n > limit:
+		return nil, &FetchError{Kind: KindTooLarge, Limit: limit, URL: final, Reason: "body"}
+	case raw.err != nil:
+		return nil, classify(ctx, raw.err, final)
+	case err != nil && decoding:
+		return nil, &FetchError{Kind: KindUpstream, Status: resp.StatusCode, Reason: "decoding", URL: final, Err: err}
+	case err != nil:
 		return nil, classify(ctx, err, final)
 	}
 	if int64(len(body)) > limit {
@@ -563,6 +615,76 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 	}
 	out.Body = body
 	return out, nil
+}
+
+// maxCodings bounds the codings one response may stack (each decoder holds
+// its own window).
+const maxCodings = 2
+
+// contentCodings returns the response's content codings in the order they
+// were applied, lower-cased, "identity" left out; encoded reports whether
+// the header names any coding at all (identity included).
+func contentCodings(h http.Header) (codings []string, encoded bool) {
+	for _, line := range h.Values("Content-Encoding") {
+		encoded = true
+		for _, c := range strings.Split(line, ",") {
+			if c = strings.ToLower(strings.TrimSpace(c)); c != "" && c != "identity" {
+				codings = append(codings, c)
+			}
+		}
+	}
+	return codings, encoded
+}
+
+func supportedCoding(c string) bool { return c == "gzip" || c == "x-gzip" || c == "deflate" }
+
+// decode undoes codings, the last applied first. deflate is the zlib
+// format (RFC 9110 §8.4.1.2); a raw deflate stream, which some servers
+// send instead, is read too. An empty body decodes to nothing.
+func decode(r io.Reader, codings []string) (io.Reader, error) {
+	for i := len(codings) - 1; i >= 0; i-- {
+		br := bufio.NewReader(r)
+		head, err := br.Peek(2)
+		switch {
+		case len(head) == 0 && err == io.EOF:
+			return br, nil
+		case err != nil && err != io.EOF:
+			return nil, err
+		}
+		switch codings[i] {
+		case "gzip", "x-gzip":
+			if r, err = gzip.NewReader(br); err != nil {
+				return nil, err
+			}
+		case "deflate":
+			if len(head) == 2 && head[0]&0x0f == 8 && (uint16(head[0])<<8|uint16(head[1]))%31 == 0 {
+				if r, err = zlib.NewReader(br); err != nil {
+					return nil, err
+				}
+			} else {
+				r = flate.NewReader(br)
+			}
+		}
+	}
+	return r, nil
+}
+
+// countingReader counts the bytes read through it and keeps the first
+// error other than io.EOF, so that a failure of the connection is told
+// apart from a body that does not decode.
+type countingReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if err != nil && err != io.EOF && c.err == nil {
+		c.err = err
+	}
+	return n, err
 }
 
 // readAll is io.ReadAll into a caller-sized buffer, telling grow the

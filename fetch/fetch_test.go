@@ -5,9 +5,15 @@ package fetch
 // guardDialer, which records it and refuses it without dialling.
 
 import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"io"
 	"net"
 	"net/http"
@@ -427,6 +433,148 @@ func TestRedirectSendsNoReferer(t *testing.T) {
 	}
 	if r := referer.Load(); r != "" {
 		t.Errorf("the redirect target got Referer %q", r)
+	}
+}
+
+// jpegBytes is a small real JPEG.
+func jpegBytes(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 16, 16))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func gzipped(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	zw := gzip.NewWriter(&out)
+	zw.Write(b)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// TestContentEncoding: an origin that sends its image with a
+// Content-Encoding (as S3 does for an object stored gzipped) is asked for
+// identity, and its body is decoded, with the headers that described the
+// encoded bytes removed; a coding Go's library cannot undo is an upstream
+// error.
+func TestContentEncoding(t *testing.T) {
+	img := jpegBytes(t)
+	var zlibbed, rawDeflate bytes.Buffer
+	zw := zlib.NewWriter(&zlibbed)
+	zw.Write(img)
+	zw.Close()
+	fw, _ := flate.NewWriter(&rawDeflate, flate.DefaultCompression)
+	fw.Write(img)
+	fw.Close()
+	var acceptEncoding atomic.Value
+	srv := imageServer(t, func(w http.ResponseWriter, r *http.Request) {
+		acceptEncoding.Store(r.Header.Values("Accept-Encoding"))
+		body := img
+		coding := strings.TrimPrefix(r.URL.Path, "/")
+		switch coding {
+		case "gzip", "x-gzip", "GZIP, identity":
+			body = gzipped(t, img)
+		case "deflate":
+			body = zlibbed.Bytes()
+		case "deflate-raw":
+			body, coding = rawDeflate.Bytes(), "deflate"
+		case "gzip,gzip":
+			body = gzipped(t, gzipped(t, img))
+		case "corrupt":
+			body, coding = gzipped(t, img)[:40], "gzip"
+		case "empty":
+			body, coding = nil, "gzip"
+		}
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Header().Set("ETag", `"v1"`)
+		w.Header().Set("Content-Encoding", coding)
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Write(body)
+	})
+	e := newEnv(t, Options{IPPolicy: IPPolicy{AllowLoopback: true}}, map[string][]string{"origin.test": {"127.0.0.1"}})
+	base := "http://origin.test:" + port(t, srv) + "/"
+	for _, coding := range []string{"gzip", "x-gzip", "GZIP, identity", "deflate", "deflate-raw", "gzip,gzip", "identity"} {
+		res, err := e.f.Fetch(context.Background(), Request{URL: base + url.PathEscape(coding)})
+		if err != nil {
+			t.Errorf("%s: %v", coding, err)
+			continue
+		}
+		if !bytes.Equal(res.Body, img) {
+			t.Errorf("%s: body is not the JPEG (%d bytes, want %d)", coding, len(res.Body), len(img))
+		}
+		if ce, cl := res.Header.Values("Content-Encoding"), res.Header.Values("Content-Length"); ce != nil || cl != nil {
+			t.Errorf("%s: header still says Content-Encoding %q, Content-Length %q", coding, ce, cl)
+		}
+		if res.ContentType != "image/jpeg" || res.ETag != `"v1"` {
+			t.Errorf("%s: %+v", coding, res)
+		}
+		if ae := acceptEncoding.Load().([]string); len(ae) != 1 || ae[0] != "identity" {
+			t.Errorf("%s: Accept-Encoding %q, want identity", coding, ae)
+		}
+	}
+	res, err := e.f.Fetch(context.Background(), Request{URL: base + "gzip", IfNoneMatch: `"v1"`})
+	if err != nil || !res.NotModified || res.Header.Get("Content-Encoding") != "" {
+		t.Errorf("304: %v %+v", err, res)
+	}
+	res, err = e.f.Fetch(context.Background(), Request{URL: base + "empty"})
+	if err != nil || len(res.Body) != 0 {
+		t.Errorf("empty gzip body: %v %+v", err, res)
+	}
+	for path, reason := range map[string]string{"br": "content_encoding", "compress": "content_encoding",
+		"gzip, gzip, gzip": "content_encoding", "corrupt": "decoding"} {
+		_, err := e.f.Fetch(context.Background(), Request{URL: base + url.PathEscape(path)})
+		fe := wantKind(t, err, KindUpstream)
+		if fe.Reason != reason || fe.Kind.HTTPStatus() != http.StatusBadGateway || !strings.Contains(fe.Detail(), "compress") && !strings.Contains(fe.Detail(), "Content-Encoding") {
+			t.Errorf("%s: %v, detail %q", path, fe, fe.Detail())
+		}
+	}
+}
+
+// TestGzipBomb: a small gzip body that decodes past the limit stops there
+// with the error an unencoded body over it gets, having kept (Reserve) no
+// more than the limit and a byte.
+func TestGzipBomb(t *testing.T) {
+	bomb := gzipped(t, make([]byte, 8<<20))
+	srv := imageServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/jpeg")
+		if r.URL.Path == "/bomb" {
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Write(bomb)
+			return
+		}
+		w.Write(make([]byte, 8<<20))
+	})
+	e := newEnv(t, Options{IPPolicy: IPPolicy{AllowLoopback: true}, MaxBodyBytes: 1 << 20}, map[string][]string{"origin.test": {"127.0.0.1"}})
+	base := "http://origin.test:" + port(t, srv)
+	var reserved int64
+	_, err := e.f.Fetch(context.Background(), Request{URL: base + "/bomb", Reserve: func(n int64) error { reserved += n; return nil }})
+	bombErr := wantKind(t, err, KindTooLarge)
+	if reserved > 1<<20+1 {
+		t.Errorf("reserved %d bytes for a 1 MiB limit", reserved)
+	}
+	_, err = e.f.Fetch(context.Background(), Request{URL: base + "/plain"})
+	plainErr := wantKind(t, err, KindTooLarge)
+	// An unencoded body declares its length; the bomb's decoded size is
+	// only found by reading, as an undeclared body's is.
+	if bombErr.Limit != 1<<20 || bombErr.Reason != "body" || plainErr.Limit != bombErr.Limit || bombErr.Detail() != plainErr.Detail() {
+		t.Errorf("bomb %v, plain %v", bombErr, plainErr)
+	}
+	_, err = e.f.Fetch(context.Background(), Request{URL: base + "/bomb", MaxBytes: 1000})
+	if fe := wantKind(t, err, KindTooLarge); fe.Limit != 1000 {
+		t.Errorf("MaxBytes: %v", fe)
 	}
 }
 
