@@ -103,7 +103,8 @@ type Options struct {
 	// means DefaultTotalTimeout.
 	TotalTimeout time.Duration
 	// MaxRedirects is the most redirects followed; 0 means
-	// DefaultMaxRedirects, a negative value follows none.
+	// DefaultMaxRedirects. To follow none, pass -1 (any negative value):
+	// the first redirect is then KindRedirects with Limit 0.
 	MaxRedirects int
 	// UserAgent is sent with every request; empty means DefaultUserAgent.
 	UserAgent string

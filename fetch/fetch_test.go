@@ -406,7 +406,9 @@ func TestRedirectLimit(t *testing.T) {
 	none := newEnv(t, Options{IPPolicy: IPPolicy{AllowLoopback: true}, MaxRedirects: -1}, names)
 	hits.Store(0)
 	_, err = none.f.Fetch(context.Background(), Request{URL: base + "/r/0"})
-	wantKind(t, err, KindRedirects)
+	if fe := wantKind(t, err, KindRedirects); fe.Limit != 0 {
+		t.Errorf("none: limit %d", fe.Limit)
+	}
 	if hits.Load() != 1 {
 		t.Errorf("none: %d requests", hits.Load())
 	}
