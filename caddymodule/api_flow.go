@@ -377,8 +377,7 @@ func (c *apiCall) image(img dialect.Image, background bool) ([]byte, bool) {
 		tooLarge()
 		return nil, false
 	case errors.As(err, &fe):
-		c.fail(dialect.Failure{Kind: dialect.FailFetch, Field: img.Field, Detail: fe.Detail(),
-			Denied: fe.Kind == fetch.KindInvalidURL || fe.Kind == fetch.KindDenied})
+		c.fail(fetchFailure(img.Field, fe))
 		return nil, false
 	case err != nil: // max_buffered_bytes
 		c.fail(dialect.Failure{Kind: dialect.FailTransform, Err: err})
@@ -389,6 +388,18 @@ func (c *apiCall) image(img dialect.Image, background bool) ([]byte, bool) {
 		return nil, false
 	}
 	return data, true
+}
+
+// fetchFailure is the failure of a download of field's URL that is not
+// over the file limit. Denied (the dialect's refused-URL answer) is only
+// for a URL refused as written: its syntax, scheme, host, allowlist or a
+// literal address. A name that resolves to a refused address is answered
+// as a name that does not resolve is (fetch.FetchError.ClientKind): else
+// a client could probe which internal names exist.
+func fetchFailure(field string, fe *fetch.FetchError) dialect.Failure {
+	kind := fe.ClientKind()
+	return dialect.Failure{Kind: dialect.FailFetch, Field: field, Detail: fe.Detail(),
+		Denied: kind == fetch.KindInvalidURL || kind == fetch.KindDenied}
 }
 
 // render admits the request, renders it, settles its credits and rate

@@ -19,7 +19,8 @@ const (
 	KindInvalidURL Kind = iota + 1
 	// KindDenied: the URL is well formed but not allowed: host not in the
 	// allowlist, a redirect to a refused scheme or host, or a host that
-	// resolves to (or is) a refused address. Reason says which.
+	// resolves to (or is) a refused address. Reason says which; Resolved
+	// tells a refused address the URL did not write (see ClientKind).
 	KindDenied
 	// KindTooLarge: Content-Length or the body read exceeds MaxBodyBytes
 	// (or the Request's smaller MaxBytes).
@@ -95,6 +96,11 @@ type FetchError struct {
 	// denied. Never show it to clients: it would turn the fetcher into a
 	// DNS oracle for internal names.
 	Addr netip.Addr
+	// Resolved marks a KindDenied whose Addr the Resolver gave for a host
+	// name (the URL's or a redirect target's), not one written in a URL.
+	// A client must not be able to tell it from a name that does not
+	// resolve: answer it by ClientKind and Detail, never by Kind.
+	Resolved bool
 	// Limit is the body limit for KindTooLarge (MaxBodyBytes, or the
 	// Request's MaxBytes when smaller), MaxRedirects for
 	// KindRedirects.
@@ -132,10 +138,23 @@ func (e *FetchError) Error() string {
 
 func (e *FetchError) Unwrap() error { return e.Err }
 
+// ClientKind is the kind to answer a client with: KindNetwork for a
+// Resolved denial (as for a name that does not resolve, so that which
+// internal names exist is not told), else Kind. A KindDenied left is
+// decided from a URL alone: its scheme, host, allowlist or literal
+// address.
+func (e *FetchError) ClientKind() Kind {
+	if e.Kind == KindDenied && e.Resolved {
+		return KindNetwork
+	}
+	return e.Kind
+}
+
 // Detail is a sentence safe to show to the client: it names no address,
-// resolved host or internal error.
+// resolved host or internal error, and is ClientKind's (a Resolved denial
+// reads as a failed download).
 func (e *FetchError) Detail() string {
-	switch e.Kind {
+	switch e.ClientKind() {
 	case KindInvalidURL:
 		return "The source URL is not a valid http or https URL."
 	case KindDenied:

@@ -447,7 +447,9 @@ func (f *Fetcher) dial(ctx context.Context, network, address string) (net.Conn, 
 		return nil, &FetchError{Kind: KindInvalidURL, Reason: "port", Err: err}
 	}
 	var ips []netip.Addr
-	if ip, err := netip.ParseAddr(host); err == nil {
+	ip, err := netip.ParseAddr(host)
+	resolved := err != nil
+	if !resolved {
 		ips = []netip.Addr{ip}
 	} else {
 		lctx, cancel := context.WithTimeout(ctx, f.connect)
@@ -462,7 +464,9 @@ func (f *Fetcher) dial(ctx context.Context, network, address string) (net.Conn, 
 	}
 	for _, ip := range ips {
 		if err := f.ip.Check(ip); err != nil {
-			return nil, err
+			fe := err.(*FetchError)
+			fe.Resolved = resolved
+			return nil, fe
 		}
 	}
 	var first error

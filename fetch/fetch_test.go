@@ -134,12 +134,23 @@ func wantKind(t *testing.T, err error, kind Kind) *FetchError {
 	return fe
 }
 
+// TestDeniedClassesViaResolver: a name resolving to any refused class is
+// refused before dialling, as KindDenied for the logs, but Resolved: to a
+// client (ClientKind, Detail) it reads exactly as a name that does not
+// resolve, so answers do not tell which internal names exist.
 func TestDeniedClassesViaResolver(t *testing.T) {
+	e := newEnv(t, Options{}, nil)
+	_, err := e.f.Fetch(context.Background(), Request{URL: "http://nxdomain.test/img.jpg"})
+	nx := wantKind(t, err, KindNetwork)
 	for _, tc := range deniedAddrs {
 		t.Run(tc.ip, func(t *testing.T) {
 			e := newEnv(t, Options{}, map[string][]string{"target.test": {tc.ip}})
 			_, err := e.f.Fetch(context.Background(), Request{URL: "http://target.test/img.jpg"})
 			fe := wantKind(t, err, KindDenied)
+			if !fe.Resolved || fe.ClientKind() != nx.ClientKind() || fe.Detail() != nx.Detail() {
+				t.Errorf("resolved %v, client kind %s, detail %q; a name that does not resolve: %s, %q",
+					fe.Resolved, fe.ClientKind(), fe.Detail(), nx.ClientKind(), nx.Detail())
+			}
 			if fe.Reason != tc.class.String() || fe.Addr.String() != netip.MustParseAddr(tc.ip).String() {
 				t.Errorf("reason %q addr %s, want %q %s", fe.Reason, fe.Addr, tc.class, tc.ip)
 			}
@@ -226,6 +237,9 @@ func TestLiteralAndMalformedHosts(t *testing.T) {
 		var fe *FetchError
 		if !errors.As(err, &fe) || fe.Kind != tc.kind {
 			t.Errorf("Fetch(%q) = %v, want %s", tc.url, err, tc.kind)
+		} else if fe.Resolved || fe.ClientKind() != tc.kind {
+			// A literal address is the URL's own: the client is told.
+			t.Errorf("Fetch(%q): resolved %v, client kind %s", tc.url, fe.Resolved, fe.ClientKind())
 		}
 	}
 	if len(e.res.calls) != 0 || len(e.dl.addresses()) != 0 {
@@ -357,6 +371,11 @@ func TestRedirectToPrivate(t *testing.T) {
 		}
 		if path == "/to-internal" && !strings.Contains(fe.URL, "internal.test") {
 			t.Errorf("%s: URL %q should be the redirect target", path, fe.URL)
+		}
+		// Only the name's address is Resolved; the rest are decided from
+		// the target URL and stay denials for the client too.
+		if fe.Resolved != (path == "/to-internal") || (fe.ClientKind() == KindDenied) == fe.Resolved {
+			t.Errorf("%s: resolved %v, client kind %s", path, fe.Resolved, fe.ClientKind())
 		}
 	}
 	for _, a := range e.dl.addresses() {
