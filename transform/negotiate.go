@@ -5,20 +5,26 @@ import (
 	"github.com/jebosio/matte/params"
 )
 
-// NegotiateFormat picks the output format: fm wins, then auto=format by
-// Accept (AVIF, then WebP; for an animation WebP, else GIF); a cut-out
-// that keeps transparency is PNG; then the source's own format, else PNG
-// when the source has alpha and JPEG when not (an opaque PNG becomes a
-// JPEG with PNGToJPEG). A cut-out on an opaque background colour is opaque, so it keeps the
-// source's format like any other image (a JPEG stays a JPEG, as imgix does
-// for colorkey and remove.bg for format=auto). Whether an answer animates
-// follows the fit decided for src (params.SourceFit), as in Process.
+// NegotiateFormat picks the output format. Without auto=format, fm wins.
+// With auto=format, Accept decides first (AVIF, then WebP; for an
+// animation WebP), and fm, when given, is only the fallback where the
+// browser takes neither, as imgix's fm docs say; an animation without fm
+// falls back to GIF. A matte alone is fm, else PNG. Then a cut-out that
+// keeps transparency is PNG; then the source's own format, else PNG when
+// the source has alpha and JPEG when not (an opaque PNG becomes a JPEG with PNGToJPEG). A cut-out on an
+// opaque background colour is opaque, so it keeps the source's format like
+// any other image (a JPEG stays a JPEG, as imgix does for colorkey and
+// remove.bg for format=auto). Whether an answer animates follows the fit
+// decided for src (params.SourceFit), as in Process.
 func NegotiateFormat(p params.Params, acceptHeader string, src Source) params.Format {
-	if p.Format != params.FormatSource {
+	if p.Format != params.FormatSource && !p.AutoFormat {
 		return p.Format
 	}
 	p = sourceFitted(p, src)
 	if p.Removal.Enabled && p.Removal.MaskOnly {
+		if p.Format != params.FormatSource {
+			return p.Format // a matte alone is not auto=format's to pick
+		}
 		return params.FormatPNG
 	}
 	if p.AutoFormat {
@@ -27,6 +33,9 @@ func NegotiateFormat(p params.Params, acceptHeader string, src Source) params.Fo
 			if accept.Listed(acceptHeader, "image/webp") {
 				return params.FormatWebP
 			}
+			if p.Format != params.FormatSource {
+				return p.Format
+			}
 			return params.FormatGIF
 		}
 		if accept.Listed(acceptHeader, "image/avif") {
@@ -34,6 +43,9 @@ func NegotiateFormat(p params.Params, acceptHeader string, src Source) params.Fo
 		}
 		if accept.Listed(acceptHeader, "image/webp") {
 			return params.FormatWebP
+		}
+		if p.Format != params.FormatSource {
+			return p.Format // fm is auto=format's fallback
 		}
 	}
 	if p.Removal.Enabled && !(p.Background.Set && p.Background.A == 255) {

@@ -24,7 +24,18 @@ func TestNegotiateFormat(t *testing.T) {
 		want   params.Format
 	}{
 		{"source format kept", params.Params{Width: 100}, browser, jpeg, params.FormatJPEG},
-		{"fm wins over Accept", params.Params{Format: params.FormatWebP, AutoFormat: true}, "image/avif", jpeg, params.FormatWebP},
+		{"fm wins without auto=format", params.Params{Format: params.FormatWebP}, "image/avif", jpeg, params.FormatWebP},
+		// imgix's fm docs: "If auto=format is set and the browser does not
+		// support the AVIF format, we'll first fallback to WebP if it is
+		// supported. If WebP is not supported, Imgix will fall back to the
+		// source image type or to any format specified by the fm
+		// parameter."
+		{"auto=format wins over fm", params.Params{Format: params.FormatPNG, AutoFormat: true}, "image/avif", jpeg, params.FormatAVIF},
+		{"auto=format then WebP over fm", params.Params{Format: params.FormatPNG, AutoFormat: true}, "image/webp", jpeg, params.FormatWebP},
+		{"fm is auto=format's fallback", params.Params{Format: params.FormatPNG, AutoFormat: true}, "image/jpeg,*/*", jpeg, params.FormatPNG},
+		{"fm is auto=format's fallback for an animation", params.Params{Format: params.FormatJPEG, AutoFormat: true}, "*/*", animGIF, params.FormatJPEG},
+		{"auto=format takes WebP for an animation over fm", params.Params{Format: params.FormatGIF, AutoFormat: true}, browser, animGIF, params.FormatWebP},
+		{"matte alone with fm and auto=format is fm", params.Params{Removal: params.Removal{Enabled: true, MaskOnly: true}, Format: params.FormatWebP, AutoFormat: true}, browser, jpeg, params.FormatWebP},
 		{"auto=format prefers AVIF", params.Params{AutoFormat: true}, browser, jpeg, params.FormatAVIF},
 		{"auto=format takes WebP without AVIF", params.Params{AutoFormat: true}, "image/webp,*/*", jpeg, params.FormatWebP},
 		{"auto=format with q=0 for AVIF", params.Params{AutoFormat: true}, "image/avif;q=0,image/webp", jpeg, params.FormatWebP},
