@@ -98,6 +98,20 @@ func TestThumborURLs(t *testing.T) {
 	t.Run("fit-in fits", func(t *testing.T) {
 		s.image(t, "/unsafe/fit-in/100x100/filters:quality(60):format(webp)/img/photo.jpg", "webp", 100, 50)
 	})
+	// The 400x200 photo in a larger box: Thumbor's fit-in leaves it at its
+	// size (transformer.py fit_in_resize), upscale() enlarges it, and
+	// full-fit-in always resizes to the box.
+	t.Run("fit-in does not enlarge without upscale()", func(t *testing.T) {
+		s.image(t, "/unsafe/fit-in/800x800/img/photo.jpg", "jpeg", 400, 200)
+		s.image(t, "/unsafe/fit-in/800x800/filters:upscale()/img/photo.jpg", "jpeg", 800, 400)
+		// With fill the canvas is the box, the photo at its size in the
+		// middle (x 200-600): (100, 400) is the fill, not the red half.
+		img := s.png(t, "/unsafe/fit-in/800x800/filters:fill(white):format(png)/img/photo.jpg", 800, 800)
+		if r, g, b, _ := img.At(100, 400).RGBA(); r < 0xf000 || g < 0xf000 || b < 0xf000 {
+			t.Errorf("fit-in with fill: pixel (100,400) = %x %x %x, want white", r, g, b)
+		}
+		s.image(t, "/unsafe/full-fit-in/800x800/img/photo.jpg", "jpeg", 1600, 800)
+	})
 	t.Run("full-fit-in covers, adaptive-fit-in turns the box", func(t *testing.T) {
 		s.image(t, "/unsafe/full-fit-in/100x100/img/photo.jpg", "jpeg", 200, 100)
 		s.image(t, "/unsafe/adaptive-fit-in/100x300/img/photo.jpg", "jpeg", 200, 100)

@@ -27,8 +27,9 @@ func TestParseValid(t *testing.T) {
 		// /m/ alone: WebP (here AVIF or WebP) by Accept.
 		{asset + "/m/", asset, "", params.Params{AutoFormat: true}},
 		{asset + "/m", asset, "", params.Params{AutoFormat: true}},
-		{asset + "/m/fit-in/500x300/filters:fill(ff0000)", asset, "", params.Params{Width: 500, Height: 300, Fit: params.FitFill, Background: red, AutoFormat: true}},
-		{asset + "/m/fit-in/500x300", asset, "", params.Params{Width: 500, Height: 300, AutoFormat: true}},
+		{asset + "/m/fit-in/500x300/filters:fill(ff0000)", asset, "", params.Params{Width: 500, Height: 300, Fit: params.FitFillMax, Background: red, AutoFormat: true}},
+		// fit-in does not enlarge, as in Thumbor (Storyblok's service).
+		{asset + "/m/fit-in/500x300", asset, "", params.Params{Width: 500, Height: 300, Fit: params.FitMax, AutoFormat: true}},
 		// smart: "a focal point via face detection" (Storyblok's Crop page); attention where no face is found.
 		{asset + "/m/500x300/smart", asset, "", params.Params{Width: 500, Height: 300, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}, AutoFormat: true}},
 		{asset + "/m/-500x300", asset, "", params.Params{Width: 500, Height: 300, Fit: params.FitCrop, Flip: params.FlipH, AutoFormat: true}},

@@ -349,9 +349,14 @@ var filters = map[string]filter{
 		g.noUpscale = true
 		return noArgs(field, a)
 	},
+	// upscale(): fit-in enlarges a source smaller than the box (without
+	// it, Thumbor's fit-in does not).
+	"upscale": func(_ *params.Params, g *geometry, field, a string) error {
+		g.upscale = true
+		return noArgs(field, a)
+	},
 	// Accepted and ignored: Matte strips metadata and colour profiles (it
-	// converts to sRGB), upscales by default, and has no byte budget.
-	"upscale":    func(_ *params.Params, _ *geometry, field, a string) error { return noArgs(field, a) },
+	// converts to sRGB) and has no byte budget.
 	"strip_icc":  func(_ *params.Params, _ *geometry, field, a string) error { return noArgs(field, a) },
 	"strip_exif": func(_ *params.Params, _ *geometry, field, a string) error { return noArgs(field, a) },
 	"max_bytes":  func(*params.Params, *geometry, string, string) error { return nil },

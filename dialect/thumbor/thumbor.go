@@ -128,7 +128,9 @@ type geometry struct {
 	// full and adaptive are full-fit-in's and adaptive-fit-in's (with
 	// fitIn).
 	fitIn, full, adaptive, fill, noUpscale, smart, stretch bool
-	halign, valign                                         string
+	// upscale is the upscale filter's: fit-in enlarges a smaller source.
+	upscale        bool
+	halign, valign string
 	// proportion scales the output (0: unset; Thumbor's proportion filter).
 	proportion float64
 	// maxAge is max_age's seconds, when maxAgeSet.
@@ -229,26 +231,24 @@ func parsePath(path string) (params.Params, geometry, string, error) {
 
 // applyGeometry sets Fit and Crop: without fit-in Thumbor crops to the
 // exact size (Matte's crop; min with no_upscale), with fit-in it fits in
-// the box (clip; max with no_upscale; fill when the fill filter pads it),
-// with full-fit-in it covers the box without cropping (outside); the
-// adaptive forms turn the box to the source's orientation.
+// the box without enlarging (max; fillmax when the fill filter pads it),
+// enlarging only with the upscale filter (clip; fill), with full-fit-in it
+// covers the box without cropping, enlarging (outside; outsidemax with
+// no_upscale); the adaptive forms turn the box to the source's orientation.
+// Thumbor's transformer.py fit_in_resize returns without resizing when the
+// box is at least the source's size on both sides (full-fit-in excepted),
+// and only filters/upscale.py enlarges it.
 func applyGeometry(p *params.Params, g geometry) {
 	p.AdaptiveBox = g.adaptive && p.Width > 0 && p.Height > 0
+	// full-fit-in resizes to the box even with one side given.
+	enlarge := (g.upscale || g.full) && !g.noUpscale
 	switch {
 	case g.fitIn && g.full && p.Width > 0 && p.Height > 0:
-		p.Fit = params.FitOutside
-		if g.noUpscale {
-			p.Fit = params.FitOutsideMax
-		}
+		p.Fit = params.FitOutside.Enlarging(!g.noUpscale)
 	case g.fitIn && g.fill:
-		p.Fit = params.FitFill
-		if g.noUpscale {
-			p.Fit = params.FitFillMax
-		}
-	case g.fitIn && g.noUpscale:
-		p.Fit = params.FitMax
+		p.Fit = params.FitFill.Enlarging(enlarge)
 	case g.fitIn:
-		p.Fit = params.FitClip
+		p.Fit = params.FitClip.Enlarging(enlarge)
 	case g.stretch && p.Width > 0 && p.Height > 0:
 		p.Fit = params.FitScale // the exact size, aspect ratio not kept
 	case p.Width == 0 || p.Height == 0:

@@ -17,16 +17,16 @@ func TestParse(t *testing.T) {
 		"/unsafe/300x200/smart/s.glbimg.com/et/bb/f/original/2011/03/24/VN0JiwzmOw0b0lg.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}},
 			Source: "/s.glbimg.com/et/bb/f/original/2011/03/24/VN0JiwzmOw0b0lg.jpg"},
 		"/unsafe/300x200/smart/filters:no_upscale()/a.jpg":    {Params: params.Params{Width: 300, Height: 200, Fit: params.FitMin, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}, Source: "/a.jpg"},
-		"/unsafe/fit-in/300x200/smart/a.jpg":                  {Params: params.Params{Width: 300, Height: 200}, Source: "/a.jpg"}, // fitted: nothing is cut
-		"/unsafe/300x0/smart/a.jpg":                           {Params: params.Params{Width: 300}, Source: "/a.jpg"},              // one side: nothing is cut
-		"/unsafe/fit-in/300x200/filters:fill(blue)/img/a.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFill, Background: params.Color{B: 255, A: 255, Set: true}}, Source: "/img/a.jpg"},
+		"/unsafe/fit-in/300x200/smart/a.jpg":                  {Params: params.Params{Fit: params.FitMax, Width: 300, Height: 200}, Source: "/a.jpg"}, // fitted: nothing is cut
+		"/unsafe/300x0/smart/a.jpg":                           {Params: params.Params{Width: 300}, Source: "/a.jpg"},                                  // one side: nothing is cut
+		"/unsafe/fit-in/300x200/filters:fill(blue)/img/a.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFillMax, Background: params.Color{B: 255, A: 255, Set: true}}, Source: "/img/a.jpg"},
 		"/unsafe/300x200/filters:grayscale()/img/a.jpg":       dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Saturation: -100}, Source: "/img/a.jpg"},
 		"/unsafe/300x200/filters:round_corner(20,255,255,255)/img/a.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Mask: params.ShapeCorners,
 			CornerRadius: params.Corners{TopLeft: 20, TopRight: 20, BottomRight: 20, BottomLeft: 20, Set: true}, MaskBackground: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}}, Source: "/img/a.jpg"},
 		"/unsafe/300x200/filters:round_corner(8|8,0,0,0,1)/img/a.png": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Mask: params.ShapeCorners,
 			CornerRadius: params.Corners{TopLeft: 8, TopRight: 8, BottomRight: 8, BottomLeft: 8, Set: true}}, Source: "/img/a.png"},
-		"/unsafe/fit-in/300x200/filters:fill(blur)/img/a.jpg":             dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFill, FillBlur: true}, Source: "/img/a.jpg"},
-		"/unsafe/fit-in/300x200/filters:fill(auto,true)/img/a.jpg":        dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFill, FillMean: true}, Source: "/img/a.jpg"},
+		"/unsafe/fit-in/300x200/filters:fill(blur)/img/a.jpg":             dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFillMax, FillBlur: true}, Source: "/img/a.jpg"},
+		"/unsafe/fit-in/300x200/filters:fill(auto,true)/img/a.jpg":        dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFillMax, FillMean: true}, Source: "/img/a.jpg"},
 		"/unsafe/fit-in/300x200/filters:fill(red):no_upscale()/img/a.jpg": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFillMax, Background: params.Color{R: 255, A: 255, Set: true}}, Source: "/img/a.jpg"},
 		"/unsafe/300x200/filters:fill(blur)/img/a.jpg":                    dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop}, Source: "/img/a.jpg"},
 		"/unsafe/-300x-200/left/top/img/a.jpg":                            dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropTopLeft, Flip: params.FlipHV}, Source: "/img/a.jpg"},
@@ -65,7 +65,7 @@ func TestParse(t *testing.T) {
 		"/unsafe/-300x200/filters:rotate(90)/a.jpg":                {Params: params.Params{Width: 200, Height: 300, Fit: params.FitCrop, Flip: params.FlipV, Rotate: 270}, Source: "/a.jpg"},
 		"/unsafe/-300x-200/filters:rotate(90)/a.jpg":               {Params: params.Params{Width: 200, Height: 300, Fit: params.FitCrop, Flip: params.FlipHV, Rotate: 270}, Source: "/a.jpg"},
 		"/unsafe/300x200/smart/filters:rotate(90)/a.jpg":           {Params: params.Params{Width: 200, Height: 300, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}, Rotate: 270}, Source: "/a.jpg"},
-		"/unsafe/adaptive-fit-in/300x200/filters:rotate(90)/a.jpg": {Params: params.Params{Width: 200, Height: 300, AdaptiveBox: true, Rotate: 270}, Source: "/a.jpg"},
+		"/unsafe/adaptive-fit-in/300x200/filters:rotate(90)/a.jpg": {Params: params.Params{Fit: params.FitMax, Width: 200, Height: 300, AdaptiveBox: true, Rotate: 270}, Source: "/a.jpg"},
 
 		// thumbor.readthedocs.io "Watermark": the examples, then each form
 		// of x and y, the ratios, and an image URL holding commas.
@@ -124,19 +124,32 @@ func TestParse(t *testing.T) {
 			Focus: params.Focus{X: 158, Y: 206, Set: true, Pixels: true}}, Source: "/a.jpg"},
 		"/unsafe/100x200:500x600/400x100/filters:focal(146x206:279x360):focal(0x0:10x10)/a.jpg": {Params: params.Params{Width: 400, Height: 100, Fit: params.FitCrop,
 			Rect: params.Rect{X: 100, Y: 200, W: 400, H: 400}, Focus: params.Focus{X: 112, Y: 83, Set: true, Pixels: true}}, Source: "/a.jpg", RectField: "crop"},
-		"/unsafe/fit-in/400x100/filters:focal(146x206:279x360)/a.jpg": {Params: params.Params{Width: 400, Height: 100, Fit: params.FitClip}, Source: "/a.jpg"},
+		"/unsafe/fit-in/400x100/filters:focal(146x206:279x360)/a.jpg": {Params: params.Params{Width: 400, Height: 100, Fit: params.FitMax}, Source: "/a.jpg"},
 
 		// full-fit-in covers the box without cropping; the adaptive forms
 		// turn the box to the source (resolved with the source's size).
 		"/unsafe/full-fit-in/300x200/a.jpg":                               {Params: params.Params{Width: 300, Height: 200, Fit: params.FitOutside}, Source: "/a.jpg"},
-		"/unsafe/adaptive-fit-in/300x200/a.jpg":                           {Params: params.Params{Width: 300, Height: 200, AdaptiveBox: true}, Source: "/a.jpg"},
+		"/unsafe/adaptive-fit-in/300x200/a.jpg":                           {Params: params.Params{Fit: params.FitMax, Width: 300, Height: 200, AdaptiveBox: true}, Source: "/a.jpg"},
 		"/unsafe/adaptive-full-fit-in/300x200/filters:no_upscale()/a.jpg": {Params: params.Params{Width: 300, Height: 200, Fit: params.FitOutsideMax, AdaptiveBox: true}, Source: "/a.jpg"},
-		"/unsafe/adaptive-fit-in/300x0/a.jpg":                             {Params: params.Params{Width: 300}, Source: "/a.jpg"},
+		"/unsafe/adaptive-fit-in/300x0/a.jpg":                             {Params: params.Params{Fit: params.FitMax, Width: 300}, Source: "/a.jpg"},
+		// fit-in never enlarges: Thumbor's transformer.py fit_in_resize
+		// returns "if sign == 1 and self.target_width >= source_width and
+		// self.target_height >= source_height"; the upscale filter is what
+		// enlarges ("if an original image is 300px width by 200px height
+		// and you ask for a 600x500 image, the filter will resize it to
+		// 600x400"). full-fit-in (sign -1) always resizes to the box.
+		"/unsafe/fit-in/600x500/filters:upscale()/a.jpg":              {Params: params.Params{Width: 600, Height: 500, Fit: params.FitClip}, Source: "/a.jpg"},
+		"/unsafe/fit-in/600x0/filters:upscale()/a.jpg":                {Params: params.Params{Width: 600, Fit: params.FitClip}, Source: "/a.jpg"},
+		"/unsafe/fit-in/600x500/filters:fill(red):upscale()/a.jpg":    {Params: params.Params{Width: 600, Height: 500, Fit: params.FitFill, Background: params.Color{R: 255, A: 255, Set: true}}, Source: "/a.jpg"},
+		"/unsafe/fit-in/600x500/filters:upscale():no_upscale()/a.jpg": {Params: params.Params{Width: 600, Height: 500, Fit: params.FitMax}, Source: "/a.jpg"},
+		"/unsafe/full-fit-in/600x0/a.jpg":                             {Params: params.Params{Width: 600, Fit: params.FitClip}, Source: "/a.jpg"},
+		"/unsafe/full-fit-in/600x0/filters:no_upscale()/a.jpg":        {Params: params.Params{Width: 600, Fit: params.FitMax}, Source: "/a.jpg"},
+		"/unsafe/600x500/filters:upscale()/a.jpg":                     {Params: params.Params{Width: 600, Height: 500, Fit: params.FitCrop}, Source: "/a.jpg"},
 		// proportion and stretch.
 		"/unsafe/300x200/filters:proportion(0.5)/a.jpg":       {Params: params.Params{Width: 150, Height: 100, Fit: params.FitCrop}, Source: "/a.jpg"},
 		"/unsafe/filters:proportion(0.25)/a.jpg":              {Params: params.Params{WidthRatio: 0.25}, Source: "/a.jpg"},
 		"/unsafe/300x200/filters:stretch()/a.jpg":             {Params: params.Params{Width: 300, Height: 200, Fit: params.FitScale}, Source: "/a.jpg"},
-		"/unsafe/fit-in/300x200/filters:stretch()/a.jpg":      {Params: params.Params{Width: 300, Height: 200, Fit: params.FitClip}, Source: "/a.jpg"},
+		"/unsafe/fit-in/300x200/filters:stretch()/a.jpg":      {Params: params.Params{Width: 300, Height: 200, Fit: params.FitMax}, Source: "/a.jpg"},
 		"/unsafe/300x0/filters:stretch():proportion(1)/a.jpg": {Params: params.Params{Width: 300}, Source: "/a.jpg"},
 	})
 }
