@@ -187,6 +187,11 @@ func ParseQuery(q url.Values) (params.Params, error) {
 			continue
 		}
 		spec, shown := paramSpecs[name], written[name]
+		if name == "auto" && len(vals) > 1 {
+			// imgix: auto "is the only parameter that can be combined by
+			// reiteration, e.g. auto=compress&auto=enhance&auto=format".
+			vals = []string{strings.Join(vals, ",")}
+		}
 		var detail string
 		switch {
 		case len(vals) > 1:

@@ -240,6 +240,11 @@ func TestParseQueryValid(t *testing.T) {
 		{"auto=compress,format", params.Params{AutoFormat: true}},
 		{"auto=format,format", params.Params{AutoFormat: true}},
 		{"auto=compress", params.Params{}},
+		// imgix's auto docs: "it is the only parameter that can be
+		// combined by reiteration, e.g.
+		// auto=compress&auto=enhance&auto=format".
+		{"auto=compress&auto=format", params.Params{AutoFormat: true}},
+		{"auto=format&auto=compress", params.Params{AutoFormat: true}},
 
 		{"bg=fff", params.Params{Background: white}},
 		{"bg=%23fff", params.Params{Background: white}},
@@ -487,6 +492,8 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"auto=redeye", []string{"auto"}, ""},
 		{"auto=true", []string{"auto"}, ""},
 		{"auto=format,", []string{"auto"}, "empty item"},
+		{"auto=format&auto=enhance", []string{"auto"}, "enhance is not supported"},
+		{"auto=format&auto=", []string{"auto"}, "empty item"},
 		{"auto=Format", []string{"auto"}, "format and compress"},
 
 		{"bg=ggg", []string{"bg"}, "colour"},
