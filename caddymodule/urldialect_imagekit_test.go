@@ -19,6 +19,12 @@ func TestImageKitURLs(t *testing.T) {
 		wantPixel(t, what, img, x, y, c, 32)
 	}
 	red, blue, green := [3]uint32{255, 0, 0}, [3]uint32{0, 0, 255}, [3]uint32{0, 255, 0}
+	// c-at_least (min-size cropping) covers the box without cutting:
+	// 300x300 over the 400x200 photo is 600x300, 100x20 is 100x50.
+	t.Run("c-at_least covers the box without cropping", func(t *testing.T) {
+		s.png(t, "/img/photo.jpg?tr=w-300,h-300,c-at_least,f-png", 600, 300)
+		s.png(t, "/img/photo.jpg?tr=w-100,h-20,c-at_least,f-png", 100, 50)
+	})
 	t.Run("rt-N turns counter-clockwise", func(t *testing.T) {
 		// The source turns first (then w sizes it): its left (red) column
 		// becomes the bottom row.

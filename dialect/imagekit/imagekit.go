@@ -838,7 +838,9 @@ func (t *transforms) params() (params.Params, error) {
 	case "at_max_enlarge":
 	case "at_least":
 		if both {
-			return params.Params{}, params.BadParam("c", "c-at_least with both w and h is not supported (Matte cannot cover a box without cropping); use c-maintain_ratio, or give one side only.")
+			// Min-size cropping: at least the box on both sides, the
+			// aspect ratio kept, nothing cut.
+			p.Fit = params.FitOutside
 		}
 	case "pad_resize":
 		p.Fit = params.FitFill

@@ -46,6 +46,10 @@ func TestParseValid(t *testing.T) {
 		{img + "?tr=w-400,h-300,c-at_max", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitMax}},
 		{img + "?tr=w-400,h-300,c-at_max_enlarge", img, "", params.Params{Width: 400, Height: 300}},
 		{img + "?tr=w-400,c-at_least", img, "", params.Params{Width: 400}},
+		// ImageKit's min-size cropping strategy keeps the whole image
+		// ("no cropping") with one or both sides adjusted to keep the
+		// aspect ratio, each at least the one asked: Matte's outside.
+		{img + "?tr=w-300,h-300,c-at_least", img, "", params.Params{Width: 300, Height: 300, Fit: params.FitOutside}},
 		{img + "?tr=w-400,h-300,cm-pad_resize", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitFill, Background: white}},
 		{img + "?tr=w-400,h-300,cm-pad_resize,bg-FF0000", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitFill, Background: red}},
 		{img + "?tr=w-400,h-300,c-pad_resize,bg-red", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitFill, Background: red}},
@@ -182,7 +186,6 @@ func TestParseInvalid(t *testing.T) {
 		{"/a.jpg?tr=e-gradient-right", []string{"e-gradient"}, "joined by _"},
 		{"/a.jpg?tr=e-changebg-prompt-snow", []string{"e-changebg"}, "not a transform Matte supports"},
 		{"/a.jpg?tr=cm-pad_resize,c-force", []string{"cm"}, "cannot be combined"},
-		{"/a.jpg?tr=w-1,h-1,c-at_least", []string{"c"}, "c-at_least with both"},
 		{"/a.jpg?tr=fo-middle", []string{"fo"}, "fo must be one of"},
 		{"/a.jpg?tr=q-0", []string{"q"}, "from 1 to 100"},
 		{"/a.jpg?tr=f-bmp", []string{"f"}, "f must be one of"},
