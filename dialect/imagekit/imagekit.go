@@ -18,7 +18,7 @@
 //   - c (crop strategy): maintain_ratio (default: with w and h, cover the
 //     box and crop by fo), force (stretch to the box), at_max (fit inside,
 //     never enlarge), at_max_enlarge (fit inside), at_least (cover without
-//     cropping: only with one side given, where it fits to that side).
+//     cropping, Matte's outside; with one side given it fits to that side).
 //     pad_resize is taken as c- too, though ImageKit spells it cm-.
 //   - cm (crop mode): pad_resize (fit inside and pad with bg, white by
 //     default). extract cuts a w x h region out of the source at its own
