@@ -374,6 +374,10 @@ func TestLayers(t *testing.T) {
 			Image: "/logo.png", Height: 20, Fit: params.FitMax, Align: params.CropCenter, Alpha: 100}}},
 		{up + "l_logo.png,fl_relative,w_0.25/sample.jpg", params.Params{Watermark: params.Watermark{
 			Image: "/logo.png", WidthRatio: 0.25, Fit: params.FitClip, Align: params.CropCenter, Alpha: 100}}},
+		// Cloudinary's documented relative overlay (Layers, "relative"):
+		// fl_relative and fl_layer_apply in two components of one layer.
+		{up + "l_cloudinary_icon_white/c_scale,fl_relative,w_0.5/fl_layer_apply,g_north_east/sample.jpg", params.Params{Watermark: params.Watermark{
+			Image: "/cloudinary_icon_white", WidthRatio: 0.5, Fit: params.FitClip, Align: params.CropTopRight, Alpha: 100}}},
 		{up + "l_logo.png/a_-90/fl_layer_apply,g_east/sample.jpg", params.Params{Watermark: params.Watermark{
 			Image: "/logo.png", Fit: params.FitClip, Align: params.CropRight, Alpha: 100, Rotate: 270}}},
 		// After the colour steps, before the corners; f anywhere.
@@ -440,6 +444,8 @@ func TestLayers(t *testing.T) {
 		{up + "l_logo.png,fl_relative,w_50/sample.jpg", []string{"w"}, "fractions"},
 		{up + "l_logo.png,fl_relative/sample.jpg", []string{"fl"}, "fraction"},
 		{up + "l_logo.png,fl_tiled/sample.jpg", []string{"fl"}, "fl_tiled"},
+		{up + "l_logo.png,fl_relative,w_0.5/fl_relative.layer_apply/sample.jpg", []string{"fl"}, "fl_relative is given twice"},
+		{up + "l_logo.png,fl_relative.relative,w_0.5/sample.jpg", []string{"fl"}, "fl_relative is given twice"},
 		{up + "l_logo.png,o_0/sample.jpg", []string{"o"}, "1 to 100"},
 		{up + "l_logo.png,a_hflip/sample.jpg", []string{"a"}, "flips"},
 		{up + "l_logo.png/e_grayscale/fl_layer_apply/sample.jpg", []string{"e_grayscale"}, "without effects"},

@@ -108,7 +108,16 @@ func (ch *chain) layer(start int, comps []string, prefix string) {
 	}
 	for _, p := range items {
 		key, val := split(p.item)
-		if seen[key] {
+		if key == "fl" {
+			// A layer's flags are spread over its components (fl_relative
+			// with its size, fl_layer_apply where it is placed): each
+			// flag, not fl, may be given once.
+			if dup := repeatedFlag(val, seen); dup != "" {
+				ch.fail(params.BadParam("fl", "fl_"+dup+" is given twice in the layer "+params.QuoteShort(strings.Join(comps, "/"))+"; give it once."))
+				failed = true
+				continue
+			}
+		} else if seen[key] {
 			ch.fail(params.BadParam(key, key+" is given twice in the layer "+params.QuoteShort(strings.Join(comps, "/"))+"; give it once."))
 			failed = true
 			continue
@@ -162,6 +171,19 @@ func (ch *chain) layer(start int, comps []string, prefix string) {
 var layerGravities = map[string]params.Crop{
 	"center": params.CropCenter, "north": params.CropTop, "south": params.CropBottom, "west": params.CropLeft, "east": params.CropRight,
 	"north_west": params.CropTopLeft, "north_east": params.CropTopRight, "south_west": params.CropBottomLeft, "south_east": params.CropBottomRight,
+}
+
+// repeatedFlag is the first of val's flags (joined by ".") that seen, the
+// flags read so far as "fl_"+flag, holds or val repeats, "" if none; it
+// adds val's flags to seen.
+func repeatedFlag(val string, seen map[string]bool) string {
+	for f := range strings.SplitSeq(val, ".") {
+		if seen["fl_"+f] {
+			return f
+		}
+		seen["fl_"+f] = true
+	}
+	return ""
 }
 
 // read reads one parameter of the layer; placing is set in the component
