@@ -112,6 +112,11 @@ func TestThumborURLs(t *testing.T) {
 		}
 		s.image(t, "/unsafe/full-fit-in/800x800/img/photo.jpg", "jpeg", 1600, 800)
 	})
+	// orig is the photo's own side (400x200), not proportional.
+	t.Run("orig is the source's side", func(t *testing.T) {
+		s.image(t, "/unsafe/300xorig/img/photo.jpg", "jpeg", 300, 200)
+		s.image(t, "/unsafe/origx100/img/photo.jpg", "jpeg", 400, 100)
+	})
 	t.Run("full-fit-in covers, adaptive-fit-in turns the box", func(t *testing.T) {
 		s.image(t, "/unsafe/full-fit-in/100x100/img/photo.jpg", "jpeg", 200, 100)
 		s.image(t, "/unsafe/adaptive-fit-in/100x300/img/photo.jpg", "jpeg", 200, 100)

@@ -239,19 +239,20 @@ func parsePath(path string) (params.Params, geometry, string, error) {
 // box is at least the source's size on both sides (full-fit-in excepted),
 // and only filters/upscale.py enlarges it.
 func applyGeometry(p *params.Params, g geometry) {
-	p.AdaptiveBox = g.adaptive && p.Width > 0 && p.Height > 0
+	hasW, hasH := p.Width > 0 || p.WidthRatio > 0, p.Height > 0 || p.HeightRatio > 0 // orig is a side
+	p.AdaptiveBox = g.adaptive && hasW && hasH
 	// full-fit-in resizes to the box even with one side given.
 	enlarge := (g.upscale || g.full) && !g.noUpscale
 	switch {
-	case g.fitIn && g.full && p.Width > 0 && p.Height > 0:
+	case g.fitIn && g.full && hasW && hasH:
 		p.Fit = params.FitOutside.Enlarging(!g.noUpscale)
 	case g.fitIn && g.fill:
 		p.Fit = params.FitFill.Enlarging(enlarge)
 	case g.fitIn:
 		p.Fit = params.FitClip.Enlarging(enlarge)
-	case g.stretch && p.Width > 0 && p.Height > 0:
+	case g.stretch && hasW && hasH:
 		p.Fit = params.FitScale // the exact size, aspect ratio not kept
-	case p.Width == 0 || p.Height == 0:
+	case !hasW || !hasH:
 		p.Fit = params.FitClip // one side: nothing to crop
 		if g.noUpscale {
 			p.Fit = params.FitMax
@@ -284,6 +285,7 @@ func turn(p *params.Params, deg int) {
 	turns, _ := p.QuarterTurns()
 	if turns%2 == 1 {
 		p.Width, p.Height = p.Height, p.Width
+		p.WidthRatio, p.HeightRatio = p.HeightRatio, p.WidthRatio
 		if p.Flip == params.FlipH || p.Flip == params.FlipV {
 			p.Flip ^= params.FlipHV
 		}
@@ -317,7 +319,7 @@ func applyProportion(p *params.Params, v float64) {
 	if v == 0 || v == 1 {
 		return
 	}
-	if p.Width == 0 && p.Height == 0 {
+	if p.Width == 0 && p.Height == 0 && p.WidthRatio == 0 && p.HeightRatio == 0 {
 		p.WidthRatio, p.Fit = v, params.FitClip
 		return
 	}
@@ -325,6 +327,9 @@ func applyProportion(p *params.Params, v float64) {
 		if *side > 0 {
 			*side = max(1, int(math.Round(float64(*side)*v)))
 		}
+	}
+	for _, r := range []*float64{&p.WidthRatio, &p.HeightRatio} {
+		*r *= v // an orig side
 	}
 }
 
@@ -420,8 +425,10 @@ func pair(s string) (int, int) {
 	return x, y
 }
 
-// setSize reads [-]Wx[-]H: a "-" flips that axis; orig or 0 is the
-// source's (proportional) size.
+// setSize reads [-]Wx[-]H: a "-" flips that axis; 0 or nothing is
+// proportional to the other side, orig the source's own side (after the
+// manual crop: a ratio of 1), as transformer.py's
+// _calculate_target_dimensions sets target_width = source_width for it.
 func setSize(p *params.Params, s string) error {
 	ws, hs, _ := strings.Cut(s, "x")
 	var flip params.Flip
@@ -433,9 +440,13 @@ func setSize(p *params.Params, s string) error {
 	}
 	p.Flip = flip
 	for _, d := range []struct {
-		s   string
-		dst *int
-	}{{ws, &p.Width}, {hs, &p.Height}} {
+		s     string
+		dst   *int
+		ratio *float64
+	}{{ws, &p.Width, &p.WidthRatio}, {hs, &p.Height, &p.HeightRatio}} {
+		if d.s == "orig" {
+			*d.ratio = 1
+		}
 		if d.s == "orig" || d.s == "" {
 			continue
 		}

@@ -145,6 +145,15 @@ func TestParse(t *testing.T) {
 		"/unsafe/full-fit-in/600x0/a.jpg":                             {Params: params.Params{Width: 600, Fit: params.FitClip}, Source: "/a.jpg"},
 		"/unsafe/full-fit-in/600x0/filters:no_upscale()/a.jpg":        {Params: params.Params{Width: 600, Fit: params.FitMax}, Source: "/a.jpg"},
 		"/unsafe/600x500/filters:upscale()/a.jpg":                     {Params: params.Params{Width: 600, Height: 500, Fit: params.FitCrop}, Source: "/a.jpg"},
+		// orig is the source's own side: transformer.py's
+		// _calculate_target_dimensions sets "self.target_width =
+		// source_width" for width "orig" (a ratio of 1 of the image after
+		// the manual crop), so 300xorig crops to 300 by the full height.
+		"/unsafe/300xorig/a.jpg":                         {Params: params.Params{Width: 300, HeightRatio: 1, Fit: params.FitCrop}, Source: "/a.jpg"},
+		"/unsafe/origx100/a.jpg":                         {Params: params.Params{WidthRatio: 1, Height: 100, Fit: params.FitCrop}, Source: "/a.jpg"},
+		"/unsafe/fit-in/origx100/a.jpg":                  {Params: params.Params{WidthRatio: 1, Height: 100, Fit: params.FitMax}, Source: "/a.jpg"},
+		"/unsafe/300xorig/filters:rotate(90)/a.jpg":      {Params: params.Params{WidthRatio: 1, Height: 300, Fit: params.FitCrop, Rotate: 270}, Source: "/a.jpg"},
+		"/unsafe/300xorig/filters:proportion(0.5)/a.jpg": {Params: params.Params{Width: 150, HeightRatio: 0.5, Fit: params.FitCrop}, Source: "/a.jpg"},
 		// proportion and stretch.
 		"/unsafe/300x200/filters:proportion(0.5)/a.jpg":       {Params: params.Params{Width: 150, Height: 100, Fit: params.FitCrop}, Source: "/a.jpg"},
 		"/unsafe/filters:proportion(0.25)/a.jpg":              {Params: params.Params{WidthRatio: 0.25}, Source: "/a.jpg"},
