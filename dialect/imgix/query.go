@@ -991,7 +991,7 @@ var paramSpecs = map[string]paramSpec{
 	"fp-x":  decimalSpec(0, 1, func(p *params.Params) *float64 { return &p.Focus.X }),
 	"fp-y":  decimalSpec(0, 1, func(p *params.Params) *float64 { return &p.Focus.Y }),
 	"fp-z":  decimalSpec(1, 100, func(p *params.Params) *float64 { return &p.Focus.Zoom }),
-	"rect": {"x,y,w,h: x an integer from 0 to 100000, left, center or right, or a fraction from 0 to 1 (of the width, where the left edge goes); y likewise with top, middle or bottom; w and h integers from 1 to 100000", func(p *params.Params, v string) error {
+	"rect": {"x,y,w,h: x an integer from 0 to 100000, left, center or right, or a fraction from 0 to 1 (of the width, where the left edge goes); y likewise with top, middle or bottom; w and h integers from 1 to 100000, fractions from 0 to 1 (of the side), or full", func(p *params.Params, v string) error {
 		parts := strings.Split(v, ",")
 		if len(parts) != 4 {
 			return params.ErrSyntax
@@ -1004,18 +1004,32 @@ var paramSpecs = map[string]paramSpec{
 			}
 			at[i] = pl
 		}
+		// w and h: pixels, a fraction of the side, or full (the whole
+		// side: Region's 0), as imgix's Source Rectangle Region allows.
 		var size [2]int
+		var ratio [2]float64
+		pixels := at[0].By == params.PlacePixels && at[1].By == params.PlacePixels
 		for i, s := range parts[2:] {
-			n, err := params.ParseInt(s, 1, maxDimension)
-			if err != nil {
+			if n, err := params.ParseInt(s, 1, maxDimension); err == nil {
+				size[i] = n
+				continue
+			}
+			pixels = false
+			if s == "full" {
+				continue
+			}
+			f, err := params.ParseDecimalIn(s, 0, 1)
+			if err != nil || f == 0 || strings.HasPrefix(s, "-") || strings.HasPrefix(s, "+") {
 				return params.ErrSyntax
 			}
-			size[i] = n
+			if f < 1 {
+				ratio[i] = f // 1.0 is the whole side, as full
+			}
 		}
-		if at[0].By == params.PlacePixels && at[1].By == params.PlacePixels {
+		if pixels {
 			p.Rect = params.Rect{X: at[0].Px, Y: at[1].Px, W: size[0], H: size[1]}
 		} else {
-			p.Region = params.Region{W: size[0], H: size[1], At: at, AtSet: true}
+			p.Region = params.Region{W: size[0], H: size[1], WRatio: ratio[0], HRatio: ratio[1], At: at, AtSet: true}
 		}
 		return nil
 	}},
