@@ -37,6 +37,9 @@
 //     kept), as wsrv's processors make them.
 //   - filter: greyscale, sepia (wsrv's own matrix), negate, or duotone
 //     (start and stop its colours, #C83658 and #D8E74F by default).
+//   - cx, cy, cw, ch with precrop: a rectangle cut before the resize
+//     (cw, ch left out: the rest of the image). Without precrop wsrv cuts
+//     it after the resize, which Matte does not: a 400 on the first given.
 //   - mask: circle (the largest centred circle) or ellipse (inscribed);
 //     outside it the image is transparent, or mbg (a colour), or white for
 //     a format without alpha. Other shapes are refused.
@@ -97,10 +100,16 @@ type request struct {
 	crop     params.Crop
 	focal    bool
 	fpx, fpy *float64
-	flip     bool
-	flop     bool
-	cbg, bg  params.Color
-	src, qry string
+	// rect is the rectangle crop (cx, cy, cw, ch; 0 for a size left out:
+	// the rest of the image), rectGiven its first option given, and
+	// precrop whether it is cut before the resize.
+	rect      params.Rect
+	rectGiven string
+	precrop   bool
+	flip      bool
+	flop      bool
+	cbg, bg   params.Color
+	src, qry  string
 	// duotone is filter=duotone; start and stop its colours when given.
 	duotone     bool
 	start, stop params.Color
@@ -138,7 +147,7 @@ var (
 )
 
 // names lists the parameters in the order they are read and reported.
-var names = []string{"url", "w", "h", "dpr", "fit", "we", "a", "fpx", "fpy", "output", "q", "bg", "cbg", "bri", "mod", "sat", "hue", "con", "gam", "blur", "sharp", "ro", "flip", "flop", "trim", "il", "filter", "start", "stop", "tint", "mask", "mbg", "n", "page"}
+var names = []string{"url", "w", "h", "dpr", "fit", "we", "a", "fpx", "fpy", "cx", "cy", "cw", "ch", "precrop", "output", "q", "bg", "cbg", "bri", "mod", "sat", "hue", "con", "gam", "blur", "sharp", "ro", "flip", "flop", "trim", "il", "filter", "start", "stop", "tint", "mask", "mbg", "n", "page"}
 
 const colorForms = "a colour: a CSS name or hex RGB, ARGB, RRGGBB or AARRGGBB (alpha first)"
 
@@ -356,7 +365,12 @@ var specs = map[string]spec{
 		r.page, err = params.ParseInt(v, 0, maxFrames-1)
 		return err
 	}},
-	"il": {"a flag (&il)", true, func(r *request, _ string) error { r.p.Variant = params.VariantProgressive; return nil }},
+	"cx":      rectSpec("an integer from 0 to 100000", 0, func(r *params.Rect) *int { return &r.X }),
+	"cy":      rectSpec("an integer from 0 to 100000", 0, func(r *params.Rect) *int { return &r.Y }),
+	"cw":      rectSpec("an integer from 1 to 100000", 1, func(r *params.Rect) *int { return &r.W }),
+	"ch":      rectSpec("an integer from 1 to 100000", 1, func(r *params.Rect) *int { return &r.H }),
+	"precrop": {"a flag (&precrop)", true, func(r *request, _ string) error { r.precrop = true; return nil }},
+	"il":      {"a flag (&il)", true, func(r *request, _ string) error { r.p.Variant = params.VariantProgressive; return nil }},
 	"trim": {"a flag (&trim) or a tolerance from 1 to 254", true, func(r *request, v string) error {
 		if v != "" {
 			n, err := params.ParseInt(v, 1, 254)
@@ -396,6 +410,14 @@ func parseColor(v string) (params.Color, error) {
 	return c, nil
 }
 
+// rectSpec reads one side of wsrv's rectangle crop into request.rect.
+func rectSpec(allowed string, lo int, side func(*params.Rect) *int) spec {
+	return spec{allowed, false, func(r *request, v string) (err error) {
+		*side(&r.rect), err = params.ParseInt(v, lo, maxDimension)
+		return err
+	}}
+}
+
 // Parse claims u when its path is "/" and it has a url parameter.
 func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if u.Path != "/" && u.Path != "" {
@@ -421,6 +443,16 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		if len(q[name]) > 0 && !errs.Has(name) && !r.focal && !errs.Has("a") {
 			errs.Add(name, name+" places the focal point of a=focal; it needs a=focal.")
 		}
+	}
+	for _, name := range []string{"cx", "cy", "cw", "ch"} {
+		if len(q[name]) > 0 && r.rectGiven == "" {
+			r.rectGiven = name
+		}
+	}
+	if r.rectGiven != "" && !r.precrop && !errs.Has(r.rectGiven) {
+		// wsrv cuts the rectangle from the resized image without
+		// precrop; Matte cuts a region before the resize only.
+		errs.Add(r.rectGiven, "Matte cuts the rectangle (cx, cy, cw, ch) before the resize only, as wsrv does with &precrop; add &precrop, or cut after the resize by computing the rectangle in source pixels.")
 	}
 	for _, name := range []string{"start", "stop"} {
 		if len(q[name]) > 0 && !errs.Has(name) && !r.duotone && !errs.Has("filter") {
@@ -496,6 +528,18 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		p.Flip = params.FlipH
 	}
 	iu := dialect.ImageURL{Params: p, Source: r.src, Query: r.qry}
+	if r.rectGiven != "" {
+		// wsrv's crop.cpp: a size left out, or past the image, is the
+		// rest of it from cx, cy (the pipeline cuts W and H to the image).
+		rect := r.rect
+		if rect.W == 0 {
+			rect.W = maxDimension
+		}
+		if rect.H == 0 {
+			rect.H = maxDimension
+		}
+		iu.Params.Rect, iu.RectField, iu.RectYField = rect, "cx", "cy"
+	}
 	if r.page > 0 {
 		iu.FrameField = "page" // a page past the last frame is page's error
 	}

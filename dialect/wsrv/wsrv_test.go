@@ -22,6 +22,11 @@ func TestParseValid(t *testing.T) {
 	urltest.CheckValid(t, New(), firstFrame([]urltest.Valid{
 		// wsrv's documented examples (wsrv.nl/docs).
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300", lich, "", params.Params{Width: 300}},
+		// Rectangle crop with precrop: "&cx=&cy=&cw=&ch= ... You can use
+		// &precrop" to cut before the resize. crop.cpp: a size left out
+		// is the rest of the image (the pipeline cuts W and H to it).
+		{"/?url=images.weserv.nl/lichtenstein.jpg&cx=270&cy=40&cw=140&ch=140&precrop", lich, "", params.Params{Rect: params.Rect{X: 270, Y: 40, W: 140, H: 140}}},
+		{"/?url=images.weserv.nl/lichtenstein.jpg&w=100&cx=10&precrop", lich, "", params.Params{Width: 100, Rect: params.Rect{X: 10, W: 100000, H: 100000}}},
 		{"/?url=images.weserv.nl/lichtenstein.jpg&h=144&dpr=2", lich, "", params.Params{Height: 144, DPR: 2}},
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&h=300&fit=inside", lich, "", params.Params{Width: 300, Height: 300}},
 		{"/?url=images.weserv.nl/lichtenstein.jpg&w=300&h=300&fit=inside&we", lich, "", params.Params{Width: 300, Height: 300, Fit: params.FitMax}},
@@ -115,6 +120,11 @@ func TestParseInvalid(t *testing.T) {
 		{"/?url=%2F%2Fa.example%2Fx.png", []string{"url"}, "protocol-relative"},
 		{"/?url=a.example/x.png&url=b", []string{"url"}, "given 2 times"},
 		{"/?url=a.example/x.png&w=0", []string{"w"}, "w must be an integer from 1 to 100000"},
+		// Without precrop wsrv cuts the rectangle after the resize, which
+		// Matte cannot: a 400 naming the first option, not a silent drop.
+		{"/?url=a.example/x.png&w=300&cx=10&cy=10&cw=50&ch=50", []string{"cx"}, "&precrop"},
+		{"/?url=a.example/x.png&ch=50", []string{"ch"}, "&precrop"},
+		{"/?url=a.example/x.png&cw=0&precrop", []string{"cw"}, "from 1 to 100000"},
 		{"/?url=a.example/x.png&dpr=8", []string{"dpr"}, "Matte up to 5"},
 		{"/?url=a.example/x.png&fit=crop", []string{"fit"}, "inside, outside, cover, fill, contain"},
 		{"/?url=a.example/x.png&fpx=0.6", []string{"fpx"}, "fpx places the focal point of a=focal; it needs a=focal."},
