@@ -1,13 +1,20 @@
 // Package redistier is the shared cache tier on Redis: a cache.Shared
 // built on a cluster.Node. Entries are stored as the cache's own encoded
 // blobs (the disk tier's format, checksummed; the cache verifies them), with
-// a TTL, under <prefix>e:<namespace>:<sha256(key)>; each tag has an index
+// a TTL, under <prefix>e:<namespace>:<sha256(key)>:2, each after a header
+// naming its tag's index (entryHeader); each tag has an index
 // of its entries' keys for PurgeTag, under <prefix>tz:<sha256(tag)>: a
 // sorted set scored by each entry's expiry, from which every write drops
 // the entries expired since, so that a tag written to for ever (a popular
 // source) indexes its live entries, not every variant it ever had. (Before
 // it, <prefix>t:<sha256(tag)> was a plain set that only grew; PurgeTag and
-// PurgeAll still empty those until their TTL ends them.) Writes are
+// PurgeAll still empty those until their TTL ends them.) A tagged entry is
+// served only while its tag's index lists it (Get): under an LRU eviction
+// policy the index, written only when an entry is, can be evicted while its
+// entries, read on every hit, stay; a PurgeTag would then find nothing to
+// delete, and the entries would outlive it. (The entries stored before the
+// header, under the name without ":2", are no longer read; purges still
+// delete them.) Writes are
 // queued and done by background
 // writers (bounded in bytes; a full queue drops and counts), so a store
 // never waits for the network. Every Redis call goes through the node's
@@ -114,15 +121,16 @@ type Tier struct {
 	// (0) and Put drops. purges holds the scope of each purge numbered above
 	// heard-purgeLog that was applied here; a number at or below heard
 	// that is missing was pruned or lost, and covers everything.
-	synced        bool
-	heard         uint64
-	purges        map[uint64]func(*put) bool
-	gapSeq        uint64    // heard+1 when the counter was first seen ahead; 0: no gap
-	gapSince      time.Time // when gapSeq was noted
-	handlers      []func(cache.SharedPurge)
-	sub           *cluster.PurgeSub // fixed after New: hears the purges of the other nodes and of this node's other tiers, publishes this tier's
-	unsubscribe   func()            // the node's registrations, undone by Close
-	testBeforeSet func(*put)
+	synced         bool
+	heard          uint64
+	purges         map[uint64]func(*put) bool
+	gapSeq         uint64    // heard+1 when the counter was first seen ahead; 0: no gap
+	gapSince       time.Time // when gapSeq was noted
+	handlers       []func(cache.SharedPurge)
+	sub            *cluster.PurgeSub // fixed after New: hears the purges of the other nodes and of this node's other tiers, publishes this tier's
+	unsubscribe    func()            // the node's registrations, undone by Close
+	testBeforeSet  func(*put)
+	testTwoStepGet bool // tests only: Get as on a Redis Cluster
 
 	// StateFile: restored is the number read at New (hasRestored: a file
 	// was there), both fixed after New; missed (under mu) is set when the
@@ -239,27 +247,106 @@ func hashKey(key string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// name is ns/key's identity in Redis (entry key suffix and lease name).
+// name is ns/key's identity in Redis (lease name, and entry key suffix).
 func name(ns, key string) string { return ns + ":" + hashKey(key) }
 
-func (t *Tier) entryKey(ns, key string) string { return t.n.Prefix() + "e:" + name(ns, key) }
+// entryKey is where ns/key's entry is, in the format with entryHeader (the
+// ":2"; the name without it held bare blobs, which Get no longer reads).
+func (t *Tier) entryKey(ns, key string) string { return t.n.Prefix() + "e:" + name(ns, key) + ":2" }
 func (t *Tier) tagKey(tag string) string       { return t.n.Prefix() + "tz:" + hashKey(tag) }
 
 // legacyTagKey is the plain set that indexed a tag before tagKey's sorted
 // set; purges still empty it.
 func (t *Tier) legacyTagKey(tag string) string { return t.n.Prefix() + "t:" + hashKey(tag) }
 
-// Get implements cache.Shared.
+// entryHeader is what precedes an entry's blob in Redis: the length of its
+// tag index's key in decimal, ':', and that key ("0:" for an untagged
+// entry), so that the server can check the listing (getScript) without
+// being told the tag, which a lookup does not know.
+func entryHeader(tagKey string) string { return strconv.Itoa(len(tagKey)) + ":" + tagKey }
+
+// splitEntry parses v's entryHeader: its tag index key and the blob. ok is
+// false when v has no valid header (then blob is v whole, for the cache to
+// find corrupt and discard).
+func splitEntry(v []byte) (tagKey string, blob []byte, ok bool) {
+	i := 0
+	for i < len(v) && i < 6 && v[i] >= '0' && v[i] <= '9' {
+		i++
+	}
+	if i == 0 || i >= len(v) || v[i] != ':' {
+		return "", v, false
+	}
+	n, err := strconv.Atoi(string(v[:i]))
+	if err != nil || n > len(v)-i-1 {
+		return "", v, false
+	}
+	return string(v[i+1 : i+1+n]), v[i+1+n:], true
+}
+
+// getScript reads an entry and checks, in the same round trip, that its
+// tag's index still lists it: an entry its index does not list (the index
+// was evicted, or a purge took the entry out of it) is deleted and is a
+// miss, since a purge of its tag could not have found it. A value without
+// a valid header is returned as it is (splitEntry). Its DEL cannot remove
+// an entry being written: write adds the index member before the SET, in
+// one pipeline on one connection, which Redis runs in order; a script runs
+// between two commands, never inside one.
+var getScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then return false end
+local c = string.find(string.sub(v, 1, 7), ':', 1, true)
+local n = c and tonumber(string.sub(v, 1, c - 1))
+if n and n > 0 and not redis.call('ZSCORE', string.sub(v, c + 1, c + n), KEYS[1]) then
+	redis.call('DEL', KEYS[1])
+	return false
+end
+return v
+`)
+
+// Get implements cache.Shared: a tagged entry is a hit only while its tag's
+// index lists it (getScript; one round trip). On a Redis Cluster the index
+// is in another slot, which a script may not touch: there the entry is read
+// first and its listing checked after (two round trips for a tagged entry),
+// and an unlisted one is a miss but is not deleted, as the pipeline that
+// writes it may reach the entry's node before the index's.
 func (t *Tier) Get(ns, key string) ([]byte, error) {
-	var b []byte
+	k := t.entryKey(ns, key)
+	var v []byte
 	err := t.n.Run(context.Background(), func(ctx context.Context) (err error) {
-		b, err = t.n.Client().Get(ctx, t.entryKey(ns, key)).Bytes()
+		c := t.n.Client()
+		if _, ok := c.(*redis.ClusterClient); ok || t.testTwoStepGet {
+			v, err = t.getTwoStep(ctx, c, k)
+			return err
+		}
+		s, err := getScript.Run(ctx, c, []string{k}).Text()
+		v = []byte(s)
 		return err
 	})
-	if errors.Is(err, redis.Nil) {
+	if errors.Is(err, redis.Nil) || (err == nil && v == nil) {
 		return nil, nil
 	}
-	return b, err
+	if err != nil {
+		return nil, err
+	}
+	_, blob, _ := splitEntry(v)
+	return blob, nil
+}
+
+// getTwoStep is Get on a Redis Cluster: GET, then ZSCORE for a tagged
+// entry. A nil value is a miss.
+func (t *Tier) getTwoStep(ctx context.Context, c redis.UniversalClient, k string) ([]byte, error) {
+	v, err := c.Get(ctx, k).Bytes()
+	if err != nil {
+		return nil, err
+	}
+	tk, _, ok := splitEntry(v)
+	if !ok || tk == "" {
+		return v, nil
+	}
+	if err := c.ZScore(ctx, tk, k).Err(); err != nil {
+		return nil, err // redis.Nil: not listed, a miss
+	}
+	return v, nil
 }
 
 // Admit implements cache.Shared: a blob over MaxEntrySize is dropped
@@ -330,14 +417,17 @@ func (t *Tier) write(p *put) bool {
 	k := t.entryKey(p.ns, p.key)
 	err := t.n.Run(context.Background(), func(ctx context.Context) error {
 		pipe := t.n.Client().Pipeline()
-		pipe.Set(ctx, k, p.blob, t.o.TTL)
+		tk := ""
 		if p.tag != "" {
-			tk := t.tagKey(p.tag)
+			// The index first: Get deletes an entry its index does not
+			// list (getScript).
+			tk = t.tagKey(p.tag)
 			now := time.Now()
 			pipe.ZAdd(ctx, tk, redis.Z{Score: float64(now.Add(t.o.TTL).UnixMilli()), Member: k})
 			pipe.ZRemRangeByScore(ctx, tk, "-inf", "("+strconv.FormatInt(now.UnixMilli(), 10))
 			pipe.Expire(ctx, tk, t.o.TTL)
 		}
+		pipe.Set(ctx, k, append([]byte(entryHeader(tk)), p.blob...), t.o.TTL)
 		_, err := pipe.Exec(ctx)
 		return err
 	})
@@ -380,9 +470,15 @@ func (t *Tier) del(k string) error {
 }
 
 // untouched reports whether every purge numbered above p.heard and up to
-// seq is known here and leaves p's entry alone. Called with mu held.
+// seq is known here and leaves p's entry alone. A counter below p.heard
+// went back (Redis lost it: evicted, or restarted empty), and the purges it
+// numbered since cannot be told from those heard before: not untouched,
+// until syncPurges takes the counter as the new start. Called with mu held.
 func (t *Tier) untouched(p *put, seq uint64, now time.Time) bool {
-	if seq <= p.heard {
+	if seq < p.heard {
+		return false
+	}
+	if seq == p.heard {
 		return true
 	}
 	if seq-p.heard > purgeLog {

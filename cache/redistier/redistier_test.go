@@ -105,10 +105,14 @@ func TestSharedHitPromotedAndCorruptDropped(t *testing.T) {
 	// without a purge: the cluster's purge counter does not move.
 	ctx := context.Background()
 	purgesBefore, _ := a.rdb.Get(ctx, "t:purges").Int64()
-	blob, err := a.rdb.Get(ctx, a.tier.entryKey("result", "k1")).Bytes()
+	stored, err := a.rdb.Get(ctx, a.tier.entryKey("result", "k1")).Bytes()
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Stored untagged ("0:" header), so that the cache, not the tag
+	// index check, is what refuses them; "garbage" has no header at all.
+	_, blob, _ := splitEntry(stored)
+	blob = append([]byte("0:"), blob...)
 	for i, bad := range [][]byte{blob[:len(blob)-1], []byte("garbage"), append(append([]byte{}, blob[:len(blob)-1]...), blob[len(blob)-1]^1)} {
 		k := "bad" + string(rune('a'+i))
 		a.rdb.Set(ctx, a.tier.entryKey("result", k), bad, 0)
@@ -1101,5 +1105,110 @@ func TestStateFailedBeforeAnySave(t *testing.T) {
 	defer again.Close()
 	if !again.hasRestored || again.restored != math.MaxUint64 {
 		t.Fatalf("restored %d (file: %v), want the number no counter has", again.restored, again.hasRestored)
+	}
+}
+
+// TestEvictedTagIndexHidesEntries: under allkeys-lru a tag's index (written
+// only with its entries) can be evicted while the entries, read on every
+// hit, stay. A PurgeTag then finds nothing to delete in Redis; the entries
+// must not be served after it, or every node would promote the purged
+// image again. Eviction is stood in for by a DEL of the index: the state it
+// leaves. An entry its index does not list is a miss (and, but on a Redis
+// Cluster, deleted); an untagged entry is a hit, in one round trip.
+func TestEvictedTagIndexHidesEntries(t *testing.T) {
+	for _, twoStep := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cluster path %v", twoStep), func(t *testing.T) {
+			srv := redistest.Start(t)
+			rt := &roundTrips{}
+			a := newNode(t, srv.Addr, cluster.Options{}, Options{})
+			b := newNode(t, srv.Addr, cluster.Options{}, Options{}, rt)
+			b.tier.testTwoStepGet = twoStep
+			ctx := context.Background()
+			a.c.Set("result", "k", cache.Entry{Value: []byte("old"), Tag: "src"})
+			a.c.Set("result", "u", cache.Entry{Value: []byte("untagged")})
+			a.c.Flush()
+			if e, tier, ok := b.c.Get("result", "k"); !ok || tier != cache.TierShared || string(e.Value) != "old" {
+				t.Fatalf("b.Get before the purge = %q %v %v, want old from the shared tier", e.Value, tier, ok)
+			}
+			if err := a.rdb.Del(ctx, a.tier.tagKey("src")).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.c.PurgeTag("src"); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "b applying the purge", func() bool { return b.heard() == 1 })
+			if e, tier, ok := b.c.Get("result", "k"); ok {
+				t.Fatalf("b.Get after the purge = %q from %v: the purged entry was served", e.Value, tier)
+			}
+			n, err := a.rdb.Exists(ctx, a.tier.entryKey("result", "k")).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := map[bool]int64{false: 0, true: 1}[twoStep]; n != want {
+				t.Fatalf("unlisted entry exists %d, want %d", n, want)
+			}
+			for i := range 2 { // the first may load the script (EVALSHA, then EVAL)
+				before := rt.n.Load()
+				blob, err := b.tier.Get("result", "u")
+				if err != nil || blob == nil {
+					t.Fatalf("untagged entry: %v %v, want a hit", blob, err)
+				}
+				if trips := rt.n.Load() - before; i == 1 && trips != 1 {
+					t.Fatalf("an untagged hit took %d round trips, want 1", trips)
+				}
+			}
+			// A tagged entry written again is listed again, and a hit.
+			a.c.Set("result", "k", cache.Entry{Value: []byte("new"), Tag: "src"})
+			a.c.Flush()
+			for i := range 2 {
+				before := rt.n.Load()
+				blob, err := b.tier.Get("result", "k")
+				if err != nil || blob == nil {
+					t.Fatalf("rewritten entry: %v %v, want a hit", blob, err)
+				}
+				want := map[bool]int64{false: 1, true: 2}[twoStep]
+				if trips := rt.n.Load() - before; i == 1 && trips != want {
+					t.Fatalf("a tagged hit took %d round trips, want %d", trips, want)
+				}
+			}
+		})
+	}
+}
+
+// TestPurgeCounterLost: Redis lost the purge counter (evicted, or
+// restarted empty) while b's writer held a write queued after purge 3.
+// The next purge is numbered 1 again, below what b heard: b cannot tell
+// whether it covers the write, which must not stay.
+func TestPurgeCounterLost(t *testing.T) {
+	srv := redistest.Start(t)
+	a := newNode(t, srv.Addr, cluster.Options{}, Options{})
+	b := newNode(t, srv.Addr, cluster.Options{}, Options{})
+	ctx := context.Background()
+	for range 3 {
+		if err := a.c.Purge("mask"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "b applying the purges", func() bool { return b.heard() == 3 })
+	taken, release := b.holdWrites(t)
+	b.c.Set("result", "k", cache.Entry{Value: []byte("old"), Tag: "src"})
+	<-taken
+	if err := a.rdb.Del(ctx, "t:purges").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.c.PurgeTag("src"); err != nil {
+		t.Fatal(err)
+	}
+	if seq, _ := a.rdb.Get(ctx, "t:purges").Uint64(); seq != 1 {
+		t.Fatalf("counter after the loss and a purge: %d, want 1", seq)
+	}
+	close(release)
+	b.c.Flush()
+	n, err := a.rdb.Exists(ctx, b.tier.entryKey("result", "k")).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := b.tier.Stats(); n != 0 || st.Retracted != 1 {
+		t.Fatalf("write that landed after a purge numbered by a lost counter: exists %d, retracted %d; want it deleted", n, st.Retracted)
 	}
 }
