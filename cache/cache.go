@@ -499,7 +499,7 @@ func (c *Cache) purge(local func() *removal, shared func(Shared) error) error {
 		if err != nil {
 			c.shared.PurgePending()(false)
 		} else if r.waitsForScan() {
-			c.disk.afterScan(c.shared.PurgePending())
+			r.afterScan(c.shared.PurgePending())
 		}
 	}
 	if shared != nil {
@@ -605,7 +605,7 @@ func (c *Cache) localPurgeTag(tag string) *removal {
 		c.mem.purge(func(it *memItem) bool { return it.entry.Tag == tag })
 	}
 	if c.disk != nil {
-		return c.disk.purgeTag(tag)
+		return c.disk.purgeTagEverywhere(tag)
 	}
 	return nil
 }

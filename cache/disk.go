@@ -54,6 +54,7 @@ import (
 // none runs after close (except stats).
 type diskTier struct {
 	root     string
+	rootKey  string // root's identity in diskRoots (disk_roots.go), fixed by register
 	maxBytes int64
 	onError  func(error) // nil: errors are dropped
 	hooks    *testHooks  // never nil
@@ -156,6 +157,7 @@ func newDiskTier(root string, maxBytes int64, writers int, queueLimit int64, onE
 	}
 	d.flushCv = sync.NewCond(&d.flushMu)
 	d.lru.next, d.lru.prev = &d.lru, &d.lru
+	d.register()
 	for range writers {
 		d.wg.Add(1)
 		go d.writer()
@@ -347,7 +349,9 @@ func (d *diskTier) dropCorrupt(k idxKey, ns, key, p string, fi os.FileInfo, caus
 	}
 }
 
-// close stops the scan, finishes queued writes and waits for background work.
+// close stops the scan, finishes queued writes and waits for background
+// work, then hands the index over to the other tiers open on the directory
+// (deregister).
 func (d *diskTier) close() {
 	d.closeMu.Lock()
 	if d.closed {
@@ -359,6 +363,7 @@ func (d *diskTier) close() {
 	close(d.queue)
 	d.closeMu.Unlock()
 	d.wg.Wait()
+	d.deregister()
 }
 
 func (d *diskTier) stats(s *Stats) {

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 )
 
 // Deletes and purges are called by the Cache under its purge lock. Each one
@@ -67,6 +69,10 @@ type removal struct {
 	// to the trash since then takes the shard directories fsynced by
 	// finish out of root, so that root must be fsynced too (syncDirs).
 	trashSeq uint64
+	// others are the removals of the same purge in the other tiers open
+	// on the directory (purgeTagEverywhere), finished by finish; their
+	// errors are r's.
+	others []*removal
 }
 
 func (d *diskTier) newRemoval(op *DiskError, durable bool) *removal {
@@ -83,9 +89,44 @@ func (d *diskTier) unlockWith(r *removal) {
 	d.unlock()
 }
 
-// waitsForScan reports whether r is durable only once the startup scan
-// has settled (scanPending); false for a nil r.
-func (r *removal) waitsForScan() bool { return r != nil && r.scanPending }
+// waitsForScan reports whether r is durable only once a startup scan has
+// settled (scanPending, in r's tier or another's: others); false for a nil
+// r.
+func (r *removal) waitsForScan() bool {
+	if r == nil {
+		return false
+	}
+	return r.scanPending || slices.ContainsFunc(r.others, (*removal).waitsForScan)
+}
+
+// afterScan calls fn once the scans r waits for (waitsForScan) have
+// settled, with ok true if all of them settled well (diskTier.afterScan).
+func (r *removal) afterScan(fn func(ok bool)) {
+	var tiers []*diskTier
+	for _, x := range append([]*removal{r}, r.others...) {
+		if x.scanPending {
+			tiers = append(tiers, x.d)
+		}
+	}
+	if len(tiers) == 0 {
+		fn(true)
+		return
+	}
+	var mu sync.Mutex
+	left, all := len(tiers), true
+	for _, d := range tiers {
+		d.afterScan(func(ok bool) {
+			mu.Lock()
+			left--
+			all = all && ok
+			last := left == 0
+			mu.Unlock()
+			if last {
+				fn(all)
+			}
+		})
+	}
+}
 
 // finish fsyncs r's directories (syncDirs), then hands its trash
 // directories to removeTrash (a trash must not be deleted before the
@@ -100,6 +141,9 @@ func (r *removal) finish() error {
 	errs := append(r.errs, d.syncDirs(r.dirs, r.trashSeq))
 	for _, t := range r.trashes {
 		d.removeTrash(t)
+	}
+	for _, o := range r.others {
+		errs = append(errs, o.finish())
 	}
 	if err := errors.Join(errs...); err != nil {
 		r.op.Err = err
@@ -277,7 +321,9 @@ func (d *diskTier) removeTrash(trash string) {
 	}()
 }
 
-// purgeTag removes every indexed entry with the tag: O(indexed entries) in
+// purgeTag removes every entry with the tag that d indexes (the Cache
+// calls purgeTagEverywhere, which reaches the other tiers open on the
+// directory too: disk_roots.go): O(indexed entries) in
 // memory plus one unlink per match and one fsync per shard directory
 // unlinked in (by finish). Entries the background scan has not indexed yet
 // are covered too: the tag is remembered until the scan ends, and such

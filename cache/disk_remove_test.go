@@ -3,6 +3,7 @@ package cache
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"sync"
 	"syscall"
@@ -184,6 +185,44 @@ func TestPurgeDuringScanRenameFails(t *testing.T) {
 			}
 			if _, err := os.Lstat(entryFile(c, "result", "k")); !os.IsNotExist(err) {
 				t.Fatalf("the purged entry's file is still there (%v)", err)
+			}
+		})
+	}
+}
+
+// TestPurgeTagReachesOtherCacheOnDir: two Caches on one directory, as
+// during a Caddy reload (the new generation opens and scans before the old
+// one's last writes land). A purge by tag in either must remove what the
+// other wrote: it is in the other's index only, or, once the other has
+// closed, in nobody's unless the closing one hands its index over.
+func TestPurgeTagReachesOtherCacheOnDir(t *testing.T) {
+	for _, closed := range []bool{true, false} {
+		t.Run(fmt.Sprintf("old generation closed %v", closed), func(t *testing.T) {
+			dir := t.TempDir()
+			newGen, _ := diskOnly(t, dir, 1<<20, nil)
+			oldGen, _ := diskOnly(t, dir, 1<<20, nil)
+			oldGen.Set("result", "k", Entry{Value: []byte("old"), Tag: "src"})
+			oldGen.Set("result", "keep", Entry{Value: []byte("other source"), Tag: "other"})
+			oldGen.Flush()
+			if closed {
+				oldGen.Close()
+			}
+			if err := newGen.PurgeTag("src"); err != nil {
+				t.Fatal(err)
+			}
+			if e, _, ok := newGen.Get("result", "k"); ok {
+				t.Fatalf("newGen.Get after the purge = %q: the purged entry was served", e.Value)
+			}
+			if !closed {
+				if e, _, ok := oldGen.Get("result", "k"); ok {
+					t.Fatalf("oldGen.Get after newGen's purge = %q", e.Value)
+				}
+			}
+			if _, err := os.Stat(newGen.disk.path(idxKey{ns: "result", h: hashKey("k")})); !errors.Is(err, fs.ErrNotExist) {
+				t.Fatalf("purged file still there: %v", err)
+			}
+			if e, _, ok := newGen.Get("result", "keep"); !ok || string(e.Value) != "other source" {
+				t.Fatalf("another tag's entry: %q %v, want it kept", e.Value, ok)
 			}
 		})
 	}
