@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -42,7 +41,12 @@ type Journal struct {
 	merging bool
 }
 
-// OpenJournal reads the charges left in path (none: an empty journal).
+// OpenJournal reads the charges left in path (none: an empty journal). A
+// line that does not parse (torn by a crash while appending) is skipped;
+// the file is then rewritten with the charges read (rewriteLocked), as it is
+// when it does not end in a newline: Add appends after what is there, and
+// a charge appended to a torn line would be lost with it at the next open.
+// An error of that rewrite is OpenJournal's.
 func OpenJournal(path string) (*Journal, error) {
 	j := &Journal{path: path}
 	// Temporary files of the journal's rewrites that a crash left behind:
@@ -57,12 +61,26 @@ func OpenJournal(path string) (*Journal, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
+	lines := bytes.Split(data, []byte("\n"))
+	torn := len(lines[len(lines)-1]) > 0 // no newline at the end
+	if !torn {
+		lines = lines[:len(lines)-1]
+	}
+	for _, line := range lines {
+		// A last line whole but for its newline is a charge all the same.
 		var c Charge
-		if json.Unmarshal(sc.Bytes(), &c) == nil && c.ID != "" {
+		if json.Unmarshal(line, &c) == nil && c.ID != "" {
 			j.pending = append(j.pending, c)
-		} // a torn last line (crash while appending) is skipped
+		} else {
+			torn = true
+		}
+	}
+	if torn {
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		if err := j.rewriteLocked(); err != nil {
+			return nil, fmt.Errorf("cluster: rewriting the journal %s without its torn line: %w", path, err)
+		}
 	}
 	return j, nil
 }

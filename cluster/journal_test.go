@@ -65,3 +65,44 @@ func TestOpenJournalRemovesStaleTemps(t *testing.T) {
 	}
 	check()
 }
+
+// TestJournalTornLine: a crash while appending leaves a torn last line.
+// OpenJournal skips it, and must not leave it for the next Add to append
+// to: the charge added after it has to survive the next open. A last line
+// whole but for its newline is a charge.
+func TestJournalTornLine(t *testing.T) {
+	for _, tc := range []struct {
+		name, file string
+		want       float64 // pending for k after a reopen, with the Add of 4
+	}{
+		{"torn last line", `{"id":"k","month":"2026-12","cost":1}` + "\n" + `{"id":"k","mon`, 1 + 4},
+		{"last line without its newline", `{"id":"k","month":"2026-12","cost":1}` + "\n" + `{"id":"k","month":"2026-12","cost":2}`, 1 + 2 + 4},
+		{"torn line in the middle", `{"id":"k","mon` + "\n" + `{"id":"k","month":"2026-12","cost":1}` + "\n", 1 + 4},
+		{"whole", `{"id":"k","month":"2026-12","cost":1}` + "\n", 1 + 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "usage.json.journal")
+			if err := os.WriteFile(path, []byte(tc.file), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			j, err := OpenJournal(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := j.Add(Charge{ID: "k", Month: "2026-12", Cost: 4}); err != nil {
+				t.Fatal(err)
+			}
+			if got := j.Pending("k", "2026-12"); got != tc.want {
+				t.Fatalf("pending before the reopen %v, want %v", got, tc.want)
+			}
+			j2, err := OpenJournal(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := j2.Pending("k", "2026-12"); got != tc.want {
+				b, _ := os.ReadFile(path)
+				t.Fatalf("pending after the reopen %v, want %v (the charge added after the torn line lost); file:\n%s", got, tc.want, b)
+			}
+		})
+	}
+}
