@@ -97,6 +97,12 @@ type diskTier struct {
 	settled     bool
 	scanOK      bool
 
+	// missed: the scan could not list a directory or open a file
+	// (readDir, scanFile), which it then did not index. The purges by tag
+	// made during or after it may have missed such files: they settle as
+	// failed (afterScan), and touch serves no file the index lacks.
+	missed atomic.Bool
+
 	evictions       atomic.Uint64
 	writeErrors     atomic.Uint64
 	writes          atomic.Uint64 // writes that did not fail (cancelled ones included)
@@ -107,14 +113,16 @@ type diskTier struct {
 
 // testHooks lets in-package tests inject failures and pauses.
 type testHooks struct {
-	beforeWrite        func(ns, key string) error // called by the writer before creating the temp file
-	beforeScanInsert   func()                     // called by the scan before it inserts what it found
-	beforeFlight       func()                     // called by Do between the outer miss and joining a flight
-	beforePromote      func()                     // called by a lookup between reading a lower tier's hit and promoting it
-	beforeRename       func(tmp string)           // called by the writer once the temp file is complete, before the rename
-	beforeTrashRemoval func(trash string)         // called by the purge goroutine before it deletes a trash directory
-	tempMaxAge         time.Duration              // override of tempMaxAge (0: default)
-	touchInterval      time.Duration              // override of touchInterval (0: default)
+	beforeWrite        func(ns, key string) error              // called by the writer before creating the temp file
+	beforeScanInsert   func()                                  // called by the scan before it inserts what it found
+	beforeFlight       func()                                  // called by Do between the outer miss and joining a flight
+	beforePromote      func()                                  // called by a lookup between reading a lower tier's hit and promoting it
+	beforeRename       func(tmp string)                        // called by the writer once the temp file is complete, before the rename
+	beforeTrashRemoval func(trash string)                      // called by the purge goroutine before it deletes a trash directory
+	readDir            func(dir string) ([]os.DirEntry, error) // replaces os.ReadDir in the scan (nil: os.ReadDir)
+	scanOpen           func(path string) error                 // called by the scan once it opened an entry file: an error is the open's
+	tempMaxAge         time.Duration                           // override of tempMaxAge (0: default)
+	touchInterval      time.Duration                           // override of touchInterval (0: default)
 	// fs performs the removals of entry files, the renames of namespace
 	// directories to the trash and the directory fsyncs; tests set its
 	// fields to make them fail or to record them.
@@ -279,7 +287,13 @@ func (d *diskTier) touch(k idxKey, p string, fi os.FileInfo, e *Entry) bool {
 			}
 		}
 		// Not indexed yet (scan still running, or another instance wrote
-		// it). Index it only if it is still the file at p.
+		// it). Index it only if it is still the file at p. After a scan
+		// that missed files, one may be a file a purge by tag missed:
+		// a miss, left for a write to replace.
+		if !d.scanning && d.missed.Load() {
+			d.unlock()
+			return false
+		}
 		if cur, err := os.Lstat(p); err == nil && os.SameFile(cur, fi) {
 			n = &node{k: k, size: fi.Size(), atime: now, persisted: fi.ModTime().UnixNano(), tag: tagHash(e.Tag)}
 			d.idx[k] = n

@@ -336,6 +336,8 @@ func (d *diskTier) purgeTag(tag string) *removal {
 	if d.scanning {
 		d.purgedTags[th] = struct{}{}
 		r.scanPending = true
+	} else if d.missed.Load() {
+		r.scanPending = true // settled, as failed: files the scan missed are out of reach
 	}
 	for k, n := range d.idx {
 		if n.tag == th {

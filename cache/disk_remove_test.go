@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
@@ -223,6 +224,72 @@ func TestPurgeTagReachesOtherCacheOnDir(t *testing.T) {
 			}
 			if e, _, ok := newGen.Get("result", "keep"); !ok || string(e.Value) != "other source" {
 				t.Fatalf("another tag's entry: %q %v, want it kept", e.Value, ok)
+			}
+		})
+	}
+}
+
+// TestScanMissedFilesNotServed: a scan that cannot list a directory or
+// open an entry file leaves the file unindexed, where no purge by tag
+// finds it. It is reported, and such a file is not served once the scan
+// is over (a miss: the next write replaces it).
+func TestScanMissedFilesNotServed(t *testing.T) {
+	eacces := &os.PathError{Op: "open", Path: "x", Err: syscall.EACCES}
+	for _, tc := range []struct {
+		name  string
+		hooks func(file string) *testHooks
+	}{
+		{"directory not listed", func(file string) *testHooks {
+			return &testHooks{readDir: func(dir string) ([]os.DirEntry, error) {
+				if dir == filepath.Dir(file) {
+					return nil, eacces
+				}
+				return os.ReadDir(dir)
+			}}
+		}},
+		{"file not opened", func(file string) *testHooks {
+			return &testHooks{scanOpen: func(p string) error {
+				if p == file {
+					return eacces
+				}
+				return nil
+			}}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			first, _ := diskOnly(t, dir, 1<<20, nil)
+			first.Set("result", "k", Entry{Value: []byte("old"), Tag: "src"})
+			first.Flush()
+			first.Close()
+			file := first.disk.path(idxKey{ns: "result", h: hashKey("k")})
+			c, sink := diskOnly(t, dir, 1<<20, tc.hooks(file))
+			if e, _, ok := c.Get("result", "k"); ok {
+				t.Fatalf("Get = %q: a file the scan missed was served", e.Value)
+			}
+			var de *DiskError
+			if errs := sink.list(); len(errs) == 0 || !errors.As(errs[0], &de) || de.Op != "scan" {
+				t.Fatalf("errors %v, want the scan's reported", errs)
+			}
+			c.Set("result", "k", Entry{Value: []byte("new"), Tag: "src"})
+			c.Flush()
+			if e, _, ok := c.Get("result", "k"); !ok || string(e.Value) != "new" {
+				t.Fatalf("Get after a new write = %q %v, want new", e.Value, ok)
+			}
+			c.Close()
+
+			// With a shared tier, a purge by tag after such a scan is told
+			// as failed (Shared.PurgePending): a restart must not take the
+			// files the scan missed as purged.
+			fs := newFakeShared()
+			h := tc.hooks(file)
+			sc := newCache(t, Options{MemoryMaxBytes: -1, DiskPath: dir, Shared: fs, hooks: h})
+			waitIndex(t, sc)
+			if err := sc.PurgeTag("other"); err != nil {
+				t.Fatal(err)
+			}
+			if holds, failed := fs.pending(); holds != 0 || failed != 1 {
+				t.Fatalf("after a PurgeTag: %d holds, %d failed; want 0, 1", holds, failed)
 			}
 		})
 	}

@@ -83,7 +83,7 @@ func (d *diskTier) scan() {
 		}
 	}
 
-	walked := !d.stopped() // every file there was at start was found
+	walked := !d.stopped() && !d.missed.Load() // every file there was at start was found
 	if h := d.hooks.beforeScanInsert; h != nil {
 		h()
 	}
@@ -188,14 +188,31 @@ func (d *diskTier) afterScan(fn func(ok bool)) {
 	fn(ok)
 }
 
+// readDir lists dir for the scan. A directory that cannot be listed (but
+// is there: a purge may have renamed it to the trash meanwhile) is
+// reported, and the scan is then incomplete (missed): the files in it are
+// not indexed, and a purge by tag would not find them.
+func (d *diskTier) readDir(dir string) []os.DirEntry {
+	readDir := os.ReadDir
+	if d.hooks.readDir != nil {
+		readDir = d.hooks.readDir
+	}
+	ents, err := readDir(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		d.report(&DiskError{Op: "scan", Path: dir, Err: err})
+		d.missed.Store(true)
+	}
+	return ents
+}
+
 func (d *diskTier) scanNS(ns string, cutoff time.Time, found []scanned) []scanned {
 	nsDir := filepath.Join(d.root, ns)
-	l1, _ := os.ReadDir(nsDir)
+	l1 := d.readDir(nsDir)
 	for _, a := range l1 {
 		if !a.IsDir() || !isHex(a.Name(), 2) {
 			continue
 		}
-		l2, _ := os.ReadDir(filepath.Join(nsDir, a.Name()))
+		l2 := d.readDir(filepath.Join(nsDir, a.Name()))
 		for _, b := range l2 {
 			if !b.IsDir() || !isHex(b.Name(), 2) {
 				continue
@@ -204,7 +221,7 @@ func (d *diskTier) scanNS(ns string, cutoff time.Time, found []scanned) []scanne
 				return found
 			}
 			dir := filepath.Join(nsDir, a.Name(), b.Name())
-			files, _ := os.ReadDir(dir)
+			files := d.readDir(dir)
 			for _, f := range files {
 				name := f.Name()
 				p := filepath.Join(dir, name)
@@ -234,14 +251,28 @@ func (d *diskTier) scanNS(ns string, cutoff time.Time, found []scanned) []scanne
 // scanFile verifies one entry's header.
 func (d *diskTier) scanFile(k idxKey, p string) (scanned, bool) {
 	f, err := openRead(p)
-	if err != nil {
+	if err == nil && d.hooks.scanOpen != nil {
+		if err = d.hooks.scanOpen(p); err != nil {
+			f.Close()
+		}
+	}
+	if errors.Is(err, fs.ErrNotExist) {
 		return scanned{}, false // removed meanwhile
 	}
-	defer f.Close()
-	fi, err := f.Stat()
+	var fi os.FileInfo
+	if err == nil {
+		if fi, err = f.Stat(); err != nil {
+			f.Close()
+		}
+	}
 	if err != nil {
+		// Not indexed, and perhaps not for a purge by tag to find (as
+		// readDir).
+		d.report(&DiskError{Op: "scan", Namespace: k.ns, Path: p, Err: err})
+		d.missed.Store(true)
 		return scanned{}, false
 	}
+	defer f.Close()
 	rec, err := readHeader(f, fi.Size())
 	if err == nil && (rec.ns != k.ns || hashKey(rec.key) != k.h) {
 		err = corruptf("header names %s/%q, which does not belong at this path", rec.ns, rec.key)
