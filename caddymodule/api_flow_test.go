@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
 	"net/netip"
 	"reflect"
 	"testing"
 
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/fetch"
+	"github.com/jebosio/matte/params"
 )
 
 // namesResolver answers from a map; other names do not resolve.
@@ -65,5 +67,32 @@ func TestFetchFailureIsNoDNSOracle(t *testing.T) {
 		if got := failure(u); !got.Denied {
 			t.Errorf("%s: %+v, want Denied", u, got)
 		}
+	}
+}
+
+// TestUpstreamErrorIsNoDNSOracle: on the URL-transform path (an origin URL,
+// a remote source, bg-image and mark) a name that resolves to an internal
+// address is answered as a name that does not resolve: same status and
+// detail, where it was 403 against 502.
+func TestUpstreamErrorIsNoDNSOracle(t *testing.T) {
+	f, err := fetch.New(fetch.Options{Resolver: namesResolver{"internal.example.com": "10.0.0.1"}, Dialer: refuseDialer{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer := func(u string) (int, string) {
+		t.Helper()
+		_, err := f.Fetch(context.Background(), fetch.Request{URL: u})
+		var pe *params.Error
+		if !errors.As(upstreamError(err), &pe) {
+			t.Fatalf("%s: %v", u, err)
+		}
+		return pe.Status, pe.Detail
+	}
+	status, detail := answer("http://nxdomain.example.com/a.jpg")
+	if gotStatus, gotDetail := answer("http://internal.example.com/a.jpg"); gotStatus != status || gotDetail != detail {
+		t.Errorf("a name resolving to 10.0.0.1: %d %q; one that does not resolve: %d %q", gotStatus, gotDetail, status, detail)
+	}
+	if s, _ := answer("http://10.0.0.1/a.jpg"); s != http.StatusForbidden {
+		t.Errorf("a literal internal address: %d, want 403 (refused as written)", s)
 	}
 }

@@ -112,7 +112,7 @@ func (h *Handler) fetchLayerURL(ctx context.Context, li layerImage, ref string, 
 	if err != nil {
 		var fe *fetch.FetchError
 		if errors.As(err, &fe) {
-			return nil, sharing{}, li.error(fe.Kind.HTTPStatus(), "The "+li.noun+" could not be fetched: "+fe.Detail(), err)
+			return nil, sharing{}, li.error(fe.ClientKind().HTTPStatus(), "The "+li.noun+" could not be fetched: "+fe.Detail(), err)
 		}
 		return nil, sharing{}, err
 	}

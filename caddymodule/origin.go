@@ -316,7 +316,7 @@ func upstreamError(err error) error {
 		return &params.Error{Status: fe.Status, Code: params.CodeSourceNotFound, Title: http.StatusText(fe.Status),
 			Detail: fmt.Sprintf("The origin answered %d %s for the source.", fe.Status, http.StatusText(fe.Status)), Cause: err}
 	}
-	status := fe.Kind.HTTPStatus()
+	status := fe.ClientKind().HTTPStatus()
 	return &params.Error{Status: status, Code: params.CodeUpstream, Title: http.StatusText(status), Detail: fe.Detail(), Cause: err}
 }
 

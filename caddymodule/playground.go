@@ -79,7 +79,7 @@ func (h *Handler) playgroundFetch(ctx context.Context, rawURL string, reserve fu
 	if err != nil {
 		var fe *fetch.FetchError
 		if errors.As(err, &fe) {
-			return nil, &params.Error{Status: fe.Kind.HTTPStatus(), Code: "failed_image_download", Title: "Image download failed",
+			return nil, &params.Error{Status: fe.ClientKind().HTTPStatus(), Code: "failed_image_download", Title: "Image download failed",
 				Field: "url", Detail: "The image could not be fetched: " + fe.Detail(), Cause: err}
 		}
 		return nil, err
