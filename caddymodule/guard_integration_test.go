@@ -379,11 +379,11 @@ http://localhost:9080 {
 	}
 	reverse_proxy {origin}
 }`, signKey))
-	signed, err := caddymodule.SignURL([]byte(signKey), "/a.jpg?v=2", time.Hour, time.Now())
+	signed, err := caddymodule.SignURL([]byte(signKey), "/plain-signed.jpg?v=2", time.Hour, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for path, want := range map[string]string{signed: "v=2", "/a.jpg?preset=v2": "v=2"} {
+	for path, want := range map[string]string{signed: "v=2", "/plain-signed.jpg?preset=v2": "v=2"} {
 		res, body := get(t, tester, "http://localhost:9080"+path)
 		if res.StatusCode != 200 || !bytes.Equal(body, photo) {
 			t.Fatalf("%s: %d, %d bytes", path, res.StatusCode, len(body))

@@ -163,7 +163,7 @@ http://localhost:9080 {
 	}
 	reverse_proxy {origin}
 }`)
-	const url = "http://localhost:9080/a.jpg?w=32"
+	const url = "http://localhost:9080/etag-only.jpg?w=32" // a path no other test caches
 	if res, _ := get(t, tester, url); res.StatusCode != 200 {
 		t.Fatalf("miss: %d", res.StatusCode)
 	}
@@ -199,7 +199,7 @@ http://localhost:9080 {
 	matte
 	reverse_proxy {origin}
 }`)
-	const url = "http://localhost:9080/a.jpg?w=32"
+	const url = "http://localhost:9080/cors.jpg?w=32" // a path no other test caches
 	for i, tc := range []struct{ origin, xcache, acao string }{
 		{"https://shop.example", "MISS", "https://shop.example"},
 		{"https://shop.example", "HIT-MEMORY", "https://shop.example"},
