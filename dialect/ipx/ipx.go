@@ -168,16 +168,19 @@ var modifiers = map[string]modifier{
 		}
 		return nil
 	},
+	// The last format given wins, as ipx reads its modifiers into one
+	// object: f_auto,f_png is a PNG (with auto=format, Matte reads a set
+	// format as the fallback only, imgix's fm).
 	"format": func(p *params.Params, _ *mods, name, v string) error {
 		if v == "auto" {
-			p.AutoFormat = true
+			p.AutoFormat, p.Format = true, params.FormatSource
 			return nil
 		}
 		f, ok := params.ParseOutputFormat(v)
 		if !ok {
 			return pathurl.Bad(name, "%s=%s is not valid; %s must be one of auto, jpeg, jpg, png, webp, avif, gif.", name, params.QuoteShort(v), name)
 		}
-		p.Format = f
+		p.AutoFormat, p.Format = false, f
 		return nil
 	},
 	"quality": func(p *params.Params, _ *mods, name, v string) (err error) {

@@ -25,6 +25,9 @@ func TestParse(t *testing.T) {
 		"/_ipx/s_4x3,fit_fill,blur_2,sharpen_1,rotate_-90,flip,flop,trim_10/a.jpg": dialect.ImageURL{Params: params.Params{Width: 4, Height: 3, Fit: params.FitScale,
 			Blur: 20, Sharpen: 20, Rotate: 270, Flip: params.FlipHV, Trim: true}, Source: "/a.jpg"},
 		"/_ipx/w_100,f_auto/https://example.com/a.jpg": dialect.ImageURL{Params: params.Params{Width: 100, Fit: params.FitMax, AutoFormat: true}, Source: "https://example.com/a.jpg"},
+		// The last format wins (ipx's modifiers are one object).
+		"/_ipx/f_auto,f_png/a.jpg": dialect.ImageURL{Params: params.Params{Format: params.FormatPNG}, Source: "/a.jpg"},
+		"/_ipx/f_png,f_auto/a.jpg": dialect.ImageURL{Params: params.Params{AutoFormat: true}, Source: "/a.jpg"},
 		// sharp's operations as ipx names them (ipx's handlers).
 		"/_ipx/extract_10_20_300_200,w_100/a.jpg": {Params: params.Params{Width: 100, Fit: params.FitMax, Rect: params.Rect{X: 10, Y: 20, W: 300, H: 200}}, Source: "/a.jpg", RectField: "extract"},
 		"/_ipx/crop_0_0_50_50/a.jpg":              {Params: params.Params{Rect: params.Rect{W: 50, H: 50}}, Source: "/a.jpg", RectField: "crop"},
