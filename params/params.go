@@ -17,7 +17,7 @@ type Params struct {
 	// Width and Height are the requested output box in CSS pixels; 0 means
 	// "derive from the other side and the aspect ratio". DPR multiplies both.
 	Width, Height int
-	// WidthRatio and HeightRatio, in (0, 1), ask for that fraction of the
+	// WidthRatio and HeightRatio, in (0, 1], ask for that fraction of the
 	// image's width or height (after Rect) in place of Width or Height
 	// (imgix w=0.5). DPR multiplies them as it does Width and Height.
 	WidthRatio, HeightRatio float64
