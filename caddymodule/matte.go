@@ -511,6 +511,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	imgix.ApplyClientHints(&opts, r.Header)
 	req := &imageRequest{Params: opts, Dialect: "imgix", expires: expires, w: w, r: r}
 	req.fromSite(originRequest(r, rawQuery))
+	if h.Signature == nil || !h.Signature.Required {
+		// A URL without its signature is still served: a redirect of the
+		// source keeps the transform (sourceRecorder.redirectQuery).
+		req.redirectQuery, _ = splitParams(rawQuery)
+	}
 	return h.serveImage(req, next)
 }
 
@@ -568,18 +573,26 @@ func matteQuery(raw string) url.Values {
 // stripParams removes Matte's parameters from a raw query, keeping the
 // others byte for byte and in order.
 func stripParams(raw string) string {
+	_, others := splitParams(raw)
+	return others
+}
+
+// splitParams splits a raw query into Matte's parameters and the others,
+// each byte for byte and in order.
+func splitParams(raw string) (matte, others string) {
 	if raw == "" {
-		return ""
+		return "", ""
 	}
-	kept := make([]string, 0, 4)
+	var mine, kept []string
 	for _, part := range strings.Split(raw, "&") {
 		name, _, _ := strings.Cut(part, "=")
 		if n, err := url.QueryUnescape(name); err == nil && imgix.IsParam(n) {
+			mine = append(mine, part)
 			continue
 		}
 		kept = append(kept, part)
 	}
-	return strings.Join(kept, "&")
+	return strings.Join(mine, "&"), strings.Join(kept, "&")
 }
 
 // Interface guards

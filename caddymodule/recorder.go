@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -56,6 +57,37 @@ type sourceRecorder struct {
 	// fetched: the body comes whole from the fetcher (writeFetched), so
 	// WriteHeader does not size a buffer for it.
 	fetched bool
+	// redirectQuery, when set, is the Matte part of the client's query
+	// (the imgix query), added to a redirect to this site (host) that the
+	// next handler answers with, so that the client following it asks for
+	// the same transform of the new path: the next handler saw the query
+	// without it and built its Location from that.
+	redirectQuery, host string
+}
+
+// forRequest sets what rec needs of req: its redirectQuery and host.
+func (r *sourceRecorder) forRequest(req *imageRequest) *sourceRecorder {
+	r.redirectQuery, r.host = req.redirectQuery, req.r.Host
+	return r
+}
+
+// keepTransform adds redirectQuery to a Location on this site.
+func (r *sourceRecorder) keepTransform(status int) {
+	loc := r.header.Get("Location")
+	if r.redirectQuery == "" || loc == "" || status < 300 || status > 399 {
+		return
+	}
+	u, err := url.Parse(loc)
+	if err != nil || u.Opaque != "" || (u.Host != "" && !strings.EqualFold(u.Host, r.host)) || (u.Scheme != "" && u.Host == "") {
+		return
+	}
+	_, others := splitParams(u.RawQuery)
+	if others == "" {
+		u.RawQuery = r.redirectQuery
+	} else {
+		u.RawQuery = others + "&" + r.redirectQuery
+	}
+	r.header.Set("Location", u.String())
 }
 
 func newSourceRecorder(w http.ResponseWriter, limit int64, hold *admission.Hold) *sourceRecorder {
@@ -120,6 +152,7 @@ func (r *sourceRecorder) WriteHeader(status int) {
 			r.header.Set("X-Content-Type-Options", "nosniff")
 		}
 		r.passthrough = true
+		r.keepTransform(status)
 		copyHeader(r.w.Header(), r.header)
 		r.w.WriteHeader(status)
 		return

@@ -114,7 +114,7 @@ func (h *Handler) askOrigin(req *imageRequest, next caddyhttp.Handler, memo sour
 	if memo.LastModified != "" {
 		cond.Header.Set("If-Modified-Since", memo.LastModified)
 	}
-	rec = newSourceRecorder(req.w, h.MaxSourceBytes, h.bytesHold(req))
+	rec = newSourceRecorder(req.w, h.MaxSourceBytes, h.bytesHold(req)).forRequest(req)
 	rec.conditional, rec.holdMissing = true, req.fallback != ""
 	done, err = h.fetch(req, next, rec, cond)
 	return rec, done, err

@@ -222,3 +222,45 @@ http://localhost:9080 {
 		}
 	}
 }
+
+// TestSourceRedirectKeepsTransform: when the next handler answers a
+// source with a redirect on this site, the client following it asks for the
+// same transform of the new path (the upstream built its Location from the
+// query without Matte's names); a redirect to another host is left as it
+// is.
+func TestSourceRedirectKeepsTransform(t *testing.T) {
+	photo := solidJPEG(t, 64, 48, color.RGBA{160, 30, 160, 255})
+	origin := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/old-redirected.jpg":
+			http.Redirect(w, r, "/new-redirected.jpg?"+r.URL.RawQuery, http.StatusMovedPermanently)
+		case "/away-redirected.jpg":
+			http.Redirect(w, r, "https://cdn.example/x.jpg?w=5", http.StatusFound)
+		default:
+			w.Header().Set("Content-Type", "image/jpeg")
+			w.Write(photo)
+		}
+	})
+	tester := behindCaddy(t, origin, `
+http://localhost:9080 {
+	matte
+	reverse_proxy {origin}
+}`)
+	tester.Client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	defer func() { tester.Client.CheckRedirect = nil }()
+	for path, want := range map[string]string{
+		"/old-redirected.jpg?w=10&v=3":   "/new-redirected.jpg?v=3&w=10",
+		"/old-redirected.jpg?fm=png&w=8": "/new-redirected.jpg?fm=png&w=8",
+		"/away-redirected.jpg?w=10":      "https://cdn.example/x.jpg?w=5",
+	} {
+		res, _ := get(t, tester, "http://localhost:9080"+path)
+		if res.StatusCode/100 != 3 || res.Header.Get("Location") != want {
+			t.Errorf("%s: %d, Location %q, want %q", path, res.StatusCode, res.Header.Get("Location"), want)
+		}
+	}
+	tester.Client.CheckRedirect = nil
+	res, body := get(t, tester, "http://localhost:9080/old-redirected.jpg?w=10&v=3")
+	if f, w, _ := imageSize(t, body); res.StatusCode != 200 || f != "jpeg" || w != 10 {
+		t.Fatalf("followed: %d %s %d wide, want the 10 px transform", res.StatusCode, f, w)
+	}
+}

@@ -126,7 +126,7 @@ func (h *Handler) fetchSource(req *imageRequest, next caddyhttp.Handler, rec *so
 	fetched := h.startFetch()
 	defer fetched()
 	if rec == nil {
-		rec = newSourceRecorder(req.w, h.MaxSourceBytes, h.bytesHold(req))
+		rec = newSourceRecorder(req.w, h.MaxSourceBytes, h.bytesHold(req)).forRequest(req)
 		rec.holdMissing = req.fallback != ""
 		if done, err := h.fetch(req, next, rec, req.origin); done {
 			return nil, true, err
