@@ -8,7 +8,10 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
 	"github.com/jebosio/matte/admission"
+	"github.com/jebosio/matte/dialect/imgix"
 	"github.com/jebosio/matte/fetch"
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/transform"
@@ -23,6 +26,34 @@ type subrequestKey struct{}
 func isSubrequest(r *http.Request) bool {
 	v, _ := r.Context().Value(subrequestKey{}).(bool)
 	return v
+}
+
+// layerSubrequestKey marks the context of a layer path's subrequest
+// (fetchLayerPath): a URL with Matte parameters there is transformed
+// (serveLayer), as imgix applies a mark URL's own parameters.
+type layerSubrequestKey struct{}
+
+func isLayerSubrequest(r *http.Request) bool {
+	v, _ := r.Context().Value(layerSubrequestKey{}).(bool)
+	return v
+}
+
+// serveLayer answers a layer path's subrequest that names Matte parameters
+// (mark=/logo.png?w=50&sat=-100) with that transform of it. A layer of the
+// layer (its own mark or bg-image) is refused: one level only, so a layer
+// cannot make Matte fetch and draw without end.
+func (h *Handler) serveLayer(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	opts, err := imgix.ParseQuery(matteQuery(r.URL.RawQuery))
+	if err != nil {
+		return h.writeError(w, r, err)
+	}
+	if opts.Watermark.Image != "" || opts.Removal.BgImage != "" {
+		return h.writeError(w, r, &params.Error{Status: http.StatusBadRequest, Code: params.CodeInvalidParameter, Title: "Invalid parameter",
+			Detail: "A mark's or bg-image's URL cannot name a mark or bg-image of its own."})
+	}
+	req := &imageRequest{Params: opts, Dialect: "imgix", w: w, r: r}
+	req.fromSite(originRequest(r, r.URL.RawQuery))
+	return h.serveImage(req, next)
 }
 
 // layerImage is a second image a request draws: bg-image behind a
@@ -134,6 +165,7 @@ func (h *Handler) fetchLayerPath(r *http.Request, li layerImage, ref string, hol
 	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(u.Path, "/") {
 		return nil, sharing{}, li.error(http.StatusBadRequest, "A "+li.field+" path must be an absolute path on this site.", err)
 	}
+	sub = sub.WithContext(context.WithValue(sub.Context(), layerSubrequestKey{}, true))
 	sub.Method = http.MethodGet
 	sub.URL = &url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery}
 	sub.RequestURI = sub.URL.RequestURI()

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -377,6 +378,21 @@ http://localhost:9080 {
 			} else if r, g, _, _ := img.At(5, 4).RGBA(); r < 0xe000 || g > 0x2000 {
 				t.Errorf("%s: pixel (5,4) = %x %x, want the photo's red", mark, r, g)
 			}
+		}
+		// The mark's own Matte parameters apply to it, as imgix applies a
+		// mark URL's: the green logo, desaturated, is grey.
+		greyed, body := get(t, tester, base+"/photo.jpg?w=100&mark="+url.QueryEscape("/logo.png?sat=-100")+"&mark-align=top,right&mark-pad=0&fm=png")
+		if greyed.StatusCode != 200 {
+			t.Fatalf("mark with its own sat: status %d: %s", greyed.StatusCode, body)
+		}
+		if img, err := png.Decode(bytes.NewReader(body)); err != nil {
+			t.Fatal(err)
+		} else if r, g, b, _ := img.At(95, 4).RGBA(); g > 0xe000 || max(r, g, b)-min(r, g, b) > 0x800 {
+			t.Errorf("mark with its own sat=-100: pixel (95,4) = %x %x %x, want grey", r, g, b)
+		}
+		// One level only: a mark's URL cannot name a mark of its own.
+		if res, body := get(t, tester, base+"/photo.jpg?w=100&mark="+url.QueryEscape("/logo.png?mark=/logo.png")); res.StatusCode != 400 {
+			t.Errorf("a mark's mark: %d %s, want 400", res.StatusCode, body)
 		}
 		// A 10 px logo tiled with no gap covers the whole output.
 		tiled, body := get(t, tester, base+"/photo.jpg?w=100&mark=/logo.png&mark-tile=grid&mark-pad=0&fm=png")

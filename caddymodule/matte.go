@@ -461,6 +461,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return err
 	}
 	if isSubrequest(r) {
+		if isLayerSubrequest(r) && r.Method == http.MethodGet && len(matteQuery(r.URL.RawQuery)) > 0 {
+			return h.serveLayer(w, r, next)
+		}
 		// A bg-image subrequest: the image as the site serves it.
 		if h.fromOrigin(r.URL.Path) {
 			return h.passOrigin(w, r, r.URL.RawQuery)
