@@ -13,6 +13,13 @@ import (
 	"github.com/caddyserver/caddy/v2/caddytest"
 )
 
+// matteBeforeProxy is a site of matte's defaults in front of the origin.
+const matteBeforeProxy = `
+http://localhost:9080 {
+	matte
+	reverse_proxy {origin}
+}`
+
 // revalidationOrigin serves one image with the current ETag, and answers a
 // conditional request for it with 304 after a delay (so that concurrent
 // revalidations overlap); it counts the conditional requests it gets.
@@ -81,11 +88,7 @@ func burst(t *testing.T, tester *caddytest.Tester, n int, url string, header ...
 func TestConcurrentRevalidationsCoalesce(t *testing.T) {
 	origin := &revalidationOrigin{}
 	origin.set(`"v1"`, solidJPEG(t, 64, 48, color.RGBA{200, 30, 30, 255}))
-	tester := behindCaddy(t, origin, `
-http://localhost:9080 {
-	matte
-	reverse_proxy {origin}
-}`)
+	tester := behindCaddy(t, origin, matteBeforeProxy)
 	const url = "http://localhost:9080/a.jpg?w=32"
 	res, _ := get(t, tester, url)
 	oldETag := res.Header.Get("ETag")
@@ -194,11 +197,7 @@ func TestSourceCORSHeadersCarryToResults(t *testing.T) {
 		w.Header().Set("Content-Type", "image/jpeg")
 		w.Write(photo)
 	})
-	tester := behindCaddy(t, origin, `
-http://localhost:9080 {
-	matte
-	reverse_proxy {origin}
-}`)
+	tester := behindCaddy(t, origin, matteBeforeProxy)
 	const url = "http://localhost:9080/cors.jpg?w=32" // a path no other test caches
 	for i, tc := range []struct{ origin, xcache, acao string }{
 		{"https://shop.example", "MISS", "https://shop.example"},
@@ -241,11 +240,7 @@ func TestSourceRedirectKeepsTransform(t *testing.T) {
 			w.Write(photo)
 		}
 	})
-	tester := behindCaddy(t, origin, `
-http://localhost:9080 {
-	matte
-	reverse_proxy {origin}
-}`)
+	tester := behindCaddy(t, origin, matteBeforeProxy)
 	tester.Client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	defer func() { tester.Client.CheckRedirect = nil }()
 	for path, want := range map[string]string{
