@@ -159,6 +159,20 @@ func stillFrame(req *Request, i int, c *vips.Canceller) (*Request, error) {
 // still image up to the encoder (removal's are never asked for).
 var frameSteps = stepsBefore("encode")
 
+// loadStep is the step that decodes the source, under which the decodes
+// that run outside steps (a still frame's, an animation's) fail.
+var loadStep = stepNamed("load")
+
+// stepNamed is the step named name.
+func stepNamed(name string) step {
+	for _, s := range steps {
+		if s.name == name {
+			return s
+		}
+	}
+	panic("transform: no step " + name)
+}
+
 // stepsBefore is the steps up to the one named name.
 func stepsBefore(name string) []step {
 	for i, s := range steps {
@@ -181,7 +195,7 @@ func (j *job) runAnimation(plan framePlan) error {
 	start := time.Now()
 	strip, err := vips.LoadFrames(j.req.Source, plan.first, plan.count, j.cancel)
 	if err != nil {
-		return j.failed(steps[0], err)
+		return j.failed(loadStep, err)
 	}
 	defer strip.Close()
 	pageHeight := strip.PageHeight()
@@ -190,7 +204,7 @@ func (j *job) runAnimation(plan framePlan) error {
 	// which a decode cannot serve: it is rendered once, whole. planFrames
 	// bounded it by MaxSourcePixels; fits by MaxWorkingPixels.
 	if err := j.toMemory(strip); err != nil {
-		return j.failed(steps[0], err)
+		return j.failed(loadStep, err) // the decode runs here
 	}
 	// libvips gives the delays of the file's frames, from its first,
 	// whichever pages were decoded.
@@ -231,7 +245,9 @@ func (j *job) runAnimation(plan framePlan) error {
 	for i, pg := range pages {
 		fj := &job{pl: j.pl, ctx: j.ctx, req: j.req, p: j.p, format: j.format, cancel: j.cancel}
 		if fj.frame, err = strip.Page(pg, pageHeight); err != nil {
-			return j.failed(steps[0], err)
+			// strip is decoded already: not a decode step (failed checks
+			// the source).
+			return j.failed(step{name: "frame", stage: StageDecode}, err)
 		}
 		err := fj.runSteps(frameSteps)
 		if fj.frame != nil {

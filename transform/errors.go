@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/jebosio/matte/params"
 )
@@ -31,28 +30,11 @@ func (j *job) tooLarge(w, h int) *params.Error {
 		Detail: fmt.Sprintf("The request needs a %dx%d image; at most %d pixels are allowed at once.", w, h, j.pl.opts.Limits.workingPixels())}
 }
 
-// missingCodec recognises a source whose container libvips reads but whose
-// codec this build cannot decode: HEVC-coded HEIF (HEIC) with the npm
-// libvips (sharp's build decodes only AV1 inside HEIF) where no system
-// libheif can stand in (vips.HEVCDecoder), whose libheif says the format
-// "has not been built in".
-func missingCodec(err error) bool {
-	return strings.Contains(strings.ToLower(err.Error()), "has not been built in")
-}
-
-// unsupportedCodec is the 415 for a source missingCodec recognised.
+// unsupportedCodec is the 415 for a source that does not decode for want of
+// a codec (vips.MissingCodec): HEVC-coded HEIF (HEIC) with the npm libvips
+// (sharp's build decodes only AV1 inside HEIF) where no system libheif can
+// stand in (vips.HEVCDecoder).
 func unsupportedCodec(cause error) *params.Error {
 	return &params.Error{Status: http.StatusUnsupportedMediaType, Code: params.CodeUnknownFormat, Title: "Unsupported source",
 		Detail: "The source's compression is not supported by this server (HEVC-coded HEIF needs libheif with libde265: Debian's libheif1).", Cause: cause}
-}
-
-// isDecodeError recognises libvips loader failures by their message.
-func isDecodeError(err error) bool {
-	msg := strings.ToLower(err.Error())
-	for _, k := range []string{"vipsjpeg", "jpeg", "png", "webp", "gif", "heif", "tiff", "load", "read", "truncated", "premature", "out of order", "corrupt"} {
-		if strings.Contains(msg, k) {
-			return true
-		}
-	}
-	return false
 }

@@ -254,15 +254,15 @@ func detectorInput(ctx context.Context, source []byte, w, h, shrink, orientation
 	defer stop() // before Release: no Cancel after it
 	img, err := vips.Thumbnail(source, w, h, vips.NoCrop, shrink, orientation, c)
 	if err != nil {
-		return nil, 0, 0, failedIn(ctx, decoding, err)
+		return nil, 0, 0, failedIn(ctx, decoding, source, err)
 	}
 	defer img.Close()
 	if err := img.ToSRGB(); err != nil {
-		return nil, 0, 0, failedIn(ctx, decoding, err)
+		return nil, 0, 0, failedIn(ctx, decoding, source, err)
 	}
 	rgb, err := img.RawRGB()
 	if err != nil {
-		return nil, 0, 0, failedIn(ctx, decoding, err)
+		return nil, 0, 0, failedIn(ctx, decoding, source, err)
 	}
 	if len(rgb) != w*h*3 {
 		return nil, 0, 0, fmt.Errorf("faces: the %dx%d image has %d bytes of RGB", w, h, len(rgb))

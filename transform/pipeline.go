@@ -240,9 +240,11 @@ func (pl *Pipeline) Process(ctx context.Context, req *Request) (Result, error) {
 	}
 	if plan.still > 0 {
 		start := time.Now()
-		if j.req, err = stillFrame(req, plan.still, j.cancel); err != nil {
-			return Result{}, j.failed(steps[0], err)
+		still, err := stillFrame(req, plan.still, j.cancel)
+		if err != nil {
+			return Result{}, j.failed(loadStep, err)
 		}
+		j.req = still
 		j.res.Timings[StageDecode] += time.Since(start)
 	}
 	if plan.frames != nil {
@@ -316,13 +318,20 @@ func cancelOnDone(ctx context.Context, c *vips.Canceller) (stop func()) {
 }
 
 // failed maps a step's error to what the client sees: public errors as
-// they are, the context's end as a timeout, a codec this libvips lacks as
-// an unsupported source, decode failures as a corrupt source, anything else as an internal error naming the step.
-func (j *job) failed(s step, err error) error { return failedIn(j.ctx, s, err) }
+// they are, the context's end as a timeout, a source that does not decode
+// as a corrupt source (or, for want of a codec, an unsupported one), and
+// anything else as an internal error naming the step.
+func (j *job) failed(s step, err error) error { return failedIn(j.ctx, s, j.req.Source, err) }
 
-// failedIn is failed for work that runs under ctx rather than a job's
-// context (the face detector's shared decode, detectorInput).
-func failedIn(ctx context.Context, s step, err error) error {
+// failedIn is failed for work on source that runs under ctx rather than a
+// job's context (the face detector's shared decode, detectorInput).
+//
+// Whose fault a libvips failure is is never read from its text: libvips'
+// error buffer is shared by every thread, so the text may be another
+// request's (see vips.DecodeAll). A failure in a step marked decodes is the
+// source's; in any other step it is the source's only if the source does
+// not decode whole, which is checked here, on the failure path only.
+func failedIn(ctx context.Context, s step, source []byte, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		// A killed libvips computation fails with its own message.
 		return contextError(ctxErr)
@@ -331,11 +340,21 @@ func failedIn(ctx context.Context, s step, err error) error {
 	if errors.As(err, &pub) {
 		return err
 	}
-	if missingCodec(err) {
+	if !s.decodes {
+		c := vips.NewCanceller()
+		stop := cancelOnDone(ctx, c)
+		derr := vips.DecodeAll(source, c)
+		stop()
+		c.Release()
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return contextError(ctxErr)
+		}
+		if derr == nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+	}
+	if vips.MissingCodec(source) {
 		return unsupportedCodec(err)
 	}
-	if s.decodes || isDecodeError(err) {
-		return corrupt(err)
-	}
-	return fmt.Errorf("%s: %w", s.name, err)
+	return corrupt(err)
 }

@@ -104,7 +104,9 @@ static void matte_drop_log(const gchar *domain, GLogLevelFlags level,
                            const gchar *message, gpointer data) {}
 
 // matte_libvips_decodes says whether libvips decodes buf's pixels (1) or
-// not (0), clearing the error it leaves. A libvips without an HEVC decoder
+// not (0), clearing the error it leaves from libvips' process-wide error
+// buffer: call it only where no other thread can be running libvips work
+// (vips.Init calls it before it returns to any caller). A libvips without an HEVC decoder
 // warns "error in tile 0 x 0" on stderr when it fails, which is the answer
 // asked for, not a fault: libvips' warnings are dropped while it runs (once
 // per process; another thread's warning in those few milliseconds is

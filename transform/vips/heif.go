@@ -12,7 +12,6 @@ import "C"
 
 import (
 	_ "embed"
-	"sync"
 	"unsafe"
 )
 
@@ -22,33 +21,30 @@ import (
 //go:embed hevc-64x48.heic
 var hevcSample []byte
 
+// hevc is set once by Init (probeHEVC) and only read after.
 var hevc struct {
-	once     sync.Once
 	libvips  bool   // libvips decodes HEVC itself (Debian's build)
 	fallback bool   // else libheif.so.1, opened at run time, does
 	why      string // neither: why not
 }
 
-// probeHEVC decides, once, who decodes HEVC-coded HEIF.
+// probeHEVC decides who decodes HEVC-coded HEIF; Init calls it, once.
 func probeHEVC() {
-	hevc.once.Do(func() {
-		Init()
-		if hevc.libvips = C.matte_libvips_decodes(unsafe.Pointer(&hevcSample[0]), C.size_t(len(hevcSample))) != 0; hevc.libvips {
-			return
-		}
-		if why := C.matte_heif_open(); why != nil {
-			hevc.why = C.GoString(why)
-			return
-		}
-		hevc.fallback = true
-	})
+	if hevc.libvips = C.matte_libvips_decodes(unsafe.Pointer(&hevcSample[0]), C.size_t(len(hevcSample))) != 0; hevc.libvips {
+		return
+	}
+	if why := C.matte_heif_open(); why != nil {
+		hevc.why = C.GoString(why)
+		return
+	}
+	hevc.fallback = true
 }
 
 // HEVCDecoder says who decodes HEVC-coded HEIF (HEIC) in this process:
 // "libvips", "libheif <version> (loaded at run time)", or "none: <why>".
 // It starts libvips.
 func HEVCDecoder() string {
-	probeHEVC()
+	Init()
 	switch {
 	case hevc.libvips:
 		return "libvips"
@@ -64,8 +60,8 @@ func HEVCDecoder() string {
 // as an unsupported codec).
 func decodeHEVCFallback(buf []byte) (img *C.VipsImage, ok bool, err error) {
 	// The fallback's state first: where libvips decodes HEVC itself (or no
-	// libheif is found) a request pays nothing after the first.
-	probeHEVC()
+	// libheif is found) a request pays nothing.
+	Init()
 	if !hevc.fallback || Sniff(buf) != "heif" {
 		return nil, false, nil
 	}

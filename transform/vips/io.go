@@ -8,7 +8,6 @@ import "C"
 
 import (
 	"errors"
-	"sync"
 	"unsafe"
 )
 
@@ -245,21 +244,19 @@ type MozJPEGOptions struct {
 	QuantTable                                      int
 }
 
-var mozjpeg struct {
-	once sync.Once
-	ok   bool
-}
+// mozjpeg is set once by Init (probeMozJPEG) and only read after.
+var mozjpeg struct{ ok bool }
 
 // MozJPEG reports whether this libvips' jpegsave honours MozJPEGOptions
 // (it is built with mozjpeg, as the npm libvips is; Debian's, with
-// libjpeg-turbo, is not). Probed once, by encoding a tiny image.
+// libjpeg-turbo, is not). Init probes it once, by encoding a tiny image.
 func MozJPEG() bool {
-	mozjpeg.once.Do(func() {
-		Init()
-		mozjpeg.ok = C.matte_jpeg_mozjpeg() != 0
-	})
+	Init()
 	return mozjpeg.ok
 }
+
+// probeMozJPEG sets mozjpeg.ok; Init calls it, once.
+func probeMozJPEG() { mozjpeg.ok = C.matte_jpeg_mozjpeg() != 0 }
 
 // Subsample is the chroma subsampling of a JPEG or AVIF: SubsampleAuto
 // (4:2:0 below Q 90, else 4:4:4), SubsampleOn (4:2:0), SubsampleOff (4:4:4).

@@ -54,6 +54,38 @@ int matte_thumbnail(void *buf, size_t len, VipsImage **out, int width,
                                size, "option_string", options, NULL);
 }
 
+// matte_load_strict opens buf's first image for one sequential read, with
+// matte_thumbnail's strictness (a JPEG fails on any libjpeg warning, other
+// formats on errors); no pixel is decoded until *out is read.
+int matte_load_strict(void *buf, size_t len, int is_jpeg, VipsImage **out) {
+  *out = vips_image_new_from_buffer(
+      buf, len, is_jpeg ? "fail_on=warning" : "fail_on=error", "access",
+      VIPS_ACCESS_SEQUENTIAL, NULL);
+  return *out ? 0 : -1;
+}
+
+// matte_read_all reads every pixel of in once, top to bottom (for their
+// mean), so that a decode failure anywhere in in's source fails it.
+int matte_read_all(VipsImage *in) {
+  double avg;
+  return vips_avg(in, &avg, NULL);
+}
+
+// matte_heif_hevc says whether buf is HEIF whose primary image is
+// HEVC-coded, as its header says (libvips' heifload sets
+// "heif-compression"): 1 when it is, 0 when it is not, -1 when the header
+// does not read.
+int matte_heif_hevc(void *buf, size_t len) {
+  VipsImage *in = vips_image_new_from_buffer(buf, len, "", NULL);
+  if (!in) return -1;
+  const char *c = NULL;
+  int hevc = vips_image_get_typeof(in, "heif-compression") &&
+             !vips_image_get_string(in, "heif-compression", &c) && c &&
+             g_ascii_strcasecmp(c, "hevc") == 0;
+  g_object_unref(in);
+  return hevc;
+}
+
 // matte_with_orientation is in with its EXIF orientation replaced by
 // orientation (1-8), for vips_thumbnail_image to apply; 0 leaves in's own.
 // It adds a reference to in either way.
@@ -1473,7 +1505,10 @@ static void matte_quiet_log(const gchar *domain, GLogLevelFlags level,
 // settings (1) or not (0): it encodes a 16x16 ramp with the Annex K and
 // the flat quantisation tables, which give different bytes only where
 // quant_table is honoured. The "ignoring quant_table" warning of a libvips
-// without mozjpeg is dropped while it runs.
+// without mozjpeg is dropped while it runs. It clears libvips'
+// process-wide error buffer: call it only where no other thread can be
+// running libvips work (vips.Init calls it before it returns to any
+// caller).
 int matte_jpeg_mozjpeg(void) {
   VipsImage *ramp, *img;
   if (vips_xyz(&ramp, 16, 16, NULL)) return 0;

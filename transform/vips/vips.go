@@ -38,7 +38,8 @@ var once sync.Once
 // server: one worker thread per operation (parallelism comes from
 // concurrent requests), no operation cache (sources rarely repeat, results
 // are cached by Matte itself), and no loaders marked untrusted
-// (ImageMagick, and the like). Every constructor calls it.
+// (ImageMagick, and the like); then it probes the codecs (HEVCDecoder,
+// MozJPEG). Every constructor calls it.
 func Init() {
 	once.Do(func() {
 		// libvips prints warnings (an ignored colour profile, a recovered
@@ -51,6 +52,12 @@ func Init() {
 		bimg.VipsCacheSetMaxMem(0)
 		C.vips_concurrency_set(1)
 		C.vips_block_untrusted_set(C.gboolean(1))
+		// The codec probes clear libvips' process-wide error buffer after
+		// the failures they provoke: they run here, before Init returns to
+		// any caller, so no other work of this package can be running
+		// libvips and lose its message to them.
+		probeHEVC()
+		probeMozJPEG()
 	})
 }
 
@@ -116,10 +123,15 @@ func Sniff(buf []byte) string {
 	return bimg.ImageTypeName(bimg.DetermineImageType(buf))
 }
 
-// lastError takes and clears libvips' error buffer.
+// lastError takes libvips' error buffer, under libvips' lock, and clears
+// it. The buffer is one for the whole process: concurrent failures append
+// to it in any order, so the text may hold another thread's message, or
+// miss this one's (another thread took it first). It is for logs only:
+// never decide anything from it.
 func lastError() error {
-	msg := strings.TrimSpace(C.GoString(C.vips_error_buffer()))
-	C.vips_error_clear()
+	p := C.vips_error_buffer_copy()
+	msg := strings.TrimSpace(C.GoString(p))
+	C.g_free(C.gpointer(p))
 	if msg == "" {
 		msg = "libvips failed"
 	}
