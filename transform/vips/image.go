@@ -170,8 +170,12 @@ func (im *Image) CopyMemory() error {
 
 // ToSRGB converts to 8-bit sRGB (through an embedded ICC profile when there
 // is one, unless that profile is sRGB's: icc.IsSRGB) unless it already is;
-// alpha is kept. The result carries no profile.
+// alpha is kept, and bands past it are dropped (dropExtraBands), so the
+// result has 3 or 4 bands. The result carries no profile.
 func (im *Image) ToSRGB() error {
+	if err := im.dropExtraBands(); err != nil {
+		return err
+	}
 	if C.matte_is_srgb8(im.p) != 0 {
 		return nil
 	}
@@ -183,9 +187,24 @@ func (im *Image) ToSRGB() error {
 		return err
 	}
 	if im.p.BandFmt != C.VIPS_FORMAT_UCHAR {
-		return im.apply(func(out **C.VipsImage) C.int { return C.matte_cast_uchar(im.p, out) })
+		if err := im.apply(func(out **C.VipsImage) C.int { return C.matte_cast_uchar(im.p, out) }); err != nil {
+			return err
+		}
 	}
-	return nil
+	return im.dropExtraBands()
+}
+
+// dropExtraBands keeps the image's colour bands (1 for grey, 4 for CMYK, 3
+// otherwise) and the band after them, its alpha, and drops any further
+// ones: a TIFF's extra samples past the first (Photoshop's saved alpha
+// channels, spot colours), which no step expects. Thumbnail applies it to
+// what it decodes.
+func (im *Image) dropExtraBands() error {
+	n := C.matte_kept_bands(im.p)
+	if n == 0 {
+		return nil
+	}
+	return im.apply(func(out **C.VipsImage) C.int { return C.matte_extract_band(im.p, out, 0, n) })
 }
 
 // Rot90 turns clockwise by quarterTurns quarter turns.

@@ -44,7 +44,8 @@ func ReadHeader(buf []byte) (Header, error) {
 // first: keep that image small). jpegShrink > 1 decodes a JPEG at that
 // fraction first; 1 leaves the choice to libvips. orientation 1-8 replaces
 // the source's EXIF orientation (width and height are the image's so
-// turned); 0 keeps it. The decode is strict: a truncated or inconsistent
+// turned); 0 keeps it. The image has its colour bands and at most one more,
+// alpha (see ToSRGB). The decode is strict: a truncated or inconsistent
 // source fails when its pixels are read. The image is watched by c (nil:
 // not cancellable).
 func Thumbnail(buf []byte, width, height int, crop Interesting, jpegShrink, orientation int, c *Canceller) (*Image, error) {
@@ -82,7 +83,12 @@ func Thumbnail(buf []byte, width, height int, crop Interesting, jpegShrink, orie
 	if C.matte_thumbnail(unsafe.Pointer(&buf[0]), C.size_t(len(buf)), &out, C.int(width), C.int(height), size, C.int(crop), C.int(jpegShrink), isJPEG, C.int(orientation)) != 0 {
 		return nil, lastError()
 	}
-	return wrap(out, c), nil
+	img := wrap(out, c)
+	if err := img.dropExtraBands(); err != nil {
+		img.Close()
+		return nil, err
+	}
+	return img, nil
 }
 
 // FromPixels wraps packed 8-bit pixels (copied) with bands bands as an

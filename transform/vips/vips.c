@@ -258,6 +258,28 @@ int matte_is_srgb8(VipsImage *in) {
          !vips_image_get_typeof(in, VIPS_META_ICC_NAME);
 }
 
+// matte_kept_bands is how many bands of in to keep so that it has its
+// colour bands (1 for grey, 4 for CMYK, 3 otherwise) and at most one more,
+// its alpha; 0 when it has no more than those. A TIFF may carry several
+// extra samples (Photoshop's saved selections, spot colours), which libvips
+// loads and carries through colour conversion as further bands: no step
+// after the load knows what to do with them.
+int matte_kept_bands(VipsImage *in) {
+  int colour = 3;
+  switch (vips_image_get_interpretation(in)) {
+  case VIPS_INTERPRETATION_B_W:
+  case VIPS_INTERPRETATION_GREY16:
+    colour = 1;
+    break;
+  case VIPS_INTERPRETATION_CMYK:
+    colour = 4;
+    break;
+  default:
+    break;
+  }
+  return in->Bands > colour + 1 ? colour + 1 : 0;
+}
+
 // matte_to_srgb converts to 8-bit sRGB: through the embedded ICC profile
 // when there is one, else by colourspace conversion. Alpha is kept.
 // profile_is_srgb says the embedded profile is sRGB itself (the caller has

@@ -16,6 +16,7 @@
 int matte_thumbnail(void *buf, size_t len, VipsImage **out, int width,
                     int height, int size, int crop, int jpeg_shrink,
                     int is_jpeg, int orientation);
+int matte_kept_bands(VipsImage *in);
 int matte_load_strict(void *buf, size_t len, int is_jpeg, VipsImage **out);
 int matte_read_all(VipsImage *in);
 int matte_heif_hevc(void *buf, size_t len);
