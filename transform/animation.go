@@ -134,15 +134,26 @@ func animatable(p params.Params) bool {
 // stillFrame is req with its source replaced by frame i alone (a lossless
 // PNG of that frame as the source decodes it, frames before it drawn
 // under it, with the source's ICC profile, so its colours convert as the
-// first frame's do), so that every step, background removal included, reads
-// that frame as a still source; the source's hash is marked with the frame,
-// since mattes are cached under it.
+// first frame's do, turned upright by the source's EXIF orientation unless
+// Params.Orientation replaces it), so that every step, background removal
+// included, reads that frame as a still source; the source's hash is
+// marked with the frame, since mattes are cached under it.
 func stillFrame(req *Request, i int, c *vips.Canceller) (*Request, error) {
 	frame, err := vips.LoadFrames(req.Source, i, 1, c)
 	if err != nil {
 		return nil, err
 	}
 	defer frame.Close()
+	if req.Params.Orientation == 0 {
+		// The PNG keeps no EXIF orientation: the frame is turned upright by
+		// the source's, as the first frame's decode (Thumbnail) and an
+		// animation's frames (resizeFrame) are; the plan is made for the
+		// turned size. An orientation asked for (orient) turns the PNG as
+		// it would the source, so the frame stays as stored.
+		if err := frame.OrientFrame(0); err != nil {
+			return nil, err
+		}
+	}
 	png, err := frame.SavePNGProfile(1) // read back at once: the cheapest encode
 	if err != nil {
 		return nil, err
@@ -151,6 +162,12 @@ func stillFrame(req *Request, i int, c *vips.Canceller) (*Request, error) {
 	r.Source, r.Info.Type, r.Info.TypeName, r.Info.Pages = png, params.FormatPNG, "png", 1
 	if r.Info.Hash != "" {
 		r.Info.Hash += ";frame=" + strconv.Itoa(i+1)
+		if req.Params.Orientation == 0 {
+			// Upright since the frame was turned by its EXIF orientation:
+			// mattes and faces cached under ";frame=N" were found on the
+			// frame as stored.
+			r.Info.Hash += ";upright"
+		}
 	}
 	return &r, nil
 }

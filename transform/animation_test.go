@@ -14,6 +14,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"testing"
@@ -621,4 +622,116 @@ func animalPhoto(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return photo
+}
+
+// orientedAnimatedWebP is a 32x16 lossless animated WebP of three frames,
+// each red on its left half and blue on its right (the top-left pixel's
+// green apart, so that libwebp keeps the frames apart), with an EXIF chunk
+// of orientation o (the WebP container: VP8X flag 0x08, the EXIF chunk
+// after the frames, holding a TIFF header and IFD).
+func orientedAnimatedWebP(t *testing.T, o uint16) []byte {
+	t.Helper()
+	vips.Init()
+	var frames []*vips.Image
+	for i := range 3 {
+		pix := make([]byte, 0, 32*16*3)
+		for y := range 16 {
+			for x := range 32 {
+				switch {
+				case x == 0 && y == 0:
+					pix = append(pix, 255, uint8(i), 0)
+				case x < 16:
+					pix = append(pix, 255, 0, 0)
+				default:
+					pix = append(pix, 0, 0, 255)
+				}
+			}
+		}
+		f, err := vips.FromPixels(pix, 32, 16, 3, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		frames = append(frames, f)
+	}
+	stack, err := vips.JoinFrames(frames, []int{100, 100, 100}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stack.Close()
+	webp, err := stack.SaveWebP(100, vips.WebPOptions{Lossless: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(webp[12:16]) != "VP8X" {
+		t.Fatalf("the animated WebP starts with %q, want VP8X", webp[12:16])
+	}
+	webp[20] |= 0x08 // EXIF metadata
+	var exif []byte
+	exif = append(exif, "II*\x00"...)
+	exif = binary.LittleEndian.AppendUint32(exif, 8)
+	exif = binary.LittleEndian.AppendUint16(exif, 1)      // one entry
+	exif = binary.LittleEndian.AppendUint16(exif, 0x0112) // Orientation
+	exif = binary.LittleEndian.AppendUint16(exif, 3)      // SHORT
+	exif = binary.LittleEndian.AppendUint32(exif, 1)
+	exif = binary.LittleEndian.AppendUint16(exif, o)
+	exif = binary.LittleEndian.AppendUint16(exif, 0)
+	exif = binary.LittleEndian.AppendUint32(exif, 0) // no next IFD
+	out := append(webp, "EXIF"...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(exif)))
+	out = append(out, exif...) // even length: no pad byte
+	binary.LittleEndian.PutUint32(out[4:], uint32(len(out)-8))
+	return out
+}
+
+// TestStillFrameOrientation: a still of a later frame is turned upright
+// by the source's EXIF orientation, as the first frame is: orientation 6
+// (turned a quarter clockwise to show) makes the 32x16 frames, red left and
+// blue right, 16x32 with red on top. With orient set, the frame is turned
+// by that orientation instead (1: as stored).
+func TestStillFrameOrientation(t *testing.T) {
+	src := orientedAnimatedWebP(t, 6)
+	pl := NewPipeline(Options{})
+	for _, c := range []struct {
+		query         string
+		w, h          int
+		redAt, blueAt image.Point
+	}{
+		{"fm=png&frame=1", 16, 32, image.Pt(8, 4), image.Pt(8, 28)},
+		{"fm=png&frame=2", 16, 32, image.Pt(8, 4), image.Pt(8, 28)},
+		{"fm=png&frame=3", 16, 32, image.Pt(8, 4), image.Pt(8, 28)},
+		{"fm=png&frame=2&orient=1", 32, 16, image.Pt(4, 8), image.Pt(28, 8)},
+		{"fm=png&frame=2&orient=8", 16, 32, image.Pt(8, 28), image.Pt(8, 4)},
+	} {
+		res, img := run(t, pl, src, c.query, "")
+		if res.Width != c.w || res.Height != c.h {
+			t.Errorf("%s: %dx%d, want %dx%d", c.query, res.Width, res.Height, c.w, c.h)
+			continue
+		}
+		if got := img.NRGBAAt(c.redAt.X, c.redAt.Y); !near(got, red, 8) {
+			t.Errorf("%s: %v at %v, want red", c.query, got, c.redAt)
+		}
+		if got := img.NRGBAAt(c.blueAt.X, c.blueAt.Y); !near(got, blue, 8) {
+			t.Errorf("%s: %v at %v, want blue", c.query, got, c.blueAt)
+		}
+	}
+	// Mattes and faces are cached under the frame's hash: an upright frame
+	// is not the one as stored, which they were found on before.
+	runtime.LockOSThread()
+	defer vips.EndThread()
+	for _, c := range []struct {
+		orientation int
+		hash, want  string
+	}{
+		{0, "abc", "abc;frame=2;upright"},
+		{1, "abc;or=1", "abc;or=1;frame=2"},
+	} {
+		r, err := stillFrame(&Request{Source: src, Info: Source{Hash: c.hash}, Params: params.Params{Orientation: c.orientation}}, 1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Info.Hash != c.want {
+			t.Errorf("orientation %d: hash %q, want %q", c.orientation, r.Info.Hash, c.want)
+		}
+	}
 }
