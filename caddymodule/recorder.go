@@ -63,12 +63,35 @@ type sourceRecorder struct {
 	// the same transform of the new path: the next handler saw the query
 	// without it and built its Location from that.
 	redirectQuery, host string
+	// ifNoneMatch and ifModifiedSince are the client's validators, which
+	// the source request went without (sanitizeSourceHeader): a 200
+	// passed through (an SVG, a file that is not an image) that they match
+	// is answered 304 here, its body dropped (discard).
+	ifNoneMatch, ifModifiedSince string
+	discard                      bool
 }
 
-// forRequest sets what rec needs of req: its redirectQuery and host.
+// forRequest sets what rec needs of req: its redirectQuery, host and
+// validators.
 func (r *sourceRecorder) forRequest(req *imageRequest) *sourceRecorder {
 	r.redirectQuery, r.host = req.redirectQuery, req.r.Host
+	r.ifNoneMatch, r.ifModifiedSince = req.r.Header.Get("If-None-Match"), req.r.Header.Get("If-Modified-Since")
 	return r
+}
+
+// clientHasIt reports whether the client's validators match a 200 the
+// recorder passes through (RFC 9110 §13.2.2: If-None-Match, else
+// If-Modified-Since).
+func (r *sourceRecorder) clientHasIt() bool {
+	if r.ifNoneMatch != "" {
+		return r.header.Get("ETag") != "" && etagMatches(r.ifNoneMatch, r.header.Get("ETag"))
+	}
+	if r.ifModifiedSince == "" {
+		return false
+	}
+	lm, err := http.ParseTime(r.header.Get("Last-Modified"))
+	since, err2 := http.ParseTime(r.ifModifiedSince)
+	return err == nil && err2 == nil && !lm.After(since)
 }
 
 // keepTransform adds redirectQuery to a Location on this site.
@@ -153,6 +176,14 @@ func (r *sourceRecorder) WriteHeader(status int) {
 		}
 		r.passthrough = true
 		r.keepTransform(status)
+		if status == http.StatusOK {
+			// The source request asked without Range: the answer is whole.
+			r.header.Del("Accept-Ranges")
+			if r.clientHasIt() {
+				status, r.discard = http.StatusNotModified, true
+				r.header.Del("Content-Length")
+			}
+		}
 		copyHeader(r.w.Header(), r.header)
 		r.w.WriteHeader(status)
 		return
@@ -172,6 +203,9 @@ func (r *sourceRecorder) WriteHeader(status int) {
 func (r *sourceRecorder) Write(p []byte) (int, error) {
 	if !r.wroteHeader {
 		r.WriteHeader(http.StatusOK)
+	}
+	if r.discard {
+		return len(p), nil
 	}
 	if r.passthrough {
 		return r.w.Write(p)
@@ -216,6 +250,9 @@ func (r *sourceRecorder) writeFetched(body []byte) error {
 func (r *sourceRecorder) ReadFrom(src io.Reader) (int64, error) {
 	if !r.wroteHeader {
 		r.WriteHeader(http.StatusOK)
+	}
+	if r.discard {
+		return io.Copy(io.Discard, src)
 	}
 	if r.passthrough {
 		return newSendfileWriter(r.w).ReadFrom(src)

@@ -41,3 +41,27 @@ func TestSVGPassesThrough(t *testing.T) {
 		})
 	}
 }
+
+// TestSVGPassedThroughRevalidates: the source request goes without the
+// client's validators and Range (Matte needs whole, current bodies), so an
+// SVG passed through answers them itself: a matching If-None-Match or
+// If-Modified-Since is a 304 with no body, and no Accept-Ranges is
+// promised for a request that asked with none.
+func TestSVGPassedThroughRevalidates(t *testing.T) {
+	s := newDialectSite(t, allowLoopback)
+	url := s.base + "/img/logo.svg?w=100"
+	res, _ := get(t, s.tester, url)
+	etag, lm := res.Header.Get("ETag"), res.Header.Get("Last-Modified")
+	if res.StatusCode != 200 || etag == "" || lm == "" || res.Header.Get("Accept-Ranges") != "" {
+		t.Fatalf("first: %d, ETag %q, Last-Modified %q, Accept-Ranges %q", res.StatusCode, etag, lm, res.Header.Get("Accept-Ranges"))
+	}
+	for _, h := range [][2]string{{"If-None-Match", etag}, {"If-Modified-Since", lm}} {
+		res, body := get(t, s.tester, url, h[0], h[1])
+		if res.StatusCode != http.StatusNotModified || len(body) != 0 || res.Header.Get("ETag") != etag {
+			t.Errorf("%s: %d, %d bytes, ETag %q; want 304, none, %q", h[0], res.StatusCode, len(body), res.Header.Get("ETag"), etag)
+		}
+	}
+	if res, body := get(t, s.tester, url, "If-None-Match", `"other"`); res.StatusCode != 200 || string(body) != testSVG {
+		t.Errorf("another ETag: %d %.60q, want the SVG", res.StatusCode, body)
+	}
+}
