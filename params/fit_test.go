@@ -8,13 +8,42 @@ func TestFitEnlarging(t *testing.T) {
 	for _, c := range []struct{ fit, never Fit }{
 		{FitClip, FitMax}, {FitCrop, FitMin}, {FitFill, FitFillMax}, {FitOutside, FitOutsideMax},
 		{FitMax, FitMax}, {FitMin, FitMin}, {FitFillMax, FitFillMax}, {FitOutsideMax, FitOutsideMax},
-		{FitScale, FitScale}, {FitClamp, FitClamp},
+		{FitScale, FitScaleDown}, {FitClamp, FitClamp},
+		{FitCropDown, FitCropDown}, {FitScaleDown, FitScaleDown}, {FitCropDownPad, FitCropDownPad}, {FitMinPad, FitMinPad},
 	} {
 		if got := c.fit.Enlarging(false); got != c.never {
 			t.Errorf("%s.Enlarging(false) = %s, want %s", c.fit, got, c.never)
 		}
 		if got := c.fit.Enlarging(true); got != c.fit {
 			t.Errorf("%s.Enlarging(true) = %s", c.fit, got)
+		}
+	}
+}
+
+// The fits that cut the resized image to the box (and so place the cut by
+// Crop, Focus and faces); the padded ones pad only what the cut leaves.
+func TestFitCrops(t *testing.T) {
+	crops := map[Fit]bool{FitCrop: true, FitMin: true, FitCropDown: true, FitCropDownPad: true, FitMinPad: true}
+	for f := FitClip; f <= FitMinPad; f++ {
+		if f.Crops() != crops[f] {
+			t.Errorf("%s.Crops() = %v", f, f.Crops())
+		}
+		if f.Fills() && crops[f] {
+			t.Errorf("%s both Fills and Crops", f)
+		}
+	}
+}
+
+// The fits imgix does not name are keyed by their own names, which ParseFit
+// (imgix's fit=) does not read.
+func TestFitNamesLater(t *testing.T) {
+	for f, want := range map[Fit]string{FitCropDown: "w=300,h=300,fit=cropdown", FitScaleDown: "w=300,h=300,fit=scaledown",
+		FitCropDownPad: "w=300,h=300,fit=cropdownpad", FitMinPad: "w=300,h=300,fit=minpad"} {
+		if got := (Params{Width: 300, Height: 300, Fit: f}).Key(); got != want {
+			t.Errorf("Key of %d = %q, want %q", f, got, want)
+		}
+		if _, ok := ParseFit(f.String()); ok {
+			t.Errorf("ParseFit reads %q", f)
 		}
 	}
 }

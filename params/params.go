@@ -866,10 +866,40 @@ const (
 	FitOutside
 	// FitOutsideMax is FitOutside that never upscales.
 	FitOutsideMax
+	// FitCropDown scales to cover the box, but never above scale 1, then
+	// crops to the box or, where the image is smaller, to the image's
+	// side: imgproxy's fill without enlarge (a 400x200 image in a 300x300
+	// box is 300x200). FitMin keeps the box's aspect ratio instead
+	// (200x200).
+	FitCropDown
+	// FitScaleDown is FitScale that never upscales: where the box is larger
+	// than the image on a side, both sides of the box are divided by the
+	// larger of the two factors, so neither side is enlarged (imgproxy's
+	// force without enlarge: a 400x200 image forced to 300x300 or 800x800
+	// is 200x200, to 300x100 stays 300x100).
+	FitScaleDown
+	// FitCropDownPad is FitCropDown whose result is then padded to the box
+	// (imgproxy's fill with extend): a 400x200 image in a 300x300 box is
+	// cut to 300x200 and centred on 300x300, and in an 800x800 box kept at
+	// 400x200 and centred on 800x800. With one side only, that side is
+	// padded.
+	FitCropDownPad
+	// FitMinPad is FitMin whose result is then padded to the box in the
+	// same way (imgproxy's fill-down with extend).
+	FitMinPad
 )
 
+// Crops reports whether f cuts the resized image to the box where it
+// covers more of it (FitCrop, FitMin, FitCropDown, FitCropDownPad,
+// FitMinPad): the crop and focus (Crop, Focus, faces, the smart crop)
+// place that cut.
+func (f Fit) Crops() bool {
+	return f == FitCrop || f == FitMin || f == FitCropDown || f == FitCropDownPad || f == FitMinPad
+}
+
 // Fills reports whether f pads the image to the box (FitFill, FitFillMax,
-// FitClamp).
+// FitClamp) after fitting it inside the box; FitCropDownPad and FitMinPad,
+// which pad what a crop leaves, are not among them.
 func (f Fit) Fills() bool { return f == FitFill || f == FitFillMax || f == FitClamp }
 
 // Filled reports whether fill, fill-color and fill-blur shape the excess
@@ -877,9 +907,10 @@ func (f Fit) Fills() bool { return f == FitFill || f == FitFillMax || f == FitCl
 func (f Fit) Filled() bool { return f == FitFill || f == FitFillMax }
 
 // Enlarging is f when enlarge is true, else f's form that never enlarges
-// the image: clip → max, crop → min, fill → fillmax, outside → outsidemax.
-// The never-enlarging fits, scale and clamp are returned as they are
-// (scale and clamp have no such form).
+// the image: clip → max, crop → min, fill → fillmax, outside → outsidemax,
+// scale → scaledown. The never-enlarging fits and clamp are returned as
+// they are (clamp has no such form; crop's other one, cropdown, is chosen
+// by name).
 func (f Fit) Enlarging(enlarge bool) Fit {
 	if enlarge {
 		return f
@@ -893,6 +924,8 @@ func (f Fit) Enlarging(enlarge bool) Fit {
 		return FitFillMax
 	case FitOutside:
 		return FitOutsideMax
+	case FitScale:
+		return FitScaleDown
 	}
 	return f
 }
@@ -1393,7 +1426,7 @@ func (f Flip) String() string { return enumName(flipNames[:], uint8(f), "flip") 
 func (f Format) String() string { return enumName(formatNames[:], uint8(f), "format") }
 
 var (
-	fitNames  = [...]string{FitClip: "clip", FitCrop: "crop", FitFill: "fill", FitMax: "max", FitMin: "min", FitScale: "scale", FitFillMax: "fillmax", FitClamp: "clamp", FitOutside: "outside", FitOutsideMax: "outsidemax"}
+	fitNames  = [...]string{FitClip: "clip", FitCrop: "crop", FitFill: "fill", FitMax: "max", FitMin: "min", FitScale: "scale", FitFillMax: "fillmax", FitClamp: "clamp", FitOutside: "outside", FitOutsideMax: "outsidemax", FitCropDown: "cropdown", FitScaleDown: "scaledown", FitCropDownPad: "cropdownpad", FitMinPad: "minpad"}
 	cropNames = [...]string{
 		CropCenter: "center", CropTop: "top", CropBottom: "bottom", CropLeft: "left", CropRight: "right",
 		CropTopLeft: "top-left", CropTopRight: "top-right", CropBottomLeft: "bottom-left", CropBottomRight: "bottom-right",
@@ -1450,9 +1483,9 @@ func (f Format) Extension() string {
 	return ""
 }
 
-// FitNames lists imgix's fit keywords in Fit order (FitOutside and
-// FitOutsideMax, which imgix does not name, are left out; ParseFit reads
-// only these).
+// FitNames lists imgix's fit keywords in Fit order (FitOutside,
+// FitOutsideMax and the later fits, which imgix does not name, are left
+// out; ParseFit reads only these).
 func FitNames() []string { return fitNames[:FitClamp+1] }
 
 // ParseFit returns the Fit whose keyword is s.
