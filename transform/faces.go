@@ -182,13 +182,13 @@ func (j *job) findFaces() error {
 	return nil
 }
 
-// cuts reports whether the plan may cut a crop that a focus places:
-// FitCrop or FitMin with a box of both sides (given, from an aspect ratio
-// or bounded by crop limits). With one side the image keeps its ratio and
+// cuts reports whether the plan may cut a crop that a focus places: a
+// fit that Crops with a box of both sides (given, from an aspect ratio or
+// bounded by crop limits). With one side the image keeps its ratio and
 // nothing is cut.
 func (j *job) cuts() bool {
 	p := j.p
-	if p.Fit != params.FitCrop && p.Fit != params.FitMin {
+	if !p.Fit.Crops() {
 		return false
 	}
 	W, H := p.DeviceBox()

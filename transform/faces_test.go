@@ -80,6 +80,9 @@ func TestFacesPlaceTheCrop(t *testing.T) {
 		// face at x = 180 as far as the image allows: 100-200, green then
 		// blue from 33.
 		{"crop on a face", with(crop, params.Faces{Crop: true}), []FaceBox{right}, []sample{{5, 50, green}, {28, 50, green}, {40, 50, blue}, {95, 50, blue}}},
+		// imgproxy's fill without enlarge (cropdown) cuts as crop does
+		// where the image covers the box: the cut follows the face too.
+		{"cropdown on a face", func() params.Params { p := with(crop, params.Faces{Crop: true}); p.Fit = params.FitCropDown; return p }(), []FaceBox{right}, []sample{{5, 50, green}, {28, 50, green}, {40, 50, blue}, {95, 50, blue}}},
 		// No face: the fallback, the centre (50-150: red to 16, blue from 84).
 		{"crop, no face", with(crop, params.Faces{Crop: true}), nil, []sample{{5, 50, red}, {50, 50, green}, {95, 50, blue}}},
 		// No face, crop=faces,left: the left edge.

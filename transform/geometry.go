@@ -18,7 +18,9 @@ type geometry struct {
 	interesting vips.Interesting
 	// cropX, cropY, cropW, cropH cut the resized image (cropW == 0: none).
 	cropX, cropY, cropW, cropH int
-	// canvasW x canvasH is the fit=fill box the result is centred on (0: none).
+	// canvasW x canvasH is the box the result is centred on (0: none): a
+	// fill's box, exar's, or the box FitCropDownPad and FitMinPad pad their
+	// cut to.
 	canvasW, canvasH int
 }
 
@@ -71,10 +73,14 @@ func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geom
 	}
 	g := geometry{resizeW: rw, resizeH: rh, interesting: vips.NoCrop}
 	fit := p.Fit
+	// boxW x boxH is the box FitCropDownPad and FitMinPad pad the cut to
+	// (FitMin's W x H shrinks to the cut's own box below).
+	boxW, boxH := W, H
 	if W == 0 || H == 0 {
 		// With one side given every mode keeps the aspect ratio.
 		switch fit {
-		case params.FitMax, params.FitMin, params.FitFillMax, params.FitOutsideMax:
+		case params.FitMax, params.FitMin, params.FitFillMax, params.FitOutsideMax,
+			params.FitCropDown, params.FitScaleDown, params.FitCropDownPad, params.FitMinPad:
 			fit = params.FitMax
 		default:
 			fit = params.FitClip
@@ -92,18 +98,34 @@ func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geom
 		switch fit {
 		case params.FitClip, params.FitMax, params.FitFill, params.FitFillMax, params.FitClamp:
 			scale = math.Min(sx, sy)
-		case params.FitCrop, params.FitMin, params.FitOutside, params.FitOutsideMax:
+		case params.FitCrop, params.FitMin, params.FitOutside, params.FitOutsideMax,
+			params.FitCropDown, params.FitCropDownPad, params.FitMinPad:
 			scale = math.Max(sx, sy)
-		case params.FitScale:
-			f := atLeastScale(1, W, H, p)
-			g.resizeW, g.resizeH = atLeast1(float64(W)*f), atLeast1(float64(H)*f)
+		case params.FitScale, params.FitScaleDown:
+			bw, bh := float64(W), float64(H)
+			if m := math.Max(sx, sy); fit == params.FitScaleDown && m > 1 {
+				// imgproxy's calcScale without enlarge (processing/
+				// prepare.go), its shrinks being 1/sx and 1/sy:
+				//	minShrink := math.Min(wshrink, hshrink)
+				//	if minShrink < 1 {
+				//		wshrink /= minShrink
+				//		hshrink /= minShrink
+				bw, bh = bw/m, bh/m
+			}
+			f := atLeastScale(1, atLeast1(bw), atLeast1(bh), p)
+			g.resizeW, g.resizeH = atLeast1(bw*f), atLeast1(bh*f)
 			return clampGeometry(g, maxDim, angle(g))
 		}
 	}
-	if (fit == params.FitMax || fit == params.FitFillMax || fit == params.FitOutsideMax) && scale > 1 {
+	if (fit == params.FitMax || fit == params.FitFillMax || fit == params.FitOutsideMax || fit == params.FitCropDown || fit == params.FitCropDownPad) && scale > 1 {
+		// FitCropDown covers the box at most at scale 1, as imgproxy's
+		// fill does without enlarge; the crop below is then min(box,
+		// image) on each side, as its cropToResult (processing/crop.go):
+		//	cropWidth = imath.MinNonZero(cropWidth, imgWidth)
+		//	cropHeight = imath.MinNonZero(cropHeight, imgHeight)
 		scale = 1
 	}
-	if fit == params.FitMin && scale > 1 {
+	if (fit == params.FitMin || fit == params.FitMinPad) && scale > 1 {
 		// Never upscale: keep the box's aspect ratio at source scale.
 		W, H = atLeast1(float64(W)/scale), atLeast1(float64(H)/scale)
 		scale = 1
@@ -115,13 +137,13 @@ func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geom
 	g.resizeW, g.resizeH = atLeast1(float64(rw)*scale), atLeast1(float64(rh)*scale)
 
 	switch {
-	case (fit == params.FitCrop || fit == params.FitMin) && (p.Crop == params.CropEntropy || p.Crop == params.CropAttention):
+	case fit.Crops() && (p.Crop == params.CropEntropy || p.Crop == params.CropAttention):
 		g.resizeW, g.resizeH = min(W, g.resizeW), min(H, g.resizeH)
 		g.interesting = vips.Entropy
 		if p.Crop == params.CropAttention {
 			g.interesting = vips.Attention
 		}
-	case fit == params.FitCrop || fit == params.FitMin:
+	case fit.Crops():
 		cw, ch := min(W, g.resizeW), min(H, g.resizeH)
 		if cw != g.resizeW || ch != g.resizeH {
 			g.cropW, g.cropH = cw, ch
@@ -134,6 +156,24 @@ func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geom
 		g.canvasW, g.canvasH = W, H
 	case p.ExtendToAspect && W > 0 && H > 0 && (fit == params.FitClip || fit == params.FitMax):
 		g.canvasW, g.canvasH = aspectBox(g.resizeW, g.resizeH, float64(W)/float64(H))
+	}
+	if p.Fit == params.FitCropDownPad || p.Fit == params.FitMinPad {
+		// Padded to the box where the cut is smaller, as imgproxy's
+		// extend (processing/extend.go), a side not given (0) being the
+		// image's:
+		//	if width <= imgWidth && height <= imgHeight {
+		//		return nil
+		//	}
+		//	if width <= 0 {
+		//		width = imgWidth
+		//	}
+		imgW, imgH := g.resizeW, g.resizeH
+		if g.cropW > 0 {
+			imgW, imgH = g.cropW, g.cropH
+		}
+		if boxW > imgW || boxH > imgH {
+			g.canvasW, g.canvasH = max(boxW, imgW), max(boxH, imgH)
+		}
 	}
 	return clampGeometry(g, maxDim, angle(g))
 }

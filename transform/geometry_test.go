@@ -1,0 +1,55 @@
+package transform
+
+import (
+	"testing"
+
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform/vips"
+)
+
+// TestPlanGeometryImgproxyFits: the fits of imgproxy's resizing types on a
+// 400x200 image, the sizes imgproxy v3 gives (calcScale in
+// processing/prepare.go, cropToResult in processing/crop.go, extend in
+// processing/extend.go):
+//
+//   - fill:300:300 without enlarge: the cover scale 1.5 is capped at 1
+//     ("if minShrink < 1 { wshrink /= minShrink"), then cut to min(box,
+//     image) ("cropWidth = imath.MinNonZero(cropWidth, imgWidth)"):
+//     300x200. fill:100:100: 200x100 cut to 100x100.
+//   - force:300:300 and force:800:800 without enlarge: both shrinks
+//     divided by the smaller, 200x200; force:300:100: 300x100.
+//   - extend pads the cut to the box ("img.Embed(width, height, ...)"),
+//     a side not given being the image's.
+func TestPlanGeometryImgproxyFits(t *testing.T) {
+	plain := func(w, h int) geometry { return geometry{resizeW: w, resizeH: h, interesting: vips.NoCrop} }
+	cut := func(g geometry, x, y, w, h int) geometry { g.cropX, g.cropY, g.cropW, g.cropH = x, y, w, h; return g }
+	pad := func(g geometry, w, h int) geometry { g.canvasW, g.canvasH = w, h; return g }
+	for _, c := range []struct {
+		name string
+		p    params.Params
+		want geometry
+	}{
+		{"fill:300:300", params.Params{Width: 300, Height: 300, Fit: params.FitCropDown}, cut(plain(400, 200), 50, 0, 300, 200)},
+		{"fill:100:100", params.Params{Width: 100, Height: 100, Fit: params.FitCropDown}, cut(plain(200, 100), 50, 0, 100, 100)},
+		{"fill:800:800", params.Params{Width: 800, Height: 800, Fit: params.FitCropDown}, plain(400, 200)},
+		{"fill:800:0", params.Params{Width: 800, Fit: params.FitCropDown}, plain(400, 200)},
+		{"fill:300:300/g:sm", params.Params{Width: 300, Height: 300, Fit: params.FitCropDown, Crop: params.CropAttention},
+			geometry{resizeW: 300, resizeH: 200, interesting: vips.Attention}},
+		{"fill:300:300:1", params.Params{Width: 300, Height: 300, Fit: params.FitCrop}, cut(plain(600, 300), 150, 0, 300, 300)},
+		{"fill-down:300:300", params.Params{Width: 300, Height: 300, Fit: params.FitMin}, cut(plain(400, 200), 100, 0, 200, 200)},
+		{"fill:300:300:0:1", params.Params{Width: 300, Height: 300, Fit: params.FitCropDownPad}, pad(cut(plain(400, 200), 50, 0, 300, 200), 300, 300)},
+		{"fill:800:800/ex:1", params.Params{Width: 800, Height: 800, Fit: params.FitCropDownPad}, pad(plain(400, 200), 800, 800)},
+		{"fill:100:100/ex:1", params.Params{Width: 100, Height: 100, Fit: params.FitCropDownPad}, cut(plain(200, 100), 50, 0, 100, 100)},
+		{"fill:800:0/ex:1", params.Params{Width: 800, Fit: params.FitCropDownPad}, pad(plain(400, 200), 800, 200)},
+		{"fill-down:800:800/ex:1", params.Params{Width: 800, Height: 800, Fit: params.FitMinPad}, pad(cut(plain(400, 200), 100, 0, 200, 200), 800, 800)},
+		{"force:300:300", params.Params{Width: 300, Height: 300, Fit: params.FitScaleDown}, plain(200, 200)},
+		{"force:800:800", params.Params{Width: 800, Height: 800, Fit: params.FitScaleDown}, plain(200, 200)},
+		{"force:300:100", params.Params{Width: 300, Height: 100, Fit: params.FitScaleDown}, plain(300, 100)},
+		{"force:300:300:1", params.Params{Width: 300, Height: 300, Fit: params.FitScale}, plain(300, 300)},
+		{"force:800:800:1", params.Params{Width: 800, Height: 800, Fit: params.FitScale}, plain(800, 800)},
+	} {
+		if got := planGeometry(400, 200, c.p, 0, false); got != c.want {
+			t.Errorf("%s (%s): planGeometry = %+v, want %+v", c.name, c.p.Fit, got, c.want)
+		}
+	}
+}
