@@ -26,16 +26,16 @@ func TestParse(t *testing.T) {
 	curiosity := "http://example.com/images/curiosity.jpg"
 	urltest.CheckParses(t, mustNew(t, "", ""), firstFrame(map[string]dialect.ImageURL{
 		// docs.imgproxy.net "Signing a URL": the unsigned example URL.
-		"/insecure/rs:fill:300:400:0/g:sm/aHR0cDovL2V4YW1w/bGUuY29tL2ltYWdl/cy9jdXJpb3NpdHku/anBn.png": dialect.ImageURL{Params: params.Params{Width: 300, Height: 400, Fit: params.FitMin, Crop: params.CropAttention, Format: params.FormatPNG}, Source: curiosity},
+		"/insecure/rs:fill:300:400:0/g:sm/aHR0cDovL2V4YW1w/bGUuY29tL2ltYWdl/cy9jdXJpb3NpdHku/anBn.png": dialect.ImageURL{Params: params.Params{Width: 300, Height: 400, Fit: params.FitCropDown, Crop: params.CropAttention, Format: params.FormatPNG}, Source: curiosity},
 		// "Generating the URL": the plain source form.
-		"/insecure/rs:fill:300:400:0/g:sm/plain/http:%2F%2Fexample.com%2Fimages%2Fcuriosity.jpg@png": dialect.ImageURL{Params: params.Params{Width: 300, Height: 400, Fit: params.FitMin, Crop: params.CropAttention, Format: params.FormatPNG}, Source: curiosity},
+		"/insecure/rs:fill:300:400:0/g:sm/plain/http:%2F%2Fexample.com%2Fimages%2Fcuriosity.jpg@png": dialect.ImageURL{Params: params.Params{Width: 300, Height: 400, Fit: params.FitCropDown, Crop: params.CropAttention, Format: params.FormatPNG}, Source: curiosity},
 		"/_/plain/http://example.com/images/curiosity.jpg":                                           dialect.ImageURL{Source: curiosity},
 		// g:obj:face (Pro's object gravity, class face): the crop centred on the faces found, attention (sm) where there are none.
-		"/insecure/rs:fill:300:400/g:obj:face/plain//a.jpg":              {Params: params.Params{Width: 300, Height: 400, Fit: params.FitMin, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}, Source: "/a.jpg"},
+		"/insecure/rs:fill:300:400/g:obj:face/plain//a.jpg":              {Params: params.Params{Width: 300, Height: 400, Fit: params.FitCropDown, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}, Source: "/a.jpg"},
 		"/insecure/rs:fill:300:400:1/g:obj:face/plain//a.jpg":            {Params: params.Params{Width: 300, Height: 400, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}, Source: "/a.jpg"},
-		"/insecure/c:100:100:ce/rs:fill:50:50/g:obj:face/plain//a.jpg":   {Params: params.Params{Width: 50, Height: 50, Fit: params.FitMin, Crop: params.CropAttention, Faces: params.Faces{Crop: true}, Region: params.Region{W: 100, H: 100}}, Source: "/a.jpg"},
+		"/insecure/c:100:100:ce/rs:fill:50:50/g:obj:face/plain//a.jpg":   {Params: params.Params{Width: 50, Height: 50, Fit: params.FitCropDown, Crop: params.CropAttention, Faces: params.Faces{Crop: true}, Region: params.Region{W: 100, H: 100}}, Source: "/a.jpg"},
 		"/insecure/rs:fit:300:400/g:obj:face/plain//a.jpg":               {Params: params.Params{Width: 300, Height: 400, Fit: params.FitMax}, Source: "/a.jpg"}, // fitted: nothing is cut
-		"/insecure/rs:fill:300:400/g:obj/plain//a.jpg":                   {Params: params.Params{Width: 300, Height: 400, Fit: params.FitMin, Crop: params.CropAttention}, Source: "/a.jpg"},
+		"/insecure/rs:fill:300:400/g:obj/plain//a.jpg":                   {Params: params.Params{Width: 300, Height: 400, Fit: params.FitCropDown, Crop: params.CropAttention}, Source: "/a.jpg"},
 		"/insecure/resize:fit:300:200:1/plain/local:///img/a.jpg":        dialect.ImageURL{Params: params.Params{Width: 300, Height: 200}, Source: "/img/a.jpg"},
 		"/insecure/w:300/h:200/el:1/rt:fill/g:nowe/plain//img/a.jpg?v=1": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropTopLeft}, Source: "/img/a.jpg", Query: "v=1"},
 		"/insecure/s:300:200:0:1/bg:255:0:0/plain//a.jpg":                dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFillMax, Background: params.Color{R: 255, A: 255, Set: true}}, Source: "/a.jpg"},
@@ -46,17 +46,17 @@ func TestParse(t *testing.T) {
 		"/insecure/pd:1:2:3/plain//a.jpg":                                dialect.ImageURL{Params: params.Params{Padding: params.Sides{Top: 1, Right: 2, Bottom: 3, Left: 2}}, Source: "/a.jpg", PadField: "pd"},
 		"/insecure/pd:5:5:5:5/plain//a.jpg":                              dialect.ImageURL{Params: params.Params{Pad: 5}, Source: "/a.jpg", PadField: "pd"},
 		"/insecure/s:300:200:1:1/plain//a.jpg":                           dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFill}, Source: "/a.jpg"},
-		"/insecure/rs:force:10:20/q:80/f:webp/bl:2/sh:0.5/rot:90/dpr:2/pd:4/t:10/fl:1:1/ar:1/sm:1/cb:abc/plain//a.jpg": dialect.ImageURL{Params: params.Params{Width: 10, Height: 20, Fit: params.FitScale, Quality: 80, Format: params.FormatWebP, Blur: 20, Sharpen: 10,
+		"/insecure/rs:force:10:20/q:80/f:webp/bl:2/sh:0.5/rot:90/dpr:2/pd:4/t:10/fl:1:1/ar:1/sm:1/cb:abc/plain//a.jpg": dialect.ImageURL{Params: params.Params{Width: 10, Height: 20, Fit: params.FitScaleDown, Quality: 80, Format: params.FormatWebP, Blur: 20, Sharpen: 10,
 			Rotate: 90, DPR: 2, Pad: 4, Trim: true, Flip: params.FlipHV}, Source: "/a.jpg", PadField: "pd"},
 		"/insecure/padding:4/plain//a.jpg": dialect.ImageURL{Params: params.Params{Pad: 4}, Source: "/a.jpg", PadField: "padding"},
-		"/insecure/rs:fill:100:100/g:fp:0.9:0.9/c:50:40:nowe/bg:fff/plain//a.jpg": dialect.ImageURL{Params: params.Params{Width: 100, Height: 100, Fit: params.FitMin, Focus: params.Focus{X: 0.9, Y: 0.9, Set: true}, Region: params.Region{W: 50, H: 40, Anchor: params.CropTopLeft},
+		"/insecure/rs:fill:100:100/g:fp:0.9:0.9/c:50:40:nowe/bg:fff/plain//a.jpg": dialect.ImageURL{Params: params.Params{Width: 100, Height: 100, Fit: params.FitCropDown, Focus: params.Focus{X: 0.9, Y: 0.9, Set: true}, Region: params.Region{W: 50, H: 40, Anchor: params.CropTopLeft},
 			Background: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}}, Source: "/a.jpg"},
 		"/anything/w:10/plain/https://example.com/a.jpg@avif": dialect.ImageURL{Params: params.Params{Width: 10, Fit: params.FitMax, Format: params.FormatAVIF}, Source: "https://example.com/a.jpg"},
 		// crop: its own gravity, g's, a fraction, the whole side, fp.
 		"/insecure/c:300:200:soea/plain//a.jpg":             {Params: params.Params{Region: params.Region{W: 300, H: 200, Anchor: params.CropBottomRight}}, Source: "/a.jpg"},
 		"/insecure/g:no/c:0.5:0/plain//a.jpg":               {Params: params.Params{Region: params.Region{WRatio: 0.5, Anchor: params.CropTop}}, Source: "/a.jpg"},
 		"/insecure/c:100:100/g:fp:0.2:0.8/plain//a.jpg":     {Params: params.Params{Region: params.Region{W: 100, H: 100, Focus: params.Focus{X: 0.2, Y: 0.8, Set: true}}}, Source: "/a.jpg"},
-		"/insecure/c:100:100:ce/rs:fill:50:50/plain//a.jpg": {Params: params.Params{Width: 50, Height: 50, Fit: params.FitMin, Region: params.Region{W: 100, H: 100}}, Source: "/a.jpg"},
+		"/insecure/c:100:100:ce/rs:fill:50:50/plain//a.jpg": {Params: params.Params{Width: 50, Height: 50, Fit: params.FitCropDown, Region: params.Region{W: 100, H: 100}}, Source: "/a.jpg"},
 		"/insecure/c:0:0/plain//a.jpg":                      {Source: "/a.jpg"},
 		// pixelate, filename (escaped and Base64), expires in 2100, max_bytes.
 		"/insecure/pix:8/fn:my%20photo.jpg/exp:4102444800/mb:50000/plain//a.jpg": {Params: params.Params{Pixelate: 8, DownloadName: "my photo.jpg"}, Source: "/a.jpg", Expires: time.Unix(4102444800, 0)},
@@ -66,12 +66,12 @@ func TestParse(t *testing.T) {
 		"/insecure/pixelate:1/filename:c2hvZS53ZWJw:1/att:1/plain//a.jpg": {Params: params.Params{DownloadName: "shoe.webp", Download: true}, Source: "/a.jpg"},
 		// zoom: the box times z (before dpr); without one, z below 1 scales
 		// the image and z above 1 without el does nothing (no enlarging).
-		"/insecure/rs:fill:300:200/z:1.5/dpr:2/plain//a.jpg":          {Params: params.Params{Width: 450, Height: 300, Fit: params.FitMin, DPR: 2}, Source: "/a.jpg"},
+		"/insecure/rs:fill:300:200/z:1.5/dpr:2/plain//a.jpg":          {Params: params.Params{Width: 450, Height: 300, Fit: params.FitCropDown, DPR: 2}, Source: "/a.jpg"},
 		"/insecure/zoom:0.5:0.5/w:301/plain//a.jpg":                   {Params: params.Params{Width: 151, Fit: params.FitMax}, Source: "/a.jpg"},
 		"/insecure/z:0.25/plain//a.jpg":                               {Params: params.Params{WidthRatio: 0.25}, Source: "/a.jpg"},
 		"/insecure/z:2/plain//a.jpg":                                  {Source: "/a.jpg"},
 		"/insecure/fq:webp:70:avif:50:jpg:85:png:10/plain//a.jpg":     {Params: params.Params{FormatQuality: params.FormatQualities{JPEG: 85, WebP: 70, AVIF: 50}}, Source: "/a.jpg"},
-		"/insecure/rs:fill:100:100/mw:300/min-height:50/plain//a.jpg": {Params: params.Params{Width: 100, Height: 100, Fit: params.FitMin, MinWidth: 300, MinHeight: 50}, Source: "/a.jpg"},
+		"/insecure/rs:fill:100:100/mw:300/min-height:50/plain//a.jpg": {Params: params.Params{Width: 100, Height: 100, Fit: params.FitCropDown, MinWidth: 300, MinHeight: 50}, Source: "/a.jpg"},
 		"/insecure/z:1/w:10/plain//a.jpg":                             {Params: params.Params{Width: 10, Fit: params.FitMax}, Source: "/a.jpg"},
 	}))
 }
@@ -339,7 +339,7 @@ func TestMoreOptions(t *testing.T) {
 		"/insecure/rs:fit:400:400/exar:1/plain//a.jpg":        {Params: params.Params{Width: 400, Height: 400, Fit: params.FitMax, ExtendToAspect: true}, Source: "/a.jpg"},
 		"/insecure/extend_ar:1:soea/w:400/h:300/plain//a.jpg": {Params: params.Params{Width: 400, Height: 300, Fit: params.FitMax, ExtendToAspect: true}, Source: "/a.jpg"},
 		// exar changes nothing a fill already pads or crops.
-		"/insecure/rs:fill:400:400/exar:1/plain//a.jpg": {Params: params.Params{Width: 400, Height: 400, Fit: params.FitMin}, Source: "/a.jpg"},
+		"/insecure/rs:fill:400:400/exar:1/plain//a.jpg": {Params: params.Params{Width: 400, Height: 400, Fit: params.FitCropDown}, Source: "/a.jpg"},
 		"/insecure/exar:0/w:10/eth:1/plain//a.jpg":      {Params: params.Params{Width: 10, Fit: params.FitMax}, Source: "/a.jpg"},
 		// Pro: a:brightness:contrast:saturation; br adds 2.55 per step of bri.
 		"/insecure/a:51:1.5:0/plain//a.jpg":                  {Params: params.Params{Brightness: 20, Contrast: 50, Saturation: -100}, Source: "/a.jpg"},

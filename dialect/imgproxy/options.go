@@ -321,17 +321,46 @@ func applyMark(p *params.Params, m *mark, image string) error {
 	return nil
 }
 
-// applyResize sets Fit and Crop from imgproxy's resizing type: fit is
-// Matte's max (clip when enlarging), fill and fill-down its min (crop when
-// enlarging), force its scale; extend pads to the box (fillmax; fill when
-// enlarging). auto is fill where the source and the box have the same
-// orientation and fit where not, decided per source (params.SourceFit).
+// applyResize sets Fit and Crop from imgproxy's resizing type, as its
+// calcScale (processing/prepare.go), cropToResult (processing/crop.go) and
+// extend (processing/extend.go) size the image:
+//
+//   - fit is Matte's max (clip when enlarging); extend pads it to the box
+//     (fillmax; fill when enlarging).
+//   - fill covers the box, at most at scale 1 without enlarge, then crops
+//     to the box, or to the image's side where it is smaller: cropdown
+//     (crop when enlarging). A 400x200 source in fill:300:300 is 300x200.
+//   - fill-down is fill whose cut keeps the box's aspect ratio where the
+//     image is smaller: min (crop when enlarging, where it never is);
+//     fill:300:300 of 400x200 is 200x200.
+//   - extend pads a fill's or fill-down's cut to the box (cropdownpad,
+//     minpad); when enlarging the cut is the box already.
+//   - force scales to the box, without enlarge dividing both factors by
+//     the larger where it is over 1 (scaledown), so no side is enlarged:
+//     force:300:300 and force:800:800 of 400x200 are 200x200.
+//   - auto is fill where the source and the box have the same orientation
+//     and fit where not, decided per source (params.SourceFit).
+//
+// imgproxy's extend gravity (ex:1:gravity) is not read: the padding is
+// centred.
 func applyResize(p *params.Params, rs resize) {
 	switch rs.typ {
 	case "fill", "fill-down", "auto":
-		p.Fit = params.FitMin
-		if rs.enlarge && rs.typ != "fill-down" {
+		switch {
+		case rs.enlarge:
+			// calcScale does not cap the cover scale: the cut is the box.
 			p.Fit = params.FitCrop
+		case rs.typ == "fill-down" && rs.extend:
+			p.Fit = params.FitMinPad
+		case rs.typ == "fill-down":
+			// cropToResult: "if po.ResizingType == options.ResizeFillDown"
+			// the result box is scaled down to the image's side, keeping
+			// its aspect ratio.
+			p.Fit = params.FitMin
+		case rs.extend:
+			p.Fit = params.FitCropDownPad
+		default:
+			p.Fit = params.FitCropDown
 		}
 		rs.gravity.Apply(p)
 		if rs.typ == "auto" && p.Width > 0 && p.Height > 0 {
@@ -343,7 +372,7 @@ func applyResize(p *params.Params, rs resize) {
 			p.ExtendToAspect = fit.ExtendToAspect // used by fit only
 		}
 	case "force":
-		p.Fit = params.FitScale
+		p.Fit = params.FitScale.Enlarging(rs.enlarge)
 	default:
 		p.Fit = params.FitMax
 		if rs.enlarge {

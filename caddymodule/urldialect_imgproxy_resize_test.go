@@ -1,0 +1,53 @@
+package caddymodule_test
+
+import "testing"
+
+// TestImgproxyResizeSizes: the sizes imgproxy v3 gives the 400x200 photo
+// for each resizing type, from its calcScale (processing/prepare.go),
+// cropToResult (processing/crop.go) and extend (processing/extend.go):
+// without enlarge fill's cover scale is capped at 1 and the cut is
+// min(box, image); fill-down cuts to the box's aspect ratio instead; force
+// divides both factors by the larger where it is over 1; extend pads the
+// cut to the box, centred, with bg (transparent where the format has
+// alpha and no bg is given).
+func TestImgproxyResizeSizes(t *testing.T) {
+	s := newDialectSite(t, allowLoopback, "url_dialect imgproxy")
+	for _, c := range []struct {
+		path string
+		w, h int
+	}{
+		{"rs:fill:300:300", 300, 200},
+		{"rs:fill:300:300:1", 300, 300},
+		{"rs:fill:100:100", 100, 100},
+		{"rs:fill-down:300:300", 200, 200},
+		{"rs:fill-down:300:300:1", 300, 300},
+		{"rs:auto:300:300", 300, 200}, // both landscape: fill
+		{"rs:force:300:300", 200, 200},
+		{"rs:force:800:800", 200, 200},
+		{"rs:force:300:100", 300, 100},
+		{"rs:force:300:300:1", 300, 300},
+		{"rs:force:800:800:1", 800, 800},
+		{"rs:fill:300:300:0:1", 300, 300},
+		{"rs:fill:800:800/ex:1", 800, 800},
+		{"rs:fill-down:800:800:0:1", 800, 800},
+		{"rs:auto:300:300:0:1", 300, 300},
+	} {
+		s.image(t, "/insecure/"+c.path+"/plain//img/photo.jpg", "jpeg", c.w, c.h)
+	}
+	// fill:300:300 keeps the middle 300 columns: red left of 150, blue
+	// right; padded to 300x300, the 300x200 cut is centred (rows 50-249)
+	// on bg.
+	s.pixel(t, "/insecure/rs:fill:300:300:0:1/bg:00ff00/f:png/plain//img/photo.jpg", 150, 10, [3]uint32{0, 255, 0}, 300, 300)
+	s.pixel(t, "/insecure/rs:fill:300:300:0:1/bg:00ff00/f:png/plain//img/photo.jpg", 20, 150, [3]uint32{255, 0, 0}, 300, 300)
+	s.pixel(t, "/insecure/rs:fill:300:300:0:1/bg:00ff00/f:png/plain//img/photo.jpg", 280, 150, [3]uint32{0, 0, 255}, 300, 300)
+	// The 400x200 image on 800x800: columns 200-599, rows 300-499.
+	s.pixel(t, "/insecure/rs:fill:800:800/ex:1/bg:00ff00/f:png/plain//img/photo.jpg", 100, 400, [3]uint32{0, 255, 0}, 800, 800)
+	s.pixel(t, "/insecure/rs:fill:800:800/ex:1/bg:00ff00/f:png/plain//img/photo.jpg", 250, 400, [3]uint32{255, 0, 0}, 800, 800)
+	img := s.png(t, "/insecure/rs:fill:800:800/ex:1/f:png/plain//img/photo.jpg", 800, 800)
+	if _, _, _, a := img.At(10, 10).RGBA(); a != 0 {
+		t.Errorf("fill:800:800/ex:1 as PNG without bg: the padding's alpha is %d, want 0 (transparent)", a>>8)
+	}
+	if _, _, _, a := img.At(400, 400).RGBA(); a>>8 != 255 {
+		t.Errorf("fill:800:800/ex:1 as PNG: the image's alpha is %d, want 255", a>>8)
+	}
+}
