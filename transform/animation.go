@@ -127,7 +127,7 @@ func selectFrames(a params.Animation, pages int) ([]int, error) {
 // so the frames would jump in size, place or tone: those requests have one
 // frame.
 func animatable(p params.Params) bool {
-	smartCrop := (p.Fit == params.FitCrop || p.Fit == params.FitMin) && (p.Crop == params.CropEntropy || p.Crop == params.CropAttention)
+	smartCrop := p.Fit.Crops() && (p.Crop == params.CropEntropy || p.Crop == params.CropAttention)
 	return p.Frames != params.FramesFirst && !p.Removal.Enabled && !p.Faces.Enabled() && !p.Trim && !smartCrop && !p.FillMean && !p.Normalize && !p.Equalize
 }
 

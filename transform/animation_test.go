@@ -735,3 +735,19 @@ func TestStillFrameOrientation(t *testing.T) {
 		}
 	}
 }
+
+// TestAnimatableSmartCrop: a smart crop (entropy, attention) decides per
+// frame, whichever fit crops: an animation under it is one frame. The
+// fits imgproxy's fill maps to crop as FitCrop does.
+func TestAnimatableSmartCrop(t *testing.T) {
+	for _, fit := range []params.Fit{params.FitCrop, params.FitMin, params.FitCropDown, params.FitCropDownPad, params.FitMinPad} {
+		p := params.Params{Width: 10, Height: 10, Fit: fit, Crop: params.CropEntropy}
+		if animatable(p) {
+			t.Errorf("fit %v with crop=entropy is animatable", fit)
+		}
+		p.Crop = params.CropCenter
+		if !animatable(p) {
+			t.Errorf("fit %v centred is not animatable", fit)
+		}
+	}
+}
