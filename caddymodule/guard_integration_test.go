@@ -114,6 +114,11 @@ func TestOriginURL(t *testing.T) {
 		}
 		switch r.URL.Path {
 		case "/assets/p.jpg":
+			w.Header().Set("ETag", `"p1"`)
+			if r.Header.Get("If-None-Match") == `"p1"` {
+				w.WriteHeader(http.StatusNotModified) // no Content-Type, as S3's
+				return
+			}
 		case "/assets/x.svg":
 			w.Header().Set("Content-Type", "image/svg+xml")
 			w.Write([]byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`))
@@ -160,6 +165,11 @@ http://localhost:9080 {
 	}
 	if csp := res.Header.Get("Content-Security-Policy"); csp != "" {
 		t.Errorf("a JPEG passed through got Content-Security-Policy %q", csp)
+	}
+	// A 304 gets no invented type: a cache merges it into the JPEG it kept.
+	res, _ = get(t, tester, "http://localhost:9080/p.jpg", "If-None-Match", `"p1"`)
+	if res.StatusCode != http.StatusNotModified || res.Header.Get("Content-Type") != "" || res.Header.Get("Content-Security-Policy") != "" {
+		t.Errorf("origin 304: %d, Content-Type %q, CSP %q", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Content-Security-Policy"))
 	}
 	// The origin's SVG or HTML, opened on its own under this site's name,
 	// runs no script as the site: sandboxed and never sniffed (README, SVG).

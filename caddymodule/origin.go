@@ -326,12 +326,22 @@ func upstreamError(err error) error {
 // what Go's server would guess from its bytes), and whatever is not a
 // raster image (an SVG, an HTML page) gets svgPolicy, so that opened on its
 // own it runs no script here, as an SVG the recorder passes through.
-func confineOriginBytes(hdr http.Header) {
+//
+// A 304 gets no invented type: a cache merges a 304's headers into the
+// response it stored (RFC 9111 §3.2), and an origin's 304 usually has no
+// Content-Type (S3's, Go's file server's); only one that names a type that
+// is not a raster image gets the policy.
+func confineOriginBytes(hdr http.Header, notModified bool) {
 	hdr.Set("X-Content-Type-Options", "nosniff")
-	if hdr.Get("Content-Type") == "" {
-		hdr.Set("Content-Type", "application/octet-stream")
+	ct := hdr.Get("Content-Type")
+	if ct == "" {
+		if notModified {
+			return
+		}
+		ct = "application/octet-stream"
+		hdr.Set("Content-Type", ct)
 	}
-	if mt := mediaType(hdr.Get("Content-Type")); mt == svgType || !isImage(mt) {
+	if mt := mediaType(ct); mt == svgType || !isImage(mt) {
 		hdr.Set("Content-Security-Policy", svgPolicy)
 	}
 }
@@ -355,7 +365,7 @@ func (h *Handler) passOrigin(w http.ResponseWriter, r *http.Request, rawQuery st
 			w.Header().Set(k, v)
 		}
 	}
-	confineOriginBytes(w.Header())
+	confineOriginBytes(w.Header(), res.NotModified)
 	if res.NotModified {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
