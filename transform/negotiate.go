@@ -5,7 +5,8 @@ import (
 	"github.com/jebosio/matte/params"
 )
 
-// NegotiateFormat picks the output format. Without auto=format, fm wins.
+// NegotiateFormat picks the output format. Without auto=format, fm wins,
+// and so does an fm that is not an image (json, zip).
 // With auto=format, Accept decides first (AVIF, then WebP; for an
 // animation WebP), and fm, when given, is only the fallback where the
 // browser takes neither, as imgix's fm docs say; an animation without fm
@@ -17,7 +18,9 @@ import (
 // remove.bg for format=auto). Whether an answer animates follows the fit
 // decided for src (params.SourceFit), as in Process.
 func NegotiateFormat(p params.Params, acceptHeader string, src Source) params.Format {
-	if p.Format != params.FormatSource && !p.AutoFormat {
+	// fm=json and fm=zip are not images a browser's Accept chooses
+	// between: they win over auto=format.
+	if p.Format != params.FormatSource && (!p.AutoFormat || p.Format == params.FormatJSON || p.Format == params.FormatZIP) {
 		return p.Format
 	}
 	p = sourceFitted(p, src)

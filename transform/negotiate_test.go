@@ -33,6 +33,9 @@ func TestNegotiateFormat(t *testing.T) {
 		{"auto=format wins over fm", params.Params{Format: params.FormatPNG, AutoFormat: true}, "image/avif", jpeg, params.FormatAVIF},
 		{"auto=format then WebP over fm", params.Params{Format: params.FormatPNG, AutoFormat: true}, "image/webp", jpeg, params.FormatWebP},
 		{"fm is auto=format's fallback", params.Params{Format: params.FormatPNG, AutoFormat: true}, "image/jpeg,*/*", jpeg, params.FormatPNG},
+		// fm=json (the metadata) and fm=zip are not images Accept picks.
+		{"fm=json wins over auto=format", params.Params{Format: params.FormatJSON, AutoFormat: true}, "image/avif", jpeg, params.FormatJSON},
+		{"fm=zip wins over auto=format", params.Params{Format: params.FormatZIP, AutoFormat: true, Removal: params.Removal{Enabled: true}}, "image/avif", jpeg, params.FormatZIP},
 		{"fm is auto=format's fallback for an animation", params.Params{Format: params.FormatJPEG, AutoFormat: true}, "*/*", animGIF, params.FormatJPEG},
 		{"auto=format takes WebP for an animation over fm", params.Params{Format: params.FormatGIF, AutoFormat: true}, browser, animGIF, params.FormatWebP},
 		{"matte alone with fm and auto=format is fm", params.Params{Removal: params.Removal{Enabled: true, MaskOnly: true}, Format: params.FormatWebP, AutoFormat: true}, browser, jpeg, params.FormatWebP},
