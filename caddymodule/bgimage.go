@@ -157,6 +157,11 @@ func (h *Handler) fetchLayerURL(ctx context.Context, li layerImage, ref string, 
 // as they would for a direct request. Only a 200 image answer, within
 // max_source_bytes, is used; anything else is the client's 400.
 func (h *Handler) fetchLayerPath(r *http.Request, li layerImage, ref string, hold *admission.Hold) ([]byte, sharing, error) {
+	if isLayerSubrequest(r) {
+		// A layer's own layer, or its fallback: one level only, so no
+		// request nests subrequests without end (serveLayer).
+		return nil, sharing{}, li.error(http.StatusBadRequest, "A layer's path cannot load a "+li.noun+" of its own.", nil)
+	}
 	sub, srv, ok := subrequest(r)
 	if !ok {
 		return nil, sharing{}, li.error(http.StatusBadRequest, "A "+li.field+" path needs Caddy's HTTP server; give a URL instead.", nil)

@@ -65,7 +65,9 @@ func (r *sourceRecorder) missingAnswer() *missingAnswer {
 // useSiteFallback gives req the site's fallback_image when its URL named
 // none.
 func (h *Handler) useSiteFallback(req *imageRequest) {
-	if req.fallback == "" {
+	// A layer (serveLayer) has none: its missing path is the request's 400
+	// (fetchLayerPath), not the site's placeholder drawn as a watermark.
+	if req.fallback == "" && !isLayerSubrequest(req.r) {
 		req.fallback, req.fallbackField = h.FallbackImage, siteFallbackField
 	}
 }

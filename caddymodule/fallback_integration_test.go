@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -315,4 +316,45 @@ http://localhost:9085 {
 			t.Fatalf("late source: %s %dx%d, Cache-Control %q", f, w, h, res.Header.Get("Cache-Control"))
 		}
 	})
+}
+
+// TestFallbackWithQueryNoRecursion: a fallback_image with Matte parameters
+// is loaded as a layer (transformed once); when it is missing too, the
+// source's own 404 goes out, with no fallback of the fallback (which nested
+// subrequests until the stack overflowed and the process died). A mark
+// path with its own parameters that is missing is the request's 400, never
+// the site's placeholder drawn as the watermark.
+func TestFallbackWithQueryNoRecursion(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{
+		"nr/photo.jpg": testPhoto(t),
+		"nr/ph.png":    greenSquare(t, 100),
+	})
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: time.Minute})
+	tester.InitServer(globalOptions+fmt.Sprintf(`
+http://localhost:9080 {
+	root * %[1]s
+	matte {
+		fallback_image /nr/gone.png?w=20
+	}
+	file_server
+}
+http://localhost:9081 {
+	root * %[1]s
+	matte {
+		fallback_image /nr/ph.png?w=20
+	}
+	file_server
+}`, dir), "caddyfile")
+	if res, body := get(t, tester, "http://localhost:9080/nr/missing.jpg?w=10"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("missing source, missing fallback with a query: %d %.100s, want the 404", res.StatusCode, body)
+	}
+	res, body := get(t, tester, "http://localhost:9081/nr/missing.jpg?w=10&fm=png")
+	if f, w, _ := imageSize(t, body); res.StatusCode != 200 || f != "png" || w != 10 || res.Header.Get("Fallback-Image") != "1" {
+		t.Errorf("fallback with its own w=20: %d %s %d wide, Fallback-Image %q", res.StatusCode, f, w, res.Header.Get("Fallback-Image"))
+	}
+	res, body = get(t, tester, "http://localhost:9081/nr/photo.jpg?w=100&mark="+url.QueryEscape("/nr/gone.png?w=5"))
+	if res.StatusCode != http.StatusBadRequest {
+		t.Errorf("a missing mark with its own w: %d %.100s, want 400", res.StatusCode, body)
+	}
 }
