@@ -3,7 +3,6 @@
 package accept
 
 import (
-	"mime"
 	"strconv"
 	"strings"
 )
@@ -16,28 +15,28 @@ type Range struct {
 }
 
 // Parse splits accept into its media ranges, in the header's order. An
-// element that is not a media range (no "/") is skipped.
+// element that is not a media range (no "/") is skipped. The weight is read
+// from the range's own q parameter whatever its other parameters hold (a
+// malformed one must not turn a q=0 into 1).
 func Parse(accept string) []Range {
 	var out []Range
 	for _, part := range strings.Split(accept, ",") {
-		if strings.TrimSpace(part) == "" {
-			continue
-		}
-		// ParseMediaType lower-cases the type and keeps the media type when
-		// only a parameter is malformed; a range with no type is skipped.
-		mt, params, err := mime.ParseMediaType(part)
-		if mt == "" && err != nil {
-			continue
-		}
-		typ, sub, ok := strings.Cut(mt, "/")
+		fields := strings.Split(part, ";")
+		typ, sub, ok := strings.Cut(strings.ToLower(strings.TrimSpace(fields[0])), "/")
+		typ, sub = strings.TrimSpace(typ), strings.TrimSpace(sub)
 		if !ok || typ == "" || sub == "" {
 			continue
 		}
 		q := 1.0
-		if v, ok := params["q"]; ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= 1 {
-				q = f
+		for _, f := range fields[1:] {
+			k, v, _ := strings.Cut(f, "=")
+			if !strings.EqualFold(strings.TrimSpace(k), "q") {
+				continue
 			}
+			if w, err := strconv.ParseFloat(strings.Trim(strings.TrimSpace(v), `"`), 64); err == nil && w >= 0 && w <= 1 {
+				q = w
+			}
+			break
 		}
 		out = append(out, Range{Type: typ, Subtype: sub, Q: q})
 	}

@@ -17,6 +17,9 @@ func TestListed(t *testing.T) {
 		{"image/png", "image/webp", false},
 		{"", "image/webp", false},
 		{"image/webp;q=bogus", "image/webp", true}, // an unreadable weight is 1
+		// A malformed parameter beside q leaves q as it is.
+		{"image/avif;q=0;v, image/webp", "image/avif", false},
+		{"image/avif;v;Q=0", "image/avif", false},
 	} {
 		if got := Listed(c.accept, c.mime); got != c.want {
 			t.Errorf("Listed(%q, %q) = %v, want %v", c.accept, c.mime, got, c.want)
@@ -41,6 +44,7 @@ func TestQuality(t *testing.T) {
 		{"text/html", "image/png", 0},
 		{",,  ,text/plain", "text/plain", 1},
 		{"garbage", "image/png", 0},
+		{"application/json;q=0;x, */*", "application/json", 0},
 	} {
 		if got := Quality(c.accept, c.mime); got != c.want {
 			t.Errorf("Quality(%q, %q) = %v, want %v", c.accept, c.mime, got, c.want)
