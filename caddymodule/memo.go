@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"maps"
 	"slices"
 	"time"
 
@@ -35,9 +36,11 @@ func (m sourceMemo) fresh(now time.Time) bool { return now.Before(m.FreshUntil) 
 func (m sourceMemo) hasValidators() bool { return m.ETag != "" || m.LastModified != "" }
 
 // sameSource reports whether m and o describe the same bytes under the same
-// validators and Vary (their freshness aside).
+// validators, Vary and kept headers (their freshness aside): a refetch of
+// the same bytes whose CORS or Cache-Control changed is stored again.
 func (m sourceMemo) sameSource(o sourceMemo) bool {
-	return m.Hash == o.Hash && m.ETag == o.ETag && m.LastModified == o.LastModified && m.Info == o.Info && slices.Equal(m.Vary, o.Vary)
+	return m.Hash == o.Hash && m.ETag == o.ETag && m.LastModified == o.LastModified && m.Info == o.Info && slices.Equal(m.Vary, o.Vary) &&
+		m.CacheControl == o.CacheControl && m.Expires == o.Expires && maps.Equal(m.Sharing, o.Sharing)
 }
 
 // lookupMemo finds the memo of req's source that answers a request like

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -312,6 +313,27 @@ func TestSourceHash(t *testing.T) {
 	} {
 		if got := sourceHash([]byte(in)); got != want {
 			t.Errorf("sourceHash(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// TestSameSourceKeptHeaders: a refetch of the same bytes whose CORS or
+// Cache-Control changed is not the same memo, so it is stored again.
+func TestSameSourceKeptHeaders(t *testing.T) {
+	m := sourceMemo{Hash: strings.Repeat("a", 64), ETag: `"e"`, CacheControl: "max-age=60", Sharing: map[string]string{"Access-Control-Allow-Origin": "*"}}
+	same := m
+	same.Sharing = map[string]string{"Access-Control-Allow-Origin": "*"}
+	if !m.sameSource(same) {
+		t.Error("equal memos differ")
+	}
+	for name, o := range map[string]sourceMemo{
+		"CORS dropped":  {Hash: m.Hash, ETag: m.ETag, CacheControl: m.CacheControl},
+		"CORS changed":  {Hash: m.Hash, ETag: m.ETag, CacheControl: m.CacheControl, Sharing: map[string]string{"Access-Control-Allow-Origin": "https://a.example"}},
+		"Cache-Control": {Hash: m.Hash, ETag: m.ETag, CacheControl: "max-age=5", Sharing: m.Sharing},
+		"Expires given": {Hash: m.Hash, ETag: m.ETag, CacheControl: m.CacheControl, Sharing: m.Sharing, Expires: "Thu, 01 Jan 2037 00:00:00 GMT"},
+	} {
+		if m.sameSource(o) {
+			t.Errorf("%s: still the same source", name)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -63,12 +64,25 @@ func (h *Handler) revalidate(req *imageRequest, next caddyhttp.Handler, memo sou
 	}
 	header = updatedHeader(header, memo)
 	memo.CacheControl, memo.Expires = strings.Join(header.Values("Cache-Control"), ", "), header.Get("Expires")
+	sharingChanged := false
+	if sent := sharingOf(header); sent != nil {
+		// The 304's CORS headers replace the stored ones it names, for this
+		// answer and the memo's next.
+		merged := maps.Clone(memo.Sharing)
+		if merged == nil {
+			merged = map[string]string{}
+		}
+		maps.Copy(merged, sent)
+		sharingChanged = !maps.Equal(merged, memo.Sharing)
+		memo.Sharing, req.Memo.Sharing = merged, merged
+	}
 	share := shareability(h.sentHeader(req), header)
 	req.restrict(share)
-	// Store the memo again only when the 304 grants freshness: the rest of
-	// it is unchanged, and with none (no-cache, or source_ttl and
-	// source_heuristic_ttl 0) a store per hit would be a write per hit.
-	if memo.FreshUntil = now.Add(h.sourceFreshness(req, header, now)); share.store && memo.FreshUntil.After(now) {
+	// Store the memo again only when the 304 grants freshness or changed
+	// its CORS headers: the rest of it is unchanged, and with neither
+	// (no-cache, or source_ttl and source_heuristic_ttl 0) a store per hit
+	// would be a write per hit.
+	if memo.FreshUntil = now.Add(h.sourceFreshness(req, header, now)); share.store && (memo.FreshUntil.After(now) || sharingChanged) {
 		h.refreshMemo(req, memo, now)
 	}
 	switch {

@@ -259,3 +259,37 @@ func TestSourceRedirectKeepsTransform(t *testing.T) {
 		t.Fatalf("followed: %d %s %d wide, want the 10 px transform", res.StatusCode, f, w)
 	}
 }
+
+// TestNotModifiedUpdatesCORS: a bucket's CORS rule changed while the image
+// did not: the 304 carries the new Access-Control-Allow-Origin, and it
+// updates the memo's (RFC 9111 §4.3.4) for this answer and the next.
+func TestNotModifiedUpdatesCORS(t *testing.T) {
+	var cors atomic.Bool
+	photo := solidJPEG(t, 64, 48, color.RGBA{30, 60, 160, 255})
+	origin := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"c1"`)
+		w.Header().Set("Cache-Control", "no-cache")
+		if cors.Load() {
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+		}
+		if r.Header.Get("If-None-Match") == `"c1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Write(photo)
+	})
+	tester := behindCaddy(t, origin, matteBeforeProxy)
+	const url = "http://localhost:9080/cors-changed.jpg?w=32" // a path no other test caches
+	if res, _ := get(t, tester, url); res.StatusCode != 200 || res.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("miss: %d, Access-Control-Allow-Origin %q", res.StatusCode, res.Header.Get("Access-Control-Allow-Origin"))
+	}
+	cors.Store(true)
+	for i := range 2 {
+		res, _ := get(t, tester, url)
+		if res.StatusCode != 200 || res.Header.Get("X-Cache") != "HIT-MEMORY" || res.Header.Get("Access-Control-Allow-Origin") != "*" {
+			t.Errorf("hit %d after the rule changed: %d %s, Access-Control-Allow-Origin %q, want *", i, res.StatusCode,
+				res.Header.Get("X-Cache"), res.Header.Get("Access-Control-Allow-Origin"))
+		}
+	}
+}
