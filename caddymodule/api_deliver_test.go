@@ -58,7 +58,7 @@ func TestDeliverFinalizesBeforeCharging(t *testing.T) {
 	deliverTo = func(w http.ResponseWriter, r *http.Request, stub *finalizeStub) *httptest.ResponseRecorder {
 		rec, _ := w.(*httptest.ResponseRecorder)
 		c := &apiCall{st: st, api: rembgcom.API, w: w, r: r, caller: caller}
-		adm, refused, _ := caller.admit(100, 100, 1)
+		adm, _, refused, _ := caller.admit(100, 100, 1, 0)
 		if refused != nil {
 			t.Fatalf("admit refused: %+v", refused)
 		}

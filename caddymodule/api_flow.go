@@ -409,11 +409,13 @@ func (c *apiCall) render(req dialect.Request, in apiInputs, plan dialect.Plan) {
 		c.fail(dialect.Failure{Kind: dialect.FailUnavailable})
 		return
 	}
-	adm, refused, rl := c.caller.admit(in.info.Width, in.info.Height, plan.Credits)
-	if refused != nil && refused.Kind == dialect.FailCredits && plan.Cheaper != nil {
-		// admit gave the rate units back with the refusal.
+	cheaper := 0.0
+	if plan.Cheaper != nil {
+		cheaper = plan.Cheaper.Credits
+	}
+	adm, tookCheaper, refused, rl := c.caller.admit(in.info.Width, in.info.Height, plan.Credits, cheaper)
+	if tookCheaper {
 		plan = *plan.Cheaper
-		adm, refused, rl = c.caller.admit(in.info.Width, in.info.Height, plan.Credits)
 	}
 	if refused != nil {
 		c.writeErrors(c.api.Fail(*refused), rl)

@@ -428,25 +428,35 @@ func rateUnits(w, h int) float64 {
 }
 
 // admit spends the rate units of a w x h source (rateUnits) and
-// reserves credits. A refusal comes back as the failure to answer (rate
-// limited or out of credits) with the rate state to show.
-func (c apiCaller) admit(w, h int, credits float64) (*apiAdmission, *dialect.Failure, *rateState) {
+// reserves credits, or, when those cannot be reserved and cheaper is above
+// 0 (a plan's Cheaper one), cheaper, under the same take of the rate units
+// (tookCheaper reports it). A refusal comes back as the failure to answer
+// (rate limited or out of credits) with the rate state to show.
+func (c apiCaller) admit(w, h int, credits, cheaper float64) (_ *apiAdmission, tookCheaper bool, _ *dialect.Failure, _ *rateState) {
 	a := &apiAdmission{c: c, credits: credits}
 	if c.key == nil {
-		return a, nil, nil
+		return a, false, nil, nil
 	}
 	a.units = rateUnits(w, h)
 	rs, ok := c.keys.store.take(c.id, c.key.rate(), a.units)
 	if !ok {
-		return nil, &dialect.Failure{Kind: dialect.FailRateLimited}, &rs
+		return nil, false, &dialect.Failure{Kind: dialect.FailRateLimited}, &rs
 	}
-	if !c.keys.store.reserve(c.id, c.key.Credits, credits) {
-		c.keys.store.refund(c.id, c.key.rate(), a.units)
-		rs = c.keys.store.peek(c.id, c.key.rate())
-		left := c.keys.store.remaining(c.id, c.key.Credits)
-		return nil, &dialect.Failure{Kind: dialect.FailCredits, Need: credits, Left: left}, &rs
+	if c.keys.store.reserve(c.id, c.key.Credits, credits) {
+		return a, false, nil, &rs
 	}
-	return a, nil, &rs
+	if cheaper > 0 && c.keys.store.reserve(c.id, c.key.Credits, cheaper) {
+		a.credits = cheaper
+		return a, true, nil, &rs
+	}
+	c.keys.store.refund(c.id, c.key.rate(), a.units)
+	rs = c.keys.store.peek(c.id, c.key.rate())
+	left := c.keys.store.remaining(c.id, c.key.Credits)
+	need := credits
+	if cheaper > 0 {
+		need = cheaper
+	}
+	return nil, false, &dialect.Failure{Kind: dialect.FailCredits, Need: need, Left: left}, &rs
 }
 
 // done settles the admission: credits are charged on success and given

@@ -6,6 +6,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"go.uber.org/zap"
+
+	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/internal/durable/durabletest"
 )
 
@@ -57,7 +60,7 @@ func TestPrecheckSpendsNothing(t *testing.T) {
 	}
 	refused := 0
 	for range 20000 {
-		adm, f, _ := caller.admit(100, 100, 0)
+		adm, _, f, _ := caller.admit(100, 100, 0, 0)
 		if f != nil {
 			refused++
 			continue
@@ -72,7 +75,7 @@ func TestPrecheckSpendsNothing(t *testing.T) {
 	if _, ok := caller.precheck(); !ok {
 		t.Fatal("precheck refused a full bucket")
 	}
-	caller.admit(100, 100, 0) // spends the unit
+	caller.admit(100, 100, 0, 0) // spends the unit
 	if rs, ok := caller.precheck(); ok || rs.retry <= 0 {
 		t.Fatalf("precheck of an empty bucket: ok %v, retry %v", ok, rs.retry)
 	}
@@ -101,4 +104,36 @@ func TestImproveStoreRemovesStaleTemps(t *testing.T) {
 		t.Fatal(err)
 	}
 	check()
+}
+
+// TestAdmitCheaperUnderOneTake: a plan's cheaper credits (remove.bg's
+// size=auto falling back to a preview) are reserved under the same take of
+// the rate units as the full price was tried with: a key whose bucket holds
+// one image's units is not refused for the fallback, and the units are
+// spent once.
+func TestAdmitCheaperUnderOneTake(t *testing.T) {
+	store, err := openUsage(filepath.Join(t.TempDir(), "usage.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := 0.5
+	keys := &apiKeys{keys: []APIKey{{Key: "k", Rate: 1, Credits: &half}}, store: store}
+	caller := apiCaller{keys: keys, key: &keys.keys[0], id: keyID("k")}
+	adm, cheaper, f, _ := caller.admit(100, 100, 1, 0.25)
+	if f != nil || !cheaper || adm.credits != 0.25 || adm.units != 1 {
+		t.Fatalf("admit 1 or 0.25 with 0.5 left: failure %v, cheaper %v, %+v", f, cheaper, adm)
+	}
+	if _, ok := caller.precheck(); ok {
+		t.Error("the bucket's one unit is still there: the units were given back and not taken again")
+	}
+	adm.done(true, true, zap.NewNop())
+	if left := store.remaining(caller.id, &half); left != 0.25 {
+		t.Errorf("%v credits left, want 0.25", left)
+	}
+	// Neither fits: the need is the cheaper price, nothing spent.
+	caller2 := apiCaller{keys: &apiKeys{keys: []APIKey{{Key: "k2", Rate: 5, Credits: new(float64)}}, store: store}, id: keyID("k2")}
+	caller2.key = &caller2.keys.keys[0]
+	if _, _, f, _ := caller2.admit(100, 100, 1, 0.25); f == nil || f.Kind != dialect.FailCredits || f.Need != 0.25 {
+		t.Errorf("no credits: %+v, want FailCredits needing 0.25", f)
+	}
 }
