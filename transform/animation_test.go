@@ -551,27 +551,11 @@ func p3AnimatedWebP(t *testing.T, c color.NRGBA) []byte {
 			t.Fatalf("animal-1.jpg's profile has no %s tag", sig)
 		}
 	}
-	vips.Init()
-	pix := bytes.Repeat([]byte{c.R, c.G, c.B}, 16*8)
-	var frames []*vips.Image
-	for i := range 2 {
+	webp := losslessAnimatedWebP(t, 16, 8, 2, func(i int) []byte {
+		pix := bytes.Repeat([]byte{c.R, c.G, c.B}, 16*8)
 		pix[0] = uint8(i) // frames that differ, which libwebp keeps apart
-		f, err := vips.FromPixels(pix, 16, 8, 3, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		frames = append(frames, f)
-	}
-	stack, err := vips.JoinFrames(frames, []int{100, 100}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stack.Close()
-	webp, err := stack.SaveWebP(100, vips.WebPOptions{Lossless: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+		return pix
+	})
 	// RIFF chunks: VP8X first, whose flags get the ICC bit (0x20), then
 	// ICCP, which must follow it.
 	if string(webp[12:16]) != "VP8X" {
@@ -631,9 +615,7 @@ func animalPhoto(t *testing.T) []byte {
 // after the frames, holding a TIFF header and IFD).
 func orientedAnimatedWebP(t *testing.T, o uint16) []byte {
 	t.Helper()
-	vips.Init()
-	var frames []*vips.Image
-	for i := range 3 {
+	webp := losslessAnimatedWebP(t, 32, 16, 3, func(i int) []byte {
 		pix := make([]byte, 0, 32*16*3)
 		for y := range 16 {
 			for x := range 32 {
@@ -647,22 +629,8 @@ func orientedAnimatedWebP(t *testing.T, o uint16) []byte {
 				}
 			}
 		}
-		f, err := vips.FromPixels(pix, 32, 16, 3, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		frames = append(frames, f)
-	}
-	stack, err := vips.JoinFrames(frames, []int{100, 100, 100}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stack.Close()
-	webp, err := stack.SaveWebP(100, vips.WebPOptions{Lossless: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+		return pix
+	})
 	if string(webp[12:16]) != "VP8X" {
 		t.Fatalf("the animated WebP starts with %q, want VP8X", webp[12:16])
 	}
@@ -750,4 +718,31 @@ func TestAnimatableSmartCrop(t *testing.T) {
 			t.Errorf("fit %v centred is not animatable", fit)
 		}
 	}
+}
+
+// losslessAnimatedWebP is a w x h lossless animated WebP of n frames, frame
+// i's RGB pixels given by pixels(i), each shown 100 ms.
+func losslessAnimatedWebP(t *testing.T, w, h, n int, pixels func(i int) []byte) []byte {
+	t.Helper()
+	vips.Init()
+	var frames []*vips.Image
+	delays := make([]int, n)
+	for i := range n {
+		f, err := vips.FromPixels(pixels(i), w, h, 3, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		frames, delays[i] = append(frames, f), 100
+	}
+	stack, err := vips.JoinFrames(frames, delays, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stack.Close()
+	webp, err := stack.SaveWebP(100, vips.WebPOptions{Lossless: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return webp
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/jebosio/matte/params"
-	"github.com/jebosio/matte/transform/vips"
 )
 
 // TestFailureStatusFromSource: whose fault a failed step is comes from the
@@ -98,29 +97,13 @@ func TestConcurrentFailuresKeepTheirStatus(t *testing.T) {
 // decode, the last does not.
 func brokenLastFrameWebP(t *testing.T) []byte {
 	t.Helper()
-	vips.Init()
-	var frames []*vips.Image
-	for i := range 3 {
+	src := losslessAnimatedWebP(t, 64, 32, 3, func(i int) []byte {
 		pix := make([]byte, 64*32*3)
 		for k := range pix {
 			pix[k] = byte(k*7 + i*50 + k/192*13)
 		}
-		f, err := vips.FromPixels(pix, 64, 32, 3, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		frames = append(frames, f)
-	}
-	stack, err := vips.JoinFrames(frames, []int{100, 100, 100}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stack.Close()
-	src, err := stack.SaveWebP(100, vips.WebPOptions{Lossless: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+		return pix
+	})
 	last := bytes.LastIndex(src, []byte("ANMF"))
 	vp8l := bytes.Index(src[last:], []byte("VP8L"))
 	if last < 0 || vp8l < 0 {
