@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform/vips"
 )
 
 // TestFailureStatusFromSource: whose fault a failed step is comes from the
@@ -123,6 +124,13 @@ func TestAnimationDecodeFailureIsSources(t *testing.T) {
 	src := brokenLastFrameWebP(t)
 	pl := NewPipeline(Options{})
 	s, err := pl.Probe(src)
+	var pe *params.Error
+	if errors.As(err, &pe) && pe.Status == http.StatusUnprocessableEntity {
+		// Debian's libvips 8.14 (libwebp 1.2) checks every frame when it
+		// opens an animated WebP: the source is refused at once, a client
+		// error as well.
+		t.Skipf("this libvips (%s) refuses the whole WebP at the probe (422): no frame to answer", vips.Info().Version)
+	}
 	if err != nil || s.Pages != 3 {
 		t.Fatalf("probe: %+v %v", s, err)
 	}
