@@ -337,3 +337,32 @@ func TestSameSourceKeptHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestSameHost: a redirect's absolute Location is this site's when it
+// names the request's host, a port left out being its scheme's default.
+func TestSameHost(t *testing.T) {
+	for _, c := range []struct {
+		loc, host string
+		want      bool
+	}{
+		{"https://shop.example/a.jpg", "shop.example", true},
+		{"https://shop.example:443/a.jpg", "shop.example", true},
+		{"https://SHOP.example/a.jpg", "shop.example:443", true},
+		{"http://shop.example/a.jpg", "shop.example:80", true},
+		{"http://localhost:9080/a.jpg", "localhost:9080", true},
+		{"http://[::1]:8080/a.jpg", "[::1]:8080", true},
+		{"http://[::1]/a.jpg", "[::1]", true},
+		{"https://shop.example:8443/a.jpg", "shop.example", false},
+		{"http://shop.example/a.jpg", "shop.example:8080", false},
+		{"https://cdn.example/a.jpg", "shop.example", false},
+		{"https://shop.example.evil/a.jpg", "shop.example", false},
+	} {
+		u, err := url.Parse(c.loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sameHost(u, c.host); got != c.want {
+			t.Errorf("sameHost(%s, %s) = %v, want %v", c.loc, c.host, got, c.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -94,6 +95,25 @@ func (r *sourceRecorder) clientHasIt() bool {
 	return err == nil && err2 == nil && !lm.After(since)
 }
 
+// sameHost reports whether absolute URL u names host (a request's Host),
+// a port left out being the default of u's scheme (https://a:443/ is a).
+func sameHost(u *url.URL, host string) bool {
+	port := func(p string) string {
+		if p != "" {
+			return p
+		}
+		if strings.EqualFold(u.Scheme, "https") {
+			return "443"
+		}
+		return "80"
+	}
+	if !strings.Contains(host, ":") || strings.HasSuffix(host, "]") {
+		host += ":"
+	}
+	h, p, err := net.SplitHostPort(host)
+	return err == nil && strings.EqualFold(u.Hostname(), h) && port(u.Port()) == port(p)
+}
+
 // keepTransform adds redirectQuery to a Location on this site.
 func (r *sourceRecorder) keepTransform(status int) {
 	loc := r.header.Get("Location")
@@ -101,7 +121,7 @@ func (r *sourceRecorder) keepTransform(status int) {
 		return
 	}
 	u, err := url.Parse(loc)
-	if err != nil || u.Opaque != "" || (u.Host != "" && !strings.EqualFold(u.Host, r.host)) || (u.Scheme != "" && u.Host == "") {
+	if err != nil || u.Opaque != "" || (u.Host != "" && !sameHost(u, r.host)) || (u.Scheme != "" && u.Host == "") {
 		return
 	}
 	_, others := splitParams(u.RawQuery)
