@@ -27,6 +27,11 @@ func TestImgproxyResizeSizes(t *testing.T) {
 		{"rs:force:300:100", 300, 100},
 		{"rs:force:300:300:1", 300, 300},
 		{"rs:force:800:800:1", 800, 800},
+		// A side left out is the source's own (calcScale: dstW = srcW).
+		{"rs:force:300:0", 300, 200},
+		{"rs:force:0:100", 400, 100},
+		{"rs:force:800:0:1", 800, 200},
+		{"rs:force:800:0", 400, 100},
 		{"rs:fill:300:300:0:1", 300, 300},
 		{"rs:fill:800:800/ex:1", 800, 800},
 		{"rs:fill-down:800:800:0:1", 800, 800},
