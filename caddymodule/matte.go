@@ -254,7 +254,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		h.Rembg.fillDefaults()
 		models, err := h.app.Engines(&h.Rembg)
 		switch {
-		case err != nil && h.Rembg.Preload:
+		case err != nil && (h.Rembg.Preload || h.Rembg.strictGPU()):
+			// strict: a GPU provider that cannot be used is a startup
+			// error (README), not a server answering 501.
 			return fmt.Errorf("matte: background removal: %w", err)
 		case err != nil:
 			h.logger.Warn("background removal unavailable (rembg=1 answers 501); run `make runtime`, or set `rembg off`", zap.Error(err))

@@ -132,7 +132,12 @@ func (r *Removal) validate() error {
 	if provider == "" {
 		provider = segment.ProviderCPU
 	}
+	if err := r.validateModels(); err != nil {
+		return err
+	}
 	switch {
+	case r.Threads < 0 || r.Concurrency < 0 || r.Batch < 0 || r.BatchWait < 0 || r.Queue != nil && *r.Queue < 0:
+		return fmt.Errorf("matte: rembg threads, concurrency, queue, batch and batch_wait must not be negative")
 	case r.GPUMemLimit < 0:
 		return fmt.Errorf("matte: rembg gpu_mem_limit %d: must not be negative", r.GPUMemLimit)
 	case r.GPUMemLimit > 0 && provider != segment.ProviderCUDA && provider != segment.ProviderTensorRT:
@@ -145,6 +150,36 @@ func (r *Removal) validate() error {
 	if r.TensorRTCache != "" {
 		if st, err := os.Stat(r.TensorRTCache); err == nil && !st.IsDir() {
 			return fmt.Errorf("matte: rembg tensorrt_cache %q: not a directory", r.TensorRTCache)
+		}
+	}
+	return nil
+}
+
+// strictGPU reports a GPU provider under strict, whose models must load at
+// start: when they cannot, Provision fails instead of serving 501s.
+func (r *Removal) strictGPU() bool {
+	p := strings.ToLower(r.Provider)
+	return r.Strict && p != "" && p != segment.ProviderCPU
+}
+
+// validateModels refuses a default or allowed model that is neither a
+// preset nor a custom model, and a custom model that does not describe
+// one, before anything loads: such a typo is the operator's error, not a
+// runtime that is missing (open's errors turn removal off with a warning).
+func (r *Removal) validateModels() error {
+	custom := map[string]bool{}
+	for _, c := range r.Custom {
+		if _, err := c.Preset(); err != nil {
+			return fmt.Errorf("matte: rembg custom model %q: %w", c.Name, err)
+		}
+		custom[c.Name] = true
+	}
+	for _, name := range append([]string{r.Model}, r.Allow...) {
+		if name == "" || custom[name] {
+			continue
+		}
+		if _, ok := segment.Lookup(name); !ok {
+			return fmt.Errorf("matte: rembg: unknown model %q", name)
 		}
 	}
 	return nil
@@ -260,7 +295,9 @@ func (mt *matter) Matte(ctx context.Context, model, sourceHash string, private b
 		// The model (and, the first time, ONNX Runtime: UseRuntime) is
 		// loaded before its input is made: a server that cannot load
 		// them answers as one without a model, and decodes nothing.
-		if err := s.Load(); err != nil {
+		if err := s.Load(); errors.Is(err, segment.ErrClosed) {
+			return cache.Entry{}, false, replacedModel(err)
+		} else if err != nil {
 			return cache.Entry{}, false, transform.RemovalUnavailable("This server cannot load its segmentation model.", err)
 		}
 		var rgb []byte
@@ -272,6 +309,9 @@ func (mt *matter) Matte(ctx context.Context, model, sourceHash string, private b
 			return cache.Entry{}, false, err
 		}
 		mask, err := s.Segment(ctx, rgb, p.InputWidth, p.InputHeight)
+		if errors.Is(err, segment.ErrClosed) {
+			return cache.Entry{}, false, replacedModel(err)
+		}
 		if err != nil {
 			return cache.Entry{}, false, err
 		}
@@ -282,6 +322,13 @@ func (mt *matter) Matte(ctx context.Context, model, sourceHash string, private b
 		return nil, overloadedRemoval(mt.m.pool)
 	}
 	return e.Value, err
+}
+
+// replacedModel answers a removal whose session a reload closed while this
+// request of the old configuration ran (its models' UsagePool entry was
+// destructed): unavailable for it, never a 500, as the face detector's.
+func replacedModel(err error) error {
+	return transform.RemovalUnavailable("The segmentation model was replaced by a configuration reload; try again.", err)
 }
 
 // Ready implements transform.Matter: with the inference pool full, a

@@ -2,6 +2,7 @@ package caddymodule
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
 
 	"github.com/jebosio/matte/cache"
@@ -157,5 +159,95 @@ func TestFacesDetectorClosedMidRequest(t *testing.T) {
 	var pub *params.Error
 	if !errors.As(err, &pub) || pub.Code != "faces_unavailable" || pub.Status != http.StatusNotImplemented {
 		t.Fatalf("Faces with the detector closed after its Load: %v, want FacesUnavailable", err)
+	}
+}
+
+// TestSegmentationClosedMidRequest: a reload can close the segmentation
+// sessions (its models' UsagePool entry destructed) while a request of the
+// old configuration is between its Load and its Segment: that request gets
+// RemovalUnavailable, never an internal error, as the face detector's.
+func TestSegmentationClosedMidRequest(t *testing.T) {
+	r := &Removal{}
+	r.fillDefaults()
+	for _, f := range []string{r.Runtime, filepath.Join(r.ModelsDir, "isnet-fp16.onnx")} {
+		if _, err := os.Stat(f); err != nil {
+			t.Skipf("background-removal runtime not fetched (%v); run `make runtime`", err)
+		}
+	}
+	m, err := r.open(zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := cache.New(cache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	mt := &matter{m: m, cache: c, metrics: newMetrics()}
+	spec, err := mt.Spec("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = mt.Matte(context.Background(), "", "closed-mid-request", true, func() ([]byte, error) {
+		_ = m.Destruct() // the reload's cleanup of the old configuration
+		return make([]byte, spec.Width*spec.Height*3), nil
+	})
+	var pub *params.Error
+	if !errors.As(err, &pub) || pub.Code != "removal_unavailable" || pub.Status != http.StatusNotImplemented {
+		t.Fatalf("Matte with the session closed after its Load: %v, want RemovalUnavailable", err)
+	}
+}
+
+// TestRemovalConfigRefusedBeforeLoading: a model name that is no preset
+// nor custom model, and a negative count, are the operator's errors,
+// refused when the config is provisioned, not a removal turned off with a
+// warning to fetch the runtime.
+func TestRemovalConfigRefusedBeforeLoading(t *testing.T) {
+	minus := -1
+	for _, r := range []Removal{
+		{Model: "isnett"},
+		{Allow: []string{"u2netp_typo"}},
+		{Threads: -2},
+		{Concurrency: -3},
+		{Batch: -1},
+		{Queue: &minus},
+		{BatchWait: -1},
+	} {
+		if err := r.validate(); err == nil {
+			t.Errorf("%+v: accepted", r)
+		}
+	}
+	for _, r := range []Removal{{}, {Model: "isnet", Allow: []string{"u2netp"}}, {Threads: 2, Concurrency: 1, Batch: 4}} {
+		if err := r.validate(); err != nil {
+			t.Errorf("%+v: %v", r, err)
+		}
+	}
+}
+
+// TestStrictGPUFailsStartup: `strict` with a GPU provider that cannot be
+// used is a startup error (README, GPU), not a server whose rembg=1 answers
+// 501: the config is refused whether or not preload is set.
+func TestStrictGPUFailsStartup(t *testing.T) {
+	r := &Removal{}
+	r.fillDefaults()
+	for _, f := range []string{r.Runtime, filepath.Join(r.ModelsDir, "isnet-fp16.onnx")} {
+		if _, err := os.Stat(f); err != nil {
+			t.Skipf("background-removal runtime not fetched (%v); run `make runtime`", err)
+		}
+	}
+	probe := &Removal{Provider: "cuda", Strict: true}
+	probe.fillDefaults()
+	if m, err := probe.open(zap.NewNop()); err == nil {
+		_ = m.Destruct()
+		t.Skip("CUDA is usable on this machine: strict cuda loads")
+	}
+	cfg := []byte(`{"admin":{"disabled":true},"apps":{"http":{"servers":{"s":{"listen":["127.0.0.1:0"],` +
+		`"routes":[{"handle":[{"handler":"matte","rembg":{"execution_provider":"cuda","strict":true}}]}]}}}}}`)
+	var c caddy.Config
+	if err := json.Unmarshal(cfg, &c); err != nil {
+		t.Fatal(err)
+	}
+	if err := caddy.Validate(&c); err == nil || !strings.Contains(err.Error(), "cuda") {
+		t.Fatalf("strict cuda on a machine without CUDA: %v, want the config refused naming cuda", err)
 	}
 }
