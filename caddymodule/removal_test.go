@@ -41,12 +41,8 @@ func TestRemovalRefusedBeforeDecode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := cache.New(cache.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	mt := &matter{m: &models{def: p.Name, sessions: map[string]*segment.Session{p.Name: s}, pool: pool}, cache: c}
+	mt := testMatter(t, &models{def: p.Name, sessions: map[string]*segment.Session{p.Name: s}, pool: pool})
+	c := mt.cache
 	key := func(source string) string { return hashKey(source, s.Info().Fingerprint) }
 
 	if err := mt.Ready("", "new"); err != nil {
@@ -110,12 +106,7 @@ func TestRemovalRefusedBeforeDecode(t *testing.T) {
 // that would fail every removal later.
 func TestRemovalStrictProviderCheckedAtStart(t *testing.T) {
 	r := &Removal{Provider: "cuda", Strict: true}
-	r.fillDefaults()
-	for _, f := range []string{r.Runtime, filepath.Join(r.ModelsDir, "isnet-fp16.onnx")} {
-		if _, err := os.Stat(f); err != nil {
-			t.Skipf("background-removal runtime not fetched (%v); run `make runtime`", err)
-		}
-	}
+	needRemovalRuntime(t, r)
 	m, err := r.open(zap.NewNop())
 	if err != nil {
 		if !strings.Contains(err.Error(), "cuda") {
@@ -168,22 +159,12 @@ func TestFacesDetectorClosedMidRequest(t *testing.T) {
 // RemovalUnavailable, never an internal error, as the face detector's.
 func TestSegmentationClosedMidRequest(t *testing.T) {
 	r := &Removal{}
-	r.fillDefaults()
-	for _, f := range []string{r.Runtime, filepath.Join(r.ModelsDir, "isnet-fp16.onnx")} {
-		if _, err := os.Stat(f); err != nil {
-			t.Skipf("background-removal runtime not fetched (%v); run `make runtime`", err)
-		}
-	}
+	needRemovalRuntime(t, r)
 	m, err := r.open(zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := cache.New(cache.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	mt := &matter{m: m, cache: c, metrics: newMetrics()}
+	mt := testMatter(t, m)
 	spec, err := mt.Spec("")
 	if err != nil {
 		t.Fatal(err)
@@ -229,12 +210,7 @@ func TestRemovalConfigRefusedBeforeLoading(t *testing.T) {
 // 501: the config is refused whether or not preload is set.
 func TestStrictGPUFailsStartup(t *testing.T) {
 	r := &Removal{}
-	r.fillDefaults()
-	for _, f := range []string{r.Runtime, filepath.Join(r.ModelsDir, "isnet-fp16.onnx")} {
-		if _, err := os.Stat(f); err != nil {
-			t.Skipf("background-removal runtime not fetched (%v); run `make runtime`", err)
-		}
-	}
+	needRemovalRuntime(t, r)
 	probe := &Removal{Provider: "cuda", Strict: true}
 	probe.fillDefaults()
 	if m, err := probe.open(zap.NewNop()); err == nil {
@@ -250,4 +226,27 @@ func TestStrictGPUFailsStartup(t *testing.T) {
 	if err := caddy.Validate(&c); err == nil || !strings.Contains(err.Error(), "cuda") {
 		t.Fatalf("strict cuda on a machine without CUDA: %v, want the config refused naming cuda", err)
 	}
+}
+
+// needRemovalRuntime fills r's defaults and skips t, saying why, when the
+// runtime library or the default model is not fetched.
+func needRemovalRuntime(t *testing.T, r *Removal) {
+	t.Helper()
+	r.fillDefaults()
+	for _, f := range []string{r.Runtime, filepath.Join(r.ModelsDir, "isnet-fp16.onnx")} {
+		if _, err := os.Stat(f); err != nil {
+			t.Skipf("background-removal runtime not fetched (%v); run `make runtime`", err)
+		}
+	}
+}
+
+// testMatter is a matter over m with a cache of its own, closed with t.
+func testMatter(t *testing.T, m *models) *matter {
+	t.Helper()
+	c, err := cache.New(cache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &matter{m: m, cache: c, metrics: newMetrics()}
 }
