@@ -167,22 +167,48 @@ func (r *Removal) strictGPU() bool {
 // one, before anything loads: such a typo is the operator's error, not a
 // runtime that is missing (open's errors turn removal off with a warning).
 func (r *Removal) validateModels() error {
-	custom := map[string]bool{}
-	for _, c := range r.Custom {
-		if _, err := c.Preset(); err != nil {
-			return fmt.Errorf("matte: rembg custom model %q: %w", c.Name, err)
-		}
-		custom[c.Name] = true
-	}
-	for _, name := range append([]string{r.Model}, r.Allow...) {
-		if name == "" || custom[name] {
-			continue
-		}
-		if _, ok := segment.Lookup(name); !ok {
-			return fmt.Errorf("matte: rembg: unknown model %q", name)
-		}
+	if _, err := r.presets(); err != nil {
+		return fmt.Errorf("matte: rembg: %w", err)
 	}
 	return nil
+}
+
+// namedPreset is a model the configuration serves, under the name
+// requests give it.
+type namedPreset struct {
+	name string
+	p    segment.Preset
+}
+
+// presets resolves the default model and the allowed ones, each once, the
+// default first (an empty name, before fillDefaults, is skipped): a custom
+// model by its name, else segment's preset. An unknown name, or a custom
+// model that describes none, is an error.
+func (r *Removal) presets() ([]namedPreset, error) {
+	custom := map[string]segment.Preset{}
+	for _, c := range r.Custom {
+		p, err := c.Preset()
+		if err != nil {
+			return nil, fmt.Errorf("custom model %q: %w", c.Name, err)
+		}
+		custom[c.Name] = p
+	}
+	var out []namedPreset
+	seen := map[string]bool{}
+	for _, name := range append([]string{r.Model}, r.Allow...) {
+		if name == "" || seen[name] {
+			continue
+		}
+		seen[name] = true
+		p, ok := custom[name]
+		if !ok {
+			if p, ok = segment.Lookup(name); !ok {
+				return nil, fmt.Errorf("unknown model %q", name)
+			}
+		}
+		out = append(out, namedPreset{name, p})
+	}
+	return out, nil
 }
 
 // open names the runtime and opens one session per allowed model. With
@@ -206,27 +232,14 @@ func (r *Removal) open(logger *zap.Logger) (*models, error) {
 	if concurrency == 0 {
 		concurrency = segment.DefaultMaxConcurrent(threads)
 	}
-	m := &models{def: r.Model, sessions: map[string]*segment.Session{}, pool: segment.NewPool(concurrency, queue)}
-	presets := map[string]segment.Preset{}
-	for _, c := range r.Custom {
-		p, err := c.Preset()
-		if err != nil {
-			return nil, fmt.Errorf("custom model %q: %w", c.Name, err)
-		}
-		presets[c.Name] = p
+	presets, err := r.presets()
+	if err != nil {
+		return nil, err
 	}
-	for _, name := range append([]string{r.Model}, r.Allow...) {
-		if _, done := m.sessions[name]; done {
-			continue
-		}
-		p, ok := presets[name]
-		if !ok {
-			if p, ok = segment.Lookup(name); !ok {
-				_ = m.Destruct()
-				return nil, fmt.Errorf("unknown model %q", name)
-			}
-		}
-		s, err := segment.NewSession(p, segment.Options{
+	m := &models{def: r.Model, sessions: map[string]*segment.Session{}, pool: segment.NewPool(concurrency, queue)}
+	for _, np := range presets {
+		name := np.name
+		s, err := segment.NewSession(np.p, segment.Options{
 			ModelsDir: r.ModelsDir, IntraOpThreads: threads, AllowSpinning: r.Spinning,
 			Provider: r.Provider, DeviceID: r.DeviceID, Strict: r.Strict, Pool: m.pool,
 			GPUMemLimit: r.GPUMemLimit, TensorRTCache: r.TensorRTCache,
@@ -240,7 +253,7 @@ func (r *Removal) open(logger *zap.Logger) (*models, error) {
 		m.sessions[name] = s
 		// strict promises a startup error where the provider is missing:
 		// only creating the session finds out, so it loads now.
-		if r.Preload || r.Strict && r.Provider != "" && r.Provider != segment.ProviderCPU {
+		if r.Preload || r.strictGPU() {
 			if err := s.Load(); err != nil {
 				_ = m.Destruct()
 				return nil, fmt.Errorf("model %q: %w", name, err)
@@ -295,9 +308,7 @@ func (mt *matter) Matte(ctx context.Context, model, sourceHash string, private b
 		// The model (and, the first time, ONNX Runtime: UseRuntime) is
 		// loaded before its input is made: a server that cannot load
 		// them answers as one without a model, and decodes nothing.
-		if err := s.Load(); errors.Is(err, segment.ErrClosed) {
-			return cache.Entry{}, false, replacedModel(err)
-		} else if err != nil {
+		if err := s.Load(); err != nil {
 			return cache.Entry{}, false, transform.RemovalUnavailable("This server cannot load its segmentation model.", err)
 		}
 		var rgb []byte
@@ -309,26 +320,23 @@ func (mt *matter) Matte(ctx context.Context, model, sourceHash string, private b
 			return cache.Entry{}, false, err
 		}
 		mask, err := s.Segment(ctx, rgb, p.InputWidth, p.InputHeight)
-		if errors.Is(err, segment.ErrClosed) {
-			return cache.Entry{}, false, replacedModel(err)
-		}
 		if err != nil {
 			return cache.Entry{}, false, err
 		}
 		mt.metrics.observeInference()
 		return cache.Entry{Value: mask, ContentType: "application/x-matte"}, !private, nil
 	})
-	if errors.Is(err, segment.ErrQueueFull) {
+	switch {
+	case errors.Is(err, segment.ErrQueueFull):
 		return nil, overloadedRemoval(mt.m.pool)
+	case errors.Is(err, segment.ErrClosed):
+		// A reload closed the session (its models' UsagePool entry was
+		// destructed) while this request of the old configuration ran,
+		// at its Load or its Segment: unavailable for it, never a 500, as
+		// the face detector's.
+		return nil, transform.RemovalUnavailable("The segmentation model was replaced by a configuration reload; try again.", err)
 	}
 	return e.Value, err
-}
-
-// replacedModel answers a removal whose session a reload closed while this
-// request of the old configuration ran (its models' UsagePool entry was
-// destructed): unavailable for it, never a 500, as the face detector's.
-func replacedModel(err error) error {
-	return transform.RemovalUnavailable("The segmentation model was replaced by a configuration reload; try again.", err)
 }
 
 // Ready implements transform.Matter: with the inference pool full, a
