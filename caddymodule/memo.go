@@ -2,7 +2,9 @@ package caddymodule
 
 import (
 	"maps"
+	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jebosio/matte/cache"
@@ -29,6 +31,13 @@ type sourceMemo struct {
 	// varied on (an S3 answer with Vary: Origin), so each Origin gets its
 	// own Access-Control-Allow-Origin. Read only: it may be shared.
 	Sharing map[string]string
+}
+
+// keep takes the headers the memo keeps from the origin's response header
+// h (a 200's, or a 304's as updatedHeader merged it).
+func (m *sourceMemo) keep(h http.Header) {
+	m.CacheControl, m.Expires = strings.Join(h.Values("Cache-Control"), ", "), h.Get("Expires")
+	m.Sharing = sharingOf(h)
 }
 
 func (m sourceMemo) fresh(now time.Time) bool { return now.Before(m.FreshUntil) }

@@ -3,7 +3,6 @@ package caddymodule
 import (
 	"maps"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -63,19 +62,12 @@ func (h *Handler) revalidate(req *imageRequest, next caddyhttp.Handler, memo sou
 		header = rec.header
 	}
 	header = updatedHeader(header, memo)
-	memo.CacheControl, memo.Expires = strings.Join(header.Values("Cache-Control"), ", "), header.Get("Expires")
-	sharingChanged := false
-	if sent := sharingOf(header); sent != nil {
-		// The 304's CORS headers replace the stored ones it names, for this
-		// answer and the memo's next.
-		merged := maps.Clone(memo.Sharing)
-		if merged == nil {
-			merged = map[string]string{}
-		}
-		maps.Copy(merged, sent)
-		sharingChanged = !maps.Equal(merged, memo.Sharing)
-		memo.Sharing, req.Memo.Sharing = merged, merged
-	}
+	stored := memo.Sharing
+	memo.keep(header)
+	// The 304's CORS headers replace the stored ones it names, for this
+	// answer and the memo's next.
+	sharingChanged := !maps.Equal(stored, memo.Sharing)
+	req.Memo.Sharing = memo.Sharing
 	share := shareability(h.sentHeader(req), header)
 	req.restrict(share)
 	// Store the memo again only when the 304 grants freshness or changed
@@ -102,18 +94,24 @@ func (h *Handler) revalidate(req *imageRequest, next caddyhttp.Handler, memo sou
 // updates it (RFC 9111 §4.3.4): what the 304 leaves out still holds. Go's
 // file server drops Last-Modified from a 304 that carries an ETag, and the
 // heuristic needs it; an origin that sends only its ETag in a 304 keeps
-// the freshness its 200 granted (Cache-Control, Expires). header is not
-// written.
+// the freshness its 200 granted (Cache-Control, Expires) and its CORS
+// headers (Sharing). header is not written.
 func updatedHeader(header http.Header, memo sourceMemo) http.Header {
 	out, cloned := header, false
-	for _, kv := range [][2]string{{"Last-Modified", memo.LastModified}, {"Cache-Control", memo.CacheControl}, {"Expires", memo.Expires}} {
-		if kv[1] == "" || len(header.Values(kv[0])) > 0 {
-			continue
+	set := func(k, v string) {
+		if v == "" || len(header.Values(k)) > 0 {
+			return
 		}
 		if !cloned {
 			out, cloned = header.Clone(), true
 		}
-		out.Set(kv[0], kv[1])
+		out.Set(k, v)
+	}
+	set("Last-Modified", memo.LastModified)
+	set("Cache-Control", memo.CacheControl)
+	set("Expires", memo.Expires)
+	for k, v := range memo.Sharing {
+		set(k, v)
 	}
 	return out
 }

@@ -3,7 +3,6 @@ package caddymodule
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -144,9 +143,8 @@ func (h *Handler) fetchSource(req *imageRequest, next caddyhttp.Handler, rec *so
 		return s, true, h.writeError(req.w, req.r, err)
 	}
 	s.memo = sourceMemo{Hash: sourceHash(s.src), Info: info, ETag: rec.header.Get("ETag"), LastModified: rec.header.Get("Last-Modified"),
-		FreshUntil: now.Add(h.sourceFreshness(req, rec.header, now)), Vary: s.share.vary,
-		CacheControl: strings.Join(rec.header.Values("Cache-Control"), ", "), Expires: rec.header.Get("Expires"),
-		Sharing: sharingOf(rec.header)}
+		FreshUntil: now.Add(h.sourceFreshness(req, rec.header, now)), Vary: s.share.vary}
+	s.memo.keep(rec.header)
 	fetched()
 	req.timings.addFetch(start)
 	req.timings.bytesIn = len(s.src)
