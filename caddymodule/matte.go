@@ -518,8 +518,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	req.fromSite(originRequest(r, rawQuery))
 	if h.Signature == nil || !h.Signature.Required {
 		// A URL without its signature is still served: a redirect of the
-		// source keeps the transform (sourceRecorder.redirectQuery).
-		req.redirectQuery, _ = splitParams(rawQuery)
+		// source keeps the transform (sourceRecorder.keepTransform).
+		req.keepQuery = rawQuery
 	}
 	return h.serveImage(req, next)
 }

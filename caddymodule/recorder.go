@@ -58,25 +58,25 @@ type sourceRecorder struct {
 	// fetched: the body comes whole from the fetcher (writeFetched), so
 	// WriteHeader does not size a buffer for it.
 	fetched bool
-	// redirectQuery, when set, is the Matte part of the client's query
-	// (the imgix query), added to a redirect to this site (host) that the
-	// next handler answers with, so that the client following it asks for
-	// the same transform of the new path: the next handler saw the query
-	// without it and built its Location from that.
-	redirectQuery, host string
-	// ifNoneMatch and ifModifiedSince are the client's validators, which
-	// the source request went without (sanitizeSourceHeader): a 200
-	// passed through (an SVG, a file that is not an image) that they match
-	// is answered 304 here, its body dropped (discard).
-	ifNoneMatch, ifModifiedSince string
-	discard                      bool
+	// client is the client's request (nil: a subrequest of Matte's own),
+	// set by forRequest. Its validators, which the source request went
+	// without (sanitizeSourceHeader), are answered here for a 200 passed
+	// through (an SVG, a file that is not an image): a match is a 304, its
+	// body dropped (discard).
+	client  *http.Request
+	discard bool
+	// keepQuery is the client's query (imageRequest.keepQuery): its Matte
+	// part is added to a redirect to this site that the next handler
+	// answers with, so that the client following it asks for the same
+	// transform of the new path (the next handler saw the query without
+	// it and built its Location from that).
+	keepQuery string
 }
 
-// forRequest sets what rec needs of req: its redirectQuery, host and
-// validators.
+// forRequest sets what rec needs of req: the client's request and the
+// query a redirect keeps.
 func (r *sourceRecorder) forRequest(req *imageRequest) *sourceRecorder {
-	r.redirectQuery, r.host = req.redirectQuery, req.r.Host
-	r.ifNoneMatch, r.ifModifiedSince = req.r.Header.Get("If-None-Match"), req.r.Header.Get("If-Modified-Since")
+	r.client, r.keepQuery = req.r, req.keepQuery
 	return r
 }
 
@@ -84,14 +84,18 @@ func (r *sourceRecorder) forRequest(req *imageRequest) *sourceRecorder {
 // recorder passes through (RFC 9110 §13.2.2: If-None-Match, else
 // If-Modified-Since).
 func (r *sourceRecorder) clientHasIt() bool {
-	if r.ifNoneMatch != "" {
-		return r.header.Get("ETag") != "" && etagMatches(r.ifNoneMatch, r.header.Get("ETag"))
+	if r.client == nil {
+		return false
 	}
-	if r.ifModifiedSince == "" {
+	if inm := r.client.Header.Get("If-None-Match"); inm != "" {
+		return r.header.Get("ETag") != "" && etagMatches(inm, r.header.Get("ETag"))
+	}
+	ims := r.client.Header.Get("If-Modified-Since")
+	if ims == "" {
 		return false
 	}
 	lm, err := http.ParseTime(r.header.Get("Last-Modified"))
-	since, err2 := http.ParseTime(r.ifModifiedSince)
+	since, err2 := http.ParseTime(ims)
 	return err == nil && err2 == nil && !lm.After(since)
 }
 
@@ -114,21 +118,26 @@ func sameHost(u *url.URL, host string) bool {
 	return err == nil && strings.EqualFold(u.Hostname(), h) && port(u.Port()) == port(p)
 }
 
-// keepTransform adds redirectQuery to a Location on this site.
+// keepTransform adds keepQuery's Matte part to a Location on this site.
+// The query is split here, on a redirect only, not for every request.
 func (r *sourceRecorder) keepTransform(status int) {
 	loc := r.header.Get("Location")
-	if r.redirectQuery == "" || loc == "" || status < 300 || status > 399 {
+	if r.keepQuery == "" || loc == "" || status < 300 || status > 399 {
+		return
+	}
+	mq, _ := splitParams(r.keepQuery)
+	if mq == "" {
 		return
 	}
 	u, err := url.Parse(loc)
-	if err != nil || u.Opaque != "" || (u.Host != "" && !sameHost(u, r.host)) || (u.Scheme != "" && u.Host == "") {
+	if err != nil || u.Opaque != "" || (u.Host != "" && !sameHost(u, r.client.Host)) || (u.Scheme != "" && u.Host == "") {
 		return
 	}
 	_, others := splitParams(u.RawQuery)
 	if others == "" {
-		u.RawQuery = r.redirectQuery
+		u.RawQuery = mq
 	} else {
-		u.RawQuery = others + "&" + r.redirectQuery
+		u.RawQuery = others + "&" + mq
 	}
 	r.header.Set("Location", u.String())
 }

@@ -81,9 +81,10 @@ type imageRequest struct {
 	// fresh memo, nor from another request's fetch, so that each
 	// request's own access to it is checked.
 	viaRoutes bool
-	// redirectQuery is the Matte part of an imgix query, kept on a redirect
-	// the next handler answers the source with (sourceRecorder).
-	redirectQuery string
+	// keepQuery is the imgix query whose Matte part a redirect the next
+	// handler answers the source with keeps (sourceRecorder.keepTransform);
+	// "" where it must not (signature { required }).
+	keepQuery string
 	// markField names the watermark's option in errors when the dialect
 	// spells it other than mark (dialect.ImageURL.MarkField).
 	markField string
