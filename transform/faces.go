@@ -248,19 +248,19 @@ func (j *job) detectFaces() ([]FaceBox, error) {
 // then it is ctx's error (a timeout or client_closed, see failedIn).
 func detectorInput(ctx context.Context, source []byte, w, h, shrink, orientation int) ([]byte, int, int, error) {
 	decoding := step{name: "faces", decodes: true, stage: StageDecode}
-	c := vips.NewCanceller()
-	defer c.Release()
-	stop := cancelOnDone(ctx, c)
-	defer stop() // before Release: no Cancel after it
-	img, err := vips.Thumbnail(source, w, h, vips.NoCrop, shrink, orientation, c)
-	if err != nil {
-		return nil, 0, 0, failedIn(ctx, decoding, source, err)
-	}
-	defer img.Close()
-	if err := img.ToSRGB(); err != nil {
-		return nil, 0, 0, failedIn(ctx, decoding, source, err)
-	}
-	rgb, err := img.RawRGB()
+	var rgb []byte
+	err := withCanceller(ctx, func(c *vips.Canceller) error {
+		img, err := vips.Thumbnail(source, w, h, vips.NoCrop, shrink, orientation, c)
+		if err != nil {
+			return err
+		}
+		defer img.Close()
+		if err := img.ToSRGB(); err != nil {
+			return err
+		}
+		rgb, err = img.RawRGB()
+		return err
+	})
 	if err != nil {
 		return nil, 0, 0, failedIn(ctx, decoding, source, err)
 	}

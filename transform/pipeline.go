@@ -299,6 +299,17 @@ func (j *job) runSteps(list []step) error {
 	return nil
 }
 
+// withCanceller runs fn with a canceller of its own, cancelled when ctx
+// ends and released once fn has returned (the watcher stopped before:
+// no Cancel after Release).
+func withCanceller(ctx context.Context, fn func(c *vips.Canceller) error) error {
+	c := vips.NewCanceller()
+	defer c.Release()
+	stop := cancelOnDone(ctx, c)
+	defer stop()
+	return fn(c)
+}
+
 // cancelOnDone cancels c when ctx is done, until stop is called; stop
 // returns once the watcher has exited, so c outlives every Cancel call.
 func cancelOnDone(ctx context.Context, c *vips.Canceller) (stop func()) {
@@ -341,11 +352,7 @@ func failedIn(ctx context.Context, s step, source []byte, err error) error {
 		return err
 	}
 	if !s.decodes {
-		c := vips.NewCanceller()
-		stop := cancelOnDone(ctx, c)
-		derr := vips.DecodeAll(source, c)
-		stop()
-		c.Release()
+		derr := withCanceller(ctx, func(c *vips.Canceller) error { return vips.DecodeAll(source, c) })
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return contextError(ctxErr)
 		}
