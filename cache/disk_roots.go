@@ -74,12 +74,9 @@ func (d *diskTier) deregister() {
 	others := d.othersLocked()
 	if len(others) == 0 {
 		delete(diskRoots.m, d.rootKey)
-	} else {
-		diskRoots.m[d.rootKey] = others
-	}
-	if len(others) == 0 {
 		return
 	}
+	diskRoots.m[d.rootKey] = others
 	type handed struct {
 		k     idxKey
 		atime int64
