@@ -24,6 +24,7 @@
 //   - upscaling: off (default) or resampling (the image may be enlarged).
 //   - aspect_ratio: W:H, centred: without a size the largest W:H area of
 //     the image; with width, height or both, that area fitted to them.
+//     auto (Bunny's default) is the source's own ratio: no crop.
 //   - crop: W,H (an area of that size, placed by crop_gravity: center
 //     (default), north, south, east, west, northeast, northwest,
 //     southeast, southwest) or W,H,X,Y (the area at X, Y), source pixels,
@@ -111,7 +112,7 @@ var allowed = map[string]string{
 	"width":        "an integer from 1 to 100000",
 	"height":       "an integer from 1 to 100000",
 	"upscaling":    "off or resampling",
-	"aspect_ratio": "W:H, two numbers above 0 (16:9)",
+	"aspect_ratio": "W:H, two numbers above 0 (16:9), or auto",
 	"crop":         "W,H or W,H,X,Y in pixels",
 	"face_crop":    "true, false, or W,H in pixels (the area centred on the faces found)",
 	"crop_gravity": "one of center, north, south, east, west, northeast, northwest, southeast, southwest",
@@ -191,7 +192,11 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 				bad()
 			}
 		case "aspect_ratio":
-			ratio, err = params.ParseRatio(v, ":", maxSide)
+			// "Default value: auto" (Bunny's Cropping reference): the
+			// source's own ratio, as if the parameter were absent.
+			if v != "auto" {
+				ratio, err = params.ParseRatio(v, ":", maxSide)
+			}
 		case "crop":
 			var n []int
 			if n, err = ints(v, 2, 4); err == nil {

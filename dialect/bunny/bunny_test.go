@@ -34,6 +34,10 @@ func TestParseValid(t *testing.T) {
 		{img + "?aspect_ratio=2:4", img, "", params.Params{AspectRatio: 0.5, Fit: params.FitCrop}},
 		{img + "?aspect_ratio=1:1&width=400&height=300", img, "", params.Params{Width: 300, Height: 300, Fit: params.FitMin}},
 		{img + "?aspect_ratio=2:1&width=400&height=300&upscaling=resampling", img, "", params.Params{Width: 400, Height: 200, Fit: params.FitCrop}},
+		// "aspect_ratio ... Default value: auto": the source's own ratio.
+		{img + "?aspect_ratio=auto", img, "", params.Params{}},
+		{img + "?aspect_ratio=auto&width=256", img, "", params.Params{Width: 256, Fit: params.FitMax}},
+		{img + "?aspect_ratio=auto&crop=800,600", img, "", params.Params{Region: params.Region{W: 800, H: 600}}},
 		// crop: before the resize, in source pixels.
 		{img + "?crop=800,600", img, "", params.Params{Region: params.Region{W: 800, H: 600}}},
 		{img + "?crop=400,300&crop_gravity=north", img, "", params.Params{Region: params.Region{W: 400, H: 300, Anchor: params.CropTop}}},
