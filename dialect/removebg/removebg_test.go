@@ -398,12 +398,12 @@ func TestOutputCaps(t *testing.T) {
 		bw, bh int // the planned box (0: no resize)
 		format params.Format
 	}{
-		{nil, 8000, 6250, 565, 441, params.FormatPNG},                                         // no size: a preview, 0.25 MP
-		{[]string{"size", "auto"}, 8000, 6250, 3577, 2795, params.FormatPNG},                  // format auto, transparent: a PNG, 10 MP
-		{[]string{"format", "png", "size", "50MP"}, 8000, 6250, 3577, 2795, params.FormatPNG}, // 10 MP with PNG
+		{nil, 8000, 6250, 565, 441, params.FormatPNG},                                          // no size: a preview, 0.25 MP
+		{[]string{"size", "auto"}, 8000, 6250, 3577, 2795, params.FormatPNG},                   // format auto, transparent: a PNG, 10 MP
+		{[]string{"format", "png", "size", "50MP"}, 8000, 6250, 3577, 2795, params.FormatPNG},  // 10 MP with PNG
 		{[]string{"format", "jpg", "size", "auto"}, 8000, 6250, 5656, 4419, params.FormatJPEG}, // auto: 25 MP
 		{[]string{"format", "zip", "size", "full"}, 8000, 6250, 5656, 4419, params.FormatZIP},
-		{[]string{"format", "jpg", "size", "50MP"}, 8000, 6250, 0, 0, params.FormatJPEG}, // 50 MP fits
+		{[]string{"format", "jpg", "size", "50MP"}, 8000, 6250, 0, 0, params.FormatJPEG},         // 50 MP fits
 		{[]string{"bg_color", "fff", "size", "auto"}, 8000, 6250, 5656, 4419, params.FormatJPEG}, // format auto, opaque: a JPG
 		{[]string{"channels", "alpha", "size", "4k"}, 8000, 6250, 3577, 2795, params.FormatPNG},
 		{[]string{"size", "auto"}, 4000, 2500, 0, 0, params.FormatPNG}, // exactly 10 MP
