@@ -65,7 +65,10 @@ var/demo.stamp: scripts/mkdemo/main.go
 run: build demo
 	./bin/caddy run --config Caddyfile.example --adapter caddyfile
 
+# vet also refuses unformatted Go files (gofmt ships with the Go toolchain).
 vet: setup
+	@unformatted="$$("$$($(GO) env GOROOT)/bin/gofmt" -l $$(git ls-files '*.go'))"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt -w needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
 # The fuzz pass runs first so that go test's summary closes the output.
