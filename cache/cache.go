@@ -58,8 +58,10 @@ const (
 // Set and purges do nothing, and Do calls fn without storing its result.
 //
 // Locks, in the order they may be taken: closeMu (read-held by every
-// operation for its whole duration, so Close waits for them), then purgeMu,
-// then the tiers' own locks. flightMu is only ever held alone. Each Do
+// operation for its whole duration, so Close waits for them), then
+// purges.mu (which the Caches on one disk directory share: purgeState),
+// then diskRoots.mu, then the tiers' own locks. No Cache takes another's
+// closeMu. flightMu is only ever held alone. Each Do
 // flight runs fn in a goroutine of its own (runFlight); Close does not wait
 // for those, and a flight that finishes after Close stores nothing.
 type Cache struct {
@@ -72,19 +74,7 @@ type Cache struct {
 	closeMu sync.RWMutex // read-held by every operation; Close takes it exclusively
 	closed  bool
 
-	// purgeMu orders purges against the writes that could undo them: a Do
-	// result, computed perhaps from purged data, a hit read from a lower
-	// tier being copied into the tiers above it, and a SetSince entry
-	// derived from data read outside the cache. Each such writer reads
-	// epoch before it reads or computes anything, and writes under purgeMu's
-	// read lock only if epoch is unchanged and no shared purge is running
-	// (current). A purge bumps epoch under the write lock, purges the local
-	// tiers, and releases the lock before the shared tier's network calls;
-	// sharedPurges keeps those writers out until the shared purge is done,
-	// and epoch is bumped again after it.
-	purgeMu      sync.RWMutex
-	epoch        atomic.Uint64
-	sharedPurges atomic.Int32
+	purges *purgeState // set by New, never changed; never nil
 
 	flightMu sync.Mutex
 	flights  map[string]*flight // running flights by memKey, guarded by flightMu
@@ -103,11 +93,33 @@ type Cache struct {
 	leaseWaits, takeovers    atomic.Uint64
 }
 
+// purgeState orders purges against the writes that could undo them: a Do
+// result, computed perhaps from purged data, a hit read from a lower tier
+// being copied into the tiers above it, and a SetSince entry derived from
+// data read outside the cache. Each such writer reads epoch before it
+// reads or computes anything, and writes under mu's read lock only if
+// epoch is unchanged and no shared purge is running (Cache.current). A
+// purge bumps epoch under the write lock, purges the local tiers, and
+// releases the lock before the shared tier's network calls; sharedPurges
+// keeps those writers out until the shared purge is done, and epoch is
+// bumped again after it.
+//
+// Every Cache whose disk tier is open on one directory shares one
+// purgeState (diskTier.register, disk_roots.go): during a Caddy reload the
+// old generation's writers store into the directory the new generation
+// purges, so a purge through either must refuse the other's writes that
+// began before it, as its own. A Cache without a disk tier has its own.
+type purgeState struct {
+	mu           sync.RWMutex
+	epoch        atomic.Uint64
+	sharedPurges atomic.Int32
+}
+
 // New creates a Cache. Only configuration problems (an unusable disk
 // directory) are errors; the disk index is built in the background, so New
 // returns without scanning the directory.
 func New(o Options) (*Cache, error) {
-	c := &Cache{onError: o.OnError, hooks: o.hooks, flights: make(map[string]*flight)}
+	c := &Cache{onError: o.OnError, hooks: o.hooks, flights: make(map[string]*flight), purges: &purgeState{}}
 	if c.hooks == nil {
 		c.hooks = &testHooks{}
 	}
@@ -143,6 +155,7 @@ func New(o Options) (*Cache, error) {
 			return nil, err
 		}
 		c.disk = d
+		c.purges = d.purges
 	}
 	if o.Shared != nil {
 		// Last: the handler may run before OnPurge returns.
@@ -253,7 +266,7 @@ func (c *Cache) lookup(ns, key string, count, shared bool) (Entry, Tier, bool) {
 // lookupBody is lookup that, with body, may return a disk hit as a body
 // (GetBody).
 func (c *Cache) lookupBody(ns, key string, count, shared, body bool) (Entry, *FileBody, Tier, bool) {
-	epoch := c.epoch.Load() // before any tier is read: see promote
+	epoch := c.purges.epoch.Load() // before any tier is read: see promote
 	if c.mem != nil {
 		if e, ok := c.mem.get(ns, key); ok {
 			if count {
@@ -314,8 +327,8 @@ func (c *Cache) promote(epoch uint64, ns, key string, e Entry, toDisk bool) {
 	if h := c.hooks.beforePromote; h != nil {
 		h()
 	}
-	c.purgeMu.RLock()
-	defer c.purgeMu.RUnlock()
+	c.purges.mu.RLock()
+	defer c.purges.mu.RUnlock()
 	if !c.current(epoch) {
 		return
 	}
@@ -328,9 +341,9 @@ func (c *Cache) promote(epoch uint64, ns, key string, e Entry, toDisk bool) {
 }
 
 // current reports whether no purge has begun since epoch was read; the
-// caller holds purgeMu's read lock, so none can begin before it writes.
+// caller holds purges.mu's read lock, so none can begin before it writes.
 func (c *Cache) current(epoch uint64) bool {
-	return c.epoch.Load() == epoch && c.sharedPurges.Load() == 0
+	return c.purges.epoch.Load() == epoch && c.purges.sharedPurges.Load() == 0
 }
 
 // Set stores the entry in memory (synchronously; ristretto may still decline
@@ -360,7 +373,8 @@ func (c *Cache) SetMemory(ns, key string, e Entry) {
 
 // Generation returns the purge generation: a number that changes whenever
 // a purge (Delete, Purge, PurgeAll, PurgeTag, or another process's purge
-// through the shared tier) begins. A caller that derives an entry from
+// through the shared tier) begins, here or in another Cache whose disk tier
+// is open on the same directory (purgeState). A caller that derives an entry from
 // data it reads outside the cache (an origin's answer) takes it before it
 // starts reading, and stores the entry with SetSince or SetMemorySince
 // under that generation, so that a purge made while it read does not get
@@ -369,7 +383,7 @@ func (c *Cache) Generation() uint64 {
 	if c == nil {
 		return 0
 	}
-	return c.epoch.Load()
+	return c.purges.epoch.Load()
 }
 
 // SetSince is Set, unless a purge has begun since gen was taken
@@ -398,8 +412,8 @@ func (c *Cache) setSince(gen uint64, ns, key string, e Entry, memoryOnly bool) {
 		return
 	}
 	defer c.end()
-	c.purgeMu.RLock()
-	defer c.purgeMu.RUnlock()
+	c.purges.mu.RLock()
+	defer c.purges.mu.RUnlock()
 	if !c.current(gen) {
 		c.staleSkipped.Add(1)
 		return
@@ -476,21 +490,21 @@ func (c *Cache) purge(local func() *removal, shared func(Shared) error) error {
 	}
 	defer c.end()
 	if shared != nil && c.shared != nil {
-		c.sharedPurges.Add(1)
+		c.purges.sharedPurges.Add(1)
 		defer func() {
 			// A writer that read epoch while the shared tier still
 			// held the purged entries must find it changed once
 			// sharedPurges lets it write again.
-			c.epoch.Add(1)
-			c.sharedPurges.Add(-1)
+			c.purges.epoch.Add(1)
+			c.purges.sharedPurges.Add(-1)
 		}()
 	} else {
 		shared = nil
 	}
-	c.purgeMu.Lock()
-	c.epoch.Add(1)
+	c.purges.mu.Lock()
+	c.purges.epoch.Add(1)
 	r := local()
-	c.purgeMu.Unlock()
+	c.purges.mu.Unlock()
 	err := r.finish()
 	if c.shared != nil {
 		// Not applied on the disk, or not durably yet: the shared tier

@@ -53,8 +53,11 @@ import (
 // Every other method is called by the owning Cache, which guarantees that
 // none runs after close (except stats).
 type diskTier struct {
-	root     string
-	rootKey  string // root's identity in diskRoots (disk_roots.go), fixed by register
+	root    string
+	rootKey string // root's identity in diskRoots (disk_roots.go), fixed by register
+	// purges is the purge state of the Caches on root (Cache.purges),
+	// fixed by register: that of the other tiers open on root, or a new one.
+	purges   *purgeState
 	maxBytes int64
 	onError  func(error) // nil: errors are dropped
 	hooks    *testHooks  // never nil

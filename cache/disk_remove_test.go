@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -292,5 +293,84 @@ func TestScanMissedFilesNotServed(t *testing.T) {
 				t.Fatalf("after a PurgeTag: %d holds, %d failed; want 0, 1", holds, failed)
 			}
 		})
+	}
+}
+
+// otherDirPurges are the purges through one Cache that must reach the
+// other Caches open on its directory.
+var otherDirPurges = []struct {
+	name  string
+	purge func(*Cache) error
+}{
+	{"Delete", func(c *Cache) error { return c.Delete("result", "k") }},
+	{"Purge", func(c *Cache) error { return c.Purge("result") }},
+	{"PurgeAll", (*Cache).PurgeAll},
+	{"PurgeTag", func(c *Cache) error { return c.PurgeTag("src") }},
+}
+
+// TestPurgeRefusesOtherCacheOnDirStores: during a Caddy reload the old
+// generation's Cache still computes results that it stores into the
+// directory the new generation purges. A store that began on the old one
+// before a purge through the new one, and finishes after it, must be
+// refused as one of the new Cache's own would be: else the old Cache
+// serves it from memory, and either serves it from disk.
+func TestPurgeRefusesOtherCacheOnDirStores(t *testing.T) {
+	stores := []struct {
+		name string
+		// store begins a store of result/k on c, runs purge once the
+		// store has begun, and returns once the store is over.
+		store func(t *testing.T, c *Cache, purge func())
+	}{
+		{"SetSince", func(t *testing.T, c *Cache, purge func()) {
+			gen := c.Generation()
+			purge()
+			c.SetSince(gen, "result", "k", Entry{Value: []byte("old"), Tag: "src"})
+		}},
+		{"Do", func(t *testing.T, c *Cache, purge func()) {
+			started, release := make(chan struct{}), make(chan struct{})
+			done := make(chan error, 1)
+			go func() {
+				_, _, err := c.Do(context.Background(), "result", "k", func(context.Context) (Entry, bool, error) {
+					close(started)
+					<-release
+					return Entry{Value: []byte("old"), Tag: "src"}, true, nil
+				})
+				done <- err
+			}()
+			<-started
+			purge()
+			close(release)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, s := range stores {
+		for _, p := range otherDirPurges {
+			t.Run(s.name+"/"+p.name, func(t *testing.T) {
+				dir := t.TempDir()
+				oldGen := newCache(t, Options{DiskPath: dir})
+				waitIndex(t, oldGen)
+				newGen := newCache(t, Options{DiskPath: dir})
+				waitIndex(t, newGen)
+				s.store(t, oldGen, func() {
+					if err := p.purge(newGen); err != nil {
+						t.Fatal(err)
+					}
+				})
+				oldGen.Flush()
+				for name, c := range map[string]*Cache{"old": oldGen, "new": newGen} {
+					if e, tier, ok := c.Get("result", "k"); ok {
+						t.Errorf("%s generation serves %q from %v: stored after the purge through the new one", name, e.Value, tier)
+					}
+				}
+				if _, err := os.Stat(entryFile(newGen, "result", "k")); !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("the entry file is on disk: %v", err)
+				}
+				if n := oldGen.Stats().StaleSkipped; n != 1 {
+					t.Errorf("old generation's StaleSkipped %d, want 1", n)
+				}
+			})
+		}
 	}
 }

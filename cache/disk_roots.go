@@ -22,6 +22,10 @@ import (
 //
 // Deletes, and purges of a namespace or of everything, work on paths
 // (unlink, rename of the namespace directory), which reach every file.
+// The tiers open on one directory share their Caches' purge state
+// (register, purgeState), so that a purge through any of them refuses the
+// writes of every such Cache that began before it (a Do result, a
+// SetSince, a promotion).
 //
 // mu is held across a purge by tag's passes over every tier, and across a
 // closing tier's hand-over and removal from the registry, so that no purge
@@ -45,10 +49,17 @@ func rootKey(root string) string {
 	return p
 }
 
-// register adds d to diskRoots.
+// register adds d to diskRoots, and gives it the purge state of the tiers
+// open on its root (a new one if there are none), so that every tier
+// registered on a root has the same one (purgeState).
 func (d *diskTier) register() {
 	d.rootKey = rootKey(d.root)
 	diskRoots.mu.Lock()
+	if ts := diskRoots.m[d.rootKey]; len(ts) > 0 {
+		d.purges = ts[0].purges
+	} else {
+		d.purges = &purgeState{}
+	}
 	diskRoots.m[d.rootKey] = append(diskRoots.m[d.rootKey], d)
 	diskRoots.mu.Unlock()
 }

@@ -189,7 +189,7 @@ func (c *Cache) runFlight(ctx context.Context, f *flight, fk, ns, key string, fn
 		close(f.done)
 	}()
 
-	epoch := c.epoch.Load()
+	epoch := c.purges.epoch.Load()
 	if c.begin() {
 		e, t, ok := c.lookup(ns, key, false, false)
 		c.end()
@@ -263,8 +263,8 @@ func (c *Cache) storeFlight(ns, key string, e Entry, epoch uint64, release func(
 		return
 	}
 	defer c.end()
-	c.purgeMu.RLock()
-	defer c.purgeMu.RUnlock()
+	c.purges.mu.RLock()
+	defer c.purges.mu.RUnlock()
 	if !c.current(epoch) {
 		c.staleSkipped.Add(1)
 		release(false)
