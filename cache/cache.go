@@ -561,7 +561,7 @@ func (c *Cache) localDelete(ns, key string) *removal {
 		c.mem.del(ns, key)
 	}
 	if c.disk != nil {
-		return c.disk.del(ns, key, true)
+		return c.disk.delEverywhere(ns, key)
 	}
 	return nil
 }
@@ -581,7 +581,7 @@ func (c *Cache) localPurgeNS(ns string) *removal {
 		c.mem.purge(func(it *memItem) bool { return it.ns == ns })
 	}
 	if c.disk != nil {
-		return c.disk.purgeNS(ns)
+		return c.disk.purgeNSEverywhere(ns)
 	}
 	return nil
 }
@@ -596,7 +596,7 @@ func (c *Cache) localPurgeAll() *removal {
 		c.mem.purge(func(*memItem) bool { return true })
 	}
 	if c.disk != nil {
-		return c.disk.purgeAll()
+		return c.disk.purgeAllEverywhere()
 	}
 	return nil
 }

@@ -374,3 +374,35 @@ func TestPurgeRefusesOtherCacheOnDirStores(t *testing.T) {
 		}
 	}
 }
+
+// TestPurgeCancelsOtherCacheOnDirQueuedWrite: a write queued in the old
+// generation's disk tier before a purge through the new one must not be
+// renamed into place after it (a Delete, Purge or PurgeAll unlinks or
+// renames by path, which a later rename undoes).
+func TestPurgeCancelsOtherCacheOnDirQueuedWrite(t *testing.T) {
+	for _, p := range otherDirPurges {
+		t.Run(p.name, func(t *testing.T) {
+			dir := t.TempDir()
+			g := newGate()
+			oldGen, _ := diskOnly(t, dir, 1<<20, &testHooks{beforeWrite: func(ns, key string) error {
+				g.wait()
+				return nil
+			}})
+			t.Cleanup(g.open) // before oldGen's Close, which waits for its writer
+			newGen, _ := diskOnly(t, dir, 1<<20, nil)
+			oldGen.Set("result", "k", Entry{Value: []byte("old"), Tag: "src"})
+			<-g.reached // the old generation's writer has the write
+			if err := p.purge(newGen); err != nil {
+				t.Fatal(err)
+			}
+			g.open()
+			oldGen.Flush()
+			if e, _, ok := newGen.Get("result", "k"); ok {
+				t.Fatalf("new generation serves %q, written by the old one after the purge", e.Value)
+			}
+			if _, err := os.Stat(entryFile(newGen, "result", "k")); !errors.Is(err, fs.ErrNotExist) {
+				t.Fatalf("the entry file is on disk: %v", err)
+			}
+		})
+	}
+}

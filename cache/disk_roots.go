@@ -21,11 +21,12 @@ import (
 //     covered them), so that their later purges by tag find them.
 //
 // Deletes, and purges of a namespace or of everything, work on paths
-// (unlink, rename of the namespace directory), which reach every file.
-// The tiers open on one directory share their Caches' purge state
-// (register, purgeState), so that a purge through any of them refuses the
-// writes of every such Cache that began before it (a Do result, a
-// SetSince, a promotion).
+// (unlink, rename of the namespace directory), which reach every file;
+// the pending writes they cover are cancelled in every tier open on the
+// directory (everywhere), as a purge by tag's are. The tiers open on one
+// directory share their Caches' purge state (register, purgeState), so
+// that a purge through any of them refuses the writes of every such Cache
+// that began before it (a Do result, a SetSince, a promotion).
 //
 // mu is held across a purge by tag's passes over every tier, and across a
 // closing tier's hand-over and removal from the registry, so that no purge
@@ -147,6 +148,40 @@ func (d *diskTier) adoptLocked(k idxKey, atime int64, tag uint64, dead bool) {
 	d.idx[k] = n
 	d.pushBack(n)
 	d.total += n.size
+}
+
+// delEverywhere, purgeNSEverywhere and purgeAllEverywhere are del (durable),
+// purgeNS and purgeAll, which reach every file on the directory by path,
+// after cancelling the pending writes they cover in the other tiers open on
+// d's root (everywhere): a write queued in another tier before
+// the purge would otherwise rename its file into place after it.
+func (d *diskTier) delEverywhere(ns, key string) *removal {
+	k := idxKey{ns: ns, h: hashKey(key)}
+	return d.everywhere(func(p *pendingWrite) bool { return p.k == k }, func() *removal { return d.del(ns, key, true) })
+}
+
+func (d *diskTier) purgeNSEverywhere(ns string) *removal {
+	return d.everywhere(func(p *pendingWrite) bool { return p.ns == ns }, func() *removal { return d.purgeNS(ns) })
+}
+
+func (d *diskTier) purgeAllEverywhere() *removal {
+	return d.everywhere(func(*pendingWrite) bool { return true }, d.purgeAll)
+}
+
+// everywhere cancels the pending writes match selects in the other tiers
+// open on d's root, then runs own (d's part), all under diskRoots.mu. The
+// others' first: a write of theirs installed before its cancel is removed
+// by own, by path; one not installed yet never is (install checks
+// cancelled under the tier's mu).
+func (d *diskTier) everywhere(match func(*pendingWrite) bool, own func() *removal) *removal {
+	diskRoots.mu.Lock()
+	defer diskRoots.mu.Unlock()
+	for _, o := range d.othersLocked() {
+		o.mu.Lock()
+		o.cancelPendingLocked(match)
+		o.unlock()
+	}
+	return own()
 }
 
 // purgeTagEverywhere is purgeTag applied to every tier open on d's root
