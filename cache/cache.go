@@ -166,7 +166,11 @@ func New(o Options) (*Cache, error) {
 }
 
 // Close flushes queued disk writes, stops background work and releases the
-// memory tier. It is idempotent.
+// memory tier. It is idempotent. With a shared tier, it takes a purge hold
+// that it never ends (Shared.PurgePending): the shared tier may hear purges
+// until it is closed itself, which this Cache's handler no longer applies,
+// so it must record none of them as applied (redistier's StateFile, which
+// the Caches of the next generation on the same disk directory rely on).
 func (c *Cache) Close() error {
 	if c == nil {
 		return nil
@@ -177,6 +181,9 @@ func (c *Cache) Close() error {
 		return nil
 	}
 	c.closed = true
+	if c.shared != nil {
+		c.shared.PurgePending()
+	}
 	if c.disk != nil {
 		c.disk.close()
 	}

@@ -55,8 +55,10 @@ type Shared interface {
 	// StateFile) until done is called: done(true) once the purge is
 	// applied and durable, done(false) if it will not be (a failure:
 	// then no later purge may be recorded either, until a restart, which
-	// takes every purge after the recorded one as missed). done must be
-	// called exactly once; it may be called from any goroutine.
+	// takes every purge after the recorded one as missed). done is called
+	// at most once, from any goroutine; Close takes a hold that it never
+	// ends: a closed Cache applies none of the purges its handler is given
+	// (Close).
 	PurgePending() (done func(applied bool))
 	// Acquire tries to win the right to compute ns/key for the cluster:
 	// release (non-nil) when won, nil and no error when another process

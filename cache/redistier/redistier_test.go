@@ -1212,3 +1212,44 @@ func TestPurgeCounterLost(t *testing.T) {
 		t.Fatalf("write that landed after a purge numbered by a lost counter: exists %d, retracted %d; want it deleted", n, st.Retracted)
 	}
 }
+
+// TestStateNotSavedAfterCacheClosed: caddymodule closes a generation's
+// Cache before its Tier (cachePoolEntry.Destruct), and the Tier hears
+// purges in between. The closed Cache's handler applies none of them, so
+// the Tier must not record them: the StateFile is the disk directory's,
+// which the next generation shares, and whose own Tier may be holding
+// that purge back until it is durable (a PurgeTag during its disk scan).
+// A crash after such a save would keep the purged files, with the purge
+// recorded as applied.
+func TestStateNotSavedAfterCacheClosed(t *testing.T) {
+	srv := redistest.Start(t)
+	a := newNode(t, srv.Addr, cluster.Options{}, Options{})
+	state := t.TempDir() + "/.matte-shared-purges"
+	b := newNode(t, srv.Addr, cluster.Options{}, Options{StateFile: state})
+	read := func() string {
+		t.Helper()
+		s, err := os.ReadFile(state)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(s)
+	}
+	if s := read(); s != "0\n" {
+		t.Fatalf("state at start %q, want 0", s)
+	}
+	if err := b.c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.c.PurgeTag("src"); err != nil { // number 1
+		t.Fatal(err)
+	}
+	waitFor(t, "b's handlers to have run purge 1", func() bool {
+		b.tier.mu.Lock()
+		defer b.tier.mu.Unlock()
+		return b.tier.heard == 1 && b.tier.applying == 0
+	})
+	b.tier.saveState() // after the handler's own save, if any (stateMu)
+	if s := read(); s != "0\n" {
+		t.Fatalf("state %q after a purge heard once b's Cache was closed, want 0", s)
+	}
+}
