@@ -20,6 +20,8 @@ import (
 type finalizeStub struct {
 	errs      params.Errors
 	responded *dialect.Result
+	// afterWrite, if set, runs when Respond has written the answer.
+	afterWrite func()
 }
 
 func (s *finalizeStub) Images() (dialect.Image, *dialect.Image) { return dialect.Image{}, nil }
@@ -28,7 +30,11 @@ func (s *finalizeStub) Plan(int, int, []byte) (dialect.Plan, params.Errors) {
 }
 func (s *finalizeStub) Respond(w http.ResponseWriter, _ *http.Request, res dialect.Result) error {
 	s.responded = &res
-	return dialect.WriteImage(w, res)
+	err := dialect.WriteImage(w, res)
+	if s.afterWrite != nil {
+		s.afterWrite()
+	}
+	return err
 }
 func (s *finalizeStub) Finalize(res dialect.Result) (dialect.Result, params.Errors) {
 	if s.errs != nil {
@@ -95,6 +101,16 @@ func TestDeliverFinalizesBeforeCharging(t *testing.T) {
 	deliverTo(failingWriter{httptest.NewRecorder()}, httptest.NewRequest(http.MethodPost, "/rmbg", nil), &finalizeStub{})
 	if left := store.remaining(caller.id, &quota); left != 9 {
 		t.Fatalf("answers never delivered were charged: %v credits left, want 9", left)
+	}
+
+	// A client that read the whole answer and closed at once: net/http
+	// cancels the request's context when its reader sees the EOF, which
+	// can come before Respond returns. The answer was delivered and is
+	// charged.
+	read, leave := context.WithCancel(context.Background())
+	deliverTo(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/rmbg", nil).WithContext(read), &finalizeStub{afterWrite: leave})
+	if left := store.remaining(caller.id, &quota); left != 8 {
+		t.Fatalf("an answer written in full before the client left: %v credits left, want 8", left)
 	}
 }
 

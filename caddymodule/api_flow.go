@@ -457,17 +457,29 @@ func (c *apiCall) deliver(req dialect.Request, res dialect.Result, adm *apiAdmis
 			return
 		}
 	}
+	if err := c.r.Context().Err(); err != nil {
+		// Gone before anything was written: nothing to deliver.
+		c.st.logger.Debug("API client left before its answer; its credits are refunded", zap.String("uri", c.r.RequestURI), zap.Error(err))
+		adm.done(false, true, c.st.logger)
+		return
+	}
 	res.Credits = adm.charged()
 	if rl := c.caller.rate(); rl != nil {
 		setRateHeaders(c.w, *rl)
 	}
 	c.st.h.served(c.w, c.r, ireq, servedImage{ContentType: res.ContentType, Bytes: len(res.Image), Model: res.Model, Width: res.Width, Height: res.Height})
+	// Delivered is judged by the writes alone, flushed so that a client
+	// gone mid-answer fails one. The request's context is no witness once
+	// writing has begun: net/http cancels it when a client that read the
+	// whole answer closes, which can happen before Respond returns.
 	err := req.Respond(c.w, c.r, res)
-	delivered := err == nil && c.r.Context().Err() == nil
-	if !delivered {
+	if err == nil {
+		err = http.NewResponseController(c.w).Flush()
+	}
+	if err != nil {
 		c.st.logger.Debug("API answer not delivered; its credits are refunded", zap.String("uri", c.r.RequestURI), zap.Error(err))
 	}
-	adm.done(delivered, true, c.st.logger)
+	adm.done(err == nil, true, c.st.logger)
 }
 
 // maxFile is the largest image a dialect takes (apiFileLimit).
