@@ -250,12 +250,14 @@ func (c *APIConfig) cleanup() {
 }
 
 // match finds the route of path: the exact path under a configured prefix,
-// or (no prefix) any path ending in the route's path. Routes match with or
-// without their trailing slash.
+// or (no prefix) any path ending in the route's path. A route matches with
+// or without a trailing slash, whichever form it is written in
+// (/v2/rembg/ and /v2/rembg, /rmbg and /rmbg/).
 func (st *apiState) match(path string) (apiRoute, bool) {
 	for _, rt := range st.routes {
-		for _, p := range []string{rt.route.Path, strings.TrimSuffix(rt.route.Path, "/")} {
-			if p == "" {
+		bare := strings.TrimSuffix(rt.route.Path, "/")
+		for _, p := range []string{bare, bare + "/"} {
+			if p == "/" {
 				continue
 			}
 			if rt.prefix != "" {

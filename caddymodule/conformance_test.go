@@ -314,6 +314,11 @@ func TestAPIUnknownPaths(t *testing.T) {
 		{"GET", "/rc/api/membership", 404, `{"error":"No such endpoint: \"/rc/api/membership\".","field":"","status":404}`},
 		{"POST", "/fh/v2/rembg/blurry/", 404, `{"error":{"code":"not_found","message":"No such endpoint: \"/fh/v2/rembg/blurry/\".","request_id":"*"}}`},
 		{"GET", "/fh/", 404, `{"error":{"code":"not_found","message":"No such endpoint: \"/fh/\".","request_id":"*"}}`},
+		// A route with or without a trailing slash (the APIs are open
+		// here: no api_key; the POSTs carry no image).
+		{"POST", "/rc/rmbg/", 400, `{"error":"No image file provided. Please include an 'image' field in your form data.","field":"image","status":400}`},
+		{"GET", "/v1.0/account/", 200, `{"data":{"attributes":{"credits":{"total":"#","subscription":"#","payg":0,"enterprise":0},"api":{"free_calls":0,"sizes":"all"}}}}`},
+		{"POST", "/fh/v2/rembg", 400, `{"error":{"code":"invalid_image","message":"No image provided: send the image file in the field image.","field":"image","request_id":"*"}}`},
 		// Outside every prefix and namespace: the site's own files, also
 		// a file or a folder below a namespace.
 		{"GET", "/hello.txt", 200, ""},
