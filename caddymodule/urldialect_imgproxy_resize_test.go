@@ -36,6 +36,13 @@ func TestImgproxyResizeSizes(t *testing.T) {
 		{"rs:fill:800:800/ex:1", 800, 800},
 		{"rs:fill-down:800:800:0:1", 800, 800},
 		{"rs:auto:300:300:0:1", 300, 300},
+		// fit with extend and one side: extendImage pads to the side given,
+		// the other being the image's ("if height <= 0 { height =
+		// imgHeight }").
+		{"rs:fit:800:0:0:1", 800, 200},
+		{"rs:fit:0:800/ex:1", 400, 800},
+		{"rs:fit:300:0:0:1", 300, 150},
+		{"rs:fit:800:0:1:1", 800, 400},
 	} {
 		s.image(t, "/insecure/"+c.path+"/plain//img/photo.jpg", "jpeg", c.w, c.h)
 	}

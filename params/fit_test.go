@@ -9,7 +9,7 @@ func TestFitEnlarging(t *testing.T) {
 		{FitClip, FitMax}, {FitCrop, FitMin}, {FitFill, FitFillMax}, {FitOutside, FitOutsideMax},
 		{FitMax, FitMax}, {FitMin, FitMin}, {FitFillMax, FitFillMax}, {FitOutsideMax, FitOutsideMax},
 		{FitScale, FitScaleDown}, {FitClamp, FitClamp},
-		{FitCropDown, FitCropDown}, {FitScaleDown, FitScaleDown}, {FitCropDownPad, FitCropDownPad}, {FitMinPad, FitMinPad},
+		{FitCropDown, FitCropDown}, {FitScaleDown, FitScaleDown}, {FitCropDownPad, FitCropDownPad}, {FitMinPad, FitMinPad}, {FitMaxPad, FitMaxPad},
 	} {
 		if got := c.fit.Enlarging(false); got != c.never {
 			t.Errorf("%s.Enlarging(false) = %s, want %s", c.fit, got, c.never)
@@ -24,7 +24,7 @@ func TestFitEnlarging(t *testing.T) {
 // Crop, Focus and faces); the padded ones pad only what the cut leaves.
 func TestFitCrops(t *testing.T) {
 	crops := map[Fit]bool{FitCrop: true, FitMin: true, FitCropDown: true, FitCropDownPad: true, FitMinPad: true}
-	for f := FitClip; f <= FitMinPad; f++ {
+	for f := FitClip; f <= FitMaxPad; f++ {
 		if f.Crops() != crops[f] {
 			t.Errorf("%s.Crops() = %v", f, f.Crops())
 		}
@@ -38,7 +38,8 @@ func TestFitCrops(t *testing.T) {
 // (imgix's fit=) does not read.
 func TestFitNamesLater(t *testing.T) {
 	for f, want := range map[Fit]string{FitCropDown: "w=300,h=300,fit=cropdown", FitScaleDown: "w=300,h=300,fit=scaledown",
-		FitCropDownPad: "w=300,h=300,fit=cropdownpad", FitMinPad: "w=300,h=300,fit=minpad"} {
+		FitCropDownPad: "w=300,h=300,fit=cropdownpad", FitMinPad: "w=300,h=300,fit=minpad",
+		FitMaxPad: "w=300,h=300,fit=maxpad"} {
 		if got := (Params{Width: 300, Height: 300, Fit: f}).Key(); got != want {
 			t.Errorf("Key of %d = %q, want %q", f, got, want)
 		}

@@ -887,6 +887,11 @@ const (
 	// FitMinPad is FitMin whose result is then padded to the box in the
 	// same way (imgproxy's fill-down with extend).
 	FitMinPad
+	// FitMaxPad is FitMax whose result is then padded to the box in the
+	// same way (imgproxy's fit with extend): unlike FitFillMax, a side not
+	// given is the image's own, so a 400x200 image with only a width of
+	// 800 is 400x200 centred on 800x200.
+	FitMaxPad
 )
 
 // Crops reports whether f cuts the resized image to the box where it
@@ -899,7 +904,8 @@ func (f Fit) Crops() bool {
 
 // Fills reports whether f pads the image to the box (FitFill, FitFillMax,
 // FitClamp) after fitting it inside the box; FitCropDownPad and FitMinPad,
-// which pad what a crop leaves, are not among them.
+// which pad what a crop leaves, and FitMaxPad, which pads only the sides
+// given, are not among them.
 func (f Fit) Fills() bool { return f == FitFill || f == FitFillMax || f == FitClamp }
 
 // Filled reports whether fill, fill-color and fill-blur shape the excess
@@ -1426,7 +1432,7 @@ func (f Flip) String() string { return enumName(flipNames[:], uint8(f), "flip") 
 func (f Format) String() string { return enumName(formatNames[:], uint8(f), "format") }
 
 var (
-	fitNames  = [...]string{FitClip: "clip", FitCrop: "crop", FitFill: "fill", FitMax: "max", FitMin: "min", FitScale: "scale", FitFillMax: "fillmax", FitClamp: "clamp", FitOutside: "outside", FitOutsideMax: "outsidemax", FitCropDown: "cropdown", FitScaleDown: "scaledown", FitCropDownPad: "cropdownpad", FitMinPad: "minpad"}
+	fitNames  = [...]string{FitClip: "clip", FitCrop: "crop", FitFill: "fill", FitMax: "max", FitMin: "min", FitScale: "scale", FitFillMax: "fillmax", FitClamp: "clamp", FitOutside: "outside", FitOutsideMax: "outsidemax", FitCropDown: "cropdown", FitScaleDown: "scaledown", FitCropDownPad: "cropdownpad", FitMinPad: "minpad", FitMaxPad: "maxpad"}
 	cropNames = [...]string{
 		CropCenter: "center", CropTop: "top", CropBottom: "bottom", CropLeft: "left", CropRight: "right",
 		CropTopLeft: "top-left", CropTopRight: "top-right", CropBottomLeft: "bottom-left", CropBottomRight: "bottom-right",

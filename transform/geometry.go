@@ -19,8 +19,8 @@ type geometry struct {
 	// cropX, cropY, cropW, cropH cut the resized image (cropW == 0: none).
 	cropX, cropY, cropW, cropH int
 	// canvasW x canvasH is the box the result is centred on (0: none): a
-	// fill's box, exar's, or the box FitCropDownPad and FitMinPad pad their
-	// cut to.
+	// fill's box, exar's, or the box FitCropDownPad, FitMinPad and
+	// FitMaxPad pad their result to.
 	canvasW, canvasH int
 }
 
@@ -73,14 +73,14 @@ func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geom
 	}
 	g := geometry{resizeW: rw, resizeH: rh, interesting: vips.NoCrop}
 	fit := p.Fit
-	// boxW x boxH is the box FitCropDownPad and FitMinPad pad the cut to
-	// (FitMin's W x H shrinks to the cut's own box below).
+	// boxW x boxH is the box FitCropDownPad, FitMinPad and FitMaxPad pad
+	// their result to (FitMin's W x H shrinks to the cut's own box below).
 	boxW, boxH := W, H
 	if W == 0 || H == 0 {
 		// With one side given every mode keeps the aspect ratio.
 		switch fit {
 		case params.FitMax, params.FitMin, params.FitFillMax, params.FitOutsideMax,
-			params.FitCropDown, params.FitScaleDown, params.FitCropDownPad, params.FitMinPad:
+			params.FitCropDown, params.FitScaleDown, params.FitCropDownPad, params.FitMinPad, params.FitMaxPad:
 			fit = params.FitMax
 		default:
 			fit = params.FitClip
@@ -96,7 +96,7 @@ func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geom
 		scale = sx
 	default:
 		switch fit {
-		case params.FitClip, params.FitMax, params.FitFill, params.FitFillMax, params.FitClamp:
+		case params.FitClip, params.FitMax, params.FitFill, params.FitFillMax, params.FitClamp, params.FitMaxPad:
 			scale = math.Min(sx, sy)
 		case params.FitCrop, params.FitMin, params.FitOutside, params.FitOutsideMax,
 			params.FitCropDown, params.FitCropDownPad, params.FitMinPad:
@@ -117,7 +117,7 @@ func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geom
 			return clampGeometry(g, maxDim, angle(g))
 		}
 	}
-	if (fit == params.FitMax || fit == params.FitFillMax || fit == params.FitOutsideMax || fit == params.FitCropDown || fit == params.FitCropDownPad) && scale > 1 {
+	if (fit == params.FitMax || fit == params.FitFillMax || fit == params.FitOutsideMax || fit == params.FitCropDown || fit == params.FitCropDownPad || fit == params.FitMaxPad) && scale > 1 {
 		// FitCropDown covers the box at most at scale 1, as imgproxy's
 		// fill does without enlarge; the crop below is then min(box,
 		// image) on each side, as its cropToResult (processing/crop.go):
@@ -157,7 +157,7 @@ func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geom
 	case p.ExtendToAspect && W > 0 && H > 0 && (fit == params.FitClip || fit == params.FitMax):
 		g.canvasW, g.canvasH = aspectBox(g.resizeW, g.resizeH, float64(W)/float64(H))
 	}
-	if p.Fit == params.FitCropDownPad || p.Fit == params.FitMinPad {
+	if p.Fit == params.FitCropDownPad || p.Fit == params.FitMinPad || p.Fit == params.FitMaxPad {
 		// Padded to the box where the cut is smaller, as imgproxy's
 		// extend (processing/extend.go), a side not given (0) being the
 		// image's:

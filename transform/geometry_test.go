@@ -18,8 +18,10 @@ import (
 //     300x200. fill:100:100: 200x100 cut to 100x100.
 //   - force:300:300 and force:800:800 without enlarge: both shrinks
 //     divided by the smaller, 200x200; force:300:100: 300x100.
-//   - extend pads the cut to the box ("img.Embed(width, height, ...)"),
-//     a side not given being the image's.
+//   - extend pads the cut, or fit's result, to the box
+//     ("img.Embed(width, height, ...)"), a side not given being the
+//     image's ("if height <= 0 { height = imgHeight }"): fit:800:0/ex:1
+//     is 400x200 on 800x200.
 func TestPlanGeometryImgproxyFits(t *testing.T) {
 	plain := func(w, h int) geometry { return geometry{resizeW: w, resizeH: h, interesting: vips.NoCrop} }
 	cut := func(g geometry, x, y, w, h int) geometry { g.cropX, g.cropY, g.cropW, g.cropH = x, y, w, h; return g }
@@ -42,6 +44,12 @@ func TestPlanGeometryImgproxyFits(t *testing.T) {
 		{"fill:100:100/ex:1", params.Params{Width: 100, Height: 100, Fit: params.FitCropDownPad}, cut(plain(200, 100), 50, 0, 100, 100)},
 		{"fill:800:0/ex:1", params.Params{Width: 800, Fit: params.FitCropDownPad}, pad(plain(400, 200), 800, 200)},
 		{"fill-down:800:800/ex:1", params.Params{Width: 800, Height: 800, Fit: params.FitMinPad}, pad(cut(plain(400, 200), 100, 0, 200, 200), 800, 800)},
+		{"fit:300:300/ex:1", params.Params{Width: 300, Height: 300, Fit: params.FitMaxPad}, pad(plain(300, 150), 300, 300)},
+		{"fit:800:800/ex:1", params.Params{Width: 800, Height: 800, Fit: params.FitMaxPad}, pad(plain(400, 200), 800, 800)},
+		{"fit:800:0/ex:1", params.Params{Width: 800, Fit: params.FitMaxPad}, pad(plain(400, 200), 800, 200)},
+		{"fit:0:800/ex:1", params.Params{Height: 800, Fit: params.FitMaxPad}, pad(plain(400, 200), 400, 800)},
+		{"fit:300:0/ex:1", params.Params{Width: 300, Fit: params.FitMaxPad}, plain(300, 150)},
+		{"fit:600:150/ex:1", params.Params{Width: 600, Height: 150, Fit: params.FitMaxPad}, pad(plain(300, 150), 600, 150)},
 		{"force:300:300", params.Params{Width: 300, Height: 300, Fit: params.FitScaleDown}, plain(200, 200)},
 		{"force:800:800", params.Params{Width: 800, Height: 800, Fit: params.FitScaleDown}, plain(200, 200)},
 		{"force:300:100", params.Params{Width: 300, Height: 100, Fit: params.FitScaleDown}, plain(300, 100)},

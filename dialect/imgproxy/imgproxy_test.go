@@ -38,7 +38,7 @@ func TestParse(t *testing.T) {
 		"/insecure/rs:fill:300:400/g:obj/plain//a.jpg":                   {Params: params.Params{Width: 300, Height: 400, Fit: params.FitCropDown, Crop: params.CropAttention}, Source: "/a.jpg"},
 		"/insecure/resize:fit:300:200:1/plain/local:///img/a.jpg":        dialect.ImageURL{Params: params.Params{Width: 300, Height: 200}, Source: "/img/a.jpg"},
 		"/insecure/w:300/h:200/el:1/rt:fill/g:nowe/plain//img/a.jpg?v=1": dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropTopLeft}, Source: "/img/a.jpg", Query: "v=1"},
-		"/insecure/s:300:200:0:1/bg:255:0:0/plain//a.jpg":                dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFillMax, Background: params.Color{R: 255, A: 255, Set: true}}, Source: "/a.jpg"},
+		"/insecure/s:300:200:0:1/bg:255:0:0/plain//a.jpg":                dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitMaxPad, Background: params.Color{R: 255, A: 255, Set: true}}, Source: "/a.jpg"},
 		"/insecure/t:25:ff0000/att:1/plain//a.jpg":                       dialect.ImageURL{Params: params.Params{Trim: true, TrimTolerance: 25, TrimToleranceSet: true, TrimColor: params.Color{R: 255, A: 255, Set: true}, Download: true}, Source: "/a.jpg"},
 		"/insecure/ar:0/w:100/plain//a.jpg":                              dialect.ImageURL{Params: params.Params{Width: 100, Fit: params.FitMax, Orientation: 1}, Source: "/a.jpg"},
 		"/insecure/auto_rotate:false/plain//a.jpg":                       dialect.ImageURL{Params: params.Params{Orientation: 1}, Source: "/a.jpg"},

@@ -326,7 +326,8 @@ func applyMark(p *params.Params, m *mark, image string) error {
 // extend (processing/extend.go) size the image:
 //
 //   - fit is Matte's max (clip when enlarging); extend pads it to the box
-//     (fillmax; fill when enlarging).
+//     (maxpad, a side not given being the image's own; fill when
+//     enlarging, where the image reaches a side given).
 //   - fill covers the box, at most at scale 1 without enlarge, then crops
 //     to the box, or to the image's side where it is smaller: cropdown
 //     (crop when enlarging). A 400x200 source in fill:300:300 is 300x200.
@@ -388,7 +389,11 @@ func applyResize(p *params.Params, rs resize) {
 			p.Fit = params.FitClip
 		}
 		if rs.extend {
-			p.Fit = params.FitFillMax // padded to the box, enlarged only with el
+			// extendImage (processing/extend.go) pads to the target size,
+			// a side not given being the image's: "if height <= 0 {
+			// height = imgHeight }". fillmax would fit one side alone
+			// without padding it.
+			p.Fit = params.FitMaxPad
 			if rs.enlarge {
 				p.Fit = params.FitFill
 			}

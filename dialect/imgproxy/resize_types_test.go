@@ -21,7 +21,11 @@ import (
 //   - fill-down: "the same as fill, but if the resized image is smaller
 //     than the requested size, imgproxy will crop the result to keep the
 //     requested aspect ratio": min. With enlarge it never is smaller: crop.
-//   - extend pads either cut to the box: cropdownpad, minpad.
+//   - extend pads either cut to the box: cropdownpad, minpad; and fit's
+//     result: maxpad, a side not given being the image's ("if height <= 0
+//     { height = imgHeight }"), so fit:800:0 pads the width alone. With
+//     enlarge the fitted image reaches one side given, and fill pads the
+//     other.
 //   - force without enlarge: scaledown; with enlarge: scale.
 func TestResizeTypes(t *testing.T) {
 	box := func(f params.Fit) dialect.ImageURL {
@@ -41,9 +45,13 @@ func TestResizeTypes(t *testing.T) {
 		"/insecure/rs:force:300:300/plain//a.jpg":          box(params.FitScaleDown),
 		"/insecure/rs:force:300:300:1/plain//a.jpg":        box(params.FitScale),
 		"/insecure/rs:force:300:300/el:1/plain//a.jpg":     box(params.FitScale),
-		"/insecure/rs:fit:300:300:0:1/plain//a.jpg":        box(params.FitFillMax),
+		"/insecure/rs:fit:300:300:0:1/plain//a.jpg":        box(params.FitMaxPad),
+		"/insecure/rs:fit:300:300:1:1/plain//a.jpg":        box(params.FitFill),
+		"/insecure/rs:fit:800:0:0:1/plain//a.jpg":          {Params: params.Params{Width: 800, Fit: params.FitMaxPad}, Source: "/a.jpg"},
+		"/insecure/h:800/ex:1/plain//a.jpg":                {Params: params.Params{Height: 800, Fit: params.FitMaxPad}, Source: "/a.jpg"},
+		"/insecure/rs:fit:800:0:1:1/plain//a.jpg":          {Params: params.Params{Width: 800, Fit: params.FitFill}, Source: "/a.jpg"},
 		"/insecure/rs:auto:300:300:0:1/plain//a.jpg": {Params: params.Params{Width: 300, Height: 300, Fit: params.FitCropDownPad,
-			SourceFit: params.SourceFit{When: params.FitWhenCrossed, Fit: params.FitFillMax}}, Source: "/a.jpg"},
+			SourceFit: params.SourceFit{When: params.FitWhenCrossed, Fit: params.FitMaxPad}}, Source: "/a.jpg"},
 		"/insecure/rs:auto:300:300/plain//a.jpg": {Params: params.Params{Width: 300, Height: 300, Fit: params.FitCropDown,
 			SourceFit: params.SourceFit{When: params.FitWhenCrossed, Fit: params.FitMax}}, Source: "/a.jpg"},
 	}))
