@@ -43,6 +43,14 @@ func TestImgproxyResizeSizes(t *testing.T) {
 		{"rs:fit:0:800/ex:1", 400, 800},
 		{"rs:fit:300:0:0:1", 300, 150},
 		{"rs:fit:800:0:1:1", 800, 400},
+		// exar pads fill's cut to the box's aspect ratio (calcSizes,
+		// processing/prepare.go): 300x200 to 300x300, the uncut 400x200
+		// to 400x400; fill-down's cut and fill's with enlarge have the
+		// box's ratio already.
+		{"rs:fill:300:300/exar:1", 300, 300},
+		{"rs:fill:800:800/exar:1", 400, 400},
+		{"rs:fill-down:800:800/exar:1", 200, 200},
+		{"rs:fill:800:800:1/exar:1", 800, 800},
 	} {
 		s.image(t, "/insecure/"+c.path+"/plain//img/photo.jpg", "jpeg", c.w, c.h)
 	}

@@ -40,10 +40,11 @@ type Params struct {
 	// no format is asked for (Thumbor's autojpg filter, its
 	// AUTO_PNG_TO_JPG), unless a mask shape would cut it transparent.
 	PNGToJPEG bool
-	// ExtendToAspect pads the fitted image (FitClip, FitMax) to the aspect
-	// ratio of the Width x Height box, centred, as a fill pads it to the
-	// box itself (imgproxy exar): a 300x200 result of a 400x400 box becomes
-	// 300x300. It needs both sides; other fits are not changed.
+	// ExtendToAspect pads the fitted image (FitClip, FitMax), or
+	// FitCropDown's cut, to the aspect ratio of the Width x Height box,
+	// centred, as a fill pads it to the box itself (imgproxy exar): a
+	// 300x200 result of a 400x400 box becomes 300x300. It needs both
+	// sides; other fits are not changed.
 	ExtendToAspect bool
 	// CropLimits bound FitCrop's box, in CSS pixels as Width and Height
 	// (imgix max-w, max-h, min-w, min-h): a side not given is first taken

@@ -154,8 +154,14 @@ func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geom
 		}
 	case fit.Fills():
 		g.canvasW, g.canvasH = W, H
-	case p.ExtendToAspect && W > 0 && H > 0 && (fit == params.FitClip || fit == params.FitMax):
-		g.canvasW, g.canvasH = aspectBox(g.resizeW, g.resizeH, float64(W)/float64(H))
+	}
+	if p.ExtendToAspect && W > 0 && H > 0 && (fit == params.FitClip || fit == params.FitMax || fit == params.FitCropDown) {
+		// imgproxy's exar pads what fit leaves, or what fill cuts where
+		// the image is smaller than the box (calcSizes, processing/
+		// prepare.go, on "imath.MinNonZero(pctx.scaledWidth,
+		// pctx.resultCropWidth)"), to the box's aspect ratio.
+		imgW, imgH := g.imageSize()
+		g.canvasW, g.canvasH = aspectBox(imgW, imgH, float64(W)/float64(H))
 	}
 	if p.Fit == params.FitCropDownPad || p.Fit == params.FitMinPad || p.Fit == params.FitMaxPad {
 		// Padded to the box where the cut is smaller, as imgproxy's
@@ -167,15 +173,21 @@ func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geom
 		//	if width <= 0 {
 		//		width = imgWidth
 		//	}
-		imgW, imgH := g.resizeW, g.resizeH
-		if g.cropW > 0 {
-			imgW, imgH = g.cropW, g.cropH
-		}
+		imgW, imgH := g.imageSize()
 		if boxW > imgW || boxH > imgH {
 			g.canvasW, g.canvasH = max(boxW, imgW), max(boxH, imgH)
 		}
 	}
 	return clampGeometry(g, maxDim, angle(g))
+}
+
+// imageSize is the size of the image the plan leaves before its canvas:
+// the crop's, or the resized image's where nothing is cut.
+func (g geometry) imageSize() (int, int) {
+	if g.cropW > 0 {
+		return g.cropW, g.cropH
+	}
+	return g.resizeW, g.resizeH
 }
 
 // aspectBox is the smallest box of aspect ratio ar (width ÷ height) that
@@ -286,10 +298,7 @@ func clampGeometry(g geometry, maxDim int, angle float64) geometry {
 	if maxDim <= 0 {
 		return g
 	}
-	imgW, imgH := g.resizeW, g.resizeH
-	if g.cropW > 0 {
-		imgW, imgH = g.cropW, g.cropH
-	}
+	imgW, imgH := g.imageSize()
 	outW, outH := imgW, imgH
 	if g.canvasW > 0 {
 		outW, outH = g.canvasW, g.canvasH

@@ -50,6 +50,15 @@ func TestPlanGeometryImgproxyFits(t *testing.T) {
 		{"fit:0:800/ex:1", params.Params{Height: 800, Fit: params.FitMaxPad}, pad(plain(400, 200), 400, 800)},
 		{"fit:300:0/ex:1", params.Params{Width: 300, Fit: params.FitMaxPad}, plain(300, 150)},
 		{"fit:600:150/ex:1", params.Params{Width: 600, Height: 150, Fit: params.FitMaxPad}, pad(plain(300, 150), 600, 150)},
+		// exar on fill's cut: calcSizes pads "imath.MinNonZero(
+		// pctx.scaledWidth, pctx.resultCropWidth)" to the target's aspect
+		// ratio ("imath.Scale(outWidth, float64(pctx.targetHeight)/
+		// float64(pctx.targetWidth))").
+		{"fill:300:300/exar:1", params.Params{Width: 300, Height: 300, Fit: params.FitCropDown, ExtendToAspect: true}, pad(cut(plain(400, 200), 50, 0, 300, 200), 300, 300)},
+		{"fill:800:800/exar:1", params.Params{Width: 800, Height: 800, Fit: params.FitCropDown, ExtendToAspect: true}, pad(plain(400, 200), 400, 400)},
+		{"fill:800:200/exar:1", params.Params{Width: 800, Height: 200, Fit: params.FitCropDown, ExtendToAspect: true}, pad(plain(400, 200), 800, 200)},
+		{"fill:100:100/exar:1", params.Params{Width: 100, Height: 100, Fit: params.FitCropDown, ExtendToAspect: true}, pad(cut(plain(200, 100), 50, 0, 100, 100), 100, 100)},
+		{"fill:800:0/exar:1", params.Params{Width: 800, Fit: params.FitCropDown, ExtendToAspect: true}, plain(400, 200)},
 		{"force:300:300", params.Params{Width: 300, Height: 300, Fit: params.FitScaleDown}, plain(200, 200)},
 		{"force:800:800", params.Params{Width: 800, Height: 800, Fit: params.FitScaleDown}, plain(200, 200)},
 		{"force:300:100", params.Params{Width: 300, Height: 100, Fit: params.FitScaleDown}, plain(300, 100)},

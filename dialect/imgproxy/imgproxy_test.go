@@ -338,9 +338,15 @@ func TestMoreOptions(t *testing.T) {
 	urltest.CheckParses(t, mustNew(t, "", ""), firstFrame(map[string]dialect.ImageURL{
 		"/insecure/rs:fit:400:400/exar:1/plain//a.jpg":        {Params: params.Params{Width: 400, Height: 400, Fit: params.FitMax, ExtendToAspect: true}, Source: "/a.jpg"},
 		"/insecure/extend_ar:1:soea/w:400/h:300/plain//a.jpg": {Params: params.Params{Width: 400, Height: 300, Fit: params.FitMax, ExtendToAspect: true}, Source: "/a.jpg"},
-		// exar changes nothing a fill already pads or crops.
-		"/insecure/rs:fill:400:400/exar:1/plain//a.jpg": {Params: params.Params{Width: 400, Height: 400, Fit: params.FitCropDown}, Source: "/a.jpg"},
-		"/insecure/exar:0/w:10/eth:1/plain//a.jpg":      {Params: params.Params{Width: 10, Fit: params.FitMax}, Source: "/a.jpg"},
+		// exar pads fill's cut where the image is smaller than the box;
+		// it changes nothing fill with enlarge, fill-down or extend
+		// already cut to the box's aspect ratio or pad to the box.
+		"/insecure/rs:fill:400:400/exar:1/plain//a.jpg":      {Params: params.Params{Width: 400, Height: 400, Fit: params.FitCropDown, ExtendToAspect: true}, Source: "/a.jpg"},
+		"/insecure/rs:fill:400:400:1/exar:1/plain//a.jpg":    {Params: params.Params{Width: 400, Height: 400, Fit: params.FitCrop}, Source: "/a.jpg"},
+		"/insecure/rs:fill-down:400:400/exar:1/plain//a.jpg": {Params: params.Params{Width: 400, Height: 400, Fit: params.FitMin}, Source: "/a.jpg"},
+		"/insecure/rs:fill:400:400:0:1/exar:1/plain//a.jpg":  {Params: params.Params{Width: 400, Height: 400, Fit: params.FitCropDownPad}, Source: "/a.jpg"},
+		"/insecure/rs:auto:400:300:1/exar:1/plain//a.jpg":    {Params: params.Params{Width: 400, Height: 300, Fit: params.FitCrop, SourceFit: params.SourceFit{When: params.FitWhenCrossed, Fit: params.FitClip}, ExtendToAspect: true}, Source: "/a.jpg"},
+		"/insecure/exar:0/w:10/eth:1/plain//a.jpg":           {Params: params.Params{Width: 10, Fit: params.FitMax}, Source: "/a.jpg"},
 		// Pro: a:brightness:contrast:saturation; br adds 2.55 per step of bri.
 		"/insecure/a:51:1.5:0/plain//a.jpg":                  {Params: params.Params{Brightness: 20, Contrast: 50, Saturation: -100}, Source: "/a.jpg"},
 		"/insecure/br:-255/co:0.25/sa:2/plain//a.jpg":        {Params: params.Params{Brightness: -100, Contrast: -75, Saturation: 100}, Source: "/a.jpg"},

@@ -341,6 +341,12 @@ func applyMark(p *params.Params, m *mark, image string) error {
 //     force:300:300 and force:800:800 of 400x200 are 200x200.
 //   - auto is fill where the source and the box have the same orientation
 //     and fit where not, decided per source (params.SourceFit).
+//   - exar pads fit's result, and fill's cut without enlarge, to the box's
+//     aspect ratio (ExtendToAspect): calcSizes (processing/prepare.go)
+//     sizes it on the image left after the cut, so fill:800:800/exar:1
+//     pads a 400x200 image to 400x400. The cuts of fill with enlarge and
+//     of fill-down have the box's aspect ratio already, and extend pads
+//     to the box itself.
 //
 // imgproxy's extend gravity (ex:1:gravity) is not read: the padding is
 // centred.
@@ -362,6 +368,9 @@ func applyResize(p *params.Params, rs resize) {
 			p.Fit = params.FitCropDownPad
 		default:
 			p.Fit = params.FitCropDown
+			// exar pads fill's cut where the image is smaller than the
+			// box; the other fills' cuts have the box's aspect ratio.
+			p.ExtendToAspect = rs.extendAspect
 		}
 		rs.gravity.Apply(p)
 		if rs.typ == "auto" && p.Width > 0 && p.Height > 0 {
@@ -370,7 +379,7 @@ func applyResize(p *params.Params, rs resize) {
 			rs.typ = "fit"
 			applyResize(&fit, rs)
 			p.SourceFit = params.SourceFit{When: params.FitWhenCrossed, Fit: fit.Fit}
-			p.ExtendToAspect = fit.ExtendToAspect // used by fit only
+			p.ExtendToAspect = p.ExtendToAspect || fit.ExtendToAspect
 		}
 	case "force":
 		p.Fit = params.FitScale.Enlarging(rs.enlarge)
@@ -770,8 +779,9 @@ var options = map[string]option{
 	// and enforce_thumbnail is read as no: the main image is decoded, never
 	// a HEIC's or AVIF's embedded thumbnail.
 	"ignored": func(*params.Params, *resize, string, []string) error { return nil },
-	// exar:%extend[:%gravity]: the fitted image padded to the box's aspect
-	// ratio; centred, as ex pads (the gravity is read, not used).
+	// exar:%extend[:%gravity]: the fitted image, or fill's cut, padded to
+	// the box's aspect ratio (applyResize); centred, as ex pads (the
+	// gravity is read, not used).
 	"extend_aspect_ratio": func(_ *params.Params, rs *resize, name string, args []string) error {
 		var err error
 		rs.extendAspect, err = boolArg(name, args[:1])
