@@ -51,6 +51,18 @@ func TestImgproxyResizeSizes(t *testing.T) {
 		{"rs:fill:800:800/exar:1", 400, 400},
 		{"rs:fill-down:800:800/exar:1", 200, 200},
 		{"rs:fill:800:800:1/exar:1", 800, 800},
+		// Without enlarge the DPR goes only as far as the image's own size
+		// (calcScale: "dprScale = math.Min(dprScale, math.Min(wshrink,
+		// hshrink))"), the box keeping its aspect ratio: fill:200:150 at
+		// dpr 2 has shrink min(400/200, 200/150) = 1.333, so the box is
+		// 267x200; where the image is smaller than the box the DPR is 1.
+		{"rs:fill:200:150/dpr:2", 267, 200},
+		{"rs:fill:200:150/dpr:2/el:1", 400, 300},
+		{"rs:fill:300:300/dpr:2", 300, 200},
+		{"rs:fill:300:300:0:1/dpr:2", 300, 300},
+		{"rs:fit:300:150:0:1/dpr:2", 400, 200},
+		{"rs:fit:300:0/dpr:2", 400, 200},
+		{"rs:fit:300:0/dpr:2/el:1", 600, 300},
 	} {
 		s.image(t, "/insecure/"+c.path+"/plain//img/photo.jpg", "jpeg", c.w, c.h)
 	}

@@ -48,3 +48,14 @@ func TestFitNamesLater(t *testing.T) {
 		}
 	}
 }
+
+// The imgproxy fits with a box of their own that never enlarge cap the
+// DPR (imgproxy's calcScale); the others take it whole.
+func TestFitCapsDPR(t *testing.T) {
+	caps := map[Fit]bool{FitCropDown: true, FitCropDownPad: true, FitMinPad: true, FitMaxPad: true}
+	for f := FitClip; f <= FitMaxPad; f++ {
+		if f.CapsDPR() != caps[f] {
+			t.Errorf("%s.CapsDPR() = %v", f, f.CapsDPR())
+		}
+	}
+}

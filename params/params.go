@@ -903,6 +903,21 @@ func (f Fit) Crops() bool {
 	return f == FitCrop || f == FitMin || f == FitCropDown || f == FitCropDownPad || f == FitMinPad
 }
 
+// CapsDPR reports whether f takes the DPR only as far as it does not
+// enlarge the image, as imgproxy's calcScale caps its dprScale without
+// enlarge: the imgproxy fits that never enlarge and have a box of their
+// own to cut or pad to (FitCropDown, FitCropDownPad, FitMinPad,
+// FitMaxPad). Their box is Width x Height times the smaller of DPR and
+// the factor that brings the image, as the fit scales it at DPR 1, to its
+// own size; times 1 where the image is already smaller than the box. A
+// 1000x500 image in fill's 600x400 box at DPR 2 is cut to 750x500, not to
+// 1000x500; a 400x200 one in 300x300 at DPR 2 to 300x200, as at DPR 1.
+// (FitMax, FitMin and FitScaleDown, imgproxy's other fits without
+// enlarge, come out the same either way.)
+func (f Fit) CapsDPR() bool {
+	return f == FitCropDown || f == FitCropDownPad || f == FitMinPad || f == FitMaxPad
+}
+
 // Fills reports whether f pads the image to the box (FitFill, FitFillMax,
 // FitClamp) after fitting it inside the box; FitCropDownPad and FitMinPad,
 // which pad what a crop leaves, and FitMaxPad, which pads only the sides

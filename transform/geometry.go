@@ -54,6 +54,9 @@ func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geom
 		}
 		return p.Rotate
 	}
+	if p.Fit.CapsDPR() {
+		p.DPR = cappedDPR(rw, rh, p)
+	}
 	W, H := p.DeviceBox()
 	if p.WidthRatio > 0 || p.HeightRatio > 0 {
 		W, H = ratioSides(W, H, rw, rh, p.WidthRatio, p.HeightRatio, p.DevicePixelRatio())
@@ -179,6 +182,43 @@ func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geom
 		}
 	}
 	return clampGeometry(g, maxDim, angle(g))
+}
+
+// cappedDPR is the DPR a fit that CapsDPR takes for a rw x rh region, as
+// imgproxy's calcScale (processing/prepare.go) works it out without
+// enlarge, its shrinks being the region's sides over the box's at DPR 1
+// (a side not given: the other's shrink), made one by the fit (the
+// smaller for a cover, the larger for maxpad):
+//
+//	if minShrink < 1 { wshrink /= minShrink; hshrink /= minShrink ...
+//	pctx.dprScale = math.Min(pctx.dprScale, math.Min(wshrink, hshrink))
+//
+// so the DPR is at most that shrink, and 1 where the image is smaller
+// than the box (the shrink below 1 is divided back to 1). Without a box it
+// is 1.
+func cappedDPR(rw, rh int, p params.Params) float64 {
+	w, h := float64(p.Width), float64(p.Height)
+	if p.WidthRatio > 0 {
+		w = float64(rw) * p.WidthRatio
+	}
+	if p.HeightRatio > 0 {
+		h = float64(rh) * p.HeightRatio
+	}
+	ws, hs := float64(rw)/w, float64(rh)/h
+	var shrink float64
+	switch {
+	case w == 0 && h == 0:
+		return 1
+	case w == 0:
+		shrink = hs
+	case h == 0:
+		shrink = ws
+	case p.Fit == params.FitMaxPad:
+		shrink = math.Max(ws, hs)
+	default:
+		shrink = math.Min(ws, hs)
+	}
+	return math.Min(p.DevicePixelRatio(), math.Max(1, shrink))
 }
 
 // imageSize is the size of the image the plan leaves before its canvas:

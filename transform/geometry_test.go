@@ -70,3 +70,53 @@ func TestPlanGeometryImgproxyFits(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanGeometryImgproxyDPR: without enlarge imgproxy v3 takes the DPR
+// only as far as it does not enlarge the image; calcScale
+// (processing/prepare.go):
+//
+//	if minShrink < 1 { wshrink /= minShrink; hshrink /= minShrink ...
+//	// The minimum of wshrink and hshrink is the maximum dprScale value
+//	// that can be used without enlarging the image.
+//	pctx.dprScale = math.Min(pctx.dprScale, math.Min(wshrink, hshrink))
+//
+// and calcSizes sizes the box at that DPR ("pctx.targetWidth =
+// imath.Scale(po.Width, pctx.dprScale*po.ZoomWidth)"). So a 1000x500 image
+// in fill:600:400 at dpr 2 (shrink min(1000/600, 500/400) = 1.25) is cut
+// to 750x500, and a 400x200 one in fill:300:300 at dpr 2 (shrink below 1:
+// the DPR is 1) to 300x200 as without dpr. fit, fill-down and force come
+// out the same either way and are pinned to show it.
+func TestPlanGeometryImgproxyDPR(t *testing.T) {
+	plain := func(w, h int) geometry { return geometry{resizeW: w, resizeH: h, interesting: vips.NoCrop} }
+	cut := func(g geometry, x, y, w, h int) geometry { g.cropX, g.cropY, g.cropW, g.cropH = x, y, w, h; return g }
+	pad := func(g geometry, w, h int) geometry { g.canvasW, g.canvasH = w, h; return g }
+	for _, c := range []struct {
+		name   string
+		rw, rh int
+		p      params.Params
+		want   geometry
+	}{
+		// fit:600:0/dpr:2 on a 1000-wide image: 1000 wide, not 1200.
+		{"fit:600:0/dpr:2", 1000, 500, params.Params{Width: 600, DPR: 2, Fit: params.FitMax}, plain(1000, 500)},
+		{"fit:600:0/dpr:2/el:1", 1000, 500, params.Params{Width: 600, DPR: 2, Fit: params.FitClip}, plain(1200, 600)},
+		{"fit:600:0:0:1/dpr:2", 1000, 500, params.Params{Width: 600, DPR: 2, Fit: params.FitMaxPad}, plain(1000, 500)},
+		{"fit:600:300:0:1/dpr:2", 1000, 500, params.Params{Width: 600, Height: 300, DPR: 2, Fit: params.FitMaxPad}, plain(1000, 500)},
+		{"fit:400:400:0:1/dpr:2", 1000, 500, params.Params{Width: 400, Height: 400, DPR: 2, Fit: params.FitMaxPad}, pad(plain(800, 400), 800, 800)},
+		{"fill:600:400/dpr:2", 1000, 500, params.Params{Width: 600, Height: 400, DPR: 2, Fit: params.FitCropDown}, cut(plain(1000, 500), 125, 0, 750, 500)},
+		{"fill:600:400/dpr:2/el:1", 1000, 500, params.Params{Width: 600, Height: 400, DPR: 2, Fit: params.FitCrop}, cut(plain(1600, 800), 200, 0, 1200, 800)},
+		{"fill:300:200/dpr:2", 1000, 500, params.Params{Width: 300, Height: 200, DPR: 2, Fit: params.FitCropDown}, cut(plain(800, 400), 100, 0, 600, 400)},
+		{"fill:600:400:0:1/dpr:2", 1000, 500, params.Params{Width: 600, Height: 400, DPR: 2, Fit: params.FitCropDownPad}, cut(plain(1000, 500), 125, 0, 750, 500)},
+		{"fill-down:600:400/dpr:2", 1000, 500, params.Params{Width: 600, Height: 400, DPR: 2, Fit: params.FitMin}, cut(plain(1000, 500), 125, 0, 750, 500)},
+		{"fill:300:300/dpr:2", 400, 200, params.Params{Width: 300, Height: 300, DPR: 2, Fit: params.FitCropDown}, cut(plain(400, 200), 50, 0, 300, 200)},
+		{"fill:200:150/dpr:2", 400, 200, params.Params{Width: 200, Height: 150, DPR: 2, Fit: params.FitCropDown}, cut(plain(400, 200), 66, 0, 267, 200)},
+		{"fill:300:300:0:1/dpr:2", 400, 200, params.Params{Width: 300, Height: 300, DPR: 2, Fit: params.FitCropDownPad}, pad(cut(plain(400, 200), 50, 0, 300, 200), 300, 300)},
+		{"fill-down:300:300:0:1/dpr:2", 400, 200, params.Params{Width: 300, Height: 300, DPR: 2, Fit: params.FitMinPad}, pad(cut(plain(400, 200), 100, 0, 200, 200), 300, 300)},
+		{"fill-down:300:300/dpr:2", 400, 200, params.Params{Width: 300, Height: 300, DPR: 2, Fit: params.FitMin}, cut(plain(400, 200), 100, 0, 200, 200)},
+		{"fit:800:0:0:1/dpr:2", 400, 200, params.Params{Width: 800, DPR: 2, Fit: params.FitMaxPad}, pad(plain(400, 200), 800, 200)},
+		{"force:300:300/dpr:2", 400, 200, params.Params{Width: 300, Height: 300, DPR: 2, Fit: params.FitScaleDown}, plain(200, 200)},
+	} {
+		if got := planGeometry(c.rw, c.rh, c.p, 0, false); got != c.want {
+			t.Errorf("%s on %dx%d (%s): planGeometry = %+v, want %+v", c.name, c.rw, c.rh, c.p.Fit, got, c.want)
+		}
+	}
+}
