@@ -42,9 +42,18 @@ func TestSupabaseURLs(t *testing.T) {
 	near(t, "fill", fill, 10, 50, red)
 	near(t, "fill", fill, 90, 50, blue)
 	s.image(t, obj+"?width=100&height=100&resize=contain&format=origin", "jpeg", 100, 50)
-	// Never enlarged: cover keeps the box's ratio at the source's size,
-	// and a width above 2500 is read as 2500.
-	s.image(t, obj+"?width=800&height=800&format=origin", "jpeg", 200, 200)
+	// Never enlarged, as Supabase's imgproxy without enlarge: cover's
+	// scale is capped at 1 and the cut is min(box, image) (imgproxy's fill,
+	// calcScale and cropToResult), so 800x800 leaves the 400x200 source
+	// whole and 300x300 cuts 300x200 from it; fill (imgproxy's force)
+	// divides both factors by the larger, 800x800 giving 200x200, and
+	// stretches one side given alone, the other the source's. A width
+	// above 2500 is read as 2500.
+	s.image(t, obj+"?width=800&height=800&format=origin", "jpeg", 400, 200)
+	s.image(t, obj+"?width=300&height=300&format=origin", "jpeg", 300, 200)
+	s.image(t, obj+"?width=800&height=800&resize=fill&format=origin", "jpeg", 200, 200)
+	s.image(t, obj+"?width=300&resize=fill&format=origin", "jpeg", 300, 200)
+	s.image(t, obj+"?width=300&resize=cover&format=origin", "jpeg", 300, 150)
 	s.image(t, obj+"?width=9000&format=origin", "jpeg", 400, 200)
 	// Without format, the Accept header picks WebP (or AVIF).
 	s.image(t, obj+"?width=100&quality=60", "webp", 100, 50, "Accept", "image/avif;q=0,image/webp,*/*")

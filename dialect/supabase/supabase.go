@@ -17,11 +17,17 @@
 //
 //   - width, height: integers; each is kept within 1 to 2500, as Supabase
 //     clamps them (0 is the same as leaving it out). One alone keeps the
-//     aspect ratio.
+//     aspect ratio, but with resize=fill.
 //   - resize: cover (default; covers the box and crops the centre),
 //     contain (fits inside the box), fill (stretches to the box). Supabase's
-//     imgproxy never enlarges: neither does Matte (cover, contain); with one
-//     side every mode scales to it.
+//     renderer sends them to imgproxy as its resizing types fill, fit and
+//     force (formatResizeType), without enlarge, and Matte sizes them as its
+//     imgproxy dialect does: cover's scale is capped at 1 and the cut is
+//     the box or, where the image is smaller, the image's side (cropdown);
+//     fill's two factors are divided by the larger where it is over 1
+//     (scaledown). With one side cover and contain scale to it; fill
+//     stretches that side alone, the other staying the image's (imgproxy's
+//     force: "if po.Width == 0 { dstW = srcW }").
 //   - quality: 20 to 100. Supabase's default is 80; Matte's is its configured
 //     per-format quality.
 //   - format: origin (the source's format) or avif. Without it the format
@@ -156,16 +162,21 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		return dialect.ImageURL{}, true, err
 	}
 	switch {
-	case p.Width == 0 || p.Height == 0:
-		if p.Width != 0 || p.Height != 0 {
-			p.Fit = params.FitMax
+	case p.Width == 0 && p.Height == 0:
+	case resize == "fill":
+		p.Fit = params.FitScaleDown
+		// The side not given is the source's own, times 1.
+		if p.Width == 0 {
+			p.WidthRatio = 1
+		} else if p.Height == 0 {
+			p.HeightRatio = 1
 		}
+	case p.Width == 0 || p.Height == 0:
+		p.Fit = params.FitMax
 	case resize == "cover":
-		p.Fit = params.FitMin
+		p.Fit = params.FitCropDown
 	case resize == "contain":
 		p.Fit = params.FitMax
-	case resize == "fill":
-		p.Fit = params.FitScale
 	}
 	p.AutoFormat = q.Get("format") == ""
 	out.Params = p

@@ -21,15 +21,22 @@ func TestParseValid(t *testing.T) {
 	const pub = "/storage/v1/render/image/public"
 	urltest.CheckValid(t, New(), []urltest.Valid{
 		// Supabase's documented example: cover, format by Accept.
-		{pub + "/bucket/image.jpg?width=500&height=600", "/bucket/image.jpg", "", params.Params{Width: 500, Height: 600, Fit: params.FitMin, AutoFormat: true}},
-		{pub + "/bucket/image.jpg?width=500&height=600&resize=cover", "/bucket/image.jpg", "", params.Params{Width: 500, Height: 600, Fit: params.FitMin, AutoFormat: true}},
+		{pub + "/bucket/image.jpg?width=500&height=600", "/bucket/image.jpg", "", params.Params{Width: 500, Height: 600, Fit: params.FitCropDown, AutoFormat: true}},
+		{pub + "/bucket/image.jpg?width=500&height=600&resize=cover", "/bucket/image.jpg", "", params.Params{Width: 500, Height: 600, Fit: params.FitCropDown, AutoFormat: true}},
 		{pub + "/bucket/image.jpg?width=500&height=600&resize=contain", "/bucket/image.jpg", "", params.Params{Width: 500, Height: 600, Fit: params.FitMax, AutoFormat: true}},
-		{pub + "/bucket/image.jpg?width=500&height=600&resize=fill", "/bucket/image.jpg", "", params.Params{Width: 500, Height: 600, Fit: params.FitScale, AutoFormat: true}},
-		// One side scales to it in every mode.
-		{pub + "/bucket/image.jpg?width=500&resize=fill", "/bucket/image.jpg", "", params.Params{Width: 500, Fit: params.FitMax, AutoFormat: true}},
+		// Supabase's storage server (src/storage/renderer/image.ts,
+		// formatResizeType) sends cover as imgproxy's "fill", contain as
+		// "fit" and fill as "force", never with enlarge: cropdown, max,
+		// scaledown.
+		{pub + "/bucket/image.jpg?width=500&height=600&resize=fill", "/bucket/image.jpg", "", params.Params{Width: 500, Height: 600, Fit: params.FitScaleDown, AutoFormat: true}},
+		// One side: cover and contain scale to it; fill (force) stretches
+		// it alone, the other side the source's own.
+		{pub + "/bucket/image.jpg?width=500&resize=cover", "/bucket/image.jpg", "", params.Params{Width: 500, Fit: params.FitMax, AutoFormat: true}},
+		{pub + "/bucket/image.jpg?width=500&resize=fill", "/bucket/image.jpg", "", params.Params{Width: 500, HeightRatio: 1, Fit: params.FitScaleDown, AutoFormat: true}},
+		{pub + "/bucket/image.jpg?height=50&resize=fill", "/bucket/image.jpg", "", params.Params{Height: 50, WidthRatio: 1, Fit: params.FitScaleDown, AutoFormat: true}},
 		{pub + "/bucket/image.jpg?height=20", "/bucket/image.jpg", "", params.Params{Height: 20, Fit: params.FitMax, AutoFormat: true}},
 		// Sizes above 2500 are clamped to it, 0 is none, as Supabase reads them.
-		{pub + "/b/a.png?width=5000&height=00000000000000000000000009999", "/b/a.png", "", params.Params{Width: 2500, Height: 2500, Fit: params.FitMin, AutoFormat: true}},
+		{pub + "/b/a.png?width=5000&height=00000000000000000000000009999", "/b/a.png", "", params.Params{Width: 2500, Height: 2500, Fit: params.FitCropDown, AutoFormat: true}},
 		{pub + "/b/a.png?width=0&height=40", "/b/a.png", "", params.Params{Height: 40, Fit: params.FitMax, AutoFormat: true}},
 		{pub + "/b/a.png?quality=20", "/b/a.png", "", params.Params{Quality: 20, AutoFormat: true}},
 		{pub + "/b/a.png?quality=100&format=origin", "/b/a.png", "", params.Params{Quality: 100}},
@@ -89,8 +96,8 @@ func TestParseNotClaimed(t *testing.T) {
 // these requests.
 func TestParseBuilderURLs(t *testing.T) {
 	want := map[string]dialect.ImageURL{
-		"/storage/v1/render/image/public/img/builders.jpg?width=400&height=300":    {Source: "/img/builders.jpg", Params: params.Params{Width: 400, Height: 300, Fit: params.FitMin, AutoFormat: true}},
-		"/storage/v1/render/image/public/img/builders.jpg?width=200&height=150":    {Source: "/img/builders.jpg", Params: params.Params{Width: 200, Height: 150, Fit: params.FitMin, AutoFormat: true}},
+		"/storage/v1/render/image/public/img/builders.jpg?width=400&height=300":    {Source: "/img/builders.jpg", Params: params.Params{Width: 400, Height: 300, Fit: params.FitCropDown, AutoFormat: true}},
+		"/storage/v1/render/image/public/img/builders.jpg?width=200&height=150":    {Source: "/img/builders.jpg", Params: params.Params{Width: 200, Height: 150, Fit: params.FitCropDown, AutoFormat: true}},
 		"/storage/v1/render/image/public/img/builders.jpg?width=320&format=origin": {Source: "/img/builders.jpg", Params: params.Params{Width: 320, Fit: params.FitMax}},
 	}
 	urltest.CheckBuilderURLs(t, New(), "supabase", want)
