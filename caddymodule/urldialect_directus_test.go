@@ -50,6 +50,9 @@ http://localhost:9080 {
 	// withoutEnlargement: outside would grow the image; it keeps 400x200.
 	s.image(t, asset+"?width=800&height=800&fit=outside", "jpeg", 1600, 800)
 	s.image(t, asset+"?width=800&height=800&fit=outside&withoutEnlargement=true", "jpeg", 400, 200)
+	// cover with it is sharp's: scale 1 at most, then min(box, image) on
+	// each side (not the box's ratio, which would be 400x150).
+	s.image(t, asset+"?width=800&height=300&withoutEnlargement=true", "jpeg", 400, 200)
 	s.image(t, asset+"/photo.jpg?width=100&fit=inside&quality=50", "jpeg", 100, 50)
 	// transforms: flop mirrors (blue on the left), negate turns red cyan.
 	flop := s.png(t, asset+"?width=100&format=png&transforms="+url.QueryEscape(`[["flop"]]`), 100, 50)

@@ -21,6 +21,11 @@ func TestKeyCDNURLs(t *testing.T) {
 	s.pixel(t, a+"?width=100&height=100&format=png", 25, 50, red, 100, 100)
 	s.pixel(t, a+"?width=100&height=100&format=png", 75, 50, blue, 100, 100)
 	s.pixel(t, a+"?width=100&height=100&position=right&format=png", 25, 50, blue, 100, 100)
+	// Without enlarge, cover is sharp's withoutEnlargement: scale 1 at
+	// most, then min(box, image) on each side (not the box's ratio, which
+	// would be 400x150 and 200x200).
+	s.image(t, a+"?width=800&height=300", "jpeg", 400, 200)
+	s.image(t, a+"?width=300&height=300", "jpeg", 300, 200)
 	// fit=contain pads with bg, opaque black by default.
 	s.pixel(t, a+"?width=100&height=100&fit=contain&format=png", 50, 10, [3]uint32{0, 0, 0}, 100, 100)
 	s.pixel(t, a+"?width=100&height=100&fit=contain&bg=00ff00&format=png", 50, 10, [3]uint32{0, 255, 0}, 100, 100)

@@ -23,8 +23,9 @@
 //     background), inside (fits inside), outside (covers without cropping).
 //     With one side every fit scales to it.
 //   - withoutEnlargement: true or false (default): true never enlarges
-//     (cover keeps the crop's ratio at the image's own size, contain pads a
-//     smaller image at its own size).
+//     (cover cuts the box from the image at its own size, or the image's
+//     side where it is the smaller, as sharp does; contain pads a smaller
+//     image at its own size).
 //   - quality: 1 to 100.
 //   - format: auto (AVIF, then WebP by the Accept header; else the
 //     source's format, where Directus falls back to JPEG), jpg (or jpeg),
@@ -458,7 +459,15 @@ func (t transformation) params() params.Params {
 	case !both || r.fit == "inside":
 		p.Fit = params.FitClip.Enlarging(!r.withoutEnlargement)
 	case r.fit == "" || r.fit == "cover":
-		p.Fit = params.FitCrop.Enlarging(!r.withoutEnlargement)
+		// sharp's cover with withoutEnlargement caps the scale at 1 and
+		// then cuts min(box, image) on each side ("int width =
+		// std::min(image.width(), baton->width)" in sharp's pipeline): a
+		// 1200x900 image in 1600x600 is 1200x600, not cut down to the
+		// box's ratio as FitMin would.
+		p.Fit = params.FitCrop
+		if r.withoutEnlargement {
+			p.Fit = params.FitCropDown
+		}
 	case r.fit == "contain":
 		p.Fit = params.FitFill.Enlarging(!r.withoutEnlargement)
 		p.FillColor = params.Color{A: 255, Set: true} // sharp's default background: opaque black

@@ -33,7 +33,12 @@ func TestParseValid(t *testing.T) {
 		// Directus's documented example (Transform Files).
 		{id + "?fit=cover&width=200&height=200&quality=80", id, "", params.Params{Width: 200, Height: 200, Fit: params.FitCrop, Quality: 80}},
 		{id + "?width=200&height=100", id, "", params.Params{Width: 200, Height: 100, Fit: params.FitCrop}},
-		{id + "?width=200&height=100&withoutEnlargement=true", id, "", params.Params{Width: 200, Height: 100, Fit: params.FitMin}},
+		// sharp's cover with withoutEnlargement ("do not enlarge if the
+		// width or height are already less than the specified
+		// dimensions") cuts min(box, image) on each side: FitCropDown (a
+		// 1200x900 image in 1600x600 is 1200x600), not FitMin (1200x450).
+		{id + "?width=200&height=100&withoutEnlargement=true", id, "", params.Params{Width: 200, Height: 100, Fit: params.FitCropDown}},
+		{id + "?width=1600&height=600&withoutEnlargement=true", id, "", params.Params{Width: 1600, Height: 600, Fit: params.FitCropDown}},
 		{id + "?width=200&height=100&fit=contain", id, "", params.Params{Width: 200, Height: 100, Fit: params.FitFill, FillColor: black}},
 		{id + "?width=200&height=100&fit=contain&withoutEnlargement=1", id, "", params.Params{Width: 200, Height: 100, Fit: params.FitFillMax, FillColor: black}},
 		{id + "?width=200&height=100&fit=inside", id, "", params.Params{Width: 200, Height: 100, Fit: params.FitClip}},
@@ -132,8 +137,8 @@ func TestParseNotClaimed(t *testing.T) {
 // these requests.
 func TestParseBuilderURLs(t *testing.T) {
 	want := map[string]dialect.ImageURL{
-		"/assets/builders.jpg?width=400&height=300&withoutEnlargement=true&fit=cover": {Source: "/assets/builders.jpg", Params: params.Params{Width: 400, Height: 300, Fit: params.FitMin}},
-		"/assets/builders.jpg?width=200&height=150&withoutEnlargement=true&fit=cover": {Source: "/assets/builders.jpg", Params: params.Params{Width: 200, Height: 150, Fit: params.FitMin}},
+		"/assets/builders.jpg?width=400&height=300&withoutEnlargement=true&fit=cover": {Source: "/assets/builders.jpg", Params: params.Params{Width: 400, Height: 300, Fit: params.FitCropDown}},
+		"/assets/builders.jpg?width=200&height=150&withoutEnlargement=true&fit=cover": {Source: "/assets/builders.jpg", Params: params.Params{Width: 200, Height: 150, Fit: params.FitCropDown}},
 		"/assets/builders.jpg?width=320&format=png&withoutEnlargement=true&fit=cover": {Source: "/assets/builders.jpg", Params: params.Params{Width: 320, Fit: params.FitMax, Format: params.FormatPNG}},
 	}
 	urltest.CheckBuilderURLs(t, mustNew(t, nil), "directus", want)

@@ -388,7 +388,16 @@ func (r request) params() params.Params {
 	case !both || r.fit == "inside":
 		p.Fit = params.FitClip.Enlarging(r.enlarge)
 	case r.fit == "" || r.fit == "cover":
-		p.Fit = params.FitCrop.Enlarging(r.enlarge)
+		// sharp's cover without enlargement caps the scale at 1 and then
+		// cuts min(box, image) on each side ("int width =
+		// std::min(image.width(), baton->width)" in sharp's pipeline): a
+		// 1200x900 image in 1600x600 is 1200x600, not cut down to the
+		// box's ratio as FitMin would. The smart crop and the focal point
+		// place that same cut.
+		p.Fit = params.FitCrop
+		if !r.enlarge {
+			p.Fit = params.FitCropDown
+		}
 	case r.fit == "contain":
 		p.Fit = params.FitFill.Enlarging(r.enlarge)
 		p.FillColor = params.Color{A: 255, Set: true} // sharp's default background: opaque black

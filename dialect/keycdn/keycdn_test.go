@@ -24,9 +24,15 @@ func TestParseValid(t *testing.T) {
 		{img + "?width=400", img, "", params.Params{Width: 400, Fit: params.FitMax}},
 		{img + "?height=300&enlarge=1", img, "", params.Params{Height: 300, Fit: params.FitClip}},
 		{img + "?width=400&height=0", img, "", params.Params{Width: 400, Fit: params.FitMax}},
-		// fit, with both sides; cover is the default.
-		{img + "?width=400&height=300", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitMin}},
-		{img + "?width=400&height=300&fit=cover&position=top", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropTop}},
+		// fit, with both sides; cover is the default. Without enlarge it is
+		// sharp's cover with withoutEnlargement ("do not enlarge if the
+		// width or height are already less than the specified
+		// dimensions"): scale at most 1, then min(box, image) on each side,
+		// which is FitCropDown (a 1200x900 image in 1600x600 is 1200x600),
+		// not FitMin (1200x450).
+		{img + "?width=400&height=300", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitCropDown}},
+		{img + "?width=1600&height=600", img, "", params.Params{Width: 1600, Height: 600, Fit: params.FitCropDown}},
+		{img + "?width=400&height=300&fit=cover&position=top", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitCropDown, Crop: params.CropTop}},
 		{img + "?width=400&height=300&position=left&enlarge=1", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Crop: params.CropLeft}},
 		{img + "?width=400&height=300&fit=contain", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitFillMax, FillColor: black}},
 		{img + "?width=400&height=300&fit=contain&bg=ff0000&enlarge=1", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitFill, FillColor: red}},
@@ -38,8 +44,8 @@ func TestParseValid(t *testing.T) {
 		// crop.
 		{img + "?crop=800,600", img, "", params.Params{Region: params.Region{W: 800, H: 600}}},
 		{img + "?crop=800,600,10,20&width=400", img, "", params.Params{Rect: params.Rect{X: 10, Y: 20, W: 800, H: 600}, Width: 400, Fit: params.FitMax}},
-		{img + "?crop=smart&width=400&height=300", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropAttention}},
-		{img + "?crop=fp,0.25,0.75&width=400&height=300", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Focus: params.Focus{X: 0.25, Y: 0.75, Set: true}}},
+		{img + "?crop=smart&width=400&height=300", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitCropDown, Crop: params.CropAttention}},
+		{img + "?crop=fp,0.25,0.75&width=400&height=300", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitCropDown, Focus: params.Focus{X: 0.25, Y: 0.75, Set: true}}},
 		{img + "?crop=fp,0.5,0.5,2&width=400&height=300", img, "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Focus: params.Focus{X: 0.5, Y: 0.5, Zoom: 2, Set: true}}},
 		// extend, rotate and the compose operations.
 		{img + "?extend=10&bg=ff0000", img, "", params.Params{Pad: 10, Background: red}},
@@ -116,9 +122,9 @@ func TestParseNotClaimed(t *testing.T) {
 func TestParseBuilderURLs(t *testing.T) {
 	const src = "/keycdn/builders.jpg"
 	want := map[string]dialect.ImageURL{
-		src + "?width=400&height=300&fit=cover": {Source: src, Params: params.Params{Width: 400, Height: 300, Fit: params.FitMin}},
+		src + "?width=400&height=300&fit=cover": {Source: src, Params: params.Params{Width: 400, Height: 300, Fit: params.FitCropDown}},
 		src + "?width=320&format=png&fit=cover": {Source: src, Params: params.Params{Width: 320, Fit: params.FitMax, Format: params.FormatPNG}},
-		src + "?width=200&height=150&fit=cover": {Source: src, Params: params.Params{Width: 200, Height: 150, Fit: params.FitMin}},
+		src + "?width=200&height=150&fit=cover": {Source: src, Params: params.Params{Width: 200, Height: 150, Fit: params.FitCropDown}},
 	}
 	urltest.CheckBuilderURLs(t, New(), "keycdn", want)
 }
