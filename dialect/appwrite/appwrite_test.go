@@ -87,6 +87,10 @@ func TestParseInvalid(t *testing.T) {
 		{"/v1/storage/buckets/_b/files/f/preview", []string{"path"}, "names no file"},
 		{"/v1/storage/buckets/b/files/" + strings.Repeat("a", 37) + "/preview", []string{"path"}, "names no file"},
 		{"/v1/storage/buckets/b/files/../preview", []string{"path"}, "names no file"},
+		// A pair url.ParseQuery skips (a bad escape, a ;) is a 400 on the
+		// query, not an option dropped.
+		{file + "?width=%zz", []string{"query"}, "not validly escaped"},
+		{file + "?width=100;height=50", []string{"query"}, "does not separate parameters"},
 	})
 }
 
@@ -116,7 +120,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, tail string) {
-		got, _, ok := urltest.FuzzParsed(t, New(), "/v1/storage/buckets/"+tail, func(f string) bool { return f == "path" || allowed[f] != "" })
+		got, _, ok := urltest.FuzzParsed(t, New(), "/v1/storage/buckets/"+tail, func(f string) bool { return f == "path" || f == "query" || allowed[f] != "" })
 		if !ok {
 			return
 		}

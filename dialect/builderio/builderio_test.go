@@ -60,6 +60,10 @@ func TestParseInvalid(t *testing.T) {
 		{"/api/v1/image/assets/a/b/", []string{"path"}, "names no asset"},
 		{"/api/v1/image/assets/a/../b", []string{"path"}, ". or .."},
 		{"/api/v1/image/assets/a/b%00", []string{"path"}, "not a path on this site"},
+		// A pair url.ParseQuery skips (a bad escape, a ;) is a 400 on the
+		// query, not an option dropped.
+		{asset + "?width=%zz", []string{"query"}, "not validly escaped"},
+		{asset + "?width=100;height=50", []string{"query"}, "does not separate parameters"},
 	})
 }
 

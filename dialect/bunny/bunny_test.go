@@ -150,7 +150,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		got, _, ok := urltest.FuzzParsed(t, New(), raw, func(f string) bool { return f == "path" || isParam(f) })
+		got, _, ok := urltest.FuzzParsed(t, New(), raw, func(f string) bool { return f == "path" || f == "query" || isParam(f) })
 		if !ok {
 			return
 		}

@@ -97,9 +97,8 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		return dialect.ImageURL{}, false, nil
 	}
 	var errs urlform.Errors
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil {
-		errs.Add("query", "The query is not validly escaped.")
+	q, ok := errs.Query(u.RawQuery)
+	if !ok {
 		return dialect.ImageURL{}, true, errs.Err()
 	}
 	names := make([]string, 0, len(q))
@@ -246,6 +245,7 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if srcEsc, query, ok = strings.Cut(srcEsc, "?"); ok && !strings.HasPrefix(srcEsc, "http:") && !strings.HasPrefix(srcEsc, "https:") {
 		return dialect.ImageURL{}, true, params.Errors{params.BadParam("source", "A path on this site takes no query of its own; Cloudimage's parameters are the URL's query.")}
 	}
+	var err error
 	out.Source, _, err = pathurl.Source(srcEsc, query, "source")
 	if err != nil {
 		return dialect.ImageURL{}, true, params.AsErrors(err)

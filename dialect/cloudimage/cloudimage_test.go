@@ -68,6 +68,10 @@ func TestParseInvalid(t *testing.T) {
 		{"/v7/?w=1", []string{"source"}, "names no source"},
 		{"/v7/img/../a.jpg", []string{"source"}, ". or .. segment"},
 		{"/v7/img%2Fa.jpg%3Fx%3D1?ci_url_encoded=1", []string{"source"}, "takes no query"},
+		// A pair url.ParseQuery skips (a bad escape, a ;) is a 400 on the
+		// query, not an option dropped.
+		{"/v7/img/a.jpg" + "?w=%zz", []string{"query"}, "not validly escaped"},
+		{"/v7/img/a.jpg" + "?w=100;h=50", []string{"query"}, "does not separate parameters"},
 	})
 }
 

@@ -159,7 +159,10 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		out.Query = urlform.Without(u.RawQuery, known)
 	}
 
-	q, _ := url.ParseQuery(u.RawQuery)
+	q, ok := errs.Query(u.RawQuery)
+	if !ok {
+		return dialect.ImageURL{}, true, errs.Err()
+	}
 	for _, name := range refused {
 		if q.Has(name) {
 			errs.Add(name, fmt.Sprintf("%s is not a Contentstack option Matte supports.", name))

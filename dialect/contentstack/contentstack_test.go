@@ -130,6 +130,10 @@ func TestParseInvalid(t *testing.T) {
 		{"/v3/assets/a/b/c/", []string{"path"}, "names no asset"},
 		{"/v3/assets/a/../b/c.jpg", []string{"path"}, ". or .."},
 		{"/v3/assets/a/b/c%00.jpg", []string{"path"}, "not a path on this site"},
+		// A pair url.ParseQuery skips (a bad escape, a ;) is a 400 on the
+		// query, not an option dropped.
+		{owl + "?width=%zz", []string{"query"}, "not validly escaped"},
+		{owl + "?width=100;height=50", []string{"query"}, "does not separate parameters"},
 	})
 }
 

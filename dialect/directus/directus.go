@@ -179,7 +179,10 @@ func (d *Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		out.Source = src
 		out.Query = urlform.Without(u.RawQuery, isParam)
 	}
-	q, _ := url.ParseQuery(u.RawQuery)
+	q, ok := errs.Query(u.RawQuery)
+	if !ok {
+		return dialect.ImageURL{}, true, errs.Err()
+	}
 	var t transformation
 	if keys := q["key"]; len(keys) > 0 {
 		for _, n := range names[1:] {

@@ -109,6 +109,10 @@ func TestParseInvalid(t *testing.T) {
 		{img + "?progressive=yes", []string{"progressive"}, "0 or 1"},
 		{"/?width=100", []string{"path"}, "not a path on this site"},
 		{"/img/../a.jpg?width=100", []string{"path"}, ". or .."},
+		// A pair url.ParseQuery skips (a bad escape, a ;) is a 400 on the
+		// query, not an option dropped.
+		{img + "?width=%zz", []string{"query"}, "not validly escaped"},
+		{img + "?width=100;height=50", []string{"query"}, "does not separate parameters"},
 	})
 }
 
@@ -137,7 +141,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		got, _, ok := urltest.FuzzParsed(t, New(), raw, func(f string) bool { return f == "path" || isParam(f) })
+		got, _, ok := urltest.FuzzParsed(t, New(), raw, func(f string) bool { return f == "path" || f == "query" || isParam(f) })
 		if !ok {
 			return
 		}

@@ -112,7 +112,10 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		return dialect.ImageURL{}, true, params.AsErrors(err)
 	}
 	var errs urlform.Errors
-	q, _ := url.ParseQuery(u.RawQuery)
+	q, ok := errs.Query(u.RawQuery)
+	if !ok {
+		return dialect.ImageURL{}, true, errs.Err()
+	}
 	given := url.Values{} // Kontent.ai's parameters, for the imgix reader
 	for _, name := range names {
 		if vals, ok := q[name]; ok {

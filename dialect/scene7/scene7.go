@@ -136,7 +136,10 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		out.Query = urlform.Without(u.RawQuery, func(name string) bool { return isCommand(name) })
 	}
 
-	raw, _ := url.ParseQuery(u.RawQuery)
+	raw, ok := errs.Query(u.RawQuery)
+	if !ok {
+		return dialect.ImageURL{}, true, errs.Err()
+	}
 	q := url.Values{}
 	for _, name := range slices.Sorted(maps.Keys(raw)) {
 		vals, lower := raw[name], strings.ToLower(name)

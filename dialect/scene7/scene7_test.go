@@ -82,6 +82,10 @@ func TestParseInvalid(t *testing.T) {
 		{"/is/image/acme/", []string{"path"}, "names no image"},
 		{"/is/image/", []string{"path"}, "names no image"},
 		{"/is/image/acme/a/../b", []string{"path"}, ". or .."},
+		// A pair url.ParseQuery skips (a bad escape, a ;) is a 400 on the
+		// query, not an option dropped.
+		{img + "?wid=%zz", []string{"query"}, "not validly escaped"},
+		{img + "?wid=100;hei=50", []string{"query"}, "does not separate parameters"},
 	})
 }
 
@@ -111,7 +115,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, tail string) {
 		got, _, ok := urltest.FuzzParsed(t, New(), Prefix+tail, func(f string) bool {
 			l := strings.ToLower(f)
-			return f == "path" || allowed[f] != "" || refused[l] || strings.HasPrefix(l, "op_") || strings.HasPrefix(f, "$")
+			return f == "path" || f == "query" || allowed[f] != "" || refused[l] || strings.HasPrefix(l, "op_") || strings.HasPrefix(f, "$")
 		})
 		if !ok {
 			return

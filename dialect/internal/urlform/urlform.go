@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -127,6 +128,27 @@ func HasAny(rawQuery string, names ...string) bool {
 	return false
 }
 
+// Query is rawQuery parsed as url.ParseQuery parses it; ok is false, and a
+// 400 on field "query" is reported on e, when ParseQuery finds a pair it
+// cannot read: a bad escape (%zz) in a name or value, or a ; (which
+// ParseQuery does not take for a separator). ParseQuery skips such a pair
+// and Without takes its name out of the source's query as well, so reading
+// on would drop the option silently: a dialect answers the 400 instead (q
+// then holds only the pairs that could be read, and is not to be used).
+func (e *Errors) Query(rawQuery string) (q url.Values, ok bool) {
+	q, err := url.ParseQuery(rawQuery)
+	if err == nil {
+		return q, true
+	}
+	var esc url.EscapeError
+	if errors.As(err, &esc) {
+		e.Add("query", fmt.Sprintf("The query is not validly escaped (%s is not an escape); write a %% in a name or value as %%25.", params.QuoteShort(string(esc))))
+	} else {
+		e.Add("query", "The query holds a ;, which does not separate parameters; write & between them, and a ; in a value as %3B.")
+	}
+	return q, false
+}
+
 // Errors collects a URL's bad options: one 400 invalid_parameter error per
 // field (the first reported wins), in the order they were reported. The
 // zero value is ready to use.
@@ -195,20 +217,40 @@ func Bool(v string) (bool, error) {
 }
 
 // OnAnyPath reads u for a dialect whose query names are its only mark
-// (bunny, keycdn): claimed is false unless u's query has one of names.
+// (bunny, keycdn): claimed is false unless u's query has one of names,
+// in a pair url.ParseQuery can read or in one it would skip (a bad escape
+// in the value, a ;), so that such an option is refused, not passed over.
 // When claimed, source is u's path on this site (a bad one is reported on
 // e as "path") and query is u's raw query without the parameters isParam
-// names, for the origin; q is the query parsed.
+// names, for the origin; q is the query parsed, nil when Query reported it
+// on e.
 func (e *Errors) OnAnyPath(u *url.URL, names []string, isParam func(string) bool) (q url.Values, source, query string, claimed bool) {
-	if !HasAny(u.RawQuery, names...) {
+	if !HasAny(u.RawQuery, names...) && !namedAnywhere(u.RawQuery, names) {
 		return nil, "", "", false
 	}
-	q, _ = url.ParseQuery(u.RawQuery)
 	claimed = true
+	q, ok := e.Query(u.RawQuery)
+	if !ok {
+		q = nil
+	}
 	src, err := pathurl.Local(u.Path, "path")
 	if err != nil {
 		e.Add("path", params.AsErrors(err)[0].Detail)
 		return q, "", "", true
 	}
 	return q, src, Without(u.RawQuery, isParam), true
+}
+
+// namedAnywhere reports whether a pair of rawQuery, split at & and at ;,
+// has one of names for its (decoded) name, whatever its value: unlike
+// HasAny, also in the pairs url.ParseQuery skips.
+func namedAnywhere(rawQuery string, names []string) bool {
+	for pair := range strings.FieldsFuncSeq(rawQuery, func(r rune) bool { return r == '&' || r == ';' }) {
+		key, _, _ := strings.Cut(pair, "=")
+		k, err := url.QueryUnescape(key)
+		if err == nil && slices.Contains(names, k) {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package urlform
 import (
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -127,6 +128,12 @@ func TestOnAnyPath(t *testing.T) {
 		{"/img/a.jpg?fit=", "/img/a.jpg", "", true, false},
 		{"/?width=1", "", "", true, true},
 		{"/a/../b.jpg?width=1", "", "", true, true},
+		// Pairs url.ParseQuery skips still claim the URL, which then has
+		// an error on "query" (TestOnAnyPathBadQuery).
+		{"/img/a.jpg?width=%zz", "/img/a.jpg", "", true, false},
+		{"/img/a.jpg?v=2&width=100;fit=cover", "/img/a.jpg", "v=2", true, false},
+		{"/img/a.jpg?v=1;fit=cover", "/img/a.jpg", "v=1;fit=cover", true, false},
+		{"/img/a.jpg?v=%zz&w%zz=1", "", "", false, false},
 	}
 	for _, tt := range cases {
 		u, err := url.ParseRequestURI(tt.raw)
@@ -137,6 +144,55 @@ func TestOnAnyPath(t *testing.T) {
 		_, src, query, claimed := e.OnAnyPath(u, names, isParam)
 		if src != tt.source || query != tt.query || claimed != tt.claimed || e.Has("path") != tt.pathErr {
 			t.Errorf("%s: %q %q %v path error %v; want %q %q %v %v", tt.raw, src, query, claimed, e.Has("path"), tt.source, tt.query, tt.claimed, tt.pathErr)
+		}
+	}
+}
+
+// Query refuses on field "query" what url.ParseQuery would skip.
+func TestQuery(t *testing.T) {
+	for _, c := range []struct {
+		raw, detail string // detail "": read
+	}{
+		{"", ""},
+		{"width=100&height=50", ""},
+		{"a=%2F&b=+&c=%25", ""},
+		{"width=%zz", `The query is not validly escaped ("%zz" is not an escape)`},
+		{"w%zzidth=1", `"%zz" is not an escape`},
+		{"width=100%", `"%" is not an escape`},
+		{"v=2&width=%2", `"%2" is not an escape`},
+		{"width=100;height=50", "The query holds a ;, which does not separate parameters"},
+		{"a;b", "holds a ;"},
+	} {
+		var e Errors
+		q, ok := e.Query(c.raw)
+		if c.detail == "" {
+			if !ok || e.Err() != nil {
+				t.Errorf("%q: ok=%v %v", c.raw, ok, e.Err())
+			}
+			if want, _ := url.ParseQuery(c.raw); !reflect.DeepEqual(q, want) {
+				t.Errorf("%q: %v, want %v", c.raw, q, want)
+			}
+			continue
+		}
+		list := params.AsErrors(e.Err())
+		if ok || len(list) != 1 || list[0].Field != "query" || list[0].Status != http.StatusBadRequest || !strings.Contains(list[0].Detail, c.detail) {
+			t.Errorf("%q: ok=%v %+v, want a 400 on query with %q", c.raw, ok, list, c.detail)
+		}
+	}
+}
+
+// A claimed URL whose query url.ParseQuery cannot read has a 400 on
+// "query" and no parameters to read.
+func TestOnAnyPathBadQuery(t *testing.T) {
+	for _, raw := range []string{"/img/a.jpg?width=%zz", "/img/a.jpg?width=100;fit=cover", "/img/a.jpg?fit=cover&x=%"} {
+		u, err := url.ParseRequestURI(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e Errors
+		q, _, _, claimed := e.OnAnyPath(u, []string{"width", "fit"}, func(string) bool { return false })
+		if !claimed || !e.Has("query") || len(q) != 0 {
+			t.Errorf("%s: claimed %v, query error %v, q %v", raw, claimed, e.Has("query"), q)
 		}
 	}
 }
