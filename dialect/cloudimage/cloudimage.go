@@ -22,7 +22,13 @@
 //     enlarges); bound fits inside; cover stretches to the box. cropfit
 //     and boundmin are refused.
 //   - org_if_sml=1: never enlarge (crop, bound and a single side; cover
-//     cannot, and is refused with it).
+//     cannot, and is refused with it). A deviation with both sides:
+//     Cloudimage documents it as "prevents resizing if the target size is
+//     larger than the origin image" (v7 docs; now "prevents upscaling if
+//     any of the target dimensions is larger than the origin image"), the
+//     original where a side of the box is larger; no Fit of Matte's
+//     answers the source as it is for such a box (a FitWhen would have
+//     to), so crop is FitMin and bound FitMax there.
 //   - gravity (with crop): north, south, east, west, northeast, northwest,
 //     southeast, southwest, center or centre; auto and smart → attention.
 //     Focal points (X,Y), trim and positioned fits are refused.
