@@ -32,9 +32,11 @@ http://localhost:9080 {
 	s.pixel(t, a+"?width=100&height=100&fit=crop&format=png", 75, 50, blue, 100, 100)
 	// Both sides without fit: stretched to the box.
 	s.pixel(t, a+"?width=100&height=100&format=png&environment=production", 75, 90, blue, 100, 100)
-	// fit=bounds fits inside; cover covers without cropping.
+	// fit=bounds fits inside; cover fills the box, "cropped centrally to
+	// fit" (Contentstack's Fit Mode page), as crop does.
 	s.image(t, a+"?width=100&height=100&fit=bounds&format=png", "png", 100, 50)
-	s.image(t, a+"?width=100&height=100&fit=cover&format=png", "png", 200, 100)
+	s.pixel(t, a+"?width=100&height=100&fit=cover&format=png", 25, 50, red, 100, 100)
+	s.pixel(t, a+"?width=100&height=100&fit=cover&format=png", 75, 50, blue, 100, 100)
 	// Contentstack enlarges unless disable=upscale.
 	s.image(t, a+"?width=800", "jpeg", 800, 400)
 	s.image(t, a+"?width=800&disable=upscale", "jpeg", 400, 200)

@@ -18,7 +18,11 @@
 //     without fit stretch the image to the box, as Contentstack does.
 //     Contentstack enlarges a smaller image; disable=upscale never does.
 //   - fit (with both sides): bounds (fitted inside the box), crop (covers
-//     the box, centred crop), cover (covers the box, not cropped).
+//     the box, centred crop), cover (the same: Contentstack's Fit Mode page
+//     says cover "resizes the image (shrinks or enlarges) to fill the
+//     entire area defined by the width and height parameters. If the
+//     image's aspect ratio differs from the specified dimensions, it will
+//     be cropped centrally to fit", unlike Fastly IO's uncropped cover).
 //   - disable=upscale: never larger than the image (with both sides and no
 //     fit, a 400: Matte cannot stretch without enlarging).
 //   - crop: W,H (pixels or parts of the side, 100p the whole side: that
@@ -326,10 +330,8 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		p.Fit = params.FitCrop.Enlarging(!noUpscale)
 	case hasW && hasH && fit == "":
 		p.Fit = params.FitScale
-	case hasW && hasH && fit == "crop":
+	case hasW && hasH && (fit == "crop" || fit == "cover"):
 		p.Fit = params.FitCrop.Enlarging(!noUpscale)
-	case hasW && hasH && fit == "cover":
-		p.Fit = params.FitOutside.Enlarging(!noUpscale)
 	case hasW || hasH:
 		p.Fit = params.FitClip.Enlarging(!noUpscale)
 	}

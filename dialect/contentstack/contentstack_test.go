@@ -29,10 +29,13 @@ func TestParseValid(t *testing.T) {
 		// environment is Contentstack's, not an image option: it goes with the source.
 		{owl + "?environment=production&width=300&height=400&fit=bounds", owl, "environment=production", params.Params{Width: 300, Height: 400}},
 		{owl + "?width=300&height=400&fit=crop", owl, "", params.Params{Width: 300, Height: 400, Fit: params.FitCrop}},
-		{owl + "?width=300&height=400&fit=cover", owl, "", params.Params{Width: 300, Height: 400, Fit: params.FitOutside}},
+		// Contentstack's Fit Mode page: cover fills "the entire area defined
+		// by the width and height parameters" and "will be cropped
+		// centrally to fit", as crop does (not Fastly IO's uncropped cover).
+		{owl + "?width=300&height=400&fit=cover", owl, "", params.Params{Width: 300, Height: 400, Fit: params.FitCrop}},
 		{owl + "?width=300&height=400&fit=crop&disable=upscale", owl, "", params.Params{Width: 300, Height: 400, Fit: params.FitMin}},
 		{owl + "?width=300&height=400&fit=bounds&disable=upscale", owl, "", params.Params{Width: 300, Height: 400, Fit: params.FitMax}},
-		{owl + "?width=300&height=400&fit=cover&disable=upscale", owl, "", params.Params{Width: 300, Height: 400, Fit: params.FitOutsideMax}},
+		{owl + "?width=300&height=400&fit=cover&disable=upscale", owl, "", params.Params{Width: 300, Height: 400, Fit: params.FitMin}},
 		{owl + "?height=300&fit=crop&disable=upscale", owl, "", params.Params{Height: 300, Fit: params.FitMax}},
 		// Parts of the side: 0.5 and 50p are the same.
 		{owl + "?width=0.5", owl, "", params.Params{WidthRatio: 0.5}},
