@@ -25,7 +25,10 @@
 //     (stretched to the box), inside (fitted inside the box), outside
 //     (covers the box, not cropped).
 //   - position: sharp's: centre, top, right, bottom, left, pairs such as
-//     left top, compass points such as northeast, entropy, attention.
+//     left top, compass points such as northeast, entropy, attention. It
+//     places cover's crop; with contain, where sharp places the image on
+//     the box, Matte centres it, and any position but centre is a 400;
+//     sharp's other fits ignore it, and so does Matte.
 //   - format: webp, jpg, jpeg, png, gif, original (the source's format, as
 //     without format).
 //   - quality: 1-100 (Builder's default is 85, Matte's its configured
@@ -157,14 +160,19 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 			}
 		}
 	}
-	if err := errs.Err(); err != nil {
-		return dialect.ImageURL{}, true, err
-	}
 	if p.Width != 0 && p.Height != 0 {
 		p.Fit = fit
 	}
+	if p.Fit == params.FitFill && p.Crop != params.CropCenter && !errs.Has("position") {
+		// sharp places a contained image on its box at position; Matte
+		// centres it, so another position would be dropped silently.
+		errs.Add("position", fmt.Sprintf("position=%s places the image on fit=contain's box, which Matte always centres; leave position out (or give centre), or give fit=cover.", params.QuoteShort(q.Get("position"))))
+	}
+	if err := errs.Err(); err != nil {
+		return dialect.ImageURL{}, true, err
+	}
 	if p.Fit != params.FitCrop {
-		p.Crop = params.CropCenter // position places cover's crop only
+		p.Crop = params.CropCenter // position places cover's crop; sharp ignores it for the others
 	}
 	out.Params = p
 	return out, true, nil

@@ -31,6 +31,8 @@ func TestParseValid(t *testing.T) {
 		{asset + "?width=400&height=300&position=northeast", asset, "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Crop: params.CropTopRight}},
 		{asset + "?width=400&height=300&position=attention", asset, "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Crop: params.CropAttention}},
 		{asset + "?width=400&height=300&fit=contain", asset, "", params.Params{Width: 400, Height: 300, Fit: params.FitFill}},
+		{asset + "?width=400&height=300&fit=contain&position=centre", asset, "", params.Params{Width: 400, Height: 300, Fit: params.FitFill}},
+		{asset + "?width=400&fit=contain&position=top", asset, "", params.Params{Width: 400}},
 		{asset + "?width=400&height=300&fit=fill", asset, "", params.Params{Width: 400, Height: 300, Fit: params.FitScale}},
 		{asset + "?width=400&height=300&fit=inside&position=top", asset, "", params.Params{Width: 400, Height: 300}},
 		{asset + "?width=400&height=300&fit=outside", asset, "", params.Params{Width: 400, Height: 300, Fit: params.FitOutside}},
@@ -53,6 +55,9 @@ func TestParseInvalid(t *testing.T) {
 		{asset + "?height=1&height=2", []string{"height"}, "given 2 times"},
 		{asset + "?fit=crop", []string{"fit"}, "one of cover, contain, fill, inside, outside"},
 		{asset + "?position=middle", []string{"position"}, "compass point"},
+		// sharp places a contained image at position; Matte centres it.
+		{asset + "?width=400&height=400&fit=contain&position=top", []string{"position"}, "fit=contain's box, which Matte always centres"},
+		{asset + "?width=400&height=400&fit=contain&position=attention", []string{"position"}, "always centres"},
 		{asset + "?format=avif", []string{"format"}, "one of webp, jpg, jpeg, png, gif, original"},
 		{asset + "?quality=101&sharp=yes", []string{"quality", "sharp"}, "is not valid"},
 		{"/api/v1/image/assets/YJIGb4i01jvw0SRdL5Bt", []string{"path"}, "names no asset"},
