@@ -73,6 +73,9 @@ func TestParseValid(t *testing.T) {
 func TestParseInvalid(t *testing.T) {
 	urltest.CheckInvalid(t, New(), []urltest.Invalid{
 		{"/_image", []string{"href"}, "href is required"},
+		// A pair the query parser cannot read is refused, not dropped.
+		{"/_image?href=/a.jpg&w=%zz", []string{"query"}, "not validly escaped"},
+		{"/_image?href=/a.jpg&w=10;h=5", []string{"query"}, "does not separate parameters"},
 		{"/_image?w=10", []string{"href"}, "href is required"},
 		{"/_image?href=&w=10", []string{"href"}, "href is empty"},
 		{"/_image?href=%2Fa.jpg&href=%2Fb.jpg", []string{"href"}, "given 2 times"},

@@ -42,6 +42,7 @@ import (
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/cloudflare"
 	"github.com/jebosio/matte/dialect/internal/pathurl"
+	"github.com/jebosio/matte/dialect/internal/urlform"
 	"github.com/jebosio/matte/params"
 )
 
@@ -128,7 +129,11 @@ func (d Dialect) parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if cdnCGI && d.accounts == nil && !accountHash.MatchString(hash) {
 		return dialect.ImageURL{}, true, pathurl.Bad("path", "%s names no account hash; write %s<account hash>/<image id>/<variant>.", params.QuoteShort(u.Path), Prefix)
 	}
-	q, _ := url.ParseQuery(u.RawQuery)
+	var errs urlform.Errors
+	q, ok := errs.Query(u.RawQuery)
+	if !ok {
+		return dialect.ImageURL{}, true, errs.Err()
+	}
 	if q.Has("sig") || q.Has("exp") {
 		return dialect.ImageURL{}, true, &params.Error{Status: http.StatusForbidden, Code: CodeUnverifiable, Title: http.StatusText(http.StatusForbidden), Field: "sig",
 			Detail: "Signed Cloudflare Images URLs (sig=, exp=) are signed with the account's signing key, which this server neither holds nor verifies. Leave sig and exp out, or sign with this server's s= if the URL must not be altered."}

@@ -76,6 +76,9 @@ func TestParseInvalid(t *testing.T) {
 	d := mustNew(t, presets, map[string]string{hash: "/images"})
 	urltest.CheckInvalid(t, d, []urltest.Invalid{
 		{"/" + hash + "/" + id + "/small", []string{"variant"}, `"small" is not a variant this site defines`},
+		// A pair the query parser cannot read is refused, not dropped.
+		{"/" + hash + "/" + id + "/public?v=%zz", []string{"query"}, "not validly escaped"},
+		{"/" + hash + "/" + id + "/public?v=1;w=2", []string{"query"}, "does not separate parameters"},
 		{"/" + hash + "/" + id + "/w=0x,fit=fill", []string{"w", "fit"}, "is not valid"},
 		{"/" + hash + "/" + id + "/w=400,blurry=1", []string{"blurry"}, "not a Cloudflare image option"},
 		{"/" + hash + "/" + id + "/w=1,width=2", []string{"width"}, "given twice"},

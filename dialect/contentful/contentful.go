@@ -121,7 +121,10 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	}
 	out.Source = src
 
-	q, _ := url.ParseQuery(u.RawQuery)
+	q, ok := errs.Query(u.RawQuery)
+	if !ok {
+		return dialect.ImageURL{}, true, errs.Err()
+	}
 	var p params.Params
 	v := map[string]string{} // the parameters given, once and valid
 	for _, name := range names {

@@ -62,6 +62,9 @@ func TestParseValid(t *testing.T) {
 func TestParseInvalid(t *testing.T) {
 	urltest.CheckInvalid(t, New(), []urltest.Invalid{
 		{asset + "?w=4001", []string{"w"}, "from 1 to 4000"},
+		// A pair the query parser cannot read is refused, not dropped.
+		{asset + "?w=%zz", []string{"query"}, "not validly escaped"},
+		{asset + "?w=10;h=5", []string{"query"}, "does not separate parameters"},
 		{asset + "?h=0", []string{"h"}, "from 1 to 4000"},
 		{asset + "?w=1.5", []string{"w"}, "integer"},
 		{asset + "?w=10&w=20", []string{"w"}, "given 2 times"},
@@ -133,7 +136,7 @@ func FuzzParse(f *testing.F) {
 	f.Add("/abcdefghij12/a/0123456789abcdef0123456789abcdef/a.jpg", "")
 	f.Fuzz(func(t *testing.T, path, query string) {
 		raw := path + "?" + query
-		got, u, ok := urltest.FuzzParsed(t, New(), raw, func(f string) bool { return f == "path" || allowed[f] != "" })
+		got, u, ok := urltest.FuzzParsed(t, New(), raw, func(f string) bool { return f == "path" || f == "query" || allowed[f] != "" })
 		if !ok {
 			return
 		}

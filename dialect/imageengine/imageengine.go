@@ -191,8 +191,11 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if !urlform.HasAny(u.RawQuery, Param) {
 		return dialect.ImageURL{}, false, nil
 	}
-	q, _ := url.ParseQuery(u.RawQuery)
 	var errs urlform.Errors
+	q, ok := errs.Query(u.RawQuery)
+	if !ok {
+		return dialect.ImageURL{}, true, errs.Err()
+	}
 	out := dialect.ImageURL{Query: urlform.Without(u.RawQuery, func(name string) bool { return name == Param })}
 	src, query, err := urlform.Source(u.EscapedPath()) // decoded once, by Source
 	switch {

@@ -56,6 +56,9 @@ func TestParseValid(t *testing.T) {
 func TestParseInvalid(t *testing.T) {
 	urltest.CheckInvalid(t, New(), []urltest.Invalid{
 		{"/a.jpg?imgeng=/pc_50", []string{"pc"}, "Matte does not detect the screen"},
+		// A pair the query parser cannot read is refused, not dropped.
+		{"/a.jpg?imgeng=/w_100&v=%zz", []string{"query"}, "not validly escaped"},
+		{"/a.jpg?imgeng=/w_100&v=1;x=2", []string{"query"}, "does not separate parameters"},
 		{"/a.jpg?imgeng=/maxdpr_2", []string{"maxdpr"}, "not an ImageEngine directive Matte supports"},
 		{"/a.jpg?imgeng=/trim_5", []string{"trim"}, "not an ImageEngine directive Matte supports"},
 		{"/a.jpg?imgeng=/in_true", []string{"in"}, "not data URLs"},

@@ -144,9 +144,12 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if !strings.HasPrefix(u.Path, "/tr:") && !urlform.HasAny(u.RawQuery, "tr") {
 		return dialect.ImageURL{}, false, nil
 	}
-	q, _ := url.ParseQuery(u.RawQuery)
-	var tr, path string
 	var errs urlform.Errors
+	q, ok := errs.Query(u.RawQuery)
+	if !ok {
+		return dialect.ImageURL{}, true, errs.Err()
+	}
+	var tr, path string
 	switch {
 	// path stays escaped: urlform.Source decodes it, once.
 	case q.Has("tr"):

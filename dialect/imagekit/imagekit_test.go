@@ -126,6 +126,9 @@ func TestParseValid(t *testing.T) {
 func TestParseInvalid(t *testing.T) {
 	urltest.CheckInvalid(t, New(), []urltest.Invalid{
 		{"/a.jpg?tr=", []string{"tr"}, "tr is empty"},
+		// A pair the query parser cannot read is refused, not dropped.
+		{"/a.jpg?tr=w-100&v=%zz", []string{"query"}, "not validly escaped"},
+		{"/a.jpg?tr=w-100&v=1;x=2", []string{"query"}, "does not separate parameters"},
 		{"/a.jpg?tr=w-1&tr=h-1", []string{"tr"}, "more than once"},
 		{"/a.jpg?tr=w-100:rt-90", []string{"tr"}, "chained"},
 		{"/a.jpg?tr=w", []string{"tr"}, "malformed"},

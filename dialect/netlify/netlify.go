@@ -77,8 +77,11 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if u.Path != Path {
 		return dialect.ImageURL{}, false, nil
 	}
-	q, _ := url.ParseQuery(u.RawQuery)
 	var errs urlform.Errors
+	q, ok := errs.Query(u.RawQuery)
+	if !ok {
+		return dialect.ImageURL{}, true, errs.Err()
+	}
 	var out dialect.ImageURL
 	var p params.Params
 	crop := params.CropCenter

@@ -38,6 +38,9 @@ func TestParseValid(t *testing.T) {
 func TestParseInvalid(t *testing.T) {
 	urltest.CheckInvalid(t, New(), []urltest.Invalid{
 		{"/.netlify/images?w=10", []string{"url"}, "url is required"},
+		// A pair the query parser cannot read is refused, not dropped.
+		{"/.netlify/images?url=/a.jpg&w=%zz", []string{"query"}, "not validly escaped"},
+		{"/.netlify/images?url=/a.jpg&w=10;h=5", []string{"query"}, "does not separate parameters"},
 		{"/.netlify/images?url=", []string{"url"}, "url is empty"},
 		{"/.netlify/images?url=a.jpg", []string{"url"}, "url must be a path on this site"},
 		{"/.netlify/images?url=%2F%2Fevil%2Fa.jpg", []string{"url"}, "protocol-relative"},

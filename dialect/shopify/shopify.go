@@ -131,7 +131,10 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		}
 	}
 
-	q, _ := url.ParseQuery(u.RawQuery)
+	q, ok := errs.Query(u.RawQuery)
+	if !ok {
+		return dialect.ImageURL{}, true, errs.Err()
+	}
 	crop, pad := "", params.Color{}
 	var region [4]int // crop_left, crop_top, crop_width, crop_height: names[3:7]
 	for i, name := range names {

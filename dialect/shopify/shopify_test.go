@@ -59,6 +59,9 @@ func TestParseInvalid(t *testing.T) {
 	const f = "/cdn/shop/files"
 	urltest.CheckInvalid(t, New(), []urltest.Invalid{
 		{f + "/a.jpg?width=0", []string{"width"}, "width must be an integer from 1 to 5760"},
+		// A pair the query parser cannot read is refused, not dropped.
+		{f + "/a.jpg?width=%zz", []string{"query"}, "not validly escaped"},
+		{f + "/a.jpg?width=10;height=5", []string{"query"}, "does not separate parameters"},
 		{f + "/a.jpg?width=5761&height=-1", []string{"width", "height"}, "an integer from 1 to 5760"},
 		{f + "/a.jpg?width=", []string{"width"}, "width is empty"},
 		{f + "/a.jpg?height=1&height=2", []string{"height"}, "given 2 times"},

@@ -117,7 +117,10 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		out.Query = urlform.Without(u.RawQuery, func(name string) bool { return allowed[name] != "" })
 	}
 
-	q, _ := url.ParseQuery(u.RawQuery)
+	q, ok := errs.Query(u.RawQuery)
+	if !ok {
+		return dialect.ImageURL{}, true, errs.Err()
+	}
 	var p params.Params
 	resize := "cover"
 	for _, name := range names {

@@ -53,6 +53,9 @@ func TestParseInvalid(t *testing.T) {
 	const pub = "/storage/v1/render/image/public"
 	urltest.CheckInvalid(t, New(), []urltest.Invalid{
 		{pub + "/b/a.jpg?width=-1", []string{"width"}, "width must be an integer from 0 to 2500"},
+		// A pair the query parser cannot read is refused, not dropped.
+		{pub + "/b/a.jpg?width=%zz", []string{"query"}, "not validly escaped"},
+		{pub + "/b/a.jpg?width=10;height=5", []string{"query"}, "does not separate parameters"},
 		{pub + "/b/a.jpg?width=1.5&height=x", []string{"width", "height"}, "must be an integer"},
 		{pub + "/b/a.jpg?width=", []string{"width"}, "width is empty"},
 		{pub + "/b/a.jpg?width=1&width=2", []string{"width"}, "given 2 times"},

@@ -423,11 +423,14 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if u.Path != "/" && u.Path != "" {
 		return dialect.ImageURL{}, false, nil
 	}
-	q, _ := url.ParseQuery(u.RawQuery)
-	if _, ok := q["url"]; !ok {
+	var errs urlform.Errors
+	q, ok := errs.Query(u.RawQuery)
+	if _, named := q["url"]; !named {
 		return dialect.ImageURL{}, false, nil
 	}
-	var errs urlform.Errors
+	if !ok {
+		return dialect.ImageURL{}, true, errs.Err()
+	}
 	var r request
 	for _, name := range names {
 		s := specs[name]

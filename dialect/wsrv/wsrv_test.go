@@ -116,6 +116,9 @@ func firstFrame(vs []urltest.Valid) []urltest.Valid {
 func TestParseInvalid(t *testing.T) {
 	urltest.CheckInvalid(t, New(), []urltest.Invalid{
 		{"/?url=", []string{"url"}, "url is empty"},
+		// A pair the query parser cannot read is refused, not dropped.
+		{"/?url=/a.jpg&w=%zz", []string{"query"}, "not validly escaped"},
+		{"/?url=/a.jpg&w=10;h=5", []string{"query"}, "does not separate parameters"},
 		{"/?url=ftp://a.example/x.png", []string{"url"}, "only http and https"},
 		{"/?url=%2F%2Fa.example%2Fx.png", []string{"url"}, "protocol-relative"},
 		{"/?url=a.example/x.png&url=b", []string{"url"}, "given 2 times"},
