@@ -48,6 +48,9 @@ http://localhost:9080 {
 	s.image(t, photo+"&h=50&f=jpg&q=80", "jpeg", 100, 50)
 	// Never enlarged.
 	s.image(t, photo+"&w=800&h=400&f=jpeg", "jpeg", 400, 200)
+	// cover past the source: sharp (withoutEnlargement) crops each side
+	// to min(box, image) at scale 1.
+	s.image(t, photo+"&w=300&h=300&f=jpeg", "jpeg", 300, 200)
 	// background flattens transparency onto the colour.
 	s.pixel(t, "/_image?href=%2Fimg%2Fclear.png&f=png&background=%2300ff00", 10, 10, [3]uint32{0, 255, 0}, 20, 20)
 	s.refused(t, photo+"&w=100&q=101", http.StatusBadRequest, "q")

@@ -21,6 +21,9 @@ func TestIpxURLs(t *testing.T) {
 	})
 	t.Run("s_WxH covers and crops", func(t *testing.T) {
 		s.image(t, "/_ipx/s_100x100/img/photo.jpg", "jpeg", 100, 100)
+		// A box past the 400x200 source: sharp's cover without enlargement
+		// keeps scale 1 and crops each side to min(box, image).
+		s.image(t, "/_ipx/s_300x300/img/photo.jpg", "jpeg", 300, 200)
 	})
 	t.Run("fit_contain pads", func(t *testing.T) {
 		s.image(t, "/_ipx/s_100x100,fit_contain,b_ffffff,f_png/img/photo.jpg", "png", 100, 100)

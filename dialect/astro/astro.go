@@ -192,7 +192,7 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if p.Width > 0 && p.Height > 0 {
 		switch fit {
 		case "cover":
-			p.Fit, p.Crop = params.FitMin, crop
+			p.Fit, p.Crop = params.FitCropDown, crop
 		case "contain", "scale-down", "inside":
 			p.Fit = params.FitMax
 		case "none", "outside":

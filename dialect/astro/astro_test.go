@@ -22,7 +22,7 @@ func TestParseValid(t *testing.T) {
 	urltest.CheckValid(t, New(), []urltest.Valid{
 		// What Astro's getURL writes for <Image src={shoe} width={800}
 		// height={600} />: href, w, h, then f (webp by default).
-		{"/_image?href=%2F_astro%2Fshoe.Ab12Cd34.jpg&w=800&h=600&f=webp", shoe, "", params.Params{Width: 800, Height: 600, Fit: params.FitMin, Format: webp}},
+		{"/_image?href=%2F_astro%2Fshoe.Ab12Cd34.jpg&w=800&h=600&f=webp", shoe, "", params.Params{Width: 800, Height: 600, Fit: params.FitCropDown, Format: webp}},
 		// One side keeps the ratio, never enlarged.
 		{"/_image?href=%2F_astro%2Fshoe.Ab12Cd34.jpg&w=400&f=avif", shoe, "", params.Params{Width: 400, Fit: params.FitMax, Format: params.FormatAVIF}},
 		{"/_image?href=%2F_astro%2Fshoe.Ab12Cd34.jpg&h=300", shoe, "", params.Params{Height: 300, Fit: params.FitMax}},
@@ -41,13 +41,13 @@ func TestParseValid(t *testing.T) {
 		{"/_image?href=%2Fa.jpg&q=high", "/a.jpg", "", params.Params{Quality: 80}},
 		{"/_image?href=%2Fa.jpg&q=max", "/a.jpg", "", params.Params{Quality: 100}},
 		// fit with both sides, as the sharp service maps it.
-		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=cover&position=top", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropTop}},
-		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=cover&position=center+top", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropTop}},
-		{"/_image?href=%2Fa.jpg&w=400&h=300&position=bottom%20left", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropBottomLeft}},
-		{"/_image?href=%2Fa.jpg&w=400&h=300&position=left+center", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropLeft}},
-		{"/_image?href=%2Fa.jpg&w=400&h=300&position=center+center", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin}},
-		{"/_image?href=%2Fa.jpg&w=400&h=300&position=northeast", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropTopRight}},
-		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=cover&position=attention", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropAttention}},
+		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=cover&position=top", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCropDown, Crop: params.CropTop}},
+		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=cover&position=center+top", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCropDown, Crop: params.CropTop}},
+		{"/_image?href=%2Fa.jpg&w=400&h=300&position=bottom%20left", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCropDown, Crop: params.CropBottomLeft}},
+		{"/_image?href=%2Fa.jpg&w=400&h=300&position=left+center", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCropDown, Crop: params.CropLeft}},
+		{"/_image?href=%2Fa.jpg&w=400&h=300&position=center+center", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCropDown}},
+		{"/_image?href=%2Fa.jpg&w=400&h=300&position=northeast", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCropDown, Crop: params.CropTopRight}},
+		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=cover&position=attention", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCropDown, Crop: params.CropAttention}},
 		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=contain", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMax}},
 		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=scale-down&position=top", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMax}},
 		{"/_image?href=%2Fa.jpg&w=400&h=300&fit=inside", "/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMax}},
@@ -61,10 +61,10 @@ func TestParseValid(t *testing.T) {
 		{"/_image?href=%2Fa.png&f=jpeg&background=white", "/a.png", "", params.Params{Format: params.FormatJPEG, Background: white}},
 		{"/_image?href=%2Fa.png&background=ff000080", "/a.png", "", params.Params{Background: params.Color{R: 255, A: 255, Set: true}}},
 		// A remote href (allowed by the origin block's allow_hosts).
-		{"/_image?href=https%3A%2F%2Fcdn.example.com%2Fa.jpg&w=800&h=600&f=webp", "https://cdn.example.com/a.jpg", "", params.Params{Width: 800, Height: 600, Fit: params.FitMin, Format: webp}},
+		{"/_image?href=https%3A%2F%2Fcdn.example.com%2Fa.jpg&w=800&h=600&f=webp", "https://cdn.example.com/a.jpg", "", params.Params{Width: 800, Height: 600, Fit: params.FitCropDown, Format: webp}},
 		// A local href's query is dropped, as Astro's endpoint drops it;
 		// other query parameters (an adapter's) are ignored.
-		{"/_image?href=%2F%40fs%2Fsrc%2Fa.jpg%3ForigWidth%3D1200&w=10&h=10&f=webp&dpl=abc", "/@fs/src/a.jpg", "", params.Params{Width: 10, Height: 10, Fit: params.FitMin, Format: webp}},
+		{"/_image?href=%2F%40fs%2Fsrc%2Fa.jpg%3ForigWidth%3D1200&w=10&h=10&f=webp&dpl=abc", "/@fs/src/a.jpg", "", params.Params{Width: 10, Height: 10, Fit: params.FitCropDown, Format: webp}},
 		// f=svg passes an SVG through; w and h have no effect, as in Astro.
 		{"/_image?href=%2Flogo.SVG&w=100&h=100&f=svg", "/logo.SVG", "", params.Params{}},
 	})
@@ -113,7 +113,7 @@ func TestParseNotClaimed(t *testing.T) {
 // parse to these requests.
 func TestParseBuilderURLs(t *testing.T) {
 	cover := func(w, h int) params.Params {
-		return params.Params{Width: w, Height: h, Fit: params.FitMin}
+		return params.Params{Width: w, Height: h, Fit: params.FitCropDown}
 	}
 	want := map[string]dialect.ImageURL{
 		"/_image?w=400&h=300&fit=cover&href=%2Fimg%2Fbuilders.jpg":                              {Source: "/img/builders.jpg", Params: cover(400, 300)},

@@ -106,7 +106,7 @@ func parseModifiers(s string) (params.Params, fieldNames, error) {
 	}
 	switch m.fit {
 	case "cover":
-		p.Fit, p.Crop = params.FitMin, m.position
+		p.Fit, p.Crop = params.FitCropDown, m.position
 		if m.enlarge {
 			p.Fit = params.FitCrop
 		}
@@ -127,7 +127,7 @@ func parseModifiers(s string) (params.Params, fieldNames, error) {
 	}
 	if p.Width == 0 || p.Height == 0 {
 		// One side: every fit scales to it (cover has nothing to crop).
-		if p.Fit == params.FitMin || p.Fit == params.FitCrop || p.Fit == params.FitFill || p.Fit == params.FitScale || p.Fit == params.FitOutside || p.Fit == params.FitOutsideMax {
+		if p.Fit == params.FitCropDown || p.Fit == params.FitCrop || p.Fit == params.FitFill || p.Fit == params.FitScale || p.Fit == params.FitOutside || p.Fit == params.FitOutsideMax {
 			p.Fit, p.Crop = params.FitMax, params.CropCenter
 			if m.enlarge {
 				p.Fit = params.FitClip

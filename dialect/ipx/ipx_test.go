@@ -13,7 +13,7 @@ func TestParse(t *testing.T) {
 	urltest.CheckParses(t, ipx.New(), stillUnlessGIF(map[string]dialect.ImageURL{
 		// github.com/unjs/ipx README examples.
 		"/_ipx/w_200/static/buffalo.png":        dialect.ImageURL{Params: params.Params{Width: 200, Fit: params.FitMax}, Source: "/static/buffalo.png"},
-		"/_ipx/s_200x200/static/buffalo.png":    dialect.ImageURL{Params: params.Params{Width: 200, Height: 200, Fit: params.FitMin}, Source: "/static/buffalo.png"},
+		"/_ipx/s_200x200/static/buffalo.png":    dialect.ImageURL{Params: params.Params{Width: 200, Height: 200, Fit: params.FitCropDown}, Source: "/static/buffalo.png"},
 		"/_ipx/f_webp/static/buffalo.png":       dialect.ImageURL{Params: params.Params{Format: params.FormatWebP}, Source: "/static/buffalo.png"},
 		"/_ipx/w_200,f_webp/static/buffalo.png": dialect.ImageURL{Params: params.Params{Width: 200, Fit: params.FitMax, Format: params.FormatWebP}, Source: "/static/buffalo.png"},
 		"/_ipx/_/static/buffalo.png":            dialect.ImageURL{Source: "/static/buffalo.png"},
