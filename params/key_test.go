@@ -79,6 +79,10 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Background: Color{Set: true}}, "bg=00000000"},
 		{Params{Background: Color{A: 255}}, "bg=unset:000000ff"},
 		{Params{Format: FormatJPEG}, "fm=jpeg"},
+		{Params{Frames: FramesKeep}, ""},
+		{Params{Frames: FramesGIF}, "frames=gif"},
+		{Params{Frames: FramesFirst}, "frames=first"},
+		{Params{Frames: FramesSource}, "frames=source"},
 		{Params{Format: FormatJPEG, Variant: VariantProgressive, Quality: 80}, "fm=jpeg,variant=progressive,q=80"},
 		{Params{Format: FormatPNG, Variant: VariantPalette}, "fm=png,variant=palette"},
 		{Params{Variant: VariantRGBA}, "variant=rgba"},
@@ -371,7 +375,7 @@ func keyVariants() []Params {
 	for o := 1; o <= 8; o++ {
 		add(func(p *Params) { p.Orientation = o })
 	}
-	for f := FramesKeep; f <= FramesFirst; f++ {
+	for f := FramesKeep; f <= FramesSource; f++ {
 		add(func(p *Params) { p.Frames = f })
 	}
 	for _, a := range []Animation{{First: 1}, {Last: 1}, {First: 2, Last: 2}, {First: 1, Last: 2}, {Interval: 2}, {Reverse: true},

@@ -706,7 +706,7 @@ func (v Variant) String() string { return enumName(variantNames[:], uint8(v), "v
 // Frames says what an animated source becomes. The dialects differ:
 // imgix, Cloudflare and Thumbor keep the animation, ipx only in a GIF
 // unless asked, imgproxy (by its default configuration) and wsrv answer
-// with the first frame.
+// with the first frame, Next.js and Vercel with the source as stored.
 type Frames uint8
 
 const (
@@ -717,12 +717,19 @@ const (
 	FramesGIF
 	// FramesFirst answers with the first frame in every format.
 	FramesFirst
+	// FramesSource answers an animated source as stored: its own bytes and
+	// type, none of the other Params applied (the Next.js and Vercel
+	// optimizers). The caller decides this once the source is probed
+	// (params cannot see the source); a still source is transformed as
+	// under FramesKeep. The transform package, should such a source reach
+	// it, treats it as FramesFirst: Animates is false in every format.
+	FramesSource
 )
 
-var framesNames = [...]string{"keep", "gif", "first"}
+var framesNames = [...]string{"keep", "gif", "first", "source"}
 
-// String returns "keep", "gif" or "first". The names are part of Key and
-// therefore stable.
+// String returns "keep", "gif", "first" or "source". The names are part of
+// Key and therefore stable.
 func (f Frames) String() string { return enumName(framesNames[:], uint8(f), "frames") }
 
 // Animates reports whether f keeps an animation in output format out.
