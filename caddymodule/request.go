@@ -149,6 +149,9 @@ func (h *Handler) useSource(req *imageRequest, memo sourceMemo) {
 	req.Memo = memo
 	req.Format = transform.NegotiateFormat(req.Params, req.r.Header.Get("Accept"), memo.Info)
 	req.Frames, req.FramesDecoded = h.pipeline.AnimatedFrames(req.Params, memo.Info, req.Format)
+	if asStored(req.Params, memo.Info) {
+		req.Format = memo.Info.Type // transform answers with storedResult
+	}
 	req.Key = h.resultKeyOf(req)
 }
 
@@ -442,6 +445,9 @@ func (h *Handler) convertSource(ctx context.Context, convert func([]byte) ([]byt
 func (h *Handler) transform(ctx context.Context, req *imageRequest, src []byte, tt *transformTimings) (e cache.Entry, store bool, err error) {
 	if hook := testBeforeTransform.Load(); hook != nil {
 		(*hook)(ctx)
+	}
+	if asStored(req.Params, req.Memo.Info) {
+		return storedResult(req, src)
 	}
 	begin := time.Now()
 	defer func() { tt.total = time.Since(begin) }()
