@@ -16,6 +16,16 @@
 //   - The image is resized to w pixels wide, keeping its aspect ratio and
 //     never enlarged (sharp's withoutEnlargement), and the format follows
 //     the Accept header (AVIF, then WebP, else the source's format).
+//   - An animated source is answered as stored, whatever w, q and Accept
+//     say (params.FramesSource). Next's docs (next/image, "Animated
+//     Images"): "The default loader will automatically bypass Image
+//     Optimization for animated images and serve the image as-is." Its
+//     image-optimizer.ts does so for ANIMATABLE_TYPES = [WEBP, PNG, GIF]
+//     when isAnimated(upstreamBuffer): it returns the upstream buffer with
+//     contentType: upstreamType, and the same Cache-Control and Vary:
+//     Accept as its other answers. Matte knows a GIF or WebP of several
+//     frames from its probe; an animated PNG (APNG) probes as one frame
+//     and is transformed as a still.
 //
 // The error details are Next's own texts ('"w" parameter (width) is
 // required'), each on the field it names; Vercel answers the same mistakes
@@ -105,7 +115,7 @@ func (d Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		}
 	}
 
-	p := params.Params{Fit: params.FitMax, AutoFormat: true}
+	p := params.Params{Fit: params.FitMax, AutoFormat: true, Frames: params.FramesSource}
 	switch w := q["w"]; {
 	case len(w) == 0 || w[0] == "":
 		errs.Add("w", `"w" parameter (width) is required`)

@@ -20,7 +20,7 @@ func TestName(t *testing.T) {
 
 func TestParseValid(t *testing.T) {
 	auto := func(w, q int) params.Params {
-		return params.Params{Width: w, Quality: q, Fit: params.FitMax, AutoFormat: true}
+		return params.Params{Width: w, Quality: q, Fit: params.FitMax, AutoFormat: true, Frames: params.FramesSource}
 	}
 	urltest.CheckValid(t, New(), []urltest.Valid{
 		// next/image's default loader, as Next documents it.
@@ -92,10 +92,10 @@ func TestParseNotClaimed(t *testing.T) {
 // (test/clients/builders) parse to these requests.
 func TestParseBuilderURLs(t *testing.T) {
 	want := map[string]dialect.ImageURL{
-		"/_next/image?w=400&q=75&url=%2Fimg%2Fbuilders.jpg":                              {Source: "/img/builders.jpg", Params: params.Params{Width: 400, Quality: 75, Fit: params.FitMax, AutoFormat: true}},
-		"/_next/image?w=200&q=75&url=%2Fimg%2Fbuilders.jpg":                              {Source: "/img/builders.jpg", Params: params.Params{Width: 200, Quality: 75, Fit: params.FitMax, AutoFormat: true}},
-		"/_next/image?url=%2Fimg%2Fbuilders.jpg&w=828&q=75":                              {Source: "/img/builders.jpg", Params: params.Params{Width: 828, Quality: 75, Fit: params.FitMax, AutoFormat: true}},
-		"/_next/image?url=http%3A%2F%2F127.0.0.1%3A9080%2Fimg%2Fbuilders.jpg&w=128&q=75": {Source: "http://127.0.0.1:9080/img/builders.jpg", Params: params.Params{Width: 128, Quality: 75, Fit: params.FitMax, AutoFormat: true}},
+		"/_next/image?w=400&q=75&url=%2Fimg%2Fbuilders.jpg":                              {Source: "/img/builders.jpg", Params: params.Params{Width: 400, Quality: 75, Fit: params.FitMax, AutoFormat: true, Frames: params.FramesSource}},
+		"/_next/image?w=200&q=75&url=%2Fimg%2Fbuilders.jpg":                              {Source: "/img/builders.jpg", Params: params.Params{Width: 200, Quality: 75, Fit: params.FitMax, AutoFormat: true, Frames: params.FramesSource}},
+		"/_next/image?url=%2Fimg%2Fbuilders.jpg&w=828&q=75":                              {Source: "/img/builders.jpg", Params: params.Params{Width: 828, Quality: 75, Fit: params.FitMax, AutoFormat: true, Frames: params.FramesSource}},
+		"/_next/image?url=http%3A%2F%2F127.0.0.1%3A9080%2Fimg%2Fbuilders.jpg&w=128&q=75": {Source: "http://127.0.0.1:9080/img/builders.jpg", Params: params.Params{Width: 128, Quality: 75, Fit: params.FitMax, AutoFormat: true, Frames: params.FramesSource}},
 	}
 	urltest.CheckBuilderURLs(t, New(), "nextjs", want)
 }
@@ -125,7 +125,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		p := got.Params
-		if p.Width < 1 || p.Width > maxWidth || p.Quality < 1 || p.Quality > 100 || p.Fit != params.FitMax || !p.AutoFormat {
+		if p.Width < 1 || p.Width > maxWidth || p.Quality < 1 || p.Quality > 100 || p.Fit != params.FitMax || !p.AutoFormat || p.Frames != params.FramesSource {
 			t.Fatalf("params out of range: %+v", p)
 		}
 		if !got.Remote() && (!strings.HasPrefix(got.Source, "/") || strings.HasPrefix(got.Source, "//")) {
@@ -144,7 +144,7 @@ func TestVercel(t *testing.T) {
 		t.Fatal(NewVercel().Name())
 	}
 	auto := func(w, q int) params.Params {
-		return params.Params{Width: w, Quality: q, Fit: params.FitMax, AutoFormat: true}
+		return params.Params{Width: w, Quality: q, Fit: params.FitMax, AutoFormat: true, Frames: params.FramesSource}
 	}
 	urltest.CheckValid(t, NewVercel(), []urltest.Valid{
 		// Vercel's documented form, as the Build Output API and the Nuxt and
@@ -171,8 +171,8 @@ func TestVercel(t *testing.T) {
 // requests.
 func TestVercelBuilderURLs(t *testing.T) {
 	want := map[string]dialect.ImageURL{
-		"/_vercel/image?w=400&q=75&url=%2Fimg%2Fbuilders.jpg": {Source: "/img/builders.jpg", Params: params.Params{Width: 400, Quality: 75, Fit: params.FitMax, AutoFormat: true}},
-		"/_vercel/image?w=200&q=75&url=%2Fimg%2Fbuilders.jpg": {Source: "/img/builders.jpg", Params: params.Params{Width: 200, Quality: 75, Fit: params.FitMax, AutoFormat: true}},
+		"/_vercel/image?w=400&q=75&url=%2Fimg%2Fbuilders.jpg": {Source: "/img/builders.jpg", Params: params.Params{Width: 400, Quality: 75, Fit: params.FitMax, AutoFormat: true, Frames: params.FramesSource}},
+		"/_vercel/image?w=200&q=75&url=%2Fimg%2Fbuilders.jpg": {Source: "/img/builders.jpg", Params: params.Params{Width: 200, Quality: 75, Fit: params.FitMax, AutoFormat: true, Frames: params.FramesSource}},
 	}
 	urltest.CheckBuilderURLs(t, NewVercel(), "vercel", want)
 }
