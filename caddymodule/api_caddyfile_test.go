@@ -148,7 +148,9 @@ func TestAPIRouteMatching(t *testing.T) {
 		"/v2/rembg":               "",
 		"/rmbg":                   "-",
 		"/other/api/rmbg":         "-",
-		"/v1.0/removebg/":         "-",
+		"/v1.0/removebg/":         "removebg", // either form of a route matches
+		"/api/rmbg/":              "rmbg",
+		"/v1.0/removebg//":        "-",
 		"/img/photo.jpg":          "-",
 		"/v1.0/removebg.jpg":      "-",
 		"/prefix/v2/rembg/shadow": "-",
