@@ -27,15 +27,28 @@ type framePlan struct {
 	frames []int
 	// still is the frame a still answer shows (0-based).
 	still int
-	// first and count are the pages decoded: [first, first+count).
+	// first and count are the pages asked of the decoder: [first,
+	// first+count). It composes them from the source's first frame, so it
+	// decodes first+count frames in all (decoded).
 	first, count int
 }
 
+// decoded is how many of the source's frames the decoder composes to give
+// the plan's pages: every frame up to the last of them. libvips' GIF
+// loader (libnsgif) and WebP loader (libwebp's demux) draw each frame over
+// the canvas the frames before it left (restoring or clearing it by their
+// disposal first), so page N (0-based) costs N+1 full canvases however
+// small its frames are; a page range cannot start the decode elsewhere.
+func (plan framePlan) decoded() int { return plan.first + plan.count }
+
 // AnimatedFrames is how many frames the answer to p over src in format f
 // (FormatSource: as Process negotiates it without an Accept header) plays,
-// 0 for a still answer, and how many of the source's it decodes. Whether an
-// answer is animated is part of its identity (a cache key written before
-// Matte animated holds a first frame); the frames decoded are its cost.
+// 0 for a still answer, and how many of the source's it decodes: every
+// frame up to the last it shows (framePlan.decoded), so a still of frame N
+// decodes N. Whether an answer is animated is part of its identity (a
+// cache key written before Matte animated holds a first frame); the frames
+// decoded are its cost. A request planFrames refuses decodes nothing past
+// the header (Process answers the error first) and is counted as 1.
 //
 // The fit that depends on the source (params.SourceFit) is decided for src
 // as Process decides it, so the answer planned here is the one Process
@@ -46,18 +59,20 @@ func (pl *Pipeline) AnimatedFrames(p params.Params, src Source, f params.Format)
 		f = NegotiateFormat(p, "", src)
 	}
 	plan, err := pl.planFrames(p, src, f)
-	if err != nil || plan.frames == nil {
+	if err != nil {
 		return 0, 1
 	}
-	return len(plan.frames), plan.count
+	return len(plan.frames), plan.decoded()
 }
 
 // planFrames picks the frames of the answer: params.Animation's selection
 // (every frame by default), played when p keeps an animation in f and its
-// steps can treat every frame alike (animatable) and the frames decoded fit
-// MaxSourcePixels together, as imgproxy counts an animation's resolution;
-// otherwise the selection's first frame, still. A selection that starts
-// past the source's last frame is a 400 on frame.
+// steps can treat every frame alike (animatable) and the frames decoded
+// (framePlan.decoded: from the source's first) fit MaxSourcePixels
+// together, as imgproxy counts an animation's resolution; otherwise the
+// selection's first frame, still. A selection that starts past the
+// source's last frame is a 400 on frame, as is a still whose frames
+// decoded exceed MaxSourcePixels together.
 func (pl *Pipeline) planFrames(p params.Params, src Source, f params.Format) (framePlan, error) {
 	if !animatedSource(src) {
 		return framePlan{count: 1}, nil
@@ -70,11 +85,18 @@ func (pl *Pipeline) planFrames(p params.Params, src Source, f params.Format) (fr
 	for _, i := range sel {
 		first, last = min(first, i), max(last, i)
 	}
-	lim, decoded := pl.opts.Limits.MaxSourcePixels, int64(last-first+1)
-	if len(sel) > 1 && animatable(p) && p.Frames.Animates(f) && (lim <= 0 || decoded*int64(src.Width)*int64(src.Height) <= lim) {
-		return framePlan{frames: sel, first: first, count: last - first + 1}, nil
+	lim, canvas := pl.opts.Limits.MaxSourcePixels, int64(src.Width)*int64(src.Height)
+	fits := func(plan framePlan) bool { return lim <= 0 || int64(plan.decoded())*canvas <= lim }
+	if plan := (framePlan{frames: sel, first: first, count: last - first + 1}); len(sel) > 1 && animatable(p) && p.Frames.Animates(f) && fits(plan) {
+		return plan, nil
 	}
-	return framePlan{still: sel[0], first: sel[0], count: 1}, nil
+	plan := framePlan{still: sel[0], first: sel[0], count: 1}
+	if !fits(plan) {
+		return framePlan{}, params.BadParam("frame", fmt.Sprintf(
+			"The frame asked for is drawn over the %d before it in this %dx%d animation: decoding those %d frames is %.1f megapixels; at most %.1f are allowed.",
+			plan.still, src.Width, src.Height, plan.decoded(), float64(int64(plan.decoded())*canvas)/1e6, float64(lim)/1e6))
+	}
+	return plan, nil
 }
 
 // sourceFitted is p with its fit that depends on the source
@@ -137,7 +159,9 @@ func animatable(p params.Params) bool {
 // first frame's do, turned upright by the source's EXIF orientation unless
 // Params.Orientation replaces it), so that every step, background removal
 // included, reads that frame as a still source; the source's hash is
-// marked with the frame, since mattes are cached under it.
+// marked with the frame, since mattes are cached under it. The decode
+// composes every frame up to i (framePlan.decoded), which planFrames
+// bounded by MaxSourcePixels.
 func stillFrame(req *Request, i int, c *vips.Canceller) (*Request, error) {
 	frame, err := vips.LoadFrames(req.Source, i, 1, c)
 	if err != nil {

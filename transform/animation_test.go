@@ -756,3 +756,104 @@ func losslessAnimatedWebP(t *testing.T, w, h, n int, pixels func(i int) []byte) 
 	}
 	return webp
 }
+
+// tinyFramesGIF is a w x h GIF of n frames of one white pixel each (the
+// first at the bottom right corner, the others along the top row), each
+// disposed by restoring the canvas before it (gif.DisposalPrevious): a
+// few bytes per frame, a full canvas per frame for libvips to compose.
+func tinyFramesGIF(t *testing.T, w, h, n int) []byte {
+	t.Helper()
+	pal := color.Palette{color.Black, color.White}
+	g := &gif.GIF{Config: image.Config{ColorModel: pal, Width: w, Height: h}}
+	for i := range n {
+		x, y := i%w, 0
+		if i == 0 {
+			x, y = w-1, h-1
+		}
+		f := image.NewPaletted(image.Rect(x, y, x+1, y+1), pal)
+		f.Pix[0] = 1
+		g.Image, g.Delay, g.Disposal = append(g.Image, f), append(g.Delay, 10), append(g.Disposal, gif.DisposalPrevious)
+	}
+	var buf bytes.Buffer
+	if err := gif.EncodeAll(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// A late frame costs every frame before it: libvips composes a GIF's (or
+// WebP's) frame N over the canvas frames 1 to N-1 left, so frame=N decodes
+// N full canvases however small its frames are. AnimatedFrames (what the
+// queue charges) counts them, and MaxSourcePixels bounds them for a still
+// of one frame as for an animation: past it, a 400 on frame before any
+// decode. A 2000x2000 GIF of 200 one-pixel frames, under a limit of 10
+// canvases.
+func TestLateFrameCountsTheFramesBefore(t *testing.T) {
+	src := tinyFramesGIF(t, 2000, 2000, 200)
+	wide := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	small := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000, MaxSourcePixels: 10 * 2000 * 2000}})
+	info, err := wide.Probe(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Pages != 200 || info.Width != 2000 || info.Height != 2000 {
+		t.Fatalf("probe: %dx%d, %d frames; want 2000x2000, 200", info.Width, info.Height, info.Pages)
+	}
+	for _, tc := range []struct {
+		name             string
+		pl               *Pipeline
+		query            string
+		playing, decoded int
+	}{
+		{"first frame", wide, "w=10&fm=png&frame=1", 0, 1},
+		{"last frame", wide, "w=10&fm=png&frame=200", 0, 200},
+		{"frame 50 to the last, reversed, as a still", wide, "w=10&fm=png&frame=50-&reverse=1", 0, 200},
+		{"every frame", wide, "w=10&fm=gif", 200, 200},
+		{"late range", wide, "w=10&fm=gif&frame=150-200", 51, 200},
+		{"late range, reversed", wide, "w=10&fm=gif&frame=150-200&reverse=1", 51, 200},
+		{"frame 10 within 10 canvases", small, "w=10&fm=png&frame=10", 0, 10},
+		{"range 5-10 within", small, "w=10&fm=gif&frame=5-10", 6, 10},
+		{"range 5-11 over: a still of frame 5", small, "w=10&fm=gif&frame=5-11", 0, 5},
+		{"every frame over: the first, still", small, "w=10&fm=gif", 0, 1},
+	} {
+		p := mustParse(t, tc.query)
+		if playing, decoded := tc.pl.AnimatedFrames(p, info, params.FormatSource); playing != tc.playing || decoded != tc.decoded {
+			t.Errorf("%s (%s): AnimatedFrames = %d playing, %d decoded; want %d, %d", tc.name, tc.query, playing, decoded, tc.playing, tc.decoded)
+		}
+	}
+	for _, q := range []string{"w=10&fm=png&frame=10", "w=10&fm=gif&frame=5-10"} {
+		if _, err := process(t, small, src, mustParse(t, q), ""); err != nil {
+			t.Errorf("%s, 10 canvases of 10: %v", q, err)
+		}
+	}
+	for _, q := range []string{"w=10&fm=png&frame=11", "w=10&fm=png&frame=200", "w=10&fm=gif&frame=150-200", "w=10&fm=gif&frame=1-200&reverse=1"} {
+		_, err := process(t, small, src, mustParse(t, q), "")
+		var pe *params.Error
+		if !errors.As(err, &pe) || pe.Status != 400 || pe.Field != "frame" || pe.Code != params.CodeInvalidParameter {
+			t.Errorf("%s, over 10 canvases: %v, want a 400 invalid_parameter on frame", q, err)
+		}
+	}
+}
+
+// An animated WebP's frames are composed from its first as a GIF's are
+// (libvips' webpload reads libwebp's demux frames in order, each drawn over
+// the canvas before it): frame N decodes N.
+func TestLateWebPFrameCountsTheFramesBefore(t *testing.T) {
+	src := losslessAnimatedWebP(t, 8, 8, 5, func(i int) []byte { return bytes.Repeat([]byte{byte(40 * i)}, 8*8*3) })
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000, MaxSourcePixels: 4 * 8 * 8}})
+	info, err := pl.Probe(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Type != params.FormatWebP || info.Pages != 5 {
+		t.Fatalf("probe: %v of %d frames, want a WebP of 5", info.Type, info.Pages)
+	}
+	if playing, decoded := pl.AnimatedFrames(mustParse(t, "fm=png&frame=4"), info, params.FormatSource); playing != 0 || decoded != 4 {
+		t.Errorf("frame=4: AnimatedFrames = %d playing, %d decoded; want 0, 4", playing, decoded)
+	}
+	_, err = process(t, pl, src, mustParse(t, "fm=png&frame=5"), "")
+	var pe *params.Error
+	if !errors.As(err, &pe) || pe.Status != 400 || pe.Field != "frame" {
+		t.Errorf("frame=5 of a WebP, over 4 canvases: %v, want a 400 on frame", err)
+	}
+}
