@@ -120,9 +120,12 @@ func holdingSource(ctx context.Context, fn func() error) error {
 	return fn()
 }
 
-// admit reserves a megapixel-weighted slot in the transform queue (an
-// animation weighs all its frames); past the queue limit it answers 503
-// with Retry-After at once.
+// admit reserves a megapixel-weighted slot in the transform queue; past the
+// queue limit it answers 503 with Retry-After at once. frames is the
+// request's FramesDecoded: an animation, or a still of one of its frames,
+// weighs every frame the decoder composes for it, from the source's first
+// (a GIF's or WebP's frame N is drawn over the N-1 before it), not the
+// frames it shows.
 func (h *Handler) admit(ctx context.Context, info transform.Source, frames int) (func(), error) {
 	cost := admission.Cost(info.Width, info.Height*max(frames, 1))
 	for avg := &h.guard.load.avgCost; ; { // avg += (cost - avg) / 8

@@ -2,10 +2,16 @@ package caddymodule
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"testing"
 	"time"
 
 	"github.com/jebosio/matte/admission"
+	"github.com/jebosio/matte/dialect/imgix"
+	"github.com/jebosio/matte/params"
+	"github.com/jebosio/matte/transform"
 )
 
 // Before its fetch a request whose source a memo describes is counted at
@@ -48,5 +54,49 @@ func TestQueueFullCountsAKnownCost(t *testing.T) {
 		if got := h.queueFull(tc.cost); got != tc.full {
 			t.Errorf("queueFull(%d) = %v, want %v (30 MP queued of 50)", tc.cost, got, tc.full)
 		}
+	}
+}
+
+// A late frame of an animation is charged every frame decoded for it: a
+// GIF's frame N is drawn over the N-1 before it, so frame=200 of a
+// 2000x2000 GIF decodes 200 canvases, 800 MP, not the 4 MP of one. The
+// request's FramesDecoded (useSource) is what admit weighs.
+func TestAdmitChargesTheFramesDecoded(t *testing.T) {
+	pool, err := admission.New(admission.Config{Capacity: 10000, MaxQueueCost: 10000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{QueueMegapixels: 10000, pipeline: transform.NewPipeline(transform.Options{Limits: transform.Limits{MaxOutputDimension: 8192}})}
+	h.guard.admit, h.guard.load = pool, &fetchLoad{}
+	info := transform.Source{Type: params.FormatGIF, TypeName: "gif", Width: 2000, Height: 2000, Pages: 200}
+	for _, tc := range []struct {
+		query string
+		mp    int64
+	}{
+		{"w=10&fm=png", 4},                 // the first frame
+		{"w=10&fm=png&frame=1", 4},         // the same
+		{"w=10&fm=png&frame=10", 40},       // frames 1 to 10
+		{"w=10&fm=png&frame=200", 800},     // every frame, for the last
+		{"w=10&fm=gif&frame=150-200", 800}, // frames 1 to 200, 51 played
+		{"w=10&fm=gif", 800},               // every frame, played
+	} {
+		q, err := url.ParseQuery(tc.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := imgix.ParseQuery(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := &imageRequest{Params: p, r: httptest.NewRequest(http.MethodGet, "/b.gif?"+tc.query, nil)}
+		h.useSource(req, sourceMemo{Hash: "source", Info: info})
+		release, err := h.admit(context.Background(), req.Memo.Info, req.FramesDecoded)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.query, err)
+		}
+		if got := pool.Stats().InFlight; got != tc.mp {
+			t.Errorf("%s: charged %d MP, want %d", tc.query, got, tc.mp)
+		}
+		release()
 	}
 }

@@ -2,6 +2,7 @@ package caddymodule_test
 
 import (
 	"bytes"
+	"image"
 	"image/color"
 	"image/gif"
 	"net/http"
@@ -131,4 +132,54 @@ func TestAnimatedURLs(t *testing.T) {
 			t.Errorf("%d frames, want the first 2", n)
 		}
 	})
+}
+
+// tinyFramesGIF is a w x h GIF of n frames of one white pixel each (the
+// first at the bottom right corner, the others along the top row), each
+// disposed by restoring the canvas before it: a few bytes per frame, a
+// full canvas per frame for libvips to compose.
+func tinyFramesGIF(t *testing.T, w, h, n int) []byte {
+	t.Helper()
+	pal := color.Palette{color.Black, color.White}
+	g := &gif.GIF{Config: image.Config{ColorModel: pal, Width: w, Height: h}}
+	for i := range n {
+		x, y := i%w, 0
+		if i == 0 {
+			x, y = w-1, h-1
+		}
+		f := image.NewPaletted(image.Rect(x, y, x+1, y+1), pal)
+		f.Pix[0] = 1
+		g.Image, g.Delay, g.Disposal = append(g.Image, f), append(g.Delay, 10), append(g.Disposal, gif.DisposalPrevious)
+	}
+	var buf bytes.Buffer
+	if err := gif.EncodeAll(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestLateFrameWithinMaxSourceMegapixels: a still of frame N of an animated
+// GIF decodes the N frames up to it (each drawn over the ones before), so
+// max_source_megapixels bounds them together, as it bounds an animation's
+// frames: a 2000x2000 GIF of 200 one-pixel frames (4 MP a canvas, 10 of
+// them in 40 MP) answers frame 10, and frame 11 or 200 is a 400 naming the
+// dialect's frame option.
+func TestLateFrameWithinMaxSourceMegapixels(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{"b.gif": tinyFramesGIF(t, 2000, 2000, 200)})
+	s := &dialectSite{tester: boundsSite(t, dir, "max_source_megapixels 40\n\t\turl_dialect imgproxy\n\t\turl_dialect wsrv"), base: "http://localhost:9080"}
+	for _, path := range []string{"/b.gif?w=10&fm=png&frame=10", "/b.gif?w=10&frame=5-10", "/insecure/w:10/pg:9/plain//b.gif@png", "/?url=/b.gif&w=10&page=9&output=png"} {
+		if res, body := get(t, s.tester, s.base+path); res.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: status %d, want 200 (10 frames of 10): %s", path, res.StatusCode, body)
+		}
+	}
+	for _, tc := range []struct{ path, field string }{
+		{"/b.gif?w=11&fm=png&frame=11", "frame"},
+		{"/b.gif?w=11&fm=png&frame=200", "frame"},
+		{"/b.gif?w=11&frame=150-200", "frame"}, // over as an animation, and as a still of frame 150
+		{"/insecure/w:11/pg:199/plain//b.gif@png", "pg"},
+		{"/?url=/b.gif&w=11&page=10&output=png", "page"},
+	} {
+		s.refused(t, tc.path, http.StatusBadRequest, tc.field)
+	}
 }
