@@ -125,6 +125,7 @@ func (h *Handler) fetch(req *imageRequest, next caddyhttp.Handler, rec *sourceRe
 	var aborted bool
 	if req.remote != "" || h.fromOrigin(or.URL.Path) {
 		if err := h.fetchOrigin(req, or, rec); err != nil {
+			rec.fetchErr = err
 			return true, h.writeError(req.w, req.r, err)
 		}
 	} else if req.viaRoutes {

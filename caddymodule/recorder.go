@@ -55,6 +55,10 @@ type sourceRecorder struct {
 	hold       *admission.Hold
 	taken      int64
 	overloaded bool
+	// fetchErr is the origin URL's failure (fetchOrigin), which fetch
+	// answered the client with: nil when the origin URL was not asked, or
+	// answered.
+	fetchErr error
 	// fetched: the body comes whole from the fetcher (writeFetched), so
 	// WriteHeader does not size a buffer for it.
 	fetched bool

@@ -2,8 +2,10 @@ package caddymodule_test
 
 import (
 	"context"
+	"fmt"
 	"image/color"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -294,5 +296,75 @@ http://localhost:9080 {
 	}
 	if full := origin.count("/sf/head-burst.jpg"); full < 1 || full > 2 {
 		t.Fatalf("%d fetches for 5 HEADs and 5 GETs at once", full)
+	}
+}
+
+// TestAnOriginFailureIsSharedByTheWaiters: when a shared fetch fails
+// because of the origin (here its timeout), the requests that waited for it
+// answer that failure too, instead of trying again behind a new leader and
+// then each on its own: one origin request for the burst, and no client
+// waits more than about one timeout. A 5xx the next handler passes through
+// is shared as a 502; a fetch abandoned by its own client is still run
+// again for the others (TestConcurrentMissesShareOneFetch).
+func TestAnOriginFailureIsSharedByTheWaiters(t *testing.T) {
+	var mu sync.Mutex
+	asked := map[string]int{}
+	hang := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked[r.URL.Path]++
+		mu.Unlock()
+		if strings.HasPrefix(r.URL.Path, "/sf/fail/5xx") {
+			time.Sleep(300 * time.Millisecond)
+			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		select {
+		case <-time.After(5 * time.Second):
+		case <-r.Context().Done():
+		}
+	})
+	count := func(path string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return asked[path]
+	}
+	srv := httptest.NewServer(hang)
+	t.Cleanup(srv.Close)
+	tester := behindCaddy(t, hang, fmt.Sprintf(`
+http://localhost:9080 {
+	matte {
+		origin http://%s {
+			allow_loopback
+			timeout 400ms
+		}
+	}
+}
+http://localhost:9081 {
+	matte
+	reverse_proxy {origin}
+}`, srv.Listener.Addr()))
+	const n = 8
+	for _, tc := range []struct{ name, url, path, want string }{
+		{"origin URL timeout", "http://localhost:9080/sf/fail/timeout.jpg?w=32", "/sf/fail/timeout.jpg", "503"},
+		{"5xx through reverse_proxy", "http://localhost:9081/sf/fail/5xx.jpg?w=32", "/sf/fail/5xx.jpg", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			answers := burst(t, tester, n, tc.url)
+			took := time.Since(start)
+			if asked := count(tc.path); asked != 1 {
+				t.Fatalf("%d origin requests for %d concurrent misses: %q", asked, n, answers)
+			}
+			for i, a := range answers {
+				// The leader passes the origin's 503 through; the others
+				// answer 502 (the origin failed).
+				if tc.want != "" && !strings.HasPrefix(a, tc.want+" ") || tc.want == "" && !strings.HasPrefix(a, "503 ") && !strings.HasPrefix(a, "502 ") {
+					t.Fatalf("answer %d: %q", i, a)
+				}
+			}
+			if took > 1100*time.Millisecond {
+				t.Fatalf("the burst took %v: clients waited for more than one origin failure", took)
+			}
+		})
 	}
 }
