@@ -82,10 +82,14 @@ func (h *Handler) revalidate(req *imageRequest, next caddyhttp.Handler, memo sou
 	case cached:
 		h.writeResult(req, out)
 	default:
-		// The result was being made when this request began: wait for it.
-		// Gone since (made and evicted, or failed unseen): fetch the source.
-		joined, err := h.joinRender(req)
-		return nil, joined, err
+		// The result was being made when this request began: wait for it,
+		// or serve it if it was made and stored during the round trip (no
+		// flight to join then). Gone (evicted, or failed unseen): fetch
+		// the source.
+		if joined, err := h.joinRender(req); joined {
+			return nil, true, err
+		}
+		return nil, h.serveCached(req), nil
 	}
 	return nil, true, nil
 }

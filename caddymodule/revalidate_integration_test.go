@@ -1,16 +1,20 @@
 package caddymodule_test
 
 import (
+	"context"
 	"fmt"
 	"image/color"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
+
+	"github.com/jebosio/matte/caddymodule"
 )
 
 // matteBeforeProxy is a site of matte's defaults in front of the origin.
@@ -291,5 +295,55 @@ func TestNotModifiedUpdatesCORS(t *testing.T) {
 			t.Errorf("hit %d after the rule changed: %d %s, Access-Control-Allow-Origin %q, want *", i, res.StatusCode,
 				res.Header.Get("X-Cache"), res.Header.Get("Access-Control-Allow-Origin"))
 		}
+	}
+}
+
+// TestARevalidationServesTheResultMadeMeanwhile: a request whose memo is
+// stale while its result is being made revalidates, and the 304 comes back
+// after the transform has ended and stored the result (no flight left to
+// join): the request serves that result, instead of fetching the source
+// again and running the next handler a second time.
+func TestARevalidationServesTheResultMadeMeanwhile(t *testing.T) {
+	var full, conditional atomic.Int32
+	body := solidJPEG(t, 64, 48, color.RGBA{20, 90, 160, 255})
+	origin := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"rv"`)
+		if r.Header.Get("If-None-Match") == `"rv"` {
+			conditional.Add(1)
+			time.Sleep(700 * time.Millisecond) // the transform ends meanwhile
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		full.Add(1)
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Write(body)
+	})
+	tester := behindCaddy(t, origin, matteBeforeProxy)
+	const path = "http://localhost:9080/sf/reval-made-meanwhile.jpg"
+	// The memo (with no freshness: every request revalidates).
+	if res, _ := get(t, tester, path+"?w=16"); res.StatusCode != 200 {
+		t.Fatalf("priming: %d", res.StatusCode)
+	}
+	started := make(chan struct{})
+	var once sync.Once
+	t.Cleanup(caddymodule.SetBeforeTransform(func(context.Context) {
+		once.Do(func() { close(started) })
+		time.Sleep(300 * time.Millisecond)
+	}))
+	first := make(chan []string, 1)
+	go func() { first <- burst(t, tester, 1, path+"?w=40") }()
+	<-started
+	second := burst(t, tester, 1, path+"?w=40")
+	one := <-first
+	if !strings.HasPrefix(one[0], "200 ") || !strings.HasPrefix(second[0], "200 ") || one[0][strings.LastIndexByte(one[0], ' '):] != second[0][strings.LastIndexByte(second[0], ' '):] {
+		t.Fatalf("answers %q and %q", one[0], second[0])
+	}
+	if conditional.Load() != 1 {
+		t.Fatalf("%d conditional requests; want the second request's one", conditional.Load())
+	}
+	// The memo's fetch and the first request's; the second served the
+	// result its 304 confirmed.
+	if n := full.Load(); n != 2 {
+		t.Fatalf("%d full fetches of the source, want 2", n)
 	}
 }
