@@ -464,3 +464,25 @@ func TestPNGFilterRekeysPNGAndZIPOnly(t *testing.T) {
 		t.Error("an Encoding that leaves the filter empty does not get the default, up")
 	}
 }
+
+// TestMaxBlurSigmaRekeys: a max_blur_sigma other than the default changes
+// the pixels of a wider blur, so it is in every format's cache key; the
+// default (10, README: "max_blur_sigma <sigma> # wider blurs run on a
+// reduced copy; default 10") adds nothing, so that existing keys still
+// match.
+func TestMaxBlurSigmaRekeys(t *testing.T) {
+	for _, tc := range []struct {
+		sigma float64
+		want  string // the fingerprint's end
+	}{
+		{0, ";max=0"},
+		{10, ";max=0"},
+		{2, ";max=0;blur=2"},
+		{12.5, ";max=0;blur=12.5"},
+	} {
+		pl := NewPipeline(Options{Limits: Limits{MaxBlurSigma: tc.sigma}})
+		if fp := pl.Fingerprint(params.FormatJPEG); !strings.HasSuffix(fp, tc.want) {
+			t.Errorf("max_blur_sigma %v: fingerprint %q, want it to end in %q", tc.sigma, fp, tc.want)
+		}
+	}
+}

@@ -77,7 +77,15 @@ func fingerprint(o Options) string {
 	if e.AVIFFullChroma {
 		chroma = ",444"
 	}
-	return fmt.Sprintf("%s;q=%d,%d,%d;e=%d,%d%s;max=%d", PipelineVersion, q.JPEG, q.WebP, q.AVIF, e.PNGCompression, e.AVIFEffort, chroma, o.Limits.MaxOutputDimension)
+	// MaxBlurSigma changes the pixels of a wider blur (run on a reduced
+	// copy); the default adds nothing, as above. The limits that only
+	// refuse (MaxWorkingPixels, MaxSourcePixels, MaxFrames) stay out: a
+	// result made under any of them is the same.
+	blur := ""
+	if s := o.Limits.blurSigma(); s != DefaultMaxBlurSigma {
+		blur = fmt.Sprintf(";blur=%g", s)
+	}
+	return fmt.Sprintf("%s;q=%d,%d,%d;e=%d,%d%s;max=%d%s", PipelineVersion, q.JPEG, q.WebP, q.AVIF, e.PNGCompression, e.AVIFEffort, chroma, o.Limits.MaxOutputDimension, blur)
 }
 
 // VipsSettings are libvips' process-wide settings (see vips.Settings).
