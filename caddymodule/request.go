@@ -331,8 +331,17 @@ func (h *Handler) cachedResult(key string) (rendered, bool) {
 // it alive when this caller goes away, and the handler's timeout bounds it.
 // While it runs it retains req's holds of max_buffered_bytes, which count
 // src.
+//
+// Handlers with the same cache settings share the cache, and so its
+// flights: a flight runs under the bounds of the handler that started it
+// (max_working_megapixels, timeout, workers, queue_megapixels). Its result
+// is every caller's (the key holds all that changes the pixels), but its
+// error only its own handler's callers': a caller of another handler runs
+// the transform again under its own bounds (flightError), a few times at
+// most, so that a permissive site never answers a strict site's refusal.
 func (h *Handler) render(ctx context.Context, req *imageRequest, src []byte) (rendered, error) {
 	req.timings.inference = req.Params.Removal.Enabled || req.Params.Faces.Enabled()
+	others := 0 // flights of other handlers that failed for this request
 	for attempt := 0; ; attempt++ {
 		// tt is written by the flight's goroutine, and read only once Do
 		// has returned this caller's own run (Executed).
@@ -345,10 +354,18 @@ func (h *Handler) render(ctx context.Context, req *imageRequest, src []byte) (re
 			defer req.hold.Release()
 			req.sharedHold.Retain()
 			defer req.sharedHold.Release()
-			return h.transform(withSourceHolds(ctx, req.hold, req.sharedHold), req, src, &tt)
+			e, store, err := h.transform(withSourceHolds(ctx, req.hold, req.sharedHold), req, src, &tt)
+			if err != nil {
+				err = &flightError{err: err, by: h}
+			}
+			return e, store, err
 		})
 		if err != nil {
-			return rendered{}, err
+			if h.othersFlight(err) && others < otherFlightTries {
+				others++
+				continue
+			}
+			return rendered{}, ownFlightError(err)
 		}
 		req.timings.addFlight(time.Since(start), &tt, out.Executed)
 		r, ok := req.flightResult(e, out)
@@ -366,6 +383,37 @@ func (h *Handler) render(ctx context.Context, req *imageRequest, src []byte) (re
 }
 
 var errUndecodableResult = errors.New("matte: a fresh result's metadata does not decode")
+
+// flightError is a transform's error as its result flight gives it to
+// every caller, with the handler whose transform failed: the refusal of
+// that handler's bounds, which another handler's request does not answer
+// (render, joinRender).
+type flightError struct {
+	err error
+	by  *Handler
+}
+
+func (e *flightError) Error() string { return e.err.Error() }
+func (e *flightError) Unwrap() error { return e.err }
+
+// otherFlightTries is how many flights of other handlers that failed a
+// request sees before it answers the last one's error.
+const otherFlightTries = 2
+
+// othersFlight reports whether err is the failure of a flight that another
+// handler ran.
+func (h *Handler) othersFlight(err error) bool {
+	var fe *flightError
+	return errors.As(err, &fe) && fe.by != h
+}
+
+// ownFlightError is err without its flight's wrapping (flightError).
+func ownFlightError(err error) error {
+	if fe, ok := err.(*flightError); ok {
+		return fe.err
+	}
+	return err
+}
 
 // flightResult is the entry a result flight (cache.Do or cache.Wait) gave
 // req, with its metadata decoded, and the tier it came from: TierNone (a
@@ -389,8 +437,8 @@ func (req *imageRequest) flightResult(e cache.Entry, out cache.Outcome) (_ rende
 // known to be current (fresh, or just revalidated), so that its result key
 // is too: a request arriving while its image is being made does not fetch
 // and buffer the source only to join that transform. joined is false when
-// no such transform is running (or its result does not decode): nothing
-// was written.
+// no such transform is running (or its result does not decode, or it was
+// another handler's and failed: flightError): nothing was written.
 func (h *Handler) joinRender(req *imageRequest) (joined bool, err error) {
 	start := time.Now()
 	e, out, ok, err := h.cache.Wait(req.r.Context(), nsResult, req.Key)
@@ -398,8 +446,12 @@ func (h *Handler) joinRender(req *imageRequest) (joined bool, err error) {
 		return false, nil
 	}
 	req.timings.addFlight(time.Since(start), nil, false)
+	if h.othersFlight(err) {
+		// Another handler's refusal: this request makes its own.
+		return false, nil
+	}
 	if err != nil {
-		return true, h.writeError(req.w, req.r, req.inDialect(err))
+		return true, h.writeError(req.w, req.r, req.inDialect(ownFlightError(err)))
 	}
 	r, ok := req.flightResult(e, out)
 	if !ok {
