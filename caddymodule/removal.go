@@ -302,9 +302,30 @@ func (mt *matter) Matte(ctx context.Context, model, sourceHash string, private b
 	if err != nil {
 		return nil, err
 	}
-	p := s.Preset()
 	key := hashKey(sourceHash, s.Info().Fingerprint)
-	e, _, err := mt.cache.Do(ctx, nsMask, key, func(ctx context.Context) (cache.Entry, bool, error) {
+	// Handlers whose rembg settings differ share mattes (the key is the
+	// model's) but not inference pools: a flight's failure under another
+	// pool (full, closed) is not this caller's, which runs its own, a few
+	// times at most (flightError).
+	for others := 0; ; others++ {
+		e, err := mt.matte(ctx, s, key, private, input)
+		if othersFlight(err, mt.m) && others < otherFlightTries {
+			continue
+		}
+		return e, ownFlightError(err)
+	}
+}
+
+// matte makes (or joins the making of) the matte of key with s, under
+// mt's inference pool.
+func (mt *matter) matte(ctx context.Context, s *segment.Session, key string, private bool, input func() ([]byte, error)) ([]byte, error) {
+	p := s.Preset()
+	e, _, err := mt.cache.Do(ctx, nsMask, key, func(ctx context.Context) (e cache.Entry, store bool, err error) {
+		defer func() {
+			if err != nil {
+				err = &flightError{err: err, by: mt.m}
+			}
+		}()
 		// The model (and, the first time, ONNX Runtime: UseRuntime) is
 		// loaded before its input is made: a server that cannot load
 		// them answers as one without a model, and decodes nothing.
@@ -312,7 +333,7 @@ func (mt *matter) Matte(ctx context.Context, model, sourceHash string, private b
 			return cache.Entry{}, false, transform.RemovalUnavailable("This server cannot load its segmentation model.", err)
 		}
 		var rgb []byte
-		err := holdingSource(ctx, func() (err error) {
+		err = holdingSource(ctx, func() (err error) {
 			rgb, err = input()
 			return err
 		})
@@ -326,6 +347,10 @@ func (mt *matter) Matte(ctx context.Context, model, sourceHash string, private b
 		mt.metrics.observeInference()
 		return cache.Entry{Value: mask, ContentType: "application/x-matte"}, !private, nil
 	})
+	var fe *flightError
+	if errors.As(err, &fe) && fe.by != mt.m {
+		return nil, err // another pool's: Matte runs its own
+	}
 	switch {
 	case errors.Is(err, segment.ErrQueueFull):
 		return nil, overloadedRemoval(mt.m.pool)

@@ -250,3 +250,56 @@ func testMatter(t *testing.T, m *models) *matter {
 	t.Cleanup(func() { c.Close() })
 	return &matter{m: m, cache: c, metrics: newMetrics()}
 }
+
+// TestMatteFlightOfAnotherPoolIsNotAnswered: handlers whose rembg settings
+// differ share mattes (one cache, the model's key) but not inference
+// pools. A caller that joined the matte flight of another pool, which
+// failed there (its pool full or closed), makes the matte itself instead
+// of answering the other pool's failure.
+func TestMatteFlightOfAnotherPoolIsNotAnswered(t *testing.T) {
+	r := &Removal{}
+	needRemovalRuntime(t, r)
+	open := func() *models {
+		m, err := r.open(zap.NewNop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = m.Destruct() })
+		return m
+	}
+	strict := testMatter(t, open())
+	other := &matter{m: open(), cache: strict.cache, metrics: newMetrics()}
+	spec, err := other.Spec("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, release := make(chan struct{}), make(chan struct{})
+	refused := errors.New("the strict pool's refusal")
+	done := make(chan error, 1)
+	go func() {
+		_, err := strict.Matte(context.Background(), "", "shared-source", false, func() ([]byte, error) {
+			close(started)
+			<-release
+			return nil, refused
+		})
+		done <- err
+	}()
+	<-started
+	joined := make(chan struct{})
+	var mask []byte
+	go func() {
+		defer close(joined)
+		mask, err = other.Matte(context.Background(), "", "shared-source", false, func() ([]byte, error) {
+			return make([]byte, spec.Width*spec.Height*3), nil
+		})
+	}()
+	time.Sleep(200 * time.Millisecond) // other joins strict's flight
+	close(release)
+	if got := <-done; !errors.Is(got, refused) {
+		t.Fatalf("the strict pool's own caller: %v, want its refusal", got)
+	}
+	<-joined
+	if err != nil || len(mask) == 0 {
+		t.Fatalf("the other pool's caller: %d-byte matte, %v; want its own matte", len(mask), err)
+	}
+}

@@ -361,7 +361,7 @@ func (h *Handler) render(ctx context.Context, req *imageRequest, src []byte) (re
 			return e, store, err
 		})
 		if err != nil {
-			if h.othersFlight(err) && others < otherFlightTries {
+			if othersFlight(err, h) && others < otherFlightTries {
 				others++
 				continue
 			}
@@ -384,13 +384,13 @@ func (h *Handler) render(ctx context.Context, req *imageRequest, src []byte) (re
 
 var errUndecodableResult = errors.New("matte: a fresh result's metadata does not decode")
 
-// flightError is a transform's error as its result flight gives it to
-// every caller, with the handler whose transform failed: the refusal of
-// that handler's bounds, which another handler's request does not answer
-// (render, joinRender).
+// flightError is a flight's error as it gives it to every caller, with
+// whose bounds refused it (by): the *Handler of a result flight, the
+// *models of a matte flight (their inference pool). Callers under other
+// bounds do not answer it (render, joinRender, matter.Matte).
 type flightError struct {
 	err error
-	by  *Handler
+	by  any
 }
 
 func (e *flightError) Error() string { return e.err.Error() }
@@ -400,11 +400,11 @@ func (e *flightError) Unwrap() error { return e.err }
 // request sees before it answers the last one's error.
 const otherFlightTries = 2
 
-// othersFlight reports whether err is the failure of a flight that another
-// handler ran.
-func (h *Handler) othersFlight(err error) bool {
+// othersFlight reports whether err is the failure of a flight run under
+// bounds other than self's.
+func othersFlight(err error, self any) bool {
 	var fe *flightError
-	return errors.As(err, &fe) && fe.by != h
+	return errors.As(err, &fe) && fe.by != self
 }
 
 // ownFlightError is err without its flight's wrapping (flightError).
@@ -446,7 +446,7 @@ func (h *Handler) joinRender(req *imageRequest) (joined bool, err error) {
 		return false, nil
 	}
 	req.timings.addFlight(time.Since(start), nil, false)
-	if h.othersFlight(err) {
+	if othersFlight(err, h) {
 		// Another handler's refusal: this request makes its own.
 		return false, nil
 	}
