@@ -81,9 +81,12 @@ type Dialer interface {
 type Options struct {
 	// AllowedHosts restricts the hosts fetched from: exact names
 	// ("images.example.com"), wildcards "*.example.com" (any name ending
-	// in .example.com, not example.com itself) and IP literals. Matching is
-	// case-insensitive and ignores a trailing dot. Empty allows any host.
-	// The address checks apply to allowed hosts too.
+	// in .example.com, not example.com itself) and IP literals, each
+	// optionally with ":port" ("images.example.com:8443", "[::1]:9000"),
+	// which then matches that port only (a URL without a port has its
+	// scheme's default). Matching is case-insensitive and ignores a
+	// trailing dot. Empty allows any host. The address checks apply to
+	// allowed hosts too.
 	AllowedHosts []string
 	// AllowedSchemes is a subset of {"http", "https"}; empty means both.
 	AllowedSchemes []string
@@ -111,6 +114,22 @@ type Options struct {
 	// IPPolicy says which addresses may be dialled (public ones only,
 	// unless AllowLoopback, AllowPrivate or AllowNets say more).
 	IPPolicy
+	// Origin, when set, is one trusted site, an absolute http(s) URL whose
+	// scheme, host and port (the scheme's default when none is given)
+	// count; its path is ignored. For a URL with Origin's host and port,
+	// the first or a redirect's, an address is dialled when IPPolicy or
+	// OriginIPPolicy allows it; for any other URL IPPolicy alone decides,
+	// so a redirect that leaves Origin loses OriginIPPolicy. Origin's host
+	// and port are allowed whatever AllowedHosts says. A URL with Origin's
+	// host and port under the other scheme is refused (KindInvalidURL,
+	// Reason "scheme"): it would reach the same listener.
+	//
+	// A Fetcher's connections are pooled per scheme, host and port, so a
+	// connection dialled under OriginIPPolicy is only reused for Origin.
+	// Keep untrusted URLs on a Fetcher without Origin all the same: one
+	// naming Origin's host and port would get its allowances.
+	Origin         string
+	OriginIPPolicy IPPolicy
 	// Resolver resolves host names; nil means a plain net.Resolver.
 	Resolver Resolver
 	// Dialer opens connections; nil means a net.Dialer whose Control hook
@@ -167,6 +186,8 @@ type Response struct {
 // per configuration and Close it when done.
 type Fetcher struct {
 	ip           IPPolicy
+	origin       *site // nil: no Options.Origin
+	originIP     IPPolicy
 	hosts        hostList
 	schemes      []string
 	maxBody      int64
@@ -194,6 +215,8 @@ func New(o Options) (*Fetcher, error) {
 		dialer:       o.Dialer,
 	}
 	f.ip.AllowNets = slices.Clone(o.AllowNets)
+	f.originIP = o.OriginIPPolicy
+	f.originIP.AllowNets = slices.Clone(o.OriginIPPolicy.AllowNets)
 	header := o.HeaderTimeout
 	if f.maxBody < 0 || f.connect < 0 || f.total < 0 || header < 0 {
 		return nil, errors.New("source: negative limit")
@@ -229,10 +252,22 @@ func New(o Options) (*Fetcher, error) {
 	if len(f.schemes) == 0 {
 		f.schemes = []string{"http", "https"}
 	}
-	for _, p := range f.ip.AllowNets {
+	for _, p := range slices.Concat(f.ip.AllowNets, f.originIP.AllowNets) {
 		if !p.IsValid() {
 			return nil, errors.New("source: invalid prefix in AllowNets")
 		}
+	}
+	if o.Origin != "" {
+		u, err := url.Parse(o.Origin)
+		var s site
+		ok := err == nil && u.Opaque == "" && u.User == nil
+		if ok {
+			s, ok = siteOf(u)
+		}
+		if !ok {
+			return nil, errors.New("source: origin " + strconv.Quote(o.Origin) + " is not an http(s) URL with a host")
+		}
+		f.origin = &s
 	}
 	var err error
 	if f.hosts, err = parseHosts(o.AllowedHosts); err != nil {
@@ -242,7 +277,7 @@ func New(o Options) (*Fetcher, error) {
 		f.resolver = &net.Resolver{}
 	}
 	if f.dialer == nil {
-		f.dialer = &net.Dialer{KeepAlive: 30 * time.Second, Control: f.control}
+		f.dialer = &net.Dialer{KeepAlive: 30 * time.Second, ControlContext: f.control}
 	}
 	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
 	if o.TLSConfig != nil {
@@ -317,27 +352,68 @@ func (f *Fetcher) checkParsed(u *url.URL) *FetchError {
 			return invalid("port")
 		}
 	}
-	host := u.Hostname()
-	if ip, err := netip.ParseAddr(host); err == nil {
-		if ip.Zone() != "" {
-			return invalid("zone")
-		}
-		if err := f.ip.Check(ip); err != nil {
-			return err.(*FetchError)
-		}
-		if !f.hosts.match(ip.Unmap().String()) {
-			return &FetchError{Kind: KindDenied, Reason: "host_not_allowed"}
-		}
-		return nil
+	if ip, err := netip.ParseAddr(u.Hostname()); err == nil && ip.Zone() != "" {
+		return invalid("zone")
 	}
-	name, ok := normalizeHostname(host)
+	s, ok := siteOf(u)
 	if !ok {
 		return invalid("host")
 	}
-	if !f.hosts.match(name) {
+	onOrigin := f.origin != nil && s.host == f.origin.host && s.port == f.origin.port
+	if onOrigin && s.scheme != f.origin.scheme {
+		return invalid("scheme")
+	}
+	if ip, err := netip.ParseAddr(s.host); err == nil {
+		if err := f.check(ip, onOrigin); err != nil {
+			return err.(*FetchError)
+		}
+	}
+	if !onOrigin && !f.hosts.match(s.host, s.port) {
 		return &FetchError{Kind: KindDenied, Reason: "host_not_allowed"}
 	}
 	return nil
+}
+
+// site is a URL's scheme, host and port, normalized: the scheme
+// lower-cased, the host an unmapped IP address's canonical form or a name
+// as normalizeHostname leaves it, the port the scheme's default when the
+// URL names none.
+type site struct{ scheme, host, port string }
+
+// siteOf returns u's site; ok is false for a scheme other than http(s), a
+// malformed host or an IP address with a zone. The port is not checked.
+func siteOf(u *url.URL) (s site, ok bool) {
+	s.scheme = strings.ToLower(u.Scheme)
+	switch s.port = u.Port(); {
+	case s.scheme != "http" && s.scheme != "https":
+		return s, false
+	case s.port != "":
+	case s.scheme == "http":
+		s.port = "80"
+	default:
+		s.port = "443"
+	}
+	s.host, ok = normalizeHost(u.Hostname())
+	return s, ok
+}
+
+// normalizeHost is an IP address's canonical, unmapped form (one with a
+// zone is refused), or a name as normalizeHostname leaves it.
+func normalizeHost(h string) (string, bool) {
+	if ip, err := netip.ParseAddr(h); err == nil {
+		return ip.Unmap().String(), ip.Zone() == ""
+	}
+	return normalizeHostname(h)
+}
+
+// check is IPPolicy's verdict on ip, widened by OriginIPPolicy when the
+// URL is on Origin (onOrigin).
+func (f *Fetcher) check(ip netip.Addr, onOrigin bool) error {
+	err := f.ip.Check(ip)
+	if err != nil && onOrigin && f.originIP.Check(ip) == nil {
+		return nil
+	}
+	return err
 }
 
 // normalizeHostname lower-cases a DNS name and drops one trailing dot. It
@@ -369,48 +445,81 @@ func normalizeHostname(h string) (string, bool) {
 	return h, true
 }
 
-// hostList is the parsed allowlist.
+// hostList is the parsed allowlist. An entry that names a port matches
+// that port only; one without matches any port.
 type hostList struct {
-	exact    map[string]bool
-	suffixes []string // ".example.com" for "*.example.com"
+	exact    map[string]bool // "img.example.com", "10.0.0.1", or with a port: "img.example.com:8443", "[::1]:8443"
+	suffixes []hostSuffix
 }
 
+// hostSuffix is a "*.example.com" entry: suffix ".example.com", port ""
+// for any port.
+type hostSuffix struct{ suffix, port string }
+
+// parseHosts parses allowlist entries: a name, "*." and a name, or an IP
+// address (an IPv6 one bare or in brackets), each optionally followed by
+// ":port" (an IPv6 address then in brackets).
 func parseHosts(list []string) (hostList, error) {
 	hl := hostList{exact: make(map[string]bool)}
 	for _, raw := range list {
 		h := strings.TrimSpace(raw)
-		bad := errors.New("source: allowed host " + strconv.Quote(raw) + " is not a host name, *.domain or IP address")
+		bad := errors.New("source: allowed host " + strconv.Quote(raw) + " is not a host name, *.domain or IP address, with an optional :port")
+		if ip, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")); err == nil && ip.Zone() == "" {
+			hl.exact[ip.Unmap().String()] = true
+			continue
+		}
+		port := ""
+		if strings.Contains(h, ":") {
+			bracketed := strings.HasPrefix(h, "[")
+			var err error
+			if h, port, err = net.SplitHostPort(h); err != nil {
+				return hl, bad
+			}
+			if ip, err := netip.ParseAddr(h); bracketed != (err == nil && ip.Is6()) {
+				return hl, bad // brackets are for an IPv6 address, which needs them
+			}
+			if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port {
+				return hl, bad
+			}
+		}
+		key := func(host string) string {
+			if port == "" {
+				return host
+			}
+			return net.JoinHostPort(host, port)
+		}
 		if rest, ok := strings.CutPrefix(h, "*."); ok {
 			name, ok := normalizeHostname(rest)
 			if !ok {
 				return hl, bad
 			}
-			hl.suffixes = append(hl.suffixes, "."+name)
+			hl.suffixes = append(hl.suffixes, hostSuffix{"." + name, port})
 			continue
 		}
-		if ip, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")); err == nil && ip.Zone() == "" {
-			hl.exact[ip.Unmap().String()] = true
+		if ip, err := netip.ParseAddr(h); err == nil && ip.Zone() == "" && port != "" {
+			hl.exact[key(ip.Unmap().String())] = true
 			continue
 		}
 		name, ok := normalizeHostname(h)
 		if !ok {
 			return hl, bad
 		}
-		hl.exact[name] = true
+		hl.exact[key(name)] = true
 	}
 	return hl, nil
 }
 
-// match reports whether the normalized host is allowed.
-func (hl hostList) match(host string) bool {
+// match reports whether the normalized host (normalizeHost) on port is
+// allowed.
+func (hl hostList) match(host, port string) bool {
 	if len(hl.exact) == 0 && len(hl.suffixes) == 0 {
 		return true
 	}
-	if hl.exact[host] {
+	if hl.exact[host] || hl.exact[net.JoinHostPort(host, port)] {
 		return true
 	}
 	for _, s := range hl.suffixes {
-		if strings.HasSuffix(host, s) {
+		if strings.HasSuffix(host, s.suffix) && (s.port == "" || s.port == port) {
 			return true
 		}
 	}
@@ -462,12 +571,19 @@ func (f *Fetcher) dial(ctx context.Context, network, address string) (net.Conn, 
 			return nil, &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}
 		}
 	}
+	// address is the URL's host and port (the transport adds the
+	// scheme's default), so Origin is recognized as checkParsed does.
+	nh, _ := normalizeHost(host)
+	onOrigin := f.origin != nil && nh == f.origin.host && portStr == f.origin.port
 	for _, ip := range ips {
-		if err := f.ip.Check(ip); err != nil {
+		if err := f.check(ip, onOrigin); err != nil {
 			fe := err.(*FetchError)
 			fe.Resolved = resolved
 			return nil, fe
 		}
+	}
+	if onOrigin {
+		ctx = context.WithValue(ctx, originDial{}, true)
 	}
 	var first error
 	for _, ip := range ips {
@@ -487,14 +603,17 @@ func (f *Fetcher) dial(ctx context.Context, network, address string) (net.Conn, 
 	return nil, first
 }
 
+// originDial marks the context of a dial for Origin (dial), for control.
+type originDial struct{}
+
 // control is the default net.Dialer's last check, on the very address being
-// connected to.
-func (f *Fetcher) control(_, address string, _ syscall.RawConn) error {
+// connected to, under the policy dial chose (ctx from dial).
+func (f *Fetcher) control(ctx context.Context, _, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
 		return &FetchError{Kind: KindDenied, Reason: "address", Err: err}
 	}
-	return f.ip.Check(ap.Addr())
+	return f.check(ap.Addr(), ctx.Value(originDial{}) != nil)
 }
 
 // Fetch GETs req.URL and returns its body, or a *FetchError.

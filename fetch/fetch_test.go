@@ -322,9 +322,128 @@ func TestAllowlist(t *testing.T) {
 			}
 		}
 	}
-	for _, bad := range []string{"*", "*.", "a.*.com", "http://x.com", "x.com:80", "", "ex ample.com"} {
+	for _, bad := range []string{"*", "*.", "a.*.com", "http://x.com", "", "ex ample.com",
+		"x.com:0", "x.com:65536", "x.com:080", "x.com:", "x.com:http", "[x.com]:80", "[127.0.0.1]:80", "fe80::1%eth0", "[fe80::1%eth0]:80"} {
 		if _, err := New(Options{AllowedHosts: []string{bad}}); err == nil {
 			t.Errorf("New accepted allowed host %q", bad)
+		}
+	}
+}
+
+// TestAllowlistPorts: an entry with a port allows that port only, the
+// scheme's default standing for a URL without one; an entry without a
+// port allows every port.
+func TestAllowlistPorts(t *testing.T) {
+	hl, err := parseHosts([]string{"img.example.com:8443", "*.cdn.test:8080", "10.0.0.1:9000", "[fd00::1]:9000", "any.test", "::1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		url  string
+		want bool
+	}{
+		{"https://img.example.com:8443/a", true},
+		{"https://IMG.example.com.:8443/a", true},
+		{"https://img.example.com/a", false}, // 443
+		{"http://img.example.com:8080/a", false},
+		{"http://a.cdn.test:8080/a", true},
+		{"http://a.cdn.test/a", false},
+		{"http://10.0.0.1:9000/a", true},
+		{"http://10.0.0.1:9001/a", false},
+		{"http://[fd00::1]:9000/a", true},
+		{"http://[fd00::1]/a", false},
+		{"http://any.test:1234/a", true},
+		{"https://any.test/a", true},
+		{"http://[::1]:5/a", true},
+		{"http://other.test:8443/a", false},
+	} {
+		u, _ := url.Parse(c.url)
+		s, ok := siteOf(u)
+		if !ok {
+			t.Fatalf("%s: siteOf refused it", c.url)
+		}
+		if got := hl.match(s.host, s.port); got != c.want {
+			t.Errorf("%s: allowed %v, want %v", c.url, got, c.want)
+		}
+	}
+	// Through Fetch: the test server's port is allowed, another is not.
+	srv := imageServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	p := port(t, srv)
+	e := newEnv(t, Options{IPPolicy: IPPolicy{AllowLoopback: true}, AllowedHosts: []string{"127.0.0.1:" + p}}, nil)
+	if _, err := e.f.Fetch(context.Background(), Request{URL: srv.URL + "/x"}); err != nil {
+		t.Fatalf("allowed port: %v", err)
+	}
+	if fe := wantKind(t, fetchErr(e.f, "http://127.0.0.1:1/x"), KindDenied); fe.Reason != "host_not_allowed" {
+		t.Errorf("other port: reason %q", fe.Reason)
+	}
+}
+
+func fetchErr(f *Fetcher, u string) error {
+	_, err := f.Fetch(context.Background(), Request{URL: u})
+	return err
+}
+
+// TestOriginPolicy: OriginIPPolicy widens IPPolicy for Origin's scheme,
+// host and port only. The origin (a name resolving to 127.0.0.1) is
+// fetched, and may redirect within itself; the same loopback address on
+// another port, another name for it, a redirect that leaves the origin and
+// the origin's host:port under the other scheme are refused. Origin's host
+// need not be in AllowedHosts.
+func TestOriginPolicy(t *testing.T) {
+	var p string
+	srv := imageServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/to-self":
+			http.Redirect(w, r, "/img.jpg", http.StatusFound)
+		case "/to-other-port":
+			http.Redirect(w, r, "http://origin.test:1/secret", http.StatusFound)
+		case "/to-other-name":
+			http.Redirect(w, r, "http://alias.test:"+p+"/secret", http.StatusFound)
+		case "/to-literal":
+			http.Redirect(w, r, "http://127.0.0.1:"+p+"/secret", http.StatusFound)
+		default:
+			io.WriteString(w, "img")
+		}
+	})
+	p = port(t, srv)
+	names := map[string][]string{"origin.test": {"127.0.0.1"}, "alias.test": {"127.0.0.1"}}
+	e := newEnv(t, Options{Origin: "http://ORIGIN.test.:" + p + "/assets", OriginIPPolicy: IPPolicy{AllowLoopback: true},
+		AllowedHosts: []string{"alias.test", "127.0.0.1", "origin.test:1"}}, names)
+	for _, path := range []string{"/img.jpg", "/to-self"} {
+		res, err := e.f.Fetch(context.Background(), Request{URL: "http://origin.test:" + p + path})
+		if err != nil || string(res.Body) != "img" {
+			t.Fatalf("origin %s: %v", path, err)
+		}
+	}
+	for u, reason := range map[string]string{
+		"http://origin.test:" + p + "/to-other-port": "loopback",
+		"http://origin.test:" + p + "/to-other-name": "loopback",
+		"http://origin.test:" + p + "/to-literal":    "loopback",
+		"http://alias.test:" + p + "/img.jpg":        "loopback",
+		"http://127.0.0.1:" + p + "/img.jpg":         "loopback",
+		"https://origin.test:" + p + "/img.jpg":      "scheme",
+		"http://origin.test:1/img.jpg":               "loopback",
+		"http://origin.test:2/img.jpg":               "host_not_allowed",
+	} {
+		err := fetchErr(e.f, u)
+		var fe *FetchError
+		if !errors.As(err, &fe) || fe.Reason != reason {
+			t.Errorf("%s: %v, want reason %q", u, err, reason)
+		}
+	}
+	for _, a := range e.dl.addresses() {
+		if a != "127.0.0.1:"+p {
+			t.Fatalf("dialer was asked for %s", a)
+		}
+	}
+	// Without OriginIPPolicy's loopback the origin itself is refused.
+	strict := newEnv(t, Options{Origin: "http://origin.test:" + p}, names)
+	if fe := wantKind(t, fetchErr(strict.f, "http://origin.test:"+p+"/img.jpg"), KindDenied); fe.Reason != "loopback" {
+		t.Errorf("strict origin: reason %q", fe.Reason)
+	}
+	for _, bad := range []string{"ftp://origin.test", "/assets", "http://", "http://u:p@origin.test", "http://[fe80::1%25eth0]/"} {
+		if _, err := New(Options{Origin: bad}); err == nil {
+			t.Errorf("New accepted origin %q", bad)
 		}
 	}
 }
@@ -914,17 +1033,25 @@ func TestDefaultDialer(t *testing.T) {
 	if err != nil || string(res.Body) != "real" {
 		t.Fatalf("%v %+v", err, res)
 	}
-	if err := f.control("tcp4", "127.0.0.1:80", nil); err != nil {
+	if err := f.control(context.Background(), "tcp4", "127.0.0.1:80", nil); err != nil {
 		t.Errorf("control refused loopback: %v", err)
 	}
 	for _, a := range []string{"10.0.0.1:80", "[::ffff:169.254.169.254]:80", "[fe80::1%eth0]:80", "garbage"} {
-		if err := f.control("tcp", a, nil); err == nil {
+		if err := f.control(context.Background(), "tcp", a, nil); err == nil {
 			t.Errorf("control allowed %s", a)
 		}
 	}
 	strict, _ := New(Options{})
-	if err := strict.control("tcp4", "127.0.0.1:80", nil); err == nil {
+	if err := strict.control(context.Background(), "tcp4", "127.0.0.1:80", nil); err == nil {
 		t.Error("control allowed loopback without AllowLoopback")
+	}
+	// OriginIPPolicy applies to a dial dial marked as Origin's only.
+	o, _ := New(Options{Origin: "http://origin.test", OriginIPPolicy: IPPolicy{AllowLoopback: true}})
+	if err := o.control(context.Background(), "tcp4", "127.0.0.1:80", nil); err == nil {
+		t.Error("control allowed loopback for a dial not marked as Origin's")
+	}
+	if err := o.control(context.WithValue(context.Background(), originDial{}, true), "tcp4", "127.0.0.1:80", nil); err != nil {
+		t.Errorf("control refused loopback for Origin: %v", err)
 	}
 }
 
