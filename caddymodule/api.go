@@ -26,8 +26,9 @@ const DefaultAPIBodyTimeout = 30 * time.Second
 // APIConfig enables the hosted background-removal API dialects on the
 // matte handler: remove.bg v1.0, rembg.com and fapihub. They share the
 // handler's pipeline, caches, limits and one key store; image_url and
-// bg_image_url are fetched by the handler's SSRF-safe fetcher, under the
-// origin block's rules (allow_hosts, allow_private, allow_loopback). The
+// bg_image_url are fetched by the handler's SSRF-safe fetcher for client
+// URLs (allow_hosts, allow_private_remote, allow_loopback_remote; never
+// the origin URL's allow_private or allow_loopback). The
 // zero value serves none of them. Each dialect is a dialect.API served by
 // the one flow of api_flow.go.
 //

@@ -514,7 +514,8 @@ func apiBodyLimit(api *dialect.API, file int64) int64 {
 }
 
 // fetchImage downloads an image_url (or bg_image_url) through the
-// SSRF-safe fetcher, reading at most maxBytes+1 bytes of it: a body over
+// SSRF-safe fetcher for URLs clients name (guard.fetcher: allow_hosts and
+// the *_remote allowances, never the origin URL's), reading at most maxBytes+1 bytes of it: a body over
 // maxBytes is a fetch.KindTooLarge *fetch.FetchError.
 func (st *apiState) fetchImage(ctx context.Context, rawURL string, maxBytes int64, hold *admission.Hold) ([]byte, error) {
 	res, err := st.h.guard.fetcher.Fetch(ctx, fetch.Request{URL: rawURL, MaxBytes: maxBytes, Reserve: st.h.reserveFor(hold)})

@@ -77,7 +77,8 @@ http://localhost:9080 {
 		timeout 2m
 		%s
 		origin {
-			allow_loopback
+			allow_hosts localhost 127.0.0.1
+			allow_loopback_remote
 		}
 		removebg
 		rembg_com

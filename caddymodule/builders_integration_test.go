@@ -122,7 +122,7 @@ func TestBuilderURLs(t *testing.T) {
 			url_dialect cloudimage
 			origin {
 				allow_hosts 127.0.0.1
-				allow_loopback
+				allow_loopback_remote
 			}
 			rembg off
 		}

@@ -74,9 +74,12 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        bind_host                     # signatures cover the Host too (default: path and query only)
 //	    }
 //	    origin [<url>] {                  # fetch sources from <url> + path instead of the next handler
-//	        allow_hosts    <hosts...>     # remote hosts allowed (also bg-image, mark); *.example.com
-//	        allow_private                 # private ranges (loopback and link-local stay denied)
-//	        allow_loopback
+//	        allow_hosts    <hosts...>     # hosts of the URLs clients name (remote sources, bg-image, mark,
+//	                                      #   image_url); *.example.com, host:port; the origin's needs none
+//	        allow_private                 # the origin URL may be private (loopback and link-local stay denied)
+//	        allow_loopback                # the origin URL may be loopback; neither applies to client URLs
+//	        allow_private_remote          # the same for client URLs, on allow_hosts' hosts (needs allow_hosts)
+//	        allow_loopback_remote
 //	        timeout        <duration>
 //	        max_redirects  <n>            # default 5; 0 follows none
 //	    }
@@ -809,6 +812,14 @@ func parseOrigin(d *caddyfile.Dispenser, o *Origin) error {
 			}
 		case "allow_loopback":
 			if err := flagOn(d, key, args, &o.AllowLoopback); err != nil {
+				return err
+			}
+		case "allow_private_remote":
+			if err := flagOn(d, key, args, &o.AllowPrivateRemote); err != nil {
+				return err
+			}
+		case "allow_loopback_remote":
+			if err := flagOn(d, key, args, &o.AllowLoopbackRemote); err != nil {
 				return err
 			}
 		case "timeout":

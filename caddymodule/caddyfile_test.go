@@ -66,6 +66,8 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{"origin", "origin https://img.example.com {\nallow_hosts a.example.com *.b.example.com\nallow_private\ntimeout 5s\nmax_redirects 2\n}",
 			Handler{Origin: &Origin{URL: "https://img.example.com", AllowHosts: []string{"a.example.com", "*.b.example.com"}, AllowPrivate: true,
 				Timeout: caddy.Duration(5 * time.Second), MaxRedirects: 2}}, ""},
+		{"origin remote allowances", "origin {\nallow_hosts 10.0.0.5:9000 [fd00::1]:443\nallow_private_remote\nallow_loopback_remote\n}",
+			Handler{Origin: &Origin{AllowHosts: []string{"10.0.0.5:9000", "[fd00::1]:443"}, AllowPrivateRemote: true, AllowLoopbackRemote: true}}, ""},
 		// 0 follows none; JSON's 0 (unset) is fetch's default of 5.
 		{"origin max_redirects 0", "origin {\nmax_redirects 0\n}", Handler{Origin: &Origin{MaxRedirects: -1}}, ""},
 		{"origin max_redirects negative", "origin {\nmax_redirects -1\n}", Handler{}, `max_redirects: want a number of redirects, 0 or more, not "-1"`},
@@ -100,6 +102,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		// A flag followed by off must not turn it on.
 		{"allow_private off", "origin https://o.example.com {\nallow_private off\n}", Handler{}, `allow_private takes no argument`},
 		{"allow_loopback no", "origin https://o.example.com {\nallow_loopback no\n}", Handler{}, `allow_loopback takes no argument`},
+		{"allow_loopback_remote off", "origin {\nallow_hosts a.test\nallow_loopback_remote off\n}", Handler{}, `allow_loopback_remote takes no argument`},
 		{"required false", "signature {\nkey 0123456789abcdef0\nrequired false\n}", Handler{}, `required takes no argument`},
 		{"strict off", "rembg {\nstrict off\n}", Handler{}, `strict takes no argument`},
 		{"preload off", "rembg {\npreload off\n}", Handler{}, `preload takes no argument`},

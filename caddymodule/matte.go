@@ -184,8 +184,10 @@ type guard struct {
 	load   *fetchLoad
 	// buffered bounds the bytes requests hold (MaxBufferedBytes).
 	buffered *admission.Budget
-	fetcher  *fetch.Fetcher
-	origin   *url.URL // nil: sources come from the next handler
+	fetcher  *fetch.Fetcher // URLs clients name (provisionFetcher)
+	origin   *url.URL       // nil: sources come from the next handler
+	// originFetcher fetches origin's URLs alone; nil without origin.
+	originFetcher *fetch.Fetcher
 }
 
 // CaddyModule returns the Caddy module information.
@@ -450,8 +452,10 @@ func (h *Handler) encoding() *transform.Encoding {
 // Cleanup closes the handler's fetcher and the APIs' state; the matte app
 // releases the shared caches and engines.
 func (h *Handler) Cleanup() error {
-	if h.guard.fetcher != nil {
-		h.guard.fetcher.Close()
+	for _, f := range []*fetch.Fetcher{h.guard.fetcher, h.guard.originFetcher} {
+		if f != nil {
+			f.Close()
+		}
 	}
 	h.APIs.cleanup()
 	return nil

@@ -19,45 +19,74 @@ import (
 )
 
 // Origin configures fetching sources from a remote origin instead of the
-// next handler (the `origin` block).
+// next handler (the `origin` block), and the rules for the URLs clients
+// name (remote sources, bg-image, mark, fiu, the APIs' image_url, the
+// playground's import).
 type Origin struct {
 	// URL is the base the request path is appended to.
 	URL string `json:"url,omitempty"`
-	// AllowHosts limits remote hosts (origin, bg-image URLs); `*.example.com`
-	// matches subdomains. Empty allows any public host.
+	// AllowHosts limits the hosts of the URLs clients name (and of the
+	// origin's redirects that leave it); `*.example.com` matches
+	// subdomains, `host:port` that port only. Empty allows any public host
+	// (where a URL is taken at all: the dialects' remote sources, bg-image
+	// and mark need a list). The origin URL's own host needs no entry.
 	AllowHosts []string `json:"allow_hosts,omitempty"`
 	// AllowPrivate permits private-range addresses (loopback, link-local and
-	// metadata addresses stay denied); AllowLoopback permits loopback.
-	AllowPrivate  bool           `json:"allow_private,omitempty"`
-	AllowLoopback bool           `json:"allow_loopback,omitempty"`
-	Timeout       caddy.Duration `json:"timeout,omitempty"`
+	// metadata addresses stay denied); AllowLoopback permits loopback. Both
+	// apply to the origin URL's scheme, host and port alone (redirects that
+	// stay there included), never to a URL a client names, and need URL.
+	AllowPrivate  bool `json:"allow_private,omitempty"`
+	AllowLoopback bool `json:"allow_loopback,omitempty"`
+	// AllowPrivateRemote and AllowLoopbackRemote are the same for the URLs
+	// clients name, on the hosts AllowHosts lists (which they need).
+	AllowPrivateRemote  bool           `json:"allow_private_remote,omitempty"`
+	AllowLoopbackRemote bool           `json:"allow_loopback_remote,omitempty"`
+	Timeout             caddy.Duration `json:"timeout,omitempty"`
 	// MaxRedirects is the most redirects followed: 0 (unset) is
 	// fetch.DefaultMaxRedirects, a negative value none (the Caddyfile's
 	// `max_redirects 0`).
 	MaxRedirects int `json:"max_redirects,omitempty"`
 }
 
-// provisionFetcher builds the SSRF-safe fetcher (origin URL, remote
-// bg-image, the hosted APIs' image_url) under the origin block's rules.
+// provisionFetcher builds the SSRF-safe fetchers: guard.fetcher for every
+// URL a client names (remote sources, bg-image, mark, fiu, watermark and
+// fallback URLs, the APIs' image_url, the playground's import), and, with
+// an origin URL, guard.originFetcher for it alone. They are separate
+// Fetchers, each with its own connection pool: a client URL naming the
+// origin's host and port must not get the origin's allowances
+// (allow_private, allow_loopback), nor a connection dialled under them.
 func (h *Handler) provisionFetcher() error {
 	o := h.Origin
 	opts := fetch.Options{MaxBodyBytes: h.MaxSourceBytes}
 	if o != nil {
+		switch {
+		case o.URL == "" && (o.AllowPrivate || o.AllowLoopback):
+			return errors.New("matte: origin: allow_private and allow_loopback apply to the origin URL only, and none is given; " +
+				"for the URLs clients name (remote sources, bg-image, mark, image_url) use allow_private_remote or allow_loopback_remote with allow_hosts")
+		case len(o.AllowHosts) == 0 && (o.AllowPrivateRemote || o.AllowLoopbackRemote):
+			return errors.New("matte: origin: allow_private_remote and allow_loopback_remote need allow_hosts: list the hosts clients may name")
+		}
 		opts.AllowedHosts = o.AllowHosts
-		opts.IPPolicy = fetch.IPPolicy{AllowPrivate: o.AllowPrivate, AllowLoopback: o.AllowLoopback}
+		opts.IPPolicy = fetch.IPPolicy{AllowPrivate: o.AllowPrivateRemote, AllowLoopback: o.AllowLoopbackRemote}
 		opts.TotalTimeout = time.Duration(o.Timeout)
 		opts.MaxRedirects = o.MaxRedirects
-		if o.URL != "" {
-			u, err := url.Parse(o.URL)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return fmt.Errorf("matte: origin %q: want an http(s) URL", o.URL)
-			}
-			h.guard.origin = u
-		}
 	}
 	var err error
 	if h.guard.fetcher, err = fetch.New(opts); err != nil {
 		return fmt.Errorf("matte: origin: %w", err)
+	}
+	if o == nil || o.URL == "" {
+		return nil
+	}
+	u, err := url.Parse(o.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("matte: origin %q: want an http(s) URL", o.URL)
+	}
+	h.guard.origin = u
+	opts.Origin = o.URL
+	opts.OriginIPPolicy = fetch.IPPolicy{AllowPrivate: o.AllowPrivate, AllowLoopback: o.AllowLoopback}
+	if h.guard.originFetcher, err = fetch.New(opts); err != nil {
+		return fmt.Errorf("matte: origin %q: %w", o.URL, err)
 	}
 	return nil
 }
@@ -238,18 +267,20 @@ func catchAbort(serve func() error) (err error, aborted bool) {
 	return serve(), false
 }
 
-// fetchOrigin gets the source from the configured origin URL, or req's
-// remote URL when it has one (SSRF-safe), conditionally when or carries
+// fetchOrigin gets the source from the configured origin URL (through
+// originFetcher), or req's remote URL when it has one (through fetcher, as
+// any URL a client names), conditionally when or carries
 // validators. It fills rec as the next handler would.
 func (h *Handler) fetchOrigin(req *imageRequest, or *http.Request, rec *sourceRecorder) error {
-	src := req.remote
+	src, fetcher := req.remote, h.guard.fetcher
 	if src == "" {
 		var err error
 		if src, err = h.originURL(or.URL.Path, or.URL.RawQuery); err != nil {
 			return err
 		}
+		fetcher = h.guard.originFetcher
 	}
-	res, err := h.guard.fetcher.Fetch(req.r.Context(), fetch.Request{URL: src, Accept: "image/*",
+	res, err := fetcher.Fetch(req.r.Context(), fetch.Request{URL: src, Accept: "image/*",
 		IfNoneMatch: or.Header.Get("If-None-Match"), IfModifiedSince: or.Header.Get("If-Modified-Since"),
 		Reserve: func(n int64) error { return rec.take(rec.taken + n) }})
 	if errors.Is(err, errBuffersFull) {
@@ -356,7 +387,7 @@ func (h *Handler) passOrigin(w http.ResponseWriter, r *http.Request, rawQuery st
 	}
 	hold := h.holdBytes()
 	defer hold.Release()
-	res, err := h.guard.fetcher.Fetch(r.Context(), fetch.Request{URL: src,
+	res, err := h.guard.originFetcher.Fetch(r.Context(), fetch.Request{URL: src,
 		IfNoneMatch: r.Header.Get("If-None-Match"), IfModifiedSince: r.Header.Get("If-Modified-Since"), Reserve: h.reserveFor(hold)})
 	if err != nil {
 		return h.writeError(w, r, upstreamError(err))

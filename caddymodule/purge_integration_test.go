@@ -180,7 +180,7 @@ http://localhost:9080 {
 		url_dialect wsrv
 		origin {
 			allow_hosts 127.0.0.1
-			allow_loopback
+			allow_loopback_remote
 		}
 	}
 	file_server

@@ -80,7 +80,7 @@ http://localhost:9080 {
 // be fetched.
 const allowLoopback = `origin {
 			allow_hosts 127.0.0.1
-			allow_loopback
+			allow_loopback_remote
 		}`
 
 // image GETs path and checks a 200 image of the format and size given.
