@@ -155,6 +155,12 @@ func (c *apiCall) serveImage() {
 	if !ok {
 		return
 	}
+	// Before inputs: a server that cannot remove backgrounds downloads
+	// no image_url or bg_image_url for a request it will refuse.
+	if c.st.unavailable() {
+		c.fail(dialect.Failure{Kind: dialect.FailUnavailable})
+		return
+	}
 	in, ok := c.inputs(req)
 	if !ok {
 		return

@@ -21,7 +21,9 @@ import (
 // and a dialect's remote source (wsrv's url). None reaches either server,
 // while the origin still serves the site's images. With allow_hosts naming
 // 127.0.0.1, a listed host still gets no loopback without
-// allow_loopback_remote, which lets them through.
+// allow_loopback_remote. And a server that cannot remove backgrounds
+// (rembg off) answers /v1.0/removebg's 501 before it downloads image_url,
+// even one it may fetch.
 func TestOriginAllowancesStayWithOrigin(t *testing.T) {
 	photo := testPhoto(t)
 	var originHits, internalHits atomic.Int32
@@ -70,6 +72,8 @@ http://localhost:9080 {
 		for _, target := range []string{secret, ownOrigin} {
 			res, body = post(t, tester, "/v1.0/improve", "application/x-www-form-urlencoded", formOf("image_url", target))
 			removeBGError(t, res, body, http.StatusBadRequest, "invalid_image_url")
+			res, body = post(t, tester, "/v1.0/removebg", "application/x-www-form-urlencoded", formOf("image_url", target))
+			removeBGError(t, res, body, http.StatusNotImplemented, "removal_unavailable")
 			for _, path := range []string{"/p.jpg?w=30&bg-image=" + url.QueryEscape(target), "/?w=30&url=" + url.QueryEscape(target)} {
 				res, body = get(t, tester, "http://localhost:9080"+path)
 				if res.StatusCode < 400 || res.StatusCode >= 500 {
@@ -85,9 +89,15 @@ http://localhost:9080 {
 		}
 	}
 
-	// Client URLs on loopback need allow_loopback_remote.
+	// Client URLs on loopback need allow_loopback_remote, and then the
+	// removebg route still says 501 before downloading anything.
 	tester.InitServer(config("allow_hosts 127.0.0.1\n\t\t\tallow_loopback_remote"), "caddyfile")
-	res, body := post(t, tester, "/v1.0/improve", "application/x-www-form-urlencoded", formOf("image_url", secret))
+	res, body := post(t, tester, "/v1.0/removebg", "application/x-www-form-urlencoded", formOf("image_url", secret))
+	removeBGError(t, res, body, http.StatusNotImplemented, "removal_unavailable")
+	if n := internalHits.Load(); n != 0 {
+		t.Fatalf("removebg with rembg off downloaded image_url (%d requests)", n)
+	}
+	res, body = post(t, tester, "/v1.0/improve", "application/x-www-form-urlencoded", formOf("image_url", secret))
 	if res.StatusCode != http.StatusOK || !bytes.Contains(body, []byte(`"id"`)) || internalHits.Load() != 1 {
 		t.Fatalf("improve with allow_loopback_remote: %d %s (%d requests)", res.StatusCode, body, internalHits.Load())
 	}
