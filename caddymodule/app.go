@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -78,6 +79,11 @@ type App struct {
 	// vipsBefore is the config whose libvips settings this one's Start
 	// replaced (vipsApplied); nil after Stop.
 	vipsBefore *App
+	// logBefore is the config whose logger this one's Start replaced as
+	// the pooled objects' (liveLog); nil after Stop. logStopped: Stop ran.
+	// Both guarded by liveLog's mutex.
+	logBefore  *App
+	logStopped bool
 
 	metricsOnce sync.Once
 	metrics     *metrics
@@ -169,6 +175,11 @@ var vipsApplied struct {
 func (a *App) Start() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	liveLog.Lock()
+	a.logBefore = liveLog.by
+	liveLog.by = a
+	liveLog.current.Store(a.logger)
+	liveLog.Unlock()
 	if !a.processSet {
 		return nil
 	}
@@ -184,6 +195,66 @@ func (a *App) Start() error {
 	}
 	return nil
 }
+
+// liveLog holds the logger of the config that serves: the one whose Start
+// ran last, back to the one before when Caddy rolls a started config back
+// (as vipsApplied). The pooled objects (caches, model sessions, usage
+// stores, the Redis client's messages) outlive the config that opened them,
+// so they log through liveLogger, which looks the logger up here at each
+// message: after a reload their warnings follow the new config's log
+// output and level. by and the Apps' logBefore and logStopped are guarded by
+// the mutex; current is by's logger (nil while none serves), read without it.
+var liveLog struct {
+	sync.Mutex
+	by      *App
+	current atomic.Pointer[zap.Logger]
+}
+
+// liveLogger is a logger for an object that outlives this config: it writes
+// through the serving config's logger (liveLog), or through a's own while
+// none serves (a's provisioning, before the first Start; after shutdown).
+// Its name and options are a's (every App's logger is named "matte").
+func (a *App) liveLogger() *zap.Logger {
+	own := a.logger
+	if own == nil { // an App that was never provisioned (tests)
+		own = zap.NewNop()
+	}
+	return own.WithOptions(zap.WrapCore(func(zapcore.Core) zapcore.Core { return liveCore{fallback: own} }))
+}
+
+// liveCore is liveLogger's core: each call goes to the core of
+// liveLog.current (or of fallback), with the fields added by With.
+type liveCore struct {
+	fallback *zap.Logger
+	fields   []zapcore.Field
+}
+
+func (c liveCore) core() zapcore.Core {
+	l := liveLog.current.Load()
+	if l == nil {
+		l = c.fallback
+	}
+	if len(c.fields) == 0 {
+		return l.Core()
+	}
+	return l.Core().With(c.fields)
+}
+
+func (c liveCore) Enabled(l zapcore.Level) bool { return c.core().Enabled(l) }
+
+func (c liveCore) With(fields []zapcore.Field) zapcore.Core {
+	return liveCore{fallback: c.fallback, fields: append(c.fields[:len(c.fields):len(c.fields)], fields...)}
+}
+
+func (c liveCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	return c.core().Check(e, ce)
+}
+
+func (c liveCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
+	return c.core().Write(e, fields)
+}
+
+func (c liveCore) Sync() error { return c.core().Sync() }
 
 // Stop ends the malloc_trim ticker. On a reload the next config's Start
 // has run before this Stop and applied its own settings, which stay. Where
@@ -202,6 +273,21 @@ func (a *App) Stop() error {
 	}
 	a.vipsBefore = nil
 	vipsApplied.Unlock()
+	liveLog.Lock()
+	if liveLog.by == a {
+		b := a.logBefore
+		if b != nil && b.logStopped {
+			b = nil // shutting down: the config before has closed its logs
+		}
+		liveLog.by = b
+		if b != nil {
+			liveLog.current.Store(b.logger)
+		} else {
+			liveLog.current.Store(nil)
+		}
+	}
+	a.logBefore, a.logStopped = nil, true
+	liveLog.Unlock()
 	if a.stopFree != nil {
 		close(a.stopFree)
 		a.stopFree = nil
@@ -328,7 +414,7 @@ func (a *App) Cache(o cache.Options, sc *SharedCache) (*cache.Cache, error) {
 			return nil, fmt.Errorf("cache_disk %s is also another matte handler's, with other cache settings (%s, here %s): give each its own folder, or both the same cache_memory, cache_disk size and cache_shared", o.DiskPath, other, key)
 		}
 	}
-	logger := a.logger
+	logger := a.liveLogger()
 	v, err := a.hold(shared.caches, key, func() (caddy.Destructor, error) {
 		// A full or read-only disk fails every write: log the first few
 		// per interval, and let the metrics count them all.
@@ -340,7 +426,7 @@ func (a *App) Cache(o cache.Options, sc *SharedCache) (*cache.Cache, error) {
 		}
 		var entry cachePoolEntry
 		if sc != nil {
-			n, err := loadNode(sc)
+			n, err := loadNode(sc, logger)
 			if err != nil {
 				return nil, err
 			}
@@ -399,7 +485,7 @@ func (a *App) Engines(r *Removal) (*models, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := a.hold(shared.engines, key, func() (caddy.Destructor, error) { return r.open(a.logger) })
+	v, err := a.hold(shared.engines, key, func() (caddy.Destructor, error) { return r.open(a.liveLogger()) })
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -11,7 +12,13 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 	_ "github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/jebosio/matte/cache"
+	"github.com/jebosio/matte/cache/redistier"
+	"github.com/jebosio/matte/segment"
 	"github.com/jebosio/matte/transform"
 )
 
@@ -216,4 +223,68 @@ func TestRembgRefusedBeforeLoading(t *testing.T) {
 	if err := caddy.Validate(&cfg); err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("error %v, want one containing %q", err, want)
 	}
+}
+
+// provisionedApp is an App as Provision leaves it, logging to an observer
+// (Caddy names every App's logger after the module: "matte").
+func provisionedApp() (*App, *observer.ObservedLogs) {
+	core, logs := observer.New(zapcore.DebugLevel)
+	return &App{logger: zap.New(core).Named("matte"), caches: map[string]*cache.Cache{}, tiers: map[string]*redistier.Tier{},
+		inference: map[*segment.Pool]bool{}}, logs
+}
+
+// TestPooledObjectsLogToTheServingConfig: a cache (like a model session or
+// a usage store) outlives the config that opened it; after a reload its
+// warnings go to the new config's logger, not to the first config's (whose
+// log file may be another, or closed). A rolled-back config hands the
+// logger back to the one that serves on.
+func TestPooledObjectsLogToTheServingConfig(t *testing.T) {
+	// An invalid namespace is reported through cache.Options.OnError at
+	// once; a memory size no other test uses keeps this cache to itself.
+	warn := func(c *cache.Cache) { c.Set("not a namespace!", "k", cache.Entry{Value: []byte("x")}) }
+	opts := cache.Options{MemoryMaxBytes: 3<<20 + 7}
+	count := func(logs *observer.ObservedLogs) int {
+		return logs.FilterMessage("cache").FilterLoggerName("matte").Len()
+	}
+
+	first, firstLogs := provisionedApp()
+	c, err := first.Cache(opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	redisLog := newRedisLogger(first.liveLogger()) // go-redis's, set once per process
+	first.Start()
+	warn(c)
+	if n := count(firstLogs); n != 1 {
+		t.Fatalf("while the first config serves: %d warnings in its log, want 1", n)
+	}
+
+	// Reload: Caddy provisions and starts the next config, then stops and
+	// cleans up the first.
+	second, secondLogs := provisionedApp()
+	if c2, err := second.Cache(opts, nil); err != nil || c2 != c {
+		t.Fatalf("the reload did not reuse the cache (%v)", err)
+	}
+	second.Start()
+	first.Stop()
+	first.Cleanup()
+	warn(c)
+	if n1, n2 := count(firstLogs), count(secondLogs); n1 != 1 || n2 != 1 {
+		t.Fatalf("after the reload: %d new warnings in the first config's log and %d in the second's, want 0 and 1", n1-1, n2)
+	}
+	redisLog.Printf(context.Background(), "dial tcp %s: refused", "127.0.0.1:6379")
+	if n1, n2 := firstLogs.FilterLoggerName("matte.redis").Len(), secondLogs.FilterLoggerName("matte.redis").Len(); n1 != 0 || n2 != 1 {
+		t.Fatalf("after the reload: go-redis's message went %d times to the first config's log and %d to the second's, want 0 and 1", n1, n2)
+	}
+
+	// A third config starts, then is rolled back: the second serves on.
+	third, thirdLogs := provisionedApp()
+	third.Start()
+	third.Stop()
+	warn(c)
+	if n2, n3 := count(secondLogs), count(thirdLogs); n2 != 2 || n3 != 0 {
+		t.Fatalf("after a rollback: warnings %d in the serving config's log and %d in the rolled-back one's, want 2 and 0", n2, n3)
+	}
+	second.Stop()
+	second.Cleanup()
 }

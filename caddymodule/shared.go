@@ -153,8 +153,8 @@ func (c *clusterNode) Destruct() error {
 }
 
 // redisLogger sends go-redis's own messages (failed dials while Redis is
-// down, say) to Caddy's log, sampled like the cache's warnings; the
-// breaker and the metrics count every failure.
+// down, say) to the serving config's log (App.liveLogger), sampled like the
+// cache's warnings; the breaker and the metrics count every failure.
 type redisLogger struct{ l *zap.Logger }
 
 func (r redisLogger) Printf(_ context.Context, format string, v ...any) {
@@ -163,19 +163,23 @@ func (r redisLogger) Printf(_ context.Context, format string, v ...any) {
 
 var redisLoggerOnce sync.Once
 
-func setRedisLogger() {
-	redisLoggerOnce.Do(func() {
-		l := caddy.Log().Named("matte.redis").WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
-			return zapcore.NewSamplerWithOptions(c, cacheWarnInterval, cacheWarnBurst, 0)
-		}))
-		redis.SetLogger(redisLogger{l})
-	})
+// setRedisLogger installs go-redis's process-wide logger once, writing
+// through live (a liveLogger: it follows reloads by itself).
+func setRedisLogger(live *zap.Logger) {
+	redisLoggerOnce.Do(func() { redis.SetLogger(newRedisLogger(live)) })
+}
+
+func newRedisLogger(live *zap.Logger) redisLogger {
+	return redisLogger{live.Named("redis").WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+		return zapcore.NewSamplerWithOptions(c, cacheWarnInterval, cacheWarnBurst, 0)
+	}))}
 }
 
 // loadNode takes a reference on sc's node (opening it on first use); the
-// caller releases it with shared.clusters.Delete(sc.poolKey()).
-func loadNode(sc *SharedCache) (*cluster.Node, error) {
-	setRedisLogger()
+// caller releases it with shared.clusters.Delete(sc.poolKey()). live is
+// the caller's App.liveLogger.
+func loadNode(sc *SharedCache, live *zap.Logger) (*cluster.Node, error) {
+	setRedisLogger(live)
 	v, _, err := shared.clusters.LoadOrNew(sc.poolKey(), func() (caddy.Destructor, error) {
 		o, err := sc.redisOptions()
 		if err != nil {
@@ -192,7 +196,7 @@ func loadNode(sc *SharedCache) (*cluster.Node, error) {
 
 // ClusterNode returns sc's node for this generation (released at Cleanup).
 func (a *App) ClusterNode(sc *SharedCache) (*cluster.Node, error) {
-	n, err := loadNode(sc)
+	n, err := loadNode(sc, a.liveLogger())
 	if err != nil {
 		return nil, err
 	}

@@ -190,9 +190,9 @@ func (a *App) sharedUsage(sc *SharedCache, keys *apiKeys) (quotaStore, error) {
 	if !ok {
 		return keys.store, nil
 	}
-	logger := a.logger
+	logger := a.liveLogger()
 	v, err := a.hold(shared.usage, "redis|"+sc.poolKey()+"|"+keys.path, func() (caddy.Destructor, error) {
-		n, err := loadNode(sc)
+		n, err := loadNode(sc, logger)
 		if err != nil {
 			return nil, err
 		}
