@@ -70,8 +70,8 @@ type App struct {
 	caches     map[string]*cache.Cache    // by cachePoolKey
 	tiers      map[string]*redistier.Tier // shared tiers of caches, by cachePoolKey
 	// diskFolders: the cachePoolKey of each disk folder this generation's
-	// caches use, by absolute path.
-	diskFolders map[string]string
+	// caches use, by absolute path ([0] the key, [1] its shown form).
+	diskFolders map[string][2]string
 	admission   []*admission.Pool
 	buffered    []*admission.Budget // the handlers' max_buffered_bytes
 	inference   map[*segment.Pool]bool
@@ -368,13 +368,17 @@ func (e cachePoolEntry) Destruct() error {
 
 // cachePoolKey names the cache o and sc describe: options that differ only
 // in spelling (a default written out or left out, a folder written two
-// ways) name one cache.
-func cachePoolKey(o cache.Options, sc *SharedCache) string {
+// ways, a Redis URL with or without its default port) name one cache. o
+// has its defaults filled in (Cache). shown is key with the Redis password
+// hidden: key itself is never displayed.
+func cachePoolKey(o cache.Options, sc *SharedCache) (key, shown string) {
 	k := fmt.Sprintf("mem=%d;disk=%s;diskmax=%d", o.MemoryMaxBytes, o.DiskPath, o.DiskMaxBytes)
-	if sc != nil {
-		k += fmt.Sprintf(";shared=%s;max=%d;ttl=%d", sc.poolKey(), sc.MaxEntrySize, sc.TTL)
+	if sc == nil {
+		return k, k
 	}
-	return k
+	to := sc.tierOptions()
+	tier := fmt.Sprintf(";max=%d;ttl=%s", to.MaxEntrySize, to.TTL)
+	return k + ";shared=" + sc.poolKey() + tier, k + ";shared=" + sc.redacted() + tier
 }
 
 // Cache returns the shared cache for o (with the shared tier sc, when not
@@ -399,19 +403,19 @@ func (a *App) Cache(o cache.Options, sc *SharedCache) (*cache.Cache, error) {
 			o.DiskMaxBytes = cache.DefaultDiskMaxBytes
 		}
 	}
-	key := cachePoolKey(o, sc)
+	key, shown := cachePoolKey(o, sc)
 	if o.DiskPath != "" {
 		a.mu.Lock()
 		if a.diskFolders == nil {
-			a.diskFolders = map[string]string{}
+			a.diskFolders = map[string][2]string{}
 		}
 		other, taken := a.diskFolders[o.DiskPath]
 		if !taken {
-			a.diskFolders[o.DiskPath] = key
+			a.diskFolders[o.DiskPath] = [2]string{key, shown}
 		}
 		a.mu.Unlock()
-		if taken && other != key {
-			return nil, fmt.Errorf("cache_disk %s is also another matte handler's, with other cache settings (%s, here %s): give each its own folder, or both the same cache_memory, cache_disk size and cache_shared", o.DiskPath, other, key)
+		if taken && other[0] != key {
+			return nil, fmt.Errorf("cache_disk %s is also another matte handler's, with other cache settings (%s, here %s): give each its own folder, or both the same cache_memory, cache_disk size and cache_shared", o.DiskPath, other[1], shown)
 		}
 	}
 	logger := a.liveLogger()

@@ -288,3 +288,71 @@ func TestPooledObjectsLogToTheServingConfig(t *testing.T) {
 	second.Stop()
 	second.Cleanup()
 }
+
+// TestCachePoolKeySpellings: spellings of one shared cache name one pooled
+// cache (else a reload that only writes out a default starts an empty
+// memory tier, and two handlers sharing a cache_disk are refused); other
+// settings name another. The Redis password never shows.
+func TestCachePoolKeySpellings(t *testing.T) {
+	o := cache.Options{MemoryMaxBytes: cache.DefaultMemoryMaxBytes}
+	sc := func(max int64, ttl time.Duration, urls ...string) *SharedCache {
+		return &SharedCache{URLs: urls, MaxEntrySize: max, TTL: caddy.Duration(ttl)}
+	}
+	bare := sc(0, 0, "redis://h")
+	for _, tc := range []struct {
+		name string
+		sc   *SharedCache
+		same bool
+	}{
+		// The README's cache_shared rows: "max_entry_size <size> # ...;
+		// default 8MiB", "ttl <duration> # default 7d".
+		{"defaults written out", sc(8<<20, 7*24*time.Hour, "redis://h"), true},
+		{"default port", sc(0, 0, "redis://h:6379"), true},
+		{"default database", sc(0, 0, "redis://h:6379/0"), true},
+		{"empty database", sc(0, 0, "redis://h/"), true},
+		{"host in capitals", sc(0, 0, "redis://H:6379/0"), true},
+		{"another max_entry_size", sc(4<<20, 0, "redis://h"), false},
+		{"another ttl", sc(0, time.Hour, "redis://h"), false},
+		{"another port", sc(0, 0, "redis://h:6380"), false},
+		{"another database", sc(0, 0, "redis://h/1"), false},
+		{"a password", sc(0, 0, "redis://:pw@h"), false},
+		{"a user", sc(0, 0, "redis://u@h"), false},
+		{"sentinel", sc(0, 0, "redis://h?master_name=m"), false},
+		{"a second node", sc(0, 0, "redis://h", "redis://h2"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k1, _ := cachePoolKey(o, bare)
+			k2, _ := cachePoolKey(o, tc.sc)
+			if (k1 == k2) != tc.same {
+				t.Fatalf("keys %q and %q: same %v, want %v", k1, k2, k1 == k2, tc.same)
+			}
+		})
+	}
+	for _, u := range []string{"redis://:S3cret@h:6379/0", "redis://user:S3cret@h", "redis://:S3cret@h/notadb"} {
+		key, shown := cachePoolKey(o, sc(0, 0, u))
+		if strings.Contains(shown, "S3cret") || !strings.Contains(shown, "xxxxx") {
+			t.Errorf("%s: shown as %q, want the password hidden", u, shown)
+		}
+		if other, _ := cachePoolKey(o, sc(0, 0, strings.Replace(u, "S3cret", "other", 1))); other == key {
+			t.Errorf("%s: another password names the same cache", u)
+		}
+	}
+}
+
+// TestCacheConflictHidesRedisPassword: the error refusing two caches on one
+// disk folder (logged, and answered to the admin /load) names the settings
+// without the Redis password.
+func TestCacheConflictHidesRedisPassword(t *testing.T) {
+	a, _ := provisionedApp()
+	dir := t.TempDir()
+	if _, err := a.Cache(cache.Options{DiskPath: dir}, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Cleanup()
+	// Refused before any Redis client is made.
+	_, err := a.Cache(cache.Options{DiskPath: dir}, &SharedCache{URLs: []string{"redis://:S3cret@127.0.0.1:6379/0"}})
+	const want = "shared=redis://:xxxxx@127.0.0.1:6379/0|matte:|250ms;max=8388608;ttl=168h0m0s"
+	if err == nil || strings.Contains(err.Error(), "S3cret") || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want one naming %q without the password", err, want)
+	}
+}

@@ -56,6 +56,9 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{"cache_shared without URL", "cache_shared", Handler{}, "give at least one redis:// URL"},
 		{"cache_shared not redis", "cache_shared http://x:1", Handler{}, `"http://x:1" is not a redis:// URL`},
 		{"cache_shared bad db", "cache_shared redis://x:1/abc", Handler{}, `database "abc" is not a number`},
+		// The password stays out of the error (logged, and answered to /load).
+		{"cache_shared bad db with a password", "cache_shared redis://:S3cret@x:1/abc", Handler{}, `"redis://:xxxxx@x:1/abc": database "abc" is not a number`},
+		{"cache_shared not redis with a password", "cache_shared http://u:S3cret@x:1", Handler{}, `"http://u:xxxxx@x:1" is not a redis:// URL`},
 		{"cache_shared unknown option", "cache_shared redis://x {\nsize 1\n}", Handler{}, `unrecognized cache_shared option "size"`},
 		{"cache_shared bad ttl", "cache_shared redis://x {\nttl forever\n}", Handler{}, `ttl: "forever" is not a duration`},
 		{"process settings", "vips_cache_memory 0\nvips_concurrency 2\nfree_memory_interval 30s",

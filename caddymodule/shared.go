@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -104,8 +105,9 @@ func (sc *SharedCache) redisOptions() (*redis.UniversalOptions, error) {
 	for i, raw := range sc.URLs {
 		u, err := url.Parse(raw)
 		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-			return nil, fmt.Errorf("%q is not a redis:// URL", raw)
+			return nil, fmt.Errorf("%q is not a redis:// URL", redactURL(raw))
 		}
+		raw = u.Redacted() // for the messages below
 		host := u.Host
 		if u.Port() == "" {
 			host += ":6379"
@@ -131,14 +133,84 @@ func (sc *SharedCache) redisOptions() (*redis.UniversalOptions, error) {
 	return o, nil
 }
 
-// poolKey identifies a node: handlers naming the same Redis and prefix
-// share one client and one pub/sub connection.
+// The shared tier's defaults, written out so that a config that spells
+// them and one that leaves them out name one cache (cachePoolKey).
+const (
+	defaultSharedMaxEntrySize = 8 << 20            // max_entry_size; the README: "default 8MiB"
+	defaultSharedTTL          = 7 * 24 * time.Hour // ttl; the README: "default 7d"
+)
+
+// poolKey identifies a node: handlers naming the same Redis (however its
+// URLs are spelled: a default port or database written out or left out,
+// host names in any case), prefix and timeout share one client and one
+// pub/sub connection. It holds the Redis password: display redacted().
 func (sc *SharedCache) poolKey() string {
-	return strings.Join(sc.URLs, " ") + "|" + sc.prefix() + "|" + sc.timeout().String()
+	return sc.canonical(false) + "|" + sc.prefix() + "|" + sc.timeout().String()
 }
 
+// redacted is poolKey with the Redis password hidden, for messages.
+func (sc *SharedCache) redacted() string {
+	return sc.canonical(true) + "|" + sc.prefix() + "|" + sc.timeout().String()
+}
+
+// canonical writes what the client is built from (redisOptions) as one
+// URL: redis://user:password@host:port,host:port/db?master_name=name.
+// URLs redisOptions refuses are kept as written (the node refuses them
+// when it opens), with any userinfo hidden when redact is set.
+func (sc *SharedCache) canonical(redact bool) string {
+	o, err := sc.redisOptions()
+	if err != nil {
+		urls := slices.Clone(sc.URLs)
+		if redact {
+			for i, raw := range urls {
+				urls[i] = redactURL(raw)
+			}
+		}
+		return strings.Join(urls, " ")
+	}
+	addrs := make([]string, len(o.Addrs))
+	for i, a := range o.Addrs {
+		addrs[i] = strings.ToLower(a)
+	}
+	u := url.URL{Scheme: "redis", Host: strings.Join(addrs, ","), Path: "/" + strconv.Itoa(o.DB)}
+	switch {
+	case o.Password != "":
+		u.User = url.UserPassword(o.Username, o.Password)
+	case o.Username != "":
+		u.User = url.User(o.Username)
+	}
+	if o.MasterName != "" {
+		u.RawQuery = url.Values{"master_name": {o.MasterName}}.Encode()
+	}
+	if redact {
+		return u.Redacted()
+	}
+	return u.String()
+}
+
+// redactURL hides the password of a URL as written (everything between
+// "://" and the last "@" when it does not parse).
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	i, j := strings.Index(raw, "://"), strings.LastIndex(raw, "@")
+	if i >= 0 && j > i+3 {
+		return raw[:i+3] + "xxxxx" + raw[j:]
+	}
+	return raw
+}
+
+// tierOptions are the shared tier's options with the defaults filled in.
 func (sc *SharedCache) tierOptions() redistier.Options {
-	return redistier.Options{MaxEntrySize: sc.MaxEntrySize, TTL: time.Duration(sc.TTL)}
+	o := redistier.Options{MaxEntrySize: sc.MaxEntrySize, TTL: time.Duration(sc.TTL)}
+	if o.MaxEntrySize <= 0 {
+		o.MaxEntrySize = defaultSharedMaxEntrySize
+	}
+	if o.TTL <= 0 {
+		o.TTL = defaultSharedTTL
+	}
+	return o
 }
 
 // clusterNode is a pooled Redis client and cluster.Node.
