@@ -155,8 +155,15 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	if d.NextArg() {
 		return d.ArgErr()
 	}
+	seen := map[string]bool{} // the options given once at most (once)
 	for d.NextBlock(0) {
 		o := option{d: d, key: d.Val(), args: d.RemainingArgs()}
+		if how, ok := once[o.key]; ok {
+			if seen[o.key] {
+				return d.Errf("%s is given twice: %s", o.key, how)
+			}
+			seen[o.key] = true
+		}
 		handled, err := h.parseLimitOption(o)
 		if !handled && err == nil {
 			handled, err = h.parseCacheOption(o)
@@ -172,6 +179,16 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		}
 	}
 	return nil
+}
+
+// once are the options that a second occurrence would silently replace or
+// merge into (an off and a block, two blocks), with how to write them
+// once. (signature and origin say so themselves.)
+var once = map[string]string{
+	"rembg":        "write `rembg off` or one rembg block",
+	"faces":        "write `faces off` or one faces block",
+	"playground":   "one playground per matte block",
+	"cache_shared": "list every Redis URL on one cache_shared line",
 }
 
 // option is one line of the matte block: its name and arguments.
@@ -787,6 +804,9 @@ func parseSignature(d *caddyfile.Dispenser, s *Signature) error {
 		case "preset":
 			if len(args) != 2 {
 				return d.ArgErr()
+			}
+			if _, dup := s.Presets[args[0]]; dup {
+				return d.Errf("preset %q is given twice", args[0])
 			}
 			if s.Presets == nil {
 				s.Presets = map[string]string{}

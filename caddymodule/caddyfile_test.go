@@ -131,6 +131,14 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{"unknown signature option", "signature {\nbind_path\n}", Handler{}, `unrecognized signature option "bind_path"`},
 		{"signature with an argument", "signature x {\n}", Handler{}, "wrong argument count"},
 		{"rembg with an argument", "rembg on", Handler{}, "wrong argument count"},
+		// A repeated subdirective would silently replace (or merge into) the first.
+		{"signature preset twice", "signature {\npreset a w=1\npreset a w=2\n}", Handler{}, `preset "a" is given twice`},
+		{"signature presets", "signature {\npreset a w=1\npreset b w=2\n}", Handler{Signature: &Signature{Presets: map[string]string{"a": "w=1", "b": "w=2"}}}, ""},
+		{"playground twice", "playground /a/\nplayground /b/", Handler{}, "playground is given twice: one playground per matte block"},
+		{"rembg off and a block", "rembg off\nrembg {\nthreads 2\n}", Handler{}, "rembg is given twice: write `rembg off` or one rembg block"},
+		{"rembg two blocks", "rembg {\nthreads 2\n}\nrembg {\nqueue 3\n}", Handler{}, "rembg is given twice"},
+		{"faces block and off", "faces {\nthreshold 0.5\n}\nfaces off", Handler{}, "faces is given twice: write `faces off` or one faces block"},
+		{"cache_shared twice", "cache_shared redis://a\ncache_shared redis://b", Handler{}, "cache_shared is given twice: list every Redis URL on one cache_shared line"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var h Handler
