@@ -390,6 +390,14 @@ func cachePoolKey(o cache.Options, sc *SharedCache) (key, shown string) {
 // reload that changes a cache's other settings opens the folder again
 // while the old generation still has it; the old one closes at Cleanup.)
 func (a *App) Cache(o cache.Options, sc *SharedCache) (*cache.Cache, error) {
+	// JSON can say what the Caddyfile cannot; cache.New would read a
+	// negative memory size as "no memory tier".
+	if o.MemoryMaxBytes < 0 || o.DiskMaxBytes < 0 {
+		return nil, fmt.Errorf("matte: cache_memory (%d) and cache_disk_size (%d) must not be negative", o.MemoryMaxBytes, o.DiskMaxBytes)
+	}
+	if sc != nil && (sc.MaxEntrySize < 0 || sc.TTL < 0 || sc.Timeout < 0) {
+		return nil, fmt.Errorf("matte: cache_shared max_entry_size, ttl and timeout must not be negative")
+	}
 	if o.MemoryMaxBytes == 0 {
 		o.MemoryMaxBytes = cache.DefaultMemoryMaxBytes
 	}

@@ -128,6 +128,10 @@ func TestProvisionRefusesBadNumbers(t *testing.T) {
 		{"negative timeout", `"timeout": -1000000000`, "timeout, source_ttl and source_heuristic_ttl must not be negative"},
 		{"queue under the workers", `"workers": 4, "queue_megapixels": 50`, "queue_megapixels 50 is below what 4 workers run at once (4 workers × 25 MP = 100): raise it to at least 100 or lower workers"},
 		{"queue at the workers", `"workers": 4, "queue_megapixels": 100`, ""},
+		// cache_off is written again, false, below: the last one counts.
+		{"negative cache_memory", `"cache_off": false, "cache_memory": -1`, "cache_memory (-1) and cache_disk_size (0) must not be negative"},
+		{"negative cache_disk_size", `"cache_off": false, "cache_disk": "` + t.TempDir() + `", "cache_disk_size": -5`, "cache_memory (0) and cache_disk_size (-5) must not be negative"},
+		{"negative cache_shared ttl", `"cache_off": false, "cache_shared": {"urls": ["redis://127.0.0.1:1"], "ttl": -1}`, "cache_shared max_entry_size, ttl and timeout must not be negative"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			raw := `{"apps": {"http": {"servers": {"s": {"listen": ["127.0.0.1:0"], "routes": [{"handle": [{"handler": "matte", "cache_off": true, "rembg": {"off": true}, "faces": {"off": true}, ` +

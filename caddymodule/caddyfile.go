@@ -155,9 +155,14 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	if d.NextArg() {
 		return d.ArgErr()
 	}
+	var prev string           // the option before, for a block it does not take
 	seen := map[string]bool{} // the options given once at most (once)
 	for d.NextBlock(0) {
+		if d.Val() == "{" && prev != "" {
+			return d.Errf("%s takes no { } block", prev)
+		}
 		o := option{d: d, key: d.Val(), args: d.RemainingArgs()}
+		prev = o.key
 		if how, ok := once[o.key]; ok {
 			if seen[o.key] {
 				return d.Errf("%s is given twice: %s", o.key, how)
@@ -227,6 +232,9 @@ func (o option) size(s string, zeroOK bool) (int64, error) {
 	if err != nil || n == 0 && !zeroOK {
 		return 0, o.d.Errf("%s: %q is not a size", o.key, s)
 	}
+	if n > math.MaxInt64 { // would wrap to a negative size
+		return 0, o.d.Errf("%s: %q is too large", o.key, s)
+	}
 	return int64(n), nil
 }
 
@@ -264,6 +272,9 @@ func (h *Handler) parseLimitOption(o option) (handled bool, err error) {
 		n, perr := humanize.ParseBytes(args[0])
 		if perr != nil {
 			return true, d.Errf("max_source_bytes: %v", perr)
+		}
+		if n > math.MaxInt64 {
+			return true, d.Errf("max_source_bytes: %q is too large", args[0])
 		}
 		h.MaxSourceBytes = int64(n)
 	case "max_source_megapixels", "max_working_megapixels", "max_blur_sigma":
@@ -843,14 +854,11 @@ func parseOrigin(d *caddyfile.Dispenser, o *Origin) error {
 				return err
 			}
 		case "timeout":
-			if len(args) != 1 {
-				return d.ArgErr()
-			}
-			dur, err := caddy.ParseDuration(args[0])
+			dur, err := option{d: d, key: "origin timeout", args: args}.duration()
 			if err != nil {
-				return d.Errf("timeout: %v", err)
+				return err
 			}
-			o.Timeout = caddy.Duration(dur)
+			o.Timeout = dur
 		case "max_redirects":
 			if len(args) != 1 {
 				return d.ArgErr()

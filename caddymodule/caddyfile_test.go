@@ -139,6 +139,17 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{"rembg two blocks", "rembg {\nthreads 2\n}\nrembg {\nqueue 3\n}", Handler{}, "rembg is given twice"},
 		{"faces block and off", "faces {\nthreshold 0.5\n}\nfaces off", Handler{}, "faces is given twice: write `faces off` or one faces block"},
 		{"cache_shared twice", "cache_shared redis://a\ncache_shared redis://b", Handler{}, "cache_shared is given twice: list every Redis URL on one cache_shared line"},
+		// A size past int64 would wrap to a negative one (a memory tier read as off).
+		{"cache_memory 9EiB", "cache_memory 9EiB", Handler{}, `cache_memory: "9EiB" is too large`},
+		{"cache_memory 8EiB - 1", "cache_memory 9223372036854775807", Handler{CacheMemory: 1<<63 - 1}, ""},
+		{"cache_disk size 10EiB", "cache_disk /c 10EiB", Handler{}, `cache_disk: "10EiB" is too large`},
+		{"max_source_bytes 9EiB", "max_source_bytes 9EiB", Handler{}, `max_source_bytes: "9EiB" is too large`},
+		{"cache_shared max_entry_size 9EiB", "cache_shared redis://x {\nmax_entry_size 9EiB\n}", Handler{}, `max_entry_size: "9EiB" is too large`},
+		{"origin timeout negative", "origin {\ntimeout -1s\n}", Handler{}, `origin timeout: "-1s" is not a duration`},
+		{"origin timeout not a duration", "origin {\ntimeout soon\n}", Handler{}, `origin timeout: "soon" is not a duration`},
+		// An option that takes no block names itself, not the brace.
+		{"removebg with a block", "removebg {\nmax_file 1MiB\n}", Handler{}, "removebg takes no { } block"},
+		{"workers with a block", "workers 2 {\n}", Handler{}, "workers takes no { } block"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var h Handler
