@@ -257,8 +257,8 @@ func TestEncoderSettingsCaddyfile(t *testing.T) {
 	if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("matte {\n png_compression 0\n png_filter adaptive\n avif_effort 9\n gif_effort 10\n avif_chroma 444\n vips_cache_memory 64MiB\n vips_concurrency 2\n free_memory_interval 30s\n}")); err != nil {
 		t.Fatal(err)
 	}
-	if h.VipsCacheMemory != 64<<20 || h.VipsConcurrency != 2 || time.Duration(h.FreeMemoryInterval) != 30*time.Second {
-		t.Fatalf("vips settings %d %d %v", h.VipsCacheMemory, h.VipsConcurrency, h.FreeMemoryInterval)
+	if deref(h.VipsCacheMemory) != 64<<20 || deref(h.VipsConcurrency) != 2 || time.Duration(deref(h.FreeMemoryInterval)) != 30*time.Second {
+		t.Fatalf("vips settings %v %v %v", h.VipsCacheMemory, h.VipsConcurrency, h.FreeMemoryInterval)
 	}
 	if err := h.Validate(); err != nil {
 		t.Fatal(err)

@@ -120,12 +120,25 @@ func appFrom(ctx caddy.Context) (*App, error) {
 }
 
 // processSettings are the handler options that act on the whole process.
-// A zero field is unset: the handler leaves it to the others (or to the
-// default).
+// A nil field is unset: the handler leaves it to the others (or to the
+// default); a value written out, its default included, is set.
 type processSettings struct {
-	VipsCacheMemory    int64         // bytes of libvips' operation cache; 0: off
-	VipsConcurrency    int           // libvips threads per operation; 0: 1
-	FreeMemoryInterval time.Duration // malloc_trim period; 0: never
+	VipsCacheMemory    *int64         // bytes of libvips' operation cache; 0 (default): off
+	VipsConcurrency    *int           // libvips threads per operation; 0 (default): 1
+	FreeMemoryInterval *time.Duration // malloc_trim period; 0 (default): never
+}
+
+// vips is the libvips part of s, defaults for what no handler set.
+func (s processSettings) vips() transform.VipsSettings {
+	return transform.VipsSettings{CacheMemory: deref(s.VipsCacheMemory), Concurrency: deref(s.VipsConcurrency)}
+}
+
+// deref is *p, or T's zero value for nil.
+func deref[T any](p *T) (v T) {
+	if p != nil {
+		v = *p
+	}
+	return v
 }
 
 // UseProcessSettings registers a handler's process settings. The handlers of
@@ -151,13 +164,12 @@ func (a *App) UseProcessSettings(s processSettings) error {
 }
 
 // agree sets *have to v when v is set, unless *have is set to another value.
-func agree[T comparable](name string, have *T, v T) error {
-	var unset T
-	if v == unset {
+func agree[T comparable](name string, have **T, v *T) error {
+	if v == nil {
 		return nil
 	}
-	if *have != unset && *have != v {
-		return fmt.Errorf("matte: %s is process-wide, and two matte handlers of this config set it differently (%v and %v); give every handler the same value, or set it in one only", name, *have, v)
+	if *have != nil && **have != *v {
+		return fmt.Errorf("matte: %s is process-wide, and two matte handlers of this config set it differently (%v and %v); give every handler the same value, or set it in one only", name, **have, *v)
 	}
 	*have = v
 	return nil
@@ -187,11 +199,11 @@ func (a *App) Start() error {
 	vipsApplied.Lock()
 	a.vipsBefore = vipsApplied.by
 	vipsApplied.by = a
-	transform.ConfigureVips(transform.VipsSettings{CacheMemory: s.VipsCacheMemory, Concurrency: s.VipsConcurrency})
+	transform.ConfigureVips(s.vips())
 	vipsApplied.Unlock()
-	if s.FreeMemoryInterval > 0 {
+	if every := deref(s.FreeMemoryInterval); every > 0 {
 		a.stopFree = make(chan struct{})
-		go releaseFreeMemory(s.FreeMemoryInterval, a.stopFree)
+		go releaseFreeMemory(every, a.stopFree)
 	}
 	return nil
 }
@@ -268,7 +280,7 @@ func (a *App) Stop() error {
 	if vipsApplied.by == a {
 		vipsApplied.by = a.vipsBefore
 		if b := a.vipsBefore; b != nil {
-			transform.ConfigureVips(transform.VipsSettings{CacheMemory: b.process.VipsCacheMemory, Concurrency: b.process.VipsConcurrency})
+			transform.ConfigureVips(b.process.vips())
 		}
 	}
 	a.vipsBefore = nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -30,14 +31,18 @@ func TestUseProcessSettings(t *testing.T) {
 		wantErr string // "" when accepted
 	}{
 		{"none set", []processSettings{{}, {}}, processSettings{}, ""},
-		{"one sets, one leaves unset", []processSettings{{VipsConcurrency: 4}, {}}, processSettings{VipsConcurrency: 4}, ""},
-		{"unset first", []processSettings{{}, {VipsCacheMemory: 1 << 20}}, processSettings{VipsCacheMemory: 1 << 20}, ""},
-		{"same values", []processSettings{{VipsConcurrency: 2, FreeMemoryInterval: time.Minute}, {VipsConcurrency: 2, FreeMemoryInterval: time.Minute}},
-			processSettings{VipsConcurrency: 2, FreeMemoryInterval: time.Minute}, ""},
-		{"different fields merge", []processSettings{{VipsConcurrency: 2}, {VipsCacheMemory: 1 << 20}}, processSettings{VipsConcurrency: 2, VipsCacheMemory: 1 << 20}, ""},
-		{"concurrency conflicts", []processSettings{{VipsConcurrency: 2}, {VipsConcurrency: 3}}, processSettings{}, "vips_concurrency"},
-		{"cache memory conflicts", []processSettings{{VipsCacheMemory: 1}, {VipsCacheMemory: 2}}, processSettings{}, "vips_cache_memory"},
-		{"interval conflicts", []processSettings{{FreeMemoryInterval: time.Second}, {FreeMemoryInterval: time.Minute}}, processSettings{}, "set it differently (1s and 1m0s)"},
+		{"one sets, one leaves unset", []processSettings{{VipsConcurrency: ref(4)}, {}}, processSettings{VipsConcurrency: ref(4)}, ""},
+		{"unset first", []processSettings{{}, {VipsCacheMemory: ref[int64](1 << 20)}}, processSettings{VipsCacheMemory: ref[int64](1 << 20)}, ""},
+		{"same values", []processSettings{{VipsConcurrency: ref(2), FreeMemoryInterval: ref(time.Minute)}, {VipsConcurrency: ref(2), FreeMemoryInterval: ref(time.Minute)}},
+			processSettings{VipsConcurrency: ref(2), FreeMemoryInterval: ref(time.Minute)}, ""},
+		{"different fields merge", []processSettings{{VipsConcurrency: ref(2)}, {VipsCacheMemory: ref[int64](1 << 20)}}, processSettings{VipsConcurrency: ref(2), VipsCacheMemory: ref[int64](1 << 20)}, ""},
+		{"concurrency conflicts", []processSettings{{VipsConcurrency: ref(2)}, {VipsConcurrency: ref(3)}}, processSettings{}, "vips_concurrency"},
+		{"cache memory conflicts", []processSettings{{VipsCacheMemory: ref[int64](1)}, {VipsCacheMemory: ref[int64](2)}}, processSettings{}, "vips_cache_memory"},
+		{"interval conflicts", []processSettings{{FreeMemoryInterval: ref(time.Second)}, {FreeMemoryInterval: ref(time.Minute)}}, processSettings{}, "set it differently (1s and 1m0s)"},
+		// A default written out is set: it conflicts with another value.
+		{"explicit default cache memory conflicts", []processSettings{{VipsCacheMemory: ref[int64](0)}, {VipsCacheMemory: ref[int64](512 << 20)}}, processSettings{}, "set it differently (0 and 536870912)"},
+		{"explicit default interval conflicts", []processSettings{{FreeMemoryInterval: ref(time.Second)}, {FreeMemoryInterval: ref(time.Duration(0))}}, processSettings{}, "set it differently (1s and 0s)"},
+		{"explicit defaults agree", []processSettings{{VipsCacheMemory: ref[int64](0)}, {VipsCacheMemory: ref[int64](0)}, {}}, processSettings{VipsCacheMemory: ref[int64](0)}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := &App{}
@@ -52,7 +57,7 @@ func TestUseProcessSettings(t *testing.T) {
 				t.Fatalf("refused: %v", err)
 			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
 				t.Fatalf("error %v, want one naming %q", err, tc.wantErr)
-			case tc.wantErr == "" && a.process != tc.want:
+			case tc.wantErr == "" && !reflect.DeepEqual(a.process, tc.want):
 				t.Fatalf("merged %+v, want %+v", a.process, tc.want)
 			}
 		})
@@ -189,7 +194,7 @@ func TestDiskFolderOfOneCache(t *testing.T) {
 // settings of the config that serves on are put back.
 func TestRolledBackStartRestoresVipsSettings(t *testing.T) {
 	app := func(concurrency int) *App {
-		return &App{processSet: true, process: processSettings{VipsConcurrency: concurrency}}
+		return &App{processSet: true, process: processSettings{VipsConcurrency: &concurrency}}
 	}
 	running := app(2)
 	if err := running.Start(); err != nil {
@@ -360,3 +365,6 @@ func TestCacheConflictHidesRedisPassword(t *testing.T) {
 		t.Fatalf("error %v, want one naming %q without the password", err, want)
 	}
 }
+
+// ref is a pointer to v.
+func ref[T any](v T) *T { return &v }

@@ -400,11 +400,17 @@ func (h *Handler) parseCacheOption(o option) (handled bool, err error) {
 		if err = o.need(1); err != nil {
 			return true, err
 		}
-		h.VipsCacheMemory, err = o.size(args[0], true)
+		var n int64
+		n, err = o.size(args[0], true)
+		h.VipsCacheMemory = &n
 	case "vips_concurrency":
-		h.VipsConcurrency, err = o.count()
+		var n int
+		n, err = o.count()
+		h.VipsConcurrency = &n
 	case "free_memory_interval":
-		h.FreeMemoryInterval, err = o.duration()
+		var every caddy.Duration
+		every, err = o.duration()
+		h.FreeMemoryInterval = &every
 	default:
 		return false, nil
 	}

@@ -62,7 +62,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{"cache_shared unknown option", "cache_shared redis://x {\nsize 1\n}", Handler{}, `unrecognized cache_shared option "size"`},
 		{"cache_shared bad ttl", "cache_shared redis://x {\nttl forever\n}", Handler{}, `ttl: "forever" is not a duration`},
 		{"process settings", "vips_cache_memory 0\nvips_concurrency 2\nfree_memory_interval 30s",
-			Handler{VipsConcurrency: 2, FreeMemoryInterval: caddy.Duration(30 * time.Second)}, ""},
+			Handler{VipsCacheMemory: ref[int64](0), VipsConcurrency: ref(2), FreeMemoryInterval: ref(caddy.Duration(30 * time.Second))}, ""},
 		{"signature", "signature {\nkey 0123456789abcdef0\nrequired\nunsigned w h\npreset thumb w=100\nbind_host\n}",
 			Handler{Signature: &Signature{Keys: []string{"0123456789abcdef0"}, Required: true, Unsigned: []string{"w", "h"},
 				Presets: map[string]string{"thumb": "w=100"}, BindHost: true}}, ""},

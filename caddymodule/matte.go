@@ -156,10 +156,11 @@ type Handler struct {
 	// FreeMemoryInterval, when set, periodically hands memory that libvips
 	// and its codecs freed back to the kernel (malloc_trim). All three are
 	// process-wide (the matte app applies them): the handlers of one config
-	// that set one must set the same value, or the config is refused.
-	VipsCacheMemory    int64          `json:"vips_cache_memory,omitempty"`
-	VipsConcurrency    int            `json:"vips_concurrency,omitempty"`
-	FreeMemoryInterval caddy.Duration `json:"free_memory_interval,omitempty"`
+	// that set one, its default written out included, must set the same
+	// value, or the config is refused; nil leaves it to the others.
+	VipsCacheMemory    *int64          `json:"vips_cache_memory,omitempty"`
+	VipsConcurrency    *int            `json:"vips_concurrency,omitempty"`
+	FreeMemoryInterval *caddy.Duration `json:"free_memory_interval,omitempty"`
 	// Playground serves the browser playground; nil (the default) is off.
 	Playground *Playground `json:"playground,omitempty"`
 
@@ -218,8 +219,12 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		h.logger.Warn("max_buffered_bytes is below the largest hosted-API request body (a max-size image as base64, a background image, 1 MiB of fields): uploads that large are refused with 503 even on an idle server",
 			zap.Int64("max_buffered_bytes", h.MaxBufferedBytes), zap.Int64("largest_body", body))
 	}
-	if err := h.app.UseProcessSettings(processSettings{VipsCacheMemory: h.VipsCacheMemory, VipsConcurrency: h.VipsConcurrency,
-		FreeMemoryInterval: time.Duration(h.FreeMemoryInterval)}); err != nil {
+	process := processSettings{VipsCacheMemory: h.VipsCacheMemory, VipsConcurrency: h.VipsConcurrency}
+	if h.FreeMemoryInterval != nil {
+		every := time.Duration(*h.FreeMemoryInterval)
+		process.FreeMemoryInterval = &every
+	}
+	if err := h.app.UseProcessSettings(process); err != nil {
 		return err
 	}
 	h.slots = make(chan struct{}, h.Workers)
@@ -402,7 +407,7 @@ func (h *Handler) checkSigns() error {
 		h.MaxWorkingMegapixels < 0 || h.MaxBlurSigma < 0 || h.MaxBufferedBytes < 0 || h.QueueMegapixels < 0 {
 		return errors.New("matte: limits, workers and queue_megapixels must not be negative")
 	}
-	if h.VipsCacheMemory < 0 || h.VipsConcurrency < 0 || h.FreeMemoryInterval < 0 {
+	if deref(h.VipsCacheMemory) < 0 || deref(h.VipsConcurrency) < 0 || deref(h.FreeMemoryInterval) < 0 {
 		return errors.New("matte: vips_cache_memory, vips_concurrency and free_memory_interval must not be negative")
 	}
 	if h.Timeout < 0 || h.SourceTTL < 0 || h.SourceHeuristicTTL != nil && *h.SourceHeuristicTTL < 0 {
