@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"image"
+	"image/color"
 	"image/draw"
 	"image/png"
 	"net/http"
@@ -76,8 +77,23 @@ func corruptBMP() *params.Error {
 
 // PNGToBMP re-encodes a rendered PNG as BMP (32 bits with alpha when the
 // image has transparency, else 24; 8-bit grey for a matte), for an API
-// that offers BMP output, which libvips does not write.
-func PNGToBMP(data []byte) ([]byte, error) {
+// that offers BMP output, which libvips does not write. Before it decodes
+// a pixel it calls reserve (when not nil) with what it will allocate, from
+// the PNG's header (pngToBMPBytes), and fails with reserve's error as it
+// is. Safe for concurrent use.
+func PNGToBMP(data []byte, reserve func(n int64) error) ([]byte, error) {
+	cfg, err := png.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	if reserve != nil {
+		// The IHDR's interlace method is byte 28 of the file (8 signature,
+		// 8 chunk length and type, 12 of width to filter method).
+		interlaced := len(data) > 28 && data[28] == 1
+		if err := reserve(pngToBMPBytes(cfg, interlaced)); err != nil {
+			return nil, err
+		}
+	}
 	img, err := png.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
@@ -89,9 +105,51 @@ func PNGToBMP(data []byte) ([]byte, error) {
 		draw.Draw(n, n.Bounds(), img, img.Bounds().Min, draw.Src)
 		img = n
 	}
-	var buf bytes.Buffer
-	if err := bmp.Encode(&buf, img); err != nil {
+	var out bmpBuffer
+	if err := bmp.Encode(&out, img); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return out.b, nil
+}
+
+// pngToBMPBytes bounds what PNGToBMP allocates for a PNG of cfg: the
+// decoded pixels (image/png's buffer for its colour model), their copy as
+// NRGBA when bmp.Encode has no fast path for that model, and the BMP file
+// (at most 4 bytes a pixel, the 54 bytes of headers and a 1 KiB palette).
+// An interlaced PNG's passes are decoded into images of their own first,
+// as many pixels again.
+func pngToBMPBytes(cfg image.Config, interlaced bool) int64 {
+	px := int64(cfg.Width) * int64(cfg.Height)
+	decoded, copied := 4*px, int64(0) // RGBA, NRGBA
+	switch cfg.ColorModel {
+	case color.GrayModel:
+		decoded = px
+	case color.Gray16Model:
+		decoded, copied = 2*px, 4*px
+	case color.RGBA64Model, color.NRGBA64Model:
+		decoded, copied = 8*px, 4*px
+	case color.RGBAModel, color.NRGBAModel:
+	default:
+		if _, ok := cfg.ColorModel.(color.Palette); ok {
+			decoded = px
+		}
+	}
+	if interlaced {
+		decoded *= 2
+	}
+	return decoded + copied + 4*px + 54 + 1024
+}
+
+// bmpBuffer holds the BMP that bmp.Encode writes, allocated once at its
+// full size: the encoder's first Write is the 54-byte file and info header,
+// whose bfSize field (bytes 2 to 5, little-endian) is the file's length. A
+// bytes.Buffer would grow by doubling, up to twice the file.
+type bmpBuffer struct{ b []byte }
+
+func (w *bmpBuffer) Write(p []byte) (int, error) {
+	if w.b == nil && len(p) >= 6 {
+		w.b = make([]byte, 0, max(int(binary.LittleEndian.Uint32(p[2:6])), len(p)))
+	}
+	w.b = append(w.b, p...)
+	return len(p), nil
 }

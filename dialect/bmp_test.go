@@ -2,6 +2,9 @@ package dialect
 
 import (
 	"bytes"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
@@ -63,7 +66,7 @@ func TestPNGToBMP(t *testing.T) {
 	if err := png.Encode(&buf, img); err != nil {
 		t.Fatal(err)
 	}
-	out, err := PNGToBMP(buf.Bytes())
+	out, err := PNGToBMP(buf.Bytes(), nil)
 	if err != nil || !IsBMP(out) {
 		t.Fatalf("%v %.4q", err, out)
 	}
@@ -80,8 +83,71 @@ func TestPNGToBMP(t *testing.T) {
 	if px := out[54+((4-1-2)*8+2)*4:][:4]; px[1] != 255 || px[3] != 128 {
 		t.Errorf("pixel (2,2) BGRA %v, want green with alpha 128", px)
 	}
-	if _, err := PNGToBMP([]byte("not a png")); err == nil {
+	if _, err := PNGToBMP([]byte("not a png"), nil); err == nil {
 		t.Error("garbage accepted")
+	}
+	// The file is allocated once, at its size: no growth past it.
+	if len(out) != 54+8*4*4 || cap(out) != len(out) {
+		t.Errorf("%d bytes in a buffer of %d, want 182 in 182", len(out), cap(out))
+	}
+}
+
+// TestPNGToBMPReserves: PNGToBMP reserves what it will allocate before it
+// decodes a pixel, from the PNG's header: the decoded pixels (1 byte a
+// pixel for grey and paletted PNGs, 4 for 8-bit colour, 8 for 16-bit,
+// whose NRGBA copy adds 4; an interlaced PNG's passes as many again), and
+// the BMP (4 bytes a pixel, 54 of headers, a 1 KiB palette). A refusal is
+// returned as it is, before anything is decoded.
+func TestPNGToBMPReserves(t *testing.T) {
+	r := image.Rect(0, 0, 8, 4) // 32 pixels: the BMP bound is 4*32+54+1024 = 1206
+	nrgba := image.NewNRGBA(r)
+	nrgba.Set(2, 2, color.NRGBA{G: 255, A: 128})
+	opaque := image.NewNRGBA(r)
+	for i := 3; i < len(opaque.Pix); i += 4 {
+		opaque.Pix[i] = 255
+	}
+	wide := image.NewNRGBA64(r)
+	wide.Set(1, 1, color.NRGBA64{R: 0x1234, A: 0x8000})
+	pal := image.NewPaletted(r, color.Palette{color.Black, color.White})
+	for _, tc := range []struct {
+		name       string
+		img        image.Image
+		interlaced bool
+		want       int64
+	}{
+		{"8-bit RGBA (NRGBA)", nrgba, false, 4*32 + 1206},
+		{"8-bit RGB (RGBA)", opaque, false, 4*32 + 1206},
+		{"8-bit grey", image.NewGray(r), false, 32 + 1206},
+		{"16-bit RGBA, copied to NRGBA", wide, false, 8*32 + 4*32 + 1206},
+		{"16-bit grey, copied to NRGBA", image.NewGray16(r), false, 2*32 + 4*32 + 1206},
+		{"paletted", pal, false, 32 + 1206},
+		{"interlaced 8-bit RGBA", nrgba, true, 2*4*32 + 1206},
+	} {
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, tc.img); err != nil {
+			t.Fatal(err)
+		}
+		data := buf.Bytes()
+		if tc.interlaced {
+			// image/png writes no interlaced PNG: set the IHDR's
+			// interlace method (byte 28) and its CRC (bytes 29-32, of
+			// the chunk's type and data). Only the header is read.
+			data[28] = 1
+			binary.BigEndian.PutUint32(data[29:33], crc32.ChecksumIEEE(data[12:29]))
+		}
+		var got int64
+		refused := errors.New("refused")
+		_, err := PNGToBMP(data, func(n int64) error { got = n; return refused })
+		if err != refused || got != tc.want {
+			t.Errorf("%s: reserved %d (%v), want %d refused", tc.name, got, err, tc.want)
+		}
+		if tc.interlaced {
+			continue
+		}
+		out, err := PNGToBMP(data, func(n int64) error { return nil })
+		if err != nil || !IsBMP(out) || len(out) > 1206 {
+			t.Errorf("%s: a BMP of %d bytes (%v), want at most the 1206 reserved for it", tc.name, len(out), err)
+		}
 	}
 }
 

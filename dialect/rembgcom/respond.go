@@ -151,7 +151,7 @@ func (r *Request) Finalize(res dialect.Result) (dialect.Result, params.Errors) {
 	if !r.BMP {
 		return res, nil
 	}
-	b, err := dialect.PNGToBMP(res.Image)
+	b, err := dialect.PNGToBMP(res.Image, nil)
 	if err != nil {
 		return res, one(http.StatusInternalServerError, "", "The image could not be processed")
 	}
