@@ -11,6 +11,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"image/png"
 	"io"
 	"mime/multipart"
 	"net"
@@ -527,5 +528,145 @@ func TestAPIBMPConvertedInQueue(t *testing.T) {
 	}
 	if got := acct.Data.Attributes.Credits.Total; got != 3 {
 		t.Fatalf("%v credits left of 5 after two images and a BMP that did not decode, want 3", got)
+	}
+}
+
+// TestAPIBMPEncodedInJob: rembg.com's format=bmp answer is re-encoded from
+// the pipeline's PNG by its render job, on its worker and queue slot, with
+// what the encoder allocates held in max_buffered_bytes, and the result
+// cache keeps the BMP: a repeat is answered from it, the same bytes,
+// without encoding again, and format=png of the same image is a result of
+// its own (a key apart), not the BMP. While a stalled upload holds most of
+// the budget, an encoding that does not fit is refused with rembg.com's
+// 503 (and Retry-After), where the same image as PNG is answered.
+func TestAPIBMPEncodedInJob(t *testing.T) {
+	// max_buffered_bytes 2500KB: a stalled upload of 2 420 000 bytes
+	// leaves about 80 KB of it, for a body, not for an encoding.
+	tester := apiKeysServer(t, "workers 1\n\t\tqueue_megapixels 25\n\t\tmax_buffered_bytes 2500KB\n\t\tapi_key bmp-key {\n\t\t\tcredits 20\n\t\t}")
+
+	var encoded atomic.Int32
+	var held atomic.Int64
+	g := newGate()
+	t.Cleanup(caddymodule.SetEncoding(func(ctx context.Context, n int64) {
+		held.Store(n)
+		if encoded.Add(1) == 1 {
+			g.hold(ctx)
+		}
+	}))
+	t.Cleanup(g.open) // before the hook is removed
+
+	// The result cache is pooled across the Caddy instances of one process:
+	// each image carries this run's nonce in its first row, so that its
+	// first request is a miss.
+	nonce := uint64(time.Now().UnixNano())
+	photo := func(which uint64) []byte {
+		img := image.NewNRGBA(image.Rect(0, 0, 400, 300))
+		for i := 0; i < len(img.Pix); i += 4 {
+			img.Pix[i], img.Pix[i+3] = 200, 255
+		}
+		for i, v := range []uint64{nonce, which} {
+			for b := range 8 {
+				img.Pix[4*(8*i+b)+1] = uint8(v >> (8 * b)) // green of pixel 8i+b
+			}
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	key := []string{"x-api-key", "bmp-key"}
+	type answer struct {
+		res  *http.Response
+		body []byte
+	}
+	send := func(img []byte, format string) answer {
+		res, body := postParts(t, tester, "/rmbg", key, file("image", img), field("format", format))
+		return answer{res, body}
+	}
+	isBMP := func(name string, a answer) {
+		t.Helper()
+		cfg, err := bmp.DecodeConfig(bytes.NewReader(a.body))
+		if a.res.StatusCode != 200 || a.res.Header.Get("Content-Type") != "image/bmp" || err != nil ||
+			cfg.Width != 400 || cfg.Height != 300 || a.res.Header.Get("X-Width") != "400" || a.res.Header.Get("X-Height") != "300" {
+			t.Fatalf("%s: %d %q %v %+v %.200q", name, a.res.StatusCode, a.res.Header.Get("Content-Type"), err, cfg, a.body)
+		}
+	}
+
+	first := photo(1)
+	done := make(chan answer, 1)
+	go func() { done <- send(first, "bmp") }()
+	select {
+	case <-g.started:
+	case <-time.After(90 * time.Second):
+		t.Fatal("the BMP was not encoded")
+	}
+	// Held by the hook: the encoding is its job's, which holds its queue
+	// slot, and its bytes are counted.
+	if mp := metricValue(t, "matte_queue_inflight_megapixels"); mp < 1 {
+		t.Errorf("%v megapixels in flight while the BMP is encoded, want its job's 1", mp)
+	}
+	if n, b := held.Load(), metricValue(t, "matte_buffered_bytes"); n < 400*300*4 || b < float64(n) {
+		t.Errorf("the encoding holds %d bytes, %v buffered; want at least its 480000 bytes of BMP, counted", n, b)
+	}
+	g.open()
+	a := <-done
+	isBMP("the first format=bmp", a)
+
+	again := send(first, "bmp")
+	isBMP("a repeat", again)
+	if !bytes.Equal(again.body, a.body) {
+		t.Error("a repeat answered other bytes than the first")
+	}
+	if n := encoded.Load(); n != 1 {
+		t.Fatalf("%d encodings after a repeat, want 1: a cached BMP is served as stored", n)
+	}
+	asPNG := send(first, "png")
+	if asPNG.res.StatusCode != 200 || asPNG.res.Header.Get("Content-Type") != "image/png" || !bytes.HasPrefix(asPNG.body, []byte("\x89PNG")) {
+		t.Fatalf("format=png of the same image: %d %q %.20q", asPNG.res.StatusCode, asPNG.res.Header.Get("Content-Type"), asPNG.body)
+	}
+	if n := encoded.Load(); n != 1 {
+		t.Fatalf("%d encodings after format=png, want 1", n)
+	}
+
+	// stallUpload's, with the key this server requires.
+	conn, _ := rawRequest(t, fmt.Sprintf("POST /v1.0/removebg HTTP/1.1\r\nHost: localhost:9080\r\nX-Api-Key: bmp-key\r\nContent-Type: application/json\r\nContent-Length: %d", 2_440_000))
+	defer conn.Close()
+	io.WriteString(conn, `{"image_file_b64":"`+strings.Repeat("A", 2_420_000))
+	waitMetric(t, "matte_buffered_bytes", func(v float64) bool { return v >= 2_420_000 })
+	second := photo(2)
+	refused := send(second, "bmp")
+	want := `{"error":"Too many images are waiting to be processed; try again shortly.","field":"","status":503}`
+	if refused.res.StatusCode != 503 || string(refused.body) != want || refused.res.Header.Get("Retry-After") == "" {
+		t.Fatalf("an encoding past the budget: %d %s (Retry-After %q), want 503 %s", refused.res.StatusCode, refused.body, refused.res.Header.Get("Retry-After"), want)
+	}
+	if asPNG := send(second, "png"); asPNG.res.StatusCode != 200 || asPNG.res.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("the same image as PNG beside the stalled upload: %d %.200s", asPNG.res.StatusCode, asPNG.body)
+	}
+
+	// Four answers charged, the refused one not. A charge is saved once
+	// its answer is written: wait for the last, before the usage file's
+	// directory is removed.
+	var left float64
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		res, body := get(t, tester, apiBase+"/v1.0/account", "X-Api-Key", "bmp-key")
+		var acct struct {
+			Data struct {
+				Attributes struct {
+					Credits struct {
+						Total float64 `json:"total"`
+					} `json:"credits"`
+				} `json:"attributes"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(body, &acct); err != nil || res.StatusCode != 200 {
+			t.Fatalf("account: %d %v %s", res.StatusCode, err, body)
+		}
+		if left = acct.Data.Attributes.Credits.Total; left <= 16 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if left != 16 {
+		t.Fatalf("%v credits left of 20 after four images and a refused encoding, want 16", left)
 	}
 }

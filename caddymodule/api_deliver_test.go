@@ -15,20 +15,18 @@ import (
 	"github.com/jebosio/matte/params"
 )
 
-// finalizeStub is a dialect.Request whose Finalize fails with errs, or
-// (errs nil) marks the image; it records what Respond got.
-type finalizeStub struct {
-	errs      params.Errors
+// deliverStub is a dialect.Request that records what Respond got.
+type deliverStub struct {
 	responded *dialect.Result
 	// afterWrite, if set, runs when Respond has written the answer.
 	afterWrite func()
 }
 
-func (s *finalizeStub) Images() (dialect.Image, *dialect.Image) { return dialect.Image{}, nil }
-func (s *finalizeStub) Plan(int, int, []byte) (dialect.Plan, params.Errors) {
+func (s *deliverStub) Images() (dialect.Image, *dialect.Image) { return dialect.Image{}, nil }
+func (s *deliverStub) Plan(int, int, []byte) (dialect.Plan, params.Errors) {
 	return dialect.Plan{}, nil
 }
-func (s *finalizeStub) Respond(w http.ResponseWriter, _ *http.Request, res dialect.Result) error {
+func (s *deliverStub) Respond(w http.ResponseWriter, _ *http.Request, res dialect.Result) error {
 	s.responded = &res
 	err := dialect.WriteImage(w, res)
 	if s.afterWrite != nil {
@@ -36,19 +34,10 @@ func (s *finalizeStub) Respond(w http.ResponseWriter, _ *http.Request, res diale
 	}
 	return err
 }
-func (s *finalizeStub) Finalize(res dialect.Result) (dialect.Result, params.Errors) {
-	if s.errs != nil {
-		return res, s.errs
-	}
-	res.Image, res.ContentType = []byte("finalized"), "image/bmp"
-	return res, nil
-}
 
-// TestDeliverFinalizesBeforeCharging: a rendered answer whose Finalize
-// fails (rembg.com's format=bmp re-encoding) is answered with the
-// dialect's error and charges no credit; one that succeeds is charged its
-// credit and Respond gets the finalized image.
-func TestDeliverFinalizesBeforeCharging(t *testing.T) {
+// TestDeliverChargesDelivered: a rendered answer is written as rendered
+// and charged its credit when it was delivered, and refunded when not.
+func TestDeliverChargesDelivered(t *testing.T) {
 	store, err := openUsage(filepath.Join(t.TempDir(), "usage.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -57,37 +46,28 @@ func TestDeliverFinalizesBeforeCharging(t *testing.T) {
 	keys := &apiKeys{keys: []APIKey{{Key: "k", Credits: &quota}}, store: store}
 	caller := apiCaller{keys: keys, key: &keys.keys[0], id: keyID("k")}
 	st := &apiState{h: &Handler{logger: zap.NewNop()}, logger: zap.NewNop()}
-	var deliverTo func(w http.ResponseWriter, r *http.Request, stub *finalizeStub) *httptest.ResponseRecorder
-	deliver := func(stub *finalizeStub) *httptest.ResponseRecorder {
+	var deliverTo func(w http.ResponseWriter, r *http.Request, stub *deliverStub) *httptest.ResponseRecorder
+	deliver := func(stub *deliverStub) *httptest.ResponseRecorder {
 		return deliverTo(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/rmbg", nil), stub)
 	}
-	deliverTo = func(w http.ResponseWriter, r *http.Request, stub *finalizeStub) *httptest.ResponseRecorder {
+	deliverTo = func(w http.ResponseWriter, r *http.Request, stub *deliverStub) *httptest.ResponseRecorder {
 		rec, _ := w.(*httptest.ResponseRecorder)
 		c := &apiCall{st: st, api: rembgcom.API, w: w, r: r, caller: caller}
 		adm, _, refused, _ := caller.admit(100, 100, 1, 0)
 		if refused != nil {
 			t.Fatalf("admit refused: %+v", refused)
 		}
-		c.deliver(stub, dialect.Result{Image: []byte("png"), ContentType: "image/png"}, adm, &imageRequest{Dialect: "rembg_com"})
+		c.deliver(stub, dialect.Result{Image: []byte("BM bytes"), ContentType: "image/bmp"}, adm, &imageRequest{Dialect: "rembg_com"})
 		return rec
 	}
 
-	failing := &finalizeStub{errs: params.Errors{{Status: http.StatusInternalServerError, Code: "error", Detail: "The image could not be processed"}}}
-	rec := deliver(failing)
-	if rec.Code != 500 || rec.Body.String() != `{"error":"The image could not be processed","field":"","status":500}` || failing.responded != nil {
-		t.Fatalf("failed finalize: %d %s (responded %v)", rec.Code, rec.Body, failing.responded != nil)
-	}
-	if left := store.remaining(caller.id, &quota); left != 10 {
-		t.Fatalf("a failed finalize charged: %v credits left, want 10", left)
-	}
-
-	ok := &finalizeStub{}
-	rec = deliver(ok)
-	if rec.Code != 200 || rec.Body.String() != "finalized" || rec.Header().Get("Content-Type") != "image/bmp" {
-		t.Fatalf("finalized answer: %d %s %q", rec.Code, rec.Body, rec.Header().Get("Content-Type"))
+	ok := &deliverStub{}
+	rec := deliver(ok)
+	if rec.Code != 200 || rec.Body.String() != "BM bytes" || rec.Header().Get("Content-Type") != "image/bmp" {
+		t.Fatalf("answer: %d %s %q", rec.Code, rec.Body, rec.Header().Get("Content-Type"))
 	}
 	if ok.responded == nil || ok.responded.Credits != 1 {
-		t.Fatalf("Respond got %+v, want the finalized image charged 1", ok.responded)
+		t.Fatalf("Respond got %+v, want the image charged 1", ok.responded)
 	}
 	if left := store.remaining(caller.id, &quota); left != 9 {
 		t.Fatalf("%v credits left, want 9", left)
@@ -97,8 +77,8 @@ func TestDeliverFinalizesBeforeCharging(t *testing.T) {
 	// was written, or the write failed.
 	gone, cancel := context.WithCancel(context.Background())
 	cancel()
-	deliverTo(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/rmbg", nil).WithContext(gone), &finalizeStub{})
-	deliverTo(failingWriter{httptest.NewRecorder()}, httptest.NewRequest(http.MethodPost, "/rmbg", nil), &finalizeStub{})
+	deliverTo(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/rmbg", nil).WithContext(gone), &deliverStub{})
+	deliverTo(failingWriter{httptest.NewRecorder()}, httptest.NewRequest(http.MethodPost, "/rmbg", nil), &deliverStub{})
 	if left := store.remaining(caller.id, &quota); left != 9 {
 		t.Fatalf("answers never delivered were charged: %v credits left, want 9", left)
 	}
@@ -108,7 +88,7 @@ func TestDeliverFinalizesBeforeCharging(t *testing.T) {
 	// can come before Respond returns. The answer was delivered and is
 	// charged.
 	read, leave := context.WithCancel(context.Background())
-	deliverTo(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/rmbg", nil).WithContext(read), &finalizeStub{afterWrite: leave})
+	deliverTo(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/rmbg", nil).WithContext(read), &deliverStub{afterWrite: leave})
 	if left := store.remaining(caller.id, &quota); left != 8 {
 		t.Fatalf("an answer written in full before the client left: %v credits left, want 8", left)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -25,8 +26,8 @@ import (
 //	in bytes, per field and in time, and by max_buffered_bytes with the
 //	downloads) → parse → fetch image_url → probe (a BMP: its header) →
 //	plan → admit (rate units, credits) → render (the job: queue slot,
-//	worker, a BMP's conversion, the pipeline) → finalize → settle →
-//	respond
+//	worker, a BMP's conversion, the pipeline, an Encoding's re-encoding) →
+//	settle → respond
 //
 // Nothing is read from the body before the key, the declared length, the
 // rate budget and the queue have been checked. A failure at any step is a
@@ -447,22 +448,11 @@ func (c *apiCall) render(req dialect.Request, in apiInputs, plan dialect.Plan) {
 	c.deliver(req, res, adm, ireq)
 }
 
-// deliver answers a rendered request: it finalizes the answer
-// (dialect.Finalizer), responds, and then settles: the credits the answer
+// deliver answers a rendered request, in the format its render made (a
+// Plan's Encoding included), and then settles: the credits the answer
 // says it charged (X-Credits-Charged) are charged only when it was written
-// to a client still there, and refunded otherwise. A finalize failure is
-// answered in the dialect's words and charges nothing; its rate units stay
-// spent, as the pipeline ran.
+// to a client still there, and refunded otherwise.
 func (c *apiCall) deliver(req dialect.Request, res dialect.Result, adm *apiAdmission, ireq *imageRequest) {
-	if f, ok := req.(dialect.Finalizer); ok {
-		var errs params.Errors
-		if res, errs = f.Finalize(res); len(errs) > 0 {
-			adm.done(false, true, c.st.logger)
-			c.st.logger.Error("API answer could not be finalized", zap.String("uri", c.r.RequestURI), zap.Error(errs))
-			c.writeErrors(errs, c.caller.rate())
-			return
-		}
-	}
 	if err := c.r.Context().Err(); err != nil {
 		// Gone before anything was written: nothing to deliver.
 		c.st.logger.Debug("API client left before its answer; its credits are refunded", zap.String("uri", c.r.RequestURI), zap.Error(err))
@@ -544,13 +534,15 @@ func (st *apiState) fetchImage(ctx context.Context, rawURL string, maxBytes int6
 // matte cached per source content), keyed like the query dialect's results:
 // the source's content hash (sourceHash: of the bytes sent, a BMP's before
 // its conversion), Params, the format and the pipeline fingerprint (plus
-// the Extras, when there are any). The request
+// the Extras, when there are any, and the plan's Encoding, whose output the
+// entry stores). The request
 // it returns holds the timings; its Dialect is name. hold counts in's
 // images: the transform retains it while it runs (render).
 func (st *apiState) renderAPI(ctx context.Context, name string, in apiInputs, plan dialect.Plan, hold *admission.Hold) (dialect.Result, *imageRequest, error) {
 	h := st.h
 	req := &imageRequest{Params: plan.Params, Dialect: name, Extras: plan.Extras, Format: plan.Format,
-		Memo: sourceMemo{Hash: sourceHash(in.src), Info: in.info}, Tag: in.tag, hold: hold, convert: in.convert}
+		Memo: sourceMemo{Hash: sourceHash(in.src), Info: in.info}, Tag: in.tag, hold: hold, convert: in.convert,
+		encoding: plan.Encoding}
 	if req.Tag == "" {
 		req.Tag = "upload:" + req.Memo.Hash
 	}
@@ -564,6 +556,40 @@ func (st *apiState) renderAPI(ctx context.Context, name string, in apiInputs, pl
 	m := out.Meta
 	return dialect.Result{Image: out.Entry.Value, ContentType: out.Entry.ContentType, Model: m.Model, Width: m.Width, Height: m.Height,
 		Foreground: params.Rect{X: m.Foreground.Left, Y: m.Foreground.Top, W: m.Foreground.Width, H: m.Foreground.Height}}, req, nil
+}
+
+// testEncoding, when set (by tests, through export_test.go), is called
+// by every re-encoding of a rendered image (imageRequest.encoding) once its
+// bytes are held in max_buffered_bytes, with the job's context and how
+// many bytes it holds: a test counts encodings and holds one in flight
+// with it. Nil in production.
+var testEncoding atomic.Pointer[func(ctx context.Context, held int64)]
+
+// encodeResult re-encodes req's rendered image with req.encoding, on the
+// job's queue slot and worker (transform). What the encoder allocates is
+// held in max_buffered_bytes while it runs, under a hold of its own: past
+// the budget it fails with buffersFull's 503. An encoding larger than the
+// budget less req's own bytes takes only that rest: it runs when nothing
+// else is buffered, and refuses all other buffering while it runs, rather
+// than being refused on an idle server. The image it returns is then the
+// cache's and the answer's, as any rendered image is.
+func (h *Handler) encodeResult(ctx context.Context, req *imageRequest, rendered []byte) ([]byte, error) {
+	hold := h.holdBytes()
+	defer hold.Release()
+	take := h.reserveFor(hold)
+	reserve := func(n int64) error {
+		if h.guard.buffered != nil {
+			n = min(n, max(h.guard.buffered.Stats().Limit-req.hold.Held()-req.sharedHold.Held(), 0))
+		}
+		if err := take(n); err != nil {
+			return err
+		}
+		if hook := testEncoding.Load(); hook != nil {
+			(*hook)(ctx, n)
+		}
+		return nil
+	}
+	return req.encoding.Encode(rendered, reserve)
 }
 
 // failed logs a transform failure at the level it deserves, and gives an

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jebosio/matte/admission"
 	"github.com/jebosio/matte/cache"
+	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/transform"
 )
@@ -57,6 +58,11 @@ type imageRequest struct {
 	// under the job's queue slot and worker, then probes its output for the
 	// pipeline; Memo.Info until then holds only the size.
 	convert func([]byte) ([]byte, error)
+	// encoding, when set, re-encodes the pipeline's output into a format
+	// libvips does not write (a hosted API's Plan.Encoding: rembg.com's
+	// BMP). The transform runs it on the job's queue slot and worker
+	// (encodeResult), the entry stores what it made, and the key names it.
+	encoding *dialect.Encoding
 
 	// gen is the cache's purge generation (cache.Cache.Generation), taken
 	// before the request looked its source's memo up or asked the origin
@@ -171,6 +177,10 @@ func (h *Handler) resultKeyOf(req *imageRequest) string {
 	if req.Params.Removal.Enabled {
 		// Which model cuts it out, and how (see RemovalID).
 		fingerprint += ";rembg=" + h.pipeline.RemovalID(req.Params.Removal.Model)
+	}
+	if req.encoding != nil {
+		// Stored re-encoded: never the answer in Format itself.
+		fingerprint += ";encoding=" + req.encoding.Name
 	}
 	return resultKey(req.Memo.Hash, req.Params, req.Format, fingerprint)
 }
@@ -489,8 +499,9 @@ func (h *Handler) convertSource(ctx context.Context, convert func([]byte) ([]byt
 	return out, info, err
 }
 
-// transform runs the pipeline for req (req.convert first, where set)
-// within the handler's timeout, a queue slot and a worker, and returns the
+// transform runs the pipeline for req (req.convert first and
+// req.encoding after, where set) within the handler's timeout, a queue
+// slot and a worker, and returns the
 // entry to store (store is false for a private source, and for a
 // Provisional result, which its meta marks so that every request it
 // answers says no-store). It records its time in tt.
@@ -531,10 +542,17 @@ func (h *Handler) transform(ctx context.Context, req *imageRequest, src []byte, 
 	if err != nil {
 		return cache.Entry{}, false, err
 	}
+	body, contentType := res.Body, res.Format.ContentType()
+	if req.encoding != nil {
+		if body, err = h.encodeResult(ctx, req, body); err != nil {
+			return cache.Entry{}, false, err
+		}
+		contentType = req.encoding.ContentType
+	}
 	meta := resultMeta{Width: res.Width, Height: res.Height, Provisional: res.Provisional}
 	if req.Params.Removal.Enabled {
 		meta.Model, meta.Foreground, meta.HasForeground = res.Model, res.Foreground, true
 	}
-	return cache.Entry{Value: res.Body, ContentType: res.Format.ContentType(), Created: time.Now(), Tag: req.Tag,
+	return cache.Entry{Value: body, ContentType: contentType, Created: time.Now(), Tag: req.Tag,
 		Meta: encodeMeta(entryMeta{Result: &meta})}, !req.Private && !res.Provisional, nil
 }

@@ -22,8 +22,8 @@ import (
 // declared Content-Length over the body limit, check the key's rate budget
 // and the transform queue, read the body (bounded in size and time),
 // Parse, fetch a URL source, probe the source and background, Plan, admit
-// (rate units and credits), render, finalize (Finalizer), settle and
-// Request.Respond. Every
+// (rate units and credits), render (re-encoded in the job, for a Plan's
+// Encoding), settle and Request.Respond. Every
 // failure on the way is a Failure that Fail turns into the dialect's
 // errors and WriteErrors writes. An Account route answers the key's
 // credit balance with Account; a Submit route authenticates, reads and
@@ -142,15 +142,6 @@ type Request interface {
 	Respond(w http.ResponseWriter, r *http.Request, res Result) error
 }
 
-// Finalizer is a Request whose answer needs one more step on the rendered
-// image, one that can fail (rembg.com re-encodes format=bmp's PNG as BMP).
-// The flow calls Finalize after the render and before it charges the
-// credits: the Result it returns is the one Respond gets; when it fails
-// (errs not empty) the flow answers errs instead and charges nothing.
-type Finalizer interface {
-	Finalize(res Result) (Result, params.Errors)
-}
-
 // SizeChecker is a Request whose API documents its own refusal of a
 // source's size: CheckSize returns those errors for a w x h source (nil
 // when the API takes it). The flow asks it before answering Matte's own
@@ -183,6 +174,29 @@ type Plan struct {
 	// NeedForeground: a result in which no subject was found is an error
 	// (FailNoForeground), not an image, and costs no credits.
 	NeedForeground bool
+	// Encoding, when set, is the answer's format, one the pipeline does
+	// not write: the pipeline renders Format and the render job re-encodes
+	// it (rembg.com's format=bmp: BMPEncoding).
+	Encoding *Encoding
+}
+
+// Encoding re-encodes the pipeline's output into a format libvips does not
+// write. The render job runs Encode on its queue slot and worker, and the
+// result cache keeps what it made, keyed apart by Name: a cached answer is
+// served as stored, never encoded again. A failure of Encode fails the
+// render, answered as the pipeline's failures are (FailTransform), and no
+// credit is charged.
+type Encoding struct {
+	// Name tells the result apart from Format's own in its cache key
+	// ("bmp"); it must be unique among Encodings.
+	Name string
+	// ContentType is the answer's ("image/bmp").
+	ContentType string
+	// Encode re-encodes a rendered image. Before it allocates, it calls
+	// reserve (when not nil) with the bytes it will hold, and fails with
+	// reserve's error as it is: the job counts them in max_buffered_bytes.
+	// Safe for concurrent use.
+	Encode func(rendered []byte, reserve func(n int64) error) ([]byte, error)
 }
 
 // Result is a rendered image.

@@ -75,6 +75,11 @@ func corruptBMP() *params.Error {
 		Detail: "The BMP image could not be decoded."}
 }
 
+// BMPEncoding is the BMP output of an API that offers it (rembg.com's
+// format=bmp): the pipeline renders PNG, which its job re-encodes with
+// PNGToBMP (libvips writes no BMP) and caches under a key of its own.
+var BMPEncoding = &Encoding{Name: "bmp", ContentType: "image/bmp", Encode: PNGToBMP}
+
 // PNGToBMP re-encodes a rendered PNG as BMP (32 bits with alpha when the
 // image has transparency, else 24; 8-bit grey for a matte), for an API
 // that offers BMP output, which libvips does not write. Before it decodes

@@ -94,8 +94,8 @@ type Request struct {
 	ReturnBase64 bool
 	// Extras carries expand=false (KeepCanvas).
 	Extras params.Extras
-	// BMP is format=bmp: the pipeline renders a PNG that Finalize
-	// re-encodes as BMP.
+	// BMP is format=bmp: the pipeline renders a PNG that its job
+	// re-encodes as BMP (Plan's Encoding).
 	BMP bool
 }
 
@@ -124,7 +124,7 @@ func Parse(b *dialect.Body, maxSourceBytes int64) (*Request, params.Errors) {
 		case "JPEG", "JPG":
 			p.Format = params.FormatJPEG
 		case "BMP":
-			// Rendered as PNG, re-encoded by Finalize (libvips writes no BMP).
+			// Rendered as PNG, re-encoded by the job (libvips writes no BMP).
 			p.Format, r.BMP = params.FormatPNG, true
 		default:
 			bad("format", fmt.Sprintf("Invalid format '%s'. %s", echo(s), MsgAllowedFormats))
@@ -264,12 +264,17 @@ func (r *Request) CheckSize(w, h int) params.Errors {
 	return errs
 }
 
-// Plan refuses a source wider or taller than rembg.com's 10000 px.
+// Plan refuses a source wider or taller than rembg.com's 10000 px. A
+// format=bmp plan renders PNG with dialect.BMPEncoding.
 func (r *Request) Plan(w, h int, _ []byte) (dialect.Plan, params.Errors) {
 	if errs := r.CheckSize(w, h); errs != nil {
 		return dialect.Plan{}, errs
 	}
-	return dialect.Plan{Params: r.Params, Format: r.Params.Format, Extras: r.Extras, Credits: 1}, nil
+	plan := dialect.Plan{Params: r.Params, Format: r.Params.Format, Extras: r.Extras, Credits: 1}
+	if r.BMP {
+		plan.Encoding = dialect.BMPEncoding
+	}
+	return plan, nil
 }
 
 // invalid is a 400 on one field, with rembg.com's message.

@@ -258,26 +258,24 @@ func TestRembgComBodyFieldError(t *testing.T) {
 	}
 }
 
-// Finalize re-encodes format=bmp's PNG as BMP before the flow charges; a
-// PNG that does not decode is rembg.com's 500, and a request without bmp
-// passes the image through untouched.
-func TestRembgComFinalize(t *testing.T) {
+// TestRembgComBMPPlan: format=bmp plans a PNG that the render job
+// re-encodes as BMP (dialect.BMPEncoding, keyed "bmp", answered as
+// image/bmp); any other format plans no re-encoding.
+func TestRembgComBMPPlan(t *testing.T) {
+	plan, errs := (&Request{BMP: true, Params: params.Params{Format: params.FormatPNG}}).Plan(2, 2, nil)
+	enc := plan.Encoding
+	if errs != nil || plan.Format != params.FormatPNG || enc != dialect.BMPEncoding || enc.Name != "bmp" || enc.ContentType != "image/bmp" {
+		t.Fatalf("bmp: %v %v %+v", errs, plan.Format, enc)
+	}
 	var buf bytes.Buffer
 	if err := pngEncode(&buf); err != nil {
 		t.Fatal(err)
 	}
-	bmpReq := &Request{BMP: true}
-	res, errs := bmpReq.Finalize(dialect.Result{Image: buf.Bytes(), ContentType: "image/png"})
-	if errs != nil || res.ContentType != "image/bmp" || !dialect.IsBMP(res.Image) {
-		t.Fatalf("bmp: %v %q", errs, res.ContentType)
+	if out, err := enc.Encode(buf.Bytes(), nil); err != nil || !dialect.IsBMP(out) {
+		t.Fatalf("encoded: %v %.2q", err, out)
 	}
-	_, errs = bmpReq.Finalize(dialect.Result{Image: []byte("not a png"), ContentType: "image/png"})
-	if len(errs) != 1 || errs[0].Status != 500 || errs[0].Field != "" || errs[0].Detail != "The image could not be processed" {
-		t.Fatalf("bad png: %v", errs)
-	}
-	res, errs = (&Request{}).Finalize(dialect.Result{Image: []byte("webp bytes"), ContentType: "image/webp"})
-	if errs != nil || string(res.Image) != "webp bytes" || res.ContentType != "image/webp" {
-		t.Fatalf("webp: %v %q", errs, res.ContentType)
+	if plan, _ := (&Request{Params: params.Params{Format: params.FormatWebP}}).Plan(2, 2, nil); plan.Encoding != nil {
+		t.Fatalf("webp: re-encoded as %q", plan.Encoding.Name)
 	}
 }
 

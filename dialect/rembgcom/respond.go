@@ -144,24 +144,9 @@ func WriteErrors(w http.ResponseWriter, errs params.Errors, _ time.Duration) {
 	}{MsgMultiple, details, http.StatusBadRequest})
 }
 
-// Finalize re-encodes format=bmp's rendered PNG as BMP (dialect.Finalizer:
-// the flow calls it before charging). A failure is the 500 of an image
-// that could not be processed; any other request passes res through.
-func (r *Request) Finalize(res dialect.Result) (dialect.Result, params.Errors) {
-	if !r.BMP {
-		return res, nil
-	}
-	b, err := dialect.PNGToBMP(res.Image, nil)
-	if err != nil {
-		return res, one(http.StatusInternalServerError, "", "The image could not be processed")
-	}
-	res.Image, res.ContentType = b, "image/bmp"
-	return res, nil
-}
-
 // Respond writes the image with X-Width and X-Height, return_base64 or
 // not: the client encodes the body itself (see Request.ReturnBase64). A
-// format=bmp image is already BMP (Finalize).
+// format=bmp image is already BMP (its job re-encoded it: Plan).
 func (r *Request) Respond(w http.ResponseWriter, _ *http.Request, res dialect.Result) error {
 	hdr := w.Header()
 	hdr.Set("X-Width", strconv.Itoa(res.Width))
