@@ -62,7 +62,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        timeout        <duration>     # per Redis operation, then the breaker counts a failure; default 250ms
 //	    }
 //	    queue_megapixels      <n>          # megapixels of transforms waiting; past it 503 (≥ workers × 25)
-//	    max_buffered_bytes    <size>       # source bytes held in memory at once; past it 503; default 2 x workers x max_source_bytes (at least a hosted API's largest body)
+//	    max_buffered_bytes    <size>       # bytes requests hold in memory at once (sources, API bodies); past it 503; default 2 x workers x max_source_bytes (at least a hosted API's largest body)
 //	    vips_cache_memory     <size>       # libvips operation cache; default 0 (off)     } process-wide: handlers
 //	    vips_concurrency      <n>          # libvips threads per operation; default 1     } that set them must
 //	    free_memory_interval  <duration>   # malloc_trim the C heap this often; default off } agree

@@ -127,7 +127,7 @@ var (
 	descQueueInFlight = prometheus.NewDesc("matte_queue_inflight_megapixels", "Megapixels of transforms running.", nil, nil)
 	descQueueRejected = prometheus.NewDesc("matte_queue_rejected_total", "Transforms refused with 503 because the queue was full.", nil, nil)
 	descQueueDepth    = prometheus.NewDesc("matte_queue_depth", "Transforms waiting for a worker.", nil, nil)
-	descBuffered      = prometheus.NewDesc("matte_buffered_bytes", "Bytes of sources, API bodies and layer images held in memory by requests (max_buffered_bytes bounds them).", nil, nil)
+	descBuffered      = prometheus.NewDesc("matte_buffered_bytes", "Bytes of sources, API bodies, layer images and rembg.com BMP re-encodings held in memory by requests (max_buffered_bytes bounds them).", nil, nil)
 	descBufRejected   = prometheus.NewDesc("matte_buffered_rejected_total", "Requests refused with 503 because max_buffered_bytes was held already.", nil, nil)
 	descInferBatch    = prometheus.NewDesc("matte_inference_batch_size", "Images per segmentation model run (above 1 only with rembg batch).", nil, nil)
 	descInferQueued   = prometheus.NewDesc("matte_inference_queue_depth", "Inferences waiting for a slot.", nil, nil)
