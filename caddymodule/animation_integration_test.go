@@ -2,7 +2,6 @@ package caddymodule_test
 
 import (
 	"bytes"
-	"image"
 	"image/color"
 	"image/gif"
 	"net/http"
@@ -134,28 +133,14 @@ func TestAnimatedURLs(t *testing.T) {
 	})
 }
 
-// tinyFramesGIF is a w x h GIF of n frames of one white pixel each (the
-// first at the bottom right corner, the others along the top row), each
-// disposed by restoring the canvas before it: a few bytes per frame, a
-// full canvas per frame for libvips to compose.
+// tinyFramesGIF is testimages.TinyFramesGIF, failing t on an error.
 func tinyFramesGIF(t *testing.T, w, h, n int) []byte {
 	t.Helper()
-	pal := color.Palette{color.Black, color.White}
-	g := &gif.GIF{Config: image.Config{ColorModel: pal, Width: w, Height: h}}
-	for i := range n {
-		x, y := i%w, 0
-		if i == 0 {
-			x, y = w-1, h-1
-		}
-		f := image.NewPaletted(image.Rect(x, y, x+1, y+1), pal)
-		f.Pix[0] = 1
-		g.Image, g.Delay, g.Disposal = append(g.Image, f), append(g.Delay, 10), append(g.Disposal, gif.DisposalPrevious)
-	}
-	var buf bytes.Buffer
-	if err := gif.EncodeAll(&buf, g); err != nil {
+	b, err := testimages.TinyFramesGIF(w, h, n)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return buf.Bytes()
+	return b
 }
 
 // TestLateFrameWithinMaxSourceMegapixels: a still of frame N of an animated

@@ -757,28 +757,14 @@ func losslessAnimatedWebP(t *testing.T, w, h, n int, pixels func(i int) []byte) 
 	return webp
 }
 
-// tinyFramesGIF is a w x h GIF of n frames of one white pixel each (the
-// first at the bottom right corner, the others along the top row), each
-// disposed by restoring the canvas before it (gif.DisposalPrevious): a
-// few bytes per frame, a full canvas per frame for libvips to compose.
+// tinyFramesGIF is testimages.TinyFramesGIF, failing t on an error.
 func tinyFramesGIF(t *testing.T, w, h, n int) []byte {
 	t.Helper()
-	pal := color.Palette{color.Black, color.White}
-	g := &gif.GIF{Config: image.Config{ColorModel: pal, Width: w, Height: h}}
-	for i := range n {
-		x, y := i%w, 0
-		if i == 0 {
-			x, y = w-1, h-1
-		}
-		f := image.NewPaletted(image.Rect(x, y, x+1, y+1), pal)
-		f.Pix[0] = 1
-		g.Image, g.Delay, g.Disposal = append(g.Image, f), append(g.Delay, 10), append(g.Disposal, gif.DisposalPrevious)
-	}
-	var buf bytes.Buffer
-	if err := gif.EncodeAll(&buf, g); err != nil {
+	b, err := testimages.TinyFramesGIF(w, h, n)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return buf.Bytes()
+	return b
 }
 
 // A late frame costs every frame before it: libvips composes a GIF's (or

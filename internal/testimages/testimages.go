@@ -98,6 +98,27 @@ func AnimatedGIF(w, h int, colours []color.Color, delays []int) ([]byte, error) 
 	return b.Bytes(), err
 }
 
+// TinyFramesGIF is a w x h GIF of n frames of one white pixel each (the
+// first at the bottom right corner, the others along the top row), each
+// disposed by restoring the canvas before it (gif.DisposalPrevious): a few
+// bytes per frame, a full canvas per frame for libvips to compose.
+func TinyFramesGIF(w, h, n int) ([]byte, error) {
+	pal := color.Palette{color.Black, color.White}
+	g := &gif.GIF{Config: image.Config{ColorModel: pal, Width: w, Height: h}}
+	for i := range n {
+		x, y := i%w, 0
+		if i == 0 {
+			x, y = w-1, h-1
+		}
+		f := image.NewPaletted(image.Rect(x, y, x+1, y+1), pal)
+		f.Pix[0] = 1
+		g.Image, g.Delay, g.Disposal = append(g.Image, f), append(g.Delay, 10), append(g.Disposal, gif.DisposalPrevious)
+	}
+	var buf bytes.Buffer
+	err := gif.EncodeAll(&buf, g)
+	return buf.Bytes(), err
+}
+
 // PaddedJPEG returns jpeg (a JPEG starting with its SOI marker) with pad
 // bytes of comment segments after the SOI: the same pixels, as many bytes
 // as a test wants, valid for every decoder. It is how a client makes a
