@@ -85,3 +85,20 @@ func TestQueryFormURLDialects(t *testing.T) {
 		s.image(t, "/img/photo.jpg?w=100&h=100&fit=contain&fm=png", "png", 100, 100)
 	})
 }
+
+// TestUnreadableQueryIsRefused: a dialect that recognises its URLs by a
+// query name still claims one whose own pair url.ParseQuery cannot read
+// (a bad escape, a ;), and refuses it with a 400 on query: the original
+// is never served as if no option had been given.
+func TestUnreadableQueryIsRefused(t *testing.T) {
+	s := newDialectSite(t, "", "url_dialect imageengine", "url_dialect imagekit", "url_dialect wsrv")
+	for _, u := range []string{
+		"/img/photo.jpg?imgeng=/w_100/f_png%zz",
+		"/img/photo.jpg?imgeng=/w_100/f_png;",
+		"/img/photo.jpg?tr=w-100%zz",
+		"/img/photo.jpg?tr=w-100;h-50",
+		"/?url=/img/photo.jpg;w=100",
+	} {
+		s.refused(t, u, http.StatusBadRequest, "query")
+	}
+}

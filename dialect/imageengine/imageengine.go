@@ -188,7 +188,7 @@ func side(dst *int, v string) (err error) {
 
 // Parse claims u when its query has an imgeng parameter.
 func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
-	if !urlform.HasAny(u.RawQuery, Param) {
+	if !urlform.Claims(u.RawQuery, Param) {
 		return dialect.ImageURL{}, false, nil
 	}
 	var errs urlform.Errors

@@ -59,6 +59,9 @@ func TestParseInvalid(t *testing.T) {
 		// A pair the query parser cannot read is refused, not dropped.
 		{"/a.jpg?imgeng=/w_100&v=%zz", []string{"query"}, "not validly escaped"},
 		{"/a.jpg?imgeng=/w_100&v=1;x=2", []string{"query"}, "does not separate parameters"},
+		// The dialect's own pair unreadable: still its URL, refused.
+		{"/a.jpg?imgeng=/w_100/f_png%zz", []string{"query"}, "not validly escaped"},
+		{"/a.jpg?imgeng=/w_100;v=1", []string{"query"}, "does not separate parameters"},
 		{"/a.jpg?imgeng=/maxdpr_2", []string{"maxdpr"}, "not an ImageEngine directive Matte supports"},
 		{"/a.jpg?imgeng=/trim_5", []string{"trim"}, "not an ImageEngine directive Matte supports"},
 		{"/a.jpg?imgeng=/in_true", []string{"in"}, "not data URLs"},

@@ -141,7 +141,7 @@ func (Dialect) Name() string { return "imagekit" }
 
 // Parse claims u when it has a tr parameter or a /tr:... first segment.
 func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
-	if !strings.HasPrefix(u.Path, "/tr:") && !urlform.HasAny(u.RawQuery, "tr") {
+	if !strings.HasPrefix(u.Path, "/tr:") && !urlform.Claims(u.RawQuery, "tr") {
 		return dialect.ImageURL{}, false, nil
 	}
 	var errs urlform.Errors

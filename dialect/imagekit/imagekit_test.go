@@ -129,6 +129,9 @@ func TestParseInvalid(t *testing.T) {
 		// A pair the query parser cannot read is refused, not dropped.
 		{"/a.jpg?tr=w-100&v=%zz", []string{"query"}, "not validly escaped"},
 		{"/a.jpg?tr=w-100&v=1;x=2", []string{"query"}, "does not separate parameters"},
+		// The dialect's own pair unreadable: still its URL, refused.
+		{"/a.jpg?tr=w-100%zz", []string{"query"}, "not validly escaped"},
+		{"/a.jpg?tr=w-100;h-50", []string{"query"}, "does not separate parameters"},
 		{"/a.jpg?tr=w-1&tr=h-1", []string{"tr"}, "more than once"},
 		{"/a.jpg?tr=w-100:rt-90", []string{"tr"}, "chained"},
 		{"/a.jpg?tr=w", []string{"tr"}, "malformed"},

@@ -423,11 +423,11 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if u.Path != "/" && u.Path != "" {
 		return dialect.ImageURL{}, false, nil
 	}
-	var errs urlform.Errors
-	q, ok := errs.Query(u.RawQuery)
-	if _, named := q["url"]; !named {
+	if !urlform.Claims(u.RawQuery, "url") {
 		return dialect.ImageURL{}, false, nil
 	}
+	var errs urlform.Errors
+	q, ok := errs.Query(u.RawQuery)
 	if !ok {
 		return dialect.ImageURL{}, true, errs.Err()
 	}

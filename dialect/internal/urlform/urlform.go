@@ -225,7 +225,7 @@ func Bool(v string) (bool, error) {
 // names, for the origin; q is the query parsed, nil when Query reported it
 // on e.
 func (e *Errors) OnAnyPath(u *url.URL, names []string, isParam func(string) bool) (q url.Values, source, query string, claimed bool) {
-	if !HasAny(u.RawQuery, names...) && !namedAnywhere(u.RawQuery, names) {
+	if !Claims(u.RawQuery, names...) {
 		return nil, "", "", false
 	}
 	claimed = true
@@ -239,6 +239,15 @@ func (e *Errors) OnAnyPath(u *url.URL, names []string, isParam func(string) bool
 		return q, "", "", true
 	}
 	return q, src, Without(u.RawQuery, isParam), true
+}
+
+// Claims reports whether a dialect that recognises its URLs by the query
+// names names claims rawQuery: a pair has one of them, also a pair
+// url.ParseQuery skips (a bad escape in its value, a ;), so that such a
+// URL is the dialect's 400 on query (Errors.Query), never the original
+// served as if no option were there.
+func Claims(rawQuery string, names ...string) bool {
+	return HasAny(rawQuery, names...) || namedAnywhere(rawQuery, names)
 }
 
 // namedAnywhere reports whether a pair of rawQuery, split at & and at ;,

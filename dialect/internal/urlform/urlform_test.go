@@ -223,6 +223,30 @@ func TestHasAny(t *testing.T) {
 	}
 }
 
+// Claims: a pair naming the dialect counts also where url.ParseQuery
+// skips it (a ; or a bad escape in its value), so that Errors.Query
+// refuses the URL instead of the original being served.
+func TestClaims(t *testing.T) {
+	for _, c := range []struct {
+		query string
+		want  bool
+	}{
+		{"", false},
+		{"tr=w-10", true},
+		{"t%72=w-10", true},
+		{"tr;x=1", true},
+		{"tr=1;x", true},
+		{"x=1;tr=2", true},
+		{"tr=%zz", true},
+		{"t%zzr=1", false}, // the name itself unreadable: not ours
+		{"trx=1&xtr=2&TR=3", false},
+	} {
+		if got := Claims(c.query, "tr"); got != c.want {
+			t.Errorf("Claims(%q, tr) = %v, want %v", c.query, got, c.want)
+		}
+	}
+}
+
 // FuzzHasAny: HasAny and url.ParseQuery agree on every query.
 func FuzzHasAny(f *testing.F) {
 	for _, s := range []string{"tr=1", "a=1&t%72=2", "tr;=1", "tr=%zz&tr=1", "+tr=1", "tr"} {
