@@ -312,12 +312,24 @@ func (mt *matter) Matte(ctx context.Context, model, sourceHash string, private b
 		if othersFlight(err, mt.m) && others < otherFlightTries {
 			continue
 		}
-		return e, ownFlightError(err)
+		// Mapped whichever pool's flight failed: another's after the
+		// last try is answered too, never a 500.
+		switch err = ownFlightError(err); {
+		case errors.Is(err, segment.ErrQueueFull):
+			return nil, overloadedRemoval(mt.m.pool)
+		case errors.Is(err, segment.ErrClosed):
+			// A reload closed the session (its models' UsagePool entry
+			// was destructed) while this request of the old
+			// configuration ran, at its Load or its Segment: unavailable
+			// for it, never a 500, as the face detector's.
+			return nil, transform.RemovalUnavailable("The segmentation model was replaced by a configuration reload; try again.", err)
+		}
+		return e, err
 	}
 }
 
 // matte makes (or joins the making of) the matte of key with s, under
-// mt's inference pool.
+// mt's inference pool; a failure is the flight's (flightError), unmapped.
 func (mt *matter) matte(ctx context.Context, s *segment.Session, key string, private bool, input func() ([]byte, error)) ([]byte, error) {
 	p := s.Preset()
 	e, _, err := mt.cache.Do(ctx, nsMask, key, func(ctx context.Context) (e cache.Entry, store bool, err error) {
@@ -347,20 +359,6 @@ func (mt *matter) matte(ctx context.Context, s *segment.Session, key string, pri
 		mt.metrics.observeInference()
 		return cache.Entry{Value: mask, ContentType: "application/x-matte"}, !private, nil
 	})
-	var fe *flightError
-	if errors.As(err, &fe) && fe.by != mt.m {
-		return nil, err // another pool's: Matte runs its own
-	}
-	switch {
-	case errors.Is(err, segment.ErrQueueFull):
-		return nil, overloadedRemoval(mt.m.pool)
-	case errors.Is(err, segment.ErrClosed):
-		// A reload closed the session (its models' UsagePool entry was
-		// destructed) while this request of the old configuration ran,
-		// at its Load or its Segment: unavailable for it, never a 500, as
-		// the face detector's.
-		return nil, transform.RemovalUnavailable("The segmentation model was replaced by a configuration reload; try again.", err)
-	}
 	return e.Value, err
 }
 

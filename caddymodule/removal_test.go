@@ -302,4 +302,14 @@ func TestMatteFlightOfAnotherPoolIsNotAnswered(t *testing.T) {
 	if err != nil || len(mask) == 0 {
 		t.Fatalf("the other pool's caller: %d-byte matte, %v; want its own matte", len(mask), err)
 	}
+
+	// A pool's refusal is mapped on every way out of Matte: a 503 with
+	// Retry-After, never the bare sentinel (a 500).
+	_, err = strict.Matte(context.Background(), "", "full-pool", false, func() ([]byte, error) {
+		return nil, segment.ErrQueueFull
+	})
+	var pub *params.Error
+	if !errors.As(err, &pub) || pub.Status != http.StatusServiceUnavailable || pub.Code != "overloaded" {
+		t.Fatalf("a full pool: %v, want 503 overloaded", err)
+	}
 }
