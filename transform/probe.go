@@ -17,6 +17,13 @@ type Source struct {
 	Width, Height int // after EXIF orientation
 	HasAlpha      bool
 	Pages         int
+	// APNGFrames is the frame count of an animated PNG (apngFrames: its
+	// acTL's num_frames, more than one), 0 for every other source. It is
+	// for the one decision that answers an animated source as stored
+	// (caddymodule's asStored, for params.FramesSource) and nothing else:
+	// libvips has no APNG loader, so Pages stays 1 and every transform
+	// reads the PNG's default image, as it did before this was counted.
+	APNGFrames int
 	// Hash identifies the source's content (the caller's hex hash: BLAKE3); the
 	// Matter caches mattes under it.
 	Hash string
@@ -42,6 +49,9 @@ func (pl *Pipeline) Probe(buf []byte) (Source, error) {
 		return Source{}, corrupt(err)
 	}
 	s.Width, s.Height, s.HasAlpha, s.Pages = hd.Width, hd.Height, hd.HasAlpha, hd.Pages
+	if t.Format == params.FormatPNG {
+		s.APNGFrames = apngFrames(buf)
+	}
 	if s.Width <= 0 || s.Height <= 0 {
 		return Source{}, corrupt(errors.New("empty image"))
 	}

@@ -32,6 +32,11 @@ func FuzzProbe(f *testing.F) {
 	}
 	f.Add(anim) // the animation path: every frame decoded, resized and encoded
 	f.Add(anim[:len(anim)*3/4])
+	apng, err := testimages.APNG(12, 6, []color.Color{red, blue}, 10)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(apng) // counted in APNGFrames; transformed as its default image
 	pl := NewPipeline(Options{Limits: Limits{MaxSourceBytes: 1 << 20, MaxSourcePixels: 4_000_000, MaxOutputDimension: 256, MaxFrames: 4}})
 	p := params.Params{Width: 8}
 	f.Fuzz(func(t *testing.T, buf []byte) {
