@@ -13,7 +13,9 @@ import (
 
 // metaVersion is the version of entryMeta's encoding. Change it when a field
 // changes meaning: an entry of another version reads as a miss. 2: a memo's
-// Hash is BLAKE3-256 (sourceHash), where 1 had SHA-256.
+// Hash is BLAKE3-256 (sourceHash), where 1 had SHA-256. A field added
+// since, omitted when zero, keeps the version: a record written before it
+// reads it as zero (wireSource.APNG).
 const metaVersion = 2
 
 // metaField is the one cache.Entry.Meta key Matte writes: the JSON encoding
@@ -69,13 +71,18 @@ type wireResult struct {
 }
 
 type wireSource struct {
-	Hash         string            `json:"hash"`
-	Type         int               `json:"type"`
-	TypeName     string            `json:"type_name"`
-	W            int               `json:"w"`
-	H            int               `json:"h"`
-	Alpha        bool              `json:"alpha,omitempty"`
-	Pages        int               `json:"pages"`
+	Hash     string `json:"hash"`
+	Type     int    `json:"type"`
+	TypeName string `json:"type_name"`
+	W        int    `json:"w"`
+	H        int    `json:"h"`
+	Alpha    bool   `json:"alpha,omitempty"`
+	Pages    int    `json:"pages"`
+	// APNG is Info.APNGFrames: 0 (omitted) for every source but an
+	// animated PNG. A memo stored before it was recorded reads as 0, the
+	// still PNG Matte then took an APNG for, until its source is fetched
+	// again (a 304 keeps the memo's Info).
+	APNG         int               `json:"apng_frames,omitempty"`
 	ETag         string            `json:"etag,omitempty"`
 	LastModified string            `json:"last_modified,omitempty"`
 	FreshUntil   int64             `json:"fresh_until"` // unix nanoseconds
@@ -97,7 +104,7 @@ func encodeMeta(m entryMeta) map[string]string {
 	}
 	if s := m.Source; s != nil {
 		i := s.Info
-		w.Source = &wireSource{Hash: s.Hash, Type: int(i.Type), TypeName: i.TypeName, W: i.Width, H: i.Height, Alpha: i.HasAlpha, Pages: i.Pages,
+		w.Source = &wireSource{Hash: s.Hash, Type: int(i.Type), TypeName: i.TypeName, W: i.Width, H: i.Height, Alpha: i.HasAlpha, Pages: i.Pages, APNG: i.APNGFrames,
 			ETag: s.ETag, LastModified: s.LastModified, FreshUntil: s.FreshUntil.UnixNano(), Vary: s.Vary,
 			CacheControl: s.CacheControl, Expires: s.Expires, Sharing: s.Sharing}
 	}
@@ -163,7 +170,7 @@ func decodeMetaJSON(enc string) (entryMeta, bool) {
 		}
 		m.Source = &sourceMemo{Hash: s.Hash, ETag: s.ETag, LastModified: s.LastModified, FreshUntil: time.Unix(0, s.FreshUntil), Vary: s.Vary,
 			CacheControl: s.CacheControl, Expires: s.Expires, Sharing: s.Sharing,
-			Info: transform.Source{Type: params.Format(s.Type), TypeName: s.TypeName, Width: s.W, Height: s.H, HasAlpha: s.Alpha, Pages: s.Pages}}
+			Info: transform.Source{Type: params.Format(s.Type), TypeName: s.TypeName, Width: s.W, Height: s.H, HasAlpha: s.Alpha, Pages: s.Pages, APNGFrames: s.APNG}}
 	}
 	if len(w.VaryOn) > 0 {
 		parts++

@@ -24,6 +24,8 @@ func TestMetaRoundTrip(t *testing.T) {
 		"provisional":    {Result: &resultMeta{Width: 100, Height: 300, Provisional: true}},
 		"memo": {Source: &sourceMemo{Hash: hash, ETag: `"e"`, LastModified: "Mon, 02 Jan 2006 15:04:05 GMT", FreshUntil: time.Unix(1_700_000_000, 5),
 			Info: transform.Source{Type: params.FormatPNG, TypeName: "png", Width: 640, Height: 480, HasAlpha: true, Pages: 1}, Vary: []string{"Accept-Language"}}},
+		"APNG memo": {Source: &sourceMemo{Hash: hash, FreshUntil: time.Unix(1_700_000_000, 0),
+			Info: transform.Source{Type: params.FormatPNG, TypeName: "png", Width: 40, Height: 20, Pages: 1, APNGFrames: 3}}},
 		"vary index": {VaryOn: []string{"Accept-Language", "X-Tenant"}},
 	} {
 		got, ok := decodeMeta(encodeMeta(m))
@@ -54,6 +56,39 @@ func TestDecodeMetaMisses(t *testing.T) {
 	m, ok := decodeMeta(map[string]string{metaField: `{"v":2,"result":{"w":300,"h":200,"model":"isnet@x","fg":[1,2,30,40]}}`})
 	if want := (resultMeta{Width: 300, Height: 200, Model: "isnet@x", Foreground: transform.Box{Left: 1, Top: 2, Width: 30, Height: 40}, HasForeground: true}); !ok || m.Result == nil || *m.Result != want {
 		t.Fatalf("hand-written v2 result: %+v, %v", m, ok)
+	}
+}
+
+// TestMetaAPNGFrames pins how a memo records an animated PNG's frames
+// (transform.Source.APNGFrames): "apng_frames" in a v2 record, left out
+// when 0, so that a v2 memo written before it was recorded still decodes,
+// as a still.
+func TestMetaAPNGFrames(t *testing.T) {
+	const hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	memo := func(frames int) entryMeta {
+		return entryMeta{Source: &sourceMemo{Hash: hash, FreshUntil: time.Unix(0, 0),
+			Info: transform.Source{Type: params.FormatPNG, TypeName: "png", Width: 40, Height: 20, Pages: 1, APNGFrames: frames}}}
+	}
+	prefix := `{"v":2,"source":{"hash":"` + hash + `","type":` + fmt.Sprint(int(params.FormatPNG)) + `,"type_name":"png","w":40,"h":20,"pages":1`
+	for _, tc := range []struct {
+		name, enc string
+		frames    int
+	}{
+		{"an APNG's record", prefix + `,"apng_frames":3,"fresh_until":0}}`, 3},
+		// A still PNG's record, and any record written before
+		// apng_frames was (the same bytes).
+		{"a record without apng_frames", prefix + `,"fresh_until":0}}`, 0},
+	} {
+		m, ok := decodeMeta(map[string]string{metaField: tc.enc})
+		if !ok || m.Source == nil || !reflect.DeepEqual(m, memo(tc.frames)) {
+			t.Errorf("%s: decoded as %+v, %v; want a PNG memo of %d APNG frames", tc.name, m.Source, ok, tc.frames)
+		}
+	}
+	if got := encodeMeta(memo(3))[metaField]; got != prefix+`,"apng_frames":3,"fresh_until":0}}` {
+		t.Errorf("an APNG's memo encodes as %s", got)
+	}
+	if got := encodeMeta(memo(0))[metaField]; got != prefix+`,"fresh_until":0}}` {
+		t.Errorf("a still PNG's memo encodes as %s (changed from before apng_frames)", got)
 	}
 }
 
