@@ -11,14 +11,28 @@ import (
 
 // asStored reports whether the answer to p over src is src itself, as
 // stored: params.FramesSource (the Next.js and Vercel dialects) over an
-// animated source, a GIF or WebP of more than one frame, as the probe
-// counts them (the rule of transform's animatedSource). It reads only the
-// memo's Info, so a request answered from a fresh memo and one that
-// fetched the source decide alike, and the result key (its Format, the
-// source's) agrees with the entry that storedResult makes.
+// animated source: a GIF or WebP of more than one frame, as the probe
+// counts them (the rule of transform's animatedSource), or an animated PNG
+// (Source.APNGFrames, which only this decision reads: every transform
+// takes an APNG for its default image). It reads only the memo's Info, so
+// a request answered from a fresh memo and one that fetched the source
+// decide alike, and the result key (its Format, the source's, and
+// asStoredKey) agrees with the entry that storedResult makes.
 func asStored(p params.Params, src transform.Source) bool {
-	return p.Frames == params.FramesSource && src.Pages > 1 && (src.Type == params.FormatGIF || src.Type == params.FormatWebP)
+	if p.Frames != params.FramesSource {
+		return false
+	}
+	return src.Pages > 1 && (src.Type == params.FormatGIF || src.Type == params.FormatWebP) ||
+		src.Type == params.FormatPNG && src.APNGFrames > 1
 }
+
+// asStoredKey is what the result key of an answer asStored gives adds to
+// its fingerprint. An APNG answered as stored has the key a transform of
+// it to a PNG has (same source, Params and Format; Matte answered such
+// requests with the default image before it counted APNG frames, and
+// still does where its memo predates that): the mark keeps the two
+// entries apart.
+const asStoredKey = ";as-stored"
 
 // storedResult is the result entry of a request that asStored answers:
 // a copy of src (the cache owns what it stores; src is the request's

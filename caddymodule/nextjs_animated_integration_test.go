@@ -2,6 +2,7 @@ package caddymodule_test
 
 import (
 	"fmt"
+	"image"
 	"image/color"
 	"net/http"
 	"net/url"
@@ -19,10 +20,12 @@ import (
 // "The default loader will automatically bypass Image Optimization for
 // animated images and serve the image as-is." Its image-optimizer returns
 // the upstream buffer with the upstream's content type and its usual
-// Cache-Control and Vary: Accept. So an animated GIF or WebP comes back
-// byte for byte, in its own type, whatever w, q and Accept say, cached and
-// validated as the dialect's other answers; a still (a JPEG, a GIF of one
-// frame) is still resized and re-encoded by Accept.
+// Cache-Control and Vary: Accept, for the types of its ANIMATABLE_TYPES =
+// [WEBP, PNG, GIF]. So an animated GIF, WebP or PNG (an APNG, which
+// libvips reads as one frame) comes back byte for byte, in its own type,
+// whatever w, q and Accept say, cached and validated as the dialect's
+// other answers; a still (a JPEG, a GIF of one frame, a PNG) is still
+// resized and re-encoded by Accept.
 func TestNextAnimatedAsStored(t *testing.T) {
 	dir := t.TempDir()
 	spin := animatedGIF(t) // 40x20, three frames
@@ -30,7 +33,16 @@ func TestNextAnimatedAsStored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFiles(t, dir, map[string][]byte{"nextanim/spin.gif": spin, "nextanim/one.gif": still, "nextanim/photo.jpg": testPhoto(t)})
+	apng, err := testimages.APNG(40, 20, []color.Color{color.NRGBA{255, 0, 0, 255}, color.NRGBA{0, 255, 0, 255}, color.NRGBA{0, 0, 255, 255}}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stillPNG, err := testimages.APNG(40, 20, []color.Color{color.NRGBA{255, 0, 0, 255}}, 10) // an acTL of 1 frame: a still
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, dir, map[string][]byte{"nextanim/spin.gif": spin, "nextanim/one.gif": still, "nextanim/photo.jpg": testPhoto(t),
+		"nextanim/spin.png": apng, "nextanim/one.png": stillPNG, "nextanim/plain.png": encodeTestPNG(t, image.NewNRGBA(image.Rect(0, 0, 40, 20)))})
 	tester := caddytest.NewTester(t)
 	tester.InitServer(globalOptions+fmt.Sprintf(`
 http://localhost:9080 {
@@ -68,12 +80,23 @@ http://localhost:9080 {
 		if f, w, h := imageSize(t, body); res.StatusCode != http.StatusOK || f != "webp" || w != 20 || h != 10 {
 			t.Errorf("%s one-frame GIF: status %d, %s %dx%d; want webp 20x10", route, res.StatusCode, f, w, h)
 		}
+		// So is a PNG: a plain one, and one whose acTL says 1 frame, in
+		// WebP by Accept or as a PNG.
+		for _, png := range []string{"plain.png", "one.png"} {
+			for accept, want := range map[string]string{"image/webp": "webp", "image/png": "png"} {
+				res, body := get(t, tester, base+route+"?url=%2Fnextanim%2F"+png+"&w=20&q=75", "Accept", accept)
+				if f, w, h := imageSize(t, body); res.StatusCode != http.StatusOK || f != want || w != 20 || h != 10 {
+					t.Errorf("%s still %s, Accept %s: status %d, %s %dx%d; want %s 20x10", route, png, accept, res.StatusCode, f, w, h, want)
+				}
+			}
+		}
 		for _, src := range []struct {
 			path, contentType string
 			body              []byte
 		}{
 			{"/nextanim/spin.gif", "image/gif", spin},
 			{"/nextanim/spin.webp", "image/webp", spinWebP},
+			{"/nextanim/spin.png", "image/png", apng},
 		} {
 			for _, accept := range []string{"image/avif,image/webp,*/*", "image/png", ""} {
 				u := base + route + "?url=" + url.QueryEscape(src.path) + "&w=20&q=75"

@@ -182,6 +182,9 @@ func (h *Handler) resultKeyOf(req *imageRequest) string {
 		// Stored re-encoded: never the answer in Format itself.
 		fingerprint += ";encoding=" + req.encoding.Name
 	}
+	if asStored(req.Params, req.Memo.Info) {
+		fingerprint += asStoredKey
+	}
 	return resultKey(req.Memo.Hash, req.Params, req.Format, fingerprint)
 }
 

@@ -24,8 +24,8 @@
 //     when isAnimated(upstreamBuffer): it returns the upstream buffer with
 //     contentType: upstreamType, and the same Cache-Control and Vary:
 //     Accept as its other answers. Matte knows a GIF or WebP of several
-//     frames from its probe; an animated PNG (APNG) probes as one frame
-//     and is transformed as a still.
+//     frames from its probe, and an animated PNG (APNG) from its acTL
+//     chunk (transform.Source.APNGFrames).
 //
 // The error details are Next's own texts ('"w" parameter (width) is
 // required'), each on the field it names; Vercel answers the same mistakes
