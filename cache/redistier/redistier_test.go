@@ -773,21 +773,7 @@ func TestRestartAfterMissedPurge(t *testing.T) {
 // running, the StateFile does not record it, even when one of the node's
 // own purges saves the state meanwhile; it does once they return.
 func TestStateSavedAfterHandlers(t *testing.T) {
-	srv := redistest.Start(t)
-	a := newNode(t, srv.Addr, cluster.Options{}, Options{})
-	state := t.TempDir() + "/.matte-shared-purges"
-	b := newNode(t, srv.Addr, cluster.Options{}, Options{StateFile: state})
-	read := func() string {
-		t.Helper()
-		s, err := os.ReadFile(state)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(s)
-	}
-	if s := read(); s != "0\n" {
-		t.Fatalf("state at start %q, want 0", s)
-	}
+	a, b, read := stateNodes(t)
 	entered, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	t.Cleanup(func() { once.Do(func() { close(release) }) }) // before b's: Close waits for the handler
@@ -1222,21 +1208,7 @@ func TestPurgeCounterLost(t *testing.T) {
 // A crash after such a save would keep the purged files, with the purge
 // recorded as applied.
 func TestStateNotSavedAfterCacheClosed(t *testing.T) {
-	srv := redistest.Start(t)
-	a := newNode(t, srv.Addr, cluster.Options{}, Options{})
-	state := t.TempDir() + "/.matte-shared-purges"
-	b := newNode(t, srv.Addr, cluster.Options{}, Options{StateFile: state})
-	read := func() string {
-		t.Helper()
-		s, err := os.ReadFile(state)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(s)
-	}
-	if s := read(); s != "0\n" {
-		t.Fatalf("state at start %q, want 0", s)
-	}
+	a, b, read := stateNodes(t)
 	if err := b.c.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -1252,4 +1224,26 @@ func TestStateNotSavedAfterCacheClosed(t *testing.T) {
 	if s := read(); s != "0\n" {
 		t.Fatalf("state %q after a purge heard once b's Cache was closed, want 0", s)
 	}
+}
+
+// stateNodes starts a Redis server and two nodes on it, b with a StateFile;
+// read returns the file's text, which is "0\n" on return.
+func stateNodes(t *testing.T) (a, b *node, read func() string) {
+	t.Helper()
+	srv := redistest.Start(t)
+	a = newNode(t, srv.Addr, cluster.Options{}, Options{})
+	state := t.TempDir() + "/.matte-shared-purges"
+	b = newNode(t, srv.Addr, cluster.Options{}, Options{StateFile: state})
+	read = func() string {
+		t.Helper()
+		s, err := os.ReadFile(state)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(s)
+	}
+	if s := read(); s != "0\n" {
+		t.Fatalf("state at start %q, want 0", s)
+	}
+	return a, b, read
 }
