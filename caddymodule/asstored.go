@@ -10,20 +10,16 @@ import (
 )
 
 // asStored reports whether the answer to p over src is src itself, as
-// stored: params.FramesSource (the Next.js and Vercel dialects) over an
-// animated source: a GIF or WebP of more than one frame, as the probe
-// counts them (the rule of transform's animatedSource), or an animated PNG
-// (Source.APNGFrames, which only this decision reads: every transform
-// takes an APNG for its default image). It reads only the memo's Info, so
+// stored: params.FramesSource (the Next.js and Vercel dialects) over a
+// source that is an animation as stored (Source.AnimatedAsStored: a GIF
+// or WebP of more than one frame, or an animated PNG, which only this
+// decision reads: every transform takes an APNG for its default image). It
+// reads only the memo's Info, so
 // a request answered from a fresh memo and one that fetched the source
 // decide alike, and the result key (its Format, the source's, and
 // asStoredKey) agrees with the entry that storedResult makes.
 func asStored(p params.Params, src transform.Source) bool {
-	if p.Frames != params.FramesSource {
-		return false
-	}
-	return src.Pages > 1 && (src.Type == params.FormatGIF || src.Type == params.FormatWebP) ||
-		src.Type == params.FormatPNG && src.APNGFrames > 1
+	return p.Frames == params.FramesSource && src.AnimatedAsStored()
 }
 
 // asStoredKey is what the result key of an answer asStored gives adds to

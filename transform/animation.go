@@ -74,7 +74,7 @@ func (pl *Pipeline) AnimatedFrames(p params.Params, src Source, f params.Format)
 // source's last frame is a 400 on frame, as is a still whose frames
 // decoded exceed MaxSourcePixels together.
 func (pl *Pipeline) planFrames(p params.Params, src Source, f params.Format) (framePlan, error) {
-	if !animatedSource(src) {
+	if !src.Animated() {
 		return framePlan{count: 1}, nil
 	}
 	sel, err := selectFrames(p.Animation, src.Pages)
@@ -112,12 +112,6 @@ func sourceFitted(p params.Params, src Source) params.Params {
 		p.Fit, p.SourceFit = q.Fit, q.SourceFit
 	}
 	return p
-}
-
-// animatedSource reports whether src has frames to play: a GIF or WebP of
-// more than one.
-func animatedSource(src Source) bool {
-	return src.Pages > 1 && (src.Type == params.FormatGIF || src.Type == params.FormatWebP)
 }
 
 // selectFrames lists the frames a picks from a source of pages frames,

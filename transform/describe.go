@@ -81,7 +81,7 @@ func (pl *Pipeline) describe(ctx context.Context, req *Request) (Result, error) 
 		PixelWidth: d.Width, PixelHeight: d.Height, Orientation: d.Orientation, Depth: d.Depth, ColorModel: d.ColorModel,
 		HasAlpha: d.HasAlpha, DPIWidth: d.DPIX, DPIHeight: d.DPIY, ProfileName: icc.Description(d.ICC),
 	}
-	if d.Pages > 1 && animatedSource(req.Info) {
+	if d.Pages > 1 && req.Info.Animated() {
 		out.Output.Frames = d.Pages
 	}
 	var timings Timings

@@ -29,6 +29,18 @@ type Source struct {
 	Hash string
 }
 
+// Animated reports whether s has frames the pipeline plays: a GIF or WebP
+// of more than one.
+func (s Source) Animated() bool {
+	return s.Pages > 1 && (s.Type == params.FormatGIF || s.Type == params.FormatWebP)
+}
+
+// AnimatedAsStored reports whether s, as stored, is an animation: Animated,
+// or an animated PNG (APNGFrames), which the pipeline reads as a still.
+func (s Source) AnimatedAsStored() bool {
+	return s.Animated() || s.Type == params.FormatPNG && s.APNGFrames > 1
+}
+
 // Probe sniffs buf's type and reads its header, then checks the source
 // limits. No pixels are decoded.
 func (pl *Pipeline) Probe(buf []byte) (Source, error) {
