@@ -133,13 +133,6 @@ func (sc *SharedCache) redisOptions() (*redis.UniversalOptions, error) {
 	return o, nil
 }
 
-// The shared tier's defaults, written out so that a config that spells
-// them and one that leaves them out name one cache (cachePoolKey).
-const (
-	defaultSharedMaxEntrySize = 8 << 20            // max_entry_size; the README: "default 8MiB"
-	defaultSharedTTL          = 7 * 24 * time.Hour // ttl; the README: "default 7d"
-)
-
 // poolKey identifies a node: handlers naming the same Redis (however its
 // URLs are spelled: a default port or database written out or left out,
 // host names in any case), prefix and timeout share one client and one
@@ -201,16 +194,11 @@ func redactURL(raw string) string {
 	return raw
 }
 
-// tierOptions are the shared tier's options with the defaults filled in.
+// tierOptions are the shared tier's options with the defaults filled in,
+// so that a config that spells a default and one that leaves it out name
+// one cache (cachePoolKey).
 func (sc *SharedCache) tierOptions() redistier.Options {
-	o := redistier.Options{MaxEntrySize: sc.MaxEntrySize, TTL: time.Duration(sc.TTL)}
-	if o.MaxEntrySize <= 0 {
-		o.MaxEntrySize = defaultSharedMaxEntrySize
-	}
-	if o.TTL <= 0 {
-		o.TTL = defaultSharedTTL
-	}
-	return o
+	return redistier.Options{MaxEntrySize: sc.MaxEntrySize, TTL: time.Duration(sc.TTL)}.WithDefaults()
 }
 
 // clusterNode is a pooled Redis client and cluster.Node.

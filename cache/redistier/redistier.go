@@ -66,7 +66,7 @@ import (
 	"github.com/jebosio/matte/internal/durable"
 )
 
-// Options configures New. Zero values take the defaults.
+// Options configures New. Zero values take the defaults (WithDefaults).
 type Options struct {
 	// MaxEntrySize is the largest blob stored (default 8 MiB); larger
 	// entries stay local.
@@ -165,8 +165,9 @@ type put struct {
 	heard        uint64 // Tier.heard when queued
 }
 
-// New starts the tier's writers on n.
-func New(n *cluster.Node, o Options) *Tier {
+// WithDefaults is o with every zero (or negative) size, count and
+// duration replaced by its default: what New runs with.
+func (o Options) WithDefaults() Options {
 	if o.MaxEntrySize <= 0 {
 		o.MaxEntrySize = 8 << 20
 	}
@@ -182,6 +183,12 @@ func New(n *cluster.Node, o Options) *Tier {
 	if o.LostPurgeAfter <= 0 {
 		o.LostPurgeAfter = time.Minute
 	}
+	return o
+}
+
+// New starts the tier's writers on n.
+func New(n *cluster.Node, o Options) *Tier {
+	o = o.WithDefaults()
 	t := &Tier{n: n, o: o, purges: map[uint64]func(*put) bool{}, stop: make(chan struct{})}
 	t.cond = sync.NewCond(&t.mu)
 	t.restoreState()
