@@ -410,12 +410,9 @@ func fetchFailure(field string, fe *fetch.FetchError) dialect.Failure {
 }
 
 // render admits the request, renders it, settles its credits and rate
-// units, and answers.
+// units, and answers. serveImage has refused it already on a server that
+// cannot remove backgrounds (unavailable), before its inputs.
 func (c *apiCall) render(req dialect.Request, in apiInputs, plan dialect.Plan) {
-	if c.st.unavailable() {
-		c.fail(dialect.Failure{Kind: dialect.FailUnavailable})
-		return
-	}
 	cheaper := 0.0
 	if plan.Cheaper != nil {
 		cheaper = plan.Cheaper.Credits
