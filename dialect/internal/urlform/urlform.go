@@ -99,35 +99,6 @@ func Without(rawQuery string, drop func(name string) bool) string {
 	return strings.Join(kept, "&")
 }
 
-// HasAny reports whether url.ParseQuery(rawQuery) would hold one of names,
-// without building the map: a dialect that claims URLs by a query
-// parameter asks it of every request the server answers.
-func HasAny(rawQuery string, names ...string) bool {
-	for rawQuery != "" {
-		var pair string
-		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
-		if pair == "" || strings.Contains(pair, ";") {
-			continue // url.ParseQuery skips these
-		}
-		key, value, _ := strings.Cut(pair, "=")
-		if strings.ContainsAny(key, "%+") {
-			k, err := url.QueryUnescape(key)
-			if err != nil {
-				continue
-			}
-			key = k
-		}
-		for _, name := range names {
-			if key == name {
-				if _, err := url.QueryUnescape(value); err == nil {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
 // Query is rawQuery parsed as url.ParseQuery parses it; ok is false, and a
 // 400 on field "query" is reported on e, when ParseQuery finds a pair it
 // cannot read: a bad escape (%zz) in a name or value, or a ; (which
@@ -242,18 +213,14 @@ func (e *Errors) OnAnyPath(u *url.URL, names []string, isParam func(string) bool
 }
 
 // Claims reports whether a dialect that recognises its URLs by the query
-// names names claims rawQuery: a pair has one of them, also a pair
-// url.ParseQuery skips (a bad escape in its value, a ;), so that such a
-// URL is the dialect's 400 on query (Errors.Query), never the original
-// served as if no option were there.
+// names names claims rawQuery: a pair, split at & and at ;, has one of
+// them for its (decoded) name, whatever its value. That is every pair
+// url.ParseQuery would hold under one of names, and also those it skips
+// (a bad escape in the value, a ;), so that such a URL is the dialect's
+// 400 on query (Errors.Query), never the original served as if no option
+// were there. It builds no map: a dialect asks it of every request the
+// server answers.
 func Claims(rawQuery string, names ...string) bool {
-	return HasAny(rawQuery, names...) || namedAnywhere(rawQuery, names)
-}
-
-// namedAnywhere reports whether a pair of rawQuery, split at & and at ;,
-// has one of names for its (decoded) name, whatever its value: unlike
-// HasAny, also in the pairs url.ParseQuery skips.
-func namedAnywhere(rawQuery string, names []string) bool {
 	for pair := range strings.FieldsFuncSeq(rawQuery, func(r rune) bool { return r == '&' || r == ';' }) {
 		key, _, _ := strings.Cut(pair, "=")
 		k, err := url.QueryUnescape(key)
