@@ -359,7 +359,7 @@ func (f *Fetcher) checkParsed(u *url.URL) *FetchError {
 	if !ok {
 		return invalid("host")
 	}
-	onOrigin := f.origin != nil && s.host == f.origin.host && s.port == f.origin.port
+	onOrigin := f.onOrigin(s.host, s.port)
 	if onOrigin && s.scheme != f.origin.scheme {
 		return invalid("scheme")
 	}
@@ -404,6 +404,12 @@ func normalizeHost(h string) (string, bool) {
 		return ip.Unmap().String(), ip.Zone() == ""
 	}
 	return normalizeHostname(h)
+}
+
+// onOrigin reports whether a normalized host (normalizeHost) and port
+// are Origin's.
+func (f *Fetcher) onOrigin(host, port string) bool {
+	return f.origin != nil && host == f.origin.host && port == f.origin.port
 }
 
 // check is IPPolicy's verdict on ip, widened by OriginIPPolicy when the
@@ -574,7 +580,7 @@ func (f *Fetcher) dial(ctx context.Context, network, address string) (net.Conn, 
 	// address is the URL's host and port (the transport adds the
 	// scheme's default), so Origin is recognized as checkParsed does.
 	nh, _ := normalizeHost(host)
-	onOrigin := f.origin != nil && nh == f.origin.host && portStr == f.origin.port
+	onOrigin := f.onOrigin(nh, portStr)
 	for _, ip := range ips {
 		if err := f.check(ip, onOrigin); err != nil {
 			fe := err.(*FetchError)
