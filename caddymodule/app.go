@@ -241,24 +241,34 @@ type liveCore struct {
 	fields   []zapcore.Field
 }
 
-func (c liveCore) core() zapcore.Core {
+// base is the core of liveLog.current (or of fallback), without fields.
+func (c liveCore) base() zapcore.Core {
 	l := liveLog.current.Load()
 	if l == nil {
 		l = c.fallback
 	}
-	if len(c.fields) == 0 {
-		return l.Core()
-	}
-	return l.Core().With(c.fields)
+	return l.Core()
 }
 
-func (c liveCore) Enabled(l zapcore.Level) bool { return c.core().Enabled(l) }
+// core is base with the fields added by With; it allocates when there are
+// any, so it is built only for an entry that is written.
+func (c liveCore) core() zapcore.Core {
+	if len(c.fields) == 0 {
+		return c.base()
+	}
+	return c.base().With(c.fields)
+}
+
+func (c liveCore) Enabled(l zapcore.Level) bool { return c.base().Enabled(l) }
 
 func (c liveCore) With(fields []zapcore.Field) zapcore.Core {
 	return liveCore{fallback: c.fallback, fields: append(c.fields[:len(c.fields):len(c.fields)], fields...)}
 }
 
 func (c liveCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	if !c.base().Enabled(e.Level) {
+		return ce
+	}
 	return c.core().Check(e, ce)
 }
 
@@ -266,7 +276,7 @@ func (c liveCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
 	return c.core().Write(e, fields)
 }
 
-func (c liveCore) Sync() error { return c.core().Sync() }
+func (c liveCore) Sync() error { return c.base().Sync() }
 
 // Stop ends the malloc_trim ticker. On a reload the next config's Start
 // has run before this Stop and applied its own settings, which stay. Where
