@@ -17,6 +17,20 @@ func (p Params) DeviceBox() (w, h int) {
 	return int(math.Round(float64(p.Width) * dpr)), int(math.Round(float64(p.Height) * dpr))
 }
 
+// SourceSideWhenOneGiven makes the side of the box not given the source's
+// own (a side ratio of 1: times the DPR, as a ratio is), when exactly one
+// of Width and Height is given and the other has no ratio: a fit that
+// does not keep the aspect ratio (imgproxy's force, Supabase's fill)
+// stretches the one side and leaves the other as it is.
+func (p *Params) SourceSideWhenOneGiven() {
+	switch {
+	case p.Width > 0 && p.Height == 0 && p.HeightRatio == 0:
+		p.HeightRatio = 1
+	case p.Height > 0 && p.Width == 0 && p.WidthRatio == 0:
+		p.WidthRatio = 1
+	}
+}
+
 // QuarterTurns is the rotation when it is a multiple of 90 degrees.
 func (p Params) QuarterTurns() (int, bool) {
 	if math.Mod(p.Rotate, 90) != 0 {

@@ -386,12 +386,7 @@ func applyResize(p *params.Params, rs resize) {
 		// calcScale: "if po.Width == 0 { dstW = srcW }" and the aspect
 		// ratio is kept only "rt != options.ResizeForce": a side left out
 		// is the source's own (times the DPR, as Matte's side ratio is).
-		switch {
-		case p.Width > 0 && p.Height == 0 && p.HeightRatio == 0:
-			p.HeightRatio = 1
-		case p.Height > 0 && p.Width == 0 && p.WidthRatio == 0:
-			p.WidthRatio = 1
-		}
+		p.SourceSideWhenOneGiven()
 	default:
 		p.Fit = params.FitMax
 		if rs.enlarge {

@@ -168,12 +168,7 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	case p.Width == 0 && p.Height == 0:
 	case resize == "fill":
 		p.Fit = params.FitScaleDown
-		// The side not given is the source's own, times 1.
-		if p.Width == 0 {
-			p.WidthRatio = 1
-		} else if p.Height == 0 {
-			p.HeightRatio = 1
-		}
+		p.SourceSideWhenOneGiven() // the side not given is the source's own
 	case p.Width == 0 || p.Height == 0:
 		p.Fit = params.FitMax
 	case resize == "cover":
