@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 )
 
@@ -50,6 +51,7 @@ func srgbPixels(t *testing.T, jpeg []byte) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
+	runtime.KeepAlive(jpeg) // read lazily until RawRGB (the package's buffer rule)
 	return px
 }
 

@@ -8,6 +8,12 @@
 // one OS thread (runtime.LockOSThread) and calls EndThread on that thread
 // when done.
 //
+// A loader given a buffer (Thumbnail, LoadFrames, ...) does not copy it:
+// libvips reads it lazily, as the pixels are computed, so the caller keeps
+// the buffer reachable and unchanged until every image made from it has
+// been rendered or closed (the pipeline's buffers are its Request's, held
+// for the whole job; elsewhere runtime.KeepAlive).
+//
 // bimg is used here, and only here, for two things: starting libvips (so
 // that bimg, which the tests and benchmarks also call, never starts it a
 // second time and resets the cache settings), and sniffing a buffer's type
