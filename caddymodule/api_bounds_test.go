@@ -513,20 +513,7 @@ func TestAPIBMPConvertedInQueue(t *testing.T) {
 	if n := converted.Load(); n != 3 {
 		t.Fatalf("%d conversions, want the job's third", n)
 	}
-	res, body := get(t, tester, apiBase+"/v1.0/account", "X-Api-Key", "bmp-key")
-	var acct struct {
-		Data struct {
-			Attributes struct {
-				Credits struct {
-					Total float64 `json:"total"`
-				} `json:"credits"`
-			} `json:"attributes"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(body, &acct); err != nil || res.StatusCode != 200 {
-		t.Fatalf("account: %d %v %s", res.StatusCode, err, body)
-	}
-	if got := acct.Data.Attributes.Credits.Total; got != 3 {
+	if got := accountCredits(t, tester, "bmp-key"); got != 3 {
 		t.Fatalf("%v credits left of 5 after two images and a BMP that did not decode, want 3", got)
 	}
 }
@@ -649,24 +636,31 @@ func TestAPIBMPEncodedInJob(t *testing.T) {
 	// directory is removed.
 	var left float64
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		res, body := get(t, tester, apiBase+"/v1.0/account", "X-Api-Key", "bmp-key")
-		var acct struct {
-			Data struct {
-				Attributes struct {
-					Credits struct {
-						Total float64 `json:"total"`
-					} `json:"credits"`
-				} `json:"attributes"`
-			} `json:"data"`
-		}
-		if err := json.Unmarshal(body, &acct); err != nil || res.StatusCode != 200 {
-			t.Fatalf("account: %d %v %s", res.StatusCode, err, body)
-		}
-		if left = acct.Data.Attributes.Credits.Total; left <= 16 || time.Now().After(deadline) {
+		if left = accountCredits(t, tester, "bmp-key"); left <= 16 || time.Now().After(deadline) {
 			break
 		}
 	}
 	if left != 16 {
 		t.Fatalf("%v credits left of 20 after four images and a refused encoding, want 16", left)
 	}
+}
+
+// accountCredits is the total of key's credits as remove.bg's
+// GET /v1.0/account answers it on apiBase.
+func accountCredits(t *testing.T, tester *caddytest.Tester, key string) float64 {
+	t.Helper()
+	res, body := get(t, tester, apiBase+"/v1.0/account", "X-Api-Key", key)
+	var acct struct {
+		Data struct {
+			Attributes struct {
+				Credits struct {
+					Total float64 `json:"total"`
+				} `json:"credits"`
+			} `json:"attributes"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &acct); err != nil || res.StatusCode != 200 {
+		t.Fatalf("account: %d %v %s", res.StatusCode, err, body)
+	}
+	return acct.Data.Attributes.Credits.Total
 }
