@@ -105,6 +105,9 @@ func (p Params) Key() string {
 	if f := p.SourceFit; f.When != FitWhenNever {
 		add("fit-if", f.When.String()+":"+f.Fit.String())
 	}
+	// Only when set, as every field added after keys were first cached:
+	// the key of a request without it is unchanged.
+	addBool("keep-source-if-box-exceeds", p.KeepSourceIfBoxExceeds)
 	addFloat("ar", p.AspectRatio)
 	if l := p.CropLimits; l != (CropLimits{}) {
 		add("crop-limits", strconv.Itoa(l.MinW)+":"+strconv.Itoa(l.MaxW)+":"+strconv.Itoa(l.MinH)+":"+strconv.Itoa(l.MaxH))

@@ -62,6 +62,8 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Width: 300, Fit: FitOutsideMax}, "w=300,fit=outsidemax"},
 		{Params{Width: 300, Height: 200, Fit: FitMin, SourceFit: SourceFit{When: FitWhenSmaller, Fit: FitMax}}, "w=300,h=200,fit=min,fit-if=smaller:max"},
 		{Params{Width: 300, Height: 200, Fit: FitCrop, SourceFit: SourceFit{When: FitWhenCrossed, Fit: FitFill}}, "w=300,h=200,fit=crop,fit-if=crossed:fill"},
+		{Params{Width: 300, Height: 200, Fit: FitCrop, KeepSourceIfBoxExceeds: true}, "w=300,h=200,fit=crop,keep-source-if-box-exceeds=1"},
+		{Params{Width: 300, Height: 200, KeepSourceIfBoxExceeds: true, DPR: 2}, "w=300,h=200,dpr=2,keep-source-if-box-exceeds=1"},
 		{Params{DropShadow: DropShadow{Opacity: 0.3, Blur: 10, X: 2, Y: -2}}, "drop-shadow=0.3:10:2:-2"},
 		{Params{Block: Block{Color: Color{R: 255, A: 255, Set: true}, Width: 300, Height: 100, Align: CropBottom}}, "block=ff0000ff:300:100:bottom"},
 		{Params{Block: Block{Color: Color{R: 255, A: 255, Set: true}, Width: 3, Height: 1, X: 5, XSet: true, YSet: true, XFromEnd: true}}, "block=ff0000ff:3:1:center:x5:y0:x-end"},
@@ -402,6 +404,8 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.SepiaClassic = b })
 		add(func(p *Params) { p.Fit, p.FillMean = FitFill, b })
 		add(func(p *Params) { p.AdaptiveBox = b })
+		add(func(p *Params) { p.KeepSourceIfBoxExceeds = b })
+		add(func(p *Params) { p.Fit, p.KeepSourceIfBoxExceeds = FitScale, b })
 		add(func(p *Params) { p.Trim = b })
 		add(func(p *Params) { p.Trim, p.TrimBy = true, TrimByAlpha })
 		add(func(p *Params) { p.Trim, p.TrimBy = b, TrimByAlphaOrColour })

@@ -79,6 +79,15 @@ type Params struct {
 	// source is known (ResolveSourceFit). The zero SourceFit changes
 	// nothing.
 	SourceFit SourceFit
+	// KeepSourceIfBoxExceeds answers the source at its own size, neither
+	// cut nor resized nor padded, where the box (Width x Height in device
+	// pixels, as the fit would size it) is larger than the source on
+	// either side; where it is not, Fit applies as usual (Cloudimage's
+	// org_if_sml=1). The source is measured as the resize plan sees it:
+	// after EXIF orientation, Rect or Region, trim and Rotate's quarter
+	// turns. A side not given exceeds nothing. Only the output bound
+	// (Limits.MaxOutputDimension) still scales a source so kept.
+	KeepSourceIfBoxExceeds bool
 	// Kernel is the resampling filter of the resize (ipx kernel, imgproxy
 	// Pro's resizing_algorithm); KernelDefault is libvips' thumbnail, a
 	// Lanczos 3 after the JPEG shrink-on-load.

@@ -75,6 +75,12 @@ func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geom
 		W, H = limitCropBox(W, H, rw, rh, l, p.DevicePixelRatio())
 	}
 	g := geometry{resizeW: rw, resizeH: rh, interesting: vips.NoCrop}
+	if p.KeepSourceIfBoxExceeds && (W > rw || H > rh) {
+		// The region as it is: no fit, crop, canvas or least size; the
+		// box is the one the fit would have sized (ratios, aspect ratio
+		// and crop limits applied), measured in the plan's (turned) frame.
+		return clampGeometry(g, maxDim, angle(g))
+	}
 	fit := p.Fit
 	// boxW x boxH is the box FitCropDownPad, FitMinPad and FitMaxPad pad
 	// their result to (FitMin's W x H shrinks to the cut's own box below).

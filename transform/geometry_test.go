@@ -120,3 +120,51 @@ func TestPlanGeometryImgproxyDPR(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanGeometryKeepSourceIfBoxExceeds: Cloudimage's org_if_sml=1
+// ("prevents upscaling if any of the target dimensions is larger than the
+// origin image", docs.cloudimage.io, Image operations) on a 1200x900
+// region: a box wider or taller than it (in device pixels) leaves it as
+// it is, whatever the fit; a box no larger on either side, equal sides
+// included, is fitted as usual.
+func TestPlanGeometryKeepSourceIfBoxExceeds(t *testing.T) {
+	plain := func(w, h int) geometry { return geometry{resizeW: w, resizeH: h, interesting: vips.NoCrop} }
+	cut := func(g geometry, x, y, w, h int) geometry { g.cropX, g.cropY, g.cropW, g.cropH = x, y, w, h; return g }
+	pad := func(g geometry, w, h int) geometry { g.canvasW, g.canvasH = w, h; return g }
+	keep := func(p params.Params) params.Params { p.KeepSourceIfBoxExceeds = true; return p }
+	for _, c := range []struct {
+		name   string
+		p      params.Params
+		maxDim int
+		want   geometry
+	}{
+		// Wider than the source (taller neither): the source, not 1600x600 cut
+		// from 1600x1200 (crop), 800x600 (bound), 800x600 on 1600x600 (fit).
+		{"crop 1600x600", keep(params.Params{Width: 1600, Height: 600, Fit: params.FitCrop}), 0, plain(1200, 900)},
+		{"crop smart 1600x600", keep(params.Params{Width: 1600, Height: 600, Fit: params.FitCrop, Crop: params.CropAttention}), 0, plain(1200, 900)},
+		{"bound 1600x600", keep(params.Params{Width: 1600, Height: 600}), 0, plain(1200, 900)},
+		{"fit 1600x600", keep(params.Params{Width: 1600, Height: 600, Fit: params.FitFillMax}), 0, plain(1200, 900)},
+		{"cover 1600x600", keep(params.Params{Width: 1600, Height: 600, Fit: params.FitScale}), 0, plain(1200, 900)},
+		// Taller only.
+		{"crop 300x1000", keep(params.Params{Width: 300, Height: 1000, Fit: params.FitCrop}), 0, plain(1200, 900)},
+		// No side larger: the fit as usual (crop: scale 2/3 to 800x600, the
+		// middle 600x600; equal width: scale 1, cut to 1200x450).
+		{"crop 600x600", keep(params.Params{Width: 600, Height: 600, Fit: params.FitCrop}), 0, cut(plain(800, 600), 100, 0, 600, 600)},
+		{"crop 1200x450", keep(params.Params{Width: 1200, Height: 450, Fit: params.FitCrop}), 0, cut(plain(1200, 900), 0, 225, 1200, 450)},
+		{"cover 600x300", keep(params.Params{Width: 600, Height: 300, Fit: params.FitScale}), 0, plain(600, 300)},
+		{"fit 600x600", keep(params.Params{Width: 600, Height: 600, Fit: params.FitFillMax}), 0, pad(plain(600, 450), 600, 600)},
+		// The box in device pixels: 700x500 at dpr 2 is 1400x1000, larger;
+		// 600x300 at dpr 2 is 1200x600, not.
+		{"crop 700x500 dpr 2", keep(params.Params{Width: 700, Height: 500, DPR: 2, Fit: params.FitCrop}), 0, plain(1200, 900)},
+		{"crop 600x300 dpr 2", keep(params.Params{Width: 600, Height: 300, DPR: 2, Fit: params.FitCrop}), 0, cut(plain(1200, 900), 0, 150, 1200, 600)},
+		// One side: a side not given exceeds nothing.
+		{"w 1600", keep(params.Params{Width: 1600}), 0, plain(1200, 900)},
+		{"w 800", keep(params.Params{Width: 800}), 0, plain(800, 600)},
+		// The output bound still holds.
+		{"crop 1600x600 max 600", keep(params.Params{Width: 1600, Height: 600, Fit: params.FitCrop}), 600, plain(600, 450)},
+	} {
+		if got := planGeometry(1200, 900, c.p, c.maxDim, false); got != c.want {
+			t.Errorf("%s (%s): planGeometry = %+v, want %+v", c.name, c.p.Fit, got, c.want)
+		}
+	}
+}
