@@ -1,8 +1,10 @@
 package transform
 
 import (
+	"net/url"
 	"testing"
 
+	"github.com/jebosio/matte/dialect/cloudimage"
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/transform/vips"
 )
@@ -165,6 +167,59 @@ func TestPlanGeometryKeepSourceIfBoxExceeds(t *testing.T) {
 	} {
 		if got := planGeometry(1200, 900, c.p, c.maxDim, false); got != c.want {
 			t.Errorf("%s (%s): planGeometry = %+v, want %+v", c.name, c.p.Fit, got, c.want)
+		}
+	}
+}
+
+// TestCloudimageOrgIfSmlSizes runs Cloudimage URLs with org_if_sml=1
+// through the dialect and the pipeline on a 1200x900 JPEG: the original's
+// size wherever the box, times dpr and in the turned frame, is larger on a
+// side (the README's example, w=1600&h=600, was 1200x450 with crop and
+// 800x600 with bound), still converted by force_format; the function as
+// usual where not.
+func TestCloudimageOrgIfSmlSizes(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	src := encodeJPEG(t, halves(1200, 900, red, blue))
+	for _, c := range []struct {
+		url  string
+		w, h int
+		fm   params.Format
+	}{
+		{"/v7/a.jpg?w=1600&h=600&org_if_sml=1", 1200, 900, params.FormatJPEG},
+		{"/v7/a.jpg?w=1600&h=600&gravity=smart&org_if_sml=1", 1200, 900, params.FormatJPEG},
+		{"/v7/a.jpg?w=1600&h=600&func=bound&org_if_sml=1", 1200, 900, params.FormatJPEG},
+		{"/v7/a.jpg?w=1600&h=600&func=cover&org_if_sml=1&force_format=png", 1200, 900, params.FormatPNG},
+		{"/v7/a.jpg?w=1600&h=600&func=fit&bg_color=black&org_if_sml=1&force_format=webp", 1200, 900, params.FormatWebP},
+		{"/v7/a.jpg?w=300&h=1000&org_if_sml=1", 1200, 900, params.FormatJPEG},
+		{"/v7/a.jpg?w=700&h=500&dpr=2&org_if_sml=1", 1200, 900, params.FormatJPEG},
+		// Turned a quarter the source is 900x1200: 1000 is wider.
+		{"/v7/a.jpg?w=1000&h=600&r=90&org_if_sml=1", 900, 1200, params.FormatJPEG},
+		// No side larger: the function as usual.
+		{"/v7/a.jpg?w=1000&h=600&org_if_sml=1", 1000, 600, params.FormatJPEG},
+		{"/v7/a.jpg?w=600&h=300&dpr=2&org_if_sml=1", 1200, 600, params.FormatJPEG},
+		{"/v7/a.jpg?w=600&h=600&func=bound&org_if_sml=1", 600, 450, params.FormatJPEG},
+		{"/v7/a.jpg?w=600&h=600&func=fit&org_if_sml=1", 600, 600, params.FormatJPEG},
+		{"/v7/a.jpg?w=600&h=300&func=cover&org_if_sml=1", 600, 300, params.FormatJPEG},
+		// One side: never enlarged.
+		{"/v7/a.jpg?w=1600&org_if_sml=1", 1200, 900, params.FormatJPEG},
+		{"/v7/a.jpg?w=800&org_if_sml=1", 800, 600, params.FormatJPEG},
+		// Without org_if_sml the box is met.
+		{"/v7/a.jpg?w=1600&h=600", 1600, 600, params.FormatJPEG},
+	} {
+		u, err := url.Parse(c.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, _, err := cloudimage.New().Parse(u)
+		if err != nil {
+			t.Fatalf("%s: %v", c.url, err)
+		}
+		res, err := process(t, pl, src, img.Params, "")
+		if err != nil {
+			t.Fatalf("%s: %v", c.url, err)
+		}
+		if res.Width != c.w || res.Height != c.h || res.Format != c.fm {
+			t.Errorf("%s: %dx%d %s, want %dx%d %s", c.url, res.Width, res.Height, res.Format, c.w, c.h, c.fm)
 		}
 	}
 }

@@ -21,14 +21,15 @@
 //     fit pads the box with bg_color without enlarging (fit_enlarge=1
 //     enlarges); bound fits inside; cover stretches to the box. cropfit
 //     and boundmin are refused.
-//   - org_if_sml=1: never enlarge (crop, bound and a single side; cover
-//     cannot, and is refused with it). A deviation with both sides:
-//     Cloudimage documents it as "prevents resizing if the target size is
-//     larger than the origin image" (v7 docs; now "prevents upscaling if
-//     any of the target dimensions is larger than the origin image"), the
-//     original where a side of the box is larger; no Fit of Matte's
-//     answers the source as it is for such a box (a FitWhen would have
-//     to), so crop is FitMin and bound FitMax there.
+//   - org_if_sml=1: "prevents resizing if the target size is larger than
+//     the origin image" (v7 docs; now "prevents upscaling if any of the
+//     target dimensions is larger than the origin image"): with both
+//     sides, the source at its own size (still converted, q, r, flip,
+//     grey) where the box, times dpr, is wider or taller than it, and the
+//     function as usual where not (Params.KeepSourceIfBoxExceeds, for
+//     every function, cover included); with one side, a width or height
+//     that never enlarges (FitMax), which is the same thing: the docs'
+//     example, a 400-pixel-wide image at w=450, stays 400 wide.
 //   - gravity (with crop): north, south, east, west, northeast, northwest,
 //     southeast, southwest, center or centre; auto and smart → attention.
 //     Focal points (X,Y), trim and positioned fits are refused.
@@ -210,24 +211,17 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 			// there are none.
 			p.Crop, p.Faces.Crop = params.CropAttention, true
 		}
-		if noEnlarge {
-			p.Fit = params.FitMin
-		}
 	case fn == "fit":
 		p.Fit = params.FitFillMax
 		if v["fit_enlarge"] == "1" {
 			p.Fit = params.FitFill
 		}
-	case fn == "bound":
-		if noEnlarge {
-			p.Fit = params.FitMax
-		}
 	case fn == "cover":
 		p.Fit = params.FitScale
-		if noEnlarge {
-			errs.Add("org_if_sml", "org_if_sml=1 with func=cover (stretching to the box without enlarging) is not supported by Matte; leave one out.")
-		}
 	}
+	// Where the rule does not keep the source, the box is no larger than
+	// it: no function enlarges, so each keeps its own Fit.
+	p.KeepSourceIfBoxExceeds = both && noEnlarge
 	if !p.Fit.Fills() {
 		p.FillColor = params.Color{}
 	}

@@ -25,16 +25,30 @@ func TestParseValid(t *testing.T) {
 		// Crop is the default with both sides; gravity places it.
 		{"/v7/img/a.jpg?w=400&h=300", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop}},
 		{"/v7/img/a.jpg?width=400&height=300&func=crop&gravity=northeast", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Crop: params.CropTopRight}},
-		{"/v7/img/a.jpg?w=400&h=300&gravity=smart&org_if_sml=1", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropAttention}},
+		{"/v7/img/a.jpg?w=400&h=300&gravity=smart&org_if_sml=1", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Crop: params.CropAttention, KeepSourceIfBoxExceeds: true}},
 		// func=face: the cut centred on the faces found, attention where there are none.
 		{"/v7/img/a.jpg?w=400&h=300&func=face", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}},
-		{"/v7/img/a.jpg?w=400&h=300&func=face&org_if_sml=1", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMin, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}},
+		{"/v7/img/a.jpg?w=400&h=300&func=face&org_if_sml=1", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}, KeepSourceIfBoxExceeds: true}},
 		{"/v7/img/a.jpg?w=400&func=face", "/img/a.jpg", "", params.Params{Width: 400}}, // one side: nothing is cut
 		{"/v7/img/a.jpg?w=400&h=300&func=bound", "/img/a.jpg", "", params.Params{Width: 400, Height: 300}},
-		{"/v7/img/a.jpg?w=400&h=300&func=bound&org_if_sml=1", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitMax}},
 		{"/v7/img/a.jpg?w=400&h=300&func=cover", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitScale}},
-		// One side keeps the ratio; org_if_sml=1 never enlarges.
+		// org_if_sml=1 with both sides: "prevents upscaling if any of the
+		// target dimensions is larger than the origin image" (Image
+		// operations): the source as it is where the box is larger on a
+		// side, the function as usual where not, for every function.
+		{"/v7/img/a.jpg?w=400&h=300&org_if_sml=1", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop, KeepSourceIfBoxExceeds: true}},
+		{"/v7/img/a.jpg?w=400&h=300&func=bound&org_if_sml=1", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, KeepSourceIfBoxExceeds: true}},
+		{"/v7/img/a.jpg?w=400&h=300&func=cover&org_if_sml=1", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitScale, KeepSourceIfBoxExceeds: true}},
+		{"/v7/img/a.jpg?w=400&h=300&func=fit&org_if_sml=1", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitFillMax, KeepSourceIfBoxExceeds: true}},
+		{"/v7/img/a.jpg?w=400&h=300&func=fit&fit_enlarge=1&org_if_sml=1", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitFill, KeepSourceIfBoxExceeds: true}},
+		{"/v7/img/a.jpg?w=400&h=300&dpr=2&org_if_sml=1", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, DPR: 2, Fit: params.FitCrop, KeepSourceIfBoxExceeds: true}},
+		{"/v7/img/a.jpg?w=400&h=300&org_if_sml=0", "/img/a.jpg", "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop}},
+		// One side keeps the ratio; with org_if_sml=1 it never enlarges,
+		// which is the rule for one side: the Prevent enlargement page's
+		// "400-pixel-wide image" at "w=450&org_if_sml=1" stays 400 wide.
 		{"/v7/img/a.jpg?w=400&org_if_sml=1", "/img/a.jpg", "", params.Params{Width: 400, Fit: params.FitMax}},
+		{"/v7/img/a.jpg?h=300&org_if_sml=1", "/img/a.jpg", "", params.Params{Height: 300, Fit: params.FitMax}},
+		{"/v7/img/a.jpg?w=400", "/img/a.jpg", "", params.Params{Width: 400}},
 		{"/v7/img/a.jpg?h=300&q=80&force_format=webp", "/img/a.jpg", "", params.Params{Height: 300, Quality: 80, Format: params.FormatWebP}},
 		{"/v7/img/a.jpg?force_format=jpg&dpr=2&w=100", "/img/a.jpg", "", params.Params{Width: 100, DPR: 2, Format: params.FormatJPEG}},
 		// r turns counter-clockwise; Matte's rotation is clockwise.
@@ -61,7 +75,7 @@ func TestParseInvalid(t *testing.T) {
 		{"/v7/img/a.jpg?w=1&h=1&gravity=50,50", []string{"gravity"}, "one of north"},
 		{"/v7/img/a.jpg?w=1&h=1&func=fit&gravity=north", []string{"gravity"}, "places func=crop's cut"},
 		{"/v7/img/a.jpg?w=1&h=1&bg_color=red", []string{"bg_color"}, "func=fit's padding"},
-		{"/v7/img/a.jpg?w=1&h=1&func=cover&org_if_sml=1", []string{"org_if_sml"}, "not supported"},
+		{"/v7/img/a.jpg?org_if_sml=2", []string{"org_if_sml"}, "org_if_sml must be 1 (or 0)"},
 		{"/v7/img/a.jpg?force_format=tiff&q=0", []string{"force_format", "q"}, "is not valid"},
 		{"/v7/img/a.jpg?r=45", []string{"r"}, "90, 180, 270"},
 		{"/v7/img/a.jpg?blur=5", []string{"blur"}, "not a Cloudimage parameter Matte supports"},
@@ -77,7 +91,7 @@ func TestParseInvalid(t *testing.T) {
 
 func TestParseBuilderURLs(t *testing.T) {
 	want := map[string]dialect.ImageURL{
-		"/v7/img/builders.jpg?w=400&h=300&org_if_sml=1":            {Source: "/img/builders.jpg", Params: params.Params{Width: 400, Height: 300, Fit: params.FitMin}},
+		"/v7/img/builders.jpg?w=400&h=300&org_if_sml=1":            {Source: "/img/builders.jpg", Params: params.Params{Width: 400, Height: 300, Fit: params.FitCrop, KeepSourceIfBoxExceeds: true}},
 		"/v7/img/builders.jpg?force_format=png&w=320&org_if_sml=1": {Source: "/img/builders.jpg", Params: params.Params{Width: 320, Fit: params.FitMax, Format: params.FormatPNG}},
 	}
 	urltest.CheckBuilderURLs(t, New(), "cloudimage", want)
