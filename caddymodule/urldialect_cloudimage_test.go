@@ -13,6 +13,11 @@ func TestCloudimageURLs(t *testing.T) {
 	red, blue, green := [3]uint32{255, 0, 0}, [3]uint32{0, 0, 255}, [3]uint32{0, 255, 0}
 	s.image(t, "/v7/img/photo.jpg?w=100", "jpeg", 100, 50)
 	s.image(t, "/v7/img/photo.jpg?w=800&org_if_sml=1", "jpeg", 400, 200)
+	// Both sides: the original where the box is larger on either side
+	// (500x100 is wider than 400x200), the function where it is not.
+	s.image(t, "/v7/img/photo.jpg?w=500&h=100&org_if_sml=1", "jpeg", 400, 200)
+	s.image(t, "/v7/img/photo.jpg?w=500&h=100&func=cover&org_if_sml=1", "jpeg", 400, 200)
+	s.image(t, "/v7/img/photo.jpg?w=300&h=100&func=cover&org_if_sml=1", "jpeg", 300, 100)
 	s.image(t, "/v7/img/photo.jpg?w=100&h=100&func=cover&force_format=webp", "webp", 100, 100)
 	// crop (the default with both sides) cuts the centre; gravity moves it.
 	s.pixel(t, "/v7/img/photo.jpg?w=100&h=100&force_format=png", 25, 50, red, 100, 100)
