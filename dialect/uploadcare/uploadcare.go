@@ -43,12 +43,15 @@
 //   - flip (upside down), mirror (left to right).
 //   - autorotate/yes|no: no keeps the stored orientation, ignoring EXIF.
 //
-// Matte runs its pipeline in a fixed order (crop, resize, rotate and flip,
-// colour, blur and sharpen, then encoding), not in the URL's order, so
-// each operation is given once and only one of preview, resize and
-// scale_crop. A bad value, an operation given twice and one Matte lacks
-// (smart_resize, the smart types but smart_faces, overlays, enhance, filter,
-// stretch/fill, ...) are a 400 naming the operation.
+// Uploadcare applies the operations in the URL's order; Matte runs its
+// pipeline in a fixed one (crop, a quarter turn, the resize, grayscale,
+// flip and mirror, blur, sharp), so each operation is given once, only one
+// of preview, resize and scale_crop, and a URL is read only when Matte's
+// order gives the image the URL's gives (order.go says which operations
+// may stand before which); another order is a 400 naming the first
+// operation that comes too late. A bad value, an operation given twice and
+// one Matte lacks (smart_resize, the smart types but smart_faces, overlays,
+// enhance, filter, stretch/fill, ...) are a 400 naming the operation.
 package uploadcare
 
 import (
@@ -127,6 +130,8 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	}
 	var r reader
 	seen := map[string]bool{}
+	var before []written // the operations read, in the URL's order
+	misordered := false  // only the first operation out of order is named
 	for _, op := range ops {
 		if len(op) == 0 || op[0] == "" {
 			errs.Add("path", fmt.Sprintf("%s has an empty operation; write -/<operation>/<value>/ for each.", params.QuoteShort(u.Path)))
@@ -148,7 +153,15 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		seen[name] = true
 		if err := r.read(name, args); err != "" {
 			errs.Add(name, err)
+			continue
 		}
+		if !misordered {
+			if err := r.order(name, before); err != "" {
+				errs.Add(name, err)
+				misordered = true
+			}
+		}
+		before = append(before, written{name, r.stepOf(name)})
 	}
 	if r.noStretch && r.size == "resize" && r.w != 0 && r.h != 0 {
 		errs.Add("stretch", "stretch/off with a resize of both sides is not supported: Matte cannot stretch an image to a box without enlarging it. Use preview (fitted, never enlarged) or scale_crop.")
@@ -314,9 +327,9 @@ func (r *reader) read(name string, args []string) string {
 		}
 		r.p.Rotate = float64((360 - a) % 360)
 	case "flip":
-		r.p.Flip |= params.FlipV
+		r.p.Flip ^= params.FlipV // ^: order moves a flip read before an odd turn to the other flip
 	case "mirror":
-		r.p.Flip |= params.FlipH
+		r.p.Flip ^= params.FlipH
 	case "autorotate":
 		switch arg {
 		case "yes":

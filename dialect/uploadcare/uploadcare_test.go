@@ -146,3 +146,88 @@ func TestFieldNames(t *testing.T) {
 		id + "/-/crop/100x50/10,20/-/resize/50x/": {"crop", ""},
 	})
 }
+
+// Uploadcare applies the operations in the URL's order, Matte in its own:
+// these chains give the same image both ways (the operations in Matte's
+// order, or ones that commute), so they are read as one request.
+func TestParseOrderAccepted(t *testing.T) {
+	urltest.CheckValid(t, New(), []urltest.Valid{
+		// uploadcare/nextjs-loader's default parameters, as its test
+		// (src/__tests__/uploadcare-loader.spec.ts) pins them:
+		// "https://ucarecdn.com/a6f8abc8-f92e-460a-b7a1-c5cd70a18cdb/-/format/auto/-/stretch/off/-/progressive/yes/-/resize/500x/-/quality/normal/vercel.png"
+		{"/a6f8abc8-f92e-460a-b7a1-c5cd70a18cdb/-/format/auto/-/stretch/off/-/progressive/yes/-/resize/500x/-/quality/normal/vercel.png", "/a6f8abc8-f92e-460a-b7a1-c5cd70a18cdb/vercel.png", "",
+			params.Params{Width: 500, Fit: params.FitMax, AutoFormat: true, Variant: params.VariantProgressive}},
+		// Nuxt Image 2.1.0's uploadcare provider (it adds the resize last):
+		// {width: 400, height: 300, format: "webp"}, with fit "cover" and
+		// "contain", and {width: 400, quality: "smart"}.
+		{id + "/-/format/webp/-/resize/400x300/", id, "", params.Params{Width: 400, Height: 300, Fit: params.FitScale, Format: params.FormatWebP}},
+		{id + "/-/format/webp/-/scale_crop/400x300/center/", id, "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop, Format: params.FormatWebP}},
+		{id + "/-/format/webp/-/resize/400x/-/stretch/off/", id, "", params.Params{Width: 400, Fit: params.FitMax, Format: params.FormatWebP}},
+		{id + "/-/quality/smart/-/resize/400x/", id, "", params.Params{Width: 400}},
+		// @uploadcare/file-uploader's image editor writes mirror, flip,
+		// rotate, crop in that order (SUPPORTED_OPERATIONS_ORDERED); a
+		// preview is added after it. A flip before an odd quarter turn is
+		// the other flip after it; both flips are a half turn, which
+		// commutes with any turn.
+		{id + "/-/crop/640x480/10,20/-/preview/", id, "", params.Params{Width: 2048, Height: 2048, Fit: params.FitMax, Rect: params.Rect{X: 10, Y: 20, W: 640, H: 480}}},
+		{id + "/-/mirror/-/rotate/270/", id, "", params.Params{Rotate: 90, Flip: params.FlipV}},
+		{id + "/-/flip/-/rotate/90/", id, "", params.Params{Rotate: 270, Flip: params.FlipH}},
+		{id + "/-/mirror/-/flip/-/rotate/90/-/preview/", id, "", params.Params{Width: 2048, Height: 2048, Fit: params.FitMax, Rotate: 270, Flip: params.FlipHV}},
+		{id + "/-/mirror/-/rotate/180/", id, "", params.Params{Rotate: 180, Flip: params.FlipH}},
+		// mirror, a quarter turn, flip: the turn alone.
+		{id + "/-/mirror/-/rotate/90/-/flip/", id, "", params.Params{Rotate: 270}},
+		// Matte's own order: crop, rotate, resize, grayscale, flip, blur, sharp.
+		{id + "/-/crop/100x50/-/rotate/90/-/resize/40x/-/grayscale/-/mirror/-/blur/4/-/sharp/2/", id, "", params.Params{Rect: params.Rect{W: 100, H: 50}, Rotate: 270, Width: 40, Saturation: -100, Flip: params.FlipH, Blur: 20, Sharpen: 10}},
+		// grayscale before a pixel move or a resize.
+		{id + "/-/grayscale/-/crop/100x50/", id, "", params.Params{Saturation: -100, Rect: params.Rect{W: 100, H: 50}}},
+		{id + "/-/grayscale/-/rotate/90/", id, "", params.Params{Saturation: -100, Rotate: 270}},
+		{id + "/-/grayscale/-/resize/400x/", id, "", params.Params{Saturation: -100, Width: 400}},
+		// A flip before a resize that cuts nothing off-centre.
+		{id + "/-/mirror/-/resize/400x300/", id, "", params.Params{Flip: params.FlipH, Width: 400, Height: 300, Fit: params.FitScale}},
+		{id + "/-/flip/-/preview/300x300/", id, "", params.Params{Flip: params.FlipV, Width: 300, Height: 300, Fit: params.FitMax}},
+		{id + "/-/mirror/-/scale_crop/300x200/", id, "", params.Params{Flip: params.FlipH, Width: 300, Height: 200, Fit: params.FitCrop}},
+		{id + "/-/mirror/-/grayscale/", id, "", params.Params{Flip: params.FlipH, Saturation: -100}},
+		// blur and sharp before a turn or a flip, blur before grayscale.
+		{id + "/-/blur/-/rotate/90/", id, "", params.Params{Blur: 50, Rotate: 270}},
+		{id + "/-/blur/-/mirror/-/grayscale/", id, "", params.Params{Blur: 50, Flip: params.FlipH, Saturation: -100}},
+		{id + "/-/sharp/-/flip/-/rotate/180/", id, "", params.Params{Sharpen: 25, Flip: params.FlipV, Rotate: 180}},
+		// Settings stand anywhere; rotate/0 and rotate/360 turn nothing.
+		{id + "/-/blur/-/format/png/-/setfill/fff/-/autorotate/no/-/progressive/yes/", id, "", params.Params{Blur: 50, Format: params.FormatPNG, Background: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}, Orientation: 1, Variant: params.VariantProgressive}},
+		{id + "/-/crop/100x50/-/resize/400x/-/rotate/360/", id, "", params.Params{Width: 400, Rect: params.Rect{W: 100, H: 50}}},
+	})
+}
+
+// A chain whose order Matte's pipeline would change is a 400 on its first
+// operation that comes after one Matte applies later.
+func TestParseOrderRefused(t *testing.T) {
+	const why = "which Matte applies after it"
+	urltest.CheckInvalid(t, New(), []urltest.Invalid{
+		// A crop of the resized image, not of the source.
+		{id + "/-/resize/800x/-/crop/400x400/center/", []string{"crop"}, "crop comes after resize, " + why},
+		{id + "/-/scale_crop/300x200/-/crop/100x50/", []string{"crop"}, why},
+		{id + "/-/preview/-/crop/100x50/10,20/", []string{"crop"}, why},
+		// A crop in the turned or mirrored image: its position needs the
+		// source's size, unknown here.
+		{id + "/-/rotate/90/-/crop/100x50/10,20/", []string{"crop"}, "crop comes after rotate, " + why},
+		{id + "/-/mirror/-/crop/100x50/", []string{"crop"}, why},
+		{id + "/-/flip/-/crop/100x50/center/", []string{"crop"}, why},
+		// The image editor's order with a turn and a crop.
+		{id + "/-/mirror/-/rotate/90/-/crop/640x480/10,20/-/preview/", []string{"crop"}, "crop comes after mirror, " + why},
+		// A turn of the resized image: the box would be turned.
+		{id + "/-/resize/400x/-/rotate/90/", []string{"rotate"}, "rotate comes after resize, " + why},
+		// blur and sharp of the source are different ones of the output.
+		{id + "/-/blur/10/-/resize/400x/", []string{"resize"}, "resize comes after blur, " + why},
+		{id + "/-/sharp/-/preview/", []string{"preview"}, why},
+		{id + "/-/blur/-/crop/100x50/", []string{"crop"}, why},
+		{id + "/-/sharp/-/blur/", []string{"blur"}, "blur comes after sharp, " + why},
+		{id + "/-/sharp/-/grayscale/", []string{"grayscale"}, why},
+		// A flip before a resize that cuts off-centre.
+		{id + "/-/mirror/-/scale_crop/300x200/left/", []string{"scale_crop"}, "scale_crop comes after mirror, " + why},
+		{id + "/-/flip/-/scale_crop/300x200/25p,75p/", []string{"scale_crop"}, why},
+		{id + "/-/mirror/-/scale_crop/300x200/smart_faces/", []string{"scale_crop"}, why},
+		// Only the first operation out of order is named.
+		{id + "/-/resize/400x/-/crop/10x10/-/rotate/90/", []string{"crop"}, "crop comes after resize"},
+		// With other errors, each is reported.
+		{id + "/-/blur/-/resize/400x/-/quality/90/", []string{"resize", "quality"}, ""},
+	})
+}
