@@ -69,8 +69,11 @@
 //     one image takes one of the two.
 //
 // Colours are hex RGB, RRGGBB or RRGGBBAA (no #) or CSS colour names.
-// Matte runs its pipeline in a fixed order, not in the URL's, so each task
-// is given once. Every other Filestack task (watermark, crop_faces,
+// Filestack applies the tasks in the URL's order; Matte runs its pipeline
+// in a fixed one, so each task is given once, and a URL is read only when
+// Matte's order gives the image the URL's gives (order.go says which tasks
+// may stand before which); another order is a 400 naming the first task
+// that comes too late. Every other Filestack task (watermark, crop_faces,
 // detect_faces, rounded_corners, border, shadow, modulate, enhance,
 // upscale, security, cache, ...) and every key not above is a 400 naming
 // it, as is a bad value: the field is the task ("resize"), or the task and
@@ -210,6 +213,14 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	var errs urlform.Errors
 	var r reader
 	seen := map[string]bool{}
+	var before []written // the tasks read, in the URL's order
+	misordered := false  // only the first task out of order is named
+	count := func() int {
+		if err := errs.Err(); err != nil {
+			return len(params.AsErrors(err))
+		}
+		return 0
+	}
 	for _, t := range tasks {
 		name, opts, hasOpts := strings.Cut(t, "=")
 		switch {
@@ -224,10 +235,21 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 			continue
 		}
 		seen[name] = true
+		n := count()
 		vals, ok := r.options(&errs, name, opts)
 		if ok {
 			r.read(&errs, name, vals)
 		}
+		if count() > n {
+			continue // a bad task: its order is not looked at
+		}
+		if !misordered {
+			if err := r.order(name, before); err != "" {
+				errs.Add(name, err)
+				misordered = true
+			}
+		}
+		before = append(before, written{name, r.stepOf(name)})
 	}
 	if seen["auto_image"] && (r.format || seen["pjpg"]) {
 		errs.Add("auto_image", "auto_image picks the format; give it or output=format (or pjpg), not both.")
@@ -421,9 +443,9 @@ func (r *reader) read(errs *urlform.Errors, task string, vals map[string]string)
 	case "resize":
 		r.resize(errs, vals)
 	case "flip":
-		r.p.Flip |= params.FlipV
+		r.p.Flip ^= params.FlipV // ^: order moves a flip read before an odd turn to the other one
 	case "flop":
-		r.p.Flip |= params.FlipH
+		r.p.Flip ^= params.FlipH
 	case "pjpg":
 		r.p.Format, r.p.Variant = params.FormatJPEG, params.VariantProgressive
 	case "auto_image":

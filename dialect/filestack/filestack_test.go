@@ -191,3 +191,87 @@ func TestFieldNames(t *testing.T) {
 		"/crop=dim:[10,20,200,250]/" + handle: {"crop.dim", ""},
 	})
 }
+
+// Filestack applies the tasks in the URL's order, Matte in its own: these
+// chains give the same image both ways (the tasks in Matte's order, or ones
+// that commute), so they are read as one request.
+func TestParseOrderAccepted(t *testing.T) {
+	h := "/" + handle
+	const env, hy = "/clxyz0123abcd", "/AbCdEf0123456789XyZw"
+	urltest.CheckValid(t, New(), []urltest.Valid{
+		// Nuxt Image 2.1.0's hygraph provider: {width: 400, height: 300,
+		// format: "webp", quality: 80}, {width: 400}, and fit "contain".
+		{env + "/resize=width:400,height:300/quality=value:80/output=format:webp" + hy, env + hy, "", params.Params{Width: 400, Height: 300, Quality: 80, Format: params.FormatWebP}},
+		{env + "/resize=width:400/auto_image" + hy, env + hy, "", params.Params{Width: 400, AutoFormat: true}},
+		{env + "/resize=width:400,height:300,fit:max/auto_image" + hy, env + hy, "", params.Params{Width: 400, Height: 300, Fit: params.FitMax, AutoFormat: true}},
+		// filestack-js 4.3.8 writes the tasks in the order they are added
+		// (Filelink.generateTransformString): resize, flip, output.
+		{"/resize=width:400/flip/output=format:webp" + h, h, "", params.Params{Width: 400, Flip: params.FlipV, Format: params.FormatWebP}},
+		// Matte's own order.
+		{"/crop=dim:[10,20,200,250]/rotate=deg:90/resize=width:100/monochrome/sepia/negative/flop/blur=amount:2/sharpen=amount:1/pixelate=amount:4/circle" + h, h, "",
+			params.Params{Rect: params.Rect{X: 10, Y: 20, W: 200, H: 250}, Rotate: 90, Width: 100, Saturation: -100, Sepia: 80, Invert: true, Flip: params.FlipH, Blur: 20, Sharpen: 5, Pixelate: 4, Mask: params.ShapeCircle}},
+		{"/resize=width:100/rotate=deg:45/flip/blur_faces/blur" + h, h, "", params.Params{Width: 100, Rotate: 45, Flip: params.FlipV, Faces: params.Faces{Blur: 10}, Blur: 20}},
+		// Colour tasks before a pixel move or the resize.
+		{"/negative/crop=dim:[0,0,10,10]" + h, h, "", params.Params{Invert: true, Rect: params.Rect{W: 10, H: 10}}},
+		{"/monochrome/rotate=deg:270" + h, h, "", params.Params{Saturation: -100, Rotate: 270}},
+		{"/sepia/resize=width:100" + h, h, "", params.Params{Sepia: 80, Width: 100}},
+		// A flip before a quarter turn is the other flip after an odd one.
+		{"/flop/rotate=deg:90" + h, h, "", params.Params{Rotate: 90, Flip: params.FlipV}},
+		{"/flip/rotate=deg:180" + h, h, "", params.Params{Rotate: 180, Flip: params.FlipV}},
+		{"/flop/rotate=deg:90/flip" + h, h, "", params.Params{Rotate: 90}},
+		// A flip before a resize that cuts nothing off-centre, or a colour.
+		{"/flop/resize=width:400,height:300,fit:crop" + h, h, "", params.Params{Flip: params.FlipH, Width: 400, Height: 300, Fit: params.FitCrop}},
+		{"/flip/resize=width:400,height:300,align:left" + h, h, "", params.Params{Flip: params.FlipV, Width: 400, Height: 300}},
+		{"/flip/monochrome/no_metadata" + h, h, "", params.Params{Flip: params.FlipV, Saturation: -100}},
+		// blur, sharpen and pixelate where they commute.
+		{"/blur/rotate=deg:90/flop/negative" + h, h, "", params.Params{Blur: 20, Rotate: 90, Flip: params.FlipH, Invert: true}},
+		{"/sharpen/flip/rotate=deg:180" + h, h, "", params.Params{Sharpen: 10, Flip: params.FlipV, Rotate: 180}},
+		{"/pixelate/monochrome/no_metadata" + h, h, "", params.Params{Pixelate: 2, Saturation: -100}},
+		// Settings stand anywhere; deg:0 and exif turn nothing.
+		{"/resize=width:400/rotate=deg:0/no_metadata" + h, h, "", params.Params{Width: 400}},
+		{"/output=format:png/rotate=deg:exif/crop=dim:[0,0,10,10]/blur/no_metadata" + h, h, "", params.Params{Format: params.FormatPNG, Rect: params.Rect{W: 10, H: 10}, Blur: 20}},
+	})
+}
+
+// A chain whose order Matte's pipeline would change is a 400 on its first
+// task that comes after one Matte applies later.
+func TestParseOrderRefused(t *testing.T) {
+	h := "/" + handle
+	const why = "which Matte applies after it"
+	urltest.CheckInvalid(t, New(), []urltest.Invalid{
+		// A crop of the resized, turned or mirrored image: its position
+		// would need the source's size.
+		{"/resize=width:800/crop=dim:[0,0,400,400]" + h, []string{"crop"}, "crop comes after resize, " + why},
+		{"/rotate=deg:90/crop=dim:[0,0,400,400]" + h, []string{"crop"}, "crop comes after rotate, " + why},
+		{"/flop/crop=dim:[0,0,400,400]" + h, []string{"crop"}, why},
+		// A turn of the resized image turns the box; another angle first
+		// would resize the turned image's bounding box.
+		{"/resize=width:400/rotate=deg:90" + h, []string{"rotate"}, "rotate comes after resize, " + why},
+		{"/rotate=deg:45/resize=width:400" + h, []string{"resize"}, why},
+		{"/rotate=deg:45/monochrome" + h, []string{"monochrome"}, why},
+		{"/flip/rotate=deg:45" + h, []string{"rotate"}, "rotate comes after flip, " + why},
+		// blur, sharpen, pixelate and the face tasks of the source.
+		{"/blur=amount:5/resize=width:100" + h, []string{"resize"}, "resize comes after blur, " + why},
+		{"/sharpen/resize=width:100" + h, []string{"resize"}, why},
+		{"/pixelate=amount:8/resize=width:100" + h, []string{"resize"}, why},
+		{"/blur_faces/resize=width:100" + h, []string{"resize"}, why},
+		{"/blur/crop=dim:[0,0,10,10]" + h, []string{"crop"}, why},
+		{"/sharpen/blur/no_metadata" + h, []string{"blur"}, "blur comes after sharpen, " + why},
+		{"/pixelate/flip/no_metadata" + h, []string{"flip"}, why},
+		{"/sharpen/negative/no_metadata" + h, []string{"negative"}, why},
+		// The colour tasks among themselves.
+		{"/negative/monochrome/no_metadata" + h, []string{"monochrome"}, "monochrome comes after negative, " + why},
+		{"/sepia/monochrome/no_metadata" + h, []string{"monochrome"}, why},
+		{"/negative/sepia/no_metadata" + h, []string{"sepia"}, why},
+		// A flip before a resize that cuts off-centre.
+		{"/flop/resize=width:400,height:300,fit:crop,align:left" + h, []string{"resize"}, "resize comes after flop, " + why},
+		{"/flip/resize=width:400,height:300,fit:crop,align:faces" + h, []string{"resize"}, why},
+		// circle is Matte's last step.
+		{"/circle/blur/no_metadata" + h, []string{"blur"}, "blur comes after circle, " + why},
+		{"/circle/resize=width:100" + h, []string{"resize"}, why},
+		// Only the first task out of order is named; a bad task is
+		// reported for its value, not its place.
+		{"/resize=width:400/crop=dim:[0,0,10,10]/rotate=deg:90" + h, []string{"crop"}, "crop comes after resize"},
+		{"/blur/resize=width:0" + h, []string{"resize.width"}, "from 1 to 10000"},
+	})
+}
