@@ -88,6 +88,14 @@ func (p Params) Key() string {
 	addInt("h", p.Height)
 	addInt("min-width", p.MinWidth)
 	addBool("exar", p.ExtendToAspect)
+	if g := p.ExtendGravity; g != (ExtendGravity{}) {
+		anchor := g.Anchor.String()
+		if g.Point {
+			anchor = "point"
+		}
+		add("ex-gravity", anchor+":"+floatKey(g.X)+":"+floatKey(g.Y))
+	}
+	addBool("dpr-cap", p.CapDPR)
 	if p.Kernel != KernelDefault {
 		add("kernel", p.Kernel.String())
 	}

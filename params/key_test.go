@@ -110,6 +110,9 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Noise: 40, NoiseSeed: 7}, "noise=40:7"},
 		{Params{Lightness: 1.5, SigmoidContrast: -30, Tint: Color{R: 255, A: 255, Set: true}, TintEven: true}, "lightness=1.5,sigmoid-con=-30,tint=ff0000ff,tint-even=1"},
 		{Params{PNGToJPEG: true, ExtendToAspect: true}, "exar=1,autojpg=1"},
+		{Params{ExtendGravity: ExtendGravity{Anchor: CropTopLeft, X: 10, Y: -0.5}, CapDPR: true}, "ex-gravity=top-left:10:-0.5,dpr-cap=1"},
+		{Params{ExtendGravity: ExtendGravity{Point: true, X: 0.25, Y: 1}}, "ex-gravity=point:0.25:1"},
+		{Params{ExtendGravity: ExtendGravity{X: 3}}, "ex-gravity=center:3:0"},
 		{Params{Width: 8, Kernel: KernelNearest}, "w=8,kernel=nearest"},
 		{Params{Denoise: Denoise{Bound: 20, Sharpen: -5, Set: true}}, "nr=20:-5"},
 		{Params{Exposure: -40, Highlights: -60, Shadows: 33, Vibrance: 25, Contrast: 5}, "con=5,exp=-40,high=-60,shad=33,vib=25"},
@@ -228,6 +231,7 @@ func keyVariants() []Params {
 	}
 	for _, v := range []int{1, 2, 10, 12, 100000} {
 		add(func(p *Params) { p.Width = v })
+		add(func(p *Params) { p.Width, p.CapDPR = v, true })
 		add(func(p *Params) { p.Height = v })
 		add(func(p *Params) { p.Quality = v % 101 })
 		add(func(p *Params) { p.Blur = v % 2001 })
@@ -240,6 +244,9 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Faces = Faces{Pixelate: v} })
 		add(func(p *Params) { p.Faces = Faces{Blur: float64(v) / 3} })
 		add(func(p *Params) { p.Rect = Rect{v, 1, 1, 1} })
+		add(func(p *Params) { p.ExtendGravity = ExtendGravity{Anchor: CropRight, X: float64(v)} })
+		add(func(p *Params) { p.ExtendGravity = ExtendGravity{Anchor: CropRight, Y: float64(v)} })
+		add(func(p *Params) { p.ExtendGravity = ExtendGravity{Point: true, X: 1 / float64(v)} })
 		add(func(p *Params) { p.Rect = Rect{1, v, 1, 1} })
 		add(func(p *Params) { p.Rect = Rect{1, 1, v, 1} })
 		add(func(p *Params) { p.Rect = Rect{1, 1, 1, v} })

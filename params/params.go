@@ -46,6 +46,20 @@ type Params struct {
 	// 300x200 result of a 400x400 box becomes 300x300. It needs both
 	// sides; other fits are not changed.
 	ExtendToAspect bool
+	// ExtendGravity places the image on the canvas of a padding fit
+	// (FitCropDownPad, FitMinPad, FitMaxPad, FitFill) and of
+	// ExtendToAspect (imgproxy's ex and exar gravity); the zero value
+	// centres it.
+	ExtendGravity ExtendGravity
+	// CapDPR takes the DPR, whatever the fit, only as far as Fit.CapsDPR's
+	// fits take it, and scales Pad, Padding, MinWidth, MinHeight and
+	// ExtendGravity's pixel offsets by that capped DPR: imgproxy's
+	// calcScale (processing/prepare.go) caps its dprScale so for every
+	// resizing type without enlarge ("dprScale = math.Min(dprScale,
+	// math.Min(wshrink, hshrink))"), and its padding and extend scale by
+	// dprScale. The never-enlarging fits' sizes come out the same either
+	// way; with a fit that enlarges it is not meant to be set.
+	CapDPR bool
 	// CropLimits bound FitCrop's box, in CSS pixels as Width and Height
 	// (imgix max-w, max-h, min-w, min-h): a side not given is first taken
 	// from the image's aspect ratio (both: the image's size), then each
@@ -524,6 +538,23 @@ func (p Params) PadSides() Sides {
 		return p.Padding
 	}
 	return Sides{p.Pad, p.Pad, p.Pad, p.Pad}
+}
+
+// ExtendGravity places an image on a larger canvas as imgproxy's
+// calcPosition (processing/calc_position.go) places ex's and exar's image:
+// flush with the edges Anchor names (CropTop to CropBottomRight;
+// CropCenter: none), then moved X along the width and Y along the height,
+// away from the edge an axis is flush with, or right and down on an axis
+// it centres; an offset v is v pixels times the DPR where |v| >= 1, else
+// that fraction of the canvas's side. With Point the image is centred on
+// the point X, Y instead (fractions of the canvas from its top left). The
+// image stays within the canvas. A centred axis is centred as every other
+// canvas is, (canvas - image) / 2 (imgproxy rounds half of an odd or
+// twice-odd difference up). The zero value centres the image.
+type ExtendGravity struct {
+	Anchor Crop
+	Point  bool
+	X, Y   float64
 }
 
 // CropLimits are bounds on FitCrop's box; 0 is no bound.

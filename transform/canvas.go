@@ -5,7 +5,8 @@ import (
 	"github.com/jebosio/matte/transform/vips"
 )
 
-// canvas centres the image on the fit=fill box, filling the excess space
+// canvas centres the image on the fit=fill box (or places it by
+// Params.ExtendGravity, canvasOffset), filling the excess space
 // with FillColor, or as padding is (fill), or with a blurred copy of the
 // image (blurredCanvas); fit=clamp repeats the image's edge pixels.
 func (j *job) canvas() error {
@@ -45,7 +46,8 @@ func (j *job) canvas() error {
 		// whole image.
 		bg = []float64{float64(c.R), float64(c.G), float64(c.B), float64(c.A)}
 	}
-	return j.img.Embed((w-j.img.Width())/2, (h-j.img.Height())/2, w, h, bg)
+	x, y := canvasOffset(j.p.ExtendGravity, j.geo.dprFor(j.p), w, h, j.img.Width(), j.img.Height())
+	return j.img.Embed(x, y, w, h, bg)
 }
 
 // blurredCanvas puts the image, centred, over a copy of itself that covers

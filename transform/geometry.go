@@ -22,6 +22,18 @@ type geometry struct {
 	// fill's box, exar's, or the box FitCropDownPad, FitMinPad and
 	// FitMaxPad pad their result to.
 	canvasW, canvasH int
+	// dpr is the DPR Params.CapDPR capped, which the padding and the
+	// canvas's offsets take (dprFor); 0: Params' own.
+	dpr float64
+}
+
+// dprFor is the DPR the padding and ExtendGravity's offsets of p take:
+// the plan's capped one (Params.CapDPR), else p's.
+func (g geometry) dprFor(p params.Params) float64 {
+	if g.dpr > 0 {
+		return g.dpr
+	}
+	return p.DevicePixelRatio()
 }
 
 // scaleRect maps r, in the pixels of a srcW x srcH source, onto an image
@@ -54,7 +66,7 @@ func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geom
 		}
 		return p.Rotate
 	}
-	if p.Fit.CapsDPR() {
+	if p.Fit.CapsDPR() || p.CapDPR {
 		p.DPR = cappedDPR(rw, rh, p)
 	}
 	W, H := p.DeviceBox()
@@ -75,6 +87,9 @@ func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geom
 		W, H = limitCropBox(W, H, rw, rh, l, p.DevicePixelRatio())
 	}
 	g := geometry{resizeW: rw, resizeH: rh, interesting: vips.NoCrop}
+	if p.CapDPR {
+		g.dpr = p.DevicePixelRatio()
+	}
 	if p.KeepSourceIfBoxExceeds && (W > rw || H > rh) {
 		// The region as it is: no fit, crop, canvas or least size; the
 		// box is the one the fit would have sized (ratios, aspect ratio
@@ -194,7 +209,8 @@ func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geom
 // imgproxy's calcScale (processing/prepare.go) works it out without
 // enlarge, its shrinks being the region's sides over the box's at DPR 1
 // (a side not given: the other's shrink), made one by the fit (the
-// smaller for a cover, the larger for maxpad):
+// smaller for a cover and for scaledown's two, the larger for max and
+// maxpad):
 //
 //	if minShrink < 1 { wshrink /= minShrink; hshrink /= minShrink ...
 //	pctx.dprScale = math.Min(pctx.dprScale, math.Min(wshrink, hshrink))
@@ -219,7 +235,7 @@ func cappedDPR(rw, rh int, p params.Params) float64 {
 		shrink = hs
 	case h == 0:
 		shrink = ws
-	case p.Fit == params.FitMaxPad:
+	case p.Fit == params.FitMaxPad || p.Fit == params.FitMax:
 		shrink = math.Max(ws, hs)
 	default:
 		shrink = math.Min(ws, hs)
@@ -382,6 +398,9 @@ func clampGeometry(g geometry, maxDim int, angle float64) geometry {
 		g.cropY = min(g.cropY, g.resizeH-g.cropH)
 	}
 	g.canvasW, g.canvasH = scale(g.canvasW, f), scale(g.canvasH, f)
+	// imgproxy's limitScale scales its dprScale with the result
+	// ("pctx.dprScale *= downScale").
+	g.dpr *= f
 	return g
 }
 

@@ -6,13 +6,14 @@ import (
 	"github.com/jebosio/matte/params"
 )
 
-// pad adds the padding (times dpr) of each side, filled as padding is.
+// pad adds the padding (times dpr, capped with Params.CapDPR) of each
+// side, filled as padding is.
 func (j *job) pad() error {
 	s := j.p.PadSides()
 	if s == (params.Sides{}) {
 		return nil
 	}
-	dpr := j.p.DevicePixelRatio()
+	dpr := j.geo.dprFor(j.p)
 	top, right, bottom, left := devicePx(s.Top, dpr), devicePx(s.Right, dpr), devicePx(s.Bottom, dpr), devicePx(s.Left, dpr)
 	w, h := j.img.Width()+left+right, j.img.Height()+top+bottom
 	if max := j.pl.opts.Limits.MaxOutputDimension; max > 0 && (w > max || h > max) {

@@ -47,7 +47,7 @@ func TestParse(t *testing.T) {
 		"/insecure/pd:5:5:5:5/plain//a.jpg":                              dialect.ImageURL{Params: params.Params{Pad: 5}, Source: "/a.jpg", PadField: "pd"},
 		"/insecure/s:300:200:1:1/plain//a.jpg":                           dialect.ImageURL{Params: params.Params{Width: 300, Height: 200, Fit: params.FitFill}, Source: "/a.jpg"},
 		"/insecure/rs:force:10:20/q:80/f:webp/bl:2/sh:0.5/rot:90/dpr:2/pd:4/t:10/fl:1:1/ar:1/sm:1/cb:abc/plain//a.jpg": dialect.ImageURL{Params: params.Params{Width: 10, Height: 20, Fit: params.FitScaleDown, Quality: 80, Format: params.FormatWebP, Blur: 20, Sharpen: 10,
-			Rotate: 90, DPR: 2, Pad: 4, Trim: true, Flip: params.FlipHV}, Source: "/a.jpg", PadField: "pd"},
+			Rotate: 90, DPR: 2, CapDPR: true, Pad: 4, Trim: true, Flip: params.FlipHV}, Source: "/a.jpg", PadField: "pd"},
 		"/insecure/padding:4/plain//a.jpg": dialect.ImageURL{Params: params.Params{Pad: 4}, Source: "/a.jpg", PadField: "padding"},
 		"/insecure/rs:fill:100:100/g:fp:0.9:0.9/c:50:40:nowe/bg:fff/plain//a.jpg": dialect.ImageURL{Params: params.Params{Width: 100, Height: 100, Fit: params.FitCropDown, Focus: params.Focus{X: 0.9, Y: 0.9, Set: true}, Region: params.Region{W: 50, H: 40, Anchor: params.CropTopLeft},
 			Background: params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}}, Source: "/a.jpg"},
@@ -66,7 +66,7 @@ func TestParse(t *testing.T) {
 		"/insecure/pixelate:1/filename:c2hvZS53ZWJw:1/att:1/plain//a.jpg": {Params: params.Params{DownloadName: "shoe.webp", Download: true}, Source: "/a.jpg"},
 		// zoom: the box times z (before dpr); without one, z below 1 scales
 		// the image and z above 1 without el does nothing (no enlarging).
-		"/insecure/rs:fill:300:200/z:1.5/dpr:2/plain//a.jpg":          {Params: params.Params{Width: 450, Height: 300, Fit: params.FitCropDown, DPR: 2}, Source: "/a.jpg"},
+		"/insecure/rs:fill:300:200/z:1.5/dpr:2/plain//a.jpg":          {Params: params.Params{Width: 450, Height: 300, Fit: params.FitCropDown, DPR: 2, CapDPR: true}, Source: "/a.jpg"},
 		"/insecure/zoom:0.5:0.5/w:301/plain//a.jpg":                   {Params: params.Params{Width: 151, Fit: params.FitMax}, Source: "/a.jpg"},
 		"/insecure/z:0.25/plain//a.jpg":                               {Params: params.Params{WidthRatio: 0.25}, Source: "/a.jpg"},
 		"/insecure/z:2/plain//a.jpg":                                  {Source: "/a.jpg"},
@@ -337,7 +337,7 @@ func TestMoreOptions(t *testing.T) {
 	grey := params.Color{R: 0xb3, G: 0xb3, B: 0xb3, A: 255, Set: true}
 	urltest.CheckParses(t, mustNew(t, "", ""), firstFrame(map[string]dialect.ImageURL{
 		"/insecure/rs:fit:400:400/exar:1/plain//a.jpg":        {Params: params.Params{Width: 400, Height: 400, Fit: params.FitMax, ExtendToAspect: true}, Source: "/a.jpg"},
-		"/insecure/extend_ar:1:soea/w:400/h:300/plain//a.jpg": {Params: params.Params{Width: 400, Height: 300, Fit: params.FitMax, ExtendToAspect: true}, Source: "/a.jpg"},
+		"/insecure/extend_ar:1:soea/w:400/h:300/plain//a.jpg": {Params: params.Params{Width: 400, Height: 300, Fit: params.FitMax, ExtendToAspect: true, ExtendGravity: params.ExtendGravity{Anchor: params.CropBottomRight}}, Source: "/a.jpg"},
 		// exar pads fill's cut where the image is smaller than the box;
 		// it changes nothing fill with enlarge, fill-down or extend
 		// already cut to the box's aspect ratio or pad to the box.

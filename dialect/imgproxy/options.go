@@ -36,6 +36,9 @@ type resize struct {
 	fallback, fallbackName string
 	// extendAspect is exar's extend.
 	extendAspect bool
+	// extendGravity and aspectGravity are ex's and exar's gravity: where
+	// each places the image on its canvas.
+	extendGravity, aspectGravity params.ExtendGravity
 	// raw (raw:1) answers the source as it is, whatever else is asked.
 	raw bool
 	// padName is pd as written ("": none), for errors about the padding.
@@ -137,6 +140,7 @@ func (d *Dialect) parseOptions(parts []string, ext string) (params.Params, field
 		return params.Params{}, fields{}, err
 	}
 	applyResize(&p, rs)
+	applyExtendGravity(&p, rs)
 	if err := applyCrop(&p, rs); err != nil {
 		return params.Params{}, fields{}, err
 	}
@@ -160,6 +164,21 @@ func (d *Dialect) parseOptions(parts []string, ext string) (params.Params, field
 	}
 	pathurl.Canonical(&p)
 	return p, f, nil
+}
+
+// applyExtendGravity places the image on the canvas ex pads it to by ex's
+// gravity, and on exar's by exar's (ex's canvas has the box's aspect
+// ratio: exar pads nothing more). Without enlarge the DPR is capped for
+// every fit (Params.CapDPR), as imgproxy's calcScale caps the dprScale
+// that pd's padding and the gravity's offsets are scaled by.
+func applyExtendGravity(p *params.Params, rs resize) {
+	switch {
+	case rs.extend:
+		p.ExtendGravity = rs.extendGravity
+	case p.ExtendToAspect:
+		p.ExtendGravity = rs.aspectGravity
+	}
+	p.CapDPR = !rs.enlarge && p.DPR > 1
 }
 
 // applyFrames: da:1 answers every source as a still; pg:N picks the frame
@@ -348,8 +367,7 @@ func applyMark(p *params.Params, m *mark, image string) error {
 //     of fill-down have the box's aspect ratio already, and extend pads
 //     to the box itself.
 //
-// imgproxy's extend gravity (ex:1:gravity) is not read: the padding is
-// centred.
+// Where ex and exar place the image is applyExtendGravity's.
 func applyResize(p *params.Params, rs resize) {
 	switch rs.typ {
 	case "fill", "fill-down", "auto":
@@ -443,8 +461,8 @@ type option func(p *params.Params, rs *resize, name string, args []string) error
 
 var options = map[string]option{
 	"resize": func(p *params.Params, rs *resize, name string, args []string) error {
-		if len(args) > 5 {
-			return pathurl.Bad(name, "%s takes at most 5 arguments: type:width:height:enlarge:extend.", name)
+		if len(args) > 8 {
+			return pathurl.Bad(name, "%s takes at most 8 arguments: type:width:height:enlarge:extend:gravity:x_offset:y_offset.", name)
 		}
 		if err := resizingType(rs, name, args[0]); err != nil {
 			return err
@@ -452,8 +470,8 @@ var options = map[string]option{
 		return size(p, rs, name, args[1:])
 	},
 	"size": func(p *params.Params, rs *resize, name string, args []string) error {
-		if len(args) > 4 {
-			return pathurl.Bad(name, "%s takes at most 4 arguments: width:height:enlarge:extend.", name)
+		if len(args) > 7 {
+			return pathurl.Bad(name, "%s takes at most 7 arguments: width:height:enlarge:extend:gravity:x_offset:y_offset.", name)
 		}
 		return size(p, rs, name, args)
 	},
@@ -481,11 +499,10 @@ var options = map[string]option{
 		rs.enlarge, err = boolArg(name, args)
 		return err
 	},
+	// ex:%extend[:%gravity[:%x_offset:%y_offset]]: the image padded to
+	// the box, placed by the gravity (extendGravity).
 	"extend": func(_ *params.Params, rs *resize, name string, args []string) error {
-		// ex:%extend:%gravity; the gravity of the padding is Matte's centre.
-		var err error
-		rs.extend, err = boolArg(name, args[:1])
-		return err
+		return extend(rs, name, args)
 	},
 	"gravity": func(_ *params.Params, rs *resize, name string, args []string) (err error) {
 		rs.gravity, err = gravity(name, args)
@@ -774,17 +791,12 @@ var options = map[string]option{
 	// and enforce_thumbnail is read as no: the main image is decoded, never
 	// a HEIC's or AVIF's embedded thumbnail.
 	"ignored": func(*params.Params, *resize, string, []string) error { return nil },
-	// exar:%extend[:%gravity]: the fitted image, or fill's cut, padded to
-	// the box's aspect ratio (applyResize); centred, as ex pads (the
-	// gravity is read, not used).
-	"extend_aspect_ratio": func(_ *params.Params, rs *resize, name string, args []string) error {
-		var err error
-		rs.extendAspect, err = boolArg(name, args[:1])
-		if err == nil && len(args) > 1 {
-			var g pathurl.Gravity
-			if g, err = gravity(name, args[1:]); err == nil && (g.Crop == params.CropAttention || g.Crop == params.CropEntropy) {
-				err = pathurl.Bad(name, "%s: the gravity of the padding cannot be sm or obj.", name)
-			}
+	// exar:%extend[:%gravity[:%x_offset:%y_offset]]: the fitted image,
+	// or fill's cut, padded to the box's aspect ratio (applyResize),
+	// placed by the gravity (extendGravity).
+	"extend_aspect_ratio": func(_ *params.Params, rs *resize, name string, args []string) (err error) {
+		if rs.extendAspect, err = boolArg(name, args[:1]); err == nil && len(args) > 1 {
+			rs.aspectGravity, err = extendGravity(name, args[1:])
 		}
 		return err
 	},
@@ -1186,13 +1198,61 @@ func size(p *params.Params, rs *resize, name string, args []string) error {
 		case 2:
 			rs.enlarge, err = boolArg(name, args[2:3])
 		case 3:
-			rs.extend, err = boolArg(name, args[3:4])
+			// imgproxy's size passes the rest to extend: "if len(args) >=
+			// 4 && len(args[3]) > 0 { applyExtendOption(po, args[3:])".
+			return extend(rs, name, args[3:])
 		}
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// extend reads %extend[:%gravity[:%x_offset:%y_offset]] (ex, and the
+// rest of rs and s); without a gravity the last one given stays, as in
+// imgproxy's parseExtend ("if len(args) > 1 { return parseGravity(").
+func extend(rs *resize, name string, args []string) (err error) {
+	if rs.extend, err = boolArg(name, args[:1]); err == nil && len(args) > 1 {
+		rs.extendGravity, err = extendGravity(name, args[1:])
+	}
+	return err
+}
+
+// extendGravity reads ex's and exar's gravity, one of
+// imgproxy's extendGravityTypes (options/gravity_options.go): ce, no, so,
+// ea, we and the corners, each with an x and a y offset (optional;
+// pixels, or fractions of the canvas's side below 1, either sign), or
+// fp:x:y (0 to 1). parseGravity refuses the others for extend ("Invalid
+// %s: %s", sm among them); so does Matte, naming the option.
+func extendGravity(name string, args []string) (params.ExtendGravity, error) {
+	const usage = "%s: the gravity of the padding is ce, no, so, ea, we, noea, nowe, soea or sowe, each with optional x and y offsets (pixels, or fractions of the side below 1), or fp:x:y (0 to 1); imgproxy extends by no other (sm, obj)."
+	var g params.ExtendGravity
+	if args[0] == "fp" {
+		if len(args) == 3 {
+			x, xerr := params.ParseDecimalIn(args[1], 0, 1)
+			y, yerr := params.ParseDecimalIn(args[2], 0, 1)
+			if xerr == nil && yerr == nil {
+				return params.ExtendGravity{Point: true, X: x, Y: y}, nil
+			}
+		}
+		return g, pathurl.Bad(name, usage, name)
+	}
+	c, ok := gravities[args[0]]
+	if !ok || c == params.CropAttention || len(args) > 3 {
+		return g, pathurl.Bad(name, usage, name)
+	}
+	g.Anchor = c
+	for i, dst := range []*float64{&g.X, &g.Y} {
+		if len(args) > i+1 {
+			v, err := params.ParseDecimalIn(args[i+1], -pathurl.MaxDimension, pathurl.MaxDimension)
+			if err != nil {
+				return params.ExtendGravity{}, pathurl.Bad(name, usage, name)
+			}
+			*dst = v
+		}
+	}
+	return g, nil
 }
 
 func dimension(dst *int, name string, args []string) error {

@@ -1,0 +1,84 @@
+package caddymodule_test
+
+import (
+	"net/http"
+	"testing"
+)
+
+// TestImgproxyExtendGravity: ex and exar place the 400x200 photo (red left
+// half, blue right) by their gravity, as imgproxy v3's extendImage
+// (processing/extend.go) embeds it at calcPosition's offsets
+// (processing/calc_position.go): so flush with the bottom, nowe:10:5 10
+// pixels from the left and 5 from the top (times the DPR), fp centred on
+// the point as far as the canvas allows; sm is refused for extend, as
+// imgproxy refuses it ("Invalid extend gravity").
+func TestImgproxyExtendGravity(t *testing.T) {
+	s := newDialectSite(t, allowLoopback, "url_dialect imgproxy")
+	green, red, blue := [3]uint32{0, 255, 0}, [3]uint32{255, 0, 0}, [3]uint32{0, 0, 255}
+	for _, c := range []struct {
+		path string
+		x, y int
+		want [3]uint32
+		w, h int
+	}{
+		// fit:800:800 leaves 400x200; ex:1:so puts it on rows 600-799,
+		// centred across (columns 200-599); centred it was on 300-499.
+		{"rs:fit:800:800/ex:1:so", 300, 400, green, 800, 800},
+		{"rs:fit:800:800/ex:1:so", 300, 700, red, 800, 800},
+		{"rs:fit:800:800/ex:1:so", 500, 700, blue, 800, 800},
+		{"rs:fit:800:800/ex:1:so", 100, 700, green, 800, 800},
+		// nowe:10:5: columns 10-409, rows 5-204.
+		{"rs:fit:800:800/ex:1:nowe:10:5", 4, 100, green, 800, 800},
+		{"rs:fit:800:800/ex:1:nowe:10:5", 16, 100, red, 800, 800},
+		{"rs:fit:800:800/ex:1:nowe:10:5", 400, 100, blue, 800, 800},
+		{"rs:fit:800:800/ex:1:nowe:10:5", 100, 2, green, 800, 800},
+		{"rs:fit:800:800/ex:1:nowe:10:5", 100, 210, green, 800, 800},
+		// At dpr 2 (fit:100:100: shrink 4, so the DPR stays 2) the box is
+		// 200x200, the image 200x100, the offsets 20 and 10: rows 10-109.
+		{"rs:fit:100:100/ex:1:nowe:10:5/dpr:2", 50, 7, green, 200, 200},
+		{"rs:fit:100:100/ex:1:nowe:10:5/dpr:2", 50, 13, red, 200, 200},
+		{"rs:fit:100:100/ex:1:nowe:10:5/dpr:2", 50, 115, green, 200, 200},
+		// rs's extend takes the gravity after it: soea, flush right and bottom.
+		{"rs:fill:800:800:0:1:soea", 300, 300, green, 800, 800},
+		{"rs:fill:800:800:0:1:soea", 500, 700, red, 800, 800},
+		{"rs:fill:800:800:0:1:soea", 790, 790, blue, 800, 800},
+		// exar:1:so pads fit's 400x200 to 400x400 below the image.
+		{"rs:fit:400:400/exar:1:so", 100, 100, green, 400, 400},
+		{"rs:fit:400:400/exar:1:so", 100, 300, red, 400, 400},
+		// exar on fill's 300x200 cut, fp:0:0: the point is the top left,
+		// so the cut stays there (rows 0-199) and the padding is below.
+		{"rs:fill:300:300/exar:1:fp:0:0", 20, 20, red, 300, 300},
+		{"rs:fill:300:300/exar:1:fp:0:0", 20, 230, green, 300, 300},
+	} {
+		s.pixel(t, "/insecure/"+c.path+"/bg:00ff00/f:png/plain//img/photo.jpg", c.x, c.y, c.want, c.w, c.h)
+	}
+	for path, field := range map[string]string{"rs:fit:800:800/ex:1:sm": "ex", "rs:fit:800:800/exar:1:sm": "exar", "rs:fit:800:800:0:1:sm": "rs"} {
+		s.refused(t, "/insecure/"+path+"/plain//img/photo.jpg", http.StatusBadRequest, field)
+	}
+}
+
+// TestImgproxyPaddingDPR: pd takes the DPR imgproxy v3's calcScale leaves
+// without enlarge, as its padding.go scales it ("imath.ScaleToEven(
+// po.Padding.Top, pctx.dprScale)"): fit:300:300 on the 400x200 photo at
+// dpr 2 has shrink 400/300, so the image stays 400x200 and pd:10 is 13
+// pixels a side (426x226; the whole DPR gave 440x240); with el the DPR is
+// whole (600x300 and 20 a side); fill:200:150 at dpr 2 is cut to 267x200
+// and padded by 13.
+func TestImgproxyPaddingDPR(t *testing.T) {
+	s := newDialectSite(t, allowLoopback, "url_dialect imgproxy")
+	for _, c := range []struct {
+		path string
+		w, h int
+	}{
+		{"rs:fit:300:300/pd:10/dpr:2", 426, 226},
+		{"rs:fit:300:300:1/pd:10/dpr:2", 640, 340},
+		{"rs:fill:200:150/pd:10/dpr:2", 293, 226},
+		{"rs:fill-down:300:300/pd:10/dpr:2", 220, 220},
+		{"pd:10/dpr:2", 420, 220},
+	} {
+		s.image(t, "/insecure/"+c.path+"/f:png/plain//img/photo.jpg", "png", c.w, c.h)
+	}
+	// The padding's colour, and the image inside it: pd:10 at 13 pixels.
+	s.pixel(t, "/insecure/rs:fit:300:300/pd:10/dpr:2/bg:00ff00/f:png/plain//img/photo.jpg", 10, 100, [3]uint32{0, 255, 0}, 426, 226)
+	s.pixel(t, "/insecure/rs:fit:300:300/pd:10/dpr:2/bg:00ff00/f:png/plain//img/photo.jpg", 16, 100, [3]uint32{255, 0, 0}, 426, 226)
+}
