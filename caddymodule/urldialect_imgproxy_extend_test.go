@@ -82,3 +82,23 @@ func TestImgproxyPaddingDPR(t *testing.T) {
 	s.pixel(t, "/insecure/rs:fit:300:300/pd:10/dpr:2/bg:00ff00/f:png/plain//img/photo.jpg", 10, 100, [3]uint32{0, 255, 0}, 426, 226)
 	s.pixel(t, "/insecure/rs:fit:300:300/pd:10/dpr:2/bg:00ff00/f:png/plain//img/photo.jpg", 16, 100, [3]uint32{255, 0, 0}, 426, 226)
 }
+
+// TestImgproxySVGEveryFit: Matte does not rasterise SVG, so the sizes
+// imgproxy gives an SVG source (rasterised at the scale asked, enlarged
+// with or without el: calcScale skips its cap "if !po.Enlarge &&
+// !pctx.imgtype.IsVector()") are not produced; under each imgproxy fit,
+// the padded ones and exar's included, the SVG is answered as it is, as
+// README says.
+func TestImgproxySVGEveryFit(t *testing.T) {
+	s := newDialectSite(t, allowLoopback, "url_dialect imgproxy")
+	for _, opts := range []string{
+		"rs:fit:800:800:0:1", "rs:fit:800:0/ex:1:so", "rs:fill:300:300", "rs:fill:300:300:0:1:nowe:10:5",
+		"rs:fill-down:300:300:0:1", "rs:fill:300:300/exar:1", "rs:fit:400:400/exar:1:fp:0:0", "rs:force:300:300",
+		"rs:auto:300:300", "rs:fit:100:100/pd:10/dpr:2",
+	} {
+		res, body := get(t, s.tester, s.base+"/insecure/"+opts+"/plain//img/logo.svg")
+		if res.StatusCode != http.StatusOK || string(body) != testSVG || res.Header.Get("Content-Type") != "image/svg+xml" {
+			t.Errorf("%s: status %d, %s, body %.60q: want the SVG as stored", opts, res.StatusCode, res.Header.Get("Content-Type"), body)
+		}
+	}
+}
