@@ -2,6 +2,7 @@ package cache
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"sync"
@@ -20,10 +21,12 @@ import (
 //
 //   - closeMu guards closed and every send on queue, so that close can close
 //     the queue without a concurrent enqueue sending on a closed channel.
+//   - rootMu guards rootS, the identity of the root in use (ensureRoot,
+//     disk_root.go); it is taken after diskRoots.mu and before mu.
 //   - mu guards the index (idx, lru, total, every node), pending and the
 //     cancelled flag of every pendingWrite, the scan state (scanning,
 //     tombstones, purgedNS, purgedTags, purgedAll, scanSync and the
-//     fields after it), trashSeq and deferred. Every change
+//     fields after it), trashSeq, rootGen and deferred. Every change
 //     of a final entry path (rename into place, remove, rename of a
 //     namespace directory to the trash) happens under mu together with the
 //     index update, so the index never points at a file that a concurrent
@@ -77,6 +80,9 @@ type diskTier struct {
 
 	ready chan struct{} // closed when the background scan is done
 
+	rootMu sync.Mutex
+	rootS  rootState
+
 	mu         sync.Mutex
 	idx        map[idxKey]*node
 	lru        node // sentinel: lru.next is the most recent, lru.prev the oldest
@@ -88,6 +94,7 @@ type diskTier struct {
 	purgedTags map[uint64]struct{} // purged while scanning
 	purgedAll  bool                // PurgeAll while scanning
 	trashSeq   uint64              // namespace directories renamed to the trash so far (syncDirs)
+	rootGen    uint64              // times the index was emptied for a changed root (resetIndex)
 	deferred   []error             // reported by unlock
 
 	// The removals of purged files by the scan and by get while the scan
@@ -165,6 +172,9 @@ func newDiskTier(root string, maxBytes int64, writers int, queueLimit int64, onE
 	}
 	if d.hooks == nil {
 		d.hooks = &testHooks{}
+	}
+	if err := d.initRoot(); err != nil {
+		return nil, fmt.Errorf("cache: disk cache directory: %w", err)
 	}
 	d.flushCv = sync.NewCond(&d.flushMu)
 	d.lru.next, d.lru.prev = &d.lru, &d.lru

@@ -53,7 +53,17 @@ const (
 // mkdirAllPrivate is os.MkdirAll with every directory it creates set to
 // exactly privateDirMode, each one before anything is created inside it.
 // Existing directories are left as they are.
-func mkdirAllPrivate(dir string) error {
+func mkdirAllPrivate(dir string) error { return mkdirPrivate("", dir) }
+
+// mkdirBelow is mkdirAllPrivate for a directory below top (the cache root)
+// that never creates top itself: if top is missing it fails with an error
+// matching fs.ErrNotExist. Only prepareRoot creates the root, together with
+// its marker (ensureRoot, disk_root.go).
+func mkdirBelow(top, dir string) error { return mkdirPrivate(filepath.Clean(top), filepath.Clean(dir)) }
+
+// mkdirPrivate creates dir and its missing parents up to, but not
+// including, top (none: top is ""), as mkdirAllPrivate describes.
+func mkdirPrivate(top, dir string) error {
 	fi, err := os.Stat(dir)
 	if err == nil {
 		if fi.IsDir() {
@@ -61,11 +71,11 @@ func mkdirAllPrivate(dir string) error {
 		}
 		return &fs.PathError{Op: "mkdir", Path: dir, Err: syscall.ENOTDIR}
 	}
-	if !errors.Is(err, fs.ErrNotExist) {
+	if !errors.Is(err, fs.ErrNotExist) || dir == top {
 		return err
 	}
 	if parent := filepath.Dir(dir); parent != dir {
-		if err := mkdirAllPrivate(parent); err != nil {
+		if err := mkdirPrivate(top, parent); err != nil {
 			return err
 		}
 	}
@@ -125,7 +135,13 @@ func prepareRoot(root string, report func(error)) error {
 			return fmt.Errorf("cache: refusing to use non-empty directory %s as disk cache (no %s marker)", root, markerName)
 		}
 	}
-	f, err := os.OpenFile(marker, os.O_CREATE|os.O_WRONLY, privateFileMode)
+	return writeMarker(root)
+}
+
+// writeMarker creates root's marker file (or rewrites an existing one with
+// the same contents).
+func writeMarker(root string) error {
+	f, err := os.OpenFile(filepath.Join(root, markerName), os.O_CREATE|os.O_WRONLY, privateFileMode)
 	if err != nil {
 		return fmt.Errorf("cache: creating disk cache marker: %w", err)
 	}

@@ -189,12 +189,15 @@ func (d *diskTier) syncDirs(dirs map[string]struct{}, trashSeq uint64) error {
 func (d *diskTier) del(ns, key string, durable bool) *removal {
 	k := idxKey{ns: ns, h: hashKey(key)}
 	r := d.newRemoval(&DiskError{Op: "delete", Namespace: ns, Key: key, Path: d.path(k)}, durable)
+	ours := d.ensureRoot() == nil // else: the index is empty, and the path not ours to unlink
 	d.mu.Lock()
 	if p := d.pending[k]; p != nil {
 		p.cancelled = true
 		delete(d.pending, k)
 	}
-	r.errs = append(r.errs, d.removeLocked(k, r.dirs))
+	if ours {
+		r.errs = append(r.errs, d.removeLocked(k, r.dirs))
+	}
 	d.unlockWith(r)
 	return r
 }
@@ -206,12 +209,17 @@ func (d *diskTier) del(ns, key string, durable bool) *removal {
 // or leaves the index while its file is on disk, and the error is returned.
 func (d *diskTier) purgeNS(ns string) *removal {
 	r := d.newRemoval(&DiskError{Op: "purge", Path: filepath.Join(d.root, ns)}, true)
+	ours := d.ensureRoot() == nil // else: nothing of ours is there to rename
 	d.mu.Lock()
 	d.cancelPendingLocked(func(p *pendingWrite) bool { return p.ns == ns })
 	if d.scanning {
 		d.purgedNS[ns] = struct{}{}
 	}
-	trash, err := d.trashLocked(ns)
+	var trash string
+	var err error
+	if ours {
+		trash, err = d.trashLocked(ns)
+	}
 	r.errs = append(r.errs, err)
 	if trash != "" {
 		r.trashes = append(r.trashes, trash)
@@ -236,12 +244,17 @@ func (d *diskTier) purgeNS(ns string) *removal {
 // every namespace if root cannot be listed, are removed one by one).
 func (d *diskTier) purgeAll() *removal {
 	r := d.newRemoval(&DiskError{Op: "purge", Path: d.root}, true)
+	ours := d.ensureRoot() == nil // else: nothing of ours is there to rename
 	d.mu.Lock()
 	d.cancelPendingLocked(func(*pendingWrite) bool { return true })
 	if d.scanning {
 		d.purgedAll = true
 	}
-	ents, listErr := os.ReadDir(d.root)
+	var ents []os.DirEntry
+	var listErr error
+	if ours {
+		ents, listErr = os.ReadDir(d.root)
+	}
 	if listErr != nil {
 		r.errs = append(r.errs, listErr)
 	}

@@ -51,6 +51,9 @@ func (d *diskTier) scan() {
 	defer d.wg.Done()
 	defer close(d.ready)
 	var found []scanned
+	d.mu.Lock()
+	gen := d.rootGen
+	d.unlock()
 	cutoff := time.Now().Add(-d.tempMaxAge())
 	top, err := os.ReadDir(d.root)
 	if err != nil {
@@ -100,6 +103,12 @@ func (d *diskTier) scan() {
 	})
 	for i := 0; i < len(found); i += scanBatch {
 		d.mu.Lock()
+		if d.rootGen != gen {
+			// The root changed (resetIndex): what the scan found was
+			// in the old directory, or may have been.
+			d.unlock()
+			break
+		}
 		for _, s := range found[i:min(i+scanBatch, len(found))] {
 			if d.idx[s.k] != nil {
 				continue

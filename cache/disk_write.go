@@ -1,6 +1,8 @@
 package cache
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"time"
 
@@ -112,7 +114,9 @@ func (d *diskTier) writer() {
 	for p := range d.queue {
 		if err := d.write(p); err != nil {
 			d.writeErrors.Add(1)
-			d.report(&DiskError{Op: "write", Namespace: p.ns, Key: p.key, Path: d.path(p.k), Err: err})
+			if !errors.Is(err, errRootRefused) { // that one is reported once, by ensureRoot
+				d.report(&DiskError{Op: "write", Namespace: p.ns, Key: p.key, Path: d.path(p.k), Err: err})
+			}
 		} else {
 			d.writes.Add(1)
 		}
@@ -162,8 +166,19 @@ func (d *diskTier) write(p *pendingWrite) (err error) {
 			return err
 		}
 	}
+	// Never a bare MkdirAll: a root deleted meanwhile is re-established
+	// with its marker, a foreign one refused (ensureRoot).
+	if err := d.ensureRoot(); err != nil {
+		return err
+	}
 	dir := d.shardDir(p.k)
-	if err := mkdirAllPrivate(dir); err != nil {
+	err = mkdirBelow(d.root, dir)
+	if errors.Is(err, fs.ErrNotExist) { // root deleted since ensureRoot
+		if err = d.ensureRoot(); err == nil {
+			err = mkdirBelow(d.root, dir)
+		}
+	}
+	if err != nil {
 		return err
 	}
 	tmp, err := durable.WriteTemp(dir, tmpPrefix+"*", privateFileMode, hdr, p.entry.Value)
