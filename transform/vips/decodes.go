@@ -38,7 +38,10 @@ func DecodeAll(buf []byte, c *Canceller) error {
 		isJPEG = 1
 	}
 	var out *C.VipsImage
-	if C.matte_load_strict(unsafe.Pointer(&buf[0]), C.size_t(len(buf)), isJPEG, &out) != 0 {
+	blob := blobOf(buf)
+	r := C.matte_load_strict(blob, isJPEG, &out)
+	unrefBlob(blob)
+	if r != 0 {
 		return lastError()
 	}
 	im := wrap(out, c)

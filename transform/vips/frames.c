@@ -1,13 +1,11 @@
 #include "vips.h"
 
-// matte_load_frames decodes n frames of an animated buf (GIF, WebP) from
+// matte_load_frames decodes n frames of an animated blob (GIF, WebP) from
 // frame page (0-based; n -1: to the last) as one image: the frames stacked
 // top to bottom, matte_page_height(out) rows each, with the source's
 // "delay" and "loop". Decoding is strict, as in matte_thumbnail.
-int matte_load_frames(void *buf, size_t len, int page, int n,
-                      VipsImage **out) {
-  *out = vips_image_new_from_buffer(buf, len, "fail_on=error", "page", page,
-                                    "n", n, NULL);
+int matte_load_frames(VipsBlob *blob, int page, int n, VipsImage **out) {
+  *out = matte_load_blob(blob, "fail_on=error", "page", page, "n", n, NULL);
   return *out ? 0 : -1;
 }
 

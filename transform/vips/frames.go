@@ -22,7 +22,10 @@ func LoadFrames(buf []byte, page, n int, c *Canceller) (*Image, error) {
 		return nil, errors.New("empty buffer")
 	}
 	var out *C.VipsImage
-	if C.matte_load_frames(unsafe.Pointer(&buf[0]), C.size_t(len(buf)), C.int(page), C.int(n), &out) != 0 {
+	blob := blobOf(buf)
+	r := C.matte_load_frames(blob, C.int(page), C.int(n), &out)
+	unrefBlob(blob)
+	if r != 0 {
 		return nil, lastError()
 	}
 	return wrap(out, c), nil

@@ -115,7 +115,10 @@ int matte_libvips_decodes(void *buf, size_t len) {
   VipsImage *out;
   double avg;
   guint quiet = g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, matte_drop_log, NULL);
-  int ok = matte_thumbnail(buf, len, &out, 8, 8, VIPS_SIZE_FORCE, -1, 1, 0, 0) == 0;
+  // Not pinned: buf is Go's embedded sample, there for the process's life.
+  VipsBlob *blob = vips_blob_new(NULL, buf, len);
+  int ok = matte_thumbnail(blob, &out, 8, 8, VIPS_SIZE_FORCE, -1, 1, 0, 0) == 0;
+  vips_area_unref(VIPS_AREA(blob));
   if (ok) {
     ok = vips_avg(out, &avg, NULL) == 0;
     g_object_unref(out);

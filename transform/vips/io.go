@@ -80,7 +80,10 @@ func Thumbnail(buf []byte, width, height int, crop Interesting, jpegShrink, orie
 		}
 		return wrap(out, c), nil
 	}
-	if C.matte_thumbnail(unsafe.Pointer(&buf[0]), C.size_t(len(buf)), &out, C.int(width), C.int(height), size, C.int(crop), C.int(jpegShrink), isJPEG, C.int(orientation)) != 0 {
+	blob := blobOf(buf)
+	r := C.matte_thumbnail(blob, &out, C.int(width), C.int(height), size, C.int(crop), C.int(jpegShrink), isJPEG, C.int(orientation))
+	unrefBlob(blob)
+	if r != 0 {
 		return nil, lastError()
 	}
 	img := wrap(out, c)

@@ -1,12 +1,82 @@
 // The libvips calls behind package vips; vips.h documents the conventions.
 #include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "vips.h"
 
+// ---- buffers ----
+//
+// The loaders below read a source through a VipsBlob, never a bare
+// pointer: libvips decodes lazily, and a loader operation references the
+// blob it was given (as an input argument) for as long as it lives, while
+// every image it outputs, and every image made from those, references the
+// operation in turn. The blob's free callback therefore runs only once no
+// image that may read the source is left (matte_pinned_blob).
+
+// mattePinRelease is pin.go's: it unpins the Go memory behind handle.
+extern void mattePinRelease(uintptr_t handle);
+
+static int matte_pinned_free(void *data, VipsArea *area) {
+  mattePinRelease((uintptr_t)area->client);
+  return 0;
+}
+
+// matte_pinned_blob is a blob over len bytes at buf (not copied), whose
+// last unref calls mattePinRelease(handle) on whichever thread drops it.
+// VipsArea's client field is the caller's to set (vips/type.h: "VipsArea
+// doesn't use this").
+VipsBlob *matte_pinned_blob(const void *buf, size_t len, uintptr_t handle) {
+  VipsBlob *blob = vips_blob_new((VipsCallbackFn)matte_pinned_free, buf, len);
+  VIPS_AREA(blob)->client = (void *)handle;
+  return blob;
+}
+
+// matte_blob_unref drops the caller's reference to blob.
+void matte_blob_unref(VipsBlob *blob) { vips_area_unref(VIPS_AREA(blob)); }
+
+// matte_load_blob is vips_image_new_from_buffer (libvips 8.18,
+// iofuncs/image.c) on blob itself, where that makes a blob of its own over
+// the same memory that owns nothing: the loader holds blob.
+VipsImage *matte_load_blob(VipsBlob *blob, const char *option_string, ...) {
+  size_t len;
+  const void *buf = vips_blob_get(blob, &len);
+  const char *name = vips_foreign_find_load_buffer(buf, len);
+  if (!name) return NULL;
+  VipsImage *out;
+  va_list ap;
+  va_start(ap, option_string);
+  int r = vips_call_split_option_string(name, option_string, ap, blob, &out);
+  va_end(ap);
+  return r ? NULL : out;
+}
+
+// jpegload_blob is vips_jpegload_buffer on blob itself.
+static int jpegload_blob(VipsBlob *blob, VipsImage **out, ...) {
+  va_list ap;
+  va_start(ap, out);
+  int r = vips_call_split("jpegload_buffer", ap, blob, out);
+  va_end(ap);
+  return r;
+}
+
+// thumbnail_blob is vips_thumbnail_buffer on blob itself. The thumbnail
+// operation opens the source with a blob of its own over blob's memory
+// (resample/thumbnail.c), which owns nothing; every image that reads that
+// inner loader feeds the thumbnail's output, which holds the thumbnail
+// operation, which holds blob.
+static int thumbnail_blob(VipsBlob *blob, VipsImage **out, int width, ...) {
+  va_list ap;
+  va_start(ap, width);
+  int r = vips_call_split("thumbnail_buffer", ap, blob, out, width);
+  va_end(ap);
+  return r;
+}
+
 // ---- loading ----
 
-// matte_thumbnail loads buf with shrink-on-load, applies the EXIF
+// matte_thumbnail loads blob with shrink-on-load, applies the EXIF
 // orientation and resizes to width x height (size and crop as in
 // vips_thumbnail; crop < 0 means none). jpeg_shrink > 1 decodes a JPEG at
 // 1/jpeg_shrink scale in libjpeg (DCT scaling) before the final resize: the
@@ -22,22 +92,21 @@
 // header's size (a truncated or lying file) only as a warning. A warning
 // raised while the last strip decodes is not caught (libvips checks before
 // each strip).
-int matte_thumbnail(void *buf, size_t len, VipsImage **out, int width,
-                    int height, int size, int crop, int jpeg_shrink,
-                    int is_jpeg, int orientation) {
+int matte_thumbnail(VipsBlob *blob, VipsImage **out, int width, int height,
+                    int size, int crop, int jpeg_shrink, int is_jpeg,
+                    int orientation) {
   const char *options = is_jpeg ? "fail_on=warning" : "fail_on=error";
   if (jpeg_shrink > 1 || orientation > 0) {
     // Loaded first, then thumbnailed: the orientation is set in between.
     // Formats other than JPEG lose their shrink-on-load on this path.
     VipsImage *in, *t;
     if (jpeg_shrink > 1) {
-      if (vips_jpegload_buffer(buf, len, &in, "shrink", jpeg_shrink,
-                               "fail_on", VIPS_FAIL_ON_WARNING, "access",
-                               VIPS_ACCESS_SEQUENTIAL, NULL))
+      if (jpegload_blob(blob, &in, "shrink", jpeg_shrink, "fail_on",
+                        VIPS_FAIL_ON_WARNING, "access", VIPS_ACCESS_SEQUENTIAL,
+                        NULL))
         return -1;
-    } else if (!(in = vips_image_new_from_buffer(buf, len, options, "access",
-                                                   VIPS_ACCESS_SEQUENTIAL,
-                                                   NULL)))
+    } else if (!(in = matte_load_blob(blob, options, "access",
+                                      VIPS_ACCESS_SEQUENTIAL, NULL)))
       return -1;
     int r = matte_with_orientation(in, &t, orientation);
     g_object_unref(in);
@@ -47,20 +116,18 @@ int matte_thumbnail(void *buf, size_t len, VipsImage **out, int width,
     return r;
   }
   if (crop >= 0)
-    return vips_thumbnail_buffer(buf, len, out, width, "height", height,
-                                 "size", size, "crop", crop, "option_string",
-                                 options, NULL);
-  return vips_thumbnail_buffer(buf, len, out, width, "height", height, "size",
-                               size, "option_string", options, NULL);
+    return thumbnail_blob(blob, out, width, "height", height, "size", size,
+                          "crop", crop, "option_string", options, NULL);
+  return thumbnail_blob(blob, out, width, "height", height, "size", size,
+                        "option_string", options, NULL);
 }
 
-// matte_load_strict opens buf's first image for one sequential read, with
+// matte_load_strict opens blob's first image for one sequential read, with
 // matte_thumbnail's strictness (a JPEG fails on any libjpeg warning, other
 // formats on errors); no pixel is decoded until *out is read.
-int matte_load_strict(void *buf, size_t len, int is_jpeg, VipsImage **out) {
-  *out = vips_image_new_from_buffer(
-      buf, len, is_jpeg ? "fail_on=warning" : "fail_on=error", "access",
-      VIPS_ACCESS_SEQUENTIAL, NULL);
+int matte_load_strict(VipsBlob *blob, int is_jpeg, VipsImage **out) {
+  *out = matte_load_blob(blob, is_jpeg ? "fail_on=warning" : "fail_on=error",
+                         "access", VIPS_ACCESS_SEQUENTIAL, NULL);
   return *out ? 0 : -1;
 }
 

@@ -8,11 +8,11 @@
 // one OS thread (runtime.LockOSThread) and calls EndThread on that thread
 // when done.
 //
-// A loader given a buffer (Thumbnail, LoadFrames, ...) does not copy it:
-// libvips reads it lazily, as the pixels are computed, so the caller keeps
-// the buffer reachable and unchanged until every image made from it has
-// been rendered or closed (the pipeline's buffers are its Request's, held
-// for the whole job; elsewhere runtime.KeepAlive).
+// A loader given a buffer (Thumbnail, LoadFrames, DecodeAll) does not copy
+// it: libvips reads it lazily, as the pixels are computed. The package
+// keeps the buffer pinned for as long as any image made from it is open
+// (pin.go), so the caller may drop its slice once the loader returns; it
+// must not change the bytes until every such image is closed.
 //
 // bimg is used here, and only here, for two things: starting libvips (so
 // that bimg, which the tests and benchmarks also call, never starts it a
@@ -32,8 +32,10 @@ import (
 	"errors"
 	"os"
 	"runtime"
+	"runtime/cgo"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/h2non/bimg"
 )
@@ -74,7 +76,10 @@ type Settings struct {
 	// CacheMemory bounds libvips' operation cache in bytes; 0 turns the
 	// cache off (sources rarely repeat and results are cached by Matte).
 	// With the cache on, two requests may share an image, and cancelling
-	// one may stop a computation the other shares.
+	// one may stop a computation the other shares; and a cached operation
+	// made from a loaded source keeps that source's buffer pinned (see
+	// the package doc) until it is evicted, memory this bound does not
+	// count.
 	CacheMemory int64
 	// Concurrency is libvips' worker threads per operation; 0 means 1, as
 	// parallelism comes from concurrent requests.
@@ -143,3 +148,17 @@ func lastError() error {
 	}
 	return errors.New(msg)
 }
+
+// blobOf pins buf (not empty) and returns a VipsBlob over it that unpins it
+// when libvips drops its last reference (pin.go). The caller hands it to
+// one loader and then drops its own reference with unrefBlob.
+func blobOf(buf []byte) *C.VipsBlob {
+	p := new(runtime.Pinner)
+	p.Pin(&buf[0])
+	livePins.Add(1)
+	return C.matte_pinned_blob(unsafe.Pointer(&buf[0]), C.size_t(len(buf)), C.uintptr_t(cgo.NewHandle(p)))
+}
+
+// unrefBlob drops the caller's reference to a blob from blobOf; the buffer
+// is unpinned here when no loader took a reference.
+func unrefBlob(b *C.VipsBlob) { C.matte_blob_unref(b) }

@@ -8,16 +8,29 @@
 #ifndef MATTE_VIPS_H
 #define MATTE_VIPS_H
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <vips/vips.h>
 
+// ---- buffers ----
+//
+// A source reaches a loader as a VipsBlob, which the loader's images keep
+// referenced while they may read it (vips.c explains the chain); the
+// caller drops its own reference with matte_blob_unref after the call.
+// matte_describe and matte_heif_hevc take a bare buf: they read it only
+// while they run, their image dropped before they return.
+
+VipsBlob *matte_pinned_blob(const void *buf, size_t len, uintptr_t handle);
+void matte_blob_unref(VipsBlob *blob);
+VipsImage *matte_load_blob(VipsBlob *blob, const char *option_string, ...);
+
 // ---- loading ----
 
-int matte_thumbnail(void *buf, size_t len, VipsImage **out, int width,
-                    int height, int size, int crop, int jpeg_shrink,
-                    int is_jpeg, int orientation);
+int matte_thumbnail(VipsBlob *blob, VipsImage **out, int width, int height,
+                    int size, int crop, int jpeg_shrink, int is_jpeg,
+                    int orientation);
 int matte_kept_bands(VipsImage *in);
-int matte_load_strict(void *buf, size_t len, int is_jpeg, VipsImage **out);
+int matte_load_strict(VipsBlob *blob, int is_jpeg, VipsImage **out);
 int matte_read_all(VipsImage *in);
 int matte_heif_hevc(void *buf, size_t len);
 int matte_with_orientation(VipsImage *in, VipsImage **out, int orientation);
@@ -116,8 +129,7 @@ int matte_describe(void *buf, size_t len, MatteDescription *d, void **icc,
 
 // ---- animation (frames.c) ----
 
-int matte_load_frames(void *buf, size_t len, int page, int n,
-                      VipsImage **out);
+int matte_load_frames(VipsBlob *blob, int page, int n, VipsImage **out);
 int matte_page_height(VipsImage *in);
 int matte_delays(VipsImage *in, int *out, int max);
 int matte_loop(VipsImage *in);
