@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"runtime"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -262,7 +261,6 @@ func detectorInput(ctx context.Context, source []byte, w, h, shrink, orientation
 		rgb, err = img.RawRGB()
 		return err
 	})
-	runtime.KeepAlive(source) // read lazily until RawRGB (package vips)
 	if err != nil {
 		return nil, 0, 0, failedIn(ctx, decoding, source, err)
 	}

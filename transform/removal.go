@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -215,7 +214,6 @@ func modelInput(buf []byte, src Source, orientation int, spec ModelSpec) ([]byte
 		return nil, err
 	}
 	defer in.Close()
-	defer runtime.KeepAlive(buf) // read lazily until resizedRGB is done (package vips)
 	if err := in.ToSRGB(); err != nil {
 		return nil, err
 	}
