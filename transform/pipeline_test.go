@@ -288,9 +288,35 @@ func TestPipelineGolden(t *testing.T) {
 		{"alpha to jpg flattens white", alpha, "w=100&fm=jpg", "", params.FormatJPEG, 100, 50, []sample{{90, 25, color.NRGBA{255, 255, 255, 255}}}},
 		{"alpha with bg", alpha, "w=100&bg=ff0000", "", params.FormatPNG, 100, 50, []sample{{90, 25, red}}},
 		{"alpha with translucent bg", alpha, "w=100&bg=80ff0000", "", params.FormatPNG, 100, 50, []sample{{90, 25, color.NRGBA{255, 0, 0, 128}}, {10, 25, green}}},
-		{"pad adds a border", jpg, "w=100&pad=10&bg=00ff00", "", params.FormatJPEG, 120, 70, []sample{{2, 2, green}, {20, 35, red}}},
-		{"uneven padding", jpg, "w=100&pad-left=30&pad-top=10&bg=00ff00", "", params.FormatJPEG, 130, 60, []sample{{10, 30, green}, {60, 5, green}, {40, 30, red}, {120, 30, blue}}},
-		{"pad scales with dpr", jpg, "w=100&pad=10&dpr=2", "", params.FormatJPEG, 240, 140, nil},
+		// imgix's pad (docs.imgix.com/apis/url/border-and-padding/pad):
+		// "If the image is requested without a specified width and height,
+		// padding will be added to the dimensions of the image. If the
+		// image is cropped or resized, the image (including the padding)
+		// will be sized to fit within the requested dimensions." w=100 is
+		// 100 wide in all: the image 80x40, 10 of bg around it.
+		{"pad within w", jpg, "w=100&pad=10&bg=00ff00", "", params.FormatJPEG, 100, 60,
+			[]sample{{2, 2, green}, {5, 30, green}, {95, 30, green}, {50, 55, green}, {20, 30, red}, {80, 30, blue}}},
+		{"uneven padding within w", jpg, "w=100&pad-left=30&pad-top=10&bg=00ff00", "", params.FormatJPEG, 100, 45,
+			[]sample{{10, 30, green}, {60, 5, green}, {40, 30, red}, {95, 30, blue}}},
+		{"pad scales with dpr", jpg, "w=100&pad=10&dpr=2", "", params.FormatJPEG, 200, 120, nil},
+		{"pad alone adds to the image", jpg, "pad=10&bg=00ff00", "", params.FormatJPEG, 420, 220, []sample{{5, 110, green}, {20, 110, red}, {400, 110, blue}}},
+		// @imgix/js-core's buildURL('/img/photo.jpg', {w:400, h:300,
+		// fit:'crop', pad:20}): 400x300, the 360x260 cut inside.
+		{"pad within a crop", jpg, "w=400&h=300&fit=crop&pad=20&bg=00ff00", "", params.FormatJPEG, 400, 300,
+			[]sample{{5, 150, green}, {395, 150, green}, {200, 5, green}, {200, 295, green}, {30, 150, red}, {370, 150, blue}}},
+		{"pad within w 400", jpg, "w=400&pad=20", "", params.FormatJPEG, 400, 220, nil},
+		{"pad within a clip box", jpg, "w=100&h=100&pad=10&bg=00ff00", "", params.FormatJPEG, 100, 60, []sample{{50, 5, green}, {20, 30, red}}},
+		{"pad within a fill box", jpg, "w=100&h=100&fit=fill&pad=10&bg=00ff00", "", params.FormatJPEG, 100, 100,
+			[]sample{{5, 50, green}, {50, 15, green}, {15, 50, red}, {85, 50, blue}}},
+		{"pad within a scale box", jpg, "w=100&h=100&fit=scale&pad=10&bg=00ff00", "", params.FormatJPEG, 100, 100, []sample{{5, 50, green}, {15, 50, red}, {85, 50, blue}}},
+		{"pad within ar's box", jpg, "w=100&ar=2:1&fit=crop&pad=10", "", params.FormatJPEG, 100, 50, nil},
+		// max never enlarges: the 400x200 image fits the 960 px box as it is.
+		{"pad within a max box", jpg, "w=1000&fit=max&pad=20", "", params.FormatJPEG, 440, 240, nil},
+		{"one side's pad within a crop", jpg, "w=100&h=100&fit=crop&pad-left=40&bg=00ff00", "", params.FormatJPEG, 100, 100,
+			[]sample{{20, 50, green}, {50, 50, red}, {90, 50, blue}}},
+		// dpr 1.5: the box is 152 device px (151.5); 70 CSS px of image
+		// (105) and 23 (22.5) each side is 151, where 71 would be 153.
+		{"pad within the box at a fractional dpr", jpg, "w=101&h=101&fit=crop&pad=15&dpr=1.5", "", params.FormatJPEG, 151, 151, nil},
 		{"trim removes a uniform border", encodePNG(t, bordered(300, 300, 50, color.NRGBA{255, 255, 255, 255})), "trim=auto", "", params.FormatPNG, 200, 200, []sample{{100, 100, red}}},
 		{"trim takes the top-left colour", encodePNG(t, bordered(300, 300, 40, color.NRGBA{0, 0, 80, 255})), "trim=color", "", params.FormatPNG, 220, 220, []sample{{100, 100, red}}},
 		{"trim-color cuts that colour", encodePNG(t, bordered(300, 300, 50, color.NRGBA{255, 255, 255, 255})), "trim=color&trim-color=fff", "", params.FormatPNG, 200, 200, []sample{{100, 100, red}}},
@@ -444,7 +470,9 @@ func TestPipelineErrors(t *testing.T) {
 		{"too many pixels", encodePNG(t, image.NewNRGBA(image.Rect(0, 0, 300, 300))), "w=10", http.StatusRequestEntityTooLarge, params.CodeResolutionTooHigh},
 		{"too many bytes", append(jpg[:2:2], make([]byte, 2<<20)...), "w=10", http.StatusRequestEntityTooLarge, params.CodeSourceTooLarge},
 		{"rect outside", encodeJPEG(t, halves(100, 100, red, blue)), "rect=200,0,10,10", http.StatusBadRequest, params.CodeInvalidParameter},
-		{"pad over max", encodeJPEG(t, halves(100, 100, red, blue)), "w=500&pad=100", http.StatusBadRequest, params.CodeInvalidParameter},
+		// Without w and h imgix's padding adds to the image (w=500 would
+		// hold it within 500).
+		{"pad over max", encodeJPEG(t, halves(100, 100, red, blue)), "pad=250", http.StatusBadRequest, params.CodeInvalidParameter},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

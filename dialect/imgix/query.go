@@ -236,7 +236,7 @@ func ParseQuery(q url.Values) (params.Params, error) {
 	checkText(q, &p, errs)
 	checkBlend(q, &p, errs)
 	checkBorder(q, &p, errs)
-	applyPadding(q, &p)
+	applyPadding(q, &p, errs)
 	if len(errs) > 0 {
 		list := make(params.Errors, 0, len(errs))
 		for name, d := range errs {
@@ -650,8 +650,18 @@ func checkCropLimits(p *params.Params, errs map[string]string) {
 }
 
 // applyPadding sets the padding of each side: pad-top, pad-right,
-// pad-bottom or pad-left where given, else pad, as imgix does.
-func applyPadding(q url.Values, p *params.Params) {
+// pad-bottom or pad-left where given, else pad, as imgix does. It then
+// keeps the padded image within w and h, as imgix's pad documents: "If the
+// image is requested without a specified width and height, padding will be
+// added to the dimensions of the image. If the image is cropped or
+// resized, the image (including the padding) will be sized to fit within
+// the requested dimensions." The pipeline adds Pad and Padding around the
+// fitted image, so Width and Height (after ar has set the box) become the
+// box less the padding across them (innerSide); a side given as a fraction
+// of the image (w=0.5) is a box only the pipeline knows, and the padding
+// still adds to it. Padding that leaves no room is an error on the pad
+// parameters that set it.
+func applyPadding(q url.Values, p *params.Params, errs map[string]string) {
 	side := func(name string, v int) int {
 		if givenOnce(q, name) {
 			return v
@@ -661,6 +671,50 @@ func applyPadding(q url.Values, p *params.Params) {
 	s := p.Padding
 	p.SetPadding(params.Sides{Top: side("pad-top", s.Top), Right: side("pad-right", s.Right),
 		Bottom: side("pad-bottom", s.Bottom), Left: side("pad-left", s.Left)})
+	for _, name := range []string{"w", "h", "ar", "dpr", "pad", "pad-top", "pad-right", "pad-bottom", "pad-left"} {
+		if errs[name] != "" {
+			return // the query is refused anyway; its box is not known
+		}
+	}
+	s = p.PadSides()
+	dpr := p.DevicePixelRatio()
+	for _, axis := range []struct {
+		box          *int
+		a, b         int
+		aName, bName string // the sides' names in the message and their parameters
+	}{{&p.Width, s.Left, s.Right, "left", "right"}, {&p.Height, s.Top, s.Bottom, "top", "bottom"}} {
+		if *axis.box == 0 || axis.a+axis.b == 0 {
+			continue
+		}
+		if in := innerSide(*axis.box, axis.a, axis.b, dpr); in > 0 {
+			*axis.box = in
+			continue
+		}
+		detail := fmt.Sprintf("The padding, %d on the %s and %d on the %s, leaves no room for the image within w and h: "+
+			"imgix sizes the image with its padding to fit within them; give less padding or a larger size.", axis.a, axis.aName, axis.b, axis.bName)
+		for _, sideName := range []string{axis.aName, axis.bName} {
+			name := "pad-" + sideName
+			if !givenOnce(q, name) {
+				name = "pad"
+			}
+			errs[name] = detail
+		}
+	}
+}
+
+// innerSide is the side, in CSS pixels, of the box the image is fitted
+// into so that with padding a and b (CSS pixels) on either side it
+// measures at most outer CSS pixels, in device pixels at dpr: the pipeline
+// rounds each part to device pixels on its own (math.Round(css * dpr)), so
+// outer - a - b can come out a pixel over at a fractional dpr, and is then
+// one less. 0 or less: no room.
+func innerSide(outer, a, b int, dpr float64) int {
+	dev := func(css int) int { return int(math.Round(float64(css) * dpr)) }
+	in := outer - a - b
+	if in > 0 && dev(in)+dev(a)+dev(b) > dev(outer) {
+		in--
+	}
+	return in
 }
 
 // givenOnce reports whether q gives name once, with a value (the rules

@@ -273,8 +273,10 @@ func TestParseQueryValid(t *testing.T) {
 
 		{
 			"w=800&h=600&dpr=2&fit=crop&crop=top,left&rect=1,2,3,4&rot=90&flip=h&fm=webp&auto=format,compress&q=80&lossless=1&bg=%23ffffff&blur=20&sharp=10&trim=auto&pad=4&origin=1",
+			// pad=4 on each side comes off the 800x600 box: the image and
+			// its padding fit within it (TestParseQueryPadWithinBox).
 			params.Params{
-				Width: 800, Height: 600, DPR: 2, Fit: params.FitCrop, Crop: params.CropTopLeft, Rect: params.Rect{X: 1, Y: 2, W: 3, H: 4},
+				Width: 792, Height: 592, DPR: 2, Fit: params.FitCrop, Crop: params.CropTopLeft, Rect: params.Rect{X: 1, Y: 2, W: 3, H: 4},
 				Rotate: 90, Flip: params.FlipH, Format: params.FormatWebP, AutoFormat: true, Quality: 80, Lossless: true,
 				Background: white, Blur: 20, Sharpen: 10, Trim: true, Pad: 4,
 			},

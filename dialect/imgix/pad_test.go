@@ -1,0 +1,75 @@
+package imgix
+
+import (
+	"errors"
+	"maps"
+	"net/http"
+	"testing"
+
+	"github.com/jebosio/matte/params"
+)
+
+// imgix's pad (docs.imgix.com/apis/url/border-and-padding/pad): "If the
+// image is requested without a specified width and height, padding will be
+// added to the dimensions of the image. If the image is cropped or
+// resized, the image (including the padding) will be sized to fit within
+// the requested dimensions." The padding stays in Pad and Padding (the
+// pipeline adds it); w and h become the box the image is fitted into, so
+// that image and padding together are at most w x h.
+func TestParseQueryPadWithinBox(t *testing.T) {
+	checkParses(t, []validCase{
+		// The reviewer's @imgix/js-core URLs: 400x300 and 400 wide in all.
+		{"w=400&h=300&fit=crop&pad=20", params.Params{Width: 360, Height: 260, Fit: params.FitCrop, Pad: 20}},
+		{"w=400&pad=20", params.Params{Width: 360, Pad: 20}},
+		{"h=300&pad=20", params.Params{Height: 260, Pad: 20}},
+		// Every fit sizes the image within the box less the padding.
+		{"w=400&h=300&pad=20", params.Params{Width: 360, Height: 260, Pad: 20}},
+		{"w=400&h=300&fit=fill&pad=20", params.Params{Width: 360, Height: 260, Fit: params.FitFill, Pad: 20}},
+		{"w=400&h=300&fit=max&pad=20", params.Params{Width: 360, Height: 260, Fit: params.FitMax, Pad: 20}},
+		{"w=400&h=300&fit=min&pad=20", params.Params{Width: 360, Height: 260, Fit: params.FitMin, Pad: 20}},
+		{"w=400&h=300&fit=scale&pad=20", params.Params{Width: 360, Height: 260, Fit: params.FitScale, Pad: 20}},
+		// ar sets the box (400x300), the padding comes off it after.
+		{"w=400&ar=4:3&fit=crop&pad=20", params.Params{Width: 360, Height: 260, Fit: params.FitCrop, Pad: 20}},
+		// Per side: each side's own padding comes off its axis.
+		{"w=400&h=300&pad-left=50", params.Params{Width: 350, Height: 300, Padding: params.Sides{Left: 50}}},
+		{"w=400&h=300&pad=10&pad-top=40", params.Params{Width: 380, Height: 250, Padding: params.Sides{Top: 40, Right: 10, Bottom: 10, Left: 10}}},
+		{"h=300&pad-top=10&pad-bottom=30", params.Params{Height: 260, Padding: params.Sides{Top: 10, Bottom: 30}}},
+		// One pixel of room is enough.
+		{"w=41&pad=20", params.Params{Width: 1, Pad: 20}},
+		// dpr scales box and padding alike: 720 + 2 x 40 = 800 device px.
+		{"w=400&pad=20&dpr=2", params.Params{Width: 360, Pad: 20, DPR: 2}},
+		// At dpr 1.5 the pipeline rounds each part to device pixels: 71 CSS
+		// px would be 107 (106.5), and with 23 (22.5) each side 153, over
+		// the box's 152 (151.5); 70 gives 105 + 46 = 151.
+		{"w=101&pad=15&dpr=1.5", params.Params{Width: 70, Pad: 15, DPR: 1.5}},
+		// Without w and h the padding adds to the image's size.
+		{"pad=20", params.Params{Pad: 20}},
+		{"ar=1:1&fit=crop&pad=20", params.Params{Fit: params.FitCrop, AspectRatio: 1, Pad: 20}},
+		// A fraction of the image is a box only the pipeline knows: the
+		// padding still adds to it there.
+		{"w=0.5&pad=20", params.Params{WidthRatio: 0.5, Pad: 20}},
+	})
+	const room = "leaves no room for the image within w and h: imgix sizes the image with its padding to fit within them; give less padding or a larger size."
+	for query, want := range map[string]map[string]string{
+		"w=40&pad=20":                     {"pad": "The padding, 20 on the left and 20 on the right, " + room},
+		"w=400&h=30&pad=15":               {"pad": "The padding, 15 on the top and 15 on the bottom, " + room},
+		"w=100&pad-left=60&pad-right=40":  {"pad-left": "The padding, 60 on the left and 40 on the right, " + room, "pad-right": "The padding, 60 on the left and 40 on the right, " + room},
+		"h=50&pad=10&pad-top=40":          {"pad": "The padding, 40 on the top and 10 on the bottom, " + room, "pad-top": "The padding, 40 on the top and 10 on the bottom, " + room},
+		"w=100&h=100&pad=10&pad-right=90": {"pad": "The padding, 10 on the left and 90 on the right, " + room, "pad-right": "The padding, 10 on the left and 90 on the right, " + room},
+	} {
+		_, err := mustParseQuery(t, query)
+		var list params.Errors
+		got := map[string]string{}
+		if errors.As(err, &list) {
+			for _, e := range list {
+				got[e.Field] = e.Detail
+				if e.Status != http.StatusBadRequest {
+					t.Errorf("ParseQuery(%q): %s: status %d", query, e.Field, e.Status)
+				}
+			}
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("ParseQuery(%q) errors %q (%v), want %q", query, got, err, want)
+		}
+	}
+}
