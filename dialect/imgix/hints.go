@@ -43,13 +43,31 @@ func ClientHintHeaders(hints params.Hints) []string {
 // Quality to SaveDataQuality. A hint that is absent or not a number leaves
 // the parameter as the URL gives it. The answer varies on
 // ClientHintHeaders(p.ClientHints).
+//
+// p is ParseQuery's: its Width and Height are the box less the padding
+// (see applyPadding). The width hint is the whole image's, its padding
+// included, and loses the padding as w does (at least a pixel is left);
+// a DPR hint other than the URL's dpr rounds the box again for itself,
+// from Width plus the padding (which may be a pixel under the w asked
+// for, where the URL's own dpr took one off).
 func ApplyClientHints(p *params.Params, h http.Header) {
 	hints := p.ClientHints
+	s := p.PadSides()
+	within := func(box *int, a, b int) {
+		if *box > 0 && a+b > 0 {
+			*box = max(innerSide(*box+a+b, a, b, p.DevicePixelRatio()), 1)
+		}
+	}
 	if hints&params.HintDPR != 0 {
 		if v, ok := hintNumber(h, dprHeaders...); ok && v > 0 {
+			was := p.DPR
 			p.DPR = math.Min(math.Max(v, 1), 5)
 			if p.DPR == 1 {
 				p.DPR = 0
+			}
+			if p.DPR != was {
+				within(&p.Width, s.Left, s.Right)
+				within(&p.Height, s.Top, s.Bottom)
 			}
 		}
 	}
@@ -57,6 +75,9 @@ func ApplyClientHints(p *params.Params, h http.Header) {
 		if v, ok := hintNumber(h, widthHeaders...); ok && v >= 1 {
 			w := int(math.Round(v / p.DevicePixelRatio()))
 			p.Width, p.WidthRatio = min(max(w, 1), maxDimension), 0
+			if a, b := s.Left, s.Right; a+b > 0 {
+				p.Width = max(innerSide(p.Width, a, b, p.DevicePixelRatio()), 1)
+			}
 		}
 	}
 	if hints&params.HintSaveData != 0 && strings.EqualFold(strings.TrimSpace(h.Get(saveDataHeaders[0])), "on") {

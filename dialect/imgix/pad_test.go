@@ -73,3 +73,47 @@ func TestParseQueryPadWithinBox(t *testing.T) {
 		}
 	}
 }
+
+// The Width hint is the width of the whole image, its padding included:
+// the box it sets loses the padding as w's does. A DPR hint re-rounds the
+// box for the DPR it sets.
+func TestApplyClientHintsPadWithinBox(t *testing.T) {
+	for _, tt := range []struct {
+		query   string
+		headers map[string]string
+		want    params.Params
+	}{
+		// 800 device px at dpr 2: a 400 CSS px box, 360 of it the image's.
+		{"ch=width,dpr&pad=20", map[string]string{"Sec-CH-DPR": "2", "Sec-CH-Width": "800"},
+			params.Params{Width: 360, DPR: 2, Pad: 20, ClientHints: params.HintWidth | params.HintDPR}},
+		{"ch=width&w=0.5&pad=20", map[string]string{"Width": "400"},
+			params.Params{Width: 360, Pad: 20, ClientHints: params.HintWidth}},
+		// w=101 at dpr 1 keeps 71 of the box; under a DPR hint of 1.5 that
+		// would come out 153 device px of the box's 152 (see
+		// TestParseQueryPadWithinBox): 70.
+		{"ch=dpr&w=101&pad=15", map[string]string{"Sec-CH-DPR": "1.5"},
+			params.Params{Width: 70, DPR: 1.5, Pad: 15, ClientHints: params.HintDPR}},
+		// The URL's own dpr hinted again changes nothing.
+		{"ch=dpr&w=101&pad=15&dpr=1.5", map[string]string{"Sec-CH-DPR": "1.5"},
+			params.Params{Width: 70, DPR: 1.5, Pad: 15, ClientHints: params.HintDPR}},
+		// A width hint narrower than the padding leaves the image a pixel.
+		{"ch=width&pad=20", map[string]string{"Width": "30"},
+			params.Params{Width: 1, Pad: 20, ClientHints: params.HintWidth}},
+		// No padding: the hint is the box, as before.
+		{"ch=width&w=100", map[string]string{"Width": "320"},
+			params.Params{Width: 320, ClientHints: params.HintWidth}},
+	} {
+		p, err := mustParseQuery(t, tt.query)
+		if err != nil {
+			t.Fatalf("ParseQuery(%q): %v", tt.query, err)
+		}
+		h := http.Header{}
+		for k, v := range tt.headers {
+			h.Set(k, v)
+		}
+		ApplyClientHints(&p, h)
+		if p != tt.want {
+			t.Errorf("%s with %v: got %+v, want %+v", tt.query, tt.headers, p, tt.want)
+		}
+	}
+}
