@@ -15,6 +15,13 @@ func TestUploadcareURLs(t *testing.T) {
 	// resize stretches to both sides: 400x200 to 100x100, half and half.
 	s.pixel(t, "/img/-/resize/100x100/-/format/png/photo.jpg", 10, 50, red, 100, 100)
 	s.pixel(t, "/img/-/resize/100x100/-/format/png/photo.jpg", 90, 50, blue, 100, 100)
+	// stretch/off (as @nuxt/image writes it after the resize) still
+	// stretches where no side grows; where one would, both factors are
+	// divided by the larger: 400x200 at 300x300 is 200x200.
+	s.pixel(t, "/img/-/resize/100x100/-/stretch/off/-/format/png/photo.jpg", 10, 50, red, 100, 100)
+	s.pixel(t, "/img/-/resize/100x100/-/stretch/off/-/format/png/photo.jpg", 90, 50, blue, 100, 100)
+	s.image(t, "/img/-/resize/300x300/-/stretch/off/photo.jpg", "jpeg", 200, 200)
+	s.image(t, "/img/-/stretch/off/-/resize/800x800/photo.jpg", "jpeg", 200, 200)
 	// One side keeps the ratio; resize enlarges, preview never does.
 	s.image(t, "/img/-/resize/800x/-/format/jpeg/photo.jpg", "jpeg", 800, 400)
 	s.image(t, "/img/-/preview/800x800/photo.jpg", "jpeg", 400, 200)
@@ -31,7 +38,7 @@ func TestUploadcareURLs(t *testing.T) {
 	// format/auto picks by Accept.
 	s.image(t, "/img/-/resize/100x/-/format/auto/photo.jpg", "webp", 100, 50, "Accept", "image/avif;q=0,image/webp,*/*")
 	s.refused(t, "/img/-/smart_resize/100x100/photo.jpg", http.StatusBadRequest, "smart_resize")
-	s.refused(t, "/img/-/resize/100x100/-/stretch/off/photo.jpg", http.StatusBadRequest, "stretch")
+	s.refused(t, "/img/-/stretch/fill/-/resize/100x100/photo.jpg", http.StatusBadRequest, "stretch")
 	s.refused(t, "/img/-/rotate/45/photo.jpg", http.StatusBadRequest, "rotate")
 	s.refused(t, "/img/-/format/gif/photo.jpg", http.StatusBadRequest, "format")
 }

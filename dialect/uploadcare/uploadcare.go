@@ -25,8 +25,9 @@
 //     there are none, as Uploadcare falls back to its offsets.
 //   - crop/<W>x<H>[/<X>,<Y> | /center]: cuts that area (source pixels) at
 //     X, Y from the top-left corner (default 0,0) or centred.
-//   - stretch/on|off: off stops resize (one side only; with both sides it
-//     is a 400) and scale_crop from enlarging.
+//   - stretch/on|off: off stops resize and scale_crop from enlarging; a
+//     two-sided resize still stretches, its factors divided by the larger
+//     where that one is over 1 (params.FitScaleDown).
 //   - setfill/<color>: a hex colour (RGB or RRGGBB) for transparent areas.
 //   - format/jpeg|png|webp|auto|preserve: auto picks AVIF, then WebP by
 //     the Accept header; preserve (and no format) keeps the source's.
@@ -162,9 +163,6 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 			}
 		}
 		before = append(before, written{name, r.stepOf(name)})
-	}
-	if r.noStretch && r.size == "resize" && r.w != 0 && r.h != 0 {
-		errs.Add("stretch", "stretch/off with a resize of both sides is not supported: Matte cannot stretch an image to a box without enlarging it. Use preview (fitted, never enlarged) or scale_crop.")
 	}
 	if err := errs.Err(); err != nil {
 		return dialect.ImageURL{}, true, err
@@ -370,6 +368,13 @@ func (r *reader) params() params.Params {
 		p.Fit = params.FitMax
 	case "resize":
 		switch {
+		case r.w != 0 && r.h != 0 && r.noStretch:
+			// Uploadcare: "off — an image won't be scaled up". It does not
+			// say how a two-sided resize shrinks where one side would
+			// grow; Matte stretches to the box where neither factor is
+			// over 1 and otherwise divides both by the larger, so no side
+			// is enlarged (scaledown, as Supabase's fill).
+			p.Fit = params.FitScaleDown
 		case r.w != 0 && r.h != 0:
 			p.Fit = params.FitScale
 		case r.noStretch:

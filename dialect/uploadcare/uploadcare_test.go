@@ -25,6 +25,10 @@ func TestParseValid(t *testing.T) {
 		{id + "/-/resize/400x300/-/format/webp/-/quality/smart/", id, "", params.Params{Width: 400, Height: 300, Fit: params.FitScale, Format: params.FormatWebP}},
 		{id + "/-/resize/400x/", id, "", params.Params{Width: 400}},
 		{id + "/-/resize/x300/-/stretch/off/", id, "", params.Params{Height: 300, Fit: params.FitMax}},
+		// @nuxt/image 2.1.0's uploadcare provider for {width:400,height:400,fit:'contain'};
+		// Uploadcare: stretch "off — an image won't be scaled up".
+		{id + "/-/resize/400x400/-/stretch/off/", id, "", params.Params{Width: 400, Height: 400, Fit: params.FitScaleDown}},
+		{id + "/-/stretch/off/-/resize/400x300/", id, "", params.Params{Width: 400, Height: 300, Fit: params.FitScaleDown}},
 		{id + "/-/preview/", id, "", params.Params{Width: 2048, Height: 2048, Fit: params.FitMax}},
 		{id + "/-/preview/640x480/image.jpg", id + "/image.jpg", "", params.Params{Width: 640, Height: 480, Fit: params.FitMax}},
 		{id + "/-/scale_crop/300x200/", id, "", params.Params{Width: 300, Height: 200, Fit: params.FitCrop}},
@@ -66,7 +70,6 @@ func TestParseInvalid(t *testing.T) {
 		{id + "/-/preview/400x/", []string{"preview"}, "is not valid"},
 		{id + "/-/resize/400x300/-/preview/", []string{"preview"}, "give one of preview, resize, scale_crop"},
 		{id + "/-/resize/400x/-/resize/300x/", []string{"resize"}, "given twice"},
-		{id + "/-/resize/400x300/-/stretch/off/", []string{"stretch"}, "not supported"},
 		{id + "/-/stretch/fill/", []string{"stretch"}, "on or off"},
 		{id + "/-/scale_crop/300x200/smart/", []string{"scale_crop"}, "center, top, bottom, left, right or <X>p,<Y>p"},
 		{id + "/-/scale_crop/300x200/smart_faces_points/", []string{"scale_crop"}, "Matte's only smart type"},
