@@ -53,11 +53,20 @@ func TestCloudinaryURLs(t *testing.T) {
 		want(t, "chain", s.png(t, up+"c_crop,w_200,h_200,g_east/c_scale,w_50/f_png/img/photo.jpg", 50, 50), 25, 25, blue)
 		s.refused(t, up+"c_crop,w_100,h_100,x_500/img/photo.jpg", http.StatusBadRequest, "x")
 	})
-	t.Run("a_90 turns the source before it is sized", func(t *testing.T) {
+	t.Run("a_90 turns the source before it is sized, or the box with it", func(t *testing.T) {
 		// Clockwise: the left (red) column becomes the top row.
 		img := s.png(t, up+"a_90/w_100/f_png/img/photo.jpg", 100, 200)
 		want(t, "a_90", img, 50, 20, red)
 		want(t, "a_90", img, 50, 180, blue)
+		// url-gen's .resize(scale().width(300)).rotate(byAngle(90)): the
+		// turn after the resize, read as the turn first and the turned box.
+		img = s.png(t, up+"c_scale,w_300/a_90/f_png/v1/img/photo.jpg", 150, 300)
+		want(t, "c_scale,w_300/a_90", img, 75, 20, red)
+		want(t, "c_scale,w_300/a_90", img, 75, 280, blue)
+		// g_west keeps the red half, which a_90 then brings to the top.
+		img = s.png(t, up+"c_fill,w_100,h_100,g_west/a_90/f_png/img/photo.jpg", 100, 100)
+		want(t, "c_fill,g_west/a_90", img, 50, 80, red)
+		s.refused(t, up+"w_100/e_blur/a_90/img/photo.jpg", http.StatusBadRequest, "a")
 		img = s.png(t, up+"w_100,a_hflip,f_png/img/photo.jpg", 100, 50)
 		want(t, "a_hflip", img, 10, 25, blue)
 	})

@@ -76,12 +76,17 @@ type chain struct {
 	colorize int
 	co       params.Color
 	coSet    bool
+	// turnAfter is a component that only turns by a multiple of 90
+	// written after the resize (and nothing but colour steps between):
+	// finish moves the turn before the resize, as Matte's pipeline applies
+	// it, and turns the resize's box with it (turnedBox). -1: none.
+	turnAfter int
 }
 
 // readChain reads the components into one Params; prefix is the cloud's,
 // for the path of an image layer.
 func readChain(comps []string, prefix string) (params.Params, error) {
-	ch := chain{seen: map[string]int{}, maxRank: rankFree, colorize: -1}
+	ch := chain{seen: map[string]int{}, maxRank: rankFree, colorize: -1, turnAfter: -1}
 	if len(comps) > maxChain {
 		return params.Params{}, params.Errors{params.BadParam("transformation", fmt.Sprintf("The URL chains %d components; Matte reads at most %d.", len(comps), maxChain))}
 	}
@@ -173,10 +178,62 @@ func (ch *chain) component(i int, comp string) {
 	if hi == rankFree {
 		return
 	}
+	if lo == rankTurn && hi == rankTurn && !g.any && ch.turnMovable() {
+		ch.turnAfter = i // a right-angle turn after the resize: finish moves it before
+		return
+	}
 	if lo < ch.maxRank {
 		ch.fail(params.BadParam(first, fmt.Sprintf("The component %s asks for a step that Matte's pipeline applies before what an earlier component asks for, so the chain cannot be read as one request; reorder the components (crop, resize, colour effects, blur and sharpening, border and corners) or combine them.", params.QuoteShort(comp))))
 	}
 	ch.maxRank = max(ch.maxRank, hi)
+}
+
+// turnMovable reports whether a component that only turns by a multiple
+// of 90, read now, may be moved before the resize already read: a resize
+// (not only a c_crop region) was read, and after it nothing but the colour
+// steps, which act on each pixel alone and so do not care which way the
+// image faces. Turning the resized image then equals resizing the turned
+// image to the turned box (turnedBox says which boxes it can turn).
+func (ch *chain) turnMovable() bool {
+	if ch.maxRank < rankResize || ch.maxRank > rankBlackWhite || len(ch.geoms) == 0 {
+		return false
+	}
+	return ch.geoms[len(ch.geoms)-1].c != "crop"
+}
+
+// compass is g's compass points clockwise from north; a clockwise quarter
+// turn moves each two places on.
+var compass = []string{"north", "north_east", "east", "south_east", "south", "south_west", "west", "north_west"}
+
+// turnedBox returns g, a resize written before a clockwise turn of turns
+// quarters, as the resize of the turned image that gives the same picture:
+// for an odd turn the sides (and ar) swap, and the gravity turns with the
+// image (g_north before a_90 keeps what a_90 brings to the east). Sides as
+// fractions of the source's, w_auto and the gravities that look at the
+// content (auto, face, faces: found on the image as it faces) are not
+// turned exactly, so they are a 400.
+func turnedBox(g geometry, turns int) (geometry, *params.Error) {
+	switch {
+	case g.wRatio != 0 || g.hRatio != 0:
+		return g, params.BadParam(map[bool]string{true: "w", false: "h"}[g.wRatio != 0], "A resize by a fraction of the source's side followed by a turn is not supported: Matte turns first, and the fraction would be of the other side. Give the side in pixels, or turn first.")
+	case g.autoW:
+		return g, params.BadParam("w", "w_auto followed by a turn is not supported: Matte turns first, and the hinted width would size the other side. Turn first.")
+	case g.g == "auto" || g.g == "face" || g.g == "faces":
+		return g, params.BadParam("g", "g_"+g.g+" followed by a turn is not supported: Matte turns first and would look for it on the turned image. Turn first.")
+	}
+	if turns%2 == 1 {
+		g.w, g.h = g.h, g.w
+		if g.ar != 0 {
+			g.ar = 1 / g.ar
+		}
+	}
+	for i, c := range compass {
+		if g.g == c {
+			g.g = compass[(i+2*turns)%len(compass)]
+			break
+		}
+	}
+	return g, nil
 }
 
 // refused is the 400 for a parameter Matte does not read.
@@ -290,6 +347,16 @@ func aspectRatio(v string) (float64, error) {
 
 // finish combines the geometry and the settings that depend on it.
 func (ch *chain) finish() {
+	if ch.turnAfter >= 0 {
+		last := len(ch.geoms) - 1
+		turns, _ := ch.p.QuarterTurns()
+		g, err := turnedBox(ch.geoms[last], turns)
+		if err != nil {
+			ch.fail(err)
+			return
+		}
+		ch.geoms[last] = g
+	}
 	switch len(ch.geoms) {
 	case 0:
 	case 1:

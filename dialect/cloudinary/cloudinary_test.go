@@ -86,6 +86,16 @@ func TestParseValid(t *testing.T) {
 		{up + "a_ignore/sample.jpg", "/sample.jpg", "", params.Params{Orientation: 1}},
 		{up + "a_90/w_100/sample.jpg", "/sample.jpg", "", params.Params{Rotate: 90, Width: 100}},
 		{up + "w_100/a_45/sample.jpg", "/sample.jpg", "", params.Params{Rotate: 45, Width: 100}},
+		// A right angle after the resize (url-gen's .resize(...).rotate(byAngle(90))) is
+		// the turn first and the turned box: sides, ar and gravity turn with the image.
+		{"/demo/image/upload/c_scale,w_300/a_90/v1/img/photo.jpg", "/img/photo.jpg", "", params.Params{Rotate: 90, Height: 300}},
+		{up + "c_scale,w_300,h_200/a_-90/sample.jpg", "/sample.jpg", "", params.Params{Rotate: 270, Width: 200, Height: 300, Fit: params.FitScale}},
+		{up + "c_fill,w_300,h_200,g_north/a_90/sample.jpg", "/sample.jpg", "", params.Params{Rotate: 90, Width: 200, Height: 300, Fit: params.FitCrop, Crop: params.CropRight}},
+		{up + "c_fill,w_300,h_200,g_north_west/a_270/sample.jpg", "/sample.jpg", "", params.Params{Rotate: 270, Width: 200, Height: 300, Fit: params.FitCrop, Crop: params.CropBottomLeft}},
+		{up + "c_fill,w_300,h_200,g_east/a_180/sample.jpg", "/sample.jpg", "", params.Params{Rotate: 180, Width: 300, Height: 200, Fit: params.FitCrop, Crop: params.CropLeft}},
+		{up + "c_fill,w_300,ar_3:2/e_grayscale/a_90/sample.jpg", "/sample.jpg", "", params.Params{Rotate: 90, Width: 200, Height: 300, Fit: params.FitCrop, Saturation: -100}},
+		{up + "c_crop,w_50,h_40,x_1,y_2/c_limit,w_30/a_90/sample.jpg", "/sample.jpg", "", params.Params{Rotate: 90, Height: 30, Fit: params.FitMax, Rect: params.Rect{X: 1, Y: 2, W: 50, H: 40}}},
+		{up + "c_crop,w_50,h_40,x_1,y_2/a_90/sample.jpg", "/sample.jpg", "", params.Params{Rotate: 90, Rect: params.Rect{X: 1, Y: 2, W: 50, H: 40}}},
 		// r_: one radius, CSS's shorthands, max.
 		{up + "r_20/sample.jpg", "/sample.jpg", "", params.Params{Mask: params.ShapeCorners, CornerRadius: params.Corners{TopLeft: 20, TopRight: 20, BottomRight: 20, BottomLeft: 20, Set: true}}},
 		{up + "r_10:40/sample.jpg", "/sample.jpg", "", params.Params{Mask: params.ShapeCorners, CornerRadius: params.Corners{TopLeft: 10, TopRight: 40, BottomRight: 10, BottomLeft: 40, Set: true}}},
@@ -209,7 +219,13 @@ func TestParseInvalid(t *testing.T) {
 		// Chains Matte cannot read as one request.
 		{up + "e_blur/e_grayscale/sample.jpg", []string{"e_grayscale"}, "reorder"},
 		{up + "e_grayscale/w_100/sample.jpg", []string{"w"}, "reorder"},
-		{up + "w_100/a_90/sample.jpg", []string{"a"}, "reorder"},
+		{up + "w_100/e_blur/a_90/sample.jpg", []string{"a"}, "reorder"},
+		{up + "c_pad,w_100,h_50/a_90/sample.jpg", []string{"a"}, "reorder"},
+		{up + "e_grayscale/a_90/sample.jpg", []string{"a"}, "reorder"},
+		{up + "w_0.5/a_90/sample.jpg", []string{"w"}, "fraction of the source's side"},
+		{up + "w_auto/a_90/sample.jpg", []string{"w"}, "w_auto followed by a turn"},
+		{up + "c_fill,w_10,h_10,g_face/a_90/sample.jpg", []string{"g"}, "g_face followed by a turn"},
+		{up + "w_100/a_90/h_50/sample.jpg", []string{"h"}, "resizes again"},
 		{up + "a_45/w_100/sample.jpg", []string{"w"}, "reorder"},
 		{up + "w_100/c_fill,w_50,h_50/sample.jpg", []string{"c"}, "resizes again"},
 		// Matte pads after its colour steps: a colour effect on the padded
