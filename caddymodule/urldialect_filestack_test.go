@@ -48,6 +48,9 @@ http://localhost:9080 {
 	s.image(t, "/resize=width:400,height:300,fit:crop/output=format:webp/compress"+h, "webp", 400, 300)
 	s.image(t, hy+"/resize=fit:crop,width:200,height:150/auto_image/AbCd0123", "webp", 200, 150, "Accept", "image/webp,*/*")
 	s.image(t, hy+"/resize=width:320/output=format:png/AbCd0123", "png", 320, 160)
+	// filestack-js's {cache: false}: Filestack's cache control, ignored.
+	s.image(t, hy+"/cache=false/resize=width:300/AbCd0123", "jpeg", 300, 150)
+	s.image(t, "/resize=width:300/cache=expiry:3600"+h, "jpeg", 300, 150)
 	// crop cuts source pixels; flop mirrors left to right.
 	s.pixel(t, "/crop=dim:[0,0,200,200]/output=format:png"+h, 150, 100, red, 200, 200)
 	s.pixel(t, "/flop/output=format:png"+h, 50, 100, blue, 400, 200)

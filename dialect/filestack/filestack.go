@@ -50,6 +50,10 @@
 //   - pjpg=quality:Q: a progressive JPEG, Q 1-100.
 //   - compress, compress=metadata:false, no_metadata: read and ignored
 //     (Matte strips metadata; metadata:true is a 400).
+//   - cache=false, cache=expiry:<1-31536000|max>: Filestack's control of
+//     its own CDN cache (filestack-js writes cache=false for
+//     transform(h, {cache: false})), not an image task: read and ignored,
+//     Matte's cache having its own settings.
 //   - blur=amount:A (0-20, default 2): a Gaussian blur of sigma A.
 //   - sharpen=amount:A (0-20, default 2): Matte's sharpen at 5 times A.
 //   - monochrome: grey (saturation -100). negative: inverted colours.
@@ -75,7 +79,7 @@
 // may stand before which); another order is a 400 naming the first task
 // that comes too late. Every other Filestack task (watermark, crop_faces,
 // detect_faces, rounded_corners, border, shadow, modulate, enhance,
-// upscale, security, cache, ...) and every key not above is a 400 naming
+// upscale, security, ...) and every key not above is a 400 naming
 // it, as is a bad value: the field is the task ("resize"), or the task and
 // key ("resize.width").
 package filestack
@@ -122,6 +126,7 @@ var keys = map[string][]string{
 	"blur": {"amount"}, "sharpen": {"amount"}, "monochrome": nil, "negative": nil, "sepia": {"tone"},
 	"pixelate": {"amount"}, "circle": {"background"},
 	"pixelate_faces": {"amount", "faces", "type"}, "blur_faces": {"amount", "faces", "type"},
+	"cache": {"expiry"},
 }
 
 // unsupported are Filestack's other task names: claimed, and refused.
@@ -130,14 +135,14 @@ var unsupported = map[string]bool{
 	"rounded_corners": true, "vignette": true, "polaroid": true, "torn_edges": true, "shadow": true,
 	"border": true, "blackwhite": true, "oil_paint": true, "modulate": true, "partial_pixelate": true,
 	"partial_blur": true, "collage": true, "upscale": true, "enhance": true, "redeye": true, "ascii": true,
-	"urlscreenshot": true, "security": true, "cache": true, "store": true, "video_convert": true,
+	"urlscreenshot": true, "security": true, "store": true, "video_convert": true,
 	"doc_to_images": true, "pdfinfo": true, "pdfconvert": true, "zip": true, "smart_crop": true,
 	"animate": true, "debug": true, "metadata": true, "tags": true, "sfw": true, "imagesize": true,
 	"fallback": true, "ocr": true, "copyright": true, "minify_css": true, "minify_js": true,
 }
 
 // supported lists the task names for the 400 on another task.
-const supported = "resize, crop, rotate, flip, flop, output, quality, auto_image, pjpg, compress, no_metadata, blur, sharpen, monochrome, negative, sepia, pixelate, circle, pixelate_faces, blur_faces"
+const supported = "resize, crop, rotate, flip, flop, output, quality, auto_image, pjpg, compress, no_metadata, blur, sharpen, monochrome, negative, sepia, pixelate, circle, pixelate_faces, blur_faces, cache"
 
 // allowed completes "<task>.<key> must be ...".
 var allowed = map[string]string{
@@ -156,7 +161,13 @@ var allowed = map[string]string{
 	"pixelate_faces.amount": "an integer from 2 to 100", "blur_faces.amount": "a number from 0 to 20",
 	"pixelate_faces.faces": "all (Matte obscures every face it finds)", "blur_faces.faces": "all (Matte obscures every face it finds)",
 	"pixelate_faces.type": "rect (Matte obscures each face's box)", "blur_faces.type": "rect (Matte obscures each face's box)",
+	"cache.expiry": "an integer from 1 to 31536000 (seconds), or max",
 }
+
+// maxCacheExpiry is cache=expiry's bound, a year in seconds, as Filestack
+// documents it ("Valid range: 1...31536000", filestack-swift's
+// CacheTransform).
+const maxCacheExpiry = 31536000
 
 const colour = "a hex colour (RGB, RRGGBB or RRGGBBAA, no #) or a CSS colour name"
 
@@ -232,6 +243,14 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 			continue
 		case hasOpts && opts == "":
 			errs.Add(name, fmt.Sprintf("%s= has no options; write %s=<key>:<value>, or %s alone.", name, name, name))
+			continue
+		case name == "cache" && opts == "false":
+			// Filestack's "always a newly converted file": its cache, not
+			// the image; Matte's cache is its own.
+			seen[name] = true
+			continue
+		case name == "cache" && !hasOpts:
+			errs.Add(name, "cache alone is not a Filestack task; write cache=false or cache=expiry:<seconds>.")
 			continue
 		}
 		seen[name] = true
@@ -408,6 +427,12 @@ func (r *reader) read(errs *urlform.Errors, task string, vals map[string]string)
 		case "output.compress", "output.strip":
 			if _, err := urlform.Bool(v); err != nil {
 				bad(nil)
+			}
+		case "cache.expiry":
+			// How long Filestack's CDN keeps the converted file: read and
+			// ignored, as Matte's cache has its own settings.
+			if v != "max" {
+				intIn(1, maxCacheExpiry)
 			}
 		case "compress.metadata":
 			if v != "false" {

@@ -45,6 +45,11 @@ func TestParseValid(t *testing.T) {
 		{"/rotate=deg:exif" + h, h, "", params.Params{}},
 		{"/flip/flop/no_metadata" + h, h, "", params.Params{Flip: params.FlipHV}},
 		{"/flop/auto_image" + h, h, "", params.Params{Flip: params.FlipH, AutoFormat: true}},
+		// filestack-js's transform(H, {cache: false, resize: {width: 300}}), with the API
+		// key as the prefix: Filestack's cache control, ignored.
+		{"/AbCdEf123/cache=false/resize=width:300" + h, "/AbCdEf123" + h, "", params.Params{Width: 300}},
+		{"/resize=width:300/cache=expiry:31536000" + h, h, "", params.Params{Width: 300}},
+		{"/cache=expiry:max/flip" + h, h, "", params.Params{Flip: params.FlipV}},
 		{"/output=format:jpg,quality:80,compress:true,strip:true" + h, h, "", params.Params{Format: params.FormatJPEG, Quality: 80}},
 		{"/output=format:pjpg" + h, h, "", params.Params{Format: params.FormatJPEG, Variant: params.VariantProgressive}},
 		{"/output=format:png,background:FFFFFF" + h, h, "", params.Params{Format: params.FormatPNG, Background: white}},
@@ -103,6 +108,11 @@ func TestParseInvalid(t *testing.T) {
 		{"/output=format:webp/auto_image" + h, []string{"auto_image"}, "not both"},
 		{"/compress=metadata:true" + h, []string{"compress.metadata"}, "Matte always strips metadata"},
 		{"/flip=x:1" + h, []string{"flip.x"}, "(none)"},
+		{"/cache=true" + h, []string{"cache"}, "is not valid"},
+		{"/cache/no_metadata" + h, []string{"cache"}, "cache=false or cache=expiry"},
+		{"/cache=expiry:0" + h, []string{"cache.expiry"}, "from 1 to 31536000"},
+		{"/cache=expiry:31536001" + h, []string{"cache.expiry"}, "from 1 to 31536000"},
+		{"/cache=false/cache=expiry:60" + h, []string{"cache"}, "given twice"},
 		{"/blur=amount:21" + h, []string{"blur.amount"}, "from 0 to 20"},
 		{"/pixelate=amount:1" + h, []string{"pixelate.amount"}, "from 2 to 100"},
 		{"/sepia=tone:101" + h, []string{"sepia.tone"}, "from 0 to 100"},
