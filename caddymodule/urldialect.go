@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,6 +43,7 @@ import (
 	"github.com/jebosio/matte/dialect/uploadcare"
 	"github.com/jebosio/matte/dialect/wordpress"
 	"github.com/jebosio/matte/dialect/wsrv"
+	"github.com/jebosio/matte/fetch"
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/signature"
 )
@@ -207,6 +209,9 @@ func (h *Handler) serveURLDialect(w http.ResponseWriter, r *http.Request, rawQue
 		if err != nil {
 			return true, h.writeError(w, r, err)
 		}
+		if iu.AsIs {
+			return true, h.passDialectSource(w, r, iu, earliest(signedExpires, iu.Expires), next)
+		}
 		// A dialect's client hints (ImageKit's w-auto, dpr-auto) apply as
 		// imgix's ch does.
 		imgix.ApplyClientHints(&iu.Params, r.Header)
@@ -261,6 +266,110 @@ var errRemoteNotAllowed = &params.Error{Status: http.StatusForbidden, Code: "rem
 func (h *Handler) allowRemote() error {
 	if h.Origin == nil || len(h.Origin.AllowHosts) == 0 {
 		return errRemoteNotAllowed
+	}
+	return nil
+}
+
+// passDialectSource answers a dialect URL that asks for its source as it is
+// (dialect.ImageURL.AsIs: imgproxy's raw, ImageKit's orig-true) with the
+// source's own bytes, never decoded, as a URL without Matte parameters is
+// answered: a path on this site from the next handler (through the site's
+// routes, as the transform path asks for it, when it is not the path the
+// client asked for), the origin URL's resource by passOrigin, a remote URL
+// by passRemote; each carries exactly the confinement the plain
+// pass-through gives it. Params' Download and DownloadName (imgproxy's att
+// and fn) set the Content-Disposition, the source's own name by default.
+func (h *Handler) passDialectSource(w http.ResponseWriter, r *http.Request, iu dialect.ImageURL, expires time.Time, next caddyhttp.Handler) error {
+	// An expiring URL still may not be kept past its end.
+	w = untilExpiry(w, expires)
+	setDisposition := func(hdr http.Header) {
+		name := iu.Source
+		if u, err := url.Parse(iu.Source); err == nil && iu.Remote() {
+			name = u.Path
+		}
+		switch {
+		case iu.Params.Download:
+			hdr.Set("Content-Disposition", attachment(iu.Params.DownloadName, name, ""))
+		case iu.Params.DownloadName != "":
+			hdr.Set("Content-Disposition", disposition("inline", iu.Params.DownloadName, name, ""))
+		}
+	}
+	if iu.Remote() {
+		if err := h.allowRemote(); err != nil {
+			return h.writeError(w, r, err)
+		}
+		setDisposition(w.Header())
+		return h.passRemote(w, r, iu.Source)
+	}
+	sr := r.Clone(r.Context())
+	sr.URL.Path, sr.URL.RawPath, sr.URL.RawQuery = iu.Source, "", iu.Query
+	sr.RequestURI = sr.URL.RequestURI()
+	switch {
+	case h.fromOrigin(iu.Source):
+		setDisposition(w.Header())
+		return h.passOrigin(w, sr, iu.Query)
+	case iu.Source == r.URL.Path:
+		setDisposition(w.Header())
+		return next.ServeHTTP(newSendfileWriter(w), sr)
+	}
+	// Another path than the client's: through the site's routes, so that
+	// its auth and matchers decide on it as on the transform path's
+	// source request (fetchViaRoutes); the matte handler on its way passes
+	// the subrequest untransformed (isSubrequest).
+	sub, srv, ok := subrequest(sr)
+	if !ok {
+		setDisposition(w.Header())
+		return next.ServeHTTP(newSendfileWriter(w), sr)
+	}
+	if prefix := routePrefix(r); prefix != "" {
+		u := *sub.URL
+		u.Path = prefix + u.Path
+		sub.URL = &u
+		sub.RequestURI = u.RequestURI()
+	}
+	// The routes set their headers afresh: what the response has so far
+	// would be doubled.
+	clear(w.Header())
+	setDisposition(w.Header())
+	err, aborted := serveRoutes(srv, newSendfileWriter(w), sub)
+	if aborted {
+		panic(http.ErrAbortHandler)
+	}
+	return err
+}
+
+// passRemote answers with a remote source's bytes untouched, fetched by
+// the SSRF-safe fetcher under the origin block's allowlist (allowRemote,
+// checked by the caller) as the transform path fetches it, and confined as
+// an origin's file is (confineOriginBytes). Only an image passes: the
+// transform path refuses any other answer (502), and this one must not
+// make the site a proxy for other content.
+func (h *Handler) passRemote(w http.ResponseWriter, r *http.Request, src string) error {
+	hold := h.holdBytes()
+	defer hold.Release()
+	res, err := h.guard.fetcher.Fetch(r.Context(), fetch.Request{URL: src, Accept: "image/*",
+		IfNoneMatch: r.Header.Get("If-None-Match"), IfModifiedSince: r.Header.Get("If-Modified-Since"), Reserve: h.reserveFor(hold)})
+	if err != nil {
+		return h.writeError(w, r, upstreamError(err))
+	}
+	if !res.NotModified && !isImage(mediaType(res.ContentType)) {
+		return h.writeError(w, r, &params.Error{Status: http.StatusBadGateway, Code: params.CodeUpstream, Title: "Bad gateway",
+			Detail: "The remote source did not answer with an image."})
+	}
+	for _, k := range passedHeaders {
+		if v := res.Header.Get(k); v != "" {
+			w.Header().Set(k, v)
+		}
+	}
+	confineOriginBytes(w.Header(), res.NotModified)
+	if res.NotModified {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(res.Body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(res.Body)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package caddymodule_test
 
 import (
+	"bytes"
 	"image"
 	"net/http"
 	"strings"
@@ -58,8 +59,17 @@ func TestImageKitURLs(t *testing.T) {
 		want(t, "pad_extract", img, 55, 150, red)
 		want(t, "pad_extract", img, 445, 150, blue)
 	})
+	// orig-true is the stored file byte for byte (README: "the source as
+	// it is"), in the query form and in the path form (whose source is
+	// asked of the site's routes).
 	t.Run("orig-true answers the source as it is", func(t *testing.T) {
-		s.image(t, "/img/photo.jpg?tr=orig-true,w-100,f-png", "jpeg", 400, 200)
+		stored := testPhoto(t)
+		for _, path := range []string{"/img/photo.jpg?tr=orig-true,w-100,f-png", "/tr:w-100,orig-true/img/photo.jpg"} {
+			res, body := get(t, s.tester, s.base+path)
+			if res.StatusCode != http.StatusOK || !bytes.Equal(body, stored) {
+				t.Errorf("GET %s: status %d, %d bytes, want the stored file's %d bytes as they are", path, res.StatusCode, len(body), len(stored))
+			}
+		}
 	})
 	t.Run("bg-blurred fills the padding with the image blurred", func(t *testing.T) {
 		img := s.png(t, "/img/photo.jpg?tr=w-200,h-200,cm-pad_resize,bg-blurred,f-png", 200, 200)

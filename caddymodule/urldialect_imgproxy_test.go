@@ -76,10 +76,36 @@ func TestImgproxyURLs(t *testing.T) {
 		s.image(t, "/insecure/rs:fit:100:100/exar:1/plain//img/photo.jpg", "jpeg", 100, 100)
 		s.image(t, "/insecure/rs:fit:800:200/exar:1/plain//img/photo.jpg", "jpeg", 800, 200) // 400x200 (never enlarged) padded to 4:1
 	})
+	// raw:1 is the stored file byte for byte (README: "the source as it
+	// is"), not a re-encoding of it, whether the source is the site's, a
+	// remote URL's or an SVG; fn and att still name it.
 	t.Run("raw answers the source as it is", func(t *testing.T) {
-		res, body := get(t, s.tester, s.base+"/insecure/raw:1/w:100/f:png/plain//img/photo.jpg")
-		if f, w, h := imageSize(t, body); res.StatusCode != http.StatusOK || f != "jpeg" || w != 400 || h != 200 {
-			t.Errorf("raw:1: status %d, %s %dx%d, want the stored 400x200 JPEG", res.StatusCode, f, w, h)
+		stored := testPhoto(t)
+		remote := base64.RawURLEncoding.EncodeToString([]byte(s.remote + "/photo.jpg"))
+		for _, path := range []string{
+			"/insecure/raw:1/w:100/f:png/plain//img/photo.jpg",
+			"/insecure/raw:1/w:100/plain/local:///img/photo.jpg@png",
+			"/insecure/raw:1/q:10/" + remote,
+		} {
+			res, body := get(t, s.tester, s.base+path)
+			if res.StatusCode != http.StatusOK || !bytes.Equal(body, stored) {
+				t.Errorf("GET %s: status %d, %d bytes, want the stored file's %d bytes as they are", path, res.StatusCode, len(body), len(stored))
+			}
+		}
+		res, body := get(t, s.tester, s.base+"/insecure/raw:1/att:1/fn:shoe/plain//img/photo.jpg")
+		if cd := res.Header.Get("Content-Disposition"); !bytes.Equal(body, stored) || cd != `attachment; filename=shoe` {
+			t.Errorf("raw:1 with att:1/fn:shoe: %d bytes, Content-Disposition %q, want the stored file as attachment; filename=shoe", len(body), cd)
+		}
+		res, _ = get(t, s.tester, s.base+"/insecure/raw:1/att:1/plain//img/photo.jpg")
+		if cd := res.Header.Get("Content-Disposition"); cd != `attachment; filename=photo.jpg` {
+			t.Errorf("raw:1 with att:1: Content-Disposition %q, want the source's own name", cd)
+		}
+		// A remote SVG passes untouched, confined as an origin's file.
+		svg := base64.RawURLEncoding.EncodeToString([]byte(s.remote + "/logo.svg"))
+		res, body = get(t, s.tester, s.base+"/insecure/raw:1/"+svg)
+		if res.StatusCode != http.StatusOK || string(body) != testSVG || res.Header.Get("X-Content-Type-Options") != "nosniff" ||
+			res.Header.Get("Content-Security-Policy") == "" || res.Header.Get("Set-Cookie") != "" {
+			t.Errorf("raw:1 of a remote SVG: status %d, %q, headers %v; want the SVG as it is, nosniff, with a CSP and no cookie", res.StatusCode, body, res.Header)
 		}
 	})
 	t.Run("Pro's colour options", func(t *testing.T) {

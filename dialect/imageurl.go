@@ -76,6 +76,12 @@ type ImageURL struct {
 	// fiu). FallbackField is the option that named it, in the dialect's own
 	// spelling, for an error about that image.
 	Fallback, FallbackField string
+	// AsIs asks for the source's own bytes, untouched (imgproxy's raw,
+	// ImageKit's orig-true): the handler passes it through as it does a
+	// URL without Matte parameters, never decoding it. Params then carries
+	// only Download and DownloadName (the Content-Disposition), and
+	// Fallback is not used.
+	AsIs bool
 }
 
 // Remote reports whether the source is an absolute URL, not a path on

@@ -58,8 +58,10 @@
 //     true/false (lossless). t: true, or a tolerance 1 to 99 (trim; the
 //     colour distance, 10 by default). pr-true: a JPEG answer is progressive
 //     (other formats ignore it).
-//   - orig-true: the source as it is; every other transform is ignored, as
-//     in ImageKit (di- aside).
+//   - orig-true: the source as it is, its bytes untouched
+//     (dialect.ImageURL.AsIs); every other transform is ignored, as in
+//     ImageKit, and so is di- (nothing is decoded: a missing source
+//     answers as its origin does).
 //   - di-<path>: the default image, answered in place of a source that is
 //     missing (its origin answers 404 or 410), transformed as the URL asks:
 //     a path on this site from its root, its / written as @@ as ImageKit's
@@ -189,7 +191,11 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		return dialect.ImageURL{}, true, err
 	}
 	out.Params = p
-	if t.fallback != "" {
+	// orig-true passes the source through untouched: nothing is decoded,
+	// so di's image has no place (a missing source answers as its origin
+	// does).
+	out.AsIs = t.orig
+	if t.fallback != "" && !t.orig {
 		out.Fallback, out.FallbackField = t.fallback, "di"
 	}
 	if p.Watermark.Image != "" {

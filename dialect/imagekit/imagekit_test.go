@@ -86,8 +86,6 @@ func TestParseValid(t *testing.T) {
 		// the region padded to w x h with bg, white by default.
 		{img + "?tr=w-700,h-700,cm-pad_extract,bg-F3F3F3", img, "", params.Params{Width: 700, Height: 700, Fit: params.FitFillMax,
 			Region: params.Region{W: 700, H: 700}, Background: params.Color{R: 0xf3, G: 0xf3, B: 0xf3, A: 255, Set: true}}},
-		// orig-true: the source as it is, whatever else is asked.
-		{img + "?tr=orig-true,w-100,f-png", img, "", params.Params{}},
 		{img + "?tr=orig-false,w-100", img, "", params.Params{Width: 100}},
 		// bg-blurred fills cm-pad_resize's padding with the image blurred.
 		{img + "?tr=w-300,h-200,cm-pad_resize,bg-blurred", img, "", params.Params{Width: 300, Height: 200, Fit: params.FitFill, FillBlur: true}},
@@ -405,6 +403,18 @@ func TestParseLayers(t *testing.T) {
 	})
 }
 
+// TestOrig: orig-true asks for the source as it is (ImageURL.AsIs, passed
+// through untouched), whatever else is asked, di included: nothing is
+// decoded, so a missing source answers as its origin does.
+func TestOrig(t *testing.T) {
+	urltest.CheckParses(t, New(), map[string]dialect.ImageURL{
+		"/a.jpg?tr=orig-true,w-100,f-png":         {Source: "/a.jpg", AsIs: true},
+		"/tr:w-100,orig-true/a.jpg?v=1":           {Source: "/a.jpg", Query: "v=1", AsIs: true},
+		"/a.jpg?tr=orig-true,di-img@@missing.jpg": {Source: "/a.jpg", AsIs: true},
+		"/a.jpg?tr=orig-false,w-100":              {Params: params.Params{Width: 100}, Source: "/a.jpg"},
+	})
+}
+
 // TestDefaultImage: di-<path> names the image answered in place of a
 // missing source, a path from the site's root with its / written as @@, as
 // ImageKit's SDKs write it (leading and trailing / dropped).
@@ -414,7 +424,6 @@ func TestDefaultImage(t *testing.T) {
 		"/a.jpg?tr=w-100,di-folder@@default.jpg":   "/folder/default.jpg",
 		"/tr:di-@@img@@sub@@d-1.png,w-10/a.jpg":    "/img/sub/d-1.png",
 		"/a.jpg?tr=di-img@@default.jpg@@":          "/img/default.jpg",
-		"/a.jpg?tr=orig-true,di-img@@missing.jpg":  "/img/missing.jpg",
 		"/a.jpg?tr=di-img%40%40percent%20name.jpg": "/img/percent name.jpg",
 	} {
 		got, ok, err := urltest.Parse(t, New(), raw)

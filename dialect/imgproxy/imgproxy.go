@@ -134,7 +134,7 @@ func (d *Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	if err != nil {
 		return dialect.ImageURL{}, true, err
 	}
-	iu := dialect.ImageURL{Params: p, Source: src, MarkField: names.mark, FrameField: names.frame, PadField: names.pad, Fallback: names.fallback, FallbackField: names.fallbackName, Expires: names.expires}
+	iu := dialect.ImageURL{Params: p, Source: src, MarkField: names.mark, FrameField: names.frame, PadField: names.pad, Fallback: names.fallback, FallbackField: names.fallbackName, Expires: names.expires, AsIs: names.raw}
 	if !iu.Remote() && !d.Signed() {
 		// With a key the query is dropped: the signature covers the path
 		// only (imgproxy itself ignores the query), so a signed URL cannot

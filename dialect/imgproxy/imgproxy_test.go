@@ -386,9 +386,9 @@ func TestMoreOptions(t *testing.T) {
 	// raw: the source as it is, whatever else the URL asks; fn and att
 	// still name it.
 	urltest.CheckParses(t, mustNew(t, "", ""), map[string]dialect.ImageURL{
-		"/insecure/raw:1/w:100/f:webp/plain//a.jpg":   {Source: "/a.jpg"},
-		"/insecure/raw:1/plain//a.jpg@png":            {Source: "/a.jpg"},
-		"/insecure/raw:t/att:1/fn:b.jpg/plain//a.jpg": {Params: params.Params{Download: true, DownloadName: "b.jpg"}, Source: "/a.jpg"},
+		"/insecure/raw:1/w:100/f:webp/plain//a.jpg":   {Source: "/a.jpg", AsIs: true},
+		"/insecure/raw:1/plain//a.jpg@png":            {Source: "/a.jpg", AsIs: true},
+		"/insecure/raw:t/att:1/fn:b.jpg/plain//a.jpg": {Params: params.Params{Download: true, DownloadName: "b.jpg"}, Source: "/a.jpg", AsIs: true},
 		"/insecure/raw:0/plain//a.jpg":                {Params: params.Params{Frames: params.FramesFirst}, Source: "/a.jpg"},
 	})
 	urltest.CheckErrors(t, mustNew(t, "", ""), map[string]string{
@@ -546,7 +546,8 @@ func TestFallbackImageURL(t *testing.T) {
 		// A later fiu overrides an earlier one, as every option does.
 		"/insecure/fiu:aHR0cHM6Ly9leGFtcGxlLmNvbS9taXNzaW5nLnBuZw/fiu:L2ltZy9ub25lLnBuZw/plain//a.jpg": {Params: frames, Source: "/a.jpg",
 			Fallback: "/img/none.png", FallbackField: "fiu"},
-		"/insecure/raw:1/fiu:L2ltZy9ub25lLnBuZw/plain//a.jpg": {Source: "/a.jpg", Fallback: "/img/none.png", FallbackField: "fiu"},
+		// raw passes the source through untouched: fiu is not used.
+		"/insecure/raw:1/fiu:L2ltZy9ub25lLnBuZw/plain//a.jpg": {Source: "/a.jpg", AsIs: true},
 	})
 	urltest.CheckErrors(t, mustNew(t, "", ""), map[string]string{
 		"/insecure/fiu:ZnRwOi8veC95LnBuZw/plain//a.jpg":                "fiu", // ftp://x/y.png

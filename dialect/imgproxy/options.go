@@ -122,9 +122,11 @@ func (d *Dialect) parseOptions(parts []string, ext string) (params.Params, field
 		return params.Params{}, fields{}, errs
 	}
 	if rs.raw {
-		// The source as it is: only how it is named and saved applies
-		// (the extension unread too).
-		return params.Params{Download: p.Download, DownloadName: p.DownloadName}, fields{raw: true, fallback: rs.fallback, fallbackName: rs.fallbackName, expires: rs.expires}, nil
+		// The source as it is, passed through untouched (never decoded):
+		// only how it is named and saved applies (the extension unread
+		// too), and fiu's image is not used, as a missing source passes
+		// through as its origin answers it.
+		return params.Params{Download: p.Download, DownloadName: p.DownloadName}, fields{raw: true, expires: rs.expires}, nil
 	}
 	if ext != "" {
 		f, ok := params.ParseOutputFormat(ext)
