@@ -59,6 +59,14 @@ func TestImageKitURLs(t *testing.T) {
 		want(t, "pad_extract", img, 55, 150, red)
 		want(t, "pad_extract", img, 445, 150, blue)
 	})
+	// @imagekit/javascript 5.5.1's responsive helper (and so the React and
+	// Next.js <Image>) writes the user's transforms and its own
+	// w-N,c-at_max as two chained steps: tr=q-80:w-640,c-at_max.
+	t.Run("the SDK's responsive chain is answered", func(t *testing.T) {
+		s.image(t, "/img/photo.jpg?tr=f-png:w-100,c-at_max", "png", 100, 50)
+		s.image(t, "/tr:q-80:w-828,c-at_max/img/photo.jpg", "jpeg", 400, 200) // at_max never enlarges
+		s.refused(t, "/img/photo.jpg?tr=w-300,h-200:w-100,c-at_max", http.StatusBadRequest, "tr")
+	})
 	// orig-true is the stored file byte for byte (README: "the source as
 	// it is"), in the query form and in the path form (whose source is
 	// asked of the site's routes).

@@ -6,8 +6,11 @@
 // A URL is ImageKit's when it has a tr query parameter, or when its first
 // path segment starts with "tr:". The source is the rest of the path on
 // this site (the query, minus tr, goes with it). Transforms are "key-value"
-// pairs separated by commas; chained transforms (":" inside tr) are
-// refused. The transforms Matte reads, as ImageKit documents them
+// pairs separated by commas. Chained steps (":" inside tr) are read as one
+// request where that is exact (chain): one step may resize, crop or change
+// the image, the others only set encodingKeys (q, f, ...), as ImageKit's
+// responsive helper writes them (tr=q-80:w-640,c-at_max); any other chain
+// is a 400 on tr naming its second such step. The transforms Matte reads, as ImageKit documents them
 // (imagekit.io/docs, Image resize and crop, Image enhancement, Overlay
 // using layers):
 //
@@ -250,11 +253,10 @@ func (t *transforms) read(tr string, errs *urlform.Errors) {
 		errs.Add("tr", "tr is longer than 2048 bytes.")
 		return
 	}
-	if strings.Contains(tr, ":") {
-		errs.Add("tr", "chained transformations (separated by :) are not supported; give one set of transforms.")
+	items, ok := chain(tr, errs)
+	if !ok {
 		return
 	}
-	items := strings.Split(tr, ",")
 	seen := map[string]bool{}
 	for i := 0; i < len(items); i++ {
 		item := items[i]
@@ -290,6 +292,72 @@ func (t *transforms) read(tr string, errs *urlform.Errors) {
 		}
 		apply(h.allowed, key, item, func() error { return h.set(t, val) }, errs)
 	}
+}
+
+// encodingKeys are the transforms that only choose how the answer is
+// written (format, quality, lossless, progressive, metadata, colour
+// profile), whether it is the source as it is, or what answers a missing
+// source, and e-grayscale, which commutes with resampling (a weighted sum
+// of the channels, as resampling is): each gives the same picture in
+// whichever step of a chain it stands.
+var encodingKeys = map[string]bool{"q": true, "f": true, "lo": true, "pr": true, "md": true, "cp": true, "orig": true, "di": true, "e-grayscale": true}
+
+// chain reads tr's chained steps (separated by ":") into one list of
+// transforms, where the chain can be answered exactly as one Matte
+// request: at most one step does more than encodingKeys (resizes, crops,
+// draws, changes pixels), and every other step holds only encodingKeys,
+// which give the same answer before or after it. That is the shape
+// ImageKit's own responsive helper writes (@imagekit/javascript 5.5.1
+// getResponsiveImageAttributes appends {width, crop: 'at_max'} as a step
+// of its own: tr=q-80:w-828,c-at_max, f-auto:w-640,c-at_max). A chain
+// with two such steps (two resizes, a crop after a resize) is refused on
+// tr, naming the second step; a transform in two steps must be the same
+// in both. ok is false when nothing more should be read.
+func chain(tr string, errs *urlform.Errors) (items []string, ok bool) {
+	steps := strings.Split(tr, ":")
+	if len(steps) == 1 {
+		return strings.Split(tr, ","), true
+	}
+	given := map[string]string{} // key -> the item that gave it, in an earlier step
+	changing := ""               // the step that does more than encodingKeys
+	for _, step := range steps {
+		if step == "" {
+			errs.Add("tr", "tr holds an empty chained step (two : together, or one at an end); give transforms between the colons.")
+			return nil, false
+		}
+		stepItems := strings.Split(step, ",")
+		free := true
+		for _, item := range stepItems {
+			key, _ := splitItem(item)
+			if strings.HasPrefix(item, "l-") || !encodingKeys[key] {
+				free = false
+			}
+		}
+		if !free {
+			if changing != "" {
+				errs.Add("tr", fmt.Sprintf("the chained step %s resizes, crops or changes the image after the step %s did; Matte answers a chain only where one step does that and the others set only q, f, lo, pr, md, cp, orig, di or e-grayscale. Give those transforms as one step.",
+					params.QuoteShort(step), params.QuoteShort(changing)))
+				return nil, false
+			}
+			changing = step
+		}
+		seen := map[string]string{}
+		for _, item := range stepItems {
+			key, _ := splitItem(item)
+			if prev, ok := given[key]; ok && key != "" && !strings.HasPrefix(item, "l-") {
+				if prev != item {
+					errs.Add(key, fmt.Sprintf("%s is given in two chained steps as %s and %s; give it once.", key, params.QuoteShort(prev), params.QuoteShort(item)))
+				}
+				continue // the same transform again: the same answer
+			}
+			seen[key] = item
+			items = append(items, item)
+		}
+		for k, v := range seen {
+			given[k] = v
+		}
+	}
+	return items, true
 }
 
 // apply runs a transform's setter on its value, reporting a failure on

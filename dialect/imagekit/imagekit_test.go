@@ -121,6 +121,41 @@ func TestParseValid(t *testing.T) {
 	})
 }
 
+// TestParseChain: a chain one Matte request answers exactly. The URLs are
+// @imagekit/javascript 5.5.1's getResponsiveImageAttributes output, as
+// written (it appends {width: w, crop: 'at_max'} as a step of its own):
+// {src: '/img/photo.jpg', width: 400, transformation: [{quality: 80}]}
+// gives src ...?tr=q-80:w-828,c-at_max and srcSet ...?tr=q-80:w-640,c-at_max
+// 1x; [{format: 'auto'}] gives tr=f-auto:w-640,c-at_max;
+// transformationPosition 'path' gives /tr:q-80:w-828,c-at_max/img/photo.jpg;
+// [{quality: 80, format: 'webp'}, {grayscale: true}] gives
+// tr=q-80,f-webp:e-grayscale:w-828,c-at_max.
+func TestParseChain(t *testing.T) {
+	const img = "/img/photo.jpg"
+	urltest.CheckValid(t, New(), []urltest.Valid{
+		{img + "?tr=q-80:w-828,c-at_max", img, "", params.Params{Width: 828, Fit: params.FitMax, Quality: 80}},
+		{img + "?tr=q-80:w-640,c-at_max", img, "", params.Params{Width: 640, Fit: params.FitMax, Quality: 80}},
+		{img + "?tr=f-auto:w-640,c-at_max", img, "", params.Params{Width: 640, Fit: params.FitMax, AutoFormat: true}},
+		{"/tr:q-80:w-828,c-at_max" + img, img, "", params.Params{Width: 828, Fit: params.FitMax, Quality: 80}},
+		{img + "?tr=q-80,f-webp:e-grayscale:w-828,c-at_max", img, "", params.Params{Width: 828, Fit: params.FitMax, Quality: 80, Format: params.FormatWebP, Saturation: -100}},
+		// The resizing step first, the encoding after it; the same
+		// transform in two steps; at_max_enlarge and h as the SDK's
+		// crop and height.
+		{img + "?tr=w-300,h-200:f-png", img, "", params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Format: params.FormatPNG}},
+		{img + "?tr=q-80:h-300,c-at_max_enlarge:q-80", img, "", params.Params{Height: 300, Quality: 80}},
+	})
+	urltest.CheckInvalid(t, New(), []urltest.Invalid{
+		// Two resizes: the SDK's own step after the user's w, h.
+		{img + "?tr=w-300,h-200:w-640,c-at_max", []string{"tr"}, `the chained step "w-640,c-at_max" resizes, crops or changes the image after the step "w-300,h-200"`},
+		// A crop after a resize.
+		{img + "?tr=w-640,c-at_max:w-100,h-100,cm-extract", []string{"tr"}, `the chained step "w-100,h-100,cm-extract"`},
+		{img + "?tr=e-sharpen:w-640,c-at_max", []string{"tr"}, `the chained step "w-640,c-at_max"`},
+		{img + "?tr=q-80:w-640:q-60", []string{"q"}, `q is given in two chained steps as "q-80" and "q-60"`},
+		{img + "?tr=q-80::w-640", []string{"tr"}, "empty chained step"},
+		{img + "?tr=w-640:", []string{"tr"}, "empty chained step"},
+	})
+}
+
 func TestParseInvalid(t *testing.T) {
 	urltest.CheckInvalid(t, New(), []urltest.Invalid{
 		{"/a.jpg?tr=", []string{"tr"}, "tr is empty"},
