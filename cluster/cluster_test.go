@@ -339,3 +339,59 @@ func TestSettleLateReplyChargedOnce(t *testing.T) {
 		t.Fatalf("settling again: used %v (%v), want 3.5", used, err)
 	}
 }
+
+// A Redis restart without persistence (the recommended settings) empties
+// the monthly usage; each node raises it back to the highest it was told
+// (the largest of the nodes', never their sum), on its next read or
+// charge of the month, and a journalled charge is added on top.
+func TestUsageRestoredAfterRedisRestart(t *testing.T) {
+	srv := redistest.Start(t)
+	a, b := newTestNode(t, srv.Addr).Quota(), newTestNode(t, srv.Addr).Quota()
+	ctx := context.Background()
+	const m = "2026-12"
+	for i, q := range []*Quota{a, a, a, b} {
+		tok := fmt.Sprint("t", i)
+		if ok, _, err := q.Reserve(ctx, "k", m, 100, 1, tok, time.Minute); !ok || err != nil {
+			t.Fatalf("reservation %d: %v %v", i, ok, err)
+		}
+		if _, err := q.Settle(ctx, "k", m, tok, 1, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// a was last told 3, b 4.
+	restart := func() {
+		srv.Stop()
+		srv.Restart()
+		// The nodes' breakers are closed: their next call reconnects.
+		deadline := time.Now().Add(5 * time.Second)
+		for a.n.rdb.Ping(ctx).Err() != nil || b.n.rdb.Ping(ctx).Err() != nil {
+			if time.Now().After(deadline) {
+				t.Fatal("Redis did not come back")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	restart()
+	if months, _, err := a.Usage(ctx, "k"); err != nil || months[m] != 3 {
+		t.Fatalf("node a's usage after the restart: %v (%v), want the 3 it was told", months, err)
+	}
+	if ok, used, err := b.Reserve(ctx, "k", m, 100, 1, "r", time.Minute); !ok || err != nil || used != 4 {
+		t.Fatalf("node b's reservation after the restart: %v, used %v (%v), want 4", ok, used, err)
+	}
+	if used, err := b.Settle(ctx, "k", m, "r", 1, true); err != nil || used != 5 {
+		t.Fatalf("settle after the restart: used %v (%v), want 5", used, err)
+	}
+	if months, _, err := a.Usage(ctx, "k"); err != nil || months[m] != 5 {
+		t.Fatalf("usage %v (%v), want 5: the nodes' numbers are a floor, not added", months, err)
+	}
+
+	// A journalled charge (made while Redis was away) merged into an
+	// emptied Redis lands on top of what the node was told.
+	restart()
+	if err := a.Charge(ctx, "k", m, 0.5); err != nil {
+		t.Fatal(err)
+	}
+	if months, _, err := b.Usage(ctx, "k"); err != nil || months[m] != 5.5 {
+		t.Fatalf("usage after a charge into an emptied Redis: %v (%v), want 5 + 0.5", months, err)
+	}
+}

@@ -92,6 +92,12 @@ type Node struct {
 	kick  chan struct{}
 
 	errors atomic.Uint64
+
+	// seen is, per key id, the highest usage of its latest month that
+	// Redis reported (Quota.saw), restored to Redis when it holds less
+	// (see Quota). seenMu guards it and is held for no call.
+	seenMu sync.Mutex
+	seen   map[string]seenUsage
 }
 
 // NewNode starts the node's pub/sub listener on rdb. It does not dial
@@ -103,7 +109,7 @@ func NewNode(rdb redis.UniversalClient, o Options) *Node {
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &Node{rdb: rdb, o: o, id: hex.EncodeToString(id[:]), ctx: ctx, cancel: cancel, subscribed: make(chan struct{}),
 		waiters: map[string]map[chan struct{}]struct{}{}, purgeFns: map[int]func(PurgeMsg){}, onUp: map[int]func(){},
-		kick: make(chan struct{}, 1)}
+		kick: make(chan struct{}, 1), seen: map[string]seenUsage{}}
 	n.br = newBreaker(o.FailureThreshold, o.ProbeInterval, o.Timeout, func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
 	n.br.onClose = n.up
 	n.wg.Add(2)

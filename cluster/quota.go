@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -28,10 +29,50 @@ import (
 // settle whose reply was lost (a timeout after Redis ran it) is journalled
 // with its token (Charge.Token), and the journal's merge runs the same
 // settle again, which charges nothing if the first one did.
+//
+// Restoring a lost month: with the recommended settings (no persistence),
+// a Redis restart (or an eviction) empties a key's monthly usage. Each
+// node remembers the highest usage Redis reported to it for a key's latest
+// month (Node.seen), and every script that reads or charges that month
+// first raises Redis's value to it (an atomic max in the same script), so
+// a restart loses only the charges no node heard the answer of. A max,
+// never a sum: every node's number was once Redis's own, so the cluster's
+// largest is at most the truth. Charges a node makes without Redis (its
+// journal) are not in its number: the merge adds them on top.
 type Quota struct{ n *Node }
 
-// Quota is the node's quota store.
+// Quota is the node's quota store (all of a node's Quotas share its
+// remembered usage).
 func (n *Node) Quota() *Quota { return &Quota{n: n} }
+
+// floor is the usage month's lower bound for id to send to a script:
+// what the node last saw of it, or "0" when it saw nothing of month.
+func (q *Quota) floor(id, month string) string {
+	q.n.seenMu.Lock()
+	defer q.n.seenMu.Unlock()
+	if s, ok := q.n.seen[id]; ok && s.month == month {
+		return fmtF(s.used)
+	}
+	return "0"
+}
+
+// saw records Redis's answer used for id's month: the largest of the
+// latest month a node has seen is kept (an older month's answer is not).
+func (q *Quota) saw(id, month string, used float64) {
+	q.n.seenMu.Lock()
+	defer q.n.seenMu.Unlock()
+	s, ok := q.n.seen[id]
+	if !ok || month > s.month || month == s.month && used > s.used {
+		q.n.seen[id] = seenUsage{month: month, used: used}
+	}
+}
+
+// seenUsage is a key's highest usage of its latest month that Redis
+// reported to the node.
+type seenUsage struct {
+	month string
+	used  float64
+}
 
 func (q *Quota) key(id, kind string) string { return q.n.o.Prefix + "q:{" + id + "}:" + kind }
 
@@ -39,8 +80,22 @@ const luaNow = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `
 
+// luaFloor raises month ARGV[1] of hash KEYS[1] to the node's floor
+// ARGV[FLOOR] (written as sent, so that no digits are lost) when Redis
+// holds less: it lost the month (a restart without persistence, an
+// eviction). FLOOR is replaced by the script's argument number.
+const luaFloor = `local floor = ARGV[FLOOR]
+if tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') < tonumber(floor) then
+  redis.call('HSET', KEYS[1], ARGV[1], floor)
+end
+`
+
+func withFloor(arg int, body string) string {
+	return luaNow + strings.ReplaceAll(luaFloor, "FLOOR", strconv.Itoa(arg)) + body
+}
+
 var (
-	reserveScript = redis.NewScript(luaNow + `redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+	reserveScript = redis.NewScript(withFloor(6, `redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local used = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 local held = 0
 for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
@@ -52,21 +107,28 @@ if used + held + cost > quota + 1e-9 then
 end
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[5]), ARGV[4] .. '|' .. ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
-return {1, tostring(used), tostring(held + cost)}`)
+return {1, tostring(used), tostring(held + cost)}`))
 
 	// settleScript ends reservation ARGV[2] (of cost ARGV[3]) and, when
 	// ARGV[4] is '1', charges it to month ARGV[1] once: a token in the
-	// settled set (for ARGV[5] ms) is not charged again.
-	settleScript = redis.NewScript(luaNow + `redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+	// settled set (for ARGV[5] ms) is not charged again. ARGV[6]: floor.
+	settleScript = redis.NewScript(withFloor(6, `redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 redis.call('ZREM', KEYS[2], ARGV[2] .. '|' .. ARGV[3])
 if ARGV[4] == '1' and not redis.call('ZSCORE', KEYS[3], ARGV[2]) then
   redis.call('ZADD', KEYS[3], now + tonumber(ARGV[5]), ARGV[2])
   redis.call('PEXPIRE', KEYS[3], ARGV[5])
   return tostring(redis.call('HINCRBYFLOAT', KEYS[1], ARGV[1], ARGV[3]))
 end
-return tostring(redis.call('HGET', KEYS[1], ARGV[1]) or '0')`)
+return tostring(redis.call('HGET', KEYS[1], ARGV[1]) or '0')`))
 
-	heldScript = redis.NewScript(luaNow + `redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+	// chargeScript adds ARGV[3] to month ARGV[1] (ARGV[2]: floor).
+	chargeScript = redis.NewScript(withFloor(2, `return tostring(redis.call('HINCRBYFLOAT', KEYS[1], ARGV[1], ARGV[3]))`))
+
+	// heldScript reads the held credits and every month, after raising
+	// month ARGV[1] to floor ARGV[2] (ARGV[1] "": no floor).
+	heldScript = redis.NewScript(luaNow + `if ARGV[1] ~= '' then
+` + strings.ReplaceAll(luaFloor, "FLOOR", "2") + `end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local held = 0
 for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   held = held + tonumber(string.sub(m, string.find(m, '|', 1, true) + 1))
@@ -113,7 +175,7 @@ func parseF(v any) (float64, error) {
 func (q *Quota) Reserve(ctx context.Context, id, month string, quota, cost float64, token string, hold time.Duration) (ok bool, used float64, err error) {
 	err = q.n.Run(ctx, func(ctx context.Context) error {
 		r, err := reserveScript.Run(ctx, q.n.rdb, []string{q.key(id, "used"), q.key(id, "held")},
-			month, fmtF(quota), fmtF(cost), token, hold.Milliseconds()).Slice()
+			month, fmtF(quota), fmtF(cost), token, hold.Milliseconds(), q.floor(id, month)).Slice()
 		if err != nil {
 			return err
 		}
@@ -121,7 +183,9 @@ func (q *Quota) Reserve(ctx context.Context, id, month string, quota, cost float
 			return fmt.Errorf("cluster: reserve script returned %d values", len(r))
 		}
 		ok = r[0] == int64(1)
-		used, err = parseF(r[1])
+		if used, err = parseF(r[1]); err == nil {
+			q.saw(id, month, used)
+		}
 		return err
 	})
 	return ok, used, err
@@ -145,11 +209,13 @@ func (q *Quota) Settle(ctx context.Context, id, month, token string, cost float6
 	}
 	err = q.n.Run(ctx, func(ctx context.Context) error {
 		r, err := settleScript.Run(ctx, q.n.rdb, []string{q.key(id, "used"), q.key(id, "held"), q.key(id, "settled")},
-			month, token, fmtF(cost), flag, SettledKeep.Milliseconds()).Result()
+			month, token, fmtF(cost), flag, SettledKeep.Milliseconds(), q.floor(id, month)).Result()
 		if err != nil {
 			return err
 		}
-		used, err = parseF(r)
+		if used, err = parseF(r); err == nil {
+			q.saw(id, month, used)
+		}
 		return err
 	})
 	return used, err
@@ -159,15 +225,27 @@ func (q *Quota) Settle(ctx context.Context, id, month, token string, cost float6
 // without a reservation in Redis).
 func (q *Quota) Charge(ctx context.Context, id, month string, cost float64) error {
 	return q.n.Run(ctx, func(ctx context.Context) error {
-		return q.n.rdb.HIncrByFloat(ctx, q.key(id, "used"), month, cost).Err()
+		r, err := chargeScript.Run(ctx, q.n.rdb, []string{q.key(id, "used")}, month, q.floor(id, month), fmtF(cost)).Result()
+		if err != nil {
+			return err
+		}
+		used, err := parseF(r)
+		if err == nil {
+			q.saw(id, month, used)
+		}
+		return err
 	})
 }
 
 // Usage returns id's charged credits per month and the credits held by
-// reservations in flight.
+// reservations in flight (the latest month the node has seen of id
+// restored first: see Quota).
 func (q *Quota) Usage(ctx context.Context, id string) (months map[string]float64, held float64, err error) {
+	q.n.seenMu.Lock()
+	s := q.n.seen[id]
+	q.n.seenMu.Unlock()
 	err = q.n.Run(ctx, func(ctx context.Context) error {
-		r, err := heldScript.Run(ctx, q.n.rdb, []string{q.key(id, "used"), q.key(id, "held")}).Slice()
+		r, err := heldScript.Run(ctx, q.n.rdb, []string{q.key(id, "used"), q.key(id, "held")}, s.month, fmtF(s.used)).Slice()
 		if err != nil {
 			return err
 		}
@@ -183,6 +261,7 @@ func (q *Quota) Usage(ctx context.Context, id string) (months map[string]float64
 			if months[m], err = parseF(r[i+1]); err != nil {
 				return err
 			}
+			q.saw(id, m, months[m])
 		}
 		return nil
 	})
