@@ -26,10 +26,11 @@ import (
 // one inference per key cluster-wide, purges reaching every node, and (for
 // the hosted APIs) one quota.
 type SharedCache struct {
-	// URLs are redis:// (or rediss://) URLs. Their host:port pairs form
-	// the address list of go-redis's universal client (one: a single node;
-	// several: a Cluster; with ?master_name=<name>: Sentinel); the user,
-	// password and database come from the first.
+	// URLs are redis:// URLs (rediss://, TLS, is refused at config load
+	// for now). Their host:port pairs form the address list of go-redis's
+	// universal client (one: a single node; several: a Cluster; with
+	// ?master_name=<name>: Sentinel); the user, password and database come
+	// from the first.
 	URLs []string `json:"urls"`
 	// MaxEntrySize is the largest entry stored (default 8 MiB).
 	MaxEntrySize int64 `json:"max_entry_size,omitempty"`
@@ -95,13 +96,18 @@ func (sc *SharedCache) timeout() time.Duration {
 }
 
 // redisOptions turns the URLs into the universal client's options. Every
-// timeout is the operation timeout, and go-redis retries nothing: the
-// breaker decides when to try again.
+// timeout is the operation timeout, and go-redis retries nothing, neither
+// a command nor a dial (a refused connection fails the operation at once):
+// the breaker decides when to try again.
 func (sc *SharedCache) redisOptions() (*redis.UniversalOptions, error) {
 	if len(sc.URLs) == 0 {
 		return nil, fmt.Errorf("no redis URL")
 	}
-	o := &redis.UniversalOptions{MaxRetries: -1}
+	// go-redis v9.23.0's options.go: "DialerRetries is the maximum number
+	// of retry attempts when dialing fails. A value <= 0 uses the default.
+	// default: 5"; its pool (internal/pool ConnPool.dialConn) counts it as
+	// attempts in all, 100 ms apart: 1 is one dial and no retry.
+	o := &redis.UniversalOptions{MaxRetries: -1, DialerRetries: 1}
 	for i, raw := range sc.URLs {
 		u, err := url.Parse(raw)
 		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
