@@ -2,6 +2,7 @@ package caddymodule
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -365,6 +366,34 @@ const (
 	cacheWarnBurst    = 5
 )
 
+// cacheErrorLogger is a cache's Options.OnError: a full or read-only disk
+// fails every write, and a Redis outage every shared-tier operation, so
+// each logs its first few per interval and the metrics count them all.
+// The disk tier, the shared tier and the rest (entries Set refused, the
+// shared tier's state file) each have their own message and sampler, so
+// that a Redis outage does not hide a disk's ENOSPC or corruption. Safe
+// for concurrent use (zap's sampler is).
+func cacheErrorLogger(logger *zap.Logger) func(error) {
+	sampled := func() *zap.Logger {
+		return logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+			return zapcore.NewSamplerWithOptions(c, cacheWarnInterval, cacheWarnBurst, 0)
+		}))
+	}
+	diskLog, sharedLog, otherLog := sampled(), sampled(), sampled()
+	return func(err error) {
+		var de *cache.DiskError
+		var se *cache.SharedError
+		switch {
+		case errors.As(err, &de):
+			diskLog.Warn("cache disk tier", zap.Error(err), zap.String("note", "logged at most 5 times per 10s; matte_cache_disk_write_errors_total counts every failed write, matte_cache_disk_corrupt_total every corrupt entry"))
+		case errors.As(err, &se):
+			sharedLog.Warn("cache shared tier (Redis)", zap.Error(err), zap.String("note", "logged at most 5 times per 10s; matte_cache_shared_errors_total counts every failed Redis operation"))
+		default:
+			otherLog.Warn("cache", zap.Error(err), zap.String("note", "logged at most 5 times per 10s"))
+		}
+	}
+}
+
 // sharedPurgeStateFile, in the disk tier's directory, holds the number of
 // the last shared purge applied to it (the disk tier skips plain files at
 // its top level).
@@ -450,14 +479,7 @@ func (a *App) Cache(o cache.Options, sc *SharedCache) (*cache.Cache, error) {
 	}
 	logger := a.liveLogger()
 	v, err := a.hold(shared.caches, key, func() (caddy.Destructor, error) {
-		// A full or read-only disk fails every write: log the first few
-		// per interval, and let the metrics count them all.
-		sampled := logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
-			return zapcore.NewSamplerWithOptions(c, cacheWarnInterval, cacheWarnBurst, 0)
-		}))
-		o.OnError = func(err error) {
-			sampled.Warn("cache", zap.Error(err), zap.String("note", "logged at most 5 times per 10s; matte_cache_disk_write_errors_total counts every failure"))
-		}
+		o.OnError = cacheErrorLogger(logger)
 		var entry cachePoolEntry
 		if sc != nil {
 			n, err := loadNode(sc, logger)

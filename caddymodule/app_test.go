@@ -368,3 +368,43 @@ func TestCacheConflictHidesRedisPassword(t *testing.T) {
 
 // ref is a pointer to v.
 func ref[T any](v T) *T { return &v }
+
+// A cache's warnings name the counter of their own tier, and a Redis
+// outage (every shared-tier operation failing) does not use up the disk
+// tier's sampled lines: each tier has its own message and sampler.
+func TestCacheWarningsPerTier(t *testing.T) {
+	core, logs := observer.New(zapcore.WarnLevel)
+	onError := cacheErrorLogger(zap.New(core))
+	for range 20 {
+		onError(&cache.SharedError{Op: "get", NS: "r", Key: "k", Err: fmt.Errorf("WRONGPASS invalid username-password pair")})
+	}
+	onError(&cache.DiskError{Op: "write", Namespace: "r", Key: "k", Path: "/c/r/k", Err: fmt.Errorf("no space left on device")})
+	onError(&cache.DiskError{Op: "corrupt", Namespace: "r", Key: "k2", Path: "/c/r/k2", Err: fmt.Errorf("checksum mismatch")})
+	onError(fmt.Errorf("%w: namespace %q", cache.ErrInvalid, "bad ns"))
+
+	note := func(e observer.LoggedEntry) string { return fmt.Sprint(e.ContextMap()["note"]) }
+	var disk, shared, other int
+	for _, e := range logs.All() {
+		n := note(e)
+		switch {
+		case strings.Contains(e.ContextMap()["error"].(string), "WRONGPASS"):
+			shared++
+			if !strings.Contains(n, "matte_cache_shared_errors_total") || strings.Contains(n, "disk") {
+				t.Errorf("a Redis error's note: %q, want the shared tier's counter only", n)
+			}
+		case strings.Contains(e.ContextMap()["error"].(string), "cache disk"):
+			disk++
+			if !strings.Contains(n, "matte_cache_disk_write_errors_total") || strings.Contains(n, "shared") {
+				t.Errorf("a disk error's note: %q, want the disk tier's counters", n)
+			}
+		default:
+			other++
+			if strings.Contains(n, "matte_cache_") {
+				t.Errorf("an invalid entry's note %q names a counter that does not count it", n)
+			}
+		}
+	}
+	if shared != 5 || disk != 2 || other != 1 {
+		t.Fatalf("logged %d Redis, %d disk and %d other warnings; want 5 (sampled), 2 and 1 (not drowned by the Redis ones)", shared, disk, other)
+	}
+}
