@@ -491,8 +491,8 @@ func (a *App) Cache(o cache.Options, sc *SharedCache) (*cache.Cache, error) {
 				// The disk tier outlives a restart: so must the number of
 				// the last purge applied to it (redistier.Options).
 				to.StateFile = filepath.Join(o.DiskPath, sharedPurgeStateFile)
-				to.OnError = o.OnError
 			}
+			to.OnError = o.OnError
 			entry.tier, entry.node = redistier.New(n, to), sc.poolKey()
 			o.Shared = entry.tier
 		}

@@ -252,7 +252,7 @@ func loadNode(sc *SharedCache, live *zap.Logger) (*cluster.Node, error) {
 			return nil, err
 		}
 		rdb := redis.NewUniversalClient(o)
-		return &clusterNode{rdb: rdb, n: cluster.NewNode(rdb, cluster.Options{Prefix: sc.prefix(), Timeout: sc.timeout()})}, nil
+		return &clusterNode{rdb: rdb, n: cluster.NewNode(rdb, cluster.Options{Prefix: sc.prefix(), Timeout: sc.timeout(), Logger: live.Named("cluster")})}, nil
 	})
 	if err != nil {
 		return nil, err

@@ -5,12 +5,16 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/jebosio/matte/internal/redistest"
 )
@@ -393,5 +397,62 @@ func TestUsageRestoredAfterRedisRestart(t *testing.T) {
 	}
 	if months, _, err := b.Usage(ctx, "k"); err != nil || months[m] != 5.5 {
 		t.Fatalf("usage after a charge into an emptied Redis: %v (%v), want 5 + 0.5", months, err)
+	}
+}
+
+// A wrong password opens the breaker: the log says why (the error that
+// opened it, the probe's, sampled, and the subscription's), not only that
+// Redis is unavailable, and says when it closes again.
+func TestBreakerLogsWhy(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	admin := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1})
+	defer admin.Close()
+	if err := admin.ConfigSet(ctx, "requirepass", "right").Err(); err != nil {
+		t.Fatal(err)
+	}
+	core, logs := observer.New(zapcore.InfoLevel)
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{srv.Addr}, Password: "wrong", MaxRetries: -1, DialerRetries: 1})
+	n := NewNode(rdb, Options{Prefix: "q:", ProbeInterval: 20 * time.Millisecond, Timeout: 2 * time.Second, Logger: zap.New(core)})
+	t.Cleanup(func() { n.Close(); _ = rdb.Close() })
+
+	for range 3 {
+		_ = n.Run(ctx, func(ctx context.Context) error { return n.rdb.Ping(ctx).Err() })
+	}
+	if n.Breaker() != BreakerOpen {
+		t.Fatal("breaker closed after 3 failures")
+	}
+	// WRONGPASS is Redis's reply to AUTH with a wrong password
+	// (https://redis.io/docs/latest/commands/auth/).
+	logged := func(msg string) int {
+		return logs.Filter(func(e observer.LoggedEntry) bool {
+			err, _ := e.ContextMap()["error"].(string)
+			return strings.Contains(e.Message, msg) && strings.Contains(err, "WRONGPASS")
+		}).Len()
+	}
+	if got := logged("circuit breaker open"); got != 1 {
+		t.Fatalf("%d lines say the breaker opened with WRONGPASS, want 1: %v", got, logs.All())
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for logged("probe failed") == 0 || logged("subscription failed") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no probe or subscription failure logged with WRONGPASS: %v", logs.All())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // about 10 more failed probes
+	if got := logged("probe failed"); got != 1 {
+		t.Fatalf("%d probe failures logged within a second, want 1 (at most one a minute)", got)
+	}
+
+	if err := admin.ConfigSet(ctx, "requirepass", "wrong").Err(); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(5 * time.Second)
+	for logs.FilterMessageSnippet("circuit breaker closed").Len() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the breaker's closing was not logged")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
 )
 
 // ErrUnavailable is returned by Run (and everything built on it) while the
@@ -30,6 +31,10 @@ type Options struct {
 	// (default 3); ProbeInterval is how often it then PINGs (default 1s).
 	FailureThreshold int
 	ProbeInterval    time.Duration
+	// Logger receives why Redis fails: the error that opens the breaker,
+	// the probes' errors (sampled) and a subscription that fails (default:
+	// none).
+	Logger *zap.Logger
 }
 
 func (o *Options) fill() {
@@ -47,6 +52,9 @@ func (o *Options) fill() {
 	}
 	if o.ProbeInterval <= 0 {
 		o.ProbeInterval = time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
 	}
 }
 
@@ -110,7 +118,7 @@ func NewNode(rdb redis.UniversalClient, o Options) *Node {
 	n := &Node{rdb: rdb, o: o, id: hex.EncodeToString(id[:]), ctx: ctx, cancel: cancel, subscribed: make(chan struct{}),
 		waiters: map[string]map[chan struct{}]struct{}{}, purgeFns: map[int]func(PurgeMsg){}, onUp: map[int]func(){},
 		kick: make(chan struct{}, 1), seen: map[string]seenUsage{}}
-	n.br = newBreaker(o.FailureThreshold, o.ProbeInterval, o.Timeout, func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
+	n.br = newBreaker(o.FailureThreshold, o.ProbeInterval, o.Timeout, func(ctx context.Context) error { return rdb.Ping(ctx).Err() }, o.Logger)
 	n.br.onClose = n.up
 	n.wg.Add(2)
 	go n.listen()
@@ -213,11 +221,11 @@ func (n *Node) Run(ctx context.Context, fn func(ctx context.Context) error) erro
 	err := fn(rctx)
 	switch {
 	case err == nil || errors.Is(err, redis.Nil):
-		n.br.record(false)
+		n.br.record(nil)
 	case ctx.Err() != nil:
 	default:
 		n.errors.Add(1)
-		n.br.record(true)
+		n.br.record(err)
 	}
 	return err
 }
@@ -236,10 +244,13 @@ func (n *Node) listen() {
 	defer ps.Close()
 	// Subscribe does not wait for Redis: the confirmation is read here,
 	// before the channel takes the connection over (go-redis allows
-	// Receive only before Channel). An error (Redis down) leaves
-	// subscribed open; the channel then resubscribes when Redis is back.
+	// Receive only before Channel). An error (Redis down, a wrong
+	// password) is logged and leaves subscribed open; the channel then
+	// resubscribes when Redis is back.
 	if _, err := ps.Receive(n.ctx); err == nil {
 		close(n.subscribed)
+	} else if n.ctx.Err() == nil {
+		n.o.Logger.Warn("cluster: pub/sub subscription failed (other nodes' purges and announcements unheard until go-redis resubscribes)", zap.Error(err))
 	}
 	ch := ps.Channel()
 	for {

@@ -90,7 +90,9 @@ type Options struct {
 	// number before or after a save, never a lost or torn file.
 	StateFile string
 	// OnError, if set, is told why the StateFile stops advancing (a purge
-	// failed on the local tiers: PurgePending). It must not block.
+	// failed on the local tiers: PurgePending), and why the purge counter
+	// could not be read (not while the breaker is open: the node logs
+	// that cause). It must not block.
 	OnError func(error)
 
 	fs *durable.FS // tests only: faults and recorded fsyncs (nil: the OS)
@@ -611,6 +613,9 @@ func (t *Tier) purge(m cluster.PurgeMsg, del func() error) error {
 func (t *Tier) syncPurges(now time.Time) {
 	seq, err := t.n.PurgeSeq(context.Background())
 	if err != nil {
+		if t.o.OnError != nil && !errors.Is(err, cluster.ErrUnavailable) {
+			t.o.OnError(fmt.Errorf("redistier: reading the purge counter: %w", err))
+		}
 		return
 	}
 	t.mu.Lock()

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -1246,4 +1247,34 @@ func stateNodes(t *testing.T) (a, b *node, read func() string) {
 		t.Fatalf("state at start %q, want 0", s)
 	}
 	return a, b, read
+}
+
+// A purge counter the node cannot read for a reason other than the open
+// breaker (a wrong password, say) is reported through OnError with
+// Redis's error, instead of being dropped.
+func TestPurgeCounterErrorReported(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	admin := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1})
+	defer admin.Close()
+	if err := admin.ConfigSet(ctx, "requirepass", "right").Err(); err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{srv.Addr}, Password: "wrong", MaxRetries: -1, DialerRetries: 1})
+	n := cluster.NewNode(rdb, cluster.Options{Prefix: "t:", Timeout: time.Second, ProbeInterval: 50 * time.Millisecond})
+	var mu sync.Mutex
+	var reported []error
+	tier := New(n, Options{OnError: func(err error) {
+		mu.Lock()
+		reported = append(reported, err)
+		mu.Unlock()
+	}})
+	t.Cleanup(func() { tier.Close(); n.Close(); _ = rdb.Close() })
+	// New reads the counter at once. WRONGPASS is Redis's reply to AUTH
+	// with a wrong password (https://redis.io/docs/latest/commands/auth/).
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reported) == 0 || !strings.Contains(reported[0].Error(), "purge counter") || !strings.Contains(reported[0].Error(), "WRONGPASS") {
+		t.Fatalf("reported %v, want the purge counter's WRONGPASS", reported)
+	}
 }
