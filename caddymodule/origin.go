@@ -281,7 +281,7 @@ func (h *Handler) fetchOrigin(req *imageRequest, or *http.Request, rec *sourceRe
 		fetcher = h.guard.originFetcher
 	}
 	res, err := fetcher.Fetch(req.r.Context(), fetch.Request{URL: src, Accept: "image/*",
-		IfNoneMatch: or.Header.Get("If-None-Match"), IfModifiedSince: or.Header.Get("If-Modified-Since"),
+		IfNoneMatch: ifNoneMatch(or.Header), IfModifiedSince: or.Header.Get("If-Modified-Since"),
 		Reserve: func(n int64) error { return rec.take(rec.taken + n) }})
 	if errors.Is(err, errBuffersFull) {
 		return nil // rec.overloaded: fetch answers
@@ -388,7 +388,7 @@ func (h *Handler) passOrigin(w http.ResponseWriter, r *http.Request, rawQuery st
 	hold := h.holdBytes()
 	defer hold.Release()
 	res, err := h.guard.originFetcher.Fetch(r.Context(), fetch.Request{URL: src,
-		IfNoneMatch: r.Header.Get("If-None-Match"), IfModifiedSince: r.Header.Get("If-Modified-Since"), Reserve: h.reserveFor(hold)})
+		IfNoneMatch: ifNoneMatch(r.Header), IfModifiedSince: r.Header.Get("If-Modified-Since"), Reserve: h.reserveFor(hold)})
 	if err != nil {
 		return h.writeError(w, r, upstreamError(err))
 	}

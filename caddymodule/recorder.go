@@ -91,7 +91,7 @@ func (r *sourceRecorder) clientHasIt() bool {
 	if r.client == nil {
 		return false
 	}
-	if inm := r.client.Header.Get("If-None-Match"); inm != "" {
+	if inm := ifNoneMatch(r.client.Header); inm != "" {
 		return r.header.Get("ETag") != "" && etagMatches(inm, r.header.Get("ETag"))
 	}
 	ims := r.client.Header.Get("If-Modified-Since")

@@ -255,7 +255,7 @@ func maxAgeCacheControl(iu dialect.ImageURL) string {
 }
 
 func (h *Handler) writeNotModified(req *imageRequest) bool {
-	if !etagMatches(req.r.Header.Get("If-None-Match"), etagFor(req.Key)) {
+	if !etagMatches(ifNoneMatch(req.r.Header), etagFor(req.Key)) {
 		return false
 	}
 	h.setResultHeaders(req)
@@ -320,9 +320,21 @@ func (h *Handler) writeResult(req *imageRequest, out rendered) {
 	}
 }
 
-// etagMatches implements If-None-Match's weak comparison.
+// ifNoneMatch is every If-None-Match field line of h as one list: a
+// field sent on several lines is one comma-separated list (RFC 9110
+// §5.3), and a client or proxy may split it.
+func ifNoneMatch(h http.Header) string {
+	return strings.Join(h.Values("If-None-Match"), ", ")
+}
+
+// etagMatches implements If-None-Match's weak comparison (RFC 9110
+// §13.1.2, §8.8.3.2): two entity-tags match when their opaque-tags are
+// equal, whether or not either is marked weak (W/), on both sides: the
+// client's list (header) and the stored etag, which may be an origin's weak
+// one.
 func etagMatches(header, etag string) bool {
-	if header == "" {
+	etag = strings.TrimPrefix(strings.TrimSpace(etag), "W/")
+	if header == "" || etag == "" {
 		return false
 	}
 	for _, t := range strings.Split(header, ",") {

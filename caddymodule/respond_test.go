@@ -124,3 +124,49 @@ func TestExpiringWriterFlushFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestEtagMatches: If-None-Match uses the weak comparison (RFC 9110
+// §13.1.2: "two entity tags are equivalent if their opaque-tags match
+// character-by-character, regardless of either or both being tagged as
+// 'weak'"), on the client's tags and the stored one alike.
+func TestEtagMatches(t *testing.T) {
+	tests := []struct {
+		header, etag string
+		want         bool
+	}{
+		{`"a"`, `"a"`, true},
+		{`W/"a"`, `"a"`, true},
+		{`"a"`, `W/"a"`, true},
+		{`W/"a"`, `W/"a"`, true},
+		{`"x", W/"a"`, `W/"a"`, true},
+		{`*`, `W/"a"`, true},
+		{`"b"`, `W/"a"`, false},
+		{`W/"b"`, `W/"a"`, false},
+		{`"a"`, `"A"`, false},
+		{``, `"a"`, false},
+		{`"a"`, ``, false},
+		{`, `, ``, false},
+	}
+	for _, tc := range tests {
+		if got := etagMatches(tc.header, tc.etag); got != tc.want {
+			t.Errorf("etagMatches(%q, %q) = %v, want %v", tc.header, tc.etag, got, tc.want)
+		}
+	}
+}
+
+// TestIfNoneMatch: every If-None-Match field line is read, as one list
+// (RFC 9110 §5.3).
+func TestIfNoneMatch(t *testing.T) {
+	h := http.Header{}
+	if got := ifNoneMatch(h); got != "" {
+		t.Errorf("no field: %q", got)
+	}
+	h.Add("If-None-Match", `"a", "b"`)
+	h.Add("If-None-Match", `W/"c"`)
+	if got := ifNoneMatch(h); got != `"a", "b", W/"c"` {
+		t.Errorf("two lines: %q", got)
+	}
+	if !etagMatches(ifNoneMatch(h), `"c"`) {
+		t.Error(`"c" on the second line does not match`)
+	}
+}
