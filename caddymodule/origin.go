@@ -304,6 +304,12 @@ func (h *Handler) fetchOrigin(req *imageRequest, or *http.Request, rec *sourceRe
 			rec.header[k] = v
 		}
 	}
+	if svg && !res.NotModified {
+		// Passed through whole (the recorder's passthrough): its length
+		// is known, as passOrigin and file_server send it, so a HEAD has
+		// it and the body does not go chunked.
+		rec.header.Set("Content-Length", strconv.Itoa(len(res.Body)))
+	}
 	if res.NotModified {
 		rec.conditional = true
 		rec.WriteHeader(http.StatusNotModified)

@@ -1,8 +1,10 @@
 package caddymodule_test
 
 import (
+	"bytes"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,7 +87,8 @@ func hxDo(t *testing.T, tester *caddytest.Tester, method, url string, headers ..
 }
 
 // TestOriginHTTPSemantics: a weak origin ETag matches If-None-Match (weak
-// comparison, every field line read).
+// comparison, every field line read); an SVG passed through from the
+// origin URL has its Content-Length.
 func TestOriginHTTPSemantics(t *testing.T) {
 	tester := behindCaddy(t, hxOrigin(t), `
 http://localhost:9080 {
@@ -133,6 +136,21 @@ http://localhost:9081 {
 		}
 		if res, _ := hxDo(t, tester, http.MethodGet, "http://localhost:9080/hx/photo.jpg?w=50", "If-None-Match", `"other"`, "If-None-Match", etag); res.StatusCode != http.StatusNotModified {
 			t.Errorf("photo, its ETag on the second If-None-Match line: %d, want 304", res.StatusCode)
+		}
+	})
+
+	t.Run("an SVG passed through from the origin URL has its Content-Length", func(t *testing.T) {
+		want := strconv.Itoa(len(hxSVG))
+		res, body := hxDo(t, tester, http.MethodGet, "http://localhost:9080/hx/weak.svg?w=64")
+		if res.StatusCode != http.StatusOK || !bytes.Equal(body, hxSVG) {
+			t.Fatalf("GET: %d, %d bytes", res.StatusCode, len(body))
+		}
+		if res.Header.Get("Content-Length") != want || len(res.TransferEncoding) != 0 {
+			t.Errorf("GET: Content-Length %q, Transfer-Encoding %q; want %s, none", res.Header.Get("Content-Length"), res.TransferEncoding, want)
+		}
+		res, _ = hxDo(t, tester, http.MethodHead, "http://localhost:9080/hx/weak.svg?w=64")
+		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Length") != want {
+			t.Errorf("HEAD: %d, Content-Length %q, want %s", res.StatusCode, res.Header.Get("Content-Length"), want)
 		}
 	})
 }
