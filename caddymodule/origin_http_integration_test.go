@@ -88,7 +88,8 @@ func hxDo(t *testing.T, tester *caddytest.Tester, method, url string, headers ..
 
 // TestOriginHTTPSemantics: a weak origin ETag matches If-None-Match (weak
 // comparison, every field line read); an SVG passed through from the
-// origin URL has its Content-Length.
+// origin URL has its Content-Length; an origin timeout is the origin's
+// 504, not Matte's own 503 timeout.
 func TestOriginHTTPSemantics(t *testing.T) {
 	tester := behindCaddy(t, hxOrigin(t), `
 http://localhost:9080 {
@@ -151,6 +152,16 @@ http://localhost:9081 {
 		res, _ = hxDo(t, tester, http.MethodHead, "http://localhost:9080/hx/weak.svg?w=64")
 		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Length") != want {
 			t.Errorf("HEAD: %d, Content-Length %q, want %s", res.StatusCode, res.Header.Get("Content-Length"), want)
+		}
+	})
+
+	t.Run("an origin timeout is the origin's 504, not Matte's 503", func(t *testing.T) {
+		res, body := hxDo(t, tester, http.MethodGet, "http://localhost:9080/hx/slow.jpg?w=10")
+		// upstream_error and fetch.FetchError.Detail's sentence for
+		// KindTimeout, as README's error table names them.
+		if res.StatusCode != http.StatusGatewayTimeout || !bytes.Contains(body, []byte(`"code":"upstream_error"`)) ||
+			!bytes.Contains(body, []byte("The source took too long to download.")) || res.Header.Get("Retry-After") != "" {
+			t.Fatalf("%d (Retry-After %q) %s; want 504 upstream_error without Retry-After", res.StatusCode, res.Header.Get("Retry-After"), body)
 		}
 	})
 }

@@ -346,9 +346,19 @@ func etagMatches(header, etag string) bool {
 	return false
 }
 
-// asTimeout turns a deadline or cancellation into the public 503 timeout
-// error (params.Timeout); other errors are returned as they are.
+// asTimeout turns a bare deadline or cancellation into the public 503
+// timeout error (params.Timeout). An error that is already public (a
+// *params.Error or params.Errors anywhere in its chain) is returned as it
+// is, even when a deadline is its cause: an origin or layer fetch that
+// timed out is upstreamError's 504 upstream_error ("The source took too
+// long to download."), not a transform that took too long. Other errors
+// are returned as they are.
 func asTimeout(err error) error {
+	var one *params.Error
+	var list params.Errors
+	if errors.As(err, &one) || errors.As(err, &list) {
+		return err
+	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return params.Timeout(err)
 	}

@@ -1,11 +1,16 @@
 package caddymodule
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jebosio/matte/params"
 )
 
 func TestAttachment(t *testing.T) {
@@ -168,5 +173,32 @@ func TestIfNoneMatch(t *testing.T) {
 	}
 	if !etagMatches(ifNoneMatch(h), `"c"`) {
 		t.Error(`"c" on the second line does not match`)
+	}
+}
+
+// TestAsTimeout: a bare deadline is Matte's 503 timeout; an error that is
+// already public keeps its status and code, whatever its cause.
+func TestAsTimeout(t *testing.T) {
+	upstream := &params.Error{Status: http.StatusGatewayTimeout, Code: params.CodeUpstream, Title: "Gateway Timeout",
+		Detail: "The source took too long to download.", Cause: fmt.Errorf("fetch: %w", context.DeadlineExceeded)}
+	tests := []struct {
+		name   string
+		err    error
+		status int
+		code   string
+	}{
+		{"bare deadline", context.DeadlineExceeded, http.StatusServiceUnavailable, "timeout"},
+		{"wrapped deadline", fmt.Errorf("render: %w", context.DeadlineExceeded), http.StatusServiceUnavailable, "timeout"},
+		{"cancellation", context.Canceled, http.StatusServiceUnavailable, "timeout"},
+		{"origin timeout", upstream, http.StatusGatewayTimeout, "upstream_error"},
+		{"origin timeout, wrapped", fmt.Errorf("source: %w", upstream), http.StatusGatewayTimeout, "upstream_error"},
+		{"a list", params.Errors{upstream}, http.StatusGatewayTimeout, "upstream_error"},
+		{"other", errors.New("boom"), http.StatusInternalServerError, "internal_error"},
+	}
+	for _, tc := range tests {
+		list := params.AsErrors(asTimeout(tc.err))
+		if list.Status() != tc.status || list[0].Code != tc.code {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, list.Status(), list[0].Code, tc.status, tc.code)
+		}
 	}
 }

@@ -345,7 +345,8 @@ http://localhost:9081 {
 }`, srv.Listener.Addr()))
 	const n = 8
 	for _, tc := range []struct{ name, url, path, want string }{
-		{"origin URL timeout", "http://localhost:9080/sf/fail/timeout.jpg?w=32", "/sf/fail/timeout.jpg", "503"},
+		// The origin's timeout: upstream_error's 504, not Matte's own 503.
+		{"origin URL timeout", "http://localhost:9080/sf/fail/timeout.jpg?w=32", "/sf/fail/timeout.jpg", "504"},
 		{"5xx through reverse_proxy", "http://localhost:9081/sf/fail/5xx.jpg?w=32", "/sf/fail/5xx.jpg", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
