@@ -111,7 +111,12 @@ func (h *Handler) serveFallback(req *imageRequest, got *fetchedSource) error {
 		srcID = sourceID(req.r, srcID)
 	}
 	req.Tag = sourceTag(srcID)
-	h.useSource(req, sourceMemo{Hash: sourceHash(data), Info: info})
+	// The answer is this URL's: it carries the missing source's CORS
+	// answer (Access-Control-*, Timing-Allow-Origin, CORP, per Origin when
+	// the origin varied on it, and that Vary) as it obeys its private or
+	// no-store, not the fallback file's, whose policy is for its own URL
+	// (another host's, for a fiu URL).
+	h.useSource(req, sourceMemo{Hash: sourceHash(data), Info: info, Sharing: sharingOf(got.missing.header), Vary: got.share.vary})
 	// A validator answers 304 only for a 200: another status has none.
 	if h.FallbackStatus == http.StatusOK && h.writeNotModified(req) {
 		return nil

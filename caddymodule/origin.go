@@ -293,6 +293,14 @@ func (h *Handler) fetchOrigin(req *imageRequest, or *http.Request, rec *sourceRe
 			rec.overflow = true
 			return nil
 		case fe != nil && fe.Kind == fetch.KindUpstream && rec.holdMissingError(fe.Status, missingError{answer: upstreamError(err)}):
+			// The 404's headers as a passed-through answer keeps them, and
+			// its Vary: its CORS headers and Cache-Control are this URL's,
+			// which a fallback answer carries and obeys (serveFallback).
+			for _, k := range slices.Concat(passedHeaders, []string{"Vary"}) {
+				if v := fe.Header.Values(k); len(v) > 0 {
+					rec.header[k] = v
+				}
+			}
 			return nil
 		}
 		return upstreamError(err)

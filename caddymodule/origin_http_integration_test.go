@@ -86,10 +86,11 @@ func hxDo(t *testing.T, tester *caddytest.Tester, method, url string, headers ..
 	return res, body
 }
 
-// TestOriginHTTPSemantics: a weak origin ETag matches If-None-Match (weak
-// comparison, every field line read); an SVG passed through from the
-// origin URL has its Content-Length; an origin timeout is the origin's
-// 504, not Matte's own 503 timeout.
+// TestOriginHTTPSemantics: a fallback answer carries the missing source's
+// CORS answer; a weak origin ETag matches If-None-Match (weak comparison,
+// every field line read); an SVG passed through from the origin URL has
+// its Content-Length; an origin timeout is the origin's 504, not Matte's
+// own 503 timeout.
 func TestOriginHTTPSemantics(t *testing.T) {
 	tester := behindCaddy(t, hxOrigin(t), `
 http://localhost:9080 {
@@ -108,6 +109,33 @@ http://localhost:9081 {
 	}
 	reverse_proxy {origin}
 }`)
+
+	t.Run("a fallback carries the missing source's CORS answer", func(t *testing.T) {
+		// The origin URL's 404 says ACAO *, TAO *, CORP cross-origin: the
+		// answer for this URL, not the fallback file's own ACAO.
+		res, body := hxDo(t, tester, http.MethodGet, "http://localhost:9080/hx/nope.jpg?w=77", "Origin", "http://a.example")
+		if res.StatusCode != http.StatusOK || res.Header.Get("Fallback-Image") != "1" {
+			t.Fatalf("%d, Fallback-Image %q: %.200s", res.StatusCode, res.Header.Get("Fallback-Image"), body)
+		}
+		for k, want := range map[string]string{"Access-Control-Allow-Origin": "*", "Timing-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin"} {
+			if got := res.Header.Get(k); got != want {
+				t.Errorf("origin URL fallback: %s %q, want %q", k, got, want)
+			}
+		}
+		// Through reverse_proxy the client's Origin reaches the origin,
+		// which answers per Origin: each client gets its own, and Vary.
+		for _, o := range []string{"http://a.example", "http://b.example"} {
+			res, body := hxDo(t, tester, http.MethodGet, "http://localhost:9081/hx/vary/nope.jpg?w=33", "Origin", o)
+			if res.StatusCode != http.StatusOK || res.Header.Get("Fallback-Image") != "1" {
+				t.Fatalf("%s: %d, Fallback-Image %q: %.200s", o, res.StatusCode, res.Header.Get("Fallback-Image"), body)
+			}
+			if res.Header.Get("Access-Control-Allow-Origin") != o || res.Header.Get("Access-Control-Allow-Credentials") != "true" ||
+				!strings.Contains(strings.Join(res.Header.Values("Vary"), ","), "Origin") {
+				t.Errorf("reverse_proxy fallback for %s: ACAO %q, ACAC %q, Vary %q", o, res.Header.Get("Access-Control-Allow-Origin"),
+					res.Header.Get("Access-Control-Allow-Credentials"), res.Header.Values("Vary"))
+			}
+		}
+	})
 
 	t.Run("a weak origin ETag matches, on any If-None-Match line", func(t *testing.T) {
 		url := "http://localhost:9080/hx/weak.svg?w=77"

@@ -84,6 +84,9 @@ type FetchError struct {
 	Kind Kind
 	// Status is the origin's status for KindUpstream.
 	Status int
+	// Header is the origin's response header for a KindUpstream error
+	// status (a 404's CORS headers, say); nil otherwise. Read only.
+	Header http.Header
 	// URL is the URL being fetched when it failed (a redirect target, for a
 	// failure after a redirect). It may carry the origin's query: log it
 	// with care, and do not echo it to clients.

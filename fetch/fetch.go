@@ -683,7 +683,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Response, error) {
 	case resp.StatusCode < 200 || resp.StatusCode > 299 || resp.StatusCode == http.StatusPartialContent:
 		// A little draining lets the connection be reused.
 		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
-		return nil, &FetchError{Kind: KindUpstream, Status: resp.StatusCode, URL: final}
+		return nil, &FetchError{Kind: KindUpstream, Status: resp.StatusCode, URL: final, Header: out.Header}
 	}
 	for _, c := range codings {
 		if !supportedCoding(c) || len(codings) > maxCodings {
