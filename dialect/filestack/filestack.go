@@ -86,6 +86,7 @@ package filestack
 
 import (
 	"fmt"
+	"github.com/jebosio/matte/dialect/internal/oporder"
 	"net/url"
 	"strings"
 
@@ -224,8 +225,7 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	var errs urlform.Errors
 	var r reader
 	seen := map[string]bool{}
-	var before []written // the tasks read, in the URL's order
-	misordered := false  // only the first task out of order is named
+	chain := oporder.Chain{Order: pipelineOrder, Commutes: r.commutes} // the tasks read, in the URL's order
 	count := func() int {
 		if err := errs.Err(); err != nil {
 			return len(params.AsErrors(err))
@@ -262,13 +262,12 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		if count() > n {
 			continue // a bad task: its order is not looked at
 		}
-		if !misordered {
-			if err := r.order(name, before); err != "" {
-				errs.Add(name, err)
-				misordered = true
-			}
+		s := r.stepOf(name)
+		if err := chain.Add(name, s); err != "" {
+			errs.Add(name, err)
+		} else if s == stepTurn {
+			oporder.FlipBeforeTurn(&r.p) // the flips read so far came before the turn
 		}
-		before = append(before, written{name, r.stepOf(name)})
 	}
 	if seen["auto_image"] && (r.format || seen["pjpg"]) {
 		errs.Add("auto_image", "auto_image picks the format; give it or output=format (or pjpg), not both.")

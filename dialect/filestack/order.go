@@ -1,8 +1,7 @@
 package filestack
 
 import (
-	"fmt"
-
+	"github.com/jebosio/matte/dialect/internal/oporder"
 	"github.com/jebosio/matte/params"
 )
 
@@ -17,24 +16,27 @@ import (
 // late, rather than a different picture.
 
 // step is where Matte's pipeline applies a task, in its order.
-type step int
+type step = oporder.Step
 
 const (
-	stepFree     step = iota // output, quality, auto_image, pjpg, compress, no_metadata; rotate=deg:0 or exif
-	stepCrop                 // crop: a region of the source
-	stepTurn                 // rotate by a multiple of 90: before the resize (the box is the turned image's)
-	stepSize                 // resize
-	stepGrey                 // monochrome: saturation, then
-	stepSepia                // sepia, then
-	stepNegative             // negative, in that order
-	stepAngle                // rotate by another angle: the resized image, after its colours
-	stepFlip                 // flip, flop
-	stepFaces                // pixelate_faces, blur_faces
-	stepBlur                 // blur
-	stepSharpen              // sharpen
-	stepPixelate             // pixelate
-	stepCircle               // circle: last
+	stepFree          = oporder.Free // output, quality, auto_image, pjpg, compress, no_metadata; rotate=deg:0 or exif
+	stepCrop     step = iota         // crop: a region of the source
+	stepTurn                         // rotate by a multiple of 90: before the resize (the box is the turned image's)
+	stepSize                         // resize
+	stepGrey                         // monochrome: saturation, then
+	stepSepia                        // sepia, then
+	stepNegative                     // negative, in that order
+	stepAngle                        // rotate by another angle: the resized image, after its colours
+	stepFlip                         // flip, flop
+	stepFaces                        // pixelate_faces, blur_faces
+	stepBlur                         // blur
+	stepSharpen                      // sharpen
+	stepPixelate                     // pixelate
+	stepCircle                       // circle: last
 )
+
+// pipelineOrder is Matte's order as a 400 on a task out of order names it.
+const pipelineOrder = "crop, rotate by a multiple of 90, resize, monochrome, sepia, negative, rotate by another angle, flip/flop, the face tasks, blur, sharpen, pixelate, circle"
 
 // stepOf is the step of the task name, which r has just read.
 func (r *reader) stepOf(name string) step {
@@ -71,36 +73,6 @@ func (r *reader) stepOf(name string) step {
 		return stepCircle
 	}
 	return stepFree
-}
-
-// written is a task read so far, in the URL's order.
-type written struct {
-	name string
-	step step
-}
-
-// order checks that the task name, which r has just read, may follow the
-// ones in before (all of the URL's earlier tasks, in its order); it returns
-// the 400's detail, or "". A flip or flop before a quarter turn is moved
-// after it: it becomes the other one when the turn is odd (flop, then a
-// quarter turn, is that turn, then flip).
-func (r *reader) order(name string, before []written) string {
-	s := r.stepOf(name)
-	if s == stepFree {
-		return ""
-	}
-	for _, w := range before {
-		if w.step <= s || r.commutes(w.step, s) {
-			continue
-		}
-		return fmt.Sprintf("%s comes after %s, which Matte applies after it (its order: crop, rotate by a multiple of 90, resize, monochrome, sepia, negative, rotate by another angle, flip/flop, the face tasks, blur, sharpen, pixelate, circle), and the two do not give the same image the other way round; write %s before %s, or leave one out.", name, w.name, name, w.name)
-	}
-	if s == stepTurn {
-		if turns, _ := r.p.QuarterTurns(); turns%2 == 1 && (r.p.Flip == params.FlipH || r.p.Flip == params.FlipV) {
-			r.p.Flip ^= params.FlipHV // the flips read so far came before the turn
-		}
-	}
-	return ""
 }
 
 // commutes reports whether a task of step early, written before one of

@@ -1,8 +1,7 @@
 package uploadcare
 
 import (
-	"fmt"
-
+	"github.com/jebosio/matte/dialect/internal/oporder"
 	"github.com/jebosio/matte/params"
 )
 
@@ -16,18 +15,21 @@ import (
 // first operation that comes too late, rather than a different picture.
 
 // step is where Matte's pipeline applies an operation, in its order.
-type step int
+type step = oporder.Step
 
 const (
-	stepFree    step = iota // settings the order does not change: format, quality, ...
-	stepCrop                // crop: a region of the source
-	stepTurn                // rotate: a quarter turn, before the resize (the box is the turned image's)
-	stepSize                // preview, resize, scale_crop
-	stepColour              // grayscale
-	stepFlip                // flip, mirror: after the resize and the colour
-	stepBlur                // blur
-	stepSharpen             // sharp, after the blur
+	stepFree         = oporder.Free // settings the order does not change: format, quality, ...
+	stepCrop    step = iota         // crop: a region of the source
+	stepTurn                        // rotate: a quarter turn, before the resize (the box is the turned image's)
+	stepSize                        // preview, resize, scale_crop
+	stepColour                      // grayscale
+	stepFlip                        // flip, mirror: after the resize and the colour
+	stepBlur                        // blur
+	stepSharpen                     // sharp, after the blur
 )
+
+// pipelineOrder is Matte's order as a 400 on a operation out of order names it.
+const pipelineOrder = "crop, rotate, preview/resize/scale_crop, grayscale, flip/mirror, blur, sharp"
 
 // stepOf is the step of the operation name, which r has just read.
 func (r *reader) stepOf(name string) step {
@@ -51,36 +53,6 @@ func (r *reader) stepOf(name string) step {
 		return stepSharpen
 	}
 	return stepFree
-}
-
-// written is an operation read so far, in the URL's order.
-type written struct {
-	name string
-	step step
-}
-
-// order checks that the operation name, which r has just read, may follow
-// the ones in before (all of the URL's earlier operations, in its order);
-// it returns the 400's detail, or "". A flip or mirror before a quarter
-// turn is moved after it: it becomes the other flip when the turn is odd
-// (mirror, then a quarter turn, is that turn, then flip).
-func (r *reader) order(name string, before []written) string {
-	s := r.stepOf(name)
-	if s == stepFree {
-		return ""
-	}
-	for _, w := range before {
-		if w.step <= s || r.commutes(w.step, s) {
-			continue
-		}
-		return fmt.Sprintf("%s comes after %s, which Matte applies after it (its order: crop, rotate, preview/resize/scale_crop, grayscale, flip/mirror, blur, sharp), and the two do not give the same image the other way round; write %s before %s, or leave one out.", name, w.name, name, w.name)
-	}
-	if s == stepTurn {
-		if turns, _ := r.p.QuarterTurns(); turns%2 == 1 && (r.p.Flip == params.FlipH || r.p.Flip == params.FlipV) {
-			r.p.Flip ^= params.FlipHV // the flips read so far came before the turn
-		}
-	}
-	return ""
 }
 
 // commutes reports whether an operation of step early, written before one

@@ -57,6 +57,7 @@ package uploadcare
 
 import (
 	"fmt"
+	"github.com/jebosio/matte/dialect/internal/oporder"
 	"net/url"
 	"strings"
 
@@ -131,8 +132,7 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 	}
 	var r reader
 	seen := map[string]bool{}
-	var before []written // the operations read, in the URL's order
-	misordered := false  // only the first operation out of order is named
+	chain := oporder.Chain{Order: pipelineOrder, Commutes: r.commutes} // the operations read, in the URL's order
 	for _, op := range ops {
 		if len(op) == 0 || op[0] == "" {
 			errs.Add("path", fmt.Sprintf("%s has an empty operation; write -/<operation>/<value>/ for each.", params.QuoteShort(u.Path)))
@@ -156,13 +156,12 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 			errs.Add(name, err)
 			continue
 		}
-		if !misordered {
-			if err := r.order(name, before); err != "" {
-				errs.Add(name, err)
-				misordered = true
-			}
+		s := r.stepOf(name)
+		if err := chain.Add(name, s); err != "" {
+			errs.Add(name, err)
+		} else if s == stepTurn {
+			oporder.FlipBeforeTurn(&r.p) // the flips read so far came before the turn
 		}
-		before = append(before, written{name, r.stepOf(name)})
 	}
 	if err := errs.Err(); err != nil {
 		return dialect.ImageURL{}, true, err
