@@ -406,6 +406,13 @@ func (h *Handler) passOrigin(w http.ResponseWriter, r *http.Request, rawQuery st
 	if err != nil {
 		return h.writeError(w, r, upstreamError(err))
 	}
+	return writeUntouched(w, r, res)
+}
+
+// writeUntouched answers with a fetched origin or remote answer's bytes as
+// they came (a 304 as a 304), with the headers Matte passes on and
+// confined (confineOriginBytes).
+func writeUntouched(w http.ResponseWriter, r *http.Request, res *fetch.Response) error {
 	for _, k := range passedHeaders {
 		if v := res.Header.Get(k); v != "" {
 			w.Header().Set(k, v)

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -348,7 +347,7 @@ func (h *Handler) passRemote(w http.ResponseWriter, r *http.Request, src string)
 	hold := h.holdBytes()
 	defer hold.Release()
 	res, err := h.guard.fetcher.Fetch(r.Context(), fetch.Request{URL: src, Accept: "image/*",
-		IfNoneMatch: r.Header.Get("If-None-Match"), IfModifiedSince: r.Header.Get("If-Modified-Since"), Reserve: h.reserveFor(hold)})
+		IfNoneMatch: ifNoneMatch(r.Header), IfModifiedSince: r.Header.Get("If-Modified-Since"), Reserve: h.reserveFor(hold)})
 	if err != nil {
 		return h.writeError(w, r, upstreamError(err))
 	}
@@ -356,20 +355,5 @@ func (h *Handler) passRemote(w http.ResponseWriter, r *http.Request, src string)
 		return h.writeError(w, r, &params.Error{Status: http.StatusBadGateway, Code: params.CodeUpstream, Title: "Bad gateway",
 			Detail: "The remote source did not answer with an image."})
 	}
-	for _, k := range passedHeaders {
-		if v := res.Header.Get(k); v != "" {
-			w.Header().Set(k, v)
-		}
-	}
-	confineOriginBytes(w.Header(), res.NotModified)
-	if res.NotModified {
-		w.WriteHeader(http.StatusNotModified)
-		return nil
-	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(res.Body)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(res.Body)
-	}
-	return nil
+	return writeUntouched(w, r, res)
 }
