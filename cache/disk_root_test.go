@@ -75,12 +75,7 @@ func TestDiskRootEmptiedInPlace(t *testing.T) {
 	c2, _ := diskOnly(t, dir, 1<<20, nil)
 	c.Set("result", "a", mkEntry(3000, "a"))
 	c.Flush()
-	ents, _ := os.ReadDir(dir)
-	for _, e := range ents {
-		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-			t.Fatal(err)
-		}
-	}
+	emptyDir(t, dir)
 	c2.Set("result", "b", mkEntry(3000, "b"))
 	c2.Flush()
 	c.Set("other", "c", mkEntry(3000, "c"))
@@ -175,22 +170,32 @@ func TestDiskRootEmptiedThenForeign(t *testing.T) {
 	c, sink := diskOnly(t, dir, 1<<20, nil)
 	c.Set("result", "a", mkEntry(3000, "a"))
 	c.Flush()
-	ents, _ := os.ReadDir(dir)
-	for _, e := range ents {
-		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-			t.Fatal(err)
-		}
-	}
+	emptyDir(t, dir)
 	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not ours"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	c.Set("result", "b", mkEntry(3000, "b"))
 	c.Flush()
-	ents, _ = os.ReadDir(dir)
+	ents, _ := os.ReadDir(dir)
 	if len(ents) != 1 {
 		t.Fatalf("wrote into the foreign folder: %v", ents)
 	}
 	if s := c.Stats(); s.DiskWriteErrors != 1 || s.DiskEntries != 0 || s.DiskBytes != 0 {
 		t.Fatalf("stats: %d write errors, %d entries, %d bytes; want 1, 0, 0 (%v)", s.DiskWriteErrors, s.DiskEntries, s.DiskBytes, sink.list())
+	}
+}
+
+// emptyDir removes everything in dir, marker included, and keeps dir (as
+// find dir -mindepth 1 -delete would).
+func emptyDir(t *testing.T, dir string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

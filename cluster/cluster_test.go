@@ -406,11 +406,7 @@ func TestUsageRestoredAfterRedisRestart(t *testing.T) {
 func TestBreakerLogsWhy(t *testing.T) {
 	srv := redistest.Start(t)
 	ctx := context.Background()
-	admin := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1})
-	defer admin.Close()
-	if err := admin.ConfigSet(ctx, "requirepass", "right").Err(); err != nil {
-		t.Fatal(err)
-	}
+	srv.RequirePass("right")
 	core, logs := observer.New(zapcore.InfoLevel)
 	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{srv.Addr}, Password: "wrong", MaxRetries: -1, DialerRetries: 1})
 	n := NewNode(rdb, Options{Prefix: "q:", ProbeInterval: 20 * time.Millisecond, Timeout: 2 * time.Second, Logger: zap.New(core)})
@@ -445,9 +441,7 @@ func TestBreakerLogsWhy(t *testing.T) {
 		t.Fatalf("%d probe failures logged within a second, want 1 (at most one a minute)", got)
 	}
 
-	if err := admin.ConfigSet(ctx, "requirepass", "wrong").Err(); err != nil {
-		t.Fatal(err)
-	}
+	srv.RequirePass("wrong")
 	deadline = time.Now().Add(5 * time.Second)
 	for logs.FilterMessageSnippet("circuit breaker closed").Len() != 1 {
 		if time.Now().After(deadline) {

@@ -1254,12 +1254,7 @@ func stateNodes(t *testing.T) (a, b *node, read func() string) {
 // Redis's error, instead of being dropped.
 func TestPurgeCounterErrorReported(t *testing.T) {
 	srv := redistest.Start(t)
-	ctx := context.Background()
-	admin := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1})
-	defer admin.Close()
-	if err := admin.ConfigSet(ctx, "requirepass", "right").Err(); err != nil {
-		t.Fatal(err)
-	}
+	srv.RequirePass("right")
 	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{srv.Addr}, Password: "wrong", MaxRetries: -1, DialerRetries: 1})
 	n := cluster.NewNode(rdb, cluster.Options{Prefix: "t:", Timeout: time.Second, ProbeInterval: 50 * time.Millisecond})
 	var mu sync.Mutex

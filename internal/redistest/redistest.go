@@ -5,6 +5,7 @@
 package redistest
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jebosio/matte/internal/loopback"
+	"github.com/redis/go-redis/v9"
 )
 
 // Server is one redis-server process.
@@ -24,6 +26,8 @@ type Server struct {
 	cmd  *exec.Cmd
 	// paused: Pause sent SIGSTOP and Resume has not sent SIGCONT.
 	paused bool
+	// password is the one RequirePass set since the last Restart.
+	password string
 }
 
 // Start runs redis-server on a free 127.0.0.1 port and stops it at the end
@@ -82,10 +86,25 @@ func (s *Server) Resume() {
 	s.paused = false
 }
 
+// RequirePass makes the server ask every connection for password (CONFIG
+// SET requirepass): a client with another one is answered WRONGPASS. It
+// may be called again to change it, and lasts until the server is
+// restarted.
+func (s *Server) RequirePass(password string) {
+	s.t.Helper()
+	admin := redis.NewClient(&redis.Options{Addr: s.Addr, Password: s.password, MaxRetries: -1})
+	defer admin.Close()
+	if err := admin.ConfigSet(context.Background(), "requirepass", password).Err(); err != nil {
+		s.t.Fatalf("redistest: %v", err)
+	}
+	s.password = password
+}
+
 // Restart starts the server again on the same port (empty: no persistence)
 // and waits until it accepts connections.
 func (s *Server) Restart() {
 	s.t.Helper()
+	s.password = ""
 	s.cmd = exec.Command(s.bin, "--port", strconv.Itoa(s.Port()), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatalf("starting redis-server: %v", err)
