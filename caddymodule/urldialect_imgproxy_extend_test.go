@@ -102,3 +102,47 @@ func TestImgproxySVGEveryFit(t *testing.T) {
 		}
 	}
 }
+
+// TestImgproxyForceExtend: force with extend pads force's result to the
+// box, as imgproxy v3 does: calcScale (processing/prepare.go) scales the
+// 400x200 photo (red left half, blue right) forced to 800x800 without
+// enlarge to 200x200 ("if minShrink < 1 { wshrink /= minShrink"), and
+// extendImage (processing/extend.go) embeds that on the 800x800 target,
+// placed by ex's gravity; a side not given is the image's ("if height <= 0
+// { height = imgHeight }"), so force:800:0 is 400x100 on 800x100. With
+// dpr:2 the DPR is capped to 1 (the shrink is below 1): 800x800 still.
+// Before, extend was ignored and the answer was 200x200.
+func TestImgproxyForceExtend(t *testing.T) {
+	s := newDialectSite(t, allowLoopback, "url_dialect imgproxy")
+	green, red, blue := [3]uint32{0, 255, 0}, [3]uint32{255, 0, 0}, [3]uint32{0, 0, 255}
+	for _, c := range []struct {
+		path string
+		x, y int
+		want [3]uint32
+		w, h int
+	}{
+		// Centred: columns and rows 300-499, red 300-399, blue 400-499.
+		{"rs:force:800:800:0:1", 350, 400, red, 800, 800},
+		{"rs:force:800:800:0:1", 450, 400, blue, 800, 800},
+		{"rs:force:800:800:0:1", 100, 100, green, 800, 800},
+		{"rs:force:800:800:0:1", 400, 250, green, 800, 800},
+		{"rs:force:800:800/ex:1/dpr:2", 350, 400, red, 800, 800},
+		// so: rows 600-799.
+		{"rs:force:800:800:0:1:so", 350, 700, red, 800, 800},
+		{"rs:force:800:800:0:1:so", 350, 400, green, 800, 800},
+		// nowe:10:5: columns 10-209, rows 5-204.
+		{"rs:force:800:800/ex:1:nowe:10:5", 5, 100, green, 800, 800},
+		{"rs:force:800:800/ex:1:nowe:10:5", 50, 100, red, 800, 800},
+		{"rs:force:800:800/ex:1:nowe:10:5", 150, 100, blue, 800, 800},
+		{"rs:force:800:800/ex:1:nowe:10:5", 150, 210, green, 800, 800},
+		// One side: 400x100 on 800x100, columns 200-599.
+		{"rs:force:800:0:0:1", 100, 50, green, 800, 100},
+		{"rs:force:800:0:0:1", 300, 50, red, 800, 100},
+		{"rs:force:800:0:0:1", 500, 50, blue, 800, 100},
+	} {
+		s.pixel(t, "/insecure/"+c.path+"/bg:00ff00/f:png/plain//img/photo.jpg", c.x, c.y, c.want, c.w, c.h)
+	}
+	// With enlarge force reaches the box: nothing to pad.
+	s.image(t, "/insecure/rs:force:800:800:1:1/f:png/plain//img/photo.jpg", "png", 800, 800)
+	s.pixel(t, "/insecure/rs:force:800:800:1:1/bg:00ff00/f:png/plain//img/photo.jpg", 100, 100, red, 800, 800)
+}

@@ -10,6 +10,7 @@ func TestFitEnlarging(t *testing.T) {
 		{FitMax, FitMax}, {FitMin, FitMin}, {FitFillMax, FitFillMax}, {FitOutsideMax, FitOutsideMax},
 		{FitScale, FitScaleDown}, {FitClamp, FitClamp},
 		{FitCropDown, FitCropDown}, {FitScaleDown, FitScaleDown}, {FitCropDownPad, FitCropDownPad}, {FitMinPad, FitMinPad}, {FitMaxPad, FitMaxPad},
+		{FitScaleDownPad, FitScaleDownPad},
 	} {
 		if got := c.fit.Enlarging(false); got != c.never {
 			t.Errorf("%s.Enlarging(false) = %s, want %s", c.fit, got, c.never)
@@ -24,7 +25,7 @@ func TestFitEnlarging(t *testing.T) {
 // Crop, Focus and faces); the padded ones pad only what the cut leaves.
 func TestFitCrops(t *testing.T) {
 	crops := map[Fit]bool{FitCrop: true, FitMin: true, FitCropDown: true, FitCropDownPad: true, FitMinPad: true}
-	for f := FitClip; f <= FitMaxPad; f++ {
+	for f := FitClip; f <= FitScaleDownPad; f++ {
 		if f.Crops() != crops[f] {
 			t.Errorf("%s.Crops() = %v", f, f.Crops())
 		}
@@ -39,7 +40,7 @@ func TestFitCrops(t *testing.T) {
 func TestFitNamesLater(t *testing.T) {
 	for f, want := range map[Fit]string{FitCropDown: "w=300,h=300,fit=cropdown", FitScaleDown: "w=300,h=300,fit=scaledown",
 		FitCropDownPad: "w=300,h=300,fit=cropdownpad", FitMinPad: "w=300,h=300,fit=minpad",
-		FitMaxPad: "w=300,h=300,fit=maxpad"} {
+		FitMaxPad: "w=300,h=300,fit=maxpad", FitScaleDownPad: "w=300,h=300,fit=scaledownpad"} {
 		if got := (Params{Width: 300, Height: 300, Fit: f}).Key(); got != want {
 			t.Errorf("Key of %d = %q, want %q", f, got, want)
 		}
@@ -52,8 +53,8 @@ func TestFitNamesLater(t *testing.T) {
 // The imgproxy fits with a box of their own that never enlarge cap the
 // DPR (imgproxy's calcScale); the others take it whole.
 func TestFitCapsDPR(t *testing.T) {
-	caps := map[Fit]bool{FitCropDown: true, FitCropDownPad: true, FitMinPad: true, FitMaxPad: true}
-	for f := FitClip; f <= FitMaxPad; f++ {
+	caps := map[Fit]bool{FitCropDown: true, FitCropDownPad: true, FitMinPad: true, FitMaxPad: true, FitScaleDownPad: true}
+	for f := FitClip; f <= FitScaleDownPad; f++ {
 		if f.CapsDPR() != caps[f] {
 			t.Errorf("%s.CapsDPR() = %v", f, f.CapsDPR())
 		}

@@ -47,7 +47,7 @@ type Params struct {
 	// sides; other fits are not changed.
 	ExtendToAspect bool
 	// ExtendGravity places the image on the canvas of a padding fit
-	// (FitCropDownPad, FitMinPad, FitMaxPad, FitFill) and of
+	// (FitCropDownPad, FitMinPad, FitMaxPad, FitScaleDownPad, FitFill) and of
 	// ExtendToAspect (imgproxy's ex and exar gravity); the zero value
 	// centres it.
 	ExtendGravity ExtendGravity
@@ -940,6 +940,13 @@ const (
 	// given is the image's own, so a 400x200 image with only a width of
 	// 800 is 400x200 centred on 800x200.
 	FitMaxPad
+	// FitScaleDownPad is FitScaleDown whose result is then padded to the
+	// box (imgproxy's force with extend): a 400x200 image forced to
+	// 800x800 is scaled to 200x200 and placed on 800x800. Only the sides
+	// given in pixels (Width, Height) are padded to: a side given as a
+	// ratio of the source, or not at all, is the image's own, as
+	// imgproxy's target side is 0 there.
+	FitScaleDownPad
 )
 
 // Crops reports whether f cuts the resized image to the box where it
@@ -954,15 +961,15 @@ func (f Fit) Crops() bool {
 // enlarge the image, as imgproxy's calcScale caps its dprScale without
 // enlarge: the imgproxy fits that never enlarge and have a box of their
 // own to cut or pad to (FitCropDown, FitCropDownPad, FitMinPad,
-// FitMaxPad). Their box is Width x Height times the smaller of DPR and
-// the factor that brings the image, as the fit scales it at DPR 1, to its
-// own size; times 1 where the image is already smaller than the box. A
+// FitMaxPad, FitScaleDownPad). Their box is Width x Height times the
+// smaller of DPR and the factor that brings the image, as the fit scales
+// it at DPR 1, to its own size; times 1 where the image is already smaller than the box. A
 // 1000x500 image in fill's 600x400 box at DPR 2 is cut to 750x500, not to
 // 1000x500; a 400x200 one in 300x300 at DPR 2 to 300x200, as at DPR 1.
 // (FitMax, FitMin and FitScaleDown, imgproxy's other fits without
 // enlarge, come out the same either way.)
 func (f Fit) CapsDPR() bool {
-	return f == FitCropDown || f == FitCropDownPad || f == FitMinPad || f == FitMaxPad
+	return f == FitCropDown || f == FitCropDownPad || f == FitMinPad || f == FitMaxPad || f == FitScaleDownPad
 }
 
 // Fills reports whether f pads the image to the box (FitFill, FitFillMax,
@@ -1495,7 +1502,7 @@ func (f Flip) String() string { return enumName(flipNames[:], uint8(f), "flip") 
 func (f Format) String() string { return enumName(formatNames[:], uint8(f), "format") }
 
 var (
-	fitNames  = [...]string{FitClip: "clip", FitCrop: "crop", FitFill: "fill", FitMax: "max", FitMin: "min", FitScale: "scale", FitFillMax: "fillmax", FitClamp: "clamp", FitOutside: "outside", FitOutsideMax: "outsidemax", FitCropDown: "cropdown", FitScaleDown: "scaledown", FitCropDownPad: "cropdownpad", FitMinPad: "minpad", FitMaxPad: "maxpad"}
+	fitNames  = [...]string{FitClip: "clip", FitCrop: "crop", FitFill: "fill", FitMax: "max", FitMin: "min", FitScale: "scale", FitFillMax: "fillmax", FitClamp: "clamp", FitOutside: "outside", FitOutsideMax: "outsidemax", FitCropDown: "cropdown", FitScaleDown: "scaledown", FitCropDownPad: "cropdownpad", FitMinPad: "minpad", FitMaxPad: "maxpad", FitScaleDownPad: "scaledownpad"}
 	cropNames = [...]string{
 		CropCenter: "center", CropTop: "top", CropBottom: "bottom", CropLeft: "left", CropRight: "right",
 		CropTopLeft: "top-left", CropTopRight: "top-right", CropBottomLeft: "bottom-left", CropBottomRight: "bottom-right",

@@ -19,8 +19,8 @@ type geometry struct {
 	// cropX, cropY, cropW, cropH cut the resized image (cropW == 0: none).
 	cropX, cropY, cropW, cropH int
 	// canvasW x canvasH is the box the result is centred on (0: none): a
-	// fill's box, exar's, or the box FitCropDownPad, FitMinPad and
-	// FitMaxPad pad their result to.
+	// fill's box, exar's, or the box FitCropDownPad, FitMinPad, FitMaxPad
+	// and FitScaleDownPad pad their result to.
 	canvasW, canvasH int
 	// dpr is the DPR Params.CapDPR capped, which the padding and the
 	// canvas's offsets take (dprFor); 0: Params' own.
@@ -104,7 +104,8 @@ func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geom
 		// With one side given every mode keeps the aspect ratio.
 		switch fit {
 		case params.FitMax, params.FitMin, params.FitFillMax, params.FitOutsideMax,
-			params.FitCropDown, params.FitScaleDown, params.FitCropDownPad, params.FitMinPad, params.FitMaxPad:
+			params.FitCropDown, params.FitScaleDown, params.FitCropDownPad, params.FitMinPad, params.FitMaxPad,
+			params.FitScaleDownPad:
 			fit = params.FitMax
 		default:
 			fit = params.FitClip
@@ -125,9 +126,9 @@ func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geom
 		case params.FitCrop, params.FitMin, params.FitOutside, params.FitOutsideMax,
 			params.FitCropDown, params.FitCropDownPad, params.FitMinPad:
 			scale = math.Max(sx, sy)
-		case params.FitScale, params.FitScaleDown:
+		case params.FitScale, params.FitScaleDown, params.FitScaleDownPad:
 			bw, bh := float64(W), float64(H)
-			if m := math.Max(sx, sy); fit == params.FitScaleDown && m > 1 {
+			if m := math.Max(sx, sy); fit != params.FitScale && m > 1 {
 				// imgproxy's calcScale without enlarge (processing/
 				// prepare.go), its shrinks being 1/sx and 1/sy:
 				//	minShrink := math.Min(wshrink, hshrink)
@@ -138,6 +139,21 @@ func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geom
 			}
 			f := atLeastScale(1, atLeast1(bw), atLeast1(bh), p)
 			g.resizeW, g.resizeH = atLeast1(bw*f), atLeast1(bh*f)
+			if fit == params.FitScaleDownPad {
+				// imgproxy's extend pads to its target, which is 0 on a
+				// side not given in pixels (SourceSideWhenOneGiven's
+				// ratio side, zoom's ratio): that side is the image's.
+				padW, padH := W, H
+				if p.Width == 0 || p.WidthRatio > 0 {
+					padW = 0
+				}
+				if p.Height == 0 || p.HeightRatio > 0 {
+					padH = 0
+				}
+				if padW > g.resizeW || padH > g.resizeH {
+					g.canvasW, g.canvasH = max(padW, g.resizeW), max(padH, g.resizeH)
+				}
+			}
 			return clampGeometry(g, maxDim, angle(g))
 		}
 	}

@@ -66,6 +66,15 @@ func TestPlanGeometryImgproxyFits(t *testing.T) {
 		{"force:300:100", params.Params{Width: 300, Height: 100, Fit: params.FitScaleDown}, plain(300, 100)},
 		{"force:300:300:1", params.Params{Width: 300, Height: 300, Fit: params.FitScale}, plain(300, 300)},
 		{"force:800:800:1", params.Params{Width: 800, Height: 800, Fit: params.FitScale}, plain(800, 800)},
+		// force with extend: scaledown's result padded to the box, a side
+		// given only as the source's (SourceSideWhenOneGiven) being the
+		// image's, as imgproxy's target is 0 there.
+		{"force:800:800:0:1", params.Params{Width: 800, Height: 800, Fit: params.FitScaleDownPad}, pad(plain(200, 200), 800, 800)},
+		{"force:300:300:0:1", params.Params{Width: 300, Height: 300, Fit: params.FitScaleDownPad}, pad(plain(200, 200), 300, 300)},
+		{"force:200:400:0:1", params.Params{Width: 200, Height: 400, Fit: params.FitScaleDownPad}, pad(plain(100, 200), 200, 400)},
+		{"force:300:100:0:1", params.Params{Width: 300, Height: 100, Fit: params.FitScaleDownPad}, plain(300, 100)},
+		{"force:800:0:0:1", params.Params{Width: 800, HeightRatio: 1, Fit: params.FitScaleDownPad}, pad(plain(400, 100), 800, 100)},
+		{"force:0:800:0:1", params.Params{Height: 800, WidthRatio: 1, Fit: params.FitScaleDownPad}, pad(plain(100, 200), 100, 800)},
 	} {
 		if got := planGeometry(400, 200, c.p, 0, false); got != c.want {
 			t.Errorf("%s (%s): planGeometry = %+v, want %+v", c.name, c.p.Fit, got, c.want)
@@ -116,6 +125,11 @@ func TestPlanGeometryImgproxyDPR(t *testing.T) {
 		{"fill-down:300:300/dpr:2", 400, 200, params.Params{Width: 300, Height: 300, DPR: 2, Fit: params.FitMin}, cut(plain(400, 200), 100, 0, 200, 200)},
 		{"fit:800:0:0:1/dpr:2", 400, 200, params.Params{Width: 800, DPR: 2, Fit: params.FitMaxPad}, pad(plain(400, 200), 800, 200)},
 		{"force:300:300/dpr:2", 400, 200, params.Params{Width: 300, Height: 300, DPR: 2, Fit: params.FitScaleDown}, plain(200, 200)},
+		// force with extend at dpr 2: the shrink is below 1, so the DPR
+		// is 1 and the box 800x800, not 1600x1600.
+		{"force:800:800:0:1/dpr:2", 400, 200, params.Params{Width: 800, Height: 800, DPR: 2, Fit: params.FitScaleDownPad}, pad(plain(200, 200), 800, 800)},
+		{"force:100:100:0:1/dpr:2", 1000, 500, params.Params{Width: 100, Height: 100, DPR: 2, Fit: params.FitScaleDownPad}, plain(200, 200)},
+		{"force:400:400:0:1/dpr:2", 1000, 500, params.Params{Width: 400, Height: 400, DPR: 2, Fit: params.FitScaleDownPad}, plain(500, 500)},
 	} {
 		if got := planGeometry(c.rw, c.rh, c.p, 0, false); got != c.want {
 			t.Errorf("%s on %dx%d (%s): planGeometry = %+v, want %+v", c.name, c.rw, c.rh, c.p.Fit, got, c.want)

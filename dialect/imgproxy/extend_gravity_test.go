@@ -46,6 +46,7 @@ func TestExtendGravity(t *testing.T) {
 		"/insecure/rs:fill:300:300:0:1:nowe:4:2/plain//a.jpg":     box(params.FitCropDownPad, at(params.CropTopLeft, 4, 2)),
 		"/insecure/s:300:300:0:1:ea/rt:fill-down/plain//a.jpg":    box(params.FitMinPad, at(params.CropRight, 0, 0)),
 		"/insecure/rs:fit:300:300:1:1:so/plain//a.jpg":            box(params.FitFill, at(params.CropBottom, 0, 0)),
+		"/insecure/rs:force:300:300:0:1:sowe:4:2/plain//a.jpg":    box(params.FitScaleDownPad, at(params.CropBottomLeft, 4, 2)),
 		// exar's gravity; ex's wins where both pad.
 		"/insecure/rs:fit:300:300/exar:1:so/plain//a.jpg":                 aspect(params.FitMax, at(params.CropBottom, 0, 0)),
 		"/insecure/rs:fill:300:300/exar:1:nowe:10:5/plain//a.jpg":         aspect(params.FitCropDown, at(params.CropTopLeft, 10, 5)),

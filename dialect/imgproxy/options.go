@@ -359,7 +359,8 @@ func applyMark(p *params.Params, m *mark, image string) error {
 //     minpad); when enlarging the cut is the box already.
 //   - force scales to the box, without enlarge dividing both factors by
 //     the larger where it is over 1 (scaledown), so no side is enlarged:
-//     force:300:300 and force:800:800 of 400x200 are 200x200.
+//     force:300:300 and force:800:800 of 400x200 are 200x200; extend pads
+//     that to the box (scaledownpad: 200x200 on 800x800).
 //   - auto is fill where the source and the box have the same orientation
 //     and fit where not, decided per source (params.SourceFit).
 //   - exar pads fit's result, and fill's cut without enlarge, to the box's
@@ -403,6 +404,13 @@ func applyResize(p *params.Params, rs resize) {
 		}
 	case "force":
 		p.Fit = params.FitScale.Enlarging(rs.enlarge)
+		if rs.extend && !rs.enlarge {
+			// extend pads scaledown's result to the box, each side given
+			// (processing/extend.go). With enlarge force reaches the box
+			// and there is nothing to pad. exar pads nothing either way:
+			// force's result has the box's aspect ratio.
+			p.Fit = params.FitScaleDownPad
+		}
 		// calcScale: "if po.Width == 0 { dstW = srcW }" and the aspect
 		// ratio is kept only "rt != options.ResizeForce": a side left out
 		// is the source's own (times the DPR, as Matte's side ratio is).

@@ -26,7 +26,10 @@ import (
 //     { height = imgHeight }"), so fit:800:0 pads the width alone. With
 //     enlarge the fitted image reaches one side given, and fill pads the
 //     other.
-//   - force without enlarge: scaledown; with enlarge: scale.
+//   - force without enlarge: scaledown; with enlarge: scale. extend pads
+//     scaledown's result to the box (scaledownpad); with enlarge force
+//     reaches the box, so there is nothing to pad. exar changes nothing:
+//     force's result has the box's aspect ratio.
 func TestResizeTypes(t *testing.T) {
 	box := func(f params.Fit) dialect.ImageURL {
 		return dialect.ImageURL{Params: params.Params{Width: 300, Height: 300, Fit: f}, Source: "/a.jpg"}
@@ -45,6 +48,11 @@ func TestResizeTypes(t *testing.T) {
 		"/insecure/rs:force:300:300/plain//a.jpg":          box(params.FitScaleDown),
 		"/insecure/rs:force:300:300:1/plain//a.jpg":        box(params.FitScale),
 		"/insecure/rs:force:300:300/el:1/plain//a.jpg":     box(params.FitScale),
+		"/insecure/rs:force:300:300:0:1/plain//a.jpg":      box(params.FitScaleDownPad),
+		"/insecure/rs:force:300:300/ex:1/plain//a.jpg":     box(params.FitScaleDownPad),
+		"/insecure/rs:force:300:300:1:1/plain//a.jpg":      box(params.FitScale),
+		"/insecure/rs:force:300:300/exar:1/plain//a.jpg":   box(params.FitScaleDown),
+		"/insecure/rs:force:800:0:0:1/plain//a.jpg":        {Params: params.Params{Width: 800, HeightRatio: 1, Fit: params.FitScaleDownPad}, Source: "/a.jpg"},
 		"/insecure/rs:fit:300:300:0:1/plain//a.jpg":        box(params.FitMaxPad),
 		"/insecure/rs:fit:300:300:1:1/plain//a.jpg":        box(params.FitFill),
 		"/insecure/rs:fit:800:0:0:1/plain//a.jpg":          {Params: params.Params{Width: 800, Fit: params.FitMaxPad}, Source: "/a.jpg"},
