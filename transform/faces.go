@@ -120,6 +120,11 @@ func (j *job) findFaces() error {
 	if !(f.Area || f.Frame || f.Place && !j.p.Rect.IsZero() || f.Crop && j.cuts()) || j.pl.opts.Faces == nil {
 		return nil
 	}
+	if placesCutOnly(f) && keepsSourceRegion(j.p, j.req.Info.Width, j.req.Info.Height) {
+		// The plan keeps the region as it is: there is no cut for the
+		// faces to place, so the detector is not asked.
+		return nil
+	}
 	boxes, err := j.detectFaces()
 	if facesUnavailable(err) {
 		j.res.Provisional = true
@@ -180,6 +185,42 @@ func (j *job) findFaces() error {
 	j.p.Focus = params.Focus{X: x, Y: y, Zoom: j.p.Focus.Zoom, Set: true}
 	j.p.Crop = params.CropCenter
 	return nil
+}
+
+// placesCutOnly reports whether what f finds only places a resize's cut
+// (Crop, with Largest or Index choosing the faces): it moves no region
+// (Area, Frame, Place, Zoom), lists nothing and obscures nothing.
+func placesCutOnly(f params.Faces) bool {
+	return f.Crop && f.Zoom == 0 && !f.Area && !f.Frame && !f.Place && !f.List && !f.Obscures()
+}
+
+// keepsSourceRegion reports whether the plan will keep the region p names
+// in a w x h (oriented) source as it is (keepsRegion), decided before any
+// step runs, from the source's size: the region is the source, or its
+// Rect or Region (as forSource resolves it). A trim or background
+// removal, which decide the region from the pixels later, answer false.
+func keepsSourceRegion(p params.Params, w, h int) bool {
+	if !p.KeepSourceIfBoxExceeds || p.Trim || p.Removal.Enabled {
+		return false
+	}
+	if r := p.Region; r != (params.Region{}) {
+		rect, err := resolveRegion(r, w, h)
+		if err != nil {
+			return false
+		}
+		p.Rect = rect
+	}
+	if !p.Rect.IsZero() {
+		r, err := clampRect(p.Rect, w, h)
+		if err != nil {
+			return false
+		}
+		w, h = r.W, r.H
+	}
+	if turns, quarter := p.QuarterTurns(); quarter && turns%2 == 1 {
+		w, h = h, w // the plan's frame (job.planSize)
+	}
+	return keepsRegion(w, h, p)
 }
 
 // cuts reports whether the plan may cut a crop that a focus places: a

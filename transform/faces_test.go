@@ -197,6 +197,46 @@ func TestFacesNotAsked(t *testing.T) {
 	}
 }
 
+// TestFacesNotAskedWhenSourceKept: Cloudimage's func=face with
+// org_if_sml=1 ("prevents upscaling if any of the target dimensions is
+// larger than the origin image", docs.cloudimage.io) on the 400x200
+// source: a box wider or taller than it keeps the source as it is, so
+// there is no cut for the faces to place and the detector is not asked
+// (it was, once per request). A box within the source is cut on the face
+// as usual, and faces that move the region (Area) are still looked for.
+func TestFacesNotAskedWhenSourceKept(t *testing.T) {
+	src := encodePNG(t, thirds(400, 200))
+	right := faceBox(0.85, 0.4, 0.95, 0.6)
+	face := func(w, h int, f params.Faces) params.Params {
+		return params.Params{Width: w, Height: h, Fit: params.FitCrop, Crop: params.CropAttention, Faces: f,
+			KeepSourceIfBoxExceeds: true, Format: params.FormatPNG}
+	}
+	for _, c := range []struct {
+		name  string
+		p     params.Params
+		calls int
+		w, h  int
+		want  []sample
+	}{
+		{"box taller", face(300, 300, params.Faces{Crop: true}), 0, 400, 200, []sample{{5, 100, red}, {200, 100, green}, {395, 100, blue}}},
+		{"box wider", face(800, 100, params.Faces{Crop: true, Largest: true}), 0, 400, 200, []sample{{5, 100, red}, {395, 100, blue}}},
+		{"box turned taller", func() params.Params { p := face(300, 300, params.Faces{Crop: true}); p.Rotate = 90; return p }(), 0, 200, 400, nil},
+		{"box within", face(100, 100, params.Faces{Crop: true}), 1, 100, 100, []sample{{5, 50, green}, {95, 50, blue}}},
+		{"area, box taller", face(300, 300, params.Faces{Area: true}), 1, 0, 0, nil},
+	} {
+		stub := &stubFaces{t: t, boxes: []FaceBox{right}, wantW: 256, wantH: 128}
+		pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}, Faces: stub})
+		res, img := runParams(t, pl, src, c.p)
+		if stub.calls != c.calls {
+			t.Errorf("%s: detector called %d times, want %d", c.name, stub.calls, c.calls)
+		}
+		if c.w > 0 && (res.Width != c.w || res.Height != c.h) {
+			t.Errorf("%s: %dx%d, want %dx%d", c.name, res.Width, res.Height, c.w, c.h)
+		}
+		checkSamples(t, img, c.want, 40)
+	}
+}
+
 // A detector's failure is the request's (an internal error, not a 400).
 func TestFacesError(t *testing.T) {
 	src := encodePNG(t, thirds(400, 200))

@@ -66,34 +66,14 @@ func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geom
 		}
 		return p.Rotate
 	}
-	if p.Fit.CapsDPR() || p.CapDPR {
-		p.DPR = cappedDPR(rw, rh, p)
-	}
-	W, H := p.DeviceBox()
-	if p.WidthRatio > 0 || p.HeightRatio > 0 {
-		W, H = ratioSides(W, H, rw, rh, p.WidthRatio, p.HeightRatio, p.DevicePixelRatio())
-	}
-	if ar := p.AspectRatio; ar > 0 && (p.Fit == params.FitCrop || p.Fit.Fills()) {
-		switch {
-		case W == 0 && H == 0:
-			W, H = ratioBox(rw, rh, ar, p.Fit == params.FitCrop)
-		case H == 0:
-			H = atLeast1(float64(W) / ar)
-		case W == 0:
-			W = atLeast1(float64(H) * ar)
-		}
-	}
-	if l := p.CropLimits; p.Fit == params.FitCrop && l != (params.CropLimits{}) {
-		W, H = limitCropBox(W, H, rw, rh, l, p.DevicePixelRatio())
-	}
+	W, H, p := planBox(rw, rh, p)
 	g := geometry{resizeW: rw, resizeH: rh, interesting: vips.NoCrop}
 	if p.CapDPR {
 		g.dpr = p.DevicePixelRatio()
 	}
 	if p.KeepSourceIfBoxExceeds && (W > rw || H > rh) {
-		// The region as it is: no fit, crop, canvas or least size; the
-		// box is the one the fit would have sized (ratios, aspect ratio
-		// and crop limits applied), measured in the plan's (turned) frame.
+		// The region as it is: no fit, crop, canvas or least size
+		// (keepsRegion).
 		return clampGeometry(g, maxDim, angle(g))
 	}
 	fit := p.Fit
@@ -219,6 +199,47 @@ func planGeometry(rw, rh int, p params.Params, maxDim int, keepCanvas bool) geom
 		}
 	}
 	return clampGeometry(g, maxDim, angle(g))
+}
+
+// planBox is the box (device pixels; 0: a side not given) that p sizes a
+// rw x rh region (in the plan's turned frame) to: the DPR capped where
+// the fit or CapDPR caps it, ratios of the region, the aspect ratio and
+// the crop limits applied. p is returned with that capped DPR.
+func planBox(rw, rh int, p params.Params) (W, H int, _ params.Params) {
+	if p.Fit.CapsDPR() || p.CapDPR {
+		p.DPR = cappedDPR(rw, rh, p)
+	}
+	W, H = p.DeviceBox()
+	if p.WidthRatio > 0 || p.HeightRatio > 0 {
+		W, H = ratioSides(W, H, rw, rh, p.WidthRatio, p.HeightRatio, p.DevicePixelRatio())
+	}
+	if ar := p.AspectRatio; ar > 0 && (p.Fit == params.FitCrop || p.Fit.Fills()) {
+		switch {
+		case W == 0 && H == 0:
+			W, H = ratioBox(rw, rh, ar, p.Fit == params.FitCrop)
+		case H == 0:
+			H = atLeast1(float64(W) / ar)
+		case W == 0:
+			W = atLeast1(float64(H) * ar)
+		}
+	}
+	if l := p.CropLimits; p.Fit == params.FitCrop && l != (params.CropLimits{}) {
+		W, H = limitCropBox(W, H, rw, rh, l, p.DevicePixelRatio())
+	}
+	return W, H, p
+}
+
+// keepsRegion reports whether planGeometry leaves a rw x rh region (in the
+// plan's turned frame) as it is for p: Params.KeepSourceIfBoxExceeds with
+// planBox's box wider or taller than the region. The fit, crop, canvas and
+// least size are then not applied, so nothing that only places a cut
+// (the smart crop, a face's focus) changes the result.
+func keepsRegion(rw, rh int, p params.Params) bool {
+	if !p.KeepSourceIfBoxExceeds {
+		return false
+	}
+	W, H, _ := planBox(rw, rh, p)
+	return W > rw || H > rh
 }
 
 // cappedDPR is the DPR a fit that CapsDPR takes for a rw x rh region, as
