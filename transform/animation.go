@@ -87,7 +87,7 @@ func (pl *Pipeline) planFrames(p params.Params, src Source, f params.Format) (fr
 	}
 	lim, canvas := pl.opts.Limits.MaxSourcePixels, int64(src.Width)*int64(src.Height)
 	fits := func(plan framePlan) bool { return lim <= 0 || int64(plan.decoded())*canvas <= lim }
-	if plan := (framePlan{frames: sel, first: first, count: last - first + 1}); len(sel) > 1 && animatable(p) && p.Frames.Animates(f) && fits(plan) {
+	if plan := (framePlan{frames: sel, first: first, count: last - first + 1}); len(sel) > 1 && animatable(p, src) && p.Frames.Animates(f) && fits(plan) {
 		return plan, nil
 	}
 	plan := framePlan{still: sel[0], first: sel[0], count: 1}
@@ -141,10 +141,15 @@ func selectFrames(a params.Animation, pages int) ([]int, error) {
 // to decide what to do (background removal, faces, trim, the smart crop,
 // fill(auto)'s mean colour, normalise and equalise) would decide per frame,
 // so the frames would jump in size, place or tone: those requests have one
-// frame.
-func animatable(p params.Params) bool {
-	smartCrop := p.Fit.Crops() && (p.Crop == params.CropEntropy || p.Crop == params.CropAttention)
-	return p.Frames != params.FramesFirst && !p.Removal.Enabled && !p.Faces.Enabled() && !p.Trim && !smartCrop && !p.FillMean && !p.Normalize && !p.Equalize
+// frame. Where the plan keeps src's region as it is (keepsSourceRegion:
+// Cloudimage's org_if_sml=1 with a box larger than the source) there is
+// no cut, so the smart crop and faces that only place it
+// (placesCutOnly) decide nothing and the frames stay.
+func animatable(p params.Params, src Source) bool {
+	kept := keepsSourceRegion(p, src.Width, src.Height)
+	smartCrop := p.Fit.Crops() && (p.Crop == params.CropEntropy || p.Crop == params.CropAttention) && !kept
+	faces := p.Faces.Enabled() && !(kept && placesCutOnly(p.Faces))
+	return p.Frames != params.FramesFirst && !p.Removal.Enabled && !faces && !p.Trim && !smartCrop && !p.FillMean && !p.Normalize && !p.Equalize
 }
 
 // stillFrame is req with its source replaced by frame i alone (a lossless

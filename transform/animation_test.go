@@ -12,6 +12,7 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"math"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -19,6 +20,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/jebosio/matte/dialect/cloudimage"
 	"github.com/jebosio/matte/internal/testimages"
 	"github.com/jebosio/matte/params"
 	"github.com/jebosio/matte/transform/vips"
@@ -718,14 +720,83 @@ func TestStillFrameOrientation(t *testing.T) {
 // frame, whichever fit crops: an animation under it is one frame. The
 // fits imgproxy's fill maps to crop as FitCrop does.
 func TestAnimatableSmartCrop(t *testing.T) {
+	src := Source{Width: 40, Height: 20}
 	for _, fit := range []params.Fit{params.FitCrop, params.FitMin, params.FitCropDown, params.FitCropDownPad, params.FitMinPad} {
 		p := params.Params{Width: 10, Height: 10, Fit: fit, Crop: params.CropEntropy}
-		if animatable(p) {
+		if animatable(p, src) {
 			t.Errorf("fit %v with crop=entropy is animatable", fit)
 		}
 		p.Crop = params.CropCenter
-		if !animatable(p) {
+		if !animatable(p, src) {
 			t.Errorf("fit %v centred is not animatable", fit)
+		}
+	}
+}
+
+// TestAnimatableKeptSource: where Cloudimage's org_if_sml=1 keeps the
+// 40x20 source as it is (a box wider or taller than it), nothing is cut,
+// so gravity=auto's smart crop and func=face's placing of the cut decide
+// nothing per frame: the frames stay. A box within the source is cut as
+// usual (one frame), as is a request whose faces are obscured, or whose
+// trim decides the region from the pixels.
+func TestAnimatableKeptSource(t *testing.T) {
+	src := Source{Width: 40, Height: 20}
+	keep := func(w, h int, mod func(*params.Params)) params.Params {
+		p := params.Params{Width: w, Height: h, Fit: params.FitCrop, Crop: params.CropAttention, KeepSourceIfBoxExceeds: true}
+		if mod != nil {
+			mod(&p)
+		}
+		return p
+	}
+	face := func(p *params.Params) { p.Faces.Crop = true }
+	for _, c := range []struct {
+		name string
+		p    params.Params
+		want bool
+	}{
+		{"smart, box taller", keep(30, 30, nil), true},
+		{"smart, box wider", keep(50, 10, nil), true},
+		{"smart, box within", keep(20, 10, nil), false},
+		{"smart, no org_if_sml", func() params.Params { p := keep(100, 100, nil); p.KeepSourceIfBoxExceeds = false; return p }(), false},
+		{"face, box larger", keep(100, 100, face), true},
+		{"face, box within", keep(20, 10, face), false},
+		{"face, blurred", keep(100, 100, func(p *params.Params) { face(p); p.Faces.Blur = 50 }), false},
+		{"smart, trimmed", keep(100, 100, func(p *params.Params) { p.Trim = true }), false},
+		// A quarter turn plans on the 20x40 turned source: 30x30 is
+		// wider, 20x30 within (it is taller than the unturned 40x20).
+		{"smart, turned", keep(30, 30, func(p *params.Params) { p.Rotate = 90 }), true},
+		{"smart, turned, within", keep(20, 30, func(p *params.Params) { p.Rotate = 90 }), false},
+	} {
+		if got := animatable(c.p, src); got != c.want {
+			t.Errorf("%s: animatable = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestAnimatedKeptSource: an animated GIF under Cloudimage's
+// w=100&h=100&gravity=auto&org_if_sml=1 (a box larger than the 40x20
+// source) is answered as it is, every frame of it; it was one frame.
+func TestAnimatedKeptSource(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxOutputDimension: 4000}})
+	src := animatedGIF(t)
+	for _, q := range []string{"func=crop&gravity=auto", "func=crop&gravity=smart", "func=face"} {
+		u, err := url.Parse("/v7/a.gif?w=100&h=100&org_if_sml=1&" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, _, err := cloudimage.New().Parse(u)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		res, err := process(t, pl, src, img.Params, "")
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if res.Format != params.FormatGIF || res.Width != 40 || res.Height != 20 {
+			t.Fatalf("%s: answer %v %dx%d, want the 40x20 GIF", q, res.Format, res.Width, res.Height)
+		}
+		if frames, _, _ := gifFrames(t, res.Body); len(frames) != 3 {
+			t.Errorf("%s: %d frames, want the source's 3", q, len(frames))
 		}
 	}
 }

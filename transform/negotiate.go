@@ -31,7 +31,7 @@ func NegotiateFormat(p params.Params, acceptHeader string, src Source) params.Fo
 		return params.FormatPNG
 	}
 	if p.AutoFormat {
-		if _, one := p.Animation.Single(); src.Animated() && animatable(p) && p.Frames == params.FramesKeep && !one {
+		if _, one := p.Animation.Single(); src.Animated() && animatable(p, src) && p.Frames == params.FramesKeep && !one {
 			// An animation: Matte's AVIF would be a still.
 			if accept.Listed(acceptHeader, "image/webp") {
 				return params.FormatWebP
