@@ -299,7 +299,7 @@ http://localhost:9080 {
 	file_server
 }`, dir, rt, rt, model)
 	}
-	tester := caddytest.NewTester(t)
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 2 * time.Minute}) // loads a model and runs it: seconds on a busy 2-core machine
 	for i, model := range []string{"isnet", "isnet-int8", "isnet"} {
 		tester.InitServer(site(model), "caddyfile")
 		res, body := get(t, tester, "http://localhost:9080/bg.jpg?rembg=1")
