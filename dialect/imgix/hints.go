@@ -50,6 +50,13 @@ func ClientHintHeaders(hints params.Hints) []string {
 // a DPR hint other than the URL's dpr rounds the box again for itself,
 // from Width plus the padding (which may be a pixel under the w asked
 // for, where the URL's own dpr took one off).
+//
+// Under ch=width, ParseQuery keeps ar in AspectRatio where it derived h
+// from w: a width hint then sets the height too (the hinted width ÷ ar,
+// padding included, then less the padding as h loses it), as imgix
+// derives h from w whatever sets w. A height the URL gives is kept. Once
+// both sides are known AspectRatio is cleared, hint or not, so that
+// w=400&ar=2:1 keys as w=400&h=200 does.
 func ApplyClientHints(p *params.Params, h http.Header) {
 	hints := p.ClientHints
 	s := p.PadSides()
@@ -75,10 +82,19 @@ func ApplyClientHints(p *params.Params, h http.Header) {
 		if v, ok := hintNumber(h, widthHeaders...); ok && v >= 1 {
 			w := int(math.Round(v / p.DevicePixelRatio()))
 			p.Width, p.WidthRatio = min(max(w, 1), maxDimension), 0
+			if ar := p.AspectRatio; ar > 0 && p.HeightRatio == 0 && (p.Fit == params.FitCrop || p.Fit.Fills()) {
+				// The height ar gives the whole box (padding included),
+				// from the whole width, as applyAspectRatio does for w.
+				outer := min(max(int(math.Round(float64(p.Width)/ar)), 1), maxDimension)
+				p.Height = max(innerSide(outer, s.Top, s.Bottom, p.DevicePixelRatio()), 1)
+			}
 			if a, b := s.Left, s.Right; a+b > 0 {
 				p.Width = max(innerSide(p.Width, a, b, p.DevicePixelRatio()), 1)
 			}
 		}
+	}
+	if (p.Width > 0 || p.WidthRatio > 0) && (p.Height > 0 || p.HeightRatio > 0) {
+		p.AspectRatio = 0 // both sides known: the ratio has done its work
 	}
 	if hints&params.HintSaveData != 0 && strings.EqualFold(strings.TrimSpace(h.Get(saveDataHeaders[0])), "on") {
 		p.Quality = SaveDataQuality

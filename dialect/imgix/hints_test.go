@@ -65,3 +65,55 @@ func TestApplyClientHints(t *testing.T) {
 		}
 	}
 }
+
+// imgix's client hints: "Width overrides the imgix w parameter"; its ar:
+// "w=280&ar=2:1&fit=crop … 280×140. The height … is automatically
+// calculated". A height that ar derived from w follows the hinted width;
+// a height the URL gives does not.
+func TestApplyClientHintsWidthKeepsAspectRatio(t *testing.T) {
+	for _, tt := range []struct {
+		query   string
+		headers map[string]string
+		want    params.Params
+	}{
+		{"w=400&ar=2:1&fit=crop&ch=Width", map[string]string{"Sec-CH-Width": "800"},
+			params.Params{Width: 800, Height: 400, Fit: params.FitCrop, ClientHints: params.HintWidth}},
+		{"w=400&ar=2:1&fit=fill&ch=Width", map[string]string{"Width": "800"},
+			params.Params{Width: 800, Height: 400, Fit: params.FitFill, ClientHints: params.HintWidth}},
+		// No hint sent: the Params of w=400&h=200.
+		{"w=400&ar=2:1&fit=crop&ch=Width", nil,
+			params.Params{Width: 400, Height: 200, Fit: params.FitCrop, ClientHints: params.HintWidth}},
+		// The hint in device pixels: 800 at dpr 2 is 400 CSS px wide, 200 high.
+		{"w=400&ar=2:1&fit=crop&ch=Width&dpr=2", map[string]string{"Sec-CH-Width": "800"},
+			params.Params{Width: 400, Height: 200, DPR: 2, Fit: params.FitCrop, ClientHints: params.HintWidth}},
+		// ar alone, or with w a fraction: the hinted width gives the height.
+		{"ar=16:9&fit=crop&ch=width", map[string]string{"Sec-CH-Width": "640"},
+			params.Params{Width: 640, Height: 360, Fit: params.FitCrop, ClientHints: params.HintWidth}},
+		{"w=0.5&ar=1:1&fit=crop&ch=width", map[string]string{"Sec-CH-Width": "300"},
+			params.Params{Width: 300, Height: 300, Fit: params.FitCrop, ClientHints: params.HintWidth}},
+		// The box 800x400 holds image and padding (see applyPadding).
+		{"w=400&ar=2:1&fit=crop&pad=20&ch=width", map[string]string{"Sec-CH-Width": "800"},
+			params.Params{Width: 760, Height: 360, Fit: params.FitCrop, Pad: 20, ClientHints: params.HintWidth}},
+		// h given: the hint overrides w only (ar derived w, which it replaces).
+		{"h=200&ar=2:1&fit=crop&ch=width", map[string]string{"Sec-CH-Width": "800"},
+			params.Params{Width: 800, Height: 200, Fit: params.FitCrop, ClientHints: params.HintWidth}},
+		{"w=400&h=100&ar=2:1&fit=crop&ch=width", map[string]string{"Sec-CH-Width": "800"},
+			params.Params{Width: 800, Height: 100, Fit: params.FitCrop, ClientHints: params.HintWidth}},
+		// A derived height over 100000 is held there.
+		{"w=40&ar=1:2000&fit=crop&ch=width", map[string]string{"Sec-CH-Width": "800"},
+			params.Params{Width: 800, Height: 100000, Fit: params.FitCrop, ClientHints: params.HintWidth}},
+	} {
+		p, err := mustParseQuery(t, tt.query)
+		if err != nil {
+			t.Fatalf("ParseQuery(%q): %v", tt.query, err)
+		}
+		h := http.Header{}
+		for k, v := range tt.headers {
+			h.Set(k, v)
+		}
+		ApplyClientHints(&p, h)
+		if p != tt.want {
+			t.Errorf("%s with %v: got %dx%d (ar %g), want %dx%d; got %+v", tt.query, tt.headers, p.Width, p.Height, p.AspectRatio, tt.want.Width, tt.want.Height, p)
+		}
+	}
+}

@@ -83,7 +83,8 @@ const (
 //     the same Params as the imgix names.
 //   - ar=W:H (two decimals above 0, up to 100000) shapes fit=crop and
 //     fit=fill, as in imgix: with w alone it sets h to w×H/W (rounded), with
-//     h alone w to h×W/H, so w=600&ar=2:1 gives the Params of w=600&h=300;
+//     h alone w to h×W/H, so w=600&ar=2:1 gives the Params of w=600&h=300
+//     (under ch=width, h from w keeps ar too, for ApplyClientHints);
 //     with neither, or with the one side given as a fraction, it stays in
 //     Params.AspectRatio for the pipeline (which knows the source's size)
 //     to cut (crop) or pad (fill) the source to that ratio. With both w and
@@ -288,6 +289,9 @@ func applyAspectRatio(p *params.Params, errs map[string]string) {
 		p.AspectRatio = ar // the other side from the image's size: the pipeline's
 	case p.Width > 0:
 		p.Height = derive("w", "height", float64(p.Width)/ar)
+		if p.ClientHints&params.HintWidth != 0 {
+			p.AspectRatio = ar // a width hint derives h again (ApplyClientHints)
+		}
 	case p.Height > 0:
 		p.Width = derive("h", "width", float64(p.Height)*ar)
 	default:
