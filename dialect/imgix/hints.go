@@ -47,8 +47,8 @@ func ClientHintHeaders(hints params.Hints) []string {
 // p is ParseQuery's: its Width and Height are the box less the padding
 // (see applyPadding). The width hint is the whole image's, its padding
 // included, and loses the padding as w does (at least a pixel is left);
-// a DPR hint other than the URL's dpr rounds the box again for itself,
-// from Width plus the padding (which may be a pixel under the w asked
+// a DPR hint other than the URL's dpr rounds the box (and max-w, max-h,
+// min-w, min-h) again for itself, from Width plus the padding (which may be a pixel under the w asked
 // for, where the URL's own dpr took one off).
 //
 // Under ch=width, ParseQuery keeps ar in AspectRatio where it derived h
@@ -65,6 +65,11 @@ func ApplyClientHints(p *params.Params, h http.Header) {
 			*box = max(innerSide(*box+a+b, a, b, p.DevicePixelRatio()), 1)
 		}
 	}
+	atLeast := func(bound *int, a, b int) { // a least size, as applyPadding's
+		if *bound > 0 && a+b > 0 {
+			*bound = innerMin(*bound+a+b, a, b, p.DevicePixelRatio())
+		}
+	}
 	if hints&params.HintDPR != 0 {
 		if v, ok := hintNumber(h, dprHeaders...); ok && v > 0 {
 			was := p.DPR
@@ -73,8 +78,14 @@ func ApplyClientHints(p *params.Params, h http.Header) {
 				p.DPR = 0
 			}
 			if p.DPR != was {
+				l := &p.CropLimits
 				within(&p.Width, s.Left, s.Right)
 				within(&p.Height, s.Top, s.Bottom)
+				within(&l.MaxW, s.Left, s.Right)
+				within(&l.MaxH, s.Top, s.Bottom)
+				atLeast(&l.MinW, s.Left, s.Right)
+				atLeast(&l.MinH, s.Top, s.Bottom)
+				l.MinW, l.MinH = minBelow(l.MinW, l.MaxW), minBelow(l.MinH, l.MaxH)
 			}
 		}
 	}
@@ -110,4 +121,12 @@ func hintNumber(h http.Header, names ...string) (float64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// minBelow is a least size lo kept within the most hi (0: none).
+func minBelow(lo, hi int) int {
+	if hi > 0 {
+		return min(lo, hi)
+	}
+	return lo
 }

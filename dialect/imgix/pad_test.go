@@ -99,6 +99,13 @@ func TestApplyClientHintsPadWithinBox(t *testing.T) {
 		// A width hint narrower than the padding leaves the image a pixel.
 		{"ch=width&pad=20", map[string]string{"Width": "30"},
 			params.Params{Width: 1, Pad: 20, ClientHints: params.HintWidth}},
+		// max-w and min-w are rounded again as w is: 71 of max-w=101 at
+		// dpr 1 is 70 at 1.5; min-w=103's 101 at dpr 1 is 102 at 1.3 (see
+		// TestParseQueryPadWithinCropLimits).
+		{"ch=dpr&fit=crop&max-w=101&pad=15", map[string]string{"Sec-CH-DPR": "1.5"},
+			params.Params{DPR: 1.5, Fit: params.FitCrop, CropLimits: params.CropLimits{MaxW: 70}, Pad: 15, ClientHints: params.HintDPR}},
+		{"ch=dpr&fit=crop&min-w=103&pad=1", map[string]string{"Sec-CH-DPR": "1.3"},
+			params.Params{DPR: 1.3, Fit: params.FitCrop, CropLimits: params.CropLimits{MinW: 102}, Pad: 1, ClientHints: params.HintDPR}},
 		// No padding: the hint is the box, as before.
 		{"ch=width&w=100", map[string]string{"Width": "320"},
 			params.Params{Width: 320, ClientHints: params.HintWidth}},
@@ -116,4 +123,37 @@ func TestApplyClientHintsPadWithinBox(t *testing.T) {
 			t.Errorf("%s with %v: got %+v, want %+v", tt.query, tt.headers, p, tt.want)
 		}
 	}
+}
+
+// imgix's max-w: "The maximum allowed width of the output image"; its pad:
+// "the image (including the padding) will be sized to fit within the
+// requested dimensions". The bounds on fit=crop's box lose the padding
+// across them as w and h do, so the padded output keeps within them.
+func TestParseQueryPadWithinCropLimits(t *testing.T) {
+	checkParses(t, []validCase{
+		// The reviewer's URL: 300 wide in all, not 320.
+		{"fit=crop&h=200&max-w=300&pad=10", params.Params{Height: 180, Fit: params.FitCrop, CropLimits: params.CropLimits{MaxW: 280}, Pad: 10}},
+		// dpr=2: 560 + 2 x 20 = 600 device px, not 640.
+		{"fit=crop&h=200&max-w=300&pad=10&dpr=2", params.Params{Height: 180, DPR: 2, Fit: params.FitCrop, CropLimits: params.CropLimits{MaxW: 280}, Pad: 10}},
+		{"fit=crop&w=100&min-h=300&max-h=400&pad=10", params.Params{Width: 80, Fit: params.FitCrop, CropLimits: params.CropLimits{MinH: 280, MaxH: 380}, Pad: 10}},
+		// Each axis loses its own sides' padding.
+		{"fit=crop&max-w=300&max-h=200&pad-left=50", params.Params{Fit: params.FitCrop, CropLimits: params.CropLimits{MaxW: 250, MaxH: 200}, Padding: params.Sides{Left: 50}}},
+		{"fit=crop&min-w=300&min-h=200&pad-top=5&pad-bottom=15", params.Params{Fit: params.FitCrop, CropLimits: params.CropLimits{MinW: 300, MinH: 180}, Padding: params.Sides{Top: 5, Bottom: 15}}},
+		// A least width the padding alone reaches bounds nothing.
+		{"fit=crop&min-w=20&pad=10", params.Params{Fit: params.FitCrop, Pad: 10}},
+		// At dpr 1.3 the parts round on their own: 101 + 2 x 1 CSS px would
+		// be 131 + 1 + 1 = 133 device px, under min-w's 134 (133.9); 102
+		// gives 133 + 2 = 135. A max rounds the other way (see
+		// TestParseQueryPadWithinBox).
+		{"fit=crop&min-w=103&pad=1&dpr=1.3", params.Params{DPR: 1.3, Fit: params.FitCrop, CropLimits: params.CropLimits{MinW: 102}, Pad: 1}},
+		{"fit=crop&max-w=101&pad=15&dpr=1.5", params.Params{DPR: 1.5, Fit: params.FitCrop, CropLimits: params.CropLimits{MaxW: 70}, Pad: 15}},
+		// min-w equal to max-w stays within it.
+		{"fit=crop&min-w=101&max-w=101&pad=15&dpr=1.5", params.Params{DPR: 1.5, Fit: params.FitCrop, CropLimits: params.CropLimits{MinW: 70, MaxW: 70}, Pad: 15}},
+		// Another fit drops the bounds, as before.
+		{"fit=max&w=300&max-w=300&pad=10", params.Params{Width: 280, Fit: params.FitMax, Pad: 10}},
+	})
+	checkOneError(t, []errorCase{
+		{"fit=crop&max-w=20&pad=10", "pad", "The padding, 10 on the left and 10 on the right, leaves no room for the image within max-w: imgix sizes the image with its padding to fit within it; give less padding or a larger max-w."},
+		{"fit=crop&max-h=50&pad-top=50", "pad-top", "The padding, 50 on the top and 0 on the bottom, leaves no room for the image within max-h: imgix sizes the image with its padding to fit within it; give less padding or a larger max-h."},
+	})
 }

@@ -663,7 +663,8 @@ func checkCropLimits(p *params.Params, errs map[string]string) {
 // fitted image, so Width and Height (after ar has set the box) become the
 // box less the padding across them (innerSide); a side given as a fraction
 // of the image (w=0.5) is a box only the pipeline knows, and the padding
-// still adds to it. Padding that leaves no room is an error on the pad
+// still adds to it. max-w, max-h, min-w and min-h lose the padding in
+// the same way. Padding that leaves no room is an error on the pad
 // parameters that set it.
 func applyPadding(q url.Values, p *params.Params, errs map[string]string) {
 	side := func(name string, v int) int {
@@ -704,6 +705,76 @@ func applyPadding(q url.Values, p *params.Params, errs map[string]string) {
 			errs[name] = detail
 		}
 	}
+	// max-w, max-h, min-w and min-h bound the output as w and h do
+	// (imgix's max-w: "The maximum allowed width of the output image"), so
+	// they lose the padding across them too. A min the padding alone
+	// reaches bounds nothing.
+	l := &p.CropLimits
+	for _, axis := range []struct {
+		lo, hi         *int
+		a, b           int
+		loName, hiName string
+		aName, bName   string
+	}{{&l.MinW, &l.MaxW, s.Left, s.Right, "min-w", "max-w", "left", "right"}, {&l.MinH, &l.MaxH, s.Top, s.Bottom, "min-h", "max-h", "top", "bottom"}} {
+		if axis.a+axis.b == 0 || errs[axis.loName] != "" || errs[axis.hiName] != "" {
+			continue
+		}
+		*axis.lo = innerMin(*axis.lo, axis.a, axis.b, dpr)
+		if *axis.hi == 0 {
+			continue
+		}
+		if in := innerSide(*axis.hi, axis.a, axis.b, dpr); in > 0 {
+			*axis.hi, *axis.lo = in, min(*axis.lo, in)
+			continue
+		}
+		detail := fmt.Sprintf("The padding, %d on the %s and %d on the %s, leaves no room for the image within %s: "+
+			"imgix sizes the image with its padding to fit within it; give less padding or a larger %s.", axis.a, axis.aName, axis.b, axis.bName, axis.hiName, axis.hiName)
+		for _, name := range padFields(q, axis.aName, axis.a, axis.bName, axis.b) {
+			if errs[name] == "" {
+				errs[name] = detail
+			}
+		}
+	}
+}
+
+// padFields names the parameters that set the padding of the sides named
+// (left, right, ...; pad-SIDE where given, else pad), leaving out a side
+// without padding, which no parameter of the query set.
+func padFields(q url.Values, aName string, a int, bName string, b int) []string {
+	var names []string
+	for _, side := range []struct {
+		name string
+		v    int
+	}{{aName, a}, {bName, b}} {
+		if side.v == 0 {
+			continue
+		}
+		name := "pad-" + side.name
+		if !givenOnce(q, name) {
+			name = "pad"
+		}
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// innerMin is innerSide for a least size: the side, in CSS pixels, of the
+// image that with padding a and b measures at least outer CSS pixels in
+// device pixels at dpr (one more than outer - a - b where the pipeline's
+// rounding of each part would leave it a pixel short); 0, no bound, where
+// the padding alone is that wide, or where outer is 0.
+func innerMin(outer, a, b int, dpr float64) int {
+	dev := func(css int) int { return int(math.Round(float64(css) * dpr)) }
+	in := outer - a - b
+	if in <= 0 {
+		return 0
+	}
+	if dev(in)+dev(a)+dev(b) < dev(outer) {
+		in++
+	}
+	return in
 }
 
 // innerSide is the side, in CSS pixels, of the box the image is fitted
