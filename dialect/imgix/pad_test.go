@@ -56,6 +56,8 @@ func TestParseQueryPadWithinBox(t *testing.T) {
 		"w=100&pad-left=60&pad-right=40":  {"pad-left": "The padding, 60 on the left and 40 on the right, " + room, "pad-right": "The padding, 60 on the left and 40 on the right, " + room},
 		"h=50&pad=10&pad-top=40":          {"pad": "The padding, 40 on the top and 10 on the bottom, " + room, "pad-top": "The padding, 40 on the top and 10 on the bottom, " + room},
 		"w=100&h=100&pad=10&pad-right=90": {"pad": "The padding, 10 on the left and 90 on the right, " + room, "pad-right": "The padding, 10 on the left and 90 on the right, " + room},
+		// A side without padding was set by no parameter: pad is not named.
+		"h=50&pad-top=50": {"pad-top": "The padding, 50 on the top and 0 on the bottom, " + room},
 	} {
 		_, err := mustParseQuery(t, query)
 		var list params.Errors

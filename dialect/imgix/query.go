@@ -697,11 +697,7 @@ func applyPadding(q url.Values, p *params.Params, errs map[string]string) {
 		}
 		detail := fmt.Sprintf("The padding, %d on the %s and %d on the %s, leaves no room for the image within w and h: "+
 			"imgix sizes the image with its padding to fit within them; give less padding or a larger size.", axis.a, axis.aName, axis.b, axis.bName)
-		for _, sideName := range []string{axis.aName, axis.bName} {
-			name := "pad-" + sideName
-			if !givenOnce(q, name) {
-				name = "pad"
-			}
+		for _, name := range padFields(q, axis.aName, axis.a, axis.bName, axis.b) {
 			errs[name] = detail
 		}
 	}
