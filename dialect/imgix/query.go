@@ -77,7 +77,10 @@ const (
 //     exponent, "Inf" or "NaN".
 //   - auto=compress is accepted and ignored: imgix URLs very often carry
 //     auto=format,compress, and the configured per-format quality already
-//     plays that role. Any other auto value (enhance, redeye, ...) is an error.
+//     plays that role. So are enhance, redeye and true (imgix's older
+//     enhance): Matte enhances nothing automatically, and refusing them
+//     would break pages (imgix's own dpr example carries auto=enhance).
+//     Any other auto value is an error.
 //   - fit= also takes the CSS object-fit names that other builders write:
 //     cover (crop), contain (fill), inside (max), outside (min); they give
 //     the same Params as the imgix names.
@@ -1089,7 +1092,7 @@ var paramSpecs = map[string]paramSpec{
 		p.AspectRatio = ar
 		return err
 	}},
-	"crop": {"one of center, top, bottom, left, right, entropy, attention, focalpoint (with fp-x, fp-y, fp-z), or a pair of top or bottom and left or right such as top,left, or fg (crop to the foreground; needs rembg=1); faces before any of them (faces,top,left) crops on the faces found, and on the rest where there are none", func(p *params.Params, v string) error {
+	"crop": {"one of center, top, bottom, left, right, entropy, attention, edges (read as attention), focalpoint (with fp-x, fp-y, fp-z), or a pair of top or bottom and left or right such as top,left, or fg (crop to the foreground; needs rembg=1); faces before any of them (faces,top,left) crops on the faces found, and on the rest where there are none", func(p *params.Params, v string) error {
 		if rest, ok := strings.CutPrefix(v, "faces"); ok && (rest == "" || rest[0] == ',') {
 			p.Faces.Crop = true
 			if rest == "" {
@@ -1281,17 +1284,20 @@ var paramSpecs = map[string]paramSpec{
 		}
 		return err
 	}},
-	"auto": {"a comma-separated list of format and compress (compress is accepted and ignored)", func(p *params.Params, v string) error {
+	"auto": {"a comma-separated list of format, compress, enhance, redeye and true (all but format are accepted and ignored)", func(p *params.Params, v string) error {
 		for item := range strings.SplitSeq(v, ",") {
 			switch item {
 			case "format":
 				p.AutoFormat = true
 			case "compress":
 				// Accepted for imgix compatibility; the configured quality applies.
+			case "enhance", "redeye", "true":
+				// Accepted and ignored, so that imgix pages that ask for
+				// them (imgix's own dpr example carries auto=enhance) get
+				// their image: Matte enhances nothing automatically. true
+				// is imgix's older spelling of enhance.
 			case "":
 				return errors.New("empty item")
-			case "enhance", "redeye", "true":
-				return fmt.Errorf("%s is not supported", item)
 			default:
 				return params.ErrSyntax
 			}
@@ -1355,7 +1361,13 @@ var paramSpecs = map[string]paramSpec{
 		p.UnsharpRadius = f
 		return err
 	}},
-	"sharp": intSpec(0, maxSharpen, func(p *params.Params) *int { return &p.Sharpen }),
+	// sharp is a number in imgix; Sharpen is whole (a fraction moves the
+	// sigma, 0.5 + sharp/100, by at most 0.005).
+	"sharp": {fmt.Sprintf("a number from 0 to %d", maxSharpen), func(p *params.Params, v string) error {
+		f, err := params.ParseDecimalIn(v, 0, maxSharpen)
+		p.Sharpen = int(math.Round(f))
+		return err
+	}},
 	"trim": {"one of auto, color (the colour of the top-left pixel, or trim-color's with trim=color), alpha (the transparent edges) or colorunlessalpha (alpha for an image with transparency, else auto)", func(p *params.Params, v string) error {
 		switch v {
 		case "auto", "color":
@@ -1561,8 +1573,10 @@ var paramSpecs = map[string]paramSpec{
 	}},
 	"txt-align": alignSpec(func(p *params.Params) *params.Crop { return &p.Text.Align }),
 	"txt-pad":   intSpec(0, maxPad, func(p *params.Params) *int { return &p.Text.Pad }),
-	"txt-x":     intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Text.X }),
-	"txt-y":     intSpec(0, maxDimension, func(p *params.Params) *int { return &p.Text.Y }),
+	// txt-x, txt-y: imgix takes negative integers too, the text then
+	// partly outside the image (the pipeline cuts what falls outside).
+	"txt-x": signedIntSpec(maxDimension, func(p *params.Params) *int { return &p.Text.X }),
+	"txt-y": signedIntSpec(maxDimension, func(p *params.Params) *int { return &p.Text.Y }),
 	"dl": {fmt.Sprintf("a file name of 1 to %d bytes without / or \\ or control characters, or nothing (the source's name)", params.MaxFileName), func(p *params.Params, v string) error {
 		p.Download, p.DownloadName = true, v
 		return params.CheckFileName(v)
@@ -1886,10 +1900,16 @@ func checkFaces(p *params.Params) {
 
 // parseCrop parses imgix crop=: a single keyword, or a vertical and a
 // horizontal edge in either order ("top,left" and "left,top" are CropTopLeft).
+//
+// imgix's edges ("performs edge detection, looking for objects in the
+// image") is read as attention: libvips' attention strategy looks for
+// edges, skin tones and saturated colour, the closest Matte has.
 func parseCrop(v string) (params.Crop, error) {
 	switch v {
-	case "faces", "edges":
+	case "faces":
 		return 0, fmt.Errorf("%s is not supported", v)
+	case "edges":
+		return params.CropAttention, nil
 	}
 	if c, ok := params.ParseCrop(v); ok && !strings.Contains(v, "-") {
 		return c, nil
@@ -1900,8 +1920,10 @@ func parseCrop(v string) (params.Crop, error) {
 	}
 	for _, s := range []string{a, b} {
 		switch s {
-		case "faces", "edges":
+		case "faces":
 			return 0, fmt.Errorf("%s is not supported", s)
+		case "edges":
+			return 0, errors.New("edges goes alone here: crop=edges or crop=faces,edges")
 		case "focalpoint":
 			return 0, errors.New("focalpoint goes alone here: crop=focalpoint")
 		}

@@ -439,10 +439,9 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"crop=faces,", []string{"crop"}, ""},
 		{"crop=faces,faces", []string{"crop"}, "faces is not supported"},
 		{"crop=facesx", []string{"crop"}, ""},
-		{"crop=edges", []string{"crop"}, "edges is not supported"},
+		{"crop=edges,top", []string{"crop"}, "edges goes alone here"},
 		{"crop=focalpoint,faces", []string{"crop"}, "focalpoint goes alone here"},
 		{"crop=top,focalpoint", []string{"crop"}, "focalpoint goes alone here"},
-		{"crop=faces,edges", []string{"crop"}, "edges is not supported"},
 		{"crop=top,faces", []string{"crop"}, "one of center, top, bottom"},
 		{"crop=top,bottom", []string{"crop"}, ""},
 		{"crop=left,right", []string{"crop"}, ""},
@@ -499,14 +498,12 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"lossless=2", []string{"lossless"}, ""},
 		{"lossless=TRUE", []string{"lossless"}, ""},
 
-		{"auto=enhance", []string{"auto"}, "enhance is not supported"},
-		{"auto=format,enhance", []string{"auto"}, "enhance is not supported"},
-		{"auto=redeye", []string{"auto"}, ""},
-		{"auto=true", []string{"auto"}, ""},
+		{"auto=format,enhanced", []string{"auto"}, "format, compress, enhance, redeye and true"},
+		{"auto=none", []string{"auto"}, ""},
 		{"auto=format,", []string{"auto"}, "empty item"},
-		{"auto=format&auto=enhance", []string{"auto"}, "enhance is not supported"},
+		{"auto=format&auto=x", []string{"auto"}, "format, compress, enhance"},
 		{"auto=format&auto=", []string{"auto"}, "empty item"},
-		{"auto=Format", []string{"auto"}, "format and compress"},
+		{"auto=Format", []string{"auto"}, "format, compress, enhance, redeye and true"},
 
 		{"bg=ggg", []string{"bg"}, "colour"},
 		{"bg=12345", []string{"bg"}, ""},
@@ -516,7 +513,7 @@ func TestParseQueryInvalid(t *testing.T) {
 
 		{"blur=2001", []string{"blur"}, "an integer from 0 to 2000"},
 		{"blur=-1", []string{"blur"}, ""},
-		{"sharp=101", []string{"sharp"}, "an integer from 0 to 100"},
+		{"sharp=101", []string{"sharp"}, "a number from 0 to 100"},
 		{"trim=1", []string{"trim"}, "one of auto, color"},
 		{"trim=true", []string{"trim"}, ""},
 		{"pad=10001", []string{"pad"}, "an integer from 0 to 10000"},
@@ -682,7 +679,7 @@ func TestParseQueryInvalid(t *testing.T) {
 		// foreign ones are not.
 		{"w=0&h=-1&fm=bmp&q=80&foo=bar", []string{"fm", "h", "w"}, ""},
 		{
-			"w=0&h=0&dpr=9&fit=x&crop=edges&rect=1&rot=x&flip=x&fm=x&q=0&lossless=x&auto=x&bg=x&blur=x&sharp=x&trim=x&pad=x",
+			"w=0&h=0&dpr=9&fit=x&crop=x&rect=1&rot=x&flip=x&fm=x&q=101&lossless=x&auto=x&bg=x&blur=x&sharp=x&trim=x&pad=x",
 			[]string{"auto", "bg", "blur", "crop", "dpr", "fit", "flip", "fm", "h", "lossless", "pad", "q", "rect", "rot", "sharp", "trim", "w"},
 			"",
 		},
@@ -1301,7 +1298,7 @@ func TestParseQueryRemovalRules(t *testing.T) {
 		{"rembg=1&shadow=x&shadow-blur=3", map[string]string{"shadow": "one of drop, none"}},
 		{"rembg=1&fg-pad=5", map[string]string{"fg-pad": "fg-pad is the margin around the foreground crop; it needs crop=fg."}},
 		{"rembg=1&crop=top&fit=crop&fg-pad=5%25", map[string]string{"fg-pad": "needs crop=fg"}},
-		{"rembg=1&crop=edges&fg-pad=5", map[string]string{"crop": "edges is not supported"}},
+		{"rembg=1&crop=diagonal&fg-pad=5", map[string]string{"crop": "one of center, top"}},
 
 		// mask=1 returns the matte alone.
 		{"rembg=1&mask=1&bg=white", map[string]string{
