@@ -241,6 +241,7 @@ func ParseQuery(q url.Values) (params.Params, error) {
 	checkBlend(q, &p, errs)
 	checkBorder(q, &p, errs)
 	applyPadding(q, &p, errs)
+	checkSubPixel(q, &p, errs)
 	if len(errs) > 0 {
 		list := make(params.Errors, 0, len(errs))
 		for name, d := range errs {
@@ -759,6 +760,25 @@ func padFields(q url.Values, aName string, a int, bName string, b int) []string 
 	return names
 }
 
+// checkSubPixel adds to errs a dpr below 1 that brings w, h, max-w or
+// max-h (less any padding) under one device pixel: the pipeline reads a
+// side of 0 device pixels as no side at all.
+func checkSubPixel(q url.Values, p *params.Params, errs map[string]string) {
+	if p.DPR == 0 || p.DPR >= 1 || errs["dpr"] != "" {
+		return
+	}
+	l := p.CropLimits
+	for _, side := range []struct {
+		name string
+		v    int
+	}{{"w", p.Width}, {"h", p.Height}, {"max-w", l.MaxW}, {"max-h", l.MaxH}} {
+		if side.v > 0 && math.Round(float64(side.v)*p.DPR) < 1 {
+			errs["dpr"] = fmt.Sprintf("dpr=%s brings %s to less than one device pixel; give a larger dpr or %s.", q.Get("dpr"), side.name, side.name)
+			return
+		}
+	}
+}
+
 // innerMin is innerSide for a least size: the side, in CSS pixels, of the
 // image that with padding a and b measures at least outer CSS pixels in
 // device pixels at dpr (one more than outer - a - b where the pipeline's
@@ -1040,9 +1060,9 @@ var emptyMeans = map[string]bool{"dl": true}
 var paramSpecs = map[string]paramSpec{
 	"w": sideSpec(func(p *params.Params) (*int, *float64) { return &p.Width, &p.WidthRatio }),
 	"h": sideSpec(func(p *params.Params) (*int, *float64) { return &p.Height, &p.HeightRatio }),
-	"dpr": {"a number from 1 to 5, such as 2 or 1.5", func(p *params.Params, v string) error {
+	"dpr": {"a number above 0 and up to 5, such as 2 or 0.75", func(p *params.Params, v string) error {
 		f, err := params.ParseDecimal(v)
-		if err != nil || f < 1 || f > 5 {
+		if err != nil || f <= 0 || f > 5 {
 			return params.ErrSyntax
 		}
 		if f == 1 {
@@ -1206,7 +1226,11 @@ var paramSpecs = map[string]paramSpec{
 		p.Format = f
 		return nil
 	}},
-	"q":        intSpec(1, 100, func(p *params.Params) *int { return &p.Quality }),
+	"q": {"an integer from 0 to 100 (0 is read as 1, the lowest)", func(p *params.Params, v string) (err error) {
+		p.Quality, err = params.ParseInt(v, 0, 100)
+		p.Quality = max(p.Quality, 1) // imgix's 0 is its lowest; encoders take 1
+		return err
+	}},
 	"lossless": boolSpec(func(p *params.Params) *bool { return &p.Lossless }),
 	// The animation parameters: which frames of an animated source play,
 	// in which order, how fast and how often (params.Animation).

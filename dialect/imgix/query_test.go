@@ -411,8 +411,8 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"h=0", []string{"h"}, ""},
 		{"h=100001", []string{"h"}, ""},
 
-		{"dpr=0", []string{"dpr"}, "a number from 1 to 5"},
-		{"dpr=0.5", []string{"dpr"}, ""},
+		{"dpr=0", []string{"dpr"}, "a number above 0 and up to 5"},
+		{"dpr=0.0", []string{"dpr"}, ""},
 		{"dpr=5.01", []string{"dpr"}, ""},
 		{"dpr=-2", []string{"dpr"}, ""},
 		{"dpr=2x", []string{"dpr"}, ""},
@@ -489,7 +489,7 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"fm=source", []string{"fm"}, ""},
 		{"fm=JPG", []string{"fm"}, ""},
 
-		{"q=0", []string{"q"}, "an integer from 1 to 100"},
+		{"q=-1", []string{"q"}, "an integer from 0 to 100"},
 		{"q=101", []string{"q"}, ""},
 		{"q=high", []string{"q"}, ""},
 

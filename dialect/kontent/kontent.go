@@ -42,8 +42,10 @@ package kontent
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/jebosio/matte/dialect"
@@ -135,6 +137,22 @@ func (Dialect) Parse(u *url.URL) (dialect.ImageURL, bool, error) {
 		}
 		if !known {
 			errs.Invalid(name, v, o.allowed, nil)
+		}
+	}
+	// Kontent.ai's ranges are narrower than imgix's (dpr above 0, q from
+	// 0): dpr 1 to 5, q 1 to 100.
+	for _, r := range []struct {
+		name, allowed string
+		min, max      float64
+		integer       bool
+	}{{"dpr", "a number from 1 to 5", 1, 5, false}, {"q", "an integer from 1 to 100", 1, 100, true}} {
+		v := q.Get(r.name)
+		if len(q[r.name]) != 1 || v == "" {
+			continue // imgix's reader reports a repeated or empty one
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < r.min || f > r.max || r.integer && f != math.Trunc(f) {
+			errs.Invalid(r.name, v, r.allowed, nil)
 		}
 	}
 	if v := q.Get("rect"); q.Has("rect") && !errs.Has("rect") && !pixelRect(v) {

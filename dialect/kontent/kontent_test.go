@@ -53,7 +53,11 @@ func TestParseInvalid(t *testing.T) {
 		{asset + "?w=abc", []string{"w"}, "not valid"},
 		{asset + "?w=1&w=2", []string{"w"}, "given 2 times"},
 		{asset + "?dpr=6", []string{"dpr"}, "from 1 to 5"},
-		{asset + "?q=0", []string{"q"}, ""},
+		{asset + "?q=0", []string{"q"}, "from 1 to 100"},
+		// imgix takes these (dpr above 0, q from 0); Kontent.ai documents
+		// dpr 1 to 5 and q 1 to 100.
+		{asset + "?dpr=0.5", []string{"dpr"}, "from 1 to 5"},
+		{asset + "?q=50.5", []string{"q"}, "an integer from 1 to 100"},
 		{asset + "?w=10&h=10&fit=max", []string{"fit"}, "one of clip, scale, crop"},
 		{asset + "?w=10&h=10&fit=facearea", []string{"fit"}, "one of clip, scale, crop"},
 		{asset + "?w=10&h=10&fit=crop&crop=entropy", []string{"crop"}, "focalpoint"},
