@@ -95,9 +95,12 @@ func placeAt(pl params.Place, whole, size int) int {
 	return pl.Px
 }
 
-// loadRegion is load for a rect or trim: it decodes at the largest scale
-// the region needs (never above 1), cuts the region, and plans the resize
-// on what is left.
+// loadRegion is load for a rect or trim: it decodes the source whole,
+// with no more shrink-on-load than the region's resize allows (never
+// above scale 1), cuts the region, and plans the resize on what is left.
+// Nothing resamples the source before the cut: a resize kernel run over
+// the whole source would mix the pixels just outside the region into its
+// edges (Cloudflare: "Trimming is performed before resizing or rotation").
 func (j *job) loadRegion() error {
 	p, src := j.p, j.req.Info
 	rw, rh := src.Width, src.Height
@@ -118,13 +121,18 @@ func (j *job) loadRegion() error {
 		scale = math.Min(1, math.Max(float64(g.resizeW)/float64(planW), float64(g.resizeH)/float64(planH)))
 	}
 	lw, lh := atLeast1(float64(src.Width)*scale), atLeast1(float64(src.Height)*scale)
-	img, err := j.thumbnail(lw, lh, vips.NoCrop)
+	img, shrink, err := j.decodeShrunk(lw, lh)
 	if err != nil {
 		return err
 	}
 	j.img = img
 	if !rect.IsZero() {
-		if err := img.Extract(scaleRect(rect, img.Width(), img.Height(), src.Width, src.Height)); err != nil {
+		if shrink == 1 {
+			err = img.Extract(rect.X, rect.Y, rect.W, rect.H)
+		} else {
+			err = j.cutShrunk(img, rect, shrink)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -145,6 +153,96 @@ func (j *job) loadRegion() error {
 		}
 	}
 	return j.planAndResize()
+}
+
+// decodeShrunk decodes the whole source (one frame's job: its frame) at
+// 1/shrink, the largest JPEG shrink-on-load that keeps at least lw x lh
+// (Source.jpegShrink; 1 for any other format, or a frame): libjpeg's DCT
+// scaling, which averages each shrink x shrink block, and no other
+// resampling.
+func (j *job) decodeShrunk(lw, lh int) (img *vips.Image, shrink int, err error) {
+	src := j.req.Info
+	if j.frame != nil {
+		img, err = j.thumbnail(src.Width, src.Height, vips.NoCrop) // the frame at its own size
+		return img, 1, err
+	}
+	shrink = src.jpegShrink(lw, lh)
+	img, err = vips.Thumbnail(j.req.Source, (src.Width+shrink-1)/shrink, (src.Height+shrink-1)/shrink, vips.NoCrop, shrink, j.p.Orientation, j.cancel)
+	return img, shrink, err
+}
+
+// cutShrunk cuts rect (source pixels, after orientation) out of img, the
+// source decoded at 1/shrink (decodeShrunk). libjpeg's shrink averages
+// each shrink x shrink block of luma, but the chroma of a subsampled JPEG
+// over a whole MCU (up to 16 x 16), so a decoded pixel in an MCU that
+// straddles rect's edge carries colour from outside rect: the cut keeps
+// only the decoded pixels of the MCUs wholly inside rect (shrunkSpan), and
+// is then grown back, by repeating its edge pixels, to rect's size at
+// 1/shrink, which the plan is made on. The price: up to 15 source pixels
+// inside each of rect's edges that lie inside the source are shown as
+// copies of the pixels next in.
+func (j *job) cutShrunk(img *vips.Image, rect params.Rect, shrink int) error {
+	o := j.p.Orientation
+	if o == 0 {
+		hd, err := vips.ReadHeader(j.req.Source)
+		if err != nil {
+			return err
+		}
+		o = hd.Orientation
+	}
+	// libjpeg's blocks start at the stored image's top-left, which an
+	// orientation that reverses an axis puts at that axis' far end.
+	revX := o == 2 || o == 3 || o == 6 || o == 7
+	revY := o == 3 || o == 4 || o == 7 || o == 8
+	src := j.req.Info
+	x0, x1, ex, ew := shrunkSpan(rect.X, rect.W, src.Width, img.Width(), shrink, revX)
+	y0, y1, ey, eh := shrunkSpan(rect.Y, rect.H, src.Height, img.Height(), shrink, revY)
+	if err := img.Extract(x0, y0, x1-x0, y1-y0); err != nil {
+		return err
+	}
+	if ew == x1-x0 && eh == y1-y0 {
+		return nil
+	}
+	return img.EmbedEdges(ex, ey, ew, eh)
+}
+
+// jpegMCU is the largest side of a JPEG MCU that cutShrunk allows for: 16,
+// for 4:2:0 or 4:2:2 chroma (4:1:1's 32-wide MCU is not).
+const jpegMCU = 16
+
+// shrunkSpan maps the span [x, x+w) of a side of n source pixels onto
+// that side decoded at 1/s (s: 2, 4 or 8) to m pixels, decoded pixel i
+// being of source pixels [i*s-off, (i+1)*s-off), off being the part of a
+// block that the stored image lacks where the orientation reverses the
+// side (rev), and the MCUs likewise starting jpegMCU-off16 in. It is
+// [c0, c1), the decoded pixels of the MCUs wholly inside the span (a side
+// at the source's edge keeps its partial MCU; a span that holds no whole
+// MCU, the decoded pixel its middle falls in), and where that lies (at) on
+// the span at 1/s (size pixels, never fewer than c1-c0).
+func shrunkSpan(x, w, n, m, s int, rev bool) (c0, c1, at, size int) {
+	off, off16 := 0, 0
+	if rev {
+		off, off16 = (s-n%s)%s, (jpegMCU-n%jpegMCU)%jpegMCU
+	}
+	// The MCU boundaries inside the span: b = k*jpegMCU - off16, and
+	// b+off is a multiple of s (s divides jpegMCU, off ≡ off16 mod s).
+	b0 := (x+off16+jpegMCU-1)/jpegMCU*jpegMCU - off16
+	b1 := (x+w+off16)/jpegMCU*jpegMCU - off16
+	c0, c1 = (b0+off)/s, (b1+off)/s
+	if x == 0 {
+		c0 = 0
+	}
+	if x+w >= n {
+		c1 = m
+	}
+	c1 = min(c1, m)
+	if c1 <= c0 {
+		c0 = min((x+w/2+off)/s, m-1)
+		c1 = c0 + 1
+	}
+	size = max(atLeast1(float64(w)/float64(s)), c1-c0)
+	at = min(max(c0-int(math.Round(float64(x+off)/float64(s))), 0), size-(c1-c0))
+	return c0, c1, at, size
 }
 
 // trim cuts img (in memory) to the box that differs from the trim colour
