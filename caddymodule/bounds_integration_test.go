@@ -97,10 +97,14 @@ func TestPipelineBoundsThroughServer(t *testing.T) {
 			path, query string
 			w, h        int
 		}{
-			{"photo.jpg", "rot=90", 900, 1200},
-			{"photo.png", "rot=90", 900, 1200},
-			{"photo.jpg", "rot=33", w33, h33},
-			{"photo.png", "rot=33", w33, h33},
+			// rot-type=pivot turns the frame (the bounding box); imgix's
+			// default, straighten, keeps 1200x900.
+			{"photo.jpg", "rot=90&rot-type=pivot", 900, 1200},
+			{"photo.png", "rot=90&rot-type=pivot", 900, 1200},
+			{"photo.jpg", "rot=33&rot-type=pivot", w33, h33},
+			{"photo.png", "rot=33&rot-type=pivot", w33, h33},
+			{"photo.jpg", "rot=90", 1200, 900},
+			{"photo.png", "rot=33", 1200, 900},
 			{"photo.jpg", "flip=v", 1200, 900},
 			{"photo.jpg", "orient=6", 900, 1200},
 			{"photo.png", "or=90", 900, 1200},

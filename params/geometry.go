@@ -31,8 +31,16 @@ func (p *Params) SourceSideWhenOneGiven() {
 	}
 }
 
-// QuarterTurns is the rotation when it is a multiple of 90 degrees.
+// QuarterTurns is the number of quarter turns Rotate turns the frame by
+// before the resize (the plan is made in the turned frame); ok reports
+// that no corner is left uncovered, so that nothing is left to turn after
+// the crop but for RotateStraighten. That is the case when Rotate is a
+// multiple of 90 degrees, and with RotateStraighten, whose frame never
+// turns: 0 turns, ok (its turn comes after the crop, within the frame).
 func (p Params) QuarterTurns() (int, bool) {
+	if p.RotateStraighten {
+		return 0, true
+	}
 	if math.Mod(p.Rotate, 90) != 0 {
 		return 0, false
 	}

@@ -170,6 +170,7 @@ func (p Params) Key() string {
 	}
 	addInt("or", p.Orientation)
 	addFloat("rot", p.Rotate)
+	addBool("rot-straighten", p.RotateStraighten) // only when set: older keys stay valid
 	if p.Flip != FlipNone {
 		add("flip", p.Flip.String())
 	}

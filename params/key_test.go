@@ -43,6 +43,7 @@ func TestKeyGolden(t *testing.T) {
 		{Params{Rotate: math.Copysign(0, -1)}, ""},
 		{Params{Rotate: 0.1}, "rot=0.1"},
 		{Params{Orientation: 6, Rotate: 90}, "or=6,rot=90"},
+		{Params{Rotate: 340, RotateStraighten: true}, "rot=340,rot-straighten=1"},
 		{Params{Text: Text{Text: "a", Size: 12, Outline: 2, OutlineColor: Color{R: 255, G: 255, B: 255, A: 255, Set: true}}}, `txt="a":12:unset:00000000:"":0:center:0:line=2:ffffffff`},
 		{Params{Text: Text{Text: "a", Size: 12, Shadow: 2.5}}, `txt="a":12:unset:00000000:"":0:center:0:shad=2.5`},
 		{Params{Text: Text{Text: "a", Size: 12, Fit: true, Clip: TextClipMiddle, Ellipsis: true}}, `txt="a":12:unset:00000000:"":0:center:0:fit:clip=middle,ellipsis`},
@@ -412,6 +413,8 @@ func keyVariants() []Params {
 		add(func(p *Params) { p.Fit, p.FillMean = FitFill, b })
 		add(func(p *Params) { p.AdaptiveBox = b })
 		add(func(p *Params) { p.KeepSourceIfBoxExceeds = b })
+		add(func(p *Params) { p.Rotate, p.RotateStraighten = 20, b })
+		add(func(p *Params) { p.Rotate, p.RotateStraighten = 90, b })
 		add(func(p *Params) { p.Fit, p.KeepSourceIfBoxExceeds = FitScale, b })
 		add(func(p *Params) { p.Trim = b })
 		add(func(p *Params) { p.Trim, p.TrimBy = true, TrimByAlpha })

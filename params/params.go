@@ -111,7 +111,14 @@ type Params struct {
 	// take Background (transparent where the output keeps alpha and no bg
 	// was asked for).
 	Rotate float64
-	Flip   Flip
+	// RotateStraighten keeps the frame that Rotate turns the image in: the
+	// output has the size it would have without Rotate, the image turned
+	// about its centre and scaled up just enough that no corner shows,
+	// then cut to that size around its centre (imgix's rot-type=straighten).
+	// false: the turned image's bounding box, a multiple of 90 turning the
+	// frame before the resize (see QuarterTurns).
+	RotateStraighten bool
+	Flip             Flip
 	// Orientation, 1-8 in EXIF's numbering (6: the stored pixels turned a
 	// quarter clockwise; 1: as stored), replaces the source's own EXIF
 	// orientation when the source is decoded, so Rect and every size refer

@@ -219,15 +219,15 @@ func TestFreeTurnWithinOutputCap(t *testing.T) {
 		minW, minH int // the result is at most 300 a side, at least these
 		maxW, maxH int // 0: 300
 	}{
-		{query: "w=300&h=300&fit=scale&rot=45", minW: 290, minH: 290},
-		{query: "w=300&h=300&fit=scale&rot=315", minW: 290, minH: 290},
-		{query: "w=300&h=100&fit=crop&rot=30", minW: 290},
-		{query: "w=300&rot=0.5", minW: 290},
-		{query: "w=300&h=300&fit=fill&rot=45", minW: 300, minH: 300},
-		{query: "w=300&h=300&fit=scale&rot=45", extras: params.Extras{KeepCanvas: true}, minW: 300, minH: 300},
-		{query: "w=300&rot=45", extras: params.Extras{KeepCanvas: true}, minW: 300, minH: 150, maxH: 150},
+		{query: "w=300&h=300&fit=scale&rot=45&rot-type=pivot", minW: 290, minH: 290},
+		{query: "w=300&h=300&fit=scale&rot=315&rot-type=pivot", minW: 290, minH: 290},
+		{query: "w=300&h=100&fit=crop&rot=30&rot-type=pivot", minW: 290},
+		{query: "w=300&rot=0.5&rot-type=pivot", minW: 290},
+		{query: "w=300&h=300&fit=fill&rot=45&rot-type=pivot", minW: 300, minH: 300},
+		{query: "w=300&h=300&fit=scale&rot=45&rot-type=pivot", extras: params.Extras{KeepCanvas: true}, minW: 300, minH: 300},
+		{query: "w=300&rot=45&rot-type=pivot", extras: params.Extras{KeepCanvas: true}, minW: 300, minH: 150, maxH: 150},
 		// Well under the cap: nothing is scaled.
-		{query: "w=100&h=100&fit=scale&rot=45", minW: 141, minH: 141, maxW: 143, maxH: 143},
+		{query: "w=100&h=100&fit=scale&rot=45&rot-type=pivot", minW: 141, minH: 141, maxW: 143, maxH: 143},
 	} {
 		p := mustParse(t, tc.query+"&fm=png")
 		s, _ := pl.Probe(src)
@@ -366,11 +366,11 @@ func TestTurnsOnFullSizeSources(t *testing.T) {
 			query string
 			w, h  int
 		}{
-			{"rot=90", 900, 1200},
-			{"rot=270", 900, 1200},
-			{"rot=33", 1496, 1408},
+			{"rot=90&rot-type=pivot", 900, 1200},
+			{"rot=270&rot-type=pivot", 900, 1200},
+			{"rot=33&rot-type=pivot", 1496, 1408},
 			{"flip=v", 1200, 900},
-			{"rot=90&w=2000", 2000, 2667},
+			{"rot=90&w=2000&rot-type=pivot", 2000, 2667},
 		} {
 			t.Run(src.name+" "+tc.query, func(t *testing.T) {
 				res, _ := run(t, pl, src.buf, tc.query, "")
@@ -452,10 +452,12 @@ func TestZoomCutsBeforeEnlarging(t *testing.T) {
 	}{
 		{"w=800&h=800&fit=crop&crop=focalpoint&fp-x=0.7&fp-z=100", 800, 800, blue},
 		{"w=800&h=800&fit=crop&crop=focalpoint&fp-x=0.2&fp-y=0.9&fp-z=100", 800, 800, red},
-		// The point is in the turned frame: turned 90 clockwise, 0.2 down is
-		// 0.2 from the source's left (red); turned 270, from its right.
-		{"w=800&h=800&fit=crop&crop=focalpoint&fp-y=0.2&fp-z=100&rot=90", 800, 800, red},
-		{"w=800&h=800&fit=crop&crop=focalpoint&fp-y=0.2&fp-z=100&rot=270", 800, 800, blue},
+		// The point is in the turned frame (rot-type=pivot turns the frame
+		// by quarter turns): imgix's rot=270 (counter-clockwise, so 90
+		// clockwise), 0.2 down is 0.2 from the source's left (red); rot=90,
+		// from its right.
+		{"w=800&h=800&fit=crop&crop=focalpoint&fp-y=0.2&fp-z=100&rot=270&rot-type=pivot", 800, 800, red},
+		{"w=800&h=800&fit=crop&crop=focalpoint&fp-y=0.2&fp-z=100&rot=90&rot-type=pivot", 800, 800, blue},
 		{"w=2000&h=20&fit=crop&crop=focalpoint&fp-x=0.3&fp-z=50&rect=0,0,3000,1", 2000, 20, red},
 	} {
 		res, img := run(t, pl, strip, tc.query+"&fm=png", "")

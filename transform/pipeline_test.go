@@ -257,9 +257,9 @@ func TestPipelineGolden(t *testing.T) {
 		{"min crops without upscaling", jpg, "w=1000&h=1000&fit=min", "", params.FormatJPEG, 200, 200, nil},
 		{"scale distorts", jpg, "w=100&h=100&fit=scale", "", params.FormatJPEG, 100, 100, []sample{{10, 50, red}, {90, 50, blue}}},
 		{"rect cuts the right half", jpg, "rect=200,0,200,200&w=50", "", params.FormatJPEG, 50, 50, []sample{{25, 25, blue}}},
-		{"rot 90 clockwise", jpg, "rot=90&w=100", "", params.FormatJPEG, 100, 200, []sample{{50, 10, red}, {50, 190, blue}}},
-		{"rot 45 grows the box, corners white", jpg, "rot=45&w=100&fm=jpg", "", params.FormatJPEG, 106, 106, []sample{{1, 1, color.NRGBA{255, 255, 255, 255}}}},
-		{"rot 45 png corners transparent", jpg, "rot=45&w=100&fm=png", "", params.FormatPNG, 106, 106, []sample{{1, 1, clear}}},
+		{"rot 270 pivot: 90 clockwise (imgix's rot is counter-clockwise)", jpg, "rot=270&rot-type=pivot&w=100", "", params.FormatJPEG, 100, 200, []sample{{50, 10, red}, {50, 190, blue}}},
+		{"rot 45 grows the box, corners white", jpg, "rot=45&w=100&fm=jpg&rot-type=pivot", "", params.FormatJPEG, 106, 106, []sample{{1, 1, color.NRGBA{255, 255, 255, 255}}}},
+		{"rot 45 png corners transparent", jpg, "rot=45&w=100&fm=png&rot-type=pivot", "", params.FormatPNG, 106, 106, []sample{{1, 1, clear}}},
 		{"flip h swaps halves", jpg, "flip=h&w=100", "", params.FormatJPEG, 100, 50, []sample{{10, 25, blue}, {90, 25, red}}},
 		{"flip v", jpg, "flip=v&w=100", "", params.FormatJPEG, 100, 50, []sample{{10, 25, red}}},
 		{"exif orientation applied", rotated, "w=100", "", params.FormatJPEG, 100, 200, []sample{{50, 10, red}, {50, 190, blue}}},
@@ -424,9 +424,12 @@ func driftTop(w, h, border int) *image.NRGBA {
 
 // TestRotateClockwise checks the direction: turning a wide image clockwise
 // lifts its top-left corner to the top of the bounding box.
+// Params.Rotate is clockwise, and without RotateStraighten pivots onto
+// the bounding box (imgix's rot, counter-clockwise, is
+// TestImgixRotPivotBoundingBox's).
 func TestRotateClockwise(t *testing.T) {
 	pl := NewPipeline(Options{})
-	_, img := run(t, pl, encodePNG(t, halves(200, 100, red, blue)), "rot=20&fm=png", "")
+	_, img := runParams(t, pl, encodePNG(t, halves(200, 100, red, blue)), params.Params{Rotate: 20, Format: params.FormatPNG})
 	for x := 0; x < img.Bounds().Dx(); x++ {
 		if c := img.NRGBAAt(x, 3); c.A > 200 {
 			if !near(c, red, 60) {

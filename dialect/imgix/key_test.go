@@ -23,12 +23,13 @@ func TestKeyFromQueryRemoval(t *testing.T) {
 }
 
 func TestKeyFromQuery(t *testing.T) {
-	p, err := mustParseQuery(t, "pad=4&trim=color&sharp=10&blur=20&bg=%23CCFF8000&lossless=true&q=80&auto=compress,format&fm=webp&flip=vh&rot=-314.75&rect=10,20,300,200&crop=right,bottom&fit=crop&dpr=1.50&h=608&w=808&unrelated=x")
+	p, err := mustParseQuery(t, "pad=4&trim=color&sharp=10&blur=20&bg=%23CCFF8000&lossless=true&q=80&auto=compress,format&fm=webp&flip=vh&rot=314.75&rot-type=pivot&rect=10,20,300,200&crop=right,bottom&fit=crop&dpr=1.50&h=608&w=808&unrelated=x")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The same golden key as params.TestKeyGolden's richParams: every
-	// field parsed, canonicalised (rot=-314.75 is 45.25, vh is hv); pad=4
+	// field parsed, canonicalised (rot=314.75 counter-clockwise, pivoting,
+	// is 45.25 clockwise; vh is hv); pad=4
 	// on each side comes off the 808x608 box (see TestParseQueryPadWithinBox).
 	const golden = "w=800,h=600,dpr=1.5,fit=crop,crop=bottom-right,rect=10:20:300:200,rot=45.25,flip=hv,fm=webp,auto=format,q=80,lossless=1,bg=ff8000cc,blur=20,sharp=10,trim=1,pad=4"
 	if got := p.Key(); got != golden {

@@ -29,6 +29,8 @@ var aliases = map[string]string{
 	"height":                               "h",
 	"inv":                                  "invert",
 	"or":                                   "orient",
+	"rottype":                              "rot-type",
+	"rott":                                 "rot-type",
 	"fillcolor":                            "fill-color",
 	"jpeg-progressive":                     "jpg-progressive",
 	"max-width":                            "max-w",

@@ -1181,7 +1181,37 @@ var paramSpecs = map[string]paramSpec{
 		}
 		return nil
 	}},
-	"rot":      angleSpec(func(p *params.Params) *float64 { return &p.Rotate }),
+	// rot turns counter-clockwise, as imgix documents (docs.imgix.com/apis/
+	// rendering/rotation/rot): "rotation is counter-clockwise with 0 (the
+	// default) at the top of the image. The image will be zoomed after
+	// rotation so that it covers the entire specified dimensions". So
+	// Params.Rotate, clockwise, is 360 - rot, and straightened, the default
+	// rot-type: rot-type, which sorts after rot (setters run by name),
+	// leaves that or clears it with pivot.
+	"rot": {"an angle in degrees, counter-clockwise, such as 90 or -45.5", func(p *params.Params, v string) error {
+		f, err := params.ParseDecimal(v)
+		if err != nil {
+			return params.ErrSyntax
+		}
+		p.Rotate = normalizeAngle(-f)
+		p.RotateStraighten = p.Rotate != 0
+		return nil
+	}},
+	// rot-type (rottype, rott): imgix's "pivot: Displays the entire image
+	// without cropping; straighten: Straightens the image by zooming in and
+	// cropping in" (docs.imgix.com/apis/rendering/rotation/rotation-type),
+	// straighten by default. pivot is Matte's own turn: the turned image's
+	// bounding box, a multiple of 90 turning the frame before the resize.
+	"rot-type": {"pivot or straighten", func(p *params.Params, v string) error {
+		switch v {
+		case "pivot":
+			p.RotateStraighten = false
+		case "straighten": // the default, as rot sets it
+		default:
+			return params.ErrSyntax
+		}
+		return nil
+	}},
 	"mark-rot": angleSpec(func(p *params.Params) *float64 { return &p.Watermark.Rotate }),
 	"orient": {"one of 0-8 (EXIF's orientations; 0 is 1, the image as stored) or 90, 180, 270 (6, 3, 8)", func(p *params.Params, v string) error {
 		n, err := params.ParseInt(v, 0, 270)
@@ -1961,7 +1991,7 @@ func parseCrop(v string) (params.Crop, error) {
 	return 0, params.ErrSyntax
 }
 
-// angleSpec is rot or mark-rot: degrees clockwise, any sign, stored
+// angleSpec is mark-rot: degrees clockwise, any sign, stored
 // normalised to [0, 360) at the field at returns.
 func angleSpec(at func(p *params.Params) *float64) paramSpec {
 	return paramSpec{"an angle in degrees, such as 90 or -45.5", func(p *params.Params, v string) error {

@@ -180,20 +180,35 @@ func TestParseQueryValid(t *testing.T) {
 			At: [2]params.Place{{By: params.PlaceAlign, F: 0.5}, {By: params.PlaceAlign, F: 0.5}}}}},
 		{"rect=0,0,1.0,1", params.Params{Region: params.Region{H: 1, AtSet: true}}},
 
+		// imgix's rot is counter-clockwise ("rotation is counter-clockwise
+		// with 0 (the default) at the top of the image",
+		// docs.imgix.com/apis/rendering/rotation/rot): Rotate, clockwise,
+		// is 360 - rot; rot-type's default is straighten (imgix-url-params'
+		// parameters.json: "default": "straighten").
 		{"rot=0", params.Params{}},
 		{"rot=360", params.Params{}},
 		{"rot=-360", params.Params{}},
 		{"rot=-0", params.Params{}},
 		{"rot=720", params.Params{}},
-		{"rot=90", params.Params{Rotate: 90}},
-		{"rot=%2B90", params.Params{Rotate: 90}},
-		{"rot=-90", params.Params{Rotate: 270}},
-		{"rot=450", params.Params{Rotate: 90}},
-		{"rot=45.5", params.Params{Rotate: 45.5}},
-		{"rot=-45.5", params.Params{Rotate: 314.5}},
-		{"rot=.5", params.Params{Rotate: 0.5}},
-		{"rot=359.5", params.Params{Rotate: 359.5}},
-		{"rot=-0.00000000000000000001", params.Params{}}, // 360 - tiny rounds to 360
+		{"rot=90", params.Params{Rotate: 270, RotateStraighten: true}},
+		{"rot=%2B90", params.Params{Rotate: 270, RotateStraighten: true}},
+		{"rot=-90", params.Params{Rotate: 90, RotateStraighten: true}},
+		{"rot=450", params.Params{Rotate: 270, RotateStraighten: true}},
+		{"rot=45.5", params.Params{Rotate: 314.5, RotateStraighten: true}},
+		{"rot=-45.5", params.Params{Rotate: 45.5, RotateStraighten: true}},
+		{"rot=.5", params.Params{Rotate: 359.5, RotateStraighten: true}},
+		{"rot=359.5", params.Params{Rotate: 0.5, RotateStraighten: true}},
+		{"rot=0.00000000000000000001", params.Params{}}, // 360 - tiny rounds to 360
+		{"rot=-0.00000000000000000001", params.Params{Rotate: 1e-20, RotateStraighten: true}},
+		{"rot=20&rot-type=straighten", params.Params{Rotate: 340, RotateStraighten: true}},
+		{"rot=20&rot-type=pivot", params.Params{Rotate: 340}},
+		{"rot-type=pivot&rot=20", params.Params{Rotate: 340}},
+		{"rot=90&rottype=pivot", params.Params{Rotate: 270}},
+		{"rot=90&rott=pivot", params.Params{Rotate: 270}},
+		{"rot=45.5&rott=straighten", params.Params{Rotate: 314.5, RotateStraighten: true}},
+		{"rot-type=pivot", params.Params{}},
+		{"rot-type=straighten", params.Params{}},
+		{"rot=0&rot-type=straighten", params.Params{}},
 
 		{"flip=h", params.Params{Flip: params.FlipH}},
 		{"flip=v", params.Params{Flip: params.FlipV}},
@@ -277,7 +292,7 @@ func TestParseQueryValid(t *testing.T) {
 			// its padding fit within it (TestParseQueryPadWithinBox).
 			params.Params{
 				Width: 792, Height: 592, DPR: 2, Fit: params.FitCrop, Crop: params.CropTopLeft, Rect: params.Rect{X: 1, Y: 2, W: 3, H: 4},
-				Rotate: 90, Flip: params.FlipH, Format: params.FormatWebP, AutoFormat: true, Quality: 80, Lossless: true,
+				Rotate: 270, RotateStraighten: true, Flip: params.FlipH, Format: params.FormatWebP, AutoFormat: true, Quality: 80, Lossless: true,
 				Background: white, Blur: 20, Sharpen: 10, Trim: true, Pad: 4,
 			},
 		},
@@ -478,6 +493,9 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"rot=NaN", []string{"rot"}, ""},
 		{"rot=90deg", []string{"rot"}, ""},
 		{"rot=-", []string{"rot"}, ""},
+		{"rot-type=Pivot", []string{"rot-type"}, "rot-type must be pivot or straighten"},
+		{"rot=20&rot-type=flip", []string{"rot-type"}, "pivot or straighten"},
+		{"rot=20&rott=", []string{"rott"}, ""},
 
 		{"flip=x", []string{"flip"}, "one of h, v, hv"},
 		{"flip=H", []string{"flip"}, ""},
@@ -761,12 +779,13 @@ func TestParseQueryLongValueIsCut(t *testing.T) {
 // Queries that mean the same thing give equal Params (and so equal Keys).
 func TestParseQueryCanonical(t *testing.T) {
 	groups := [][]string{
-		{"", "dpr=1", "fit=clip", "rot=0", "rot=360", "crop=center", "lossless=0", "lossless=false", "blur=0", "sharp=0", "pad=0", "auto=compress", "crop=top", "unknown=1"},
+		{"", "dpr=1", "fit=clip", "rot=0", "rot=360", "rot-type=straighten", "rot-type=pivot", "rot=0&rott=pivot", "crop=center", "lossless=0", "lossless=false", "blur=0", "sharp=0", "pad=0", "auto=compress", "crop=top", "unknown=1"},
 		{"fm=jpeg", "fm=jpg"},
 		{"bg=fff", "bg=%23FFFFFF", "bg=white", "bg=WHITE", "bg=ffff", "bg=ffffffff", "bg=%23FfFfFf"},
 		{"bg=transparent", "bg=0000", "bg=00ff0000", "bg=%2300abcdef", "bg=0fff"},
 		{"flip=hv", "flip=vh"},
-		{"rot=-90", "rot=270", "rot=630", "rot=270.0", "rot=-450"},
+		{"rot=-90", "rot=270", "rot=630", "rot=270.0", "rot=-450", "rot=270&rot-type=straighten", "rottype=straighten&rot=270"},
+		{"rot=-90&rot-type=pivot", "rot=270&rott=pivot", "rot=630&rottype=pivot"},
 		{"fit=crop&crop=top,left", "crop=left,top&fit=crop"},
 		{"w=100&dpr=2", "dpr=2.0&w=0100"},
 		{"auto=format", "auto=format,compress", "auto=compress,format,format"},
@@ -927,7 +946,7 @@ func TestIsParam(t *testing.T) {
 		"bg-remove-semi-transparency", "blend", "blend-alpha", "blend-color", "blend-mode", "blur",
 		"border", "border-bottom", "border-left", "border-radius", "border-radius-inner", "border-right", "border-top", "bri", "ch", "chromasub", "con", "corner-radius", "crop", "cs", "dl", "dpi", "dpr",
 		"erode", "exp", "faceindex", "facepad", "faces", "feather", "fg-pad", "fill", "fill-blur", "fill-color", "fit", "flip", "fm", "fp-x", "fp-y", "fp-z", "fps", "frame", "gam", "h", "high", "hue", "interval", "invert", "jpg-progressive", "loop", "lossless", "mark", "mark-align", "mark-alpha", "mark-base", "mark-fit", "mark-h", "mark-if-min-height", "mark-if-min-width", "mark-pad", "mark-rot", "mark-scale", "mark-tile", "mark-w", "mark-x", "mark-y", "mask", "mask-bg", "max-h", "max-w", "min-h", "min-w", "model", "monochrome", "nr", "nrs", "orient",
-		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "px", "q", "rect", "refine", "rembg", "reverse", "rot", "sat", "scale", "semitransparency", "sepia",
+		"pad", "pad-bottom", "pad-left", "pad-right", "pad-top", "position", "px", "q", "rect", "refine", "rembg", "reverse", "rot", "rot-type", "sat", "scale", "semitransparency", "sepia",
 		"shad", "shadow", "shadow-blur", "shadow-color", "shadow-offset", "shadow-opacity", "sharp", "skip",
 		"threshold", "trim", "trim-color", "trim-md", "trim-pad", "trim-sd", "trim-tol", "txt", "txt-align", "txt-clip", "txt-color", "txt-fit", "txt-font", "txt-line", "txt-line-color", "txt-pad", "txt-shad", "txt-size", "txt-width", "txt-x", "txt-y", "usm", "usmrad", "vib", "w",
 	}

@@ -220,6 +220,16 @@ func (im *Image) Rotate(degrees float64, bg []float64) error {
 	})
 }
 
+// RotateInFrame turns clockwise by degrees about the centre, scaled by
+// scale, in one resample, keeping the image's size: what falls outside
+// is cut. Pick scale so that the turned image covers the frame's pixel
+// centres: where it does not, libvips draws 0 (black, transparent).
+func (im *Image) RotateInFrame(degrees, scale float64) error {
+	return im.apply(func(out **C.VipsImage) C.int {
+		return C.matte_rotate_in_frame(im.p, out, C.double(degrees), C.double(scale))
+	})
+}
+
 // Flip mirrors left to right, or top to bottom when vertical.
 func (im *Image) Flip(vertical bool) error {
 	v := C.int(0)

@@ -469,6 +469,30 @@ int matte_rotate(VipsImage *in, VipsImage **out, double angle, double *bg,
   return r;
 }
 
+// matte_rotate_in_frame turns in clockwise by angle degrees about its
+// centre and scales it by scale, in one resample, onto a frame of in's own
+// size centred on the same point (the rest of the turned image is not
+// computed). libvips places pixel centres at whole coordinates, so the
+// centre is ((w-1)/2, (h-1)/2), and it draws 0 for any point past the
+// outermost centres: the caller picks scale so that none lands there.
+// Within them, the interpolator's window past the edge copies the edge
+// rather than mixing in a background. vips_affine mixes premultiplied.
+int matte_rotate_in_frame(VipsImage *in, VipsImage **out, double angle,
+                          double scale) {
+  double rad = angle * M_PI / 180.0;
+  // The matrix of vips_similarity: clockwise on screen (y grows
+  // downwards).
+  double a = scale * cos(rad), b = -scale * sin(rad);
+  int w = in->Xsize, h = in->Ysize;
+  VipsArrayInt *oarea = vips_array_int_newv(4, 0, 0, w, h);
+  double cx = (w - 1) / 2.0, cy = (h - 1) / 2.0;
+  int r = vips_affine(in, out, a, b, -b, a, "idx", -cx, "idy", -cy, "odx", cx,
+                      "ody", cy, "oarea", oarea, "extend", VIPS_EXTEND_COPY,
+                      NULL);
+  vips_area_unref(VIPS_AREA(oarea));
+  return r;
+}
+
 int matte_flip(VipsImage *in, VipsImage **out, int vertical) {
   return vips_flip(in, out,
                    vertical ? VIPS_DIRECTION_VERTICAL : VIPS_DIRECTION_HORIZONTAL,

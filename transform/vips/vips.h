@@ -59,6 +59,8 @@ int matte_cast_uchar(VipsImage *in, VipsImage **out);
 int matte_rot(VipsImage *in, VipsImage **out, int quarter_turns);
 int matte_rotate(VipsImage *in, VipsImage **out, double angle, double *bg,
                  int n);
+int matte_rotate_in_frame(VipsImage *in, VipsImage **out, double angle,
+                          double scale);
 int matte_flip(VipsImage *in, VipsImage **out, int vertical);
 int matte_replicate(VipsImage *in, VipsImage **out, int across, int down);
 int matte_embed(VipsImage *in, VipsImage **out, int x, int y, int width,
