@@ -213,6 +213,13 @@ func planBox(rw, rh int, p params.Params) (W, H int, _ params.Params) {
 	if p.WidthRatio > 0 || p.HeightRatio > 0 {
 		W, H = ratioSides(W, H, rw, rh, p.WidthRatio, p.HeightRatio, p.DevicePixelRatio())
 	}
+	if f := p.Focus; p.Fit == params.FitCrop && f.Set && f.Zoom > 1 {
+		// The zoom enlarges the image within the frame it would have
+		// without it (imgix: "fp-z=2 is equivalent to displaying the
+		// image at 200%", with fit=crop and crop=focalpoint alone), so a
+		// side not given is the image's, as crop limits take it.
+		W, H = frameBox(W, H, rw, rh)
+	}
 	if ar := p.AspectRatio; ar > 0 && (p.Fit == params.FitCrop || p.Fit.Fills()) {
 		switch {
 		case W == 0 && H == 0:
@@ -328,14 +335,7 @@ func ratioSides(W, H, rw, rh int, wr, hr, dpr float64) (int, int) {
 // rw x rh image within limits l (CSS pixels, times dpr): a missing side from the image's aspect ratio, the image's size
 // when neither is given, then each side within its bounds.
 func limitCropBox(W, H, rw, rh int, l params.CropLimits, dpr float64) (int, int) {
-	switch {
-	case W == 0 && H == 0:
-		W, H = rw, rh
-	case W == 0:
-		W = atLeast1(float64(H) * float64(rw) / float64(rh))
-	case H == 0:
-		H = atLeast1(float64(W) * float64(rh) / float64(rw))
-	}
+	W, H = frameBox(W, H, rw, rh)
 	bound := func(v, lo, hi int) int {
 		if hi > 0 {
 			v = min(v, devicePx(hi, dpr))
@@ -346,6 +346,33 @@ func limitCropBox(W, H, rw, rh int, l params.CropLimits, dpr float64) (int, int)
 		return v
 	}
 	return bound(W, l.MinW, l.MaxW), bound(H, l.MinH, l.MaxH)
+}
+
+// frameBox completes a W x H box (0: a side not given) for a rw x rh
+// image: a missing side from the image's aspect ratio, the image's size
+// when neither is given.
+func frameBox(W, H, rw, rh int) (int, int) {
+	switch {
+	case W == 0 && H == 0:
+		return rw, rh
+	case W == 0:
+		W = atLeast1(float64(H) * float64(rw) / float64(rh))
+	case H == 0:
+		H = atLeast1(float64(W) * float64(rh) / float64(rw))
+	}
+	return W, H
+}
+
+// shownAs is plan g, made again on the part alone that a plan's cw x ch
+// crop shows (cutFirst), resizing it to cw x ch where g leaves it
+// uncropped at another size: without the focus, a side that p does not
+// give is the part's own, off by a rounding, or, with neither side given
+// (a zoom's frame: planBox), the part is left at its own size.
+func shownAs(g geometry, cw, ch int) geometry {
+	if g.cropW == 0 && g.interesting == vips.NoCrop && (g.resizeW != cw || g.resizeH != ch) {
+		g.resizeW, g.resizeH = cw, ch
+	}
+	return g
 }
 
 // coverSize is the size an iw x ih image is resized to so that it covers

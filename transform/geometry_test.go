@@ -237,3 +237,61 @@ func TestCloudimageOrgIfSmlSizes(t *testing.T) {
 		}
 	}
 }
+
+// fp-z zooms with fit=crop and crop=focalpoint alone (imgix: "fp-z=2 is
+// equivalent to displaying the image at 200%"), whatever sides are given:
+// the frame is the size the image would have without it (a side not given
+// from the image's aspect ratio; neither: the image's own size), the image
+// enlarged fp-z times within it, cut around the point.
+func TestPlanGeometryFocusZoomOneSide(t *testing.T) {
+	focus := params.Focus{X: 0.5, Y: 0.5, Zoom: 3, Set: true}
+	for _, c := range []struct {
+		name string
+		p    params.Params
+		want geometry
+	}{
+		{"w=500", params.Params{Width: 500, Fit: params.FitCrop, Focus: focus},
+			geometry{resizeW: 1500, resizeH: 750, cropX: 500, cropY: 250, cropW: 500, cropH: 250}},
+		{"h=250", params.Params{Height: 250, Fit: params.FitCrop, Focus: focus},
+			geometry{resizeW: 1500, resizeH: 750, cropX: 500, cropY: 250, cropW: 500, cropH: 250}},
+		{"neither", params.Params{Fit: params.FitCrop, Focus: focus},
+			geometry{resizeW: 3000, resizeH: 1500, cropX: 1000, cropY: 500, cropW: 1000, cropH: 500}},
+		{"w=500&h=500", params.Params{Width: 500, Height: 500, Fit: params.FitCrop, Focus: focus},
+			geometry{resizeW: 3000, resizeH: 1500, cropX: 1250, cropY: 500, cropW: 500, cropH: 500}},
+		// Without a zoom one side keeps the image whole, as before.
+		{"w=500, no zoom", params.Params{Width: 500, Fit: params.FitCrop, Focus: params.Focus{X: 0.5, Y: 0.5, Set: true}},
+			geometry{resizeW: 500, resizeH: 250}},
+	} {
+		c.want.interesting = vips.NoCrop
+		if got := planGeometry(1000, 500, c.p, 0, false); got != c.want {
+			t.Errorf("%s: planGeometry = %+v, want %+v", c.name, got, c.want)
+		}
+	}
+}
+
+// The same through the pipeline: a 300x150 image, red left and blue right,
+// zoomed 3 times around fp-x=0.25 (in the red half) shows red alone, at
+// the size the image has without fp-z.
+func TestFocusZoomOneSidePixels(t *testing.T) {
+	pl := NewPipeline(Options{})
+	src := encodePNG(t, halves(300, 150, red, blue))
+	for _, c := range []struct {
+		query string
+		w, h  int
+	}{
+		{"fit=crop&crop=focalpoint&fp-z=3&fp-x=0.25&w=150&fm=png", 150, 75},
+		{"fit=crop&crop=focalpoint&fp-z=3&fp-x=0.25&h=75&fm=png", 150, 75},
+		{"fit=crop&crop=focalpoint&fp-z=3&fp-x=0.25&fm=png", 300, 150},
+	} {
+		_, img := run(t, pl, src, c.query, "")
+		if b := img.Bounds(); b.Dx() != c.w || b.Dy() != c.h {
+			t.Errorf("%s: %dx%d, want %dx%d", c.query, b.Dx(), b.Dy(), c.w, c.h)
+			continue
+		}
+		for _, x := range []int{0, c.w / 2, c.w - 1} {
+			if px := img.NRGBAAt(x, c.h/2); !near(px, red, 10) {
+				t.Errorf("%s: (%d,%d) is %v, want red (zoomed into the left half)", c.query, x, c.h/2, px)
+			}
+		}
+	}
+}

@@ -193,6 +193,7 @@ func (j *job) planAndResize() error {
 	planW, planH, swap := j.planSize(img.Width(), img.Height())
 	g := planGeometry(planW, planH, j.p, j.pl.opts.Limits.MaxOutputDimension, j.req.Extras.KeepCanvas)
 	if cutFirst(g, j.p) {
+		cw, ch := g.cropW, g.cropH
 		turns, _ := j.p.QuarterTurns()
 		r := unturnRect(shownRect(g, planW, planH), turns, img.Width(), img.Height())
 		if err := img.Extract(r.X, r.Y, r.W, r.H); err != nil {
@@ -201,7 +202,7 @@ func (j *job) planAndResize() error {
 		p := j.p // the part shown is the whole crop now: centred, unzoomed
 		p.Focus, p.Crop = params.Focus{}, params.CropCenter
 		planW, planH, swap = j.planSize(img.Width(), img.Height())
-		g = planGeometry(planW, planH, p, j.pl.opts.Limits.MaxOutputDimension, j.req.Extras.KeepCanvas)
+		g = shownAs(planGeometry(planW, planH, p, j.pl.opts.Limits.MaxOutputDimension, j.req.Extras.KeepCanvas), cw, ch)
 	}
 	if swap {
 		g = swapGeometry(g)
