@@ -70,6 +70,10 @@ type App struct {
 	held       []heldRef                  // pool references to release at Cleanup
 	caches     map[string]*cache.Cache    // by cachePoolKey
 	tiers      map[string]*redistier.Tier // shared tiers of caches, by cachePoolKey
+	// cacheLabels: each cache's /metrics `cache` label, by cachePoolKey.
+	// Derived from the shown form (cacheMetricsLabel), never from the key,
+	// which holds the Redis password.
+	cacheLabels map[string]string
 	// diskFolders: the cachePoolKey of each disk folder this generation's
 	// caches use, by absolute path ([0] the key, [1] its shown form).
 	diskFolders map[string][2]string
@@ -513,6 +517,12 @@ func (a *App) Cache(o cache.Options, sc *SharedCache) (*cache.Cache, error) {
 	entry := v.(cachePoolEntry)
 	a.mu.Lock()
 	a.caches[key] = entry.c
+	if a.cacheLabels == nil {
+		a.cacheLabels = map[string]string{}
+	}
+	if _, ok := a.cacheLabels[key]; !ok {
+		a.cacheLabels[key] = cacheMetricsLabel(shown, a.cacheLabels)
+	}
 	if entry.tier != nil {
 		a.tiers[key] = entry.tier
 	}

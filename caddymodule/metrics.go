@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,6 +40,25 @@ func registerMetrics(reg *prometheus.Registry, app *App) (*metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+// cacheMetricsLabel is the /metrics `cache` label of the cache whose
+// displayable pool key (cachePoolKey's shown) is shown: a short hash of
+// it, so the label is stable across reloads and distinct per configured
+// cache, yet reveals nothing a config reader could not see in a log line
+// (no password to guess offline). taken holds the labels already given in
+// this generation: two caches whose keys differ only in the password
+// (shown equal) get distinct labels, as Prometheus requires.
+func cacheMetricsLabel(shown string, taken map[string]string) string {
+	used := make(map[string]bool, len(taken))
+	for _, l := range taken {
+		used[l] = true
+	}
+	id := hashKey(shown)[:8]
+	for n := 2; used[id]; n++ {
+		id = hashKey(shown, strconv.Itoa(n))[:8]
+	}
+	return id
 }
 
 func newMetrics() *metrics {
@@ -188,7 +208,9 @@ func (c appCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descInferRunning, prometheus.GaugeValue, ir)
 	ch <- prometheus.MustNewConstMetric(descInferRejected, prometheus.CounterValue, irej)
 	a.eachCache(func(key string, c *cache.Cache) {
-		id := hashKey(key)[:8]
+		a.mu.Lock()
+		id := a.cacheLabels[key]
+		a.mu.Unlock()
 		s := c.Stats()
 		counter := func(d *prometheus.Desc, v uint64, labels ...string) {
 			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), append([]string{id}, labels...)...)
