@@ -42,6 +42,11 @@ func registerMetrics(reg *prometheus.Registry, app *App) (*metrics, error) {
 	return m, nil
 }
 
+// durationBuckets are the upper bounds of both duration histograms: 0.5 ms
+// × 3ⁿ, 0.5 ms to 88.6 s, past the longest default timeout (30 s) so that a
+// slow request lands in a bucket of its own rather than only in +Inf.
+var durationBuckets = prometheus.ExponentialBuckets(0.0005, 3, 12)
+
 // cacheMetricsLabel is the /metrics `cache` label of the cache whose
 // displayable pool key (cachePoolKey's shown) is shown: a short hash of
 // it, so the label is stable across reloads and distinct per configured
@@ -74,11 +79,11 @@ func newMetrics() *metrics {
 		}),
 		transformSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: "matte", Name: "transform_seconds", Help: "Time spent in the transform pipeline.",
-			Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
+			Buckets: durationBuckets,
 		}),
 		stageSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "matte", Name: "stage_duration_seconds", Help: "Time an image request spent per stage (fetch, queue, decode, inference, resize, composite, encode, cache), by URL dialect or hosted API.",
-			Buckets: prometheus.ExponentialBuckets(0.0001, 3, 12), // 0.1 ms to 18 s
+			Buckets: durationBuckets,
 		}, []string{"stage", "dialect"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "matte", Name: "requests_total", Help: "Images answered, by URL dialect or hosted API and cache outcome (X-Cache).",

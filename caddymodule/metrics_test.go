@@ -2,10 +2,12 @@ package caddymodule
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/jebosio/matte/cache"
 	"github.com/jebosio/matte/internal/redistest"
@@ -79,5 +81,46 @@ func TestCacheMetricsLabelsDistinct(t *testing.T) {
 	taken["k2"] = cacheMetricsLabel("shown", taken)
 	if taken["k1"] == taken["k2"] || len(taken["k2"]) != 8 {
 		t.Fatalf("labels %q", taken)
+	}
+}
+
+// upperBounds are a histogram's bucket bounds as /metrics states them.
+func upperBounds(t *testing.T, c prometheus.Collector) []float64 {
+	t.Helper()
+	ch := make(chan prometheus.Metric, 1)
+	c.Collect(ch)
+	var m dto.Metric
+	if err := (<-ch).Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	var b []float64
+	for _, bk := range m.GetHistogram().GetBucket() {
+		b = append(b, bk.GetUpperBound())
+	}
+	return b
+}
+
+// matte_transform_seconds stopped at 10.24 s and the stage histogram at
+// 17.7 s, below the 30 s default timeout, and the transform histogram's
+// first bucket (5 ms) held every small transform. Both span 0.5 ms to past
+// the longest timeout (README: "buckets 0.5 ms × 3ⁿ up to 89 s").
+func TestDurationBuckets(t *testing.T) {
+	m := newMetrics()
+	m.stageSeconds.WithLabelValues("decode", "imgix").Observe(0.001)
+	want := []float64{0.0005, 0.0015, 0.0045, 0.0135, 0.0405, 0.1215, 0.3645, 1.0935, 3.2805, 9.8415, 29.5245, 88.5735}
+	for name, got := range map[string][]float64{
+		"matte_transform_seconds":      upperBounds(t, m.transformSeconds),
+		"matte_stage_duration_seconds": upperBounds(t, m.stageSeconds),
+	} {
+		if len(got) != len(want) {
+			t.Errorf("%s: buckets %v, want %v", name, got, want)
+			continue
+		}
+		for i := range want {
+			if math.Abs(got[i]-want[i]) > 1e-9 {
+				t.Errorf("%s: buckets %v, want %v", name, got, want)
+				break
+			}
+		}
 	}
 }
