@@ -66,8 +66,22 @@ func (h *Handler) bytesHold(req *imageRequest) *admission.Hold {
 
 // buffersFull is the 503 of a request refused because the handler's
 // requests hold max_buffered_bytes already: the queue's own answer, as
-// both say the server has more work in hand than it takes.
-func (h *Handler) buffersFull() error { return overloaded(h.guard.admit.RetryAfter()) }
+// both say the server has more work in hand than it takes, with its own
+// cause (buffersFullError) for the log.
+func (h *Handler) buffersFull() error {
+	err := overloaded(h.guard.admit.RetryAfter()).(*params.Error)
+	err.Cause = buffersFullError{err.Cause.(overloadError)}
+	return err
+}
+
+// buffersFullError is the cause of buffersFull's 503: an overloadError
+// (errors.As finds it, for Retry-After and the rate units given back)
+// that is errBuffersFull (errors.Is) and says so, not "queue full".
+type buffersFullError struct{ overload overloadError }
+
+func (buffersFullError) Error() string        { return errBuffersFull.Error() }
+func (e buffersFullError) Unwrap() error      { return e.overload }
+func (buffersFullError) Is(target error) bool { return target == errBuffersFull }
 
 // reserveFor is a fetch.Request.Reserve that takes the body's bytes from
 // hold, refusing with buffersFull past the budget.

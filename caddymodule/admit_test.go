@@ -2,11 +2,18 @@ package caddymodule
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/jebosio/matte/admission"
 	"github.com/jebosio/matte/dialect/imgix"
@@ -98,5 +105,38 @@ func TestAdmitChargesTheFramesDecoded(t *testing.T) {
 			t.Errorf("%s: charged %d MP, want %d", tc.query, got, tc.mp)
 		}
 		release()
+	}
+}
+
+// A request refused because max_buffered_bytes was held was logged as
+// "matte: queue full", sending an operator to queue_megapixels. It keeps
+// the queue's 503 (code overloaded, Retry-After, an overloadError for the
+// rate units given back) but its logged cause names max_buffered_bytes.
+func TestBuffersFullHasItsOwnCause(t *testing.T) {
+	pool, err := admission.New(admission.Config{Capacity: 25, MaxQueueCost: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, logs := observer.New(zapcore.DebugLevel)
+	h := &Handler{logger: zap.New(core)}
+	h.guard.admit = pool
+	err = h.buffersFull()
+	var oe overloadError
+	if !errors.Is(err, errBuffersFull) || !errors.As(err, &oe) {
+		t.Errorf("buffersFull() = %v: want errBuffersFull and an overloadError", err)
+	}
+	rec := httptest.NewRecorder()
+	_ = h.writeError(rec, httptest.NewRequest(http.MethodGet, "/a.jpg?w=10", nil), err)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), `"overloaded"`) {
+		t.Errorf("answer %d %q, Retry-After %q: want the queue's 503", rec.Code, rec.Body, rec.Header().Get("Retry-After"))
+	}
+	for _, e := range logs.All() {
+		logged := fmt.Sprint(e.ContextMap()["error"])
+		if strings.Contains(logged, "queue full") || !strings.Contains(logged, "max_buffered_bytes") {
+			t.Errorf("logged %q %q: want the cause max_buffered_bytes, not the queue", e.Message, logged)
+		}
+	}
+	if logs.Len() == 0 {
+		t.Error("nothing logged")
 	}
 }
