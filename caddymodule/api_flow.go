@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/jebosio/matte/admission"
 	"github.com/jebosio/matte/dialect"
@@ -598,8 +599,11 @@ func (st *apiState) failed(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if r.Context().Err() != nil {
 		st.logger.Debug("API client left before its answer", zap.String("uri", r.RequestURI), zap.Error(err))
-	} else if list.Status() >= 500 {
-		st.logger.Error("API transform failed", zap.String("uri", r.RequestURI), zap.Error(err))
+	} else if list.Status() == http.StatusServiceUnavailable {
+		// Overload: the server protecting itself, as writeError logs it.
+		st.logger.Warn("API transform refused", zap.String("uri", r.RequestURI), zap.Error(err))
+	} else if lvl := failureLevel(err, list.Status()); lvl > zapcore.DebugLevel {
+		st.logger.Log(lvl, "API transform failed", zap.String("uri", r.RequestURI), zap.Error(err))
 	} else {
 		st.logger.Debug("API client error", zap.String("uri", r.RequestURI), zap.Error(err))
 	}

@@ -15,9 +15,11 @@ import (
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/jebosio/matte/dialect"
 	"github.com/jebosio/matte/dialect/imgix"
+	"github.com/jebosio/matte/fetch"
 	"github.com/jebosio/matte/params"
 )
 
@@ -376,6 +378,42 @@ type errorItem struct {
 	Field  string `json:"field,omitempty"`
 }
 
+// failureLevel is the level of the log line of an error answer with
+// status (err its cause), in every dialect: the client's doing is Debug,
+// a fault outside Matte (an origin down or failing, a timeout) Warn,
+// Matte's own (a model or pipeline failure) Error.
+//   - below 500, and 501 (a feature this server does not offer, such as
+//     rembg=1 without rembg): Debug.
+//   - a remote or origin that answered 4xx (S3 answers 403 for a missing
+//     key) or answered with something that is not an image: Debug, as the
+//     client chose the source.
+//   - 503 (overload), 504 and other fetch failures (network, origin 5xx,
+//     redirects): Warn.
+//   - any other 5xx: Error.
+func failureLevel(err error, status int) zapcore.Level {
+	switch {
+	case status < 500 || status == http.StatusNotImplemented:
+		return zapcore.DebugLevel
+	case status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout:
+		return zapcore.WarnLevel
+	}
+	var fe *fetch.FetchError
+	if errors.As(err, &fe) {
+		if fe.Kind == fetch.KindUpstream && fe.Status >= 400 && fe.Status < 500 {
+			return zapcore.DebugLevel
+		}
+		return zapcore.WarnLevel
+	}
+	for _, e := range params.AsErrors(err) {
+		// origin.go's and urldialect.go's 502 for a source that is not an
+		// image: "The origin / remote source did not answer with an image."
+		if e.Status == http.StatusBadGateway && e.Code == params.CodeUpstream && strings.HasSuffix(e.Detail, "did not answer with an image.") {
+			return zapcore.DebugLevel
+		}
+	}
+	return zapcore.ErrorLevel
+}
+
 // writeError answers with Matte's JSON error body. Causes of server-side
 // errors go to the log only.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) error {
@@ -391,13 +429,13 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	for i, e := range list {
 		body.Errors[i] = errorItem{Code: e.Code, Title: e.Title, Detail: e.Detail, Field: e.Field}
 	}
-	switch {
+	switch lvl := failureLevel(err, status); {
 	case status == http.StatusServiceUnavailable:
 		// Overload and timeouts are the server protecting itself, counted
 		// by the metrics: a warning, not an error.
 		h.logger.Warn("transform refused", zap.String("uri", r.RequestURI), zap.Error(err))
-	case status >= 500:
-		h.logger.Error("transform failed", zap.String("uri", r.RequestURI), zap.Error(err))
+	case lvl > zapcore.DebugLevel:
+		h.logger.Log(lvl, "transform failed", zap.String("uri", r.RequestURI), zap.Error(err))
 	default:
 		h.logger.Debug("client error", zap.String("uri", r.RequestURI), zap.Error(err))
 	}
