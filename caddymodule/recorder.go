@@ -75,12 +75,14 @@ type sourceRecorder struct {
 	// transform of the new path (the next handler saw the query without
 	// it and built its Location from that).
 	keepQuery string
+	// relocate is imageRequest.relocate: a URL dialect's keepQuery.
+	relocate func(loc *url.URL) (string, bool)
 }
 
 // forRequest sets what rec needs of req: the client's request and the
 // query a redirect keeps.
 func (r *sourceRecorder) forRequest(req *imageRequest) *sourceRecorder {
-	r.client, r.keepQuery = req.r, req.keepQuery
+	r.client, r.keepQuery, r.relocate = req.r, req.keepQuery, req.relocate
 	return r
 }
 
@@ -122,20 +124,30 @@ func sameHost(u *url.URL, host string) bool {
 	return err == nil && strings.EqualFold(u.Hostname(), h) && port(u.Port()) == port(p)
 }
 
-// keepTransform adds keepQuery's Matte part to a Location on this site.
-// The query is split here, on a redirect only, not for every request.
-func (r *sourceRecorder) keepTransform(status int) {
+// keepTransform adds keepQuery's Matte part to a Location on this site,
+// or has relocate rewrite it into the dialect URL of the new path. It
+// reports false when relocate answered the client instead (the redirect
+// is then dropped, its body with it). The query is split here, on a
+// redirect only, not for every request.
+func (r *sourceRecorder) keepTransform(status int) bool {
 	loc := r.header.Get("Location")
-	if r.keepQuery == "" || loc == "" || status < 300 || status > 399 {
-		return
-	}
-	mq, _ := splitParams(r.keepQuery)
-	if mq == "" {
-		return
+	if r.keepQuery == "" && r.relocate == nil || loc == "" || status < 300 || status > 399 {
+		return true
 	}
 	u, err := url.Parse(loc)
 	if err != nil || u.Opaque != "" || (u.Host != "" && !sameHost(u, r.client.Host)) || (u.Scheme != "" && u.Host == "") {
-		return
+		return true
+	}
+	if r.relocate != nil {
+		moved, ok := r.relocate(u)
+		if ok {
+			r.header.Set("Location", moved)
+		}
+		return ok
+	}
+	mq, _ := splitParams(r.keepQuery)
+	if mq == "" {
+		return true
 	}
 	_, others := splitParams(u.RawQuery)
 	if others == "" {
@@ -144,6 +156,7 @@ func (r *sourceRecorder) keepTransform(status int) {
 		u.RawQuery = others + "&" + mq
 	}
 	r.header.Set("Location", u.String())
+	return true
 }
 
 func newSourceRecorder(w http.ResponseWriter, limit int64, hold *admission.Hold) *sourceRecorder {
@@ -208,7 +221,11 @@ func (r *sourceRecorder) WriteHeader(status int) {
 			r.header.Set("X-Content-Type-Options", "nosniff")
 		}
 		r.passthrough = true
-		r.keepTransform(status)
+		if !r.keepTransform(status) {
+			// relocate answered the client: the redirect's body goes nowhere.
+			r.discard = true
+			return
+		}
 		if status == http.StatusOK {
 			// The source request asked without Range: the answer is whole.
 			r.header.Del("Accept-Ranges")

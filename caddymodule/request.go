@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"sync/atomic"
 	"time"
 
@@ -91,6 +92,13 @@ type imageRequest struct {
 	// handler answers the source with keeps (sourceRecorder.keepTransform);
 	// "" where it must not (signature { required }).
 	keepQuery string
+	// relocate, set for a URL dialect's request on a local source, stands
+	// in for keepQuery: given a redirect to this site that the next handler
+	// answered the source with, it returns the dialect URL that asks for
+	// the same transform of the new path (relocateDialect), or, where the
+	// URL cannot be rewritten, answers req's client with the dialect's
+	// error itself and returns false.
+	relocate func(loc *url.URL) (string, bool)
 	// markField names the watermark's option in errors when the dialect
 	// spells it other than mark (dialect.ImageURL.MarkField).
 	markField string

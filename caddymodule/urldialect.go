@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -231,6 +232,22 @@ func (h *Handler) serveURLDialect(w http.ResponseWriter, r *http.Request, rawQue
 		} else {
 			req.fromSite(siteSourceRequest(r, iu.Source, "", iu.Query))
 			req.viaRoutes = iu.Source != r.URL.Path && !h.fromOrigin(iu.Source)
+			if h.Signature == nil || !h.Signature.Required {
+				// As for the imgix query (keepQuery): not where the new
+				// URL would have to carry Matte's s=.
+				req.relocate = func(loc *url.URL) (string, bool) {
+					if moved, ok := relocateDialect(d, &u, iu, loc); ok {
+						return moved, true
+					}
+					_ = h.writeError(w, r, unmovedError(d, loc))
+					return "", false
+				}
+			} else {
+				req.relocate = func(loc *url.URL) (string, bool) {
+					_ = h.writeError(w, r, unmovedError(d, loc))
+					return "", false
+				}
+			}
 		}
 		return true, h.serveImage(req, next)
 	}
@@ -356,4 +373,68 @@ func (h *Handler) passRemote(w http.ResponseWriter, r *http.Request, src string)
 			Detail: "The remote source did not answer with an image."})
 	}
 	return writeUntouched(w, r, res)
+}
+
+// relocateDialect rewrites loc, a redirect on this site that the source of
+// u (the dialect URL d read as iu) was answered with, into the URL of d
+// that asks for the same transform of loc's path: u with loc's path in
+// place of the source's, its query loc's followed by d's own parameters.
+// ok is false where d does not write its source as part of its path
+// (Next.js's url=, a path d derives, as Shopify's _480x or imgproxy's
+// base64) or the rewritten URL does not read back as the same transform of
+// that source with that query (a signature over the old path: imgproxy's,
+// Thumbor's). loc is kept absolute when it was. Safe for concurrent use.
+func relocateDialect(d dialect.URLDialect, u *url.URL, iu dialect.ImageURL, loc *url.URL) (string, bool) {
+	moved := (&url.URL{Path: iu.Source}).ResolveReference(&url.URL{Path: loc.Path, RawPath: loc.RawPath})
+	i := strings.LastIndex(u.Path, iu.Source)
+	if i < 0 || iu.Remote() || moved.Path == "" {
+		return "", false
+	}
+	// d's own parameters: the parts of u's query the source was not sent.
+	sent := map[string]int{}
+	for _, part := range strings.Split(iu.Query, "&") {
+		sent[part]++
+	}
+	var query []string
+	if loc.RawQuery != "" {
+		query = append(query, loc.RawQuery)
+	}
+	for _, part := range strings.Split(u.RawQuery, "&") {
+		if sent[part] > 0 {
+			sent[part]--
+		} else if part != "" {
+			query = append(query, part)
+		}
+	}
+	out := url.URL{Path: u.Path[:i] + moved.Path + u.Path[i+len(iu.Source):], RawQuery: strings.Join(query, "&")}
+	again, ok, err := d.Parse(&url.URL{Path: out.Path, RawPath: out.EscapedPath(), RawQuery: out.RawQuery})
+	if !ok || err != nil || again.Source != moved.Path || again.Query != loc.RawQuery {
+		return "", false
+	}
+	again.Source, again.Query = iu.Source, iu.Query
+	if !reflect.DeepEqual(again, iu) {
+		return "", false
+	}
+	out.Scheme, out.Host = loc.Scheme, loc.Host
+	return out.String(), true
+}
+
+// unmovedError answers a dialect URL whose source redirects where the URL
+// cannot follow (relocateDialect). Matte does not follow a redirect of the
+// next handler itself, and passing it on would lose the transform: the
+// client would load the whole original. Next.js follows its source's
+// redirects itself, up to images.maximumRedirects (next 16.5.0,
+// image-optimizer.js fetchInternalImage: "if (count === 0) { ... throw new
+// ImageError(508, '"url" parameter is valid but internal response is
+// invalid') }"): Matte answers as Next with maximumRedirects 0 does, its
+// text on url; the other dialects with a 502 upstream_error naming the
+// new path.
+func unmovedError(d dialect.URLDialect, loc *url.URL) error {
+	switch d.Name() {
+	case "nextjs", "vercel":
+		return &params.Error{Status: http.StatusLoopDetected, Code: params.CodeUpstream, Title: http.StatusText(http.StatusLoopDetected),
+			Field: "url", Detail: `"url" parameter is valid but internal response is invalid`}
+	}
+	return &params.Error{Status: http.StatusBadGateway, Code: params.CodeUpstream, Title: "Bad gateway",
+		Detail: "The source moved to " + loc.EscapedPath() + ", which this " + d.Name() + " URL cannot be rewritten to ask for: ask for it in a URL of its own."}
 }
