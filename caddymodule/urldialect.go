@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -211,6 +212,10 @@ func (h *Handler) serveURLDialect(w http.ResponseWriter, r *http.Request, rawQue
 		}
 		if iu.AsIs {
 			return true, h.passDialectSource(w, r, iu, earliest(signedExpires, iu.Expires), next)
+		}
+		if d.Name() == "nextjs" {
+			q, _ := url.ParseQuery(u.RawQuery)
+			w = &nextHeaders{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, ref: nextRef(q.Get("url"))}
 		}
 		// A dialect's client hints (ImageKit's w-auto, dpr-auto) apply as
 		// imgix's ch does.
@@ -437,4 +442,66 @@ func unmovedError(d dialect.URLDialect, loc *url.URL) error {
 	}
 	return &params.Error{Status: http.StatusBadGateway, Code: params.CodeUpstream, Title: "Bad gateway",
 		Detail: "The source moved to " + loc.EscapedPath() + ", which this " + d.Name() + " URL cannot be rewritten to ask for: ask for it in a URL of its own."}
+}
+
+// nextHeaders adds to a Next.js URL's image answer (a 200 of an image
+// type) the headers Next's optimizer sends with one (next 16.5.0,
+// image-optimizer.js setResponseHeaders): Content-Disposition
+// (nextjs.Disposition), Content-Security-Policy
+// (nextjs.ContentSecurityPolicy; an SVG passed through keeps Matte's
+// stricter svgPolicy) and X-Nextjs-Cache, HIT or MISS as Matte's X-Cache
+// says (Matte answers no stale result, Next's STALE). Next sends none of
+// them with a 304 or an error. Used by one request's goroutine only.
+type nextHeaders struct {
+	caddyhttp.ResponseWriterWrapper
+	ref   string // the url parameter as Next names the file from it
+	wrote bool
+}
+
+func (w *nextHeaders) WriteHeader(code int) {
+	if !w.wrote && code >= 200 {
+		w.wrote = true
+		hdr := w.Header()
+		if ct := hdr.Get("Content-Type"); code == http.StatusOK && isImage(mediaType(ct)) {
+			if hdr.Get("Content-Disposition") == "" {
+				hdr.Set("Content-Disposition", nextjs.Disposition(w.ref, mediaType(ct)))
+			}
+			if hdr.Get("Content-Security-Policy") == "" {
+				hdr.Set("Content-Security-Policy", nextjs.ContentSecurityPolicy)
+			}
+			switch xc := hdr.Get("X-Cache"); {
+			case strings.HasPrefix(xc, "HIT"):
+				hdr.Set("X-Nextjs-Cache", "HIT")
+			case xc == "MISS":
+				hdr.Set("X-Nextjs-Cache", "MISS")
+			}
+		}
+	}
+	w.ResponseWriterWrapper.WriteHeader(code)
+}
+
+func (w *nextHeaders) Write(p []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriterWrapper.Write(p)
+}
+
+func (w *nextHeaders) ReadFrom(r io.Reader) (int64, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriterWrapper.ReadFrom(r)
+}
+
+// nextRef is the url parameter as Next's optimizer holds it (href): a
+// path as given, an absolute URL as the URL parser writes it back.
+func nextRef(ref string) string {
+	if strings.HasPrefix(ref, "/") {
+		return ref
+	}
+	if u, err := url.Parse(ref); err == nil {
+		return u.String()
+	}
+	return ref
 }

@@ -176,3 +176,26 @@ func TestVercelBuilderURLs(t *testing.T) {
 	}
 	urltest.CheckBuilderURLs(t, NewVercel(), "vercel", want)
 }
+
+// TestDisposition: the Content-Disposition of an answer, as next 16.5.0
+// writes it (each want printed by its image-optimizer's
+// getFileNameWithExtension and compiled content-disposition, with
+// images.contentDispositionType's default "attachment").
+func TestDisposition(t *testing.T) {
+	for _, tc := range []struct{ ref, contentType, want string }{
+		{"/photos/car-2.jpg", "image/webp", `attachment; filename="car-2.webp"`},
+		{"/photos/car-2.jpg", "image/jpeg", `attachment; filename="car-2.jpeg"`},
+		{"/a/b.c.png?v=1", "image/avif", `attachment; filename="b.avif"`},
+		{"/dir/", "image/png", `attachment; filename="image.bin"`},
+		{"https://cdn.example/x/pic.gif", "image/gif", `attachment; filename="pic.gif"`},
+		{"/%E5%86%99.jpg", "image/png", `attachment; filename="%E5%86%99.png"; filename*=UTF-8''%25E5%2586%2599.png`},
+		{"/写真.jpg", "image/webp", `attachment; filename="??.webp"; filename*=UTF-8''%E5%86%99%E7%9C%9F.webp`},
+		{"/my photo.jpg", "image/jpeg", `attachment; filename="my photo.jpeg"`},
+		{`/a"b.jpg`, "image/png", `attachment; filename="a\"b.png"`},
+		{"/logo.svg", "image/svg+xml", `attachment; filename="logo.svg"`},
+	} {
+		if got := Disposition(tc.ref, tc.contentType); got != tc.want {
+			t.Errorf("Disposition(%q, %q) = %s, want %s", tc.ref, tc.contentType, got, tc.want)
+		}
+	}
+}
