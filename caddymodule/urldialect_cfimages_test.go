@@ -47,6 +47,8 @@ http://localhost:9080 {
 	s.pixel(t, cdn+"w=100,h=100,fit=cover,format=png", 25, 50, red, 100, 100)
 	s.pixel(t, cdn+"w=100,h=100,fit=cover,format=png", 75, 50, blue, 100, 100)
 	s.pixel(t, net+"w=100,h=100,fit=cover,gravity=left,f=png", 75, 50, red, 100, 100)
+	// No fit is scale-down, Cloudflare's default: never enlarged.
+	s.image(t, cdn+"w=3000", "jpeg", 400, 200)
 	s.image(t, net+"w=100,sharpen=3", "webp", 100, 50, "Accept", "image/webp,*/*")
 	s.refused(t, net+"small", http.StatusBadRequest, "variant")
 	s.refused(t, net+"w=0x", http.StatusBadRequest, "w")

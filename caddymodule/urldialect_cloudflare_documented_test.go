@@ -21,6 +21,20 @@ func TestCloudflareDocumentedBehaviour(t *testing.T) {
 		// as it is.
 		s.image(t, "/cdn-cgi/image/width=250,height=450,fit=crop,rotate=90/img/photo.jpg", "jpeg", 200, 400)
 	})
+	t.Run("no fit is scale-down: never enlarged", func(t *testing.T) {
+		// Cloudflare's fit table: "scale-down (default) | Show entire
+		// image without cropping or upscaling".
+		s.image(t, "/cdn-cgi/image/width=3000/img/photo.jpg", "jpeg", 400, 200)
+		s.image(t, "/cdn-cgi/image/width=300,dpr=2/img/photo.jpg", "jpeg", 400, 200)
+		s.image(t, "/cdn-cgi/image/width=800,height=800/img/photo.jpg", "jpeg", 400, 200)
+		s.image(t, "/cdn-cgi/image/width=100,dpr=2/img/photo.jpg", "jpeg", 200, 100)
+		// contain enlarges, as Cloudflare documents it.
+		s.image(t, "/cdn-cgi/image/width=800,fit=contain/img/photo.jpg", "jpeg", 800, 400)
+	})
+	t.Run("fit=aspect-crop cuts to the box's shape, never enlarged", func(t *testing.T) {
+		s.image(t, "/cdn-cgi/image/width=800,height=800,fit=aspect-crop/img/photo.jpg", "jpeg", 200, 200)
+		s.image(t, "/cdn-cgi/image/width=100,height=100,fit=aspect-crop/img/photo.jpg", "jpeg", 100, 100)
+	})
 	t.Run("fit=pad fills with white by default", func(t *testing.T) {
 		img := s.png(t, "/cdn-cgi/image/width=100,height=100,fit=pad,format=png/img/photo.jpg", 100, 100)
 		wantPixel(t, "pad", img, 50, 5, white, 2)

@@ -43,18 +43,18 @@ func TestParseValid(t *testing.T) {
 		// public without a preset: the image as stored, AVIF or WebP by Accept.
 		{Prefix + hash + "/" + id + "/public", "/" + id, "", auto},
 		// Cloudflare's flexible variant example.
-		{Prefix + hash + "/" + id + "/w=400,sharpen=3", "/" + id, "", params.Params{Width: 400, Sharpen: 30, AutoFormat: true}},
+		{Prefix + hash + "/" + id + "/w=400,sharpen=3", "/" + id, "", params.Params{Width: 400, Fit: params.FitMax, Sharpen: 30, AutoFormat: true}},
 		{Prefix + hash + "/" + id + "/w=400,h=300,fit=cover", "/" + id, "", params.Params{Width: 400, Height: 300, Fit: params.FitCrop, AutoFormat: true}},
-		{Prefix + hash + "/" + id + "/width=400,format=png,quality=80", "/" + id, "", params.Params{Width: 400, Format: params.FormatPNG, Quality: 80}},
-		{Prefix + hash + "/" + id + "/w=400,f=auto", "/" + id, "", params.Params{Width: 400, AutoFormat: true}},
+		{Prefix + hash + "/" + id + "/width=400,format=png,quality=80", "/" + id, "", params.Params{Width: 400, Fit: params.FitMax, Format: params.FormatPNG, Quality: 80}},
+		{Prefix + hash + "/" + id + "/w=400,f=auto", "/" + id, "", params.Params{Width: 400, Fit: params.FitMax, AutoFormat: true}},
 		{Prefix + hash + "/" + id + "/hero", "/" + id, "", params.Params{Width: 1366, Height: 768, Fit: params.FitMax, AutoFormat: true}},
 		{Prefix + hash + "/" + id + "/thumbnail", "/" + id, "", params.Params{Width: 200, Height: 200, Fit: params.FitCrop, Format: params.FormatWebP}},
 		// A custom id with subpaths; a % in it is written %25.
 		{Prefix + hash + "/blog/2024/cat%25.png/public?v=2", "/blog/2024/cat%.png", "v=2", auto},
 		// The flexible variant's options may come escaped.
-		{Prefix + hash + "/" + id + "/w%3D400%2Ch%3D300", "/" + id, "", params.Params{Width: 400, Height: 300, AutoFormat: true}},
+		{Prefix + hash + "/" + id + "/w%3D400%2Ch%3D300", "/" + id, "", params.Params{Width: 400, Height: 300, Fit: params.FitMax, AutoFormat: true}},
 		// A CSS colour's commas stay in its value.
-		{Prefix + hash + "/" + id + "/w=400,background=rgb%28240%2C40%2C145%29", "/" + id, "", params.Params{Width: 400, Background: params.Color{R: 240, G: 40, B: 145, A: 255, Set: true}, AutoFormat: true}},
+		{Prefix + hash + "/" + id + "/w=400,background=rgb%28240%2C40%2C145%29", "/" + id, "", params.Params{Width: 400, Fit: params.FitMax, Background: params.Color{R: 240, G: 40, B: 145, A: 255, Set: true}, AutoFormat: true}},
 	})
 }
 
@@ -65,7 +65,7 @@ func TestParseAccounts(t *testing.T) {
 		// imagedelivery.net's form, for a configured hash.
 		{"/" + hash + "/" + id + "/public", "/images/" + id, "", auto},
 		{Prefix + hash + "/" + id + "/public", "/images/" + id, "", auto},
-		{"/other/" + id + "/w=100", "/" + id, "", params.Params{Width: 100, AutoFormat: true}},
+		{"/other/" + id + "/w=100", "/" + id, "", params.Params{Width: 100, Fit: params.FitMax, AutoFormat: true}},
 	})
 	urltest.CheckNotClaimed(t, d, "/img/shoe.jpg", "/"+id+"/public", Prefix+"unknown/"+id+"/public", "/images/"+id)
 	// Without accounts imagedelivery.net's form is never claimed.

@@ -76,6 +76,7 @@ func ParseOptions(s string) (params.Params, error) {
 	var gravity pathurl.Gravity
 	var zoom float64 // with gravity=face only, as in Cloudflare
 	var trims trimParts
+	var fit string // as given; "" without fit
 	for _, item := range pathurl.SplitOutsideParens(s, ',') {
 		name, value, hasValue := strings.Cut(item, "=")
 		canon, known := aliases[name]
@@ -87,6 +88,8 @@ func ParseOptions(s string) (params.Params, error) {
 			err = pathurl.Bad(name, "%s is given twice.", canon)
 		case !hasValue || value == "":
 			err = pathurl.Bad(name, "%s needs a value, as %s=<value>.", name, name)
+		case canon == "fit":
+			fit, err = parseFit(&p, name, value)
 		case canon == "gravity":
 			gravity, err = parseGravity(name, value)
 		case canon == "zoom":
@@ -111,6 +114,11 @@ func ParseOptions(s string) (params.Params, error) {
 	if len(errs) > 0 {
 		return params.Params{}, errs
 	}
+	if fit == "" {
+		// Cloudflare's fit table: "scale-down (default) | Show entire
+		// image without cropping or upscaling", not Matte's clip.
+		p.Fit = params.FitMax
+	}
 	if p.Fit == params.FitCrop || p.Fit == params.FitMin {
 		gravity.Apply(&p)
 		if gravity.Faces {
@@ -118,7 +126,7 @@ func ParseOptions(s string) (params.Params, error) {
 		}
 	}
 	both := p.Width > 0 && p.Height > 0
-	if p.Fit == params.FitMin && both {
+	if fit == "crop" && both {
 		// fit=crop: "For images smaller than the given dimensions, it is
 		// the same as scale-down. For images larger than the given
 		// dimensions, it is the same as cover" (never enlarged).
@@ -252,14 +260,6 @@ var options = map[string]option{
 	"height": func(p *params.Params, name, v string) (err error) {
 		p.Height, err = dimension(name, v)
 		return err
-	},
-	"fit": func(p *params.Params, name, v string) error {
-		f, ok := fits[v]
-		if !ok {
-			return pathurl.Bad(name, "fit=%s is not valid; fit must be one of scale-down, contain, cover, crop, pad, squeeze.", params.QuoteShort(v))
-		}
-		p.Fit = f
-		return nil
 	},
 	"quality": func(p *params.Params, name, v string) (err error) {
 		p.Quality, err = quality(name, v)
@@ -433,9 +433,23 @@ func multiplier(set func(p *params.Params, f float64)) option {
 	}
 }
 
+// fits are Cloudflare's fit values. crop is FitMin that ParseOptions
+// makes scale-down for a source no larger than the box (SourceFit);
+// aspect-crop ("Crop to match the target aspect ratio, but never
+// upscales") is FitMin for every source.
 var fits = map[string]params.Fit{
 	"scale-down": params.FitMax, "contain": params.FitClip, "cover": params.FitCrop,
-	"crop": params.FitMin, "pad": params.FitFill, "squeeze": params.FitScale,
+	"crop": params.FitMin, "aspect-crop": params.FitMin, "pad": params.FitFill, "squeeze": params.FitScale,
+}
+
+// parseFit sets p's fit from fit=v and returns v.
+func parseFit(p *params.Params, name, v string) (string, error) {
+	f, ok := fits[v]
+	if !ok {
+		return "", pathurl.Bad(name, "fit=%s is not valid; fit must be one of scale-down, contain, cover, crop, aspect-crop, pad, squeeze.", params.QuoteShort(v))
+	}
+	p.Fit = f
+	return v, nil
 }
 
 // qualityWords are Cloudflare's perceptual quality levels.
