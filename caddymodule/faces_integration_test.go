@@ -259,25 +259,31 @@ func TestFaceModelThatCannotLoad(t *testing.T) {
 // girl-1.jpg to a 300x60 strip: centred on the face (at y = 0.47, read by
 // eye) it is close to the imgix crop placed there by hand, and far from
 // the same dialect's attention crop, which picks a lower strip. On
-// girl-2.jpg (no face) each answers as its attention crop, pixel for
-// pixel: the fallback is what the face gravity gave before.
+// girl-2.jpg (no face) each answers as its fallback, pixel for pixel: the
+// attention crop, or the centred one where the dialect documents it
+// (noFace; Cloudflare: "If no faces are found, then the focal point will
+// fall back to the center of the image").
 func TestDialectFacesThroughServer(t *testing.T) {
 	tester, base := facesSite(t, "url_dialect cloudflare", "url_dialect cloudinary", "url_dialect imagekit",
 		"url_dialect thumbor", "url_dialect imgproxy", "url_dialect cloudimage")
 	byEye := facePNG(t, tester, base+"/photos/girl-1.jpg?fit=crop&crop=focalpoint&fp-x=0.37&fp-y=0.47&w=300&h=60&fm=png", 300, 60)
-	for _, tc := range []struct{ face, attention string }{
-		{"/cdn-cgi/image/fit=cover,w=300,h=60,gravity=face,f=png/photos/%s", "/cdn-cgi/image/fit=cover,w=300,h=60,gravity=auto,f=png/photos/%s"},
-		{"/demo/image/upload/c_fill,g_face,w_300,h_60,f_png/photos/%s", "/demo/image/upload/c_fill,g_auto,w_300,h_60,f_png/photos/%s"},
-		{"/demo/image/upload/c_thumb,g_faces,w_300,h_60,f_png/photos/%s", "/demo/image/upload/c_thumb,g_auto,w_300,h_60,f_png/photos/%s"},
-		{"/photos/%s?tr=w-300,h-60,fo-face,f-png", "/photos/%s?tr=w-300,h-60,fo-auto,f-png"},
-		{"/unsafe/300x60/smart/filters:format(png)/photos/%s", "/photos/%s?fit=crop&crop=attention&w=300&h=60&fm=png"},
-		{"/insecure/rs:fill:300:60/g:obj:face/plain//photos/%s@png", "/insecure/rs:fill:300:60/g:sm/plain//photos/%s@png"},
-		{"/v7/photos/%s?w=300&h=60&func=face&force_format=png", "/photos/%s?fit=crop&crop=attention&w=300&h=60&fm=png"},
+	for _, tc := range []struct{ face, attention, noFace string }{
+		{"/cdn-cgi/image/fit=cover,w=300,h=60,gravity=face,f=png/photos/%s", "/cdn-cgi/image/fit=cover,w=300,h=60,gravity=auto,f=png/photos/%s", "/photos/%s?fit=crop&crop=center&w=300&h=60&fm=png"},
+		{"/demo/image/upload/c_fill,g_face,w_300,h_60,f_png/photos/%s", "/demo/image/upload/c_fill,g_auto,w_300,h_60,f_png/photos/%s", ""},
+		{"/demo/image/upload/c_thumb,g_faces,w_300,h_60,f_png/photos/%s", "/demo/image/upload/c_thumb,g_auto,w_300,h_60,f_png/photos/%s", ""},
+		{"/photos/%s?tr=w-300,h-60,fo-face,f-png", "/photos/%s?tr=w-300,h-60,fo-auto,f-png", ""},
+		{"/unsafe/300x60/smart/filters:format(png)/photos/%s", "/photos/%s?fit=crop&crop=attention&w=300&h=60&fm=png", ""},
+		{"/insecure/rs:fill:300:60/g:obj:face/plain//photos/%s@png", "/insecure/rs:fill:300:60/g:sm/plain//photos/%s@png", ""},
+		{"/v7/photos/%s?w=300&h=60&func=face&force_format=png", "/photos/%s?fit=crop&crop=attention&w=300&h=60&fm=png", ""},
 	} {
 		got := facePNG(t, tester, base+fmt.Sprintf(tc.face, "girl-1.jpg"), 300, 60)
 		attention := facePNG(t, tester, base+fmt.Sprintf(tc.attention, "girl-1.jpg"), 300, 60)
 		placedByEye(t, tc.face+" (against the attention crop)", got, byEye, attention, 12, 6, 15)
-		asWithoutFaces(t, tester, base+fmt.Sprintf(tc.face, "girl-2.jpg"), base+fmt.Sprintf(tc.attention, "girl-2.jpg"), 300, 60)
+		noFace := tc.attention
+		if tc.noFace != "" {
+			noFace = tc.noFace
+		}
+		asWithoutFaces(t, tester, base+fmt.Sprintf(tc.face, "girl-2.jpg"), base+fmt.Sprintf(noFace, "girl-2.jpg"), 300, 60)
 	}
 }
 

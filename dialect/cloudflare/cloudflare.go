@@ -483,10 +483,12 @@ var gravities = map[string]params.Crop{"auto": params.CropAttention,
 
 // parseGravity reads auto, face, a side, or a focal point XxY (fractions
 // from the top-left corner). face centres the crop on the faces found,
-// and by attention (auto) where there are none.
+// and on the image's centre where there are none (Cloudflare: "If no
+// faces are found, then the focal point will fall back to the center of
+// the image"), not by attention as auto does.
 func parseGravity(name, v string) (pathurl.Gravity, error) {
 	if v == "face" {
-		return pathurl.Gravity{Crop: params.CropAttention, Faces: true}, nil
+		return pathurl.Gravity{Crop: params.CropCenter, Faces: true}, nil
 	}
 	if c, ok := gravities[v]; ok {
 		return pathurl.Gravity{Crop: c}, nil

@@ -32,13 +32,15 @@ func TestParse(t *testing.T) {
 		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=0.9x0.1/img.png":                   dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Focus: params.Focus{X: 0.9, Y: 0.1, Set: true}}, Source: "/img.png"},
 		"/cdn-cgi/image/fit=pad,w=200,h=100,background=%23FF0000/img.png":                dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitFill, Background: red}, Source: "/img.png"},
 		"/cdn-cgi/image/gravity=face,w=10/img.png":                                       dialect.ImageURL{Params: params.Params{Width: 10, Fit: params.FitMax}, Source: "/img.png"}, // no crop: gravity unused
-		// gravity=face: the crop centred on the faces found, attention where there are none.
-		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=face/img.png": dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}, Source: "/img.png"},
-		"/cdn-cgi/image/fit=crop,w=200,h=100,g=face/img.png":        dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitMin, SourceFit: cropFit, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}, Source: "/img.png"},
+		// gravity=face: the crop centred on the faces found; where there are
+		// none, "the focal point will fall back to the center of the image"
+		// (CropCenter), not attention as gravity=auto.
+		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=face/img.png": dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Faces: params.Faces{Crop: true}}, Source: "/img.png"},
+		"/cdn-cgi/image/fit=crop,w=200,h=100,g=face/img.png":        dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitMin, SourceFit: cropFit, Faces: params.Faces{Crop: true}}, Source: "/img.png"},
 		// zoom frames the faces closer (1: their own box), with gravity=face only.
-		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=face,zoom=0.5/img.png": dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true, Zoom: 0.5}}, Source: "/img.png"},
-		"/cdn-cgi/image/zoom=1,fit=crop,w=200,h=100,g=face/img.png":          dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitMin, SourceFit: cropFit, Crop: params.CropAttention, Faces: params.Faces{Crop: true, Zoom: 1}}, Source: "/img.png"},
-		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=face,zoom=0/img.png":   dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true}}, Source: "/img.png"},
+		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=face,zoom=0.5/img.png": dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Faces: params.Faces{Crop: true, Zoom: 0.5}}, Source: "/img.png"},
+		"/cdn-cgi/image/zoom=1,fit=crop,w=200,h=100,g=face/img.png":          dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitMin, SourceFit: cropFit, Faces: params.Faces{Crop: true, Zoom: 1}}, Source: "/img.png"},
+		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=face,zoom=0/img.png":   dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Faces: params.Faces{Crop: true}}, Source: "/img.png"},
 		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=left,zoom=0.5/img.png": dialect.ImageURL{Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropLeft}, Source: "/img.png"},
 		"/cdn-cgi/image/fit=contain,w=200,h=100,gravity=face,zoom=1/img.png": dialect.ImageURL{Params: params.Params{Width: 200, Height: 100}, Source: "/img.png"},
 		"/cdn-cgi/image/fit=contain,w=200,h=100,gravity=face/img.png":        dialect.ImageURL{Params: params.Params{Width: 200, Height: 100}, Source: "/img.png"}, // no crop: gravity unused
@@ -89,7 +91,7 @@ func TestParse(t *testing.T) {
 		// scq and face-zoom are slow-connection-quality's and zoom's short names.
 		"/cdn-cgi/image/w=10,scq=50/a.jpg":                                      {Params: params.Params{Width: 10, Fit: params.FitMax}, Source: "/a.jpg"},
 		"/cdn-cgi/image/w=10,slow-connection-quality=low/a.jpg":                 {Params: params.Params{Width: 10, Fit: params.FitMax}, Source: "/a.jpg"},
-		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=face,face-zoom=0.5/a.jpg": {Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Crop: params.CropAttention, Faces: params.Faces{Crop: true, Zoom: 0.5}}, Source: "/a.jpg"},
+		"/cdn-cgi/image/fit=cover,w=200,h=100,gravity=face,face-zoom=0.5/a.jpg": {Params: params.Params{Width: 200, Height: 100, Fit: params.FitCrop, Faces: params.Faces{Crop: true, Zoom: 0.5}}, Source: "/a.jpg"},
 		// trim.left and trim.top cut off the sides; with trim.width or
 		// trim.height, the region kept from there (to the edge where not
 		// given); times dpr.
