@@ -26,6 +26,16 @@ func TestCloudflareURLs(t *testing.T) {
 	t.Run("fit=scale-down never enlarges", func(t *testing.T) {
 		s.image(t, "/cdn-cgi/image/width=800,fit=scale-down/img/photo.jpg", "jpeg", 400, 200)
 	})
+	t.Run("format=webp,quality=100 is lossless WebP", func(t *testing.T) {
+		// "Use quality=100 to return the WebP lossless format": a VP8L
+		// bitstream (RIFF, size, WEBP, then the chunk's FourCC).
+		for q, want := range map[string]string{"100": "VP8L", "99": "VP8 "} {
+			res, body := get(t, s.tester, s.base+"/cdn-cgi/image/width=40,format=webp,quality="+q+"/img/photo.jpg")
+			if res.StatusCode != http.StatusOK || len(body) < 16 || string(body[12:16]) != want {
+				t.Errorf("quality=%s: status %d, chunk %q, want %q", q, res.StatusCode, body[min(12, len(body)):min(16, len(body))], want)
+			}
+		}
+	})
 	t.Run("dpr multiplies", func(t *testing.T) {
 		s.image(t, "/cdn-cgi/image/width=50,dpr=2/img/photo.jpg", "jpeg", 100, 50)
 	})

@@ -114,6 +114,11 @@ func ParseOptions(s string) (params.Params, error) {
 	if len(errs) > 0 {
 		return params.Params{}, errs
 	}
+	if p.Format == params.FormatWebP && p.Quality == 100 {
+		// Cloudflare's format=webp: "Use quality=100 to return the WebP
+		// lossless format."
+		p.Lossless = true
+	}
 	if fit == "" {
 		// Cloudflare's fit table: "scale-down (default) | Show entire
 		// image without cropping or upscaling", not Matte's clip.

@@ -70,6 +70,14 @@ func TestParse(t *testing.T) {
 		"/cdn-cgi/image/width=800,dpr=2/a.jpg":       {Params: params.Params{Width: 800, DPR: 2, Fit: params.FitMax}, Source: "/a.jpg"},
 		"/cdn-cgi/image/h=300,gravity=left/a.jpg":    {Params: params.Params{Height: 300, Fit: params.FitMax}, Source: "/a.jpg"},
 		"/cdn-cgi/image/width=800,fit=contain/a.jpg": {Params: params.Params{Width: 800, Fit: params.FitClip}, Source: "/a.jpg"},
+		// format=webp: "Use quality=100 to return the WebP lossless format";
+		// only webp, only 100.
+		"/cdn-cgi/image/format=webp,quality=100/a.jpg":  {Params: params.Params{Format: params.FormatWebP, Quality: 100, Lossless: true}, Source: "/a.jpg"},
+		"/cdn-cgi/image/q=100,f=webp,w=10/a.jpg":        {Params: params.Params{Width: 10, Fit: params.FitMax, Format: params.FormatWebP, Quality: 100, Lossless: true}, Source: "/a.jpg"},
+		"/cdn-cgi/image/format=webp,quality=99/a.jpg":   {Params: params.Params{Format: params.FormatWebP, Quality: 99}, Source: "/a.jpg"},
+		"/cdn-cgi/image/format=webp,quality=high/a.jpg": {Params: params.Params{Format: params.FormatWebP, Quality: 90}, Source: "/a.jpg"},
+		"/cdn-cgi/image/format=avif,quality=100/a.jpg":  {Params: params.Params{Format: params.FormatAVIF, Quality: 100}, Source: "/a.jpg"},
+		"/cdn-cgi/image/format=auto,quality=100/a.jpg":  {Params: params.Params{AutoFormat: true, Quality: 100}, Source: "/a.jpg"},
 		// fit=pad fills with white unless background is given.
 		"/cdn-cgi/image/fit=pad,w=200,h=100/img.png": {Params: params.Params{Width: 200, Height: 100, Fit: params.FitFill, FillColor: white}, Source: "/img.png"},
 		"/cdn-cgi/image/fit=pad,w=200/img.png":       {Params: params.Params{Width: 200, Fit: params.FitFill}, Source: "/img.png"},
