@@ -68,6 +68,8 @@ func TestAnimatedURLs(t *testing.T) {
 		{"/?url=/img/anim.gif&w=20&page=2&output=jpg", "", "jpeg", 1},
 		{"/cdn-cgi/image/width=20/img/anim.gif", "", "gif", 3},
 		{"/cdn-cgi/image/width=20,anim=false/img/anim.gif", "", "gif", 1},
+		// format=avif: "AVIF if possible (with WebP as a fallback)".
+		{"/cdn-cgi/image/width=20,format=avif/img/anim.gif", "", "webp", 3},
 		{"/unsafe/20x10/img/anim.gif", "", "gif", 3},
 		{"/unsafe/20x10/filters:cover()/img/anim.gif", "", "gif", 1},
 		{"/insecure/w:20/plain//img/anim.gif", "", "gif", 1},
@@ -88,6 +90,13 @@ func TestAnimatedURLs(t *testing.T) {
 			}
 		})
 	}
+	t.Run("format=avif without the frames, and imgix fm=avif, stay AVIF", func(t *testing.T) {
+		for _, path := range []string{"/cdn-cgi/image/width=20,format=avif,anim=false/img/anim.gif", "/img/anim.gif?w=20&fm=avif"} {
+			if res, body := get(t, s.tester, s.base+path); res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "image/avif" {
+				t.Errorf("%s: status %d, Content-Type %q, want image/avif: %.80q", path, res.StatusCode, res.Header.Get("Content-Type"), body)
+			}
+		}
+	})
 	t.Run("fit=crop,gravity=auto over a smaller animation keeps it", func(t *testing.T) {
 		// Smaller than the box, the 40x20 GIF is scale-down: no smart crop,
 		// so the frames play, and format=auto picks WebP over AVIF (a still).

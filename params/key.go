@@ -208,6 +208,7 @@ func (p Params) Key() string {
 	if p.Frames != FramesKeep {
 		add("frames", p.Frames.String())
 	}
+	addBool("avif-anim-webp", p.AnimatedAVIFAsWebP)
 	if a := p.Animation; a != (Animation{}) {
 		v := strconv.Itoa(a.First) + "-" + strconv.Itoa(a.Last) + ":" + strconv.Itoa(a.Interval) + ":" + strconv.Itoa(a.FPS)
 		if a.Reverse {

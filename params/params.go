@@ -133,6 +133,13 @@ type Params struct {
 	// Frames is what an animated source (a GIF or WebP of several frames)
 	// becomes: by default an animation, where the output format has one.
 	Frames Frames
+	// AnimatedAVIFAsWebP answers an explicit FormatAVIF as WebP where the
+	// answer keeps an animated source's frames (FramesKeep, and steps
+	// that can animate): Matte's AVIF is a still. Cloudflare's
+	// format=avif, "AVIF if possible (with WebP as a fallback)", with
+	// anim=true its default. The output format is decided with the
+	// source (transform.NegotiateFormat).
+	AnimatedAVIFAsWebP bool
 	// Animation picks and times the frames of an animated source (imgix's
 	// frame, interval, reverse, fps and loop).
 	Animation Animation

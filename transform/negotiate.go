@@ -6,7 +6,8 @@ import (
 )
 
 // NegotiateFormat picks the output format. Without auto=format, fm wins,
-// and so does an fm that is not an image (json, zip).
+// and so does an fm that is not an image (json, zip); an AVIF with
+// AnimatedAVIFAsWebP is WebP where the answer animates.
 // With auto=format, Accept decides first (AVIF, then WebP; for an
 // animation WebP), and fm, when given, is only the fallback where the
 // browser takes neither, as imgix's fm docs say; an animation without fm
@@ -21,6 +22,9 @@ func NegotiateFormat(p params.Params, acceptHeader string, src Source) params.Fo
 	// fm=json and fm=zip are not images a browser's Accept chooses
 	// between: they win over auto=format.
 	if p.Format != params.FormatSource && (!p.AutoFormat || p.Format == params.FormatJSON || p.Format == params.FormatZIP) {
+		if p.Format == params.FormatAVIF && p.AnimatedAVIFAsWebP && animates(sourceFitted(p, src), src) {
+			return params.FormatWebP // Matte's AVIF would be a still
+		}
 		return p.Format
 	}
 	p = sourceFitted(p, src)
@@ -31,7 +35,7 @@ func NegotiateFormat(p params.Params, acceptHeader string, src Source) params.Fo
 		return params.FormatPNG
 	}
 	if p.AutoFormat {
-		if _, one := p.Animation.Single(); src.Animated() && animatable(p, src) && p.Frames == params.FramesKeep && !one {
+		if animates(p, src) {
 			// An animation: Matte's AVIF would be a still.
 			if accept.Listed(acceptHeader, "image/webp") {
 				return params.FormatWebP
@@ -65,4 +69,13 @@ func NegotiateFormat(p params.Params, acceptHeader string, src Source) params.Fo
 		return params.FormatPNG
 	}
 	return params.FormatJPEG
+}
+
+// animates reports whether p (its SourceFit decided) keeps src's frames in
+// a format that holds an animation: an animated source, frames kept
+// (FramesKeep, more than one picked) and steps that treat every frame
+// alike (animatable).
+func animates(p params.Params, src Source) bool {
+	_, one := p.Animation.Single()
+	return src.Animated() && animatable(p, src) && p.Frames == params.FramesKeep && !one
 }

@@ -64,6 +64,14 @@ func TestNegotiateFormat(t *testing.T) {
 		// larger, it is cover with the smart crop, a still.
 		{"fit=crop over a smaller animation animates", cfCropAuto(1000), browser, animGIF, params.FormatWebP},
 		{"fit=crop over a larger animation is a still", cfCropAuto(10), browser, animGIF, params.FormatAVIF},
+		// AnimatedAVIFAsWebP (Cloudflare's format=avif: "AVIF if possible
+		// (with WebP as a fallback)"): WebP only where the frames are kept.
+		{"avif fallback: an animation is WebP", params.Params{Format: params.FormatAVIF, AnimatedAVIFAsWebP: true}, "", animGIF, params.FormatWebP},
+		{"avif fallback: a still source stays AVIF", params.Params{Format: params.FormatAVIF, AnimatedAVIFAsWebP: true}, "", gif, params.FormatAVIF},
+		{"avif fallback: first frame only stays AVIF", params.Params{Format: params.FormatAVIF, AnimatedAVIFAsWebP: true, Frames: params.FramesFirst}, "", animGIF, params.FormatAVIF},
+		{"avif fallback: one frame picked stays AVIF", params.Params{Format: params.FormatAVIF, AnimatedAVIFAsWebP: true, Animation: params.Animation{First: 2, Last: 2}}, "", animGIF, params.FormatAVIF},
+		{"avif fallback: a smart crop (a still) stays AVIF", params.Params{Width: 10, Height: 10, Fit: params.FitCrop, Crop: params.CropAttention, Format: params.FormatAVIF, AnimatedAVIFAsWebP: true}, "", animGIF, params.FormatAVIF},
+		{"fm=avif without the fallback stays AVIF", params.Params{Format: params.FormatAVIF}, "", animGIF, params.FormatAVIF},
 		{"matte alone is PNG", params.Params{Removal: params.Removal{Enabled: true, MaskOnly: true}, Background: white, AutoFormat: true}, browser, jpeg, params.FormatPNG},
 	}
 	for _, tc := range cases {

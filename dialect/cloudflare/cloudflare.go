@@ -281,6 +281,11 @@ var options = map[string]option{
 			p.Variant = params.VariantProgressive
 		case "baseline-jpeg":
 			v = "jpeg"
+		case "avif":
+			// "AVIF if possible (with WebP as a fallback)": an animation
+			// kept (anim=true, the default) is WebP, Matte's AVIF being a
+			// still.
+			p.AnimatedAVIFAsWebP = true
 		case "json":
 			return pathurl.Bad(name, "%s=json (the image's metadata as JSON) is not supported by Matte; ask for an image format.", name)
 		}

@@ -76,8 +76,11 @@ func TestParse(t *testing.T) {
 		"/cdn-cgi/image/q=100,f=webp,w=10/a.jpg":        {Params: params.Params{Width: 10, Fit: params.FitMax, Format: params.FormatWebP, Quality: 100, Lossless: true}, Source: "/a.jpg"},
 		"/cdn-cgi/image/format=webp,quality=99/a.jpg":   {Params: params.Params{Format: params.FormatWebP, Quality: 99}, Source: "/a.jpg"},
 		"/cdn-cgi/image/format=webp,quality=high/a.jpg": {Params: params.Params{Format: params.FormatWebP, Quality: 90}, Source: "/a.jpg"},
-		"/cdn-cgi/image/format=avif,quality=100/a.jpg":  {Params: params.Params{Format: params.FormatAVIF, Quality: 100}, Source: "/a.jpg"},
-		"/cdn-cgi/image/format=auto,quality=100/a.jpg":  {Params: params.Params{AutoFormat: true, Quality: 100}, Source: "/a.jpg"},
+		"/cdn-cgi/image/format=avif,quality=100/a.jpg":  {Params: params.Params{Format: params.FormatAVIF, AnimatedAVIFAsWebP: true, Quality: 100}, Source: "/a.jpg"},
+		// format=avif: "AVIF if possible (with WebP as a fallback)": an
+		// animation kept is WebP (transform.NegotiateFormat).
+		"/cdn-cgi/image/f=avif,anim=false/a.gif":       {Params: params.Params{Format: params.FormatAVIF, AnimatedAVIFAsWebP: true, Frames: params.FramesFirst}, Source: "/a.gif"},
+		"/cdn-cgi/image/format=auto,quality=100/a.jpg": {Params: params.Params{AutoFormat: true, Quality: 100}, Source: "/a.jpg"},
 		// fit=pad fills with white unless background is given.
 		"/cdn-cgi/image/fit=pad,w=200,h=100/img.png": {Params: params.Params{Width: 200, Height: 100, Fit: params.FitFill, FillColor: white}, Source: "/img.png"},
 		"/cdn-cgi/image/fit=pad,w=200/img.png":       {Params: params.Params{Width: 200, Fit: params.FitFill}, Source: "/img.png"},
