@@ -1036,7 +1036,7 @@ func FuzzParseQuery(f *testing.F) {
 func checkParamsRange(t *testing.T, p params.Params) {
 	t.Helper()
 	ok := p.Width >= 0 && p.Width <= maxDimension && p.Height >= 0 && p.Height <= maxDimension &&
-		(p.DPR == 0 || p.DPR > 1 && p.DPR <= 5) &&
+		(p.DPR == 0 || p.DPR > 0 && p.DPR != 1 && p.DPR <= 5) &&
 		p.Fit <= params.FitClamp && p.Crop <= params.CropAttention &&
 		(p.Crop == params.CropCenter || p.Fit == params.FitCrop || p.Fit == params.FitMin) &&
 		(p.Rect == params.Rect{} || p.Rect.X >= 0 && p.Rect.Y >= 0 && p.Rect.W > 0 && p.Rect.H > 0 &&
