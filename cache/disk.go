@@ -21,8 +21,11 @@ import (
 //
 //   - closeMu guards closed and every send on queue, so that close can close
 //     the queue without a concurrent enqueue sending on a closed channel.
-//   - rootMu guards rootS, the identity of the root in use (ensureRoot,
-//     disk_root.go); it is taken after diskRoots.mu and before mu.
+//   - rootMu guards rootS, the identity of the root in use (lockRoot,
+//     disk_root.go): held shared from a write's or a removal by path's
+//     check of the root through its path operation (and the index update
+//     under mu), exclusively to re-establish the root. It is taken after
+//     diskRoots.mu and before mu, and never twice by one goroutine.
 //   - mu guards the index (idx, lru, total, every node), pending and the
 //     cancelled flag of every pendingWrite, the scan state (scanning,
 //     tombstones, purgedNS, purgedTags, purgedAll, scanSync and the
@@ -80,7 +83,7 @@ type diskTier struct {
 
 	ready chan struct{} // closed when the background scan is done
 
-	rootMu sync.Mutex
+	rootMu sync.RWMutex
 	rootS  rootState
 
 	mu         sync.Mutex
@@ -107,10 +110,13 @@ type diskTier struct {
 	settled     bool
 	scanOK      bool
 
-	// missed: the scan could not list a directory or open a file
-	// (readDir, scanFile), which it then did not index. The purges by tag
-	// made during or after it may have missed such files: they settle as
-	// failed (afterScan), and touch serves no file the index lacks.
+	// missed: there may be entry files on disk that the index lacks and
+	// a purge by tag cannot find: the scan could not list a directory or
+	// open a file (readDir, scanFile), or the index was emptied for a
+	// changed marker while files of the old one may remain
+	// (ensureRootLocked). The purges by tag made during or after that
+	// settle as failed (afterScan), and once the scan is done touch
+	// serves no file the index lacks. Never cleared.
 	missed atomic.Bool
 
 	evictions       atomic.Uint64

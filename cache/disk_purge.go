@@ -189,7 +189,8 @@ func (d *diskTier) syncDirs(dirs map[string]struct{}, trashSeq uint64) error {
 func (d *diskTier) del(ns, key string, durable bool) *removal {
 	k := idxKey{ns: ns, h: hashKey(key)}
 	r := d.newRemoval(&DiskError{Op: "delete", Namespace: ns, Key: key, Path: d.path(k)}, durable)
-	ours := d.ensureRoot() == nil // else: the index is empty, and the path not ours to unlink
+	ours := d.lockRoot() == nil // else: the index is empty, and the path not ours to unlink
+	defer d.rootMu.RUnlock()
 	d.mu.Lock()
 	if p := d.pending[k]; p != nil {
 		p.cancelled = true
@@ -209,7 +210,8 @@ func (d *diskTier) del(ns, key string, durable bool) *removal {
 // or leaves the index while its file is on disk, and the error is returned.
 func (d *diskTier) purgeNS(ns string) *removal {
 	r := d.newRemoval(&DiskError{Op: "purge", Path: filepath.Join(d.root, ns)}, true)
-	ours := d.ensureRoot() == nil // else: nothing of ours is there to rename
+	ours := d.lockRoot() == nil // else: nothing of ours is there to rename
+	defer d.rootMu.RUnlock()
 	d.mu.Lock()
 	d.cancelPendingLocked(func(p *pendingWrite) bool { return p.ns == ns })
 	if d.scanning {
@@ -244,7 +246,8 @@ func (d *diskTier) purgeNS(ns string) *removal {
 // every namespace if root cannot be listed, are removed one by one).
 func (d *diskTier) purgeAll() *removal {
 	r := d.newRemoval(&DiskError{Op: "purge", Path: d.root}, true)
-	ours := d.ensureRoot() == nil // else: nothing of ours is there to rename
+	ours := d.lockRoot() == nil // else: nothing of ours is there to rename
+	defer d.rootMu.RUnlock()
 	d.mu.Lock()
 	d.cancelPendingLocked(func(*pendingWrite) bool { return true })
 	if d.scanning {

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -197,5 +198,158 @@ func emptyDir(t *testing.T, dir string) {
 		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// Two writers race an operator's rm -rf: one (W1) makes its shard
+// directory while the other (W2) re-establishes the root. Before the fix
+// W1's mkdirBelow could create root/result/xx/ in the root W2 had just
+// recreated, before W2 wrote the marker: W2 then found a non-empty folder
+// without marker, refused it, and never accepted it again (nor did the
+// next start).
+//
+// W1 is a writer of the same tier: its check and mkdir hold rootMu shared
+// (writeInRoot), so W2's re-establishment cannot fall between them.
+func TestDiskRootRaceOwnWriterNotRefused(t *testing.T) {
+	testDiskRootRace(t, func(d *diskTier, k idxKey) error {
+		err := d.lockRoot()
+		if err == nil {
+			err = mkdirBelow(d.root, d.shardDir(k))
+		}
+		d.rootMu.RUnlock()
+		return err
+	})
+}
+
+// W1 is a writer that checked the root elsewhere (another tier open on the
+// folder, another instance): rootMu does not order it. The folder W2
+// created itself is known to be ours: W2 marks it although W1's shard
+// directory is in it already.
+func TestDiskRootRaceOtherWriterNotRefused(t *testing.T) {
+	testDiskRootRace(t, func(d *diskTier, k idxKey) error {
+		return mkdirBelow(d.root, d.shardDir(k))
+	})
+}
+
+func testDiskRootRace(t *testing.T, w1 func(*diskTier, idxKey) error) {
+	dir := filepath.Join(t.TempDir(), "cache")
+	c, sink := diskOnly(t, dir, 1<<20, nil)
+	defer c.Close()
+	d := c.disk
+	k := idxKey{ns: "result", h: hashKey("x")}
+	for i := 0; i < 2000; i++ {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				if err := w1(d, k); err == nil || errors.Is(err, errRootRefused) {
+					return
+				}
+			}
+		}()
+		err := d.ensureRoot() // W2
+		<-done
+		if err != nil {
+			_, merr := os.Stat(filepath.Join(dir, markerName))
+			c.Set("result", "y", mkEntry(3000, "y"))
+			c.Flush()
+			_, rerr := New(Options{MemoryMaxBytes: -1, DiskPath: dir})
+			t.Fatalf("round %d: root refused: %v; marker: %v; write errors after: %d; restart: %v (%v)",
+				i, err, merr, c.Stats().DiskWriteErrors, rerr, sink.list())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, markerName)); err != nil {
+		t.Fatalf("marker: %v", err)
+	}
+}
+
+// The old marker alone is deleted (find -mtime +7 -delete), recent entries
+// stay. Before the fix the next write's root check emptied the index, so
+// PurgeTag found nothing and reported success, and the next Get indexed
+// and served the surviving entry it should have purged.
+func TestDiskRootPurgeTagAfterMarkerOnlyDeletion(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cache")
+	c, _ := diskOnly(t, dir, 1<<20, nil)
+	defer c.Close()
+	c.Set("result", "a", mkEntry(3000, "T"))
+	c.Flush()
+	if err := os.Remove(filepath.Join(dir, markerName)); err != nil {
+		t.Fatal(err)
+	}
+	c.Set("result", "b", mkEntry(3000, "U")) // re-marks the root
+	c.Flush()
+	if err := c.PurgeTag("T"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := c.Get("result", "a"); ok {
+		t.Fatal("entry tagged T served after PurgeTag(T) returned success")
+	}
+}
+
+// As above, with a shared tier: it must not hear the purge as applied
+// (Shared.PurgePending), since the surviving file is out of the purge's
+// reach. Before the fix, a scan that had settled well made every later
+// purge by tag count as applied.
+func TestDiskRootPurgeTagAfterMarkerOnlyDeletionShared(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cache")
+	fs := newFakeShared()
+	c := newCache(t, Options{MemoryMaxBytes: -1, DiskPath: dir, Shared: fs})
+	waitIndex(t, c)
+	c.Set("result", "a", mkEntry(3000, "T"))
+	c.Flush()
+	if err := os.Remove(filepath.Join(dir, markerName)); err != nil {
+		t.Fatal(err)
+	}
+	c.Set("result", "b", mkEntry(3000, "U")) // re-marks the root
+	c.Flush()
+	if err := c.PurgeTag("T"); err != nil {
+		t.Fatal(err)
+	}
+	if holds, failed := fs.pending(); holds != 0 || failed != 1 {
+		t.Fatalf("PurgeTag: %d holds, %d failed; want 0, 1", holds, failed)
+	}
+}
+
+// The marker alone, or the whole folder, is deleted while the startup scan
+// runs, after the scan found an entry and a purge by tag covered it (the
+// scan is paused before its inserts). A write re-establishes the root and
+// empties the index, and the scan discards what it found, without
+// removing the purged file. Before the fix the purge was told applied to
+// the shared tier (scan settled ok), and with the marker alone deleted a
+// Get after the scan indexed and served the purged file.
+func TestDiskRootChangedDuringScanPurgeTag(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		delete func(dir string) error
+	}{
+		{"marker only", func(dir string) error { return os.Remove(filepath.Join(dir, markerName)) }},
+		{"whole folder", os.RemoveAll},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "cache")
+			seeded(t, dir, mkEntry(3000, "T")) // result/k
+			fs := newFakeShared()
+			c, g := scanBlocked(t, Options{MemoryMaxBytes: -1, DiskPath: dir, Shared: fs})
+			<-g.reached
+			if err := c.PurgeTag("T"); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.delete(dir); err != nil {
+				t.Fatal(err)
+			}
+			c.Set("result", "b", mkEntry(3000, "U"))
+			c.Flush()
+			g.open()
+			waitIndex(t, c)
+			if _, _, ok := c.Get("result", "k"); ok {
+				t.Fatal("entry tagged T served after PurgeTag(T)")
+			}
+			if holds, failed := fs.pending(); holds != 0 || failed != 1 {
+				t.Fatalf("PurgeTag during the scan: %d holds, %d failed; want 0, 1", holds, failed)
+			}
+		})
 	}
 }

@@ -105,7 +105,10 @@ func (d *diskTier) scan() {
 		d.mu.Lock()
 		if d.rootGen != gen {
 			// The root changed (resetIndex): what the scan found was
-			// in the old directory, or may have been.
+			// in the old directory, or may have been. The purged
+			// files among the rest are not removed: the purges made
+			// during the scan settle as failed.
+			walked = false
 			d.unlock()
 			break
 		}
@@ -147,8 +150,11 @@ func (d *diskTier) scan() {
 	dirs, failed := d.scanSync, d.scanFailed
 	d.scanSync = nil
 	seq := d.trashSeq
+	// missed, read under mu: an index reset that keeps old files
+	// (ensureRootLocked) may have come after the inserts.
+	ok := walked && !failed && !d.missed.Load()
 	d.unlock()
-	d.settleScan(walked && !failed, dirs, seq)
+	d.settleScan(ok, dirs, seq)
 }
 
 // removePurgedLocked removes the unindexed file of k, found by the scan or
@@ -184,7 +190,8 @@ func (d *diskTier) settleScan(ok bool, dirs map[string]struct{}, trashSeq uint64
 }
 
 // afterScan calls fn once the purges made during the scan are settled
-// (settleScan), with their outcome: at once if they are.
+// (settleScan), with their outcome: at once if they are, false if files
+// may have been missed since (missed).
 func (d *diskTier) afterScan(fn func(ok bool)) {
 	d.mu.Lock()
 	if !d.settled {
@@ -192,7 +199,9 @@ func (d *diskTier) afterScan(fn func(ok bool)) {
 		d.unlock()
 		return
 	}
-	ok := d.scanOK
+	// Files that a later index reset left unindexed (missed) are out of
+	// a purge by tag's reach as well.
+	ok := d.scanOK && !d.missed.Load()
 	d.unlock()
 	fn(ok)
 }

@@ -166,29 +166,11 @@ func (d *diskTier) write(p *pendingWrite) (err error) {
 			return err
 		}
 	}
-	// Never a bare MkdirAll: a root deleted meanwhile is re-established
-	// with its marker, a foreign one refused (ensureRoot).
-	if err := d.ensureRoot(); err != nil {
-		return err
-	}
 	dir := d.shardDir(p.k)
-	err = mkdirBelow(d.root, dir)
-	if errors.Is(err, fs.ErrNotExist) { // root deleted since ensureRoot
-		if err = d.ensureRoot(); err == nil {
-			err = mkdirBelow(d.root, dir)
-		}
+	installed, err := d.writeInRoot(p, dir, hdr)
+	if errors.Is(err, fs.ErrNotExist) { // root deleted since its check
+		installed, err = d.writeInRoot(p, dir, hdr)
 	}
-	if err != nil {
-		return err
-	}
-	tmp, err := durable.WriteTemp(dir, tmpPrefix+"*", privateFileMode, hdr, p.entry.Value)
-	if err != nil {
-		return err
-	}
-	if h := d.hooks.beforeRename; h != nil {
-		h(tmp)
-	}
-	installed, err := d.install(p, tmp)
 	if err != nil || !installed {
 		return err
 	}
@@ -199,6 +181,29 @@ func (d *diskTier) write(p *pendingWrite) (err error) {
 		d.report(&DiskError{Op: "write", Namespace: p.ns, Key: p.key, Path: dir, Err: err})
 	}
 	return nil
+}
+
+// writeInRoot makes p's shard directory dir, writes its temp file and
+// installs it, in the root as checked by lockRoot and under its shared
+// hold (disk_root.go). Never a bare MkdirAll: a root deleted meanwhile is
+// re-established with its marker, a foreign one refused; one deleted
+// after the check fails the mkdir (fs.ErrNotExist).
+func (d *diskTier) writeInRoot(p *pendingWrite, dir string, hdr []byte) (bool, error) {
+	defer d.rootMu.RUnlock()
+	if err := d.lockRoot(); err != nil {
+		return false, err
+	}
+	if err := mkdirBelow(d.root, dir); err != nil {
+		return false, err
+	}
+	tmp, err := durable.WriteTemp(dir, tmpPrefix+"*", privateFileMode, hdr, p.entry.Value)
+	if err != nil {
+		return false, err
+	}
+	if h := d.hooks.beforeRename; h != nil {
+		h(tmp)
+	}
+	return d.install(p, tmp)
 }
 
 // install renames the complete temp file over p's final path and indexes
