@@ -601,9 +601,9 @@ func (st *apiState) failed(w http.ResponseWriter, r *http.Request, err error) {
 		st.logger.Debug("API client left before its answer", zap.String("uri", r.RequestURI), zap.Error(err))
 	} else if list.Status() == http.StatusServiceUnavailable {
 		// Overload: the server protecting itself, as writeError logs it.
-		st.logger.Warn("API transform refused", zap.String("uri", r.RequestURI), zap.Error(err))
+		st.h.failures.logger(st.logger, list).Warn("API transform refused", zap.String("uri", r.RequestURI), zap.Error(err), zap.String("note", failureNote))
 	} else if lvl := failureLevel(err, list.Status()); lvl > zapcore.DebugLevel {
-		st.logger.Log(lvl, "API transform failed", zap.String("uri", r.RequestURI), zap.Error(err))
+		st.h.failures.logger(st.logger, list).Log(lvl, "API transform failed", zap.String("uri", r.RequestURI), zap.Error(err), zap.String("note", failureNote))
 	} else {
 		st.logger.Debug("API client error", zap.String("uri", r.RequestURI), zap.Error(err))
 	}

@@ -175,6 +175,7 @@ type Handler struct {
 	fetches  *callGroup[*fetchedSource] // concurrent fetches of one source (source.go)
 	dialects []urlDialect
 	logger   *zap.Logger
+	failures *failureLogs       // samples logger's failure lines (respond.go)
 	play     *playground.Server // nil: no playground
 }
 
@@ -203,6 +204,7 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 // and builds the pipeline.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
+	h.failures = new(failureLogs)
 	// Caddy validates after provisioning, and Provision sizes channels and
 	// pools from these: a negative one from JSON would panic here first.
 	if err := h.checkSigns(); err != nil {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -414,6 +415,51 @@ func failureLevel(err error, status int) zapcore.Level {
 	return zapcore.ErrorLevel
 }
 
+// failureLogs samples the per-request Warn and Error lines of failed
+// answers (writeError, apiState.failed) as the cache's warnings are
+// sampled: at most cacheWarnBurst lines per cacheWarnInterval for each
+// logger, status and error code, so a flood of one failure (an origin
+// down, an overload) neither writes a line per request nor hides another
+// failure's lines. Debug lines are not sampled. One per Handler, made in
+// Provision and living as long as it (nothing to release); the nil
+// *failureLogs (a Handler built without Provision) samples nothing. Safe
+// for concurrent use.
+type failureLogs struct {
+	sampled sync.Map // failureKey -> *zap.Logger
+}
+
+// failureKey is what a failure line is sampled by. The set is bounded: a
+// handler has two loggers (its own and the hosted APIs') and params' error
+// codes and statuses are a fixed set.
+type failureKey struct {
+	logger *zap.Logger
+	status int
+	code   string
+}
+
+// failureNote tells the reader of a sampled failure line that it may
+// stand for others (Caddy's access log has a line for every answer).
+const failureNote = "logged at most 5 times per 10s per status and error code"
+
+// logger is l sampled for the failures list answers (its status and
+// first error's code).
+func (f *failureLogs) logger(l *zap.Logger, list params.Errors) *zap.Logger {
+	if f == nil {
+		return l
+	}
+	k := failureKey{logger: l, status: list.Status()}
+	if len(list) > 0 {
+		k.code = list[0].Code
+	}
+	if v, ok := f.sampled.Load(k); ok {
+		return v.(*zap.Logger)
+	}
+	v, _ := f.sampled.LoadOrStore(k, l.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+		return zapcore.NewSamplerWithOptions(c, cacheWarnInterval, cacheWarnBurst, 0)
+	})))
+	return v.(*zap.Logger)
+}
+
 // writeError answers with Matte's JSON error body. Causes of server-side
 // errors go to the log only.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) error {
@@ -433,9 +479,9 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	case status == http.StatusServiceUnavailable:
 		// Overload and timeouts are the server protecting itself, counted
 		// by the metrics: a warning, not an error.
-		h.logger.Warn("transform refused", zap.String("uri", r.RequestURI), zap.Error(err))
+		h.failures.logger(h.logger, list).Warn("transform refused", zap.String("uri", r.RequestURI), zap.Error(err), zap.String("note", failureNote))
 	case lvl > zapcore.DebugLevel:
-		h.logger.Log(lvl, "transform failed", zap.String("uri", r.RequestURI), zap.Error(err))
+		h.failures.logger(h.logger, list).Log(lvl, "transform failed", zap.String("uri", r.RequestURI), zap.Error(err), zap.String("note", failureNote))
 	default:
 		h.logger.Debug("client error", zap.String("uri", r.RequestURI), zap.Error(err))
 	}

@@ -61,3 +61,57 @@ func TestFailureLogLevels(t *testing.T) {
 		}
 	}
 }
+
+// A flood of one failure wrote a Warn or Error line per request. Those
+// lines are sampled per handler like the cache's warnings (at most
+// cacheWarnBurst per cacheWarnInterval), separately for each status and
+// error code, so another failure still logs during the flood; Debug lines
+// (the client's doing) are not sampled.
+func TestFailureLogsSampled(t *testing.T) {
+	const n = 20
+	down := func() error {
+		fe := &fetch.FetchError{Kind: fetch.KindNetwork}
+		return &params.Error{Status: http.StatusBadGateway, Code: params.CodeUpstream, Title: "Bad gateway", Detail: fe.Detail(), Cause: fe}
+	}
+	internal := &params.Error{Status: 500, Code: "internal_error", Cause: errors.New("onnx: run failed")}
+	for _, path := range []string{"writeError", "apiState.failed"} {
+		core, logs := observer.New(zapcore.DebugLevel)
+		h := &Handler{logger: zap.New(core), failures: new(failureLogs)}
+		st := &apiState{h: h, logger: zap.New(core).Named("api")}
+		fail := func(err error) {
+			if path == "writeError" {
+				_ = h.writeError(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/a.jpg", nil), err)
+			} else {
+				st.failed(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/v1.0/removebg", nil), err)
+			}
+		}
+		count := func(lvl zapcore.Level) int {
+			return logs.Filter(func(e observer.LoggedEntry) bool { return e.Level == lvl }).Len()
+		}
+		for range n {
+			fail(down())
+			fail(overloaded(0))
+		}
+		// Pinned: cacheWarnBurst is 5 per 10 s, as the note says.
+		if got := count(zapcore.WarnLevel); got != 2*5 {
+			t.Errorf("%s: %d identical 502s and %d 503s wrote %d Warn lines, want 5 of each", path, n, n, got)
+		}
+		// The same message and level as the 502s ("transform failed",
+		// Warn), another status: not hidden by them.
+		timeout := &fetch.FetchError{Kind: fetch.KindTimeout}
+		fail(&params.Error{Status: http.StatusGatewayTimeout, Code: params.CodeUpstream, Title: "Gateway timeout", Detail: timeout.Detail(), Cause: timeout})
+		if got := count(zapcore.WarnLevel); got != 2*5+1 {
+			t.Errorf("%s: a 504 during a flood of 502s wrote %d Warn lines, want 1", path, got-2*5)
+		}
+		fail(internal)
+		if got := count(zapcore.ErrorLevel); got != 1 {
+			t.Errorf("%s: a 500 during a flood of 502s and 503s wrote %d Error lines, want 1", path, got)
+		}
+		for range n {
+			fail(&params.Error{Status: 400, Code: "invalid_parameter", Field: "w"})
+		}
+		if got := count(zapcore.DebugLevel); got != n {
+			t.Errorf("%s: %d client errors wrote %d Debug lines, want all %d", path, n, got, n)
+		}
+	}
+}
