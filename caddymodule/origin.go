@@ -324,8 +324,7 @@ func (h *Handler) fetchOrigin(req *imageRequest, or *http.Request, rec *sourceRe
 		return nil
 	}
 	if !isImage(mt) {
-		return &params.Error{Status: http.StatusBadGateway, Code: params.CodeUpstream, Title: "Bad gateway",
-			Detail: "The origin did not answer with an image."}
+		return notAnImage("origin", res.ContentType)
 	}
 	return rec.writeFetched(res.Body)
 }
@@ -347,6 +346,24 @@ func (h *Handler) originURL(reqPath, rawQuery string) (string, error) {
 	u.RawPath = ""
 	u.RawQuery = rawQuery
 	return u.String(), nil
+}
+
+// notImageError is the cause of notAnImage's 502: the type the origin or
+// remote answered with (as sent; "" when none). failureLevel finds it with
+// errors.As and logs the answer at Debug, as the client chose the source.
+type notImageError struct{ contentType string }
+
+func (e *notImageError) Error() string {
+	return fmt.Sprintf("answered Content-Type %q, not an image", e.contentType)
+}
+
+// notAnImage is the 502 for a source whose origin or remote source (noun)
+// answered contentType, which is not an image. The client sees the status,
+// code, title and detail ("The origin did not answer with an image."), never
+// the cause.
+func notAnImage(noun, contentType string) error {
+	return &params.Error{Status: http.StatusBadGateway, Code: params.CodeUpstream, Title: "Bad gateway",
+		Detail: "The " + noun + " did not answer with an image.", Cause: &notImageError{contentType}}
 }
 
 // upstreamError is the public error of a failed origin fetch.

@@ -405,10 +405,10 @@ func failureLevel(err error, status int) zapcore.Level {
 		}
 		return zapcore.WarnLevel
 	}
+	var ni *notImageError
 	for _, e := range params.AsErrors(err) {
-		// origin.go's and urldialect.go's 502 for a source that is not an
-		// image: "The origin / remote source did not answer with an image."
-		if e.Status == http.StatusBadGateway && e.Code == params.CodeUpstream && strings.HasSuffix(e.Detail, "did not answer with an image.") {
+		// notAnImage's 502 (origin.go, urldialect.go).
+		if errors.As(e.Cause, &ni) {
 			return zapcore.DebugLevel
 		}
 	}

@@ -35,10 +35,12 @@ func TestFailureLogLevels(t *testing.T) {
 		{"400 bad parameter", &params.Error{Status: 400, Code: "invalid_parameter", Field: "w"}, zapcore.DebugLevel},
 		{"501 removal unavailable", transform.RemovalUnavailable("This server has no background removal model.", nil), zapcore.DebugLevel},
 		{"502 origin 403", upstream(fetch.KindUpstream, 403), zapcore.DebugLevel},
-		{"502 origin not an image", &params.Error{Status: http.StatusBadGateway, Code: params.CodeUpstream, Title: "Bad gateway",
-			Detail: "The origin did not answer with an image."}, zapcore.DebugLevel},
-		{"502 remote not an image", &params.Error{Status: http.StatusBadGateway, Code: params.CodeUpstream, Title: "Bad gateway",
-			Detail: "The remote source did not answer with an image."}, zapcore.DebugLevel},
+		{"502 origin not an image", notAnImage("origin", "text/html"), zapcore.DebugLevel},
+		{"502 remote not an image", notAnImage("remote source", ""), zapcore.DebugLevel},
+		// The level follows the cause, not the wording.
+		{"502 not an image, in a list", params.Errors{notAnImage("origin", "text/html").(*params.Error)}, zapcore.DebugLevel},
+		{"502 reading the same without the cause", &params.Error{Status: http.StatusBadGateway, Code: params.CodeUpstream, Title: "Bad gateway",
+			Detail: "The origin did not answer with an image."}, zapcore.ErrorLevel},
 		{"503 overloaded", overloaded(0), zapcore.WarnLevel},
 		{"502 origin 500", upstream(fetch.KindUpstream, 500), zapcore.WarnLevel},
 		{"502 origin down", upstream(fetch.KindNetwork, 0), zapcore.WarnLevel},
@@ -112,6 +114,22 @@ func TestFailureLogsSampled(t *testing.T) {
 		}
 		if got := count(zapcore.DebugLevel); got != n {
 			t.Errorf("%s: %d client errors wrote %d Debug lines, want all %d", path, n, got, n)
+		}
+	}
+}
+
+// notAnImage's answer is what origin.go and urldialect.go answered before
+// it had a typed cause: the cause (the type the source answered) goes to
+// the log only.
+func TestNotAnImageAnswer(t *testing.T) {
+	for _, tc := range []struct{ noun, want string }{
+		{"origin", `{"errors":[{"code":"upstream_error","title":"Bad gateway","detail":"The origin did not answer with an image."}]}`},
+		{"remote source", `{"errors":[{"code":"upstream_error","title":"Bad gateway","detail":"The remote source did not answer with an image."}]}`},
+	} {
+		rec := httptest.NewRecorder()
+		_ = (&Handler{logger: zap.NewNop()}).writeError(rec, httptest.NewRequest(http.MethodGet, "/a.jpg", nil), notAnImage(tc.noun, "text/html; charset=utf-8"))
+		if rec.Code != http.StatusBadGateway || rec.Body.String() != tc.want {
+			t.Errorf("%s: %d %s, want 502 %s", tc.noun, rec.Code, rec.Body, tc.want)
 		}
 	}
 }

@@ -374,8 +374,7 @@ func (h *Handler) passRemote(w http.ResponseWriter, r *http.Request, src string)
 		return h.writeError(w, r, upstreamError(err))
 	}
 	if !res.NotModified && !isImage(mediaType(res.ContentType)) {
-		return h.writeError(w, r, &params.Error{Status: http.StatusBadGateway, Code: params.CodeUpstream, Title: "Bad gateway",
-			Detail: "The remote source did not answer with an image."})
+		return h.writeError(w, r, notAnImage("remote source", res.ContentType))
 	}
 	return writeUntouched(w, r, res)
 }
