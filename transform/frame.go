@@ -46,6 +46,9 @@ func (j *job) frameSubject() error {
 		return nil
 	}
 	if !p.Rect.IsZero() {
+		// The part cut holds the rect's pixels alone, resampled after they
+		// were cut (loadForRemoval's decodeRect): nothing from outside the
+		// rect reaches its edges.
 		rect, err := clampRect(p.Rect, src.Width, src.Height)
 		if err != nil {
 			return err

@@ -116,11 +116,12 @@ func (j *job) loadForRemoval() error {
 	}
 	// The output is planned on the rect (frameSubject cuts it from the
 	// whole decode, which the matte and the ROI cover): the whole source
-	// is decoded at the scale the rect needs.
+	// is decoded at the scale the rect needs, the rect's own pixels cut
+	// before they are resampled (decodeRect).
 	rw, rh := src.Width, src.Height
+	var rect params.Rect
 	if !p.Rect.IsZero() {
-		rect, err := clampRect(p.Rect, src.Width, src.Height)
-		if err != nil {
+		if rect, err = clampRect(p.Rect, src.Width, src.Height); err != nil {
 			return err
 		}
 		rw, rh = rect.W, rect.H
@@ -130,7 +131,12 @@ func (j *job) loadForRemoval() error {
 	scale := removalLoadScale(p, math.Max(float64(g.resizeW)/float64(planW), float64(g.resizeH)/float64(planH)))
 	lw, lh := atLeast1(float64(src.Width)*scale), atLeast1(float64(src.Height)*scale)
 
-	img, err := vips.Thumbnail(j.req.Source, lw, lh, vips.NoCrop, src.jpegShrink(lw, lh), j.p.Orientation, j.cancel)
+	var img *vips.Image
+	if rect.IsZero() {
+		img, err = vips.Thumbnail(j.req.Source, lw, lh, vips.NoCrop, src.jpegShrink(lw, lh), j.p.Orientation, j.cancel)
+	} else {
+		img, err = j.decodeRect(rect, lw, lh)
+	}
 	if err != nil {
 		return err
 	}
@@ -145,7 +151,7 @@ func (j *job) loadForRemoval() error {
 	render := func() ([]byte, error) { return modelInput(j.req.Source, src, p.Orientation, spec) }
 	var lent *lentImage
 	rendered := false
-	if iw, ih := modelInputBox(src, spec); lw == iw && lh == ih {
+	if iw, ih := modelInputBox(src, spec); rect.IsZero() && lw == iw && lh == ih {
 		if err := j.toMemory(img); err != nil {
 			return err
 		}
@@ -202,6 +208,42 @@ func (j *job) loadForRemoval() error {
 	}
 	j.outPerLoad = float64(g.resizeW) / math.Max(1, loaded)
 	return nil
+}
+
+// decodeRect is the decode of loadForRemoval for a removal with rect (in
+// source pixels, clamped): the source at lw x lh, of which the part
+// frameSubject will cut (scaleRect) holds rect's pixels alone, cut at
+// full size (or a JPEG's shrink-on-load, as loadRegion cuts: decodeShrunk,
+// cutShrunk) and only then resized, and the rest repeats that part's edge
+// pixels. Resampling the whole source (as vips.Thumbnail to lw x lh did)
+// mixed the pixels just outside rect into the output's edges. The canvas
+// keeps the whole source's geometry, which the matte, the ROI and
+// frameSubject are in.
+func (j *job) decodeRect(rect params.Rect, lw, lh int) (*vips.Image, error) {
+	src := j.req.Info
+	img, shrink, err := j.decodeShrunk(lw, lh)
+	if err != nil {
+		return nil, err
+	}
+	if shrink == 1 {
+		err = img.Extract(rect.X, rect.Y, rect.W, rect.H)
+	} else {
+		err = j.cutShrunk(img, rect, shrink)
+	}
+	if err != nil {
+		img.Close()
+		return nil, err
+	}
+	x, y, w, h := scaleRect(rect, lw, lh, src.Width, src.Height)
+	if err := img.Resize(w, h, vips.NoCrop); err != nil {
+		img.Close()
+		return nil, err
+	}
+	if err := img.EmbedEdges(x, y, lw, lh); err != nil {
+		img.Close()
+		return nil, err
+	}
+	return img, nil
 }
 
 // modelInput renders the source as packed RGB at the model's input size:
