@@ -39,7 +39,8 @@ func TestWatermarkPixels(t *testing.T) {
 	white := color.NRGBA{255, 255, 255, 255}
 	base := encodePNG(t, filled(100, 50, white))
 	mark := encodePNG(t, filled(10, 10, red))
-	wide := encodePNG(t, filled(20, 10, red)) // mark=/w.png
+	wide := encodePNG(t, filled(20, 10, red))             // mark=/w.png
+	twoColours := encodePNG(t, halves(20, 10, red, blue)) // mark=/h.png
 	cases := []struct {
 		name, query string
 		src         []byte
@@ -73,6 +74,11 @@ func TestWatermarkPixels(t *testing.T) {
 			{14, 20, white}, {25, 20, white}, {0, 20, white}, {45, 0, white}, {45, 19, white}, {45, 30, white}}},
 		// A 20x10 mark turned a quarter is 10x20 at the top left.
 		{"turned", "mark=/w.png&mark-rot=90&mark-align=top,left&mark-pad=0&fm=png", base, []sample{{5, 15, red}, {9, 19, red}, {15, 5, white}, {5, 21, white}}},
+		// mark-rot turns counter-clockwise, as imgix documents ("rotation
+		// is counter-clockwise with 0 (the default) at the top of the
+		// watermark image"): the mark's left half (red) goes to the
+		// bottom, its right half (blue) to the top.
+		{"turned counter-clockwise", "mark=/h.png&mark-rot=90&mark-align=top,left&mark-pad=0&fm=png", base, []sample{{5, 14, red}, {5, 18, red}, {5, 1, blue}, {5, 5, blue}, {5, 21, white}}},
 		// Turned by 45: a diamond in a 21x21 box (corners transparent).
 		{"turned by 45", "mark=/w.png&mark-rot=45&mark-align=top,left&mark-pad=0&fm=png", base, []sample{{10, 10, red}, {1, 1, white}, {19, 1, white}, {1, 19, white}}},
 		{"drawn at the minimum width", "mark=/m.png&mark-if-min-width=100&fm=png", base, []sample{{90, 40, red}}},
@@ -84,6 +90,9 @@ func TestWatermarkPixels(t *testing.T) {
 			m := mark
 			if strings.Contains(tc.query, "mark=/w.png") {
 				m = wide
+			}
+			if strings.Contains(tc.query, "mark=/h.png") {
+				m = twoColours
 			}
 			checkSamples(t, runWithMark(t, pl, tc.src, m, tc.query), tc.samples, 2)
 		})

@@ -48,10 +48,18 @@ const (
 )
 
 // ParseQuery parses Matte's parameters of q into canonical Params: values
-// that mean the default become the zero value (dpr=1, fit=clip, rot=360,
-// crop=center, flip unset, lossless=0, blur=0, ...), and spellings that mean
-// the same thing give equal Params (fm=jpg and fm=jpeg; bg=fff, bg=%23FFFFFF
-// and bg=white). A q without any of Matte's parameters gives the zero Params.
+// that mean the default become the zero value (dpr=1, fit=clip, rot=0 and
+// every multiple of 360, crop=center, flip unset, lossless=0, blur=0, ...),
+// and spellings that mean the same thing give equal Params (fm=jpg and
+// fm=jpeg; bg=fff, bg=%23FFFFFF and bg=white). A q without any of Matte's
+// parameters gives the zero Params.
+//
+// rot and mark-rot turn counter-clockwise, as imgix documents, and are
+// stored as Params' clockwise angles (rot=90 is Rotate 270). rot
+// straightens by default (RotateStraighten: the output keeps its size,
+// zoomed so that no corner shows); rot-type=pivot keeps the turned image's
+// whole bounding box instead, and rot-type=straighten is the default
+// spelled out. rot-type without a turn changes nothing.
 //
 // The rules every parameter shares:
 //
@@ -1212,7 +1220,19 @@ var paramSpecs = map[string]paramSpec{
 		}
 		return nil
 	}},
-	"mark-rot": angleSpec(func(p *params.Params) *float64 { return &p.Watermark.Rotate }),
+	// mark-rot turns counter-clockwise, as imgix documents (docs.imgix.com/
+	// apis/rendering/watermark/watermark-rotation): "rotation is
+	// counter-clockwise with 0 (the default) at the top of the watermark
+	// image". Watermark.Rotate is clockwise: 360 - mark-rot. imgix's range
+	// is 0-359; Matte takes any sign, as for rot.
+	"mark-rot": {"an angle in degrees, counter-clockwise, such as 90 or -45.5", func(p *params.Params, v string) error {
+		f, err := params.ParseDecimal(v)
+		if err != nil {
+			return params.ErrSyntax
+		}
+		p.Watermark.Rotate = normalizeAngle(-f)
+		return nil
+	}},
 	"orient": {"one of 0-8 (EXIF's orientations; 0 is 1, the image as stored) or 90, 180, 270 (6, 3, 8)", func(p *params.Params, v string) error {
 		n, err := params.ParseInt(v, 0, 270)
 		switch {
@@ -1989,19 +2009,6 @@ func parseCrop(v string) (params.Crop, error) {
 		return c, nil
 	}
 	return 0, params.ErrSyntax
-}
-
-// angleSpec is mark-rot: degrees clockwise, any sign, stored
-// normalised to [0, 360) at the field at returns.
-func angleSpec(at func(p *params.Params) *float64) paramSpec {
-	return paramSpec{"an angle in degrees, such as 90 or -45.5", func(p *params.Params, v string) error {
-		f, err := params.ParseDecimal(v)
-		if err != nil {
-			return params.ErrSyntax
-		}
-		*at(p) = normalizeAngle(f)
-		return nil
-	}}
 }
 
 // normalizeAngle maps a finite angle into [0, 360), without negative zero.

@@ -1589,7 +1589,12 @@ func TestParseQueryWatermark(t *testing.T) {
 		{"mark=/l.png&mtile=grid&ma=bottom,right&mp=20", mark(params.Watermark{Image: "/l.png", Tile: true, Align: params.CropBottomRight, Pad: 20})},
 		{"mark=/l.png&marktile=grid&mark-pad=0", mark(params.Watermark{Image: "/l.png", Tile: true, Align: params.CropTopLeft})},
 		{"mark=/l.png&mark-if-min-width=600&mark-if-min-height=400", mark(params.Watermark{Image: "/l.png", MinWidth: 600, MinHeight: 400})},
-		{"mark=/l.png&mark-rot=-45", mark(params.Watermark{Image: "/l.png", Rotate: 315})},
+		// mark-rot is counter-clockwise (imgix: "rotation is
+		// counter-clockwise with 0 (the default) at the top of the
+		// watermark image"); Watermark.Rotate clockwise.
+		{"mark=/l.png&mark-rot=-45", mark(params.Watermark{Image: "/l.png", Rotate: 45})},
+		{"mark=/l.png&mark-rot=30", mark(params.Watermark{Image: "/l.png", Rotate: 330})},
+		{"mark=/l.png&mark-rot=-720", mark(params.Watermark{Image: "/l.png"})},
 		// mark-base: mark resolved against it as RFC 3986 resolves a reference:
 		// a path keeps the base's host, a URL is kept whole.
 		{"mark=logo.png&mark-base=https://cdn.example/wm/", mark(params.Watermark{Image: "https://cdn.example/wm/logo.png"})},
@@ -1612,7 +1617,7 @@ func TestParseQueryWatermark(t *testing.T) {
 		{"mark-base=/wm/", "mark-base", "mark-base places or shapes the watermark; it needs mark."},
 		{"mark=/l.png&mark-base=ftp://cdn.example/", "mark-base", `mark-base="ftp://cdn.example/" is not valid; mark-base must be an http:// or https:// URL without user info or fragment, or an absolute path starting with a single / without . or .. segments, that mark is resolved against; at most 2048 bytes.`},
 		{"mark=logo.png", "mark", `mark="logo.png" is not valid; mark must be an http:// or https:// URL without user info or fragment, or an absolute path starting with a single / without . or .. segments; at most 2048 bytes.`},
-		{"mark=/l.png&mark-rot=x", "mark-rot", `mark-rot="x" is not valid; mark-rot must be an angle in degrees, such as 90 or -45.5.`},
+		{"mark=/l.png&mark-rot=x", "mark-rot", `mark-rot="x" is not valid; mark-rot must be an angle in degrees, counter-clockwise, such as 90 or -45.5.`},
 		{"mark=/l.png&mark-tile=diagonal", "mark-tile", `mark-tile="diagonal" is not valid; mark-tile must be grid.`},
 		{"mark=/l.png&mark-if-min-width=-1", "mark-if-min-width", `mark-if-min-width="-1" is not valid; mark-if-min-width must be an integer from 0 to 100000.`},
 	})
