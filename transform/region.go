@@ -136,6 +136,11 @@ func (j *job) loadRegion() error {
 			return err
 		}
 	}
+	if j.randomAccess() && !p.Trim {
+		if err := j.shrinkToPlan(img); err != nil {
+			return err
+		}
+	}
 	inMemory := false
 	if p.Trim {
 		// find_trim reads the image more than once.
@@ -153,6 +158,31 @@ func (j *job) loadRegion() error {
 		}
 	}
 	return j.planAndResize()
+}
+
+// shrinkToPlan resamples img, the cut region, down by the scale the plan
+// made on it resizes it by, when that scale is below 1 and the plan does
+// not cut its crop first (cutFirst): a request that reads the image out of
+// order (randomAccess) then renders the region to memory at about the
+// output's size, as load renders a whole source, and not at the region's
+// size in the source, which Limits.MaxWorkingPixels would refuse. The cut
+// comes first, so no pixel outside the region is resampled in. One scale
+// for both sides (the larger of the plan's two) keeps the region's shape,
+// so planAndResize, planning again on the result, makes the same plan:
+// the region resized to resizeW x resizeH (within rounding), which the
+// plan then resizes no further.
+func (j *job) shrinkToPlan(img *vips.Image) error {
+	w, h := img.Width(), img.Height()
+	planW, planH, _ := j.planSize(w, h)
+	g := planGeometry(planW, planH, j.p, j.pl.opts.Limits.MaxOutputDimension, j.req.Extras.KeepCanvas)
+	if cutFirst(g, j.p) {
+		return nil
+	}
+	scale := math.Max(float64(g.resizeW)/float64(planW), float64(g.resizeH)/float64(planH))
+	if scale >= 1 {
+		return nil
+	}
+	return j.resample(img, atLeast1(float64(w)*scale), atLeast1(float64(h)*scale))
 }
 
 // decodeShrunk decodes the whole source (one frame's job: its frame) at

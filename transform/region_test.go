@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/jebosio/matte/dialect/imgix"
@@ -158,4 +159,72 @@ func BenchmarkRegion(b *testing.B) {
 			im.Close()
 		}
 	})
+}
+
+// TestRegionRandomAccessWorkingSize: a region that a turn or a vertical
+// flip reads out of order is rendered to memory at about the size the
+// plan resizes it to, as load renders a whole source (Limits.
+// MaxWorkingPixels counts it), not at the region's size in the source:
+// 4 MP allows the 100 px output of a 2900x2900 region, and refused it
+// with output_too_large when the region went to memory uncut in size.
+func TestRegionRandomAccessWorkingSize(t *testing.T) {
+	pl := NewPipeline(Options{Limits: Limits{MaxWorkingPixels: 4_000_000}})
+	src := encodePNG(t, halves(3000, 3000, red, blue))
+	for _, q := range []string{
+		"w=100&rot=20&fm=png",
+		"rect=10,10,2900,2900&w=100&rot=20&fm=png",
+		"rect=10,10,2900,2900&w=100&flip=v&fm=png",
+		"rect=10,10,2900,2900&w=100&fm=png",
+	} {
+		if _, err := process(t, pl, src, mustParse(t, q), ""); err != nil {
+			t.Errorf("%s: %v, want no error", q, err)
+		}
+	}
+}
+
+// TestRegionRandomAccessSamePlan: shrinking the region before it goes to
+// memory leaves the plan as it was: each request flipped vertically is
+// the same size as without the flip, and its pixels are the unflipped
+// result's mirrored. A smart crop (crop=entropy) is checked for its size
+// only: on the shrunk region it may place its box a pixel or two away,
+// and on this smooth gradient any place is as interesting as another.
+func TestRegionRandomAccessSamePlan(t *testing.T) {
+	pl := NewPipeline(Options{})
+	img := image.NewNRGBA(image.Rect(0, 0, 1200, 900))
+	for y := range 900 {
+		for x := range 1200 {
+			img.SetNRGBA(x, y, color.NRGBA{uint8(x / 5), uint8(y / 4), uint8((x + y) / 9), 255})
+		}
+	}
+	src := encodePNG(t, img)
+	for _, q := range []string{
+		"rect=13,7,1101,803&w=100&fm=png",
+		"rect=13,7,1101,803&w=100&h=100&fit=crop&fm=png",
+		"rect=13,7,1101,803&w=90&h=40&fit=crop&crop=top,left&fm=png",
+		"rect=13,7,1101,803&w=120&h=90&fit=crop&crop=entropy&fm=png",
+		"rect=13,7,1101,803&w=100&h=300&fit=scale&fm=png",
+		"rect=13,7,1101,803&w=100&dpr=2&fm=png",
+		"rect=13,7,1101,803&w=150&h=100&fit=clip&fm=png",
+		"rect=13,7,1101,803&w=2000&fit=max&fm=png",
+		"rect=13,7,501,403&w=800&fm=png",
+	} {
+		_, plain := run(t, pl, src, q, "")
+		_, flipped := run(t, pl, src, q+"&flip=v", "")
+		w, h := plain.Bounds().Dx(), plain.Bounds().Dy()
+		if fw, fh := flipped.Bounds().Dx(), flipped.Bounds().Dy(); fw != w || fh != h {
+			t.Errorf("%s: flip=v gives %dx%d, without it %dx%d", q, fw, fh, w, h)
+			continue
+		}
+		bad := 0
+		for y := range h {
+			for x := range w {
+				if !near(flipped.NRGBAAt(x, h-1-y), plain.NRGBAAt(x, y), 3) {
+					bad++
+				}
+			}
+		}
+		if bad > 0 && !strings.Contains(q, "entropy") {
+			t.Errorf("%s: %d of %d pixels flipped differ from the unflipped result's mirror by more than 3", q, bad, w*h)
+		}
+	}
 }
