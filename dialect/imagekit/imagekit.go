@@ -10,7 +10,8 @@
 // request where that is exact (chain): one step may resize, crop or change
 // the image, the others only set encodingKeys (q, f, ...), as ImageKit's
 // responsive helper writes them (tr=q-80:w-640,c-at_max); any other chain
-// is a 400 on tr naming its second such step. The transforms Matte reads, as ImageKit documents them
+// is a 400 on tr naming its second such step, and so is e-grayscale after
+// a step that draws a colour Matte draws after greying (drawnAfterGrey). The transforms Matte reads, as ImageKit documents them
 // (imagekit.io/docs, Image resize and crop, Image enhancement, Overlay
 // using layers):
 //
@@ -119,6 +120,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/jebosio/matte/dialect"
@@ -299,7 +301,9 @@ func (t *transforms) read(tr string, errs *urlform.Errors) {
 // profile), whether it is the source as it is, or what answers a missing
 // source, and e-grayscale, which commutes with resampling (a weighted sum
 // of the channels, as resampling is): each gives the same picture in
-// whichever step of a chain it stands.
+// whichever step of a chain it stands, but for e-grayscale after a step
+// that draws a colour Matte draws after greying (drawnAfterGrey), which
+// chain refuses.
 var encodingKeys = map[string]bool{"q": true, "f": true, "lo": true, "pr": true, "md": true, "cp": true, "orig": true, "di": true, "e-grayscale": true}
 
 // chain reads tr's chained steps (separated by ":") into one list of
@@ -311,8 +315,9 @@ var encodingKeys = map[string]bool{"q": true, "f": true, "lo": true, "pr": true,
 // getResponsiveImageAttributes appends {width, crop: 'at_max'} as a step
 // of its own: tr=q-80:w-828,c-at_max, f-auto:w-640,c-at_max). A chain
 // with two such steps (two resizes, a crop after a resize) is refused on
-// tr, naming the second step; a transform in two steps must be the same
-// in both. ok is false when nothing more should be read.
+// tr, naming the second step, as is e-grayscale in a step after one that
+// drawnAfterGrey finds drawing a colour; a transform in two steps must be
+// the same in both. ok is false when nothing more should be read.
 func chain(tr string, errs *urlform.Errors) (items []string, ok bool) {
 	steps := strings.Split(tr, ":")
 	if len(steps) == 1 {
@@ -320,6 +325,7 @@ func chain(tr string, errs *urlform.Errors) (items []string, ok bool) {
 	}
 	given := map[string]string{} // key -> the item that gave it, in an earlier step
 	changing := ""               // the step that does more than encodingKeys
+	drawn := ""                  // the first item of changing that drawnAfterGrey finds
 	for _, step := range steps {
 		if step == "" {
 			errs.Add("tr", "tr holds an empty chained step (two : together, or one at an end); give transforms between the colons.")
@@ -339,7 +345,11 @@ func chain(tr string, errs *urlform.Errors) (items []string, ok bool) {
 					params.QuoteShort(step), params.QuoteShort(changing)))
 				return nil, false
 			}
-			changing = step
+			changing, drawn = step, drawnAfterGrey(stepItems)
+		} else if drawn != "" && slices.Contains(stepItems, "e-grayscale") {
+			errs.Add("tr", fmt.Sprintf("the chained step %s greys the image after the step %s drew %s; Matte greys the image before it draws borders, padding, layers, shadows and gradients, so it would not grey that. Give e-grayscale in a step before that one (the colour is then kept, as ImageKit keeps it), or draw in grey.",
+				params.QuoteShort(step), params.QuoteShort(changing), params.QuoteShort(drawn)))
+			return nil, false
 		}
 		seen := map[string]string{}
 		for _, item := range stepItems {
@@ -358,6 +368,36 @@ func chain(tr string, errs *urlform.Errors) (items []string, ok bool) {
 		}
 	}
 	return items, true
+}
+
+// drawnAfterGrey is the first of items (a chain's step) that draws a
+// colour Matte adds after its saturation step, where e-grayscale lands
+// (transform/pipeline.go: adjust, then canvas and pad for bg-'s padding,
+// drop-shadow for e-shadow, gradient, watermark, block and text for the
+// layers, border for b-), "" if none does: a later step's e-grayscale,
+// which ImageKit runs after this step, would grey that colour and Matte
+// would not. A grey colour (red, green and blue equal) stays as it is
+// greyed, and bg-blurred's fill is drawn from the image already greyed;
+// a colour that does not parse is left for its transform to refuse.
+func drawnAfterGrey(items []string) string {
+	coloured := func(v string) bool {
+		c, err := parseColor(v)
+		return err == nil && (c.R != c.G || c.G != c.B)
+	}
+	for _, item := range items {
+		key, val := splitItem(item)
+		switch {
+		case strings.HasPrefix(item, "l-"), key == "e-shadow", key == "e-gradient":
+			return item
+		case key == "b":
+			if _, c, ok := strings.Cut(val, "_"); ok && coloured(c) {
+				return item
+			}
+		case key == "bg" && !strings.HasPrefix(val, "blurred") && coloured(val):
+			return item
+		}
+	}
+	return ""
 }
 
 // apply runs a transform's setter on its value, reporting a failure on

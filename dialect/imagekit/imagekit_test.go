@@ -132,6 +132,9 @@ func TestParseValid(t *testing.T) {
 // tr=q-80,f-webp:e-grayscale:w-828,c-at_max.
 func TestParseChain(t *testing.T) {
 	const img = "/img/photo.jpg"
+	white := params.Color{R: 255, G: 255, B: 255, A: 255, Set: true}
+	grey := params.Color{R: 0x80, G: 0x80, B: 0x80, A: 255, Set: true}
+	red := params.Color{R: 255, A: 255, Set: true}
 	urltest.CheckValid(t, New(), []urltest.Valid{
 		{img + "?tr=q-80:w-828,c-at_max", img, "", params.Params{Width: 828, Fit: params.FitMax, Quality: 80}},
 		{img + "?tr=q-80:w-640,c-at_max", img, "", params.Params{Width: 640, Fit: params.FitMax, Quality: 80}},
@@ -143,6 +146,17 @@ func TestParseChain(t *testing.T) {
 		// crop and height.
 		{img + "?tr=w-300,h-200:f-png", img, "", params.Params{Width: 300, Height: 200, Fit: params.FitCrop, Format: params.FormatPNG}},
 		{img + "?tr=q-80:h-300,c-at_max_enlarge:q-80", img, "", params.Params{Height: 300, Quality: 80}},
+		// e-grayscale after a step that draws no colour after Matte's
+		// saturation step: white padding (cm-pad_resize's default), a
+		// grey border or pad colour, the image blurred (drawn from the
+		// greyed image), and e-grayscale before the step that draws.
+		{img + "?tr=w-100,h-100,cm-pad_resize:e-grayscale", img, "", params.Params{Width: 100, Height: 100, Fit: params.FitFill, Background: white, Saturation: -100}},
+		{img + "?tr=w-100,h-100,cm-pad_resize,bg-808080:e-grayscale", img, "", params.Params{Width: 100, Height: 100, Fit: params.FitFill, Background: grey, Saturation: -100}},
+		{img + "?tr=w-100,h-100,cm-pad_resize,bg-blurred:e-grayscale", img, "", params.Params{Width: 100, Height: 100, Fit: params.FitFill, FillBlur: true, Saturation: -100}},
+		{img + "?tr=w-100,b-10_808080:e-grayscale,f-png", img, "", params.Params{Width: 100, Pad: 10, Border: params.Border{
+			Color: grey, Sides: params.Sides{Top: 10, Right: 10, Bottom: 10, Left: 10}}, Saturation: -100, Format: params.FormatPNG}},
+		{img + "?tr=e-grayscale:w-100,b-10_FF0000", img, "", params.Params{Width: 100, Pad: 10, Border: params.Border{
+			Color: red, Sides: params.Sides{Top: 10, Right: 10, Bottom: 10, Left: 10}}, Saturation: -100}},
 	})
 	urltest.CheckInvalid(t, New(), []urltest.Invalid{
 		// Two resizes: the SDK's own step after the user's w, h.
@@ -153,6 +167,17 @@ func TestParseChain(t *testing.T) {
 		{img + "?tr=q-80:w-640:q-60", []string{"q"}, `q is given in two chained steps as "q-80" and "q-60"`},
 		{img + "?tr=q-80::w-640", []string{"tr"}, "empty chained step"},
 		{img + "?tr=w-640:", []string{"tr"}, "empty chained step"},
+		// e-grayscale after a step that draws a colour Matte adds after
+		// its saturation step (transform/pipeline.go: adjust, then canvas,
+		// pad, drop-shadow, gradient, watermark, block, text, border):
+		// ImageKit greys that colour too, Matte would not.
+		{img + "?tr=w-100,b-10_FF0000:e-grayscale,f-png", []string{"tr"}, `the chained step "e-grayscale,f-png" greys the image after the step "w-100,b-10_FF0000" drew "b-10_FF0000"`},
+		{img + "?tr=w-100,h-100,cm-pad_resize,bg-FF0000:e-grayscale", []string{"tr"}, `drew "bg-FF0000"`},
+		{img + "?tr=w-100,h-100,cm-pad_extract,bg-red:q-80,e-grayscale", []string{"tr"}, `drew "bg-red"`},
+		{img + "?tr=w-100,l-text,i-Hi,l-end:e-grayscale", []string{"tr"}, `drew "l-text"`},
+		{img + "?tr=w-100,e-shadow:e-grayscale", []string{"tr"}, `drew "e-shadow"`},
+		{img + "?tr=w-100,e-gradient:e-grayscale", []string{"tr"}, `drew "e-gradient"`},
+		{img + "?tr=w-100,e-gradient-from-808080_to-000000:f-png:e-grayscale", []string{"tr"}, `the chained step "e-grayscale"`},
 	})
 }
 
