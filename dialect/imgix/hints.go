@@ -46,7 +46,7 @@ func ClientHintHeaders(hints params.Hints) []string {
 //
 // p is ParseQuery's: its Width and Height are the box less the padding
 // (see applyPadding). The width hint is the whole image's, its padding
-// included, and loses the padding as w does (at least a pixel is left);
+// included, and loses the padding as w does (at least a device pixel is left);
 // a DPR hint other than the URL's dpr rounds the box (and max-w, max-h,
 // min-w, min-h) again for itself, from Width plus the padding (which may be a pixel under the w asked
 // for, where the URL's own dpr took one off).
@@ -60,9 +60,14 @@ func ClientHintHeaders(hints params.Hints) []string {
 func ApplyClientHints(p *params.Params, h http.Header) {
 	hints := p.ClientHints
 	s := p.PadSides()
+	// least is the smallest side in CSS pixels that is still a device
+	// pixel at the DPR in effect (below 1, more than one CSS pixel): the
+	// pipeline reads a side of 0 device pixels as no side at all, and a
+	// header, unlike the URL's dpr (checkSubPixel), cannot be refused.
+	least := func() int { return max(int(math.Ceil(0.5/p.DevicePixelRatio())), 1) }
 	within := func(box *int, a, b int) {
 		if *box > 0 && a+b > 0 {
-			*box = max(innerSide(*box+a+b, a, b, p.DevicePixelRatio()), 1)
+			*box = max(innerSide(*box+a+b, a, b, p.DevicePixelRatio()), least())
 		}
 	}
 	atLeast := func(bound *int, a, b int) { // a least size, as applyPadding's
@@ -92,15 +97,15 @@ func ApplyClientHints(p *params.Params, h http.Header) {
 	if hints&params.HintWidth != 0 {
 		if v, ok := hintNumber(h, widthHeaders...); ok && v >= 1 {
 			w := int(math.Round(v / p.DevicePixelRatio()))
-			p.Width, p.WidthRatio = min(max(w, 1), maxDimension), 0
+			p.Width, p.WidthRatio = min(max(w, least()), maxDimension), 0
 			if ar := p.AspectRatio; ar > 0 && p.HeightRatio == 0 && (p.Fit == params.FitCrop || p.Fit.Fills()) {
 				// The height ar gives the whole box (padding included),
 				// from the whole width, as applyAspectRatio does for w.
 				outer := min(max(int(math.Round(float64(p.Width)/ar)), 1), maxDimension)
-				p.Height = max(innerSide(outer, s.Top, s.Bottom, p.DevicePixelRatio()), 1)
+				p.Height = max(innerSide(outer, s.Top, s.Bottom, p.DevicePixelRatio()), least())
 			}
 			if a, b := s.Left, s.Right; a+b > 0 {
-				p.Width = max(innerSide(p.Width, a, b, p.DevicePixelRatio()), 1)
+				p.Width = max(innerSide(p.Width, a, b, p.DevicePixelRatio()), least())
 			}
 		}
 	}

@@ -98,6 +98,13 @@ func TestApplyClientHintsPadWithinBox(t *testing.T) {
 		// The URL's own dpr hinted again changes nothing.
 		{"ch=dpr&w=101&pad=15&dpr=1.5", map[string]string{"Sec-CH-DPR": "1.5"},
 			params.Params{Width: 70, DPR: 1.5, Pad: 15, ClientHints: params.HintDPR}},
+		// At the URL's dpr below 1 the image keeps a device pixel: 1 CSS px
+		// at dpr 0.25 would round to 0 device px (no width at all); 2 is
+		// the least that rounds to 1.
+		{"ch=width&pad=20&dpr=0.25", map[string]string{"Width": "8"},
+			params.Params{Width: 2, DPR: 0.25, Pad: 20, ClientHints: params.HintWidth}},
+		{"ch=width&w=100&dpr=0.25", map[string]string{"Width": "0.2"},
+			params.Params{Width: 100, DPR: 0.25, ClientHints: params.HintWidth}},
 		// A width hint narrower than the padding leaves the image a pixel.
 		{"ch=width&pad=20", map[string]string{"Width": "30"},
 			params.Params{Width: 1, Pad: 20, ClientHints: params.HintWidth}},
