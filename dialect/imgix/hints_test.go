@@ -53,12 +53,8 @@ func TestApplyClientHints(t *testing.T) {
 			params.Params{Width: 400}, nil},
 	}
 	for _, tt := range tests {
-		h := http.Header{}
-		for k, v := range tt.headers {
-			h.Set(k, v)
-		}
 		p := tt.p
-		ApplyClientHints(&p, h)
+		ApplyClientHints(&p, headerOf(tt.headers))
 		vary := ClientHintHeaders(p.ClientHints)
 		if p != tt.want || !slices.Equal(vary, tt.vary) {
 			t.Errorf("%s: got %+v, Vary %q; want %+v, Vary %q", tt.name, p, vary, tt.want, tt.vary)
@@ -103,17 +99,30 @@ func TestApplyClientHintsWidthKeepsAspectRatio(t *testing.T) {
 		{"w=40&ar=1:2000&fit=crop&ch=width", map[string]string{"Sec-CH-Width": "800"},
 			params.Params{Width: 800, Height: 100000, Fit: params.FitCrop, ClientHints: params.HintWidth}},
 	} {
-		p, err := mustParseQuery(t, tt.query)
-		if err != nil {
-			t.Fatalf("ParseQuery(%q): %v", tt.query, err)
-		}
-		h := http.Header{}
-		for k, v := range tt.headers {
-			h.Set(k, v)
-		}
-		ApplyClientHints(&p, h)
+		p := hinted(t, tt.query, tt.headers)
 		if p != tt.want {
 			t.Errorf("%s with %v: got %dx%d (ar %g), want %dx%d; got %+v", tt.query, tt.headers, p.Width, p.Height, p.AspectRatio, tt.want.Width, tt.want.Height, p)
 		}
 	}
+}
+
+// headerOf is the request header holding hints, one value per name.
+func headerOf(hints map[string]string) http.Header {
+	h := http.Header{}
+	for k, v := range hints {
+		h.Set(k, v)
+	}
+	return h
+}
+
+// hinted is ParseQuery's Params for query after ApplyClientHints with the
+// request header hints; a query ParseQuery refuses fails t.
+func hinted(t *testing.T, query string, hints map[string]string) params.Params {
+	t.Helper()
+	p, err := mustParseQuery(t, query)
+	if err != nil {
+		t.Fatalf("ParseQuery(%q): %v", query, err)
+	}
+	ApplyClientHints(&p, headerOf(hints))
+	return p
 }

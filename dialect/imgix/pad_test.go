@@ -119,15 +119,7 @@ func TestApplyClientHintsPadWithinBox(t *testing.T) {
 		{"ch=width&w=100", map[string]string{"Width": "320"},
 			params.Params{Width: 320, ClientHints: params.HintWidth}},
 	} {
-		p, err := mustParseQuery(t, tt.query)
-		if err != nil {
-			t.Fatalf("ParseQuery(%q): %v", tt.query, err)
-		}
-		h := http.Header{}
-		for k, v := range tt.headers {
-			h.Set(k, v)
-		}
-		ApplyClientHints(&p, h)
+		p := hinted(t, tt.query, tt.headers)
 		if p != tt.want {
 			t.Errorf("%s with %v: got %+v, want %+v", tt.query, tt.headers, p, tt.want)
 		}
