@@ -15,12 +15,7 @@ import (
 func TestImgproxyExtendGravity(t *testing.T) {
 	s := newDialectSite(t, allowLoopback, "url_dialect imgproxy")
 	green, red, blue := [3]uint32{0, 255, 0}, [3]uint32{255, 0, 0}, [3]uint32{0, 0, 255}
-	for _, c := range []struct {
-		path string
-		x, y int
-		want [3]uint32
-		w, h int
-	}{
+	s.imgproxyPixels(t, []imgproxyPixel{
 		// fit:800:800 leaves 400x200; ex:1:so puts it on rows 600-799,
 		// centred across (columns 200-599); centred it was on 300-499.
 		{"rs:fit:800:800/ex:1:so", 300, 400, green, 800, 800},
@@ -49,9 +44,7 @@ func TestImgproxyExtendGravity(t *testing.T) {
 		// so the cut stays there (rows 0-199) and the padding is below.
 		{"rs:fill:300:300/exar:1:fp:0:0", 20, 20, red, 300, 300},
 		{"rs:fill:300:300/exar:1:fp:0:0", 20, 230, green, 300, 300},
-	} {
-		s.pixel(t, "/insecure/"+c.path+"/bg:00ff00/f:png/plain//img/photo.jpg", c.x, c.y, c.want, c.w, c.h)
-	}
+	})
 	for path, field := range map[string]string{"rs:fit:800:800/ex:1:sm": "ex", "rs:fit:800:800/exar:1:sm": "exar", "rs:fit:800:800:0:1:sm": "rs"} {
 		s.refused(t, "/insecure/"+path+"/plain//img/photo.jpg", http.StatusBadRequest, field)
 	}
@@ -115,12 +108,7 @@ func TestImgproxySVGEveryFit(t *testing.T) {
 func TestImgproxyForceExtend(t *testing.T) {
 	s := newDialectSite(t, allowLoopback, "url_dialect imgproxy")
 	green, red, blue := [3]uint32{0, 255, 0}, [3]uint32{255, 0, 0}, [3]uint32{0, 0, 255}
-	for _, c := range []struct {
-		path string
-		x, y int
-		want [3]uint32
-		w, h int
-	}{
+	s.imgproxyPixels(t, []imgproxyPixel{
 		// Centred: columns and rows 300-499, red 300-399, blue 400-499.
 		{"rs:force:800:800:0:1", 350, 400, red, 800, 800},
 		{"rs:force:800:800:0:1", 450, 400, blue, 800, 800},
@@ -139,10 +127,26 @@ func TestImgproxyForceExtend(t *testing.T) {
 		{"rs:force:800:0:0:1", 100, 50, green, 800, 100},
 		{"rs:force:800:0:0:1", 300, 50, red, 800, 100},
 		{"rs:force:800:0:0:1", 500, 50, blue, 800, 100},
-	} {
-		s.pixel(t, "/insecure/"+c.path+"/bg:00ff00/f:png/plain//img/photo.jpg", c.x, c.y, c.want, c.w, c.h)
-	}
+	})
 	// With enlarge force reaches the box: nothing to pad.
 	s.image(t, "/insecure/rs:force:800:800:1:1/f:png/plain//img/photo.jpg", "png", 800, 800)
 	s.pixel(t, "/insecure/rs:force:800:800:1:1/bg:00ff00/f:png/plain//img/photo.jpg", 100, 100, red, 800, 800)
+}
+
+// imgproxyPixel is a pixel of an imgproxy answer over a green background:
+// the options before it, the point, its colour and the answer's size.
+type imgproxyPixel struct {
+	path string
+	x, y int
+	want [3]uint32
+	w, h int
+}
+
+// imgproxyPixels checks each pixel of the dialect site's photo as the
+// options give it, as a PNG over bg:00ff00 (dialectSite.pixel).
+func (s *dialectSite) imgproxyPixels(t *testing.T, pixels []imgproxyPixel) {
+	t.Helper()
+	for _, c := range pixels {
+		s.pixel(t, "/insecure/"+c.path+"/bg:00ff00/f:png/plain//img/photo.jpg", c.x, c.y, c.want, c.w, c.h)
+	}
 }
