@@ -274,16 +274,7 @@ func TestDiskRootPurgeTagAfterMarkerOnlyDeletion(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "cache")
 	c, _ := diskOnly(t, dir, 1<<20, nil)
 	defer c.Close()
-	c.Set("result", "a", mkEntry(3000, "T"))
-	c.Flush()
-	if err := os.Remove(filepath.Join(dir, markerName)); err != nil {
-		t.Fatal(err)
-	}
-	c.Set("result", "b", mkEntry(3000, "U")) // re-marks the root
-	c.Flush()
-	if err := c.PurgeTag("T"); err != nil {
-		t.Fatal(err)
-	}
+	purgeTagAfterMarkerOnlyDeletion(t, c, dir)
 	if _, _, ok := c.Get("result", "a"); ok {
 		t.Fatal("entry tagged T served after PurgeTag(T) returned success")
 	}
@@ -298,16 +289,7 @@ func TestDiskRootPurgeTagAfterMarkerOnlyDeletionShared(t *testing.T) {
 	fs := newFakeShared()
 	c := newCache(t, Options{MemoryMaxBytes: -1, DiskPath: dir, Shared: fs})
 	waitIndex(t, c)
-	c.Set("result", "a", mkEntry(3000, "T"))
-	c.Flush()
-	if err := os.Remove(filepath.Join(dir, markerName)); err != nil {
-		t.Fatal(err)
-	}
-	c.Set("result", "b", mkEntry(3000, "U")) // re-marks the root
-	c.Flush()
-	if err := c.PurgeTag("T"); err != nil {
-		t.Fatal(err)
-	}
+	purgeTagAfterMarkerOnlyDeletion(t, c, dir)
 	if holds, failed := fs.pending(); holds != 0 || failed != 1 {
 		t.Fatalf("PurgeTag: %d holds, %d failed; want 0, 1", holds, failed)
 	}
@@ -351,5 +333,22 @@ func TestDiskRootChangedDuringScanPurgeTag(t *testing.T) {
 				t.Fatalf("PurgeTag during the scan: %d holds, %d failed; want 0, 1", holds, failed)
 			}
 		})
+	}
+}
+
+// purgeTagAfterMarkerOnlyDeletion stores an entry tagged T in c (on disk
+// at dir), deletes the marker alone, lets a write re-mark the root, then
+// purges by tag T.
+func purgeTagAfterMarkerOnlyDeletion(t *testing.T, c *Cache, dir string) {
+	t.Helper()
+	c.Set("result", "a", mkEntry(3000, "T"))
+	c.Flush()
+	if err := os.Remove(filepath.Join(dir, markerName)); err != nil {
+		t.Fatal(err)
+	}
+	c.Set("result", "b", mkEntry(3000, "U")) // re-marks the root
+	c.Flush()
+	if err := c.PurgeTag("T"); err != nil {
+		t.Fatal(err)
 	}
 }
