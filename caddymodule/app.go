@@ -370,6 +370,16 @@ const (
 	cacheWarnBurst    = 5
 )
 
+// sampledWarnings is l logging at most cacheWarnBurst entries per
+// cacheWarnInterval for each message (and level): for the warnings a flood
+// repeats, whose every occurrence a metric counts. Safe for concurrent
+// use (zap's sampler is).
+func sampledWarnings(l *zap.Logger) *zap.Logger {
+	return l.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+		return zapcore.NewSamplerWithOptions(c, cacheWarnInterval, cacheWarnBurst, 0)
+	}))
+}
+
 // cacheErrorLogger is a cache's Options.OnError: a full or read-only disk
 // fails every write, and a Redis outage every shared-tier operation, so
 // each logs its first few per interval and the metrics count them all.
@@ -378,12 +388,7 @@ const (
 // that a Redis outage does not hide a disk's ENOSPC or corruption. Safe
 // for concurrent use (zap's sampler is).
 func cacheErrorLogger(logger *zap.Logger) func(error) {
-	sampled := func() *zap.Logger {
-		return logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
-			return zapcore.NewSamplerWithOptions(c, cacheWarnInterval, cacheWarnBurst, 0)
-		}))
-	}
-	diskLog, sharedLog, otherLog := sampled(), sampled(), sampled()
+	diskLog, sharedLog, otherLog := sampledWarnings(logger), sampledWarnings(logger), sampledWarnings(logger)
 	return func(err error) {
 		var de *cache.DiskError
 		var se *cache.SharedError

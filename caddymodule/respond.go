@@ -454,9 +454,7 @@ func (f *failureLogs) logger(l *zap.Logger, list params.Errors) *zap.Logger {
 	if v, ok := f.sampled.Load(k); ok {
 		return v.(*zap.Logger)
 	}
-	v, _ := f.sampled.LoadOrStore(k, l.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
-		return zapcore.NewSamplerWithOptions(c, cacheWarnInterval, cacheWarnBurst, 0)
-	})))
+	v, _ := f.sampled.LoadOrStore(k, sampledWarnings(l))
 	return v.(*zap.Logger)
 }
 

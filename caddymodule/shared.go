@@ -14,7 +14,6 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/jebosio/matte/cache/redistier"
 	"github.com/jebosio/matte/cluster"
@@ -236,9 +235,7 @@ func setRedisLogger(live *zap.Logger) {
 }
 
 func newRedisLogger(live *zap.Logger) redisLogger {
-	return redisLogger{live.Named("redis").WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
-		return zapcore.NewSamplerWithOptions(c, cacheWarnInterval, cacheWarnBurst, 0)
-	}))}
+	return redisLogger{sampledWarnings(live.Named("redis"))}
 }
 
 // loadNode takes a reference on sc's node (opening it on first use); the
