@@ -219,19 +219,27 @@ func fetchViaRoutes(next caddyhttp.Handler, rec *sourceRecorder, or *http.Reques
 	if !ok {
 		return serveNext(next, rec, or)
 	}
-	if prefix != "" {
-		u := *or.URL
-		u.Path = prefix + or.URL.Path
-		if or.URL.RawPath != "" {
-			u.RawPath = (&url.URL{Path: prefix}).EscapedPath() + or.URL.RawPath
-		}
-		sub.URL = &u
-		sub.RequestURI = u.RequestURI()
-	}
+	withPrefix(sub, prefix)
 	// The routes set their headers afresh: what the client's response
 	// has so far would be doubled (header +Name).
 	rec.header = http.Header{}
 	return serveRoutes(srv, rec, sub)
+}
+
+// withPrefix puts prefix, the part of the client's path its route
+// stripped (routePrefix), back before sub's path, so that the subrequest
+// reaches the same handlers as the client's request; "" changes nothing.
+func withPrefix(sub *http.Request, prefix string) {
+	if prefix == "" {
+		return
+	}
+	u := *sub.URL
+	u.Path = prefix + sub.URL.Path
+	if sub.URL.RawPath != "" {
+		u.RawPath = (&url.URL{Path: prefix}).EscapedPath() + sub.URL.RawPath
+	}
+	sub.URL = &u
+	sub.RequestURI = u.RequestURI()
 }
 
 // subrequest clones r for a request of Matte's own through the routes of

@@ -237,21 +237,17 @@ func (h *Handler) serveURLDialect(w http.ResponseWriter, r *http.Request, rawQue
 		} else {
 			req.fromSite(siteSourceRequest(r, iu.Source, "", iu.Query))
 			req.viaRoutes = iu.Source != r.URL.Path && !h.fromOrigin(iu.Source)
-			if h.Signature == nil || !h.Signature.Required {
-				// As for the imgix query (keepQuery): not where the new
-				// URL would have to carry Matte's s=.
-				req.relocate = func(loc *url.URL) (string, bool) {
+			// As for the imgix query (keepQuery), not rewritten where the
+			// new URL would have to carry Matte's s=.
+			rewrite := h.Signature == nil || !h.Signature.Required
+			req.relocate = func(loc *url.URL) (string, bool) {
+				if rewrite {
 					if moved, ok := relocateDialect(d, &u, iu, loc); ok {
 						return moved, true
 					}
-					_ = h.writeError(w, r, unmovedError(d, loc))
-					return "", false
 				}
-			} else {
-				req.relocate = func(loc *url.URL) (string, bool) {
-					_ = h.writeError(w, r, unmovedError(d, loc))
-					return "", false
-				}
+				_ = h.writeError(w, r, unmovedError(d, loc))
+				return "", false
 			}
 		}
 		return true, h.serveImage(req, next)
@@ -342,12 +338,7 @@ func (h *Handler) passDialectSource(w http.ResponseWriter, r *http.Request, iu d
 		setDisposition(w.Header())
 		return next.ServeHTTP(newSendfileWriter(w), sr)
 	}
-	if prefix := routePrefix(r); prefix != "" {
-		u := *sub.URL
-		u.Path = prefix + u.Path
-		sub.URL = &u
-		sub.RequestURI = u.RequestURI()
-	}
+	withPrefix(sub, routePrefix(r))
 	// The routes set their headers afresh: what the response has so far
 	// would be doubled.
 	clear(w.Header())
