@@ -127,12 +127,7 @@ func (j *job) loadRegion() error {
 	}
 	j.img = img
 	if !rect.IsZero() {
-		if shrink == 1 {
-			err = img.Extract(rect.X, rect.Y, rect.W, rect.H)
-		} else {
-			err = j.cutShrunk(img, rect, shrink)
-		}
-		if err != nil {
+		if err := j.cut(img, rect, shrink); err != nil {
 			return err
 		}
 	}
@@ -199,6 +194,16 @@ func (j *job) decodeShrunk(lw, lh int) (img *vips.Image, shrink int, err error) 
 	shrink = src.jpegShrink(lw, lh)
 	img, err = vips.Thumbnail(j.req.Source, (src.Width+shrink-1)/shrink, (src.Height+shrink-1)/shrink, vips.NoCrop, shrink, j.p.Orientation, j.cancel)
 	return img, shrink, err
+}
+
+// cut cuts rect (source pixels, after orientation) out of img, the
+// source decoded at 1/shrink (decodeShrunk): as it is at full size, by
+// cutShrunk when shrunk.
+func (j *job) cut(img *vips.Image, rect params.Rect, shrink int) error {
+	if shrink == 1 {
+		return img.Extract(rect.X, rect.Y, rect.W, rect.H)
+	}
+	return j.cutShrunk(img, rect, shrink)
 }
 
 // cutShrunk cuts rect (source pixels, after orientation) out of img, the

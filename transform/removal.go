@@ -225,12 +225,7 @@ func (j *job) decodeRect(rect params.Rect, lw, lh int) (*vips.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	if shrink == 1 {
-		err = img.Extract(rect.X, rect.Y, rect.W, rect.H)
-	} else {
-		err = j.cutShrunk(img, rect, shrink)
-	}
-	if err != nil {
+	if err := j.cut(img, rect, shrink); err != nil {
 		img.Close()
 		return nil, err
 	}
